@@ -1,0 +1,79 @@
+"""The protocol model, pure and free of I/O: versions, identifiers, links, errors, clauses.
+
+It imports nothing of the rest of the harness; the mock providers share only this package
+with the test machinery (ARCHITECTURE.md).
+"""
+
+from harness.protocol.clauses import CLAUSES, SECTIONS, Clause, clause, validate_clause_ids
+from harness.protocol.errors import (
+    ERRORS,
+    ErrorSpec,
+    IdentifierError,
+    LinkError,
+    ProtocolError,
+    VersionError,
+    error_spec,
+)
+from harness.protocol.identifiers import (
+    PersonalId,
+    generate_bhxh_code,
+    generate_personal_id,
+    is_valid_bhxh_code,
+    parse_personal_id,
+)
+from harness.protocol.links import (
+    AuthorizationRequest,
+    Callback,
+    LinkForm,
+    ParsedLink,
+    add_query,
+    parse_authorize_link,
+    parse_callback,
+    parse_link,
+)
+from harness.protocol.pkce import is_valid_code_verifier, s256_challenge, verify_s256
+from harness.protocol.profile import (
+    ACR_LEVEL1,
+    ACR_LEVEL2,
+    DEFAULT_PROFILE,
+    PLATFORMS,
+    AppId,
+    Platform,
+    Profile,
+    acr_for_level,
+    level_for_acr,
+)
+from harness.protocol.runtime import (
+    Clock,
+    Entropy,
+    ManualClock,
+    OffsetClock,
+    SeededEntropy,
+    SystemClock,
+    SystemEntropy,
+)
+from harness.protocol.versions import Version, parse_version, require_min_version
+
+__all__ = [
+    # clauses
+    "CLAUSES", "SECTIONS", "Clause", "clause", "validate_clause_ids",
+    # errors
+    "ERRORS", "ErrorSpec", "IdentifierError", "LinkError", "ProtocolError", "VersionError",
+    "error_spec",
+    # identifiers
+    "PersonalId", "generate_bhxh_code", "generate_personal_id", "is_valid_bhxh_code",
+    "parse_personal_id",
+    # links
+    "AuthorizationRequest", "Callback", "LinkForm", "ParsedLink", "add_query",
+    "parse_authorize_link", "parse_callback", "parse_link",
+    # pkce
+    "is_valid_code_verifier", "s256_challenge", "verify_s256",
+    # profile
+    "ACR_LEVEL1", "ACR_LEVEL2", "DEFAULT_PROFILE", "PLATFORMS", "AppId", "Platform", "Profile",
+    "acr_for_level", "level_for_acr",
+    # runtime
+    "Clock", "Entropy", "ManualClock", "OffsetClock", "SeededEntropy", "SystemClock",
+    "SystemEntropy",
+    # versions
+    "Version", "parse_version", "require_min_version",
+]

@@ -1,0 +1,114 @@
+"""Identifiers of §1: ``personal_id`` (số định danh cá nhân) and ``bhxh_code``.
+
+``personal_id``: 12 digits. Digits 1–3 a province code (001–096); digit 4 century and sex
+(0 = 1900s male, 1 = 1900s female, 2 = 2000s male, 3 = 2000s female); digits 5–6 the last two
+digits of the birth year; then 6 digits. ``bhxh_code``: 10 digits.
+
+Generation takes a ``random.Random`` so that personas are replayable from a seed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from typing import Literal
+
+from harness.protocol.errors import IdentifierError
+
+__all__ = [
+    "PROVINCE_CODES",
+    "PersonalId",
+    "Sex",
+    "generate_bhxh_code",
+    "generate_personal_id",
+    "is_valid_bhxh_code",
+    "parse_personal_id",
+]
+
+Sex = Literal["male", "female"]
+PROVINCE_CODES = range(1, 97)
+_CENTURY_DIGITS: dict[int, tuple[int, Sex]] = {
+    0: (1900, "male"), 1: (1900, "female"), 2: (2000, "male"), 3: (2000, "female"),
+}
+
+
+def _is_ascii_digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalId:
+    """A well-formed ``personal_id`` and what its digits say."""
+
+    value: str
+    province: int
+    sex: Sex
+    birth_year: int
+    serial: str
+
+    def __str__(self) -> str:
+        return self.value
+
+    def matches(self, *, birthdate: dt.date | None = None, sex: Sex | None = None) -> bool:
+        """Whether the digits agree with a birth date and sex (§1)."""
+        if birthdate is not None and birthdate.year != self.birth_year:
+            return False
+        return sex is None or sex == self.sex
+
+
+def parse_personal_id(text: object, *, clause: str = "R-11") -> PersonalId:
+    """Validate ``text`` per §1, or raise :class:`IdentifierError` saying which rule failed."""
+    if not isinstance(text, str):
+        raise IdentifierError(
+            f"personal_id must be a string of 12 digits, got {type(text).__name__}",
+            clause=clause,
+        )
+    if len(text) != 12 or not _is_ascii_digits(text):
+        shown = text if len(text) <= 32 else text[:32] + "…"
+        raise IdentifierError(
+            f"personal_id must be exactly 12 ASCII digits, got {shown!r}", clause=clause
+        )
+    province = int(text[:3])
+    if province not in PROVINCE_CODES:
+        raise IdentifierError(
+            f"personal_id province code {text[:3]} is outside 001-096", clause=clause
+        )
+    century_digit = int(text[3])
+    if century_digit not in _CENTURY_DIGITS:
+        raise IdentifierError(
+            f"personal_id century/sex digit {century_digit} must be 0-3", clause=clause
+        )
+    century, sex = _CENTURY_DIGITS[century_digit]
+    return PersonalId(text, province, sex, century + int(text[4:6]), text[6:])
+
+
+def generate_personal_id(
+    rng: random.Random, *, birthdate: dt.date, sex: Sex, province: int | None = None
+) -> str:
+    """A synthetic ``personal_id`` consistent with ``birthdate`` and ``sex``.
+
+    Only birth years 1900–2099 have a century digit in §1.
+    """
+    if not 1900 <= birthdate.year <= 2099:
+        raise IdentifierError(
+            f"birth year {birthdate.year} has no century digit in §1 (1900-2099 only)",
+            clause="P-1",
+        )
+    if province is None:
+        province = rng.randint(PROVINCE_CODES.start, PROVINCE_CODES.stop - 1)
+    elif province not in PROVINCE_CODES:
+        raise IdentifierError(f"province {province} is outside 001-096", clause="P-1")
+    digit = (0 if birthdate.year < 2000 else 2) + (1 if sex == "female" else 0)
+    serial = f"{rng.randrange(1_000_000):06d}"
+    return f"{province:03d}{digit}{birthdate.year % 100:02d}{serial}"
+
+
+def is_valid_bhxh_code(text: object) -> bool:
+    """Whether ``text`` is a 10-digit social-insurance number (§1)."""
+    return isinstance(text, str) and len(text) == 10 and _is_ascii_digits(text)
+
+
+def generate_bhxh_code(rng: random.Random) -> str:
+    """A synthetic 10-digit ``bhxh_code``."""
+    return f"{rng.randrange(10**10):010d}"

@@ -1,0 +1,244 @@
+"""Authorization requests and callbacks as app links (A-2, A-5, A-6).
+
+Two link forms carry the same query: the custom scheme (``vneid://authorize?…``,
+``vssid://auth/vneid/callback?…``) and the claimed https form (``https://vneid.test/authorize?…``).
+Decoding is deliberately lenient about *which* parameters are present (the provider decides
+which errors go back by redirect, A-7) but strict about the shape: a parameter given twice is
+refused (RFC 6749 §3.1) and unknown parameters are kept aside, never an error.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from harness.protocol.errors import LinkError
+from harness.protocol.profile import ACR_LEVEL2, DEFAULT_PROFILE, Profile
+
+__all__ = [
+    "AUTHORIZATION_PARAMS",
+    "MAX_LINK_LENGTH",
+    "AuthorizationRequest",
+    "Callback",
+    "LinkForm",
+    "ParsedLink",
+    "add_query",
+    "parse_authorize_link",
+    "parse_callback",
+    "parse_link",
+    "split_redirect_uri",
+]
+
+MAX_LINK_LENGTH = 8192
+AUTHORIZATION_PARAMS = (
+    "response_type", "client_id", "redirect_uri", "scope", "state", "nonce", "code_challenge",
+    "code_challenge_method", "acr_values", "login_hint", "ui_locales",
+)
+
+
+class LinkForm(enum.StrEnum):
+    CUSTOM_SCHEME = "custom"
+    CLAIMED_HTTPS = "https"
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedLink:
+    """A link split into its base (scheme, host, path) and its single-valued parameters."""
+
+    url: str
+    base: str
+    params: Mapping[str, str]
+    fragment: str = ""
+
+    @property
+    def scheme(self) -> str:
+        return urlsplit(self.base).scheme
+
+
+def parse_link(url: object, *, clause: str = "A-5") -> ParsedLink:
+    """Split ``url`` into base and query; refuse non-strings, over-long links, repeated params."""
+    if not isinstance(url, str) or not url:
+        raise LinkError("a link must be a non-empty string", clause=clause)
+    if len(url) > MAX_LINK_LENGTH:
+        raise LinkError(f"the link is {len(url)} characters long; at most {MAX_LINK_LENGTH}",
+                        clause=clause)
+    if any(ch in url for ch in "\x00\r\n\t "):
+        raise LinkError("the link contains whitespace or control characters", clause=clause)
+    try:
+        parts = urlsplit(url)
+        pairs = parse_qsl(parts.query, keep_blank_values=True, strict_parsing=False,
+                          max_num_fields=100)
+    except ValueError as exc:
+        raise LinkError(f"the link cannot be parsed: {exc}", clause=clause) from None
+    if not parts.scheme:
+        raise LinkError(f"the link {url[:80]!r} has no scheme", clause=clause)
+    params: dict[str, str] = {}
+    for key, value in pairs:
+        if key in params:
+            raise LinkError(f"parameter {key!r} appears more than once (RFC 6749 §3.1)",
+                            clause=clause)
+        params[key] = value
+    base = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    return ParsedLink(url, base, params, parts.fragment)
+
+
+def split_redirect_uri(url: str) -> tuple[str, str]:
+    """``(scheme://host/path?query-without-fragment, fragment)`` for exact matching (S-2)."""
+    head, _, fragment = url.partition("#")
+    return head, fragment
+
+
+def add_query(uri: str, params: Iterable[tuple[str, str]]) -> str:
+    """Append ``params`` to ``uri``, keeping a query it already has (RFC 6749 §3.1.2)."""
+    parts = urlsplit(uri)
+    extra = urlencode(list(params))
+    query = f"{parts.query}&{extra}" if parts.query and extra else (parts.query or extra)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorizationRequest:
+    """The authorization request of A-2, as VssID builds it."""
+
+    client_id: str
+    redirect_uri: str
+    state: str
+    nonce: str | None
+    code_challenge: str
+    code_challenge_method: str = "S256"
+    scope: str = "openid profile"
+    response_type: str = "code"
+    acr_values: str | None = ACR_LEVEL2
+    login_hint: str | None = None
+    ui_locales: str | None = None
+    extra: tuple[tuple[str, str], ...] = field(default=())
+    """Further parameters (e.g. ones a test adds to check they are ignored)."""
+
+    def params(self) -> list[tuple[str, str]]:
+        pairs = [
+            ("response_type", self.response_type),
+            ("client_id", self.client_id),
+            ("redirect_uri", self.redirect_uri),
+            ("scope", self.scope),
+            ("state", self.state),
+            ("nonce", self.nonce),
+            ("code_challenge", self.code_challenge),
+            ("code_challenge_method", self.code_challenge_method),
+            ("acr_values", self.acr_values),
+            ("login_hint", self.login_hint),
+            ("ui_locales", self.ui_locales),
+        ]
+        present = [(k, v) for k, v in pairs if v is not None]
+        return present + list(self.extra)
+
+    def to_link(self, form: LinkForm = LinkForm.CUSTOM_SCHEME,
+                profile: Profile = DEFAULT_PROFILE) -> str:
+        """The app link that carries this request (A-1)."""
+        base = (profile.authorize_link_custom if form is LinkForm.CUSTOM_SCHEME
+                else profile.authorize_link_https)
+        return f"{base}?{urlencode(self.params())}"
+
+    def to_url(self, endpoint: str) -> str:
+        """The same request against any authorization endpoint (e.g. the web one)."""
+        return add_query(endpoint, self.params())
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str]) -> AuthorizationRequest:
+        """Build from decoded parameters; refuses a missing required parameter."""
+        missing = [k for k in ("client_id", "redirect_uri", "state", "code_challenge")
+                   if not params.get(k)]
+        if missing:
+            raise LinkError(f"authorization request lacks {', '.join(missing)}", clause="A-2")
+        extra = tuple((k, v) for k, v in params.items() if k not in AUTHORIZATION_PARAMS)
+        return cls(
+            client_id=params["client_id"],
+            redirect_uri=params["redirect_uri"],
+            state=params["state"],
+            nonce=params.get("nonce"),
+            code_challenge=params["code_challenge"],
+            code_challenge_method=params.get("code_challenge_method", "plain"),
+            scope=params.get("scope", ""),
+            response_type=params.get("response_type", ""),
+            acr_values=params.get("acr_values"),
+            login_hint=params.get("login_hint"),
+            ui_locales=params.get("ui_locales"),
+            extra=extra,
+        )
+
+
+def _form_of(link: ParsedLink, custom_base: str, https_base: str) -> LinkForm | None:
+    base = link.base
+    if base == custom_base or base == custom_base.rstrip("/"):
+        return LinkForm.CUSTOM_SCHEME
+    if base == https_base:
+        return LinkForm.CLAIMED_HTTPS
+    return None
+
+
+def parse_authorize_link(
+    url: object, profile: Profile = DEFAULT_PROFILE, *, extra_bases: Iterable[str] = ()
+) -> tuple[LinkForm, ParsedLink]:
+    """Decode an authorize app link (either form, A-5); refuse a link to anything else.
+
+    ``extra_bases`` are further accepted bases that count as the https form (e.g. the web
+    authorization endpoint of a served provider).
+    """
+    link = parse_link(url, clause="A-5")
+    form = _form_of(link, profile.authorize_link_custom, profile.authorize_link_https)
+    if form is None and link.base in set(extra_bases):
+        form = LinkForm.CLAIMED_HTTPS
+    if form is None:
+        raise LinkError(
+            f"{link.base!r} is not a VNeID authorize link; expected "
+            f"{profile.authorize_link_custom}?… or {profile.authorize_link_https}?…",
+            clause="A-5",
+        )
+    return form, link
+
+
+@dataclass(frozen=True, slots=True)
+class Callback:
+    """A redirect back to the client (A-5, A-6), success or error."""
+
+    redirect_uri: str
+    """The URI the callback was delivered to, without the response parameters."""
+    params: Mapping[str, str]
+    form: LinkForm | None
+
+    @property
+    def code(self) -> str | None:
+        return self.params.get("code")
+
+    @property
+    def state(self) -> str | None:
+        return self.params.get("state")
+
+    @property
+    def iss(self) -> str | None:
+        return self.params.get("iss")
+
+    @property
+    def error(self) -> str | None:
+        return self.params.get("error")
+
+    @property
+    def error_description(self) -> str | None:
+        return self.params.get("error_description")
+
+
+_RESPONSE_PARAMS = frozenset({"code", "state", "iss", "error", "error_description", "error_uri"})
+
+
+def parse_callback(url: object, profile: Profile = DEFAULT_PROFILE) -> Callback:
+    """Decode a callback URL; ``redirect_uri`` is the URL with the response parameters removed."""
+    link = parse_link(url, clause="A-6")
+    form = _form_of(link, profile.callback_custom, profile.callback_https)
+    kept = [(k, v) for k, v in link.params.items() if k not in _RESPONSE_PARAMS]
+    redirect_uri = add_query(link.base, kept) if kept else link.base
+    if form is None and kept:
+        form = _form_of(ParsedLink(redirect_uri, redirect_uri, {}),
+                        profile.callback_custom, profile.callback_https)
+    params = {k: v for k, v in link.params.items() if k in _RESPONSE_PARAMS}
+    return Callback(redirect_uri, params, form)
