@@ -1,0 +1,26 @@
+"""The error root of the harness engine.
+
+Hierarchy::
+
+    HarnessError            misuse or failure of the harness itself (not a protocol refusal)
+    ├── ConfigError         bad options, files or targets: the message says what to change
+    └── PersonaFileError    a persona file that cannot be read or does not validate
+
+Protocol refusals are :class:`harness.protocol.ProtocolError`; they carry a §8 code and clause.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ConfigError", "HarnessError", "PersonaFileError"]
+
+
+class HarnessError(Exception):
+    """Root of the harness's own errors."""
+
+
+class ConfigError(HarnessError):
+    """An option, file or target is wrong; the message says what to change."""
+
+
+class PersonaFileError(HarnessError):
+    """A persona file cannot be read, parsed or validated; nothing stored was changed."""
