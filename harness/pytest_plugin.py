@@ -1,11 +1,219 @@
-"""The vneid-harness pytest plugin (registered by the ``pytest11`` entry point)."""
+"""The vneid-harness pytest plugin, registered once by the ``pytest11`` entry point.
+
+Options (group ``vneid-harness``): ``--seed``, ``--vneid-url``, ``--vssid-url``,
+``--admin-token``, ``--driver``, ``--personas``. Marker: ``clause("R-1", ...)``, checked
+against PROTOCOL.md's clause ids at collection. Fixtures: ``target``, ``vneid``, ``vssid``,
+``personas``, ``device``. Heavy imports happen inside fixtures, so loading pytest stays cheap.
+"""
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 import pytest
+
+if TYPE_CHECKING:
+    from harness.personas import Persona
+    from harness.rp import TestRelyingParty
+    from harness.targets import Target, VNeIDHandle, VssIDHandle
+    from harness.world import Device, PersonaPool
+
+__all__ = [
+    "OPT_ADMIN_TOKEN",
+    "OPT_DRIVER",
+    "OPT_PERSONAS",
+    "OPT_SEED",
+    "OPT_VNEID_URL",
+    "OPT_VSSID_URL",
+]
+
+OPT_SEED = "--seed"
+OPT_VNEID_URL = "--vneid-url"
+OPT_VSSID_URL = "--vssid-url"
+OPT_ADMIN_TOKEN = "--admin-token"
+OPT_DRIVER = "--driver"
+OPT_PERSONAS = "--personas"
+DRIVERS = ("sim",)
+
+_remote_key = pytest.StashKey["Target | None"]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("vneid-harness", "VNeID -> VssID login harness")
+    group.addoption(OPT_SEED, type=int, default=0,
+                    help="seed for personas and provider randomness (replay a run with it)")
+    group.addoption(OPT_VNEID_URL, default=None,
+                    help="run against this VNeID provider (e.g. one from vneid-harness serve)")
+    group.addoption(OPT_VSSID_URL, default=None,
+                    help="run against this VssID backend (needs --vneid-url too)")
+    group.addoption(OPT_ADMIN_TOKEN, default=None,
+                    help="admin token for the providers' test-control API (S-6)")
+    group.addoption(OPT_DRIVER, default="sim", choices=DRIVERS,
+                    help="how the apps are driven: sim (in-process)")
+    group.addoption(OPT_PERSONAS, default=None, type=Path,
+                    help="persona file (YAML/JSON) whose citizens the personas fixture offers")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "clause(*ids): the PROTOCOL.md clause ids this test checks"
     )
+    vneid_url = config.getoption(OPT_VNEID_URL, None)
+    vssid_url = config.getoption(OPT_VSSID_URL, None)
+    if vssid_url and not vneid_url:
+        raise pytest.UsageError(
+            f"{OPT_VSSID_URL} needs {OPT_VNEID_URL}: a VssID backend out of process can only "
+            "trust a VNeID provider it can reach (e.g. both from vneid-harness serve)"
+        )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    vneid_url = config.getoption(OPT_VNEID_URL, None)
+    where = f"vneid={vneid_url} vssid={config.getoption(OPT_VSSID_URL) or 'embedded'}" \
+        if vneid_url else "embedded providers"
+    return (f"vneid-harness: seed={config.getoption(OPT_SEED)} "
+            f"driver={config.getoption(OPT_DRIVER)} target={where}")
+
+
+def _clause_ids(item: pytest.Item) -> tuple[str, ...]:
+    ids: list[str] = []
+    for mark in item.iter_markers("clause"):
+        for cid in mark.args:
+            if cid not in ids:
+                ids.append(cid)
+    return tuple(ids)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    from harness.protocol import CLAUSES, SECTIONS
+
+    for item in items:
+        ids = _clause_ids(item)
+        unknown = [cid for cid in ids if cid not in CLAUSES]
+        if unknown:
+            raise pytest.UsageError(
+                f"{item.nodeid}: clause marker names {', '.join(unknown)}, which PROTOCOL.md "
+                f"does not have; valid ids: {', '.join(CLAUSES)}"
+            )
+        for cid in ids:
+            item.user_properties.append(("clause", cid))
+            item.add_marker(pytest.mark.allure_label(cid, label_type="story"))
+        families = dict.fromkeys(SECTIONS[cid.split("-")[0]] for cid in ids)
+        for section in families:
+            item.add_marker(pytest.mark.allure_label(section, label_type="epic"))
+        if ids:
+            weights = [CLAUSES[cid].weight for cid in ids]
+            top = min(weights, key=["blocker", "critical", "normal", "minor"].index)
+            item.add_marker(pytest.mark.allure_label(top, label_type="severity"))
+        module = getattr(item, "module", None)
+        theme = (module.__doc__ or "").strip().splitlines()[0] if module and module.__doc__ \
+            else None
+        if theme:
+            item.add_marker(pytest.mark.allure_label(theme, label_type="feature"))
+
+
+# -- fixtures -------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def harness_seed(request: pytest.FixtureRequest) -> int:
+    """The run's seed (``--seed``)."""
+    seed: int = request.config.getoption(OPT_SEED)
+    return seed
+
+
+@pytest.fixture
+def test_seed(request: pytest.FixtureRequest, harness_seed: int) -> str:
+    """A seed for this test alone, derived from the run's seed and the test id (replayable)."""
+    return f"{harness_seed}/{zlib.crc32(request.node.nodeid.encode()):08x}"
+
+
+@pytest.fixture(scope="session")
+def _remote_target(request: pytest.FixtureRequest) -> Iterator[Target | None]:
+    config = request.config
+    vneid_url = config.getoption(OPT_VNEID_URL)
+    if not vneid_url:
+        yield None
+        return
+    from harness.targets import remote_target
+
+    target = remote_target(vneid_url, config.getoption(OPT_VSSID_URL),
+                           admin_token=config.getoption(OPT_ADMIN_TOKEN),
+                           seed=config.getoption(OPT_SEED))
+    target.vneid.health()
+    target.vssid.health()
+    yield target
+    target.close()
+
+
+@pytest.fixture
+def target(_remote_target: Target | None, test_seed: str) -> Iterator[Target]:
+    """The providers under test: fresh embedded mocks per test, or the remote ones."""
+    if _remote_target is not None:
+        yield _remote_target
+        _remote_target.reset_clocks()
+        return
+    from harness.targets import embedded_target
+
+    embedded = embedded_target(seed=test_seed)
+    yield embedded
+    embedded.close()
+
+
+@pytest.fixture
+def vneid(target: Target) -> VNeIDHandle:
+    """The VNeID identity provider: its control API, clients, request log."""
+    return target.vneid
+
+
+@pytest.fixture
+def vssid(target: Target) -> VssIDHandle:
+    """The VssID backend: its control API, clients, request log."""
+    return target.vssid
+
+
+@pytest.fixture
+def personas(request: pytest.FixtureRequest, target: Target, test_seed: str) -> PersonaPool:
+    """Synthetic citizens registered with the providers: ``personas.new(level=2, ...)``."""
+    from harness.world import PersonaPool
+
+    return PersonaPool(target, seed=test_seed, file=request.config.getoption(OPT_PERSONAS))
+
+
+@pytest.fixture
+def device(request: pytest.FixtureRequest, target: Target) -> Iterator[Callable[..., Device]]:
+    """A phone factory: ``device("ios", vssid="1.6.7", vneid="2.1.0")`` (``None``: not
+    installed). The phone is driven by ``--driver``."""
+    from harness.world import make_device
+
+    made: list[Device] = []
+    driver_name: str = request.config.getoption(OPT_DRIVER)
+
+    def factory(platform: str = "ios", **kwargs: Any) -> Device:
+        dev = make_device(target, platform, driver=driver_name, **kwargs)
+        made.append(dev)
+        return dev
+
+    yield factory
+    for dev in made:
+        dev.close()
+
+
+@pytest.fixture
+def persona(personas: PersonaPool) -> Persona:
+    """One level-2 citizen with a VssID account: the happy-path user."""
+    return personas.new()
+
+
+@pytest.fixture
+def rp(target: Target, test_seed: str) -> Iterator[TestRelyingParty]:
+    """A relying party of the harness's own, registered at the VNeID provider, for probing
+    the provider directly (token endpoint, PKCE, redirect URIs)."""
+    from harness.protocol import SeededEntropy
+    from harness.rp import TestRelyingParty
+
+    client = TestRelyingParty(target.vneid, target.profile,
+                              entropy=SeededEntropy(f"{test_seed}/rp")).register()
+    yield client
+    client.close()

@@ -301,8 +301,8 @@ def _decode_body(raw: bytes, content_type: str) -> Any:
     if ctype.endswith("json"):
         try:
             return redact_json(json.loads(text))
-        except ValueError:
-            return "[unparseable JSON]"
+        except (ValueError, RecursionError):
+            return "[unparseable or too deeply nested JSON]"
     if ctype.startswith("text/html"):
         return f"[html, {len(raw)} bytes]"
     return f"[{ctype or 'body'}, {len(raw)} bytes]"

@@ -1,0 +1,234 @@
+"""What every simulated app shares: install state, screens, taps by automation id, HTTP.
+
+An app is a small state machine over its §9 screens. In-memory state (the current screen,
+typed text, a link being handled) is lost on :meth:`App.restart`; ``storage`` is what the app
+persisted and survives it. Tapping or typing into an element that is not on the current
+screen is a test bug, not a protocol refusal: it raises :class:`~harness.errors.HarnessError`
+naming the screen and the elements present.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from harness.apps.screens import Element, ElementKind, Screen, error_screen, update_screen
+from harness.errors import HarnessError
+from harness.protocol import (
+    DEFAULT_PROFILE,
+    ERRORS,
+    Profile,
+    Version,
+    VersionError,
+    parse_version,
+)
+from harness.trace import ScreenShown, ensure_traced
+
+if TYPE_CHECKING:
+    from harness.device import Phone, StoreName
+
+__all__ = ["App", "Reply"]
+
+PLATFORM_HEADER = "X-Device-Platform"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A server's answer as an app sees it: status and JSON object (``{}`` if none)."""
+
+    status: int
+    body: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    @property
+    def error(self) -> str:
+        """The §8 code of a refusal (derived from the status when the body has none)."""
+        code = self.body.get("error")
+        if isinstance(code, str) and code:
+            return code
+        return "server_error" if self.status >= 500 or self.status == 0 else "invalid_request"
+
+
+class App:
+    """Base of the simulated apps; subclasses define the screens and the route table."""
+
+    secret_fields: frozenset[str] = frozenset()
+    """Fields whose typed value the screen shows masked (S-5: never on a screen or trace)."""
+
+    def __init__(
+        self,
+        app_id: str,
+        version: str,
+        *,
+        claims_schemes: Iterable[str] = (),
+        verified_links: Iterable[str] = (),
+        profile: Profile = DEFAULT_PROFILE,
+        store: StoreName | None = None,
+    ) -> None:
+        self.app_id = app_id
+        self.version = version
+        self.claims_schemes = frozenset(s.lower() for s in claims_schemes)
+        self.verified_links = tuple(verified_links)
+        self.profile = profile
+        self.store: StoreName | None = store
+        self.storage: dict[str, Any] = {}
+        self._phone: Phone | None = None
+        self._screen: Screen | None = None
+        self._inputs: dict[str, str] = {}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(app_id={self.app_id!r}, version={self.version!r})"
+
+    # -- install and process lifecycle ---------------------------------------------------
+    @property
+    def phone(self) -> Phone:
+        if self._phone is None:
+            raise HarnessError(f"{self.app_id} is not installed on a phone; "
+                               "call phone.install(app) first")
+        return self._phone
+
+    def attach(self, phone: Phone) -> None:
+        """Called by :meth:`Phone.install`."""
+        from harness.device import STORE_OF_PLATFORM
+
+        if self._phone is not None and self._phone is not phone:
+            raise HarnessError(f"{self.app_id} is already installed on another phone; "
+                               "create one app object per phone")
+        self._phone = phone
+        if self.store is None:
+            self.store = STORE_OF_PLATFORM[phone.platform]
+        for target, client in self.http_clients().items():
+            ensure_traced(client, phone.trace, self.app_id, target)
+
+    def detach(self) -> None:
+        """Called by :meth:`Phone.uninstall`."""
+        self.restart()
+        self._phone = None
+
+    def restart(self) -> None:
+        """The process is killed: in-memory state is lost, ``storage`` is kept."""
+        self._screen = None
+        self._inputs.clear()
+        self.forget()
+
+    def forget(self) -> None:
+        """Drop subclass in-memory state (override)."""
+
+    def http_clients(self) -> Mapping[str, httpx.Client]:
+        """``{target name: client}`` whose calls the phone's trace records (override)."""
+        return {}
+
+    # -- screens -------------------------------------------------------------------------
+    def launch(self) -> Screen:
+        """Start the app from the launcher and show its first screen."""
+        return self.show(self.launch_screen())
+
+    def launch_screen(self) -> Screen:
+        raise NotImplementedError
+
+    def current_screen(self) -> Screen:
+        """The screen on display, launching the app if its process is not running."""
+        return self._screen if self._screen is not None else self.launch()
+
+    def show(self, screen: Screen) -> Screen:
+        self._screen = screen
+        self.phone.trace.record(ScreenShown(app=self.app_id, screen_id=screen.id,
+                                            texts=screen.texts))
+        return screen
+
+    def error_screen_for(self, reply: Reply) -> Screen:
+        """``app-error`` for a refusal: the §8 message, code, clause and status."""
+        clause = reply.body.get("clause")
+        description = reply.body.get("error_description")
+        return error_screen(
+            self.app_id, reply.error, clause=clause if isinstance(clause, str) else None,
+            status=reply.status or None,
+            description=description if isinstance(description, str) else None,
+        )
+
+    def show_error(self, reply: Reply) -> Screen:
+        return self.show(self.error_screen_for(reply))
+
+    def show_update(self, store_url: str | None) -> Screen:
+        return self.show(update_screen(self.app_id, store_url))
+
+    def version_at_least(self, minimum: Version) -> bool:
+        """Whether this app's own version reaches ``minimum``; malformed counts as too old."""
+        try:
+            return parse_version(self.version) >= minimum
+        except VersionError:
+            return False
+
+    # -- user input ----------------------------------------------------------------------
+    def actions(self) -> Mapping[str, Callable[[], None]]:
+        """Route table: tappable element id → handler (override)."""
+        return {"app-update-store": self.open_update_store}
+
+    def handle_link(self, url: str) -> None:
+        raise NotImplementedError
+
+    def tap(self, element_id: str) -> None:
+        self._element(element_id, ("button", "link"))
+        action = self.actions().get(element_id)
+        if action is None:
+            raise HarnessError(f"{self.app_id}: nothing handles a tap on {element_id!r}")
+        action()
+
+    def type(self, element_id: str, text: str) -> None:
+        self._element(element_id, ("field",))
+        self._inputs[element_id] = text
+        shown = "•" * len(text) if element_id in self.secret_fields else text
+        self._screen = self.current_screen().with_value(element_id, shown)
+
+    def _element(self, element_id: str, kinds: tuple[ElementKind, ...]) -> Element:
+        screen = self.current_screen()
+        if not screen.has(element_id):
+            raise HarnessError(
+                f"{self.app_id}: screen {screen.id!r} has no element {element_id!r}; "
+                f"present: {', '.join(screen.element_ids) or '(none)'}")
+        element = screen.element(element_id)
+        if element.kind not in kinds:
+            raise HarnessError(f"{self.app_id}: {element_id!r} on {screen.id!r} is a "
+                               f"{element.kind}, not a {' or '.join(kinds)}")
+        if not element.enabled:
+            raise HarnessError(f"{self.app_id}: {element_id!r} on {screen.id!r} is disabled")
+        return element
+
+    def open_update_store(self) -> None:
+        url = self.current_screen().data.get("store_url")
+        self.phone.open_store(self.app_id, url if isinstance(url, str) else None)
+
+    # -- HTTP ----------------------------------------------------------------------------
+    def request(self, client: httpx.Client, method: str, path: str, *,
+                headers: Mapping[str, str], json: Any = None,
+                bearer: str | None = None) -> Reply:
+        """One API call; transport failures become ``provider_unavailable`` replies."""
+        hdrs = dict(headers)
+        if bearer is not None:
+            hdrs["Authorization"] = f"Bearer {bearer}"
+        try:
+            response = client.request(method, path, headers=hdrs, json=json)
+        except httpx.TransportError as exc:
+            return Reply(0, {"error": "provider_unavailable",
+                             "error_description": f"{type(exc).__name__}: {exc}",
+                             "clause": ERRORS["provider_unavailable"].clause})
+        try:
+            body = response.json()
+        except (ValueError, RecursionError):
+            body = {}
+        return Reply(response.status_code, body if isinstance(body, dict) else {})
+
+    @staticmethod
+    def missing(reply: Reply, *keys: str) -> Reply | None:
+        """A ``server_error`` reply naming the first key absent from a 2xx body, or ``None``."""
+        for key in keys:
+            if not isinstance(reply.body.get(key), str | int) or reply.body.get(key) == "":
+                return Reply(502, {"error": "server_error",
+                                   "error_description": f"the answer lacks {key!r}"})
+        return None

@@ -1,0 +1,46 @@
+"""A malicious app that claims a custom scheme and keeps every link it receives (S-4).
+
+Installed after VssID, it wins ``vssid://`` links (the phone gives a custom scheme to the most
+recently installed claimant), so the authorization response — with its ``code`` — lands here.
+Scenarios then check that the code is useless without VssID's PKCE verifier (S-4) and that
+the claimed https form of the callback cannot be taken this way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from harness.apps.base import App
+from harness.apps.screens import Element, Screen
+
+if TYPE_CHECKING:
+    from harness.device import StoreName
+
+__all__ = ["HIJACKER_SCREEN", "HijackerApp"]
+
+HIJACKER_SCREEN = "hijacker"
+
+
+class HijackerApp(App):
+    """Claims ``scheme``; ``received`` lists every link delivered to it, oldest first."""
+
+    def __init__(self, scheme: str = "vssid", version: str = "1.0.0", *,
+                 app_id: str = "hijacker", verified_links: Iterable[str] = (),
+                 store: StoreName | None = None) -> None:
+        super().__init__(app_id, version, claims_schemes={scheme},
+                         verified_links=verified_links, store=store)
+        self.received: list[str] = []
+
+    def launch_screen(self) -> Screen:
+        return self._screen_for(None)
+
+    def handle_link(self, url: str) -> None:
+        self.received.append(url)
+        self.show(self._screen_for(url))
+
+    def _screen_for(self, url: str | None) -> Screen:
+        texts = ("Hijacker",) if url is None else ("Hijacker", url)
+        return Screen(app=self.app_id, id=HIJACKER_SCREEN, texts=texts,
+                      elements=(Element("hijacker-received", "text", str(len(self.received))),),
+                      data={"received": tuple(self.received), "last": url})

@@ -1,0 +1,152 @@
+"""Screens of §9 as values: stable automation ids, visible texts, elements, data.
+
+Screen ids and element ids are exactly PROTOCOL.md §9's; the browser and device drivers find
+the same ids in the providers' web renderings, so scenarios written against one driver run on
+all. Error and update screens take their Vietnamese texts from the §8 catalog.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal
+
+from harness.protocol import ERRORS
+
+__all__ = [
+    "APP_ERROR",
+    "APP_UPDATE",
+    "APP_UPDATE_STORE",
+    "ElementKind",
+    "Element",
+    "Screen",
+    "UPDATE_MESSAGE",
+    "VNEID_APPROVE",
+    "VNEID_CONSENT",
+    "VNEID_DENY",
+    "VNEID_HOME",
+    "VNEID_LOGIN",
+    "VNEID_LOGIN_SUBMIT",
+    "VNEID_LOGIN_TITLE",
+    "VNEID_PASSCODE",
+    "VNEID_PERSONAL_ID",
+    "VSSID_HOME",
+    "VSSID_LOGIN",
+    "VSSID_LOGIN_VNEID",
+    "VSSID_LOGIN_VNEID_LABEL",
+    "error_screen",
+    "update_screen",
+]
+
+ElementKind = Literal["button", "field", "link", "text"]
+
+# §9 screen ids
+VSSID_LOGIN = "vssid-login"
+VSSID_HOME = "vssid-home"
+VNEID_LOGIN = "vneid-login"
+VNEID_CONSENT = "vneid-consent"
+VNEID_HOME = "vneid-home"
+APP_UPDATE = "app-update"
+APP_ERROR = "app-error"
+# §9 element ids
+VSSID_LOGIN_VNEID = "vssid-login-vneid"
+VNEID_PERSONAL_ID = "vneid-personal-id"
+VNEID_PASSCODE = "vneid-passcode"
+VNEID_LOGIN_SUBMIT = "vneid-login-submit"
+VNEID_APPROVE = "vneid-approve"
+VNEID_DENY = "vneid-deny"
+APP_UPDATE_STORE = "app-update-store"
+# §9 texts
+VSSID_LOGIN_VNEID_LABEL = "Đăng nhập bằng tài khoản định danh điện tử"
+VNEID_LOGIN_TITLE = "Đăng nhập tài khoản định danh điện tử mức 2"
+UPDATE_MESSAGE = ERRORS["app_update_required"].message_vi
+
+
+@dataclass(frozen=True)
+class Element:
+    """One thing on a screen a user (or a driver) can see, tap or type into."""
+
+    id: str
+    kind: ElementKind
+    label: str
+    value: str | None = None
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class Screen:
+    """What an app shows: its §9 id, visible texts, elements and machine-readable data."""
+
+    app: str
+    id: str
+    texts: tuple[str, ...] = ()
+    elements: tuple[Element, ...] = ()
+    error: str | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "texts", tuple(self.texts))
+        object.__setattr__(self, "elements", tuple(self.elements))
+        object.__setattr__(self, "data", MappingProxyType(dict(self.data)))
+
+    @property
+    def element_ids(self) -> tuple[str, ...]:
+        return tuple(e.id for e in self.elements)
+
+    def has(self, element_id: str) -> bool:
+        return any(e.id == element_id for e in self.elements)
+
+    def element(self, element_id: str) -> Element:
+        for e in self.elements:
+            if e.id == element_id:
+                return e
+        raise KeyError(f"screen {self.id!r} of {self.app!r} has no element {element_id!r}; "
+                       f"present: {', '.join(self.element_ids) or '(none)'}")
+
+    def with_value(self, element_id: str, value: str) -> Screen:
+        """A copy with ``element_id``'s value replaced (typing into a field)."""
+        self.element(element_id)
+        elements = tuple(
+            Element(e.id, e.kind, e.label, value, e.enabled) if e.id == element_id else e
+            for e in self.elements
+        )
+        return Screen(self.app, self.id, self.texts, elements, self.error, self.data)
+
+    def contains_text(self, needle: str) -> bool:
+        return any(needle in t for t in self.texts) or any(
+            needle in e.label for e in self.elements)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "app": self.app, "id": self.id, "texts": list(self.texts), "error": self.error,
+            "elements": [{"id": e.id, "kind": e.kind, "label": e.label, "value": e.value,
+                          "enabled": e.enabled} for e in self.elements],
+            "data": dict(self.data),
+        }
+
+
+def error_screen(app: str, code: str, *, clause: str | None = None, status: int | None = None,
+                 description: str | None = None, message: str | None = None) -> Screen:
+    """``app-error``: the §8 Vietnamese message and the error code (§9)."""
+    spec = ERRORS.get(code)
+    text = spec.message_vi if spec else (message or ERRORS["server_error"].message_vi)
+    return Screen(
+        app=app, id=APP_ERROR, texts=(text, code),
+        elements=(Element("app-error-message", "text", text),
+                  Element("app-error-code", "text", code)),
+        error=code,
+        data={"error": code, "clause": clause or (spec.clause if spec else None),
+              "status": status, "error_description": description},
+    )
+
+
+def update_screen(app: str, store_url: str | None) -> Screen:
+    """``app-update``: the update message and a link to the store listing (V-4…V-6, §10)."""
+    return Screen(
+        app=app, id=APP_UPDATE, texts=(UPDATE_MESSAGE,),
+        elements=(Element("app-update-message", "text", UPDATE_MESSAGE),
+                  Element(APP_UPDATE_STORE, "link", "Cập nhật", store_url,
+                          enabled=store_url is not None)),
+        data={"store_url": store_url},
+    )

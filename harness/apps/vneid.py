@@ -1,0 +1,178 @@
+"""The VNeID app: the user's authenticator (A-4, A-5, A-6, V-5, V-6).
+
+Below ``profile.vneid_min_version`` it does not understand the authorize link and shows its
+update screen with the store link, without calling the server (V-6). Otherwise it keeps the
+link exactly as received, logs the user in at level 2 (``POST /api/app/v1/sessions``), asks
+for consent and forwards the link with the decision (``POST /api/app/v1/authorizations``);
+the ``redirect_to`` it gets back is opened through the OS. A refusal that must not redirect
+(S-3) stays on VNeID's error screen. The session is persisted in ``storage`` until it expires
+on the phone's clock; the link being handled is in memory only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Literal
+
+import httpx
+
+from harness.apps.base import App, Reply
+from harness.apps.screens import (
+    VNEID_APPROVE,
+    VNEID_CONSENT,
+    VNEID_DENY,
+    VNEID_HOME,
+    VNEID_LOGIN,
+    VNEID_LOGIN_SUBMIT,
+    VNEID_LOGIN_TITLE,
+    VNEID_PASSCODE,
+    VNEID_PERSONAL_ID,
+    Element,
+    Screen,
+)
+from harness.protocol import DEFAULT_PROFILE, LinkError, Profile, parse_authorize_link
+
+if TYPE_CHECKING:
+    from harness.device import StoreName
+
+__all__ = ["SERVER", "SERVICE_NAMES", "VNeIDApp"]
+
+SERVER = "vneid-server"
+SESSIONS_PATH = "/api/app/v1/sessions"
+AUTHORIZATIONS_PATH = "/api/app/v1/authorizations"
+SESSION_KEY = "session"
+SERVICE_NAMES: Mapping[str, str] = {"vssid": "VssID"}
+"""Display names of the relying parties VNeID knows, by ``client_id``."""
+
+Decision = Literal["approve", "deny"]
+
+
+class VNeIDApp(App):
+    """VNeID ``version`` talking to the identity server's app API through ``server``."""
+
+    secret_fields = frozenset({VNEID_PASSCODE})
+
+    def __init__(self, version: str, server: httpx.Client, *,
+                 profile: Profile = DEFAULT_PROFILE, store: StoreName | None = None) -> None:
+        super().__init__(
+            "vneid", version, claims_schemes={profile.vneid_scheme},
+            verified_links=(f"{profile.vneid_link_host}{profile.authorize_path}",),
+            profile=profile, store=store,
+        )
+        self.server = server
+        self._link: str | None = None
+
+    def http_clients(self) -> Mapping[str, httpx.Client]:
+        return {SERVER: self.server}
+
+    def forget(self) -> None:
+        self._link = None
+
+    @property
+    def pending_link(self) -> str | None:
+        """The authorize link being handled, exactly as received."""
+        return self._link
+
+    def _headers(self) -> dict[str, str]:
+        return {"X-VNeID-App-Version": self.version, "X-Device-Platform": self.phone.platform}
+
+    def _session_token(self) -> str | None:
+        session = self.storage.get(SESSION_KEY)
+        if not isinstance(session, dict):
+            return None
+        if float(session.get("expires_at", 0)) <= self.phone.clock.now():
+            self.storage.pop(SESSION_KEY, None)
+            return None
+        token = session.get("token")
+        return token if isinstance(token, str) else None
+
+    # -- screens -------------------------------------------------------------------------
+    def launch_screen(self) -> Screen:
+        return Screen(app=self.app_id, id=VNEID_HOME, texts=("VNeID",))
+
+    def _login_screen(self) -> Screen:
+        return Screen(
+            app=self.app_id, id=VNEID_LOGIN, texts=(VNEID_LOGIN_TITLE,),
+            elements=(Element(VNEID_PERSONAL_ID, "field", "Số định danh cá nhân"),
+                      Element(VNEID_PASSCODE, "field", "Mật khẩu"),
+                      Element(VNEID_LOGIN_SUBMIT, "button", "Đăng nhập")),
+        )
+
+    def _consent_screen(self) -> Screen:
+        client_id = None
+        try:
+            _, parsed = parse_authorize_link(self._link, self.profile)
+            client_id = parsed.params.get("client_id")
+        except LinkError:
+            pass
+        service = SERVICE_NAMES.get(client_id or "", client_id or "(không rõ)")
+        prompt = f"{service} yêu cầu đăng nhập bằng tài khoản định danh điện tử của bạn"
+        return Screen(
+            app=self.app_id, id=VNEID_CONSENT, texts=(service, prompt),
+            elements=(Element("vneid-consent-service", "text", service),
+                      Element(VNEID_APPROVE, "button", "Đồng ý"),
+                      Element(VNEID_DENY, "button", "Từ chối")),
+            data={"service": service, "client_id": client_id},
+        )
+
+    # -- V-6 and the authorize link ------------------------------------------------------
+    def handle_link(self, url: str) -> None:
+        if not self.version_at_least(self.profile.vneid_min_version):
+            self.show_update(self.profile.store_link("vneid", self.phone.platform))
+            return
+        self._link = url
+        self.show(self._consent_screen() if self._session_token() else self._login_screen())
+
+    def actions(self) -> Mapping[str, Callable[[], None]]:
+        return {
+            **super().actions(),
+            VNEID_LOGIN_SUBMIT: self.submit_login,
+            VNEID_APPROVE: lambda: self.decide("approve"),
+            VNEID_DENY: lambda: self.decide("deny"),
+        }
+
+    # -- A-4 -------------------------------------------------------------------------------
+    def submit_login(self) -> None:
+        body = {"personal_id": self._inputs.get(VNEID_PERSONAL_ID, ""),
+                "passcode": self._inputs.pop(VNEID_PASSCODE, "")}
+        reply = self.request(self.server, "POST", SESSIONS_PATH, headers=self._headers(),
+                             json=body)
+        if not reply.ok and (reply.status == 426 or reply.error == "app_update_required"):
+            store_url = reply.body.get("store_url")
+            if not isinstance(store_url, str):
+                store_url = self.profile.store_link("vneid", self.phone.platform)
+            self.show_update(store_url)
+            return
+        problem = reply if not reply.ok else self.missing(reply, "session_token")
+        if problem is not None:
+            self.show_error(problem)
+            return
+        expires_in = reply.body.get("expires_in")
+        ttl = expires_in if isinstance(expires_in, int | float) else \
+            self.profile.vneid_session_ttl
+        self.storage[SESSION_KEY] = {
+            "token": str(reply.body["session_token"]),
+            "level": reply.body.get("level"),
+            "expires_at": self.phone.clock.now() + float(ttl),
+        }
+        self.show(self._consent_screen() if self._link else self.launch_screen())
+
+    # -- A-5, A-6 --------------------------------------------------------------------------
+    def decide(self, decision: Decision) -> None:
+        token = self._session_token()
+        link = self._link
+        if link is None:
+            self.show_error(Reply(400, {"error": "invalid_request", "clause": "A-5",
+                                        "error_description": "no authorize link to answer"}))
+            return
+        reply = self.request(self.server, "POST", AUTHORIZATIONS_PATH, headers=self._headers(),
+                             json={"link": link, "decision": decision}, bearer=token)
+        if reply.status == 401:
+            self.storage.pop(SESSION_KEY, None)
+        problem = reply if not reply.ok else self.missing(reply, "redirect_to")
+        if problem is not None:
+            self.show_error(problem)
+            return
+        self._link = None
+        self.show(self.launch_screen())
+        self.phone.open_url(str(reply.body["redirect_to"]), source=self.app_id)

@@ -1,0 +1,225 @@
+"""The simulated phone: installed apps, the OS link router, the store (A-3, A-6, S-4, §10).
+
+Routing rules, as the OS applies them:
+
+- **custom scheme** (``vneid://…``, ``vssid://…``): delivered to the *most recently installed*
+  app that claims the scheme. Neither iOS nor Android guarantees which claimant wins; choosing
+  the latest install models the hijack of S-4 deterministically (a malicious app installed
+  after VssID receives ``vssid://`` callbacks). No claimant: ``handled=False``, the caller
+  decides the fallback (VssID opens the VNeID store listing, A-3).
+- **https**: delivered only to the app with a *verified* link whose ``host/path`` prefix the
+  URL starts with (Android App Links / iOS universal links; a hijacker cannot verify a domain
+  it does not own). Longest prefix wins, then the earlier install. Anything else opens in the
+  browser. Plain ``http`` always opens in the browser.
+
+Each app keeps ``storage`` (persisted, survives :meth:`Phone.restart`) apart from its
+in-memory state (lost on restart). Reinstalling an app id is an update: the new app object
+inherits the storage and counts as the latest install. Uninstalling drops the storage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol, TypeVar
+from urllib.parse import urlsplit
+
+from harness.apps.screens import Element, Screen
+from harness.errors import ConfigError, HarnessError
+from harness.protocol import DEFAULT_PROFILE, PLATFORMS, Clock, Platform, Profile, SystemClock
+from harness.protocol.profile import APP_IDS
+from harness.trace import AppSwitched, LinkOpened, StoreOpened, Trace
+
+__all__ = ["BROWSER", "STORE", "STORE_OF_PLATFORM", "LinkResult", "Phone", "PhoneApp", "StoreName"]
+
+StoreName = Literal["app_store", "google_play"]
+STORE_OF_PLATFORM: dict[str, StoreName] = {"ios": "app_store", "android": "google_play"}
+STORE = "store"
+BROWSER = "browser"
+
+
+class PhoneApp(Protocol):
+    """What the OS needs of an installed app (implemented by :class:`harness.apps.App`)."""
+
+    app_id: str
+    version: str
+    claims_schemes: frozenset[str]
+    verified_links: tuple[str, ...]
+    store: StoreName | None
+    storage: dict[str, Any]
+
+    def attach(self, phone: Phone) -> None: ...
+    def detach(self) -> None: ...
+    def handle_link(self, url: str) -> None: ...
+    def restart(self) -> None: ...
+    def current_screen(self) -> Screen: ...
+    def tap(self, element_id: str) -> None: ...
+    def type(self, element_id: str, text: str) -> None: ...
+
+
+A = TypeVar("A", bound=PhoneApp)
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    """What the OS did with a link: ``target`` is an app id, ``"browser"`` or ``None``."""
+
+    handled: bool
+    target: str | None
+
+
+class Phone:
+    """One simulated phone of ``platform`` (``ios`` or ``android``)."""
+
+    def __init__(self, platform: Platform, *, profile: Profile = DEFAULT_PROFILE,
+                 trace: Trace | None = None, clock: Clock | None = None) -> None:
+        if platform not in PLATFORMS:
+            raise ConfigError(f"unknown platform {platform!r}; use one of {', '.join(PLATFORMS)}")
+        self.platform: Platform = platform
+        self.profile = profile
+        if clock is None:
+            clock = trace.clock if trace is not None else SystemClock()
+        self.clock: Clock = clock
+        self.trace = trace if trace is not None else Trace(self.clock)
+        self._apps: dict[str, PhoneApp] = {}  # insertion order = install order
+        self._foreground: str | None = None
+        self._store_page: tuple[str, str | None] | None = None
+        self._browser_url: str | None = None
+        self.delivered: list[str] = []
+        """Every URL the OS handed to an app, unredacted, oldest first (in memory only: the
+        trace keeps the redacted form). Scenarios replay or tamper with them."""
+
+    # -- installed apps ------------------------------------------------------------------
+    def install(self, app: A) -> A:
+        """Install ``app`` (an update if its id is installed: storage kept, see module doc)."""
+        expected = STORE_OF_PLATFORM[self.platform]
+        if app.store is not None and app.store != expected:
+            raise ConfigError(f"{app.app_id} comes from {app.store}, which a {self.platform} "
+                              f"phone does not use; use {expected!r} or None")
+        old = self._apps.get(app.app_id)
+        if old is app:
+            return app
+        app.attach(self)
+        if old is not None:
+            del self._apps[app.app_id]
+            app.storage.update(old.storage)
+            old.detach()
+        self._apps[app.app_id] = app
+        return app
+
+    def uninstall(self, app_id: str) -> None:
+        app = self.app(app_id)
+        del self._apps[app_id]
+        app.detach()
+        if self._foreground == app_id:
+            self._foreground = None
+
+    def app(self, app_id: str) -> PhoneApp:
+        try:
+            return self._apps[app_id]
+        except KeyError:
+            raise HarnessError(f"{app_id!r} is not installed on this {self.platform} phone; "
+                               f"installed: {', '.join(self._apps) or '(none)'}") from None
+
+    @property
+    def installed(self) -> tuple[str, ...]:
+        """Installed app ids, oldest install first."""
+        return tuple(self._apps)
+
+    @property
+    def foreground(self) -> str | None:
+        """The app id in front, ``"store"``, ``"browser"`` or ``None`` (the launcher)."""
+        return self._foreground
+
+    # -- the OS --------------------------------------------------------------------------
+    def open_url(self, url: str, *, source: str) -> LinkResult:
+        """Route ``url`` as the OS does (module doc) and deliver it."""
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            parts = None
+        scheme = parts.scheme.lower() if parts else ""
+        if scheme in ("http", "https") and parts is not None:
+            owner = self._verified_owner(parts.netloc.lower() + parts.path) \
+                if scheme == "https" else None
+            if owner is None:
+                self.trace.record(LinkOpened(source=source, url=url, target=BROWSER, form=scheme))
+                self._browser_url = url
+                self._switch(BROWSER, "link")
+                return LinkResult(True, BROWSER)
+            return self._deliver(owner, url, source, form="https")
+        claimants = [a for a in self._apps.values() if scheme and scheme in a.claims_schemes]
+        if not claimants:
+            self.trace.record(LinkOpened(source=source, url=url, target=None, form="custom"))
+            return LinkResult(False, None)
+        return self._deliver(claimants[-1], url, source, form="custom")
+
+    def _verified_owner(self, host_path: str) -> PhoneApp | None:
+        best: tuple[int, PhoneApp] | None = None
+        for app in self._apps.values():
+            for prefix in app.verified_links:
+                if host_path.startswith(prefix.lower()) and (best is None or
+                                                             len(prefix) > best[0]):
+                    best = (len(prefix), app)
+        return best[1] if best else None
+
+    def _deliver(self, app: PhoneApp, url: str, source: str, *, form: str) -> LinkResult:
+        self.trace.record(LinkOpened(source=source, url=url, target=app.app_id, form=form))
+        self.delivered.append(url)
+        self._switch(app.app_id, "link")
+        app.handle_link(url)
+        return LinkResult(True, app.app_id)
+
+    def open_store(self, app_id: str, url: str | None = None) -> str | None:
+        """Open the store listing of ``app_id`` for this platform (§10); returns its URL."""
+        if url is None and app_id in APP_IDS:
+            url = self.profile.store_link(app_id, self.platform)
+        self.trace.record(StoreOpened(app_id=app_id, platform=self.platform, url=url))
+        self._store_page = (app_id, url)
+        self._switch(STORE, "store")
+        return url
+
+    def switch_to(self, app_id: str) -> None:
+        """The user brings an installed app to the front by hand (launching it if needed)."""
+        app = self.app(app_id)
+        self._switch(app_id, "user")
+        app.current_screen()
+
+    def restart(self, app_id: str) -> None:
+        """Kill ``app_id``'s process: in-memory state lost, ``storage`` kept.
+
+        A foreground app is relaunched at once; a background one when next shown.
+        """
+        app = self.app(app_id)
+        app.restart()
+        if self._foreground == app_id:
+            app.current_screen()
+
+    def _switch(self, to: str | None, reason: str) -> None:
+        if to != self._foreground:
+            self.trace.record(AppSwitched(from_app=self._foreground, to_app=to, reason=reason))
+            self._foreground = to
+
+    # -- what is on screen ----------------------------------------------------------------
+    def screen(self) -> Screen:
+        """The foreground screen: an app's (launched if not running), the store, the browser,
+        or the launcher."""
+        fg = self._foreground
+        if fg == STORE and self._store_page is not None:
+            app_id, url = self._store_page
+            return Screen(app=STORE, id=STORE, texts=(url or "",),
+                          data={"app_id": app_id, "url": url, "platform": self.platform})
+        if fg == BROWSER:
+            return Screen(app=BROWSER, id=BROWSER, texts=(self._browser_url or "",),
+                          data={"url": self._browser_url})
+        if fg is None or fg not in self._apps:
+            return Screen(app="os", id="launcher", texts=self.installed,
+                          elements=tuple(Element(a, "button", a) for a in self._apps))
+        return self._apps[fg].current_screen()
+
+    def foreground_app(self) -> PhoneApp:
+        """The app in front; :class:`HarnessError` when the store, browser or launcher is."""
+        fg = self._foreground
+        if fg is None or fg not in self._apps:
+            raise HarnessError(f"no app is in the foreground (foreground: {fg!r}); "
+                               "open one first")
+        return self._apps[fg]

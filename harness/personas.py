@@ -1,0 +1,436 @@
+"""Synthetic citizens (§1, §2): who logs in, and the persona files that seed the providers.
+
+A :class:`Persona` is a VNeID account (``personal_id`` consistent with birth year and sex,
+6-digit passcode, level 1 or 2, active or locked) and optionally the VssID account linked to
+the same ``personal_id`` (P-1). :class:`PersonaFactory` makes them from a seed with Faker's
+``vi_VN`` locale, so a failing run can be replayed. Persona files are YAML or JSON documents
+``{"personas": [...]}``; :func:`load_personas` validates every entry and names the file, the
+entry index and the field of the first problem (:class:`~harness.errors.PersonaFileError`);
+:func:`save_personas` writes atomically. Passcodes never appear in ``repr`` (S-5).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+import random
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, cast
+
+import yaml
+from faker import Faker
+
+from harness.errors import ConfigError, PersonaFileError
+from harness.protocol import (
+    IdentifierError,
+    generate_bhxh_code,
+    generate_personal_id,
+    is_valid_bhxh_code,
+    parse_personal_id,
+)
+
+__all__ = [
+    "BIRTH_YEARS",
+    "Gender",
+    "Persona",
+    "PersonaFactory",
+    "Status",
+    "VssIDAccount",
+    "load_personas",
+    "save_personas",
+]
+
+Gender = Literal["male", "female"]
+Status = Literal["active", "locked"]
+BIRTH_YEARS = (1940, 2007)
+"""Inclusive range of the birth years :class:`PersonaFactory` draws from."""
+
+_GENDERS: tuple[Gender, ...] = ("male", "female")
+_STATUSES: tuple[Status, ...] = ("active", "locked")
+_YAML_SUFFIXES = frozenset({".yaml", ".yml"})
+_SUFFIXES = _YAML_SUFFIXES | {".json"}
+
+
+class _Invalid(Exception):
+    """One field of one persona is wrong (internal: callers see ConfigError/PersonaFileError)."""
+
+    def __init__(self, field_name: str, problem: str) -> None:
+        super().__init__(f"{field_name}: {problem}")
+        self.field_name = field_name
+        self.problem = problem
+
+
+# -- field checks ------------------------------------------------------------------------
+def _one_of(field_name: str, value: object, allowed: Sequence[object]) -> None:
+    if isinstance(value, bool) or value not in allowed:
+        shown = ", ".join(repr(a) for a in allowed)
+        raise _Invalid(field_name, f"must be one of {shown}, got {value!r}")
+
+
+def _check_passcode(value: object) -> None:
+    if not isinstance(value, str):
+        raise _Invalid("passcode", f"must be a string of 6 digits (quote it in YAML), got "
+                                   f"{type(value).__name__}")
+    if len(value) != 6 or not (value.isascii() and value.isdigit()):
+        raise _Invalid("passcode", "must be exactly 6 ASCII digits")
+
+
+def _check_full_name(value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise _Invalid("full_name", f"must be a non-empty string, got {value!r}")
+
+
+def _check_personal_id(value: object, birthdate: dt.date, gender: str) -> None:
+    try:
+        pid = parse_personal_id(value, clause="P-1")
+    except IdentifierError as exc:
+        hint = " (quote it in YAML)" if isinstance(value, int) else ""
+        raise _Invalid("personal_id", exc.description + hint) from None
+    if not pid.matches(birthdate=birthdate, sex=cast(Gender, gender)):
+        raise _Invalid(
+            "personal_id",
+            f"{pid.value} says born {pid.birth_year}, {pid.sex}; the persona is born "
+            f"{birthdate.isoformat()}, {gender} (§1: digit 4 is century and sex, 5-6 the year)",
+        )
+
+
+@dataclass(frozen=True)
+class VssIDAccount:
+    """The VssID account linked to a persona's ``personal_id`` (P-1)."""
+
+    bhxh_code: str
+    status: Status = "active"
+
+    def __post_init__(self) -> None:
+        try:
+            if not is_valid_bhxh_code(self.bhxh_code):
+                raise _Invalid("vssid_account.bhxh_code",
+                               f"must be 10 ASCII digits, got {self.bhxh_code!r}")
+            _one_of("vssid_account.status", self.status, _STATUSES)
+        except _Invalid as exc:
+            raise ConfigError(f"invalid VssIDAccount: {exc}") from None
+
+
+@dataclass(frozen=True)
+class Persona:
+    """A synthetic citizen. ``repr`` never shows the passcode (S-5)."""
+
+    personal_id: str
+    full_name: str
+    birthdate: dt.date
+    gender: Gender
+    passcode: str = field(repr=False)
+    level: Literal[1, 2] = 2
+    status: Status = "active"
+    vssid_account: VssIDAccount | None = None
+
+    def __post_init__(self) -> None:
+        try:
+            _validate_persona(self)
+        except _Invalid as exc:
+            raise ConfigError(f"invalid Persona: {exc}") from None
+
+    @property
+    def bhxh_code(self) -> str | None:
+        return self.vssid_account.bhxh_code if self.vssid_account else None
+
+    def to_vneid_json(self) -> dict[str, Any]:
+        """The body of ``POST /_harness/personas`` on the VNeID mock (§11)."""
+        return {
+            "personal_id": self.personal_id,
+            "passcode": self.passcode,
+            "level": self.level,
+            "full_name": self.full_name,
+            "birthdate": self.birthdate.isoformat(),
+            "gender": self.gender,
+            "status": self.status,
+        }
+
+    def to_vssid_account_json(self) -> dict[str, Any] | None:
+        """The body of ``POST /_harness/accounts`` on the VssID mock (§11), or ``None``."""
+        if self.vssid_account is None:
+            return None
+        return {
+            "bhxh_code": self.vssid_account.bhxh_code,
+            "personal_id": self.personal_id,
+            "full_name": self.full_name,
+            "status": self.vssid_account.status,
+        }
+
+    def to_file_entry(self) -> dict[str, Any]:
+        """One entry of a persona file (the inverse of what :func:`load_personas` reads)."""
+        account = None
+        if self.vssid_account is not None:
+            account = {"bhxh_code": self.vssid_account.bhxh_code,
+                       "status": self.vssid_account.status}
+        return {
+            "personal_id": self.personal_id,
+            "full_name": self.full_name,
+            "birthdate": self.birthdate.isoformat(),
+            "gender": self.gender,
+            "passcode": self.passcode,
+            "level": self.level,
+            "status": self.status,
+            "vssid_account": account,
+        }
+
+
+def _validate_persona(p: Persona) -> None:
+    if not isinstance(p.birthdate, dt.date) or isinstance(p.birthdate, dt.datetime):
+        raise _Invalid("birthdate", f"must be a date, got {p.birthdate!r}")
+    _one_of("gender", p.gender, _GENDERS)
+    _check_personal_id(p.personal_id, p.birthdate, p.gender)
+    _check_full_name(p.full_name)
+    _check_passcode(p.passcode)
+    _one_of("level", p.level, (1, 2))
+    _one_of("status", p.status, _STATUSES)
+    if p.vssid_account is not None and not isinstance(p.vssid_account, VssIDAccount):
+        raise _Invalid("vssid_account", "must be a VssIDAccount or None")
+
+
+# -- the factory -------------------------------------------------------------------------
+class PersonaFactory:
+    """Replayable personas: the same seed and the same calls give the same personas."""
+
+    def __init__(self, seed: int | str) -> None:
+        self.seed = seed
+        self._rng = random.Random(seed)
+        self._faker = Faker("vi_VN")
+        self._faker.seed_instance(seed)
+        self._ids: set[str] = set()
+        self._codes: set[str] = set()
+
+    def new(
+        self,
+        *,
+        level: Literal[1, 2] = 2,
+        status: Status = "active",
+        vssid_account: bool | Status | VssIDAccount | None = True,
+        **overrides: Any,
+    ) -> Persona:
+        """A fresh persona; ``overrides`` replace any :class:`Persona` field.
+
+        ``vssid_account``: ``True``/``"active"`` a linked active account, ``"locked"`` a
+        locked one, ``False``/``None`` none (P-1 fails), or a :class:`VssIDAccount`.
+        Every random draw happens whatever the overrides, so later personas stay replayable.
+        """
+        names = {f.name for f in dataclasses.fields(Persona)}
+        unknown = sorted(set(overrides) - names)
+        if unknown:
+            raise ConfigError(f"PersonaFactory.new: unknown fields {unknown}; "
+                              f"known: {sorted(names)}")
+        rng = self._rng
+        gender: Gender = overrides.get("gender", rng.choice(_GENDERS))
+        first, last = (dt.date(BIRTH_YEARS[0], 1, 1).toordinal(),
+                       dt.date(BIRTH_YEARS[1], 12, 31).toordinal())
+        birthdate: dt.date = dt.date.fromordinal(rng.randint(first, last))
+        birthdate = overrides.get("birthdate", birthdate)
+        passcode = f"{rng.randrange(10**6):06d}"
+        full_name = self._name(gender)
+        code = self._unique(lambda: generate_bhxh_code(rng), self._codes)
+        if "personal_id" in overrides:
+            personal_id = overrides["personal_id"]
+        else:
+            personal_id = self._unique(
+                lambda: generate_personal_id(rng, birthdate=birthdate, sex=gender), self._ids)
+        account = _account(vssid_account, code)
+        values: dict[str, Any] = {
+            "personal_id": personal_id, "full_name": full_name, "birthdate": birthdate,
+            "gender": gender, "passcode": passcode, "level": level, "status": status,
+            "vssid_account": account,
+        }
+        values.update(overrides)
+        persona = Persona(**values)
+        self._ids.add(persona.personal_id)
+        return persona
+
+    def many(self, count: int, **kwargs: Any) -> list[Persona]:
+        return [self.new(**kwargs) for _ in range(count)]
+
+    def _name(self, gender: Gender) -> str:
+        given = (self._faker.first_name_male() if gender == "male"
+                 else self._faker.first_name_female())
+        return f"{self._faker.last_name()} {self._faker.middle_name()} {given}"
+
+    @staticmethod
+    def _unique(draw: Callable[[], str], used: set[str]) -> str:
+        for _ in range(1000):
+            value = draw()
+            if value not in used:
+                used.add(value)
+                return value
+        raise ConfigError("PersonaFactory ran out of unique identifiers")
+
+
+def _account(spec: bool | Status | VssIDAccount | None, code: str) -> VssIDAccount | None:
+    if isinstance(spec, VssIDAccount):
+        return spec
+    if spec is True or spec == "active":
+        return VssIDAccount(code)
+    if spec == "locked":
+        return VssIDAccount(code, "locked")
+    if spec is False or spec is None:
+        return None
+    raise ConfigError(f"vssid_account must be a bool, 'active', 'locked', a VssIDAccount or "
+                      f"None, got {spec!r}")
+
+
+# -- files -------------------------------------------------------------------------------
+_REQUIRED = ("personal_id", "full_name", "birthdate", "gender", "passcode")
+_OPTIONAL = ("level", "status", "vssid_account")
+_ACCOUNT_KEYS = ("bhxh_code", "status")
+
+
+def _format(path: Path) -> Literal["yaml", "json"]:
+    suffix = path.suffix.lower()
+    if suffix not in _SUFFIXES:
+        raise PersonaFileError(
+            f"{path}: unknown persona file type {suffix or '(none)'!r}; use .yaml, .yml or .json"
+        )
+    return "yaml" if suffix in _YAML_SUFFIXES else "json"
+
+
+def _parse_birthdate(value: object) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise _Invalid("birthdate", f"must be a date 'YYYY-MM-DD', got {value!r}")
+
+
+def _parse_account(value: object) -> VssIDAccount | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise _Invalid("vssid_account", f"must be a mapping or null, got {type(value).__name__}")
+    unknown = sorted(str(k) for k in value if k not in _ACCOUNT_KEYS)
+    if unknown:
+        raise _Invalid(f"vssid_account.{unknown[0]}",
+                       f"unknown key; allowed: {', '.join(_ACCOUNT_KEYS)}")
+    code = value.get("bhxh_code")
+    if not is_valid_bhxh_code(code):
+        raise _Invalid("vssid_account.bhxh_code",
+                       f"must be a string of 10 digits (quote it in YAML), got {code!r}")
+    status = value.get("status", "active")
+    _one_of("vssid_account.status", status, _STATUSES)
+    return VssIDAccount(cast(str, code), cast(Status, status))
+
+
+def _parse_entry(entry: object) -> Persona:
+    if not isinstance(entry, Mapping):
+        raise _Invalid("(entry)", f"must be a mapping, got {type(entry).__name__}")
+    unknown = sorted(str(k) for k in entry if k not in _REQUIRED + _OPTIONAL)
+    if unknown:
+        raise _Invalid(unknown[0], f"unknown key; allowed: {', '.join(_REQUIRED + _OPTIONAL)}")
+    for key in _REQUIRED:
+        if key not in entry:
+            raise _Invalid(key, "is required")
+    birthdate = _parse_birthdate(entry["birthdate"])
+    _one_of("gender", entry["gender"], _GENDERS)
+    _check_personal_id(entry["personal_id"], birthdate, entry["gender"])
+    _check_full_name(entry["full_name"])
+    _check_passcode(entry["passcode"])
+    _one_of("level", entry.get("level", 2), (1, 2))
+    _one_of("status", entry.get("status", "active"), _STATUSES)
+    return Persona(
+        personal_id=entry["personal_id"], full_name=entry["full_name"], birthdate=birthdate,
+        gender=entry["gender"], passcode=entry["passcode"], level=entry.get("level", 2),
+        status=entry.get("status", "active"),
+        vssid_account=_parse_account(entry.get("vssid_account")),
+    )
+
+
+def _parse_document(path: Path, document: object) -> list[Persona]:
+    if not isinstance(document, Mapping) or "personas" not in document:
+        raise PersonaFileError(f"{path}: expected a document {{personas: [...]}} at the top")
+    extra = sorted(str(k) for k in document if k != "personas")
+    if extra:
+        raise PersonaFileError(f"{path}: unknown top-level keys {extra}; only 'personas'")
+    entries = document["personas"]
+    if not isinstance(entries, list):
+        raise PersonaFileError(f"{path}: 'personas' must be a list, "
+                               f"got {type(entries).__name__}")
+    personas: list[Persona] = []
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(entries):
+        try:
+            persona = _parse_entry(entry)
+        except _Invalid as exc:
+            raise PersonaFileError(
+                f"{path}: personas[{index}].{exc.field_name}: {exc.problem}") from None
+        if persona.personal_id in seen:
+            raise PersonaFileError(
+                f"{path}: personas[{index}].personal_id: duplicate {persona.personal_id} "
+                f"(already personas[{seen[persona.personal_id]}])")
+        seen[persona.personal_id] = index
+        personas.append(persona)
+    return personas
+
+
+def load_personas(path: str | os.PathLike[str]) -> list[Persona]:
+    """Read and validate a persona file (YAML or JSON by extension)."""
+    p = Path(path)
+    kind = _format(p)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PersonaFileError(f"{p}: cannot read the persona file: {exc}") from None
+    try:
+        document = yaml.safe_load(text) if kind == "yaml" else json.loads(text)
+    except (yaml.YAMLError, ValueError) as exc:
+        raise PersonaFileError(f"{p}: not valid {kind.upper()}: {exc}") from None
+    return _parse_document(p, document)
+
+
+def _dump(personas: Iterable[Persona], kind: Literal["yaml", "json"], path: Path) -> str:
+    entries = []
+    seen: dict[str, int] = {}
+    for index, persona in enumerate(personas):
+        if not isinstance(persona, Persona):
+            raise PersonaFileError(f"{path}: personas[{index}]: not a Persona")
+        if persona.personal_id in seen:
+            raise PersonaFileError(
+                f"{path}: personas[{index}].personal_id: duplicate {persona.personal_id} "
+                f"(already personas[{seen[persona.personal_id]}])")
+        seen[persona.personal_id] = index
+        entries.append(persona.to_file_entry())
+    document = {"personas": entries}
+    if kind == "json":
+        return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    return str(yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
+
+
+def save_personas(path: str | os.PathLike[str], personas: Iterable[Persona]) -> None:
+    """Write ``personas`` atomically: a temp file beside ``path``, then ``os.replace``.
+
+    A failure at any step leaves an existing file untouched and removes the temp file.
+    """
+    p = Path(path)
+    text = _dump(personas, _format(p), p)
+    directory = p.parent if str(p.parent) else Path()
+    tmp_name: str | None = None
+    try:
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=directory, prefix=f".{p.name}.", suffix=".tmp",
+            delete=False,
+        ) as tmp:
+            tmp_name = tmp.name
+            tmp.write(text)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        os.replace(tmp_name, p)
+        tmp_name = None
+    except OSError as exc:
+        raise PersonaFileError(f"{p}: cannot save the persona file "
+                               f"(the old file is unchanged): {exc}") from None
+    finally:
+        if tmp_name is not None:
+            Path(tmp_name).unlink(missing_ok=True)

@@ -1,0 +1,234 @@
+"""Targets: the pair of providers a run talks to, embedded in-process or reached over HTTP.
+
+A :class:`Target` holds a :class:`VNeIDHandle` and a :class:`VssIDHandle`. Each handle builds
+``httpx.Client`` instances for the apps and drives the provider's test-control API (§11) over
+HTTP, so the same scenario code works against the embedded mocks (no sockets, through
+:class:`harness.embedded.SyncASGITransport`), against ``vneid-harness serve``, or against
+another server that offers the control API.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from harness.embedded import SyncASGITransport
+from harness.errors import ConfigError, HarnessError
+from harness.protocol import DEFAULT_PROFILE, Clock, Entropy, Profile, SeededEntropy
+from harness.protocol.redaction import redact_json
+
+__all__ = [
+    "ControlError",
+    "ProviderHandle",
+    "Target",
+    "VNeIDHandle",
+    "VssIDHandle",
+    "embedded_target",
+    "remote_target",
+]
+
+HTTP_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+
+
+class ControlError(HarnessError):
+    """A test-control API call was refused; carries the provider's §8 error body."""
+
+    def __init__(self, what: str, status: int, body: Any) -> None:
+        self.status = status
+        self.body = body
+        super().__init__(f"{what} failed with HTTP {status}: {redact_json(body)}")
+
+
+@dataclass
+class ProviderHandle:
+    """One provider as the harness sees it: a base URL and how to reach it."""
+
+    name: str
+    base_url: str
+    transport: httpx.BaseTransport | None = None
+    admin_token: str | None = None
+    embedded: Any = None
+    """The provider object when it runs in-process (``None`` when reached over HTTP)."""
+    _control: httpx.Client | None = field(default=None, init=False, repr=False)
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.embedded is not None
+
+    def client(self, *, headers: Mapping[str, str] | None = None,
+               event_hooks: Mapping[str, list[Any]] | None = None) -> httpx.Client:
+        """A new synchronous client for this provider (apps, tests)."""
+        return httpx.Client(
+            base_url=self.base_url, transport=self.transport, headers=dict(headers or {}),
+            event_hooks={k: list(v) for k, v in (event_hooks or {}).items()},
+            timeout=HTTP_TIMEOUT, follow_redirects=False,
+        )
+
+    @property
+    def control(self) -> httpx.Client:
+        if self._control is None:
+            headers = {"X-Harness-Admin-Token": self.admin_token} if self.admin_token else {}
+            self._control = self.client(headers=headers)
+        return self._control
+
+    def _call(self, method: str, path: str, what: str, **kwargs: Any) -> Any:
+        try:
+            response = self.control.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise ConfigError(
+                f"{what}: cannot reach the {self.name} provider at {self.base_url} ({exc}); "
+                "is it running (vneid-harness serve) and is the URL right?"
+            ) from None
+        try:
+            body = response.json()
+        except ValueError:
+            body = response.text[:500]
+        if response.status_code >= 400:
+            raise ControlError(what, response.status_code, body)
+        return body
+
+    # -- §11 control API shared by both providers --------------------------------------
+    def health(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("GET", "/_harness/health", "health check")
+        return result
+
+    def set_clock(self, offset_seconds: float) -> dict[str, Any]:
+        """Move this provider's clock to ``offset_seconds`` from real time (§11)."""
+        result: dict[str, Any] = self._call(
+            "POST", "/_harness/clock", "moving the clock", json={"offset_seconds": offset_seconds}
+        )
+        return result
+
+    def requests(self, path: str | None = None, method: str | None = None,
+                 **params: str) -> list[dict[str, Any]]:
+        """The requests this provider received, oldest first, secrets redacted (§11)."""
+        body = self._call("GET", "/_harness/requests", "reading the request log", params=params)
+        items: list[dict[str, Any]] = list(body.get("requests", []))
+        return [r for r in items
+                if (path is None or r.get("path") == path)
+                and (method is None or r.get("method") == method)]
+
+    def clear_requests(self) -> None:
+        self._call("DELETE", "/_harness/requests", "clearing the request log")
+
+    def close(self) -> None:
+        if self._control is not None:
+            self._control.close()
+            self._control = None
+
+
+@dataclass
+class VNeIDHandle(ProviderHandle):
+    def add_persona(self, persona_json: Mapping[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = self._call(
+            "POST", "/_harness/personas", "adding a persona", json=dict(persona_json))
+        return result
+
+    def register_client(self, client_json: Mapping[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = self._call(
+            "POST", "/_harness/clients", "registering a client", json=dict(client_json))
+        return result
+
+    def discovery(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._call(
+            "GET", "/.well-known/openid-configuration", "reading discovery")
+        return result
+
+    @property
+    def issuer(self) -> str:
+        return self.base_url
+
+
+@dataclass
+class VssIDHandle(ProviderHandle):
+    def add_account(self, account_json: Mapping[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = self._call(
+            "POST", "/_harness/accounts", "adding a VssID account", json=dict(account_json))
+        return result
+
+    def configure(self, **config: Any) -> dict[str, Any]:
+        result: dict[str, Any] = self._call(
+            "POST", "/_harness/config", "configuring the relying party", json=config)
+        return result
+
+
+@dataclass
+class Target:
+    """The providers of one run, and the profile they follow."""
+
+    vneid: VNeIDHandle
+    vssid: VssIDHandle
+    profile: Profile = DEFAULT_PROFILE
+    kind: str = "embedded"
+
+    def reset_clocks(self) -> None:
+        for handle in (self.vneid, self.vssid):
+            handle.set_clock(0)
+
+    def close(self) -> None:
+        self.vneid.close()
+        self.vssid.close()
+
+
+def embedded_target(*, seed: int | str = 0, profile: Profile = DEFAULT_PROFILE,
+                    clock: Clock | None = None, entropy: Entropy | None = None) -> Target:
+    """Both mock providers in-process, the VssID mock trusting the VNeID mock beside it."""
+    from mock_providers.defaults import EMBEDDED_VNEID_ISSUER, EMBEDDED_VSSID_BASE_URL
+    from mock_providers.vneid import VNeIDProvider, VNeIDSettings
+    from mock_providers.vssid import VssIDProvider, VssIDSettings
+
+    root = entropy or SeededEntropy(seed)
+    fork = getattr(root, "fork", None)
+    vneid_entropy = fork("vneid") if fork else root
+    vssid_entropy = fork("vssid") if fork else root
+    vneid = VNeIDProvider(VNeIDSettings(issuer=EMBEDDED_VNEID_ISSUER, profile=profile),
+                          clock=clock, entropy=vneid_entropy)
+    vssid = VssIDProvider(
+        VssIDSettings(issuer=EMBEDDED_VNEID_ISSUER, base_url=EMBEDDED_VSSID_BASE_URL,
+                      profile=profile),
+        clock=clock, entropy=vssid_entropy, issuer_transport=httpx.ASGITransport(app=vneid.app),
+    )
+    return Target(
+        vneid=VNeIDHandle("vneid", EMBEDDED_VNEID_ISSUER, SyncASGITransport(vneid.app),
+                          embedded=vneid),
+        vssid=VssIDHandle("vssid", EMBEDDED_VSSID_BASE_URL, SyncASGITransport(vssid.app),
+                          embedded=vssid),
+        profile=profile,
+        kind="embedded",
+    )
+
+
+def remote_target(vneid_url: str, vssid_url: str | None = None, *,
+                  admin_token: str | None = None, seed: int | str = 0,
+                  profile: Profile = DEFAULT_PROFILE) -> Target:
+    """Providers reached over HTTP. Without ``vssid_url`` the VssID mock runs in-process and
+    trusts the VNeID at ``vneid_url`` (which must have the ``vssid`` client registered)."""
+    for name, url in (("--vneid-url", vneid_url), ("--vssid-url", vssid_url)):
+        if url is not None and not url.startswith(("http://", "https://")):
+            raise ConfigError(f"{name} must be an http(s) URL, got {url!r}")
+    vneid = VNeIDHandle("vneid", vneid_url.rstrip("/"), admin_token=admin_token)
+    if vssid_url is not None:
+        vssid = VssIDHandle("vssid", vssid_url.rstrip("/"), admin_token=admin_token)
+        return Target(vneid=vneid, vssid=vssid, profile=profile, kind="remote")
+    from mock_providers.defaults import EMBEDDED_VSSID_BASE_URL
+    from mock_providers.vssid import VssIDProvider, VssIDSettings
+
+    provider = VssIDProvider(
+        VssIDSettings(issuer=vneid.base_url, base_url=EMBEDDED_VSSID_BASE_URL, profile=profile),
+        entropy=SeededEntropy(f"{seed}/vssid"), issuer_transport=None,
+    )
+    vssid = VssIDHandle("vssid", EMBEDDED_VSSID_BASE_URL, SyncASGITransport(provider.app),
+                        embedded=provider)
+    return Target(vneid=vneid, vssid=vssid, profile=profile, kind="remote-vneid")
+
+
+@contextlib.contextmanager
+def opened(target: Target) -> Iterator[Target]:
+    try:
+        yield target
+    finally:
+        target.close()

@@ -1,0 +1,153 @@
+"""The world a scenario runs in: personas registered with the providers, and phones.
+
+:class:`PersonaPool` makes synthetic citizens and registers them with the target's providers
+through their control API (§11). :func:`make_device` builds a phone with the two apps
+installed at the given versions, each app talking to its provider over its own HTTP client,
+and a driver for it; everything it does lands in one :class:`~harness.trace.Trace`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from harness.apps import HijackerApp, VNeIDApp, VssIDApp
+from harness.apps.screens import Screen
+from harness.device import Phone
+from harness.drivers import Driver
+from harness.errors import ConfigError
+from harness.personas import Persona, PersonaFactory, load_personas
+from harness.protocol import PLATFORMS, Platform
+from harness.targets import Target
+from harness.trace import Trace
+
+__all__ = ["Device", "PersonaPool", "make_device"]
+
+
+class PersonaPool:
+    """Citizens for one test: ``new(...)`` makes and registers one; ``from_file`` offers the
+    ``--personas`` file's citizens (registered on first use)."""
+
+    def __init__(self, target: Target, *, seed: int | str, file: Path | None = None) -> None:
+        self.target = target
+        self.factory = PersonaFactory(seed)
+        self._file = file
+        self._from_file: list[Persona] | None = None
+        self.registered: list[Persona] = []
+
+    def register(self, persona: Persona) -> Persona:
+        """Add ``persona`` to VNeID and, when it has one, its account to VssID."""
+        self.target.vneid.add_persona(persona.to_vneid_json())
+        account = persona.to_vssid_account_json()
+        if account is not None:
+            self.target.vssid.add_account(account)
+        self.registered.append(persona)
+        return persona
+
+    def new(self, *, register: bool = True, **kwargs: Any) -> Persona:
+        """A fresh citizen (level 2 with an active VssID account unless told otherwise)."""
+        persona = self.factory.new(**kwargs)
+        return self.register(persona) if register else persona
+
+    def from_file(self) -> list[Persona]:
+        """The citizens of the ``--personas`` file, registered with the providers."""
+        if self._file is None:
+            raise ConfigError("no persona file was given; pass --personas FILE")
+        if self._from_file is None:
+            self._from_file = [self.register(p) for p in load_personas(self._file)]
+        return list(self._from_file)
+
+
+@dataclass
+class Device:
+    """A phone under test: the simulated OS, its apps, the driver and the recorded trace."""
+
+    phone: Phone
+    driver: Driver
+    trace: Trace
+    target: Target
+    _clients: list[httpx.Client] = field(default_factory=list)
+
+    @property
+    def platform(self) -> str:
+        return self.phone.platform
+
+    def screen(self) -> Screen:
+        return self.driver.screen()
+
+    def install_vssid(self, version: str) -> VssIDApp:
+        client = self._client(self.target.vssid.client())
+        return self.phone.install(VssIDApp(version, client, profile=self.target.profile))
+
+    def install_vneid(self, version: str) -> VNeIDApp:
+        client = self._client(self.target.vneid.client())
+        return self.phone.install(VNeIDApp(version, client, profile=self.target.profile))
+
+    def install_hijacker(self, scheme: str = "vssid") -> HijackerApp:
+        """A malicious app that claims ``scheme://`` after the real apps (S-4)."""
+        return self.phone.install(HijackerApp(scheme))
+
+    def install_receiver(self, scheme: str, app_id: str = "harness-rp") -> HijackerApp:
+        """An app of the harness's own relying party claiming ``scheme://`` (see
+        :mod:`harness.rp`); it keeps every callback it receives."""
+        return self.phone.install(HijackerApp(scheme, app_id=app_id))
+
+    @property
+    def vssid_app(self) -> VssIDApp:
+        app = self.phone.app("vssid")
+        assert isinstance(app, VssIDApp)
+        return app
+
+    @property
+    def vneid_app(self) -> VNeIDApp:
+        app = self.phone.app("vneid")
+        assert isinstance(app, VNeIDApp)
+        return app
+
+    def last_link_to(self, prefix: str) -> str:
+        """The newest link the OS delivered whose URL starts with ``prefix`` (unredacted
+        links are kept by the apps, the trace has them redacted)."""
+        for url in reversed(self.delivered_links()):
+            if url.startswith(prefix):
+                return url
+        raise AssertionError(f"no link starting with {prefix!r} was delivered")
+
+    def delivered_links(self) -> list[str]:
+        return list(self.phone.delivered)
+
+    def _client(self, client: httpx.Client) -> httpx.Client:
+        self._clients.append(client)
+        return client
+
+    def close(self) -> None:
+        self.driver.close()
+        for client in self._clients:
+            client.close()
+
+
+def _driver_for(name: str, phone: Phone) -> Driver:
+    if name == "sim":
+        from harness.drivers.sim import SimDriver
+
+        return SimDriver(phone)
+    raise ConfigError(f"unknown driver {name!r}; available: sim")
+
+
+def make_device(target: Target, platform: str = "ios", *, vssid: str | None = "1.6.7",
+                vneid: str | None = "2.1.0", driver: str = "sim") -> Device:
+    """A phone on ``platform`` with VssID and VNeID at these versions (``None``: not
+    installed), driven by ``driver``."""
+    if platform not in PLATFORMS:
+        raise ConfigError(f"platform must be one of {', '.join(PLATFORMS)}, got {platform!r}")
+    plat: Platform = "ios" if platform == "ios" else "android"
+    trace = Trace()
+    phone = Phone(plat, profile=target.profile, trace=trace)
+    device = Device(phone, _driver_for(driver, phone), trace, target)
+    if vssid is not None:
+        device.install_vssid(vssid)
+    if vneid is not None:
+        device.install_vneid(vneid)
+    return device

@@ -1,0 +1,65 @@
+"""The VNeID app's API (A-4, A-5); every call is gated on ``X-VNeID-App-Version`` (V-3, V-5)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from harness.protocol import ProtocolError, parse_authorize_link
+from harness.protocol.links import MAX_LINK_LENGTH
+from mock_providers._http import bearer_token, check_app_version, read_json_object, require_str
+from mock_providers.vneid.authorize import DECISIONS, RedirectedError, verify_request
+
+if TYPE_CHECKING:
+    from mock_providers.vneid.provider import VNeIDProvider
+
+__all__ = ["AppApi"]
+
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+class AppApi:
+    def __init__(self, provider: VNeIDProvider) -> None:
+        self.provider = provider
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route("/api/app/v1/sessions", self.sessions, methods=["POST"]),
+            Route("/api/app/v1/authorizations", self.authorizations, methods=["POST"]),
+        ]
+
+    async def sessions(self, request: Request) -> Response:
+        """A-4: ``{personal_id, passcode}`` → ``{session_token, level, expires_in}``."""
+        p = self.provider
+        check_app_version(request, "vneid", p.profile)
+        body = await read_json_object(request, clause="A-4")
+        persona = p.login(require_str(body, "personal_id", clause="A-4", max_len=64),
+                          require_str(body, "passcode", clause="A-4", max_len=128))
+        return JSONResponse({
+            "session_token": p.grants.open_session(persona.personal_id),
+            "level": persona.level,
+            "expires_in": p.profile.vneid_session_ttl,
+        }, headers=NO_STORE)
+
+    async def authorizations(self, request: Request) -> Response:
+        """A-5: ``{link, decision}`` with a Bearer session → ``{redirect_to}``, or a §8 error
+        where the provider must not redirect (S-3)."""
+        p = self.provider
+        check_app_version(request, "vneid", p.profile)
+        session, persona = p.session(bearer_token(request, clause="A-5"))
+        body = await read_json_object(request, clause="A-5")
+        link = require_str(body, "link", clause="A-5", max_len=MAX_LINK_LENGTH)
+        decision = body.get("decision")
+        if decision not in DECISIONS:
+            raise ProtocolError(f"decision must be 'approve' or 'deny', got {decision!r:.40}",
+                                clause="A-5")
+        _, parsed = parse_authorize_link(link, p.profile, extra_bases=(p.url("/authorize"),))
+        try:
+            verified = verify_request(parsed.params, p.client_map, p.issuer)
+        except RedirectedError as redirect:
+            return JSONResponse({"redirect_to": redirect.redirect_to}, headers=NO_STORE)
+        redirect_to = p.authorize(verified, decision, persona, session.auth_time)
+        return JSONResponse({"redirect_to": redirect_to}, headers=NO_STORE)

@@ -1,0 +1,162 @@
+"""The authorization request (A-2, A-5, A-7; RFC 6749 §4.1.2.1), shared by the app API and
+the web form flow.
+
+:func:`verify_request` checks a decoded request in the RFC's order. Until ``client_id`` and
+``redirect_uri`` are verified an error is a plain :class:`~harness.protocol.ProtocolError`
+shown by the provider and never redirected (S-3); after that an error travels back to the
+client as :class:`RedirectedError` carrying ``redirect_to`` (A-7). :func:`complete` applies the
+citizen's decision and issues the code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from harness.protocol import ProtocolError, acr_for_level, add_query, level_for_acr
+from mock_providers.vneid.grants import AuthorizationCode, Grants
+from mock_providers.vneid.records import ClientRecord, PersonaRecord
+
+__all__ = [
+    "DECISIONS",
+    "DEFAULT_REQUIRED_LEVEL",
+    "SUPPORTED_SCOPES",
+    "RedirectedError",
+    "VerifiedRequest",
+    "complete",
+    "error_redirect",
+    "verify_request",
+]
+
+SUPPORTED_SCOPES = ("openid", "profile")
+DECISIONS = ("approve", "deny")
+"""A-5: the citizen's answer on the consent screen."""
+DEFAULT_REQUIRED_LEVEL = 2
+"""P-2: without ``acr_values`` naming a level, the citizen must be level 2."""
+_S256_CHALLENGE_RE = re.compile(r"[A-Za-z0-9_-]{43}", re.ASCII)
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedRequest:
+    """An authorization request that passed every check of :func:`verify_request`."""
+
+    client: ClientRecord
+    redirect_uri: str
+    state: str | None
+    nonce: str | None
+    scope: str
+    """The granted scope: the requested values this provider supports."""
+    code_challenge: str
+    required_level: int
+    login_hint: str | None
+
+
+class RedirectedError(Exception):
+    """An error that goes back to the client by redirect (A-7)."""
+
+    def __init__(self, redirect_to: str, error: ProtocolError) -> None:
+        super().__init__(str(error))
+        self.redirect_to = redirect_to
+        self.error = error
+
+
+def _respond(redirect_uri: str, issuer: str, state: str | None,
+             params: list[tuple[str, str]]) -> str:
+    """RFC 6749 §4.1.2 with RFC 9207: the response parameters, ``state`` if sent, ``iss``."""
+    if state is not None:
+        params.append(("state", state))
+    params.append(("iss", issuer))
+    return add_query(redirect_uri, params)
+
+
+def error_redirect(redirect_uri: str, issuer: str, state: str | None,
+                   error: ProtocolError) -> str:
+    """A-7: ``error``, ``error_description`` (citing the clause), ``state``, ``iss``."""
+    return _respond(redirect_uri, issuer, state, [
+        ("error", error.code), ("error_description", f"{error.clause}: {error.description}"),
+    ])
+
+
+def verify_request(params: Mapping[str, str], clients: Mapping[str, ClientRecord],
+                   issuer: str) -> VerifiedRequest:
+    """Check an authorization request (A-2) in the order of RFC 6749 §4.1.2.1.
+
+    Empty parameters count as absent and unknown ones are ignored (RFC 6749 §3.1).
+    """
+    given = {k: v for k, v in params.items() if v != ""}
+    client_id = given.get("client_id")
+    client = clients.get(client_id) if client_id is not None else None
+    if client is None:
+        what = "is missing" if client_id is None else f"{client_id[:80]!r} is not registered"
+        raise ProtocolError(f"client_id {what}", code="invalid_client", clause="S-3")
+    redirect_uri = given.get("redirect_uri")
+    if redirect_uri is None:
+        raise ProtocolError("redirect_uri is missing", code="invalid_redirect_uri", clause="S-2")
+    if redirect_uri not in client.redirect_uris:
+        raise ProtocolError(
+            f"redirect_uri {redirect_uri[:120]!r} is not one registered for {client.client_id!r}"
+            " (exact match, no prefix, query or fragment added)",
+            code="invalid_redirect_uri", clause="S-2",
+        )
+    state = given.get("state")
+
+    def refuse(code: str, clause: str, description: str) -> RedirectedError:
+        error = ProtocolError(description, code=code, clause=clause)
+        return RedirectedError(error_redirect(redirect_uri, issuer, state, error), error)
+
+    response_type = given.get("response_type")
+    if response_type is None:
+        raise refuse("invalid_request", "A-2", "response_type is missing; send 'code'")
+    if response_type != "code":
+        raise refuse("unsupported_response_type", "A-2",
+                     f"response_type {response_type[:40]!r} is not supported; send 'code'")
+    requested = given.get("scope", "").split(" ")
+    if "openid" not in requested:
+        raise refuse("invalid_scope", "A-2", "scope must contain 'openid'")
+    scope = " ".join(s for s in SUPPORTED_SCOPES if s in requested)
+    challenge = given.get("code_challenge")
+    method = given.get("code_challenge_method")
+    if challenge is None:
+        raise refuse("invalid_request", "S-1", "code_challenge is missing; PKCE is mandatory")
+    if method != "S256":
+        raise refuse("invalid_request", "S-1",
+                     f"code_challenge_method must be 'S256', got {(method or 'none')[:20]!r}")
+    if not _S256_CHALLENGE_RE.fullmatch(challenge):
+        raise refuse("invalid_request", "S-1",
+                     "code_challenge must be 43 base64url characters (RFC 7636 §4.2)")
+    levels = [level_for_acr(a) for a in given.get("acr_values", "").split(" ")]
+    known = [level for level in levels if level is not None]
+    return VerifiedRequest(
+        client=client, redirect_uri=redirect_uri, state=state, nonce=given.get("nonce"),
+        scope=scope, code_challenge=challenge,
+        required_level=max(known) if known else DEFAULT_REQUIRED_LEVEL,
+        login_hint=given.get("login_hint"),
+    )
+
+
+def complete(request: VerifiedRequest, decision: str, persona: PersonaRecord,
+             auth_time: float, grants: Grants, issuer: str) -> str:
+    """The ``redirect_to`` for the citizen's decision (A-5).
+
+    ``deny`` → ``access_denied`` (A-7); a citizen below the requested level →
+    ``unmet_authentication_requirements`` (P-2); otherwise a fresh code bound to the client,
+    redirect_uri, challenge, nonce, citizen, acr, auth_time and scope (T-1, T-2).
+    """
+    if decision == "deny":
+        error = ProtocolError("the citizen declined the request", code="access_denied",
+                              clause="A-7")
+        return error_redirect(request.redirect_uri, issuer, request.state, error)
+    if persona.level < request.required_level:
+        error = ProtocolError(
+            f"the account is level {persona.level}; level {request.required_level} is required",
+            code="unmet_authentication_requirements", clause="P-2",
+        )
+        return error_redirect(request.redirect_uri, issuer, request.state, error)
+    code = grants.issue_code(AuthorizationCode(
+        client_id=request.client.client_id, redirect_uri=request.redirect_uri,
+        code_challenge=request.code_challenge, nonce=request.nonce, persona=persona,
+        acr=acr_for_level(persona.level), auth_time=auth_time, scope=request.scope,
+        expires_at=0.0,
+    ))
+    return _respond(request.redirect_uri, issuer, request.state, [("code", code)])

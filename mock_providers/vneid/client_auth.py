@@ -1,0 +1,131 @@
+"""Client authentication at the token endpoint (T-1; RFC 6749 §2.3, RFC 7523 §3).
+
+T-1: "client authentication client_secret_basic, client_secret_post or private_key_jwt
+(RFC 7523) as registered". A client uses exactly one method, the one it registered; anything
+else is ``invalid_client`` with HTTP 401 and ``WWW-Authenticate`` (RFC 6749 §5.2).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+from collections.abc import Mapping
+from typing import Any, cast
+from urllib.parse import unquote_plus
+
+from joserfc import jws, jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+
+from harness.protocol import Clock, ProtocolError
+from mock_providers.vneid.records import AuthMethod, ClientRecord
+from mock_providers.vneid.ttl import TTLStore
+
+__all__ = ["ASSERTION_ALGS", "ASSERTION_TYPE", "ClientAuthenticator"]
+
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+ASSERTION_ALGS = ("ES256", "ES384", "ES512", "RS256", "PS256", "EdDSA")
+"""Asymmetric algorithms only: a registered JWKS holds public keys."""
+_MAX_ASSERTION_LIFETIME = 3600
+
+
+def _refuse(description: str) -> ProtocolError:
+    return ProtocolError(description, code="invalid_client", clause="T-1", status=401)
+
+
+def _basic_credentials(header: str) -> tuple[str, str]:
+    """RFC 6749 §2.3.1: base64 of ``urlencode(id):urlencode(secret)``."""
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise _refuse("the Basic credentials are not base64 of 'client_id:secret'") from None
+    client_id, colon, secret = decoded.partition(":")
+    if not colon or not client_id:
+        raise _refuse("the Basic credentials are not 'client_id:secret'")
+    return unquote_plus(client_id), unquote_plus(secret)
+
+
+def _unverified_claims(assertion: str) -> dict[str, Any]:
+    try:
+        claims = json.loads(jws.extract_compact(assertion.encode("ascii")).payload)
+    except (JoseError, ValueError, UnicodeError):
+        raise _refuse("client_assertion is not a compact JWS") from None
+    if not isinstance(claims, dict):
+        raise _refuse("client_assertion's payload is not a JSON object")
+    return claims
+
+
+class ClientAuthenticator:
+    """Authenticate the caller of the token endpoint against the registered clients."""
+
+    def __init__(self, clients: Mapping[str, ClientRecord], *, issuer: str, token_endpoint: str,
+                 clock: Clock, skew: int) -> None:
+        self.clients = clients
+        self.audiences = frozenset({issuer, token_endpoint})
+        self.clock = clock
+        self.skew = skew
+        self._seen_jti: TTLStore[tuple[str, str], bool] = TTLStore(clock)
+
+    def authenticate(self, authorization: str | None, form: Mapping[str, str]) -> ClientRecord:
+        used: list[tuple[AuthMethod, str]] = []
+        secret = ""
+        if authorization and authorization[:6].lower() == "basic ":
+            basic_id, secret = _basic_credentials(authorization)
+            used.append(("client_secret_basic", basic_id))
+        if "client_secret" in form:
+            secret = form["client_secret"]
+            used.append(("client_secret_post", form.get("client_id", "")))
+        claims: dict[str, Any] = {}
+        if "client_assertion" in form or "client_assertion_type" in form:
+            claims = _unverified_claims(form.get("client_assertion", ""))
+            sub = claims.get("sub")
+            used.append(("private_key_jwt", form.get("client_id") or
+                         (sub if isinstance(sub, str) else "")))
+        if len(used) != 1:
+            raise _refuse("no client authentication" if not used else
+                          "more than one client authentication method (RFC 6749 §2.3)")
+        method, client_id = used[0]
+        if form.get("client_id") not in (None, client_id):
+            raise _refuse("client_id in the body differs from the authenticated client")
+        client = self.clients.get(client_id)
+        if client is None:
+            raise _refuse(f"unknown client {client_id[:80]!r}")
+        if client.token_endpoint_auth_method != method:
+            raise _refuse(f"{client.client_id!r} is registered for "
+                          f"{client.token_endpoint_auth_method}, not {method}")
+        if method == "private_key_jwt":
+            self._check_assertion(client, form)
+        elif not hmac.compare_digest(secret.encode(), (client.client_secret or "").encode()):
+            raise _refuse("the client secret is wrong")
+        return client
+
+    def _check_assertion(self, client: ClientRecord, form: Mapping[str, str]) -> None:
+        """RFC 7523 §3: signed by a registered key; iss = sub = client_id; aud the token
+        endpoint or the issuer; exp in the future; jti used once."""
+        if form.get("client_assertion_type") != ASSERTION_TYPE:
+            raise _refuse(f"client_assertion_type must be {ASSERTION_TYPE}")
+        try:
+            keys = KeySet.import_key_set(cast(Any, client.jwks))
+            token = jwt.decode(form["client_assertion"], keys, algorithms=list(ASSERTION_ALGS))
+        except (JoseError, ValueError, TypeError, KeyError) as exc:
+            raise _refuse(f"client_assertion does not verify: {exc}") from None
+        claims = token.claims
+        now = self.clock.now()
+        aud = claims.get("aud")
+        auds = aud if isinstance(aud, list) else [aud]
+        exp, jti = claims.get("exp"), claims.get("jti")
+        if claims.get("iss") != client.client_id or claims.get("sub") != client.client_id:
+            raise _refuse("client_assertion iss and sub must both be the client_id")
+        if not self.audiences & {a for a in auds if isinstance(a, str)}:
+            raise _refuse("client_assertion aud must be the token endpoint or the issuer")
+        if not isinstance(exp, int | float) or isinstance(exp, bool) or exp + self.skew <= now:
+            raise _refuse("client_assertion exp is missing or in the past")
+        if exp - now > _MAX_ASSERTION_LIFETIME:
+            raise _refuse(f"client_assertion lives over {_MAX_ASSERTION_LIFETIME} s")
+        if not isinstance(jti, str) or not jti:
+            raise _refuse("client_assertion jti is missing")
+        if self._seen_jti.get((client.client_id, jti)) is not None:
+            raise _refuse("client_assertion jti was already used")
+        self._seen_jti.put((client.client_id, jti), True, exp - now + self.skew)

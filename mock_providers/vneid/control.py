@@ -1,0 +1,107 @@
+"""The test-control API under ``/_harness/`` (§11, not part of the protocol).
+
+S-6: "The test-control API of a mock provider is only served on loopback unless an admin
+token is configured": every route goes through :func:`mock_providers._http.require_control_access`.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import math
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from harness.protocol import ProtocolError
+from mock_providers._http import read_json_object, require_control_access
+from mock_providers.vneid.records import ClientRecord, PersonaRecord
+
+if TYPE_CHECKING:
+    from mock_providers.vneid.provider import VNeIDProvider
+
+__all__ = ["MAX_CLOCK_OFFSET", "ControlApi", "package_version"]
+
+MAX_CLOCK_OFFSET = 10 * 366 * 86_400
+"""Ten years, in seconds: the largest clock move the control API accepts."""
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def package_version() -> str:
+    try:
+        return importlib.metadata.version("vneid-harness")
+    except importlib.metadata.PackageNotFoundError:
+        return "0.0.0+unknown"
+
+
+class ControlApi:
+    def __init__(self, provider: VNeIDProvider) -> None:
+        self.provider = provider
+
+    def _guarded(self, handler: Handler) -> Handler:
+        async def wrapped(request: Request) -> Response:
+            require_control_access(request, self.provider.settings.admin_token)
+            return await handler(request)
+        return wrapped
+
+    def routes(self) -> list[BaseRoute]:
+        table: list[tuple[str, Handler, str]] = [
+            ("/_harness/health", self.health, "GET"),
+            ("/_harness/personas", self.list_personas, "GET"),
+            ("/_harness/personas", self.put_persona, "POST"),
+            ("/_harness/personas/{personal_id}", self.delete_persona, "DELETE"),
+            ("/_harness/clients", self.list_clients, "GET"),
+            ("/_harness/clients", self.put_client, "POST"),
+            ("/_harness/clock", self.set_clock, "POST"),
+            ("/_harness/requests", self.list_requests, "GET"),
+            ("/_harness/requests", self.clear_requests, "DELETE"),
+        ]
+        return [Route(path, self._guarded(h), methods=[m]) for path, h, m in table]
+
+    async def health(self, request: Request) -> Response:
+        return JSONResponse({"status": "ok", "version": package_version(),
+                             "issuer": self.provider.issuer})
+
+    async def list_personas(self, request: Request) -> Response:
+        return JSONResponse({"personas": [p.to_json() for p in self.provider.personas()]})
+
+    async def put_persona(self, request: Request) -> Response:
+        body = await read_json_object(request, clause="A-4")
+        persona = self.provider.add_persona(PersonaRecord.from_json(body))
+        return JSONResponse(persona.to_json())
+
+    async def delete_persona(self, request: Request) -> Response:
+        personal_id = request.path_params["personal_id"]
+        if not self.provider.remove_persona(personal_id):
+            raise ProtocolError(f"no persona with personal_id {personal_id[:32]!r}",
+                                code="not_found", clause="A-4")
+        return JSONResponse({"deleted": personal_id})
+
+    async def list_clients(self, request: Request) -> Response:
+        return JSONResponse({"clients": [c.to_json() for c in self.provider.clients()]})
+
+    async def put_client(self, request: Request) -> Response:
+        body = await read_json_object(request, clause="T-1")
+        client = self.provider.register_client(ClientRecord.from_json(body))
+        return JSONResponse(client.to_json())
+
+    async def set_clock(self, request: Request) -> Response:
+        body = await read_json_object(request, clause="T-2")
+        offset = body.get("offset_seconds")
+        if isinstance(offset, bool) or not isinstance(offset, int | float) \
+                or not math.isfinite(offset) or abs(offset) > MAX_CLOCK_OFFSET:
+            raise ProtocolError(f"'offset_seconds' must be a finite number of seconds within "
+                                f"±{MAX_CLOCK_OFFSET}", clause="T-2")
+        clock = self.provider.clock
+        clock.offset = float(offset)
+        return JSONResponse({"offset_seconds": clock.offset, "now": clock.now()})
+
+    async def list_requests(self, request: Request) -> Response:
+        return JSONResponse({"requests": [e.to_json() for e in self.provider.requests.all()]})
+
+    async def clear_requests(self, request: Request) -> Response:
+        cleared = len(self.provider.requests.all())
+        self.provider.requests.clear()
+        return JSONResponse({"cleared": cleared})

@@ -1,0 +1,164 @@
+"""The mock VNeID identity server (OpenID Provider) as one object: state, Python API, ASGI app.
+
+It mirrors its test-control API (§11) in Python: :meth:`VNeIDProvider.add_persona`,
+:meth:`~VNeIDProvider.register_client`, ``clock.offset``, ``requests``. The HTTP surfaces are
+small route modules over this object: discovery/JWKS/token/userinfo (:mod:`.oidc_api`), the
+app API (:mod:`.app_api`), the web form flow (:mod:`.web`) and the control API
+(:mod:`.control`).
+"""
+
+from __future__ import annotations
+
+import hmac
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+
+from harness.protocol import (
+    Clock,
+    Entropy,
+    OffsetClock,
+    Profile,
+    ProtocolError,
+    SystemEntropy,
+    parse_personal_id,
+)
+from mock_providers._http import RecordingMiddleware, RequestLog, exception_handlers
+from mock_providers.vneid import app_api, control, oidc_api, web
+from mock_providers.vneid.authorize import VerifiedRequest, complete
+from mock_providers.vneid.client_auth import ClientAuthenticator
+from mock_providers.vneid.grants import Grants, Session
+from mock_providers.vneid.keys import PairwiseSubjects, derive_signing_key, public_jwks
+from mock_providers.vneid.records import ClientRecord, PersonaRecord
+from mock_providers.vneid.settings import VNeIDSettings
+
+__all__ = ["MAX_CLIENTS", "MAX_PERSONAS", "VNeIDProvider"]
+
+MAX_PERSONAS = 100_000
+MAX_CLIENTS = 1_000
+
+
+class VNeIDProvider:
+    """The VNeID identity server of PROTOCOL.md, in memory.
+
+    ``clock`` is the base clock (wrapped in :class:`~harness.protocol.OffsetClock` as
+    ``self.clock``); ``entropy`` draws the signing key, the pairwise-subject secret and every
+    token, so a seeded entropy makes a run replayable.
+    """
+
+    def __init__(self, settings: VNeIDSettings | None = None, *, clock: Clock | None = None,
+                 entropy: Entropy | None = None) -> None:
+        self.settings = settings or VNeIDSettings()
+        self.clock = OffsetClock(clock)
+        self.entropy: Entropy = entropy or SystemEntropy()
+        self.requests = RequestLog()
+        self.signing_key = derive_signing_key(self.entropy)
+        self.grants = Grants(self.clock, self.entropy, self.profile,
+                             PairwiseSubjects(self.entropy.randbytes(32)))
+        self._personas: dict[str, PersonaRecord] = {}
+        self._clients: dict[str, ClientRecord] = {}
+        self._lock = threading.Lock()
+        self.client_auth = ClientAuthenticator(
+            self._clients, issuer=self.issuer, token_endpoint=self.url("/token"),
+            clock=self.clock, skew=self.profile.clock_skew,
+        )
+        if self.settings.register_vssid_client:
+            self.register_client(ClientRecord(
+                self.profile.vssid_client_id, self.profile.vssid_redirect_uris,
+                "client_secret_basic", self.settings.vssid_client_secret, client_name="VssID",
+            ))
+        self.app = Starlette(
+            routes=[*oidc_api.OidcApi(self).routes(), *app_api.AppApi(self).routes(),
+                    *web.WebFlow(self).routes(), *control.ControlApi(self).routes()],
+            exception_handlers=exception_handlers(),
+            middleware=[Middleware(RecordingMiddleware, log=self.requests, clock=self.clock)],
+        )
+
+    # -- identity ------------------------------------------------------------------------
+    @property
+    def issuer(self) -> str:
+        return self.settings.issuer
+
+    @property
+    def profile(self) -> Profile:
+        return self.settings.profile
+
+    def url(self, path: str) -> str:
+        """``{issuer}{path}``: the public address of one of this provider's endpoints."""
+        return f"{self.issuer}{path}"
+
+    def jwks(self) -> dict[str, Any]:
+        """The public JWK Set served at ``jwks_uri`` (T-3, T-4)."""
+        return public_jwks(self.signing_key)
+
+    # -- personas (§11) ------------------------------------------------------------------
+    def add_persona(self, persona: PersonaRecord) -> PersonaRecord:
+        """Add a citizen, or replace the one with the same ``personal_id``."""
+        with self._lock:
+            if persona.personal_id not in self._personas and len(self._personas) >= MAX_PERSONAS:
+                raise ProtocolError(f"at most {MAX_PERSONAS} personas", clause="A-4")
+            self._personas[persona.personal_id] = persona
+        return persona
+
+    def remove_persona(self, personal_id: str) -> bool:
+        with self._lock:
+            return self._personas.pop(personal_id, None) is not None
+
+    def persona(self, personal_id: str) -> PersonaRecord | None:
+        return self._personas.get(personal_id)
+
+    def personas(self) -> list[PersonaRecord]:
+        return list(self._personas.values())
+
+    # -- clients (§11) -------------------------------------------------------------------
+    def register_client(self, client: ClientRecord) -> ClientRecord:
+        """Register a relying party, or replace the one with the same ``client_id``."""
+        with self._lock:
+            if client.client_id not in self._clients and len(self._clients) >= MAX_CLIENTS:
+                raise ProtocolError(f"at most {MAX_CLIENTS} clients", clause="T-1")
+            self._clients[client.client_id] = client
+        return client
+
+    def client(self, client_id: str) -> ClientRecord | None:
+        return self._clients.get(client_id)
+
+    def clients(self) -> list[ClientRecord]:
+        return list(self._clients.values())
+
+    @property
+    def client_map(self) -> Mapping[str, ClientRecord]:
+        return self._clients
+
+    # -- the flow ------------------------------------------------------------------------
+    def login(self, personal_id: str, passcode: str) -> PersonaRecord:
+        """A-4: the citizen's credentials. An unknown ``personal_id`` and a wrong passcode get
+        the same ``invalid_credentials``; ``account_locked`` only after a correct passcode."""
+        parse_personal_id(personal_id, clause="A-4")
+        persona = self._personas.get(personal_id)
+        expected = persona.passcode if persona is not None else ""
+        matches = hmac.compare_digest(passcode.encode(), expected.encode())
+        if persona is None or not matches:
+            raise ProtocolError("the personal_id or the passcode is wrong",
+                                code="invalid_credentials", clause="A-4")
+        if persona.locked:
+            raise ProtocolError("the account is locked", code="account_locked", clause="A-4")
+        return persona
+
+    def session(self, session_token: str) -> tuple[Session, PersonaRecord]:
+        """A-5: the live app session behind a Bearer token, and its (still active) citizen."""
+        session = self.grants.sessions.get(session_token)
+        persona = self._personas.get(session.personal_id) if session is not None else None
+        if session is None or persona is None:
+            raise ProtocolError("the session is unknown or expired; log in again (A-4)",
+                                code="invalid_token", clause="A-5")
+        if persona.locked:
+            raise ProtocolError("the account is locked", code="account_locked", clause="A-4")
+        return session, persona
+
+    def authorize(self, request: VerifiedRequest, decision: str, persona: PersonaRecord,
+                  auth_time: float) -> str:
+        """The ``redirect_to`` for a verified request and the citizen's decision (A-5)."""
+        return complete(request, decision, persona, auth_time, self.grants, self.issuer)

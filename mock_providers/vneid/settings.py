@@ -1,0 +1,39 @@
+"""Settings of the mock VNeID identity provider."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from harness.protocol import DEFAULT_PROFILE, Profile
+from mock_providers.defaults import DEFAULT_VSSID_CLIENT_SECRET, EMBEDDED_VNEID_ISSUER
+
+__all__ = ["VNeIDSettings"]
+
+
+@dataclass(frozen=True, slots=True)
+class VNeIDSettings:
+    """What a VNeID mock is: its issuer, the profile it serves, and how it starts.
+
+    ``issuer`` is the public base URL (no trailing slash, query or fragment): every endpoint
+    the discovery document lists is ``{issuer}/<path>`` (T-4). ``admin_token`` opens the
+    test-control API to callers off loopback (S-6). ``register_vssid_client`` pre-registers the
+    profile's ``vssid`` client with both redirect URIs of A-6 (§11 defaults).
+    """
+
+    issuer: str = EMBEDDED_VNEID_ISSUER
+    profile: Profile = DEFAULT_PROFILE
+    admin_token: str | None = None
+    vssid_client_secret: str = DEFAULT_VSSID_CLIENT_SECRET
+    register_vssid_client: bool = True
+
+    def __post_init__(self) -> None:
+        issuer = self.issuer.rstrip("/") if isinstance(self.issuer, str) else ""
+        parts = urlsplit(issuer)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query \
+                or parts.fragment:
+            raise ValueError(f"issuer must be an http(s) URL without query or fragment, "
+                             f"got {self.issuer!r}")
+        object.__setattr__(self, "issuer", issuer)
+        if self.admin_token is not None and not self.admin_token:
+            raise ValueError("admin_token must be None (loopback only) or non-empty (S-6)")

@@ -1,0 +1,131 @@
+"""The web authorization flow at ``GET /authorize`` (§9 screens), for browsers and any
+standard OIDC client with a form scraper.
+
+The request is verified exactly as in the app API (A-5): errors before ``redirect_uri`` is
+verified are shown on the error page and never redirected (S-3); later ones redirect (A-7).
+The verified request waits server-side under an opaque id (a hidden field) for
+``profile.transaction_ttl`` seconds while the citizen logs in and decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from harness.protocol import ProtocolError, parse_link
+from mock_providers._http import read_form
+from mock_providers.vneid import pages
+from mock_providers.vneid.authorize import (
+    DECISIONS,
+    RedirectedError,
+    VerifiedRequest,
+    verify_request,
+)
+from mock_providers.vneid.ttl import TTLStore
+
+if TYPE_CHECKING:
+    from mock_providers.vneid.provider import VNeIDProvider
+
+__all__ = ["MAX_PENDING", "WebFlow"]
+
+MAX_PENDING = 10_000
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+@dataclass(slots=True)
+class _Pending:
+    request: VerifiedRequest
+    personal_id: str | None = None
+    auth_time: float = 0.0
+
+
+def _html_errors(handler: Handler) -> Handler:
+    """Render a refusal as the §9 error screen instead of JSON."""
+    async def wrapped(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except ProtocolError as err:
+            return pages.error_page(err)
+    return wrapped
+
+
+def _redirect(url: str) -> Response:
+    return RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store"})
+
+
+class WebFlow:
+    def __init__(self, provider: VNeIDProvider) -> None:
+        self.provider = provider
+        self.pending: TTLStore[str, _Pending] = TTLStore(provider.clock, MAX_PENDING)
+        self.login_action = provider.url("/authorize/login")
+        self.decision_action = provider.url("/authorize/decision")
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route("/authorize", _html_errors(self.start), methods=["GET"]),
+            Route("/authorize/login", _html_errors(self.login), methods=["POST"]),
+            Route("/authorize/decision", _html_errors(self.decide), methods=["POST"]),
+        ]
+
+    def _take(self, form: dict[str, str]) -> tuple[str, _Pending]:
+        request_id = form.get("request_id", "")
+        pending = self.pending.get(request_id)
+        if pending is None:
+            raise ProtocolError("this login page expired or was already used; start again "
+                                "from the service", clause="A-5")
+        return request_id, pending
+
+    async def start(self, request: Request) -> Response:
+        """A-2 over the web: verify, then show the level-2 login screen."""
+        p = self.provider
+        link = parse_link(p.url(f"/authorize?{request.url.query}"), clause="A-2")
+        try:
+            verified = verify_request(link.params, p.client_map, p.issuer)
+        except RedirectedError as redirect:
+            return _redirect(redirect.redirect_to)
+        request_id = p.entropy.token(16)
+        self.pending.put(request_id, _Pending(verified), p.profile.transaction_ttl)
+        hint = verified.login_hint if verified.login_hint and verified.login_hint.isdigit() \
+            else ""
+        return pages.login_page(action=self.login_action, request_id=request_id,
+                                personal_id=hint[:12])
+
+    async def login(self, request: Request) -> Response:
+        """A-4 over the web; a citizen below the requested level is sent back with
+        ``unmet_authentication_requirements`` (P-2)."""
+        p = self.provider
+        form = await read_form(request, clause="A-4")
+        request_id, pending = self._take(form)
+        personal_id = form.get("personal_id", "")
+        try:
+            persona = p.login(personal_id, form.get("passcode", ""))
+        except ProtocolError as err:
+            return pages.login_page(action=self.login_action, request_id=request_id,
+                                    personal_id=personal_id[:64], error=err, status=err.status)
+        if persona.level < pending.request.required_level:
+            # No consent screen: complete() answers unmet_authentication_requirements.
+            self.pending.pop(request_id)
+            return _redirect(p.authorize(pending.request, "approve", persona, p.clock.now()))
+        pending.personal_id, pending.auth_time = persona.personal_id, p.clock.now()
+        return pages.consent_page(action=self.decision_action, request_id=request_id,
+                                  client_name=pending.request.client.display_name,
+                                  full_name=persona.full_name)
+
+    async def decide(self, request: Request) -> Response:
+        """A-5 over the web: approve → code; deny → ``access_denied`` (A-7)."""
+        p = self.provider
+        form = await read_form(request, clause="A-5")
+        decision = form.get("decision")
+        if decision not in DECISIONS:
+            raise ProtocolError("decision must be 'approve' or 'deny'", clause="A-5")
+        request_id, pending = self._take(form)
+        persona = p.persona(pending.personal_id) if pending.personal_id else None
+        if persona is None or persona.locked:
+            raise ProtocolError("log in before deciding", clause="A-4")
+        self.pending.pop(request_id)
+        return _redirect(p.authorize(pending.request, decision, persona, pending.auth_time))

@@ -1,0 +1,138 @@
+"""The VssID test-control API under ``/_harness/`` (§11), guarded by S-6.
+
+| method and path | what |
+| --- | --- |
+| ``GET /_harness/health`` | ``{status: "ok", version}`` |
+| ``GET``/``POST /_harness/accounts`` | list / add or replace an account (P-1) |
+| ``DELETE /_harness/accounts/{bhxh_code}`` | remove one (404 ``not_found`` if unknown) |
+| ``GET``/``POST /_harness/config`` | the relying-party settings (secret redacted) / change them |
+| ``GET``/``POST /_harness/clock`` | ``{offset_seconds}``: move the provider's clock |
+| ``GET``/``DELETE /_harness/requests`` | ``?direction=incoming`` (default) or ``outgoing`` |
+
+S-6: "The test-control API of a mock provider is only served on loopback unless an admin
+token is configured; it is never reachable without it on another address."
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Awaitable, Callable
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from harness.protocol import ProtocolError
+from mock_providers._http import read_json_object, require_control_access
+from mock_providers.vssid.accounts import AccountRecord
+
+if TYPE_CHECKING:
+    from mock_providers.vssid.provider import VssIDProvider
+
+__all__ = ["MAX_CLOCK_OFFSET", "control_routes", "package_version"]
+
+MAX_CLOCK_OFFSET = 10 * 366 * 24 * 3600.0
+_CONFIG_FIELDS = ("issuer", "client_id", "client_secret", "redirect_uri")
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def package_version() -> str:
+    try:
+        return version("vneid-harness")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def parse_clock_offset(body: dict[str, Any]) -> float:
+    """``offset_seconds``: a finite number of at most ten years either way."""
+    value = body.get("offset_seconds")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ProtocolError(f"'offset_seconds' must be a number, got {value!r:.40}",
+                            clause="R-8")
+    if not math.isfinite(value) or abs(value) > MAX_CLOCK_OFFSET:
+        raise ProtocolError(f"'offset_seconds' must be finite and within ±{MAX_CLOCK_OFFSET:g} "
+                            "s (ten years)", clause="R-8")
+    return float(value)
+
+
+def _direction(request: Request) -> str | None:
+    direction = request.query_params.get("direction")
+    if direction not in (None, "incoming", "outgoing"):
+        raise ProtocolError("'direction' must be 'incoming' or 'outgoing'", clause="S-5")
+    return direction
+
+
+def control_routes(provider: VssIDProvider) -> list[Route]:
+    def guarded(handler: Handler) -> Handler:
+        async def endpoint(request: Request) -> Response:
+            require_control_access(request, provider.settings.admin_token)
+            return await handler(request)
+        return endpoint
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"status": "ok", "version": package_version()})
+
+    async def list_accounts(request: Request) -> Response:
+        return JSONResponse({"accounts": [a.to_json() for a in provider.accounts()]})
+
+    async def put_account(request: Request) -> Response:
+        body = await read_json_object(request, clause="P-1")
+        record = provider.add_account(AccountRecord.from_json(body))
+        return JSONResponse(record.to_json())
+
+    async def delete_account(request: Request) -> Response:
+        code = request.path_params["bhxh_code"]
+        if not provider.remove_account(code):
+            raise ProtocolError(f"no VssID account with bhxh_code {code!r:.40}",
+                                code="not_found", clause="P-1")
+        return JSONResponse({"deleted": code})
+
+    async def get_config(request: Request) -> Response:
+        return JSONResponse(provider.settings.public_json())
+
+    async def post_config(request: Request) -> Response:
+        body = await read_json_object(request, clause="R-2")
+        unknown = sorted(str(k) for k in body if k not in _CONFIG_FIELDS)
+        if unknown:
+            raise ProtocolError(f"unknown config field(s) {', '.join(unknown)}; accepted: "
+                                f"{', '.join(_CONFIG_FIELDS)}", clause="R-2")
+        provider.configure(**body)
+        return JSONResponse(provider.settings.public_json())
+
+    async def get_clock(request: Request) -> Response:
+        return JSONResponse({"offset_seconds": provider.clock.offset,
+                             "now": provider.clock.now()})
+
+    async def post_clock(request: Request) -> Response:
+        body = await read_json_object(request, clause="R-8")
+        provider.clock.offset = parse_clock_offset(body)
+        return await get_clock(request)
+
+    async def get_requests(request: Request) -> Response:
+        if _direction(request) == "outgoing":
+            return JSONResponse({"requests": [c.to_json() for c in provider.outgoing.all()]})
+        return JSONResponse({"requests": [e.to_json() for e in provider.requests.all()]})
+
+    async def delete_requests(request: Request) -> Response:
+        direction = _direction(request)
+        if direction != "outgoing":
+            provider.requests.clear()
+        if direction != "incoming":
+            provider.outgoing.clear()
+        return JSONResponse({"cleared": direction or "all"})
+
+    table: list[tuple[str, Handler, list[str]]] = [
+        ("/_harness/health", health, ["GET"]),
+        ("/_harness/accounts", list_accounts, ["GET"]),
+        ("/_harness/accounts", put_account, ["POST"]),
+        ("/_harness/accounts/{bhxh_code}", delete_account, ["DELETE"]),
+        ("/_harness/config", get_config, ["GET"]),
+        ("/_harness/config", post_config, ["POST"]),
+        ("/_harness/clock", get_clock, ["GET"]),
+        ("/_harness/clock", post_clock, ["POST"]),
+        ("/_harness/requests", get_requests, ["GET"]),
+        ("/_harness/requests", delete_requests, ["DELETE"]),
+    ]
+    return [Route(path, guarded(handler), methods=methods) for path, handler, methods in table]

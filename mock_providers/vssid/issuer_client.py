@@ -1,0 +1,186 @@
+"""Calls to the issuer: discovery (T-4), JWKS (R-5), token (T-1, T-2) and userinfo (T-5).
+
+Every call goes through the configured ``issuer_transport`` with a time limit, a cap on the
+answer's size and a record in the :class:`OutgoingLog`. Whatever the issuer does (refuse the
+connection, hang, answer garbage), the relying party answers 502 ``provider_unavailable``
+naming the clause of the call, never a 500 or a hang. Discovery and JWKS are cached until
+:meth:`IssuerClient.clear_caches` (``configure``); an unknown ``kid`` forces one JWKS re-fetch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import quote_plus, urlencode
+
+import httpx
+
+from harness.protocol import Clock, ProtocolError
+from harness.protocol.redaction import redact_form, redact_url
+from mock_providers.vssid.outgoing import OutgoingCall, OutgoingLog, Purpose
+from mock_providers.vssid.responses import (
+    Discovery,
+    TokenResponse,
+    json_object,
+    parse_token_response,
+)
+from mock_providers.vssid.responses import provider_unavailable as _unavailable
+from mock_providers.vssid.settings import VssIDSettings
+from mock_providers.vssid.signature import SigningKey, parse_jwks
+
+__all__ = ["MAX_ISSUER_BODY", "SESSION_BUDGET", "IssuerClient", "IssuerSession"]
+
+MAX_ISSUER_BODY = 1024 * 1024
+SESSION_BUDGET = 2.5
+"""All issuer calls of one login together get this many times ``issuer_timeout``."""
+
+
+class _KeepOpen(httpx.AsyncBaseTransport):
+    """Lends a shared transport to a short-lived client without letting it close it."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self._inner.handle_async_request(request)
+
+
+class IssuerClient:
+    """Owns the caches and the outgoing record; :meth:`session` opens one login's calls."""
+
+    def __init__(self, *, clock: Clock, outgoing: OutgoingLog,
+                 transport: httpx.AsyncBaseTransport | None) -> None:
+        self.clock = clock
+        self.outgoing = outgoing
+        self.transport = transport
+        self.discovery_cache: dict[str, Discovery] = {}
+        self.jwks_cache: dict[str, list[SigningKey]] = {}
+
+    def clear_caches(self) -> None:
+        self.discovery_cache.clear()
+        self.jwks_cache.clear()
+
+    @asynccontextmanager
+    async def session(self, settings: VssIDSettings) -> AsyncIterator[IssuerSession]:
+        """One login's calls, each limited to ``issuer_timeout`` and all together to
+        :data:`SESSION_BUDGET` times it (so a slow issuer cannot outlast the caller's wait)."""
+        transport = _KeepOpen(self.transport) if self.transport is not None else None
+        timeout = httpx.Timeout(settings.issuer_timeout)
+        budget = settings.issuer_timeout * SESSION_BUDGET
+        async with httpx.AsyncClient(transport=transport, timeout=timeout,
+                                     follow_redirects=False) as client:
+            try:
+                async with asyncio.timeout(budget):
+                    yield IssuerSession(self, settings, client)
+            except TimeoutError:
+                raise ProtocolError(
+                    f"the issuer's answers to this login took longer than {budget:g} s in all",
+                    code="provider_unavailable", clause="A-6") from None
+
+
+class IssuerSession:
+    """The issuer calls of one login, sharing one HTTP client."""
+
+    def __init__(self, owner: IssuerClient, settings: VssIDSettings,
+                 client: httpx.AsyncClient) -> None:
+        self._owner = owner
+        self._settings = settings
+        self._client = client
+
+    async def _send(self, purpose: Purpose, method: str, url: str, *,
+                    form: Mapping[str, str] | None = None,
+                    headers: Mapping[str, str] | None = None) -> tuple[int, bytes]:
+        at = self._owner.clock.now()
+        body = redact_form(urlencode(dict(form))) if form is not None else None
+        status, error = 0, None
+        try:
+            async with asyncio.timeout(self._settings.issuer_timeout):
+                async with self._client.stream(method, url, data=form,
+                                               headers=dict(headers or {})) as response:
+                    status = response.status_code
+                    content = bytearray()
+                    async for chunk in response.aiter_bytes():
+                        content += chunk
+                        if len(content) > MAX_ISSUER_BODY:
+                            error = f"answer larger than {MAX_ISSUER_BODY} bytes"
+                            raise _unavailable(purpose, f"the issuer's {error} at {url}")
+            return status, bytes(content)
+        except ProtocolError:
+            raise
+        except asyncio.CancelledError:
+            error = "cancelled: the login's time budget ran out"
+            raise
+        except TimeoutError:
+            error = f"no answer within {self._settings.issuer_timeout:g} s"
+            raise _unavailable(purpose, f"the issuer at {url} gave {error}") from None
+        except Exception as exc:  # any transport failure of an unreachable or broken issuer
+            error = f"{type(exc).__name__}: {exc}"[:300]
+            raise _unavailable(purpose, f"the call to the issuer at {url} failed ({error})"
+                               ) from None
+        finally:
+            self._owner.outgoing.append(OutgoingCall(at, purpose, method, redact_url(url),
+                                                     status, body, error))
+
+    async def discovery(self) -> Discovery:
+        """T-4: ``{issuer}/.well-known/openid-configuration``, fetched once and cached."""
+        issuer = self._settings.issuer
+        cached = self._owner.discovery_cache.get(issuer)
+        if cached is not None:
+            return cached
+        url = issuer.rstrip("/") + "/.well-known/openid-configuration"
+        status, content = await self._send("discovery", "GET", url,
+                                           headers={"Accept": "application/json"})
+        if status != 200:
+            raise _unavailable("discovery", f"{url} answered HTTP {status}")
+        found = Discovery.from_json(json_object(content, "discovery"), expected_issuer=issuer,
+                                    need_userinfo=self._settings.fetch_userinfo)
+        self._owner.discovery_cache[issuer] = found
+        return found
+
+    async def signing_keys(self, *, refresh: bool = False) -> list[SigningKey]:
+        """R-5: the issuer's ES256 keys from ``jwks_uri`` (cached; ``refresh`` re-fetches)."""
+        uri = (await self.discovery()).jwks_uri
+        cached = self._owner.jwks_cache.get(uri)
+        if cached is not None and not refresh:
+            return cached
+        status, content = await self._send("jwks", "GET", uri,
+                                           headers={"Accept": "application/json"})
+        if status != 200:
+            raise _unavailable("jwks", f"{uri} answered HTTP {status}")
+        keys = parse_jwks(json_object(content, "jwks"))
+        self._owner.jwks_cache[uri] = keys
+        return keys
+
+    async def redeem_code(self, code: str, *, redirect_uri: str,
+                          code_verifier: str) -> TokenResponse:
+        """T-1: the authorization-code grant with PKCE and the registered client auth."""
+        endpoint = (await self.discovery()).token_endpoint
+        s = self._settings
+        form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
+                "code_verifier": code_verifier}
+        headers = {"Accept": "application/json"}
+        if s.token_endpoint_auth_method == "client_secret_basic":
+            # RFC 6749 §2.3.1: form-urlencode id and secret, then base64 "id:secret".
+            pair = f"{quote_plus(s.client_id)}:{quote_plus(s.client_secret)}"
+            headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+        else:
+            form |= {"client_id": s.client_id, "client_secret": s.client_secret}
+        status, content = await self._send("token", "POST", endpoint, form=form,
+                                           headers=headers)
+        return parse_token_response(status, content)
+
+    async def userinfo(self, access_token: str) -> dict[str, Any]:
+        """T-5: the userinfo claims for the access token."""
+        endpoint = (await self.discovery()).userinfo_endpoint
+        if endpoint is None:
+            raise _unavailable("userinfo", "the discovery document lists no userinfo_endpoint")
+        status, content = await self._send(
+            "userinfo", "GET", endpoint,
+            headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"})
+        if status != 200:
+            raise _unavailable("userinfo", f"{endpoint} answered HTTP {status}: "
+                                           f"{content[:200].decode('utf-8', 'replace')}")
+        return json_object(content, "userinfo")

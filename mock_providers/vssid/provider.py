@@ -1,0 +1,91 @@
+"""The VssID backend as one object: its state, its ASGI app and a Python API mirroring §11."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+
+from harness.protocol import Clock, Entropy, OffsetClock, SystemEntropy
+from mock_providers._http import RecordingMiddleware, RequestLog, exception_handlers
+from mock_providers.vssid.accounts import AccountRecord, AccountStore
+from mock_providers.vssid.app import app_routes
+from mock_providers.vssid.control import control_routes
+from mock_providers.vssid.issuer_client import IssuerClient
+from mock_providers.vssid.outgoing import OutgoingLog
+from mock_providers.vssid.settings import (
+    VssIDSettings,
+    validate_client_id,
+    validate_client_secret,
+    validate_issuer,
+    validate_redirect_uri,
+)
+from mock_providers.vssid.transactions import SessionStore, TransactionStore
+
+__all__ = ["VssIDProvider"]
+
+
+class VssIDProvider:
+    """The mock VssID backend: the OpenID Connect relying party of VNeID and the app API.
+
+    ``issuer_transport`` carries every call to the issuer (``httpx.ASGITransport(vneid.app)``
+    when embedded; ``None`` for the real network). ``clock`` is the base clock; ``.clock`` is
+    an :class:`OffsetClock` over it that ``POST /_harness/clock`` moves.
+    """
+
+    def __init__(self, settings: VssIDSettings | None = None, *, clock: Clock | None = None,
+                 entropy: Entropy | None = None,
+                 issuer_transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self._settings = settings if settings is not None else VssIDSettings()
+        self.clock = clock if isinstance(clock, OffsetClock) else OffsetClock(clock)
+        self.entropy: Entropy = entropy if entropy is not None else SystemEntropy()
+        self.requests = RequestLog()
+        self.outgoing = OutgoingLog()
+        self.account_store = AccountStore()
+        self.transactions = TransactionStore(self.clock)
+        self.sessions = SessionStore(self.clock)
+        self.issuer_client = IssuerClient(clock=self.clock, outgoing=self.outgoing,
+                                          transport=issuer_transport)
+        self.app = Starlette(
+            routes=[*app_routes(self), *control_routes(self)],
+            exception_handlers=exception_handlers(),
+            middleware=[Middleware(RecordingMiddleware, log=self.requests, clock=self.clock)],
+        )
+
+    @property
+    def settings(self) -> VssIDSettings:
+        """The current settings; a login keeps those it was started with."""
+        return self._settings
+
+    # -- accounts (P-1) -------------------------------------------------------------------
+    def add_account(self, record: AccountRecord) -> AccountRecord:
+        """Add or replace the account with ``record.bhxh_code``."""
+        return self.account_store.put(record)
+
+    def remove_account(self, bhxh_code: str) -> bool:
+        """Remove an account; ``False`` when there was none."""
+        return self.account_store.remove(bhxh_code)
+
+    def accounts(self) -> list[AccountRecord]:
+        return self.account_store.all()
+
+    # -- configuration ---------------------------------------------------------------------
+    def configure(self, issuer: str | None = None, client_id: str | None = None,
+                  client_secret: str | None = None,
+                  redirect_uri: str | None = None) -> VssIDSettings:
+        """Point the relying party elsewhere (partial update, each value validated); clears
+        the discovery and JWKS caches. Logins already started keep their settings."""
+        changes: dict[str, Any] = {}
+        if issuer is not None:
+            changes["issuer"] = validate_issuer(issuer)
+        if client_id is not None:
+            changes["client_id"] = validate_client_id(client_id)
+        if client_secret is not None:
+            changes["client_secret"] = validate_client_secret(client_secret)
+        if redirect_uri is not None:
+            changes["redirect_uri"] = validate_redirect_uri(redirect_uri)
+        self._settings = self._settings.evolve(**changes)
+        self.issuer_client.clear_caches()
+        return self._settings

@@ -1,0 +1,151 @@
+"""Settings of the VssID relying party, and the validators the control API shares (§11).
+
+Every validator raises :class:`ProtocolError` ``invalid_request`` naming the field and the
+clause it serves, so ``POST /_harness/config`` and the Python API refuse bad values alike.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal, get_args
+from urllib.parse import urlsplit
+
+from harness.protocol import DEFAULT_PROFILE, LinkForm, Profile, ProtocolError
+from harness.protocol.redaction import REDACTED
+from mock_providers.defaults import (
+    DEFAULT_VSSID_CLIENT_SECRET,
+    EMBEDDED_VNEID_ISSUER,
+    EMBEDDED_VSSID_BASE_URL,
+)
+
+__all__ = [
+    "TokenEndpointAuthMethod",
+    "VssIDSettings",
+    "validate_client_id",
+    "validate_client_secret",
+    "validate_issuer",
+    "validate_redirect_uri",
+]
+
+TokenEndpointAuthMethod = Literal["client_secret_basic", "client_secret_post"]
+_AUTH_METHODS: tuple[str, ...] = get_args(TokenEndpointAuthMethod)
+_MAX_URL = 2048
+
+
+def _require_text(name: str, value: object, clause: str, max_len: int) -> str:
+    if not isinstance(value, str) or not value:
+        raise ProtocolError(f"{name!r} must be a non-empty string, got {value!r:.80}",
+                            clause=clause)
+    if len(value) > max_len:
+        raise ProtocolError(f"{name!r} is {len(value)} characters; at most {max_len}",
+                            clause=clause)
+    if not all(" " <= ch <= "~" for ch in value):
+        raise ProtocolError(f"{name!r} must be printable ASCII (RFC 6749 Appendix A)",
+                            clause=clause)
+    return value
+
+
+def _require_http_url(name: str, value: object, clause: str) -> str:
+    text = _require_text(name, value, clause, _MAX_URL)
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or " " in text:
+        raise ProtocolError(f"{name!r} must be an absolute http(s) URL, got {text!r:.80}",
+                            clause=clause)
+    return text
+
+
+def validate_issuer(value: object) -> str:
+    """R-2/R-6: the issuer is compared exactly, so it must be an http(s) URL without a query
+    or fragment (OpenID Connect Discovery §2)."""
+    text = _require_http_url("issuer", value, "R-2")
+    parts = urlsplit(text)
+    if parts.query or parts.fragment or "?" in text or "#" in text:
+        raise ProtocolError("'issuer' must not have a query or fragment", clause="R-2")
+    return text
+
+
+def validate_client_id(value: object) -> str:
+    """A-2/R-7: the client id sent in the request and expected in ``aud``."""
+    return _require_text("client_id", value, "A-2", 255)
+
+
+def validate_client_secret(value: object) -> str:
+    """T-1: the secret of ``client_secret_basic`` / ``client_secret_post``."""
+    return _require_text("client_secret", value, "T-1", 1024)
+
+
+def validate_redirect_uri(value: object) -> str:
+    """R-4/S-2: an absolute URI without a fragment (RFC 6749 §3.1.2), compared exactly."""
+    text = _require_text("redirect_uri", value, "R-4", _MAX_URL)
+    parts = urlsplit(text)
+    if not parts.scheme or "#" in text or " " in text:
+        raise ProtocolError("'redirect_uri' must be an absolute URI without a fragment "
+                            "(RFC 6749 §3.1.2)", clause="R-4")
+    return text
+
+
+@dataclass(frozen=True)
+class VssIDSettings:
+    """How the VssID backend is set up as an OpenID Connect relying party of VNeID.
+
+    The transaction keeps the settings it was started with, so a change through
+    :meth:`VssIDProvider.configure` affects only logins started afterwards.
+    """
+
+    issuer: str = EMBEDDED_VNEID_ISSUER
+    client_id: str = "vssid"
+    client_secret: str = field(default=DEFAULT_VSSID_CLIENT_SECRET, repr=False)
+    redirect_uri: str = DEFAULT_PROFILE.callback_custom
+    link_form: LinkForm = LinkForm.CUSTOM_SCHEME
+    token_endpoint_auth_method: TokenEndpointAuthMethod = "client_secret_basic"
+    profile: Profile = DEFAULT_PROFILE
+    admin_token: str | None = field(default=None, repr=False)
+    base_url: str = EMBEDDED_VSSID_BASE_URL
+    fetch_userinfo: bool = True
+    issuer_timeout: float = 10.0
+    """Seconds allowed for each call to the issuer before it counts as unreachable."""
+
+    def __post_init__(self) -> None:
+        validate_issuer(self.issuer)
+        validate_client_id(self.client_id)
+        validate_client_secret(self.client_secret)
+        validate_redirect_uri(self.redirect_uri)
+        _require_http_url("base_url", self.base_url, "A-1")
+        if not isinstance(self.link_form, LinkForm):
+            forms = [str(f) for f in LinkForm]
+            if self.link_form not in forms:
+                raise ProtocolError(f"'link_form' must be one of {', '.join(forms)}, got "
+                                    f"{self.link_form!r:.40}", clause="A-1")
+            object.__setattr__(self, "link_form", LinkForm(self.link_form))
+        if self.token_endpoint_auth_method not in _AUTH_METHODS:
+            raise ProtocolError(
+                f"'token_endpoint_auth_method' {self.token_endpoint_auth_method!r} is not "
+                f"supported; use one of {', '.join(_AUTH_METHODS)}", clause="T-1")
+        if self.admin_token is not None and (not isinstance(self.admin_token, str)
+                                             or not self.admin_token):
+            raise ProtocolError("'admin_token' must be a non-empty string or None",
+                                clause="S-6")
+        timeout = self.issuer_timeout
+        if (isinstance(timeout, bool) or not isinstance(timeout, int | float)
+                or not math.isfinite(timeout) or not 0 < timeout <= 300):
+            raise ProtocolError("'issuer_timeout' must be a number of seconds in (0, 300]",
+                                clause="A-6")
+
+    def evolve(self, **changes: Any) -> VssIDSettings:
+        """A validated copy with ``changes``."""
+        return replace(self, **changes)
+
+    def public_json(self) -> dict[str, Any]:
+        """The settings as ``GET /_harness/config`` shows them: the secret redacted (S-5)."""
+        return {
+            "issuer": self.issuer,
+            "client_id": self.client_id,
+            "client_secret": REDACTED,
+            "redirect_uri": self.redirect_uri,
+            "link_form": str(self.link_form),
+            "token_endpoint_auth_method": self.token_endpoint_auth_method,
+            "fetch_userinfo": self.fetch_userinfo,
+            "base_url": self.base_url,
+            "admin_token_set": self.admin_token is not None,
+        }

@@ -1,0 +1,69 @@
+"""Small assertions shared by the scenario suites (what a failure message must show)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.apps.screens import APP_ERROR, Screen
+from harness.protocol import ERRORS
+from harness.targets import ProviderHandle
+
+__all__ = [
+    "app_headers",
+    "assert_error_body",
+    "assert_error_screen",
+    "calls",
+    "replace_param",
+]
+
+
+def assert_error_screen(screen: Screen, *, app: str, code: str,
+                        clause: str | None = None) -> None:
+    """``screen`` is ``app``'s error screen for ``code`` with the §8 Vietnamese message."""
+    assert screen.id == APP_ERROR, (
+        f"expected {app}'s error screen with {code}, but {screen.app} shows {screen.id} "
+        f"{screen.data}"
+    )
+    assert screen.app == app, f"the error shows in {screen.app}, expected {app}"
+    assert screen.error == code, f"expected error {code}, got {screen.error}: {screen.data}"
+    spec = ERRORS.get(code)
+    if spec is not None:
+        assert spec.message_vi in screen.texts, f"missing message {spec.message_vi!r}"
+    if clause is not None:
+        assert screen.data.get("clause") == clause, (
+            f"expected clause {clause}, got {screen.data.get('clause')}")
+
+
+def assert_error_body(response: Any, status: int, code: str, clause: str | None = None) -> dict[
+        str, Any]:
+    """An HTTP response carrying the §8 error JSON with this status, code and clause."""
+    body: dict[str, Any] = response.json()
+    assert response.status_code == status, f"expected {status} {code}, got " \
+        f"{response.status_code}: {body}"
+    assert body.get("error") == code, body
+    assert isinstance(body.get("error_description"), str), body
+    if clause is not None:
+        assert body.get("clause") == clause, body
+    return body
+
+
+def calls(provider: ProviderHandle, path: str, method: str = "POST") -> list[dict[str, Any]]:
+    """What ``provider`` received on ``path`` (from its request log, §11)."""
+    return provider.requests(path=path, method=method)
+
+
+def replace_param(url: str, name: str, value: str | None) -> str:
+    """``url`` with query parameter ``name`` set to ``value`` (``None``: removed)."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    pairs = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != name]
+    if value is not None:
+        pairs.append((name, value))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(pairs), ""))
+
+
+def app_headers(app: str, version: str, platform: str = "ios") -> dict[str, str]:
+    """The headers an app sends on every app API call (A-1, A-4)."""
+    name = "X-VNeID-App-Version" if app == "vneid" else "X-VssID-App-Version"
+    return {name: version, "X-Device-Platform": platform}

@@ -1,0 +1,95 @@
+"""App links through the phone's OS: store fallback, both link forms, and a hijacking app."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.apps.screens import VNEID_LOGIN, VSSID_HOME
+from harness.flows import decide, enter_credentials, login_with_vneid, start_vneid_login
+from harness.trace import StoreOpened
+from scenarios.support import assert_error_screen, calls
+
+STORE_PREFIX = {"ios": "https://apps.apple.com/", "android": "https://play.google.com/"}
+
+
+@pytest.mark.clause("A-3", "P-3")
+@pytest.mark.parametrize("platform", ["ios", "android"])
+def test_missing_vneid_sends_the_user_to_its_store_listing(device, vssid, platform):
+    phone = device(platform, vneid=None)
+    screen = start_vneid_login(phone.driver)
+    assert phone.phone.foreground == "store"
+    assert screen.data["app_id"] == "vneid"
+    assert screen.data["url"].startswith(STORE_PREFIX[platform])
+    opened = phone.trace.of_type(StoreOpened)
+    assert [e.app_id for e in opened] == ["vneid"]
+
+
+@pytest.mark.clause("A-3")
+def test_installing_vneid_after_the_store_lets_the_login_finish(device, persona):
+    phone = device("ios", vneid=None)
+    start_vneid_login(phone.driver)
+    phone.install_vneid("2.1.0")
+    assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
+
+
+@pytest.mark.clause("A-3", "A-6")
+def test_claimed_https_callback_form(device, persona, vssid):
+    vssid.configure(redirect_uri="https://vssid.test/auth/vneid/callback")
+    phone = device("android")
+    assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
+    callback = phone.last_link_to("https://vssid.test/auth/vneid/callback?")
+    assert "code=" in callback
+
+
+@pytest.mark.clause("S-4", "R-1")
+@pytest.mark.parametrize("platform", ["ios", "android"])
+def test_hijacking_app_gets_the_code_but_cannot_redeem_it(device, persona, vneid, platform):
+    """S-4: a later-installed app claiming vssid:// receives the callback; without VssID's
+    PKCE verifier the code is worthless, even with the client's secret."""
+    from harness.rp import TestRelyingParty
+    from mock_providers.defaults import DEFAULT_VSSID_CLIENT_SECRET
+
+    phone = device(platform)
+    thief = phone.install_hijacker("vssid")
+    start_vneid_login(phone.driver)
+    enter_credentials(phone.driver, persona)
+    decide(phone.driver)
+    assert phone.phone.foreground == "hijacker"
+    assert len(thief.received) == 1
+    stolen = thief.received[0]
+    attacker = TestRelyingParty(vneid, phone.target.profile, client_id="vssid",
+                                client_secret=DEFAULT_VSSID_CLIENT_SECRET,
+                                redirect_uri="vssid://auth/vneid/callback")
+    code = attacker.code_from(stolen)
+    for verifier in (None, "x" * 43, "A" * 128):
+        result = attacker.redeem(code, verifier)
+        assert result.status == 400, result.body
+        assert result.error in ("invalid_grant", "invalid_request"), result.body
+    attacker.close()
+    assert [r["status"] for r in calls(vneid, "/token")] == [400, 400, 400]
+
+
+@pytest.mark.clause("S-4", "A-6")
+def test_claimed_https_link_cannot_be_hijacked(device, persona, vssid):
+    vssid.configure(redirect_uri="https://vssid.test/auth/vneid/callback")
+    phone = device("ios")
+    thief = phone.install_hijacker("https")
+    assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
+    assert thief.received == []
+
+
+@pytest.mark.clause("A-3", "A-4")
+def test_authorize_link_opens_vneid_login_level2_screen(device):
+    phone = device("android")
+    screen = start_vneid_login(phone.driver)
+    assert screen.id == VNEID_LOGIN
+    assert "Đăng nhập tài khoản định danh điện tử mức 2" in screen.texts
+
+
+@pytest.mark.clause("R-3", "A-6")
+def test_callback_with_no_pending_login_shows_an_error(device, persona):
+    phone = device("ios")
+    assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
+    fresh = device("ios")
+    fresh.phone.open_url(phone.last_link_to("vssid://"), source="browser")
+    assert_error_screen(fresh.screen(), app="vssid", code="transaction_not_found")

@@ -1,0 +1,114 @@
+"""The callback VssID receives: state, issuer, errors, redirect URI, replay and expiry (R-1…R-4)."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.apps.screens import VSSID_HOME
+from harness.flows import decide, enter_credentials, login_with_vneid, start_vneid_login
+from scenarios.support import assert_error_screen, calls, replace_param
+
+CALLBACK = "vssid://auth/vneid/callback"
+
+
+def capture_callback(device, persona, *, platform="ios"):
+    """Run the login up to VNeID's redirect, with the callback caught by another app.
+
+    Returns the phone (hijacker uninstalled, VssID waiting) and the callback URL."""
+    phone = device(platform)
+    catcher = phone.install_hijacker("vssid")
+    start_vneid_login(phone.driver)
+    enter_credentials(phone.driver, persona)
+    decide(phone.driver)
+    phone.phone.uninstall(catcher.app_id)
+    assert len(catcher.received) == 1
+    return phone, catcher.received[0]
+
+
+def deliver(phone, url):
+    phone.phone.open_url(url, source="vneid")
+    return phone.screen()
+
+
+@pytest.mark.clause("R-1", "R-12")
+def test_tampered_state_is_refused_before_any_token_request(device, persona, vneid):
+    phone, callback = capture_callback(device, persona)
+    screen = deliver(phone, replace_param(callback, "state", "forged-state-value-0123456789"))
+    assert_error_screen(screen, app="vssid", code="state_mismatch", clause="R-1")
+    assert calls(vneid, "/token") == []
+
+
+@pytest.mark.clause("R-1")
+def test_state_of_an_earlier_login_is_refused(device, persona, vneid):
+    """Login CSRF: a callback from an earlier (abandoned) login arrives for a newer one."""
+    phone, earlier = capture_callback(device, persona)
+    start_vneid_login(phone.driver)  # a new transaction replaces the old one in VssID
+    screen = deliver(phone, earlier)
+    assert_error_screen(screen, app="vssid", code="state_mismatch", clause="R-1")
+    assert calls(vneid, "/token") == []
+
+
+@pytest.mark.clause("R-1")
+def test_callback_delivered_twice_completes_once(device, persona, vssid):
+    phone = device("android")
+    assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
+    screen = deliver(phone, phone.last_link_to(CALLBACK))
+    assert_error_screen(screen, app="vssid", code="transaction_already_used", clause="R-1")
+    statuses = [r["status"] for r in calls(vssid, "/api/v1/auth/vneid/complete")]
+    assert statuses == [200, 409]
+
+
+@pytest.mark.clause("R-1")
+def test_callback_after_the_transaction_expired(device, persona, vssid, vneid):
+    phone, callback = capture_callback(device, persona)
+    vssid.set_clock(601)
+    screen = deliver(phone, callback)
+    assert_error_screen(screen, app="vssid", code="transaction_expired", clause="R-1")
+    assert calls(vneid, "/token") == []
+
+
+@pytest.mark.clause("R-2", "R-12")
+@pytest.mark.parametrize("iss", ["http://evil.test", None, ""])
+def test_wrong_or_missing_issuer_in_the_callback_is_refused(device, persona, vneid, iss):
+    phone, callback = capture_callback(device, persona)
+    screen = deliver(phone, replace_param(callback, "iss", iss))
+    assert_error_screen(screen, app="vssid", code="issuer_mismatch", clause="R-2")
+    assert calls(vneid, "/token") == []
+
+
+@pytest.mark.clause("R-2", "A-5")
+def test_callback_carries_the_issuer(device, persona, vneid):
+    phone = device("ios")
+    assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
+    from harness.protocol import parse_callback
+
+    assert parse_callback(phone.last_link_to(CALLBACK)).iss == vneid.issuer
+
+
+@pytest.mark.clause("R-3", "A-7")
+def test_error_callback_ends_the_transaction_without_a_token_request(device, persona, vneid):
+    phone, callback = capture_callback(device, persona)
+    forged = replace_param(replace_param(callback, "code", None), "error", "access_denied")
+    screen = deliver(phone, forged)
+    assert_error_screen(screen, app="vssid", code="access_denied", clause="R-3")
+    assert calls(vneid, "/token") == []
+
+
+@pytest.mark.clause("R-4")
+def test_callback_to_another_redirect_uri_is_refused(device, persona, vneid):
+    """The transaction used vssid://…; the same response arriving on the https form is not
+    the registered redirect_uri of this transaction."""
+    phone, callback = capture_callback(device, persona)
+    moved = callback.replace(CALLBACK, "https://vssid.test/auth/vneid/callback", 1)
+    screen = deliver(phone, moved)
+    assert_error_screen(screen, app="vssid", code="invalid_request", clause="R-4")
+    assert calls(vneid, "/token") == []
+
+
+@pytest.mark.clause("R-1", "T-2", "R-12")
+def test_code_expired_before_the_callback_arrived(device, persona, vneid):
+    phone, callback = capture_callback(device, persona)
+    vneid.set_clock(61)
+    screen = deliver(phone, callback)
+    assert_error_screen(screen, app="vssid", code="invalid_grant", clause="T-2")
+    assert [r["status"] for r in calls(vneid, "/token")] == [400]

@@ -1,0 +1,94 @@
+"""Happy path: a level-2 citizen with a VssID account logs in with VNeID on iOS and Android."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from harness.apps.screens import VNEID_CONSENT, VNEID_LOGIN, VSSID_HOME
+from harness.flows import decide, enter_credentials, login_with_vneid, start_vneid_login
+from harness.trace import HttpExchange, LinkOpened
+
+PLATFORMS = ["ios", "android"]
+
+
+@pytest.mark.clause("P-1", "P-2", "P-3", "A-1", "A-3", "A-4", "A-5", "A-6")
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_citizen_lands_on_vssid_home(device, persona, vssid, platform):
+    phone = device(platform)
+    screen = login_with_vneid(phone.driver, persona)
+    assert screen.id == VSSID_HOME, screen.data
+    assert screen.app == "vssid"
+    assert screen.data["full_name"] == persona.full_name
+    assert screen.data["bhxh_code"] == persona.bhxh_code
+    assert screen.data["personal_id"] == persona.personal_id
+    assert persona.full_name in screen.texts
+
+
+@pytest.mark.clause("A-1", "A-3", "A-4", "A-5", "A-6")
+def test_every_hop_is_in_the_order_of_section_4(device, persona):
+    phone = device("android")
+    assert start_vneid_login(phone.driver).id == VNEID_LOGIN
+    assert enter_credentials(phone.driver, persona).id == VNEID_CONSENT
+    assert decide(phone.driver).id == VSSID_HOME
+    hops = []
+    for event in phone.trace.events:
+        if isinstance(event, HttpExchange):
+            hops.append(f"{event.actor}:{event.method} {urlsplit(event.url).path}")
+        elif isinstance(event, LinkOpened):
+            hops.append(f"link {urlsplit(event.url).scheme}->{event.target}")
+    expected = [
+        "vssid:POST /api/v1/auth/vneid/start",
+        "link vneid->vneid",
+        "vneid:POST /api/app/v1/sessions",
+        "vneid:POST /api/app/v1/authorizations",
+        "link vssid->vssid",
+        "vssid:POST /api/v1/auth/vneid/complete",
+        "vssid:GET /api/v1/me",
+    ]
+    assert hops == expected
+
+
+@pytest.mark.clause("A-1", "A-2")
+def test_authorize_link_carries_the_request_of_a2(device, persona):
+    phone = device("ios")
+    start_vneid_login(phone.driver)
+    link = phone.last_link_to("vneid://authorize?")
+    params = {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}
+    assert params["response_type"] == "code"
+    assert params["client_id"] == "vssid"
+    assert params["redirect_uri"] == "vssid://auth/vneid/callback"
+    assert "openid" in params["scope"].split()
+    assert params["code_challenge_method"] == "S256"
+    assert len(params["code_challenge"]) == 43
+    assert params["acr_values"] == "urn:vneid:loa:2"
+    # >= 128 bits of randomness: at least 22 base64url characters
+    assert len(params["state"]) >= 22
+    assert len(params["nonce"]) >= 22
+    assert "code_verifier" not in params
+
+
+@pytest.mark.clause("A-6")
+def test_me_returns_the_same_person(device, persona, vssid):
+    phone = device("ios")
+    assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
+    me = [e for e in phone.trace.http(path_contains="/api/v1/me")]
+    assert me
+    assert me[-1].status == 200
+    assert me[-1].response_body == {
+        "bhxh_code": persona.bhxh_code, "full_name": persona.full_name,
+        "personal_id": persona.personal_id,
+    }
+
+
+@pytest.mark.clause("A-1", "R-1")
+def test_two_logins_get_fresh_state_and_nonce(device, persona):
+    links = []
+    for platform in PLATFORMS:
+        phone = device(platform)
+        start_vneid_login(phone.driver)
+        links.append(parse_qs(urlsplit(phone.last_link_to("vneid://")).query))
+    assert links[0]["state"] != links[1]["state"]
+    assert links[0]["nonce"] != links[1]["nonce"]
+    assert links[0]["code_challenge"] != links[1]["code_challenge"]

@@ -1,0 +1,84 @@
+"""Preconditions P-1 and P-2: level 2 and a VssID account, or no session at all."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.apps.screens import VNEID_CONSENT, VNEID_LOGIN
+from harness.flows import enter_credentials, login_with_vneid, start_vneid_login
+from scenarios.support import assert_error_screen, calls
+
+
+@pytest.mark.clause("P-2", "A-7", "R-3", "R-12")
+@pytest.mark.parametrize("platform", ["ios", "android"])
+def test_level1_account_is_refused_before_any_token(device, personas, vneid, platform):
+    citizen = personas.new(level=1)
+    phone = device(platform)
+    screen = login_with_vneid(phone.driver, citizen)
+    assert_error_screen(screen, app="vssid", code="unmet_authentication_requirements")
+    assert "Tài khoản định danh điện tử chưa đạt mức 2" in screen.texts
+    assert calls(vneid, "/token") == [], "R-3: no token request after an error callback"
+    callback = phone.last_link_to("vssid://auth/vneid/callback?")
+    assert "error=unmet_authentication_requirements" in callback
+    assert "code=" not in callback
+
+
+@pytest.mark.clause("P-1", "R-11", "R-12")
+def test_citizen_without_vssid_account_is_told_to_register(device, personas):
+    citizen = personas.new(vssid_account=False)
+    phone = device("ios")
+    screen = login_with_vneid(phone.driver, citizen)
+    assert_error_screen(screen, app="vssid", code="vssid_account_not_found", clause="P-1")
+    assert "Bạn chưa có tài khoản VssID, vui lòng đăng ký" in screen.texts
+
+
+@pytest.mark.clause("P-1", "R-12")
+def test_locked_vssid_account_gets_no_session(device, personas):
+    citizen = personas.new(vssid_account="locked")
+    phone = device("android")
+    screen = login_with_vneid(phone.driver, citizen)
+    assert_error_screen(screen, app="vssid", code="account_locked", clause="P-1")
+
+
+@pytest.mark.clause("P-1", "R-11")
+def test_account_of_another_person_does_not_match(device, personas, vssid):
+    """P-1: the VssID account must be linked to the same personal_id."""
+    citizen = personas.new(vssid_account=False)
+    other = personas.new()
+    assert other.personal_id != citizen.personal_id
+    screen = login_with_vneid(device("ios").driver, citizen)
+    assert_error_screen(screen, app="vssid", code="vssid_account_not_found")
+
+
+@pytest.mark.clause("A-4")
+def test_locked_vneid_account_cannot_log_in(device, personas, vneid):
+    citizen = personas.new(status="locked")
+    phone = device("ios")
+    assert start_vneid_login(phone.driver).id == VNEID_LOGIN
+    screen = enter_credentials(phone.driver, citizen)
+    assert_error_screen(screen, app="vneid", code="account_locked")
+    assert "Tài khoản đã bị khoá" in screen.texts
+    assert calls(vneid, "/api/app/v1/authorizations") == []
+
+
+@pytest.mark.clause("A-4", "S-5")
+@pytest.mark.parametrize("platform", ["ios", "android"])
+def test_wrong_passcode_is_refused_and_never_logged(device, persona, vneid, platform):
+    phone = device(platform)
+    start_vneid_login(phone.driver)
+    wrong = "000000" if persona.passcode != "000000" else "111111"
+    screen = enter_credentials(phone.driver, persona, passcode=wrong)
+    assert_error_screen(screen, app="vneid", code="invalid_credentials")
+    assert screen.id != VNEID_CONSENT
+    logged = repr(vneid.requests()) + repr(phone.trace.to_json())
+    assert wrong not in logged
+    assert persona.passcode not in logged
+
+
+@pytest.mark.clause("A-4")
+def test_unknown_citizen_gets_the_same_answer_as_a_wrong_passcode(device, personas):
+    stranger = personas.new(register=False)
+    phone = device("ios")
+    start_vneid_login(phone.driver)
+    screen = enter_credentials(phone.driver, stranger)
+    assert_error_screen(screen, app="vneid", code="invalid_credentials")

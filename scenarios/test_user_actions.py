@@ -1,0 +1,59 @@
+"""What the user does: cancel, switch apps by hand, restart VssID between hand-off and return."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.apps.screens import VNEID_CONSENT, VSSID_HOME, VSSID_LOGIN
+from harness.flows import decide, enter_credentials, login_with_vneid, start_vneid_login
+from scenarios.support import assert_error_screen, calls
+
+
+@pytest.mark.clause("A-7", "R-3", "R-12")
+@pytest.mark.parametrize("platform", ["ios", "android"])
+def test_user_cancels_in_vneid(device, persona, vneid, platform):
+    phone = device(platform)
+    screen = login_with_vneid(phone.driver, persona, decision="deny")
+    assert_error_screen(screen, app="vssid", code="access_denied", clause="R-3")
+    assert "Bạn đã huỷ đăng nhập" in screen.texts
+    assert calls(vneid, "/token") == [], "R-3: a cancelled login makes no token request"
+    assert "error=access_denied" in phone.last_link_to("vssid://")
+
+
+@pytest.mark.clause("A-3", "A-6")
+def test_user_switches_back_by_hand_without_logging_in(device, persona, vssid):
+    phone = device("ios")
+    start_vneid_login(phone.driver)
+    screen = phone.driver.open_app("vssid")
+    assert screen.id == VSSID_LOGIN
+    assert calls(vssid, "/api/v1/auth/vneid/complete") == []
+    # …and can start again and finish.
+    assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
+
+
+@pytest.mark.clause("A-6", "R-1")
+def test_vssid_restarted_between_hand_off_and_return(device, persona):
+    """The transaction lives on the backend; the app keeps only its id in storage."""
+    phone = device("android")
+    start_vneid_login(phone.driver)
+    assert enter_credentials(phone.driver, persona).id == VNEID_CONSENT
+    phone.phone.restart("vssid")
+    assert decide(phone.driver).id == VSSID_HOME
+
+
+@pytest.mark.clause("A-6")
+def test_same_citizen_logs_in_on_two_phones(device, persona):
+    phone = device("ios")
+    assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
+    other = device("ios")
+    assert login_with_vneid(other.driver, persona).id == VSSID_HOME
+
+
+@pytest.mark.clause("R-1", "R-12")
+def test_abandoned_login_expires_after_ten_minutes(device, persona, vssid):
+    phone = device("ios")
+    start_vneid_login(phone.driver)
+    enter_credentials(phone.driver, persona)
+    vssid.set_clock(601)
+    screen = decide(phone.driver)
+    assert_error_screen(screen, app="vssid", code="transaction_expired", clause="R-1")

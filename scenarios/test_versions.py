@@ -1,0 +1,184 @@
+"""App versions: every boundary of VssID (1.6.7) and VNeID (2.1.0), in the apps and servers."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.apps.screens import (
+    APP_UPDATE,
+    APP_UPDATE_STORE,
+    VNEID_LOGIN,
+    VSSID_HOME,
+    VSSID_LOGIN,
+    VSSID_LOGIN_VNEID,
+)
+from harness.flows import login_with_vneid, start_vneid_login
+from harness.protocol import DEFAULT_PROFILE
+from harness.targets import embedded_target
+from harness.world import make_device
+from scenarios.support import app_headers, assert_error_body, calls
+
+STORE = {
+    ("vssid", "ios"): "https://apps.apple.com/",
+    ("vssid", "android"): "https://play.google.com/",
+    ("vneid", "ios"): "https://apps.apple.com/",
+    ("vneid", "android"): "https://play.google.com/",
+}
+
+VSSID_NEW_ENOUGH = ["1.6.7", "1.6.10", "1.7", "1.6.7+build.5", "2.0"]
+VSSID_TOO_OLD = ["1.6.6", "1.6.7-beta.1", "1.6", "0.9.99"]
+VNEID_NEW_ENOUGH = ["2.1.0", "2.1", "2.10.0", "2.1.0.1", "2.1.0+77"]
+VNEID_TOO_OLD = ["2.0.9", "2.1.0-rc.1", "2.0", "1.99.99"]
+MALFORMED = ["v2.1.0", "2..1", "02.1.0", "", "1" * 65, "2.1.0-", "latest"]
+
+
+# -- VssID ------------------------------------------------------------------------------------
+@pytest.mark.clause("P-3", "V-1", "V-2", "V-4", "V-6")
+@pytest.mark.parametrize("version", VSSID_NEW_ENOUGH)
+def test_vssid_at_or_above_minimum_logs_in(device, persona, version):
+    phone = device("ios", vssid=version)
+    assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
+
+
+@pytest.mark.clause("V-2", "V-6")
+@pytest.mark.parametrize("version", VSSID_TOO_OLD)
+def test_old_vssid_shows_no_vneid_entry(device, version):
+    phone = device("android", vssid=version)
+    screen = phone.driver.open_app("vssid")
+    assert screen.id == VSSID_LOGIN
+    assert not screen.has(VSSID_LOGIN_VNEID), f"VssID {version} must not offer VNeID login"
+
+
+@pytest.mark.clause("V-2", "V-4")
+@pytest.mark.parametrize("platform", ["ios", "android"])
+@pytest.mark.parametrize("version", [*VSSID_TOO_OLD])
+def test_vssid_backend_refuses_old_app_with_store_link(vssid, version, platform):
+    with vssid.client() as http:
+        response = http.post("/api/v1/auth/vneid/start", json={},
+                             headers=app_headers("vssid", version, platform))
+    body = assert_error_body(response, 426, "app_update_required", "V-4")
+    assert body["store_url"].startswith(STORE[("vssid", platform)])
+
+
+@pytest.mark.clause("V-2", "V-4")
+@pytest.mark.parametrize("version", VSSID_NEW_ENOUGH)
+def test_vssid_backend_accepts_new_enough_app(vssid, version):
+    with vssid.client() as http:
+        response = http.post("/api/v1/auth/vneid/start", json={},
+                             headers=app_headers("vssid", version))
+    assert response.status_code == 200, response.text
+    assert response.json()["authorize_url"].startswith("vneid://authorize?")
+
+
+@pytest.mark.clause("V-1", "V-3", "V-4")
+@pytest.mark.parametrize("version", MALFORMED)
+def test_vssid_backend_refuses_malformed_version(vssid, version):
+    with vssid.client() as http:
+        response = http.post("/api/v1/auth/vneid/start", json={},
+                             headers=app_headers("vssid", version))
+    assert_error_body(response, 400, "app_version_invalid", "V-3")
+
+
+@pytest.mark.clause("V-3", "V-4")
+@pytest.mark.parametrize("path", ["/api/v1/auth/vneid/start", "/api/v1/auth/vneid/complete"])
+def test_vssid_backend_refuses_missing_version_header(vssid, path):
+    with vssid.client() as http:
+        response = http.post(path, json={}, headers={"X-Device-Platform": "ios"})
+    assert_error_body(response, 400, "app_version_invalid", "V-3")
+
+
+@pytest.mark.clause("V-4")
+def test_vssid_me_is_version_gated_too(vssid):
+    with vssid.client() as http:
+        response = http.get("/api/v1/me", headers={**app_headers("vssid", "1.6.6"),
+                                                    "Authorization": "Bearer x"})
+    assert_error_body(response, 426, "app_update_required", "V-4")
+
+
+@pytest.mark.clause("V-4", "V-6")
+def test_vssid_app_shows_update_screen_when_backend_says_426(device):
+    """An app that thinks it is new enough (a sideloaded build) still meets the server gate."""
+    target = embedded_target(seed="v6-app",
+                             profile=DEFAULT_PROFILE.evolve(vssid_min_version="1.8"))
+    phone = make_device(target, "android", vssid="1.7")
+    phone.vssid_app.profile = DEFAULT_PROFILE
+    try:
+        screen = start_vneid_login(phone.driver)
+        assert screen.id == APP_UPDATE
+        assert screen.element(APP_UPDATE_STORE).value.startswith(STORE[("vssid", "android")])
+    finally:
+        phone.close()
+        target.close()
+
+
+# -- VNeID ------------------------------------------------------------------------------------
+@pytest.mark.clause("P-3", "V-1", "V-2", "V-5", "V-6")
+@pytest.mark.parametrize("version", VNEID_NEW_ENOUGH)
+def test_vneid_at_or_above_minimum_logs_in(device, persona, version):
+    phone = device("android", vneid=version)
+    assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
+
+
+@pytest.mark.clause("V-2", "V-3", "V-6")
+@pytest.mark.parametrize("platform", ["ios", "android"])
+@pytest.mark.parametrize("version", [*VNEID_TOO_OLD, "v2.1.0", "02.1.0"])
+def test_old_vneid_shows_its_update_screen(device, vneid, version, platform):
+    phone = device(platform, vneid=version)
+    screen = start_vneid_login(phone.driver)
+    assert screen.app == "vneid"
+    assert screen.id == APP_UPDATE
+    assert screen.element(APP_UPDATE_STORE).value.startswith(STORE[("vneid", platform)])
+    assert calls(vneid, "/api/app/v1/sessions") == [], "an old VNeID must not log in"
+
+
+@pytest.mark.clause("V-2", "V-5")
+@pytest.mark.parametrize("platform", ["ios", "android"])
+@pytest.mark.parametrize("version", VNEID_TOO_OLD)
+def test_vneid_server_refuses_old_app_with_store_link(vneid, persona, version, platform):
+    with vneid.client() as http:
+        response = http.post("/api/app/v1/sessions",
+                             json={"personal_id": persona.personal_id,
+                                   "passcode": persona.passcode},
+                             headers=app_headers("vneid", version, platform))
+    body = assert_error_body(response, 426, "app_update_required", "V-5")
+    assert body["store_url"].startswith(STORE[("vneid", platform)])
+
+
+@pytest.mark.clause("V-1", "V-3", "V-5")
+@pytest.mark.parametrize("version", [*MALFORMED, None])
+def test_vneid_server_refuses_malformed_or_missing_version(vneid, persona, version):
+    headers = {"X-Device-Platform": "ios"}
+    if version is not None:
+        headers["X-VNeID-App-Version"] = version
+    with vneid.client() as http:
+        response = http.post("/api/app/v1/sessions", headers=headers,
+                             json={"personal_id": persona.personal_id,
+                                   "passcode": persona.passcode})
+    assert_error_body(response, 400, "app_version_invalid", "V-3")
+
+
+@pytest.mark.clause("V-5")
+def test_vneid_authorizations_are_version_gated_too(vneid):
+    with vneid.client() as http:
+        response = http.post("/api/app/v1/authorizations",
+                             json={"link": "vneid://authorize", "decision": "approve"},
+                             headers={**app_headers("vneid", "2.0.9"),
+                                      "Authorization": "Bearer x"})
+    assert_error_body(response, 426, "app_update_required", "V-5")
+
+
+@pytest.mark.clause("V-6", "T-4")
+def test_minimum_versions_are_configuration(persona):
+    """V-6: raising the minimum in the profile moves every gate, with no code change."""
+    target = embedded_target(seed="v6", profile=DEFAULT_PROFILE.evolve(
+        vneid_min_version="2.2.0", vssid_min_version="1.7.0"))
+    try:
+        assert target.vneid.discovery()["vneid_app_minimum_version"] == "2.2.0"
+        old_vssid = make_device(target, "ios", vssid="1.6.10", vneid="2.2.0")
+        assert not old_vssid.driver.open_app("vssid").has(VSSID_LOGIN_VNEID)
+        old_vneid = make_device(target, "ios", vssid="1.7.0", vneid="2.1.5")
+        assert start_vneid_login(old_vneid.driver).id == APP_UPDATE
+        fresh = make_device(target, "ios", vssid="1.7.0", vneid="2.2.0")
+        assert start_vneid_login(fresh.driver).id == VNEID_LOGIN
+    finally:
+        target.close()

@@ -1,0 +1,147 @@
+"""Whole journeys through SimDriver over the fake backends (§4 end to end, app-to-app cases)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from harness import flows
+from harness.drivers.sim import SimDriver
+from harness.protocol import LinkForm
+from harness.trace import AppSwitched, LinkOpened
+
+
+@pytest.mark.parametrize("platform", ["ios", "android"])
+def test_happy_path(world: Any, platform: str) -> None:
+    """A-1…A-6: VssID → VNeID (login, consent) → VssID home of the same person."""
+    persona = world.persona()
+    driver = world.driver(platform)
+    screen = flows.login_with_vneid(driver, persona)
+    assert (screen.app, screen.id) == ("vssid", "vssid-home")
+    assert persona.full_name in screen.texts
+    assert persona.bhxh_code in screen.texts
+    assert dict(screen.data) == {"bhxh_code": persona.bhxh_code,
+                                 "full_name": persona.full_name,
+                                 "personal_id": persona.personal_id}
+    assert driver.current_app() == "vssid"
+    trace = world.trace
+    assert [s.screen_id for s in trace.screens()] == [
+        "vssid-login", "vneid-login", "vneid-consent", "vneid-home", "vssid-home"]
+    assert [(e.source, e.target) for e in trace.of_type(LinkOpened)] == [
+        ("vssid", "vneid"), ("vneid", "vssid")]
+    assert [(e.from_app, e.to_app, e.reason) for e in trace.of_type(AppSwitched)] == [
+        (None, "vssid", "user"), ("vssid", "vneid", "link"), ("vneid", "vssid", "link")]
+
+
+def test_step_by_step(world: Any) -> None:
+    persona = world.persona()
+    driver = world.driver()
+    assert flows.start_vneid_login(driver).id == "vneid-login"
+    assert driver.current_app() == "vneid"
+    assert flows.enter_credentials(driver, persona).id == "vneid-consent"
+    assert flows.decide(driver, "approve").id == "vssid-home"
+
+
+def test_user_denies(world: Any) -> None:
+    """A-7, R-3: access_denied goes back to VssID, which shows it."""
+    screen = flows.login_with_vneid(world.driver(), world.persona(), decision="deny")
+    assert (screen.app, screen.id, screen.error) == ("vssid", "app-error", "access_denied")
+    assert screen.texts == ("Bạn đã huỷ đăng nhập", "access_denied")
+    assert world.vneid.codes == {}
+
+
+def test_level1_account(world: Any) -> None:
+    """P-2, A-7: a level-1 account comes back with unmet_authentication_requirements."""
+    screen = flows.login_with_vneid(world.driver(), world.persona(level=1))
+    assert screen.error == "unmet_authentication_requirements"
+    assert screen.texts[0] == "Tài khoản định danh điện tử chưa đạt mức 2"
+
+
+def test_no_vssid_account(world: Any) -> None:
+    """P-1: the backend finds no account for the personal_id."""
+    screen = flows.login_with_vneid(world.driver(), world.persona(vssid_account=False))
+    assert screen.error == "vssid_account_not_found"
+    assert screen.data["status"] == 404
+
+
+def test_wrong_passcode_flow_stops_in_vneid(world: Any) -> None:
+    persona = world.persona()
+    driver = world.driver()
+    flows.start_vneid_login(driver)
+    screen = flows.enter_credentials(driver, persona, passcode="999999"
+                                     if persona.passcode != "999999" else "000000")
+    assert (screen.app, screen.error) == ("vneid", "invalid_credentials")
+
+
+def test_vssid_restarted_between_hand_off_and_return(world: Any) -> None:
+    """A-6: the transaction id is persisted, so the callback completes after a restart."""
+    persona = world.persona()
+    driver = world.driver()
+    flows.start_vneid_login(driver)
+    driver.phone.restart("vssid")
+    flows.enter_credentials(driver, persona)
+    assert flows.decide(driver).id == "vssid-home"
+
+
+def test_vssid_remembers_the_session(world: Any) -> None:
+    persona = world.persona()
+    driver = world.driver()
+    flows.login_with_vneid(driver, persona)
+    driver.phone.restart("vssid")
+    driver.open_app("vneid")
+    assert driver.open_app("vssid").id == "vssid-home"
+
+
+def test_second_login_skips_vneid_login(world: Any) -> None:
+    persona = world.persona()
+    phone = world.phone()
+    flows.login_with_vneid(SimDriver(phone), persona)
+    phone.app("vssid").storage.clear()  # logged out of VssID, still logged in to VNeID
+    phone.restart("vssid")
+    driver = SimDriver(phone)
+    assert flows.start_vneid_login(driver).id == "vneid-consent"
+    assert flows.login_with_vneid(driver, persona).id == "vssid-home"
+
+
+def test_callback_delivered_twice_reaches_the_backend(world: Any) -> None:
+    """R-1: the second delivery is refused by the backend, not swallowed by the app."""
+    persona = world.persona()
+    driver = world.driver()
+    flows.login_with_vneid(driver, persona)
+    [callback] = world.vneid.redirects
+    driver.phone.open_url(callback, source="attacker")
+    screen = driver.screen()
+    assert (screen.app, screen.error) == ("vssid", "transaction_already_used")
+
+
+def test_hijacker_receives_the_custom_scheme_callback(world: Any) -> None:
+    """S-4: a later-installed claimant of vssid:// gets the code; VssID never completes."""
+    persona = world.persona()
+    driver = world.driver(hijacker=True)
+    screen = flows.login_with_vneid(driver, persona)
+    assert (screen.app, screen.id) == ("hijacker", "hijacker")
+    hijacker = driver.phone.app("hijacker")
+    assert hijacker.received == world.vneid.redirects
+    assert "code=" in hijacker.received[0]
+    assert [r.url.path for r in world.vssid.received] == ["/api/v1/auth/vneid/start"]
+
+
+def test_claimed_https_callback_defeats_the_hijacker(world: Any) -> None:
+    """A-6: the https form goes only to the verified owner, whoever claims vssid://."""
+    world.vssid.link_form = LinkForm.CLAIMED_HTTPS
+    persona = world.persona()
+    driver = world.driver(hijacker=True)
+    screen = flows.login_with_vneid(driver, persona)
+    assert (screen.app, screen.id) == ("vssid", "vssid-home")
+    assert driver.phone.app("hijacker").received == []
+    assert [e.form for e in world.trace.of_type(LinkOpened)] == ["https", "https"]
+
+
+def test_user_switches_back_by_hand(world: Any) -> None:
+    """A-7: abandoning VNeID leaves VssID on its login screen; a new attempt works."""
+    persona = world.persona()
+    driver = world.driver()
+    flows.start_vneid_login(driver)
+    assert driver.open_app("vssid").id == "vssid-login"
+    assert flows.login_with_vneid(driver, persona).id == "vssid-home"

@@ -1,0 +1,61 @@
+"""Screens as values: §9 ids, element lookup, §8 texts on error and update screens."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.apps.screens import (
+    APP_UPDATE_STORE,
+    UPDATE_MESSAGE,
+    Element,
+    Screen,
+    error_screen,
+    update_screen,
+)
+from harness.protocol import ERRORS
+
+
+def test_element_lookup_lists_present_ids() -> None:
+    screen = Screen("vneid", "vneid-login", ("t",), (Element("a", "field", "A"),
+                                                      Element("b", "button", "B")))
+    assert screen.has("a")
+    assert not screen.has("c")
+    assert screen.element("b").label == "B"
+    assert screen.element_ids == ("a", "b")
+    with pytest.raises(KeyError, match="no element 'c'; present: a, b"):
+        screen.element("c")
+
+
+def test_with_value_and_immutable_data() -> None:
+    screen = Screen("x", "s", elements=(Element("f", "field", "F"),), data={"k": 1})
+    typed = screen.with_value("f", "hello")
+    assert typed.element("f").value == "hello"
+    assert screen.element("f").value is None
+    with pytest.raises(TypeError):
+        screen.data["k"] = 2  # type: ignore[index]
+
+
+def test_error_screen_shows_the_catalog_message_and_code() -> None:
+    screen = error_screen("vneid", "account_locked", status=423)
+    assert screen.id == "app-error"
+    assert screen.error == "account_locked"
+    assert screen.texts == ("Tài khoản đã bị khoá", "account_locked")
+    assert screen.data["clause"] == ERRORS["account_locked"].clause
+    assert screen.data["status"] == 423
+
+
+def test_error_screen_for_an_unknown_code() -> None:
+    screen = error_screen("vssid", "weird_error", message="Lỗi lạ")
+    assert screen.texts == ("Lỗi lạ", "weird_error")
+    assert screen.data["clause"] is None
+
+
+def test_update_screen_links_the_store() -> None:
+    screen = update_screen("vneid", "https://apps.apple.com/vn/app/vneid/id1582750311")
+    assert screen.id == "app-update"
+    assert screen.texts == (UPDATE_MESSAGE,)
+    assert UPDATE_MESSAGE == "Vui lòng cập nhật ứng dụng lên phiên bản mới nhất"
+    link = screen.element(APP_UPDATE_STORE)
+    assert link.kind == "link"
+    assert link.value == screen.data["store_url"]
+    assert not update_screen("vneid", None).element(APP_UPDATE_STORE).enabled

@@ -1,0 +1,212 @@
+"""A-5 authorizations: the order of RFC 6749 §4.1.2.1, redirect vs no redirect (A-7, S-2,
+S-3), PKCE (S-1), level (P-2), and the provider probes of CONFORMANCE-CATALOG.md."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pytest
+
+from harness.protocol import LinkForm, parse_callback
+from mock_providers.vneid import ClientRecord
+
+pytestmark = pytest.mark.clause("A-5")
+
+
+def _error(r):
+    body = r.json()
+    return r.status_code, body["error"], body["clause"]
+
+
+def _redirect(r):
+    assert r.status_code == 200, r.text
+    return parse_callback(r.json()["redirect_to"])
+
+
+def test_approve_redirects_with_code_state_and_iss(vneid_flow, vneid_provider):
+    cb = vneid_flow.callback()
+    assert cb.redirect_uri == "vssid://auth/vneid/callback"
+    assert cb.state == "state-123"
+    assert cb.iss == vneid_provider.issuer
+    assert cb.error is None
+    assert len(cb.code) >= 43  # 256 bits, base64url
+
+
+@pytest.mark.parametrize("form", list(LinkForm))
+def test_both_link_forms_are_accepted(vneid_flow, form):
+    assert vneid_flow.callback(form=form).code
+
+
+def test_the_web_authorization_endpoint_is_accepted_as_a_link(vneid_flow, vneid_provider):
+    link = vneid_flow.request().to_url(vneid_provider.url("/authorize"))
+    assert _redirect(vneid_flow.authorize(link)).code
+
+
+@pytest.mark.clause("A-7")
+def test_deny_redirects_with_access_denied(vneid_flow, vneid_provider):
+    cb = _redirect(vneid_flow.authorize(vneid_flow.request().to_link(), "deny"))
+    assert (cb.error, cb.state, cb.iss, cb.code) == (
+        "access_denied", "state-123", vneid_provider.issuer, None)
+    assert cb.error_description.startswith("A-7")
+
+
+@pytest.mark.clause("P-2", "A-7")
+def test_level1_account_gets_unmet_authentication_requirements(vneid_flow,
+                                                               vneid_level1_persona):
+    session = vneid_flow.session(vneid_level1_persona)
+    cb = _redirect(vneid_flow.authorize(vneid_flow.request().to_link(), session=session))
+    assert (cb.error, cb.state, cb.code) == ("unmet_authentication_requirements",
+                                             "state-123", None)
+    # without acr_values the level-2 default of P-2 still applies
+    cb = _redirect(vneid_flow.authorize(vneid_flow.request(acr_values=None).to_link(),
+                                        session=session))
+    assert cb.error == "unmet_authentication_requirements"
+
+
+@pytest.mark.clause("P-2")
+def test_level1_account_passes_when_level1_is_requested(vneid_flow, vneid_level1_persona):
+    session = vneid_flow.session(vneid_level1_persona)
+    cb = vneid_flow.callback(vneid_flow.request(acr_values="urn:vneid:loa:1"), session=session)
+    assert cb.code
+    assert cb.error is None
+
+
+@pytest.mark.clause("S-3")
+@pytest.mark.parametrize("client_id", ["unknown-rp", None])
+def test_unknown_or_missing_client_is_shown_not_redirected(vneid_flow, client_id):
+    req = vneid_flow.request(client_id=client_id or "")
+    r = vneid_flow.authorize(req.to_link())
+    assert _error(r) == (400, "invalid_client", "S-3")
+    assert "redirect_to" not in r.json()
+    assert r.json()["message"] == "Yêu cầu đăng nhập không hợp lệ"
+
+
+@pytest.mark.clause("S-2", "S-3")
+@pytest.mark.parametrize("redirect_uri", [
+    "vssid://evil/callback",                       # not registered
+    "vssid://auth/vneid/callback/extra",           # prefix match
+    "vssid://auth/vneid",                          # registered one is longer
+    "vssid://auth/vneid/callback?x=1",             # query added
+    "vssid://auth/vneid/callback#frag",            # fragment
+    "VSSID://auth/vneid/callback",                 # case differs
+    "https://evil.test/auth/vneid/callback",
+    "not a uri",
+    "",                                            # missing
+])
+def test_redirect_uri_must_match_exactly_and_is_never_redirected_to(vneid_flow, redirect_uri):
+    r = vneid_flow.authorize(vneid_flow.request(redirect_uri=redirect_uri).to_link())
+    assert _error(r) == (400, "invalid_redirect_uri", "S-2")
+    assert "redirect_to" not in r.json()
+
+
+@pytest.mark.clause("S-2")
+def test_a_registered_uri_with_a_query_keeps_it(vneid_flow, vneid_provider):
+    vneid_provider.register_client(ClientRecord(
+        "rp", ("https://rp.test/cb?tenant=7",), client_secret="s"))
+    cb = vneid_flow.callback(vneid_flow.request(client_id="rp",
+                                                redirect_uri="https://rp.test/cb?tenant=7"))
+    assert cb.redirect_uri == "https://rp.test/cb?tenant=7"
+    assert cb.code
+
+
+@pytest.mark.clause("S-1")
+@pytest.mark.parametrize("changes", [
+    {"code_challenge_method": "plain"},
+    {"code_challenge_method": ""},                 # method missing
+    {"code_challenge": ""},                        # challenge missing
+    {"code_challenge": "short"},
+    {"code_challenge": "a" * 44},
+    {"code_challenge": "+" * 43},
+])
+def test_pkce_s256_is_mandatory(vneid_flow, changes):
+    cb = _redirect(vneid_flow.authorize(vneid_flow.request(**changes).to_link()))
+    assert (cb.error, cb.state, cb.code) == ("invalid_request", "state-123", None)
+    assert cb.error_description.startswith("S-1")
+
+
+@pytest.mark.clause("A-7")
+@pytest.mark.parametrize(("changes", "error"), [
+    ({"response_type": ""}, "invalid_request"),
+    ({"response_type": "token"}, "unsupported_response_type"),
+    ({"response_type": "code id_token"}, "unsupported_response_type"),
+    ({"scope": "profile"}, "invalid_scope"),
+    ({"scope": ""}, "invalid_scope"),
+])
+def test_request_errors_after_redirect_uri_go_back_by_redirect(vneid_flow, vneid_provider,
+                                                               changes, error):
+    cb = _redirect(vneid_flow.authorize(vneid_flow.request(**changes).to_link()))
+    assert (cb.error, cb.state, cb.iss, cb.code) == (error, "state-123",
+                                                      vneid_provider.issuer, None)
+
+
+def test_client_errors_come_before_request_errors(vneid_flow):
+    """RFC 6749 §4.1.2.1: an invalid redirect_uri is never redirected to, whatever else."""
+    req = vneid_flow.request(redirect_uri="https://evil.test/", response_type="token")
+    assert _error(vneid_flow.authorize(req.to_link())) == (400, "invalid_redirect_uri", "S-2")
+
+
+def test_unknown_parameters_are_ignored(vneid_flow):
+    req = vneid_flow.request(extra=(("foo", "bar"), ("prompt", "login")))
+    assert vneid_flow.callback(req).code
+
+
+def test_long_state_is_echoed_exactly(vneid_flow):
+    state = "Sτ-/+=&?" + "x" * 6000
+    assert vneid_flow.callback(vneid_flow.request(state=state)).state == state
+
+
+def test_no_state_and_no_nonce_are_accepted(vneid_flow):
+    cb = vneid_flow.callback(vneid_flow.request(state="", nonce=None))
+    assert cb.code
+    assert cb.state is None
+    assert "state" not in cb.params
+
+
+@pytest.mark.parametrize("link", [
+    "vneid://authorize?client_id=vssid&client_id=other",
+    "https://evil.test/authorize?client_id=vssid",
+    "vneid://authorize?" + "a" * 9000,
+    "vneid://authorize?state=a b",
+])
+def test_unusable_links_are_invalid_request_without_redirect(vneid_flow, link):
+    r = vneid_flow.authorize(link)
+    assert _error(r) == (400, "invalid_request", "A-5")
+
+
+@pytest.mark.parametrize("decision", ["yes", "", None, 1, ["approve"]])
+def test_decision_must_be_approve_or_deny(vneid_flow, decision):
+    r = vneid_flow.authorize(vneid_flow.request().to_link(), decision)
+    assert _error(r) == (400, "invalid_request", "A-5")
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer nope", "Basic dXNlcjpwdw==", "Bearer "])
+def test_a_live_session_is_required(vneid_flow, vneid_http, authorization):
+    headers = dict(vneid_flow.headers)
+    if authorization is not None:
+        headers["Authorization"] = authorization
+    r = vneid_http.post("/api/app/v1/authorizations", headers=headers,
+                        json={"link": vneid_flow.request().to_link(), "decision": "approve"})
+    assert _error(r) == (401, "invalid_token", "A-5")
+    assert r.headers["www-authenticate"].startswith("Bearer")
+
+
+@pytest.mark.clause("V-5")
+def test_authorizations_are_version_gated_too(vneid_flow):
+    session = vneid_flow.session()
+    vneid_flow.headers["X-VNeID-App-Version"] = "2.0.0"
+    r = vneid_flow.authorize(vneid_flow.request().to_link(), session=session)
+    assert _error(r) == (426, "app_update_required", "V-5")
+
+
+def test_a_session_of_a_deleted_persona_is_invalid(vneid_flow, vneid_provider, vneid_persona):
+    session = vneid_flow.session()
+    vneid_provider.remove_persona(vneid_persona.personal_id)
+    r = vneid_flow.authorize(vneid_flow.request().to_link(), session=session)
+    assert _error(r) == (401, "invalid_token", "A-5")
+
+
+def test_unencoded_redirect_uri_in_the_link_is_accepted(vneid_flow):
+    """':' and '/' may stand unencoded in a query (RFC 3986 §3.4)."""
+    query = urlencode(vneid_flow.request().params()).replace("vssid%3A%2F%2F", "vssid://")
+    assert "redirect_uri=vssid://auth" in query
+    assert _redirect(vneid_flow.authorize("vneid://authorize?" + query)).code

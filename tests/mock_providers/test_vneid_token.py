@@ -1,0 +1,238 @@
+"""The token endpoint: client authentication (T-1), single use and lifetime of codes (T-2),
+PKCE (S-1, S-4), and the code's bindings (T-1)."""
+
+from __future__ import annotations
+
+import base64
+import threading
+from urllib.parse import quote_plus
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from joserfc import jwt
+from joserfc.jwk import ECKey
+
+from mock_providers.defaults import DEFAULT_VSSID_CLIENT_SECRET
+from mock_providers.vneid import ClientRecord
+
+pytestmark = pytest.mark.clause("T-1")
+SECRET = DEFAULT_VSSID_CLIENT_SECRET
+
+
+def _error(r):
+    body = r.json()
+    return r.status_code, body["error"], body["clause"]
+
+
+def test_client_secret_basic_redeems_a_code(vneid_flow, vneid_provider):
+    r = vneid_flow.redeem(vneid_flow.code())
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["token_type"] == "Bearer"
+    assert body["expires_in"] == vneid_provider.profile.access_token_ttl
+    assert body["scope"] == "openid profile"
+    assert body["access_token"]
+    assert body["id_token"].count(".") == 2
+    assert r.headers["cache-control"] == "no-store"
+
+
+def test_client_secret_post(vneid_flow, vneid_provider, vneid_http):
+    vneid_provider.register_client(ClientRecord(
+        "rp-post", ("https://rp.test/cb",), "client_secret_post", "post-secret"))
+    code = vneid_flow.code(vneid_flow.request(client_id="rp-post",
+                                              redirect_uri="https://rp.test/cb"))
+    r = vneid_http.post("/token", data={
+        "grant_type": "authorization_code", "code": code, "redirect_uri": "https://rp.test/cb",
+        "code_verifier": vneid_flow.verifier, "client_id": "rp-post",
+        "client_secret": "post-secret"})
+    assert r.status_code == 200, r.text
+
+
+def test_basic_credentials_are_form_url_decoded(vneid_flow, vneid_provider):
+    """RFC 6749 §2.3.1: id and secret are form-url-encoded before base64."""
+    vneid_provider.register_client(ClientRecord(
+        "rp:1 é", ("https://rp.test/cb",), client_secret="s:e c+r%t"))
+    code = vneid_flow.code(vneid_flow.request(client_id="rp:1 é",
+                                              redirect_uri="https://rp.test/cb"))
+    raw = f"{quote_plus('rp:1 é')}:{quote_plus('s:e c+r%t')}".encode()
+    r = vneid_flow.http.post("/token", headers={
+        "Authorization": "Basic " + base64.b64encode(raw).decode()}, data={
+        "grant_type": "authorization_code", "code": code, "redirect_uri": "https://rp.test/cb",
+        "code_verifier": vneid_flow.verifier})
+    assert r.status_code == 200, r.text
+
+
+@pytest.mark.parametrize(("auth", "extra"), [
+    (("vssid", "wrong"), {}),                                   # wrong secret
+    (("nobody", SECRET), {}),                                   # unknown client
+    (None, {"client_id": "vssid", "client_secret": SECRET}),    # registered basic, used post
+    (("vssid", SECRET), {"client_secret": SECRET}),             # two methods at once
+    (("vssid", SECRET), {"client_id": "other"}),                # body names another client
+])
+def test_client_authentication_failures_are_invalid_client(vneid_flow, vneid_http, auth, extra):
+    code = vneid_flow.code()
+    data = {"grant_type": "authorization_code", "code": code,
+            "redirect_uri": "vssid://auth/vneid/callback", "code_verifier": vneid_flow.verifier,
+            **extra}
+    r = vneid_http.post("/token", data=data, auth=auth)
+    assert _error(r) == (401, "invalid_client", "T-1")
+    assert r.headers["www-authenticate"].startswith("Basic")
+    # the code survives a failed client authentication
+    assert vneid_flow.redeem(code).status_code == 200
+
+
+@pytest.mark.parametrize("header", ["Basic !!!", "Basic " + base64.b64encode(b"nocolon").decode()])
+def test_malformed_basic_header_is_invalid_client(vneid_flow, vneid_http, header):
+    r = vneid_http.post("/token", headers={"Authorization": header},
+                        data={"grant_type": "authorization_code", "code": "x"})
+    assert _error(r) == (401, "invalid_client", "T-1")
+
+
+def test_no_client_authentication_is_invalid_client(vneid_http):
+    r = vneid_http.post("/token", data={"grant_type": "authorization_code", "code": "x"})
+    assert _error(r) == (401, "invalid_client", "T-1")
+
+
+@pytest.mark.parametrize(("form", "expected"), [
+    ({"grant_type": None}, (400, "invalid_request", "T-1")),
+    ({"grant_type": "client_credentials"}, (400, "unsupported_grant_type", "T-1")),
+    ({"code": None}, (400, "invalid_request", "T-1")),
+    ({"redirect_uri": None}, (400, "invalid_request", "T-1")),
+    ({"code_verifier": None}, (400, "invalid_request", "S-1")),
+    ({"code_verifier": "x" * 42}, (400, "invalid_grant", "S-1")),
+    ({"code_verifier": "x" * 129}, (400, "invalid_grant", "S-1")),
+    ({"code_verifier": "a" * 43}, (400, "invalid_grant", "S-4")),
+    ({"redirect_uri": "https://vssid.test/auth/vneid/callback"}, (400, "invalid_grant", "T-1")),
+    ({"code": "not-a-code"}, (400, "invalid_grant", "T-2")),
+])
+def test_token_request_errors(vneid_flow, form, expected):
+    r = vneid_flow.redeem(vneid_flow.code(), **form)
+    assert _error(r) == expected
+
+
+@pytest.mark.clause("T-2")
+def test_second_redemption_fails_and_revokes_the_first_access_token(vneid_flow, vneid_http):
+    code = vneid_flow.code()
+    first = vneid_flow.redeem(code)
+    assert first.status_code == 200
+    access = {"Authorization": f"Bearer {first.json()['access_token']}"}
+    assert vneid_http.get("/userinfo", headers=access).status_code == 200
+    assert _error(vneid_flow.redeem(code)) == (400, "invalid_grant", "T-2")
+    r = vneid_http.get("/userinfo", headers=access)
+    assert _error(r) == (401, "invalid_token", "T-5")
+
+
+@pytest.mark.clause("T-2")
+def test_code_expires_after_60_seconds(vneid_flow, vneid_provider):
+    code = vneid_flow.code()
+    vneid_provider.clock.offset = 61
+    r = vneid_flow.redeem(code)
+    assert _error(r) == (400, "invalid_grant", "T-2")
+    assert "expired" in r.json()["error_description"]
+
+
+@pytest.mark.clause("T-2")
+def test_code_is_still_good_just_before_60_seconds(vneid_flow, vneid_provider):
+    code = vneid_flow.code()
+    vneid_provider.clock.offset = 59
+    assert vneid_flow.redeem(code).status_code == 200
+
+
+@pytest.mark.clause("S-4")
+def test_wrong_verifier_does_not_burn_the_code(vneid_flow):
+    """S-4: an intercepted code is useless without the verifier; the client can still redeem."""
+    code = vneid_flow.code()
+    assert _error(vneid_flow.redeem(code, code_verifier="b" * 64)) == (
+        400, "invalid_grant", "S-4")
+    assert vneid_flow.redeem(code).status_code == 200
+
+
+def test_code_issued_to_another_client_is_invalid_grant(vneid_flow, vneid_provider):
+    vneid_provider.register_client(ClientRecord("rp2", ("https://rp2.test/cb",),
+                                                client_secret="rp2-secret"))
+    code = vneid_flow.code()
+    r = vneid_flow.redeem(code, auth=("rp2", "rp2-secret"), redirect_uri="https://rp2.test/cb")
+    assert _error(r) == (400, "invalid_grant", "T-1")
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain", None])
+def test_token_endpoint_takes_forms_only(vneid_http, content_type):
+    headers = {"Content-Type": content_type} if content_type else {}
+    r = vneid_http.post("/token", content=b'{"grant_type": "authorization_code"}',
+                        headers=headers, auth=("vssid", SECRET))
+    assert _error(r) == (400, "invalid_request", "T-1")
+
+
+@pytest.mark.clause("T-2")
+def test_concurrent_redemptions_succeed_once(vneid_flow, vneid_provider):
+    code = vneid_flow.code()
+    statuses: list[int] = []
+
+    def redeem() -> None:
+        statuses.append(vneid_flow.redeem(code).status_code)
+
+    threads = [threading.Thread(target=redeem) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [200] + [400] * 7
+
+
+class TestPrivateKeyJwt:
+    """RFC 7523 §2.2, §3: client assertions verified against the registered JWKS."""
+
+    @pytest.fixture
+    def key(self, vneid_provider):
+        key = ECKey.import_key(ec.generate_private_key(ec.SECP256R1()), {"kid": "rp-key"})
+        vneid_provider.register_client(ClientRecord(
+            "rp-jwt", ("https://rp.test/cb",), "private_key_jwt",
+            jwks={"keys": [key.as_dict(private=False)]}))
+        return key
+
+    def _assertion(self, vneid_provider, key, **changes):
+        now = int(vneid_provider.clock.now())
+        claims = {"iss": "rp-jwt", "sub": "rp-jwt", "aud": vneid_provider.url("/token"),
+                  "exp": now + 60, "iat": now, "jti": "jti-1", **changes}
+        claims = {k: v for k, v in claims.items() if v is not None}
+        return jwt.encode({"alg": "ES256", "kid": "rp-key"}, claims, key, algorithms=["ES256"])
+
+    def _redeem(self, flow, assertion, **extra):
+        code = flow.code(flow.request(client_id="rp-jwt", redirect_uri="https://rp.test/cb"))
+        return flow.http.post("/token", data={
+            "grant_type": "authorization_code", "code": code,
+            "redirect_uri": "https://rp.test/cb", "code_verifier": flow.verifier,
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "client_assertion": assertion, **extra})
+
+    def test_valid_assertion(self, vneid_flow, vneid_provider, key):
+        r = self._redeem(vneid_flow, self._assertion(vneid_provider, key))
+        assert r.status_code == 200, r.text
+
+    def test_issuer_is_an_accepted_audience(self, vneid_flow, vneid_provider, key):
+        assertion = self._assertion(vneid_provider, key, aud=[vneid_provider.issuer])
+        assert self._redeem(vneid_flow, assertion).status_code == 200
+
+    def test_jti_is_single_use(self, vneid_flow, vneid_provider, key):
+        assertion = self._assertion(vneid_provider, key)
+        assert self._redeem(vneid_flow, assertion).status_code == 200
+        assert _error(self._redeem(vneid_flow, assertion)) == (401, "invalid_client", "T-1")
+
+    @pytest.mark.parametrize("changes", [
+        {"aud": "https://elsewhere.test/token"}, {"iss": "other"}, {"exp": 1}, {"exp": None},
+        {"jti": None}, {"sub": "other"},
+    ])
+    def test_bad_claims_are_invalid_client(self, vneid_flow, vneid_provider, key, changes):
+        r = self._redeem(vneid_flow, self._assertion(vneid_provider, key, **changes))
+        assert _error(r) == (401, "invalid_client", "T-1")
+
+    def test_foreign_key_and_garbage_are_invalid_client(self, vneid_flow, vneid_provider, key):
+        other = ECKey.import_key(ec.generate_private_key(ec.SECP256R1()), {"kid": "rp-key"})
+        for assertion in (self._assertion(vneid_provider, other), "not.a.jwt", "x"):
+            assert _error(self._redeem(vneid_flow, assertion)) == (401, "invalid_client", "T-1")
+
+    def test_secret_instead_of_assertion_is_invalid_client(self, vneid_flow, key):
+        code = vneid_flow.code(vneid_flow.request(client_id="rp-jwt",
+                                                  redirect_uri="https://rp.test/cb"))
+        r = vneid_flow.redeem(code, auth=("rp-jwt", "guess"), redirect_uri="https://rp.test/cb")
+        assert _error(r) == (401, "invalid_client", "T-1")

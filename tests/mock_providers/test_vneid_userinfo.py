@@ -1,0 +1,49 @@
+"""T-5: userinfo returns the same identity claims as the ID token; RFC 6750 errors."""
+
+from __future__ import annotations
+
+import pytest
+from joserfc import jwt
+from joserfc.jwk import KeySet
+
+pytestmark = pytest.mark.clause("T-5")
+
+
+def _tokens(flow):
+    r = flow.redeem(flow.code())
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def _error(r):
+    body = r.json()
+    return r.status_code, body["error"], body["clause"]
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_userinfo_matches_the_id_token(vneid_flow, vneid_http, vneid_provider, method):
+    tokens = _tokens(vneid_flow)
+    r = vneid_http.request(method, "/userinfo",
+                           headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    assert r.status_code == 200, r.text
+    claims = jwt.decode(tokens["id_token"], KeySet.import_key_set(vneid_provider.jwks()),
+                        algorithms=["ES256"]).claims
+    info = r.json()
+    assert set(info) == {"sub", "personal_id", "name", "birthdate", "gender"}
+    assert all(info[k] == claims[k] for k in info)
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer unknown", "Basic abc", "Bearer"])
+def test_missing_or_unknown_token_is_invalid_token(vneid_http, authorization):
+    headers = {"Authorization": authorization} if authorization else {}
+    r = vneid_http.get("/userinfo", headers=headers)
+    assert r.status_code == 401
+    assert r.json()["error"] == "invalid_token"
+    assert r.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_expired_access_token_is_invalid_token(vneid_flow, vneid_http, vneid_provider):
+    access = _tokens(vneid_flow)["access_token"]
+    vneid_provider.clock.offset = vneid_provider.profile.access_token_ttl + 1
+    r = vneid_http.get("/userinfo", headers={"Authorization": f"Bearer {access}"})
+    assert _error(r) == (401, "invalid_token", "T-5")

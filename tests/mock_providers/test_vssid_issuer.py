@@ -1,0 +1,206 @@
+"""An unreachable or misbehaving issuer: always a 502 ``provider_unavailable`` naming the clause
+of the failed call (T-4 discovery, R-5 JWKS, T-1 token, T-5 userinfo), never a 500 or a hang."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.mock_providers.vssid_fixtures import DROP, VssIDWorld, assert_error, world_fixture
+
+
+@pytest.fixture
+def world() -> Iterator[VssIDWorld]:
+    yield from world_fixture()
+
+
+class Raising(httpx.AsyncBaseTransport):
+    def __init__(self, exc: Exception) -> None:
+        self.exc = exc
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        raise self.exc
+
+
+class Hanging(httpx.AsyncBaseTransport):
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(3600)
+        raise AssertionError("unreachable")
+
+
+@pytest.mark.clause("T-4", "A-6")
+@pytest.mark.parametrize("exc", [httpx.ConnectError("connection refused"),
+                                 httpx.ReadTimeout("read timed out"),
+                                 RuntimeError("the issuer app crashed")], ids=type)
+def test_unreachable_issuer(exc: Exception) -> None:
+    with VssIDWorld(transport=Raising(exc)) as world:
+        started = world.start()
+        callback = world.fake.approve(started["authorize_url"])
+        body = assert_error(world.complete(started["transaction_id"], callback), 502,
+                            "provider_unavailable", "T-4")
+        assert type(exc).__name__ in body["error_description"]
+        (call,) = world.provider.outgoing.all()
+        assert (call.purpose, call.status) == ("discovery", 0)
+        assert call.error is not None
+
+
+@pytest.mark.clause("T-4", "A-6")
+def test_hanging_issuer_times_out() -> None:
+    with VssIDWorld(transport=Hanging(), issuer_timeout=0.2) as world:
+        began = time.monotonic()
+        body = assert_error(world.login(), 502, "provider_unavailable", "T-4")
+        assert time.monotonic() - began < 5
+        assert "0.2 s" in body["error_description"]
+
+
+class Slow(httpx.AsyncBaseTransport):
+    def __init__(self, inner: httpx.AsyncBaseTransport, delay: float) -> None:
+        self.inner, self.delay = inner, delay
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(self.delay)
+        return await self.inner.handle_async_request(request)
+
+
+@pytest.mark.clause("A-6")
+def test_a_slow_issuer_cannot_outlast_the_login_budget() -> None:
+    with VssIDWorld(issuer_timeout=0.2) as world:
+        world.provider.issuer_client.transport = Slow(httpx.ASGITransport(app=world.fake.app),
+                                                      0.15)
+        body = assert_error(world.login(), 502, "provider_unavailable", "A-6")
+        assert "0.5 s" in body["error_description"]
+        assert world.fake.calls_to("/userinfo") == []
+        assert len(world.provider.sessions) == 0
+
+
+@pytest.mark.clause("T-4")
+def test_refused_connection_over_the_real_network() -> None:
+    with VssIDWorld(issuer="http://127.0.0.1:1") as world:
+        world.provider.issuer_client.transport = None  # real sockets, loopback port 1
+        world.fake.issuer = "http://127.0.0.1:1"
+        assert_error(world.login(), 502, "provider_unavailable", "T-4")
+
+
+# -- discovery (T-4) -----------------------------------------------------------------------------
+
+
+@pytest.mark.clause("T-4")
+@pytest.mark.parametrize("patch", [
+    {"issuer": "http://evil.test"},
+    {"issuer": DROP},
+    {"token_endpoint": DROP},
+    {"token_endpoint": "ftp://id.fake-vneid.test/token"},
+    {"jwks_uri": 17},
+    {"userinfo_endpoint": DROP},
+    {"padding": "x" * (1024 * 1024 + 1)},
+], ids=lambda p: next(iter(p)))
+def test_unusable_discovery_document(world: VssIDWorld, patch: dict[str, object]) -> None:
+    world.fake.discovery_patch = patch
+    assert_error(world.login(), 502, "provider_unavailable", "T-4")
+    assert world.fake.calls_to("/token") == []
+
+
+@pytest.mark.clause("T-4")
+def test_discovery_without_userinfo_is_fine_when_userinfo_is_not_fetched() -> None:
+    with VssIDWorld(fetch_userinfo=False) as world:
+        world.fake.discovery_patch = {"userinfo_endpoint": DROP}
+        assert world.login().status_code == 200
+
+
+@pytest.mark.clause("T-4")
+@pytest.mark.parametrize(("status", "text"), [(200, "<html>oops</html>"), (200, "[1, 2]"),
+                                              (404, "not found"), (302, ""), (500, "{}")])
+def test_discovery_answering_garbage(world: VssIDWorld, status: int, text: str) -> None:
+    world.fake.raw["/.well-known/openid-configuration"] = (status, text)
+    body = assert_error(world.login(), 502, "provider_unavailable", "T-4")
+    assert "discovery" in body["error_description"]
+
+
+@pytest.mark.clause("T-1")
+@pytest.mark.parametrize(("status", "text"), [(200, "<html>oops</html>"), (200, "null"),
+                                              (502, "bad gateway")])
+def test_token_endpoint_answering_garbage(world: VssIDWorld, status: int, text: str) -> None:
+    world.fake.raw["/token"] = (status, text)
+    assert_error(world.login(), 502, "provider_unavailable", "T-1")
+    assert world.fake.calls_to("/jwks") == []
+
+
+@pytest.mark.clause("R-5")
+def test_jwks_answering_garbage(world: VssIDWorld) -> None:
+    world.fake.raw["/jwks"] = (200, "not json")
+    assert_error(world.login(), 502, "provider_unavailable", "R-5")
+
+
+@pytest.mark.clause("T-5")
+def test_userinfo_answering_garbage(world: VssIDWorld) -> None:
+    world.fake.raw["/userinfo"] = (200, "<html/>")
+    assert_error(world.login(), 502, "provider_unavailable", "T-5")
+
+
+@pytest.mark.clause("T-4")
+def test_discovery_and_jwks_are_cached_until_configure(world: VssIDWorld) -> None:
+    assert world.login().status_code == 200
+    assert world.login().status_code == 200
+    assert len(world.fake.calls_to("/.well-known/openid-configuration")) == 1
+    assert len(world.fake.calls_to("/jwks")) == 1
+    world.provider.configure(issuer=world.settings.issuer)
+    assert world.login().status_code == 200
+    assert len(world.fake.calls_to("/.well-known/openid-configuration")) == 2
+    assert len(world.fake.calls_to("/jwks")) == 2
+
+
+@pytest.mark.clause("T-4")
+def test_a_failed_discovery_is_not_cached(world: VssIDWorld) -> None:
+    world.fake.discovery_patch = {"issuer": "http://evil.test"}
+    assert world.login().status_code == 502
+    world.fake.discovery_patch = {}
+    assert world.login().status_code == 200
+
+
+# -- JWKS (R-5) and userinfo (T-5) ---------------------------------------------------------------
+
+
+@pytest.mark.clause("R-5")
+def test_jwks_without_keys_array(world: VssIDWorld) -> None:
+    world.fake.discovery_patch = {"jwks_uri": "http://id.fake-vneid.test/.well-known/"
+                                              "openid-configuration"}
+    assert_error(world.login(), 502, "provider_unavailable", "R-5")
+    assert world.fake.calls_to("/userinfo") == []
+
+
+@pytest.mark.clause("R-5")
+def test_jwks_without_a_usable_key(world: VssIDWorld) -> None:
+    world.fake.published = []
+    assert_error(world.login(), 401, "id_token_invalid", "R-5")
+    assert len(world.fake.calls_to("/jwks")) == 2
+
+
+@pytest.mark.clause("R-5")
+def test_jwks_endpoint_failing(world: VssIDWorld) -> None:
+    world.fake.discovery_patch = {"jwks_uri": "http://id.fake-vneid.test/missing"}
+    assert_error(world.login(), 502, "provider_unavailable", "R-5")
+
+
+@pytest.mark.clause("T-5")
+def test_userinfo_failing(world: VssIDWorld) -> None:
+    world.fake.discovery_patch = {"userinfo_endpoint": "http://id.fake-vneid.test/missing"}
+    assert_error(world.login(), 502, "provider_unavailable", "T-5")
+    assert len(world.provider.sessions) == 0
+
+
+@pytest.mark.clause("T-5", "S-5")
+def test_outgoing_calls_are_recorded_with_secrets_redacted(world: VssIDWorld) -> None:
+    assert world.login().status_code == 200
+    calls = world.provider.outgoing.all()
+    assert [c.purpose for c in calls] == ["discovery", "token", "jwks", "userinfo"]
+    assert all(c.status == 200 for c in calls)
+    token_call = world.provider.outgoing.calls("token")[0]
+    assert token_call.body is not None
+    assert "code=%5BREDACTED%5D" in token_call.body or "code=[REDACTED]" in token_call.body
+    assert "code-1" not in token_call.body
+    tx_verifiers = [world.fake.calls_to("/token")[0].form["code_verifier"]]
+    assert not any(v in token_call.body for v in tx_verifiers)
