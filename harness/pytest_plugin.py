@@ -151,6 +151,7 @@ def _remote_target(request: pytest.FixtureRequest) -> Iterator[Target | None]:
 def target(_remote_target: Target | None, test_seed: str) -> Iterator[Target]:
     """The providers under test: fresh embedded mocks per test, or the remote ones."""
     if _remote_target is not None:
+        _remote_target.begin_test()
         yield _remote_target
         _remote_target.reset_clocks()
         return

@@ -165,6 +165,13 @@ class Target:
     profile: Profile = DEFAULT_PROFILE
     kind: str = "embedded"
 
+    def begin_test(self) -> None:
+        """Isolate a test on shared providers: clocks back to real time, request logs empty
+        (so "no token request was made" means: during this test)."""
+        self.reset_clocks()
+        for handle in (self.vneid, self.vssid):
+            handle.clear_requests()
+
     def reset_clocks(self) -> None:
         for handle in (self.vneid, self.vssid):
             handle.set_clock(0)

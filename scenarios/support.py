@@ -12,6 +12,7 @@ __all__ = [
     "app_headers",
     "assert_error_body",
     "assert_error_screen",
+    "authorize_on_phone",
     "calls",
     "replace_param",
 ]
@@ -67,3 +68,20 @@ def app_headers(app: str, version: str, platform: str = "ios") -> dict[str, str]
     """The headers an app sends on every app API call (A-1, A-4)."""
     name = "X-VNeID-App-Version" if app == "vneid" else "X-VssID-App-Version"
     return {name: version, "X-Device-Platform": platform}
+
+
+def authorize_on_phone(phone: Any, rp: Any, persona: Any, link: str, *,
+                       decision: str = "approve") -> Screen:
+    """Open the relying party's ``link`` on the phone and log ``persona`` in to VNeID.
+
+    The phone must have a receiver for ``rp``'s scheme (``phone.install_receiver``)."""
+    from harness.apps.screens import VNEID_CONSENT, VNEID_LOGIN
+    from harness.flows import decide, enter_credentials
+
+    phone.phone.open_url(link, source="harness-rp")
+    screen: Screen = phone.screen()
+    if screen.id == VNEID_LOGIN:
+        screen = enter_credentials(phone.driver, persona)
+    if screen.id == VNEID_CONSENT:
+        screen = decide(phone.driver, "approve" if decision == "approve" else "deny")
+    return screen

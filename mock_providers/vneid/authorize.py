@@ -11,7 +11,7 @@ citizen's decision and issues the code.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from harness.protocol import ProtocolError, acr_for_level, add_query, level_for_acr
@@ -22,6 +22,7 @@ __all__ = [
     "DECISIONS",
     "DEFAULT_REQUIRED_LEVEL",
     "SUPPORTED_SCOPES",
+    "ParamsHook",
     "RedirectedError",
     "VerifiedRequest",
     "complete",
@@ -35,6 +36,9 @@ DECISIONS = ("approve", "deny")
 DEFAULT_REQUIRED_LEVEL = 2
 """P-2: without ``acr_values`` naming a level, the citizen must be level 2."""
 _S256_CHALLENGE_RE = re.compile(r"[A-Za-z0-9_-]{43}", re.ASCII)
+ParamsHook = Callable[[list[tuple[str, str]]], list[tuple[str, str]]]
+"""Transforms the response parameters just before they are added to ``redirect_uri`` (the
+seam for the ``authz_response_*`` faults, §11 ``/_harness/faults``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,20 +66,22 @@ class RedirectedError(Exception):
 
 
 def _respond(redirect_uri: str, issuer: str, state: str | None,
-             params: list[tuple[str, str]]) -> str:
+             params: list[tuple[str, str]], hook: ParamsHook | None = None) -> str:
     """RFC 6749 §4.1.2 with RFC 9207: the response parameters, ``state`` if sent, ``iss``."""
     if state is not None:
         params.append(("state", state))
     params.append(("iss", issuer))
+    if hook is not None:
+        params = hook(params)
     return add_query(redirect_uri, params)
 
 
 def error_redirect(redirect_uri: str, issuer: str, state: str | None,
-                   error: ProtocolError) -> str:
+                   error: ProtocolError, hook: ParamsHook | None = None) -> str:
     """A-7: ``error``, ``error_description`` (citing the clause), ``state``, ``iss``."""
     return _respond(redirect_uri, issuer, state, [
         ("error", error.code), ("error_description", f"{error.clause}: {error.description}"),
-    ])
+    ], hook)
 
 
 def verify_request(params: Mapping[str, str], clients: Mapping[str, ClientRecord],
@@ -136,27 +142,29 @@ def verify_request(params: Mapping[str, str], clients: Mapping[str, ClientRecord
 
 
 def complete(request: VerifiedRequest, decision: str, persona: PersonaRecord,
-             auth_time: float, grants: Grants, issuer: str) -> str:
+             auth_time: float, grants: Grants, issuer: str,
+             hook: ParamsHook | None = None) -> str:
     """The ``redirect_to`` for the citizen's decision (A-5).
 
     ``deny`` → ``access_denied`` (A-7); a citizen below the requested level →
     ``unmet_authentication_requirements`` (P-2); otherwise a fresh code bound to the client,
-    redirect_uri, challenge, nonce, citizen, acr, auth_time and scope (T-1, T-2).
+    redirect_uri, challenge, nonce, citizen, acr, auth_time and scope (T-1, T-2). ``hook``
+    sees the response parameters last (the ``authz_response_*`` faults).
     """
     if decision == "deny":
         error = ProtocolError("the citizen declined the request", code="access_denied",
                               clause="A-7")
-        return error_redirect(request.redirect_uri, issuer, request.state, error)
+        return error_redirect(request.redirect_uri, issuer, request.state, error, hook)
     if persona.level < request.required_level:
         error = ProtocolError(
             f"the account is level {persona.level}; level {request.required_level} is required",
             code="unmet_authentication_requirements", clause="P-2",
         )
-        return error_redirect(request.redirect_uri, issuer, request.state, error)
+        return error_redirect(request.redirect_uri, issuer, request.state, error, hook)
     code = grants.issue_code(AuthorizationCode(
         client_id=request.client.client_id, redirect_uri=request.redirect_uri,
         code_challenge=request.code_challenge, nonce=request.nonce, persona=persona,
         acr=acr_for_level(persona.level), auth_time=auth_time, scope=request.scope,
         expires_at=0.0,
     ))
-    return _respond(request.redirect_uri, issuer, request.state, [("code", code)])
+    return _respond(request.redirect_uri, issuer, request.state, [("code", code)], hook)

@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from harness.protocol import ProtocolError
-from mock_providers._http import read_json_object, require_control_access
+from mock_providers._http import read_json_object, require_control_access, require_str
 from mock_providers.vneid.records import ClientRecord, PersonaRecord
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ __all__ = ["MAX_CLOCK_OFFSET", "ControlApi", "package_version"]
 MAX_CLOCK_OFFSET = 10 * 366 * 86_400
 """Ten years, in seconds: the largest clock move the control API accepts."""
 Handler = Callable[[Request], Awaitable[Response]]
+_FAULT_FIELDS = ("client_id", "fault", "times")
 
 
 def package_version() -> str:
@@ -55,6 +56,9 @@ class ControlApi:
             ("/_harness/clients", self.list_clients, "GET"),
             ("/_harness/clients", self.put_client, "POST"),
             ("/_harness/clock", self.set_clock, "POST"),
+            ("/_harness/faults", self.list_faults, "GET"),
+            ("/_harness/faults", self.arm_fault, "POST"),
+            ("/_harness/faults", self.clear_faults, "DELETE"),
             ("/_harness/requests", self.list_requests, "GET"),
             ("/_harness/requests", self.clear_requests, "DELETE"),
         ]
@@ -97,6 +101,27 @@ class ControlApi:
         clock = self.provider.clock
         clock.offset = float(offset)
         return JSONResponse({"offset_seconds": clock.offset, "now": clock.now()})
+
+    async def list_faults(self, request: Request) -> Response:
+        """``{faults: [{client_id, fault, remaining, clause, stage}], catalog: [...]}``."""
+        return JSONResponse({"faults": self.provider.armed_faults(),
+                             "catalog": [f.to_json() for f in self.provider.faults.registry]})
+
+    async def arm_fault(self, request: Request) -> Response:
+        """``{client_id, fault, times?}`` → ``{client_id, fault, remaining}``."""
+        body = await read_json_object(request, clause="R-12")
+        unknown = sorted(str(k) for k in body if k not in _FAULT_FIELDS)
+        if unknown:
+            raise ProtocolError(f"unknown field(s) {', '.join(map(repr, unknown))}; known: "
+                                f"{', '.join(_FAULT_FIELDS)}", clause="R-12")
+        client_id = require_str(body, "client_id", clause="R-12", max_len=256)
+        fault = require_str(body, "fault", clause="R-12", max_len=256)
+        return JSONResponse(self.provider.arm_fault(client_id, fault, body.get("times", 1)))
+
+    async def clear_faults(self, request: Request) -> Response:
+        """Disarm every fault, or only those of ``?client_id=`` → ``{cleared}``."""
+        client_id = request.query_params.get("client_id")
+        return JSONResponse({"cleared": self.provider.clear_faults(client_id)})
 
     async def list_requests(self, request: Request) -> Response:
         return JSONResponse({"requests": [e.to_json() for e in self.provider.requests.all()]})

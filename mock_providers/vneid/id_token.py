@@ -15,7 +15,9 @@ from joserfc.jwk import ECKey
 from mock_providers.vneid.keys import SIGNING_ALG
 from mock_providers.vneid.records import PersonaRecord
 
-__all__ = ["AMR", "MAX_ID_TOKEN_TTL", "id_token_claims", "identity_claims", "mint_jwt"]
+__all__ = [
+    "AMR", "MAX_ID_TOKEN_TTL", "id_token_claims", "id_token_header", "identity_claims", "mint_jwt",
+]
 
 AMR = ("pin",)
 MAX_ID_TOKEN_TTL = 600
@@ -67,8 +69,13 @@ def id_token_claims(
     return claims
 
 
+def id_token_header(key: ECKey) -> dict[str, Any]:
+    """T-3: the JWS protected header, ``{"alg": "ES256", "typ": "JWT", "kid": <key's kid>}``."""
+    return {"alg": SIGNING_ALG, "typ": "JWT", "kid": key.kid}
+
+
 def mint_jwt(claims: Mapping[str, Any], key: ECKey,
              header: Mapping[str, Any] | None = None) -> str:
     """Sign ``claims`` as a compact JWS with ``key`` (ES256, ``kid`` set unless overridden)."""
-    hdr: dict[str, Any] = {"alg": SIGNING_ALG, "typ": "JWT", "kid": key.kid, **(header or {})}
+    hdr: dict[str, Any] = {**id_token_header(key), **(header or {})}
     return jwt.encode(hdr, dict(claims), key, algorithms=[hdr["alg"]])

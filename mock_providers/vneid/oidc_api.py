@@ -13,7 +13,8 @@ from harness.protocol import ACR_LEVEL1, ACR_LEVEL2, Profile, ProtocolError
 from mock_providers._http import bearer_token, read_form
 from mock_providers.vneid.authorize import SUPPORTED_SCOPES
 from mock_providers.vneid.client_auth import ASSERTION_ALGS
-from mock_providers.vneid.id_token import id_token_claims, identity_claims, mint_jwt
+from mock_providers.vneid.faults import USERINFO
+from mock_providers.vneid.id_token import id_token_claims, identity_claims
 from mock_providers.vneid.keys import SIGNING_ALG
 from mock_providers.vneid.records import AUTH_METHODS
 
@@ -122,7 +123,7 @@ class OidcApi:
             "access_token": access_token,
             "token_type": "Bearer",
             "expires_in": p.profile.access_token_ttl,
-            "id_token": mint_jwt(claims, p.signing_key),
+            "id_token": p.mint_id_token(client.client_id, claims),
             "scope": code.scope,
         }
 
@@ -134,5 +135,6 @@ class OidcApi:
         if grant is None:
             raise ProtocolError("the access token is unknown, expired or revoked",
                                 code="invalid_token", clause="T-5")
-        return JSONResponse({"sub": grant.sub, **identity_claims(grant.persona)},
+        body = {"sub": grant.sub, **identity_claims(grant.persona)}
+        return JSONResponse(self.provider.inject(USERINFO, grant.client_id, body),
                             headers=NO_STORE)

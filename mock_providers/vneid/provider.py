@@ -1,7 +1,8 @@
 """The mock VNeID identity server (OpenID Provider) as one object: state, Python API, ASGI app.
 
 It mirrors its test-control API (§11) in Python: :meth:`VNeIDProvider.add_persona`,
-:meth:`~VNeIDProvider.register_client`, ``clock.offset``, ``requests``. The HTTP surfaces are
+:meth:`~VNeIDProvider.register_client`, :meth:`~VNeIDProvider.arm_fault`, ``clock.offset``,
+``requests``. The HTTP surfaces are
 small route modules over this object: discovery/JWKS/token/userinfo (:mod:`.oidc_api`), the
 app API (:mod:`.app_api`), the web form flow (:mod:`.web`) and the control API
 (:mod:`.control`).
@@ -12,8 +13,9 @@ from __future__ import annotations
 import hmac
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
+from joserfc.jwk import ECKey
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
@@ -30,7 +32,18 @@ from mock_providers._http import RecordingMiddleware, RequestLog, exception_hand
 from mock_providers.vneid import app_api, control, oidc_api, web
 from mock_providers.vneid.authorize import VerifiedRequest, complete
 from mock_providers.vneid.client_auth import ClientAuthenticator
+from mock_providers.vneid.faults import (
+    AUTHZ_RESPONSE,
+    ID_TOKEN_CLAIMS,
+    ID_TOKEN_HEADER,
+    ID_TOKEN_JWS,
+    SIGNING_KEY,
+    ArmedFaults,
+    FaultContext,
+    Stage,
+)
 from mock_providers.vneid.grants import Grants, Session
+from mock_providers.vneid.id_token import id_token_header, mint_jwt
 from mock_providers.vneid.keys import PairwiseSubjects, derive_signing_key, public_jwks
 from mock_providers.vneid.records import ClientRecord, PersonaRecord
 from mock_providers.vneid.settings import VNeIDSettings
@@ -39,6 +52,7 @@ __all__ = ["MAX_CLIENTS", "MAX_PERSONAS", "VNeIDProvider"]
 
 MAX_PERSONAS = 100_000
 MAX_CLIENTS = 1_000
+T = TypeVar("T")
 
 
 class VNeIDProvider:
@@ -56,6 +70,9 @@ class VNeIDProvider:
         self.entropy: Entropy = entropy or SystemEntropy()
         self.requests = RequestLog()
         self.signing_key = derive_signing_key(self.entropy)
+        self.retired_keys: list[ECKey] = []
+        """Keys rotated out (``signing_key_rotated``), still published: the newest one only."""
+        self.faults = ArmedFaults()
         self.grants = Grants(self.clock, self.entropy, self.profile,
                              PairwiseSubjects(self.entropy.randbytes(32)))
         self._personas: dict[str, PersonaRecord] = {}
@@ -92,7 +109,16 @@ class VNeIDProvider:
 
     def jwks(self) -> dict[str, Any]:
         """The public JWK Set served at ``jwks_uri`` (T-3, T-4)."""
-        return public_jwks(self.signing_key)
+        return public_jwks(self.signing_key, *self.retired_keys)
+
+    def rotate_signing_key(self, key: ECKey | None = None) -> ECKey:
+        """Sign with ``key`` (default: a new one from the entropy) from now on; the previous key
+        stays published beside it (OIDF rp-key-rotation-op-sign-key)."""
+        new = key or derive_signing_key(self.entropy)
+        with self._lock:
+            self.retired_keys = [self.signing_key]
+            self.signing_key = new
+        return new
 
     # -- personas (§11) ------------------------------------------------------------------
     def add_persona(self, persona: PersonaRecord) -> PersonaRecord:
@@ -132,6 +158,47 @@ class VNeIDProvider:
     def client_map(self) -> Mapping[str, ClientRecord]:
         return self._clients
 
+    # -- faults (§11) -------------------------------------------------------------------
+    def _known_client(self, client_id: str) -> str:
+        if client_id not in self._clients:
+            raise ProtocolError(f"no client with client_id {client_id[:80]!r}",
+                                code="not_found", clause="R-12")
+        return client_id
+
+    def arm_fault(self, client_id: str, fault: str, times: int = 1) -> dict[str, Any]:
+        """Arm ``fault`` (a name of :data:`~mock_providers.vneid.faults.FAULTS`) for the next
+        ``times`` uses by ``client_id`` → ``{client_id, fault, remaining}``; arming it again
+        adds to what remains. Unknown fault or bad ``times``: ``invalid_request``; unknown
+        client: ``not_found``."""
+        self.faults.check(fault, times)
+        remaining = self.faults.arm(self._known_client(client_id), fault, times)
+        return {"client_id": client_id, "fault": fault, "remaining": remaining}
+
+    def clear_faults(self, client_id: str | None = None) -> int:
+        """Disarm every fault, or only ``client_id``'s; returns how many were armed."""
+        return self.faults.clear(None if client_id is None else self._known_client(client_id))
+
+    def armed_faults(self) -> list[dict[str, Any]]:
+        """``[{client_id, fault, remaining, clause, stage}]``."""
+        return self.faults.armed()
+
+    def inject(self, stage: Stage[T], client_id: str, value: T) -> T:
+        """``value`` through the faults armed for ``client_id`` at ``stage`` (consumed)."""
+        ctx = FaultContext(issuer=self.issuer, client_id=client_id, now=self.clock.now(),
+                           skew=self.profile.clock_skew, signing_key=self.signing_key,
+                           entropy=self.entropy)
+        return self.faults.apply(stage, value, ctx)
+
+    def mint_id_token(self, client_id: str, claims: Mapping[str, Any]) -> str:
+        """Sign an ID token for ``client_id`` (T-3) through the faults armed for it: the key,
+        then the claims and the header, then the signed JWS."""
+        key = self.inject(SIGNING_KEY, client_id, self.signing_key)
+        if key is not self.signing_key:
+            self.rotate_signing_key(key)
+        payload = self.inject(ID_TOKEN_CLAIMS, client_id, dict(claims))
+        header = self.inject(ID_TOKEN_HEADER, client_id, id_token_header(key))
+        return self.inject(ID_TOKEN_JWS, client_id, mint_jwt(payload, key, header))
+
     # -- the flow ------------------------------------------------------------------------
     def login(self, personal_id: str, passcode: str) -> PersonaRecord:
         """A-4: the citizen's credentials. An unknown ``personal_id`` and a wrong passcode get
@@ -161,4 +228,6 @@ class VNeIDProvider:
     def authorize(self, request: VerifiedRequest, decision: str, persona: PersonaRecord,
                   auth_time: float) -> str:
         """The ``redirect_to`` for a verified request and the citizen's decision (A-5)."""
-        return complete(request, decision, persona, auth_time, self.grants, self.issuer)
+        client_id = request.client.client_id
+        return complete(request, decision, persona, auth_time, self.grants, self.issuer,
+                        hook=lambda params: self.inject(AUTHZ_RESPONSE, client_id, params))

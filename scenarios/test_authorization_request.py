@@ -1,0 +1,137 @@
+"""The authorization request at VNeID: redirect URIs, PKCE, parameters, errors (A-2, A-7, S-1…S-3)."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.protocol import LinkForm, parse_callback
+from harness.rp import RP_SCHEME
+from harness.trace import LinkOpened
+from scenarios.support import assert_error_screen, authorize_on_phone, calls
+
+
+@pytest.fixture
+def phone(device):
+    dev = device("ios")
+    dev.install_receiver(RP_SCHEME)
+    return dev
+
+
+def callback_of(phone):
+    return parse_callback(phone.last_link_to(f"{RP_SCHEME}://"))
+
+
+def links_from_vneid(phone):
+    return [e for e in phone.trace.of_type(LinkOpened) if e.source == "vneid"]
+
+
+@pytest.mark.clause("S-2", "S-3", "A-7")
+@pytest.mark.parametrize("redirect_uri", [
+    "harnessrp://evil",  # not registered
+    "harnessrp://callback/extra",  # prefix of a registered one is not enough
+    "harnessrp://callback?x=1",  # added query
+    "harnessrp://callback#frag",  # fragment
+    "HARNESSRP://callback",  # case differs
+    "https://evil.test/cb",
+])
+def test_unregistered_redirect_uri_is_never_redirected_to(phone, rp, persona, vneid,
+                                                          redirect_uri):
+    login = rp.login(redirect_uri=redirect_uri)
+    screen = authorize_on_phone(phone, rp, persona, login.link)
+    assert_error_screen(screen, app="vneid", code="invalid_redirect_uri")
+    assert links_from_vneid(phone) == [], "S-3: VNeID must not open any redirect"
+    answers = calls(vneid, "/api/app/v1/authorizations")
+    assert answers
+    assert answers[-1]["status"] == 400
+    assert "redirect_to" not in (answers[-1]["response"] or {})
+
+
+@pytest.mark.clause("S-3", "A-7")
+def test_unknown_client_is_never_redirected_to(phone, rp, persona):
+    login = rp.login(client_id="no-such-client")
+    screen = authorize_on_phone(phone, rp, persona, login.link)
+    assert_error_screen(screen, app="vneid", code="invalid_client")
+    assert links_from_vneid(phone) == []
+
+
+@pytest.mark.clause("S-1", "A-7")
+@pytest.mark.parametrize(("override", "value"), [
+    ("code_challenge_method", "plain"),
+    ("code_challenge_method", None),
+    ("code_challenge", "too-short"),
+])
+def test_pkce_s256_is_mandatory(phone, rp, persona, override, value):
+    login = rp.login(**{override: value})
+    authorize_on_phone(phone, rp, persona, login.link)
+    cb = callback_of(phone)
+    assert cb.error == "invalid_request", cb.params
+    assert cb.code is None
+    assert cb.state == login.request.state
+
+
+@pytest.mark.clause("A-7", "A-2")
+@pytest.mark.parametrize(("override", "value", "error"), [
+    ("response_type", "token", "unsupported_response_type"),
+    ("scope", "profile", "invalid_scope"),
+])
+def test_bad_request_parameters_go_back_by_redirect(phone, rp, persona, override, value, error):
+    login = rp.login(**{override: value})
+    authorize_on_phone(phone, rp, persona, login.link)
+    cb = callback_of(phone)
+    assert cb.error == error, cb.params
+    assert cb.iss == rp.vneid.issuer
+
+
+@pytest.mark.clause("A-2", "A-5")
+def test_unknown_parameters_are_ignored(phone, rp, persona):
+    login = rp.login(extra=(("foo", "bar"), ("x-vendor", "1")))
+    authorize_on_phone(phone, rp, persona, login.link)
+    cb = callback_of(phone)
+    assert cb.code is not None, cb.params
+    assert rp.redeem(cb.code, login.code_verifier).status == 200
+
+
+@pytest.mark.clause("A-2")
+def test_request_without_nonce_succeeds_in_the_code_flow(phone, rp, persona):
+    login = rp.login(nonce=None)
+    authorize_on_phone(phone, rp, persona, login.link)
+    cb = callback_of(phone)
+    assert cb.code is not None, cb.params
+    assert rp.redeem(cb.code, login.code_verifier).status == 200
+
+
+@pytest.mark.clause("A-5")
+@pytest.mark.parametrize("state", ["s" * 2000, "trạng thái ✓ & = ?", "a+b/c=="])
+def test_state_is_echoed_exactly(phone, rp, persona, state):
+    login = rp.login(state=state)
+    authorize_on_phone(phone, rp, persona, login.link)
+    assert callback_of(phone).state == state
+
+
+@pytest.mark.clause("A-5", "R-2")
+@pytest.mark.parametrize("form", [LinkForm.CUSTOM_SCHEME, LinkForm.CLAIMED_HTTPS])
+def test_both_link_forms_are_understood_and_iss_is_returned(phone, rp, persona, form):
+    login = rp.login(form=form)
+    authorize_on_phone(phone, rp, persona, login.link)
+    cb = callback_of(phone)
+    assert cb.code is not None, cb.params
+    assert cb.iss == rp.vneid.issuer
+
+
+@pytest.mark.clause("A-7", "P-2")
+def test_level1_account_gets_unmet_authentication_requirements(phone, rp, personas):
+    citizen = personas.new(level=1)
+    login = rp.login()
+    authorize_on_phone(phone, rp, citizen, login.link)
+    cb = callback_of(phone)
+    assert cb.error == "unmet_authentication_requirements"
+    assert cb.code is None
+
+
+@pytest.mark.clause("A-7")
+def test_deny_redirects_access_denied_with_state_and_iss(phone, rp, persona):
+    login = rp.login()
+    authorize_on_phone(phone, rp, persona, login.link, decision="deny")
+    cb = callback_of(phone)
+    assert (cb.error, cb.state, cb.iss) == ("access_denied", login.request.state,
+                                            rp.vneid.issuer)

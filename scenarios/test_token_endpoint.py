@@ -1,0 +1,117 @@
+"""The token endpoint: code lifetime and single use, binding, PKCE (T-1, T-2, S-1, S-4)."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.rp import RP_SCHEME
+from scenarios.support import authorize_on_phone
+
+
+@pytest.fixture
+def phone(device):
+    dev = device("android")
+    dev.install_receiver(RP_SCHEME)
+    return dev
+
+
+def get_code(phone, rp, persona, **overrides):
+    login = rp.login(**overrides)
+    authorize_on_phone(phone, rp, persona, login.link)
+    return login, rp.code_from(phone.last_link_to(f"{RP_SCHEME}://"))
+
+
+@pytest.mark.clause("T-1", "T-3")
+def test_code_redeems_with_the_verifier(phone, rp, persona):
+    login, code = get_code(phone, rp, persona)
+    result = rp.redeem(code, login.code_verifier)
+    assert result.status == 200, result.body
+    assert result.body["token_type"].lower() == "bearer"
+    assert {"access_token", "id_token", "expires_in"} <= set(result.body)
+
+
+@pytest.mark.clause("T-2")
+def test_second_redemption_fails_and_revokes_the_first_tokens(phone, rp, persona):
+    login, code = get_code(phone, rp, persona)
+    first = rp.redeem(code, login.code_verifier)
+    assert first.status == 200
+    assert rp.userinfo(first.body["access_token"]).status == 200
+    second = rp.redeem(code, login.code_verifier)
+    assert (second.status, second.error) == (400, "invalid_grant")
+    after = rp.userinfo(first.body["access_token"])
+    assert (after.status, after.error) == (401, "invalid_token"), (
+        "T-2: the tokens issued from a reused code must be revoked")
+
+
+@pytest.mark.clause("T-2")
+@pytest.mark.parametrize(("offset", "ok"), [(59, True), (61, False), (3600, False)])
+def test_codes_live_sixty_seconds(phone, rp, persona, vneid, offset, ok):
+    login, code = get_code(phone, rp, persona)
+    vneid.set_clock(offset)
+    result = rp.redeem(code, login.code_verifier)
+    if ok:
+        assert result.status == 200, result.body
+    else:
+        assert (result.status, result.error) == (400, "invalid_grant"), result.body
+
+
+@pytest.mark.clause("T-1")
+def test_code_is_bound_to_the_client(phone, rp, persona, vneid):
+    login, code = get_code(phone, rp, persona)
+    vneid.register_client({"client_id": "other-rp", "client_secret": "other-secret",
+                           "redirect_uris": [rp.redirect_uri],
+                           "token_endpoint_auth_method": "client_secret_basic"})
+    result = rp.redeem(code, login.code_verifier, client_id="other-rp",
+                       client_secret="other-secret")
+    assert (result.status, result.error) == (400, "invalid_grant")
+    assert rp.redeem(code, login.code_verifier).status == 200, "the refusal must not burn it"
+
+
+@pytest.mark.clause("T-1", "S-2")
+def test_code_is_bound_to_the_redirect_uri(device, rp, persona, vneid):
+    phone = device("ios")
+    phone.install_receiver(RP_SCHEME)
+    vneid.register_client({"client_id": rp.client_id, "client_secret": rp.client_secret,
+                           "redirect_uris": [rp.redirect_uri, f"{RP_SCHEME}://other"],
+                           "token_endpoint_auth_method": "client_secret_basic"})
+    login, code = get_code(phone, rp, persona)
+    result = rp.redeem(code, login.code_verifier, redirect_uri=f"{RP_SCHEME}://other")
+    assert (result.status, result.error) == (400, "invalid_grant")
+
+
+@pytest.mark.clause("T-1")
+def test_wrong_client_secret_is_invalid_client(phone, rp, persona):
+    login, code = get_code(phone, rp, persona)
+    result = rp.redeem(code, login.code_verifier, client_secret="not-the-secret")
+    assert (result.status, result.error) == (401, "invalid_client")
+
+
+@pytest.mark.clause("S-1", "S-4")
+@pytest.mark.parametrize("verifier", [
+    "wrong-verifier-" + "x" * 40,  # well-formed, wrong
+    "short",  # outside 43-128
+    "A" * 129,
+])
+def test_wrong_pkce_verifier_is_refused(phone, rp, persona, verifier):
+    _, code = get_code(phone, rp, persona)
+    result = rp.redeem(code, verifier)
+    assert (result.status, result.error) == (400, "invalid_grant"), result.body
+
+
+@pytest.mark.clause("S-1", "S-4")
+def test_missing_pkce_verifier_is_refused(phone, rp, persona):
+    _, code = get_code(phone, rp, persona)
+    result = rp.redeem(code, None)
+    assert result.status == 400
+    assert result.error in ("invalid_request", "invalid_grant")
+
+
+@pytest.mark.clause("T-1")
+def test_token_response_is_not_cacheable(phone, rp, persona, vneid):
+    login, code = get_code(phone, rp, persona)
+    with vneid.client() as http:
+        response = http.post("/token", auth=(rp.client_id, rp.client_secret), data={
+            "grant_type": "authorization_code", "code": code,
+            "redirect_uri": rp.redirect_uri, "code_verifier": login.code_verifier})
+    assert response.status_code == 200
+    assert "no-store" in response.headers.get("cache-control", "")

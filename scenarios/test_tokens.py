@@ -1,0 +1,93 @@
+"""What VNeID publishes and issues: discovery, JWKS, the ID token and userinfo (T-3…T-5)."""
+
+from __future__ import annotations
+
+import pytest
+from joserfc import jwt
+from joserfc.jwk import KeySet
+
+from harness.rp import RP_SCHEME
+from scenarios.support import authorize_on_phone
+
+
+@pytest.fixture
+def tokens(device, rp, persona):
+    phone = device("android")
+    phone.install_receiver(RP_SCHEME)
+    login = rp.login()
+    authorize_on_phone(phone, rp, persona, login.link)
+    result = rp.redeem(rp.code_from(phone.last_link_to(f"{RP_SCHEME}://")), login.code_verifier)
+    assert result.status == 200, result.body
+    return login, result.body
+
+
+def verify(vneid, id_token):
+    with vneid.client() as http:
+        jwks = http.get(vneid.discovery()["jwks_uri"]).json()
+    return jwt.decode(id_token, KeySet.import_key_set(jwks), algorithms=["ES256"])
+
+
+@pytest.mark.clause("T-4")
+def test_discovery_lists_what_t4_requires(vneid):
+    doc = vneid.discovery()
+    assert doc["issuer"] == vneid.issuer
+    for key in ("authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri"):
+        assert doc[key].startswith(("http://", "https://")), key
+    assert doc["code_challenge_methods_supported"] == ["S256"]
+    assert "urn:vneid:loa:2" in doc["acr_values_supported"]
+    assert doc["authorization_response_iss_parameter_supported"] is True
+    assert doc["vneid_app_link_template"].startswith("vneid://authorize")
+    assert doc["vneid_app_minimum_version"] == "2.1.0"
+    assert "ES256" in doc["id_token_signing_alg_values_supported"]
+
+
+@pytest.mark.clause("T-3", "R-5")
+def test_id_token_is_es256_with_kid_and_every_claim(vneid, rp, persona, tokens):
+    login, body = tokens
+    token = verify(vneid, body["id_token"])
+    assert token.header["alg"] == "ES256"
+    assert token.header.get("kid")
+    claims = token.claims
+    assert claims["iss"] == vneid.issuer
+    assert claims["aud"] in (rp.client_id, [rp.client_id])
+    assert claims["nonce"] == login.request.nonce
+    assert claims["acr"] == "urn:vneid:loa:2"
+    assert claims["amr"]
+    assert 0 < claims["exp"] - claims["iat"] <= 600
+    assert claims["auth_time"] <= claims["iat"]
+    assert claims["personal_id"] == persona.personal_id
+    assert claims["name"] == persona.full_name
+    assert claims["birthdate"] == persona.birthdate.isoformat()
+    assert claims["gender"] == persona.gender
+    assert claims["sub"]
+
+
+@pytest.mark.clause("T-3")
+def test_sub_is_stable_per_person_and_client(device, rp, persona, vneid):
+    subs = []
+    for _ in range(2):
+        phone = device("ios")
+        phone.install_receiver(RP_SCHEME)
+        login = rp.login()
+        authorize_on_phone(phone, rp, persona, login.link)
+        body = rp.redeem(rp.code_from(phone.last_link_to(f"{RP_SCHEME}://")),
+                         login.code_verifier).body
+        subs.append(verify(vneid, body["id_token"]).claims["sub"])
+    assert subs[0] == subs[1]
+
+
+@pytest.mark.clause("T-5")
+def test_userinfo_returns_the_same_identity(vneid, rp, persona, tokens):
+    _, body = tokens
+    claims = verify(vneid, body["id_token"]).claims
+    info = rp.userinfo(body["access_token"])
+    assert info.status == 200, info.body
+    for key in ("sub", "personal_id", "name", "birthdate", "gender"):
+        assert info.body[key] == claims[key], key
+
+
+@pytest.mark.clause("T-5")
+@pytest.mark.parametrize("token", ["", "not-a-token", "Bearer"])
+def test_userinfo_refuses_bad_tokens(rp, token):
+    result = rp.userinfo(token)
+    assert (result.status, result.error) == (401, "invalid_token")

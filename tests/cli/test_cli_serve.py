@@ -1,0 +1,134 @@
+"""`vneid-harness serve`: both providers over real HTTP, the suites pointed at them."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from harness.flows import login_with_vneid
+from harness.personas import PersonaFactory, save_personas
+from harness.targets import remote_target
+from harness.world import PersonaPool, make_device
+
+BIN = Path(sys.executable).parent / "vneid-harness"
+URL_RE = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
+
+
+class Served:
+    def __init__(self, proc: subprocess.Popen[str], vneid: str, vssid: str) -> None:
+        self.proc, self.vneid, self.vssid = proc, vneid, vssid
+
+
+def start(*args: str) -> Served:
+    proc = subprocess.Popen(
+        [str(BIN), "serve", "--vneid-port", "0", "--vssid-port", "0", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    urls: list[str] = []
+    deadline = time.monotonic() + 20
+    assert proc.stdout is not None
+    while len(urls) < 2 and time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        urls += URL_RE.findall(line)
+    if len(urls) < 2:
+        proc.kill()
+        raise AssertionError(f"serve did not print two URLs: {proc.stdout.read()}")
+    return Served(proc, urls[0], urls[1])
+
+
+def stop(served: Served) -> tuple[int, str]:
+    served.proc.send_signal(signal.SIGTERM)
+    out, _ = served.proc.communicate(timeout=15)
+    return served.proc.returncode, out
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    personas = tmp_path_factory.mktemp("p") / "personas.yaml"
+    save_personas(personas, [PersonaFactory(42).new()])
+    server = start("--personas", str(personas))
+    yield server
+    if server.proc.poll() is None:
+        stop(server)
+
+
+@pytest.mark.clause("A-6", "T-4")
+def test_served_providers_complete_a_login_over_http(served: Served) -> None:
+    target = remote_target(served.vneid, served.vssid)
+    assert target.vneid.discovery()["issuer"] == served.vneid
+    pool = PersonaPool(target, seed="served")
+    persona = pool.new()
+    for platform in ("ios", "android"):
+        device = make_device(target, platform)
+        assert login_with_vneid(device.driver, persona).id == "vssid-home"
+        device.close()
+    target.close()
+
+
+def test_personas_file_is_loaded(served: Served) -> None:
+    listed = httpx.get(f"{served.vneid}/_harness/personas", timeout=5).json()
+    ids = [p["personal_id"] for p in listed["personas"]]
+    assert PersonaFactory(42).new().personal_id in ids
+
+
+def test_suites_run_against_served_providers(served: Served) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         "scenarios/test_happy_path.py", "scenarios/test_callback_security.py",
+         "--vneid-url", served.vneid, "--vssid-url", served.vssid],
+        capture_output=True, text=True, timeout=300,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert " passed" in result.stdout
+
+
+def test_suites_run_with_only_vneid_served(served: Served) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         "scenarios/test_token_endpoint.py", "--vneid-url", served.vneid],
+        capture_output=True, text=True, timeout=300,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+def test_sigterm_stops_cleanly() -> None:
+    server = start()
+    assert httpx.get(f"{server.vneid}/_harness/health", timeout=5).status_code == 200
+    code, out = stop(server)
+    assert code == 0, out
+    assert "stopped" in out
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{server.vneid}/_harness/health", timeout=2)
+
+
+def test_sigint_stops_cleanly() -> None:
+    server = start()
+    server.proc.send_signal(signal.SIGINT)
+    out, _ = server.proc.communicate(timeout=15)
+    assert server.proc.returncode == 0, out
+
+
+def test_busy_port_is_a_clear_error() -> None:
+    server = start()
+    port = server.vneid.rsplit(":", 1)[1]
+    try:
+        result = subprocess.run([str(BIN), "serve", "--vneid-port", port, "--vssid-port", "0"],
+                                capture_output=True, text=True, timeout=30)
+        assert result.returncode == 2
+        assert f"cannot listen on 127.0.0.1:{port}" in result.stderr + result.stdout
+    finally:
+        stop(server)
