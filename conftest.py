@@ -1,1 +1,4 @@
-"""Root conftest: an index only. Fixtures and options live in harness.pytest_plugin."""
+"""Root conftest: an index only. Options, markers and fixtures live in harness.pytest_plugin
+(registered by its pytest11 entry point); test-only fixtures live beside their tests."""
+
+pytest_plugins = ("pytester",)

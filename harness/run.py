@@ -97,8 +97,9 @@ class ProgressReporter:
 
 def _clause_table(rows: list[ClauseSummary]) -> Table:
     table = Table(title="Summary by clause (PROTOCOL.md)", show_lines=False)
-    for column in ("clause", "status", "passed", "failed", "skipped", "text"):
-        table.add_column(column, overflow="fold" if column == "text" else "ellipsis")
+    for column in ("clause", "status", "passed", "failed", "skipped"):
+        table.add_column(column, no_wrap=True, min_width=max(len(column), 8))
+    table.add_column("text", no_wrap=True, overflow="ellipsis")
     style = {"PASSED": "green", "FAILED": "bold red", "SKIPPED": "yellow", "UNTESTED": "dim"}
     for row in rows:
         table.add_row(row.clause, f"[{style[row.status]}]{row.status}", str(row.passed),
@@ -112,6 +113,7 @@ def run_suites(options: RunOptions, console: Console | None = None) -> int:
     out = options.out
     out.mkdir(parents=True, exist_ok=True)
     args = [*(options.paths or [str(scenarios_dir())]),
+            "-o", "addopts=", "--strict-markers", "--strict-config",
             "-p", "no:terminal", "-p", "no:cacheprovider",
             "--rootdir", str(scenarios_dir().parent),
             "--junitxml", str(out / "junit.xml"),
@@ -128,6 +130,10 @@ def run_suites(options: RunOptions, console: Console | None = None) -> int:
     started = time.perf_counter()
     status = int(pytest.main(args, plugins=[reporter]))
     elapsed = time.perf_counter() - started
+    if status in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
+        console.print(f"[bold red]pytest could not run the suites (exit {status}); "
+                      "see the message above[/]")
+        return status
     for error in reporter.collect_errors:
         console.print(f"[bold red]collection error[/] {error}")
     failures = [o for o in reporter.outcomes if o.outcome in ("failed", "error")]

@@ -1,4 +1,4 @@
-"""The authorization request at VNeID: redirect URIs, PKCE, parameters, errors (A-2, A-7, S-1…S-3)."""
+"""Authorization requests at VNeID: redirect URIs, PKCE, parameters, errors (A-2, A-7, S-1…3)."""
 
 from __future__ import annotations
 

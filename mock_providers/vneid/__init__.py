@@ -8,7 +8,8 @@
     provider.app        # the Starlette ASGI app
 
 Discovery, JWKS, token and userinfo (§5), the app API (A-4, A-5), the web form flow (§9) and
-the test-control API (§11).
+the test-control API (§11), including the relying-party faults of :mod:`.faults`
+(``provider.arm_fault("vssid", "id_token_nonce_invalid")``).
 """
 
 from mock_providers.vneid.provider import VNeIDProvider

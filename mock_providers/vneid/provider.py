@@ -114,7 +114,7 @@ class VNeIDProvider:
     def rotate_signing_key(self, key: ECKey | None = None) -> ECKey:
         """Sign with ``key`` (default: a new one from the entropy) from now on; the previous key
         stays published beside it (OIDF rp-key-rotation-op-sign-key)."""
-        new = key or derive_signing_key(self.entropy)
+        new = key if key is not None else derive_signing_key(self.entropy)
         with self._lock:
             self.retired_keys = [self.signing_key]
             self.signing_key = new

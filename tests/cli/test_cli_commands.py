@@ -1,0 +1,104 @@
+"""The CLI's other commands: run (the main job), personas, clauses, version."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from harness.cli import app
+from harness.personas import load_personas
+
+runner = CliRunner()
+BIN = Path(sys.executable).parent / "vneid-harness"
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["version"])
+    assert result.exit_code == 0
+    assert result.output.strip() == "0.1.0"
+
+
+def test_clauses_lists_every_clause() -> None:
+    result = runner.invoke(app, ["clauses"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    for cid in ("P-1", "V-6", "A-7", "T-5", "R-12", "S-6"):
+        assert cid in result.output
+
+
+def test_personas_generate_and_check(tmp_path: Path) -> None:
+    out = tmp_path / "people.yaml"
+    result = runner.invoke(app, ["personas", "generate", "-o", str(out), "--count", "5",
+                                 "--seed", "3", "--level1", "1", "--without-vssid", "1"])
+    assert result.exit_code == 0, result.output
+    people = load_personas(out)
+    assert [p.level for p in people] == [1, 2, 2, 2, 2]
+    assert sum(p.vssid_account is None for p in people) == 1
+    again = tmp_path / "again.yaml"
+    runner.invoke(app, ["personas", "generate", "-o", str(again), "--count", "5", "--seed", "3",
+                        "--level1", "1", "--without-vssid", "1"])
+    assert load_personas(again) == people, "the same seed gives the same personas"
+    check = runner.invoke(app, ["personas", "check", str(out)], env={"COLUMNS": "200"})
+    assert check.exit_code == 0
+    assert people[0].personal_id in check.output
+    assert people[0].passcode not in check.output
+
+
+def test_personas_generate_refuses_to_overwrite(tmp_path: Path) -> None:
+    out = tmp_path / "people.json"
+    out.write_text("keep me")
+    result = runner.invoke(app, ["personas", "generate", "-o", str(out)])
+    assert result.exit_code == 2
+    assert out.read_text() == "keep me"
+
+
+def test_personas_check_reports_a_bad_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("personas:\n  - personal_id: '123'\n")
+    result = runner.invoke(app, ["personas", "check", str(bad)])
+    assert result.exit_code == 2
+    assert "bad.yaml" in result.output
+
+
+@pytest.mark.parametrize("keyword", ["happy_path"])
+def test_run_writes_reports_and_exits_zero(tmp_path: Path, keyword: str) -> None:
+    out = tmp_path / "out"
+    result = subprocess.run([str(BIN), "run", "--out", str(out), "-k", keyword],
+                            capture_output=True, text=True, timeout=300,
+                            env={"COLUMNS": "160", "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "Summary by clause" in result.stdout
+    assert " passed, 0 failed" in result.stdout
+    junit = ET.parse(out / "junit.xml").getroot()
+    suite = junit if junit.tag == "testsuite" else junit[0]
+    assert int(suite.get("tests", "0")) > 0
+    assert int(suite.get("failures", "0")) == 0
+    assert any((out / "allure-results").glob("*-result.json"))
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["counts"]["passed"] > 0
+    by_clause = {row["clause"]: row for row in summary["clauses"]}
+    assert by_clause["A-6"]["status"] == "PASSED"
+    assert len(by_clause) == 39
+
+
+def test_run_exits_nonzero_when_a_test_fails(tmp_path: Path) -> None:
+    suite = tmp_path / "test_broken.py"
+    suite.write_text(
+        "import pytest\n\n@pytest.mark.clause('R-1')\ndef test_broken():\n    assert False\n")
+    from rich.console import Console
+
+    from harness.run import RunOptions, run_suites
+
+    console = Console(record=True, width=160)
+    status = run_suites(RunOptions(out=tmp_path / "out", paths=[str(suite)]), console)
+    assert status == 1
+    text = console.export_text()
+    assert "FAILED" in text
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    rows = {row["clause"]: row for row in summary["clauses"]}
+    assert rows["R-1"]["status"] == "FAILED"

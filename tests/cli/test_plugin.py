@@ -1,0 +1,79 @@
+"""The pytest plugin, tested from outside with pytester."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+
+def test_fixtures_run_a_login(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("""
+        import pytest
+        from harness.flows import login_with_vneid
+
+        @pytest.mark.clause("A-6")
+        def test_login(device, persona, vneid, vssid):
+            phone = device("android", vssid="1.6.10", vneid="2.10.0")
+            assert login_with_vneid(phone.driver, persona).id == "vssid-home"
+            assert vneid.requests(path="/token")
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--seed", "7")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*vneid-harness: seed=7 driver=sim target=embedded*"])
+
+
+def test_unknown_clause_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("""
+        import pytest
+
+        @pytest.mark.clause("R-99")
+        def test_x():
+            pass
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*R-99*PROTOCOL.md does not have*"])
+
+
+def test_vssid_url_alone_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_x():\n    pass\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--vssid-url", "http://127.0.0.1:9")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--vssid-url needs --vneid-url*"])
+
+
+def test_clauses_reach_junit_and_allure(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("""
+        '''Theme of this file.'''
+        import pytest
+
+        @pytest.mark.clause("S-2", "T-2")
+        def test_x():
+            pass
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--junitxml=junit.xml",
+                                "--alluredir=allure")
+    result.assert_outcomes(passed=1)
+    junit = (pytester.path / "junit.xml").read_text()
+    assert 'name="clause" value="S-2"' in junit
+    assert 'name="clause" value="T-2"' in junit
+    allure = "".join(p.read_text() for p in (pytester.path / "allure").glob("*-result.json"))
+    assert '"name": "story", "value": "S-2"' in allure
+    assert '"value": "§7 Security"' in allure
+    assert '"name": "severity", "value": "blocker"' in allure
+    assert '"name": "feature", "value": "Theme of this file."' in allure
+
+
+def test_same_seed_gives_the_same_personas(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("""
+        def test_x(persona):
+            print("PID", persona.personal_id)
+    """)
+    first = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-s", "--seed", "3")
+    second = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-s", "--seed", "3")
+    other = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-s", "--seed", "4")
+    pick = lambda r: re.findall(r"PID (\d{12})", r.stdout.str())  # noqa: E731
+    assert len(pick(first)) == 1
+    assert pick(first) == pick(second)
+    assert pick(first) != pick(other)
