@@ -133,6 +133,16 @@ class VNeIDHandle(ProviderHandle):
             "POST", "/_harness/clients", "registering a client", json=dict(client_json))
         return result
 
+    def arm_fault(self, client_id: str, fault: str, times: int = 1) -> dict[str, Any]:
+        """Make the provider misbehave for ``client_id`` the next ``times`` times (§11)."""
+        result: dict[str, Any] = self._call(
+            "POST", "/_harness/faults", f"arming fault {fault}",
+            json={"client_id": client_id, "fault": fault, "times": times})
+        return result
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "/_harness/faults", "clearing faults")
+
     def discovery(self) -> dict[str, Any]:
         result: dict[str, Any] = self._call(
             "GET", "/.well-known/openid-configuration", "reading discovery")
@@ -169,6 +179,7 @@ class Target:
         """Isolate a test on shared providers: clocks back to real time, request logs empty
         (so "no token request was made" means: during this test)."""
         self.reset_clocks()
+        self.vneid.clear_faults()
         for handle in (self.vneid, self.vssid):
             handle.clear_requests()
 

@@ -1,0 +1,74 @@
+"""VssID's checks of what VNeID returns, one provider fault at a time (R-1…R-12, T-5)."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.apps.screens import VSSID_HOME
+from harness.flows import login_with_vneid
+from scenarios.support import assert_error_screen, calls
+
+CLIENT = "vssid"
+
+# fault -> (error code, clause, does VssID get as far as the token endpoint?)
+REFUSALS = [
+    ("id_token_sig_none", "id_token_invalid", "R-5", True),
+    ("id_token_sig_invalid", "id_token_invalid", "R-5", True),
+    ("id_token_sig_hs256_pubkey", "id_token_invalid", "R-5", True),
+    ("id_token_kid_unknown", "id_token_invalid", "R-5", True),
+    ("id_token_iss_invalid", "id_token_invalid", "R-6", True),
+    ("id_token_aud_invalid", "id_token_invalid", "R-7", True),
+    ("id_token_aud_extra_untrusted", "id_token_invalid", "R-7", True),
+    ("id_token_expired", "id_token_invalid", "R-8", True),
+    ("id_token_iat_future", "id_token_invalid", "R-8", True),
+    ("id_token_iat_missing", "id_token_invalid", "R-8", True),
+    ("id_token_nonce_invalid", "id_token_invalid", "R-9", True),
+    ("id_token_nonce_missing", "id_token_invalid", "R-9", True),
+    ("id_token_sub_missing", "id_token_invalid", "T-3", True),
+    ("id_token_acr_level1", "identity_level_insufficient", "R-10", True),
+    ("id_token_personal_id_malformed", "id_token_invalid", "R-11", True),
+    ("authz_response_state_invalid", "state_mismatch", "R-1", False),
+    ("authz_response_iss_invalid", "issuer_mismatch", "R-2", False),
+    ("authz_response_iss_missing", "issuer_mismatch", "R-2", False),
+    ("userinfo_sub_mismatch", "id_token_invalid", "T-5", True),
+]
+CLAUSES_OF_REFUSALS = sorted({clause for _, _, clause, _ in REFUSALS})
+
+
+@pytest.mark.clause("R-12", *CLAUSES_OF_REFUSALS)
+@pytest.mark.parametrize(("fault", "code", "clause", "reaches_token"), REFUSALS,
+                         ids=[r[0] for r in REFUSALS])
+def test_relying_party_refuses_a_faulty_provider(device, persona, vneid, vssid, fault, code,
+                                                 clause, reaches_token):
+    vneid.arm_fault(CLIENT, fault)
+    phone = device("ios")
+    screen = login_with_vneid(phone.driver, persona)
+    assert_error_screen(screen, app="vssid", code=code, clause=clause)
+    token_calls = calls(vneid, "/token")
+    if reaches_token:
+        assert len(token_calls) == 1
+    else:
+        assert token_calls == [], f"{clause}: VssID must stop before the token request"
+    if clause.startswith("R-") and reaches_token:
+        assert calls(vneid, "/userinfo", method="GET") == [], (
+            "a refused ID token must end the login before userinfo")
+    assert calls(vssid, "/api/v1/me", method="GET") == [], "R-12: no session, no /me"
+
+
+@pytest.mark.clause("R-5")
+def test_rotated_signing_key_is_fetched_and_accepted(device, persona, vneid):
+    phone = device("android")
+    assert login_with_vneid(phone.driver, persona).id == VSSID_HOME  # caches the JWKS
+    vneid.arm_fault(CLIENT, "signing_key_rotated")
+    again = device("android")
+    assert login_with_vneid(again.driver, persona).id == VSSID_HOME
+
+
+@pytest.mark.clause("R-12")
+def test_a_fault_used_up_leaves_the_next_login_working(device, persona, vneid):
+    vneid.arm_fault(CLIENT, "id_token_nonce_invalid", times=1)
+    first = device("ios")
+    assert_error_screen(login_with_vneid(first.driver, persona), app="vssid",
+                        code="id_token_invalid", clause="R-9")
+    second = device("ios")
+    assert login_with_vneid(second.driver, persona).id == VSSID_HOME
