@@ -152,10 +152,9 @@ def run_suites(options: RunOptions, console: Console | None = None) -> int:
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False),
                                       encoding="utf-8")
-    console.print(
-        f"{counts['passed']} passed, {counts['failed'] + counts['error']} failed, "
-        f"{counts['skipped']} skipped in {elapsed:.1f}s (seed {options.seed})"
-    )
+    console.print(f"{counts['passed']} passed, {counts['failed'] + counts['error']} failed, "
+                  f"{counts['skipped']} skipped", highlight=False)
+    console.print(f"in {elapsed:.1f}s, seed {options.seed}", highlight=False)
     console.print(f"reports: {out / 'junit.xml'}, {out / 'allure-results'}, "
                   f"{out / 'summary.json'}")
     if status == 0 and not reporter.outcomes:
