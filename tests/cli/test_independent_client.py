@@ -3,6 +3,7 @@ served VNeID over HTTP: discovery, web authorization with PKCE, token, ID token,
 
 from __future__ import annotations
 
+import importlib
 import re
 import warnings
 from collections.abc import Iterator
@@ -13,6 +14,9 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
+# authlib.deprecate installs an "always" filter when first imported: import it before
+# silencing, so the filter below stays in front.
+importlib.import_module("authlib.deprecate")
 with warnings.catch_warnings():
     # authlib 1.9 announces its move to httpx2; the client below works as it is.
     warnings.simplefilter("ignore")
