@@ -14,6 +14,10 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
+from harness.personas import PersonaFactory
+from harness.serve import build_served
+from tests.cli.test_cli_serve import Served, start, stop
+
 # authlib.deprecate installs an "always" filter when first imported: import it before
 # silencing, so the filter below stays in front.
 importlib.import_module("authlib.deprecate")
@@ -22,9 +26,6 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from authlib.integrations.httpx_client import OAuth2Client
 
-from harness.personas import PersonaFactory
-from harness.serve import build_served
-from tests.cli.test_cli_serve import Served, start, stop
 
 REDIRECT = "http://127.0.0.1:9/callback"
 
