@@ -10,7 +10,6 @@ is ever stored, whatever the caller hands in.
 from __future__ import annotations
 
 import dataclasses
-import json
 import threading
 import weakref
 from collections.abc import Callable, Iterator, Mapping
@@ -20,7 +19,13 @@ from typing import Any, Self, TypeVar
 import httpx
 
 from harness.protocol import Clock, SystemClock
-from harness.protocol.redaction import redact_form, redact_headers, redact_json, redact_url
+from harness.protocol.redaction import (
+    redact_body,
+    redact_form,
+    redact_headers,
+    redact_json,
+    redact_url,
+)
 
 __all__ = [
     "AppSwitched",
@@ -193,18 +198,7 @@ class Trace:
 
 # -- httpx hooks -------------------------------------------------------------------------
 def _decode(raw: bytes, content_type: str) -> Any:
-    if not raw:
-        return None
-    ctype = content_type.split(";")[0].strip().lower()
-    text = raw[:_MAX_BODY].decode("utf-8", "replace")
-    if ctype == "application/x-www-form-urlencoded":
-        return redact_form(text)
-    if ctype.endswith("json"):
-        try:
-            return redact_json(json.loads(text))
-        except (ValueError, RecursionError):
-            return "[unparseable JSON]"
-    return f"[{ctype or 'body'}, {len(raw)} bytes]"
+    return redact_body(raw, content_type, limit=_MAX_BODY)
 
 
 def http_event_hooks(

@@ -30,7 +30,7 @@ from harness.protocol import (
     VersionError,
     parse_version,
 )
-from harness.protocol.redaction import redact_form, redact_headers, redact_json, redact_url
+from harness.protocol.redaction import redact_body, redact_headers, redact_url
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -292,20 +292,7 @@ class RequestLog:
 
 
 def _decode_body(raw: bytes, content_type: str) -> Any:
-    if not raw:
-        return None
-    ctype = content_type.split(";")[0].strip().lower()
-    text = raw[:MAX_BODY_BYTES].decode("utf-8", "replace")
-    if ctype == "application/x-www-form-urlencoded":
-        return redact_form(text)
-    if ctype.endswith("json"):
-        try:
-            return redact_json(json.loads(text))
-        except (ValueError, RecursionError):
-            return "[unparseable or too deeply nested JSON]"
-    if ctype.startswith("text/html"):
-        return f"[html, {len(raw)} bytes]"
-    return f"[{ctype or 'body'}, {len(raw)} bytes]"
+    return redact_body(raw, content_type, limit=MAX_BODY_BYTES)
 
 
 class RecordingMiddleware:

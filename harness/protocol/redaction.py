@@ -15,6 +15,7 @@ __all__ = [
     "SECRET_HEADERS",
     "SECRET_KEYS",
     "is_secret_key",
+    "redact_body",
     "redact_form",
     "redact_headers",
     "redact_json",
@@ -93,3 +94,24 @@ def redact_text(text: str, secrets: Mapping[str, str] | None = None) -> str:
         if value:
             text = text.replace(value, REDACTED)
     return text
+
+
+def redact_body(raw: bytes, content_type: str, *, limit: int = 64 * 1024) -> Any:
+    """A recorded HTTP body, decoded for reading and redacted: JSON as a value, forms as a
+    redacted form string, anything else as a short placeholder."""
+    import json
+
+    if not raw:
+        return None
+    ctype = content_type.split(";")[0].strip().lower()
+    text = raw[:limit].decode("utf-8", "replace")
+    if ctype == "application/x-www-form-urlencoded":
+        return redact_form(text)
+    if ctype.endswith("json"):
+        try:
+            return redact_json(json.loads(text))
+        except (ValueError, RecursionError):
+            return "[unparseable or too deeply nested JSON]"
+    if ctype.startswith("text/html"):
+        return f"[html, {len(raw)} bytes]"
+    return f"[{ctype or 'body'}, {len(raw)} bytes]"
