@@ -143,6 +143,7 @@ def _remote_target(request: pytest.FixtureRequest) -> Iterator[Target | None]:
                            seed=config.getoption(OPT_SEED))
     target.vneid.health()
     target.vssid.health()
+    target.snapshot()
     yield target
     target.close()
 

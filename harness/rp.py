@@ -5,16 +5,24 @@ reuse T-2, PKCE S-1/S-4, redirect URIs S-2/S-3), it registers a client of its ow
 control API (§11), builds the authorization link (A-2) itself, lets the phone's VNeID app log
 the user in, receives the callback in an app that claims its own scheme, and calls the token
 and userinfo endpoints directly — as the OpenID conformance suite does when it tests a
-provider.
+provider. It authenticates at the token endpoint with any method of T-1
+(``client_secret_basic``, ``client_secret_post``, or ``private_key_jwt`` with an ES256 key of
+its own, RFC 7523).
 """
 
 from __future__ import annotations
 
+import secrets
+import time
 from dataclasses import dataclass, field, replace
+from types import TracebackType
 from typing import Any
 
 import httpx
+from joserfc import jwt
+from joserfc.jwk import ECKey
 
+from harness.errors import ConfigError
 from harness.protocol import (
     ACR_LEVEL2,
     AuthorizationRequest,
@@ -27,9 +35,15 @@ from harness.protocol import (
 )
 from harness.targets import VNeIDHandle
 
-__all__ = ["Login", "TestRelyingParty", "TokenResult"]
+__all__ = ["ASSERTION_TYPE", "AUTH_METHODS", "Login", "TestRelyingParty", "TokenResult"]
 
 RP_SCHEME = "harnessrp"
+AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt")
+"""T-1: the client authentication methods a client registers one of."""
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+"""RFC 7523 §2.2: the ``client_assertion_type`` of ``private_key_jwt``."""
+ASSERTION_LIFETIME = 60
+"""Seconds a client assertion of :meth:`TestRelyingParty.client_assertion` lives."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +68,12 @@ class TokenResult:
 
 @dataclass
 class TestRelyingParty:
-    """A confidential client registered at the VNeID provider under test."""
+    """A confidential client registered at the VNeID provider under test.
+
+    ``auth_method`` is how it authenticates at the token endpoint (T-1); for
+    ``private_key_jwt`` it registers the public half of ``signing_key`` (an ES256 key made at
+    :meth:`register` when none is given) and signs a fresh assertion for every redemption.
+    Use it as a context manager to close its HTTP client."""
 
     __test__ = False  # not a pytest test class
 
@@ -66,15 +85,34 @@ class TestRelyingParty:
     redirect_uri: str = f"{RP_SCHEME}://callback"
     auth_method: str = "client_secret_basic"
     extra_redirect_uris: tuple[str, ...] = ()
+    signing_key: ECKey | None = field(default=None, repr=False)
     _http: httpx.Client | None = field(default=None, init=False, repr=False)
+    _token_endpoint: str | None = field(default=None, init=False, repr=False)
 
     def register(self) -> TestRelyingParty:
-        self.vneid.register_client({
-            "client_id": self.client_id, "client_secret": self.client_secret,
+        """Register (or replace) this client at the provider through the control API (§11)."""
+        if self.auth_method not in AUTH_METHODS:
+            raise ConfigError(f"auth_method must be one of {', '.join(AUTH_METHODS)}, got "
+                              f"{self.auth_method!r}")
+        client: dict[str, Any] = {
+            "client_id": self.client_id,
             "redirect_uris": [self.redirect_uri, *self.extra_redirect_uris],
             "token_endpoint_auth_method": self.auth_method,
-        })
+        }
+        if self.auth_method == "private_key_jwt":
+            if self.signing_key is None:
+                self.signing_key = ECKey.generate_key(
+                    "P-256", {"kid": f"{self.client_id}-key"}, private=True)
+            client["jwks"] = {"keys": [self.signing_key.as_dict(private=False)]}
+        else:
+            client["client_secret"] = self.client_secret
+        self.vneid.register_client(client)
         return self
+
+    def variant(self, **changes: Any) -> TestRelyingParty:
+        """Another client like this one (same provider, profile, entropy and redirect URI)
+        with ``changes`` (``client_id``, ``auth_method``, …), registered."""
+        return replace(self, **changes).register()
 
     @property
     def http(self) -> httpx.Client:
@@ -94,20 +132,59 @@ class TestRelyingParty:
         request = replace(request, **overrides)
         return Login(request, verifier, request.to_link(form, self.profile))
 
+    @property
+    def token_endpoint(self) -> str:
+        """The provider's token endpoint, from its discovery document (T-4)."""
+        if self._token_endpoint is None:
+            self._token_endpoint = str(self.vneid.discovery()["token_endpoint"])
+        return self._token_endpoint
+
+    def client_assertion(self, *, audience: str | None = None, jti: str | None = None) -> str:
+        """A ``private_key_jwt`` assertion (RFC 7523 §3): ``iss`` = ``sub`` = the client id,
+        ``aud`` the token endpoint (or ``audience``), a fresh random ``jti`` (or ``jti``),
+        living :data:`ASSERTION_LIFETIME` seconds, signed ES256 with ``signing_key``."""
+        if self.signing_key is None:
+            raise ConfigError(f"{self.client_id!r} has no signing key: register it with "
+                              "auth_method='private_key_jwt' first")
+        now = int(time.time())
+        claims = {"iss": self.client_id, "sub": self.client_id,
+                  "aud": audience or self.token_endpoint,
+                  "jti": jti or secrets.token_urlsafe(16),
+                  "iat": now, "exp": now + ASSERTION_LIFETIME}
+        header = {"alg": "ES256", "typ": "JWT", "kid": self.signing_key.kid}
+        return jwt.encode(header, claims, self.signing_key, algorithms=["ES256"])
+
     def redeem(self, code: str | None, verifier: str | None, *,
                redirect_uri: str | None = None, client_id: str | None = None,
-               client_secret: str | None = None) -> TokenResult:
-        """POST /token (T-1) with ``client_secret_basic``; ``None`` leaves a parameter out."""
-        form = {"grant_type": "authorization_code", "code": code,
+               client_secret: str | None = None, auth_method: str | None = None,
+               client_assertion: str | None = None,
+               grant_type: str = "authorization_code") -> TokenResult:
+        """POST /token (T-1), authenticated by ``auth_method`` (default: the registered one);
+        ``client_assertion`` replaces the fresh one of ``private_key_jwt``. A ``None`` code,
+        verifier or redirect URI leaves that parameter out."""
+        form = {"grant_type": grant_type, "code": code,
                 "redirect_uri": redirect_uri or self.redirect_uri, "code_verifier": verifier}
         data = {k: v for k, v in form.items() if v is not None}
-        auth = (client_id or self.client_id, client_secret or self.client_secret)
+        method = auth_method or self.auth_method
+        who, secret = client_id or self.client_id, client_secret or self.client_secret
+        auth = httpx.Auth()  # no Authorization header
+        if method == "client_secret_basic":
+            auth = httpx.BasicAuth(who, secret)
+        elif method == "client_secret_post":
+            data.update(client_id=who, client_secret=secret)
+        elif method == "private_key_jwt":
+            data.update(client_assertion=client_assertion or self.client_assertion(),
+                        client_assertion_type=ASSERTION_TYPE)
+        else:
+            raise ConfigError(f"auth_method must be one of {', '.join(AUTH_METHODS)}, got "
+                              f"{method!r}")
         response = self.http.post("/token", data=data, auth=auth)
         return TokenResult(response.status_code, _json(response))
 
-    def userinfo(self, access_token: str) -> TokenResult:
-        response = self.http.get("/userinfo",
-                                 headers={"Authorization": f"Bearer {access_token}"})
+    def userinfo(self, access_token: str | None) -> TokenResult:
+        """GET /userinfo (T-5) with ``access_token`` as Bearer; ``None`` sends no header."""
+        headers = {} if access_token is None else {"Authorization": f"Bearer {access_token}"}
+        response = self.http.get("/userinfo", headers=headers)
         return TokenResult(response.status_code, _json(response))
 
     def code_from(self, callback_url: str) -> str:
@@ -119,6 +196,14 @@ class TestRelyingParty:
     def close(self) -> None:
         if self._http is not None:
             self._http.close()
+            self._http = None
+
+    def __enter__(self) -> TestRelyingParty:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:

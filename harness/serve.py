@@ -31,7 +31,10 @@ def bind_loopback(port: int, host: str = HOST) -> socket.socket:
     """A listening TCP socket on ``host:port`` (0 picks a free port)."""
     if not 0 <= port <= 65535:
         raise ConfigError(f"port {port} is outside 0-65535")
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted connections only when
+    # the listening socket says TCP; with proto 0 every response waits ~40 ms for a
+    # delayed ACK.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))

@@ -160,6 +160,11 @@ class VssIDHandle(ProviderHandle):
             "POST", "/_harness/accounts", "adding a VssID account", json=dict(account_json))
         return result
 
+    def config(self) -> dict[str, Any]:
+        """The relying party's configuration (§11; the secret redacted)."""
+        result: dict[str, Any] = self._call("GET", "/_harness/config", "reading the config")
+        return result
+
     def configure(self, **config: Any) -> dict[str, Any]:
         result: dict[str, Any] = self._call(
             "POST", "/_harness/config", "configuring the relying party", json=config)
@@ -174,11 +179,22 @@ class Target:
     vssid: VssIDHandle
     profile: Profile = DEFAULT_PROFILE
     kind: str = "embedded"
+    _vssid_config: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def snapshot(self) -> None:
+        """Remember the relying party's configuration, to restore it before each test."""
+        config = self.vssid.config()
+        self._vssid_config = {k: v for k, v in config.items()
+                              if k in ("issuer", "client_id", "redirect_uri")
+                              and isinstance(v, str)}
 
     def begin_test(self) -> None:
-        """Isolate a test on shared providers: clocks back to real time, request logs empty
-        (so "no token request was made" means: during this test)."""
+        """Isolate a test on shared providers: clocks back to real time, faults cleared, the
+        relying party's configuration as it was at the start, request logs empty (so "no
+        token request was made" means: during this test)."""
         self.reset_clocks()
+        if self._vssid_config:
+            self.vssid.configure(**self._vssid_config)
         self.vneid.clear_faults()
         for handle in (self.vneid, self.vssid):
             handle.clear_requests()

@@ -14,12 +14,15 @@ STORE_PREFIX = {"ios": "https://apps.apple.com/", "android": "https://play.googl
 
 @pytest.mark.clause("A-3", "P-3")
 @pytest.mark.parametrize("platform", ["ios", "android"])
-def test_missing_vneid_sends_the_user_to_its_store_listing(device, vssid, platform):
+def test_missing_vneid_sends_the_user_to_its_store_listing(target, device, vssid, platform):
     phone = device(platform, vneid=None)
     screen = start_vneid_login(phone.driver)
     assert phone.phone.foreground == "store"
     assert screen.data["app_id"] == "vneid"
     assert screen.data["url"].startswith(STORE_PREFIX[platform])
+    assert screen.data["url"] == target.profile.store_link("vneid", platform)
+    assert screen.data["url"] != target.profile.store_link("vssid", platform), (
+        "P-3: VNeID's own listing, not VssID's")
     opened = phone.trace.of_type(StoreOpened)
     assert [e.app_id for e in opened] == ["vneid"]
 

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from harness.protocol import LinkForm, parse_callback
+from harness.protocol import ACR_LEVEL2, LinkForm, parse_callback
 from harness.rp import RP_SCHEME
 from harness.trace import LinkOpened
-from scenarios.support import assert_error_screen, authorize_on_phone, calls
+from scenarios.support import (
+    app_headers,
+    assert_error_body,
+    assert_error_screen,
+    authorize_on_phone,
+    calls,
+)
 
 
 @pytest.fixture
@@ -59,6 +65,7 @@ def test_unknown_client_is_never_redirected_to(phone, rp, persona):
     ("code_challenge_method", "plain"),
     ("code_challenge_method", None),
     ("code_challenge", "too-short"),
+    ("code_challenge", None),
 ])
 def test_pkce_s256_is_mandatory(phone, rp, persona, override, value):
     login = rp.login(**{override: value})
@@ -72,6 +79,7 @@ def test_pkce_s256_is_mandatory(phone, rp, persona, override, value):
 @pytest.mark.clause("A-7", "A-2")
 @pytest.mark.parametrize(("override", "value", "error"), [
     ("response_type", "token", "unsupported_response_type"),
+    ("response_type", None, "invalid_request"),
     ("scope", "profile", "invalid_scope"),
 ])
 def test_bad_request_parameters_go_back_by_redirect(phone, rp, persona, override, value, error):
@@ -119,9 +127,12 @@ def test_both_link_forms_are_understood_and_iss_is_returned(phone, rp, persona, 
 
 
 @pytest.mark.clause("A-7", "P-2")
-def test_level1_account_gets_unmet_authentication_requirements(phone, rp, personas):
+@pytest.mark.parametrize("acr_values", [ACR_LEVEL2, None], ids=["loa2", "no-acr_values"])
+def test_level1_account_gets_unmet_authentication_requirements(phone, rp, personas,
+                                                               acr_values):
+    """P-2 holds whatever the client asks for: without acr_values, level 2 is still needed."""
     citizen = personas.new(level=1)
-    login = rp.login()
+    login = rp.login(acr_values=acr_values)
     authorize_on_phone(phone, rp, citizen, login.link)
     cb = callback_of(phone)
     assert cb.error == "unmet_authentication_requirements"
@@ -135,3 +146,17 @@ def test_deny_redirects_access_denied_with_state_and_iss(phone, rp, persona):
     cb = callback_of(phone)
     assert (cb.error, cb.state, cb.iss) == ("access_denied", login.request.state,
                                             rp.vneid.issuer)
+
+
+@pytest.mark.clause("A-5")
+@pytest.mark.parametrize("decision", ["ok", "APPROVE", "", None])
+def test_unknown_decision_is_refused_without_a_redirect(vneid, rp, persona, decision):
+    """A-5: the decision is "approve" or "deny"; anything else is a §8 error, never a code."""
+    with vneid.client(headers=app_headers("vneid", "2.1.0")) as http:
+        session = http.post("/api/app/v1/sessions", json={
+            "personal_id": persona.personal_id, "passcode": persona.passcode}).json()
+        response = http.post("/api/app/v1/authorizations",
+                             json={"link": rp.login().link, "decision": decision},
+                             headers={"Authorization": f"Bearer {session['session_token']}"})
+    body = assert_error_body(response, 400, "invalid_request", "A-5")
+    assert "redirect_to" not in body

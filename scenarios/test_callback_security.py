@@ -86,20 +86,29 @@ def test_callback_carries_the_issuer(device, persona, vneid):
 
 
 @pytest.mark.clause("R-3", "A-7")
-def test_error_callback_ends_the_transaction_without_a_token_request(device, persona, vneid):
+@pytest.mark.parametrize("code_kept", [False, True], ids=["error-only", "error-and-code"])
+def test_error_callback_ends_the_transaction_without_a_token_request(device, persona, vneid,
+                                                                     code_kept):
+    """R-3: an error ends the transaction, even when the callback also carries a code."""
     phone, callback = capture_callback(device, persona)
-    forged = replace_param(replace_param(callback, "code", None), "error", "access_denied")
+    if not code_kept:
+        callback = replace_param(callback, "code", None)
+    forged = replace_param(callback, "error", "access_denied")
     screen = deliver(phone, forged)
     assert_error_screen(screen, app="vssid", code="access_denied", clause="R-3")
     assert calls(vneid, "/token") == []
 
 
 @pytest.mark.clause("R-4")
-def test_callback_to_another_redirect_uri_is_refused(device, persona, vneid):
-    """The transaction used vssid://…; the same response arriving on the https form is not
-    the registered redirect_uri of this transaction."""
+@pytest.mark.parametrize("elsewhere", [
+    "https://vssid.test/auth/vneid/callback",  # the other registered form
+    f"{CALLBACK}/extra",  # a longer path: a prefix match is not enough
+], ids=["https-form", "longer-path"])
+def test_callback_to_another_redirect_uri_is_refused(device, persona, vneid, elsewhere):
+    """The transaction used vssid://…; the same response arriving anywhere else is not the
+    registered redirect_uri of this transaction."""
     phone, callback = capture_callback(device, persona)
-    moved = callback.replace(CALLBACK, "https://vssid.test/auth/vneid/callback", 1)
+    moved = callback.replace(CALLBACK, elsewhere, 1)
     screen = deliver(phone, moved)
     assert_error_screen(screen, app="vssid", code="invalid_request", clause="R-4")
     assert calls(vneid, "/token") == []

@@ -9,6 +9,7 @@ import pytest
 from harness.apps.screens import VNEID_CONSENT, VNEID_LOGIN, VSSID_HOME
 from harness.flows import decide, enter_credentials, login_with_vneid, start_vneid_login
 from harness.trace import HttpExchange, LinkOpened
+from scenarios.support import app_headers
 
 PLATFORMS = ["ios", "android"]
 
@@ -50,6 +51,38 @@ def test_every_hop_is_in_the_order_of_section_4(device, persona):
     assert hops == expected
 
 
+@pytest.mark.clause("A-1", "R-1")
+@pytest.mark.parametrize("body", [{}, None], ids=["empty-object", "absent"])
+def test_start_answers_a_transaction_with_or_without_a_body(target, vssid, body):
+    """A-1: body ``{}`` or absent → ``{transaction_id, authorize_url, expires_in}``, the
+    transaction living the 10 minutes of R-1."""
+    with vssid.client() as http:
+        response = http.post("/api/v1/auth/vneid/start", json=body,
+                             headers=app_headers("vssid", "1.6.7"))
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["transaction_id"]
+    assert answer["authorize_url"].startswith((target.profile.authorize_link_custom,
+                                               target.profile.authorize_link_https))
+    assert answer["expires_in"] == target.profile.transaction_ttl == 600
+
+
+@pytest.mark.clause("A-4", "A-6")
+def test_app_api_answers_carry_what_section_4_lists(device, persona):
+    """A-4: sessions → ``{session_token, level, expires_in}``; A-6: complete →
+    ``{session_token, bhxh_code, full_name}`` (tokens are redacted in the trace)."""
+    phone = device("ios")
+    assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
+    session = phone.trace.http(path_contains="/api/app/v1/sessions")[-1].response_body
+    assert session["session_token"]
+    assert session["level"] == 2
+    assert isinstance(session["expires_in"], int)
+    assert session["expires_in"] > 0
+    done = phone.trace.http(path_contains="/api/v1/auth/vneid/complete")[-1].response_body
+    assert done["session_token"]
+    assert (done["bhxh_code"], done["full_name"]) == (persona.bhxh_code, persona.full_name)
+
+
 @pytest.mark.clause("A-1", "A-2")
 def test_authorize_link_carries_the_request_of_a2(device, persona):
     phone = device("ios")
@@ -70,15 +103,18 @@ def test_authorize_link_carries_the_request_of_a2(device, persona):
 
 
 @pytest.mark.clause("A-6")
-def test_me_returns_the_same_person(device, persona, vssid):
+def test_me_returns_the_same_person(device, personas, vssid):
+    """/me answers the session's own account, not merely some account VssID holds."""
+    personas.new()  # another citizen's account, registered first
+    citizen = personas.new()
     phone = device("ios")
-    assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
+    assert login_with_vneid(phone.driver, citizen).id == VSSID_HOME
     me = [e for e in phone.trace.http(path_contains="/api/v1/me")]
     assert me
     assert me[-1].status == 200
     assert me[-1].response_body == {
-        "bhxh_code": persona.bhxh_code, "full_name": persona.full_name,
-        "personal_id": persona.personal_id,
+        "bhxh_code": citizen.bhxh_code, "full_name": citizen.full_name,
+        "personal_id": citizen.personal_id,
     }
 
 

@@ -19,18 +19,25 @@ REFUSALS = [
     ("id_token_iss_invalid", "id_token_invalid", "R-6", True),
     ("id_token_aud_invalid", "id_token_invalid", "R-7", True),
     ("id_token_aud_extra_untrusted", "id_token_invalid", "R-7", True),
+    ("id_token_azp_invalid", "id_token_invalid", "R-7", True),
     ("id_token_expired", "id_token_invalid", "R-8", True),
+    ("id_token_exp_missing", "id_token_invalid", "R-8", True),
     ("id_token_iat_future", "id_token_invalid", "R-8", True),
     ("id_token_iat_missing", "id_token_invalid", "R-8", True),
     ("id_token_nonce_invalid", "id_token_invalid", "R-9", True),
     ("id_token_nonce_missing", "id_token_invalid", "R-9", True),
     ("id_token_sub_missing", "id_token_invalid", "T-3", True),
     ("id_token_acr_level1", "identity_level_insufficient", "R-10", True),
-    ("id_token_personal_id_malformed", "id_token_invalid", "R-11", True),
+    ("id_token_acr_missing", "identity_level_insufficient", "R-10", True),
+    # "well-formed (§1) and maps to a VssID account; else vssid_account_not_found"
+    ("id_token_personal_id_malformed", "vssid_account_not_found", "R-11", True),
+    ("id_token_personal_id_bad_province", "vssid_account_not_found", "R-11", True),
+    ("id_token_personal_id_bad_century", "vssid_account_not_found", "R-11", True),
     ("authz_response_state_invalid", "state_mismatch", "R-1", False),
     ("authz_response_iss_invalid", "issuer_mismatch", "R-2", False),
     ("authz_response_iss_missing", "issuer_mismatch", "R-2", False),
     ("userinfo_sub_mismatch", "id_token_invalid", "T-5", True),
+    ("userinfo_personal_id_mismatch", "id_token_invalid", "T-5", True),
 ]
 CLAUSES_OF_REFUSALS = sorted({clause for _, _, clause, _ in REFUSALS})
 

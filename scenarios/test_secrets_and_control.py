@@ -7,11 +7,30 @@ import json
 import httpx
 import pytest
 
-from harness.apps.screens import VSSID_HOME
+from harness.apps.screens import VNEID_PASSCODE, VSSID_HOME
 from harness.embedded import SyncASGITransport
-from harness.flows import login_with_vneid
+from harness.flows import login_with_vneid, start_vneid_login
 from harness.protocol import parse_callback
+from harness.rp import AUTH_METHODS, RP_SCHEME
 from mock_providers.defaults import DEFAULT_VSSID_CLIENT_SECRET
+from scenarios.support import authorize_on_phone, calls
+
+CONTROL_ROUTES = [
+    ("vneid", "GET", "/_harness/health"),
+    ("vneid", "GET", "/_harness/requests"),
+    ("vneid", "POST", "/_harness/personas"),
+    ("vneid", "POST", "/_harness/clients"),
+    ("vneid", "POST", "/_harness/faults"),
+    ("vneid", "DELETE", "/_harness/faults"),
+    ("vneid", "POST", "/_harness/clock"),
+    ("vneid", "DELETE", "/_harness/requests"),
+    ("vssid", "GET", "/_harness/health"),
+    ("vssid", "GET", "/_harness/requests"),
+    ("vssid", "POST", "/_harness/accounts"),
+    ("vssid", "POST", "/_harness/config"),
+    ("vssid", "POST", "/_harness/clock"),
+    ("vssid", "DELETE", "/_harness/requests"),
+]
 
 
 def _tokens_in(prefix, storage):
@@ -50,18 +69,84 @@ def test_no_secret_reaches_a_trace_or_a_request_log(device, persona, vneid, vssi
     assert "[REDACTED]" in recorded
 
 
+@pytest.mark.clause("S-5", "T-1")
+@pytest.mark.parametrize("auth_method", AUTH_METHODS)
+def test_no_secret_of_a_token_exchange_reaches_the_request_log(device, rp, persona, vneid,
+                                                                auth_method):
+    """Whichever way a client authenticates (T-1), VNeID's log keeps none of the exchange's
+    secrets: the client secret or assertion, the code, the verifier, the tokens."""
+    phone = device("ios")
+    phone.install_receiver(RP_SCHEME)
+    with rp.variant(client_id=f"harness-rp-{auth_method}", auth_method=auth_method,
+                    client_secret=f"{auth_method}-secret-0123456789") as client:
+        login = client.login()
+        authorize_on_phone(phone, client, persona, login.link)
+        secrets = {"code": client.code_from(phone.last_link_to(f"{RP_SCHEME}://")),
+                   "code_verifier": login.code_verifier}
+        if auth_method == "private_key_jwt":
+            secrets["client_assertion"] = client.client_assertion()
+        else:
+            secrets["client_secret"] = client.client_secret
+        tokens = client.redeem(secrets["code"], login.code_verifier,
+                               client_assertion=secrets.get("client_assertion"))
+        assert tokens.status == 200, tokens.body
+        secrets.update(access_token=tokens.body["access_token"], id_token=tokens.body["id_token"])
+        assert client.userinfo(tokens.body["access_token"]).status == 200
+    logged = json.dumps(vneid.requests(), ensure_ascii=False)
+    leaked = [name for name, value in secrets.items() if value in logged]
+    assert leaked == [], f"S-5: these secrets appear unredacted in VNeID's log: {leaked}"
+
+
+@pytest.mark.clause("S-5")
+def test_secrets_in_a_query_string_never_reach_the_request_log(vneid):
+    """A client that sends a token or a code in the URL must not get them logged either."""
+    leaky = {"access_token": "leaky-access-token-0123456789", "code": "leaky-code-0123456789"}
+    with vneid.client() as http:
+        http.get("/userinfo", params=leaky)
+    assert calls(vneid, "/userinfo", method="GET"), "the request must be in the log"
+    logged = json.dumps(vneid.requests(), ensure_ascii=False)
+    leaked = [name for name, value in leaky.items() if value in logged]
+    assert leaked == [], f"S-5: these secrets appear unredacted in VNeID's log: {leaked}"
+
+
+@pytest.mark.clause("S-5", "A-4")
+def test_passcode_is_masked_as_it_is_typed(device, persona):
+    phone = device("android")
+    start_vneid_login(phone.driver)
+    phone.driver.type(VNEID_PASSCODE, persona.passcode)
+    assert persona.passcode not in phone.screen().element(VNEID_PASSCODE).value
+    assert persona.passcode not in json.dumps(phone.trace.to_json(), ensure_ascii=False)
+
+
 @pytest.mark.clause("S-6")
-@pytest.mark.parametrize("which", ["vneid", "vssid"])
-@pytest.mark.parametrize("path", ["/_harness/health", "/_harness/requests"])
-def test_control_api_refuses_callers_off_loopback(target, which, path):
+@pytest.mark.parametrize(("which", "method", "path"), CONTROL_ROUTES,
+                         ids=[f"{w}-{m}-{p.rsplit('/', 1)[1]}" for w, m, p in CONTROL_ROUTES])
+def test_control_api_refuses_callers_off_loopback(target, which, method, path):
+    """Every route of §11, reads and writes alike."""
     handle = getattr(target, which)
     if not handle.is_embedded:
         pytest.skip("needs an in-process provider to call it from a non-loopback address")
     transport = SyncASGITransport(handle.embedded.app, client=("203.0.113.7", 40000))
     with httpx.Client(transport=transport, base_url=handle.base_url) as http:
-        response = http.get(path)
+        response = http.request(method, path, json={} if method == "POST" else None)
     assert response.status_code == 403
     assert response.json()["error"] == "forbidden"
+    assert response.json()["clause"] == "S-6"
+
+
+@pytest.mark.clause("S-6")
+@pytest.mark.parametrize("which", ["vneid", "vssid"])
+def test_control_api_does_not_trust_forwarding_headers(target, which):
+    """A caller off loopback cannot pass for a local one by claiming so in a header."""
+    handle = getattr(target, which)
+    if not handle.is_embedded:
+        pytest.skip("needs an in-process provider to call it from a non-loopback address")
+    transport = SyncASGITransport(handle.embedded.app, client=("203.0.113.7", 40000))
+    spoofed = {"X-Forwarded-For": "127.0.0.1", "X-Real-IP": "127.0.0.1",
+               "Forwarded": "for=127.0.0.1"}
+    with httpx.Client(transport=transport, base_url=handle.base_url) as http:
+        response = http.get("/_harness/health", headers=spoofed)
+    assert response.status_code == 403
     assert response.json()["clause"] == "S-6"
 
 

@@ -1,4 +1,5 @@
-"""The token endpoint: code lifetime and single use, binding, PKCE (T-1, T-2, S-1, S-4)."""
+"""The token endpoint: client authentication, code lifetime and single use, binding, PKCE
+(T-1, T-2, S-1, S-4)."""
 
 from __future__ import annotations
 
@@ -44,7 +45,8 @@ def test_second_redemption_fails_and_revokes_the_first_tokens(phone, rp, persona
 
 
 @pytest.mark.clause("T-2")
-@pytest.mark.parametrize(("offset", "ok"), [(59, True), (61, False), (3600, False)])
+@pytest.mark.parametrize(("offset", "ok"), [(59, True), (60, False), (61, False),
+                                            (3600, False)])
 def test_codes_live_sixty_seconds(phone, rp, persona, vneid, offset, ok):
     login, code = get_code(phone, rp, persona)
     vneid.set_clock(offset)
@@ -84,6 +86,62 @@ def test_wrong_client_secret_is_invalid_client(phone, rp, persona):
     login, code = get_code(phone, rp, persona)
     result = rp.redeem(code, login.code_verifier, client_secret="not-the-secret")
     assert (result.status, result.error) == (401, "invalid_client")
+
+
+@pytest.mark.clause("T-1")
+def test_grant_type_must_be_authorization_code(phone, rp, persona):
+    login, code = get_code(phone, rp, persona)
+    result = rp.redeem(code, login.code_verifier, grant_type="password")
+    assert (result.status, result.error) == (400, "unsupported_grant_type"), result.body
+
+
+@pytest.mark.clause("T-1")
+@pytest.mark.parametrize(("registered", "used"), [
+    ("client_secret_basic", "client_secret_post"),
+    ("client_secret_post", "client_secret_basic"),
+])
+def test_client_must_authenticate_the_way_it_registered(phone, rp, persona, registered, used):
+    """T-1: "as registered": the right secret sent the other way is still invalid_client."""
+    with rp.variant(client_id=f"harness-rp-{registered}", auth_method=registered) as client:
+        login, code = get_code(phone, client, persona)
+        result = client.redeem(code, login.code_verifier, auth_method=used)
+        assert (result.status, result.error) == (401, "invalid_client"), result.body
+        assert client.redeem(code, login.code_verifier).status == 200
+
+
+@pytest.fixture
+def jwt_client(rp):
+    """A client of the harness registered for private_key_jwt (RFC 7523) with its own key."""
+    with rp.variant(client_id="harness-rp-jwt", auth_method="private_key_jwt") as client:
+        yield client
+
+
+@pytest.mark.clause("T-1")
+def test_private_key_jwt_client_redeems_with_a_signed_assertion(phone, jwt_client, persona):
+    login, code = get_code(phone, jwt_client, persona)
+    result = jwt_client.redeem(code, login.code_verifier)
+    assert result.status == 200, result.body
+
+
+@pytest.mark.clause("T-1")
+def test_private_key_jwt_assertion_is_single_use(phone, jwt_client, persona):
+    """RFC 7523 §3: the jti makes an assertion single-use; a replayed one is refused."""
+    assertion = jwt_client.client_assertion()
+    login, code = get_code(phone, jwt_client, persona)
+    assert jwt_client.redeem(code, login.code_verifier, client_assertion=assertion).status == 200
+    login, code = get_code(phone, jwt_client, persona)
+    replay = jwt_client.redeem(code, login.code_verifier, client_assertion=assertion)
+    assert (replay.status, replay.error) == (401, "invalid_client"), replay.body
+
+
+@pytest.mark.clause("T-1")
+def test_private_key_jwt_assertion_must_be_meant_for_this_provider(phone, jwt_client, persona):
+    """RFC 7523 §3: the aud names this provider (its token endpoint or issuer)."""
+    login, code = get_code(phone, jwt_client, persona)
+    foreign = jwt_client.client_assertion(audience="https://idp.untrusted.example/token")
+    result = jwt_client.redeem(code, login.code_verifier, client_assertion=foreign)
+    assert (result.status, result.error) == (401, "invalid_client"), result.body
+    assert jwt_client.redeem(code, login.code_verifier).status == 200
 
 
 @pytest.mark.clause("S-1", "S-4")

@@ -27,6 +27,17 @@ def verify(vneid, id_token):
     return jwt.decode(id_token, KeySet.import_key_set(jwks), algorithms=["ES256"])
 
 
+def sub_of(device, rp, citizen):
+    """The ``sub`` of the ID token ``rp`` gets for ``citizen`` (a fresh phone each time)."""
+    phone = device("ios")
+    phone.install_receiver(RP_SCHEME)
+    login = rp.login()
+    authorize_on_phone(phone, rp, citizen, login.link)
+    result = rp.redeem(rp.code_from(phone.last_link_to(f"{RP_SCHEME}://")), login.code_verifier)
+    assert result.status == 200, result.body
+    return verify(rp.vneid, result.body["id_token"]).claims["sub"]
+
+
 @pytest.mark.clause("T-4")
 def test_discovery_lists_what_t4_requires(vneid):
     doc = vneid.discovery()
@@ -37,6 +48,8 @@ def test_discovery_lists_what_t4_requires(vneid):
     assert "urn:vneid:loa:2" in doc["acr_values_supported"]
     assert doc["authorization_response_iss_parameter_supported"] is True
     assert doc["vneid_app_link_template"].startswith("vneid://authorize")
+    assert doc["vneid_app_link_https_template"].startswith("https://")
+    assert "{query}" in doc["vneid_app_link_https_template"]
     assert doc["vneid_app_minimum_version"] == "2.1.0"
     assert "ES256" in doc["id_token_signing_alg_values_supported"]
 
@@ -63,17 +76,23 @@ def test_id_token_is_es256_with_kid_and_every_claim(vneid, rp, persona, tokens):
 
 
 @pytest.mark.clause("T-3")
-def test_sub_is_stable_per_person_and_client(device, rp, persona, vneid):
-    subs = []
-    for _ in range(2):
-        phone = device("ios")
-        phone.install_receiver(RP_SCHEME)
-        login = rp.login()
-        authorize_on_phone(phone, rp, persona, login.link)
-        body = rp.redeem(rp.code_from(phone.last_link_to(f"{RP_SCHEME}://")),
-                         login.code_verifier).body
-        subs.append(verify(vneid, body["id_token"]).claims["sub"])
-    assert subs[0] == subs[1]
+def test_sub_is_stable_per_person_and_client(device, rp, persona):
+    assert sub_of(device, rp, persona) == sub_of(device, rp, persona)
+
+
+@pytest.mark.clause("T-3")
+def test_sub_differs_between_people(device, rp, personas):
+    assert sub_of(device, rp, personas.new()) != sub_of(device, rp, personas.new())
+
+
+@pytest.mark.clause("T-3", "T-4")
+def test_pairwise_sub_differs_between_clients(device, rp, persona, vneid):
+    """A provider whose only subject type is pairwise gives each client its own sub for one
+    person, so that two relying parties cannot correlate their users by sub."""
+    if vneid.discovery().get("subject_types_supported") != ["pairwise"]:
+        pytest.skip("the provider does not advertise pairwise subjects only")
+    with rp.variant(client_id="harness-rp-2") as other:
+        assert sub_of(device, rp, persona) != sub_of(device, other, persona)
 
 
 @pytest.mark.clause("T-5")
@@ -87,7 +106,7 @@ def test_userinfo_returns_the_same_identity(vneid, rp, persona, tokens):
 
 
 @pytest.mark.clause("T-5")
-@pytest.mark.parametrize("token", ["", "not-a-token", "Bearer"])
+@pytest.mark.parametrize("token", [None, "not-a-token", "Bearer"])
 def test_userinfo_refuses_bad_tokens(rp, token):
     result = rp.userinfo(token)
     assert (result.status, result.error) == (401, "invalid_token")

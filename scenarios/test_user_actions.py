@@ -49,6 +49,20 @@ def test_same_citizen_logs_in_on_two_phones(device, persona):
     assert login_with_vneid(other.driver, persona).id == VSSID_HOME
 
 
+@pytest.mark.clause("A-1", "A-6", "R-1")
+def test_two_citizens_logging_in_at_the_same_time_both_finish(device, personas):
+    """Each start opens a transaction of its own: two hand-offs in flight at once, on two
+    phones, each come back to their own citizen's home screen."""
+    logins = [(device("ios"), personas.new()), (device("android"), personas.new())]
+    for phone, citizen in logins:
+        start_vneid_login(phone.driver)
+        assert enter_credentials(phone.driver, citizen).id == VNEID_CONSENT
+    for phone, citizen in logins:
+        screen = decide(phone.driver)
+        assert screen.id == VSSID_HOME, screen.data
+        assert screen.data["bhxh_code"] == citizen.bhxh_code
+
+
 @pytest.mark.clause("R-1", "R-12")
 def test_abandoned_login_expires_after_ten_minutes(device, persona, vssid):
     phone = device("ios")

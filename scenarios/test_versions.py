@@ -29,7 +29,7 @@ VSSID_NEW_ENOUGH = ["1.6.7", "1.6.10", "1.7", "1.6.7+build.5", "2.0"]
 VSSID_TOO_OLD = ["1.6.6", "1.6.7-beta.1", "1.6", "0.9.99"]
 VNEID_NEW_ENOUGH = ["2.1.0", "2.1", "2.10.0", "2.1.0.1", "2.1.0+77"]
 VNEID_TOO_OLD = ["2.0.9", "2.1.0-rc.1", "2.0", "1.99.99"]
-MALFORMED = ["v2.1.0", "2..1", "02.1.0", "", "1" * 65, "2.1.0-", "latest"]
+MALFORMED = ["v2.1.0", "2..1", "02.1.0", "", "1" * 65, "2.1.0-", "latest", "2.1.0.0.1"]
 
 
 # -- VssID ------------------------------------------------------------------------------------
@@ -52,12 +52,13 @@ def test_old_vssid_shows_no_vneid_entry(device, version):
 @pytest.mark.clause("V-2", "V-4")
 @pytest.mark.parametrize("platform", ["ios", "android"])
 @pytest.mark.parametrize("version", [*VSSID_TOO_OLD])
-def test_vssid_backend_refuses_old_app_with_store_link(vssid, version, platform):
+def test_vssid_backend_refuses_old_app_with_store_link(target, vssid, version, platform):
     with vssid.client() as http:
         response = http.post("/api/v1/auth/vneid/start", json={},
                              headers=app_headers("vssid", version, platform))
     body = assert_error_body(response, 426, "app_update_required", "V-4")
-    assert body["store_url"].startswith(STORE[("vssid", platform)])
+    assert body["store_url"] == target.profile.store_link("vssid", platform), (
+        "V-4: the store link of VssID itself, for the caller's platform")
 
 
 @pytest.mark.clause("V-2", "V-4")
@@ -88,11 +89,36 @@ def test_vssid_backend_refuses_missing_version_header(vssid, path):
 
 
 @pytest.mark.clause("V-4")
-def test_vssid_me_is_version_gated_too(vssid):
+@pytest.mark.parametrize(("method", "path"), [("POST", "/api/v1/auth/vneid/complete"),
+                                              ("GET", "/api/v1/me")])
+def test_every_vssid_app_call_is_version_gated(vssid, method, path):
+    """V-4: "on every app API call", not only at the start of a login."""
+    body = {"transaction_id": "x", "callback_url": "vssid://auth/vneid/callback"} \
+        if method == "POST" else None
     with vssid.client() as http:
-        response = http.get("/api/v1/me", headers={**app_headers("vssid", "1.6.6"),
-                                                    "Authorization": "Bearer x"})
+        response = http.request(method, path, json=body,
+                                headers={**app_headers("vssid", "1.6.6"),
+                                         "Authorization": "Bearer x"})
     assert_error_body(response, 426, "app_update_required", "V-4")
+
+
+@pytest.mark.clause("V-2", "V-4")
+def test_prerelease_identifiers_order_as_in_semver():
+    """V-2 orders pre-releases as SemVer 2.0 §11.4: numeric identifiers sort below
+    alphanumeric ones, so against a 1.6.7-alpha minimum 1.6.7-1 is too old and 1.6.7-beta is
+    new enough. Only a profile of our own has a pre-release minimum."""
+    target = embedded_target(seed="v2-prerelease",
+                             profile=DEFAULT_PROFILE.evolve(vssid_min_version="1.6.7-alpha"))
+    versions = ["1.6.7-1", "1.6.6", "1.6.7-alpha", "1.6.7-alpha.1", "1.6.7-beta", "1.6.7"]
+    try:
+        with target.vssid.client() as http:
+            statuses = {v: http.post("/api/v1/auth/vneid/start", json={},
+                                     headers=app_headers("vssid", v)).status_code
+                        for v in versions}
+    finally:
+        target.close()
+    assert statuses == {"1.6.7-1": 426, "1.6.6": 426, "1.6.7-alpha": 200,
+                        "1.6.7-alpha.1": 200, "1.6.7-beta": 200, "1.6.7": 200}
 
 
 @pytest.mark.clause("V-4", "V-6")
@@ -134,14 +160,16 @@ def test_old_vneid_shows_its_update_screen(device, vneid, version, platform):
 @pytest.mark.clause("V-2", "V-5")
 @pytest.mark.parametrize("platform", ["ios", "android"])
 @pytest.mark.parametrize("version", VNEID_TOO_OLD)
-def test_vneid_server_refuses_old_app_with_store_link(vneid, persona, version, platform):
+def test_vneid_server_refuses_old_app_with_store_link(target, vneid, persona, version,
+                                                      platform):
     with vneid.client() as http:
         response = http.post("/api/app/v1/sessions",
                              json={"personal_id": persona.personal_id,
                                    "passcode": persona.passcode},
                              headers=app_headers("vneid", version, platform))
     body = assert_error_body(response, 426, "app_update_required", "V-5")
-    assert body["store_url"].startswith(STORE[("vneid", platform)])
+    assert body["store_url"] == target.profile.store_link("vneid", platform), (
+        "V-5: the store link of VNeID itself, for the caller's platform")
 
 
 @pytest.mark.clause("V-1", "V-3", "V-5")
@@ -167,9 +195,10 @@ def test_vneid_authorizations_are_version_gated_too(vneid):
     assert_error_body(response, 426, "app_update_required", "V-5")
 
 
-@pytest.mark.clause("V-6", "T-4")
+@pytest.mark.clause("V-4", "V-5", "V-6", "T-4")
 def test_minimum_versions_are_configuration(persona):
-    """V-6: raising the minimum in the profile moves every gate, with no code change."""
+    """V-6: raising the minimum in the profile moves every gate, in the apps and in both
+    servers, with no code change."""
     target = embedded_target(seed="v6", profile=DEFAULT_PROFILE.evolve(
         vneid_min_version="2.2.0", vssid_min_version="1.7.0"))
     try:
@@ -180,5 +209,15 @@ def test_minimum_versions_are_configuration(persona):
         assert start_vneid_login(old_vneid.driver).id == APP_UPDATE
         fresh = make_device(target, "ios", vssid="1.7.0", vneid="2.2.0")
         assert start_vneid_login(fresh.driver).id == VNEID_LOGIN
+        with target.vssid.client() as http:
+            response = http.post("/api/v1/auth/vneid/start", json={},
+                                 headers=app_headers("vssid", "1.6.10"))
+        assert_error_body(response, 426, "app_update_required", "V-4")
+        with target.vneid.client() as http:  # the gate comes before the credentials
+            response = http.post("/api/app/v1/sessions",
+                                 json={"personal_id": persona.personal_id,
+                                       "passcode": persona.passcode},
+                                 headers=app_headers("vneid", "2.1.5"))
+        assert_error_body(response, 426, "app_update_required", "V-5")
     finally:
         target.close()

@@ -42,6 +42,8 @@ from mock_providers.vneid.keys import derive_signing_key
 
 __all__ = [
     "AUTHZ_RESPONSE",
+    "BAD_CENTURY_DIGIT",
+    "BAD_PROVINCE",
     "BEYOND_SKEW",
     "FAULTS",
     "FOREIGN_ISSUER",
@@ -50,6 +52,7 @@ __all__ = [
     "ID_TOKEN_JWS",
     "MALFORMED_PERSONAL_ID",
     "MAX_FAULT_TIMES",
+    "R8_MAX_SKEW",
     "SIGNING_KEY",
     "STAGES",
     "UNTRUSTED_AUDIENCE",
@@ -69,14 +72,24 @@ Params = list[tuple[str, str]]
 
 MAX_FAULT_TIMES = 1_000
 """The most uses one fault can be armed for (per client, accumulated)."""
+R8_MAX_SKEW = 60
+"""R-8: "``exp`` in the future and ``iat`` not in the future, with ≤ 60 s skew". The time
+faults are placed against this protocol bound, not against the provider profile's
+``clock_skew``, so that a relying party configured with a wider skew is caught too."""
 BEYOND_SKEW = 60
-"""How far past the RP's allowed clock skew (R-8: 60 s) the time faults put ``exp``/``iat``."""
+"""How far past :data:`R8_MAX_SKEW` the time faults put ``exp``/``iat``."""
 FOREIGN_ISSUER = "https://idp.untrusted.example"
 """The issuer the ``*_iss_invalid`` faults claim: another (mix-up) provider (R-2, R-6)."""
 UNTRUSTED_AUDIENCE = "https://untrusted.example"
 """The extra audience of ``id_token_aud_extra_untrusted`` (R-7)."""
 MALFORMED_PERSONAL_ID = "12345"
 """Not 12 digits (§1): what ``id_token_personal_id_malformed`` puts in ``personal_id`` (R-11)."""
+BAD_PROVINCE = "097"
+"""A province code outside 001–096 (§1), the first three digits of
+``id_token_personal_id_bad_province`` (R-11)."""
+BAD_CENTURY_DIGIT = "7"
+"""A century/sex digit outside 0–3 (§1), the fourth digit of ``id_token_personal_id_bad_century``
+(R-11)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +118,6 @@ class FaultContext:
     issuer: str
     client_id: str
     now: float
-    skew: int
     signing_key: ECKey
     """The key the ID token is (or was just) signed with."""
     entropy: Entropy
@@ -183,6 +195,15 @@ def altered(value: str) -> str:
     return value[:-1] + ("B" if last == "A" else "A")
 
 
+def _other_personal_id(personal_id: str) -> str:
+    """``personal_id`` with its last digit changed: still well-formed (§1), another person."""
+    digits = "0123456789"
+    last = personal_id[-1:]
+    if not last or last not in digits:
+        return personal_id + "0"
+    return personal_id[:-1] + digits[(digits.index(last) + 1) % 10]
+
+
 def _other_client(client_id: str) -> str:
     return "untrusted-rp" if client_id != "untrusted-rp" else "untrusted-rp-2"
 
@@ -253,6 +274,12 @@ def _aud_extra_untrusted(claims: Claims, ctx: FaultContext) -> Claims:
     return out
 
 
+@FAULTS.add("id_token_azp_invalid", "R-7", ID_TOKEN_CLAIMS,
+            "azp set to another client id ('untrusted-rp'); aud unchanged")
+def _azp_invalid(claims: Claims, ctx: FaultContext) -> Claims:
+    return {**claims, "azp": _other_client(ctx.client_id)}
+
+
 @FAULTS.add("id_token_sub_missing", "T-3", ID_TOKEN_CLAIMS, "sub removed")
 def _sub_missing(claims: Claims, ctx: FaultContext) -> Claims:
     return {k: v for k, v in claims.items() if k != "sub"}
@@ -263,11 +290,16 @@ def _iat_missing(claims: Claims, ctx: FaultContext) -> Claims:
     return {k: v for k, v in claims.items() if k != "iat"}
 
 
+@FAULTS.add("id_token_exp_missing", "R-8", ID_TOKEN_CLAIMS, "exp removed")
+def _exp_missing(claims: Claims, ctx: FaultContext) -> Claims:
+    return {k: v for k, v in claims.items() if k != "exp"}
+
+
 @FAULTS.add("id_token_expired", "R-8", ID_TOKEN_CLAIMS,
-            f"exp (and iat, auth_time) moved into the past, exp {BEYOND_SKEW} s beyond the "
-            "allowed clock skew")
+            f"exp (and iat, auth_time) moved into the past, exp {BEYOND_SKEW} s beyond R-8's "
+            f"{R8_MAX_SKEW} s clock skew")
 def _expired(claims: Claims, ctx: FaultContext) -> Claims:
-    exp = int(ctx.now) - ctx.skew - BEYOND_SKEW
+    exp = int(ctx.now) - R8_MAX_SKEW - BEYOND_SKEW
     lifetime = int(claims.get("exp", 0)) - int(claims.get("iat", 0))
     iat = exp - max(lifetime, 1)
     out = {**claims, "exp": exp, "iat": iat}
@@ -277,10 +309,10 @@ def _expired(claims: Claims, ctx: FaultContext) -> Claims:
 
 
 @FAULTS.add("id_token_iat_future", "R-8", ID_TOKEN_CLAIMS,
-            f"iat {BEYOND_SKEW} s beyond the allowed clock skew in the future (exp moved "
-            "along)")
+            f"iat in the future, {BEYOND_SKEW} s beyond R-8's {R8_MAX_SKEW} s clock skew (exp "
+            "moved along)")
 def _iat_future(claims: Claims, ctx: FaultContext) -> Claims:
-    iat = int(ctx.now) + ctx.skew + BEYOND_SKEW
+    iat = int(ctx.now) + R8_MAX_SKEW + BEYOND_SKEW
     lifetime = int(claims.get("exp", 0)) - int(claims.get("iat", 0))
     return {**claims, "iat": iat, "exp": iat + max(lifetime, 1)}
 
@@ -290,10 +322,30 @@ def _acr_level1(claims: Claims, ctx: FaultContext) -> Claims:
     return {**claims, "acr": ACR_LEVEL1}
 
 
+@FAULTS.add("id_token_acr_missing", "R-10", ID_TOKEN_CLAIMS, "acr removed")
+def _acr_missing(claims: Claims, ctx: FaultContext) -> Claims:
+    return {k: v for k, v in claims.items() if k != "acr"}
+
+
 @FAULTS.add("id_token_personal_id_malformed", "R-11", ID_TOKEN_CLAIMS,
             f"personal_id replaced by the malformed {MALFORMED_PERSONAL_ID!r}")
 def _personal_id_malformed(claims: Claims, ctx: FaultContext) -> Claims:
     return {**claims, "personal_id": MALFORMED_PERSONAL_ID}
+
+
+@FAULTS.add("id_token_personal_id_bad_province", "R-11", ID_TOKEN_CLAIMS,
+            f"personal_id keeps its 12 digits but its province code becomes {BAD_PROVINCE} "
+            "(outside 001-096)")
+def _personal_id_bad_province(claims: Claims, ctx: FaultContext) -> Claims:
+    return {**claims, "personal_id": BAD_PROVINCE + str(claims.get("personal_id", ""))[3:]}
+
+
+@FAULTS.add("id_token_personal_id_bad_century", "R-11", ID_TOKEN_CLAIMS,
+            f"personal_id keeps its 12 digits but its century/sex digit becomes "
+            f"{BAD_CENTURY_DIGIT} (outside 0-3)")
+def _personal_id_bad_century(claims: Claims, ctx: FaultContext) -> Claims:
+    personal_id = str(claims.get("personal_id", ""))
+    return {**claims, "personal_id": personal_id[:3] + BAD_CENTURY_DIGIT + personal_id[4:]}
 
 
 @FAULTS.add("id_token_kid_unknown", "R-5", ID_TOKEN_HEADER,
@@ -355,6 +407,13 @@ def _authz_iss_missing(params: Params, ctx: FaultContext) -> Params:
 def _userinfo_sub_mismatch(body: Claims, ctx: FaultContext) -> Claims:
     sub = str(body.get("sub", ""))
     return {**body, "sub": _b64(hashlib.sha256(f"other\x00{sub}".encode()).digest())}
+
+
+@FAULTS.add("userinfo_personal_id_mismatch", "T-5", USERINFO,
+            "userinfo answers another well-formed personal_id than the ID token's (its last "
+            "digit changed); sub unchanged")
+def _userinfo_personal_id_mismatch(body: Claims, ctx: FaultContext) -> Claims:
+    return {**body, "personal_id": _other_personal_id(str(body.get("personal_id", "")))}
 
 
 @FAULTS.add("signing_key_rotated", "R-5", SIGNING_KEY,

@@ -185,8 +185,7 @@ class VNeIDProvider:
     def inject(self, stage: Stage[T], client_id: str, value: T) -> T:
         """``value`` through the faults armed for ``client_id`` at ``stage`` (consumed)."""
         ctx = FaultContext(issuer=self.issuer, client_id=client_id, now=self.clock.now(),
-                           skew=self.profile.clock_skew, signing_key=self.signing_key,
-                           entropy=self.entropy)
+                           signing_key=self.signing_key, entropy=self.entropy)
         return self.faults.apply(stage, value, ctx)
 
     def mint_id_token(self, client_id: str, claims: Mapping[str, Any]) -> str:

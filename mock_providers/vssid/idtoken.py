@@ -2,8 +2,8 @@
 
 R-12: "A failed check yields a specific error code, never a session." Every check below
 raises :class:`ProtocolError` ``id_token_invalid`` (401) naming its clause, except R-10 which
-is ``identity_level_insufficient`` (403). The signature (R-5) is checked first, in
-:mod:`mock_providers.vssid.signature`.
+is ``identity_level_insufficient`` (403) and R-11 which is ``vssid_account_not_found`` (404).
+The signature (R-5) is checked first, in :mod:`mock_providers.vssid.signature`.
 """
 
 from __future__ import annotations
@@ -132,11 +132,15 @@ def check_acr(claims: Claims, ctx: ClaimContext) -> None:
 
 
 def check_personal_id(claims: Claims, ctx: ClaimContext) -> None:
-    """R-11: "``personal_id`` is well-formed (§1)"."""
+    """R-11: "``personal_id`` is well-formed (§1) and maps to a VssID account; else
+    ``vssid_account_not_found``". A missing or malformed ``personal_id`` names no account: 404
+    ``vssid_account_not_found`` citing R-11 (a well-formed one without an account is refused
+    later, by the account lookup, citing P-1)."""
     try:
         parse_personal_id(claims.get("personal_id"), clause="R-11")
     except ProtocolError as exc:
-        raise _invalid("R-11", f"the ID token's {exc.description}") from None
+        raise ProtocolError(f"the ID token's {exc.description}", code="vssid_account_not_found",
+                            clause="R-11") from None
 
 
 CLAIM_CHECKS: tuple[ClaimCheck, ...] = (

@@ -132,3 +132,18 @@ def test_busy_port_is_a_clear_error() -> None:
         assert f"cannot listen on 127.0.0.1:{port}" in result.stderr + result.stdout
     finally:
         stop(server)
+
+
+def test_listening_socket_says_tcp_so_asyncio_sets_nodelay() -> None:
+    """asyncio sets TCP_NODELAY on accepted connections only for proto IPPROTO_TCP; without
+    it each response waited ~40 ms for a delayed ACK (measured: 44 ms vs 0.8 ms a request)."""
+    import socket
+
+    from harness.serve import bind_loopback
+
+    sock = bind_loopback(0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+        assert sock.getsockname()[0] == "127.0.0.1"
+    finally:
+        sock.close()

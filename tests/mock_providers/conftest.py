@@ -15,6 +15,7 @@ import pytest
 
 from harness.embedded import SyncASGITransport
 from harness.protocol import (
+    DEFAULT_PROFILE,
     AuthorizationRequest,
     Callback,
     LinkForm,
@@ -89,8 +90,10 @@ def vneid_clock() -> ManualClock:
 
 
 @pytest.fixture
-def vneid_provider(vneid_clock: ManualClock) -> VNeIDProvider:
-    return VNeIDProvider(VNeIDSettings(), clock=vneid_clock,
+def vneid_provider(request: pytest.FixtureRequest, vneid_clock: ManualClock) -> VNeIDProvider:
+    """The provider, with the default profile or the one an indirect parametrization gives."""
+    profile = getattr(request, "param", DEFAULT_PROFILE)
+    return VNeIDProvider(VNeIDSettings(profile=profile), clock=vneid_clock,
                          entropy=SeededEntropy("vneid-unit-tests"))
 
 

@@ -19,15 +19,25 @@ from joserfc.errors import BadSignatureError, JoseError, SecurityWarning
 from joserfc.jwk import KeySet, OctKey
 
 from harness.embedded import SyncASGITransport
-from harness.protocol import ACR_LEVEL1, LinkForm, ProtocolError, SeededEntropy, parse_callback
+from harness.protocol import (
+    ACR_LEVEL1,
+    DEFAULT_PROFILE,
+    LinkForm,
+    ProtocolError,
+    SeededEntropy,
+    parse_callback,
+)
 from harness.protocol import parse_personal_id as parse_pid
 from mock_providers.vneid import ClientRecord, VNeIDProvider, VNeIDSettings
 from mock_providers.vneid.faults import (
+    BAD_CENTURY_DIGIT,
+    BAD_PROVINCE,
     BEYOND_SKEW,
     FAULTS,
     FOREIGN_ISSUER,
     ID_TOKEN_CLAIMS,
     MAX_FAULT_TIMES,
+    R8_MAX_SKEW,
     UNTRUSTED_AUDIENCE,
     ArmedFaults,
     Fault,
@@ -46,12 +56,17 @@ EXPECTED = {
     "id_token_iss_invalid": ("R-6", "id_token_claims"),
     "id_token_aud_invalid": ("R-7", "id_token_claims"),
     "id_token_aud_extra_untrusted": ("R-7", "id_token_claims"),
+    "id_token_azp_invalid": ("R-7", "id_token_claims"),
     "id_token_sub_missing": ("T-3", "id_token_claims"),
     "id_token_iat_missing": ("R-8", "id_token_claims"),
+    "id_token_exp_missing": ("R-8", "id_token_claims"),
     "id_token_expired": ("R-8", "id_token_claims"),
     "id_token_iat_future": ("R-8", "id_token_claims"),
     "id_token_acr_level1": ("R-10", "id_token_claims"),
+    "id_token_acr_missing": ("R-10", "id_token_claims"),
     "id_token_personal_id_malformed": ("R-11", "id_token_claims"),
+    "id_token_personal_id_bad_province": ("R-11", "id_token_claims"),
+    "id_token_personal_id_bad_century": ("R-11", "id_token_claims"),
     "id_token_kid_unknown": ("R-5", "id_token_header"),
     "id_token_sig_none": ("R-5", "id_token_jws"),
     "id_token_sig_invalid": ("R-5", "id_token_jws"),
@@ -60,6 +75,7 @@ EXPECTED = {
     "authz_response_iss_invalid": ("R-2", "authz_response"),
     "authz_response_iss_missing": ("R-2", "authz_response"),
     "userinfo_sub_mismatch": ("T-5", "userinfo"),
+    "userinfo_personal_id_mismatch": ("T-5", "userinfo"),
     "signing_key_rotated": ("R-5", "signing_key"),
 }
 
@@ -151,7 +167,7 @@ def test_claim_transforms_are_pure(fault, vneid_provider):
               "auth_time": 990, "nonce": NONCE, "acr": "urn:vneid:loa:2",
               "personal_id": "001099012345"}
     frozen = json.dumps(claims, sort_keys=True)
-    ctx = FaultContext(issuer="i", client_id="vssid", now=1000.0, skew=60,
+    ctx = FaultContext(issuer="i", client_id="vssid", now=1000.0,
                        signing_key=vneid_provider.signing_key, entropy=vneid_provider.entropy)
     first, second = fault.transform(claims, ctx), fault.transform(claims, ctx)
     assert json.dumps(claims, sort_keys=True) == frozen
@@ -216,6 +232,16 @@ def test_aud_extra_untrusted_without_azp(vneid_flow, vneid_http, clean_claims):
     assert "azp" not in claims
 
 
+@pytest.mark.clause("R-7")
+def test_azp_invalid(vneid_flow, vneid_http, clean_claims):
+    _arm(vneid_http, "id_token_azp_invalid")
+    claims = _verify(_id_token(vneid_flow), vneid_http)
+    assert _changed(claims, clean_claims) == {"azp"}
+    assert claims["aud"] == clean_claims["aud"]
+    assert isinstance(claims["azp"], str)
+    assert claims["azp"] not in ("vssid", "")
+
+
 @pytest.mark.clause("T-3")
 def test_sub_missing(vneid_flow, vneid_http, clean_claims):
     _arm(vneid_http, "id_token_sub_missing")
@@ -233,26 +259,44 @@ def test_iat_missing(vneid_flow, vneid_http, clean_claims):
 
 
 @pytest.mark.clause("R-8")
+def test_exp_missing(vneid_flow, vneid_http, clean_claims):
+    _arm(vneid_http, "id_token_exp_missing")
+    claims = _verify(_id_token(vneid_flow), vneid_http)
+    assert _changed(claims, clean_claims) == {"exp"}
+    assert "exp" not in claims
+
+
+# R-8 bounds the skew at 60 s: the time faults keep beyond it even where the provider's own
+# profile is lax, so that a relying party configured with a wider skew is caught too.
+PROFILE_SKEWS = pytest.mark.parametrize(
+    "vneid_provider", [DEFAULT_PROFILE, DEFAULT_PROFILE.evolve(clock_skew=600)], indirect=True,
+    ids=["profile-skew-60", "profile-skew-600"])
+
+
+@pytest.mark.clause("R-8")
+@PROFILE_SKEWS
 def test_expired_is_past_beyond_the_skew(vneid_flow, vneid_http, vneid_provider, clean_claims):
     _arm(vneid_http, "id_token_expired")
     claims = _verify(_id_token(vneid_flow), vneid_http)
-    now, skew = int(vneid_provider.clock.now()), vneid_provider.profile.clock_skew
+    now = int(vneid_provider.clock.now())
+    assert R8_MAX_SKEW == 60
     assert _changed(claims, clean_claims) <= {"exp", "iat", "auth_time"}
-    assert claims["exp"] == now - skew - BEYOND_SKEW
-    assert claims["exp"] < now - skew
+    assert claims["exp"] == now - R8_MAX_SKEW - BEYOND_SKEW
+    assert claims["exp"] < now - R8_MAX_SKEW
     assert claims["iat"] < claims["exp"]
     assert claims["exp"] - claims["iat"] == clean_claims["exp"] - clean_claims["iat"]
     assert claims["auth_time"] <= claims["iat"]
 
 
 @pytest.mark.clause("R-8")
+@PROFILE_SKEWS
 def test_iat_future_is_beyond_the_skew(vneid_flow, vneid_http, vneid_provider, clean_claims):
     _arm(vneid_http, "id_token_iat_future")
     claims = _verify(_id_token(vneid_flow), vneid_http)
-    now, skew = int(vneid_provider.clock.now()), vneid_provider.profile.clock_skew
+    now = int(vneid_provider.clock.now())
     assert _changed(claims, clean_claims) == {"exp", "iat"}
-    assert claims["iat"] == now + skew + BEYOND_SKEW
-    assert claims["iat"] > now + skew
+    assert claims["iat"] == now + R8_MAX_SKEW + BEYOND_SKEW
+    assert claims["iat"] > now + R8_MAX_SKEW
     assert claims["exp"] - claims["iat"] == clean_claims["exp"] - clean_claims["iat"]
 
 
@@ -272,6 +316,35 @@ def test_personal_id_malformed(vneid_flow, vneid_http, clean_claims):
     assert claims["personal_id"] == "12345"
     with pytest.raises(ProtocolError):
         parse_pid(claims["personal_id"])
+
+
+@pytest.mark.clause("R-10")
+def test_acr_missing(vneid_flow, vneid_http, clean_claims):
+    _arm(vneid_http, "id_token_acr_missing")
+    claims = _verify(_id_token(vneid_flow), vneid_http)
+    assert _changed(claims, clean_claims) == {"acr"}
+    assert "acr" not in claims
+
+
+@pytest.mark.clause("R-11")
+@pytest.mark.parametrize(("fault", "start", "digits", "rule"), [
+    ("id_token_personal_id_bad_province", 0, BAD_PROVINCE, "province"),
+    ("id_token_personal_id_bad_century", 3, BAD_CENTURY_DIGIT, "century"),
+])
+def test_personal_id_well_shaped_but_out_of_range(vneid_flow, vneid_http, clean_claims, fault,
+                                                  start, digits, rule):
+    """12 digits that break one rule of §1 each: a check of the length alone misses them."""
+    _arm(vneid_http, fault)
+    claims = _verify(_id_token(vneid_flow), vneid_http)
+    assert _changed(claims, clean_claims) == {"personal_id"}
+    faulty, clean = claims["personal_id"], clean_claims["personal_id"]
+    end = start + len(digits)
+    assert len(faulty) == 12
+    assert faulty.isdigit()
+    assert faulty[start:end] == digits != clean[start:end]
+    assert faulty[:start] + faulty[end:] == clean[:start] + clean[end:]
+    with pytest.raises(ProtocolError, match=rule):
+        parse_pid(faulty)
 
 
 def test_faults_of_one_stage_compose(vneid_flow, vneid_http, clean_claims):
@@ -423,6 +496,22 @@ def test_userinfo_sub_mismatch(vneid_flow, vneid_http):
     assert {k: v for k, v in info.items() if k != "sub"} == {
         k: claims[k] for k in ("personal_id", "name", "birthdate", "gender")}
     assert vneid_http.get("/userinfo", headers=bearer).json()["sub"] == claims["sub"]
+
+
+@pytest.mark.clause("T-5")
+def test_userinfo_personal_id_mismatch(vneid_flow, vneid_http):
+    tokens = _tokens(vneid_flow)
+    claims = _verify(tokens["id_token"], vneid_http)
+    _arm(vneid_http, "userinfo_personal_id_mismatch")
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    info = vneid_http.get("/userinfo", headers=bearer).json()
+    assert info["personal_id"] != claims["personal_id"]
+    assert info["personal_id"][:-1] == claims["personal_id"][:-1]
+    assert parse_pid(info["personal_id"])  # another person, but a well-formed id
+    assert {k: v for k, v in info.items() if k != "personal_id"} == {
+        k: claims[k] for k in ("sub", "name", "birthdate", "gender")}
+    assert vneid_http.get("/userinfo", headers=bearer).json()["personal_id"] == \
+        claims["personal_id"]
 
 
 # -- key rotation ----------------------------------------------------------------------------

@@ -1,0 +1,93 @@
+"""The harness's own relying party (harness.rp): registration and client authentication by
+each method of T-1, against an embedded VNeID mock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from joserfc import jwt
+from joserfc.jwk import KeySet
+
+from harness.errors import ConfigError
+from harness.rp import ASSERTION_TYPE, TestRelyingParty
+from harness.targets import Target, embedded_target
+
+
+@pytest.fixture
+def providers() -> Iterator[Target]:
+    target = embedded_target(seed="rp-unit-tests")
+    yield target
+    target.close()
+
+
+def _registered(target: Target, client_id: str) -> dict[str, Any]:
+    """The registration body the provider logged for ``client_id`` (§11, secrets redacted)."""
+    [entry] = [r for r in target.vneid.requests(path="/_harness/clients", method="POST")
+               if r["body"]["client_id"] == client_id]
+    body: dict[str, Any] = entry["body"]
+    return body
+
+
+@pytest.mark.clause("T-1")
+def test_secret_clients_register_their_secret(providers: Target) -> None:
+    with TestRelyingParty(providers.vneid, providers.profile).register() as rp:
+        body = _registered(providers, rp.client_id)
+    assert body["token_endpoint_auth_method"] == "client_secret_basic"
+    assert body["client_secret"] == "[REDACTED]"
+    assert "jwks" not in body
+
+
+@pytest.mark.clause("T-1")
+def test_private_key_jwt_client_registers_its_public_key(providers: Target) -> None:
+    rp = TestRelyingParty(providers.vneid, providers.profile, client_id="jwt",
+                          auth_method="private_key_jwt")
+    with rp.register():
+        body = _registered(providers, "jwt")
+        assert rp.signing_key is not None
+        [key] = body["jwks"]["keys"]
+        assert key["kid"] == rp.signing_key.kid
+        assert "d" not in key
+        assert "client_secret" not in body
+
+
+@pytest.mark.clause("T-1")
+def test_client_assertion_follows_rfc_7523(providers: Target) -> None:
+    with TestRelyingParty(providers.vneid, providers.profile, client_id="jwt",
+                          auth_method="private_key_jwt").register() as rp:
+        assert rp.signing_key is not None
+        keys = KeySet.import_key_set({"keys": [rp.signing_key.as_dict(private=False)]})
+        first = jwt.decode(rp.client_assertion(), keys, algorithms=["ES256"])
+        second = jwt.decode(rp.client_assertion(audience="https://other.test", jti="j-1"), keys,
+                            algorithms=["ES256"])
+        third = jwt.decode(rp.client_assertion(), keys, algorithms=["ES256"])
+    assert first.header["kid"] == rp.signing_key.kid
+    claims = first.claims
+    assert claims["iss"] == claims["sub"] == "jwt"
+    assert claims["aud"] == providers.vneid.discovery()["token_endpoint"]
+    assert 0 < claims["exp"] - claims["iat"] <= 60
+    assert claims["jti"] != third.claims["jti"]
+    assert (second.claims["aud"], second.claims["jti"]) == ("https://other.test", "j-1")
+    assert ASSERTION_TYPE == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+
+def test_misuse_is_a_config_error(providers: Target) -> None:
+    with TestRelyingParty(providers.vneid, providers.profile).register() as rp:
+        with pytest.raises(ConfigError, match="no signing key"):
+            rp.client_assertion()
+        with pytest.raises(ConfigError, match="auth_method must be one of"):
+            rp.redeem("code", "verifier", auth_method="tls_client_auth")
+    with pytest.raises(ConfigError, match="auth_method must be one of"):
+        TestRelyingParty(providers.vneid, providers.profile, auth_method="none").register()
+
+
+def test_variant_is_another_registered_client_with_its_own_http_client(providers: Target) -> None:
+    with TestRelyingParty(providers.vneid, providers.profile).register() as rp:
+        assert rp.http is rp.http
+        with rp.variant(client_id="other", auth_method="client_secret_post") as other:
+            assert (other.client_id, other.auth_method) == ("other", "client_secret_post")
+            assert other.redirect_uri == rp.redirect_uri
+            assert other.http is not rp.http
+            assert _registered(providers, "other")["token_endpoint_auth_method"] == \
+                "client_secret_post"
