@@ -62,6 +62,63 @@ def run(
 
 
 @app.command()
+def conformance(
+    plan: Annotated[str, typer.Option(help="vssid-relying-party, vneid-provider or all")],
+    vneid_url: Annotated[str | None, typer.Option(
+        help="The provider under test (plan vneid-provider); it must offer the §11 "
+             "control API")] = None,
+    vssid_url: Annotated[str | None, typer.Option(
+        help="The relying party under test (plan vssid-relying-party); it must trust the "
+             "harness's VNeID (see --serve-vneid-port) and offer the §11 control API")] = None,
+    serve_vneid_port: Annotated[int, typer.Option(
+        help="With --vssid-url: the port of the harness VNeID that the relying party under "
+             "test trusts (http://127.0.0.1:PORT is its issuer)")] = 8801,
+    expected_failures: Annotated[Path | None, typer.Option(
+        help="YAML/JSON file of known deviations (test glob, clause, status, reason)")] = None,
+    admin_token: Annotated[str | None, typer.Option(
+        envvar="VNEID_HARNESS_ADMIN_TOKEN", help="Admin token of the targets' control API")]
+    = None,
+    out: Annotated[Path, typer.Option(help="Folder for the results")] = Path("reports/out"),
+    seed: Annotated[int, typer.Option()] = 0,
+) -> None:
+    """Run a conformance plan against the embedded mocks or a vendor's server."""
+    from harness.conformance import PLANS
+    from harness.run import RunOptions, run_suites
+
+    if plan not in PLANS:
+        raise _fail(f"unknown plan {plan!r}; plans: {', '.join(PLANS)}")
+    if vneid_url and vssid_url:
+        raise _fail("give --vneid-url (a provider under test) or --vssid-url (a relying party "
+                    "under test), not both")
+    options = RunOptions(out=out, seed=seed, plan=plan, expected_failures=expected_failures,
+                         vneid_url=vneid_url, admin_token=admin_token)
+    try:
+        if vssid_url is None:
+            status = run_suites(options, console)
+        else:
+            status = _with_served_vneid(options, vssid_url, serve_vneid_port, admin_token)
+    except HarnessError as exc:
+        raise _fail(str(exc)) from None
+    raise typer.Exit(status)
+
+
+def _with_served_vneid(options: object, vssid_url: str, port: int,
+                       admin_token: str | None) -> int:
+    """Serve the harness VNeID (the provider the relying party under test trusts) on
+    ``port`` in this process while the plan runs."""
+    from harness.run import RunOptions, run_suites
+    from harness.serve import ServedVNeID
+
+    assert isinstance(options, RunOptions)
+    with ServedVNeID(port, admin_token=admin_token) as vneid:
+        console.print(f"harness VNeID serving at {vneid.url} for the relying party under "
+                      f"test at {vssid_url}", highlight=False)
+        options.vneid_url = vneid.url
+        options.vssid_url = vssid_url
+        return run_suites(options, console)
+
+
+@app.command()
 def serve(
     vneid_port: Annotated[int, typer.Option(help="Port of the VNeID mock (0: any free port)")]
     = 8801,

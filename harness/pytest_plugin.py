@@ -25,6 +25,7 @@ __all__ = [
     "OPT_ADMIN_TOKEN",
     "OPT_DRIVER",
     "OPT_PERSONAS",
+    "OPT_PLAN",
     "OPT_SEED",
     "OPT_VNEID_URL",
     "OPT_VSSID_URL",
@@ -36,6 +37,7 @@ OPT_VSSID_URL = "--vssid-url"
 OPT_ADMIN_TOKEN = "--admin-token"
 OPT_DRIVER = "--driver"
 OPT_PERSONAS = "--personas"
+OPT_PLAN = "--plan"
 DRIVERS = ("sim",)
 
 _remote_key = pytest.StashKey["Target | None"]()
@@ -55,12 +57,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="how the apps are driven: sim (in-process)")
     group.addoption(OPT_PERSONAS, default=None, type=Path,
                     help="persona file (YAML/JSON) whose citizens the personas fixture offers")
+    group.addoption(OPT_PLAN, default=None,
+                    help="run only the tests of this conformance plan "
+                         "(vssid-relying-party, vneid-provider, all)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "clause(*ids): the PROTOCOL.md clause ids this test checks"
     )
+    config.addinivalue_line(
+        "markers", "plan(*names): the conformance plans this test belongs to"
+    )
+    config.addinivalue_line(
+        "markers", "warning_on_failure: a failure is a WARNING (allowed but discouraged)"
+    )
+    plan = config.getoption(OPT_PLAN, None)
+    if plan is not None:
+        from harness.conformance import PLANS
+
+        if plan not in PLANS:
+            raise pytest.UsageError(f"unknown plan {plan!r}; plans: {', '.join(PLANS)}")
     vneid_url = config.getoption(OPT_VNEID_URL, None)
     vssid_url = config.getoption(OPT_VSSID_URL, None)
     if vssid_url and not vneid_url:
@@ -87,9 +104,24 @@ def _clause_ids(item: pytest.Item) -> tuple[str, ...]:
     return tuple(ids)
 
 
+def _select_plan(config: pytest.Config, items: list[pytest.Item]) -> None:
+    plan = config.getoption(OPT_PLAN, None)
+    if plan is None or plan == "all":
+        return
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
+    for item in items:
+        names = {n for mark in item.iter_markers("plan") for n in mark.args}
+        (keep if plan in names else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     from harness.protocol import CLAUSES, SECTIONS
 
+    _select_plan(config, items)
     for item in items:
         ids = _clause_ids(item)
         unknown = [cid for cid in ids if cid not in CLAUSES]
@@ -98,6 +130,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 f"{item.nodeid}: clause marker names {', '.join(unknown)}, which PROTOCOL.md "
                 f"does not have; valid ids: {', '.join(CLAUSES)}"
             )
+        if item.get_closest_marker("warning_on_failure") is not None:
+            item.user_properties.append(("warning_on_failure", "yes"))
         for cid in ids:
             item.user_properties.append(("clause", cid))
             item.add_marker(pytest.mark.allure_label(cid, label_type="story"))

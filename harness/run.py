@@ -7,7 +7,6 @@ writes JUnit XML, Allure results and ``summary.json`` under the output folder.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,9 +16,12 @@ from typing import Any
 import pytest
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from reports.summary import ClauseSummary, TestOutcome, summarise
+from harness import __version__
+from harness.conformance import evaluate, get_plan, load_expected_failures
+from harness.conformance.plans import ALL
+from harness.conformance.results import ConformanceResult, TestOutcome
+from reports.summary import clause_table, write_json
 
 __all__ = ["ProgressReporter", "RunOptions", "run_suites", "scenarios_dir"]
 
@@ -39,6 +41,14 @@ class RunOptions:
     keyword: str | None = None
     extra_args: Sequence[str] = ()
     paths: Sequence[str] = ()
+    plan: str = ALL
+    expected_failures: Path | None = None
+    admin_token: str | None = None
+
+    @property
+    def result_file(self) -> Path:
+        name = "summary.json" if self.plan == ALL else f"conformance-{self.plan}.json"
+        return self.out / name
 
 
 @dataclass
@@ -69,6 +79,7 @@ class ProgressReporter:
     @pytest.hookimpl
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         clauses = tuple(str(v) for k, v in report.user_properties if k == "clause")
+        warn_only = any(k == "warning_on_failure" for k, _ in report.user_properties)
         final = report.when == "call" or (report.when == "setup" and not report.passed) or (
             report.when == "teardown" and report.failed)
         if not final:
@@ -76,9 +87,14 @@ class ProgressReporter:
         outcome: str = report.outcome
         if report.when != "call" and report.failed:
             outcome = "error"
-        message = report.longreprtext.strip().splitlines()[-1] if report.failed else ""
+        message = ""
+        if report.failed:
+            crash = getattr(report.longrepr, "reprcrash", None)
+            message = (str(crash.message) if crash is not None
+                       else report.longreprtext.strip().splitlines()[-1])
+            message = " ".join(message.split())
         self.outcomes.append(TestOutcome(report.nodeid, outcome, clauses, report.duration,
-                                         message[:300]))
+                                         message[:300], warn_only))
         if self._progress is not None and report.when != "teardown":
             short = report.nodeid.rsplit("::", 1)[-1][:60]
             self._progress.update(self._task, advance=1, current=short)
@@ -88,76 +104,114 @@ class ProgressReporter:
         if self._progress is not None:
             self._progress.stop()
 
-    def counts(self) -> dict[str, int]:
-        out: dict[str, int] = {"passed": 0, "failed": 0, "skipped": 0, "error": 0}
-        for outcome in self.outcomes:
-            out[outcome.outcome] = out.get(outcome.outcome, 0) + 1
-        return out
-
-
-def _clause_table(rows: list[ClauseSummary]) -> Table:
-    table = Table(title="Summary by clause (PROTOCOL.md)", show_lines=False)
-    for column in ("clause", "status", "passed", "failed", "skipped"):
-        table.add_column(column, no_wrap=True, min_width=max(len(column), 8))
-    table.add_column("text", no_wrap=True, overflow="ellipsis")
-    style = {"PASSED": "green", "FAILED": "bold red", "SKIPPED": "yellow", "UNTESTED": "dim"}
-    for row in rows:
-        table.add_row(row.clause, f"[{style[row.status]}]{row.status}", str(row.passed),
-                      str(row.failed), str(row.skipped), row.text)
-    return table
 
 
 def run_suites(options: RunOptions, console: Console | None = None) -> int:
-    """Run the scenario suites; return pytest's exit status (0 only when all passed)."""
-    console = console or Console(stderr=False)
+    """Run a plan's suites (every suite for ``all``); 0 only when the plan's verdict is ok.
+
+    Writes JUnit XML, Allure results and the verdict JSON under ``options.out``. Usage and
+    configuration errors return 2 before any test runs.
+    """
+    console = console or Console()
+    plan = get_plan(options.plan)
+    expected = (load_expected_failures(options.expected_failures)
+                if options.expected_failures else [])
     out = options.out
     out.mkdir(parents=True, exist_ok=True)
     args = [*(options.paths or [str(scenarios_dir())]),
             "-o", "addopts=", "--strict-markers", "--strict-config",
             "-p", "no:terminal", "-p", "no:cacheprovider",
+            # the CLI may have imported plugin modules (faker) before pytest starts
+            "-W", "ignore::pytest.PytestAssertRewriteWarning",
             "--rootdir", str(scenarios_dir().parent),
             "--junitxml", str(out / "junit.xml"),
             "--alluredir", str(out / "allure-results"), "--clean-alluredir",
-            "--seed", str(options.seed)]
-    if options.vneid_url:
-        args += ["--vneid-url", options.vneid_url]
-    if options.vssid_url:
-        args += ["--vssid-url", options.vssid_url]
-    if options.keyword:
-        args += ["-k", options.keyword]
+            "--seed", str(options.seed), "--plan", plan.name]
+    for flag, value in (("--vneid-url", options.vneid_url), ("--vssid-url", options.vssid_url),
+                        ("--admin-token", options.admin_token), ("-k", options.keyword)):
+        if value:
+            args += [flag, value]
     args += list(options.extra_args)
+    problem = preflight(options)
+    if problem is not None:
+        console.print(f"[bold red]cannot run plan {plan.name}:[/] {problem}", highlight=False)
+        return 2
     reporter = ProgressReporter(console)
-    started = time.perf_counter()
+    started = time.time()
+    clock = time.perf_counter()
     status = int(pytest.main(args, plugins=[reporter]))
-    elapsed = time.perf_counter() - started
+    elapsed = time.perf_counter() - clock
     if status in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
         console.print(f"[bold red]pytest could not run the suites (exit {status}); "
                       "see the message above[/]")
         return status
     for error in reporter.collect_errors:
         console.print(f"[bold red]collection error[/] {error}")
-    failures = [o for o in reporter.outcomes if o.outcome in ("failed", "error")]
-    for failure in failures:
-        console.print(f"[bold red]{failure.outcome.upper()}[/] {failure.nodeid}\n"
-                      f"    {failure.message}")
-    rows = summarise(reporter.outcomes)
-    console.print(_clause_table(rows))
-    counts = reporter.counts()
-    summary = {
-        "seed": options.seed, "duration_s": round(elapsed, 3), "exit_status": status,
-        "counts": counts, "clauses": [r.to_json() for r in rows],
-        "tests": [{"nodeid": o.nodeid, "outcome": o.outcome, "clauses": list(o.clauses),
-                   "duration_s": round(o.duration, 4), "message": o.message}
-                  for o in reporter.outcomes],
-    }
-    (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False),
-                                      encoding="utf-8")
-    console.print(f"{counts['passed']} passed, {counts['failed'] + counts['error']} failed, "
-                  f"{counts['skipped']} skipped", highlight=False)
-    console.print(f"in {elapsed:.1f}s, seed {options.seed}", highlight=False)
+    partial = bool(options.keyword) and not options.paths
+    result = evaluate(plan, reporter.outcomes, expected,
+                      coverage_required=not partial)
+    _print_verdict(console, result, options, elapsed)
+    write_json(result, options.result_file, target={
+        "vneid": options.vneid_url or "embedded", "vssid": options.vssid_url or "embedded"},
+        harness_version=__version__, seed=options.seed, duration_s=round(elapsed, 3),
+        started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        expected_failures_file=str(options.expected_failures) if options.expected_failures
+        else None)
     console.print(f"reports: {out / 'junit.xml'}, {out / 'allure-results'}, "
-                  f"{out / 'summary.json'}")
-    if status == 0 and not reporter.outcomes:
-        console.print("[bold red]no test ran[/]")
-        return 5
-    return status
+                  f"{options.result_file}", highlight=False)
+    if reporter.collect_errors:
+        return int(pytest.ExitCode.INTERRUPTED)
+    return 0 if result.ok else 1
+
+
+def preflight(options: RunOptions, timeout: float = 5.0) -> str | None:
+    """Why the targets cannot be used, or ``None``: each must answer its control API's
+    health check (§11) within ``timeout`` seconds, so a down or wrong target is reported
+    before the run instead of as a wall of failures."""
+    import httpx
+
+    headers = {"X-Harness-Admin-Token": options.admin_token} if options.admin_token else {}
+    for name, url in (("VNeID", options.vneid_url), ("VssID", options.vssid_url)):
+        if not url:
+            continue
+        if not url.startswith(("http://", "https://")):
+            return f"the {name} URL must be http(s)://…, got {url!r}"
+        try:
+            response = httpx.get(f"{url.rstrip('/')}/_harness/health", headers=headers,
+                                 timeout=timeout)
+        except httpx.HTTPError as exc:
+            return (f"the {name} target at {url} does not answer ({type(exc).__name__}: "
+                    f"{exc}); is it running, and is the URL right?")
+        if response.status_code != 200:
+            return (f"the {name} target at {url} answered {response.status_code} to "
+                    f"GET /_harness/health: {response.text[:200]}; it must offer the "
+                    "test-control API of PROTOCOL.md §11 (with --admin-token if it needs one)")
+    return None
+
+
+def _print_verdict(console: Console, result: ConformanceResult, options: RunOptions,
+                   elapsed: float) -> None:
+    for test in result.tests:
+        if test.status in ("FAILED", "WARNING"):
+            tag = "EXPECTED " + test.status if test.expected else test.status
+            colour = "yellow" if test.expected or test.status == "WARNING" else "bold red"
+            console.print(f"[{colour}]{tag}[/] {test.nodeid}\n    {test.message}",
+                          highlight=False)
+    for test in result.unexpected_passes:
+        said = test.unexpected_pass.status if test.unexpected_pass else "FAILED"
+        console.print(f"[yellow]UNEXPECTED PASS[/] {test.nodeid} passed although the "
+                      f"expected-failures file says {said}: update the file", highlight=False)
+    console.print(clause_table(result))
+    if result.missing_clauses and result.coverage_required:
+        console.print(f"[bold red]coverage error:[/] no test of plan {result.plan.name} covers "
+                      f"{', '.join(result.missing_clauses)}", highlight=False)
+    elif result.missing_clauses:
+        console.print(f"(a partial run: {len(result.missing_clauses)} clauses of the plan "
+                      "were not selected)", highlight=False)
+    counts = result.counts()
+    console.print(f"{counts['PASSED']} passed, {counts['FAILED']} failed, "
+                  f"{counts['SKIPPED']} skipped", highlight=False)
+    console.print(f"{counts['WARNING']} warnings, {counts['expected_failures']} expected "
+                  f"failures, {counts['unexpected_passes']} unexpected passes; "
+                  f"in {elapsed:.1f}s, seed {options.seed}; verdict "
+                  f"{'OK' if result.ok else 'NOT OK'}", highlight=False)

@@ -11,6 +11,8 @@ import asyncio
 import contextlib
 import signal
 import socket
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +24,7 @@ from harness.errors import ConfigError
 from harness.personas import Persona, load_personas
 from harness.protocol import DEFAULT_PROFILE, Profile, SystemEntropy
 
-__all__ = ["ServedProviders", "bind_loopback", "build_served", "run_servers"]
+__all__ = ["ServedProviders", "ServedVNeID", "bind_loopback", "build_served", "run_servers"]
 
 HOST = "127.0.0.1"
 
@@ -145,3 +147,42 @@ def run_servers(served: ServedProviders, *, on_ready: Callable[[], None] | None 
     finally:
         for sock in served.sockets:
             sock.close()
+
+
+class ServedVNeID:
+    """The harness VNeID served on loopback in a background thread (a context manager), for
+    a relying party under test that must reach it over HTTP."""
+
+    def __init__(self, port: int, *, admin_token: str | None = None,
+                 profile: Profile = DEFAULT_PROFILE, startup_timeout: float = 10.0) -> None:
+        from mock_providers.vneid import VNeIDProvider, VNeIDSettings
+
+        self._sock = bind_loopback(port)
+        self.url = f"http://{HOST}:{self._sock.getsockname()[1]}"
+        self.provider = VNeIDProvider(
+            VNeIDSettings(issuer=self.url, profile=profile, admin_token=admin_token),
+            entropy=SystemEntropy())
+        self._server = _Server(uvicorn.Config(self.provider.app, log_level="warning",
+                                              lifespan="off", access_log=False))
+        self._timeout = startup_timeout
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> ServedVNeID:
+        self._thread = threading.Thread(
+            target=lambda: asyncio.run(self._server.serve(sockets=[self._sock])),
+            name="served-vneid", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + self._timeout
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                self.__exit__()
+                raise ConfigError(f"the harness VNeID did not start on {self.url} within "
+                                  f"{self._timeout} s")
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._sock.close()

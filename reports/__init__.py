@@ -1,8 +1,6 @@
-"""Reports: the clause summary of a run, Allure labels, and (later) the conformance report.
+"""Reports: the verdict by clause (console table, JSON); later the Allure steps and the
+vendor conformance report. A run's output goes to ``reports/out/`` (ignored by git)."""
 
-A run's output goes to ``reports/out/`` (ignored by git).
-"""
+from reports.summary import clause_table, write_json
 
-from reports.summary import ClauseSummary, TestOutcome, summarise
-
-__all__ = ["ClauseSummary", "TestOutcome", "summarise"]
+__all__ = ["clause_table", "write_json"]

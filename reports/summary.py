@@ -1,68 +1,40 @@
-"""The summary by clause of a run: which tests cover each PROTOCOL.md clause and how they did.
-
-Consumes test outcomes (a node id, an outcome, the clauses it cites); produces a table the CLI
-prints and a JSON document written beside the JUnit XML.
-"""
+"""The console and JSON forms of a run's verdict by clause (consumes
+:class:`harness.conformance.ConformanceResult`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+import json
+from pathlib import Path
 from typing import Any
 
-from harness.protocol import CLAUSES
+from rich.table import Table
 
-__all__ = ["ClauseSummary", "TestOutcome", "summarise"]
+from harness.conformance.results import ConformanceResult
 
+__all__ = ["clause_table", "write_json"]
 
-@dataclass(frozen=True, slots=True)
-class TestOutcome:
-    nodeid: str
-    outcome: str
-    """``passed``, ``failed``, ``skipped`` or ``error``."""
-    clauses: tuple[str, ...]
-    duration: float = 0.0
-    message: str = ""
-
-    __test__ = False  # not a pytest test class
+_STYLE = {"PASSED": "green", "FAILED": "bold red", "WARNING": "yellow", "SKIPPED": "yellow",
+          "UNTESTED": "dim"}
 
 
-@dataclass
-class ClauseSummary:
-    clause: str
-    text: str
-    tests: list[str] = field(default_factory=list)
-    passed: int = 0
-    failed: int = 0
-    skipped: int = 0
-
-    @property
-    def status(self) -> str:
-        if self.failed:
-            return "FAILED"
-        if self.passed:
-            return "PASSED"
-        return "SKIPPED" if self.skipped else "UNTESTED"
-
-    def to_json(self) -> dict[str, Any]:
-        return {"clause": self.clause, "text": self.text, "status": self.status,
-                "passed": self.passed, "failed": self.failed, "skipped": self.skipped,
-                "tests": self.tests}
+def clause_table(result: ConformanceResult) -> Table:
+    """One row per clause of the plan (every clause of PROTOCOL.md for the plan ``all``)."""
+    table = Table(title=f"Plan {result.plan.name}: result by clause (PROTOCOL.md)")
+    for column in ("clause", "status", "passed", "failed", "warnings", "skipped"):
+        table.add_column(column, no_wrap=True, min_width=max(len(column), 8))
+    table.add_column("text", no_wrap=True, overflow="ellipsis")
+    for row in result.clauses:
+        if not row.in_plan and not row.tests:
+            continue
+        status = row.status if row.tests or not row.in_plan else "UNTESTED"
+        table.add_row(row.clause, f"[{_STYLE[status]}]{status}", str(row.count("PASSED")),
+                      str(row.count("FAILED")), str(row.count("WARNING")),
+                      str(row.count("SKIPPED")), row.text)
+    return table
 
 
-def summarise(outcomes: Iterable[TestOutcome]) -> list[ClauseSummary]:
-    """One row per clause of PROTOCOL.md, in document order, untested ones included."""
-    rows = {cid: ClauseSummary(cid, c.text) for cid, c in CLAUSES.items()}
-    for outcome in outcomes:
-        for cid in outcome.clauses:
-            row = rows.get(cid)
-            if row is None:
-                continue
-            row.tests.append(outcome.nodeid)
-            if outcome.outcome == "passed":
-                row.passed += 1
-            elif outcome.outcome in ("failed", "error"):
-                row.failed += 1
-            else:
-                row.skipped += 1
-    return list(rows.values())
+def write_json(result: ConformanceResult, path: Path, **meta: Any) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result.to_json(**meta), indent=2, ensure_ascii=False),
+                    encoding="utf-8")
+    return path

@@ -36,6 +36,7 @@ def test_installing_vneid_after_the_store_lets_the_login_finish(device, persona)
 
 
 @pytest.mark.clause("A-3", "A-6")
+@pytest.mark.plan("vssid-relying-party")
 def test_claimed_https_callback_form(device, persona, vssid):
     vssid.configure(redirect_uri="https://vssid.test/auth/vneid/callback")
     phone = device("android")
@@ -46,6 +47,7 @@ def test_claimed_https_callback_form(device, persona, vssid):
 
 @pytest.mark.clause("S-4", "R-1")
 @pytest.mark.parametrize("platform", ["ios", "android"])
+@pytest.mark.plan("vneid-provider")
 def test_hijacking_app_gets_the_code_but_cannot_redeem_it(device, persona, vneid, platform):
     """S-4: a later-installed app claiming vssid:// receives the callback; without VssID's
     PKCE verifier the code is worthless, even with the client's secret."""
@@ -90,6 +92,7 @@ def test_authorize_link_opens_vneid_login_level2_screen(device):
 
 
 @pytest.mark.clause("R-3", "A-6")
+@pytest.mark.plan("vssid-relying-party")
 def test_callback_with_no_pending_login_shows_an_error(device, persona):
     phone = device("ios")
     assert login_with_vneid(phone.driver, persona).id == VSSID_HOME

@@ -15,6 +15,8 @@ from scenarios.support import (
     calls,
 )
 
+pytestmark = pytest.mark.plan("vneid-provider")
+
 
 @pytest.fixture
 def phone(device):

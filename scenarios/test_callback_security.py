@@ -8,6 +8,8 @@ from harness.apps.screens import VSSID_HOME
 from harness.flows import decide, enter_credentials, login_with_vneid, start_vneid_login
 from scenarios.support import assert_error_screen, calls, replace_param
 
+pytestmark = pytest.mark.plan("vssid-relying-party")
+
 CALLBACK = "vssid://auth/vneid/callback"
 
 

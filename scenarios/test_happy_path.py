@@ -11,6 +11,8 @@ from harness.flows import decide, enter_credentials, login_with_vneid, start_vne
 from harness.trace import HttpExchange, LinkOpened
 from scenarios.support import app_headers
 
+pytestmark = pytest.mark.plan("vssid-relying-party", "vneid-provider")
+
 PLATFORMS = ["ios", "android"]
 
 

@@ -8,6 +8,8 @@ from harness.apps.screens import VSSID_HOME
 from harness.flows import login_with_vneid
 from scenarios.support import assert_error_screen, calls
 
+pytestmark = pytest.mark.plan("vssid-relying-party")
+
 CLIENT = "vssid"
 
 # fault -> (error code, clause, does VssID get as far as the token endpoint?)

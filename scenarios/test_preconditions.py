@@ -11,6 +11,7 @@ from scenarios.support import assert_error_screen, calls
 
 @pytest.mark.clause("P-2", "A-7", "R-3", "R-12")
 @pytest.mark.parametrize("platform", ["ios", "android"])
+@pytest.mark.plan("vssid-relying-party", "vneid-provider")
 def test_level1_account_is_refused_before_any_token(device, personas, vneid, platform):
     citizen = personas.new(level=1)
     phone = device(platform)
@@ -24,6 +25,7 @@ def test_level1_account_is_refused_before_any_token(device, personas, vneid, pla
 
 
 @pytest.mark.clause("P-1", "R-11", "R-12")
+@pytest.mark.plan("vssid-relying-party")
 def test_citizen_without_vssid_account_is_told_to_register(device, personas):
     citizen = personas.new(vssid_account=False)
     phone = device("ios")
@@ -33,6 +35,7 @@ def test_citizen_without_vssid_account_is_told_to_register(device, personas):
 
 
 @pytest.mark.clause("P-1", "R-12")
+@pytest.mark.plan("vssid-relying-party")
 def test_locked_vssid_account_gets_no_session(device, personas):
     citizen = personas.new(vssid_account="locked")
     phone = device("android")
@@ -41,6 +44,7 @@ def test_locked_vssid_account_gets_no_session(device, personas):
 
 
 @pytest.mark.clause("P-1", "R-11")
+@pytest.mark.plan("vssid-relying-party")
 def test_account_of_another_person_does_not_match(device, personas, vssid):
     """P-1: the VssID account must be linked to the same personal_id."""
     citizen = personas.new(vssid_account=False)
@@ -51,6 +55,7 @@ def test_account_of_another_person_does_not_match(device, personas, vssid):
 
 
 @pytest.mark.clause("A-4")
+@pytest.mark.plan("vneid-provider")
 def test_locked_vneid_account_cannot_log_in(device, personas, vneid):
     citizen = personas.new(status="locked")
     phone = device("ios")
@@ -63,6 +68,7 @@ def test_locked_vneid_account_cannot_log_in(device, personas, vneid):
 
 @pytest.mark.clause("A-4", "S-5")
 @pytest.mark.parametrize("platform", ["ios", "android"])
+@pytest.mark.plan("vneid-provider")
 def test_wrong_passcode_is_refused_and_never_logged(device, persona, vneid, platform):
     phone = device(platform)
     start_vneid_login(phone.driver)
@@ -76,6 +82,7 @@ def test_wrong_passcode_is_refused_and_never_logged(device, persona, vneid, plat
 
 
 @pytest.mark.clause("A-4")
+@pytest.mark.plan("vneid-provider")
 def test_unknown_citizen_gets_the_same_answer_as_a_wrong_passcode(device, personas):
     stranger = personas.new(register=False)
     phone = device("ios")

@@ -8,6 +8,8 @@ import pytest
 from harness.rp import RP_SCHEME
 from scenarios.support import authorize_on_phone
 
+pytestmark = pytest.mark.plan("vneid-provider")
+
 
 @pytest.fixture
 def phone(device):

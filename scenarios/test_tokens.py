@@ -9,6 +9,8 @@ from joserfc.jwk import KeySet
 from harness.rp import RP_SCHEME
 from scenarios.support import authorize_on_phone
 
+pytestmark = pytest.mark.plan("vneid-provider")
+
 
 @pytest.fixture
 def tokens(device, rp, persona):

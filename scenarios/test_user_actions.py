@@ -8,9 +8,12 @@ from harness.apps.screens import VNEID_CONSENT, VSSID_HOME, VSSID_LOGIN
 from harness.flows import decide, enter_credentials, login_with_vneid, start_vneid_login
 from scenarios.support import assert_error_screen, calls
 
+pytestmark = pytest.mark.plan("vssid-relying-party")
+
 
 @pytest.mark.clause("A-7", "R-3", "R-12")
 @pytest.mark.parametrize("platform", ["ios", "android"])
+@pytest.mark.plan("vneid-provider")
 def test_user_cancels_in_vneid(device, persona, vneid, platform):
     phone = device(platform)
     screen = login_with_vneid(phone.driver, persona, decision="deny")

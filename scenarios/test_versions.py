@@ -35,6 +35,7 @@ MALFORMED = ["v2.1.0", "2..1", "02.1.0", "", "1" * 65, "2.1.0-", "latest", "2.1.
 # -- VssID ------------------------------------------------------------------------------------
 @pytest.mark.clause("P-3", "V-1", "V-2", "V-4", "V-6")
 @pytest.mark.parametrize("version", VSSID_NEW_ENOUGH)
+@pytest.mark.plan("vssid-relying-party")
 def test_vssid_at_or_above_minimum_logs_in(device, persona, version):
     phone = device("ios", vssid=version)
     assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
@@ -42,6 +43,7 @@ def test_vssid_at_or_above_minimum_logs_in(device, persona, version):
 
 @pytest.mark.clause("V-2", "V-6")
 @pytest.mark.parametrize("version", VSSID_TOO_OLD)
+@pytest.mark.plan("vssid-relying-party")
 def test_old_vssid_shows_no_vneid_entry(device, version):
     phone = device("android", vssid=version)
     screen = phone.driver.open_app("vssid")
@@ -52,6 +54,7 @@ def test_old_vssid_shows_no_vneid_entry(device, version):
 @pytest.mark.clause("V-2", "V-4")
 @pytest.mark.parametrize("platform", ["ios", "android"])
 @pytest.mark.parametrize("version", [*VSSID_TOO_OLD])
+@pytest.mark.plan("vssid-relying-party")
 def test_vssid_backend_refuses_old_app_with_store_link(target, vssid, version, platform):
     with vssid.client() as http:
         response = http.post("/api/v1/auth/vneid/start", json={},
@@ -63,6 +66,7 @@ def test_vssid_backend_refuses_old_app_with_store_link(target, vssid, version, p
 
 @pytest.mark.clause("V-2", "V-4")
 @pytest.mark.parametrize("version", VSSID_NEW_ENOUGH)
+@pytest.mark.plan("vssid-relying-party")
 def test_vssid_backend_accepts_new_enough_app(vssid, version):
     with vssid.client() as http:
         response = http.post("/api/v1/auth/vneid/start", json={},
@@ -73,6 +77,7 @@ def test_vssid_backend_accepts_new_enough_app(vssid, version):
 
 @pytest.mark.clause("V-1", "V-3", "V-4")
 @pytest.mark.parametrize("version", MALFORMED)
+@pytest.mark.plan("vssid-relying-party")
 def test_vssid_backend_refuses_malformed_version(vssid, version):
     with vssid.client() as http:
         response = http.post("/api/v1/auth/vneid/start", json={},
@@ -82,6 +87,7 @@ def test_vssid_backend_refuses_malformed_version(vssid, version):
 
 @pytest.mark.clause("V-3", "V-4")
 @pytest.mark.parametrize("path", ["/api/v1/auth/vneid/start", "/api/v1/auth/vneid/complete"])
+@pytest.mark.plan("vssid-relying-party")
 def test_vssid_backend_refuses_missing_version_header(vssid, path):
     with vssid.client() as http:
         response = http.post(path, json={}, headers={"X-Device-Platform": "ios"})
@@ -91,6 +97,7 @@ def test_vssid_backend_refuses_missing_version_header(vssid, path):
 @pytest.mark.clause("V-4")
 @pytest.mark.parametrize(("method", "path"), [("POST", "/api/v1/auth/vneid/complete"),
                                               ("GET", "/api/v1/me")])
+@pytest.mark.plan("vssid-relying-party")
 def test_every_vssid_app_call_is_version_gated(vssid, method, path):
     """V-4: "on every app API call", not only at the start of a login."""
     body = {"transaction_id": "x", "callback_url": "vssid://auth/vneid/callback"} \
@@ -140,6 +147,7 @@ def test_vssid_app_shows_update_screen_when_backend_says_426(device):
 # -- VNeID ------------------------------------------------------------------------------------
 @pytest.mark.clause("P-3", "V-1", "V-2", "V-5", "V-6")
 @pytest.mark.parametrize("version", VNEID_NEW_ENOUGH)
+@pytest.mark.plan("vneid-provider")
 def test_vneid_at_or_above_minimum_logs_in(device, persona, version):
     phone = device("android", vneid=version)
     assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
@@ -148,6 +156,7 @@ def test_vneid_at_or_above_minimum_logs_in(device, persona, version):
 @pytest.mark.clause("V-2", "V-3", "V-6")
 @pytest.mark.parametrize("platform", ["ios", "android"])
 @pytest.mark.parametrize("version", [*VNEID_TOO_OLD, "v2.1.0", "02.1.0"])
+@pytest.mark.plan("vneid-provider")
 def test_old_vneid_shows_its_update_screen(device, vneid, version, platform):
     phone = device(platform, vneid=version)
     screen = start_vneid_login(phone.driver)
@@ -160,6 +169,7 @@ def test_old_vneid_shows_its_update_screen(device, vneid, version, platform):
 @pytest.mark.clause("V-2", "V-5")
 @pytest.mark.parametrize("platform", ["ios", "android"])
 @pytest.mark.parametrize("version", VNEID_TOO_OLD)
+@pytest.mark.plan("vneid-provider")
 def test_vneid_server_refuses_old_app_with_store_link(target, vneid, persona, version,
                                                       platform):
     with vneid.client() as http:
@@ -174,6 +184,7 @@ def test_vneid_server_refuses_old_app_with_store_link(target, vneid, persona, ve
 
 @pytest.mark.clause("V-1", "V-3", "V-5")
 @pytest.mark.parametrize("version", [*MALFORMED, None])
+@pytest.mark.plan("vneid-provider")
 def test_vneid_server_refuses_malformed_or_missing_version(vneid, persona, version):
     headers = {"X-Device-Platform": "ios"}
     if version is not None:
@@ -186,6 +197,7 @@ def test_vneid_server_refuses_malformed_or_missing_version(vneid, persona, versi
 
 
 @pytest.mark.clause("V-5")
+@pytest.mark.plan("vneid-provider")
 def test_vneid_authorizations_are_version_gated_too(vneid):
     with vneid.client() as http:
         response = http.post("/api/app/v1/authorizations",

@@ -1,0 +1,97 @@
+"""The expected-failures file: deviations a vendor knows about and records, as the OpenID
+conformance suite allows. A matching failure is reported as expected and does not fail the
+run; an expected failure that passes is reported as an unexpected pass.
+
+Format (YAML or JSON)::
+
+    expected_failures:
+      - test: "scenarios/test_tokens.py::test_discovery*"   # glob on the pytest node id
+        clause: T-4                                          # a clause the test covers
+        status: FAILED                                       # FAILED or WARNING
+        reason: "discovery lacks the https app-link template until release 3.2"
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from harness.errors import ConfigError
+from harness.protocol import CLAUSES
+
+__all__ = ["ExpectedFailure", "load_expected_failures", "match_expected"]
+
+_STATUSES = ("FAILED", "WARNING")
+_KEYS = {"test", "clause", "status", "reason"}
+
+
+@dataclass(frozen=True)
+class ExpectedFailure:
+    test: str
+    clause: str
+    status: str
+    reason: str
+
+    def matches(self, nodeid: str, clauses: Sequence[str]) -> bool:
+        if self.clause not in clauses:
+            return False
+        return any(fnmatch.fnmatchcase(candidate, self.test)
+                   for candidate in (nodeid, nodeid.split("/")[-1], f"scenarios/{nodeid}"))
+
+    def to_json(self) -> dict[str, str]:
+        return {"test": self.test, "clause": self.clause, "status": self.status,
+                "reason": self.reason}
+
+
+def _entry(path: Path, index: int, raw: Any) -> ExpectedFailure:
+    where = f"{path}: entry {index}"
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where} must be a mapping with {', '.join(sorted(_KEYS))}")
+    unknown = set(raw) - _KEYS
+    if unknown:
+        raise ConfigError(f"{where} has unknown keys {sorted(unknown)}; allowed: "
+                          f"{sorted(_KEYS)}")
+    values: dict[str, str] = {}
+    for key in ("test", "clause", "reason"):
+        value = raw.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"{where}: '{key}' must be a non-empty string")
+        values[key] = value.strip()
+    status = str(raw.get("status", "FAILED")).upper()
+    if status not in _STATUSES:
+        raise ConfigError(f"{where}: 'status' must be one of {', '.join(_STATUSES)}")
+    if values["clause"] not in CLAUSES:
+        raise ConfigError(f"{where}: clause {values['clause']!r} is not in PROTOCOL.md")
+    return ExpectedFailure(values["test"], values["clause"], status, values["reason"])
+
+
+def load_expected_failures(path: Path) -> list[ExpectedFailure]:
+    """Read and validate an expected-failures file; errors name the file and the entry."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read expected-failures file {path}: {exc.strerror}") from None
+    try:
+        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path} is not valid {path.suffix.lstrip('.') or 'YAML'}: "
+                          f"{exc}") from None
+    if data is None:
+        return []
+    if not isinstance(data, dict) or not isinstance(data.get("expected_failures"), list):
+        raise ConfigError(f"{path} must hold a list under 'expected_failures'")
+    return [_entry(path, i, raw) for i, raw in enumerate(data["expected_failures"])]
+
+
+def match_expected(entries: Sequence[ExpectedFailure], nodeid: str,
+                   clauses: Sequence[str]) -> ExpectedFailure | None:
+    for entry in entries:
+        if entry.matches(nodeid, clauses):
+            return entry
+    return None

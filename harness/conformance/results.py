@@ -1,0 +1,159 @@
+"""From test outcomes to a conformance verdict: a status per test and per clause, coverage.
+
+Statuses are the OpenID suite's: PASSED, FAILED, WARNING (allowed but discouraged: a test
+marked ``warning_on_failure`` that failed), SKIPPED. A failure the expected-failures file
+names is reported as expected and does not fail the run; an expected failure that passed is
+reported as an unexpected pass. A clause of the plan that no test covers is an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.conformance.expected import ExpectedFailure, match_expected
+from harness.conformance.plans import Plan
+from harness.protocol import CLAUSES
+
+__all__ = ["ClauseResult", "ConformanceResult", "TestOutcome", "TestResult", "evaluate"]
+
+
+@dataclass(frozen=True, slots=True)
+class TestOutcome:
+    """What pytest said of one test."""
+
+    __test__ = False
+
+    nodeid: str
+    outcome: str
+    """``passed``, ``failed``, ``skipped`` or ``error``."""
+    clauses: tuple[str, ...]
+    duration: float = 0.0
+    message: str = ""
+    warning_on_failure: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TestResult:
+    __test__ = False
+
+    nodeid: str
+    status: str
+    clauses: tuple[str, ...]
+    message: str
+    duration: float
+    expected: ExpectedFailure | None = None
+    unexpected_pass: ExpectedFailure | None = None
+
+    @property
+    def counts_as_failure(self) -> bool:
+        return self.status == "FAILED" and self.expected is None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "test": self.nodeid, "status": self.status, "clauses": list(self.clauses),
+            "message": self.message, "duration_s": round(self.duration, 4),
+            "expected_failure": self.expected.to_json() if self.expected else None,
+            "unexpected_pass": self.unexpected_pass.to_json() if self.unexpected_pass
+            else None,
+        }
+
+
+@dataclass
+class ClauseResult:
+    clause: str
+    text: str
+    in_plan: bool
+    tests: list[TestResult] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        statuses = {t.status for t in self.tests}
+        if any(t.counts_as_failure for t in self.tests):
+            return "FAILED"
+        if "WARNING" in statuses or any(t.expected for t in self.tests):
+            return "WARNING"
+        if "PASSED" in statuses:
+            return "PASSED"
+        if "SKIPPED" in statuses:
+            return "SKIPPED"
+        return "UNTESTED"
+
+    def count(self, status: str) -> int:
+        return sum(t.status == status for t in self.tests)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"clause": self.clause, "text": self.text, "in_plan": self.in_plan,
+                "status": self.status, "tests": [t.nodeid for t in self.tests],
+                "passed": self.count("PASSED"), "failed": self.count("FAILED"),
+                "warnings": self.count("WARNING"), "skipped": self.count("SKIPPED")}
+
+
+@dataclass
+class ConformanceResult:
+    plan: Plan
+    tests: list[TestResult]
+    clauses: list[ClauseResult]
+    coverage_required: bool = True
+    """False when only part of the plan was run on purpose (``-k``, explicit paths)."""
+
+    @property
+    def missing_clauses(self) -> list[str]:
+        """Clauses of the plan that no test covered: an error of the suite."""
+        return [c.clause for c in self.clauses if c.in_plan and not c.tests]
+
+    @property
+    def unexpected_passes(self) -> list[TestResult]:
+        return [t for t in self.tests if t.unexpected_pass is not None]
+
+    @property
+    def ok(self) -> bool:
+        covered = not self.missing_clauses or not self.coverage_required
+        return (covered and bool(self.tests)
+                and not any(t.counts_as_failure for t in self.tests))
+
+    def counts(self) -> dict[str, int]:
+        out = {"PASSED": 0, "FAILED": 0, "WARNING": 0, "SKIPPED": 0}
+        for test in self.tests:
+            out[test.status] += 1
+        out["expected_failures"] = sum(t.expected is not None for t in self.tests)
+        out["unexpected_passes"] = len(self.unexpected_passes)
+        return out
+
+    def to_json(self, **meta: Any) -> dict[str, Any]:
+        return {
+            "plan": self.plan.name, "plan_description": self.plan.description, **meta,
+            "ok": self.ok, "counts": self.counts(), "missing_clauses": self.missing_clauses,
+            "coverage_required": self.coverage_required,
+            "clauses": [c.to_json() for c in self.clauses],
+            "tests": [t.to_json() for t in self.tests],
+        }
+
+
+def _status(outcome: TestOutcome) -> str:
+    if outcome.outcome == "passed":
+        return "PASSED"
+    if outcome.outcome == "skipped":
+        return "SKIPPED"
+    return "WARNING" if outcome.warning_on_failure else "FAILED"
+
+
+def evaluate(plan: Plan, outcomes: Iterable[TestOutcome],
+             expected: Sequence[ExpectedFailure] = (), *,
+             coverage_required: bool = True) -> ConformanceResult:
+    """The verdict of a plan's run."""
+    tests: list[TestResult] = []
+    for outcome in outcomes:
+        status = _status(outcome)
+        entry = match_expected(expected, outcome.nodeid, outcome.clauses)
+        hit = entry if entry is not None and entry.status == status else None
+        surprise = entry if entry is not None and status == "PASSED" else None
+        tests.append(TestResult(outcome.nodeid, status, outcome.clauses, outcome.message,
+                                outcome.duration, expected=hit, unexpected_pass=surprise))
+    rows = {cid: ClauseResult(cid, c.text, cid in plan.clauses) for cid, c in CLAUSES.items()}
+    for test in tests:
+        for cid in test.clauses:
+            if cid in rows:
+                rows[cid].tests.append(test)
+    return ConformanceResult(plan, tests, list(rows.values()), coverage_required)

@@ -1,0 +1,176 @@
+"""Conformance plans: selection, verdict, expected failures, coverage, vendor targets."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from harness.conformance import PLANS, get_plan, load_expected_failures
+from harness.errors import ConfigError
+from harness.run import RunOptions, run_suites
+from tests.cli.test_cli_serve import start, stop
+
+BIN = Path(sys.executable).parent / "vneid-harness"
+
+
+def run(tmp_path: Path, **kwargs: object) -> tuple[int, dict, str]:
+    console = Console(record=True, width=200)
+    options = RunOptions(out=tmp_path / "out", **kwargs)  # type: ignore[arg-type]
+    status = run_suites(options, console)
+    data = json.loads(options.result_file.read_text()) if options.result_file.exists() else {}
+    return status, data, console.export_text()
+
+
+@pytest.mark.parametrize("plan", ["vssid-relying-party", "vneid-provider"])
+def test_each_plan_covers_its_clauses_on_the_embedded_mocks(tmp_path: Path, plan: str) -> None:
+    status, data, text = run(tmp_path, plan=plan)
+    assert status == 0, text[-3000:]
+    assert data["ok"] is True
+    assert data["missing_clauses"] == []
+    assert data["counts"]["PASSED"] > 50
+    assert data["counts"]["FAILED"] == 0
+    covered = {row["clause"] for row in data["clauses"] if row["tests"]}
+    assert set(get_plan(plan).clauses) <= covered
+    assert all(t["status"] in ("PASSED", "FAILED", "WARNING", "SKIPPED") for t in data["tests"])
+    assert data["harness_version"]
+    assert data["plan"] == plan
+
+
+SUITE = '''
+    import pytest
+
+    pytestmark = pytest.mark.plan("vssid-relying-party")
+
+    @pytest.mark.clause("R-1")
+    def test_known_bad():
+        assert False, "state not checked"
+
+    @pytest.mark.clause("R-2")
+    def test_fixed_meanwhile():
+        pass
+
+    @pytest.mark.clause("R-9")
+    @pytest.mark.warning_on_failure
+    def test_discouraged():
+        assert False, "allowed but discouraged"
+'''
+
+
+def test_expected_failures_warnings_unexpected_passes_and_coverage(tmp_path: Path) -> None:
+    suite = tmp_path / "test_vendor.py"
+    suite.write_text(textwrap.dedent(SUITE))
+    expected = tmp_path / "expected.yaml"
+    expected.write_text(textwrap.dedent("""
+        expected_failures:
+          - test: "*test_known_bad"
+            clause: R-1
+            status: FAILED
+            reason: "release 3.1 does not check state yet"
+          - test: "*test_fixed_meanwhile"
+            clause: R-2
+            status: FAILED
+            reason: "was broken in 3.0"
+    """))
+    status, data, text = run(tmp_path, plan="vssid-relying-party", paths=[str(suite)],
+                             expected_failures=expected)
+    tests = {t["test"].rsplit("::", 1)[1]: t for t in data["tests"]}
+    assert tests["test_known_bad"]["status"] == "FAILED"
+    assert tests["test_known_bad"]["expected_failure"]["reason"].startswith("release 3.1")
+    assert tests["test_fixed_meanwhile"]["unexpected_pass"]["clause"] == "R-2"
+    assert tests["test_discouraged"]["status"] == "WARNING"
+    assert "UNEXPECTED PASS" in text
+    assert "EXPECTED FAILED" in text
+    # the three tests cover R-1, R-2, R-9 only: the rest of the plan is a coverage error
+    assert "R-12" in data["missing_clauses"]
+    assert "coverage error" in text
+    assert status == 1
+    assert data["ok"] is False
+
+
+def test_an_unexpected_failure_fails_the_verdict(tmp_path: Path) -> None:
+    suite = tmp_path / "test_vendor_unexpected.py"  # a module name of its own
+    suite.write_text(textwrap.dedent(SUITE))
+    status, data, text = run(tmp_path, plan="vssid-relying-party", paths=[str(suite)])
+    assert status == 1
+    assert data["counts"]["FAILED"] == 1
+    assert "state not checked" in text
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("expected_failures: nope", "must hold a list"),
+    ("expected_failures:\n  - {test: x, clause: Z-1, reason: r}", "not in PROTOCOL.md"),
+    ("expected_failures:\n  - {test: x, clause: R-1, reason: r, status: PASSED}", "status"),
+    ("expected_failures:\n  - {test: x, clause: R-1}", "'reason'"),
+    ("expected_failures:\n  - {test: x, clause: R-1, reason: r, why: y}", "unknown keys"),
+    ("expected_failures: [", "not valid"),
+])
+def test_bad_expected_failures_files_are_clear_errors(tmp_path: Path, content: str,
+                                                      message: str) -> None:
+    path = tmp_path / "expected.yaml"
+    path.write_text(content)
+    with pytest.raises(ConfigError, match=message):
+        load_expected_failures(path)
+
+
+def test_unknown_plan_is_refused() -> None:
+    with pytest.raises(ConfigError, match="vssid-relying-party"):
+        get_plan("nope")
+    result = subprocess.run([str(BIN), "conformance", "--plan", "nope"], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 2
+    assert "unknown plan" in result.stdout + result.stderr
+
+
+def test_a_target_that_is_down_is_reported_before_the_run(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [str(BIN), "conformance", "--plan", "vneid-provider", "--vneid-url",
+         "http://127.0.0.1:9", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=60, env={"COLUMNS": "200", "PATH": "/usr/bin"})
+    assert result.returncode == 2
+    assert "does not answer" in result.stdout
+    assert "is it running" in result.stdout
+
+
+def test_vendor_provider_and_vendor_relying_party_over_http(tmp_path: Path) -> None:
+    """Plan vneid-provider against a served VNeID; plan vssid-relying-party against a served
+    VssID that trusts the VNeID the harness serves for it."""
+    served = start()
+    try:
+        provider = subprocess.run(
+            [str(BIN), "conformance", "--plan", "vneid-provider", "--vneid-url", served.vneid,
+             "--out", str(tmp_path / "p")],
+            capture_output=True, text=True, timeout=600, env={"COLUMNS": "200", "PATH": "/usr/bin"})
+        assert provider.returncode == 0, provider.stdout[-3000:]
+        data = json.loads((tmp_path / "p" / "conformance-vneid-provider.json").read_text())
+        assert data["target"]["vneid"] == served.vneid
+
+        import httpx
+
+        from harness.serve import bind_loopback
+
+        probe = bind_loopback(0)
+        port = probe.getsockname()[1]
+        probe.close()
+        httpx.post(f"{served.vssid}/_harness/config",
+                   json={"issuer": f"http://127.0.0.1:{port}"}, timeout=5).raise_for_status()
+        rp = subprocess.run(
+            [str(BIN), "conformance", "--plan", "vssid-relying-party", "--vssid-url",
+             served.vssid, "--serve-vneid-port", str(port), "--out", str(tmp_path / "r")],
+            capture_output=True, text=True, timeout=600, env={"COLUMNS": "200", "PATH": "/usr/bin"})
+        assert rp.returncode == 0, rp.stdout[-3000:]
+        assert f"harness VNeID serving at http://127.0.0.1:{port}" in rp.stdout
+    finally:
+        stop(served)
+
+
+def test_plans_name_only_protocol_clauses() -> None:
+    from harness.protocol import CLAUSES
+
+    for plan in PLANS.values():
+        assert set(plan.clauses) <= set(CLAUSES)
