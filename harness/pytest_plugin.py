@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "OPT_ADMIN_TOKEN",
+    "OPT_BROKEN_RP",
     "OPT_DRIVER",
     "OPT_PERSONAS",
     "OPT_PLAN",
@@ -38,6 +39,7 @@ OPT_ADMIN_TOKEN = "--admin-token"
 OPT_DRIVER = "--driver"
 OPT_PERSONAS = "--personas"
 OPT_PLAN = "--plan"
+OPT_BROKEN_RP = "--broken-rp"
 DRIVERS = ("sim",)
 
 _remote_key = pytest.StashKey["Target | None"]()
@@ -60,6 +62,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(OPT_PLAN, default=None,
                     help="run only the tests of this conformance plan "
                          "(vssid-relying-party, vneid-provider, all)")
+    group.addoption(OPT_BROKEN_RP, action="append", default=[], metavar="CHECK",
+                    help="make the embedded VssID mock skip this check (nonce, state, iss, "
+                         "acr, signature, aud, expiry): a deliberately broken relying party, "
+                         "to see a plan catch it; repeatable")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -80,6 +86,17 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"unknown plan {plan!r}; plans: {', '.join(PLANS)}")
     vneid_url = config.getoption(OPT_VNEID_URL, None)
     vssid_url = config.getoption(OPT_VSSID_URL, None)
+    broken = config.getoption(OPT_BROKEN_RP, None) or []
+    if broken:
+        from mock_providers.vssid import SKIPPABLE_CHECKS
+
+        unknown = sorted(set(broken) - set(SKIPPABLE_CHECKS))
+        if unknown:
+            raise pytest.UsageError(f"{OPT_BROKEN_RP}: unknown check(s) {', '.join(unknown)}; "
+                                    f"choose from {', '.join(SKIPPABLE_CHECKS)}")
+        if vneid_url:
+            raise pytest.UsageError(f"{OPT_BROKEN_RP} breaks the embedded VssID mock; it "
+                                    f"cannot be combined with {OPT_VNEID_URL}")
     if vssid_url and not vneid_url:
         raise pytest.UsageError(
             f"{OPT_VSSID_URL} needs {OPT_VNEID_URL}: a VssID backend out of process can only "
@@ -183,7 +200,8 @@ def _remote_target(request: pytest.FixtureRequest) -> Iterator[Target | None]:
 
 
 @pytest.fixture
-def target(_remote_target: Target | None, test_seed: str) -> Iterator[Target]:
+def target(request: pytest.FixtureRequest, _remote_target: Target | None,
+           test_seed: str) -> Iterator[Target]:
     """The providers under test: fresh embedded mocks per test, or the remote ones."""
     if _remote_target is not None:
         _remote_target.begin_test()
@@ -192,7 +210,8 @@ def target(_remote_target: Target | None, test_seed: str) -> Iterator[Target]:
         return
     from harness.targets import embedded_target
 
-    embedded = embedded_target(seed=test_seed)
+    embedded = embedded_target(
+        seed=test_seed, vssid_skip_checks=frozenset(request.config.getoption(OPT_BROKEN_RP)))
     yield embedded
     embedded.close()
 

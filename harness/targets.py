@@ -209,8 +209,12 @@ class Target:
 
 
 def embedded_target(*, seed: int | str = 0, profile: Profile = DEFAULT_PROFILE,
-                    clock: Clock | None = None, entropy: Entropy | None = None) -> Target:
-    """Both mock providers in-process, the VssID mock trusting the VNeID mock beside it."""
+                    clock: Clock | None = None, entropy: Entropy | None = None,
+                    vssid_skip_checks: frozenset[str] = frozenset()) -> Target:
+    """Both mock providers in-process, the VssID mock trusting the VNeID mock beside it.
+
+    ``vssid_skip_checks`` makes the VssID mock a deliberately broken relying party (names
+    from ``mock_providers.vssid.SKIPPABLE_CHECKS``), to show that a plan catches it."""
     from mock_providers.defaults import EMBEDDED_VNEID_ISSUER, EMBEDDED_VSSID_BASE_URL
     from mock_providers.vneid import VNeIDProvider, VNeIDSettings
     from mock_providers.vssid import VssIDProvider, VssIDSettings
@@ -223,7 +227,7 @@ def embedded_target(*, seed: int | str = 0, profile: Profile = DEFAULT_PROFILE,
                           clock=clock, entropy=vneid_entropy)
     vssid = VssIDProvider(
         VssIDSettings(issuer=EMBEDDED_VNEID_ISSUER, base_url=EMBEDDED_VSSID_BASE_URL,
-                      profile=profile),
+                      profile=profile, skip_checks=vssid_skip_checks),
         clock=clock, entropy=vssid_entropy, issuer_transport=httpx.ASGITransport(app=vneid.app),
     )
     return Target(

@@ -5,7 +5,11 @@ refuse (CONFORMANCE-CATALOG.md, "Relying-party faults"). A fault is armed per cl
 uses; each use is the next time the provider reaches the fault's *stage* for that client, and
 the fault is consumed there, when it takes effect.
 
-The catalog is a registry, ``name → Fault(clause, description, stage, transform)``. A
+The same registry holds a few *variations* (``kind="variation"``): unusual but valid answers
+that a correct relying party must ACCEPT (the catalog's "positive" row: ``aud`` as an array,
+``token_type`` in any case). They are armed and consumed exactly like faults.
+
+The catalog is a registry, ``name → Fault(clause, description, stage, transform, kind)``. A
 transform is a function ``(value, FaultContext) → value`` over what the provider is about to
 send at its stage; apart from the key rotation (which draws a new key from the provider's
 entropy) every transform is pure:
@@ -19,6 +23,7 @@ stage                    value                                  where the provid
 ``id_token_jws``         the signed compact JWS (``str``)       after signing
 ``authz_response``       the redirect's ``(name, value)`` list  after the citizen's decision (A-5)
 ``userinfo``             the userinfo JSON object               at ``/userinfo`` (T-5)
+``token_response``       the token response JSON object         at ``/token``, last (T-1)
 =======================  =====================================  ================================
 
 Several faults armed for one client at one stage all take effect, in catalog order.
@@ -33,7 +38,7 @@ import json
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, Literal, TypeVar, cast
 
 from joserfc.jwk import ECKey
 
@@ -47,6 +52,7 @@ __all__ = [
     "BEYOND_SKEW",
     "FAULTS",
     "FOREIGN_ISSUER",
+    "FaultKind",
     "ID_TOKEN_CLAIMS",
     "ID_TOKEN_HEADER",
     "ID_TOKEN_JWS",
@@ -55,6 +61,7 @@ __all__ = [
     "R8_MAX_SKEW",
     "SIGNING_KEY",
     "STAGES",
+    "TOKEN_RESPONSE",
     "UNTRUSTED_AUDIENCE",
     "USERINFO",
     "ArmedFaults",
@@ -69,6 +76,8 @@ __all__ = [
 T = TypeVar("T")
 Claims = dict[str, Any]
 Params = list[tuple[str, str]]
+FaultKind = Literal["fault", "variation"]
+"""``fault``: the relying party must refuse it; ``variation``: it must accept it."""
 
 MAX_FAULT_TIMES = 1_000
 """The most uses one fault can be armed for (per client, accumulated)."""
@@ -107,8 +116,9 @@ ID_TOKEN_JWS: Stage[str] = Stage("id_token_jws", "the signed compact ID token")
 AUTHZ_RESPONSE: Stage[Params] = Stage("authz_response",
                                       "the authorization response (redirect) parameters")
 USERINFO: Stage[Claims] = Stage("userinfo", "the userinfo response")
+TOKEN_RESPONSE: Stage[Claims] = Stage("token_response", "the token endpoint's JSON response")
 STAGES: tuple[Stage[Any], ...] = (SIGNING_KEY, ID_TOKEN_CLAIMS, ID_TOKEN_HEADER, ID_TOKEN_JWS,
-                                  AUTHZ_RESPONSE, USERINFO)
+                                  AUTHZ_RESPONSE, USERINFO, TOKEN_RESPONSE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,17 +135,19 @@ class FaultContext:
 
 @dataclass(frozen=True, slots=True)
 class Fault(Generic[T]):
-    """One row of the catalog: the clause the relying party must enforce against it."""
+    """One row of the catalog: the clause the relying party must enforce against it (a
+    ``fault``, to refuse) or honour with it (a ``variation``, to accept)."""
 
     name: str
     clause: str
     description: str
     stage: Stage[T]
     transform: Callable[[T, FaultContext], T]
+    kind: FaultKind = "fault"
 
     def to_json(self) -> dict[str, str]:
         return {"name": self.name, "clause": self.clause, "description": self.description,
-                "stage": self.stage.name}
+                "stage": self.stage.name, "kind": self.kind}
 
 
 class FaultRegistry:
@@ -151,10 +163,11 @@ class FaultRegistry:
         return fault
 
     def add(self, name: str, clause: str, stage: Stage[T], description: str,
+            kind: FaultKind = "fault",
             ) -> Callable[[Callable[[T, FaultContext], T]], Callable[[T, FaultContext], T]]:
         """Decorator form of :meth:`register` for a transform function."""
         def decorate(transform: Callable[[T, FaultContext], T]) -> Callable[[T, FaultContext], T]:
-            self.register(Fault(name, clause, description, stage, transform))
+            self.register(Fault(name, clause, description, stage, transform, kind))
             return transform
         return decorate
 
@@ -421,6 +434,23 @@ def _userinfo_personal_id_mismatch(body: Claims, ctx: FaultContext) -> Claims:
             "beside the previous one and signs this and every later ID token")
 def _signing_key_rotated(key: ECKey, ctx: FaultContext) -> ECKey:
     return derive_signing_key(ctx.entropy)
+
+
+# -- variations: valid answers a correct relying party must ACCEPT ---------------------------
+@FAULTS.add("id_token_aud_array", "R-7", ID_TOKEN_CLAIMS,
+            "variation, to accept: aud = [client_id], a one-element array (OpenID Connect Core "
+            "§2 allows a string or an array); a correct relying party must accept it",
+            kind="variation")
+def _aud_array(claims: Claims, ctx: FaultContext) -> Claims:
+    return {**claims, "aud": [ctx.client_id]}
+
+
+@FAULTS.add("token_type_lowercase", "T-1", TOKEN_RESPONSE,
+            "variation, to accept: the token response's token_type is 'bearer' (token types are "
+            "case-insensitive, RFC 6749 §5.1); a correct relying party must accept it",
+            kind="variation")
+def _token_type_lowercase(body: Claims, ctx: FaultContext) -> Claims:
+    return {**body, "token_type": "bearer"}
 
 
 # -- arming ----------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from harness.protocol import ACR_LEVEL1, ACR_LEVEL2, Profile, ProtocolError
 from mock_providers._http import bearer_token, read_form
 from mock_providers.vneid.authorize import SUPPORTED_SCOPES
 from mock_providers.vneid.client_auth import ASSERTION_ALGS
-from mock_providers.vneid.faults import USERINFO
+from mock_providers.vneid.faults import TOKEN_RESPONSE, USERINFO
 from mock_providers.vneid.id_token import id_token_claims, identity_claims
 from mock_providers.vneid.keys import SIGNING_ALG
 from mock_providers.vneid.records import AUTH_METHODS
@@ -119,13 +119,13 @@ class OidcApi:
             acr=code.acr, auth_time=code.auth_time, nonce=code.nonce, now=p.clock.now(),
             ttl=p.profile.id_token_ttl,
         )
-        return {
+        return p.inject(TOKEN_RESPONSE, client.client_id, {
             "access_token": access_token,
             "token_type": "Bearer",
             "expires_in": p.profile.access_token_ttl,
             "id_token": p.mint_id_token(client.client_id, claims),
             "scope": code.scope,
-        }
+        })
 
     async def userinfo(self, request: Request) -> Response:
         """T-5: "GET {vneid}/userinfo with the access token returns the same identity

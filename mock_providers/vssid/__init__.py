@@ -9,11 +9,15 @@ Modules, by what they do:
 - ``responses``: the issuer's discovery and token answers parsed (T-1, T-2, T-4);
 - ``issuer_client``: the calls to the issuer (discovery, JWKS, token, userinfo) with their
   record ``outgoing``; ``transactions``, ``accounts``, ``settings``: state and configuration.
+
+``VssIDSettings(skip_checks=...)`` (names from :data:`SKIPPABLE_CHECKS`) is a test-only knob
+that turns the mock into a deliberately broken relying party, to show a plan catches it.
 """
 
 from mock_providers.vssid.accounts import AccountRecord
 from mock_providers.vssid.outgoing import OutgoingCall, OutgoingLog
 from mock_providers.vssid.provider import VssIDProvider
-from mock_providers.vssid.settings import VssIDSettings
+from mock_providers.vssid.settings import SKIPPABLE_CHECKS, VssIDSettings
 
-__all__ = ["AccountRecord", "OutgoingCall", "OutgoingLog", "VssIDProvider", "VssIDSettings"]
+__all__ = ["SKIPPABLE_CHECKS", "AccountRecord", "OutgoingCall", "OutgoingLog", "VssIDProvider",
+           "VssIDSettings"]

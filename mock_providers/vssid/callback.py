@@ -57,7 +57,7 @@ def authorization_error(callback: Callback) -> ProtocolError:
 
 
 def check_callback(callback_url: str, *, redirect_uri: str, state: str, issuer: str,
-                   profile: Profile) -> str:
+                   profile: Profile, skip: frozenset[str] = frozenset()) -> str:
     """Check the callback of one transaction and return its authorization ``code``.
 
     - R-4: "The callback came to the registered ``redirect_uri``" (exact match, S-2);
@@ -65,20 +65,24 @@ def check_callback(callback_url: str, *, redirect_uri: str, state: str, issuer: 
     - R-2: "``iss`` in the callback equals the expected issuer" (missing counts as wrong);
     - R-3: an ``error`` ends the login (see :func:`authorization_error`);
     - A-5: a success response carries ``code``.
+
+    ``skip`` (test only, :attr:`VssIDSettings.skip_checks`): ``"state"`` leaves out R-1,
+    ``"iss"`` R-2, to play a broken relying party.
     """
     callback = parse_callback(callback_url, profile)
     if callback.redirect_uri != redirect_uri:
         raise ProtocolError(f"the callback came to {callback.redirect_uri!r:.200}, not to this "
                             f"login's redirect_uri {redirect_uri!r}", clause="R-4")
-    if not _same(callback.state, state):
+    if "state" not in skip and not _same(callback.state, state):
         raise ProtocolError("the callback's state is missing or is not this login's state",
                             code="state_mismatch", clause="R-1")
-    if callback.iss is None:
-        raise ProtocolError("the callback carries no iss; VNeID must send it (RFC 9207)",
-                            code="issuer_mismatch", clause="R-2")
-    if not _same(callback.iss, issuer):
-        raise ProtocolError(f"the callback's iss {callback.iss!r:.200} is not the expected "
-                            f"issuer {issuer!r}", code="issuer_mismatch", clause="R-2")
+    if "iss" not in skip:
+        if callback.iss is None:
+            raise ProtocolError("the callback carries no iss; VNeID must send it (RFC 9207)",
+                                code="issuer_mismatch", clause="R-2")
+        if not _same(callback.iss, issuer):
+            raise ProtocolError(f"the callback's iss {callback.iss!r:.200} is not the expected "
+                                f"issuer {issuer!r}", code="issuer_mismatch", clause="R-2")
     if callback.error is not None:
         raise authorization_error(callback)
     if not callback.code:

@@ -40,6 +40,9 @@ class ClaimContext:
     nonce: str
     now: float
     skew: float
+    skip: frozenset[str] = frozenset()
+    """Test only (:attr:`VssIDSettings.skip_checks`): the :attr:`ClaimCheck.skip_as` names
+    whose checks are left out, to play a broken relying party."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,9 @@ class ClaimCheck:
     name: str
     clause: str
     run: Callable[[Claims, ClaimContext], None]
+    skip_as: str | None = None
+    """The name in :data:`~mock_providers.vssid.settings.SKIPPABLE_CHECKS` that leaves this
+    check out (test only); ``None``: it always runs."""
 
 
 def _number(claims: Claims, name: str) -> float | None:
@@ -144,13 +150,13 @@ def check_personal_id(claims: Claims, ctx: ClaimContext) -> None:
 
 
 CLAIM_CHECKS: tuple[ClaimCheck, ...] = (
-    ClaimCheck("iss", "R-6", check_iss),
-    ClaimCheck("aud", "R-7", check_aud),
-    ClaimCheck("exp", "R-8", check_exp),
-    ClaimCheck("iat", "R-8", check_iat),
-    ClaimCheck("nonce", "R-9", check_nonce),
+    ClaimCheck("iss", "R-6", check_iss, skip_as="iss"),
+    ClaimCheck("aud", "R-7", check_aud, skip_as="aud"),
+    ClaimCheck("exp", "R-8", check_exp, skip_as="expiry"),
+    ClaimCheck("iat", "R-8", check_iat, skip_as="expiry"),
+    ClaimCheck("nonce", "R-9", check_nonce, skip_as="nonce"),
     ClaimCheck("sub", "T-3", check_sub),
-    ClaimCheck("acr", "R-10", check_acr),
+    ClaimCheck("acr", "R-10", check_acr, skip_as="acr"),
     ClaimCheck("personal_id", "R-11", check_personal_id),
 )
 
@@ -165,8 +171,11 @@ class IdTokenIdentity:
 
 
 def check_claims(claims: Claims, ctx: ClaimContext) -> IdTokenIdentity:
-    """Run :data:`CLAIM_CHECKS` in order; the first failure is raised (R-12)."""
+    """Run :data:`CLAIM_CHECKS` in order; the first failure is raised (R-12). A check whose
+    ``skip_as`` is in ``ctx.skip`` is left out (test only: a deliberately broken RP)."""
     for check in CLAIM_CHECKS:
+        if check.skip_as is not None and check.skip_as in ctx.skip:
+            continue
         check.run(claims, ctx)
     name = claims.get("name")
     return IdTokenIdentity(claims["sub"], claims["personal_id"],

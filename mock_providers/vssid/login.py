@@ -24,7 +24,12 @@ from mock_providers.vssid.callback import check_callback
 from mock_providers.vssid.idtoken import ClaimContext, IdTokenIdentity, check_claims
 from mock_providers.vssid.issuer_client import IssuerClient
 from mock_providers.vssid.settings import VssIDSettings
-from mock_providers.vssid.signature import keys_for, read_unverified, verify_signature
+from mock_providers.vssid.signature import (
+    keys_for,
+    read_claims_unverified,
+    read_unverified,
+    verify_signature,
+)
 from mock_providers.vssid.transactions import LoginTransaction
 
 __all__ = ["authorize_url", "check_userinfo", "complete_login", "find_account",
@@ -91,19 +96,22 @@ async def complete_login(tx: LoginTransaction, callback_url: str, *, issuer: Iss
     """A-6: check the callback, redeem the code, validate the ID token, find the account."""
     s = tx.settings
     code = check_callback(callback_url, redirect_uri=tx.redirect_uri, state=tx.state,
-                          issuer=s.issuer, profile=s.profile)
+                          issuer=s.issuer, profile=s.profile, skip=s.skip_checks)
     async with issuer.session(s) as conn:
         tokens = await conn.redeem_code(code, redirect_uri=tx.redirect_uri,
                                         code_verifier=tx.code_verifier)
-        unverified = read_unverified(tokens.id_token)
-        candidates = keys_for(unverified, await conn.signing_keys())
-        if not candidates and unverified.kid is not None:
-            # R-5 / OIDF rp-key-rotation: an unknown kid re-fetches the JWKS once.
-            candidates = keys_for(unverified, await conn.signing_keys(refresh=True))
-        claims = verify_signature(unverified, candidates)
+        if "signature" in s.skip_checks:  # test only: a deliberately broken RP skips R-5
+            claims = read_claims_unverified(tokens.id_token)
+        else:
+            unverified = read_unverified(tokens.id_token)
+            candidates = keys_for(unverified, await conn.signing_keys())
+            if not candidates and unverified.kid is not None:
+                # R-5 / OIDF rp-key-rotation: an unknown kid re-fetches the JWKS once.
+                candidates = keys_for(unverified, await conn.signing_keys(refresh=True))
+            claims = verify_signature(unverified, candidates)
         identity = check_claims(claims, ClaimContext(
             issuer=s.issuer, client_id=s.client_id, nonce=tx.nonce, now=clock.now(),
-            skew=s.profile.clock_skew))
+            skew=s.profile.clock_skew, skip=s.skip_checks))
         account = find_account(accounts, identity.personal_id)
         if s.fetch_userinfo:
             check_userinfo(await conn.userinfo(tokens.access_token), identity)

@@ -20,17 +20,25 @@ from mock_providers.defaults import (
 )
 
 __all__ = [
+    "SKIPPABLE_CHECKS",
     "TokenEndpointAuthMethod",
     "VssIDSettings",
     "validate_client_id",
     "validate_client_secret",
     "validate_issuer",
     "validate_redirect_uri",
+    "validate_skip_checks",
 ]
 
 TokenEndpointAuthMethod = Literal["client_secret_basic", "client_secret_post"]
 _AUTH_METHODS: tuple[str, ...] = get_args(TokenEndpointAuthMethod)
 _MAX_URL = 2048
+
+SKIPPABLE_CHECKS: tuple[str, ...] = ("nonce", "state", "iss", "acr", "signature", "aud", "expiry")
+"""The relying-party checks :attr:`VssIDSettings.skip_checks` can switch off (TEST ONLY), each
+where it lives: ``nonce`` R-9, ``state`` R-1 (the callback), ``iss`` R-2 (the callback) and R-6
+(the ID token), ``acr`` R-10, ``signature`` R-5 (the claims are read unverified, whatever the
+``alg``), ``aud`` R-7, ``expiry`` R-8 (``exp`` and ``iat``)."""
 
 
 def _require_text(name: str, value: object, clause: str, max_len: int) -> str:
@@ -75,6 +83,19 @@ def validate_client_secret(value: object) -> str:
     return _require_text("client_secret", value, "T-1", 1024)
 
 
+def validate_skip_checks(value: object) -> frozenset[str]:
+    """``skip_checks``: a collection of names from :data:`SKIPPABLE_CHECKS` (not one string)."""
+    if isinstance(value, str | bytes) or not isinstance(value, set | frozenset | list | tuple):
+        raise ProtocolError(f"'skip_checks' must be a set of check names from "
+                            f"{', '.join(SKIPPABLE_CHECKS)}, got {value!r:.80}", clause="R-12")
+    unknown = sorted(repr(name)[:40] for name in value if name not in SKIPPABLE_CHECKS)
+    if unknown:
+        raise ProtocolError(f"'skip_checks' names unknown check(s) {', '.join(unknown)}; the "
+                            f"checks that can be skipped are {', '.join(SKIPPABLE_CHECKS)}",
+                            clause="R-12")
+    return frozenset(value)
+
+
 def validate_redirect_uri(value: object) -> str:
     """R-4/S-2: an absolute URI without a fragment (RFC 6749 §3.1.2), compared exactly."""
     text = _require_text("redirect_uri", value, "R-4", _MAX_URL)
@@ -105,6 +126,11 @@ class VssIDSettings:
     fetch_userinfo: bool = True
     issuer_timeout: float = 10.0
     """Seconds allowed for each call to the issuer before it counts as unreachable."""
+    skip_checks: frozenset[str] = frozenset()
+    """TEST ONLY: names from :data:`SKIPPABLE_CHECKS` whose check this relying party leaves
+    out, making the mock a *deliberately broken* relying party, so that a conformance plan
+    (``vssid-relying-party``) can be shown to catch each missing check on its clause. Empty,
+    as it must be for anything else: every check runs."""
 
     def __post_init__(self) -> None:
         validate_issuer(self.issuer)
@@ -131,6 +157,7 @@ class VssIDSettings:
                 or not math.isfinite(timeout) or not 0 < timeout <= 300):
             raise ProtocolError("'issuer_timeout' must be a number of seconds in (0, 300]",
                                 clause="A-6")
+        object.__setattr__(self, "skip_checks", validate_skip_checks(self.skip_checks))
 
     def evolve(self, **changes: Any) -> VssIDSettings:
         """A validated copy with ``changes``."""
@@ -148,4 +175,5 @@ class VssIDSettings:
             "fetch_userinfo": self.fetch_userinfo,
             "base_url": self.base_url,
             "admin_token_set": self.admin_token is not None,
+            "skip_checks": sorted(self.skip_checks),
         }

@@ -7,6 +7,8 @@ before any key is touched; the signature itself is verified by joserfc. Pure: no
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ __all__ = [
     "UnverifiedIdToken",
     "keys_for",
     "parse_jwks",
+    "read_claims_unverified",
     "read_unverified",
     "verify_signature",
 ]
@@ -37,6 +40,16 @@ MAX_KEYS = 100
 
 def _invalid(clause: str, description: str) -> ProtocolError:
     return ProtocolError(description, code="id_token_invalid", clause=clause)
+
+
+def _claims_object(payload: bytes) -> dict[str, Any]:
+    try:
+        claims = json.loads(payload)
+    except (ValueError, RecursionError):
+        claims = None
+    if not isinstance(claims, dict):
+        raise _invalid("T-3", "the ID token's payload is not a JSON object of claims")
+    return claims
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,10 +137,21 @@ def verify_signature(token: UnverifiedIdToken,
     else:
         raise _invalid("R-5", "the ID token's signature does not verify against the issuer's "
                               f"JWKS (tried {len(candidates)} key(s))")
+    return _claims_object(token.compact.payload)
+
+
+def read_claims_unverified(id_token: str) -> dict[str, Any]:
+    """TEST ONLY, never on a production path: the claims of a compact JWS read WITHOUT
+    verifying it, whatever its ``alg`` (``none``, HS256, a bad signature, an unknown ``kid``),
+    as a relying party that skips R-5 does (``VssIDSettings.skip_checks`` ``"signature"``)."""
+    if len(id_token) > MAX_ID_TOKEN:
+        raise _invalid("R-5", f"the ID token is {len(id_token)} characters; at most "
+                              f"{MAX_ID_TOKEN}")
+    parts = id_token.split(".")
+    if len(parts) != 3:
+        raise _invalid("R-5", "the ID token is not a compact JWS (three dot-separated parts)")
     try:
-        claims = json.loads(token.compact.payload)
-    except (ValueError, RecursionError):
-        claims = None
-    if not isinstance(claims, dict):
-        raise _invalid("T-3", "the ID token's payload is not a JSON object of claims")
-    return claims
+        payload = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise _invalid("R-5", f"the ID token's payload is not base64url ({exc})") from None
+    return _claims_object(payload)

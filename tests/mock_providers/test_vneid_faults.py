@@ -77,7 +77,11 @@ EXPECTED = {
     "userinfo_sub_mismatch": ("T-5", "userinfo"),
     "userinfo_personal_id_mismatch": ("T-5", "userinfo"),
     "signing_key_rotated": ("R-5", "signing_key"),
+    # variations: a correct relying party must accept these (CONFORMANCE-CATALOG.md, positive)
+    "id_token_aud_array": ("R-7", "id_token_claims"),
+    "token_type_lowercase": ("T-1", "token_response"),
 }
+VARIATIONS = {"id_token_aud_array", "token_type_lowercase"}
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -147,6 +151,15 @@ def clean_claims(vneid_flow, vneid_http) -> dict[str, Any]:
 def test_catalog_holds_exactly_the_rp_faults_with_their_clauses_and_stages():
     assert {f.name: (f.clause, f.stage.name) for f in FAULTS} == EXPECTED
     assert all(f.description for f in FAULTS)
+
+
+def test_variations_are_marked_as_to_accept_and_every_other_entry_as_a_fault(vneid_http):
+    assert {f.name for f in FAULTS if f.kind == "variation"} == VARIATIONS
+    assert {f.kind for f in FAULTS if f.name not in VARIATIONS} == {"fault"}
+    assert all("must accept" in f.description for f in FAULTS if f.kind == "variation")
+    catalog = vneid_http.get("/_harness/faults").json()["catalog"]
+    assert {f["name"] for f in catalog if f["kind"] == "variation"} == VARIATIONS
+    assert Fault("x", "R-9", "d", ID_TOKEN_CLAIMS, lambda c, ctx: c).kind == "fault"
 
 
 def test_registering_a_name_twice_is_an_error():
@@ -345,6 +358,55 @@ def test_personal_id_well_shaped_but_out_of_range(vneid_flow, vneid_http, clean_
     assert faulty[:start] + faulty[end:] == clean[:start] + clean[end:]
     with pytest.raises(ProtocolError, match=rule):
         parse_pid(faulty)
+
+
+# -- variations (to accept) ------------------------------------------------------------------
+@pytest.mark.clause("R-7")
+def test_aud_array_is_the_client_id_alone_in_an_array(vneid_flow, vneid_http, clean_claims):
+    _arm(vneid_http, "id_token_aud_array")
+    claims = _verify(_id_token(vneid_flow), vneid_http)
+    assert _changed(claims, clean_claims) == {"aud"}
+    assert claims["aud"] == ["vssid"] == [clean_claims["aud"]]
+    assert "azp" not in claims
+    assert _armed(vneid_http) == []
+    assert _verify(_id_token(vneid_flow), vneid_http)["aud"] == "vssid"
+
+
+@pytest.mark.clause("R-7")
+def test_aud_array_names_the_client_it_is_issued_to(vneid_flow, vneid_http, vneid_provider):
+    vneid_provider.register_client(RP2)
+    _arm(vneid_http, "id_token_aud_array", client_id="rp2")
+    claims = _verify(_id_token(vneid_flow, client=RP2), vneid_http)
+    assert claims["aud"] == ["rp2"]
+
+
+@pytest.mark.clause("T-1")
+def test_token_type_lowercase_changes_only_the_token_type(vneid_flow, vneid_http):
+    clean = _tokens(vneid_flow)
+    _arm(vneid_http, "token_type_lowercase")
+    assert [f["stage"] for f in _armed(vneid_http)] == ["token_response"]
+    tokens = _tokens(vneid_flow)
+    assert (clean["token_type"], tokens["token_type"]) == ("Bearer", "bearer")
+    assert tokens.keys() == clean.keys()
+    assert {k: v for k, v in tokens.items() if k not in ("access_token", "id_token",
+                                                         "token_type")} == \
+        {k: v for k, v in clean.items() if k not in ("access_token", "id_token", "token_type")}
+    assert _verify(tokens["id_token"], vneid_http)["aud"] == "vssid"
+    info = vneid_http.get("/userinfo",
+                          headers={"Authorization": f"bearer {tokens['access_token']}"})
+    assert info.status_code == 200, info.text  # the access token is as good as ever
+    assert _armed(vneid_http) == []
+    assert _tokens(vneid_flow)["token_type"] == "Bearer"
+
+
+@pytest.mark.clause("T-1")
+def test_token_type_lowercase_waits_for_a_successful_token_response(vneid_flow, vneid_http):
+    _arm(vneid_http, "token_type_lowercase")
+    r = vneid_flow.redeem(vneid_flow.code(), code_verifier="x" * 43)
+    assert r.status_code == 400
+    assert "token_type" not in r.json()
+    assert [f["remaining"] for f in _armed(vneid_http)] == [1]
+    assert _tokens(vneid_flow)["token_type"] == "bearer"
 
 
 def test_faults_of_one_stage_compose(vneid_flow, vneid_http, clean_claims):

@@ -1,0 +1,43 @@
+"""What a correct relying party must accept: aud as an array, token_type in any case, a rotated key.
+
+The positive row of CONFORMANCE-CATALOG.md (OIDF ``valid-aud-as-array``, ``token-type-case``):
+VNeID answers unusually but validly, and VssID must log the citizen in all the same. The
+rotated-key case (R-5, ``rp-key-rotation-op-sign-key``) lives with the other ID-token checks in
+``test_id_token_checks.py``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.apps.screens import VSSID_HOME
+from harness.flows import login_with_vneid
+from scenarios.support import calls
+
+pytestmark = pytest.mark.plan("vssid-relying-party")
+
+CLIENT = "vssid"
+
+
+def _login_accepted(device, persona, vneid, vssid, variation: str) -> None:
+    vneid.arm_fault(CLIENT, variation)
+    phone = device("ios")
+    screen = login_with_vneid(phone.driver, persona)
+    assert screen.id == VSSID_HOME, (
+        f"{variation} is valid and must be accepted, but VssID shows {screen.id} {screen.data}")
+    armed = vneid.control.get("/_harness/faults").json()["faults"]
+    assert armed == [], f"{variation} was never served, so this proves nothing: {armed}"
+    assert len(calls(vneid, "/token")) == 1
+    assert calls(vssid, "/api/v1/me", method="GET"), "the session must be usable (A-6)"
+
+
+@pytest.mark.clause("R-7")
+def test_aud_as_a_one_element_array_is_accepted(device, persona, vneid, vssid):
+    """R-7: ``aud`` "contains the client id": ``["vssid"]`` does (OpenID Connect Core §2)."""
+    _login_accepted(device, persona, vneid, vssid, "id_token_aud_array")
+
+
+@pytest.mark.clause("T-1")
+def test_token_type_in_lower_case_is_accepted(device, persona, vneid, vssid):
+    """T-1: ``token_type`` ``bearer`` is Bearer; the value is case-insensitive (RFC 6749 §5.1)."""
+    _login_accepted(device, persona, vneid, vssid, "token_type_lowercase")
