@@ -51,7 +51,7 @@ class RunOptions:
         return self.out / name
 
 
-@dataclass
+@dataclass(eq=False)  # a pluggy plugin must be hashable (subset hook callers use sets)
 class ProgressReporter:
     """A pytest plugin that shows progress with Rich and records outcomes by clause."""
 

@@ -1,0 +1,43 @@
+"""The property suites' pytest glue: which hypothesis profile runs, what a failure prints, and
+the state machine's exploration figures at the end of the run."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import pytest
+
+from scenarios.properties import profiles
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    profiles.set_cli_profile(config.getoption("hypothesis_profile", None))
+
+
+@pytest.fixture(scope="session")
+def embedded_only(request: pytest.FixtureRequest) -> None:
+    """Skip a test that drives the embedded mock providers' Python API (clocks, faults) or
+    builds its own embedded world, when the run targets other providers (--vneid-url): its
+    verdict would be about the mocks, not about them. Session-scoped, so hypothesis tests may
+    use it."""
+    if request.config.getoption("--vneid-url", None):
+        pytest.skip("drives the embedded mock providers; this run targets --vneid-url")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+        item: pytest.Item, call: pytest.CallInfo[None],
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if report.when == "call" and report.failed:
+        report.sections.append(("how to reproduce", profiles.failure_note()))
+    return report
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    stats = profiles.STATS
+    if stats.examples:
+        terminalreporter.write_sep("-", "property suites")
+        terminalreporter.write_line(stats.summary())
+        if terminalreporter.config.get_verbosity() > 0:
+            terminalreporter.write_line(f"outcomes: {stats.coverage()}")

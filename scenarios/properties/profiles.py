@@ -1,0 +1,159 @@
+"""Hypothesis profiles of the property suites, registered once: ``dev``, ``ci`` and ``deep``.
+
+=========  ======================================================  ===========================
+profile    what for                                                examples x stateful steps
+=========  ======================================================  ===========================
+``dev``    a quick local run while editing (random, database on)    25 x 25
+``ci``     ``make test``: derandomized, so every run is the same   200 x 100 (>= 5,000 steps)
+``deep``   nightly: random seeds, many more examples               2,000 x 100
+=========  ======================================================  ===========================
+
+Which one runs, first match wins:
+
+1. ``pytest --hypothesis-profile NAME`` (hypothesis's own option). Hypothesis loads the profile
+   while pytest configures, before this package is collected, so NAME must be registered by
+   then: load this module as a plugin (``-p scenarios.properties.profiles``) or import it from
+   the harness plugin. Without that, use the variable below.
+2. ``VNEID_HARNESS_HYPOTHESIS_PROFILE=NAME`` in the environment.
+3. ``ci``.
+
+``--hypothesis-seed N`` replays a seed: it turns derandomization off for these tests (a
+derandomized test ignores hypothesis's global seed), so the seed printed on a failure of the
+``deep`` profile, or any seed, reproduces with the same command plus ``--hypothesis-seed N``.
+
+Our ``ci`` extends hypothesis's built-in ``ci`` profile (derandomize, no database, print_blob,
+no deadline, ``too_slow`` suppressed), so replacing it under the same name keeps what
+hypothesis's own ``ci`` gives every other test when the ``CI`` variable loads it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+
+from hypothesis import HealthCheck, Verbosity, settings
+from hypothesis import core as _hypothesis_core
+
+__all__ = [
+    "DEFAULT_PROFILE",
+    "ENV_VAR",
+    "PROFILES",
+    "RunStats",
+    "STATS",
+    "active_profile_name",
+    "active_settings",
+    "failure_note",
+    "register_profiles",
+]
+
+ENV_VAR = "VNEID_HARNESS_HYPOTHESIS_PROFILE"
+DEFAULT_PROFILE = "ci"
+PROFILES = ("dev", "ci", "deep")
+CI_MIN_STEPS = 5_000
+"""The ci profile must explore at least this many state-machine steps per run (issue 4)."""
+
+_SLOW_OK = (HealthCheck.too_slow, HealthCheck.data_too_large)
+_cli_profile: str | None = None
+
+
+def register_profiles() -> None:
+    """Register ``dev``, ``ci`` and ``deep`` (idempotent: same values every time)."""
+    base_ci = settings.get_profile("ci")  # hypothesis's built-in, or ours from an earlier call
+    settings.register_profile(
+        "dev", max_examples=25, stateful_step_count=25, deadline=None,
+        suppress_health_check=_SLOW_OK, print_blob=True,
+    )
+    settings.register_profile(
+        "ci", base_ci, max_examples=200, stateful_step_count=100, derandomize=True,
+        database=None, deadline=None, print_blob=True, suppress_health_check=_SLOW_OK,
+    )
+    settings.register_profile(
+        "deep", max_examples=2_000, stateful_step_count=100, derandomize=False,
+        database=None, deadline=None, print_blob=True, suppress_health_check=_SLOW_OK,
+        verbosity=Verbosity.normal,
+    )
+
+
+register_profiles()
+
+
+def set_cli_profile(name: str | None) -> None:
+    """Called by ``conftest.py`` with ``--hypothesis-profile``'s value (None when absent)."""
+    global _cli_profile
+    _cli_profile = name
+
+
+def active_profile_name() -> str:
+    """``--hypothesis-profile`` if it names one of ours, else the environment, else ``ci``."""
+    if _cli_profile in PROFILES:
+        return _cli_profile
+    name = os.environ.get(ENV_VAR, "").strip() or DEFAULT_PROFILE
+    if name not in PROFILES:
+        raise ValueError(f"{ENV_VAR}={name!r}: choose one of {', '.join(PROFILES)}")
+    return name
+
+
+def forced_seed() -> object:
+    """The seed of ``--hypothesis-seed`` (None when not given)."""
+    return _hypothesis_core.global_force_seed
+
+
+def active_settings() -> settings:
+    """The settings every test of this package runs with (see the module doc)."""
+    chosen = settings.get_profile(active_profile_name())
+    if forced_seed() is not None and chosen.derandomize:
+        # A derandomized test ignores --hypothesis-seed; let the given seed decide instead.
+        chosen = settings(chosen, derandomize=False, database=None)
+    return chosen
+
+
+def failure_note() -> str:
+    """How to reproduce a failure of this run, printed with it."""
+    name = active_profile_name()
+    chosen = active_settings()
+    seed = forced_seed()
+    how = f"{ENV_VAR}={name} pytest <this test>"
+    if seed is not None:
+        return (f"hypothesis profile {name!r}, seed {seed}: reproduce with "
+                f"`{how} --hypothesis-seed={seed}`")
+    if chosen.derandomize:
+        return (f"hypothesis profile {name!r}, derandomized (the seed is derived from the "
+                "test itself): the same pytest command reproduces this exact run (which "
+                "modules are loaded feeds hypothesis's constant pool, so a narrower command "
+                "may explore differently; the shrunk steps above replay anywhere); "
+                "add --hypothesis-seed=N to explore another seed")
+    return (f"hypothesis profile {name!r}, random seed: hypothesis prints it above as "
+            f"@seed(N); reproduce with `{how} --hypothesis-seed=N`")
+
+
+@dataclass
+class RunStats:
+    """What the login state machine explored in this process (printed at the end of the run)."""
+
+    examples: int = 0
+    steps: int = 0
+    seconds: float = 0.0
+    profile: str = ""
+    outcomes: Counter[str] = field(default_factory=Counter)
+    """What the steps ended in (screens, refusals, token answers): how much ground a run
+    covered, not only how many steps it took."""
+
+    @property
+    def steps_per_second(self) -> float:
+        return self.steps / self.seconds if self.seconds else 0.0
+
+    def summary(self) -> str:
+        per_example = self.steps / self.examples if self.examples else 0.0
+        return (f"login state machine [{self.profile}]: {self.steps} steps in {self.examples} "
+                f"examples ({per_example:.1f} steps/example) in {self.seconds:.1f} s, "
+                f"{self.steps_per_second:.0f} steps/s "
+                f"({1000 / self.steps_per_second if self.steps else 0:.2f} ms/step incl. "
+                "world setup and invariants)")
+
+    def coverage(self, top: int = 40) -> str:
+        """The outcomes seen, most frequent first."""
+        return ", ".join(f"{what} x{count}" for what, count in self.outcomes.most_common(top))
+
+
+STATS = RunStats()
