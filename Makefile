@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 OUT    ?= reports/out
 
-.PHONY: setup run test lint typecheck unit serve clean
+.PHONY: setup run test lint typecheck unit serve clean mutation
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,13 @@ typecheck: setup
 
 serve: setup
 	$(BIN)/vneid-harness serve
+
+## mutation testing: the scenario suites against the relying party's validation and the
+## provider's authorization, token and ID-token code; prints the score (docs/mutation.md)
+mutation: setup
+	rm -rf mutants
+	$(BIN)/mutmut run
+	$(BIN)/python mutation/score.py
 
 clean:
 	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache

@@ -165,6 +165,5 @@ def complete(request: VerifiedRequest, decision: str, persona: PersonaRecord,
         client_id=request.client.client_id, redirect_uri=request.redirect_uri,
         code_challenge=request.code_challenge, nonce=request.nonce, persona=persona,
         acr=acr_for_level(persona.level), auth_time=auth_time, scope=request.scope,
-        expires_at=0.0,
     ))
     return _respond(request.redirect_uri, issuer, request.state, [("code", code)], hook)

@@ -77,7 +77,6 @@ class ClientAuthenticator:
         if "client_secret" in form:
             secret = form["client_secret"]
             used.append(("client_secret_post", form.get("client_id", "")))
-        claims: dict[str, Any] = {}
         if "client_assertion" in form or "client_assertion_type" in form:
             claims = _unverified_claims(form.get("client_assertion", ""))
             sub = claims.get("sub")

@@ -43,7 +43,6 @@ class AuthorizationCode:
     acr: str
     auth_time: float
     scope: str
-    expires_at: float
     used: bool = False
     access_tokens: list[str] = field(default_factory=list)
 
@@ -83,9 +82,8 @@ class Grants:
 
     # -- codes (A-5, T-2) ------------------------------------------------------------
     def issue_code(self, code: AuthorizationCode) -> str:
-        """Store ``code`` (its ``expires_at`` is set here: ``profile.code_ttl`` from now)."""
+        """Store ``code`` for ``profile.code_ttl`` seconds (T-2: the store forgets it then)."""
         value = self.entropy.token(TOKEN_BYTES)
-        code.expires_at = self.clock.now() + self.profile.code_ttl
         self.codes.put(value, code, self.profile.code_ttl)
         return value
 
@@ -99,7 +97,7 @@ class Grants:
         """
         with self._lock:
             code = self.codes.get(value)
-            if code is None:
+            if code is None:  # never issued, or older than profile.code_ttl (T-2)
                 raise _invalid_grant("the code is unknown or expired", "T-2")
             if code.used:
                 for token in code.access_tokens:
@@ -107,8 +105,6 @@ class Grants:
                 code.access_tokens.clear()
                 raise _invalid_grant("the code was already redeemed; the tokens issued "
                                      "from it are revoked (RFC 6749 §4.1.2)", "T-2")
-            if self.clock.now() >= code.expires_at:
-                raise _invalid_grant(f"the code expired ({self.profile.code_ttl} s)", "T-2")
             if code.client_id != client_id:
                 raise _invalid_grant("the code was issued to another client", "T-1")
             if code.redirect_uri != redirect_uri:

@@ -1,0 +1,217 @@
+"""Authorization requests at the edges: each refusal's clause, scope, acr_values (A-2, A-7, S-1)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from urllib.parse import urlsplit
+
+import pytest
+
+from harness.protocol import ACR_LEVEL1, ACR_LEVEL2, parse_callback
+from harness.rp import RP_SCHEME
+from scenarios.support import (
+    app_headers,
+    assert_error_body,
+    assert_error_screen,
+    authorize_on_phone,
+    calls,
+    replace_param,
+)
+
+
+@pytest.fixture
+def phone(device):
+    dev = device("ios")
+    dev.install_receiver(RP_SCHEME)
+    return dev
+
+
+def answer(vneid, persona, link, decision="approve"):
+    """A-4, A-5 over the VNeID app API: the HTTP answer to forwarding ``link``."""
+    with vneid.client(headers=app_headers("vneid", "2.1.0")) as http:
+        session = http.post("/api/app/v1/sessions", json={
+            "personal_id": persona.personal_id, "passcode": persona.passcode}).json()
+        return http.post("/api/app/v1/authorizations",
+                         json={"link": link, "decision": decision},
+                         headers={"Authorization": f"Bearer {session['session_token']}"})
+
+
+def redirected(vneid, persona, link, decision="approve"):
+    response = answer(vneid, persona, link, decision)
+    assert response.status_code == 200, response.text
+    return parse_callback(response.json()["redirect_to"])
+
+
+def assert_redirected_error(callback, error, clause):
+    """A-7: ``error`` and an ``error_description`` that starts by citing the clause."""
+    assert callback.error == error, callback.params
+    assert callback.code is None, callback.params
+    description = callback.error_description or ""
+    cited, _, text = description.partition(":")
+    assert cited == clause, description
+    assert text.strip() not in ("", "None"), f"the description explains nothing: {description}"
+
+
+# -- S-2, S-3: refused without a redirect, with the §8 body ----------------------------------------
+
+
+@pytest.mark.clause("S-3", "A-7")
+@pytest.mark.parametrize("client_id", [None, "", "no-such-client"], ids=["missing", "empty",
+                                                                        "unknown"])
+def test_a_missing_or_unknown_client_id_is_shown_not_redirected(vneid, rp, persona, client_id):
+    link = replace_param(rp.login().link, "client_id", client_id)
+    body = assert_error_body(answer(vneid, persona, link), 400, "invalid_client", "S-3")
+    assert "redirect_to" not in body
+    assert "None" not in body["error_description"], body
+
+
+@pytest.mark.clause("S-2", "S-3", "A-7")
+@pytest.mark.parametrize("redirect_uri", [None, "", f"{RP_SCHEME}://elsewhere"],
+                         ids=["missing", "empty", "unregistered"])
+def test_a_missing_or_unregistered_redirect_uri_is_shown_not_redirected(vneid, rp, persona,
+                                                                        redirect_uri):
+    link = replace_param(rp.login().link, "redirect_uri", redirect_uri)
+    body = assert_error_body(answer(vneid, persona, link), 400, "invalid_redirect_uri", "S-2")
+    assert "redirect_to" not in body
+
+
+# -- A-7: redirected errors cite their clause ------------------------------------------------------
+
+
+@pytest.mark.clause("A-2", "A-7")
+@pytest.mark.parametrize(("param", "value", "error"), [
+    ("response_type", None, "invalid_request"),
+    ("response_type", "", "invalid_request"),
+    ("response_type", "token", "unsupported_response_type"),
+    ("scope", None, "invalid_scope"),
+    ("scope", "", "invalid_scope"),
+    ("scope", "profile", "invalid_scope"),
+    ("scope", "openid\tprofile", "invalid_scope"),
+], ids=["response_type-missing", "response_type-empty", "response_type-token", "scope-missing",
+        "scope-empty", "scope-without-openid", "scope-tab-separated"])
+def test_bad_a2_parameters_go_back_citing_a2(vneid, rp, persona, param, value, error):
+    """RFC 6749 §3.1: an empty parameter counts as absent; §3.3: scope is space-separated."""
+    login = rp.login()
+    callback = redirected(vneid, persona, replace_param(login.link, param, value))
+    assert_redirected_error(callback, error, "A-2")
+    assert (callback.state, callback.iss) == (login.request.state, vneid.issuer)
+
+
+@pytest.mark.clause("S-1", "A-7")
+@pytest.mark.parametrize(("param", "value"), [
+    ("code_challenge", None), ("code_challenge", ""), ("code_challenge", "x" * 42),
+    ("code_challenge", "x" * 44), ("code_challenge", "+" * 43),
+    ("code_challenge_method", None), ("code_challenge_method", "plain"),
+    ("code_challenge_method", "s256"),
+])
+def test_pkce_refusals_go_back_citing_s1(vneid, rp, persona, param, value):
+    callback = redirected(vneid, persona, replace_param(rp.login().link, param, value))
+    assert_redirected_error(callback, "invalid_request", "S-1")
+
+
+@pytest.mark.clause("A-7")
+def test_a_denial_goes_back_citing_a7(vneid, rp, persona):
+    callback = redirected(vneid, persona, rp.login().link, decision="deny")
+    assert_redirected_error(callback, "access_denied", "A-7")
+
+
+@pytest.mark.clause("P-2", "A-7")
+def test_a_level_1_citizen_goes_back_citing_p2(vneid, rp, personas):
+    citizen = personas.new(level=1)
+    callback = redirected(vneid, citizen, rp.login().link)
+    assert_redirected_error(callback, "unmet_authentication_requirements", "P-2")
+
+
+@pytest.mark.clause("A-2", "A-5")
+def test_an_empty_state_is_not_echoed(vneid, rp, persona):
+    """RFC 6749 §3.1: an empty ``state`` is no ``state``, so none comes back."""
+    callback = redirected(vneid, persona, replace_param(rp.login().link, "state", ""))
+    assert callback.code is not None, callback.params
+    assert "state" not in callback.params, callback.params
+
+
+# -- acr_values (A-2, P-2) -------------------------------------------------------------------------
+
+
+def id_token_claims(id_token):
+    payload = id_token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+@pytest.mark.clause("A-2", "P-2", "T-3")
+@pytest.mark.parametrize("acr_values", [ACR_LEVEL1, f"{ACR_LEVEL1} urn:example:unknown"],
+                         ids=["loa1", "loa1-and-unknown"])
+def test_a_request_for_level_1_lets_a_level_1_citizen_through(phone, rp, personas, acr_values):
+    """P-2 is the relying party's to enforce (R-10): asked for level 1, the provider issues
+    a code whose ID token says ``urn:vneid:loa:1``; unknown values are ignored."""
+    citizen = personas.new(level=1)
+    login = rp.login(acr_values=acr_values)
+    authorize_on_phone(phone, rp, citizen, login.link)
+    callback = parse_callback(phone.last_link_to(f"{RP_SCHEME}://"))
+    assert callback.code is not None, callback.params
+    result = rp.redeem(callback.code, login.code_verifier)
+    assert result.status == 200, result.body
+    assert id_token_claims(result.body["id_token"])["acr"] == ACR_LEVEL1
+
+
+@pytest.mark.clause("A-2", "P-2")
+@pytest.mark.parametrize("acr_values", [
+    f"{ACR_LEVEL1} {ACR_LEVEL2}", f"{ACR_LEVEL1}\t{ACR_LEVEL1}", "urn:example:unknown",
+], ids=["highest-wins", "tab-is-no-separator", "only-unknown"])
+def test_level_2_is_required_unless_level_1_alone_is_asked_for(vneid, rp, personas, acr_values):
+    citizen = personas.new(level=1)
+    callback = redirected(vneid, citizen, rp.login(acr_values=acr_values).link)
+    assert_redirected_error(callback, "unmet_authentication_requirements", "P-2")
+
+
+# -- the ID token's header (T-3) -------------------------------------------------------------------
+
+
+@pytest.mark.clause("T-3")
+def test_the_id_token_header_is_a_jwt_signed_es256_with_kid(phone, rp, persona, vneid):
+    login = rp.login()
+    authorize_on_phone(phone, rp, persona, login.link)
+    result = rp.redeem(rp.code_from(phone.last_link_to(f"{RP_SCHEME}://")), login.code_verifier)
+    head = result.body["id_token"].split(".")[0]
+    header = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
+    with vneid.client() as http:
+        keys = {k["kid"] for k in http.get("/jwks").json()["keys"]}
+    assert header["alg"] == "ES256"
+    assert header["typ"] == "JWT"
+    assert header["kid"] in keys
+
+
+# -- faults of the response also apply to error redirects ------------------------------------------
+
+
+@pytest.mark.clause("R-2", "R-3", "A-7")
+@pytest.mark.parametrize("level", [2, 1], ids=["deny", "level-1"])
+def test_a_wrong_iss_on_an_error_redirect_is_refused_as_a_mix_up(device, personas, vneid, level):
+    """RFC 9207 §2.4: the relying party checks ``iss`` before acting on an ``error``."""
+    from harness.flows import login_with_vneid
+
+    citizen = personas.new(level=level)
+    vneid.arm_fault("vssid", "authz_response_iss_invalid")
+    phone = device("android")
+    screen = login_with_vneid(phone.driver, citizen, decision="deny" if level == 2 else "approve")
+    assert_error_screen(screen, app="vssid", code="issuer_mismatch", clause="R-2")
+    assert calls(vneid, "/token") == []
+
+
+# -- login_hint on the web form (A-2) --------------------------------------------------------------
+
+
+@pytest.mark.clause("A-2", "A-4")
+@pytest.mark.parametrize(("hint", "shown"), [
+    ("001090012345", "001090012345"), ("0010900123456789", "001090012345"),
+    ("not-a-number", ""), (None, ""),
+], ids=["personal-id", "cut-to-12", "not-digits", "none"])
+def test_login_hint_prefills_the_web_login_form(rp, vneid, hint, shown):
+    request = rp.login(login_hint=hint).request
+    path = urlsplit(request.to_url(f"{vneid.issuer}/authorize"))
+    with vneid.client() as http:
+        page = http.get(f"/authorize?{path.query}")
+    assert page.status_code == 200, page.text
+    assert "vneid-login" in page.text
+    assert f'value="{shown}"' in page.text, page.text

@@ -1,0 +1,401 @@
+"""The token endpoint at the edges: each refusal's clause, client authentication (T-1, T-2, S-1)."""
+
+from __future__ import annotations
+
+import base64
+import time
+
+import pytest
+from joserfc import jwt
+
+from harness.rp import ASSERTION_TYPE, RP_SCHEME
+from scenarios.support import authorize_on_phone
+
+
+@pytest.fixture
+def phone(device):
+    dev = device("android")
+    dev.install_receiver(RP_SCHEME)
+    return dev
+
+
+def get_code(phone, rp, persona, **overrides):
+    login = rp.login(**overrides)
+    authorize_on_phone(phone, rp, persona, login.link)
+    return login, rp.code_from(phone.last_link_to(f"{RP_SCHEME}://"))
+
+
+def refused(result, status, error, clause):
+    """RFC 6749 §5.2 with the §8 body: this status, code and clause, and a description."""
+    assert (result.status, result.error) == (status, error), result.body
+    assert result.body.get("clause") == clause, result.body
+    assert isinstance(result.body.get("error_description"), str), result.body
+    assert result.body["error_description"], result.body
+    assert "access_token" not in result.body
+
+
+def token_call(rp, data, headers=None):
+    """POST /token with exactly this form and these headers (no client auth added)."""
+    from harness.rp import TokenResult
+
+    response = rp.http.post("/token", data=data, headers=headers or {})
+    return TokenResult(response.status_code, response.json())
+
+
+def basic(client_id, secret):
+    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+
+
+def grant(rp, login, code):
+    return {"grant_type": "authorization_code", "code": code, "redirect_uri": rp.redirect_uri,
+            "code_verifier": login.code_verifier}
+
+
+# -- invalid_grant: which rule failed (T-1, T-2, S-1, S-4) ---------------------------------------
+
+
+@pytest.mark.clause("T-2")
+def test_an_unknown_code_is_invalid_grant_citing_t2(rp, phone, persona):
+    login, _ = get_code(phone, rp, persona)
+    refused(rp.redeem("no-such-code-" + "x" * 30, login.code_verifier), 400, "invalid_grant",
+            "T-2")
+
+
+@pytest.mark.clause("T-2")
+def test_a_reused_code_is_invalid_grant_citing_t2(rp, phone, persona):
+    login, code = get_code(phone, rp, persona)
+    assert rp.redeem(code, login.code_verifier).status == 200
+    refused(rp.redeem(code, login.code_verifier), 400, "invalid_grant", "T-2")
+
+
+@pytest.mark.clause("T-2")
+def test_an_expired_code_is_invalid_grant_citing_t2(rp, phone, persona, vneid):
+    login, code = get_code(phone, rp, persona)
+    vneid.set_clock(61)
+    refused(rp.redeem(code, login.code_verifier), 400, "invalid_grant", "T-2")
+
+
+@pytest.mark.clause("T-2")
+def test_a_code_replayed_after_its_lifetime_still_revokes_the_tokens(rp, phone, persona, vneid):
+    """T-2: the replay revokes what the first redemption issued, however late it comes, as
+    long as those tokens live (here: 61 s later, within the access token's lifetime)."""
+    login, code = get_code(phone, rp, persona)
+    first = rp.redeem(code, login.code_verifier)
+    assert first.status == 200, first.body
+    vneid.set_clock(61)
+    assert rp.userinfo(first.body["access_token"]).status == 200
+    refused(rp.redeem(code, login.code_verifier), 400, "invalid_grant", "T-2")
+    after = rp.userinfo(first.body["access_token"])
+    assert (after.status, after.error) == (401, "invalid_token"), after.body
+
+
+@pytest.mark.clause("T-1")
+def test_a_code_of_another_client_is_invalid_grant_citing_t1(rp, phone, persona):
+    login, code = get_code(phone, rp, persona)
+    with rp.variant(client_id="harness-rp-other") as other:
+        refused(other.redeem(code, login.code_verifier), 400, "invalid_grant", "T-1")
+
+
+@pytest.mark.clause("T-1", "S-2")
+def test_another_redirect_uri_is_invalid_grant_citing_t1(rp, phone, persona):
+    login, code = get_code(phone, rp, persona)
+    refused(rp.redeem(code, login.code_verifier, redirect_uri=f"{RP_SCHEME}://other"), 400,
+            "invalid_grant", "T-1")
+
+
+@pytest.mark.clause("S-1")
+@pytest.mark.parametrize("verifier", ["short", "A" * 129, "space " + "x" * 40])
+def test_a_malformed_verifier_is_invalid_grant_citing_s1(rp, phone, persona, verifier):
+    _, code = get_code(phone, rp, persona)
+    refused(rp.redeem(code, verifier), 400, "invalid_grant", "S-1")
+
+
+@pytest.mark.clause("S-4")
+def test_a_wrong_verifier_is_invalid_grant_citing_s4(rp, phone, persona):
+    _, code = get_code(phone, rp, persona)
+    refused(rp.redeem(code, "wrong-verifier-" + "x" * 40), 400, "invalid_grant", "S-4")
+
+
+@pytest.mark.clause("T-1", "A-2")
+@pytest.mark.parametrize(("scope", "granted"), [
+    ("openid", "openid"),
+    ("openid profile", "openid profile"),
+    ("profile openid email", "openid profile"),
+])
+def test_the_token_response_names_the_granted_scope(rp, phone, persona, scope, granted):
+    """RFC 6749 §5.1: ``scope`` tells the client what it got: the supported values it asked
+    for (A-2: ``openid``, ``profile``), whatever else it asked for."""
+    login, code = get_code(phone, rp, persona, scope=scope)
+    result = rp.redeem(code, login.code_verifier)
+    assert result.status == 200, result.body
+    assert result.body["scope"] == granted
+
+
+# -- client authentication (T-1; RFC 6749 §2.3) ----------------------------------------------------
+
+
+@pytest.mark.clause("T-1")
+def test_a_wrong_secret_is_invalid_client_citing_t1(rp, phone, persona):
+    login, code = get_code(phone, rp, persona)
+    refused(rp.redeem(code, login.code_verifier, client_secret="not-the-secret"), 401,
+            "invalid_client", "T-1")
+
+
+@pytest.mark.clause("T-1")
+def test_no_client_authentication_is_invalid_client(rp, phone, persona):
+    login, code = get_code(phone, rp, persona)
+    refused(token_call(rp, grant(rp, login, code)), 401, "invalid_client", "T-1")
+
+
+@pytest.mark.clause("T-1")
+@pytest.mark.parametrize("header", [
+    "Basic not*base64",
+    "Basic " + base64.b64encode(b"harness-rp:harness-rp-secret").decode() + "!",
+    "Basic " + base64.b64encode(b"harness-rp-no-colon").decode(),
+    "Basic " + base64.b64encode(b":harness-rp-secret").decode(),
+    "Basic " + base64.b64encode("harness-rp:\udcff".encode("utf-8", "surrogatepass")).decode(),
+], ids=["not-base64", "stray-character", "no-colon", "empty-id", "not-utf8"])
+def test_malformed_basic_credentials_are_invalid_client(rp, phone, persona, header):
+    login, code = get_code(phone, rp, persona)
+    refused(token_call(rp, grant(rp, login, code), {"Authorization": header}), 401,
+            "invalid_client", "T-1")
+    assert rp.redeem(code, login.code_verifier).status == 200, "the refusal must not burn it"
+
+
+@pytest.mark.clause("T-1")
+def test_a_basic_password_may_contain_a_colon(rp, phone, persona):
+    """RFC 7617 §2: the user-id ends at the first colon; the password may hold more."""
+    with rp.variant(client_id="harness-rp-colon", client_secret="se:cr:et") as client:
+        login, code = get_code(phone, client, persona)
+        result = token_call(client, grant(client, login, code),
+                            {"Authorization": basic("harness-rp-colon", "se:cr:et")})
+        assert result.status == 200, result.body
+
+
+@pytest.mark.clause("T-1")
+@pytest.mark.parametrize("extra", [
+    {"client_assertion_type": ASSERTION_TYPE},
+    {"client_assertion": "not-a-jws"},
+    {"client_secret": "harness-rp-secret"},
+], ids=["assertion-type", "assertion", "post-secret"])
+def test_two_authentication_methods_at_once_are_invalid_client(rp, phone, persona, extra):
+    """RFC 6749 §2.3: a client MUST NOT use more than one method in one request."""
+    login, code = get_code(phone, rp, persona)
+    data = grant(rp, login, code) | extra
+    result = token_call(rp, data, {"Authorization": basic(rp.client_id, rp.client_secret)})
+    refused(result, 401, "invalid_client", "T-1")
+    assert rp.redeem(code, login.code_verifier).status == 200
+
+
+@pytest.mark.clause("T-1")
+def test_a_body_client_id_naming_another_client_is_invalid_client(rp, phone, persona):
+    login, code = get_code(phone, rp, persona)
+    data = grant(rp, login, code) | {"client_id": "someone-else"}
+    result = token_call(rp, data, {"Authorization": basic(rp.client_id, rp.client_secret)})
+    refused(result, 401, "invalid_client", "T-1")
+
+
+@pytest.mark.clause("T-1")
+def test_client_secret_post_needs_the_client_id(rp, phone, persona):
+    with rp.variant(client_id="harness-rp-post", auth_method="client_secret_post") as client:
+        login, code = get_code(phone, client, persona)
+        result = token_call(client, grant(client, login, code)
+                            | {"client_secret": client.client_secret})
+        refused(result, 401, "invalid_client", "T-1")
+        assert client.redeem(code, login.code_verifier).status == 200
+
+
+@pytest.mark.clause("T-1")
+def test_an_unknown_client_is_invalid_client(rp, phone, persona):
+    login, code = get_code(phone, rp, persona)
+    result = token_call(rp, grant(rp, login, code),
+                        {"Authorization": basic("no-such-client", "secret")})
+    refused(result, 401, "invalid_client", "T-1")
+
+
+# -- private_key_jwt (RFC 7523 §3) -----------------------------------------------------------------
+
+
+@pytest.fixture
+def jwt_client(rp):
+    with rp.variant(client_id="harness-rp-jwt", auth_method="private_key_jwt") as client:
+        yield client
+
+
+def assertion(client, *, header=None, **claims):
+    """A client assertion signed with ``client``'s key; ``claims`` override (``None``
+    removes one)."""
+    now = int(time.time())
+    base = {"iss": client.client_id, "sub": client.client_id, "aud": client.token_endpoint,
+            "jti": f"jti-{time.perf_counter_ns()}", "iat": now, "exp": now + 60}
+    merged = {k: v for k, v in (base | claims).items() if v is not None}
+    head = {"alg": "ES256", "kid": client.signing_key.kid} | (header or {})
+    return jwt.encode(head, merged, client.signing_key, algorithms=["ES256"])
+
+
+@pytest.mark.clause("T-1")
+@pytest.mark.parametrize("aud", ["token-endpoint", "issuer", "array"])
+def test_an_assertion_may_name_the_token_endpoint_or_the_issuer(jwt_client, phone, persona,
+                                                                 vneid, aud):
+    audience = {"token-endpoint": jwt_client.token_endpoint, "issuer": vneid.issuer,
+                "array": ["https://elsewhere.test", jwt_client.token_endpoint]}[aud]
+    login, code = get_code(phone, jwt_client, persona)
+    result = jwt_client.redeem(code, login.code_verifier,
+                               client_assertion=assertion(jwt_client, aud=audience))
+    assert result.status == 200, result.body
+
+
+@pytest.mark.clause("T-1")
+@pytest.mark.parametrize("claims", [
+    {"sub": "someone-else"},
+    {"iss": "someone-else"},
+    {"exp": int(time.time()) - 3600},
+    {"exp": True},
+    {"exp": "soon"},
+    {"exp": None},
+    {"exp": int(time.time()) + 7200},
+    {"jti": None},
+    {"jti": ""},
+    {"jti": 12345},
+    {"aud": ["https://elsewhere.test"]},
+], ids=["sub-other", "iss-other", "expired", "exp-bool", "exp-string", "exp-missing",
+        "lives-two-hours", "jti-missing", "jti-empty", "jti-number", "aud-elsewhere"])
+def test_an_assertion_breaking_rfc7523_is_invalid_client(jwt_client, phone, persona, claims):
+    login, code = get_code(phone, jwt_client, persona)
+    result = jwt_client.redeem(code, login.code_verifier,
+                               client_assertion=assertion(jwt_client, **claims))
+    refused(result, 401, "invalid_client", "T-1")
+    assert jwt_client.redeem(code, login.code_verifier).status == 200
+
+
+@pytest.mark.clause("T-1")
+def test_an_assertion_signed_by_another_key_is_invalid_client(jwt_client, phone, persona):
+    from joserfc.jwk import ECKey
+
+    login, code = get_code(phone, jwt_client, persona)
+    stranger = ECKey.generate_key("P-256", {"kid": jwt_client.signing_key.kid}, private=True)
+    forged = jwt.encode({"alg": "ES256", "kid": stranger.kid},
+                        {"iss": jwt_client.client_id, "sub": jwt_client.client_id,
+                         "aud": jwt_client.token_endpoint, "jti": "forged-jti",
+                         "exp": int(time.time()) + 60}, stranger, algorithms=["ES256"])
+    refused(jwt_client.redeem(code, login.code_verifier, client_assertion=forged), 401,
+            "invalid_client", "T-1")
+
+
+@pytest.mark.clause("T-1")
+@pytest.mark.parametrize("form", [
+    {"client_assertion_type": "urn:example:other"},
+    {"client_assertion": "not-a-jws"},
+    {"client_assertion": "W10.W10.W10"},
+    {"client_assertion": "eyJhbGciOiJFUzI1NiJ9.W10.c2lnbmF0dXJl"},
+], ids=["wrong-type", "not-a-jws", "array-header", "array-payload"])
+def test_a_malformed_assertion_is_invalid_client(jwt_client, phone, persona, form):
+    login, code = get_code(phone, jwt_client, persona)
+    data = grant(jwt_client, login, code) | {
+        "client_assertion": assertion(jwt_client), "client_assertion_type": ASSERTION_TYPE,
+    } | form
+    refused(token_call(jwt_client, data), 401, "invalid_client", "T-1")
+
+
+@pytest.mark.clause("T-1")
+def test_a_replayed_assertion_is_invalid_client(jwt_client, phone, persona):
+    """RFC 7523 §3: the ``jti`` makes an assertion single-use."""
+    signed = assertion(jwt_client)
+    login, code = get_code(phone, jwt_client, persona)
+    assert jwt_client.redeem(code, login.code_verifier, client_assertion=signed).status == 200
+    login, code = get_code(phone, jwt_client, persona)
+    refused(jwt_client.redeem(code, login.code_verifier, client_assertion=signed), 401,
+            "invalid_client", "T-1")
+
+
+@pytest.mark.clause("T-1")
+@pytest.mark.parametrize(("registered", "used"), [
+    ("client_secret_basic", "client_secret_post"),
+    ("client_secret_post", "client_secret_basic"),
+    ("client_secret_basic", "private_key_jwt"),
+])
+def test_another_method_than_the_registered_one_is_invalid_client(rp, phone, persona,
+                                                                  registered, used):
+    with rp.variant(client_id=f"harness-rp-{registered}", auth_method=registered) as client:
+        login, code = get_code(phone, client, persona)
+        if used == "private_key_jwt":
+            from joserfc.jwk import ECKey
+
+            client.signing_key = ECKey.generate_key("P-256", {"kid": "k"}, private=True)
+        refused(client.redeem(code, login.code_verifier, auth_method=used), 401,
+                "invalid_client", "T-1")
+
+
+@pytest.mark.clause("T-1")
+def test_an_assertion_whose_sub_is_not_a_string_names_no_client(jwt_client, phone, persona):
+    login, code = get_code(phone, jwt_client, persona)
+    data = grant(jwt_client, login, code) | {
+        "client_assertion": assertion(jwt_client, sub=42),
+        "client_assertion_type": ASSERTION_TYPE,
+    }
+    refused(token_call(jwt_client, data), 401, "invalid_client", "T-1")
+
+
+@pytest.mark.clause("T-1")
+def test_an_assertion_names_its_client_by_sub_when_the_body_does_not(jwt_client, phone,
+                                                                     persona):
+    login, code = get_code(phone, jwt_client, persona)
+    data = grant(jwt_client, login, code) | {
+        "client_assertion": assertion(jwt_client), "client_assertion_type": ASSERTION_TYPE,
+    }
+    result = token_call(jwt_client, data)
+    assert result.status == 200, result.body
+
+
+# -- exact boundaries, on a provider with a frozen clock of the test's own -----------------------
+
+
+@pytest.fixture
+def frozen(test_seed):
+    """An embedded target on a manual clock: the provider's ``now`` is exact."""
+    from harness.protocol import ManualClock, SeededEntropy
+    from harness.rp import TestRelyingParty
+    from harness.targets import embedded_target
+    from harness.world import PersonaPool, make_device
+
+    clock = ManualClock()
+    target = embedded_target(seed=test_seed, clock=clock)
+    citizen = PersonaPool(target, seed=test_seed).new()
+    device = make_device(target, "android")
+    device.install_receiver(RP_SCHEME)
+    client = TestRelyingParty(target.vneid, target.profile,
+                              entropy=SeededEntropy(f"{test_seed}/rp")).register()
+    yield clock, target, client, device, citizen
+    client.close()
+    device.close()
+    target.close()
+
+
+@pytest.mark.clause("T-2")
+@pytest.mark.parametrize(("age", "ok"), [(59.999, True), (60, False)])
+def test_a_code_lives_exactly_sixty_seconds(frozen, age, ok):
+    clock, _, client, device, citizen = frozen
+    login, code = get_code(device, client, citizen)
+    clock.advance(age)
+    result = client.redeem(code, login.code_verifier)
+    if ok:
+        assert result.status == 200, result.body
+    else:
+        refused(result, 400, "invalid_grant", "T-2")
+
+
+@pytest.mark.clause("T-1")
+@pytest.mark.parametrize(("exp_offset", "ok"), [
+    (-59, True), (-60, False), (3600, True), (3601, False),
+], ids=["59s-past-within-skew", "60s-past", "lives-3600s", "lives-3601s"])
+def test_assertion_exp_allows_the_skew_and_at_most_an_hour(frozen, exp_offset, ok):
+    clock, _, client, device, citizen = frozen
+    with client.variant(client_id="harness-rp-jwt", auth_method="private_key_jwt") as jwt_rp:
+        login, code = get_code(device, jwt_rp, citizen)
+        now = int(clock.now())
+        signed = assertion(jwt_rp, iat=now, exp=now + exp_offset)
+        result = jwt_rp.redeem(code, login.code_verifier, client_assertion=signed)
+        if ok:
+            assert result.status == 200, result.body
+        else:
+            refused(result, 401, "invalid_client", "T-1")
