@@ -68,7 +68,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "to see a plan catch it; repeatable")
 
 
+@pytest.hookimpl(tryfirst=True)  # before hypothesis's own pytest_configure loads the profile
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("hypothesis_profile", None):
+        # --hypothesis-profile dev|ci|deep: the property suites' profiles must be registered
+        # before hypothesis loads the one named, which is before those suites are collected.
+        import importlib
+
+        importlib.import_module("scenarios.properties.profiles")
     config.addinivalue_line(
         "markers", "clause(*ids): the PROTOCOL.md clause ids this test checks"
     )

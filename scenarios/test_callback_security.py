@@ -123,3 +123,18 @@ def test_code_expired_before_the_callback_arrived(device, persona, vneid):
     screen = deliver(phone, callback)
     assert_error_screen(screen, app="vssid", code="invalid_grant", clause="T-2")
     assert [r["status"] for r in calls(vneid, "/token")] == [400]
+
+
+@pytest.mark.clause("R-4", "A-6")
+@pytest.mark.parametrize("extra", [
+    ("session_state", "abc.123"),  # OpenID Connect Session Management 1.0
+    ("scope", "openid"),
+    ("vnp_trace", "Ảnh-ID ü"),  # any unknown name and value
+], ids=["session_state", "scope", "unknown"])
+def test_unrecognized_response_parameters_are_ignored(device, persona, vssid, extra):
+    """RFC 6749 §4.1.2: "The client MUST ignore unrecognized response parameters"; a
+    callback carrying one still came to the registered redirect_uri (R-4) and logs in."""
+    phone, callback = capture_callback(device, persona)
+    screen = deliver(phone, replace_param(callback, *extra))
+    assert screen.id == VSSID_HOME
+    assert [r["status"] for r in calls(vssid, "/api/v1/auth/vneid/complete")] == [200]

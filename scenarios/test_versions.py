@@ -12,7 +12,7 @@ from harness.apps.screens import (
     VSSID_LOGIN,
     VSSID_LOGIN_VNEID,
 )
-from harness.flows import login_with_vneid, start_vneid_login
+from harness.flows import decide, enter_credentials, login_with_vneid, start_vneid_login
 from harness.protocol import DEFAULT_PROFILE
 from harness.targets import embedded_target
 from harness.world import make_device
@@ -142,6 +142,38 @@ def test_vssid_app_shows_update_screen_when_backend_says_426(device):
     finally:
         phone.close()
         target.close()
+
+
+@pytest.mark.clause("V-4", "A-6")
+@pytest.mark.parametrize("platform", ["ios", "android"])
+@pytest.mark.plan("vssid-relying-party")
+def test_vssid_downgraded_during_the_hand_off_shows_the_update_screen(device, persona, vssid,
+                                                                      platform):
+    """VssID is replaced by a build below the minimum while the user is in VNeID: the callback
+    reaches a backend that answers 426 to /complete, and the app shows §9's update screen with
+    the store link the refusal carries, not a generic error."""
+    phone = device(platform)
+    start_vneid_login(phone.driver)
+    phone.install_vssid("1.6.6")
+    enter_credentials(phone.driver, persona)
+    screen = decide(phone.driver)
+    assert (screen.app, screen.id) == ("vssid", APP_UPDATE)
+    assert screen.element(APP_UPDATE_STORE).value.startswith(STORE[("vssid", platform)])
+    assert [r["status"] for r in calls(vssid, "/api/v1/auth/vneid/complete")] == [426]
+
+
+@pytest.mark.clause("V-4")
+@pytest.mark.plan("vssid-relying-party")
+def test_a_signed_in_vssid_downgraded_shows_the_update_screen_at_launch(device, persona, vssid):
+    """VssID signed in, then downgraded below the minimum: at launch its backend answers 426
+    to GET /me and the app shows the update screen, not the home screen or an error."""
+    phone = device("ios")
+    assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
+    phone.install_vssid("1.6.6")
+    screen = phone.driver.open_app("vssid")
+    assert (screen.app, screen.id) == ("vssid", APP_UPDATE)
+    assert screen.element(APP_UPDATE_STORE).value.startswith(STORE[("vssid", "ios")])
+    assert [r["status"] for r in calls(vssid, "/api/v1/me", "GET")] == [200, 426]
 
 
 # -- VNeID ------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from harness.protocol.links import (
     LinkForm,
     ParsedLink,
     add_query,
+    delivered_to,
     parse_authorize_link,
     parse_callback,
     parse_link,
@@ -65,7 +66,7 @@ __all__ = [
     "parse_personal_id",
     # links
     "AuthorizationRequest", "Callback", "LinkForm", "ParsedLink", "add_query",
-    "parse_authorize_link", "parse_callback", "parse_link",
+    "delivered_to", "parse_authorize_link", "parse_callback", "parse_link",
     # pkce
     "is_valid_code_verifier", "s256_challenge", "verify_s256",
     # profile

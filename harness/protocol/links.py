@@ -25,6 +25,7 @@ __all__ = [
     "LinkForm",
     "ParsedLink",
     "add_query",
+    "delivered_to",
     "parse_authorize_link",
     "parse_callback",
     "parse_link",
@@ -229,6 +230,21 @@ class Callback:
 
 
 _RESPONSE_PARAMS = frozenset({"code", "state", "iss", "error", "error_description", "error_uri"})
+
+
+def delivered_to(url: object, redirect_uri: str) -> bool:
+    """R-4: was the callback ``url`` delivered to ``redirect_uri``?
+
+    Scheme, authority and path must be equal (S-2), and every query parameter that
+    ``redirect_uri`` itself carries must come back with its value (RFC 6749 §3.1.2 keeps that
+    query). Any other parameter is a response parameter, and RFC 6749 §4.1.2 says "the client
+    MUST ignore unrecognized response parameters": a provider that adds ``session_state`` or
+    anything else does not make the callback land elsewhere. ``url`` must parse as a link.
+    """
+    link = parse_link(url, clause="A-6")
+    expected = parse_link(redirect_uri, clause="R-4")
+    return link.base == expected.base and all(
+        link.params.get(key) == value for key, value in expected.params.items())
 
 
 def parse_callback(url: object, profile: Profile = DEFAULT_PROFILE) -> Callback:

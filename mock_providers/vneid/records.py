@@ -79,7 +79,7 @@ class PersonaRecord:
     status: Status = "active"
 
     def __post_init__(self) -> None:
-        parse_personal_id(self.personal_id, clause="A-4")
+        pid = parse_personal_id(self.personal_id, clause="A-4")
         _text(self.passcode, "passcode", "A-4", 128)
         if type(self.level) is not int or self.level not in (1, 2):
             raise _invalid("level", f"must be 1 or 2, got {self.level!r}", "P-2")
@@ -92,6 +92,11 @@ class PersonaRecord:
             raise _invalid("birthdate", f"{self.birthdate} is not a calendar date", "T-3") from None
         if self.gender not in ("male", "female"):
             raise _invalid("gender", f"must be 'male' or 'female', got {self.gender!r}", "T-3")
+        if not pid.matches(birthdate=dt.date.fromisoformat(self.birthdate), sex=self.gender):
+            raise _invalid("personal_id", f"{self.personal_id} says {pid.sex}, born in "
+                           f"{pid.birth_year}, but the persona is {self.gender}, born "
+                           f"{self.birthdate}: §1 makes the century/sex digit and the year "
+                           "agree with gender and birthdate", "P-1")
         if self.status not in ("active", "locked"):
             raise _invalid("status", f"must be 'active' or 'locked', got {self.status!r}", "A-4")
 

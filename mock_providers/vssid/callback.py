@@ -11,7 +11,7 @@ import hmac
 import re
 from collections.abc import Mapping
 
-from harness.protocol import Callback, Profile, ProtocolError, parse_callback
+from harness.protocol import Callback, Profile, ProtocolError, delivered_to, parse_callback
 
 __all__ = ["AUTHORIZATION_ERRORS", "authorization_error", "check_callback"]
 
@@ -60,7 +60,8 @@ def check_callback(callback_url: str, *, redirect_uri: str, state: str, issuer: 
                    profile: Profile, skip: frozenset[str] = frozenset()) -> str:
     """Check the callback of one transaction and return its authorization ``code``.
 
-    - R-4: "The callback came to the registered ``redirect_uri``" (exact match, S-2);
+    - R-4: "The callback came to the registered ``redirect_uri``" (scheme, authority, path and
+      the URI's own query; unrecognized response parameters are ignored, RFC 6749 §4.1.2);
     - R-1: "``state`` in the callback equals the transaction's" (constant-time);
     - R-2: "``iss`` in the callback equals the expected issuer" (missing counts as wrong);
     - R-3: an ``error`` ends the login (see :func:`authorization_error`);
@@ -70,7 +71,7 @@ def check_callback(callback_url: str, *, redirect_uri: str, state: str, issuer: 
     ``"iss"`` R-2, to play a broken relying party.
     """
     callback = parse_callback(callback_url, profile)
-    if callback.redirect_uri != redirect_uri:
+    if not delivered_to(callback_url, redirect_uri):
         raise ProtocolError(f"the callback came to {callback.redirect_uri!r:.200}, not to this "
                             f"login's redirect_uri {redirect_uri!r}", clause="R-4")
     if "state" not in skip and not _same(callback.state, state):

@@ -20,9 +20,6 @@ Where the model is looser than PROTOCOL.md could be read, and why:
 
 - Several checks failing at once (R-1/R-2/R-4 on one callback; R-5…R-11 on one ID token; a
   transaction both expired and used, R-1): any one of their refusals is right, as above.
-- V-4 (VssID below 1.6.7 answered 426 on ``complete`` or ``me``): the §9 update screen or the
-  error screen naming ``app_update_required``. The simulated VssID app shows the error screen,
-  without the store link V-4 says the refusal carries; see the issue-4 note.
 - R-1 for a transaction older than two lifetimes: ``transaction_not_found`` (a harness code,
   citing R-1) as well as ``transaction_expired``: VssID's store forgets a transaction one
   lifetime after it expired, at its next login start, to stay bounded; an id it forgot cannot
@@ -36,279 +33,41 @@ Where the model is looser than PROTOCOL.md could be read, and why:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
 
-__all__ = [
-    "ACCOUNT_STATES",
-    "AccountState",
-    "CLOCK_SKEW",
-    "CODE_TTL",
-    "FAULTS",
-    "TRANSACTION_TTL",
-    "VNEID_VERSIONS",
-    "VSSID_VERSIONS",
-    "Callback",
-    "Citizen",
-    "Expect",
-    "FaultSpec",
-    "LoginModel",
-    "Refusal",
-    "ScreenM",
-    "Timing",
-    "TokenExpect",
-]
+from scenarios.properties.model_vocabulary import (
+    CLOCK_SKEW,
+    CODE_TTL,
+    FAULTS,
+    MAX_ID_TOKEN_TTL,
+    TIME_FAULT_BEYOND,
+    TRANSACTION_TTL,
+    VNEID_VERSIONS,
+    VSSID_UPDATE,
+    VSSID_VERSIONS,
+    AccessToken,
+    AccountState,
+    AppSession,
+    Callback,
+    Citizen,
+    Code,
+    Expect,
+    Link,
+    Refusal,
+    RpName,
+    ScreenM,
+    Timing,
+    TokenExpect,
+    Transaction,
+    VersionKind,
+    VneidApp,
+    VneidSession,
+    VssidApp,
+    VssidSession,
+    refused,
+)
 
-# -- numbers PROTOCOL.md fixes -----------------------------------------------------------------
-CODE_TTL = 60
-"""T-2: "Codes live 60 s and redeem once"."""
-TRANSACTION_TTL = 600
-"""R-1: "a transaction completes once and expires after 10 min"."""
-CLOCK_SKEW = 60
-"""R-8: "exp in the future and iat not in the future, with ≤ 60 s skew"."""
-MAX_ID_TOKEN_TTL = 600
-"""T-3: "exp (≤ 10 min)"."""
-
-
-@dataclass(frozen=True)
-class Timing:
-    """Lifetimes the protocol leaves to the profile (the harness's defaults)."""
-
-    vneid_session_ttl: int = 900
-    vssid_session_ttl: int = 3600
-    access_token_ttl: int = 600
-    id_token_ttl: int = 600
-
-
-VersionKind = Literal["new_enough", "too_old", "malformed"]
-
-VSSID_VERSIONS: dict[str, VersionKind] = {
-    # V-1, V-2 against the minimum 1.6.7 (P-3), judged by hand.
-    "1.6.6": "too_old",
-    "1.6.7-rc.1": "too_old",  # V-2: a pre-release sorts before its release
-    "1.6.7": "new_enough",
-    "1.6.7+build.5": "new_enough",  # V-2: build metadata is ignored
-    "1.6.7.0": "new_enough",  # V-1: missing components are zero, four allowed
-    "1.10.0": "new_enough",  # V-2: numeric per component (10 > 6)
-    "v1.6.7": "malformed",  # V-3
-}
-VNEID_VERSIONS: dict[str, VersionKind] = {
-    # against the minimum 2.1.0 (P-3)
-    "2.0.9": "too_old",
-    "2.1.0-rc.1": "too_old",
-    "2.1": "new_enough",  # V-1: 2.1 = 2.1.0
-    "2.1.0": "new_enough",
-    "2.1.0+7": "new_enough",
-    "2.10.0": "new_enough",  # V-2: 2.10.0 > 2.9.9
-    "02.1.0": "malformed",  # V-3: leading zero
-}
-ACCOUNT_STATES = ("active", "locked", "none")
-AccountState = Literal["active", "locked", "none"]
-RpName = Literal["vssid", "harness-rp"]
-
-Refusal = tuple[str, str]
-"""``(error code, clause)`` as PROTOCOL.md §8 names them."""
-
-
-# -- faults of the VNeID mock the model knows (a subset of the RP-test catalog, §11) -----------
-@dataclass(frozen=True)
-class FaultSpec:
-    """What one armed fault does to the next response for VssID, and what VssID must do."""
-
-    stage: Literal["authz", "id_token"]
-    """``authz``: the next authorization response for VssID; ``id_token``: the next token
-    response for VssID (its ID token, its signing key or the response itself)."""
-    refusal: Refusal | None
-    """The refusal it must cause; ``None``: computed (time faults) or accepted (variation)."""
-
-
-FAULTS: dict[str, FaultSpec] = {
-    "authz_response_state_invalid": FaultSpec("authz", ("state_mismatch", "R-1")),
-    "authz_response_iss_invalid": FaultSpec("authz", ("issuer_mismatch", "R-2")),
-    "id_token_sig_none": FaultSpec("id_token", ("id_token_invalid", "R-5")),
-    "id_token_aud_invalid": FaultSpec("id_token", ("id_token_invalid", "R-7")),
-    "id_token_expired": FaultSpec("id_token", None),
-    "id_token_iat_future": FaultSpec("id_token", None),
-    "id_token_nonce_invalid": FaultSpec("id_token", ("id_token_invalid", "R-9")),
-    "id_token_acr_level1": FaultSpec("id_token", ("identity_level_insufficient", "R-10")),
-    "id_token_personal_id_malformed": FaultSpec("id_token", ("vssid_account_not_found", "R-11")),
-    # variations: unusual but valid answers VssID must accept
-    "id_token_aud_array": FaultSpec("id_token", None),  # aud = [client_id] (R-7)
-    "signing_key_rotated": FaultSpec("id_token", None),  # a new key, still published (R-5)
-    "token_type_lowercase": FaultSpec("id_token", None),  # token_type "bearer" (T-1)
-}
-TIME_FAULT_BEYOND = 60
-"""How far past R-8's skew the ``id_token_expired`` / ``id_token_iat_future`` faults go."""
-
-
-# -- what the user sees -------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ScreenM:
-    """A screen as the model predicts it: app, §9 id, and what the id alone does not say."""
-
-    app: str
-    id: str
-    refusals: frozenset[Refusal] = frozenset()
-    """For ``app-error``: the refusals any one of which is right."""
-    person: str | None = None
-    """For ``vssid-home``: the ``personal_id`` of the person shown."""
-    button: bool | None = None
-    """For ``vssid-login``: whether the VNeID entry is offered (V-6)."""
-    update_ok: bool = False
-    """For a refusal ``app_update_required``: the §9 update screen is as right as an error
-    screen naming the code."""
-
-    def describe(self) -> str:
-        text = f"{self.app}:{self.id}"
-        if self.refusals:
-            text += " " + " or ".join(f"{c} ({cl})" for c, cl in sorted(self.refusals))
-        if self.person is not None:
-            text += f" of {self.person}"
-        if self.button is not None:
-            text += " with" if self.button else " without"
-            text += " the VNeID button"
-        return text
-
-
-@dataclass(frozen=True)
-class Expect:
-    """What must be on the phone after an action, the clauses that say so, and why."""
-
-    screen: ScreenM
-    clauses: tuple[str, ...]
-    because: str
-
-
-@dataclass(frozen=True)
-class TokenExpect:
-    """What the token endpoint must answer to a redemption (T-1, T-2, S-4)."""
-
-    ok: bool
-    refusal: Refusal | None
-    because: str
-    token: int | None = None
-    """The model id of the access token issued."""
-
-
-def _error(app: str, *refusals: Refusal) -> ScreenM:
-    update_ok = any(code == "app_update_required" for code, _ in refusals)
-    return ScreenM(app, "app-error", frozenset(refusals), update_ok=update_ok)
-
-
-# -- the world's records --------------------------------------------------------------------------
-@dataclass
-class Citizen:
-    key: str
-    personal_id: str
-    bhxh_code: str
-    level: int = 2
-    account: AccountState = "active"
-
-
-@dataclass
-class Transaction:
-    """A VssID login transaction (A-1); ``expires`` on VssID's clock."""
-
-    n: int
-    created: int
-    used: bool = False
-    evicted: bool = False
-
-    @property
-    def expires(self) -> int:
-        return self.created + TRANSACTION_TTL
-
-
-@dataclass
-class Link:
-    """The authorize link the VNeID app is handling: VssID's transaction or the harness RP's."""
-
-    rp: RpName
-    tx: int | None = None
-    rp_login: int | None = None
-    level: int = 2
-    """The identity level the request asks for (acr_values; VssID always asks for 2)."""
-
-
-@dataclass
-class Code:
-    """An authorization code (T-2) and what it is bound to."""
-
-    n: int
-    client: RpName
-    person: str
-    personal_id: str
-    level: int
-    issued: int
-    used_at: int | None = None
-    tokens: list[int] = field(default_factory=list)
-
-
-@dataclass
-class Callback:
-    """One authorization response VNeID redirected to (A-5)."""
-
-    n: int
-    rp: RpName
-    tx: int | None
-    rp_login: int | None
-    person: str
-    """Who was logged in to VNeID when it answered."""
-    code: int | None = None
-    error: str | None = None
-    state_ok: bool = True
-    iss_ok: bool = True
-
-
-@dataclass
-class AccessToken:
-    n: int
-    code: int
-    expires: int
-    revoked: bool = False
-
-
-@dataclass
-class VneidSession:
-    n: int
-    person: str
-    auth_time: int
-    expires: int
-
-
-@dataclass
-class AppSession:
-    """The VNeID app's stored session: the server's, with an expiry on the phone's clock."""
-
-    server: int
-    person: str
-    expires: int
-
-
-@dataclass
-class VssidSession:
-    n: int
-    personal_id: str
-    bhxh_code: str
-    expires: int
-
-
-@dataclass
-class VssidApp:
-    version: str
-    screen: ScreenM | None = None
-    tid: int | None = None
-    """The transaction id the app stored (A-1)."""
-    session: int | None = None
-
-
-@dataclass
-class VneidApp:
-    version: str | None
-    """``None``: not installed."""
-    screen: ScreenM | None = None
-    link: Link | None = None
-    session: AppSession | None = None
+__all__ = ["LoginModel"]
 
 
 # -- the model ----------------------------------------------------------------------------------
@@ -418,9 +177,9 @@ class LoginModel:
             return login
         kind = self.vssid_kind(self.vssid.version)
         if kind == "malformed":
-            return _error("vssid", ("app_version_invalid", "V-3"))
+            return refused("vssid", ("app_version_invalid", "V-3"))
         if kind == "too_old":
-            return _error("vssid", ("app_update_required", "V-4"))
+            return VSSID_UPDATE  # 426 from GET /me
         session = self.vssid_sessions.get(self.vssid.session)
         citizen = self.citizen_by_id(session.personal_id) if session else None
         if (session is None or self.vssid_now >= session.expires or citizen is None
@@ -497,7 +256,7 @@ class LoginModel:
         assert self.vneid.screen is not None
         assert self.vneid.screen.id == "vneid-login"
         if not right_passcode:
-            self.vneid.screen = _error("vneid", ("invalid_credentials", "A-4"))
+            self.vneid.screen = refused("vneid", ("invalid_credentials", "A-4"))
             return self._show(("A-4",), "a wrong passcode is invalid_credentials")
         session = VneidSession(self._id(), person, self.vneid_now,
                                self.vneid_now + self.timing.vneid_session_ttl)
@@ -523,7 +282,7 @@ class LoginModel:
         server = self.vneid_sessions.get(app_session.server) if app_session else None
         if app_session is None or server is None or self.vneid_now >= server.expires:
             self.vneid.session = None
-            self.vneid.screen = _error("vneid", ("invalid_token", "A-5"))
+            self.vneid.screen = refused("vneid", ("invalid_token", "A-5"))
             why = ("the VNeID app's session expired on the phone's clock" if app_session is None
                    else "the VNeID server's session expired on its clock")
             return self._show(("A-5",), why + ": 401 invalid_token"), None
@@ -573,19 +332,19 @@ class LoginModel:
                         moved: bool = False) -> tuple[ScreenM, tuple[str, ...], str]:
         """VssID's app and backend handle a callback (A-6, R-1…R-12, P-1)."""
         if self.vssid.tid is None:
-            return (_error("vssid", ("transaction_not_found", "R-1")), ("R-1",),
+            return (refused("vssid", ("transaction_not_found", "R-1")), ("R-1",),
                     "VssID has no login in progress")
         kind = self.vssid_kind(self.vssid.version)
         if kind == "malformed":
-            return (_error("vssid", ("app_version_invalid", "V-3")), ("V-3",),
+            return (refused("vssid", ("app_version_invalid", "V-3")), ("V-3",),
                     f"VssID {self.vssid.version} is malformed: refused before anything else")
         if kind == "too_old":
-            return (_error("vssid", ("app_update_required", "V-4")), ("V-4",),
-                    f"VssID {self.vssid.version} is below 1.6.7: 426 before anything else")
+            return (VSSID_UPDATE, ("V-4",), f"VssID {self.vssid.version} is below 1.6.7: 426 "
+                    "with the store link before anything else; §9's update screen")
         tx = self.transactions[self.vssid.tid]
         now = self.vssid_now
         if tx.evicted:
-            return (_error("vssid", ("transaction_not_found", "R-1")), ("R-1",),
+            return (refused("vssid", ("transaction_not_found", "R-1")), ("R-1",),
                     "the transaction is long expired and gone")
         refusals: set[Refusal] = set()
         if now >= tx.expires:
@@ -594,7 +353,7 @@ class LoginModel:
             refusals.add(("transaction_already_used", "R-1"))
         tx.used = True
         if refusals:
-            return (_error("vssid", *refusals), ("R-1",),
+            return (refused("vssid", *refusals), ("R-1",),
                     "a transaction completes once, within 10 min")
         if moved:
             refusals.add(("invalid_request", "R-4"))
@@ -603,27 +362,27 @@ class LoginModel:
         if not cb.iss_ok:
             refusals.add(("issuer_mismatch", "R-2"))
         if refusals:
-            return (_error("vssid", *refusals), ("R-1", "R-2", "R-4"),
+            return (refused("vssid", *refusals), ("R-1", "R-2", "R-4"),
                     "the callback's redirect URI, state or iss is not this login's")
         if cb.error is not None:
-            return (_error("vssid", (cb.error, "R-3")), ("R-3", "A-7"),
+            return (refused("vssid", (cb.error, "R-3")), ("R-3", "A-7"),
                     f"VNeID answered {cb.error}: no token request")
         assert cb.code is not None
         result = self._redeem(self.codes[cb.code], client="vssid", verifier_ok=True)
         if not result.ok:
-            return (_error("vssid", ("invalid_grant", "T-2")), ("T-2",), result.because)
+            return (refused("vssid", ("invalid_grant", "T-2")), ("T-2",), result.because)
         code = self.codes[cb.code]
         failures = self._id_token_failures(code, result.fault)
         if failures:
-            return (_error("vssid", *failures), tuple(sorted({c for _, c in failures})),
+            return (refused("vssid", *failures), tuple(sorted({c for _, c in failures})),
                     "the ID token fails a check of R-5…R-11")
         citizen = self.citizen_by_id(code.personal_id)
         assert citizen is not None
         if citizen.account == "none":
-            return (_error("vssid", ("vssid_account_not_found", "P-1")), ("P-1", "R-11"),
+            return (refused("vssid", ("vssid_account_not_found", "P-1")), ("P-1", "R-11"),
                     f"{citizen.key} has no VssID account")
         if citizen.account == "locked":
-            return (_error("vssid", ("account_locked", "P-1")), ("P-1",),
+            return (refused("vssid", ("account_locked", "P-1")), ("P-1",),
                     f"{citizen.key}'s VssID account is locked")
         session = VssidSession(self._id(), citizen.personal_id, citizen.bhxh_code,
                                now + self.timing.vssid_session_ttl)

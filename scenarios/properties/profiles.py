@@ -11,9 +11,8 @@ profile    what for                                                examples x st
 Which one runs, first match wins:
 
 1. ``pytest --hypothesis-profile NAME`` (hypothesis's own option). Hypothesis loads the profile
-   while pytest configures, before this package is collected, so NAME must be registered by
-   then: load this module as a plugin (``-p scenarios.properties.profiles``) or import it from
-   the harness plugin. Without that, use the variable below.
+   while pytest configures, before this package is collected, so the harness plugin imports
+   this module first (``harness.pytest_plugin.pytest_configure``, ``tryfirst``).
 2. ``VNEID_HARNESS_HYPOTHESIS_PROFILE=NAME`` in the environment.
 3. ``ci``.
 

@@ -197,12 +197,6 @@ def _target() -> Target:
 
 @pytest.mark.usefixtures("embedded_only")
 @pytest.mark.clause("P-1", "A-4")
-@pytest.mark.xfail(strict=True, reason=(
-    "defect found by this test (issue 4 note): the VNeID mock's control API (§11 POST "
-    "/_harness/personas, PersonaRecord) checks that personal_id is well-formed but not that "
-    "its century/sex digit and year agree with birthdate and gender (§1), so it registers "
-    "citizens the harness's own personas refuse; its ID tokens then carry a personal_id that "
-    "contradicts their birthdate/gender claims"))
 @SETTINGS
 @given(valid_ids(), contradictions)
 def test_the_vneid_control_api_refuses_a_persona_its_personal_id_contradicts(

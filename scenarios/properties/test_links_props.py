@@ -128,13 +128,6 @@ def test_callbacks_round_trip_through_both_link_forms(redirect_uri: str, respons
 
 @pytest.mark.usefixtures("embedded_only")
 @pytest.mark.clause("R-4", "A-6")
-@pytest.mark.xfail(strict=True, reason=(
-    "defect found by this test (issue 4 note): RFC 6749 §4.1.2 says 'The client MUST ignore "
-    "unrecognized response parameters', but VssID folds them into the callback's redirect_uri "
-    "(harness.protocol.parse_callback) and then refuses the callback with invalid_request "
-    "(R-4) in mock_providers/vssid/callback.py check_callback, burning the transaction: a "
-    "provider adding e.g. session_state (OpenID Connect Session Management) breaks every "
-    "login"))
 @SETTINGS
 @given(REDIRECT_URIS, unicode_text, unicode_text,
        _extras(RESPONSE_PARAMS).filter(bool))

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from scenarios.properties.model import (
+from scenarios.properties.model import LoginModel
+from scenarios.properties.model_vocabulary import (
     CODE_TTL,
     TRANSACTION_TTL,
     Citizen,
-    LoginModel,
     Refusal,
     ScreenM,
 )

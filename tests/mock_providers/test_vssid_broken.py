@@ -159,7 +159,7 @@ def test_skip_checks_takes_any_collection_of_names(given: Any) -> None:
 
 @pytest.mark.clause("R-12")
 @pytest.mark.parametrize("given", [{"nonce", "signatures"}, ["exp"], {"R-9"}, {""}, [5]],
-                         ids=str)
+                         ids=["set-with-a-typo", "list", "clause-id", "empty-name", "not-a-str"])
 def test_an_unknown_check_name_is_refused_naming_the_known_ones(given: Any) -> None:
     with pytest.raises(ProtocolError) as info:
         VssIDSettings(skip_checks=given)

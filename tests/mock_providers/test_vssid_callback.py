@@ -100,7 +100,7 @@ def test_iss_is_checked_before_acting_on_an_error(world: VssIDWorld) -> None:
     DEFAULT_PROFILE.callback_https,
     "vssid://auth/vneid/callback/extra",
     "evil://auth/vneid/callback",
-    "vssid://auth/vneid/callback?injected=1",
+    "vssid://other/vneid/callback",
 ])
 def test_callback_to_another_redirect_uri(world: VssIDWorld, redirect_uri: str) -> None:
     started = world.start()

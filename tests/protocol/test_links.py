@@ -10,6 +10,7 @@ from harness.protocol import (
     LinkError,
     LinkForm,
     add_query,
+    delivered_to,
     parse_authorize_link,
     parse_callback,
 )
@@ -79,3 +80,28 @@ def test_add_query_keeps_existing_query() -> None:
     assert add_query("https://rp.test/cb?x=1", [("code", "c")]) == "https://rp.test/cb?x=1&code=c"
     assert add_query("vssid://auth/vneid/callback", [("a", "b c")]) == (
         "vssid://auth/vneid/callback?a=b+c")
+
+
+class TestDeliveredTo:
+    """R-4: which callbacks came to a redirect_uri (RFC 6749 §3.1.2, §4.1.2)."""
+
+    @pytest.mark.parametrize(("url", "redirect_uri", "expected"), [
+        ("vssid://auth/vneid/callback?code=c&state=s", "vssid://auth/vneid/callback", True),
+        ("vssid://auth/vneid/callback?code=c&session_state=x", "vssid://auth/vneid/callback",
+         True),
+        ("https://vssid.test/cb?tenant=a&code=c", "https://vssid.test/cb?tenant=a", True),
+        ("https://vssid.test/cb?code=c", "https://vssid.test/cb?tenant=a", False),
+        ("https://vssid.test/cb?tenant=b&code=c", "https://vssid.test/cb?tenant=a", False),
+        ("https://vssid.test/cb/x?code=c", "https://vssid.test/cb", False),
+        ("https://vssid.test:8443/cb?code=c", "https://vssid.test/cb", False),
+        ("http://vssid.test/cb?code=c", "https://vssid.test/cb", False),
+        ("vssid://auth/vneid/callback?code=c", "https://vssid.test/auth/vneid/callback", False),
+    ])
+    def test_matches_scheme_authority_path_and_own_query(self, url: str, redirect_uri: str,
+                                                         expected: bool) -> None:
+        assert delivered_to(url, redirect_uri) is expected
+
+    def test_an_unparseable_callback_is_a_link_error(self) -> None:
+        with pytest.raises(LinkError) as info:
+            delivered_to("no scheme here", "vssid://auth/vneid/callback")
+        assert info.value.clause == "A-6"
