@@ -5,8 +5,20 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 OUT    ?= reports/out
+# Node tools (package.json: npm's allure, Allure 3; appium and appium-chromium-driver for
+# --driver appium): reinstalled with `npm ci` when
+# node_modules/ is missing or package.json / package-lock.json changed.
+NPM       ?= npm
+NODE      ?= node
+NPM_STAMP := node_modules/.installed-stamp
+# Debian's Chromium (Playwright drives it; `playwright install` cannot download here),
+# installed with apt-get only when $(CHROMIUM) is missing. sudo -n when not root.
+CHROMIUM     ?= /usr/bin/chromium
+APT_GET      ?= apt-get
+APT_PACKAGES := chromium chromium-driver fonts-liberation
+SUDO         ?= $(if $(filter 0,$(shell id -u)),,sudo -n)
 
-.PHONY: setup run test lint typecheck unit serve clean mutation
+.PHONY: setup run test lint typecheck unit serve clean mutation report fuzz
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,15 +27,29 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -c "import harness, mock_providers, scenarios, reports, httpx, joserfc, starlette, faker, allure"
 	touch $(STAMP)
 
-setup: $(STAMP)
+$(NPM_STAMP): package.json package-lock.json
+	@$(NODE) -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' 2>/dev/null \
+	  || { echo "setup: Node.js 20 or later (20.19+) is needed for npm's allure and appium (nodejs.org or NodeSource)" >&2; exit 1; }
+	$(NPM) ci --no-audit --no-fund --loglevel=error
+	touch $(NPM_STAMP)
+
+$(CHROMIUM):
+	@echo "setup: installing Debian's $(APT_PACKAGES) (apt-get, about 30 s)"
+	$(SUDO) $(APT_GET) -qq update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq --no-install-recommends \
+	  $(APT_PACKAGES) >/dev/null
+	@test -x $(CHROMIUM) || { echo "setup: $(CHROMIUM) still missing after apt-get" >&2; exit 1; }
+
+setup: $(STAMP) $(NPM_STAMP) $(CHROMIUM)
 
 ## the main job: every suite against the embedded mocks, reports under reports/out/
+## (junit.xml, allure-results/, summary.json and the Allure HTML allure-report/index.html)
 run: setup
 	$(BIN)/vneid-harness run --out $(OUT)
 
 ## all tests: lint, types, then the unit tests and the scenario suites
 test: setup lint typecheck
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 lint: setup
 	$(BIN)/ruff check .
@@ -33,6 +59,15 @@ typecheck: setup
 
 serve: setup
 	$(BIN)/vneid-harness serve
+
+## the Allure HTML report again from $(OUT)/allure-results (the trend keeps $(OUT)/history/)
+report: setup
+	$(BIN)/vneid-harness report --results $(OUT)/allure-results --out $(OUT)/allure-report \
+	  --history $(OUT)/history/history.jsonl
+
+## the deep Schemathesis run of docs/robustness.md (over 10,000 requests, about 2 min)
+fuzz: setup
+	$(BIN)/python -m tests.robustness.deep_fuzz --max-examples 300
 
 ## mutation testing: the scenario suites against the relying party's validation and the
 ## provider's authorization, token and ID-token code; prints the score (docs/mutation.md)

@@ -1,7 +1,8 @@
 """The ``vneid-harness`` command line: a thin front end over the engine.
 
-Commands: ``run`` (the main job), ``serve`` (both mock providers over HTTP), ``personas``
-(generate a persona file), ``clauses`` (the clause registry).
+Commands: ``run`` (the main job), ``report`` (the Allure HTML report), ``serve`` (both mock
+providers over HTTP), ``personas`` (generate a persona file), ``clauses`` (the clause
+registry).
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ personas_app = typer.Typer(help="Synthetic citizens (Faker vi_VN), seeded for re
                            no_args_is_help=True)
 app.add_typer(personas_app, name="personas")
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(soft_wrap=True)  # long paths stay one line (copy-paste)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -52,13 +53,68 @@ def run(
     vneid_url: Annotated[str | None, typer.Option(help="Run against this VNeID provider")] = None,
     vssid_url: Annotated[str | None, typer.Option(help="Run against this VssID backend")] = None,
     keyword: Annotated[str | None, typer.Option("-k", help="pytest -k expression")] = None,
+    allure_report: Annotated[bool, typer.Option(
+        "--report/--no-report",
+        help="Generate the Allure HTML report OUT/allure-report/index.html at the end "
+             "(its trend kept in OUT/history/)")] = True,
 ) -> None:
     """Run every scenario suite (embedded providers by default) and write the reports."""
     from harness.run import RunOptions, run_suites
 
     status = run_suites(RunOptions(out=out, seed=seed, vneid_url=vneid_url,
-                                   vssid_url=vssid_url, keyword=keyword), console)
+                                   vssid_url=vssid_url, keyword=keyword,
+                                   allure_report=allure_report), console)
     raise typer.Exit(status)
+
+
+@app.command()
+def report(
+    results: Annotated[Path, typer.Option(help="The Allure results to read (allure-pytest's "
+                                               "--alluredir)")]
+    = Path("reports/out/allure-results"),
+    out: Annotated[Path, typer.Option(help="Folder of the report (replaced)")]
+    = Path("reports/out/allure-report"),
+    name: Annotated[str | None, typer.Option(help="Report name shown in its header")] = None,
+    single_file: Annotated[bool, typer.Option(
+        "--single-file/--multi-file",
+        help="One self-contained index.html that opens from disk (default), or Allure's "
+             "folder of files, which must be served over HTTP")] = True,
+    history: Annotated[Path | None, typer.Option(
+        help="History file (JSON lines) read for the trend and appended to "
+             "[default: RESULTS/../history/history.jsonl]")] = None,
+    no_history: Annotated[bool, typer.Option(
+        "--no-history", help="Neither read nor write a history (no trend)")] = False,
+    history_limit: Annotated[int | None, typer.Option(
+        min=1, help="Runs kept in the history [default: 10]")] = None,
+    allure: Annotated[Path | None, typer.Option(
+        envvar="VNEID_HARNESS_ALLURE",
+        help="npm's allure executable (Allure 3) [default: node_modules/.bin/allure]")] = None,
+    screenshot: Annotated[Path | None, typer.Option(
+        help="Also open the report in headless Chromium and save allure-overview.png and "
+             "allure-trend.png in this folder")] = None,
+) -> None:
+    """Generate the Allure HTML report (npm allure, Allure 3) from Allure results."""
+    from reports.allure_html import DEFAULT_HISTORY_LIMIT, DEFAULT_NAME, generate_report
+
+    if screenshot is not None and not single_file:
+        raise _fail("--screenshot needs a single-file report (a multi-file one must be served)")
+    if history is None:
+        history = results.parent / "history" / "history.jsonl"
+    try:
+        made = generate_report(results, out, name=name or DEFAULT_NAME, single_file=single_file,
+                               history=None if no_history else history,
+                               history_limit=history_limit or DEFAULT_HISTORY_LIMIT,
+                               allure=allure)
+        console.print(made.describe(), highlight=False, markup=False)
+        if screenshot is not None:
+            from reports.allure_html import screenshot_report
+
+            for shot in screenshot_report(made.index, screenshot):
+                console.print(f"screenshot: {shot}", highlight=False, markup=False)
+    except HarnessError as exc:  # ReportError, AllureToolMissing, BrowserMissing
+        from rich.markup import escape
+
+        raise _fail(escape(str(exc))) from None
 
 
 @app.command()
@@ -130,13 +186,30 @@ def serve(
         envvar="VNEID_HARNESS_ADMIN_TOKEN",
         help="Require this token on the test-control API (S-6)")] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "warning",
+    host: Annotated[str, typer.Option(
+        help="Address to listen on; beyond loopback (e.g. 0.0.0.0) only with an admin "
+             "token (S-6)")] = "127.0.0.1",
+    public_host: Annotated[str | None, typer.Option(
+        help="Host name in the issuer and base URLs [default: --host, or 127.0.0.1 for a "
+             "wildcard]")] = None,
+    state: Annotated[Path | None, typer.Option(
+        help="State file: personas, accounts and client registrations are restored from it "
+             "on start and written to it (atomically) on every change")] = None,
+    http: Annotated[str, typer.Option(
+        help="HTTP stack: httptools (uvicorn with httptools and uvloop, the fastest measured; "
+             "benchmarks/README.md) or h11 (pure Python, answers even an unparseable "
+             "request head with the §8 error JSON)")] = "httptools",
 ) -> None:
-    """Serve both mock providers over HTTP on 127.0.0.1 until Ctrl-C or SIGTERM."""
+    """Serve both mock providers over HTTP (on 127.0.0.1 by default) until Ctrl-C or SIGTERM."""
     from harness.serve import build_served, run_servers
+    from mock_providers._served import HTTP_STACKS
 
+    if http not in HTTP_STACKS:
+        raise _fail(f"--http {http!r}: choose one of {', '.join(HTTP_STACKS)}")
     try:
         served = build_served(vneid_port, vssid_port, personas_file=personas,
-                              admin_token=admin_token)
+                              admin_token=admin_token, host=host, public_host=public_host,
+                              state_file=state)
     except HarnessError as exc:
         raise _fail(str(exc)) from None
 
@@ -148,9 +221,13 @@ def serve(
                       f"(trusts {served.vneid_url}; client_id vssid)")
         if personas is not None:
             console.print(f"personas loaded from {personas}")
+        if state is not None:
+            console.print(f"state kept in {state}", highlight=False)
+        console.print(f"API docs at {served.vneid_url}/docs and {served.vssid_url}/docs",
+                      highlight=False)
         console.print("Press Ctrl-C to stop.", highlight=False)
 
-    run_servers(served, on_ready=ready, log_level=log_level)
+    run_servers(served, on_ready=ready, log_level=log_level, http=http)
     console.print("stopped")
 
 

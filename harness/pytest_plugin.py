@@ -1,15 +1,22 @@
 """The vneid-harness pytest plugin, registered once by the ``pytest11`` entry point.
 
 Options (group ``vneid-harness``): ``--seed``, ``--vneid-url``, ``--vssid-url``,
-``--admin-token``, ``--driver``, ``--personas``. Marker: ``clause("R-1", ...)``, checked
-against PROTOCOL.md's clause ids at collection. Fixtures: ``target``, ``vneid``, ``vssid``,
-``personas``, ``device``. Heavy imports happen inside fixtures, so loading pytest stays cheap.
+``--admin-token``, ``--driver``, ``--personas``, ``--protocol-url``. Marker:
+``clause("R-1", ...)``, checked against PROTOCOL.md's clause ids at collection. Fixtures:
+``target``, ``vneid``, ``vssid``, ``personas``, ``device``, ``rp``. Heavy imports happen inside
+fixtures and hooks, so loading pytest stays cheap.
+
+Reports: every trace a test's phones and relying party record is kept on the test
+(:func:`item_traces`). A failed test's message starts with its clauses and is scrubbed of
+secrets (:mod:`reports.failures`). When allure-pytest writes results, the Allure reporter
+(:mod:`reports.allure_steps`) is registered too: steps per hop, diagram, tags, parameters and
+clause links; without ``--alluredir`` none of that runs.
 """
 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,17 +26,22 @@ if TYPE_CHECKING:
     from harness.personas import Persona
     from harness.rp import TestRelyingParty
     from harness.targets import Target, VNeIDHandle, VssIDHandle
+    from harness.trace import Trace
     from harness.world import Device, PersonaPool
+    from reports.allure_steps import AllureFlowReporter
 
 __all__ = [
     "OPT_ADMIN_TOKEN",
+    "OPT_APPIUM_CAPABILITIES",
     "OPT_BROKEN_RP",
     "OPT_DRIVER",
     "OPT_PERSONAS",
     "OPT_PLAN",
+    "OPT_PROTOCOL_URL",
     "OPT_SEED",
     "OPT_VNEID_URL",
     "OPT_VSSID_URL",
+    "item_traces",
 ]
 
 OPT_SEED = "--seed"
@@ -40,9 +52,15 @@ OPT_DRIVER = "--driver"
 OPT_PERSONAS = "--personas"
 OPT_PLAN = "--plan"
 OPT_BROKEN_RP = "--broken-rp"
-DRIVERS = ("sim",)
+OPT_PROTOCOL_URL = "--protocol-url"
+OPT_APPIUM_CAPABILITIES = "--appium-capabilities"
+DRIVERS = ("sim", "web", "appium")
+ALLURE_PLUGIN = "vneid-harness-allure"
 
 _remote_key = pytest.StashKey["Target | None"]()
+_traces_key = pytest.StashKey["list[Trace]"]()
+_allure_key = pytest.StashKey["AllureFlowReporter"]()
+_people_key = pytest.StashKey["list[list[Persona]]"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -56,7 +74,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(OPT_ADMIN_TOKEN, default=None,
                     help="admin token for the providers' test-control API (S-6)")
     group.addoption(OPT_DRIVER, default="sim", choices=DRIVERS,
-                    help="how the apps are driven: sim (in-process)")
+                    help="how the apps are driven: sim (in-process), web (Playwright and "
+                         "Chromium on their web renderings), appium (Appium; docs/drivers.md)")
+    group.addoption(OPT_APPIUM_CAPABILITIES, default=None, type=Path, metavar="FILE",
+                    help="the appium driver's capabilities file (server, mode, locator, "
+                         "capabilities per platform); default: the shipped Chromium one")
     group.addoption(OPT_PERSONAS, default=None, type=Path,
                     help="persona file (YAML/JSON) whose citizens the personas fixture offers")
     group.addoption(OPT_PLAN, default=None,
@@ -66,6 +88,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="make the embedded VssID mock skip this check (nonce, state, iss, "
                          "acr, signature, aud, expiry): a deliberately broken relying party, "
                          "to see a plan catch it; repeatable")
+    group.addoption(OPT_PROTOCOL_URL, default=None, metavar="URL",
+                    help="where the Allure link of each clause points: PROTOCOL.md's URL (the "
+                         "clause's anchor is appended) or a template with {clause}, {section}, "
+                         "{fragment}; default: the PROTOCOL.md beside the project")
 
 
 @pytest.hookimpl(tryfirst=True)  # before hypothesis's own pytest_configure loads the profile
@@ -109,6 +135,76 @@ def pytest_configure(config: pytest.Config) -> None:
             f"{OPT_VSSID_URL} needs {OPT_VNEID_URL}: a VssID backend out of process can only "
             "trust a VNeID provider it can reach (e.g. both from vneid-harness serve)"
         )
+    if getattr(config.option, "allure_report_dir", None):
+        _register_allure(config)
+    if config.getoption(OPT_DRIVER, "sim") != "sim":
+        from harness.drivers.pytest_ui import register
+
+        register(config, appium_capabilities=config.getoption(OPT_APPIUM_CAPABILITIES, None))
+
+
+def _register_allure(config: pytest.Config) -> None:
+    from reports.allure_steps import AllureFlowReporter
+    from reports.protocol_links import default_protocol_url, find_protocol
+
+    found = find_protocol(config.rootpath, Path(__file__).resolve().parents[1])
+    protocol_url = config.getoption(OPT_PROTOCOL_URL, None) or default_protocol_url(found)
+    reporter = AllureFlowReporter(config, protocol_url=protocol_url, protocol_file=found,
+                                  clause_ids=_clause_ids, clean_message=_clean_message)
+    config.stash[_allure_key] = reporter
+    config.pluginmanager.register(reporter, ALLURE_PLUGIN)
+
+
+def _allure(config: pytest.Config) -> AllureFlowReporter | None:
+    return config.stash.get(_allure_key, None)
+
+
+# -- traces and failure text ------------------------------------------------------------
+def item_traces(item: pytest.Item) -> list[Trace]:
+    """The traces ``item`` recorded into (its phones', its relying party's, the scenario's own
+    calls to the providers'), in creation order; empty ones are left out.
+
+    Kept for the whole run, so a report written at the end can still read them."""
+    return [t for t in item.stash.get(_traces_key, ()) if len(t)]  # recorded something
+
+
+def _adopt_trace(item: pytest.Item, trace: Trace) -> None:
+    traces = item.stash.setdefault(_traces_key, [])
+    if any(t is trace for t in traces):
+        return
+    traces.append(trace)
+    reporter = _allure(item.config)
+    if reporter is not None:
+        reporter.watch(item, trace)
+
+
+def _known_secrets(item: pytest.Item) -> list[str | None]:
+    """Secrets of the test that no trace may have seen: the admin token, the passcodes of
+    its citizens (compared in an assertion before any login, say)."""
+    people = item.stash.get(_people_key, [])
+    return [item.config.getoption(OPT_ADMIN_TOKEN, None),
+            *(p.passcode for registered in people for p in registered)]
+
+
+def _clean_message(item: pytest.Item, text: str) -> str:
+    from reports.failures import CLAUSE_PREFIX, clause_prefix, scrub
+
+    clean = scrub(text, item_traces(item), _known_secrets(item))
+    ids = _clause_ids(item)
+    return clean if not ids or clean.startswith(CLAUSE_PREFIX) else clause_prefix(ids) + clean
+
+
+@pytest.hookimpl(wrapper=True, trylast=True)
+def pytest_runtest_makereport(item: pytest.Item,
+                              call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    """A failure's message names the test's clauses; its text and the captured output keep
+    no secret (S-5)."""
+    report = yield
+    if report.failed or report.sections:
+        from reports.failures import clean_report
+
+        clean_report(report, _clause_ids(item), item_traces(item), _known_secrets(item))
+    return report
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -210,15 +306,22 @@ def _remote_target(request: pytest.FixtureRequest) -> Iterator[Target | None]:
 def target(request: pytest.FixtureRequest, _remote_target: Target | None,
            test_seed: str) -> Iterator[Target]:
     """The providers under test: fresh embedded mocks per test, or the remote ones."""
+    from harness.trace import Trace
+
+    trace = Trace()  # the scenario's own calls to the providers (``vneid.client()``…)
+    _adopt_trace(request.node, trace)
     if _remote_target is not None:
         _remote_target.begin_test()
+        _remote_target.vneid.trace = _remote_target.vssid.trace = trace
         yield _remote_target
+        _remote_target.vneid.trace = _remote_target.vssid.trace = None
         _remote_target.reset_clocks()
         return
     from harness.targets import embedded_target
 
     embedded = embedded_target(
         seed=test_seed, vssid_skip_checks=frozenset(request.config.getoption(OPT_BROKEN_RP)))
+    embedded.vneid.trace = embedded.vssid.trace = trace
     yield embedded
     embedded.close()
 
@@ -240,7 +343,13 @@ def personas(request: pytest.FixtureRequest, target: Target, test_seed: str) -> 
     """Synthetic citizens registered with the providers: ``personas.new(level=2, ...)``."""
     from harness.world import PersonaPool
 
-    return PersonaPool(target, seed=test_seed, file=request.config.getoption(OPT_PERSONAS))
+    pool = PersonaPool(target, seed=test_seed, file=request.config.getoption(OPT_PERSONAS))
+    # the list, not the pool: an item outlives its test, and the pool holds the providers
+    request.node.stash.setdefault(_people_key, []).append(pool.registered)
+    reporter = _allure(request.config)
+    if reporter is not None:
+        reporter.personas(request.node, pool.registered)
+    return pool
 
 
 @pytest.fixture
@@ -251,13 +360,29 @@ def device(request: pytest.FixtureRequest, target: Target) -> Iterator[Callable[
 
     made: list[Device] = []
     driver_name: str = request.config.getoption(OPT_DRIVER)
+    runtime = None
+    if driver_name != "sim":  # the session's phone server, browser, Appium (started lazily)
+        from harness.drivers.pytest_ui import ui_runtime
+
+        runtime = ui_runtime(request.config)
 
     def factory(platform: str = "ios", **kwargs: Any) -> Device:
-        dev = make_device(target, platform, driver=driver_name, **kwargs)
+        dev = make_device(target, platform, driver=driver_name, runtime=runtime, **kwargs)
         made.append(dev)
+        _adopt_trace(request.node, dev.trace)
+        reporter = _allure(request.config)
+        if reporter is not None:
+            installed = dev.phone.installed
+            versions = [dev.phone.app(a).version if a in installed else None
+                        for a in ("vssid", "vneid")]
+            reporter.device(request.node, dev.platform, driver_name, *versions)
         return dev
 
     yield factory
+    if runtime is not None:  # a failed test keeps its traces and last screens
+        from harness.drivers.pytest_ui import keep_failure_artifacts
+
+        keep_failure_artifacts(request.node, made)
     for dev in made:
         dev.close()
 
@@ -269,13 +394,17 @@ def persona(personas: PersonaPool) -> Persona:
 
 
 @pytest.fixture
-def rp(target: Target, test_seed: str) -> Iterator[TestRelyingParty]:
+def rp(request: pytest.FixtureRequest, target: Target,
+       test_seed: str) -> Iterator[TestRelyingParty]:
     """A relying party of the harness's own, registered at the VNeID provider, for probing
-    the provider directly (token endpoint, PKCE, redirect URIs)."""
+    the provider directly (token endpoint, PKCE, redirect URIs); its calls are traced."""
     from harness.protocol import SeededEntropy
     from harness.rp import TestRelyingParty
+    from harness.trace import Trace
 
-    client = TestRelyingParty(target.vneid, target.profile,
+    trace = Trace()
+    _adopt_trace(request.node, trace)
+    client = TestRelyingParty(target.vneid, target.profile, trace=trace,
                               entropy=SeededEntropy(f"{test_seed}/rp")).register()
     yield client
     client.close()

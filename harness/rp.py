@@ -8,6 +8,10 @@ and userinfo endpoints directly — as the OpenID conformance suite does when it
 provider. It authenticates at the token endpoint with any method of T-1
 (``client_secret_basic``, ``client_secret_post``, or ``private_key_jwt`` with an ES256 key of
 its own, RFC 7523).
+
+Given a :class:`~harness.trace.Trace` (the ``rp`` fixture gives it one), its calls to the
+provider are recorded there as the ``harness-rp`` party, like the apps' calls on a phone, so
+reports show the probing hops too; its client secret is remembered for scrubbing (S-5).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import httpx
 from joserfc import jwt
 from joserfc.jwk import ECKey
 
+from harness.apps.vneid import SERVER as VNEID_SERVER
 from harness.errors import ConfigError
 from harness.protocol import (
     ACR_LEVEL2,
@@ -34,10 +39,14 @@ from harness.protocol import (
     s256_challenge,
 )
 from harness.targets import VNeIDHandle
+from harness.trace import Trace, ensure_traced
 
-__all__ = ["ASSERTION_TYPE", "AUTH_METHODS", "Login", "TestRelyingParty", "TokenResult"]
+__all__ = ["ASSERTION_TYPE", "AUTH_METHODS", "Login", "RP_PARTY", "TestRelyingParty",
+           "TokenResult"]
 
 RP_SCHEME = "harnessrp"
+RP_PARTY = "harness-rp"
+"""The name of the harness's relying party in a trace (its receiver app has the same id)."""
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt")
 """T-1: the client authentication methods a client registers one of."""
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -86,6 +95,8 @@ class TestRelyingParty:
     auth_method: str = "client_secret_basic"
     extra_redirect_uris: tuple[str, ...] = ()
     signing_key: ECKey | None = field(default=None, repr=False)
+    trace: Trace | None = field(default=None, repr=False)
+    """Where its HTTP calls are recorded (``None``: nowhere); variants share it."""
     _http: httpx.Client | None = field(default=None, init=False, repr=False)
     _token_endpoint: str | None = field(default=None, init=False, repr=False)
 
@@ -106,6 +117,8 @@ class TestRelyingParty:
             client["jwks"] = {"keys": [self.signing_key.as_dict(private=False)]}
         else:
             client["client_secret"] = self.client_secret
+        if self.trace is not None:
+            self.trace.remember_secrets(self.client_secret)
         self.vneid.register_client(client)
         return self
 
@@ -117,12 +130,16 @@ class TestRelyingParty:
     @property
     def http(self) -> httpx.Client:
         if self._http is None:
-            self._http = self.vneid.client()
+            self._http = self.vneid.client(traced=False)
+            if self.trace is not None:
+                ensure_traced(self._http, self.trace, RP_PARTY, VNEID_SERVER)
         return self._http
 
     def login(self, *, form: LinkForm = LinkForm.CUSTOM_SCHEME, **overrides: Any) -> Login:
         """A fresh authorization request (A-2) as an app link; ``overrides`` change fields."""
         verifier = self.entropy.token(32)
+        if self.trace is not None:
+            self.trace.remember_secrets(verifier)
         request = AuthorizationRequest(
             client_id=self.client_id, redirect_uri=self.redirect_uri,
             state=self.entropy.token(16), nonce=self.entropy.token(16),

@@ -2,28 +2,34 @@
 
 Running suites is running pytest (no second runner): :func:`run_suites` calls ``pytest.main``
 on the installed ``scenarios`` package with :class:`ProgressReporter` as an extra plugin, and
-writes JUnit XML, Allure results and ``summary.json`` under the output folder.
+writes JUnit XML, Allure results and ``summary.json`` under the output folder, then (with
+``allure_report``, as ``vneid-harness run`` does) the Allure HTML report
+``allure-report/index.html``, its trend kept in ``history/history.jsonl``.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import pytest
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from harness import __version__
 from harness.conformance import evaluate, get_plan, load_expected_failures
 from harness.conformance.plans import ALL
 from harness.conformance.results import ConformanceResult, TestOutcome
-from reports.summary import clause_table, write_json
+from reports.conformance_html import write_conformance_html
+from reports.evidence import EvidenceCollector
+from reports.summary import clause_table, write_verdict
 
-__all__ = ["ProgressReporter", "RunOptions", "run_suites", "scenarios_dir"]
+__all__ = ["ProgressReporter", "RunOptions", "allure_html", "run_suites", "scenarios_dir"]
 
 
 def scenarios_dir() -> Path:
@@ -44,6 +50,10 @@ class RunOptions:
     plan: str = ALL
     expected_failures: Path | None = None
     admin_token: str | None = None
+    allure_report: bool = False
+    """Generate the Allure HTML report at the end (:mod:`reports.allure_html`); a missing
+    or failing ``allure`` is reported on the console and does not change the exit status,
+    which is the suites' verdict."""
 
     @property
     def result_file(self) -> Path:
@@ -56,10 +66,14 @@ class ProgressReporter:
     """A pytest plugin that shows progress with Rich and records outcomes by clause."""
 
     console: Console
+    journal: Path | None = None
+    """A JSON-lines file that gets one line per finished test, flushed at once, so a crash
+    of the harness or of pytest keeps the results of every test that ended before it."""
     outcomes: list[TestOutcome] = field(default_factory=list)
     collect_errors: list[str] = field(default_factory=list)
     _progress: Progress | None = None
     _task: Any = None
+    _journal: TextIO | None = None
 
     @pytest.hookimpl
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
@@ -75,6 +89,9 @@ class ProgressReporter:
         )
         self._progress.start()
         self._task = self._progress.add_task("run", total=len(session.items), current="")
+        if self.journal is not None:
+            self.journal.parent.mkdir(parents=True, exist_ok=True)
+            self._journal = self.journal.open("w", encoding="utf-8")
 
     @pytest.hookimpl
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -93,8 +110,15 @@ class ProgressReporter:
             message = (str(crash.message) if crash is not None
                        else report.longreprtext.strip().splitlines()[-1])
             message = " ".join(message.split())
-        self.outcomes.append(TestOutcome(report.nodeid, outcome, clauses, report.duration,
-                                         message[:300], warn_only))
+        entry = TestOutcome(report.nodeid, outcome, clauses, report.duration, message[:300],
+                            warn_only)
+        self.outcomes.append(entry)
+        if self._journal is not None:
+            self._journal.write(json.dumps({
+                "test": entry.nodeid, "outcome": entry.outcome, "clauses": list(entry.clauses),
+                "duration_s": round(entry.duration, 4), "message": entry.message,
+                "warning_on_failure": entry.warning_on_failure}, ensure_ascii=False) + "\n")
+            self._journal.flush()
         if self._progress is not None and report.when != "teardown":
             short = report.nodeid.rsplit("::", 1)[-1][:60]
             self._progress.update(self._task, advance=1, current=short)
@@ -103,6 +127,9 @@ class ProgressReporter:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self._progress is not None:
             self._progress.stop()
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
 
 
 
@@ -136,10 +163,11 @@ def run_suites(options: RunOptions, console: Console | None = None) -> int:
     if problem is not None:
         console.print(f"[bold red]cannot run plan {plan.name}:[/] {problem}", highlight=False)
         return 2
-    reporter = ProgressReporter(console)
+    reporter = ProgressReporter(console, journal=out / "results.jsonl")
+    evidence = EvidenceCollector()
     started = time.time()
     clock = time.perf_counter()
-    status = int(pytest.main(args, plugins=[reporter]))
+    status = int(pytest.main(args, plugins=[reporter, evidence]))
     elapsed = time.perf_counter() - clock
     if status in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
         console.print(f"[bold red]pytest could not run the suites (exit {status}); "
@@ -151,17 +179,43 @@ def run_suites(options: RunOptions, console: Console | None = None) -> int:
     result = evaluate(plan, reporter.outcomes, expected,
                       coverage_required=not partial)
     _print_verdict(console, result, options, elapsed)
-    write_json(result, options.result_file, target={
+    verdict = result.to_json(target={
         "vneid": options.vneid_url or "embedded", "vssid": options.vssid_url or "embedded"},
         harness_version=__version__, seed=options.seed, duration_s=round(elapsed, 3),
         started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
         expected_failures_file=str(options.expected_failures) if options.expected_failures
         else None)
+    evidence.attach(verdict)
+    write_verdict(verdict, options.result_file)
+    page = write_conformance_html(verdict, options.result_file.with_suffix(".html"))
     console.print(f"reports: {out / 'junit.xml'}, {out / 'allure-results'}, "
-                  f"{options.result_file}", highlight=False)
+                  f"{options.result_file}, {page} (results as they came: "
+                  f"{out / 'results.jsonl'})", highlight=False)
+    if options.allure_report:
+        allure_html(out, console)
     if reporter.collect_errors:
         return int(pytest.ExitCode.INTERRUPTED)
     return 0 if result.ok else 1
+
+
+def allure_html(out: Path, console: Console) -> Path | None:
+    """Generate ``out/allure-report/index.html`` from ``out/allure-results`` (history in
+    ``out/history/``); on failure print why and how to fix it, and return ``None``."""
+
+    from reports.allure_html import AllureToolMissing, ReportError, generate_report
+
+    try:
+        made = generate_report(out / "allure-results", out / "allure-report",
+                               history=out / "history" / "history.jsonl")
+    except AllureToolMissing as exc:
+        console.print(f"[yellow]no Allure HTML report:[/] {escape(str(exc))}", highlight=False)
+        return None
+    except ReportError as exc:
+        console.print(f"[bold red]the Allure HTML report failed:[/] {escape(str(exc))}",
+                      highlight=False)
+        return None
+    console.print(made.describe(), highlight=False, markup=False)
+    return made.index
 
 
 def preflight(options: RunOptions, timeout: float = 5.0) -> str | None:
@@ -195,11 +249,11 @@ def _print_verdict(console: Console, result: ConformanceResult, options: RunOpti
         if test.status in ("FAILED", "WARNING"):
             tag = "EXPECTED " + test.status if test.expected else test.status
             colour = "yellow" if test.expected or test.status == "WARNING" else "bold red"
-            console.print(f"[{colour}]{tag}[/] {test.nodeid}\n    {test.message}",
-                          highlight=False)
+            console.print(f"[{colour}]{tag}[/] {escape(test.nodeid)}\n    "
+                          f"{escape(test.message)}", highlight=False)
     for test in result.unexpected_passes:
         said = test.unexpected_pass.status if test.unexpected_pass else "FAILED"
-        console.print(f"[yellow]UNEXPECTED PASS[/] {test.nodeid} passed although the "
+        console.print(f"[yellow]UNEXPECTED PASS[/] {escape(test.nodeid)} passed although the "
                       f"expected-failures file says {said}: update the file", highlight=False)
     console.print(clause_table(result))
     if result.missing_clauses and result.coverage_required:

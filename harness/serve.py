@@ -1,14 +1,22 @@
-"""``vneid-harness serve``: both mock providers as real HTTP servers on loopback.
+"""``vneid-harness serve``: both mock providers as real HTTP servers.
 
 The VssID mock trusts the VNeID mock beside it; the VNeID mock has the ``vssid`` client
 registered. Sockets are bound before the providers are built, so ``--vneid-port 0`` works
 and the issuer URL names the port actually bound. Ctrl-C and SIGTERM stop both cleanly.
+
+- They listen on loopback (``127.0.0.1``) unless ``host`` says otherwise; a host beyond
+  loopback needs an admin token, or :func:`build_served` refuses to start (S-6).
+- With a state file (``--state FILE``) personas, accounts and client registrations survive a
+  restart (:mod:`mock_providers.state`).
+- :class:`ServedInThread` serves a pair in a background thread (tests, tools); :func:`run_servers`
+  in the foreground until a signal.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import signal
 import socket
 import threading
@@ -24,19 +32,36 @@ from harness.errors import ConfigError
 from harness.personas import Persona, load_personas
 from harness.protocol import DEFAULT_PROFILE, Profile, SystemEntropy
 
-__all__ = ["ServedProviders", "ServedVNeID", "bind_loopback", "build_served", "run_servers"]
+__all__ = ["HOST", "ServedInThread", "ServedProviders", "ServedVNeID", "bind_loopback",
+           "build_served", "is_loopback", "run_servers"]
 
 HOST = "127.0.0.1"
+_WILDCARDS = frozenset({"0.0.0.0", "::", ""})  # noqa: S104 (recognised, not bound here)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names a loopback address only (``127.0.0.0/8``, ``::1``, localhost)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def bind_loopback(port: int, host: str = HOST) -> socket.socket:
-    """A listening TCP socket on ``host:port`` (0 picks a free port)."""
+    """A listening TCP socket on ``host:port`` (0 picks a free port); IPv6 when ``host`` is."""
     if not 0 <= port <= 65535:
         raise ConfigError(f"port {port} is outside 0-65535")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted connections only when
     # the listening socket says TCP; with proto 0 every response waits ~40 ms for a
     # delayed ACK.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
@@ -46,7 +71,7 @@ def bind_loopback(port: int, host: str = HOST) -> socket.socket:
             f"cannot listen on {host}:{port} ({exc.strerror}); pick another port or stop what "
             "holds it"
         ) from None
-    sock.listen(512)
+    sock.listen(1024)
     sock.set_inheritable(True)
     return sock
 
@@ -58,6 +83,8 @@ class ServedProviders:
     vneid_url: str
     vssid_url: str
     sockets: tuple[socket.socket, socket.socket]
+    state: Any = None
+    """The :class:`~mock_providers.state.StateFile` both providers write, if any."""
 
 
 def seed_personas(vneid: Any, vssid: Any, personas: Sequence[Persona]) -> None:
@@ -72,61 +99,111 @@ def seed_personas(vneid: Any, vssid: Any, personas: Sequence[Persona]) -> None:
             vssid.add_account(AccountRecord.from_json(account))
 
 
+def check_exposure(host: str, admin_token: str | None) -> None:
+    """S-6: serving beyond loopback needs an admin token; refuse to start without one."""
+    if not is_loopback(host) and not admin_token:
+        shown = host or "all addresses"
+        raise ConfigError(
+            f"--host {shown} serves the providers beyond loopback, and their test-control API "
+            "(/_harness/, which rewrites personas, clients and clocks) with them; give an "
+            "admin token with --admin-token or VNEID_HARNESS_ADMIN_TOKEN (S-6), or serve on "
+            "127.0.0.1")
+
+
+def _open_state(state_file: Path | None) -> Any:
+    if state_file is None:
+        return None
+    from mock_providers.state import StateFile, StateFileError
+
+    try:
+        return StateFile(state_file)
+    except StateFileError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def build_served(vneid_port: int, vssid_port: int, *, personas_file: Path | None = None,
-                 admin_token: str | None = None,
-                 profile: Profile = DEFAULT_PROFILE) -> ServedProviders:
-    """Bind both ports, then build the providers with the URLs actually bound."""
+                 admin_token: str | None = None, profile: Profile = DEFAULT_PROFILE,
+                 host: str = HOST, public_host: str | None = None,
+                 state_file: Path | None = None) -> ServedProviders:
+    """Bind both ports, then build the providers with the URLs actually bound.
+
+    ``public_host`` is the host name in the issuer and base URLs (default: ``host``, or
+    ``127.0.0.1`` when ``host`` is a wildcard). With ``state_file`` the providers restore what
+    it holds, then the personas file is loaded over it, and the file is written once at start
+    (so an unwritable path fails now, not at the first change).
+    """
     from mock_providers.vneid import VNeIDProvider, VNeIDSettings
     from mock_providers.vssid import VssIDProvider, VssIDSettings
 
+    check_exposure(host, admin_token)
     personas = load_personas(personas_file) if personas_file is not None else []
-    vneid_sock = bind_loopback(vneid_port)
+    state = _open_state(state_file)
+    vneid_sock = bind_loopback(vneid_port, host)
     try:
-        vssid_sock = bind_loopback(vssid_port)
+        vssid_sock = bind_loopback(vssid_port, host)
     except ConfigError:
         vneid_sock.close()
         raise
-    vneid_url = f"http://{HOST}:{vneid_sock.getsockname()[1]}"
-    vssid_url = f"http://{HOST}:{vssid_sock.getsockname()[1]}"
-    entropy = SystemEntropy()
-    vneid = VNeIDProvider(
-        VNeIDSettings(issuer=vneid_url, profile=profile, admin_token=admin_token),
-        entropy=entropy,
-    )
-    vssid = VssIDProvider(
-        VssIDSettings(issuer=vneid_url, base_url=vssid_url, profile=profile,
-                      admin_token=admin_token),
-        entropy=entropy, issuer_transport=None,
-    )
-    seed_personas(vneid, vssid, personas)
-    return ServedProviders(vneid, vssid, vneid_url, vssid_url, (vneid_sock, vssid_sock))
+    shown = public_host or (HOST if host in _WILDCARDS else host)
+    vneid_url = _url(shown, vneid_sock.getsockname()[1])
+    vssid_url = _url(shown, vssid_sock.getsockname()[1])
+    try:
+        entropy = SystemEntropy()
+        vneid = VNeIDProvider(
+            VNeIDSettings(issuer=vneid_url, profile=profile, admin_token=admin_token),
+            entropy=entropy, state=state,
+        )
+        vssid = VssIDProvider(
+            VssIDSettings(issuer=vneid_url, base_url=vssid_url, profile=profile,
+                          admin_token=admin_token),
+            entropy=entropy, issuer_transport=None, state=state,
+        )
+        if state is not None:
+            with state.deferred():
+                seed_personas(vneid, vssid, personas)
+            state.save()
+        else:
+            seed_personas(vneid, vssid, personas)
+    except Exception as exc:
+        vneid_sock.close()
+        vssid_sock.close()
+        from harness.protocol import ProtocolError
+        from mock_providers.state import StateFileError
+
+        if isinstance(exc, StateFileError | ProtocolError):
+            raise ConfigError(str(exc)) from None
+        raise
+    return ServedProviders(vneid, vssid, vneid_url, vssid_url, (vneid_sock, vssid_sock), state)
 
 
 class _Server(uvicorn.Server):
-    """A uvicorn server that leaves signal handling to :func:`run_servers`."""
+    """A uvicorn server that leaves signal handling to its owner."""
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
 
 
-async def _serve_all(served: ServedProviders, on_ready: Callable[[], None] | None,
-                     log_level: str) -> None:
-    servers = [
-        _Server(uvicorn.Config(app, log_level=log_level, lifespan="off", access_log=False))
-        for app in (served.vneid.app, served.vssid.app)
-    ]
+def _servers(apps: Sequence[Any], log_level: str, http: str = "h11") -> list[_Server]:
+    from mock_providers._served import uvicorn_config
+
+    return [_Server(uvicorn_config(app, log_level=log_level, http=http)) for app in apps]
+
+
+async def _serve_all(servers: Sequence[_Server], sockets: Sequence[socket.socket],
+                     on_ready: Callable[[], None] | None, *, signals: bool) -> None:
     loop = asyncio.get_running_loop()
 
     def stop() -> None:
         for server in servers:
             server.should_exit = True
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop)
+    if signals:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, stop)
     tasks = [asyncio.create_task(server.serve(sockets=[sock]))
-             for server, sock in zip(servers, served.sockets, strict=True)]
+             for server, sock in zip(servers, sockets, strict=True)]
     while not all(server.started for server in servers):
         if any(task.done() for task in tasks):
             break
@@ -140,12 +217,58 @@ async def _serve_all(served: ServedProviders, on_ready: Callable[[], None] | Non
 
 
 def run_servers(served: ServedProviders, *, on_ready: Callable[[], None] | None = None,
-                log_level: str = "warning") -> None:
-    """Serve both providers until SIGINT or SIGTERM; then close the sockets."""
+                log_level: str = "warning", http: str = "h11") -> None:
+    """Serve both providers until SIGINT or SIGTERM; then close the sockets. ``http``: the
+    stack (:data:`mock_providers._served.HTTP_STACKS`)."""
+    from mock_providers._served import run_loop
+
+    servers = _servers((served.vneid.app, served.vssid.app), log_level, http)
     try:
-        asyncio.run(_serve_all(served, on_ready, log_level))
+        run_loop(_serve_all(servers, served.sockets, on_ready, signals=True), http)
     finally:
         for sock in served.sockets:
+            sock.close()
+
+
+class ServedInThread:
+    """A :class:`ServedProviders` pair served in a background thread (a context manager): it
+    waits until both listen, and on exit stops them and closes their sockets, also when the
+    body failed."""
+
+    def __init__(self, served: ServedProviders, *, log_level: str = "warning",
+                 startup_timeout: float = 10.0, http: str = "h11") -> None:
+        self.served = served
+        self._http = http
+        self._servers = _servers((served.vneid.app, served.vssid.app), log_level, http)
+        self._timeout = startup_timeout
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._main, name="served-providers",
+                                        daemon=True)
+
+    def _main(self) -> None:
+        from mock_providers._served import run_loop
+
+        try:
+            run_loop(_serve_all(self._servers, self.served.sockets, self._ready.set,
+                                signals=False), self._http)
+        finally:
+            self._ready.set()
+
+    def __enter__(self) -> ServedProviders:
+        self._thread.start()
+        self._ready.wait(self._timeout)
+        if not all(server.started for server in self._servers):
+            self.__exit__()
+            raise ConfigError(f"the providers did not start on {self.served.vneid_url} and "
+                              f"{self.served.vssid_url} within {self._timeout} s")
+        return self.served
+
+    def __exit__(self, *exc: object) -> None:
+        for server in self._servers:
+            server.should_exit = True
+        if self._thread.is_alive():
+            self._thread.join(timeout=15)
+        for sock in self.served.sockets:
             sock.close()
 
 
@@ -162,8 +285,7 @@ class ServedVNeID:
         self.provider = VNeIDProvider(
             VNeIDSettings(issuer=self.url, profile=profile, admin_token=admin_token),
             entropy=SystemEntropy())
-        self._server = _Server(uvicorn.Config(self.provider.app, log_level="warning",
-                                              lifespan="off", access_log=False))
+        self._server = _servers((self.provider.app,), "warning")[0]
         self._timeout = startup_timeout
         self._thread: threading.Thread | None = None
 

@@ -20,8 +20,13 @@ from harness.embedded import SyncASGITransport
 from harness.errors import ConfigError, HarnessError
 from harness.protocol import DEFAULT_PROFILE, Clock, Entropy, Profile, SeededEntropy
 from harness.protocol.redaction import redact_json
+from harness.trace import Trace, ensure_traced
+
+SCENARIO_PARTY = "scenario"
+"""The trace party of a scenario's own calls to a provider (drawn as "Scenario")."""
 
 __all__ = [
+    "SCENARIO_PARTY",
     "ControlError",
     "ProviderHandle",
     "Target",
@@ -53,6 +58,9 @@ class ProviderHandle:
     admin_token: str | None = None
     embedded: Any = None
     """The provider object when it runs in-process (``None`` when reached over HTTP)."""
+    trace: Trace | None = field(default=None, repr=False)
+    """Where the calls of clients from :meth:`client` are recorded, as the scenario's own
+    (the pytest plugin sets it per test, so probes of a provider get Allure steps too)."""
     _control: httpx.Client | None = field(default=None, init=False, repr=False)
 
     @property
@@ -60,19 +68,26 @@ class ProviderHandle:
         return self.embedded is not None
 
     def client(self, *, headers: Mapping[str, str] | None = None,
-               event_hooks: Mapping[str, list[Any]] | None = None) -> httpx.Client:
-        """A new synchronous client for this provider (apps, tests)."""
-        return httpx.Client(
+               event_hooks: Mapping[str, list[Any]] | None = None,
+               traced: bool = True) -> httpx.Client:
+        """A new synchronous client for this provider (apps, tests). With :attr:`trace` set
+        and ``traced``, its exchanges are recorded there as the scenario's; apps and the
+        harness RP pass ``traced=False`` and record into their own traces instead."""
+        client = httpx.Client(
             base_url=self.base_url, transport=self.transport, headers=dict(headers or {}),
             event_hooks={k: list(v) for k, v in (event_hooks or {}).items()},
             timeout=HTTP_TIMEOUT, follow_redirects=False,
         )
+        if traced and self.trace is not None:
+            ensure_traced(client, self.trace, SCENARIO_PARTY,
+                          "vneid-server" if self.name == "vneid" else "vssid-backend")
+        return client
 
     @property
     def control(self) -> httpx.Client:
         if self._control is None:
             headers = {"X-Harness-Admin-Token": self.admin_token} if self.admin_token else {}
-            self._control = self.client(headers=headers)
+            self._control = self.client(headers=headers, traced=False)
         return self._control
 
     def _call(self, method: str, path: str, what: str, **kwargs: Any) -> Any:

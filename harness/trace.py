@@ -4,22 +4,38 @@ Reporters (Allure steps, sequence diagrams, the console) consume the event strea
 reads the apps' internals. :meth:`Trace.record` stamps each event with the trace clock's time
 (``at``) and a sequence number (``seq``) and passes every URL, header set, form and JSON body
 through :mod:`harness.protocol.redaction`, so no passcode, token, code, verifier or secret
-is ever stored, whatever the caller hands in.
+is ever stored in an event, whatever the caller hands in. :meth:`Trace.subscribe` lets a
+reporter see each event as it is recorded (already redacted), so its output interleaves with
+the test's own steps.
+
+The one exception to "no secret kept": the trace remembers, in memory only, the secret
+*values* it redacted (and those :meth:`Trace.remember_secrets` is told), so that
+:meth:`Trace.scrub` can take them out of free text it never recorded, such as a failure
+message that printed a token response. Nothing exposes them: not ``events``, not
+``to_json``, not ``repr``.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
+import json
+import re
 import threading
 import weakref
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Self, TypeVar
+from urllib.parse import unquote_plus
 
 import httpx
 
 from harness.protocol import Clock, SystemClock
 from harness.protocol.redaction import (
+    REDACTED,
+    SECRET_HEADERS,
+    is_secret_key,
     redact_body,
     redact_form,
     redact_headers,
@@ -35,6 +51,7 @@ __all__ = [
     "ScreenShown",
     "StoreOpened",
     "Trace",
+    "TraceListener",
     "ensure_traced",
     "http_event_hooks",
     "is_traced",
@@ -42,6 +59,10 @@ __all__ = [
 
 E = TypeVar("E", bound="Event")
 _MAX_BODY = 64 * 1024
+_MIN_SECRET = 4
+"""Shorter values are not worth scrubbing out of free text (and would shred it)."""
+_MIN_FRAGMENT = 16
+"""A run of token characters this long inside a known secret counts as part of it."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,6 +122,7 @@ class HttpExchange(Event):
     status: int
     response_body: Any
     duration_ms: float
+    response_headers: Mapping[str, str] = field(default_factory=dict)
 
     def redacted(self) -> Self:
         return dataclasses.replace(
@@ -109,6 +131,7 @@ class HttpExchange(Event):
             request_headers=redact_headers(dict(self.request_headers)),
             request_body=_redact_body(self.request_body),
             response_body=_redact_body(self.response_body),
+            response_headers=redact_headers(dict(self.response_headers)),
         )
 
 
@@ -133,6 +156,110 @@ class AppSwitched(Event):
     reason: str
 
 
+def _scrub_known(text: str, secrets: Iterable[str]) -> str:
+    """``text`` without the ``secrets`` (longest first) or long fragments of them."""
+    known = sorted({s for s in secrets if len(s) >= _MIN_SECRET}, key=len, reverse=True)
+    for value in known:
+        if value in text:
+            text = text.replace(value, REDACTED)
+    long_ones = [s for s in known if len(s) >= _MIN_FRAGMENT]
+    if not long_ones:
+        return text
+
+    def fragment(match: re.Match[str]) -> str:
+        run = match.group(0).strip(".")
+        if len(run) >= _MIN_FRAGMENT and any(run in s for s in long_ones):
+            return match.group(0).replace(run, REDACTED)
+        return match.group(0)
+
+    return _TOKEN_RUN.sub(fragment, text)
+
+
+_TOKEN_RUN = re.compile(rf"[A-Za-z0-9_~+/.-]{{{_MIN_FRAGMENT},}}")
+_PAIR_SPLIT = re.compile(r"[?#&\s;,'\"<>]")
+
+
+def _redacted_values(raw: Event, clean: Event) -> set[str]:
+    """The secret values of ``raw`` that redaction replaced in ``clean``."""
+    if raw is clean:
+        return set()
+    found: set[str] = set()
+    for f in dataclasses.fields(raw):
+        before, after = getattr(raw, f.name), getattr(clean, f.name)
+        if before is not after and before != after:
+            found.update(v for v in _secret_values(before) if len(v) >= _MIN_SECRET)
+    return found
+
+
+def _secret_values(value: Any) -> Iterator[str]:
+    """The secret values inside an unredacted value, found by the names redaction knows
+    (:data:`~harness.protocol.redaction.SECRET_KEYS`, ``SECRET_HEADERS``): in mappings, in
+    lists, and in ``name=value`` pairs of URLs, forms and text."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            name = str(key).lower()
+            if name in SECRET_HEADERS and isinstance(item, str):
+                yield from _credentials(item)
+            elif is_secret_key(name) and item is not None:
+                if isinstance(item, Mapping | list | tuple):
+                    yield from _leaves(item)
+                else:
+                    yield str(item)
+            else:
+                yield from _secret_values(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _secret_values(item)
+    elif isinstance(value, str) and "=" in value:
+        for chunk in _PAIR_SPLIT.split(value):
+            name, sep, raw = chunk.partition("=")
+            if sep and raw and is_secret_key(unquote_plus(name)):
+                yield raw
+                yield unquote_plus(raw)
+
+
+def _leaves(value: Any) -> Iterator[str]:
+    if isinstance(value, Mapping):
+        for item in value.values():
+            yield from _leaves(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _leaves(item)
+    elif value is not None:
+        yield str(value)
+
+
+def _credentials(header: str) -> Iterator[str]:
+    """``Bearer T`` → ``T``; ``Basic B64`` → ``B64``, ``id:secret`` and ``secret``."""
+    scheme, _, rest = header.partition(" ")
+    if not rest:
+        yield header
+        return
+    yield rest
+    if scheme.lower() == "basic":
+        try:
+            pair = base64.b64decode(rest, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return
+        yield pair
+        yield unquote_plus(pair.partition(":")[2])
+
+
+def _body_secrets(raw: bytes, content_type: str) -> Iterator[str]:
+    """Secret values in a raw HTTP body (JSON or form), for :meth:`Trace.scrub`."""
+    ctype = content_type.split(";")[0].strip().lower()
+    if not raw or not (ctype.endswith("json") or ctype == "application/x-www-form-urlencoded"):
+        return
+    text = raw[:_MAX_BODY].decode("utf-8", "replace")
+    if ctype.endswith("json"):
+        try:
+            yield from _secret_values(json.loads(text))
+        except (ValueError, RecursionError):
+            return
+    else:
+        yield from _secret_values(text)
+
+
 def _redact_body(body: Any) -> Any:
     if isinstance(body, str):
         if "=" in body and "://" not in body and "{" not in body:
@@ -149,6 +276,10 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+TraceListener = Callable[[Event], None]
+"""Called with each event as it is recorded (stamped and redacted)."""
+
+
 class Trace:
     """An append-only, redacted event log stamped by ``clock``."""
 
@@ -156,14 +287,58 @@ class Trace:
         self.clock: Clock = clock or SystemClock()
         self._events: list[Event] = []
         self._lock = threading.Lock()
+        self._listeners: list[TraceListener] = []
+        self._secrets: set[str] = set()
+
+    def __repr__(self) -> str:
+        return f"Trace({len(self._events)} events)"
 
     def record(self, event: E) -> E:
-        """Redact, stamp and append ``event``; returns the stored event."""
+        """Redact, stamp and append ``event``, then tell the listeners; returns the stored
+        event."""
         clean = event.redacted()
+        return self._store(clean, _redacted_values(event, clean))
+
+    def _store(self, clean: E, found: Iterable[str]) -> E:
+        """Stamp and append an event that is already redacted; ``found``: the secret values
+        its redaction took out (for :meth:`scrub`)."""
         with self._lock:
             stored = dataclasses.replace(clean, at=self.clock.now(), seq=len(self._events))
             self._events.append(stored)
+            self._secrets.update(found)
+            listeners = tuple(self._listeners)
+        for listener in listeners:
+            listener(stored)
         return stored
+
+    def subscribe(self, listener: TraceListener) -> Callable[[], None]:
+        """Call ``listener`` with every event recorded from now on (redacted, in the
+        recording thread); returns a function that unsubscribes it."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def remember_secrets(self, *values: str | None) -> None:
+        """Values that :meth:`scrub` must take out of free text (a client secret the trace
+        never saw on the wire, say). Kept in memory only; never recorded."""
+        found = {v for v in values if v and len(v) >= _MIN_SECRET}
+        with self._lock:
+            self._secrets.update(found)
+
+    def scrub(self, text: str) -> str:
+        """``text`` with every secret value this trace redacted or was told about replaced
+        by ``[REDACTED]``, and any long run of token characters that is part of one (a
+        truncated ``repr`` of a token) too: the last line of defence (S-5) for text that
+        reaches a report without passing through the trace, such as a failure message."""
+        with self._lock:
+            known = sorted(self._secrets, key=len, reverse=True)
+        return _scrub_known(text, known)
 
     @property
     def events(self) -> tuple[Event, ...]:
@@ -201,6 +376,34 @@ def _decode(raw: bytes, content_type: str) -> Any:
     return redact_body(raw, content_type, limit=_MAX_BODY)
 
 
+def _header_dict(headers: httpx.Headers) -> dict[str, str]:
+    """``dict(headers)`` in one pass (a repeated header's values joined by ``", "``, as
+    ``headers[name]`` does): ``dict()`` looks each name up again, scanning every header."""
+    out: dict[str, str] = {}
+    for name, value in headers.multi_items():
+        out[name] = f"{out[name]}, {value}" if name in out else value
+    return out
+
+
+def _redact_body_again(body: Any) -> Any:
+    """``_redact_body`` of a body :func:`_decode` already redacted: a JSON object or array
+    comes back unchanged, so only other values go through it again."""
+    return body if isinstance(body, dict | list) else _redact_body(body)
+
+
+def _decode_once(raw: bytes, content_type: str) -> tuple[Any, list[str]]:
+    """``(_decode(raw, content_type), list(_body_secrets(raw, content_type)))`` with a JSON
+    body parsed once instead of twice (the hook runs on every call an app makes)."""
+    ctype = content_type.split(";")[0].strip().lower()
+    if not raw or not ctype.endswith("json"):
+        return _decode(raw, content_type), list(_body_secrets(raw, content_type))
+    try:
+        value = json.loads(raw[:_MAX_BODY].decode("utf-8", "replace"))
+        return redact_json(value), list(_secret_values(value))
+    except (ValueError, RecursionError):  # what the two steps make of it, one by one
+        return _decode(raw, content_type), list(_body_secrets(raw, content_type))
+
+
 def http_event_hooks(
     trace: Trace, actor: str, target: str
 ) -> dict[str, list[Callable[[Any], None]]]:
@@ -223,14 +426,28 @@ def http_event_hooks(
             raw = b""
         start = started.pop(request, None)
         duration = (trace.clock.now() - start) * 1000 if start is not None else 0.0
-        trace.record(HttpExchange(
-            actor=actor, target=target, method=request.method, url=str(request.url),
-            request_headers=dict(request.headers),
-            request_body=_decode(raw, request.headers.get("content-type", "")),
-            status=response.status_code,
-            response_body=_decode(response.content, response.headers.get("content-type", "")),
-            duration_ms=round(duration, 3),
-        ))
+        request_body, request_secrets = _decode_once(
+            raw, request.headers.get("content-type", ""))
+        response_body, response_secrets = _decode_once(
+            response.content, response.headers.get("content-type", ""))
+        found = {v for v in (*request_secrets, *response_secrets) if len(v) >= _MIN_SECRET}
+        # What trace.record(HttpExchange(...)) stores, without redacting the decoded bodies
+        # a second time (redact_json leaves a redacted JSON object or array as it is).
+        raw_fields = (str(request.url), _header_dict(request.headers), request_body,
+                      response_body, _header_dict(response.headers))
+        url, request_headers, request_body, response_body, response_headers = clean_fields = (
+            redact_url(raw_fields[0]), redact_headers(raw_fields[1]),
+            _redact_body_again(request_body), _redact_body_again(response_body),
+            redact_headers(raw_fields[4]))
+        for before, after in zip(raw_fields, clean_fields, strict=True):
+            if before is not after and before != after:
+                found.update(v for v in _secret_values(before) if len(v) >= _MIN_SECRET)
+        trace._store(HttpExchange(
+            actor=actor, target=target, method=request.method, url=url,
+            request_headers=request_headers, request_body=request_body,
+            status=response.status_code, response_body=response_body,
+            duration_ms=round(duration, 3), response_headers=response_headers,
+        ), found)
 
     on_request.vneid_harness_trace = trace  # type: ignore[attr-defined]
     on_response.vneid_harness_trace = trace  # type: ignore[attr-defined]

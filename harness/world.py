@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -23,6 +23,9 @@ from harness.personas import Persona, PersonaFactory, load_personas
 from harness.protocol import PLATFORMS, Platform
 from harness.targets import Target
 from harness.trace import Trace
+
+if TYPE_CHECKING:
+    from harness.drivers.runtime import UIRuntime
 
 __all__ = ["Device", "PersonaPool", "make_device"]
 
@@ -79,11 +82,11 @@ class Device:
         return self.driver.screen()
 
     def install_vssid(self, version: str) -> VssIDApp:
-        client = self._client(self.target.vssid.client())
+        client = self._client(self.target.vssid.client(traced=False))
         return self.phone.install(VssIDApp(version, client, profile=self.target.profile))
 
     def install_vneid(self, version: str) -> VNeIDApp:
-        client = self._client(self.target.vneid.client())
+        client = self._client(self.target.vneid.client(traced=False))
         return self.phone.install(VNeIDApp(version, client, profile=self.target.profile))
 
     def install_hijacker(self, scheme: str = "vssid") -> HijackerApp:
@@ -128,24 +131,33 @@ class Device:
             client.close()
 
 
-def _driver_for(name: str, phone: Phone) -> Driver:
+def _driver_for(name: str, phone: Phone, target: Target,
+                runtime: UIRuntime | None = None) -> Driver:
     if name == "sim":
         from harness.drivers.sim import SimDriver
 
         return SimDriver(phone)
-    raise ConfigError(f"unknown driver {name!r}; available: sim")
+    if name in ("web", "appium"):
+        if runtime is None:
+            raise ConfigError(f"the {name} driver needs the session's browser and servers: "
+                              "use the pytest plugin's device fixture, or pass "
+                              "runtime=harness.drivers.runtime.UIRuntime(...)")
+        return runtime.driver(name, phone, target)
+    raise ConfigError(f"unknown driver {name!r}; available: sim, web, appium")
 
 
 def make_device(target: Target, platform: str = "ios", *, vssid: str | None = "1.6.7",
-                vneid: str | None = "2.1.0", driver: str = "sim") -> Device:
+                vneid: str | None = "2.1.0", driver: str = "sim",
+                runtime: UIRuntime | None = None) -> Device:
     """A phone on ``platform`` with VssID and VNeID at these versions (``None``: not
-    installed), driven by ``driver``."""
+    installed), driven by ``driver`` (``web`` and ``appium`` take their browser and servers
+    from ``runtime``)."""
     if platform not in PLATFORMS:
         raise ConfigError(f"platform must be one of {', '.join(PLATFORMS)}, got {platform!r}")
     plat: Platform = "ios" if platform == "ios" else "android"
     trace = Trace()
     phone = Phone(plat, profile=target.profile, trace=trace)
-    device = Device(phone, _driver_for(driver, phone), trace, target)
+    device = Device(phone, _driver_for(driver, phone, target, runtime), trace, target)
     if vssid is not None:
         device.install_vssid(vssid)
     if vneid is not None:

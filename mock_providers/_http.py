@@ -1,7 +1,10 @@
 """HTTP plumbing shared by both mock providers (Starlette).
 
 - every refusal is the §8 error JSON with the catalog's status, never a 500 or a hang;
-- bodies are read with a size cap, JSON must be an object, forms must be form-encoded;
+- bodies are read with a size cap and a time limit; JSON must be a UTF-8 object without
+  duplicate keys, lone surrogates or deep nesting; forms must be form-encoded;
+- request heads are bounded (:class:`HeaderGuardMiddleware`: 431 when too large, 400 when a
+  header that must be single is repeated);
 - app API calls are version-gated (V-3, V-4, V-5) through :func:`check_app_version`;
 - every exchange is recorded in a bounded :class:`RequestLog`, secrets redacted (S-5);
 - the test-control API is guarded by :func:`require_control_access` (S-6).
@@ -9,6 +12,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import hmac
 import json
 import logging
 from collections import deque
@@ -20,6 +25,7 @@ from urllib.parse import parse_qsl
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from harness.protocol import (
@@ -33,8 +39,15 @@ from harness.protocol import (
 from harness.protocol.redaction import redact_body, redact_headers, redact_url
 
 __all__ = [
+    "BODY_TIMEOUT",
     "MAX_BODY_BYTES",
+    "MAX_HEADER_BYTES",
+    "MAX_JSON_DEPTH",
+    "MAX_TARGET_BYTES",
+    "RECORDED_BODY_BYTES",
     "LOOPBACK_HOSTS",
+    "SINGLE_HEADERS",
+    "HeaderGuardMiddleware",
     "RecordingMiddleware",
     "RequestLog",
     "RecordedExchange",
@@ -42,6 +55,7 @@ __all__ = [
     "check_app_version",
     "error_response",
     "exception_handlers",
+    "head_problem",
     "optional_str",
     "read_form",
     "read_json_object",
@@ -52,6 +66,22 @@ __all__ = [
 log = logging.getLogger("mock_providers")
 
 MAX_BODY_BYTES = 64 * 1024
+"""The largest request body any endpoint reads (413 ``payload_too_large`` beyond)."""
+BODY_TIMEOUT = 30.0
+"""Seconds allowed to receive a whole body (408 ``request_timeout`` beyond): a client that
+declares a body and never sends it does not hold a handler forever."""
+MAX_HEADER_BYTES = 16 * 1024
+"""The largest request head (names, values and separators of all headers; 431 beyond)."""
+MAX_JSON_DEPTH = 32
+"""The deepest JSON nesting a body may have (no endpoint needs more than 4)."""
+RECORDED_BODY_BYTES = 16 * 1024
+"""The request log keeps at most this much of each body (the rest is summarised)."""
+SINGLE_HEADERS = frozenset({
+    "authorization", "content-type", "content-length", "host", "x-harness-admin-token",
+    "x-vneid-app-version", "x-vssid-app-version", "x-device-platform",
+})
+"""Headers a request may carry once: two ``Authorization`` or two version headers are an
+ambiguity a proxy and this server could read differently (RFC 9110 §5.3)."""
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost", "testclient"})
 PLATFORM_HEADER = "X-Device-Platform"
 
@@ -72,15 +102,38 @@ async def _on_protocol_error(request: Request, exc: Exception) -> Response:
 
 async def _on_http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers or {})
     if exc.status_code == 405:
-        err = ProtocolError(f"{request.method} is not allowed on {request.url.path}",
+        allowed = _allowed_methods(request)
+        if allowed:
+            headers["Allow"] = ", ".join(allowed)
+        err = ProtocolError(f"{request.method} is not allowed on {request.url.path}; "
+                            f"allowed: {headers.get('Allow', 'none')}",
                             code="method_not_allowed")
     elif exc.status_code == 404:
         err = ProtocolError(f"no endpoint at {request.url.path}; see PROTOCOL.md §4, §5, §11",
                             code="not_found")
     else:
         err = ProtocolError(str(exc.detail), code="invalid_request", status=exc.status_code)
-    return error_response(err)
+    return error_response(err, headers)
+
+
+def _route_methods(scope: Scope) -> set[str]:
+    """Every method the routes of the app in ``scope`` take on its path."""
+    router = getattr(scope.get("app"), "router", None)
+    methods: set[str] = set()
+    for route in getattr(router, "routes", ()):
+        match, _ = route.matches({**scope, "method": "GET"})
+        route_methods = getattr(route, "methods", None)
+        if match is not Match.NONE and route_methods:
+            methods |= set(route_methods)
+    return methods
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """RFC 9110 §15.5.6: a 405 lists every method of the resource, also when the methods sit
+    on separate routes of one path (Starlette's own Allow names only the first route's)."""
+    return sorted(_route_methods(request.scope))
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
@@ -109,12 +162,55 @@ async def _read_capped(request: Request, limit: int) -> bytes:
                             code="payload_too_large")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ProtocolError(f"the body exceeds {limit} bytes", code="payload_too_large")
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(BODY_TIMEOUT):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise ProtocolError(f"the body exceeds {limit} bytes",
+                                        code="payload_too_large")
+                chunks.append(chunk)
+    except TimeoutError:
+        raise ProtocolError(f"the body did not arrive within {BODY_TIMEOUT:g} s "
+                            f"({size} bytes received)", code="request_timeout") from None
     return b"".join(chunks)
+
+
+JSON_WHITESPACE = b" \t\n\r"
+"""RFC 8259 §2: the only whitespace JSON has (``bytes.strip()`` would also take \\x0b, \\x0c)."""
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            raise _DuplicateKey(key)
+        obj[key] = value
+    return obj
+
+
+def _check_json_value(value: Any, clause: str) -> None:
+    """Depth at most :data:`MAX_JSON_DEPTH`; every string (key or value) valid Unicode."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                raise ProtocolError(f"the JSON is nested deeper than {MAX_JSON_DEPTH} levels",
+                                    clause=clause)
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ProtocolError("the JSON holds a lone surrogate escape (such as \\ud800), "
+                                    "which is not Unicode text (RFC 8259 §8.2)",
+                                    clause=clause) from None
 
 
 async def read_json_object(
@@ -122,7 +218,7 @@ async def read_json_object(
 ) -> dict[str, Any]:
     """The request body as a JSON object; ``{}`` when ``optional`` and the body is empty."""
     raw = await _read_capped(request, limit)
-    if not raw.strip():
+    if not raw.strip(JSON_WHITESPACE):
         if optional:
             return {}
         raise ProtocolError("the body is empty; send a JSON object", clause=clause)
@@ -131,9 +227,18 @@ async def read_json_object(
         raise ProtocolError(f"content type {ctype!r} is not JSON; send application/json",
                             code="unsupported_media_type", clause=clause)
     try:
-        value = json.loads(raw)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(f"the body is not UTF-8 (RFC 8259 §8.1): {exc}",
+                            clause=clause) from None
+    try:
+        value = json.loads(text, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as dup:
+        raise ProtocolError(f"key {str(dup)[:40]!r} appears more than once in a JSON object",
+                            clause=clause) from None
     except (ValueError, RecursionError) as exc:
         raise ProtocolError(f"the body is not valid JSON: {exc}", clause=clause) from None
+    _check_json_value(value, clause)
     if not isinstance(value, dict):
         raise ProtocolError(f"the body must be a JSON object, got {type(value).__name__}",
                             clause=clause)
@@ -230,8 +335,6 @@ def require_control_access(request: Request, admin_token: str | None) -> None:
         if given is None:
             auth = request.headers.get("authorization", "")
             given = auth[7:] if auth.lower().startswith("bearer ") else None
-        import hmac
-
         if given is not None and hmac.compare_digest(given.encode(), admin_token.encode()):
             return
         raise ProtocolError("the test-control API needs the admin token "
@@ -266,33 +369,74 @@ class RecordedExchange:
         }
 
 
+@dataclass(slots=True)
+class _Unread:
+    """An exchange as the middleware saw it, redacted into a :class:`RecordedExchange` the
+    first time the log is read (most exchanges never are): recording costs the request
+    almost nothing, and what leaves the log is redacted all the same."""
+
+    at: float
+    method: str
+    path: str
+    query: bytes
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    status: int
+    response_type: str
+    response: bytes
+    done: RecordedExchange | None = None
+
+    def read(self) -> RecordedExchange:
+        if self.done is None:
+            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in self.headers}
+            query = self.query.decode("latin-1")
+            url = self.path + (f"?{query}" if query else "")
+            self.done = RecordedExchange(
+                at=self.at, method=self.method, path=self.path, url=redact_url(url),
+                headers=redact_headers(headers),
+                body=_decode_body(self.body, headers.get("content-type", "")),
+                status=self.status, response=_decode_body(self.response, self.response_type),
+            )
+        return self.done
+
+
 @dataclass
 class RequestLog:
     """The newest ``maxlen`` exchanges, oldest first (§11 ``GET /_harness/requests``)."""
 
     maxlen: int = 1000
-    _items: deque[RecordedExchange] = field(init=False)
+    _items: deque[RecordedExchange | _Unread] = field(init=False)
 
     def __post_init__(self) -> None:
         self._items = deque(maxlen=self.maxlen)
 
-    def append(self, item: RecordedExchange) -> None:
+    def append(self, item: RecordedExchange | _Unread) -> None:
         self._items.append(item)
 
     def clear(self) -> None:
         self._items.clear()
 
+    def __len__(self) -> int:
+        return len(self._items)
+
     def all(self) -> list[RecordedExchange]:
-        return list(self._items)
+        return [_read(e) for e in list(self._items)]
 
     def calls_to(self, path: str, method: str | None = None) -> list[RecordedExchange]:
         """The recorded exchanges on ``path`` (and ``method``), oldest first."""
-        return [e for e in self._items
+        return [_read(e) for e in list(self._items)
                 if e.path == path and (method is None or e.method == method)]
 
 
+def _read(item: RecordedExchange | _Unread) -> RecordedExchange:
+    return item.read() if isinstance(item, _Unread) else item
+
+
 def _decode_body(raw: bytes, content_type: str) -> Any:
-    return redact_body(raw, content_type, limit=MAX_BODY_BYTES)
+    if len(raw) > RECORDED_BODY_BYTES:
+        ctype = content_type.split(";")[0].strip() or "body"
+        return f"[{ctype}, {len(raw)} bytes, over the {RECORDED_BODY_BYTES} recorded]"
+    return redact_body(raw, content_type, limit=RECORDED_BODY_BYTES)
 
 
 class RecordingMiddleware:
@@ -320,7 +464,7 @@ class RecordingMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 body = message.get("body", b"")
-                if sum(map(len, request_chunks)) < MAX_BODY_BYTES:
+                if sum(map(len, request_chunks)) <= RECORDED_BODY_BYTES:
                     request_chunks.append(body)
             return message
 
@@ -331,23 +475,78 @@ class RecordingMiddleware:
                     if k.lower() == b"content-type":
                         response_ctype[0] = v.decode("latin-1")
             elif (message["type"] == "http.response.body"
-                  and sum(map(len, response_chunks)) < MAX_BODY_BYTES):
+                  and sum(map(len, response_chunks)) <= RECORDED_BODY_BYTES):
                 response_chunks.append(message.get("body", b""))
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                record()  # before the last byte leaves: a caller that got the answer finds it
             await send(message)
+
+        recorded: list[bool] = []
+
+        def record() -> None:
+            if recorded:
+                return
+            recorded.append(True)
+            self.log.append(_Unread(
+                at=at, method=scope["method"], path=scope["path"],
+                query=scope.get("query_string", b""), headers=list(scope["headers"]),
+                body=b"".join(request_chunks), status=status_holder[0],
+                response_type=response_ctype[0], response=b"".join(response_chunks),
+            ))
 
         try:
             await self.app(scope, recv, snd)
         finally:
-            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-            query = scope.get("query_string", b"").decode("latin-1")
-            url = scope["path"] + (f"?{query}" if query else "")
-            self.log.append(RecordedExchange(
-                at=at,
-                method=scope["method"],
-                path=scope["path"],
-                url=redact_url(url),
-                headers=redact_headers(headers),
-                body=_decode_body(b"".join(request_chunks), headers.get("content-type", "")),
-                status=status_holder[0],
-                response=_decode_body(b"".join(response_chunks), response_ctype[0]),
-            ))
+            record()
+
+
+MAX_TARGET_BYTES = 12 * 1024
+"""The longest request target (path and query) the application reads (414 beyond): an
+authorize link is at most 8192 characters (``harness.protocol.links.MAX_LINK_LENGTH``)."""
+
+
+def head_problem(scope: Scope, max_header_bytes: int = MAX_HEADER_BYTES) -> ProtocolError | None:
+    """What is wrong with a request head, if anything: too long a target (414), too large
+    headers (431), or a header that must be single given twice (400)."""
+    target = len(scope.get("raw_path") or scope["path"].encode("utf-8", "replace")) \
+        + len(scope.get("query_string", b""))
+    if target > MAX_TARGET_BYTES:
+        return ProtocolError(f"the request target is {target} bytes; at most "
+                             f"{MAX_TARGET_BYTES}", code="uri_too_long")
+    size = 0
+    seen: set[bytes] = set()
+    for name, value in scope["headers"]:
+        size += len(name) + len(value) + 4
+        lowered = name.lower()
+        if lowered in _SINGLE_HEADER_BYTES:
+            if lowered in seen:
+                return ProtocolError(f"header {lowered.decode('latin-1')!r} appears more "
+                                     "than once; send it once", clause="A-1")
+            seen.add(lowered)
+    if size > max_header_bytes:
+        return ProtocolError(f"the request headers are {size} bytes; at most "
+                             f"{max_header_bytes}", code="request_header_fields_too_large")
+    return None
+
+
+_SINGLE_HEADER_BYTES = frozenset(h.encode("latin-1") for h in SINGLE_HEADERS)
+
+
+class HeaderGuardMiddleware:
+    """ASGI middleware refusing oversized or ambiguous request heads (see :func:`head_problem`)
+    before anything else reads them; such requests are not recorded in the request log."""
+
+    def __init__(self, app: ASGIApp, max_header_bytes: int = MAX_HEADER_BYTES) -> None:
+        self.app = app
+        self.max_header_bytes = max_header_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            problem = head_problem(scope, self.max_header_bytes)
+            if problem is not None and problem.code == "uri_too_long" \
+                    and scope["method"] not in _route_methods(scope):
+                problem = None  # a method the path does not take: the router's 405 first
+            if problem is not None:
+                await error_response(problem, {"Connection": "close"})(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

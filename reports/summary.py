@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from rich.table import Table
 
 from harness.conformance.results import ConformanceResult
 
-__all__ = ["clause_table", "write_json"]
+__all__ = ["clause_table", "write_json", "write_verdict"]
 
 _STYLE = {"PASSED": "green", "FAILED": "bold red", "WARNING": "yellow", "SKIPPED": "yellow",
           "UNTESTED": "dim"}
@@ -34,7 +35,14 @@ def clause_table(result: ConformanceResult) -> Table:
 
 
 def write_json(result: ConformanceResult, path: Path, **meta: Any) -> Path:
+    """Write ``result``'s verdict JSON (with ``meta``: target, version, date…) to ``path``."""
+    return write_verdict(result.to_json(**meta), path)
+
+
+def write_verdict(verdict: Mapping[str, Any], path: Path) -> Path:
+    """Write a verdict JSON atomically (a temporary file renamed over ``path``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result.to_json(**meta), indent=2, ensure_ascii=False),
-                    encoding="utf-8")
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(verdict, indent=2, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(path)
     return path

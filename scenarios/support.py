@@ -1,4 +1,7 @@
-"""Small assertions shared by the scenario suites (what a failure message must show)."""
+"""Small assertions shared by the scenario suites (what a failure message must show).
+
+Every message says what was expected and what was observed; the plugin puts the test's
+clauses in front of it (``Clause(s) R-1: expected …, observed …``)."""
 
 from __future__ import annotations
 
@@ -22,29 +25,35 @@ def assert_error_screen(screen: Screen, *, app: str, code: str,
                         clause: str | None = None) -> None:
     """``screen`` is ``app``'s error screen for ``code`` with the §8 Vietnamese message."""
     assert screen.id == APP_ERROR, (
-        f"expected {app}'s error screen with {code}, but {screen.app} shows {screen.id} "
-        f"{screen.data}"
+        f"expected {app}'s error screen ({APP_ERROR}) with {code}, observed {screen.app} "
+        f"showing {screen.id} {screen.data}"
     )
-    assert screen.app == app, f"the error shows in {screen.app}, expected {app}"
-    assert screen.error == code, f"expected error {code}, got {screen.error}: {screen.data}"
+    assert screen.app == app, f"expected the error in {app}, observed it in {screen.app}"
+    assert screen.error == code, (
+        f"expected error {code}, observed {screen.error}: {screen.data}")
     spec = ERRORS.get(code)
     if spec is not None:
-        assert spec.message_vi in screen.texts, f"missing message {spec.message_vi!r}"
+        assert spec.message_vi in screen.texts, (
+            f"expected the §8 message {spec.message_vi!r} for {code}, observed the texts "
+            f"{list(screen.texts)}")
     if clause is not None:
         assert screen.data.get("clause") == clause, (
-            f"expected clause {clause}, got {screen.data.get('clause')}")
+            f"expected {code} to cite clause {clause}, observed {screen.data.get('clause')}")
 
 
 def assert_error_body(response: Any, status: int, code: str, clause: str | None = None) -> dict[
         str, Any]:
     """An HTTP response carrying the §8 error JSON with this status, code and clause."""
     body: dict[str, Any] = response.json()
-    assert response.status_code == status, f"expected {status} {code}, got " \
-        f"{response.status_code}: {body}"
-    assert body.get("error") == code, body
-    assert isinstance(body.get("error_description"), str), body
+    assert response.status_code == status, (
+        f"expected HTTP {status} {code}, observed {response.status_code}: {body}")
+    assert body.get("error") == code, (
+        f"expected error {code}, observed {body.get('error')}: {body}")
+    assert isinstance(body.get("error_description"), str), (
+        f"expected an error_description string (§8), observed {body}")
     if clause is not None:
-        assert body.get("clause") == clause, body
+        assert body.get("clause") == clause, (
+            f"expected {code} to cite clause {clause}, observed {body.get('clause')}: {body}")
     return body
 
 

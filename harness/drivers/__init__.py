@@ -1,8 +1,20 @@
 """Drivers: one UI-shaped interface over the simulated phone, a browser or a real device.
 
 A scenario sees only automation ids (§9) and screens; it never reaches into an app or a
-provider. :class:`~harness.drivers.sim.SimDriver` drives the in-process phone; the Playwright
-and Appium drivers implement the same :class:`Driver` protocol.
+provider. Three implementations of the :class:`Driver` protocol (``--driver``):
+
+- ``sim`` — :class:`~harness.drivers.sim.SimDriver` drives the in-process phone (the default,
+  fast);
+- ``web`` — :class:`~harness.drivers.web.PlaywrightDriver`: Playwright and Debian's Chromium,
+  emulating an iPhone or a Pixel, on the phone screen server's renderings
+  (:mod:`harness.web`);
+- ``appium`` — :mod:`harness.drivers.appium`: appium-python-client against an Appium 3 server,
+  on the same renderings (Chromium driver) or, by the capabilities file, on the real apps of a
+  device or a device farm.
+
+The browser drivers share :class:`~harness.drivers.rendered.RenderedPhoneDriver`; their
+session resources live in :class:`~harness.drivers.runtime.UIRuntime`. docs/drivers.md has
+the design.
 """
 
 from __future__ import annotations

@@ -86,9 +86,15 @@ _CATALOG: tuple[ErrorSpec, ...] = (
     ErrorSpec("forbidden", 403, _GENERIC, "test-control API", "S-6", "harness"),
     ErrorSpec("not_found", 404, _GENERIC, "any endpoint", "A-1", "harness"),
     ErrorSpec("method_not_allowed", 405, _GENERIC, "any endpoint", "A-1", "harness"),
+    ErrorSpec("request_timeout", 408, _GENERIC, "any endpoint", "A-1", "harness"),
     ErrorSpec("payload_too_large", 413, _GENERIC, "any endpoint", "A-1", "harness"),
+    ErrorSpec("uri_too_long", 414, _GENERIC, "any endpoint", "A-1", "harness"),
     ErrorSpec("unsupported_media_type", 415, _GENERIC, "any endpoint", "A-1", "harness"),
+    ErrorSpec("request_header_fields_too_large", 431, _GENERIC, "any endpoint", "A-1",
+              "harness"),
     ErrorSpec("server_error", 500, _GENERIC, "any endpoint", "A-1", "harness"),
+    # RFC 6749 §4.1.2.1 (also used for a full in-memory store: try again later).
+    ErrorSpec("temporarily_unavailable", 503, _GENERIC, "any endpoint", "A-1", "RFC 6749"),
 )
 
 ERRORS: Mapping[str, ErrorSpec] = MappingProxyType({spec.code: spec for spec in _CATALOG})

@@ -6,9 +6,11 @@ trace, reports) pass every URL, header set, form and JSON body through these fun
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 
 __all__ = [
     "REDACTED",
@@ -51,9 +53,35 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, fragment))
 
 
-def _redact_pairs(encoded: str) -> str:
-    pairs = parse_qsl(encoded, keep_blank_values=True)
+_PLAIN_PAIR = re.compile(r"([A-Za-z0-9_.~\[\]-]*)=[A-Za-z0-9_.~\[\]-]*")
+"""A ``name=value`` pair that decoding and re-encoding leave as it is (no ``%``, ``+`` or
+other character :func:`~urllib.parse.quote_plus` would escape): most pairs are, tokens
+included, so they skip the decode/encode round trip."""
+
+
+def _redact_pair(chunk: str) -> str:
+    """One ``&``-separated chunk, decoded and re-encoded as ``urlencode(parse_qsl(...))``."""
+    match = _PLAIN_PAIR.fullmatch(chunk)
+    if match is not None:
+        return f"{match.group(1)}={REDACTED}" if is_secret_key(match.group(1)) else chunk
+    if is_secret_key(unquote_plus(chunk.partition("=")[0])):
+        return _reencode(chunk)  # never cached: the chunk holds a secret
+    return _reencode_public(chunk)
+
+
+def _reencode(chunk: str) -> str:
+    pairs = parse_qsl(chunk, keep_blank_values=True)
     return urlencode([(k, REDACTED if is_secret_key(k) else v) for k, v in pairs], safe="[]")
+
+
+_reencode_public = functools.lru_cache(maxsize=512)(_reencode)
+"""The same for a chunk whose name is not secret (``redirect_uri=…``, ``scope=…``,
+``iss=…``): those repeat from one login to the next."""
+
+
+def _redact_pairs(encoded: str) -> str:
+    """``urlencode(parse_qsl(encoded))`` with secret values replaced, pair by pair."""
+    return "&".join(_redact_pair(chunk) for chunk in encoded.split("&") if chunk)
 
 
 def redact_form(encoded: str) -> str:

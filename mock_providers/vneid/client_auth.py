@@ -23,12 +23,14 @@ from harness.protocol import Clock, ProtocolError
 from mock_providers.vneid.records import AuthMethod, ClientRecord
 from mock_providers.vneid.ttl import TTLStore
 
-__all__ = ["ASSERTION_ALGS", "ASSERTION_TYPE", "ClientAuthenticator"]
+__all__ = ["ASSERTION_ALGS", "ASSERTION_TYPE", "MAX_ASSERTION_LENGTH", "ClientAuthenticator"]
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASSERTION_ALGS = ("ES256", "ES384", "ES512", "RS256", "PS256", "EdDSA")
 """Asymmetric algorithms only: a registered JWKS holds public keys."""
 _MAX_ASSERTION_LIFETIME = 3600
+MAX_ASSERTION_LENGTH = 8192
+"""A client assertion is a few hundred characters; a huge header or payload is refused."""
 
 
 def _refuse(description: str) -> ProtocolError:
@@ -48,6 +50,9 @@ def _basic_credentials(header: str) -> tuple[str, str]:
 
 
 def _unverified_claims(assertion: str) -> dict[str, Any]:
+    if len(assertion) > MAX_ASSERTION_LENGTH:
+        raise _refuse(f"client_assertion is {len(assertion)} characters; at most "
+                      f"{MAX_ASSERTION_LENGTH}")
     try:
         claims = json.loads(jws.extract_compact(assertion.encode("ascii")).payload)
     except (JoseError, ValueError, UnicodeError):

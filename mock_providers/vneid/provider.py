@@ -1,5 +1,8 @@
 """The mock VNeID identity server (OpenID Provider) as one object: state, Python API, ASGI app.
 
+With a :class:`~mock_providers.state.StateFile` its personas, clients and pairwise-subject
+secret survive a restart (written on every change, restored on start).
+
 It mirrors its test-control API (§11) in Python: :meth:`VNeIDProvider.add_persona`,
 :meth:`~VNeIDProvider.register_client`, :meth:`~VNeIDProvider.arm_fault`, ``clock.offset``,
 ``requests``. The HTTP surfaces are
@@ -13,7 +16,7 @@ from __future__ import annotations
 import hmac
 import threading
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from joserfc.jwk import ECKey
 from starlette.applications import Starlette
@@ -28,8 +31,14 @@ from harness.protocol import (
     SystemEntropy,
     parse_personal_id,
 )
-from mock_providers._http import RecordingMiddleware, RequestLog, exception_handlers
+from mock_providers._http import (
+    HeaderGuardMiddleware,
+    RecordingMiddleware,
+    RequestLog,
+    exception_handlers,
+)
 from mock_providers.vneid import app_api, control, oidc_api, web
+from mock_providers.vneid.api_docs import docs_routes
 from mock_providers.vneid.authorize import VerifiedRequest, complete
 from mock_providers.vneid.client_auth import ClientAuthenticator
 from mock_providers.vneid.faults import (
@@ -48,11 +57,21 @@ from mock_providers.vneid.keys import PairwiseSubjects, derive_signing_key, publ
 from mock_providers.vneid.records import ClientRecord, PersonaRecord
 from mock_providers.vneid.settings import VNeIDSettings
 
+if TYPE_CHECKING:
+    from mock_providers.state import StateFile
+
 __all__ = ["MAX_CLIENTS", "MAX_PERSONAS", "VNeIDProvider"]
 
 MAX_PERSONAS = 100_000
 MAX_CLIENTS = 1_000
 T = TypeVar("T")
+
+
+def _records(data: Mapping[str, Any], key: str) -> list[Any]:
+    items = data.get(key, [])
+    if not isinstance(items, list):
+        raise ValueError(f"{key!r} must be a list")
+    return items
 
 
 class VNeIDProvider:
@@ -64,7 +83,7 @@ class VNeIDProvider:
     """
 
     def __init__(self, settings: VNeIDSettings | None = None, *, clock: Clock | None = None,
-                 entropy: Entropy | None = None) -> None:
+                 entropy: Entropy | None = None, state: StateFile | None = None) -> None:
         self.settings = settings or VNeIDSettings()
         self.clock = OffsetClock(clock)
         self.entropy: Entropy = entropy or SystemEntropy()
@@ -73,11 +92,17 @@ class VNeIDProvider:
         self.retired_keys: list[ECKey] = []
         """Keys rotated out (``signing_key_rotated``), still published: the newest one only."""
         self.faults = ArmedFaults()
+        self._subject_secret = self.entropy.randbytes(32)
         self.grants = Grants(self.clock, self.entropy, self.profile,
-                             PairwiseSubjects(self.entropy.randbytes(32)))
+                             PairwiseSubjects(self._subject_secret))
+        for store, name, clause in ((self.grants.sessions, "app sessions", "A-4"),
+                                    (self.grants.codes, "authorization codes", "T-2"),
+                                    (self.grants.access_tokens, "access tokens", "T-5")):
+            store.name, store.clause = name, clause  # for the 503 of a full store
         self._personas: dict[str, PersonaRecord] = {}
         self._clients: dict[str, ClientRecord] = {}
         self._lock = threading.Lock()
+        self._state: StateFile | None = None
         self.client_auth = ClientAuthenticator(
             self._clients, issuer=self.issuer, token_endpoint=self.url("/token"),
             clock=self.clock, skew=self.profile.clock_skew,
@@ -87,12 +112,45 @@ class VNeIDProvider:
                 self.profile.vssid_client_id, self.profile.vssid_redirect_uris,
                 "client_secret_basic", self.settings.vssid_client_secret, client_name="VssID",
             ))
+        if state is not None:
+            state.restore("vneid", self._restore)
+            state.attach("vneid", self._snapshot)
+            self._state = state
+        routes = [*oidc_api.OidcApi(self).routes(), *app_api.AppApi(self).routes(),
+                  *web.WebFlow(self).routes(), *control.ControlApi(self).routes()]
         self.app = Starlette(
-            routes=[*oidc_api.OidcApi(self).routes(), *app_api.AppApi(self).routes(),
-                    *web.WebFlow(self).routes(), *control.ControlApi(self).routes()],
+            routes=[*routes, *docs_routes(routes, server=self.issuer)],
             exception_handlers=exception_handlers(),
-            middleware=[Middleware(RecordingMiddleware, log=self.requests, clock=self.clock)],
+            middleware=[Middleware(HeaderGuardMiddleware),
+                        Middleware(RecordingMiddleware, log=self.requests, clock=self.clock)],
         )
+
+    # -- the state file ----------------------------------------------------------------
+    def _snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "personas": [p.to_json(redact=False) for p in self._personas.values()],
+                "clients": [c.to_json(redact=False) for c in self._clients.values()],
+                "subject_secret": self._subject_secret.hex(),
+            }
+
+    def _restore(self, data: Any) -> None:
+        if not isinstance(data, Mapping):
+            raise ValueError("the section must be an object")
+        secret = data.get("subject_secret")
+        if secret is not None:
+            if not isinstance(secret, str) or len(secret) != 64:
+                raise ValueError("subject_secret must be 64 hex digits")
+            self._subject_secret = bytes.fromhex(secret)
+            self.grants.subjects = PairwiseSubjects(self._subject_secret)
+        for item in _records(data, "personas"):
+            self.add_persona(PersonaRecord.from_json(item))
+        for item in _records(data, "clients"):
+            self.register_client(ClientRecord.from_json(item))
+
+    def _persist(self) -> None:
+        if self._state is not None:
+            self._state.save()
 
     # -- identity ------------------------------------------------------------------------
     @property
@@ -125,34 +183,44 @@ class VNeIDProvider:
         """Add a citizen, or replace the one with the same ``personal_id``."""
         with self._lock:
             if persona.personal_id not in self._personas and len(self._personas) >= MAX_PERSONAS:
-                raise ProtocolError(f"at most {MAX_PERSONAS} personas", clause="A-4")
+                raise ProtocolError(f"the provider holds {MAX_PERSONAS} personas, its limit; "
+                                    "remove some first (DELETE /_harness/personas/{id})",
+                                    clause="A-4")
             self._personas[persona.personal_id] = persona
+        self._persist()
         return persona
 
     def remove_persona(self, personal_id: str) -> bool:
         with self._lock:
-            return self._personas.pop(personal_id, None) is not None
+            removed = self._personas.pop(personal_id, None) is not None
+        if removed:
+            self._persist()
+        return removed
 
     def persona(self, personal_id: str) -> PersonaRecord | None:
         return self._personas.get(personal_id)
 
     def personas(self) -> list[PersonaRecord]:
-        return list(self._personas.values())
+        with self._lock:
+            return list(self._personas.values())
 
     # -- clients (§11) -------------------------------------------------------------------
     def register_client(self, client: ClientRecord) -> ClientRecord:
         """Register a relying party, or replace the one with the same ``client_id``."""
         with self._lock:
             if client.client_id not in self._clients and len(self._clients) >= MAX_CLIENTS:
-                raise ProtocolError(f"at most {MAX_CLIENTS} clients", clause="T-1")
+                raise ProtocolError(f"the provider holds {MAX_CLIENTS} clients, its limit; "
+                                    "replace one (same client_id) instead", clause="T-1")
             self._clients[client.client_id] = client
+        self._persist()
         return client
 
     def client(self, client_id: str) -> ClientRecord | None:
         return self._clients.get(client_id)
 
     def clients(self) -> list[ClientRecord]:
-        return list(self._clients.values())
+        with self._lock:
+            return list(self._clients.values())
 
     @property
     def client_map(self) -> Mapping[str, ClientRecord]:

@@ -61,7 +61,8 @@ def _redirect(url: str) -> Response:
 class WebFlow:
     def __init__(self, provider: VNeIDProvider) -> None:
         self.provider = provider
-        self.pending: TTLStore[str, _Pending] = TTLStore(provider.clock, MAX_PENDING)
+        self.pending: TTLStore[str, _Pending] = TTLStore(provider.clock, MAX_PENDING,
+                                                             name="web logins", clause="A-5")
         self.login_action = provider.url("/authorize/login")
         self.decision_action = provider.url("/authorize/decision")
 

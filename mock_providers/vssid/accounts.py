@@ -77,26 +77,37 @@ class AccountStore:
 
     def __init__(self, limit: int = MAX_ACCOUNTS) -> None:
         self._by_code: dict[str, AccountRecord] = {}
+        self._code_of: dict[str, str] = {}
+        """``personal_id -> bhxh_code``: lookups stay O(1) with a million accounts."""
         self._lock = threading.Lock()
         self._limit = limit
 
     def put(self, record: AccountRecord) -> AccountRecord:
         """Add or replace the account with ``record.bhxh_code``."""
         with self._lock:
-            for other in self._by_code.values():
-                if other.personal_id == record.personal_id and other.bhxh_code != record.bhxh_code:
-                    raise ProtocolError(
-                        f"personal_id {record.personal_id} is already linked to bhxh_code "
-                        f"{other.bhxh_code}; delete that account first (one account per person)",
-                        clause="P-1")
+            other = self._code_of.get(record.personal_id)
+            if other is not None and other != record.bhxh_code:
+                raise ProtocolError(
+                    f"personal_id {record.personal_id} is already linked to bhxh_code "
+                    f"{other}; delete that account first (one account per person)",
+                    clause="P-1")
             if record.bhxh_code not in self._by_code and len(self._by_code) >= self._limit:
-                raise ProtocolError(f"at most {self._limit} accounts", clause="P-1")
+                raise ProtocolError(f"the VssID backend holds {self._limit} accounts, its "
+                                    "limit; remove some first (DELETE /_harness/accounts/{code})",
+                                    clause="P-1")
+            replaced = self._by_code.get(record.bhxh_code)
+            if replaced is not None:
+                del self._code_of[replaced.personal_id]
             self._by_code[record.bhxh_code] = record
+            self._code_of[record.personal_id] = record.bhxh_code
         return record
 
     def remove(self, bhxh_code: str) -> bool:
         with self._lock:
-            return self._by_code.pop(bhxh_code, None) is not None
+            removed = self._by_code.pop(bhxh_code, None)
+            if removed is not None:
+                del self._code_of[removed.personal_id]
+            return removed is not None
 
     def get(self, bhxh_code: str) -> AccountRecord | None:
         with self._lock:
@@ -105,8 +116,8 @@ class AccountStore:
     def find_by_personal_id(self, personal_id: str) -> AccountRecord | None:
         """P-1: the account linked to ``personal_id``, active or not."""
         with self._lock:
-            return next((a for a in self._by_code.values() if a.personal_id == personal_id),
-                        None)
+            code = self._code_of.get(personal_id)
+            return self._by_code[code] if code is not None else None
 
     def all(self) -> list[AccountRecord]:
         with self._lock:

@@ -1,16 +1,27 @@
-"""The VssID backend as one object: its state, its ASGI app and a Python API mirroring §11."""
+"""The VssID backend as one object: its state, its ASGI app and a Python API mirroring §11.
+
+With a :class:`~mock_providers.state.StateFile` its accounts survive a restart (written on
+every change, restored on start).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from harness.protocol import Clock, Entropy, OffsetClock, SystemEntropy
-from mock_providers._http import RecordingMiddleware, RequestLog, exception_handlers
+from mock_providers._http import (
+    HeaderGuardMiddleware,
+    RecordingMiddleware,
+    RequestLog,
+    exception_handlers,
+)
 from mock_providers.vssid.accounts import AccountRecord, AccountStore
+from mock_providers.vssid.api_docs import docs_routes
 from mock_providers.vssid.app import app_routes
 from mock_providers.vssid.control import control_routes
 from mock_providers.vssid.issuer_client import IssuerClient
@@ -23,6 +34,9 @@ from mock_providers.vssid.settings import (
     validate_redirect_uri,
 )
 from mock_providers.vssid.transactions import SessionStore, TransactionStore
+
+if TYPE_CHECKING:
+    from mock_providers.state import StateFile
 
 __all__ = ["VssIDProvider"]
 
@@ -37,7 +51,8 @@ class VssIDProvider:
 
     def __init__(self, settings: VssIDSettings | None = None, *, clock: Clock | None = None,
                  entropy: Entropy | None = None,
-                 issuer_transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 issuer_transport: httpx.AsyncBaseTransport | None = None,
+                 state: StateFile | None = None) -> None:
         self._settings = settings if settings is not None else VssIDSettings()
         self.clock = clock if isinstance(clock, OffsetClock) else OffsetClock(clock)
         self.entropy: Entropy = entropy if entropy is not None else SystemEntropy()
@@ -48,10 +63,17 @@ class VssIDProvider:
         self.sessions = SessionStore(self.clock)
         self.issuer_client = IssuerClient(clock=self.clock, outgoing=self.outgoing,
                                           transport=issuer_transport)
+        self._state: StateFile | None = None
+        if state is not None:
+            state.restore("vssid", self._restore)
+            state.attach("vssid", self._snapshot)
+            self._state = state
+        routes = [*app_routes(self), *control_routes(self)]
         self.app = Starlette(
-            routes=[*app_routes(self), *control_routes(self)],
+            routes=[*routes, *docs_routes(routes, server=self._settings.base_url)],
             exception_handlers=exception_handlers(),
-            middleware=[Middleware(RecordingMiddleware, log=self.requests, clock=self.clock)],
+            middleware=[Middleware(HeaderGuardMiddleware),
+                        Middleware(RecordingMiddleware, log=self.requests, clock=self.clock)],
         )
 
     @property
@@ -62,11 +84,31 @@ class VssIDProvider:
     # -- accounts (P-1) -------------------------------------------------------------------
     def add_account(self, record: AccountRecord) -> AccountRecord:
         """Add or replace the account with ``record.bhxh_code``."""
-        return self.account_store.put(record)
+        self.account_store.put(record)
+        self._persist()
+        return record
 
     def remove_account(self, bhxh_code: str) -> bool:
         """Remove an account; ``False`` when there was none."""
-        return self.account_store.remove(bhxh_code)
+        removed = self.account_store.remove(bhxh_code)
+        if removed:
+            self._persist()
+        return removed
+
+    # -- the state file --------------------------------------------------------------------
+    def _snapshot(self) -> dict[str, Any]:
+        return {"accounts": [a.to_json() for a in self.account_store.all()]}
+
+    def _restore(self, data: Any) -> None:
+        accounts = data.get("accounts", []) if isinstance(data, Mapping) else None
+        if not isinstance(accounts, list):
+            raise ValueError("'accounts' must be a list")
+        for item in accounts:
+            self.add_account(AccountRecord.from_json(item))
+
+    def _persist(self) -> None:
+        if self._state is not None:
+            self._state.save()
 
     def accounts(self) -> list[AccountRecord]:
         return self.account_store.all()

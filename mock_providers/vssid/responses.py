@@ -59,7 +59,10 @@ def json_object(content: bytes, purpose: Purpose) -> dict[str, Any]:
 def _is_http_url(value: object) -> bool:
     if not isinstance(value, str):
         return False
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. "http://[": an unbalanced IPv6 bracket
+        return False
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, get_args
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from harness.protocol import DEFAULT_PROFILE, LinkForm, Profile, ProtocolError
 from harness.protocol.redaction import REDACTED
@@ -54,9 +54,16 @@ def _require_text(name: str, value: object, clause: str, max_len: int) -> str:
     return value
 
 
+def _split(name: str, text: str, clause: str) -> SplitResult:
+    try:
+        return urlsplit(text)
+    except ValueError as exc:  # e.g. "http://[": an unbalanced IPv6 bracket
+        raise ProtocolError(f"{name!r} is not a URL ({exc})", clause=clause) from None
+
+
 def _require_http_url(name: str, value: object, clause: str) -> str:
     text = _require_text(name, value, clause, _MAX_URL)
-    parts = urlsplit(text)
+    parts = _split(name, text, clause)
     if parts.scheme not in ("http", "https") or not parts.netloc or " " in text:
         raise ProtocolError(f"{name!r} must be an absolute http(s) URL, got {text!r:.80}",
                             clause=clause)
@@ -67,7 +74,7 @@ def validate_issuer(value: object) -> str:
     """R-2/R-6: the issuer is compared exactly, so it must be an http(s) URL without a query
     or fragment (OpenID Connect Discovery §2)."""
     text = _require_http_url("issuer", value, "R-2")
-    parts = urlsplit(text)
+    parts = _split("issuer", text, "R-2")
     if parts.query or parts.fragment or "?" in text or "#" in text:
         raise ProtocolError("'issuer' must not have a query or fragment", clause="R-2")
     return text
@@ -99,7 +106,7 @@ def validate_skip_checks(value: object) -> frozenset[str]:
 def validate_redirect_uri(value: object) -> str:
     """R-4/S-2: an absolute URI without a fragment (RFC 6749 §3.1.2), compared exactly."""
     text = _require_text("redirect_uri", value, "R-4", _MAX_URL)
-    parts = urlsplit(text)
+    parts = _split("redirect_uri", text, "R-4")
     if not parts.scheme or "#" in text or " " in text:
         raise ProtocolError("'redirect_uri' must be an absolute URI without a fragment "
                             "(RFC 6749 §3.1.2)", clause="R-4")

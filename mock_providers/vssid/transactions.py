@@ -3,8 +3,10 @@
 R-1: "a transaction completes once and expires after 10 min". :meth:`TransactionStore.consume`
 marks a transaction used in the same synchronous step that finds it, so two concurrent
 ``complete`` calls can never both proceed. Expired entries are kept for one more TTL so a late
-call learns ``transaction_expired`` rather than ``transaction_not_found``; both stores are
-purged lazily and bounded (the oldest entries go first).
+call learns ``transaction_expired`` rather than ``transaction_not_found``. Both stores are
+bounded: expired entries are purged on each write (the kept ones first when room is short),
+and when the store is still full of live entries a new one is refused with 503
+``temporarily_unavailable`` naming the store; nothing alive is evicted.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from mock_providers.vssid.settings import VssIDSettings
 
 __all__ = ["LoginTransaction", "SessionStore", "TransactionStore", "VssIDSession"]
 
-MAX_ENTRIES = 10_000
+MAX_ENTRIES = 50_000
 _V = TypeVar("_V")
 
 
@@ -54,12 +56,14 @@ class VssIDSession:
     expires_at: float
 
 
-def _evict(entries: dict[str, _V], expiry: Callable[[_V], float], now: float,
-           limit: int) -> None:
+def _purge(entries: dict[str, _V], expiry: Callable[[_V], float], now: float) -> None:
     for key in [k for k, v in entries.items() if expiry(v) <= now]:
         del entries[key]
-    while len(entries) >= limit:
-        del entries[next(iter(entries))]
+
+
+def _full(limit: int, what: str, clause: str) -> ProtocolError:
+    return ProtocolError(f"the VssID backend holds {limit} live {what}, its limit; try again "
+                         "when some have expired", code="temporarily_unavailable", clause=clause)
 
 
 class TransactionStore:
@@ -68,11 +72,20 @@ class TransactionStore:
         self._items: dict[str, LoginTransaction] = {}
         self._lock = threading.Lock()
         self._limit = limit
+        self._writes = 0
 
     def add(self, tx: LoginTransaction) -> None:
         ttl = tx.expires_at - tx.created_at
+        now = self._clock.now()
         with self._lock:
-            _evict(self._items, lambda t: t.expires_at + ttl, self._clock.now(), self._limit)
+            self._writes += 1
+            if self._writes >= max(64, len(self._items) // 2) or len(self._items) >= self._limit:
+                _purge(self._items, lambda t: t.expires_at + ttl, now)
+                self._writes = 0
+            if len(self._items) >= self._limit:  # the expired ones kept for their message go
+                _purge(self._items, lambda t: t.expires_at, now)
+            if len(self._items) >= self._limit:
+                raise _full(self._limit, "login transactions", "R-1")
             self._items[tx.transaction_id] = tx
 
     def get(self, transaction_id: str) -> LoginTransaction | None:
@@ -116,10 +129,16 @@ class SessionStore:
         self._items: dict[str, VssIDSession] = {}
         self._lock = threading.Lock()
         self._limit = limit
+        self._writes = 0
 
     def add(self, token: str, session: VssIDSession) -> None:
         with self._lock:
-            _evict(self._items, lambda s: s.expires_at, self._clock.now(), self._limit)
+            self._writes += 1
+            if self._writes >= max(64, len(self._items) // 2) or len(self._items) >= self._limit:
+                _purge(self._items, lambda s: s.expires_at, self._clock.now())
+                self._writes = 0
+            if len(self._items) >= self._limit:
+                raise _full(self._limit, "sessions", "A-6")
             self._items[token] = session
 
     def get(self, token: str) -> VssIDSession | None:

@@ -40,6 +40,10 @@ def test_broken_relying_party_fails_the_plan_on_its_clause(tmp_path: Path, check
     # skipped check; the rest must be exactly the clause the skipped check enforces.
     assert failed - {"R-12"} == BREAKS[check]
     assert data["counts"]["FAILED"] >= 2
+    page = options.result_file.with_suffix(".html").read_text(encoding="utf-8")
+    for clause in BREAKS[check]:
+        row = page.split(f'id="clause-{clause}"', 1)[1].split("</tr>", 1)[0]
+        assert 'class="badge FAILED"' in row, (clause, row[:300])
 
 
 def test_the_correct_relying_party_passes_the_plan(tmp_path: Path) -> None:

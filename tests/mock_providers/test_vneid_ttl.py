@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from harness.protocol import ManualClock
+import pytest
+
+from harness.protocol import ManualClock, ProtocolError
 from mock_providers.vneid.ttl import TTLStore
 
 
@@ -27,13 +29,25 @@ def test_extend_keeps_an_entry_longer_and_pop_removes_it():
     assert store.get("a") is None
 
 
-def test_size_is_bounded_by_evicting_the_oldest():
-    store: TTLStore[int, int] = TTLStore(ManualClock(), max_items=3)
-    for i in range(5):
-        store.put(i, i, ttl=60)
+def test_a_full_store_refuses_new_entries_and_keeps_the_live_ones():
+    """Nothing alive is evicted: a flood cannot log a citizen out or burn a code."""
+    clock = ManualClock()
+    store: TTLStore[int, int] = TTLStore(clock, max_items=3, name="app sessions", clause="A-4")
+    for i in range(3):
+        store.put(i, i, ttl=60 + i)
+    with pytest.raises(ProtocolError) as refused:
+        store.put(3, 3, ttl=60)
+    err = refused.value
+    assert (err.code, err.status, err.clause) == ("temporarily_unavailable", 503, "A-4")
+    assert "3 live app sessions" in err.description
+    assert "expires in 60 s" in err.description
+    assert [store.get(i) for i in range(3)] == [0, 1, 2]
+    store.put(1, 10, ttl=120)  # replacing an entry needs no room
+    assert store.get(1) == 10
+    clock.advance(60)  # entry 0 expires: room for one more
+    store.put(3, 3, ttl=60)
+    assert store.get(3) == 3
     assert len(store) == 3
-    assert store.get(0) is None
-    assert store.get(4) == 4
 
 
 def test_expired_entries_are_swept_on_writes():

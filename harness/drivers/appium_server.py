@@ -1,0 +1,170 @@
+"""An Appium 3 server the harness starts and stops itself (one per test session).
+
+``node_modules/.bin/appium --address 127.0.0.1 --port <free>`` from the project root (npm's
+``appium`` and ``appium-chromium-driver``, installed by ``make setup`` with ``npm ci``), not
+through ``npx``, so the process id held is the server's. Readiness is ``GET /status``
+answering ``ready``, polled until a bounded deadline. :meth:`AppiumServer.stop` ends the
+server's whole process group and any process it left behind (chromedriver, Chromium): a
+session killed by ``newCommandTimeout`` can leave Chromium running (TOOLCHAIN.md).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from harness.drivers.appium_config import free_port
+from harness.errors import ConfigError
+
+__all__ = ["AppiumServer", "appium_executable", "descendants"]
+
+HOST = "127.0.0.1"
+_POLL_SECONDS = 0.05
+
+
+def appium_executable(root: Path) -> Path:
+    """``node_modules/.bin/appium`` under ``root``; :class:`ConfigError` naming ``make setup``
+    when npm's packages are missing."""
+    exe = root / "node_modules" / ".bin" / "appium"
+    driver = root / "node_modules" / "appium-chromium-driver" / "package.json"
+    if not exe.exists() or not driver.exists():
+        raise ConfigError(
+            f"Appium is not installed under {root / 'node_modules'}: the appium driver runs "
+            "npm's appium and appium-chromium-driver (package.json); run `make setup` "
+            "(it runs npm ci)")
+    return exe
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live process below ``pid`` (Linux ``/proc``), children first."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2:].split()
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found: list[int] = []
+    todo = list(children.get(pid, []))
+    while todo:
+        child = todo.pop()
+        found.append(child)
+        todo.extend(children.get(child, []))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie is gone for our purposes
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+class AppiumServer:
+    """A local Appium server: :meth:`start` (waits until ready), :meth:`stop` (also its
+    children). A context manager."""
+
+    def __init__(self, root: Path, *, port: int | None = None,
+                 startup_timeout: float = 30.0) -> None:
+        self.root = root
+        self.port = port
+        self.startup_timeout = startup_timeout
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log_path: Path | None = None
+
+    @property
+    def url(self) -> str:
+        if self.port is None:
+            raise ConfigError("the Appium server has not been started")
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
+
+    def start(self) -> AppiumServer:
+        if self.process is not None:
+            return self
+        exe = appium_executable(self.root)
+        self.port = self.port or free_port()
+        fd, log = tempfile.mkstemp(prefix="vneid-harness-appium-", suffix=".log")
+        self.log_path = Path(log)
+        with os.fdopen(fd, "wb") as out:
+            self.process = subprocess.Popen(  # noqa: S603 -- our own executable, no shell
+                [str(exe), "--address", HOST, "--port", str(self.port), "--log-no-colors",
+                 "--log-level", "info"],
+                cwd=self.root, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True)
+        atexit.register(self.stop)  # even if the session never reaches its end
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.stop(keep_log=True)
+            raise
+        return self
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + self.startup_timeout
+        assert self.process is not None
+        with httpx.Client(timeout=2.0) as http:
+            while True:
+                if self.process.poll() is not None:
+                    raise ConfigError(f"Appium exited with status {self.process.returncode} "
+                                      f"before it was ready:\n{self.log_tail()}")
+                with contextlib.suppress(httpx.HTTPError, ValueError):
+                    status = http.get(f"{self.url}/status").json()
+                    if status.get("value", {}).get("ready"):
+                        return
+                if time.monotonic() > deadline:
+                    raise ConfigError(f"Appium was not ready on {self.url} within "
+                                      f"{self.startup_timeout} s:\n{self.log_tail()}")
+                time.sleep(_POLL_SECONDS)  # polling interval of a bounded readiness wait
+
+    def log_tail(self, lines: int = 30) -> str:
+        if self.log_path is None or not self.log_path.exists():
+            return "(no log)"
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self, *, keep_log: bool = False) -> None:
+        """Stop the server, its process group and every process it started."""
+        process, self.process = self.process, None
+        atexit.unregister(self.stop)
+        if process is not None:
+            left = descendants(process.pid)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=5)
+            for pid in left:
+                if _alive(pid):
+                    with contextlib.suppress(ProcessLookupError, PermissionError):
+                        os.kill(pid, signal.SIGKILL)
+        if self.log_path is not None and not keep_log:
+            self.log_path.unlink(missing_ok=True)
+            self.log_path = None
+
+    def __enter__(self) -> AppiumServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

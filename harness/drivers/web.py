@@ -1,0 +1,178 @@
+"""The ``web`` driver: Playwright drives Debian's Chromium showing the phone screen server.
+
+One Chromium per test session (:class:`ChromiumBrowser`, launched on first use with the
+arguments TOOLCHAIN.md lists; ``playwright install`` cannot download here, so the executable
+is ``/usr/bin/chromium`` or ``$VNEID_HARNESS_CHROMIUM``). One browser context per phone,
+emulating the device of its platform (:data:`DEVICES`: an iPhone for ``ios``, a Pixel for
+``android``), with a Playwright trace recording; the trace is kept only for a failed test
+(:meth:`PlaywrightDriver.keep_artifacts`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from harness.drivers.rendered import RenderedPhoneDriver, testid_selector
+from harness.errors import ConfigError, HarnessError
+from harness.web import PhoneSession
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Request
+
+__all__ = ["CHROMIUM", "CHROMIUM_ENV", "DEVICES", "LAUNCH_ARGS", "ChromiumBrowser",
+           "PlaywrightDriver", "chromium_executable"]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ENV = "VNEID_HARNESS_CHROMIUM"
+"""Environment variable naming another Chromium executable."""
+LAUNCH_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+               "--disable-background-networking", "--disable-component-update",
+               "--no-first-run", "--disable-sync", "--disable-quic")
+DEVICES = {"ios": "iPhone 13", "android": "Pixel 7"}
+"""Playwright's device descriptor for each platform."""
+ACTION_TIMEOUT_MS = 10_000
+
+
+def chromium_executable() -> Path:
+    """The Chromium to drive; :class:`ConfigError` saying how to install it when missing."""
+    path = Path(os.environ.get(CHROMIUM_ENV) or CHROMIUM)
+    if not (path.is_file() and os.access(path, os.X_OK)):
+        raise ConfigError(
+            f"Chromium is missing at {path}: the web and appium drivers drive Debian's "
+            f"Chromium; run `make setup` (it installs chromium and chromium-driver with apt-get)"
+            f" or set {CHROMIUM_ENV} to a Chromium executable")
+    return path
+
+
+class ChromiumBrowser:
+    """A headless Chromium under Playwright, launched on first use; :meth:`close` stops it."""
+
+    def __init__(self, *, executable: Path | None = None) -> None:
+        self._executable = executable
+        self._playwright: Playwright | None = None
+        self._browser: Browser | None = None
+
+    @property
+    def launched(self) -> bool:
+        return self._browser is not None
+
+    def browser(self) -> Browser:
+        if self._browser is None:
+            executable = self._executable or chromium_executable()
+            from playwright.sync_api import sync_playwright
+
+            playwright = sync_playwright().start()
+            try:
+                self._browser = playwright.chromium.launch(
+                    executable_path=str(executable), headless=True, args=list(LAUNCH_ARGS))
+            except Exception:
+                playwright.stop()
+                raise
+            self._playwright = playwright
+        return self._browser
+
+    def new_context(self, platform: str) -> BrowserContext:
+        """A context emulating the phone of ``platform`` (:data:`DEVICES`), Vietnamese."""
+        browser = self.browser()
+        assert self._playwright is not None
+        try:
+            descriptor: dict[str, Any] = dict(self._playwright.devices[DEVICES[platform]])
+        except KeyError:
+            raise ConfigError(f"no device to emulate for platform {platform!r}; "
+                              f"known: {', '.join(DEVICES)}") from None
+        descriptor.pop("default_browser_type", None)
+        return browser.new_context(**descriptor, locale="vi-VN")
+
+    def close(self) -> None:
+        browser, playwright = self._browser, self._playwright
+        self._browser = self._playwright = None
+        try:
+            if browser is not None:
+                browser.close()
+        finally:
+            if playwright is not None:
+                playwright.stop()
+
+
+class PlaywrightDriver(RenderedPhoneDriver):
+    """:class:`~harness.drivers.Driver` through Playwright (``--driver web``)."""
+
+    name = "web"
+
+    def __init__(self, session: PhoneSession, browser: ChromiumBrowser, *,
+                 screenshots: bool = True, trace: bool = True) -> None:
+        super().__init__(session, screenshots=screenshots)
+        self.context: BrowserContext = browser.new_context(session.phone.platform)
+        self.context.set_default_timeout(ACTION_TIMEOUT_MS)
+        self._tracing = trace
+        if trace:
+            self.context.tracing.start(screenshots=True, snapshots=True,
+                                       title=f"phone {session.id} ({session.phone.platform})")
+        self.page: Page = self.context.new_page()
+        session.attach()
+
+    # -- primitives ------------------------------------------------------------------------
+    def _navigate(self, url: str) -> None:
+        if not url.startswith(self.session.server_url):
+            self.page.goto(url, wait_until="domcontentloaded")
+            return
+        self.page.evaluate("url => { location.href = url; }", url)
+        self._await_document(url)
+
+    def _await_document(self, url: str) -> None:
+        """The browser asked for ``url``: serve the phone's work it causes (on this thread),
+        then wait for the new document's DOMContentLoaded. The event cannot come before
+        :meth:`~harness.web.PhoneSession.serve` has run the work the page needs, and the
+        waiter is registered before that, so none is missed."""
+        with self.page.expect_event("domcontentloaded"):
+            if url.startswith(self.session.server_url):
+                self.session.serve(timeout=ACTION_TIMEOUT_MS / 1000)
+
+    def _evaluate(self, script: str) -> Any:
+        return self.page.evaluate(script)
+
+    def _is_navigation(self, request: Request) -> bool:
+        return request.is_navigation_request() and request.frame == self.page.main_frame
+
+    def _click(self, automation_id: str) -> str | None:
+        page = self.page
+        with page.expect_event("request", predicate=self._is_navigation) as asked:
+            # no_wait_after: the answer needs this thread (PhoneSession.serve), so the click
+            # must not wait for it.
+            page.locator(testid_selector(automation_id)).click(no_wait_after=True)
+        url = asked.value.url
+        if not url.startswith(("http:", "https:")):
+            return url
+        self._await_document(url)
+        return None
+
+    def _fill(self, automation_id: str, text: str) -> None:
+        self.page.locator(testid_selector(automation_id)).fill(text)
+
+    def _screenshot(self) -> bytes:
+        return self.page.screenshot(type="png", scale="css")
+
+    def _release(self) -> None:
+        try:
+            if self._tracing:
+                self._tracing = False
+                self.context.tracing.stop()
+        finally:
+            self.context.close()
+
+    # -- artifacts -------------------------------------------------------------------------
+    def keep_artifacts(self, directory: Path, name: str) -> list[Path]:
+        """The last screen and the Playwright trace (``playwright show-trace FILE``)."""
+        kept = super().keep_artifacts(directory, name)
+        if self._tracing:
+            directory.mkdir(parents=True, exist_ok=True)
+            path = directory / f"{name}.trace.zip"
+            self._tracing = False
+            try:
+                self.context.tracing.stop(path=str(path))
+            except Exception as exc:  # the browser may be what failed
+                raise HarnessError(f"could not save the Playwright trace: {exc}") from exc
+            kept.append(path)
+        return kept

@@ -1,0 +1,146 @@
+"""A state file: what users stored in the mock providers survives a restart.
+
+Personas and client registrations (VNeID) and accounts (VssID) are what a test, a vendor or
+another tool put there through the control API (§11); a restart must not lose them. One
+:class:`StateFile` is shared by the providers of a ``vneid-harness serve``: each provider
+``attach``-es a section (a snapshot function) and calls :meth:`StateFile.save` after every
+change, which writes all sections to a temporary file beside the target, ``fsync``-s it and
+``os.replace``-s it over the target, so a crash leaves the old file or the new one, never a
+torn one. On start a provider restores its section with the same validation as the control
+API. A file that is not a state file, or holds an invalid record, is refused with
+:class:`StateFileError` naming the problem and is left as it is (nothing overwrites it).
+
+Ephemeral state (sessions, codes, tokens, transactions, faults, clock offsets, request logs)
+is deliberately not kept: it is short-lived by protocol. The file holds passcodes and client
+secrets unredacted (it is the providers' own storage, not a log): it is created ``0600``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+from harness.protocol import ProtocolError
+
+__all__ = ["STATE_FORMAT", "StateFile", "StateFileError"]
+
+STATE_FORMAT = "vneid-harness-state/1"
+Snapshot = Callable[[], Any]
+
+
+class StateFileError(ValueError):
+    """The state file cannot be used (unreadable, not a state file, an invalid record)."""
+
+
+class StateFile:
+    """One JSON state file shared by the providers of a serve (thread-safe)."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        self._snapshots: dict[str, Snapshot] = {}
+        self._sections: dict[str, Any] = self._read()
+        self._deferred = 0
+        self._dirty = False
+        self.writes = 0
+        """How many times the file was written (for tests and measurements)."""
+
+    def _fail(self, problem: str) -> StateFileError:
+        return StateFileError(f"state file {self.path}: {problem}; it was left as it is: fix "
+                              "it, or move it away to start empty")
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return {}
+        except OSError as exc:
+            raise self._fail(f"cannot be read ({exc.strerror})") from None
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+            raise self._fail(f"is not valid JSON ({exc})") from None
+        if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
+            raise self._fail(f"is not a vneid-harness state file (no \"format\": "
+                             f"\"{STATE_FORMAT}\")")
+        sections = data.get("sections")
+        if not isinstance(sections, dict):
+            raise self._fail("has no \"sections\" object")
+        return sections
+
+    def section(self, name: str) -> Any:
+        """What the file held for ``name`` when it was read (``None`` if nothing)."""
+        with self._lock:
+            return self._sections.get(name)
+
+    def restore(self, name: str, load: Callable[[Any], None]) -> None:
+        """``load`` the section ``name`` if the file has one; its errors become a
+        :class:`StateFileError` naming the section."""
+        data = self.section(name)
+        if data is None:
+            return
+        try:
+            load(data)
+        except (ProtocolError, ValueError, TypeError, KeyError) as exc:
+            detail = exc.description if isinstance(exc, ProtocolError) else str(exc)
+            raise self._fail(f"section {name!r} holds an invalid record: {detail}") from None
+
+    def attach(self, name: str, snapshot: Snapshot) -> None:
+        """Write ``snapshot()`` as section ``name`` from now on."""
+        with self._lock:
+            self._snapshots[name] = snapshot
+
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Changes inside are written once, at the end (bulk loads)."""
+        with self._lock:
+            self._deferred += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._deferred -= 1
+                if not self._deferred and self._dirty:
+                    self._write()
+
+    def save(self) -> None:
+        """Write every attached section now (atomically), or at the end of :meth:`deferred`."""
+        with self._lock:
+            if self._deferred:
+                self._dirty = True
+                return
+            self._write()
+
+    def _write(self) -> None:
+        sections = dict(self._sections)  # sections nobody attached this time are kept
+        for name, snapshot in self._snapshots.items():
+            sections[name] = snapshot()
+        payload = json.dumps({"format": STATE_FORMAT, "sections": sections},
+                             ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                view = memoryview(payload)
+                while view:
+                    view = view[os.write(fd, view):]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            with suppress(OSError):
+                tmp.unlink()
+            raise ProtocolError(
+                f"the change is kept in memory but the state file {self.path} could not be "
+                f"written ({exc.strerror}); it would be lost on a restart",
+                code="temporarily_unavailable", clause="A-1") from None
+        self._sections = sections
+        self._dirty = False
+        self.writes += 1
+

@@ -1,0 +1,372 @@
+"""Allure steps, attachments, tags, parameters and links from the trace (the Allure reporter).
+
+Registered by the harness plugin only when allure-pytest writes results (``--alluredir``), so
+a run without it pays nothing. It consumes trace events (:mod:`harness.trace`, redacted when
+recorded, S-5) and never looks inside the apps:
+
+- **one step per event**, titled like ``VssID app → VssID backend: POST
+  /api/v1/auth/vneid/start → 200``, ``VssID app opens vneid://authorize?… → VNeID app``,
+  ``screen vssid:vssid-home``; an HTTP step carries the exchange as JSON (``HTTP exchange``),
+  a link step the link decoded into a table (``Deep link``);
+- **a sequence diagram** of everything the test recorded (``Sequence diagram``, SVG, and its
+  Mermaid source ``Sequence diagram (Mermaid)``), attached to the test at teardown;
+- **tags** for the phones (``ios``, ``driver:sim``, ``vssid 1.6.7``, ``vneid 2.1.0``),
+  **parameters** (platform, app versions, persona as name and masked ``personal_id``: never
+  a passcode; excluded from Allure's history id, so history survives another ``--seed``),
+  **a link per clause** to PROTOCOL.md (:mod:`reports.protocol_links`);
+- the failure message Allure shows, prefixed with the clauses and scrubbed like the pytest
+  report (:mod:`reports.failures`).
+
+Live rather than replayed: each step is written when its event is recorded (a
+:meth:`~harness.trace.Trace.subscribe` listener), so steps sit inside the test's own
+``allure.step`` blocks and its fixtures' set-up and tear-down, in the order and at the time
+they happened, and a test that fails half-way shows the hops up to the failure. Events the
+listener could not place live (recorded on another thread, where Allure has no current test)
+are replayed at teardown under one step, so none is lost.
+"""
+
+from __future__ import annotations
+
+import heapq
+import html
+import json
+import threading
+import uuid
+from collections.abc import Callable, Generator, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+
+from harness.trace import (
+    AppSwitched,
+    Event,
+    HttpExchange,
+    LinkOpened,
+    ScreenShown,
+    StoreOpened,
+    Trace,
+)
+from reports.diagram import party_name, sequence_mermaid, sequence_svg, short_url, status_text
+
+if TYPE_CHECKING:
+    from harness.personas import Persona
+
+__all__ = [
+    "DIAGRAM_ATTACHMENT",
+    "HTTP_ATTACHMENT",
+    "LINK_ATTACHMENT",
+    "MERMAID_ATTACHMENT",
+    "AllureFlowReporter",
+    "allure_writes_results",
+    "deep_link_html",
+    "device_tags",
+    "http_exchange_json",
+    "masked_personal_id",
+    "merged_events",
+    "persona_label",
+    "step_parameters",
+    "step_title",
+]
+
+HTTP_ATTACHMENT = "HTTP exchange"
+LINK_ATTACHMENT = "Deep link"
+DIAGRAM_ATTACHMENT = "Sequence diagram"
+MERMAID_ATTACHMENT = "Sequence diagram (Mermaid)"
+OFF_THREAD_STEP = "events recorded outside the test's thread"
+
+
+def allure_writes_results(config: pytest.Config) -> bool:
+    """Whether allure-pytest writes results in this run (``--alluredir`` given)."""
+    return bool(getattr(config.option, "allure_report_dir", None))
+
+
+# -- what a step says ------------------------------------------------------------------------
+def _link_title(e: LinkOpened) -> str:
+    to = party_name(e.target) if e.target else "no app (nothing claims it)"
+    return f"{party_name(e.source)} opens {short_url(e.url)} → {to}"
+
+
+def _http_title(e: HttpExchange) -> str:
+    path = urlsplit(e.url).path or "/"
+    return (f"{party_name(e.actor)} → {party_name(e.target)}: {e.method} {path} → "
+            f"{status_text(e)}")
+
+
+def _switch_title(e: AppSwitched) -> str:
+    before = party_name(e.from_app) if e.from_app else "launcher"
+    after = party_name(e.to_app) if e.to_app else "launcher"
+    return f"foreground: {before} → {after} ({e.reason})"
+
+
+_TITLES: dict[type[Event], Callable[[Any], str]] = {
+    LinkOpened: _link_title,
+    HttpExchange: _http_title,
+    ScreenShown: lambda e: f"screen {e.app}:{e.screen_id}",
+    StoreOpened: lambda e: f"OS opens the store listing of {party_name(e.app_id)} "
+                           f"({e.platform})",
+    AppSwitched: _switch_title,
+}
+
+
+def step_title(event: Event) -> str:
+    """The Allure step title of ``event``."""
+    make = _TITLES.get(type(event))
+    return make(event) if make is not None else type(event).__name__
+
+
+def step_parameters(event: Event) -> dict[str, str]:
+    """Small facts shown beside the step (no file written for them)."""
+    if isinstance(event, HttpExchange):
+        return {"duration": f"{event.duration_ms:g} ms"}
+    if isinstance(event, LinkOpened):
+        return {"form": event.form, "url": event.url}
+    if isinstance(event, ScreenShown):
+        return {"texts": " | ".join(event.texts)[:300]}
+    if isinstance(event, StoreOpened):
+        return {"url": event.url or "(none)"}
+    return {}
+
+
+def http_exchange_json(e: HttpExchange) -> str:
+    """The exchange as the ``HTTP exchange`` attachment (already redacted, S-5)."""
+    return json.dumps({
+        "from": party_name(e.actor), "to": party_name(e.target),
+        "request": {"method": e.method, "url": e.url, "headers": dict(e.request_headers),
+                    "body": e.request_body},
+        "response": {"status": e.status, "headers": dict(e.response_headers),
+                     "body": e.response_body},
+        "duration_ms": e.duration_ms, "seq": e.seq,
+    }, ensure_ascii=False, indent=2, default=str)
+
+
+_TABLE_STYLE = ("body{font-family:Helvetica,Arial,sans-serif;font-size:13px}"
+                "table{border-collapse:collapse}th,td{border:1px solid #ccd;padding:3px 8px;"
+                "text-align:left;vertical-align:top}th{background:#eef}"
+                "td{font-family:monospace;word-break:break-all}")
+
+
+def deep_link_html(e: LinkOpened) -> str:
+    """The ``Deep link`` attachment: the link's parts and query parameters as a table
+    (redacted values stay ``[REDACTED]``)."""
+    try:
+        parts = urlsplit(e.url)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+    except ValueError:
+        parts, query = None, []
+    rows: list[tuple[str, str]] = [
+        ("opened by", party_name(e.source)),
+        ("delivered to", party_name(e.target) if e.target else "nothing claims it"),
+        ("form", e.form),
+    ]
+    if parts is not None:
+        rows += [("scheme", parts.scheme), ("host", parts.netloc), ("path", parts.path)]
+        rows += [(f"query: {name}", value) for name, value in query]
+        if parts.fragment:
+            rows.append(("fragment", parts.fragment))
+    rows.append(("link", e.url))
+    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+                   for k, v in rows)
+    return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>Deep link</title>'
+            f"<style>{_TABLE_STYLE}</style></head><body><table>{body}</table></body></html>\n")
+
+
+def _attachments(event: Event) -> list[tuple[str, str, Any]]:
+    from allure_commons.types import AttachmentType
+
+    if isinstance(event, HttpExchange):
+        return [(http_exchange_json(event), HTTP_ATTACHMENT, AttachmentType.JSON)]
+    if isinstance(event, LinkOpened):
+        return [(deep_link_html(event), LINK_ATTACHMENT, AttachmentType.HTML)]
+    return []
+
+
+def emit_step(event: Event) -> None:
+    """Write ``event`` as an Allure step of the current test (or fixture, or step)."""
+    import allure
+    from allure_commons import plugin_manager
+
+    title, step = step_title(event), str(uuid.uuid4())
+    plugin_manager.hook.start_step(uuid=step, title=title, params=step_parameters(event))
+    try:
+        for body, name, kind in _attachments(event):
+            allure.attach(body, name=name, attachment_type=kind)
+    finally:
+        plugin_manager.hook.stop_step(uuid=step, title=title, exc_type=None, exc_val=None,
+                                      exc_tb=None)
+
+
+# -- who and what ------------------------------------------------------------------------------
+def device_tags(platform: str, driver: str, vssid: str | None, vneid: str | None) -> list[str]:
+    """``["ios", "driver:sim", "vssid 1.6.7", "vneid 2.1.0"]``."""
+    return [platform, f"driver:{driver}",
+            f"vssid {vssid}" if vssid else "vssid not installed",
+            f"vneid {vneid}" if vneid else "vneid not installed"]
+
+
+def masked_personal_id(personal_id: str) -> str:
+    """The province code and the last two digits only: ``079*******12``."""
+    if len(personal_id) <= 5:
+        return "*" * len(personal_id)
+    return personal_id[:3] + "*" * (len(personal_id) - 5) + personal_id[-2:]
+
+
+def persona_label(persona: Persona) -> str:
+    """``Full Name (079*******12)``: who, without a secret."""
+    return f"{persona.full_name} ({masked_personal_id(persona.personal_id)})"
+
+
+def merged_events(traces: Iterable[Trace]) -> list[Event]:
+    """The events of several traces in time order (each trace's own order kept)."""
+    return list(heapq.merge(*(t.events for t in traces), key=lambda e: e.at))
+
+
+def _joined(values: Iterable[str]) -> str:
+    return ", ".join(dict.fromkeys(values))
+
+
+# -- per-test state and the pytest hooks ----------------------------------------------------
+@dataclass
+class _Flow:
+    """What one test recorded, for its steps and diagram."""
+
+    thread: threading.Thread = field(default_factory=threading.current_thread)
+    events: list[Event] = field(default_factory=list)
+    off_thread: list[Event] = field(default_factory=list)
+    unsubscribe: list[Callable[[], None]] = field(default_factory=list)
+    devices: list[tuple[str, str, str | None, str | None]] = field(default_factory=list)
+    personas: list[Sequence[Persona]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def on_event(self, event: Event) -> None:
+        with self.lock:
+            self.events.append(event)
+        if threading.current_thread() is self.thread:
+            emit_step(event)
+        else:
+            with self.lock:
+                self.off_thread.append(event)
+
+
+_flow_key = pytest.StashKey[_Flow]()
+
+
+class AllureFlowReporter:
+    """The Allure side of the harness plugin (module doc), one per run.
+
+    ``protocol_url`` is ``--protocol-url`` (or its default), ``protocol_file`` the
+    PROTOCOL.md read for anchors (``None``: built-in headings); ``clause_ids(item)`` gives a
+    test's clauses, ``clean_message(item, text)`` the failure text as reports must show it
+    (clauses in front, secrets out)."""
+
+    def __init__(self, config: pytest.Config, *, protocol_url: str, protocol_file: Path | None,
+                 clause_ids: Callable[[pytest.Item], Sequence[str]],
+                 clean_message: Callable[[pytest.Item, str], str]) -> None:
+        self.config = config
+        self.protocol_url = protocol_url
+        self.protocol_file = protocol_file
+        self.clause_ids = clause_ids
+        self.clean_message = clean_message
+
+    # called by the harness plugin's fixtures
+    def watch(self, item: pytest.Item, trace: Trace) -> None:
+        """Write ``trace``'s events as steps of ``item`` from now on (earlier ones at once)."""
+        flow = self._flow(item)
+        for event in trace.events:
+            flow.on_event(event)
+        flow.unsubscribe.append(trace.subscribe(flow.on_event))
+
+    def device(self, item: pytest.Item, platform: str, driver: str, vssid: str | None,
+               vneid: str | None) -> None:
+        """A phone of ``item``: tags and parameters at teardown."""
+        self._flow(item).devices.append((platform, driver, vssid, vneid))
+
+    def personas(self, item: pytest.Item, registered: Sequence[Persona]) -> None:
+        """``registered`` (a list that grows as the test adds citizens) gives the parameter
+        ``persona`` at teardown."""
+        self._flow(item).personas.append(registered)
+
+    def _flow(self, item: pytest.Item) -> _Flow:
+        flow = item.stash.get(_flow_key, None)
+        if flow is None:
+            flow = item.stash[_flow_key] = _Flow()
+        return flow
+
+    # pytest hooks
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        from reports.protocol_links import clause_url, load_anchors
+
+        anchors = load_anchors(self.protocol_file)
+        urls: dict[str, str] = {}
+        for item in items:
+            for cid in self.clause_ids(item):
+                if cid not in urls:
+                    urls[cid] = clause_url(cid, self.protocol_url, anchors)
+                item.add_marker(pytest.mark.allure_link(urls[cid], link_type="link", name=cid))
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> Generator[None, None, None]:
+        try:
+            return (yield)
+        finally:
+            flow = item.stash.get(_flow_key, None)
+            if flow is not None:
+                del item.stash[_flow_key]  # the item outlives the test: let the flow go
+                self._finish(item, flow)
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_makereport(self, item: pytest.Item,
+                                  call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+        report = yield
+        if report.failed:
+            details = _allure_status_details(self.config)
+            # the trace Allure took from the report is already clean (the harness plugin's
+            # innermost wrapper); the message it took from the exception is not
+            if details is not None and isinstance(details.message, str):
+                details.message = self.clean_message(item, details.message)
+        return report
+
+    def _finish(self, item: pytest.Item, flow: _Flow) -> None:
+        import allure
+        from allure_commons import plugin_manager
+        from allure_commons.types import AttachmentType
+
+        for unsubscribe in flow.unsubscribe:
+            unsubscribe()
+        flow.unsubscribe.clear()
+        if flow.off_thread:
+            with allure.step(OFF_THREAD_STEP):
+                for event in flow.off_thread:
+                    emit_step(event)
+        if flow.devices:
+            tags = dict.fromkeys(t for d in flow.devices for t in device_tags(*d))
+            plugin_manager.hook.add_label(label_type="tag", labels=list(tags))
+            platforms, _, vssids, vneids = zip(*flow.devices, strict=True)
+            allure.dynamic.parameter("platform", _joined(platforms), excluded=True)
+            allure.dynamic.parameter("VssID app", _joined(v or "not installed" for v in vssids),
+                                     excluded=True)
+            allure.dynamic.parameter("VNeID app", _joined(v or "not installed" for v in vneids),
+                                     excluded=True)
+        people = [p for registered in flow.personas for p in registered]
+        if people:
+            labels = [persona_label(p) for p in people[:3]]
+            more = f" (+{len(people) - 3} more)" if len(people) > 3 else ""
+            allure.dynamic.parameter("persona", "; ".join(labels) + more, excluded=True)
+        if flow.events:
+            allure.attach(sequence_svg(flow.events, title=item.nodeid), name=DIAGRAM_ATTACHMENT,
+                          attachment_type=AttachmentType.SVG)
+            allure.attach(sequence_mermaid(flow.events, title=item.nodeid),
+                          name=MERMAID_ATTACHMENT, attachment_type=AttachmentType.TEXT)
+
+
+def _allure_status_details(config: pytest.Config) -> Any:
+    """The status details allure-pytest just set on the current test result, if any (its
+    listener keeps them; there is no public API to change the message)."""
+    listener = config.pluginmanager.get_plugin("allure_listener")
+    logger = getattr(listener, "allure_logger", None)
+    get_test = getattr(logger, "get_test", None)
+    result = get_test(None) if callable(get_test) else None
+    return getattr(result, "statusDetails", None)

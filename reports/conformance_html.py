@@ -1,0 +1,114 @@
+"""The vendor conformance report: one self-contained HTML file (plus the JSON it is made from).
+
+Input is the verdict JSON of a run (:meth:`ConformanceResult.to_json` with the run's metadata:
+``target``, ``harness_version``, ``started_at``, ``seed``…), whose tests may carry
+``evidence``: ``{"steps": [str, ...], "diagram_svg": str | None}`` (see
+:mod:`reports.evidence`). The page lists every clause with its status and the tests behind it,
+every test with its status, clauses, message, expected-failure reason and evidence (the
+recorded steps and the sequence diagram), the target, the plan, the harness version and the
+run date. It loads nothing from the network: the CSS is inline and each diagram is an
+``<img>`` with a ``data:`` URI, which also keeps any markup in an SVG inert. Jinja2 escapes
+everything else.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+__all__ = [
+    "ReportError",
+    "render_conformance_html",
+    "write_conformance_html",
+    "write_conformance_report",
+]
+
+_TEMPLATE = "conformance.html.j2"
+
+
+class ReportError(Exception):
+    """A verdict file that cannot be turned into a report; the message says why and what to do."""
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("reports", "templates"),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True,
+    )
+    env.filters["b64"] = lambda text: base64.b64encode(str(text).encode()).decode("ascii")
+    return env
+
+
+def _anchor(nodeid: str, taken: set[str]) -> str:
+    base = "test-" + re.sub(r"[^A-Za-z0-9_-]+", "-", nodeid).strip("-")[:120]
+    anchor, n = base, 1
+    while anchor in taken:
+        n += 1
+        anchor = f"{base}-{n}"
+    taken.add(anchor)
+    return anchor
+
+
+def _check(verdict: Mapping[str, Any]) -> None:
+    missing = [k for k in ("plan", "ok", "counts", "clauses", "tests") if k not in verdict]
+    if missing:
+        raise ReportError(f"the verdict has no {', '.join(missing)}: give the JSON a "
+                          "`vneid-harness run` or `conformance` wrote (summary.json or "
+                          "conformance-PLAN.json)")
+
+
+def render_conformance_html(verdict: Mapping[str, Any]) -> str:
+    """The HTML page of ``verdict`` (a run's verdict JSON, as a mapping)."""
+    _check(verdict)
+    taken: set[str] = set()
+    tests = []
+    for test in verdict["tests"]:
+        entry = {"evidence": None, "expected_failure": None, "unexpected_pass": None,
+                 "message": "", "duration_s": 0.0, **test}
+        entry["anchor"] = _anchor(str(entry["test"]), taken)
+        tests.append(entry)
+    anchors = {t["test"]: t["anchor"] for t in tests}
+    statuses = {t["test"]: t["status"] for t in tests}
+    clauses = [c for c in verdict["clauses"] if c.get("in_plan") or c.get("tests")]
+    meta = {"target": None, "harness_version": "?", "started_at": "?", "duration_s": "?",
+            "seed": "?", "expected_failures_file": None, **verdict}
+    return _environment().get_template(_TEMPLATE).render(
+        plan=verdict["plan"], plan_description=verdict.get("plan_description", ""),
+        ok=bool(verdict["ok"]), counts=verdict["counts"],
+        missing_clauses=verdict.get("missing_clauses", []),
+        coverage_required=verdict.get("coverage_required", True),
+        clauses=clauses, tests=tests, anchors=anchors, statuses=statuses, meta=meta,
+        unexpected_passes=[t for t in tests if t.get("unexpected_pass")],
+    )
+
+
+def write_conformance_report(json_path: Path, html_path: Path | None = None) -> Path:
+    """Render the verdict JSON at ``json_path`` to ``html_path`` (default: beside it, ``.html``)."""
+    try:
+        verdict = json.loads(json_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ReportError(f"{json_path} does not exist: run `vneid-harness run` or "
+                          "`vneid-harness conformance --plan NAME` first") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ReportError(f"{json_path} is not a verdict JSON ({exc})") from None
+    if not isinstance(verdict, dict):
+        raise ReportError(f"{json_path} is not a verdict JSON (a {type(verdict).__name__})")
+    return write_conformance_html(verdict, html_path or json_path.with_suffix(".html"))
+
+
+def write_conformance_html(verdict: Mapping[str, Any], html_path: Path) -> Path:
+    """Render ``verdict`` to ``html_path`` atomically (a temporary file renamed over it)."""
+    html = render_conformance_html(verdict)
+    html_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = html_path.with_name(html_path.name + ".tmp")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(html_path)
+    return html_path

@@ -1,0 +1,311 @@
+"""Sequence diagrams of a recorded flow: SVG for Allure, Mermaid text for pasting elsewhere.
+
+Input is the trace's event stream only (:mod:`harness.trace`, already redacted, S-5): each
+:class:`~harness.trace.HttpExchange` becomes a request arrow and a dashed answer, each
+:class:`~harness.trace.LinkOpened` an arrow to the OS and the OS's delivery, each
+:class:`~harness.trace.StoreOpened` an arrow to the store, each
+:class:`~harness.trace.ScreenShown` a note on the app's lifeline, and a user's own app switch
+a note on the OS. Lifelines: VssID app, OS, VNeID app, VNeID server and VssID backend always,
+plus the harness's relying party, a hijacking app, the store and the browser when they take
+part.
+
+Why a small SVG writer of our own rather than the tools of TOOLCHAIN.md: PlantUML needs Java,
+mermaid-cli a headless browser and beautiful-mermaid Node. Spawning any of them for each of
+~1,500 tests would cost seconds per hundred tests and add a non-Python install that must work
+offline; the diagrams we need are lifelines, arrows, labels and notes, which a few lines of
+``xml.sax.saxutils``-escaped SVG draw deterministically (same events, same bytes) in well
+under a millisecond. The Mermaid text is emitted too, for anyone who wants a richer rendering.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+from xml.sax.saxutils import escape
+
+from harness.trace import (
+    AppSwitched,
+    Event,
+    HttpExchange,
+    LinkOpened,
+    ScreenShown,
+    StoreOpened,
+)
+
+__all__ = [
+    "Message",
+    "Note",
+    "Row",
+    "flow_rows",
+    "party_name",
+    "sequence_mermaid",
+    "sequence_svg",
+    "short_url",
+    "status_text",
+]
+
+OS = "os"
+BASE_PARTIES = ("vssid", OS, "vneid", "vneid-server", "vssid-backend")
+"""Lifelines every diagram shows, left to right."""
+_ORDER = ("scenario", "harness-rp", "hijacker", "vssid", OS, "store", "browser", "vneid",
+          "vneid-server", "vssid-backend")
+_NAMES = {
+    "vssid": "VssID app", OS: "OS", "vneid": "VNeID app", "vneid-server": "VNeID server",
+    "vssid-backend": "VssID backend", "store": "Store", "browser": "Browser",
+    "hijacker": "Hijacking app", "harness-rp": "Harness RP", "scenario": "Scenario",
+}
+MAX_LABEL = 72
+"""Labels longer than this (characters) end in an ellipsis; the steps keep the full text."""
+
+# layout, in pixels
+_COL = 168
+_MARGIN = 24
+_HEAD = 34
+_TOP = 56
+_ROW = 30
+_NOTE = 26
+_CHAR = 6.6  # average width of an 11px sans-serif character
+
+
+def party_name(party: str | None) -> str:
+    """The display name of a trace party id (``vssid-backend`` → ``VssID backend``)."""
+    if party is None:
+        return "nothing"
+    return _NAMES.get(party, party)
+
+
+def short_url(url: str) -> str:
+    """``scheme://host/path`` with ``?…`` when there is a query (the full, redacted URL is
+    in the step's attachment)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return _clip(url, 48)
+    base = f"{parts.scheme}://{parts.netloc}{parts.path}" if parts.scheme else parts.path
+    return base + ("?…" if parts.query or parts.fragment else "")
+
+
+@dataclass(frozen=True)
+class Message:
+    """An arrow from ``source`` to ``target`` (dashed: an answer)."""
+
+    source: str
+    target: str
+    label: str
+    dashed: bool = False
+
+
+@dataclass(frozen=True)
+class Note:
+    """A note over ``party``'s lifeline."""
+
+    party: str
+    text: str
+
+
+Row = Message | Note
+
+
+def _link(e: LinkOpened) -> list[Row]:
+    rows: list[Row] = [Message(e.source, OS, f"open {short_url(e.url)}")]
+    if e.target is None:
+        rows.append(Note(OS, f"no app claims {urlsplit(e.url).scheme}://"))
+    else:
+        rows.append(Message(OS, e.target, f"deliver ({e.form})"))
+    return rows
+
+
+def _store(e: StoreOpened) -> list[Row]:
+    return [Message(OS, "store", f"listing of {party_name(e.app_id)} ({e.platform})")]
+
+
+def _http(e: HttpExchange) -> list[Row]:
+    return [Message(e.actor, e.target, f"{e.method} {_path(e.url)}"),
+            Message(e.target, e.actor, status_text(e), dashed=True)]
+
+
+def _screen(e: ScreenShown) -> list[Row]:
+    return [Note(e.app, e.screen_id)]
+
+
+def _switch(e: AppSwitched) -> list[Row]:
+    if e.reason != "user":  # link and store switches are the arrows themselves
+        return []
+    return [Note(OS, f"user switches to {party_name(e.to_app)}")]
+
+
+_ROWS_OF: dict[type[Event], Callable[[Any], list[Row]]] = {
+    LinkOpened: _link, StoreOpened: _store, HttpExchange: _http, ScreenShown: _screen,
+    AppSwitched: _switch,
+}
+
+
+def status_text(e: HttpExchange) -> str:
+    """``200``, or ``400 state_mismatch`` when the answer carries a §8 error code."""
+    body = e.response_body
+    error = body.get("error") if isinstance(body, dict) else None
+    return f"{e.status} {error}" if isinstance(error, str) and error else str(e.status)
+
+
+def _path(url: str) -> str:
+    try:
+        return urlsplit(url).path or "/"
+    except ValueError:
+        return _clip(url, 40)
+
+
+def flow_rows(events: Iterable[Event]) -> list[Row]:
+    """The diagram's rows for ``events``, in order (unknown event types are skipped)."""
+    rows: list[Row] = []
+    for event in events:
+        make = _ROWS_OF.get(type(event))
+        if make is not None:
+            rows.extend(make(event))
+    return rows
+
+
+def _parties(rows: list[Row]) -> list[str]:
+    seen = set(BASE_PARTIES)
+    extra: list[str] = []
+    for row in rows:
+        names = (row.source, row.target) if isinstance(row, Message) else (row.party,)
+        for name in names:
+            if name not in seen:
+                seen.add(name)
+                extra.append(name)
+    known = [p for p in _ORDER if p in seen]
+    return known + [p for p in extra if p not in _ORDER]
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: max(limit - 1, 1)] + "…"
+
+
+# -- SVG ------------------------------------------------------------------------------------
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml(text: str) -> str:
+    """``text`` escaped for XML, with characters XML 1.0 cannot hold replaced by U+FFFD."""
+    return escape(_NOT_XML.sub("\ufffd", text))
+
+
+_STYLE = (
+    "text{font-family:Helvetica,Arial,sans-serif;font-size:11px;fill:#1f2933}"
+    ".head{fill:#e8f0fe;stroke:#3b5bdb}.head-text{font-size:12px;font-weight:bold}"
+    ".life{stroke:#9aa5b1;stroke-dasharray:4 4}.msg{stroke:#1f2933;fill:none}"
+    ".answer{stroke:#52606d;stroke-dasharray:5 3;fill:none}"
+    ".note{fill:#fff8c5;stroke:#d4a72c}.title{font-size:13px;font-weight:bold}"
+    ".label{paint-order:stroke;stroke:#ffffff;stroke-width:3px;stroke-linejoin:round}"
+)
+
+
+def sequence_svg(events: Iterable[Event], *, title: str | None = None) -> str:
+    """An SVG sequence diagram of ``events`` (valid XML, every label escaped, labels over
+    :data:`MAX_LABEL` characters or wider than their arrow cut with an ellipsis; the height
+    grows with the number of events)."""
+    rows = flow_rows(events)
+    parties = _parties(rows)
+    x_of = {p: _MARGIN + _COL // 2 + i * _COL for i, p in enumerate(parties)}
+    width = _MARGIN * 2 + _COL * len(parties)
+    top = _TOP + (22 if title else 0)
+    heights = [_NOTE if isinstance(r, Note) else _ROW for r in rows]
+    height = top + _HEAD + sum(heights) + 30
+    out: list[str] = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img">',
+        f"<title>{_xml(title or 'Sequence diagram')}</title>",
+        f"<style>{_STYLE}</style>",
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
+        'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
+        'fill="#1f2933"/></marker></defs>',
+        f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
+    ]
+    if title:
+        out.append(_text(_MARGIN, 28, _clip(title, int((width - 2 * _MARGIN) / 7)), "title"))
+    bottom = height - 12
+    for party, x in x_of.items():
+        out.append(f'<line class="life" x1="{x}" y1="{top + _HEAD}" x2="{x}" y2="{bottom}"/>')
+        out.append(f'<rect class="head" x="{x - _COL // 2 + 8}" y="{top}" '
+                   f'width="{_COL - 16}" height="{_HEAD - 6}" rx="4"/>')
+        out.append(_text(x, top + 19, _clip(party_name(party), 24), "head-text", "middle"))
+    y = top + _HEAD
+    for row, step in zip(rows, heights, strict=True):
+        if isinstance(row, Message):
+            out.extend(_arrow(row, x_of, y + step - 8))
+        else:
+            out.extend(_note(row, x_of[row.party], y + 3, step - 6, width))
+        y += step
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def _text(x: float, y: float, text: str, cls: str | None = None,
+          anchor: str = "start", full: str | None = None) -> str:
+    attrs = f' class="{cls}"' if cls else ""
+    if anchor != "start":
+        attrs += f' text-anchor="{anchor}"'
+    tip = f"<title>{_xml(full)}</title>" if full and full != text else ""
+    return f'<text x="{x:g}" y="{y:g}"{attrs}>{tip}{_xml(text)}</text>'
+
+
+def _arrow(row: Message, x_of: dict[str, int], y: int) -> list[str]:
+    x1, x2 = x_of[row.source], x_of[row.target]
+    cls = "answer" if row.dashed else "msg"
+    if x1 == x2:  # a party talking to itself: a small loop
+        return [f'<path class="{cls}" d="M{x1},{y - 10} h30 v10 h-30" '
+                'marker-end="url(#arrow)"/>',
+                _text(x1 + 36, y - 2, _clip(row.label, MAX_LABEL), full=row.label)]
+    span = abs(x2 - x1) + _COL * 0.6  # a label may overhang its arrow a little
+    limit = min(MAX_LABEL, int(span / _CHAR))
+    label = _clip(row.label, limit)
+    mid = (x1 + x2) / 2
+    return [f'<line class="{cls}" x1="{x1}" y1="{y}" x2="{x2}" y2="{y}" '
+            'marker-end="url(#arrow)"/>',
+            _text(mid, y - 5, label, "label", "middle", full=row.label)]
+
+
+def _note(row: Note, x: int, y: int, h: int, page: int) -> list[str]:
+    text = _clip(row.text, int((2 * _COL - 28) / _CHAR))
+    width = max(_COL - 28, int(len(text) * _CHAR) + 16)
+    left = max(4, min(x - width // 2, page - width - 4))  # stay on the page
+    return [f'<rect class="note" x="{left}" y="{y}" width="{width}" height="{h}" rx="2"/>',
+            _text(left + width / 2, y + h / 2 + 4, text, anchor="middle", full=row.text)]
+
+
+# -- Mermaid ----------------------------------------------------------------------------------
+_MERMAID_ID = re.compile(r"[^A-Za-z0-9_]")
+
+
+def _mermaid_id(party: str) -> str:
+    return "p_" + _MERMAID_ID.sub("_", party)
+
+
+def _mermaid_text(text: str) -> str:
+    """Mermaid breaks on ``;``, ``#`` and newlines in a message: entity-code them."""
+    return _MERMAID_SPECIAL.sub(lambda m: f"#{ord(m.group())};", _clip(text, 200))
+
+
+_MERMAID_SPECIAL = re.compile(r"[#;]")
+
+
+def sequence_mermaid(events: Iterable[Event], *, title: str | None = None) -> str:
+    """The same diagram as Mermaid ``sequenceDiagram`` source."""
+    rows = flow_rows(events)
+    lines = ["sequenceDiagram"]
+    if title:
+        lines.append(f"    title {_mermaid_text(title)}")
+    for party in _parties(rows):
+        lines.append(f"    participant {_mermaid_id(party)} as {_mermaid_text(party_name(party))}")
+    for row in rows:
+        if isinstance(row, Message):
+            arrow = "-->>" if row.dashed else "->>"
+            lines.append(f"    {_mermaid_id(row.source)}{arrow}{_mermaid_id(row.target)}: "
+                         f"{_mermaid_text(row.label)}")
+        else:
+            lines.append(f"    Note over {_mermaid_id(row.party)}: {_mermaid_text(row.text)}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,103 @@
+"""Failure text for reports: the clauses in front, secrets out (S-5).
+
+A failing scenario's message is what people read first in JUnit, the console, the conformance
+JSON and Allure, so it starts with the clauses the test checks (``Clause(s) R-1, R-3: …``).
+It is also free text that never went through the trace's redaction: pytest prints whatever an
+assertion compared (a token response), the arguments of the call that failed (a code and its
+verifier) and the fixtures' ``repr`` (a relying party with its client secret). So before a
+report keeps it, :func:`scrub` takes out every secret value the test's traces saw or were
+told about (:meth:`harness.trace.Trace.scrub`), then anything that looks like one: the value
+after a secret name (``'access_token': '…'``, ``client_secret='…'``, ``code=…``), the
+credential after ``Bearer``/``Basic``, and JWS compact serialisations.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from harness.protocol.redaction import REDACTED, SECRET_KEYS
+from harness.trace import Trace
+
+__all__ = ["CLAUSE_PREFIX", "clause_prefix", "clean_report", "scrub"]
+
+CLAUSE_PREFIX = "Clause(s) "
+
+_NAMES = "|".join(sorted((re.escape(k) for k in SECRET_KEYS), key=len, reverse=True))
+_ASSIGNED = re.compile(  # 'name': value (a dict or JSON), name=value (a call, URL or form)
+    rf"""(?P<key>(?P<q>['"])(?:{_NAMES})(?P=q)\s*:\s*|(?<![\w-])(?:{_NAMES})=)"""
+    r"""(?P<value>'[^'\n]*'?|"[^"\n]*"?|[^\s&'",)}\]>]+)""",
+    re.IGNORECASE,
+)
+_CREDENTIAL = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}")
+_JWS = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+
+
+def clause_prefix(clause_ids: Sequence[str]) -> str:
+    """``Clause(s) R-1, R-3: `` (empty without clauses)."""
+    return f"{CLAUSE_PREFIX}{', '.join(clause_ids)}: " if clause_ids else ""
+
+
+def _assigned(match: re.Match[str]) -> str:
+    value = match.group("value")
+    if REDACTED in value:
+        return match.group(0)
+    quote = value[0] if value[:1] in ("'", '"') else ""
+    end = quote if quote and len(value) > 1 and value.endswith(quote) else ""
+    return f"{match.group('key')}{quote}{REDACTED}{end}"
+
+
+def scrub(text: str, traces: Iterable[Trace] = (), secrets: Iterable[str | None] = ()) -> str:
+    """``text`` without the secrets the ``traces`` know, the extra ``secrets``, and
+    anything shaped like a secret (module doc)."""
+    for trace in traces:
+        text = trace.scrub(text)
+    for value in sorted((s for s in secrets if s and len(s) >= 4), key=len, reverse=True):
+        text = text.replace(value, REDACTED)
+    text = _JWS.sub(REDACTED, text)
+    text = _CREDENTIAL.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+    return _ASSIGNED.sub(_assigned, text)
+
+
+class _CleanRepr:
+    """A failure representation rebuilt from scrubbed text (pytest prints and serialises
+    anything with ``toterminal``; JUnit and the console read ``reprcrash.message``)."""
+
+    def __init__(self, text: str, crash: Any) -> None:
+        self.text = text
+        self.reprcrash = crash
+
+    def toterminal(self, tw: Any) -> None:
+        for line in self.text.splitlines():
+            tw.line(line)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def clean_report(report: Any, clause_ids: Sequence[str], traces: Sequence[Trace],
+                 secrets: Iterable[str | None] = ()) -> None:
+    """Scrub ``report``'s captured output and, when it failed, prefix its crash message with
+    the clauses and scrub its failure text (in place). Passing reports matter too: Allure
+    attaches the output captured during a test from its teardown report."""
+    extra = [s for s in secrets if s]
+    if report.sections:
+        report.sections = [(title, scrub(content, traces, extra))
+                           for title, content in report.sections]
+    if not report.failed:
+        return
+    longrepr = report.longrepr
+    crash = getattr(longrepr, "reprcrash", None)
+    if crash is not None and isinstance(getattr(crash, "message", None), str):
+        message = scrub(crash.message, traces, extra)
+        if clause_ids and not message.startswith(CLAUSE_PREFIX):
+            message = clause_prefix(clause_ids) + message
+        crash.message = message
+    text = report.longreprtext
+    clean = scrub(text, traces, extra)
+    if crash is None and isinstance(longrepr, str) and clause_ids \
+            and not clean.startswith(CLAUSE_PREFIX):
+        clean = clause_prefix(clause_ids) + clean
+    if clean != text:
+        report.longrepr = _CleanRepr(clean, crash) if crash is not None else clean

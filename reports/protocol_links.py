@@ -1,0 +1,112 @@
+"""A link from each clause id to its text in PROTOCOL.md (one Allure "link" per clause).
+
+PROTOCOL.md's only anchors are its section headings (``## 6. What the relying party must
+check (R)`` → ``#6-what-the-relying-party-must-check-r``, GitHub's slugs); a clause is a bold
+list item (``- **R-1** `state` in the callback …``) without an id of its own. So the link of a
+clause is ``BASE#SECTION:~:text=R%2D1,-state``: the section anchor works in every viewer, and
+browsers with text fragments (Chromium, Safari, Firefox 131+) go on to the clause itself — the
+id followed by the first word of its text, read from PROTOCOL.md, so that an earlier mention
+such as "(R-1…R-4)" in §4 is not taken for it.
+
+``--protocol-url`` sets ``BASE`` (the fragment is appended), or is a template with the fields
+``{clause}``, ``{section}`` (the heading slug) and ``{fragment}`` (``SECTION:~:text=…``). The
+default is the ``file://`` URL of the PROTOCOL.md beside the project (``../shared/``), or
+plain ``PROTOCOL.md`` when there is none.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+__all__ = [
+    "SECTION_HEADINGS",
+    "ProtocolAnchors",
+    "clause_url",
+    "default_protocol_url",
+    "find_protocol",
+    "github_slug",
+    "load_anchors",
+]
+
+SECTION_HEADINGS: Mapping[str, str] = {
+    "P": "2. Preconditions (P) — from the BHXH notice",
+    "V": "3. Versions (V)",
+    "A": "4. The flow (A)",
+    "T": "5. Token endpoint and tokens (T)",
+    "R": "6. What the relying party must check (R)",
+    "S": "7. Security (S)",
+}
+"""PROTOCOL.md's clause-section headings by clause family (used when the file is absent)."""
+
+_HEADING = re.compile(r"^##\s+(.+\(([A-Z])\).*)$", re.MULTILINE)
+_CLAUSE = re.compile(r"\*\*([A-Z]-\d+)\*\*\s+(\S+)")
+
+
+def github_slug(heading: str) -> str:
+    """The anchor GitHub (and most Markdown viewers) give a heading."""
+    kept = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return kept.replace(" ", "-")
+
+
+@dataclass(frozen=True)
+class ProtocolAnchors:
+    """Section slugs by clause family and the first word of each clause's text."""
+
+    sections: Mapping[str, str]
+    first_words: Mapping[str, str] = field(default_factory=dict)
+
+    def fragment(self, clause_id: str) -> str:
+        section = self.sections.get(clause_id.split("-", 1)[0], "")
+        text = _fragment_text(clause_id)
+        word = self.first_words.get(clause_id)
+        if word:
+            text += ",-" + _fragment_text(word)
+        return f"{section}:~:text={text}"
+
+
+def _fragment_text(text: str) -> str:
+    """Percent-encoded for a text directive, where ``-``, ``,`` and ``&`` are syntax."""
+    return quote(text, safe="").replace("-", "%2D")
+
+
+def find_protocol(*starts: Path) -> Path | None:
+    """PROTOCOL.md in ``START/../shared/`` or ``START/`` for the first start that has it."""
+    for start in starts:
+        for candidate in (start.parent / "shared" / "PROTOCOL.md", start / "PROTOCOL.md"):
+            if candidate.is_file():
+                return candidate.resolve()
+    return None
+
+
+def load_anchors(path: Path | None) -> ProtocolAnchors:
+    """The anchors of the PROTOCOL.md at ``path`` (the built-in headings when ``None``)."""
+    fallback = {family: github_slug(h) for family, h in SECTION_HEADINGS.items()}
+    if path is None:
+        return ProtocolAnchors(fallback)
+    text = path.read_text(encoding="utf-8")
+    sections = {m.group(2): github_slug(m.group(1)) for m in _HEADING.finditer(text)}
+    words: dict[str, str] = {}
+    for match in _CLAUSE.finditer(text):
+        word = match.group(2).strip("`*,.;:")
+        words.setdefault(match.group(1), word)
+    return ProtocolAnchors({**fallback, **sections}, words)
+
+
+def default_protocol_url(found: Path | None) -> str:
+    """The default ``--protocol-url``: the ``file://`` URL of ``found``, else
+    ``PROTOCOL.md``."""
+    return found.as_uri() if found is not None else "PROTOCOL.md"
+
+
+def clause_url(clause_id: str, protocol_url: str, anchors: ProtocolAnchors) -> str:
+    """The link of ``clause_id``: ``protocol_url`` as a template (``{clause}``, ``{section}``,
+    ``{fragment}``) or as a base to which the fragment is appended."""
+    fragment = anchors.fragment(clause_id)
+    if "{" in protocol_url:
+        section = anchors.sections.get(clause_id.split("-", 1)[0], "")
+        return protocol_url.format(clause=clause_id, section=section, fragment=fragment)
+    return f"{protocol_url.split('#', 1)[0]}#{fragment}"

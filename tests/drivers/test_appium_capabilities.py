@@ -1,0 +1,180 @@
+"""The appium driver's capabilities file: the shipped one, the worked example, bad files,
+and reading a native app's screen by its automation ids (against a fake device)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.drivers import Driver
+from harness.drivers.appium import AppiumNativeDriver
+from harness.drivers.appium_config import (
+    DEFAULT_CAPABILITIES,
+    AppiumConfig,
+    Locator,
+    load_capabilities,
+)
+from harness.errors import ConfigError, HarnessError
+
+EXAMPLE = DEFAULT_CAPABILITIES.with_name("uiautomator2-example.yaml")
+
+
+def test_the_shipped_file_drives_the_web_renderings_in_chromium() -> None:
+    config = load_capabilities()
+    assert (config.server, config.mode) == ("local", "web")
+    assert config.locator.of("vssid-login-vneid") == (
+        "css selector", '[data-testid="vssid-login-vneid"]')
+    android = config.capabilities_for("android")
+    ios = config.capabilities_for("ios")
+    assert android["appium:automationName"] == "Chromium"
+    assert android["goog:chromeOptions"]["mobileEmulation"] == {"deviceName": "Pixel 7"}
+    assert "iPhone" in ios["goog:chromeOptions"]["mobileEmulation"]["userAgent"]
+    assert ios["goog:chromeOptions"]["binary"] == "/usr/bin/chromium"
+    assert "--headless=new" in ios["goog:chromeOptions"]["args"]
+    ports = {android["appium:chromedriverPort"], ios["appium:chromedriverPort"]}
+    assert len(ports) == 2
+    assert all(isinstance(p, int) and p > 0 for p in ports)
+    assert "mobileEmulation" not in config.capabilities["goog:chromeOptions"], \
+        "the per-platform merge must not leak into the shared capabilities"
+
+
+def test_the_worked_example_is_a_native_uiautomator2_setup() -> None:
+    config = load_capabilities(EXAMPLE)
+    assert config.mode == "native"
+    assert config.server == "http://127.0.0.1:4723"
+    assert config.locator.of("vneid-approve") == ("accessibility id", "vneid-approve")
+    android = config.capabilities_for("android")
+    assert android["appium:automationName"] == "UiAutomator2"
+    assert isinstance(android["appium:systemPort"], int)
+    assert android["appium:noReset"] is True
+    assert config.capabilities_for("ios")["appium:automationName"] == "XCUITest"
+
+
+BAD = [
+    ("mode: web\nlocatr: {}\n", r"unknown key\(s\) locatr"),
+    ("server: ftp://x\n", r"server must be 'local' or an http\(s\) URL"),
+    ("mode: robot\n", r"mode must be 'web' .* or 'native'"),
+    ("locator: {strategy: css selector, value: '[data-testid=x]'}\n",
+     r"locator.value must contain \{id\}"),
+    ("locator: {value: '{id}'}\n", "locator.strategy must name an Appium locator strategy"),
+    ("mode: native\nlocator: {strategy: accessibility id, value: '{id}'}\n"
+     "apps: {vssid: a.b}\n", r"mode native needs apps.vneid"),
+    ("locator: {strategy: xpath, value: '{id}'}\ncommand_timeout: 0\n",
+     "command_timeout must be a positive number"),
+    ("locator: {strategy: xpath, value: '{id}'}\nplatforms: {windows: {}}\n",
+     r"platforms has unknown section\(s\) windows"),
+    ("locator: {strategy: xpath, value: '{id}'}\ncapabilities: [1, 2]\n",
+     "capabilities must be a mapping"),
+    ("- just\n- a list\n", "the file must be a mapping"),
+    ("locator: {strategy: [\n", "is not valid YAML"),
+]
+
+
+BAD_IDS = ["unknown-key", "server", "mode", "locator-without-id", "locator-without-strategy",
+           "native-without-apps", "timeout", "platform", "capabilities-list", "list",
+           "yaml"]
+
+
+@pytest.mark.parametrize(("text", "message"), BAD, ids=BAD_IDS)
+def test_a_bad_file_is_refused_naming_the_file_and_the_key(tmp_path: Path, text: str,
+                                                           message: str) -> None:
+    path = tmp_path / "caps.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message) as refused:
+        load_capabilities(path)
+    assert str(path) in str(refused.value)
+
+
+def test_a_missing_file_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"cannot read the Appium capabilities file .*nope"):
+        load_capabilities(tmp_path / "nope.yaml")
+
+
+class FakeElement:
+    def __init__(self, text: str, enabled: bool = True) -> None:
+        self.text = text
+        self.enabled = enabled
+        self.clicked = 0
+        self.keys: list[str] = []
+
+    def is_enabled(self) -> bool:
+        return self.enabled
+
+    def click(self) -> None:
+        self.clicked += 1
+
+    def clear(self) -> None:
+        self.keys.clear()
+
+    def send_keys(self, text: str) -> None:
+        self.keys.append(text)
+
+
+class FakeDevice:
+    """What AppiumNativeDriver needs of a WebDriver: elements by accessibility id."""
+
+    def __init__(self, shown: dict[str, FakeElement]) -> None:
+        self.shown = shown
+        self.activated: list[str] = []
+        self.quit_calls = 0
+        self.current_package = "com.example.vssid"
+
+    def find_elements(self, strategy: str, value: str) -> list[FakeElement]:
+        assert strategy == "accessibility id"
+        return [self.shown[value]] if value in self.shown else []
+
+    def activate_app(self, app_id: str) -> None:
+        self.activated.append(app_id)
+
+    def quit(self) -> None:
+        self.quit_calls += 1
+
+
+def native_config() -> AppiumConfig:
+    return AppiumConfig(source=Path("device.yaml"), server="http://127.0.0.1:4723",
+                        mode="native", locator=Locator("accessibility id", "{id}"),
+                        apps={"vssid": "com.example.vssid", "vneid": "com.example.vneid"})
+
+
+def test_a_native_screen_is_read_by_its_automation_ids() -> None:
+    login = FakeElement("")
+    device = FakeDevice({"vssid-login": FakeElement(""), "vssid-login-vneid": login})
+    driver = AppiumNativeDriver(device, native_config())
+    assert isinstance(driver, Driver)
+    screen = driver.open_app("vssid")
+    assert device.activated == ["com.example.vssid"]
+    assert (screen.app, screen.id, screen.element_ids) == (
+        "vssid", "vssid-login", ("vssid-login-vneid",))
+    driver.tap("vssid-login-vneid")
+    assert login.clicked == 1
+    with pytest.raises(HarnessError, match="no element 'vneid-approve'"):
+        driver.tap("vneid-approve")
+    driver.close()
+    driver.close()
+    assert device.quit_calls == 1
+
+
+def test_a_native_error_screen_carries_its_code_and_home_its_person() -> None:
+    error = FakeDevice({"app-error": FakeElement(""),
+                        "app-error-message": FakeElement("Bạn đã huỷ đăng nhập"),
+                        "app-error-code": FakeElement("access_denied")})
+    screen = AppiumNativeDriver(error, native_config()).screen()
+    assert (screen.app, screen.id, screen.error) == ("vssid", "app-error", "access_denied")
+    assert "Bạn đã huỷ đăng nhập" in screen.texts
+    home = FakeDevice({"vssid-home": FakeElement(""),
+                       "vssid-home-name": FakeElement("Trần Văn An"),
+                       "vssid-home-bhxh-code": FakeElement("0123456789")})
+    data: dict[str, Any] = dict(AppiumNativeDriver(home, native_config()).screen().data)
+    assert data == {"full_name": "Trần Văn An", "bhxh_code": "0123456789"}
+
+
+def test_a_native_field_is_typed_into() -> None:
+    field = FakeElement("")
+    device = FakeDevice({"vneid-login": FakeElement(""), "vneid-personal-id": field})
+    driver = AppiumNativeDriver(device, native_config())
+    driver.type("vneid-personal-id", "001190123456")
+    assert field.keys == ["001190123456"]
+    assert driver.current_app() == "vneid"
+    assert AppiumNativeDriver(FakeDevice({}), native_config()).current_app() is None

@@ -1,0 +1,77 @@
+"""The appium driver on the web renderings (Appium 3's Chromium driver, the shipped
+capabilities): a login on an emulated Pixel, and a custom-scheme link seen in Chromium's
+performance log and handed to the phone's OS."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from harness.drivers import Driver
+from harness.drivers.appium import AppiumWebDriver
+from harness.drivers.runtime import UIRuntime
+from harness.flows import login_with_vneid
+from harness.targets import Target, embedded_target
+from harness.trace import LinkOpened
+from harness.world import PersonaPool, make_device
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def runtime() -> Iterator[UIRuntime]:
+    with UIRuntime(root=ROOT) as made:
+        yield made
+    assert made.started == ()
+
+
+@pytest.fixture
+def world() -> Iterator[Target]:
+    target = embedded_target(seed="appium-driver")
+    yield target
+    target.close()
+
+
+def test_a_citizen_logs_in_through_appium_on_an_emulated_pixel(runtime: UIRuntime,
+                                                               world: Target) -> None:
+    citizen = PersonaPool(world, seed="a").new()
+    device = make_device(world, "android", driver="appium", runtime=runtime)
+    try:
+        assert isinstance(device.driver, AppiumWebDriver)
+        assert isinstance(device.driver, Driver)
+        screen = login_with_vneid(device.driver, citizen)
+        assert (screen.app, screen.id) == ("vssid", "vssid-home")
+        assert screen.data["bhxh_code"] == citizen.bhxh_code
+        remote = device.driver.remote
+        assert "Pixel 7" in remote.execute_script("return navigator.userAgent")
+        assert runtime.started == ("phone-server", "appium-server")
+    finally:
+        device.close()
+
+
+def test_a_custom_scheme_link_reaches_the_os_through_the_performance_log(
+        runtime: UIRuntime, world: Target) -> None:
+    device = make_device(world, "ios", driver="appium", runtime=runtime)
+    try:
+        assert isinstance(device.driver, AppiumWebDriver)
+
+        def page(request: httpx.Request) -> httpx.Response:
+            return httpx.Response(200, headers={"content-type": "text/html"}, text=(
+                '<!doctype html><html><body><main data-testid="example-page">'
+                '<a data-testid="open-vneid" href="vneid://authorize?client_id=x">VNeID</a>'
+                "</main></body></html>"))
+
+        device.driver.session.origins["https://example.test"] = httpx.Client(
+            base_url="https://example.test", transport=httpx.MockTransport(page))
+        device.phone.open_url("https://example.test/", source="test")
+        assert device.driver.screen().element("open-vneid").kind == "link"
+        after = device.driver.tap("open-vneid")
+        assert (after.app, after.id) == ("vneid", "vneid-login")
+        opened = [e for e in device.trace.of_type(LinkOpened) if e.source == "browser"]
+        assert [(e.target, e.form) for e in opened] == [("vneid", "custom")]
+        assert device.driver.open_app("vssid").id == "vssid-login"
+    finally:
+        device.close()

@@ -1,0 +1,84 @@
+"""The Appium server the harness starts: ready, then stopped with every process it started,
+also when a session is left open and when the test using it fails."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import httpx
+import pytest
+
+from harness.drivers.appium import open_remote
+from harness.drivers.appium_config import load_capabilities
+from harness.drivers.appium_server import AppiumServer, appium_executable, descendants
+from harness.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_stop_ends_the_server_and_the_browser_of_a_session_left_open() -> None:
+    appium_executable(ROOT)  # fails naming `make setup` when npm's packages are missing
+    server = AppiumServer(ROOT).start()
+    try:
+        assert server.pid is not None
+        pid = server.pid
+        status = httpx.get(f"{server.url}/status", timeout=5).json()
+        assert status["value"]["ready"] is True
+        remote = open_remote(server.url, load_capabilities(), "android")
+        assert "Pixel 7" in remote.execute_script("return navigator.userAgent")
+        children = descendants(pid)
+        names = {Path(f"/proc/{c}/comm").read_text().strip() for c in children if alive(c)}
+        assert any("chromedriver" in n for n in names), names
+        assert any("chrom" in n and "driver" not in n for n in names), names
+    finally:
+        server.stop()  # the session was never quit: a hung test
+    assert not alive(pid)
+    assert [c for c in children if alive(c)] == []
+    assert server.process is None
+
+
+def test_a_failing_test_still_stops_appium_and_chromium(pytester: pytest.Pytester) -> None:
+    appium_executable(ROOT)
+    pids = pytester.path / "pids.json"
+    pytester.makepyfile(f"""
+        import json
+        from harness.drivers.appium_server import descendants
+        from harness.drivers.pytest_ui import ui_runtime
+
+        def test_fails_with_appium_running(request, device):
+            phone = device("ios")
+            assert phone.driver.open_app("vssid").id == "vssid-login"
+            server = ui_runtime(request.config).appium_server
+            tree = [server.pid, *descendants(server.pid)]
+            open({str(pids)!r}, "w").write(json.dumps(tree))
+            assert False, "this test fails on purpose"
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--driver", "appium",
+                                           f"--rootdir={pytester.path}")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*this test fails on purpose*", "*ui artifacts*",
+                                 "*-0-ios.png*"])
+    tree = json.loads(pids.read_text())
+    assert len(tree) >= 3  # appium, chromedriver, chromium (and its helpers)
+    assert [pid for pid in tree if alive(pid)] == []
+    kept = list((pytester.path / "reports" / "out" / "traces").glob("*.png"))
+    assert len(kept) == 1
+
+
+def test_missing_npm_packages_name_make_setup(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"Appium is not installed .*run `make setup`"):
+        AppiumServer(tmp_path).start()

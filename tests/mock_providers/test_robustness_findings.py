@@ -1,0 +1,110 @@
+"""Regression tests for what the fuzzing of issue 8 found (docs/robustness.md, "Findings"),
+in-process: each used to be a 500, a silent acceptance or a missing header."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from harness.embedded import SyncASGITransport
+from mock_providers._http import MAX_TARGET_BYTES
+from mock_providers.vneid import VNeIDProvider
+from mock_providers.vssid import VssIDProvider
+from mock_providers.vssid.responses import Discovery
+from tests.mock_providers.vssid_fixtures import ISSUER
+
+VNEID_APP = {"X-VNeID-App-Version": "2.1.0", "Content-Type": "application/json"}
+VSSID_APP = {"X-VssID-App-Version": "1.6.7", "Content-Type": "application/json"}
+
+
+@pytest.fixture
+def vneid() -> Iterator[httpx.Client]:
+    provider = VNeIDProvider()
+    with httpx.Client(transport=SyncASGITransport(provider.app),
+                      base_url=provider.issuer) as client:
+        yield client
+
+
+@pytest.fixture
+def vssid() -> Iterator[httpx.Client]:
+    with httpx.Client(transport=SyncASGITransport(VssIDProvider().app),
+                      base_url="http://api.vssid.test") as client:
+        yield client
+
+
+def _error(r: httpx.Response) -> tuple[int, str, str]:
+    body: dict[str, Any] = r.json()
+    return r.status_code, body["error"], body["clause"]
+
+
+@pytest.mark.parametrize("content", [
+    b'{"personal_id": "001099012345", "passcode": "\\ud800"}',   # was a 500 at hmac
+    b'{"personal_id": "001099012345", "passcode": "a\\udfffb"}',
+    b'{"\\ud800": 1}',
+])
+def test_lone_surrogates_are_invalid_request_not_500(vneid: httpx.Client, content: bytes) -> None:
+    r = vneid.post("/api/app/v1/sessions", content=content, headers=VNEID_APP)
+    assert _error(r) == (400, "invalid_request", "A-4")
+    assert "lone surrogate" in r.json()["error_description"]
+
+
+def test_duplicate_json_keys_are_refused(vneid: httpx.Client) -> None:
+    r = vneid.post("/_harness/clock", content=b'{"offset_seconds": 1, "offset_seconds": 9}',
+                   headers=VNEID_APP)
+    assert _error(r) == (400, "invalid_request", "T-2")
+    assert "'offset_seconds' appears more than once" in r.json()["error_description"]
+
+
+@pytest.mark.parametrize("content", ['{}'.encode("utf-16"), '{}'.encode("utf-32"),
+                                     b"\x0b", b"\x0c", b"{}\x0b"])
+def test_only_utf8_json_and_json_whitespace(vssid: httpx.Client, content: bytes) -> None:
+    r = vssid.post("/api/v1/auth/vneid/start", content=content, headers=VSSID_APP)
+    assert _error(r) == (400, "invalid_request", "A-1")
+
+
+def test_json_whitespace_still_counts_as_an_empty_body(vssid: httpx.Client) -> None:
+    r = vssid.post("/api/v1/auth/vneid/start", content=b" \t\r\n", headers=VSSID_APP)
+    assert r.status_code == 200, r.text
+
+
+def test_405_carries_every_allowed_method(vneid: httpx.Client, vssid: httpx.Client) -> None:
+    r = vneid.request("PATCH", "/_harness/faults")
+    assert _error(r)[:2] == (405, "method_not_allowed")
+    assert r.headers["allow"] == "DELETE, GET, HEAD, POST"
+    assert vssid.request("PUT", "/_harness/config").headers["allow"] == "GET, HEAD, POST"
+
+
+@pytest.mark.parametrize("issuer", ["http://[", "https://[::1"])
+def test_a_malformed_issuer_url_is_invalid_request_not_500(vssid: httpx.Client,
+                                                           issuer: str) -> None:
+    r = vssid.post("/_harness/config", json={"issuer": issuer})
+    assert _error(r) == (400, "invalid_request", "R-2")
+    assert "is not a URL" in r.json()["error_description"]
+
+
+def test_a_discovery_document_with_a_malformed_url_is_refused_not_500() -> None:
+    from harness.protocol import ProtocolError
+
+    document = {"issuer": ISSUER, "authorization_endpoint": "http://[",
+                "token_endpoint": "http://[", "jwks_uri": "http://[",
+                "userinfo_endpoint": "http://["}
+    with pytest.raises(ProtocolError) as refused:
+        Discovery.from_json(document, expected_issuer=ISSUER, need_userinfo=True)
+    assert refused.value.code == "provider_unavailable"
+
+
+def test_single_headers_given_twice_are_refused(vssid: httpx.Client) -> None:
+    r = vssid.get("/api/v1/me", headers=[("X-VssID-App-Version", "1.6.7"),
+                                         ("Authorization", "Bearer a"),
+                                         ("Authorization", "Bearer b")])
+    assert _error(r) == (400, "invalid_request", "A-1")
+
+
+def test_too_long_a_target_is_414_but_a_wrong_method_405_first(vneid: httpx.Client) -> None:
+    long_query = {"q": "a" * MAX_TARGET_BYTES}
+    assert _error(vneid.get("/jwks", params=long_query))[:2] == (414, "uri_too_long")
+    assert _error(vneid.request("TRACE", "/jwks", params=long_query))[:2] == (
+        405, "method_not_allowed")

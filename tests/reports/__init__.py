@@ -1,0 +1,1 @@
+"""Tests of the reports package: diagrams, Allure steps and results, failure text, S-5."""

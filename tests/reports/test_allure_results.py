@@ -1,0 +1,250 @@
+"""The Allure results a scenario run writes (pytest in a subprocess with --alluredir): one
+step per hop with its attachments, the sequence diagram, tags, parameters, clause links, the
+failure message with its clauses, and nothing of it without --alluredir."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.pytest_plugin import ALLURE_PLUGIN, OPT_PROTOCOL_URL
+from reports.allure_steps import (
+    DIAGRAM_ATTACHMENT,
+    HTTP_ATTACHMENT,
+    LINK_ATTACHMENT,
+    MERMAID_ATTACHMENT,
+    OFF_THREAD_STEP,
+)
+from tests.reports.allure_run import AllureRun, run_pytest, walk_steps
+
+SCENARIOS = '''
+    """Theme of these scenarios.
+
+    More words."""
+    import threading
+
+    import allure
+    import pytest
+
+    from harness.flows import login_with_vneid
+    from harness.pytest_plugin import item_traces
+    from harness.rp import RP_SCHEME
+    from harness.trace import ScreenShown
+    from scenarios.support import authorize_on_phone
+
+    @pytest.fixture
+    def phone(device):
+        dev = device("android", vssid="1.6.8")
+        dev.driver.open_app("vssid")  # recorded while the fixture is set up
+        return dev
+
+    @pytest.mark.clause("A-1", "A-6")
+    def test_login(phone, persona, request):
+        with allure.step("the user logs in"):
+            screen = login_with_vneid(phone.driver, persona)
+        assert screen.id == "vssid-home"
+        assert item_traces(request.node) == [phone.trace]
+
+    @pytest.mark.clause("T-1")
+    def test_token(device, rp, persona, request):
+        phone = device("ios", vneid="2.1.3")
+        phone.install_receiver(RP_SCHEME)
+        login = rp.login()
+        authorize_on_phone(phone, rp, persona, login.link)
+        code = rp.code_from(phone.last_link_to(f"{RP_SCHEME}://"))
+        assert rp.redeem(code, login.code_verifier).status == 200
+        assert item_traces(request.node) == [rp.trace, phone.trace]
+
+    @pytest.mark.clause("R-1", "R-3")
+    def test_fails(device, persona):
+        phone = device("ios")
+        screen = login_with_vneid(phone.driver, persona)
+        assert screen.id == "app-error", f"expected the error screen, observed {screen.id}"
+
+    def test_off_thread(device):
+        phone = device("ios", vssid=None)
+        record = lambda: phone.trace.record(ScreenShown(app="vneid", screen_id="elsewhere"))
+        worker = threading.Thread(target=record)
+        worker.start()
+        worker.join()
+
+    def test_no_phone(request):
+        assert item_traces(request.node) == []
+'''
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> AllureRun:
+    path = tmp_path_factory.mktemp("allure-results-run")
+    (path / "test_theme.py").write_text(textwrap.dedent(SCENARIOS), encoding="utf-8")
+    done = run_pytest(path, OPT_PROTOCOL_URL, "https://docs.example.test/PROTOCOL.md",
+                      "--junitxml", "junit.xml")
+    assert "1 failed, 4 passed" in done.output, done.output[-3000:]
+    return done
+
+
+def _titles(steps: list[dict[str, Any]]) -> list[str]:
+    return [s["name"] for s in walk_steps(steps)]
+
+
+def _labels(result: dict[str, Any], name: str) -> list[str]:
+    return [label["value"] for label in result["labels"] if label["name"] == name]
+
+
+def _attachments(result: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(a["name"], a["type"]) for a in result.get("attachments", [])]
+
+
+def test_one_step_per_hop_inside_the_tests_own_step(run: AllureRun) -> None:
+    result = run.result("test_login")
+    [own] = result["steps"]
+    assert own["name"] == "the user logs in"
+    hops = [s["name"] for s in own["steps"]]
+    assert hops == [
+        "VssID app → VssID backend: POST /api/v1/auth/vneid/start → 200",
+        "VssID app opens vneid://authorize?… → VNeID app",
+        "foreground: VssID app → VNeID app (link)",
+        "screen vneid:vneid-login",
+        "VNeID app → VNeID server: POST /api/app/v1/sessions → 200",
+        "screen vneid:vneid-consent",
+        "VNeID app → VNeID server: POST /api/app/v1/authorizations → 200",
+        "screen vneid:vneid-home",
+        "VNeID app opens vssid://auth/vneid/callback?… → VssID app",
+        "foreground: VNeID app → VssID app (link)",
+        "VssID app → VssID backend: POST /api/v1/auth/vneid/complete → 200",
+        "VssID app → VssID backend: GET /api/v1/me → 200",
+        "screen vssid:vssid-home",
+    ]
+    assert all(s["status"] == "passed" and s["start"] <= s["stop"] for s in own["steps"])
+
+
+def test_hops_recorded_during_set_up_are_steps_of_the_fixture(run: AllureRun) -> None:
+    fixture = run.befores(run.result("test_login"))["phone"]
+    assert _titles(fixture["steps"]) == ["foreground: launcher → VssID app (user)",
+                                         "screen vssid:vssid-login"]
+
+
+def test_http_and_link_steps_carry_their_evidence(run: AllureRun) -> None:
+    steps = walk_steps(run.result("test_login")["steps"])
+    http = [s for s in steps if ": POST " in s["name"] or ": GET " in s["name"]]
+    links = [s for s in steps if " opens " in s["name"]]
+    assert len(http) == 5
+    assert len(links) == 2
+    for step in http:
+        assert _attachments(step) == [(HTTP_ATTACHMENT, "application/json")]
+        assert step["parameters"][0]["name"] == "duration"
+        exchange = json.loads(run.attachment(step["attachments"][0]))
+        assert set(exchange) >= {"from", "to", "request", "response"}
+        assert set(exchange["request"]) == {"method", "url", "headers", "body"}
+        assert set(exchange["response"]) == {"status", "headers", "body"}
+        assert exchange["response"]["status"] == 200
+    [sessions] = [s for s in http if "/sessions" in s["name"]]
+    body = json.loads(run.attachment(sessions["attachments"][0]))
+    assert body["request"]["body"]["passcode"] == "[REDACTED]"
+    assert body["response"]["body"]["session_token"] == "[REDACTED]"
+    for step in links:
+        assert _attachments(step) == [(LINK_ATTACHMENT, "text/html")]
+        page = run.attachment(step["attachments"][0])
+        assert "<table>" in page
+        assert "<th>scheme</th>" in page
+    callback = run.attachment(links[1]["attachments"][0])
+    assert "<th>query: code</th><td>[REDACTED]</td>" in callback
+    assert "<th>query: state</th>" in callback
+
+
+def test_the_diagram_is_attached_to_the_test(run: AllureRun) -> None:
+    result = run.result("test_login")
+    assert _attachments(result) == [(DIAGRAM_ATTACHMENT, "image/svg+xml"),
+                                    (MERMAID_ATTACHMENT, "text/plain")]
+    svg = ET.fromstring(run.attachment(result["attachments"][0]))
+    assert svg.tag == "{http://www.w3.org/2000/svg}svg"
+    texts = {t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")}
+    assert {"VssID app", "OS", "VNeID app", "VNeID server", "VssID backend"} <= texts
+    assert "vssid-login" in texts, "the set-up's hops are in the diagram too"
+    assert "GET /api/v1/me" in texts
+    mermaid = run.attachment(result["attachments"][1])
+    assert mermaid.startswith("sequenceDiagram\n")
+    assert "p_vssid->>p_vssid_backend: GET /api/v1/me" in mermaid
+
+
+def test_the_relying_partys_calls_are_steps_too(run: AllureRun) -> None:
+    result = run.result("test_token")
+    titles = _titles(result["steps"])
+    assert titles[0] == "Harness RP opens vneid://authorize?… → VNeID app"
+    assert "VNeID app opens harnessrp://callback?… → Harness RP" in titles
+    assert titles[-1] == "Harness RP → VNeID server: POST /token → 200"
+    svg = run.attachment(result["attachments"][0])
+    assert ">Harness RP<" in svg
+
+
+def test_tags_parameters_and_clause_links(run: AllureRun) -> None:
+    login, token = run.result("test_login"), run.result("test_token")
+    assert _labels(login, "tag") == ["android", "driver:sim", "vssid 1.6.8", "vneid 2.1.0"]
+    assert _labels(token, "tag") == ["ios", "driver:sim", "vssid 1.6.7", "vneid 2.1.3"]
+    params = {p["name"]: p for p in login["parameters"]}
+    assert params["platform"]["value"] == "'android'"
+    assert params["VssID app"]["value"] == "'1.6.8'"
+    assert params["VNeID app"]["value"] == "'2.1.0'"
+    persona = params["persona"]["value"]
+    assert "*******" in persona
+    assert persona.endswith(")'")
+    assert all(p.get("excluded") for p in params.values()), "history ids stay stable"
+    links = {link["name"]: link for link in login["links"]}
+    assert set(links) == {"A-1", "A-6"}
+    assert links["A-1"]["type"] == "link"
+    assert links["A-1"]["url"] == \
+        "https://docs.example.test/PROTOCOL.md#4-the-flow-a:~:text=A%2D1,-The"
+    assert _labels(login, "feature") == ["Theme of these scenarios."]
+    assert sorted(_labels(login, "story")) == ["A-1", "A-6"]
+
+
+def test_a_failure_names_its_clauses_and_what_was_observed(run: AllureRun) -> None:
+    result = run.result("test_fails")
+    assert result["status"] == "failed"
+    message = result["statusDetails"]["message"]
+    assert message.startswith("Clause(s) R-1, R-3: AssertionError: expected the error screen, "
+                              "observed vssid-home")
+    assert "expected the error screen" in result["statusDetails"]["trace"]
+    junit = (run.path / "junit.xml").read_text(encoding="utf-8")
+    assert 'message="Clause(s) R-1, R-3: AssertionError: expected the error screen' in junit
+    assert "FAILED test_theme.py::test_fails - Clause(s) R-1, R-3: AssertionError" in run.output
+    assert _labels(result, "tag")[0] == "ios"
+    assert "VssID app → VssID backend: GET /api/v1/me → 200" in _titles(result["steps"]), \
+        "the hops up to the failure are there"
+
+
+def test_events_from_another_thread_are_replayed_under_one_step(run: AllureRun) -> None:
+    result = run.result("test_off_thread")
+    [step] = result["steps"]
+    assert step["name"] == OFF_THREAD_STEP
+    assert _titles(step["steps"]) == ["screen vneid:elsewhere"]
+    assert _labels(result, "tag") == ["ios", "driver:sim", "vssid not installed", "vneid 2.1.0"]
+    assert ">elsewhere<" in run.attachment(result["attachments"][0])
+
+
+def test_a_test_without_a_trace_gets_no_steps_diagram_or_tags(run: AllureRun) -> None:
+    result = run.result("test_no_phone")
+    assert result["status"] == "passed"
+    assert result.get("steps", []) == []
+    assert result.get("attachments", []) == []
+    assert _labels(result, "tag") == []
+    assert [p["name"] for p in result.get("parameters", [])] == []
+
+
+def test_nothing_of_it_without_alluredir(tmp_path: Path) -> None:
+    (tmp_path / "test_which.py").write_text(textwrap.dedent(f'''
+        def test_plugin(request):
+            print("ALLURE-REPORTER", request.config.pluginmanager.get_plugin("{ALLURE_PLUGIN}"))
+    '''), encoding="utf-8")
+    bare = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-s"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
+    assert "ALLURE-REPORTER None" in bare.stdout, bare.stdout
+    with_allure = run_pytest(tmp_path, "-s")
+    assert "ALLURE-REPORTER <reports.allure_steps.AllureFlowReporter" in with_allure.output

@@ -1,0 +1,105 @@
+"""reports.failures: the clauses in front of a failure, secrets out of its text (S-5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from _pytest._code.code import ReprFileLocation
+
+from harness.protocol import ManualClock
+from harness.protocol.redaction import REDACTED
+from harness.trace import Trace
+from reports.failures import clause_prefix, clean_report, scrub
+from tests.reports.events import http, login_trace
+
+
+def test_clause_prefix() -> None:
+    assert clause_prefix(["R-1"]) == "Clause(s) R-1: "
+    assert clause_prefix(["R-1", "T-2"]) == "Clause(s) R-1, T-2: "
+    assert clause_prefix([]) == ""
+
+
+def test_secret_shaped_values_go_whoever_knows_them() -> None:
+    text = ("body={'access_token': 'AT-1', \"id_token\": \"x\", 'token_type': 'Bearer'} "
+            "TestRelyingParty(client_secret='s3cr3t', client_id='rp') "
+            "vssid://cb?code=C0DE&state=S1 form code_verifier=V3R&grant_type=authorization_code "
+            "Authorization: Bearer abcdefgh Basic aGk6dGhlcmU= "
+            "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln")
+    clean = scrub(text)
+    for secret in ("AT-1", '"x"', "s3cr3t", "C0DE", "V3R", "abcdefgh", "aGk6dGhlcmU=",
+                   "eyJhbGciOiJFUzI1NiJ9"):
+        assert secret not in clean, secret
+    for kept in ("'token_type': 'Bearer'", "client_id='rp'", "state=S1",
+                 "grant_type=authorization_code", "Authorization: Bearer"):
+        assert kept in clean, kept
+    assert clean.count(REDACTED) == 8
+
+
+def test_prose_is_left_alone() -> None:
+    text = ("expected error code: invalid_grant, observed status_code=400 for the code_challenge="
+            "abc; the passcode field is masked; secret santa")
+    assert scrub(text) == text
+
+
+def test_known_values_go_even_without_a_name() -> None:
+    trace = login_trace()
+    text = "redeem('C0DE-SECRET-0001', 'wrong') with 482915 and remembered CLIENT-SECRET-1"
+    clean = scrub(text, [trace], ["CLIENT-SECRET-1", None, ""])
+    assert clean == f"redeem('{REDACTED}', 'wrong') with {REDACTED} and remembered {REDACTED}"
+
+
+class _Report:
+    """The parts of a pytest TestReport that clean_report uses."""
+
+    def __init__(self, longrepr: Any, *, failed: bool = True,
+                 sections: list[tuple[str, str]] | None = None) -> None:
+        self.longrepr = longrepr
+        self.failed = failed
+        self.sections = sections or []
+
+    @property
+    def longreprtext(self) -> str:
+        return str(self.longrepr)
+
+
+class _Repr:
+    def __init__(self, text: str, message: str) -> None:
+        self.text = text
+        self.reprcrash = ReprFileLocation("test_x.py", 3, message)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def test_clean_report_prefixes_and_scrubs() -> None:
+    trace = Trace(ManualClock())
+    trace.record(http(response_body={"access_token": "TOKEN-0123456789"}))
+    crash = _Repr("E  assert 'TOKEN-0123456789' == ''", "AssertionError: TOKEN-0123456789")
+    report = _Report(crash, sections=[("Captured stdout call", "got TOKEN-0123456789")])
+    clean_report(report, ["T-1", "T-3"], [trace])
+    assert report.longrepr.reprcrash.message == f"Clause(s) T-1, T-3: AssertionError: {REDACTED}"
+    assert str(report.longrepr) == f"E  assert '{REDACTED}' == ''"
+    assert report.sections == [("Captured stdout call", f"got {REDACTED}")]
+    clean_report(report, ["T-1", "T-3"], [trace])
+    assert report.longrepr.reprcrash.message.count("Clause(s)") == 1, "prefixed once"
+
+
+def test_clean_report_without_clauses_or_secrets_changes_nothing() -> None:
+    original = _Repr("E  assert 1 == 2", "AssertionError: assert 1 == 2")
+    report = _Report(original)
+    clean_report(report, [], [])
+    assert report.longrepr is original
+    assert original.reprcrash.message == "AssertionError: assert 1 == 2"
+
+
+def test_clean_report_of_a_plain_text_failure() -> None:
+    report = _Report("failed: passcode=123456")
+    clean_report(report, ["P-2"], [])
+    assert report.longrepr == f"Clause(s) P-2: failed: passcode={REDACTED}"
+
+
+def test_a_passing_report_only_has_its_output_scrubbed() -> None:
+    report = _Report(None, failed=False, sections=[("Captured stdout call", "code=C0DE")])
+    clean_report(report, ["A-1"], [])
+    assert report.longrepr is None
+    assert report.sections == [("Captured stdout call", f"code={REDACTED}")]

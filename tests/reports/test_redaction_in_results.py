@@ -1,0 +1,263 @@
+"""S-5 proven on the published results: run representative scenarios (the happy path, the
+token endpoint probed by the harness's relying party, refusals) and tests that fail while
+holding tokens, in a subprocess with --alluredir and --junitxml; a spy plugin in that run
+records, unredacted, every secret that crossed HTTP there (passcodes, client secrets, codes,
+verifiers, tokens, credentials) and every citizen's passcode; then every file of the results
+(result JSON, containers, HTTP exchanges, deep links, diagrams, JUnit) and the console output
+are searched for each of them.
+
+It cannot pass by finding nothing: it checks that secrets of each kind were collected, that
+the results hold many HTTP exchanges and diagrams, and that the failures' text was scrubbed
+(``[REDACTED]`` where pytest printed a token)."""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from harness.run import scenarios_dir
+from reports.allure_steps import DIAGRAM_ATTACHMENT, HTTP_ATTACHMENT, LINK_ATTACHMENT
+from tests.reports.allure_run import AllureRun, run_pytest, walk_steps
+
+SCENARIO_FILES = ("test_happy_path.py", "test_token_endpoint.py", "test_preconditions.py",
+                  "test_callback_security.py", "test_user_actions.py")
+
+SPY = '''
+    """Writes secrets.json: every secret value that crossed HTTP in this run, unredacted."""
+    import base64
+    import json
+    from pathlib import Path
+    from urllib.parse import parse_qsl, urlsplit
+
+    import httpx
+
+    NAMES = {"passcode", "client_secret", "code", "code_verifier", "access_token", "id_token",
+             "refresh_token", "session_token", "client_assertion"}
+    FOUND = {}
+
+    def note(kind, value):  # what the control API and request logs show is already redacted
+        if isinstance(value, str) and value and "[REDACTED]" not in value:
+            FOUND.setdefault(kind, set()).add(value)
+
+    def walk(value):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key in NAMES:
+                    note(key, item)
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+        elif isinstance(value, str) and "?" in value and "=" in value:
+            pairs(urlsplit(value).query)
+
+    def pairs(text):
+        for key, item in parse_qsl(text, keep_blank_values=True):
+            if key in NAMES:
+                note(key, item)
+
+    def body(raw, ctype):
+        if not raw:
+            return
+        text = raw.decode("utf-8", "replace")
+        if "json" in ctype:
+            try:
+                walk(json.loads(text))
+            except ValueError:
+                pass
+        elif "form" in ctype:
+            pairs(text)
+
+    def exchange(request, response):
+        pairs(request.url.query.decode())
+        auth = request.headers.get("authorization", "")
+        scheme, _, credential = auth.partition(" ")
+        note("authorization", credential)
+        if scheme.lower() == "basic":
+            note("client_secret", base64.b64decode(credential).decode().partition(":")[2])
+        body(request.content, request.headers.get("content-type", ""))
+        body(response.content, response.headers.get("content-type", ""))
+        walk(response.headers.get("location", ""))
+
+    sync_send, async_send = httpx.Client.send, httpx.AsyncClient.send
+
+    def send(self, request, **kwargs):
+        response = sync_send(self, request, **kwargs)
+        response.read()
+        exchange(response.request, response)
+        return response
+
+    async def asend(self, request, **kwargs):
+        response = await async_send(self, request, **kwargs)
+        await response.aread()
+        exchange(response.request, response)
+        return response
+
+    def pytest_configure(config):
+        httpx.Client.send, httpx.AsyncClient.send = send, asend
+
+    PUBLIC = set()
+
+    def pytest_runtest_teardown(item):
+        pool = (getattr(item, "funcargs", None) or {}).get("personas")
+        for persona in getattr(pool, "registered", []):
+            note("passcode", persona.passcode)
+        # what a test is called and parametrized with is written in its source: public
+        PUBLIC.add(item.nodeid)
+        callspec = getattr(item, "callspec", None)
+        PUBLIC.update(repr(v) for v in (callspec.params.values() if callspec else ()))
+
+    def pytest_unconfigure(config):
+        Path("secrets.json").write_text(json.dumps({
+            kind: sorted(v for v in values if not any(v in p for p in PUBLIC))
+            for kind, values in FOUND.items()}))
+'''
+
+FAILING = '''
+    """Tests that fail while holding secrets: what pytest prints must be scrubbed."""
+    import pytest
+
+    from harness.flows import login_with_vneid
+    from harness.rp import RP_SCHEME
+    from scenarios.support import authorize_on_phone
+
+    @pytest.fixture
+    def tokens(device, rp, persona):
+        phone = device("android")
+        phone.install_receiver(RP_SCHEME)
+        login = rp.login()
+        authorize_on_phone(phone, rp, persona, login.link)
+        code = rp.code_from(phone.last_link_to(f"{RP_SCHEME}://"))
+        return rp, login, code
+
+    @pytest.mark.clause("T-1")
+    def test_token_response_in_the_message(tokens):
+        rp, login, code = tokens
+        result = rp.redeem(code, login.code_verifier)
+        assert result.status == 201, result.body
+
+    @pytest.mark.clause("T-1", "S-4")
+    def test_code_and_verifier_in_the_explanation(tokens):
+        rp, login, code = tokens
+        assert rp.redeem(code, login.code_verifier).status == 201
+
+    @pytest.mark.clause("T-2")
+    def test_token_printed_then_failing(tokens):
+        rp, login, code = tokens
+        print("token response:", rp.redeem(code, login.code_verifier).body)
+        assert False, "look at the captured output"
+
+    @pytest.mark.clause("S-4")
+    def test_unsent_verifier_in_an_error(rp):
+        login = rp.login()
+        raise RuntimeError(f"could not use {login.code_verifier} with {rp.client_secret}")
+
+    @pytest.mark.clause("P-2")
+    def test_passcode_compared(persona):
+        assert persona.passcode == "not-the-passcode"
+
+    @pytest.mark.clause("A-6")
+    def test_delivered_links_in_the_message(device, persona):
+        phone = device("ios")
+        login_with_vneid(phone.driver, persona)
+        assert not phone.delivered_links(), phone.delivered_links()
+'''
+
+MIN_SECRETS = {"passcode": 5, "code": 5, "code_verifier": 5, "access_token": 3,
+               "id_token": 3, "session_token": 5, "client_secret": 2, "authorization": 5}
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> AllureRun:
+    path = tmp_path_factory.mktemp("s5-run")
+    (path / "secret_spy.py").write_text(textwrap.dedent(SPY), encoding="utf-8")
+    (path / "test_failing_with_secrets.py").write_text(textwrap.dedent(FAILING),
+                                                        encoding="utf-8")
+    project = scenarios_dir().parent
+    done = run_pytest(path, "-c", str(project / "pyproject.toml"), "-p", "secret_spy",
+                      "--junitxml", str(path / "allure" / "junit.xml"),
+                      *(str(scenarios_dir() / name) for name in SCENARIO_FILES),
+                      str(path / "test_failing_with_secrets.py"))
+    summary = re.search(r"(\d+) failed, (\d+) passed", done.output)
+    assert summary is not None, done.output[-3000:]
+    assert int(summary.group(1)) == 6, done.output[-5000:]
+    assert int(summary.group(2)) >= 60
+    return done
+
+
+@pytest.fixture(scope="module")
+def secrets(run: AllureRun) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = json.loads((run.path / "secrets.json").read_text())
+    return found
+
+
+def test_the_spy_saw_secrets_of_every_kind(secrets: dict[str, list[str]]) -> None:
+    counts = {kind: len(secrets.get(kind, [])) for kind in MIN_SECRETS}
+    assert all(counts[k] >= n for k, n in MIN_SECRETS.items()), counts
+    assert "harness-rp-secret" in secrets["client_secret"]
+
+
+def test_the_results_hold_the_evidence(run: AllureRun) -> None:
+    attached: Counter[str] = Counter()
+    for result in run.results:
+        attached.update(a["name"] for a in result.get("attachments", []))
+        for step in walk_steps(result.get("steps", [])):
+            attached.update(a["name"] for a in step.get("attachments", []))
+    for container in run.containers:
+        for fixture in container.get("befores", []) + container.get("afters", []):
+            for step in walk_steps(fixture.get("steps", [])):
+                attached.update(a["name"] for a in step.get("attachments", []))
+    assert attached[HTTP_ATTACHMENT] >= 200, attached
+    assert attached[LINK_ATTACHMENT] >= 100, attached
+    assert attached[DIAGRAM_ATTACHMENT] >= 50, attached
+    files = [p for p in run.results_dir.iterdir() if p.is_file()]
+    assert len([p for p in files if p.suffix == ".svg"]) == attached[DIAGRAM_ATTACHMENT]
+    assert len([p for p in files if p.suffix == ".json"]) > attached[HTTP_ATTACHMENT]
+
+
+def test_the_failures_were_scrubbed_not_lucky(run: AllureRun) -> None:
+    failed = [r for r in run.results if r["status"] in ("failed", "broken")]
+    assert len(failed) == 6
+    details = " ".join(r["statusDetails"]["message"] + r["statusDetails"]["trace"]
+                       for r in failed)
+    assert details.count("[REDACTED]") >= 10
+    assert all(r["statusDetails"]["message"].startswith("Clause(s) ") for r in failed)
+    junit = (run.results_dir / "junit.xml").read_text(encoding="utf-8")
+    assert junit.count("[REDACTED]") >= 10
+    assert "[REDACTED]" in run.output
+    [printed] = [r for r in failed if r["name"] == "test_token_printed_then_failing"]
+    [stdout] = [a for a in printed["attachments"] if a["name"] == "stdout"]
+    captured = run.attachment(stdout)
+    assert captured.startswith("token response: {"), "the captured output is kept, scrubbed"
+    assert "'access_token': '[REDACTED]'" in captured
+
+
+def _occurs(secret: str, text: str) -> bool:
+    if secret.isdigit():  # a passcode: not inside a longer number (a timestamp, an id)
+        return re.search(rf"(?<!\d){secret}(?!\d)", text) is not None
+    return secret in text
+
+
+def test_no_secret_in_any_file_of_the_results_or_the_console(
+        run: AllureRun, secrets: dict[str, list[str]]) -> None:
+    texts: dict[str, str] = {"console": run.output}
+    for path in sorted(run.results_dir.rglob("*")):
+        if path.is_file():
+            texts[path.name] = path.read_text(encoding="utf-8", errors="replace")
+    assert len(texts) > 500
+    leaks: list[dict[str, Any]] = []
+    checked = 0
+    for kind, values in secrets.items():
+        for secret in values:
+            if len(secret) < 6:
+                continue
+            checked += 1
+            leaks.extend({"kind": kind, "file": name, "starts": secret[:4]}
+                         for name, text in texts.items() if _occurs(secret, text))
+    assert checked >= sum(MIN_SECRETS.values())
+    assert leaks == [], f"{len(leaks)} leaks, e.g. {leaks[:10]}"

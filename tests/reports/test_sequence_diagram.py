@@ -1,0 +1,136 @@
+"""reports.diagram: the SVG is valid XML, escapes every label, shows the lifelines and each
+hop, stays readable for long flows; the Mermaid text says the same."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from harness.trace import AppSwitched, LinkOpened, ScreenShown, StoreOpened
+from reports.diagram import (
+    MAX_LABEL,
+    Message,
+    Note,
+    flow_rows,
+    sequence_mermaid,
+    sequence_svg,
+)
+from tests.reports.events import http, login_trace
+
+SVG = "{http://www.w3.org/2000/svg}"
+BASE = ["VssID app", "OS", "VNeID app", "VNeID server", "VssID backend"]
+
+
+def _texts(svg: str) -> list[str]:
+    """The visible text of each ``<text>`` (a clipped label keeps its full text in a
+    ``<title>`` child, the tooltip)."""
+    out = []
+    for element in ET.fromstring(svg).iter(f"{SVG}text"):
+        tip = element.find(f"{SVG}title")
+        out.append((tip.tail if tip is not None else element.text) or "")
+    return out
+
+
+def _heads(svg: str) -> list[str]:
+    root = ET.fromstring(svg)
+    return [t.text or "" for t in root.iter(f"{SVG}text") if t.get("class") == "head-text"]
+
+
+def test_a_login_is_a_valid_svg_with_the_five_lifelines_in_order() -> None:
+    svg = sequence_svg(login_trace(), title="test_login[ios]")
+    root = ET.fromstring(svg)
+    assert root.tag == f"{SVG}svg"
+    assert _heads(svg) == ["VssID app", "OS", "Store", "VNeID app", "VNeID server", "VssID backend"]
+    texts = _texts(svg)
+    assert "test_login[ios]" in texts
+    assert "POST /api/v1/auth/vneid/start" in texts
+    assert "200" in texts
+    assert "400 state_mismatch" in texts, "an answer shows the §8 error code"
+    assert "open vneid://authorize?…" in texts
+    assert "deliver (custom)" in texts
+    assert "vssid-login" in texts, "screens are notes"
+    assert "listing of VNeID app (ios)" in texts
+    lines = [e for e in root.iter(f"{SVG}line") if e.get("class") in ("msg", "answer")]
+    assert len(lines) == 2 * 3 + 2 * 2 + 1, "3 exchanges (2 arrows), 2 links (2), 1 store"
+
+
+def test_the_same_events_give_the_same_bytes() -> None:
+    assert sequence_svg(login_trace()) == sequence_svg(login_trace())
+    assert sequence_mermaid(login_trace()) == sequence_mermaid(login_trace())
+
+
+def test_secrets_stay_redacted_in_the_picture() -> None:
+    svg = sequence_svg(login_trace()) + sequence_mermaid(login_trace())
+    for secret in ("C0DE-SECRET-0001", "482915", "SESSION-SECRET-0001"):
+        assert secret not in svg
+
+
+def test_every_label_is_escaped() -> None:
+    hostile = '<script>alert("x")</script> & \'q\' \x00\x1b'
+    events = [
+        ScreenShown(app="vssid", screen_id=hostile),
+        http(url=f"http://api.vssid.test/{hostile}"),
+        LinkOpened(source="vssid", url=f"vneid://{hostile}?a=1", target=None, form="custom"),
+    ]
+    svg = sequence_svg(events, title=hostile)
+    root = ET.fromstring(svg)  # would raise on a raw "<", "&" or a control character
+    assert "<script>" not in svg
+    assert "&lt;script&gt;" in svg
+    assert root.find(f"{SVG}script") is None
+    assert any("<script>" in t for t in _texts(svg)), "escaped, not dropped"
+
+
+def test_long_flows_grow_and_long_labels_end_in_an_ellipsis() -> None:
+    short = sequence_svg([http()])
+    path = "/api/v1/" + "x" * 200
+    events = [http(url=f"http://api.vssid.test{path}") for _ in range(45)]
+    svg = sequence_svg(events)
+    heights = [int(ET.fromstring(s).get("height", "0")) for s in (short, svg)]
+    assert heights[1] > heights[0] + 44 * 2 * 25, "each exchange adds two rows"
+    labels = [t for t in _texts(svg) if t.startswith("POST ")]
+    assert len(labels) == 45
+    assert all(len(t) <= MAX_LABEL and t.endswith("…") for t in labels)
+    tips = [e.text for e in ET.fromstring(svg).iter(f"{SVG}title")]
+    assert f"POST {path}" in tips, "the full label is kept as a tooltip"
+
+
+def test_other_parties_get_a_lifeline_only_when_present() -> None:
+    events = [
+        LinkOpened(source="vneid", url="vssid://auth/vneid/callback?code=x", target="hijacker",
+                   form="custom"),
+        http("harness-rp", "vneid-server", url="http://id.vneid.test/token"),
+        LinkOpened(source="vssid", url="http://example.test/", target="browser", form="http"),
+        StoreOpened(app_id="vneid", platform="android", url=None),
+    ]
+    heads = _heads(sequence_svg(events))
+    assert heads == ["Harness RP", "Hijacking app", "VssID app", "OS", "Store", "Browser",
+                     "VNeID app", "VNeID server", "VssID backend"]
+    assert _heads(sequence_svg([])) == BASE
+    assert _heads(sequence_svg([http("scanner", "vneid-server")]))[-1] == "scanner"
+
+
+def test_rows_follow_the_events() -> None:
+    rows = flow_rows([
+        LinkOpened(source="vssid", url="vneid://authorize?x=1", target=None, form="custom"),
+        AppSwitched(from_app="vssid", to_app="vneid", reason="link"),
+        AppSwitched(from_app="vneid", to_app="vssid", reason="user"),
+        http(status=426, response_body={"error": "app_update_required"}),
+    ])
+    assert rows == [
+        Message("vssid", "os", "open vneid://authorize?…"),
+        Note("os", "no app claims vneid://"),
+        Note("os", "user switches to VssID app"),
+        Message("vssid", "vssid-backend", "POST /api/v1/auth/vneid/start"),
+        Message("vssid-backend", "vssid", "426 app_update_required", dashed=True),
+    ]
+
+
+def test_mermaid_source() -> None:
+    text = sequence_mermaid([*login_trace(), ScreenShown(app="vssid", screen_id="a;b#c")],
+                            title="t")
+    lines = text.splitlines()
+    assert lines[:3] == ["sequenceDiagram", "    title t", "    participant p_vssid as VssID app"]
+    assert "    participant p_vssid_backend as VssID backend" in lines
+    assert "    p_vssid->>p_vssid_backend: POST /api/v1/auth/vneid/start" in lines
+    assert "    p_vssid_backend-->>p_vssid: 400 state_mismatch" in lines
+    assert "    Note over p_vssid: vssid-login" in lines
+    assert "    Note over p_vssid: a#59;b#35;c" in lines, "; and # are entity-coded"

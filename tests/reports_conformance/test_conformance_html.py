@@ -1,0 +1,172 @@
+"""The vendor conformance report (issue 5 item 4): one self-contained HTML page from a verdict."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.conformance import evaluate, get_plan
+from harness.conformance.expected import ExpectedFailure
+from harness.conformance.results import TestOutcome
+from reports.conformance_html import ReportError, render_conformance_html, write_conformance_report
+
+SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+       '<text>VssID app</text></svg>')
+
+
+class _Page(HTMLParser):
+    """Collects what the tests look at: ids, data-testids, links, resources, text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+        self.testids: list[str] = []
+        self.hrefs: list[str] = []
+        self.sources: list[str] = []
+        self.tags: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        values = dict(attrs)
+        if values.get("id"):
+            self.ids.add(str(values["id"]))
+        if values.get("data-testid"):
+            self.testids.append(str(values["data-testid"]))
+        if values.get("href"):
+            self.hrefs.append(str(values["href"]))
+        if values.get("src"):
+            self.sources.append(str(values["src"]))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def _verdict(**meta: Any) -> dict[str, Any]:
+    plan = get_plan("vssid-relying-party")
+    outcomes = [
+        TestOutcome("scenarios/test_callback_security.py::test_state[forged]", "passed",
+                    ("R-1",), 0.01),
+        TestOutcome("scenarios/test_id_token_checks.py::test_nonce", "failed", ("R-9",), 0.02,
+                    "R-9: expected vssid:app-error nonce_mismatch, the phone shows "
+                    "vssid:vssid-home <script>alert(1)</script>"),
+        TestOutcome("scenarios/test_id_token_checks.py::test_acr", "failed", ("R-10",), 0.02,
+                    "R-10: level 1 accepted"),
+        TestOutcome("scenarios/test_id_token_checks.py::test_iss", "passed", ("R-6",), 0.01),
+    ]
+    expected = [
+        ExpectedFailure("*test_acr", "R-10", "FAILED", "our RP ships the acr check in 2.3"),
+        ExpectedFailure("*test_iss", "R-6", "FAILED", "issuer check pending"),
+    ]
+    result = evaluate(plan, outcomes, expected)
+    verdict = result.to_json(target={"vneid": "embedded", "vssid": "http://127.0.0.1:9000"},
+                             harness_version="0.1.0", seed=7, duration_s=1.5,
+                             started_at="2026-11-22T05:00:00Z", **meta)
+    for test in verdict["tests"]:
+        test["evidence"] = {"steps": ["VssID app → VssID backend: POST /start → 200",
+                                      "screen vssid:vssid-home"], "diagram_svg": SVG}
+    return verdict
+
+
+def _page(html: str) -> _Page:
+    page = _Page()
+    page.feed(html)
+    return page
+
+
+@pytest.mark.clause("R-12")
+def test_the_page_lists_every_clause_of_the_plan_with_its_status_and_tests() -> None:
+    verdict = _verdict()
+    html = render_conformance_html(verdict)
+    page = _page(html)
+    plan_clauses = [c for c in verdict["clauses"] if c["in_plan"]]
+    assert page.testids.count("clause-row") == len(plan_clauses)
+    for clause in plan_clauses:
+        assert f"clause-{clause['clause']}" in page.ids
+    row = re.search(r'id="clause-R-9".*?</tr>', html, re.S)
+    assert row is not None
+    assert "FAILED" in row.group(0)
+    assert "test_nonce" in row.group(0)
+    # each test row is linked from its clauses, and links back to them
+    assert page.testids.count("test-row") == 4
+    for href in page.hrefs:
+        assert href.startswith("#"), href
+        assert href[1:] in page.ids, href
+
+
+@pytest.mark.clause("R-12")
+def test_the_page_names_target_plan_version_date_and_verdict() -> None:
+    text = " ".join(_page(render_conformance_html(_verdict())).text)
+    for expected in ("vssid-relying-party", "http://127.0.0.1:9000", "embedded", "0.1.0",
+                     "2026-11-22T05:00:00Z", "NOT OK", "Seed", "7"):
+        assert expected in text, expected
+
+
+@pytest.mark.clause("R-12")
+def test_expected_failures_and_unexpected_passes_are_shown_as_such() -> None:
+    html = render_conformance_html(_verdict())
+    text = " ".join(_page(html).text)
+    assert "Expected failure (FAILED, R-10): our RP ships the acr check in 2.3" in text
+    assert "Unexpected pass" in text
+    assert "issuer check pending" in text
+    acr_row = re.search(r'<tr id="test-[^"]*test_acr".*?</tr>', html, re.S)
+    assert acr_row is not None
+    assert "expected" in acr_row.group(0)
+
+
+@pytest.mark.clause("S-5")
+def test_evidence_is_attached_and_nothing_is_loaded_or_run() -> None:
+    html = render_conformance_html(_verdict())
+    page = _page(html)
+    assert page.testids.count("evidence") == 4
+    diagrams = [s for s in page.sources if s.startswith("data:image/svg+xml;base64,")]
+    assert len(diagrams) == 4
+    assert base64.b64decode(diagrams[0].split(",", 1)[1]).decode() == SVG
+    # self-contained: no external resource, no script; hostile text is escaped
+    assert all(s.startswith("data:") for s in page.sources)
+    assert "script" not in page.tags
+    assert "link" not in page.tags
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "http://" not in html.replace("http://127.0.0.1:9000", "").replace(
+        "http://www.w3.org/2000/svg", "")
+
+
+@pytest.mark.clause("R-12")
+def test_a_coverage_error_is_shown() -> None:
+    verdict = _verdict()
+    assert verdict["missing_clauses"], "the synthetic run covers only four clauses"
+    page = _page(render_conformance_html(verdict))
+    assert "coverage-error" in page.testids
+    assert verdict["missing_clauses"][0] in " ".join(page.text)
+
+
+@pytest.mark.clause("R-12")
+def test_write_puts_the_page_beside_the_json(tmp_path: Path) -> None:
+    source = tmp_path / "conformance-vssid-relying-party.json"
+    source.write_text(json.dumps(_verdict()), encoding="utf-8")
+    written = write_conformance_report(source)
+    assert written == tmp_path / "conformance-vssid-relying-party.html"
+    assert "vssid-relying-party" in written.read_text(encoding="utf-8")
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+@pytest.mark.parametrize(("content", "needle"), [
+    (None, "does not exist"),
+    ("{not json", "is not a verdict JSON"),
+    ("[1, 2]", "is not a verdict JSON"),
+    ('{"plan": "x"}', "the verdict has no ok, counts, clauses, tests"),
+])
+def test_a_bad_verdict_file_is_a_clear_error(tmp_path: Path, content: str | None,
+                                             needle: str) -> None:
+    source = tmp_path / "summary.json"
+    if content is not None:
+        source.write_text(content, encoding="utf-8")
+    with pytest.raises(ReportError, match=needle):
+        write_conformance_report(source)

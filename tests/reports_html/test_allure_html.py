@@ -1,0 +1,174 @@
+"""reports.allure_html: the Allure HTML report from a tiny results folder, with npm's
+allure (node_modules/.bin/allure, installed by `make setup`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from reports.allure_html import (
+    ALLURE_ENV,
+    AllureToolMissing,
+    ReportError,
+    find_allure,
+    generate_report,
+    history_runs,
+    project_root,
+    report_data,
+)
+from tests.reports_html.tiny_results import DIAGRAM, FAILED, HOP, PASSED, write_tiny_results
+
+
+@pytest.fixture
+def results(tmp_path: Path) -> Path:
+    return write_tiny_results(tmp_path / "allure-results")
+
+
+def _tests_in(index: Path) -> dict[str, dict[str, object]]:
+    """The test results embedded in a single-file report, by name."""
+    found: dict[str, dict[str, object]] = {}
+    for name, body in report_data(index).items():
+        if name.startswith("data/test-results/"):
+            result = json.loads(body)
+            found[result["name"]] = result
+    return found
+
+
+def _trend(index: Path) -> list[dict[str, object]]:
+    charts = json.loads(report_data(index)["widgets/charts.json"])
+    [dynamics] = [c for c in charts["general"].values() if c["type"] == "statusDynamics"]
+    points: list[dict[str, object]] = dynamics["data"]
+    return points
+
+
+def test_the_npm_allure_is_found_under_the_project_root() -> None:
+    allure = find_allure(env={"PATH": os.environ["PATH"]})
+    assert allure == project_root() / "node_modules" / ".bin" / "allure"
+
+
+def test_a_single_file_report_holds_every_test_offline(results: Path, tmp_path: Path) -> None:
+    out = tmp_path / "allure-report"
+    made = generate_report(results, out, name="tiny run", history=None)
+    assert made.index == out / "index.html"
+    assert made.single_file
+    html = made.index.read_text(encoding="utf-8")
+    assert re.search(r"<title>\s*tiny run\s*</title>", html)
+    # one file: no script or stylesheet loaded from beside it, and no analytics tag
+    assert not (out / "app.js").exists()
+    assert "googletagmanager" not in html
+    assert 'src="https://' not in html
+    tests = _tests_in(made.index)
+    assert set(tests) == {PASSED, FAILED}
+    assert tests[PASSED]["status"] == "passed"
+    assert tests[FAILED]["status"] == "failed"
+    assert made.size_bytes == made.index.stat().st_size
+    assert made.history_file is None
+    assert "no history" in made.describe()
+
+
+def test_steps_and_the_diagram_attachment_reach_the_report(results: Path,
+                                                            tmp_path: Path) -> None:
+    made = generate_report(results, tmp_path / "report", history=None)
+    data = report_data(made.index)
+    passed = next(json.loads(b) for n, b in data.items()
+                  if n.startswith("data/test-results/") and json.loads(b)["name"] == PASSED)
+    steps = json.dumps(passed["steps"], ensure_ascii=False)
+    assert HOP in steps
+    assert DIAGRAM in steps
+    svgs = [body for name, body in data.items() if name.startswith("data/attachments/")]
+    assert any(body.startswith(b"<svg") for body in svgs)
+
+
+def test_history_is_kept_across_two_generations(results: Path, tmp_path: Path) -> None:
+    history = tmp_path / "history" / "history.jsonl"
+    out = tmp_path / "allure-report"
+    first = generate_report(results, out, history=history)
+    assert first.history_runs == 1
+    assert len(_trend(first.index)) == 1
+    second = generate_report(results, out, history=history)
+    assert second.history_runs == history_runs(history) == 2
+    assert len(history.read_text(encoding="utf-8").splitlines()) == 2
+    trend = _trend(second.index)
+    assert len(trend) == 2, "the trend shows the previous run and this one"
+    assert all(point["statistic"] == {"total": 2, "passed": 1, "failed": 1}
+               for point in trend)
+    assert f"2 run(s) in its history {history}" in second.describe()
+
+
+def test_history_keeps_at_most_the_limit(results: Path, tmp_path: Path) -> None:
+    history = tmp_path / "history.jsonl"
+    trend_sizes = []
+    for _ in range(4):
+        made = generate_report(results, tmp_path / "report", history=history, history_limit=2)
+        trend_sizes.append(len(_trend(made.index)))
+        assert history_runs(history) <= 2
+    # the trend shows this run and at most the 2 runs before it
+    assert trend_sizes == [1, 2, 3, 3]
+    assert history_runs(history) == 2
+
+
+def test_a_multi_file_report_is_a_folder(results: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    made = generate_report(results, out, single_file=False, history=None)
+    assert not made.single_file
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert len(files) > 3
+    assert made.size_bytes == sum(p.stat().st_size for p in files)
+    assert report_data(made.index) == {}, "its data lives in files, not in index.html"
+    assert "googletagmanager" not in made.index.read_text(encoding="utf-8")
+
+
+def test_regenerating_replaces_the_previous_report(results: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    generate_report(results, out, single_file=False, history=None)
+    generate_report(results, out, history=None)
+    assert not (out / "data").exists(), "nothing of the multi-file report is left"
+    assert (out / "index.html").is_file()
+
+
+def test_a_folder_that_is_not_a_report_is_not_replaced(results: Path, tmp_path: Path) -> None:
+    out = tmp_path / "precious"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    with pytest.raises(ReportError, match="not an Allure report"):
+        generate_report(results, out, history=None)
+    assert (out / "notes.txt").read_text() == "keep me"
+
+
+def test_no_results_is_a_clear_error(tmp_path: Path) -> None:
+    empty = tmp_path / "allure-results"
+    empty.mkdir()
+    with pytest.raises(ReportError, match=r"no Allure results .* run the suites first"):
+        generate_report(empty, tmp_path / "report")
+    assert not (tmp_path / "report").exists()
+
+
+def test_a_missing_allure_says_how_to_install_it(results: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "node_modules" / ".bin" / "allure"
+    with pytest.raises(AllureToolMissing, match=r"make setup.*npm ci"):
+        generate_report(results, tmp_path / "report", allure=missing)
+    with pytest.raises(AllureToolMissing, match=ALLURE_ENV):
+        find_allure(env={ALLURE_ENV: str(missing), "PATH": os.environ["PATH"]})
+    assert not (tmp_path / "report").exists()
+
+
+def test_a_missing_node_says_how_to_install_it(tmp_path: Path) -> None:
+    with pytest.raises(AllureToolMissing, match=r"`node` \(Node.js 20 or later\)"):
+        find_allure(env={"PATH": str(tmp_path)})
+
+
+def test_a_failing_allure_keeps_the_previous_report(results: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    generate_report(results, out, history=None)
+    before = (out / "index.html").read_bytes()
+    broken = tmp_path / "allure"
+    broken.write_text("#!/bin/sh\necho 'boom: cannot read results' >&2\nexit 3\n")
+    broken.chmod(0o755)
+    with pytest.raises(ReportError, match=r"exit 3\).*boom: cannot read results"):
+        generate_report(results, out, allure=broken, history=None)
+    assert (out / "index.html").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["allure", "allure-results", "report"]

@@ -1,0 +1,192 @@
+"""Nothing lost: personas, accounts and client registrations survive a restart when a state
+file is configured (written atomically on every change, restored on start); concurrent
+control-API writes leave one consistent state, in memory and on disk."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from harness.personas import PersonaFactory
+from harness.protocol import ProtocolError
+from mock_providers.state import STATE_FORMAT, StateFile, StateFileError
+from mock_providers.vneid import ClientRecord, PersonaRecord, VNeIDProvider
+from mock_providers.vssid import AccountRecord, VssIDProvider
+from tests.robustness.served_pair import ServeProcess, pair_in_thread
+
+CLIENT = {"client_id": "vendor-rp", "client_secret": "vendor-secret",
+          "redirect_uris": ["https://rp.example.test/cb"],
+          "token_endpoint_auth_method": "client_secret_post"}
+
+
+def _persona(seed: str) -> dict[str, Any]:
+    return PersonaFactory(seed).new().to_vneid_json()
+
+
+def _account(seed: str) -> dict[str, Any]:
+    account = PersonaFactory(seed).new().to_vssid_account_json()
+    assert account is not None
+    return account
+
+
+def test_python_api_restores_personas_clients_accounts_and_subjects(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    state = StateFile(path)
+    vneid, vssid = VNeIDProvider(state=state), VssIDProvider(state=state)
+    persona = vneid.add_persona(PersonaRecord.from_json(_persona("a")))
+    vneid.register_client(ClientRecord.from_json(CLIENT))
+    account = vssid.add_account(AccountRecord.from_json(_account("a")))
+    sub = vneid.grants.subjects.sub("vendor-rp", persona.personal_id)
+    assert state.writes == 3
+
+    again = StateFile(path)
+    vneid2, vssid2 = VNeIDProvider(state=again), VssIDProvider(state=again)
+    assert vneid2.persona(persona.personal_id) == persona  # passcode kept, not redacted
+    assert vneid2.client("vendor-rp") == vneid.client("vendor-rp")
+    assert vneid2.client("vssid") is not None
+    assert vssid2.accounts() == [account]
+    # T-3: "sub stable per person and client", also across a restart.
+    assert vneid2.grants.subjects.sub("vendor-rp", persona.personal_id) == sub
+
+    assert vneid2.remove_persona(persona.personal_id)
+    assert vssid2.remove_account(account.bhxh_code)
+    third = StateFile(path)
+    assert VNeIDProvider(state=third).persona(persona.personal_id) is None
+    assert VssIDProvider(state=third).accounts() == []
+
+
+def test_the_file_is_private_and_replaced_atomically(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    state = StateFile(path)
+    vneid = VNeIDProvider(state=state)
+    vneid.add_persona(PersonaRecord.from_json(_persona("b")))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600  # it holds passcodes and secrets
+    inode = path.stat().st_ino
+    vneid.add_persona(PersonaRecord.from_json(_persona("c")))
+    assert path.stat().st_ino != inode  # a new file renamed over the old, never rewritten
+    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]  # no temporary left
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["format"] == STATE_FORMAT
+    assert len(data["sections"]["vneid"]["personas"]) == 2
+
+
+def test_a_failed_write_keeps_the_old_file_and_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    state = StateFile(path)
+    vneid = VNeIDProvider(state=state)
+    vneid.add_persona(PersonaRecord.from_json(_persona("d")))
+    before = path.read_bytes()
+    # The temporary file's name taken by a folder: the write fails, as on a full disk.
+    (tmp_path / f".state.json.{os.getpid()}.tmp").mkdir()
+    with pytest.raises(ProtocolError) as failed:
+        vneid.add_persona(PersonaRecord.from_json(_persona("e")))
+    err = failed.value
+    assert (err.code, err.status) == ("temporarily_unavailable", 503)
+    assert "could not be written" in err.description
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize(("content", "problem"), [
+    (b"{not json", "is not valid JSON"),
+    (b"\xff\xfe", "is not valid JSON"),
+    (b'{"sections": {}}', "is not a vneid-harness state file"),
+    (json.dumps({"format": STATE_FORMAT}).encode(), 'has no "sections" object'),
+    (json.dumps({"format": STATE_FORMAT, "sections": {"vneid": {"personas": [
+        {"personal_id": "123"}]}}}).encode(), "section 'vneid' holds an invalid record"),
+    (json.dumps({"format": STATE_FORMAT, "sections": {"vssid": {"accounts": "x"}}}).encode(),
+     "section 'vssid' holds an invalid record"),
+])
+def test_a_corrupt_file_is_a_clear_error_and_is_not_overwritten(
+        tmp_path: Path, content: bytes, problem: str) -> None:
+    path = tmp_path / "state.json"
+    path.write_bytes(content)
+    def start() -> None:
+        state = StateFile(path)
+        VNeIDProvider(state=state)
+        VssIDProvider(state=state)
+
+    with pytest.raises(StateFileError) as refused:
+        start()
+    assert problem in str(refused.value)
+    assert "left as it is" in str(refused.value)
+    assert path.read_bytes() == content
+
+
+def test_serve_refuses_a_corrupt_state_file_and_leaves_it(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    path.write_text("{half a file", encoding="utf-8")
+    with pytest.raises(AssertionError, match="is not valid JSON"), \
+            ServeProcess("--state", str(path)):
+        pass
+    assert path.read_text(encoding="utf-8") == "{half a file"
+
+
+def test_served_state_survives_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    persona, account = _persona("restart"), _account("restart")
+    with ServeProcess("--state", str(path)) as first:
+        for url, route, body in ((first.vneid, "/_harness/personas", persona),
+                                 (first.vneid, "/_harness/clients", CLIENT),
+                                 (first.vssid, "/_harness/accounts", account)):
+            httpx.post(f"{url}{route}", json=body, timeout=10).raise_for_status()
+    assert first.proc is not None
+    assert first.proc.returncode == 0
+    assert f"state kept in {path}" in first.output.replace("\n", "")
+    with ServeProcess("--state", str(path)) as second:
+        personas = httpx.get(f"{second.vneid}/_harness/personas", timeout=10).json()
+        clients = httpx.get(f"{second.vneid}/_harness/clients", timeout=10).json()
+        accounts = httpx.get(f"{second.vssid}/_harness/accounts", timeout=10).json()
+    assert persona["personal_id"] in {p["personal_id"] for p in personas["personas"]}
+    assert "vendor-rp" in {c["client_id"] for c in clients["clients"]}
+    assert accounts["accounts"] == [account]
+
+
+async def _concurrent_writes(vneid: str, vssid: str, count: int) -> list[int]:
+    factory = PersonaFactory("concurrent-writes")
+    people = [factory.new() for _ in range(count)]
+    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=20)) as http:
+        calls = []
+        for i, person in enumerate(people):
+            calls.append(http.post(f"{vneid}/_harness/personas", json=person.to_vneid_json()))
+            calls.append(http.post(f"{vssid}/_harness/accounts",
+                                   json=person.to_vssid_account_json()))
+            # Two accounts for one person race: one account per personal_id (P-1) holds.
+            rival = {**(person.to_vssid_account_json() or {}), "bhxh_code": f"{9_000_000_000 + i}"}
+            calls.append(http.post(f"{vssid}/_harness/accounts", json=rival))
+            calls.append(http.post(f"{vneid}/_harness/clients", json={
+                **CLIENT, "client_id": f"rp-{i % 5}", "client_name": f"writer {i}"}))
+        responses = await asyncio.gather(*calls)
+    return [r.status_code for r in responses]
+
+
+def test_concurrent_control_writes_leave_one_consistent_state(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    count = 100
+    with pair_in_thread(state_file=path) as pair:
+        statuses = asyncio.run(_concurrent_writes(pair.vneid_url, pair.vssid_url, count))
+        accounts = pair.vssid.accounts()
+        personas = pair.vneid.personas()
+        clients = {c.client_id: c for c in pair.vneid.clients()}
+    assert statuses.count(200) == 3 * count  # persona, first account, client; rivals refused
+    assert statuses.count(400) == count
+    by_person: dict[str, list[str]] = {}
+    for account in accounts:
+        by_person.setdefault(account.personal_id, []).append(account.bhxh_code)
+    assert len(by_person) == count
+    assert all(len(v) == 1 for v in by_person.values())
+    assert len(personas) == count
+    assert sorted(c for c in clients if c.startswith("rp-")) == [f"rp-{i}" for i in range(5)]
+    # The file holds exactly what memory holds (the last write saw every change before it).
+    saved = json.loads(path.read_text(encoding="utf-8"))["sections"]
+    assert sorted(a["bhxh_code"] for a in saved["vssid"]["accounts"]) == sorted(
+        a.bhxh_code for a in accounts)
+    assert len(saved["vneid"]["personas"]) == count
+    assert {c["client_id"]: c["client_name"] for c in saved["vneid"]["clients"]} == {
+        k: c.client_name for k, c in clients.items()}
