@@ -168,6 +168,12 @@ def item_traces(item: pytest.Item) -> list[Trace]:
     return [t for t in item.stash.get(_traces_key, ()) if len(t)]  # recorded something
 
 
+def _adopted_traces(item: pytest.Item) -> list[Trace]:
+    """Every trace adopted for ``item``, empty ones too: scrubbing failure text needs the
+    secrets each remembers (a relying party's client secret) even before it recorded."""
+    return list(item.stash.get(_traces_key, ()))
+
+
 def _adopt_trace(item: pytest.Item, trace: Trace) -> None:
     traces = item.stash.setdefault(_traces_key, [])
     if any(t is trace for t in traces):
@@ -189,7 +195,7 @@ def _known_secrets(item: pytest.Item) -> list[str | None]:
 def _clean_message(item: pytest.Item, text: str) -> str:
     from reports.failures import CLAUSE_PREFIX, clause_prefix, scrub
 
-    clean = scrub(text, item_traces(item), _known_secrets(item))
+    clean = scrub(text, _adopted_traces(item), _known_secrets(item))
     ids = _clause_ids(item)
     return clean if not ids or clean.startswith(CLAUSE_PREFIX) else clause_prefix(ids) + clean
 
@@ -203,7 +209,7 @@ def pytest_runtest_makereport(item: pytest.Item,
     if report.failed or report.sections:
         from reports.failures import clean_report
 
-        clean_report(report, _clause_ids(item), item_traces(item), _known_secrets(item))
+        clean_report(report, _clause_ids(item), _adopted_traces(item), _known_secrets(item))
     return report
 
 
