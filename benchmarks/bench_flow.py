@@ -1,0 +1,59 @@
+"""Issue 7, item 1: one full login over the embedded providers against its floor.
+
+Run: ``.venv/bin/python benchmarks/bench_flow.py [--rounds N] [--repeats R]``.
+
+Each repeat times, interleaved in blocks, the floor (five bare round trips through the same
+in-process transport, one of them making the backend's two inner calls, plus one ES256
+signature and one verification: see ``flowbench.py``), the login as bare protocol calls,
+and the login as the suites run it (a simulated phone, its apps and trace), and prints each
+median and its ratio to the floor. The ratios of all repeats are summarised by their
+median. Target: sim login / floor ≤ 1.5. Nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+
+from flowbench import Floor, interleave, machine, protocol_login, sim_login
+
+from harness.targets import embedded_target
+from harness.world import PersonaPool
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=300, help="logins timed per repeat")
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+
+    print(f"machine: {machine()}")
+    target = embedded_target(seed="bench-flow")
+    persona = PersonaPool(target, seed="bench-flow").new()
+    floor = Floor()
+    clients = (target.vssid.client(), target.vneid.client())
+    ratios: dict[str, list[float]] = {"protocol login": [], "sim login": []}
+    for repeat in range(1, args.repeats + 1):
+        floor_t, proto_t, sim_t = interleave([
+            ("floor", floor),
+            ("protocol login", lambda: protocol_login(target, persona, clients)),
+            ("sim login", lambda: sim_login(target, persona)),
+        ], rounds=args.rounds)
+        base = floor_t.median
+        line = [f"repeat {repeat}: floor {base * 1e3:6.3f} ms"]
+        for timing in (proto_t, sim_t):
+            ratios[timing.name].append(timing.median / base)
+            line.append(f"{timing.name} {timing.median * 1e3:6.3f} ms "
+                        f"({timing.median / base:4.2f}x)")
+        print(" | ".join(line), flush=True)
+    print(f"median over {args.repeats} repeats of {args.rounds}: "
+          + ", ".join(f"{name} / floor = {statistics.median(r):.2f} "
+                      f"(min {min(r):.2f}, max {max(r):.2f})" for name, r in ratios.items()))
+    print(f"machine after: {machine()}")
+    for client in clients:
+        client.close()
+    target.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,197 @@
+"""Shared pieces of the flow benchmarks: one full login over the embedded providers, the
+floor it is compared with, and interleaved timing that reports medians and ratios.
+
+Not a benchmark by itself (``bench_flow.py`` and ``bench_world.py`` are); nothing here
+asserts a time. A login, whichever way it is driven, is the protocol's whole journey:
+VssID ``start`` → VNeID ``sessions`` → VNeID ``authorizations`` (the callback link) →
+VssID ``complete`` (which redeems the code at ``/token`` with PKCE, verifies the ES256 ID
+token and fetches ``/userinfo``) → VssID ``me``: five calls from the phone and two from the
+VssID backend to VNeID.
+
+The floor is the journey's round trips made the same way to bare endpoints, plus its
+cryptography: five calls from an ``httpx.Client`` through
+:class:`~harness.embedded.SyncASGITransport` (as the apps make them), one of which makes two
+inner calls through ``httpx.ASGITransport`` with the client VssID's backend uses to reach the
+embedded VNeID, and one ES256 signature and one verification of an ID token of the same size
+(joserfc, as the providers). What the login costs above it is the providers' endpoint work
+(parsing, checks, stores, the request log) and, for the simulated phone, the apps, the OS's
+link routing and the trace.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from joserfc import jws, jwt
+from joserfc.jwk import ECKey
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from harness.embedded import SyncASGITransport
+from harness.flows import login_with_vneid
+from harness.personas import Persona
+from harness.protocol import SeededEntropy
+from harness.targets import Target
+from harness.world import make_device
+from mock_providers.vneid.keys import derive_signing_key
+from mock_providers.vssid.issuer_client import _InProcessClient
+
+__all__ = ["PHONE_CALLS", "BACKEND_CALLS", "Floor", "Timing", "interleave", "machine",
+           "protocol_login", "sim_login"]
+
+PHONE_CALLS = 5
+"""start, sessions, authorizations, complete, me."""
+BACKEND_CALLS = 2
+"""token and userinfo, made by VssID's backend while it serves ``complete``."""
+VSSID_APP = {"X-VssID-App-Version": "1.6.7", "X-Device-Platform": "ios"}
+VNEID_APP = {"X-VNeID-App-Version": "2.1.0", "X-Device-Platform": "ios"}
+
+
+def sim_login(target: Target, persona: Persona) -> None:
+    """The login as the suites run it: a new simulated phone with both apps, the user's taps
+    (``login_with_vneid``), the trace, then the phone closed."""
+    device = make_device(target, "ios")
+    screen = login_with_vneid(device.driver, persona)
+    if screen.id != "vssid-home":
+        raise AssertionError(f"the login ended on {screen.id}: {screen.data}")
+    device.close()
+
+
+def protocol_login(target: Target, persona: Persona,
+                   clients: tuple[httpx.Client, httpx.Client] | None = None) -> None:
+    """The same journey as bare HTTP calls (no phone, no apps, no trace)."""
+    own = clients is None
+    vssid, vneid = clients or (target.vssid.client(), target.vneid.client())
+    try:
+        start = vssid.post("/api/v1/auth/vneid/start", headers=VSSID_APP, json={}).json()
+        session = vneid.post("/api/app/v1/sessions", headers=VNEID_APP, json={
+            "personal_id": persona.personal_id, "passcode": persona.passcode}).json()
+        redirect = vneid.post(
+            "/api/app/v1/authorizations",
+            headers={**VNEID_APP, "Authorization": f"Bearer {session['session_token']}"},
+            json={"link": start["authorize_url"], "decision": "approve"}).json()
+        done = vssid.post("/api/v1/auth/vneid/complete", headers=VSSID_APP, json={
+            "transaction_id": start["transaction_id"],
+            "callback_url": redirect["redirect_to"]}).json()
+        me = vssid.get("/api/v1/me", headers={
+            **VSSID_APP, "Authorization": f"Bearer {done['session_token']}"}).json()
+        if me.get("personal_id") != persona.personal_id:
+            raise AssertionError(f"the login did not end in the persona's session: {done}")
+    finally:
+        if own:
+            vssid.close()
+            vneid.close()
+
+
+class Floor:
+    """Bare endpoints over the same transports, and the ES256 work of one login."""
+
+    def __init__(self) -> None:
+        async def bare(request: Request) -> JSONResponse:
+            return JSONResponse({"ok": True})
+
+        inner_app = Starlette(routes=[Route("/", bare, methods=["GET", "POST"])])
+        inner = httpx.ASGITransport(app=inner_app)
+
+        async def nested(request: Request) -> JSONResponse:
+            # The client VssID's backend reaches the embedded VNeID with, one per login.
+            client = _InProcessClient(inner, httpx.Timeout(10.0))
+            for _ in range(BACKEND_CALLS):
+                async with client.stream("POST", "http://inner.test/", data=None,
+                                         headers={"Accept": "application/json"}) as response:
+                    json.loads(await response.aread())
+            return JSONResponse({"ok": True})
+
+        app = Starlette(routes=[Route("/", bare, methods=["GET", "POST"]),
+                                Route("/nested", nested, methods=["POST"])])
+        self._outer = httpx.Client(transport=SyncASGITransport(app),
+                                   base_url="http://bare.test")
+        self._key = derive_signing_key(SeededEntropy("floor"))
+        self._public = ECKey.import_key(self._key.as_dict(private=False))
+        self._claims: dict[str, Any] = {
+            "iss": "http://id.vneid.test", "sub": "s" * 43, "aud": "vssid",
+            "exp": 1_900_000_600, "iat": 1_900_000_000, "auth_time": 1_900_000_000,
+            "acr": "urn:vneid:loa:2", "amr": ["pin"], "nonce": "n" * 43,
+            "personal_id": "001099012345", "name": "Nguyễn Văn An",
+            "birthdate": "1999-01-01", "gender": "male",
+        }
+
+    def round_trips(self) -> None:
+        for _ in range(PHONE_CALLS - 1):
+            self._outer.post("/").json()
+        self._outer.post("/nested").json()
+
+    def crypto(self) -> None:
+        header = {"alg": "ES256", "typ": "JWT", "kid": self._key.kid}
+        token = jwt.encode(header, self._claims, self._key, algorithms=["ES256"])
+        compact = jws.extract_compact(token.encode("ascii"))
+        if not jws.validate_compact(compact, self._public, algorithms=["ES256"]):
+            raise AssertionError("the floor's own signature did not verify")
+
+    def __call__(self) -> None:
+        self.round_trips()
+        self.crypto()
+
+
+@dataclass
+class Timing:
+    name: str
+    samples: list[float]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+
+def interleave(cases: Sequence[tuple[str, Callable[[], None]]], *, rounds: int,
+               block: int = 20, warmup: int = 20, gc_off: bool = True) -> list[Timing]:
+    """Time each case ``rounds`` times, alternating cases in blocks of ``block`` calls so a
+    burst of load on a shared machine hits all of them alike; with ``gc_off`` the garbage
+    collector runs between blocks, not inside them."""
+    for _, fn in cases:
+        for _ in range(warmup):
+            fn()
+    timings = [Timing(name, []) for name, _ in cases]
+    done = 0
+    while done < rounds:
+        n = min(block, rounds - done)
+        for timing, (_, fn) in zip(timings, cases, strict=True):
+            gc.collect()
+            if gc_off:
+                gc.disable()
+            try:
+                for _ in range(n):
+                    start = time.perf_counter()
+                    fn()
+                    timing.samples.append(time.perf_counter() - start)
+            finally:
+                gc.enable()
+        done += n
+    return timings
+
+
+def machine() -> str:
+    """``nproc``, the CPU model, Python and the load average, for the record."""
+    model = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()} "
+            f"({sys.implementation.name}), load average {load}")

@@ -1,0 +1,174 @@
+"""A Locust load profile: full VNeID → VssID logins against served providers (ours or a
+vendor's), with a mix of citizens, app versions and platforms.
+
+Each simulated phone (a Locust user) logs in over and over the way the two apps do (§4):
+VssID ``start`` (A-1) → VNeID ``sessions`` (A-4) → VNeID ``authorizations`` (A-5, the
+callback link) → VssID ``complete`` (A-6: the backend redeems the code, verifies the ID
+token, fetches userinfo) → VssID ``me``. Locust reports each step and the whole login
+(``LOGIN full login``) with throughput and latency percentiles; a refused step is recorded
+as a failure named by its §8 code and clause (``app_update_required (V-4)``,
+``id_token_invalid (R-5)``, …), so the failures table counts error codes by clause.
+
+Run it (one machine)::
+
+    .venv/bin/vneid-harness serve --vneid-port 8801 --vssid-port 8802 &
+    .venv/bin/locust -f benchmarks/load/locustfile.py --headless -u 50 -r 10 -t 1m \\
+        -H http://127.0.0.1:8802 --vneid-url http://127.0.0.1:8801 --csv load
+
+Distributed: one ``--master`` and any number of ``--worker --master-host HOST`` processes,
+on one machine or several (benchmarks/README.md). Options (also sent from the master to
+its workers): ``--vneid-url`` (default: VssID's configured issuer, read from its control
+API), ``--personas FILE`` (citizens that already exist at a vendor's providers; without
+it every user registers a fresh citizen through the §11 control API), ``--admin-token``
+(for a control API beyond loopback), ``--vssid-versions`` / ``--vneid-versions`` (the
+version mix, comma-separated), ``--android-share`` (the share of Android phones).
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import time
+from typing import Any
+
+from locust import FastHttpUser, events, task
+from locust.env import Environment
+
+from harness.personas import Persona, PersonaFactory, load_personas
+
+VSSID_VERSIONS = "1.6.7,1.6.9,1.7.2,2.0.0"
+VNEID_VERSIONS = "2.1.0,2.1.3,2.2.0,2.4.1"
+_user_numbers = itertools.count()
+_file_personas: list[Persona] | None = None
+
+
+def _options(parser: Any) -> None:
+    group = parser.add_argument_group("vneid-harness")
+    group.add_argument("--vneid-url", default="", help="the VNeID provider's base URL")
+    group.add_argument("--personas", default="", help="persona file of existing citizens")
+    group.add_argument("--admin-token", default="", help="X-Harness-Admin-Token (S-6)")
+    group.add_argument("--vssid-versions", default=VSSID_VERSIONS)
+    group.add_argument("--vneid-versions", default=VNEID_VERSIONS)
+    group.add_argument("--android-share", type=float, default=0.5)
+
+
+events.init_command_line_parser.add_listener(_options)  # type: ignore[no-untyped-call]
+
+
+class LoginRefused(Exception):
+    """A step answered with a §8 error; the message is ``code (clause)``."""
+
+
+def _refusal(response: Any) -> str:
+    try:
+        body = response.json()
+    except Exception:
+        body = {}
+    if isinstance(body, dict) and body.get("error"):
+        return f"{body['error']} ({body.get('clause') or 'no clause'})"
+    return f"HTTP {response.status_code} (no §8 body)"
+
+
+class Phone(FastHttpUser):
+    """One phone with both apps, logging in again and again. ``host`` is VssID's URL."""
+
+    def on_start(self) -> None:
+        options = self.environment.parsed_options
+        self.vneid_url = (getattr(options, "vneid_url", "") or self._issuer()).rstrip("/")
+        self.control_headers = ({"X-Harness-Admin-Token": options.admin_token}
+                                if getattr(options, "admin_token", "") else {})
+        self.rng = random.Random()
+        self.vssid_versions = options.vssid_versions.split(",")
+        self.vneid_versions = options.vneid_versions.split(",")
+        self.android_share = options.android_share
+        self.persona = self._citizen(options)
+
+    def _issuer(self) -> str:
+        with self.client.get("/_harness/config", name="SETUP read VssID config",
+                             headers=self._admin(), catch_response=True) as response:
+            if response.status_code != 200:
+                response.failure(_refusal(response))
+                raise LoginRefused("cannot read the VssID configuration; pass --vneid-url")
+            issuer: str = response.json()["issuer"]
+            return issuer
+
+    def _admin(self) -> dict[str, str]:
+        token = getattr(self.environment.parsed_options, "admin_token", "")
+        return {"X-Harness-Admin-Token": token} if token else {}
+
+    def _citizen(self, options: Any) -> Persona:
+        global _file_personas
+        if options.personas:
+            if _file_personas is None:
+                _file_personas = load_personas(options.personas)
+            return self.rng.choice(_file_personas)
+        runner = self.environment.runner
+        worker = getattr(runner, "client_id", "local")
+        persona = PersonaFactory(f"locust/{worker}/{next(_user_numbers)}").new()
+        for url, body, what in (
+                (f"{self.vneid_url}/_harness/personas", persona.to_vneid_json(),
+                 "SETUP add VNeID persona"),
+                ("/_harness/accounts", persona.to_vssid_account_json(),
+                 "SETUP add VssID account")):
+            with self.client.post(url, json=body, name=what, headers=self.control_headers,
+                                  catch_response=True) as response:
+                if response.status_code >= 400:
+                    response.failure(_refusal(response))
+        return persona
+
+    def _step(self, name: str, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
+        with self.client.request(method, url, name=name, catch_response=True,
+                                 **kwargs) as response:
+            if response.status_code >= 400:
+                reason = _refusal(response)
+                response.failure(reason)
+                raise LoginRefused(reason)
+            body: dict[str, Any] = response.json()
+            return body
+
+    @task
+    def login(self) -> None:
+        platform = "android" if self.rng.random() < self.android_share else "ios"
+        vssid = {"X-VssID-App-Version": self.rng.choice(self.vssid_versions),
+                 "X-Device-Platform": platform}
+        vneid = {"X-VNeID-App-Version": self.rng.choice(self.vneid_versions),
+                 "X-Device-Platform": platform}
+        started = time.perf_counter()
+        try:
+            start = self._step("1 VssID start", "POST", "/api/v1/auth/vneid/start",
+                               headers=vssid, json={})
+            session = self._step("2 VNeID session", "POST",
+                                 f"{self.vneid_url}/api/app/v1/sessions", headers=vneid,
+                                 json={"personal_id": self.persona.personal_id,
+                                       "passcode": self.persona.passcode})
+            redirect = self._step(
+                "3 VNeID authorize", "POST", f"{self.vneid_url}/api/app/v1/authorizations",
+                headers={**vneid, "Authorization": f"Bearer {session['session_token']}"},
+                json={"link": start["authorize_url"], "decision": "approve"})
+            done = self._step("4 VssID complete", "POST", "/api/v1/auth/vneid/complete",
+                              headers=vssid, json={"transaction_id": start["transaction_id"],
+                                                   "callback_url": redirect["redirect_to"]})
+            self._step("5 VssID me", "GET", "/api/v1/me",
+                       headers={**vssid, "Authorization": f"Bearer {done['session_token']}"})
+        except LoginRefused as exc:
+            self._whole(started, exc)
+        except Exception as exc:  # a broken answer (no JSON, a missing field): a failure too
+            self._whole(started, LoginRefused(f"{type(exc).__name__}: {exc}"[:200]))
+        else:
+            self._whole(started, None)
+
+    def _whole(self, started: float, error: Exception | None) -> None:
+        self.environment.events.request.fire(
+            request_type="LOGIN", name="full login", context={},
+            response_time=(time.perf_counter() - started) * 1000, response_length=0,
+            response=None, exception=error)
+
+
+def _announce(environment: Environment, **_: Any) -> None:
+    options = environment.parsed_options
+    if options is not None and not getattr(options, "worker", False):
+        print(f"vneid-harness load: VssID {environment.host}, VNeID "
+              f"{getattr(options, 'vneid_url', '') or '(from VssID config)'}")
+
+
+events.test_start.add_listener(_announce)  # type: ignore[no-untyped-call]

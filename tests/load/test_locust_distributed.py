@@ -1,0 +1,109 @@
+"""The Locust load profile (benchmarks/load/locustfile.py) runs distributed: one master and
+two workers on loopback, a short bounded run against providers served by the test. It must
+log in, with no failure, and Locust's CSV statistics must say so. Every process is stopped
+by its id, also when the test fails. No timing is asserted."""
+
+from __future__ import annotations
+
+import csv
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from harness.serve import ServedInThread, ServedProviders, build_served
+
+ROOT = Path(__file__).resolve().parents[2]
+LOCUSTFILE = ROOT / "benchmarks" / "load" / "locustfile.py"
+LOCUST = Path(sys.executable).parent / "locust"
+
+
+@pytest.fixture
+def served() -> Iterator[ServedProviders]:
+    with ServedInThread(build_served(0, 0)) as pair:
+        yield pair
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_a_master_and_two_workers_run_full_logins(served: ServedProviders,
+                                                   tmp_path: Path) -> None:
+    port = _free_port()
+    common = ["-f", str(LOCUSTFILE), "--vneid-url", served.vneid_url]
+    master = subprocess.Popen(
+        [str(LOCUST), *common, "--master", "--master-bind-host", "127.0.0.1",
+         "--master-bind-port", str(port), "--headless", "-u", "4", "-r", "4", "-t", "8s",
+         "--expect-workers", "2", "--expect-workers-max-wait", "60", "-H", served.vssid_url,
+         "--csv", str(tmp_path / "load"), "--only-summary", "--stop-timeout", "5"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
+    workers: list[subprocess.Popen[str]] = []
+    try:
+        workers = [subprocess.Popen(
+            [str(LOCUST), *common, "--worker", "--master-host", "127.0.0.1",
+             "--master-port", str(port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True, cwd=tmp_path)
+            for _ in range(2)]
+        output, _ = master.communicate(timeout=150)
+        for worker in workers:
+            worker.wait(timeout=30)
+    finally:
+        for process in (master, *workers):
+            _stop(process)
+    assert master.returncode == 0, output[-3000:]
+    stats = {(row["Type"], row["Name"]): row for row in _rows(tmp_path / "load_stats.csv")}
+    login = stats[("LOGIN", "full login")]
+    assert int(login["Request Count"]) > 0, output[-3000:]
+    assert int(login["Failure Count"]) == 0, output[-3000:]
+    for step in ("1 VssID start", "2 VNeID session", "3 VNeID authorize",
+                 "4 VssID complete", "5 VssID me"):
+        row = next(r for (kind, name), r in stats.items() if name == step)
+        assert int(row["Request Count"]) >= int(login["Request Count"])
+        assert int(row["Failure Count"]) == 0
+        assert row["95%"] not in ("", "N/A")
+    assert _rows(tmp_path / "load_failures.csv") == []
+    assert int(stats[("", "Aggregated")]["Failure Count"]) == 0
+    # Both workers took part: each registered its own citizens with both providers.
+    assert int(stats[("POST", "SETUP add VNeID persona")]["Request Count"]) == 4
+    assert len(served.vneid.personas()) >= 4
+
+
+def test_a_refused_step_is_counted_by_its_code_and_clause(served: ServedProviders,
+                                                          tmp_path: Path) -> None:
+    """A version below VssID's minimum is refused at ``start`` with 426 (V-4): the failures
+    table names the code and the clause."""
+    process = subprocess.Popen(
+        [str(LOCUST), "-f", str(LOCUSTFILE), "--vneid-url", served.vneid_url, "--headless",
+         "-u", "1", "-r", "1", "-t", "2s", "-H", served.vssid_url, "--vssid-versions", "1.6.6",
+         "--csv", str(tmp_path / "refused"), "--only-summary"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
+    try:
+        output, _ = process.communicate(timeout=90)
+    finally:
+        _stop(process)
+    failures = {f["Name"]: f["Error"] for f in _rows(tmp_path / "refused_failures.csv")}
+    assert set(failures) == {"1 VssID start", "full login"}, output[-3000:]
+    assert all("app_update_required (V-4)" in error for error in failures.values()), failures
