@@ -399,3 +399,30 @@ def test_assertion_exp_allows_the_skew_and_at_most_an_hour(frozen, exp_offset, o
             assert result.status == 200, result.body
         else:
             refused(result, 401, "invalid_client", "T-1")
+
+
+def _assertion_of_length(client, length):
+    """A valid client assertion exactly ``length`` characters long (a filler claim pads it;
+    ``typ`` in the header or not shifts what base64 lengths are reachable)."""
+    for header in (None, {"typ": "JWT"}, {"typ": "JOSE"}):
+        for n in range(length * 3 // 4 - 400, length * 3 // 4 + 4):
+            made = assertion(client, header=header, filler="f" * n)
+            if len(made) == length:
+                return made
+    raise AssertionError(f"no assertion of exactly {length} characters")
+
+
+@pytest.mark.clause("T-1")
+@pytest.mark.parametrize(("length", "ok"), [(8192, True), (8193, False)])
+def test_a_client_assertion_may_be_at_most_8192_characters(jwt_client, phone, persona, length,
+                                                           ok):
+    """A client assertion is a few hundred characters; the provider reads at most 8 KiB of
+    one (a huge header or payload is refused before it is decoded)."""
+    login, code = get_code(phone, jwt_client, persona)
+    result = jwt_client.redeem(code, login.code_verifier,
+                               client_assertion=_assertion_of_length(jwt_client, length))
+    if ok:
+        assert result.status == 200, result.body
+    else:
+        refused(result, 401, "invalid_client", "T-1")
+        assert "8192" in result.body["error_description"]
