@@ -31,6 +31,8 @@ from harness.protocol.versions import _VERSION_RE as _V1  # V-1, the parser's ow
 from harness.protocol.versions import MAX_VERSION_LENGTH
 
 __all__ = [
+    "ADMIN_TOKEN_SCHEME",
+    "CLOCK_SCHEMA",
     "CONTROL_SECURITY",
     "DOCS_CSP",
     "ERROR_SCHEMA",
@@ -401,3 +403,12 @@ def render_html(spec: Schema) -> str:
         f"{_json_block(spec['components']['schemas']['Error'])}"
         "</main></body></html>\n"
     )
+
+
+ADMIN_TOKEN_SCHEME: dict[str, Any] = {
+    "type": "apiKey", "in": "header", "name": "X-Harness-Admin-Token",
+    "description": "S-6: the admin token (needed off loopback, and by everyone when one is "
+                   "configured)"}
+"""The ``adminToken`` security scheme both providers' control APIs declare."""
+CLOCK_SCHEMA = obj({"offset_seconds": number(), "now": number()}, ["offset_seconds", "now"])
+"""What ``POST /_harness/clock`` answers on both providers (§11)."""

@@ -94,3 +94,13 @@ def authorize_on_phone(phone: Any, rp: Any, persona: Any, link: str, *,
     if screen.id == VNEID_CONSENT:
         screen = decide(phone.driver, "approve" if decision == "approve" else "deny")
     return screen
+
+
+def get_code(phone: Any, rp: Any, persona: Any, **overrides: Any) -> tuple[Any, str]:
+    """Start a login of the harness RP (``rp.login(**overrides)``), log ``persona`` in on the
+    phone, and return the login with the code its callback carried."""
+    from harness.rp import RP_SCHEME
+
+    login = rp.login(**overrides)
+    authorize_on_phone(phone, rp, persona, login.link)
+    return login, rp.code_from(phone.last_link_to(f"{RP_SCHEME}://"))

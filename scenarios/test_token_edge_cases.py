@@ -9,7 +9,7 @@ import pytest
 from joserfc import jwt
 
 from harness.rp import ASSERTION_TYPE, RP_SCHEME
-from scenarios.support import authorize_on_phone
+from scenarios.support import get_code
 
 
 @pytest.fixture
@@ -17,12 +17,6 @@ def phone(device):
     dev = device("android")
     dev.install_receiver(RP_SCHEME)
     return dev
-
-
-def get_code(phone, rp, persona, **overrides):
-    login = rp.login(**overrides)
-    authorize_on_phone(phone, rp, persona, login.link)
-    return login, rp.code_from(phone.last_link_to(f"{RP_SCHEME}://"))
 
 
 def refused(result, status, error, clause):

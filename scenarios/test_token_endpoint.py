@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from harness.rp import RP_SCHEME
-from scenarios.support import authorize_on_phone
+from scenarios.support import get_code
 
 pytestmark = pytest.mark.plan("vneid-provider")
 
@@ -16,12 +16,6 @@ def phone(device):
     dev = device("android")
     dev.install_receiver(RP_SCHEME)
     return dev
-
-
-def get_code(phone, rp, persona, **overrides):
-    login = rp.login(**overrides)
-    authorize_on_phone(phone, rp, persona, login.link)
-    return login, rp.code_from(phone.last_link_to(f"{RP_SCHEME}://"))
 
 
 @pytest.mark.clause("T-1", "T-3")

@@ -187,18 +187,7 @@ class App:
         self._screen = self.current_screen().with_value(element_id, shown)
 
     def _element(self, element_id: str, kinds: tuple[ElementKind, ...]) -> Element:
-        screen = self.current_screen()
-        if not screen.has(element_id):
-            raise HarnessError(
-                f"{self.app_id}: screen {screen.id!r} has no element {element_id!r}; "
-                f"present: {', '.join(screen.element_ids) or '(none)'}")
-        element = screen.element(element_id)
-        if element.kind not in kinds:
-            raise HarnessError(f"{self.app_id}: {element_id!r} on {screen.id!r} is a "
-                               f"{element.kind}, not a {' or '.join(kinds)}")
-        if not element.enabled:
-            raise HarnessError(f"{self.app_id}: {element_id!r} on {screen.id!r} is disabled")
-        return element
+        return self.current_screen().actionable(element_id, kinds)
 
     def open_update_store(self) -> None:
         url = self.current_screen().data.get("store_url")

@@ -104,6 +104,24 @@ class Screen:
         raise KeyError(f"screen {self.id!r} of {self.app!r} has no element {element_id!r}; "
                        f"present: {', '.join(self.element_ids) or '(none)'}")
 
+    def actionable(self, element_id: str, kinds: tuple[ElementKind, ...]) -> Element:
+        """The element a tap or typing acts on, or :class:`~harness.errors.HarnessError` (a test
+        bug, not a protocol refusal): absent, of another kind, or disabled. One rule for the
+        sim apps and the UI drivers."""
+        from harness.errors import HarnessError
+
+        if not self.has(element_id):
+            raise HarnessError(
+                f"{self.app}: screen {self.id!r} has no element {element_id!r}; "
+                f"present: {', '.join(self.element_ids) or '(none)'}")
+        element = self.element(element_id)
+        if element.kind not in kinds:
+            raise HarnessError(f"{self.app}: {element_id!r} on {self.id!r} is a "
+                               f"{element.kind}, not a {' or '.join(kinds)}")
+        if not element.enabled:
+            raise HarnessError(f"{self.app}: {element_id!r} on {self.id!r} is disabled")
+        return element
+
     def with_value(self, element_id: str, value: str) -> Screen:
         """A copy with ``element_id``'s value replaced (typing into a field)."""
         self.element(element_id)

@@ -180,7 +180,7 @@ class RenderedPhoneDriver(ABC):
     def tap(self, automation_id: str) -> Screen:
         self._check()
         page = self._fresh()
-        self._require(page.screen, automation_id, ("button", "link"))
+        page.screen.actionable(automation_id, ("button", "link"))
         requested = self._click(automation_id)
         if requested is not None:
             self._hand_to_os(requested)
@@ -189,7 +189,7 @@ class RenderedPhoneDriver(ABC):
     def type(self, automation_id: str, text: str) -> None:
         self._check()
         page = self._fresh()
-        self._require(page.screen, automation_id, ("field",))
+        page.screen.actionable(automation_id, ("field",))
         self._fill(automation_id, text)
 
     def screen(self) -> Screen:
@@ -294,21 +294,6 @@ class RenderedPhoneDriver(ABC):
                       if line.strip())
         return Screen(app=BROWSER, id=BROWSER, texts=(original, *lines),
                       elements=tuple(elements), data={"url": original, "page": page_id})
-
-    def _require(self, screen: Screen, automation_id: str,
-                 kinds: tuple[ElementKind, ...]) -> Element:
-        """The same refusals as the sim apps (a test bug, not a protocol refusal)."""
-        if not screen.has(automation_id):
-            raise HarnessError(
-                f"{screen.app}: screen {screen.id!r} has no element {automation_id!r}; "
-                f"present: {', '.join(screen.element_ids) or '(none)'}")
-        element = screen.element(automation_id)
-        if element.kind not in kinds:
-            raise HarnessError(f"{screen.app}: {automation_id!r} on {screen.id!r} is a "
-                               f"{element.kind}, not a {' or '.join(kinds)}")
-        if not element.enabled:
-            raise HarnessError(f"{screen.app}: {automation_id!r} on {screen.id!r} is disabled")
-        return element
 
     def _hand_to_os(self, url: str) -> None:
         """The page asked for an app link: the phone's OS routes it; a blank page first,

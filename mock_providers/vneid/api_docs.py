@@ -88,7 +88,7 @@ FAULT_ARMED = obj({"client_id": string(), "fault": string(), "remaining": intege
 EXCHANGE = obj({"at": number(), "method": string(), "path": string(), "url": string(),
                 "headers": {"type": "object"}, "body": {}, "status": integer(),
                 "response": {}}, ["at", "method", "path", "status"])
-CLOCK = obj({"offset_seconds": number(), "now": number()}, ["offset_seconds", "now"])
+CLOCK = oa.CLOCK_SCHEMA
 HTML = Reply("an HTML screen (§9)", string(), "text/html")
 REDIRECT = Reply("a redirect to the client's registered redirect_uri (A-6, A-7)",
                  headers={"Location": string()})
@@ -286,9 +286,7 @@ SECURITY_SCHEMES = {
                     "description": "T-5: the access_token of POST /token"},
     "clientSecretBasic": {"type": "http", "scheme": "basic",
                           "description": "T-1: client_secret_basic"},
-    "adminToken": {"type": "apiKey", "in": "header", "name": "X-Harness-Admin-Token",
-                   "description": "S-6: the admin token (needed off loopback, and by everyone "
-                                  "when one is configured)"},
+    "adminToken": oa.ADMIN_TOKEN_SCHEME,
 }
 
 

@@ -68,7 +68,7 @@ CONFIG_OUT = obj({
     "admin_token_set": {"type": "boolean"},
     "skip_checks": array(string(enum=list(SKIPPABLE_CHECKS))),
 }, ["issuer", "client_id", "redirect_uri", "skip_checks"])
-CLOCK = obj({"offset_seconds": number(), "now": number()}, ["offset_seconds", "now"])
+CLOCK = oa.CLOCK_SCHEMA
 DIRECTION = query("direction", string(enum=["incoming", "outgoing"]),
                   "which log: requests received (default) or calls made to the issuer")
 
@@ -172,9 +172,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
 SECURITY_SCHEMES = {
     "vssidSession": {"type": "http", "scheme": "bearer",
                      "description": "A-6: the session_token of complete"},
-    "adminToken": {"type": "apiKey", "in": "header", "name": "X-Harness-Admin-Token",
-                   "description": "S-6: the admin token (needed off loopback, and by everyone "
-                                  "when one is configured)"},
+    "adminToken": oa.ADMIN_TOKEN_SCHEME,
 }
 
 
