@@ -23,7 +23,6 @@ import asyncio
 import contextlib
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -38,6 +37,8 @@ import httpx
 from flowbench import machine
 from joserfc.jwk import ECKey, KeySet
 from oidc_client import Client, ClientConfig, FlowError
+
+from harness.processes import free_port, stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
 NODE_MODULES = ROOT / "node_modules"
@@ -57,15 +58,6 @@ class Running:
     errors: Counter[str] = field(default_factory=Counter)
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _wait_ready(process: subprocess.Popen[str], url: str, what: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -78,19 +70,8 @@ def _wait_ready(process: subprocess.Popen[str], url: str, what: str, timeout: fl
     raise RuntimeError(f"{what} did not answer {url} within {timeout:.0f} s")
 
 
-def stop(process: subprocess.Popen[str]) -> None:
-    """SIGTERM to the process we started (its id), SIGKILL if it lingers."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
 def start_vneid(http: str) -> Running:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [str(BIN / "vneid-harness"), "serve", "--vneid-port", str(port), "--vssid-port", "0",
          "--http", http], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
@@ -108,7 +89,7 @@ def start_vneid(http: str) -> Running:
             control.post("/_harness/personas",
                          json=persona.to_vneid_json()).raise_for_status()
     except BaseException:
-        stop(process)
+        stop_process(process)
         raise
     return Running(f"vneid ({http})", process, ClientConfig(
         issuer=issuer, client_id=CLIENT_ID, redirect_uri=REDIRECT_URI,
@@ -116,7 +97,7 @@ def start_vneid(http: str) -> Running:
 
 
 def start_oauth2_mock_server() -> Running:
-    port = _free_port()
+    port = free_port()
     script = ROOT / "benchmarks" / "peers" / "oauth2-mock-server.mjs"
     process = subprocess.Popen(["node", str(script), str(port)], stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
@@ -124,14 +105,14 @@ def start_oauth2_mock_server() -> Running:
     try:
         _wait_ready(process, f"{issuer}/.well-known/openid-configuration", "oauth2-mock-server")
     except BaseException:
-        stop(process)
+        stop_process(process)
         raise
     return Running("oauth2-mock-server", process, ClientConfig(
         issuer=issuer, client_id=CLIENT_ID, redirect_uri=REDIRECT_URI))
 
 
 def start_mockpass() -> Running:
-    port = _free_port()
+    port = free_port()
     package = NODE_MODULES / "@opengovsg" / "mockpass"
     env = {**os.environ, "MOCKPASS_PORT": str(port), "SHOW_LOGIN_PAGE": "true",
            "NODE_ENV": "production"}
@@ -150,7 +131,7 @@ def start_mockpass() -> Running:
             decryption_keys=KeySet.import_key_set(
                 {"keys": [k for k in keys["keys"] if k.get("use") == "enc"]}))
     except BaseException:
-        stop(process)
+        stop_process(process)
         raise
     return Running("mockpass", process, config)
 
@@ -197,7 +178,7 @@ def providers(names: list[str], stacks: list[str]) -> Iterator[list[Running]]:
         yield running
     finally:
         for item in running:
-            stop(item.process)
+            stop_process(item.process)
 
 
 def main() -> None:

@@ -26,7 +26,6 @@ session, so parallel sessions never share one.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +34,7 @@ from typing import Any, Literal
 import yaml
 
 from harness.errors import ConfigError
+from harness.processes import free_port
 
 __all__ = ["AUTO_PORT_CAPABILITIES", "DEFAULT_CAPABILITIES", "AppiumConfig", "Locator",
            "load_capabilities"]
@@ -87,14 +87,6 @@ class AppiumConfig:
             if merged.get(key) == "auto":
                 merged[key] = free_port()
         return merged
-
-
-def free_port() -> int:
-    """A TCP port free on loopback right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import httpx
 
-from harness.drivers.appium_config import free_port
 from harness.errors import ConfigError
+from harness.processes import free_port
 
 __all__ = ["AppiumServer", "appium_executable", "descendants"]
 

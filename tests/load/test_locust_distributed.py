@@ -6,8 +6,6 @@ by its id, also when the test fails. No timing is asserted."""
 from __future__ import annotations
 
 import csv
-import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.processes import free_port, stop_process
 from harness.serve import ServedInThread, ServedProviders, build_served
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,23 +27,6 @@ def served() -> Iterator[ServedProviders]:
         yield pair
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _stop(process: subprocess.Popen[str]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
-
-
 def _rows(path: Path) -> list[dict[str, str]]:
     with path.open(newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
@@ -52,7 +34,7 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 def test_a_master_and_two_workers_run_full_logins(served: ServedProviders,
                                                    tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     common = ["-f", str(LOCUSTFILE), "--vneid-url", served.vneid_url]
     master = subprocess.Popen(
         [str(LOCUST), *common, "--master", "--master-bind-host", "127.0.0.1",
@@ -72,7 +54,7 @@ def test_a_master_and_two_workers_run_full_logins(served: ServedProviders,
             worker.wait(timeout=30)
     finally:
         for process in (master, *workers):
-            _stop(process)
+            stop_process(process, timeout=15)
     assert master.returncode == 0, output[-3000:]
     stats = {(row["Type"], row["Name"]): row for row in _rows(tmp_path / "load_stats.csv")}
     login = stats[("LOGIN", "full login")]
@@ -103,7 +85,7 @@ def test_a_refused_step_is_counted_by_its_code_and_clause(served: ServedProvider
     try:
         output, _ = process.communicate(timeout=90)
     finally:
-        _stop(process)
+        stop_process(process, timeout=15)
     failures = {f["Name"]: f["Error"] for f in _rows(tmp_path / "refused_failures.csv")}
     assert set(failures) == {"1 VssID start", "full login"}, output[-3000:]
     assert all("app_update_required (V-4)" in error for error in failures.values()), failures

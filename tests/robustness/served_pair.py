@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from harness.processes import stop_process
 from harness.serve import ServedInThread, ServedProviders, build_served
 
 BIN = Path(sys.executable).parent / "vneid-harness"
@@ -64,13 +64,7 @@ class ServeProcess:
     def stop(self) -> int:
         """SIGTERM, then wait (SIGKILL after 15 s); returns the exit status."""
         assert self.proc is not None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop_process(self.proc, timeout=15)
         if self.proc.stdout is not None:  # read() also returns what readline() buffered
             self.output += self.proc.stdout.read()
             self.proc.stdout.close()
