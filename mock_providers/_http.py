@@ -3,7 +3,7 @@
 - every refusal is the §8 error JSON with the catalog's status, never a 500 or a hang;
 - bodies are read with a size cap and a time limit; JSON must be a UTF-8 object without
   duplicate keys, lone surrogates or deep nesting; forms must be form-encoded;
-- request heads are bounded (:class:`HeaderGuardMiddleware`: 431 when too large, 400 when a
+- request heads are bounded (:class:`ProviderMiddleware`: 431 when too large, 400 when a
   header that must be single is repeated);
 - app API calls are version-gated (V-3, V-4, V-5) through :func:`check_app_version`;
 - every exchange is recorded in a bounded :class:`RequestLog`, secrets redacted (S-5);
@@ -47,8 +47,7 @@ __all__ = [
     "RECORDED_BODY_BYTES",
     "LOOPBACK_HOSTS",
     "SINGLE_HEADERS",
-    "HeaderGuardMiddleware",
-    "RecordingMiddleware",
+    "ProviderMiddleware",
     "RequestLog",
     "RecordedExchange",
     "bearer_token",
@@ -439,65 +438,111 @@ def _decode_body(raw: bytes, content_type: str) -> Any:
     return redact_body(raw, content_type, limit=RECORDED_BODY_BYTES)
 
 
-class RecordingMiddleware:
-    """ASGI middleware that records each HTTP exchange into a :class:`RequestLog`.
+class _Exchange:
+    """One request on its way through :class:`ProviderMiddleware`: the ``receive`` and
+    ``send`` the application gets, keeping what the request log needs."""
 
-    Requests to the control API's own ``/_harness/requests`` are not recorded.
+    __slots__ = (
+        "_receive",
+        "_send",
+        "at",
+        "body",
+        "body_size",
+        "log",
+        "recorded",
+        "response",
+        "response_size",
+        "response_type",
+        "scope",
+        "status",
+    )
+
+    def __init__(self, scope: Scope, receive: Receive, send: Send, log: RequestLog,
+                 at: float) -> None:
+        self.scope = scope
+        self._receive = receive
+        self._send = send
+        self.log = log
+        self.at = at
+        self.body: list[bytes] = []
+        self.body_size = 0
+        self.response: list[bytes] = []
+        self.response_size = 0
+        self.response_type = ""
+        self.status = 0
+        self.recorded = False
+
+    async def receive(self) -> Message:
+        message = await self._receive()
+        if message["type"] == "http.request" and self.body_size <= RECORDED_BODY_BYTES:
+            chunk = message.get("body", b"")
+            self.body.append(chunk)
+            self.body_size += len(chunk)
+        return message
+
+    async def send(self, message: Message) -> None:
+        kind = message["type"]
+        if kind == "http.response.body":
+            if self.response_size <= RECORDED_BODY_BYTES:
+                chunk = message.get("body", b"")
+                self.response.append(chunk)
+                self.response_size += len(chunk)
+            if not message.get("more_body"):
+                self.record()  # before the last byte leaves: a caller that got the answer finds it
+        elif kind == "http.response.start":
+            self.status = message["status"]
+            for k, v in message.get("headers", ()):
+                if k.lower() == b"content-type":
+                    self.response_type = v.decode("latin-1")
+        await self._send(message)
+
+    def record(self) -> None:
+        if self.recorded:
+            return
+        self.recorded = True
+        scope = self.scope
+        self.log.append(_Unread(
+            at=self.at, method=scope["method"], path=scope["path"],
+            query=scope.get("query_string", b""), headers=list(scope["headers"]),
+            body=b"".join(self.body), status=self.status, response_type=self.response_type,
+            response=b"".join(self.response),
+        ))
+
+
+class ProviderMiddleware:
+    """The one ASGI middleware of both providers (one layer: each request passes it once).
+
+    First it refuses oversized or ambiguous request heads (see :func:`head_problem`) before
+    anything else reads them; such requests are not recorded. Then it records each HTTP
+    exchange into the :class:`RequestLog`, except calls to the log's own
+    ``/_harness/requests``.
     """
 
-    def __init__(self, app: ASGIApp, log: RequestLog, clock: Clock) -> None:
+    def __init__(self, app: ASGIApp, log: RequestLog, clock: Clock,
+                 max_header_bytes: int = MAX_HEADER_BYTES) -> None:
         self.app = app
         self.log = log
         self.clock = clock
+        self.max_header_bytes = max_header_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith("/_harness/requests"):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_chunks: list[bytes] = []
-        response_chunks: list[bytes] = []
-        status_holder: list[int] = [0]
-        response_ctype: list[str] = [""]
-        at = self.clock.now()
-
-        async def recv() -> Message:
-            message = await receive()
-            if message["type"] == "http.request":
-                body = message.get("body", b"")
-                if sum(map(len, request_chunks)) <= RECORDED_BODY_BYTES:
-                    request_chunks.append(body)
-            return message
-
-        async def snd(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status_holder[0] = message["status"]
-                for k, v in message.get("headers", []):
-                    if k.lower() == b"content-type":
-                        response_ctype[0] = v.decode("latin-1")
-            elif (message["type"] == "http.response.body"
-                  and sum(map(len, response_chunks)) <= RECORDED_BODY_BYTES):
-                response_chunks.append(message.get("body", b""))
-            if message["type"] == "http.response.body" and not message.get("more_body"):
-                record()  # before the last byte leaves: a caller that got the answer finds it
-            await send(message)
-
-        recorded: list[bool] = []
-
-        def record() -> None:
-            if recorded:
-                return
-            recorded.append(True)
-            self.log.append(_Unread(
-                at=at, method=scope["method"], path=scope["path"],
-                query=scope.get("query_string", b""), headers=list(scope["headers"]),
-                body=b"".join(request_chunks), status=status_holder[0],
-                response_type=response_ctype[0], response=b"".join(response_chunks),
-            ))
-
+        problem = head_problem(scope, self.max_header_bytes)
+        # a too-long target with a method the path does not take: the router's 405 first
+        if problem is not None and (problem.code != "uri_too_long"
+                                    or scope["method"] in _route_methods(scope)):
+            await error_response(problem, {"Connection": "close"})(scope, receive, send)
+            return
+        if scope["path"].startswith("/_harness/requests"):
+            await self.app(scope, receive, send)
+            return
+        exchange = _Exchange(scope, receive, send, self.log, self.clock.now())
         try:
-            await self.app(scope, recv, snd)
+            await self.app(scope, exchange.receive, exchange.send)
         finally:
-            record()
+            exchange.record()
 
 
 MAX_TARGET_BYTES = 12 * 1024
@@ -530,23 +575,3 @@ def head_problem(scope: Scope, max_header_bytes: int = MAX_HEADER_BYTES) -> Prot
 
 
 _SINGLE_HEADER_BYTES = frozenset(h.encode("latin-1") for h in SINGLE_HEADERS)
-
-
-class HeaderGuardMiddleware:
-    """ASGI middleware refusing oversized or ambiguous request heads (see :func:`head_problem`)
-    before anything else reads them; such requests are not recorded in the request log."""
-
-    def __init__(self, app: ASGIApp, max_header_bytes: int = MAX_HEADER_BYTES) -> None:
-        self.app = app
-        self.max_header_bytes = max_header_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            problem = head_problem(scope, self.max_header_bytes)
-            if problem is not None and problem.code == "uri_too_long" \
-                    and scope["method"] not in _route_methods(scope):
-                problem = None  # a method the path does not take: the router's 405 first
-            if problem is not None:
-                await error_response(problem, {"Connection": "close"})(scope, receive, send)
-                return
-        await self.app(scope, receive, send)

@@ -6,7 +6,7 @@ there too and honours h11's own diagnosis: a request head longer than
 :data:`MAX_HEAD_BYTES` is 431 ``request_header_fields_too_large`` (414 ``uri_too_long`` when
 the request line alone is that long); anything else that is not HTTP/1.1 is 400
 ``invalid_request``. Smaller heads reach the application, whose
-:class:`~mock_providers._http.HeaderGuardMiddleware` applies the tighter limits.
+:class:`~mock_providers._http.ProviderMiddleware` applies the tighter limits.
 """
 
 from __future__ import annotations

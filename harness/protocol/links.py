@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from harness.protocol.errors import LinkError
@@ -242,9 +243,15 @@ def delivered_to(url: object, redirect_uri: str) -> bool:
     anything else does not make the callback land elsewhere. ``url`` must parse as a link.
     """
     link = parse_link(url, clause="A-6")
+    base, params = _registered(redirect_uri)
+    return link.base == base and all(link.params.get(key) == value for key, value in params)
+
+
+@lru_cache(maxsize=64)
+def _registered(redirect_uri: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """A registered ``redirect_uri``'s base and own query (a provider has one or two)."""
     expected = parse_link(redirect_uri, clause="R-4")
-    return link.base == expected.base and all(
-        link.params.get(key) == value for key, value in expected.params.items())
+    return expected.base, tuple(expected.params.items())
 
 
 def parse_callback(url: object, profile: Profile = DEFAULT_PROFILE) -> Callback:

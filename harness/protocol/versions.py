@@ -98,6 +98,13 @@ def parse_version(text: str | None, *, clause: str = "V-3") -> Version:
             f"the app version is {len(text)} characters long; at most {MAX_VERSION_LENGTH}",
             clause=clause,
         )
+    return _parse_valid_length(text, clause)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_valid_length(text: str, clause: str) -> Version:
+    """The rest of :func:`parse_version`, cached: a provider sees the same few version
+    headers on every call (a refusal raises, and is not cached)."""
     match = _VERSION_RE.fullmatch(text)
     if match is None:
         raise VersionError(

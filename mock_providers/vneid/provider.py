@@ -32,8 +32,7 @@ from harness.protocol import (
     parse_personal_id,
 )
 from mock_providers._http import (
-    HeaderGuardMiddleware,
-    RecordingMiddleware,
+    ProviderMiddleware,
     RequestLog,
     exception_handlers,
 )
@@ -121,8 +120,7 @@ class VNeIDProvider:
         self.app = Starlette(
             routes=[*routes, *docs_routes(routes, server=self.issuer)],
             exception_handlers=exception_handlers(),
-            middleware=[Middleware(HeaderGuardMiddleware),
-                        Middleware(RecordingMiddleware, log=self.requests, clock=self.clock)],
+            middleware=[Middleware(ProviderMiddleware, log=self.requests, clock=self.clock)],
         )
 
     # -- the state file ----------------------------------------------------------------

@@ -15,8 +15,7 @@ from starlette.middleware import Middleware
 
 from harness.protocol import Clock, Entropy, OffsetClock, SystemEntropy
 from mock_providers._http import (
-    HeaderGuardMiddleware,
-    RecordingMiddleware,
+    ProviderMiddleware,
     RequestLog,
     exception_handlers,
 )
@@ -72,8 +71,7 @@ class VssIDProvider:
         self.app = Starlette(
             routes=[*routes, *docs_routes(routes, server=self._settings.base_url)],
             exception_handlers=exception_handlers(),
-            middleware=[Middleware(HeaderGuardMiddleware),
-                        Middleware(RecordingMiddleware, log=self.requests, clock=self.clock)],
+            middleware=[Middleware(ProviderMiddleware, log=self.requests, clock=self.clock)],
         )
 
     @property

@@ -37,6 +37,7 @@ def _entry(**changes: Any) -> dict[str, Any]:
 _DROP = object()
 
 
+
 def _write(path: Path, entries: list[Any]) -> Path:
     path.write_text(json.dumps({"personas": entries}, ensure_ascii=False), encoding="utf-8")
     return path
@@ -49,6 +50,16 @@ class TestFactory:
 
     def test_other_seed_other_personas(self) -> None:
         assert PersonaFactory(1).many(3) != PersonaFactory(2).many(3)
+
+    def test_factories_used_in_turn_give_what_each_gives_alone(self) -> None:
+        # the names come from one Faker per process; each factory keeps its own stream
+        alone_a, alone_b = PersonaFactory("a").many(4), PersonaFactory("b").many(4)
+        a, b = PersonaFactory("a"), PersonaFactory("b")
+        mixed_a, mixed_b = [], []
+        for _ in range(4):
+            mixed_a.append(a.new())
+            mixed_b.append(b.new())
+        assert (mixed_a, mixed_b) == (alone_a, alone_b)
 
     def test_overrides_do_not_shift_later_personas(self) -> None:
         a, b = PersonaFactory(9), PersonaFactory(9)

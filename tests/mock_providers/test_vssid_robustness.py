@@ -47,7 +47,7 @@ def test_complete_refuses_bodies_that_are_not_objects(world: VssIDWorld, content
 
 @pytest.mark.clause("A-6")
 def test_deeply_nested_json_is_refused_cleanly(world: VssIDWorld) -> None:
-    """Needs RecordingMiddleware to survive a RecursionError (``_http._decode_body``)."""
+    """Needs ProviderMiddleware to survive a RecursionError (``_http._decode_body``)."""
     content = b"[" * 5000 + b"]" * 5000
     assert_error(_json_post(world, COMPLETE, content), 400, "invalid_request", "A-6")
 
