@@ -49,7 +49,7 @@ run: setup
 
 ## all tests: lint, types, then the unit tests and the scenario suites
 test: setup lint typecheck
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto --dist worksteal
 
 lint: setup
 	$(BIN)/ruff check .

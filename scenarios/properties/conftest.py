@@ -14,6 +14,23 @@ def pytest_configure(config: pytest.Config) -> None:
     profiles.set_cli_profile(config.getoption("hypothesis_profile", None))
 
 
+LONG_TESTS = "test_login_state_machine.py::test_login_state_machine["
+"""The two halves of the state machine: the longest tests of the run by far."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The state machine's first half runs first and its second half last: pytest-xdist
+    hands each worker a contiguous run of the tests (``--dist worksteal``, ``load``), so
+    with two or more workers the halves start on different workers and overlap instead of
+    queueing behind each other (measured on 2 cores, ``pytest scenarios -n auto --dist
+    worksteal``: 16.6 s → 11.6 s). Without xdist the order changes nothing."""
+    halves = [item for item in items if LONG_TESTS in item.nodeid]
+    if len(halves) != 2:
+        return
+    rest = [item for item in items if LONG_TESTS not in item.nodeid]
+    items[:] = [halves[0], *rest, halves[1]]
+
+
 @pytest.fixture(scope="session")
 def embedded_only(request: pytest.FixtureRequest) -> None:
     """Skip a test that drives the embedded mock providers' Python API (clocks, faults) or
