@@ -17,13 +17,12 @@ import ssl
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
-from urllib.parse import quote_plus, urlencode
+from urllib.parse import quote_plus
 
 import httpx
 
 from harness.protocol import Clock, ProtocolError
-from harness.protocol.redaction import redact_form, redact_url
-from mock_providers.vssid.outgoing import OutgoingCall, OutgoingLog, Purpose
+from mock_providers.vssid.outgoing import OutgoingLog, Purpose
 from mock_providers.vssid.responses import (
     Discovery,
     TokenResponse,
@@ -135,7 +134,6 @@ class IssuerSession:
                     form: Mapping[str, str] | None = None,
                     headers: Mapping[str, str] | None = None) -> tuple[int, bytes]:
         at = self._owner.clock.now()
-        body = redact_form(urlencode(dict(form))) if form is not None else None
         status, error = 0, None
         try:
             async with asyncio.timeout(self._settings.issuer_timeout):
@@ -143,11 +141,16 @@ class IssuerSession:
                                                headers=dict(headers or {})) as response:
                     status = response.status_code
                     content = bytearray()
-                    async for chunk in response.aiter_bytes():
-                        content += chunk
-                        if len(content) > MAX_ISSUER_BODY:
-                            error = f"answer larger than {MAX_ISSUER_BODY} bytes"
-                            raise _unavailable(purpose, f"the issuer's {error} at {url}")
+                    if isinstance(self._client, _InProcessClient):
+                        content += await response.aread()  # in memory already: no stream
+                    else:
+                        async for chunk in response.aiter_bytes():
+                            content += chunk
+                            if len(content) > MAX_ISSUER_BODY:
+                                break
+                    if len(content) > MAX_ISSUER_BODY:
+                        error = f"answer larger than {MAX_ISSUER_BODY} bytes"
+                        raise _unavailable(purpose, f"the issuer's {error} at {url}")
             return status, bytes(content)
         except ProtocolError:
             raise
@@ -162,8 +165,8 @@ class IssuerSession:
             raise _unavailable(purpose, f"the call to the issuer at {url} failed ({error})"
                                ) from None
         finally:
-            self._owner.outgoing.append(OutgoingCall(at, purpose, method, redact_url(url),
-                                                     status, body, error))
+            self._owner.outgoing.record(at, purpose, method, url, status, form=form,
+                                        error=error)
 
     async def discovery(self) -> Discovery:
         """T-4: ``{issuer}/.well-known/openid-configuration``, fetched once and cached."""

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from mock_providers.vssid.issuer_client import MAX_ISSUER_BODY
 from tests.mock_providers.vssid_fixtures import DROP, VssIDWorld, assert_error, world_fixture
 
 
@@ -127,6 +128,15 @@ def test_token_endpoint_answering_garbage(world: VssIDWorld, status: int, text: 
     world.fake.raw["/token"] = (status, text)
     assert_error(world.login(), 502, "provider_unavailable", "T-1")
     assert world.fake.calls_to("/jwks") == []
+
+
+@pytest.mark.clause("T-1")
+def test_token_endpoint_answering_more_than_a_mebibyte(world: VssIDWorld) -> None:
+    world.fake.raw["/token"] = (200, '{"pad": "' + "x" * MAX_ISSUER_BODY + '"}')
+    body = assert_error(world.login(), 502, "provider_unavailable", "T-1")
+    assert f"larger than {MAX_ISSUER_BODY} bytes" in body["error_description"]
+    (token,) = world.provider.outgoing.calls("token")
+    assert token.error == f"answer larger than {MAX_ISSUER_BODY} bytes"
 
 
 @pytest.mark.clause("R-5")
