@@ -34,6 +34,16 @@ console = Console(soft_wrap=True)  # long paths stay one line (copy-paste)
 err_console = Console(stderr=True, soft_wrap=True)
 
 
+# Options the run commands share, one definition each.
+OutOption = Annotated[Path, typer.Option(
+    help="Folder for JUnit XML, Allure results, the verdict JSON and HTML")]
+SeedOption = Annotated[int, typer.Option(
+    help="Seed for personas and provider randomness (replay a run with it)")]
+AdminTokenOption = Annotated[str | None, typer.Option(
+    envvar="VNEID_HARNESS_ADMIN_TOKEN",
+    help="Admin token of the targets' test-control API (S-6)")]
+
+
 def _fail(message: str, code: int = 2) -> typer.Exit:
     err_console.print(f"[bold red]error:[/] {message}")
     return typer.Exit(code)
@@ -47,12 +57,16 @@ def version() -> None:
 
 @app.command()
 def run(
-    out: Annotated[Path, typer.Option(help="Folder for JUnit XML, Allure results, summary.json")]
-    = Path("reports/out"),
-    seed: Annotated[int, typer.Option(help="Seed for personas and provider randomness")] = 0,
+    out: OutOption = Path("reports/out"),
+    seed: SeedOption = 0,
     vneid_url: Annotated[str | None, typer.Option(help="Run against this VNeID provider")] = None,
     vssid_url: Annotated[str | None, typer.Option(help="Run against this VssID backend")] = None,
+    admin_token: AdminTokenOption = None,
     keyword: Annotated[str | None, typer.Option("-k", help="pytest -k expression")] = None,
+    workers: Annotated[int | None, typer.Option(
+        min=0, help="Processes that run the tests (pytest-xdist): 1 for one process; "
+                    "default: one per CPU on the embedded mocks, 1 against remote providers "
+                    "(their state is shared)")] = None,
     allure_report: Annotated[bool, typer.Option(
         "--report/--no-report",
         help="Generate the Allure HTML report OUT/allure-report/index.html at the end "
@@ -61,8 +75,11 @@ def run(
     """Run every scenario suite (embedded providers by default) and write the reports."""
     from harness.run import RunOptions, run_suites
 
+    if workers is None and (vneid_url or vssid_url):
+        workers = 1
     status = run_suites(RunOptions(out=out, seed=seed, vneid_url=vneid_url,
-                                   vssid_url=vssid_url, keyword=keyword,
+                                   vssid_url=vssid_url, admin_token=admin_token,
+                                   keyword=keyword, workers=workers,
                                    allure_report=allure_report), console)
     raise typer.Exit(status)
 
@@ -131,11 +148,9 @@ def conformance(
              "test trusts (http://127.0.0.1:PORT is its issuer)")] = 8801,
     expected_failures: Annotated[Path | None, typer.Option(
         help="YAML/JSON file of known deviations (test glob, clause, status, reason)")] = None,
-    admin_token: Annotated[str | None, typer.Option(
-        envvar="VNEID_HARNESS_ADMIN_TOKEN", help="Admin token of the targets' control API")]
-    = None,
-    out: Annotated[Path, typer.Option(help="Folder for the results")] = Path("reports/out"),
-    seed: Annotated[int, typer.Option()] = 0,
+    admin_token: AdminTokenOption = None,
+    out: OutOption = Path("reports/out"),
+    seed: SeedOption = 0,
 ) -> None:
     """Run a conformance plan against the embedded mocks or a vendor's server."""
     from harness.conformance import PLANS

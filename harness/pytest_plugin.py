@@ -54,6 +54,7 @@ OPT_PLAN = "--plan"
 OPT_BROKEN_RP = "--broken-rp"
 OPT_PROTOCOL_URL = "--protocol-url"
 OPT_APPIUM_CAPABILITIES = "--appium-capabilities"
+OPT_EVIDENCE = "--evidence"
 DRIVERS = ("sim", "web", "appium")
 ALLURE_PLUGIN = "vneid-harness-allure"
 
@@ -88,6 +89,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="make the embedded VssID mock skip this check (nonce, state, iss, "
                          "acr, signature, aud, expiry): a deliberately broken relying party, "
                          "to see a plan catch it; repeatable")
+    group.addoption(OPT_EVIDENCE, action="store_true", default=False,
+                    help="attach each test's protocol steps and sequence diagram to its "
+                         "teardown report (vneid-harness run's conformance report reads them; "
+                         "they cross from pytest-xdist workers with the report)")
     group.addoption(OPT_PROTOCOL_URL, default=None, metavar="URL",
                     help="where the Allure link of each clause points: PROTOCOL.md's URL (the "
                          "clause's anchor is appended) or a template with {clause}, {section}, "
@@ -210,6 +215,10 @@ def pytest_runtest_makereport(item: pytest.Item,
         from reports.failures import clean_report
 
         clean_report(report, _clause_ids(item), _adopted_traces(item), _known_secrets(item))
+    if report.when == "teardown" and item.config.getoption(OPT_EVIDENCE):
+        from reports.evidence import attach_to_report
+
+        attach_to_report(report, item_traces(item))
     return report
 
 

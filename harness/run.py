@@ -9,6 +9,7 @@ writes JUnit XML, Allure results and ``summary.json`` under the output folder, t
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import time
 from collections.abc import Sequence
@@ -50,6 +51,11 @@ class RunOptions:
     plan: str = ALL
     expected_failures: Path | None = None
     admin_token: str | None = None
+    workers: int | None = 1
+    """pytest-xdist workers: ``1`` (or ``0``) one process, ``N`` that many, ``None`` one per
+    CPU (``-n auto``). Only for the embedded mocks: every test there builds its own
+    providers, while tests against remote providers share their state (request logs,
+    clocks, faults) and must take turns."""
     allure_report: bool = False
     """Generate the Allure HTML report at the end (:mod:`reports.allure_html`); a missing
     or failing ``allure`` is reported on the console and does not change the exit status,
@@ -74,6 +80,7 @@ class ProgressReporter:
     _progress: Progress | None = None
     _task: Any = None
     _journal: TextIO | None = None
+    _order: dict[str, int] = field(default_factory=dict)
 
     @pytest.hookimpl
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
@@ -81,17 +88,40 @@ class ProgressReporter:
             self.collect_errors.append(f"{report.nodeid}: {report.longreprtext[-2000:]}")
 
     @pytest.hookimpl
-    def pytest_collection_finish(self, session: pytest.Session) -> None:
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
         self._progress = Progress(
             TextColumn("[bold]suites"), BarColumn(), MofNCompleteColumn(),
             TextColumn("{task.fields[current]}"), TimeElapsedColumn(),
             console=self.console, transient=False,
         )
         self._progress.start()
-        self._task = self._progress.add_task("run", total=len(session.items), current="")
+        self._task = self._progress.add_task("run", total=None, current="")
         if self.journal is not None:
             self.journal.parent.mkdir(parents=True, exist_ok=True)
             self._journal = self.journal.open("w", encoding="utf-8")
+
+    @pytest.hookimpl
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        if session.items:  # in one process (the pytest-xdist controller collects nothing)
+            self._collected([item.nodeid for item in session.items])
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: Sequence[str]) -> None:
+        """Under pytest-xdist the total and the order come from what a worker collected
+        (every worker collects the same tests)."""
+        if not self._order:
+            self._collected(list(ids))
+
+    def _collected(self, ids: list[str]) -> None:
+        self._order = {nodeid: i for i, nodeid in enumerate(ids)}
+        if self._progress is not None:
+            self._progress.update(self._task, total=len(ids))
+
+    def ordered_outcomes(self) -> list[TestOutcome]:
+        """The outcomes in collection order, however the tests were spread over workers
+        (so the verdict and its report read the same from one run to the next)."""
+        last = len(self._order)
+        return sorted(self.outcomes, key=lambda o: self._order.get(o.nodeid, last))
 
     @pytest.hookimpl
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -153,11 +183,18 @@ def run_suites(options: RunOptions, console: Console | None = None) -> int:
             "--rootdir", str(scenarios_dir().parent),
             "--junitxml", str(out / "junit.xml"),
             "--alluredir", str(out / "allure-results"), "--clean-alluredir",
-            "--seed", str(options.seed), "--plan", plan.name]
+            "--seed", str(options.seed), "--plan", plan.name, "--evidence"]
     for flag, value in (("--vneid-url", options.vneid_url), ("--vssid-url", options.vssid_url),
                         ("--admin-token", options.admin_token), ("-k", options.keyword)):
         if value:
             args += [flag, value]
+    problem = _workers_problem(options)
+    if problem is not None:
+        console.print(f"[bold red]cannot run plan {plan.name}:[/] {problem}", highlight=False)
+        return 2
+    if options.workers is None or options.workers > 1:
+        args += ["-n", "auto" if options.workers is None else str(options.workers),
+                 "--dist", "worksteal"]
     args += list(options.extra_args)
     problem = preflight(options)
     if problem is not None:
@@ -176,7 +213,7 @@ def run_suites(options: RunOptions, console: Console | None = None) -> int:
     for error in reporter.collect_errors:
         console.print(f"[bold red]collection error[/] {error}")
     partial = bool(options.keyword) and not options.paths
-    result = evaluate(plan, reporter.outcomes, expected,
+    result = evaluate(plan, reporter.ordered_outcomes(), expected,
                       coverage_required=not partial)
     _print_verdict(console, result, options, elapsed)
     verdict = result.to_json(target={
@@ -196,6 +233,17 @@ def run_suites(options: RunOptions, console: Console | None = None) -> int:
     if reporter.collect_errors:
         return int(pytest.ExitCode.INTERRUPTED)
     return 0 if result.ok else 1
+
+
+def _workers_problem(options: RunOptions) -> str | None:
+    if options.workers is not None and options.workers <= 1:
+        return None
+    if options.vneid_url or options.vssid_url:
+        return ("tests against remote providers share their state (request logs, clocks, "
+                "faults) and must take turns: run them with --workers 1")
+    if importlib.util.find_spec("xdist") is None:
+        return "more than one worker needs pytest-xdist: pip install pytest-xdist"
+    return None
 
 
 def allure_html(out: Path, console: Console) -> Path | None:

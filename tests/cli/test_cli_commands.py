@@ -104,3 +104,39 @@ def test_run_exits_nonzero_when_a_test_fails(tmp_path: Path) -> None:
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     rows = {row["clause"]: row for row in summary["clauses"]}
     assert rows["R-1"]["status"] == "FAILED"
+
+
+def _verdict(out: Path) -> list[tuple[str, str, list[str], bool]]:
+    summary = json.loads((out / "summary.json").read_text())
+    return [(t["test"], t["status"], t["evidence"]["steps"], bool(t["evidence"]["diagram_svg"]))
+            for t in summary["tests"]]
+
+
+def test_run_with_workers_writes_what_one_process_writes(tmp_path: Path) -> None:
+    """pytest-xdist workers run the tests; the verdict, its order and its evidence (steps
+    and which tests get a diagram) are the same as in one process."""
+    outs = {}
+    for workers in ("1", "2"):
+        out = outs[workers] = tmp_path / f"workers-{workers}"
+        result = subprocess.run(
+            [str(BIN), "run", "--out", str(out), "-k", "happy_path or user_actions",
+             "--workers", workers, "--no-report"],
+            capture_output=True, text=True, timeout=300,
+            env={"COLUMNS": "160", "PATH": "/usr/bin:/bin"})
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        lines = (out / "results.jsonl").read_text().splitlines()
+        assert len(lines) == len(_verdict(out))
+    one, two = _verdict(outs["1"]), _verdict(outs["2"])
+    assert len(one) > 10
+    assert sum(1 for _, _, steps, _ in one if steps) > 10  # evidence came back from workers
+    assert any(diagram for *_, diagram in one)
+    assert two == one
+
+
+def test_run_refuses_workers_against_remote_providers(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["run", "--out", str(tmp_path), "--vneid-url",
+                                 "http://127.0.0.1:9", "--workers", "2", "--no-report"],
+                           env={"COLUMNS": "200"})
+    assert result.exit_code == 2
+    assert "share their state" in result.output
+    assert "--workers 1" in result.output
