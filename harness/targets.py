@@ -230,6 +230,7 @@ def embedded_target(*, seed: int | str = 0, profile: Profile = DEFAULT_PROFILE,
 
     ``vssid_skip_checks`` makes the VssID mock a deliberately broken relying party (names
     from ``mock_providers.vssid.SKIPPABLE_CHECKS``), to show that a plan catches it."""
+    from mock_providers._http import mark_bodies_in_memory
     from mock_providers.defaults import EMBEDDED_VNEID_ISSUER, EMBEDDED_VSSID_BASE_URL
     from mock_providers.vneid import VNeIDProvider, VNeIDSettings
     from mock_providers.vssid import VssIDProvider, VssIDSettings
@@ -245,6 +246,8 @@ def embedded_target(*, seed: int | str = 0, profile: Profile = DEFAULT_PROFILE,
                       profile=profile, skip_checks=vssid_skip_checks),
         clock=clock, entropy=vssid_entropy, issuer_transport=httpx.ASGITransport(app=vneid.app),
     )
+    for app in (vneid.app, vssid.app):  # reached only through in-process transports
+        mark_bodies_in_memory(app)
     return Target(
         vneid=VNeIDHandle("vneid", EMBEDDED_VNEID_ISSUER, SyncASGITransport(vneid.app),
                           embedded=vneid),

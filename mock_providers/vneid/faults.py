@@ -508,6 +508,11 @@ class ArmedFaults:
             for fault in self.registry if fault.name in faults
         ]
 
+    def any_armed(self, client_id: str) -> bool:
+        """Whether any fault is armed for ``client_id`` (a lock-free look for the common
+        case of none: arming races a request either way)."""
+        return bool(self._armed.get(client_id))
+
     def take(self, client_id: str, stage: Stage[T]) -> list[Fault[T]]:
         """The faults armed for ``client_id`` at ``stage``, each consumed once (one use)."""
         with self._lock:

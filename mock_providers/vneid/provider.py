@@ -250,6 +250,8 @@ class VNeIDProvider:
 
     def inject(self, stage: Stage[T], client_id: str, value: T) -> T:
         """``value`` through the faults armed for ``client_id`` at ``stage`` (consumed)."""
+        if not self.faults.any_armed(client_id):
+            return value
         ctx = FaultContext(issuer=self.issuer, client_id=client_id, now=self.clock.now(),
                            signing_key=self.signing_key, entropy=self.entropy)
         return self.faults.apply(stage, value, ctx)

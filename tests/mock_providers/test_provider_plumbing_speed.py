@@ -1,6 +1,9 @@
-"""The request log keeps each exchange's headers packed into one ``bytes`` (a thousand logged
+"""Provider plumbing that exists for speed, and must change nothing else.
+
+The request log keeps each exchange's headers packed into one ``bytes`` (a thousand logged
 exchanges of thirty small objects each cost every request about 20 µs); reading the log must
-give back exactly the headers the request carried, in order."""
+give back exactly the headers the request carried, in order. The embedded providers read
+bodies without the 408 timer, the others keep it."""
 
 from __future__ import annotations
 
@@ -32,3 +35,18 @@ def test_values_with_colons_and_no_headers_at_all() -> None:
     assert _pack_headers(headers) == b"authorization:Basic a:b\r\nx-empty:"
     assert _unpack_headers(_pack_headers(headers)) == headers
     assert _unpack_headers(_pack_headers([])) == []
+
+
+def test_only_the_embedded_providers_read_bodies_without_a_timer() -> None:
+    """The embedded transports hand over whole bodies, so the embedded providers skip the
+    408 timer; a provider built any other way (served, or by a test) keeps it."""
+    from harness.targets import embedded_target
+    from mock_providers.vneid import VNeIDProvider
+
+    target = embedded_target(seed="timer")
+    try:
+        for provider in (target.vneid.embedded, target.vssid.embedded):
+            assert provider.app.state.bodies_in_memory is True
+        assert getattr(VNeIDProvider().app.state, "bodies_in_memory", False) is False
+    finally:
+        target.close()
