@@ -8,6 +8,13 @@ is ever stored in an event, whatever the caller hands in. :meth:`Trace.subscribe
 reporter see each event as it is recorded (already redacted), so its output interleaves with
 the test's own steps.
 
+HTTP exchanges recorded by :func:`http_event_hooks` are kept as they came and redacted the
+first time anything reads the trace (``events``, ``scrub``, a listener: with a listener
+subscribed they are redacted as they are recorded). Most traces are never read, and redacting
+every exchange of every test cost a simulated login about a tenth of its time. Nothing leaves
+the trace unredacted; until it is read, the raw exchange stays in this process's memory, as
+the mock providers' request logs do.
+
 The one exception to "no secret kept": the trace remembers, in memory only, the secret
 *values* it redacted (and those :meth:`Trace.remember_secrets` is told), so that
 :meth:`Trace.scrub` can take them out of free text it never recorded, such as a failure
@@ -26,7 +33,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 from urllib.parse import unquote_plus
 
 import httpx
@@ -285,7 +292,9 @@ class Trace:
 
     def __init__(self, clock: Clock | None = None) -> None:
         self.clock: Clock = clock or SystemClock()
-        self._events: list[Event] = []
+        self._events: list[Event | _RawExchange] = []
+        self._unread = 0
+        """How many of ``_events`` are raw exchanges not redacted yet."""
         self._lock = threading.Lock()
         self._listeners: list[TraceListener] = []
         self._secrets: set[str] = set()
@@ -310,6 +319,37 @@ class Trace:
         for listener in listeners:
             listener(stored)
         return stored
+
+    def _defer(self, raw: _RawExchange) -> None:
+        """Append an exchange to redact when the trace is first read (now, with listeners)."""
+        with self._lock:
+            raw.at, raw.seq = self.clock.now(), len(self._events)
+            self._events.append(raw)
+            self._unread += 1
+            if not self._listeners:
+                return
+            self._redact_unread()
+            stored = self._events[-1]
+            listeners = tuple(self._listeners)
+        assert isinstance(stored, Event)
+        for listener in listeners:
+            listener(stored)
+
+    def _redact_unread(self) -> None:
+        """Turn every raw exchange into its redacted event (call with the lock held)."""
+        if not self._unread:
+            return
+        for i, item in enumerate(self._events):
+            if isinstance(item, _RawExchange):
+                clean, found = item.redacted()
+                self._events[i] = clean
+                self._secrets.update(found)
+        self._unread = 0
+
+    def _read(self) -> list[Event]:
+        """The events, every one redacted (call with the lock held)."""
+        self._redact_unread()
+        return cast(list[Event], self._events)  # no raw exchange is left
 
     def subscribe(self, listener: TraceListener) -> Callable[[], None]:
         """Call ``listener`` with every event recorded from now on (redacted, in the
@@ -337,13 +377,14 @@ class Trace:
         truncated ``repr`` of a token) too: the last line of defence (S-5) for text that
         reaches a report without passing through the trace, such as a failure message."""
         with self._lock:
+            self._redact_unread()
             known = sorted(self._secrets, key=len, reverse=True)
         return _scrub_known(text, known)
 
     @property
     def events(self) -> tuple[Event, ...]:
         with self._lock:
-            return tuple(self._events)
+            return tuple(self._read())
 
     def __iter__(self) -> Iterator[Event]:
         return iter(self.events)
@@ -404,6 +445,52 @@ def _decode_once(raw: bytes, content_type: str) -> tuple[Any, list[str]]:
         return _decode(raw, content_type), list(_body_secrets(raw, content_type))
 
 
+@dataclass(slots=True, kw_only=True)
+class _RawExchange:
+    """An HTTP exchange as an app's client saw it, unredacted, until the trace is read."""
+
+    actor: str
+    target: str
+    method: str
+    url: str
+    request_headers: list[tuple[bytes, bytes]]
+    request_raw: bytes
+    status: int
+    response_headers: list[tuple[bytes, bytes]]
+    response_raw: bytes
+    duration_ms: float
+    at: float = 0.0
+    seq: int = 0
+
+    def redacted(self) -> tuple[HttpExchange, set[str]]:
+        """The stored event (what ``trace.record(HttpExchange(...))`` stores, stamped when the
+        exchange was recorded) and the secret values its redaction took out."""
+        request_headers = _header_dict(httpx.Headers(self.request_headers))
+        response_headers = _header_dict(httpx.Headers(self.response_headers))
+        request_body, request_secrets = _decode_once(
+            self.request_raw, request_headers.get("content-type", ""))
+        response_body, response_secrets = _decode_once(
+            self.response_raw, response_headers.get("content-type", ""))
+        found = {v for v in (*request_secrets, *response_secrets) if len(v) >= _MIN_SECRET}
+        # Without redacting the decoded bodies a second time (redact_json leaves a redacted
+        # JSON object or array as it is).
+        raw_fields = (self.url, request_headers, request_body, response_body, response_headers)
+        clean_fields = (redact_url(self.url), redact_headers(request_headers),
+                        _redact_body_again(request_body), _redact_body_again(response_body),
+                        redact_headers(response_headers))
+        for before, after in zip(raw_fields, clean_fields, strict=True):
+            if before is not after and before != after:
+                found.update(v for v in _secret_values(before) if len(v) >= _MIN_SECRET)
+        url, clean_request_headers, clean_request, clean_response, clean_response_headers = \
+            clean_fields
+        return HttpExchange(
+            actor=self.actor, target=self.target, method=self.method, url=url,
+            request_headers=clean_request_headers, request_body=clean_request,
+            status=self.status, response_body=clean_response, duration_ms=self.duration_ms,
+            response_headers=clean_response_headers, at=self.at, seq=self.seq,
+        ), found
+
+
 def http_event_hooks(
     trace: Trace, actor: str, target: str
 ) -> dict[str, list[Callable[[Any], None]]]:
@@ -426,28 +513,11 @@ def http_event_hooks(
             raw = b""
         start = started.pop(request, None)
         duration = (trace.clock.now() - start) * 1000 if start is not None else 0.0
-        request_body, request_secrets = _decode_once(
-            raw, request.headers.get("content-type", ""))
-        response_body, response_secrets = _decode_once(
-            response.content, response.headers.get("content-type", ""))
-        found = {v for v in (*request_secrets, *response_secrets) if len(v) >= _MIN_SECRET}
-        # What trace.record(HttpExchange(...)) stores, without redacting the decoded bodies
-        # a second time (redact_json leaves a redacted JSON object or array as it is).
-        raw_fields = (str(request.url), _header_dict(request.headers), request_body,
-                      response_body, _header_dict(response.headers))
-        url, request_headers, request_body, response_body, response_headers = clean_fields = (
-            redact_url(raw_fields[0]), redact_headers(raw_fields[1]),
-            _redact_body_again(request_body), _redact_body_again(response_body),
-            redact_headers(raw_fields[4]))
-        for before, after in zip(raw_fields, clean_fields, strict=True):
-            if before is not after and before != after:
-                found.update(v for v in _secret_values(before) if len(v) >= _MIN_SECRET)
-        trace._store(HttpExchange(
-            actor=actor, target=target, method=request.method, url=url,
-            request_headers=request_headers, request_body=request_body,
-            status=response.status_code, response_body=response_body,
-            duration_ms=round(duration, 3), response_headers=response_headers,
-        ), found)
+        trace._defer(_RawExchange(
+            actor=actor, target=target, method=request.method, url=str(request.url),
+            request_headers=request.headers.raw, request_raw=raw,
+            status=response.status_code, response_headers=response.headers.raw,
+            response_raw=response.content, duration_ms=round(duration, 3)))
 
     on_request.vneid_harness_trace = trace  # type: ignore[attr-defined]
     on_response.vneid_harness_trace = trace  # type: ignore[attr-defined]

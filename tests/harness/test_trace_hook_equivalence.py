@@ -70,3 +70,48 @@ def _secrets_of(raw: bytes, headers: httpx.Headers) -> list[str]:
 def test_header_dict_is_dict_of_headers() -> None:
     headers = httpx.Headers([("A", "1"), ("b", "2"), ("a", "3"), ("Content-Type", "x/y")])
     assert list(_header_dict(headers).items()) == list(dict(headers).items())
+
+
+RAW_SECRETS = ("bearer-secret-token", "q-secret", "tok-0123456789abcdef", "c0de-secret",
+               "abc-secret-code")
+
+
+def _hooked(trace: Trace) -> None:
+    response = _exchange(json.dumps(SECRET_BODY).encode(), SECRET_BODY, "application/json")
+    hook = http_event_hooks(trace, "vssid", "backend")
+    hook["request"][0](response.request)
+    hook["response"][0](response)
+
+
+def test_an_unread_exchange_is_redacted_when_anything_reads_the_trace() -> None:
+    """The hook keeps the raw exchange until the trace is read; every way of reading it
+    (events, iteration, to_json, scrub) sees it redacted, and scrub knows its secrets."""
+    from harness.trace import ScreenShown
+
+    trace = Trace()
+    trace.record(ScreenShown(app="vssid", screen_id="vssid-login", texts=()))
+    _hooked(trace)
+    trace.record(ScreenShown(app="vssid", screen_id="vssid-home", texts=()))
+    assert len(trace) == 3
+    assert "bearer-secret-token" not in repr(trace)
+    scrubbed = trace.scrub("failed holding bearer-secret-token and c0de-secret")
+    assert scrubbed == "failed holding [REDACTED] and [REDACTED]"
+    events = trace.events
+    assert [e.seq for e in events] == [0, 1, 2]  # recorded order kept
+    assert [type(e).__name__ for e in events] == ["ScreenShown", "HttpExchange", "ScreenShown"]
+    dumped = json.dumps(trace.to_json())
+    for secret in RAW_SECRETS:
+        assert secret not in dumped
+
+
+def test_a_listener_gets_the_exchange_redacted_as_it_is_recorded() -> None:
+    trace = Trace()
+    seen: list[Any] = []
+    trace.subscribe(seen.append)
+    _hooked(trace)
+    (event,) = seen
+    assert isinstance(event, HttpExchange)
+    assert event.request_headers["authorization"] == "Bearer [REDACTED]"
+    assert trace._unread == 0  # nothing raw left behind
+    for secret in RAW_SECRETS:
+        assert secret not in json.dumps(event.to_json())
