@@ -40,6 +40,7 @@ __all__ = [
     "ScriptedIssuer",
     "ScriptedWorld",
     "assert_refused",
+    "patched",
 ]
 
 ISSUER = "http://id.scripted-vneid.test"
@@ -54,7 +55,8 @@ DROP: Any = object()
 """A patch value that removes the claim or header member."""
 
 
-def _patched(base: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
+def patched(base: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``patch`` applied: a member set to :data:`DROP` is removed."""
     out = dict(base)
     for key, value in patch.items():
         if value is DROP:
@@ -116,7 +118,7 @@ class ScriptedIssuer:
             "auth_time": now - 5, "nonce": self.nonce, "acr": ACR_LEVEL2, "amr": ["pin"],
             "personal_id": PERSONAL_ID, "name": FULL_NAME,
         }
-        return _patched(base, self.claims_patch)
+        return patched(base, self.claims_patch)
 
     def sign(self) -> str:
         token = self._sign(self.claims(), self.header_patch)
@@ -126,7 +128,7 @@ class ScriptedIssuer:
 
     def _sign(self, claims: Mapping[str, Any], header_patch: Mapping[str, Any]) -> str:
         payload = self.payload if self.payload is not None else json.dumps(claims).encode()
-        header = _patched({"alg": "ES256", "kid": self.signing_key.kid}, header_patch)
+        header = patched({"alg": "ES256", "kid": self.signing_key.kid}, header_patch)
         return es256_compact(header, payload, self.signing_key)
 
     def _padded(self, length: int) -> str:
@@ -165,7 +167,7 @@ class ScriptedIssuer:
         if path == "/userinfo":
             claims = self.claims()
             info = {"sub": claims.get("sub"), "personal_id": claims.get("personal_id")}
-            return httpx.Response(200, json=_patched(info, self.userinfo_patch))
+            return httpx.Response(200, json=patched(info, self.userinfo_patch))
         return httpx.Response(404, json={"error": "not_found"})
 
 

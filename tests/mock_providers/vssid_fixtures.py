@@ -37,33 +37,29 @@ from harness.protocol import (
 )
 from mock_providers.defaults import DEFAULT_VSSID_CLIENT_SECRET, EMBEDDED_VSSID_BASE_URL
 from mock_providers.vssid import AccountRecord, VssIDProvider, VssIDSettings
+from scenarios.scripted_issuer import (  # one definition for the scenario and unit tests
+    APP_HEADERS,
+    BHXH_CODE,
+    CLIENT_ID,
+    DROP,
+    FULL_NAME,
+    PERSONAL_ID,
+    START,
+    SUB,
+    patched,
+)
+
+__all__ = ["APP_HEADERS", "BHXH_CODE", "CLIENT_ID", "DROP", "FULL_NAME", "ISSUER",
+           "PERSONAL_ID", "START", "SUB", "FakeIssuer", "VssIDWorld", "assert_error", "b64url",
+           "world_fixture"]
 
 ISSUER = "http://id.fake-vneid.test"
-CLIENT_ID = "vssid"
-PERSONAL_ID = "001090012345"
-BHXH_CODE = "0123456789"
-FULL_NAME = "Nguyễn Văn An"
-SUB = "sub-0001"
-START = 1_767_225_600.0
-APP_HEADERS = {"X-VssID-App-Version": "1.6.7", "X-Device-Platform": "android"}
-DROP: Any = object()
-"""A patch value that removes the claim or header member."""
 
 SignMode = Literal["es256", "none", "hs256_public_key", "wrong_key", "tampered"]
 
 
 def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _patched(base: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in patch.items():
-        if value is DROP:
-            out.pop(key, None)
-        else:
-            out[key] = value
-    return out
 
 
 @dataclass
@@ -154,17 +150,17 @@ class FakeIssuer:
             "amr": ["pwd"], "personal_id": PERSONAL_ID, "name": FULL_NAME,
             "birthdate": "1990-05-17", "gender": "male",
         }
-        return _patched(base, self.claims_patch)
+        return patched(base, self.claims_patch)
 
     def sign(self, claims: Mapping[str, Any]) -> str:
         payload = json.dumps(claims).encode()
         mode = self.sign_mode
         if mode == "none":
-            header = _patched({"alg": "none"}, self.header_patch)
+            header = patched({"alg": "none"}, self.header_patch)
             return f"{b64url(json.dumps(header).encode())}.{b64url(payload)}."
         if mode == "hs256_public_key":
             # The attack of R-5: HMAC keyed with the issuer's *public* key.
-            header = _patched({"alg": "HS256", "kid": self.key.kid}, self.header_patch)
+            header = patched({"alg": "HS256", "kid": self.key.kid}, self.header_patch)
             secret = self.key.as_pem(private=False)
             signing_input = f"{b64url(json.dumps(header).encode())}.{b64url(payload)}"
             mac = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
@@ -172,7 +168,7 @@ class FakeIssuer:
         key = self.signing_key
         if mode == "wrong_key":
             key = ECKey.generate_key("P-256", private=True)
-        header = _patched({"alg": "ES256", "kid": self.signing_key.kid}, self.header_patch)
+        header = patched({"alg": "ES256", "kid": self.signing_key.kid}, self.header_patch)
         token = jws.serialize_compact(header, payload, key, algorithms=["ES256"])
         if mode == "tampered":
             head, _, sig = token.split(".")
@@ -205,7 +201,7 @@ class FakeIssuer:
             "acr_values_supported": ["urn:vneid:loa:1", ACR_LEVEL2],
             "authorization_response_iss_parameter_supported": True,
         }
-        return JSONResponse(_patched(doc, self.discovery_patch))
+        return JSONResponse(patched(doc, self.discovery_patch))
 
     def _jwks(self, call: IssuerCall) -> Response:
         return JSONResponse({"keys": [k.as_dict(private=False) for k in self.published]})
@@ -239,7 +235,7 @@ class FakeIssuer:
         self._access_tokens.add(access_token)
         body = {"access_token": access_token, "token_type": "Bearer", "expires_in": 600,
                 "id_token": self.sign(self.claims_for(grant.nonce))}
-        return JSONResponse(_patched(body, self.token_patch))
+        return JSONResponse(patched(body, self.token_patch))
 
     def _userinfo(self, call: IssuerCall) -> Response:
         token = call.headers.get("authorization", "").removeprefix("Bearer ")
@@ -248,7 +244,7 @@ class FakeIssuer:
         claims = self.claims_for(None)
         info = {"sub": claims.get("sub"), "personal_id": claims.get("personal_id"),
                 "name": claims.get("name")}
-        return JSONResponse(_patched(info, self.userinfo_patch))
+        return JSONResponse(patched(info, self.userinfo_patch))
 
 
 class VssIDWorld:
