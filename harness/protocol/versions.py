@@ -38,6 +38,12 @@ class Version:
     components: tuple[int, ...]
     prerelease: tuple[str | int, ...] = ()
     build: tuple[str, ...] = field(default=())
+    _order: tuple[tuple[int, int, int, int], int, tuple[tuple[int, int, str], ...]] = field(
+        init=False, repr=False, compare=False)
+    """The V-2 sort key, computed once (each gated app call compares two versions)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_order", self._compute_order())
 
     @property
     def release(self) -> tuple[int, int, int, int]:
@@ -50,6 +56,10 @@ class Version:
         return bool(self.prerelease)
 
     def _key(self) -> tuple[tuple[int, int, int, int], int, tuple[tuple[int, int, str], ...]]:
+        return self._order
+
+    def _compute_order(
+            self) -> tuple[tuple[int, int, int, int], int, tuple[tuple[int, int, str], ...]]:
         # SemVer §11: a version without pre-release ranks above any with one; identifiers
         # compare numerically when numeric, numeric below alphanumeric, shorter list first.
         pre = tuple(

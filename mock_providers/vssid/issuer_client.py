@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import functools
 import ssl
 from collections.abc import AsyncIterator, Mapping
@@ -65,23 +64,17 @@ class IssuerClient:
     @asynccontextmanager
     async def session(self, settings: VssIDSettings) -> AsyncIterator[IssuerSession]:
         """One login's calls, each limited to ``issuer_timeout`` and all together to
-        :data:`SESSION_BUDGET` times it (so a slow issuer cannot outlast the caller's wait)."""
+        :data:`SESSION_BUDGET` times it (so a slow issuer cannot outlast the caller's wait):
+        each call runs under the nearer of its own deadline and the login's."""
         timeout = httpx.Timeout(settings.issuer_timeout)
-        budget = settings.issuer_timeout * SESSION_BUDGET
-        async with contextlib.AsyncExitStack() as stack:
-            client: httpx.AsyncClient | _InProcessClient
-            if self.transport is not None:  # embedded: the issuer's app in this process
-                client = _InProcessClient(self.transport, timeout)
-            else:
-                client = await stack.enter_async_context(httpx.AsyncClient(
-                    timeout=timeout, follow_redirects=False, verify=_tls_context()))
-            try:
-                async with asyncio.timeout(budget):
-                    yield IssuerSession(self, settings, client)
-            except TimeoutError:
-                raise ProtocolError(
-                    f"the issuer's answers to this login took longer than {budget:g} s in all",
-                    code="provider_unavailable", clause="A-6") from None
+        deadline = asyncio.get_running_loop().time() + settings.issuer_timeout * SESSION_BUDGET
+        if self.transport is not None:  # embedded: the issuer's app in this process
+            yield IssuerSession(self, settings, _InProcessClient(self.transport, timeout),
+                                deadline)
+            return
+        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False,
+                                     verify=_tls_context()) as client:
+            yield IssuerSession(self, settings, client, deadline)
 
 
 @functools.cache
@@ -125,18 +118,22 @@ class IssuerSession:
     """The issuer calls of one login, sharing one HTTP client."""
 
     def __init__(self, owner: IssuerClient, settings: VssIDSettings,
-                 client: httpx.AsyncClient | _InProcessClient) -> None:
+                 client: httpx.AsyncClient | _InProcessClient, deadline: float) -> None:
         self._owner = owner
         self._settings = settings
         self._client = client
+        self._deadline = deadline
+        """The loop time by which all of this login's issuer calls must be done."""
 
     async def _send(self, purpose: Purpose, method: str, url: str, *,
                     form: Mapping[str, str] | None = None,
                     headers: Mapping[str, str] | None = None) -> tuple[int, bytes]:
         at = self._owner.clock.now()
         status, error = 0, None
+        call_deadline = asyncio.get_running_loop().time() + self._settings.issuer_timeout
+        budget_binds = self._deadline < call_deadline
         try:
-            async with asyncio.timeout(self._settings.issuer_timeout):
+            async with asyncio.timeout_at(self._deadline if budget_binds else call_deadline):
                 async with self._client.stream(method, url, data=form,
                                                headers=dict(headers or {})) as response:
                     status = response.status_code
@@ -155,9 +152,15 @@ class IssuerSession:
         except ProtocolError:
             raise
         except asyncio.CancelledError:
-            error = "cancelled: the login's time budget ran out"
+            error = "cancelled before the issuer answered"
             raise
         except TimeoutError:
+            if budget_binds:
+                error = "cancelled: the login's time budget ran out"
+                budget = self._settings.issuer_timeout * SESSION_BUDGET
+                raise ProtocolError(
+                    f"the issuer's answers to this login took longer than {budget:g} s in all",
+                    code="provider_unavailable", clause="A-6") from None
             error = f"no answer within {self._settings.issuer_timeout:g} s"
             raise _unavailable(purpose, f"the issuer at {url} gave {error}") from None
         except Exception as exc:  # any transport failure of an unreachable or broken issuer
