@@ -42,7 +42,7 @@ from harness.apps.screens import (
     VSSID_LOGIN_VNEID,
     Screen,
 )
-from harness.protocol import LinkForm
+from harness.protocol import AppId, LinkForm
 from harness.rp import Login
 from mock_providers.defaults import DEFAULT_VSSID_CLIENT_SECRET
 from scenarios.properties import profiles
@@ -144,7 +144,8 @@ class LoginMachine(LoginInvariants, RuleBasedStateMachine):
         elif want.button is not None and got.has(VSSID_LOGIN_VNEID) != want.button:
             problem = f"expected {want.describe()}, the phone shows {shown(got)}"
         elif want.id == "app-update" and got.data.get("store_url") != \
-                self.world.target.profile.store_link(want.app, self.device.phone.platform):
+                self.world.target.profile.store_link(cast(AppId, want.app),
+                                                     self.device.phone.platform):
             problem = (f"{want.app}'s update screen links to {got.data.get('store_url')!r}, "
                        f"not to its store listing for {self.device.phone.platform} (V-4, V-5)")
         if problem is not None:
