@@ -324,14 +324,14 @@ class Trace:
         """Append an exchange to redact when the trace is first read (now, with listeners)."""
         with self._lock:
             raw.at, raw.seq = self.clock.now(), len(self._events)
-            self._events.append(raw)
-            self._unread += 1
             if not self._listeners:
+                self._events.append(raw)
+                self._unread += 1
                 return
-            self._redact_unread()
-            stored = self._events[-1]
+            stored, found = raw.redacted()  # only this one: no scan of the whole trace
+            self._events.append(stored)
+            self._secrets.update(found)
             listeners = tuple(self._listeners)
-        assert isinstance(stored, Event)
         for listener in listeners:
             listener(stored)
 

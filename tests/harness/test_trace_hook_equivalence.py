@@ -115,3 +115,18 @@ def test_a_listener_gets_the_exchange_redacted_as_it_is_recorded() -> None:
     assert trace._unread == 0  # nothing raw left behind
     for secret in RAW_SECRETS:
         assert secret not in json.dumps(event.to_json())
+
+
+def test_a_listener_subscribed_after_unread_exchanges_sees_only_new_ones() -> None:
+    trace = Trace()
+    _hooked(trace)  # recorded before anyone listens: kept raw
+    seen: list[Any] = []
+    trace.subscribe(seen.append)
+    _hooked(trace)
+    assert [e.seq for e in seen] == [1]
+    events = trace.events
+    assert [e.seq for e in events] == [0, 1]
+    assert all(isinstance(e, HttpExchange) for e in events)
+    dumped = json.dumps(trace.to_json())
+    for secret in RAW_SECRETS:
+        assert secret not in dumped
