@@ -7,7 +7,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from harness.rp import RP_SCHEME
-from scenarios.support import authorize_on_phone
+from scenarios.support import get_code
 
 pytestmark = pytest.mark.plan("vneid-provider")
 
@@ -16,9 +16,8 @@ pytestmark = pytest.mark.plan("vneid-provider")
 def tokens(device, rp, persona):
     phone = device("android")
     phone.install_receiver(RP_SCHEME)
-    login = rp.login()
-    authorize_on_phone(phone, rp, persona, login.link)
-    result = rp.redeem(rp.code_from(phone.last_link_to(f"{RP_SCHEME}://")), login.code_verifier)
+    login, code = get_code(phone, rp, persona)
+    result = rp.redeem(code, login.code_verifier)
     assert result.status == 200, result.body
     return login, result.body
 
@@ -33,9 +32,8 @@ def sub_of(device, rp, citizen):
     """The ``sub`` of the ID token ``rp`` gets for ``citizen`` (a fresh phone each time)."""
     phone = device("ios")
     phone.install_receiver(RP_SCHEME)
-    login = rp.login()
-    authorize_on_phone(phone, rp, citizen, login.link)
-    result = rp.redeem(rp.code_from(phone.last_link_to(f"{RP_SCHEME}://")), login.code_verifier)
+    login, code = get_code(phone, rp, citizen)
+    result = rp.redeem(code, login.code_verifier)
     assert result.status == 200, result.body
     return verify(rp.vneid, result.body["id_token"]).claims["sub"]
 

@@ -124,15 +124,13 @@ FAILING = '''
 
     from harness.flows import login_with_vneid
     from harness.rp import RP_SCHEME
-    from scenarios.support import authorize_on_phone
+    from scenarios.support import get_code
 
     @pytest.fixture
     def tokens(device, rp, persona):
         phone = device("android")
         phone.install_receiver(RP_SCHEME)
-        login = rp.login()
-        authorize_on_phone(phone, rp, persona, login.link)
-        code = rp.code_from(phone.last_link_to(f"{RP_SCHEME}://"))
+        login, code = get_code(phone, rp, persona)
         return rp, login, code
 
     @pytest.mark.clause("T-1")

@@ -54,9 +54,9 @@ async def _ok(response: Any) -> dict[str, Any]:
     return body
 
 
-async def _login(vneid: httpx.AsyncClient, vssid: httpx.AsyncClient,
-                 persona: Persona) -> dict[str, Any]:
-    """A-1 … A-6 as the two apps do them; returns what the session says."""
+async def _callback(vneid: httpx.AsyncClient, vssid: httpx.AsyncClient,
+                    persona: Persona) -> dict[str, str]:
+    """A-1 … A-5 as the two apps do them: the body of the VssID app's ``complete``."""
     start = await _ok(vssid.post("/api/v1/auth/vneid/start", headers=VSSID_APP))
     session = await _ok(vneid.post("/api/app/v1/sessions", headers=VNEID_APP, json={
         "personal_id": persona.personal_id, "passcode": persona.passcode}))
@@ -64,8 +64,14 @@ async def _login(vneid: httpx.AsyncClient, vssid: httpx.AsyncClient,
         "/api/app/v1/authorizations",
         headers={**VNEID_APP, "Authorization": f"Bearer {session['session_token']}"},
         json={"link": start["authorize_url"], "decision": "approve"}))
-    done = await _ok(vssid.post("/api/v1/auth/vneid/complete", headers=VSSID_APP, json={
-        "transaction_id": start["transaction_id"], "callback_url": answer["redirect_to"]}))
+    return {"transaction_id": start["transaction_id"], "callback_url": answer["redirect_to"]}
+
+
+async def _login(vneid: httpx.AsyncClient, vssid: httpx.AsyncClient,
+                 persona: Persona) -> dict[str, Any]:
+    """A-1 … A-6 as the two apps do them; returns what the session says."""
+    done = await _ok(vssid.post("/api/v1/auth/vneid/complete", headers=VSSID_APP,
+                                json=await _callback(vneid, vssid, persona)))
     me = await _ok(vssid.get("/api/v1/me", headers={
         **VSSID_APP, "Authorization": f"Bearer {done['session_token']}"}))
     return {"complete": done, "me": me}
@@ -149,14 +155,7 @@ async def _race_completions(server: ServeProcess, persona: Persona) -> list[http
     async with httpx.AsyncClient(base_url=server.vneid, timeout=30) as vneid, \
             httpx.AsyncClient(base_url=server.vssid, timeout=30,
                               limits=httpx.Limits(max_connections=RACERS)) as vssid:
-        start = await _ok(vssid.post("/api/v1/auth/vneid/start", headers=VSSID_APP))
-        session = await _ok(vneid.post("/api/app/v1/sessions", headers=VNEID_APP, json={
-            "personal_id": persona.personal_id, "passcode": persona.passcode}))
-        answer = await _ok(vneid.post(
-            "/api/app/v1/authorizations",
-            headers={**VNEID_APP, "Authorization": f"Bearer {session['session_token']}"},
-            json={"link": start["authorize_url"], "decision": "approve"}))
-        body = {"transaction_id": start["transaction_id"], "callback_url": answer["redirect_to"]}
+        body = await _callback(vneid, vssid, persona)
         return await asyncio.gather(*(
             vssid.post("/api/v1/auth/vneid/complete", headers=VSSID_APP, json=body)
             for _ in range(RACERS)))
