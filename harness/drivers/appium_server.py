@@ -159,6 +159,11 @@ class AppiumServer:
                 if _alive(pid):
                     with contextlib.suppress(ProcessLookupError, PermissionError):
                         os.kill(pid, signal.SIGKILL)
+            # SIGKILL is delivered, not awaited: a browser with many threads takes a moment
+            # to go, longer on a loaded machine. Return only when every one is gone (≤ 5 s).
+            deadline = time.monotonic() + 5
+            while any(_alive(pid) for pid in left) and time.monotonic() < deadline:
+                time.sleep(0.01)
         if self.log_path is not None and not keep_log:
             self.log_path.unlink(missing_ok=True)
             self.log_path = None
