@@ -110,9 +110,9 @@ class Floor:
             # The client VssID's backend reaches the embedded VNeID with, one per login.
             client = _InProcessClient(inner, httpx.Timeout(10.0))
             for _ in range(BACKEND_CALLS):
-                async with client.stream("POST", "http://inner.test/", data=None,
-                                         headers={"Accept": "application/json"}) as response:
-                    json.loads(await response.aread())
+                _, content = await client.fetch("POST", "http://inner.test/", data=None,
+                                                headers={"Accept": "application/json"})
+                json.loads(content)
             return JSONResponse({"ok": True})
 
         app = Starlette(routes=[Route("/", bare, methods=["GET", "POST"]),

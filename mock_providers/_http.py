@@ -19,11 +19,12 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -47,6 +48,7 @@ __all__ = [
     "RECORDED_BODY_BYTES",
     "LOOPBACK_HOSTS",
     "SINGLE_HEADERS",
+    "FastJSONResponse",
     "ProviderMiddleware",
     "RequestLog",
     "RecordedExchange",
@@ -55,6 +57,7 @@ __all__ = [
     "error_response",
     "exception_handlers",
     "head_problem",
+    "header",
     "mark_bodies_in_memory",
     "optional_str",
     "read_form",
@@ -64,6 +67,17 @@ __all__ = [
 ]
 
 log = logging.getLogger("mock_providers")
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+class FastJSONResponse(JSONResponse):
+    """Starlette's ``JSONResponse``, byte for byte, rendered by one shared encoder: its own
+    ``json.dumps`` with non-default options builds a new encoder for every response."""
+
+    def render(self, content: Any) -> bytes:
+        return _ENCODER.encode(content).encode("utf-8")
+
 
 MAX_BODY_BYTES = 64 * 1024
 """The largest request body any endpoint reads (413 ``payload_too_large`` beyond)."""
@@ -84,15 +98,35 @@ SINGLE_HEADERS = frozenset({
 ambiguity a proxy and this server could read differently (RFC 9110 §5.3)."""
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost", "testclient"})
 PLATFORM_HEADER = "X-Device-Platform"
+_VERSION_HEADERS = {"vneid": b"x-vneid-app-version", "vssid": b"x-vssid-app-version"}
+_HEADERS_KEY = "mock_providers.headers"
+"""Where a request's scope keeps its headers by name (:func:`header`)."""
 
 
-def error_response(err: ProtocolError, headers: Mapping[str, str] | None = None) -> JSONResponse:
+def _by_name(raw: list[tuple[bytes, bytes]]) -> dict[bytes, bytes]:
+    return dict(reversed(raw))  # of a repeated name, the first wins (as in Starlette's Headers)
+
+
+def header(request: Request, name: bytes) -> str | None:
+    """The value of the request's header ``name`` (lower case, as ASGI gives names), or
+    ``None``: what ``request.headers.get`` answers, from a dict made once per request (the
+    middleware makes it while it checks the head) instead of a scan per lookup."""
+    scope = request.scope
+    by_name = scope.get(_HEADERS_KEY)
+    if by_name is None:
+        by_name = scope[_HEADERS_KEY] = _by_name(scope["headers"])
+    value = by_name.get(name)
+    return None if value is None else value.decode("latin-1")
+
+
+def error_response(err: ProtocolError,
+                   headers: Mapping[str, str] | None = None) -> FastJSONResponse:
     """The §8 error JSON ``{error, error_description, clause, message}`` with its status."""
     hdrs = {"Cache-Control": "no-store", **(headers or {})}
     if err.status == 401 and "WWW-Authenticate" not in hdrs:
         scheme = "Basic" if err.code == "invalid_client" else "Bearer"
         hdrs["WWW-Authenticate"] = f'{scheme} error="{err.code}"'
-    return JSONResponse(err.to_body(), status_code=err.status, headers=hdrs)
+    return FastJSONResponse(err.to_body(), status_code=err.status, headers=hdrs)
 
 
 async def _on_protocol_error(request: Request, exc: Exception) -> Response:
@@ -161,16 +195,16 @@ def mark_bodies_in_memory(app: Any) -> None:
     providers, :mod:`harness.embedded`): reading a body there cannot wait on a slow client,
     so it runs without the :data:`BODY_TIMEOUT` timer (about 4 µs a request saved)."""
     app.state.bodies_in_memory = True
+    app.bodies_in_memory = True  # read per request: a plain attribute, not State's lookup
 
 
 async def _read_capped(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
+    declared = header(request, b"content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise ProtocolError(f"the body is {declared} bytes; at most {limit}",
                             code="payload_too_large")
     chunks: list[bytes] = []
-    app = request.scope.get("app")
-    if app is not None and getattr(app.state, "bodies_in_memory", False):
+    if getattr(request.scope.get("app"), "bodies_in_memory", False):
         return await _read_chunks(request, limit, chunks)
     try:
         async with asyncio.timeout(BODY_TIMEOUT):
@@ -182,13 +216,26 @@ async def _read_capped(request: Request, limit: int) -> bytes:
 
 
 async def _read_chunks(request: Request, limit: int, chunks: list[bytes]) -> bytes:
+    """The body's messages read from ``receive`` as ``Request.stream()`` reads them (a
+    disconnect is ``ClientDisconnect``), without its async generator: each one costs the
+    event loop's bookkeeping of a new generator, per request. The body is read once."""
+    receive = request.receive
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ProtocolError(f"the body exceeds {limit} bytes", code="payload_too_large")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    while True:
+        message = await receive()
+        kind = message["type"]
+        if kind == "http.request":
+            chunk = message.get("body", b"")
+            if chunk:
+                size += len(chunk)
+                if size > limit:
+                    raise ProtocolError(f"the body exceeds {limit} bytes",
+                                        code="payload_too_large")
+                chunks.append(chunk)
+            if not message.get("more_body", False):
+                return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        elif kind == "http.disconnect":
+            raise ClientDisconnect()
 
 
 JSON_WHITESPACE = b" \t\n\r"
@@ -200,12 +247,18 @@ class _DuplicateKey(ValueError):
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in obj:
-            raise _DuplicateKey(key)
-        obj[key] = value
+    obj = dict(pairs)
+    if len(obj) != len(pairs):  # a key given twice: name the first repeated one
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
     return obj
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys)
+"""One decoder for every body (``json.loads`` with a hook builds one per call)."""
 
 
 def _check_json_value(value: Any, clause: str) -> None:
@@ -237,7 +290,7 @@ async def read_json_object(
         if optional:
             return {}
         raise ProtocolError("the body is empty; send a JSON object", clause=clause)
-    ctype = request.headers.get("content-type", "application/json").split(";")[0].strip()
+    ctype = (header(request, b"content-type") or "application/json").split(";")[0].strip()
     if ctype and ctype != "application/json" and not ctype.endswith("+json"):
         raise ProtocolError(f"content type {ctype!r} is not JSON; send application/json",
                             code="unsupported_media_type", clause=clause)
@@ -247,13 +300,16 @@ async def read_json_object(
         raise ProtocolError(f"the body is not UTF-8 (RFC 8259 §8.1): {exc}",
                             clause=clause) from None
     try:
-        value = json.loads(text, object_pairs_hook=_unique_keys)
+        value = _DECODER.decode(text)
     except _DuplicateKey as dup:
         raise ProtocolError(f"key {str(dup)[:40]!r} appears more than once in a JSON object",
                             clause=clause) from None
     except (ValueError, RecursionError) as exc:
         raise ProtocolError(f"the body is not valid JSON: {exc}", clause=clause) from None
-    _check_json_value(value, clause)
+    if b"\\u" in raw or raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH:
+        # only an escape can make a lone surrogate (the text is valid UTF-8), and only that
+        # many brackets can nest too deep: otherwise there is nothing to walk for
+        _check_json_value(value, clause)
     if not isinstance(value, dict):
         raise ProtocolError(f"the body must be a JSON object, got {type(value).__name__}",
                             clause=clause)
@@ -263,7 +319,7 @@ async def read_json_object(
 async def read_form(request: Request, *, clause: str,
                     limit: int = MAX_BODY_BYTES) -> dict[str, str]:
     """A form-encoded body (RFC 6749 §3.2); a parameter given twice is refused."""
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    ctype = (header(request, b"content-type") or "").split(";")[0].strip().lower()
     if ctype != "application/x-www-form-urlencoded":
         raise ProtocolError(
             f"content type {ctype or 'none'!r}: the token endpoint takes "
@@ -307,10 +363,10 @@ def optional_str(body: Mapping[str, Any], key: str, *, clause: str,
 
 def bearer_token(request: Request, *, clause: str, code: str = "invalid_token") -> str:
     """The Bearer token of ``Authorization`` (RFC 6750 §2.1), or a 401 naming what is wrong."""
-    header = request.headers.get("authorization")
-    if not header:
+    value = header(request, b"authorization")
+    if not value:
         raise ProtocolError("missing Authorization: Bearer <token>", code=code, clause=clause)
-    scheme, _, token = header.partition(" ")
+    scheme, _, token = value.partition(" ")
     if scheme.lower() != "bearer" or not token.strip() or len(token) > 4096:
         raise ProtocolError("Authorization must be 'Bearer <token>'", code=code, clause=clause)
     return token.strip()
@@ -323,19 +379,19 @@ def check_app_version(request: Request, app: AppId, profile: Profile) -> str | N
     (400); one below the profile's minimum is ``app_update_required`` (426) with the
     ``store_url`` for the caller's platform.
     """
-    header = "X-VNeID-App-Version" if app == "vneid" else "X-VssID-App-Version"
+    name = "X-VNeID-App-Version" if app == "vneid" else "X-VssID-App-Version"
     clause = "V-5" if app == "vneid" else "V-4"
-    platform = request.headers.get(PLATFORM_HEADER)
+    platform = header(request, b"x-device-platform")
     platform = platform.lower() if platform else None
     try:
-        version = parse_version(request.headers.get(header))
+        version = parse_version(header(request, _VERSION_HEADERS[app]))
     except VersionError as exc:
-        raise VersionError(f"{header}: {exc.description}", clause="V-3") from None
+        raise VersionError(f"{name}: {exc.description}", clause="V-3") from None
     minimum = profile.min_version(app)
     if version < minimum:
         store = profile.store_link(app, platform)
         raise ProtocolError(
-            f"{header} {version} is below the minimum {minimum}; update the app",
+            f"{name} {version} is below the minimum {minimum}; update the app",
             code="app_update_required", clause=clause,
             extra={"minimum_version": str(minimum), "store_url": store,
                    "store_urls": dict(profile.store_links.get(app, {}))},
@@ -427,7 +483,7 @@ _HEADER_SEP = b"\r\n"
 def _pack_headers(raw: list[tuple[bytes, bytes]]) -> bytes | list[tuple[bytes, bytes]]:
     """``name:value`` lines in one ``bytes``; a copy of the list when a header holds CR LF
     itself (no HTTP/1.1 parser lets one through, an in-process caller might)."""
-    packed = _HEADER_SEP.join(b"%s:%s" % pair for pair in raw)
+    packed = _HEADER_SEP.join(map(b":".join, raw))
     if packed.count(_HEADER_SEP) != max(len(raw) - 1, 0):
         return list(raw)
     return packed
@@ -598,22 +654,26 @@ authorize link is at most 8192 characters (``harness.protocol.links.MAX_LINK_LEN
 
 def head_problem(scope: Scope, max_header_bytes: int = MAX_HEADER_BYTES) -> ProtocolError | None:
     """What is wrong with a request head, if anything: too long a target (414), too large
-    headers (431), or a header that must be single given twice (400)."""
+    headers (431), or a header that must be single given twice (400). Keeps the headers by
+    name in the scope for :func:`header`."""
     target = len(scope.get("raw_path") or scope["path"].encode("utf-8", "replace")) \
         + len(scope.get("query_string", b""))
     if target > MAX_TARGET_BYTES:
         return ProtocolError(f"the request target is {target} bytes; at most "
                              f"{MAX_TARGET_BYTES}", code="uri_too_long")
-    size = 0
-    seen: set[bytes] = set()
-    for name, value in scope["headers"]:
-        size += len(name) + len(value) + 4
-        lowered = name.lower()
-        if lowered in _SINGLE_HEADER_BYTES:
-            if lowered in seen:
-                return ProtocolError(f"header {lowered.decode('latin-1')!r} appears more "
-                                     "than once; send it once", clause="A-1")
-            seen.add(lowered)
+    raw = scope["headers"]
+    by_name = scope[_HEADERS_KEY] = _by_name(raw)
+    # a repeated name, or one not in lower case (which ASGI servers give): look closer
+    if len(by_name) != len(raw) or not b"".join(by_name).islower():
+        seen: set[bytes] = set()
+        for name, _ in raw:
+            lowered = name.lower()
+            if lowered in _SINGLE_HEADER_BYTES:
+                if lowered in seen:
+                    return ProtocolError(f"header {lowered.decode('latin-1')!r} appears more "
+                                         "than once; send it once", clause="A-1")
+                seen.add(lowered)
+    size = sum(map(len, chain.from_iterable(raw))) + 4 * len(raw)
     if size > max_header_bytes:
         return ProtocolError(f"the request headers are {size} bytes; at most "
                              f"{max_header_bytes}", code="request_header_fields_too_large")

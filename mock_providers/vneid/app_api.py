@@ -5,12 +5,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from harness.protocol import ProtocolError, parse_authorize_link
 from harness.protocol.links import MAX_LINK_LENGTH
-from mock_providers._http import bearer_token, check_app_version, read_json_object, require_str
+from mock_providers._http import (
+    FastJSONResponse,
+    bearer_token,
+    check_app_version,
+    read_json_object,
+    require_str,
+)
 from mock_providers.vneid.authorize import DECISIONS, RedirectedError, verify_request
 
 if TYPE_CHECKING:
@@ -38,7 +44,7 @@ class AppApi:
         body = await read_json_object(request, clause="A-4")
         persona = p.login(require_str(body, "personal_id", clause="A-4", max_len=64),
                           require_str(body, "passcode", clause="A-4", max_len=128))
-        return JSONResponse({
+        return FastJSONResponse({
             "session_token": p.grants.open_session(persona.personal_id),
             "level": persona.level,
             "expires_in": p.profile.vneid_session_ttl,
@@ -60,6 +66,6 @@ class AppApi:
         try:
             verified = verify_request(parsed.params, p.client_map, p.issuer)
         except RedirectedError as redirect:
-            return JSONResponse({"redirect_to": redirect.redirect_to}, headers=NO_STORE)
+            return FastJSONResponse({"redirect_to": redirect.redirect_to}, headers=NO_STORE)
         redirect_to = p.authorize(verified, decision, persona, session.auth_time)
-        return JSONResponse({"redirect_to": redirect_to}, headers=NO_STORE)
+        return FastJSONResponse({"redirect_to": redirect_to}, headers=NO_STORE)

@@ -12,11 +12,16 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from harness.protocol import ProtocolError
-from mock_providers._http import read_json_object, require_control_access, require_str
+from mock_providers._http import (
+    FastJSONResponse,
+    read_json_object,
+    require_control_access,
+    require_str,
+)
 from mock_providers.vneid.records import ClientRecord, PersonaRecord
 
 if TYPE_CHECKING:
@@ -65,31 +70,31 @@ class ControlApi:
         return [Route(path, self._guarded(h), methods=[m]) for path, h, m in table]
 
     async def health(self, request: Request) -> Response:
-        return JSONResponse({"status": "ok", "version": package_version(),
+        return FastJSONResponse({"status": "ok", "version": package_version(),
                              "issuer": self.provider.issuer})
 
     async def list_personas(self, request: Request) -> Response:
-        return JSONResponse({"personas": [p.to_json() for p in self.provider.personas()]})
+        return FastJSONResponse({"personas": [p.to_json() for p in self.provider.personas()]})
 
     async def put_persona(self, request: Request) -> Response:
         body = await read_json_object(request, clause="A-4")
         persona = self.provider.add_persona(PersonaRecord.from_json(body))
-        return JSONResponse(persona.to_json())
+        return FastJSONResponse(persona.to_json())
 
     async def delete_persona(self, request: Request) -> Response:
         personal_id = request.path_params["personal_id"]
         if not self.provider.remove_persona(personal_id):
             raise ProtocolError(f"no persona with personal_id {personal_id[:32]!r}",
                                 code="not_found", clause="A-4")
-        return JSONResponse({"deleted": personal_id})
+        return FastJSONResponse({"deleted": personal_id})
 
     async def list_clients(self, request: Request) -> Response:
-        return JSONResponse({"clients": [c.to_json() for c in self.provider.clients()]})
+        return FastJSONResponse({"clients": [c.to_json() for c in self.provider.clients()]})
 
     async def put_client(self, request: Request) -> Response:
         body = await read_json_object(request, clause="T-1")
         client = self.provider.register_client(ClientRecord.from_json(body))
-        return JSONResponse(client.to_json())
+        return FastJSONResponse(client.to_json())
 
     async def set_clock(self, request: Request) -> Response:
         body = await read_json_object(request, clause="T-2")
@@ -100,11 +105,11 @@ class ControlApi:
                                 f"±{MAX_CLOCK_OFFSET}", clause="T-2")
         clock = self.provider.clock
         clock.offset = float(offset)
-        return JSONResponse({"offset_seconds": clock.offset, "now": clock.now()})
+        return FastJSONResponse({"offset_seconds": clock.offset, "now": clock.now()})
 
     async def list_faults(self, request: Request) -> Response:
         """``{faults: [{client_id, fault, remaining, clause, stage}], catalog: [...]}``."""
-        return JSONResponse({"faults": self.provider.armed_faults(),
+        return FastJSONResponse({"faults": self.provider.armed_faults(),
                              "catalog": [f.to_json() for f in self.provider.faults.registry]})
 
     async def arm_fault(self, request: Request) -> Response:
@@ -116,17 +121,17 @@ class ControlApi:
                                 f"{', '.join(_FAULT_FIELDS)}", clause="R-12")
         client_id = require_str(body, "client_id", clause="R-12", max_len=256)
         fault = require_str(body, "fault", clause="R-12", max_len=256)
-        return JSONResponse(self.provider.arm_fault(client_id, fault, body.get("times", 1)))
+        return FastJSONResponse(self.provider.arm_fault(client_id, fault, body.get("times", 1)))
 
     async def clear_faults(self, request: Request) -> Response:
         """Disarm every fault, or only those of ``?client_id=`` → ``{cleared}``."""
         client_id = request.query_params.get("client_id")
-        return JSONResponse({"cleared": self.provider.clear_faults(client_id)})
+        return FastJSONResponse({"cleared": self.provider.clear_faults(client_id)})
 
     async def list_requests(self, request: Request) -> Response:
-        return JSONResponse({"requests": [e.to_json() for e in self.provider.requests.all()]})
+        return FastJSONResponse({"requests": [e.to_json() for e in self.provider.requests.all()]})
 
     async def clear_requests(self, request: Request) -> Response:
         cleared = len(self.provider.requests.all())
         self.provider.requests.clear()
-        return JSONResponse({"cleared": cleared})
+        return FastJSONResponse({"cleared": cleared})

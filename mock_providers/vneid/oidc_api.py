@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from harness.protocol import ACR_LEVEL1, ACR_LEVEL2, Profile, ProtocolError
-from mock_providers._http import bearer_token, read_form
+from mock_providers._http import FastJSONResponse, bearer_token, header, read_form
 from mock_providers.vneid.authorize import SUPPORTED_SCOPES
 from mock_providers.vneid.client_auth import ASSERTION_ALGS
 from mock_providers.vneid.faults import TOKEN_RESPONSE, USERINFO
@@ -86,15 +86,15 @@ class OidcApi:
         ]
 
     async def discovery(self, request: Request) -> Response:
-        return JSONResponse(self.document)
+        return FastJSONResponse(self.document)
 
     async def jwks(self, request: Request) -> Response:
-        return JSONResponse(self.provider.jwks())
+        return FastJSONResponse(self.provider.jwks())
 
     async def token(self, request: Request) -> Response:
         form = await read_form(request, clause="T-1")
         # No await from here on: the code is checked and marked used atomically (T-2).
-        return JSONResponse(self.exchange(request.headers.get("authorization"), form),
+        return FastJSONResponse(self.exchange(header(request, b"authorization"), form),
                             headers=NO_STORE)
 
     def exchange(self, authorization: str | None, form: Mapping[str, str]) -> dict[str, Any]:
@@ -136,5 +136,5 @@ class OidcApi:
             raise ProtocolError("the access token is unknown, expired or revoked",
                                 code="invalid_token", clause="T-5")
         body = {"sub": grant.sub, **identity_claims(grant.persona)}
-        return JSONResponse(self.provider.inject(USERINFO, grant.client_id, body),
+        return FastJSONResponse(self.provider.inject(USERINFO, grant.client_id, body),
                             headers=NO_STORE)

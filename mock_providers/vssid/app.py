@@ -12,12 +12,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from harness.protocol import ProtocolError
 from harness.protocol.links import MAX_LINK_LENGTH
-from mock_providers._http import bearer_token, check_app_version, read_json_object, require_str
+from mock_providers._http import (
+    FastJSONResponse,
+    bearer_token,
+    check_app_version,
+    read_json_object,
+    require_str,
+)
 from mock_providers.vssid.login import authorize_url, complete_login, new_transaction
 from mock_providers.vssid.transactions import VssIDSession
 
@@ -43,7 +49,7 @@ def app_routes(provider: VssIDProvider) -> list[Route]:
         settings = provider.settings
         tx = new_transaction(settings, provider.clock, provider.entropy)
         provider.transactions.add(tx)
-        return JSONResponse({
+        return FastJSONResponse({
             "transaction_id": tx.transaction_id,
             "authorize_url": authorize_url(tx),
             "expires_in": settings.profile.transaction_ttl,
@@ -73,7 +79,7 @@ def app_routes(provider: VssIDProvider) -> list[Route]:
         token = provider.entropy.token(32)
         provider.sessions.add(token, VssIDSession(account.bhxh_code, account.personal_id,
                                                   account.full_name, provider.clock.now() + ttl))
-        return JSONResponse({"session_token": token, "bhxh_code": account.bhxh_code,
+        return FastJSONResponse({"session_token": token, "bhxh_code": account.bhxh_code,
                              "full_name": account.full_name, "expires_in": ttl},
                             headers=_NO_STORE)
 
@@ -90,7 +96,7 @@ def app_routes(provider: VssIDProvider) -> list[Route]:
             provider.sessions.revoke(token)
             raise ProtocolError("the account behind this session was removed or locked",
                                 code="invalid_token", clause="A-6")
-        return JSONResponse({"bhxh_code": account.bhxh_code, "full_name": account.full_name,
+        return FastJSONResponse({"bhxh_code": account.bhxh_code, "full_name": account.full_name,
                              "personal_id": account.personal_id}, headers=_NO_STORE)
 
     return [

@@ -21,11 +21,11 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from harness.protocol import ProtocolError
-from mock_providers._http import read_json_object, require_control_access
+from mock_providers._http import FastJSONResponse, read_json_object, require_control_access
 from mock_providers.vssid.accounts import AccountRecord
 
 if TYPE_CHECKING:
@@ -72,25 +72,25 @@ def control_routes(provider: VssIDProvider) -> list[Route]:
         return endpoint
 
     async def health(request: Request) -> Response:
-        return JSONResponse({"status": "ok", "version": package_version()})
+        return FastJSONResponse({"status": "ok", "version": package_version()})
 
     async def list_accounts(request: Request) -> Response:
-        return JSONResponse({"accounts": [a.to_json() for a in provider.accounts()]})
+        return FastJSONResponse({"accounts": [a.to_json() for a in provider.accounts()]})
 
     async def put_account(request: Request) -> Response:
         body = await read_json_object(request, clause="P-1")
         record = provider.add_account(AccountRecord.from_json(body))
-        return JSONResponse(record.to_json())
+        return FastJSONResponse(record.to_json())
 
     async def delete_account(request: Request) -> Response:
         code = request.path_params["bhxh_code"]
         if not provider.remove_account(code):
             raise ProtocolError(f"no VssID account with bhxh_code {code!r:.40}",
                                 code="not_found", clause="P-1")
-        return JSONResponse({"deleted": code})
+        return FastJSONResponse({"deleted": code})
 
     async def get_config(request: Request) -> Response:
-        return JSONResponse(provider.settings.public_json())
+        return FastJSONResponse(provider.settings.public_json())
 
     async def post_config(request: Request) -> Response:
         body = await read_json_object(request, clause="R-2")
@@ -99,10 +99,10 @@ def control_routes(provider: VssIDProvider) -> list[Route]:
             raise ProtocolError(f"unknown config field(s) {', '.join(unknown)}; accepted: "
                                 f"{', '.join(_CONFIG_FIELDS)}", clause="R-2")
         provider.configure(**body)
-        return JSONResponse(provider.settings.public_json())
+        return FastJSONResponse(provider.settings.public_json())
 
     async def get_clock(request: Request) -> Response:
-        return JSONResponse({"offset_seconds": provider.clock.offset,
+        return FastJSONResponse({"offset_seconds": provider.clock.offset,
                              "now": provider.clock.now()})
 
     async def post_clock(request: Request) -> Response:
@@ -112,8 +112,8 @@ def control_routes(provider: VssIDProvider) -> list[Route]:
 
     async def get_requests(request: Request) -> Response:
         if _direction(request) == "outgoing":
-            return JSONResponse({"requests": [c.to_json() for c in provider.outgoing.all()]})
-        return JSONResponse({"requests": [e.to_json() for e in provider.requests.all()]})
+            return FastJSONResponse({"requests": [c.to_json() for c in provider.outgoing.all()]})
+        return FastJSONResponse({"requests": [e.to_json() for e in provider.requests.all()]})
 
     async def delete_requests(request: Request) -> Response:
         direction = _direction(request)
@@ -121,7 +121,7 @@ def control_routes(provider: VssIDProvider) -> list[Route]:
             provider.requests.clear()
         if direction != "incoming":
             provider.outgoing.clear()
-        return JSONResponse({"cleared": direction or "all"})
+        return FastJSONResponse({"cleared": direction or "all"})
 
     table: list[tuple[str, Handler, list[str]]] = [
         ("/_harness/health", health, ["GET"]),

@@ -96,9 +96,10 @@ class _InProcessClient:
         self._timeout = timeout.as_dict()
         self.cookies = httpx.Cookies()
 
-    @asynccontextmanager
-    async def stream(self, method: str, url: str, *, data: Mapping[str, str] | None,
-                     headers: Mapping[str, str]) -> AsyncIterator[httpx.Response]:
+    async def fetch(self, method: str, url: str, *, data: Mapping[str, str] | None,
+                    headers: Mapping[str, str]) -> tuple[int, bytes]:
+        """One call: its status and whole answer (the in-process issuer's answer is in memory
+        already; the caller caps its size)."""
         merged = httpx.Headers(_client_headers())
         merged.update(headers)
         request = httpx.Request(method, url, data=data, headers=merged,
@@ -109,7 +110,7 @@ class _InProcessClient:
         try:
             if "set-cookie" in response.headers:
                 self.cookies.extract_cookies(response)
-            yield response
+            return response.status_code, await response.aread()
         finally:
             await response.aclose()
 
@@ -134,21 +135,16 @@ class IssuerSession:
         budget_binds = self._deadline < call_deadline
         try:
             async with asyncio.timeout_at(self._deadline if budget_binds else call_deadline):
-                async with self._client.stream(method, url, data=form,
-                                               headers=dict(headers or {})) as response:
-                    status = response.status_code
-                    content = bytearray()
-                    if isinstance(self._client, _InProcessClient):
-                        content += await response.aread()  # in memory already: no stream
-                    else:
-                        async for chunk in response.aiter_bytes():
-                            content += chunk
-                            if len(content) > MAX_ISSUER_BODY:
-                                break
-                    if len(content) > MAX_ISSUER_BODY:
-                        error = f"answer larger than {MAX_ISSUER_BODY} bytes"
-                        raise _unavailable(purpose, f"the issuer's {error} at {url}")
-            return status, bytes(content)
+                if isinstance(self._client, _InProcessClient):  # in memory already: no stream
+                    status, content = await self._client.fetch(method, url, data=form,
+                                                               headers=headers or {})
+                else:
+                    status, content = await self._stream(self._client, method, url, form,
+                                                         headers or {})
+            if len(content) > MAX_ISSUER_BODY:
+                error = f"answer larger than {MAX_ISSUER_BODY} bytes"
+                raise _unavailable(purpose, f"the issuer's {error} at {url}")
+            return status, content
         except ProtocolError:
             raise
         except asyncio.CancelledError:
@@ -170,6 +166,19 @@ class IssuerSession:
         finally:
             self._owner.outgoing.record(at, purpose, method, url, status, form=form,
                                         error=error)
+
+    @staticmethod
+    async def _stream(client: httpx.AsyncClient, method: str, url: str,
+                      form: Mapping[str, str] | None,
+                      headers: Mapping[str, str]) -> tuple[int, bytes]:
+        """A served issuer's answer, read until it ends or passes :data:`MAX_ISSUER_BODY`."""
+        async with client.stream(method, url, data=form, headers=dict(headers)) as response:
+            content = bytearray()
+            async for chunk in response.aiter_bytes():
+                content += chunk
+                if len(content) > MAX_ISSUER_BODY:
+                    break
+            return response.status_code, bytes(content)
 
     async def discovery(self) -> Discovery:
         """T-4: ``{issuer}/.well-known/openid-configuration``, fetched once and cached."""
