@@ -129,10 +129,18 @@ class Floor:
             "birthdate": "1999-01-01", "gender": "male",
         }
 
+    def bare(self) -> None:
+        """One round trip to the bare endpoint."""
+        self._outer.post("/").json()
+
+    def nested(self) -> None:
+        """One round trip to the endpoint that makes the backend's inner calls."""
+        self._outer.post("/nested").json()
+
     def round_trips(self) -> None:
         for _ in range(PHONE_CALLS - 1):
-            self._outer.post("/").json()
-        self._outer.post("/nested").json()
+            self.bare()
+        self.nested()
 
     def crypto(self) -> None:
         header = {"alg": "ES256", "typ": "JWT", "kid": self._key.kid}

@@ -1,0 +1,130 @@
+"""Issue 7, item 1, in detail: what each call of a login costs above the bare round trip.
+
+Run: ``.venv/bin/python benchmarks/bench_endpoints.py [--rounds N] [--repeats R]``.
+
+``bench_flow.py`` says how far a whole login is above its floor; this says where. Each
+repeat times, interleaved in blocks, the login's five phone calls one by one (the same calls
+as ``flowbench.protocol_login``) and the floor's pieces (a bare round trip, the round trip
+whose endpoint makes the backend's two inner calls, the ES256 signature and verification),
+and prints each call's median and what it costs above its share of the floor: ``start``,
+``sessions``, ``authorizations`` and ``me`` against one bare round trip, ``complete``
+against the inner-calls round trip plus the cryptography. The sum of the medians is not the
+median of the sums; read the shares, not the total. Nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import time
+from collections.abc import Callable
+
+import httpx
+from flowbench import VNEID_APP, VSSID_APP, Floor, machine
+
+from harness.personas import Persona
+from harness.targets import Target, embedded_target
+from harness.world import PersonaPool
+
+STEPS = ("start", "sessions", "authorizations", "complete", "me")
+FLOOR_PARTS = ("bare round trip", "inner-calls round trip", "ES256 sign + verify")
+SHARE = {"start": ("bare round trip",), "sessions": ("bare round trip",),
+         "authorizations": ("bare round trip",), "me": ("bare round trip",),
+         "complete": ("inner-calls round trip", "ES256 sign + verify")}
+
+
+def login_steps(target: Target, persona: Persona,
+                clients: tuple[httpx.Client, httpx.Client]) -> list[float]:
+    """One protocol login, each of its five calls timed on its own."""
+    vssid, vneid = clients
+    clock = time.perf_counter
+    t0 = clock()
+    start = vssid.post("/api/v1/auth/vneid/start", headers=VSSID_APP, json={}).json()
+    t1 = clock()
+    session = vneid.post("/api/app/v1/sessions", headers=VNEID_APP, json={
+        "personal_id": persona.personal_id, "passcode": persona.passcode}).json()
+    t2 = clock()
+    redirect = vneid.post(
+        "/api/app/v1/authorizations",
+        headers={**VNEID_APP, "Authorization": f"Bearer {session['session_token']}"},
+        json={"link": start["authorize_url"], "decision": "approve"}).json()
+    t3 = clock()
+    done = vssid.post("/api/v1/auth/vneid/complete", headers=VSSID_APP, json={
+        "transaction_id": start["transaction_id"],
+        "callback_url": redirect["redirect_to"]}).json()
+    t4 = clock()
+    me = vssid.get("/api/v1/me", headers={
+        **VSSID_APP, "Authorization": f"Bearer {done['session_token']}"}).json()
+    t5 = clock()
+    if me.get("personal_id") != persona.personal_id:
+        raise AssertionError(f"the login did not end in the persona's session: {done}")
+    return [t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4]
+
+
+def floor_parts(floor: Floor) -> list[float]:
+    clock = time.perf_counter
+    t0 = clock()
+    floor.bare()
+    t1 = clock()
+    floor.nested()
+    t2 = clock()
+    floor.crypto()
+    t3 = clock()
+    return [t1 - t0, t2 - t1, t3 - t2]
+
+
+def _blocks(samples: dict[str, list[float]], names: tuple[str, ...],
+            fn: Callable[[], list[float]], n: int) -> None:
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(n):
+            for name, value in zip(names, fn(), strict=True):
+                samples[name].append(value)
+    finally:
+        gc.enable()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=300, help="logins timed per repeat")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--block", type=int, default=20)
+    args = parser.parse_args()
+
+    print(f"machine: {machine()}")
+    target = embedded_target(seed="bench-endpoints")
+    persona = PersonaPool(target, seed="bench-endpoints").new()
+    clients = (target.vssid.client(), target.vneid.client())
+    floor = Floor()
+    for _ in range(20):
+        login_steps(target, persona, clients)
+        floor_parts(floor)
+    above: dict[str, list[float]] = {step: [] for step in STEPS}
+    for repeat in range(1, args.repeats + 1):
+        samples: dict[str, list[float]] = {name: [] for name in (*STEPS, *FLOOR_PARTS)}
+        done = 0
+        while done < args.rounds:
+            n = min(args.block, args.rounds - done)
+            _blocks(samples, STEPS, lambda: login_steps(target, persona, clients), n)
+            _blocks(samples, FLOOR_PARTS, lambda: floor_parts(floor), n)
+            done += n
+        median = {name: statistics.median(values) for name, values in samples.items()}
+        print(f"repeat {repeat}: " + ", ".join(
+            f"{name} {median[name] * 1e6:.0f} µs" for name in FLOOR_PARTS))
+        for step in STEPS:
+            share = sum(median[part] for part in SHARE[step])
+            above[step].append(median[step] - share)
+            print(f"  {step:15s} {median[step] * 1e6:7.0f} µs, "
+                  f"{(median[step] - share) * 1e6:+6.0f} µs above {' + '.join(SHARE[step])}")
+    print(f"median over {args.repeats} repeats, µs above the floor's share: " + ", ".join(
+        f"{step} {statistics.median(values) * 1e6:+.0f}" for step, values in above.items()))
+    print(f"machine after: {machine()}")
+    for client in clients:
+        client.close()
+    target.close()
+
+
+if __name__ == "__main__":
+    main()
