@@ -1,5 +1,6 @@
-"""The property suites' pytest glue: which hypothesis profile runs, what a failure prints, and
-the state machine's exploration figures at the end of the run."""
+"""The property suites' pytest glue: which hypothesis profile runs and what a failure prints.
+The state machine's exploration figures are printed by ``scenarios/conftest.py``, which the
+pytest-xdist controller loads too."""
 
 from __future__ import annotations
 
@@ -49,12 +50,3 @@ def pytest_runtest_makereport(
     if report.when == "call" and report.failed:
         report.sections.append(("how to reproduce", profiles.failure_note()))
     return report
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    stats = profiles.STATS
-    if stats.examples:
-        terminalreporter.write_sep("-", "property suites")
-        terminalreporter.write_line(stats.summary())
-        if terminalreporter.config.get_verbosity() > 0:
-            terminalreporter.write_line(f"outcomes: {stats.coverage()}")

@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from hypothesis import HealthCheck, Verbosity, settings
 from hypothesis import core as _hypothesis_core
@@ -153,6 +155,20 @@ class RunStats:
     def coverage(self, top: int = 40) -> str:
         """The outcomes seen, most frequent first."""
         return ", ".join(f"{what} x{count}" for what, count in self.outcomes.most_common(top))
+
+    def to_json(self) -> dict[str, Any]:
+        """What a pytest-xdist worker sends its controller (``workeroutput`` takes JSON)."""
+        return {"examples": self.examples, "steps": self.steps, "seconds": self.seconds,
+                "profile": self.profile, "outcomes": dict(self.outcomes)}
+
+    def add(self, other: Mapping[str, Any]) -> None:
+        """Add a worker's figures (:meth:`to_json`) to these: the whole run's exploration.
+        ``seconds`` adds up the time spent in the state machine on every worker."""
+        self.examples += int(other["examples"])
+        self.steps += int(other["steps"])
+        self.seconds += float(other["seconds"])
+        self.profile = self.profile or str(other["profile"])
+        self.outcomes.update({str(k): int(v) for k, v in other["outcomes"].items()})
 
 
 STATS = RunStats()
