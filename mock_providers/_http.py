@@ -440,6 +440,43 @@ class RecordedExchange:
         }
 
 
+@dataclass(slots=True)
+class _Unread:
+    """An exchange as the middleware saw it, redacted into a :class:`RecordedExchange` the
+    first time the log is read (most exchanges never are): recording costs the request
+    almost nothing, and what leaves the log is redacted all the same.
+
+    The headers are kept as one ``bytes`` (:func:`_pack_headers`), not the request's list of
+    tuples: a log holds up to a thousand exchanges, and freeing thirty small objects per
+    exchange when it falls out of the log, long after they left the cache, cost each
+    request about 20 µs (measured in ``benchmarks/bench_flow.py``); one object costs ~1 µs."""
+
+    at: float
+    method: str
+    path: str
+    query: bytes
+    headers: bytes | list[tuple[bytes, bytes]]
+    body: bytes
+    status: int
+    response_type: str
+    response: bytes
+    done: RecordedExchange | None = None
+
+    def read(self) -> RecordedExchange:
+        if self.done is None:
+            headers = {k.decode("latin-1"): v.decode("latin-1")
+                       for k, v in _unpack_headers(self.headers)}
+            query = self.query.decode("latin-1")
+            url = self.path + (f"?{query}" if query else "")
+            self.done = RecordedExchange(
+                at=self.at, method=self.method, path=self.path, url=redact_url(url),
+                headers=redact_headers(headers),
+                body=_decode_body(self.body, headers.get("content-type", "")),
+                status=self.status, response=_decode_body(self.response, self.response_type),
+            )
+        return self.done
+
+
 _HEADER_SEP = b"\r\n"
 
 
@@ -469,12 +506,12 @@ class RequestLog:
     """The newest ``maxlen`` exchanges, oldest first (§11 ``GET /_harness/requests``)."""
 
     maxlen: int = 1000
-    _items: deque[RecordedExchange | _Exchange] = field(init=False)
+    _items: deque[RecordedExchange | _Unread] = field(init=False)
 
     def __post_init__(self) -> None:
         self._items = deque(maxlen=self.maxlen)
 
-    def append(self, item: RecordedExchange | _Exchange) -> None:
+    def append(self, item: RecordedExchange | _Unread) -> None:
         self._items.append(item)
 
     def clear(self) -> None:
@@ -492,8 +529,8 @@ class RequestLog:
                 if e.path == path and (method is None or e.method == method)]
 
 
-def _read(item: RecordedExchange | _Exchange) -> RecordedExchange:
-    return item.read() if isinstance(item, _Exchange) else item
+def _read(item: RecordedExchange | _Unread) -> RecordedExchange:
+    return item.read() if isinstance(item, _Unread) else item
 
 
 def _decode_body(raw: bytes, content_type: str) -> Any:
@@ -504,32 +541,18 @@ def _decode_body(raw: bytes, content_type: str) -> Any:
 
 
 class _Exchange:
-    """One request on its way through :class:`ProviderMiddleware` (the ``receive`` and
-    ``send`` the application gets, keeping what the request log needs), then, once recorded,
-    the log's entry for it: redacted into a :class:`RecordedExchange` the first time the log is
-    read (most exchanges never are), so recording costs the request almost nothing and what
-    leaves the log is redacted all the same.
-
-    The headers are kept as one ``bytes`` (:func:`_pack_headers`), not the request's list of
-    tuples: a log holds up to a thousand exchanges, and freeing thirty small objects per
-    exchange when it falls out of the log, long after they left the cache, cost each
-    request about 20 µs (measured in ``benchmarks/bench_flow.py``); one object costs ~1 µs."""
+    """One request on its way through :class:`ProviderMiddleware`: the ``receive`` and
+    ``send`` the application gets, keeping what the request log needs."""
 
     __slots__ = (
         "_receive",
         "_send",
         "at",
         "body",
-        "body_parts",
         "body_size",
-        "done",
-        "headers",
         "log",
-        "method",
-        "path",
-        "query",
+        "recorded",
         "response",
-        "response_parts",
         "response_size",
         "response_type",
         "scope",
@@ -538,28 +561,25 @@ class _Exchange:
 
     def __init__(self, scope: Scope, receive: Receive, send: Send, log: RequestLog,
                  at: float) -> None:
-        self.scope: Scope | None = scope
+        self.scope = scope
         self._receive = receive
         self._send = send
         self.log = log
         self.at = at
-        self.method: str = scope["method"]
-        self.path: str = scope["path"]
-        self.body_parts: list[bytes] = []
+        self.body: list[bytes] = []
         self.body_size = 0
-        self.response_parts: list[bytes] = []
+        self.response: list[bytes] = []
         self.response_size = 0
         self.response_type = ""
         self.status = 0
-        self.done: RecordedExchange | None = None
+        self.recorded = False
 
     async def receive(self) -> Message:
         message = await self._receive()
         if message["type"] == "http.request" and self.body_size <= RECORDED_BODY_BYTES:
             chunk = message.get("body", b"")
-            if chunk and self.scope is not None:  # not once recorded
-                self.body_parts.append(chunk)
-                self.body_size += len(chunk)
+            self.body.append(chunk)
+            self.body_size += len(chunk)
         return message
 
     async def send(self, message: Message) -> None:
@@ -567,44 +587,28 @@ class _Exchange:
         if kind == "http.response.body":
             if self.response_size <= RECORDED_BODY_BYTES:
                 chunk = message.get("body", b"")
-                self.response_parts.append(chunk)
+                self.response.append(chunk)
                 self.response_size += len(chunk)
             if not message.get("more_body"):
                 self.record()  # before the last byte leaves: a caller that got the answer finds it
         elif kind == "http.response.start":
             self.status = message["status"]
             for k, v in message.get("headers", ()):
-                if k == b"content-type" or k.lower() == b"content-type":
+                if k.lower() == b"content-type":
                     self.response_type = v.decode("latin-1")
         await self._send(message)
 
     def record(self) -> None:
-        """Keep what the log needs, let go of the request, and join the log (once)."""
-        scope = self.scope
-        if scope is None:
+        if self.recorded:
             return
-        self.scope = None
-        self.query: bytes = scope.get("query_string", b"")
-        self.headers: bytes | list[tuple[bytes, bytes]] = _pack_headers(scope["headers"])
-        body, response = self.body_parts, self.response_parts
-        self.body: bytes = body[0] if len(body) == 1 else b"".join(body)
-        self.response: bytes = response[0] if len(response) == 1 else b"".join(response)
-        del self.body_parts, self.response_parts  # joined into body and response
-        self.log.append(self)
-
-    def read(self) -> RecordedExchange:
-        if self.done is None:
-            headers = {k.decode("latin-1"): v.decode("latin-1")
-                       for k, v in _unpack_headers(self.headers)}
-            query = self.query.decode("latin-1")
-            url = self.path + (f"?{query}" if query else "")
-            self.done = RecordedExchange(
-                at=self.at, method=self.method, path=self.path, url=redact_url(url),
-                headers=redact_headers(headers),
-                body=_decode_body(self.body, headers.get("content-type", "")),
-                status=self.status, response=_decode_body(self.response, self.response_type),
-            )
-        return self.done
+        self.recorded = True
+        scope = self.scope
+        self.log.append(_Unread(
+            at=self.at, method=scope["method"], path=scope["path"],
+            query=scope.get("query_string", b""), headers=_pack_headers(scope["headers"]),
+            body=b"".join(self.body), status=self.status, response_type=self.response_type,
+            response=b"".join(self.response),
+        ))
 
 
 class ProviderMiddleware:
