@@ -77,7 +77,9 @@ def _b64(data: bytes) -> str:
 def es256_compact(header: Mapping[str, Any], payload: bytes, key: ECKey) -> str:
     """A compact JWS signed ES256 with ``key``, whatever ``header`` holds (RFC 7515 §7.1)."""
     signing_input = f"{_b64(json.dumps(header).encode())}.{_b64(payload)}"
-    der = key.private_key.sign(signing_input.encode(), ec.ECDSA(hashes.SHA256()))
+    private_key = key.private_key
+    assert private_key is not None, "es256_compact needs a private key"
+    der = private_key.sign(signing_input.encode(), ec.ECDSA(hashes.SHA256()))
     r, s = decode_dss_signature(der)
     return f"{signing_input}.{_b64(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
 

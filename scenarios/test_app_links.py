@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from harness.apps.screens import VNEID_LOGIN, VSSID_HOME
 from harness.flows import decide, enter_credentials, login_with_vneid, start_vneid_login
+from harness.personas import Persona
+from harness.targets import Target, VNeIDHandle, VssIDHandle
 from harness.trace import StoreOpened
+from harness.world import Device
 from scenarios.support import assert_error_screen, calls
 
 STORE_PREFIX = {"ios": "https://apps.apple.com/", "android": "https://play.google.com/"}
@@ -14,7 +19,10 @@ STORE_PREFIX = {"ios": "https://apps.apple.com/", "android": "https://play.googl
 
 @pytest.mark.clause("A-3", "P-3")
 @pytest.mark.parametrize("platform", ["ios", "android"])
-def test_missing_vneid_sends_the_user_to_its_store_listing(target, device, vssid, platform):
+def test_missing_vneid_sends_the_user_to_its_store_listing(target: Target,
+                                                           device: Callable[..., Device],
+                                                           vssid: VssIDHandle,
+                                                           platform: str) -> None:
     phone = device(platform, vneid=None)
     screen = start_vneid_login(phone.driver)
     assert phone.phone.foreground == "store"
@@ -28,7 +36,8 @@ def test_missing_vneid_sends_the_user_to_its_store_listing(target, device, vssid
 
 
 @pytest.mark.clause("A-3")
-def test_installing_vneid_after_the_store_lets_the_login_finish(device, persona):
+def test_installing_vneid_after_the_store_lets_the_login_finish(device: Callable[..., Device],
+                                                                 persona: Persona) -> None:
     phone = device("ios", vneid=None)
     start_vneid_login(phone.driver)
     phone.install_vneid("2.1.0")
@@ -37,7 +46,8 @@ def test_installing_vneid_after_the_store_lets_the_login_finish(device, persona)
 
 @pytest.mark.clause("A-3", "A-6")
 @pytest.mark.plan("vssid-relying-party")
-def test_claimed_https_callback_form(device, persona, vssid):
+def test_claimed_https_callback_form(device: Callable[..., Device], persona: Persona,
+                                      vssid: VssIDHandle) -> None:
     vssid.configure(redirect_uri="https://vssid.test/auth/vneid/callback")
     phone = device("android")
     assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
@@ -48,7 +58,9 @@ def test_claimed_https_callback_form(device, persona, vssid):
 @pytest.mark.clause("S-4", "R-1")
 @pytest.mark.parametrize("platform", ["ios", "android"])
 @pytest.mark.plan("vneid-provider")
-def test_hijacking_app_gets_the_code_but_cannot_redeem_it(device, persona, vneid, platform):
+def test_hijacking_app_gets_the_code_but_cannot_redeem_it(device: Callable[..., Device],
+                                                          persona: Persona, vneid: VNeIDHandle,
+                                                          platform: str) -> None:
     """S-4: a later-installed app claiming vssid:// receives the callback; without VssID's
     PKCE verifier the code is worthless, even with the client's secret."""
     from harness.rp import TestRelyingParty
@@ -75,7 +87,8 @@ def test_hijacking_app_gets_the_code_but_cannot_redeem_it(device, persona, vneid
 
 
 @pytest.mark.clause("S-4", "A-6")
-def test_claimed_https_link_cannot_be_hijacked(device, persona, vssid):
+def test_claimed_https_link_cannot_be_hijacked(device: Callable[..., Device], persona: Persona,
+                                                 vssid: VssIDHandle) -> None:
     vssid.configure(redirect_uri="https://vssid.test/auth/vneid/callback")
     phone = device("ios")
     thief = phone.install_hijacker("https")
@@ -84,7 +97,7 @@ def test_claimed_https_link_cannot_be_hijacked(device, persona, vssid):
 
 
 @pytest.mark.clause("A-3", "A-4")
-def test_authorize_link_opens_vneid_login_level2_screen(device):
+def test_authorize_link_opens_vneid_login_level2_screen(device: Callable[..., Device]) -> None:
     phone = device("android")
     screen = start_vneid_login(phone.driver)
     assert screen.id == VNEID_LOGIN
@@ -93,7 +106,8 @@ def test_authorize_link_opens_vneid_login_level2_screen(device):
 
 @pytest.mark.clause("R-3", "A-6")
 @pytest.mark.plan("vssid-relying-party")
-def test_callback_with_no_pending_login_shows_an_error(device, persona):
+def test_callback_with_no_pending_login_shows_an_error(device: Callable[..., Device],
+                                                       persona: Persona) -> None:
     phone = device("ios")
     assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
     fresh = device("ios")

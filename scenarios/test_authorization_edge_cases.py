@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
-from harness.protocol import ACR_LEVEL1, ACR_LEVEL2, parse_callback
-from harness.rp import RP_SCHEME
+from harness.personas import Persona
+from harness.protocol import ACR_LEVEL1, ACR_LEVEL2, Callback, parse_callback
+from harness.rp import RP_SCHEME, TestRelyingParty
+from harness.targets import VNeIDHandle
+from harness.world import Device, PersonaPool
 from scenarios.support import (
     app_headers,
     assert_error_body,
@@ -21,13 +27,14 @@ from scenarios.support import (
 
 
 @pytest.fixture
-def phone(device):
+def phone(device: Callable[..., Device]) -> Device:
     dev = device("ios")
     dev.install_receiver(RP_SCHEME)
     return dev
 
 
-def answer(vneid, persona, link, decision="approve"):
+def answer(vneid: VNeIDHandle, persona: Persona, link: str,
+           decision: str = "approve") -> httpx.Response:
     """A-4, A-5 over the VNeID app API: the HTTP answer to forwarding ``link``."""
     with vneid.client(headers=app_headers("vneid", "2.1.0")) as http:
         session = http.post("/api/app/v1/sessions", json={
@@ -37,13 +44,14 @@ def answer(vneid, persona, link, decision="approve"):
                          headers={"Authorization": f"Bearer {session['session_token']}"})
 
 
-def redirected(vneid, persona, link, decision="approve"):
+def redirected(vneid: VNeIDHandle, persona: Persona, link: str,
+               decision: str = "approve") -> Callback:
     response = answer(vneid, persona, link, decision)
     assert response.status_code == 200, response.text
     return parse_callback(response.json()["redirect_to"])
 
 
-def assert_redirected_error(callback, error, clause):
+def assert_redirected_error(callback: Callback, error: str, clause: str) -> None:
     """A-7: ``error`` and an ``error_description`` that starts by citing the clause."""
     assert callback.error == error, callback.params
     assert callback.code is None, callback.params
@@ -59,7 +67,10 @@ def assert_redirected_error(callback, error, clause):
 @pytest.mark.clause("S-3", "A-7")
 @pytest.mark.parametrize("client_id", [None, "", "no-such-client"], ids=["missing", "empty",
                                                                         "unknown"])
-def test_a_missing_or_unknown_client_id_is_shown_not_redirected(vneid, rp, persona, client_id):
+def test_a_missing_or_unknown_client_id_is_shown_not_redirected(vneid: VNeIDHandle,
+                                                                 rp: TestRelyingParty,
+                                                                 persona: Persona,
+                                                                 client_id: str | None) -> None:
     link = replace_param(rp.login().link, "client_id", client_id)
     body = assert_error_body(answer(vneid, persona, link), 400, "invalid_client", "S-3")
     assert "redirect_to" not in body
@@ -69,8 +80,9 @@ def test_a_missing_or_unknown_client_id_is_shown_not_redirected(vneid, rp, perso
 @pytest.mark.clause("S-2", "S-3", "A-7")
 @pytest.mark.parametrize("redirect_uri", [None, "", f"{RP_SCHEME}://elsewhere"],
                          ids=["missing", "empty", "unregistered"])
-def test_a_missing_or_unregistered_redirect_uri_is_shown_not_redirected(vneid, rp, persona,
-                                                                        redirect_uri):
+def test_a_missing_or_unregistered_redirect_uri_is_shown_not_redirected(
+        vneid: VNeIDHandle, rp: TestRelyingParty, persona: Persona,
+        redirect_uri: str | None) -> None:
     link = replace_param(rp.login().link, "redirect_uri", redirect_uri)
     body = assert_error_body(answer(vneid, persona, link), 400, "invalid_redirect_uri", "S-2")
     assert "redirect_to" not in body
@@ -90,7 +102,9 @@ def test_a_missing_or_unregistered_redirect_uri_is_shown_not_redirected(vneid, r
     ("scope", "openid\tprofile", "invalid_scope"),
 ], ids=["response_type-missing", "response_type-empty", "response_type-token", "scope-missing",
         "scope-empty", "scope-without-openid", "scope-tab-separated"])
-def test_bad_a2_parameters_go_back_citing_a2(vneid, rp, persona, param, value, error):
+def test_bad_a2_parameters_go_back_citing_a2(vneid: VNeIDHandle, rp: TestRelyingParty,
+                                             persona: Persona, param: str, value: str | None,
+                                             error: str) -> None:
     """RFC 6749 §3.1: an empty parameter counts as absent; §3.3: scope is space-separated."""
     login = rp.login()
     callback = redirected(vneid, persona, replace_param(login.link, param, value))
@@ -105,26 +119,31 @@ def test_bad_a2_parameters_go_back_citing_a2(vneid, rp, persona, param, value, e
     ("code_challenge_method", None), ("code_challenge_method", "plain"),
     ("code_challenge_method", "s256"),
 ])
-def test_pkce_refusals_go_back_citing_s1(vneid, rp, persona, param, value):
+def test_pkce_refusals_go_back_citing_s1(vneid: VNeIDHandle, rp: TestRelyingParty,
+                                         persona: Persona, param: str,
+                                         value: str | None) -> None:
     callback = redirected(vneid, persona, replace_param(rp.login().link, param, value))
     assert_redirected_error(callback, "invalid_request", "S-1")
 
 
 @pytest.mark.clause("A-7")
-def test_a_denial_goes_back_citing_a7(vneid, rp, persona):
+def test_a_denial_goes_back_citing_a7(vneid: VNeIDHandle, rp: TestRelyingParty,
+                                      persona: Persona) -> None:
     callback = redirected(vneid, persona, rp.login().link, decision="deny")
     assert_redirected_error(callback, "access_denied", "A-7")
 
 
 @pytest.mark.clause("P-2", "A-7")
-def test_a_level_1_citizen_goes_back_citing_p2(vneid, rp, personas):
+def test_a_level_1_citizen_goes_back_citing_p2(vneid: VNeIDHandle, rp: TestRelyingParty,
+                                               personas: PersonaPool) -> None:
     citizen = personas.new(level=1)
     callback = redirected(vneid, citizen, rp.login().link)
     assert_redirected_error(callback, "unmet_authentication_requirements", "P-2")
 
 
 @pytest.mark.clause("A-2", "A-5")
-def test_an_empty_state_is_not_echoed(vneid, rp, persona):
+def test_an_empty_state_is_not_echoed(vneid: VNeIDHandle, rp: TestRelyingParty,
+                                      persona: Persona) -> None:
     """RFC 6749 §3.1: an empty ``state`` is no ``state``, so none comes back."""
     callback = redirected(vneid, persona, replace_param(rp.login().link, "state", ""))
     assert callback.code is not None, callback.params
@@ -134,15 +153,20 @@ def test_an_empty_state_is_not_echoed(vneid, rp, persona):
 # -- acr_values (A-2, P-2) -------------------------------------------------------------------------
 
 
-def id_token_claims(id_token):
+def id_token_claims(id_token: str) -> dict[str, Any]:
     payload = id_token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims: dict[str, Any] = json.loads(
+        base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return claims
 
 
 @pytest.mark.clause("A-2", "P-2", "T-3")
 @pytest.mark.parametrize("acr_values", [ACR_LEVEL1, f"{ACR_LEVEL1} urn:example:unknown"],
                          ids=["loa1", "loa1-and-unknown"])
-def test_a_request_for_level_1_lets_a_level_1_citizen_through(phone, rp, personas, acr_values):
+def test_a_request_for_level_1_lets_a_level_1_citizen_through(phone: Device,
+                                                              rp: TestRelyingParty,
+                                                              personas: PersonaPool,
+                                                              acr_values: str) -> None:
     """P-2 is the relying party's to enforce (R-10): asked for level 1, the provider issues
     a code whose ID token says ``urn:vneid:loa:1``; unknown values are ignored."""
     citizen = personas.new(level=1)
@@ -159,7 +183,10 @@ def test_a_request_for_level_1_lets_a_level_1_citizen_through(phone, rp, persona
 @pytest.mark.parametrize("acr_values", [
     f"{ACR_LEVEL1} {ACR_LEVEL2}", f"{ACR_LEVEL1}\t{ACR_LEVEL1}", "urn:example:unknown",
 ], ids=["highest-wins", "tab-is-no-separator", "only-unknown"])
-def test_level_2_is_required_unless_level_1_alone_is_asked_for(vneid, rp, personas, acr_values):
+def test_level_2_is_required_unless_level_1_alone_is_asked_for(vneid: VNeIDHandle,
+                                                                rp: TestRelyingParty,
+                                                                personas: PersonaPool,
+                                                                acr_values: str) -> None:
     citizen = personas.new(level=1)
     callback = redirected(vneid, citizen, rp.login(acr_values=acr_values).link)
     assert_redirected_error(callback, "unmet_authentication_requirements", "P-2")
@@ -169,7 +196,9 @@ def test_level_2_is_required_unless_level_1_alone_is_asked_for(vneid, rp, person
 
 
 @pytest.mark.clause("T-3")
-def test_the_id_token_header_is_a_jwt_signed_es256_with_kid(phone, rp, persona, vneid):
+def test_the_id_token_header_is_a_jwt_signed_es256_with_kid(phone: Device, rp: TestRelyingParty,
+                                                            persona: Persona,
+                                                            vneid: VNeIDHandle) -> None:
     login = rp.login()
     authorize_on_phone(phone, rp, persona, login.link)
     result = rp.redeem(rp.code_from(phone.last_link_to(f"{RP_SCHEME}://")), login.code_verifier)
@@ -187,7 +216,10 @@ def test_the_id_token_header_is_a_jwt_signed_es256_with_kid(phone, rp, persona, 
 
 @pytest.mark.clause("R-2", "R-3", "A-7")
 @pytest.mark.parametrize("level", [2, 1], ids=["deny", "level-1"])
-def test_a_wrong_iss_on_an_error_redirect_is_refused_as_a_mix_up(device, personas, vneid, level):
+def test_a_wrong_iss_on_an_error_redirect_is_refused_as_a_mix_up(device: Callable[..., Device],
+                                                                  personas: PersonaPool,
+                                                                  vneid: VNeIDHandle,
+                                                                  level: int) -> None:
     """RFC 9207 §2.4: the relying party checks ``iss`` before acting on an ``error``."""
     from harness.flows import login_with_vneid
 
@@ -207,7 +239,8 @@ def test_a_wrong_iss_on_an_error_redirect_is_refused_as_a_mix_up(device, persona
     ("001090012345", "001090012345"), ("0010900123456789", "001090012345"),
     ("not-a-number", ""), (None, ""),
 ], ids=["personal-id", "cut-to-12", "not-digits", "none"])
-def test_login_hint_prefills_the_web_login_form(rp, vneid, hint, shown):
+def test_login_hint_prefills_the_web_login_form(rp: TestRelyingParty, vneid: VNeIDHandle,
+                                                hint: str | None, shown: str) -> None:
     request = rp.login(login_hint=hint).request
     path = urlsplit(request.to_url(f"{vneid.issuer}/authorize"))
     with vneid.client() as http:

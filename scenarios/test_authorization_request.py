@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
-from harness.protocol import ACR_LEVEL2, LinkForm, parse_callback
-from harness.rp import RP_SCHEME
+from harness.personas import Persona
+from harness.protocol import ACR_LEVEL2, Callback, LinkForm, parse_callback
+from harness.rp import RP_SCHEME, TestRelyingParty
+from harness.targets import VNeIDHandle
 from harness.trace import LinkOpened
+from harness.world import Device, PersonaPool
 from scenarios.support import (
     app_headers,
     assert_error_body,
@@ -19,17 +25,17 @@ pytestmark = pytest.mark.plan("vneid-provider")
 
 
 @pytest.fixture
-def phone(device):
+def phone(device: Callable[..., Device]) -> Device:
     dev = device("ios")
     dev.install_receiver(RP_SCHEME)
     return dev
 
 
-def callback_of(phone):
+def callback_of(phone: Device) -> Callback:
     return parse_callback(phone.last_link_to(f"{RP_SCHEME}://"))
 
 
-def links_from_vneid(phone):
+def links_from_vneid(phone: Device) -> list[LinkOpened]:
     return [e for e in phone.trace.of_type(LinkOpened) if e.source == "vneid"]
 
 
@@ -42,8 +48,9 @@ def links_from_vneid(phone):
     "HARNESSRP://callback",  # case differs
     "https://evil.test/cb",
 ])
-def test_unregistered_redirect_uri_is_never_redirected_to(phone, rp, persona, vneid,
-                                                          redirect_uri):
+def test_unregistered_redirect_uri_is_never_redirected_to(phone: Device, rp: TestRelyingParty,
+                                                          persona: Persona, vneid: VNeIDHandle,
+                                                          redirect_uri: str) -> None:
     login = rp.login(redirect_uri=redirect_uri)
     screen = authorize_on_phone(phone, rp, persona, login.link)
     assert_error_screen(screen, app="vneid", code="invalid_redirect_uri")
@@ -55,7 +62,8 @@ def test_unregistered_redirect_uri_is_never_redirected_to(phone, rp, persona, vn
 
 
 @pytest.mark.clause("S-3", "A-7")
-def test_unknown_client_is_never_redirected_to(phone, rp, persona):
+def test_unknown_client_is_never_redirected_to(phone: Device, rp: TestRelyingParty,
+                                               persona: Persona) -> None:
     login = rp.login(client_id="no-such-client")
     screen = authorize_on_phone(phone, rp, persona, login.link)
     assert_error_screen(screen, app="vneid", code="invalid_client")
@@ -69,8 +77,10 @@ def test_unknown_client_is_never_redirected_to(phone, rp, persona):
     ("code_challenge", "too-short"),
     ("code_challenge", None),
 ])
-def test_pkce_s256_is_mandatory(phone, rp, persona, override, value):
-    login = rp.login(**{override: value})
+def test_pkce_s256_is_mandatory(phone: Device, rp: TestRelyingParty, persona: Persona,
+                                override: str, value: str | None) -> None:
+    overrides: dict[str, Any] = {override: value}  # AuthorizationRequest fields
+    login = rp.login(**overrides)
     authorize_on_phone(phone, rp, persona, login.link)
     cb = callback_of(phone)
     assert cb.error == "invalid_request", cb.params
@@ -84,8 +94,11 @@ def test_pkce_s256_is_mandatory(phone, rp, persona, override, value):
     ("response_type", None, "invalid_request"),
     ("scope", "profile", "invalid_scope"),
 ])
-def test_bad_request_parameters_go_back_by_redirect(phone, rp, persona, override, value, error):
-    login = rp.login(**{override: value})
+def test_bad_request_parameters_go_back_by_redirect(phone: Device, rp: TestRelyingParty,
+                                                    persona: Persona, override: str,
+                                                    value: str | None, error: str) -> None:
+    overrides: dict[str, Any] = {override: value}  # AuthorizationRequest fields
+    login = rp.login(**overrides)
     authorize_on_phone(phone, rp, persona, login.link)
     cb = callback_of(phone)
     assert cb.error == error, cb.params
@@ -93,7 +106,8 @@ def test_bad_request_parameters_go_back_by_redirect(phone, rp, persona, override
 
 
 @pytest.mark.clause("A-2", "A-5")
-def test_unknown_parameters_are_ignored(phone, rp, persona):
+def test_unknown_parameters_are_ignored(phone: Device, rp: TestRelyingParty,
+                                        persona: Persona) -> None:
     login = rp.login(extra=(("foo", "bar"), ("x-vendor", "1")))
     authorize_on_phone(phone, rp, persona, login.link)
     cb = callback_of(phone)
@@ -102,7 +116,8 @@ def test_unknown_parameters_are_ignored(phone, rp, persona):
 
 
 @pytest.mark.clause("A-2")
-def test_request_without_nonce_succeeds_in_the_code_flow(phone, rp, persona):
+def test_request_without_nonce_succeeds_in_the_code_flow(phone: Device, rp: TestRelyingParty,
+                                                          persona: Persona) -> None:
     login = rp.login(nonce=None)
     authorize_on_phone(phone, rp, persona, login.link)
     cb = callback_of(phone)
@@ -112,7 +127,8 @@ def test_request_without_nonce_succeeds_in_the_code_flow(phone, rp, persona):
 
 @pytest.mark.clause("A-5")
 @pytest.mark.parametrize("state", ["s" * 2000, "trạng thái ✓ & = ?", "a+b/c=="])
-def test_state_is_echoed_exactly(phone, rp, persona, state):
+def test_state_is_echoed_exactly(phone: Device, rp: TestRelyingParty, persona: Persona,
+                                 state: str) -> None:
     login = rp.login(state=state)
     authorize_on_phone(phone, rp, persona, login.link)
     assert callback_of(phone).state == state
@@ -120,7 +136,9 @@ def test_state_is_echoed_exactly(phone, rp, persona, state):
 
 @pytest.mark.clause("A-5", "R-2")
 @pytest.mark.parametrize("form", [LinkForm.CUSTOM_SCHEME, LinkForm.CLAIMED_HTTPS])
-def test_both_link_forms_are_understood_and_iss_is_returned(phone, rp, persona, form):
+def test_both_link_forms_are_understood_and_iss_is_returned(phone: Device, rp: TestRelyingParty,
+                                                             persona: Persona,
+                                                             form: LinkForm) -> None:
     login = rp.login(form=form)
     authorize_on_phone(phone, rp, persona, login.link)
     cb = callback_of(phone)
@@ -130,8 +148,9 @@ def test_both_link_forms_are_understood_and_iss_is_returned(phone, rp, persona, 
 
 @pytest.mark.clause("A-7", "P-2")
 @pytest.mark.parametrize("acr_values", [ACR_LEVEL2, None], ids=["loa2", "no-acr_values"])
-def test_level1_account_gets_unmet_authentication_requirements(phone, rp, personas,
-                                                               acr_values):
+def test_level1_account_gets_unmet_authentication_requirements(phone: Device, rp: TestRelyingParty,
+                                                               personas: PersonaPool,
+                                                               acr_values: str | None) -> None:
     """P-2 holds whatever the client asks for: without acr_values, level 2 is still needed."""
     citizen = personas.new(level=1)
     login = rp.login(acr_values=acr_values)
@@ -142,7 +161,8 @@ def test_level1_account_gets_unmet_authentication_requirements(phone, rp, person
 
 
 @pytest.mark.clause("A-7")
-def test_deny_redirects_access_denied_with_state_and_iss(phone, rp, persona):
+def test_deny_redirects_access_denied_with_state_and_iss(phone: Device, rp: TestRelyingParty,
+                                                          persona: Persona) -> None:
     login = rp.login()
     authorize_on_phone(phone, rp, persona, login.link, decision="deny")
     cb = callback_of(phone)
@@ -152,7 +172,9 @@ def test_deny_redirects_access_denied_with_state_and_iss(phone, rp, persona):
 
 @pytest.mark.clause("A-5")
 @pytest.mark.parametrize("decision", ["ok", "APPROVE", "", None])
-def test_unknown_decision_is_refused_without_a_redirect(vneid, rp, persona, decision):
+def test_unknown_decision_is_refused_without_a_redirect(vneid: VNeIDHandle, rp: TestRelyingParty,
+                                                         persona: Persona,
+                                                         decision: str | None) -> None:
     """A-5: the decision is "approve" or "deny"; anything else is a §8 error, never a code."""
     with vneid.client(headers=app_headers("vneid", "2.1.0")) as http:
         session = http.post("/api/app/v1/sessions", json={

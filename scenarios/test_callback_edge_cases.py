@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
 import pytest
 
+from harness.personas import Persona
 from harness.protocol import AuthorizationRequest
+from harness.targets import VNeIDHandle, VssIDHandle
 from scenarios.scripted_issuer import ScriptedWorld, assert_refused
 from scenarios.support import app_headers, calls, replace_param
 
 COMPLETE = "/api/v1/auth/vneid/complete"
 
 
-def hand_off(vssid, vneid, persona, decision="approve"):
+def hand_off(vssid: VssIDHandle, vneid: VNeIDHandle, persona: Persona,
+             decision: str = "approve") -> tuple[str, str]:
     """A-1…A-5 over the app APIs: the transaction id and VNeID's ``redirect_to``."""
     with vssid.client(headers=app_headers("vssid", "1.6.7")) as app:
         started = app.post("/api/v1/auth/vneid/start", json={})
@@ -27,14 +34,14 @@ def hand_off(vssid, vneid, persona, decision="approve"):
     return started.json()["transaction_id"], answer.json()["redirect_to"]
 
 
-def complete(vssid, transaction_id, callback_url):
+def complete(vssid: VssIDHandle, transaction_id: str, callback_url: str) -> httpx.Response:
     with vssid.client(headers=app_headers("vssid", "1.6.7")) as app:
         return app.post(COMPLETE, json={"transaction_id": transaction_id,
                                         "callback_url": callback_url})
 
 
-def refused(response, code, clause):
-    body = response.json()
+def refused(response: httpx.Response, code: str, clause: str) -> dict[str, Any]:
+    body: dict[str, Any] = response.json()
     assert 400 <= response.status_code < 600, body
     assert (body.get("error"), body.get("clause")) == (code, clause), body
     assert isinstance(body.get("error_description"), str), body
@@ -48,7 +55,10 @@ def refused(response, code, clause):
 
 @pytest.mark.clause("R-1", "R-12")
 @pytest.mark.parametrize("state", ["forged-state-value-0123456789", None])
-def test_a_wrong_or_missing_state_is_refused_with_its_clause(vssid, vneid, persona, state):
+def test_a_wrong_or_missing_state_is_refused_with_its_clause(vssid: VssIDHandle,
+                                                              vneid: VNeIDHandle,
+                                                              persona: Persona,
+                                                              state: str | None) -> None:
     tx, callback = hand_off(vssid, vneid, persona)
     refused(complete(vssid, tx, replace_param(callback, "state", state)), "state_mismatch", "R-1")
     assert calls(vneid, "/token") == []
@@ -56,14 +66,19 @@ def test_a_wrong_or_missing_state_is_refused_with_its_clause(vssid, vneid, perso
 
 @pytest.mark.clause("R-2", "R-12")
 @pytest.mark.parametrize("iss", ["http://evil.test", None])
-def test_a_wrong_or_missing_iss_is_refused_with_its_clause(vssid, vneid, persona, iss):
+def test_a_wrong_or_missing_iss_is_refused_with_its_clause(vssid: VssIDHandle,
+                                                            vneid: VNeIDHandle,
+                                                            persona: Persona,
+                                                            iss: str | None) -> None:
     tx, callback = hand_off(vssid, vneid, persona)
     refused(complete(vssid, tx, replace_param(callback, "iss", iss)), "issuer_mismatch", "R-2")
     assert calls(vneid, "/token") == []
 
 
 @pytest.mark.clause("R-4")
-def test_a_callback_to_another_uri_is_refused_with_its_clause(vssid, vneid, persona):
+def test_a_callback_to_another_uri_is_refused_with_its_clause(vssid: VssIDHandle,
+                                                               vneid: VNeIDHandle,
+                                                               persona: Persona) -> None:
     tx, callback = hand_off(vssid, vneid, persona)
     moved = callback.replace("vssid://auth/vneid/callback", "vssid://auth/vneid/other", 1)
     refused(complete(vssid, tx, moved), "invalid_request", "R-4")
@@ -71,14 +86,18 @@ def test_a_callback_to_another_uri_is_refused_with_its_clause(vssid, vneid, pers
 
 
 @pytest.mark.clause("A-5", "R-12")
-def test_a_callback_with_neither_code_nor_error_is_refused(vssid, vneid, persona):
+def test_a_callback_with_neither_code_nor_error_is_refused(vssid: VssIDHandle,
+                                                           vneid: VNeIDHandle,
+                                                           persona: Persona) -> None:
     tx, callback = hand_off(vssid, vneid, persona)
     refused(complete(vssid, tx, replace_param(callback, "code", None)), "invalid_request", "A-5")
     assert calls(vneid, "/token") == []
 
 
 @pytest.mark.clause("R-3", "A-7")
-def test_a_denied_login_ends_with_access_denied_citing_r3(vssid, vneid, persona):
+def test_a_denied_login_ends_with_access_denied_citing_r3(vssid: VssIDHandle,
+                                                          vneid: VNeIDHandle,
+                                                          persona: Persona) -> None:
     tx, callback = hand_off(vssid, vneid, persona, decision="deny")
     refused(complete(vssid, tx, callback), "access_denied", "R-3")
     assert calls(vneid, "/token") == []
@@ -87,7 +106,10 @@ def test_a_denied_login_ends_with_access_denied_citing_r3(vssid, vneid, persona)
 @pytest.mark.clause("R-3", "A-7")
 @pytest.mark.parametrize("error", ["invalid_request", "invalid_scope", "unsupported_response_type",
                                    "unmet_authentication_requirements"])
-def test_each_redirected_error_of_a7_ends_the_login_with_that_error(vssid, vneid, persona, error):
+def test_each_redirected_error_of_a7_ends_the_login_with_that_error(vssid: VssIDHandle,
+                                                                    vneid: VNeIDHandle,
+                                                                    persona: Persona,
+                                                                    error: str) -> None:
     tx, callback = hand_off(vssid, vneid, persona)
     forged = replace_param(replace_param(callback, "code", None), "error", error)
     refused(complete(vssid, tx, forged), error, "R-3")
@@ -98,13 +120,14 @@ def test_each_redirected_error_of_a7_ends_the_login_with_that_error(vssid, vneid
 
 
 @pytest.fixture
-def world():
+def world() -> Iterator[ScriptedWorld]:
     made = ScriptedWorld()
     yield made
     made.close()
 
 
-def error_callback(world, error, description=None):
+def error_callback(world: ScriptedWorld, error: str,
+                   description: str | None = None) -> httpx.Response:
     transaction_id, request = world.start()
     params = {"code": None, "error": error, "error_description": description}
     return world.complete(transaction_id, world.callback(request, **params))
@@ -116,7 +139,8 @@ def error_callback(world, error, description=None):
     ("unsupported_response_type", 400), ("unauthorized_client", 400),
     ("unmet_authentication_requirements", 403), ("server_error", 502),
 ])
-def test_a_known_provider_error_keeps_its_code_with_its_status(world, error, status):
+def test_a_known_provider_error_keeps_its_code_with_its_status(world: ScriptedWorld, error: str,
+                                                                status: int) -> None:
     body = assert_refused(error_callback(world, error, "why"), status, error, "R-3")
     assert (body["provider_error"], body["provider_error_description"]) == (error, "why")
     assert body["error_description"].endswith(f"{error}: why"), body
@@ -124,7 +148,7 @@ def test_a_known_provider_error_keeps_its_code_with_its_status(world, error, sta
 
 
 @pytest.mark.clause("R-3")
-def test_temporarily_unavailable_is_the_providers_failure(world):
+def test_temporarily_unavailable_is_the_providers_failure(world: ScriptedWorld) -> None:
     body = assert_refused(error_callback(world, "temporarily_unavailable", "maintenance"),
                           502, "provider_unavailable", "R-3")
     assert body["provider_error"] == "temporarily_unavailable"
@@ -139,7 +163,9 @@ def test_temporarily_unavailable_is_the_providers_failure(world):
     ("bad\"quote", repr("bad\"quote")),
     ("lỗi", repr("lỗi")),
 ])
-def test_an_unknown_provider_error_is_invalid_request_and_shown_safely(world, error, shown):
+def test_an_unknown_provider_error_is_invalid_request_and_shown_safely(world: ScriptedWorld,
+                                                                       error: str,
+                                                                       shown: str) -> None:
     """RFC 6749 §4.1.2.1: an error code is 1-64 characters of %x20-21 / %x23-5B / %x5D-7E;
     anything else is shown quoted, cut to 64."""
     body = assert_refused(error_callback(world, error), 400, "invalid_request", "R-3")
@@ -149,27 +175,27 @@ def test_an_unknown_provider_error_is_invalid_request_and_shown_safely(world, er
 
 
 @pytest.mark.clause("R-3")
-def test_an_empty_provider_error_is_shown_quoted(world):
+def test_an_empty_provider_error_is_shown_quoted(world: ScriptedWorld) -> None:
     body = assert_refused(error_callback(world, ""), 400, "invalid_request", "R-3")
     assert body["provider_error"] == "''", body
 
 
 @pytest.mark.clause("R-3")
-def test_the_providers_description_is_kept_to_300_characters(world):
+def test_the_providers_description_is_kept_to_300_characters(world: ScriptedWorld) -> None:
     body = assert_refused(error_callback(world, "access_denied", "d" * 400), 400,
                           "access_denied", "R-3")
     assert body["provider_error_description"] == "d" * 300
 
 
 @pytest.mark.clause("R-3")
-def test_a_provider_error_without_description_says_so(world):
+def test_a_provider_error_without_description_says_so(world: ScriptedWorld) -> None:
     body = assert_refused(error_callback(world, "access_denied"), 400, "access_denied", "R-3")
     assert body["provider_error_description"] is None
     assert body["error_description"].endswith("access_denied"), body
 
 
 @pytest.mark.clause("A-1", "A-2")
-def test_the_authorization_request_follows_the_profile():
+def test_the_authorization_request_follows_the_profile() -> None:
     """A-2 with a vendor profile: its scope and its app-link base, not the defaults."""
     from harness.protocol import DEFAULT_PROFILE, parse_authorize_link
 
@@ -186,7 +212,7 @@ def test_the_authorization_request_follows_the_profile():
 
 
 @pytest.mark.clause("A-1")
-def test_state_and_nonce_carry_256_bits_and_the_transaction_id_128(world):
+def test_state_and_nonce_carry_256_bits_and_the_transaction_id_128(world: ScriptedWorld) -> None:
     """A-1 asks for at least 128 bits; the VssID mock gives state, nonce and the PKCE
     verifier 256 bits (43 base64url characters) and the transaction id 128 (22)."""
     transaction_id, request = world.start()

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from harness.apps.screens import VSSID_HOME
+from harness.apps.screens import VSSID_HOME, Screen
 from harness.flows import decide, enter_credentials, login_with_vneid, start_vneid_login
+from harness.personas import Persona
+from harness.targets import VNeIDHandle, VssIDHandle
+from harness.world import Device
 from scenarios.support import assert_error_screen, calls, replace_param
 
 pytestmark = pytest.mark.plan("vssid-relying-party")
@@ -13,7 +18,8 @@ pytestmark = pytest.mark.plan("vssid-relying-party")
 CALLBACK = "vssid://auth/vneid/callback"
 
 
-def capture_callback(device, persona, *, platform="ios"):
+def capture_callback(device: Callable[..., Device], persona: Persona, *,
+                     platform: str = "ios") -> tuple[Device, str]:
     """Run the login up to VNeID's redirect, with the callback caught by another app.
 
     Returns the phone (hijacker uninstalled, VssID waiting) and the callback URL."""
@@ -27,13 +33,15 @@ def capture_callback(device, persona, *, platform="ios"):
     return phone, catcher.received[0]
 
 
-def deliver(phone, url):
+def deliver(phone: Device, url: str) -> Screen:
     phone.phone.open_url(url, source="vneid")
     return phone.screen()
 
 
 @pytest.mark.clause("R-1", "R-12")
-def test_tampered_state_is_refused_before_any_token_request(device, persona, vneid):
+def test_tampered_state_is_refused_before_any_token_request(device: Callable[..., Device],
+                                                            persona: Persona,
+                                                            vneid: VNeIDHandle) -> None:
     phone, callback = capture_callback(device, persona)
     screen = deliver(phone, replace_param(callback, "state", "forged-state-value-0123456789"))
     assert_error_screen(screen, app="vssid", code="state_mismatch", clause="R-1")
@@ -41,7 +49,8 @@ def test_tampered_state_is_refused_before_any_token_request(device, persona, vne
 
 
 @pytest.mark.clause("R-1")
-def test_state_of_an_earlier_login_is_refused(device, persona, vneid):
+def test_state_of_an_earlier_login_is_refused(device: Callable[..., Device], persona: Persona,
+                                               vneid: VNeIDHandle) -> None:
     """Login CSRF: a callback from an earlier (abandoned) login arrives for a newer one."""
     phone, earlier = capture_callback(device, persona)
     start_vneid_login(phone.driver)  # a new transaction replaces the old one in VssID
@@ -51,7 +60,8 @@ def test_state_of_an_earlier_login_is_refused(device, persona, vneid):
 
 
 @pytest.mark.clause("R-1")
-def test_callback_delivered_twice_completes_once(device, persona, vssid):
+def test_callback_delivered_twice_completes_once(device: Callable[..., Device], persona: Persona,
+                                                  vssid: VssIDHandle) -> None:
     phone = device("android")
     assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
     screen = deliver(phone, phone.last_link_to(CALLBACK))
@@ -61,7 +71,8 @@ def test_callback_delivered_twice_completes_once(device, persona, vssid):
 
 
 @pytest.mark.clause("R-1")
-def test_callback_after_the_transaction_expired(device, persona, vssid, vneid):
+def test_callback_after_the_transaction_expired(device: Callable[..., Device], persona: Persona,
+                                                 vssid: VssIDHandle, vneid: VNeIDHandle) -> None:
     phone, callback = capture_callback(device, persona)
     vssid.set_clock(601)
     screen = deliver(phone, callback)
@@ -71,7 +82,9 @@ def test_callback_after_the_transaction_expired(device, persona, vssid, vneid):
 
 @pytest.mark.clause("R-2", "R-12")
 @pytest.mark.parametrize("iss", ["http://evil.test", None, ""])
-def test_wrong_or_missing_issuer_in_the_callback_is_refused(device, persona, vneid, iss):
+def test_wrong_or_missing_issuer_in_the_callback_is_refused(device: Callable[..., Device],
+                                                             persona: Persona, vneid: VNeIDHandle,
+                                                             iss: str | None) -> None:
     phone, callback = capture_callback(device, persona)
     screen = deliver(phone, replace_param(callback, "iss", iss))
     assert_error_screen(screen, app="vssid", code="issuer_mismatch", clause="R-2")
@@ -79,7 +92,8 @@ def test_wrong_or_missing_issuer_in_the_callback_is_refused(device, persona, vne
 
 
 @pytest.mark.clause("R-2", "A-5")
-def test_callback_carries_the_issuer(device, persona, vneid):
+def test_callback_carries_the_issuer(device: Callable[..., Device], persona: Persona,
+                                      vneid: VNeIDHandle) -> None:
     phone = device("ios")
     assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
     from harness.protocol import parse_callback
@@ -89,8 +103,10 @@ def test_callback_carries_the_issuer(device, persona, vneid):
 
 @pytest.mark.clause("R-3", "A-7")
 @pytest.mark.parametrize("code_kept", [False, True], ids=["error-only", "error-and-code"])
-def test_error_callback_ends_the_transaction_without_a_token_request(device, persona, vneid,
-                                                                     code_kept):
+def test_error_callback_ends_the_transaction_without_a_token_request(device: Callable[..., Device],
+                                                                     persona: Persona,
+                                                                     vneid: VNeIDHandle,
+                                                                     code_kept: bool) -> None:
     """R-3: an error ends the transaction, even when the callback also carries a code."""
     phone, callback = capture_callback(device, persona)
     if not code_kept:
@@ -106,7 +122,9 @@ def test_error_callback_ends_the_transaction_without_a_token_request(device, per
     "https://vssid.test/auth/vneid/callback",  # the other registered form
     f"{CALLBACK}/extra",  # a longer path: a prefix match is not enough
 ], ids=["https-form", "longer-path"])
-def test_callback_to_another_redirect_uri_is_refused(device, persona, vneid, elsewhere):
+def test_callback_to_another_redirect_uri_is_refused(device: Callable[..., Device],
+                                                      persona: Persona, vneid: VNeIDHandle,
+                                                      elsewhere: str) -> None:
     """The transaction used vssid://…; the same response arriving anywhere else is not the
     registered redirect_uri of this transaction."""
     phone, callback = capture_callback(device, persona)
@@ -117,7 +135,8 @@ def test_callback_to_another_redirect_uri_is_refused(device, persona, vneid, els
 
 
 @pytest.mark.clause("R-1", "T-2", "R-12")
-def test_code_expired_before_the_callback_arrived(device, persona, vneid):
+def test_code_expired_before_the_callback_arrived(device: Callable[..., Device], persona: Persona,
+                                                   vneid: VNeIDHandle) -> None:
     phone, callback = capture_callback(device, persona)
     vneid.set_clock(61)
     screen = deliver(phone, callback)
@@ -131,7 +150,9 @@ def test_code_expired_before_the_callback_arrived(device, persona, vneid):
     ("scope", "openid"),
     ("vnp_trace", "Ảnh-ID ü"),  # any unknown name and value
 ], ids=["session_state", "scope", "unknown"])
-def test_unrecognized_response_parameters_are_ignored(device, persona, vssid, extra):
+def test_unrecognized_response_parameters_are_ignored(device: Callable[..., Device],
+                                                       persona: Persona, vssid: VssIDHandle,
+                                                       extra: tuple[str, str]) -> None:
     """RFC 6749 §4.1.2: "The client MUST ignore unrecognized response parameters"; a
     callback carrying one still came to the registered redirect_uri (R-4) and logs in."""
     phone, callback = capture_callback(device, persona)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from harness.apps.screens import VNEID_CONSENT, VNEID_LOGIN, VSSID_HOME
 from harness.flows import decide, enter_credentials, login_with_vneid, start_vneid_login
+from harness.personas import Persona
+from harness.targets import Target, VssIDHandle
 from harness.trace import HttpExchange, LinkOpened
+from harness.world import Device, PersonaPool
 from scenarios.support import app_headers
 
 pytestmark = pytest.mark.plan("vssid-relying-party", "vneid-provider")
@@ -18,7 +23,8 @@ PLATFORMS = ["ios", "android"]
 
 @pytest.mark.clause("P-1", "P-2", "P-3", "A-1", "A-3", "A-4", "A-5", "A-6")
 @pytest.mark.parametrize("platform", PLATFORMS)
-def test_citizen_lands_on_vssid_home(device, persona, vssid, platform):
+def test_citizen_lands_on_vssid_home(device: Callable[..., Device], persona: Persona,
+                                     vssid: VssIDHandle, platform: str) -> None:
     phone = device(platform)
     screen = login_with_vneid(phone.driver, persona)
     assert screen.id == VSSID_HOME, screen.data
@@ -30,12 +36,13 @@ def test_citizen_lands_on_vssid_home(device, persona, vssid, platform):
 
 
 @pytest.mark.clause("A-1", "A-3", "A-4", "A-5", "A-6")
-def test_every_hop_is_in_the_order_of_section_4(device, persona):
+def test_every_hop_is_in_the_order_of_section_4(device: Callable[..., Device],
+                                                persona: Persona) -> None:
     phone = device("android")
     assert start_vneid_login(phone.driver).id == VNEID_LOGIN
     assert enter_credentials(phone.driver, persona).id == VNEID_CONSENT
     assert decide(phone.driver).id == VSSID_HOME
-    hops = []
+    hops: list[str] = []
     for event in phone.trace.events:
         if isinstance(event, HttpExchange):
             hops.append(f"{event.actor}:{event.method} {urlsplit(event.url).path}")
@@ -55,7 +62,8 @@ def test_every_hop_is_in_the_order_of_section_4(device, persona):
 
 @pytest.mark.clause("A-1", "R-1")
 @pytest.mark.parametrize("body", [{}, None], ids=["empty-object", "absent"])
-def test_start_answers_a_transaction_with_or_without_a_body(target, vssid, body):
+def test_start_answers_a_transaction_with_or_without_a_body(target: Target, vssid: VssIDHandle,
+                                                            body: dict[str, Any] | None) -> None:
     """A-1: body ``{}`` or absent → ``{transaction_id, authorize_url, expires_in}``, the
     transaction living the 10 minutes of R-1."""
     with vssid.client() as http:
@@ -70,7 +78,8 @@ def test_start_answers_a_transaction_with_or_without_a_body(target, vssid, body)
 
 
 @pytest.mark.clause("A-4", "A-6")
-def test_app_api_answers_carry_what_section_4_lists(device, persona):
+def test_app_api_answers_carry_what_section_4_lists(device: Callable[..., Device],
+                                                    persona: Persona) -> None:
     """A-4: sessions → ``{session_token, level, expires_in}``; A-6: complete →
     ``{session_token, bhxh_code, full_name}`` (tokens are redacted in the trace)."""
     phone = device("ios")
@@ -86,7 +95,8 @@ def test_app_api_answers_carry_what_section_4_lists(device, persona):
 
 
 @pytest.mark.clause("A-1", "A-2")
-def test_authorize_link_carries_the_request_of_a2(device, persona):
+def test_authorize_link_carries_the_request_of_a2(device: Callable[..., Device],
+                                                  persona: Persona) -> None:
     phone = device("ios")
     start_vneid_login(phone.driver)
     link = phone.last_link_to("vneid://authorize?")
@@ -105,7 +115,8 @@ def test_authorize_link_carries_the_request_of_a2(device, persona):
 
 
 @pytest.mark.clause("A-6")
-def test_me_returns_the_same_person(device, personas, vssid):
+def test_me_returns_the_same_person(device: Callable[..., Device], personas: PersonaPool,
+                                     vssid: VssIDHandle) -> None:
     """/me answers the session's own account, not merely some account VssID holds."""
     personas.new()  # another citizen's account, registered first
     citizen = personas.new()
@@ -121,8 +132,9 @@ def test_me_returns_the_same_person(device, personas, vssid):
 
 
 @pytest.mark.clause("A-1", "R-1")
-def test_two_logins_get_fresh_state_and_nonce(device, persona):
-    links = []
+def test_two_logins_get_fresh_state_and_nonce(device: Callable[..., Device],
+                                              persona: Persona) -> None:
+    links: list[dict[str, list[str]]] = []
     for platform in PLATFORMS:
         phone = device(platform)
         start_vneid_login(phone.driver)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from harness.apps.screens import VSSID_HOME
 from harness.flows import login_with_vneid
+from harness.personas import Persona
+from harness.targets import VNeIDHandle, VssIDHandle
+from harness.world import Device
 from scenarios.support import assert_error_screen, calls
 
 pytestmark = pytest.mark.plan("vssid-relying-party")
@@ -48,8 +53,10 @@ CASES = [pytest.param(*row, id=row[0], marks=pytest.mark.clause(row[2], "R-12"))
 
 
 @pytest.mark.parametrize(("fault", "code", "clause", "reaches_token"), CASES)
-def test_relying_party_refuses_a_faulty_provider(device, persona, vneid, vssid, fault, code,
-                                                 clause, reaches_token):
+def test_relying_party_refuses_a_faulty_provider(device: Callable[..., Device], persona: Persona,
+                                                 vneid: VNeIDHandle, vssid: VssIDHandle,
+                                                 fault: str, code: str, clause: str,
+                                                 reaches_token: bool) -> None:
     vneid.arm_fault(CLIENT, fault)
     phone = device("ios")
     screen = login_with_vneid(phone.driver, persona)
@@ -66,7 +73,9 @@ def test_relying_party_refuses_a_faulty_provider(device, persona, vneid, vssid, 
 
 
 @pytest.mark.clause("R-5")
-def test_rotated_signing_key_is_fetched_and_accepted(device, persona, vneid):
+def test_rotated_signing_key_is_fetched_and_accepted(device: Callable[..., Device],
+                                                     persona: Persona,
+                                                     vneid: VNeIDHandle) -> None:
     phone = device("android")
     assert login_with_vneid(phone.driver, persona).id == VSSID_HOME  # caches the JWKS
     vneid.arm_fault(CLIENT, "signing_key_rotated")
@@ -75,7 +84,9 @@ def test_rotated_signing_key_is_fetched_and_accepted(device, persona, vneid):
 
 
 @pytest.mark.clause("R-9", "R-12")
-def test_a_fault_used_up_leaves_the_next_login_working(device, persona, vneid):
+def test_a_fault_used_up_leaves_the_next_login_working(device: Callable[..., Device],
+                                                       persona: Persona,
+                                                       vneid: VNeIDHandle) -> None:
     vneid.arm_fault(CLIENT, "id_token_nonce_invalid", times=1)
     first = device("ios")
     assert_error_screen(login_with_vneid(first.driver, persona), app="vssid",

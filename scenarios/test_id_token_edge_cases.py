@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from typing import Any
 
+import httpx
 import pytest
 
 from scenarios.scripted_issuer import (
@@ -21,13 +24,13 @@ NOW = int(START)
 
 
 @pytest.fixture
-def world():
+def world() -> Iterator[ScriptedWorld]:
     made = ScriptedWorld()
     yield made
     made.close()
 
 
-def accepted(world, **params):
+def accepted(world: ScriptedWorld, **params: str | None) -> httpx.Response:
     response = world.login(**params)
     assert response.status_code == 200, response.text
     assert response.json()["session_token"]
@@ -38,7 +41,8 @@ def accepted(world, **params):
 
 
 @pytest.mark.clause("R-5")
-def test_an_id_token_of_exactly_16_kib_is_read_one_more_character_is_not(world):
+def test_an_id_token_of_exactly_16_kib_is_read_one_more_character_is_not(
+        world: ScriptedWorld) -> None:
     """The relying party caps what it decodes at 16 KiB; the cap itself is allowed."""
     for length, expect_ok in ((16 * 1024, True), (16 * 1024 + 1, False)):
         world.issuer.length = length
@@ -50,21 +54,24 @@ def test_an_id_token_of_exactly_16_kib_is_read_one_more_character_is_not(world):
 
 @pytest.mark.clause("R-5")
 @pytest.mark.parametrize("token", ["not-a-jws", "a.b", "€.€.€"])
-def test_an_id_token_that_is_not_a_compact_jws_is_refused(world, token):
+def test_an_id_token_that_is_not_a_compact_jws_is_refused(world: ScriptedWorld,
+                                                            token: str) -> None:
     world.issuer.id_token = lambda _: token
     assert_refused(world.login(), 401, "id_token_invalid", "R-5")
 
 
 @pytest.mark.clause("R-5")
 @pytest.mark.parametrize("kid", [7, ["key-1"], None])
-def test_a_kid_header_that_is_not_a_string_is_refused(world, kid):
+def test_a_kid_header_that_is_not_a_string_is_refused(world: ScriptedWorld,
+                                                        kid: int | list[str] | None) -> None:
     world.issuer.header_patch = {"kid": kid}
     assert_refused(world.login(), 401, "id_token_invalid", "R-5")
 
 
 @pytest.mark.clause("R-5", "T-3")
 @pytest.mark.parametrize("alg", ["none", "HS256", "ES384", "RS256", None])
-def test_any_alg_but_es256_is_refused_before_a_key_is_tried(world, alg):
+def test_any_alg_but_es256_is_refused_before_a_key_is_tried(world: ScriptedWorld,
+                                                             alg: str | None) -> None:
     world.issuer.header_patch = {"alg": alg}
     assert_refused(world.login(), 401, "id_token_invalid", "R-5")
     assert world.issuer.calls_to("/jwks") == []
@@ -72,7 +79,7 @@ def test_any_alg_but_es256_is_refused_before_a_key_is_tried(world, alg):
 
 @pytest.mark.clause("R-5")
 @pytest.mark.parametrize("kid", ["key-1", None], ids=["same-kid", "no-kid"])
-def test_a_signature_by_another_key_is_refused(world, kid):
+def test_a_signature_by_another_key_is_refused(world: ScriptedWorld, kid: str | None) -> None:
     world.issuer.signing_key = es256_key(kid)
     world.issuer.jwks = world.issuer.public_jwks(es256_key("key-1"))
     if kid is None:
@@ -81,7 +88,8 @@ def test_a_signature_by_another_key_is_refused(world, kid):
 
 
 @pytest.mark.clause("R-5")
-def test_a_critical_header_the_relying_party_does_not_know_is_refused(world):
+def test_a_critical_header_the_relying_party_does_not_know_is_refused(
+        world: ScriptedWorld) -> None:
     """RFC 7515 §4.1.11: a JWS whose ``crit`` names an extension the recipient does not
     understand must be rejected, however well it is signed."""
     world.issuer.header_patch = {"crit": ["urn:example:unknown"],
@@ -90,7 +98,7 @@ def test_a_critical_header_the_relying_party_does_not_know_is_refused(world):
 
 
 @pytest.mark.clause("R-5")
-def test_a_token_without_kid_is_tried_against_every_key(world):
+def test_a_token_without_kid_is_tried_against_every_key(world: ScriptedWorld) -> None:
     """No ``kid``: each ES256 key of the JWKS is tried in turn, the signer's last."""
     world.issuer.header_patch = {"kid": DROP}
     world.issuer.jwks = world.issuer.public_jwks(es256_key("other-1"), es256_key("other-2"),
@@ -99,7 +107,7 @@ def test_a_token_without_kid_is_tried_against_every_key(world):
 
 
 @pytest.mark.clause("R-5")
-def test_keys_without_use_or_alg_are_usable(world):
+def test_keys_without_use_or_alg_are_usable(world: ScriptedWorld) -> None:
     """RFC 7517 §4.2/§4.4: ``use`` and ``alg`` are optional; their absence allows ES256."""
     key = world.issuer.signing_key.as_dict(private=False)
     assert "use" not in key
@@ -114,7 +122,8 @@ def test_keys_without_use_or_alg_are_usable(world):
     {"use": "sig"},
     {"alg": "ES256"},
 ])
-def test_a_signing_key_labelled_for_es256_signatures_is_usable(world, member):
+def test_a_signing_key_labelled_for_es256_signatures_is_usable(world: ScriptedWorld,
+                                                                member: dict[str, str]) -> None:
     world.issuer.jwks = {"keys": [world.issuer.signing_key.as_dict(private=False) | member]}
     accepted(world)
 
@@ -130,7 +139,8 @@ def test_a_signing_key_labelled_for_es256_signatures_is_usable(world, member):
     {"x": "AAAA"},
 ], ids=["use-enc", "use-enc-alg-es256", "alg-es384", "alg-rs256", "kty-rsa", "crv-p384",
         "bad-point"])
-def test_a_key_not_meant_for_es256_signatures_is_never_used(world, member):
+def test_a_key_not_meant_for_es256_signatures_is_never_used(world: ScriptedWorld,
+                                                             member: dict[str, str]) -> None:
     """T-3: ES256 over P-256; a JWKS entry for encryption, another algorithm, another key
     type or curve, or a point that is not on the curve is skipped, even with the signer's
     own coordinates."""
@@ -145,21 +155,23 @@ def test_a_key_not_meant_for_es256_signatures_is_never_used(world, member):
     {"kty": "EC", "crv": "P-256", "use": "enc", "kid": "key-1"},
     {"kty": "EC", "crv": "P-256", "x": "AAAA", "y": "AAAA", "kid": "key-1"},
 ], ids=["not-an-object", "wrong-kty", "encryption-key", "bad-point"])
-def test_an_unusable_jwks_entry_does_not_hide_the_keys_after_it(world, junk):
+def test_an_unusable_jwks_entry_does_not_hide_the_keys_after_it(
+        world: ScriptedWorld, junk: str | dict[str, str]) -> None:
     world.issuer.jwks = {"keys": [junk, world.issuer.signing_key.as_dict(private=False)]}
     accepted(world)
 
 
 @pytest.mark.clause("R-5")
 @pytest.mark.parametrize("doc", [{}, {"keys": {"kty": "EC"}}, {"keys": "none"}])
-def test_a_jwks_without_a_keys_array_is_the_providers_failure(world, doc):
+def test_a_jwks_without_a_keys_array_is_the_providers_failure(world: ScriptedWorld,
+                                                               doc: dict[str, Any]) -> None:
     world.issuer.jwks = doc
     body = assert_refused(world.login(), 502, "provider_unavailable", "R-5")
     assert not body["error_description"].endswith("None"), body
 
 
 @pytest.mark.clause("R-5")
-def test_the_jwks_is_fetched_once_and_reused(world):
+def test_the_jwks_is_fetched_once_and_reused(world: ScriptedWorld) -> None:
     """A known ``kid`` needs no re-fetch; only an unknown one forces it (key rotation)."""
     accepted(world)
     accepted(world)
@@ -167,7 +179,7 @@ def test_the_jwks_is_fetched_once_and_reused(world):
 
 
 @pytest.mark.clause("R-5")
-def test_an_unknown_kid_refetches_the_jwks_once(world):
+def test_an_unknown_kid_refetches_the_jwks_once(world: ScriptedWorld) -> None:
     accepted(world)
     world.issuer.signing_key = es256_key("key-2")
     accepted(world)
@@ -176,7 +188,8 @@ def test_an_unknown_kid_refetches_the_jwks_once(world):
 
 @pytest.mark.clause("T-3", "R-5")
 @pytest.mark.parametrize("payload", [b"[1, 2]", b"\"claims\"", b"not json", b"null"])
-def test_a_signed_payload_that_is_not_a_claims_object_is_refused(world, payload):
+def test_a_signed_payload_that_is_not_a_claims_object_is_refused(world: ScriptedWorld,
+                                                                  payload: bytes) -> None:
     world.issuer.payload = payload
     assert_refused(world.login(), 401, "id_token_invalid", "T-3")
 
@@ -187,7 +200,8 @@ def test_a_signed_payload_that_is_not_a_claims_object_is_refused(world, payload)
 @pytest.mark.clause("R-6")
 @pytest.mark.parametrize("iss", ["http://id.other-vneid.test", "http://id.scripted-vneid.test/",
                                  None, 5], ids=["other", "trailing-slash", "null", "number"])
-def test_an_iss_other_than_the_issuer_exactly_is_refused(world, iss):
+def test_an_iss_other_than_the_issuer_exactly_is_refused(world: ScriptedWorld,
+                                                          iss: str | int | None) -> None:
     world.issuer.claims_patch = {"iss": iss}
     assert_refused(world.login(), 401, "id_token_invalid", "R-6")
 
@@ -202,7 +216,8 @@ def test_an_iss_other_than_the_issuer_exactly_is_refused(world, iss):
     {"aud": [CLIENT_ID, "other-rp"], "azp": CLIENT_ID},
     {"aud": CLIENT_ID, "azp": CLIENT_ID},
 ], ids=["array-of-one", "same-twice", "several-with-azp", "azp-matching"])
-def test_aud_arrays_containing_the_client_are_accepted(world, claims):
+def test_aud_arrays_containing_the_client_are_accepted(world: ScriptedWorld,
+                                                        claims: dict[str, Any]) -> None:
     world.issuer.claims_patch = claims
     accepted(world)
 
@@ -220,7 +235,8 @@ def test_aud_arrays_containing_the_client_are_accepted(world, claims):
     {"aud": [CLIENT_ID, 5], "azp": CLIENT_ID},
 ], ids=["several-without-azp", "empty-array", "non-string-member", "number", "object",
         "missing", "array-without-client", "azp-other", "non-string-member-with-azp"])
-def test_aud_not_naming_this_client_alone_or_by_azp_is_refused(world, claims):
+def test_aud_not_naming_this_client_alone_or_by_azp_is_refused(world: ScriptedWorld,
+                                                                claims: dict[str, Any]) -> None:
     world.issuer.claims_patch = claims
     assert_refused(world.login(), 401, "id_token_invalid", "R-7")
 
@@ -232,7 +248,8 @@ def test_aud_not_naming_this_client_alone_or_by_azp_is_refused(world, claims):
 @pytest.mark.parametrize(("exp", "ok"), [
     (NOW + 30, True), (NOW - 59, True), (NOW - 60, False), (NOW - 61, False),
 ])
-def test_exp_allows_exactly_sixty_seconds_of_skew(world, exp, ok):
+def test_exp_allows_exactly_sixty_seconds_of_skew(world: ScriptedWorld, exp: int,
+                                                   ok: bool) -> None:
     world.issuer.claims_patch = {"exp": exp}
     if ok:
         accepted(world)
@@ -242,7 +259,8 @@ def test_exp_allows_exactly_sixty_seconds_of_skew(world, exp, ok):
 
 @pytest.mark.clause("R-8")
 @pytest.mark.parametrize(("iat", "ok"), [(NOW + 60, True), (NOW + 61, False)])
-def test_iat_allows_exactly_sixty_seconds_of_skew(world, iat, ok):
+def test_iat_allows_exactly_sixty_seconds_of_skew(world: ScriptedWorld, iat: int,
+                                                   ok: bool) -> None:
     world.issuer.claims_patch = {"iat": iat}
     if ok:
         accepted(world)
@@ -254,7 +272,8 @@ def test_iat_allows_exactly_sixty_seconds_of_skew(world, iat, ok):
 @pytest.mark.parametrize("claim", ["exp", "iat"])
 @pytest.mark.parametrize("value", [True, "1767226200", math.inf, None],
                          ids=["bool", "string", "infinity", "null"])
-def test_exp_and_iat_must_be_finite_numbers(world, claim, value):
+def test_exp_and_iat_must_be_finite_numbers(world: ScriptedWorld, claim: str,
+                                            value: bool | str | float | None) -> None:
     world.issuer.claims_patch = {claim: value}
     assert_refused(world.login(), 401, "id_token_invalid", "R-8")
 
@@ -264,14 +283,15 @@ def test_exp_and_iat_must_be_finite_numbers(world, claim, value):
 
 @pytest.mark.clause("R-9")
 @pytest.mark.parametrize("nonce", ["another-login-s-nonce", ""])
-def test_a_nonce_of_another_login_is_refused(world, nonce):
+def test_a_nonce_of_another_login_is_refused(world: ScriptedWorld, nonce: str) -> None:
     world.issuer.claims_patch = {"nonce": nonce}
     assert_refused(world.login(), 401, "id_token_invalid", "R-9")
 
 
 @pytest.mark.clause("R-9")
 @pytest.mark.parametrize("nonce", [12345, ["n"], None])
-def test_a_nonce_that_is_not_a_string_is_refused(world, nonce):
+def test_a_nonce_that_is_not_a_string_is_refused(world: ScriptedWorld,
+                                                  nonce: int | list[str] | None) -> None:
     world.issuer.claims_patch = {"nonce": nonce}
     assert_refused(world.login(), 401, "id_token_invalid", "R-9")
 
@@ -280,7 +300,9 @@ def test_a_nonce_that_is_not_a_string_is_refused(world, nonce):
 @pytest.mark.parametrize(("sub", "ok"), [
     ("s" * 255, True), ("s" * 256, False), ("", False), (12345, False), (None, False),
 ], ids=["255-chars", "256-chars", "empty", "number", "null"])
-def test_sub_is_a_non_empty_string_of_at_most_255_characters(world, sub, ok):
+def test_sub_is_a_non_empty_string_of_at_most_255_characters(world: ScriptedWorld,
+                                                              sub: str | int | None,
+                                                              ok: bool) -> None:
     world.issuer.claims_patch = {"sub": sub}
     world.issuer.userinfo_patch = {"sub": sub}
     if ok:
@@ -291,7 +313,7 @@ def test_sub_is_a_non_empty_string_of_at_most_255_characters(world, sub, ok):
 
 @pytest.mark.clause("R-10")
 @pytest.mark.parametrize("acr", ["urn:vneid:loa:1", "URN:VNEID:LOA:2", 2, DROP])
-def test_only_acr_level_2_is_accepted(world, acr):
+def test_only_acr_level_2_is_accepted(world: ScriptedWorld, acr: object) -> None:
     world.issuer.claims_patch = {"acr": acr}
     assert_refused(world.login(), 403, "identity_level_insufficient", "R-10")
 
@@ -299,14 +321,15 @@ def test_only_acr_level_2_is_accepted(world, acr):
 @pytest.mark.clause("R-11")
 @pytest.mark.parametrize("personal_id", [DROP, 1090012345, "00109001234", "097090012345"],
                          ids=["missing", "number", "eleven-digits", "province-097"])
-def test_a_missing_or_malformed_personal_id_names_no_account(world, personal_id):
+def test_a_missing_or_malformed_personal_id_names_no_account(world: ScriptedWorld,
+                                                              personal_id: object) -> None:
     world.issuer.claims_patch = {"personal_id": personal_id}
     body = assert_refused(world.login(), 404, "vssid_account_not_found", "R-11")
     assert body["error_description"].startswith("the ID token's "), body
 
 
 @pytest.mark.clause("P-1", "R-11")
-def test_a_well_formed_personal_id_without_an_account_cites_p1(world):
+def test_a_well_formed_personal_id_without_an_account_cites_p1(world: ScriptedWorld) -> None:
     other = PERSONAL_ID[:-1] + ("9" if PERSONAL_ID[-1] != "9" else "8")
     world.issuer.claims_patch = {"personal_id": other}
     world.issuer.userinfo_patch = {"personal_id": other}
@@ -314,7 +337,7 @@ def test_a_well_formed_personal_id_without_an_account_cites_p1(world):
 
 
 @pytest.mark.clause("P-1")
-def test_a_locked_vssid_account_gets_no_session(world):
+def test_a_locked_vssid_account_gets_no_session(world: ScriptedWorld) -> None:
     from mock_providers.vssid import AccountRecord
 
     world.provider.add_account(AccountRecord("0123456789", PERSONAL_ID, "Nguyễn Văn An",
@@ -329,20 +352,22 @@ def test_a_locked_vssid_account_gets_no_session(world):
 @pytest.mark.parametrize("info", [
     {"sub": SUB + "x"}, {"sub": None}, {"sub": 5}, {"personal_id": "001090012346"},
 ], ids=["other-sub", "no-sub", "numeric-sub", "other-personal-id"])
-def test_userinfo_naming_another_identity_is_refused(world, info):
+def test_userinfo_naming_another_identity_is_refused(world: ScriptedWorld,
+                                                      info: dict[str, str | int | None]) -> None:
     world.issuer.userinfo_patch = info
     assert_refused(world.login(), 401, "id_token_invalid", "T-5")
 
 
 @pytest.mark.clause("T-5")
-def test_userinfo_without_personal_id_is_enough(world):
+def test_userinfo_without_personal_id_is_enough(world: ScriptedWorld) -> None:
     """OpenID Connect Core §5.3.2: only ``sub`` is required in the userinfo answer."""
     world.issuer.userinfo_patch = {"personal_id": DROP}
     accepted(world)
 
 
 @pytest.mark.clause("R-12", "A-6")
-def test_the_session_names_the_account_of_the_id_tokens_personal_id(world):
+def test_the_session_names_the_account_of_the_id_tokens_personal_id(
+        world: ScriptedWorld) -> None:
     response = accepted(world)
     body = response.json()
     assert body["bhxh_code"] == "0123456789"

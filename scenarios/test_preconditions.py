@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from harness.apps.screens import VNEID_CONSENT, VNEID_LOGIN
 from harness.flows import enter_credentials, login_with_vneid, start_vneid_login
+from harness.personas import Persona
+from harness.targets import VNeIDHandle, VssIDHandle
+from harness.world import Device, PersonaPool
 from scenarios.support import assert_error_screen, calls
 
 
 @pytest.mark.clause("P-2", "A-7", "R-3", "R-12")
 @pytest.mark.parametrize("platform", ["ios", "android"])
 @pytest.mark.plan("vssid-relying-party", "vneid-provider")
-def test_level1_account_is_refused_before_any_token(device, personas, vneid, platform):
+def test_level1_account_is_refused_before_any_token(device: Callable[..., Device],
+                                                    personas: PersonaPool, vneid: VNeIDHandle,
+                                                    platform: str) -> None:
     citizen = personas.new(level=1)
     phone = device(platform)
     screen = login_with_vneid(phone.driver, citizen)
@@ -26,7 +33,8 @@ def test_level1_account_is_refused_before_any_token(device, personas, vneid, pla
 
 @pytest.mark.clause("P-1", "R-11", "R-12")
 @pytest.mark.plan("vssid-relying-party")
-def test_citizen_without_vssid_account_is_told_to_register(device, personas):
+def test_citizen_without_vssid_account_is_told_to_register(device: Callable[..., Device],
+                                                            personas: PersonaPool) -> None:
     citizen = personas.new(vssid_account=False)
     phone = device("ios")
     screen = login_with_vneid(phone.driver, citizen)
@@ -36,7 +44,8 @@ def test_citizen_without_vssid_account_is_told_to_register(device, personas):
 
 @pytest.mark.clause("P-1", "R-12")
 @pytest.mark.plan("vssid-relying-party")
-def test_locked_vssid_account_gets_no_session(device, personas):
+def test_locked_vssid_account_gets_no_session(device: Callable[..., Device],
+                                              personas: PersonaPool) -> None:
     citizen = personas.new(vssid_account="locked")
     phone = device("android")
     screen = login_with_vneid(phone.driver, citizen)
@@ -45,7 +54,9 @@ def test_locked_vssid_account_gets_no_session(device, personas):
 
 @pytest.mark.clause("P-1", "R-11")
 @pytest.mark.plan("vssid-relying-party")
-def test_account_of_another_person_does_not_match(device, personas, vssid):
+def test_account_of_another_person_does_not_match(device: Callable[..., Device],
+                                                  personas: PersonaPool,
+                                                  vssid: VssIDHandle) -> None:
     """P-1: the VssID account must be linked to the same personal_id."""
     citizen = personas.new(vssid_account=False)
     other = personas.new()
@@ -56,7 +67,8 @@ def test_account_of_another_person_does_not_match(device, personas, vssid):
 
 @pytest.mark.clause("A-4")
 @pytest.mark.plan("vneid-provider")
-def test_locked_vneid_account_cannot_log_in(device, personas, vneid):
+def test_locked_vneid_account_cannot_log_in(device: Callable[..., Device], personas: PersonaPool,
+                                             vneid: VNeIDHandle) -> None:
     citizen = personas.new(status="locked")
     phone = device("ios")
     assert start_vneid_login(phone.driver).id == VNEID_LOGIN
@@ -69,7 +81,8 @@ def test_locked_vneid_account_cannot_log_in(device, personas, vneid):
 @pytest.mark.clause("A-4", "S-5")
 @pytest.mark.parametrize("platform", ["ios", "android"])
 @pytest.mark.plan("vneid-provider")
-def test_wrong_passcode_is_refused_and_never_logged(device, persona, vneid, platform):
+def test_wrong_passcode_is_refused_and_never_logged(device: Callable[..., Device], persona: Persona,
+                                                     vneid: VNeIDHandle, platform: str) -> None:
     phone = device(platform)
     start_vneid_login(phone.driver)
     wrong = "000000" if persona.passcode != "000000" else "111111"
@@ -83,7 +96,8 @@ def test_wrong_passcode_is_refused_and_never_logged(device, persona, vneid, plat
 
 @pytest.mark.clause("A-4")
 @pytest.mark.plan("vneid-provider")
-def test_unknown_citizen_gets_the_same_answer_as_a_wrong_passcode(device, personas):
+def test_unknown_citizen_gets_the_same_answer_as_a_wrong_passcode(device: Callable[..., Device],
+                                                                    personas: PersonaPool) -> None:
     stranger = personas.new(register=False)
     phone = device("ios")
     start_vneid_login(phone.driver)

@@ -8,10 +8,15 @@ rotated-key case (R-5, ``rp-key-rotation-op-sign-key``) lives with the other ID-
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from harness.apps.screens import VSSID_HOME
 from harness.flows import login_with_vneid
+from harness.personas import Persona
+from harness.targets import VNeIDHandle, VssIDHandle
+from harness.world import Device
 from scenarios.support import calls
 
 pytestmark = pytest.mark.plan("vssid-relying-party")
@@ -19,7 +24,8 @@ pytestmark = pytest.mark.plan("vssid-relying-party")
 CLIENT = "vssid"
 
 
-def _login_accepted(device, persona, vneid, vssid, variation: str) -> None:
+def _login_accepted(device: Callable[..., Device], persona: Persona, vneid: VNeIDHandle,
+                    vssid: VssIDHandle, variation: str) -> None:
     vneid.arm_fault(CLIENT, variation)
     phone = device("ios")
     screen = login_with_vneid(phone.driver, persona)
@@ -32,12 +38,14 @@ def _login_accepted(device, persona, vneid, vssid, variation: str) -> None:
 
 
 @pytest.mark.clause("R-7")
-def test_aud_as_a_one_element_array_is_accepted(device, persona, vneid, vssid):
+def test_aud_as_a_one_element_array_is_accepted(device: Callable[..., Device], persona: Persona,
+                                                 vneid: VNeIDHandle, vssid: VssIDHandle) -> None:
     """R-7: ``aud`` "contains the client id": ``["vssid"]`` does (OpenID Connect Core §2)."""
     _login_accepted(device, persona, vneid, vssid, "id_token_aud_array")
 
 
 @pytest.mark.clause("T-1")
-def test_token_type_in_lower_case_is_accepted(device, persona, vneid, vssid):
+def test_token_type_in_lower_case_is_accepted(device: Callable[..., Device], persona: Persona,
+                                              vneid: VNeIDHandle, vssid: VssIDHandle) -> None:
     """T-1: ``token_type`` ``bearer`` is Bearer; the value is case-insensitive (RFC 6749 §5.1)."""
     _login_accepted(device, persona, vneid, vssid, "token_type_lowercase")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import httpx
 import pytest
@@ -10,8 +12,11 @@ import pytest
 from harness.apps.screens import VNEID_PASSCODE, VSSID_HOME
 from harness.embedded import SyncASGITransport
 from harness.flows import login_with_vneid, start_vneid_login
+from harness.personas import Persona
 from harness.protocol import parse_callback
-from harness.rp import AUTH_METHODS, RP_SCHEME
+from harness.rp import AUTH_METHODS, RP_SCHEME, TestRelyingParty
+from harness.targets import Target, VNeIDHandle, VssIDHandle
+from harness.world import Device
 from mock_providers.defaults import DEFAULT_VSSID_CLIENT_SECRET
 from scenarios.support import authorize_on_phone, calls
 
@@ -33,9 +38,9 @@ CONTROL_ROUTES = [
 ]
 
 
-def _tokens_in(prefix, storage):
+def _tokens_in(prefix: str, storage: Mapping[Any, Any]) -> dict[str, str]:
     """Every string held under a key naming a token, however deep."""
-    found = {}
+    found: dict[str, str] = {}
     for key, value in storage.items():
         if isinstance(value, dict):
             found.update(_tokens_in(f"{prefix}.{key}", value))
@@ -45,7 +50,9 @@ def _tokens_in(prefix, storage):
 
 
 @pytest.mark.clause("S-5")
-def test_no_secret_reaches_a_trace_or_a_request_log(device, persona, vneid, vssid):
+def test_no_secret_reaches_a_trace_or_a_request_log(device: Callable[..., Device],
+                                                    persona: Persona, vneid: VNeIDHandle,
+                                                    vssid: VssIDHandle) -> None:
     phone = device("ios")
     assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
     code = parse_callback(phone.last_link_to("vssid://")).code
@@ -71,8 +78,11 @@ def test_no_secret_reaches_a_trace_or_a_request_log(device, persona, vneid, vssi
 
 @pytest.mark.clause("S-5", "T-1")
 @pytest.mark.parametrize("auth_method", AUTH_METHODS)
-def test_no_secret_of_a_token_exchange_reaches_the_request_log(device, rp, persona, vneid,
-                                                                auth_method):
+def test_no_secret_of_a_token_exchange_reaches_the_request_log(device: Callable[..., Device],
+                                                                rp: TestRelyingParty,
+                                                                persona: Persona,
+                                                                vneid: VNeIDHandle,
+                                                                auth_method: str) -> None:
     """Whichever way a client authenticates (T-1), VNeID's log keeps none of the exchange's
     secrets: the client secret or assertion, the code, the verifier, the tokens."""
     phone = device("ios")
@@ -98,7 +108,7 @@ def test_no_secret_of_a_token_exchange_reaches_the_request_log(device, rp, perso
 
 
 @pytest.mark.clause("S-5")
-def test_secrets_in_a_query_string_never_reach_the_request_log(vneid):
+def test_secrets_in_a_query_string_never_reach_the_request_log(vneid: VNeIDHandle) -> None:
     """A client that sends a token or a code in the URL must not get them logged either."""
     leaky = {"access_token": "leaky-access-token-0123456789", "code": "leaky-code-0123456789"}
     with vneid.client() as http:
@@ -110,18 +120,22 @@ def test_secrets_in_a_query_string_never_reach_the_request_log(vneid):
 
 
 @pytest.mark.clause("S-5", "A-4")
-def test_passcode_is_masked_as_it_is_typed(device, persona):
+def test_passcode_is_masked_as_it_is_typed(device: Callable[..., Device],
+                                           persona: Persona) -> None:
     phone = device("android")
     start_vneid_login(phone.driver)
     phone.driver.type(VNEID_PASSCODE, persona.passcode)
-    assert persona.passcode not in phone.screen().element(VNEID_PASSCODE).value
+    shown = phone.screen().element(VNEID_PASSCODE).value
+    assert shown is not None, "the passcode field must show what was typed (masked)"
+    assert persona.passcode not in shown
     assert persona.passcode not in json.dumps(phone.trace.to_json(), ensure_ascii=False)
 
 
 @pytest.mark.clause("S-6")
 @pytest.mark.parametrize(("which", "method", "path"), CONTROL_ROUTES,
                          ids=[f"{w}-{m}-{p.rsplit('/', 1)[1]}" for w, m, p in CONTROL_ROUTES])
-def test_control_api_refuses_callers_off_loopback(target, which, method, path):
+def test_control_api_refuses_callers_off_loopback(target: Target, which: str, method: str,
+                                                  path: str) -> None:
     """Every route of §11, reads and writes alike."""
     handle = getattr(target, which)
     if not handle.is_embedded:
@@ -136,7 +150,7 @@ def test_control_api_refuses_callers_off_loopback(target, which, method, path):
 
 @pytest.mark.clause("S-6")
 @pytest.mark.parametrize("which", ["vneid", "vssid"])
-def test_control_api_does_not_trust_forwarding_headers(target, which):
+def test_control_api_does_not_trust_forwarding_headers(target: Target, which: str) -> None:
     """A caller off loopback cannot pass for a local one by claiming so in a header."""
     handle = getattr(target, which)
     if not handle.is_embedded:
@@ -151,13 +165,13 @@ def test_control_api_does_not_trust_forwarding_headers(target, which):
 
 
 @pytest.mark.clause("S-6")
-def test_control_api_answers_loopback_callers(vneid, vssid):
+def test_control_api_answers_loopback_callers(vneid: VNeIDHandle, vssid: VssIDHandle) -> None:
     assert vneid.health()["status"] == "ok"
     assert vssid.health()["status"] == "ok"
 
 
 @pytest.mark.clause("S-6")
-def test_admin_token_opens_the_control_api_to_other_addresses():
+def test_admin_token_opens_the_control_api_to_other_addresses() -> None:
     from mock_providers.vneid import VNeIDProvider, VNeIDSettings
 
     provider = VNeIDProvider(VNeIDSettings(admin_token="let-me-in"))

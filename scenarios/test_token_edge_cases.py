@@ -4,22 +4,31 @@ from __future__ import annotations
 
 import base64
 import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 import pytest
 from joserfc import jwt
 
-from harness.rp import ASSERTION_TYPE, RP_SCHEME
+from harness.personas import Persona
+from harness.protocol import ManualClock
+from harness.rp import ASSERTION_TYPE, RP_SCHEME, Login, TestRelyingParty, TokenResult
+from harness.targets import Target, VNeIDHandle
+from harness.world import Device
 from scenarios.support import get_code
+
+Frozen = tuple[ManualClock, Target, TestRelyingParty, Device, Persona]
+"""What the ``frozen`` fixture gives: the clock, the target, a client, a phone, a citizen."""
 
 
 @pytest.fixture
-def phone(device):
+def phone(device: Callable[..., Device]) -> Device:
     dev = device("android")
     dev.install_receiver(RP_SCHEME)
     return dev
 
 
-def refused(result, status, error, clause):
+def refused(result: TokenResult, status: int, error: str, clause: str) -> None:
     """RFC 6749 §5.2 with the §8 body: this status, code and clause, and a description."""
     assert (result.status, result.error) == (status, error), result.body
     assert result.body.get("clause") == clause, result.body
@@ -28,19 +37,18 @@ def refused(result, status, error, clause):
     assert "access_token" not in result.body
 
 
-def token_call(rp, data, headers=None):
+def token_call(rp: TestRelyingParty, data: Mapping[str, str],
+               headers: Mapping[str, str] | None = None) -> TokenResult:
     """POST /token with exactly this form and these headers (no client auth added)."""
-    from harness.rp import TokenResult
-
     response = rp.http.post("/token", data=data, headers=headers or {})
     return TokenResult(response.status_code, response.json())
 
 
-def basic(client_id, secret):
+def basic(client_id: str, secret: str) -> str:
     return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
 
 
-def grant(rp, login, code):
+def grant(rp: TestRelyingParty, login: Login, code: str) -> dict[str, str]:
     return {"grant_type": "authorization_code", "code": code, "redirect_uri": rp.redirect_uri,
             "code_verifier": login.code_verifier}
 
@@ -49,28 +57,34 @@ def grant(rp, login, code):
 
 
 @pytest.mark.clause("T-2")
-def test_an_unknown_code_is_invalid_grant_citing_t2(rp, phone, persona):
+def test_an_unknown_code_is_invalid_grant_citing_t2(rp: TestRelyingParty, phone: Device,
+                                                    persona: Persona) -> None:
     login, _ = get_code(phone, rp, persona)
     refused(rp.redeem("no-such-code-" + "x" * 30, login.code_verifier), 400, "invalid_grant",
             "T-2")
 
 
 @pytest.mark.clause("T-2")
-def test_a_reused_code_is_invalid_grant_citing_t2(rp, phone, persona):
+def test_a_reused_code_is_invalid_grant_citing_t2(rp: TestRelyingParty, phone: Device,
+                                                  persona: Persona) -> None:
     login, code = get_code(phone, rp, persona)
     assert rp.redeem(code, login.code_verifier).status == 200
     refused(rp.redeem(code, login.code_verifier), 400, "invalid_grant", "T-2")
 
 
 @pytest.mark.clause("T-2")
-def test_an_expired_code_is_invalid_grant_citing_t2(rp, phone, persona, vneid):
+def test_an_expired_code_is_invalid_grant_citing_t2(rp: TestRelyingParty, phone: Device,
+                                                    persona: Persona, vneid: VNeIDHandle) -> None:
     login, code = get_code(phone, rp, persona)
     vneid.set_clock(61)
     refused(rp.redeem(code, login.code_verifier), 400, "invalid_grant", "T-2")
 
 
 @pytest.mark.clause("T-2")
-def test_a_code_replayed_after_its_lifetime_still_revokes_the_tokens(rp, phone, persona, vneid):
+def test_a_code_replayed_after_its_lifetime_still_revokes_the_tokens(rp: TestRelyingParty,
+                                                                     phone: Device,
+                                                                     persona: Persona,
+                                                                     vneid: VNeIDHandle) -> None:
     """T-2: the replay revokes what the first redemption issued, however late it comes, as
     long as those tokens live (here: 61 s later, within the access token's lifetime)."""
     login, code = get_code(phone, rp, persona)
@@ -84,14 +98,16 @@ def test_a_code_replayed_after_its_lifetime_still_revokes_the_tokens(rp, phone, 
 
 
 @pytest.mark.clause("T-1")
-def test_a_code_of_another_client_is_invalid_grant_citing_t1(rp, phone, persona):
+def test_a_code_of_another_client_is_invalid_grant_citing_t1(rp: TestRelyingParty, phone: Device,
+                                                             persona: Persona) -> None:
     login, code = get_code(phone, rp, persona)
     with rp.variant(client_id="harness-rp-other") as other:
         refused(other.redeem(code, login.code_verifier), 400, "invalid_grant", "T-1")
 
 
 @pytest.mark.clause("T-1", "S-2")
-def test_another_redirect_uri_is_invalid_grant_citing_t1(rp, phone, persona):
+def test_another_redirect_uri_is_invalid_grant_citing_t1(rp: TestRelyingParty, phone: Device,
+                                                         persona: Persona) -> None:
     login, code = get_code(phone, rp, persona)
     refused(rp.redeem(code, login.code_verifier, redirect_uri=f"{RP_SCHEME}://other"), 400,
             "invalid_grant", "T-1")
@@ -99,13 +115,15 @@ def test_another_redirect_uri_is_invalid_grant_citing_t1(rp, phone, persona):
 
 @pytest.mark.clause("S-1")
 @pytest.mark.parametrize("verifier", ["short", "A" * 129, "space " + "x" * 40])
-def test_a_malformed_verifier_is_invalid_grant_citing_s1(rp, phone, persona, verifier):
+def test_a_malformed_verifier_is_invalid_grant_citing_s1(rp: TestRelyingParty, phone: Device,
+                                                         persona: Persona, verifier: str) -> None:
     _, code = get_code(phone, rp, persona)
     refused(rp.redeem(code, verifier), 400, "invalid_grant", "S-1")
 
 
 @pytest.mark.clause("S-4")
-def test_a_wrong_verifier_is_invalid_grant_citing_s4(rp, phone, persona):
+def test_a_wrong_verifier_is_invalid_grant_citing_s4(rp: TestRelyingParty, phone: Device,
+                                                     persona: Persona) -> None:
     _, code = get_code(phone, rp, persona)
     refused(rp.redeem(code, "wrong-verifier-" + "x" * 40), 400, "invalid_grant", "S-4")
 
@@ -116,7 +134,9 @@ def test_a_wrong_verifier_is_invalid_grant_citing_s4(rp, phone, persona):
     ("openid profile", "openid profile"),
     ("profile openid email", "openid profile"),
 ])
-def test_the_token_response_names_the_granted_scope(rp, phone, persona, scope, granted):
+def test_the_token_response_names_the_granted_scope(rp: TestRelyingParty, phone: Device,
+                                                    persona: Persona, scope: str,
+                                                    granted: str) -> None:
     """RFC 6749 §5.1: ``scope`` tells the client what it got: the supported values it asked
     for (A-2: ``openid``, ``profile``), whatever else it asked for."""
     login, code = get_code(phone, rp, persona, scope=scope)
@@ -129,14 +149,16 @@ def test_the_token_response_names_the_granted_scope(rp, phone, persona, scope, g
 
 
 @pytest.mark.clause("T-1")
-def test_a_wrong_secret_is_invalid_client_citing_t1(rp, phone, persona):
+def test_a_wrong_secret_is_invalid_client_citing_t1(rp: TestRelyingParty, phone: Device,
+                                                    persona: Persona) -> None:
     login, code = get_code(phone, rp, persona)
     refused(rp.redeem(code, login.code_verifier, client_secret="not-the-secret"), 401,
             "invalid_client", "T-1")
 
 
 @pytest.mark.clause("T-1")
-def test_no_client_authentication_is_invalid_client(rp, phone, persona):
+def test_no_client_authentication_is_invalid_client(rp: TestRelyingParty, phone: Device,
+                                                    persona: Persona) -> None:
     login, code = get_code(phone, rp, persona)
     refused(token_call(rp, grant(rp, login, code)), 401, "invalid_client", "T-1")
 
@@ -149,7 +171,8 @@ def test_no_client_authentication_is_invalid_client(rp, phone, persona):
     "Basic " + base64.b64encode(b":harness-rp-secret").decode(),
     "Basic " + base64.b64encode("harness-rp:\udcff".encode("utf-8", "surrogatepass")).decode(),
 ], ids=["not-base64", "stray-character", "no-colon", "empty-id", "not-utf8"])
-def test_malformed_basic_credentials_are_invalid_client(rp, phone, persona, header):
+def test_malformed_basic_credentials_are_invalid_client(rp: TestRelyingParty, phone: Device,
+                                                        persona: Persona, header: str) -> None:
     login, code = get_code(phone, rp, persona)
     refused(token_call(rp, grant(rp, login, code), {"Authorization": header}), 401,
             "invalid_client", "T-1")
@@ -157,7 +180,8 @@ def test_malformed_basic_credentials_are_invalid_client(rp, phone, persona, head
 
 
 @pytest.mark.clause("T-1")
-def test_a_basic_password_may_contain_a_colon(rp, phone, persona):
+def test_a_basic_password_may_contain_a_colon(rp: TestRelyingParty, phone: Device,
+                                              persona: Persona) -> None:
     """RFC 7617 §2: the user-id ends at the first colon; the password may hold more."""
     with rp.variant(client_id="harness-rp-colon", client_secret="se:cr:et") as client:
         login, code = get_code(phone, client, persona)
@@ -172,7 +196,9 @@ def test_a_basic_password_may_contain_a_colon(rp, phone, persona):
     {"client_assertion": "not-a-jws"},
     {"client_secret": "harness-rp-secret"},
 ], ids=["assertion-type", "assertion", "post-secret"])
-def test_two_authentication_methods_at_once_are_invalid_client(rp, phone, persona, extra):
+def test_two_authentication_methods_at_once_are_invalid_client(rp: TestRelyingParty, phone: Device,
+                                                               persona: Persona,
+                                                               extra: dict[str, str]) -> None:
     """RFC 6749 §2.3: a client MUST NOT use more than one method in one request."""
     login, code = get_code(phone, rp, persona)
     data = grant(rp, login, code) | extra
@@ -182,7 +208,9 @@ def test_two_authentication_methods_at_once_are_invalid_client(rp, phone, person
 
 
 @pytest.mark.clause("T-1")
-def test_a_body_client_id_naming_another_client_is_invalid_client(rp, phone, persona):
+def test_a_body_client_id_naming_another_client_is_invalid_client(rp: TestRelyingParty,
+                                                                  phone: Device,
+                                                                  persona: Persona) -> None:
     login, code = get_code(phone, rp, persona)
     data = grant(rp, login, code) | {"client_id": "someone-else"}
     result = token_call(rp, data, {"Authorization": basic(rp.client_id, rp.client_secret)})
@@ -190,7 +218,8 @@ def test_a_body_client_id_naming_another_client_is_invalid_client(rp, phone, per
 
 
 @pytest.mark.clause("T-1")
-def test_client_secret_post_needs_the_client_id(rp, phone, persona):
+def test_client_secret_post_needs_the_client_id(rp: TestRelyingParty, phone: Device,
+                                                persona: Persona) -> None:
     with rp.variant(client_id="harness-rp-post", auth_method="client_secret_post") as client:
         login, code = get_code(phone, client, persona)
         result = token_call(client, grant(client, login, code)
@@ -200,7 +229,8 @@ def test_client_secret_post_needs_the_client_id(rp, phone, persona):
 
 
 @pytest.mark.clause("T-1")
-def test_an_unknown_client_is_invalid_client(rp, phone, persona):
+def test_an_unknown_client_is_invalid_client(rp: TestRelyingParty, phone: Device,
+                                             persona: Persona) -> None:
     login, code = get_code(phone, rp, persona)
     result = token_call(rp, grant(rp, login, code),
                         {"Authorization": basic("no-such-client", "secret")})
@@ -211,26 +241,30 @@ def test_an_unknown_client_is_invalid_client(rp, phone, persona):
 
 
 @pytest.fixture
-def jwt_client(rp):
+def jwt_client(rp: TestRelyingParty) -> Iterator[TestRelyingParty]:
     with rp.variant(client_id="harness-rp-jwt", auth_method="private_key_jwt") as client:
         yield client
 
 
-def assertion(client, *, header=None, **claims):
+def assertion(client: TestRelyingParty, *, header: dict[str, str] | None = None,
+              **claims: Any) -> str:
     """A client assertion signed with ``client``'s key; ``claims`` override (``None``
     removes one)."""
     now = int(time.time())
     base = {"iss": client.client_id, "sub": client.client_id, "aud": client.token_endpoint,
             "jti": f"jti-{time.perf_counter_ns()}", "iat": now, "exp": now + 60}
     merged = {k: v for k, v in (base | claims).items() if v is not None}
+    assert client.signing_key is not None, f"{client.client_id} has no signing key"
     head = {"alg": "ES256", "kid": client.signing_key.kid} | (header or {})
     return jwt.encode(head, merged, client.signing_key, algorithms=["ES256"])
 
 
 @pytest.mark.clause("T-1")
 @pytest.mark.parametrize("aud", ["token-endpoint", "issuer", "array"])
-def test_an_assertion_may_name_the_token_endpoint_or_the_issuer(jwt_client, phone, persona,
-                                                                 vneid, aud):
+def test_an_assertion_may_name_the_token_endpoint_or_the_issuer(jwt_client: TestRelyingParty,
+                                                                phone: Device, persona: Persona,
+                                                                vneid: VNeIDHandle,
+                                                                aud: str) -> None:
     audience = {"token-endpoint": jwt_client.token_endpoint, "issuer": vneid.issuer,
                 "array": ["https://elsewhere.test", jwt_client.token_endpoint]}[aud]
     login, code = get_code(phone, jwt_client, persona)
@@ -254,7 +288,9 @@ def test_an_assertion_may_name_the_token_endpoint_or_the_issuer(jwt_client, phon
     {"aud": ["https://elsewhere.test"]},
 ], ids=["sub-other", "iss-other", "expired", "exp-bool", "exp-string", "exp-missing",
         "lives-two-hours", "jti-missing", "jti-empty", "jti-number", "aud-elsewhere"])
-def test_an_assertion_breaking_rfc7523_is_invalid_client(jwt_client, phone, persona, claims):
+def test_an_assertion_breaking_rfc7523_is_invalid_client(jwt_client: TestRelyingParty,
+                                                         phone: Device, persona: Persona,
+                                                         claims: dict[str, Any]) -> None:
     login, code = get_code(phone, jwt_client, persona)
     result = jwt_client.redeem(code, login.code_verifier,
                                client_assertion=assertion(jwt_client, **claims))
@@ -263,10 +299,14 @@ def test_an_assertion_breaking_rfc7523_is_invalid_client(jwt_client, phone, pers
 
 
 @pytest.mark.clause("T-1")
-def test_an_assertion_signed_by_another_key_is_invalid_client(jwt_client, phone, persona):
+def test_an_assertion_signed_by_another_key_is_invalid_client(jwt_client: TestRelyingParty,
+                                                              phone: Device,
+                                                              persona: Persona) -> None:
     from joserfc.jwk import ECKey
 
     login, code = get_code(phone, jwt_client, persona)
+    assert jwt_client.signing_key is not None, "a private_key_jwt client has a key"
+    assert jwt_client.signing_key.kid is not None, "its key has a kid"
     stranger = ECKey.generate_key("P-256", {"kid": jwt_client.signing_key.kid}, private=True)
     forged = jwt.encode({"alg": "ES256", "kid": stranger.kid},
                         {"iss": jwt_client.client_id, "sub": jwt_client.client_id,
@@ -283,7 +323,8 @@ def test_an_assertion_signed_by_another_key_is_invalid_client(jwt_client, phone,
     {"client_assertion": "W10.W10.W10"},
     {"client_assertion": "eyJhbGciOiJFUzI1NiJ9.W10.c2lnbmF0dXJl"},
 ], ids=["wrong-type", "not-a-jws", "array-header", "array-payload"])
-def test_a_malformed_assertion_is_invalid_client(jwt_client, phone, persona, form):
+def test_a_malformed_assertion_is_invalid_client(jwt_client: TestRelyingParty, phone: Device,
+                                                 persona: Persona, form: dict[str, str]) -> None:
     login, code = get_code(phone, jwt_client, persona)
     data = grant(jwt_client, login, code) | {
         "client_assertion": assertion(jwt_client), "client_assertion_type": ASSERTION_TYPE,
@@ -292,7 +333,8 @@ def test_a_malformed_assertion_is_invalid_client(jwt_client, phone, persona, for
 
 
 @pytest.mark.clause("T-1")
-def test_a_replayed_assertion_is_invalid_client(jwt_client, phone, persona):
+def test_a_replayed_assertion_is_invalid_client(jwt_client: TestRelyingParty, phone: Device,
+                                                persona: Persona) -> None:
     """RFC 7523 §3: the ``jti`` makes an assertion single-use."""
     signed = assertion(jwt_client)
     login, code = get_code(phone, jwt_client, persona)
@@ -308,8 +350,10 @@ def test_a_replayed_assertion_is_invalid_client(jwt_client, phone, persona):
     ("client_secret_post", "client_secret_basic"),
     ("client_secret_basic", "private_key_jwt"),
 ])
-def test_another_method_than_the_registered_one_is_invalid_client(rp, phone, persona,
-                                                                  registered, used):
+def test_another_method_than_the_registered_one_is_invalid_client(rp: TestRelyingParty,
+                                                                  phone: Device, persona: Persona,
+                                                                  registered: str,
+                                                                  used: str) -> None:
     with rp.variant(client_id=f"harness-rp-{registered}", auth_method=registered) as client:
         login, code = get_code(phone, client, persona)
         if used == "private_key_jwt":
@@ -321,7 +365,9 @@ def test_another_method_than_the_registered_one_is_invalid_client(rp, phone, per
 
 
 @pytest.mark.clause("T-1")
-def test_an_assertion_whose_sub_is_not_a_string_names_no_client(jwt_client, phone, persona):
+def test_an_assertion_whose_sub_is_not_a_string_names_no_client(jwt_client: TestRelyingParty,
+                                                                phone: Device,
+                                                                persona: Persona) -> None:
     login, code = get_code(phone, jwt_client, persona)
     data = grant(jwt_client, login, code) | {
         "client_assertion": assertion(jwt_client, sub=42),
@@ -331,8 +377,9 @@ def test_an_assertion_whose_sub_is_not_a_string_names_no_client(jwt_client, phon
 
 
 @pytest.mark.clause("T-1")
-def test_an_assertion_names_its_client_by_sub_when_the_body_does_not(jwt_client, phone,
-                                                                     persona):
+def test_an_assertion_names_its_client_by_sub_when_the_body_does_not(jwt_client: TestRelyingParty,
+                                                                     phone: Device,
+                                                                     persona: Persona) -> None:
     login, code = get_code(phone, jwt_client, persona)
     data = grant(jwt_client, login, code) | {
         "client_assertion": assertion(jwt_client), "client_assertion_type": ASSERTION_TYPE,
@@ -345,7 +392,7 @@ def test_an_assertion_names_its_client_by_sub_when_the_body_does_not(jwt_client,
 
 
 @pytest.fixture
-def frozen(test_seed):
+def frozen(test_seed: str) -> Iterator[Frozen]:
     """An embedded target on a manual clock: the provider's ``now`` is exact."""
     from harness.protocol import ManualClock, SeededEntropy
     from harness.rp import TestRelyingParty
@@ -367,7 +414,7 @@ def frozen(test_seed):
 
 @pytest.mark.clause("T-2")
 @pytest.mark.parametrize(("age", "ok"), [(59.999, True), (60, False)])
-def test_a_code_lives_exactly_sixty_seconds(frozen, age, ok):
+def test_a_code_lives_exactly_sixty_seconds(frozen: Frozen, age: float, ok: bool) -> None:
     clock, _, client, device, citizen = frozen
     login, code = get_code(device, client, citizen)
     clock.advance(age)
@@ -382,7 +429,8 @@ def test_a_code_lives_exactly_sixty_seconds(frozen, age, ok):
 @pytest.mark.parametrize(("exp_offset", "ok"), [
     (-59, True), (-60, False), (3600, True), (3601, False),
 ], ids=["59s-past-within-skew", "60s-past", "lives-3600s", "lives-3601s"])
-def test_assertion_exp_allows_the_skew_and_at_most_an_hour(frozen, exp_offset, ok):
+def test_assertion_exp_allows_the_skew_and_at_most_an_hour(frozen: Frozen, exp_offset: int,
+                                                           ok: bool) -> None:
     clock, _, client, device, citizen = frozen
     with client.variant(client_id="harness-rp-jwt", auth_method="private_key_jwt") as jwt_rp:
         login, code = get_code(device, jwt_rp, citizen)
@@ -395,7 +443,7 @@ def test_assertion_exp_allows_the_skew_and_at_most_an_hour(frozen, exp_offset, o
             refused(result, 401, "invalid_client", "T-1")
 
 
-def _assertion_of_length(client, length):
+def _assertion_of_length(client: TestRelyingParty, length: int) -> str:
     """A valid client assertion exactly ``length`` characters long (a filler claim pads it;
     ``typ`` in the header or not shifts what base64 lengths are reachable)."""
     for header in (None, {"typ": "JWT"}, {"typ": "JOSE"}):
@@ -408,8 +456,9 @@ def _assertion_of_length(client, length):
 
 @pytest.mark.clause("T-1")
 @pytest.mark.parametrize(("length", "ok"), [(8192, True), (8193, False)])
-def test_a_client_assertion_may_be_at_most_8192_characters(jwt_client, phone, persona, length,
-                                                           ok):
+def test_a_client_assertion_may_be_at_most_8192_characters(jwt_client: TestRelyingParty,
+                                                           phone: Device, persona: Persona,
+                                                           length: int, ok: bool) -> None:
     """A client assertion is a few hundred characters; the provider reads at most 8 KiB of
     one (a huge header or payload is refused before it is decoded)."""
     login, code = get_code(phone, jwt_client, persona)

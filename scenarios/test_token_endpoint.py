@@ -3,23 +3,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 import pytest
 
-from harness.rp import RP_SCHEME
+from harness.personas import Persona
+from harness.rp import RP_SCHEME, TestRelyingParty
+from harness.targets import VNeIDHandle
+from harness.world import Device
 from scenarios.support import get_code
 
 pytestmark = pytest.mark.plan("vneid-provider")
 
 
 @pytest.fixture
-def phone(device):
+def phone(device: Callable[..., Device]) -> Device:
     dev = device("android")
     dev.install_receiver(RP_SCHEME)
     return dev
 
 
 @pytest.mark.clause("T-1", "T-3")
-def test_code_redeems_with_the_verifier(phone, rp, persona):
+def test_code_redeems_with_the_verifier(phone: Device, rp: TestRelyingParty,
+                                        persona: Persona) -> None:
     login, code = get_code(phone, rp, persona)
     result = rp.redeem(code, login.code_verifier)
     assert result.status == 200, result.body
@@ -28,7 +34,8 @@ def test_code_redeems_with_the_verifier(phone, rp, persona):
 
 
 @pytest.mark.clause("T-2")
-def test_second_redemption_fails_and_revokes_the_first_tokens(phone, rp, persona):
+def test_second_redemption_fails_and_revokes_the_first_tokens(phone: Device, rp: TestRelyingParty,
+                                                              persona: Persona) -> None:
     login, code = get_code(phone, rp, persona)
     first = rp.redeem(code, login.code_verifier)
     assert first.status == 200
@@ -43,7 +50,8 @@ def test_second_redemption_fails_and_revokes_the_first_tokens(phone, rp, persona
 @pytest.mark.clause("T-2")
 @pytest.mark.parametrize(("offset", "ok"), [(59, True), (60, False), (61, False),
                                             (3600, False)])
-def test_codes_live_sixty_seconds(phone, rp, persona, vneid, offset, ok):
+def test_codes_live_sixty_seconds(phone: Device, rp: TestRelyingParty, persona: Persona,
+                                  vneid: VNeIDHandle, offset: int, ok: bool) -> None:
     login, code = get_code(phone, rp, persona)
     vneid.set_clock(offset)
     result = rp.redeem(code, login.code_verifier)
@@ -54,7 +62,8 @@ def test_codes_live_sixty_seconds(phone, rp, persona, vneid, offset, ok):
 
 
 @pytest.mark.clause("T-1")
-def test_code_is_bound_to_the_client(phone, rp, persona, vneid):
+def test_code_is_bound_to_the_client(phone: Device, rp: TestRelyingParty, persona: Persona,
+                                     vneid: VNeIDHandle) -> None:
     login, code = get_code(phone, rp, persona)
     vneid.register_client({"client_id": "other-rp", "client_secret": "other-secret",
                            "redirect_uris": [rp.redirect_uri],
@@ -66,7 +75,8 @@ def test_code_is_bound_to_the_client(phone, rp, persona, vneid):
 
 
 @pytest.mark.clause("T-1", "S-2")
-def test_code_is_bound_to_the_redirect_uri(device, rp, persona, vneid):
+def test_code_is_bound_to_the_redirect_uri(device: Callable[..., Device], rp: TestRelyingParty,
+                                           persona: Persona, vneid: VNeIDHandle) -> None:
     phone = device("ios")
     phone.install_receiver(RP_SCHEME)
     vneid.register_client({"client_id": rp.client_id, "client_secret": rp.client_secret,
@@ -78,14 +88,16 @@ def test_code_is_bound_to_the_redirect_uri(device, rp, persona, vneid):
 
 
 @pytest.mark.clause("T-1")
-def test_wrong_client_secret_is_invalid_client(phone, rp, persona):
+def test_wrong_client_secret_is_invalid_client(phone: Device, rp: TestRelyingParty,
+                                               persona: Persona) -> None:
     login, code = get_code(phone, rp, persona)
     result = rp.redeem(code, login.code_verifier, client_secret="not-the-secret")
     assert (result.status, result.error) == (401, "invalid_client")
 
 
 @pytest.mark.clause("T-1")
-def test_grant_type_must_be_authorization_code(phone, rp, persona):
+def test_grant_type_must_be_authorization_code(phone: Device, rp: TestRelyingParty,
+                                               persona: Persona) -> None:
     login, code = get_code(phone, rp, persona)
     result = rp.redeem(code, login.code_verifier, grant_type="password")
     assert (result.status, result.error) == (400, "unsupported_grant_type"), result.body
@@ -96,7 +108,9 @@ def test_grant_type_must_be_authorization_code(phone, rp, persona):
     ("client_secret_basic", "client_secret_post"),
     ("client_secret_post", "client_secret_basic"),
 ])
-def test_client_must_authenticate_the_way_it_registered(phone, rp, persona, registered, used):
+def test_client_must_authenticate_the_way_it_registered(phone: Device, rp: TestRelyingParty,
+                                                        persona: Persona, registered: str,
+                                                        used: str) -> None:
     """T-1: "as registered": the right secret sent the other way is still invalid_client."""
     with rp.variant(client_id=f"harness-rp-{registered}", auth_method=registered) as client:
         login, code = get_code(phone, client, persona)
@@ -106,21 +120,24 @@ def test_client_must_authenticate_the_way_it_registered(phone, rp, persona, regi
 
 
 @pytest.fixture
-def jwt_client(rp):
+def jwt_client(rp: TestRelyingParty) -> Iterator[TestRelyingParty]:
     """A client of the harness registered for private_key_jwt (RFC 7523) with its own key."""
     with rp.variant(client_id="harness-rp-jwt", auth_method="private_key_jwt") as client:
         yield client
 
 
 @pytest.mark.clause("T-1")
-def test_private_key_jwt_client_redeems_with_a_signed_assertion(phone, jwt_client, persona):
+def test_private_key_jwt_client_redeems_with_a_signed_assertion(phone: Device,
+                                                                jwt_client: TestRelyingParty,
+                                                                persona: Persona) -> None:
     login, code = get_code(phone, jwt_client, persona)
     result = jwt_client.redeem(code, login.code_verifier)
     assert result.status == 200, result.body
 
 
 @pytest.mark.clause("T-1")
-def test_private_key_jwt_assertion_is_single_use(phone, jwt_client, persona):
+def test_private_key_jwt_assertion_is_single_use(phone: Device, jwt_client: TestRelyingParty,
+                                                 persona: Persona) -> None:
     """RFC 7523 §3: the jti makes an assertion single-use; a replayed one is refused."""
     assertion = jwt_client.client_assertion()
     login, code = get_code(phone, jwt_client, persona)
@@ -131,7 +148,9 @@ def test_private_key_jwt_assertion_is_single_use(phone, jwt_client, persona):
 
 
 @pytest.mark.clause("T-1")
-def test_private_key_jwt_assertion_must_be_meant_for_this_provider(phone, jwt_client, persona):
+def test_private_key_jwt_assertion_must_be_meant_for_this_provider(phone: Device,
+                                                                   jwt_client: TestRelyingParty,
+                                                                   persona: Persona) -> None:
     """RFC 7523 §3: the aud names this provider (its token endpoint or issuer)."""
     login, code = get_code(phone, jwt_client, persona)
     foreign = jwt_client.client_assertion(audience="https://idp.untrusted.example/token")
@@ -146,14 +165,16 @@ def test_private_key_jwt_assertion_must_be_meant_for_this_provider(phone, jwt_cl
     "short",  # outside 43-128
     "A" * 129,
 ])
-def test_wrong_pkce_verifier_is_refused(phone, rp, persona, verifier):
+def test_wrong_pkce_verifier_is_refused(phone: Device, rp: TestRelyingParty, persona: Persona,
+                                        verifier: str) -> None:
     _, code = get_code(phone, rp, persona)
     result = rp.redeem(code, verifier)
     assert (result.status, result.error) == (400, "invalid_grant"), result.body
 
 
 @pytest.mark.clause("S-1", "S-4")
-def test_missing_pkce_verifier_is_refused(phone, rp, persona):
+def test_missing_pkce_verifier_is_refused(phone: Device, rp: TestRelyingParty,
+                                          persona: Persona) -> None:
     _, code = get_code(phone, rp, persona)
     result = rp.redeem(code, None)
     assert result.status == 400
@@ -161,7 +182,8 @@ def test_missing_pkce_verifier_is_refused(phone, rp, persona):
 
 
 @pytest.mark.clause("T-1")
-def test_token_response_is_not_cacheable(phone, rp, persona, vneid):
+def test_token_response_is_not_cacheable(phone: Device, rp: TestRelyingParty, persona: Persona,
+                                         vneid: VNeIDHandle) -> None:
     login, code = get_code(phone, rp, persona)
     with vneid.client() as http:
         response = http.post("/token", auth=(rp.client_id, rp.client_secret), data={

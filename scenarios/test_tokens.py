@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from harness.rp import RP_SCHEME
+from harness.personas import Persona
+from harness.rp import RP_SCHEME, Login, TestRelyingParty
+from harness.targets import VNeIDHandle
+from harness.world import Device, PersonaPool
 from scenarios.support import get_code
 
 pytestmark = pytest.mark.plan("vneid-provider")
 
 
 @pytest.fixture
-def tokens(device, rp, persona):
+def tokens(device: Callable[..., Device], rp: TestRelyingParty,
+           persona: Persona) -> tuple[Login, dict[str, Any]]:
     phone = device("android")
     phone.install_receiver(RP_SCHEME)
     login, code = get_code(phone, rp, persona)
@@ -22,24 +29,25 @@ def tokens(device, rp, persona):
     return login, result.body
 
 
-def verify(vneid, id_token):
+def verify(vneid: VNeIDHandle, id_token: str) -> jwt.Token:
     with vneid.client() as http:
         jwks = http.get(vneid.discovery()["jwks_uri"]).json()
     return jwt.decode(id_token, KeySet.import_key_set(jwks), algorithms=["ES256"])
 
 
-def sub_of(device, rp, citizen):
+def sub_of(device: Callable[..., Device], rp: TestRelyingParty, citizen: Persona) -> str:
     """The ``sub`` of the ID token ``rp`` gets for ``citizen`` (a fresh phone each time)."""
     phone = device("ios")
     phone.install_receiver(RP_SCHEME)
     login, code = get_code(phone, rp, citizen)
     result = rp.redeem(code, login.code_verifier)
     assert result.status == 200, result.body
-    return verify(rp.vneid, result.body["id_token"]).claims["sub"]
+    sub: str = verify(rp.vneid, result.body["id_token"]).claims["sub"]
+    return sub
 
 
 @pytest.mark.clause("T-4")
-def test_discovery_lists_what_t4_requires(vneid):
+def test_discovery_lists_what_t4_requires(vneid: VNeIDHandle) -> None:
     doc = vneid.discovery()
     assert doc["issuer"] == vneid.issuer
     for key in ("authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri"):
@@ -55,7 +63,9 @@ def test_discovery_lists_what_t4_requires(vneid):
 
 
 @pytest.mark.clause("T-3", "R-5")
-def test_id_token_is_es256_with_kid_and_every_claim(vneid, rp, persona, tokens):
+def test_id_token_is_es256_with_kid_and_every_claim(vneid: VNeIDHandle, rp: TestRelyingParty,
+                                                    persona: Persona,
+                                                    tokens: tuple[Login, dict[str, Any]]) -> None:
     login, body = tokens
     token = verify(vneid, body["id_token"])
     assert token.header["alg"] == "ES256"
@@ -76,17 +86,20 @@ def test_id_token_is_es256_with_kid_and_every_claim(vneid, rp, persona, tokens):
 
 
 @pytest.mark.clause("T-3")
-def test_sub_is_stable_per_person_and_client(device, rp, persona):
+def test_sub_is_stable_per_person_and_client(device: Callable[..., Device], rp: TestRelyingParty,
+                                             persona: Persona) -> None:
     assert sub_of(device, rp, persona) == sub_of(device, rp, persona)
 
 
 @pytest.mark.clause("T-3")
-def test_sub_differs_between_people(device, rp, personas):
+def test_sub_differs_between_people(device: Callable[..., Device], rp: TestRelyingParty,
+                                    personas: PersonaPool) -> None:
     assert sub_of(device, rp, personas.new()) != sub_of(device, rp, personas.new())
 
 
 @pytest.mark.clause("T-3", "T-4")
-def test_pairwise_sub_differs_between_clients(device, rp, persona, vneid):
+def test_pairwise_sub_differs_between_clients(device: Callable[..., Device], rp: TestRelyingParty,
+                                              persona: Persona, vneid: VNeIDHandle) -> None:
     """A provider whose only subject type is pairwise gives each client its own sub for one
     person, so that two relying parties cannot correlate their users by sub."""
     if vneid.discovery().get("subject_types_supported") != ["pairwise"]:
@@ -96,7 +109,9 @@ def test_pairwise_sub_differs_between_clients(device, rp, persona, vneid):
 
 
 @pytest.mark.clause("T-5")
-def test_userinfo_returns_the_same_identity(vneid, rp, persona, tokens):
+def test_userinfo_returns_the_same_identity(vneid: VNeIDHandle, rp: TestRelyingParty,
+                                            persona: Persona,
+                                            tokens: tuple[Login, dict[str, Any]]) -> None:
     _, body = tokens
     claims = verify(vneid, body["id_token"]).claims
     info = rp.userinfo(body["access_token"])
@@ -107,6 +122,6 @@ def test_userinfo_returns_the_same_identity(vneid, rp, persona, tokens):
 
 @pytest.mark.clause("T-5")
 @pytest.mark.parametrize("token", [None, "not-a-token", "Bearer"])
-def test_userinfo_refuses_bad_tokens(rp, token):
+def test_userinfo_refuses_bad_tokens(rp: TestRelyingParty, token: str | None) -> None:
     result = rp.userinfo(token)
     assert (result.status, result.error) == (401, "invalid_token")

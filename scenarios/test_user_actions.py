@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from harness.apps.screens import VNEID_CONSENT, VSSID_HOME, VSSID_LOGIN
 from harness.flows import decide, enter_credentials, login_with_vneid, start_vneid_login
+from harness.personas import Persona
+from harness.targets import VNeIDHandle, VssIDHandle
+from harness.world import Device, PersonaPool
 from scenarios.support import assert_error_screen, calls
 
 pytestmark = pytest.mark.plan("vssid-relying-party")
@@ -14,7 +19,8 @@ pytestmark = pytest.mark.plan("vssid-relying-party")
 @pytest.mark.clause("A-7", "R-3", "R-12")
 @pytest.mark.parametrize("platform", ["ios", "android"])
 @pytest.mark.plan("vneid-provider")
-def test_user_cancels_in_vneid(device, persona, vneid, platform):
+def test_user_cancels_in_vneid(device: Callable[..., Device], persona: Persona, vneid: VNeIDHandle,
+                              platform: str) -> None:
     phone = device(platform)
     screen = login_with_vneid(phone.driver, persona, decision="deny")
     assert_error_screen(screen, app="vssid", code="access_denied", clause="R-3")
@@ -24,7 +30,9 @@ def test_user_cancels_in_vneid(device, persona, vneid, platform):
 
 
 @pytest.mark.clause("A-3", "A-6")
-def test_user_switches_back_by_hand_without_logging_in(device, persona, vssid):
+def test_user_switches_back_by_hand_without_logging_in(device: Callable[..., Device],
+                                                       persona: Persona,
+                                                       vssid: VssIDHandle) -> None:
     phone = device("ios")
     start_vneid_login(phone.driver)
     screen = phone.driver.open_app("vssid")
@@ -35,7 +43,8 @@ def test_user_switches_back_by_hand_without_logging_in(device, persona, vssid):
 
 
 @pytest.mark.clause("A-6", "R-1")
-def test_vssid_restarted_between_hand_off_and_return(device, persona):
+def test_vssid_restarted_between_hand_off_and_return(device: Callable[..., Device],
+                                                     persona: Persona) -> None:
     """The transaction lives on the backend; the app keeps only its id in storage."""
     phone = device("android")
     start_vneid_login(phone.driver)
@@ -45,7 +54,8 @@ def test_vssid_restarted_between_hand_off_and_return(device, persona):
 
 
 @pytest.mark.clause("A-6")
-def test_same_citizen_logs_in_on_two_phones(device, persona):
+def test_same_citizen_logs_in_on_two_phones(device: Callable[..., Device],
+                                            persona: Persona) -> None:
     phone = device("ios")
     assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
     other = device("ios")
@@ -53,7 +63,8 @@ def test_same_citizen_logs_in_on_two_phones(device, persona):
 
 
 @pytest.mark.clause("A-1", "A-6", "R-1")
-def test_two_citizens_logging_in_at_the_same_time_both_finish(device, personas):
+def test_two_citizens_logging_in_at_the_same_time_both_finish(device: Callable[..., Device],
+                                                               personas: PersonaPool) -> None:
     """Each start opens a transaction of its own: two hand-offs in flight at once, on two
     phones, each come back to their own citizen's home screen."""
     logins = [(device("ios"), personas.new()), (device("android"), personas.new())]
@@ -67,7 +78,8 @@ def test_two_citizens_logging_in_at_the_same_time_both_finish(device, personas):
 
 
 @pytest.mark.clause("R-1", "R-12")
-def test_abandoned_login_expires_after_ten_minutes(device, persona, vssid):
+def test_abandoned_login_expires_after_ten_minutes(device: Callable[..., Device], persona: Persona,
+                                                    vssid: VssIDHandle) -> None:
     phone = device("ios")
     start_vneid_login(phone.driver)
     enter_credentials(phone.driver, persona)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from harness.apps.screens import (
@@ -13,9 +15,10 @@ from harness.apps.screens import (
     VSSID_LOGIN_VNEID,
 )
 from harness.flows import decide, enter_credentials, login_with_vneid, start_vneid_login
+from harness.personas import Persona
 from harness.protocol import DEFAULT_PROFILE
-from harness.targets import embedded_target
-from harness.world import make_device
+from harness.targets import Target, VNeIDHandle, VssIDHandle, embedded_target
+from harness.world import Device, make_device
 from scenarios.support import app_headers, assert_error_body, calls
 
 STORE = {
@@ -36,7 +39,8 @@ MALFORMED = ["v2.1.0", "2..1", "02.1.0", "", "1" * 65, "2.1.0-", "latest", "2.1.
 @pytest.mark.clause("P-3", "V-1", "V-2", "V-4", "V-6")
 @pytest.mark.parametrize("version", VSSID_NEW_ENOUGH)
 @pytest.mark.plan("vssid-relying-party")
-def test_vssid_at_or_above_minimum_logs_in(device, persona, version):
+def test_vssid_at_or_above_minimum_logs_in(device: Callable[..., Device], persona: Persona,
+                                           version: str) -> None:
     phone = device("ios", vssid=version)
     assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
 
@@ -44,7 +48,7 @@ def test_vssid_at_or_above_minimum_logs_in(device, persona, version):
 @pytest.mark.clause("V-2", "V-6")
 @pytest.mark.parametrize("version", VSSID_TOO_OLD)
 @pytest.mark.plan("vssid-relying-party")
-def test_old_vssid_shows_no_vneid_entry(device, version):
+def test_old_vssid_shows_no_vneid_entry(device: Callable[..., Device], version: str) -> None:
     phone = device("android", vssid=version)
     screen = phone.driver.open_app("vssid")
     assert screen.id == VSSID_LOGIN
@@ -55,7 +59,8 @@ def test_old_vssid_shows_no_vneid_entry(device, version):
 @pytest.mark.parametrize("platform", ["ios", "android"])
 @pytest.mark.parametrize("version", [*VSSID_TOO_OLD])
 @pytest.mark.plan("vssid-relying-party")
-def test_vssid_backend_refuses_old_app_with_store_link(target, vssid, version, platform):
+def test_vssid_backend_refuses_old_app_with_store_link(target: Target, vssid: VssIDHandle,
+                                                       version: str, platform: str) -> None:
     with vssid.client() as http:
         response = http.post("/api/v1/auth/vneid/start", json={},
                              headers=app_headers("vssid", version, platform))
@@ -67,7 +72,7 @@ def test_vssid_backend_refuses_old_app_with_store_link(target, vssid, version, p
 @pytest.mark.clause("V-2", "V-4")
 @pytest.mark.parametrize("version", VSSID_NEW_ENOUGH)
 @pytest.mark.plan("vssid-relying-party")
-def test_vssid_backend_accepts_new_enough_app(vssid, version):
+def test_vssid_backend_accepts_new_enough_app(vssid: VssIDHandle, version: str) -> None:
     with vssid.client() as http:
         response = http.post("/api/v1/auth/vneid/start", json={},
                              headers=app_headers("vssid", version))
@@ -78,7 +83,7 @@ def test_vssid_backend_accepts_new_enough_app(vssid, version):
 @pytest.mark.clause("V-1", "V-3", "V-4")
 @pytest.mark.parametrize("version", MALFORMED)
 @pytest.mark.plan("vssid-relying-party")
-def test_vssid_backend_refuses_malformed_version(vssid, version):
+def test_vssid_backend_refuses_malformed_version(vssid: VssIDHandle, version: str) -> None:
     with vssid.client() as http:
         response = http.post("/api/v1/auth/vneid/start", json={},
                              headers=app_headers("vssid", version))
@@ -88,7 +93,7 @@ def test_vssid_backend_refuses_malformed_version(vssid, version):
 @pytest.mark.clause("V-3", "V-4")
 @pytest.mark.parametrize("path", ["/api/v1/auth/vneid/start", "/api/v1/auth/vneid/complete"])
 @pytest.mark.plan("vssid-relying-party")
-def test_vssid_backend_refuses_missing_version_header(vssid, path):
+def test_vssid_backend_refuses_missing_version_header(vssid: VssIDHandle, path: str) -> None:
     with vssid.client() as http:
         response = http.post(path, json={}, headers={"X-Device-Platform": "ios"})
     assert_error_body(response, 400, "app_version_invalid", "V-3")
@@ -98,7 +103,8 @@ def test_vssid_backend_refuses_missing_version_header(vssid, path):
 @pytest.mark.parametrize(("method", "path"), [("POST", "/api/v1/auth/vneid/complete"),
                                               ("GET", "/api/v1/me")])
 @pytest.mark.plan("vssid-relying-party")
-def test_every_vssid_app_call_is_version_gated(vssid, method, path):
+def test_every_vssid_app_call_is_version_gated(vssid: VssIDHandle, method: str,
+                                               path: str) -> None:
     """V-4: "on every app API call", not only at the start of a login."""
     body = {"transaction_id": "x", "callback_url": "vssid://auth/vneid/callback"} \
         if method == "POST" else None
@@ -110,7 +116,7 @@ def test_every_vssid_app_call_is_version_gated(vssid, method, path):
 
 
 @pytest.mark.clause("V-2", "V-4")
-def test_prerelease_identifiers_order_as_in_semver():
+def test_prerelease_identifiers_order_as_in_semver() -> None:
     """V-2 orders pre-releases as SemVer 2.0 §11.4: numeric identifiers sort below
     alphanumeric ones, so against a 1.6.7-alpha minimum 1.6.7-1 is too old and 1.6.7-beta is
     new enough. Only a profile of our own has a pre-release minimum."""
@@ -129,7 +135,7 @@ def test_prerelease_identifiers_order_as_in_semver():
 
 
 @pytest.mark.clause("V-4", "V-6")
-def test_vssid_app_shows_update_screen_when_backend_says_426(device):
+def test_vssid_app_shows_update_screen_when_backend_says_426(device: Callable[..., Device]) -> None:
     """An app that thinks it is new enough (a sideloaded build) still meets the server gate."""
     target = embedded_target(seed="v6-app",
                              profile=DEFAULT_PROFILE.evolve(vssid_min_version="1.8"))
@@ -138,7 +144,9 @@ def test_vssid_app_shows_update_screen_when_backend_says_426(device):
     try:
         screen = start_vneid_login(phone.driver)
         assert screen.id == APP_UPDATE
-        assert screen.element(APP_UPDATE_STORE).value.startswith(STORE[("vssid", "android")])
+        store_url = screen.element(APP_UPDATE_STORE).value
+        assert store_url is not None, "the update screen links to no store"
+        assert store_url.startswith(STORE[("vssid", "android")])
     finally:
         phone.close()
         target.close()
@@ -147,8 +155,10 @@ def test_vssid_app_shows_update_screen_when_backend_says_426(device):
 @pytest.mark.clause("V-4", "A-6")
 @pytest.mark.parametrize("platform", ["ios", "android"])
 @pytest.mark.plan("vssid-relying-party")
-def test_vssid_downgraded_during_the_hand_off_shows_the_update_screen(device, persona, vssid,
-                                                                      platform):
+def test_vssid_downgraded_during_the_hand_off_shows_the_update_screen(device: Callable[..., Device],
+                                                                      persona: Persona,
+                                                                      vssid: VssIDHandle,
+                                                                      platform: str) -> None:
     """VssID is replaced by a build below the minimum while the user is in VNeID: the callback
     reaches a backend that answers 426 to /complete, and the app shows §9's update screen with
     the store link the refusal carries, not a generic error."""
@@ -158,13 +168,16 @@ def test_vssid_downgraded_during_the_hand_off_shows_the_update_screen(device, pe
     enter_credentials(phone.driver, persona)
     screen = decide(phone.driver)
     assert (screen.app, screen.id) == ("vssid", APP_UPDATE)
-    assert screen.element(APP_UPDATE_STORE).value.startswith(STORE[("vssid", platform)])
+    store_url = screen.element(APP_UPDATE_STORE).value
+    assert store_url is not None, "the update screen links to no store"
+    assert store_url.startswith(STORE[("vssid", platform)])
     assert [r["status"] for r in calls(vssid, "/api/v1/auth/vneid/complete")] == [426]
 
 
 @pytest.mark.clause("V-4")
 @pytest.mark.plan("vssid-relying-party")
-def test_a_signed_in_vssid_downgraded_shows_the_update_screen_at_launch(device, persona, vssid):
+def test_a_signed_in_vssid_downgraded_shows_the_update_screen_at_launch(
+        device: Callable[..., Device], persona: Persona, vssid: VssIDHandle) -> None:
     """VssID signed in, then downgraded below the minimum: at launch its backend answers 426
     to GET /me and the app shows the update screen, not the home screen or an error."""
     phone = device("ios")
@@ -172,7 +185,9 @@ def test_a_signed_in_vssid_downgraded_shows_the_update_screen_at_launch(device, 
     phone.install_vssid("1.6.6")
     screen = phone.driver.open_app("vssid")
     assert (screen.app, screen.id) == ("vssid", APP_UPDATE)
-    assert screen.element(APP_UPDATE_STORE).value.startswith(STORE[("vssid", "ios")])
+    store_url = screen.element(APP_UPDATE_STORE).value
+    assert store_url is not None, "the update screen links to no store"
+    assert store_url.startswith(STORE[("vssid", "ios")])
     assert [r["status"] for r in calls(vssid, "/api/v1/me", "GET")] == [200, 426]
 
 
@@ -180,7 +195,8 @@ def test_a_signed_in_vssid_downgraded_shows_the_update_screen_at_launch(device, 
 @pytest.mark.clause("P-3", "V-1", "V-2", "V-5", "V-6")
 @pytest.mark.parametrize("version", VNEID_NEW_ENOUGH)
 @pytest.mark.plan("vneid-provider")
-def test_vneid_at_or_above_minimum_logs_in(device, persona, version):
+def test_vneid_at_or_above_minimum_logs_in(device: Callable[..., Device], persona: Persona,
+                                           version: str) -> None:
     phone = device("android", vneid=version)
     assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
 
@@ -189,12 +205,15 @@ def test_vneid_at_or_above_minimum_logs_in(device, persona, version):
 @pytest.mark.parametrize("platform", ["ios", "android"])
 @pytest.mark.parametrize("version", [*VNEID_TOO_OLD, "v2.1.0", "02.1.0"])
 @pytest.mark.plan("vneid-provider")
-def test_old_vneid_shows_its_update_screen(device, vneid, version, platform):
+def test_old_vneid_shows_its_update_screen(device: Callable[..., Device], vneid: VNeIDHandle,
+                                            version: str, platform: str) -> None:
     phone = device(platform, vneid=version)
     screen = start_vneid_login(phone.driver)
     assert screen.app == "vneid"
     assert screen.id == APP_UPDATE
-    assert screen.element(APP_UPDATE_STORE).value.startswith(STORE[("vneid", platform)])
+    store_url = screen.element(APP_UPDATE_STORE).value
+    assert store_url is not None, "the update screen links to no store"
+    assert store_url.startswith(STORE[("vneid", platform)])
     assert calls(vneid, "/api/app/v1/sessions") == [], "an old VNeID must not log in"
 
 
@@ -202,8 +221,9 @@ def test_old_vneid_shows_its_update_screen(device, vneid, version, platform):
 @pytest.mark.parametrize("platform", ["ios", "android"])
 @pytest.mark.parametrize("version", VNEID_TOO_OLD)
 @pytest.mark.plan("vneid-provider")
-def test_vneid_server_refuses_old_app_with_store_link(target, vneid, persona, version,
-                                                      platform):
+def test_vneid_server_refuses_old_app_with_store_link(target: Target, vneid: VNeIDHandle,
+                                                      persona: Persona, version: str,
+                                                      platform: str) -> None:
     with vneid.client() as http:
         response = http.post("/api/app/v1/sessions",
                              json={"personal_id": persona.personal_id,
@@ -217,7 +237,8 @@ def test_vneid_server_refuses_old_app_with_store_link(target, vneid, persona, ve
 @pytest.mark.clause("V-1", "V-3", "V-5")
 @pytest.mark.parametrize("version", [*MALFORMED, None])
 @pytest.mark.plan("vneid-provider")
-def test_vneid_server_refuses_malformed_or_missing_version(vneid, persona, version):
+def test_vneid_server_refuses_malformed_or_missing_version(vneid: VNeIDHandle, persona: Persona,
+                                                           version: str | None) -> None:
     headers = {"X-Device-Platform": "ios"}
     if version is not None:
         headers["X-VNeID-App-Version"] = version
@@ -230,7 +251,7 @@ def test_vneid_server_refuses_malformed_or_missing_version(vneid, persona, versi
 
 @pytest.mark.clause("V-5")
 @pytest.mark.plan("vneid-provider")
-def test_vneid_authorizations_are_version_gated_too(vneid):
+def test_vneid_authorizations_are_version_gated_too(vneid: VNeIDHandle) -> None:
     with vneid.client() as http:
         response = http.post("/api/app/v1/authorizations",
                              json={"link": "vneid://authorize", "decision": "approve"},
@@ -240,7 +261,7 @@ def test_vneid_authorizations_are_version_gated_too(vneid):
 
 
 @pytest.mark.clause("V-4", "V-5", "V-6", "T-4")
-def test_minimum_versions_are_configuration(persona):
+def test_minimum_versions_are_configuration(persona: Persona) -> None:
     """V-6: raising the minimum in the profile moves every gate, in the apps and in both
     servers, with no code change."""
     target = embedded_target(seed="v6", profile=DEFAULT_PROFILE.evolve(
