@@ -7,7 +7,10 @@ in-process transport, one of them making the backend's two inner calls, plus one
 signature and one verification: see ``flowbench.py``), the login as bare protocol calls,
 and the login as the suites run it (a simulated phone, its apps and trace), and prints each
 median and its ratio to the floor. The ratios of all repeats are summarised by their
-median. Target: sim login / floor ≤ 1.5. Nothing here asserts a time.
+median; the headline. It also prints the ratio block by block (each block of logins over the
+floor's block that ran beside it, median over all blocks), which cancels most of the load that
+changes between blocks: use it to compare two versions of the code. Target: protocol login /
+floor ≤ 1.5. Nothing here asserts a time.
 """
 
 from __future__ import annotations
@@ -15,10 +18,15 @@ from __future__ import annotations
 import argparse
 import statistics
 
-from flowbench import Floor, interleave, machine, protocol_login, sim_login
+from flowbench import Floor, interleave, machine, paired_ratios, protocol_login, sim_login
 
 from harness.targets import embedded_target
 from harness.world import PersonaPool
+
+
+def _quartiles(values: list[float]) -> str:
+    low, _, high = statistics.quantiles(values, n=4)
+    return f"{low:.2f}–{high:.2f}"
 
 
 def main() -> None:
@@ -33,6 +41,7 @@ def main() -> None:
     floor = Floor()
     clients = (target.vssid.client(), target.vneid.client())
     ratios: dict[str, list[float]] = {"protocol login": [], "sim login": []}
+    paired: dict[str, list[float]] = {"protocol login": [], "sim login": []}
     for repeat in range(1, args.repeats + 1):
         floor_t, proto_t, sim_t = interleave([
             ("floor", floor),
@@ -43,12 +52,17 @@ def main() -> None:
         line = [f"repeat {repeat}: floor {base * 1e3:6.3f} ms"]
         for timing in (proto_t, sim_t):
             ratios[timing.name].append(timing.median / base)
+            paired[timing.name].extend(paired_ratios(timing, floor_t))
             line.append(f"{timing.name} {timing.median * 1e3:6.3f} ms "
                         f"({timing.median / base:4.2f}x)")
         print(" | ".join(line), flush=True)
     print(f"median over {args.repeats} repeats of {args.rounds}: "
           + ", ".join(f"{name} / floor = {statistics.median(r):.2f} "
                       f"(min {min(r):.2f}, max {max(r):.2f})" for name, r in ratios.items()))
+    print("block by block (each block of logins over the floor's block run beside it; steadier "
+          "on a noisy machine, for comparing changes): " + ", ".join(
+              f"{name} / floor = {statistics.median(r):.2f} "
+              f"(quartiles {_quartiles(r)})" for name, r in paired.items()))
     print(f"machine after: {machine()}")
     for client in clients:
         client.close()

@@ -28,7 +28,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,7 @@ from mock_providers.vneid.keys import derive_signing_key
 from mock_providers.vssid.issuer_client import _InProcessClient
 
 __all__ = ["PHONE_CALLS", "BACKEND_CALLS", "Floor", "Timing", "interleave", "machine",
-           "protocol_login", "sim_login"]
+           "paired_ratios", "protocol_login", "sim_login"]
 
 PHONE_CALLS = 5
 """start, sessions, authorizations, complete, me."""
@@ -158,10 +158,18 @@ class Floor:
 class Timing:
     name: str
     samples: list[float]
+    blocks: list[float] = field(default_factory=list)
+    """The median of each block of calls, in order: block ``i`` of every case ran side by
+    side, so their ratios cancel load that changes from block to block."""
 
     @property
     def median(self) -> float:
         return statistics.median(self.samples)
+
+
+def paired_ratios(case: Timing, base: Timing) -> list[float]:
+    """``case`` / ``base`` block by block (the blocks each ran next to the other)."""
+    return [a / b for a, b in zip(case.blocks, base.blocks, strict=True)]
 
 
 def interleave(cases: Sequence[tuple[str, Callable[[], None]]], *, rounds: int,
@@ -187,6 +195,7 @@ def interleave(cases: Sequence[tuple[str, Callable[[], None]]], *, rounds: int,
                     timing.samples.append(time.perf_counter() - start)
             finally:
                 gc.enable()
+            timing.blocks.append(statistics.median(timing.samples[-n:]))
         done += n
     return timings
 
