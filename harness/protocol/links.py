@@ -10,10 +10,11 @@ refused (RFC 6749 §3.1) and unknown parameters are kept aside, never an error.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote_plus, urlsplit, urlunsplit
 
 from harness.protocol.errors import LinkError
 from harness.protocol.profile import ACR_LEVEL2, DEFAULT_PROFILE, Profile
@@ -27,6 +28,7 @@ __all__ = [
     "ParsedLink",
     "add_query",
     "delivered_to",
+    "encode_query",
     "parse_authorize_link",
     "parse_callback",
     "parse_link",
@@ -86,6 +88,19 @@ def parse_link(url: object, *, clause: str = "A-5") -> ParsedLink:
     return ParsedLink(url, base, params, parts.fragment)
 
 
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+"""What ``quote_plus`` leaves as it is (RFC 3986 unreserved): tokens, ids, most values."""
+
+
+def encode_query(pairs: Iterable[tuple[str, str]]) -> str:
+    """``urllib.parse.urlencode(pairs)`` for text pairs, the same string: a key or value made
+    only of unreserved characters (every name, token and id here) is kept as it is without
+    going through ``quote_plus``'s layers; the rest (``redirect_uri``, ``scope``) is quoted."""
+    return "&".join(
+        f"{k if _UNRESERVED.fullmatch(k) else quote_plus(k)}="
+        f"{v if _UNRESERVED.fullmatch(v) else quote_plus(v)}" for k, v in pairs)
+
+
 def split_redirect_uri(url: str) -> tuple[str, str]:
     """``(scheme://host/path?query-without-fragment, fragment)`` for exact matching (S-2)."""
     head, _, fragment = url.partition("#")
@@ -95,7 +110,7 @@ def split_redirect_uri(url: str) -> tuple[str, str]:
 def add_query(uri: str, params: Iterable[tuple[str, str]]) -> str:
     """Append ``params`` to ``uri``, keeping a query it already has (RFC 6749 §3.1.2)."""
     parts = urlsplit(uri)
-    extra = urlencode(list(params))
+    extra = encode_query(params)
     query = f"{parts.query}&{extra}" if parts.query and extra else (parts.query or extra)
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
 
@@ -140,7 +155,7 @@ class AuthorizationRequest:
         """The app link that carries this request (A-1)."""
         base = (profile.authorize_link_custom if form is LinkForm.CUSTOM_SCHEME
                 else profile.authorize_link_https)
-        return f"{base}?{urlencode(self.params())}"
+        return f"{base}?{encode_query(self.params())}"
 
     def to_url(self, endpoint: str) -> str:
         """The same request against any authorization endpoint (e.g. the web one)."""
