@@ -403,6 +403,20 @@ def device(request: pytest.FixtureRequest, target: Target) -> Iterator[Callable[
 
 
 @pytest.fixture
+def adopt_trace(request: pytest.FixtureRequest) -> Callable[[Trace], Trace]:
+    """For a trace the test made itself (a phone from ``make_device``, a backend or a target
+    of its own): ``adopt_trace(trace)`` makes it count like the fixtures' traces, so its
+    exchanges become the test's Allure steps and sequence diagram, its conformance evidence,
+    and its secrets are scrubbed from failure text. Returns the trace."""
+
+    def adopt(trace: Trace) -> Trace:
+        _adopt_trace(request.node, trace)
+        return trace
+
+    return adopt
+
+
+@pytest.fixture
 def persona(personas: PersonaPool) -> Persona:
     """One level-2 citizen with a VssID account: the happy-path user."""
     return personas.new()

@@ -26,6 +26,8 @@ from joserfc.jwk import ECKey
 
 from harness.embedded import SyncASGITransport
 from harness.protocol import ACR_LEVEL2, ManualClock, add_query, parse_authorize_link
+from harness.targets import SCENARIO_PARTY
+from harness.trace import Trace, ensure_traced
 from mock_providers.defaults import EMBEDDED_VSSID_BASE_URL
 from mock_providers.vssid import AccountRecord, VssIDProvider, VssIDSettings
 
@@ -185,6 +187,9 @@ class ScriptedWorld:
         self.provider.add_account(AccountRecord(BHXH_CODE, PERSONAL_ID, FULL_NAME))
         self.http = httpx.Client(transport=SyncASGITransport(self.provider.app),
                                  base_url=EMBEDDED_VSSID_BASE_URL, headers=APP_HEADERS)
+        self.trace = Trace()
+        """The test's calls to this backend (hand it to the ``adopt_trace`` fixture)."""
+        ensure_traced(self.http, self.trace, SCENARIO_PARTY, "vssid-backend")
 
     def close(self) -> None:
         self.http.close()

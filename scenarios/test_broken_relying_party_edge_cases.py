@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
 
+from harness.trace import Trace
 from scenarios.scripted_issuer import DROP, ScriptedWorld, assert_refused, es256_key
 
 
@@ -23,8 +24,10 @@ def unsigned(claims: dict[str, Any]) -> str:
 
 
 @pytest.fixture
-def broken(request: pytest.FixtureRequest) -> Iterator[ScriptedWorld]:
+def broken(request: pytest.FixtureRequest,
+           adopt_trace: Callable[[Trace], Trace]) -> Iterator[ScriptedWorld]:
     made = ScriptedWorld(skip_checks=frozenset(request.param))
+    adopt_trace(made.trace)
     yield made
     made.close()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -11,6 +11,7 @@ import pytest
 from harness.personas import Persona
 from harness.protocol import AuthorizationRequest
 from harness.targets import VNeIDHandle, VssIDHandle
+from harness.trace import Trace
 from scenarios.scripted_issuer import ScriptedWorld, assert_refused
 from scenarios.support import app_headers, calls, replace_param
 
@@ -120,8 +121,9 @@ def test_each_redirected_error_of_a7_ends_the_login_with_that_error(vssid: VssID
 
 
 @pytest.fixture
-def world() -> Iterator[ScriptedWorld]:
+def world(adopt_trace: Callable[[Trace], Trace]) -> Iterator[ScriptedWorld]:
     made = ScriptedWorld()
+    adopt_trace(made.trace)
     yield made
     made.close()
 
@@ -195,12 +197,14 @@ def test_a_provider_error_without_description_says_so(world: ScriptedWorld) -> N
 
 
 @pytest.mark.clause("A-1", "A-2")
-def test_the_authorization_request_follows_the_profile() -> None:
+def test_the_authorization_request_follows_the_profile(
+        adopt_trace: Callable[[Trace], Trace]) -> None:
     """A-2 with a vendor profile: its scope and its app-link base, not the defaults."""
     from harness.protocol import DEFAULT_PROFILE, parse_authorize_link
 
     profile = DEFAULT_PROFILE.evolve(scope="openid", vneid_scheme="vneid-vendor")
     made = ScriptedWorld(profile=profile)
+    adopt_trace(made.trace)
     try:
         started = made.http.post("/api/v1/auth/vneid/start", json={}).json()
     finally:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
 
+from harness.trace import Trace
 from scenarios.scripted_issuer import (
     CLIENT_ID,
     DROP,
@@ -24,8 +25,9 @@ NOW = int(START)
 
 
 @pytest.fixture
-def world() -> Iterator[ScriptedWorld]:
+def world(adopt_trace: Callable[[Trace], Trace]) -> Iterator[ScriptedWorld]:
     made = ScriptedWorld()
+    adopt_trace(made.trace)
     yield made
     made.close()
 

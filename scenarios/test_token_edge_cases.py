@@ -14,6 +14,7 @@ from harness.personas import Persona
 from harness.protocol import ManualClock
 from harness.rp import ASSERTION_TYPE, RP_SCHEME, Login, TestRelyingParty, TokenResult
 from harness.targets import Target, VNeIDHandle
+from harness.trace import Trace
 from harness.world import Device
 from scenarios.support import get_code
 
@@ -392,8 +393,9 @@ def test_an_assertion_names_its_client_by_sub_when_the_body_does_not(jwt_client:
 
 
 @pytest.fixture
-def frozen(test_seed: str) -> Iterator[Frozen]:
-    """An embedded target on a manual clock: the provider's ``now`` is exact."""
+def frozen(test_seed: str, adopt_trace: Callable[[Trace], Trace]) -> Iterator[Frozen]:
+    """An embedded target on a manual clock: the provider's ``now`` is exact. The phone's
+    and the relying party's traces count as the test's (Allure steps, evidence)."""
     from harness.protocol import ManualClock, SeededEntropy
     from harness.rp import TestRelyingParty
     from harness.targets import embedded_target
@@ -403,8 +405,9 @@ def frozen(test_seed: str) -> Iterator[Frozen]:
     target = embedded_target(seed=test_seed, clock=clock)
     citizen = PersonaPool(target, seed=test_seed).new()
     device = make_device(target, "android")
+    adopt_trace(device.trace)
     device.install_receiver(RP_SCHEME)
-    client = TestRelyingParty(target.vneid, target.profile,
+    client = TestRelyingParty(target.vneid, target.profile, trace=adopt_trace(Trace()),
                               entropy=SeededEntropy(f"{test_seed}/rp")).register()
     yield clock, target, client, device, citizen
     client.close()

@@ -77,6 +77,16 @@ SCENARIOS = '''
 
     def test_no_phone(request):
         assert item_traces(request.node) == []
+
+    def test_own_backend(adopt_trace):
+        from scenarios.scripted_issuer import ScriptedWorld
+
+        world = ScriptedWorld()
+        adopt_trace(world.trace)
+        try:
+            world.start()
+        finally:
+            world.close()
 '''
 
 
@@ -86,7 +96,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> AllureRun:
     (path / "test_theme.py").write_text(textwrap.dedent(SCENARIOS), encoding="utf-8")
     done = run_pytest(path, OPT_PROTOCOL_URL, "https://docs.example.test/PROTOCOL.md",
                       "--junitxml", "junit.xml")
-    assert "1 failed, 4 passed" in done.output, done.output[-3000:]
+    assert "1 failed, 5 passed" in done.output, done.output[-3000:]
     return done
 
 
@@ -248,3 +258,13 @@ def test_nothing_of_it_without_alluredir(tmp_path: Path) -> None:
     assert "ALLURE-REPORTER None" in bare.stdout, bare.stdout
     with_allure = run_pytest(tmp_path, "-s")
     assert "ALLURE-REPORTER <reports.allure_steps.AllureFlowReporter" in with_allure.output
+
+
+def test_a_trace_the_test_made_itself_counts_once_adopted(run: AllureRun) -> None:
+    """A backend the test built (``ScriptedWorld``): its trace, handed to ``adopt_trace``,
+    gives the test its steps and diagram like the fixtures' traces."""
+    result = run.result("test_own_backend")
+    assert _titles(result["steps"]) == [
+        "Scenario → VssID backend: POST /api/v1/auth/vneid/start → 200"]
+    assert [a["name"] for a in result["attachments"]] == [DIAGRAM_ATTACHMENT,
+                                                          MERMAID_ATTACHMENT]
