@@ -10,19 +10,34 @@ workers does."""
 
 from __future__ import annotations
 
-from typing import Any
+import sys
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from scenarios.properties import profiles
+if TYPE_CHECKING:
+    from scenarios.properties.profiles import RunStats
 
 WORKER_OUTPUT_KEY = "vneid_harness_state_machine"
+_PROFILES = "scenarios.properties.profiles"
+
+
+def _stats(*, load: bool = False) -> RunStats | None:
+    """This process's figures; ``None`` when no property suite ran here and ``load`` is false
+    (the profiles module imports hypothesis, a third of a second that runs without it need
+    not pay)."""
+    if _PROFILES not in sys.modules and not load:
+        return None
+    from scenarios.properties import profiles
+
+    return profiles.STATS
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     output: dict[str, Any] | None = getattr(session.config, "workeroutput", None)
-    if output is not None and profiles.STATS.examples:
-        output[WORKER_OUTPUT_KEY] = profiles.STATS.to_json()
+    stats = _stats()
+    if output is not None and stats is not None and stats.examples:
+        output[WORKER_OUTPUT_KEY] = stats.to_json()
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -30,12 +45,14 @@ def pytest_testnodedown(node: Any, error: object) -> None:
     """pytest-xdist: a worker finished; add what its state machine explored."""
     figures = getattr(node, "workeroutput", {}).get(WORKER_OUTPUT_KEY)
     if figures:
-        profiles.STATS.add(figures)
+        stats = _stats(load=True)
+        assert stats is not None
+        stats.add(figures)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    stats = profiles.STATS
-    if stats.examples:
+    stats = _stats()
+    if stats is not None and stats.examples:
         terminalreporter.write_sep("-", "property suites")
         terminalreporter.write_line(stats.summary())
         if terminalreporter.config.get_verbosity() > 0:
