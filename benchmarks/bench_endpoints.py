@@ -3,9 +3,9 @@
 Run: ``.venv/bin/python benchmarks/bench_endpoints.py [--rounds N] [--repeats R]``.
 
 ``bench_flow.py`` says how far a whole login is above its floor; this says where. Each
-repeat times, interleaved in blocks, the login's five phone calls one by one (the same calls
-as ``flowbench.protocol_login``) and the floor's pieces (a bare round trip, the round trip
-whose endpoint makes the backend's two inner calls, the ES256 signature and verification),
+repeat times, interleaved in blocks, the login's five phone calls one by one
+(``flowbench.protocol_login`` with laps) and the floor's pieces (a bare round trip, the round
+trip whose endpoint makes the backend's two inner calls, the ES256 signature and verification),
 and prints each call's median and what it costs above its share of the floor: ``start``,
 ``sessions``, ``authorizations`` and ``me`` against one bare round trip, ``complete``
 against the inner-calls round trip plus the cryptography. The sum of the medians is not the
@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import statistics
 import time
 from collections.abc import Callable
 
 import httpx
-from flowbench import VNEID_APP, VSSID_APP, Floor, machine
+from flowbench import Floor, machine, protocol_login
 
 from harness.personas import Persona
 from harness.targets import Target, embedded_target
@@ -37,29 +38,9 @@ SHARE = {"start": ("bare round trip",), "sessions": ("bare round trip",),
 def login_steps(target: Target, persona: Persona,
                 clients: tuple[httpx.Client, httpx.Client]) -> list[float]:
     """One protocol login, each of its five calls timed on its own."""
-    vssid, vneid = clients
-    clock = time.perf_counter
-    t0 = clock()
-    start = vssid.post("/api/v1/auth/vneid/start", headers=VSSID_APP, json={}).json()
-    t1 = clock()
-    session = vneid.post("/api/app/v1/sessions", headers=VNEID_APP, json={
-        "personal_id": persona.personal_id, "passcode": persona.passcode}).json()
-    t2 = clock()
-    redirect = vneid.post(
-        "/api/app/v1/authorizations",
-        headers={**VNEID_APP, "Authorization": f"Bearer {session['session_token']}"},
-        json={"link": start["authorize_url"], "decision": "approve"}).json()
-    t3 = clock()
-    done = vssid.post("/api/v1/auth/vneid/complete", headers=VSSID_APP, json={
-        "transaction_id": start["transaction_id"],
-        "callback_url": redirect["redirect_to"]}).json()
-    t4 = clock()
-    me = vssid.get("/api/v1/me", headers={
-        **VSSID_APP, "Authorization": f"Bearer {done['session_token']}"}).json()
-    t5 = clock()
-    if me.get("personal_id") != persona.personal_id:
-        raise AssertionError(f"the login did not end in the persona's session: {done}")
-    return [t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4]
+    laps: list[float] = []
+    protocol_login(target, persona, clients, laps)
+    return [after - before for before, after in itertools.pairwise(laps)]
 
 
 def floor_parts(floor: Floor) -> list[float]:
