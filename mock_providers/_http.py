@@ -194,8 +194,7 @@ def mark_bodies_in_memory(app: Any) -> None:
     that hands each request over with its whole body already in memory (the embedded
     providers, :mod:`harness.embedded`): reading a body there cannot wait on a slow client,
     so it runs without the :data:`BODY_TIMEOUT` timer (about 4 µs a request saved)."""
-    app.state.bodies_in_memory = True
-    app.bodies_in_memory = True  # read per request: a plain attribute, not State's lookup
+    app.bodies_in_memory = True  # read per request: a plain attribute, not app.state's lookup
 
 
 async def _read_capped(request: Request, limit: int) -> bytes:

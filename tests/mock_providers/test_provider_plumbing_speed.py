@@ -68,8 +68,8 @@ def test_only_the_embedded_providers_read_bodies_without_a_timer() -> None:
     target = embedded_target(seed="timer")
     try:
         for provider in (target.vneid.embedded, target.vssid.embedded):
-            assert provider.app.state.bodies_in_memory is True
-        assert getattr(VNeIDProvider().app.state, "bodies_in_memory", False) is False
+            assert provider.app.bodies_in_memory is True
+        assert getattr(VNeIDProvider().app, "bodies_in_memory", False) is False
     finally:
         target.close()
 
