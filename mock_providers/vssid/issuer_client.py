@@ -139,8 +139,15 @@ class IssuerSession:
                     status, content = await self._client.fetch(method, url, data=form,
                                                                headers=headers or {})
                 else:
-                    status, content = await self._stream(self._client, method, url, form,
-                                                         headers or {})
+                    async with self._client.stream(method, url, data=form,
+                                                   headers=dict(headers or {})) as response:
+                        status = response.status_code  # recorded even if the body fails
+                        received = bytearray()
+                        async for chunk in response.aiter_bytes():
+                            received += chunk
+                            if len(received) > MAX_ISSUER_BODY:
+                                break
+                        content = bytes(received)
             if len(content) > MAX_ISSUER_BODY:
                 error = f"answer larger than {MAX_ISSUER_BODY} bytes"
                 raise _unavailable(purpose, f"the issuer's {error} at {url}")
@@ -166,19 +173,6 @@ class IssuerSession:
         finally:
             self._owner.outgoing.record(at, purpose, method, url, status, form=form,
                                         error=error)
-
-    @staticmethod
-    async def _stream(client: httpx.AsyncClient, method: str, url: str,
-                      form: Mapping[str, str] | None,
-                      headers: Mapping[str, str]) -> tuple[int, bytes]:
-        """A served issuer's answer, read until it ends or passes :data:`MAX_ISSUER_BODY`."""
-        async with client.stream(method, url, data=form, headers=dict(headers)) as response:
-            content = bytearray()
-            async for chunk in response.aiter_bytes():
-                content += chunk
-                if len(content) > MAX_ISSUER_BODY:
-                    break
-            return response.status_code, bytes(content)
 
     async def discovery(self) -> Discovery:
         """T-4: ``{issuer}/.well-known/openid-configuration``, fetched once and cached."""

@@ -4,6 +4,8 @@ of the failed call (T-4 discovery, R-5 JWKS, T-1 token, T-5 userinfo), never a 5
 from __future__ import annotations
 
 import asyncio
+import socket
+import threading
 import time
 from collections.abc import Iterator
 
@@ -84,6 +86,40 @@ def test_refused_connection_over_the_real_network() -> None:
         world.provider.issuer_client.transport = None  # real sockets, loopback port 1
         world.fake.issuer = "http://127.0.0.1:1"
         assert_error(world.login(), 502, "provider_unavailable", "T-4")
+
+
+@pytest.mark.clause("T-4")
+def test_an_issuer_that_stalls_mid_answer_is_recorded_with_its_status() -> None:
+    """Over a real network the status line can come and the body never: the login still ends
+    in 502 within the time limit, and the outgoing record keeps the status that came."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    release = threading.Event()
+
+    def stall() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: 1000\r\n\r\n{")
+            release.wait(10)
+
+    server = threading.Thread(target=stall, daemon=True)
+    server.start()
+    try:
+        issuer = f"http://127.0.0.1:{port}"
+        with VssIDWorld(issuer=issuer, issuer_timeout=0.3) as world:
+            world.provider.issuer_client.transport = None  # real sockets
+            world.fake.issuer = issuer
+            assert_error(world.login(), 502, "provider_unavailable", "T-4")
+            (call,) = world.provider.outgoing.all()
+            assert (call.purpose, call.status) == ("discovery", 200)
+            assert call.error is not None
+            assert "0.3 s" in call.error
+    finally:
+        release.set()
+        server.join(5)
+        listener.close()
 
 
 # -- discovery (T-4) -----------------------------------------------------------------------------
