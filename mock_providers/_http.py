@@ -98,7 +98,10 @@ SINGLE_HEADERS = frozenset({
 ambiguity a proxy and this server could read differently (RFC 9110 §5.3)."""
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost", "testclient"})
 PLATFORM_HEADER = "X-Device-Platform"
-_VERSION_HEADERS = {"vneid": b"x-vneid-app-version", "vssid": b"x-vssid-app-version"}
+_VERSION_HEADERS = {"vneid": "X-VNeID-App-Version", "vssid": "X-VssID-App-Version"}
+_PLATFORM_KEY = PLATFORM_HEADER.lower().encode("latin-1")
+_VERSION_KEYS = {app: name.lower().encode("latin-1") for app, name in _VERSION_HEADERS.items()}
+"""The names as :func:`header` looks them up (ASGI gives names in lower case)."""
 _HEADERS_KEY = "mock_providers.headers"
 """Where a request's scope keeps its headers by name (:func:`header`)."""
 
@@ -378,12 +381,12 @@ def check_app_version(request: Request, app: AppId, profile: Profile) -> str | N
     (400); one below the profile's minimum is ``app_update_required`` (426) with the
     ``store_url`` for the caller's platform.
     """
-    name = "X-VNeID-App-Version" if app == "vneid" else "X-VssID-App-Version"
+    name = _VERSION_HEADERS[app]
     clause = "V-5" if app == "vneid" else "V-4"
-    platform = header(request, b"x-device-platform")
+    platform = header(request, _PLATFORM_KEY)
     platform = platform.lower() if platform else None
     try:
-        version = parse_version(header(request, _VERSION_HEADERS[app]))
+        version = parse_version(header(request, _VERSION_KEYS[app]))
     except VersionError as exc:
         raise VersionError(f"{name}: {exc.description}", clause="V-3") from None
     minimum = profile.min_version(app)
@@ -401,9 +404,9 @@ def check_app_version(request: Request, app: AppId, profile: Profile) -> str | N
 def require_control_access(request: Request, admin_token: str | None) -> None:
     """S-6: the control API answers loopback callers, or anyone with the admin token."""
     if admin_token is not None:
-        given = request.headers.get("x-harness-admin-token")
+        given = header(request, b"x-harness-admin-token")
         if given is None:
-            auth = request.headers.get("authorization", "")
+            auth = header(request, b"authorization") or ""
             given = auth[7:] if auth.lower().startswith("bearer ") else None
         if given is not None and hmac.compare_digest(given.encode(), admin_token.encode()):
             return
