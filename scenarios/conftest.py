@@ -22,20 +22,16 @@ WORKER_OUTPUT_KEY = "vneid_harness_state_machine"
 _PROFILES = "scenarios.properties.profiles"
 
 
-def _stats(*, load: bool = False) -> RunStats | None:
-    """This process's figures; ``None`` when no property suite ran here and ``load`` is false
-    (the profiles module imports hypothesis, a third of a second that runs without it need
-    not pay)."""
-    if _PROFILES not in sys.modules and not load:
-        return None
-    from scenarios.properties import profiles
-
-    return profiles.STATS
+def _loaded_stats() -> RunStats | None:
+    """This process's figures, or ``None`` when no property suite ran here: the profiles
+    module imports hypothesis, a third of a second that a run without it need not pay."""
+    profiles = sys.modules.get(_PROFILES)
+    return None if profiles is None else profiles.STATS
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     output: dict[str, Any] | None = getattr(session.config, "workeroutput", None)
-    stats = _stats()
+    stats = _loaded_stats()
     if output is not None and stats is not None and stats.examples:
         output[WORKER_OUTPUT_KEY] = stats.to_json()
 
@@ -45,13 +41,13 @@ def pytest_testnodedown(node: Any, error: object) -> None:
     """pytest-xdist: a worker finished; add what its state machine explored."""
     figures = getattr(node, "workeroutput", {}).get(WORKER_OUTPUT_KEY)
     if figures:
-        stats = _stats(load=True)
-        assert stats is not None
-        stats.add(figures)
+        from scenarios.properties import profiles
+
+        profiles.STATS.add(figures)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    stats = _stats()
+    stats = _loaded_stats()
     if stats is not None and stats.examples:
         terminalreporter.write_sep("-", "property suites")
         terminalreporter.write_line(stats.summary())
