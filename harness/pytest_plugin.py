@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from harness.rp import TestRelyingParty
     from harness.targets import Target, VNeIDHandle, VssIDHandle
     from harness.trace import Trace
-    from harness.world import Device, PersonaPool
+    from harness.world import Device, DeviceFactory, PersonaPool
     from reports.allure_steps import AllureFlowReporter
 
 __all__ = [
@@ -368,7 +368,7 @@ def personas(request: pytest.FixtureRequest, target: Target, test_seed: str) -> 
 
 
 @pytest.fixture
-def device(request: pytest.FixtureRequest, target: Target) -> Iterator[Callable[..., Device]]:
+def device(request: pytest.FixtureRequest, target: Target) -> Iterator[DeviceFactory]:
     """A phone factory: ``device("ios", vssid="1.6.7", vneid="2.1.0")`` (``None``: not
     installed). The phone is driven by ``--driver``."""
     from harness.world import make_device

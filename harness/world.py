@@ -8,6 +8,7 @@ and a driver for it; everything it does lands in one :class:`~harness.trace.Trac
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +28,7 @@ from harness.trace import Trace
 if TYPE_CHECKING:
     from harness.drivers.runtime import UIRuntime
 
-__all__ = ["Device", "PersonaPool", "make_device"]
+__all__ = ["Device", "DeviceFactory", "PersonaPool", "make_device"]
 
 
 class PersonaPool:
@@ -144,6 +145,10 @@ def _driver_for(name: str, phone: Phone, target: Target,
                               "runtime=harness.drivers.runtime.UIRuntime(...)")
         return runtime.driver(name, phone, target)
     raise ConfigError(f"unknown driver {name!r}; available: sim, web, appium")
+
+
+DeviceFactory = Callable[..., Device]
+"""What the ``device`` fixture gives: ``device(platform, vssid=…, vneid=…)`` → a phone."""
 
 
 def make_device(target: Target, platform: str = "ios", *, vssid: str | None = "1.6.7",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from harness.apps.screens import VNEID_LOGIN, VSSID_HOME
@@ -11,7 +9,7 @@ from harness.flows import decide, enter_credentials, login_with_vneid, start_vne
 from harness.personas import Persona
 from harness.targets import Target, VNeIDHandle, VssIDHandle
 from harness.trace import StoreOpened
-from harness.world import Device
+from harness.world import DeviceFactory
 from scenarios.support import assert_error_screen, calls
 
 STORE_PREFIX = {"ios": "https://apps.apple.com/", "android": "https://play.google.com/"}
@@ -20,7 +18,7 @@ STORE_PREFIX = {"ios": "https://apps.apple.com/", "android": "https://play.googl
 @pytest.mark.clause("A-3", "P-3")
 @pytest.mark.parametrize("platform", ["ios", "android"])
 def test_missing_vneid_sends_the_user_to_its_store_listing(target: Target,
-                                                           device: Callable[..., Device],
+                                                           device: DeviceFactory,
                                                            vssid: VssIDHandle,
                                                            platform: str) -> None:
     phone = device(platform, vneid=None)
@@ -36,7 +34,7 @@ def test_missing_vneid_sends_the_user_to_its_store_listing(target: Target,
 
 
 @pytest.mark.clause("A-3")
-def test_installing_vneid_after_the_store_lets_the_login_finish(device: Callable[..., Device],
+def test_installing_vneid_after_the_store_lets_the_login_finish(device: DeviceFactory,
                                                                  persona: Persona) -> None:
     phone = device("ios", vneid=None)
     start_vneid_login(phone.driver)
@@ -46,7 +44,7 @@ def test_installing_vneid_after_the_store_lets_the_login_finish(device: Callable
 
 @pytest.mark.clause("A-3", "A-6")
 @pytest.mark.plan("vssid-relying-party")
-def test_claimed_https_callback_form(device: Callable[..., Device], persona: Persona,
+def test_claimed_https_callback_form(device: DeviceFactory, persona: Persona,
                                       vssid: VssIDHandle) -> None:
     vssid.configure(redirect_uri="https://vssid.test/auth/vneid/callback")
     phone = device("android")
@@ -58,7 +56,7 @@ def test_claimed_https_callback_form(device: Callable[..., Device], persona: Per
 @pytest.mark.clause("S-4", "R-1")
 @pytest.mark.parametrize("platform", ["ios", "android"])
 @pytest.mark.plan("vneid-provider")
-def test_hijacking_app_gets_the_code_but_cannot_redeem_it(device: Callable[..., Device],
+def test_hijacking_app_gets_the_code_but_cannot_redeem_it(device: DeviceFactory,
                                                           persona: Persona, vneid: VNeIDHandle,
                                                           platform: str) -> None:
     """S-4: a later-installed app claiming vssid:// receives the callback; without VssID's
@@ -87,7 +85,7 @@ def test_hijacking_app_gets_the_code_but_cannot_redeem_it(device: Callable[..., 
 
 
 @pytest.mark.clause("S-4", "A-6")
-def test_claimed_https_link_cannot_be_hijacked(device: Callable[..., Device], persona: Persona,
+def test_claimed_https_link_cannot_be_hijacked(device: DeviceFactory, persona: Persona,
                                                  vssid: VssIDHandle) -> None:
     vssid.configure(redirect_uri="https://vssid.test/auth/vneid/callback")
     phone = device("ios")
@@ -97,7 +95,7 @@ def test_claimed_https_link_cannot_be_hijacked(device: Callable[..., Device], pe
 
 
 @pytest.mark.clause("A-3", "A-4")
-def test_authorize_link_opens_vneid_login_level2_screen(device: Callable[..., Device]) -> None:
+def test_authorize_link_opens_vneid_login_level2_screen(device: DeviceFactory) -> None:
     phone = device("android")
     screen = start_vneid_login(phone.driver)
     assert screen.id == VNEID_LOGIN
@@ -106,7 +104,7 @@ def test_authorize_link_opens_vneid_login_level2_screen(device: Callable[..., De
 
 @pytest.mark.clause("R-3", "A-6")
 @pytest.mark.plan("vssid-relying-party")
-def test_callback_with_no_pending_login_shows_an_error(device: Callable[..., Device],
+def test_callback_with_no_pending_login_shows_an_error(device: DeviceFactory,
                                                        persona: Persona) -> None:
     phone = device("ios")
     assert login_with_vneid(phone.driver, persona).id == VSSID_HOME

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,7 +14,7 @@ from harness.personas import Persona
 from harness.protocol import ACR_LEVEL1, ACR_LEVEL2, Callback, parse_callback
 from harness.rp import RP_SCHEME, TestRelyingParty
 from harness.targets import VNeIDHandle
-from harness.world import Device, PersonaPool
+from harness.world import Device, DeviceFactory, PersonaPool
 from scenarios.support import (
     app_headers,
     assert_error_body,
@@ -27,7 +26,7 @@ from scenarios.support import (
 
 
 @pytest.fixture
-def phone(device: Callable[..., Device]) -> Device:
+def phone(device: DeviceFactory) -> Device:
     dev = device("ios")
     dev.install_receiver(RP_SCHEME)
     return dev
@@ -216,7 +215,7 @@ def test_the_id_token_header_is_a_jwt_signed_es256_with_kid(phone: Device, rp: T
 
 @pytest.mark.clause("R-2", "R-3", "A-7")
 @pytest.mark.parametrize("level", [2, 1], ids=["deny", "level-1"])
-def test_a_wrong_iss_on_an_error_redirect_is_refused_as_a_mix_up(device: Callable[..., Device],
+def test_a_wrong_iss_on_an_error_redirect_is_refused_as_a_mix_up(device: DeviceFactory,
                                                                   personas: PersonaPool,
                                                                   vneid: VNeIDHandle,
                                                                   level: int) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -12,7 +11,7 @@ from harness.protocol import ACR_LEVEL2, Callback, LinkForm, parse_callback
 from harness.rp import RP_SCHEME, TestRelyingParty
 from harness.targets import VNeIDHandle
 from harness.trace import LinkOpened
-from harness.world import Device, PersonaPool
+from harness.world import Device, DeviceFactory, PersonaPool
 from scenarios.support import (
     app_headers,
     assert_error_body,
@@ -25,7 +24,7 @@ pytestmark = pytest.mark.plan("vneid-provider")
 
 
 @pytest.fixture
-def phone(device: Callable[..., Device]) -> Device:
+def phone(device: DeviceFactory) -> Device:
     dev = device("ios")
     dev.install_receiver(RP_SCHEME)
     return dev

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from harness.apps.screens import VSSID_HOME, Screen
 from harness.flows import decide, enter_credentials, login_with_vneid, start_vneid_login
 from harness.personas import Persona
 from harness.targets import VNeIDHandle, VssIDHandle
-from harness.world import Device
+from harness.world import Device, DeviceFactory
 from scenarios.support import assert_error_screen, calls, replace_param
 
 pytestmark = pytest.mark.plan("vssid-relying-party")
@@ -18,7 +16,7 @@ pytestmark = pytest.mark.plan("vssid-relying-party")
 CALLBACK = "vssid://auth/vneid/callback"
 
 
-def capture_callback(device: Callable[..., Device], persona: Persona, *,
+def capture_callback(device: DeviceFactory, persona: Persona, *,
                      platform: str = "ios") -> tuple[Device, str]:
     """Run the login up to VNeID's redirect, with the callback caught by another app.
 
@@ -39,7 +37,7 @@ def deliver(phone: Device, url: str) -> Screen:
 
 
 @pytest.mark.clause("R-1", "R-12")
-def test_tampered_state_is_refused_before_any_token_request(device: Callable[..., Device],
+def test_tampered_state_is_refused_before_any_token_request(device: DeviceFactory,
                                                             persona: Persona,
                                                             vneid: VNeIDHandle) -> None:
     phone, callback = capture_callback(device, persona)
@@ -49,7 +47,7 @@ def test_tampered_state_is_refused_before_any_token_request(device: Callable[...
 
 
 @pytest.mark.clause("R-1")
-def test_state_of_an_earlier_login_is_refused(device: Callable[..., Device], persona: Persona,
+def test_state_of_an_earlier_login_is_refused(device: DeviceFactory, persona: Persona,
                                                vneid: VNeIDHandle) -> None:
     """Login CSRF: a callback from an earlier (abandoned) login arrives for a newer one."""
     phone, earlier = capture_callback(device, persona)
@@ -60,7 +58,7 @@ def test_state_of_an_earlier_login_is_refused(device: Callable[..., Device], per
 
 
 @pytest.mark.clause("R-1")
-def test_callback_delivered_twice_completes_once(device: Callable[..., Device], persona: Persona,
+def test_callback_delivered_twice_completes_once(device: DeviceFactory, persona: Persona,
                                                   vssid: VssIDHandle) -> None:
     phone = device("android")
     assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
@@ -71,7 +69,7 @@ def test_callback_delivered_twice_completes_once(device: Callable[..., Device], 
 
 
 @pytest.mark.clause("R-1")
-def test_callback_after_the_transaction_expired(device: Callable[..., Device], persona: Persona,
+def test_callback_after_the_transaction_expired(device: DeviceFactory, persona: Persona,
                                                  vssid: VssIDHandle, vneid: VNeIDHandle) -> None:
     phone, callback = capture_callback(device, persona)
     vssid.set_clock(601)
@@ -82,7 +80,7 @@ def test_callback_after_the_transaction_expired(device: Callable[..., Device], p
 
 @pytest.mark.clause("R-2", "R-12")
 @pytest.mark.parametrize("iss", ["http://evil.test", None, ""])
-def test_wrong_or_missing_issuer_in_the_callback_is_refused(device: Callable[..., Device],
+def test_wrong_or_missing_issuer_in_the_callback_is_refused(device: DeviceFactory,
                                                              persona: Persona, vneid: VNeIDHandle,
                                                              iss: str | None) -> None:
     phone, callback = capture_callback(device, persona)
@@ -92,7 +90,7 @@ def test_wrong_or_missing_issuer_in_the_callback_is_refused(device: Callable[...
 
 
 @pytest.mark.clause("R-2", "A-5")
-def test_callback_carries_the_issuer(device: Callable[..., Device], persona: Persona,
+def test_callback_carries_the_issuer(device: DeviceFactory, persona: Persona,
                                       vneid: VNeIDHandle) -> None:
     phone = device("ios")
     assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
@@ -103,7 +101,7 @@ def test_callback_carries_the_issuer(device: Callable[..., Device], persona: Per
 
 @pytest.mark.clause("R-3", "A-7")
 @pytest.mark.parametrize("code_kept", [False, True], ids=["error-only", "error-and-code"])
-def test_error_callback_ends_the_transaction_without_a_token_request(device: Callable[..., Device],
+def test_error_callback_ends_the_transaction_without_a_token_request(device: DeviceFactory,
                                                                      persona: Persona,
                                                                      vneid: VNeIDHandle,
                                                                      code_kept: bool) -> None:
@@ -122,7 +120,7 @@ def test_error_callback_ends_the_transaction_without_a_token_request(device: Cal
     "https://vssid.test/auth/vneid/callback",  # the other registered form
     f"{CALLBACK}/extra",  # a longer path: a prefix match is not enough
 ], ids=["https-form", "longer-path"])
-def test_callback_to_another_redirect_uri_is_refused(device: Callable[..., Device],
+def test_callback_to_another_redirect_uri_is_refused(device: DeviceFactory,
                                                       persona: Persona, vneid: VNeIDHandle,
                                                       elsewhere: str) -> None:
     """The transaction used vssid://…; the same response arriving anywhere else is not the
@@ -135,7 +133,7 @@ def test_callback_to_another_redirect_uri_is_refused(device: Callable[..., Devic
 
 
 @pytest.mark.clause("R-1", "T-2", "R-12")
-def test_code_expired_before_the_callback_arrived(device: Callable[..., Device], persona: Persona,
+def test_code_expired_before_the_callback_arrived(device: DeviceFactory, persona: Persona,
                                                    vneid: VNeIDHandle) -> None:
     phone, callback = capture_callback(device, persona)
     vneid.set_clock(61)
@@ -150,7 +148,7 @@ def test_code_expired_before_the_callback_arrived(device: Callable[..., Device],
     ("scope", "openid"),
     ("vnp_trace", "Ảnh-ID ü"),  # any unknown name and value
 ], ids=["session_state", "scope", "unknown"])
-def test_unrecognized_response_parameters_are_ignored(device: Callable[..., Device],
+def test_unrecognized_response_parameters_are_ignored(device: DeviceFactory,
                                                        persona: Persona, vssid: VssIDHandle,
                                                        extra: tuple[str, str]) -> None:
     """RFC 6749 §4.1.2: "The client MUST ignore unrecognized response parameters"; a

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,7 +12,7 @@ from harness.flows import decide, enter_credentials, login_with_vneid, start_vne
 from harness.personas import Persona
 from harness.targets import Target, VssIDHandle
 from harness.trace import HttpExchange, LinkOpened
-from harness.world import Device, PersonaPool
+from harness.world import DeviceFactory, PersonaPool
 from scenarios.support import app_headers
 
 pytestmark = pytest.mark.plan("vssid-relying-party", "vneid-provider")
@@ -23,7 +22,7 @@ PLATFORMS = ["ios", "android"]
 
 @pytest.mark.clause("P-1", "P-2", "P-3", "A-1", "A-3", "A-4", "A-5", "A-6")
 @pytest.mark.parametrize("platform", PLATFORMS)
-def test_citizen_lands_on_vssid_home(device: Callable[..., Device], persona: Persona,
+def test_citizen_lands_on_vssid_home(device: DeviceFactory, persona: Persona,
                                      vssid: VssIDHandle, platform: str) -> None:
     phone = device(platform)
     screen = login_with_vneid(phone.driver, persona)
@@ -36,7 +35,7 @@ def test_citizen_lands_on_vssid_home(device: Callable[..., Device], persona: Per
 
 
 @pytest.mark.clause("A-1", "A-3", "A-4", "A-5", "A-6")
-def test_every_hop_is_in_the_order_of_section_4(device: Callable[..., Device],
+def test_every_hop_is_in_the_order_of_section_4(device: DeviceFactory,
                                                 persona: Persona) -> None:
     phone = device("android")
     assert start_vneid_login(phone.driver).id == VNEID_LOGIN
@@ -78,7 +77,7 @@ def test_start_answers_a_transaction_with_or_without_a_body(target: Target, vssi
 
 
 @pytest.mark.clause("A-4", "A-6")
-def test_app_api_answers_carry_what_section_4_lists(device: Callable[..., Device],
+def test_app_api_answers_carry_what_section_4_lists(device: DeviceFactory,
                                                     persona: Persona) -> None:
     """A-4: sessions → ``{session_token, level, expires_in}``; A-6: complete →
     ``{session_token, bhxh_code, full_name}`` (tokens are redacted in the trace)."""
@@ -95,7 +94,7 @@ def test_app_api_answers_carry_what_section_4_lists(device: Callable[..., Device
 
 
 @pytest.mark.clause("A-1", "A-2")
-def test_authorize_link_carries_the_request_of_a2(device: Callable[..., Device],
+def test_authorize_link_carries_the_request_of_a2(device: DeviceFactory,
                                                   persona: Persona) -> None:
     phone = device("ios")
     start_vneid_login(phone.driver)
@@ -115,7 +114,7 @@ def test_authorize_link_carries_the_request_of_a2(device: Callable[..., Device],
 
 
 @pytest.mark.clause("A-6")
-def test_me_returns_the_same_person(device: Callable[..., Device], personas: PersonaPool,
+def test_me_returns_the_same_person(device: DeviceFactory, personas: PersonaPool,
                                      vssid: VssIDHandle) -> None:
     """/me answers the session's own account, not merely some account VssID holds."""
     personas.new()  # another citizen's account, registered first
@@ -132,7 +131,7 @@ def test_me_returns_the_same_person(device: Callable[..., Device], personas: Per
 
 
 @pytest.mark.clause("A-1", "R-1")
-def test_two_logins_get_fresh_state_and_nonce(device: Callable[..., Device],
+def test_two_logins_get_fresh_state_and_nonce(device: DeviceFactory,
                                               persona: Persona) -> None:
     links: list[dict[str, list[str]]] = []
     for platform in PLATFORMS:

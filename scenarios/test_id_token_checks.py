@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from harness.apps.screens import VSSID_HOME
 from harness.flows import login_with_vneid
 from harness.personas import Persona
 from harness.targets import VNeIDHandle, VssIDHandle
-from harness.world import Device
+from harness.world import DeviceFactory
 from scenarios.support import assert_error_screen, calls
 
 pytestmark = pytest.mark.plan("vssid-relying-party")
@@ -53,7 +51,7 @@ CASES = [pytest.param(*row, id=row[0], marks=pytest.mark.clause(row[2], "R-12"))
 
 
 @pytest.mark.parametrize(("fault", "code", "clause", "reaches_token"), CASES)
-def test_relying_party_refuses_a_faulty_provider(device: Callable[..., Device], persona: Persona,
+def test_relying_party_refuses_a_faulty_provider(device: DeviceFactory, persona: Persona,
                                                  vneid: VNeIDHandle, vssid: VssIDHandle,
                                                  fault: str, code: str, clause: str,
                                                  reaches_token: bool) -> None:
@@ -73,7 +71,7 @@ def test_relying_party_refuses_a_faulty_provider(device: Callable[..., Device], 
 
 
 @pytest.mark.clause("R-5")
-def test_rotated_signing_key_is_fetched_and_accepted(device: Callable[..., Device],
+def test_rotated_signing_key_is_fetched_and_accepted(device: DeviceFactory,
                                                      persona: Persona,
                                                      vneid: VNeIDHandle) -> None:
     phone = device("android")
@@ -84,7 +82,7 @@ def test_rotated_signing_key_is_fetched_and_accepted(device: Callable[..., Devic
 
 
 @pytest.mark.clause("R-9", "R-12")
-def test_a_fault_used_up_leaves_the_next_login_working(device: Callable[..., Device],
+def test_a_fault_used_up_leaves_the_next_login_working(device: DeviceFactory,
                                                        persona: Persona,
                                                        vneid: VNeIDHandle) -> None:
     vneid.arm_fault(CLIENT, "id_token_nonce_invalid", times=1)

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from harness.apps.screens import VNEID_CONSENT, VNEID_LOGIN
 from harness.flows import enter_credentials, login_with_vneid, start_vneid_login
 from harness.personas import Persona
 from harness.targets import VNeIDHandle, VssIDHandle
-from harness.world import Device, PersonaPool
+from harness.world import DeviceFactory, PersonaPool
 from scenarios.support import assert_error_screen, calls
 
 
 @pytest.mark.clause("P-2", "A-7", "R-3", "R-12")
 @pytest.mark.parametrize("platform", ["ios", "android"])
 @pytest.mark.plan("vssid-relying-party", "vneid-provider")
-def test_level1_account_is_refused_before_any_token(device: Callable[..., Device],
+def test_level1_account_is_refused_before_any_token(device: DeviceFactory,
                                                     personas: PersonaPool, vneid: VNeIDHandle,
                                                     platform: str) -> None:
     citizen = personas.new(level=1)
@@ -33,7 +31,7 @@ def test_level1_account_is_refused_before_any_token(device: Callable[..., Device
 
 @pytest.mark.clause("P-1", "R-11", "R-12")
 @pytest.mark.plan("vssid-relying-party")
-def test_citizen_without_vssid_account_is_told_to_register(device: Callable[..., Device],
+def test_citizen_without_vssid_account_is_told_to_register(device: DeviceFactory,
                                                             personas: PersonaPool) -> None:
     citizen = personas.new(vssid_account=False)
     phone = device("ios")
@@ -44,7 +42,7 @@ def test_citizen_without_vssid_account_is_told_to_register(device: Callable[...,
 
 @pytest.mark.clause("P-1", "R-12")
 @pytest.mark.plan("vssid-relying-party")
-def test_locked_vssid_account_gets_no_session(device: Callable[..., Device],
+def test_locked_vssid_account_gets_no_session(device: DeviceFactory,
                                               personas: PersonaPool) -> None:
     citizen = personas.new(vssid_account="locked")
     phone = device("android")
@@ -54,7 +52,7 @@ def test_locked_vssid_account_gets_no_session(device: Callable[..., Device],
 
 @pytest.mark.clause("P-1", "R-11")
 @pytest.mark.plan("vssid-relying-party")
-def test_account_of_another_person_does_not_match(device: Callable[..., Device],
+def test_account_of_another_person_does_not_match(device: DeviceFactory,
                                                   personas: PersonaPool,
                                                   vssid: VssIDHandle) -> None:
     """P-1: the VssID account must be linked to the same personal_id."""
@@ -67,7 +65,7 @@ def test_account_of_another_person_does_not_match(device: Callable[..., Device],
 
 @pytest.mark.clause("A-4")
 @pytest.mark.plan("vneid-provider")
-def test_locked_vneid_account_cannot_log_in(device: Callable[..., Device], personas: PersonaPool,
+def test_locked_vneid_account_cannot_log_in(device: DeviceFactory, personas: PersonaPool,
                                              vneid: VNeIDHandle) -> None:
     citizen = personas.new(status="locked")
     phone = device("ios")
@@ -81,7 +79,7 @@ def test_locked_vneid_account_cannot_log_in(device: Callable[..., Device], perso
 @pytest.mark.clause("A-4", "S-5")
 @pytest.mark.parametrize("platform", ["ios", "android"])
 @pytest.mark.plan("vneid-provider")
-def test_wrong_passcode_is_refused_and_never_logged(device: Callable[..., Device], persona: Persona,
+def test_wrong_passcode_is_refused_and_never_logged(device: DeviceFactory, persona: Persona,
                                                      vneid: VNeIDHandle, platform: str) -> None:
     phone = device(platform)
     start_vneid_login(phone.driver)
@@ -96,7 +94,7 @@ def test_wrong_passcode_is_refused_and_never_logged(device: Callable[..., Device
 
 @pytest.mark.clause("A-4")
 @pytest.mark.plan("vneid-provider")
-def test_unknown_citizen_gets_the_same_answer_as_a_wrong_passcode(device: Callable[..., Device],
+def test_unknown_citizen_gets_the_same_answer_as_a_wrong_passcode(device: DeviceFactory,
                                                                     personas: PersonaPool) -> None:
     stranger = personas.new(register=False)
     phone = device("ios")

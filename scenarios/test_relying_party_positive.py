@@ -8,15 +8,13 @@ rotated-key case (R-5, ``rp-key-rotation-op-sign-key``) lives with the other ID-
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from harness.apps.screens import VSSID_HOME
 from harness.flows import login_with_vneid
 from harness.personas import Persona
 from harness.targets import VNeIDHandle, VssIDHandle
-from harness.world import Device
+from harness.world import DeviceFactory
 from scenarios.support import calls
 
 pytestmark = pytest.mark.plan("vssid-relying-party")
@@ -24,7 +22,7 @@ pytestmark = pytest.mark.plan("vssid-relying-party")
 CLIENT = "vssid"
 
 
-def _login_accepted(device: Callable[..., Device], persona: Persona, vneid: VNeIDHandle,
+def _login_accepted(device: DeviceFactory, persona: Persona, vneid: VNeIDHandle,
                     vssid: VssIDHandle, variation: str) -> None:
     vneid.arm_fault(CLIENT, variation)
     phone = device("ios")
@@ -38,14 +36,14 @@ def _login_accepted(device: Callable[..., Device], persona: Persona, vneid: VNeI
 
 
 @pytest.mark.clause("R-7")
-def test_aud_as_a_one_element_array_is_accepted(device: Callable[..., Device], persona: Persona,
+def test_aud_as_a_one_element_array_is_accepted(device: DeviceFactory, persona: Persona,
                                                  vneid: VNeIDHandle, vssid: VssIDHandle) -> None:
     """R-7: ``aud`` "contains the client id": ``["vssid"]`` does (OpenID Connect Core §2)."""
     _login_accepted(device, persona, vneid, vssid, "id_token_aud_array")
 
 
 @pytest.mark.clause("T-1")
-def test_token_type_in_lower_case_is_accepted(device: Callable[..., Device], persona: Persona,
+def test_token_type_in_lower_case_is_accepted(device: DeviceFactory, persona: Persona,
                                               vneid: VNeIDHandle, vssid: VssIDHandle) -> None:
     """T-1: ``token_type`` ``bearer`` is Bearer; the value is case-insensitive (RFC 6749 §5.1)."""
     _login_accepted(device, persona, vneid, vssid, "token_type_lowercase")

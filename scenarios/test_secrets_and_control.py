@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -16,7 +16,7 @@ from harness.personas import Persona
 from harness.protocol import parse_callback
 from harness.rp import AUTH_METHODS, RP_SCHEME, TestRelyingParty
 from harness.targets import Target, VNeIDHandle, VssIDHandle
-from harness.world import Device
+from harness.world import DeviceFactory
 from mock_providers.defaults import DEFAULT_VSSID_CLIENT_SECRET
 from scenarios.support import authorize_on_phone, calls
 
@@ -50,7 +50,7 @@ def _tokens_in(prefix: str, storage: Mapping[Any, Any]) -> dict[str, str]:
 
 
 @pytest.mark.clause("S-5")
-def test_no_secret_reaches_a_trace_or_a_request_log(device: Callable[..., Device],
+def test_no_secret_reaches_a_trace_or_a_request_log(device: DeviceFactory,
                                                     persona: Persona, vneid: VNeIDHandle,
                                                     vssid: VssIDHandle) -> None:
     phone = device("ios")
@@ -78,7 +78,7 @@ def test_no_secret_reaches_a_trace_or_a_request_log(device: Callable[..., Device
 
 @pytest.mark.clause("S-5", "T-1")
 @pytest.mark.parametrize("auth_method", AUTH_METHODS)
-def test_no_secret_of_a_token_exchange_reaches_the_request_log(device: Callable[..., Device],
+def test_no_secret_of_a_token_exchange_reaches_the_request_log(device: DeviceFactory,
                                                                 rp: TestRelyingParty,
                                                                 persona: Persona,
                                                                 vneid: VNeIDHandle,
@@ -120,7 +120,7 @@ def test_secrets_in_a_query_string_never_reach_the_request_log(vneid: VNeIDHandl
 
 
 @pytest.mark.clause("S-5", "A-4")
-def test_passcode_is_masked_as_it_is_typed(device: Callable[..., Device],
+def test_passcode_is_masked_as_it_is_typed(device: DeviceFactory,
                                            persona: Persona) -> None:
     phone = device("android")
     start_vneid_login(phone.driver)

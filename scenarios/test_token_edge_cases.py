@@ -15,7 +15,7 @@ from harness.protocol import ManualClock
 from harness.rp import ASSERTION_TYPE, RP_SCHEME, Login, TestRelyingParty, TokenResult
 from harness.targets import Target, VNeIDHandle
 from harness.trace import Trace
-from harness.world import Device
+from harness.world import Device, DeviceFactory
 from scenarios.support import get_code
 
 Frozen = tuple[ManualClock, Target, TestRelyingParty, Device, Persona]
@@ -23,7 +23,7 @@ Frozen = tuple[ManualClock, Target, TestRelyingParty, Device, Persona]
 
 
 @pytest.fixture
-def phone(device: Callable[..., Device]) -> Device:
+def phone(device: DeviceFactory) -> Device:
     dev = device("android")
     dev.install_receiver(RP_SCHEME)
     return dev

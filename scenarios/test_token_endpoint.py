@@ -3,21 +3,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
 from harness.personas import Persona
 from harness.rp import RP_SCHEME, TestRelyingParty
 from harness.targets import VNeIDHandle
-from harness.world import Device
+from harness.world import Device, DeviceFactory
 from scenarios.support import get_code
 
 pytestmark = pytest.mark.plan("vneid-provider")
 
 
 @pytest.fixture
-def phone(device: Callable[..., Device]) -> Device:
+def phone(device: DeviceFactory) -> Device:
     dev = device("android")
     dev.install_receiver(RP_SCHEME)
     return dev
@@ -75,7 +75,7 @@ def test_code_is_bound_to_the_client(phone: Device, rp: TestRelyingParty, person
 
 
 @pytest.mark.clause("T-1", "S-2")
-def test_code_is_bound_to_the_redirect_uri(device: Callable[..., Device], rp: TestRelyingParty,
+def test_code_is_bound_to_the_redirect_uri(device: DeviceFactory, rp: TestRelyingParty,
                                            persona: Persona, vneid: VNeIDHandle) -> None:
     phone = device("ios")
     phone.install_receiver(RP_SCHEME)

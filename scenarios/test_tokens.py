@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -12,14 +11,14 @@ from joserfc.jwk import KeySet
 from harness.personas import Persona
 from harness.rp import RP_SCHEME, Login, TestRelyingParty
 from harness.targets import VNeIDHandle
-from harness.world import Device, PersonaPool
+from harness.world import DeviceFactory, PersonaPool
 from scenarios.support import get_code
 
 pytestmark = pytest.mark.plan("vneid-provider")
 
 
 @pytest.fixture
-def tokens(device: Callable[..., Device], rp: TestRelyingParty,
+def tokens(device: DeviceFactory, rp: TestRelyingParty,
            persona: Persona) -> tuple[Login, dict[str, Any]]:
     phone = device("android")
     phone.install_receiver(RP_SCHEME)
@@ -35,7 +34,7 @@ def verify(vneid: VNeIDHandle, id_token: str) -> jwt.Token:
     return jwt.decode(id_token, KeySet.import_key_set(jwks), algorithms=["ES256"])
 
 
-def sub_of(device: Callable[..., Device], rp: TestRelyingParty, citizen: Persona) -> str:
+def sub_of(device: DeviceFactory, rp: TestRelyingParty, citizen: Persona) -> str:
     """The ``sub`` of the ID token ``rp`` gets for ``citizen`` (a fresh phone each time)."""
     phone = device("ios")
     phone.install_receiver(RP_SCHEME)
@@ -86,19 +85,19 @@ def test_id_token_is_es256_with_kid_and_every_claim(vneid: VNeIDHandle, rp: Test
 
 
 @pytest.mark.clause("T-3")
-def test_sub_is_stable_per_person_and_client(device: Callable[..., Device], rp: TestRelyingParty,
+def test_sub_is_stable_per_person_and_client(device: DeviceFactory, rp: TestRelyingParty,
                                              persona: Persona) -> None:
     assert sub_of(device, rp, persona) == sub_of(device, rp, persona)
 
 
 @pytest.mark.clause("T-3")
-def test_sub_differs_between_people(device: Callable[..., Device], rp: TestRelyingParty,
+def test_sub_differs_between_people(device: DeviceFactory, rp: TestRelyingParty,
                                     personas: PersonaPool) -> None:
     assert sub_of(device, rp, personas.new()) != sub_of(device, rp, personas.new())
 
 
 @pytest.mark.clause("T-3", "T-4")
-def test_pairwise_sub_differs_between_clients(device: Callable[..., Device], rp: TestRelyingParty,
+def test_pairwise_sub_differs_between_clients(device: DeviceFactory, rp: TestRelyingParty,
                                               persona: Persona, vneid: VNeIDHandle) -> None:
     """A provider whose only subject type is pairwise gives each client its own sub for one
     person, so that two relying parties cannot correlate their users by sub."""

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from harness.apps.screens import VNEID_CONSENT, VSSID_HOME, VSSID_LOGIN
 from harness.flows import decide, enter_credentials, login_with_vneid, start_vneid_login
 from harness.personas import Persona
 from harness.targets import VNeIDHandle, VssIDHandle
-from harness.world import Device, PersonaPool
+from harness.world import DeviceFactory, PersonaPool
 from scenarios.support import assert_error_screen, calls
 
 pytestmark = pytest.mark.plan("vssid-relying-party")
@@ -19,7 +17,7 @@ pytestmark = pytest.mark.plan("vssid-relying-party")
 @pytest.mark.clause("A-7", "R-3", "R-12")
 @pytest.mark.parametrize("platform", ["ios", "android"])
 @pytest.mark.plan("vneid-provider")
-def test_user_cancels_in_vneid(device: Callable[..., Device], persona: Persona, vneid: VNeIDHandle,
+def test_user_cancels_in_vneid(device: DeviceFactory, persona: Persona, vneid: VNeIDHandle,
                               platform: str) -> None:
     phone = device(platform)
     screen = login_with_vneid(phone.driver, persona, decision="deny")
@@ -30,7 +28,7 @@ def test_user_cancels_in_vneid(device: Callable[..., Device], persona: Persona, 
 
 
 @pytest.mark.clause("A-3", "A-6")
-def test_user_switches_back_by_hand_without_logging_in(device: Callable[..., Device],
+def test_user_switches_back_by_hand_without_logging_in(device: DeviceFactory,
                                                        persona: Persona,
                                                        vssid: VssIDHandle) -> None:
     phone = device("ios")
@@ -43,7 +41,7 @@ def test_user_switches_back_by_hand_without_logging_in(device: Callable[..., Dev
 
 
 @pytest.mark.clause("A-6", "R-1")
-def test_vssid_restarted_between_hand_off_and_return(device: Callable[..., Device],
+def test_vssid_restarted_between_hand_off_and_return(device: DeviceFactory,
                                                      persona: Persona) -> None:
     """The transaction lives on the backend; the app keeps only its id in storage."""
     phone = device("android")
@@ -54,7 +52,7 @@ def test_vssid_restarted_between_hand_off_and_return(device: Callable[..., Devic
 
 
 @pytest.mark.clause("A-6")
-def test_same_citizen_logs_in_on_two_phones(device: Callable[..., Device],
+def test_same_citizen_logs_in_on_two_phones(device: DeviceFactory,
                                             persona: Persona) -> None:
     phone = device("ios")
     assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
@@ -63,7 +61,7 @@ def test_same_citizen_logs_in_on_two_phones(device: Callable[..., Device],
 
 
 @pytest.mark.clause("A-1", "A-6", "R-1")
-def test_two_citizens_logging_in_at_the_same_time_both_finish(device: Callable[..., Device],
+def test_two_citizens_logging_in_at_the_same_time_both_finish(device: DeviceFactory,
                                                                personas: PersonaPool) -> None:
     """Each start opens a transaction of its own: two hand-offs in flight at once, on two
     phones, each come back to their own citizen's home screen."""
@@ -78,7 +76,7 @@ def test_two_citizens_logging_in_at_the_same_time_both_finish(device: Callable[.
 
 
 @pytest.mark.clause("R-1", "R-12")
-def test_abandoned_login_expires_after_ten_minutes(device: Callable[..., Device], persona: Persona,
+def test_abandoned_login_expires_after_ten_minutes(device: DeviceFactory, persona: Persona,
                                                     vssid: VssIDHandle) -> None:
     phone = device("ios")
     start_vneid_login(phone.driver)

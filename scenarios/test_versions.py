@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from harness.apps.screens import (
@@ -18,7 +16,7 @@ from harness.flows import decide, enter_credentials, login_with_vneid, start_vne
 from harness.personas import Persona
 from harness.protocol import DEFAULT_PROFILE
 from harness.targets import Target, VNeIDHandle, VssIDHandle, embedded_target
-from harness.world import Device, make_device
+from harness.world import DeviceFactory, make_device
 from scenarios.support import app_headers, assert_error_body, calls
 
 STORE = {
@@ -39,7 +37,7 @@ MALFORMED = ["v2.1.0", "2..1", "02.1.0", "", "1" * 65, "2.1.0-", "latest", "2.1.
 @pytest.mark.clause("P-3", "V-1", "V-2", "V-4", "V-6")
 @pytest.mark.parametrize("version", VSSID_NEW_ENOUGH)
 @pytest.mark.plan("vssid-relying-party")
-def test_vssid_at_or_above_minimum_logs_in(device: Callable[..., Device], persona: Persona,
+def test_vssid_at_or_above_minimum_logs_in(device: DeviceFactory, persona: Persona,
                                            version: str) -> None:
     phone = device("ios", vssid=version)
     assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
@@ -48,7 +46,7 @@ def test_vssid_at_or_above_minimum_logs_in(device: Callable[..., Device], person
 @pytest.mark.clause("V-2", "V-6")
 @pytest.mark.parametrize("version", VSSID_TOO_OLD)
 @pytest.mark.plan("vssid-relying-party")
-def test_old_vssid_shows_no_vneid_entry(device: Callable[..., Device], version: str) -> None:
+def test_old_vssid_shows_no_vneid_entry(device: DeviceFactory, version: str) -> None:
     phone = device("android", vssid=version)
     screen = phone.driver.open_app("vssid")
     assert screen.id == VSSID_LOGIN
@@ -135,7 +133,7 @@ def test_prerelease_identifiers_order_as_in_semver() -> None:
 
 
 @pytest.mark.clause("V-4", "V-6")
-def test_vssid_app_shows_update_screen_when_backend_says_426(device: Callable[..., Device]) -> None:
+def test_vssid_app_shows_update_screen_when_backend_says_426(device: DeviceFactory) -> None:
     """An app that thinks it is new enough (a sideloaded build) still meets the server gate."""
     target = embedded_target(seed="v6-app",
                              profile=DEFAULT_PROFILE.evolve(vssid_min_version="1.8"))
@@ -155,7 +153,7 @@ def test_vssid_app_shows_update_screen_when_backend_says_426(device: Callable[..
 @pytest.mark.clause("V-4", "A-6")
 @pytest.mark.parametrize("platform", ["ios", "android"])
 @pytest.mark.plan("vssid-relying-party")
-def test_vssid_downgraded_during_the_hand_off_shows_the_update_screen(device: Callable[..., Device],
+def test_vssid_downgraded_during_the_hand_off_shows_the_update_screen(device: DeviceFactory,
                                                                       persona: Persona,
                                                                       vssid: VssIDHandle,
                                                                       platform: str) -> None:
@@ -177,7 +175,7 @@ def test_vssid_downgraded_during_the_hand_off_shows_the_update_screen(device: Ca
 @pytest.mark.clause("V-4")
 @pytest.mark.plan("vssid-relying-party")
 def test_a_signed_in_vssid_downgraded_shows_the_update_screen_at_launch(
-        device: Callable[..., Device], persona: Persona, vssid: VssIDHandle) -> None:
+        device: DeviceFactory, persona: Persona, vssid: VssIDHandle) -> None:
     """VssID signed in, then downgraded below the minimum: at launch its backend answers 426
     to GET /me and the app shows the update screen, not the home screen or an error."""
     phone = device("ios")
@@ -195,7 +193,7 @@ def test_a_signed_in_vssid_downgraded_shows_the_update_screen_at_launch(
 @pytest.mark.clause("P-3", "V-1", "V-2", "V-5", "V-6")
 @pytest.mark.parametrize("version", VNEID_NEW_ENOUGH)
 @pytest.mark.plan("vneid-provider")
-def test_vneid_at_or_above_minimum_logs_in(device: Callable[..., Device], persona: Persona,
+def test_vneid_at_or_above_minimum_logs_in(device: DeviceFactory, persona: Persona,
                                            version: str) -> None:
     phone = device("android", vneid=version)
     assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
@@ -205,7 +203,7 @@ def test_vneid_at_or_above_minimum_logs_in(device: Callable[..., Device], person
 @pytest.mark.parametrize("platform", ["ios", "android"])
 @pytest.mark.parametrize("version", [*VNEID_TOO_OLD, "v2.1.0", "02.1.0"])
 @pytest.mark.plan("vneid-provider")
-def test_old_vneid_shows_its_update_screen(device: Callable[..., Device], vneid: VNeIDHandle,
+def test_old_vneid_shows_its_update_screen(device: DeviceFactory, vneid: VNeIDHandle,
                                             version: str, platform: str) -> None:
     phone = device(platform, vneid=version)
     screen = start_vneid_login(phone.driver)

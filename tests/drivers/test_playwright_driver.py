@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from harness.errors import ConfigError, HarnessError
 from harness.flows import enter_credentials, login_with_vneid, start_vneid_login
 from harness.targets import Target, embedded_target
 from harness.trace import LinkOpened
-from harness.world import Device, PersonaPool, make_device
+from harness.world import Device, DeviceFactory, PersonaPool, make_device
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,7 +38,7 @@ def world() -> Iterator[Target]:
 
 
 @pytest.fixture
-def phone(runtime: UIRuntime, world: Target) -> Iterator[Callable[..., Device]]:
+def phone(runtime: UIRuntime, world: Target) -> Iterator[DeviceFactory]:
     made: list[Device] = []
 
     def make(platform: str = "ios", **kwargs: Any) -> Device:
@@ -56,7 +56,7 @@ def web(device: Device) -> PlaywrightDriver:
     return device.driver
 
 
-def test_a_citizen_logs_in_on_an_emulated_iphone(phone: Callable[..., Device], world: Target,
+def test_a_citizen_logs_in_on_an_emulated_iphone(phone: DeviceFactory, world: Target,
                                                  runtime: UIRuntime) -> None:
     citizen = PersonaPool(world, seed="w").new()
     device = phone("ios")
@@ -77,7 +77,7 @@ def test_a_citizen_logs_in_on_an_emulated_iphone(phone: Callable[..., Device], w
     assert session not in runtime.phone_server().sessions
 
 
-def test_missing_vneid_opens_its_store_page_on_a_pixel(phone: Callable[..., Device],
+def test_missing_vneid_opens_its_store_page_on_a_pixel(phone: DeviceFactory,
                                                       world: Target) -> None:
     device = phone("android", vneid=None)
     screen = start_vneid_login(device.driver)
@@ -89,7 +89,7 @@ def test_missing_vneid_opens_its_store_page_on_a_pixel(phone: Callable[..., Devi
     assert page.locator('[data-testid="store-url"]').inner_text() == screen.data["url"]
 
 
-def test_typed_values_read_back_and_the_passcode_stays_masked(phone: Callable[..., Device],
+def test_typed_values_read_back_and_the_passcode_stays_masked(phone: DeviceFactory,
                                                               world: Target) -> None:
     citizen = PersonaPool(world, seed="w").new()
     device = phone("android")
@@ -104,7 +104,7 @@ def test_typed_values_read_back_and_the_passcode_stays_masked(phone: Callable[..
 
 
 def test_the_display_follows_the_phone_when_it_changes_behind_the_page(
-        phone: Callable[..., Device], world: Target) -> None:
+        phone: DeviceFactory, world: Target) -> None:
     citizen = PersonaPool(world, seed="w").new()
     device = phone("ios")
     start_vneid_login(device.driver)
@@ -118,7 +118,7 @@ def test_the_display_follows_the_phone_when_it_changes_behind_the_page(
 
 
 def test_a_custom_scheme_link_tapped_in_the_browser_goes_to_the_os(
-        phone: Callable[..., Device]) -> None:
+        phone: DeviceFactory) -> None:
     """Chromium does not follow vssid://…; the driver sees the request, hands it to the
     phone's OS and goes on in a fresh page, where taps work again."""
     device = phone("android")
@@ -146,7 +146,7 @@ def test_a_custom_scheme_link_tapped_in_the_browser_goes_to_the_os(
 
 
 def test_a_tap_on_what_the_screen_lacks_fails_like_the_sim_driver(
-        phone: Callable[..., Device]) -> None:
+        phone: DeviceFactory) -> None:
     device = phone("ios")
     device.driver.open_app("vssid")
     with pytest.raises(HarnessError, match="screen 'vssid-login' has no element 'nope'"):
@@ -158,7 +158,7 @@ def test_a_tap_on_what_the_screen_lacks_fails_like_the_sim_driver(
 
 
 def test_each_new_screen_is_attached_as_a_screenshot_when_allure_records(
-        phone: Callable[..., Device], monkeypatch: pytest.MonkeyPatch) -> None:
+        phone: DeviceFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     shots: list[tuple[str, bytes]] = []
     monkeypatch.setattr(rendered, "allure_recording", lambda: True)
     monkeypatch.setattr(rendered, "attach_png", lambda png, name: shots.append((name, png)))
@@ -170,7 +170,7 @@ def test_each_new_screen_is_attached_as_a_screenshot_when_allure_records(
 
 
 def test_no_screenshot_is_taken_when_allure_does_not_record(
-        phone: Callable[..., Device], monkeypatch: pytest.MonkeyPatch) -> None:
+        phone: DeviceFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     def forbidden(self: PlaywrightDriver) -> bytes:
         raise AssertionError("a screenshot was taken")
 
@@ -180,7 +180,7 @@ def test_no_screenshot_is_taken_when_allure_does_not_record(
     assert device.driver.open_app("vssid").id == "vssid-login"
 
 
-def test_a_failed_test_keeps_the_trace_and_the_last_screen(phone: Callable[..., Device],
+def test_a_failed_test_keeps_the_trace_and_the_last_screen(phone: DeviceFactory,
                                                            tmp_path: Path) -> None:
     device = phone("ios")
     device.driver.open_app("vssid")
