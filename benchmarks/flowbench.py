@@ -77,26 +77,26 @@ def protocol_login(target: Target, persona: Persona,
     ``time.perf_counter()`` before the first call and after each of the five is appended."""
     own = clients is None
     vssid, vneid = clients or (target.vssid.client(), target.vneid.client())
-    lap = laps.append if laps is not None else _no_lap
+    lap = (lambda: laps.append(time.perf_counter())) if laps is not None else _no_lap
     try:
-        lap(time.perf_counter())
+        lap()
         start = vssid.post("/api/v1/auth/vneid/start", headers=VSSID_APP, json={}).json()
-        lap(time.perf_counter())
+        lap()
         session = vneid.post("/api/app/v1/sessions", headers=VNEID_APP, json={
             "personal_id": persona.personal_id, "passcode": persona.passcode}).json()
-        lap(time.perf_counter())
+        lap()
         redirect = vneid.post(
             "/api/app/v1/authorizations",
             headers={**VNEID_APP, "Authorization": f"Bearer {session['session_token']}"},
             json={"link": start["authorize_url"], "decision": "approve"}).json()
-        lap(time.perf_counter())
+        lap()
         done = vssid.post("/api/v1/auth/vneid/complete", headers=VSSID_APP, json={
             "transaction_id": start["transaction_id"],
             "callback_url": redirect["redirect_to"]}).json()
-        lap(time.perf_counter())
+        lap()
         me = vssid.get("/api/v1/me", headers={
             **VSSID_APP, "Authorization": f"Bearer {done['session_token']}"}).json()
-        lap(time.perf_counter())
+        lap()
         if me.get("personal_id") != persona.personal_id:
             raise AssertionError(f"the login did not end in the persona's session: {done}")
     finally:
@@ -105,7 +105,7 @@ def protocol_login(target: Target, persona: Persona,
             vneid.close()
 
 
-def _no_lap(_: float) -> None:
+def _no_lap() -> None:
     pass
 
 
