@@ -38,6 +38,14 @@ from harness.protocol import (
     parse_version,
 )
 from harness.protocol.redaction import redact_body, redact_headers, redact_url
+from mock_providers._routing import (
+    DirectRoute,
+    ExceptionHandler,
+    call_direct,
+    direct_routes,
+    handled_exceptions,
+    whole_body,
+)
 
 __all__ = [
     "BODY_TIMEOUT",
@@ -600,6 +608,18 @@ class _Exchange:
                     self.response_type = v.decode("latin-1")
         await self._send(message)
 
+    def answered(self, response: Response) -> None:
+        """Take the status and body of a response that sends exactly its ``body`` (what
+        :meth:`send` would have kept from its messages) and record the exchange."""
+        self.status = response.status_code
+        for k, v in response.raw_headers:
+            if k == b"content-type":
+                self.response_type = v.decode("latin-1")
+        body = bytes(response.body)  # the same object when it is bytes, as it is here
+        self.response.append(body)
+        self.response_size = len(body)
+        self.record()
+
     def record(self) -> None:
         if self.recorded:
             return
@@ -628,6 +648,19 @@ class ProviderMiddleware:
         self.log = log
         self.clock = clock
         self.max_header_bytes = max_header_bytes
+        self._direct: dict[tuple[str, str], DirectRoute] | None = None
+        self._handlers: dict[type[Exception], ExceptionHandler] = {}
+
+    def _direct_routes(self, scope: Scope) -> dict[tuple[str, str], DirectRoute]:
+        """The app's plain routes, called without Starlette's routing layers
+        (:mod:`mock_providers._routing`); read from the app on its first request."""
+        app = scope.get("app")
+        if getattr(app, "router", None) is None or not hasattr(app, "exception_handlers"):
+            self._direct = {}
+        else:
+            self._handlers = handled_exceptions(app)
+            self._direct = direct_routes(app)
+        return self._direct
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -643,8 +676,18 @@ class ProviderMiddleware:
             await self.app(scope, receive, send)
             return
         exchange = _Exchange(scope, receive, send, self.log, self.clock.now())
+        table = self._direct if self._direct is not None else self._direct_routes(scope)
+        direct = None if scope.get("root_path") else table.get((scope["method"], scope["path"]))
         try:
-            await self.app(scope, exchange.receive, exchange.send)
+            if direct is None:
+                await self.app(scope, exchange.receive, exchange.send)
+                return
+            response = await call_direct(direct, self._handlers, scope, exchange.receive, send)
+            if whole_body(response):
+                exchange.answered(response)  # recorded before the answer leaves, as below
+                await response(scope, receive, send)
+            else:
+                await response(scope, exchange.receive, exchange.send)
         finally:
             exchange.record()
 
