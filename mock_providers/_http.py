@@ -21,7 +21,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
-from urllib.parse import parse_qsl
 
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
@@ -37,6 +36,7 @@ from harness.protocol import (
     VersionError,
     parse_version,
 )
+from harness.protocol.links import parse_query
 from harness.protocol.redaction import redact_body, redact_headers, redact_url
 from mock_providers._routing import (
     DirectRoute,
@@ -337,7 +337,7 @@ async def read_form(request: Request, *, clause: str,
         )
     raw = await _read_capped(request, limit)
     try:
-        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=100)
+        pairs = parse_query(raw.decode("utf-8"), max_fields=100)
     except (UnicodeDecodeError, ValueError) as exc:
         raise ProtocolError(f"the form body cannot be decoded: {exc}", clause=clause) from None
     form: dict[str, str] = {}

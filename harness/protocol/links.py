@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from urllib.parse import parse_qsl, quote_plus, urlsplit, urlunsplit
+from urllib.parse import quote_plus, unquote, urlsplit, urlunsplit
 
 from harness.protocol.errors import LinkError
 from harness.protocol.profile import ACR_LEVEL2, DEFAULT_PROFILE, Profile
@@ -32,6 +32,7 @@ __all__ = [
     "parse_authorize_link",
     "parse_callback",
     "parse_link",
+    "parse_query",
     "split_redirect_uri",
 ]
 
@@ -72,8 +73,7 @@ def parse_link(url: object, *, clause: str = "A-5") -> ParsedLink:
         raise LinkError("the link contains whitespace or control characters", clause=clause)
     try:
         parts = urlsplit(url)
-        pairs = parse_qsl(parts.query, keep_blank_values=True, strict_parsing=False,
-                          max_num_fields=100)
+        pairs = parse_query(parts.query, max_fields=100)
     except ValueError as exc:
         raise LinkError(f"the link cannot be parsed: {exc}", clause=clause) from None
     if not parts.scheme:
@@ -86,6 +86,28 @@ def parse_link(url: object, *, clause: str = "A-5") -> ParsedLink:
         params[key] = value
     base = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
     return ParsedLink(url, base, params, parts.fragment)
+
+
+def parse_query(query: str, *, max_fields: int) -> list[tuple[str, str]]:
+    """``urllib.parse.parse_qsl(query, keep_blank_values=True, max_num_fields=max_fields)``,
+    the same pairs (``ValueError`` beyond ``max_fields``): a key or value with no ``+`` or
+    ``%`` in it (every name, token and id here) is kept as it is, without going through
+    ``unquote``'s layers; the rest is decoded as ``parse_qsl`` decodes it."""
+    if not query:
+        return []
+    if 1 + query.count("&") > max_fields:
+        raise ValueError("Max number of fields exceeded")
+    pairs: list[tuple[str, str]] = []
+    for part in query.split("&"):
+        if not part:
+            continue
+        key, _, value = part.partition("=")
+        if "+" in key or "%" in key:
+            key = unquote(key.replace("+", " "), errors="replace")
+        if "+" in value or "%" in value:
+            value = unquote(value.replace("+", " "), errors="replace")
+        pairs.append((key, value))
+    return pairs
 
 
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
@@ -248,16 +270,17 @@ class Callback:
 _RESPONSE_PARAMS = frozenset({"code", "state", "iss", "error", "error_description", "error_uri"})
 
 
-def delivered_to(url: object, redirect_uri: str) -> bool:
+def delivered_to(url: object | ParsedLink, redirect_uri: str) -> bool:
     """R-4: was the callback ``url`` delivered to ``redirect_uri``?
 
     Scheme, authority and path must be equal (S-2), and every query parameter that
     ``redirect_uri`` itself carries must come back with its value (RFC 6749 §3.1.2 keeps that
     query). Any other parameter is a response parameter, and RFC 6749 §4.1.2 says "the client
     MUST ignore unrecognized response parameters": a provider that adds ``session_state`` or
-    anything else does not make the callback land elsewhere. ``url`` must parse as a link.
+    anything else does not make the callback land elsewhere. ``url`` must parse as a link
+    (or be one parsed already).
     """
-    link = parse_link(url, clause="A-6")
+    link = url if isinstance(url, ParsedLink) else parse_link(url, clause="A-6")
     base, params = _registered(redirect_uri)
     return link.base == base and all(link.params.get(key) == value for key, value in params)
 
@@ -269,9 +292,10 @@ def _registered(redirect_uri: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     return expected.base, tuple(expected.params.items())
 
 
-def parse_callback(url: object, profile: Profile = DEFAULT_PROFILE) -> Callback:
-    """Decode a callback URL; ``redirect_uri`` is the URL with the response parameters removed."""
-    link = parse_link(url, clause="A-6")
+def parse_callback(url: object | ParsedLink, profile: Profile = DEFAULT_PROFILE) -> Callback:
+    """Decode a callback URL (or one parsed already by :func:`parse_link`); ``redirect_uri``
+    is the URL with the response parameters removed."""
+    link = url if isinstance(url, ParsedLink) else parse_link(url, clause="A-6")
     form = _form_of(link, profile.callback_custom, profile.callback_https)
     kept = [(k, v) for k, v in link.params.items() if k not in _RESPONSE_PARAMS]
     redirect_uri = add_query(link.base, kept) if kept else link.base

@@ -11,7 +11,14 @@ import hmac
 import re
 from collections.abc import Mapping
 
-from harness.protocol import Callback, Profile, ProtocolError, delivered_to, parse_callback
+from harness.protocol import (
+    Callback,
+    Profile,
+    ProtocolError,
+    delivered_to,
+    parse_callback,
+    parse_link,
+)
 
 __all__ = ["AUTHORIZATION_ERRORS", "authorization_error", "check_callback"]
 
@@ -70,8 +77,9 @@ def check_callback(callback_url: str, *, redirect_uri: str, state: str, issuer: 
     ``skip`` (test only, :attr:`VssIDSettings.skip_checks`): ``"state"`` leaves out R-1,
     ``"iss"`` R-2, to play a broken relying party.
     """
-    callback = parse_callback(callback_url, profile)
-    if not delivered_to(callback_url, redirect_uri):
+    link = parse_link(callback_url, clause="A-6")  # once, for both
+    callback = parse_callback(link, profile)
+    if not delivered_to(link, redirect_uri):
         raise ProtocolError(f"the callback came to {callback.redirect_uri!r:.200}, not to this "
                             f"login's redirect_uri {redirect_uri!r}", clause="R-4")
     if "state" not in skip and not _same(callback.state, state):

@@ -1,0 +1,46 @@
+"""``encode_query`` builds exactly the query ``urllib.parse.urlencode`` builds, and
+``parse_query`` reads exactly the pairs ``urllib.parse.parse_qsl`` reads (both skip the
+quoting or unquoting of keys and values that need none, for speed)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from harness.protocol.links import encode_query, parse_query
+
+UNRESERVED = st.text(alphabet="abcXYZ019_.~-", max_size=12)
+ANY_TEXT = st.text(max_size=12)
+QUERYISH = st.text(alphabet="ab=&+%2F0fgé;\x00 ", max_size=40)
+"""Separators, escapes (good, short and bad), plus signs and text beyond ASCII."""
+
+
+@given(st.lists(st.tuples(UNRESERVED | ANY_TEXT, UNRESERVED | ANY_TEXT), max_size=8))
+def test_the_query_is_what_urlencode_builds(pairs: list[tuple[str, str]]) -> None:
+    assert encode_query(pairs) == urlencode(pairs)
+
+
+def test_examples() -> None:
+    pairs = [("redirect_uri", "vssid://auth/vneid/callback"), ("scope", "openid profile"),
+             ("state", "a-B_c.d~9"), ("x y", "é&=+"), ("", "")]
+    assert encode_query(pairs) == urlencode(pairs)
+    assert encode_query([]) == ""
+
+
+@given(QUERYISH | ANY_TEXT, st.integers(min_value=1, max_value=6))
+def test_the_pairs_are_what_parse_qsl_reads(query: str, max_fields: int) -> None:
+    try:
+        want = parse_qsl(query, keep_blank_values=True, max_num_fields=max_fields)
+    except ValueError:
+        with pytest.raises(ValueError, match="Max number of fields exceeded"):
+            parse_query(query, max_fields=max_fields)
+    else:
+        assert parse_query(query, max_fields=max_fields) == want
+
+
+@given(st.lists(st.tuples(UNRESERVED | ANY_TEXT, UNRESERVED | ANY_TEXT), max_size=8))
+def test_what_encode_query_builds_parse_query_reads_back(pairs: list[tuple[str, str]]) -> None:
+    assert parse_query(encode_query(pairs), max_fields=100) == pairs
