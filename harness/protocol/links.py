@@ -103,11 +103,24 @@ def parse_query(query: str, *, max_fields: int) -> list[tuple[str, str]]:
             continue
         key, _, value = part.partition("=")
         if "+" in key or "%" in key:
-            key = unquote(key.replace("+", " "), errors="replace")
+            key = _unquoted(key)
         if "+" in value or "%" in value:
-            value = unquote(value.replace("+", " "), errors="replace")
+            value = _unquoted(value)
         pairs.append((key, value))
     return pairs
+
+
+@lru_cache(maxsize=256)
+def _unquoted(text: str) -> str:
+    """A quoted key or value decoded; cached, as the few that need it (``redirect_uri``,
+    ``scope``, ``acr_values``, ``iss``) come again in every login."""
+    return unquote(text.replace("+", " "), errors="replace")
+
+
+@lru_cache(maxsize=256)
+def _quoted(text: str) -> str:
+    """``quote_plus(text)``; cached like :func:`_unquoted`."""
+    return quote_plus(text)
 
 
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
@@ -117,10 +130,11 @@ _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
 def encode_query(pairs: Iterable[tuple[str, str]]) -> str:
     """``urllib.parse.urlencode(pairs)`` for text pairs, the same string: a key or value made
     only of unreserved characters (every name, token and id here) is kept as it is without
-    going through ``quote_plus``'s layers; the rest (``redirect_uri``, ``scope``) is quoted."""
+    going through ``quote_plus``'s layers; the rest (``redirect_uri``, ``scope``) is quoted
+    (and the quoted form remembered)."""
     return "&".join(
-        f"{k if _UNRESERVED.fullmatch(k) else quote_plus(k)}="
-        f"{v if _UNRESERVED.fullmatch(v) else quote_plus(v)}" for k, v in pairs)
+        f"{k if _UNRESERVED.fullmatch(k) else _quoted(k)}="
+        f"{v if _UNRESERVED.fullmatch(v) else _quoted(v)}" for k, v in pairs)
 
 
 def split_redirect_uri(url: str) -> tuple[str, str]:
