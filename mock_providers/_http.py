@@ -613,7 +613,7 @@ class _Exchange:
         :meth:`send` would have kept from its messages) and record the exchange."""
         self.status = response.status_code
         for k, v in response.raw_headers:
-            if k == b"content-type":
+            if k.lower() == b"content-type":  # as send() reads it
                 self.response_type = v.decode("latin-1")
         body = bytes(response.body)  # the same object when it is bytes, as it is here
         self.response.append(body)
@@ -639,7 +639,9 @@ class ProviderMiddleware:
     First it refuses oversized or ambiguous request heads (see :func:`head_problem`) before
     anything else reads them; such requests are not recorded. Then it records each HTTP
     exchange into the :class:`RequestLog`, except calls to the log's own
-    ``/_harness/requests``.
+    ``/_harness/requests``. A plain route (a fixed path, an async endpoint) it calls itself,
+    past Starlette's routing layers; the rest goes through the app
+    (:mod:`mock_providers._routing`).
     """
 
     def __init__(self, app: ASGIApp, log: RequestLog, clock: Clock,

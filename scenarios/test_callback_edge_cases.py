@@ -86,6 +86,19 @@ def test_a_callback_to_another_uri_is_refused_with_its_clause(vssid: VssIDHandle
     assert calls(vneid, "/token") == []
 
 
+@pytest.mark.clause("A-6", "R-12")
+@pytest.mark.parametrize("spoil", [
+    lambda callback: callback.split("://", 1)[1],  # no scheme: not a link at all
+    lambda callback: f"{callback}&state=again",  # a parameter twice (RFC 6749 §3.1)
+], ids=["no-scheme", "repeated-state"])
+def test_a_callback_url_that_is_not_a_link_is_refused_citing_a6(
+        vssid: VssIDHandle, vneid: VNeIDHandle, persona: Persona,
+        spoil: Callable[[str], str]) -> None:
+    tx, callback = hand_off(vssid, vneid, persona)
+    refused(complete(vssid, tx, spoil(callback)), "invalid_request", "A-6")
+    assert calls(vneid, "/token") == []
+
+
 @pytest.mark.clause("A-5", "R-12")
 def test_a_callback_with_neither_code_nor_error_is_refused(vssid: VssIDHandle,
                                                            vneid: VNeIDHandle,
