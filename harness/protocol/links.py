@@ -18,6 +18,7 @@ from urllib.parse import quote_plus, unquote, urlsplit, urlunsplit
 
 from harness.protocol.errors import LinkError
 from harness.protocol.profile import ACR_LEVEL2, DEFAULT_PROFILE, Profile
+from harness.protocol.redaction import is_secret_key
 
 __all__ = [
     "AUTHORIZATION_PARAMS",
@@ -105,22 +106,22 @@ def parse_query(query: str, *, max_fields: int) -> list[tuple[str, str]]:
         if "+" in key or "%" in key:
             key = _unquoted(key)
         if "+" in value or "%" in value:
-            value = _unquoted(value)
+            value = _unquote(value) if is_secret_key(key) else _unquoted(value)
         pairs.append((key, value))
     return pairs
 
 
-@lru_cache(maxsize=256)
-def _unquoted(text: str) -> str:
-    """A quoted key or value decoded; cached, as the few that need it (``redirect_uri``,
-    ``scope``, ``acr_values``, ``iss``) come again in every login."""
+def _unquote(text: str) -> str:
     return unquote(text.replace("+", " "), errors="replace")
 
 
-@lru_cache(maxsize=256)
-def _quoted(text: str) -> str:
-    """``quote_plus(text)``; cached like :func:`_unquoted`."""
-    return quote_plus(text)
+_unquoted = lru_cache(maxsize=256)(_unquote)
+""":func:`_unquote`, cached for names and the values of public parameters: the few that need
+decoding (``redirect_uri``, ``scope``, ``acr_values``, ``iss``) come again in every login. A
+secret's value is never cached (as in :mod:`harness.protocol.redaction`)."""
+
+_quoted = lru_cache(maxsize=256)(quote_plus)
+"""``quote_plus``, cached on the same terms as :data:`_unquoted`."""
 
 
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
@@ -131,10 +132,11 @@ def encode_query(pairs: Iterable[tuple[str, str]]) -> str:
     """``urllib.parse.urlencode(pairs)`` for text pairs, the same string: a key or value made
     only of unreserved characters (every name, token and id here) is kept as it is without
     going through ``quote_plus``'s layers; the rest (``redirect_uri``, ``scope``) is quoted
-    (and the quoted form remembered)."""
+    (and, unless it is a secret's value, the quoted form remembered)."""
     return "&".join(
         f"{k if _UNRESERVED.fullmatch(k) else _quoted(k)}="
-        f"{v if _UNRESERVED.fullmatch(v) else _quoted(v)}" for k, v in pairs)
+        f"{v if _UNRESERVED.fullmatch(v) else (quote_plus if is_secret_key(k) else _quoted)(v)}"
+        for k, v in pairs)
 
 
 def split_redirect_uri(url: str) -> tuple[str, str]:

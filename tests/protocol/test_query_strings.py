@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.protocol.links import encode_query, parse_query
+from harness.protocol.links import _quoted, _unquoted, encode_query, parse_query
 
 UNRESERVED = st.text(alphabet="abcXYZ019_.~-", max_size=12)
 ANY_TEXT = st.text(max_size=12)
@@ -44,3 +44,21 @@ def test_the_pairs_are_what_parse_qsl_reads(query: str, max_fields: int) -> None
 @given(st.lists(st.tuples(UNRESERVED | ANY_TEXT, UNRESERVED | ANY_TEXT), max_size=8))
 def test_what_encode_query_builds_parse_query_reads_back(pairs: list[tuple[str, str]]) -> None:
     assert parse_query(encode_query(pairs), max_fields=100) == pairs
+
+
+def test_a_secrets_value_is_decoded_and_encoded_but_never_remembered() -> None:
+    """The caches behind the two keep public values only (``redirect_uri``, ``scope``…), as
+    the redaction cache does: a secret must not stay in memory after its request."""
+    _unquoted.cache_clear()
+    _quoted.cache_clear()
+    assert parse_query("client_secret=a%2Bb+c&code_verifier=x%7Ey", max_fields=10) == [
+        ("client_secret", "a+b c"), ("code_verifier", "x~y")]
+    assert encode_query([("client_secret", "a+b c"), ("code", "x/y")]) == urlencode(
+        [("client_secret", "a+b c"), ("code", "x/y")])
+    assert _unquoted.cache_info().currsize == 0
+    assert _quoted.cache_info().currsize == 0
+    assert parse_query("redirect_uri=vssid%3A%2F%2Fcb&scope=openid+profile", max_fields=10) \
+        == [("redirect_uri", "vssid://cb"), ("scope", "openid profile")]
+    assert encode_query([("redirect_uri", "vssid://cb")]) == "redirect_uri=vssid%3A%2F%2Fcb"
+    assert _unquoted.cache_info().currsize == 2
+    assert _quoted.cache_info().currsize == 1
