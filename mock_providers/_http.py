@@ -17,7 +17,7 @@ import hmac
 import json
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
@@ -595,30 +595,30 @@ class _Exchange:
     async def send(self, message: Message) -> None:
         kind = message["type"]
         if kind == "http.response.body":
-            if self.response_size <= RECORDED_BODY_BYTES:
-                chunk = message.get("body", b"")
-                self.response.append(chunk)
-                self.response_size += len(chunk)
+            self._took(message.get("body", b""))
             if not message.get("more_body"):
                 self.record()  # before the last byte leaves: a caller that got the answer finds it
         elif kind == "http.response.start":
-            self.status = message["status"]
-            for k, v in message.get("headers", ()):
-                if k.lower() == b"content-type":
-                    self.response_type = v.decode("latin-1")
+            self._started(message["status"], message.get("headers", ()))
         await self._send(message)
 
     def answered(self, response: Response) -> None:
-        """Take the status and body of a response that sends exactly its ``body`` (what
-        :meth:`send` would have kept from its messages) and record the exchange."""
-        self.status = response.status_code
-        for k, v in response.raw_headers:
-            if k.lower() == b"content-type":  # as send() reads it
-                self.response_type = v.decode("latin-1")
-        body = bytes(response.body)  # the same object when it is bytes, as it is here
-        self.response.append(body)
-        self.response_size = len(body)
+        """Keep what :meth:`send` would keep of a response that sends exactly its ``body``,
+        and record the exchange (before the answer leaves, as :meth:`send` does)."""
+        self._started(response.status_code, response.raw_headers)
+        self._took(bytes(response.body))  # the same object when it is bytes, as it is here
         self.record()
+
+    def _started(self, status: int, headers: Iterable[tuple[bytes, bytes]]) -> None:
+        self.status = status
+        for k, v in headers:
+            if k.lower() == b"content-type":
+                self.response_type = v.decode("latin-1")
+
+    def _took(self, chunk: bytes) -> None:
+        if self.response_size <= RECORDED_BODY_BYTES:
+            self.response.append(chunk)
+            self.response_size += len(chunk)
 
     def record(self) -> None:
         if self.recorded:
