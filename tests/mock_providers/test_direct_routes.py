@@ -35,12 +35,9 @@ VNEID_APP = {"X-VNeID-App-Version": "2.1.0", "X-Device-Platform": "android"}
 
 def _target(monkeypatch: pytest.MonkeyPatch, *, direct: bool) -> Target:
     target = embedded_target(seed="direct-routes", clock=ManualClock())
-    if not direct:  # each middleware reads its table on its first request: make it empty
-        with monkeypatch.context() as m:
+    with monkeypatch.context() as m:  # each middleware reads its table on its first request
+        if not direct:
             m.setattr(http_plumbing, "direct_routes", lambda app: {})
-            for handle in (target.vneid, target.vssid):
-                handle.control.get("/_harness/health")
-    else:
         for handle in (target.vneid, target.vssid):
             handle.control.get("/_harness/health")
     return target
@@ -93,6 +90,10 @@ def test_direct_calls_answer_and_record_what_starlette_routing_does(
     direct = _target(monkeypatch, direct=True)
     routed = _target(monkeypatch, direct=False)
     assert direct_routes(direct.vneid.embedded.app), "the VNeID mock has plain routes"
+    for target, expect_direct in ((direct, True), (routed, False)):
+        middleware = target.vneid.embedded.app.middleware_stack.app  # inside server errors
+        assert isinstance(middleware, ProviderMiddleware)
+        assert bool(middleware._direct) is expect_direct  # the two ways really differ
     got, want = _answers(direct), _answers(routed)
     assert [a[0] for a in got[0]] == [a[0] for a in want[0]]
     assert got[0] == want[0]
