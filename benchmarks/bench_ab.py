@@ -21,13 +21,10 @@ asserts anything.
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import statistics
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 BLOCK = 20
@@ -37,7 +34,7 @@ WARMUP = 30
 def _worker(tree: Path) -> None:
     """Answer each line on stdin with ``ratio login_us floor_us`` of one block."""
     sys.path[:0] = [str(tree / "benchmarks"), str(tree)]
-    from flowbench import Floor, protocol_login
+    from flowbench import Floor, interleave, protocol_login
 
     from harness.targets import embedded_target
     from harness.world import PersonaPool
@@ -50,28 +47,15 @@ def _worker(tree: Path) -> None:
     def login() -> None:
         protocol_login(target, persona, clients)
 
-    for _ in range(WARMUP):
-        floor()
-        login()
-
-    def block(fn: Callable[[], None]) -> float:
-        gc.collect()
-        gc.disable()
-        samples = []
-        try:
-            for _ in range(BLOCK):
-                start = time.perf_counter()
-                fn()
-                samples.append(time.perf_counter() - start)
-        finally:
-            gc.enable()
-        return statistics.median(samples)
-
+    interleave([("floor", floor), ("login", login)], rounds=0, warmup=WARMUP)
     print("ready", flush=True)
     for _ in sys.stdin:
-        before, took, after = block(floor), block(login), block(floor)
-        base = (before + after) / 2
-        print(f"{took / base:.5f} {took * 1e6:.1f} {base * 1e6:.1f}", flush=True)
+        before, took, after = interleave(
+            [("floor", floor), ("login", login), ("floor", floor)],
+            rounds=BLOCK, block=BLOCK, warmup=0)
+        base = (before.median + after.median) / 2
+        print(f"{took.median / base:.5f} {took.median * 1e6:.1f} {base * 1e6:.1f}",
+              flush=True)
 
 
 def _start(tree: Path) -> subprocess.Popen[str]:
