@@ -79,7 +79,7 @@ class Phone:
         if clock is None:
             clock = trace.clock if trace is not None else SystemClock()
         self.clock: Clock = clock
-        self.trace = trace if trace is not None else Trace(self.clock)
+        self.trace = trace if trace is not None else Trace(self.clock, phone=True)
         self._apps: dict[str, PhoneApp] = {}  # insertion order = install order
         self._foreground: str | None = None
         self._store_page: tuple[str, str | None] | None = None

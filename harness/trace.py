@@ -288,10 +288,13 @@ TraceListener = Callable[[Event], None]
 
 
 class Trace:
-    """An append-only, redacted event log stamped by ``clock``."""
+    """An append-only, redacted event log stamped by ``clock``; ``phone``: it records one
+    simulated phone (a test with two such traces draws each phone's apps on lifelines of
+    their own)."""
 
-    def __init__(self, clock: Clock | None = None) -> None:
+    def __init__(self, clock: Clock | None = None, *, phone: bool = False) -> None:
         self.clock: Clock = clock or SystemClock()
+        self.phone = phone
         self._events: list[Event | _RawExchange] = []
         self._unread = 0
         """How many of ``_events`` are raw exchanges not redacted yet."""
