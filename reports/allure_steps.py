@@ -64,8 +64,10 @@ __all__ = [
     "deep_link_html",
     "device_tags",
     "http_exchange_json",
+    "laned_events",
     "masked_personal_id",
     "merged_events",
+    "phone_lanes",
     "persona_label",
     "step_parameters",
     "step_title",
@@ -220,7 +222,32 @@ def persona_label(persona: Persona) -> str:
 
 def merged_events(traces: Iterable[Trace]) -> list[Event]:
     """The events of several traces in time order (each trace's own order kept)."""
-    return list(heapq.merge(*(t.events for t in traces), key=lambda e: e.at))
+    return laned_events(list(traces))[0]
+
+
+def phone_lanes(traces: Sequence[Trace]) -> list[str | None]:
+    """Each trace's lane in a diagram: ``phone 1``, ``phone 2``… in the order given, when
+    more than one of ``traces`` records a phone; otherwise ``None`` for all (one phone keeps
+    the usual lifelines)."""
+    phones = [t for t in traces if t.phone]
+    if len(phones) < 2:
+        return [None] * len(traces)
+    number = {id(t): n for n, t in enumerate(phones, 1)}
+    return [f"phone {number[id(t)]}" if id(t) in number else None for t in traces]
+
+
+def laned_events(traces: Sequence[Trace]) -> tuple[list[Event], list[str | None]]:
+    """The events of ``traces`` in time order (each trace's own order kept) and, for each
+    event, its lane (:func:`phone_lanes`)."""
+    pairs = heapq.merge(*([(lane, e) for e in t.events]
+                          for t, lane in zip(traces, phone_lanes(traces), strict=True)),
+                        key=lambda pair: pair[1].at)
+    lanes: list[str | None] = []
+    events: list[Event] = []
+    for lane, event in pairs:
+        lanes.append(lane)
+        events.append(event)
+    return events, lanes
 
 
 def _joined(values: Iterable[str]) -> str:
@@ -234,15 +261,20 @@ class _Flow:
 
     thread: threading.Thread = field(default_factory=threading.current_thread)
     events: list[Event] = field(default_factory=list)
+    sources: list[Trace] = field(default_factory=list)
+    """The trace of each of ``events``."""
+    traces: list[Trace] = field(default_factory=list)
+    """The traces watched, in the order they were."""
     off_thread: list[Event] = field(default_factory=list)
     unsubscribe: list[Callable[[], None]] = field(default_factory=list)
     devices: list[tuple[str, str, str | None, str | None]] = field(default_factory=list)
     personas: list[Sequence[Persona]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def on_event(self, event: Event) -> None:
+    def on_event(self, event: Event, source: Trace) -> None:
         with self.lock:
             self.events.append(event)
+            self.sources.append(source)
         if threading.current_thread() is self.thread:
             emit_step(event)
         else:
@@ -274,9 +306,10 @@ class AllureFlowReporter:
     def watch(self, item: pytest.Item, trace: Trace) -> None:
         """Write ``trace``'s events as steps of ``item`` from now on (earlier ones at once)."""
         flow = self._flow(item)
+        flow.traces.append(trace)
         for event in trace.events:
-            flow.on_event(event)
-        flow.unsubscribe.append(trace.subscribe(flow.on_event))
+            flow.on_event(event, trace)
+        flow.unsubscribe.append(trace.subscribe(lambda event: flow.on_event(event, trace)))
 
     def device(self, item: pytest.Item, platform: str, driver: str, vssid: str | None,
                vneid: str | None) -> None:
@@ -356,9 +389,11 @@ class AllureFlowReporter:
             more = f" (+{len(people) - 3} more)" if len(people) > 3 else ""
             allure.dynamic.parameter("persona", "; ".join(labels) + more, excluded=True)
         if flow.events:
-            allure.attach(sequence_svg(flow.events, title=item.nodeid), name=DIAGRAM_ATTACHMENT,
-                          attachment_type=AttachmentType.SVG)
-            allure.attach(sequence_mermaid(flow.events, title=item.nodeid),
+            lane_of = dict(zip(map(id, flow.traces), phone_lanes(flow.traces), strict=True))
+            lanes = [lane_of[id(source)] for source in flow.sources]
+            allure.attach(sequence_svg(flow.events, title=item.nodeid, lanes=lanes),
+                          name=DIAGRAM_ATTACHMENT, attachment_type=AttachmentType.SVG)
+            allure.attach(sequence_mermaid(flow.events, title=item.nodeid, lanes=lanes),
                           name=MERMAID_ATTACHMENT, attachment_type=AttachmentType.TEXT)
 
 

@@ -7,7 +7,9 @@ Input is the trace's event stream only (:mod:`harness.trace`, already redacted, 
 :class:`~harness.trace.ScreenShown` a note on the app's lifeline, and a user's own app switch
 a note on the OS. Lifelines: VssID app, OS, VNeID app, VNeID server and VssID backend always,
 plus the harness's relying party, a hijacking app, the store and the browser when they take
-part.
+part. When a test has more than one phone, each phone's apps, OS, store and browser get
+lifelines of their own (``VssID app (phone 2)``: the events' ``lanes``), and the servers
+stay shared.
 
 Why a small SVG writer of our own rather than the tools of TOOLCHAIN.md: PlantUML needs Java,
 mermaid-cli a headless browser and beautiful-mermaid Node. Spawning any of them for each of
@@ -36,6 +38,8 @@ from harness.trace import (
 )
 
 __all__ = [
+    "LANE_SEP",
+    "SERVERS",
     "Message",
     "Note",
     "Row",
@@ -50,6 +54,10 @@ __all__ = [
 OS = "os"
 BASE_PARTIES = ("vssid", OS, "vneid", "vneid-server", "vssid-backend")
 """Lifelines every diagram shows, left to right."""
+SERVERS = frozenset({"vneid-server", "vssid-backend"})
+"""The parties every phone of a test talks to: one lifeline each, whatever the lanes."""
+LANE_SEP = "@"
+"""A phone-side party in a lane is ``<party>@<lane>`` (``vssid@phone 2``)."""
 _ORDER = ("scenario", "harness-rp", "hijacker", "vssid", OS, "store", "browser", "vneid",
           "vneid-server", "vssid-backend")
 _NAMES = {
@@ -71,9 +79,13 @@ _CHAR = 6.6  # average width of an 11px sans-serif character
 
 
 def party_name(party: str | None) -> str:
-    """The display name of a trace party id (``vssid-backend`` → ``VssID backend``)."""
+    """The display name of a trace party id (``vssid-backend`` → ``VssID backend``;
+    ``vssid@phone 2`` → ``VssID app (phone 2)``)."""
     if party is None:
         return "nothing"
+    base, sep, lane = party.partition(LANE_SEP)
+    if sep and base in _NAMES:
+        return f"{_NAMES[base]} ({lane})"
     return _NAMES.get(party, party)
 
 
@@ -157,27 +169,55 @@ def _path(url: str) -> str:
         return _clip(url, 40)
 
 
-def flow_rows(events: Iterable[Event]) -> list[Row]:
-    """The diagram's rows for ``events``, in order (unknown event types are skipped)."""
+def flow_rows(events: Iterable[Event],
+              lanes: Iterable[str | None] | None = None) -> list[Row]:
+    """The diagram's rows for ``events``, in order (unknown event types are skipped).
+
+    ``lanes``, one per event: the phone each event happened on (``None``: none in
+    particular). An event's phone-side parties move to that phone's lane; the
+    :data:`SERVERS` stay shared."""
+    events = list(events)
+    lane_of = [None] * len(events) if lanes is None else list(lanes)
+    if len(lane_of) != len(events):
+        raise ValueError(f"{len(lane_of)} lanes for {len(events)} events: give one per event")
     rows: list[Row] = []
-    for event in events:
+    for event, lane in zip(events, lane_of, strict=True):
         make = _ROWS_OF.get(type(event))
         if make is not None:
-            rows.extend(make(event))
+            made = make(event)
+            rows.extend(made if lane is None else (_in_lane(row, lane) for row in made))
     return rows
 
 
+def _laned(party: str, lane: str) -> str:
+    return party if party in SERVERS else f"{party}{LANE_SEP}{lane}"
+
+
+def _in_lane(row: Row, lane: str) -> Row:
+    if isinstance(row, Message):
+        return Message(_laned(row.source, lane), _laned(row.target, lane), row.label,
+                       row.dashed)
+    return Note(_laned(row.party, lane), row.text)
+
+
 def _parties(rows: list[Row]) -> list[str]:
-    seen = set(BASE_PARTIES)
-    extra: list[str] = []
+    present: dict[str, None] = {}  # in order of appearance
     for row in rows:
-        names = (row.source, row.target) if isinstance(row, Message) else (row.party,)
-        for name in names:
-            if name not in seen:
-                seen.add(name)
-                extra.append(name)
-    known = [p for p in _ORDER if p in seen]
-    return known + [p for p in extra if p not in _ORDER]
+        for name in (row.source, row.target) if isinstance(row, Message) else (row.party,):
+            present.setdefault(name)
+    lanes = dict.fromkeys(p.partition(LANE_SEP)[2] for p in present if LANE_SEP in p)
+    if not lanes:
+        seen = set(BASE_PARTIES) | set(present)
+        return [p for p in _ORDER if p in seen] + [p for p in present if p not in _ORDER]
+    # each phone's lifelines side by side (its base apps and OS always), the servers last
+    phone_side = [p for p in _ORDER if p not in SERVERS]
+    base = {p for p in BASE_PARTIES if p not in SERVERS}
+    order = [p for p in phone_side if p in present]  # a party of no phone (the scenario)
+    for lane in lanes:
+        order += [_laned(p, lane) for p in phone_side
+                  if p in base or _laned(p, lane) in present]
+    order += [p for p in _ORDER if p in SERVERS]
+    return order + [p for p in present if p not in order]
 
 
 def _clip(text: str, limit: int) -> str:
@@ -204,11 +244,12 @@ _STYLE = (
 )
 
 
-def sequence_svg(events: Iterable[Event], *, title: str | None = None) -> str:
+def sequence_svg(events: Iterable[Event], *, title: str | None = None,
+                 lanes: Iterable[str | None] | None = None) -> str:
     """An SVG sequence diagram of ``events`` (valid XML, every label escaped, labels over
     :data:`MAX_LABEL` characters or wider than their arrow cut with an ellipsis; the height
-    grows with the number of events)."""
-    rows = flow_rows(events)
+    grows with the number of events). ``lanes``: see :func:`flow_rows`."""
+    rows = flow_rows(events, lanes)
     parties = _parties(rows)
     x_of = {p: _MARGIN + _COL // 2 + i * _COL for i, p in enumerate(parties)}
     width = _MARGIN * 2 + _COL * len(parties)
@@ -293,9 +334,10 @@ def _mermaid_text(text: str) -> str:
 _MERMAID_SPECIAL = re.compile(r"[#;]")
 
 
-def sequence_mermaid(events: Iterable[Event], *, title: str | None = None) -> str:
+def sequence_mermaid(events: Iterable[Event], *, title: str | None = None,
+                     lanes: Iterable[str | None] | None = None) -> str:
     """The same diagram as Mermaid ``sequenceDiagram`` source."""
-    rows = flow_rows(events)
+    rows = flow_rows(events, lanes)
     lines = ["sequenceDiagram"]
     if title:
         lines.append(f"    title {_mermaid_text(title)}")

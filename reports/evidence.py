@@ -38,16 +38,16 @@ carries it from the worker that ran the test to the controller with the report).
 def evidence_of(traces: Sequence[Trace], title: str) -> dict[str, Any] | None:
     """``{"steps": [...], "diagram_svg": ...}`` of what ``traces`` recorded (already
     redacted, S-5); ``None`` when they recorded nothing."""
-    from reports.allure_steps import merged_events, step_title
+    from reports.allure_steps import laned_events, step_title
     from reports.diagram import sequence_svg
 
-    events = merged_events(traces)
+    events, lanes = laned_events(traces)
     if not events:
         return None
     steps = [step_title(e) for e in events[:MAX_STEPS]]
     if len(events) > MAX_STEPS:
         steps.append(f"… and {len(events) - MAX_STEPS} more steps")
-    return {"steps": steps, "diagram_svg": sequence_svg(events, title=title)}
+    return {"steps": steps, "diagram_svg": sequence_svg(events, title=title, lanes=lanes)}
 
 
 def attach_to_report(report: pytest.TestReport, traces: Sequence[Trace]) -> None:

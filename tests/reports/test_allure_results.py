@@ -78,6 +78,10 @@ SCENARIOS = '''
     def test_no_phone(request):
         assert item_traces(request.node) == []
 
+    def test_two_phones(device, persona):
+        for phone in (device("ios"), device("android")):
+            assert login_with_vneid(phone.driver, persona).id == "vssid-home"
+
     def test_own_backend(adopt_trace):
         from scenarios.scripted_issuer import ScriptedWorld
 
@@ -96,7 +100,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> AllureRun:
     (path / "test_theme.py").write_text(textwrap.dedent(SCENARIOS), encoding="utf-8")
     done = run_pytest(path, OPT_PROTOCOL_URL, "https://docs.example.test/PROTOCOL.md",
                       "--junitxml", "junit.xml")
-    assert "1 failed, 5 passed" in done.output, done.output[-3000:]
+    assert "1 failed, 6 passed" in done.output, done.output[-3000:]
     return done
 
 
@@ -182,6 +186,19 @@ def test_the_diagram_is_attached_to_the_test(run: AllureRun) -> None:
     mermaid = run.attachment(result["attachments"][1])
     assert mermaid.startswith("sequenceDiagram\n")
     assert "p_vssid->>p_vssid_backend: GET /api/v1/me" in mermaid
+
+
+def test_two_phones_in_one_test_get_lifelines_of_their_own(run: AllureRun) -> None:
+    result = run.result("test_two_phones")
+    svg = ET.fromstring(run.attachment(result["attachments"][0]))
+    heads = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")
+             if t.get("class") == "head-text"]
+    assert heads == ["VssID app (phone 1)", "OS (phone 1)", "VNeID app (phone 1)",
+                     "VssID app (phone 2)", "OS (phone 2)", "VNeID app (phone 2)",
+                     "VNeID server", "VssID backend"]
+    mermaid = run.attachment(result["attachments"][1])
+    for phone in ("p_vssid_phone_1", "p_vssid_phone_2"):
+        assert f"{phone}->>p_vssid_backend: GET /api/v1/me" in mermaid
 
 
 def test_the_relying_partys_calls_are_steps_too(run: AllureRun) -> None:

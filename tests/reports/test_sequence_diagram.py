@@ -1,11 +1,16 @@
 """reports.diagram: the SVG is valid XML, escapes every label, shows the lifelines and each
-hop, stays readable for long flows; the Mermaid text says the same."""
+hop, stays readable for long flows, gives each of a test's phones lifelines of its own; the
+Mermaid text says the same."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from harness.trace import AppSwitched, LinkOpened, ScreenShown, StoreOpened
+import pytest
+
+from harness.protocol import ManualClock
+from harness.trace import AppSwitched, Event, LinkOpened, ScreenShown, StoreOpened, Trace
+from reports.allure_steps import laned_events, phone_lanes
 from reports.diagram import (
     MAX_LABEL,
     Message,
@@ -14,6 +19,7 @@ from reports.diagram import (
     sequence_mermaid,
     sequence_svg,
 )
+from reports.evidence import evidence_of
 from tests.reports.events import http, login_trace
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -134,3 +140,63 @@ def test_mermaid_source() -> None:
     assert "    p_vssid_backend-->>p_vssid: 400 state_mismatch" in lines
     assert "    Note over p_vssid: vssid-login" in lines
     assert "    Note over p_vssid: a#59;b#35;c" in lines, "; and # are entity-coded"
+
+
+def _two_phones() -> tuple[list[Event], list[str | None]]:
+    """A login on each of two phones, and a relying party's call on no phone."""
+    events: list[Event] = []
+    lanes: list[str | None] = []
+    for lane in ("phone 1", "phone 2"):
+        for event in (ScreenShown(app="vssid", screen_id="vssid-login"), http(),
+                      LinkOpened(source="vssid", url="vneid://authorize?x=1", target="vneid",
+                                 form="custom")):
+            events.append(event)
+            lanes.append(lane)
+    events.append(http("harness-rp", "vneid-server", url="http://id.vneid.test/token"))
+    lanes.append(None)
+    return events, lanes
+
+
+def test_each_phone_gets_lifelines_of_its_own_and_the_servers_stay_shared() -> None:
+    events, lanes = _two_phones()
+    svg = sequence_svg(events, lanes=lanes)
+    assert _heads(svg) == [
+        "Harness RP",
+        "VssID app (phone 1)", "OS (phone 1)", "VNeID app (phone 1)",
+        "VssID app (phone 2)", "OS (phone 2)", "VNeID app (phone 2)",
+        "VNeID server", "VssID backend",
+    ]
+    rows = flow_rows(events, lanes)
+    assert rows[1] == Message("vssid@phone 1", "vssid-backend", "POST /api/v1/auth/vneid/start")
+    assert rows[5] == Note("vssid@phone 2", "vssid-login")
+    assert rows[7] == Message("vssid-backend", "vssid@phone 2", "200", dashed=True)
+    assert rows[-2] == Message("harness-rp", "vneid-server", "POST /token"), "no phone: no lane"
+    mermaid = sequence_mermaid(events, lanes=lanes).splitlines()
+    assert "    participant p_vssid_phone_2 as VssID app (phone 2)" in mermaid
+    assert "    p_os_phone_1->>p_vneid_phone_1: deliver (custom)" in mermaid
+    assert "    p_vssid_phone_2->>p_vssid_backend: POST /api/v1/auth/vneid/start" in mermaid
+
+
+def test_no_lanes_draw_the_usual_diagram_and_a_lane_per_event_is_required() -> None:
+    events, _ = _two_phones()
+    assert sequence_svg(events, lanes=[None] * len(events)) == sequence_svg(events)
+    assert _heads(sequence_svg(events))[1:4] == ["VssID app", "OS", "VNeID app"]
+    with pytest.raises(ValueError, match="one per event"):
+        sequence_svg(events, lanes=["phone 1"])
+
+
+def test_phones_are_numbered_in_order_only_when_a_test_has_two() -> None:
+    clock = ManualClock()
+    first, rp, second = Trace(clock, phone=True), Trace(clock), Trace(clock, phone=True)
+    assert phone_lanes([first, rp]) == [None, None], "one phone keeps the usual lifelines"
+    assert phone_lanes([first, rp, second]) == ["phone 1", None, "phone 2"]
+    second.record(ScreenShown(app="vssid", screen_id="two"))
+    clock.advance(1)
+    first.record(ScreenShown(app="vssid", screen_id="one"))
+    rp.record(http("harness-rp", "vneid-server"))
+    events, lanes = laned_events([first, rp, second])
+    assert [getattr(e, "screen_id", "rp") for e in events] == ["two", "one", "rp"]
+    assert lanes == ["phone 2", "phone 1", None]
+    svg = evidence_of([first, rp, second], "t")
+    assert svg is not None
+    assert "VssID app (phone 2)" in _heads(svg["diagram_svg"])
