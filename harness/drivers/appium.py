@@ -11,7 +11,9 @@ Two modes, chosen by the capabilities file (:mod:`harness.drivers.appium_config`
   :class:`AppiumNativeDriver` reads a screen by probing the §9 ids it knows.
 
 The server is :class:`~harness.drivers.appium_server.AppiumServer` when the file says
-``server: local``. Client timeouts are the file's ``command_timeout``.
+``server: local``. Client timeouts are the file's ``command_timeout``. In web mode a closed
+phone's session serves the next phone of its platform, cleaned
+(:mod:`harness.drivers.appium_pool`).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from harness.apps.screens import (
     Screen,
 )
 from harness.drivers.appium_config import AppiumConfig
+from harness.drivers.appium_pool import AppiumSessionPool
 from harness.drivers.rendered import MARK_STALE_SCRIPT, RenderedPhoneDriver
 from harness.errors import HarnessError
 from harness.web import PhoneSession
@@ -94,10 +97,14 @@ class AppiumWebDriver(RenderedPhoneDriver):
     name = "appium"
 
     def __init__(self, session: PhoneSession, server_url: str, config: AppiumConfig, *,
-                 screenshots: bool = True) -> None:
+                 screenshots: bool = True, pool: AppiumSessionPool | None = None) -> None:
         super().__init__(session, screenshots=screenshots)
         self.config = config
-        self.remote = open_remote(server_url, config, session.phone.platform)
+        self._pool = pool
+        """Where the session comes from and goes back to (``None``: opened and quit here)."""
+        platform = session.phone.platform
+        self.remote = (pool.take(platform) if pool is not None
+                       else open_remote(server_url, config, platform))
         self._client = ThreadPoolExecutor(max_workers=1, thread_name_prefix="appium-client")
         session.attach()
 
@@ -163,8 +170,13 @@ class AppiumWebDriver(RenderedPhoneDriver):
         return png
 
     def _release(self) -> None:
+        pool = self._pool
         try:
-            self._call(self.remote.quit)
+            if pool is None:
+                self._call(self.remote.quit)
+            else:  # cleaned and kept for the next phone of this platform
+                self._call(lambda: pool.give_back(self.session.phone.platform, self.remote,
+                                                  self.session.server_url))
         finally:
             self._client.shutdown(wait=False, cancel_futures=True)
 

@@ -1,8 +1,9 @@
 """The session resources of the UI drivers, created on first use and stopped together.
 
 A test session that runs ``--driver web`` needs the phone screen server and one Chromium;
-``--driver appium`` needs the phone screen server (web mode) and an Appium server (when the
-capabilities file says ``server: local``). :class:`UIRuntime` makes each the first time a
+``--driver appium`` needs the phone screen server (web mode), an Appium server (when the
+capabilities file says ``server: local``) and, in web mode, the Appium sessions kept between
+phones. :class:`UIRuntime` makes each the first time a
 device asks for it and :meth:`UIRuntime.close` stops whatever was made, in reverse order, also
 when a test failed; ``--driver sim`` never makes one.
 """
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from harness.device import Phone
     from harness.drivers import Driver
     from harness.drivers.appium_config import AppiumConfig
+    from harness.drivers.appium_pool import AppiumSessionPool
     from harness.drivers.appium_server import AppiumServer
     from harness.drivers.web import ChromiumBrowser
     from harness.targets import ProviderHandle, Target
@@ -69,6 +71,7 @@ class UIRuntime:
         self._chromium: ChromiumBrowser | None = None
         self._appium_server: AppiumServer | None = None
         self._appium_config: AppiumConfig | None = None
+        self._appium_pool: AppiumSessionPool | None = None
 
     # -- resources -------------------------------------------------------------------------
     def phone_server(self) -> PhoneServer:
@@ -106,6 +109,18 @@ class UIRuntime:
             self._appium_server = server.start()
         return self._appium_server.url
 
+    def appium_pool(self) -> AppiumSessionPool:
+        """The web-mode Appium sessions kept between phones
+        (:mod:`~harness.drivers.appium_pool`)."""
+        if self._appium_pool is None:
+            from harness.drivers.appium import open_remote
+            from harness.drivers.appium_pool import AppiumSessionPool
+
+            config, url = self.appium_config(), self.appium_url()
+            self._appium_pool = AppiumSessionPool(
+                lambda platform: open_remote(url, config, platform))
+        return self._appium_pool
+
     @property
     def appium_server(self) -> AppiumServer | None:
         """The local Appium server, once started."""
@@ -136,8 +151,9 @@ class UIRuntime:
                 return AppiumNativeDriver(open_remote(url, config, phone.platform), config)
             from harness.drivers.appium import AppiumWebDriver
 
+            pool = self.appium_pool()
             return self._on_session(phone, target, lambda session: AppiumWebDriver(
-                session, url, config, screenshots=self.screenshots))
+                session, url, config, screenshots=self.screenshots, pool=pool))
         raise ConfigError(f"unknown UI driver {name!r}; available: {', '.join(UI_DRIVERS)}")
 
     def _on_session(self, phone: Phone, target: Target,
@@ -162,9 +178,14 @@ class UIRuntime:
             raise errors[0]
 
     def _stop_appium(self) -> None:
+        pool, self._appium_pool = self._appium_pool, None
         server, self._appium_server = self._appium_server, None
-        if server is not None:
-            server.stop()
+        try:
+            if pool is not None:  # the kept sessions first, while their server still runs
+                pool.close()
+        finally:
+            if server is not None:
+                server.stop()
 
     def _stop_chromium(self) -> None:
         chromium, self._chromium = self._chromium, None

@@ -1,6 +1,7 @@
 """The appium driver on the web renderings (Appium 3's Chromium driver, the shipped
-capabilities): a login on an emulated Pixel, and a custom-scheme link seen in Chromium's
-performance log and handed to the phone's OS."""
+capabilities): a login on an emulated Pixel, a custom-scheme link seen in Chromium's
+performance log and handed to the phone's OS, and a closed phone's session serving the next
+phone of its platform with nothing of the first left in it."""
 
 from __future__ import annotations
 
@@ -75,3 +76,34 @@ def test_a_custom_scheme_link_reaches_the_os_through_the_performance_log(
         assert device.driver.open_app("vssid").id == "vssid-login"
     finally:
         device.close()
+
+
+def test_the_next_phone_of_a_platform_gets_the_closed_phones_session_clean(
+        runtime: UIRuntime, world: Target) -> None:
+    first = make_device(world, "android", driver="appium", runtime=runtime)
+    try:
+        assert isinstance(first.driver, AppiumWebDriver)
+        remote = first.driver.remote
+        assert first.driver.open_app("vssid").id == "vssid-login"
+        remote.execute_script("document.cookie = 'left=behind; path=/'; "
+                              "localStorage.setItem('left', 'behind');")
+        assert "left=behind" in remote.execute_script("return document.cookie")
+    finally:
+        first.close()
+    assert runtime.appium_pool().idle("android") >= 1
+    second = make_device(world, "android", driver="appium", runtime=runtime)
+    try:
+        assert isinstance(second.driver, AppiumWebDriver)
+        assert second.driver.remote.session_id == remote.session_id, "no new Chromium"
+        assert second.driver.open_app("vssid").id == "vssid-login"
+        assert second.driver.remote.execute_script("return document.cookie") == ""
+        assert second.driver.remote.execute_script("return localStorage.length") == 0
+        other = make_device(world, "android", driver="appium", runtime=runtime)
+        try:
+            assert isinstance(other.driver, AppiumWebDriver)
+            assert other.driver.remote.session_id != remote.session_id, \
+                "two phones alive at once never share a session"
+        finally:
+            other.close()
+    finally:
+        second.close()
