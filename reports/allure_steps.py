@@ -67,8 +67,8 @@ __all__ = [
     "laned_events",
     "masked_personal_id",
     "merged_events",
-    "phone_lanes",
     "persona_label",
+    "phone_lanes",
     "step_parameters",
     "step_title",
 ]

@@ -3,9 +3,9 @@
 A test session that runs ``--driver web`` needs the phone screen server and one Chromium;
 ``--driver appium`` needs the phone screen server (web mode), an Appium server (when the
 capabilities file says ``server: local``) and, in web mode, the Appium sessions kept between
-phones. :class:`UIRuntime` makes each the first time a
-device asks for it and :meth:`UIRuntime.close` stops whatever was made, in reverse order, also
-when a test failed; ``--driver sim`` never makes one.
+phones. :class:`UIRuntime` makes each the first time a device asks for it and
+:meth:`UIRuntime.close` stops whatever was made, in reverse order, also when a test failed;
+``--driver sim`` never makes one.
 """
 
 from __future__ import annotations
