@@ -160,9 +160,8 @@ def make_device(target: Target, platform: str = "ios", *, vssid: str | None = "1
     if platform not in PLATFORMS:
         raise ConfigError(f"platform must be one of {', '.join(PLATFORMS)}, got {platform!r}")
     plat: Platform = "ios" if platform == "ios" else "android"
-    trace = Trace(phone=True)
-    phone = Phone(plat, profile=target.profile, trace=trace)
-    device = Device(phone, _driver_for(driver, phone, target, runtime), trace, target)
+    phone = Phone(plat, profile=target.profile)  # with a phone's trace of its own
+    device = Device(phone, _driver_for(driver, phone, target, runtime), phone.trace, target)
     if vssid is not None:
         device.install_vssid(vssid)
     if vneid is not None:
