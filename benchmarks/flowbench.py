@@ -9,8 +9,8 @@ token and fetches ``/userinfo``) → VssID ``me``: five calls from the phone and
 VssID backend to VNeID.
 
 The floor is the journey's round trips made the same way to bare endpoints, plus its
-cryptography: five calls from an ``httpx.Client`` through
-:class:`~harness.embedded.SyncASGITransport` (as the apps make them), one of which makes two
+cryptography: five calls from the harness's client (:class:`~harness.http_client.HarnessClient`)
+through :class:`~harness.embedded.SyncASGITransport` (as the apps make them), one of which makes two
 inner calls through ``httpx.ASGITransport`` with the client VssID's backend uses to reach the
 embedded VNeID, and one ES256 signature and one verification of an ID token of the same size
 (joserfc, as the providers). What the login costs above it is the providers' endpoint work
@@ -42,6 +42,7 @@ from starlette.routing import Route
 
 from harness.embedded import SyncASGITransport
 from harness.flows import login_with_vneid
+from harness.http_client import HarnessClient
 from harness.personas import Persona
 from harness.protocol import SeededEntropy
 from harness.targets import Target
@@ -130,8 +131,8 @@ class Floor:
 
         app = Starlette(routes=[Route("/", bare, methods=["GET", "POST"]),
                                 Route("/nested", nested, methods=["POST"])])
-        self._outer = httpx.Client(transport=SyncASGITransport(app),
-                                   base_url="http://bare.test")
+        self._outer = HarnessClient(transport=SyncASGITransport(app),
+                                    base_url="http://bare.test")
         self._key = derive_signing_key(SeededEntropy("floor"))
         self._public = ECKey.import_key(self._key.as_dict(private=False))
         self._claims: dict[str, Any] = {

@@ -134,15 +134,15 @@ class SyncASGITransport(httpx.BaseTransport):
         self._inner = httpx.ASGITransport(app=app, client=client)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        body = request.read()
+        request.read()
 
-        async def call() -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-            areq = httpx.Request(request.method, request.url, headers=request.headers,
-                                 content=body, extensions=request.extensions)
-            response = await self._inner.handle_async_request(areq)
+        async def call() -> tuple[int, httpx.Headers, bytes]:
+            # ``request`` itself: once read, its stream is an ``httpx.ByteStream``, which
+            # the async transport can iterate too (a copy of the request cost ~10 µs)
+            response = await self._inner.handle_async_request(request)
             content = await response.aread()
             await response.aclose()
-            return response.status_code, response.headers.raw, content
+            return response.status_code, response.headers, content
 
         status, headers, content = (self._loop.run(call()) if self._loop is not None
                                     else run_embedded(call()))

@@ -18,6 +18,7 @@ import httpx
 
 from harness.embedded import SyncASGITransport
 from harness.errors import ConfigError, HarnessError
+from harness.http_client import HarnessClient
 from harness.protocol import DEFAULT_PROFILE, Clock, Entropy, Profile, SeededEntropy
 from harness.protocol.redaction import redact_json
 from harness.trace import Trace, ensure_traced
@@ -73,7 +74,7 @@ class ProviderHandle:
         """A new synchronous client for this provider (apps, tests). With :attr:`trace` set
         and ``traced``, its exchanges are recorded there as the scenario's; apps and the
         harness RP pass ``traced=False`` and record into their own traces instead."""
-        client = httpx.Client(
+        client = HarnessClient(
             base_url=self.base_url, transport=self.transport, headers=dict(headers or {}),
             event_hooks={k: list(v) for k, v in (event_hooks or {}).items()},
             timeout=HTTP_TIMEOUT, follow_redirects=False,

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from joserfc.jwk import ECKey
 
 from harness.embedded import SyncASGITransport
+from harness.http_client import HarnessClient
 from harness.protocol import ACR_LEVEL2, ManualClock, add_query, parse_authorize_link
 from harness.targets import SCENARIO_PARTY
 from harness.trace import Trace, ensure_traced
@@ -185,8 +186,8 @@ class ScriptedWorld:
             VssIDSettings(issuer=ISSUER, client_id=CLIENT_ID, issuer_timeout=5.0, **settings),
             clock=self.clock, issuer_transport=self.issuer.transport)
         self.provider.add_account(AccountRecord(BHXH_CODE, PERSONAL_ID, FULL_NAME))
-        self.http = httpx.Client(transport=SyncASGITransport(self.provider.app),
-                                 base_url=EMBEDDED_VSSID_BASE_URL, headers=APP_HEADERS)
+        self.http = HarnessClient(transport=SyncASGITransport(self.provider.app),
+                                  base_url=EMBEDDED_VSSID_BASE_URL, headers=APP_HEADERS)
         self.trace = Trace()
         """The test's calls to this backend (hand it to the ``adopt_trace`` fixture)."""
         ensure_traced(self.http, self.trace, SCENARIO_PARTY, "vssid-backend")

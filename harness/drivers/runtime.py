@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from harness.errors import ConfigError
+from harness.http_client import HarnessClient
 
 if TYPE_CHECKING:
     from harness.device import Phone
@@ -45,8 +46,8 @@ def browser_origins(phone: Phone, target: Target) -> dict[str, httpx.Client]:
     from harness.trace import ensure_traced
 
     def client(handle: ProviderHandle, base_url: str, name: str) -> httpx.Client:
-        made = httpx.Client(base_url=base_url, transport=handle.transport, timeout=15.0,
-                            follow_redirects=False)
+        made = HarnessClient(base_url=base_url, transport=handle.transport, timeout=15.0,
+                             follow_redirects=False)
         ensure_traced(made, phone.trace, "browser", name)
         return made
 

@@ -1,0 +1,105 @@
+"""The harness's HTTP client and the in-process transport: cookies kept exactly as httpx keeps
+them, with the cookie jar skipped for responses that set none; requests reach the app as sent."""
+
+from __future__ import annotations
+
+import json
+from http.cookiejar import CookieJar
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from harness.embedded import SyncASGITransport
+from harness.http_client import HarnessClient, ResponseCookies
+
+
+def _cookie_server(request: httpx.Request) -> httpx.Response:
+    """Sets ``sid`` on /login (``Set-Cookie`` spelt as given in ``?name=``), echoes the
+    request's Cookie header everywhere else."""
+    if request.url.path == "/login":
+        name = request.url.params.get("name", "Set-Cookie")
+        return httpx.Response(200, headers=[(name, "sid=abc; Path=/")], json={})
+    return httpx.Response(200, json={"cookie": request.headers.get("cookie")})
+
+
+@pytest.fixture
+def jar_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    calls: list[str] = []
+    original = CookieJar.extract_cookies
+
+    def spy(self: CookieJar, response: Any, request: Any) -> None:
+        calls.append(request.get_full_url())
+        original(self, response, request)
+
+    monkeypatch.setattr(CookieJar, "extract_cookies", spy)
+    return calls
+
+
+def test_a_response_without_cookies_skips_the_jar(jar_calls: list[str]) -> None:
+    with HarnessClient(transport=httpx.MockTransport(_cookie_server),
+                       base_url="http://app.test") as client:
+        assert client.get("/me").json() == {"cookie": None}
+    assert jar_calls == []
+
+
+@pytest.mark.parametrize("header", ["Set-Cookie", "set-cookie", "SET-COOKIE"])
+def test_a_set_cookie_is_kept_and_sent_back(jar_calls: list[str], header: str) -> None:
+    with HarnessClient(transport=httpx.MockTransport(_cookie_server),
+                       base_url="http://app.test") as client:
+        client.get("/login", params={"name": header})
+        assert client.cookies.get("sid") == "abc"
+        assert client.get("/me").json() == {"cookie": "sid=abc"}
+    assert jar_calls == [f"http://app.test/login?name={header}"]
+
+
+def test_the_jar_stays_a_response_cookies_when_replaced() -> None:
+    with HarnessClient(transport=httpx.MockTransport(_cookie_server),
+                       base_url="http://app.test", cookies={"lang": "vi"}) as client:
+        assert isinstance(client.cookies, ResponseCookies)
+        assert client.get("/me").json() == {"cookie": "lang=vi"}
+        client.cookies = {"lang": "en"}
+        assert isinstance(client.cookies, ResponseCookies)
+        assert client.get("/me").json() == {"cookie": "lang=en"}
+
+
+def test_the_same_cookies_as_a_plain_httpx_client() -> None:
+    """Whatever the responses set, both clients end with the same jar."""
+    paths = ["/me", "/login?name=Set-Cookie", "/me", "/login?name=Set-Cookie2", "/me"]
+    jars = []
+    for cls in (httpx.Client, HarnessClient):
+        with cls(transport=httpx.MockTransport(_cookie_server),
+                 base_url="http://app.test") as client:
+            seen = [client.get(path).json() for path in paths]
+            jars.append((sorted((c.name, c.value, c.path) for c in client.cookies.jar), seen))
+    assert jars[0] == jars[1]
+
+
+async def _echo(request: Request) -> JSONResponse:
+    body = await request.body()
+    return JSONResponse({"method": request.method, "path": request.url.path,
+                         "query": request.url.query, "body": body.decode(),
+                         "headers": [[k, v] for k, v in request.headers.items()]},
+                        headers={"X-Answer": "yes"})
+
+
+def test_the_in_process_transport_delivers_the_request_as_sent() -> None:
+    app = Starlette(routes=[Route("/echo", _echo, methods=["GET", "POST"])])
+    with HarnessClient(transport=SyncASGITransport(app), base_url="http://app.test") as client:
+        posted = client.post("/echo", params={"q": "1"}, json={"a": "ă"},
+                             headers={"X-VssID-App-Version": "1.6.7"})
+        got = client.get("/echo")
+    seen = posted.json()
+    assert (seen["method"], seen["path"], seen["query"]) == ("POST", "/echo", "q=1")
+    assert json.loads(seen["body"]) == {"a": "ă"}
+    headers = dict(seen["headers"])
+    assert headers["x-vssid-app-version"] == "1.6.7"
+    assert headers["content-length"] == str(len(seen["body"].encode()))
+    assert posted.headers["x-answer"] == "yes"
+    assert posted.request.url == "http://app.test/echo?q=1"
+    assert "content-length" not in dict(got.json()["headers"])
+    assert got.json()["body"] == ""
