@@ -9,6 +9,12 @@ for an in-process request that was about 30 µs, a sixth of the round trip
 only when it has a ``Set-Cookie`` (or ``Set-Cookie2``) header: the jar ends up exactly as
 before, and a browser session's cookies (the phone's web pages) are kept and sent back as
 they were.
+
+It also remembers the URLs it has resolved against its ``base_url``: httpx parses each URL
+string again for every request, checking it character by character in Python, and the
+harness's apps call the same few paths over and over. Only URLs without a query or fragment
+are remembered (no token or code in one ever stays in memory this way), at most
+:data:`MAX_REMEMBERED_URLS` per client, and all are forgotten when ``base_url`` changes.
 """
 
 from __future__ import annotations
@@ -17,7 +23,9 @@ from typing import Any
 
 import httpx
 
-__all__ = ["HarnessClient", "ResponseCookies"]
+__all__ = ["MAX_REMEMBERED_URLS", "HarnessClient", "ResponseCookies"]
+
+MAX_REMEMBERED_URLS = 256
 
 _SET_COOKIE = frozenset({b"set-cookie", b"set-cookie2"})
 
@@ -34,11 +42,36 @@ class ResponseCookies(httpx.Cookies):
 
 class HarnessClient(httpx.Client):
     """``httpx.Client`` whose cookie jar is a :class:`ResponseCookies` (also after
-    ``client.cookies = …``); everything else is httpx's."""
+    ``client.cookies = …``) and which remembers the URLs it resolved; everything else is
+    httpx's."""
 
     def __init__(self, *, cookies: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.cookies = cookies
+        self._resolved: dict[str, httpx.URL] = {}
+        self._resolved_against: httpx.URL | None = None
+
+    def build_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Request:
+        if isinstance(url, str) and "?" not in url and "#" not in url:
+            url = self._resolve(url)
+        return super().build_request(method, url, **kwargs)
+
+    def _resolve(self, url: str) -> httpx.URL:
+        """``url`` merged with ``base_url`` as httpx merges them (appended to the base's
+        path), remembered."""
+        base = self.base_url
+        if base is not self._resolved_against:
+            self._resolved.clear()
+            self._resolved_against = base
+        resolved = self._resolved.get(url)
+        if resolved is None:
+            resolved = httpx.URL(url)
+            if resolved.is_relative_url:
+                resolved = base.copy_with(
+                    raw_path=base.raw_path + resolved.raw_path.lstrip(b"/"))
+            if len(self._resolved) < MAX_REMEMBERED_URLS:
+                self._resolved[url] = resolved
+        return resolved
 
     @property
     def cookies(self) -> httpx.Cookies:

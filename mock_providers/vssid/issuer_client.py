@@ -85,6 +85,18 @@ def _client_headers() -> httpx.Headers:
                              ).headers
 
 
+@functools.lru_cache(maxsize=64)
+def _parsed(url: str) -> httpx.URL:
+    return httpx.URL(url)
+
+
+def _url(url: str) -> httpx.URL | str:
+    """The issuer's endpoint URLs, parsed once (httpx checks a URL string character by
+    character in Python on every request); a URL with a query is parsed anew, so no token in
+    one stays in memory."""
+    return url if "?" in url or "#" in url else _parsed(url)
+
+
 class _InProcessClient:
     """For an in-process issuer, what ``httpx.AsyncClient(transport=T,
     follow_redirects=False)`` does with these calls (its default headers, the timeout, the
@@ -102,7 +114,7 @@ class _InProcessClient:
         already; the caller caps its size)."""
         merged = httpx.Headers(_client_headers())
         merged.update(headers)
-        request = httpx.Request(method, url, data=data, headers=merged,
+        request = httpx.Request(method, _url(url), data=data, headers=merged,
                                 cookies=self.cookies or None,
                                 extensions={"timeout": self._timeout})
         response = await self._transport.handle_async_request(request)

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from harness.embedded import SyncASGITransport
-from harness.http_client import HarnessClient, ResponseCookies
+from harness.http_client import MAX_REMEMBERED_URLS, HarnessClient, ResponseCookies
 
 
 def _cookie_server(request: httpx.Request) -> httpx.Response:
@@ -103,3 +103,36 @@ def test_the_in_process_transport_delivers_the_request_as_sent() -> None:
     assert posted.request.url == "http://app.test/echo?q=1"
     assert "content-length" not in dict(got.json()["headers"])
     assert got.json()["body"] == ""
+
+
+@pytest.mark.parametrize("base_url", ["http://app.test", "http://app.test/sub/", "http://app.test/sub"])
+@pytest.mark.parametrize("url", ["/api/v1/me", "api/v1/me", "/", "", "http://other.test/x",
+                                 "/a%20b/ă", "/search?q=1", "/page#top"])
+def test_urls_resolve_as_httpx_resolves_them(base_url: str, url: str) -> None:
+    with httpx.Client(base_url=base_url) as plain, HarnessClient(base_url=base_url) as ours:
+        expected = plain.build_request("GET", url, params={"p": "2"}).url
+        assert ours.build_request("GET", url, params={"p": "2"}).url == expected
+        assert ours.build_request("GET", url, params={"p": "2"}).url == expected  # remembered
+
+
+def test_only_urls_without_query_or_fragment_are_remembered() -> None:
+    with HarnessClient(base_url="http://app.test") as client:
+        client.build_request("GET", "/me")
+        client.build_request("GET", "/cb?code=SECRET-CODE")
+        client.build_request("GET", "/cb#access_token=SECRET")
+        assert list(client._resolved) == ["/me"]
+
+
+def test_remembered_urls_are_forgotten_when_the_base_url_changes() -> None:
+    with HarnessClient(base_url="http://one.test") as client:
+        assert client.build_request("GET", "/me").url == "http://one.test/me"
+        client.base_url = "http://two.test/api"
+        assert client.build_request("GET", "/me").url == "http://two.test/api/me"
+        assert list(client._resolved) == ["/me"]
+
+
+def test_at_most_so_many_urls_are_remembered() -> None:
+    with HarnessClient(base_url="http://app.test") as client:
+        for i in range(MAX_REMEMBERED_URLS + 10):
+            assert client.build_request("GET", f"/item/{i}").url == f"http://app.test/item/{i}"
+        assert len(client._resolved) == MAX_REMEMBERED_URLS

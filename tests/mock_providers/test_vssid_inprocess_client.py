@@ -13,7 +13,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from mock_providers.vssid.issuer_client import _InProcessClient
+from mock_providers.vssid.issuer_client import _InProcessClient, _url
+
+PATHS = ("/first", "/second", "/second", "/third?q=1%202")
+"""The second twice (its parsed URL is remembered), one with a query (parsed anew)."""
 
 
 def _echo_app(seen: list[dict[str, Any]]) -> Starlette:
@@ -31,7 +34,7 @@ def _echo_app(seen: list[dict[str, Any]]) -> Starlette:
 async def _through_client(transport: httpx.AsyncBaseTransport) -> None:
     async with httpx.AsyncClient(transport=transport, timeout=httpx.Timeout(5.0),
                                  follow_redirects=False) as client:
-        for path in ("/first", "/second"):
+        for path in PATHS:
             async with client.stream("POST", f"http://id.vneid.test{path}", data={"a": "1 2"},
                                      headers={"Accept": "application/json",
                                               "Authorization": "Basic eDp5"}) as response:
@@ -41,7 +44,7 @@ async def _through_client(transport: httpx.AsyncBaseTransport) -> None:
 async def _through_in_process(transport: httpx.AsyncBaseTransport) -> list[int]:
     client = _InProcessClient(transport, httpx.Timeout(5.0))
     statuses = []
-    for path in ("/first", "/second"):
+    for path in PATHS:
         status, content = await client.fetch(
             "POST", f"http://id.vneid.test{path}", data={"a": "1 2"},
             headers={"Accept": "application/json", "Authorization": "Basic eDp5"})
@@ -55,7 +58,14 @@ def test_the_in_process_client_sends_what_an_async_client_sends() -> None:
     by_ours: list[dict[str, Any]] = []
     asyncio.run(_through_client(httpx.ASGITransport(app=_echo_app(by_client))))
     transport = httpx.ASGITransport(app=_echo_app(by_ours))
-    assert asyncio.run(_through_in_process(transport)) == [200, 200]
+    assert asyncio.run(_through_in_process(transport)) == [200] * len(PATHS)
     assert by_ours == by_client
     assert (b"cookie", b"lb=node-7") in by_ours[1]["headers"]  # the login's cookie came back
     assert (b"cookie", b"lb=node-7") not in by_ours[0]["headers"]
+
+
+def test_only_urls_without_a_query_are_parsed_once() -> None:
+    assert _url("http://id.vneid.test/token") is _url("http://id.vneid.test/token")
+    assert _url("http://id.vneid.test/token") == httpx.URL("http://id.vneid.test/token")
+    with_secret = "http://id.vneid.test/userinfo?access_token=SECRET"
+    assert _url(with_secret) == with_secret  # a str: nothing about it is kept
