@@ -10,22 +10,24 @@ only when it has a ``Set-Cookie`` (or ``Set-Cookie2``) header: the jar ends up e
 before, and a browser session's cookies (the phone's web pages) are kept and sent back as
 they were.
 
-It also remembers the URLs it has resolved against its ``base_url``: httpx parses each URL
+It also remembers the URLs it has resolved against a ``base_url``: httpx parses each URL
 string again for every request, checking it character by character in Python, and the
-harness's apps call the same few paths over and over. Only URLs without a query or fragment
-are remembered (no token or code in one ever stays in memory this way), at most
-:data:`MAX_REMEMBERED_URLS` per client, and all are forgotten when ``base_url`` changes.
+harness's apps call the same few paths over and over, from a new client on every simulated
+phone. The process keeps the last :data:`MAX_REMEMBERED_URLS` of them, by base URL and URL.
+Only URLs without a query or fragment are remembered, against base URLs without a user or
+password, so no token, code or credential stays in memory this way.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import httpx
 
 __all__ = ["MAX_REMEMBERED_URLS", "HarnessClient", "ResponseCookies"]
 
-MAX_REMEMBERED_URLS = 256
+MAX_REMEMBERED_URLS = 1024
 
 _SET_COOKIE = frozenset({b"set-cookie", b"set-cookie2"})
 
@@ -48,30 +50,19 @@ class HarnessClient(httpx.Client):
     def __init__(self, *, cookies: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.cookies = cookies
-        self._resolved: dict[str, httpx.URL] = {}
-        self._resolved_against: httpx.URL | None = None
+        self._base: httpx.URL | None = None
+        self._base_key: str | None = None
+        """``str(base_url)`` while it has no user or password, else ``None``."""
 
     def build_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Request:
         if isinstance(url, str) and "?" not in url and "#" not in url:
-            url = self._resolve(url)
+            base = self.base_url
+            if base is not self._base:
+                self._base = base
+                self._base_key = None if base.userinfo else str(base)
+            if self._base_key is not None:
+                url = _resolved(self._base_key, url)
         return super().build_request(method, url, **kwargs)
-
-    def _resolve(self, url: str) -> httpx.URL:
-        """``url`` merged with ``base_url`` as httpx merges them (appended to the base's
-        path), remembered."""
-        base = self.base_url
-        if base is not self._resolved_against:
-            self._resolved.clear()
-            self._resolved_against = base
-        resolved = self._resolved.get(url)
-        if resolved is None:
-            resolved = httpx.URL(url)
-            if resolved.is_relative_url:
-                resolved = base.copy_with(
-                    raw_path=base.raw_path + resolved.raw_path.lstrip(b"/"))
-            if len(self._resolved) < MAX_REMEMBERED_URLS:
-                self._resolved[url] = resolved
-        return resolved
 
     @property
     def cookies(self) -> httpx.Cookies:
@@ -80,3 +71,13 @@ class HarnessClient(httpx.Client):
     @cookies.setter
     def cookies(self, cookies: Any) -> None:
         self._jar = ResponseCookies(cookies)
+
+
+@lru_cache(maxsize=MAX_REMEMBERED_URLS)
+def _resolved(base_url: str, url: str) -> httpx.URL:
+    """``url`` merged with ``base_url`` as httpx merges them (appended to the base's path)."""
+    resolved = httpx.URL(url)
+    if not resolved.is_relative_url:
+        return resolved
+    base = httpx.URL(base_url)
+    return base.copy_with(raw_path=base.raw_path + resolved.raw_path.lstrip(b"/"))

@@ -14,8 +14,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from harness import http_client
 from harness.embedded import SyncASGITransport
-from harness.http_client import MAX_REMEMBERED_URLS, HarnessClient, ResponseCookies
+from harness.http_client import HarnessClient, ResponseCookies
 
 
 def _cookie_server(request: httpx.Request) -> httpx.Response:
@@ -115,24 +116,37 @@ def test_urls_resolve_as_httpx_resolves_them(base_url: str, url: str) -> None:
         assert ours.build_request("GET", url, params={"p": "2"}).url == expected  # remembered
 
 
-def test_only_urls_without_query_or_fragment_are_remembered() -> None:
+def test_only_urls_without_query_or_fragment_are_remembered(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    remembered: list[tuple[str, str]] = []
+    resolved = http_client._resolved
+
+    def spy(base_url: str, url: str) -> httpx.URL:
+        remembered.append((base_url, url))
+        return resolved(base_url, url)
+
+    monkeypatch.setattr(http_client, "_resolved", spy)
     with HarnessClient(base_url="http://app.test") as client:
+        base = str(client.base_url)
         client.build_request("GET", "/me")
         client.build_request("GET", "/cb?code=SECRET-CODE")
         client.build_request("GET", "/cb#access_token=SECRET")
-        assert list(client._resolved) == ["/me"]
+    with HarnessClient(base_url="http://user:SECRET@app.test") as client:
+        assert client.build_request("GET", "/me").url == "http://user:SECRET@app.test/me"
+    assert remembered == [(base, "/me")]
 
 
-def test_remembered_urls_are_forgotten_when_the_base_url_changes() -> None:
+def test_a_new_base_url_resolves_anew() -> None:
     with HarnessClient(base_url="http://one.test") as client:
         assert client.build_request("GET", "/me").url == "http://one.test/me"
         client.base_url = "http://two.test/api"
         assert client.build_request("GET", "/me").url == "http://two.test/api/me"
-        assert list(client._resolved) == ["/me"]
 
 
-def test_at_most_so_many_urls_are_remembered() -> None:
-    with HarnessClient(base_url="http://app.test") as client:
-        for i in range(MAX_REMEMBERED_URLS + 10):
-            assert client.build_request("GET", f"/item/{i}").url == f"http://app.test/item/{i}"
-        assert len(client._resolved) == MAX_REMEMBERED_URLS
+def test_urls_are_remembered_across_clients() -> None:
+    urls = []
+    for _ in range(2):
+        with HarnessClient(base_url="http://app.test") as client:
+            urls.append(client.build_request("GET", "/api/v1/me").url)
+    assert urls[0] == urls[1] == "http://app.test/api/v1/me"
+    assert urls[0]._uri_reference is urls[1]._uri_reference  # parsed once
