@@ -101,7 +101,7 @@ class LinkOpened(Event):
     form: str
 
     def redacted(self) -> Self:
-        return dataclasses.replace(self, url=redact_url(self.url))
+        return _changed(self, url=redact_url(self.url))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -113,7 +113,7 @@ class StoreOpened(Event):
     url: str | None
 
     def redacted(self) -> Self:
-        return dataclasses.replace(self, url=redact_url(self.url) if self.url else self.url)
+        return _changed(self, url=redact_url(self.url) if self.url else self.url)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -132,7 +132,7 @@ class HttpExchange(Event):
     response_headers: Mapping[str, str] = field(default_factory=dict)
 
     def redacted(self) -> Self:
-        return dataclasses.replace(
+        return _changed(
             self,
             url=redact_url(self.url),
             request_headers=redact_headers(dict(self.request_headers)),
@@ -151,7 +151,7 @@ class ScreenShown(Event):
     texts: tuple[str, ...] = ()
 
     def redacted(self) -> Self:
-        return dataclasses.replace(self, texts=tuple(redact_json(list(self.texts))))
+        return _changed(self, texts=tuple(redact_json(list(self.texts))))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -161,6 +161,14 @@ class AppSwitched(Event):
     from_app: str | None
     to_app: str | None
     reason: str
+
+
+def _changed(event: E, **fields: Any) -> E:
+    """``event`` with ``fields`` in place of its own, or ``event`` itself when they are equal
+    (redaction found nothing: no copy to make, no secrets to look for)."""
+    if all(getattr(event, name) == value for name, value in fields.items()):
+        return event
+    return dataclasses.replace(event, **fields)
 
 
 def _scrub_known(text: str, secrets: Iterable[str]) -> str:
