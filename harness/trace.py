@@ -132,7 +132,7 @@ class HttpExchange(Event):
     response_headers: Mapping[str, str] = field(default_factory=dict)
 
     def redacted(self) -> Self:
-        return _changed(
+        return dataclasses.replace(  # always a copy: the stored event owns its dicts
             self,
             url=redact_url(self.url),
             request_headers=redact_headers(dict(self.request_headers)),

@@ -92,9 +92,9 @@ def _parsed(url: str) -> httpx.URL:
 
 def _url(url: str) -> httpx.URL | str:
     """The issuer's endpoint URLs, parsed once (httpx checks a URL string character by
-    character in Python on every request); a URL with a query is parsed anew, so no token in
-    one stays in memory."""
-    return url if "?" in url or "#" in url else _parsed(url)
+    character in Python on every request); a URL with a query, a fragment or a user is parsed
+    anew, so no token or credential in one stays in memory."""
+    return url if "?" in url or "#" in url or "@" in url else _parsed(url)
 
 
 class _InProcessClient:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import httpx
@@ -35,6 +36,14 @@ def test_record_stamps_time_and_sequence(trace: Trace, clock: ManualClock) -> No
     assert trace.events == (first, second)
     assert len(trace) == 2
     assert list(trace) == [first, second]
+
+
+def test_an_event_with_nothing_to_redact_is_stored_as_a_stamped_copy(trace: Trace) -> None:
+    given = ScreenShown(app="vssid", screen_id="vssid-home", texts=("Xin chào", "An"))
+    stored = trace.record(given)
+    assert (given.at, given.seq) == (0.0, -1)  # the caller's event is left as it was
+    assert stored is not given
+    assert dataclasses.replace(stored, at=0.0, seq=-1) == given
 
 
 def test_queries(trace: Trace) -> None:

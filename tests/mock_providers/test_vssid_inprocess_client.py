@@ -69,3 +69,5 @@ def test_only_urls_without_a_query_are_parsed_once() -> None:
     assert _url("http://id.vneid.test/token") == httpx.URL("http://id.vneid.test/token")
     with_secret = "http://id.vneid.test/userinfo?access_token=SECRET"
     assert _url(with_secret) == with_secret  # a str: nothing about it is kept
+    with_user = "http://vssid:SECRET@id.vneid.test/token"
+    assert _url(with_user) == with_user
