@@ -23,10 +23,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from flowbench import Floor, protocol_login
-
-from harness.targets import embedded_target
-from harness.world import PersonaPool
+from flowbench import Bench
 
 WARMUP = 20
 _PREFIXES = ("site-packages/", "/lib/python3.", str(Path(__file__).resolve().parent.parent))
@@ -81,19 +78,12 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=30, help="functions listed")
     args = parser.parse_args()
 
-    target = embedded_target(seed="bench-bytecodes")
-    persona = PersonaPool(target, seed="bench-bytecodes").new()
-    clients = (target.vssid.client(), target.vneid.client())
-    floor = Floor()
-
-    def login() -> None:
-        protocol_login(target, persona, clients)
-
-    for _ in range(WARMUP):
-        floor()
-        login()
-    base = count_bytecodes(floor, args.calls)
-    case = count_bytecodes(login, args.calls)
+    with Bench.open("bench-bytecodes") as bench:
+        for _ in range(WARMUP):
+            bench.floor()
+            bench.login()
+        base = count_bytecodes(bench.floor, args.calls)
+        case = count_bytecodes(bench.login, args.calls)
     n = args.calls
     total_base, total_case = sum(base.values()) / n, sum(case.values()) / n
     print(f"Python bytecodes per call, {n} calls per case after {WARMUP} warm-up calls of each")
@@ -115,9 +105,6 @@ def main() -> None:
     print(f"  {'login-floor':>11} {'floor':>7} {'login':>7}  function")
     for diff, b, c, (name, filename, line) in sorted(rows, key=lambda r: -r[0])[:args.top]:
         print(f"  {diff:+11,.0f} {b:7,.0f} {c:7,.0f}  {name}  {filename}:{line}")
-    for client in clients:
-        client.close()
-    target.close()
 
 
 if __name__ == "__main__":

@@ -21,12 +21,7 @@ import statistics
 import time
 from collections.abc import Callable
 
-import httpx
-from flowbench import Floor, machine, protocol_login
-
-from harness.personas import Persona
-from harness.targets import Target, embedded_target
-from harness.world import PersonaPool
+from flowbench import Bench, Floor, machine, protocol_login
 
 STEPS = ("start", "sessions", "authorizations", "complete", "me")
 FLOOR_PARTS = ("bare round trip", "inner-calls round trip", "ES256 sign + verify")
@@ -35,11 +30,10 @@ SHARE = {"start": ("bare round trip",), "sessions": ("bare round trip",),
          "complete": ("inner-calls round trip", "ES256 sign + verify")}
 
 
-def login_steps(target: Target, persona: Persona,
-                clients: tuple[httpx.Client, httpx.Client]) -> list[float]:
+def login_steps(bench: Bench) -> list[float]:
     """One protocol login, each of its five calls timed on its own."""
     laps: list[float] = []
-    protocol_login(target, persona, clients, laps)
+    protocol_login(bench.target, bench.persona, bench.clients, laps)
     return [after - before for before, after in itertools.pairwise(laps)]
 
 
@@ -75,21 +69,23 @@ def main() -> None:
     args = parser.parse_args()
 
     print(f"machine: {machine()}")
-    target = embedded_target(seed="bench-endpoints")
-    persona = PersonaPool(target, seed="bench-endpoints").new()
-    clients = (target.vssid.client(), target.vneid.client())
-    floor = Floor()
+    with Bench.open("bench-endpoints") as bench:
+        _run(bench, args.rounds, args.repeats, args.block)
+    print(f"machine after: {machine()}")
+
+
+def _run(bench: Bench, rounds: int, repeats: int, block: int) -> None:
     for _ in range(20):
-        login_steps(target, persona, clients)
-        floor_parts(floor)
+        login_steps(bench)
+        floor_parts(bench.floor)
     above: dict[str, list[float]] = {step: [] for step in STEPS}
-    for repeat in range(1, args.repeats + 1):
+    for repeat in range(1, repeats + 1):
         samples: dict[str, list[float]] = {name: [] for name in (*STEPS, *FLOOR_PARTS)}
         done = 0
-        while done < args.rounds:
-            n = min(args.block, args.rounds - done)
-            _blocks(samples, STEPS, lambda: login_steps(target, persona, clients), n)
-            _blocks(samples, FLOOR_PARTS, lambda: floor_parts(floor), n)
+        while done < rounds:
+            n = min(block, rounds - done)
+            _blocks(samples, STEPS, lambda: login_steps(bench), n)
+            _blocks(samples, FLOOR_PARTS, lambda: floor_parts(bench.floor), n)
             done += n
         median = {name: statistics.median(values) for name, values in samples.items()}
         print(f"repeat {repeat}: " + ", ".join(
@@ -99,12 +95,8 @@ def main() -> None:
             above[step].append(median[step] - share)
             print(f"  {step:15s} {median[step] * 1e6:7.0f} µs, "
                   f"{(median[step] - share) * 1e6:+6.0f} µs above {' + '.join(SHARE[step])}")
-    print(f"median over {args.repeats} repeats, µs above the floor's share: " + ", ".join(
+    print(f"median over {repeats} repeats, µs above the floor's share: " + ", ".join(
         f"{step} {statistics.median(values) * 1e6:+.0f}" for step, values in above.items()))
-    print(f"machine after: {machine()}")
-    for client in clients:
-        client.close()
-    target.close()
 
 
 if __name__ == "__main__":

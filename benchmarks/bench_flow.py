@@ -18,10 +18,7 @@ from __future__ import annotations
 import argparse
 import statistics
 
-from flowbench import Floor, interleave, machine, paired_ratios, protocol_login, sim_login
-
-from harness.targets import embedded_target
-from harness.world import PersonaPool
+from flowbench import Bench, interleave, machine, paired_ratios
 
 
 def _quartiles(values: list[float]) -> str:
@@ -36,18 +33,20 @@ def main() -> None:
     args = parser.parse_args()
 
     print(f"machine: {machine()}")
-    target = embedded_target(seed="bench-flow")
-    persona = PersonaPool(target, seed="bench-flow").new()
-    floor = Floor()
-    clients = (target.vssid.client(), target.vneid.client())
+    with Bench.open("bench-flow") as bench:
+        _run(bench, args.rounds, args.repeats)
+    print(f"machine after: {machine()}")
+
+
+def _run(bench: Bench, rounds: int, repeats: int) -> None:
     ratios: dict[str, list[float]] = {"protocol login": [], "sim login": []}
     paired: dict[str, list[float]] = {"protocol login": [], "sim login": []}
-    for repeat in range(1, args.repeats + 1):
+    for repeat in range(1, repeats + 1):
         floor_t, proto_t, sim_t = interleave([
-            ("floor", floor),
-            ("protocol login", lambda: protocol_login(target, persona, clients)),
-            ("sim login", lambda: sim_login(target, persona)),
-        ], rounds=args.rounds)
+            ("floor", bench.floor),
+            ("protocol login", bench.login),
+            ("sim login", bench.sim),
+        ], rounds=rounds)
         base = floor_t.median
         line = [f"repeat {repeat}: floor {base * 1e3:6.3f} ms"]
         for timing in (proto_t, sim_t):
@@ -56,17 +55,13 @@ def main() -> None:
             line.append(f"{timing.name} {timing.median * 1e3:6.3f} ms "
                         f"({timing.median / base:4.2f}x)")
         print(" | ".join(line), flush=True)
-    print(f"median over {args.repeats} repeats of {args.rounds}: "
+    print(f"median over {repeats} repeats of {rounds}: "
           + ", ".join(f"{name} / floor = {statistics.median(r):.2f} "
                       f"(min {min(r):.2f}, max {max(r):.2f})" for name, r in ratios.items()))
     print("block by block (each block of logins over the floor's block run beside it; steadier "
           "on a noisy machine, for comparing changes): " + ", ".join(
               f"{name} / floor = {statistics.median(r):.2f} "
               f"(quartiles {_quartiles(r)})" for name, r in paired.items()))
-    print(f"machine after: {machine()}")
-    for client in clients:
-        client.close()
-    target.close()
 
 
 if __name__ == "__main__":

@@ -37,19 +37,13 @@ CASES = ("floor", "protocol login", "sim login")
 def _child(case: str, calls: int) -> None:
     """Build the providers, warm every case up, then make ``calls`` calls of ``case``."""
     sys.path.insert(0, str(HERE))
-    from flowbench import Floor, protocol_login, sim_login
+    from flowbench import Bench
 
-    from harness.targets import embedded_target
-    from harness.world import PersonaPool
-
-    target = embedded_target(seed="bench-instructions")
-    persona = PersonaPool(target, seed="bench-instructions").new()
-    clients = (target.vssid.client(), target.vneid.client())
-    floor = Floor()
+    bench = Bench.open("bench-instructions")
     cases: dict[str, Callable[[], None]] = {
-        "floor": floor,
-        "protocol login": lambda: protocol_login(target, persona, clients),
-        "sim login": lambda: sim_login(target, persona),
+        "floor": bench.floor,
+        "protocol login": bench.login,
+        "sim login": bench.sim,
     }
     for fn in cases.values():
         for _ in range(WARMUP):

@@ -45,12 +45,12 @@ from harness.flows import login_with_vneid
 from harness.http_client import HarnessClient
 from harness.personas import Persona
 from harness.protocol import SeededEntropy
-from harness.targets import Target
-from harness.world import make_device
+from harness.targets import Target, embedded_target
+from harness.world import PersonaPool, make_device
 from mock_providers.vneid.keys import derive_signing_key
 from mock_providers.vssid.issuer_client import _InProcessClient
 
-__all__ = ["PHONE_CALLS", "BACKEND_CALLS", "Floor", "Timing", "interleave", "machine",
+__all__ = ["PHONE_CALLS", "BACKEND_CALLS", "Bench", "Floor", "Timing", "interleave", "machine",
            "paired_ratios", "protocol_login", "sim_login"]
 
 PHONE_CALLS = 5
@@ -166,6 +166,46 @@ class Floor:
     def __call__(self) -> None:
         self.round_trips()
         self.crypto()
+
+
+@dataclass
+class Bench:
+    """What the flow benchmarks start from: embedded providers seeded with ``seed``, one
+    registered citizen, the two app clients the protocol logins reuse, and the floor. A
+    context manager: the clients and the providers are closed at the end.
+
+    (``bench_ab.py``'s workers build the same by hand: they import the ``flowbench`` of the
+    checkout they time, which may predate this class.)"""
+
+    target: Target
+    persona: Persona
+    clients: tuple[httpx.Client, httpx.Client]
+    floor: Floor
+
+    @classmethod
+    def open(cls, seed: str) -> Bench:
+        target = embedded_target(seed=seed)
+        return cls(target, PersonaPool(target, seed=seed).new(),
+                   (target.vssid.client(), target.vneid.client()), Floor())
+
+    def login(self) -> None:
+        """One protocol login (:func:`protocol_login`) with the reused clients."""
+        protocol_login(self.target, self.persona, self.clients)
+
+    def sim(self) -> None:
+        """One sim login (:func:`sim_login`)."""
+        sim_login(self.target, self.persona)
+
+    def close(self) -> None:
+        for client in self.clients:
+            client.close()
+        self.target.close()
+
+    def __enter__(self) -> Bench:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 @dataclass
