@@ -236,9 +236,21 @@ def test_the_failures_were_scrubbed_not_lucky(run: AllureRun) -> None:
 
 
 def _occurs(secret: str, text: str) -> bool:
-    if secret.isdigit():  # a passcode: not inside a longer number (a timestamp, an id)
-        return re.search(rf"(?<!\d){secret}(?!\d)", text) is not None
+    if secret.isdigit():  # a passcode: not inside a longer number or word (a timestamp, an
+        # id, a UUID's hex: "…-83b799982c6f-attachment.svg" is no leak of 799982)
+        return re.search(rf"(?<![0-9A-Za-z]){secret}(?![0-9A-Za-z])", text) is not None
     return secret in text
+
+
+@pytest.mark.parametrize(("text", "leaked"), [
+    ('{"passcode": "799982"}', True),
+    ("passcode=799982&x=1", True),
+    ("typed 799982 into the field", True),
+    ("83b799982c6f-attachment.svg", False),
+    ("'start': 1796429982001", False),
+])
+def test_a_passcode_counts_as_leaked_where_it_stands_alone(text: str, leaked: bool) -> None:
+    assert _occurs("799982", text) is leaked
 
 
 def test_no_secret_in_any_file_of_the_results_or_the_console(
