@@ -56,6 +56,7 @@ lint: setup
 
 typecheck: setup
 	$(BIN)/mypy
+	$(BIN)/mypy benchmarks  # scripts, not a package: checked as files
 
 serve: setup
 	$(BIN)/vneid-harness serve

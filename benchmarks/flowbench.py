@@ -27,17 +27,18 @@ import platform
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import httpx
 from joserfc import jws, jwt
 from joserfc.jwk import ECKey
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from harness.embedded import SyncASGITransport
@@ -78,7 +79,8 @@ def protocol_login(target: Target, persona: Persona,
     ``time.perf_counter()`` before the first call and after each of the five is appended."""
     own = clients is None
     vssid, vneid = clients or (target.vssid.client(), target.vneid.client())
-    lap = (lambda: laps.append(time.perf_counter())) if laps is not None else _no_lap
+    lap: Callable[[], None] = ((lambda: laps.append(time.perf_counter())) if laps is not None
+                               else _no_lap)
     try:
         lap()
         start = vssid.post("/api/v1/auth/vneid/start", headers=VSSID_APP, json={}).json()
@@ -166,6 +168,139 @@ class Floor:
     def __call__(self) -> None:
         self.round_trips()
         self.crypto()
+
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One call of a real login: what was sent, and the answer (status, headers, body)."""
+
+    method: str
+    url: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    status: int
+    response_headers: list[tuple[str, str]]
+    response: bytes
+
+
+def _recorded(request: httpx.Request, response: httpx.Response) -> Recorded:
+    return Recorded(request.method, str(request.url), request.headers.multi_items(),
+                    request.content, response.status_code, response.headers.multi_items(),
+                    response.content)
+
+
+class _Recording(httpx.BaseTransport):
+    def __init__(self, inner: httpx.BaseTransport, calls: list[Recorded]) -> None:
+        self._inner, self._calls = inner, calls
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self._inner.handle_request(request)
+        response.read()
+        self._calls.append(_recorded(request, response))
+        return response
+
+
+class _AsyncRecording(httpx.AsyncBaseTransport):
+    def __init__(self, inner: httpx.AsyncBaseTransport, calls: list[Recorded]) -> None:
+        self._inner, self._calls = inner, calls
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self._inner.handle_async_request(request)
+        await response.aread()
+        self._calls.append(_recorded(request, response))
+        return response
+
+
+def record_login(target: Target, persona: Persona) -> tuple[list[Recorded], list[Recorded]]:
+    """One protocol login over embedded providers, recorded: the five phone calls and the
+    VssID backend's calls to the issuer, each as sent and answered. A login before it fills
+    the backend's caches (discovery and JWKS), so the recorded one is a warm login's."""
+    protocol_login(target, persona)
+    phone: list[Recorded] = []
+    backend: list[Recorded] = []
+    issuer = target.vssid.embedded.issuer_client
+    transport = issuer.transport
+    issuer.transport = _AsyncRecording(transport, backend)
+    if target.vssid.transport is None or target.vneid.transport is None:
+        raise ValueError("record_login needs embedded providers (embedded_target)")
+    clients = (HarnessClient(base_url=target.vssid.base_url,
+                             transport=_Recording(target.vssid.transport, phone)),
+               HarnessClient(base_url=target.vneid.base_url,
+                             transport=_Recording(target.vneid.transport, phone)))
+    try:
+        protocol_login(target, persona, clients)
+    finally:
+        issuer.transport = transport
+        for client in clients:
+            client.close()
+    if len(phone) != PHONE_CALLS or len(backend) != BACKEND_CALLS:
+        raise AssertionError(f"a warm login made {len(phone)} phone calls and {len(backend)} "
+                             f"backend calls, not {PHONE_CALLS} and {BACKEND_CALLS}")
+    return phone, backend
+
+
+_AUTO_HEADERS = frozenset({"host", "content-length", "content-type"})
+"""What httpx adds to a request from its URL and body (the replay lets it add them again)."""
+
+
+def _canned(calls: Sequence[Recorded]) -> Starlette:
+    """Bare endpoints that answer each recorded path with the recorded answer, as is."""
+    answers = {(c.method, httpx.URL(c.url).path): c for c in calls}
+
+    async def answer(request: Request) -> Response:
+        c = answers[(request.scope["method"], request.scope["path"])]
+        return Response(c.response, c.status,
+                        {k: v for k, v in c.response_headers if k.lower() != "content-length"})
+
+    return Starlette(routes=[Route("/{path:path}", answer, methods=["GET", "POST"])])
+
+
+class SameRequestsFloor(Floor):
+    """A diagnostic for the issue's owner, not the issue's floor: :class:`Floor` with the
+    login's own requests and answers. The phone's five calls are :func:`protocol_login`'s
+    code (the same headers and JSON bodies), and the backend's two calls are the same
+    ``_InProcessClient`` calls with the same forms and headers. Each goes to a bare endpoint
+    that answers with what the providers answered in a recorded login (same status, headers
+    and body), doing nothing else. Plus the same ES256 work. What a login costs above this
+    is the providers' own work alone; what this costs above :class:`Floor` is the protocol's
+    requests and answers being larger than ``{"ok": true}``."""
+
+    def __init__(self, target: Target, persona: Persona) -> None:
+        super().__init__()
+        phone, backend = record_login(target, persona)
+        self.recorded = (phone, backend)
+        """The login it replays: its phone calls and its backend calls."""
+        self._persona = persona
+        self._inner = httpx.ASGITransport(app=_canned(backend))
+        replays = [(c.method, c.url, dict(parse_qsl(c.body.decode())) if c.body else None,
+                    {k: v for k, v in c.headers if k.lower() not in _AUTO_HEADERS})
+                   for c in backend]
+        outer = _canned(phone)
+        canned_answer: Callable[[Request], Awaitable[Response]] = \
+            outer.routes[0].endpoint  # type: ignore[attr-defined]
+
+        async def nested(request: Request) -> Response:
+            client = _InProcessClient(self._inner, httpx.Timeout(10.0))
+            for method, url, form, headers in replays:
+                _, content = await client.fetch(method, url, data=form, headers=headers)
+                json.loads(content)
+            return await canned_answer(request)
+
+        vssid_path = httpx.URL(target.vssid.base_url).path.rstrip("/")
+        outer.router.routes.insert(0, Route(f"{vssid_path}/api/v1/auth/vneid/complete",
+                                            nested, methods=["POST"]))
+        self._clients = (
+            HarnessClient(transport=SyncASGITransport(outer), base_url=target.vssid.base_url),
+            HarnessClient(transport=SyncASGITransport(outer), base_url=target.vneid.base_url))
+        self._target = target
+
+    def round_trips(self) -> None:
+        protocol_login(self._target, self._persona, self._clients)
+
+    def close(self) -> None:
+        for client in self._clients:
+            client.close()
 
 
 @dataclass
