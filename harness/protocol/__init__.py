@@ -13,6 +13,7 @@ from harness.protocol.errors import (
     ProtocolError,
     VersionError,
     error_spec,
+    oauth_description,
 )
 from harness.protocol.identifiers import (
     PersonalId,
@@ -60,7 +61,7 @@ __all__ = [
     "CLAUSES", "SECTIONS", "Clause", "clause", "validate_clause_ids",
     # errors
     "ERRORS", "ErrorSpec", "IdentifierError", "LinkError", "ProtocolError", "VersionError",
-    "error_spec",
+    "error_spec", "oauth_description",
     # identifiers
     "PersonalId", "generate_bhxh_code", "generate_personal_id", "is_valid_bhxh_code",
     "parse_personal_id",

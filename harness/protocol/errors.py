@@ -13,6 +13,7 @@ Vietnamese user-facing message travels as ``message`` so error screens can show 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -26,7 +27,20 @@ __all__ = [
     "ProtocolError",
     "VersionError",
     "error_spec",
+    "oauth_description",
 ]
+
+
+_OUTSIDE_DESCRIPTION_SET = re.compile(r"[^\x20-\x21\x23-\x5b\x5d-\x7e]")
+
+
+def oauth_description(text: str) -> str:
+    """``text`` as an ``error_description`` may carry it: RFC 6749 §4.1.2.1 and §5.2 (and RFC
+    6750 §3) allow only the characters %x20-21 / %x23-5B / %x5D-7E (printable ASCII without
+    ``"`` and ``\\``). ``§`` becomes ``section``, ``"`` becomes ``'``, and any other character
+    outside the set (a non-ASCII letter, a control character, ``\\``) becomes ``?``."""
+    text = text.replace("§", "section ").replace('"', "'")
+    return _OUTSIDE_DESCRIPTION_SET.sub("?", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,10 +150,11 @@ class ProtocolError(Exception):
         super().__init__(f"{self.code} ({self.clause}): {description}")
 
     def to_body(self) -> dict[str, Any]:
-        """The §8 error JSON: ``{error, error_description, clause}`` plus ``message``."""
+        """The §8 error JSON: ``{error, error_description, clause}`` plus ``message``; the
+        description in the characters OAuth allows (:func:`oauth_description`)."""
         body: dict[str, Any] = {
             "error": self.code,
-            "error_description": self.description,
+            "error_description": oauth_description(self.description),
             "clause": self.clause,
             "message": self.message_vi,
         }

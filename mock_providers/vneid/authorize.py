@@ -14,7 +14,13 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from harness.protocol import ProtocolError, acr_for_level, add_query, level_for_acr
+from harness.protocol import (
+    ProtocolError,
+    acr_for_level,
+    add_query,
+    level_for_acr,
+    oauth_description,
+)
 from mock_providers.vneid.grants import AuthorizationCode, Grants
 from mock_providers.vneid.records import ClientRecord, PersonaRecord
 
@@ -78,9 +84,11 @@ def _respond(redirect_uri: str, issuer: str, state: str | None,
 
 def error_redirect(redirect_uri: str, issuer: str, state: str | None,
                    error: ProtocolError, hook: ParamsHook | None = None) -> str:
-    """A-7: ``error``, ``error_description`` (citing the clause), ``state``, ``iss``."""
+    """A-7: ``error``, ``error_description`` (citing the clause, in the characters RFC 6749
+    §4.1.2.1 allows), ``state``, ``iss``."""
     return _respond(redirect_uri, issuer, state, [
-        ("error", error.code), ("error_description", f"{error.clause}: {error.description}"),
+        ("error", error.code),
+        ("error_description", oauth_description(f"{error.clause}: {error.description}")),
     ], hook)
 
 
