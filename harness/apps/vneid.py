@@ -30,7 +30,13 @@ from harness.apps.screens import (
     Element,
     Screen,
 )
-from harness.protocol import DEFAULT_PROFILE, LinkError, Profile, parse_authorize_link
+from harness.protocol import (
+    DEFAULT_PROFILE,
+    LinkError,
+    Profile,
+    finite_number,
+    parse_authorize_link,
+)
 
 if TYPE_CHECKING:
     from harness.device import StoreName
@@ -147,9 +153,8 @@ class VNeIDApp(App):
         if problem is not None:
             self.show_error(problem)
             return
-        expires_in = reply.body.get("expires_in")
-        ttl = expires_in if isinstance(expires_in, int | float) else \
-            self.profile.vneid_session_ttl
+        given = finite_number(reply.body.get("expires_in"))  # NaN or 10**400: the default
+        ttl = given if given is not None else self.profile.vneid_session_ttl
         self.storage[SESSION_KEY] = {
             "token": str(reply.body["session_token"]),
             "level": reply.body.get("level"),

@@ -33,6 +33,7 @@ from harness.protocol.links import (
     parse_callback,
     parse_link,
 )
+from harness.protocol.numbers import finite_number
 from harness.protocol.pkce import is_valid_code_verifier, s256_challenge, verify_s256
 from harness.protocol.profile import (
     ACR_LEVEL1,
@@ -62,6 +63,8 @@ __all__ = [
     # errors
     "ERRORS", "ErrorSpec", "IdentifierError", "LinkError", "ProtocolError", "VersionError",
     "error_spec", "oauth_description",
+    # numbers
+    "finite_number",
     # identifiers
     "PersonalId", "generate_bhxh_code", "generate_personal_id", "is_valid_bhxh_code",
     "parse_personal_id",

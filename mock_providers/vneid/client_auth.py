@@ -19,7 +19,7 @@ from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from harness.protocol import Clock, ProtocolError
+from harness.protocol import Clock, ProtocolError, finite_number
 from mock_providers.vneid.records import AuthMethod, ClientRecord
 from mock_providers.vneid.ttl import TTLStore
 
@@ -107,7 +107,8 @@ class ClientAuthenticator:
 
     def _check_assertion(self, client: ClientRecord, form: Mapping[str, str]) -> None:
         """RFC 7523 §3: signed by a registered key; iss = sub = client_id; aud the token
-        endpoint or the issuer; exp in the future; jti used once."""
+        endpoint or the issuer; exp in the future (a finite NumericDate); not before its
+        ``nbf``, when it has one; jti used once."""
         if form.get("client_assertion_type") != ASSERTION_TYPE:
             raise _refuse(f"client_assertion_type must be {ASSERTION_TYPE}")
         try:
@@ -119,15 +120,21 @@ class ClientAuthenticator:
         now = self.clock.now()
         aud = claims.get("aud")
         auds = aud if isinstance(aud, list) else [aud]
-        exp, jti = claims.get("exp"), claims.get("jti")
+        exp, jti = finite_number(claims.get("exp")), claims.get("jti")
         if claims.get("iss") != client.client_id or claims.get("sub") != client.client_id:
             raise _refuse("client_assertion iss and sub must both be the client_id")
         if not self.audiences & {a for a in auds if isinstance(a, str)}:
             raise _refuse("client_assertion aud must be the token endpoint or the issuer")
-        if not isinstance(exp, int | float) or isinstance(exp, bool) or exp + self.skew <= now:
-            raise _refuse("client_assertion exp is missing or in the past")
+        if exp is None or exp + self.skew <= now:
+            raise _refuse("client_assertion exp is missing, not a finite number of seconds, "
+                          "or in the past")
         if exp - now > _MAX_ASSERTION_LIFETIME:
             raise _refuse(f"client_assertion lives over {_MAX_ASSERTION_LIFETIME} s")
+        if "nbf" in claims:
+            nbf = finite_number(claims["nbf"])
+            if nbf is None or nbf - self.skew > now:
+                raise _refuse("client_assertion nbf is not a finite number of seconds, or "
+                              "still in the future (RFC 7523 §3: not accepted before it)")
         if not isinstance(jti, str) or not jti:
             raise _refuse("client_assertion jti is missing")
         if self._seen_jti.get((client.client_id, jti)) is not None:

@@ -7,7 +7,6 @@ token is configured": every route goes through :func:`mock_providers._http.requi
 from __future__ import annotations
 
 import importlib.metadata
-import math
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -15,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from harness.protocol import ProtocolError
+from harness.protocol import ProtocolError, finite_number
 from mock_providers._http import (
     FastJSONResponse,
     read_json_object,
@@ -98,13 +97,12 @@ class ControlApi:
 
     async def set_clock(self, request: Request) -> Response:
         body = await read_json_object(request, clause="T-2")
-        offset = body.get("offset_seconds")
-        if isinstance(offset, bool) or not isinstance(offset, int | float) \
-                or not math.isfinite(offset) or abs(offset) > MAX_CLOCK_OFFSET:
+        offset = finite_number(body.get("offset_seconds"))
+        if offset is None or abs(offset) > MAX_CLOCK_OFFSET:
             raise ProtocolError(f"'offset_seconds' must be a finite number of seconds within "
                                 f"±{MAX_CLOCK_OFFSET}", clause="T-2")
         clock = self.provider.clock
-        clock.offset = float(offset)
+        clock.offset = offset
         return FastJSONResponse({"offset_seconds": clock.offset, "now": clock.now()})
 
     async def list_faults(self, request: Request) -> Response:

@@ -15,7 +15,6 @@ token is configured; it is never reachable without it on another address."
 
 from __future__ import annotations
 
-import math
 from collections.abc import Awaitable, Callable
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
@@ -24,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from harness.protocol import ProtocolError
+from harness.protocol import ProtocolError, finite_number
 from mock_providers._http import FastJSONResponse, read_json_object, require_control_access
 from mock_providers.vssid.accounts import AccountRecord
 
@@ -47,14 +46,15 @@ def package_version() -> str:
 
 def parse_clock_offset(body: dict[str, Any]) -> float:
     """``offset_seconds``: a finite number of at most ten years either way."""
-    value = body.get("offset_seconds")
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ProtocolError(f"'offset_seconds' must be a number, got {value!r:.40}",
+    raw = body.get("offset_seconds")
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        raise ProtocolError(f"'offset_seconds' must be a number, got {raw!r:.40}",
                             clause="R-8")
-    if not math.isfinite(value) or abs(value) > MAX_CLOCK_OFFSET:
+    value = finite_number(raw)
+    if value is None or abs(value) > MAX_CLOCK_OFFSET:
         raise ProtocolError(f"'offset_seconds' must be finite and within ±{MAX_CLOCK_OFFSET:g} "
                             "s (ten years)", clause="R-8")
-    return float(value)
+    return value
 
 
 def _direction(request: Request) -> str | None:

@@ -9,12 +9,11 @@ The signature (R-5) is checked first, in :mod:`mock_providers.vssid.signature`.
 from __future__ import annotations
 
 import hmac
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from harness.protocol import ACR_LEVEL2, ProtocolError, parse_personal_id
+from harness.protocol import ACR_LEVEL2, ProtocolError, finite_number, parse_personal_id
 
 __all__ = [
     "CLAIM_CHECKS",
@@ -58,10 +57,9 @@ class ClaimCheck:
 
 
 def _number(claims: Claims, name: str) -> float | None:
-    value = claims.get(name)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value) if math.isfinite(value) else None
+    """The claim as a float, or ``None`` when it is not a number a float can hold (NaN, an
+    infinity, an integer too large such as ``10**400``: refused, never an ``OverflowError``)."""
+    return finite_number(claims.get(name))
 
 
 def check_iss(claims: Claims, ctx: ClaimContext) -> None:

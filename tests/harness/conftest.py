@@ -103,6 +103,8 @@ class FakeVNeID(_Fake):
     codes: dict[str, dict[str, str]] = field(default_factory=dict)
     redirects: list[str] = field(default_factory=list)
     min_version: Version = DEFAULT_PROFILE.vneid_min_version
+    session_expires_in: object = 900
+    """What the sessions endpoint answers as ``expires_in`` (a test may make it odd)."""
 
     def routes(self) -> dict[tuple[str, str], Handler]:
         return {("POST", "/api/app/v1/sessions"): self.sessions_endpoint,
@@ -124,8 +126,10 @@ class FakeVNeID(_Fake):
             return _error("account_locked")
         token = self.token()
         self.sessions[token] = persona.personal_id
-        return httpx.Response(200, json={"session_token": token, "level": persona.level,
-                                         "expires_in": 900})
+        body = json.dumps({"session_token": token, "level": persona.level,
+                           "expires_in": self.session_expires_in})  # NaN and 10**400 too
+        return httpx.Response(200, content=body.encode(),
+                              headers={"Content-Type": "application/json"})
 
     def authorizations_endpoint(self, request: httpx.Request) -> httpx.Response:
         if (refused := self._gate(request)) is not None:

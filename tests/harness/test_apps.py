@@ -137,6 +137,23 @@ class TestVNeID:
         assert consent.has("vneid-deny")
         assert vneid.pending_link == LINK  # kept exactly as received
 
+    @pytest.mark.parametrize("expires_in", [float("nan"), float("inf"), 10**400, "soon", None])
+    def test_a_session_lifetime_that_is_not_a_number_means_the_default(
+            self, world: Any, expires_in: object) -> None:
+        """A server answering ``expires_in`` NaN or 10**400 (no float holds it) does not crash
+        the app: it keeps the session for the profile's lifetime."""
+        world.vneid.session_expires_in = expires_in
+        persona = world.persona()
+        phone = world.phone()
+        phone.open_url(LINK, source="vssid")
+        vneid = phone.app("vneid")
+        vneid.type("vneid-personal-id", persona.personal_id)
+        vneid.type("vneid-passcode", persona.passcode)
+        vneid.tap("vneid-login-submit")
+        assert phone.screen().id == "vneid-consent"
+        session = vneid.storage["session"]
+        assert session["expires_at"] == phone.clock.now() + DEFAULT_PROFILE.vneid_session_ttl
+
     @pytest.mark.parametrize(("status", "code", "message"), [
         ("active", "invalid_credentials", "Sai thông tin đăng nhập"),
         ("locked", "account_locked", "Tài khoản đã bị khoá"),

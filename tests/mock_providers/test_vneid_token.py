@@ -221,10 +221,25 @@ class TestPrivateKeyJwt:
     @pytest.mark.parametrize("changes", [
         {"aud": "https://elsewhere.test/token"}, {"iss": "other"}, {"exp": 1}, {"exp": None},
         {"jti": None}, {"sub": "other"},
+        # RFC 7519 §2: a NumericDate is a number of seconds; none of these is one
+        {"exp": float("nan")}, {"exp": float("inf")}, {"exp": 10**400}, {"exp": "soon"},
+        {"exp": True}, {"nbf": float("nan")}, {"nbf": 10**400}, {"nbf": "now"},
     ])
     def test_bad_claims_are_invalid_client(self, vneid_flow, vneid_provider, key, changes):
         r = self._redeem(vneid_flow, self._assertion(vneid_provider, key, **changes))
         assert _error(r) == (401, "invalid_client", "T-1")
+
+    @pytest.mark.parametrize(("nbf_from_now", "status"), [
+        (-600, 200), (0, 200), (60, 200), (61, 401), (3600, 401)])
+    def test_an_assertion_is_not_accepted_before_its_nbf(self, vneid_flow, vneid_provider, key,
+                                                         nbf_from_now, status):
+        """RFC 7523 §3: ``nbf`` is "the time before which the token MUST NOT be accepted";
+        the same 60 s skew as ``exp``."""
+        nbf = int(vneid_provider.clock.now()) + nbf_from_now
+        r = self._redeem(vneid_flow, self._assertion(vneid_provider, key, nbf=nbf))
+        assert r.status_code == status, r.text
+        if status == 401:
+            assert _error(r) == (401, "invalid_client", "T-1")
 
     def test_foreign_key_and_garbage_are_invalid_client(self, vneid_flow, vneid_provider, key):
         other = ECKey.import_key(ec.generate_private_key(ec.SECP256R1()), {"kid": "rp-key"})

@@ -201,7 +201,8 @@ def test_clock_offset(world: VssIDWorld) -> None:
 @pytest.mark.clause("R-8")
 @pytest.mark.parametrize("content", [b'{"offset_seconds": "1"}', b'{"offset_seconds": true}',
                                      b'{"offset_seconds": NaN}', b'{"offset_seconds": 1e12}',
-                                     b'{"offset_seconds": -4e8}', b"{}", b"[]"])
+                                     b'{"offset_seconds": -4e8}', b"{}", b"[]",
+                                     b'{"offset_seconds": 1' + b"0" * 400 + b"}"])
 def test_invalid_clock_offset(world: VssIDWorld, content: bytes) -> None:
     response = world.client.post("/_harness/clock", content=content,
                                  headers={"Content-Type": "application/json"})

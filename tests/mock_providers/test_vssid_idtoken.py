@@ -129,6 +129,11 @@ REFUSED_CLAIMS = [
     ({"exp": DROP}, "R-8"),
     ({"exp": "tomorrow"}, "R-8"),
     ({"exp": True}, "R-8"),
+    ({"exp": 10**400}, "R-8"),  # no float holds it: refused, not an OverflowError (a 500)
+    ({"exp": float("nan")}, "R-8"),
+    ({"exp": float("inf")}, "R-8"),
+    ({"iat": -(10**400)}, "R-8"),
+    ({"iat": float("nan")}, "R-8"),
     ({"iat": NOW + 61}, "R-8"),
     ({"iat": DROP}, "R-8"),
     ({"iat": None}, "R-8"),
