@@ -140,6 +140,29 @@ def test_pkce_refusals_go_back_citing_s1(vneid: VNeIDHandle, rp: TestRelyingPart
     assert_redirected_error(callback, "invalid_request", "S-1", vneid)
 
 
+@pytest.mark.clause("A-2", "A-7")
+@pytest.mark.parametrize(("param", "flag", "error"), [
+    ("request", "request_parameter_supported", "request_not_supported"),
+    ("request_uri", "request_uri_parameter_supported", "request_uri_not_supported"),
+])
+def test_request_objects_a_provider_does_not_support_go_back_refused(
+        vneid: VNeIDHandle, rp: TestRelyingParty, persona: Persona, param: str, flag: str,
+        error: str) -> None:
+    """OpenID Connect Core §6.1, §6.2: a provider that does not support request objects
+    "MUST return the request_not_supported [request_uri_not_supported] error" rather than
+    ignore them (OpenID Discovery §3: ``request_parameter_supported`` is false when omitted,
+    ``request_uri_parameter_supported`` true)."""
+    with vneid.client() as http:
+        discovery = http.get("/.well-known/openid-configuration").json()
+    if discovery.get(flag, param == "request_uri"):
+        pytest.skip(f"the provider's discovery says it supports {param} ({flag})")
+    login = rp.login()
+    callback = redirected(vneid, persona, replace_param(login.link, param,
+                                                        "eyJhbGciOiJub25lIn0.e30."))
+    assert_redirected_error(callback, error, "A-2", vneid)
+    assert (callback.state, callback.iss) == (login.request.state, vneid.issuer)
+
+
 @pytest.mark.clause("A-7")
 def test_a_denial_goes_back_citing_a7(vneid: VNeIDHandle, rp: TestRelyingParty,
                                       persona: Persona) -> None:

@@ -96,7 +96,8 @@ def verify_request(params: Mapping[str, str], clients: Mapping[str, ClientRecord
                    issuer: str) -> VerifiedRequest:
     """Check an authorization request (A-2) in the order of RFC 6749 §4.1.2.1.
 
-    Empty parameters count as absent and unknown ones are ignored (RFC 6749 §3.1).
+    Empty parameters count as absent and unknown ones are ignored (RFC 6749 §3.1), except
+    ``request`` and ``request_uri``, which are refused (OpenID Connect Core §6).
     """
     given = {k: v for k, v in params.items() if v != ""}
     client_id = given.get("client_id")
@@ -129,6 +130,14 @@ def verify_request(params: Mapping[str, str], clients: Mapping[str, ClientRecord
     if "openid" not in requested:
         raise refuse("invalid_scope", "A-2", "scope must contain 'openid'")
     scope = " ".join(s for s in SUPPORTED_SCOPES if s in requested)
+    # OpenID Connect Core §6.1, §6.2: an OP that does not support request objects "MUST
+    # return the request_not_supported [request_uri_not_supported] error"
+    if "request" in given:
+        raise refuse("request_not_supported", "A-2", "request objects (the request "
+                     "parameter) are not supported; send the parameters themselves")
+    if "request_uri" in given:
+        raise refuse("request_uri_not_supported", "A-2", "request_uri is not supported; "
+                     "send the parameters themselves")
     challenge = given.get("code_challenge")
     method = given.get("code_challenge_method")
     if challenge is None:

@@ -53,6 +53,7 @@ def discovery_document(issuer: str, profile: Profile) -> dict[str, Any]:
         "acr_values_supported": [ACR_LEVEL1, ACR_LEVEL2],
         "claims_parameter_supported": False,
         "request_parameter_supported": False,
+        "request_uri_parameter_supported": False,  # OpenID Discovery §3: true when omitted
         "authorization_response_iss_parameter_supported": True,
         "ui_locales_supported": ["vi"],
         "vneid_app_link_template": f"{profile.authorize_link_custom}?{{query}}",

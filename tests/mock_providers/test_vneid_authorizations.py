@@ -150,6 +150,26 @@ def test_unknown_parameters_are_ignored(vneid_flow):
     assert vneid_flow.callback(req).code
 
 
+@pytest.mark.clause("A-2", "A-7")
+@pytest.mark.parametrize(("param", "error"), [
+    ("request", "request_not_supported"), ("request_uri", "request_uri_not_supported")])
+def test_request_objects_are_refused_by_redirect(vneid_flow, vneid_provider, param, error):
+    """OpenID Connect Core §6.1/§6.2: not supported, so the error goes back to the client
+    (not ignored: the client would believe its signed request was honoured)."""
+    req = vneid_flow.request(extra=((param, "eyJhbGciOiJub25lIn0.e30."),))
+    cb = _redirect(vneid_flow.authorize(req.to_link()))
+    assert (cb.error, cb.state, cb.iss, cb.code) == (error, "state-123", vneid_provider.issuer,
+                                                     None)
+    assert cb.error_description.startswith("A-2")
+
+
+def test_discovery_says_request_objects_are_not_supported(vneid_http):
+    """OpenID Discovery §3: request_uri_parameter_supported is true when omitted."""
+    doc = vneid_http.get("/.well-known/openid-configuration").json()
+    assert doc["request_parameter_supported"] is False
+    assert doc["request_uri_parameter_supported"] is False
+
+
 def test_long_state_is_echoed_exactly(vneid_flow):
     state = "Sτ-/+=&?" + "x" * 6000
     assert vneid_flow.callback(vneid_flow.request(state=state)).state == state
