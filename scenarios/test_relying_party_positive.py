@@ -1,6 +1,8 @@
-"""What a correct relying party must accept: aud as an array, token_type in any case, a rotated key.
+"""What a correct relying party must accept: aud as an array, token_type in any case, no kid with
+one key, a rotated key.
 
-The positive row of CONFORMANCE-CATALOG.md (OIDF ``valid-aud-as-array``, ``token-type-case``):
+The positive row of CONFORMANCE-CATALOG.md (OIDF ``valid-aud-as-array``, ``token-type-case``,
+``kid-absent-single-jwks``):
 VNeID answers unusually but validly, and VssID must log the citizen in all the same. The
 rotated-key case (R-5, ``rp-key-rotation-op-sign-key``) lives with the other ID-token checks in
 ``test_id_token_checks.py``.
@@ -47,3 +49,11 @@ def test_token_type_in_lower_case_is_accepted(device: DeviceFactory, persona: Pe
                                               vneid: VNeIDHandle, vssid: VssIDHandle) -> None:
     """T-1: ``token_type`` ``bearer`` is Bearer; the value is case-insensitive (RFC 6749 §5.1)."""
     _login_accepted(device, persona, vneid, vssid, "token_type_lowercase")
+
+
+@pytest.mark.clause("R-5")
+def test_no_kid_with_one_published_key_is_accepted(device: DeviceFactory, persona: Persona,
+                                                   vneid: VNeIDHandle, vssid: VssIDHandle) -> None:
+    """R-5 / CONFORMANCE-CATALOG.md "no kid with one key": accept (RFC 7515 §4.1.4: kid is
+    optional; with one key in the JWKS there is nothing to choose)."""
+    _login_accepted(device, persona, vneid, vssid, "id_token_kid_absent")

@@ -445,6 +445,15 @@ def _aud_array(claims: Claims, ctx: FaultContext) -> Claims:
     return {**claims, "aud": [ctx.client_id]}
 
 
+@FAULTS.add("id_token_kid_absent", "R-5", ID_TOKEN_HEADER,
+            "variation, to accept: a valid ES256 token whose header has no kid, from a provider "
+            "that publishes one key (OIDF kid-absent-single-jwks; RFC 7515 §4.1.4 makes kid "
+            "optional); a correct relying party must accept it",
+            kind="variation")
+def _kid_absent(header: Claims, ctx: FaultContext) -> Claims:
+    return {k: v for k, v in header.items() if k != "kid"}
+
+
 @FAULTS.add("token_type_lowercase", "T-1", TOKEN_RESPONSE,
             "variation, to accept: the token response's token_type is 'bearer' (token types are "
             "case-insensitive, RFC 6749 §5.1); a correct relying party must accept it",

@@ -76,6 +76,7 @@ def id_token_header(key: ECKey) -> dict[str, Any]:
 
 def mint_jwt(claims: Mapping[str, Any], key: ECKey,
              header: Mapping[str, Any] | None = None) -> str:
-    """Sign ``claims`` as a compact JWS with ``key`` (ES256, ``kid`` set unless overridden)."""
-    hdr: dict[str, Any] = {**id_token_header(key), **(header or {})}
+    """Sign ``claims`` as a compact JWS with ``key``: with ``header`` as the whole protected
+    header (a fault may have left ``kid`` out), else :func:`id_token_header`."""
+    hdr: dict[str, Any] = dict(header) if header is not None else id_token_header(key)
     return jwt.encode(hdr, dict(claims), key, algorithms=[hdr["alg"]])

@@ -79,9 +79,10 @@ EXPECTED = {
     "signing_key_rotated": ("R-5", "signing_key"),
     # variations: a correct relying party must accept these (CONFORMANCE-CATALOG.md, positive)
     "id_token_aud_array": ("R-7", "id_token_claims"),
+    "id_token_kid_absent": ("R-5", "id_token_header"),
     "token_type_lowercase": ("T-1", "token_response"),
 }
-VARIATIONS = {"id_token_aud_array", "token_type_lowercase"}
+VARIATIONS = {"id_token_aud_array", "id_token_kid_absent", "token_type_lowercase"}
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -485,6 +486,19 @@ def test_kid_unknown_is_signed_by_the_right_key(vneid_flow, vneid_http, vneid_pr
     assert header["kid"] not in published
     with pytest.raises(JoseError):
         _verify(token, vneid_http)
+    right_key = jwt.decode(token, vneid_provider.signing_key, algorithms=["ES256"])
+    assert right_key.claims == clean_claims
+
+
+@pytest.mark.clause("R-5")
+def test_kid_absent_is_a_valid_token_without_kid_from_a_one_key_jwks(vneid_flow, vneid_http,
+                                                                     vneid_provider,
+                                                                     clean_claims):
+    _arm(vneid_http, "id_token_kid_absent")
+    token = _id_token(vneid_flow)
+    header, _, _ = _parts(token)
+    assert header == {"alg": "ES256", "typ": "JWT"}
+    assert len(vneid_http.get("/jwks").json()["keys"]) == 1
     right_key = jwt.decode(token, vneid_provider.signing_key, algorithms=["ES256"])
     assert right_key.claims == clean_claims
 
