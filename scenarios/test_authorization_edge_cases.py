@@ -141,6 +141,20 @@ def test_pkce_refusals_go_back_citing_s1(vneid: VNeIDHandle, rp: TestRelyingPart
 
 
 @pytest.mark.clause("A-2", "A-7")
+@pytest.mark.parametrize("param", ["scope", "state", "code_challenge_method"])
+def test_a_repeated_parameter_goes_back_as_invalid_request(vneid: VNeIDHandle,
+                                                           rp: TestRelyingParty,
+                                                           persona: Persona, param: str) -> None:
+    """RFC 6749 §4.1.2.1: a request that "includes a parameter more than once" is
+    ``invalid_request``, sent back to the client's (valid, registered) redirect URI."""
+    login = rp.login()
+    value = {"scope": "openid", "state": "another", "code_challenge_method": "S256"}[param]
+    callback = redirected(vneid, persona, f"{login.link}&{param}={value}")
+    assert_redirected_error(callback, "invalid_request", "A-2", vneid)
+    assert callback.iss == vneid.issuer
+
+
+@pytest.mark.clause("A-2", "A-7")
 @pytest.mark.parametrize(("param", "flag", "error"), [
     ("request", "request_parameter_supported", "request_not_supported"),
     ("request_uri", "request_uri_parameter_supported", "request_uri_not_supported"),

@@ -57,14 +57,18 @@ class ParsedLink:
     base: str
     params: Mapping[str, str]
     fragment: str = ""
+    repeated: tuple[str, ...] = ()
+    """With ``allow_repeated``: the names given more than once (``params`` has the first value
+    of each), for a caller that must answer each case differently (RFC 6749 §4.1.2.1)."""
 
     @property
     def scheme(self) -> str:
         return urlsplit(self.base).scheme
 
 
-def parse_link(url: object, *, clause: str = "A-5") -> ParsedLink:
-    """Split ``url`` into base and query; refuse non-strings, over-long links, repeated params."""
+def parse_link(url: object, *, clause: str = "A-5", allow_repeated: bool = False) -> ParsedLink:
+    """Split ``url`` into base and query; refuse non-strings, over-long links, and repeated
+    params (unless ``allow_repeated``: then they are listed in :attr:`ParsedLink.repeated`)."""
     if not isinstance(url, str) or not url:
         raise LinkError("a link must be a non-empty string", clause=clause)
     if len(url) > MAX_LINK_LENGTH:
@@ -80,13 +84,18 @@ def parse_link(url: object, *, clause: str = "A-5") -> ParsedLink:
     if not parts.scheme:
         raise LinkError(f"the link {url[:80]!r} has no scheme", clause=clause)
     params: dict[str, str] = {}
+    repeated: list[str] = []
     for key, value in pairs:
         if key in params:
-            raise LinkError(f"parameter {key!r} appears more than once (RFC 6749 §3.1)",
-                            clause=clause)
+            if not allow_repeated:
+                raise LinkError(f"parameter {key!r} appears more than once (RFC 6749 §3.1)",
+                                clause=clause)
+            if key not in repeated:
+                repeated.append(key)
+            continue
         params[key] = value
     base = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-    return ParsedLink(url, base, params, parts.fragment)
+    return ParsedLink(url, base, params, parts.fragment, tuple(repeated))
 
 
 def parse_query(query: str, *, max_fields: int) -> list[tuple[str, str]]:
@@ -233,14 +242,15 @@ def _form_of(link: ParsedLink, custom_base: str, https_base: str) -> LinkForm | 
 
 
 def parse_authorize_link(
-    url: object, profile: Profile = DEFAULT_PROFILE, *, extra_bases: Iterable[str] = ()
+    url: object, profile: Profile = DEFAULT_PROFILE, *, extra_bases: Iterable[str] = (),
+    allow_repeated: bool = False,
 ) -> tuple[LinkForm, ParsedLink]:
     """Decode an authorize app link (either form, A-5); refuse a link to anything else.
 
     ``extra_bases`` are further accepted bases that count as the https form (e.g. the web
-    authorization endpoint of a served provider).
+    authorization endpoint of a served provider); ``allow_repeated`` as in :func:`parse_link`.
     """
-    link = parse_link(url, clause="A-5")
+    link = parse_link(url, clause="A-5", allow_repeated=allow_repeated)
     form = _form_of(link, profile.authorize_link_custom, profile.authorize_link_https)
     if form is None and link.base in set(extra_bases):
         form = LinkForm.CLAIMED_HTTPS

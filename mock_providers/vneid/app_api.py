@@ -62,9 +62,10 @@ class AppApi:
         if decision not in DECISIONS:
             raise ProtocolError(f"decision must be 'approve' or 'deny', got {decision!r:.40}",
                                 clause="A-5")
-        _, parsed = parse_authorize_link(link, p.profile, extra_bases=(p.url("/authorize"),))
+        _, parsed = parse_authorize_link(link, p.profile, extra_bases=(p.url("/authorize"),),
+                                         allow_repeated=True)
         try:
-            verified = verify_request(parsed.params, p.client_map, p.issuer)
+            verified = verify_request(parsed.params, p.client_map, p.issuer, parsed.repeated)
         except RedirectedError as redirect:
             return FastJSONResponse({"redirect_to": redirect.redirect_to}, headers=NO_STORE)
         redirect_to = p.authorize(verified, decision, persona, session.auth_time)

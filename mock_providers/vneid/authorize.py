@@ -11,7 +11,7 @@ citizen's decision and issues the code.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 from harness.protocol import (
@@ -93,18 +93,28 @@ def error_redirect(redirect_uri: str, issuer: str, state: str | None,
 
 
 def verify_request(params: Mapping[str, str], clients: Mapping[str, ClientRecord],
-                   issuer: str) -> VerifiedRequest:
+                   issuer: str, repeated: Collection[str] = ()) -> VerifiedRequest:
     """Check an authorization request (A-2) in the order of RFC 6749 §4.1.2.1.
 
     Empty parameters count as absent and unknown ones are ignored (RFC 6749 §3.1), except
-    ``request`` and ``request_uri``, which are refused (OpenID Connect Core §6).
+    ``request`` and ``request_uri``, which are refused (OpenID Connect Core §6). ``repeated``
+    names the parameters given more than once (``params`` holds their first values): a
+    repeated ``client_id`` or ``redirect_uri`` is shown, never redirected to (S-3, S-2); any
+    other goes back as ``invalid_request`` (RFC 6749 §4.1.2.1: "includes a parameter more
+    than once").
     """
     given = {k: v for k, v in params.items() if v != ""}
+    if "client_id" in repeated:
+        raise ProtocolError("client_id appears more than once (RFC 6749 §3.1); send it once",
+                            code="invalid_request", clause="S-3")
     client_id = given.get("client_id")
     client = clients.get(client_id) if client_id is not None else None
     if client is None:
         what = "is missing" if client_id is None else f"{client_id[:80]!r} is not registered"
         raise ProtocolError(f"client_id {what}", code="invalid_client", clause="S-3")
+    if "redirect_uri" in repeated:
+        raise ProtocolError("redirect_uri appears more than once (RFC 6749 §3.1); send it once",
+                            code="invalid_request", clause="S-2")
     redirect_uri = given.get("redirect_uri")
     if redirect_uri is None:
         raise ProtocolError("redirect_uri is missing", code="invalid_redirect_uri", clause="S-2")
@@ -120,6 +130,9 @@ def verify_request(params: Mapping[str, str], clients: Mapping[str, ClientRecord
         error = ProtocolError(description, code=code, clause=clause)
         return RedirectedError(error_redirect(redirect_uri, issuer, state, error), error)
 
+    if repeated:
+        raise refuse("invalid_request", "A-2", f"parameter {next(iter(repeated))[:40]!r} "
+                     "appears more than once (RFC 6749 §3.1); send each parameter once")
     response_type = given.get("response_type")
     if response_type is None:
         raise refuse("invalid_request", "A-2", "response_type is missing; send 'code'")

@@ -84,9 +84,10 @@ class WebFlow:
     async def start(self, request: Request) -> Response:
         """A-2 over the web: verify, then show the level-2 login screen."""
         p = self.provider
-        link = parse_link(p.url(f"/authorize?{request.url.query}"), clause="A-2")
+        link = parse_link(p.url(f"/authorize?{request.url.query}"), clause="A-2",
+                          allow_repeated=True)
         try:
-            verified = verify_request(link.params, p.client_map, p.issuer)
+            verified = verify_request(link.params, p.client_map, p.issuer, link.repeated)
         except RedirectedError as redirect:
             return _redirect(redirect.redirect_to)
         request_id = p.entropy.token(16)

@@ -182,8 +182,34 @@ def test_no_state_and_no_nonce_are_accepted(vneid_flow):
     assert "state" not in cb.params
 
 
+@pytest.mark.clause("S-2", "S-3", "A-7")
+@pytest.mark.parametrize(("param", "clause"), [("client_id", "S-3"), ("redirect_uri", "S-2")])
+def test_a_repeated_client_id_or_redirect_uri_is_shown_not_redirected(vneid_flow, param,
+                                                                      clause):
+    """RFC 6749 §4.1.2.1: with no one client or redirect URI there is nowhere safe to go."""
+    link = vneid_flow.request().to_link()
+    value = "vssid" if param == "client_id" else "vssid://auth/vneid/callback"
+    r = vneid_flow.authorize(f"{link}&{param}={value}")
+    assert _error(r) == (400, "invalid_request", clause)
+    assert "redirect_to" not in r.json()
+
+
+@pytest.mark.clause("A-2", "A-7")
+@pytest.mark.parametrize("param", ["state", "scope", "nonce", "code_challenge_method",
+                                   "response_type", "acr_values"])
+def test_any_other_repeated_parameter_goes_back_as_invalid_request(vneid_flow, vneid_provider,
+                                                                   param):
+    """RFC 6749 §4.1.2.1: "includes a parameter more than once" is ``invalid_request``, sent
+    back to the (identified, registered) redirect URI like any other request error (A-7)."""
+    link = vneid_flow.request(acr_values="urn:vneid:loa:2").to_link()
+    cb = _redirect(vneid_flow.authorize(f"{link}&{param}=again"))
+    assert (cb.error, cb.code, cb.iss) == ("invalid_request", None, vneid_provider.issuer)
+    assert cb.state == ("state-123")  # the first value, as sent
+    assert cb.error_description.startswith("A-2")
+    assert param in cb.error_description
+
+
 @pytest.mark.parametrize("link", [
-    "vneid://authorize?client_id=vssid&client_id=other",
     "https://evil.test/authorize?client_id=vssid",
     "vneid://authorize?" + "a" * 9000,
     "vneid://authorize?state=a b",

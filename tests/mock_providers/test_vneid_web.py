@@ -102,6 +102,8 @@ def test_client_errors_render_the_error_page(vneid_flow, changes, error):
 def test_bare_and_duplicated_requests_render_the_error_page(vneid_http):
     assert _error_page(vneid_http.get("/authorize")) == "invalid_client"
     assert _error_page(vneid_http.get("/authorize?client_id=a&client_id=b")) == "invalid_request"
+    assert _error_page(vneid_http.get(  # registered client, its redirect URI twice
+        "/authorize?client_id=vssid&redirect_uri=x&redirect_uri=y")) == "invalid_request"
 
 
 def _error_page(r):
@@ -115,6 +117,16 @@ def test_request_errors_redirect(vneid_flow):
     r = _start(vneid_flow, code_challenge_method="plain")
     assert r.status_code == 302
     assert parse_callback(r.headers["location"]).error == "invalid_request"
+
+
+@pytest.mark.clause("A-2", "A-7")
+def test_a_repeated_parameter_redirects_as_invalid_request(vneid_flow):
+    """RFC 6749 §4.1.2.1, over the web endpoint as over the app API."""
+    url = vneid_flow.request().to_url(vneid_flow.provider.url("/authorize"))
+    r = vneid_flow.http.get(f"{url}&scope=openid")
+    assert r.status_code == 302
+    cb = parse_callback(r.headers["location"])
+    assert (cb.error, cb.state) == ("invalid_request", "state-123")
 
 
 def test_user_input_is_escaped(vneid_flow):
