@@ -2,7 +2,8 @@
 
 - every refusal is the §8 error JSON with the catalog's status, never a 500 or a hang;
 - bodies are read with a size cap and a time limit; JSON must be a UTF-8 object without
-  duplicate keys, lone surrogates or deep nesting; forms must be form-encoded;
+  duplicate keys, lone surrogates, ``NaN``/``Infinity`` or deep nesting, its media type
+  matched without regard to case; forms must be form-encoded;
 - request heads are bounded (:class:`ProviderMiddleware`: 431 when too large, 400 when a
   header that must be single is repeated);
 - app API calls are version-gated (V-3, V-4, V-5) through :func:`check_app_version`;
@@ -16,6 +17,7 @@ import asyncio
 import hmac
 import json
 import logging
+import math
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -267,8 +269,23 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
-_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys)
-"""One decoder for every body (``json.loads`` with a hook builds one per call)."""
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number (RFC 8259 §6); send a finite number")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):
+        raise ValueError(f"the number {text[:40]} is too large (RFC 8259 §6); send a number "
+                         "that fits a double")
+    return number
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_constant=_refuse_constant,
+                            parse_float=_finite_float)
+"""One decoder for every body (``json.loads`` with a hook builds one per call). It refuses
+``NaN``, ``Infinity`` and ``-Infinity`` (Python reads them, JSON has no such numbers) and
+numbers that overflow a double, as invalid JSON."""
 
 
 def _check_json_value(value: Any, clause: str) -> None:
@@ -301,7 +318,8 @@ async def read_json_object(
             return {}
         raise ProtocolError("the body is empty; send a JSON object", clause=clause)
     ctype = (header(request, b"content-type") or "application/json").split(";")[0].strip()
-    if ctype and ctype != "application/json" and not ctype.endswith("+json"):
+    lowered = ctype.lower()  # type and subtype are case-insensitive (RFC 9110 §8.3.1)
+    if lowered and lowered != "application/json" and not lowered.endswith("+json"):
         raise ProtocolError(f"content type {ctype!r} is not JSON; send application/json",
                             code="unsupported_media_type", clause=clause)
     try:

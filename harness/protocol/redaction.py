@@ -7,6 +7,8 @@ trace, reports) pass every URL, header set, form and JSON body through these fun
 from __future__ import annotations
 
 import functools
+import json
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -111,9 +113,22 @@ def redact_json(value: Any) -> Any:
         }
     if isinstance(value, list):
         return [redact_json(v) for v in value]
-    if isinstance(value, str) and "://" in value and "?" in value:
+    if isinstance(value, str) and "=" in value and _is_url_with_parameters(value):
         return redact_url(value)
     return value
+
+
+_URL_START = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:|[/?#]")
+"""How a URL may begin: a scheme (``vssid:``, ``https:``), an absolute path or a bare query
+or fragment."""
+
+
+def _is_url_with_parameters(value: str) -> bool:
+    """Whether :func:`redact_json` treats ``value`` (which holds a ``=``) as a URL whose query
+    or fragment may carry secrets: ``vssid://cb?code=…``, ``vssid://cb#code=…`` (a fragment
+    response), ``vssid:cb?code=…`` (no ``//``), ``/cb?code=…``; or text with a ``://`` URL."""
+    return ("?" in value or "#" in value) and (
+        "://" in value or _URL_START.match(value) is not None)
 
 
 def redact_text(text: str, secrets: Mapping[str, str] | None = None) -> str:
@@ -124,20 +139,117 @@ def redact_text(text: str, secrets: Mapping[str, str] | None = None) -> str:
     return text
 
 
+class _NotStrictJSON(ValueError):
+    """A value JSON (RFC 8259 §6) has no text for: ``NaN``, ``Infinity`` or a number too
+    large for a float. Python's ``json`` reads them, but cannot write them back strictly."""
+
+
+def _refuse_constant(name: str) -> float:
+    raise _NotStrictJSON(name)
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):
+        raise _NotStrictJSON(text)
+    return number
+
+
+_STRICT_JSON = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float)
+
+
+def _escape_surrogates(value: Any) -> Any:
+    """``value`` with each string (key or value) that holds a lone surrogate (only a
+    ``\\ud800`` escape makes one) written with that surrogate as the escape text instead."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+        return value
+    if isinstance(value, dict):
+        return {_escape_surrogates(k): _escape_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_escape_surrogates(v) for v in value]
+    return value
+
+
+def _redact_json_text(text: str) -> Any:
+    """JSON ``text`` as a redacted value that always serialises as strict UTF-8 JSON: lone
+    surrogates become escape text, and a body holding ``NaN``, ``Infinity`` or ``1e999``
+    comes back as its redacted JSON text (a string) instead of a value. Raises
+    ``ValueError`` or ``RecursionError`` when ``text`` is not JSON at all."""
+    try:
+        value = _STRICT_JSON.decode(text)
+        strict = True
+    except _NotStrictJSON:
+        value = json.loads(text)
+        strict = False
+    if "\\u" in text:  # only an escape can make a lone surrogate
+        value = _escape_surrogates(value)
+    redacted = redact_json(value)
+    return redacted if strict else json.dumps(redacted, ensure_ascii=False)
+
+
+_PLAIN_FORM = re.compile(
+    r"[A-Za-z0-9_.~\[\]-]*(?:=[^&]*)?(?:&[A-Za-z0-9_.~\[\]-]*(?:=[^&]*)?)*")
+"""A form whose parameter names are all plain (the values may be anything)."""
+_PARAMETER_NAME = re.compile(r"[A-Za-z0-9_.~\[\]-]*")
+_SECRET_NAMES = "|".join(sorted(map(re.escape, SECRET_KEYS), key=len, reverse=True))
+_SECRET_IN_TEXT = re.compile(
+    rf"""(?<![A-Za-z0-9_])(?P<key>["']?(?:{_SECRET_NAMES})["']?\s*[:=]\s*)"""
+    r"""(?P<value>"(?:[^"\\]|\\.)*"?|'[^']*'?|[^\s"',;&}\]]*)""",
+    re.IGNORECASE,
+)
+"""A secret name followed by its value in free text: ``"passcode": "…"``, ``code=…``."""
+
+
+def _redact_secrets_in_text(text: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        quote = match["value"][:1]
+        value = f"{quote}{REDACTED}{quote}" if quote in ('"', "'") else REDACTED
+        return match["key"] + value
+
+    return _SECRET_IN_TEXT.sub(replace, text)
+
+
+def _is_form(encoded: str) -> bool:
+    """Whether every parameter name of ``encoded``, once decoded, is a plausible one: a
+    JSON text or free text sent as a form is one unlikely "name" and no value."""
+    if _PLAIN_FORM.fullmatch(encoded):
+        return True
+    return all(_PARAMETER_NAME.fullmatch(unquote_plus(chunk.partition("=")[0]))
+               for chunk in encoded.split("&"))
+
+
+def _redact_form_body(text: str) -> Any:
+    """A body sent as a form, redacted: as a form when it is one; as JSON when it is JSON
+    (``curl -d '{…}'`` sends JSON as a form); otherwise as decoded text with the values of
+    secret names replaced wherever they appear."""
+    if text.lstrip(" \t\r\n")[:1] in ("{", "["):
+        try:
+            return _redact_json_text(text)
+        except (ValueError, RecursionError):
+            pass
+    if _is_form(text):
+        return redact_form(text)
+    return _redact_secrets_in_text(unquote_plus(text))
+
+
 def redact_body(raw: bytes, content_type: str, *, limit: int = 64 * 1024) -> Any:
     """A recorded HTTP body, decoded for reading and redacted: JSON as a value, forms as a
-    redacted form string, anything else as a short placeholder."""
-    import json
-
+    redacted form string, anything else as a short placeholder. What it returns always
+    serialises as strict JSON (no ``NaN``, no lone surrogate), so a log that holds it can
+    always be read (see :func:`_redact_json_text`)."""
     if not raw:
         return None
     ctype = content_type.split(";")[0].strip().lower()
     text = raw[:limit].decode("utf-8", "replace")
     if ctype == "application/x-www-form-urlencoded":
-        return redact_form(text)
+        return _redact_form_body(text)
     if ctype.endswith("json"):
         try:
-            return redact_json(json.loads(text))
+            return _redact_json_text(text)
         except (ValueError, RecursionError):
             return "[unparseable or too deeply nested JSON]"
     if ctype.startswith("text/html"):

@@ -6,13 +6,12 @@ clause it serves, so ``POST /_harness/config`` and the Python API refuse bad val
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, get_args
 from urllib.parse import SplitResult, urlsplit
 
-from harness.protocol import DEFAULT_PROFILE, LinkForm, Profile, ProtocolError
-from harness.protocol.redaction import REDACTED
+from harness.protocol import DEFAULT_PROFILE, LinkForm, Profile, ProtocolError, finite_number
+from harness.protocol.redaction import REDACTED, is_secret_key
 from mock_providers.defaults import (
     DEFAULT_VSSID_CLIENT_SECRET,
     EMBEDDED_VNEID_ISSUER,
@@ -43,7 +42,11 @@ where it lives: ``nonce`` R-9, ``state`` R-1 (the callback), ``iss`` R-2 (the ca
 
 def _require_text(name: str, value: object, clause: str, max_len: int) -> str:
     if not isinstance(value, str) or not value:
-        raise ProtocolError(f"{name!r} must be a non-empty string, got {value!r:.80}",
+        if is_secret_key(name):  # S-5: its type, never its value (the message reaches logs)
+            got = "an empty string" if value == "" else type(value).__name__
+        else:
+            got = f"{value!r:.80}"
+        raise ProtocolError(f"{name!r} must be a non-empty string, got {got}",
                             clause=clause)
     if len(value) > max_len:
         raise ProtocolError(f"{name!r} is {len(value)} characters; at most {max_len}",
@@ -159,9 +162,8 @@ class VssIDSettings:
                                              or not self.admin_token):
             raise ProtocolError("'admin_token' must be a non-empty string or None",
                                 clause="S-6")
-        timeout = self.issuer_timeout
-        if (isinstance(timeout, bool) or not isinstance(timeout, int | float)
-                or not math.isfinite(timeout) or not 0 < timeout <= 300):
+        timeout = finite_number(self.issuer_timeout)  # 10**400 too: refused, not a 500
+        if timeout is None or not 0 < timeout <= 300:
             raise ProtocolError("'issuer_timeout' must be a number of seconds in (0, 300]",
                                 clause="A-6")
         object.__setattr__(self, "skip_checks", validate_skip_checks(self.skip_checks))

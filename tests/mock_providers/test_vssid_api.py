@@ -50,6 +50,8 @@ def test_settings_defaults_are_the_embedded_world() -> None:
     ({"token_endpoint_auth_method": "private_key_jwt"}, "T-1"),
     ({"admin_token": ""}, "S-6"),
     ({"issuer_timeout": 0}, "A-6"),
+    ({"issuer_timeout": 10**400}, "A-6"),  # no float holds it: refused, not OverflowError
+    ({"issuer_timeout": float("nan")}, "A-6"),
     ({"link_form": "sideways"}, "A-1"),
 ])
 def test_settings_are_validated(changes: dict[str, object], clause: str) -> None:
