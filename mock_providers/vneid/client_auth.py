@@ -73,7 +73,29 @@ class ClientAuthenticator:
         self.skew = skew
         self._seen_jti: TTLStore[tuple[str, str], bool] = TTLStore(clock)
 
-    def authenticate(self, authorization: str | None, form: Mapping[str, str]) -> ClientRecord:
+    def assertion_client(self, form: Mapping[str, str]) -> ClientRecord | None:
+        """The registered ``private_key_jwt`` client with a ``jwks_uri`` that this call's
+        assertion claims to come from, if any: its keys must be fetched (which awaits) before
+        :meth:`authenticate` runs. Nothing is refused here; :meth:`authenticate` does that."""
+        if "client_assertion" not in form:
+            return None
+        try:
+            claims = _unverified_claims(form["client_assertion"])
+        except ProtocolError:
+            return None
+        sub = claims.get("sub")
+        client = self.clients.get(form.get("client_id") or (sub if isinstance(sub, str) else ""))
+        if client is None or client.token_endpoint_auth_method != "private_key_jwt" \
+                or client.jwks_uri is None:
+            return None
+        return client
+
+    def authenticate(self, authorization: str | None, form: Mapping[str, str],
+                     jwks: Mapping[str, Any] | None = None) -> ClientRecord:
+        """The client this call authenticates as, by the one method it registered (T-1).
+        ``jwks``: the JWK Set fetched from a ``private_key_jwt`` client's ``jwks_uri``
+        (:class:`~mock_providers.vneid.client_keys.ClientKeys`); a client with inline ``jwks``
+        needs none."""
         used: list[tuple[AuthMethod, str]] = []
         secret = ""
         if authorization and authorization[:6].lower() == "basic ":
@@ -100,19 +122,22 @@ class ClientAuthenticator:
             raise _refuse(f"{client.client_id!r} is registered for "
                           f"{client.token_endpoint_auth_method}, not {method}")
         if method == "private_key_jwt":
-            self._check_assertion(client, form)
+            self._check_assertion(client, form, client.jwks if client.jwks is not None else jwks)
         elif not hmac.compare_digest(secret.encode(), (client.client_secret or "").encode()):
             raise _refuse("the client secret is wrong")
         return client
 
-    def _check_assertion(self, client: ClientRecord, form: Mapping[str, str]) -> None:
+    def _check_assertion(self, client: ClientRecord, form: Mapping[str, str],
+                         jwks: Mapping[str, Any] | None) -> None:
         """RFC 7523 §3: signed by a registered key; iss = sub = client_id; aud the token
         endpoint or the issuer; exp in the future (a finite NumericDate); not before its
         ``nbf``, when it has one; jti used once."""
         if form.get("client_assertion_type") != ASSERTION_TYPE:
             raise _refuse(f"client_assertion_type must be {ASSERTION_TYPE}")
+        if jwks is None:
+            raise _refuse(f"the keys at {client.client_id!r}'s jwks_uri were not fetched")
         try:
-            keys = KeySet.import_key_set(cast(Any, client.jwks))
+            keys = KeySet.import_key_set(cast(Any, jwks))
             token = jwt.decode(form["client_assertion"], keys, algorithms=list(ASSERTION_ALGS))
         except (JoseError, ValueError, TypeError, KeyError) as exc:
             raise _refuse(f"client_assertion does not verify: {exc}") from None

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import httpx
 from joserfc.jwk import ECKey
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -40,6 +41,7 @@ from mock_providers.vneid import app_api, control, oidc_api, web
 from mock_providers.vneid.api_docs import docs_routes
 from mock_providers.vneid.authorize import VerifiedRequest, complete
 from mock_providers.vneid.client_auth import ClientAuthenticator
+from mock_providers.vneid.client_keys import ClientKeys
 from mock_providers.vneid.faults import (
     AUTHZ_RESPONSE,
     ID_TOKEN_CLAIMS,
@@ -82,7 +84,8 @@ class VNeIDProvider:
     """
 
     def __init__(self, settings: VNeIDSettings | None = None, *, clock: Clock | None = None,
-                 entropy: Entropy | None = None, state: StateFile | None = None) -> None:
+                 entropy: Entropy | None = None, state: StateFile | None = None,
+                 client_keys_transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.settings = settings or VNeIDSettings()
         self.clock = OffsetClock(clock)
         self.entropy: Entropy = entropy or SystemEntropy()
@@ -106,6 +109,9 @@ class VNeIDProvider:
             self._clients, issuer=self.issuer, token_endpoint=self.url("/token"),
             clock=self.clock, skew=self.profile.clock_skew,
         )
+        self.client_keys = ClientKeys(self.clock, client_keys_transport)
+        """The JWK Sets of clients registered with a ``jwks_uri`` (fetched over the network
+        unless ``client_keys_transport`` is given)."""
         if self.settings.register_vssid_client:
             self.register_client(ClientRecord(
                 self.profile.vssid_client_id, self.profile.vssid_redirect_uris,
@@ -210,6 +216,8 @@ class VNeIDProvider:
                 raise ProtocolError(f"the provider holds {MAX_CLIENTS} clients, its limit; "
                                     "replace one (same client_id) instead", clause="T-1")
             self._clients[client.client_id] = client
+        if client.jwks_uri is not None:  # registered again: fetch its keys anew
+            self.client_keys.forget(client.jwks_uri)
         self._persist()
         return client
 

@@ -20,7 +20,8 @@ from joserfc.jwk import KeySet
 from harness.protocol import ProtocolError, parse_personal_id
 from harness.protocol.redaction import REDACTED
 
-__all__ = ["AUTH_METHODS", "AuthMethod", "ClientRecord", "Gender", "PersonaRecord", "Status"]
+__all__ = ["AUTH_METHODS", "AuthMethod", "ClientRecord", "Gender", "PersonaRecord", "Status",
+           "check_jwks"]
 
 Gender = Literal["male", "female"]
 Status = Literal["active", "locked"]
@@ -138,7 +139,7 @@ def _check_redirect_uri(uri: object) -> str:
     return text
 
 
-def _check_jwks(jwks: object) -> dict[str, Any]:
+def check_jwks(jwks: object) -> dict[str, Any]:
     """T-1 (private_key_jwt): a public JWK Set that joserfc can import."""
     if not isinstance(jwks, Mapping) or not isinstance(jwks.get("keys"), list):
         raise _invalid("jwks", "must be a JWK Set object {\"keys\": [...]}", "T-1")
@@ -181,10 +182,12 @@ class ClientRecord:
             raise _invalid("token_endpoint_auth_method",
                            f"must be one of {', '.join(AUTH_METHODS)}", "T-1")
         if self.token_endpoint_auth_method == "private_key_jwt":
-            if self.jwks is None:
-                raise _invalid("jwks", "is required for private_key_jwt (this mock does not "
-                               "fetch jwks_uri; register the public keys inline)", "T-1")
-            object.__setattr__(self, "jwks", _check_jwks(self.jwks))
+            if (self.jwks is None) == (self.jwks_uri is None):
+                raise _invalid("jwks", "or 'jwks_uri' is required for private_key_jwt, not both "
+                               "(RFC 7591 §2): the public keys inline, or the URL of the "
+                               "client's JWK Set", "T-1")
+            if self.jwks is not None:
+                object.__setattr__(self, "jwks", check_jwks(self.jwks))
         elif self.client_secret is None:
             raise _invalid("client_secret", f"is required for {self.token_endpoint_auth_method}",
                            "T-1")

@@ -74,6 +74,8 @@ def test_client_from_json_and_redaction():
     ({"client_secret": None}, "client_secret", "T-1"),
     ({"token_endpoint_auth_method": "private_key_jwt"}, "jwks", "T-1"),
     ({"token_endpoint_auth_method": "private_key_jwt", "jwks": {"keys": []}}, "jwks", "T-1"),
+    ({"token_endpoint_auth_method": "private_key_jwt", "jwks_uri": "https://rp.test/jwks",
+      "jwks": {"keys": [{"kty": "EC"}]}}, "jwks", "T-1"),  # both: RFC 7591 §2 says one
     ({"jwks_uri": "ftp://rp.test/jwks"}, "jwks_uri", "T-1"),
     ({"client_id": ""}, "client_id", "T-1"),
     ({"grant_types": ["x"]}, "grant_types", "T-1"),

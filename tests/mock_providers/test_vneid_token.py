@@ -7,6 +7,7 @@ import base64
 import threading
 from urllib.parse import quote_plus
 
+import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from joserfc import jwt
@@ -14,6 +15,7 @@ from joserfc.jwk import ECKey
 
 from mock_providers.defaults import DEFAULT_VSSID_CLIENT_SECRET
 from mock_providers.vneid import ClientRecord
+from mock_providers.vneid.client_keys import KEY_CACHE_SECONDS, MAX_JWKS_BYTES
 
 pytestmark = pytest.mark.clause("T-1")
 SECRET = DEFAULT_VSSID_CLIENT_SECRET
@@ -251,3 +253,115 @@ class TestPrivateKeyJwt:
                                                   redirect_uri="https://rp.test/cb"))
         r = vneid_flow.redeem(code, auth=("rp-jwt", "guess"), redirect_uri="https://rp.test/cb")
         assert _error(r) == (401, "invalid_client", "T-1")
+
+
+class TestPrivateKeyJwtWithJwksUri:
+    """§11 registers a client with ``jwks_uri``: its keys are fetched from there (RFC 7591 §2),
+    kept a while, and fetched again once for an unknown ``kid`` (a rotated client key)."""
+
+    URI = "https://rp.test/jwks.json"
+
+    @pytest.fixture
+    def served(self, vneid_provider):
+        """What the client's jwks_uri answers (``keys`` or ``answer``), and every fetch."""
+        state = {"keys": [], "answer": None, "fetches": 0}
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            state["fetches"] += 1
+            assert str(request.url) == self.URI
+            if state["answer"] is not None:
+                return state["answer"]
+            return httpx.Response(200, json={"keys": [k.as_dict(private=False)
+                                                      for k in state["keys"]]})
+
+        vneid_provider.client_keys.transport = httpx.MockTransport(handler)
+        vneid_provider.register_client(ClientRecord(
+            "rp-uri", ("https://rp.test/cb",), "private_key_jwt", jwks_uri=self.URI))
+        return state
+
+    @staticmethod
+    def _key(kid):
+        return ECKey.import_key(ec.generate_private_key(ec.SECP256R1()), {"kid": kid})
+
+    def _assertion(self, vneid_provider, key, jti):
+        now = int(vneid_provider.clock.now())
+        claims = {"iss": "rp-uri", "sub": "rp-uri", "aud": vneid_provider.url("/token"),
+                  "exp": now + 60, "iat": now, "jti": jti}
+        return jwt.encode({"alg": "ES256", "kid": key.kid}, claims, key, algorithms=["ES256"])
+
+    def _redeem(self, flow, assertion):
+        code = flow.code(flow.request(client_id="rp-uri", redirect_uri="https://rp.test/cb"))
+        return flow.http.post("/token", data={
+            "grant_type": "authorization_code", "code": code,
+            "redirect_uri": "https://rp.test/cb", "code_verifier": flow.verifier,
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "client_assertion": assertion})
+
+    def test_the_keys_are_fetched_once_and_kept(self, vneid_flow, vneid_provider, served):
+        key = self._key("k1")
+        served["keys"] = [key]
+        for jti in ("a", "b", "c"):
+            r = self._redeem(vneid_flow, self._assertion(vneid_provider, key, jti))
+            assert r.status_code == 200, r.text
+        assert served["fetches"] == 1
+
+    def test_a_rotated_client_key_is_fetched_again_once(self, vneid_flow, vneid_provider,
+                                                        served):
+        old, new = self._key("k1"), self._key("k2")
+        served["keys"] = [old]
+        assert self._redeem(vneid_flow, self._assertion(vneid_provider, old, "a")).is_success
+        served["keys"] = [new]
+        r = self._redeem(vneid_flow, self._assertion(vneid_provider, new, "b"))
+        assert r.status_code == 200, r.text
+        assert served["fetches"] == 2
+        stranger = self._key("k3")  # a kid it never publishes: one more fetch, then refused
+        r = self._redeem(vneid_flow, self._assertion(vneid_provider, stranger, "c"))
+        assert _error(r) == (401, "invalid_client", "T-1")
+        assert served["fetches"] == 3
+
+    def test_kept_keys_expire(self, vneid_flow, vneid_provider, served):
+        key = self._key("k1")
+        served["keys"] = [key]
+        assert self._redeem(vneid_flow, self._assertion(vneid_provider, key, "a")).is_success
+        vneid_provider.clock.offset += KEY_CACHE_SECONDS + 1
+        assert self._redeem(vneid_flow, self._assertion(vneid_provider, key, "b")).is_success
+        assert served["fetches"] == 2
+
+    def test_a_key_signed_by_another_client_is_refused(self, vneid_flow, vneid_provider, served):
+        served["keys"] = [self._key("k1")]
+        r = self._redeem(vneid_flow, self._assertion(vneid_provider, self._key("k1"), "a"))
+        assert _error(r) == (401, "invalid_client", "T-1")
+
+    @pytest.mark.parametrize(("answer", "said"), [
+        (httpx.Response(404), "answered HTTP 404"),
+        (httpx.Response(200, text="<html>"), "did not answer JSON"),
+        (httpx.Response(200, json={"keys": "none"}), "not a usable JWK Set"),
+        (httpx.Response(200, json={"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}),
+         "not a usable JWK Set"),
+        (httpx.Response(200, content=b"{" + b" " * (MAX_JWKS_BYTES + 1) + b"}"),
+         f"more than {MAX_JWKS_BYTES} bytes"),
+    ], ids=["404", "html", "no-keys", "symmetric", "too-large"])
+    def test_an_unusable_jwks_uri_is_invalid_client_naming_it(self, vneid_flow, vneid_provider,
+                                                              served, answer, said):
+        served["answer"] = answer
+        r = self._redeem(vneid_flow, self._assertion(vneid_provider, self._key("k1"), "a"))
+        assert _error(r) == (401, "invalid_client", "T-1")
+        description = r.json()["error_description"]
+        assert self.URI in description
+        assert said in description
+
+    def test_an_unreachable_jwks_uri_is_invalid_client(self, vneid_flow, vneid_provider, served):
+        def refuse(request: httpx.Request) -> httpx.Response:
+            raise httpx.ConnectError("connection refused", request=request)
+
+        vneid_provider.client_keys.transport = httpx.MockTransport(refuse)
+        r = self._redeem(vneid_flow, self._assertion(vneid_provider, self._key("k1"), "a"))
+        assert _error(r) == (401, "invalid_client", "T-1")
+        assert "could not be fetched (ConnectError" in r.json()["error_description"]
+
+    def test_registered_over_the_control_api(self, vneid_http, vneid_provider):
+        r = vneid_http.post("/_harness/clients", json={
+            "client_id": "rp-ctl", "redirect_uris": ["https://rp.test/cb"],
+            "token_endpoint_auth_method": "private_key_jwt", "jwks_uri": self.URI})
+        assert r.is_success, r.text
+        assert vneid_provider.client("rp-ctl").jwks_uri == self.URI
