@@ -71,6 +71,7 @@ __all__ = [
     "mark_bodies_in_memory",
     "optional_str",
     "read_form",
+    "read_form_text",
     "read_json_object",
     "require_control_access",
     "require_str",
@@ -344,19 +345,30 @@ async def read_json_object(
     return value
 
 
-async def read_form(request: Request, *, clause: str,
-                    limit: int = MAX_BODY_BYTES) -> dict[str, str]:
-    """A form-encoded body (RFC 6749 §3.2); a parameter given twice is refused."""
+async def read_form_text(request: Request, *, clause: str,
+                         limit: int = MAX_BODY_BYTES) -> str:
+    """A form-encoded body as its text (``a=1&b=2``), for a caller that parses it as a query
+    (the authorization endpoint's POST, OpenID Connect Core §3.1.2.1)."""
     ctype = (header(request, b"content-type") or "").split(";")[0].strip().lower()
     if ctype != "application/x-www-form-urlencoded":
         raise ProtocolError(
-            f"content type {ctype or 'none'!r}: the token endpoint takes "
-            "application/x-www-form-urlencoded (RFC 6749 §4.1.3)", clause=clause,
+            f"content type {ctype or 'none'!r}: this endpoint takes "
+            "application/x-www-form-urlencoded (RFC 6749 §4.1.3, §3.2)", clause=clause,
         )
     raw = await _read_capped(request, limit)
     try:
-        pairs = parse_query(raw.decode("utf-8"), max_fields=100)
-    except (UnicodeDecodeError, ValueError) as exc:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(f"the form body cannot be decoded: {exc}", clause=clause) from None
+
+
+async def read_form(request: Request, *, clause: str,
+                    limit: int = MAX_BODY_BYTES) -> dict[str, str]:
+    """A form-encoded body (RFC 6749 §3.2); a parameter given twice is refused."""
+    text = await read_form_text(request, clause=clause, limit=limit)
+    try:
+        pairs = parse_query(text, max_fields=100)
+    except ValueError as exc:
         raise ProtocolError(f"the form body cannot be decoded: {exc}", clause=clause) from None
     form: dict[str, str] = {}
     for key, value in pairs:

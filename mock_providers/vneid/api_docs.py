@@ -188,6 +188,16 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
               "redirected, S-3), as the §9 error screen",
          503: "the store of web logins is full (temporarily_unavailable)"},
         parameters=_AUTHORIZE_PARAMS, html_errors=True),
+    ("POST", "/authorize"): Operation(
+        "The same as GET /authorize, the request form-encoded in the body (OpenID Connect "
+        "Core §3.1.2.1)", "A-2", "web",
+        {200: HTML, 302: REDIRECT},
+        {400: "the request cannot be shown (unknown client, unregistered redirect_uri: never "
+              "redirected, S-3), or the body is not form-encoded, as the §9 error screen",
+         503: "the store of web logins is full (temporarily_unavailable)"},
+        body=Body(obj({p["name"]: string(MAX_LINK_LENGTH) for p in _AUTHORIZE_PARAMS}),
+                  "application/x-www-form-urlencoded"),
+        html_errors=True),
     ("POST", "/authorize/login"): Operation(
         "The web login form (A-4)", "A-4", "web",
         {200: HTML, 302: REDIRECT},

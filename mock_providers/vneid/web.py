@@ -18,7 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from harness.protocol import ProtocolError, parse_link
-from mock_providers._http import read_form
+from mock_providers._http import read_form, read_form_text
 from mock_providers.vneid import pages
 from mock_providers.vneid.authorize import (
     DECISIONS,
@@ -68,7 +68,7 @@ class WebFlow:
 
     def routes(self) -> list[BaseRoute]:
         return [
-            Route("/authorize", _html_errors(self.start), methods=["GET"]),
+            Route("/authorize", _html_errors(self.start), methods=["GET", "POST"]),
             Route("/authorize/login", _html_errors(self.login), methods=["POST"]),
             Route("/authorize/decision", _html_errors(self.decide), methods=["POST"]),
         ]
@@ -82,10 +82,13 @@ class WebFlow:
         return request_id, pending
 
     async def start(self, request: Request) -> Response:
-        """A-2 over the web: verify, then show the level-2 login screen."""
+        """A-2 over the web: verify, then show the level-2 login screen. The request comes as
+        the query of a GET or as the form body of a POST (OpenID Connect Core §3.1.2.1:
+        "Authorization Servers MUST support the use of the HTTP GET and POST methods")."""
         p = self.provider
-        link = parse_link(p.url(f"/authorize?{request.url.query}"), clause="A-2",
-                          allow_repeated=True)
+        query = (await read_form_text(request, clause="A-2") if request.method == "POST"
+                 else request.url.query)
+        link = parse_link(p.url(f"/authorize?{query}"), clause="A-2", allow_repeated=True)
         try:
             verified = verify_request(link.params, p.client_map, p.issuer, link.repeated)
         except RedirectedError as redirect:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -127,6 +128,37 @@ def test_a_repeated_parameter_redirects_as_invalid_request(vneid_flow):
     assert r.status_code == 302
     cb = parse_callback(r.headers["location"])
     assert (cb.error, cb.state) == ("invalid_request", "state-123")
+
+
+@pytest.mark.clause("A-2")
+def test_the_authorization_request_may_come_as_a_post(vneid_flow):
+    """OpenID Connect Core §3.1.2.1: GET and POST, the POST's parameters form-encoded."""
+    query = urlsplit(vneid_flow.request().to_url(vneid_flow.provider.url("/authorize"))).query
+    page = vneid_flow.http.post("/authorize", content=query.encode(),
+                                headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert page.status_code == 200
+    assert 'data-testid="vneid-login"' in page.text
+    consent = _login(vneid_flow, page)
+    action, fields = _form(consent.text)
+    done = vneid_flow.http.post(action, data={**fields, "decision": "approve"})
+    assert done.status_code == 302
+    cb = parse_callback(done.headers["location"])
+    assert (cb.state, cb.error) == ("state-123", None)
+    assert cb.code
+
+
+@pytest.mark.clause("A-2", "A-7")
+def test_a_post_with_a_bad_request_redirects_or_shows_as_a_get_does(vneid_flow):
+    base = urlsplit(vneid_flow.request().to_url(vneid_flow.provider.url("/authorize"))).query
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    r = vneid_flow.http.post("/authorize", content=f"{base}&scope=openid".encode(),
+                             headers=form)
+    assert r.status_code == 302
+    assert parse_callback(r.headers["location"]).error == "invalid_request"
+    assert _error_page(vneid_flow.http.post("/authorize", content=b"client_id=nobody",
+                                            headers=form)) == "invalid_client"
+    assert _error_page(vneid_flow.http.post("/authorize", json={"client_id": "vssid"})) \
+        == "invalid_request"  # not form-encoded
 
 
 def test_user_input_is_escaped(vneid_flow):
