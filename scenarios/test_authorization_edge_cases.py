@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from harness.apps.screens import VNEID_CONSENT, VNEID_LOGIN
+from harness.flows import decide, enter_credentials
 from harness.personas import Persona
 from harness.protocol import ACR_LEVEL1, ACR_LEVEL2, Callback, parse_callback
 from harness.rp import RP_SCHEME, TestRelyingParty
@@ -301,3 +303,49 @@ def test_login_hint_prefills_the_web_login_form(rp: TestRelyingParty, vneid: VNe
     assert page.status_code == 200, page.text
     assert "vneid-login" in page.text
     assert f'value="{shown}"' in page.text, page.text
+
+
+# -- prompt and max_age (OpenID Connect Core §3.1.2.1) ---------------------------------------------
+
+
+def _first_login(phone: Device, rp: TestRelyingParty, persona: Persona) -> dict[str, Any]:
+    """A login that leaves the VNeID app with a session; its ID token's claims."""
+    login = rp.login()
+    authorize_on_phone(phone, rp, persona, login.link)
+    result = rp.redeem(rp.code_from(phone.last_link_to(f"{RP_SCHEME}://")), login.code_verifier)
+    return id_token_claims(result.body["id_token"])
+
+
+@pytest.mark.clause("A-4", "A-5", "T-3")
+def test_max_age_makes_the_citizen_log_in_again(phone: Device, rp: TestRelyingParty,
+                                                persona: Persona, vneid: VNeIDHandle) -> None:
+    """max_age: past it "the OP MUST attempt to actively re-authenticate the End-User". The
+    app's session is two minutes old by the provider's clock (the phone's own clock does not
+    know); with max_age=60 the provider asks for a newer login, the app shows its login
+    screen again, and the ID token's auth_time is the new login's."""
+    first = _first_login(phone, rp, persona)
+    vneid.set_clock(120)
+    login = rp.login(extra=(("max_age", "60"),))
+    phone.phone.open_url(login.link, source="harness-rp")
+    assert phone.screen().id == VNEID_CONSENT  # the app thinks its session will do
+    assert decide(phone.driver, "approve").id == VNEID_LOGIN  # the provider does not
+    assert enter_credentials(phone.driver, persona).id == VNEID_CONSENT
+    decide(phone.driver, "approve")
+    result = rp.redeem(rp.code_from(phone.last_link_to(f"{RP_SCHEME}://")), login.code_verifier)
+    assert result.status == 200, result.body
+    assert id_token_claims(result.body["id_token"])["auth_time"] >= first["auth_time"] + 119
+
+
+@pytest.mark.clause("A-4", "A-5")
+def test_prompt_login_shows_the_login_screen_despite_a_session(phone: Device,
+                                                               rp: TestRelyingParty,
+                                                               persona: Persona) -> None:
+    """prompt=login: "The Authorization Server SHOULD prompt the End-User for
+    reauthentication"; the app does, although it holds a session."""
+    _first_login(phone, rp, persona)
+    login = rp.login(extra=(("prompt", "login"),))
+    phone.phone.open_url(login.link, source="harness-rp")
+    assert phone.screen().id == VNEID_LOGIN
+    enter_credentials(phone.driver, persona)
+    decide(phone.driver, "approve")
+    assert rp.code_from(phone.last_link_to(f"{RP_SCHEME}://"))

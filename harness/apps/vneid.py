@@ -127,7 +127,25 @@ class VNeIDApp(App):
             self.show_update(self.profile.store_link("vneid", self.phone.platform))
             return
         self._link = url
+        if self._session_token() and self._wants_new_login(url):
+            self.storage.pop(SESSION_KEY, None)  # prompt=login or max_age: log in again
         self.show(self._consent_screen() if self._session_token() else self._login_screen())
+
+    def _wants_new_login(self, url: str) -> bool:
+        """Whether the link asks for a newer login than the stored session's (OpenID Connect
+        Core §3.1.2.1: ``prompt=login``, or ``max_age`` seconds since the passcode)."""
+        try:
+            _, parsed = parse_authorize_link(url, self.profile, allow_repeated=True)
+        except LinkError:
+            return False  # the server refuses the link; nothing to log in for
+        if "login" in parsed.params.get("prompt", "").split(" "):
+            return True
+        max_age = parsed.params.get("max_age", "")
+        session = self.storage.get(SESSION_KEY)
+        logged_in_at = finite_number(session.get("logged_in_at")) \
+            if isinstance(session, dict) else None
+        return max_age.isdigit() and logged_in_at is not None \
+            and self.phone.clock.now() - logged_in_at > int(max_age)
 
     def actions(self) -> Mapping[str, Callable[[], None]]:
         return {
@@ -159,6 +177,7 @@ class VNeIDApp(App):
             "token": str(reply.body["session_token"]),
             "level": reply.body.get("level"),
             "expires_at": self.phone.clock.now() + float(ttl),
+            "logged_in_at": self.phone.clock.now(),
         }
         self.show(self._consent_screen() if self._link else self.launch_screen())
 
@@ -174,6 +193,9 @@ class VNeIDApp(App):
                              json={"link": link, "decision": decision}, bearer=token)
         if reply.status == 401:
             self.storage.pop(SESSION_KEY, None)
+            if reply.error == "login_required":  # the server wants a newer login: ask again
+                self.show(self._login_screen())
+                return
         problem = reply if not reply.ok else self.missing(reply, "redirect_to")
         if problem is not None:
             self.show_error(problem)

@@ -94,6 +94,8 @@ _CATALOG: tuple[ErrorSpec, ...] = (
               "A-2", "OpenID Connect Core §3.1.2.6"),
     ErrorSpec("request_uri_not_supported", None, _INVALID_LOGIN, "VNeID authorize (redirect)",
               "A-2", "OpenID Connect Core §3.1.2.6"),
+    ErrorSpec("login_required", 401, "Vui lòng đăng nhập lại", "VNeID authorize (redirect); "
+              "VNeID app API", "A-4", "OpenID Connect Core §3.1.2.6"),
     ErrorSpec("unsupported_grant_type", 400, _INVALID_LOGIN, "VNeID token", "T-1", "RFC 6749"),
     ErrorSpec("unauthorized_client", 400, _INVALID_LOGIN, "VNeID token", "T-1", "RFC 6749"),
     ErrorSpec("invalid_token", 401, _SESSION_INVALID, "bearer-protected endpoints", "T-5",

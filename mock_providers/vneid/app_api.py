@@ -68,5 +68,12 @@ class AppApi:
             verified = verify_request(parsed.params, p.client_map, p.issuer, parsed.repeated)
         except RedirectedError as redirect:
             return FastJSONResponse({"redirect_to": redirect.redirect_to}, headers=NO_STORE)
+        if decision == "approve" and verified.needs_login(session.auth_time, p.clock.now()):
+            # OpenID Connect Core §3.1.2.1: max_age passed, or prompt=login: the OP "MUST
+            # attempt to actively re-authenticate": the app logs the citizen in again
+            raise ProtocolError(
+                "this request asks for a newer login (max_age or prompt=login) than this app "
+                "session's; log the citizen in again (POST /api/app/v1/sessions), then "
+                "forward the link again", code="login_required", clause="A-4")
         redirect_to = p.authorize(verified, decision, persona, session.auth_time)
         return FastJSONResponse({"redirect_to": redirect_to}, headers=NO_STORE)

@@ -27,6 +27,8 @@ from mock_providers.vneid.records import ClientRecord, PersonaRecord
 __all__ = [
     "DECISIONS",
     "DEFAULT_REQUIRED_LEVEL",
+    "FRESH_LOGIN_SECONDS",
+    "PROMPT_VALUES",
     "SUPPORTED_SCOPES",
     "ParamsHook",
     "RedirectedError",
@@ -60,6 +62,26 @@ class VerifiedRequest:
     code_challenge: str
     required_level: int
     login_hint: str | None
+    prompt: frozenset[str] = frozenset()
+    """OpenID Connect Core §3.1.2.1 ``prompt`` values (``none``, ``login``, ``consent``,
+    ``select_account``; others are ignored)."""
+    max_age: int | None = None
+    """``max_age``: the most seconds since the citizen last entered the passcode."""
+
+    def needs_login(self, auth_time: float, now: float) -> bool:
+        """Whether a login at ``auth_time`` is too old for this request: ``max_age`` has
+        passed, or ``prompt=login`` asks for one and it is older than
+        :data:`FRESH_LOGIN_SECONDS` (the citizen logged in for another request)."""
+        age = now - auth_time
+        return (self.max_age is not None and age > self.max_age) or \
+            ("login" in self.prompt and age > FRESH_LOGIN_SECONDS)
+
+
+FRESH_LOGIN_SECONDS = 120
+"""How recent a login answers ``prompt=login``: the app logs the citizen in, then forwards
+the link, so this login is for this request."""
+PROMPT_VALUES = frozenset({"none", "login", "consent", "select_account"})
+_MAX_AGE = re.compile(r"[0-9]{1,10}")
 
 
 class RedirectedError(Exception):
@@ -161,13 +183,22 @@ def verify_request(params: Mapping[str, str], clients: Mapping[str, ClientRecord
     if not _S256_CHALLENGE_RE.fullmatch(challenge):
         raise refuse("invalid_request", "S-1",
                      "code_challenge must be 43 base64url characters (RFC 7636 §4.2)")
+    prompt = frozenset(given.get("prompt", "").split(" ")) & PROMPT_VALUES
+    if "none" in prompt and len(prompt) > 1:
+        raise refuse("invalid_request", "A-2", "prompt=none cannot be combined with other "
+                     "values (OpenID Connect Core section 3.1.2.1)")
+    max_age = given.get("max_age")
+    if max_age is not None and not _MAX_AGE.fullmatch(max_age):
+        raise refuse("invalid_request", "A-2", "max_age must be a number of seconds (0 or "
+                     "more, digits only)")
     levels = [level_for_acr(a) for a in given.get("acr_values", "").split(" ")]
     known = [level for level in levels if level is not None]
     return VerifiedRequest(
         client=client, redirect_uri=redirect_uri, state=state, nonce=given.get("nonce"),
         scope=scope, code_challenge=challenge,
         required_level=max(known) if known else DEFAULT_REQUIRED_LEVEL,
-        login_hint=given.get("login_hint"),
+        login_hint=given.get("login_hint"), prompt=prompt,
+        max_age=int(max_age) if max_age is not None else None,
     )
 
 

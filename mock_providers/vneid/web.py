@@ -24,6 +24,7 @@ from mock_providers.vneid.authorize import (
     DECISIONS,
     RedirectedError,
     VerifiedRequest,
+    error_redirect,
     verify_request,
 )
 from mock_providers.vneid.ttl import TTLStore
@@ -93,6 +94,12 @@ class WebFlow:
             verified = verify_request(link.params, p.client_map, p.issuer, link.repeated)
         except RedirectedError as redirect:
             return _redirect(redirect.redirect_to)
+        if "none" in verified.prompt:  # the web flow keeps no login between requests
+            return _redirect(error_redirect(verified.redirect_uri, p.issuer, verified.state,
+                                            ProtocolError(
+                "prompt=none, but the citizen must log in here: this endpoint keeps no "
+                "session (OpenID Connect Core section 3.1.2.6)", code="login_required",
+                clause="A-2")))
         request_id = p.entropy.token(16)
         self.pending.put(request_id, _Pending(verified), p.profile.transaction_ttl)
         hint = verified.login_hint if verified.login_hint and verified.login_hint.isdigit() \

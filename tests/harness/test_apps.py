@@ -137,6 +137,31 @@ class TestVNeID:
         assert consent.has("vneid-deny")
         assert vneid.pending_link == LINK  # kept exactly as received
 
+    @pytest.mark.parametrize(("extra", "minutes", "login_again"), [
+        ((("max_age", "60"),), 2, True), ((("max_age", "600"),), 2, False),
+        ((("prompt", "login"),), 0, True), ((("prompt", "consent"),), 2, False),
+        ((("max_age", "sixty"),), 2, False),
+    ])
+    def test_a_link_asking_for_a_newer_login_shows_the_login_screen(
+            self, world: Any, extra: tuple[tuple[str, str], ...], minutes: int,
+            login_again: bool) -> None:
+        """OpenID Connect Core §3.1.2.1: ``prompt=login`` or a ``max_age`` its session is
+        older than makes the app ask for the passcode again, although it has a session."""
+        persona = world.persona()
+        phone = world.phone()
+        phone.open_url(LINK, source="vssid")
+        vneid = phone.app("vneid")
+        vneid.type("vneid-personal-id", persona.personal_id)
+        vneid.type("vneid-passcode", persona.passcode)
+        vneid.tap("vneid-login-submit")
+        assert phone.screen().id == "vneid-consent"
+        world.clock.advance(60 * minutes)
+        again = AuthorizationRequest(
+            client_id="vssid", redirect_uri="vssid://auth/vneid/callback", state="t" * 22,
+            nonce="m" * 22, code_challenge="d" * 43, extra=extra).to_link()
+        phone.open_url(again, source="vssid")
+        assert phone.screen().id == ("vneid-login" if login_again else "vneid-consent")
+
     @pytest.mark.parametrize("expires_in", [float("nan"), float("inf"), 10**400, "soon", None])
     def test_a_session_lifetime_that_is_not_a_number_means_the_default(
             self, world: Any, expires_in: object) -> None:

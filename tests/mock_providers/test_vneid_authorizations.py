@@ -9,6 +9,7 @@ import pytest
 
 from harness.protocol import LinkForm, parse_callback
 from mock_providers.vneid import ClientRecord
+from mock_providers.vneid.authorize import FRESH_LOGIN_SECONDS
 
 pytestmark = pytest.mark.clause("A-5")
 
@@ -256,3 +257,46 @@ def test_unencoded_redirect_uri_in_the_link_is_accepted(vneid_flow):
     query = urlencode(vneid_flow.request().params()).replace("vssid%3A%2F%2F", "vssid://")
     assert "redirect_uri=vssid://auth" in query
     assert _redirect(vneid_flow.authorize("vneid://authorize?" + query)).code
+
+
+# -- prompt and max_age (OpenID Connect Core §3.1.2.1) ---------------------------------------
+@pytest.mark.clause("A-4", "A-5")
+@pytest.mark.parametrize(("extra", "age", "refused"), [
+    ((("max_age", "60"),), 61, True),
+    ((("max_age", "60"),), 59, False),
+    ((("max_age", "0"),), 1, True),
+    ((("prompt", "login"),), FRESH_LOGIN_SECONDS + 1, True),
+    ((("prompt", "login"),), FRESH_LOGIN_SECONDS - 1, False),
+    ((("prompt", "consent"),), 600, False),
+    ((), 600, False),  # (an app session lives 900 s)
+], ids=["max_age-passed", "max_age-not-yet", "max_age-0", "prompt-login-old",
+        "prompt-login-fresh", "prompt-consent", "neither"])
+def test_a_login_older_than_the_request_allows_is_login_required(vneid_flow, vneid_provider,
+                                                                 extra, age, refused):
+    """max_age: "the OP MUST attempt to actively re-authenticate"; prompt=login: "SHOULD
+    prompt the End-User for reauthentication". The app API answers 401 login_required so the
+    app logs the citizen in again; a new session then gets its code."""
+    session = vneid_flow.session()
+    vneid_provider.clock.offset += age
+    link = vneid_flow.request(extra=extra).to_link()
+    r = vneid_flow.authorize(link, session=session)
+    if not refused:
+        assert _redirect(r).code
+        return
+    assert _error(r) == (401, "login_required", "A-4")
+    assert "log the citizen in again" in r.json()["error_description"]
+    assert _redirect(vneid_flow.authorize(link, "deny", session=session)).error == \
+        "access_denied"  # declining needs no newer login
+    cb = _redirect(vneid_flow.authorize(link))  # a new session
+    assert cb.code
+
+
+@pytest.mark.clause("A-2", "A-7")
+@pytest.mark.parametrize("extra", [
+    (("prompt", "none login"),), (("max_age", "-1"),), (("max_age", "soon"),),
+    (("max_age", "1" * 11),),
+], ids=["none-with-login", "max_age-negative", "max_age-text", "max_age-too-long"])
+def test_malformed_prompt_or_max_age_goes_back_as_invalid_request(vneid_flow, extra):
+    cb = _redirect(vneid_flow.authorize(vneid_flow.request(extra=extra).to_link()))
+    assert (cb.error, cb.code) == ("invalid_request", None)
+    assert cb.error_description.startswith("A-2")

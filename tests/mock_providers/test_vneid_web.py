@@ -161,6 +161,16 @@ def test_a_post_with_a_bad_request_redirects_or_shows_as_a_get_does(vneid_flow):
         == "invalid_request"  # not form-encoded
 
 
+@pytest.mark.clause("A-2", "A-7")
+def test_prompt_none_is_login_required_the_web_keeps_no_session(vneid_flow):
+    """OpenID Connect Core §3.1.2.1: prompt=none "MUST NOT display any authentication ...
+    user interface pages. An error is returned if an End-User is not already authenticated"."""
+    r = _start(vneid_flow, extra=(("prompt", "none"),))
+    assert r.status_code == 302
+    cb = parse_callback(r.headers["location"])
+    assert (cb.error, cb.state, cb.code) == ("login_required", "state-123", None)
+
+
 def test_user_input_is_escaped(vneid_flow):
     page = _start(vneid_flow, client_id="<script>x</script>")
     assert "<script>x" not in page.text
