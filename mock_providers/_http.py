@@ -57,6 +57,7 @@ __all__ = [
     "MAX_TARGET_BYTES",
     "RECORDED_BODY_BYTES",
     "LOOPBACK_HOSTS",
+    "MissingCredentials",
     "SINGLE_HEADERS",
     "FastJSONResponse",
     "ProviderMiddleware",
@@ -138,9 +139,24 @@ def error_response(err: ProtocolError,
     """The §8 error JSON ``{error, error_description, clause, message}`` with its status."""
     hdrs = {"Cache-Control": "no-store", **(headers or {})}
     if err.status == 401 and "WWW-Authenticate" not in hdrs:
-        scheme = "Basic" if err.code == "invalid_client" else "Bearer"
-        hdrs["WWW-Authenticate"] = f'{scheme} error="{err.code}"'
+        hdrs["WWW-Authenticate"] = _challenge(err)
     return FastJSONResponse(err.to_body(), status_code=err.status, headers=hdrs)
+
+
+class MissingCredentials(ProtocolError):
+    """A 401 for a request that sent no credentials at all: its challenge names no error
+    (RFC 6750 §3.1: "the resource server SHOULD NOT include an error code")."""
+
+
+def _challenge(err: ProtocolError) -> str:
+    """RFC 9110 §15.5.2: a 401 carries a challenge. ``invalid_client`` (the token endpoint)
+    asks for Basic with its required realm (RFC 7617 §2); the rest for Bearer (RFC 6750 §3)."""
+    if err.code == "invalid_client":
+        return 'Basic realm="VNeID token endpoint", charset="UTF-8"'
+    if isinstance(err, MissingCredentials):
+        return "Bearer"
+    return f'Bearer error="{err.code}"'
+
 
 
 async def _on_protocol_error(request: Request, exc: Exception) -> Response:
@@ -405,7 +421,8 @@ def bearer_token(request: Request, *, clause: str, code: str = "invalid_token") 
     """The Bearer token of ``Authorization`` (RFC 6750 §2.1), or a 401 naming what is wrong."""
     value = header(request, b"authorization")
     if not value:
-        raise ProtocolError("missing Authorization: Bearer <token>", code=code, clause=clause)
+        raise MissingCredentials("missing Authorization: Bearer <token>", code=code,
+                                 clause=clause)
     scheme, _, token = value.partition(" ")
     if scheme.lower() != "bearer" or not token.strip() or len(token) > 4096:
         raise ProtocolError("Authorization must be 'Bearer <token>'", code=code, clause=clause)

@@ -78,7 +78,8 @@ def test_client_authentication_failures_are_invalid_client(vneid_flow, vneid_htt
             **extra}
     r = vneid_http.post("/token", data=data, auth=auth)
     assert _error(r) == (401, "invalid_client", "T-1")
-    assert r.headers["www-authenticate"].startswith("Basic")
+    # RFC 6749 §5.2 (the scheme the client used or may use), RFC 7617 §2 (realm required)
+    assert r.headers["www-authenticate"] == 'Basic realm="VNeID token endpoint", charset="UTF-8"'
     # the code survives a failed client authentication
     assert vneid_flow.redeem(code).status_code == 200
 

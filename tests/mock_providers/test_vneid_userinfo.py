@@ -39,7 +39,10 @@ def test_missing_or_unknown_token_is_invalid_token(vneid_http, authorization):
     r = vneid_http.get("/userinfo", headers=headers)
     assert r.status_code == 401
     assert r.json()["error"] == "invalid_token"
-    assert r.headers["www-authenticate"].startswith("Bearer")
+    challenge = r.headers["www-authenticate"]
+    assert challenge.startswith("Bearer")
+    # RFC 6750 §3.1: no credentials at all, no error code in the challenge
+    assert (challenge == "Bearer") is (authorization is None), challenge
 
 
 def test_expired_access_token_is_invalid_token(vneid_flow, vneid_http, vneid_provider):
