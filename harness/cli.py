@@ -77,10 +77,13 @@ def run(
 
     if workers is None and (vneid_url or vssid_url):
         workers = 1
-    status = run_suites(RunOptions(out=out, seed=seed, vneid_url=vneid_url,
-                                   vssid_url=vssid_url, admin_token=admin_token,
-                                   keyword=keyword, workers=workers,
-                                   allure_report=allure_report), console)
+    try:
+        status = run_suites(RunOptions(out=out, seed=seed, vneid_url=vneid_url,
+                                       vssid_url=vssid_url, admin_token=admin_token,
+                                       keyword=keyword, workers=workers,
+                                       allure_report=allure_report), console)
+    except HarnessError as exc:
+        raise _fail(str(exc)) from None
     raise typer.Exit(status)
 
 
@@ -200,7 +203,8 @@ def serve(
     admin_token: Annotated[str | None, typer.Option(
         envvar="VNEID_HARNESS_ADMIN_TOKEN",
         help="Require this token on the test-control API (S-6)")] = None,
-    log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "warning",
+    log_level: Annotated[str, typer.Option(
+        help="uvicorn log level: critical, error, warning, info, debug or trace")] = "warning",
     host: Annotated[str, typer.Option(
         help="Address to listen on; beyond loopback (e.g. 0.0.0.0) only with an admin "
              "token (S-6)")] = "127.0.0.1",
@@ -216,11 +220,15 @@ def serve(
              "request head with the §8 error JSON)")] = "httptools",
 ) -> None:
     """Serve both mock providers over HTTP (on 127.0.0.1 by default) until Ctrl-C or SIGTERM."""
+    from uvicorn.config import LOG_LEVELS
+
     from harness.serve import build_served, run_servers
     from mock_providers._served import HTTP_STACKS
 
     if http not in HTTP_STACKS:
         raise _fail(f"--http {http!r}: choose one of {', '.join(HTTP_STACKS)}")
+    if log_level not in LOG_LEVELS:
+        raise _fail(f"--log-level {log_level!r}: choose one of {', '.join(LOG_LEVELS)}")
     try:
         served = build_served(vneid_port, vssid_port, personas_file=personas,
                               admin_token=admin_token, host=host, public_host=public_host,
@@ -251,17 +259,23 @@ def personas_generate(
     output: Annotated[Path, typer.Option("-o", "--output", help="File to write (.yaml or .json)")],
     count: Annotated[int, typer.Option(min=1, max=100_000)] = 10,
     seed: Annotated[int, typer.Option()] = 0,
-    level1: Annotated[int, typer.Option(help="How many of them are level 1")] = 0,
-    without_vssid: Annotated[int, typer.Option(help="How many have no VssID account")] = 0,
+    level1: Annotated[int, typer.Option(min=0, help="How many of them are level 1")] = 0,
+    without_vssid: Annotated[int, typer.Option(
+        min=0, help="How many have no VssID account")] = 0,
     force: Annotated[bool, typer.Option(help="Overwrite an existing file")] = False,
 ) -> None:
     """Write a persona file of synthetic citizens (never a real person)."""
     from harness.personas import PersonaFactory, save_personas
+    from mock_providers.vssid.accounts import MAX_ACCOUNTS
 
     if output.exists() and not force:
         raise _fail(f"{output} exists; pass --force to overwrite it")
     if level1 + without_vssid > count:
         raise _fail("--level1 plus --without-vssid cannot exceed --count")
+    if count - without_vssid > MAX_ACCOUNTS:
+        raise _fail(f"--count {count} with --without-vssid {without_vssid} makes "
+                    f"{count - without_vssid} VssID accounts, more than the {MAX_ACCOUNTS} "
+                    "one serve holds; lower --count or raise --without-vssid")
     factory = PersonaFactory(seed)
     people = [
         factory.new(level=1 if i < level1 else 2,
@@ -279,9 +293,11 @@ def personas_generate(
 def personas_check(path: Annotated[Path, typer.Argument(help="Persona file to validate")]) -> None:
     """Validate a persona file and list who is in it (passcodes hidden)."""
     from harness.personas import load_personas
+    from harness.serve import check_capacity
 
     try:
         people = load_personas(path)
+        check_capacity(people, path)  # what serve would refuse
     except HarnessError as exc:
         raise _fail(str(exc)) from None
     table = Table(title=str(path))

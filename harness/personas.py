@@ -37,6 +37,7 @@ from harness.protocol import (
 
 __all__ = [
     "BIRTH_YEARS",
+    "MAX_FULL_NAME",
     "Gender",
     "Persona",
     "PersonaFactory",
@@ -50,6 +51,8 @@ Gender = Literal["male", "female"]
 Status = Literal["active", "locked"]
 BIRTH_YEARS = (1940, 2007)
 """Inclusive range of the birth years :class:`PersonaFactory` draws from."""
+MAX_FULL_NAME = 200
+"""The longest ``full_name`` the providers store (T-3, P-1)."""
 
 _GENDERS: tuple[Gender, ...] = ("male", "female")
 _STATUSES: tuple[Status, ...] = ("active", "locked")
@@ -82,8 +85,15 @@ def _check_passcode(value: object) -> None:
 
 
 def _check_full_name(value: object) -> None:
+    """What the providers' records accept (``PersonaRecord``, ``AccountRecord``), so a file
+    ``personas check`` passes is one ``serve`` loads."""
     if not isinstance(value, str) or not value.strip():
         raise _Invalid("full_name", f"must be a non-empty string, got {value!r}")
+    if len(value) > MAX_FULL_NAME:
+        raise _Invalid("full_name", f"is {len(value)} characters; at most {MAX_FULL_NAME}")
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        raise _Invalid("full_name", "contains control characters (a tab, a line break...); "
+                                    "write it on one line with spaces")
 
 
 def _check_personal_id(value: object, birthdate: dt.date, gender: str) -> None:
@@ -375,20 +385,39 @@ def _parse_document(path: Path, document: object) -> list[Persona]:
         raise PersonaFileError(f"{path}: 'personas' must be a list, "
                                f"got {type(entries).__name__}")
     personas: list[Persona] = []
-    seen: dict[str, int] = {}
+    unique = _Unique(path)
     for index, entry in enumerate(entries):
         try:
             persona = _parse_entry(entry)
         except _Invalid as exc:
             raise PersonaFileError(
                 f"{path}: personas[{index}].{exc.field_name}: {exc.problem}") from None
-        if persona.personal_id in seen:
-            raise PersonaFileError(
-                f"{path}: personas[{index}].personal_id: duplicate {persona.personal_id} "
-                f"(already personas[{seen[persona.personal_id]}])")
-        seen[persona.personal_id] = index
+        unique.add(index, persona)
         personas.append(persona)
     return personas
+
+
+class _Unique:
+    """One ``personal_id`` per persona and one ``bhxh_code`` per VssID account in a file: the
+    providers key them so (P-1), and a second one would silently replace the first."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._ids: dict[str, int] = {}
+        self._codes: dict[str, int] = {}
+
+    def add(self, index: int, persona: Persona) -> None:
+        for field_name, value, seen in (
+                ("personal_id", persona.personal_id, self._ids),
+                ("vssid_account.bhxh_code", persona.bhxh_code, self._codes)):
+            if value is None:
+                continue
+            if value in seen:
+                raise PersonaFileError(
+                    f"{self._path}: personas[{index}].{field_name}: duplicate {value} "
+                    f"(already personas[{seen[value]}]); give each entry its own "
+                    f"{field_name.rsplit('.', 1)[-1]}")
+            seen[value] = index
 
 
 def load_personas(path: str | os.PathLike[str]) -> list[Persona]:
@@ -403,20 +432,19 @@ def load_personas(path: str | os.PathLike[str]) -> list[Persona]:
         document = yaml.safe_load(text) if kind == "yaml" else json.loads(text)
     except (yaml.YAMLError, ValueError) as exc:
         raise PersonaFileError(f"{p}: not valid {kind.upper()}: {exc}") from None
+    except RecursionError:
+        raise PersonaFileError(f"{p}: not valid {kind.upper()}: nested too deeply; a persona "
+                               "file is {personas: [...]} of flat entries") from None
     return _parse_document(p, document)
 
 
 def _dump(personas: Iterable[Persona], kind: Literal["yaml", "json"], path: Path) -> str:
     entries = []
-    seen: dict[str, int] = {}
+    unique = _Unique(path)
     for index, persona in enumerate(personas):
         if not isinstance(persona, Persona):
             raise PersonaFileError(f"{path}: personas[{index}]: not a Persona")
-        if persona.personal_id in seen:
-            raise PersonaFileError(
-                f"{path}: personas[{index}].personal_id: duplicate {persona.personal_id} "
-                f"(already personas[{seen[persona.personal_id]}])")
-        seen[persona.personal_id] = index
+        unique.add(index, persona)
         entries.append(persona.to_file_entry())
     document = {"personas": entries}
     if kind == "json":

@@ -26,6 +26,7 @@ from harness import __version__
 from harness.conformance import evaluate, get_plan, load_expected_failures
 from harness.conformance.plans import ALL
 from harness.conformance.results import ConformanceResult, TestOutcome
+from harness.errors import ConfigError
 from reports.conformance_html import write_conformance_html
 from reports.evidence import EvidenceCollector
 from reports.summary import clause_table, write_verdict
@@ -167,14 +168,15 @@ def run_suites(options: RunOptions, console: Console | None = None) -> int:
     """Run a plan's suites (every suite for ``all``); 0 only when the plan's verdict is ok.
 
     Writes JUnit XML, Allure results and the verdict JSON under ``options.out``. Usage and
-    configuration errors return 2 before any test runs.
+    configuration errors return 2 before any test runs; a bad expected-failures file or an
+    output folder that cannot be made raise :class:`ConfigError` before it.
     """
     console = console or Console()
     plan = get_plan(options.plan)
     expected = (load_expected_failures(options.expected_failures)
                 if options.expected_failures else [])
     out = options.out
-    out.mkdir(parents=True, exist_ok=True)
+    _make_out(out)
     args = [*(options.paths or [str(scenarios_dir())]),
             "-o", "addopts=", "--strict-markers", "--strict-config",
             "-p", "no:terminal", "-p", "no:cacheprovider",
@@ -233,6 +235,17 @@ def run_suites(options: RunOptions, console: Console | None = None) -> int:
     if reporter.collect_errors:
         return int(pytest.ExitCode.INTERRUPTED)
     return 0 if result.ok else 1
+
+
+def _make_out(out: Path) -> None:
+    """The output folder, created with its parents; a :class:`ConfigError` when it cannot be."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        problem = ("is a file, not a folder" if out.exists() and not out.is_dir()
+                   else f"cannot be created ({exc.strerror})")
+        raise ConfigError(f"--out {out} {problem}; give a folder for the reports (it is "
+                          "created if missing)") from None
 
 
 def _workers_problem(options: RunOptions) -> str | None:

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import ipaddress
 import signal
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from harness.personas import Persona, load_personas
 from harness.protocol import DEFAULT_PROFILE, Profile, SystemEntropy
 
 __all__ = ["HOST", "ServedInThread", "ServedProviders", "ServedVNeID", "bind_loopback",
-           "build_served", "is_loopback", "run_servers"]
+           "build_served", "check_admin_token", "check_capacity", "is_loopback", "run_servers"]
 
 HOST = "127.0.0.1"
 _WILDCARDS = frozenset({"0.0.0.0", "::", ""})  # noqa: S104 (recognised, not bound here)
@@ -67,10 +68,15 @@ def bind_loopback(port: int, host: str = HOST) -> socket.socket:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        raise ConfigError(
-            f"cannot listen on {host}:{port} ({exc.strerror}); pick another port or stop what "
-            "holds it"
-        ) from None
+        if isinstance(exc, socket.gaierror):
+            advice = (f"the host {host!r} cannot be resolved; give --host an address of this "
+                      "machine (127.0.0.1, 0.0.0.0, ::1) or a name that resolves to one")
+        elif exc.errno in (errno.EADDRINUSE, errno.EACCES):
+            advice = "pick another port or stop what holds it"
+        else:
+            advice = (f"{host} is not an address of this machine; give --host one of its "
+                      "addresses (127.0.0.1, 0.0.0.0, ::1)")
+        raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror}); {advice}") from None
     sock.listen(1024)
     sock.set_inheritable(True)
     return sock
@@ -87,16 +93,61 @@ class ServedProviders:
     """The :class:`~mock_providers.state.StateFile` both providers write, if any."""
 
 
-def seed_personas(vneid: Any, vssid: Any, personas: Sequence[Persona]) -> None:
-    """Load personas into the VNeID mock and their VssID accounts into the VssID mock."""
+def seed_personas(vneid: Any, vssid: Any, personas: Sequence[Persona], *,
+                  source: Path | None = None) -> None:
+    """Load personas into the VNeID mock and their VssID accounts into the VssID mock.
+
+    A persona the providers refuse (one account per person, P-1, against an account already
+    there, e.g. from the state file) is a :class:`ConfigError` naming ``source`` (the persona
+    file) and the entry; the caller discards the providers, so nothing was changed.
+    """
+    from harness.protocol import ProtocolError
     from mock_providers.vneid import PersonaRecord
     from mock_providers.vssid import AccountRecord
 
-    for persona in personas:
-        vneid.add_persona(PersonaRecord.from_json(persona.to_vneid_json()))
+    for index, persona in enumerate(personas):
+        where = f"{source or 'personas'}: personas[{index}]"
         account = persona.to_vssid_account_json()
-        if account is not None:
-            vssid.add_account(AccountRecord.from_json(account))
+        linked = vssid.account_store.find_by_personal_id(persona.personal_id)
+        if account is not None and linked is not None and linked.bhxh_code != account["bhxh_code"]:
+            raise ConfigError(
+                f"{where}.vssid_account.bhxh_code: {account['bhxh_code']}, but personal_id "
+                f"{persona.personal_id} already has the VssID account {linked.bhxh_code} in the "
+                f"state file (one account per person, P-1); give this entry bhxh_code "
+                f"{linked.bhxh_code}, or remove the entry")
+        try:
+            vneid.add_persona(PersonaRecord.from_json(persona.to_vneid_json()))
+            if account is not None:
+                vssid.add_account(AccountRecord.from_json(account))
+        except ProtocolError as exc:
+            raise ConfigError(f"{where} (personal_id {persona.personal_id}): "
+                              f"{exc.description}") from None
+
+
+def check_capacity(personas: Sequence[Persona], source: Path | None, *,
+                   stored_personas: Iterable[str] = (),
+                   stored_accounts: Iterable[str] = ()) -> None:
+    """What one serve holds: at most ``MAX_PERSONAS`` personas and ``MAX_ACCOUNTS`` VssID
+    accounts, counting those the state file already stores; more is a :class:`ConfigError`
+    that says to trim or split the persona file ``source`` (checked before anything loads)."""
+    from mock_providers.vneid.provider import MAX_PERSONAS
+    from mock_providers.vssid.accounts import MAX_ACCOUNTS
+
+    for what, limit, stored, new in (
+            ("personas", MAX_PERSONAS, set(stored_personas), {p.personal_id for p in personas}),
+            ("VssID accounts", MAX_ACCOUNTS, set(stored_accounts),
+             {p.bhxh_code for p in personas if p.bhxh_code is not None})):
+        total = len(stored | new)
+        if total <= limit:
+            continue
+        if stored:
+            raise ConfigError(
+                f"{source}: its {len(new)} {what} and those of the state file make {total}, "
+                f"more than the {limit} one serve holds; trim the persona file, or split it "
+                "and serve each part with a state file of its own")
+        raise ConfigError(
+            f"{source}: {total} {what}, more than the {limit} one serve holds; trim the file, "
+            f"or split it into files of at most {limit} and serve each apart")
 
 
 def check_exposure(host: str, admin_token: str | None) -> None:
@@ -110,13 +161,34 @@ def check_exposure(host: str, admin_token: str | None) -> None:
             "127.0.0.1")
 
 
+def check_admin_token(admin_token: str | None) -> None:
+    """S-6: a token callers can present: non-empty printable ASCII without spaces at its ends
+    (it travels in the ``X-Harness-Admin-Token`` HTTP header; anything else never matches)."""
+    if admin_token is None:
+        return
+    where = "--admin-token (or VNEID_HARNESS_ADMIN_TOKEN)"
+    if not admin_token:
+        raise ConfigError(f"{where} is empty; give a token, or leave it out to serve the "
+                          "test-control API to loopback callers only (S-6)")
+    if (not all(" " <= ch <= "~" for ch in admin_token)
+            or admin_token != admin_token.strip(" ")):
+        raise ConfigError(f"{where} must be printable ASCII with no space at either end: "
+                          "clients send it in the X-Harness-Admin-Token HTTP header, which "
+                          "cannot carry it otherwise; choose another token")
+
+
 def _open_state(state_file: Path | None) -> Any:
     if state_file is None:
         return None
     from mock_providers.state import StateFile, StateFileError
 
+    directory = state_file.parent
+    if not directory.is_dir():
+        problem = "is not a directory" if directory.exists() else "does not exist"
+        raise ConfigError(f"--state {state_file}: the directory {directory} {problem}; create "
+                          "it, or give a path in an existing directory")
     try:
-        return StateFile(state_file)
+        return StateFile(state_file, exclusive=True)  # one serve per state file
     except StateFileError as exc:
         raise ConfigError(str(exc)) from None
 
@@ -135,14 +207,20 @@ def build_served(vneid_port: int, vssid_port: int, *, personas_file: Path | None
     from mock_providers.vneid import VNeIDProvider, VNeIDSettings
     from mock_providers.vssid import VssIDProvider, VssIDSettings
 
+    check_admin_token(admin_token)
     check_exposure(host, admin_token)
     personas = load_personas(personas_file) if personas_file is not None else []
     state = _open_state(state_file)
-    vneid_sock = bind_loopback(vneid_port, host)
     try:
-        vssid_sock = bind_loopback(vssid_port, host)
+        vneid_sock = bind_loopback(vneid_port, host)
+        try:
+            vssid_sock = bind_loopback(vssid_port, host)
+        except ConfigError:
+            vneid_sock.close()
+            raise
     except ConfigError:
-        vneid_sock.close()
+        if state is not None:
+            state.close()
         raise
     shown = public_host or (HOST if host in _WILDCARDS else host)
     vneid_url = _url(shown, vneid_sock.getsockname()[1])
@@ -158,19 +236,24 @@ def build_served(vneid_port: int, vssid_port: int, *, personas_file: Path | None
                           admin_token=admin_token),
             entropy=entropy, issuer_transport=None, state=state,
         )
+        check_capacity(personas, personas_file,
+                       stored_personas=[p.personal_id for p in vneid.personas()],
+                       stored_accounts=[a.bhxh_code for a in vssid.accounts()])
         if state is not None:
-            with state.deferred():
-                seed_personas(vneid, vssid, personas)
+            with state.deferred():  # written once, and not at all when seeding fails
+                seed_personas(vneid, vssid, personas, source=personas_file)
             state.save()
         else:
-            seed_personas(vneid, vssid, personas)
+            seed_personas(vneid, vssid, personas, source=personas_file)
     except Exception as exc:
         vneid_sock.close()
         vssid_sock.close()
+        if state is not None:
+            state.close()
         from harness.protocol import ProtocolError
         from mock_providers.state import StateFileError
 
-        if isinstance(exc, StateFileError | ProtocolError):
+        if isinstance(exc, StateFileError | ProtocolError | ValueError):
             raise ConfigError(str(exc)) from None
         raise
     return ServedProviders(vneid, vssid, vneid_url, vssid_url, (vneid_sock, vssid_sock), state)
@@ -222,12 +305,14 @@ def run_servers(served: ServedProviders, *, on_ready: Callable[[], None] | None 
     stack (:data:`mock_providers._served.HTTP_STACKS`)."""
     from mock_providers._served import run_loop
 
-    servers = _servers((served.vneid.app, served.vssid.app), log_level, http)
     try:
+        servers = _servers((served.vneid.app, served.vssid.app), log_level, http)
         run_loop(_serve_all(servers, served.sockets, on_ready, signals=True), http)
     finally:
         for sock in served.sockets:
             sock.close()
+        if served.state is not None:
+            served.state.close()
 
 
 class ServedInThread:
@@ -270,6 +355,8 @@ class ServedInThread:
             self._thread.join(timeout=15)
         for sock in self.served.sockets:
             sock.close()
+        if self.served.state is not None:
+            self.served.state.close()
 
 
 class ServedVNeID:
@@ -280,6 +367,7 @@ class ServedVNeID:
                  profile: Profile = DEFAULT_PROFILE, startup_timeout: float = 10.0) -> None:
         from mock_providers.vneid import VNeIDProvider, VNeIDSettings
 
+        check_admin_token(admin_token)
         self._sock = bind_loopback(port)
         self.url = f"http://{HOST}:{self._sock.getsockname()[1]}"
         self.provider = VNeIDProvider(

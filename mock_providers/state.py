@@ -10,6 +10,12 @@ torn one. On start a provider restores its section with the same validation as t
 API. A file that is not a state file, or holds an invalid record, is refused with
 :class:`StateFileError` naming the problem and is left as it is (nothing overwrites it).
 
+One serve at a time: with ``exclusive=True`` (as ``vneid-harness serve`` opens it) the file is
+locked (``flock`` on the sibling ``.NAME.lock``, which holds the owner's pid and stays behind)
+until :meth:`StateFile.close` or the process ends; a second serve on the same file is refused
+at start, since each would rewrite the whole file from its own memory and lose the other's
+changes.
+
 Ephemeral state (sessions, codes, tokens, transactions, faults, clock offsets, request logs)
 is deliberately not kept: it is short-lived by protocol. The file holds passcodes and client
 secrets unredacted (it is the providers' own storage, not a log): it is created ``0600``.
@@ -17,6 +23,8 @@ secrets unredacted (it is the providers' own storage, not a log): it is created 
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import os
 import threading
@@ -40,11 +48,16 @@ class StateFileError(ValueError):
 class StateFile:
     """One JSON state file shared by the providers of a serve (thread-safe)."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, exclusive: bool = False) -> None:
         self.path = Path(path)
         self._lock = threading.RLock()
         self._snapshots: dict[str, Snapshot] = {}
-        self._sections: dict[str, Any] = self._read()
+        self._lock_fd: int | None = self._take_lock() if exclusive else None
+        try:
+            self._sections: dict[str, Any] = self._read()
+        except StateFileError:
+            self.close()
+            raise
         self._deferred = 0
         self._dirty = False
         self.writes = 0
@@ -53,6 +66,40 @@ class StateFile:
     def _fail(self, problem: str) -> StateFileError:
         return StateFileError(f"state file {self.path}: {problem}; it was left as it is: fix "
                               "it, or move it away to start empty")
+
+    def _take_lock(self) -> int:
+        lock = self.path.with_name(f".{self.path.name}.lock")
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError as exc:
+            raise StateFileError(f"state file {self.path}: its lock file {lock} cannot be "
+                                 f"opened ({exc.strerror})") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            owner = b""
+            with suppress(OSError):
+                owner = os.read(fd, 32)
+            os.close(fd)
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+                raise StateFileError(f"state file {self.path}: cannot be locked with {lock} "
+                                     f"({exc.strerror}); give a state file on a local "
+                                     "disk") from None
+            raise StateFileError(
+                f"state file {self.path} is in use by another vneid-harness serve (pid "
+                f"{owner.decode('ascii', 'replace').strip() or 'unknown'}, which holds {lock}); "
+                "stop that serve first, or give this one a state file of its own") from None
+        with suppress(OSError):  # who holds it, for the message above; not essential
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        return fd
+
+    def close(self) -> None:
+        """Release the lock of an ``exclusive`` state file (nothing else to close)."""
+        with self._lock:
+            fd, self._lock_fd = self._lock_fd, None
+        if fd is not None:
+            os.close(fd)  # closing the last descriptor releases the flock
 
     def _read(self) -> dict[str, Any]:
         try:
@@ -97,15 +144,19 @@ class StateFile:
 
     @contextmanager
     def deferred(self) -> Iterator[None]:
-        """Changes inside are written once, at the end (bulk loads)."""
+        """Changes inside are written once, at the end (bulk loads). When the body raises,
+        nothing is written: the file keeps what it held (a refused start leaves it as it
+        was); a later :meth:`save` writes what memory then holds."""
         with self._lock:
             self._deferred += 1
+        completed = False
         try:
             yield
+            completed = True
         finally:
             with self._lock:
                 self._deferred -= 1
-                if not self._deferred and self._dirty:
+                if completed and not self._deferred and self._dirty:
                     self._write()
 
     def save(self) -> None:

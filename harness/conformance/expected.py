@@ -77,11 +77,17 @@ def load_expected_failures(path: Path) -> list[ExpectedFailure]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read expected-failures file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"cannot read expected-failures file {path}: not UTF-8 (byte "
+                          f"{exc.start}); save it as UTF-8") from None
+    kind = path.suffix.lstrip(".") or "YAML"
     try:
         data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path} is not valid {path.suffix.lstrip('.') or 'YAML'}: "
-                          f"{exc}") from None
+        raise ConfigError(f"{path} is not valid {kind}: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path} is not valid {kind}: nested too deeply; it holds a flat "
+                          "list under 'expected_failures'") from None
     if data is None:
         return []
     if not isinstance(data, dict) or not isinstance(data.get("expected_failures"), list):

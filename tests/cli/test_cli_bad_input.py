@@ -1,0 +1,214 @@
+"""Bad files and options are one line ``error: ...`` and exit 2, never a traceback; a refused
+``serve`` has not bound a port nor changed a stored file."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from typer.testing import CliRunner
+
+from harness.cli import app
+from harness.errors import ConfigError
+from harness.personas import PersonaFactory, save_personas
+from harness.serve import build_served
+from mock_providers.state import STATE_FORMAT
+
+runner = CliRunner()
+BIN = Path(sys.executable).parent / "vneid-harness"
+UNREACHABLE = "http://127.0.0.1:1"
+
+
+@pytest.fixture(autouse=True)
+def _never_serve(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ``serve`` these tests expect refused that starts anyway fails, instead of serving
+    until killed."""
+    import harness.serve
+
+    def started(served: harness.serve.ServedProviders, **options: object) -> None:
+        for sock in served.sockets:
+            sock.close()
+        raise AssertionError("serve started instead of refusing")
+
+    monkeypatch.setattr(harness.serve, "run_servers", started)
+
+
+def _refused(args: list[str]) -> str:
+    """Run the CLI; it must refuse with exit 2 and one ``error:`` line; return that line."""
+    result: Result = runner.invoke(app, args, env={"COLUMNS": "400"})
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        repr(result.exception))
+    assert "Traceback" not in result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith("error: "), result.output
+    return lines[0]
+
+
+def _deep(path: Path, prefix: str, depth: int) -> Path:
+    path.write_text(prefix + "[" * depth + "]" * depth + ("}" if prefix.startswith("{") else "")
+                    + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("name", "prefix", "depth"), [
+    ("deep.yaml", "personas: ", 2000),
+    ("deep.json", '{"personas": ', 100_000),
+])
+def test_a_deeply_nested_persona_file_is_an_error(tmp_path: Path, name: str, prefix: str,
+                                                   depth: int) -> None:
+    path = _deep(tmp_path / name, prefix, depth)
+    for args in (["personas", "check", str(path)],
+                 ["serve", "--vneid-port", "0", "--vssid-port", "0", "--personas", str(path)]):
+        line = _refused(args)
+        assert f"{path}: not valid" in line
+        assert "nested too deeply" in line
+
+
+def test_serve_refuses_an_unknown_log_level_before_binding() -> None:
+    line = _refused(["serve", "--vneid-port", "0", "--vssid-port", "0", "--log-level", "bogus"])
+    assert line == ("error: --log-level 'bogus': choose one of critical, error, warning, info, "
+                    "debug, trace")
+
+
+def test_serve_refuses_an_empty_admin_token() -> None:
+    line = _refused(["serve", "--vneid-port", "0", "--vssid-port", "0", "--admin-token", ""])
+    assert "--admin-token (or VNEID_HARNESS_ADMIN_TOKEN) is empty" in line
+
+
+def test_expected_failures_not_utf8_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "ef.yaml"
+    path.write_bytes(b'expected_failures:\n  - test: "\xff"\n')
+    line = _refused(["conformance", "--plan", "vneid-provider", "--vneid-url", UNREACHABLE,
+                     "--expected-failures", str(path), "--out", str(tmp_path / "out")])
+    assert f"cannot read expected-failures file {path}: not UTF-8" in line
+
+
+def test_expected_failures_nested_too_deeply_is_an_error(tmp_path: Path) -> None:
+    path = _deep(tmp_path / "ef.yaml", "expected_failures: ", 2000)
+    line = _refused(["conformance", "--plan", "vneid-provider", "--vneid-url", UNREACHABLE,
+                     "--expected-failures", str(path), "--out", str(tmp_path / "out")])
+    assert f"{path} is not valid yaml: nested too deeply" in line
+
+
+@pytest.mark.parametrize("command", [["run"], ["conformance", "--plan", "vneid-provider"]])
+def test_out_that_is_a_file_is_an_error_and_the_file_is_kept(tmp_path: Path,
+                                                             command: list[str]) -> None:
+    out = tmp_path / "a_file"
+    out.write_text("keep me", encoding="utf-8")
+    line = _refused([*command, "--vneid-url", UNREACHABLE, "--out", str(out)])
+    assert line == (f"error: --out {out} is a file, not a folder; give a folder for the "
+                    "reports (it is created if missing)")
+    assert out.read_text(encoding="utf-8") == "keep me"
+
+
+NOT_A_HEADER = ("error: --admin-token (or VNEID_HARNESS_ADMIN_TOKEN) must be printable ASCII "
+                "with no space at either end: clients send it in the X-Harness-Admin-Token "
+                "HTTP header, which cannot carry it otherwise; choose another token")
+
+
+@pytest.mark.parametrize("token", ["mật-khẩu", " padded", "padded ", "tab\there", "bell\x07"])
+def test_build_served_refuses_an_admin_token_no_header_can_carry(token: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        build_served(0, 0, admin_token=token)  # without the check it would bind and serve
+    assert f"error: {refused.value}" == NOT_A_HEADER
+
+
+@pytest.mark.parametrize("by", ["option", "env"])
+def test_serve_refuses_a_non_ascii_admin_token(by: str) -> None:
+    """In a process of its own, with a timeout: a serve that started would never end."""
+    args, env = ((["--admin-token", "mật-khẩu"], {}) if by == "option"
+                 else ([], {"VNEID_HARNESS_ADMIN_TOKEN": "mật-khẩu"}))
+    result = subprocess.run([str(BIN), "serve", "--vneid-port", "0", "--vssid-port", "0", *args],
+                            capture_output=True, text=True, timeout=30,
+                            env={**os.environ, "COLUMNS": "400", **env})
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.strip() == NOT_A_HEADER
+    assert result.stdout == ""
+
+
+def test_an_ascii_admin_token_with_inner_spaces_is_usable() -> None:
+    from harness.serve import check_admin_token
+
+    check_admin_token("correct horse battery-staple!~")
+    check_admin_token(None)
+
+
+def test_generate_refuses_more_accounts_than_serve_holds(tmp_path: Path) -> None:
+    out = tmp_path / "big.yaml"
+    line = _refused(["personas", "generate", "-o", str(out), "--count", "10001"])
+    assert line == ("error: --count 10001 with --without-vssid 0 makes 10001 VssID accounts, "
+                    "more than the 10000 one serve holds; lower --count or raise "
+                    "--without-vssid")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("option", ["--level1", "--without-vssid"])
+def test_generate_refuses_a_negative_count_of_a_kind(tmp_path: Path, option: str) -> None:
+    out = tmp_path / "neg.yaml"
+    result = runner.invoke(app, ["personas", "generate", "-o", str(out), "--count", "2",
+                                 option, "-1"], env={"COLUMNS": "200"})
+    assert result.exit_code == 2
+    assert f"Invalid value for '{option}'" in result.output
+    assert not out.exists()
+
+
+def test_serve_refuses_more_accounts_than_it_holds_saying_to_split_the_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import mock_providers.vssid.accounts
+
+    monkeypatch.setattr(mock_providers.vssid.accounts, "MAX_ACCOUNTS", 2)
+    factory = PersonaFactory(7)
+    people = tmp_path / "people.yaml"
+    save_personas(people, factory.many(3))
+    line = _refused(["serve", "--vneid-port", "0", "--vssid-port", "0", "--personas",
+                     str(people)])
+    assert line == (f"error: {people}: 3 VssID accounts, more than the 2 one serve holds; "
+                    "trim the file, or split it into files of at most 2 and serve each apart")
+    # With what a state file stores: counted too, and the state file is left as it was.
+    stored = factory.new()
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps({"format": STATE_FORMAT, "sections": {
+        "vssid": {"accounts": [stored.to_vssid_account_json()]}}}), encoding="utf-8")
+    before = state.read_bytes()
+    save_personas(people, factory.many(2))
+    line = _refused(["serve", "--vneid-port", "0", "--vssid-port", "0", "--personas",
+                     str(people), "--state", str(state)])
+    assert line == (f"error: {people}: its 2 VssID accounts and those of the state file make "
+                    "3, more than the 2 one serve holds; trim the persona file, or split it "
+                    "and serve each part with a state file of its own")
+    assert state.read_bytes() == before
+
+
+@pytest.mark.parametrize("make", ["missing", "file"])
+def test_serve_refuses_a_state_file_in_a_directory_that_is_not_there(tmp_path: Path,
+                                                                     make: str) -> None:
+    directory = tmp_path / "no" / "such"
+    if make == "file":
+        directory = tmp_path / "a_file"
+        directory.write_text("keep me", encoding="utf-8")
+    state = directory / "state.json"
+    line = _refused(["serve", "--vneid-port", "0", "--vssid-port", "0", "--state", str(state)])
+    problem = "does not exist" if make == "missing" else "is not a directory"
+    assert line == (f"error: --state {state}: the directory {directory} {problem}; create it, "
+                    "or give a path in an existing directory")
+
+
+@pytest.mark.parametrize(("host", "says"), [
+    ("no-such-host.invalid", "the host 'no-such-host.invalid' cannot be resolved; give --host "
+                             "an address of this machine"),
+    ("192.0.2.1", "192.0.2.1 is not an address of this machine; give --host one of its "
+                  "addresses"),
+])
+def test_serve_says_when_the_host_is_wrong_not_the_port(host: str, says: str) -> None:
+    line = _refused(["serve", "--vneid-port", "0", "--vssid-port", "0", "--host", host,
+                     "--admin-token", "t"])
+    assert line.startswith(f"error: cannot listen on {host}:0 (")
+    assert says in line
+    assert "port" not in line.split(";", 1)[1]

@@ -1,0 +1,118 @@
+"""Persona files: what ``personas check`` accepts, ``serve`` loads, and nothing is silently
+lost (one VssID account per ``bhxh_code``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from harness.cli import app
+from harness.errors import PersonaFileError
+from harness.personas import PersonaFactory, VssIDAccount, load_personas, save_personas
+from harness.protocol import ProtocolError
+from mock_providers.vneid import PersonaRecord
+from mock_providers.vssid import AccountRecord
+
+runner = CliRunner()
+LONGEST_NAME = 200  # PersonaRecord and AccountRecord (mock_providers) store no longer one
+
+
+def _entry(personal_id: str, bhxh_code: str | None, **changes: Any) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "personal_id": personal_id, "full_name": "Nguyễn Văn An", "birthdate": "1990-03-04",
+        "gender": "male", "passcode": "012345",
+        "vssid_account": None if bhxh_code is None else {"bhxh_code": bhxh_code},
+    }
+    entry.update(changes)
+    return entry
+
+
+def _write(path: Path, entries: list[Any]) -> Path:
+    path.write_text(json.dumps({"personas": entries}, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_a_shared_bhxh_code_is_refused_naming_both_entries(tmp_path: Path) -> None:
+    path = _write(tmp_path / "dup.json", [_entry("001090123456", "1111111111"),
+                                          _entry("001090123457", None),
+                                          _entry("001090123458", "1111111111")])
+    with pytest.raises(PersonaFileError) as refused:
+        load_personas(path)
+    assert str(refused.value) == (
+        f"{path}: personas[2].vssid_account.bhxh_code: duplicate 1111111111 (already "
+        "personas[0]); give each entry its own bhxh_code")
+
+
+def test_personas_check_refuses_a_shared_bhxh_code(tmp_path: Path) -> None:
+    path = _write(tmp_path / "dup.json", [_entry("001090123456", "1111111111"),
+                                          _entry("001090123458", "1111111111")])
+    result = runner.invoke(app, ["personas", "check", str(path)], env={"COLUMNS": "300"})
+    assert result.exit_code == 2
+    assert "personas[1].vssid_account.bhxh_code: duplicate 1111111111" in result.output
+
+
+def test_save_refuses_a_shared_bhxh_code_before_writing(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    save_personas(path, [])
+    factory = PersonaFactory(5)
+    people = [factory.new(vssid_account=VssIDAccount("2222222222")) for _ in range(2)]
+    with pytest.raises(PersonaFileError, match=r"personas\[1\]\.vssid_account\.bhxh_code: "
+                                               r"duplicate 2222222222"):
+        save_personas(path, people)
+    assert load_personas(path) == []
+
+
+@pytest.mark.parametrize(("full_name", "says"), [
+    ("A" * (LONGEST_NAME + 1), "is 201 characters; at most 200"),
+    ("Nguyễn\tVăn An", "contains control characters"),
+    ("Nguyễn Văn\nAn", "contains control characters"),
+])
+def test_personas_check_refuses_a_full_name_serve_refuses(tmp_path: Path, full_name: str,
+                                                          says: str) -> None:
+    path = _write(tmp_path / "names.json", [_entry("001090123456", "1111111111"),
+                                            _entry("001090123458", None, full_name=full_name)])
+    with pytest.raises(PersonaFileError) as refused:
+        load_personas(path)
+    assert str(refused.value).startswith(f"{path}: personas[1].full_name: {says}")
+    result = runner.invoke(app, ["personas", "check", str(path)], env={"COLUMNS": "300"})
+    assert result.exit_code == 2
+    assert f"personas[1].full_name: {says}" in result.output
+
+
+def test_the_full_name_limits_are_those_of_the_providers(tmp_path: Path) -> None:
+    """What ``personas check`` passes, the providers' records take, and the other way round."""
+    from harness.personas import MAX_FULL_NAME
+
+    assert MAX_FULL_NAME == LONGEST_NAME
+    longest = "Nguyễn " + "A" * (MAX_FULL_NAME - 7)
+    path = _write(tmp_path / "ok.json", [_entry("001090123456", "1111111111",
+                                                full_name=longest)])
+    (persona,) = load_personas(path)
+    PersonaRecord.from_json(persona.to_vneid_json())
+    AccountRecord.from_json(persona.to_vssid_account_json())
+    for refused in ("A" * (MAX_FULL_NAME + 1), "A\tB"):
+        with pytest.raises(ProtocolError):
+            PersonaRecord.from_json({**persona.to_vneid_json(), "full_name": refused})
+    with pytest.raises(ProtocolError):
+        AccountRecord.from_json({**(persona.to_vssid_account_json() or {}),
+                                 "full_name": "A" * (MAX_FULL_NAME + 1)})
+
+
+def test_personas_check_refuses_more_accounts_than_serve_holds(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import mock_providers.vssid.accounts
+
+    monkeypatch.setattr(mock_providers.vssid.accounts, "MAX_ACCOUNTS", 2)
+    path = _write(tmp_path / "big.json", [_entry("001090123456", "1111111111"),
+                                          _entry("001090123457", None),
+                                          _entry("001090123458", "2222222222"),
+                                          _entry("001090123459", "3333333333")])
+    result = runner.invoke(app, ["personas", "check", str(path)], env={"COLUMNS": "300"})
+    assert result.exit_code == 2
+    assert result.output == (
+        f"error: {path}: 3 VssID accounts, more than the 2 one serve holds; trim the file, or "
+        "split it into files of at most 2 and serve each apart\n")
