@@ -28,6 +28,7 @@ import base64
 import binascii
 import dataclasses
 import json
+import math
 import re
 import threading
 import weakref
@@ -43,10 +44,12 @@ from harness.protocol.redaction import (
     REDACTED,
     SECRET_HEADERS,
     is_secret_key,
+    load_json,
     redact_body,
-    redact_form,
     redact_headers,
     redact_json,
+    redact_json_text,
+    redact_text_body,
     redact_url,
 )
 
@@ -261,26 +264,67 @@ def _credentials(header: str) -> Iterator[str]:
 
 
 def _body_secrets(raw: bytes, content_type: str) -> Iterator[str]:
-    """Secret values in a raw HTTP body (JSON or form), for :meth:`Trace.scrub`."""
+    """Secret values in a raw HTTP body (JSON, or a form: JSON sent as a form too), for
+    :meth:`Trace.scrub`."""
     ctype = content_type.split(";")[0].strip().lower()
     if not raw or not (ctype.endswith("json") or ctype == "application/x-www-form-urlencoded"):
         return
     text = raw[:_MAX_BODY].decode("utf-8", "replace")
-    if ctype.endswith("json"):
+    if ctype.endswith("json") or text.lstrip(" \t\r\n")[:1] in ("{", "["):
         try:
             yield from _secret_values(json.loads(text))
-        except (ValueError, RecursionError):
             return
-    else:
-        yield from _secret_values(text)
+        except (ValueError, RecursionError):
+            if ctype.endswith("json"):
+                return
+    yield from _secret_values(text)
 
 
 def _redact_body(body: Any) -> Any:
+    """A body as the trace stores it, redacted, and always serialisable as strict UTF-8 JSON
+    (as the providers' request logs record one): text as a body of unknown kind (a JSON text,
+    a URL, a form, free text: :func:`~harness.protocol.redaction.redact_text_body`), any
+    other value as JSON."""
     if isinstance(body, str):
-        if "=" in body and "://" not in body and "{" not in body:
-            return redact_form(body)
-        return redact_url(body) if "://" in body else body
-    return redact_json(body)
+        return redact_text_body(body)
+    return _strict(redact_json(body))
+
+
+def _strict(value: Any) -> Any:
+    """``value`` when it serialises as strict UTF-8 JSON; otherwise what the request log
+    records of such a body: lone surrogates as escape text, and a value holding ``NaN`` or
+    an infinity as its JSON text (see :func:`~harness.protocol.redaction.redact_json_text`)."""
+    if _is_strict(value):
+        return value
+    try:
+        text = json.dumps(value, default=str)  # "\ud800" and NaN as JSON reads them back
+    except TypeError:  # a key JSON cannot have: not JSON at all, kept as it is
+        return value
+    return redact_json_text(text)
+
+
+def _is_strict(value: Any) -> bool:
+    """Whether ``value`` holds no lone surrogate and no float strict JSON has no text for (a
+    walk: for the small bodies handed to :meth:`Trace.record`, cheaper than encoding)."""
+    if isinstance(value, str):
+        if value.isascii():
+            return True
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not (_is_strict(key) and _is_strict(item)):
+                return False
+    elif isinstance(value, list | tuple):
+        for item in value:
+            if not _is_strict(item):
+                return False
+    return True
 
 
 def _jsonable(value: Any) -> Any:
@@ -449,9 +493,10 @@ def _decode_once(raw: bytes, content_type: str) -> tuple[Any, list[str]]:
     ctype = content_type.split(";")[0].strip().lower()
     if not raw or not ctype.endswith("json"):
         return _decode(raw, content_type), list(_body_secrets(raw, content_type))
+    text = raw[:_MAX_BODY].decode("utf-8", "replace")
     try:
-        value = json.loads(raw[:_MAX_BODY].decode("utf-8", "replace"))
-        return redact_json(value), list(_secret_values(value))
+        loaded = load_json(text)  # NaN, 1e999 or "\ud800" stored as redact_body stores them
+        return redact_json_text(text, loaded), list(_secret_values(loaded[0]))
     except (ValueError, RecursionError):  # what the two steps make of it, one by one
         return _decode(raw, content_type), list(_body_secrets(raw, content_type))
 

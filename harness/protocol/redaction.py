@@ -19,11 +19,14 @@ __all__ = [
     "SECRET_HEADERS",
     "SECRET_KEYS",
     "is_secret_key",
+    "load_json",
     "redact_body",
     "redact_form",
     "redact_headers",
     "redact_json",
+    "redact_json_text",
     "redact_text",
+    "redact_text_body",
     "redact_url",
 ]
 
@@ -43,7 +46,11 @@ def is_secret_key(key: str) -> bool:
 
 
 def redact_url(url: str) -> str:
-    """``url`` with the values of secret query and fragment parameters replaced."""
+    """``url`` with the values of secret query and fragment parameters replaced (in a fragment
+    that holds an app's route, ``#/route?code=…``, those after its ``?`` too); a lone
+    surrogate comes back as its escape text (so the result always encodes as UTF-8)."""
+    if not url.isascii():
+        url = _escape_surrogates(url)
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -51,8 +58,31 @@ def redact_url(url: str) -> str:
     if not parts.query and not parts.fragment:
         return url
     query = _redact_pairs(parts.query)
-    fragment = _redact_pairs(parts.fragment) if "=" in parts.fragment else parts.fragment
+    fragment = _redact_fragment(parts.fragment) if "=" in parts.fragment else parts.fragment
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, fragment))
+
+
+def _redact_fragment(fragment: str) -> str:
+    """A fragment's parameters redacted: ``code=…&state=…`` (a fragment response) pair by
+    pair, as a query; and, in a single-page app's route (``/route?code=…&state=…``), the
+    parameters after a ``?`` too, the route kept as it is."""
+    if "?" not in fragment:
+        return _redact_pairs(fragment)
+    return "&".join(_redact_route_pair(chunk) for chunk in fragment.split("&") if chunk)
+
+
+def _redact_route_pair(chunk: str) -> str:
+    """One ``&``-separated chunk of a fragment: a pair whose name is secret is redacted whole
+    (``code=a?b``); otherwise a secret parameter after a ``?`` in it (``/route?code=…``,
+    ``tab=1?code=…``) is, with the rest of the chunk (its value)."""
+    if "?" not in chunk or is_secret_key(unquote_plus(chunk.partition("=")[0])):
+        return _redact_pair(chunk)
+    parts = chunk.split("?")
+    for i, part in enumerate(parts[1:], 1):
+        name, eq, _ = part.partition("=")
+        if eq and is_secret_key(unquote_plus(name)):
+            return "?".join([*parts[:i], f"{name}={REDACTED}"])
+    return chunk
 
 
 _PLAIN_PAIR = re.compile(r"([A-Za-z0-9_.~\[\]-]*)=[A-Za-z0-9_.~\[\]-]*")
@@ -158,6 +188,17 @@ def _finite_float(text: str) -> float:
 _STRICT_JSON = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float)
 
 
+def load_json(text: str) -> tuple[Any, bool]:
+    """JSON ``text`` as Python's ``json`` reads it, and whether it is strict JSON: ``False``
+    when it holds ``NaN``, ``Infinity`` or a number too large for a float (RFC 8259 §6 has
+    no text for them). Raises ``ValueError`` or ``RecursionError`` when ``text`` is not JSON
+    at all."""
+    try:
+        return _STRICT_JSON.decode(text), True
+    except _NotStrictJSON:
+        return json.loads(text), False
+
+
 def _escape_surrogates(value: Any) -> Any:
     """``value`` with each string (key or value) that holds a lone surrogate (only a
     ``\\ud800`` escape makes one) written with that surrogate as the escape text instead."""
@@ -174,17 +215,13 @@ def _escape_surrogates(value: Any) -> Any:
     return value
 
 
-def _redact_json_text(text: str) -> Any:
+def redact_json_text(text: str, loaded: tuple[Any, bool] | None = None) -> Any:
     """JSON ``text`` as a redacted value that always serialises as strict UTF-8 JSON: lone
     surrogates become escape text, and a body holding ``NaN``, ``Infinity`` or ``1e999``
-    comes back as its redacted JSON text (a string) instead of a value. Raises
+    comes back as its redacted JSON text (a string) instead of a value. ``loaded``:
+    :func:`load_json` of ``text``, when the caller has read it already. Raises
     ``ValueError`` or ``RecursionError`` when ``text`` is not JSON at all."""
-    try:
-        value = _STRICT_JSON.decode(text)
-        strict = True
-    except _NotStrictJSON:
-        value = json.loads(text)
-        strict = False
+    value, strict = load_json(text) if loaded is None else loaded
     if "\\u" in text:  # only an escape can make a lone surrogate
         value = _escape_surrogates(value)
     redacted = redact_json(value)
@@ -198,10 +235,12 @@ _PARAMETER_NAME = re.compile(r"[A-Za-z0-9_.~\[\]-]*")
 _SECRET_NAMES = "|".join(sorted(map(re.escape, SECRET_KEYS), key=len, reverse=True))
 _SECRET_IN_TEXT = re.compile(
     rf"""(?<![A-Za-z0-9_])(?P<key>["']?(?:{_SECRET_NAMES})["']?\s*[:=]\s*)"""
-    r"""(?P<value>"(?:[^"\\]|\\.)*"?|'[^']*'?|[^\s"',;&}\]]*)""",
+    rf"""(?P<value>{re.escape(REDACTED)}(?![^\s"',;&}}\]])"""
+    r"""|"(?:[^"\\]|\\.)*"?|'[^']*'?|[^\s"',;&}\]]*)""",
     re.IGNORECASE,
 )
-"""A secret name followed by its value in free text: ``"passcode": "…"``, ``code=…``."""
+"""A secret name followed by its value in free text: ``"passcode": "…"``, ``code=…``
+(``code=[REDACTED]``, already redacted, is left as it is)."""
 
 
 def _redact_secrets_in_text(text: str) -> str:
@@ -223,24 +262,42 @@ def _is_form(encoded: str) -> bool:
 
 
 def _redact_form_body(text: str) -> Any:
-    """A body sent as a form, redacted: as a form when it is one; as JSON when it is JSON
-    (``curl -d '{…}'`` sends JSON as a form); otherwise as decoded text with the values of
-    secret names replaced wherever they appear."""
+    """A body sent as a form, redacted: as JSON when it is JSON (``curl -d '{…}'`` sends JSON
+    as a form); a URL in it as :func:`redact_json` redacts one (``vssid:cb?code=…``,
+    ``a=vssid://cb?code=…``); then as a form when it is one, otherwise as decoded text with
+    the values of secret names replaced wherever they appear."""
     if text.lstrip(" \t\r\n")[:1] in ("{", "["):
         try:
-            return _redact_json_text(text)
+            return redact_json_text(text)
         except (ValueError, RecursionError):
             pass
+    if "=" in text and _is_url_with_parameters(text):
+        text = redact_url(text)
+        if text == REDACTED:  # not a URL urlsplit could read
+            return text
     if _is_form(text):
         return redact_form(text)
     return _redact_secrets_in_text(unquote_plus(text))
+
+
+def redact_text_body(text: str) -> Any:
+    """A body already read as text, of unknown kind (a recorder given a string), redacted as
+    :func:`redact_body` redacts one sent as a form: a JSON text as its value (see
+    :func:`redact_json_text`), a URL, a form or free text as text. What it returns always
+    serialises as strict UTF-8 JSON (a lone surrogate as its escape text). Text in which
+    nothing can name a secret's value (no ``=``, ``:`` or ``%``) comes back as it is."""
+    if not text.isascii():
+        text = _escape_surrogates(text)
+    if "=" not in text and ":" not in text and "%" not in text:
+        return text
+    return _redact_form_body(text)
 
 
 def redact_body(raw: bytes, content_type: str, *, limit: int = 64 * 1024) -> Any:
     """A recorded HTTP body, decoded for reading and redacted: JSON as a value, forms as a
     redacted form string, anything else as a short placeholder. What it returns always
     serialises as strict JSON (no ``NaN``, no lone surrogate), so a log that holds it can
-    always be read (see :func:`_redact_json_text`)."""
+    always be read (see :func:`redact_json_text`)."""
     if not raw:
         return None
     ctype = content_type.split(";")[0].strip().lower()
@@ -249,7 +306,7 @@ def redact_body(raw: bytes, content_type: str, *, limit: int = 64 * 1024) -> Any
         return _redact_form_body(text)
     if ctype.endswith("json"):
         try:
-            return _redact_json_text(text)
+            return redact_json_text(text)
         except (ValueError, RecursionError):
             return "[unparseable or too deeply nested JSON]"
     if ctype.startswith("text/html"):
