@@ -349,3 +349,77 @@ def test_prompt_login_shows_the_login_screen_despite_a_session(phone: Device,
     enter_credentials(phone.driver, persona)
     decide(phone.driver, "approve")
     assert rp.code_from(phone.last_link_to(f"{RP_SCHEME}://"))
+
+
+@pytest.mark.clause("S-2", "S-3", "A-7")
+@pytest.mark.parametrize("param", ["client_id", "redirect_uri"])
+def test_a_repeated_client_id_or_redirect_uri_is_shown_not_redirected(
+        vneid: VNeIDHandle, rp: TestRelyingParty, persona: Persona, param: str) -> None:
+    """RFC 6749 §4.1.2.1: with no one client or redirect URI the provider "MUST NOT
+    automatically redirect"."""
+    login = rp.login()
+    value = login.request.client_id if param == "client_id" else login.request.redirect_uri
+    response = answer(vneid, persona, f"{login.link}&{param}={value}")
+    assert response.status_code == 400, response.text
+    assert "redirect_to" not in response.json()
+
+
+@pytest.mark.clause("A-2", "A-7")
+def test_prompt_none_with_another_value_goes_back_as_invalid_request(
+        vneid: VNeIDHandle, rp: TestRelyingParty, persona: Persona) -> None:
+    """OpenID Connect Core §3.1.2.1: "If this parameter contains none with any other value,
+    an error is returned"."""
+    callback = redirected(vneid, persona, rp.login(extra=(("prompt", "none login"),)).link)
+    assert_redirected_error(callback, "invalid_request", "A-2", vneid)
+
+
+def _app_session(vneid: VNeIDHandle, persona: Persona) -> tuple[httpx.Client, str]:
+    http = vneid.client(headers=app_headers("vneid", "2.1.0"))
+    session = http.post("/api/app/v1/sessions", json={
+        "personal_id": persona.personal_id, "passcode": persona.passcode}).json()
+    return http, str(session["session_token"])
+
+
+@pytest.mark.clause("A-4", "A-5")
+@pytest.mark.parametrize(("extra", "aged"), [
+    ((("max_age", "60"),), 61), ((("prompt", "login"),), 121),
+    ((("max_age", "60"),), 30), ((("prompt", "login"),), 90),
+], ids=["max_age-passed", "prompt-login-old", "max_age-not-yet", "prompt-login-recent"])
+def test_the_app_api_asks_for_a_newer_login_only_when_the_request_needs_one(
+        vneid: VNeIDHandle, rp: TestRelyingParty, persona: Persona,
+        extra: tuple[tuple[str, str], ...], aged: int) -> None:
+    """Our app API's answer to max_age and prompt=login (the protocol leaves it open): 401
+    ``login_required`` for an approval when the session is older than the request allows
+    (max_age, or 120 s for prompt=login), so the app logs the citizen in again; a denial
+    needs no newer login."""
+    if not vneid.is_embedded:
+        pytest.skip("how an app API asks for a newer login is this mock's choice")
+    http, token = _app_session(vneid, persona)
+    vneid.set_clock(aged)
+    link = rp.login(extra=extra).link
+    bearer = {"Authorization": f"Bearer {token}"}
+    try:
+        approve = http.post("/api/app/v1/authorizations", headers=bearer,
+                            json={"link": link, "decision": "approve"})
+        deny = http.post("/api/app/v1/authorizations", headers=bearer,
+                         json={"link": link, "decision": "deny"})
+    finally:
+        http.close()
+    if aged in (61, 121):
+        assert_error_body(approve, 401, "login_required", "A-4")
+    else:
+        assert approve.status_code == 200, approve.text
+        assert parse_callback(approve.json()["redirect_to"]).code
+    assert parse_callback(deny.json()["redirect_to"]).error == "access_denied"
+
+
+@pytest.mark.clause("A-2", "A-7")
+@pytest.mark.parametrize("max_age", ["-1", "soon", "1" * 11])
+def test_a_malformed_max_age_goes_back_as_invalid_request(vneid: VNeIDHandle,
+                                                          rp: TestRelyingParty,
+                                                          persona: Persona,
+                                                          max_age: str) -> None:
+    if not vneid.is_embedded:
+        pytest.skip("OpenID Connect leaves a malformed max_age to the provider")
+    callback = redirected(vneid, persona, rp.login(extra=(("max_age", max_age),)).link)
+    assert_redirected_error(callback, "invalid_request", "A-2", vneid)

@@ -291,8 +291,13 @@ def test_an_assertion_may_name_the_token_endpoint_or_the_issuer(jwt_client: Test
     {"jti": ""},
     {"jti": 12345},
     {"aud": ["https://elsewhere.test"]},
+    {"exp": float("nan")},
+    {"exp": 10**400},
+    {"nbf": int(time.time()) + 3600},
+    {"nbf": "now"},
 ], ids=["sub-other", "iss-other", "expired", "exp-bool", "exp-string", "exp-missing",
-        "lives-two-hours", "jti-missing", "jti-empty", "jti-number", "aud-elsewhere"])
+        "lives-two-hours", "jti-missing", "jti-empty", "jti-number", "aud-elsewhere",
+        "exp-nan", "exp-too-large", "not-before-an-hour", "nbf-string"])
 def test_an_assertion_breaking_rfc7523_is_invalid_client(jwt_client: TestRelyingParty,
                                                          phone: Device, persona: Persona,
                                                          claims: dict[str, Any]) -> None:
@@ -301,6 +306,19 @@ def test_an_assertion_breaking_rfc7523_is_invalid_client(jwt_client: TestRelying
                                client_assertion=assertion(jwt_client, **claims))
     refused(result, 401, "invalid_client", "T-1")
     assert jwt_client.redeem(code, login.code_verifier).status == 200
+
+
+@pytest.mark.clause("T-1")
+@pytest.mark.parametrize("nbf_from_now", [-600, 0, 30])
+def test_an_assertion_valid_from_now_or_earlier_is_accepted(jwt_client: TestRelyingParty,
+                                                            phone: Device, persona: Persona,
+                                                            nbf_from_now: int) -> None:
+    """RFC 7523 §3: ``nbf`` is optional; a token is accepted from that time on (within the
+    60 s clock skew the provider allows)."""
+    login, code = get_code(phone, jwt_client, persona)
+    result = jwt_client.redeem(code, login.code_verifier, client_assertion=assertion(
+        jwt_client, nbf=int(time.time()) + nbf_from_now))
+    assert result.status == 200, result.body
 
 
 @pytest.mark.clause("T-1")
