@@ -16,6 +16,20 @@ LINK = AuthorizationRequest(client_id="vssid", redirect_uri="vssid://auth/vneid/
                             state="s" * 22, nonce="n" * 22, code_challenge="c" * 43).to_link()
 
 
+def _logged_in_to_vneid(world: Any) -> tuple[Any, Any]:
+    """A phone whose VNeID app received :data:`LINK` and logged a citizen in (A-4): it shows
+    the consent screen and keeps the session."""
+    persona = world.persona()
+    phone = world.phone()
+    phone.open_url(LINK, source="vssid")
+    vneid = phone.app("vneid")
+    vneid.type("vneid-personal-id", persona.personal_id)
+    vneid.type("vneid-passcode", persona.passcode)
+    vneid.tap("vneid-login-submit")
+    assert phone.screen().id == "vneid-consent"
+    return phone, vneid
+
+
 class TestVssID:
     @pytest.mark.parametrize(("version", "offered"), [
         ("1.6.6", False), ("1.6.7-rc.1", False), ("v1.6.7", False), ("", False),
@@ -147,14 +161,7 @@ class TestVNeID:
             login_again: bool) -> None:
         """OpenID Connect Core §3.1.2.1: ``prompt=login`` or a ``max_age`` its session is
         older than makes the app ask for the passcode again, although it has a session."""
-        persona = world.persona()
-        phone = world.phone()
-        phone.open_url(LINK, source="vssid")
-        vneid = phone.app("vneid")
-        vneid.type("vneid-personal-id", persona.personal_id)
-        vneid.type("vneid-passcode", persona.passcode)
-        vneid.tap("vneid-login-submit")
-        assert phone.screen().id == "vneid-consent"
+        phone, _ = _logged_in_to_vneid(world)
         world.clock.advance(60 * minutes)
         again = AuthorizationRequest(
             client_id="vssid", redirect_uri="vssid://auth/vneid/callback", state="t" * 22,
@@ -168,14 +175,7 @@ class TestVNeID:
         """A server answering ``expires_in`` NaN or 10**400 (no float holds it) does not crash
         the app: it keeps the session for the profile's lifetime."""
         world.vneid.session_expires_in = expires_in
-        persona = world.persona()
-        phone = world.phone()
-        phone.open_url(LINK, source="vssid")
-        vneid = phone.app("vneid")
-        vneid.type("vneid-personal-id", persona.personal_id)
-        vneid.type("vneid-passcode", persona.passcode)
-        vneid.tap("vneid-login-submit")
-        assert phone.screen().id == "vneid-consent"
+        phone, vneid = _logged_in_to_vneid(world)
         session = vneid.storage["session"]
         assert session["expires_at"] == phone.clock.now() + DEFAULT_PROFILE.vneid_session_ttl
 
@@ -229,13 +229,7 @@ class TestVNeID:
         assert [e.source for e in phone.trace.of_type(LinkOpened)] == ["evil"]
 
     def test_live_session_skips_login_until_it_expires(self, world: Any) -> None:
-        persona = world.persona()
-        phone = world.phone()
-        phone.open_url(LINK, source="vssid")
-        vneid = phone.app("vneid")
-        vneid.type("vneid-personal-id", persona.personal_id)
-        vneid.type("vneid-passcode", persona.passcode)
-        vneid.tap("vneid-login-submit")
+        phone, _ = _logged_in_to_vneid(world)
         phone.open_url(LINK, source="vssid")
         assert phone.screen().id == "vneid-consent"
         phone.restart("vneid")  # the session is persisted

@@ -13,16 +13,11 @@ import pytest
 
 from harness.protocol.redaction import REDACTED, redact_body
 from harness.trace import HttpExchange, LinkOpened, Trace, http_event_hooks
+from tests.strict_json import strict
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 
-
-def strict(value: Any) -> str:
-    """What writing a report does with the trace (strict JSON, UTF-8 files)."""
-    text = json.dumps(value, ensure_ascii=False, allow_nan=False)
-    text.encode("utf-8")  # a lone surrogate fails here
-    return text
 
 
 def hooked(request_raw: bytes, request_type: str, response_raw: bytes = b"{}",

@@ -14,7 +14,6 @@ import httpx
 import pytest
 
 from harness.embedded import SyncASGITransport
-from mock_providers.vneid import VNeIDProvider
 from mock_providers.vssid import VssIDProvider
 
 VNEID_APP = {"X-VNeID-App-Version": "2.1.0", "X-Device-Platform": "android"}
@@ -24,11 +23,9 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 @pytest.fixture
-def vneid() -> Iterator[httpx.Client]:
-    provider = VNeIDProvider()
-    with httpx.Client(transport=SyncASGITransport(provider.app),
-                      base_url=provider.issuer) as client:
-        yield client
+def vneid(vneid_http: httpx.Client) -> httpx.Client:
+    """The VNeID provider of the shared fixtures (``conftest.py``)."""
+    return vneid_http
 
 
 @pytest.fixture

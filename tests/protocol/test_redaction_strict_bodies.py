@@ -12,16 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harness.protocol.redaction import REDACTED, redact_body, redact_form, redact_json
+from tests.strict_json import strict
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 
-
-def strict(value: Any) -> str:
-    """What ``GET /_harness/requests`` does with a recorded body (``FastJSONResponse``)."""
-    text = json.dumps(value, ensure_ascii=False, allow_nan=False)
-    text.encode("utf-8")  # a lone surrogate fails here
-    return text
 
 
 @pytest.mark.parametrize(("raw", "shown"), [
