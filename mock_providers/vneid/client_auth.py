@@ -49,17 +49,26 @@ def _basic_credentials(header: str) -> tuple[str, str]:
     return unquote_plus(client_id), unquote_plus(secret)
 
 
-def _unverified_claims(assertion: str) -> dict[str, Any]:
+def _unverified(assertion: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A client assertion's claims and header, read without verifying it."""
     if len(assertion) > MAX_ASSERTION_LENGTH:
         raise _refuse(f"client_assertion is {len(assertion)} characters; at most "
                       f"{MAX_ASSERTION_LENGTH}")
     try:
-        claims = json.loads(jws.extract_compact(assertion.encode("ascii")).payload)
+        compact = jws.extract_compact(assertion.encode("ascii"))
+        claims = json.loads(compact.payload)
     except (JoseError, ValueError, UnicodeError):
         raise _refuse("client_assertion is not a compact JWS") from None
     if not isinstance(claims, dict):
         raise _refuse("client_assertion's payload is not a JSON object")
-    return claims
+    return claims, dict(compact.headers())
+
+
+def _claimed_client_id(form: Mapping[str, str], claims: Mapping[str, Any]) -> str:
+    """RFC 7523 §3: the client an assertion authenticates, ``client_id`` when the body has
+    one, else the assertion's ``sub``."""
+    sub = claims.get("sub")
+    return form.get("client_id") or (sub if isinstance(sub, str) else "")
 
 
 class ClientAuthenticator:
@@ -73,29 +82,30 @@ class ClientAuthenticator:
         self.skew = skew
         self._seen_jti: TTLStore[tuple[str, str], bool] = TTLStore(clock)
 
-    def assertion_client(self, form: Mapping[str, str]) -> ClientRecord | None:
-        """The registered ``private_key_jwt`` client with a ``jwks_uri`` that this call's
-        assertion claims to come from, if any: its keys must be fetched (which awaits) before
-        :meth:`authenticate` runs. Nothing is refused here; :meth:`authenticate` does that."""
+    def keys_to_fetch(self, form: Mapping[str, str]) -> tuple[str, str | None] | None:
+        """``(jwks_uri, kid)`` when this call's assertion claims to come from a registered
+        ``private_key_jwt`` client with a ``jwks_uri``: its keys must be fetched (which
+        awaits) before :meth:`authenticate` runs. Nothing is refused here; :meth:`authenticate`
+        does that."""
         if "client_assertion" not in form:
             return None
         try:
-            claims = _unverified_claims(form["client_assertion"])
+            claims, header = _unverified(form["client_assertion"])
         except ProtocolError:
             return None
-        sub = claims.get("sub")
-        client = self.clients.get(form.get("client_id") or (sub if isinstance(sub, str) else ""))
+        client = self.clients.get(_claimed_client_id(form, claims))
         if client is None or client.token_endpoint_auth_method != "private_key_jwt" \
                 or client.jwks_uri is None:
             return None
-        return client
+        kid = header.get("kid")
+        return client.jwks_uri, kid if isinstance(kid, str) else None
 
     def authenticate(self, authorization: str | None, form: Mapping[str, str],
-                     jwks: Mapping[str, Any] | None = None) -> ClientRecord:
+                     fetched: tuple[str, Mapping[str, Any]] | None = None) -> ClientRecord:
         """The client this call authenticates as, by the one method it registered (T-1).
-        ``jwks``: the JWK Set fetched from a ``private_key_jwt`` client's ``jwks_uri``
-        (:class:`~mock_providers.vneid.client_keys.ClientKeys`); a client with inline ``jwks``
-        needs none."""
+        ``fetched``: ``(jwks_uri, JWK Set)`` fetched for :meth:`keys_to_fetch`
+        (:class:`~mock_providers.vneid.client_keys.ClientKeys`); used only when it is the
+        ``jwks_uri`` the client has now (it may have been registered again meanwhile)."""
         used: list[tuple[AuthMethod, str]] = []
         secret = ""
         if authorization and authorization[:6].lower() == "basic ":
@@ -105,10 +115,8 @@ class ClientAuthenticator:
             secret = form["client_secret"]
             used.append(("client_secret_post", form.get("client_id", "")))
         if "client_assertion" in form or "client_assertion_type" in form:
-            claims = _unverified_claims(form.get("client_assertion", ""))
-            sub = claims.get("sub")
-            used.append(("private_key_jwt", form.get("client_id") or
-                         (sub if isinstance(sub, str) else "")))
+            claims, _ = _unverified(form.get("client_assertion", ""))
+            used.append(("private_key_jwt", _claimed_client_id(form, claims)))
         if len(used) != 1:
             raise _refuse("no client authentication" if not used else
                           "more than one client authentication method (RFC 6749 §2.3)")
@@ -122,7 +130,10 @@ class ClientAuthenticator:
             raise _refuse(f"{client.client_id!r} is registered for "
                           f"{client.token_endpoint_auth_method}, not {method}")
         if method == "private_key_jwt":
-            self._check_assertion(client, form, client.jwks if client.jwks is not None else jwks)
+            jwks: Mapping[str, Any] | None = client.jwks
+            if jwks is None and fetched is not None and fetched[0] == client.jwks_uri:
+                jwks = fetched[1]
+            self._check_assertion(client, form, jwks)
         elif not hmac.compare_digest(secret.encode(), (client.client_secret or "").encode()):
             raise _refuse("the client secret is wrong")
         return client

@@ -21,36 +21,28 @@ from collections import OrderedDict
 from typing import Any
 
 import httpx
-from joserfc import jws
-from joserfc.errors import JoseError
 
 from harness.protocol import Clock, ProtocolError
-from mock_providers.vneid.records import ClientRecord, check_jwks
+from mock_providers._tls import tls_context
+from mock_providers.vneid.records import check_jwks
 
-__all__ = ["FETCH_TIMEOUT", "KEY_CACHE_SECONDS", "MAX_JWKS_BYTES", "ClientKeys",
-           "assertion_kid"]
+__all__ = ["FETCH_TIMEOUT", "KEY_CACHE_SECONDS", "MAX_JWKS_BYTES", "REFETCH_GAP_SECONDS",
+           "ClientKeys"]
 
 FETCH_TIMEOUT = 5.0
 """Seconds for the whole fetch of a client's JWK Set (connect, answer, body)."""
 MAX_JWKS_BYTES = 64 * 1024
 KEY_CACHE_SECONDS = 300
+REFETCH_GAP_SECONDS = 10
+"""An unknown ``kid`` fetches the set again at most this often per URI: the ``kid`` comes
+from an assertion not yet verified, so any caller could otherwise make the mock fetch on
+every request."""
 MAX_CACHED = 1_000
 """Sets kept at most (one per ``jwks_uri``; the oldest goes first)."""
 
 
 def _refuse(description: str) -> ProtocolError:
     return ProtocolError(description, code="invalid_client", clause="T-1", status=401)
-
-
-def assertion_kid(assertion: str) -> str | None:
-    """The ``kid`` in a client assertion's header, read without verifying it (``None`` when
-    there is none or the assertion is not a compact JWS: client authentication refuses it
-    then)."""
-    try:
-        kid = jws.extract_compact(assertion.encode("ascii")).headers().get("kid")
-    except (JoseError, ValueError, UnicodeError):
-        return None
-    return kid if isinstance(kid, str) else None
 
 
 def _kids(jwks: dict[str, Any]) -> set[str]:
@@ -65,29 +57,33 @@ class ClientKeys:
         self.clock = clock
         self.transport = transport
         self._kept: OrderedDict[str, tuple[dict[str, Any], float]] = OrderedDict()
+        self._generation = 0
+        """Bumped by :meth:`forget`: a fetch that began before it does not keep its set."""
 
-    async def for_assertion(self, client: ClientRecord, kid: str | None) -> dict[str, Any]:
-        """The JWK Set to verify ``client``'s assertion with: its inline ``jwks``, or the set
-        at its ``jwks_uri`` (kept :data:`KEY_CACHE_SECONDS`; fetched again when ``kid`` is not
-        in it)."""
-        if client.jwks is not None or client.jwks_uri is None:
-            return client.jwks or {"keys": []}
-        uri = client.jwks_uri
+    async def for_jwks_uri(self, uri: str, kid: str | None) -> dict[str, Any]:
+        """The JWK Set at a client's ``jwks_uri``: kept :data:`KEY_CACHE_SECONDS`, fetched
+        again when ``kid`` is not in it (at most every :data:`REFETCH_GAP_SECONDS`)."""
         now = self.clock.now()
         kept = self._kept.get(uri)
-        if kept is not None and now - kept[1] < KEY_CACHE_SECONDS \
-                and (kid is None or kid in _kids(kept[0])):
-            return kept[0]
+        if kept is not None:
+            jwks, fetched_at = kept
+            age = now - fetched_at
+            if age < KEY_CACHE_SECONDS and (kid is None or kid in _kids(jwks)
+                                            or age < REFETCH_GAP_SECONDS):
+                return jwks
+        generation = self._generation
         jwks = await self._fetch(uri)
-        self._kept[uri] = (jwks, now)
-        self._kept.move_to_end(uri)
-        while len(self._kept) > MAX_CACHED:
-            self._kept.popitem(last=False)
+        if generation == self._generation:
+            self._kept[uri] = (jwks, now)
+            self._kept.move_to_end(uri)
+            while len(self._kept) > MAX_CACHED:
+                self._kept.popitem(last=False)
         return jwks
 
     def forget(self, uri: str) -> None:
         """Drop the set kept for ``uri`` (the client was registered again)."""
         self._kept.pop(uri, None)
+        self._generation += 1
 
     async def _fetch(self, uri: str) -> dict[str, Any]:
         where = f"the client's jwks_uri {uri[:200]}"
@@ -96,7 +92,7 @@ class ClientKeys:
                 status, body = await self._get(uri)
         except TimeoutError:
             raise _refuse(f"{where} did not answer within {FETCH_TIMEOUT:g} s") from None
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise _refuse(f"{where} could not be fetched ({type(exc).__name__}: "
                           f"{str(exc)[:200]})") from None
         if status != 200:
@@ -116,7 +112,7 @@ class ClientKeys:
     async def _get(self, uri: str) -> tuple[int, bytes | None]:
         """The status and body (``None`` when over :data:`MAX_JWKS_BYTES`) of ``GET uri``."""
         async with httpx.AsyncClient(transport=self.transport, follow_redirects=False,
-                                     timeout=FETCH_TIMEOUT) as http, \
+                                     timeout=FETCH_TIMEOUT, verify=tls_context()) as http, \
                 http.stream("GET", uri, headers={"Accept": "application/json"}) as response:
             body = bytearray()
             async for chunk in response.aiter_bytes():

@@ -13,7 +13,6 @@ from harness.protocol import ACR_LEVEL1, ACR_LEVEL2, Profile, ProtocolError
 from mock_providers._http import FastJSONResponse, bearer_token, header, read_form
 from mock_providers.vneid.authorize import SUPPORTED_SCOPES
 from mock_providers.vneid.client_auth import ASSERTION_ALGS
-from mock_providers.vneid.client_keys import assertion_kid
 from mock_providers.vneid.faults import TOKEN_RESPONSE, USERINFO
 from mock_providers.vneid.id_token import id_token_claims, identity_claims
 from mock_providers.vneid.keys import SIGNING_ALG
@@ -96,22 +95,22 @@ class OidcApi:
     async def token(self, request: Request) -> Response:
         form = await read_form(request, clause="T-1")
         p = self.provider
-        jwks = None
-        keyed = p.client_auth.assertion_client(form)
-        if keyed is not None:  # its keys are at its jwks_uri (§11)
-            jwks = await p.client_keys.for_assertion(keyed,
-                                                     assertion_kid(form["client_assertion"]))
+        fetched = None
+        source = p.client_auth.keys_to_fetch(form)
+        if source is not None:  # the client's keys are at its jwks_uri (§11)
+            uri, kid = source
+            fetched = uri, await p.client_keys.for_jwks_uri(uri, kid)
         # No await from here on: the code is checked and marked used atomically (T-2).
-        return FastJSONResponse(self.exchange(header(request, b"authorization"), form, jwks),
+        return FastJSONResponse(self.exchange(header(request, b"authorization"), form, fetched),
                             headers=NO_STORE)
 
     def exchange(self, authorization: str | None, form: Mapping[str, str],
-                 client_jwks: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                 fetched: tuple[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
         """T-1: ``grant_type=authorization_code``, ``code``, the identical ``redirect_uri``,
-        ``code_verifier``, and the registered client authentication (``client_jwks``: the
-        keys fetched from a ``private_key_jwt`` client's ``jwks_uri``)."""
+        ``code_verifier``, and the registered client authentication (``fetched``: the keys
+        fetched from a ``private_key_jwt`` client's ``jwks_uri``, with that URI)."""
         p = self.provider
-        client = p.client_auth.authenticate(authorization, form, client_jwks)
+        client = p.client_auth.authenticate(authorization, form, fetched)
         grant_type = _required(form, "grant_type", "T-1")
         if grant_type != "authorization_code":
             raise ProtocolError(f"grant_type {grant_type[:40]!r} is not supported; use "

@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+import httpx
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
@@ -139,6 +140,15 @@ def _check_redirect_uri(uri: object) -> str:
     return text
 
 
+def _is_http_url(text: str) -> bool:
+    """An ``http(s)`` URL the mock can fetch: a host, a valid port (what ``httpx`` takes)."""
+    try:
+        url = httpx.URL(text)
+    except httpx.InvalidURL:
+        return False
+    return url.scheme in ("http", "https") and bool(url.host)
+
+
 def check_jwks(jwks: object) -> dict[str, Any]:
     """T-1 (private_key_jwt): a public JWK Set that joserfc can import."""
     if not isinstance(jwks, Mapping) or not isinstance(jwks.get("keys"), list):
@@ -193,9 +203,10 @@ class ClientRecord:
                            "T-1")
         if self.client_secret is not None:
             _text(self.client_secret, "client_secret", "T-1", 512)
-        if self.jwks_uri is not None and not _text(self.jwks_uri, "jwks_uri", "T-1",
-                                                   2048).startswith(("https://", "http://")):
-            raise _invalid("jwks_uri", "must be an http(s) URL", "T-1")
+        if self.jwks_uri is not None and not _is_http_url(
+                _text(self.jwks_uri, "jwks_uri", "T-1", 2048)):
+            raise _invalid("jwks_uri", "must be an http(s) URL with a host (RFC 7591 §2)",
+                           "T-1")
         if self.client_name is not None:
             _text(self.client_name, "client_name", "A-5", 200)
 

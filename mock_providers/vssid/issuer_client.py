@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import functools
-import ssl
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -21,6 +20,7 @@ from urllib.parse import quote_plus
 import httpx
 
 from harness.protocol import Clock, ProtocolError
+from mock_providers._tls import tls_context
 from mock_providers.vssid.outgoing import OutgoingLog, Purpose
 from mock_providers.vssid.responses import (
     Discovery,
@@ -37,13 +37,6 @@ __all__ = ["MAX_ISSUER_BODY", "SESSION_BUDGET", "IssuerClient", "IssuerSession"]
 MAX_ISSUER_BODY = 1024 * 1024
 SESSION_BUDGET = 2.5
 """All issuer calls of one login together get this many times ``issuer_timeout``."""
-
-
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    """One TLS context for every login's client: building one costs ~30 ms of CPU, which
-    capped a served VssID at ~30 logins a second."""
-    return httpx.create_ssl_context()
 
 
 class IssuerClient:
@@ -73,7 +66,7 @@ class IssuerClient:
                                 deadline)
             return
         async with httpx.AsyncClient(timeout=timeout, follow_redirects=False,
-                                     verify=_tls_context()) as client:
+                                     verify=tls_context()) as client:
             yield IssuerSession(self, settings, client, deadline)
 
 

@@ -15,7 +15,11 @@ from joserfc.jwk import ECKey
 
 from mock_providers.defaults import DEFAULT_VSSID_CLIENT_SECRET
 from mock_providers.vneid import ClientRecord
-from mock_providers.vneid.client_keys import KEY_CACHE_SECONDS, MAX_JWKS_BYTES
+from mock_providers.vneid.client_keys import (
+    KEY_CACHE_SECONDS,
+    MAX_JWKS_BYTES,
+    REFETCH_GAP_SECONDS,
+)
 
 pytestmark = pytest.mark.clause("T-1")
 SECRET = DEFAULT_VSSID_CLIENT_SECRET
@@ -312,13 +316,67 @@ class TestPrivateKeyJwtWithJwksUri:
         served["keys"] = [old]
         assert self._redeem(vneid_flow, self._assertion(vneid_provider, old, "a")).is_success
         served["keys"] = [new]
+        vneid_provider.clock.offset += REFETCH_GAP_SECONDS
         r = self._redeem(vneid_flow, self._assertion(vneid_provider, new, "b"))
         assert r.status_code == 200, r.text
         assert served["fetches"] == 2
+        vneid_provider.clock.offset += REFETCH_GAP_SECONDS
         stranger = self._key("k3")  # a kid it never publishes: one more fetch, then refused
         r = self._redeem(vneid_flow, self._assertion(vneid_provider, stranger, "c"))
         assert _error(r) == (401, "invalid_client", "T-1")
         assert served["fetches"] == 3
+
+    def test_unknown_kids_fetch_again_at_most_every_few_seconds(self, vneid_flow,
+                                                                 vneid_provider, served):
+        """The kid comes from an assertion not yet verified: a caller sending a new one each
+        time must not make the mock fetch the client's jwks_uri on every request."""
+        served["keys"] = [self._key("k1")]
+        for jti in ("a", "b", "c", "d"):
+            r = self._redeem(vneid_flow, self._assertion(vneid_provider, self._key(jti), jti))
+            assert _error(r) == (401, "invalid_client", "T-1")
+        assert served["fetches"] == 1
+        vneid_provider.clock.offset += REFETCH_GAP_SECONDS
+        self._redeem(vneid_flow, self._assertion(vneid_provider, self._key("e"), "e"))
+        assert served["fetches"] == 2
+
+    def test_keys_fetched_while_the_client_is_registered_again_are_not_kept(
+            self, vneid_provider, served):
+        """A fetch that began before the client was registered again does not keep its set
+        (the new registration may point elsewhere, or the keys may have changed)."""
+        import asyncio
+
+        key = self._key("k1")
+        keys = vneid_provider.client_keys
+        fetches = []
+
+        async def fetch_then_forget():
+            answered = asyncio.Event()
+
+            async def slow(request: httpx.Request) -> httpx.Response:
+                fetches.append(request.url)
+                await answered.wait()  # the fetch is under way while the client re-registers
+                return httpx.Response(200, json={"keys": [key.as_dict(private=False)]})
+
+            keys.transport = httpx.MockTransport(slow)
+            fetching = asyncio.ensure_future(keys.for_jwks_uri(self.URI, None))
+            while not fetches:
+                await asyncio.sleep(0)
+            keys.forget(self.URI)
+            answered.set()
+            first = await fetching
+            answered.set()
+            await keys.for_jwks_uri(self.URI, None)
+            return first
+
+        assert asyncio.run(fetch_then_forget())["keys"][0]["kid"] == "k1"
+        assert len(fetches) == 2  # nothing was kept from the first fetch
+
+    def test_a_jwks_uri_httpx_cannot_parse_is_refused(self, vneid_http):
+        r = vneid_http.post("/_harness/clients", json={
+            "client_id": "rp-bad", "redirect_uris": ["https://rp.test/cb"],
+            "token_endpoint_auth_method": "private_key_jwt", "jwks_uri": "http://rp.test:abc/"})
+        assert (r.status_code, r.json()["error"]) == (400, "invalid_request")
+        assert "jwks_uri" in r.json()["error_description"]
 
     def test_kept_keys_expire(self, vneid_flow, vneid_provider, served):
         key = self._key("k1")
