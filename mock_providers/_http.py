@@ -17,7 +17,6 @@ import asyncio
 import hmac
 import json
 import logging
-import math
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from harness.protocol import (
     parse_version,
 )
 from harness.protocol.links import parse_query
+from harness.protocol.numbers import finite_float, refuse_constant
 from harness.protocol.redaction import redact_body, redact_headers, redact_url
 from mock_providers._routing import (
     DirectRoute,
@@ -286,23 +286,12 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
-def _refuse_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a JSON number (RFC 8259 §6); send a finite number")
-
-
-def _finite_float(text: str) -> float:
-    number = float(text)
-    if math.isinf(number):
-        raise ValueError(f"the number {text[:40]} is too large (RFC 8259 §6); send a number "
-                         "that fits a double")
-    return number
-
-
-_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_constant=_refuse_constant,
-                            parse_float=_finite_float)
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_constant=refuse_constant,
+                            parse_float=finite_float)
 """One decoder for every body (``json.loads`` with a hook builds one per call). It refuses
 ``NaN``, ``Infinity`` and ``-Infinity`` (Python reads them, JSON has no such numbers) and
-numbers that overflow a double, as invalid JSON."""
+float literals that overflow a double, as invalid JSON (an integer no float holds is refused
+where a number is read: :func:`~harness.protocol.finite_number`)."""
 
 
 def _check_json_value(value: Any, clause: str) -> None:

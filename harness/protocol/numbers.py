@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["finite_number"]
+__all__ = ["NotStrictJSON", "finite_float", "finite_number", "refuse_constant"]
 
 
 def finite_number(value: object) -> float | None:
@@ -25,3 +25,24 @@ def finite_number(value: object) -> float | None:
     except OverflowError:
         return None
     return number if math.isfinite(number) else None
+
+
+class NotStrictJSON(ValueError):
+    """A number JSON has no text for (RFC 8259 §6): ``NaN``, ``Infinity``, ``-Infinity``, or
+    a float literal too large for a double (``1e999``). Python's ``json`` reads them unless
+    told not to (the ``parse_constant`` and ``parse_float`` hooks below), and cannot write
+    them back strictly."""
+
+
+def refuse_constant(name: str) -> float:
+    """``json``'s ``parse_constant`` hook: ``NaN`` and the infinities are not JSON."""
+    raise NotStrictJSON(f"{name} is not a JSON number (RFC 8259 §6); send a finite number")
+
+
+def finite_float(text: str) -> float:
+    """``json``'s ``parse_float`` hook: a float literal a double cannot hold is refused."""
+    number = float(text)
+    if math.isinf(number):
+        raise NotStrictJSON(f"the number {text[:40]} is too large (RFC 8259 §6); send a "
+                            "number that fits a double")
+    return number

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
+
+from harness.protocol.numbers import NotStrictJSON, finite_float, refuse_constant
 
 __all__ = [
     "REDACTED",
@@ -169,33 +170,17 @@ def redact_text(text: str, secrets: Mapping[str, str] | None = None) -> str:
     return text
 
 
-class _NotStrictJSON(ValueError):
-    """A value JSON (RFC 8259 §6) has no text for: ``NaN``, ``Infinity`` or a number too
-    large for a float. Python's ``json`` reads them, but cannot write them back strictly."""
-
-
-def _refuse_constant(name: str) -> float:
-    raise _NotStrictJSON(name)
-
-
-def _finite_float(text: str) -> float:
-    number = float(text)
-    if math.isinf(number):
-        raise _NotStrictJSON(text)
-    return number
-
-
-_STRICT_JSON = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float)
+_STRICT_JSON = json.JSONDecoder(parse_constant=refuse_constant, parse_float=finite_float)
 
 
 def load_json(text: str) -> tuple[Any, bool]:
     """JSON ``text`` as Python's ``json`` reads it, and whether it is strict JSON: ``False``
-    when it holds ``NaN``, ``Infinity`` or a number too large for a float (RFC 8259 §6 has
-    no text for them). Raises ``ValueError`` or ``RecursionError`` when ``text`` is not JSON
-    at all."""
+    when it holds ``NaN``, ``Infinity`` or a float literal too large for a double (RFC 8259
+    §6 has no text for them; a long integer is kept, it writes back as it came). Raises
+    ``ValueError`` or ``RecursionError`` when ``text`` is not JSON at all."""
     try:
         return _STRICT_JSON.decode(text), True
-    except _NotStrictJSON:
+    except NotStrictJSON:
         return json.loads(text), False
 
 
