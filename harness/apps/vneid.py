@@ -144,7 +144,9 @@ class VNeIDApp(App):
         session = self.storage.get(SESSION_KEY)
         logged_in_at = finite_number(session.get("logged_in_at")) \
             if isinstance(session, dict) else None
-        return max_age.isdigit() and logged_in_at is not None \
+        if max_age == "0":  # "equivalent to prompt=login"
+            return True
+        return max_age.isascii() and max_age.isdigit() and logged_in_at is not None \
             and self.phone.clock.now() - logged_in_at > int(max_age)
 
     def actions(self) -> Mapping[str, Callable[[], None]]:

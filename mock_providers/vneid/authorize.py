@@ -69,12 +69,14 @@ class VerifiedRequest:
     """``max_age``: the most seconds since the citizen last entered the passcode."""
 
     def needs_login(self, auth_time: float, now: float) -> bool:
-        """Whether a login at ``auth_time`` is too old for this request: ``max_age`` has
-        passed, or ``prompt=login`` asks for one and it is older than
-        :data:`FRESH_LOGIN_SECONDS` (the citizen logged in for another request)."""
-        age = now - auth_time
-        return (self.max_age is not None and age > self.max_age) or \
-            ("login" in self.prompt and age > FRESH_LOGIN_SECONDS)
+        """Whether a login at ``auth_time`` is too old for this request: ``prompt=login``
+        (or ``max_age=0``, "equivalent to prompt=login") asks for one and it is older than
+        :data:`FRESH_LOGIN_SECONDS` (the citizen logged in for another request), or a
+        ``max_age`` above 0 has passed."""
+        limits = [FRESH_LOGIN_SECONDS] if "login" in self.prompt or self.max_age == 0 else []
+        if self.max_age:
+            limits.append(self.max_age)
+        return bool(limits) and now - auth_time > min(limits)
 
 
 FRESH_LOGIN_SECONDS = 120

@@ -154,7 +154,8 @@ class TestVNeID:
     @pytest.mark.parametrize(("extra", "minutes", "login_again"), [
         ((("max_age", "60"),), 2, True), ((("max_age", "600"),), 2, False),
         ((("prompt", "login"),), 0, True), ((("prompt", "consent"),), 2, False),
-        ((("max_age", "sixty"),), 2, False),
+        ((("max_age", "sixty"),), 2, False), ((("max_age", "²"),), 2, False),
+        ((("max_age", "0"),), 0, True),
     ])
     def test_a_link_asking_for_a_newer_login_shows_the_login_screen(
             self, world: Any, extra: tuple[tuple[str, str], ...], minutes: int,

@@ -264,12 +264,15 @@ def test_unencoded_redirect_uri_in_the_link_is_accepted(vneid_flow):
 @pytest.mark.parametrize(("extra", "age", "refused"), [
     ((("max_age", "60"),), 61, True),
     ((("max_age", "60"),), 59, False),
-    ((("max_age", "0"),), 1, True),
+    ((("max_age", "0"),), FRESH_LOGIN_SECONDS + 1, True),  # "equivalent to prompt=login"
+    ((("max_age", "0"),), 1, False),
+    ((("prompt", "login"), ("max_age", "30")), 31, True),  # the stricter of the two
     ((("prompt", "login"),), FRESH_LOGIN_SECONDS + 1, True),
     ((("prompt", "login"),), FRESH_LOGIN_SECONDS - 1, False),
     ((("prompt", "consent"),), 600, False),
     ((), 600, False),  # (an app session lives 900 s)
-], ids=["max_age-passed", "max_age-not-yet", "max_age-0", "prompt-login-old",
+], ids=["max_age-passed", "max_age-not-yet", "max_age-0-old", "max_age-0-fresh",
+        "prompt-login-and-max_age", "prompt-login-old",
         "prompt-login-fresh", "prompt-consent", "neither"])
 def test_a_login_older_than_the_request_allows_is_login_required(vneid_flow, vneid_provider,
                                                                  extra, age, refused):
@@ -294,8 +297,9 @@ def test_a_login_older_than_the_request_allows_is_login_required(vneid_flow, vne
 @pytest.mark.clause("A-2", "A-7")
 @pytest.mark.parametrize("extra", [
     (("prompt", "none login"),), (("max_age", "-1"),), (("max_age", "soon"),),
-    (("max_age", "1" * 11),),
-], ids=["none-with-login", "max_age-negative", "max_age-text", "max_age-too-long"])
+    (("max_age", "1" * 11),), (("max_age", "²"),),
+], ids=["none-with-login", "max_age-negative", "max_age-text", "max_age-too-long",
+        "max_age-superscript"])
 def test_malformed_prompt_or_max_age_goes_back_as_invalid_request(vneid_flow, extra):
     cb = _redirect(vneid_flow.authorize(vneid_flow.request(extra=extra).to_link()))
     assert (cb.error, cb.code) == ("invalid_request", None)
