@@ -108,13 +108,9 @@ def seed_personas(vneid: Any, vssid: Any, personas: Sequence[Persona], *,
     for index, persona in enumerate(personas):
         where = f"{source or 'personas'}: personas[{index}]"
         account = persona.to_vssid_account_json()
-        linked = vssid.account_store.find_by_personal_id(persona.personal_id)
-        if account is not None and linked is not None and linked.bhxh_code != account["bhxh_code"]:
-            raise ConfigError(
-                f"{where}.vssid_account.bhxh_code: {account['bhxh_code']}, but personal_id "
-                f"{persona.personal_id} already has the VssID account {linked.bhxh_code} in the "
-                f"state file (one account per person, P-1); give this entry bhxh_code "
-                f"{linked.bhxh_code}, or remove the entry")
+        if account is not None:
+            _check_account_against_stored(vssid.account_store, persona.personal_id,
+                                          account["bhxh_code"], where)
         try:
             vneid.add_persona(PersonaRecord.from_json(persona.to_vneid_json()))
             if account is not None:
@@ -122,6 +118,26 @@ def seed_personas(vneid: Any, vssid: Any, personas: Sequence[Persona], *,
         except ProtocolError as exc:
             raise ConfigError(f"{where} (personal_id {persona.personal_id}): "
                               f"{exc.description}") from None
+
+
+def _check_account_against_stored(store: Any, personal_id: str, bhxh_code: str,
+                                  where: str) -> None:
+    """P-1, one account per person, against the accounts already stored (the state file):
+    the person may not have another account, and the account may not be another person's
+    (loading it would replace that person's account without a word)."""
+    linked = store.find_by_personal_id(personal_id)
+    if linked is not None and linked.bhxh_code != bhxh_code:
+        raise ConfigError(
+            f"{where}.vssid_account.bhxh_code: {bhxh_code}, but personal_id {personal_id} "
+            f"already has the VssID account {linked.bhxh_code} in the state file (one "
+            f"account per person, P-1); give this entry bhxh_code {linked.bhxh_code}, or "
+            "remove the entry")
+    owned = store.get(bhxh_code)
+    if owned is not None and owned.personal_id != personal_id:
+        raise ConfigError(
+            f"{where}.vssid_account.bhxh_code: {bhxh_code} is already the VssID account of "
+            f"personal_id {owned.personal_id} in the state file (one account per person, "
+            "P-1); give this entry a bhxh_code of its own, or remove the entry")
 
 
 def check_capacity(personas: Sequence[Persona], source: Path | None, *,

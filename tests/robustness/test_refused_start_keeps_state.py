@@ -79,6 +79,24 @@ def test_a_refused_serve_leaves_the_state_file_as_it_was(tmp_path: Path) -> None
     assert "delete" not in message.lower()  # no server is running to call DELETE on
 
 
+def test_a_stored_account_is_never_given_to_another_person(tmp_path: Path) -> None:
+    """P-1 the other way round: an entry whose bhxh_code is another person's stored account
+    would replace that account without a word; the start is refused, the file unchanged."""
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps(STATE), encoding="utf-8")
+    before = path.read_bytes()
+    personas = tmp_path / "people.yaml"
+    personas.write_text("""personas:
+- {personal_id: '001090000003', full_name: Tran Van B, birthdate: '1990-02-02', gender: male,
+   passcode: '222222', vssid_account: {bhxh_code: '1111111111'}}
+""", encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        build_served(0, 0, personas_file=personas, state_file=path)
+    assert path.read_bytes() == before
+    assert (f"{personas}: personas[0].vssid_account.bhxh_code: 1111111111 is already the "
+            "VssID account of personal_id 001090000001 in the state file") in str(refused.value)
+
+
 def test_an_exclusive_state_file_is_refused_while_another_holds_it(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
     first = StateFile(path, exclusive=True)
