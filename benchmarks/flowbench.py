@@ -216,14 +216,14 @@ def record_login(target: Target, persona: Persona) -> tuple[list[Recorded], list
     """One protocol login over embedded providers, recorded: the five phone calls and the
     VssID backend's calls to the issuer, each as sent and answered. A login before it fills
     the backend's caches (discovery and JWKS), so the recorded one is a warm login's."""
+    if target.vssid.transport is None or target.vneid.transport is None:
+        raise ValueError("record_login needs embedded providers (embedded_target)")
     protocol_login(target, persona)
     phone: list[Recorded] = []
     backend: list[Recorded] = []
     issuer = target.vssid.embedded.issuer_client
     transport = issuer.transport
     issuer.transport = _AsyncRecording(transport, backend)
-    if target.vssid.transport is None or target.vneid.transport is None:
-        raise ValueError("record_login needs embedded providers (embedded_target)")
     clients = (HarnessClient(base_url=target.vssid.base_url,
                              transport=_Recording(target.vssid.transport, phone)),
                HarnessClient(base_url=target.vneid.base_url,
@@ -299,7 +299,7 @@ class SameRequestsFloor(Floor):
         protocol_login(self._target, self._persona, self._clients)
 
     def close(self) -> None:
-        for client in self._clients:
+        for client in (*self._clients, self._outer):
             client.close()
 
 

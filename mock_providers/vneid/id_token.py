@@ -74,9 +74,8 @@ def id_token_header(key: ECKey) -> dict[str, Any]:
     return {"alg": SIGNING_ALG, "typ": "JWT", "kid": key.kid}
 
 
-def mint_jwt(claims: Mapping[str, Any], key: ECKey,
-             header: Mapping[str, Any] | None = None) -> str:
-    """Sign ``claims`` as a compact JWS with ``key``: with ``header`` as the whole protected
-    header (a fault may have left ``kid`` out), else :func:`id_token_header`."""
-    hdr: dict[str, Any] = dict(header) if header is not None else id_token_header(key)
-    return jwt.encode(hdr, dict(claims), key, algorithms=[hdr["alg"]])
+def mint_jwt(claims: Mapping[str, Any], key: ECKey, header: Mapping[str, Any]) -> str:
+    """Sign ``claims`` as a compact JWS with ``key`` and ``header`` as its whole protected
+    header (:func:`id_token_header`, or what a fault made of it: it may have left ``kid``
+    out)."""
+    return jwt.encode(dict(header), dict(claims), key, algorithms=[header["alg"]])

@@ -10,7 +10,7 @@ from joserfc.jwk import KeySet
 from harness.embedded import SyncASGITransport
 from harness.protocol import DEFAULT_PROFILE, SeededEntropy
 from mock_providers.vneid import VNeIDProvider, VNeIDSettings
-from mock_providers.vneid.id_token import mint_jwt
+from mock_providers.vneid.id_token import id_token_header, mint_jwt
 
 pytestmark = pytest.mark.clause("T-4")
 
@@ -65,7 +65,8 @@ def test_jwks_verifies_a_token_signed_by_the_provider_key(vneid_http, vneid_prov
     assert key["alg"] == "ES256"
     assert key["kid"]
     assert "d" not in key
-    token = mint_jwt({"hello": "world"}, vneid_provider.signing_key)
+    token = mint_jwt({"hello": "world"}, vneid_provider.signing_key,
+                     id_token_header(vneid_provider.signing_key))
     decoded = jwt.decode(token, KeySet.import_key_set(jwks), algorithms=["ES256"])
     assert decoded.header["kid"] == key["kid"]
     assert decoded.claims == {"hello": "world"}
