@@ -362,6 +362,36 @@ def test_a_repeated_client_id_or_redirect_uri_is_shown_not_redirected(
     response = answer(vneid, persona, f"{login.link}&{param}={value}")
     assert response.status_code == 400, response.text
     assert "redirect_to" not in response.json()
+    if vneid.is_embedded:  # which code and clause name this refusal is the mock's choice
+        assert_error_body(response, 400, "invalid_request",
+                          "S-3" if param == "client_id" else "S-2")
+
+
+@pytest.mark.clause("A-2", "A-5")
+@pytest.mark.parametrize("prompt", ["none", "login consent", "consent select_account",
+                                    "none\tlogin", "unknown"])
+def test_prompt_values_a_fresh_app_login_satisfies_get_a_code(vneid: VNeIDHandle,
+                                                               rp: TestRelyingParty,
+                                                               persona: Persona,
+                                                               prompt: str) -> None:
+    """OpenID Connect Core §3.1.2.1: ``prompt`` is space-delimited (a tab is not a
+    delimiter, so ``none\tlogin`` is one unknown value); the app has just logged the citizen
+    in and shown its consent screen, which answers ``none``, ``login``, ``consent`` and
+    ``select_account`` alike; unknown values are ignored."""
+    callback = redirected(vneid, persona, rp.login(extra=(("prompt", prompt),)).link)
+    assert callback.code, callback.params
+
+
+@pytest.mark.clause("A-2", "A-5")
+@pytest.mark.parametrize("max_age", ["0", "1", "600"])
+def test_a_max_age_a_fresh_app_login_satisfies_gets_a_code(vneid: VNeIDHandle,
+                                                            rp: TestRelyingParty,
+                                                            persona: Persona,
+                                                            max_age: str) -> None:
+    """``max_age=0`` is "equivalent to prompt=login": the app has just logged the citizen in
+    for this request, which satisfies it, as it satisfies any ``max_age``."""
+    callback = redirected(vneid, persona, rp.login(extra=(("max_age", max_age),)).link)
+    assert callback.code, callback.params
 
 
 @pytest.mark.clause("A-2", "A-7")

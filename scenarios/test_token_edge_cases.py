@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+import httpx
 import pytest
 from joserfc import jwt
 
@@ -319,6 +320,48 @@ def test_an_assertion_valid_from_now_or_earlier_is_accepted(jwt_client: TestRely
     result = jwt_client.redeem(code, login.code_verifier, client_assertion=assertion(
         jwt_client, nbf=int(time.time()) + nbf_from_now))
     assert result.status == 200, result.body
+
+
+@pytest.mark.clause("T-1")
+@pytest.mark.parametrize("client_id_in_body", [False, True], ids=["by-sub", "by-client_id"])
+def test_a_client_registered_with_a_jwks_uri_is_checked_with_the_keys_found_there(
+        jwt_client: TestRelyingParty, phone: Device, persona: Persona, vneid: VNeIDHandle,
+        client_id_in_body: bool) -> None:
+    """§11 registers a client with ``jwks_uri`` (RFC 7591 §2): the provider fetches the
+    client's JWK Set from there, and an assertion signed by another key is refused."""
+    if not vneid.is_embedded:
+        pytest.skip("the scenario serves the client's JWK Set to the in-process provider")
+    from joserfc.jwk import ECKey
+
+    assert jwt_client.signing_key is not None
+    public = {"keys": [jwt_client.signing_key.as_dict(private=False)]}
+    fetched: list[str] = []
+
+    def serve(request: httpx.Request) -> httpx.Response:
+        fetched.append(str(request.url))
+        return httpx.Response(200, json=public)
+
+    vneid.embedded.client_keys.transport = httpx.MockTransport(serve)
+    vneid.register_client({
+        "client_id": jwt_client.client_id, "redirect_uris": [jwt_client.redirect_uri],
+        "token_endpoint_auth_method": "private_key_jwt", "jwks_uri": "https://rp.test/jwks"})
+    login, code = get_code(phone, jwt_client, persona)
+    form = {"grant_type": "authorization_code", "code": code,
+            "redirect_uri": jwt_client.redirect_uri, "code_verifier": login.code_verifier,
+            "client_assertion_type": ASSERTION_TYPE, "client_assertion": assertion(jwt_client)}
+    if client_id_in_body:  # RFC 7523 §3: optional; the assertion's sub names the client
+        form["client_id"] = jwt_client.client_id
+    response = jwt_client.http.post("/token", data=form)
+    assert response.status_code == 200, response.text
+    assert fetched == ["https://rp.test/jwks"]
+    stranger = ECKey.generate_key("P-256", {"kid": str(jwt_client.signing_key.kid)}, private=True)
+    forged = jwt.encode({"alg": "ES256", "kid": stranger.kid},
+                        {"iss": jwt_client.client_id, "sub": jwt_client.client_id,
+                         "aud": jwt_client.token_endpoint, "jti": f"j-{time.perf_counter_ns()}",
+                         "exp": int(time.time()) + 60}, stranger, algorithms=["ES256"])
+    login, code = get_code(phone, jwt_client, persona)
+    refused(jwt_client.redeem(code, login.code_verifier, client_assertion=forged), 401,
+            "invalid_client", "T-1")
 
 
 @pytest.mark.clause("T-1")
