@@ -412,9 +412,11 @@ def _app_session(vneid: VNeIDHandle, persona: Persona) -> tuple[httpx.Client, st
 
 @pytest.mark.clause("A-4", "A-5")
 @pytest.mark.parametrize(("extra", "aged"), [
-    ((("max_age", "60"),), 61), ((("prompt", "login"),), 121),
-    ((("max_age", "60"),), 30), ((("prompt", "login"),), 90),
-], ids=["max_age-passed", "prompt-login-old", "max_age-not-yet", "prompt-login-recent"])
+    ((("max_age", "60"),), 61), ((("prompt", "login"),), 121), ((("max_age", "0"),), 121),
+    ((("max_age", "60"),), 30), ((("prompt", "login"),), 90), ((("max_age", "600"),), 300),
+    ((), 300),
+], ids=["max_age-passed", "prompt-login-old", "max_age-0-old", "max_age-not-yet",
+        "prompt-login-recent", "max_age-600-at-300", "neither-at-300"])
 def test_the_app_api_asks_for_a_newer_login_only_when_the_request_needs_one(
         vneid: VNeIDHandle, rp: TestRelyingParty, persona: Persona,
         extra: tuple[tuple[str, str], ...], aged: int) -> None:
@@ -435,7 +437,7 @@ def test_the_app_api_asks_for_a_newer_login_only_when_the_request_needs_one(
                          json={"link": link, "decision": "deny"})
     finally:
         http.close()
-    if aged in (61, 121):
+    if aged in (61, 121):  # past max_age, or past the 120 s a fresh login counts
         assert_error_body(approve, 401, "login_required", "A-4")
     else:
         assert approve.status_code == 200, approve.text

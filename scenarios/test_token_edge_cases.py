@@ -354,6 +354,18 @@ def test_a_client_registered_with_a_jwks_uri_is_checked_with_the_keys_found_ther
     response = jwt_client.http.post("/token", data=form)
     assert response.status_code == 200, response.text
     assert fetched == ["https://rp.test/jwks"]
+    # the client rotates its key: an assertion naming the new kid fetches the set again
+    rotated = ECKey.generate_key("P-256", {"kid": "rotated"}, private=True)
+    public = {"keys": [rotated.as_dict(private=False)]}
+    vneid.set_clock(11)  # past the 10 s the provider waits between fetches for a new kid
+    login, code = get_code(phone, jwt_client, persona)
+    jwt_client.signing_key, signing_key = rotated, jwt_client.signing_key
+    try:
+        result = jwt_client.redeem(code, login.code_verifier)
+    finally:
+        jwt_client.signing_key = signing_key
+    assert result.status == 200, result.body
+    assert len(fetched) == 2
     stranger = ECKey.generate_key("P-256", {"kid": str(jwt_client.signing_key.kid)}, private=True)
     forged = jwt.encode({"alg": "ES256", "kid": stranger.kid},
                         {"iss": jwt_client.client_id, "sub": jwt_client.client_id,

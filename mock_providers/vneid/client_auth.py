@@ -145,9 +145,7 @@ class ClientAuthenticator:
         ``nbf``, when it has one; jti used once."""
         if form.get("client_assertion_type") != ASSERTION_TYPE:
             raise _refuse(f"client_assertion_type must be {ASSERTION_TYPE}")
-        if jwks is None:
-            raise _refuse(f"the keys at {client.client_id!r}'s jwks_uri were not fetched")
-        try:
+        try:  # no keys (a jwks_uri client's, not fetched) is a TypeError: refused below
             keys = KeySet.import_key_set(cast(Any, jwks))
             token = jwt.decode(form["client_assertion"], keys, algorithms=list(ASSERTION_ALGS))
         except (JoseError, ValueError, TypeError, KeyError) as exc:

@@ -264,6 +264,7 @@ def test_unencoded_redirect_uri_in_the_link_is_accepted(vneid_flow):
 @pytest.mark.parametrize(("extra", "age", "refused"), [
     ((("max_age", "60"),), 61, True),
     ((("max_age", "60"),), 59, False),
+    ((("max_age", "60"),), 60, False),  # "greater than this value": not at it
     ((("max_age", "0"),), FRESH_LOGIN_SECONDS + 1, True),  # "equivalent to prompt=login"
     ((("max_age", "0"),), 1, False),
     ((("prompt", "login"), ("max_age", "30")), 31, True),  # the stricter of the two
@@ -271,7 +272,7 @@ def test_unencoded_redirect_uri_in_the_link_is_accepted(vneid_flow):
     ((("prompt", "login"),), FRESH_LOGIN_SECONDS - 1, False),
     ((("prompt", "consent"),), 600, False),
     ((), 600, False),  # (an app session lives 900 s)
-], ids=["max_age-passed", "max_age-not-yet", "max_age-0-old", "max_age-0-fresh",
+], ids=["max_age-passed", "max_age-not-yet", "max_age-at-it", "max_age-0-old", "max_age-0-fresh",
         "prompt-login-and-max_age", "prompt-login-old",
         "prompt-login-fresh", "prompt-consent", "neither"])
 def test_a_login_older_than_the_request_allows_is_login_required(vneid_flow, vneid_provider,
