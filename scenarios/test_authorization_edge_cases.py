@@ -59,11 +59,11 @@ _DESCRIPTION_CHARS = re.compile(r"[\x20-\x21\x23-\x5b\x5d-\x7e]*")
 
 
 def assert_redirected_error(callback: Callback, error: str, clause: str,
-                            vneid: VNeIDHandle) -> None:
+                            vneid: VNeIDHandle, *, names: str | None = None) -> None:
     """A-7: ``error``, no code, and an ``error_description``, which RFC 6749 §4.1.2.1 makes
     optional, in its character set when there is one. Our own provider's also starts by
-    citing the clause (its convention, not the protocol's: a vendor's provider is not held
-    to it)."""
+    citing the clause and, with ``names``, names the parameter to fix (its conventions, not
+    the protocol's: a vendor's provider is not held to them)."""
     assert callback.error == error, callback.params
     assert callback.code is None, callback.params
     description = callback.error_description
@@ -75,6 +75,8 @@ def assert_redirected_error(callback: Callback, error: str, clause: str,
         assert cited == clause, description
         assert text.strip() not in ("", "None"), \
             f"the description explains nothing: {description}"
+        if names is not None:
+            assert names in text, f"the description does not name {names}: {description}"
 
 
 # -- S-2, S-3: refused without a redirect, with the §8 body ----------------------------------------
@@ -152,7 +154,7 @@ def test_a_repeated_parameter_goes_back_as_invalid_request(vneid: VNeIDHandle,
     login = rp.login()
     value = {"scope": "openid", "state": "another", "code_challenge_method": "S256"}[param]
     callback = redirected(vneid, persona, f"{login.link}&{param}={value}")
-    assert_redirected_error(callback, "invalid_request", "A-2", vneid)
+    assert_redirected_error(callback, "invalid_request", "A-2", vneid, names=param)
     assert callback.iss == vneid.issuer
 
 
@@ -175,7 +177,7 @@ def test_request_objects_a_provider_does_not_support_go_back_refused(
     login = rp.login()
     callback = redirected(vneid, persona, replace_param(login.link, param,
                                                         "eyJhbGciOiJub25lIn0.e30."))
-    assert_redirected_error(callback, error, "A-2", vneid)
+    assert_redirected_error(callback, error, "A-2", vneid, names=param)
     assert (callback.state, callback.iss) == (login.request.state, vneid.issuer)
 
 
@@ -400,7 +402,7 @@ def test_prompt_none_with_another_value_goes_back_as_invalid_request(
     """OpenID Connect Core §3.1.2.1: "If this parameter contains none with any other value,
     an error is returned"."""
     callback = redirected(vneid, persona, rp.login(extra=(("prompt", "none login"),)).link)
-    assert_redirected_error(callback, "invalid_request", "A-2", vneid)
+    assert_redirected_error(callback, "invalid_request", "A-2", vneid, names="prompt=none")
 
 
 def _app_session(vneid: VNeIDHandle, persona: Persona) -> tuple[httpx.Client, str]:
@@ -454,4 +456,4 @@ def test_a_malformed_max_age_goes_back_as_invalid_request(vneid: VNeIDHandle,
     if not vneid.is_embedded:
         pytest.skip("OpenID Connect leaves a malformed max_age to the provider")
     callback = redirected(vneid, persona, rp.login(extra=(("max_age", max_age),)).link)
-    assert_redirected_error(callback, "invalid_request", "A-2", vneid)
+    assert_redirected_error(callback, "invalid_request", "A-2", vneid, names="max_age")
