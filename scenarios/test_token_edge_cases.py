@@ -400,7 +400,8 @@ def test_an_assertion_signed_by_another_key_is_invalid_client(jwt_client: TestRe
     {"client_assertion": "not-a-jws"},
     {"client_assertion": "W10.W10.W10"},
     {"client_assertion": "eyJhbGciOiJFUzI1NiJ9.W10.c2lnbmF0dXJl"},
-], ids=["wrong-type", "not-a-jws", "array-header", "array-payload"])
+    {"client_assertion": "WyJhbGciLCAiRVMyNTYiXQ.e30.c2lnbmF0dXJl"},  # header: a JSON array
+], ids=["wrong-type", "not-a-jws", "array-header", "array-payload", "array-of-strings-header"])
 def test_a_malformed_assertion_is_invalid_client(jwt_client: TestRelyingParty, phone: Device,
                                                  persona: Persona, form: dict[str, str]) -> None:
     login, code = get_code(phone, jwt_client, persona)

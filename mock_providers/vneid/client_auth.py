@@ -61,7 +61,8 @@ def _unverified(assertion: str) -> tuple[dict[str, Any], dict[str, Any]]:
         raise _refuse("client_assertion is not a compact JWS") from None
     if not isinstance(claims, dict):
         raise _refuse("client_assertion's payload is not a JSON object")
-    return claims, dict(compact.headers())
+    header = compact.headers()  # not an object: no kid here, and the signature check refuses
+    return claims, dict(header) if isinstance(header, dict) else {}
 
 
 def _claimed_client_id(form: Mapping[str, str], claims: Mapping[str, Any]) -> str:
