@@ -4,9 +4,10 @@
 token_endpoint_auth_method}``; RFC 7591 §2: ``jwks_uri`` is the "URL referencing the client's
 JSON Web Key Set document, which contains the client's public keys". The token endpoint
 fetches it before it checks the code (the code is then checked and used without an ``await``,
-T-2), keeps it for :data:`KEY_CACHE_SECONDS`, and fetches it again once when an assertion names
-a ``kid`` the kept set lacks (the client rotated its key, as an RP does for an issuer's keys,
-R-5). A client registered with inline ``jwks`` is never fetched for.
+T-2), keeps it for :data:`KEY_CACHE_SECONDS`, and fetches it again when an assertion names a
+``kid`` the kept set lacks (the client rotated its key, as an RP does for an issuer's keys,
+R-5), at most every :data:`REFETCH_GAP_SECONDS` per URI. A client registered with inline
+``jwks`` is never fetched for.
 
 Anything wrong with the fetch (no answer within :data:`FETCH_TIMEOUT`, not 200, more than
 :data:`MAX_JWKS_BYTES`, not a public JWK Set) refuses the call as ``invalid_client`` (401,
