@@ -83,6 +83,16 @@ def parse_link(url: object, *, clause: str = "A-5", allow_repeated: bool = False
         raise LinkError(f"the link cannot be parsed: {exc}", clause=clause) from None
     if not parts.scheme:
         raise LinkError(f"the link {url[:80]!r} has no scheme", clause=clause)
+    params, repeated = single_values(pairs, clause=clause, allow_repeated=allow_repeated)
+    base = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    return ParsedLink(url, base, params, parts.fragment, repeated)
+
+
+def single_values(pairs: Iterable[tuple[str, str]], *, clause: str,
+                  allow_repeated: bool = False) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Query or form ``pairs`` as one value per name; a name given twice is a
+    :class:`LinkError` (RFC 6749 §3.1), unless ``allow_repeated``: then it keeps its first
+    value and is listed in the second item (for a caller that answers each case apart)."""
     params: dict[str, str] = {}
     repeated: list[str] = []
     for key, value in pairs:
@@ -94,8 +104,7 @@ def parse_link(url: object, *, clause: str = "A-5", allow_repeated: bool = False
                 repeated.append(key)
             continue
         params[key] = value
-    base = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-    return ParsedLink(url, base, params, parts.fragment, tuple(repeated))
+    return params, tuple(repeated)
 
 
 def parse_query(query: str, *, max_fields: int) -> list[tuple[str, str]]:

@@ -18,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from harness.protocol import ProtocolError, parse_link
+from harness.protocol.links import parse_query, single_values
 from mock_providers._http import read_form, read_form_text
 from mock_providers.vneid import pages
 from mock_providers.vneid.authorize import (
@@ -87,11 +88,20 @@ class WebFlow:
         the query of a GET or as the form body of a POST (OpenID Connect Core §3.1.2.1:
         "Authorization Servers MUST support the use of the HTTP GET and POST methods")."""
         p = self.provider
-        query = (await read_form_text(request, clause="A-2") if request.method == "POST"
-                 else request.url.query)
-        link = parse_link(p.url(f"/authorize?{query}"), clause="A-2", allow_repeated=True)
+        if request.method == "POST":  # the body's pairs as they are (a raw '#' is a value)
+            try:
+                pairs = parse_query(await read_form_text(request, clause="A-2"),
+                                    max_fields=100)
+            except ValueError as exc:
+                raise ProtocolError(f"the form body cannot be decoded: {exc}",
+                                    clause="A-2") from None
+            params, repeated = single_values(pairs, clause="A-2", allow_repeated=True)
+        else:
+            link = parse_link(p.url(f"/authorize?{request.url.query}"), clause="A-2",
+                              allow_repeated=True)
+            params, repeated = dict(link.params), link.repeated
         try:
-            verified = verify_request(link.params, p.client_map, p.issuer, link.repeated)
+            verified = verify_request(params, p.client_map, p.issuer, repeated)
         except RedirectedError as redirect:
             return _redirect(redirect.redirect_to)
         if "none" in verified.prompt:  # the web flow keeps no login between requests

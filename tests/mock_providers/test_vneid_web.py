@@ -147,6 +147,20 @@ def test_the_authorization_request_may_come_as_a_post(vneid_flow):
     assert cb.code
 
 
+@pytest.mark.clause("A-2")
+def test_a_post_body_is_read_as_a_form_not_as_a_url(vneid_flow):
+    """A raw '#' in a form value is part of the value (a URL would end its query there)."""
+    query = urlsplit(vneid_flow.request(state="s#1").to_url(
+        vneid_flow.provider.url("/authorize"))).query.replace("s%231", "s#1")
+    page = vneid_flow.http.post("/authorize", content=query.encode(),
+                                headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert page.status_code == 200, page.text
+    consent = _login(vneid_flow, page)
+    action, fields = _form(consent.text)
+    done = vneid_flow.http.post(action, data={**fields, "decision": "approve"})
+    assert parse_callback(done.headers["location"]).state == "s#1"
+
+
 @pytest.mark.clause("A-2", "A-7")
 def test_a_post_with_a_bad_request_redirects_or_shows_as_a_get_does(vneid_flow):
     base = urlsplit(vneid_flow.request().to_url(vneid_flow.provider.url("/authorize"))).query
