@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, unquote_plus, urlencode, urlsplit, urlunsplit
 
 from harness.protocol.numbers import NotStrictJSON, finite_float, refuse_constant
 
@@ -29,6 +29,7 @@ __all__ = [
     "redact_text",
     "redact_text_body",
     "redact_url",
+    "redact_value",
 ]
 
 REDACTED = "[REDACTED]"
@@ -75,15 +76,18 @@ def _redact_fragment(fragment: str) -> str:
 def _redact_route_pair(chunk: str) -> str:
     """One ``&``-separated chunk of a fragment: a pair whose name is secret is redacted whole
     (``code=a?b``); otherwise a secret parameter after a ``?`` in it (``/route?code=…``,
-    ``tab=1?code=…``) is, with the rest of the chunk (its value)."""
+    ``tab=1?code=…``) is, with the rest of the chunk (its value), and a URL percent-encoded
+    as a value after a ``?`` is redacted as :func:`redact_value` does."""
     if "?" not in chunk or is_secret_key(unquote_plus(chunk.partition("=")[0])):
         return _redact_pair(chunk)
     parts = chunk.split("?")
     for i, part in enumerate(parts[1:], 1):
-        name, eq, _ = part.partition("=")
+        name, eq, value = part.partition("=")
         if eq and is_secret_key(unquote_plus(name)):
             return "?".join([*parts[:i], f"{name}={REDACTED}"])
-    return chunk
+        if eq and "%" in value:  # a URL percent-encoded as the value (``?next=vssid%3A…``)
+            parts[i] = f"{name}={redact_value(value)}"
+    return "?".join(parts)
 
 
 _PLAIN_PAIR = re.compile(r"([A-Za-z0-9_.~\[\]-]*)=[A-Za-z0-9_.~\[\]-]*")
@@ -92,19 +96,53 @@ other character :func:`~urllib.parse.quote_plus` would escape): most pairs are, 
 included, so they skip the decode/encode round trip."""
 
 
+_ENCODED_EQUALS = re.compile(r"%(?:25)*3D", re.IGNORECASE)
+"""``=`` percent-encoded once or more (``%3D``, ``%253D``): a value that holds parameters."""
+
+
 def _redact_pair(chunk: str) -> str:
-    """One ``&``-separated chunk, decoded and re-encoded as ``urlencode(parse_qsl(...))``."""
+    """One ``&``-separated chunk, decoded and re-encoded as ``urlencode(parse_qsl(...))``,
+    a secret name's value replaced and a value that is a URL with parameters redacted as
+    :func:`redact_value` redacts it."""
     match = _PLAIN_PAIR.fullmatch(chunk)
     if match is not None:
         return f"{match.group(1)}={REDACTED}" if is_secret_key(match.group(1)) else chunk
-    if is_secret_key(unquote_plus(chunk.partition("=")[0])):
-        return _reencode(chunk)  # never cached: the chunk holds a secret
+    name, _, value = chunk.partition("=")
+    if is_secret_key(unquote_plus(name)) or "=" in value or _ENCODED_EQUALS.search(value):
+        return _reencode(chunk)  # never cached: the chunk may hold a secret
     return _reencode_public(chunk)
 
 
 def _reencode(chunk: str) -> str:
     pairs = parse_qsl(chunk, keep_blank_values=True)
-    return urlencode([(k, REDACTED if is_secret_key(k) else v) for k, v in pairs], safe="[]")
+    return urlencode([(k, REDACTED if is_secret_key(k) else redact_value(v)) for k, v in pairs],
+                     safe="[]")
+
+
+_NESTING = 3
+"""How many times :func:`redact_value` decodes a percent-encoded value looking for a URL."""
+
+
+def redact_value(value: str) -> str:
+    """A parameter's or a JSON string's value with the secrets of a URL in it redacted, as
+    :func:`redact_url` does: ``vssid://cb?code=…`` as it is, and also percent-encoded once or
+    more (``vssid%3A%2F%2Fcb%3Fcode%3D…``, a URL sent as a form field's or a query
+    parameter's value, then encoded again), where it is redacted once decoded and encoded
+    again as many times. Any other value comes back as it is."""
+    candidate = value
+    for depth in range(_NESTING + 1):
+        # Decoded, the value must itself be a URL (text that merely holds one is not decoded).
+        if "=" in candidate and (_is_url_with_parameters(candidate) if depth == 0 else (
+                ("?" in candidate or "#" in candidate)
+                and _URL_START.match(candidate) is not None)):
+            redacted = redact_url(candidate)
+            for _ in range(depth):
+                redacted = quote(redacted, safe="[]")
+            return redacted
+        if "%" not in candidate or depth == _NESTING:
+            return value
+        candidate = unquote(candidate)
+    return value  # pragma: no cover - the loop always returns
 
 
 _reencode_public = functools.lru_cache(maxsize=512)(_reencode)
@@ -144,8 +182,8 @@ def redact_json(value: Any) -> Any:
         }
     if isinstance(value, list):
         return [redact_json(v) for v in value]
-    if isinstance(value, str) and "=" in value and _is_url_with_parameters(value):
-        return redact_url(value)
+    if isinstance(value, str) and ("=" in value or "%" in value):
+        return redact_value(value)
     return value
 
 

@@ -115,6 +115,9 @@ SECRET_STRINGS = [
     "passcode=S3CRET&redirect_uri=vssid://cb",
     "redirect_uri=vssid://cb?x=1&code=S3CRET",
     "code=S3CRET&redirect_uri=vssid://cb?x=1",
+    "callback_url=vssid%3A%2F%2Fcb%3Fcode%3DS3CRET%26state%3Dx",
+    "callback_url=vssid%253A%252F%252Fcb%253Fcode%253DS3CRET",
+    '{"callback_url": "vssid%3A%2F%2Fcb%3Fcode%3DS3CRET"}',
 ]
 
 

@@ -123,6 +123,7 @@ def test_json_sent_as_a_form_is_redacted_in_the_log(vneid: httpx.Client,
 @pytest.mark.parametrize("callback_url", [
     "vssid://auth/vneid/callback#code=S3CRET-CODE&state=x&iss=y",
     "vssid:auth/vneid/callback?code=S3CRET-CODE&state=x",
+    "https://rp.test/next?to=vssid%3A%2F%2Fauth%2Fvneid%2Fcallback%3Fcode%3DS3CRET-CODE",
 ])
 def test_callback_codes_of_every_form_are_redacted_in_the_log(vssid: httpx.Client,
                                                               callback_url: str) -> None:
@@ -132,7 +133,25 @@ def test_callback_codes_of_every_form_are_redacted_in_the_log(vssid: httpx.Clien
         "transaction_id": start.json()["transaction_id"], "callback_url": callback_url})
     log = recorded(vssid)
     assert "S3CRET" not in log
-    assert "code=[REDACTED]" in log
+    assert "code=[REDACTED]" in log or "code%3D[REDACTED]" in log
+
+
+@pytest.mark.clause("S-5")
+@pytest.mark.parametrize("content", [
+    b"transaction_id=t&callback_url=vssid%3A%2F%2Fauth%2Fvneid%2Fcallback%3Fcode%3DS3CRET",
+    b"callback_url=vssid%253A%252F%252Fcb%253Fstate%253Dx%2526code%253DS3CRET",
+    b"callback_url=vssid%3A%2F%2Fcb%23code%3DS3CRET%26state%3Dx",
+])
+def test_a_callback_url_encoded_in_a_form_value_is_redacted_in_the_log(
+        vssid: httpx.Client, content: bytes) -> None:
+    """A form sent where JSON is expected (refused 415) whose field holds the callback URL
+    percent-encoded, once or twice: the code in it is redacted in the log."""
+    r = vssid.post("/api/v1/auth/vneid/complete", headers={**VSSID_APP, **FORM},
+                   content=content)
+    assert r.status_code == 415, r.text
+    log = recorded(vssid)
+    assert "S3CRET" not in log
+    assert "[REDACTED]" in log
 
 
 @pytest.mark.clause("S-5", "T-1")

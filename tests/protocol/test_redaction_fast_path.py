@@ -9,18 +9,25 @@ from urllib.parse import parse_qsl, urlencode
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.protocol.redaction import REDACTED, is_secret_key, redact_form, redact_url
+from harness.protocol.redaction import (
+    REDACTED,
+    is_secret_key,
+    redact_form,
+    redact_url,
+    redact_value,
+)
 
 PIECES = st.sampled_from([
     "a", "C", "0", "_", "-", ".", "~", "[", "]", "%", "+", "=", "&", ";", "/", " ", ":", "?",
     "é", "code", "Code", "state", "passcode", "%2", "%41", "%zz", "%E1%BA%A0", "%3D", "%26",
-    "client%5Fsecret", "code%3D", "redirect_uri", "vssid%3A%2F%2Fcb",
+    "client%5Fsecret", "code%3D", "redirect_uri", "vssid%3A%2F%2Fcb", "%3F", "%253D", "%23",
 ])
 
 
 def reference(encoded: str) -> str:
     pairs = parse_qsl(encoded, keep_blank_values=True)
-    return urlencode([(k, REDACTED if is_secret_key(k) else v) for k, v in pairs], safe="[]")
+    return urlencode([(k, REDACTED if is_secret_key(k) else redact_value(v)) for k, v in pairs],
+                     safe="[]")
 
 
 @settings(max_examples=3000, deadline=None)
