@@ -7,29 +7,86 @@ there too and honours h11's own diagnosis: a request head longer than
 the request line alone is that long); anything else that is not HTTP/1.1 is 400
 ``invalid_request``. Smaller heads reach the application, whose
 :class:`~mock_providers._http.ProviderMiddleware` applies the tighter limits.
+:class:`GuardedHttpToolsProtocol` does the same on the httptools stack, which itself buffers a
+head of any size.
+
+Both also bound the time a request head may take (uvicorn has no such limit, so a client
+could hold a connection open forever by never finishing its head, or by sending nothing at
+all): a head not complete :data:`HEAD_TIMEOUT_SECONDS` after its first byte (or after the
+connection opened) is answered 408 ``request_timeout`` and the connection closed. An idle
+keep-alive connection is closed after :data:`KEEP_ALIVE_SECONDS`, and a body that does not
+arrive is the application's 408 (``BODY_TIMEOUT``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from http import HTTPStatus
 from typing import Any
 
 import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from harness.protocol import ProtocolError
 
-__all__ = ["HTTP_STACKS", "KEEP_ALIVE_SECONDS", "MAX_HEAD_BYTES", "GuardedH11Protocol",
-           "run_loop", "uvicorn_config"]
+__all__ = ["HEAD_TIMEOUT_SECONDS", "HTTP_STACKS", "KEEP_ALIVE_SECONDS", "MAX_HEAD_BYTES",
+           "GuardedH11Protocol", "GuardedHttpToolsProtocol", "run_loop", "uvicorn_config"]
 
 MAX_HEAD_BYTES = 64 * 1024
 """The most h11 buffers of one request head; the application's own limits are tighter."""
 KEEP_ALIVE_SECONDS = 5
 """An idle keep-alive connection is closed after this many seconds."""
+HEAD_TIMEOUT_SECONDS = 10.0
+"""A request head must be complete this many seconds after its first byte, or after the
+connection opened (read when the clock starts, so tests may lower it)."""
+
+
+def _error_bytes(err: ProtocolError) -> bytes:
+    """A whole HTTP/1.1 response carrying ``err`` as the §8 error JSON, closing the
+    connection."""
+    body = json.dumps(err.to_body(), ensure_ascii=False).encode("utf-8")
+    return b"".join([
+        f"HTTP/1.1 {err.status} {HTTPStatus(err.status).phrase}\r\n".encode("ascii"),
+        b"content-type: application/json\r\ncache-control: no-store\r\n",
+        b"connection: close\r\ncontent-length: ", str(len(body)).encode("ascii"),
+        b"\r\n\r\n", body])
+
+
+def _head_timeout() -> ProtocolError:
+    return ProtocolError(f"the request head did not arrive within {HEAD_TIMEOUT_SECONDS:g} s; "
+                         "send the whole request line and headers at once",
+                         code="request_timeout")
+
+
+class _HeadDeadline:
+    """The clock of one connection's unfinished request head: started when a head is
+    awaited (the connection opened, or bytes of a new head came), stopped once it is
+    complete; ``expire`` is called when it runs out."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, expire: Callable[[], None]) -> None:
+        self._loop = loop
+        self._expire = expire
+        self._timer: asyncio.TimerHandle | None = None
+
+    def awaiting(self, head_pending: bool) -> None:
+        """Start the clock if a head is pending and it is not running; stop it if not."""
+        if not head_pending:
+            self.stop()
+        elif self._timer is None:
+            self._timer = self._loop.call_later(HEAD_TIMEOUT_SECONDS, self._fire)
+
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _fire(self) -> None:
+        self._timer = None
+        self._expire()
 
 
 class _Connection(h11.Connection):
@@ -45,16 +102,21 @@ class _Connection(h11.Connection):
             raise
 
 
+def _too_large(line_bytes: int) -> ProtocolError:
+    """431, or 414 when the request line (``line_bytes``, -1 when it is unfinished) alone
+    takes half of :data:`MAX_HEAD_BYTES`."""
+    if line_bytes == -1 or line_bytes >= MAX_HEAD_BYTES // 2:
+        return ProtocolError(f"the request line is longer than {MAX_HEAD_BYTES // 2} bytes; "
+                             "send long values in a POST body", code="uri_too_long")
+    return ProtocolError(f"the request head is larger than {MAX_HEAD_BYTES} bytes",
+                         code="request_header_fields_too_large")
+
+
 def _head_error(conn: _Connection) -> ProtocolError:
     err = conn.last_error
     if err is not None and err.error_status_hint == 431:
         data, _ = conn.trailing_data
-        line_end = data.find(b"\r\n")
-        if line_end == -1 or line_end >= MAX_HEAD_BYTES // 2:
-            return ProtocolError(f"the request line is longer than {MAX_HEAD_BYTES // 2} bytes; "
-                                 "send long values in a POST body", code="uri_too_long")
-        return ProtocolError(f"the request head is larger than {MAX_HEAD_BYTES} bytes",
-                             code="request_header_fields_too_large")
+        return _too_large(data.find(b"\r\n"))
     reason = str(err) if err is not None else "unparseable request"
     return ProtocolError(f"the request is not valid HTTP/1.1 ({reason[:200]})",
                          code="invalid_request", clause="A-1")
@@ -66,11 +128,34 @@ class GuardedH11Protocol(H11Protocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.conn = _Connection(h11.SERVER, MAX_HEAD_BYTES)
+        self._deadline = _HeadDeadline(self.loop, self._head_timed_out)
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._deadline.awaiting(True)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._deadline.stop()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        self._deadline.awaiting(self._head_pending())
+
+    def _head_pending(self) -> bool:
+        return self.conn.their_state is h11.IDLE and not self.transport.is_closing()
+
+    def _head_timed_out(self) -> None:
+        if self._head_pending():
+            self._send_error(_head_timeout())
 
     def send_400_response(self, msg: str) -> None:
         conn = self.conn
         assert isinstance(conn, _Connection)
-        err = _head_error(conn)
+        self._send_error(_head_error(conn))
+
+    def _send_error(self, err: ProtocolError) -> None:
+        self._deadline.stop()
         body = json.dumps(err.to_body(), ensure_ascii=False).encode("utf-8")
         headers = [(b"content-type", b"application/json"), (b"cache-control", b"no-store"),
                    (b"connection", b"close"), (b"content-length", str(len(body)).encode())]
@@ -78,7 +163,7 @@ class GuardedH11Protocol(H11Protocol):
             for event in (h11.Response(status_code=err.status, headers=headers,
                                        reason=HTTPStatus(err.status).phrase.encode()),
                           h11.Data(data=body), h11.EndOfMessage()):
-                output = conn.send(event)
+                output = self.conn.send(event)
                 if output:
                     self.transport.write(output)
         except h11.LocalProtocolError:  # a response was already under way: just close
@@ -86,11 +171,78 @@ class GuardedH11Protocol(H11Protocol):
         self.transport.close()
 
 
+class _HeadRefused(Exception):
+    """Raised in a parser callback to stop parsing a head refused for its size (httptools
+    turns it into its parser error, answered by ``send_400_response``)."""
+
+
+class GuardedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with the limits of the h11 one: the §8 error JSON for an
+    unparseable request (not a plain-text 400), a request head of at most
+    :data:`MAX_HEAD_BYTES` (431; 414 when the request target alone takes half of that;
+    httptools itself buffers a head of any size), and :data:`HEAD_TIMEOUT_SECONDS`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._deadline = _HeadDeadline(self.loop, self._head_timed_out)
+        self._in_head = True
+        self._head_bytes = 0
+        self._error: ProtocolError | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._deadline.awaiting(True)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._deadline.stop()
+        super().connection_lost(exc)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._in_head = True
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        self._head_bytes = 0
+        if len(self.url) >= MAX_HEAD_BYTES // 2:  # httptools refuses a URL over 64 KiB as 400
+            self._error = _too_large(len(self.url))
+            raise _HeadRefused
+        super().on_headers_complete()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.transport.is_closing():
+            self._deadline.stop()
+            return
+        if self._in_head:
+            # Bytes since the unfinished head began (a chunk that also ended the previous
+            # request counts whole: at most one read more than the head itself).
+            self._head_bytes += len(data)
+            if self._head_bytes > MAX_HEAD_BYTES:
+                self._send_error(_too_large(len(getattr(self, "url", b""))))
+                return
+        self._deadline.awaiting(self._in_head)
+
+    def _head_timed_out(self) -> None:
+        if self._in_head and not self.transport.is_closing():
+            self._send_error(_head_timeout())
+
+    def send_400_response(self, msg: str) -> None:
+        self._send_error(self._error or ProtocolError(
+            f"the request is not valid HTTP/1.1 ({msg[:200]})", code="invalid_request",
+            clause="A-1"))
+
+    def _send_error(self, err: ProtocolError) -> None:
+        self._deadline.stop()
+        self.transport.write(_error_bytes(err))
+        self.transport.close()
+
+
 HTTP_STACKS = ("h11", "httptools")
 """``h11``: uvicorn's pure-Python parser, answering even an unparseable request head with
 the §8 error JSON (:class:`GuardedH11Protocol`). ``httptools``: uvicorn with httptools and
-uvloop (``uvicorn[standard]``), several times faster; a request head it cannot parse gets
-its plain-text 400 instead (everything the application sees is the same)."""
+uvloop (``uvicorn[standard]``), several times faster, with the same limits and error bodies
+(:class:`GuardedHttpToolsProtocol`; everything the application sees is the same)."""
 
 
 def uvicorn_config(app: Any, *, log_level: str = "warning", http: str = "h11") -> uvicorn.Config:
@@ -100,7 +252,7 @@ def uvicorn_config(app: Any, *, log_level: str = "warning", http: str = "h11") -
         raise ValueError(f"http stack {http!r}; choose one of {', '.join(HTTP_STACKS)}")
     if http == "httptools":
         return uvicorn.Config(
-            app, http="httptools", loop="uvloop", log_level=log_level, lifespan="off",
+            app, http=GuardedHttpToolsProtocol, loop="uvloop", log_level=log_level, lifespan="off",
             access_log=False, timeout_keep_alive=KEEP_ALIVE_SECONDS, server_header=False,
         )
     return uvicorn.Config(
