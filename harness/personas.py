@@ -28,6 +28,7 @@ from faker import Faker
 
 from harness.errors import ConfigError, PersonaFileError
 from harness.protocol import (
+    MAX_FULL_NAME,
     IdentifierError,
     generate_bhxh_code,
     generate_personal_id,
@@ -51,8 +52,6 @@ Gender = Literal["male", "female"]
 Status = Literal["active", "locked"]
 BIRTH_YEARS = (1940, 2007)
 """Inclusive range of the birth years :class:`PersonaFactory` draws from."""
-MAX_FULL_NAME = 200
-"""The longest ``full_name`` the providers store (T-3, P-1)."""
 
 _GENDERS: tuple[Gender, ...] = ("male", "female")
 _STATUSES: tuple[Status, ...] = ("active", "locked")

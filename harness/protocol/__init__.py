@@ -16,6 +16,7 @@ from harness.protocol.errors import (
     oauth_description,
 )
 from harness.protocol.identifiers import (
+    MAX_FULL_NAME,
     PersonalId,
     generate_bhxh_code,
     generate_personal_id,
@@ -58,6 +59,7 @@ from harness.protocol.runtime import (
 from harness.protocol.versions import Version, parse_version, require_min_version
 
 __all__ = [
+    "MAX_FULL_NAME",
     # clauses
     "CLAUSES", "SECTIONS", "Clause", "clause", "validate_clause_ids",
     # errors

@@ -17,6 +17,7 @@ from typing import Literal
 from harness.protocol.errors import IdentifierError
 
 __all__ = [
+    "MAX_FULL_NAME",
     "PROVINCE_CODES",
     "PersonalId",
     "Sex",
@@ -27,6 +28,9 @@ __all__ = [
 ]
 
 Sex = Literal["male", "female"]
+MAX_FULL_NAME = 200
+"""The longest ``full_name`` (characters) a citizen's record or a VssID account holds (T-3,
+P-1): the providers refuse a longer one, persona files are checked against it."""
 PROVINCE_CODES = range(1, 97)
 _CENTURY_DIGITS: dict[int, tuple[int, Sex]] = {
     0: (1900, "male"), 1: (1900, "female"), 2: (2000, "male"), 3: (2000, "female"),

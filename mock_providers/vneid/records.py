@@ -18,7 +18,7 @@ import httpx
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from harness.protocol import ProtocolError, parse_personal_id
+from harness.protocol import MAX_FULL_NAME, ProtocolError, parse_personal_id
 from harness.protocol.redaction import REDACTED
 
 __all__ = ["AUTH_METHODS", "AuthMethod", "ClientRecord", "Gender", "PersonaRecord", "Status",
@@ -85,7 +85,7 @@ class PersonaRecord:
         _text(self.passcode, "passcode", "A-4", 128)
         if type(self.level) is not int or self.level not in (1, 2):
             raise _invalid("level", f"must be 1 or 2, got {self.level!r}", "P-2")
-        _text(self.full_name, "full_name", "T-3", 200)
+        _text(self.full_name, "full_name", "T-3", MAX_FULL_NAME)
         if not isinstance(self.birthdate, str) or not _DATE_RE.fullmatch(self.birthdate):
             raise _invalid("birthdate", "must be a date written YYYY-MM-DD", "T-3")
         try:

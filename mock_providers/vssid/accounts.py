@@ -12,7 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
-from harness.protocol import ProtocolError, is_valid_bhxh_code, parse_personal_id
+from harness.protocol import (
+    MAX_FULL_NAME,
+    ProtocolError,
+    is_valid_bhxh_code,
+    parse_personal_id,
+)
 
 __all__ = ["MAX_ACCOUNTS", "AccountRecord", "AccountStatus", "AccountStore"]
 
@@ -40,9 +45,9 @@ class AccountRecord:
         except ProtocolError as exc:
             raise ProtocolError(f"'personal_id': {exc.description}", clause="P-1") from None
         if (not isinstance(self.full_name, str) or not self.full_name.strip()
-                or len(self.full_name) > 200):
-            raise ProtocolError("'full_name' must be a non-empty string of at most 200 "
-                                "characters", clause="P-1")
+                or len(self.full_name) > MAX_FULL_NAME):
+            raise ProtocolError("'full_name' must be a non-empty string of at most "
+                                f"{MAX_FULL_NAME} characters", clause="P-1")
         if self.status not in _STATUSES:
             raise ProtocolError(f"'status' must be one of {', '.join(_STATUSES)}, "
                                 f"got {self.status!r:.40}", clause="P-1")
