@@ -515,7 +515,9 @@ class _Unread:
             query = self.query.decode("latin-1")
             url = self.path + (f"?{query}" if query else "")
             self.done = RecordedExchange(
-                at=self.at, method=self.method, path=self.path, url=redact_url(url),
+                at=self.at, method=self.method,
+                path=redact_url(self.path) if "?" in self.path or "#" in self.path else self.path,
+                url=redact_url(url),
                 headers=redact_headers(headers),
                 body=_decode_body(self.body, headers.get("content-type", "")),
                 status=self.status, response=_decode_body(self.response, self.response_type),

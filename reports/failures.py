@@ -13,39 +13,21 @@ credential after ``Bearer``/``Basic``, and JWS compact serialisations.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from harness.protocol.redaction import REDACTED, SECRET_KEYS
+from harness.protocol.redaction import REDACTED, redact_secret_shapes
 from harness.trace import Trace
 
 __all__ = ["CLAUSE_PREFIX", "clause_prefix", "clean_report", "scrub"]
 
 CLAUSE_PREFIX = "Clause(s) "
 
-_NAMES = "|".join(sorted((re.escape(k) for k in SECRET_KEYS), key=len, reverse=True))
-_ASSIGNED = re.compile(  # 'name': value (a dict or JSON), name=value (a call, URL or form)
-    rf"""(?P<key>(?P<q>['"])(?:{_NAMES})(?P=q)\s*:\s*|(?<![\w-])(?:{_NAMES})=)"""
-    r"""(?P<value>'[^'\n]*'?|"[^"\n]*"?|[^\s&'",)}\]>]+)""",
-    re.IGNORECASE,
-)
-_CREDENTIAL = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}")
-_JWS = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
 
 
 def clause_prefix(clause_ids: Sequence[str]) -> str:
     """``Clause(s) R-1, R-3: `` (empty without clauses)."""
     return f"{CLAUSE_PREFIX}{', '.join(clause_ids)}: " if clause_ids else ""
-
-
-def _assigned(match: re.Match[str]) -> str:
-    value = match.group("value")
-    if REDACTED in value:
-        return match.group(0)
-    quote = value[0] if value[:1] in ("'", '"') else ""
-    end = quote if quote and len(value) > 1 and value.endswith(quote) else ""
-    return f"{match.group('key')}{quote}{REDACTED}{end}"
 
 
 def scrub(text: str, traces: Iterable[Trace] = (), secrets: Iterable[str | None] = ()) -> str:
@@ -55,9 +37,7 @@ def scrub(text: str, traces: Iterable[Trace] = (), secrets: Iterable[str | None]
         text = trace.scrub(text)
     for value in sorted((s for s in secrets if s and len(s) >= 4), key=len, reverse=True):
         text = text.replace(value, REDACTED)
-    text = _JWS.sub(REDACTED, text)
-    text = _CREDENTIAL.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
-    return _ASSIGNED.sub(_assigned, text)
+    return redact_secret_shapes(text)
 
 
 class _CleanRepr:

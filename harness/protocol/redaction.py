@@ -26,6 +26,7 @@ __all__ = [
     "redact_headers",
     "redact_json",
     "redact_json_text",
+    "redact_secret_shapes",
     "redact_text",
     "redact_text_body",
     "redact_url",
@@ -36,7 +37,7 @@ REDACTED = "[REDACTED]"
 SECRET_KEYS = frozenset({
     "passcode", "password", "client_secret", "code", "code_verifier", "access_token",
     "id_token", "refresh_token", "session_token", "client_assertion", "admin_token", "secret",
-    "private_key", "d",
+    "private_key", "d", "id_token_hint", "assertion", "token",
 })
 SECRET_HEADERS = frozenset({
     "authorization", "cookie", "set-cookie", "x-harness-admin-token", "proxy-authorization",
@@ -128,7 +129,7 @@ def redact_value(value: str) -> str:
     :func:`redact_url` does: ``vssid://cb?code=…`` as it is, and also percent-encoded once or
     more (``vssid%3A%2F%2Fcb%3Fcode%3D…``, a URL sent as a form field's or a query
     parameter's value, then encoded again), where it is redacted once decoded and encoded
-    again as many times. Any other value comes back as it is."""
+    again as many times. Any other value, and a URL without a secret, comes back as it is."""
     candidate = value
     for depth in range(_NESTING + 1):
         # Decoded, the value must itself be a URL (text that merely holds one is not decoded).
@@ -136,6 +137,8 @@ def redact_value(value: str) -> str:
                 ("?" in candidate or "#" in candidate)
                 and _URL_START.match(candidate) is not None)):
             redacted = redact_url(candidate)
+            if redacted.count(REDACTED) <= candidate.count(REDACTED):
+                return value  # no secret in it: kept exactly as it came
             for _ in range(depth):
                 redacted = quote(redacted, safe="[]")
             return redacted
@@ -182,9 +185,45 @@ def redact_json(value: Any) -> Any:
         }
     if isinstance(value, list):
         return [redact_json(v) for v in value]
-    if isinstance(value, str) and ("=" in value or "%" in value):
-        return redact_value(value)
+    if isinstance(value, str):
+        if "=" in value or "%" in value:
+            value = redact_value(value)
+        return redact_secret_shapes(value) if _MAY_HAVE_SHAPES.search(value) else value
     return value
+
+
+_NAMES_ALTERNATION = "|".join(sorted((re.escape(k) for k in SECRET_KEYS), key=len,
+                                     reverse=True))
+_ASSIGNED = re.compile(  # 'name': value (a dict or JSON), name=value (a call, URL or form)
+    rf"""(?P<key>(?P<q>['"])(?:{_NAMES_ALTERNATION})(?P=q)\s*:\s*"""
+    rf"""|(?:(?<![\w-])|(?<=%3[Ff])|(?<=%2[36]))(?:{_NAMES_ALTERNATION})=)"""
+    rf"""(?P<value>{re.escape(REDACTED)}|'[^'\n]*'?|"[^"\n]*"?|[^\s&'",;)}}\]>]+)""",
+    re.IGNORECASE,
+)
+_CREDENTIAL = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}")
+_JWS = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+_MAY_HAVE_SHAPES = re.compile(r"[=:]|Bearer|Basic|eyJ")
+"""A cheap test: text without any of these holds none of the shapes below."""
+
+
+def _assigned(match: re.Match[str]) -> str:
+    value = match.group("value")
+    if REDACTED in value:
+        return match.group(0)
+    quote = value[0] if value[:1] in ("'", '"') else ""
+    end = quote if quote and len(value) > 1 and value.endswith(quote) else ""
+    return f"{match.group('key')}{quote}{REDACTED}{end}"
+
+
+def redact_secret_shapes(text: str) -> str:
+    """Free ``text`` (an error message, a failure, a string value in a recorded body) with
+    whatever is shaped like a secret replaced: the value after a secret name (``'access_token':
+    '…'``, ``"code": "…"``, ``client_secret='…'``, ``code=…``), the credential after
+    ``Bearer``/``Basic``, and JWS compact serialisations (``eyJ….….…``). A value already
+    ``[REDACTED]`` is left as it is."""
+    text = _JWS.sub(REDACTED, text)
+    text = _CREDENTIAL.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+    return _ASSIGNED.sub(_assigned, text)
 
 
 _URL_START = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:|[/?#]")
@@ -255,9 +294,8 @@ _PLAIN_FORM = re.compile(
     r"[A-Za-z0-9_.~\[\]-]*(?:=[^&]*)?(?:&[A-Za-z0-9_.~\[\]-]*(?:=[^&]*)?)*")
 """A form whose parameter names are all plain (the values may be anything)."""
 _PARAMETER_NAME = re.compile(r"[A-Za-z0-9_.~\[\]-]*")
-_SECRET_NAMES = "|".join(sorted(map(re.escape, SECRET_KEYS), key=len, reverse=True))
 _SECRET_IN_TEXT = re.compile(
-    rf"""(?<![A-Za-z0-9_])(?P<key>["']?(?:{_SECRET_NAMES})["']?\s*[:=]\s*)"""
+    rf"""(?<![A-Za-z0-9_])(?P<key>["']?(?:{_NAMES_ALTERNATION})["']?\s*[:=]\s*)"""
     rf"""(?P<value>{re.escape(REDACTED)}(?![^\s"',;&}}\]])"""
     r"""|"(?:[^"\\]|\\.)*"?|'[^']*'?|[^\s"',;&}\]]*)""",
     re.IGNORECASE,

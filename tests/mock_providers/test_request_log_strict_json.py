@@ -154,6 +154,31 @@ def test_a_callback_url_encoded_in_a_form_value_is_redacted_in_the_log(
     assert "[REDACTED]" in log
 
 
+@pytest.mark.clause("S-5")
+def test_a_code_quoted_in_an_error_description_is_redacted_in_the_log(
+        vssid: httpx.Client) -> None:
+    """A callback without its scheme is refused quoting the link; the log keeps neither
+    the code in the request nor the one in the quoted link."""
+    start = vssid.post("/api/v1/auth/vneid/start", headers=VSSID_APP)
+    r = vssid.post("/api/v1/auth/vneid/complete", headers=VSSID_APP, json={
+        "transaction_id": start.json()["transaction_id"],
+        "callback_url": "auth/vneid/callback?code=S3CRET-CODE&state=x"})
+    assert r.status_code == 400, r.text
+    log = recorded(vssid)
+    assert "S3CRET" not in log
+    assert log.count("code=[REDACTED]") >= 2
+
+
+@pytest.mark.clause("S-5")
+def test_a_secret_in_the_decoded_path_is_redacted_in_the_log(vneid: httpx.Client) -> None:
+    """``/authorize%3Fcode%3D…`` is the path ``/authorize?code=…`` once decoded."""
+    r = vneid.get("/authorize%3Fcode%3DS3CRET-CODE")
+    assert r.status_code == 404, r.text
+    entry = vneid.get("/_harness/requests").json()["requests"][-1]
+    assert "S3CRET" not in json.dumps(entry)
+    assert entry["path"] == "/authorize?code=[REDACTED]"
+
+
 @pytest.mark.clause("S-5", "T-1")
 @pytest.mark.parametrize(("secret", "said"), [
     (12345678, "got int"), (["S3CRET"], "got list"), ({"s": "S3CRET"}, "got dict"),

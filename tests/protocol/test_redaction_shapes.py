@@ -1,0 +1,67 @@
+"""S-5: secrets inside ordinary string values of a recorded JSON body (an error message that
+quotes a link, an issuer's answer relayed as text, a credential or a JWS) are redacted by
+their shape, as failure text is (``redact_secret_shapes``, shared with
+``reports.failures.scrub``); more secret parameter names; nothing else is touched."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.protocol.redaction import (
+    REDACTED,
+    redact_json,
+    redact_secret_shapes,
+    redact_url,
+)
+from reports.failures import scrub
+
+JWS = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLWJ5dGVz"
+
+
+@pytest.mark.clause("S-5")
+@pytest.mark.parametrize("text", [
+    "the link 'auth/vneid/callback?code=S3CRETCODE&state=x' has no scheme",
+    "token: the issuer's answer is not JSON: b'access_token=S3CRETCODE&token_type=Bearer'",
+    "the issuer said: invalid_grant for code_verifier=S3CRETCODE",
+    "echo: Authorization: Basic UzNDUkVUQ09ERTpTM0NSRVRDT0RF",
+    "echo: Authorization: Bearer S3CRETCODE",
+    f"echo: client_assertion={JWS}",
+    f"a token {JWS} in the text",
+    '{"code": "S3CRETCODE"} as text',
+    "id_token_hint=S3CRETCODE",
+    "no route /authorize%3Fcode=S3CRETCODE; see PROTOCOL.md",
+    "no route /a%23code=S3CRETCODE%26x=1",
+])
+def test_a_secret_in_a_string_value_is_redacted(text: str) -> None:
+    out = redact_json({"error": "provider_unavailable", "error_description": text,
+                       "details": [text]})
+    assert "S3CRETCODE" not in str(out)
+    assert "UzNDUkVU" not in str(out)
+    assert JWS not in str(out)
+    assert REDACTED in out["error_description"]
+    assert out["error"] == "provider_unavailable"
+
+
+@pytest.mark.parametrize("text", [
+    "status code: 400", "a: b", "the code was refused", "Basic auth is not allowed",
+    "code 401 with Bearer", "2026-12-05T03:10:44Z", "openid profile",
+    "vssid://auth/vneid/callback?state=x&iss=y",
+])
+def test_text_without_a_secret_is_kept(text: str) -> None:
+    assert redact_json({"error_description": text}) == {"error_description": text}
+
+
+@pytest.mark.parametrize("text", [
+    "code=[REDACTED]&x=1", "'code': '[REDACTED]'", "code=[REDACTED]", "Bearer [REDACTED]",
+])
+def test_already_redacted_text_is_left_as_it_is(text: str) -> None:
+    """It used to become ``code=[REDACTED]]&x=1`` in failure text."""
+    assert redact_secret_shapes(text) == text
+    assert scrub(text) == text
+
+
+@pytest.mark.clause("S-5")
+@pytest.mark.parametrize("name", ["id_token_hint", "assertion", "token"])
+def test_more_secret_parameter_names(name: str) -> None:
+    assert redact_url(f"/authorize?{name}=S3CRETCODE&x=1") == f"/authorize?{name}={REDACTED}&x=1"
+    assert redact_json({name: "S3CRETCODE"}) == {name: REDACTED}
