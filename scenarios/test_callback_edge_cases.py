@@ -1,4 +1,7 @@
-"""The callback answered over HTTP: each refusal's §8 body, and the provider's errors (R-1…R-4)."""
+"""The callback answered over HTTP: each refusal's §8 body, and the provider's errors (R-1…R-4).
+
+The tests over the relying party's HTTP API (and the phone) are in the `vssid-relying-party`
+plan; those of a scripted issuer (``world``) check the harness's own VssID mock only."""
 
 from __future__ import annotations
 
@@ -12,8 +15,9 @@ from harness.personas import Persona
 from harness.protocol import AuthorizationRequest
 from harness.targets import VNeIDHandle, VssIDHandle
 from harness.trace import Trace
+from harness.world import DeviceFactory, PersonaPool
 from scenarios.scripted_issuer import ScriptedWorld, assert_refused
-from scenarios.support import app_headers, calls, replace_param
+from scenarios.support import app_headers, assert_error_screen, calls, replace_param
 
 COMPLETE = "/api/v1/auth/vneid/complete"
 
@@ -54,6 +58,7 @@ def refused(response: httpx.Response, code: str, clause: str) -> dict[str, Any]:
 # -- against the target: what any relying party must answer (portable) ---------------------------
 
 
+@pytest.mark.plan("vssid-relying-party")
 @pytest.mark.clause("R-1", "R-12")
 @pytest.mark.parametrize("state", ["forged-state-value-0123456789", None])
 def test_a_wrong_or_missing_state_is_refused_with_its_clause(vssid: VssIDHandle,
@@ -65,6 +70,7 @@ def test_a_wrong_or_missing_state_is_refused_with_its_clause(vssid: VssIDHandle,
     assert calls(vneid, "/token") == []
 
 
+@pytest.mark.plan("vssid-relying-party")
 @pytest.mark.clause("R-2", "R-12")
 @pytest.mark.parametrize("iss", ["http://evil.test", None])
 def test_a_wrong_or_missing_iss_is_refused_with_its_clause(vssid: VssIDHandle,
@@ -76,6 +82,7 @@ def test_a_wrong_or_missing_iss_is_refused_with_its_clause(vssid: VssIDHandle,
     assert calls(vneid, "/token") == []
 
 
+@pytest.mark.plan("vssid-relying-party")
 @pytest.mark.clause("R-4")
 def test_a_callback_to_another_uri_is_refused_with_its_clause(vssid: VssIDHandle,
                                                                vneid: VNeIDHandle,
@@ -86,6 +93,7 @@ def test_a_callback_to_another_uri_is_refused_with_its_clause(vssid: VssIDHandle
     assert calls(vneid, "/token") == []
 
 
+@pytest.mark.plan("vssid-relying-party")
 @pytest.mark.clause("A-6", "R-12")
 @pytest.mark.parametrize("spoil", [
     lambda callback: callback.split("://", 1)[1],  # no scheme: not a link at all
@@ -99,6 +107,7 @@ def test_a_callback_url_that_is_not_a_link_is_refused_citing_a6(
     assert calls(vneid, "/token") == []
 
 
+@pytest.mark.plan("vssid-relying-party")
 @pytest.mark.clause("A-5", "R-12")
 def test_a_callback_with_neither_code_nor_error_is_refused(vssid: VssIDHandle,
                                                            vneid: VNeIDHandle,
@@ -108,6 +117,7 @@ def test_a_callback_with_neither_code_nor_error_is_refused(vssid: VssIDHandle,
     assert calls(vneid, "/token") == []
 
 
+@pytest.mark.plan("vssid-relying-party")
 @pytest.mark.clause("R-3", "A-7")
 def test_a_denied_login_ends_with_access_denied_citing_r3(vssid: VssIDHandle,
                                                           vneid: VNeIDHandle,
@@ -117,6 +127,7 @@ def test_a_denied_login_ends_with_access_denied_citing_r3(vssid: VssIDHandle,
     assert calls(vneid, "/token") == []
 
 
+@pytest.mark.plan("vssid-relying-party")
 @pytest.mark.clause("R-3", "A-7")
 @pytest.mark.parametrize("error", ["invalid_request", "invalid_scope", "unsupported_response_type",
                                    "unmet_authentication_requirements"])
@@ -131,6 +142,27 @@ def test_each_redirected_error_of_a7_ends_the_login_with_that_error(vssid: VssID
 
 
 # -- the VssID mock's own answers: a backend built by the test -------------------------------------
+
+
+# -- faults of the response also apply to error redirects ------------------------------------------
+
+
+@pytest.mark.plan("vssid-relying-party")
+@pytest.mark.clause("R-2", "R-3", "A-7")
+@pytest.mark.parametrize("level", [2, 1], ids=["deny", "level-1"])
+def test_a_wrong_iss_on_an_error_redirect_is_refused_as_a_mix_up(device: DeviceFactory,
+                                                                  personas: PersonaPool,
+                                                                  vneid: VNeIDHandle,
+                                                                  level: int) -> None:
+    """RFC 9207 §2.4: the relying party checks ``iss`` before acting on an ``error``."""
+    from harness.flows import login_with_vneid
+
+    citizen = personas.new(level=level)
+    vneid.arm_fault("vssid", "authz_response_iss_invalid")
+    phone = device("android")
+    screen = login_with_vneid(phone.driver, citizen, decision="deny" if level == 2 else "approve")
+    assert_error_screen(screen, app="vssid", code="issuer_mismatch", clause="R-2")
+    assert calls(vneid, "/token") == []
 
 
 @pytest.fixture
