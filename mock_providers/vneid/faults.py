@@ -447,8 +447,9 @@ def _aud_array(claims: Claims, ctx: FaultContext) -> Claims:
 
 @FAULTS.add("id_token_kid_absent", "R-5", ID_TOKEN_HEADER,
             "variation, to accept: a valid ES256 token whose header has no kid, from a provider "
-            "that publishes one key (OIDF kid-absent-single-jwks; RFC 7515 §4.1.4 makes kid "
-            "optional); a correct relying party must accept it",
+            "that publishes one key (a key rotated out earlier is withdrawn first; OIDF "
+            "kid-absent-single-jwks; RFC 7515 §4.1.4 makes kid optional); a correct relying "
+            "party must accept it",
             kind="variation")
 def _kid_absent(header: Claims, ctx: FaultContext) -> Claims:
     return {k: v for k, v in header.items() if k != "kid"}

@@ -272,6 +272,11 @@ class VNeIDProvider:
             self.rotate_signing_key(key)
         payload = self.inject(ID_TOKEN_CLAIMS, client_id, dict(claims))
         header = self.inject(ID_TOKEN_HEADER, client_id, id_token_header(key))
+        if "kid" not in header and self.retired_keys:
+            # A token without kid is valid from a provider that publishes one key (OIDC Core
+            # §10.1): a key rotated out earlier is withdrawn first (id_token_kid_absent).
+            with self._lock:
+                self.retired_keys = []
         return self.inject(ID_TOKEN_JWS, client_id, mint_jwt(payload, key, header))
 
     # -- the flow ------------------------------------------------------------------------

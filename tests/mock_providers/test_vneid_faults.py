@@ -503,6 +503,21 @@ def test_kid_absent_is_a_valid_token_without_kid_from_a_one_key_jwks(vneid_flow,
     assert right_key.claims == clean_claims
 
 
+@pytest.mark.clause("R-5")
+def test_kid_absent_after_a_rotation_withdraws_the_retired_key(vneid_flow, vneid_http,
+                                                              vneid_provider):
+    """A key rotated out by an earlier test stays published; a token without kid must come
+    from a one-key JWKS, so the retired key is withdrawn before it is signed."""
+    vneid_provider.rotate_signing_key()
+    assert len(vneid_http.get("/jwks").json()["keys"]) == 2
+    _arm(vneid_http, "id_token_kid_absent")
+    token = _id_token(vneid_flow)
+    assert "kid" not in _parts(token)[0]
+    keys = vneid_http.get("/jwks").json()["keys"]
+    assert [k["kid"] for k in keys] == [vneid_provider.signing_key.kid]
+    jwt.decode(token, vneid_provider.signing_key, algorithms=["ES256"])
+
+
 # -- the authorization response --------------------------------------------------------------
 @pytest.mark.clause("R-1")
 def test_state_invalid_in_the_approve_redirect(vneid_flow, vneid_http, vneid_provider):
