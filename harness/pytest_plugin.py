@@ -305,14 +305,19 @@ def _remote_target(request: pytest.FixtureRequest) -> Iterator[Target | None]:
     if not vneid_url:
         yield None
         return
+    from harness.errors import HarnessError
     from harness.targets import remote_target
 
     target = remote_target(vneid_url, config.getoption(OPT_VSSID_URL),
                            admin_token=config.getoption(OPT_ADMIN_TOKEN),
                            seed=config.getoption(OPT_SEED))
-    target.vneid.health()
-    target.vssid.health()
-    target.snapshot()
+    try:
+        target.vneid.health()
+        target.vssid.health()
+        target.snapshot()
+    except HarnessError as exc:  # one line for the run, not one error per test
+        target.close()
+        pytest.exit(f"error: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
     yield target
     target.close()
 

@@ -105,11 +105,24 @@ class ProviderHandle:
             body = response.text[:500]
         if response.status_code >= 400:
             raise ControlError(what, response.status_code, body)
-        return body
+        if isinstance(body, str) and (body or response.status_code != 204):
+            kind = response.headers.get("content-type", "no content type")
+            raise ConfigError(
+                f"{what}: the {self.name} provider at {self.base_url} answered "
+                f"{response.status_code} with a body that is not JSON ({kind}: {body[:80]!r}); "
+                "is the URL the provider's base address, offering the test-control API of "
+                "PROTOCOL.md §11?")
+        return body if body != "" else {}
 
     # -- §11 control API shared by both providers --------------------------------------
     def health(self) -> dict[str, Any]:
-        result: dict[str, Any] = self._call("GET", "/_harness/health", "health check")
+        """``GET /_harness/health``: ``{status: "ok", version}`` (§11), or a
+        :class:`ConfigError` naming what came instead."""
+        result = self._call("GET", "/_harness/health", "health check")
+        if not isinstance(result, dict) or result.get("status") != "ok":
+            raise ConfigError(
+                f"health check: the {self.name} provider at {self.base_url} answered "
+                f"{str(result)[:80]}, not {{\"status\": \"ok\", …}} (PROTOCOL.md §11)")
         return result
 
     def set_clock(self, offset_seconds: float) -> dict[str, Any]:
@@ -123,6 +136,10 @@ class ProviderHandle:
                  **params: str) -> list[dict[str, Any]]:
         """The requests this provider received, oldest first, secrets redacted (§11)."""
         body = self._call("GET", "/_harness/requests", "reading the request log", params=params)
+        if not isinstance(body, dict) or not isinstance(body.get("requests", []), list):
+            raise ConfigError(
+                f"reading the request log: the {self.name} provider at {self.base_url} answered "
+                f"{str(body)[:80]}, not {{\"requests\": [...]}} (PROTOCOL.md §11)")
         items: list[dict[str, Any]] = list(body.get("requests", []))
         return [r for r in items
                 if (path is None or r.get("path") == path)

@@ -1,0 +1,83 @@
+"""A target that is not a provider (a web server's HTML page, JSON of another shape) is
+refused before the run with one line naming it, whether the run is `vneid-harness
+conformance` (the preflight) or plain pytest (the remote-target fixture), instead of a
+run in which every test fails with ``JSONDecodeError``."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+
+from harness.errors import ConfigError
+from harness.run import RunOptions, preflight
+from harness.targets import VNeIDHandle
+
+ROOT = Path(__file__).resolve().parents[2]
+ANSWERS = {
+    "html": ("text/html", b"<html><body>Welcome to nginx!</body></html>"),
+    "other-json": ("application/json", b'{"healthy": true}'),
+}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    kind = "html"
+
+    def do_GET(self) -> None:
+        ctype, body = ANSWERS[self.server.kind]  # type: ignore[attr-defined]
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_POST = do_DELETE = do_GET
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(params=sorted(ANSWERS))
+def not_a_provider(request: pytest.FixtureRequest) -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.kind = request.param  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_preflight_refuses_a_health_answer_that_is_not_the_api(not_a_provider: str) -> None:
+    said = preflight(RunOptions(vneid_url=not_a_provider))
+    assert said is not None
+    assert said.startswith(f"the VNeID target at {not_a_provider} answered GET /_harness/health")
+    assert "base address" in said
+
+
+def test_control_calls_refuse_a_body_that_is_not_json() -> None:
+    page = httpx.MockTransport(lambda request: httpx.Response(
+        200, text="<html>hello</html>", headers={"content-type": "text/html"}))
+    handle = VNeIDHandle("vneid", "http://idp.test", transport=page)
+    with pytest.raises(ConfigError, match="answered 200 with a body that is not JSON"):
+        handle.requests()
+    with pytest.raises(ConfigError, match="is not JSON"):
+        handle.health()
+    empty = httpx.MockTransport(lambda request: httpx.Response(204))
+    assert VNeIDHandle("vneid", "http://idp.test", transport=empty).clear_requests() is None
+
+
+def test_plain_pytest_stops_with_one_line(not_a_provider: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-o", "addopts=", "-q",
+         "scenarios/test_tokens.py", "--plan", "vneid-provider", "--vneid-url", not_a_provider],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == pytest.ExitCode.USAGE_ERROR, result.stdout[-2000:]
+    assert result.stdout.count("error: health check") == 1, result.stdout[-2000:]
+    assert "JSONDecodeError" not in result.stdout
