@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import re
 from collections.abc import Callable, Coroutine
 from http import HTTPStatus
 from typing import Any
@@ -32,9 +34,16 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from harness.protocol import ProtocolError
+from harness.protocol.redaction import (
+    REDACTED,
+    SECRET_HEADERS,
+    redact_form,
+    redact_secret_shapes,
+)
 
 __all__ = ["HEAD_TIMEOUT_SECONDS", "HTTP_STACKS", "KEEP_ALIVE_SECONDS", "MAX_HEAD_BYTES",
-           "GuardedH11Protocol", "GuardedHttpToolsProtocol", "run_loop", "uvicorn_config"]
+           "GuardedH11Protocol", "GuardedHttpToolsProtocol", "RedactingLogFilter", "run_loop",
+           "uvicorn_config"]
 
 MAX_HEAD_BYTES = 64 * 1024
 """The most h11 buffers of one request head; the application's own limits are tighter."""
@@ -245,11 +254,48 @@ uvloop (``uvicorn[standard]``), several times faster, with the same limits and e
 (:class:`GuardedHttpToolsProtocol`; everything the application sees is the same)."""
 
 
+_SECRET_HEADER_TUPLE = re.compile(
+    r"\(b'(?P<name>" + "|".join(map(re.escape, sorted(SECRET_HEADERS))) + r")', b'[^']*'\)",
+    re.IGNORECASE)
+_QUERY_STRING = re.compile(r"'query_string': b'(?P<query>[^']*)'")
+
+
+class RedactingLogFilter(logging.Filter):
+    """S-5 for uvicorn's own logs: ``--log-level trace`` logs every request's scope (its
+    query string and headers) through ``uvicorn.asgi``. Each record's text leaves with secret
+    headers, secret query parameters and whatever is shaped like a secret redacted."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            text = record.getMessage()
+        except (TypeError, ValueError):  # a record that cannot be formatted: as it is
+            return True
+        clean = _SECRET_HEADER_TUPLE.sub(
+            lambda m: f"(b'{m['name']}', b'{REDACTED}')", text)
+        clean = _QUERY_STRING.sub(
+            lambda m: f"'query_string': b'{redact_form(m['query'])}'", clean)
+        clean = redact_secret_shapes(clean)
+        if clean != text:
+            record.msg, record.args = clean, None
+        return True
+
+
+_LOG_FILTER = RedactingLogFilter()
+
+
+def _redact_uvicorn_logs() -> None:
+    for name in ("uvicorn.asgi", "uvicorn.error", "uvicorn.access"):
+        logger = logging.getLogger(name)
+        if _LOG_FILTER not in logger.filters:
+            logger.addFilter(_LOG_FILTER)
+
+
 def uvicorn_config(app: Any, *, log_level: str = "warning", http: str = "h11") -> uvicorn.Config:
     """The uvicorn configuration every served provider uses, on the ``http`` stack of
-    :data:`HTTP_STACKS`."""
+    :data:`HTTP_STACKS`, its logs redacted (:class:`RedactingLogFilter`)."""
     if http not in HTTP_STACKS:
         raise ValueError(f"http stack {http!r}; choose one of {', '.join(HTTP_STACKS)}")
+    _redact_uvicorn_logs()
     if http == "httptools":
         return uvicorn.Config(
             app, http=GuardedHttpToolsProtocol, loop="uvloop", log_level=log_level, lifespan="off",
