@@ -44,8 +44,16 @@ SECRET_HEADERS = frozenset({
 })
 
 
+_SECRET_FORMS = frozenset(SECRET_KEYS | {k.replace("_", "") for k in SECRET_KEYS}
+                          | {k.replace("_", "-") for k in SECRET_KEYS})
+"""Each secret name also as one word (``sessionToken``, compared in lower case) and with
+hyphens (``session-token``)."""
+
+
 def is_secret_key(key: str) -> bool:
-    return key.lower() in SECRET_KEYS
+    """Whether ``key`` names a secret: a name of :data:`SECRET_KEYS` in any case, in one word
+    or with hyphens, with any surrounding spaces (``Passcode``, ``sessionToken``)."""
+    return key.strip().lower() in _SECRET_FORMS
 
 
 def redact_url(url: str) -> str:
@@ -116,8 +124,14 @@ def _redact_pair(chunk: str) -> str:
 
 def _reencode(chunk: str) -> str:
     pairs = parse_qsl(chunk, keep_blank_values=True)
-    return urlencode([(k, REDACTED if is_secret_key(k) else redact_value(v)) for k, v in pairs],
-                     safe="[]")
+    return urlencode([(k, REDACTED) if is_secret_key(k) else (_public(k), _public(redact_value(v)))
+                      for k, v in pairs], safe="[]")
+
+
+def _public(text: str) -> str:
+    """A decoded name or value of a pair whose name is not secret, with what is shaped like a
+    secret redacted (JSON sent as one field, ``x=1?code=…``, ``code%3D…`` as a name)."""
+    return redact_secret_shapes(text) if _MAY_HAVE_SHAPES.search(text) else text
 
 
 _NESTING = 3
@@ -192,7 +206,7 @@ def redact_json(value: Any) -> Any:
     return value
 
 
-_NAMES_ALTERNATION = "|".join(sorted((re.escape(k) for k in SECRET_KEYS), key=len,
+_NAMES_ALTERNATION = "|".join(sorted((re.escape(k) for k in _SECRET_FORMS), key=len,
                                      reverse=True))
 _ASSIGNED = re.compile(  # 'name': value (a dict or JSON), name=value (a call, URL or form)
     rf"""(?P<key>(?P<q>['"])(?:{_NAMES_ALTERNATION})(?P=q)\s*:\s*"""

@@ -13,6 +13,7 @@ from harness.protocol.redaction import (
     REDACTED,
     is_secret_key,
     redact_form,
+    redact_secret_shapes,
     redact_url,
     redact_value,
 )
@@ -26,8 +27,9 @@ PIECES = st.sampled_from([
 
 def reference(encoded: str) -> str:
     pairs = parse_qsl(encoded, keep_blank_values=True)
-    return urlencode([(k, REDACTED if is_secret_key(k) else redact_value(v)) for k, v in pairs],
-                     safe="[]")
+    return urlencode([(k, REDACTED) if is_secret_key(k)
+                      else (redact_secret_shapes(k), redact_secret_shapes(redact_value(v)))
+                      for k, v in pairs], safe="[]")
 
 
 @settings(max_examples=3000, deadline=None)

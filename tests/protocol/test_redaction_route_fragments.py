@@ -16,7 +16,9 @@ from harness.protocol.redaction import (
     is_secret_key,
     redact_body,
     redact_json,
+    redact_secret_shapes,
     redact_url,
+    redact_value,
 )
 
 FORM = "application/x-www-form-urlencoded"
@@ -68,7 +70,9 @@ def test_ordinary_fragments_are_redacted_as_before(url: str, redacted: str) -> N
 
 def pairs_redacted(encoded: str) -> str:
     pairs = parse_qsl(encoded, keep_blank_values=True)
-    return urlencode([(k, REDACTED if is_secret_key(k) else v) for k, v in pairs], safe="[]")
+    return urlencode([(k, REDACTED) if is_secret_key(k)
+                      else (redact_secret_shapes(k), redact_secret_shapes(redact_value(v)))
+                      for k, v in pairs], safe="[]")
 
 
 PIECES = st.sampled_from([

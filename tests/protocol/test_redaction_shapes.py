@@ -9,6 +9,7 @@ import pytest
 
 from harness.protocol.redaction import (
     REDACTED,
+    redact_form,
     redact_json,
     redact_secret_shapes,
     redact_url,
@@ -65,3 +66,22 @@ def test_already_redacted_text_is_left_as_it_is(text: str) -> None:
 def test_more_secret_parameter_names(name: str) -> None:
     assert redact_url(f"/authorize?{name}=S3CRETCODE&x=1") == f"/authorize?{name}={REDACTED}&x=1"
     assert redact_json({name: "S3CRETCODE"}) == {name: REDACTED}
+
+
+@pytest.mark.clause("S-5")
+@pytest.mark.parametrize(("given", "shown"), [
+    ("data=%7B%22code%22%3A%22S3CRETCODE%22%7D&a=b",
+     "data=%7B%22code%22%3A%22[REDACTED]%22%7D&a=b"),
+    ("x=1?code=S3CRETCODE&y=2", "x=1%3Fcode%3D[REDACTED]&y=2"),
+    ("code%3DS3CRETCODE", "code%3D[REDACTED]="),
+])
+def test_secrets_hidden_inside_a_public_pair_are_redacted(given: str, shown: str) -> None:
+    """JSON sent as one form field, a second ``?`` in a query, ``=`` encoded in a name."""
+    assert redact_form(given) == shown
+
+
+@pytest.mark.clause("S-5")
+@pytest.mark.parametrize("key", ["sessionToken", "Passcode ", "client-secret", "CodeVerifier"])
+def test_secret_names_in_other_spellings(key: str) -> None:
+    assert redact_json({key: "S3CRETCODE"}) == {key: REDACTED}
+    assert "S3CRETCODE" not in redact_secret_shapes(f"{key.strip()}=S3CRETCODE")
