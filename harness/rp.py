@@ -4,10 +4,10 @@ Where a scenario needs the code, the verifier or the token response in its own h
 reuse T-2, PKCE S-1/S-4, redirect URIs S-2/S-3), it registers a client of its own through the
 control API (§11), builds the authorization link (A-2) itself, lets the phone's VNeID app log
 the user in, receives the callback in an app that claims its own scheme, and calls the token
-and userinfo endpoints directly — as the OpenID conformance suite does when it tests a
-provider. It authenticates at the token endpoint with any method of T-1
-(``client_secret_basic``, ``client_secret_post``, or ``private_key_jwt`` with an ES256 key of
-its own, RFC 7523).
+and userinfo endpoints its discovery document lists (T-4) directly — as the OpenID
+conformance suite does when it tests a provider. It authenticates at the token endpoint with
+any method of T-1 (``client_secret_basic``, ``client_secret_post``, or ``private_key_jwt``
+with an ES256 key of its own, RFC 7523).
 
 Given a :class:`~harness.trace.Trace` (the ``rp`` fixture gives it one), its calls to the
 provider are recorded there as the ``harness-rp`` party, like the apps' calls on a phone, so
@@ -68,6 +68,9 @@ class Login:
 class TokenResult:
     status: int
     body: dict[str, Any]
+    sent_authorization: bool = False
+    """Whether the request carried an ``Authorization`` header (``client_secret_basic``, a
+    Bearer token): RFC 6749 §5.2 ties a 401 ``invalid_client`` to it."""
 
     @property
     def error(self) -> str | None:
@@ -98,7 +101,8 @@ class TestRelyingParty:
     trace: Trace | None = field(default=None, repr=False)
     """Where its HTTP calls are recorded (``None``: nowhere); variants share it."""
     _http: httpx.Client | None = field(default=None, init=False, repr=False)
-    _token_endpoint: str | None = field(default=None, init=False, repr=False)
+    _discovery: dict[str, Any] | None = field(default=None, init=False, repr=False)
+    """The provider's discovery document, read once (by the first endpoint asked for)."""
 
     def register(self) -> TestRelyingParty:
         """Register (or replace) this client at the provider through the control API (§11)."""
@@ -152,9 +156,22 @@ class TestRelyingParty:
     @property
     def token_endpoint(self) -> str:
         """The provider's token endpoint, from its discovery document (T-4)."""
-        if self._token_endpoint is None:
-            self._token_endpoint = str(self.vneid.discovery()["token_endpoint"])
-        return self._token_endpoint
+        return self._endpoint("token_endpoint")
+
+    @property
+    def userinfo_endpoint(self) -> str:
+        """The provider's userinfo endpoint, from its discovery document (T-4)."""
+        return self._endpoint("userinfo_endpoint")
+
+    def _endpoint(self, name: str) -> str:
+        """The URL discovery lists under ``name`` (OpenID Connect Discovery §3: an absolute
+        URL, on the provider's host or another)."""
+        if self._discovery is None:
+            self._discovery = self.vneid.discovery()
+        url = self._discovery.get(name)
+        if not isinstance(url, str) or not url:
+            raise AssertionError(f"T-4: the discovery document lists no {name}: {url!r}")
+        return url
 
     def client_assertion(self, *, audience: str | None = None, jti: str | None = None) -> str:
         """A ``private_key_jwt`` assertion (RFC 7523 §3): ``iss`` = ``sub`` = the client id,
@@ -176,9 +193,10 @@ class TestRelyingParty:
                client_secret: str | None = None, auth_method: str | None = None,
                client_assertion: str | None = None,
                grant_type: str = "authorization_code") -> TokenResult:
-        """POST /token (T-1), authenticated by ``auth_method`` (default: the registered one);
-        ``client_assertion`` replaces the fresh one of ``private_key_jwt``. A ``None`` code,
-        verifier or redirect URI leaves that parameter out."""
+        """POST to the discovered token endpoint (T-1), authenticated by ``auth_method``
+        (default: the registered one); ``client_assertion`` replaces the fresh one of
+        ``private_key_jwt``. A ``None`` code, verifier or redirect URI leaves that parameter
+        out."""
         form = {"grant_type": grant_type, "code": code,
                 "redirect_uri": redirect_uri or self.redirect_uri, "code_verifier": verifier}
         data = {k: v for k, v in form.items() if v is not None}
@@ -195,14 +213,17 @@ class TestRelyingParty:
         else:
             raise ConfigError(f"auth_method must be one of {', '.join(AUTH_METHODS)}, got "
                               f"{method!r}")
-        response = self.http.post("/token", data=data, auth=auth)
-        return TokenResult(response.status_code, _json(response))
+        response = self.http.post(self.token_endpoint, data=data, auth=auth)
+        return TokenResult(response.status_code, _json(response),
+                           sent_authorization="authorization" in response.request.headers)
 
     def userinfo(self, access_token: str | None) -> TokenResult:
-        """GET /userinfo (T-5) with ``access_token`` as Bearer; ``None`` sends no header."""
+        """GET the discovered userinfo endpoint (T-5) with ``access_token`` as Bearer; ``None``
+        sends no header."""
         headers = {} if access_token is None else {"Authorization": f"Bearer {access_token}"}
-        response = self.http.get("/userinfo", headers=headers)
-        return TokenResult(response.status_code, _json(response))
+        response = self.http.get(self.userinfo_endpoint, headers=headers)
+        return TokenResult(response.status_code, _json(response),
+                           sent_authorization="authorization" in response.request.headers)
 
     def code_from(self, callback_url: str) -> str:
         code = parse_callback(callback_url, self.profile).code

@@ -5,30 +5,44 @@ clauses in front of it (``Clause(s) R-1: expected …, observed …``)."""
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from harness.apps.screens import APP_ERROR, Screen
 from harness.protocol import ERRORS
-from harness.targets import ProviderHandle
+from harness.targets import ProviderHandle, VNeIDHandle
+
+if TYPE_CHECKING:
+    from harness.rp import TokenResult
 
 __all__ = [
     "app_headers",
     "assert_error_body",
     "assert_error_screen",
+    "assert_invalid_client",
     "authorize_on_phone",
+    "cache_directives",
     "calls",
+    "endpoint_path",
     "replace_param",
 ]
 
 
-def assert_error_screen(screen: Screen, *, app: str, code: str,
+def assert_error_screen(screen: Screen, *, app: str, code: str | None,
                         clause: str | None = None) -> None:
-    """``screen`` is ``app``'s error screen for ``code`` with the §8 Vietnamese message."""
+    """``screen`` is ``app``'s error screen for ``code`` (``None``: for any error code) with
+    the §8 Vietnamese message when the code is one of §8's."""
     assert screen.id == APP_ERROR, (
-        f"expected {app}'s error screen ({APP_ERROR}) with {code}, observed {screen.app} "
-        f"showing {screen.id} {screen.data}"
+        f"expected {app}'s error screen ({APP_ERROR}) with {code or 'an error'}, observed "
+        f"{screen.app} showing {screen.id} {screen.data}"
     )
     assert screen.app == app, f"expected the error in {app}, observed it in {screen.app}"
+    if code is None:
+        assert isinstance(screen.error, str), (
+            f"expected an error code, observed {screen.error!r}: {screen.data}")
+        assert screen.error, f"expected an error code, observed {screen.error!r}: {screen.data}"
+        code = screen.error
     assert screen.error == code, (
         f"expected error {code}, observed {screen.error}: {screen.data}")
     spec = ERRORS.get(code)
@@ -55,6 +69,53 @@ def assert_error_body(response: Any, status: int, code: str, clause: str | None 
         assert body.get("clause") == clause, (
             f"expected {code} to cite clause {clause}, observed {body.get('clause')}: {body}")
     return body
+
+
+def assert_invalid_client(result: TokenResult, vneid: VNeIDHandle) -> None:
+    """A token response refusing the client's authentication: ``invalid_client`` with 401
+    when the client sent an ``Authorization`` header, else with 400 or 401 (RFC 6749 §5.2).
+    The embedded mock answers 401 every time (its choice), and is held to it."""
+    strict = vneid.is_embedded or result.sent_authorization
+    allowed = (401,) if strict else (400, 401)
+    assert result.error == "invalid_client", (
+        f"expected invalid_client, observed HTTP {result.status} {result.error}: {result.body}")
+    assert result.status in allowed, (
+        f"expected invalid_client with HTTP {' or '.join(map(str, allowed))} (RFC 6749 §5.2"
+        f"{', Authorization header sent' if result.sent_authorization else ''}), observed "
+        f"{result.status}: {result.body}")
+
+
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_DIRECTIVE = re.compile(
+    rf'[ \t]*(?P<name>{_TOKEN})[ \t]*'
+    rf'(?:=[ \t]*(?:"(?P<quoted>(?:[^"\\]|\\.)*)"|(?P<token>{_TOKEN})))?[ \t]*')
+_ELEMENT = re.compile(r'(?:[^,"]|"(?:[^"\\]|\\.)*"?)*')
+
+
+def cache_directives(*values: str) -> dict[str, str | None]:
+    """The directives of ``Cache-Control`` field ``values`` (RFC 9111 §5.2), by name in lower
+    case (names are case-insensitive), each with its argument (unquoted) or ``None``.
+
+    A field is a comma-separated list (RFC 9110 §5.6.1; a comma inside a quoted argument does
+    not separate), several fields make one list (RFC 9110 §5.3); empty and malformed elements
+    are skipped, and a repeated directive keeps its first argument."""
+    directives: dict[str, str | None] = {}
+    for value in values:
+        for element in _ELEMENT.findall(value):
+            match = _DIRECTIVE.fullmatch(element)
+            if match is None:
+                continue
+            quoted, token = match.group("quoted"), match.group("token")
+            argument = re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else token
+            directives.setdefault(match.group("name").lower(), argument)
+    return directives
+
+
+def endpoint_path(vneid: VNeIDHandle, name: str) -> str:
+    """The path of the endpoint ``vneid``'s discovery lists as ``name`` (``token_endpoint``,
+    ``userinfo_endpoint``, ``jwks_uri``; OpenID Connect Discovery §3), as its request log
+    (§11) names it."""
+    return urlsplit(str(vneid.discovery()[name])).path or "/"
 
 
 def calls(provider: ProviderHandle, path: str, method: str = "POST") -> list[dict[str, Any]]:

@@ -81,7 +81,8 @@ def test_hijacking_app_gets_the_code_but_cannot_redeem_it(device: DeviceFactory,
         assert result.status == 400, result.body
         assert result.error in ("invalid_grant", "invalid_request"), result.body
     attacker.close()
-    assert [r["status"] for r in calls(vneid, "/token")] == [400, 400, 400]
+    if vneid.is_embedded:  # §11 does not fix a request-log entry's shape: the mock's
+        assert [r["status"] for r in calls(vneid, "/token")] == [400, 400, 400]
 
 
 @pytest.mark.clause("S-4", "A-6")

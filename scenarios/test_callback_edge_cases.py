@@ -148,7 +148,7 @@ def test_each_redirected_error_of_a7_ends_the_login_with_that_error(vssid: VssID
 
 
 @pytest.mark.plan("vssid-relying-party")
-@pytest.mark.clause("R-2", "R-3", "A-7")
+@pytest.mark.clause("R-2")
 @pytest.mark.parametrize("level", [2, 1], ids=["deny", "level-1"])
 def test_a_wrong_iss_on_an_error_redirect_is_refused_as_a_mix_up(device: DeviceFactory,
                                                                   personas: PersonaPool,

@@ -9,7 +9,7 @@ from harness.flows import enter_credentials, login_with_vneid, start_vneid_login
 from harness.personas import Persona
 from harness.targets import VNeIDHandle, VssIDHandle
 from harness.world import DeviceFactory, PersonaPool
-from scenarios.support import assert_error_screen, calls
+from scenarios.support import assert_error_screen, calls, endpoint_path
 
 
 @pytest.mark.clause("P-2", "A-7", "R-3", "R-12")
@@ -23,7 +23,8 @@ def test_level1_account_is_refused_before_any_token(device: DeviceFactory,
     screen = login_with_vneid(phone.driver, citizen)
     assert_error_screen(screen, app="vssid", code="unmet_authentication_requirements")
     assert "Tài khoản định danh điện tử chưa đạt mức 2" in screen.texts
-    assert calls(vneid, "/token") == [], "R-3: no token request after an error callback"
+    assert calls(vneid, endpoint_path(vneid, "token_endpoint")) == [], (
+        "R-3: no token request after an error callback")
     callback = phone.last_link_to("vssid://auth/vneid/callback?")
     assert "error=unmet_authentication_requirements" in callback
     assert "code=" not in callback

@@ -9,8 +9,9 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from harness.personas import Persona
+from harness.protocol import VersionError, parse_version
 from harness.rp import RP_SCHEME, Login, TestRelyingParty
-from harness.targets import VNeIDHandle
+from harness.targets import Target, VNeIDHandle
 from harness.world import DeviceFactory, PersonaPool
 from scenarios.support import get_code
 
@@ -46,7 +47,7 @@ def sub_of(device: DeviceFactory, rp: TestRelyingParty, citizen: Persona) -> str
 
 
 @pytest.mark.clause("T-4")
-def test_discovery_lists_what_t4_requires(vneid: VNeIDHandle) -> None:
+def test_discovery_lists_what_t4_requires(target: Target, vneid: VNeIDHandle) -> None:
     doc = vneid.discovery()
     assert doc["issuer"] == vneid.issuer
     for key in ("authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri"):
@@ -57,7 +58,16 @@ def test_discovery_lists_what_t4_requires(vneid: VNeIDHandle) -> None:
     assert doc["vneid_app_link_template"].startswith("vneid://authorize")
     assert doc["vneid_app_link_https_template"].startswith("https://")
     assert "{query}" in doc["vneid_app_link_https_template"]
-    assert doc["vneid_app_minimum_version"] == "2.1.0"
+    minimum = doc["vneid_app_minimum_version"]
+    try:
+        version = parse_version(minimum)
+    except VersionError:
+        pytest.fail(f"V-1: vneid_app_minimum_version {minimum!r} is not a version")
+    assert version == target.profile.vneid_min_version, (  # V-1: 2.1 = 2.1.0
+        f"expected the minimum VNeID version {target.profile.vneid_min_version}, observed "
+        f"{minimum!r}")
+    if vneid.is_embedded:  # the mock writes it in full
+        assert minimum == "2.1.0"
     assert "ES256" in doc["id_token_signing_alg_values_supported"]
 
 

@@ -9,7 +9,7 @@ from harness.flows import decide, enter_credentials, login_with_vneid, start_vne
 from harness.personas import Persona
 from harness.targets import VNeIDHandle, VssIDHandle
 from harness.world import DeviceFactory, PersonaPool
-from scenarios.support import assert_error_screen, calls
+from scenarios.support import assert_error_screen, calls, endpoint_path
 
 pytestmark = pytest.mark.plan("vssid-relying-party")
 
@@ -23,7 +23,8 @@ def test_user_cancels_in_vneid(device: DeviceFactory, persona: Persona, vneid: V
     screen = login_with_vneid(phone.driver, persona, decision="deny")
     assert_error_screen(screen, app="vssid", code="access_denied", clause="R-3")
     assert "Bạn đã huỷ đăng nhập" in screen.texts
-    assert calls(vneid, "/token") == [], "R-3: a cancelled login makes no token request"
+    assert calls(vneid, endpoint_path(vneid, "token_endpoint")) == [], (
+        "R-3: a cancelled login makes no token request")
     assert "error=access_denied" in phone.last_link_to("vssid://")
 
 

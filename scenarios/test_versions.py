@@ -33,6 +33,17 @@ VNEID_TOO_OLD = ["2.0.9", "2.1.0-rc.1", "2.0", "1.99.99"]
 MALFORMED = ["v2.1.0", "2..1", "02.1.0", "", "1" * 65, "2.1.0-", "latest", "2.1.0.0.1"]
 
 
+def _strings(value: object) -> list[str]:
+    """Every string in a JSON value, however deep."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
 # -- VssID ------------------------------------------------------------------------------------
 @pytest.mark.clause("P-3", "V-1", "V-2", "V-4", "V-6")
 @pytest.mark.parametrize("version", VSSID_NEW_ENOUGH)
@@ -228,8 +239,12 @@ def test_vneid_server_refuses_old_app_with_store_link(target: Target, vneid: VNe
                                    "passcode": persona.passcode},
                              headers=app_headers("vneid", version, platform))
     body = assert_error_body(response, 426, "app_update_required", "V-5")
-    assert body["store_url"] == target.profile.store_link("vneid", platform), (
-        "V-5: the store link of VNeID itself, for the caller's platform")
+    store = STORE[("vneid", platform)]
+    assert any(link.startswith(store) for link in _strings(body)), (
+        f"V-5, P-3: expected a link to {store} for {platform}, observed {body}")
+    if vneid.is_embedded:  # the field's name and the exact listing are the mock's (§10)
+        assert body["store_url"] == target.profile.store_link("vneid", platform), (
+            "V-5: the store link of VNeID itself, for the caller's platform")
 
 
 @pytest.mark.clause("V-1", "V-3", "V-5")

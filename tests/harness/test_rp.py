@@ -1,18 +1,21 @@
 """The harness's own relying party (harness.rp): registration and client authentication by
-each method of T-1, against an embedded VNeID mock."""
+each method of T-1, against an embedded VNeID mock; the endpoints it calls are the ones
+discovery lists (T-4), wherever they are."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
+import httpx
 import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from harness.errors import ConfigError
+from harness.protocol import DEFAULT_PROFILE
 from harness.rp import ASSERTION_TYPE, TestRelyingParty
-from harness.targets import Target, embedded_target
+from harness.targets import Target, VNeIDHandle, embedded_target
 
 
 @pytest.fixture
@@ -91,3 +94,68 @@ def test_variant_is_another_registered_client_with_its_own_http_client(providers
             assert other.http is not rp.http
             assert _registered(providers, "other")["token_endpoint_auth_method"] == \
                 "client_secret_post"
+
+
+class _MovedEndpoints:
+    """A provider whose discovery puts the token and userinfo endpoints on other paths of
+    another host (OpenID Connect Discovery §3 allows any absolute URL); it records the calls."""
+
+    DISCOVERY: ClassVar[dict[str, str]] = {
+        "issuer": "http://idp.vendor.test",
+        "token_endpoint": "https://api.vendor.test/oauth2/v2/token",
+        "userinfo_endpoint": "https://api.vendor.test/oauth2/v2/me",
+    }
+
+    def __init__(self) -> None:
+        self.seen: list[httpx.Request] = []
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        self.seen.append(request)
+        if request.url.path == "/.well-known/openid-configuration":
+            return httpx.Response(200, json=self.DISCOVERY)
+        if str(request.url) == self.DISCOVERY["token_endpoint"]:
+            return httpx.Response(401, json={"error": "invalid_client"})
+        if str(request.url) == self.DISCOVERY["userinfo_endpoint"]:
+            return httpx.Response(200, json={"sub": "s-1"})
+        return httpx.Response(404, json={"error": "not_found"})
+
+
+@pytest.mark.clause("T-1", "T-4", "T-5")
+def test_token_and_userinfo_go_to_the_endpoints_discovery_lists() -> None:
+    idp = _MovedEndpoints()
+    vneid = VNeIDHandle("vneid", "http://idp.vendor.test", httpx.MockTransport(idp.handle))
+    with TestRelyingParty(vneid, DEFAULT_PROFILE) as rp:
+        assert rp.token_endpoint == "https://api.vendor.test/oauth2/v2/token"
+        basic = rp.redeem("code-1", "v" * 43)
+        posted = rp.redeem("code-2", "v" * 43, auth_method="client_secret_post")
+        info = rp.userinfo("at-1")
+        assert rp.userinfo_endpoint == "https://api.vendor.test/oauth2/v2/me"
+    assert (basic.status, basic.error, basic.sent_authorization) == (401, "invalid_client", True)
+    assert (posted.status, posted.sent_authorization) == (401, False)
+    assert (info.status, info.body, info.sent_authorization) == (200, {"sub": "s-1"}, True)
+    calls = [(r.method, str(r.url)) for r in idp.seen]
+    assert calls == [
+        ("GET", "http://idp.vendor.test/.well-known/openid-configuration"),  # read once
+        ("POST", "https://api.vendor.test/oauth2/v2/token"),
+        ("POST", "https://api.vendor.test/oauth2/v2/token"),
+        ("GET", "https://api.vendor.test/oauth2/v2/me"),
+    ]
+    assert idp.seen[-1].headers["authorization"] == "Bearer at-1"
+
+
+def test_a_discovery_without_the_endpoint_fails_citing_t4() -> None:
+    def handle(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"issuer": "http://idp.vendor.test"})
+
+    vneid = VNeIDHandle("vneid", "http://idp.vendor.test", httpx.MockTransport(handle))
+    with TestRelyingParty(vneid, DEFAULT_PROFILE) as rp, \
+            pytest.raises(AssertionError, match="T-4: the discovery document lists no "
+                                                "userinfo_endpoint"):
+        rp.userinfo("at-1")
+
+
+def test_the_embedded_mock_lists_its_own_paths(providers: Target) -> None:
+    with TestRelyingParty(providers.vneid, providers.profile) as rp:
+        assert rp.token_endpoint == f"{providers.vneid.base_url}/token"
+        assert rp.userinfo_endpoint == f"{providers.vneid.base_url}/userinfo"
+        assert (rp.userinfo(None).status, rp.userinfo(None).sent_authorization) == (401, False)

@@ -1,0 +1,78 @@
+"""The scenario suites' helpers that decide what a vendor's provider is held to
+(scenarios/support.py): ``Cache-Control`` parsing, the status of ``invalid_client`` and the
+discovered endpoint paths."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from harness.rp import TokenResult
+from harness.targets import VNeIDHandle
+from scenarios.support import assert_invalid_client, cache_directives, endpoint_path
+
+
+@pytest.mark.parametrize(("fields", "expected"), [
+    (["no-store"], {"no-store": None}),
+    (["No-Store"], {"no-store": None}),  # RFC 9111 §5.2: names are case-insensitive
+    (["NO-STORE, no-cache"], {"no-store": None, "no-cache": None}),
+    (["no-cache ,\tNo-Store"], {"no-cache": None, "no-store": None}),
+    (["max-age=0", "no-store"], {"max-age": "0", "no-store": None}),  # two fields, one list
+    ([", ,no-store,"], {"no-store": None}),  # empty elements (RFC 9110 §5.6.1)
+    (['private="a, no-store", max-age=5'], {"private": "a, no-store", "max-age": "5"}),
+    (['no-cache="x\\"y"'], {"no-cache": 'x"y'}),
+    (["max-age=1, max-age=2"], {"max-age": "1"}),
+    ([], {}),
+    ([""], {}),
+])
+def test_cache_directives_are_parsed_as_rfc_9111_says(fields: list[str],
+                                                      expected: dict[str, str | None]) -> None:
+    assert cache_directives(*fields) == expected
+
+
+@pytest.mark.parametrize("field", ["nostore", "no-store-please", "no store", "x=no-store",
+                                   '"no-store"', 'private="no-store', "no-stor"])
+def test_cache_directives_find_no_store_only_as_a_directive(field: str) -> None:
+    assert "no-store" not in cache_directives(field)
+
+
+def _handle(*, embedded: bool) -> VNeIDHandle:
+    return VNeIDHandle("vneid", "http://idp.test", embedded=object() if embedded else None)
+
+
+@pytest.mark.parametrize(("embedded", "status", "header", "ok"), [
+    (True, 401, False, True),
+    (True, 400, False, False),  # the embedded mock is held to its 401
+    (True, 400, True, False),
+    (False, 401, False, True),
+    (False, 400, False, True),  # RFC 6749 §5.2: 400 or 401 without the Authorization header
+    (False, 400, True, False),  # with it, 401
+    (False, 401, True, True),
+    (False, 403, False, False),
+])
+def test_invalid_client_status_follows_rfc_6749_section_5_2(embedded: bool, status: int,
+                                                            header: bool, ok: bool) -> None:
+    result = TokenResult(status, {"error": "invalid_client"}, sent_authorization=header)
+    if ok:
+        assert_invalid_client(result, _handle(embedded=embedded))
+    else:
+        with pytest.raises(AssertionError, match=r"RFC 6749 §5\.2"):
+            assert_invalid_client(result, _handle(embedded=embedded))
+
+
+@pytest.mark.parametrize("embedded", [True, False])
+def test_invalid_client_needs_the_code_invalid_client(embedded: bool) -> None:
+    result = TokenResult(401, {"error": "invalid_grant"}, sent_authorization=True)
+    with pytest.raises(AssertionError, match="expected invalid_client"):
+        assert_invalid_client(result, _handle(embedded=embedded))
+
+
+def test_endpoint_path_is_the_path_of_the_discovered_url() -> None:
+    def handle(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"token_endpoint": "https://api.idp.test/oauth2/token",
+                                         "userinfo_endpoint": "https://api.idp.test"})
+
+    vneid = VNeIDHandle("vneid", "http://idp.test", httpx.MockTransport(handle))
+    assert endpoint_path(vneid, "token_endpoint") == "/oauth2/token"
+    assert endpoint_path(vneid, "userinfo_endpoint") == "/"
+    vneid.close()
