@@ -211,6 +211,8 @@ def pytest_runtest_makereport(item: pytest.Item,
     """A failure's message names the test's clauses; its text and the captured output keep
     no secret (S-5)."""
     report = yield
+    if report.when != "teardown" and item.config.getoption(OPT_VNEID_URL, None):
+        _stop_when_targets_stop_answering(item, call, report)
     if report.failed or report.sections:
         from reports.failures import clean_report
 
@@ -220,6 +222,37 @@ def pytest_runtest_makereport(item: pytest.Item,
 
         attach_to_report(report, item_traces(item))
     return report
+
+
+UNREACHABLE_IN_A_ROW = 3
+"""After this many tests in a row that could not reach a remote target, the run stops."""
+_UNREACHABLE = pytest.StashKey[int]()
+
+
+def _stop_when_targets_stop_answering(item: pytest.Item, call: pytest.CallInfo[None],
+                                      report: pytest.TestReport) -> None:
+    """A target that stops answering (down, or silent until every call times out) would
+    fail every remaining test, each after its timeout: stop the run after
+    :data:`UNREACHABLE_IN_A_ROW` such tests instead, saying why."""
+    import httpx
+
+    from harness.protocol.redaction import redact_secret_shapes
+    from harness.targets import TargetUnreachable
+
+    stash = item.config.stash
+    if report.passed:
+        if report.when == "call":
+            stash[_UNREACHABLE] = 0
+        return
+    excinfo = call.excinfo
+    if not report.failed or excinfo is None or not excinfo.errisinstance(
+            (TargetUnreachable, httpx.TimeoutException, httpx.NetworkError)):
+        return
+    count = stash[_UNREACHABLE] = stash.get(_UNREACHABLE, 0) + 1
+    if count >= UNREACHABLE_IN_A_ROW:
+        item.session.shouldstop = (
+            f"the targets stopped answering: {count} tests in a row could not reach them "
+            f"(last: {redact_secret_shapes(str(excinfo.value)[:200])}); the run stops here")
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -40,6 +40,10 @@ __all__ = [
 HTTP_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 
 
+class TargetUnreachable(ConfigError):
+    """A provider under test did not answer (down, refusing, or silent past the timeout)."""
+
+
 class ControlError(HarnessError):
     """A test-control API call was refused; carries the provider's §8 error body."""
 
@@ -95,9 +99,10 @@ class ProviderHandle:
         try:
             response = self.control.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
-            raise ConfigError(
-                f"{what}: cannot reach the {self.name} provider at {self.base_url} ({exc}); "
-                "is it running (vneid-harness serve) and is the URL right?"
+            raise TargetUnreachable(
+                f"{what}: cannot reach the {self.name} provider at {self.base_url} "
+                f"({type(exc).__name__}: {exc}); is it running (vneid-harness serve) and is "
+                "the URL right?"
             ) from None
         try:
             body = response.json()

@@ -81,3 +81,44 @@ def test_plain_pytest_stops_with_one_line(not_a_provider: str) -> None:
     assert result.returncode == pytest.ExitCode.USAGE_ERROR, result.stdout[-2000:]
     assert result.stdout.count("error: health check") == 1, result.stdout[-2000:]
     assert "JSONDecodeError" not in result.stdout
+
+
+def _close(server: ThreadingHTTPServer) -> None:
+    server.shutdown()
+    server.server_close()  # connections are refused from now on
+
+
+class _OnceHealthy(BaseHTTPRequestHandler):
+    """Answers one health check, then the server goes away (every later call is refused)."""
+
+    def do_GET(self) -> None:
+        body = b'{"status": "ok", "version": "1"}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        threading.Thread(target=_close, args=(self.server,), daemon=True).start()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_run_stops_once_the_target_stops_answering() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _OnceHealthy)
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-o", "addopts=", "-q",
+             "scenarios/test_tokens.py", "scenarios/test_token_endpoint.py",
+             "--plan", "vneid-provider", "--vneid-url", url],
+            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    finally:
+        thread.join(10)
+    out = result.stdout
+    assert "the targets stopped answering: 3 tests in a row could not reach them" in out, \
+        out[-2000:]
+    assert out.count("cannot reach the vneid provider") <= 10, out[-2000:]
+    assert result.returncode != 0
