@@ -114,6 +114,8 @@ def report(
              "allure-trend.png in this folder")] = None,
 ) -> None:
     """Generate the Allure HTML report (npm allure, Allure 3) from Allure results."""
+    from rich.markup import escape
+
     from reports.allure_html import DEFAULT_HISTORY_LIMIT, DEFAULT_NAME, generate_report
 
     if screenshot is not None and not single_file:
@@ -125,6 +127,8 @@ def report(
                                history=None if no_history else history,
                                history_limit=history_limit or DEFAULT_HISTORY_LIMIT,
                                allure=allure)
+        for warning in made.warnings:  # the report is made; these say what it lacks
+            err_console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
         console.print(made.describe(), highlight=False, markup=False)
         if screenshot is not None:
             from reports.allure_html import screenshot_report
@@ -132,8 +136,6 @@ def report(
             for shot in screenshot_report(made.index, screenshot):
                 console.print(f"screenshot: {shot}", highlight=False, markup=False)
     except HarnessError as exc:  # ReportError, AllureToolMissing, BrowserMissing
-        from rich.markup import escape
-
         raise _fail(escape(str(exc))) from None
 
 

@@ -5,17 +5,23 @@ on the installed ``scenarios`` package with :class:`ProgressReporter` as an extr
 writes JUnit XML, Allure results and ``summary.json`` under the output folder, then (with
 ``allure_report``, as ``vneid-harness run`` does) the Allure HTML report
 ``allure-report/index.html``, its trend kept in ``history/history.jsonl``.
+
+A run that selects no test writes nothing: the previous results (Allure's, ``results.jsonl``)
+are emptied only once the selection is known to hold a test, and ``junit.xml`` is moved into
+place only then, so ``-k`` with a typo leaves the previous run's reports as they were.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import pytest
 from rich.console import Console
@@ -30,6 +36,9 @@ from harness.errors import ConfigError
 from reports.conformance_html import write_conformance_html
 from reports.evidence import EvidenceCollector
 from reports.summary import clause_table, write_verdict
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["ProgressReporter", "RunOptions", "allure_html", "run_suites", "scenarios_dir"]
 
@@ -75,7 +84,12 @@ class ProgressReporter:
     console: Console
     journal: Path | None = None
     """A JSON-lines file that gets one line per finished test, flushed at once, so a crash
-    of the harness or of pytest keeps the results of every test that ended before it."""
+    of the harness or of pytest keeps the results of every test that ended before it.
+    Truncated (opened) only once the selection is known to hold a test."""
+    alluredir: Path | None = None
+    """Allure's results folder, emptied once the selection is known to hold a test (what
+    ``--clean-alluredir`` would do when pytest starts): a run that selects no test leaves
+    the previous results as they were."""
     outcomes: list[TestOutcome] = field(default_factory=list)
     collect_errors: list[str] = field(default_factory=list)
     _progress: Progress | None = None
@@ -97,9 +111,6 @@ class ProgressReporter:
         )
         self._progress.start()
         self._task = self._progress.add_task("run", total=None, current="")
-        if self.journal is not None:
-            self.journal.parent.mkdir(parents=True, exist_ok=True)
-            self._journal = self.journal.open("w", encoding="utf-8")
 
     @pytest.hookimpl
     def pytest_collection_finish(self, session: pytest.Session) -> None:
@@ -117,6 +128,23 @@ class ProgressReporter:
         self._order = {nodeid: i for i, nodeid in enumerate(ids)}
         if self._progress is not None:
             self._progress.update(self._task, total=len(ids))
+        if ids:
+            self._start_outputs()
+
+    @property
+    def selected(self) -> int:
+        """How many tests the run selected (0 until collection is finished)."""
+        return len(self._order)
+
+    def _start_outputs(self) -> None:
+        """Replace the previous run's results, now that this one has tests: before any test
+        runs (under pytest-xdist this hook comes before the controller schedules a test)."""
+        if self.alluredir is not None:
+            shutil.rmtree(self.alluredir, ignore_errors=True)
+            self.alluredir.mkdir(parents=True, exist_ok=True)
+        if self.journal is not None and self._journal is None:
+            self.journal.parent.mkdir(parents=True, exist_ok=True)
+            self._journal = self.journal.open("w", encoding="utf-8")
 
     def ordered_outcomes(self) -> list[TestOutcome]:
         """The outcomes in collection order, however the tests were spread over workers
@@ -169,22 +197,27 @@ def run_suites(options: RunOptions, console: Console | None = None) -> int:
 
     Writes JUnit XML, Allure results and the verdict JSON under ``options.out``. Usage and
     configuration errors return 2 before any test runs; a bad expected-failures file or an
-    output folder that cannot be made raise :class:`ConfigError` before it.
+    output folder that cannot be made raise :class:`ConfigError` before it. A run that
+    selects no test writes nothing (``options.out`` is left as it was) and returns pytest's
+    5 (no tests collected), or 2 when collection failed.
     """
     console = console or Console()
     plan = get_plan(options.plan)
     expected = (load_expected_failures(options.expected_failures)
                 if options.expected_failures else [])
     out = options.out
+    absent = [p for p in (out / "allure-results", out, *out.parents) if not p.exists()]
     _make_out(out)
+    staged_junit = out / ".junit.xml.partial"  # moved to junit.xml when a test was selected
     args = [*(options.paths or [str(scenarios_dir())]),
             "-o", "addopts=", "--strict-markers", "--strict-config",
             "-p", "no:terminal", "-p", "no:cacheprovider",
             # the CLI may have imported plugin modules (faker) before pytest starts
             "-W", "ignore::pytest.PytestAssertRewriteWarning",
             "--rootdir", str(scenarios_dir().parent),
-            "--junitxml", str(out / "junit.xml"),
-            "--alluredir", str(out / "allure-results"), "--clean-alluredir",
+            "--junitxml", str(staged_junit),
+            # not --clean-alluredir: ProgressReporter empties it once a test is selected
+            "--alluredir", str(out / "allure-results"),
             "--seed", str(options.seed), "--plan", plan.name, "--evidence"]
     for flag, value in (("--vneid-url", options.vneid_url), ("--vssid-url", options.vssid_url),
                         ("--admin-token", options.admin_token), ("-k", options.keyword)):
@@ -202,18 +235,35 @@ def run_suites(options: RunOptions, console: Console | None = None) -> int:
     if problem is not None:
         console.print(f"[bold red]cannot run plan {plan.name}:[/] {problem}", highlight=False)
         return 2
-    reporter = ProgressReporter(console, journal=out / "results.jsonl")
+    reporter = ProgressReporter(console, journal=out / "results.jsonl",
+                                alluredir=out / "allure-results")
     evidence = EvidenceCollector()
     started = time.time()
     clock = time.perf_counter()
-    status = int(pytest.main(args, plugins=[reporter, evidence]))
+    try:
+        status = int(pytest.main(args, plugins=[reporter, evidence]))
+    finally:
+        if reporter.selected and staged_junit.is_file():
+            os.replace(staged_junit, out / "junit.xml")
+        staged_junit.unlink(missing_ok=True)
     elapsed = time.perf_counter() - clock
+    if not reporter.selected:
+        _remove_empty(absent)
     if status in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
         console.print(f"[bold red]pytest could not run the suites (exit {status}); "
                       "see the message above[/]")
         return status
     for error in reporter.collect_errors:
         console.print(f"[bold red]collection error[/] {error}")
+    if not reporter.selected:
+        said = ("no test ran: collection failed" if reporter.collect_errors else
+                " ".join(["no test matched",
+                          *([f"-k {options.keyword!r}"] if options.keyword else []),
+                          *(["in " + ", ".join(options.paths)] if options.paths else []),
+                          f"of plan {plan.name}"]))
+        console.print(f"[bold red]{escape(said)}[/] (nothing written: {escape(str(out))} "
+                      "is left as it was)", highlight=False)
+        return status
     partial = bool(options.keyword) and not options.paths
     result = evaluate(plan, reporter.ordered_outcomes(), expected,
                       coverage_required=not partial)
@@ -248,6 +298,16 @@ def _make_out(out: Path) -> None:
                           "created if missing)") from None
 
 
+def _remove_empty(folders: Sequence[Path]) -> None:
+    """Remove the folders a run that selected no test created (``--out`` and its missing
+    parents, Allure's results folder), deepest first, each only if empty."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+
+
 def _workers_problem(options: RunOptions) -> str | None:
     if options.workers is not None and options.workers <= 1:
         return None
@@ -275,6 +335,8 @@ def allure_html(out: Path, console: Console) -> Path | None:
         console.print(f"[bold red]the Allure HTML report failed:[/] {escape(str(exc))}",
                       highlight=False)
         return None
+    for warning in made.warnings:
+        console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
     console.print(made.describe(), highlight=False, markup=False)
     return made.index
 
@@ -301,6 +363,24 @@ def preflight(options: RunOptions, timeout: float = 5.0) -> str | None:
             return (f"the {name} target at {url} answered {response.status_code} to "
                     f"GET /_harness/health: {response.text[:200]}; it must offer the "
                     "test-control API of PROTOCOL.md §11 (with --admin-token if it needs one)")
+        problem = health_problem(response)
+        if problem is not None:
+            return (f"the {name} target at {url} answered GET /_harness/health with "
+                    f"{problem}; PROTOCOL.md §11 asks for JSON {{\"status\": \"ok\", "
+                    "\"version\": …}: is the URL the provider's base address?")
+    return None
+
+
+def health_problem(response: httpx.Response) -> str | None:
+    """What is wrong with a 200 answer to ``GET /_harness/health``, if anything: §11 asks
+    for the JSON object ``{status: "ok", version}`` (a web server's HTML page is not it)."""
+    try:
+        body = response.json()
+    except ValueError:
+        kind = response.headers.get("content-type", "no content type")
+        return f"a body that is not JSON ({kind}: {response.text[:80]!r})"
+    if not isinstance(body, dict) or body.get("status") != "ok":
+        return f"JSON that is not {{\"status\": \"ok\", …}} ({str(body)[:80]})"
     return None
 
 

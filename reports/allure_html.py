@@ -12,6 +12,12 @@ config caps the number of runs kept). It lives outside the report folder (by def
 ``reports/out/history/history.jsonl``) so a regenerated report keeps it and CI can cache
 and restore it between builds.
 
+Bad input never reaches Allure silently: a result file that cannot be read (not UTF-8, not a
+JSON object) is named in a warning (Allure would drop it without a word), and none readable is
+an error; a history file with a line that is not a run as Allure writes it is left as it is,
+named in a warning with the line, and the report is built without history (Allure would stop
+with a stack trace, and so would every later report).
+
 The Awesome template hard-codes a Google Analytics tag; :func:`generate_report` removes it,
 so opening a report makes no network request at all.
 """
@@ -29,6 +35,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from harness.errors import HarnessError
 
@@ -81,6 +88,9 @@ class AllureReport:
     """Runs the history file holds after this generation, this one included (1 without a
     history file)."""
     seconds: float
+    warnings: tuple[str, ...] = ()
+    """What was wrong but did not stop the report, one line each: result files left out,
+    a history file not used."""
 
     @property
     def size_bytes(self) -> int:
@@ -135,9 +145,12 @@ def generate_report(results: Path, out: Path, *, name: str = DEFAULT_NAME,
                     ) -> AllureReport:
     """Generate the Allure Awesome report of ``results`` into ``out`` (replaced).
 
-    ``history``: the history file to read and append to (``None``: no trend). The new report
-    is built in a folder beside ``out`` and moved into place only when complete, so a failed
-    generation leaves the previous report as it was.
+    ``history``: the history file to read and append to (``None``: no trend); one with a
+    line that is not a run as Allure writes it is not used (nor changed) and the report is
+    built without history, with a warning. Unreadable result files are left out with a
+    warning (:attr:`AllureReport.warnings`); none readable is a :class:`ReportError`. The new
+    report is built in a folder beside ``out`` and moved into place only when complete, so a
+    failed generation leaves the previous report as it was.
     """
     env = dict(os.environ if env is None else env)
     results = results.resolve()
@@ -147,12 +160,18 @@ def generate_report(results: Path, out: Path, *, name: str = DEFAULT_NAME,
                           "first (`vneid-harness run`, or pytest with --alluredir)")
     if history_limit < 1:
         raise ReportError(f"--history-limit must be at least 1, got {history_limit}")
+    warnings = _unreadable_results(results)
     _check_replaceable(out)
     executable = find_allure(allure, env)
     if history is not None:
         history = history.resolve()
-        history.parent.mkdir(parents=True, exist_ok=True)
-    out.parent.mkdir(parents=True, exist_ok=True)
+        _make_folder(history.parent, f"the folder of the history file {history}",
+                     "choose another history file (`report --history FILE`)")
+        problem = _history_problem(history)
+        if problem is not None:
+            warnings.append(problem)
+            history = None
+    _make_folder(out.parent, f"the folder of the report {out}", "choose another --out")
     env.update(NO_COLOR="1", FORCE_COLOR="0")
     clock = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=".allure-", dir=out.parent) as scratch:
@@ -187,14 +206,16 @@ def generate_report(results: Path, out: Path, *, name: str = DEFAULT_NAME,
         shutil.move(built, out)
     seconds = time.perf_counter() - clock
     runs = history_runs(history) if history is not None else 1
-    return AllureReport(out, out / "index.html", single_file, history, runs, seconds)
+    return AllureReport(out, out / "index.html", single_file, history, runs, seconds,
+                        tuple(warnings))
 
 
 def history_runs(history: Path) -> int:
-    """How many runs a history file holds (one JSON line each; 0 when it does not exist)."""
+    """How many runs a history file holds (its non-blank lines, whatever their bytes; 0 when
+    it does not exist)."""
     if not history.is_file():
         return 0
-    with history.open(encoding="utf-8") as lines:
+    with history.open("rb") as lines:
         return sum(1 for line in lines if line.strip())
 
 
@@ -234,3 +255,139 @@ def _check_replaceable(out: Path) -> None:
                                               and not (out / "index.html").is_file())):
         raise ReportError(f"{out} exists and is not an Allure report (no index.html); "
                           "choose another --out or remove it")
+
+
+def _make_folder(folder: Path, what: str, fix: str) -> None:
+    """``folder`` with its parents, or a :class:`ReportError` naming what is in the way."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        blocker = next((p for p in (folder, *folder.parents)
+                        if p.exists() and not p.is_dir()), None)
+        if blocker is not None:
+            raise ReportError(f"cannot create {what}: {blocker} is a file, not a folder; "
+                              f"{fix}, or move that file away") from None
+        raise ReportError(f"cannot create {what}: {exc.strerror or exc}; {fix}") from None
+
+
+def _parse_object(raw: bytes) -> tuple[dict[str, Any] | None, str]:
+    """``raw`` as one JSON object in UTF-8 (what Allure reads), or ``None`` and why not."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, f"not UTF-8: byte {raw[exc.start]:#04x} at offset {exc.start}"
+    try:
+        value = json.loads(text, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno} column" if exc.lineno > 1 else "column"
+        return None, f"not JSON: {exc.msg} at {where} {exc.colno}"
+    except ValueError as exc:
+        return None, f"not JSON: {exc}"
+    except RecursionError:
+        return None, "not JSON Allure can read: nested too deeply"
+    if not isinstance(value, dict):
+        return None, f"a JSON {_json_kind(value)}, not an object"
+    return value, ""
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _json_kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    return "object" if isinstance(value, dict) else "number"
+
+
+def _unreadable_results(results: Path) -> list[str]:
+    """One warning per result or container file of ``results`` that Allure cannot read (it
+    would leave it out without a word); a :class:`ReportError` when no result file is
+    readable."""
+    warnings: list[str] = []
+    readable = unreadable = 0
+    first: list[str] = []
+    for pattern, loses in (("*-result.json", "that test"),
+                           ("*-container.json", "the set-up and tear-down steps it holds")):
+        for path in sorted(results.glob(pattern)):
+            try:
+                problem = _parse_object(path.read_bytes())[1]
+            except OSError as exc:
+                problem = f"cannot be read: {exc.strerror or exc}"
+            if not problem:
+                readable += 1 if pattern == "*-result.json" else 0
+                continue
+            warnings.append(f"unreadable Allure file {path} ({problem}): the report leaves out "
+                            f"{loses}")
+            if pattern == "*-result.json":
+                unreadable += 1
+                if len(first) < 3:
+                    first.append(f"{path.name}: {problem}")
+    if readable == 0:
+        more = f" and {unreadable - len(first)} more" if unreadable > len(first) else ""
+        raise ReportError(f"no readable Allure result in {results}: its {unreadable} "
+                          f"*-result.json file(s) are corrupt ({'; '.join(first)}{more}); "
+                          "run the suites again to write new results")
+    return warnings
+
+
+_HISTORY_FIELDS: tuple[tuple[str, tuple[type, ...], bool], ...] = (
+    ("uuid", (str,), True), ("name", (str,), True), ("timestamp", (int, float), True),
+    ("testResults", (dict,), True), ("knownTestCaseIds", (list,), False),
+    ("metrics", (dict,), False), ("url", (str,), False))
+"""The fields of a run in Allure 3's history file (``createHistory`` in
+``@allurereport/core``): name, JSON types, required. Allure 3.18 writes them all; the last
+three are optional, as Allure reads them."""
+
+
+def _history_line_problem(raw: bytes) -> str | None:
+    """Why one line of a history file is not a run as Allure 3 writes it, or ``None``."""
+    run, problem = _parse_object(raw)
+    if run is None:
+        return f"is {problem}"
+    for key, kinds, required in _HISTORY_FIELDS:
+        if key not in run:
+            if required:
+                return f"has no {key!r} (not a run as Allure writes it)"
+            continue
+        value = run[key]
+        if not isinstance(value, kinds) or isinstance(value, bool):
+            wanted = {str: "a string", int: "a number", dict: "an object",
+                      list: "an array"}[kinds[0]]
+            return f"has {key!r} {_json_kind(value)}, not {wanted}"
+    bad = next((k for k, v in run["testResults"].items() if not isinstance(v, dict)), None)
+    if bad is not None:
+        return f"has testResults[{bad!r}] that is not an object"
+    if "knownTestCaseIds" in run and not all(isinstance(i, str)
+                                             for i in run["knownTestCaseIds"]):
+        return "has 'knownTestCaseIds' that are not all strings"
+    return None
+
+
+def _history_problem(history: Path) -> str | None:
+    """Why Allure cannot use the history file (a warning: the report is then built without
+    it, and it is left as it is), or ``None`` (also when it does not exist yet). A folder or
+    an unreadable file is a :class:`ReportError`."""
+    if not history.exists():
+        return None
+    if not history.is_file():
+        raise ReportError(f"the history file {history} is a folder, not a file; choose "
+                          "another history file (`report --history FILE`) or move it away")
+    try:
+        data = history.read_bytes()
+    except OSError as exc:
+        raise ReportError(f"cannot read the history file {history}: "
+                          f"{exc.strerror or exc}") from None
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        problem = _history_line_problem(raw) if raw.strip() else None
+        if problem is not None:
+            return (f"history file {history} not used: line {number} {problem}; the report "
+                    "is built without history (no trend) and the file is left as it is: fix "
+                    f"or delete line {number}, or move the file aside to start a new history")
+    return None

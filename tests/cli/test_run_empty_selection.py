@@ -1,0 +1,80 @@
+"""`vneid-harness run` that selects no test writes nothing: the previous run's results and
+reports stay as they were (and a run that does select tests still replaces them)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent / "vneid-harness"
+ENV = {"COLUMNS": "300", "PATH": os.environ["PATH"]}
+
+
+def _earlier_run(out: Path) -> None:
+    """What an earlier run left (stand-ins: only their being kept matters)."""
+    (out / "allure-results").mkdir(parents=True)
+    (out / "allure-results" / "earlier-result.json").write_text('{"name": "earlier"}')
+    (out / "allure-report").mkdir()
+    (out / "allure-report" / "index.html").write_text("<html>earlier report</html>")
+    (out / "history").mkdir()
+    (out / "history" / "history.jsonl").write_text('{"uuid": "earlier"}\n')
+    (out / "junit.xml").write_text('<testsuites><testsuite name="earlier" tests="9"/>'
+                                   "</testsuites>")
+    (out / "summary.json").write_text('{"earlier": true}')
+    (out / "summary.html").write_text("<html>earlier summary</html>")
+    (out / "results.jsonl").write_text('{"test": "earlier"}\n')
+
+
+def _snapshot(out: Path) -> dict[str, tuple[bytes, int]]:
+    return {str(p.relative_to(out)): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def _run(out: Path, keyword: str, workers: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(BIN), "run", "--out", str(out), "-k", keyword, "--workers",
+                           workers, "--no-report"],
+                          capture_output=True, text=True, timeout=300, env=ENV)
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_run_that_selects_no_test_leaves_the_earlier_run(tmp_path: Path,
+                                                            workers: str) -> None:
+    out = tmp_path / "out"
+    _earlier_run(out)
+    before = _snapshot(out)
+    done = _run(out, "nomatchxyz", workers)
+    said = done.stdout + done.stderr
+    assert done.returncode == 5, said[-3000:]  # pytest's "no tests collected"
+    assert (f"no test matched -k 'nomatchxyz' of plan all (nothing written: {out} is left "
+            "as it was)") in said
+    assert "verdict" not in said
+    assert "no Allure results" not in said
+    assert _snapshot(out) == before
+
+    # a run with tests replaces all of it, as before
+    done = _run(out, "lands_on_vssid_home", workers)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    names = {json.loads(p.read_text())["name"]
+             for p in (out / "allure-results").glob("*-result.json")}
+    assert names == {"test_citizen_lands_on_vssid_home[android]",
+                     "test_citizen_lands_on_vssid_home[ios]"}
+    journal = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert [entry["outcome"] for entry in journal] == ["passed", "passed"]
+    suite = ET.parse(out / "junit.xml").getroot()[0]
+    assert suite.get("tests") == "2"
+    assert json.loads((out / "summary.json").read_text())["ok"] is True
+    assert not (out / ".junit.xml.partial").exists()
+
+
+def test_a_run_that_selects_no_test_creates_no_folder(tmp_path: Path) -> None:
+    out = tmp_path / "new" / "out"
+    done = _run(out, "nomatchxyz", "1")
+    assert done.returncode == 5, (done.stdout + done.stderr)[-3000:]
+    assert "no test matched -k 'nomatchxyz'" in done.stdout
+    assert list(tmp_path.iterdir()) == []
