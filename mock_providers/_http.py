@@ -39,7 +39,7 @@ from harness.protocol import (
 )
 from harness.protocol.links import parse_query
 from harness.protocol.numbers import finite_float, refuse_constant
-from harness.protocol.redaction import redact_body, redact_headers, redact_url
+from harness.protocol.redaction import redact_body, redact_headers, redact_path, redact_url
 from mock_providers._routing import (
     DirectRoute,
     ExceptionHandler,
@@ -516,7 +516,7 @@ class _Unread:
             url = self.path + (f"?{query}" if query else "")
             self.done = RecordedExchange(
                 at=self.at, method=self.method,
-                path=redact_url(self.path) if "?" in self.path or "#" in self.path else self.path,
+                path=redact_path(self.path),
                 url=redact_url(url),
                 headers=redact_headers(headers),
                 body=_decode_body(self.body, headers.get("content-type", "")),

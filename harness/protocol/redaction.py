@@ -26,6 +26,7 @@ __all__ = [
     "redact_headers",
     "redact_json",
     "redact_json_text",
+    "redact_path",
     "redact_secret_shapes",
     "redact_text",
     "redact_text_body",
@@ -200,10 +201,38 @@ def redact_json(value: Any) -> Any:
     if isinstance(value, list):
         return [redact_json(v) for v in value]
     if isinstance(value, str):
-        if "=" in value or "%" in value:
-            value = redact_value(value)
-        return redact_secret_shapes(value) if _MAY_HAVE_SHAPES.search(value) else value
+        return _redact_string(value)
     return value
+
+
+def _redact_string(value: str) -> str:
+    """A string value of a JSON body: a URL in it (:func:`redact_value`); JSON text as JSON
+    (written back only if a secret was taken out); a form as a form (its encoding kept);
+    then anything shaped like a secret (:func:`redact_secret_shapes`)."""
+    if "=" in value or "%" in value:
+        value = redact_value(value)
+    if value.lstrip(" \t\r\n")[:1] in ("{", "["):
+        try:
+            loaded = json.loads(value)
+        except (ValueError, RecursionError):
+            loaded = None
+        if isinstance(loaded, dict | list):
+            clean = redact_json(loaded)
+            return value if clean == loaded else json.dumps(clean, ensure_ascii=False)
+    if "=" in value and _is_form(value):
+        form = redact_form(value)
+        if form.count(REDACTED) > value.count(REDACTED):
+            return form
+    return redact_secret_shapes(value) if _MAY_HAVE_SHAPES.search(value) else value
+
+
+def redact_path(path: str) -> str:
+    """A decoded request path (``/authorize?code=…`` once ``%3F`` is decoded) with the
+    secrets after a ``?`` or ``#`` in it redacted; a path without one comes back as it is."""
+    if "?" not in path and "#" not in path:
+        return path
+    redacted = redact_url(path)
+    return redacted if redacted.count(REDACTED) > path.count(REDACTED) else path
 
 
 _NAMES_ALTERNATION = "|".join(sorted((re.escape(k) for k in _SECRET_FORMS), key=len,
@@ -211,12 +240,21 @@ _NAMES_ALTERNATION = "|".join(sorted((re.escape(k) for k in _SECRET_FORMS), key=
 _ASSIGNED = re.compile(  # 'name': value (a dict or JSON), name=value (a call, URL or form)
     rf"""(?P<key>(?P<q>['"])(?:{_NAMES_ALTERNATION})(?P=q)\s*:\s*"""
     rf"""|(?:(?<![\w-])|(?<=%3[Ff])|(?<=%2[36]))(?:{_NAMES_ALTERNATION})=)"""
-    rf"""(?P<value>{re.escape(REDACTED)}|'[^'\n]*'?|"[^"\n]*"?|[^\s&'",;)}}\]>]+)""",
+    rf"""(?P<value>{re.escape(REDACTED)}|'[^'\n]*'?|"[^"\n]*"?|[^\s&'",;)}}\]>{{\[]"""
+    rf"""[^\s&'",;)}}\]>]*)""",
     re.IGNORECASE,
 )
-_CREDENTIAL = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}")
+_CREDENTIAL = re.compile(
+    r"\b(Bearer|Basic)\s+(?:(?=[A-Za-z]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{6,}"
+    r"|[A-Za-z]{20,})")
+"""A credential after its scheme: 6 characters or more of a token68 with a digit or a symbol
+in it, or 20 letters (``Basic authentication`` is text, not a credential)."""
+_AUTHORIZATION = re.compile(
+    r"""(\b(?:proxy-)?authorization['"]?\s*[:=]\s*\(?['"]?(?:b['"])?\w+\s+)[^\s'",;)]+""",
+    re.IGNORECASE)
+"""Whatever follows the scheme in an ``Authorization`` header written out, however short."""
 _JWS = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
-_MAY_HAVE_SHAPES = re.compile(r"[=:]|Bearer|Basic|eyJ")
+_MAY_HAVE_SHAPES = re.compile(r"[=:%]|Bearer|Basic|eyJ")
 """A cheap test: text without any of these holds none of the shapes below."""
 
 
@@ -235,7 +273,23 @@ def redact_secret_shapes(text: str) -> str:
     '…'``, ``"code": "…"``, ``client_secret='…'``, ``code=…``), the credential after
     ``Bearer``/``Basic``, and JWS compact serialisations (``eyJ….….…``). A value already
     ``[REDACTED]`` is left as it is."""
+    clean = _redact_shapes_once(text)
+    # The same, percent-encoded once or more (``callback_url=vssid%3A%2F%2Fcb%3Fcode%3D…``):
+    # shown decoded, and only when decoding finds more secrets.
+    decoded = clean
+    for _ in range(_NESTING):
+        if "%" not in decoded:
+            break
+        decoded = unquote(decoded)
+        redacted = _redact_shapes_once(decoded)
+        if redacted.count(REDACTED) > decoded.count(REDACTED):
+            return redacted
+    return clean
+
+
+def _redact_shapes_once(text: str) -> str:
     text = _JWS.sub(REDACTED, text)
+    text = _AUTHORIZATION.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
     text = _CREDENTIAL.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     return _ASSIGNED.sub(_assigned, text)
 

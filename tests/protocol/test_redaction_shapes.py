@@ -5,12 +5,16 @@ their shape, as failure text is (``redact_secret_shapes``, shared with
 
 from __future__ import annotations
 
+import json
+from urllib.parse import quote
+
 import pytest
 
 from harness.protocol.redaction import (
     REDACTED,
     redact_form,
     redact_json,
+    redact_path,
     redact_secret_shapes,
     redact_url,
 )
@@ -32,6 +36,8 @@ JWS = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLWJ5dGVz"
     "id_token_hint=S3CRETCODE",
     "no route /authorize%3Fcode=S3CRETCODE; see PROTOCOL.md",
     "no route /a%23code=S3CRETCODE%26x=1",
+    "callback_url=vssid%3A%2F%2Fcb%3Fcode%3DS3CRETCODE&x=1",
+    "callback_url=vssid%253A%252F%252Fcb%253Fcode%253DS3CRETCODE",
 ])
 def test_a_secret_in_a_string_value_is_redacted(text: str) -> None:
     out = redact_json({"error": "provider_unavailable", "error_description": text,
@@ -47,6 +53,9 @@ def test_a_secret_in_a_string_value_is_redacted(text: str) -> None:
     "status code: 400", "a: b", "the code was refused", "Basic auth is not allowed",
     "code 401 with Bearer", "2026-12-05T03:10:44Z", "openid profile",
     "vssid://auth/vneid/callback?state=x&iss=y",
+    "T-1: the Basic credentials are not base64 of 'client_id:secret'",
+    "use Basic authentication", "send a Bearer token", "50% off, a%20b",
+    '{"userinfo": {"name": null}}', '{"userinfo": ["name"]}',
 ])
 def test_text_without_a_secret_is_kept(text: str) -> None:
     assert redact_json({"error_description": text}) == {"error_description": text}
@@ -85,3 +94,24 @@ def test_secrets_hidden_inside_a_public_pair_are_redacted(given: str, shown: str
 def test_secret_names_in_other_spellings(key: str) -> None:
     assert redact_json({key: "S3CRETCODE"}) == {key: REDACTED}
     assert "S3CRETCODE" not in redact_secret_shapes(f"{key.strip()}=S3CRETCODE")
+
+
+@pytest.mark.parametrize(("path", "logged"), [
+    ("/authorize?code=S3CRETCODE", "/authorize?code=[REDACTED]"),
+    ("/cb#code=S3CRETCODE&state=x", "/cb#code=[REDACTED]&state=x"),
+    ("/files/what?.txt", "/files/what?.txt"),
+    ("/x?n=A", "/x?n=A"),
+    ("/plain", "/plain"),
+])
+def test_a_decoded_path_is_changed_only_to_take_a_secret_out(path: str, logged: str) -> None:
+    assert redact_path(path) == logged
+
+
+def test_the_claims_request_parameter_is_kept_readable() -> None:
+    """OpenID Connect Core §5.5: ``claims`` names ``id_token`` as a structure. In a query it
+    is kept; as JSON text in a JSON value it is read as the JSON it is (its ``id_token``
+    member redacted whole, as in a JSON body), never cut in the middle."""
+    claims = '{"id_token": {"acr": {"essential": true}}, "userinfo": {"name": null}}'
+    assert "essential" in redact_url("/authorize?claims=" + quote(claims, safe=""))
+    out = redact_json({"claims": claims})["claims"]
+    assert json.loads(out) == {"id_token": REDACTED, "userinfo": {"name": None}}
