@@ -23,10 +23,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 from collections.abc import Callable, Coroutine
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import unquote
 
 import h11
 import uvicorn
@@ -38,6 +38,7 @@ from harness.protocol.redaction import (
     REDACTED,
     SECRET_HEADERS,
     redact_form,
+    redact_path,
     redact_secret_shapes,
 )
 
@@ -219,22 +220,34 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().on_headers_complete()
 
     def data_received(self, data: bytes) -> None:
+        was_in_head = self._in_head
         super().data_received(data)
         if self.transport.is_closing():
             self._deadline.stop()
             return
-        if self._in_head:
-            # Bytes since the unfinished head began (a chunk that also ended the previous
-            # request counts whole: at most one read more than the head itself).
+        if self._in_head and was_in_head:
+            # Bytes of a head still unfinished (a head that began inside this chunk, after
+            # the end of the request before it, is counted from the next chunk on: at most
+            # one read more than the head itself gets in).
             self._head_bytes += len(data)
-            if self._head_bytes > MAX_HEAD_BYTES:
+            if self._head_bytes > MAX_HEAD_BYTES and not self._answering():
                 self._send_error(_too_large(len(getattr(self, "url", b""))))
                 return
         self._deadline.awaiting(self._in_head)
 
+    def _answering(self) -> bool:
+        """Whether a response is under way (a pipelined head arrived during it): an error
+        written now would cut into it, so it waits for the next bytes or the timer."""
+        cycle = self.cycle
+        return cycle is not None and not cycle.response_complete
+
     def _head_timed_out(self) -> None:
-        if self._in_head and not self.transport.is_closing():
-            self._send_error(_head_timeout())
+        if not self._in_head or self.transport.is_closing():
+            return
+        if self._answering():
+            self._deadline.awaiting(True)  # the running response first; look again later
+            return
+        self._send_error(_head_timeout())
 
     def send_400_response(self, msg: str) -> None:
         self._send_error(self._error or ProtocolError(
@@ -254,27 +267,50 @@ uvloop (``uvicorn[standard]``), several times faster, with the same limits and e
 (:class:`GuardedHttpToolsProtocol`; everything the application sees is the same)."""
 
 
-_SECRET_HEADER_TUPLE = re.compile(
-    r"\(b'(?P<name>" + "|".join(map(re.escape, sorted(SECRET_HEADERS))) + r")', b'[^']*'\)",
-    re.IGNORECASE)
-_QUERY_STRING = re.compile(r"'query_string': b'(?P<query>[^']*)'")
+def _redact_scope(value: Any) -> Any:
+    """A logged ASGI scope (uvicorn's ``message_with_placeholders``) with its query string,
+    its paths and its secret headers redacted; any other argument as it is."""
+    if not isinstance(value, dict) or ("query_string" not in value and "path" not in value):
+        return value
+    clean = dict(value)
+    query = clean.get("query_string")
+    if isinstance(query, bytes) and query:
+        clean["query_string"] = redact_form(query.decode("latin-1")).encode("latin-1")
+    path = clean.get("path")
+    if isinstance(path, str):
+        clean["path"] = redact_path(path)
+    raw_path = clean.get("raw_path")
+    if isinstance(raw_path, bytes) and b"%" in raw_path:
+        decoded = unquote(raw_path.decode("latin-1"))
+        if redact_path(decoded) != decoded:
+            clean["raw_path"] = redact_path(decoded).encode("utf-8")
+    headers = clean.get("headers")
+    if isinstance(headers, list):
+        clean["headers"] = [_redact_header(h) for h in headers]
+    return clean
+
+
+def _redact_header(header: Any) -> Any:
+    if (isinstance(header, tuple) and len(header) == 2 and isinstance(header[0], bytes)
+            and header[0].decode("latin-1").lower() in SECRET_HEADERS):
+        return header[0], REDACTED.encode()
+    return header
 
 
 class RedactingLogFilter(logging.Filter):
     """S-5 for uvicorn's own logs: ``--log-level trace`` logs every request's scope (its
-    query string and headers) through ``uvicorn.asgi``. Each record's text leaves with secret
-    headers, secret query parameters and whatever is shaped like a secret redacted."""
+    query string, paths and headers) through ``uvicorn.asgi``. Each record leaves with the
+    scope's secret query parameters, a secret in a decoded path and secret headers redacted,
+    then whatever in its text is shaped like a secret."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
+            if isinstance(record.args, tuple):
+                record.args = tuple(_redact_scope(a) for a in record.args)
             text = record.getMessage()
-        except (TypeError, ValueError):  # a record that cannot be formatted: as it is
+        except Exception:  # a record that cannot be formatted is let through as it is
             return True
-        clean = _SECRET_HEADER_TUPLE.sub(
-            lambda m: f"(b'{m['name']}', b'{REDACTED}')", text)
-        clean = _QUERY_STRING.sub(
-            lambda m: f"'query_string': b'{redact_form(m['query'])}'", clean)
-        clean = redact_secret_shapes(clean)
+        clean = redact_secret_shapes(text)
         if clean != text:
             record.msg, record.args = clean, None
         return True

@@ -29,6 +29,22 @@ def test_a_scope_logged_at_trace_level_keeps_no_secret() -> None:
 
 
 @pytest.mark.clause("S-5")
+def test_paths_and_quoted_query_strings_keep_no_secret() -> None:
+    """A code hidden in the path (``/cb%3Fcode%3D…``) and a query string that Python writes
+    in double quotes (it holds a ``'``)."""
+    scope = {"type": "http", "path": "/cb?code=S3CRET1", "raw_path": b"/cb%3Fcode%3DS3CRET1",
+             "query_string": b"a='x'&access%5Ftoken=S3CRET2"}
+    text = _logged("%s [%d] Started scope=%s", "ASGI", 1, scope)
+    assert "S3CRET" not in text, text
+    assert "'path': '/cb?code=[REDACTED]'" in text
+
+
+def test_a_record_that_cannot_be_formatted_is_let_through() -> None:
+    record = logging.LogRecord("uvicorn.asgi", 5, __file__, 1, "%s %s", ("one",), None)
+    assert RedactingLogFilter().filter(record)
+
+
+@pytest.mark.clause("S-5")
 def test_serving_installs_the_filter() -> None:
     uvicorn_config(object())
     for name in ("uvicorn.asgi", "uvicorn.error", "uvicorn.access"):

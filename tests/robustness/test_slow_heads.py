@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -118,3 +119,24 @@ def test_oversized_and_unparseable_heads_get_the_error_json(
             sock.sendall(request_bytes)  # may be answered and closed before the rest is sent
         got, body = error_of(read_all(sock))
     assert (got, body["error"]) == (status, error), body
+
+
+def test_a_pipelined_head_after_a_large_body_is_not_taken_for_a_huge_head(
+        served: ServedProviders) -> None:
+    """One write holds a request with a 65,000-byte body and the start of the next head:
+    both requests are answered (the body's bytes never count towards the next head)."""
+    body = b"a=" + b"x" * 65_000
+    first = (b"POST /token HTTP/1.1\r\nHost: x\r\n"
+             b"Content-Type: application/x-www-form-urlencoded\r\n"
+             b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    with connect(served) as sock:
+        sock.sendall(first + b"GET /_harness/health HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"p" * 600)
+        time.sleep(0.1)
+        sock.sendall(b"\r\n\r\n")
+        answers = b""
+        while answers.count(b"HTTP/1.1 ") < 2:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            answers += chunk
+    assert re.findall(rb"HTTP/1\.1 (\d{3}) ", answers) == [b"401", b"200"], answers[-500:]
