@@ -240,13 +240,11 @@ def _stop_when_targets_stop_answering(item: pytest.Item, call: pytest.CallInfo[N
     from harness.targets import TargetUnreachable
 
     stash = item.config.stash
-    if report.passed:
-        if report.when == "call":
-            stash[_UNREACHABLE] = 0
-        return
     excinfo = call.excinfo
-    if not report.failed or excinfo is None or not excinfo.errisinstance(
+    if excinfo is None or not report.failed or not excinfo.errisinstance(
             (TargetUnreachable, httpx.TimeoutException, httpx.NetworkError)):
+        if report.when == "call":  # the test ran and the targets answered it: not in a row
+            stash[_UNREACHABLE] = 0
         return
     count = stash[_UNREACHABLE] = stash.get(_UNREACHABLE, 0) + 1
     if count >= UNREACHABLE_IN_A_ROW:

@@ -363,25 +363,25 @@ def preflight(options: RunOptions, timeout: float = 5.0) -> str | None:
             return (f"the {name} target at {url} answered {response.status_code} to "
                     f"GET /_harness/health: {response.text[:200]}; it must offer the "
                     "test-control API of PROTOCOL.md §11 (with --admin-token if it needs one)")
-        problem = health_problem(response)
+        problem = _health_answer_problem(response)
         if problem is not None:
             return (f"the {name} target at {url} answered GET /_harness/health with "
-                    f"{problem}; PROTOCOL.md §11 asks for JSON {{\"status\": \"ok\", "
-                    "\"version\": …}: is the URL the provider's base address?")
+                    f"{problem}: is the URL the provider's base address?")
     return None
 
 
-def health_problem(response: httpx.Response) -> str | None:
-    """What is wrong with a 200 answer to ``GET /_harness/health``, if anything: §11 asks
-    for the JSON object ``{status: "ok", version}`` (a web server's HTML page is not it)."""
+def _health_answer_problem(response: httpx.Response) -> str | None:
+    """What is wrong with a 200 answer to ``GET /_harness/health``, if anything: a body that
+    is not JSON (a web server's page), or JSON that is not §11's
+    (:func:`~harness.targets.health_problem`)."""
+    from harness.targets import health_problem
+
     try:
         body = response.json()
     except ValueError:
         kind = response.headers.get("content-type", "no content type")
         return f"a body that is not JSON ({kind}: {response.text[:80]!r})"
-    if not isinstance(body, dict) or body.get("status") != "ok":
-        return f"JSON that is not {{\"status\": \"ok\", …}} ({str(body)[:80]})"
-    return None
+    return health_problem(body)
 
 
 def _print_verdict(console: Console, result: ConformanceResult, options: RunOptions,

@@ -40,6 +40,14 @@ __all__ = [
 HTTP_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 
 
+def health_problem(body: Any) -> str | None:
+    """What is wrong with the JSON answer to ``GET /_harness/health``, if anything: §11
+    asks for the object ``{status: "ok", version}``."""
+    if isinstance(body, dict) and body.get("status") == "ok":
+        return None
+    return f"{str(body)[:80]}, not {{\"status\": \"ok\", …}} (PROTOCOL.md §11)"
+
+
 class TargetUnreachable(ConfigError):
     """A provider under test did not answer (down, refusing, or silent past the timeout)."""
 
@@ -124,10 +132,11 @@ class ProviderHandle:
         """``GET /_harness/health``: ``{status: "ok", version}`` (§11), or a
         :class:`ConfigError` naming what came instead."""
         result = self._call("GET", "/_harness/health", "health check")
-        if not isinstance(result, dict) or result.get("status") != "ok":
-            raise ConfigError(
-                f"health check: the {self.name} provider at {self.base_url} answered "
-                f"{str(result)[:80]}, not {{\"status\": \"ok\", …}} (PROTOCOL.md §11)")
+        problem = health_problem(result)
+        if problem is not None:
+            raise ConfigError(f"health check: the {self.name} provider at {self.base_url} "
+                              f"answered {problem}")
+        assert isinstance(result, dict)
         return result
 
     def set_clock(self, offset_seconds: float) -> dict[str, Any]:
