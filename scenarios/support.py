@@ -71,11 +71,11 @@ def assert_error_body(response: Any, status: int, code: str, clause: str | None 
     return body
 
 
-def assert_invalid_client(result: TokenResult, vneid: VNeIDHandle) -> None:
+def assert_invalid_client(result: TokenResult, *, embedded: bool) -> None:
     """A token response refusing the client's authentication: ``invalid_client`` with 401
     when the client sent an ``Authorization`` header, else with 400 or 401 (RFC 6749 §5.2).
-    The embedded mock answers 401 every time (its choice), and is held to it."""
-    strict = vneid.is_embedded or result.sent_authorization
+    The embedded mock (``embedded``) answers 401 every time (its choice), and is held to it."""
+    strict = embedded or result.sent_authorization
     allowed = (401,) if strict else (400, 401)
     assert result.error == "invalid_client", (
         f"expected invalid_client, observed HTTP {result.status} {result.error}: {result.body}")

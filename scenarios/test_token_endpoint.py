@@ -105,7 +105,7 @@ def test_wrong_client_secret_is_invalid_client(phone: Device, rp: TestRelyingPar
     login, code = get_code(phone, rp, persona)
     result = rp.redeem(code, login.code_verifier, client_secret="not-the-secret")
     assert result.sent_authorization
-    assert_invalid_client(result, vneid)
+    assert_invalid_client(result, embedded=vneid.is_embedded)
 
 
 @pytest.mark.clause("T-1")
@@ -129,7 +129,7 @@ def test_client_must_authenticate_the_way_it_registered(phone: Device, rp: TestR
         login, code = get_code(phone, client, persona)
         result = client.redeem(code, login.code_verifier, auth_method=used)
         assert result.sent_authorization == (used == "client_secret_basic")
-        assert_invalid_client(result, vneid)
+        assert_invalid_client(result, embedded=vneid.is_embedded)
         login, code = code_for_follow_up(vneid, phone, client, persona, login, code)
         assert client.redeem(code, login.code_verifier).status == 200
 
@@ -160,7 +160,7 @@ def test_private_key_jwt_assertion_is_single_use(phone: Device, jwt_client: Test
     login, code = get_code(phone, jwt_client, persona)
     replay = jwt_client.redeem(code, login.code_verifier, client_assertion=assertion)
     assert not replay.sent_authorization
-    assert_invalid_client(replay, vneid)
+    assert_invalid_client(replay, embedded=vneid.is_embedded)
 
 
 @pytest.mark.clause("T-1")
@@ -173,7 +173,7 @@ def test_private_key_jwt_assertion_must_be_meant_for_this_provider(phone: Device
     foreign = jwt_client.client_assertion(audience="https://idp.untrusted.example/token")
     result = jwt_client.redeem(code, login.code_verifier, client_assertion=foreign)
     assert not result.sent_authorization
-    assert_invalid_client(result, vneid)
+    assert_invalid_client(result, embedded=vneid.is_embedded)
     login, code = code_for_follow_up(vneid, phone, jwt_client, persona, login, code)
     assert jwt_client.redeem(code, login.code_verifier).status == 200
 

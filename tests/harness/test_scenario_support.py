@@ -36,10 +36,6 @@ def test_cache_directives_find_no_store_only_as_a_directive(field: str) -> None:
     assert "no-store" not in cache_directives(field)
 
 
-def _handle(*, embedded: bool) -> VNeIDHandle:
-    return VNeIDHandle("vneid", "http://idp.test", embedded=object() if embedded else None)
-
-
 @pytest.mark.parametrize(("embedded", "status", "header", "ok"), [
     (True, 401, False, True),
     (True, 400, False, False),  # the embedded mock is held to its 401
@@ -54,17 +50,17 @@ def test_invalid_client_status_follows_rfc_6749_section_5_2(embedded: bool, stat
                                                             header: bool, ok: bool) -> None:
     result = TokenResult(status, {"error": "invalid_client"}, sent_authorization=header)
     if ok:
-        assert_invalid_client(result, _handle(embedded=embedded))
+        assert_invalid_client(result, embedded=embedded)
     else:
         with pytest.raises(AssertionError, match=r"RFC 6749 §5\.2"):
-            assert_invalid_client(result, _handle(embedded=embedded))
+            assert_invalid_client(result, embedded=embedded)
 
 
 @pytest.mark.parametrize("embedded", [True, False])
 def test_invalid_client_needs_the_code_invalid_client(embedded: bool) -> None:
     result = TokenResult(401, {"error": "invalid_grant"}, sent_authorization=True)
     with pytest.raises(AssertionError, match="expected invalid_client"):
-        assert_invalid_client(result, _handle(embedded=embedded))
+        assert_invalid_client(result, embedded=embedded)
 
 
 def test_endpoint_path_is_the_path_of_the_discovered_url() -> None:
