@@ -70,7 +70,7 @@ def test_control_calls_refuse_a_body_that_is_not_json() -> None:
     with pytest.raises(ConfigError, match="is not JSON"):
         handle.health()
     empty = httpx.MockTransport(lambda request: httpx.Response(204))
-    assert VNeIDHandle("vneid", "http://idp.test", transport=empty).clear_requests() is None
+    VNeIDHandle("vneid", "http://idp.test", transport=empty).clear_requests()  # no error
 
 
 def test_plain_pytest_stops_with_one_line(not_a_provider: str) -> None:
@@ -122,3 +122,34 @@ def test_a_run_stops_once_the_target_stops_answering() -> None:
         out[-2000:]
     assert out.count("cannot reach the vneid provider") <= 10, out[-2000:]
     assert result.returncode != 0
+
+
+def test_only_unreachable_tests_in_a_row_stop_the_run() -> None:
+    """A test the targets answered, failed or not, breaks the row: a vendor that fails many
+    tests and times out now and then keeps its run."""
+    from types import SimpleNamespace
+
+    from harness.pytest_plugin import _stop_when_targets_stop_answering
+    from harness.targets import TargetUnreachable
+
+    config = SimpleNamespace(stash=pytest.Stash())
+    session = SimpleNamespace(shouldstop=False)
+    item = SimpleNamespace(config=config, session=session)
+
+    def run(error: BaseException | None) -> None:
+        excinfo = None
+        if error is not None:
+            try:
+                raise error
+            except BaseException as raised:  # any error a test may end with
+                excinfo = pytest.ExceptionInfo.from_exception(raised)
+        report = SimpleNamespace(when="call", passed=error is None, failed=error is not None)
+        _stop_when_targets_stop_answering(item, SimpleNamespace(excinfo=excinfo), report)  # type: ignore[arg-type]
+
+    down = TargetUnreachable("cannot reach the vneid provider")
+    for error in (down, AssertionError("wrong"), down, down, AssertionError("wrong"), down,
+                  httpx.ConnectError("refused")):
+        run(error)
+    assert session.shouldstop is False
+    run(httpx.ReadTimeout("silent"))
+    assert "3 tests in a row could not reach them" in str(session.shouldstop)
