@@ -128,13 +128,14 @@ class ProgressReporter:
         self._order = {nodeid: i for i, nodeid in enumerate(ids)}
         if self._progress is not None:
             self._progress.update(self._task, total=len(ids))
-        if ids:
+        if ids and not self.collect_errors:
             self._start_outputs()
 
     @property
     def selected(self) -> int:
-        """How many tests the run selected (0 until collection is finished)."""
-        return len(self._order)
+        """How many tests the run selected (0 until collection is finished, and 0 when a
+        collection error stopped pytest before any test: nothing is replaced then)."""
+        return 0 if self.collect_errors else len(self._order)
 
     def _start_outputs(self) -> None:
         """Replace the previous run's results, now that this one has tests: before any test

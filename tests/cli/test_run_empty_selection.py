@@ -78,3 +78,22 @@ def test_a_run_that_selects_no_test_creates_no_folder(tmp_path: Path) -> None:
     assert done.returncode == 5, (done.stdout + done.stderr)[-3000:]
     assert "no test matched -k 'nomatchxyz'" in done.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_run_stopped_by_a_collection_error_leaves_the_earlier_run(tmp_path: Path) -> None:
+    """pytest runs no test when a module cannot be collected: the earlier run stays."""
+    out = tmp_path / "out"
+    _earlier_run(out)
+    before = _snapshot(out)
+    broken = tmp_path / "test_broken_module.py"
+    broken.write_text("def test_fine():\n    pass\n\nthis is not python\n")
+    scenarios = Path(__file__).resolve().parents[2] / "scenarios" / "test_happy_path.py"
+    code = ("import sys; from pathlib import Path; from harness.run import RunOptions, run_suites;"
+            f"sys.exit(run_suites(RunOptions(out=Path({str(out)!r}), paths=[{str(scenarios)!r}, "
+            f"{str(broken)!r}], allure_report=False)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, env=ENV)
+    said = done.stdout + done.stderr
+    assert done.returncode == 2, said[-3000:]
+    assert "no test ran: collection failed" in said, said[-3000:]
+    assert _snapshot(out) == before
