@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from harness.apps.base import App
 from harness.apps.screens import Element, Screen
+from harness.protocol.redaction import redact_url
 
 if TYPE_CHECKING:
     from harness.device import StoreName
@@ -40,7 +41,9 @@ class HijackerApp(App):
         self.show(self._screen_for(url))
 
     def _screen_for(self, url: str | None) -> Screen:
-        texts = ("Hijacker",) if url is None else ("Hijacker", url)
+        # The stolen link is shown with its secrets redacted: screenshots reach reports (S-5);
+        # the link itself is in ``received`` for the scenario to use.
+        texts = ("Hijacker",) if url is None else ("Hijacker", redact_url(url))
         return Screen(app=self.app_id, id=HIJACKER_SCREEN, texts=texts,
                       elements=(Element("hijacker-received", "text", str(len(self.received))),),
                       data={"received": tuple(self.received), "last": url})

@@ -11,11 +11,14 @@ emulating the device of its platform (:data:`DEVICES`: an iPhone for ``ios``, a 
 from __future__ import annotations
 
 import os
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.drivers.rendered import RenderedPhoneDriver, testid_selector
 from harness.errors import ConfigError, HarnessError
+from harness.protocol.redaction import redact_secret_shapes
 from harness.web import PhoneSession
 
 if TYPE_CHECKING:
@@ -174,5 +177,32 @@ class PlaywrightDriver(RenderedPhoneDriver):
                 self.context.tracing.stop(path=str(path))
             except Exception as exc:  # the browser may be what failed
                 raise HarnessError(f"could not save the Playwright trace: {exc}") from exc
+            scrub_trace_zip(path, self.session.phone.trace.scrub)
             kept.append(path)
         return kept
+
+
+_BINARY_SUFFIXES = (".jpeg", ".jpg", ".png", ".webp", ".woff", ".woff2", ".ttf")
+
+
+def scrub_trace_zip(path: Path, scrub: Callable[[str], str]) -> None:
+    """S-5 for a saved Playwright trace, which records what was typed (a passcode, as the
+    ``fill`` action's value and in the DOM snapshots) and every request and answer (forms
+    with codes, callback links): each text member is rewritten with ``scrub`` (the phone
+    trace's known secrets) and then without anything shaped like a secret. Images are kept
+    as they are (the screens never show a secret: passwords are masked, the hijacker shows
+    the stolen link redacted)."""
+    cleaned = path.with_name(path.name + ".partial")
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(
+            cleaned, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if not info.filename.lower().endswith(_BINARY_SUFFIXES):
+                try:
+                    text = data.decode("utf-8")
+                except UnicodeDecodeError:
+                    pass
+                else:
+                    data = redact_secret_shapes(scrub(text)).encode("utf-8")
+            target.writestr(info, data)
+    os.replace(cleaned, path)

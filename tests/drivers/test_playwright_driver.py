@@ -191,6 +191,46 @@ def test_a_failed_test_keeps_the_trace_and_the_last_screen(phone: DeviceFactory,
         assert any(name.endswith(".trace") for name in trace.namelist())
 
 
+@pytest.mark.clause("S-5")
+def test_the_kept_trace_holds_no_passcode_and_no_code(phone: DeviceFactory, world: Target,
+                                                      tmp_path: Path) -> None:
+    """Playwright records what was typed (the passcode as the fill's value and in the DOM
+    snapshots) and every request (the callback with its code): the kept trace is scrubbed."""
+    device = phone("android")
+    citizen = PersonaPool(world, seed="trace-scrub").new()
+    assert login_with_vneid(device.driver, citizen).id == "vssid-home"
+    [callback] = [e.url for e in device.trace.of_type(LinkOpened) if e.target == "vssid"]
+    kept = web(device).keep_artifacts(tmp_path, "after-login")
+    assert device.trace.scrub(citizen.passcode) == "[REDACTED]"  # the trace knows it
+    with zipfile.ZipFile(next(p for p in kept if p.suffix == ".zip")) as trace:
+        text = b"".join(trace.read(n) for n in trace.namelist()
+                        if not n.endswith((".jpeg", ".png")))
+    assert citizen.passcode.encode() not in text
+    assert b"[REDACTED]" in text
+    assert "code=[REDACTED]" in callback  # the recorded link is redacted already
+
+
+def scrub_secret(text: str) -> str:
+    return text.replace("S3CRET-PASSCODE", "[REDACTED]")
+
+
+def test_scrubbing_a_trace_keeps_images_and_rewrites_text(tmp_path: Path) -> None:
+    from harness.drivers.web import scrub_trace_zip
+
+    path = tmp_path / "t.trace.zip"
+    image = b"\x89PNG S3CRET-PASSCODE"  # not text: left as it is
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("trace.trace", '{"type":"fill","value":"S3CRET-PASSCODE"}\n')
+        z.writestr("trace.network", '{"url":"vssid://cb?code=C0DE1234&state=s"}\n')
+        z.writestr("resources/page@1.png", image)
+    scrub_trace_zip(path, scrub_secret)
+    with zipfile.ZipFile(path) as z:
+        assert z.read("trace.trace") == b'{"type":"fill","value":"[REDACTED]"}\n'
+        assert b"C0DE1234" not in z.read("trace.network")
+        assert z.read("resources/page@1.png") == image
+    assert not list(tmp_path.glob("*.partial"))
+
+
 def test_a_missing_chromium_names_make_setup(monkeypatch: pytest.MonkeyPatch,
                                              tmp_path: Path) -> None:
     monkeypatch.setenv(CHROMIUM_ENV, str(tmp_path / "no-chromium"))
