@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from harness.apps.screens import Element, Screen
 from harness.errors import ConfigError, HarnessError
@@ -139,8 +139,7 @@ class Phone:
             parts = None
         scheme = parts.scheme.lower() if parts else ""
         if scheme in ("http", "https") and parts is not None:
-            owner = self._verified_owner(parts.netloc.lower() + parts.path) \
-                if scheme == "https" else None
+            owner = self._verified_owner(parts) if scheme == "https" else None
             if owner is None:
                 self.trace.record(LinkOpened(source=source, url=url, target=BROWSER, form=scheme))
                 self._browser_url = url
@@ -153,12 +152,22 @@ class Phone:
             return LinkResult(False, None)
         return self._deliver(claimants[-1], url, source, form="custom")
 
-    def _verified_owner(self, host_path: str) -> PhoneApp | None:
+    def _verified_owner(self, parts: SplitResult) -> PhoneApp | None:
+        """The app verified for this https link, the longest ``host/path`` prefix winning:
+        the host compared in any case and with or without the default port 443, the path
+        as it is (paths are case-sensitive, RFC 3986 §6.2.2.1)."""
+        try:
+            port = parts.port
+        except ValueError:
+            return None
+        if port not in (None, 443) or not parts.hostname:
+            return None
         best: tuple[int, PhoneApp] | None = None
         for app in self._apps.values():
             for prefix in app.verified_links:
-                if host_path.startswith(prefix.lower()) and (best is None or
-                                                             len(prefix) > best[0]):
+                host, slash, path = prefix.partition("/")
+                if (host.lower() == parts.hostname and parts.path.startswith(slash + path)
+                        and (best is None or len(prefix) > best[0])):
                     best = (len(prefix), app)
         return best[1] if best else None
 

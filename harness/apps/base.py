@@ -137,6 +137,9 @@ class App:
         return self._screen if self._screen is not None else self.launch()
 
     def show(self, screen: Screen) -> Screen:
+        # What was typed lives in the fields that show it: a screen shown anew (the same
+        # login screen again, say) starts with empty fields, so nothing hidden is submitted.
+        self._inputs = {k: v for k, v in self._inputs.items() if _shows_value(screen, k)}
         self._screen = screen
         self.phone.trace.record(ScreenShown(app=self.app_id, screen_id=screen.id,
                                             texts=screen.texts))
@@ -221,3 +224,8 @@ class App:
                 return Reply(502, {"error": "server_error",
                                    "error_description": f"the answer lacks {key!r}"})
         return None
+
+
+def _shows_value(screen: Screen, element_id: str) -> bool:
+    """Whether ``screen`` has the field ``element_id`` with something typed in it."""
+    return any(e.id == element_id and e.value for e in screen.elements)

@@ -146,8 +146,10 @@ class VNeIDApp(App):
             if isinstance(session, dict) else None
         if max_age == "0":  # "equivalent to prompt=login"
             return True
-        return max_age.isascii() and max_age.isdigit() and logged_in_at is not None \
-            and self.phone.clock.now() - logged_in_at > int(max_age)
+        # A max_age of more digits than any age has (Python refuses to read 4,301 of them)
+        # asks for no newer login than any other very large one.
+        return max_age.isascii() and max_age.isdigit() and len(max_age) <= 18 \
+            and logged_in_at is not None and self.phone.clock.now() - logged_in_at > int(max_age)
 
     def actions(self) -> Mapping[str, Callable[[], None]]:
         return {

@@ -1,0 +1,83 @@
+"""The simulated phone as a user and the OS see it: what a field shows is what is submitted
+(a login screen shown again starts empty), a huge ``max_age`` is no crash, and claimed https
+links match their host in any case (with or without port 443) and their path exactly."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from harness.apps import VssIDApp
+from harness.apps.hijacker import HijackerApp
+from harness.apps.screens import VNEID_CONSENT, VNEID_LOGIN, VNEID_PERSONAL_ID
+from harness.device import Phone
+from harness.flows import login_with_vneid, start_vneid_login
+from harness.protocol import DEFAULT_PROFILE
+from harness.targets import Target, embedded_target
+from harness.world import PersonaPool, make_device
+
+World = tuple[Target, PersonaPool]
+
+
+@pytest.fixture
+def world() -> Iterator[World]:
+    target = embedded_target(seed="phone-fields")
+    yield target, PersonaPool(target, seed="phone-fields")
+    target.close()
+
+
+def test_a_login_screen_shown_again_submits_only_what_it_shows(world: World) -> None:
+    target, pool = world
+    citizen = pool.new()
+    device = make_device(target, "android")
+    assert start_vneid_login(device.driver).id == VNEID_LOGIN
+    device.driver.type(VNEID_PERSONAL_ID, citizen.personal_id)
+    device.phone.open_url(device.last_link_to("vneid://"), source="vssid")  # opened again
+    shown = device.driver.screen()
+    assert shown.id == VNEID_LOGIN
+    assert not shown.element(VNEID_PERSONAL_ID).value
+    device.driver.type("vneid-passcode", citizen.passcode)
+    after = device.driver.tap("vneid-login-submit")
+    assert after.id != VNEID_CONSENT, "logged in with an id the screen no longer showed"
+    device.close()
+
+
+def test_a_max_age_of_thousands_of_digits_is_no_crash(world: World) -> None:
+    target, pool = world
+    citizen = pool.new()
+    device = make_device(target, "android")
+    assert login_with_vneid(device.driver, citizen).id == "vssid-home"
+    link = device.last_link_to("vneid://")
+    device.phone.open_url(link + "&max_age=" + "9" * 4301, source="vssid")
+    assert device.driver.screen().id  # a screen, not a ValueError
+    device.close()
+
+
+@pytest.mark.clause("A-6")
+def test_claimed_links_match_the_host_in_any_case_and_the_path_exactly() -> None:
+    profile = DEFAULT_PROFILE.evolve(callback_path="/Auth/VNeID/Callback")
+    phone = Phone("ios", profile=profile)
+    app = phone.install(VssIDApp("1.6.7", httpx.Client(base_url="http://x"), profile=profile))
+    for url in (profile.callback_https, "https://VSSID.test/Auth/VNeID/Callback",
+                "https://vssid.test:443/Auth/VNeID/Callback"):
+        assert phone.open_url(url + "?code=x&state=y", source="vneid").target == app.app_id, url
+    for url in ("https://vssid.test/auth/vneid/callback", "https://vssid.test:8443/Auth/VNeID/"
+                "Callback", "https://vssid.test.evil/Auth/VNeID/Callback"):
+        assert phone.open_url(url + "?code=x", source="vneid").target == "browser", url
+    phone.install(HijackerApp("evil", app_id="evil", verified_links=("vssid.test/Auth",)))
+    assert phone.open_url(profile.callback_https + "?code=x", source="vneid").target == \
+        app.app_id  # the longest verified prefix wins
+
+
+@pytest.mark.clause("S-5")
+def test_the_hijacker_shows_the_stolen_link_redacted() -> None:
+    """Its screen reaches screenshots in reports; the link itself stays in ``received``."""
+    phone = Phone("android")
+    thief = phone.install(HijackerApp("vssid"))
+    phone.open_url("vssid://auth/vneid/callback?code=C0DE-S3CRET&state=s", source="vneid")
+    shown = " ".join(thief.current_screen().texts)
+    assert "C0DE-S3CRET" not in shown
+    assert "code=[REDACTED]" in shown
+    assert thief.received == ["vssid://auth/vneid/callback?code=C0DE-S3CRET&state=s"]
