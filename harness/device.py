@@ -162,10 +162,16 @@ class Phone:
             return None
         if port not in (None, 443) or not parts.hostname:
             return None
+        # A domain vouches for its own app only (its association file, apple-app-site-
+        # association / assetlinks.json, names it): another app's claim on it is not verified.
+        owners = {self.profile.vssid_link_host.lower(): "vssid",
+                  self.profile.vneid_link_host.lower(): "vneid"}
         best: tuple[int, PhoneApp] | None = None
         for app in self._apps.values():
             for prefix in app.verified_links:
                 host, slash, path = prefix.partition("/")
+                if owners.get(host.lower(), app.app_id) != app.app_id:
+                    continue
                 if (host.lower() == parts.hostname and parts.path.startswith(slash + path)
                         and (best is None or len(prefix) > best[0])):
                     best = (len(prefix), app)

@@ -105,10 +105,11 @@ class TestClaimedHttps:
         assert phone.screen().data["url"] == url
 
     def test_longest_prefix_wins(self, phone: Phone) -> None:
-        phone.install(_claimant("a", "broad", verified_links=("vssid.test/",)))
-        phone.install(_claimant("b", "narrow", verified_links=("vssid.test/auth/",)))
-        assert phone.open_url(CALLBACK_HTTPS, source="t").target == "narrow"
-        assert phone.open_url("https://vssid.test/x", source="t").target == "broad"
+        """On a domain of neither app (``shop.test``), whose association may name several."""
+        phone.install(_claimant("a", "broad", verified_links=("shop.test/",)))
+        phone.install(_claimant("b", "narrow", verified_links=("shop.test/auth/",)))
+        assert phone.open_url("https://shop.test/auth/x", source="t").target == "narrow"
+        assert phone.open_url("https://shop.test/x", source="t").target == "broad"
 
 
 class TestStore:

@@ -66,9 +66,18 @@ def test_claimed_links_match_the_host_in_any_case_and_the_path_exactly() -> None
     for url in ("https://vssid.test/auth/vneid/callback", "https://vssid.test:8443/Auth/VNeID/"
                 "Callback", "https://vssid.test.evil/Auth/VNeID/Callback"):
         assert phone.open_url(url + "?code=x", source="vneid").target == "browser", url
-    phone.install(HijackerApp("evil", app_id="evil", verified_links=("vssid.test/Auth",)))
-    assert phone.open_url(profile.callback_https + "?code=x", source="vneid").target == \
-        app.app_id  # the longest verified prefix wins
+
+@pytest.mark.clause("A-6", "S-4")
+def test_an_app_cannot_verify_another_apps_domain() -> None:
+    """Only the domain's own app gets its claimed links: the domain's association file names
+    it, so a hijacker declaring ``vssid.test/…`` is not verified for it."""
+    phone = Phone("android")
+    phone.install(HijackerApp("evil", app_id="evil",
+                              verified_links=("vssid.test/auth/vneid/callback/x",)))
+    link = DEFAULT_PROFILE.callback_https + "/x?code=C0DE&state=s"
+    assert phone.open_url(link, source="vneid").target == "browser"
+    owner = phone.install(VssIDApp("1.6.7", httpx.Client(base_url="http://x")))
+    assert phone.open_url(link, source="vneid").target == owner.app_id
 
 
 @pytest.mark.clause("S-5")
