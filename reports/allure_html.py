@@ -201,6 +201,9 @@ def generate_report(results: Path, out: Path, *, name: str = DEFAULT_NAME,
             raise ReportError(f"allure awesome failed (exit {done.returncode}){hint}: {said}")
         index.write_text(_ANALYTICS.sub("", index.read_text(encoding="utf-8")),
                          encoding="utf-8")
+        (built / REPORT_MARK).write_text("an Allure report written by vneid-harness; the next "
+                                         "report replaces this folder whole\n",
+                                         encoding="utf-8")
         if out.exists():
             shutil.rmtree(out)
         shutil.move(built, out)
@@ -249,12 +252,36 @@ def screenshot_report(index: Path, folder: Path, *, chromium: Path | None = None
     return shots
 
 
+REPORT_MARK = ".vneid-harness-report"
+"""The file that marks a folder as a report this tool wrote, and so may replace whole."""
+
+
 def _check_replaceable(out: Path) -> None:
-    """Refuse to replace a folder that is not an earlier report (it would be deleted)."""
-    if out.exists() and (not out.is_dir() or (any(out.iterdir())
-                                              and not (out / "index.html").is_file())):
-        raise ReportError(f"{out} exists and is not an Allure report (no index.html); "
-                          "choose another --out or remove it")
+    """Refuse to replace a folder that is not an earlier report of this tool: it is deleted
+    whole. Replaceable: a folder that does not exist or is empty, one holding the mark
+    :data:`REPORT_MARK`, or one holding nothing but a single-file Allure ``index.html`` (a
+    report of an earlier version, before the mark)."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise ReportError(f"{out} exists and is a file, not a report folder; choose another "
+                          "--out or remove it")
+    entries = {p.name for p in out.iterdir()}
+    if not entries or REPORT_MARK in entries or (entries == {"index.html"}
+                                                 and _is_allure_page(out / "index.html")):
+        return
+    raise ReportError(f"{out} exists and is not a report this tool wrote (it holds "
+                      f"{', '.join(sorted(entries)[:3])}{', …' if len(entries) > 3 else ''}): "
+                      "replacing it would delete all of that; choose another --out or remove "
+                      "the folder yourself")
+
+
+def _is_allure_page(index: Path) -> bool:
+    try:
+        with index.open("rb") as page:
+            return b"allure" in page.read(65536).lower()
+    except OSError:
+        return False
 
 
 def _make_folder(folder: Path, what: str, fix: str) -> None:

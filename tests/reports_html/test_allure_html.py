@@ -134,9 +134,24 @@ def test_a_folder_that_is_not_a_report_is_not_replaced(results: Path, tmp_path: 
     out = tmp_path / "precious"
     out.mkdir()
     (out / "notes.txt").write_text("keep me")
-    with pytest.raises(ReportError, match="not an Allure report"):
+    with pytest.raises(ReportError, match="not a report this tool wrote"):
         generate_report(results, out, history=None)
     assert (out / "notes.txt").read_text() == "keep me"
+
+
+def test_a_site_with_an_index_html_is_not_replaced(results: Path, tmp_path: Path) -> None:
+    """An ``index.html`` alone does not make a folder a report: a web site has one too."""
+    out = tmp_path / "site"
+    (out / "blog").mkdir(parents=True)
+    (out / "index.html").write_text("<html>my site</html>")
+    (out / "blog" / "post.md").write_text("keep me")
+    with pytest.raises(ReportError, match=r"not a report this tool wrote \(it holds blog, "):
+        generate_report(results, out, history=None)
+    assert (out / "blog" / "post.md").read_text() == "keep me"
+    (out / "blog" / "post.md").unlink()
+    (out / "blog").rmdir()
+    with pytest.raises(ReportError, match="not a report this tool wrote"):
+        generate_report(results, out, history=None)  # an index.html that is not Allure's
 
 
 def test_no_results_is_a_clear_error(tmp_path: Path) -> None:
