@@ -49,7 +49,9 @@ class StateFile:
     """One JSON state file shared by the providers of a serve (thread-safe)."""
 
     def __init__(self, path: str | os.PathLike[str], *, exclusive: bool = False) -> None:
-        self.path = Path(path)
+        # A symlink is followed: the file it names is the one written (atomically, beside
+        # itself) and locked, so the link stays a link and two paths to one file share a lock.
+        self.path = Path(path).resolve()
         self._lock = threading.RLock()
         self._snapshots: dict[str, Snapshot] = {}
         self._lock_fd: int | None = self._take_lock() if exclusive else None

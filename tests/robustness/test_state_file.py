@@ -62,6 +62,21 @@ def test_python_api_restores_personas_clients_accounts_and_subjects(tmp_path: Pa
     assert VssIDProvider(state=third).accounts() == []
 
 
+def test_a_state_file_behind_a_symlink_is_written_through_it(tmp_path: Path) -> None:
+    """The link stays a link (the file it names is replaced, beside itself), and a second
+    serve reaching the same file through the link is refused by the same lock."""
+    (tmp_path / "persist").mkdir()
+    real = tmp_path / "persist" / "state.json"
+    link = tmp_path / "state.json"
+    link.symlink_to(real)
+    state = StateFile(link, exclusive=True)
+    VNeIDProvider(state=state).add_persona(PersonaRecord.from_json(_persona("s")))
+    assert link.is_symlink()
+    assert json.loads(real.read_text())["sections"]
+    with pytest.raises(StateFileError, match="lock"):
+        StateFile(real, exclusive=True)
+
+
 def test_the_file_is_private_and_replaced_atomically(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
     state = StateFile(path)
