@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from harness import __version__
@@ -45,7 +46,7 @@ AdminTokenOption = Annotated[str | None, typer.Option(
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {message}")
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     return typer.Exit(code)
 
 
@@ -114,8 +115,6 @@ def report(
              "allure-trend.png in this folder")] = None,
 ) -> None:
     """Generate the Allure HTML report (npm allure, Allure 3) from Allure results."""
-    from rich.markup import escape
-
     from reports.allure_html import DEFAULT_HISTORY_LIMIT, DEFAULT_NAME, generate_report
 
     if screenshot is not None and not single_file:
@@ -245,9 +244,9 @@ def serve(
         console.print(f"VssID backend listening on {served.vssid_url}  "
                       f"(trusts {served.vneid_url}; client_id vssid)")
         if personas is not None:
-            console.print(f"personas loaded from {personas}")
+            console.print(f"personas loaded from {escape(str(personas))}", highlight=False)
         if state is not None:
-            console.print(f"state kept in {state}", highlight=False)
+            console.print(f"state kept in {escape(str(state))}", highlight=False)
         console.print(f"API docs at {served.vneid_url}/docs and {served.vssid_url}/docs",
                       highlight=False)
         console.print("Press Ctrl-C to stop.", highlight=False)
@@ -288,7 +287,8 @@ def personas_generate(
         save_personas(output, people)
     except HarnessError as exc:
         raise _fail(str(exc)) from None
-    console.print(f"wrote {count} personas to {output} (seed {seed})")
+    console.print(f"wrote {count} personas to {escape(str(output))} (seed {seed})",
+                  highlight=False)
 
 
 @personas_app.command("check")
@@ -302,11 +302,11 @@ def personas_check(path: Annotated[Path, typer.Argument(help="Persona file to va
         check_capacity(people, path)  # what serve would refuse
     except HarnessError as exc:
         raise _fail(str(exc)) from None
-    table = Table(title=str(path))
+    table = Table(title=escape(str(path)))
     for column in ("personal_id", "full_name", "level", "status", "bhxh_code"):
         table.add_column(column)
     for p in people:
-        table.add_row(p.personal_id, p.full_name, str(p.level), p.status,
+        table.add_row(p.personal_id, escape(p.full_name), str(p.level), p.status,
                       p.vssid_account.bhxh_code if p.vssid_account else "—")
     console.print(table)
 

@@ -70,7 +70,8 @@ class _Invalid(Exception):
 
 # -- field checks ------------------------------------------------------------------------
 def _one_of(field_name: str, value: object, allowed: Sequence[object]) -> None:
-    if isinstance(value, bool) or value not in allowed:
+    # 1.0 == 1 and True == 1 in Python, but the providers' records take only the int or str.
+    if not any(type(value) is type(a) and value == a for a in allowed):
         shown = ", ".join(repr(a) for a in allowed)
         raise _Invalid(field_name, f"must be one of {shown}, got {value!r}")
 
@@ -93,6 +94,9 @@ def _check_full_name(value: object) -> None:
     if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
         raise _Invalid("full_name", "contains control characters (a tab, a line break...); "
                                     "write it on one line with spaces")
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+        raise _Invalid("full_name", "contains a lone surrogate (a \\ud800-style escape that "
+                                    "is half of a character); write the character itself")
 
 
 def _check_personal_id(value: object, birthdate: dt.date, gender: str) -> None:

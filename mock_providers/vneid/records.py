@@ -46,6 +46,8 @@ def _text(value: object, name: str, clause: str, max_len: int) -> str:
         raise _invalid(name, f"is {len(value)} characters; at most {max_len}", clause)
     if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
         raise _invalid(name, "contains control characters", clause)
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+        raise _invalid(name, "contains a lone surrogate (half of a character)", clause)
     return value
 
 

@@ -45,7 +45,8 @@ class AccountRecord:
         except ProtocolError as exc:
             raise ProtocolError(f"'personal_id': {exc.description}", clause="P-1") from None
         if (not isinstance(self.full_name, str) or not self.full_name.strip()
-                or len(self.full_name) > MAX_FULL_NAME):
+                or len(self.full_name) > MAX_FULL_NAME
+                or any(0xD800 <= ord(ch) <= 0xDFFF for ch in self.full_name)):
             raise ProtocolError("'full_name' must be a non-empty string of at most "
                                 f"{MAX_FULL_NAME} characters", clause="P-1")
         if self.status not in _STATUSES:

@@ -212,3 +212,37 @@ def test_serve_says_when_the_host_is_wrong_not_the_port(host: str, says: str) ->
     assert line.startswith(f"error: cannot listen on {host}:0 (")
     assert says in line
     assert "port" not in line.split(";", 1)[1]
+
+
+_ENTRY = ('{"personal_id": "001090123456", "passcode": "123456", "level": %s, '
+          '"full_name": %s, "birthdate": "1990-01-01", "gender": "male", "status": "active"}')
+
+
+@pytest.mark.parametrize(("level", "name", "says"), [
+    ("1.0", '"A B"', "personas[0].level: must be one of 1, 2, got 1.0"),
+    ("true", '"A B"', "personas[0].level: must be one of 1, 2, got True"),
+    ("2", '"A\\ud800B"', "personas[0].full_name: contains a lone surrogate"),
+])
+def test_persona_values_serve_would_refuse_are_refused_by_check(tmp_path: Path, level: str,
+                                                                name: str, says: str) -> None:
+    """What ``personas check`` passes, ``serve`` loads (a 1.0 level passed the check and
+    failed serve; a lone surrogate in a name crashed the check and made serve answer 500)."""
+    path = tmp_path / "p.json"
+    path.write_text('{"personas": [' + _ENTRY % (level, name) + "]}", encoding="utf-8")
+    for args in (["personas", "check", str(path)],
+                 ["serve", "--vneid-port", "0", "--vssid-port", "0", "--personas", str(path)]):
+        assert says in _refused(args)
+
+
+def test_paths_are_shown_as_they_are_not_as_markup(tmp_path: Path) -> None:
+    """A ``[…]`` in a path is text: it was taken for rich markup (another file named, or a
+    MarkupError traceback)."""
+    folder = tmp_path / "personas[old]"
+    folder.mkdir()
+    for name in ("p[old].yaml", "x[/b].yaml"):
+        line = _refused(["personas", "check", str(folder / name)])
+        assert f"{folder / name}: cannot read the persona file" in line
+    result = runner.invoke(app, ["personas", "generate", "-o", str(folder / "g[b].yaml"),
+                                 "--count", "2"], env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    assert f"wrote 2 personas to {folder / 'g[b].yaml'}" in result.output
