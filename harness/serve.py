@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import errno
 import ipaddress
+import re
 import signal
 import socket
 import threading
@@ -48,6 +49,26 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+_HOST_NAME = re.compile(r"(?=.{1,253}\Z)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                        r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?")
+
+
+def check_public_host(value: str) -> str:
+    """``--public-host`` as the issuer URL will carry it: a host name (RFC 1123) or an IP
+    address (IPv6 with or without brackets; returned without them). Anything else (a scheme,
+    a port, a path) is a :class:`ConfigError` saying what to give."""
+    bare = value[1:-1] if value.startswith("[") and value.endswith("]") else value
+    try:
+        return str(ipaddress.ip_address(bare))
+    except ValueError:
+        pass
+    if _HOST_NAME.fullmatch(value):
+        return value
+    raise ConfigError(f"--public-host {value!r}: give a host name or an IP address only, "
+                      "without scheme, port or path (e.g. idp.example.test); the ports are "
+                      "--vneid-port and --vssid-port")
 
 
 def _url(host: str, port: int) -> str:
@@ -225,6 +246,8 @@ def build_served(vneid_port: int, vssid_port: int, *, personas_file: Path | None
 
     check_admin_token(admin_token)
     check_exposure(host, admin_token)
+    if public_host is not None:
+        public_host = check_public_host(public_host)
     personas = load_personas(personas_file) if personas_file is not None else []
     state = _open_state(state_file)
     try:

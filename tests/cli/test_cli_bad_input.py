@@ -246,3 +246,22 @@ def test_paths_are_shown_as_they_are_not_as_markup(tmp_path: Path) -> None:
                                  "--count", "2"], env={"COLUMNS": "400"})
     assert result.exit_code == 0, result.output
     assert f"wrote 2 personas to {folder / 'g[b].yaml'}" in result.output
+
+
+@pytest.mark.parametrize("host", ["x.test/path", "x.test:9999", "http://x.test", "a b", ""])
+def test_serve_refuses_a_public_host_that_is_not_a_host(host: str) -> None:
+    line = _refused(["serve", "--vneid-port", "0", "--vssid-port", "0", "--public-host", host])
+    assert f"--public-host {host!r}: give a host name or an IP address only" in line
+
+
+def test_a_public_host_may_be_a_name_or_an_address() -> None:
+    from harness.serve import build_served
+
+    for given, shown in (("idp.example.test", "idp.example.test"), ("[::1]", "[::1]"),
+                         ("10.0.0.1", "10.0.0.1")):
+        served = build_served(0, 0, public_host=given)
+        try:
+            assert served.vneid_url.startswith(f"http://{shown}:"), served.vneid_url
+        finally:
+            for sock in served.sockets:
+                sock.close()
