@@ -29,10 +29,13 @@ from __future__ import annotations
 import itertools
 import random
 import time
+from pathlib import Path
 from typing import Any
 
+import gevent  # type: ignore[import-untyped]
 from locust import FastHttpUser, events, task
 from locust.env import Environment
+from locust.exception import StopUser
 
 from harness.personas import Persona, PersonaFactory, load_personas
 
@@ -59,44 +62,70 @@ class LoginRefused(Exception):
     """A step answered with a §8 error; the message is ``code (clause)``."""
 
 
-def _refusal(response: Any) -> str:
+def _refusal(response: Any, *, explain: bool = False) -> str:
+    """``code (clause)`` of a §8 refusal (with its ``error_description`` when ``explain``),
+    or what else went wrong: no connection at all (status 0), no §8 body."""
+    if not response.status_code:
+        return f"no answer: {getattr(response, 'error', None) or 'connection failed'}"
     try:
         body = response.json()
     except Exception:
         body = {}
     if isinstance(body, dict) and body.get("error"):
-        return f"{body['error']} ({body.get('clause') or 'no clause'})"
+        said = f"{body['error']} ({body.get('clause') or 'no clause'})"
+        description = body.get("error_description")
+        return f"{said}: {str(description)[:200]}" if explain and description else said
     return f"HTTP {response.status_code} (no §8 body)"
 
 
 class Phone(FastHttpUser):
     """One phone with both apps, logging in again and again. ``host`` is VssID's URL."""
 
+    broken = ""
+    """Why setup failed (then the user does nothing while the run stops)."""
+
     def on_start(self) -> None:
         options = self.environment.parsed_options
         self.vneid_url = (getattr(options, "vneid_url", "") or self._issuer()).rstrip("/")
+        if self.broken:
+            return
         self.control_headers = ({"X-Harness-Admin-Token": options.admin_token}
                                 if getattr(options, "admin_token", "") else {})
         self.rng = random.Random()
         self.vssid_versions = options.vssid_versions.split(",")
         self.vneid_versions = options.vneid_versions.split(",")
         self.android_share = options.android_share
-        self.persona = self._citizen(options)
+        persona = self._citizen(options)
+        if persona is not None:
+            self.persona = persona
 
     def _issuer(self) -> str:
         with self.client.get("/_harness/config", name="SETUP read VssID config",
                              headers=self._admin(), catch_response=True) as response:
-            if response.status_code != 200:
-                response.failure(_refusal(response))
-                raise LoginRefused("cannot read the VssID configuration; pass --vneid-url")
-            issuer: str = response.json()["issuer"]
-            return issuer
+            reason = _refusal(response, explain=True) if response.status_code != 200 else ""
+            if reason:
+                response.failure(reason)
+        if reason:
+            self._give_up(f"cannot read VssID's configuration at {self.host} ({reason}): "
+                          "is -H VssID's base URL? Or pass --vneid-url")
+            return ""
+        issuer: str = response.json()["issuer"]
+        return issuer
+
+    def _give_up(self, reason: str) -> None:
+        """Setup failed: every login would fail for the same reason (a refused admin token,
+        a full store, no provider at the URL). Say it once and stop the run, exit code 2."""
+        environment = self.environment
+        if environment.process_exit_code != 2:
+            print(f"vneid-harness load: error: {reason}; the run stops", flush=True)
+            _stop(environment)
+        self.broken = reason
 
     def _admin(self) -> dict[str, str]:
         token = getattr(self.environment.parsed_options, "admin_token", "")
         return {"X-Harness-Admin-Token": token} if token else {}
 
-    def _citizen(self, options: Any) -> Persona:
+    def _citizen(self, options: Any) -> Persona | None:
         global _file_personas
         if options.personas:
             if _file_personas is None:
@@ -112,22 +141,40 @@ class Phone(FastHttpUser):
                  "SETUP add VssID account")):
             with self.client.post(url, json=body, name=what, headers=self.control_headers,
                                   catch_response=True) as response:
-                if response.status_code >= 400:
-                    response.failure(_refusal(response))
+                failed = not response.status_code or response.status_code >= 400
+                reason = _refusal(response, explain=True) if failed else ""
+                if failed:
+                    response.failure(reason)
+            if failed:
+                self._give_up(f"{what} refused ({reason}); without it every login fails")
+                return None
         return persona
 
     def _step(self, name: str, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
+        """One step, counted as a failure of its own row when it gets no answer (status 0),
+        a refusal, or an answer that is not a JSON object."""
         with self.client.request(method, url, name=name, catch_response=True,
                                  **kwargs) as response:
-            if response.status_code >= 400:
+            reason = ""
+            if not response.status_code or response.status_code >= 400:
                 reason = _refusal(response)
+            else:
+                try:
+                    body = response.json()
+                except Exception:
+                    body = None
+                if not isinstance(body, dict):
+                    reason = f"HTTP {response.status_code}: not a JSON object"
+            if reason:
                 response.failure(reason)
                 raise LoginRefused(reason)
-            body: dict[str, Any] = response.json()
+            assert isinstance(body, dict)
             return body
 
     @task
     def login(self) -> None:
+        if self.broken:
+            raise StopUser()
         platform = "android" if self.rng.random() < self.android_share else "ios"
         vssid = {"X-VssID-App-Version": self.rng.choice(self.vssid_versions),
                  "X-Device-Platform": platform}
@@ -164,11 +211,51 @@ class Phone(FastHttpUser):
             response=None, exception=error)
 
 
+def _stop(environment: Environment) -> None:
+    """End the run now with exit code 2, as Ctrl-C would (the ``-t`` limit is not waited
+    for): from a greenlet of its own, not the caller's (a user, or the runner starting)."""
+    environment.process_exit_code = 2
+    runner = environment.runner
+    if runner is None:
+        return
+
+    def stop() -> None:
+        runner.quit()
+        if environment.shape_class is None and hasattr(runner, "greenlet"):
+            runner.greenlet.kill(block=False)
+
+    gevent.spawn(stop)
+
+
+def options_problem(options: Any) -> str | None:
+    """What is wrong with this run's own options, if anything (found before any user starts,
+    instead of each user dying on it while the run idles until ``-t`` ends)."""
+    vneid_url = getattr(options, "vneid_url", "") or ""
+    if vneid_url and not vneid_url.startswith(("http://", "https://")):
+        return f"--vneid-url {vneid_url!r} must start with http:// or https://"
+    personas = getattr(options, "personas", "") or ""
+    if personas and not Path(personas).is_file():
+        return f"--personas {personas!r}: no such file"
+    for name in ("vssid_versions", "vneid_versions"):
+        if not [v for v in str(getattr(options, name, "")).split(",") if v.strip()]:
+            return f"--{name.replace('_', '-')} is empty"
+    share = getattr(options, "android_share", 0.5)
+    if not 0 <= share <= 1:
+        return f"--android-share {share} must be between 0 and 1"
+    return None
+
+
 def _announce(environment: Environment, **_: Any) -> None:
     options = environment.parsed_options
-    if options is not None and not getattr(options, "worker", False):
-        print(f"vneid-harness load: VssID {environment.host}, VNeID "
-              f"{getattr(options, 'vneid_url', '') or '(from VssID config)'}")
+    if options is None or getattr(options, "worker", False):
+        return
+    problem = options_problem(options)
+    if problem is not None:
+        print(f"vneid-harness load: error: {problem}", flush=True)
+        _stop(environment)
+        return
+    print(f"vneid-harness load: VssID {environment.host}, VNeID "
+          f"{getattr(options, 'vneid_url', '') or '(from VssID config)'}")
 
 
 events.test_start.add_listener(_announce)  # type: ignore[no-untyped-call]

@@ -1,0 +1,47 @@
+"""The load profile refuses what cannot work before or as the users start, with one line
+and exit code 2: a malformed option, a VssID that is not there (the setup refused), instead
+of thousands of misnamed failures or a run idling until ``-t`` ends."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.processes import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+LOCUSTFILE = ROOT / "benchmarks" / "load" / "locustfile.py"
+LOCUST = Path(sys.executable).parent / "locust"
+
+
+def _locust(*options: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(LOCUST), "-f", str(LOCUSTFILE), "--headless", "-u", "2", "-r", "2", "-t", "20s",
+         "--only-summary", *options], capture_output=True, text=True, timeout=120,
+        cwd=tmp_path)
+
+
+@pytest.mark.parametrize(("options", "says"), [
+    (["--vneid-url", "127.0.0.1:8801"], "--vneid-url '127.0.0.1:8801' must start with http"),
+    (["--personas", "missing.yaml"], "--personas 'missing.yaml': no such file"),
+    (["--android-share", "2"], "--android-share 2.0 must be between 0 and 1"),
+])
+def test_a_malformed_option_stops_the_run_at_once(tmp_path: Path, options: list[str],
+                                                  says: str) -> None:
+    done = _locust("-H", "http://127.0.0.1:1", *options, tmp_path=tmp_path)
+    assert done.returncode == 2, done.stdout[-2000:] + done.stderr[-2000:]
+    assert f"vneid-harness load: error: {says}" in done.stdout + done.stderr
+
+
+def test_a_refused_setup_stops_the_run_with_its_reason(tmp_path: Path) -> None:
+    nobody = f"http://127.0.0.1:{free_port()}"
+    done = _locust("-H", nobody, "--vneid-url", nobody, tmp_path=tmp_path)
+    said = done.stdout + done.stderr
+    assert done.returncode == 2, said[-3000:]
+    assert "vneid-harness load: error: SETUP add VNeID persona refused (no answer:" in said
+    assert "the run stops" in said
+    assert "Traceback" not in said
+    assert "full login" not in said  # no login was attempted
