@@ -107,11 +107,14 @@ class Phone:
         return app
 
     def uninstall(self, app_id: str) -> None:
+        """Remove the app and drop its storage (installing it again starts it afresh); the
+        launcher comes to the front if it was there."""
         app = self.app(app_id)
         del self._apps[app_id]
         app.detach()
+        app.storage.clear()
         if self._foreground == app_id:
-            self._foreground = None
+            self._switch(None, "uninstall")
 
     def app(self, app_id: str) -> PhoneApp:
         try:

@@ -90,3 +90,19 @@ def test_the_hijacker_shows_the_stolen_link_redacted() -> None:
     assert "C0DE-S3CRET" not in shown
     assert "code=[REDACTED]" in shown
     assert thief.received == ["vssid://auth/vneid/callback?code=C0DE-S3CRET&state=s"]
+
+
+def test_uninstalling_drops_the_storage_and_shows_the_launcher(world: World) -> None:
+    """Installing the same app again starts it afresh: not logged in."""
+    from harness.trace import AppSwitched
+
+    target, pool = world
+    device = make_device(target, "android")
+    assert login_with_vneid(device.driver, pool.new()).id == "vssid-home"
+    vssid = device.phone.app("vssid")
+    device.phone.uninstall("vssid")
+    assert device.phone.foreground is None
+    assert device.trace.of_type(AppSwitched)[-1].reason == "uninstall"
+    device.phone.install(vssid)
+    assert device.driver.open_app("vssid").id == "vssid-login"
+    device.close()
