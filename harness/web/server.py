@@ -204,7 +204,11 @@ class PhoneServer:
         session = self._session(request)
         body = await request.body()
         if len(body) > _MAX_FORM:
-            raise _Refused(413, f"a tap carries at most {_MAX_FORM} bytes of form data")
+            def refuse() -> Response:
+                # Refused as the session's work, so a driver waiting for this tap's answer
+                # (PhoneSession.serve) gets it at once rather than waiting out its timeout.
+                raise _Refused(413, f"a tap carries at most {_MAX_FORM} bytes of form data")
+            return await _served(session, refuse)
         values = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
         return await _served(session, lambda: self._apply_tap(session, values))
 

@@ -210,6 +210,16 @@ def test_the_kept_trace_holds_no_passcode_and_no_code(phone: DeviceFactory, worl
     assert "code=[REDACTED]" in callback  # the recorded link is redacted already
 
 
+def test_a_tap_the_server_refuses_is_an_error_at_once(phone: DeviceFactory) -> None:
+    """A tap whose form is over the server's limit is refused as the tap's answer, not left
+    for the driver to wait out its timeout (which raised "asked for nothing within 10.0 s")."""
+    device = phone("android")
+    start_vneid_login(device.driver)
+    device.driver.type("vneid-personal-id", "1" * 70_000)
+    with pytest.raises(HarnessError, match="a tap carries at most 65536 bytes"):
+        device.driver.tap("vneid-login-submit")
+
+
 def scrub_secret(text: str) -> str:
     return text.replace("S3CRET-PASSCODE", "[REDACTED]")
 
