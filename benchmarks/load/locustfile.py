@@ -131,8 +131,10 @@ class Phone(FastHttpUser):
             if _file_personas is None:
                 _file_personas = load_personas(options.personas)
             return self.rng.choice(_file_personas)
-        runner = self.environment.runner
-        worker = getattr(runner, "client_id", "local")
+        # Seeded by the worker's index and the user's number, not a random id: a run makes
+        # the same citizens as the last one (added or replaced by the control API), so runs
+        # against a provider that keeps its state (--state) do not pile up new ones.
+        worker = max(getattr(self.environment.runner, "worker_index", 0), 0)
         persona = PersonaFactory(f"locust/{worker}/{next(_user_numbers)}").new()
         for url, body, what in (
                 (f"{self.vneid_url}/_harness/personas", persona.to_vneid_json(),
