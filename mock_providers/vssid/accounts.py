@@ -46,9 +46,11 @@ class AccountRecord:
             raise ProtocolError(f"'personal_id': {exc.description}", clause="P-1") from None
         if (not isinstance(self.full_name, str) or not self.full_name.strip()
                 or len(self.full_name) > MAX_FULL_NAME
-                or any(0xD800 <= ord(ch) <= 0xDFFF for ch in self.full_name)):
+                or any(ord(ch) < 0x20 or ord(ch) == 0x7F or 0xD800 <= ord(ch) <= 0xDFFF
+                       for ch in self.full_name)):
             raise ProtocolError("'full_name' must be a non-empty string of at most "
-                                f"{MAX_FULL_NAME} characters", clause="P-1")
+                                f"{MAX_FULL_NAME} characters, on one line, without control "
+                                "characters", clause="P-1")
         if self.status not in _STATUSES:
             raise ProtocolError(f"'status' must be one of {', '.join(_STATUSES)}, "
                                 f"got {self.status!r:.40}", clause="P-1")

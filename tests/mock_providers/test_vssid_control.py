@@ -113,6 +113,10 @@ def test_accounts_add_replace_list_delete(world: VssIDWorld) -> None:
     ({"bhxh_code": "0000000009", "personal_id": "12", "full_name": "A"}, "personal_id"),
     ({"bhxh_code": "0000000009", "personal_id": "079300000001", "full_name": ""}, "full_name"),
     ({"bhxh_code": "0000000009", "personal_id": "079300000001", "full_name": 3}, "full_name"),
+    ({"bhxh_code": "0000000009", "personal_id": "079300000001", "full_name": "Nul\x00Name"},
+     "full_name"),  # a persona file refuses it too (and a browser drops the NUL)
+    ({"bhxh_code": "0000000009", "personal_id": "079300000001", "full_name": "A\nB"},
+     "full_name"),
     ({"bhxh_code": "0000000009", "personal_id": "079300000001", "full_name": "A",
       "status": "frozen"}, "status"),
     ({"bhxh_code": "0000000009", "personal_id": "079300000001", "full_name": "A",
