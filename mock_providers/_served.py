@@ -132,21 +132,28 @@ def _head_error(conn: _Connection) -> ProtocolError:
                          code="invalid_request", clause="A-1")
 
 
-class GuardedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol answering unparseable requests with the §8 error JSON."""
+class _DeadlineHooks(asyncio.Protocol):
+    """The head deadline's start and end with the connection, for both stacks' protocols
+    (listed before uvicorn's protocol class, whose methods ``super()`` reaches)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.conn = _Connection(h11.SERVER, MAX_HEAD_BYTES)
-        self._deadline = _HeadDeadline(self.loop, self._head_timed_out)
+    _deadline: _HeadDeadline
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
         self._deadline.awaiting(True)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._deadline.stop()
         super().connection_lost(exc)
+
+
+class GuardedH11Protocol(_DeadlineHooks, H11Protocol):
+    """uvicorn's h11 protocol answering unparseable requests with the §8 error JSON."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.conn = _Connection(h11.SERVER, MAX_HEAD_BYTES)
+        self._deadline = _HeadDeadline(self.loop, self._head_timed_out)
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
@@ -186,7 +193,7 @@ class _HeadRefused(Exception):
     turns it into its parser error, answered by ``send_400_response``)."""
 
 
-class GuardedHttpToolsProtocol(HttpToolsProtocol):
+class GuardedHttpToolsProtocol(_DeadlineHooks, HttpToolsProtocol):
     """uvicorn's httptools protocol with the limits of the h11 one: the §8 error JSON for an
     unparseable request (not a plain-text 400), a request head of at most
     :data:`MAX_HEAD_BYTES` (431; 414 when the request target alone takes half of that;
@@ -198,14 +205,6 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._in_head = True
         self._head_bytes = 0
         self._error: ProtocolError | None = None
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self._deadline.awaiting(True)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._deadline.stop()
-        super().connection_lost(exc)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
