@@ -135,7 +135,7 @@ def report(
             for shot in screenshot_report(made.index, screenshot):
                 console.print(f"screenshot: {shot}", highlight=False, markup=False)
     except HarnessError as exc:  # ReportError, AllureToolMissing, BrowserMissing
-        raise _fail(escape(str(exc))) from None
+        raise _fail(str(exc)) from None
 
 
 @app.command()
