@@ -92,6 +92,7 @@ class ProgressReporter:
     the previous results as they were."""
     outcomes: list[TestOutcome] = field(default_factory=list)
     collect_errors: list[str] = field(default_factory=list)
+    _distributed: bool = False
     _progress: Progress | None = None
     _task: Any = None
     _journal: TextIO | None = None
@@ -115,27 +116,33 @@ class ProgressReporter:
     @pytest.hookimpl
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         if session.items:  # in one process (the pytest-xdist controller collects nothing)
-            self._collected([item.nodeid for item in session.items])
+            self._collected([item.nodeid for item in session.items], distributed=False)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: Sequence[str]) -> None:
         """Under pytest-xdist the total and the order come from what a worker collected
         (every worker collects the same tests)."""
         if not self._order:
-            self._collected(list(ids))
+            self._collected(list(ids), distributed=True)
 
-    def _collected(self, ids: list[str]) -> None:
+    def _collected(self, ids: list[str], *, distributed: bool) -> None:
         self._order = {nodeid: i for i, nodeid in enumerate(ids)}
+        self._distributed = distributed
         if self._progress is not None:
             self._progress.update(self._task, total=len(ids))
-        if ids and not self.collect_errors:
+        if ids and not self._stopped_by_collection():
             self._start_outputs()
+
+    def _stopped_by_collection(self) -> bool:
+        """Whether a collection error stops pytest before any test: in one process it does;
+        pytest-xdist runs the tests that were collected all the same."""
+        return bool(self.collect_errors) and not self._distributed
 
     @property
     def selected(self) -> int:
         """How many tests the run selected (0 until collection is finished, and 0 when a
         collection error stopped pytest before any test: nothing is replaced then)."""
-        return 0 if self.collect_errors else len(self._order)
+        return 0 if self._stopped_by_collection() else len(self._order)
 
     def _start_outputs(self) -> None:
         """Replace the previous run's results, now that this one has tests: before any test

@@ -51,12 +51,13 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-_HOST_NAME = re.compile(r"(?=.{1,253}\Z)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                        r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?")
+_HOST_NAME = re.compile(r"(?=.{1,253}\Z)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+                        r"(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?")
+"""A host name: RFC 1123 labels, and ``_`` as well (Docker Compose service names)."""
 
 
 def check_public_host(value: str) -> str:
-    """``--public-host`` as the issuer URL will carry it: a host name (RFC 1123) or an IP
+    """``--public-host`` as the issuer URL will carry it: a host name (RFC 1123, ``_`` too) or an IP
     address (IPv6 with or without brackets; returned without them). Anything else (a scheme,
     a port, a path) is a :class:`ConfigError` saying what to give."""
     bare = value[1:-1] if value.startswith("[") and value.endswith("]") else value

@@ -51,7 +51,11 @@ class StateFile:
     def __init__(self, path: str | os.PathLike[str], *, exclusive: bool = False) -> None:
         # A symlink is followed: the file it names is the one written (atomically, beside
         # itself) and locked, so the link stays a link and two paths to one file share a lock.
-        self.path = Path(path).resolve()
+        try:
+            self.path = Path(path).resolve()
+        except (RuntimeError, OSError) as exc:  # a symlink loop (3.11 raises RuntimeError)
+            raise StateFileError(f"state file {path}: cannot be followed ({exc}); give the "
+                                 "path of a file, or of a link to one") from None
         self._lock = threading.RLock()
         self._snapshots: dict[str, Snapshot] = {}
         self._lock_fd: int | None = self._take_lock() if exclusive else None

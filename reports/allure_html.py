@@ -252,6 +252,10 @@ def screenshot_report(index: Path, folder: Path, *, chromium: Path | None = None
     return shots
 
 
+_ALLURE_OUTPUT = frozenset({"index.html", "summary.json", "test-results.json", "data",
+                            "widgets", "history", "plugin", "plugins", "export",
+                            "favicon.ico", "app.js", "styles.css"})
+"""What Allure 3 writes in a report folder (single file or not), besides nothing else."""
 REPORT_MARK = ".vneid-harness-report"
 """The file that marks a folder as a report this tool wrote, and so may replace whole."""
 
@@ -259,16 +263,17 @@ REPORT_MARK = ".vneid-harness-report"
 def _check_replaceable(out: Path) -> None:
     """Refuse to replace a folder that is not an earlier report of this tool: it is deleted
     whole. Replaceable: a folder that does not exist or is empty, one holding the mark
-    :data:`REPORT_MARK`, or one holding nothing but a single-file Allure ``index.html`` (a
-    report of an earlier version, before the mark)."""
+    :data:`REPORT_MARK`, or one holding an Allure ``index.html`` and nothing but what Allure
+    writes beside it (a report of an earlier version, before the mark)."""
     if not out.exists():
         return
     if not out.is_dir():
         raise ReportError(f"{out} exists and is a file, not a report folder; choose another "
                           "--out or remove it")
     entries = {p.name for p in out.iterdir()}
-    if not entries or REPORT_MARK in entries or (entries == {"index.html"}
-                                                 and _is_allure_page(out / "index.html")):
+    if not entries or REPORT_MARK in entries or (
+            "index.html" in entries and entries <= _ALLURE_OUTPUT
+            and _is_allure_page(out / "index.html")):
         return
     raise ReportError(f"{out} exists and is not a report this tool wrote (it holds "
                       f"{', '.join(sorted(entries)[:3])}{', …' if len(entries) > 3 else ''}): "

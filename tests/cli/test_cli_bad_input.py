@@ -258,6 +258,7 @@ def test_a_public_host_may_be_a_name_or_an_address() -> None:
     from harness.serve import build_served
 
     for given, shown in (("idp.example.test", "idp.example.test"), ("[::1]", "[::1]"),
+                         ("vneid_mock", "vneid_mock"),
                          ("10.0.0.1", "10.0.0.1")):
         served = build_served(0, 0, public_host=given)
         try:

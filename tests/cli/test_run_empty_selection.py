@@ -97,3 +97,26 @@ def test_a_run_stopped_by_a_collection_error_leaves_the_earlier_run(tmp_path: Pa
     assert done.returncode == 2, said[-3000:]
     assert "no test ran: collection failed" in said, said[-3000:]
     assert _snapshot(out) == before
+
+
+def test_under_xdist_a_collection_error_still_runs_and_reports_the_rest(tmp_path: Path) -> None:
+    """pytest-xdist runs the tests it could collect: their results replace the earlier
+    run's, and the run still fails for the module it could not collect."""
+    out = tmp_path / "out"
+    _earlier_run(out)
+    broken = tmp_path / "test_broken_module.py"
+    broken.write_text("this is not python\n")
+    scenarios = Path(__file__).resolve().parents[2] / "scenarios" / "test_happy_path.py"
+    code = ("import sys; from pathlib import Path; from harness.run import RunOptions, run_suites;"
+            f"sys.exit(run_suites(RunOptions(out=Path({str(out)!r}), paths=[{str(scenarios)!r}, "
+            f"{str(broken)!r}], keyword='lands_on_vssid_home', workers=2, "
+            "allure_report=False)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, env=ENV)
+    said = done.stdout + done.stderr
+    assert done.returncode == 2, said[-3000:]
+    assert "collection error" in said
+    assert not (out / "allure-results" / "earlier-result.json").exists()
+    journal = (out / "results.jsonl").read_text().splitlines()
+    assert len(journal) == 2, journal
+    assert ET.parse(out / "junit.xml").getroot()[0].get("name") != "earlier"

@@ -139,6 +139,17 @@ def test_a_folder_that_is_not_a_report_is_not_replaced(results: Path, tmp_path: 
     assert (out / "notes.txt").read_text() == "keep me"
 
 
+def test_a_report_of_an_earlier_version_is_replaced(results: Path, tmp_path: Path) -> None:
+    """Before the mark file: an Allure index.html with Allure's summary files beside it."""
+    out = tmp_path / "old-report"
+    out.mkdir()
+    (out / "index.html").write_text("<html><title>Allure Report</title></html>")
+    (out / "summary.json").write_text("{}")
+    (out / "test-results.json").write_text("[]")
+    generate_report(results, out, history=None)
+    assert (out / ".vneid-harness-report").is_file()  # replaced by this tool's report
+
+
 def test_a_site_with_an_index_html_is_not_replaced(results: Path, tmp_path: Path) -> None:
     """An ``index.html`` alone does not make a folder a report: a web site has one too."""
     out = tmp_path / "site"

@@ -77,6 +77,13 @@ def test_a_state_file_behind_a_symlink_is_written_through_it(tmp_path: Path) -> 
         StateFile(real, exclusive=True)
 
 
+def test_a_symlink_loop_is_a_state_file_error(tmp_path: Path) -> None:
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    with pytest.raises(StateFileError, match="cannot be followed"):
+        StateFile(tmp_path / "a")
+
+
 def test_the_file_is_private_and_replaced_atomically(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
     state = StateFile(path)
