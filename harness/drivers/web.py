@@ -10,6 +10,7 @@ emulating the device of its platform (:data:`DEVICES`: an iPhone for ``ios``, a 
 
 from __future__ import annotations
 
+import json
 import os
 import zipfile
 from collections.abc import Callable
@@ -192,6 +193,9 @@ def scrub_trace_zip(path: Path, scrub: Callable[[str], str]) -> None:
     trace's known secrets) and then without anything shaped like a secret. Images are kept
     as they are (the screens never show a secret: passwords are masked, the hijacker shows
     the stolen link redacted)."""
+    def clean(text: str) -> str:
+        return redact_secret_shapes(scrub(text))
+
     cleaned = path.with_name(path.name + ".partial")
     with zipfile.ZipFile(path) as source, zipfile.ZipFile(
             cleaned, "w", compression=zipfile.ZIP_DEFLATED) as target:
@@ -203,6 +207,30 @@ def scrub_trace_zip(path: Path, scrub: Callable[[str], str]) -> None:
                 except UnicodeDecodeError:
                     pass
                 else:
-                    data = redact_secret_shapes(scrub(text)).encode("utf-8")
+                    data = _scrub_text(text, clean).encode("utf-8")
             target.writestr(info, data)
     os.replace(cleaned, path)
+
+
+def _scrub_text(text: str, clean: Callable[[str], str]) -> str:
+    """A trace member: JSON lines (``trace.trace``, ``trace.network``) have the strings of
+    each line cleaned and the line written again, so the JSON stays valid and no number is
+    touched; a member that is not JSON lines (a page, a body) is cleaned as text."""
+    lines = text.split("\n")
+    try:
+        values = [json.loads(line) if line.strip() else None for line in lines]
+    except (ValueError, RecursionError):
+        return clean(text)
+    return "\n".join(line if value is None else json.dumps(_clean_strings(value, clean),
+                                                             ensure_ascii=False)
+                     for line, value in zip(lines, values, strict=True))
+
+
+def _clean_strings(value: Any, clean: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, list):
+        return [_clean_strings(v, clean) for v in value]
+    if isinstance(value, dict):
+        return {k: _clean_strings(v, clean) for k, v in value.items()}
+    return value

@@ -17,6 +17,7 @@ from harness.drivers.runtime import UIRuntime
 from harness.drivers.web import CHROMIUM_ENV, PlaywrightDriver, chromium_executable
 from harness.errors import ConfigError, HarnessError
 from harness.flows import enter_credentials, login_with_vneid, start_vneid_login
+from harness.protocol import parse_callback
 from harness.targets import Target, embedded_target
 from harness.trace import LinkOpened
 from harness.world import Device, DeviceFactory, PersonaPool, make_device
@@ -199,15 +200,21 @@ def test_the_kept_trace_holds_no_passcode_and_no_code(phone: DeviceFactory, worl
     device = phone("android")
     citizen = PersonaPool(world, seed="trace-scrub").new()
     assert login_with_vneid(device.driver, citizen).id == "vssid-home"
-    [callback] = [e.url for e in device.trace.of_type(LinkOpened) if e.target == "vssid"]
+    code = parse_callback(device.last_link_to("vssid://")).code  # the raw link, in memory
+    assert code
     kept = web(device).keep_artifacts(tmp_path, "after-login")
-    assert device.trace.scrub(citizen.passcode) == "[REDACTED]"  # the trace knows it
     with zipfile.ZipFile(next(p for p in kept if p.suffix == ".zip")) as trace:
-        text = b"".join(trace.read(n) for n in trace.namelist()
-                        if not n.endswith((".jpeg", ".png")))
+        members = {n: trace.read(n) for n in trace.namelist()
+                   if not n.endswith((".jpeg", ".png"))}
+    text = b"".join(members.values())
     assert citizen.passcode.encode() not in text
+    assert code.encode() not in text
     assert b"[REDACTED]" in text
-    assert "code=[REDACTED]" in callback  # the recorded link is redacted already
+    for name, data in members.items():  # the JSON-lines members are still JSON
+        if name.endswith((".trace", ".network")):
+            for line in data.decode().splitlines():
+                if line.strip():
+                    json.loads(line)
 
 
 def test_a_tap_the_server_refuses_is_an_error_at_once(phone: DeviceFactory) -> None:
@@ -230,13 +237,18 @@ def test_scrubbing_a_trace_keeps_images_and_rewrites_text(tmp_path: Path) -> Non
     path = tmp_path / "t.trace.zip"
     image = b"\x89PNG S3CRET-PASSCODE"  # not text: left as it is
     with zipfile.ZipFile(path, "w") as z:
-        z.writestr("trace.trace", '{"type":"fill","value":"S3CRET-PASSCODE"}\n')
+        z.writestr("trace.trace", '{"type":"fill","value":"S3CRET-PASSCODE","t":5}\n'
+                                  '{"html":"<a href=\\"/x?code=C0DE1234\\u0026s=1\\">"}\n')
         z.writestr("trace.network", '{"url":"vssid://cb?code=C0DE1234&state=s"}\n')
+        z.writestr("resources/page.html", "<p>S3CRET-PASSCODE</p>")
         z.writestr("resources/page@1.png", image)
     scrub_trace_zip(path, scrub_secret)
     with zipfile.ZipFile(path) as z:
-        assert z.read("trace.trace") == b'{"type":"fill","value":"[REDACTED]"}\n'
+        lines = [json.loads(line) for line in z.read("trace.trace").decode().splitlines()]
+        assert lines[0] == {"type": "fill", "value": "[REDACTED]", "t": 5}
+        assert "C0DE1234" not in lines[1]["html"]
         assert b"C0DE1234" not in z.read("trace.network")
+        assert z.read("resources/page.html") == b"<p>[REDACTED]</p>"
         assert z.read("resources/page@1.png") == image
     assert not list(tmp_path.glob("*.partial"))
 
