@@ -36,6 +36,7 @@ import gevent  # type: ignore[import-untyped]
 from locust import FastHttpUser, events, task
 from locust.env import Environment
 from locust.exception import StopUser
+from locust.runners import MasterRunner, WorkerRunner
 
 from harness.personas import Persona, PersonaFactory, load_personas
 
@@ -102,15 +103,23 @@ class Phone(FastHttpUser):
     def _issuer(self) -> str:
         with self.client.get("/_harness/config", name="SETUP read VssID config",
                              headers=self._admin(), catch_response=True) as response:
-            reason = _refusal(response, explain=True) if response.status_code != 200 else ""
+            issuer: Any = None
+            if response.status_code != 200:
+                reason = _refusal(response, explain=True)
+            else:
+                try:
+                    issuer = response.json().get("issuer")
+                except Exception:
+                    issuer = None
+                reason = "" if isinstance(issuer, str) and issuer else (
+                    "HTTP 200 without the §11 JSON {issuer: …}")
             if reason:
                 response.failure(reason)
         if reason:
             self._give_up(f"cannot read VssID's configuration at {self.host} ({reason}): "
                           "is -H VssID's base URL? Or pass --vneid-url")
             return ""
-        issuer: str = response.json()["issuer"]
-        return issuer
+        return str(issuer)
 
     def _give_up(self, reason: str) -> None:
         """Setup failed: every login would fail for the same reason (a refused admin token,
@@ -118,6 +127,9 @@ class Phone(FastHttpUser):
         environment = self.environment
         if environment.process_exit_code != 2:
             print(f"vneid-harness load: error: {reason}; the run stops", flush=True)
+            runner = environment.runner
+            if isinstance(runner, WorkerRunner):  # the master ends the run, with its code
+                runner.send_message(_STOP_MESSAGE, {"reason": reason})
             _stop(environment)
         self.broken = reason
 
@@ -211,6 +223,26 @@ class Phone(FastHttpUser):
             request_type="LOGIN", name="full login", context={},
             response_time=(time.perf_counter() - started) * 1000, response_length=0,
             response=None, exception=error)
+
+
+_STOP_MESSAGE = "vneid_harness_stop"
+"""What a worker sends its master when setup failed there: the master ends the run."""
+
+
+def _on_init(environment: Environment, **_: Any) -> None:
+    runner = environment.runner
+    if isinstance(runner, MasterRunner):
+        def stop(environment: Environment, msg: Any, **_: Any) -> None:
+            if environment.process_exit_code != 2:
+                said = msg.data.get("reason") if isinstance(msg.data, dict) else msg.data
+                print(f"vneid-harness load: error (from a worker): {said}; the run stops",
+                      flush=True)
+                _stop(environment)
+
+        runner.register_message(_STOP_MESSAGE, stop)
+
+
+events.init.add_listener(_on_init)  # type: ignore[no-untyped-call]
 
 
 def _stop(environment: Environment) -> None:

@@ -45,3 +45,54 @@ def test_a_refused_setup_stops_the_run_with_its_reason(tmp_path: Path) -> None:
     assert "the run stops" in said
     assert "Traceback" not in said
     assert "full login" not in said  # no login was attempted
+
+
+def test_a_setup_refused_on_a_worker_stops_the_master_too(tmp_path: Path) -> None:
+    """The worker tells its master, which ends the run with exit code 2 (it used to see its
+    last worker quit and exit 0)."""
+    port, nobody = free_port(), f"http://127.0.0.1:{free_port()}"
+    master = subprocess.Popen(
+        [str(LOCUST), "-f", str(LOCUSTFILE), "--master", "--master-bind-host", "127.0.0.1",
+         "--master-bind-port", str(port), "--expect-workers", "1", "--headless", "-u", "2",
+         "-r", "2", "-t", "30s", "--only-summary", "-H", nobody, "--vneid-url", nobody],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
+    try:
+        worker = subprocess.run(
+            [str(LOCUST), "-f", str(LOCUSTFILE), "--worker", "--master-host", "127.0.0.1",
+             "--master-port", str(port)], capture_output=True, text=True, timeout=90,
+            cwd=tmp_path)
+        output, _ = master.communicate(timeout=90)
+    finally:
+        master.kill()
+    assert worker.returncode == 2, worker.stdout[-2000:] + worker.stderr[-2000:]
+    assert master.returncode == 2, output[-3000:]
+    assert "vneid-harness load: error (from a worker): SETUP add VNeID persona refused" in output
+
+
+def test_a_vssid_url_that_answers_a_web_page_stops_the_run(tmp_path: Path) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", "13")
+            self.end_headers()
+            self.wfile.write(b"<html></html>")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        done = _locust("-H", f"http://127.0.0.1:{server.server_address[1]}", tmp_path=tmp_path)
+    finally:
+        server.shutdown()
+        server.server_close()
+    said = done.stdout + done.stderr
+    assert done.returncode == 2, said[-3000:]
+    assert "cannot read VssID's configuration" in said
+    assert "HTTP 200 without the §11 JSON {issuer: …}" in said
+    assert "Traceback" not in said
