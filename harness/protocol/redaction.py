@@ -51,6 +51,12 @@ _SECRET_FORMS = frozenset(SECRET_KEYS | {k.replace("_", "") for k in SECRET_KEYS
 hyphens (``session-token``)."""
 
 
+def _took_out(before: str, after: str) -> bool:
+    """Whether redacting ``before`` into ``after`` took a secret out (more ``[REDACTED]``):
+    a value is rewritten only then, and otherwise kept exactly as it came."""
+    return after.count(REDACTED) > before.count(REDACTED)
+
+
 def is_secret_key(key: str) -> bool:
     """Whether ``key`` names a secret: a name of :data:`SECRET_KEYS` in any case, in one word
     or with hyphens, with any surrounding spaces (``Passcode``, ``sessionToken``)."""
@@ -152,7 +158,7 @@ def redact_value(value: str) -> str:
                 ("?" in candidate or "#" in candidate)
                 and _URL_START.match(candidate) is not None)):
             redacted = redact_url(candidate)
-            if redacted.count(REDACTED) <= candidate.count(REDACTED):
+            if not _took_out(candidate, redacted):
                 return value  # no secret in it: kept exactly as it came
             for _ in range(depth):
                 redacted = quote(redacted, safe="[]")
@@ -221,7 +227,7 @@ def _redact_string(value: str) -> str:
             return value if clean == loaded else json.dumps(clean, ensure_ascii=False)
     if "=" in value and _is_form(value):
         form = redact_form(value)
-        if form.count(REDACTED) > value.count(REDACTED):
+        if _took_out(value, form):
             return form
     return redact_secret_shapes(value) if _MAY_HAVE_SHAPES.search(value) else value
 
@@ -232,7 +238,7 @@ def redact_path(path: str) -> str:
     if "?" not in path and "#" not in path:
         return path
     redacted = redact_url(path)
-    return redacted if redacted.count(REDACTED) > path.count(REDACTED) else path
+    return redacted if _took_out(path, redacted) else path
 
 
 _NAMES_ALTERNATION = "|".join(sorted((re.escape(k) for k in _SECRET_FORMS), key=len,
@@ -282,7 +288,7 @@ def redact_secret_shapes(text: str) -> str:
             break
         decoded = unquote(decoded)
         redacted = _redact_shapes_once(decoded)
-        if redacted.count(REDACTED) > decoded.count(REDACTED):
+        if _took_out(decoded, redacted):
             return redacted
     return clean
 
