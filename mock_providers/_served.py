@@ -55,15 +55,20 @@ HEAD_TIMEOUT_SECONDS = 10.0
 connection opened (read when the clock starts, so tests may lower it)."""
 
 
-def _error_bytes(err: ProtocolError) -> bytes:
-    """A whole HTTP/1.1 response carrying ``err`` as the §8 error JSON, closing the
-    connection."""
+def _error_response(err: ProtocolError) -> tuple[list[tuple[bytes, bytes]], bytes]:
+    """The headers and body of the answer carrying ``err`` as the §8 error JSON, closing the
+    connection (both stacks send it)."""
     body = json.dumps(err.to_body(), ensure_ascii=False).encode("utf-8")
+    return [(b"content-type", b"application/json"), (b"cache-control", b"no-store"),
+            (b"connection", b"close"), (b"content-length", str(len(body)).encode())], body
+
+
+def _error_bytes(err: ProtocolError) -> bytes:
+    """:func:`_error_response` as a whole HTTP/1.1 response, for a stack without a writer."""
+    headers, body = _error_response(err)
     return b"".join([
         f"HTTP/1.1 {err.status} {HTTPStatus(err.status).phrase}\r\n".encode("ascii"),
-        b"content-type: application/json\r\ncache-control: no-store\r\n",
-        b"connection: close\r\ncontent-length: ", str(len(body)).encode("ascii"),
-        b"\r\n\r\n", body])
+        *(name + b": " + value + b"\r\n" for name, value in headers), b"\r\n", body])
 
 
 def _head_timeout() -> ProtocolError:
@@ -173,9 +178,7 @@ class GuardedH11Protocol(_DeadlineHooks, H11Protocol):
 
     def _send_error(self, err: ProtocolError) -> None:
         self._deadline.stop()
-        body = json.dumps(err.to_body(), ensure_ascii=False).encode("utf-8")
-        headers = [(b"content-type", b"application/json"), (b"cache-control", b"no-store"),
-                   (b"connection", b"close"), (b"content-length", str(len(body)).encode())]
+        headers, body = _error_response(err)
         try:
             for event in (h11.Response(status_code=err.status, headers=headers,
                                        reason=HTTPStatus(err.status).phrase.encode()),
