@@ -1,8 +1,8 @@
 """The ``vneid-harness`` command line: a thin front end over the engine.
 
 Commands: ``run`` (the main job), ``report`` (the Allure HTML report), ``serve`` (both mock
-providers over HTTP), ``personas`` (generate a persona file), ``clauses`` (the clause
-registry).
+providers over HTTP), ``personas`` (generate a persona file), ``profile`` (a vendor's
+overrides of PROTOCOL.md's defaults), ``clauses`` (the clause registry).
 """
 
 from __future__ import annotations
@@ -30,6 +30,10 @@ app = typer.Typer(
 personas_app = typer.Typer(help="Synthetic citizens (Faker vi_VN), seeded for replay.",
                            no_args_is_help=True)
 app.add_typer(personas_app, name="personas")
+profile_app = typer.Typer(help="Profile files: a vendor's overrides of PROTOCOL.md's defaults "
+                               "(versions, links, client id, scope, lifetimes, store links).",
+                          no_args_is_help=True)
+app.add_typer(profile_app, name="profile")
 
 console = Console(soft_wrap=True)  # long paths stay one line (copy-paste)
 err_console = Console(stderr=True, soft_wrap=True)
@@ -43,6 +47,11 @@ SeedOption = Annotated[int, typer.Option(
 AdminTokenOption = Annotated[str | None, typer.Option(
     envvar="VNEID_HARNESS_ADMIN_TOKEN",
     help="Admin token of the targets' test-control API (S-6)")]
+ProfileOption = Annotated[Path | None, typer.Option(
+    "--protocol-profile", metavar="FILE",
+    help="Profile file (YAML/JSON/TOML) of the vendor's overrides of PROTOCOL.md's defaults; "
+         "the mock providers follow it too ('vneid-harness profile default' prints every "
+         "field)")]
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -72,6 +81,7 @@ def run(
         "--report/--no-report",
         help="Generate the Allure HTML report OUT/allure-report/index.html at the end "
              "(its trend kept in OUT/history/)")] = True,
+    protocol_profile: ProfileOption = None,
 ) -> None:
     """Run every scenario suite (embedded providers by default) and write the reports."""
     from harness.run import RunOptions, run_suites
@@ -82,6 +92,7 @@ def run(
         status = run_suites(RunOptions(out=out, seed=seed, vneid_url=vneid_url,
                                        vssid_url=vssid_url, admin_token=admin_token,
                                        keyword=keyword, workers=workers,
+                                       profile=protocol_profile,
                                        allure_report=allure_report), console)
     except HarnessError as exc:
         raise _fail(str(exc)) from None
@@ -155,6 +166,7 @@ def conformance(
     admin_token: AdminTokenOption = None,
     out: OutOption = Path("reports/out"),
     seed: SeedOption = 0,
+    protocol_profile: ProfileOption = None,
 ) -> None:
     """Run a conformance plan against the embedded mocks or a vendor's server."""
     from harness.conformance import PLANS
@@ -166,7 +178,7 @@ def conformance(
         raise _fail("give --vneid-url (a provider under test) or --vssid-url (a relying party "
                     "under test), not both")
     options = RunOptions(out=out, seed=seed, plan=plan, expected_failures=expected_failures,
-                         vneid_url=vneid_url, admin_token=admin_token)
+                         vneid_url=vneid_url, admin_token=admin_token, profile=protocol_profile)
     try:
         if vssid_url is None:
             status = run_suites(options, console)
@@ -181,11 +193,14 @@ def _with_served_vneid(options: object, vssid_url: str, port: int,
                        admin_token: str | None) -> int:
     """Serve the harness VNeID (the provider the relying party under test trusts) on
     ``port`` in this process while the plan runs."""
+    from harness.profile_file import load_profile
+    from harness.protocol import DEFAULT_PROFILE
     from harness.run import RunOptions, run_suites
     from harness.serve import ServedVNeID
 
     assert isinstance(options, RunOptions)
-    with ServedVNeID(port, admin_token=admin_token) as vneid:
+    profile = load_profile(options.profile) if options.profile else DEFAULT_PROFILE
+    with ServedVNeID(port, admin_token=admin_token, profile=profile) as vneid:
         console.print(f"harness VNeID serving at {vneid.url} for the relying party under "
                       f"test at {vssid_url}", highlight=False)
         options.vneid_url = vneid.url
@@ -219,6 +234,7 @@ def serve(
         help="HTTP stack: httptools (uvicorn with httptools and uvloop, the fastest measured; "
              "benchmarks/README.md) or h11 (pure Python, answers even an unparseable "
              "request head with the §8 error JSON)")] = "httptools",
+    protocol_profile: ProfileOption = None,
 ) -> None:
     """Serve both mock providers over HTTP (on 127.0.0.1 by default) until Ctrl-C or SIGTERM."""
     from uvicorn.config import LOG_LEVELS
@@ -230,10 +246,14 @@ def serve(
         raise _fail(f"--http {http!r}: choose one of {', '.join(HTTP_STACKS)}")
     if log_level not in LOG_LEVELS:
         raise _fail(f"--log-level {log_level!r}: choose one of {', '.join(LOG_LEVELS)}")
+    from harness.profile_file import load_profile
+    from harness.protocol import DEFAULT_PROFILE
+
     try:
+        profile = load_profile(protocol_profile) if protocol_profile else DEFAULT_PROFILE
         served = build_served(vneid_port, vssid_port, personas_file=personas,
                               admin_token=admin_token, host=host, public_host=public_host,
-                              state_file=state)
+                              state_file=state, profile=profile)
     except HarnessError as exc:
         raise _fail(str(exc)) from None
 
@@ -242,7 +262,9 @@ def serve(
                       f"(issuer; discovery at {served.vneid_url}/.well-known/"
                       "openid-configuration)")
         console.print(f"VssID backend listening on {served.vssid_url}  "
-                      f"(trusts {served.vneid_url}; client_id vssid)")
+                      f"(trusts {served.vneid_url}; client_id {profile.vssid_client_id})")
+        if protocol_profile is not None:
+            console.print(f"protocol profile {escape(str(protocol_profile))}", highlight=False)
         if personas is not None:
             console.print(f"personas loaded from {escape(str(personas))}", highlight=False)
         if state is not None:
@@ -309,6 +331,49 @@ def personas_check(path: Annotated[Path, typer.Argument(help="Persona file to va
         table.add_row(p.personal_id, escape(p.full_name), str(p.level), p.status,
                       p.vssid_account.bhxh_code if p.vssid_account else "—")
     console.print(table)
+
+
+@profile_app.command("default")
+def profile_default() -> None:
+    """Print PROTOCOL.md's defaults as a profile file (YAML): keep the fields your
+    integration changes, delete the rest."""
+    from harness.profile_file import dump_profile
+
+    console.print(dump_profile(), highlight=False, markup=False, end="")
+
+
+@profile_app.command("check")
+def profile_check(path: Annotated[Path, typer.Argument(help="Profile file to validate")]) -> None:
+    """Validate a profile file and list the defaults it changes."""
+    from harness.profile_file import load_profile, profile_overrides
+
+    try:
+        changed = profile_overrides(load_profile(path))
+    except HarnessError as exc:
+        raise _fail(str(exc)) from None
+    if not changed:
+        console.print(f"{escape(str(path))}: valid; it changes no default", highlight=False)
+        return
+    table = Table(title=f"{escape(str(path))}: valid; the defaults it changes")
+    for column in ("field", "value", "PROTOCOL.md default"):
+        table.add_column(column, overflow="fold")
+    defaults = _defaults_as_text()
+    for name, value in changed.items():
+        table.add_row(name, escape(value), escape(defaults.get(name, "")))
+    console.print(table)
+
+
+def _defaults_as_text() -> dict[str, str]:
+    from harness.profile_file import FIELDS
+    from harness.protocol import DEFAULT_PROFILE
+    from harness.protocol.profile import APP_IDS, PLATFORMS
+
+    text = {name: str(getattr(DEFAULT_PROFILE, name)) for name in FIELDS}
+    for app_id in APP_IDS:
+        for platform in PLATFORMS:
+            text[f"store_links.{app_id}.{platform}"] = str(
+                DEFAULT_PROFILE.store_link(app_id, platform))
+    return text
 
 
 @app.command()

@@ -24,6 +24,7 @@ import pytest
 
 if TYPE_CHECKING:
     from harness.personas import Persona
+    from harness.protocol import Profile
     from harness.rp import TestRelyingParty
     from harness.targets import Target, VNeIDHandle, VssIDHandle
     from harness.trace import Trace
@@ -37,11 +38,13 @@ __all__ = [
     "OPT_DRIVER",
     "OPT_PERSONAS",
     "OPT_PLAN",
+    "OPT_PROFILE",
     "OPT_PROTOCOL_URL",
     "OPT_SEED",
     "OPT_VNEID_URL",
     "OPT_VSSID_URL",
     "item_traces",
+    "run_profile",
 ]
 
 OPT_SEED = "--seed"
@@ -55,6 +58,7 @@ OPT_BROKEN_RP = "--broken-rp"
 OPT_PROTOCOL_URL = "--protocol-url"
 OPT_APPIUM_CAPABILITIES = "--appium-capabilities"
 OPT_EVIDENCE = "--evidence"
+OPT_PROFILE = "--protocol-profile"
 DRIVERS = ("sim", "web", "appium")
 ALLURE_PLUGIN = "vneid-harness-allure"
 
@@ -62,6 +66,7 @@ _remote_key = pytest.StashKey["Target | None"]()
 _traces_key = pytest.StashKey["list[Trace]"]()
 _allure_key = pytest.StashKey["AllureFlowReporter"]()
 _people_key = pytest.StashKey["list[list[Persona]]"]()
+_profile_key = pytest.StashKey["Profile"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -82,6 +87,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "capabilities per platform); default: the shipped Chromium one")
     group.addoption(OPT_PERSONAS, default=None, type=Path,
                     help="persona file (YAML/JSON) whose citizens the personas fixture offers")
+    group.addoption(OPT_PROFILE, default=None, type=Path, metavar="FILE",
+                    help="profile file (YAML/JSON/TOML) of the vendor's overrides of "
+                         "PROTOCOL.md's defaults (versions, link schemes, hosts and paths, "
+                         "client id, scope, lifetimes, store links); the embedded mocks follow "
+                         "it too. 'vneid-harness profile default' prints every field")
     group.addoption(OPT_PLAN, default=None,
                     help="run only the tests of this conformance plan "
                          "(vssid-relying-party, vneid-provider, all)")
@@ -140,6 +150,15 @@ def pytest_configure(config: pytest.Config) -> None:
             f"{OPT_VSSID_URL} needs {OPT_VNEID_URL}: a VssID backend out of process can only "
             "trust a VNeID provider it can reach (e.g. both from vneid-harness serve)"
         )
+    profile_file = config.getoption(OPT_PROFILE, None)
+    if profile_file is not None:
+        from harness.errors import ConfigError
+        from harness.profile_file import load_profile
+
+        try:
+            config.stash[_profile_key] = load_profile(profile_file)
+        except ConfigError as exc:
+            raise pytest.UsageError(f"{OPT_PROFILE}: {exc}") from None
     if getattr(config.option, "allure_report_dir", None):
         _register_allure(config)
     if config.getoption(OPT_DRIVER, "sim") != "sim":
@@ -162,6 +181,13 @@ def _register_allure(config: pytest.Config) -> None:
 
 def _allure(config: pytest.Config) -> AllureFlowReporter | None:
     return config.stash.get(_allure_key, None)
+
+
+def run_profile(config: pytest.Config) -> Profile:
+    """The run's protocol profile: ``--protocol-profile FILE``, or PROTOCOL.md's defaults."""
+    from harness.protocol import DEFAULT_PROFILE
+
+    return config.stash.get(_profile_key, DEFAULT_PROFILE)
 
 
 # -- traces and failure text ------------------------------------------------------------
@@ -341,7 +367,7 @@ def _remote_target(request: pytest.FixtureRequest) -> Iterator[Target | None]:
 
     target = remote_target(vneid_url, config.getoption(OPT_VSSID_URL),
                            admin_token=config.getoption(OPT_ADMIN_TOKEN),
-                           seed=config.getoption(OPT_SEED))
+                           seed=config.getoption(OPT_SEED), profile=run_profile(config))
     try:
         target.vneid.health()
         target.vssid.health()
@@ -371,7 +397,8 @@ def target(request: pytest.FixtureRequest, _remote_target: Target | None,
     from harness.targets import embedded_target
 
     embedded = embedded_target(
-        seed=test_seed, vssid_skip_checks=frozenset(request.config.getoption(OPT_BROKEN_RP)))
+        seed=test_seed, profile=run_profile(request.config),
+        vssid_skip_checks=frozenset(request.config.getoption(OPT_BROKEN_RP)))
     embedded.vneid.trace = embedded.vssid.trace = trace
     yield embedded
     embedded.close()
@@ -406,7 +433,8 @@ def personas(request: pytest.FixtureRequest, target: Target, test_seed: str) -> 
 @pytest.fixture
 def device(request: pytest.FixtureRequest, target: Target) -> Iterator[DeviceFactory]:
     """A phone factory: ``device("ios", vssid="1.6.7", vneid="2.1.0")`` (``None``: not
-    installed). The phone is driven by ``--driver``."""
+    installed; by default each app at the run's profile's minimum version). The phone is
+    driven by ``--driver``."""
     from harness.world import make_device
 
     made: list[Device] = []

@@ -33,6 +33,7 @@ from harness.conformance import evaluate, get_plan, load_expected_failures
 from harness.conformance.plans import ALL
 from harness.conformance.results import ConformanceResult, TestOutcome
 from harness.errors import ConfigError
+from harness.profile_file import load_profile, profile_overrides
 from reports.conformance_html import write_conformance_html
 from reports.evidence import EvidenceCollector
 from reports.summary import clause_table, write_verdict
@@ -66,6 +67,9 @@ class RunOptions:
     CPU (``-n auto``). Only for the embedded mocks: every test there builds its own
     providers, while tests against remote providers share their state (request logs,
     clocks, faults) and must take turns."""
+    profile: Path | None = None
+    """The vendor's profile file (``--protocol-profile``): PROTOCOL.md's defaults it
+    overrides, followed by the embedded mocks and expected of the targets."""
     allure_report: bool = False
     """Generate the Allure HTML report at the end (:mod:`reports.allure_html`); a missing
     or failing ``allure`` is reported on the console and does not change the exit status,
@@ -213,6 +217,8 @@ def run_suites(options: RunOptions, console: Console | None = None) -> int:
     plan = get_plan(options.plan)
     expected = (load_expected_failures(options.expected_failures)
                 if options.expected_failures else [])
+    overrides = (profile_overrides(load_profile(options.profile))
+                 if options.profile is not None else {})
     out = options.out
     absent = [p for p in (out / "allure-results", out, *out.parents) if not p.exists()]
     _make_out(out)
@@ -228,7 +234,8 @@ def run_suites(options: RunOptions, console: Console | None = None) -> int:
             "--alluredir", str(out / "allure-results"),
             "--seed", str(options.seed), "--plan", plan.name, "--evidence"]
     for flag, value in (("--vneid-url", options.vneid_url), ("--vssid-url", options.vssid_url),
-                        ("--admin-token", options.admin_token), ("-k", options.keyword)):
+                        ("--admin-token", options.admin_token), ("-k", options.keyword),
+                        ("--protocol-profile", options.profile and str(options.profile))):
         if value:
             args += [flag, value]
     problem = _workers_problem(options)
@@ -277,7 +284,9 @@ def run_suites(options: RunOptions, console: Console | None = None) -> int:
                       coverage_required=not partial)
     _print_verdict(console, result, options, elapsed)
     verdict = result.to_json(target={
-        "vneid": options.vneid_url or "embedded", "vssid": options.vssid_url or "embedded"},
+        "vneid": options.vneid_url or "embedded", "vssid": options.vssid_url or "embedded",
+        "profile": str(options.profile) if options.profile else None,
+        "profile_overrides": overrides},
         harness_version=__version__, seed=options.seed, duration_s=round(elapsed, 3),
         started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
         expected_failures_file=str(options.expected_failures) if options.expected_failures

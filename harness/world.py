@@ -21,14 +21,14 @@ from harness.device import Phone
 from harness.drivers import Driver
 from harness.errors import ConfigError
 from harness.personas import Persona, PersonaFactory, load_personas
-from harness.protocol import PLATFORMS, Platform
+from harness.protocol import PLATFORMS, AppId, Platform, Profile
 from harness.targets import Target
 from harness.trace import Trace
 
 if TYPE_CHECKING:
     from harness.drivers.runtime import UIRuntime
 
-__all__ = ["Device", "DeviceFactory", "PersonaPool", "make_device"]
+__all__ = ["MINIMUM", "Device", "DeviceFactory", "PersonaPool", "make_device"]
 
 
 class PersonaPool:
@@ -65,6 +65,15 @@ class PersonaPool:
         return list(self._from_file)
 
 
+MINIMUM = "minimum"
+"""A version that stands for the run's profile's minimum of the app (``Profile.min_version``:
+2.1.0 for VNeID and 1.6.7 for VssID by PROTOCOL.md's defaults)."""
+
+
+def _version(version: str, profile: Profile, app: AppId) -> str:
+    return str(profile.min_version(app)) if version == MINIMUM else version
+
+
 @dataclass
 class Device:
     """A phone under test: the simulated OS, its apps, the driver and the recorded trace."""
@@ -82,17 +91,24 @@ class Device:
     def screen(self) -> Screen:
         return self.driver.screen()
 
-    def install_vssid(self, version: str) -> VssIDApp:
+    def install_vssid(self, version: str = MINIMUM) -> VssIDApp:
+        """VssID at ``version`` (:data:`MINIMUM`: the profile's minimum, V-6)."""
         client = self._client(self.target.vssid.client(traced=False))
-        return self.phone.install(VssIDApp(version, client, profile=self.target.profile))
+        profile = self.target.profile
+        return self.phone.install(
+            VssIDApp(_version(version, profile, "vssid"), client, profile=profile))
 
-    def install_vneid(self, version: str) -> VNeIDApp:
+    def install_vneid(self, version: str = MINIMUM) -> VNeIDApp:
+        """VNeID at ``version`` (:data:`MINIMUM`: the profile's minimum, V-6)."""
         client = self._client(self.target.vneid.client(traced=False))
-        return self.phone.install(VNeIDApp(version, client, profile=self.target.profile))
+        profile = self.target.profile
+        return self.phone.install(
+            VNeIDApp(_version(version, profile, "vneid"), client, profile=profile))
 
-    def install_hijacker(self, scheme: str = "vssid") -> HijackerApp:
-        """A malicious app that claims ``scheme://`` after the real apps (S-4)."""
-        return self.phone.install(HijackerApp(scheme))
+    def install_hijacker(self, scheme: str | None = None) -> HijackerApp:
+        """A malicious app that claims ``scheme://`` (default: VssID's, from the profile)
+        after the real apps (S-4)."""
+        return self.phone.install(HijackerApp(scheme or self.target.profile.vssid_scheme))
 
     def install_receiver(self, scheme: str, app_id: str = "harness-rp") -> HijackerApp:
         """An app of the harness's own relying party claiming ``scheme://`` (see
@@ -151,12 +167,12 @@ DeviceFactory = Callable[..., Device]
 """What the ``device`` fixture gives: ``device(platform, vssid=…, vneid=…)`` → a phone."""
 
 
-def make_device(target: Target, platform: str = "ios", *, vssid: str | None = "1.6.7",
-                vneid: str | None = "2.1.0", driver: str = "sim",
+def make_device(target: Target, platform: str = "ios", *, vssid: str | None = MINIMUM,
+                vneid: str | None = MINIMUM, driver: str = "sim",
                 runtime: UIRuntime | None = None) -> Device:
     """A phone on ``platform`` with VssID and VNeID at these versions (``None``: not
-    installed), driven by ``driver`` (``web`` and ``appium`` take their browser and servers
-    from ``runtime``)."""
+    installed; :data:`MINIMUM`, the default: the profile's minimum versions), driven by
+    ``driver`` (``web`` and ``appium`` take their browser and servers from ``runtime``)."""
     if platform not in PLATFORMS:
         raise ConfigError(f"platform must be one of {', '.join(PLATFORMS)}, got {platform!r}")
     plat: Platform = "ios" if platform == "ios" else "android"

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from harness.apps.screens import APP_ERROR, Screen
-from harness.protocol import ERRORS
+from harness.protocol import DEFAULT_PROFILE, ERRORS, Profile
 from harness.targets import ProviderHandle, VNeIDHandle
 
 if TYPE_CHECKING:
@@ -134,8 +134,12 @@ def replace_param(url: str, name: str, value: str | None) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(pairs), ""))
 
 
-def app_headers(app: str, version: str, platform: str = "ios") -> dict[str, str]:
-    """The headers an app sends on every app API call (A-1, A-4)."""
+def app_headers(app: str, version: str | None = None, platform: str = "ios", *,
+                profile: Profile = DEFAULT_PROFILE) -> dict[str, str]:
+    """The headers an app sends on every app API call (A-1, A-4); without ``version``, the
+    ``profile``'s minimum version of ``app`` (pass the run's: ``target.profile``)."""
+    if version is None:
+        version = str(profile.min_version("vneid" if app == "vneid" else "vssid"))
     name = "X-VNeID-App-Version" if app == "vneid" else "X-VssID-App-Version"
     return {name: version, "X-Device-Platform": platform}
 

@@ -168,6 +168,15 @@ class VssIDSettings:
                                 clause="A-6")
         object.__setattr__(self, "skip_checks", validate_skip_checks(self.skip_checks))
 
+    @classmethod
+    def for_profile(cls, profile: Profile, **settings: Any) -> VssIDSettings:
+        """Settings that follow ``profile``: its client id and custom-scheme callback as the
+        ``client_id`` and ``redirect_uri`` (the ones the VNeID mock registers for the
+        relying party under that profile), unless ``settings`` gives them."""
+        settings.setdefault("client_id", profile.vssid_client_id)
+        settings.setdefault("redirect_uri", profile.callback_custom)
+        return cls(profile=profile, **settings)
+
     def evolve(self, **changes: Any) -> VssIDSettings:
         """A validated copy with ``changes``."""
         return replace(self, **changes)

@@ -1,0 +1,245 @@
+"""Profile files: a vendor's overrides of PROTOCOL.md's defaults.
+
+"Parameter names, paths, lifetimes and store links below are the profile's defaults. A vendor
+whose real integration differs overrides them in a profile file; the clauses stay the same."
+
+A profile file is a YAML, JSON or TOML mapping (by extension) of :class:`Profile` field names
+to values; a field it does not name keeps its default, and ``store_links`` entries replace the
+default of their app and platform only. Every value is checked here, before any provider or
+test starts, so a mistake is one line naming the file, the field and what to write instead::
+
+    # vendor-profile.yaml
+    vneid_min_version: "2.3.0"
+    vssid_scheme: vssid-bank
+    callback_path: /oauth/vneid/return
+    code_ttl: 30
+    store_links:
+      vneid: {android: "https://play.google.com/store/apps/details?id=vn.example.id"}
+
+``vneid-harness profile default`` prints every field with its default, as a starting point;
+``vneid-harness profile check FILE`` validates a file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import fields
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import yaml
+
+from harness.errors import ConfigError
+from harness.protocol import DEFAULT_PROFILE, Profile, ProtocolError, parse_version
+from harness.protocol.profile import APP_IDS, PLATFORMS
+
+__all__ = ["FIELDS", "dump_profile", "load_profile", "profile_from_mapping",
+           "profile_overrides"]
+
+FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Profile))
+"""The field names a profile file may hold."""
+
+_MAX_FILE_BYTES = 64 * 1024
+_MAX_TTL = 365 * 24 * 3600
+_MAX_SKEW = 3600
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]{0,62}")
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_HOST = re.compile(rf"(?:{_LABEL}\.)*{_LABEL}")
+_SEGMENT = r"[A-Za-z0-9._~!$&'()*+,;=:@-]+"
+_PATH = re.compile(rf"(?:/{_SEGMENT})+")
+_CLIENT_ID = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]{1,128}")  # RFC 6749 VSCHAR, no quote or \
+_SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")  # RFC 6749 §3.3 scope-token
+_TTLS = ("code_ttl", "id_token_ttl", "access_token_ttl", "transaction_ttl",
+         "vneid_session_ttl", "vssid_session_ttl")
+
+
+def load_profile(path: str | os.PathLike[str]) -> Profile:
+    """Read and check a profile file (``.yaml``/``.yml``, ``.json`` or ``.toml``)."""
+    p = Path(path)
+    kind = _format(p)
+    try:
+        if p.stat().st_size > _MAX_FILE_BYTES:
+            raise ConfigError(f"{p}: a profile file is at most {_MAX_FILE_BYTES // 1024} KiB; "
+                              "is this the right file?")
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{p}: cannot read the profile file: {exc}") from None
+    try:
+        if kind == "toml":
+            document: object = tomllib.loads(text)
+        elif kind == "json":
+            document = json.loads(text)
+        else:
+            document = yaml.safe_load(text)
+    except (yaml.YAMLError, ValueError, RecursionError) as exc:
+        raise ConfigError(f"{p}: not valid {kind.upper()}: {exc}") from None
+    return profile_from_mapping(document, source=str(p))
+
+
+def profile_from_mapping(document: object, *, source: str = "profile",
+                         base: Profile = DEFAULT_PROFILE) -> Profile:
+    """``base`` with the overrides of ``document`` (a profile file's content), every value
+    checked; :class:`ConfigError` names the field and what it must be."""
+    if document is None:
+        document = {}
+    if not isinstance(document, Mapping):
+        raise ConfigError(f"{source}: a profile file is a mapping of field names to values "
+                          f"(got {_kind(document)}); fields: {', '.join(FIELDS)}")
+    changes: dict[str, Any] = {}
+    for key, value in document.items():
+        if not isinstance(key, str) or key not in FIELDS:
+            close = difflib.get_close_matches(str(key), FIELDS, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; fields: {', '.join(FIELDS)}"
+            raise ConfigError(f"{source}: unknown field {str(key)[:80]!r}{hint}")
+        changes[key] = _check(key, value, base, source)
+    profile = base.evolve(**changes)
+    _check_whole(profile, source)
+    return profile
+
+
+def _check(key: str, value: object, base: Profile, source: str) -> object:
+    where = f"{source}: {key}"
+    if key == "store_links":
+        return _store_links(value, base, where)
+    if key in _TTLS or key == "clock_skew":
+        low, high = (0, _MAX_SKEW) if key == "clock_skew" else (1, _MAX_TTL)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ConfigError(f"{where}: must be a whole number of seconds from {low} to "
+                              f"{high}, got {_shown(value)}")
+        return value
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: must be a string, got {_kind(value)} {_shown(value)}"
+                          + ("; quote it, e.g. \"2.1.0\"" if key.endswith("_version") else ""))
+    if key.endswith("_min_version"):
+        try:
+            return parse_version(value)
+        except ProtocolError as exc:
+            raise ConfigError(f"{where}: not a version (V-1): {exc.description}") from None
+    checks: dict[str, tuple[re.Pattern[str], str]] = {
+        "vneid_scheme": (_SCHEME, "a URI scheme in lower case, e.g. 'vneid' (RFC 3986 §3.1)"),
+        "vssid_scheme": (_SCHEME, "a URI scheme in lower case, e.g. 'vssid' (RFC 3986 §3.1)"),
+        "vneid_link_host": (_HOST, "a host name in lower case, e.g. 'vneid.test'"),
+        "vssid_link_host": (_HOST, "a host name in lower case, e.g. 'vssid.test'"),
+        "authorize_path": (_PATH, "a path such as '/authorize': '/' and segments, no query, "
+                                  "no fragment, no empty segment"),
+        "callback_path": (_PATH, "a path such as '/auth/vneid/callback': '/' and segments, "
+                                 "no query, no fragment, no empty segment"),
+        "vssid_client_id": (_CLIENT_ID, "1-128 visible ASCII characters (RFC 6749 client_id)"),
+    }
+    if key == "scope":
+        tokens = value.split(" ")
+        if not all(_SCOPE_TOKEN.fullmatch(t) for t in tokens) or "openid" not in tokens:
+            raise ConfigError(f"{where}: must be scope tokens separated by single spaces, "
+                              f"'openid' among them (A-2), got {_shown(value)}")
+        return value
+    pattern, what = checks[key]
+    if not pattern.fullmatch(value):
+        raise ConfigError(f"{where}: must be {what}, got {_shown(value)}")
+    return value
+
+
+def _store_links(value: object, base: Profile, where: str) -> Mapping[str, Mapping[str, str]]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where}: must map an app ({', '.join(APP_IDS)}) to its links by "
+                          f"platform ({', '.join(PLATFORMS)}), got {_kind(value)}")
+    links = {app: dict(base.store_links.get(app, {})) for app in APP_IDS}
+    for app, by_platform in value.items():
+        if app not in APP_IDS:
+            raise ConfigError(f"{where}: unknown app {str(app)[:40]!r}; apps: "
+                              f"{', '.join(APP_IDS)}")
+        if not isinstance(by_platform, Mapping):
+            raise ConfigError(f"{where}.{app}: must map a platform ({', '.join(PLATFORMS)}) "
+                              f"to an https URL, got {_kind(by_platform)}")
+        for platform, url in by_platform.items():
+            if platform not in PLATFORMS:
+                raise ConfigError(f"{where}.{app}: unknown platform {str(platform)[:40]!r}; "
+                                  f"platforms: {', '.join(PLATFORMS)}")
+            if not _https_url(url):
+                raise ConfigError(f"{where}.{app}.{platform}: must be an https URL of the "
+                                  f"store listing (§10), got {_shown(url)}")
+            assert isinstance(url, str)
+            links[app][platform] = url
+    return MappingProxyType({app: MappingProxyType(by_platform)
+                             for app, by_platform in links.items()})
+
+
+def _https_url(url: object) -> bool:
+    if not isinstance(url, str) or len(url) > 2048 or not url.isprintable() or " " in url:
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme == "https" and bool(parts.hostname)
+
+
+def _check_whole(profile: Profile, source: str) -> None:
+    """Rules between fields: the two apps' links must not be taken for each other's."""
+    if profile.vneid_scheme == profile.vssid_scheme:
+        raise ConfigError(f"{source}: vneid_scheme and vssid_scheme are both "
+                          f"{profile.vneid_scheme!r}; each app claims its own scheme (A-3, A-6)")
+    if profile.vneid_scheme in ("http", "https") or profile.vssid_scheme in ("http", "https"):
+        raise ConfigError(f"{source}: an app's custom scheme cannot be http or https; the "
+                          "claimed https links are vneid_link_host and vssid_link_host")
+    if profile.vneid_link_host == profile.vssid_link_host:
+        raise ConfigError(f"{source}: vneid_link_host and vssid_link_host are both "
+                          f"{profile.vneid_link_host!r}; each app verifies its own domain")
+
+
+def dump_profile(profile: Profile = DEFAULT_PROFILE) -> str:
+    """``profile`` as a YAML profile file (every field), which :func:`load_profile` reads back
+    as the same profile."""
+    document: dict[str, object] = {}
+    for name in FIELDS:
+        value = getattr(profile, name)
+        if name == "store_links":
+            value = {app: dict(links) for app, links in value.items()}
+        elif name.endswith("_min_version"):
+            value = str(value)
+        document[name] = value
+    header = ("# A vneid-harness profile file (PROTOCOL.md: a vendor overrides the defaults in a\n"
+              "# profile file). Keep the fields your integration changes; delete the rest.\n")
+    return header + str(yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
+
+
+def profile_overrides(profile: Profile, base: Profile = DEFAULT_PROFILE) -> dict[str, str]:
+    """The fields where ``profile`` differs from ``base``, as text (for reports)."""
+    changed: dict[str, str] = {}
+    for name in FIELDS:
+        value, default = getattr(profile, name), getattr(base, name)
+        if name == "store_links":
+            for app in APP_IDS:
+                for platform in PLATFORMS:
+                    link = profile.store_link(app, platform)
+                    if link != base.store_link(app, platform):
+                        changed[f"store_links.{app}.{platform}"] = str(link)
+        elif value != default:
+            changed[name] = str(value)
+    return changed
+
+
+def _format(path: Path) -> Literal["yaml", "json", "toml"]:
+    suffix = path.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        return "yaml"
+    if suffix in (".json", ".toml"):
+        return "json" if suffix == ".json" else "toml"
+    raise ConfigError(f"{path}: a profile file ends in .yaml, .yml, .json or .toml")
+
+
+def _kind(value: object) -> str:
+    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean",
+            int: "a number", float: "a number", type(None): "nothing"}.get(
+                type(value), type(value).__name__)
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
