@@ -6,7 +6,9 @@ without ``azp``, a ``sub`` one character too long, an ``exp`` exactly at the ske
 with keys of the wrong type, a payload that is not an object. :class:`ScriptedWorld` builds
 its own embedded VssID backend (so it never touches the target under test) whose issuer is a
 :class:`ScriptedIssuer`: discovery, JWKS, token and userinfo answers set by the test, on a
-manual clock, every call recorded.
+manual clock, every call recorded. The backend follows the profile it is given (PROTOCOL.md's
+defaults unless told: pass the run's, ``run_profile(request.config)``): its client id, its
+redirect URI, its app links and the app version it is called with.
 """
 
 from __future__ import annotations
@@ -26,11 +28,19 @@ from joserfc.jwk import ECKey
 
 from harness.embedded import SyncASGITransport
 from harness.http_client import HarnessClient
-from harness.protocol import ACR_LEVEL2, ManualClock, add_query, parse_authorize_link
+from harness.protocol import (
+    ACR_LEVEL2,
+    DEFAULT_PROFILE,
+    ManualClock,
+    Profile,
+    add_query,
+    parse_authorize_link,
+)
 from harness.targets import SCENARIO_PARTY
 from harness.trace import Trace, ensure_traced
 from mock_providers.defaults import EMBEDDED_VSSID_BASE_URL
 from mock_providers.vssid import AccountRecord, VssIDProvider, VssIDSettings
+from scenarios.support import app_headers
 
 __all__ = [
     "BHXH_CODE",
@@ -47,13 +57,15 @@ __all__ = [
 ]
 
 ISSUER = "http://id.scripted-vneid.test"
-CLIENT_ID = "vssid"
+CLIENT_ID = DEFAULT_PROFILE.vssid_client_id
+"""The client id of PROTOCOL.md's defaults (a :class:`ScriptedWorld` uses its profile's)."""
 PERSONAL_ID = "001090012345"
 BHXH_CODE = "0123456789"
 FULL_NAME = "Nguyễn Văn An"
 SUB = "sub-0001"
 START = 1_767_225_600.0
-APP_HEADERS = {"X-VssID-App-Version": "1.6.7", "X-Device-Platform": "android"}
+APP_HEADERS = app_headers("vssid", platform="android", profile=DEFAULT_PROFILE)
+"""The VssID app's headers at the minimum version of PROTOCOL.md's defaults."""
 DROP: Any = object()
 """A patch value that removes the claim or header member."""
 
@@ -92,6 +104,8 @@ class ScriptedIssuer:
     """Answers discovery, JWKS, token and userinfo as the test sets them."""
 
     clock: ManualClock
+    client_id: str = CLIENT_ID
+    """The ``aud`` of the ID tokens: the relying party's client id."""
     claims_patch: dict[str, Any] = field(default_factory=dict)
     header_patch: dict[str, Any] = field(default_factory=dict)
     userinfo_patch: dict[str, Any] = field(default_factory=dict)
@@ -119,7 +133,7 @@ class ScriptedIssuer:
     def claims(self) -> dict[str, Any]:
         now = int(self.clock.now())
         base = {
-            "iss": ISSUER, "sub": SUB, "aud": CLIENT_ID, "exp": now + 600, "iat": now,
+            "iss": ISSUER, "sub": SUB, "aud": self.client_id, "exp": now + 600, "iat": now,
             "auth_time": now - 5, "nonce": self.nonce, "acr": ACR_LEVEL2, "amr": ["pin"],
             "personal_id": PERSONAL_ID, "name": FULL_NAME,
         }
@@ -177,17 +191,20 @@ class ScriptedIssuer:
 
 
 class ScriptedWorld:
-    """A VssID backend of the test's own whose issuer is a :class:`ScriptedIssuer`."""
+    """A VssID backend of the test's own whose issuer is a :class:`ScriptedIssuer`, set up
+    by ``profile`` (its client id, redirect URI and links; called at its minimum version)."""
 
-    def __init__(self, **settings: Any) -> None:
+    def __init__(self, *, profile: Profile = DEFAULT_PROFILE, **settings: Any) -> None:
+        self.profile = profile
         self.clock = ManualClock(START)
-        self.issuer = ScriptedIssuer(self.clock)
-        self.provider = VssIDProvider(
-            VssIDSettings(issuer=ISSUER, client_id=CLIENT_ID, issuer_timeout=5.0, **settings),
-            clock=self.clock, issuer_transport=self.issuer.transport)
+        config = VssIDSettings.for_profile(profile, issuer=ISSUER, issuer_timeout=5.0, **settings)
+        self.issuer = ScriptedIssuer(self.clock, client_id=config.client_id)
+        self.provider = VssIDProvider(config, clock=self.clock,
+                                      issuer_transport=self.issuer.transport)
         self.provider.add_account(AccountRecord(BHXH_CODE, PERSONAL_ID, FULL_NAME))
+        headers = app_headers("vssid", platform="android", profile=profile)
         self.http = HarnessClient(transport=SyncASGITransport(self.provider.app),
-                                  base_url=EMBEDDED_VSSID_BASE_URL, headers=APP_HEADERS)
+                                  base_url=EMBEDDED_VSSID_BASE_URL, headers=headers)
         self.trace = Trace()
         """The test's calls to this backend (hand it to the ``adopt_trace`` fixture)."""
         ensure_traced(self.http, self.trace, SCENARIO_PARTY, "vssid-backend")
@@ -200,7 +217,7 @@ class ScriptedWorld:
         response = self.http.post("/api/v1/auth/vneid/start", json={})
         assert response.status_code == 200, response.text
         body = response.json()
-        _, link = parse_authorize_link(body["authorize_url"])
+        _, link = parse_authorize_link(body["authorize_url"], self.profile)
         return body["transaction_id"], dict(link.params)
 
     def complete(self, transaction_id: str, callback_url: str) -> httpx.Response:

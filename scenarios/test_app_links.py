@@ -9,7 +9,7 @@ from harness.flows import decide, enter_credentials, login_with_vneid, start_vne
 from harness.personas import Persona
 from harness.targets import Target, VNeIDHandle, VssIDHandle
 from harness.trace import StoreOpened
-from harness.world import DeviceFactory
+from harness.world import MINIMUM, DeviceFactory
 from scenarios.support import assert_error_screen, calls
 
 STORE_PREFIX = {"ios": "https://apps.apple.com/", "android": "https://play.google.com/"}
@@ -38,43 +38,44 @@ def test_installing_vneid_after_the_store_lets_the_login_finish(device: DeviceFa
                                                                  persona: Persona) -> None:
     phone = device("ios", vneid=None)
     start_vneid_login(phone.driver)
-    phone.install_vneid("2.1.0")
+    phone.install_vneid(MINIMUM)
     assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
 
 
 @pytest.mark.clause("A-3", "A-6")
 @pytest.mark.plan("vssid-relying-party")
-def test_claimed_https_callback_form(device: DeviceFactory, persona: Persona,
+def test_claimed_https_callback_form(target: Target, device: DeviceFactory, persona: Persona,
                                       vssid: VssIDHandle) -> None:
-    vssid.configure(redirect_uri="https://vssid.test/auth/vneid/callback")
+    vssid.configure(redirect_uri=target.profile.callback_https)
     phone = device("android")
     assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
-    callback = phone.last_link_to("https://vssid.test/auth/vneid/callback?")
+    callback = phone.last_link_to(f"{target.profile.callback_https}?")
     assert "code=" in callback
 
 
 @pytest.mark.clause("S-4", "R-1")
 @pytest.mark.parametrize("platform", ["ios", "android"])
 @pytest.mark.plan("vneid-provider")
-def test_hijacking_app_gets_the_code_but_cannot_redeem_it(device: DeviceFactory,
+def test_hijacking_app_gets_the_code_but_cannot_redeem_it(target: Target, device: DeviceFactory,
                                                           persona: Persona, vneid: VNeIDHandle,
                                                           platform: str) -> None:
-    """S-4: a later-installed app claiming vssid:// receives the callback; without VssID's
-    PKCE verifier the code is worthless, even with the client's secret."""
+    """S-4: a later-installed app claiming VssID's scheme (vssid://) receives the callback;
+    without VssID's PKCE verifier the code is worthless, even with the client's secret."""
     from harness.rp import TestRelyingParty
     from mock_providers.defaults import DEFAULT_VSSID_CLIENT_SECRET
 
     phone = device(platform)
-    thief = phone.install_hijacker("vssid")
+    thief = phone.install_hijacker(target.profile.vssid_scheme)
     start_vneid_login(phone.driver)
     enter_credentials(phone.driver, persona)
     decide(phone.driver)
     assert phone.phone.foreground == "hijacker"
     assert len(thief.received) == 1
     stolen = thief.received[0]
-    attacker = TestRelyingParty(vneid, phone.target.profile, client_id="vssid",
+    attacker = TestRelyingParty(vneid, phone.target.profile,
+                                client_id=target.profile.vssid_client_id,
                                 client_secret=DEFAULT_VSSID_CLIENT_SECRET,
-                                redirect_uri="vssid://auth/vneid/callback")
+                                redirect_uri=target.profile.callback_custom)
     code = attacker.code_from(stolen)
     for verifier in (None, "x" * 43, "A" * 128):
         result = attacker.redeem(code, verifier)
@@ -86,9 +87,9 @@ def test_hijacking_app_gets_the_code_but_cannot_redeem_it(device: DeviceFactory,
 
 
 @pytest.mark.clause("S-4", "A-6")
-def test_claimed_https_link_cannot_be_hijacked(device: DeviceFactory, persona: Persona,
-                                                 vssid: VssIDHandle) -> None:
-    vssid.configure(redirect_uri="https://vssid.test/auth/vneid/callback")
+def test_claimed_https_link_cannot_be_hijacked(target: Target, device: DeviceFactory,
+                                                 persona: Persona, vssid: VssIDHandle) -> None:
+    vssid.configure(redirect_uri=target.profile.callback_https)
     phone = device("ios")
     thief = phone.install_hijacker("https")
     assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
@@ -105,10 +106,11 @@ def test_authorize_link_opens_vneid_login_level2_screen(device: DeviceFactory) -
 
 @pytest.mark.clause("R-3", "A-6")
 @pytest.mark.plan("vssid-relying-party")
-def test_callback_with_no_pending_login_shows_an_error(device: DeviceFactory,
+def test_callback_with_no_pending_login_shows_an_error(target: Target, device: DeviceFactory,
                                                        persona: Persona) -> None:
     phone = device("ios")
     assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
     fresh = device("ios")
-    fresh.phone.open_url(phone.last_link_to("vssid://"), source="browser")
+    fresh.phone.open_url(phone.last_link_to(f"{target.profile.vssid_scheme}://"),
+                         source="browser")
     assert_error_screen(fresh.screen(), app="vssid", code="transaction_not_found")

@@ -14,7 +14,7 @@ import pytest
 from harness.apps.screens import VNEID_CONSENT, VNEID_LOGIN
 from harness.flows import decide, enter_credentials
 from harness.personas import Persona
-from harness.protocol import ACR_LEVEL1, ACR_LEVEL2, Callback, parse_callback
+from harness.protocol import ACR_LEVEL1, ACR_LEVEL2, Callback, Profile, parse_callback
 from harness.rp import RP_SCHEME, TestRelyingParty
 from harness.targets import VNeIDHandle
 from harness.world import Device, DeviceFactory, PersonaPool
@@ -33,10 +33,11 @@ def phone(device: DeviceFactory) -> Device:
     return dev
 
 
-def answer(vneid: VNeIDHandle, persona: Persona, link: str,
-           decision: str = "approve") -> httpx.Response:
-    """A-4, A-5 over the VNeID app API: the HTTP answer to forwarding ``link``."""
-    with vneid.client(headers=app_headers("vneid", "2.1.0")) as http:
+def answer(vneid: VNeIDHandle, persona: Persona, link: str, decision: str = "approve", *,
+           profile: Profile) -> httpx.Response:
+    """A-4, A-5 over the VNeID app API: the HTTP answer to forwarding ``link`` from the
+    ``profile``'s minimum VNeID app (the run's: ``rp.profile`` is ``target.profile``)."""
+    with vneid.client(headers=app_headers("vneid", profile=profile)) as http:
         session = http.post("/api/app/v1/sessions", json={
             "personal_id": persona.personal_id, "passcode": persona.passcode}).json()
         return http.post("/api/app/v1/authorizations",
@@ -44,9 +45,9 @@ def answer(vneid: VNeIDHandle, persona: Persona, link: str,
                          headers={"Authorization": f"Bearer {session['session_token']}"})
 
 
-def redirected(vneid: VNeIDHandle, persona: Persona, link: str,
-               decision: str = "approve") -> Callback:
-    response = answer(vneid, persona, link, decision)
+def redirected(vneid: VNeIDHandle, persona: Persona, link: str, decision: str = "approve", *,
+               profile: Profile) -> Callback:
+    response = answer(vneid, persona, link, decision, profile=profile)
     assert response.status_code == 200, response.text
     return parse_callback(response.json()["redirect_to"])
 
@@ -89,7 +90,8 @@ def test_a_missing_or_unknown_client_id_is_shown_not_redirected(vneid: VNeIDHand
                                                                  persona: Persona,
                                                                  client_id: str | None) -> None:
     link = replace_param(rp.login().link, "client_id", client_id)
-    body = assert_error_body(answer(vneid, persona, link), 400, "invalid_client", "S-3")
+    body = assert_error_body(answer(vneid, persona, link, profile=rp.profile), 400,
+                             "invalid_client", "S-3")
     assert "redirect_to" not in body
     assert "None" not in body["error_description"], body
 
@@ -102,7 +104,8 @@ def test_a_missing_or_unregistered_redirect_uri_is_shown_not_redirected(
         vneid: VNeIDHandle, rp: TestRelyingParty, persona: Persona,
         redirect_uri: str | None) -> None:
     link = replace_param(rp.login().link, "redirect_uri", redirect_uri)
-    body = assert_error_body(answer(vneid, persona, link), 400, "invalid_redirect_uri", "S-2")
+    body = assert_error_body(answer(vneid, persona, link, profile=rp.profile), 400,
+                             "invalid_redirect_uri", "S-2")
     assert "redirect_to" not in body
 
 
@@ -126,7 +129,8 @@ def test_bad_a2_parameters_go_back_citing_a2(vneid: VNeIDHandle, rp: TestRelying
                                              error: str) -> None:
     """RFC 6749 §3.1: an empty parameter counts as absent; §3.3: scope is space-separated."""
     login = rp.login()
-    callback = redirected(vneid, persona, replace_param(login.link, param, value))
+    callback = redirected(vneid, persona, replace_param(login.link, param, value),
+                          profile=rp.profile)
     assert_redirected_error(callback, error, "A-2", vneid)
     assert (callback.state, callback.iss) == (login.request.state, vneid.issuer)
 
@@ -142,7 +146,8 @@ def test_bad_a2_parameters_go_back_citing_a2(vneid: VNeIDHandle, rp: TestRelying
 def test_pkce_refusals_go_back_citing_s1(vneid: VNeIDHandle, rp: TestRelyingParty,
                                          persona: Persona, param: str,
                                          value: str | None) -> None:
-    callback = redirected(vneid, persona, replace_param(rp.login().link, param, value))
+    callback = redirected(vneid, persona, replace_param(rp.login().link, param, value),
+                          profile=rp.profile)
     assert_redirected_error(callback, "invalid_request", "S-1", vneid)
 
 
@@ -156,7 +161,7 @@ def test_a_repeated_parameter_goes_back_as_invalid_request(vneid: VNeIDHandle,
     ``invalid_request``, sent back to the client's (valid, registered) redirect URI."""
     login = rp.login()
     value = {"scope": "openid", "state": "another", "code_challenge_method": "S256"}[param]
-    callback = redirected(vneid, persona, f"{login.link}&{param}={value}")
+    callback = redirected(vneid, persona, f"{login.link}&{param}={value}", profile=rp.profile)
     assert_redirected_error(callback, "invalid_request", "A-2", vneid, names=param)
     assert callback.iss == vneid.issuer
 
@@ -180,7 +185,8 @@ def test_request_objects_a_provider_does_not_support_go_back_refused(
         pytest.skip(f"the provider's discovery says it supports {param} ({flag})")
     login = rp.login()
     callback = redirected(vneid, persona, replace_param(login.link, param,
-                                                        "eyJhbGciOiJub25lIn0.e30."))
+                                                        "eyJhbGciOiJub25lIn0.e30."),
+                          profile=rp.profile)
     assert_redirected_error(callback, error, "A-2", vneid, names=param)
     assert (callback.state, callback.iss) == (login.request.state, vneid.issuer)
 
@@ -189,7 +195,7 @@ def test_request_objects_a_provider_does_not_support_go_back_refused(
 @pytest.mark.clause("A-7")
 def test_a_denial_goes_back_citing_a7(vneid: VNeIDHandle, rp: TestRelyingParty,
                                       persona: Persona) -> None:
-    callback = redirected(vneid, persona, rp.login().link, decision="deny")
+    callback = redirected(vneid, persona, rp.login().link, decision="deny", profile=rp.profile)
     assert_redirected_error(callback, "access_denied", "A-7", vneid)
 
 
@@ -198,7 +204,7 @@ def test_a_denial_goes_back_citing_a7(vneid: VNeIDHandle, rp: TestRelyingParty,
 def test_a_level_1_citizen_goes_back_citing_p2(vneid: VNeIDHandle, rp: TestRelyingParty,
                                                personas: PersonaPool) -> None:
     citizen = personas.new(level=1)
-    callback = redirected(vneid, citizen, rp.login().link)
+    callback = redirected(vneid, citizen, rp.login().link, profile=rp.profile)
     assert_redirected_error(callback, "unmet_authentication_requirements", "P-2", vneid)
 
 
@@ -207,7 +213,8 @@ def test_a_level_1_citizen_goes_back_citing_p2(vneid: VNeIDHandle, rp: TestRelyi
 def test_an_empty_state_is_not_echoed(vneid: VNeIDHandle, rp: TestRelyingParty,
                                       persona: Persona) -> None:
     """RFC 6749 §3.1: an empty ``state`` is no ``state``, so none comes back."""
-    callback = redirected(vneid, persona, replace_param(rp.login().link, "state", ""))
+    callback = redirected(vneid, persona, replace_param(rp.login().link, "state", ""),
+                          profile=rp.profile)
     assert callback.code is not None, callback.params
     assert "state" not in callback.params, callback.params
 
@@ -252,7 +259,8 @@ def test_level_2_is_required_unless_level_1_alone_is_asked_for(vneid: VNeIDHandl
                                                                 personas: PersonaPool,
                                                                 acr_values: str) -> None:
     citizen = personas.new(level=1)
-    callback = redirected(vneid, citizen, rp.login(acr_values=acr_values).link)
+    callback = redirected(vneid, citizen, rp.login(acr_values=acr_values).link,
+                          profile=rp.profile)
     assert_redirected_error(callback, "unmet_authentication_requirements", "P-2", vneid)
 
 
@@ -355,7 +363,7 @@ def test_a_repeated_client_id_or_redirect_uri_is_shown_not_redirected(
     automatically redirect"."""
     login = rp.login()
     value = login.request.client_id if param == "client_id" else login.request.redirect_uri
-    response = answer(vneid, persona, f"{login.link}&{param}={value}")
+    response = answer(vneid, persona, f"{login.link}&{param}={value}", profile=rp.profile)
     assert response.status_code == 400, response.text
     assert "redirect_to" not in response.json()
     if vneid.is_embedded:  # which code and clause name this refusal is the mock's choice
@@ -375,7 +383,8 @@ def test_prompt_values_a_fresh_app_login_satisfies_get_a_code(vneid: VNeIDHandle
     delimiter, so ``none\tlogin`` is one unknown value); the app has just logged the citizen
     in and shown its consent screen, which answers ``none``, ``login``, ``consent`` and
     ``select_account`` alike; unknown values are ignored."""
-    callback = redirected(vneid, persona, rp.login(extra=(("prompt", prompt),)).link)
+    callback = redirected(vneid, persona, rp.login(extra=(("prompt", prompt),)).link,
+                          profile=rp.profile)
     assert callback.code, callback.params
 
 
@@ -388,7 +397,8 @@ def test_a_max_age_a_fresh_app_login_satisfies_gets_a_code(vneid: VNeIDHandle,
                                                             max_age: str) -> None:
     """``max_age=0`` is "equivalent to prompt=login": the app has just logged the citizen in
     for this request, which satisfies it, as it satisfies any ``max_age``."""
-    callback = redirected(vneid, persona, rp.login(extra=(("max_age", max_age),)).link)
+    callback = redirected(vneid, persona, rp.login(extra=(("max_age", max_age),)).link,
+                          profile=rp.profile)
     assert callback.code, callback.params
 
 
@@ -398,12 +408,14 @@ def test_prompt_none_with_another_value_goes_back_as_invalid_request(
         vneid: VNeIDHandle, rp: TestRelyingParty, persona: Persona) -> None:
     """OpenID Connect Core §3.1.2.1: "If this parameter contains none with any other value,
     an error is returned"."""
-    callback = redirected(vneid, persona, rp.login(extra=(("prompt", "none login"),)).link)
+    callback = redirected(vneid, persona, rp.login(extra=(("prompt", "none login"),)).link,
+                          profile=rp.profile)
     assert_redirected_error(callback, "invalid_request", "A-2", vneid, names="prompt=none")
 
 
-def _app_session(vneid: VNeIDHandle, persona: Persona) -> tuple[httpx.Client, str]:
-    http = vneid.client(headers=app_headers("vneid", "2.1.0"))
+def _app_session(vneid: VNeIDHandle, persona: Persona,
+                 profile: Profile) -> tuple[httpx.Client, str]:
+    http = vneid.client(headers=app_headers("vneid", profile=profile))
     session = http.post("/api/app/v1/sessions", json={
         "personal_id": persona.personal_id, "passcode": persona.passcode}).json()
     return http, str(session["session_token"])
@@ -426,7 +438,7 @@ def test_the_app_api_asks_for_a_newer_login_only_when_the_request_needs_one(
     needs no newer login."""
     if not vneid.is_embedded:
         pytest.skip("how an app API asks for a newer login is this mock's choice")
-    http, token = _app_session(vneid, persona)
+    http, token = _app_session(vneid, persona, rp.profile)
     vneid.set_clock(aged)
     link = rp.login(extra=extra).link
     bearer = {"Authorization": f"Bearer {token}"}
@@ -454,5 +466,6 @@ def test_a_malformed_max_age_goes_back_as_invalid_request(vneid: VNeIDHandle,
                                                           max_age: str) -> None:
     if not vneid.is_embedded:
         pytest.skip("OpenID Connect leaves a malformed max_age to the provider")
-    callback = redirected(vneid, persona, rp.login(extra=(("max_age", max_age),)).link)
+    callback = redirected(vneid, persona, rp.login(extra=(("max_age", max_age),)).link,
+                          profile=rp.profile)
     assert_redirected_error(callback, "invalid_request", "A-2", vneid, names="max_age")

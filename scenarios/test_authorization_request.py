@@ -175,7 +175,7 @@ def test_unknown_decision_is_refused_without_a_redirect(vneid: VNeIDHandle, rp: 
                                                          persona: Persona,
                                                          decision: str | None) -> None:
     """A-5: the decision is "approve" or "deny"; anything else is a §8 error, never a code."""
-    with vneid.client(headers=app_headers("vneid", "2.1.0")) as http:
+    with vneid.client(headers=app_headers("vneid", profile=rp.profile)) as http:
         session = http.post("/api/app/v1/sessions", json={
             "personal_id": persona.personal_id, "passcode": persona.passcode}).json()
         response = http.post("/api/app/v1/authorizations",

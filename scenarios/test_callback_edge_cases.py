@@ -13,7 +13,8 @@ import pytest
 
 from harness.personas import Persona
 from harness.protocol import AuthorizationRequest
-from harness.targets import VNeIDHandle, VssIDHandle
+from harness.pytest_plugin import run_profile
+from harness.targets import Target, VNeIDHandle, VssIDHandle
 from harness.trace import Trace
 from harness.world import DeviceFactory, PersonaPool
 from scenarios.scripted_issuer import ScriptedWorld, assert_refused
@@ -22,13 +23,13 @@ from scenarios.support import app_headers, assert_error_screen, calls, replace_p
 COMPLETE = "/api/v1/auth/vneid/complete"
 
 
-def hand_off(vssid: VssIDHandle, vneid: VNeIDHandle, persona: Persona,
-             decision: str = "approve") -> tuple[str, str]:
-    """A-1…A-5 over the app APIs: the transaction id and VNeID's ``redirect_to``."""
-    with vssid.client(headers=app_headers("vssid", "1.6.7")) as app:
+def hand_off(target: Target, persona: Persona, decision: str = "approve") -> tuple[str, str]:
+    """A-1…A-5 over the app APIs, each app at the profile's minimum version: the transaction
+    id and VNeID's ``redirect_to``."""
+    with target.vssid.client(headers=app_headers("vssid", profile=target.profile)) as app:
         started = app.post("/api/v1/auth/vneid/start", json={})
         assert started.status_code == 200, started.text
-    with vneid.client(headers=app_headers("vneid", "2.1.0")) as app:
+    with target.vneid.client(headers=app_headers("vneid", profile=target.profile)) as app:
         session = app.post("/api/app/v1/sessions", json={
             "personal_id": persona.personal_id, "passcode": persona.passcode})
         assert session.status_code == 200, session.text
@@ -39,8 +40,8 @@ def hand_off(vssid: VssIDHandle, vneid: VNeIDHandle, persona: Persona,
     return started.json()["transaction_id"], answer.json()["redirect_to"]
 
 
-def complete(vssid: VssIDHandle, transaction_id: str, callback_url: str) -> httpx.Response:
-    with vssid.client(headers=app_headers("vssid", "1.6.7")) as app:
+def complete(target: Target, transaction_id: str, callback_url: str) -> httpx.Response:
+    with target.vssid.client(headers=app_headers("vssid", profile=target.profile)) as app:
         return app.post(COMPLETE, json={"transaction_id": transaction_id,
                                         "callback_url": callback_url})
 
@@ -72,37 +73,46 @@ def refused(response: httpx.Response, code: str, clause: str, vssid: VssIDHandle
 @pytest.mark.plan("vssid-relying-party")
 @pytest.mark.clause("R-1", "R-12")
 @pytest.mark.parametrize("state", ["forged-state-value-0123456789", None])
-def test_a_wrong_or_missing_state_is_refused_with_its_clause(vssid: VssIDHandle,
+def test_a_wrong_or_missing_state_is_refused_with_its_clause(target: Target,
+                                                              vssid: VssIDHandle,
                                                               vneid: VNeIDHandle,
                                                               persona: Persona,
                                                               state: str | None) -> None:
-    tx, callback = hand_off(vssid, vneid, persona)
-    refused(complete(vssid, tx, replace_param(callback, "state", state)), "state_mismatch", "R-1",
-            vssid)
+    tx, callback = hand_off(target, persona)
+    refused(complete(target, tx, replace_param(callback, "state", state)), "state_mismatch",
+            "R-1", vssid)
     assert calls(vneid, "/token") == []
 
 
 @pytest.mark.plan("vssid-relying-party")
 @pytest.mark.clause("R-2", "R-12")
 @pytest.mark.parametrize("iss", ["http://evil.test", None])
-def test_a_wrong_or_missing_iss_is_refused_with_its_clause(vssid: VssIDHandle,
+def test_a_wrong_or_missing_iss_is_refused_with_its_clause(target: Target,
+                                                            vssid: VssIDHandle,
                                                             vneid: VNeIDHandle,
                                                             persona: Persona,
                                                             iss: str | None) -> None:
-    tx, callback = hand_off(vssid, vneid, persona)
-    refused(complete(vssid, tx, replace_param(callback, "iss", iss)), "issuer_mismatch", "R-2",
-            vssid)
+    tx, callback = hand_off(target, persona)
+    refused(complete(target, tx, replace_param(callback, "iss", iss)), "issuer_mismatch",
+            "R-2", vssid)
     assert calls(vneid, "/token") == []
 
 
 @pytest.mark.plan("vssid-relying-party")
 @pytest.mark.clause("R-4")
-def test_a_callback_to_another_uri_is_refused_with_its_clause(vssid: VssIDHandle,
+def test_a_callback_to_another_uri_is_refused_with_its_clause(target: Target,
+                                                               vssid: VssIDHandle,
                                                                vneid: VNeIDHandle,
                                                                persona: Persona) -> None:
-    tx, callback = hand_off(vssid, vneid, persona)
-    moved = callback.replace("vssid://auth/vneid/callback", "vssid://auth/vneid/other", 1)
-    refused(complete(vssid, tx, moved), "invalid_request", "R-4", vssid, mock_code=True)
+    """The callback moved to another path of the same app: ``vssid://auth/vneid/other``
+    by PROTOCOL.md's defaults (the profile's callback with its last segment replaced)."""
+    tx, callback = hand_off(target, persona)
+    registered = target.profile.callback_custom
+    head, last = registered.rsplit("/", 1)
+    other = f"{head}/{'other' if last != 'other' else 'another'}"
+    assert callback.startswith(f"{registered}?"), f"expected a callback to {registered}"
+    moved = callback.replace(registered, other, 1)
+    refused(complete(target, tx, moved), "invalid_request", "R-4", vssid, mock_code=True)
     assert calls(vneid, "/token") == []
 
 
@@ -113,32 +123,34 @@ def test_a_callback_to_another_uri_is_refused_with_its_clause(vssid: VssIDHandle
     lambda callback: f"{callback}&state=again",  # a parameter twice (RFC 6749 §3.1)
 ], ids=["no-scheme", "repeated-state"])
 def test_a_callback_url_that_is_not_a_link_is_refused_citing_a6(
-        vssid: VssIDHandle, vneid: VNeIDHandle, persona: Persona,
+        target: Target, vssid: VssIDHandle, vneid: VNeIDHandle, persona: Persona,
         spoil: Callable[[str], str]) -> None:
-    tx, callback = hand_off(vssid, vneid, persona)
-    refused(complete(vssid, tx, spoil(callback)), "invalid_request", "A-6", vssid,
+    tx, callback = hand_off(target, persona)
+    refused(complete(target, tx, spoil(callback)), "invalid_request", "A-6", vssid,
             mock_code=True)
     assert calls(vneid, "/token") == []
 
 
 @pytest.mark.plan("vssid-relying-party")
 @pytest.mark.clause("A-5", "R-12")
-def test_a_callback_with_neither_code_nor_error_is_refused(vssid: VssIDHandle,
+def test_a_callback_with_neither_code_nor_error_is_refused(target: Target,
+                                                           vssid: VssIDHandle,
                                                            vneid: VNeIDHandle,
                                                            persona: Persona) -> None:
-    tx, callback = hand_off(vssid, vneid, persona)
-    refused(complete(vssid, tx, replace_param(callback, "code", None)), "invalid_request", "A-5",
-            vssid, mock_code=True)
+    tx, callback = hand_off(target, persona)
+    refused(complete(target, tx, replace_param(callback, "code", None)), "invalid_request",
+            "A-5", vssid, mock_code=True)
     assert calls(vneid, "/token") == []
 
 
 @pytest.mark.plan("vssid-relying-party")
 @pytest.mark.clause("R-3", "A-7")
-def test_a_denied_login_ends_with_access_denied_citing_r3(vssid: VssIDHandle,
+def test_a_denied_login_ends_with_access_denied_citing_r3(target: Target,
+                                                          vssid: VssIDHandle,
                                                           vneid: VNeIDHandle,
                                                           persona: Persona) -> None:
-    tx, callback = hand_off(vssid, vneid, persona, decision="deny")
-    refused(complete(vssid, tx, callback), "access_denied", "R-3", vssid)
+    tx, callback = hand_off(target, persona, decision="deny")
+    refused(complete(target, tx, callback), "access_denied", "R-3", vssid)
     assert calls(vneid, "/token") == []
 
 
@@ -146,13 +158,14 @@ def test_a_denied_login_ends_with_access_denied_citing_r3(vssid: VssIDHandle,
 @pytest.mark.clause("R-3", "A-7")
 @pytest.mark.parametrize("error", ["invalid_request", "invalid_scope", "unsupported_response_type",
                                    "unmet_authentication_requirements"])
-def test_each_redirected_error_of_a7_ends_the_login_with_that_error(vssid: VssIDHandle,
+def test_each_redirected_error_of_a7_ends_the_login_with_that_error(target: Target,
+                                                                    vssid: VssIDHandle,
                                                                     vneid: VNeIDHandle,
                                                                     persona: Persona,
                                                                     error: str) -> None:
-    tx, callback = hand_off(vssid, vneid, persona)
+    tx, callback = hand_off(target, persona)
     forged = replace_param(replace_param(callback, "code", None), "error", error)
-    refused(complete(vssid, tx, forged), error, "R-3", vssid)
+    refused(complete(target, tx, forged), error, "R-3", vssid)
     assert calls(vneid, "/token") == []
 
 
@@ -167,13 +180,14 @@ def test_each_redirected_error_of_a7_ends_the_login_with_that_error(vssid: VssID
 @pytest.mark.parametrize("level", [2, 1], ids=["deny", "level-1"])
 def test_a_wrong_iss_on_an_error_redirect_is_refused_as_a_mix_up(device: DeviceFactory,
                                                                   personas: PersonaPool,
+                                                                  target: Target,
                                                                   vneid: VNeIDHandle,
                                                                   level: int) -> None:
     """RFC 9207 §2.4: the relying party checks ``iss`` before acting on an ``error``."""
     from harness.flows import login_with_vneid
 
     citizen = personas.new(level=level)
-    vneid.arm_fault("vssid", "authz_response_iss_invalid")
+    vneid.arm_fault(target.profile.vssid_client_id, "authz_response_iss_invalid")
     phone = device("android")
     screen = login_with_vneid(phone.driver, citizen, decision="deny" if level == 2 else "approve")
     assert_error_screen(screen, app="vssid", code="issuer_mismatch", clause="R-2")
@@ -181,8 +195,10 @@ def test_a_wrong_iss_on_an_error_redirect_is_refused_as_a_mix_up(device: DeviceF
 
 
 @pytest.fixture
-def world(adopt_trace: Callable[[Trace], Trace]) -> Iterator[ScriptedWorld]:
-    made = ScriptedWorld()
+def world(request: pytest.FixtureRequest,
+          adopt_trace: Callable[[Trace], Trace]) -> Iterator[ScriptedWorld]:
+    """A VssID backend of the test's own, following the run's profile."""
+    made = ScriptedWorld(profile=run_profile(request.config))
     adopt_trace(made.trace)
     yield made
     made.close()

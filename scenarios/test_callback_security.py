@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from harness.apps.screens import VSSID_HOME, Screen
 from harness.flows import decide, enter_credentials, login_with_vneid, start_vneid_login
 from harness.personas import Persona
-from harness.targets import VNeIDHandle, VssIDHandle
+from harness.protocol import Profile
+from harness.targets import Target, VNeIDHandle, VssIDHandle
 from harness.world import Device, DeviceFactory
 from scenarios.support import assert_error_screen, calls, replace_param
 
 pytestmark = pytest.mark.plan("vssid-relying-party")
-
-CALLBACK = "vssid://auth/vneid/callback"
 
 
 def capture_callback(device: DeviceFactory, persona: Persona, *,
@@ -22,7 +23,7 @@ def capture_callback(device: DeviceFactory, persona: Persona, *,
 
     Returns the phone (hijacker uninstalled, VssID waiting) and the callback URL."""
     phone = device(platform)
-    catcher = phone.install_hijacker("vssid")
+    catcher = phone.install_hijacker(phone.target.profile.vssid_scheme)
     start_vneid_login(phone.driver)
     enter_credentials(phone.driver, persona)
     decide(phone.driver)
@@ -59,10 +60,10 @@ def test_state_of_an_earlier_login_is_refused(device: DeviceFactory, persona: Pe
 
 @pytest.mark.clause("R-1")
 def test_callback_delivered_twice_completes_once(device: DeviceFactory, persona: Persona,
-                                                  vssid: VssIDHandle) -> None:
+                                                  target: Target, vssid: VssIDHandle) -> None:
     phone = device("android")
     assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
-    screen = deliver(phone, phone.last_link_to(CALLBACK))
+    screen = deliver(phone, phone.last_link_to(target.profile.callback_custom))
     assert_error_screen(screen, app="vssid", code="transaction_already_used", clause="R-1")
     statuses = [r["status"] for r in calls(vssid, "/api/v1/auth/vneid/complete")]
     assert statuses == [200, 409]
@@ -70,9 +71,10 @@ def test_callback_delivered_twice_completes_once(device: DeviceFactory, persona:
 
 @pytest.mark.clause("R-1")
 def test_callback_after_the_transaction_expired(device: DeviceFactory, persona: Persona,
-                                                 vssid: VssIDHandle, vneid: VNeIDHandle) -> None:
+                                                 target: Target, vssid: VssIDHandle,
+                                                 vneid: VNeIDHandle) -> None:
     phone, callback = capture_callback(device, persona)
-    vssid.set_clock(601)
+    vssid.set_clock(target.profile.transaction_ttl + 1)
     screen = deliver(phone, callback)
     assert_error_screen(screen, app="vssid", code="transaction_expired", clause="R-1")
     assert calls(vneid, "/token") == []
@@ -91,12 +93,14 @@ def test_wrong_or_missing_issuer_in_the_callback_is_refused(device: DeviceFactor
 
 @pytest.mark.clause("R-2", "A-5")
 def test_callback_carries_the_issuer(device: DeviceFactory, persona: Persona,
-                                      vneid: VNeIDHandle) -> None:
+                                      target: Target, vneid: VNeIDHandle) -> None:
     phone = device("ios")
     assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
     from harness.protocol import parse_callback
 
-    assert parse_callback(phone.last_link_to(CALLBACK)).iss == vneid.issuer
+    profile = target.profile
+    callback = phone.last_link_to(profile.callback_custom)
+    assert parse_callback(callback, profile).iss == vneid.issuer
 
 
 @pytest.mark.clause("R-3", "A-7")
@@ -117,18 +121,21 @@ def test_error_callback_ends_the_transaction_without_a_token_request(device: Dev
 
 @pytest.mark.clause("R-4")
 @pytest.mark.parametrize("elsewhere", [
-    "https://vssid.test/auth/vneid/callback",  # the other registered form
-    f"{CALLBACK}/extra",  # a longer path: a prefix match is not enough
+    lambda profile: profile.callback_https,  # the other registered form
+    lambda profile: f"{profile.callback_custom}/extra",  # a longer path: a prefix is not enough
 ], ids=["https-form", "longer-path"])
 def test_callback_to_another_redirect_uri_is_refused(device: DeviceFactory,
-                                                      persona: Persona, vneid: VNeIDHandle,
-                                                      vssid: VssIDHandle,
-                                                      elsewhere: str) -> None:
-    """The transaction used vssid://…; the same response arriving anywhere else is not the
-    registered redirect_uri of this transaction. §8 names no code for R-4: which one, and
-    which clause it cites, is the VssID mock's choice (R-12 asks for a specific one)."""
+                                                      persona: Persona, target: Target,
+                                                      vneid: VNeIDHandle, vssid: VssIDHandle,
+                                                      elsewhere: Callable[[Profile], str]) -> None:
+    """The transaction used vssid://… (the profile's custom-scheme callback); the same
+    response arriving anywhere else is not the registered redirect_uri of this transaction.
+    §8 names no code for R-4: which one, and which clause it cites, is the VssID mock's
+    choice (R-12 asks for a specific one)."""
     phone, callback = capture_callback(device, persona)
-    moved = callback.replace(CALLBACK, elsewhere, 1)
+    registered = target.profile.callback_custom
+    assert callback.startswith(f"{registered}?"), f"expected a callback to {registered}"
+    moved = callback.replace(registered, elsewhere(target.profile), 1)
     screen = deliver(phone, moved)
     if vssid.is_embedded:
         assert_error_screen(screen, app="vssid", code="invalid_request", clause="R-4")
@@ -139,12 +146,12 @@ def test_callback_to_another_redirect_uri_is_refused(device: DeviceFactory,
 
 @pytest.mark.clause("R-1", "T-2", "R-12")
 def test_code_expired_before_the_callback_arrived(device: DeviceFactory, persona: Persona,
-                                                   vneid: VNeIDHandle,
+                                                   target: Target, vneid: VNeIDHandle,
                                                    vssid: VssIDHandle) -> None:
     """The code of §8's ``invalid_grant``; the clause the VssID mock cites for it (T-2) is
     its choice, as §8 fixes no clause for it."""
     phone, callback = capture_callback(device, persona)
-    vneid.set_clock(61)
+    vneid.set_clock(target.profile.code_ttl + 1)
     screen = deliver(phone, callback)
     assert_error_screen(screen, app="vssid", code="invalid_grant",
                         clause="T-2" if vssid.is_embedded else None)

@@ -10,6 +10,7 @@ import pytest
 from harness.apps.screens import VNEID_CONSENT, VNEID_LOGIN, VSSID_HOME
 from harness.flows import decide, enter_credentials, login_with_vneid, start_vneid_login
 from harness.personas import Persona
+from harness.protocol import DEFAULT_PROFILE
 from harness.targets import Target, VssIDHandle
 from harness.trace import HttpExchange, LinkOpened
 from harness.world import DeviceFactory, PersonaPool
@@ -39,7 +40,7 @@ def test_citizen_lands_on_vssid_home(device: DeviceFactory, persona: Persona,
 
 @pytest.mark.clause("A-1", "A-3", "A-4", "A-5", "A-6")
 @pytest.mark.plan("vneid-provider")
-def test_every_hop_is_in_the_order_of_section_4(device: DeviceFactory,
+def test_every_hop_is_in_the_order_of_section_4(target: Target, device: DeviceFactory,
                                                 persona: Persona) -> None:
     phone = device("android")
     assert start_vneid_login(phone.driver).id == VNEID_LOGIN
@@ -53,10 +54,10 @@ def test_every_hop_is_in_the_order_of_section_4(device: DeviceFactory,
             hops.append(f"link {urlsplit(event.url).scheme}->{event.target}")
     expected = [
         "vssid:POST /api/v1/auth/vneid/start",
-        "link vneid->vneid",
+        f"link {target.profile.vneid_scheme}->vneid",
         "vneid:POST /api/app/v1/sessions",
         "vneid:POST /api/app/v1/authorizations",
-        "link vssid->vssid",
+        f"link {target.profile.vssid_scheme}->vssid",
         "vssid:POST /api/v1/auth/vneid/complete",
         "vssid:GET /api/v1/me",
     ]
@@ -68,16 +69,17 @@ def test_every_hop_is_in_the_order_of_section_4(device: DeviceFactory,
 def test_start_answers_a_transaction_with_or_without_a_body(target: Target, vssid: VssIDHandle,
                                                             body: dict[str, Any] | None) -> None:
     """A-1: body ``{}`` or absent → ``{transaction_id, authorize_url, expires_in}``, the
-    transaction living the 10 minutes of R-1."""
+    transaction living the profile's lifetime (R-1: 10 minutes by default)."""
     with vssid.client() as http:
         response = http.post("/api/v1/auth/vneid/start", json=body,
-                             headers=app_headers("vssid", "1.6.7"))
+                             headers=app_headers("vssid", profile=target.profile))
     assert response.status_code == 200, response.text
     answer = response.json()
     assert answer["transaction_id"]
     assert answer["authorize_url"].startswith((target.profile.authorize_link_custom,
                                                target.profile.authorize_link_https))
-    assert answer["expires_in"] == target.profile.transaction_ttl == 600
+    assert answer["expires_in"] == target.profile.transaction_ttl
+    assert DEFAULT_PROFILE.transaction_ttl == 600, "R-1: 10 minutes by default"
 
 
 @pytest.mark.clause("A-4", "A-6")
@@ -99,15 +101,15 @@ def test_app_api_answers_carry_what_section_4_lists(device: DeviceFactory,
 
 
 @pytest.mark.clause("A-1", "A-2")
-def test_authorize_link_carries_the_request_of_a2(device: DeviceFactory,
+def test_authorize_link_carries_the_request_of_a2(target: Target, device: DeviceFactory,
                                                   persona: Persona) -> None:
     phone = device("ios")
     start_vneid_login(phone.driver)
-    link = phone.last_link_to("vneid://authorize?")
+    link = phone.last_link_to(f"{target.profile.authorize_link_custom}?")
     params = {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}
     assert params["response_type"] == "code"
-    assert params["client_id"] == "vssid"
-    assert params["redirect_uri"] == "vssid://auth/vneid/callback"
+    assert params["client_id"] == target.profile.vssid_client_id
+    assert params["redirect_uri"] == target.profile.callback_custom
     assert "openid" in params["scope"].split()
     assert params["code_challenge_method"] == "S256"
     assert len(params["code_challenge"]) == 43
@@ -137,13 +139,14 @@ def test_me_returns_the_same_person(device: DeviceFactory, personas: PersonaPool
 
 
 @pytest.mark.clause("A-1", "R-1")
-def test_two_logins_get_fresh_state_and_nonce(device: DeviceFactory,
+def test_two_logins_get_fresh_state_and_nonce(target: Target, device: DeviceFactory,
                                               persona: Persona) -> None:
     links: list[dict[str, list[str]]] = []
     for platform in PLATFORMS:
         phone = device(platform)
         start_vneid_login(phone.driver)
-        links.append(parse_qs(urlsplit(phone.last_link_to("vneid://")).query))
+        link = phone.last_link_to(f"{target.profile.vneid_scheme}://")
+        links.append(parse_qs(urlsplit(link).query))
     assert links[0]["state"] != links[1]["state"]
     assert links[0]["nonce"] != links[1]["nonce"]
     assert links[0]["code_challenge"] != links[1]["code_challenge"]

@@ -7,13 +7,11 @@ import pytest
 from harness.apps.screens import VSSID_HOME
 from harness.flows import login_with_vneid
 from harness.personas import Persona
-from harness.targets import VNeIDHandle, VssIDHandle
+from harness.targets import Target, VNeIDHandle, VssIDHandle
 from harness.world import DeviceFactory
 from scenarios.support import assert_error_screen, calls
 
 pytestmark = pytest.mark.plan("vssid-relying-party")
-
-CLIENT = "vssid"
 
 # fault -> (error code, clause, does VssID get as far as the token endpoint?)
 REFUSALS = [
@@ -52,10 +50,10 @@ CASES = [pytest.param(*row, id=row[0], marks=pytest.mark.clause(row[2], "R-12"))
 
 @pytest.mark.parametrize(("fault", "code", "clause", "reaches_token"), CASES)
 def test_relying_party_refuses_a_faulty_provider(device: DeviceFactory, persona: Persona,
-                                                 vneid: VNeIDHandle, vssid: VssIDHandle,
-                                                 fault: str, code: str, clause: str,
-                                                 reaches_token: bool) -> None:
-    vneid.arm_fault(CLIENT, fault)
+                                                 target: Target, vneid: VNeIDHandle,
+                                                 vssid: VssIDHandle, fault: str, code: str,
+                                                 clause: str, reaches_token: bool) -> None:
+    vneid.arm_fault(target.profile.vssid_client_id, fault)
     phone = device("ios")
     screen = login_with_vneid(phone.driver, persona)
     assert_error_screen(screen, app="vssid", code=code, clause=clause)
@@ -72,20 +70,20 @@ def test_relying_party_refuses_a_faulty_provider(device: DeviceFactory, persona:
 
 @pytest.mark.clause("R-5")
 def test_rotated_signing_key_is_fetched_and_accepted(device: DeviceFactory,
-                                                     persona: Persona,
+                                                     persona: Persona, target: Target,
                                                      vneid: VNeIDHandle) -> None:
     phone = device("android")
     assert login_with_vneid(phone.driver, persona).id == VSSID_HOME  # caches the JWKS
-    vneid.arm_fault(CLIENT, "signing_key_rotated")
+    vneid.arm_fault(target.profile.vssid_client_id, "signing_key_rotated")
     again = device("android")
     assert login_with_vneid(again.driver, persona).id == VSSID_HOME
 
 
 @pytest.mark.clause("R-9", "R-12")
 def test_a_fault_used_up_leaves_the_next_login_working(device: DeviceFactory,
-                                                       persona: Persona,
+                                                       persona: Persona, target: Target,
                                                        vneid: VNeIDHandle) -> None:
-    vneid.arm_fault(CLIENT, "id_token_nonce_invalid", times=1)
+    vneid.arm_fault(target.profile.vssid_client_id, "id_token_nonce_invalid", times=1)
     first = device("ios")
     assert_error_screen(login_with_vneid(first.driver, persona), app="vssid",
                         code="id_token_invalid", clause="R-9")

@@ -7,7 +7,7 @@ import pytest
 from harness.apps.screens import VNEID_CONSENT, VNEID_LOGIN
 from harness.flows import enter_credentials, login_with_vneid, start_vneid_login
 from harness.personas import Persona
-from harness.targets import VNeIDHandle, VssIDHandle
+from harness.targets import Target, VNeIDHandle, VssIDHandle
 from harness.world import DeviceFactory, PersonaPool
 from scenarios.support import assert_error_screen, calls, endpoint_path
 
@@ -17,7 +17,7 @@ from scenarios.support import assert_error_screen, calls, endpoint_path
 @pytest.mark.plan("vssid-relying-party", "vneid-provider")
 def test_level1_account_is_refused_before_any_token(device: DeviceFactory,
                                                     personas: PersonaPool, vneid: VNeIDHandle,
-                                                    platform: str) -> None:
+                                                    target: Target, platform: str) -> None:
     citizen = personas.new(level=1)
     phone = device(platform)
     screen = login_with_vneid(phone.driver, citizen)
@@ -25,7 +25,7 @@ def test_level1_account_is_refused_before_any_token(device: DeviceFactory,
     assert "Tài khoản định danh điện tử chưa đạt mức 2" in screen.texts
     assert calls(vneid, endpoint_path(vneid, "token_endpoint")) == [], (
         "R-3: no token request after an error callback")
-    callback = phone.last_link_to("vssid://auth/vneid/callback?")
+    callback = phone.last_link_to(f"{target.profile.callback_custom}?")
     assert "error=unmet_authentication_requirements" in callback
     assert "code=" not in callback
 

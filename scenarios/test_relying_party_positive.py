@@ -15,18 +15,16 @@ import pytest
 from harness.apps.screens import VSSID_HOME
 from harness.flows import login_with_vneid
 from harness.personas import Persona
-from harness.targets import VNeIDHandle, VssIDHandle
+from harness.targets import Target, VNeIDHandle
 from harness.world import DeviceFactory
 from scenarios.support import calls
 
 pytestmark = pytest.mark.plan("vssid-relying-party")
 
-CLIENT = "vssid"
-
-
-def _login_accepted(device: DeviceFactory, persona: Persona, vneid: VNeIDHandle,
-                    vssid: VssIDHandle, variation: str) -> None:
-    vneid.arm_fault(CLIENT, variation)
+def _login_accepted(device: DeviceFactory, persona: Persona, target: Target,
+                    variation: str) -> None:
+    vneid, vssid = target.vneid, target.vssid
+    vneid.arm_fault(target.profile.vssid_client_id, variation)
     phone = device("ios")
     screen = login_with_vneid(phone.driver, persona)
     assert screen.id == VSSID_HOME, (
@@ -39,27 +37,28 @@ def _login_accepted(device: DeviceFactory, persona: Persona, vneid: VNeIDHandle,
 
 @pytest.mark.clause("R-7")
 def test_aud_as_a_one_element_array_is_accepted(device: DeviceFactory, persona: Persona,
-                                                 vneid: VNeIDHandle, vssid: VssIDHandle) -> None:
-    """R-7: ``aud`` "contains the client id": ``["vssid"]`` does (OpenID Connect Core §2)."""
-    _login_accepted(device, persona, vneid, vssid, "id_token_aud_array")
+                                                 target: Target) -> None:
+    """R-7: ``aud`` "contains the client id": ``["vssid"]`` (the profile's client id) does
+    (OpenID Connect Core §2)."""
+    _login_accepted(device, persona, target, "id_token_aud_array")
 
 
 @pytest.mark.clause("T-1")
 def test_token_type_in_lower_case_is_accepted(device: DeviceFactory, persona: Persona,
-                                              vneid: VNeIDHandle, vssid: VssIDHandle) -> None:
+                                              target: Target) -> None:
     """T-1: ``token_type`` ``bearer`` is Bearer; the value is case-insensitive (RFC 6749 §5.1)."""
-    _login_accepted(device, persona, vneid, vssid, "token_type_lowercase")
+    _login_accepted(device, persona, target, "token_type_lowercase")
 
 
 @pytest.mark.clause("R-5")
 def test_no_kid_with_one_published_key_is_accepted(device: DeviceFactory, persona: Persona,
-                                                   vneid: VNeIDHandle, vssid: VssIDHandle) -> None:
+                                                   target: Target, vneid: VNeIDHandle) -> None:
     """R-5 / CONFORMANCE-CATALOG.md "no kid with one key": accept (RFC 7515 §4.1.4: kid is
     optional; with one key in the JWKS there is nothing to choose). The harness's VNeID
     withdraws a key rotated out by an earlier test before it signs such a token, so the
     case holds on a shared served VNeID too (the relying party may have cached two keys: it
     must still find the one that verifies, or fetch the JWKS again)."""
-    _login_accepted(device, persona, vneid, vssid, "id_token_kid_absent")
+    _login_accepted(device, persona, target, "id_token_kid_absent")
     with vneid.client() as http:
         keys = http.get(str(vneid.discovery()["jwks_uri"])).json()["keys"]
     assert len(keys) == 1, f"the token without kid came from a JWKS of {len(keys)} keys"

@@ -51,11 +51,13 @@ def _tokens_in(prefix: str, storage: Mapping[Any, Any]) -> dict[str, str]:
 
 @pytest.mark.clause("S-5")
 def test_no_secret_reaches_a_trace_or_a_request_log(device: DeviceFactory,
-                                                    persona: Persona, vneid: VNeIDHandle,
+                                                    persona: Persona, target: Target,
+                                                    vneid: VNeIDHandle,
                                                     vssid: VssIDHandle) -> None:
     phone = device("ios")
     assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
-    code = parse_callback(phone.last_link_to("vssid://")).code
+    profile = target.profile
+    code = parse_callback(phone.last_link_to(f"{profile.vssid_scheme}://"), profile).code
     secrets = {
         "passcode": persona.passcode,
         "code": code,

@@ -7,7 +7,7 @@ import pytest
 from harness.apps.screens import VNEID_CONSENT, VSSID_HOME, VSSID_LOGIN
 from harness.flows import decide, enter_credentials, login_with_vneid, start_vneid_login
 from harness.personas import Persona
-from harness.targets import VNeIDHandle, VssIDHandle
+from harness.targets import Target, VNeIDHandle, VssIDHandle
 from harness.world import DeviceFactory, PersonaPool
 from scenarios.support import assert_error_screen, calls, endpoint_path
 
@@ -18,14 +18,14 @@ pytestmark = pytest.mark.plan("vssid-relying-party")
 @pytest.mark.parametrize("platform", ["ios", "android"])
 @pytest.mark.plan("vneid-provider")
 def test_user_cancels_in_vneid(device: DeviceFactory, persona: Persona, vneid: VNeIDHandle,
-                              platform: str) -> None:
+                              target: Target, platform: str) -> None:
     phone = device(platform)
     screen = login_with_vneid(phone.driver, persona, decision="deny")
     assert_error_screen(screen, app="vssid", code="access_denied", clause="R-3")
     assert "Bạn đã huỷ đăng nhập" in screen.texts
     assert calls(vneid, endpoint_path(vneid, "token_endpoint")) == [], (
         "R-3: a cancelled login makes no token request")
-    assert "error=access_denied" in phone.last_link_to("vssid://")
+    assert "error=access_denied" in phone.last_link_to(f"{target.profile.vssid_scheme}://")
 
 
 @pytest.mark.clause("A-3", "A-6")
@@ -78,10 +78,12 @@ def test_two_citizens_logging_in_at_the_same_time_both_finish(device: DeviceFact
 
 @pytest.mark.clause("R-1", "R-12")
 def test_abandoned_login_expires_after_ten_minutes(device: DeviceFactory, persona: Persona,
-                                                    vssid: VssIDHandle) -> None:
+                                                    vssid: VssIDHandle, target: Target) -> None:
+    """R-1: the transaction lives the profile's ``transaction_ttl`` (ten minutes by
+    default); a second past it, the return finds it expired."""
     phone = device("ios")
     start_vneid_login(phone.driver)
     enter_credentials(phone.driver, persona)
-    vssid.set_clock(601)
+    vssid.set_clock(target.profile.transaction_ttl + 1)
     screen = decide(phone.driver)
     assert_error_screen(screen, app="vssid", code="transaction_expired", clause="R-1")

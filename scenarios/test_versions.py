@@ -1,4 +1,10 @@
-"""App versions: every boundary of VssID (1.6.7) and VNeID (2.1.0), in the apps and servers."""
+"""App versions: every boundary of VssID and VNeID (the run's profile's minimums; PROTOCOL.md's
+defaults are 1.6.7 and 2.1.0), in the apps and servers.
+
+V-6: minimum versions are configuration, so the cases are kinds of version *relative to the
+minimum* ("the minimum", "a higher patch", "a pre-release of the minimum"…), each computed in
+the test from the run's profile (:func:`version_case`). Against the defaults they are the
+versions named in the comments of the kind lists."""
 
 from __future__ import annotations
 
@@ -14,10 +20,11 @@ from harness.apps.screens import (
 )
 from harness.flows import decide, enter_credentials, login_with_vneid, start_vneid_login
 from harness.personas import Persona
-from harness.protocol import DEFAULT_PROFILE
+from harness.pytest_plugin import run_profile
 from harness.targets import Target, VNeIDHandle, VssIDHandle, embedded_target
 from harness.world import DeviceFactory, make_device
 from scenarios.support import app_headers, assert_error_body, calls
+from scenarios.version_cases import MALFORMED_CASES, version_case
 
 STORE = {
     ("vssid", "ios"): "https://apps.apple.com/",
@@ -26,11 +33,17 @@ STORE = {
     ("vneid", "android"): "https://play.google.com/",
 }
 
-VSSID_NEW_ENOUGH = ["1.6.7", "1.6.10", "1.7", "1.6.7+build.5", "2.0"]
-VSSID_TOO_OLD = ["1.6.6", "1.6.7-beta.1", "1.6", "0.9.99"]
-VNEID_NEW_ENOUGH = ["2.1.0", "2.1", "2.10.0", "2.1.0.1", "2.1.0+77"]
-VNEID_TOO_OLD = ["2.0.9", "2.1.0-rc.1", "2.0", "1.99.99"]
+
+VSSID_NEW_ENOUGH = ["minimum", "higher-patch", "next-minor-short", "minimum-with-build",
+                    "next-major"]  # 1.6.7, 1.6.10, 1.7, 1.6.7+build.5, 2.0
+VSSID_TOO_OLD = ["lower-patch", "beta-of-minimum", "minimum-truncated",
+                 "previous-major-9.99"]  # 1.6.6, 1.6.7-beta.1, 1.6, 0.9.99
+VNEID_NEW_ENOUGH = ["minimum", "minimum-other-length", "higher-minor", "fourth-component",
+                    "minimum-with-numeric-build"]  # 2.1.0, 2.1, 2.10.0, 2.1.0.1, 2.1.0+77
+VNEID_TOO_OLD = ["lower-minor-higher-patch", "rc-of-minimum", "lower-minor-short",
+                 "previous-major-99.99"]  # 2.0.9, 2.1.0-rc.1, 2.0, 1.99.99
 MALFORMED = ["v2.1.0", "2..1", "02.1.0", "", "1" * 65, "2.1.0-", "latest", "2.1.0.0.1"]
+"""Malformed under any minimum (V-1, V-3)."""
 
 
 def _strings(value: object) -> list[str]:
@@ -46,18 +59,22 @@ def _strings(value: object) -> list[str]:
 
 # -- VssID ------------------------------------------------------------------------------------
 @pytest.mark.clause("P-3", "V-1", "V-2", "V-4", "V-6")
-@pytest.mark.parametrize("version", VSSID_NEW_ENOUGH)
+@pytest.mark.parametrize("kind", VSSID_NEW_ENOUGH)
 @pytest.mark.plan("vssid-relying-party")
-def test_vssid_at_or_above_minimum_logs_in(device: DeviceFactory, persona: Persona,
-                                           version: str) -> None:
+def test_vssid_at_or_above_minimum_logs_in(target: Target, device: DeviceFactory,
+                                           persona: Persona, kind: str) -> None:
+    version = version_case(target.profile, "vssid", kind)
     phone = device("ios", vssid=version)
-    assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
+    assert login_with_vneid(phone.driver, persona).id == VSSID_HOME, (
+        f"VssID {version} ({kind}) must log in")
 
 
 @pytest.mark.clause("V-2", "V-6")
-@pytest.mark.parametrize("version", VSSID_TOO_OLD)
+@pytest.mark.parametrize("kind", VSSID_TOO_OLD)
 @pytest.mark.plan("vssid-relying-party")
-def test_old_vssid_shows_no_vneid_entry(device: DeviceFactory, version: str) -> None:
+def test_old_vssid_shows_no_vneid_entry(target: Target, device: DeviceFactory,
+                                        kind: str) -> None:
+    version = version_case(target.profile, "vssid", kind)
     phone = device("android", vssid=version)
     screen = phone.driver.open_app("vssid")
     assert screen.id == VSSID_LOGIN
@@ -66,10 +83,11 @@ def test_old_vssid_shows_no_vneid_entry(device: DeviceFactory, version: str) -> 
 
 @pytest.mark.clause("V-2", "V-4")
 @pytest.mark.parametrize("platform", ["ios", "android"])
-@pytest.mark.parametrize("version", [*VSSID_TOO_OLD])
+@pytest.mark.parametrize("kind", [*VSSID_TOO_OLD])
 @pytest.mark.plan("vssid-relying-party")
 def test_vssid_backend_refuses_old_app_with_store_link(target: Target, vssid: VssIDHandle,
-                                                       version: str, platform: str) -> None:
+                                                       kind: str, platform: str) -> None:
+    version = version_case(target.profile, "vssid", kind)
     with vssid.client() as http:
         response = http.post("/api/v1/auth/vneid/start", json={},
                              headers=app_headers("vssid", version, platform))
@@ -79,14 +97,17 @@ def test_vssid_backend_refuses_old_app_with_store_link(target: Target, vssid: Vs
 
 
 @pytest.mark.clause("V-2", "V-4")
-@pytest.mark.parametrize("version", VSSID_NEW_ENOUGH)
+@pytest.mark.parametrize("kind", VSSID_NEW_ENOUGH)
 @pytest.mark.plan("vssid-relying-party")
-def test_vssid_backend_accepts_new_enough_app(vssid: VssIDHandle, version: str) -> None:
+def test_vssid_backend_accepts_new_enough_app(target: Target, vssid: VssIDHandle,
+                                              kind: str) -> None:
+    version = version_case(target.profile, "vssid", kind)
     with vssid.client() as http:
         response = http.post("/api/v1/auth/vneid/start", json={},
                              headers=app_headers("vssid", version))
-    assert response.status_code == 200, response.text
-    assert response.json()["authorize_url"].startswith("vneid://authorize?")
+    assert response.status_code == 200, f"VssID {version}: {response.text}"
+    assert response.json()["authorize_url"].startswith(
+        f"{target.profile.authorize_link_custom}?")
 
 
 @pytest.mark.clause("V-1", "V-3", "V-4")
@@ -112,25 +133,27 @@ def test_vssid_backend_refuses_missing_version_header(vssid: VssIDHandle, path: 
 @pytest.mark.parametrize(("method", "path"), [("POST", "/api/v1/auth/vneid/complete"),
                                               ("GET", "/api/v1/me")])
 @pytest.mark.plan("vssid-relying-party")
-def test_every_vssid_app_call_is_version_gated(vssid: VssIDHandle, method: str,
+def test_every_vssid_app_call_is_version_gated(target: Target, vssid: VssIDHandle, method: str,
                                                path: str) -> None:
     """V-4: "on every app API call", not only at the start of a login."""
-    body = {"transaction_id": "x", "callback_url": "vssid://auth/vneid/callback"} \
+    body = {"transaction_id": "x", "callback_url": target.profile.callback_custom} \
         if method == "POST" else None
+    too_old = version_case(target.profile, "vssid", "lower-patch")
     with vssid.client() as http:
         response = http.request(method, path, json=body,
-                                headers={**app_headers("vssid", "1.6.6"),
+                                headers={**app_headers("vssid", too_old),
                                          "Authorization": "Bearer x"})
     assert_error_body(response, 426, "app_update_required", "V-4")
 
 
 @pytest.mark.clause("V-2", "V-4")
-def test_prerelease_identifiers_order_as_in_semver() -> None:
+def test_prerelease_identifiers_order_as_in_semver(request: pytest.FixtureRequest) -> None:
     """V-2 orders pre-releases as SemVer 2.0 §11.4: numeric identifiers sort below
     alphanumeric ones, so against a 1.6.7-alpha minimum 1.6.7-1 is too old and 1.6.7-beta is
-    new enough. Only a profile of our own has a pre-release minimum."""
-    target = embedded_target(seed="v2-prerelease",
-                             profile=DEFAULT_PROFILE.evolve(vssid_min_version="1.6.7-alpha"))
+    new enough. Only a profile of our own has a pre-release minimum (the run's profile with
+    that minimum)."""
+    target = embedded_target(seed="v2-prerelease", profile=run_profile(request.config).evolve(
+        vssid_min_version="1.6.7-alpha"))
     versions = ["1.6.7-1", "1.6.6", "1.6.7-alpha", "1.6.7-alpha.1", "1.6.7-beta", "1.6.7"]
     try:
         with target.vssid.client() as http:
@@ -144,12 +167,16 @@ def test_prerelease_identifiers_order_as_in_semver() -> None:
 
 
 @pytest.mark.clause("V-4", "V-6")
-def test_vssid_app_shows_update_screen_when_backend_says_426(device: DeviceFactory) -> None:
-    """An app that thinks it is new enough (a sideloaded build) still meets the server gate."""
-    target = embedded_target(seed="v6-app",
-                             profile=DEFAULT_PROFILE.evolve(vssid_min_version="1.8"))
-    phone = make_device(target, "android", vssid="1.7")
-    phone.vssid_app.profile = DEFAULT_PROFILE
+def test_vssid_app_shows_update_screen_when_backend_says_426(target: Target,
+                                                             device: DeviceFactory) -> None:
+    """An app that thinks it is new enough (a sideloaded build) still meets the server gate:
+    the app follows the run's profile (1.6.7 by default) and is at its next minor (1.7), the
+    server's minimum is the minor after (1.8)."""
+    major, minor = target.profile.vssid_min_version.release[:2]
+    strict = embedded_target(seed="v6-app", profile=target.profile.evolve(
+        vssid_min_version=f"{major}.{minor + 2}"))
+    phone = make_device(strict, "android", vssid=f"{major}.{minor + 1}")
+    phone.vssid_app.profile = target.profile
     try:
         screen = start_vneid_login(phone.driver)
         assert screen.id == APP_UPDATE
@@ -158,13 +185,14 @@ def test_vssid_app_shows_update_screen_when_backend_says_426(device: DeviceFacto
         assert store_url.startswith(STORE[("vssid", "android")])
     finally:
         phone.close()
-        target.close()
+        strict.close()
 
 
 @pytest.mark.clause("V-4", "A-6")
 @pytest.mark.parametrize("platform", ["ios", "android"])
 @pytest.mark.plan("vssid-relying-party")
-def test_vssid_downgraded_during_the_hand_off_shows_the_update_screen(device: DeviceFactory,
+def test_vssid_downgraded_during_the_hand_off_shows_the_update_screen(target: Target,
+                                                                      device: DeviceFactory,
                                                                       persona: Persona,
                                                                       vssid: VssIDHandle,
                                                                       platform: str) -> None:
@@ -173,7 +201,7 @@ def test_vssid_downgraded_during_the_hand_off_shows_the_update_screen(device: De
     the store link the refusal carries, not a generic error."""
     phone = device(platform)
     start_vneid_login(phone.driver)
-    phone.install_vssid("1.6.6")
+    phone.install_vssid(version_case(target.profile, "vssid", "lower-patch"))
     enter_credentials(phone.driver, persona)
     screen = decide(phone.driver)
     assert (screen.app, screen.id) == ("vssid", APP_UPDATE)
@@ -186,12 +214,12 @@ def test_vssid_downgraded_during_the_hand_off_shows_the_update_screen(device: De
 @pytest.mark.clause("V-4")
 @pytest.mark.plan("vssid-relying-party")
 def test_a_signed_in_vssid_downgraded_shows_the_update_screen_at_launch(
-        device: DeviceFactory, persona: Persona, vssid: VssIDHandle) -> None:
+        target: Target, device: DeviceFactory, persona: Persona, vssid: VssIDHandle) -> None:
     """VssID signed in, then downgraded below the minimum: at launch its backend answers 426
     to GET /me and the app shows the update screen, not the home screen or an error."""
     phone = device("ios")
     assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
-    phone.install_vssid("1.6.6")
+    phone.install_vssid(version_case(target.profile, "vssid", "lower-patch"))
     screen = phone.driver.open_app("vssid")
     assert (screen.app, screen.id) == ("vssid", APP_UPDATE)
     store_url = screen.element(APP_UPDATE_STORE).value
@@ -202,24 +230,28 @@ def test_a_signed_in_vssid_downgraded_shows_the_update_screen_at_launch(
 
 # -- VNeID ------------------------------------------------------------------------------------
 @pytest.mark.clause("P-3", "V-1", "V-2", "V-5", "V-6")
-@pytest.mark.parametrize("version", VNEID_NEW_ENOUGH)
+@pytest.mark.parametrize("kind", VNEID_NEW_ENOUGH)
 @pytest.mark.plan("vneid-provider")
-def test_vneid_at_or_above_minimum_logs_in(device: DeviceFactory, persona: Persona,
-                                           version: str) -> None:
+def test_vneid_at_or_above_minimum_logs_in(target: Target, device: DeviceFactory,
+                                           persona: Persona, kind: str) -> None:
+    version = version_case(target.profile, "vneid", kind)
     phone = device("android", vneid=version)
-    assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
+    assert login_with_vneid(phone.driver, persona).id == VSSID_HOME, (
+        f"VNeID {version} ({kind}) must log in")
 
 
 @pytest.mark.clause("V-2", "V-3", "V-6")
 @pytest.mark.parametrize("platform", ["ios", "android"])
-@pytest.mark.parametrize("version", [*VNEID_TOO_OLD, "v2.1.0", "02.1.0"])
+@pytest.mark.parametrize("kind", [*VNEID_TOO_OLD, *MALFORMED_CASES])  # … v2.1.0, 02.1.0
 @pytest.mark.plan("vneid-provider")
-def test_old_vneid_shows_its_update_screen(device: DeviceFactory, vneid: VNeIDHandle,
-                                            version: str, platform: str) -> None:
+def test_old_vneid_shows_its_update_screen(target: Target, device: DeviceFactory,
+                                           vneid: VNeIDHandle, kind: str,
+                                           platform: str) -> None:
+    version = version_case(target.profile, "vneid", kind)
     phone = device(platform, vneid=version)
     screen = start_vneid_login(phone.driver)
-    assert screen.app == "vneid"
-    assert screen.id == APP_UPDATE
+    assert screen.app == "vneid", f"VNeID {version}"
+    assert screen.id == APP_UPDATE, f"VNeID {version}"
     store_url = screen.element(APP_UPDATE_STORE).value
     assert store_url is not None, "the update screen links to no store"
     assert store_url.startswith(STORE[("vneid", platform)])
@@ -228,11 +260,12 @@ def test_old_vneid_shows_its_update_screen(device: DeviceFactory, vneid: VNeIDHa
 
 @pytest.mark.clause("V-2", "V-5")
 @pytest.mark.parametrize("platform", ["ios", "android"])
-@pytest.mark.parametrize("version", VNEID_TOO_OLD)
+@pytest.mark.parametrize("kind", VNEID_TOO_OLD)
 @pytest.mark.plan("vneid-provider")
 def test_vneid_server_refuses_old_app_with_store_link(target: Target, vneid: VNeIDHandle,
-                                                      persona: Persona, version: str,
+                                                      persona: Persona, kind: str,
                                                       platform: str) -> None:
+    version = version_case(target.profile, "vneid", kind)
     with vneid.client() as http:
         response = http.post("/api/app/v1/sessions",
                              json={"personal_id": persona.personal_id,
@@ -264,38 +297,50 @@ def test_vneid_server_refuses_malformed_or_missing_version(vneid: VNeIDHandle, p
 
 @pytest.mark.clause("V-5")
 @pytest.mark.plan("vneid-provider")
-def test_vneid_authorizations_are_version_gated_too(vneid: VNeIDHandle) -> None:
+def test_vneid_authorizations_are_version_gated_too(target: Target, vneid: VNeIDHandle) -> None:
+    too_old = version_case(target.profile, "vneid", "lower-minor-higher-patch")
     with vneid.client() as http:
         response = http.post("/api/app/v1/authorizations",
-                             json={"link": "vneid://authorize", "decision": "approve"},
-                             headers={**app_headers("vneid", "2.0.9"),
+                             json={"link": target.profile.authorize_link_custom,
+                                   "decision": "approve"},
+                             headers={**app_headers("vneid", too_old),
                                       "Authorization": "Bearer x"})
     assert_error_body(response, 426, "app_update_required", "V-5")
 
 
 @pytest.mark.clause("V-4", "V-5", "V-6", "T-4")
-def test_minimum_versions_are_configuration(persona: Persona) -> None:
+def test_minimum_versions_are_configuration(request: pytest.FixtureRequest,
+                                            persona: Persona) -> None:
     """V-6: raising the minimum in the profile moves every gate, in the apps and in both
-    servers, with no code change."""
-    target = embedded_target(seed="v6", profile=DEFAULT_PROFILE.evolve(
-        vneid_min_version="2.2.0", vssid_min_version="1.7.0"))
+    servers, with no code change. The run's minimums (by default VNeID 2.1.0, VssID 1.6.7)
+    are raised to their next minor (2.2.0, 1.7.0); builds new enough before (VNeID 2.1.5,
+    VssID 1.6.10) are now too old."""
+    base = run_profile(request.config)
+    vneid_major, vneid_minor, vneid_patch = base.vneid_min_version.release[:3]
+    vssid_major, vssid_minor = base.vssid_min_version.release[:2]
+    vneid_min = f"{vneid_major}.{vneid_minor + 1}.0"
+    vssid_min = f"{vssid_major}.{vssid_minor + 1}.0"
+    old_vneid_version = f"{vneid_major}.{vneid_minor}.{vneid_patch + 5}"
+    old_vssid_version = version_case(base, "vssid", "higher-patch")
+    target = embedded_target(seed="v6", profile=base.evolve(
+        vneid_min_version=vneid_min, vssid_min_version=vssid_min))
     try:
-        assert target.vneid.discovery()["vneid_app_minimum_version"] == "2.2.0"
-        old_vssid = make_device(target, "ios", vssid="1.6.10", vneid="2.2.0")
+        assert target.vneid.discovery()["vneid_app_minimum_version"] == vneid_min
+        old_vssid = make_device(target, "ios", vssid=old_vssid_version, vneid=vneid_min)
         assert not old_vssid.driver.open_app("vssid").has(VSSID_LOGIN_VNEID)
-        old_vneid = make_device(target, "ios", vssid="1.7.0", vneid="2.1.5")
+        old_vneid = make_device(target, "ios", vssid=vssid_min, vneid=old_vneid_version)
         assert start_vneid_login(old_vneid.driver).id == APP_UPDATE
-        fresh = make_device(target, "ios", vssid="1.7.0", vneid="2.2.0")
+        fresh = make_device(target, "ios", vssid=vssid_min, vneid=vneid_min)
         assert start_vneid_login(fresh.driver).id == VNEID_LOGIN
         with target.vssid.client() as http:
             response = http.post("/api/v1/auth/vneid/start", json={},
-                                 headers=app_headers("vssid", "1.6.10"))
+                                 headers=app_headers("vssid", old_vssid_version))
         assert_error_body(response, 426, "app_update_required", "V-4")
         with target.vneid.client() as http:  # the gate comes before the credentials
             response = http.post("/api/app/v1/sessions",
                                  json={"personal_id": persona.personal_id,
                                        "passcode": persona.passcode},
-                                 headers=app_headers("vneid", "2.1.5"))
+                                 headers=app_headers("vneid", old_vneid_version))
         assert_error_body(response, 426, "app_update_required", "V-5")
     finally:
         target.close()
