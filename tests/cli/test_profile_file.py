@@ -1,0 +1,206 @@
+"""Profile files (PROTOCOL.md: a vendor overrides the defaults "in a profile file"): loading
+and checking them, the ``profile`` commands, and every suite run under one."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from harness.cli import app
+from harness.errors import ConfigError
+from harness.profile_file import (
+    FIELDS,
+    dump_profile,
+    load_profile,
+    profile_from_mapping,
+    profile_overrides,
+)
+from harness.protocol import DEFAULT_PROFILE, parse_version
+from harness.run import RunOptions, run_suites
+from tests.cli.test_cli_serve import start, stop
+
+runner = CliRunner()
+BIN = Path(sys.executable).parent / "vneid-harness"
+EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "vendor-profile.yaml"
+
+
+def test_the_example_changes_every_field() -> None:
+    profile = load_profile(EXAMPLE)
+    changed = profile_overrides(profile)
+    assert {name.split(".")[0] for name in changed} == set(FIELDS)
+    assert profile.vneid_min_version == parse_version("2.3.0")
+    assert profile.callback_custom == "bank-app://oauth/vneid/return"
+    assert profile.authorize_link_https == "https://id.bank.example/oidc/authorize"
+    # store links: the entries given replace their app and platform only
+    assert profile.store_link("vneid", "android") == (
+        "https://play.google.com/store/apps/details?id=vn.example.id")
+    assert profile.store_link("vneid", "ios") == DEFAULT_PROFILE.store_link("vneid", "ios")
+
+
+def test_the_printed_defaults_read_back_as_the_defaults(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["profile", "default"])
+    assert result.exit_code == 0, result.output
+    path = tmp_path / "defaults.yaml"
+    path.write_text(result.output)
+    assert load_profile(path) == DEFAULT_PROFILE
+    assert dump_profile() == result.output
+    assert profile_overrides(load_profile(path)) == {}
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("p.yaml", "code_ttl: 30\nscope: openid\n"),
+    ("p.yml", "code_ttl: 30\nscope: openid\n"),
+    ("p.json", '{"code_ttl": 30, "scope": "openid"}'),
+    ("p.toml", 'code_ttl = 30\nscope = "openid"\n'),
+])
+def test_yaml_json_and_toml(tmp_path: Path, name: str, text: str) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    assert load_profile(path) == DEFAULT_PROFILE.evolve(code_ttl=30, scope="openid")
+
+
+def test_an_empty_file_is_the_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "empty.yaml"
+    path.write_text("# nothing changed\n")
+    assert load_profile(path) == DEFAULT_PROFILE
+
+
+@pytest.mark.parametrize(("document", "said"), [
+    ({"code_tl": 30}, "unknown field 'code_tl'; did you mean 'code_ttl'?"),
+    ({"colour": 1}, "unknown field 'colour'; fields: vneid_min_version"),
+    ([1, 2], "a profile file is a mapping of field names to values (got a list)"),
+    ("text", "(got a string)"),
+    ({"code_ttl": 0}, "code_ttl: must be a whole number of seconds from 1 to 31536000, got 0"),
+    ({"code_ttl": True}, "code_ttl: must be a whole number of seconds"),
+    ({"code_ttl": 1.5}, "code_ttl: must be a whole number of seconds"),
+    ({"clock_skew": -1}, "clock_skew: must be a whole number of seconds from 0 to 3600"),
+    ({"vneid_min_version": 2.1}, "vneid_min_version: must be a string, got a number 2.1; "
+                                 "quote it"),
+    ({"vssid_min_version": "1.06.7"}, "vssid_min_version: not a version (V-1)"),
+    ({"vneid_scheme": "Vneid"}, "vneid_scheme: must be a URI scheme in lower case"),
+    ({"vneid_scheme": "vneid://"}, "vneid_scheme: must be a URI scheme"),
+    ({"vssid_scheme": "vneid"}, "vneid_scheme and vssid_scheme are both 'vneid'"),
+    ({"vssid_scheme": "https"}, "cannot be http or https"),
+    ({"vneid_link_host": "vneid.test:443"}, "vneid_link_host: must be a host name"),
+    ({"vssid_link_host": "vneid.test"}, "vneid_link_host and vssid_link_host are both"),
+    ({"authorize_path": "authorize"}, "authorize_path: must be a path such as '/authorize'"),
+    ({"callback_path": "/cb?x=1"}, "callback_path: must be a path"),
+    ({"callback_path": "/a//b"}, "no empty segment"),
+    ({"vssid_client_id": "a b"}, "vssid_client_id: must be 1-128 visible ASCII characters"),
+    ({"vssid_client_id": ""}, "vssid_client_id: must be 1-128"),
+    ({"scope": "profile"}, "'openid' among them (A-2)"),
+    ({"scope": "openid  profile"}, "separated by single spaces"),
+    ({"store_links": ["x"]}, "store_links: must map an app (vneid, vssid)"),
+    ({"store_links": {"zalo": {}}}, "store_links: unknown app 'zalo'"),
+    ({"store_links": {"vneid": {"windows": "https://x.example"}}}, "unknown platform 'windows'"),
+    ({"store_links": {"vneid": {"ios": "http://x.example"}}},
+     "store_links.vneid.ios: must be an https URL of the store listing (§10)"),
+    ({"store_links": {"vneid": "https://x.example"}}, "store_links.vneid: must map a platform"),
+])
+def test_bad_values_name_the_field_and_what_to_write(document: object, said: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        profile_from_mapping(document, source="vendor.yaml")
+    assert str(caught.value).startswith("vendor.yaml: ")
+    assert said in str(caught.value)
+
+
+@pytest.mark.parametrize(("name", "content", "said"), [
+    ("p.ini", "x", "a profile file ends in .yaml, .yml, .json or .toml"),
+    ("p.yaml", "[unclosed", "not valid YAML"),
+    ("p.json", "{", "not valid JSON"),
+    ("p.toml", "x = ", "not valid TOML"),
+    ("p.yaml", b"\xff\xfe", "cannot read the profile file"),
+    ("p.yaml", "a: " + "[" * 5000, "not valid YAML"),
+    ("p.yaml", "x" * (65 * 1024), "at most 64 KiB"),
+])
+def test_unreadable_files_are_one_line_errors(tmp_path: Path, name: str,
+                                              content: str | bytes, said: str) -> None:
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    with pytest.raises(ConfigError) as caught:
+        load_profile(path)
+    assert said in str(caught.value)
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_profile(tmp_path / "absent.yaml")
+
+
+def test_profile_check_lists_the_changed_defaults(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["profile", "check", str(EXAMPLE)], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    assert "vssid_client_id" in result.output
+    assert "bank-client" in result.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("code_ttl: never\n")
+    result = runner.invoke(app, ["profile", "check", str(bad)], env={"COLUMNS": "250"})
+    assert result.exit_code == 2
+    assert "code_ttl: must be a whole number of seconds" in result.output
+
+
+def test_pytest_refuses_a_bad_profile_before_any_test(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("scope: profile\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-o", "addopts=",
+         "--protocol-profile", str(bad), "scenarios/test_happy_path.py"],
+        capture_output=True, text=True, timeout=120, cwd=EXAMPLE.parents[2], check=False)
+    assert done.returncode == pytest.ExitCode.USAGE_ERROR, done.stdout[-2000:]
+    assert "--protocol-profile: " in done.stderr
+    assert "'openid' among them (A-2)" in done.stderr
+
+
+def test_every_suite_passes_under_a_vendor_profile(tmp_path: Path) -> None:
+    """All suites on the embedded mocks, which follow the profile as the suites expect: every
+    check reads the run's profile (versions, links, client id, scope, lifetimes, store
+    links), not PROTOCOL.md's defaults."""
+    console = Console(record=True, width=200)
+    options = RunOptions(out=tmp_path / "out", profile=EXAMPLE, workers=1)
+    status = run_suites(options, console)
+    text = console.export_text()
+    assert status == 0, text[-4000:]
+    verdict = json.loads(options.result_file.read_text())
+    assert verdict["ok"] is True
+    assert verdict["counts"]["FAILED"] == 0
+    assert verdict["counts"]["PASSED"] > 500
+    assert verdict["target"]["profile"] == str(EXAMPLE)
+    assert verdict["target"]["profile_overrides"]["vssid_client_id"] == "bank-client"
+    page = options.result_file.with_suffix(".html").read_text()
+    assert "vssid_client_id = bank-client" in page
+
+
+def test_a_served_provider_and_the_plan_follow_the_same_profile(tmp_path: Path) -> None:
+    """``serve --protocol-profile`` and ``conformance --protocol-profile`` agree; without
+    the profile, the plan expects the defaults and the served provider is found wrong."""
+    served = start("--protocol-profile", str(EXAMPLE))
+    env = {"COLUMNS": "200", "PATH": "/usr/bin"}
+    try:
+        agreed = subprocess.run(
+            [str(BIN), "conformance", "--plan", "vneid-provider", "--vneid-url", served.vneid,
+             "--protocol-profile", str(EXAMPLE), "--out", str(tmp_path / "agreed")],
+            capture_output=True, text=True, timeout=600, env=env, check=False)
+        assert agreed.returncode == 0, agreed.stdout[-3000:]
+        verdict = json.loads(
+            (tmp_path / "agreed" / "conformance-vneid-provider.json").read_text())
+        assert verdict["target"]["profile_overrides"]["callback_path"] == "/oauth/vneid/return"
+        default = subprocess.run(
+            [str(BIN), "run", "--vneid-url", served.vneid, "-k", "happy", "--no-report",
+             "--out", str(tmp_path / "default")],
+            capture_output=True, text=True, timeout=600, env=env, check=False)
+        assert default.returncode == 1, default.stdout[-3000:]
+    finally:
+        stop(served)
+
+
+def test_serve_refuses_a_bad_profile() -> None:
+    result = runner.invoke(app, ["serve", "--protocol-profile", "absent.yaml"])
+    assert result.exit_code == 2
+    assert "absent.yaml: cannot read the profile file" in result.output
+
