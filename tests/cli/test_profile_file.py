@@ -204,3 +204,32 @@ def test_serve_refuses_a_bad_profile() -> None:
     assert result.exit_code == 2
     assert "absent.yaml: cannot read the profile file" in result.output
 
+
+
+def test_a_served_relying_party_and_the_plan_follow_the_same_profile(tmp_path: Path) -> None:
+    """Plan vssid-relying-party against a VssID served with the profile: the harness VNeID it
+    trusts (served by ``conformance``) registers the profile's client and callback too."""
+    import httpx
+
+    from harness.serve import bind_loopback
+
+    served = start("--protocol-profile", str(EXAMPLE))
+    try:
+        probe = bind_loopback(0)
+        port = probe.getsockname()[1]
+        probe.close()
+        httpx.post(f"{served.vssid}/_harness/config",
+                   json={"issuer": f"http://127.0.0.1:{port}"}, timeout=5).raise_for_status()
+        done = subprocess.run(
+            [str(BIN), "conformance", "--plan", "vssid-relying-party", "--vssid-url",
+             served.vssid, "--serve-vneid-port", str(port), "--protocol-profile", str(EXAMPLE),
+             "--out", str(tmp_path / "r")],
+            capture_output=True, text=True, timeout=600,
+            env={"COLUMNS": "200", "PATH": "/usr/bin"}, check=False)
+        assert done.returncode == 0, done.stdout[-3000:]
+        verdict = json.loads(
+            (tmp_path / "r" / "conformance-vssid-relying-party.json").read_text())
+        assert verdict["counts"]["PASSED"] > 50
+        assert verdict["target"]["profile_overrides"]["vssid_scheme"] == "bank-app"
+    finally:
+        stop(served)
