@@ -106,6 +106,17 @@ def test_the_page_names_target_plan_version_date_and_verdict() -> None:
     for expected in ("vssid-relying-party", "http://127.0.0.1:9000", "embedded", "0.1.0",
                      "2026-11-22T05:00:00Z", "NOT OK", "Seed", "7"):
         assert expected in text, expected
+    assert "Protocol profile PROTOCOL.md defaults" in text  # no profile file was given
+
+
+def test_the_page_names_the_profile_file_and_what_it_changes() -> None:
+    verdict = _verdict()
+    verdict["target"] = {**verdict["target"], "profile": "bank.yaml",
+                         "profile_overrides": {"code_ttl": "30", "scope": "<openid> x"}}
+    html = render_conformance_html(verdict)
+    assert "bank.yaml: code_ttl = 30; scope = &lt;openid&gt; x" in html
+    verdict["target"]["profile_overrides"] = {}
+    assert "bank.yaml (no field changed)" in render_conformance_html(verdict)
 
 
 @pytest.mark.clause("R-12")
