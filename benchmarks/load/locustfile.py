@@ -26,6 +26,7 @@ version mix, comma-separated), ``--android-share`` (the share of Android phones)
 
 from __future__ import annotations
 
+import csv
 import itertools
 import random
 import time
@@ -229,7 +230,12 @@ _STOP_MESSAGE = "vneid_harness_stop"
 """What a worker sends its master when setup failed there: the master ends the run."""
 
 
+_environments: list[Environment] = []
+"""The run's environment (Locust's ``quit`` event does not pass it)."""
+
+
 def _on_init(environment: Environment, **_: Any) -> None:
+    _environments.append(environment)
     runner = environment.runner
     if isinstance(runner, MasterRunner):
         def stop(environment: Environment, msg: Any, **_: Any) -> None:
@@ -293,3 +299,29 @@ def _announce(environment: Environment, **_: Any) -> None:
 
 
 events.test_start.add_listener(_announce)  # type: ignore[no-untyped-call]
+
+
+def _final_csv(**_: Any) -> None:
+    """Write ``--csv``'s request, failure and exception tables once more as the run ends.
+
+    Locust writes them every second while the run goes and not at its end, so the last second
+    (on a short or loaded run, every failure) was missing from the files CI reads, while the
+    console's summary had it. Same columns and rows as Locust's own writer."""
+    environment = _environments[-1] if _environments else None
+    if environment is None:
+        return
+    options = environment.parsed_options
+    prefix = getattr(options, "csv_prefix", None) if options is not None else None
+    if not prefix or isinstance(environment.runner, WorkerRunner):
+        return
+    from locust.stats import PERCENTILES_TO_REPORT, StatsCSV
+
+    tables = StatsCSV(environment, PERCENTILES_TO_REPORT)
+    for suffix, write in (("_stats.csv", tables.requests_csv),
+                          ("_failures.csv", tables.failures_csv),
+                          ("_exceptions.csv", tables.exceptions_csv)):
+        with open(f"{prefix}{suffix}", "w", newline="", encoding="utf-8") as handle:
+            write(csv.writer(handle))
+
+
+events.quit.add_listener(_final_csv)  # type: ignore[no-untyped-call]

@@ -6,6 +6,7 @@ by its id, also when the test fails. No timing is asserted."""
 from __future__ import annotations
 
 import csv
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -60,6 +61,9 @@ def test_a_master_and_two_workers_run_full_logins(served: ServedProviders,
     login = stats[("LOGIN", "full login")]
     assert int(login["Request Count"]) > 0, output[-3000:]
     assert int(login["Failure Count"]) == 0, output[-3000:]
+    printed = re.search(r"LOGIN\s+full login\s+(\d+)\s", output)
+    assert printed is not None, output[-3000:]
+    assert login["Request Count"] == printed.group(1), "the file holds the whole run"
     for step in ("1 VssID start", "2 VNeID session", "3 VNeID authorize",
                  "4 VssID complete", "5 VssID me"):
         row = next(r for (kind, name), r in stats.items() if name == step)
@@ -89,3 +93,12 @@ def test_a_refused_step_is_counted_by_its_code_and_clause(served: ServedProvider
     failures = {f["Name"]: f["Error"] for f in _rows(tmp_path / "refused_failures.csv")}
     assert set(failures) == {"1 VssID start", "full login"}, output[-3000:]
     assert all("app_update_required (V-4)" in error for error in failures.values()), failures
+    # the files hold the whole run, as the console's summary does (Locust writes them each
+    # second while the run goes; the load profile writes them once more at its end)
+    printed = re.search(r"LOGIN\s+full login\s+(\d+)\s+(\d+)\(", output)
+    assert printed is not None, output[-3000:]
+    logins = {r["Name"]: r for r in _rows(tmp_path / "refused_stats.csv")}["full login"]
+    assert (logins["Request Count"], logins["Failure Count"]) == printed.groups(), output[-3000:]
+    occurrences = {f["Name"]: f["Occurrences"]
+                   for f in _rows(tmp_path / "refused_failures.csv")}
+    assert occurrences["full login"] == printed.group(2)
