@@ -26,6 +26,8 @@ import difflib
 import json
 import os
 import re
+import reprlib
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import fields
@@ -48,14 +50,22 @@ FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Profile))
 
 _MAX_FILE_BYTES = 64 * 1024
 _MAX_TTL = 365 * 24 * 3600
-_MAX_SKEW = 3600
+_MAX_ID_TOKEN_TTL = 600  # T-3: "exp (≤ 10 min)"
+_MAX_SKEW = 60  # R-8: "with ≤ 60 s skew"
+_MAX_PATH = 200
+_MAX_SCOPE = 500
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]{0,62}")
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _HOST = re.compile(rf"(?:{_LABEL}\.)*{_LABEL}")
-_SEGMENT = r"[A-Za-z0-9._~!$&'()*+,;=:@-]+"
-_PATH = re.compile(rf"(?:/{_SEGMENT})+")
+_FIRST = r"[A-Za-z0-9._~!$&'()*+,;=-]+"  # the custom link's authority: no ':', '@' or '%'
+_SEGMENT = r"(?:[A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})+"
+_PATH = re.compile(rf"/{_FIRST}(?:/{_SEGMENT})*/?")
 _CLIENT_ID = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]{1,128}")  # RFC 6749 VSCHAR, no quote or \
 _SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")  # RFC 6749 §3.3 scope-token
+_PATH_RULE = ("a path such as '{example}' of at most 200 characters: '/' and segments "
+              "(percent-encoded where needed), no query, no fragment, no empty segment; the "
+              "first segment is the custom link's host part (no ':', '@' or '%')")
+_MAX_LENGTHS = {"authorize_path": _MAX_PATH, "callback_path": _MAX_PATH}
 _TTLS = ("code_ttl", "id_token_ttl", "access_token_ttl", "transaction_ttl",
          "vneid_session_ttl", "vssid_session_ttl")
 
@@ -64,23 +74,74 @@ def load_profile(path: str | os.PathLike[str]) -> Profile:
     """Read and check a profile file (``.yaml``/``.yml``, ``.json`` or ``.toml``)."""
     p = Path(path)
     kind = _format(p)
-    try:
-        if p.stat().st_size > _MAX_FILE_BYTES:
-            raise ConfigError(f"{p}: a profile file is at most {_MAX_FILE_BYTES // 1024} KiB; "
-                              "is this the right file?")
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{p}: cannot read the profile file: {exc}") from None
+    text = _read(p)
     try:
         if kind == "toml":
             document: object = tomllib.loads(text)
         elif kind == "json":
-            document = json.loads(text)
+            document = json.loads(text, object_pairs_hook=_unique_pairs)
         else:
-            document = yaml.safe_load(text)
+            document = yaml.load(text, Loader=_ProfileLoader)  # noqa: S506 - a SafeLoader
     except (yaml.YAMLError, ValueError, RecursionError) as exc:
-        raise ConfigError(f"{p}: not valid {kind.upper()}: {exc}") from None
+        raise ConfigError(f"{p}: not valid {kind.upper()}: {_shown_error(exc)}") from None
     return profile_from_mapping(document, source=str(p))
+
+
+def _read(path: Path) -> str:
+    """The file's text: a regular file (not a device or pipe, which could block or never
+    end) of at most 64 KiB, UTF-8 with or without a byte-order mark."""
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise ConfigError(f"{path}: not a regular file; give the profile file's path")
+        with path.open("rb") as handle:
+            data = handle.read(_MAX_FILE_BYTES + 1)
+        if len(data) > _MAX_FILE_BYTES:
+            raise ConfigError(f"{path}: a profile file is at most {_MAX_FILE_BYTES // 1024} "
+                              "KiB; is this the right file?")
+        return data.decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the profile file: {exc}") from None
+
+
+class _ProfileLoader(yaml.SafeLoader):
+    """YAML's safe loader without aliases (a few hundred bytes of nested aliases expand to
+    gigabytes) and without repeated keys (the last one would silently win)."""
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in a profile file; write the "
+                "value out", mark)
+        node: yaml.Node | None = super().compose_node(parent, index)
+        return node
+
+    def construct_mapping(self, node: yaml.MappingNode,
+                          deep: bool = False) -> dict[Any, Any]:
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, str) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the field {key[:80]!r} is given twice; keep one",
+                    key_node.start_mark)
+            seen.add(key if isinstance(key, str) else id(key_node))
+        return super().construct_mapping(node, deep=deep)
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are all different (the last of two would silently win)."""
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"the field {key[:80]!r} is given twice; keep one")
+        result[key] = value
+    return result
+
+
+def _shown_error(exc: BaseException) -> str:
+    text = str(exc)
+    return text if len(text) <= 600 else text[:597] + "..."
 
 
 def profile_from_mapping(document: object, *, source: str = "profile",
@@ -109,10 +170,10 @@ def _check(key: str, value: object, base: Profile, source: str) -> object:
     if key == "store_links":
         return _store_links(value, base, where)
     if key in _TTLS or key == "clock_skew":
-        low, high = (0, _MAX_SKEW) if key == "clock_skew" else (1, _MAX_TTL)
+        low, high, why = _BOUNDS.get(key, (1, _MAX_TTL, ""))
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise ConfigError(f"{where}: must be a whole number of seconds from {low} to "
-                              f"{high}, got {_shown(value)}")
+                              f"{high}{why}, got {_shown(value)}")
         return value
     if not isinstance(value, str):
         raise ConfigError(f"{where}: must be a string, got {_kind(value)} {_shown(value)}"
@@ -127,22 +188,28 @@ def _check(key: str, value: object, base: Profile, source: str) -> object:
         "vssid_scheme": (_SCHEME, "a URI scheme in lower case, e.g. 'vssid' (RFC 3986 §3.1)"),
         "vneid_link_host": (_HOST, "a host name in lower case, e.g. 'vneid.test'"),
         "vssid_link_host": (_HOST, "a host name in lower case, e.g. 'vssid.test'"),
-        "authorize_path": (_PATH, "a path such as '/authorize': '/' and segments, no query, "
-                                  "no fragment, no empty segment"),
-        "callback_path": (_PATH, "a path such as '/auth/vneid/callback': '/' and segments, "
-                                 "no query, no fragment, no empty segment"),
+        "authorize_path": (_PATH, _PATH_RULE.format(example="/authorize")),
+        "callback_path": (_PATH, _PATH_RULE.format(example="/auth/vneid/callback")),
         "vssid_client_id": (_CLIENT_ID, "1-128 visible ASCII characters (RFC 6749 client_id)"),
     }
     if key == "scope":
         tokens = value.split(" ")
-        if not all(_SCOPE_TOKEN.fullmatch(t) for t in tokens) or "openid" not in tokens:
+        if (len(value) > _MAX_SCOPE or "openid" not in tokens
+                or not all(_SCOPE_TOKEN.fullmatch(t) for t in tokens)):
             raise ConfigError(f"{where}: must be scope tokens separated by single spaces, "
-                              f"'openid' among them (A-2), got {_shown(value)}")
+                              f"'openid' among them (A-2), at most {_MAX_SCOPE} characters, "
+                              f"got {_shown(value)}")
         return value
     pattern, what = checks[key]
-    if not pattern.fullmatch(value):
+    if len(value) > _MAX_LENGTHS.get(key, 253) or not pattern.fullmatch(value):
         raise ConfigError(f"{where}: must be {what}, got {_shown(value)}")
     return value
+
+
+_BOUNDS: dict[str, tuple[int, int, str]] = {
+    "clock_skew": (0, _MAX_SKEW, " (R-8: 'with ≤ 60 s skew')"),
+    "id_token_ttl": (1, _MAX_ID_TOKEN_TTL, " (T-3: 'exp (≤ 10 min)')"),
+}
 
 
 def _store_links(value: object, base: Profile, where: str) -> Mapping[str, Mapping[str, str]]:
@@ -240,6 +307,11 @@ def _kind(value: object) -> str:
                 type(value), type(value).__name__)
 
 
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 80
+_REPR.maxlevel = 2
+
+
 def _shown(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    """``value`` for a message: short, even for a huge or deeply nested one."""
+    return _REPR.repr(value)

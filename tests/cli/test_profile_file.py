@@ -79,7 +79,17 @@ def test_an_empty_file_is_the_defaults(tmp_path: Path) -> None:
     ({"code_ttl": 0}, "code_ttl: must be a whole number of seconds from 1 to 31536000, got 0"),
     ({"code_ttl": True}, "code_ttl: must be a whole number of seconds"),
     ({"code_ttl": 1.5}, "code_ttl: must be a whole number of seconds"),
-    ({"clock_skew": -1}, "clock_skew: must be a whole number of seconds from 0 to 3600"),
+    ({"clock_skew": -1}, "clock_skew: must be a whole number of seconds from 0 to 60 (R-8"),
+    ({"clock_skew": 61}, "clock_skew: must be a whole number of seconds from 0 to 60 (R-8"),
+    ({"id_token_ttl": 601}, "id_token_ttl: must be a whole number of seconds from 1 to 600 "
+                            "(T-3"),
+    ({"callback_path": "/" + "a" * 200}, "callback_path: must be a path"),
+    ({"callback_path": "/a:b/callback"}, "no ':', '@' or '%'"),
+    ({"authorize_path": "/u@h/authorize"}, "no ':', '@' or '%'"),
+    ({"authorize_path": "/%41/authorize"}, "no ':', '@' or '%'"),
+    ({"scope": "openid " + "x " * 300}, "at most 500 characters"),
+    ({"vneid_link_host": "a" * 254}, "vneid_link_host: must be a host name"),
+    ({"code_ttl": {"a": [[[["deep"] * 5000]]]}}, "code_ttl: must be a whole number"),
     ({"vneid_min_version": 2.1}, "vneid_min_version: must be a string, got a number 2.1; "
                                  "quote it"),
     ({"vssid_min_version": "1.06.7"}, "vssid_min_version: not a version (V-1)"),
@@ -118,6 +128,10 @@ def test_bad_values_name_the_field_and_what_to_write(document: object, said: str
     ("p.yaml", b"\xff\xfe", "cannot read the profile file"),
     ("p.yaml", "a: " + "[" * 5000, "not valid YAML"),
     ("p.yaml", "x" * (65 * 1024), "at most 64 KiB"),
+    ("p.yaml", "a: &a [1, 2]\nb: *a\n", "aliases (*name) are not allowed in a profile file"),
+    ("p.yaml", "code_ttl: 30\ncode_ttl: 40\n", "the field 'code_ttl' is given twice"),
+    ("p.json", '{"code_ttl": "x", "code_ttl": 30}', "the field 'code_ttl' is given twice"),
+    ("p.toml", "code_ttl = 30\ncode_ttl = 40\n", "not valid TOML"),
 ])
 def test_unreadable_files_are_one_line_errors(tmp_path: Path, name: str,
                                               content: str | bytes, said: str) -> None:
@@ -131,6 +145,41 @@ def test_unreadable_files_are_one_line_errors(tmp_path: Path, name: str,
     assert said in str(caught.value)
     with pytest.raises(ConfigError, match="cannot read"):
         load_profile(tmp_path / "absent.yaml")
+
+
+def test_paths_may_end_in_a_slash_and_hold_percent_encoded_segments() -> None:
+    profile = profile_from_mapping({"authorize_path": "/authorize/",
+                                    "callback_path": "/cb/vneid%20return/"})
+    assert profile.authorize_link_custom == "vneid://authorize/"
+    assert profile.callback_custom == "vssid://cb/vneid%20return/"
+
+
+def test_a_byte_order_mark_is_read_past(tmp_path: Path) -> None:
+    for name in ("p.json", "p.yaml"):
+        path = tmp_path / name
+        path.write_bytes(b"\xef\xbb\xbf" + b'{"code_ttl": 30}')
+        assert load_profile(path).code_ttl == 30
+
+
+def test_a_device_or_a_folder_is_not_read(tmp_path: Path) -> None:
+    zero = tmp_path / "zero.yaml"
+    zero.symlink_to("/dev/zero")
+    with pytest.raises(ConfigError, match="not a regular file"):
+        load_profile(zero)
+    folder = tmp_path / "folder.yaml"
+    folder.mkdir()
+    with pytest.raises(ConfigError, match="not a regular file"):
+        load_profile(folder)
+
+
+def test_an_alias_bomb_is_refused_before_it_expands(tmp_path: Path) -> None:
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]"
+              for p, c in zip("abcdefgh", "bcdefghi", strict=True)]
+    path = tmp_path / "bomb.yaml"
+    path.write_text("\n".join([*lines, "code_ttl: *i"]) + "\n")
+    with pytest.raises(ConfigError, match="aliases"):
+        load_profile(path)
 
 
 def test_profile_check_lists_the_changed_defaults(tmp_path: Path) -> None:
