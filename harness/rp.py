@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any
+from urllib.parse import quote_plus
 
 import httpx
 from joserfc import jwt
@@ -204,7 +205,8 @@ class TestRelyingParty:
         who, secret = client_id or self.client_id, client_secret or self.client_secret
         auth = httpx.Auth()  # no Authorization header
         if method == "client_secret_basic":
-            auth = httpx.BasicAuth(who, secret)
+            # RFC 6749 §2.3.1: each form-urlencoded before the Basic scheme joins them
+            auth = httpx.BasicAuth(quote_plus(who), quote_plus(secret))
         elif method == "client_secret_post":
             data.update(client_id=who, client_secret=secret)
         elif method == "private_key_jwt":

@@ -43,6 +43,18 @@ def test_secret_clients_register_their_secret(providers: Target) -> None:
 
 
 @pytest.mark.clause("T-1")
+def test_basic_credentials_are_form_urlencoded_first(providers: Target) -> None:
+    """RFC 6749 §2.3.1: the client id and secret are each form-urlencoded before Basic joins
+    them with ':' (a client id with ':' was cut there, and refused as another client)."""
+    rp = TestRelyingParty(providers.vneid, providers.profile, client_id="urn:bank:rp+1",
+                          client_secret="p@ss:w+rd %x")
+    with rp.register():
+        result = rp.redeem("not-a-code", "v" * 43)
+    assert (result.status, result.error) == (400, "invalid_grant"), result.body
+    assert result.sent_authorization
+
+
+@pytest.mark.clause("T-1")
 def test_private_key_jwt_client_registers_its_public_key(providers: Target) -> None:
     rp = TestRelyingParty(providers.vneid, providers.profile, client_id="jwt",
                           auth_method="private_key_jwt")
