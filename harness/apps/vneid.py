@@ -48,7 +48,8 @@ SESSIONS_PATH = "/api/app/v1/sessions"
 AUTHORIZATIONS_PATH = "/api/app/v1/authorizations"
 SESSION_KEY = "session"
 SERVICE_NAMES: Mapping[str, str] = {"vssid": "VssID"}
-"""Display names of the relying parties VNeID knows, by ``client_id``."""
+"""Display names of the relying parties VNeID knows, by ``client_id`` (besides the profile's
+VssID client, ``Profile.vssid_client_id``, always shown as "VssID")."""
 
 Decision = Literal["approve", "deny"]
 
@@ -111,7 +112,8 @@ class VNeIDApp(App):
             client_id = parsed.params.get("client_id")
         except LinkError:
             pass
-        service = SERVICE_NAMES.get(client_id or "", client_id or "(không rõ)")
+        service = ("VssID" if client_id == self.profile.vssid_client_id
+                   else SERVICE_NAMES.get(client_id or "", client_id or "(không rõ)"))
         prompt = f"{service} yêu cầu đăng nhập bằng tài khoản định danh điện tử của bạn"
         return Screen(
             app=self.app_id, id=VNEID_CONSENT, texts=(service, prompt),
