@@ -13,6 +13,7 @@ app API (:mod:`.app_api`), the web form flow (:mod:`.web`) and the control API
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import threading
 from collections.abc import Mapping
@@ -55,7 +56,7 @@ from mock_providers.vneid.faults import (
 from mock_providers.vneid.grants import Grants, Session
 from mock_providers.vneid.id_token import id_token_header, mint_jwt
 from mock_providers.vneid.keys import PairwiseSubjects, derive_signing_key, public_jwks
-from mock_providers.vneid.records import ClientRecord, PersonaRecord
+from mock_providers.vneid.records import MAX_REDIRECT_URIS, ClientRecord, PersonaRecord
 from mock_providers.vneid.settings import VNeIDSettings
 
 if TYPE_CHECKING:
@@ -151,6 +152,19 @@ class VNeIDProvider:
             self.add_persona(PersonaRecord.from_json(item))
         for item in _records(data, "clients"):
             self.register_client(ClientRecord.from_json(item))
+        if self.settings.register_vssid_client:
+            self._keep_profile_redirect_uris()
+
+    def _keep_profile_redirect_uris(self) -> None:
+        """A state file written under another profile may hold the VssID client without this
+        profile's callbacks: they are registered again, before the stored ones (kept)."""
+        wanted = self.profile.vssid_redirect_uris
+        stored = self._clients.get(self.profile.vssid_client_id)
+        if stored is None or all(uri in stored.redirect_uris for uri in wanted):
+            return
+        kept = [uri for uri in stored.redirect_uris if uri not in wanted]
+        uris = (*wanted, *kept)[:MAX_REDIRECT_URIS]
+        self.register_client(dataclasses.replace(stored, redirect_uris=uris))
 
     def _persist(self) -> None:
         if self._state is not None:

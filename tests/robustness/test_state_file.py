@@ -62,6 +62,26 @@ def test_python_api_restores_personas_clients_accounts_and_subjects(tmp_path: Pa
     assert VssIDProvider(state=third).accounts() == []
 
 
+def test_a_state_file_of_another_profile_keeps_the_profiles_callbacks(tmp_path: Path) -> None:
+    """Served under a profile whose callback differs from the one the state file was written
+    under, the VssID client has this profile's redirect URIs (and keeps the stored ones)."""
+    from harness.protocol import DEFAULT_PROFILE
+    from mock_providers.vneid import VNeIDSettings
+
+    path = tmp_path / "state.json"
+    vneid = VNeIDProvider(state=StateFile(path))
+    vneid.register_client(ClientRecord.from_json(CLIENT))  # written under the defaults
+    profile = DEFAULT_PROFILE.evolve(callback_path="/oauth/return")
+    again = VNeIDProvider(VNeIDSettings(profile=profile), state=StateFile(path))
+    client = again.client("vssid")
+    assert client is not None
+    assert client.redirect_uris == (*profile.vssid_redirect_uris,
+                                    *DEFAULT_PROFILE.vssid_redirect_uris)
+    assert again.client("vendor-rp") == vneid.client("vendor-rp")
+    same = VNeIDProvider(VNeIDSettings(profile=profile), state=StateFile(path))
+    assert same.client("vssid") == client
+
+
 def test_a_state_file_behind_a_symlink_is_written_through_it(tmp_path: Path) -> None:
     """The link stays a link (the file it names is replaced, beside itself), and a second
     serve reaching the same file through the link is refused by the same lock."""
