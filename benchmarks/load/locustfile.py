@@ -21,12 +21,15 @@ its workers): ``--vneid-url`` (default: VssID's configured issuer, read from its
 API), ``--personas FILE`` (citizens that already exist at a vendor's providers; without
 it every user registers a fresh citizen through the §11 control API), ``--admin-token``
 (for a control API beyond loopback), ``--vssid-versions`` / ``--vneid-versions`` (the
-version mix, comma-separated), ``--android-share`` (the share of Android phones).
+version mix, comma-separated), ``--protocol-profile FILE`` (providers served with a profile
+file: the default version mixes start at its minimum versions), ``--android-share`` (the
+share of Android phones).
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import itertools
 import random
 import time
@@ -39,7 +42,10 @@ from locust.env import Environment
 from locust.exception import StopUser
 from locust.runners import MasterRunner, WorkerRunner
 
+from harness.errors import HarnessError
 from harness.personas import Persona, PersonaFactory, load_personas
+from harness.profile_file import load_profile
+from harness.protocol import Profile, Version
 
 VSSID_VERSIONS = "1.6.7,1.6.9,1.7.2,2.0.0"
 VNEID_VERSIONS = "2.1.0,2.1.3,2.2.0,2.4.1"
@@ -52,8 +58,15 @@ def _options(parser: Any) -> None:
     group.add_argument("--vneid-url", default="", help="the VNeID provider's base URL")
     group.add_argument("--personas", default="", help="persona file of existing citizens")
     group.add_argument("--admin-token", default="", help="X-Harness-Admin-Token (S-6)")
-    group.add_argument("--vssid-versions", default=VSSID_VERSIONS)
-    group.add_argument("--vneid-versions", default=VNEID_VERSIONS)
+    group.add_argument("--protocol-profile", default="",
+                       help="profile file of the providers' overrides of PROTOCOL.md's "
+                            "defaults: the version mixes start at its minimum versions")
+    group.add_argument("--vssid-versions", default="",
+                       help=f"VssID versions, comma-separated [default: {VSSID_VERSIONS}, or "
+                            "the profile's minimum and three above it]")
+    group.add_argument("--vneid-versions", default="",
+                       help=f"VNeID versions, comma-separated [default: {VNEID_VERSIONS}, or "
+                            "the profile's minimum and three above it]")
     group.add_argument("--android-share", type=float, default=0.5)
 
 
@@ -94,8 +107,11 @@ class Phone(FastHttpUser):
         self.control_headers = ({"X-Harness-Admin-Token": options.admin_token}
                                 if getattr(options, "admin_token", "") else {})
         self.rng = random.Random()
-        self.vssid_versions = options.vssid_versions.split(",")
-        self.vneid_versions = options.vneid_versions.split(",")
+        try:
+            self.vssid_versions, self.vneid_versions = version_mixes(options)
+        except HarnessError as exc:  # a worker without the master's profile file
+            self._give_up(f"--protocol-profile: {exc}")
+            return
         self.android_share = options.android_share
         persona = self._citizen(options)
         if persona is not None:
@@ -267,6 +283,36 @@ def _stop(environment: Environment) -> None:
     gevent.spawn(stop)
 
 
+@functools.lru_cache(maxsize=4)
+def _profile(path: str) -> Profile:
+    return load_profile(path)
+
+
+def _above(minimum: Version) -> list[str]:
+    """The minimum and three versions above it: a patch, a minor and a major later."""
+    major, minor, patch, _ = minimum.release
+    return [str(minimum), f"{major}.{minor}.{patch + 2}", f"{major}.{minor + 1}.0",
+            f"{major + 1}.0.0"]
+
+
+def version_mixes(options: Any) -> tuple[list[str], list[str]]:
+    """The VssID and VNeID versions the phones pick from: the options', or from the profile
+    file's minimum versions, or PROTOCOL.md's defaults' mix."""
+    profile_file = getattr(options, "protocol_profile", "") or ""
+    profile = _profile(profile_file) if profile_file else None
+    mixes = []
+    for name, app, default in (("vssid_versions", "vssid", VSSID_VERSIONS),
+                               ("vneid_versions", "vneid", VNEID_VERSIONS)):
+        given = str(getattr(options, name, "") or "")
+        if given:
+            mixes.append([v.strip() for v in given.split(",") if v.strip()])
+        elif profile is not None:
+            mixes.append(_above(profile.min_version("vssid" if app == "vssid" else "vneid")))
+        else:
+            mixes.append(default.split(","))
+    return mixes[0], mixes[1]
+
+
 def options_problem(options: Any) -> str | None:
     """What is wrong with this run's own options, if anything (found before any user starts,
     instead of each user dying on it while the run idles until ``-t`` ends)."""
@@ -276,8 +322,12 @@ def options_problem(options: Any) -> str | None:
     personas = getattr(options, "personas", "") or ""
     if personas and not Path(personas).is_file():
         return f"--personas {personas!r}: no such file"
-    for name in ("vssid_versions", "vneid_versions"):
-        if not [v for v in str(getattr(options, name, "")).split(",") if v.strip()]:
+    try:
+        mixes = version_mixes(options)
+    except HarnessError as exc:
+        return f"--protocol-profile: {exc}"
+    for name, mix in zip(("vssid_versions", "vneid_versions"), mixes, strict=True):
+        if not mix:
             return f"--{name.replace('_', '-')} is empty"
     share = getattr(options, "android_share", 0.5)
     if not 0 <= share <= 1:

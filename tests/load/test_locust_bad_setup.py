@@ -28,6 +28,8 @@ def _locust(*options: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     (["--vneid-url", "127.0.0.1:8801"], "--vneid-url '127.0.0.1:8801' must start with http"),
     (["--personas", "missing.yaml"], "--personas 'missing.yaml': no such file"),
     (["--android-share", "2"], "--android-share 2.0 must be between 0 and 1"),
+    (["--protocol-profile", "missing.yaml"],
+     "--protocol-profile: missing.yaml: cannot read the profile file"),
 ])
 def test_a_malformed_option_stops_the_run_at_once(tmp_path: Path, options: list[str],
                                                   says: str) -> None:

@@ -102,3 +102,30 @@ def test_a_refused_step_is_counted_by_its_code_and_clause(served: ServedProvider
     occurrences = {f["Name"]: f["Occurrences"]
                    for f in _rows(tmp_path / "refused_failures.csv")}
     assert occurrences["full login"] == printed.group(2)
+
+
+def test_providers_served_with_a_profile_get_its_versions(tmp_path: Path) -> None:
+    """Against providers served with a profile file whose minimum versions are higher than
+    PROTOCOL.md's, ``--protocol-profile`` makes the version mixes start at its minimums: no
+    login is refused (without it, the default mix would get app_update_required, V-4/V-5)."""
+    from harness.profile_file import load_profile
+    from harness.protocol import DEFAULT_PROFILE
+
+    example = ROOT / "docs" / "examples" / "vendor-profile.yaml"
+    profile = load_profile(example)
+    assert profile.min_version("vssid") > DEFAULT_PROFILE.min_version("vssid")
+    with ServedInThread(build_served(0, 0, profile=profile)) as pair:
+        process = subprocess.Popen(
+            [str(LOCUST), "-f", str(LOCUSTFILE), "--vneid-url", pair.vneid_url, "--headless",
+             "-u", "2", "-r", "2", "-t", "3s", "-H", pair.vssid_url, "--protocol-profile",
+             str(example), "--csv", str(tmp_path / "profile"), "--only-summary"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
+        try:
+            output, _ = process.communicate(timeout=90)
+        finally:
+            stop_process(process, timeout=15)
+    assert process.returncode == 0, output[-3000:]
+    stats = {row["Name"]: row for row in _rows(tmp_path / "profile_stats.csv")}
+    assert int(stats["full login"]["Request Count"]) > 0, output[-3000:]
+    assert int(stats["full login"]["Failure Count"]) == 0, output[-3000:]
+    assert _rows(tmp_path / "profile_failures.csv") == []
