@@ -106,6 +106,11 @@ class ScriptedIssuer:
     clock: ManualClock
     client_id: str = CLIENT_ID
     """The ``aud`` of the ID tokens: the relying party's client id."""
+    id_token_ttl: int = DEFAULT_PROFILE.id_token_ttl
+    """How long the ID tokens live (``exp - iat``; a :class:`ScriptedWorld` uses its
+    profile's)."""
+    access_token_ttl: int = DEFAULT_PROFILE.access_token_ttl
+    """The token answer's ``expires_in`` (a :class:`ScriptedWorld` uses its profile's)."""
     claims_patch: dict[str, Any] = field(default_factory=dict)
     header_patch: dict[str, Any] = field(default_factory=dict)
     userinfo_patch: dict[str, Any] = field(default_factory=dict)
@@ -133,7 +138,8 @@ class ScriptedIssuer:
     def claims(self) -> dict[str, Any]:
         now = int(self.clock.now())
         base = {
-            "iss": ISSUER, "sub": SUB, "aud": self.client_id, "exp": now + 600, "iat": now,
+            "iss": ISSUER, "sub": SUB, "aud": self.client_id, "exp": now + self.id_token_ttl,
+            "iat": now,
             "auth_time": now - 5, "nonce": self.nonce, "acr": ACR_LEVEL2, "amr": ["pin"],
             "personal_id": PERSONAL_ID, "name": FULL_NAME,
         }
@@ -181,7 +187,8 @@ class ScriptedIssuer:
             form = dict(parse_qsl(request.content.decode()))
             assert form.get("code") == "scripted-code", form
             return httpx.Response(200, json={"access_token": "scripted-access-token",
-                                             "token_type": "Bearer", "expires_in": 600,
+                                             "token_type": "Bearer",
+                                             "expires_in": self.access_token_ttl,
                                              "id_token": self.sign()})
         if path == "/userinfo":
             claims = self.claims()
@@ -192,13 +199,16 @@ class ScriptedIssuer:
 
 class ScriptedWorld:
     """A VssID backend of the test's own whose issuer is a :class:`ScriptedIssuer`, set up
-    by ``profile`` (its client id, redirect URI and links; called at its minimum version)."""
+    by ``profile`` (its client id, redirect URI, links and clock skew; called at its minimum
+    version; the issuer's tokens live the profile's lifetimes)."""
 
     def __init__(self, *, profile: Profile = DEFAULT_PROFILE, **settings: Any) -> None:
         self.profile = profile
         self.clock = ManualClock(START)
         config = VssIDSettings.for_profile(profile, issuer=ISSUER, issuer_timeout=5.0, **settings)
-        self.issuer = ScriptedIssuer(self.clock, client_id=config.client_id)
+        self.issuer = ScriptedIssuer(self.clock, client_id=config.client_id,
+                                     id_token_ttl=profile.id_token_ttl,
+                                     access_token_ttl=profile.access_token_ttl)
         self.provider = VssIDProvider(config, clock=self.clock,
                                       issuer_transport=self.issuer.transport)
         self.provider.add_account(AccountRecord(BHXH_CODE, PERSONAL_ID, FULL_NAME))

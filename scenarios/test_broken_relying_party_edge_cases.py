@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from harness.pytest_plugin import run_profile
 from harness.trace import Trace
 from scenarios.scripted_issuer import DROP, ScriptedWorld, assert_refused, es256_key
 
@@ -26,7 +27,10 @@ def unsigned(claims: dict[str, Any]) -> str:
 @pytest.fixture
 def broken(request: pytest.FixtureRequest,
            adopt_trace: Callable[[Trace], Trace]) -> Iterator[ScriptedWorld]:
-    made = ScriptedWorld(skip_checks=frozenset(request.param))
+    """A VssID backend of the test's own, following the run's profile, that skips the
+    checks named by the test's parameter."""
+    made = ScriptedWorld(profile=run_profile(request.config),
+                         skip_checks=frozenset(request.param))
     adopt_trace(made.trace)
     yield made
     made.close()

@@ -9,6 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
+from harness.protocol import DEFAULT_PROFILE
+from harness.pytest_plugin import run_profile
 from harness.trace import Trace
 from scenarios.scripted_issuer import (
     CLIENT_ID,
@@ -22,11 +24,15 @@ from scenarios.scripted_issuer import (
 )
 
 NOW = int(START)
+DEFAULT_SKEW = DEFAULT_PROFILE.clock_skew
+"""R-8's 60 s: the ids of the skew cases are their values under PROTOCOL.md's defaults."""
 
 
 @pytest.fixture
-def world(adopt_trace: Callable[[Trace], Trace]) -> Iterator[ScriptedWorld]:
-    made = ScriptedWorld()
+def world(request: pytest.FixtureRequest,
+          adopt_trace: Callable[[Trace], Trace]) -> Iterator[ScriptedWorld]:
+    """A VssID backend of the test's own, following the run's profile."""
+    made = ScriptedWorld(profile=run_profile(request.config))
     adopt_trace(made.trace)
     yield made
     made.close()
@@ -211,6 +217,21 @@ def test_an_iss_other_than_the_issuer_exactly_is_refused(world: ScriptedWorld,
 # -- R-7: aud and azp ----------------------------------------------------------------------------
 
 
+def for_client(claims: dict[str, Any], client_id: str) -> dict[str, Any]:
+    """``claims`` written with PROTOCOL.md's default client id (:data:`CLIENT_ID`), for the
+    relying party whose client id is ``client_id`` (the run's profile's)."""
+    def swap(value: Any) -> Any:
+        if value == CLIENT_ID:
+            return client_id
+        if isinstance(value, list):
+            return [swap(v) for v in value]
+        if isinstance(value, dict):
+            return {swap(k): swap(v) for k, v in value.items()}
+        return value
+
+    return {name: swap(value) for name, value in claims.items()}
+
+
 @pytest.mark.clause("R-7")
 @pytest.mark.parametrize("claims", [
     {"aud": [CLIENT_ID]},
@@ -220,7 +241,7 @@ def test_an_iss_other_than_the_issuer_exactly_is_refused(world: ScriptedWorld,
 ], ids=["array-of-one", "same-twice", "several-with-azp", "azp-matching"])
 def test_aud_arrays_containing_the_client_are_accepted(world: ScriptedWorld,
                                                         claims: dict[str, Any]) -> None:
-    world.issuer.claims_patch = claims
+    world.issuer.claims_patch = for_client(claims, world.issuer.client_id)
     accepted(world)
 
 
@@ -239,20 +260,32 @@ def test_aud_arrays_containing_the_client_are_accepted(world: ScriptedWorld,
         "missing", "array-without-client", "azp-other", "non-string-member-with-azp"])
 def test_aud_not_naming_this_client_alone_or_by_azp_is_refused(world: ScriptedWorld,
                                                                 claims: dict[str, Any]) -> None:
-    world.issuer.claims_patch = claims
+    world.issuer.claims_patch = for_client(claims, world.issuer.client_id)
     assert_refused(world.login(), 401, "id_token_invalid", "R-7")
 
 
-# -- R-8: exp and iat, 60 s skew ------------------------------------------------------------------
+# -- R-8: exp and iat, the profile's skew (60 s by default) --------------------------------------
+
+EXP_CASES: list[tuple[Callable[[int], int], bool]] = [
+    (lambda skew: NOW + 30, True), (lambda skew: NOW - skew + 1, True),
+    (lambda skew: NOW - skew, False), (lambda skew: NOW - skew - 1, False),
+]
+"""``exp`` from the profile's ``clock_skew`` (NOW + 30, NOW - 59, - 60, - 61 by default) and
+whether it is accepted."""
+IAT_CASES: list[tuple[Callable[[int], int], bool]] = [
+    (lambda skew: NOW + skew, True), (lambda skew: NOW + skew + 1, False),
+]
+"""``iat`` from the profile's ``clock_skew`` (NOW + 60, + 61 by default)."""
 
 
 @pytest.mark.clause("R-8")
-@pytest.mark.parametrize(("exp", "ok"), [
-    (NOW + 30, True), (NOW - 59, True), (NOW - 60, False), (NOW - 61, False),
-])
-def test_exp_allows_exactly_sixty_seconds_of_skew(world: ScriptedWorld, exp: int,
-                                                   ok: bool) -> None:
-    world.issuer.claims_patch = {"exp": exp}
+@pytest.mark.parametrize(("exp", "ok"), EXP_CASES,
+                         ids=[f"{exp(DEFAULT_SKEW)}-{ok}" for exp, ok in EXP_CASES])
+def test_exp_allows_exactly_sixty_seconds_of_skew(world: ScriptedWorld,
+                                                   exp: Callable[[int], int], ok: bool) -> None:
+    """R-8: an ``exp`` less than the profile's ``clock_skew`` past is accepted, one the
+    whole skew past is not (sixty seconds by default)."""
+    world.issuer.claims_patch = {"exp": exp(world.profile.clock_skew)}
     if ok:
         accepted(world)
     else:
@@ -260,10 +293,13 @@ def test_exp_allows_exactly_sixty_seconds_of_skew(world: ScriptedWorld, exp: int
 
 
 @pytest.mark.clause("R-8")
-@pytest.mark.parametrize(("iat", "ok"), [(NOW + 60, True), (NOW + 61, False)])
-def test_iat_allows_exactly_sixty_seconds_of_skew(world: ScriptedWorld, iat: int,
-                                                   ok: bool) -> None:
-    world.issuer.claims_patch = {"iat": iat}
+@pytest.mark.parametrize(("iat", "ok"), IAT_CASES,
+                         ids=[f"{iat(DEFAULT_SKEW)}-{ok}" for iat, ok in IAT_CASES])
+def test_iat_allows_exactly_sixty_seconds_of_skew(world: ScriptedWorld,
+                                                   iat: Callable[[int], int], ok: bool) -> None:
+    """R-8: an ``iat`` up to the profile's ``clock_skew`` ahead is accepted, a second more
+    is not (sixty seconds by default)."""
+    world.issuer.claims_patch = {"iat": iat(world.profile.clock_skew)}
     if ok:
         accepted(world)
     else:

@@ -113,7 +113,7 @@ def test_a_reused_code_is_invalid_grant_citing_t2(rp: TestRelyingParty, phone: D
 def test_an_expired_code_is_invalid_grant_citing_t2(rp: TestRelyingParty, phone: Device,
                                                     persona: Persona, vneid: VNeIDHandle) -> None:
     login, code = get_code(phone, rp, persona)
-    vneid.set_clock(61)
+    vneid.set_clock(rp.profile.code_ttl + 1)  # past the profile's code_ttl (61 s by default)
     refused(rp.redeem(code, login.code_verifier), 400, "invalid_grant", "T-2")
 
 
@@ -124,11 +124,15 @@ def test_a_code_replayed_after_its_lifetime_still_revokes_the_tokens(rp: TestRel
                                                                      persona: Persona,
                                                                      vneid: VNeIDHandle) -> None:
     """T-2: the replay revokes what the first redemption issued, however late it comes, as
-    long as those tokens live (here: 61 s later, within the access token's lifetime)."""
+    long as those tokens live: here a second past the profile's ``code_ttl`` (61 s by
+    default), or, when the access token dies before the code would (``access_token_ttl`` not
+    above ``code_ttl + 1``), its last whole second."""
+    profile = rp.profile
+    late = max(0, min(profile.code_ttl + 1, profile.access_token_ttl - 1))
     login, code = get_code(phone, rp, persona)
     first = rp.redeem(code, login.code_verifier)
     assert first.status == 200, first.body
-    vneid.set_clock(61)
+    vneid.set_clock(late)
     assert rp.userinfo(first.body["access_token"]).status == 200
     refused(rp.redeem(code, login.code_verifier), 400, "invalid_grant", "T-2")
     after = rp.userinfo(first.body["access_token"])
@@ -372,15 +376,19 @@ def test_an_assertion_breaking_rfc7523_is_invalid_client(jwt_client: TestRelying
 
 @pytest.mark.plan("vneid-provider")
 @pytest.mark.clause("T-1")
-@pytest.mark.parametrize("nbf_from_now", [-600, 0, 30])
-def test_an_assertion_valid_from_now_or_earlier_is_accepted(jwt_client: TestRelyingParty,
-                                                            phone: Device, persona: Persona,
-                                                            nbf_from_now: int) -> None:
+@pytest.mark.parametrize("nbf_from_now", [
+    lambda skew: -600, lambda skew: 0, lambda skew: skew // 2,
+], ids=["-600", "0", "30"])  # the offsets under the default 60 s skew
+def test_an_assertion_valid_from_now_or_earlier_is_accepted(
+        jwt_client: TestRelyingParty, phone: Device, persona: Persona,
+        nbf_from_now: Callable[[int], int]) -> None:
     """RFC 7523 §3: ``nbf`` is optional; a token is accepted from that time on (within the
-    60 s clock skew the provider allows)."""
+    profile's ``clock_skew`` the provider allows: ``nbf`` half of it ahead is accepted, 30 s
+    of the default 60)."""
+    offset = nbf_from_now(jwt_client.profile.clock_skew)
     login, code = get_code(phone, jwt_client, persona)
     result = jwt_client.redeem(code, login.code_verifier, client_assertion=assertion(
-        jwt_client, nbf=int(time.time()) + nbf_from_now))
+        jwt_client, nbf=int(time.time()) + offset))
     assert result.status == 200, result.body
 
 
@@ -388,8 +396,8 @@ def test_an_assertion_valid_from_now_or_earlier_is_accepted(jwt_client: TestRely
 @pytest.mark.clause("T-1")
 @pytest.mark.parametrize("client_id_in_body", [False, True], ids=["by-sub", "by-client_id"])
 def test_a_client_registered_with_a_jwks_uri_is_checked_with_the_keys_found_there(
-        jwt_client: TestRelyingParty, phone: Device, persona: Persona, vneid: VNeIDHandle,
-        client_id_in_body: bool) -> None:
+        jwt_client: TestRelyingParty, phone: Device, device: DeviceFactory, persona: Persona,
+        vneid: VNeIDHandle, client_id_in_body: bool) -> None:
     """§11 registers a client with ``jwks_uri`` (RFC 7591 §2): the provider fetches the
     client's JWK Set from there, and an assertion signed by another key is refused."""
     if not vneid.is_embedded:
@@ -421,7 +429,12 @@ def test_a_client_registered_with_a_jwks_uri_is_checked_with_the_keys_found_ther
     rotated = ECKey.generate_key("P-256", {"kid": "rotated"}, private=True)
     public = {"keys": [rotated.as_dict(private=False)]}
     vneid.set_clock(11)  # past the 10 s the provider waits between fetches for a new kid
-    login, code = get_code(phone, jwt_client, persona)
+    # the citizen logs in on a phone of its own: the first phone's VNeID session need not
+    # live 11 s (the profile's vneid_session_ttl), and its app cannot tell (its clock did
+    # not move)
+    later = device("android")
+    later.install_receiver(RP_SCHEME)
+    login, code = get_code(later, jwt_client, persona)
     jwt_client.signing_key, signing_key = rotated, jwt_client.signing_key
     try:
         result = jwt_client.redeem(code, login.code_verifier)
@@ -434,7 +447,7 @@ def test_a_client_registered_with_a_jwks_uri_is_checked_with_the_keys_found_ther
                         {"iss": jwt_client.client_id, "sub": jwt_client.client_id,
                          "aud": jwt_client.token_endpoint, "jti": f"j-{time.perf_counter_ns()}",
                          "exp": int(time.time()) + 60}, stranger, algorithms=["ES256"])
-    login, code = get_code(phone, jwt_client, persona)
+    login, code = get_code(later, jwt_client, persona)
     refused(jwt_client.redeem(code, login.code_verifier, client_assertion=forged), 401,
             "invalid_client", "T-1")
 
@@ -540,16 +553,19 @@ def test_an_assertion_names_its_client_by_sub_when_the_body_does_not(jwt_client:
 
 
 @pytest.fixture
-def frozen(test_seed: str, adopt_trace: Callable[[Trace], Trace]) -> Iterator[Frozen]:
-    """An embedded target on a manual clock: the provider's ``now`` is exact. The phone's
-    and the relying party's traces count as the test's (Allure steps, evidence)."""
+def frozen(request: pytest.FixtureRequest, test_seed: str,
+           adopt_trace: Callable[[Trace], Trace]) -> Iterator[Frozen]:
+    """An embedded target on a manual clock, following the run's profile: the provider's
+    ``now`` is exact. The phone's and the relying party's traces count as the test's
+    (Allure steps, evidence)."""
     from harness.protocol import ManualClock, SeededEntropy
+    from harness.pytest_plugin import run_profile
     from harness.rp import TestRelyingParty
     from harness.targets import embedded_target
     from harness.world import PersonaPool, make_device
 
     clock = ManualClock()
-    target = embedded_target(seed=test_seed, clock=clock)
+    target = embedded_target(seed=test_seed, clock=clock, profile=run_profile(request.config))
     citizen = PersonaPool(target, seed=test_seed).new()
     device = make_device(target, "android")
     adopt_trace(device.trace)
@@ -563,11 +579,15 @@ def frozen(test_seed: str, adopt_trace: Callable[[Trace], Trace]) -> Iterator[Fr
 
 
 @pytest.mark.clause("T-2")
-@pytest.mark.parametrize(("age", "ok"), [(59.999, True), (60, False)])
-def test_a_code_lives_exactly_sixty_seconds(frozen: Frozen, age: float, ok: bool) -> None:
-    clock, _, client, device, citizen = frozen
+@pytest.mark.parametrize(("before_expiry", "ok"), [(0.001, True), (0, False)],
+                         ids=["59.999-True", "60-False"])  # the ages under the default 60 s
+def test_a_code_lives_exactly_sixty_seconds(frozen: Frozen, before_expiry: float,
+                                            ok: bool) -> None:
+    """T-2: a code lives exactly the profile's ``code_ttl`` (sixty seconds by default): a
+    millisecond before, it redeems; at it, it does not."""
+    clock, target, client, device, citizen = frozen
     login, code = get_code(device, client, citizen)
-    clock.advance(age)
+    clock.advance(target.profile.code_ttl - before_expiry)
     result = client.redeem(code, login.code_verifier)
     if ok:
         assert result.status == 200, result.body
@@ -577,15 +597,21 @@ def test_a_code_lives_exactly_sixty_seconds(frozen: Frozen, age: float, ok: bool
 
 @pytest.mark.clause("T-1")
 @pytest.mark.parametrize(("exp_offset", "ok"), [
-    (-59, True), (-60, False), (3600, True), (3601, False),
+    (lambda skew: 1 - skew, True), (lambda skew: -skew, False),
+    (lambda skew: 3600, True), (lambda skew: 3601, False),
 ], ids=["59s-past-within-skew", "60s-past", "lives-3600s", "lives-3601s"])
-def test_assertion_exp_allows_the_skew_and_at_most_an_hour(frozen: Frozen, exp_offset: int,
+def test_assertion_exp_allows_the_skew_and_at_most_an_hour(frozen: Frozen,
+                                                           exp_offset: Callable[[int], int],
                                                            ok: bool) -> None:
-    clock, _, client, device, citizen = frozen
+    """RFC 7523 §3: ``exp`` in the past by less than the profile's ``clock_skew`` is
+    accepted, by the whole skew it is not (59 and 60 s by default; with no skew, an ``exp``
+    a second ahead and one at ``now``); this mock accepts an assertion living an hour, not
+    a second more."""
+    clock, target, client, device, citizen = frozen
     with client.variant(client_id="harness-rp-jwt", auth_method="private_key_jwt") as jwt_rp:
         login, code = get_code(device, jwt_rp, citizen)
         now = int(clock.now())
-        signed = assertion(jwt_rp, iat=now, exp=now + exp_offset)
+        signed = assertion(jwt_rp, iat=now, exp=now + exp_offset(target.profile.clock_skew))
         result = jwt_rp.redeem(code, login.code_verifier, client_assertion=signed)
         if ok:
             assert result.status == 200, result.body

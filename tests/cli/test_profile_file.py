@@ -206,6 +206,9 @@ def test_pytest_refuses_a_bad_profile_before_any_test(tmp_path: Path) -> None:
     assert "'openid' among them (A-2)" in done.stderr
 
 
+OTHER_LIFETIMES = Path(__file__).resolve().parent / "profiles" / "other-lifetimes.yaml"
+
+
 def test_every_suite_passes_under_a_vendor_profile(tmp_path: Path) -> None:
     """All suites on the embedded mocks, which follow the profile as the suites expect: every
     check reads the run's profile (versions, links, client id, scope, lifetimes, store
@@ -223,6 +226,22 @@ def test_every_suite_passes_under_a_vendor_profile(tmp_path: Path) -> None:
     assert verdict["target"]["profile_overrides"]["vssid_client_id"] == "bank-client"
     page = options.result_file.with_suffix(".html").read_text()
     assert "vssid_client_id = bank-client" in page
+
+
+def test_every_scenario_follows_the_profiles_lifetimes(tmp_path: Path) -> None:
+    """Code, token, session and transaction lifetimes longer and shorter than PROTOCOL.md's,
+    and another clock skew: the expiry checks move with them (code_ttl + 1, not 61)."""
+    console = Console(record=True, width=200)
+    options = RunOptions(out=tmp_path / "out", profile=OTHER_LIFETIMES, workers=1,
+                         paths=[str(EXAMPLE.parents[2] / "scenarios")],
+                         keyword="not properties")
+    status = run_suites(options, console)
+    text = console.export_text()
+    assert status == 0, text[-4000:]
+    verdict = json.loads(options.result_file.read_text())
+    assert verdict["counts"]["FAILED"] == 0
+    assert verdict["counts"]["PASSED"] > 500
+    assert verdict["target"]["profile_overrides"]["clock_skew"] == "5"
 
 
 def test_a_served_provider_and_the_plan_follow_the_same_profile(tmp_path: Path) -> None:
