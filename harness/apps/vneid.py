@@ -197,11 +197,15 @@ class VNeIDApp(App):
             return
         reply = self.request(self.server, "POST", AUTHORIZATIONS_PATH, headers=self._headers(),
                              json={"link": link, "decision": decision}, bearer=token)
+        if reply.status == 401 and reply.error in ("login_required", "invalid_token"):
+            # the server wants a newer login, or no longer knows the session (it expired or
+            # was revoked before the app's own clock said so): ask for the passcode again,
+            # keeping the link
+            self.storage.pop(SESSION_KEY, None)
+            self.show(self._login_screen())
+            return
         if reply.status == 401:
             self.storage.pop(SESSION_KEY, None)
-            if reply.error == "login_required":  # the server wants a newer login: ask again
-                self.show(self._login_screen())
-                return
         problem = reply if not reply.ok else self.missing(reply, "redirect_to")
         if problem is not None:
             self.show_error(problem)

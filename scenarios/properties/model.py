@@ -282,10 +282,11 @@ class LoginModel:
         server = self.vneid_sessions.get(app_session.server) if app_session else None
         if app_session is None or server is None or self.vneid_now >= server.expires:
             self.vneid.session = None
-            self.vneid.screen = refused("vneid", ("invalid_token", "A-5"))
+            self.vneid.screen = ScreenM("vneid", "vneid-login")  # the link is kept
             why = ("the VNeID app's session expired on the phone's clock" if app_session is None
                    else "the VNeID server's session expired on its clock")
-            return self._show(("A-5",), why + ": 401 invalid_token"), None
+            return self._show(("A-4", "A-5"), why + ": 401 invalid_token, and VNeID asks for "
+                                                    "the level-2 login again"), None
         person = app_session.person
         citizen = self.citizens[person]
         fault = self._consume_fault("authz") if link.rp == "vssid" else None

@@ -170,6 +170,25 @@ class TestVNeID:
         phone.open_url(again, source="vssid")
         assert phone.screen().id == ("vneid-login" if login_again else "vneid-consent")
 
+    def test_a_session_the_server_no_longer_knows_asks_for_the_login_again(
+            self, world: Any) -> None:
+        """A-4, A-5: the server answers 401 ``invalid_token`` (the session expired on its
+        clock or was revoked, while the app's own clock still counts it live): the app drops
+        it and shows its login screen, the link kept, instead of an error the user cannot get
+        past."""
+        phone, vneid = _logged_in_to_vneid(world)
+        persona_id = next(iter(world.vneid.sessions.values()))
+        passcode = world.vneid.personas[persona_id].passcode
+        world.vneid.sessions.clear()
+        vneid.tap("vneid-approve")
+        assert phone.screen().id == "vneid-login"
+        assert "session" not in vneid.storage
+        assert vneid.pending_link == LINK
+        vneid.type("vneid-personal-id", persona_id)
+        vneid.type("vneid-passcode", passcode)
+        vneid.tap("vneid-login-submit")
+        assert phone.screen().id == "vneid-consent"
+
     @pytest.mark.parametrize("expires_in", [float("nan"), float("inf"), 10**400, "soon", None])
     def test_a_session_lifetime_that_is_not_a_number_means_the_default(
             self, world: Any, expires_in: object) -> None:
