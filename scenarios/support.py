@@ -134,6 +134,17 @@ def replace_param(url: str, name: str, value: str | None) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(pairs), ""))
 
 
+def store_origin(profile: Profile, app: str, platform: str) -> str:
+    """``https://apps.apple.com/`` …: the origin of ``profile``'s store listing of ``app`` on
+    ``platform`` (§10, P-3), which a store link of a provider under test must start with (the
+    listing's own path is the provider's)."""
+    link = profile.store_link("vneid" if app == "vneid" else "vssid", platform)
+    if link is None:
+        raise AssertionError(f"the profile has no {app} store link for {platform!r}")
+    parts = urlsplit(link)
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
 def app_headers(app: str, version: str | None = None, platform: str = "ios", *,
                 profile: Profile = DEFAULT_PROFILE) -> dict[str, str]:
     """The headers an app sends on every app API call (A-1, A-4); without ``version``, the

@@ -10,9 +10,7 @@ from harness.personas import Persona
 from harness.targets import Target, VNeIDHandle, VssIDHandle
 from harness.trace import StoreOpened
 from harness.world import MINIMUM, DeviceFactory
-from scenarios.support import assert_error_screen, calls
-
-STORE_PREFIX = {"ios": "https://apps.apple.com/", "android": "https://play.google.com/"}
+from scenarios.support import assert_error_screen, calls, store_origin
 
 
 @pytest.mark.clause("A-3", "P-3")
@@ -25,7 +23,7 @@ def test_missing_vneid_sends_the_user_to_its_store_listing(target: Target,
     screen = start_vneid_login(phone.driver)
     assert phone.phone.foreground == "store"
     assert screen.data["app_id"] == "vneid"
-    assert screen.data["url"].startswith(STORE_PREFIX[platform])
+    assert screen.data["url"].startswith(store_origin(target.profile, "vneid", platform))
     assert screen.data["url"] == target.profile.store_link("vneid", platform)
     assert screen.data["url"] != target.profile.store_link("vssid", platform), (
         "P-3: VNeID's own listing, not VssID's")

@@ -23,16 +23,8 @@ from harness.personas import Persona
 from harness.pytest_plugin import run_profile
 from harness.targets import Target, VNeIDHandle, VssIDHandle, embedded_target
 from harness.world import DeviceFactory, make_device
-from scenarios.support import app_headers, assert_error_body, calls
-from scenarios.version_cases import MALFORMED_CASES, version_case
-
-STORE = {
-    ("vssid", "ios"): "https://apps.apple.com/",
-    ("vssid", "android"): "https://play.google.com/",
-    ("vneid", "ios"): "https://apps.apple.com/",
-    ("vneid", "android"): "https://play.google.com/",
-}
-
+from scenarios.support import app_headers, assert_error_body, calls, store_origin
+from scenarios.version_cases import MALFORMED_CASES, default_id, version_case
 
 VSSID_NEW_ENOUGH = ["minimum", "higher-patch", "next-minor-short", "minimum-with-build",
                     "next-major"]  # 1.6.7, 1.6.10, 1.7, 1.6.7+build.5, 2.0
@@ -59,7 +51,7 @@ def _strings(value: object) -> list[str]:
 
 # -- VssID ------------------------------------------------------------------------------------
 @pytest.mark.clause("P-3", "V-1", "V-2", "V-4", "V-6")
-@pytest.mark.parametrize("kind", VSSID_NEW_ENOUGH)
+@pytest.mark.parametrize("kind", VSSID_NEW_ENOUGH, ids=default_id("vssid"))
 @pytest.mark.plan("vssid-relying-party")
 def test_vssid_at_or_above_minimum_logs_in(target: Target, device: DeviceFactory,
                                            persona: Persona, kind: str) -> None:
@@ -70,7 +62,7 @@ def test_vssid_at_or_above_minimum_logs_in(target: Target, device: DeviceFactory
 
 
 @pytest.mark.clause("V-2", "V-6")
-@pytest.mark.parametrize("kind", VSSID_TOO_OLD)
+@pytest.mark.parametrize("kind", VSSID_TOO_OLD, ids=default_id("vssid"))
 @pytest.mark.plan("vssid-relying-party")
 def test_old_vssid_shows_no_vneid_entry(target: Target, device: DeviceFactory,
                                         kind: str) -> None:
@@ -83,7 +75,7 @@ def test_old_vssid_shows_no_vneid_entry(target: Target, device: DeviceFactory,
 
 @pytest.mark.clause("V-2", "V-4")
 @pytest.mark.parametrize("platform", ["ios", "android"])
-@pytest.mark.parametrize("kind", [*VSSID_TOO_OLD])
+@pytest.mark.parametrize("kind", [*VSSID_TOO_OLD], ids=default_id("vssid"))
 @pytest.mark.plan("vssid-relying-party")
 def test_vssid_backend_refuses_old_app_with_store_link(target: Target, vssid: VssIDHandle,
                                                        kind: str, platform: str) -> None:
@@ -97,7 +89,7 @@ def test_vssid_backend_refuses_old_app_with_store_link(target: Target, vssid: Vs
 
 
 @pytest.mark.clause("V-2", "V-4")
-@pytest.mark.parametrize("kind", VSSID_NEW_ENOUGH)
+@pytest.mark.parametrize("kind", VSSID_NEW_ENOUGH, ids=default_id("vssid"))
 @pytest.mark.plan("vssid-relying-party")
 def test_vssid_backend_accepts_new_enough_app(target: Target, vssid: VssIDHandle,
                                               kind: str) -> None:
@@ -182,7 +174,7 @@ def test_vssid_app_shows_update_screen_when_backend_says_426(target: Target,
         assert screen.id == APP_UPDATE
         store_url = screen.element(APP_UPDATE_STORE).value
         assert store_url is not None, "the update screen links to no store"
-        assert store_url.startswith(STORE[("vssid", "android")])
+        assert store_url.startswith(store_origin(target.profile, "vssid", "android"))
     finally:
         phone.close()
         strict.close()
@@ -207,7 +199,7 @@ def test_vssid_downgraded_during_the_hand_off_shows_the_update_screen(target: Ta
     assert (screen.app, screen.id) == ("vssid", APP_UPDATE)
     store_url = screen.element(APP_UPDATE_STORE).value
     assert store_url is not None, "the update screen links to no store"
-    assert store_url.startswith(STORE[("vssid", platform)])
+    assert store_url.startswith(store_origin(target.profile, "vssid", platform))
     assert [r["status"] for r in calls(vssid, "/api/v1/auth/vneid/complete")] == [426]
 
 
@@ -224,13 +216,13 @@ def test_a_signed_in_vssid_downgraded_shows_the_update_screen_at_launch(
     assert (screen.app, screen.id) == ("vssid", APP_UPDATE)
     store_url = screen.element(APP_UPDATE_STORE).value
     assert store_url is not None, "the update screen links to no store"
-    assert store_url.startswith(STORE[("vssid", "ios")])
+    assert store_url.startswith(store_origin(target.profile, "vssid", "ios"))
     assert [r["status"] for r in calls(vssid, "/api/v1/me", "GET")] == [200, 426]
 
 
 # -- VNeID ------------------------------------------------------------------------------------
 @pytest.mark.clause("P-3", "V-1", "V-2", "V-5", "V-6")
-@pytest.mark.parametrize("kind", VNEID_NEW_ENOUGH)
+@pytest.mark.parametrize("kind", VNEID_NEW_ENOUGH, ids=default_id("vneid"))
 @pytest.mark.plan("vneid-provider")
 def test_vneid_at_or_above_minimum_logs_in(target: Target, device: DeviceFactory,
                                            persona: Persona, kind: str) -> None:
@@ -242,7 +234,8 @@ def test_vneid_at_or_above_minimum_logs_in(target: Target, device: DeviceFactory
 
 @pytest.mark.clause("V-2", "V-3", "V-6")
 @pytest.mark.parametrize("platform", ["ios", "android"])
-@pytest.mark.parametrize("kind", [*VNEID_TOO_OLD, *MALFORMED_CASES])  # … v2.1.0, 02.1.0
+@pytest.mark.parametrize("kind", [*VNEID_TOO_OLD, *MALFORMED_CASES],
+                         ids=default_id("vneid"))  # … v2.1.0, 02.1.0
 @pytest.mark.plan("vneid-provider")
 def test_old_vneid_shows_its_update_screen(target: Target, device: DeviceFactory,
                                            vneid: VNeIDHandle, kind: str,
@@ -254,13 +247,13 @@ def test_old_vneid_shows_its_update_screen(target: Target, device: DeviceFactory
     assert screen.id == APP_UPDATE, f"VNeID {version}"
     store_url = screen.element(APP_UPDATE_STORE).value
     assert store_url is not None, "the update screen links to no store"
-    assert store_url.startswith(STORE[("vneid", platform)])
+    assert store_url.startswith(store_origin(target.profile, "vneid", platform))
     assert calls(vneid, "/api/app/v1/sessions") == [], "an old VNeID must not log in"
 
 
 @pytest.mark.clause("V-2", "V-5")
 @pytest.mark.parametrize("platform", ["ios", "android"])
-@pytest.mark.parametrize("kind", VNEID_TOO_OLD)
+@pytest.mark.parametrize("kind", VNEID_TOO_OLD, ids=default_id("vneid"))
 @pytest.mark.plan("vneid-provider")
 def test_vneid_server_refuses_old_app_with_store_link(target: Target, vneid: VNeIDHandle,
                                                       persona: Persona, kind: str,
@@ -272,7 +265,7 @@ def test_vneid_server_refuses_old_app_with_store_link(target: Target, vneid: VNe
                                    "passcode": persona.passcode},
                              headers=app_headers("vneid", version, platform))
     body = assert_error_body(response, 426, "app_update_required", "V-5")
-    store = STORE[("vneid", platform)]
+    store = store_origin(target.profile, "vneid", platform)
     assert any(link.startswith(store) for link in _strings(body)), (
         f"V-5, P-3: expected a link to {store} for {platform}, observed {body}")
     if vneid.is_embedded:  # the field's name and the exact listing are the mock's (§10)

@@ -206,7 +206,8 @@ def test_pytest_refuses_a_bad_profile_before_any_test(tmp_path: Path) -> None:
     assert "'openid' among them (A-2)" in done.stderr
 
 
-OTHER_LIFETIMES = Path(__file__).resolve().parent / "profiles" / "other-lifetimes.yaml"
+OTHER_LIFETIMES = (Path(__file__).resolve().parent / "profiles"
+                   / "other-lifetimes-and-stores.yaml")
 
 
 def test_every_suite_passes_under_a_vendor_profile(tmp_path: Path) -> None:
@@ -230,7 +231,8 @@ def test_every_suite_passes_under_a_vendor_profile(tmp_path: Path) -> None:
 
 def test_every_scenario_follows_the_profiles_lifetimes(tmp_path: Path) -> None:
     """Code, token, session and transaction lifetimes longer and shorter than PROTOCOL.md's,
-    and another clock skew: the expiry checks move with them (code_ttl + 1, not 61)."""
+    another clock skew, listings in other stores: the expiry checks move with them
+    (code_ttl + 1, not 61), the store checks expect the profile's stores."""
     console = Console(record=True, width=200)
     options = RunOptions(out=tmp_path / "out", profile=OTHER_LIFETIMES, workers=1,
                          paths=[str(EXAMPLE.parents[2] / "scenarios")],

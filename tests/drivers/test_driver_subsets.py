@@ -23,7 +23,7 @@ SUBSET = (
     # VNeID missing: its store page
     "scenarios/test_app_links.py::test_missing_vneid_sends_the_user_to_its_store_listing",
     # VssID too old: no VNeID entry, and a downgrade during the hand-off (V-4, V-6)
-    "scenarios/test_versions.py::test_old_vssid_shows_no_vneid_entry[lower-patch]",
+    "scenarios/test_versions.py::test_old_vssid_shows_no_vneid_entry[1.6.6]",
     "scenarios/test_versions.py::test_vssid_downgraded_during_the_hand_off_shows_the_update_screen",
     # the user cancels in VNeID
     "scenarios/test_user_actions.py::test_user_cancels_in_vneid",
