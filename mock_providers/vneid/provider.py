@@ -25,6 +25,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from harness.protocol import (
+    DEFAULT_PROFILE,
     Clock,
     Entropy,
     OffsetClock,
@@ -137,6 +138,8 @@ class VNeIDProvider:
                 "personas": [p.to_json(redact=False) for p in self._personas.values()],
                 "clients": [c.to_json(redact=False) for c in self._clients.values()],
                 "subject_secret": self._subject_secret.hex(),
+                # the callbacks of the profile it was written under (see _restore)
+                "profile_redirect_uris": list(self.profile.vssid_redirect_uris),
             }
 
     def _restore(self, data: Any) -> None:
@@ -152,18 +155,28 @@ class VNeIDProvider:
             self.add_persona(PersonaRecord.from_json(item))
         for item in _records(data, "clients"):
             self.register_client(ClientRecord.from_json(item))
-        if self.settings.register_vssid_client:
-            self._keep_profile_redirect_uris()
+        written_under = data.get("profile_redirect_uris",
+                                 list(DEFAULT_PROFILE.vssid_redirect_uris))
+        if (self.settings.register_vssid_client
+                and written_under != list(self.profile.vssid_redirect_uris)):
+            self._add_profile_redirect_uris()
 
-    def _keep_profile_redirect_uris(self) -> None:
-        """A state file written under another profile may hold the VssID client without this
-        profile's callbacks: they are registered again, before the stored ones (kept)."""
+    def _add_profile_redirect_uris(self) -> None:
+        """The state file was written under a profile with other callbacks (a file without
+        the record: PROTOCOL.md's defaults), so its VssID client may lack this profile's:
+        they are registered too, the stored ones kept. Under the same profile the stored
+        registration stands as it is (a client re-registered through §11 stays so)."""
         wanted = self.profile.vssid_redirect_uris
         stored = self._clients.get(self.profile.vssid_client_id)
         if stored is None or all(uri in stored.redirect_uris for uri in wanted):
             return
-        kept = [uri for uri in stored.redirect_uris if uri not in wanted]
-        uris = (*wanted, *kept)[:MAX_REDIRECT_URIS]
+        uris = (*wanted, *(uri for uri in stored.redirect_uris if uri not in wanted))
+        if len(uris) > MAX_REDIRECT_URIS:
+            raise ValueError(
+                f"the client {stored.client_id!r} holds {len(stored.redirect_uris)} redirect "
+                f"URIs; with this profile's callbacks it would hold more than "
+                f"{MAX_REDIRECT_URIS}: remove some through POST /_harness/clients under the "
+                "earlier profile, or start without this state file")
         self.register_client(dataclasses.replace(stored, redirect_uris=uris))
 
     def _persist(self) -> None:

@@ -82,6 +82,37 @@ def test_a_state_file_of_another_profile_keeps_the_profiles_callbacks(tmp_path: 
     assert same.client("vssid") == client
 
 
+def test_under_the_same_profile_a_re_registered_client_stands(tmp_path: Path) -> None:
+    """§11 replaces a client registered again: the VssID client with the https callback only
+    is restored so, not given the profile's other callback back."""
+    from harness.protocol import DEFAULT_PROFILE
+
+    path = tmp_path / "state.json"
+    vneid = VNeIDProvider(state=StateFile(path))
+    only_https = (DEFAULT_PROFILE.callback_https,)
+    vneid.register_client(ClientRecord("vssid", only_https, "client_secret_basic", "s" * 32))
+    again = VNeIDProvider(state=StateFile(path))
+    client = again.client("vssid")
+    assert client is not None
+    assert client.redirect_uris == only_https
+
+
+def test_a_merge_past_the_redirect_uri_limit_is_refused(tmp_path: Path) -> None:
+    from harness.protocol import DEFAULT_PROFILE
+    from mock_providers.vneid import VNeIDSettings
+    from mock_providers.vneid.records import MAX_REDIRECT_URIS
+
+    path = tmp_path / "state.json"
+    vneid = VNeIDProvider(state=StateFile(path))
+    uris = tuple(f"https://rp.example.test/cb/{n}" for n in range(MAX_REDIRECT_URIS))
+    vneid.register_client(ClientRecord("vssid", uris, "client_secret_basic", "s" * 32))
+    before = path.read_bytes()
+    profile = DEFAULT_PROFILE.evolve(callback_path="/oauth/return")
+    with pytest.raises(StateFileError, match="more than 20: remove some"):
+        VNeIDProvider(VNeIDSettings(profile=profile), state=StateFile(path))
+    assert path.read_bytes() == before
+
+
 def test_a_state_file_behind_a_symlink_is_written_through_it(tmp_path: Path) -> None:
     """The link stays a link (the file it names is replaced, beside itself), and a second
     serve reaching the same file through the link is refused by the same lock."""
