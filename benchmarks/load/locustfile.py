@@ -31,6 +31,7 @@ from __future__ import annotations
 import csv
 import functools
 import itertools
+import os
 import random
 import time
 from pathlib import Path
@@ -61,10 +62,10 @@ def _options(parser: Any) -> None:
     group.add_argument("--protocol-profile", default="",
                        help="profile file of the providers' overrides of PROTOCOL.md's "
                             "defaults: the version mixes start at its minimum versions")
-    group.add_argument("--vssid-versions", default="",
+    group.add_argument("--vssid-versions", default=None,
                        help=f"VssID versions, comma-separated [default: {VSSID_VERSIONS}, or "
                             "the profile's minimum and three above it]")
-    group.add_argument("--vneid-versions", default="",
+    group.add_argument("--vneid-versions", default=None,
                        help=f"VNeID versions, comma-separated [default: {VNEID_VERSIONS}, or "
                             "the profile's minimum and three above it]")
     group.add_argument("--android-share", type=float, default=0.5)
@@ -246,12 +247,12 @@ _STOP_MESSAGE = "vneid_harness_stop"
 """What a worker sends its master when setup failed there: the master ends the run."""
 
 
-_environments: list[Environment] = []
-"""The run's environment (Locust's ``quit`` event does not pass it)."""
+_run: dict[str, Environment] = {}
+"""The run's environment, the latest one (Locust's ``quit`` event does not pass it)."""
 
 
 def _on_init(environment: Environment, **_: Any) -> None:
-    _environments.append(environment)
+    _run["environment"] = environment
     runner = environment.runner
     if isinstance(runner, MasterRunner):
         def stop(environment: Environment, msg: Any, **_: Any) -> None:
@@ -303,9 +304,9 @@ def version_mixes(options: Any) -> tuple[list[str], list[str]]:
     mixes = []
     for name, app, default in (("vssid_versions", "vssid", VSSID_VERSIONS),
                                ("vneid_versions", "vneid", VNEID_VERSIONS)):
-        given = str(getattr(options, name, "") or "")
-        if given:
-            mixes.append([v.strip() for v in given.split(",") if v.strip()])
+        given = getattr(options, name, None)
+        if given is not None:  # given, maybe empty (which options_problem refuses)
+            mixes.append([v.strip() for v in str(given).split(",") if v.strip()])
         elif profile is not None:
             mixes.append(_above(profile.min_version("vssid" if app == "vssid" else "vneid")))
         else:
@@ -356,13 +357,12 @@ def _final_csv(**_: Any) -> None:
 
     Locust writes them every second while the run goes and not at its end, so the last second
     (on a short or loaded run, every failure) was missing from the files CI reads, while the
-    console's summary had it. Same columns and rows as Locust's own writer."""
-    environment = _environments[-1] if _environments else None
-    if environment is None:
-        return
-    options = environment.parsed_options
+    console's summary had it. Same columns and rows as Locust's own writer; each file is
+    replaced whole (written beside it, then renamed), so a failed write leaves Locust's."""
+    environment = _run.get("environment")
+    options = environment.parsed_options if environment is not None else None
     prefix = getattr(options, "csv_prefix", None) if options is not None else None
-    if not prefix or isinstance(environment.runner, WorkerRunner):
+    if environment is None or not prefix or isinstance(environment.runner, WorkerRunner):
         return
     from locust.stats import PERCENTILES_TO_REPORT, StatsCSV
 
@@ -370,8 +370,14 @@ def _final_csv(**_: Any) -> None:
     for suffix, write in (("_stats.csv", tables.requests_csv),
                           ("_failures.csv", tables.failures_csv),
                           ("_exceptions.csv", tables.exceptions_csv)):
-        with open(f"{prefix}{suffix}", "w", newline="", encoding="utf-8") as handle:
-            write(csv.writer(handle))
+        path = f"{prefix}{suffix}"
+        try:
+            with open(f"{path}.partial", "w", newline="", encoding="utf-8") as handle:
+                write(csv.writer(handle))
+            os.replace(f"{path}.partial", path)
+        except OSError as exc:
+            print(f"vneid-harness load: warning: could not write the final {path} "
+                  f"({exc.strerror or exc}); it holds Locust's last periodic write", flush=True)
 
 
 events.quit.add_listener(_final_csv)  # type: ignore[no-untyped-call]

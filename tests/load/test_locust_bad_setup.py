@@ -28,6 +28,8 @@ def _locust(*options: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     (["--vneid-url", "127.0.0.1:8801"], "--vneid-url '127.0.0.1:8801' must start with http"),
     (["--personas", "missing.yaml"], "--personas 'missing.yaml': no such file"),
     (["--android-share", "2"], "--android-share 2.0 must be between 0 and 1"),
+    (["--vssid-versions", ""], "--vssid-versions is empty"),
+    (["--vneid-versions", " , "], "--vneid-versions is empty"),
     (["--protocol-profile", "missing.yaml"],
      "--protocol-profile: missing.yaml: cannot read the profile file"),
 ])
@@ -98,3 +100,32 @@ def test_a_vssid_url_that_answers_a_web_page_stops_the_run(tmp_path: Path) -> No
     assert "cannot read VssID's configuration" in said
     assert "HTTP 200 without the §11 JSON {issuer: …}" in said
     assert "Traceback" not in said
+
+
+def test_a_final_csv_that_cannot_be_written_is_one_warning(tmp_path: Path) -> None:
+    """The load profile's last write of ``--csv`` (the run's whole tables) into a folder that
+    is gone says so in one line and leaves the run's exit code alone (run in a process of its
+    own: importing Locust patches the standard library for gevent)."""
+    script = f"""
+import importlib.util, sys, types
+from locust.env import Environment
+spec = importlib.util.spec_from_file_location("profile", {str(LOCUSTFILE)!r})
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+environment = Environment()
+environment.parsed_options = types.SimpleNamespace(csv_prefix={str(tmp_path / "gone" / "x")!r})
+module._run["environment"] = environment
+module._final_csv(exit_code=0)
+environment.parsed_options.csv_prefix = {str(tmp_path / "x")!r}
+module._final_csv(exit_code=0)
+print("done")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    warnings = [line for line in done.stdout.splitlines() if "warning" in line]
+    assert len(warnings) == 3, done.stdout
+    assert "could not write the final" in warnings[0]
+    assert "Traceback" not in done.stdout + done.stderr
+    assert (tmp_path / "x_stats.csv").read_text().startswith("Type,Name,Request Count")
+    assert not list(tmp_path.glob("*.partial"))
