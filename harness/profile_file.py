@@ -60,7 +60,7 @@ _HOST = re.compile(rf"(?:{_LABEL}\.)*{_LABEL}")
 _FIRST = r"[A-Za-z0-9._~!$&'()*+,;=-]+"  # the custom link's authority: no ':', '@' or '%'
 _SEGMENT = r"(?:[A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})+"
 _PATH = re.compile(rf"/{_FIRST}(?:/{_SEGMENT})*/?")
-_CLIENT_ID = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]{1,128}")  # RFC 6749 VSCHAR, no quote or \
+_CLIENT_ID = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]{1,128}")  # visible ASCII but " and \
 _SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")  # RFC 6749 §3.3 scope-token
 _PATH_RULE = ("a path such as '{example}' of at most 200 characters: '/' and segments "
               "(percent-encoded where needed), no query, no fragment, no empty segment; the "
@@ -82,6 +82,11 @@ def load_profile(path: str | os.PathLike[str]) -> Profile:
             document = json.loads(text, object_pairs_hook=_unique_pairs)
         else:
             document = yaml.load(text, Loader=_ProfileLoader)  # noqa: S506 - a SafeLoader
+    except yaml.MarkedYAMLError as exc:  # one line, the file's own line and column
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise ConfigError(f"{p}: not valid YAML: {where}"
+                          f"{_shown_error(exc.problem or exc.context or 'unreadable')}") from None
     except (yaml.YAMLError, ValueError, RecursionError) as exc:
         raise ConfigError(f"{p}: not valid {kind.upper()}: {_shown_error(exc)}") from None
     return profile_from_mapping(document, source=str(p))
@@ -120,6 +125,8 @@ class _ProfileLoader(yaml.SafeLoader):
                           deep: bool = False) -> dict[Any, Any]:
         seen: set[object] = set()
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # '<<: {…}', flattened by the base
+                continue
             key = self.construct_object(key_node, deep=True)
             if isinstance(key, str) and key in seen:
                 raise yaml.constructor.ConstructorError(
@@ -139,8 +146,8 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def _shown_error(exc: BaseException) -> str:
-    text = str(exc)
+def _shown_error(error: BaseException | str) -> str:
+    text = " ".join(str(error).split())  # one line
     return text if len(text) <= 600 else text[:597] + "..."
 
 
@@ -190,7 +197,8 @@ def _check(key: str, value: object, base: Profile, source: str) -> object:
         "vssid_link_host": (_HOST, "a host name in lower case, e.g. 'vssid.test'"),
         "authorize_path": (_PATH, _PATH_RULE.format(example="/authorize")),
         "callback_path": (_PATH, _PATH_RULE.format(example="/auth/vneid/callback")),
-        "vssid_client_id": (_CLIENT_ID, "1-128 visible ASCII characters (RFC 6749 client_id)"),
+        "vssid_client_id": (_CLIENT_ID, "1-128 visible ASCII characters other than '\"' "
+                                        "and '\\' (an RFC 6749 client_id)"),
     }
     if key == "scope":
         tokens = value.split(" ")

@@ -65,6 +65,12 @@ def test_yaml_json_and_toml(tmp_path: Path, name: str, text: str) -> None:
     assert load_profile(path) == DEFAULT_PROFILE.evolve(code_ttl=30, scope="openid")
 
 
+def test_a_yaml_merge_key_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "merge.yaml"
+    path.write_text("<<: {code_ttl: 30}\nscope: openid\n")
+    assert load_profile(path) == DEFAULT_PROFILE.evolve(code_ttl=30, scope="openid")
+
+
 def test_an_empty_file_is_the_defaults(tmp_path: Path) -> None:
     path = tmp_path / "empty.yaml"
     path.write_text("# nothing changed\n")
@@ -132,6 +138,7 @@ def test_bad_values_name_the_field_and_what_to_write(document: object, said: str
     ("p.yaml", "code_ttl: 30\ncode_ttl: 40\n", "the field 'code_ttl' is given twice"),
     ("p.json", '{"code_ttl": "x", "code_ttl": 30}', "the field 'code_ttl' is given twice"),
     ("p.toml", "code_ttl = 30\ncode_ttl = 40\n", "not valid TOML"),
+    ("p.yaml", "scope: openid\n[x\n", "not valid YAML: line 3, column 1: "),
 ])
 def test_unreadable_files_are_one_line_errors(tmp_path: Path, name: str,
                                               content: str | bytes, said: str) -> None:
@@ -143,6 +150,7 @@ def test_unreadable_files_are_one_line_errors(tmp_path: Path, name: str,
     with pytest.raises(ConfigError) as caught:
         load_profile(path)
     assert said in str(caught.value)
+    assert "\n" not in str(caught.value), "one line"
     with pytest.raises(ConfigError, match="cannot read"):
         load_profile(tmp_path / "absent.yaml")
 
