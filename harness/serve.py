@@ -272,8 +272,8 @@ def build_served(vneid_port: int, vssid_port: int, *, personas_file: Path | None
             entropy=entropy, state=state,
         )
         vssid = VssIDProvider(
-            VssIDSettings.for_profile(profile, issuer=vneid_url, base_url=vssid_url,
-                                      admin_token=admin_token),
+            VssIDSettings(profile=profile, issuer=vneid_url, base_url=vssid_url,
+                          admin_token=admin_token),
             entropy=entropy, issuer_transport=None, state=state,
         )
         check_capacity(personas, personas_file,

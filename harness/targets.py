@@ -274,9 +274,8 @@ def embedded_target(*, seed: int | str = 0, profile: Profile = DEFAULT_PROFILE,
     vneid = VNeIDProvider(VNeIDSettings(issuer=EMBEDDED_VNEID_ISSUER, profile=profile),
                           clock=clock, entropy=vneid_entropy)
     vssid = VssIDProvider(
-        VssIDSettings.for_profile(profile, issuer=EMBEDDED_VNEID_ISSUER,
-                                  base_url=EMBEDDED_VSSID_BASE_URL,
-                                  skip_checks=vssid_skip_checks),
+        VssIDSettings(profile=profile, issuer=EMBEDDED_VNEID_ISSUER,
+                      base_url=EMBEDDED_VSSID_BASE_URL, skip_checks=vssid_skip_checks),
         clock=clock, entropy=vssid_entropy, issuer_transport=httpx.ASGITransport(app=vneid.app),
     )
     for app in (vneid.app, vssid.app):  # reached only through in-process transports
@@ -307,8 +306,7 @@ def remote_target(vneid_url: str, vssid_url: str | None = None, *,
     from mock_providers.vssid import VssIDProvider, VssIDSettings
 
     provider = VssIDProvider(
-        VssIDSettings.for_profile(profile, issuer=vneid.base_url,
-                                  base_url=EMBEDDED_VSSID_BASE_URL),
+        VssIDSettings(profile=profile, issuer=vneid.base_url, base_url=EMBEDDED_VSSID_BASE_URL),
         entropy=SeededEntropy(f"{seed}/vssid"), issuer_transport=None,
     )
     vssid = VssIDHandle("vssid", EMBEDDED_VSSID_BASE_URL, SyncASGITransport(provider.app),

@@ -205,7 +205,7 @@ class ScriptedWorld:
     def __init__(self, *, profile: Profile = DEFAULT_PROFILE, **settings: Any) -> None:
         self.profile = profile
         self.clock = ManualClock(START)
-        config = VssIDSettings.for_profile(profile, issuer=ISSUER, issuer_timeout=5.0, **settings)
+        config = VssIDSettings(profile=profile, issuer=ISSUER, issuer_timeout=5.0, **settings)
         self.issuer = ScriptedIssuer(self.clock, client_id=config.client_id,
                                      id_token_ttl=profile.id_token_ttl,
                                      access_token_ttl=profile.access_token_ttl)

@@ -125,9 +125,12 @@ class VssIDSettings:
     """
 
     issuer: str = EMBEDDED_VNEID_ISSUER
-    client_id: str = "vssid"
+    client_id: str = ""
+    """The relying party's client at VNeID; left empty, the profile's (``vssid`` by default),
+    the one the VNeID mock registers under the same profile."""
     client_secret: str = field(default=DEFAULT_VSSID_CLIENT_SECRET, repr=False)
-    redirect_uri: str = DEFAULT_PROFILE.callback_custom
+    redirect_uri: str = ""
+    """Left empty, the profile's custom-scheme callback (``vssid://auth/vneid/callback``)."""
     link_form: LinkForm = LinkForm.CUSTOM_SCHEME
     token_endpoint_auth_method: TokenEndpointAuthMethod = "client_secret_basic"
     profile: Profile = DEFAULT_PROFILE
@@ -143,6 +146,10 @@ class VssIDSettings:
     as it must be for anything else: every check runs."""
 
     def __post_init__(self) -> None:
+        if self.client_id == "":  # the control API refuses an empty one before it gets here
+            object.__setattr__(self, "client_id", self.profile.vssid_client_id)
+        if self.redirect_uri == "":
+            object.__setattr__(self, "redirect_uri", self.profile.callback_custom)
         validate_issuer(self.issuer)
         validate_client_id(self.client_id)
         validate_client_secret(self.client_secret)
@@ -167,15 +174,6 @@ class VssIDSettings:
             raise ProtocolError("'issuer_timeout' must be a number of seconds in (0, 300]",
                                 clause="A-6")
         object.__setattr__(self, "skip_checks", validate_skip_checks(self.skip_checks))
-
-    @classmethod
-    def for_profile(cls, profile: Profile, **settings: Any) -> VssIDSettings:
-        """Settings that follow ``profile``: its client id and custom-scheme callback as the
-        ``client_id`` and ``redirect_uri`` (the ones the VNeID mock registers for the
-        relying party under that profile), unless ``settings`` gives them."""
-        settings.setdefault("client_id", profile.vssid_client_id)
-        settings.setdefault("redirect_uri", profile.callback_custom)
-        return cls(profile=profile, **settings)
 
     def evolve(self, **changes: Any) -> VssIDSettings:
         """A validated copy with ``changes``."""

@@ -44,6 +44,21 @@ def test_settings_defaults_are_the_embedded_world() -> None:
     assert VssIDSettings(link_form="https").link_form is LinkForm.CLAIMED_HTTPS  # type: ignore[arg-type]
 
 
+def test_settings_follow_their_profile_unless_given() -> None:
+    """The client id and callback VNeID registers under a profile are the relying party's
+    own under it, however the settings are built; given ones stand."""
+    profile = DEFAULT_PROFILE.evolve(vssid_client_id="bank-client", vssid_scheme="bank",
+                                     callback_path="/oauth/return")
+    settings = VssIDSettings(profile=profile)
+    assert (settings.client_id, settings.redirect_uri) == ("bank-client", "bank://oauth/return")
+    given = VssIDSettings(profile=profile, client_id="other", redirect_uri="bank://x/y")
+    assert (given.client_id, given.redirect_uri) == ("other", "bank://x/y")
+    provider = VssIDProvider(settings)
+    with pytest.raises(ProtocolError):  # the control API refuses an empty one
+        provider.configure(client_id="")
+    assert provider.settings.client_id == "bank-client"
+
+
 @pytest.mark.parametrize(("changes", "clause"), [
     ({"issuer": "id.vneid.test"}, "R-2"),
     ({"client_secret": ""}, "T-1"),
