@@ -48,6 +48,19 @@ def start(*args: str) -> Served:
     return Served(proc, urls[0], urls[1])
 
 
+def trust_a_free_port(served: Served) -> int:
+    """Point the served VssID at an issuer on a free loopback port (where ``conformance
+    --serve-vneid-port`` will serve the harness VNeID) and return the port."""
+    from harness.serve import bind_loopback
+
+    probe = bind_loopback(0)
+    port = int(probe.getsockname()[1])
+    probe.close()
+    httpx.post(f"{served.vssid}/_harness/config",
+               json={"issuer": f"http://127.0.0.1:{port}"}, timeout=5).raise_for_status()
+    return port
+
+
 def stop(served: Served) -> tuple[int, str]:
     served.proc.send_signal(signal.SIGTERM)
     out, _ = served.proc.communicate(timeout=15)

@@ -14,7 +14,7 @@ from rich.console import Console
 from harness.conformance import PLANS, get_plan, load_expected_failures
 from harness.errors import ConfigError
 from harness.run import RunOptions, run_suites
-from tests.cli.test_cli_serve import start, stop
+from tests.cli.test_cli_serve import start, stop, trust_a_free_port
 
 BIN = Path(sys.executable).parent / "vneid-harness"
 
@@ -150,15 +150,7 @@ def test_vendor_provider_and_vendor_relying_party_over_http(tmp_path: Path) -> N
         data = json.loads((tmp_path / "p" / "conformance-vneid-provider.json").read_text())
         assert data["target"]["vneid"] == served.vneid
 
-        import httpx
-
-        from harness.serve import bind_loopback
-
-        probe = bind_loopback(0)
-        port = probe.getsockname()[1]
-        probe.close()
-        httpx.post(f"{served.vssid}/_harness/config",
-                   json={"issuer": f"http://127.0.0.1:{port}"}, timeout=5).raise_for_status()
+        port = trust_a_free_port(served)
         rp = subprocess.run(
             [str(BIN), "conformance", "--plan", "vssid-relying-party", "--vssid-url",
              served.vssid, "--serve-vneid-port", str(port), "--out", str(tmp_path / "r")],

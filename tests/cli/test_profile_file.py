@@ -23,7 +23,7 @@ from harness.profile_file import (
 )
 from harness.protocol import DEFAULT_PROFILE, parse_version
 from harness.run import RunOptions, run_suites
-from tests.cli.test_cli_serve import start, stop
+from tests.cli.test_cli_serve import start, stop, trust_a_free_port
 
 runner = CliRunner()
 BIN = Path(sys.executable).parent / "vneid-harness"
@@ -287,17 +287,9 @@ def test_serve_refuses_a_bad_profile() -> None:
 def test_a_served_relying_party_and_the_plan_follow_the_same_profile(tmp_path: Path) -> None:
     """Plan vssid-relying-party against a VssID served with the profile: the harness VNeID it
     trusts (served by ``conformance``) registers the profile's client and callback too."""
-    import httpx
-
-    from harness.serve import bind_loopback
-
     served = start("--protocol-profile", str(EXAMPLE))
     try:
-        probe = bind_loopback(0)
-        port = probe.getsockname()[1]
-        probe.close()
-        httpx.post(f"{served.vssid}/_harness/config",
-                   json={"issuer": f"http://127.0.0.1:{port}"}, timeout=5).raise_for_status()
+        port = trust_a_free_port(served)
         done = subprocess.run(
             [str(BIN), "conformance", "--plan", "vssid-relying-party", "--vssid-url",
              served.vssid, "--serve-vneid-port", str(port), "--protocol-profile", str(EXAMPLE),
