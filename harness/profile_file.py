@@ -70,6 +70,19 @@ _TTLS = ("code_ttl", "id_token_ttl", "access_token_ttl", "transaction_ttl",
          "vneid_session_ttl", "vssid_session_ttl")
 
 
+_TEXT_RULES: dict[str, tuple[re.Pattern[str], str]] = {
+    "vneid_scheme": (_SCHEME, "a URI scheme in lower case, e.g. 'vneid' (RFC 3986 §3.1)"),
+    "vssid_scheme": (_SCHEME, "a URI scheme in lower case, e.g. 'vssid' (RFC 3986 §3.1)"),
+    "vneid_link_host": (_HOST, "a host name in lower case, e.g. 'vneid.test'"),
+    "vssid_link_host": (_HOST, "a host name in lower case, e.g. 'vssid.test'"),
+    "authorize_path": (_PATH, _PATH_RULE.format(example="/authorize")),
+    "callback_path": (_PATH, _PATH_RULE.format(example="/auth/vneid/callback")),
+    "vssid_client_id": (_CLIENT_ID, "1-128 visible ASCII characters other than '\"' "
+                                    "and '\\' (an RFC 6749 client_id)"),
+}
+"""The pattern each text field must match, and what to write instead."""
+
+
 def load_profile(path: str | os.PathLike[str]) -> Profile:
     """Read and check a profile file (``.yaml``/``.yml``, ``.json`` or ``.toml``)."""
     p = Path(path)
@@ -190,16 +203,6 @@ def _check(key: str, value: object, base: Profile, source: str) -> object:
             return parse_version(value)
         except ProtocolError as exc:
             raise ConfigError(f"{where}: not a version (V-1): {exc.description}") from None
-    checks: dict[str, tuple[re.Pattern[str], str]] = {
-        "vneid_scheme": (_SCHEME, "a URI scheme in lower case, e.g. 'vneid' (RFC 3986 §3.1)"),
-        "vssid_scheme": (_SCHEME, "a URI scheme in lower case, e.g. 'vssid' (RFC 3986 §3.1)"),
-        "vneid_link_host": (_HOST, "a host name in lower case, e.g. 'vneid.test'"),
-        "vssid_link_host": (_HOST, "a host name in lower case, e.g. 'vssid.test'"),
-        "authorize_path": (_PATH, _PATH_RULE.format(example="/authorize")),
-        "callback_path": (_PATH, _PATH_RULE.format(example="/auth/vneid/callback")),
-        "vssid_client_id": (_CLIENT_ID, "1-128 visible ASCII characters other than '\"' "
-                                        "and '\\' (an RFC 6749 client_id)"),
-    }
     if key == "scope":
         tokens = value.split(" ")
         if (len(value) > _MAX_SCOPE or "openid" not in tokens
@@ -208,7 +211,7 @@ def _check(key: str, value: object, base: Profile, source: str) -> object:
                               f"'openid' among them (A-2), at most {_MAX_SCOPE} characters, "
                               f"got {_shown(value)}")
         return value
-    pattern, what = checks[key]
+    pattern, what = _TEXT_RULES[key]
     if len(value) > _MAX_LENGTHS.get(key, 253) or not pattern.fullmatch(value):
         raise ConfigError(f"{where}: must be {what}, got {_shown(value)}")
     return value
