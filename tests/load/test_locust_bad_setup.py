@@ -73,6 +73,35 @@ def test_a_setup_refused_on_a_worker_stops_the_master_too(tmp_path: Path) -> Non
     assert "vneid-harness load: error (from a worker): SETUP add VNeID persona refused" in output
 
 
+def test_a_worker_without_the_masters_profile_file_stops_the_run(tmp_path: Path) -> None:
+    """The master sends its options, a relative --protocol-profile path among them; a worker
+    started where that file is not says so and the master ends the run with exit code 2."""
+    master_dir, worker_dir = tmp_path / "master", tmp_path / "worker"
+    master_dir.mkdir()
+    worker_dir.mkdir()
+    (master_dir / "profile.yaml").write_text('vssid_min_version: "1.8"\n')
+    port, nobody = free_port(), f"http://127.0.0.1:{free_port()}"
+    master = subprocess.Popen(
+        [str(LOCUST), "-f", str(LOCUSTFILE), "--master", "--master-bind-host", "127.0.0.1",
+         "--master-bind-port", str(port), "--expect-workers", "1", "--headless", "-u", "2",
+         "-r", "2", "-t", "30s", "--only-summary", "-H", nobody, "--vneid-url", nobody,
+         "--protocol-profile", "profile.yaml"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=master_dir)
+    try:
+        worker = subprocess.run(
+            [str(LOCUST), "-f", str(LOCUSTFILE), "--worker", "--master-host", "127.0.0.1",
+             "--master-port", str(port)], capture_output=True, text=True, timeout=90,
+            cwd=worker_dir)
+        output, _ = master.communicate(timeout=90)
+    finally:
+        master.kill()
+    assert worker.returncode == 2, worker.stdout[-2000:] + worker.stderr[-2000:]
+    assert master.returncode == 2, output[-3000:]
+    assert ("vneid-harness load: error (from a worker): --protocol-profile: profile.yaml: "
+            "cannot read the profile file") in output, output[-3000:]
+    assert "Traceback" not in output + worker.stdout + worker.stderr
+
+
 def test_a_vssid_url_that_answers_a_web_page_stops_the_run(tmp_path: Path) -> None:
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
