@@ -51,25 +51,34 @@ def test_a_refused_setup_stops_the_run_with_its_reason(tmp_path: Path) -> None:
     assert "full login" not in said  # no login was attempted
 
 
-def test_a_setup_refused_on_a_worker_stops_the_master_too(tmp_path: Path) -> None:
-    """The worker tells its master, which ends the run with exit code 2 (it used to see its
-    last worker quit and exit 0)."""
+def _master_and_worker(*options: str, master_dir: Path,
+                       worker_dir: Path) -> tuple[subprocess.CompletedProcess[str], int, str]:
+    """A master (VssID and VNeID at a port nobody listens on, plus ``options``) and one
+    worker, each in its own folder: the worker's run, the master's exit code and output."""
     port, nobody = free_port(), f"http://127.0.0.1:{free_port()}"
     master = subprocess.Popen(
         [str(LOCUST), "-f", str(LOCUSTFILE), "--master", "--master-bind-host", "127.0.0.1",
          "--master-bind-port", str(port), "--expect-workers", "1", "--headless", "-u", "2",
-         "-r", "2", "-t", "30s", "--only-summary", "-H", nobody, "--vneid-url", nobody],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
+         "-r", "2", "-t", "30s", "--only-summary", "-H", nobody, "--vneid-url", nobody,
+         *options],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=master_dir)
     try:
         worker = subprocess.run(
             [str(LOCUST), "-f", str(LOCUSTFILE), "--worker", "--master-host", "127.0.0.1",
              "--master-port", str(port)], capture_output=True, text=True, timeout=90,
-            cwd=tmp_path)
+            cwd=worker_dir)
         output, _ = master.communicate(timeout=90)
     finally:
         master.kill()
+    return worker, master.returncode, output
+
+
+def test_a_setup_refused_on_a_worker_stops_the_master_too(tmp_path: Path) -> None:
+    """The worker tells its master, which ends the run with exit code 2 (it used to see its
+    last worker quit and exit 0)."""
+    worker, code, output = _master_and_worker(master_dir=tmp_path, worker_dir=tmp_path)
     assert worker.returncode == 2, worker.stdout[-2000:] + worker.stderr[-2000:]
-    assert master.returncode == 2, output[-3000:]
+    assert code == 2, output[-3000:]
     assert "vneid-harness load: error (from a worker): SETUP add VNeID persona refused" in output
 
 
@@ -80,23 +89,10 @@ def test_a_worker_without_the_masters_profile_file_stops_the_run(tmp_path: Path)
     master_dir.mkdir()
     worker_dir.mkdir()
     (master_dir / "profile.yaml").write_text('vssid_min_version: "1.8"\n')
-    port, nobody = free_port(), f"http://127.0.0.1:{free_port()}"
-    master = subprocess.Popen(
-        [str(LOCUST), "-f", str(LOCUSTFILE), "--master", "--master-bind-host", "127.0.0.1",
-         "--master-bind-port", str(port), "--expect-workers", "1", "--headless", "-u", "2",
-         "-r", "2", "-t", "30s", "--only-summary", "-H", nobody, "--vneid-url", nobody,
-         "--protocol-profile", "profile.yaml"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=master_dir)
-    try:
-        worker = subprocess.run(
-            [str(LOCUST), "-f", str(LOCUSTFILE), "--worker", "--master-host", "127.0.0.1",
-             "--master-port", str(port)], capture_output=True, text=True, timeout=90,
-            cwd=worker_dir)
-        output, _ = master.communicate(timeout=90)
-    finally:
-        master.kill()
+    worker, code, output = _master_and_worker("--protocol-profile", "profile.yaml",
+                                              master_dir=master_dir, worker_dir=worker_dir)
     assert worker.returncode == 2, worker.stdout[-2000:] + worker.stderr[-2000:]
-    assert master.returncode == 2, output[-3000:]
+    assert code == 2, output[-3000:]
     assert ("vneid-harness load: error (from a worker): --protocol-profile: profile.yaml: "
             "cannot read the profile file") in output, output[-3000:]
     assert "Traceback" not in output + worker.stdout + worker.stderr
