@@ -345,7 +345,8 @@ def profile_default() -> None:
 @profile_app.command("check")
 def profile_check(path: Annotated[Path, typer.Argument(help="Profile file to validate")]) -> None:
     """Validate a profile file and list the defaults it changes."""
-    from harness.profile_file import load_profile, profile_overrides
+    from harness.profile_file import load_profile, profile_as_text, profile_overrides
+    from harness.protocol import DEFAULT_PROFILE
 
     try:
         changed = profile_overrides(load_profile(path))
@@ -357,23 +358,10 @@ def profile_check(path: Annotated[Path, typer.Argument(help="Profile file to val
     table = Table(title=f"{escape(str(path))}: valid; the defaults it changes")
     for column in ("field", "value", "PROTOCOL.md default"):
         table.add_column(column, overflow="fold")
-    defaults = _defaults_as_text()
+    defaults = profile_as_text(DEFAULT_PROFILE)
     for name, value in changed.items():
-        table.add_row(name, escape(value), escape(defaults.get(name, "")))
+        table.add_row(name, escape(value), escape(defaults[name]))
     console.print(table)
-
-
-def _defaults_as_text() -> dict[str, str]:
-    from harness.profile_file import FIELDS
-    from harness.protocol import DEFAULT_PROFILE
-    from harness.protocol.profile import APP_IDS, PLATFORMS
-
-    text = {name: str(getattr(DEFAULT_PROFILE, name)) for name in FIELDS}
-    for app_id in APP_IDS:
-        for platform in PLATFORMS:
-            text[f"store_links.{app_id}.{platform}"] = str(
-                DEFAULT_PROFILE.store_link(app_id, platform))
-    return text
 
 
 @app.command()

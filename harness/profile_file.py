@@ -42,7 +42,7 @@ from harness.errors import ConfigError
 from harness.protocol import DEFAULT_PROFILE, Profile, ProtocolError, parse_version
 from harness.protocol.profile import APP_IDS, PLATFORMS
 
-__all__ = ["FIELDS", "dump_profile", "load_profile", "profile_from_mapping",
+__all__ = ["FIELDS", "dump_profile", "load_profile", "profile_as_text", "profile_from_mapping",
            "profile_overrides"]
 
 FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Profile))
@@ -287,20 +287,25 @@ def dump_profile(profile: Profile = DEFAULT_PROFILE) -> str:
     return header + str(yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
 
 
-def profile_overrides(profile: Profile, base: Profile = DEFAULT_PROFILE) -> dict[str, str]:
-    """The fields where ``profile`` differs from ``base``, as text (for reports)."""
-    changed: dict[str, str] = {}
+def profile_as_text(profile: Profile) -> dict[str, str]:
+    """Every field of ``profile`` as text, store links one per app and platform
+    (``store_links.vneid.ios``), in the order of :data:`FIELDS`."""
+    text: dict[str, str] = {}
     for name in FIELDS:
-        value, default = getattr(profile, name), getattr(base, name)
         if name == "store_links":
             for app in APP_IDS:
                 for platform in PLATFORMS:
-                    link = profile.store_link(app, platform)
-                    if link != base.store_link(app, platform):
-                        changed[f"store_links.{app}.{platform}"] = str(link)
-        elif value != default:
-            changed[name] = str(value)
-    return changed
+                    text[f"store_links.{app}.{platform}"] = str(profile.store_link(app, platform))
+        else:
+            text[name] = str(getattr(profile, name))
+    return text
+
+
+def profile_overrides(profile: Profile, base: Profile = DEFAULT_PROFILE) -> dict[str, str]:
+    """The fields where ``profile`` differs from ``base``, as text (for reports)."""
+    defaults = profile_as_text(base)
+    return {name: value for name, value in profile_as_text(profile).items()
+            if value != defaults[name]}
 
 
 def _format(path: Path) -> Literal["yaml", "json", "toml"]:
