@@ -11,6 +11,12 @@ Routing rules, as the OS applies them:
   URL starts with (Android App Links / iOS universal links; a hijacker cannot verify a domain
   it does not own). Longest prefix wins, then the earlier install. Anything else opens in the
   browser. Plain ``http`` always opens in the browser.
+- **app only**: an app can ask the OS to open a link only in an app, never in the browser
+  (iOS ``open(_:options:)`` with ``universalLinksOnly``, Android's
+  ``FLAG_ACTIVITY_REQUIRE_NON_BROWSER``). An http(s) link that no app is verified for is then
+  not handled, like a custom scheme nobody claims, and the caller decides the fallback. VssID
+  opens the authorize link this way, so a missing VNeID leads to its store listing in either
+  link form (A-3).
 
 Each app keeps ``storage`` (persisted, survives :meth:`Phone.restart`) apart from its
 in-memory state (lost on restart). Reinstalling an app id is an update: the new app object
@@ -134,8 +140,9 @@ class Phone:
         return self._foreground
 
     # -- the OS --------------------------------------------------------------------------
-    def open_url(self, url: str, *, source: str) -> LinkResult:
-        """Route ``url`` as the OS does (module doc) and deliver it."""
+    def open_url(self, url: str, *, source: str, app_only: bool = False) -> LinkResult:
+        """Route ``url`` as the OS does (module doc) and deliver it; with ``app_only``, an
+        http(s) link no app is verified for is not handled instead of opening the browser."""
         try:
             parts = urlsplit(url)
         except ValueError:
@@ -143,6 +150,9 @@ class Phone:
         scheme = parts.scheme.lower() if parts else ""
         if scheme in ("http", "https") and parts is not None:
             owner = self._verified_owner(parts) if scheme == "https" else None
+            if owner is None and app_only:
+                self.trace.record(LinkOpened(source=source, url=url, target=None, form=scheme))
+                return LinkResult(False, None)
             if owner is None:
                 self.trace.record(LinkOpened(source=source, url=url, target=BROWSER, form=scheme))
                 self._browser_url = url

@@ -49,7 +49,14 @@ from harness.trace import (
     StoreOpened,
     Trace,
 )
-from reports.diagram import party_name, sequence_mermaid, sequence_svg, short_url, status_text
+from reports.diagram import (
+    nobody_took,
+    party_name,
+    sequence_mermaid,
+    sequence_svg,
+    short_url,
+    status_text,
+)
 
 if TYPE_CHECKING:
     from harness.personas import Persona
@@ -87,7 +94,7 @@ def allure_writes_results(config: pytest.Config) -> bool:
 
 # -- what a step says ------------------------------------------------------------------------
 def _link_title(e: LinkOpened) -> str:
-    to = party_name(e.target) if e.target else "no app (nothing claims it)"
+    to = party_name(e.target) if e.target else f"nothing ({nobody_took(e)})"
     return f"{party_name(e.source)} opens {short_url(e.url)} → {to}"
 
 
@@ -160,7 +167,7 @@ def deep_link_html(e: LinkOpened) -> str:
         parts, query = None, []
     rows: list[tuple[str, str]] = [
         ("opened by", party_name(e.source)),
-        ("delivered to", party_name(e.target) if e.target else "nothing claims it"),
+        ("delivered to", party_name(e.target) if e.target else f"nothing: {nobody_took(e)}"),
         ("form", e.form),
     ]
     if parts is not None:

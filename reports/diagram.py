@@ -89,6 +89,18 @@ def party_name(party: str | None) -> str:
     return _NAMES.get(party, party)
 
 
+def nobody_took(e: LinkOpened) -> str:
+    """Why the OS handed a link to no app: nothing claims a custom scheme, or (an app that
+    opens links app-only, A-3) no app is verified for an http(s) link's host."""
+    try:
+        parts = urlsplit(e.url)
+    except ValueError:
+        return "no app claims it"
+    if e.form in ("http", "https"):
+        return f"no app verified for {parts.hostname or parts.netloc}"
+    return f"no app claims {parts.scheme}://"
+
+
 def short_url(url: str) -> str:
     """``scheme://host/path`` with ``?…`` when there is a query (the full, redacted URL is
     in the step's attachment)."""
@@ -124,7 +136,7 @@ Row = Message | Note
 def _link(e: LinkOpened) -> list[Row]:
     rows: list[Row] = [Message(e.source, OS, f"open {short_url(e.url)}")]
     if e.target is None:
-        rows.append(Note(OS, f"no app claims {urlsplit(e.url).scheme}://"))
+        rows.append(Note(OS, nobody_took(e)))
     else:
         rows.append(Message(OS, e.target, f"deliver ({e.form})"))
     return rows

@@ -126,7 +126,10 @@ class VssIDApp(App):
             self.show_error(problem)
             return
         self.storage[TRANSACTION_KEY] = reply.body["transaction_id"]
-        result = self.phone.open_url(str(reply.body["authorize_url"]), source=self.app_id)
+        # only the VNeID app may take the link (an https one must not fall through to
+        # the browser); when no app does, VNeID's store listing.
+        result = self.phone.open_url(str(reply.body["authorize_url"]), source=self.app_id,
+                                     app_only=True)
         if not result.handled:
             self.phone.open_store("vneid")
 

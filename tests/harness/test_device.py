@@ -104,6 +104,28 @@ class TestClaimedHttps:
         assert phone.screen().id == "browser"
         assert phone.screen().data["url"] == url
 
+    @pytest.mark.parametrize("url", [
+        "https://vssid.test/elsewhere",
+        "https://evil.test/auth/vneid/callback",
+        "http://vssid.test/auth/vneid/callback",
+        "nobody://claims/this",
+    ])
+    def test_app_only_never_opens_the_browser(self, phone: Phone, url: str) -> None:
+        """universalLinksOnly / FLAG_ACTIVITY_REQUIRE_NON_BROWSER: no app, not handled."""
+        phone.install(_claimant("vssid", "vssid", verified_links=("vssid.test/auth/vneid/",)))
+        phone.switch_to("vssid")
+        assert phone.open_url(url, source="vssid", app_only=True) == LinkResult(False, None)
+        assert phone.foreground == "vssid"
+        opened = phone.trace.of_type(LinkOpened)[-1]
+        assert (opened.url, opened.target) == (url, None)
+
+    def test_app_only_still_delivers_to_the_verified_app(self, phone: Phone) -> None:
+        owner = _claimant("vssid", "vssid", verified_links=("vssid.test/auth/vneid/",))
+        phone.install(owner)
+        assert phone.open_url(CALLBACK_HTTPS, source="vneid", app_only=True) == LinkResult(
+            True, "vssid")
+        assert owner.received == [CALLBACK_HTTPS]
+
     def test_longest_prefix_wins(self, phone: Phone) -> None:
         """On a domain of neither app (``shop.test``), whose association may name several."""
         phone.install(_claimant("a", "broad", verified_links=("shop.test/",)))

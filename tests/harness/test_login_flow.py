@@ -138,6 +138,22 @@ def test_claimed_https_callback_defeats_the_hijacker(world: Any) -> None:
     assert [e.form for e in world.trace.of_type(LinkOpened)] == ["https", "https"]
 
 
+@pytest.mark.parametrize("form", list(LinkForm))
+@pytest.mark.parametrize("platform", ["ios", "android"])
+def test_missing_vneid_leads_to_its_store_in_either_link_form(world: Any, form: LinkForm,
+                                                              platform: str) -> None:
+    """A-3: with no VNeID installed, VssID sends the user to VNeID's store listing, also
+    when the authorize link is the claimed https form (which the browser must not take)."""
+    world.vssid.link_form = form
+    driver = world.driver(platform, vneid=None)
+    screen = flows.start_vneid_login(driver)
+    assert (screen.app, screen.id) == ("store", "store")
+    assert screen.data["app_id"] == "vneid"
+    assert driver.phone.foreground == "store"
+    assert [(e.source, e.target, e.form) for e in world.trace.of_type(LinkOpened)] == [
+        ("vssid", None, str(form))]
+
+
 def test_user_switches_back_by_hand(world: Any) -> None:
     """A-7: abandoning VNeID leaves VssID on its login screen; a new attempt works."""
     persona = world.persona()

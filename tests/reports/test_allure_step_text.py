@@ -38,7 +38,12 @@ def test_step_titles() -> None:
         "OS opens the store listing of VNeID app (ios)",
     ]
     nowhere = LinkOpened(source="vssid", url="vneid://authorize", target=None, form="custom")
-    assert step_title(nowhere) == "VssID app opens vneid://authorize → no app (nothing claims it)"
+    assert step_title(nowhere) == ("VssID app opens vneid://authorize → "
+                                   "nothing (no app claims vneid://)")
+    app_only = LinkOpened(source="vssid", url="https://vneid.test/authorize?x=1", target=None,
+                          form="https")
+    assert step_title(app_only) == ("VssID app opens https://vneid.test/authorize?… → "
+                                    "nothing (no app verified for vneid.test)")
     assert step_title(AppSwitched(from_app="vneid", to_app=None, reason="user")) == \
         "foreground: VNeID app → launcher (user)"
 
@@ -128,7 +133,7 @@ def test_deep_link_attachment_escapes_the_link() -> None:
     assert "script" not in parser.tags
     assert "&lt;script&gt;" in page
     rows = {row[0]: row[1:] for row in parser.rows}
-    assert rows["delivered to"] == ["nothing claims it"]
+    assert rows["delivered to"] == ["nothing: no app claims vneid://"]
     assert rows["query: y"] == ["</td><script>"]
 
 

@@ -114,6 +114,18 @@ def test_other_parties_get_a_lifeline_only_when_present() -> None:
     assert _heads(sequence_svg([http("scanner", "vneid-server")]))[-1] == "scanner"
 
 
+def test_a_link_no_app_took_says_why() -> None:
+    """A custom scheme nobody claims, or an https link opened app-only (A-3) that no app is
+    verified for: the note names which."""
+    rows = flow_rows([
+        LinkOpened(source="vssid", url="https://vneid.test/authorize?x=1", target=None,
+                   form="https"),
+        LinkOpened(source="vssid", url="vneid://authorize?x=1", target=None, form="custom"),
+    ])
+    assert [r for r in rows if isinstance(r, Note)] == [
+        Note("os", "no app verified for vneid.test"), Note("os", "no app claims vneid://")]
+
+
 def test_rows_follow_the_events() -> None:
     rows = flow_rows([
         LinkOpened(source="vssid", url="vneid://authorize?x=1", target=None, form="custom"),
