@@ -232,7 +232,7 @@ class Target:
         """Remember the relying party's configuration, to restore it before each test."""
         config = self.vssid.config()
         self._vssid_config = {k: v for k, v in config.items()
-                              if k in ("issuer", "client_id", "redirect_uri")
+                              if k in ("issuer", "client_id", "redirect_uri", "link_form")
                               and isinstance(v, str)}
 
     def begin_test(self) -> None:

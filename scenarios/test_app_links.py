@@ -8,7 +8,7 @@ from harness.apps.screens import VNEID_LOGIN, VSSID_HOME
 from harness.flows import decide, enter_credentials, login_with_vneid, start_vneid_login
 from harness.personas import Persona
 from harness.targets import Target, VNeIDHandle, VssIDHandle
-from harness.trace import StoreOpened
+from harness.trace import LinkOpened, StoreOpened
 from harness.world import MINIMUM, DeviceFactory
 from scenarios.support import assert_error_screen, calls, store_origin
 
@@ -29,6 +29,22 @@ def test_missing_vneid_sends_the_user_to_its_store_listing(target: Target,
         "P-3: VNeID's own listing, not VssID's")
     opened = phone.trace.of_type(StoreOpened)
     assert [e.app_id for e in opened] == ["vneid"]
+
+
+@pytest.mark.clause("A-3", "A-1")
+@pytest.mark.parametrize("platform", ["ios", "android"])
+def test_missing_vneid_and_the_https_link_form_still_lead_to_the_store(
+        target: Target, device: DeviceFactory, vssid: VssIDHandle, platform: str) -> None:
+    """A-3 with the claimed https form of A-1: VssID opens the link for apps only, so the
+    browser never takes it; no app is verified for it, and VssID opens VNeID's listing."""
+    vssid.configure(link_form="https")
+    phone = device(platform, vneid=None)
+    screen = start_vneid_login(phone.driver)
+    assert phone.phone.foreground == "store", f"A-3: {phone.phone.foreground} took the link"
+    assert screen.data["url"] == target.profile.store_link("vneid", platform)
+    opened = phone.trace.of_type(LinkOpened)
+    assert [(e.form, e.target) for e in opened] == [("https", None)]
+    assert opened[0].url.startswith(f"{target.profile.authorize_link_https}?")
 
 
 @pytest.mark.clause("A-3")

@@ -60,6 +60,8 @@ CONFIG_IN = obj({
     "client_id": _or_null(string(255, min_length=1, pattern=PRINTABLE)),
     "client_secret": _or_null(string(1024, min_length=1, pattern=PRINTABLE)),
     "redirect_uri": _or_null(string(2048, min_length=1, pattern=PRINTABLE)),
+    "link_form": _or_null(string(enum=["custom", "https"],
+                                 description="the form of the authorize links (A-1)")),
 }, additional=False, description="a partial update: a field left out or null is unchanged; "
                                  "each value validated")
 CONFIG_OUT = obj({

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["MAX_CLOCK_OFFSET", "control_routes", "package_version"]
 
 MAX_CLOCK_OFFSET = 10 * 366 * 24 * 3600.0
-_CONFIG_FIELDS = ("issuer", "client_id", "client_secret", "redirect_uri")
+_CONFIG_FIELDS = ("issuer", "client_id", "client_secret", "redirect_uri", "link_form")
 Handler = Callable[[Request], Awaitable[Response]]
 
 

@@ -114,9 +114,12 @@ class VssIDProvider:
     # -- configuration ---------------------------------------------------------------------
     def configure(self, issuer: str | None = None, client_id: str | None = None,
                   client_secret: str | None = None,
-                  redirect_uri: str | None = None) -> VssIDSettings:
+                  redirect_uri: str | None = None,
+                  link_form: str | None = None) -> VssIDSettings:
         """Point the relying party elsewhere (partial update, each value validated); clears
-        the discovery and JWKS caches. Logins already started keep their settings."""
+        the discovery and JWKS caches. Logins already started keep their settings.
+        ``link_form`` (``custom`` or ``https``) is the form of the authorize links it hands
+        out (A-1)."""
         changes: dict[str, Any] = {}
         if issuer is not None:
             changes["issuer"] = validate_issuer(issuer)
@@ -126,6 +129,8 @@ class VssIDProvider:
             changes["client_secret"] = validate_client_secret(client_secret)
         if redirect_uri is not None:
             changes["redirect_uri"] = validate_redirect_uri(redirect_uri)
+        if link_form is not None:
+            changes["link_form"] = link_form  # VssIDSettings checks it (A-1)
         self._settings = self._settings.evolve(**changes)
         self.issuer_client.clear_caches()
         return self._settings

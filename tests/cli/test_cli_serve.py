@@ -90,6 +90,19 @@ def test_served_providers_complete_a_login_over_http(served: Served) -> None:
     target.close()
 
 
+def test_each_test_starts_with_the_relying_partys_link_form_as_it_was(served: Served) -> None:
+    """A scenario may switch the served VssID to https authorize links (A-3's); the next
+    test gets the form the run started with."""
+    target = remote_target(served.vneid, served.vssid)
+    try:
+        target.snapshot()
+        assert target.vssid.configure(link_form="https")["link_form"] == "https"
+        target.begin_test()
+        assert target.vssid.config()["link_form"] == "custom"
+    finally:
+        target.close()
+
+
 def test_personas_file_is_loaded(served: Served) -> None:
     listed = httpx.get(f"{served.vneid}/_harness/personas", timeout=5).json()
     ids = [p["personal_id"] for p in listed["personas"]]

@@ -170,6 +170,16 @@ def test_config_changes_what_the_next_login_uses(world: VssIDWorld) -> None:
     assert world.provider.settings.client_secret == "another-secret"
 
 
+@pytest.mark.clause("A-1")
+def test_config_sets_the_form_of_the_authorize_links(world: VssIDWorld) -> None:
+    response = world.client.post("/_harness/config", json={"link_form": "https"})
+    assert response.status_code == 200, response.text
+    assert response.json()["link_form"] == "https"
+    assert world.start()["authorize_url"].startswith(f"{DEFAULT_PROFILE.authorize_link_https}?")
+    world.client.post("/_harness/config", json={"link_form": "custom"})
+    assert world.start()["authorize_url"].startswith(f"{DEFAULT_PROFILE.authorize_link_custom}?")
+
+
 @pytest.mark.parametrize(("body", "field", "clause"), [
     ({"issuer": "ftp://id.test"}, "issuer", "R-2"),
     ({"issuer": "http://id.test?x=1"}, "issuer", "R-2"),
@@ -180,6 +190,8 @@ def test_config_changes_what_the_next_login_uses(world: VssIDWorld) -> None:
     ({"redirect_uri": "vssid://auth/vneid/callback#frag"}, "redirect_uri", "R-4"),
     ({"redirect_uri": "relative/path"}, "redirect_uri", "R-4"),
     ({"admin_token": "x"}, "admin_token", "R-2"),
+    ({"link_form": "sideways"}, "link_form", "A-1"),
+    ({"link_form": ["https"]}, "link_form", "A-1"),
 ], ids=lambda v: str(v)[:40])
 def test_invalid_config_is_refused_and_changes_nothing(
     world: VssIDWorld, body: dict[str, Any], field: str, clause: str
