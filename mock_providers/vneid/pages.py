@@ -31,6 +31,11 @@ _CSS = (
 )
 
 
+WEB_LOGIN_CHALLENGE = 'Form realm="VNeID"'
+"""The challenge of a 401 page: RFC 9110 §15.5.2 requires one on every 401, and the web
+login's is its form (a scheme no browser answers with a prompt of its own)."""
+
+
 def _page(title: str, testid: str, body: str, status: int = 200) -> HTMLResponse:
     html = (
         '<!doctype html>\n<html lang="vi"><head><meta charset="utf-8">'
@@ -38,7 +43,9 @@ def _page(title: str, testid: str, body: str, status: int = 200) -> HTMLResponse
         f"<title>{escape(title)}</title><style>{_CSS}</style></head>"
         f'<body><main data-testid="{testid}">{body}</main></body></html>\n'
     )
-    return HTMLResponse(html, status_code=status, headers=_HEADERS)
+    headers = {**_HEADERS, "WWW-Authenticate": WEB_LOGIN_CHALLENGE} if status == 401 \
+        else _HEADERS
+    return HTMLResponse(html, status_code=status, headers=headers)
 
 
 def _hidden(request_id: str) -> str:

@@ -70,6 +70,7 @@ def test_wrong_passcode_rerenders_the_login_with_the_error(vneid_flow):
     page = _start(vneid_flow)
     again = _login(vneid_flow, page, passcode="999999")
     assert again.status_code == 401
+    assert again.headers["WWW-Authenticate"] == 'Form realm="VNeID"', "RFC 9110 §15.5.2"
     assert 'data-testid="vneid-login"' in again.text
     assert 'data-error="invalid_credentials"' in again.text
     assert "Sai thông tin đăng nhập" in again.text
