@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from harness.apps.screens import VNEID_CONSENT, VSSID_HOME, VSSID_LOGIN
+from harness.apps.screens import (
+    VNEID_CONSENT,
+    VNEID_LOGIN,
+    VNEID_LOGIN_SUBMIT,
+    VNEID_PASSCODE,
+    VNEID_PERSONAL_ID,
+    VSSID_HOME,
+    VSSID_LOGIN,
+)
 from harness.flows import decide, enter_credentials, login_with_vneid, start_vneid_login
 from harness.personas import Persona
 from harness.targets import Target, VNeIDHandle, VssIDHandle
@@ -39,6 +47,23 @@ def test_user_switches_back_by_hand_without_logging_in(device: DeviceFactory,
     assert calls(vssid, "/api/v1/auth/vneid/complete") == []
     # …and can start again and finish.
     assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
+
+
+@pytest.mark.clause("A-4")
+def test_what_the_user_typed_in_vneid_survives_a_look_at_vssid(device: DeviceFactory,
+                                                               persona: Persona) -> None:
+    """Half-way through VNeID's login the user looks at VssID and comes back: the fields
+    still hold what was typed, and the login goes on from there (in every driver)."""
+    phone = device("android")
+    start_vneid_login(phone.driver)
+    phone.driver.type(VNEID_PERSONAL_ID, persona.personal_id)
+    phone.driver.type(VNEID_PASSCODE, persona.passcode)
+    assert phone.driver.open_app("vssid").id == VSSID_LOGIN
+    back = phone.driver.open_app("vneid")
+    assert back.id == VNEID_LOGIN
+    assert back.element(VNEID_PERSONAL_ID).value == persona.personal_id
+    assert phone.driver.tap(VNEID_LOGIN_SUBMIT).id == VNEID_CONSENT
+    assert decide(phone.driver).id == VSSID_HOME
 
 
 @pytest.mark.clause("A-6", "R-1")

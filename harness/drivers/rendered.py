@@ -71,6 +71,15 @@ READ_SCRIPT = r"""() => {
 }"""
 """One evaluation reads everything a screen needs (returns a JSON-able object)."""
 
+TYPED_SCRIPT = r"""() => {
+  const typed = {};
+  for (const el of document.querySelectorAll('main input[data-testid]')) {
+    typed[el.dataset.testid] = el.value;
+  }
+  return typed;
+}"""
+"""The values in the page's fields, by automation id."""
+
 MARK_STALE_SCRIPT = "() => { document.documentElement.dataset.harnessStale = '1'; }"
 """Marks the current document, so that 'a new document is loaded' is a selector to wait for:
 ``html:not([data-harness-stale])``."""
@@ -174,8 +183,21 @@ class RenderedPhoneDriver(ABC):
     # -- Driver ----------------------------------------------------------------------------
     def open_app(self, app_id: str) -> Screen:
         self._check()
+        self._keep_typed()
         self._navigate(self.session.open_url_for(app_id))
         return self._read()
+
+    def _keep_typed(self) -> None:
+        """Before the page goes away, what was typed into its fields stays in its app, as an
+        app the user leaves keeps its fields (the sim driver's apps do the same)."""
+        page = self._page
+        if page is None or page.in_browser or not any(
+                e.kind == "field" for e in page.screen.elements):
+            return
+        typed = self._evaluate(TYPED_SCRIPT)
+        if isinstance(typed, dict):
+            self.session.keep_typed({str(k): str(v) for k, v in typed.items()},
+                                    page.fingerprint)
 
     def tap(self, automation_id: str) -> Screen:
         self._check()

@@ -219,17 +219,11 @@ class PhoneServer:
             if form.get("_fingerprint") != fingerprint(phone.foreground, phone.screen()):
                 raise _Refused(409, "the screen changed since this page was rendered; "
                                     "reload it before tapping")
-            screen = phone.screen()
-            foreground = phone.foreground
-            if foreground is None:  # the launcher: its icons bring an app to the front
+            if phone.foreground is None:  # the launcher: its icons bring an app to the front
                 phone.switch_to(element_id)
             else:
-                app = phone.foreground_app()
-                for element in screen.elements:
-                    typed = form.get(element.id)
-                    if element.kind == "field" and typed and typed != (element.value or ""):
-                        app.type(element.id, typed)
-                app.tap(element_id)
+                session.keep_typed(form, form.get("_fingerprint"))
+                phone.foreground_app().tap(element_id)
         return RedirectResponse(session.path, status_code=303, headers=_NO_STORE)
 
     async def _open(self, request: Request) -> Response:

@@ -120,6 +120,24 @@ class PhoneSession:
     def foreground(self) -> str | None:
         return self.phone.foreground
 
+    def keep_typed(self, typed: Mapping[str, str], shown: str | None) -> None:
+        """Type into the foreground app's fields what a page showing fingerprint ``shown``
+        holds in them, as the app keeps its fields' text: only when the page still shows
+        what the phone shows, and only values it does not already hold (an empty one, such
+        as a password input, which never carries a value, changes nothing)."""
+        with self.lock:
+            phone = self.phone
+            if phone.foreground in (None, BROWSER, "store"):
+                return
+            screen = phone.screen()
+            if shown != fingerprint(phone.foreground, screen):
+                return
+            app = phone.foreground_app()
+            for element in screen.elements:
+                value = typed.get(element.id)
+                if element.kind == "field" and value and value != (element.value or ""):
+                    app.type(element.id, value)
+
     def hand_to_os(self, url: str) -> bool:
         """The browser asked for ``url`` (an app link): the OS routes it as for any link
         (:meth:`harness.device.Phone.open_url`); whether an app took it."""

@@ -14,7 +14,7 @@ import pytest
 from harness.drivers import Driver
 from harness.drivers.appium import AppiumWebDriver
 from harness.drivers.runtime import UIRuntime
-from harness.flows import login_with_vneid
+from harness.flows import login_with_vneid, start_vneid_login
 from harness.targets import Target, embedded_target
 from harness.trace import LinkOpened
 from harness.world import PersonaPool, make_device
@@ -49,6 +49,24 @@ def test_a_citizen_logs_in_through_appium_on_an_emulated_pixel(runtime: UIRuntim
         remote = device.driver.remote
         assert "Pixel 7" in remote.execute_script("return navigator.userAgent")
         assert runtime.started == ("phone-server", "appium-server")
+    finally:
+        device.close()
+
+
+def test_typed_values_stay_in_their_app_across_an_app_switch(runtime: UIRuntime,
+                                                             world: Target) -> None:
+    """What was typed into VNeID's fields survives a switch to VssID and back, as in the
+    sim and web drivers."""
+    citizen = PersonaPool(world, seed="a").new()
+    device = make_device(world, "android", driver="appium", runtime=runtime)
+    try:
+        start_vneid_login(device.driver)
+        device.driver.type("vneid-personal-id", citizen.personal_id)
+        device.driver.type("vneid-passcode", citizen.passcode)
+        assert device.driver.open_app("vssid").id == "vssid-login"
+        back = device.driver.open_app("vneid")
+        assert back.element("vneid-personal-id").value == citizen.personal_id
+        assert device.driver.tap("vneid-login-submit").id == "vneid-consent"
     finally:
         device.close()
 

@@ -95,6 +95,26 @@ def test_a_stale_page_cannot_tap(server: PhoneServer, world: Target,
     device.close()
 
 
+def test_typed_values_are_kept_only_for_the_screen_the_page_showed(
+        server: PhoneServer, world: Target, http: httpx.Client) -> None:
+    device, session = host(server, world)
+    http.get(session.open_url_for("vssid"))
+    tap(http, session, read_page(http.get(session.url).text), "vssid-login-vneid")
+    shown = read_page(http.get(session.url).text).body["data-fingerprint"]
+    session.keep_typed({"vneid-personal-id": "001200000001", "vneid-passcode": ""}, shown)
+    screen = device.phone.screen()
+    assert screen.element("vneid-personal-id").value == "001200000001"
+    assert screen.element("vneid-passcode").value is None, "an empty field types nothing"
+    session.keep_typed({"vneid-personal-id": "079300000002"}, "another-screen")
+    assert device.phone.screen().element("vneid-personal-id").value == "001200000001", (
+        "a page of another screen types nothing")
+    device.phone.open_store("vneid")
+    session.keep_typed({"vneid-personal-id": "079300000002"}, shown)  # the store: nothing
+    assert device.phone.foreground == "store"
+    server.unregister(session)
+    device.close()
+
+
 def test_refusals_are_harness_pages(server: PhoneServer, world: Target,
                                     http: httpx.Client) -> None:
     device, session = host(server, world, vneid=None)

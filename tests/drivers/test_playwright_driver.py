@@ -104,6 +104,22 @@ def test_typed_values_read_back_and_the_passcode_stays_masked(phone: DeviceFacto
     assert device.driver.tap("vneid-login-submit").id == "vneid-consent"
 
 
+def test_typed_values_stay_in_their_app_across_an_app_switch(phone: DeviceFactory,
+                                                             world: Target) -> None:
+    """As on a phone (and in the sim driver), an app the user switches away from keeps what
+    was typed into its fields: back in VNeID, the login goes on with it."""
+    citizen = PersonaPool(world, seed="w").new()
+    device = phone("ios")
+    start_vneid_login(device.driver)
+    device.driver.type("vneid-personal-id", citizen.personal_id)
+    device.driver.type("vneid-passcode", citizen.passcode)
+    assert device.driver.open_app("vssid").id == "vssid-login"
+    back = device.driver.open_app("vneid")
+    assert back.element("vneid-personal-id").value == citizen.personal_id
+    assert back.element("vneid-passcode").value == "•" * len(citizen.passcode)
+    assert device.driver.tap("vneid-login-submit").id == "vneid-consent"
+
+
 def test_the_display_follows_the_phone_when_it_changes_behind_the_page(
         phone: DeviceFactory, world: Target) -> None:
     citizen = PersonaPool(world, seed="w").new()
