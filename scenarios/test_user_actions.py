@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness.apps.screens import (
+    APP_ERROR_CLOSE,
     VNEID_CONSENT,
     VNEID_LOGIN,
     VNEID_LOGIN_SUBMIT,
@@ -34,6 +35,18 @@ def test_user_cancels_in_vneid(device: DeviceFactory, persona: Persona, vneid: V
     assert calls(vneid, endpoint_path(vneid, "token_endpoint")) == [], (
         "R-3: a cancelled login makes no token request")
     assert "error=access_denied" in phone.last_link_to(f"{target.profile.vssid_scheme}://")
+
+
+@pytest.mark.clause("A-7", "R-3")
+def test_after_cancelling_the_user_closes_the_error_and_logs_in(device: DeviceFactory,
+                                                                persona: Persona) -> None:
+    """VssID's error screen is not a dead end: its close button leads back to the login
+    screen, and the next attempt finishes."""
+    phone = device("ios")
+    error = login_with_vneid(phone.driver, persona, decision="deny")
+    assert_error_screen(error, app="vssid", code="access_denied", clause="R-3")
+    assert phone.driver.tap(APP_ERROR_CLOSE).id == VSSID_LOGIN
+    assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
 
 
 @pytest.mark.clause("A-3", "A-6")

@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from harness.apps.screens import Element, ElementKind, Screen, error_screen, update_screen
+from harness.apps.screens import (
+    APP_ERROR_CLOSE,
+    Element,
+    ElementKind,
+    Screen,
+    error_screen,
+    update_screen,
+)
 from harness.errors import HarnessError
 from harness.protocol import (
     DEFAULT_PROFILE,
@@ -171,7 +178,7 @@ class App:
     # -- user input ----------------------------------------------------------------------
     def actions(self) -> Mapping[str, Callable[[], None]]:
         """Route table: tappable element id → handler (override)."""
-        return {"app-update-store": self.open_update_store}
+        return {"app-update-store": self.open_update_store, APP_ERROR_CLOSE: self.close_error}
 
     def handle_link(self, url: str) -> None:
         raise NotImplementedError
@@ -191,6 +198,11 @@ class App:
 
     def _element(self, element_id: str, kinds: tuple[ElementKind, ...]) -> Element:
         return self.current_screen().actionable(element_id, kinds)
+
+    def close_error(self) -> None:
+        """The error screen's close button: the app's first screen, as at launch (VssID's
+        login, or its home while its session lives; VNeID's home)."""
+        self.show(self.launch_screen())
 
     def open_update_store(self) -> None:
         url = self.current_screen().data.get("store_url")

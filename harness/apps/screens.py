@@ -16,6 +16,7 @@ from harness.protocol import ERRORS
 
 __all__ = [
     "APP_ERROR",
+    "APP_ERROR_CLOSE",
     "APP_UPDATE",
     "APP_UPDATE_STORE",
     "ElementKind",
@@ -57,6 +58,9 @@ VNEID_LOGIN_SUBMIT = "vneid-login-submit"
 VNEID_APPROVE = "vneid-approve"
 VNEID_DENY = "vneid-deny"
 APP_UPDATE_STORE = "app-update-store"
+# helper ids of the simulated apps (beside §9's): the error screen's close button
+APP_ERROR_CLOSE = "app-error-close"
+APP_ERROR_CLOSE_LABEL = "Đóng"
 # §9 texts
 VSSID_LOGIN_VNEID_LABEL = "Đăng nhập bằng tài khoản định danh điện tử"
 VNEID_LOGIN_TITLE = "Đăng nhập tài khoản định danh điện tử mức 2"
@@ -146,13 +150,16 @@ class Screen:
 
 def error_screen(app: str, code: str, *, clause: str | None = None, status: int | None = None,
                  description: str | None = None, message: str | None = None) -> Screen:
-    """``app-error``: the §8 Vietnamese message and the error code (§9)."""
+    """``app-error``: the §8 Vietnamese message and the error code (§9), and a close button
+    (``app-error-close``) that takes the user back to the app's first screen, as an error
+    dialog's "Đóng" does."""
     spec = ERRORS.get(code)
     text = spec.message_vi if spec else (message or ERRORS["server_error"].message_vi)
     return Screen(
         app=app, id=APP_ERROR, texts=(text, code),
         elements=(Element("app-error-message", "text", text),
-                  Element("app-error-code", "text", code)),
+                  Element("app-error-code", "text", code),
+                  Element(APP_ERROR_CLOSE, "button", APP_ERROR_CLOSE_LABEL)),
         error=code,
         data={"error": code, "clause": clause or (spec.clause if spec else None),
               "status": status, "error_description": description},

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from harness.apps.screens import (
     APP_ERROR,
+    APP_ERROR_CLOSE,
     APP_UPDATE,
     APP_UPDATE_STORE,
     VNEID_APPROVE,
@@ -66,7 +67,8 @@ NATIVE_SCREENS: Mapping[str, tuple[tuple[str, ElementKind], ...]] = {
     VNEID_LOGIN: ((VNEID_PERSONAL_ID, "field"), (VNEID_PASSCODE, "field"),
                   (VNEID_LOGIN_SUBMIT, "button")),
     APP_UPDATE: (("app-update-message", "text"), (APP_UPDATE_STORE, "link")),
-    APP_ERROR: (("app-error-message", "text"), ("app-error-code", "text")),
+    APP_ERROR: (("app-error-message", "text"), ("app-error-code", "text"),
+                (APP_ERROR_CLOSE, "button")),
     VNEID_HOME: (),
 }
 """The screens a native app is probed for, in this order, with the ids of their elements

@@ -540,6 +540,13 @@ class LoginModel:
         self._open("vssid")
         return self._show(("A-6",), "VssID relaunched")
 
+    def close_vssid_error(self) -> Expect:
+        """The user taps "Đóng" on VssID's error screen: its first screen, as at launch."""
+        assert self.foreground == "vssid"
+        self.vssid.screen = None
+        self._open("vssid")
+        return self._show(("A-6",), "the user closes VssID's error screen")
+
     def install_hijacker(self) -> Expect:
         """Installed (again: removed first), it becomes the latest claimant of vssid://."""
         if self.hijacker_seq is not None and self.foreground == "hijacker":

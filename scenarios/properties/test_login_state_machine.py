@@ -34,6 +34,7 @@ from hypothesis.stateful import (
 
 from harness.apps.screens import (
     APP_ERROR,
+    APP_ERROR_CLOSE,
     VNEID_APPROVE,
     VNEID_DENY,
     VNEID_LOGIN_SUBMIT,
@@ -284,6 +285,16 @@ class LoginMachine(LoginInvariants, RuleBasedStateMachine):
         self.device.phone.restart("vssid")
         self.device.driver.open_app("vssid")
         self._check(self.model.restart_vssid())
+
+    @precondition(lambda self: self.model.foreground == "vssid"
+                  and self.model.vssid.screen is not None
+                  and self.model.vssid.screen.id == "app-error")
+    @rule()
+    def user_closes_the_error_in_vssid(self) -> None:
+        """The user taps the error screen's "Đóng" (VssID stays in memory)."""
+        self._step("user taps Đóng on VssID's error screen")
+        self.device.driver.tap(APP_ERROR_CLOSE)
+        self._check(self.model.close_vssid_error())
 
     @rule(what=st.sampled_from(USER_DOES))
     def user_does(self, what: str) -> None:

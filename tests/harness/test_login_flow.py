@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from harness import flows
+from harness.apps.base import Reply
 from harness.drivers.sim import SimDriver
 from harness.protocol import LinkForm
 from harness.trace import AppSwitched, LinkOpened
@@ -49,6 +50,22 @@ def test_user_denies(world: Any) -> None:
     assert (screen.app, screen.id, screen.error) == ("vssid", "app-error", "access_denied")
     assert screen.texts == ("Bạn đã huỷ đăng nhập", "access_denied")
     assert world.vneid.codes == {}
+
+
+def test_the_error_screen_closes_back_to_the_first_screen(world: Any) -> None:
+    """After a denial, VssID's "Đóng" leads back to its login screen, and the next login
+    works; VNeID's error screen closes to VNeID's home."""
+    persona = world.persona()
+    driver = world.driver()
+    error = flows.login_with_vneid(driver, persona, decision="deny")
+    assert error.element("app-error-close").label == "Đóng"
+    login = driver.tap("app-error-close")
+    assert (login.app, login.id) == ("vssid", "vssid-login")
+    assert flows.login_with_vneid(driver, persona).id == "vssid-home"
+    vneid = driver.phone.app("vneid")
+    vneid.show_error(Reply(400, {"error": "invalid_client", "clause": "S-3"}))
+    driver.open_app("vneid")
+    assert driver.tap("app-error-close").id == "vneid-home"
 
 
 def test_level1_account(world: Any) -> None:
