@@ -174,7 +174,8 @@ def _register_allure(config: pytest.Config) -> None:
     found = find_protocol(config.rootpath, Path(__file__).resolve().parents[1])
     protocol_url = config.getoption(OPT_PROTOCOL_URL, None) or default_protocol_url(found)
     reporter = AllureFlowReporter(config, protocol_url=protocol_url, protocol_file=found,
-                                  clause_ids=_clause_ids, clean_message=_clean_message)
+                                  clause_ids=_clause_ids, clean_message=_clean_message,
+                                  scrub=_scrub_for)
     config.stash[_allure_key] = reporter
     config.pluginmanager.register(reporter, ALLURE_PLUGIN)
 
@@ -217,16 +218,26 @@ def _adopt_trace(item: pytest.Item, trace: Trace) -> None:
 
 def _known_secrets(item: pytest.Item) -> list[str | None]:
     """Secrets of the test that no trace may have seen: the admin token, the passcodes of
-    its citizens (compared in an assertion before any login, say)."""
+    its citizens, registered or not (compared in an assertion before any login, say)."""
     people = item.stash.get(_people_key, [])
     return [item.config.getoption(OPT_ADMIN_TOKEN, None),
             *(p.passcode for registered in people for p in registered)]
 
 
-def _clean_message(item: pytest.Item, text: str) -> str:
-    from reports.failures import CLAUSE_PREFIX, clause_prefix, scrub
+def _scrub_for(item: pytest.Item | None, text: str) -> str:
+    """``text`` without the secrets of ``item`` (``None``: no test is running, only what is
+    shaped like a secret goes) (S-5)."""
+    from reports.failures import scrub
 
-    clean = scrub(text, _adopted_traces(item), _known_secrets(item))
+    if item is None:
+        return scrub(text)
+    return scrub(text, _adopted_traces(item), _known_secrets(item))
+
+
+def _clean_message(item: pytest.Item, text: str) -> str:
+    from reports.failures import CLAUSE_PREFIX, clause_prefix
+
+    clean = _scrub_for(item, text)
     ids = _clause_ids(item)
     return clean if not ids or clean.startswith(CLAUSE_PREFIX) else clause_prefix(ids) + clean
 
@@ -239,7 +250,7 @@ def pytest_runtest_makereport(item: pytest.Item,
     report = yield
     if report.when != "teardown" and item.config.getoption(OPT_VNEID_URL, None):
         _stop_when_targets_stop_answering(item, call, report)
-    if report.failed or report.sections:
+    if report.failed or report.skipped or report.sections:
         from reports.failures import clean_report
 
         clean_report(report, _clause_ids(item), _adopted_traces(item), _known_secrets(item))
@@ -423,7 +434,7 @@ def personas(request: pytest.FixtureRequest, target: Target, test_seed: str) -> 
 
     pool = PersonaPool(target, seed=test_seed, file=request.config.getoption(OPT_PERSONAS))
     # the list, not the pool: an item outlives its test, and the pool holds the providers
-    request.node.stash.setdefault(_people_key, []).append(pool.registered)
+    request.node.stash.setdefault(_people_key, []).append(pool.made)
     reporter = _allure(request.config)
     if reporter is not None:
         reporter.personas(request.node, pool.registered)

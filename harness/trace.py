@@ -73,6 +73,9 @@ _MIN_SECRET = 4
 """Shorter values are not worth scrubbing out of free text (and would shred it)."""
 _MIN_FRAGMENT = 16
 """A run of token characters this long inside a known secret counts as part of it."""
+_MIN_ELIDED = 8
+"""Beside an ellipsis (a shortened ``repr``), a run this long inside a secret counts."""
+_ELLIPSIS = re.compile(r"\.{3,}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -185,10 +188,15 @@ def _scrub_known(text: str, secrets: Iterable[str]) -> str:
         return text
 
     def fragment(match: re.Match[str]) -> str:
-        run = match.group(0).strip(".")
-        if len(run) >= _MIN_FRAGMENT and any(run in s for s in long_ones):
-            return match.group(0).replace(run, REDACTED)
-        return match.group(0)
+        text = match.group(0)
+        # pytest shortens a long string to its ends around "..." ('U-zFYtEdIgn9...VuRRQ'):
+        # each end is a fragment of its own, and a shorter one counts next to the dots
+        parts = [p.strip(".") for p in _ELLIPSIS.split(text)]
+        minimum = _MIN_ELIDED if len(parts) > 1 else _MIN_FRAGMENT
+        for part in parts:
+            if len(part) >= minimum and any(part in s for s in long_ones):
+                text = text.replace(part, REDACTED)
+        return text
 
     return _TOKEN_RUN.sub(fragment, text)
 

@@ -41,9 +41,13 @@ class PersonaPool:
         self._file = file
         self._from_file: list[Persona] | None = None
         self.registered: list[Persona] = []
+        self.made: list[Persona] = []
+        """Every citizen this pool made or registered, registered or not: their passcodes
+        are secrets the reports scrub (S-5)."""
 
     def register(self, persona: Persona) -> Persona:
         """Add ``persona`` to VNeID and, when it has one, its account to VssID."""
+        self._made(persona)
         self.target.vneid.add_persona(persona.to_vneid_json())
         account = persona.to_vssid_account_json()
         if account is not None:
@@ -53,8 +57,13 @@ class PersonaPool:
 
     def new(self, *, register: bool = True, **kwargs: Any) -> Persona:
         """A fresh citizen (level 2 with an active VssID account unless told otherwise)."""
-        persona = self.factory.new(**kwargs)
+        persona = self._made(self.factory.new(**kwargs))
         return self.register(persona) if register else persona
+
+    def _made(self, persona: Persona) -> Persona:
+        if not any(p is persona for p in self.made):
+            self.made.append(persona)
+        return persona
 
     def from_file(self) -> list[Persona]:
         """The citizens of the ``--personas`` file, registered with the providers."""

@@ -302,12 +302,21 @@ class AllureFlowReporter:
 
     def __init__(self, config: pytest.Config, *, protocol_url: str, protocol_file: Path | None,
                  clause_ids: Callable[[pytest.Item], Sequence[str]],
-                 clean_message: Callable[[pytest.Item, str], str]) -> None:
+                 clean_message: Callable[[pytest.Item, str], str],
+                 scrub: Callable[[pytest.Item | None, str], str]) -> None:
+        from allure_commons import plugin_manager
+
+        from reports.allure_scrub import AllureResultScrubber
+
         self.config = config
         self.protocol_url = protocol_url
         self.protocol_file = protocol_file
         self.clause_ids = clause_ids
         self.clean_message = clean_message
+        self._running: pytest.Item | None = None
+        # every status message allure-pytest writes, with the secrets of the running test
+        self._scrubber = AllureResultScrubber(lambda text: scrub(self._running, text))
+        plugin_manager.register(self._scrubber)
 
     # called by the harness plugin's fixtures
     def watch(self, item: pytest.Item, trace: Trace) -> None:
@@ -335,6 +344,21 @@ class AllureFlowReporter:
         return flow
 
     # pytest hooks
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:
+        """Around allure-pytest's own: the test whose results and fixtures it writes."""
+        self._running = item
+        try:
+            return (yield)
+        finally:
+            self._running = None
+
+    def pytest_unconfigure(self) -> None:
+        from allure_commons import plugin_manager
+
+        if plugin_manager.is_registered(self._scrubber):
+            plugin_manager.unregister(self._scrubber)
+
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         from reports.protocol_links import clause_url, load_anchors

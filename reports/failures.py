@@ -65,6 +65,11 @@ def clean_report(report: Any, clause_ids: Sequence[str], traces: Sequence[Trace]
     if report.sections:
         report.sections = [(title, scrub(content, traces, extra))
                            for title, content in report.sections]
+    wasxfail = getattr(report, "wasxfail", None)
+    if isinstance(wasxfail, str) and wasxfail:
+        report.wasxfail = scrub(wasxfail, traces, extra)  # the xfail reason, as given
+    if report.skipped:
+        _clean_skipped(report, traces, extra)
     if not report.failed:
         return
     longrepr = report.longrepr
@@ -81,3 +86,19 @@ def clean_report(report: Any, clause_ids: Sequence[str], traces: Sequence[Trace]
         clean = clause_prefix(clause_ids) + clean
     if clean != text:
         report.longrepr = _CleanRepr(clean, crash) if crash is not None else clean
+
+
+def _clean_skipped(report: Any, traces: Sequence[Trace], secrets: list[str]) -> None:
+    """A skip's reason (``(path, line, reason)``) or an expected failure's text, scrubbed:
+    the console, JUnit and Allure show both."""
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3 and isinstance(longrepr[2], str):
+        report.longrepr = (longrepr[0], longrepr[1], scrub(longrepr[2], traces, secrets))
+    elif longrepr is not None:
+        text = report.longreprtext
+        clean = scrub(text, traces, secrets)
+        if clean != text:
+            crash = getattr(longrepr, "reprcrash", None)
+            if crash is not None and isinstance(getattr(crash, "message", None), str):
+                crash.message = scrub(crash.message, traces, secrets)
+            report.longrepr = _CleanRepr(clean, crash) if crash is not None else clean

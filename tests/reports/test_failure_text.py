@@ -48,13 +48,42 @@ def test_known_values_go_even_without_a_name() -> None:
     assert clean == f"redeem('{REDACTED}', 'wrong') with {REDACTED} and remembered {REDACTED}"
 
 
+def test_both_ends_of_a_shortened_repr_go() -> None:
+    """pytest prints a long string as its first and last characters around '...'."""
+    trace = Trace(ManualClock())
+    token = "U-zFYtEdIgn9q8Xw2LmNpQrStUvWxYz01VuRRQAxn-nFj8"
+    trace.remember_secrets(token)
+    shortened = f"assert '{token[:12]}...{token[-12:]}' == 'x'"
+    assert scrub(shortened, [trace]) == f"assert '{REDACTED}...{REDACTED}' == 'x'"
+    prose = "assert 'loading the page...done waiting' == 'x'"
+    assert scrub(prose, [trace]) == prose, "dots between words that are no secret's"
+
+
+def test_a_skip_reason_and_an_expected_failure_are_scrubbed() -> None:
+    trace = Trace(ManualClock())
+    trace.remember_secrets("SESSION-TOKEN-0123456789")
+    skip = _Report(("t.py", 3, "Skipped: holding SESSION-TOKEN-0123456789"), failed=False,
+                   skipped=True)
+    clean_report(skip, ["A-6"], [trace])
+    assert skip.longrepr == ("t.py", 3, f"Skipped: holding {REDACTED}")
+    xfail = _Report(_Repr("E AssertionError: SESSION-TOKEN-0123456789 refused",
+                          "AssertionError: SESSION-TOKEN-0123456789 refused"),
+                    failed=False, skipped=True)
+    xfail.wasxfail = "known: SESSION-TOKEN-0123456789"  # type: ignore[attr-defined]
+    clean_report(xfail, ["A-6"], [trace])
+    assert str(xfail.longrepr) == f"E AssertionError: {REDACTED} refused"
+    assert xfail.longrepr.reprcrash.message == f"AssertionError: {REDACTED} refused"
+    assert xfail.wasxfail == f"known: {REDACTED}"  # type: ignore[attr-defined]
+
+
 class _Report:
     """The parts of a pytest TestReport that clean_report uses."""
 
-    def __init__(self, longrepr: Any, *, failed: bool = True,
+    def __init__(self, longrepr: Any, *, failed: bool = True, skipped: bool = False,
                  sections: list[tuple[str, str]] | None = None) -> None:
         self.longrepr = longrepr
         self.failed = failed
+        self.skipped = skipped
         self.sections = sections or []
 
     @property

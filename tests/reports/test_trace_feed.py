@@ -41,13 +41,16 @@ def test_several_listeners_in_subscription_order() -> None:
 def test_scrub_removes_what_the_trace_redacted_and_nothing_else() -> None:
     trace = login_trace()
     text = ("got {'session_token': 'SESSION-SECRET-0001'} after passcode 482915 for "
-            "079203000012; callback code C0DE-SECRET-0001, truncated ...DE-SECRET-0001 end")
+            "079203000012; callback code C0DE-SECRET-0001, truncated ...DE-SECRET-0001 end, "
+            "and on its own DE-SECRET-0001")
     clean = trace.scrub(text)
     for secret in ("SESSION-SECRET-0001", "482915", "C0DE-SECRET-0001"):
         assert secret not in clean
     assert "079203000012" in clean, "a personal_id is not a secret"
-    assert "DE-SECRET-0001" in clean, "fragments shorter than 16 characters stay"
-    assert clean.count(REDACTED) == 3
+    assert f"truncated ...{REDACTED} end" in clean, "beside an ellipsis a fragment goes"
+    assert clean.endswith("on its own DE-SECRET-0001"), (
+        "elsewhere fragments shorter than 16 characters stay")
+    assert clean.count(REDACTED) == 4
     assert trace.scrub("nothing secret here") == "nothing secret here"
 
 
