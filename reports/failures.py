@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from _pytest._code.code import ReprExceptionInfo, ReprTracebackNative
+
 from harness.protocol.redaction import REDACTED, redact_secret_shapes
 from harness.trace import Trace
 
@@ -40,20 +42,13 @@ def scrub(text: str, traces: Iterable[Trace] = (), secrets: Iterable[str | None]
     return redact_secret_shapes(text)
 
 
-class _CleanRepr:
-    """A failure representation rebuilt from scrubbed text (pytest prints and serialises
-    anything with ``toterminal``; JUnit and the console read ``reprcrash.message``)."""
-
-    def __init__(self, text: str, crash: Any) -> None:
-        self.text = text
-        self.reprcrash = crash
-
-    def toterminal(self, tw: Any) -> None:
-        for line in self.text.splitlines():
-            tw.line(line)
-
-    def __str__(self) -> str:
-        return self.text
+def _clean_repr(text: str, crash: Any) -> ReprExceptionInfo:
+    """A failure representation rebuilt from scrubbed text: the lines as a native traceback,
+    and the crash (JUnit and the console read ``reprcrash.message``). pytest's own kind, so
+    pytest-xdist carries it from a worker whole (an object of another kind arrives as a
+    string, without its message)."""
+    lines = [line + "\n" for line in text.splitlines()]
+    return ReprExceptionInfo(reprtraceback=ReprTracebackNative(lines), reprcrash=crash)
 
 
 def clean_report(report: Any, clause_ids: Sequence[str], traces: Sequence[Trace],
@@ -85,7 +80,7 @@ def clean_report(report: Any, clause_ids: Sequence[str], traces: Sequence[Trace]
             and not clean.startswith(CLAUSE_PREFIX):
         clean = clause_prefix(clause_ids) + clean
     if clean != text:
-        report.longrepr = _CleanRepr(clean, crash) if crash is not None else clean
+        report.longrepr = _clean_repr(clean, crash) if crash is not None else clean
 
 
 def _clean_skipped(report: Any, traces: Sequence[Trace], secrets: list[str]) -> None:
@@ -101,4 +96,4 @@ def _clean_skipped(report: Any, traces: Sequence[Trace], secrets: list[str]) -> 
             crash = getattr(longrepr, "reprcrash", None)
             if crash is not None and isinstance(getattr(crash, "message", None), str):
                 crash.message = scrub(crash.message, traces, secrets)
-            report.longrepr = _CleanRepr(clean, crash) if crash is not None else clean
+            report.longrepr = _clean_repr(clean, crash) if crash is not None else clean
