@@ -153,3 +153,34 @@ def test_only_unreachable_tests_in_a_row_stop_the_run() -> None:
     assert session.shouldstop is False
     run(httpx.ReadTimeout("silent"))
     assert "3 tests in a row could not reach them" in str(session.shouldstop)
+
+
+def _provider_without_faults(calls: list[str]) -> httpx.MockTransport:
+    """A vendor's provider: the §11 calls a provider plays, and no ``/_harness/faults``."""
+    def answer(request: httpx.Request) -> httpx.Response:
+        calls.append(f"{request.method} {request.url.path}")
+        if request.url.path == "/_harness/faults":
+            return httpx.Response(404, json={"error": "not_found", "error_description": "x",
+                                              "clause": "§11"})
+        return httpx.Response(200, json={})
+    return httpx.MockTransport(answer)
+
+
+def test_a_provider_without_the_faults_api_is_not_asked_again() -> None:
+    """Faults are the harness's own mock's: every test of the provider plan starts by
+    clearing them, and a vendor's provider that has none must not fail every test."""
+    from harness.targets import Target, VssIDHandle
+
+    calls: list[str] = []
+    vneid = VNeIDHandle("vneid", "http://idp.vendor.test",
+                        transport=_provider_without_faults(calls))
+    vssid = VssIDHandle("vssid", "http://rp.vendor.test",
+                        transport=_provider_without_faults([]))
+    target = Target(vneid, vssid)
+    try:
+        target.begin_test()
+        target.begin_test()
+    finally:
+        target.close()
+    assert calls.count("DELETE /_harness/faults") == 1
+    assert calls.count("DELETE /_harness/requests") == 2, calls
