@@ -177,6 +177,9 @@ def conformance(
     if vneid_url and vssid_url:
         raise _fail("give --vneid-url (a provider under test) or --vssid-url (a relying party "
                     "under test), not both")
+    mismatch = _plan_target_mismatch(plan, vneid_url, vssid_url)
+    if mismatch:
+        raise _fail(mismatch)
     options = RunOptions(out=out, seed=seed, plan=plan, expected_failures=expected_failures,
                          vneid_url=vneid_url, admin_token=admin_token, profile=protocol_profile)
     try:
@@ -187,6 +190,23 @@ def conformance(
     except HarnessError as exc:
         raise _fail(str(exc)) from None
     raise typer.Exit(status)
+
+
+def _plan_target_mismatch(plan: str, vneid_url: str | None, vssid_url: str | None) -> str:
+    """Why the plan and the target option do not go together (empty: they do). A plan run
+    with the other role's option would test the harness's own mock of its role and report
+    that mock's verdict as the vendor's."""
+    if plan == "vssid-relying-party" and vneid_url:
+        return ("--plan vssid-relying-party tests a relying party: give it with --vssid-url "
+                "(--vneid-url is a provider under test, for --plan vneid-provider)")
+    if plan == "vneid-provider" and vssid_url:
+        return ("--plan vneid-provider tests a provider: give it with --vneid-url "
+                "(--vssid-url is a relying party under test, for --plan vssid-relying-party)")
+    if plan == "all" and (vneid_url or vssid_url):
+        return ("--plan all runs both plans against the embedded mocks; against a server of "
+                "yours give the plan of its role: --plan vneid-provider --vneid-url URL or "
+                "--plan vssid-relying-party --vssid-url URL")
+    return ""
 
 
 def _with_served_vneid(options: object, vssid_url: str, port: int,

@@ -266,3 +266,19 @@ def test_a_public_host_may_be_a_name_or_an_address() -> None:
         finally:
             for sock in served.sockets:
                 sock.close()
+
+
+@pytest.mark.parametrize(("plan", "option", "says"), [
+    ("vssid-relying-party", "--vneid-url", "--plan vssid-relying-party tests a relying party"),
+    ("vneid-provider", "--vssid-url", "--plan vneid-provider tests a provider"),
+    ("all", "--vneid-url", "--plan all runs both plans against the embedded mocks"),
+    ("all", "--vssid-url", "--plan all runs both plans against the embedded mocks"),
+])
+def test_a_plan_with_the_other_roles_target_is_refused(tmp_path: Path, plan: str, option: str,
+                                                       says: str) -> None:
+    """Else the plan would test the harness's own mock of its role and report its verdict
+    as the vendor's."""
+    out = tmp_path / "out"
+    line = _refused(["conformance", "--plan", plan, option, UNREACHABLE, "--out", str(out)])
+    assert says in line
+    assert not out.exists()
