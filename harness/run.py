@@ -101,6 +101,17 @@ class ProgressReporter:
     _task: Any = None
     _journal: TextIO | None = None
     _order: dict[str, int] = field(default_factory=dict)
+    _started: bool = False
+    stopped: str | None = None
+    """Why pytest stopped before the end (``pytest.exit``'s message, a stop the harness
+    asked for), as its terminal would have said; ``None`` when it did not."""
+
+    @pytest.hookimpl
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        # pytest.exit's message, the reason of a stop a plugin asked for (session.shouldstop,
+        # raised as Interrupted(reason)), or the interrupt's name (Ctrl-C)
+        message = getattr(excinfo.value, "msg", None) or str(excinfo.value)
+        self.stopped = str(message) if message else excinfo.typename
 
     @pytest.hookimpl
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
@@ -134,13 +145,21 @@ class ProgressReporter:
         self._distributed = distributed
         if self._progress is not None:
             self._progress.update(self._task, total=len(ids))
-        if ids and not self._stopped_by_collection():
+        if ids and distributed and not self._stopped_by_collection():
+            # workers write Allure results themselves: replace the old ones before any test
             self._start_outputs()
 
     def _stopped_by_collection(self) -> bool:
         """Whether a collection error stops pytest before any test: in one process it does;
         pytest-xdist runs the tests that were collected all the same."""
         return bool(self.collect_errors) and not self._distributed
+
+    @property
+    def started(self) -> bool:
+        """Whether this run's results replaced the previous run's (once a test reported:
+        in one process, the first report; under pytest-xdist, its collection). A run stopped
+        before (a target refusing the set-up, say) leaves the previous results as they were."""
+        return self._started
 
     @property
     def selected(self) -> int:
@@ -151,6 +170,7 @@ class ProgressReporter:
     def _start_outputs(self) -> None:
         """Replace the previous run's results, now that this one has tests: before any test
         runs (under pytest-xdist this hook comes before the controller schedules a test)."""
+        self._started = True
         if self.alluredir is not None:
             shutil.rmtree(self.alluredir, ignore_errors=True)
             self.alluredir.mkdir(parents=True, exist_ok=True)
@@ -166,6 +186,8 @@ class ProgressReporter:
 
     @pytest.hookimpl
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if not self._started and self._order:
+            self._start_outputs()  # before allure-pytest writes this test's result
         clauses = tuple(str(v) for k, v in report.user_properties if k == "clause")
         warn_only = any(k == "warning_on_failure" for k, _ in report.user_properties)
         final = report.when == "call" or (report.when == "setup" and not report.passed) or (
@@ -181,6 +203,8 @@ class ProgressReporter:
             message = (str(crash.message) if crash is not None
                        else report.longreprtext.strip().splitlines()[-1])
             message = " ".join(message.split())
+        elif report.skipped:
+            message = " ".join(_skip_reason(report).split())
         entry = TestOutcome(report.nodeid, outcome, clauses, report.duration, message[:300],
                             warn_only)
         self.outcomes.append(entry)
@@ -196,12 +220,25 @@ class ProgressReporter:
 
     @pytest.hookimpl
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.stopped is None and isinstance(session.shouldstop, str) and session.shouldstop:
+            self.stopped = session.shouldstop
         if self._progress is not None:
             self._progress.stop()
         if self._journal is not None:
             self._journal.close()
             self._journal = None
 
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    """Why a test was skipped (``Skipped: `` taken off), or an expected failure's reason."""
+    wasxfail = getattr(report, "wasxfail", None)
+    if isinstance(wasxfail, str):
+        return f"expected failure: {wasxfail}" if wasxfail else "expected failure"
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return ""
 
 
 def run_suites(options: RunOptions, console: Console | None = None) -> int:
@@ -258,19 +295,22 @@ def run_suites(options: RunOptions, console: Console | None = None) -> int:
     try:
         status = int(pytest.main(args, plugins=[reporter, evidence]))
     finally:
-        if reporter.selected and staged_junit.is_file():
+        if reporter.started and staged_junit.is_file():
             os.replace(staged_junit, out / "junit.xml")
         staged_junit.unlink(missing_ok=True)
     elapsed = time.perf_counter() - clock
-    if not reporter.selected:
+    if not reporter.started:
         _remove_empty(absent)
     if status in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
-        console.print(f"[bold red]pytest could not run the suites (exit {status}); "
-                      "see the message above[/]")
+        why = f": {reporter.stopped}" if reporter.stopped else "; see the message above"
+        kept = ("" if reporter.started else
+                f" (nothing written: {out} is left as it was)")
+        console.print(f"[bold red]pytest could not run the suites (exit {status})[/]"
+                      f"{escape(why)}{escape(kept)}", highlight=False)
         return status
     for error in reporter.collect_errors:
         console.print(f"[bold red]collection error[/] {error}")
-    if not reporter.selected:
+    if not reporter.started:
         said = ("no test ran: collection failed" if reporter.collect_errors else
                 " ".join(["no test matched",
                           *([f"-k {options.keyword!r}"] if options.keyword else []),
@@ -281,7 +321,7 @@ def run_suites(options: RunOptions, console: Console | None = None) -> int:
         return status
     partial = bool(options.keyword) and not options.paths
     result = evaluate(plan, reporter.ordered_outcomes(), expected,
-                      coverage_required=not partial)
+                      coverage_required=not partial, interrupted=reporter.stopped)
     _print_verdict(console, result, options, elapsed)
     verdict = result.to_json(target={
         "vneid": options.vneid_url or "embedded", "vssid": options.vssid_url or "embedded",
@@ -414,7 +454,11 @@ def _print_verdict(console: Console, result: ConformanceResult, options: RunOpti
         console.print(f"[yellow]UNEXPECTED PASS[/] {escape(test.nodeid)} passed although the "
                       f"expected-failures file says {said}: update the file", highlight=False)
     console.print(clause_table(result))
-    if result.missing_clauses and result.coverage_required:
+    if result.interrupted:
+        console.print(f"[bold red]the run stopped early:[/] {escape(result.interrupted)} "
+                      f"({len(result.tests)} tests ran; {len(result.missing_clauses)} clauses "
+                      "of the plan were not reached)", highlight=False)
+    elif result.missing_clauses and result.coverage_required:
         console.print(f"[bold red]coverage error:[/] no test of plan {result.plan.name} covers "
                       f"{', '.join(result.missing_clauses)}", highlight=False)
     elif result.missing_clauses:

@@ -85,6 +85,7 @@ def render_conformance_html(verdict: Mapping[str, Any]) -> str:
         ok=bool(verdict["ok"]), counts=verdict["counts"],
         missing_clauses=verdict.get("missing_clauses", []),
         coverage_required=verdict.get("coverage_required", True),
+        interrupted=verdict.get("interrupted"),
         clauses=clauses, tests=tests, anchors=anchors, statuses=statuses, meta=meta,
         unexpected_passes=[t for t in tests if t.get("unexpected_pass")],
     )

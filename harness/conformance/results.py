@@ -97,6 +97,9 @@ class ConformanceResult:
     clauses: list[ClauseResult]
     coverage_required: bool = True
     """False when only part of the plan was run on purpose (``-k``, explicit paths)."""
+    interrupted: str | None = None
+    """Why the run stopped before the end (the targets stopped answering, say): the verdict
+    is then not ok, and the clauses it did not reach are no coverage error."""
 
     @property
     def missing_clauses(self) -> list[str]:
@@ -110,7 +113,7 @@ class ConformanceResult:
     @property
     def ok(self) -> bool:
         covered = not self.missing_clauses or not self.coverage_required
-        return (covered and bool(self.tests)
+        return (covered and bool(self.tests) and self.interrupted is None
                 and not any(t.counts_as_failure for t in self.tests))
 
     def counts(self) -> dict[str, int]:
@@ -125,7 +128,7 @@ class ConformanceResult:
         return {
             "plan": self.plan.name, "plan_description": self.plan.description, **meta,
             "ok": self.ok, "counts": self.counts(), "missing_clauses": self.missing_clauses,
-            "coverage_required": self.coverage_required,
+            "coverage_required": self.coverage_required, "interrupted": self.interrupted,
             "clauses": [c.to_json() for c in self.clauses],
             "tests": [t.to_json() for t in self.tests],
         }
@@ -141,8 +144,9 @@ def _status(outcome: TestOutcome) -> str:
 
 def evaluate(plan: Plan, outcomes: Iterable[TestOutcome],
              expected: Sequence[ExpectedFailure] = (), *,
-             coverage_required: bool = True) -> ConformanceResult:
-    """The verdict of a plan's run."""
+             coverage_required: bool = True,
+             interrupted: str | None = None) -> ConformanceResult:
+    """The verdict of a plan's run (``interrupted``: why it stopped early, if it did)."""
     tests: list[TestResult] = []
     for outcome in outcomes:
         status = _status(outcome)
@@ -156,4 +160,5 @@ def evaluate(plan: Plan, outcomes: Iterable[TestOutcome],
         for cid in test.clauses:
             if cid in rows:
                 rows[cid].tests.append(test)
-    return ConformanceResult(plan, tests, list(rows.values()), coverage_required)
+    return ConformanceResult(plan, tests, list(rows.values()),
+                             coverage_required and interrupted is None, interrupted)

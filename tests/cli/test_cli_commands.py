@@ -140,3 +140,29 @@ def test_run_refuses_workers_against_remote_providers(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "share their state" in result.output
     assert "--workers 1" in result.output
+
+
+def test_a_skipped_test_keeps_its_reason_in_the_verdict(tmp_path: Path) -> None:
+    """A vendor needs to know why a test of its server did not run: the verdict JSON, its
+    HTML page and results.jsonl carry the skip's reason (and an expected failure's)."""
+    suite = tmp_path / "test_skipping.py"
+    suite.write_text(
+        "import pytest\n\n"
+        "@pytest.mark.clause('R-1')\ndef test_skipped():\n"
+        "    pytest.skip('the provider says it supports request objects')\n\n"
+        "@pytest.mark.clause('R-1')\n@pytest.mark.xfail(reason='a known gap')\n"
+        "def test_expected():\n    assert False\n")
+    from rich.console import Console
+
+    from harness.run import RunOptions, run_suites
+
+    out = tmp_path / "out"
+    run_suites(RunOptions(out=out, paths=[str(suite)]), Console(record=True, width=160))
+    summary = json.loads((out / "summary.json").read_text())
+    messages = {t["test"].rsplit("::", 1)[-1]: t["message"] for t in summary["tests"]}
+    assert messages == {"test_skipped": "the provider says it supports request objects",
+                        "test_expected": "expected failure: a known gap"}
+    journal = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert [e["message"] for e in journal] == list(messages.values())
+    assert "the provider says it supports request objects" in (
+        out / "summary.html").read_text(encoding="utf-8")

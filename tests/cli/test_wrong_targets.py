@@ -5,6 +5,7 @@ run in which every test fails with ``JSONDecodeError``."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
@@ -184,3 +185,90 @@ def test_a_provider_without_the_faults_api_is_not_asked_again() -> None:
         target.close()
     assert calls.count("DELETE /_harness/faults") == 1
     assert calls.count("DELETE /_harness/requests") == 2, calls
+
+
+class _HealthyOnly(BaseHTTPRequestHandler):
+    """A server that says it is healthy (§11) and has nothing else: 404 to every other call,
+    as a VNeID given by mistake where a relying party was expected answers /_harness/config.
+    With ``health_answers`` set, it goes away after that many health checks."""
+
+    def do_GET(self) -> None:
+        if self.path != "/_harness/health":
+            self._send(404, b'{"error": "not_found", "error_description": "no such path", '
+                            b'"clause": "\\u00a711"}')
+            return
+        self._send(200, b'{"status": "ok", "version": "1"}')
+        left = getattr(self.server, "health_answers", None)
+        if left is not None:
+            self.server.health_answers = left - 1  # type: ignore[attr-defined]
+            if left <= 1:
+                threading.Thread(target=_close, args=(self.server,), daemon=True).start()
+
+    do_POST = do_DELETE = do_GET
+
+    def _send(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def _serving(health_answers: int | None = None) -> tuple[ThreadingHTTPServer, str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _HealthyOnly)
+    server.health_answers = health_answers  # type: ignore[attr-defined]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def _conformance(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(Path(sys.executable).parent / "vneid-harness"), "conformance",
+                           "--seed", "1", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300, env={"COLUMNS": "300", "PATH": "/usr/bin:/bin"})
+
+
+def test_conformance_says_why_pytest_stopped_and_keeps_the_last_reports(tmp_path: Path) -> None:
+    """A target that refuses the set-up of the run (here: no /_harness/config, a VNeID
+    given where a relying party was expected) stops pytest before any test: conformance
+    says why, in one line, and the previous run's reports stay as they were."""
+    out = tmp_path / "out"
+    (out / "allure-results").mkdir(parents=True)
+    kept = {out / "junit.xml": "<testsuites>earlier</testsuites>",
+            out / "results.jsonl": '{"test": "earlier"}\n',
+            out / "allure-results" / "earlier-result.json": "{}"}
+    for path, text in kept.items():
+        path.write_text(text, encoding="utf-8")
+    server, url = _serving()
+    try:
+        done = _conformance("--plan", "vssid-relying-party", "--vssid-url", url,
+                            "--serve-vneid-port", "0", "--out", str(out))
+    finally:
+        _close(server)
+    assert done.returncode == pytest.ExitCode.USAGE_ERROR, done.stdout[-2000:]
+    assert "pytest could not run the suites (exit 4): error: reading the config failed with " \
+           "HTTP 404" in " ".join(done.stdout.split()), done.stdout[-2000:]
+    assert "is left as it was" in done.stdout
+    assert {path: path.read_text(encoding="utf-8") for path in kept} == kept
+
+
+def test_a_run_the_targets_stopped_answering_is_interrupted_not_a_coverage_error(
+        tmp_path: Path) -> None:
+    server, url = _serving(health_answers=2)  # the preflight's and the run's, then gone
+    try:
+        done = _conformance("--plan", "vneid-provider", "--vneid-url", url,
+                            "--out", str(tmp_path))
+    finally:
+        _close(server)
+    said = " ".join(done.stdout.split())
+    assert done.returncode == 1, done.stdout[-2000:]
+    assert "the run stopped early: the targets stopped answering: 3 tests in a row" in said
+    assert "coverage error" not in said
+    verdict = json.loads((tmp_path / "conformance-vneid-provider.json").read_text())
+    assert verdict["ok"] is False
+    assert verdict["interrupted"].startswith("the targets stopped answering: 3 tests")
+    page = (tmp_path / "conformance-vneid-provider.html").read_text(encoding="utf-8")
+    assert 'data-testid="interrupted"' in page
+    assert 'data-testid="coverage-error"' not in page
