@@ -161,6 +161,13 @@ def conformance(
     serve_vneid_port: Annotated[int, typer.Option(
         help="With --vssid-url: the port of the harness VNeID that the relying party under "
              "test trusts (http://127.0.0.1:PORT is its issuer)")] = 8801,
+    rp_client_secret: Annotated[str | None, typer.Option(
+        envvar="VNEID_HARNESS_RP_CLIENT_SECRET", show_default=False,
+        help="With --vssid-url: the client secret the relying party under test uses as the "
+             "vssid client of the harness VNeID (default: vssid-harness-client-secret)")] = None,
+    rp_auth_method: Annotated[str, typer.Option(
+        help="With --vssid-url: how it authenticates at /token (T-1): client_secret_basic "
+             "or client_secret_post")] = "client_secret_basic",
     expected_failures: Annotated[Path | None, typer.Option(
         help="YAML/JSON file of known deviations (test glob, clause, status, reason)")] = None,
     admin_token: AdminTokenOption = None,
@@ -180,13 +187,19 @@ def conformance(
     mismatch = _plan_target_mismatch(plan, vneid_url, vssid_url)
     if mismatch:
         raise _fail(mismatch)
+    if vssid_url is None and (rp_client_secret is not None
+                              or rp_auth_method != "client_secret_basic"):
+        raise _fail("--rp-client-secret and --rp-auth-method describe a relying party under "
+                    "test: give them with --plan vssid-relying-party --vssid-url URL")
     options = RunOptions(out=out, seed=seed, plan=plan, expected_failures=expected_failures,
                          vneid_url=vneid_url, admin_token=admin_token, profile=protocol_profile)
     try:
         if vssid_url is None:
             status = run_suites(options, console)
         else:
-            status = _with_served_vneid(options, vssid_url, serve_vneid_port, admin_token)
+            status = _with_served_vneid(options, vssid_url, serve_vneid_port, admin_token,
+                                        client_secret=rp_client_secret,
+                                        auth_method=rp_auth_method)
     except HarnessError as exc:
         raise _fail(str(exc)) from None
     raise typer.Exit(status)
@@ -210,7 +223,8 @@ def _plan_target_mismatch(plan: str, vneid_url: str | None, vssid_url: str | Non
 
 
 def _with_served_vneid(options: object, vssid_url: str, port: int,
-                       admin_token: str | None) -> int:
+                       admin_token: str | None, *, client_secret: str | None,
+                       auth_method: str) -> int:
     """Serve the harness VNeID (the provider the relying party under test trusts) on
     ``port`` in this process while the plan runs."""
     from harness.profile_file import load_profile
@@ -220,7 +234,8 @@ def _with_served_vneid(options: object, vssid_url: str, port: int,
 
     assert isinstance(options, RunOptions)
     profile = load_profile(options.profile) if options.profile else DEFAULT_PROFILE
-    with ServedVNeID(port, admin_token=admin_token, profile=profile) as vneid:
+    with ServedVNeID(port, admin_token=admin_token, profile=profile,
+                     client_secret=client_secret, auth_method=auth_method) as vneid:
         console.print(f"harness VNeID serving at {vneid.url} for the relying party under "
                       f"test at {vssid_url}", highlight=False)
         options.vneid_url = vneid.url

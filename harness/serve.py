@@ -404,14 +404,29 @@ class ServedVNeID:
     a relying party under test that must reach it over HTTP."""
 
     def __init__(self, port: int, *, admin_token: str | None = None,
-                 profile: Profile = DEFAULT_PROFILE, startup_timeout: float = 10.0) -> None:
+                 profile: Profile = DEFAULT_PROFILE, startup_timeout: float = 10.0,
+                 client_secret: str | None = None,
+                 auth_method: str = "client_secret_basic") -> None:
+        """``client_secret`` and ``auth_method``: how the relying party under test
+        authenticates as the profile's ``vssid`` client (default: §11's)."""
+        from mock_providers.defaults import DEFAULT_VSSID_CLIENT_SECRET
         from mock_providers.vneid import VNeIDProvider, VNeIDSettings
+        from mock_providers.vneid.settings import VSSID_AUTH_METHODS
 
         check_admin_token(admin_token)
+        if client_secret is not None and not client_secret:
+            raise ConfigError("--rp-client-secret is empty; give the client secret the "
+                              "relying party under test uses, or leave the option out")
+        method = next((m for m in VSSID_AUTH_METHODS if m == auth_method), None)
+        if method is None:
+            raise ConfigError(f"--rp-auth-method must be one of {', '.join(VSSID_AUTH_METHODS)}"
+                              f", got {auth_method!r:.40}")
         self._sock = bind_loopback(port)
         self.url = f"http://{HOST}:{self._sock.getsockname()[1]}"
         self.provider = VNeIDProvider(
-            VNeIDSettings(issuer=self.url, profile=profile, admin_token=admin_token),
+            VNeIDSettings(issuer=self.url, profile=profile, admin_token=admin_token,
+                          vssid_client_secret=client_secret or DEFAULT_VSSID_CLIENT_SECRET,
+                          vssid_auth_method=method),
             entropy=SystemEntropy())
         self._server = _servers((self.provider.app,), "warning")[0]
         self._timeout = startup_timeout

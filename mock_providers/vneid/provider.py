@@ -117,7 +117,8 @@ class VNeIDProvider:
         if self.settings.register_vssid_client:
             self.register_client(ClientRecord(
                 self.profile.vssid_client_id, self.profile.vssid_redirect_uris,
-                "client_secret_basic", self.settings.vssid_client_secret, client_name="VssID",
+                self.settings.vssid_auth_method, self.settings.vssid_client_secret,
+                client_name="VssID",
             ))
         if state is not None:
             state.restore("vneid", self._restore)

@@ -8,11 +8,13 @@ import sys
 import textwrap
 from pathlib import Path
 
+import httpx
 import pytest
 from rich.console import Console
 
 from harness.conformance import PLANS, get_plan, load_expected_failures
 from harness.errors import ConfigError
+from harness.protocol import DEFAULT_PROFILE
 from harness.run import RunOptions, run_suites
 from tests.cli.test_cli_serve import start, stop, trust_a_free_port
 
@@ -150,13 +152,22 @@ def test_vendor_provider_and_vendor_relying_party_over_http(tmp_path: Path) -> N
         data = json.loads((tmp_path / "p" / "conformance-vneid-provider.json").read_text())
         assert data["target"]["vneid"] == served.vneid
 
+        # a relying party with a client secret of its own (the default one is used by
+        # tests/cli/test_profile_file.py's run of the same plan)
         port = trust_a_free_port(served)
+        httpx.post(f"{served.vssid}/_harness/config",
+                   json={"client_secret": "vendor-own-secret-1"}, timeout=5).raise_for_status()
         rp = subprocess.run(
             [str(BIN), "conformance", "--plan", "vssid-relying-party", "--vssid-url",
              served.vssid, "--serve-vneid-port", str(port), "--out", str(tmp_path / "r")],
-            capture_output=True, text=True, timeout=600, env={"COLUMNS": "200", "PATH": "/usr/bin"})
+            capture_output=True, text=True, timeout=600,
+            env={"COLUMNS": "200", "PATH": "/usr/bin",
+                 "VNEID_HARNESS_RP_CLIENT_SECRET": "vendor-own-secret-1"})
         assert rp.returncode == 0, rp.stdout[-3000:]
         assert f"harness VNeID serving at http://127.0.0.1:{port}" in rp.stdout
+        assert "vendor-own-secret-1" not in rp.stdout + "".join(
+            p.read_text(encoding="utf-8", errors="replace")
+            for p in (tmp_path / "r").rglob("*") if p.is_file())
     finally:
         stop(served)
 
@@ -166,3 +177,43 @@ def test_plans_name_only_protocol_clauses() -> None:
 
     for plan in PLANS.values():
         assert set(plan.clauses) <= set(CLAUSES)
+
+
+def test_the_served_vneid_takes_the_relying_partys_secret_and_method() -> None:
+    from harness.serve import ServedVNeID
+
+    vneid = ServedVNeID(0, client_secret="vendor-own-secret-1", auth_method="client_secret_post")
+    try:
+        client = vneid.provider.client(DEFAULT_PROFILE.vssid_client_id)
+        assert client is not None
+        assert (client.token_endpoint_auth_method, client.client_secret) == (
+            "client_secret_post", "vendor-own-secret-1")
+    finally:
+        vneid.__exit__()
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["--rp-client-secret", "s3cret-0123"],
+     "--rp-client-secret and --rp-auth-method describe a relying party under test"),
+    (["--rp-auth-method", "client_secret_post"],
+     "--rp-client-secret and --rp-auth-method describe a relying party under test"),
+])
+def test_relying_party_options_without_one_are_refused(tmp_path: Path, args: list[str],
+                                                       says: str) -> None:
+    result = subprocess.run(
+        [str(BIN), "conformance", "--plan", "vneid-provider", "--vneid-url",
+         "http://127.0.0.1:9", *args, "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=60, env={"COLUMNS": "300", "PATH": "/usr/bin"})
+    assert result.returncode == 2
+    assert says in result.stderr
+
+
+def test_an_unknown_relying_party_auth_method_is_refused(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [str(BIN), "conformance", "--plan", "vssid-relying-party", "--vssid-url",
+         "http://127.0.0.1:9", "--serve-vneid-port", "0", "--rp-auth-method", "private_key_jwt",
+         "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=60, env={"COLUMNS": "300", "PATH": "/usr/bin"})
+    assert result.returncode == 2
+    assert "--rp-auth-method must be one of client_secret_basic, client_secret_post" in \
+        result.stderr
