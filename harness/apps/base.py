@@ -191,6 +191,7 @@ class App:
         action()
 
     def type(self, element_id: str, text: str) -> None:
+        check_typed_text(element_id, text)
         self._element(element_id, ("field",))
         self._inputs[element_id] = text
         shown = "•" * len(text) if element_id in self.secret_fields else text
@@ -236,6 +237,14 @@ class App:
                 return Reply(502, {"error": "server_error",
                                    "error_description": f"the answer lacks {key!r}"})
         return None
+
+
+def check_typed_text(element_id: str, text: object) -> None:
+    """What a user types is text: anything else is a mistake of the scenario, refused the
+    same way by every driver."""
+    if not isinstance(text, str):
+        raise HarnessError(f"type({element_id!r}, ...) takes the text to type (a str), got "
+                           f"{type(text).__name__}; to empty the field, type \"\"")
 
 
 def _shows_value(screen: Screen, element_id: str) -> bool:

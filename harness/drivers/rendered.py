@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.apps.base import check_typed_text
 from harness.apps.screens import Element, ElementKind, Screen
 from harness.device import BROWSER
 from harness.errors import HarnessError
@@ -70,15 +71,6 @@ READ_SCRIPT = r"""() => {
           text: body ? body.innerText : '', elements: elements};
 }"""
 """One evaluation reads everything a screen needs (returns a JSON-able object)."""
-
-TYPED_SCRIPT = r"""() => {
-  const typed = {};
-  for (const el of document.querySelectorAll('main input[data-testid]')) {
-    typed[el.dataset.testid] = el.value;
-  }
-  return typed;
-}"""
-"""The values in the page's fields, by automation id."""
 
 MARK_STALE_SCRIPT = "() => { document.documentElement.dataset.harnessStale = '1'; }"
 """Marks the current document, so that 'a new document is loaded' is a selector to wait for:
@@ -183,21 +175,8 @@ class RenderedPhoneDriver(ABC):
     # -- Driver ----------------------------------------------------------------------------
     def open_app(self, app_id: str) -> Screen:
         self._check()
-        self._keep_typed()
         self._navigate(self.session.open_url_for(app_id))
         return self._read()
-
-    def _keep_typed(self) -> None:
-        """Before the page goes away, what was typed into its fields stays in its app, as an
-        app the user leaves keeps its fields (the sim driver's apps do the same)."""
-        page = self._page
-        if page is None or page.in_browser or not any(
-                e.kind == "field" for e in page.screen.elements):
-            return
-        typed = self._evaluate(TYPED_SCRIPT)
-        if isinstance(typed, dict):
-            self.session.keep_typed({str(k): str(v) for k, v in typed.items()},
-                                    page.fingerprint)
 
     def tap(self, automation_id: str) -> Screen:
         self._check()
@@ -209,10 +188,18 @@ class RenderedPhoneDriver(ABC):
         return self._read()
 
     def type(self, automation_id: str, text: str) -> None:
+        check_typed_text(automation_id, text)
         self._check()
         page = self._fresh()
         page.screen.actionable(automation_id, ("field",))
         self._fill(automation_id, text)
+        if not page.in_browser:
+            # the app holds its fields' text, as a phone app does from each keystroke on:
+            # it survives an app switch, and an erased field is erased (as in the sim driver)
+            self.session.keep_typed({automation_id: text}, page.fingerprint, explicit=True)
+            if not text:  # the page shows the app's fields again (a password input can't)
+                self._navigate(self.session.url)
+                self._read()
 
     def screen(self) -> Screen:
         self._check()
@@ -291,9 +278,13 @@ class RenderedPhoneDriver(ABC):
         for element in screen.elements:
             item = items[element.id]
             typed = item.get("value")
-            if element.kind == "field" and typed:
-                shown = "•" * len(typed) if item.get("type") == "password" else str(typed)
-                screen = screen.with_value(element.id, shown)
+            if element.kind != "field" or typed is None:
+                continue
+            if item.get("type") == "password":
+                if typed:  # a password input never shows the app's value: empty says nothing
+                    screen = screen.with_value(element.id, "•" * len(typed))
+            elif typed or element.value:  # what the input shows, an erased value too
+                screen = screen.with_value(element.id, str(typed))
         return screen
 
     def _browser_screen(self, raw: dict[str, Any]) -> Screen:

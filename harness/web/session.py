@@ -120,11 +120,14 @@ class PhoneSession:
     def foreground(self) -> str | None:
         return self.phone.foreground
 
-    def keep_typed(self, typed: Mapping[str, str], shown: str | None) -> None:
+    def keep_typed(self, typed: Mapping[str, str], shown: str | None, *,
+                   explicit: bool = False) -> None:
         """Type into the foreground app's fields what a page showing fingerprint ``shown``
-        holds in them, as the app keeps its fields' text: only when the page still shows
-        what the phone shows, and only values it does not already hold (an empty one, such
-        as a password input, which never carries a value, changes nothing)."""
+        holds in them, as the app keeps its fields' text; only when the page still shows
+        what the phone shows. From a posted form (``explicit`` false) an empty password
+        field means nothing (a password input never carries its value back), while an empty
+        text field was erased; ``explicit`` values (a driver's ``type``) are taken as they are,
+        an empty one included."""
         with self.lock:
             phone = self.phone
             if phone.foreground in (None, BROWSER, "store"):
@@ -135,8 +138,12 @@ class PhoneSession:
             app = phone.foreground_app()
             for element in screen.elements:
                 value = typed.get(element.id)
-                if element.kind == "field" and value and value != (element.value or ""):
-                    app.type(element.id, value)
+                if element.kind != "field" or value is None:
+                    continue
+                secret = element.id in getattr(app, "secret_fields", frozenset())
+                if not explicit and (value == "" if secret else value == (element.value or "")):
+                    continue
+                app.type(element.id, value)
 
     def hand_to_os(self, url: str) -> bool:
         """The browser asked for ``url`` (an app link): the OS routes it as for any link

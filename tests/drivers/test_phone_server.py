@@ -101,10 +101,19 @@ def test_typed_values_are_kept_only_for_the_screen_the_page_showed(
     http.get(session.open_url_for("vssid"))
     tap(http, session, read_page(http.get(session.url).text), "vssid-login-vneid")
     shown = read_page(http.get(session.url).text).body["data-fingerprint"]
+    session.keep_typed({"vneid-personal-id": "001200000001", "vneid-passcode": "123456"},
+                       shown)
     session.keep_typed({"vneid-personal-id": "001200000001", "vneid-passcode": ""}, shown)
     screen = device.phone.screen()
     assert screen.element("vneid-personal-id").value == "001200000001"
-    assert screen.element("vneid-passcode").value is None, "an empty field types nothing"
+    assert screen.element("vneid-passcode").value == "••••••", (
+        "a posted empty password field means nothing (it never carries its value back)")
+    session.keep_typed({"vneid-passcode": ""}, shown, explicit=True)
+    assert device.phone.screen().element("vneid-passcode").value == "", "a driver erased it"
+    session.keep_typed({"vneid-personal-id": ""}, shown)
+    assert device.phone.screen().element("vneid-personal-id").value == "", (
+        "an empty text field was erased")
+    session.keep_typed({"vneid-personal-id": "001200000001"}, shown)
     session.keep_typed({"vneid-personal-id": "079300000002"}, "another-screen")
     assert device.phone.screen().element("vneid-personal-id").value == "001200000001", (
         "a page of another screen types nothing")

@@ -14,6 +14,7 @@ import pytest
 
 from harness.drivers import Driver, rendered
 from harness.drivers.runtime import UIRuntime
+from harness.drivers.sim import SimDriver
 from harness.drivers.web import CHROMIUM_ENV, PlaywrightDriver, chromium_executable
 from harness.errors import ConfigError, HarnessError
 from harness.flows import enter_credentials, login_with_vneid, start_vneid_login
@@ -120,6 +121,22 @@ def test_typed_values_stay_in_their_app_across_an_app_switch(phone: DeviceFactor
     assert device.driver.tap("vneid-login-submit").id == "vneid-consent"
 
 
+def test_an_erased_field_is_empty_as_in_the_sim_driver(phone: DeviceFactory,
+                                                       world: Target) -> None:
+    citizen = PersonaPool(world, seed="w").new()
+    device = phone("ios")
+    start_vneid_login(device.driver)
+    device.driver.type("vneid-personal-id", citizen.personal_id)
+    device.driver.type("vneid-passcode", citizen.passcode)
+    device.driver.open_app("vssid")
+    device.driver.open_app("vneid")
+    device.driver.type("vneid-passcode", "")
+    device.driver.type("vneid-personal-id", "")
+    assert device.driver.screen().element("vneid-personal-id").value in (None, "")
+    refused = device.driver.tap("vneid-login-submit")
+    assert (refused.id, refused.error) == ("app-error", "invalid_request"), refused
+
+
 def test_the_display_follows_the_phone_when_it_changes_behind_the_page(
         phone: DeviceFactory, world: Target) -> None:
     citizen = PersonaPool(world, seed="w").new()
@@ -172,6 +189,9 @@ def test_a_tap_on_what_the_screen_lacks_fails_like_the_sim_driver(
         device.driver.type("vssid-login-vneid", "x")
     with pytest.raises(HarnessError, match="'hijacker' is not installed"):
         device.driver.open_app("hijacker")
+    for driver in (device.driver, SimDriver(device.phone)):
+        with pytest.raises(HarnessError, match=r"takes the text to type \(a str\), got NoneType"):
+            driver.type("vneid-personal-id", None)  # type: ignore[arg-type]
 
 
 def test_each_new_screen_is_attached_as_a_screenshot_when_allure_records(
