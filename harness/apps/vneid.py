@@ -167,11 +167,7 @@ class VNeIDApp(App):
                 "passcode": self._inputs.pop(VNEID_PASSCODE, "")}
         reply = self.request(self.server, "POST", SESSIONS_PATH, headers=self._headers(),
                              json=body)
-        if not reply.ok and (reply.status == 426 or reply.error == "app_update_required"):
-            store_url = reply.body.get("store_url")
-            if not isinstance(store_url, str):
-                store_url = self.profile.store_link("vneid", self.phone.platform)
-            self.show_update(store_url)
+        if self._shows_update_for(reply):
             return
         problem = reply if not reply.ok else self.missing(reply, "session_token")
         if problem is not None:
@@ -186,6 +182,17 @@ class VNeIDApp(App):
             "logged_in_at": self.phone.clock.now(),
         }
         self.show(self._consent_screen() if self._link else self.launch_screen())
+
+    def _shows_update_for(self, reply: Reply) -> bool:
+        """V-5: a 426 ``app_update_required`` from any app-API call shows §9's update screen
+        with the store link the refusal carries (the profile's link when it carries none)."""
+        if reply.ok or (reply.status != 426 and reply.error != "app_update_required"):
+            return False
+        store_url = reply.body.get("store_url")
+        if not isinstance(store_url, str):
+            store_url = self.profile.store_link("vneid", self.phone.platform)
+        self.show_update(store_url)
+        return True
 
     # -- A-5, A-6 --------------------------------------------------------------------------
     def decide(self, decision: Decision) -> None:
@@ -206,6 +213,8 @@ class VNeIDApp(App):
             return
         if reply.status == 401:
             self.storage.pop(SESSION_KEY, None)
+        if self._shows_update_for(reply):  # V-5: too old by now (the minimum went up)
+            return
         problem = reply if not reply.ok else self.missing(reply, "redirect_to")
         if problem is not None:
             self.show_error(problem)

@@ -231,6 +231,23 @@ class TestVNeID:
         assert screen.id == "app-update"
         assert screen.data["store_url"] == DEFAULT_PROFILE.store_link("vneid", "android")
 
+    def test_server_426_at_the_decision_shows_update_too(self, world: Any) -> None:
+        """V-5: the provider's minimum went up while VNeID held a session: the consent's
+        answer (/authorizations) is refused 426, and the app shows its update screen."""
+        persona = world.persona()
+        phone = world.phone("ios")
+        phone.open_url(LINK, source="vssid")
+        vneid = phone.app("vneid")
+        vneid.type("vneid-personal-id", persona.personal_id)
+        vneid.type("vneid-passcode", persona.passcode)
+        vneid.tap("vneid-login-submit")
+        assert phone.screen().id == "vneid-consent"
+        world.vneid.min_version = parse_version("3.0.0")
+        vneid.tap("vneid-approve")
+        screen = phone.screen()
+        assert (screen.app, screen.id) == ("vneid", "app-update")
+        assert screen.data["store_url"] == DEFAULT_PROFILE.store_link("vneid", "ios")
+
     def test_refusal_that_must_not_redirect_stays_in_vneid(self, world: Any) -> None:
         """S-3: an unknown client gets an error screen in VNeID, nothing goes back."""
         persona = world.persona()
