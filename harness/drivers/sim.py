@@ -29,7 +29,12 @@ class SimDriver:
 
     def tap(self, automation_id: str) -> Screen:
         self._check()
-        self.phone.foreground_app().tap(automation_id)
+        screen = self.phone.screen()
+        if screen.id == "launcher":  # the launcher's icons bring an app to the front
+            screen.actionable(automation_id, ("button",))
+            self.phone.switch_to(automation_id)
+        else:
+            self.phone.foreground_app().tap(automation_id)
         return self.phone.screen()
 
     def type(self, automation_id: str, text: str) -> None:

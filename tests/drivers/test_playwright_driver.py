@@ -194,6 +194,17 @@ def test_a_tap_on_what_the_screen_lacks_fails_like_the_sim_driver(
             driver.type("vneid-personal-id", None)  # type: ignore[arg-type]
 
 
+def test_a_launcher_icon_opens_its_app_in_both_drivers(phone: DeviceFactory) -> None:
+    web_phone, sim_phone = phone("ios"), phone("ios")
+    for driver in (web_phone.driver, SimDriver(sim_phone.phone)):
+        launcher = driver.screen()
+        assert (launcher.id, launcher.element_ids) == ("launcher", ("vssid", "vneid"))
+        assert driver.tap("vneid").id == "vneid-home", driver.name
+        assert driver.current_app() == "vneid"
+    with pytest.raises(HarnessError, match="screen 'launcher' has no element 'nope'"):
+        SimDriver(phone("ios").phone).tap("nope")
+
+
 def test_each_new_screen_is_attached_as_a_screenshot_when_allure_records(
         phone: DeviceFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     shots: list[tuple[str, bytes]] = []
