@@ -34,10 +34,12 @@ def test_tap_returns_the_foreground_screen(world: Any) -> None:
     assert screen.id == "store"
 
 
-def test_nothing_to_tap_outside_an_app(world: Any) -> None:
+def test_on_the_launcher_only_its_icons_can_be_tapped(world: Any) -> None:
     driver = world.driver()
-    with pytest.raises(HarnessError, match="no app is in the foreground"):
+    with pytest.raises(HarnessError, match="screen 'launcher' has no element "
+                                           "'vssid-login-vneid'; present: vssid, vneid"):
         driver.tap("vssid-login-vneid")
+    assert driver.tap("vssid").id == "vssid-login"
 
 
 def test_unknown_element_names_screen_and_elements(world: Any) -> None:
