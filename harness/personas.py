@@ -255,7 +255,9 @@ class PersonaFactory:
         first, last = (dt.date(BIRTH_YEARS[0], 1, 1).toordinal(),
                        dt.date(BIRTH_YEARS[1], 12, 31).toordinal())
         birthdate: dt.date = dt.date.fromordinal(rng.randint(first, last))
-        birthdate = overrides.get("birthdate", birthdate)
+        if "birthdate" in overrides:
+            birthdate = _birthdate(overrides["birthdate"])
+            overrides = {**overrides, "birthdate": birthdate}
         passcode = f"{rng.randrange(10**6):06d}"
         full_name = self._name(gender)
         code = self._unique(lambda: generate_bhxh_code(rng), self._codes)
@@ -294,6 +296,26 @@ class PersonaFactory:
                 used.add(value)
                 return value
         raise ConfigError("PersonaFactory ran out of unique identifiers")
+
+
+def _birthdate(value: object) -> dt.date:
+    """A persona's birthdate given as a date or ``YYYY-MM-DD``, one a ``personal_id`` can
+    encode (§1: born 1900–2099)."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            raise ConfigError(f"PersonaFactory.new: birthdate {value!r:.40} is not a date "
+                              "(YYYY-MM-DD)") from None
+    if not isinstance(value, dt.date):
+        raise ConfigError(f"PersonaFactory.new: birthdate must be a datetime.date or "
+                          f"'YYYY-MM-DD', got {type(value).__name__}")
+    if not 1900 <= value.year <= 2099:
+        raise ConfigError(f"PersonaFactory.new: birthdate {value}: a personal_id (§1) encodes "
+                          "births in 1900-2099 only")
+    return value
 
 
 def _account(spec: bool | Status | VssIDAccount | None, code: str) -> VssIDAccount | None:

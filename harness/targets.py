@@ -10,6 +10,7 @@ another server that offers the control API.
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -141,6 +142,10 @@ class ProviderHandle:
 
     def set_clock(self, offset_seconds: float) -> dict[str, Any]:
         """Move this provider's clock to ``offset_seconds`` from real time (§11)."""
+        if isinstance(offset_seconds, bool) or not isinstance(offset_seconds, int | float) \
+                or not math.isfinite(offset_seconds):
+            raise ConfigError(f"set_clock({offset_seconds!r:.40}): the offset is a finite "
+                              "number of seconds (negative: the provider's clock runs behind)")
         result: dict[str, Any] = self._call(
             "POST", "/_harness/clock", "moving the clock", json={"offset_seconds": offset_seconds}
         )

@@ -80,6 +80,10 @@ MINIMUM = "minimum"
 
 
 def _version(version: str, profile: Profile, app: AppId) -> str:
+    if not isinstance(version, str):
+        raise ConfigError(f"install_{app}({version!r}): a version is a str such as '2.1.0' (or "
+                          f"MINIMUM); to have no {app} app on the phone, uninstall it: "
+                          f"device.phone.uninstall({app!r})")
     return str(profile.min_version(app)) if version == MINIMUM else version
 
 

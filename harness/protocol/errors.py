@@ -14,6 +14,7 @@ Vietnamese user-facing message travels as ``message`` so error screens can show 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -34,12 +35,24 @@ __all__ = [
 _OUTSIDE_DESCRIPTION_SET = re.compile(r"[^\x20-\x21\x23-\x5b\x5d-\x7e]")
 
 
+_ASCII_FOR = str.maketrans({
+    "§": "section ", '"': "'", "…": "...", "±": "+/-", "≤": "<=", "≥": ">=", "≠": "!=",
+    "→": "->", "–": "-", "—": "-", "‘": "'", "’": "'", "“": "'", "”": "'", "×": "x",
+    "đ": "d", "Đ": "D",
+})
+
+
 def oauth_description(text: str) -> str:
     """``text`` as an ``error_description`` may carry it: RFC 6749 §4.1.2.1 and §5.2 (and RFC
     6750 §3) allow only the characters %x20-21 / %x23-5B / %x5D-7E (printable ASCII without
-    ``"`` and ``\\``). ``§`` becomes ``section``, ``"`` becomes ``'``, and any other character
-    outside the set (a non-ASCII letter, a control character, ``\\``) becomes ``?``."""
-    text = text.replace("§", "section ").replace('"', "'")
+    ``"`` and ``\\``). Typography gets its ASCII spelling (``§`` ``section``, ``"`` ``'``,
+    ``…`` ``...``, ``±`` ``+/-``, ``≤`` ``<=``), letters lose their accents (``Tài khoản``
+    ``Tai khoan``), and any other character outside the set (a control character, ``\\``)
+    becomes ``?``."""
+    text = text.translate(_ASCII_FOR)
+    if not text.isascii():
+        text = "".join(c for c in unicodedata.normalize("NFKD", text)
+                       if not unicodedata.combining(c))
     return _OUTSIDE_DESCRIPTION_SET.sub("?", text)
 
 

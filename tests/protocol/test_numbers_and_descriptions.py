@@ -33,7 +33,12 @@ _ALLOWED = re.compile(r"[\x20-\x21\x23-\x5b\x5d-\x7e]*")
      "code_challenge must be 43 characters (RFC 7636 section 4.2)"),
     ('scope "openid\tprofile" is not space-separated',
      "scope 'openid?profile' is not space-separated"),
-    ("Tài khoản \\ bị khoá", "T?i kho?n ? b? kho?"),
+    ("Tài khoản \\ bị khoá, đã", "Tai khoan ? bi khoa, da"),
+    ("expected vneid://authorize?… or https://vneid.test/authorize?…",
+     "expected vneid://authorize?... or https://vneid.test/authorize?..."),
+    ("offset within ±316224000 s (≤ 10 years)", "offset within +/-316224000 s (<= 10 years)"),
+    ("a “quoted” – dash → arrow", "a 'quoted' - dash -> arrow"),
+    ("漢字 and a bell\x07", "?? and a bell?"),
     ("plain ASCII stays as it is: A-7", "plain ASCII stays as it is: A-7"),
 ])
 def test_descriptions_keep_to_the_oauth_character_set(text: str, expected: str) -> None:
