@@ -247,6 +247,9 @@ def build_served(vneid_port: int, vssid_port: int, *, personas_file: Path | None
 
     check_admin_token(admin_token)
     check_exposure(host, admin_token)
+    if vneid_port == vssid_port != 0:
+        raise ConfigError(f"--vneid-port and --vssid-port are both {vneid_port}; each provider "
+                          "needs a port of its own (0 picks a free one)")
     if public_host is not None:
         public_host = check_public_host(public_host)
     personas = load_personas(personas_file) if personas_file is not None else []

@@ -282,3 +282,9 @@ def test_a_plan_with_the_other_roles_target_is_refused(tmp_path: Path, plan: str
     line = _refused(["conformance", "--plan", plan, option, UNREACHABLE, "--out", str(out)])
     assert says in line
     assert not out.exists()
+
+
+def test_serve_refuses_one_port_for_both_providers() -> None:
+    line = _refused(["serve", "--vneid-port", "18950", "--vssid-port", "18950"])
+    assert line == ("error: --vneid-port and --vssid-port are both 18950; each provider needs "
+                    "a port of its own (0 picks a free one)")
