@@ -449,6 +449,12 @@ def _print_verdict(console: Console, result: ConformanceResult, options: RunOpti
             colour = "yellow" if test.expected or test.status == "WARNING" else "bold red"
             console.print(f"[{colour}]{tag}[/] {escape(test.nodeid)}\n    "
                           f"{escape(test.message)}", highlight=False)
+    if result.coverage_required:  # in a partial run an entry may just not have been run
+        for entry in result.unused_expected:
+            console.print(f"[yellow]UNUSED EXPECTED FAILURE[/] test {escape(entry.test)!r}, "
+                          f"clause {entry.clause}: no test of the run matched it (does the "
+                          "glob match a test id, does that test cover the clause, does an "
+                          "earlier entry take it?): fix or remove the entry", highlight=False)
     for test in result.unexpected_passes:
         said = test.unexpected_pass.status if test.unexpected_pass else "FAILED"
         console.print(f"[yellow]UNEXPECTED PASS[/] {escape(test.nodeid)} passed although the "

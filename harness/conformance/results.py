@@ -100,6 +100,9 @@ class ConformanceResult:
     interrupted: str | None = None
     """Why the run stopped before the end (the targets stopped answering, say): the verdict
     is then not ok, and the clauses it did not reach are no coverage error."""
+    unused_expected: list[ExpectedFailure] = field(default_factory=list)
+    """Expected-failures entries no test of the run used (a glob that matches nothing, a
+    clause the test does not cover, an entry an earlier one shadows)."""
 
     @property
     def missing_clauses(self) -> list[str]:
@@ -129,6 +132,7 @@ class ConformanceResult:
             "plan": self.plan.name, "plan_description": self.plan.description, **meta,
             "ok": self.ok, "counts": self.counts(), "missing_clauses": self.missing_clauses,
             "coverage_required": self.coverage_required, "interrupted": self.interrupted,
+            "unused_expected_failures": [e.to_json() for e in self.unused_expected],
             "clauses": [c.to_json() for c in self.clauses],
             "tests": [t.to_json() for t in self.tests],
         }
@@ -148,9 +152,12 @@ def evaluate(plan: Plan, outcomes: Iterable[TestOutcome],
              interrupted: str | None = None) -> ConformanceResult:
     """The verdict of a plan's run (``interrupted``: why it stopped early, if it did)."""
     tests: list[TestResult] = []
+    used: set[int] = set()
     for outcome in outcomes:
         status = _status(outcome)
         entry = match_expected(expected, outcome.nodeid, outcome.clauses)
+        if entry is not None:
+            used.add(id(entry))
         hit = entry if entry is not None and entry.status == status else None
         surprise = entry if entry is not None and status == "PASSED" else None
         tests.append(TestResult(outcome.nodeid, status, outcome.clauses, outcome.message,
@@ -161,4 +168,5 @@ def evaluate(plan: Plan, outcomes: Iterable[TestOutcome],
             if cid in rows:
                 rows[cid].tests.append(test)
     return ConformanceResult(plan, tests, list(rows.values()),
-                             coverage_required and interrupted is None, interrupted)
+                             coverage_required and interrupted is None, interrupted,
+                             [e for e in expected if id(e) not in used])

@@ -78,6 +78,14 @@ def test_expected_failures_warnings_unexpected_passes_and_coverage(tmp_path: Pat
             clause: R-2
             status: FAILED
             reason: "was broken in 3.0"
+          - test: "*test_known_bad"
+            clause: R-9
+            status: FAILED
+            reason: "a clause the test does not cover"
+          - test: "*test_renamed_long_ago"
+            clause: R-1
+            status: FAILED
+            reason: "a glob that matches no test"
     """))
     status, data, text = run(tmp_path, plan="vssid-relying-party", paths=[str(suite)],
                              expected_failures=expected)
@@ -88,6 +96,13 @@ def test_expected_failures_warnings_unexpected_passes_and_coverage(tmp_path: Pat
     assert tests["test_discouraged"]["status"] == "WARNING"
     assert "UNEXPECTED PASS" in text
     assert "EXPECTED FAILED" in text
+    assert [(e["test"], e["clause"]) for e in data["unused_expected_failures"]] == [
+        ("*test_known_bad", "R-9"), ("*test_renamed_long_ago", "R-1")]
+    assert "UNUSED EXPECTED FAILURE test '*test_known_bad', clause R-9" in " ".join(text.split())
+    assert "UNUSED EXPECTED FAILURE test '*test_renamed_long_ago', clause R-1" in " ".join(
+        text.split())
+    page = (tmp_path / "out" / "conformance-vssid-relying-party.html").read_text()
+    assert page.count('data-testid="unused-expected"') == 2
     # the three tests cover R-1, R-2, R-9 only: the rest of the plan is a coverage error
     assert "R-12" in data["missing_clauses"]
     assert "coverage error" in text
