@@ -434,9 +434,13 @@ def test_prompt_none_with_another_value_goes_back_as_invalid_request(
 def _app_session(vneid: VNeIDHandle, persona: Persona,
                  profile: Profile) -> tuple[httpx.Client, str]:
     http = vneid.client(headers=app_headers("vneid", profile=profile))
-    session = http.post("/api/app/v1/sessions", json={
-        "personal_id": persona.personal_id, "passcode": persona.passcode}).json()
-    return http, str(session["session_token"])
+    try:
+        session = http.post("/api/app/v1/sessions", json={
+            "personal_id": persona.personal_id, "passcode": persona.passcode}).json()
+        return http, str(session["session_token"])
+    except BaseException:
+        http.close()  # the caller gets no client to close
+        raise
 
 
 @pytest.mark.plan("vneid-provider")
@@ -460,10 +464,10 @@ def test_the_app_api_asks_for_a_newer_login_only_when_the_request_needs_one(
         pytest.skip("how an app API asks for a newer login is this mock's choice")
     aged = _within_the_session(rp.profile, age)
     http, token = _app_session(vneid, persona, rp.profile)
-    vneid.set_clock(aged)
-    link = rp.login(extra=extra).link
-    bearer = {"Authorization": f"Bearer {token}"}
-    try:
+    try:  # closed whatever fails, or its socket is left to a later test's warnings
+        vneid.set_clock(aged)
+        link = rp.login(extra=extra).link
+        bearer = {"Authorization": f"Bearer {token}"}
         approve = http.post("/api/app/v1/authorizations", headers=bearer,
                             json={"link": link, "decision": "approve"})
         deny = http.post("/api/app/v1/authorizations", headers=bearer,
