@@ -97,10 +97,12 @@ def allure_recording() -> bool:
 
 
 def attach_png(png: bytes, name: str) -> None:
-    """Attach a screenshot to the current Allure step (or test)."""
+    """A screenshot as an Allure step of its own (``screenshot vssid · vssid-login``), among
+    the flow's steps where the screen was read: inside the test's own open step, if any."""
     import allure
 
-    allure.attach(png, name=name, attachment_type=allure.attachment_type.PNG)
+    with allure.step(f"screenshot {name}"):
+        allure.attach(png, name=name, attachment_type=allure.attachment_type.PNG)
 
 
 def _normal(text: str) -> str:

@@ -285,3 +285,25 @@ def test_a_trace_the_test_made_itself_counts_once_adopted(run: AllureRun) -> Non
         "Scenario → VssID backend: POST /api/v1/auth/vneid/start → 200"]
     assert [a["name"] for a in result["attachments"]] == [DIAGRAM_ATTACHMENT,
                                                           MERMAID_ATTACHMENT]
+
+
+def test_web_screenshots_are_steps_among_the_flows_steps(tmp_path: Path) -> None:
+    """Under the web driver each new screen's PNG is a step of its own right after the step
+    of the screen it shows, not a pile of attachments at the end of the test."""
+    (tmp_path / "test_shots.py").write_text(textwrap.dedent('''
+        from harness.flows import start_vneid_login
+
+        def test_to_the_store(device):
+            start_vneid_login(device("android", vneid=None).driver)
+    '''), encoding="utf-8")
+    done = run_pytest(tmp_path, "--driver", "web")
+    assert "1 passed" in done.output, done.output[-3000:]
+    result = done.result("test_to_the_store")
+    titles = _titles(result["steps"])
+    shots = [t for t in titles if t.startswith("screenshot ")]
+    assert shots == ["screenshot vssid · vssid-login", "screenshot store · store"], titles
+    assert titles.index(shots[0]) > titles.index("screen vssid:vssid-login")
+    step = next(s for s in walk_steps(result["steps"]) if s["name"] == shots[0])
+    assert [(a["name"], a["type"]) for a in step["attachments"]] == [
+        ("vssid · vssid-login", "image/png")]
+    assert not any(a["type"] == "image/png" for a in result.get("attachments", []))
