@@ -22,6 +22,7 @@ REFUSALS = [
     ("id_token_iss_invalid", "id_token_invalid", "R-6", True),
     ("id_token_aud_invalid", "id_token_invalid", "R-7", True),
     ("id_token_aud_extra_untrusted", "id_token_invalid", "R-7", True),
+    ("id_token_aud_extra_with_azp", "id_token_invalid", "R-7", True),
     ("id_token_azp_invalid", "id_token_invalid", "R-7", True),
     ("id_token_expired", "id_token_invalid", "R-8", True),
     ("id_token_exp_missing", "id_token_invalid", "R-8", True),

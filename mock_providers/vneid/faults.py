@@ -287,6 +287,13 @@ def _aud_extra_untrusted(claims: Claims, ctx: FaultContext) -> Claims:
     return out
 
 
+@FAULTS.add("id_token_aud_extra_with_azp", "R-7", ID_TOKEN_CLAIMS,
+            f"aud = [client_id, {UNTRUSTED_AUDIENCE!r}] and azp = client_id (an azp does not "
+            "make the other audience trusted)")
+def _aud_extra_with_azp(claims: Claims, ctx: FaultContext) -> Claims:
+    return {**claims, "aud": [ctx.client_id, UNTRUSTED_AUDIENCE], "azp": ctx.client_id}
+
+
 @FAULTS.add("id_token_azp_invalid", "R-7", ID_TOKEN_CLAIMS,
             "azp set to another client id ('untrusted-rp'); aud unchanged")
 def _azp_invalid(claims: Claims, ctx: FaultContext) -> Claims:

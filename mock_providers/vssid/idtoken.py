@@ -70,8 +70,10 @@ def check_iss(claims: Claims, ctx: ClaimContext) -> None:
 
 
 def check_aud(claims: Claims, ctx: ClaimContext) -> None:
-    """R-7: "``aud`` contains the client id (and ``azp`` matches when present)"; with several
-    audiences ``azp`` must be present (OpenID Connect Core §3.1.3.7, items 3–5)."""
+    """R-7: "``aud`` contains the client id (and ``azp`` matches when present)", and no other
+    audience: this client trusts none, and OpenID Connect Core §3.1.3.7 item 3 says "The ID
+    Token MUST be rejected if ... it contains additional audiences not trusted by the
+    Client", an ``azp`` naming this client or not."""
     aud = claims.get("aud")
     audiences = [aud] if isinstance(aud, str) else aud
     if (not isinstance(audiences, list) or not audiences
@@ -81,10 +83,11 @@ def check_aud(claims: Claims, ctx: ClaimContext) -> None:
     if ctx.client_id not in audiences:
         raise _invalid("R-7", f"the ID token's aud {audiences!r:.100} does not contain the "
                               f"client id {ctx.client_id!r}")
+    others = sorted(set(audiences) - {ctx.client_id})
+    if others:
+        raise _invalid("R-7", f"the ID token's aud also names {others!r:.100}, audiences this "
+                              "client does not trust (OpenID Connect Core 3.1.3.7, item 3)")
     azp = claims.get("azp")
-    if len(set(audiences)) > 1 and azp is None:
-        raise _invalid("R-7", "the ID token has several audiences but no azp; it may have been "
-                              "issued to another client")
     if azp is not None and azp != ctx.client_id:
         raise _invalid("R-7", f"the ID token's azp {azp!r:.100} is not the client id "
                               f"{ctx.client_id!r}")

@@ -56,6 +56,7 @@ EXPECTED = {
     "id_token_iss_invalid": ("R-6", "id_token_claims"),
     "id_token_aud_invalid": ("R-7", "id_token_claims"),
     "id_token_aud_extra_untrusted": ("R-7", "id_token_claims"),
+    "id_token_aud_extra_with_azp": ("R-7", "id_token_claims"),
     "id_token_azp_invalid": ("R-7", "id_token_claims"),
     "id_token_sub_missing": ("T-3", "id_token_claims"),
     "id_token_iat_missing": ("R-8", "id_token_claims"),
@@ -244,6 +245,15 @@ def test_aud_extra_untrusted_without_azp(vneid_flow, vneid_http, clean_claims):
     assert _changed(claims, clean_claims) == {"aud"}
     assert claims["aud"] == ["vssid", UNTRUSTED_AUDIENCE]
     assert "azp" not in claims
+
+
+@pytest.mark.clause("R-7")
+def test_aud_extra_untrusted_with_azp(vneid_flow, vneid_http, clean_claims):
+    _arm(vneid_http, "id_token_aud_extra_with_azp")
+    claims = _verify(_id_token(vneid_flow), vneid_http)
+    assert _changed(claims, clean_claims) - {"azp"} == {"aud"}
+    assert claims["aud"] == ["vssid", UNTRUSTED_AUDIENCE]
+    assert claims["azp"] == "vssid"
 
 
 @pytest.mark.clause("R-7")

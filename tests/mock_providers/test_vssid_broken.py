@@ -91,6 +91,8 @@ BREAKAGES = [
     Breakage("aud_other_client", "aud", *BAD_ID_TOKEN, "R-7", _claims(aud="untrusted-rp")),
     Breakage("aud_extra_without_azp", "aud", *BAD_ID_TOKEN, "R-7",
              _claims(aud=[CLIENT_ID, "https://untrusted.example"])),
+    Breakage("aud_extra_with_azp", "aud", *BAD_ID_TOKEN, "R-7",
+             _claims(aud=[CLIENT_ID, "https://untrusted.example"], azp=CLIENT_ID)),
     Breakage("azp_other_client", "aud", *BAD_ID_TOKEN, "R-7", _claims(azp="untrusted-rp")),
     Breakage("aud_missing", "aud", *BAD_ID_TOKEN, "R-7", _claims(aud=DROP)),
     Breakage("expired", "expiry", *BAD_ID_TOKEN, "R-8",

@@ -123,6 +123,9 @@ REFUSED_CLAIMS = [
     ({"aud": ["someone-else", 3]}, "R-7"),
     ({"aud": [CLIENT_ID, "untrusted"]}, "R-7"),
     ({"aud": [CLIENT_ID, "untrusted"], "azp": "untrusted"}, "R-7"),
+    # OpenID Connect Core 3.1.3.7 item 3: an audience the client does not trust is refused,
+    # even when azp names the client
+    ({"aud": [CLIENT_ID, "untrusted"], "azp": CLIENT_ID}, "R-7"),
     ({"azp": "someone-else"}, "R-7"),
     ({"exp": NOW - 61}, "R-8"),
     ({"exp": NOW - 60}, "R-8"),
@@ -165,7 +168,7 @@ def test_level_1_token_is_refused(world: VssIDWorld, acr: object) -> None:
 @pytest.mark.clause("R-7", "R-8")
 @pytest.mark.parametrize("patch", [
     {"aud": [CLIENT_ID]},
-    {"aud": [CLIENT_ID, "untrusted"], "azp": CLIENT_ID},
+    {"aud": [CLIENT_ID, CLIENT_ID], "azp": CLIENT_ID},
     {"azp": CLIENT_ID},
     {"exp": NOW - 30},
     {"exp": NOW - 59},
