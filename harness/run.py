@@ -6,9 +6,10 @@ writes JUnit XML, Allure results and ``summary.json`` under the output folder, t
 ``allure_report``, as ``vneid-harness run`` does) the Allure HTML report
 ``allure-report/index.html``, its trend kept in ``history/history.jsonl``.
 
-A run that selects no test writes nothing: the previous results (Allure's, ``results.jsonl``)
-are emptied only once the selection is known to hold a test, and ``junit.xml`` is moved into
-place only then, so ``-k`` with a typo leaves the previous run's reports as they were.
+A run that reports no test writes nothing: the previous results (Allure's, ``results.jsonl``)
+are replaced only once a test of this run reports (under pytest-xdist: once the selection is
+known to hold one), and ``junit.xml`` is moved into place only then, so ``-k`` with a typo, or
+a target that refuses the run's set-up, leaves the previous run's reports as they were.
 """
 
 from __future__ import annotations
@@ -89,11 +90,11 @@ class ProgressReporter:
     journal: Path | None = None
     """A JSON-lines file that gets one line per finished test, flushed at once, so a crash
     of the harness or of pytest keeps the results of every test that ended before it.
-    Truncated (opened) only once the selection is known to hold a test."""
+    Truncated (opened) only once this run's outputs start (:attr:`started`)."""
     alluredir: Path | None = None
-    """Allure's results folder, emptied once the selection is known to hold a test (what
-    ``--clean-alluredir`` would do when pytest starts): a run that selects no test leaves
-    the previous results as they were."""
+    """Allure's results folder, cleared of what it held from before this run once the
+    run's outputs start (:attr:`started`; what ``--clean-alluredir`` would do when pytest
+    starts): a run that reports no test leaves the previous results as they were."""
     outcomes: list[TestOutcome] = field(default_factory=list)
     collect_errors: list[str] = field(default_factory=list)
     _distributed: bool = False
@@ -102,6 +103,9 @@ class ProgressReporter:
     _journal: TextIO | None = None
     _order: dict[str, int] = field(default_factory=dict)
     _started: bool = False
+    _since_ns: int = 0
+    """When this run started: what its tests wrote before the outputs were replaced (a
+    fixture's attachments in the first test's set-up) is newer, and kept."""
     stopped: str | None = None
     """Why pytest stopped before the end (``pytest.exit``'s message, a stop the harness
     asked for), as its terminal would have said; ``None`` when it did not."""
@@ -120,6 +124,7 @@ class ProgressReporter:
 
     @pytest.hookimpl
     def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self._since_ns = time.time_ns()
         self._progress = Progress(
             TextColumn("[bold]suites"), BarColumn(), MofNCompleteColumn(),
             TextColumn("{task.fields[current]}"), TimeElapsedColumn(),
@@ -172,11 +177,33 @@ class ProgressReporter:
         runs (under pytest-xdist this hook comes before the controller schedules a test)."""
         self._started = True
         if self.alluredir is not None:
-            shutil.rmtree(self.alluredir, ignore_errors=True)
             self.alluredir.mkdir(parents=True, exist_ok=True)
+            self._remove_results(earlier=True)  # the previous run's, not this one's
         if self.journal is not None and self._journal is None:
             self.journal.parent.mkdir(parents=True, exist_ok=True)
             self._journal = self.journal.open("w", encoding="utf-8")
+
+    def discard_partial(self) -> None:
+        """A run that never started its outputs (no test reported): remove what it wrote
+        into Allure's folder all the same (a fixture's container), so the folder is the
+        previous run's again."""
+        if not self._started and self.alluredir is not None and self.alluredir.is_dir():
+            self._remove_results(earlier=False)
+
+    def _remove_results(self, *, earlier: bool) -> None:
+        """Remove the entries of Allure's folder from before this run (``earlier``) or from
+        this run."""
+        assert self.alluredir is not None
+        for entry in self.alluredir.iterdir():
+            try:
+                if (entry.lstat().st_mtime_ns < self._since_ns) != earlier:
+                    continue
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
+            except OSError:
+                continue
 
     def ordered_outcomes(self) -> list[TestOutcome]:
         """The outcomes in collection order, however the tests were spread over workers
@@ -259,7 +286,7 @@ def run_suites(options: RunOptions, console: Console | None = None) -> int:
     out = options.out
     absent = [p for p in (out / "allure-results", out, *out.parents) if not p.exists()]
     _make_out(out)
-    staged_junit = out / ".junit.xml.partial"  # moved to junit.xml when a test was selected
+    staged_junit = out / ".junit.xml.partial"  # moved to junit.xml once the outputs started
     args = [*(options.paths or [str(scenarios_dir())]),
             "-o", "addopts=", "--strict-markers", "--strict-config",
             "-p", "no:terminal", "-p", "no:cacheprovider",
@@ -267,7 +294,7 @@ def run_suites(options: RunOptions, console: Console | None = None) -> int:
             "-W", "ignore::pytest.PytestAssertRewriteWarning",
             "--rootdir", str(scenarios_dir().parent),
             "--junitxml", str(staged_junit),
-            # not --clean-alluredir: ProgressReporter empties it once a test is selected
+            # not --clean-alluredir: ProgressReporter clears it once a test reports
             "--alluredir", str(out / "allure-results"),
             "--seed", str(options.seed), "--plan", plan.name, "--evidence"]
     for flag, value in (("--vneid-url", options.vneid_url), ("--vssid-url", options.vssid_url),
@@ -300,6 +327,7 @@ def run_suites(options: RunOptions, console: Console | None = None) -> int:
         staged_junit.unlink(missing_ok=True)
     elapsed = time.perf_counter() - clock
     if not reporter.started:
+        reporter.discard_partial()
         _remove_empty(absent)
     if status in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
         why = f": {reporter.stopped}" if reporter.stopped else "; see the message above"
@@ -310,6 +338,11 @@ def run_suites(options: RunOptions, console: Console | None = None) -> int:
         return status
     for error in reporter.collect_errors:
         console.print(f"[bold red]collection error[/] {error}")
+    if not reporter.started and reporter.stopped and not reporter.collect_errors:
+        console.print(f"[bold red]the run was interrupted before any test finished:[/] "
+                      f"{escape(reporter.stopped)} (nothing written: {escape(str(out))} is "
+                      "left as it was)", highlight=False)
+        return status
     if not reporter.started:
         said = ("no test ran: collection failed" if reporter.collect_errors else
                 " ".join(["no test matched",

@@ -232,3 +232,19 @@ def test_an_unknown_relying_party_auth_method_is_refused(tmp_path: Path) -> None
     assert result.returncode == 2
     assert "--rp-auth-method must be one of client_secret_basic, client_secret_post" in \
         result.stderr
+
+
+def test_a_partial_run_lists_no_unused_expected_failure() -> None:
+    """Under -k an entry may simply not have been selected: neither the console nor the
+    JSON calls it unused then."""
+    from harness.conformance.expected import ExpectedFailure
+    from harness.conformance.results import TestOutcome, evaluate
+
+    plan = get_plan("vssid-relying-party")
+    entry = ExpectedFailure("*test_not_selected", "R-1", "FAILED", "known")
+    ran = [TestOutcome("scenarios/test_x.py::test_selected", "passed", ("R-2",), 0.1, "",
+                       False)]
+    assert evaluate(plan, ran, [entry], coverage_required=False).to_json()[
+        "unused_expected_failures"] == []
+    whole = evaluate(plan, ran, [entry]).to_json()
+    assert whole["unused_expected_failures"] == [entry.to_json()]

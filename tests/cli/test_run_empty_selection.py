@@ -120,3 +120,58 @@ def test_under_xdist_a_collection_error_still_runs_and_reports_the_rest(tmp_path
     journal = (out / "results.jsonl").read_text().splitlines()
     assert len(journal) == 2, journal
     assert ET.parse(out / "junit.xml").getroot()[0].get("name") != "earlier"
+
+
+def _run_suites(out: Path, *paths: Path, keyword: str | None = None) -> \
+        subprocess.CompletedProcess[str]:
+    code = ("import sys; from pathlib import Path; from harness.run import RunOptions, run_suites;"
+            f"sys.exit(run_suites(RunOptions(out=Path({str(out)!r}), "
+            f"paths={[str(p) for p in paths]!r}, keyword={keyword!r}, allure_report=False)))")
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, env=ENV)
+
+
+def test_what_the_first_test_attached_in_its_set_up_is_kept(tmp_path: Path) -> None:
+    """The earlier results go once a test of this run reports, which is after the first
+    test's set-up: the steps and attachments its fixtures wrote then stay (and every
+    attachment a result or container names exists)."""
+    out = tmp_path / "out"
+    _earlier_run(out)
+    tokens = Path(__file__).resolve().parents[2] / "scenarios" / "test_tokens.py"
+    done = _run_suites(out, tokens, keyword="test_id_token")
+    said = " ".join(done.stdout.split())
+    assert " passed, 0 failed" in said, said[-3000:]  # (a part of the plan: not ok, exit 1)
+    results = out / "allure-results"
+    assert not (results / "earlier-result.json").exists()
+    named: list[str] = []
+
+    def sources(node: object) -> None:
+        if isinstance(node, dict):
+            named.extend(a["source"] for a in node.get("attachments", []))
+            for value in node.values():
+                sources(value)
+        elif isinstance(node, list):
+            for value in node:
+                sources(value)
+
+    for path in [*results.glob("*-result.json"), *results.glob("*-container.json")]:
+        sources(json.loads(path.read_text()))
+    assert len(named) > 5
+    assert [n for n in named if not (results / n).is_file()] == []
+
+
+def test_a_run_interrupted_before_any_test_finished_says_so(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _earlier_run(out)
+    before = _snapshot(out)
+    suite = tmp_path / "test_interrupted.py"
+    suite.write_text("import pytest\n\n@pytest.fixture\ndef stop():\n"
+                     "    raise KeyboardInterrupt\n\ndef test_one(stop):\n    pass\n\n"
+                     "def test_two():\n    pass\n")
+    done = _run_suites(out, suite)
+    said = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode == 2, said[-3000:]
+    assert ("the run was interrupted before any test finished: KeyboardInterrupt (nothing "
+            f"written: {out} is left as it was)") in said
+    assert "no test matched" not in said
+    assert _snapshot(out) == before
