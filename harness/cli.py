@@ -151,6 +151,7 @@ def report(
 
 @app.command()
 def conformance(
+    ctx: typer.Context,
     plan: Annotated[str, typer.Option(help="vssid-relying-party, vneid-provider or all")],
     vneid_url: Annotated[str | None, typer.Option(
         help="The provider under test (plan vneid-provider); it must offer the §11 "
@@ -187,8 +188,8 @@ def conformance(
     mismatch = _plan_target_mismatch(plan, vneid_url, vssid_url)
     if mismatch:
         raise _fail(mismatch)
-    if vssid_url is None and (rp_client_secret is not None
-                              or rp_auth_method != "client_secret_basic"):
+    if vssid_url is None and any(_given_on_the_command_line(ctx, name)
+                                 for name in ("rp_client_secret", "rp_auth_method")):
         raise _fail("--rp-client-secret and --rp-auth-method describe a relying party under "
                     "test: give them with --plan vssid-relying-party --vssid-url URL")
     options = RunOptions(out=out, seed=seed, plan=plan, expected_failures=expected_failures,
@@ -203,6 +204,13 @@ def conformance(
     except HarnessError as exc:
         raise _fail(str(exc)) from None
     raise typer.Exit(status)
+
+
+def _given_on_the_command_line(ctx: typer.Context, name: str) -> bool:
+    """Whether option ``name`` was typed (not taken from its environment variable, which a
+    CI job may export for all its runs, nor its default)."""
+    source = ctx.get_parameter_source(name)  # typer's own click's ParameterSource
+    return source is not None and source.name == "COMMANDLINE"
 
 
 def _plan_target_mismatch(plan: str, vneid_url: str | None, vssid_url: str | None) -> str:

@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from harness.apps.base import check_typed_text
 from harness.apps.screens import (
     APP_ERROR,
     APP_ERROR_CLOSE,
@@ -226,6 +227,7 @@ class AppiumNativeDriver:
         return self.screen()
 
     def type(self, automation_id: str, text: str) -> None:
+        check_typed_text(automation_id, text)
         element = self._find(automation_id)
         if element is None:
             raise HarnessError(f"no field {automation_id!r} on the device's screen")

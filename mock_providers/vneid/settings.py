@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
 from harness.protocol import DEFAULT_PROFILE, Profile
 from mock_providers.defaults import DEFAULT_VSSID_CLIENT_SECRET, EMBEDDED_VNEID_ISSUER
 
-__all__ = ["VSSID_AUTH_METHODS", "VNeIDSettings"]
+__all__ = ["VSSID_AUTH_METHODS", "VNeIDSettings", "vssid_auth_method"]
 
 
 SecretAuthMethod = Literal["client_secret_basic", "client_secret_post"]
 VSSID_AUTH_METHODS: tuple[SecretAuthMethod, ...] = ("client_secret_basic", "client_secret_post")
 """The ways the pre-registered ``vssid`` client may authenticate (a relying party under test
 with ``private_key_jwt`` registers its own client through §11)."""
+
+
+def vssid_auth_method(value: object) -> SecretAuthMethod:
+    """``value`` as one of :data:`VSSID_AUTH_METHODS`, or :class:`ValueError` naming them."""
+    method = next((m for m in VSSID_AUTH_METHODS if m == value), None)
+    if method is None:
+        raise ValueError(f"must be one of {', '.join(VSSID_AUTH_METHODS)}, got {value!r:.40}")
+    return method
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +38,8 @@ class VNeIDSettings:
 
     issuer: str = EMBEDDED_VNEID_ISSUER
     profile: Profile = DEFAULT_PROFILE
-    admin_token: str | None = None
-    vssid_client_secret: str = DEFAULT_VSSID_CLIENT_SECRET
+    admin_token: str | None = field(default=None, repr=False)  # secrets: not in a repr (S-5)
+    vssid_client_secret: str = field(default=DEFAULT_VSSID_CLIENT_SECRET, repr=False)
     vssid_auth_method: SecretAuthMethod = "client_secret_basic"
     """How the pre-registered ``vssid`` client authenticates at ``/token`` (T-1):
     ``client_secret_basic`` or ``client_secret_post``."""
@@ -47,8 +55,6 @@ class VNeIDSettings:
         object.__setattr__(self, "issuer", issuer)
         if self.admin_token is not None and not self.admin_token:
             raise ValueError("admin_token must be None (loopback only) or non-empty (S-6)")
-        if self.vssid_auth_method not in VSSID_AUTH_METHODS:
-            raise ValueError(f"vssid_auth_method must be one of {', '.join(VSSID_AUTH_METHODS)}, "
-                             f"got {self.vssid_auth_method!r:.40}")
+        vssid_auth_method(self.vssid_auth_method)
         if not self.vssid_client_secret:
             raise ValueError("vssid_client_secret must not be empty (T-1)")

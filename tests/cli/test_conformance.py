@@ -223,6 +223,18 @@ def test_relying_party_options_without_one_are_refused(tmp_path: Path, args: lis
     assert says in result.stderr
 
 
+def test_the_secrets_environment_variable_does_not_stop_a_provider_run(tmp_path: Path) -> None:
+    """A CI job may export VNEID_HARNESS_RP_CLIENT_SECRET for its relying-party run: its
+    provider run goes on (here to the unreachable target's refusal, exit 2 for that)."""
+    result = subprocess.run(
+        [str(BIN), "conformance", "--plan", "vneid-provider", "--vneid-url",
+         "http://127.0.0.1:9", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=60,
+        env={"COLUMNS": "300", "PATH": "/usr/bin", "VNEID_HARNESS_RP_CLIENT_SECRET": "s3cret-ci"})
+    assert "describe a relying party under test" not in result.stdout + result.stderr
+    assert "does not answer" in result.stdout, result.stdout + result.stderr
+
+
 def test_an_unknown_relying_party_auth_method_is_refused(tmp_path: Path) -> None:
     result = subprocess.run(
         [str(BIN), "conformance", "--plan", "vssid-relying-party", "--vssid-url",

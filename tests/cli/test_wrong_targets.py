@@ -89,27 +89,8 @@ def _close(server: ThreadingHTTPServer) -> None:
     server.server_close()  # connections are refused from now on
 
 
-class _OnceHealthy(BaseHTTPRequestHandler):
-    """Answers one health check, then the server goes away (every later call is refused)."""
-
-    def do_GET(self) -> None:
-        body = b'{"status": "ok", "version": "1"}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-        threading.Thread(target=_close, args=(self.server,), daemon=True).start()
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 def test_a_run_stops_once_the_target_stops_answering() -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _OnceHealthy)
-    url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server, url = _serving(health_answers=1)  # the run's health check, then gone
     try:
         result = subprocess.run(
             [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-o", "addopts=", "-q",
@@ -117,7 +98,7 @@ def test_a_run_stops_once_the_target_stops_answering() -> None:
              "--plan", "vneid-provider", "--vneid-url", url],
             cwd=ROOT, capture_output=True, text=True, timeout=300)
     finally:
-        thread.join(10)
+        _close(server)
     out = result.stdout
     assert "the targets stopped answering: 3 tests in a row could not reach them" in out, \
         out[-2000:]

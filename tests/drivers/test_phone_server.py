@@ -118,8 +118,11 @@ def test_typed_values_are_kept_only_for_the_screen_the_page_showed(
     assert device.phone.screen().element("vneid-personal-id").value == "001200000001", (
         "a page of another screen types nothing")
     device.phone.open_store("vneid")
-    session.keep_typed({"vneid-personal-id": "079300000002"}, shown)  # the store: nothing
+    on_the_store = read_page(http.get(session.url).text).body["data-fingerprint"]
+    session.keep_typed({"vneid-personal-id": "079300000002"}, on_the_store)  # nothing
     assert device.phone.foreground == "store"
+    assert device.phone.app("vneid").current_screen().element(
+        "vneid-personal-id").value == "001200000001", "the store has no fields to type into"
     server.unregister(session)
     device.close()
 

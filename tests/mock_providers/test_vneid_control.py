@@ -150,3 +150,17 @@ def test_protocol_endpoints_stay_open_off_loopback(vneid_provider):
     transport = SyncASGITransport(vneid_provider.app, client=("203.0.113.5", 1234))
     with httpx.Client(transport=transport, base_url=vneid_provider.issuer) as http:
         assert http.get("/.well-known/openid-configuration").status_code == 200
+
+
+@pytest.mark.clause("S-5")
+def test_the_settings_repr_holds_no_secret() -> None:
+    """A relying party's own client secret (conformance --rp-client-secret) and the admin
+    token stay out of any repr a log or a failure message could show."""
+    from mock_providers.vneid import VNeIDSettings
+
+    settings = VNeIDSettings(vssid_client_secret="vendor-own-secret-1",
+                             admin_token="adm-token-xyz")
+    shown = repr(settings)
+    assert "vendor-own-secret-1" not in shown
+    assert "adm-token-xyz" not in shown
+    assert "vssid_auth_method='client_secret_basic'" in shown
