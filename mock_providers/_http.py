@@ -143,6 +143,12 @@ def error_response(err: ProtocolError,
     return FastJSONResponse(err.to_body(), status_code=err.status, headers=hdrs)
 
 
+CREDENTIALS_CHALLENGE = 'Form realm="VNeID"'
+"""The challenge of a 401 for a citizen's wrong passcode (the app API's sessions, the web
+login page): RFC 9110 §15.5.2 wants one on every 401, and these credentials go in the request
+body, not in a scheme a browser would answer with a prompt of its own."""
+
+
 class MissingCredentials(ProtocolError):
     """A 401 for a request that sent no credentials at all: its challenge names no error
     (RFC 6750 §3.1: "the resource server SHOULD NOT include an error code")."""
@@ -153,6 +159,8 @@ def _challenge(err: ProtocolError) -> str:
     asks for Basic with its required realm (RFC 7617 §2); the rest for Bearer (RFC 6750 §3)."""
     if err.code == "invalid_client":
         return 'Basic realm="VNeID token endpoint", charset="UTF-8"'
+    if err.code == "invalid_credentials":  # a citizen's passcode in the body, not a token
+        return CREDENTIALS_CHALLENGE
     if isinstance(err, MissingCredentials):
         return "Bearer"
     return f'Bearer error="{err.code}"'
@@ -407,15 +415,21 @@ def optional_str(body: Mapping[str, Any], key: str, *, clause: str,
 
 
 def bearer_token(request: Request, *, clause: str, code: str = "invalid_token") -> str:
-    """The Bearer token of ``Authorization`` (RFC 6750 §2.1), or a 401 naming what is wrong."""
+    """The Bearer token of ``Authorization`` (RFC 6750 §2.1). RFC 6750 §3.1: no credentials,
+    or another scheme (``Basic``), is a 401 whose challenge carries no error code; a Bearer
+    header without exactly one token is a malformed request, 400 ``invalid_request``."""
     value = header(request, b"authorization")
-    if not value:
-        raise MissingCredentials("missing Authorization: Bearer <token>", code=code,
+    scheme, _, token = (value or "").partition(" ")
+    if not value or scheme.lower() != "bearer":
+        said = ("missing Authorization" if not value else
+                f"the Authorization scheme {scheme[:20]!r} is not accepted")
+        raise MissingCredentials(f"{said}; send 'Authorization: Bearer <token>'", code=code,
                                  clause=clause)
-    scheme, _, token = value.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip() or len(token) > 4096:
-        raise ProtocolError("Authorization must be 'Bearer <token>'", code=code, clause=clause)
-    return token.strip()
+    token = token.strip(" ")
+    if not token or len(token) > 4096 or " " in token:
+        raise ProtocolError("Authorization: Bearer must carry exactly one token (RFC 6750 "
+                            "§2.1)", code="invalid_request", clause=clause)
+    return token
 
 
 def check_app_version(request: Request, app: AppId, profile: Profile) -> str | None:

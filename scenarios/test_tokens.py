@@ -132,5 +132,9 @@ def test_userinfo_returns_the_same_identity(vneid: VNeIDHandle, rp: TestRelyingP
 @pytest.mark.clause("T-5")
 @pytest.mark.parametrize("token", [None, "not-a-token", "Bearer"])
 def test_userinfo_refuses_bad_tokens(rp: TestRelyingParty, token: str | None) -> None:
+    """T-5 over RFC 6750 §3.1: an unknown token is 401 invalid_token; with no credentials
+    at all the provider "SHOULD NOT include an error code", so none is required then."""
     result = rp.userinfo(token)
-    assert (result.status, result.error) == (401, "invalid_token")
+    assert result.status == 401, result.body
+    allowed = {"invalid_token"} if token is not None else {"invalid_token", None}
+    assert result.error in allowed, result.body

@@ -11,6 +11,7 @@ from html import escape
 from starlette.responses import HTMLResponse
 
 from harness.protocol import ProtocolError
+from mock_providers._http import CREDENTIALS_CHALLENGE
 
 __all__ = ["LOGIN_TITLE", "consent_page", "error_page", "login_page"]
 
@@ -31,11 +32,6 @@ _CSS = (
 )
 
 
-WEB_LOGIN_CHALLENGE = 'Form realm="VNeID"'
-"""The challenge of a 401 page: RFC 9110 §15.5.2 requires one on every 401, and the web
-login's is its form (a scheme no browser answers with a prompt of its own)."""
-
-
 def _page(title: str, testid: str, body: str, status: int = 200) -> HTMLResponse:
     html = (
         '<!doctype html>\n<html lang="vi"><head><meta charset="utf-8">'
@@ -43,7 +39,7 @@ def _page(title: str, testid: str, body: str, status: int = 200) -> HTMLResponse
         f"<title>{escape(title)}</title><style>{_CSS}</style></head>"
         f'<body><main data-testid="{testid}">{body}</main></body></html>\n'
     )
-    headers = {**_HEADERS, "WWW-Authenticate": WEB_LOGIN_CHALLENGE} if status == 401 \
+    headers = {**_HEADERS, "WWW-Authenticate": CREDENTIALS_CHALLENGE} if status == 401 \
         else _HEADERS
     return HTMLResponse(html, status_code=status, headers=headers)
 

@@ -226,15 +226,29 @@ def test_decision_must_be_approve_or_deny(vneid_flow, decision):
     assert _error(r) == (400, "invalid_request", "A-5")
 
 
-@pytest.mark.parametrize("authorization", [None, "Bearer nope", "Basic dXNlcjpwdw==", "Bearer "])
-def test_a_live_session_is_required(vneid_flow, vneid_http, authorization):
+@pytest.mark.parametrize(("authorization", "challenge"), [
+    (None, "Bearer"), ("Basic dXNlcjpwdw==", "Bearer"),
+    ("Bearer nope", 'Bearer error="invalid_token"')])
+def test_a_live_session_is_required(vneid_flow, vneid_http, authorization, challenge):
+    """RFC 6750 §3.1: no credentials, or another scheme, gets a challenge without an error
+    code; an unknown token, invalid_token."""
     headers = dict(vneid_flow.headers)
     if authorization is not None:
         headers["Authorization"] = authorization
     r = vneid_http.post("/api/app/v1/authorizations", headers=headers,
                         json={"link": vneid_flow.request().to_link(), "decision": "approve"})
     assert _error(r) == (401, "invalid_token", "A-5")
-    assert r.headers["www-authenticate"].startswith("Bearer")
+    assert r.headers["www-authenticate"] == challenge
+
+
+@pytest.mark.parametrize("authorization", ["Bearer", "Bearer  ", "Bearer two tokens"])
+def test_a_bearer_header_without_one_token_is_malformed(vneid_flow, vneid_http,
+                                                       authorization):
+    """RFC 6750 §3.1: a malformed request is invalid_request, 400."""
+    headers = {**vneid_flow.headers, "Authorization": authorization}
+    r = vneid_http.post("/api/app/v1/authorizations", headers=headers,
+                        json={"link": vneid_flow.request().to_link(), "decision": "approve"})
+    assert _error(r) == (400, "invalid_request", "A-5")
 
 
 @pytest.mark.clause("V-5")

@@ -40,6 +40,9 @@ def test_wrong_passcode_and_unknown_id_get_the_same_answer(vneid_http, vneid_per
     assert _error(wrong) == _error(unknown) == (401, "invalid_credentials", "A-4")
     assert wrong.json()["error_description"] == unknown.json()["error_description"]
     assert wrong.json()["message"] == "Sai thông tin đăng nhập"
+    # RFC 9110 §15.5.2: a 401 has a challenge; a passcode in the body is no Bearer token
+    assert wrong.headers["www-authenticate"] == unknown.headers["www-authenticate"] == \
+        'Form realm="VNeID"'
 
 
 def test_locked_account_is_refused_only_after_a_correct_passcode(vneid_http, vneid_provider,

@@ -33,16 +33,21 @@ def test_userinfo_matches_the_id_token(vneid_flow, vneid_http, vneid_provider, m
     assert all(info[k] == claims[k] for k in info)
 
 
-@pytest.mark.parametrize("authorization", [None, "Bearer unknown", "Basic abc", "Bearer"])
-def test_missing_or_unknown_token_is_invalid_token(vneid_http, authorization):
+@pytest.mark.parametrize(("authorization", "challenge"), [
+    (None, "Bearer"), ("Basic abc", "Bearer"), ("Bearer unknown", 'Bearer error="invalid_token"')])
+def test_missing_or_unknown_token_is_invalid_token(vneid_http, authorization, challenge):
+    """RFC 6750 §3.1: no credentials, or another scheme, gets a challenge without an error
+    code; an unknown token, invalid_token."""
     headers = {"Authorization": authorization} if authorization else {}
     r = vneid_http.get("/userinfo", headers=headers)
     assert r.status_code == 401
     assert r.json()["error"] == "invalid_token"
-    challenge = r.headers["www-authenticate"]
-    assert challenge.startswith("Bearer")
-    # RFC 6750 §3.1: no credentials at all, no error code in the challenge
-    assert (challenge == "Bearer") is (authorization is None), challenge
+    assert r.headers["www-authenticate"] == challenge
+
+
+def test_a_bearer_header_without_a_token_is_invalid_request(vneid_http):
+    r = vneid_http.get("/userinfo", headers={"Authorization": "Bearer"})
+    assert (r.status_code, r.json()["error"]) == (400, "invalid_request")
 
 
 def test_expired_access_token_is_invalid_token(vneid_flow, vneid_http, vneid_provider):

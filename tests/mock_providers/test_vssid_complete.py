@@ -243,11 +243,14 @@ def test_locked_account_is_refused(world: VssIDWorld) -> None:
 
 
 @pytest.mark.clause("A-6")
-@pytest.mark.parametrize("header", [None, "Bearer", "Basic abc", "Bearer unknown-token"])
-def test_me_refuses_a_missing_or_unknown_session(world: VssIDWorld, header: str | None) -> None:
+@pytest.mark.parametrize(("header", "status", "code"), [
+    (None, 401, "invalid_token"), ("Basic abc", 401, "invalid_token"),
+    ("Bearer unknown-token", 401, "invalid_token"), ("Bearer", 400, "invalid_request")])
+def test_me_refuses_a_missing_or_unknown_session(world: VssIDWorld, header: str | None,
+                                                 status: int, code: str) -> None:
     headers = {} if header is None else {"Authorization": header}
     response = world.client.get("/api/v1/me", headers=headers)
-    assert_error(response, 401, "invalid_token", "A-6")
+    assert_error(response, status, code, "A-6")
 
 
 @pytest.mark.clause("A-6")
