@@ -191,7 +191,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("POST", "/authorize"): Operation(
         "The same as GET /authorize, the request form-encoded in the body (OpenID Connect "
         "Core §3.1.2.1)", "A-2", "web",
-        {200: HTML, 302: REDIRECT},
+        {200: HTML, 303: REDIRECT},
         {400: "the request cannot be shown (unknown client, unregistered redirect_uri: never "
               "redirected, S-3), or the body is not form-encoded, as the §9 error screen",
          503: "the store of web logins is full (temporarily_unavailable)"},
@@ -200,7 +200,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         html_errors=True),
     ("POST", "/authorize/login"): Operation(
         "The web login form (A-4)", "A-4", "web",
-        {200: HTML, 302: REDIRECT},
+        {200: HTML, 303: REDIRECT},
         {400: "expired or unknown request_id, malformed form (error screen)",
          401: "invalid_credentials (the login screen again)",
          423: "account_locked (the login screen again)",
@@ -210,7 +210,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         html_errors=True),
     ("POST", "/authorize/decision"): Operation(
         "The web consent form (A-5)", "A-5", "web",
-        {302: REDIRECT},
+        {303: REDIRECT},
         {400: "expired or unknown request_id, no login, bad decision (error screen)",
          503: "the store of authorization codes is full"},
         body=Body(obj({"request_id": string(), "decision": string(enum=list(DECISIONS))}),

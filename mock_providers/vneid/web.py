@@ -56,8 +56,11 @@ def _html_errors(handler: Handler) -> Handler:
     return wrapped
 
 
-def _redirect(url: str) -> Response:
-    return RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store"})
+def _redirect(url: str, request: Request) -> Response:
+    """The redirect back to the client: 303 after a POST (RFC 9700 §4.12: a 307 would have the
+    browser post the passcode on, and "AS SHOULD use HTTP status code 303"), 302 after a GET."""
+    return RedirectResponse(url, status_code=303 if request.method == "POST" else 302,
+                            headers={"Cache-Control": "no-store"})
 
 
 class WebFlow:
@@ -103,13 +106,13 @@ class WebFlow:
         try:
             verified = verify_request(params, p.client_map, p.issuer, repeated)
         except RedirectedError as redirect:
-            return _redirect(redirect.redirect_to)
+            return _redirect(redirect.redirect_to, request)
         if "none" in verified.prompt:  # the web flow keeps no login between requests
             return _redirect(error_redirect(verified.redirect_uri, p.issuer, verified.state,
                                             ProtocolError(
                 "prompt=none, but the citizen must log in here: this endpoint keeps no "
                 "session (OpenID Connect Core section 3.1.2.6)", code="login_required",
-                clause="A-2")))
+                clause="A-2")), request)
         request_id = p.entropy.token(16)
         self.pending.put(request_id, _Pending(verified), p.profile.transaction_ttl)
         hint = verified.login_hint if verified.login_hint and verified.login_hint.isdigit() \
@@ -132,7 +135,8 @@ class WebFlow:
         if persona.level < pending.request.required_level:
             # No consent screen: complete() answers unmet_authentication_requirements.
             self.pending.pop(request_id)
-            return _redirect(p.authorize(pending.request, "approve", persona, p.clock.now()))
+            return _redirect(p.authorize(pending.request, "approve", persona, p.clock.now()),
+                             request)
         pending.personal_id, pending.auth_time = persona.personal_id, p.clock.now()
         return pages.consent_page(action=self.decision_action, request_id=request_id,
                                   client_name=pending.request.client.display_name,
@@ -150,4 +154,5 @@ class WebFlow:
         if persona is None or persona.locked:
             raise ProtocolError("log in before deciding", clause="A-4")
         self.pending.pop(request_id)
-        return _redirect(p.authorize(pending.request, decision, persona, pending.auth_time))
+        return _redirect(p.authorize(pending.request, decision, persona, pending.auth_time),
+                         request)

@@ -52,7 +52,7 @@ def test_happy_path_through_the_forms(vneid_flow, vneid_provider):
     assert 'data-testid="vneid-approve"' in consent.text
     assert 'data-testid="vneid-deny"' in consent.text
     done = _decide(vneid_flow, consent, "approve")
-    assert done.status_code == 302
+    assert done.status_code == 303
     cb = parse_callback(done.headers["location"])
     assert (cb.state, cb.iss) == ("state-123", vneid_provider.issuer)
     assert vneid_flow.redeem(cb.code).status_code == 200
@@ -61,7 +61,7 @@ def test_happy_path_through_the_forms(vneid_flow, vneid_provider):
 @pytest.mark.clause("A-7")
 def test_deny_redirects_with_access_denied(vneid_flow):
     done = _decide(vneid_flow, _login(vneid_flow, _start(vneid_flow)), "deny")
-    assert done.status_code == 302
+    assert done.status_code == 303
     assert parse_callback(done.headers["location"]).error == "access_denied"
 
 
@@ -81,7 +81,7 @@ def test_wrong_passcode_rerenders_the_login_with_the_error(vneid_flow):
 def test_level1_citizen_is_sent_back_with_unmet_requirements(vneid_flow, vneid_level1_persona):
     done = _login(vneid_flow, _start(vneid_flow), vneid_level1_persona.personal_id,
                   vneid_level1_persona.passcode)
-    assert done.status_code == 302
+    assert done.status_code == 303
     cb = parse_callback(done.headers["location"])
     assert (cb.error, cb.state) == ("unmet_authentication_requirements", "state-123")
 
@@ -142,7 +142,7 @@ def test_the_authorization_request_may_come_as_a_post(vneid_flow):
     consent = _login(vneid_flow, page)
     action, fields = _form(consent.text)
     done = vneid_flow.http.post(action, data={**fields, "decision": "approve"})
-    assert done.status_code == 302
+    assert done.status_code == 303
     cb = parse_callback(done.headers["location"])
     assert (cb.state, cb.error) == ("state-123", None)
     assert cb.code
@@ -168,7 +168,7 @@ def test_a_post_with_a_bad_request_redirects_or_shows_as_a_get_does(vneid_flow):
     form = {"Content-Type": "application/x-www-form-urlencoded"}
     r = vneid_flow.http.post("/authorize", content=f"{base}&scope=openid".encode(),
                              headers=form)
-    assert r.status_code == 302
+    assert r.status_code == 303
     assert parse_callback(r.headers["location"]).error == "invalid_request"
     assert _error_page(vneid_flow.http.post("/authorize", content=b"client_id=nobody",
                                             headers=form)) == "invalid_client"
@@ -197,7 +197,7 @@ def test_user_input_is_escaped(vneid_flow):
 
 def test_a_login_page_is_single_use_and_expires(vneid_flow, vneid_provider):
     consent = _login(vneid_flow, _start(vneid_flow))
-    assert _decide(vneid_flow, consent, "approve").status_code == 302
+    assert _decide(vneid_flow, consent, "approve").status_code == 303
     assert _error_page(_decide(vneid_flow, consent, "approve")) == "invalid_request"
     page = _start(vneid_flow)
     vneid_provider.clock.offset = vneid_provider.profile.transaction_ttl + 1
@@ -215,4 +215,4 @@ def test_deciding_without_logging_in_is_refused(vneid_flow, vneid_provider):
 def test_decision_must_be_approve_or_deny(vneid_flow):
     consent = _login(vneid_flow, _start(vneid_flow))
     assert _error_page(_decide(vneid_flow, consent, "maybe")) == "invalid_request"
-    assert _decide(vneid_flow, consent, "approve").status_code == 302
+    assert _decide(vneid_flow, consent, "approve").status_code == 303
