@@ -436,14 +436,16 @@ def _userinfo_personal_id_mismatch(body: Claims, ctx: FaultContext) -> Claims:
     return {**body, "personal_id": _other_personal_id(str(body.get("personal_id", "")))}
 
 
+# -- variations: valid answers a correct relying party must ACCEPT ---------------------------
 @FAULTS.add("signing_key_rotated", "R-5", SIGNING_KEY,
-            "a new ES256 key (new kid, from the provider's entropy) is published in the JWKS "
-            "beside the previous one and signs this and every later ID token")
+            "variation, to accept: a new ES256 key (new kid, from the provider's entropy) is "
+            "published in the JWKS beside the previous one and signs this and every later ID "
+            "token; a correct relying party must accept it (it fetches the JWKS again)",
+            kind="variation")
 def _signing_key_rotated(key: ECKey, ctx: FaultContext) -> ECKey:
     return derive_signing_key(ctx.entropy)
 
 
-# -- variations: valid answers a correct relying party must ACCEPT ---------------------------
 @FAULTS.add("id_token_aud_array", "R-7", ID_TOKEN_CLAIMS,
             "variation, to accept: aud = [client_id], a one-element array (OpenID Connect Core "
             "§2 allows a string or an array); a correct relying party must accept it",

@@ -83,7 +83,8 @@ EXPECTED = {
     "id_token_kid_absent": ("R-5", "id_token_header"),
     "token_type_lowercase": ("T-1", "token_response"),
 }
-VARIATIONS = {"id_token_aud_array", "id_token_kid_absent", "token_type_lowercase"}
+VARIATIONS = {"id_token_aud_array", "id_token_kid_absent", "token_type_lowercase",
+              "signing_key_rotated"}
 
 
 # -- helpers ---------------------------------------------------------------------------------
