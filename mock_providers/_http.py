@@ -769,8 +769,11 @@ def head_problem(scope: Scope, max_header_bytes: int = MAX_HEADER_BYTES) -> Prot
             lowered = name.lower()
             if lowered in _SINGLE_HEADER_BYTES:
                 if lowered in seen:
-                    return ProtocolError(f"header {lowered.decode('latin-1')!r} appears more "
-                                         "than once; send it once", clause="A-1")
+                    said = (f"header {lowered.decode('latin-1')!r} appears more than once; "
+                            "send it once")
+                    if lowered in _VERSION_KEY_SET:  # V-3: two versions are no version
+                        return ProtocolError(said, code="app_version_invalid", clause="V-3")
+                    return ProtocolError(said, clause="A-1")
                 seen.add(lowered)
     size = sum(map(len, chain.from_iterable(raw))) + 4 * len(raw)
     if size > max_header_bytes:
@@ -780,3 +783,4 @@ def head_problem(scope: Scope, max_header_bytes: int = MAX_HEADER_BYTES) -> Prot
 
 
 _SINGLE_HEADER_BYTES = frozenset(h.encode("latin-1") for h in SINGLE_HEADERS)
+_VERSION_KEY_SET = frozenset(_VERSION_KEYS.values())

@@ -81,8 +81,9 @@ def _plain_head_problem(headers: list[tuple[bytes, bytes]], limit: int) -> str |
         size += len(name) + len(value) + 4
         lowered = name.lower()
         if lowered.decode("latin-1") in SINGLE_HEADERS:
-            if lowered in seen:
-                return "invalid_request"
+            if lowered in seen:  # V-3: two version headers are no version
+                return ("app_version_invalid" if lowered.endswith(b"-app-version")
+                        else "invalid_request")
             seen.add(lowered)
     return "request_header_fields_too_large" if size > limit else None
 

@@ -149,12 +149,16 @@ def test_a_query_parameter_given_twice_is_refused_without_redirect(
     assert 'data-error="invalid_request"' in r.text or "invalid_request" in r.text
 
 
-@pytest.mark.parametrize("name", ["Authorization", "X-VssID-App-Version", "Content-Type"])
-def test_a_single_header_given_twice_is_refused(served: ServedProviders, name: str) -> None:
+@pytest.mark.parametrize(("name", "code", "clause"), [
+    ("Authorization", "invalid_request", "A-1"),
+    ("X-VssID-App-Version", "app_version_invalid", "V-3"),  # two versions are no version
+    ("Content-Type", "invalid_request", "A-1")])
+def test_a_single_header_given_twice_is_refused(served: ServedProviders, name: str, code: str,
+                                                clause: str) -> None:
     headers = [(k, v) for k, v in {**VSSID_APP, **JSON, "Authorization": "Bearer a"}.items()]
     headers.append((name, "Bearer b" if name == "Authorization" else "1.6.7"))
     r = httpx.get(f"{served.vssid_url}/api/v1/me", headers=headers, timeout=10)
-    body = assert_error(r, 400, "invalid_request", "A-1")
+    body = assert_error(r, 400, code, clause)
     assert f"{name.lower()!r} appears more than once" in body["error_description"]
 
 
