@@ -32,6 +32,7 @@ from harness.protocol import (
     VersionError,
     parse_version,
 )
+from harness.protocol.profile import APP_IDS
 from harness.trace import ScreenShown, ensure_traced
 
 if TYPE_CHECKING:
@@ -167,6 +168,18 @@ class App:
 
     def show_update(self, store_url: str | None) -> Screen:
         return self.show(update_screen(self.app_id, store_url))
+
+    def update_screen_for(self, reply: Reply) -> Screen | None:
+        """V-4, V-5: for a 426 ``app_update_required`` from any backend call, §9's update
+        screen with the store link the refusal carries (the profile's link for this app and
+        the phone's platform when it carries none); ``None`` for any other answer."""
+        if reply.ok or (reply.status != 426 and reply.error != "app_update_required"):
+            return None
+        store_url = reply.body.get("store_url")
+        app = next((a for a in APP_IDS if a == self.app_id), None)  # the protocol's apps
+        if not isinstance(store_url, str) and app is not None:
+            store_url = self.profile.store_link(app, self.phone.platform)
+        return update_screen(self.app_id, store_url if isinstance(store_url, str) else None)
 
     def version_at_least(self, minimum: Version) -> bool:
         """Whether this app's own version reaches ``minimum``; malformed counts as too old."""

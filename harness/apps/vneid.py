@@ -184,15 +184,11 @@ class VNeIDApp(App):
         self.show(self._consent_screen() if self._link else self.launch_screen())
 
     def _shows_update_for(self, reply: Reply) -> bool:
-        """V-5: a 426 ``app_update_required`` from any app-API call shows §9's update screen
-        with the store link the refusal carries (the profile's link when it carries none)."""
-        if reply.ok or (reply.status != 426 and reply.error != "app_update_required"):
-            return False
-        store_url = reply.body.get("store_url")
-        if not isinstance(store_url, str):
-            store_url = self.profile.store_link("vneid", self.phone.platform)
-        self.show_update(store_url)
-        return True
+        """V-5: a 426 from any app-API call shows the update screen (:meth:`update_screen_for`)."""
+        update = self.update_screen_for(reply)
+        if update is not None:
+            self.show(update)
+        return update is not None
 
     # -- A-5, A-6 --------------------------------------------------------------------------
     def decide(self, decision: Decision) -> None:

@@ -23,7 +23,6 @@ from harness.apps.screens import (
     VSSID_LOGIN_VNEID_LABEL,
     Element,
     Screen,
-    update_screen,
 )
 from harness.protocol import DEFAULT_PROFILE, ERRORS, Profile
 
@@ -84,7 +83,7 @@ class VssIDApp(App):
                       elements=elements)
 
     def _home_or_error(self, reply: Reply) -> Screen:
-        update = self._update_screen_for(reply)
+        update = self.update_screen_for(reply)
         if update is not None:
             return update
         problem = reply if not reply.ok else self.missing(reply, "bhxh_code", "full_name")
@@ -104,19 +103,9 @@ class VssIDApp(App):
     def actions(self) -> Mapping[str, Callable[[], None]]:
         return {**super().actions(), VSSID_LOGIN_VNEID: self.start_vneid_login}
 
-    def _update_screen_for(self, reply: Reply) -> Screen | None:
-        """V-4: a 426 ``app_update_required`` from any backend call shows §9's update screen
-        with the store link the refusal carries (the profile's link when it carries none)."""
-        if reply.ok or (reply.status != 426 and reply.error != "app_update_required"):
-            return None
-        store_url = reply.body.get("store_url")
-        if not isinstance(store_url, str):
-            store_url = self.profile.store_link("vssid", self.phone.platform)
-        return update_screen(self.app_id, store_url)
-
     def start_vneid_login(self) -> None:
         reply = self.request(self.backend, "POST", START_PATH, headers=self._headers(), json={})
-        update = self._update_screen_for(reply)
+        update = self.update_screen_for(reply)
         if update is not None:
             self.show(update)
             return
@@ -144,7 +133,7 @@ class VssIDApp(App):
             return
         reply = self.request(self.backend, "POST", COMPLETE_PATH, headers=self._headers(),
                              json={"transaction_id": transaction_id, "callback_url": url})
-        update = self._update_screen_for(reply)
+        update = self.update_screen_for(reply)
         if update is not None:
             self.show(update)
             return
