@@ -258,9 +258,10 @@ def test_aud_arrays_containing_the_client_are_accepted(world: ScriptedWorld,
     {"aud": ["other-rp"]},
     {"aud": [CLIENT_ID], "azp": "other-rp"},
     {"aud": [CLIENT_ID, 5], "azp": CLIENT_ID},
+    {"aud": [CLIENT_ID, {"aud": CLIENT_ID}], "azp": CLIENT_ID},
 ], ids=["several-without-azp", "several-with-azp", "empty-array", "non-string-member",
         "number", "object", "missing", "array-without-client", "azp-other",
-        "non-string-member-with-azp"])
+        "non-string-member-with-azp", "object-member-with-azp"])
 def test_aud_not_naming_this_client_alone_or_by_azp_is_refused(world: ScriptedWorld,
                                                                 claims: dict[str, Any]) -> None:
     world.issuer.claims_patch = for_client(claims, world.issuer.client_id)
