@@ -14,10 +14,11 @@ import pytest
 from harness.drivers import Driver
 from harness.drivers.appium import AppiumWebDriver
 from harness.drivers.runtime import UIRuntime
-from harness.flows import login_with_vneid, start_vneid_login
+from harness.flows import login_with_vneid
 from harness.targets import Target, embedded_target
 from harness.trace import LinkOpened
 from harness.world import PersonaPool, make_device
+from tests.drivers.half_login import type_then_look_at_vssid
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,11 +61,7 @@ def test_typed_values_stay_in_their_app_across_an_app_switch(runtime: UIRuntime,
     citizen = PersonaPool(world, seed="a").new()
     device = make_device(world, "android", driver="appium", runtime=runtime)
     try:
-        start_vneid_login(device.driver)
-        device.driver.type("vneid-personal-id", citizen.personal_id)
-        device.driver.type("vneid-passcode", citizen.passcode)
-        assert device.driver.open_app("vssid").id == "vssid-login"
-        back = device.driver.open_app("vneid")
+        back = type_then_look_at_vssid(device.driver, citizen)
         assert back.element("vneid-personal-id").value == citizen.personal_id
         assert device.driver.tap("vneid-login-submit").id == "vneid-consent"
     finally:

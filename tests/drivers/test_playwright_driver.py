@@ -22,6 +22,7 @@ from harness.protocol import parse_callback
 from harness.targets import Target, embedded_target
 from harness.trace import LinkOpened
 from harness.world import Device, DeviceFactory, PersonaPool, make_device
+from tests.drivers.half_login import type_then_look_at_vssid
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -111,11 +112,7 @@ def test_typed_values_stay_in_their_app_across_an_app_switch(phone: DeviceFactor
     was typed into its fields: back in VNeID, the login goes on with it."""
     citizen = PersonaPool(world, seed="w").new()
     device = phone("ios")
-    start_vneid_login(device.driver)
-    device.driver.type("vneid-personal-id", citizen.personal_id)
-    device.driver.type("vneid-passcode", citizen.passcode)
-    assert device.driver.open_app("vssid").id == "vssid-login"
-    back = device.driver.open_app("vneid")
+    back = type_then_look_at_vssid(device.driver, citizen)
     assert back.element("vneid-personal-id").value == citizen.personal_id
     assert back.element("vneid-passcode").value == "•" * len(citizen.passcode)
     assert device.driver.tap("vneid-login-submit").id == "vneid-consent"
@@ -125,11 +122,7 @@ def test_an_erased_field_is_empty_as_in_the_sim_driver(phone: DeviceFactory,
                                                        world: Target) -> None:
     citizen = PersonaPool(world, seed="w").new()
     device = phone("ios")
-    start_vneid_login(device.driver)
-    device.driver.type("vneid-personal-id", citizen.personal_id)
-    device.driver.type("vneid-passcode", citizen.passcode)
-    device.driver.open_app("vssid")
-    device.driver.open_app("vneid")
+    type_then_look_at_vssid(device.driver, citizen)
     device.driver.type("vneid-passcode", "")
     device.driver.type("vneid-personal-id", "")
     assert device.driver.screen().element("vneid-personal-id").value in (None, "")

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from harness.apps import VNeIDApp, VssIDApp
+from harness.device import Phone
 from harness.errors import HarnessError
 from harness.protocol import DEFAULT_PROFILE, AuthorizationRequest, parse_version
 from harness.trace import LinkOpened, StoreOpened
@@ -218,15 +219,21 @@ class TestVNeID:
         assert screen.texts == (message, code)
         assert phone.foreground == "vneid"
 
-    def test_server_426_shows_update(self, world: Any) -> None:
-        world.vneid.min_version = parse_version("3.0.0")
+    @staticmethod
+    def _log_in(world: Any, platform: str) -> Phone:
+        """A phone whose VNeID got the authorize link and submitted a citizen's login."""
         persona = world.persona()
-        phone = world.phone("android")
+        phone: Phone = world.phone(platform)
         phone.open_url(LINK, source="vssid")
         vneid = phone.app("vneid")
         vneid.type("vneid-personal-id", persona.personal_id)
         vneid.type("vneid-passcode", persona.passcode)
         vneid.tap("vneid-login-submit")
+        return phone
+
+    def test_server_426_shows_update(self, world: Any) -> None:
+        world.vneid.min_version = parse_version("3.0.0")
+        phone = self._log_in(world, "android")
         screen = phone.screen()
         assert screen.id == "app-update"
         assert screen.data["store_url"] == DEFAULT_PROFILE.store_link("vneid", "android")
@@ -234,16 +241,10 @@ class TestVNeID:
     def test_server_426_at_the_decision_shows_update_too(self, world: Any) -> None:
         """V-5: the provider's minimum went up while VNeID held a session: the consent's
         answer (/authorizations) is refused 426, and the app shows its update screen."""
-        persona = world.persona()
-        phone = world.phone("ios")
-        phone.open_url(LINK, source="vssid")
-        vneid = phone.app("vneid")
-        vneid.type("vneid-personal-id", persona.personal_id)
-        vneid.type("vneid-passcode", persona.passcode)
-        vneid.tap("vneid-login-submit")
+        phone = self._log_in(world, "ios")
         assert phone.screen().id == "vneid-consent"
         world.vneid.min_version = parse_version("3.0.0")
-        vneid.tap("vneid-approve")
+        phone.app("vneid").tap("vneid-approve")
         screen = phone.screen()
         assert (screen.app, screen.id) == ("vneid", "app-update")
         assert screen.data["store_url"] == DEFAULT_PROFILE.store_link("vneid", "ios")
