@@ -102,6 +102,8 @@ class ProgressReporter:
     _task: Any = None
     _journal: TextIO | None = None
     _order: dict[str, int] = field(default_factory=dict)
+    _pending: dict[str, TestOutcome] = field(default_factory=dict)
+    """Outcomes of tests whose teardown has not reported yet."""
     _started: bool = False
     _since_ns: int = 0
     """When this run started: what its tests wrote before the outputs were replaced (a
@@ -213,14 +215,25 @@ class ProgressReporter:
 
     @pytest.hookimpl
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """One outcome per test, settled at its teardown: the call's (or the set-up's when
+        it did not pass), unless the teardown failed after they passed (an ``error`` then)."""
         if not self._started and self._order:
             self._start_outputs()  # before allure-pytest writes this test's result
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            self._pending[report.nodeid] = self._outcome(report)
+            if self._progress is not None:
+                short = report.nodeid.rsplit("::", 1)[-1][:60]
+                self._progress.update(self._task, advance=1, current=short)
+        elif report.when == "teardown":
+            entry = self._pending.pop(report.nodeid, None)
+            if report.failed and (entry is None or entry.outcome in ("passed", "skipped")):
+                entry = self._outcome(report)
+            if entry is not None:
+                self._record(entry)
+
+    def _outcome(self, report: pytest.TestReport) -> TestOutcome:
         clauses = tuple(str(v) for k, v in report.user_properties if k == "clause")
         warn_only = any(k == "warning_on_failure" for k, _ in report.user_properties)
-        final = report.when == "call" or (report.when == "setup" and not report.passed) or (
-            report.when == "teardown" and report.failed)
-        if not final:
-            return
         outcome: str = report.outcome
         if report.when != "call" and report.failed:
             outcome = "error"
@@ -232,8 +245,10 @@ class ProgressReporter:
             message = " ".join(message.split())
         elif report.skipped:
             message = " ".join(_skip_reason(report).split())
-        entry = TestOutcome(report.nodeid, outcome, clauses, report.duration, message[:300],
-                            warn_only)
+        return TestOutcome(report.nodeid, outcome, clauses, report.duration, message[:300],
+                           warn_only)
+
+    def _record(self, entry: TestOutcome) -> None:
         self.outcomes.append(entry)
         if self._journal is not None:
             self._journal.write(json.dumps({
@@ -241,12 +256,12 @@ class ProgressReporter:
                 "duration_s": round(entry.duration, 4), "message": entry.message,
                 "warning_on_failure": entry.warning_on_failure}, ensure_ascii=False) + "\n")
             self._journal.flush()
-        if self._progress is not None and report.when != "teardown":
-            short = report.nodeid.rsplit("::", 1)[-1][:60]
-            self._progress.update(self._task, advance=1, current=short)
 
     @pytest.hookimpl
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        for entry in self._pending.values():  # tests a stop left without their teardown
+            self._record(entry)
+        self._pending.clear()
         if self.stopped is None and isinstance(session.shouldstop, str) and session.shouldstop:
             self.stopped = session.shouldstop
         if self._progress is not None:
@@ -279,6 +294,8 @@ def run_suites(options: RunOptions, console: Console | None = None) -> int:
     """
     console = console or Console()
     plan = get_plan(options.plan)
+    if options.keyword is not None:
+        _check_keyword(options.keyword)
     expected = (load_expected_failures(options.expected_failures)
                 if options.expected_failures else [])
     overrides = (profile_overrides(load_profile(options.profile))
@@ -329,13 +346,19 @@ def run_suites(options: RunOptions, console: Console | None = None) -> int:
     if not reporter.started:
         reporter.discard_partial()
         _remove_empty(absent)
-    if status in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
+    broken = status in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR)
+    if broken:
         why = f": {reporter.stopped}" if reporter.stopped else "; see the message above"
-        kept = ("" if reporter.started else
-                f" (nothing written: {out} is left as it was)")
-        console.print(f"[bold red]pytest could not run the suites (exit {status})[/]"
-                      f"{escape(why)}{escape(kept)}", highlight=False)
-        return status
+        if not reporter.started:
+            console.print(f"[bold red]pytest could not run the suites (exit {status})[/]"
+                          f"{escape(why)} (nothing written: {escape(str(out))} is left as it "
+                          "was)", highlight=False)
+            return status
+        # some tests ran and their results replaced the earlier ones: the verdict follows
+        # them, so that every report of the folder speaks of this run
+        console.print(f"[bold red]pytest stopped the suites (exit {status})[/]{escape(why)}",
+                      highlight=False)
+        reporter.stopped = reporter.stopped or f"pytest stopped with exit status {status}"
     for error in reporter.collect_errors:
         console.print(f"[bold red]collection error[/] {error}")
     if not reporter.started and reporter.stopped and not reporter.collect_errors:
@@ -372,9 +395,24 @@ def run_suites(options: RunOptions, console: Console | None = None) -> int:
                   f"{out / 'results.jsonl'})", highlight=False)
     if options.allure_report:
         allure_html(out, console)
+    if broken:
+        return status
     if reporter.collect_errors:
         return int(pytest.ExitCode.INTERRUPTED)
     return 0 if result.ok else 1
+
+
+def _check_keyword(keyword: str) -> None:
+    """A ``-k`` expression pytest cannot parse is one :class:`ConfigError` now, not a crash
+    of every pytest-xdist worker (an INTERNALERROR) after the earlier results went."""
+    from _pytest.mark.expression import Expression
+
+    try:
+        Expression.compile(keyword)
+    except SyntaxError as exc:
+        raise ConfigError(f"-k {keyword!r} is not a pytest -k expression ({exc.msg}, at "
+                          f"column {exc.offset}); names joined with and, or, not and "
+                          "parentheses, e.g. -k 'happy_path and not android'") from None
 
 
 def _make_out(out: Path) -> None:

@@ -288,3 +288,13 @@ def test_serve_refuses_one_port_for_both_providers() -> None:
     line = _refused(["serve", "--vneid-port", "18950", "--vssid-port", "18950"])
     assert line == ("error: --vneid-port and --vssid-port are both 18950; each provider needs "
                     "a port of its own (0 picks a free one)")
+
+
+@pytest.mark.parametrize("command", [["run"], ["run", "--workers", "2"]])
+def test_a_k_expression_pytest_cannot_parse_is_refused_before_the_run(
+        tmp_path: Path, command: list[str]) -> None:
+    """It crashed every pytest-xdist worker (INTERNALERROR) after the earlier results went."""
+    out = tmp_path / "out"
+    line = _refused([*command, "-k", "happy and", "--out", str(out)])
+    assert line.startswith("error: -k 'happy and' is not a pytest -k expression")
+    assert not out.exists()

@@ -166,3 +166,35 @@ def test_a_skipped_test_keeps_its_reason_in_the_verdict(tmp_path: Path) -> None:
     assert [e["message"] for e in journal] == list(messages.values())
     assert "the provider says it supports request objects" in (
         out / "summary.html").read_text(encoding="utf-8")
+
+
+def test_a_test_whose_teardown_fails_is_counted_once(tmp_path: Path) -> None:
+    """One status a test: a teardown failure after a pass makes it an error, after a failure
+    the call's failure stands; JUnit, the verdict and results.jsonl then agree."""
+    suite = tmp_path / "test_teardowns.py"
+    suite.write_text(
+        "import pytest\n\n"
+        "@pytest.fixture\ndef broken():\n    yield\n    raise RuntimeError('teardown broke')\n\n"
+        "@pytest.mark.clause('R-6')\ndef test_passes_then_teardown_fails(broken):\n    pass\n\n"
+        "@pytest.mark.clause('R-6')\ndef test_fails_then_teardown_fails(broken):\n"
+        "    assert False, 'the call failed'\n\n"
+        "@pytest.mark.clause('R-6')\ndef test_fine():\n    pass\n")
+    from rich.console import Console
+
+    from harness.run import RunOptions, run_suites
+
+    out = tmp_path / "out"
+    run_suites(RunOptions(out=out, paths=[str(suite)]), Console(record=True, width=160))
+    summary = json.loads((out / "summary.json").read_text())
+    statuses = {t["test"].rsplit("::", 1)[-1]: (t["status"], t["message"])
+                for t in summary["tests"]}
+    assert len(summary["tests"]) == 3
+    assert statuses["test_passes_then_teardown_fails"][0] == "FAILED"
+    assert "teardown broke" in statuses["test_passes_then_teardown_fails"][1]
+    assert statuses["test_fails_then_teardown_fails"] == (
+        "FAILED", "Clause(s) R-6: AssertionError: the call failed assert False")
+    assert statuses["test_fine"][0] == "PASSED"
+    journal = (out / "results.jsonl").read_text().splitlines()
+    assert len(journal) == 3
+    r6 = next(row for row in summary["clauses"] if row["clause"] == "R-6")
+    assert (len(r6["tests"]), r6["passed"], r6["failed"]) == (3, 1, 2)

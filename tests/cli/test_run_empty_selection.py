@@ -175,3 +175,29 @@ def test_a_run_interrupted_before_any_test_finished_says_so(tmp_path: Path) -> N
             f"written: {out} is left as it was)") in said
     assert "no test matched" not in said
     assert _snapshot(out) == before
+
+
+def test_a_run_stopped_after_some_tests_writes_a_verdict_of_those(tmp_path: Path) -> None:
+    """A target that refuses a later test's set-up (pytest.exit, exit 4) after some tests
+    reported: their results replaced the earlier run's, so the verdict is written from them
+    too (interrupted, not ok), and no report of the folder is left from the earlier run."""
+    out = tmp_path / "out"
+    _earlier_run(out)
+    suite = tmp_path / "test_stopped_later.py"
+    suite.write_text("import pytest\n\n@pytest.fixture\ndef refused():\n"
+                     "    pytest.exit('error: reading the config failed with HTTP 404', "
+                     "returncode=4)\n\n@pytest.mark.clause('R-1')\ndef test_first():\n"
+                     "    pass\n\n@pytest.mark.clause('R-1')\ndef test_second(refused):\n"
+                     "    pass\n")
+    done = _run_suites(out, suite)
+    said = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode == 4, said[-3000:]
+    assert ("pytest stopped the suites (exit 4): error: reading the config failed with "
+            "HTTP 404") in said
+    summary = json.loads((out / "summary.json").read_text())
+    assert [t["test"].rsplit("::", 1)[-1] for t in summary["tests"]] == ["test_first"]
+    assert summary["ok"] is False
+    assert summary["interrupted"] == "error: reading the config failed with HTTP 404"
+    assert ET.parse(out / "junit.xml").getroot()[0].get("name") != "earlier"
+    assert len((out / "results.jsonl").read_text().splitlines()) == 1
+    assert "earlier" not in (out / "summary.html").read_text()
