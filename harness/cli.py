@@ -47,6 +47,15 @@ SeedOption = Annotated[int, typer.Option(
 AdminTokenOption = Annotated[str | None, typer.Option(
     envvar="VNEID_HARNESS_ADMIN_TOKEN",
     help="Admin token of the targets' test-control API (S-6)")]
+ReportOption = Annotated[bool, typer.Option(
+    "--report/--no-report",
+    help="Generate the Allure HTML report OUT/allure-report/index.html at the end "
+         "(its trend kept in OUT/history/)")]
+ProtocolUrlOption = Annotated[str | None, typer.Option(
+    envvar="VNEID_HARNESS_PROTOCOL_URL", show_default=False,
+    help="Where the reports' clause links go: the URL of the PROTOCOL.md your team "
+         "publishes, or a template with {clause}, {section}, {fragment} (default: the "
+         "file:// URL of ../shared/PROTOCOL.md, which opens only on this machine)")]
 ProfileOption = Annotated[Path | None, typer.Option(
     "--protocol-profile", metavar="FILE",
     help="Profile file (YAML/JSON/TOML) of the vendor's overrides of PROTOCOL.md's defaults; "
@@ -77,10 +86,8 @@ def run(
         min=0, help="Processes that run the tests (pytest-xdist): 1 for one process; "
                     "default: one per CPU on the embedded mocks, 1 against remote providers "
                     "(their state is shared)")] = None,
-    allure_report: Annotated[bool, typer.Option(
-        "--report/--no-report",
-        help="Generate the Allure HTML report OUT/allure-report/index.html at the end "
-             "(its trend kept in OUT/history/)")] = True,
+    allure_report: ReportOption = True,
+    protocol_url: ProtocolUrlOption = None,
     protocol_profile: ProfileOption = None,
 ) -> None:
     """Run every scenario suite (embedded providers by default) and write the reports."""
@@ -92,7 +99,7 @@ def run(
         status = run_suites(RunOptions(out=out, seed=seed, vneid_url=vneid_url,
                                        vssid_url=vssid_url, admin_token=admin_token,
                                        keyword=keyword, workers=workers,
-                                       profile=protocol_profile,
+                                       profile=protocol_profile, protocol_url=protocol_url,
                                        allure_report=allure_report), console)
     except HarnessError as exc:
         raise _fail(str(exc)) from None
@@ -174,6 +181,8 @@ def conformance(
     admin_token: AdminTokenOption = None,
     out: OutOption = Path("reports/out"),
     seed: SeedOption = 0,
+    allure_report: ReportOption = True,
+    protocol_url: ProtocolUrlOption = None,
     protocol_profile: ProfileOption = None,
 ) -> None:
     """Run a conformance plan against the embedded mocks or a vendor's server."""
@@ -193,7 +202,8 @@ def conformance(
         raise _fail("--rp-client-secret and --rp-auth-method describe a relying party under "
                     "test: give them with --plan vssid-relying-party --vssid-url URL")
     options = RunOptions(out=out, seed=seed, plan=plan, expected_failures=expected_failures,
-                         vneid_url=vneid_url, admin_token=admin_token, profile=protocol_profile)
+                         vneid_url=vneid_url, admin_token=admin_token, profile=protocol_profile,
+                         protocol_url=protocol_url, allure_report=allure_report)
     try:
         if vssid_url is None:
             status = run_suites(options, console)

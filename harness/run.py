@@ -71,6 +71,9 @@ class RunOptions:
     profile: Path | None = None
     """The vendor's profile file (``--protocol-profile``): PROTOCOL.md's defaults it
     overrides, followed by the embedded mocks and expected of the targets."""
+    protocol_url: str | None = None
+    """Where the reports' clause links go (``--protocol-url``; default: PROTOCOL.md's
+    ``file://`` URL)."""
     allure_report: bool = False
     """Generate the Allure HTML report at the end (:mod:`reports.allure_html`); a missing
     or failing ``allure`` is reported on the console and does not change the exit status,
@@ -316,7 +319,8 @@ def run_suites(options: RunOptions, console: Console | None = None) -> int:
             "--seed", str(options.seed), "--plan", plan.name, "--evidence"]
     for flag, value in (("--vneid-url", options.vneid_url), ("--vssid-url", options.vssid_url),
                         ("--admin-token", options.admin_token), ("-k", options.keyword),
-                        ("--protocol-profile", options.profile and str(options.profile))):
+                        ("--protocol-profile", options.profile and str(options.profile)),
+                        ("--protocol-url", options.protocol_url)):
         if value:
             args += [flag, value]
     problem = _workers_problem(options)

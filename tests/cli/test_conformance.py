@@ -159,13 +159,19 @@ def test_vendor_provider_and_vendor_relying_party_over_http(tmp_path: Path) -> N
     VssID that trusts the VNeID the harness serves for it."""
     served = start()
     try:
+        # the Allure HTML report too (as `run` writes it), its clause links where told
         provider = subprocess.run(
             [str(BIN), "conformance", "--plan", "vneid-provider", "--vneid-url", served.vneid,
-             "--out", str(tmp_path / "p")],
+             "--out", str(tmp_path / "p"), "--protocol-url",
+             "https://docs.example.test/PROTOCOL.md"],
             capture_output=True, text=True, timeout=600, env={"COLUMNS": "200", "PATH": "/usr/bin"})
         assert provider.returncode == 0, provider.stdout[-3000:]
         data = json.loads((tmp_path / "p" / "conformance-vneid-provider.json").read_text())
         assert data["target"]["vneid"] == served.vneid
+        assert (tmp_path / "p" / "allure-report" / "index.html").is_file(), provider.stdout
+        links = {link["url"].split("#")[0] for path in (tmp_path / "p" / "allure-results").glob(
+            "*-result.json") for link in json.loads(path.read_text()).get("links", [])}
+        assert links == {"https://docs.example.test/PROTOCOL.md"}
 
         # a relying party with a client secret of its own (the default one is used by
         # tests/cli/test_profile_file.py's run of the same plan)
@@ -174,7 +180,8 @@ def test_vendor_provider_and_vendor_relying_party_over_http(tmp_path: Path) -> N
                    json={"client_secret": "vendor-own-secret-1"}, timeout=5).raise_for_status()
         rp = subprocess.run(
             [str(BIN), "conformance", "--plan", "vssid-relying-party", "--vssid-url",
-             served.vssid, "--serve-vneid-port", str(port), "--out", str(tmp_path / "r")],
+             served.vssid, "--serve-vneid-port", str(port), "--out", str(tmp_path / "r"),
+             "--no-report"],
             capture_output=True, text=True, timeout=600,
             env={"COLUMNS": "200", "PATH": "/usr/bin",
                  "VNEID_HARNESS_RP_CLIENT_SECRET": "vendor-own-secret-1"})

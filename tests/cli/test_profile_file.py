@@ -261,7 +261,8 @@ def test_a_served_provider_and_the_plan_follow_the_same_profile(tmp_path: Path) 
     env = {"COLUMNS": "200", "PATH": "/usr/bin"}
     try:
         agreed = subprocess.run(
-            [str(BIN), "conformance", "--plan", "vneid-provider", "--vneid-url", served.vneid,
+            [str(BIN), "conformance", "--no-report", "--plan", "vneid-provider",
+             "--vneid-url", served.vneid,
              "--protocol-profile", str(EXAMPLE), "--out", str(tmp_path / "agreed")],
             capture_output=True, text=True, timeout=600, env=env, check=False)
         assert agreed.returncode == 0, agreed.stdout[-3000:]
@@ -291,7 +292,7 @@ def test_a_served_relying_party_and_the_plan_follow_the_same_profile(tmp_path: P
     try:
         port = trust_a_free_port(served)
         done = subprocess.run(
-            [str(BIN), "conformance", "--plan", "vssid-relying-party", "--vssid-url",
+            [str(BIN), "conformance", "--no-report", "--plan", "vssid-relying-party", "--vssid-url",
              served.vssid, "--serve-vneid-port", str(port), "--protocol-profile", str(EXAMPLE),
              "--out", str(tmp_path / "r")],
             capture_output=True, text=True, timeout=600,

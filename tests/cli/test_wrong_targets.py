@@ -207,8 +207,9 @@ def _serving(health_answers: int | None = None) -> tuple[ThreadingHTTPServer, st
 
 def _conformance(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(Path(sys.executable).parent / "vneid-harness"), "conformance",
-                           "--seed", "1", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300, env={"COLUMNS": "300", "PATH": "/usr/bin:/bin"})
+                           "--seed", "1", "--no-report", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300,
+                          env={"COLUMNS": "300", "PATH": "/usr/bin:/bin"})
 
 
 def test_conformance_says_why_pytest_stopped_and_keeps_the_last_reports(tmp_path: Path) -> None:
