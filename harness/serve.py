@@ -33,6 +33,7 @@ import uvicorn
 from harness.errors import ConfigError
 from harness.personas import Persona, load_personas
 from harness.protocol import DEFAULT_PROFILE, Profile, SystemEntropy
+from mock_providers.state import StateWriteError
 
 __all__ = ["HOST", "ServedInThread", "ServedProviders", "ServedVNeID", "bind_loopback",
            "build_served", "check_admin_token", "check_capacity", "is_loopback", "run_servers"]
@@ -285,7 +286,13 @@ def build_served(vneid_port: int, vssid_port: int, *, personas_file: Path | None
         if state is not None:
             with state.deferred():  # written once, and not at all when seeding fails
                 seed_personas(vneid, vssid, personas, source=personas_file)
-            state.save()
+            try:
+                state.save()
+            except StateWriteError as exc:  # its own words are for a change at run time
+                raise ConfigError(
+                    f"cannot write the state file {state_file} ({exc.reason}); serve did not "
+                    "start and left the file as it was: make it writable, or give another "
+                    "--state file") from None
         else:
             seed_personas(vneid, vssid, personas, source=personas_file)
     except Exception as exc:

@@ -35,10 +35,21 @@ from typing import Any
 
 from harness.protocol import ProtocolError
 
-__all__ = ["STATE_FORMAT", "StateFile", "StateFileError"]
+__all__ = ["STATE_FORMAT", "StateFile", "StateFileError", "StateWriteError"]
 
 STATE_FORMAT = "vneid-harness-state/1"
 Snapshot = Callable[[], Any]
+
+
+class StateWriteError(ProtocolError):
+    """The state file could not be written: a change is answered 503, kept in memory only
+    (``reason``: the system's words)."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"the change is kept in memory but the state file {path} could not "
+                         f"be written ({reason}); it would be lost on a restart",
+                         code="temporarily_unavailable", clause="A-1")
 
 
 class StateFileError(ValueError):
@@ -193,10 +204,7 @@ class StateFile:
         except OSError as exc:
             with suppress(OSError):
                 tmp.unlink()
-            raise ProtocolError(
-                f"the change is kept in memory but the state file {self.path} could not be "
-                f"written ({exc.strerror}); it would be lost on a restart",
-                code="temporarily_unavailable", clause="A-1") from None
+            raise StateWriteError(self.path, str(exc.strerror or exc)) from None
         self._sections = sections
         self._dirty = False
         self.writes += 1

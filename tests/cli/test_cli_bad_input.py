@@ -298,3 +298,24 @@ def test_a_k_expression_pytest_cannot_parse_is_refused_before_the_run(
     line = _refused([*command, "-k", "happy and", "--out", str(out)])
     assert line.startswith("error: -k 'happy and' is not a pytest -k expression")
     assert not out.exists()
+
+
+def test_a_state_file_that_cannot_be_written_at_start_refuses_the_start(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The refusal speaks of a start that did not happen, not of a change kept in memory by
+    a server that is not running; the file is left as it was."""
+    from mock_providers.state import StateFile, StateWriteError
+
+    state = tmp_path / "state.json"
+
+    def refuse(self: StateFile) -> None:
+        raise StateWriteError(self.path, "Read-only file system")
+
+    monkeypatch.setattr(StateFile, "_write", refuse)
+    with pytest.raises(ConfigError) as info:
+        build_served(0, 0, state_file=state)
+    said = str(info.value)
+    assert said == (f"cannot write the state file {state} (Read-only file system); serve did "
+                    "not start and left the file as it was: make it writable, or give another "
+                    "--state file")
+    assert "kept in memory" not in said
