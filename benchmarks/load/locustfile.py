@@ -101,6 +101,9 @@ class Phone(FastHttpUser):
     """Why setup failed (then the user does nothing while the run stops)."""
 
     def on_start(self) -> None:
+        if _refused:  # the run's options were refused before it started: no user works
+            self.broken = _refused[0]
+            return
         options = self.environment.parsed_options
         self.vneid_url = (getattr(options, "vneid_url", "") or self._issuer()).rstrip("/")
         if self.broken:
@@ -134,8 +137,11 @@ class Phone(FastHttpUser):
             if reason:
                 response.failure(reason)
         if reason:
+            hint = ("the admin token was refused: give the one the providers were served "
+                    "with (--admin-token)" if response.status_code == 403 else
+                    "is -H VssID's base URL? Or pass --vneid-url")
             self._give_up(f"cannot read VssID's configuration at {self.host} ({reason}): "
-                          "is -H VssID's base URL? Or pass --vneid-url")
+                          f"{hint}")
             return ""
         return str(issuer)
 
@@ -159,7 +165,11 @@ class Phone(FastHttpUser):
         global _file_personas
         if options.personas:
             if _file_personas is None:
-                _file_personas = load_personas(options.personas)
+                try:
+                    _file_personas = _citizens_of(options.personas)
+                except HarnessError as exc:  # a worker without the master's file, say
+                    self._give_up(f"--personas: {exc}")
+                    return None
             return self.rng.choice(_file_personas)
         # Seeded by the worker's index and the user's number, not a random id: a run makes
         # the same citizens as the last one (added or replaced by the control API), so runs
@@ -182,9 +192,22 @@ class Phone(FastHttpUser):
                 return None
         return persona
 
-    def _step(self, name: str, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
+    def _same_person(self, body: dict[str, Any]) -> str:
+        """A-6: ``complete`` and ``me`` name the citizen who logged in (empty), or why not."""
+        account = self.persona.vssid_account
+        expected = {"personal_id": self.persona.personal_id,
+                    "bhxh_code": account.bhxh_code if account is not None else None}
+        for field, value in expected.items():
+            if field in body and value is not None and body[field] != value:
+                return f"another person's {field} (A-6)"
+        if "bhxh_code" not in body:
+            return "no bhxh_code (A-6)"
+        return ""
+
+    def _step(self, name: str, method: str, url: str, *,
+              check: Any = None, **kwargs: Any) -> dict[str, Any]:
         """One step, counted as a failure of its own row when it gets no answer (status 0),
-        a refusal, or an answer that is not a JSON object."""
+        a refusal, an answer that is not a JSON object, or one ``check`` finds wrong."""
         with self.client.request(method, url, name=name, catch_response=True,
                                  **kwargs) as response:
             reason = ""
@@ -197,6 +220,8 @@ class Phone(FastHttpUser):
                     body = None
                 if not isinstance(body, dict):
                     reason = f"HTTP {response.status_code}: not a JSON object"
+                elif check is not None:
+                    reason = check(body)
             if reason:
                 response.failure(reason)
                 raise LoginRefused(reason)
@@ -226,9 +251,11 @@ class Phone(FastHttpUser):
                 json={"link": start["authorize_url"], "decision": "approve"})
             done = self._step("4 VssID complete", "POST", "/api/v1/auth/vneid/complete",
                               headers=vssid, json={"transaction_id": start["transaction_id"],
-                                                   "callback_url": redirect["redirect_to"]})
+                                                   "callback_url": redirect["redirect_to"]},
+                              check=self._same_person)
             self._step("5 VssID me", "GET", "/api/v1/me",
-                       headers={**vssid, "Authorization": f"Bearer {done['session_token']}"})
+                       headers={**vssid, "Authorization": f"Bearer {done['session_token']}"},
+                       check=self._same_person)
         except LoginRefused as exc:
             self._whole(started, exc)
         except Exception as exc:  # a broken answer (no JSON, a missing field): a failure too
@@ -320,9 +347,17 @@ def options_problem(options: Any) -> str | None:
     vneid_url = getattr(options, "vneid_url", "") or ""
     if vneid_url and not vneid_url.startswith(("http://", "https://")):
         return f"--vneid-url {vneid_url!r} must start with http:// or https://"
+    host = getattr(options, "host", "") or ""
+    if not host:
+        return "no VssID to load: give its base URL with -H (e.g. -H http://127.0.0.1:8802)"
+    if not host.startswith(("http://", "https://")):
+        return f"-H {host!r} must start with http:// or https://"
     personas = getattr(options, "personas", "") or ""
-    if personas and not Path(personas).is_file():
-        return f"--personas {personas!r}: no such file"
+    if personas:
+        try:
+            _citizens_of(personas)
+        except HarnessError as exc:
+            return f"--personas: {exc}"
     try:
         mixes = version_mixes(options)
     except HarnessError as exc:
@@ -336,13 +371,34 @@ def options_problem(options: Any) -> str | None:
     return None
 
 
+def _citizens_of(path: str) -> list[Persona]:
+    """The citizens of a ``--personas`` file; :class:`HarnessError` when it has none or
+    cannot be read (a worker's copy too)."""
+    if not Path(path).is_file():
+        raise HarnessError(f"{path!r}: no such file")
+    citizens = load_personas(Path(path))
+    if not citizens:
+        raise HarnessError(f"{path!r} holds no citizen; give at least one")
+    return citizens
+
+
+_refused: list[str] = []
+"""Why this run's options were refused (set before any user starts; then none works)."""
+
+
 def _announce(environment: Environment, **_: Any) -> None:
     options = environment.parsed_options
     if options is None or getattr(options, "worker", False):
         return
+    if environment.host and environment.host.endswith("/"):  # '//api/…' otherwise
+        environment.host = environment.host.rstrip("/")
+        options.host = environment.host
     problem = options_problem(options)
     if problem is not None:
+        _refused.append(problem)
         print(f"vneid-harness load: error: {problem}", flush=True)
+        if not environment.host:  # users the runner still spawns must not fail to build
+            Phone.host = "http://refused.invalid"  # (they stop at once: _refused)
         _stop(environment)
         return
     print(f"vneid-harness load: VssID {environment.host}, VNeID "
@@ -381,3 +437,18 @@ def _final_csv(**_: Any) -> None:
 
 
 events.quit.add_listener(_final_csv)  # type: ignore[no-untyped-call]
+
+
+def _nothing_measured(environment: Environment, **_: Any) -> None:
+    """A run in which no login finished measured nothing (a VssID that never answers, a run
+    too short for a login): say so and exit 2, not 0, which CI would read as a pass."""
+    if isinstance(environment.runner, WorkerRunner) or environment.process_exit_code:
+        return
+    logins = environment.stats.get("full login", "LOGIN")
+    if logins.num_requests == 0:
+        print("vneid-harness load: error: no login finished in this run: is the VssID at -H "
+              "answering, and is -t long enough for a login?", flush=True)
+        environment.process_exit_code = 2
+
+
+events.quitting.add_listener(_nothing_measured)  # type: ignore[no-untyped-call]

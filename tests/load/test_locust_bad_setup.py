@@ -26,7 +26,9 @@ def _locust(*options: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize(("options", "says"), [
     (["--vneid-url", "127.0.0.1:8801"], "--vneid-url '127.0.0.1:8801' must start with http"),
-    (["--personas", "missing.yaml"], "--personas 'missing.yaml': no such file"),
+    (["--personas", "missing.yaml"], "--personas: 'missing.yaml': no such file"),
+    (["--personas", "none.yaml"], "--personas: 'none.yaml' holds no citizen"),
+    (["-H", "127.0.0.1:8802"], "-H '127.0.0.1:8802' must start with http:// or https://"),
     (["--android-share", "2"], "--android-share 2.0 must be between 0 and 1"),
     (["--vssid-versions", ""], "--vssid-versions is empty"),
     (["--vneid-versions", " , "], "--vneid-versions is empty"),
@@ -35,9 +37,20 @@ def _locust(*options: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
 ])
 def test_a_malformed_option_stops_the_run_at_once(tmp_path: Path, options: list[str],
                                                   says: str) -> None:
+    (tmp_path / "none.yaml").write_text("personas: []\n", encoding="utf-8")
     done = _locust("-H", "http://127.0.0.1:1", *options, tmp_path=tmp_path)
-    assert done.returncode == 2, done.stdout[-2000:] + done.stderr[-2000:]
-    assert f"vneid-harness load: error: {says}" in done.stdout + done.stderr
+    said = done.stdout + done.stderr
+    assert done.returncode == 2, said[-4000:]
+    assert f"vneid-harness load: error: {says}" in said
+    assert "Traceback" not in said, "no user starts once the options were refused"
+
+
+def test_a_run_without_a_vssid_to_load_is_refused(tmp_path: Path) -> None:
+    done = _locust("--vneid-url", "http://127.0.0.1:1", tmp_path=tmp_path)
+    said = done.stdout + done.stderr
+    assert done.returncode == 2, said[-3000:]
+    assert ("vneid-harness load: error: no VssID to load: give its base URL with -H") in said
+    assert "Traceback" not in said
 
 
 def test_a_refused_setup_stops_the_run_with_its_reason(tmp_path: Path) -> None:

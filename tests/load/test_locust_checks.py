@@ -1,0 +1,116 @@
+"""What the load profile checks beyond the status codes, against providers served by the
+test: a login whose answers name another person fails (A-6), a ``-H`` with a trailing slash
+still reaches VssID, a wrong admin token is named as such, and a run that finished no login
+exits 2. Short bounded runs; no timing is asserted."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from harness.personas import PersonaFactory, VssIDAccount, save_personas
+from harness.processes import free_port
+from harness.serve import ServedInThread, ServedProviders, build_served
+
+ROOT = Path(__file__).resolve().parents[2]
+LOCUSTFILE = ROOT / "benchmarks" / "load" / "locustfile.py"
+LOCUST = Path(sys.executable).parent / "locust"
+
+
+@pytest.fixture
+def personas(tmp_path: Path) -> tuple[Path, Path]:
+    """The citizens the providers are served with, and the same citizens as a vendor's
+    file that gives them other BHXH codes (as if VssID mixed up its accounts)."""
+    citizens = PersonaFactory("load-checks").many(2)
+    served, other = tmp_path / "served.yaml", tmp_path / "other.yaml"
+    save_personas(served, citizens)
+    save_personas(other, [dataclasses.replace(c, vssid_account=VssIDAccount(f"99999999{n:02d}"))
+                          for n, c in enumerate(citizens)])
+    return served, other
+
+
+@pytest.fixture
+def served(personas: tuple[Path, Path]) -> Iterator[ServedProviders]:
+    with ServedInThread(build_served(0, 0, personas_file=personas[0],
+                                     admin_token="load-admin-token")) as pair:
+        yield pair
+
+
+def _locust(served: ServedProviders, tmp_path: Path, *options: str,
+            host: str | None = None, vneid: bool = True) -> tuple[
+                subprocess.CompletedProcess[str], dict[str, dict[str, str]]]:
+    done = subprocess.run(
+        [str(LOCUST), "-f", str(LOCUSTFILE), "--headless", "-u", "2", "-r", "2", "-t", "3s",
+         "--only-summary", "-H", host or served.vssid_url,
+         *(["--vneid-url", served.vneid_url] if vneid else []),
+         "--csv", str(tmp_path / "run"), *options],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    stats = tmp_path / "run_stats.csv"
+    rows = {}
+    if stats.is_file():
+        with stats.open(newline="", encoding="utf-8") as handle:
+            rows = {row["Name"]: row for row in csv.DictReader(handle)}
+    return done, rows
+
+
+def test_a_login_that_names_another_person_fails(served: ServedProviders, tmp_path: Path,
+                                                 personas: tuple[Path, Path]) -> None:
+    done, rows = _locust(served, tmp_path, "--personas", str(personas[1]),
+                         "--admin-token", "load-admin-token")
+    said = done.stdout + done.stderr
+    assert int(rows["full login"]["Request Count"]) > 0, said[-3000:]
+    assert rows["full login"]["Failure Count"] == rows["full login"]["Request Count"]
+    assert int(rows["4 VssID complete"]["Failure Count"]) > 0
+    with (tmp_path / "run_failures.csv").open(newline="", encoding="utf-8") as handle:
+        reasons = {row["Error"] for row in csv.DictReader(handle)}
+    assert 'CatchResponseError("another person\'s bhxh_code (A-6)")' in reasons, reasons
+
+
+def test_a_trailing_slash_on_the_vssid_url_still_logs_in(served: ServedProviders,
+                                                          tmp_path: Path) -> None:
+    done, rows = _locust(served, tmp_path, "--admin-token", "load-admin-token",
+                         host=served.vssid_url + "/")
+    said = done.stdout + done.stderr
+    assert done.returncode == 0, said[-3000:]
+    assert int(rows["full login"]["Request Count"]) > 0
+    assert rows["full login"]["Failure Count"] == "0"
+
+
+def test_a_wrong_admin_token_is_named(served: ServedProviders, tmp_path: Path) -> None:
+    """Reading VssID's configuration (no --vneid-url) is refused for the token (S-6): the
+    message says so, and not "is -H VssID's base URL?"."""
+    done, _ = _locust(served, tmp_path, "--admin-token", "not-the-token", vneid=False)
+    said = done.stdout + done.stderr
+    assert done.returncode == 2, said[-3000:]
+    assert "the admin token was refused: give the one the providers were served with" in said
+    assert "is -H VssID's base URL" not in said
+    assert "not-the-token" not in said
+
+
+def test_a_run_that_finished_no_login_exits_2(tmp_path: Path,
+                                             personas: tuple[Path, Path]) -> None:
+    """A VssID that accepts connections and never answers: no login ends, nothing measured
+    (the citizens come from a file: no set-up call to refuse first)."""
+    import socket
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    try:
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        done = subprocess.run(
+            [str(LOCUST), "-f", str(LOCUSTFILE), "--headless", "-u", "1", "-r", "1", "-t", "2s",
+             "--only-summary", "-H", url, "--vneid-url", f"http://127.0.0.1:{free_port()}",
+             "--personas", str(personas[0]), "--stop-timeout", "1"],
+            capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    finally:
+        silent.close()
+    said = done.stdout + done.stderr
+    assert done.returncode == 2, said[-3000:]
+    assert "vneid-harness load: error: no login finished in this run" in said
