@@ -8,7 +8,8 @@ straight from disk or from a CI artifact; a multi-file report must be served ove
 Run history (the "Status dynamics" trend, and each test's history tab) is Allure 3's
 *history file*: a JSON-lines file, one line per generated report, which Allure reads before
 and appends to after each generation (``--history-path``; ``historyLimit`` in an allurerc
-config caps the number of runs kept). It lives outside the report folder (by default
+config caps the number of runs kept). A report made again from the same results first has
+that run's line taken off (put back if the generation fails), so a run counts once. It lives outside the report folder (by default
 ``reports/out/history/history.jsonl``) so a regenerated report keeps it and CI can cache
 and restore it between builds.
 
@@ -173,6 +174,39 @@ def generate_report(results: Path, out: Path, *, name: str = DEFAULT_NAME,
             history = None
     _make_folder(out.parent, f"the folder of the report {out}", "choose another --out")
     env.update(NO_COLOR="1", FORCE_COLOR="0")
+    earlier = _read_or_empty(history) if history is not None else b""
+    trimmed = _without_this_run(history, results) if history is not None else None
+    if history is not None and trimmed is not None:
+        try:
+            _replace_file(history, trimmed)  # one line a run, however often it is reported
+        except OSError:  # left as it is: the run shows twice in the trend, nothing is lost
+            trimmed = None
+    try:
+        return _generate(results, out, name=name, single_file=single_file, history=history,
+                         history_limit=history_limit, executable=executable, env=env,
+                         timeout=timeout, warnings=warnings)
+    except BaseException:
+        if history is not None and trimmed is not None:
+            _replace_file(history, earlier)  # a failed generation leaves it as it was
+        raise
+
+
+def _replace_file(path: Path, data: bytes) -> None:
+    """``path`` holds ``data`` whole (written beside it, then renamed), or is left as it
+    was (:class:`OSError`)."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    except OSError:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+def _generate(results: Path, out: Path, *, name: str, single_file: bool,
+              history: Path | None, history_limit: int, executable: Path,
+              env: dict[str, str], timeout: float, warnings: list[str]) -> AllureReport:
+    """Run Allure into a folder beside ``out`` and move it into place (:func:`generate_report`)."""
     clock = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=".allure-", dir=out.parent) as scratch:
         work = Path(scratch)
@@ -211,6 +245,41 @@ def generate_report(results: Path, out: Path, *, name: str = DEFAULT_NAME,
     runs = history_runs(history) if history is not None else 1
     return AllureReport(out, out / "index.html", single_file, history, runs, seconds,
                         tuple(warnings))
+
+
+def _this_run(results: Path) -> frozenset[tuple[object, object]]:
+    """The tests of a results folder by name and start time (how a history line names its
+    run's tests too)."""
+    found: set[tuple[object, object]] = set()
+    for path in results.glob("*-result.json"):
+        result, _ = _parse_object(_read_or_empty(path))
+        if result is not None:
+            found.add((result.get("name"), result.get("start")))
+    return frozenset(found)
+
+
+def _read_or_empty(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
+def _without_this_run(history: Path, results: Path) -> bytes | None:
+    """The history file without its last line when that line is the run of ``results``
+    (a report made again from the same results: ``report`` after ``run``, a screenshot
+    pass), which Allure would otherwise append a second time; ``None`` when it is not."""
+    lines = [line for line in _read_or_empty(history).split(b"\n") if line.strip()]
+    if not lines:
+        return None
+    last, _ = _parse_object(lines[-1])
+    tests = last.get("testResults") if last is not None else None
+    if not isinstance(tests, dict) or not tests:
+        return None
+    logged = {(v.get("name"), v.get("start")) for v in tests.values() if isinstance(v, dict)}
+    if not logged or not logged <= _this_run(results):
+        return None
+    return b"".join(line + b"\n" for line in lines[:-1])
 
 
 def history_runs(history: Path) -> int:

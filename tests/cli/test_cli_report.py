@@ -16,7 +16,7 @@ import harness.run
 from harness.cli import app
 from harness.run import RunOptions, allure_html
 from reports.allure_html import history_runs, report_data
-from tests.reports_html.tiny_results import write_tiny_results
+from tests.reports_html.tiny_results import as_a_later_run, write_tiny_results
 
 runner = CliRunner()
 BIN = Path(sys.executable).parent / "vneid-harness"
@@ -31,10 +31,13 @@ def results(tmp_path: Path) -> Path:
 def test_report_generates_the_single_file_and_keeps_history(results: Path,
                                                             tmp_path: Path) -> None:
     out = tmp_path / "out" / "allure-report"
-    args = ["report", "--results", str(results), "--out", str(out), "--name", "nightly"]
-    first = runner.invoke(app, args, env=WIDE)
+    args = ["report", "--out", str(out), "--name", "nightly"]
+    first = runner.invoke(app, [*args, "--results", str(results)], env=WIDE)
     assert first.exit_code == 0, first.output
-    second = runner.invoke(app, args, env=WIDE)
+    again = runner.invoke(app, [*args, "--results", str(results)], env=WIDE)
+    assert "1 run(s) in its history" in again.output, "the same results are one run"
+    later = as_a_later_run(results, tmp_path / "out" / "later-results")
+    second = runner.invoke(app, [*args, "--results", str(later)], env=WIDE)
     assert second.exit_code == 0, second.output
     index = out / "index.html"
     assert f"Allure report: {index} (one file" in second.output

@@ -20,7 +20,14 @@ from reports.allure_html import (
     project_root,
     report_data,
 )
-from tests.reports_html.tiny_results import DIAGRAM, FAILED, HOP, PASSED, write_tiny_results
+from tests.reports_html.tiny_results import (
+    DIAGRAM,
+    FAILED,
+    HOP,
+    PASSED,
+    as_a_later_run,
+    write_tiny_results,
+)
 
 
 @pytest.fixture
@@ -89,7 +96,8 @@ def test_history_is_kept_across_two_generations(results: Path, tmp_path: Path) -
     first = generate_report(results, out, history=history)
     assert first.history_runs == 1
     assert len(_trend(first.index)) == 1
-    second = generate_report(results, out, history=history)
+    later = as_a_later_run(results, tmp_path / "later-results")
+    second = generate_report(later, out, history=history)
     assert second.history_runs == history_runs(history) == 2
     assert len(history.read_text(encoding="utf-8").splitlines()) == 2
     trend = _trend(second.index)
@@ -99,11 +107,26 @@ def test_history_is_kept_across_two_generations(results: Path, tmp_path: Path) -
     assert f"2 run(s) in its history {history}" in second.describe()
 
 
+def test_a_report_made_again_from_the_same_results_adds_no_run(results: Path,
+                                                               tmp_path: Path) -> None:
+    """`report` after `run`, or a screenshot pass: the same results are one run of the
+    trend and of each test's history, however often the report is made."""
+    history = tmp_path / "history.jsonl"
+    out = tmp_path / "allure-report"
+    generate_report(results, out, history=history)
+    again = generate_report(results, out, history=history)
+    assert again.history_runs == history_runs(history) == 1
+    assert len(_trend(again.index)) == 1
+    later = generate_report(as_a_later_run(results, tmp_path / "later"), out, history=history)
+    assert later.history_runs == 2
+
+
 def test_history_keeps_at_most_the_limit(results: Path, tmp_path: Path) -> None:
     history = tmp_path / "history.jsonl"
     trend_sizes = []
-    for _ in range(4):
-        made = generate_report(results, tmp_path / "report", history=history, history_limit=2)
+    for n in range(4):
+        run = as_a_later_run(results, tmp_path / f"run-{n}", later_ms=n * 60_000)
+        made = generate_report(run, tmp_path / "report", history=history, history_limit=2)
         trend_sizes.append(len(_trend(made.index)))
         assert history_runs(history) <= 2
     # the trend shows this run and at most the 2 runs before it

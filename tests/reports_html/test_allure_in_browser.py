@@ -25,6 +25,7 @@ from tests.reports_html.allure_page import (
     step_titles,
     trend_runs,
 )
+from tests.reports_html.tiny_results import as_a_later_run
 
 SHOTS = project_root() / "reports" / "out" / "screenshots"
 KEYWORD = "lands_on_vssid_home or me_returns_the_same_person"
@@ -50,7 +51,8 @@ def test_the_report_shows_the_scenarios_steps_diagram_and_trend(
     assert OPENED in names
     history = tmp_path / "history" / "history.jsonl"
     generate_report(results, tmp_path / "allure-report", history=history)
-    report = generate_report(results, tmp_path / "allure-report", history=history)
+    report = generate_report(as_a_later_run(results, tmp_path / "later-results"),
+                             tmp_path / "allure-report", history=history)
     assert report.history_runs == 2
 
     with open_browser() as browser, open_page(browser, report.index,
