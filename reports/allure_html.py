@@ -9,9 +9,9 @@ Run history (the "Status dynamics" trend, and each test's history tab) is Allure
 *history file*: a JSON-lines file, one line per generated report, which Allure reads before
 and appends to after each generation (``--history-path``; ``historyLimit`` in an allurerc
 config caps the number of runs kept). A report made again from the same results first has
-that run's line taken off (put back if the generation fails), so a run counts once. It lives outside the report folder (by default
-``reports/out/history/history.jsonl``) so a regenerated report keeps it and CI can cache
-and restore it between builds.
+that run's line taken off (put back if the generation fails), so a run counts once. It
+lives outside the report folder (by default ``reports/out/history/history.jsonl``) so a
+regenerated report keeps it and CI can cache and restore it between builds.
 
 Bad input never reaches Allure silently: a result file that cannot be read (not UTF-8, not a
 JSON object) is named in a warning (Allure would drop it without a word), and none readable is
