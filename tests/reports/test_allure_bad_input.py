@@ -12,7 +12,7 @@ from rich.console import Console
 
 from harness.run import allure_html
 from reports.allure_html import ReportError, generate_report, history_runs, report_data
-from tests.reports_html.tiny_results import FAILED, PASSED, write_tiny_results
+from tests.reports_html.tiny_results import FAILED, PASSED, as_a_later_run, write_tiny_results
 
 A_RUN = {"uuid": "3854b91e-cfd6-481f-9f01-a0ec987002c6", "name": "nightly",
          "timestamp": 1_796_440_621_610, "knownTestCaseIds": ["befb4e89"],
@@ -92,7 +92,8 @@ def test_a_history_as_allure_writes_it_is_used(results: Path, tmp_path: Path) ->
     made = generate_report(results, tmp_path / "report", history=history)
     assert made.warnings == ()
     assert made.history_runs == 2
-    second = generate_report(results, tmp_path / "report", history=history)
+    second = generate_report(as_a_later_run(results, tmp_path / "later"), tmp_path / "report",
+                             history=history)
     assert second.warnings == ()
     assert second.history_runs == 3
 
