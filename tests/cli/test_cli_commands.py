@@ -7,6 +7,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -142,23 +143,31 @@ def test_run_refuses_workers_against_remote_providers(tmp_path: Path) -> None:
     assert "--workers 1" in result.output
 
 
+def _run_one_suite(tmp_path: Path, name: str, source: str) -> tuple[Path, dict[str, Any]]:
+    """Run the suite ``source`` (module ``name``) as `run` does, in this process: the output
+    folder and its summary.json."""
+    from rich.console import Console
+
+    from harness.run import RunOptions, run_suites
+
+    suite = tmp_path / name
+    suite.write_text(source)
+    out = tmp_path / "out"
+    run_suites(RunOptions(out=out, paths=[str(suite)]), Console(record=True, width=160))
+    summary: dict[str, Any] = json.loads((out / "summary.json").read_text())
+    return out, summary
+
+
 def test_a_skipped_test_keeps_its_reason_in_the_verdict(tmp_path: Path) -> None:
     """A vendor needs to know why a test of its server did not run: the verdict JSON, its
     HTML page and results.jsonl carry the skip's reason (and an expected failure's)."""
-    suite = tmp_path / "test_skipping.py"
-    suite.write_text(
+    out, summary = _run_one_suite(
+        tmp_path, "test_skipping.py",
         "import pytest\n\n"
         "@pytest.mark.clause('R-1')\ndef test_skipped():\n"
         "    pytest.skip('the provider says it supports request objects')\n\n"
         "@pytest.mark.clause('R-1')\n@pytest.mark.xfail(reason='a known gap')\n"
         "def test_expected():\n    assert False\n")
-    from rich.console import Console
-
-    from harness.run import RunOptions, run_suites
-
-    out = tmp_path / "out"
-    run_suites(RunOptions(out=out, paths=[str(suite)]), Console(record=True, width=160))
-    summary = json.loads((out / "summary.json").read_text())
     messages = {t["test"].rsplit("::", 1)[-1]: t["message"] for t in summary["tests"]}
     assert messages == {"test_skipped": "the provider says it supports request objects",
                         "test_expected": "expected failure: a known gap"}
@@ -171,21 +180,14 @@ def test_a_skipped_test_keeps_its_reason_in_the_verdict(tmp_path: Path) -> None:
 def test_a_test_whose_teardown_fails_is_counted_once(tmp_path: Path) -> None:
     """One status a test: a teardown failure after a pass makes it an error, after a failure
     the call's failure stands; JUnit, the verdict and results.jsonl then agree."""
-    suite = tmp_path / "test_teardowns.py"
-    suite.write_text(
+    out, summary = _run_one_suite(
+        tmp_path, "test_teardowns.py",
         "import pytest\n\n"
         "@pytest.fixture\ndef broken():\n    yield\n    raise RuntimeError('teardown broke')\n\n"
         "@pytest.mark.clause('R-6')\ndef test_passes_then_teardown_fails(broken):\n    pass\n\n"
         "@pytest.mark.clause('R-6')\ndef test_fails_then_teardown_fails(broken):\n"
         "    assert False, 'the call failed'\n\n"
         "@pytest.mark.clause('R-6')\ndef test_fine():\n    pass\n")
-    from rich.console import Console
-
-    from harness.run import RunOptions, run_suites
-
-    out = tmp_path / "out"
-    run_suites(RunOptions(out=out, paths=[str(suite)]), Console(record=True, width=160))
-    summary = json.loads((out / "summary.json").read_text())
     statuses = {t["test"].rsplit("::", 1)[-1]: (t["status"], t["message"])
                 for t in summary["tests"]}
     assert len(summary["tests"]) == 3
