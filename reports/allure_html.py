@@ -175,7 +175,7 @@ def generate_report(results: Path, out: Path, *, name: str = DEFAULT_NAME,
     _make_folder(out.parent, f"the folder of the report {out}", "choose another --out")
     env.update(NO_COLOR="1", FORCE_COLOR="0")
     earlier = _read_or_empty(history) if history is not None else b""
-    trimmed = _without_this_run(history, results) if history is not None else None
+    trimmed = _without_this_run(earlier, results)
     if history is not None and trimmed is not None:
         try:
             _replace_file(history, trimmed)  # one line a run, however often it is reported
@@ -265,11 +265,12 @@ def _read_or_empty(path: Path) -> bytes:
         return b""
 
 
-def _without_this_run(history: Path, results: Path) -> bytes | None:
-    """The history file without its last line when that line is the run of ``results``
-    (a report made again from the same results: ``report`` after ``run``, a screenshot
-    pass), which Allure would otherwise append a second time; ``None`` when it is not."""
-    lines = [line for line in _read_or_empty(history).split(b"\n") if line.strip()]
+def _without_this_run(history: bytes, results: Path) -> bytes | None:
+    """The history file's bytes without their last line when that line is the run of
+    ``results`` (a report made again from the same results: ``report`` after ``run``, a
+    screenshot pass), which Allure would otherwise append a second time; ``None`` when it is
+    not (or there is no history)."""
+    lines = [line for line in history.split(b"\n") if line.strip()]
     if not lines:
         return None
     last, _ = _parse_object(lines[-1])
