@@ -221,7 +221,7 @@ def _known_secrets(item: pytest.Item) -> list[str | None]:
     its citizens, registered or not (compared in an assertion before any login, say)."""
     people = item.stash.get(_people_key, [])
     return [item.config.getoption(OPT_ADMIN_TOKEN, None),
-            *(p.passcode for registered in people for p in registered)]
+            *(p.passcode for made in people for p in made)]
 
 
 def _scrub_for(item: pytest.Item | None, text: str) -> str:

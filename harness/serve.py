@@ -421,14 +421,14 @@ class ServedVNeID:
         authenticates as the profile's ``vssid`` client (default: §11's)."""
         from mock_providers.defaults import DEFAULT_VSSID_CLIENT_SECRET
         from mock_providers.vneid import VNeIDProvider, VNeIDSettings
-        from mock_providers.vneid.settings import vssid_auth_method
+        from mock_providers.vneid.settings import secret_auth_method
 
         check_admin_token(admin_token)
         if client_secret is not None and not client_secret:
             raise ConfigError("--rp-client-secret is empty; give the client secret the "
                               "relying party under test uses, or leave the option out")
         try:
-            method = vssid_auth_method(auth_method)
+            method = secret_auth_method(auth_method)
         except ValueError as exc:
             raise ConfigError(f"--rp-auth-method {exc}") from None
         self._sock = bind_loopback(port)

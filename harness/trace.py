@@ -188,15 +188,15 @@ def _scrub_known(text: str, secrets: Iterable[str]) -> str:
         return text
 
     def fragment(match: re.Match[str]) -> str:
-        text = match.group(0)
+        run = match.group(0)
         # pytest shortens a long string to its ends around "..." ('U-zFYtEdIgn9...VuRRQ'):
         # each end is a fragment of its own, and a shorter one counts next to the dots
-        parts = [p.strip(".") for p in _ELLIPSIS.split(text)]
+        parts = [p.strip(".") for p in _ELLIPSIS.split(run)]
         minimum = _MIN_ELIDED if len(parts) > 1 else _MIN_FRAGMENT
         for part in parts:
             if len(part) >= minimum and any(part in s for s in long_ones):
-                text = text.replace(part, REDACTED)
-        return text
+                run = run.replace(part, REDACTED)
+        return run
 
     return _TOKEN_RUN.sub(fragment, text)
 

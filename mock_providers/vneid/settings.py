@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from harness.protocol import DEFAULT_PROFILE, Profile
 from mock_providers.defaults import DEFAULT_VSSID_CLIENT_SECRET, EMBEDDED_VNEID_ISSUER
 
-__all__ = ["VSSID_AUTH_METHODS", "VNeIDSettings", "vssid_auth_method"]
+__all__ = ["VSSID_AUTH_METHODS", "VNeIDSettings", "secret_auth_method"]
 
 
 SecretAuthMethod = Literal["client_secret_basic", "client_secret_post"]
@@ -18,7 +18,7 @@ VSSID_AUTH_METHODS: tuple[SecretAuthMethod, ...] = ("client_secret_basic", "clie
 with ``private_key_jwt`` registers its own client through §11)."""
 
 
-def vssid_auth_method(value: object) -> SecretAuthMethod:
+def secret_auth_method(value: object) -> SecretAuthMethod:
     """``value`` as one of :data:`VSSID_AUTH_METHODS`, or :class:`ValueError` naming them."""
     method = next((m for m in VSSID_AUTH_METHODS if m == value), None)
     if method is None:
@@ -55,6 +55,6 @@ class VNeIDSettings:
         object.__setattr__(self, "issuer", issuer)
         if self.admin_token is not None and not self.admin_token:
             raise ValueError("admin_token must be None (loopback only) or non-empty (S-6)")
-        vssid_auth_method(self.vssid_auth_method)
+        secret_auth_method(self.vssid_auth_method)
         if not self.vssid_client_secret:
             raise ValueError("vssid_client_secret must not be empty (T-1)")
