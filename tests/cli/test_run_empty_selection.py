@@ -131,6 +131,15 @@ def _run_suites(out: Path, *paths: Path, keyword: str | None = None) -> \
                           timeout=300, env=ENV)
 
 
+def _run_source(out: Path, suite: Path,
+                source: str) -> tuple[subprocess.CompletedProcess[str], str]:
+    """Write ``source`` to ``suite`` and run it as `run` does: the process and its output
+    with the whitespace folded (the console wraps long lines)."""
+    suite.write_text(source)
+    done = _run_suites(out, suite)
+    return done, " ".join((done.stdout + done.stderr).split())
+
+
 def test_what_the_first_test_attached_in_its_set_up_is_kept(tmp_path: Path) -> None:
     """The earlier results go once a test of this run reports, which is after the first
     test's set-up: the steps and attachments its fixtures wrote then stay (and every
@@ -164,12 +173,10 @@ def test_a_run_interrupted_before_any_test_finished_says_so(tmp_path: Path) -> N
     out = tmp_path / "out"
     _earlier_run(out)
     before = _snapshot(out)
-    suite = tmp_path / "test_interrupted.py"
-    suite.write_text("import pytest\n\n@pytest.fixture\ndef stop():\n"
-                     "    raise KeyboardInterrupt\n\ndef test_one(stop):\n    pass\n\n"
-                     "def test_two():\n    pass\n")
-    done = _run_suites(out, suite)
-    said = " ".join((done.stdout + done.stderr).split())
+    done, said = _run_source(out, tmp_path / "test_interrupted.py",
+                             "import pytest\n\n@pytest.fixture\ndef stop():\n"
+                             "    raise KeyboardInterrupt\n\ndef test_one(stop):\n    pass\n\n"
+                             "def test_two():\n    pass\n")
     assert done.returncode == 2, said[-3000:]
     assert ("the run was interrupted before any test finished: KeyboardInterrupt (nothing "
             f"written: {out} is left as it was)") in said
@@ -183,14 +190,12 @@ def test_a_run_stopped_after_some_tests_writes_a_verdict_of_those(tmp_path: Path
     too (interrupted, not ok), and no report of the folder is left from the earlier run."""
     out = tmp_path / "out"
     _earlier_run(out)
-    suite = tmp_path / "test_stopped_later.py"
-    suite.write_text("import pytest\n\n@pytest.fixture\ndef refused():\n"
-                     "    pytest.exit('error: reading the config failed with HTTP 404', "
-                     "returncode=4)\n\n@pytest.mark.clause('R-1')\ndef test_first():\n"
-                     "    pass\n\n@pytest.mark.clause('R-1')\ndef test_second(refused):\n"
-                     "    pass\n")
-    done = _run_suites(out, suite)
-    said = " ".join((done.stdout + done.stderr).split())
+    done, said = _run_source(out, tmp_path / "test_stopped_later.py",
+                             "import pytest\n\n@pytest.fixture\ndef refused():\n"
+                             "    pytest.exit('error: reading the config failed with HTTP "
+                             "404', returncode=4)\n\n@pytest.mark.clause('R-1')\n"
+                             "def test_first():\n    pass\n\n@pytest.mark.clause('R-1')\n"
+                             "def test_second(refused):\n    pass\n")
     assert done.returncode == 4, said[-3000:]
     assert ("pytest stopped the suites (exit 4): error: reading the config failed with "
             "HTTP 404") in said
