@@ -90,13 +90,25 @@ class Phone:
         self._foreground: str | None = None
         self._store_page: tuple[str, str | None] | None = None
         self._browser_url: str | None = None
+        self.closed = False
+        """Set by :meth:`close`: the apps' connections are gone, so nothing runs any more."""
         self.delivered: list[str] = []
         """Every URL the OS handed to an app, unredacted, oldest first (in memory only: the
         trace keeps the redacted form). Scenarios replay or tamper with them."""
 
+    def close(self) -> None:
+        """Switch the phone off: what it recorded stays readable, nothing runs any more."""
+        self.closed = True
+
+    def check_open(self, action: str) -> None:
+        if self.closed:
+            raise HarnessError(f"{action}: this {self.platform} phone was closed (its apps' "
+                               "connections are gone); make a new one for more steps")
+
     # -- installed apps ------------------------------------------------------------------
     def install(self, app: A) -> A:
         """Install ``app`` (an update if its id is installed: storage kept, see module doc)."""
+        self.check_open(f"installing {getattr(app, 'app_id', app)!r}")
         expected = STORE_OF_PLATFORM[self.platform]
         if app.store is not None and app.store != expected:
             raise ConfigError(f"{app.app_id} comes from {app.store}, which a {self.platform} "
@@ -143,6 +155,7 @@ class Phone:
     def open_url(self, url: str, *, source: str, app_only: bool = False) -> LinkResult:
         """Route ``url`` as the OS does (module doc) and deliver it; with ``app_only``, an
         http(s) link no app is verified for is not handled instead of opening the browser."""
+        self.check_open("opening a link")
         try:
             parts = urlsplit(url)
         except ValueError:
@@ -208,6 +221,7 @@ class Phone:
 
     def switch_to(self, app_id: str) -> None:
         """The user brings an installed app to the front by hand (launching it if needed)."""
+        self.check_open(f"switching to {app_id!r}")
         app = self.app(app_id)
         self._switch(app_id, "user")
         app.current_screen()
@@ -217,6 +231,7 @@ class Phone:
 
         A foreground app is relaunched at once; a background one when next shown.
         """
+        self.check_open(f"restarting {app_id!r}")
         app = self.app(app_id)
         app.restart()
         if self._foreground == app_id:
@@ -246,6 +261,7 @@ class Phone:
 
     def foreground_app(self) -> PhoneApp:
         """The app in front; :class:`HarnessError` when the store, browser or launcher is."""
+        self.check_open("acting on the app in front")
         fg = self._foreground
         if fg is None or fg not in self._apps:
             raise HarnessError(f"no app is in the foreground (foreground: {fg!r}); "

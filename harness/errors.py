@@ -4,6 +4,7 @@ Hierarchy::
 
     HarnessError            misuse or failure of the harness itself (not a protocol refusal)
     ├── ConfigError         bad options, files or targets: the message says what to change
+    ├── NoSuchElement       a screen has no element of that id (also a ``KeyError``)
     └── PersonaFileError    a persona file that cannot be read or does not validate
 
 Protocol refusals are :class:`harness.protocol.ProtocolError`; they carry a §8 code and clause.
@@ -11,7 +12,7 @@ Protocol refusals are :class:`harness.protocol.ProtocolError`; they carry a §8 
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "HarnessError", "PersonaFileError"]
+__all__ = ["ConfigError", "HarnessError", "NoSuchElement", "PersonaFileError"]
 
 
 class HarnessError(Exception):
@@ -20,6 +21,14 @@ class HarnessError(Exception):
 
 class ConfigError(HarnessError):
     """An option, file or target is wrong; the message says what to change."""
+
+
+class NoSuchElement(HarnessError, KeyError):
+    """A screen has no element of the id asked for; the message lists the ones present.
+    Also a ``KeyError``, as a lookup by id (``Screen.element``) raised before."""
+
+    def __str__(self) -> str:  # not KeyError's quoted form
+        return str(self.args[0]) if self.args else ""
 
 
 class PersonaFileError(HarnessError):

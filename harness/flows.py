@@ -20,15 +20,45 @@ from harness.apps.screens import (
     Screen,
 )
 from harness.drivers import Driver
+from harness.errors import ConfigError
 from harness.personas import Persona
 
 __all__ = ["Decision", "decide", "enter_credentials", "login_with_vneid", "start_vneid_login"]
 
 Decision = Literal["approve", "deny"]
+_DECISIONS = ("approve", "deny")
+
+
+_DRIVER_TYPES: set[type] = set()
+"""Types already found to be drivers (a protocol check costs ~10 µs; a login makes four)."""
+
+
+def _check_driver(driver: object, step: str) -> None:
+    if type(driver) in _DRIVER_TYPES:
+        return
+    if isinstance(driver, Driver):
+        _DRIVER_TYPES.add(type(driver))
+        return
+    hint = " (a phone: give phone.driver)" if hasattr(driver, "driver") else ""
+    raise ConfigError(f"{step}: the first argument is a driver{hint}, not "
+                      f"{type(driver).__name__} {driver!r:.40}")
+
+
+def _check_persona(persona: object, step: str) -> None:
+    if not isinstance(persona, Persona):
+        raise ConfigError(
+            f"{step}: the persona is a harness.personas.Persona (from the personas fixture, "
+            f"personas.new(...) or personas.from_file(...)), not {type(persona).__name__}")
+
+
+def _check_decision(decision: object, step: str) -> None:
+    if decision not in _DECISIONS:
+        raise ConfigError(f"{step}: decision={decision!r:.40} is 'approve' or 'deny'")
 
 
 def start_vneid_login(driver: Driver) -> Screen:
     """A-1, A-3: open VssID and tap "Đăng nhập bằng tài khoản định danh điện tử"."""
+    _check_driver(driver, "start_vneid_login")
     driver.open_app("vssid")
     return driver.tap(VSSID_LOGIN_VNEID)
 
@@ -36,6 +66,8 @@ def start_vneid_login(driver: Driver) -> Screen:
 def enter_credentials(driver: Driver, persona: Persona, *, personal_id: str | None = None,
                       passcode: str | None = None) -> Screen:
     """A-4: type the persona's id and passcode into VNeID (or the given ones) and submit."""
+    _check_driver(driver, "enter_credentials")
+    _check_persona(persona, "enter_credentials")
     driver.type(VNEID_PERSONAL_ID, personal_id if personal_id is not None
                 else persona.personal_id)
     driver.type(VNEID_PASSCODE, passcode if passcode is not None else persona.passcode)
@@ -44,12 +76,17 @@ def enter_credentials(driver: Driver, persona: Persona, *, personal_id: str | No
 
 def decide(driver: Driver, decision: Decision = "approve") -> Screen:
     """A-5: approve or deny on VNeID's consent screen; the screen the OS lands on."""
+    _check_driver(driver, "decide")
+    _check_decision(decision, "decide")
     return driver.tap(VNEID_APPROVE if decision == "approve" else VNEID_DENY)
 
 
 def login_with_vneid(driver: Driver, persona: Persona, *,
                      decision: Decision = "approve") -> Screen:
     """The whole journey of §4; returns the final screen (``vssid-home`` on success)."""
+    _check_driver(driver, "login_with_vneid")
+    _check_persona(persona, "login_with_vneid")
+    _check_decision(decision, "login_with_vneid")
     screen = start_vneid_login(driver)
     if screen.id == VNEID_LOGIN:
         screen = enter_credentials(driver, persona)

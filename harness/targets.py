@@ -151,9 +151,22 @@ class ProviderHandle:
         )
         return result
 
-    def requests(self, path: str | None = None, method: str | None = None,
-                 **params: str) -> list[dict[str, Any]]:
-        """The requests this provider received, oldest first, secrets redacted (§11)."""
+    def requests(self, path: str | None = None, method: str | None = None, *,
+                 direction: str | None = None) -> list[dict[str, Any]]:
+        """The requests this provider received, oldest first, secrets redacted (§11), of
+        ``path`` and ``method`` when given. ``direction="outgoing"`` (VssID only): the calls
+        VssID's backend made to the issuer instead."""
+        for name, value in (("path", path), ("method", method), ("direction", direction)):
+            if value is not None and not isinstance(value, str):
+                raise ConfigError(f"requests({name}={value!r:.40}): {name} is text or None")
+        params: dict[str, str] = {}
+        if direction is not None:
+            if self.name != "vssid" or direction not in ("incoming", "outgoing"):
+                raise ConfigError(
+                    f"requests(direction={direction!r:.40}): only the vssid provider keeps two "
+                    "logs; give direction='incoming' (the default) or 'outgoing' there, and "
+                    "leave it out for vneid")
+            params["direction"] = direction
         body = self._call("GET", "/_harness/requests", "reading the request log", params=params)
         if not isinstance(body, dict) or not isinstance(body.get("requests", []), list):
             raise ConfigError(

@@ -47,6 +47,11 @@ class PersonaPool:
 
     def register(self, persona: Persona) -> Persona:
         """Add ``persona`` to VNeID and, when it has one, its account to VssID."""
+        if not isinstance(persona, Persona):
+            raise ConfigError(
+                f"personas.register: give a Persona (personas.new(register=False, ...) or "
+                f"harness.personas.PersonaFactory), not {type(persona).__name__}; to add raw "
+                "JSON, use vneid.add_persona(...) and vssid.add_account(...)")
         self._made(persona)
         self.target.vneid.add_persona(persona.to_vneid_json())
         account = persona.to_vssid_account_json()
@@ -106,6 +111,7 @@ class Device:
 
     def install_vssid(self, version: str = MINIMUM) -> VssIDApp:
         """VssID at ``version`` (:data:`MINIMUM`: the profile's minimum, V-6)."""
+        self.phone.check_open("installing 'vssid'")
         client = self._client(self.target.vssid.client(traced=False))
         profile = self.target.profile
         return self.phone.install(
@@ -113,6 +119,7 @@ class Device:
 
     def install_vneid(self, version: str = MINIMUM) -> VNeIDApp:
         """VNeID at ``version`` (:data:`MINIMUM`: the profile's minimum, V-6)."""
+        self.phone.check_open("installing 'vneid'")
         client = self._client(self.target.vneid.client(traced=False))
         profile = self.target.profile
         return self.phone.install(
@@ -121,6 +128,9 @@ class Device:
     def install_hijacker(self, scheme: str | None = None) -> HijackerApp:
         """A malicious app that claims ``scheme://`` (default: VssID's, from the profile)
         after the real apps (S-4)."""
+        if scheme is not None and (not isinstance(scheme, str) or not scheme):
+            raise ConfigError(f"install_hijacker({scheme!r:.40}): the scheme is text such as "
+                              "'vssid' (None: VssID's own, from the profile)")
         return self.phone.install(HijackerApp(scheme or self.target.profile.vssid_scheme))
 
     def install_receiver(self, scheme: str, app_id: str = "harness-rp") -> HijackerApp:
@@ -157,6 +167,7 @@ class Device:
 
     def close(self) -> None:
         self.driver.close()
+        self.phone.close()
         for client in self._clients:
             client.close()
 
@@ -186,6 +197,9 @@ def make_device(target: Target, platform: str = "ios", *, vssid: str | None = MI
     """A phone on ``platform`` with VssID and VNeID at these versions (``None``: not
     installed; :data:`MINIMUM`, the default: the profile's minimum versions), driven by
     ``driver`` (``web`` and ``appium`` take their browser and servers from ``runtime``)."""
+    if not isinstance(target, Target):
+        raise ConfigError(f"make_device: the first argument is a Target (the target fixture, "
+                          f"or harness.targets.embedded_target()), not {type(target).__name__}")
     if platform not in PLATFORMS:
         raise ConfigError(f"platform must be one of {', '.join(PLATFORMS)}, got {platform!r}")
     plat: Platform = "ios" if platform == "ios" else "android"

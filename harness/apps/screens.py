@@ -105,8 +105,10 @@ class Screen:
         for e in self.elements:
             if e.id == element_id:
                 return e
-        raise KeyError(f"screen {self.id!r} of {self.app!r} has no element {element_id!r}; "
-                       f"present: {', '.join(self.element_ids) or '(none)'}")
+        from harness.errors import NoSuchElement
+
+        raise NoSuchElement(f"screen {self.id!r} of {self.app!r} has no element "
+                            f"{element_id!r}; present: {', '.join(self.element_ids) or '(none)'}")
 
     def actionable(self, element_id: str, kinds: tuple[ElementKind, ...]) -> Element:
         """The element a tap or typing acts on, or :class:`~harness.errors.HarnessError` (a test

@@ -52,3 +52,79 @@ def test_installing_no_version_says_how_to_uninstall(target: Target, app: str) -
             getattr(device, f"install_{app}")(None)
     finally:
         device.close()
+
+
+def test_flows_refuse_what_is_not_a_driver_persona_or_decision(target: Target) -> None:
+    from harness.flows import decide, enter_credentials, login_with_vneid, start_vneid_login
+    from harness.personas import PersonaFactory
+
+    device = make_device(target, "android")
+    persona = PersonaFactory("flows").new()
+    try:
+        with pytest.raises(ConfigError, match=r"a driver \(a phone: give phone.driver\), "
+                                              r"not Device"):
+            login_with_vneid(device, persona)  # type: ignore[arg-type]
+        for bad in ({"personal_id": "1"}, None):
+            with pytest.raises(ConfigError, match=r"the persona is a harness\.personas\.Persona"):
+                login_with_vneid(device.driver, bad)  # type: ignore[arg-type]
+            with pytest.raises(ConfigError, match="enter_credentials: the persona"):
+                enter_credentials(device.driver, bad)  # type: ignore[arg-type]
+        for decision in ("Approve", "cancel", None):
+            with pytest.raises(ConfigError, match=r"decision=.* is 'approve' or 'deny'"):
+                login_with_vneid(device.driver, persona, decision=decision)  # type: ignore[arg-type]
+            with pytest.raises(ConfigError, match="decide: decision="):
+                decide(device.driver, decision)  # type: ignore[arg-type]
+        with pytest.raises(ConfigError, match="start_vneid_login: the first argument"):
+            start_vneid_login("ios")  # type: ignore[arg-type]
+        # nothing above touched the phone: the login still runs as the docs show
+        assert device.screen().id == "launcher"
+    finally:
+        device.close()
+
+
+def test_request_log_filters_are_named_and_checked(target: Target) -> None:
+    with pytest.raises(TypeError):  # a misspelt filter is no longer sent as a query and ignored
+        target.vneid.requests(paths="/token")  # type: ignore[call-arg]
+    with pytest.raises(ConfigError, match="only the vssid provider keeps two logs"):
+        target.vneid.requests(direction="outgoing")
+    with pytest.raises(ConfigError, match="direction='incoming'"):
+        target.vssid.requests(direction="out")
+    with pytest.raises(ConfigError, match="path is text or None"):
+        target.vneid.requests(path=b"/token")  # type: ignore[arg-type]
+    assert target.vssid.requests(direction="outgoing") == []
+    target.vneid.health()
+    assert [r["path"] for r in target.vneid.requests(method="GET")] == ["/_harness/health"]
+
+
+def test_wrong_objects_in_the_world_api_are_config_errors(target: Target) -> None:
+    from harness.world import PersonaPool
+
+    with pytest.raises(ConfigError, match=r"make_device: the first argument is a Target"):
+        make_device(None, "ios")  # type: ignore[arg-type]
+    pool = PersonaPool(target, seed="world")
+    with pytest.raises(ConfigError, match=r"personas\.register: give a Persona"):
+        pool.register({"personal_id": "001090000001"})  # type: ignore[arg-type]
+    assert pool.registered == []
+    device = make_device(target, "ios")
+    try:
+        for scheme in (123, ""):
+            with pytest.raises(ConfigError, match=r"install_hijacker\(.*\): the scheme is text"):
+                device.install_hijacker(scheme)  # type: ignore[arg-type]
+        assert device.install_hijacker().app_id not in ("vssid", "vneid")
+    finally:
+        device.close()
+
+
+def test_a_closed_phone_runs_nothing(target: Target) -> None:
+    from harness.errors import HarnessError
+
+    device = make_device(target, "ios")
+    device.driver.open_app("vssid")
+    device.close()
+    for act in (lambda: device.phone.open_url("vssid://x", source="test"),
+                lambda: device.phone.switch_to("vneid"),
+                lambda: device.phone.restart("vssid"),
+                lambda: device.install_vneid()):
+        with pytest.raises(HarnessError, match="this ios phone was closed"):
+            act()
+    assert device.phone.screen().app == "vssid"  # what it showed stays readable

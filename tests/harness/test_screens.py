@@ -12,6 +12,7 @@ from harness.apps.screens import (
     error_screen,
     update_screen,
 )
+from harness.errors import HarnessError
 from harness.protocol import ERRORS
 
 
@@ -24,6 +25,10 @@ def test_element_lookup_lists_present_ids() -> None:
     assert screen.element_ids == ("a", "b")
     with pytest.raises(KeyError, match="no element 'c'; present: a, b"):
         screen.element("c")
+    with pytest.raises(HarnessError) as caught:  # the harness's own error, not a bare KeyError
+        screen.element("c")
+    assert str(caught.value) == \
+        "screen 'vneid-login' of 'vneid' has no element 'c'; present: a, b"
 
 
 def test_with_value_and_immutable_data() -> None:
