@@ -159,6 +159,15 @@ def pytest_configure(config: pytest.Config) -> None:
             config.stash[_profile_key] = load_profile(profile_file)
         except ConfigError as exc:
             raise pytest.UsageError(f"{OPT_PROFILE}: {exc}") from None
+    personas_file = config.getoption(OPT_PERSONAS, None)
+    if personas_file is not None:
+        from harness.errors import PersonaFileError
+        from harness.personas import load_personas
+
+        try:  # read here too, so a wrong file stops the run before any test, not in each
+            load_personas(personas_file)
+        except PersonaFileError as exc:
+            raise pytest.UsageError(f"{OPT_PERSONAS}: {exc}") from None
     if getattr(config.option, "allure_report_dir", None):
         _register_allure(config)
     if config.getoption(OPT_DRIVER, "sim") != "sim":
@@ -321,18 +330,36 @@ def _select_plan(config: pytest.Config, items: list[pytest.Item]) -> None:
         items[:] = keep
 
 
+def _check_markers(items: list[pytest.Item]) -> None:
+    """Usage errors for ``clause`` and ``plan`` markers that name what does not exist (or
+    give something other than text): a misspelt plan would drop its test from ``--plan``."""
+    from harness.conformance import PLANS
+    from harness.protocol import CLAUSES
+
+    for item in items:
+        for kind, known in (("clause", CLAUSES), ("plan", PLANS)):
+            for mark in item.iter_markers(kind):
+                if mark.kwargs or not all(isinstance(a, str) for a in mark.args):
+                    raise pytest.UsageError(
+                        f"{item.nodeid}: the {kind} marker takes ids as text, one argument "
+                        f"each (@pytest.mark.{kind}('{next(iter(known))}', ...)), not "
+                        f"{mark.args!r:.60}{' and keywords' if mark.kwargs else ''}")
+                unknown = [a for a in mark.args if a not in known]
+                if unknown:
+                    what = "PROTOCOL.md does not have" if kind == "clause" \
+                        else "is not a conformance plan"
+                    raise pytest.UsageError(
+                        f"{item.nodeid}: {kind} marker names {', '.join(unknown)}, which "
+                        f"{what}; valid ids: {', '.join(known)}")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     from harness.protocol import CLAUSES, SECTIONS
 
+    _check_markers(items)
     _select_plan(config, items)
     for item in items:
         ids = _clause_ids(item)
-        unknown = [cid for cid in ids if cid not in CLAUSES]
-        if unknown:
-            raise pytest.UsageError(
-                f"{item.nodeid}: clause marker names {', '.join(unknown)}, which PROTOCOL.md "
-                f"does not have; valid ids: {', '.join(CLAUSES)}"
-            )
         if item.get_closest_marker("warning_on_failure") is not None:
             item.user_properties.append(("warning_on_failure", "yes"))
         for cid in ids:
@@ -457,6 +484,13 @@ def device(request: pytest.FixtureRequest, target: Target) -> Iterator[DeviceFac
         runtime = ui_runtime(request.config)
 
     def factory(platform: str = "ios", **kwargs: Any) -> Device:
+        extra = sorted(set(kwargs) - {"vssid", "vneid"})
+        if extra:
+            from harness.errors import ConfigError
+
+            said = "; the driver is the run's --driver" if "driver" in extra else ""
+            raise ConfigError(f"device(): unknown argument(s) {', '.join(extra)}; it takes "
+                              f"platform, vssid= and vneid= (versions, None: not installed){said}")
         dev = make_device(target, platform, driver=driver_name, runtime=runtime, **kwargs)
         made.append(dev)
         _adopt_trace(request.node, dev.trace)
@@ -484,7 +518,15 @@ def adopt_trace(request: pytest.FixtureRequest) -> Callable[[Trace], Trace]:
     exchanges become the test's Allure steps and sequence diagram, its conformance evidence,
     and its secrets are scrubbed from failure text. Returns the trace."""
 
+    from harness.errors import ConfigError
+    from harness.trace import Trace
+
     def adopt(trace: Trace) -> Trace:
+        if not isinstance(trace, Trace):
+            hint = " (a phone: give phone.trace)" if isinstance(
+                getattr(trace, "trace", None), Trace) else ""
+            raise ConfigError(f"adopt_trace: give a harness.trace.Trace{hint}, not "
+                              f"{type(trace).__name__}")
         _adopt_trace(request.node, trace)
         return trace
 

@@ -36,6 +36,29 @@ def test_unknown_clause_is_a_usage_error(pytester: pytest.Pytester) -> None:
     result.stderr.fnmatch_lines(["*R-99*PROTOCOL.md does not have*"])
 
 
+@pytest.mark.parametrize(("marker", "said"), [
+    ('clause(["R-1", "R-2"])', "*clause marker takes ids as text*"),
+    ("clause(8)", "*clause marker takes ids as text*"),
+    ('plan("vssid-rp")', "*plan marker names vssid-rp, which is not a conformance plan*"),
+    ("plan(None)", "*plan marker takes ids as text*"),
+])
+def test_malformed_markers_are_usage_errors(pytester: pytest.Pytester, marker: str,
+                                            said: str) -> None:
+    """A misspelt plan used to drop its test from --plan silently, and a clause given as a
+    list or a number crashed collection (INTERNALERROR)."""
+    pytester.makepyfile(f"""
+        import pytest
+
+        @pytest.mark.{marker}
+        def test_x():
+            pass
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([said])
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+
+
 def test_vssid_url_alone_is_a_usage_error(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_x():\n    pass\n")
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--vssid-url", "http://127.0.0.1:9")
@@ -77,3 +100,45 @@ def test_same_seed_gives_the_same_personas(pytester: pytest.Pytester) -> None:
     assert len(pick(first)) == 1
     assert pick(first) == pick(second)
     assert pick(first) != pick(other)
+
+
+@pytest.mark.parametrize("content", [None, "citizens: [1, 2]\n"])
+def test_bad_personas_file_stops_the_run_before_any_test(pytester: pytest.Pytester,
+                                                         content: str | None) -> None:
+    """A missing or invalid --personas file used to fail each test that read it, one by one,
+    and let the others pass: now it is a usage error before the run, as a bad profile is."""
+    if content is not None:
+        (pytester.path / "people.yaml").write_text(content)
+    pytester.makepyfile("def test_x():\n    pass\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--personas", "people.yaml")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --personas: people.yaml*"])
+    assert "passed" not in result.stdout.str()
+
+
+def test_fixture_misuse_fails_that_test_only(pytester: pytest.Pytester) -> None:
+    """adopt_trace(phone) used to pass, then crash the session at the first failure
+    (INTERNALERROR, later tests never ran); device(driver=...) was a bare TypeError."""
+    pytester.makepyfile("""
+        def test_adopt_a_phone(device, adopt_trace):
+            adopt_trace(device("ios"))
+
+        def test_adopt_text(adopt_trace):
+            adopt_trace("not a trace")
+
+        def test_device_driver(device):
+            device("ios", driver="web")
+
+        def test_after(device, adopt_trace):
+            phone = device("android")
+            assert adopt_trace(phone.trace) is phone.trace
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=3)
+    result.stdout.fnmatch_lines([
+        "*ConfigError: adopt_trace: give a harness.trace.Trace (a phone: give phone.trace), "
+        "not Device*",
+        "*ConfigError: adopt_trace: give a harness.trace.Trace, not str*",
+        "*ConfigError: device(): unknown argument(s) driver*the driver is the run's --driver*",
+    ])
+    assert "INTERNALERROR" not in result.stdout.str()
