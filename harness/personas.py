@@ -261,11 +261,9 @@ class PersonaFactory:
         passcode = f"{rng.randrange(10**6):06d}"
         full_name = self._name(gender)
         code = self._unique(lambda: generate_bhxh_code(rng), self._codes)
-        if "personal_id" in overrides:
-            personal_id = overrides["personal_id"]
-        else:
-            personal_id = self._unique(
-                lambda: generate_personal_id(rng, birthdate=birthdate, sex=gender), self._ids)
+        # drawn (and kept from later citizens) even when overridden: the draws stay in step
+        personal_id = self._unique(
+            lambda: generate_personal_id(rng, birthdate=birthdate, sex=gender), self._ids)
         account = _account(vssid_account, code)
         values: dict[str, Any] = {
             "personal_id": personal_id, "full_name": full_name, "birthdate": birthdate,

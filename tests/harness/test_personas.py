@@ -61,11 +61,19 @@ class TestFactory:
             mixed_b.append(b.new())
         assert (mixed_a, mixed_b) == (alone_a, alone_b)
 
-    def test_overrides_do_not_shift_later_personas(self) -> None:
+    @pytest.mark.parametrize("fields", ["birth", "personal_id", "all"])
+    def test_overrides_do_not_shift_later_personas(self, fields: str) -> None:
+        other = PersonaFactory("elsewhere").new()
+        given = {
+            "birth": {"birthdate": dt.date(2001, 1, 1), "gender": "female"},
+            "personal_id": {"personal_id": other.personal_id, "birthdate": other.birthdate,
+                            "gender": other.gender},
+            "all": {**other.__dict__},
+        }[fields]
         a, b = PersonaFactory(9), PersonaFactory(9)
-        a.new(birthdate=dt.date(2001, 1, 1), gender="female")
+        a.new(**given)
         b.new()
-        assert a.new() == b.new()
+        assert [a.new(), a.new()] == [b.new(), b.new()]
 
     def test_personal_id_consistent_and_unique(self) -> None:
         people = PersonaFactory(3).many(200)
