@@ -432,3 +432,7 @@ def clauses() -> None:
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":  # python -m harness.cli …, as the vneid-harness command
+    main()

@@ -25,6 +25,19 @@ def test_version() -> None:
     assert result.output.strip() == "0.1.0"
 
 
+@pytest.mark.parametrize("module", ["harness", "harness.cli"])
+def test_python_dash_m_runs_the_command(module: str) -> None:
+    """``python -m harness.cli run …`` printed nothing and exited 0: a CI job written that
+    way was green without a test run."""
+    done = subprocess.run([sys.executable, "-m", module, "version"], capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert (done.returncode, done.stdout.strip()) == (0, "0.1.0"), done.stderr
+    bad = subprocess.run([sys.executable, "-m", module, "no-such-command"],
+                         capture_output=True, text=True, timeout=60, check=False)
+    assert bad.returncode == 2
+    assert "No such command" in bad.stderr
+
+
 def test_clauses_lists_every_clause() -> None:
     result = runner.invoke(app, ["clauses"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
