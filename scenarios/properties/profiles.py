@@ -18,7 +18,9 @@ Which one runs, first match wins:
 
 ``--hypothesis-seed N`` replays a seed: it turns derandomization off for these tests (a
 derandomized test ignores hypothesis's global seed), so the seed printed on a failure of the
-``deep`` profile, or any seed, reproduces with the same command plus ``--hypothesis-seed N``.
+``deep`` profile (chosen by :func:`active_settings` when none is given), or any seed,
+reproduces with the same command plus ``--hypothesis-seed N``. A ``dev`` failure replays from
+hypothesis's database with the same command.
 
 Our ``ci`` extends hypothesis's built-in ``ci`` profile (derandomize, no database, print_blob,
 no deadline, ``too_slow`` suppressed), so replacing it under the same name keeps what
@@ -28,6 +30,7 @@ hypothesis's own ``ci`` gives every other test when the ``CI`` variable loads it
 from __future__ import annotations
 
 import os
+import random
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -101,8 +104,14 @@ def forced_seed() -> object:
 
 
 def active_settings() -> settings:
-    """The settings every test of this package runs with (see the module doc)."""
+    """The settings every test of this package runs with (see the module doc).
+
+    A random profile without a database (``deep``) gets its seed chosen here, once per
+    process, as if given with ``--hypothesis-seed``: hypothesis prints the seed it drew itself
+    only for a flaky failure, so a plain failure could not be replayed from it."""
     chosen = settings.get_profile(active_profile_name())
+    if forced_seed() is None and not chosen.derandomize and chosen.database is None:
+        setattr(_hypothesis_core, "global_force_seed", random.SystemRandom().getrandbits(32))  # noqa: B010
     if forced_seed() is not None and chosen.derandomize:
         # A derandomized test ignores --hypothesis-seed; let the given seed decide instead.
         chosen = settings(chosen, derandomize=False, database=None)
@@ -124,8 +133,9 @@ def failure_note() -> str:
                 "modules are loaded feeds hypothesis's constant pool, so a narrower command "
                 "may explore differently; the shrunk steps above replay anywhere); "
                 "add --hypothesis-seed=N to explore another seed")
-    return (f"hypothesis profile {name!r}, random seed: hypothesis prints it above as "
-            f"@seed(N); reproduce with `{how} --hypothesis-seed=N`")
+    return (f"hypothesis profile {name!r}, random seed, failing examples kept in hypothesis's "
+            "database (.hypothesis/): the same command replays this failure first; or add the "
+            "@reproduce_failure(...) decorator printed above to the test")
 
 
 @dataclass

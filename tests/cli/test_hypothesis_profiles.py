@@ -26,3 +26,35 @@ def test_an_unknown_profile_is_refused_by_hypothesis(pytester: pytest.Pytester) 
                                            "--hypothesis-profile", "nightly")
     assert result.ret != 0
     assert "nightly" in result.stderr.str() + result.stdout.str()
+
+
+def test_a_deep_run_chooses_and_names_its_seed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The failure note of a random run pointed to an @seed(N) that hypothesis prints only for
+    flaky failures; now the seed is chosen up front and the note names it."""
+    from hypothesis import core
+
+    from scenarios.properties import profiles
+
+    monkeypatch.setattr(core, "global_force_seed", None)
+    monkeypatch.setattr(profiles, "_cli_profile", "deep")
+    chosen = profiles.active_settings()
+    seed = core.global_force_seed
+    assert isinstance(seed, int)
+    assert not chosen.derandomize
+    assert f"--hypothesis-seed={seed}`" in profiles.failure_note()
+    profiles.active_settings()
+    assert core.global_force_seed == seed  # once per process
+
+    monkeypatch.setattr(core, "global_force_seed", None)
+    monkeypatch.setattr(profiles, "_cli_profile", "dev")  # random, with a database
+    profiles.active_settings()
+    assert core.global_force_seed is None
+    note = profiles.failure_note()
+    assert "database" in note
+    assert "@reproduce_failure" in note
+    assert "@seed" not in note
+
+    monkeypatch.setattr(profiles, "_cli_profile", "ci")
+    profiles.active_settings()
+    assert core.global_force_seed is None
+    assert "derandomized" in profiles.failure_note()
