@@ -426,7 +426,7 @@ def target(request: pytest.FixtureRequest, _remote_target: Target | None,
     trace = Trace()  # the scenario's own calls to the providers (``vneid.client()``…)
     _adopt_trace(request.node, trace)
     if _remote_target is not None:
-        _remote_target.begin_test()
+        _remote_target.begin_test(test_seed)
         _remote_target.vneid.trace = _remote_target.vssid.trace = trace
         yield _remote_target
         _remote_target.vneid.trace = _remote_target.vssid.trace = None

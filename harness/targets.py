@@ -269,10 +269,14 @@ class Target:
                               if k in ("issuer", "client_id", "redirect_uri", "link_form")
                               and isinstance(v, str)}
 
-    def begin_test(self) -> None:
+    def begin_test(self, seed: int | str | None = None) -> None:
         """Isolate a test on shared providers: clocks back to real time, faults cleared, the
         relying party's configuration as it was at the start, request logs empty (so "no
-        token request was made" means: during this test)."""
+        token request was made" means: during this test). With ``seed``, an in-process VssID
+        draws from it (as an embedded target of that seed does), so a test run alone
+        makes the same ``state``, ``nonce`` and verifier as in the whole run."""
+        if seed is not None and self.vssid.embedded is not None:
+            self.vssid.embedded.entropy = SeededEntropy(seed).fork("vssid")
         self.reset_clocks()
         if self._vssid_config:
             self.vssid.configure(**self._vssid_config)
