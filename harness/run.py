@@ -108,6 +108,7 @@ class ProgressReporter:
     _pending: dict[str, TestOutcome] = field(default_factory=dict)
     """Outcomes of tests whose teardown has not reported yet."""
     _started: bool = False
+    _config: pytest.Config | None = None
     _since_ns: int = 0
     """When this run started: what its tests wrote before the outputs were replaced (a
     fixture's attachments in the first test's set-up) is newer, and kept."""
@@ -126,9 +127,16 @@ class ProgressReporter:
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
             self.collect_errors.append(f"{report.nodeid}: {report.longreprtext[-2000:]}")
+            # pytest-xdist would run the tests the other modules hold and report them: stop
+            # it before it schedules any, as pytest itself stops in one process
+            dsession = self._config.pluginmanager.get_plugin("dsession") \
+                if self._config is not None else None
+            if dsession is not None and not getattr(dsession, "shouldstop", True):
+                dsession.shouldstop = f"collection failed: {report.nodeid}"
 
     @pytest.hookimpl
     def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self._config = session.config
         self._since_ns = time.time_ns()
         self._progress = Progress(
             TextColumn("[bold]suites"), BarColumn(), MofNCompleteColumn(),
@@ -160,9 +168,9 @@ class ProgressReporter:
             self._start_outputs()
 
     def _stopped_by_collection(self) -> bool:
-        """Whether a collection error stops pytest before any test: in one process it does;
-        pytest-xdist runs the tests that were collected all the same."""
-        return bool(self.collect_errors) and not self._distributed
+        """Whether a collection error stops pytest before any test: in one process pytest
+        stops; under pytest-xdist :meth:`pytest_collectreport` stops it."""
+        return bool(self.collect_errors)
 
     @property
     def started(self) -> bool:
