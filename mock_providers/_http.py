@@ -414,6 +414,14 @@ def optional_str(body: Mapping[str, Any], key: str, *, clause: str,
     return require_str(body, key, clause=clause, max_len=max_len)
 
 
+_AUTH_SCHEMES = frozenset({
+    "basic", "bearer", "concealed", "digest", "dpop", "gnap", "hoba", "mutual", "negotiate",
+    "oauth", "privatetoken", "scram-sha-1", "scram-sha-256", "vapid", "aws4-hmac-sha256",
+})
+"""Authentication scheme names (IANA's registry and a few in wide use) that a refusal may
+name; anything else in their place may be a token sent without one."""
+
+
 def bearer_token(request: Request, *, clause: str, code: str = "invalid_token") -> str:
     """The Bearer token of ``Authorization`` (RFC 6750 §2.1). RFC 6750 §3.1: no credentials,
     or another scheme (``Basic``), is a 401 whose challenge carries no error code; a Bearer
@@ -422,7 +430,10 @@ def bearer_token(request: Request, *, clause: str, code: str = "invalid_token") 
     scheme, _, token = (value or "").partition(" ")
     if not value or scheme.lower() != "bearer":
         said = ("missing Authorization" if not value else
-                f"the Authorization scheme {scheme[:20]!r} is not accepted")
+                f"the Authorization scheme {scheme!r} is not accepted"
+                if scheme.lower() in _AUTH_SCHEMES else
+                # not echoed: a bare token, no scheme, would be shown here (S-5)
+                "the Authorization header is not a scheme and credentials")
         raise MissingCredentials(f"{said}; send 'Authorization: Bearer <token>'", code=code,
                                  clause=clause)
     token = token.strip(" ")

@@ -57,11 +57,11 @@ def _unverified(assertion: str) -> tuple[dict[str, Any], dict[str, Any]]:
     try:
         compact = jws.extract_compact(assertion.encode("ascii"))
         claims = json.loads(compact.payload)
-    except (JoseError, ValueError, UnicodeError):
-        raise _refuse("client_assertion is not a compact JWS") from None
+        header = compact.headers()  # not an object: no kid here; the signature check refuses
+    except (JoseError, ValueError, UnicodeError, RecursionError):  # RecursionError: JSON
+        raise _refuse("client_assertion is not a compact JWS") from None  # nested too deep
     if not isinstance(claims, dict):
         raise _refuse("client_assertion's payload is not a JSON object")
-    header = compact.headers()  # not an object: no kid here, and the signature check refuses
     return claims, dict(header) if isinstance(header, dict) else {}
 
 
@@ -126,7 +126,9 @@ class ClientAuthenticator:
             raise _refuse("client_id in the body differs from the authenticated client")
         client = self.clients.get(client_id)
         if client is None:
-            raise _refuse(f"unknown client {client_id[:80]!r}")
+            # not echoed: credentials given the wrong way round put the secret here (S-5)
+            raise _refuse("unknown client: the client_id authenticated is not registered "
+                          "(Basic credentials are 'client_id:secret', id first)")
         if client.token_endpoint_auth_method != method:
             raise _refuse(f"{client.client_id!r} is registered for "
                           f"{client.token_endpoint_auth_method}, not {method}")

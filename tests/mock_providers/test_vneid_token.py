@@ -23,6 +23,7 @@ from mock_providers.vneid.client_keys import (
 
 pytestmark = pytest.mark.clause("T-1")
 SECRET = DEFAULT_VSSID_CLIENT_SECRET
+VNEID_CALLBACK = "vssid://auth/vneid/callback"
 
 
 def _error(r):
@@ -424,3 +425,39 @@ class TestPrivateKeyJwtWithJwksUri:
             "token_endpoint_auth_method": "private_key_jwt", "jwks_uri": self.URI})
         assert r.is_success, r.text
         assert vneid_provider.client("rp-ctl").jwks_uri == self.URI
+
+
+def test_refusals_do_not_echo_credentials(vneid_flow, vneid_http):
+    """S-5: Basic credentials the wrong way round named the secret as an "unknown client",
+    and a bare token in Authorization came back as an unknown "scheme"; both stayed in the
+    request log in clear, next to the redacted header."""
+    swapped = base64.b64encode(f"{SECRET}:vssid".encode()).decode()
+    r = vneid_http.post("/token", headers={"Authorization": f"Basic {swapped}"}, data={
+        "grant_type": "authorization_code", "code": vneid_flow.code(),
+        "redirect_uri": VNEID_CALLBACK, "code_verifier": vneid_flow.verifier})
+    assert _error(r) == (401, "invalid_client", "T-1")
+    assert "client_id:secret" in r.json()["error_description"]
+    session = vneid_flow.session()
+    bare = vneid_http.get("/userinfo", headers={"Authorization": session})
+    assert bare.status_code == 401
+    assert bare.json()["error_description"].startswith(
+        "the Authorization header is not a scheme and credentials")
+    named = vneid_http.get("/userinfo", headers={"Authorization": "Digest x"})
+    assert "the Authorization scheme 'Digest' is not accepted" in named.text
+    log = vneid_http.get("/_harness/requests").text
+    for secret in (SECRET, session[:20]):
+        assert secret not in r.text + bare.text + log
+
+
+def test_an_assertion_nested_too_deep_is_refused_not_a_500(vneid_flow, vneid_http):
+    payload = base64.urlsafe_b64encode(b"[" * 3000 + b"]" * 3000).rstrip(b"=").decode()
+    header = base64.urlsafe_b64encode(b'{"alg":"ES256"}').rstrip(b"=").decode()
+    assertion = f"{header}.{payload}.c2ln"
+    assert len(assertion) < 8192
+    r = vneid_http.post("/token", data={
+        "grant_type": "authorization_code", "code": vneid_flow.code(),
+        "redirect_uri": VNEID_CALLBACK, "code_verifier": vneid_flow.verifier,
+        "client_id": "vssid", "client_assertion": assertion,
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"})
+    assert _error(r) == (401, "invalid_client", "T-1")
+    assert "not a compact JWS" in r.json()["error_description"]
