@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
@@ -574,6 +575,11 @@ def _unpack_headers(packed: bytes | list[tuple[bytes, bytes]]) -> list[tuple[byt
     return pairs
 
 
+_UNREAD_INLINE = 50
+"""Up to this many exchanges not read yet, a read of the log redacts them on the loop itself
+(a thread costs more than that; a test's own log holds a few dozen)."""
+
+
 @dataclass
 class RequestLog:
     """The newest ``maxlen`` exchanges, oldest first (§11 ``GET /_harness/requests``)."""
@@ -595,6 +601,18 @@ class RequestLog:
 
     def all(self) -> list[RecordedExchange]:
         return [_read(e) for e in list(self._items)]
+
+    async def all_json(self) -> list[dict[str, Any]]:
+        """What ``GET /_harness/requests`` answers: every exchange redacted, as JSON. A log
+        with many exchanges not read yet is redacted on a worker thread, so the providers'
+        event loop keeps answering meanwhile (a thousand large bodies take seconds)."""
+        items = list(self._items)  # a copy taken on the loop, where the log changes
+
+        def read() -> list[dict[str, Any]]:
+            return [_read(e).to_json() for e in items]
+
+        unread = sum(1 for e in items if isinstance(e, _Unread) and e.done is None)
+        return read() if unread <= _UNREAD_INLINE else await run_in_threadpool(read)
 
     def calls_to(self, path: str, method: str | None = None) -> list[RecordedExchange]:
         """The recorded exchanges on ``path`` (and ``method``), oldest first."""

@@ -259,7 +259,11 @@ _AUTHORIZATION = re.compile(
     r"""(\b(?:proxy-)?authorization['"]?\s*[:=]\s*\(?['"]?(?:b['"])?\w+\s+)[^\s'",;)]+""",
     re.IGNORECASE)
 """Whatever follows the scheme in an ``Authorization`` header written out, however short."""
-_JWS = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+_JWS = re.compile(r"(?:(?<![A-Za-z0-9_-])|(?<=%[0-9A-Fa-f]{2}))"
+                  r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+"""A JWS compact serialisation: one starting where a token starts (or after a percent-escape,
+``%3DeyJ…``), never inside a longer run of token characters, where each ``eyJ`` of a long run
+without dots (``eyJaeyJa…``) would rescan the rest of it: quadratic, seconds for a 16 KB body."""
 _MAY_HAVE_SHAPES = re.compile(r"[=:%]|Bearer|Basic|eyJ")
 """A cheap test: text without any of these holds none of the shapes below."""
 

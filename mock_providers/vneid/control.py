@@ -127,9 +127,9 @@ class ControlApi:
         return FastJSONResponse({"cleared": self.provider.clear_faults(client_id)})
 
     async def list_requests(self, request: Request) -> Response:
-        return FastJSONResponse({"requests": [e.to_json() for e in self.provider.requests.all()]})
+        return FastJSONResponse({"requests": await self.provider.requests.all_json()})
 
     async def clear_requests(self, request: Request) -> Response:
-        cleared = len(self.provider.requests.all())
+        cleared = len(self.provider.requests)  # counted, not read (reading redacts them all)
         self.provider.requests.clear()
         return FastJSONResponse({"cleared": cleared})

@@ -113,7 +113,7 @@ def control_routes(provider: VssIDProvider) -> list[Route]:
     async def get_requests(request: Request) -> Response:
         if _direction(request) == "outgoing":
             return FastJSONResponse({"requests": [c.to_json() for c in provider.outgoing.all()]})
-        return FastJSONResponse({"requests": [e.to_json() for e in provider.requests.all()]})
+        return FastJSONResponse({"requests": await provider.requests.all_json()})
 
     async def delete_requests(request: Request) -> Response:
         direction = _direction(request)
