@@ -33,6 +33,7 @@ from harness.apps.screens import Element, Screen
 from harness.errors import ConfigError, HarnessError
 from harness.protocol import DEFAULT_PROFILE, PLATFORMS, Clock, Platform, Profile, SystemClock
 from harness.protocol.profile import APP_IDS
+from harness.protocol.redaction import redact_url
 from harness.trace import AppSwitched, LinkOpened, StoreOpened, Trace
 
 __all__ = ["BROWSER", "STORE", "STORE_OF_PLATFORM", "LinkResult", "Phone", "PhoneApp", "StoreName"]
@@ -251,9 +252,10 @@ class Phone:
             app_id, url = self._store_page
             return Screen(app=STORE, id=STORE, texts=(url or "",),
                           data={"app_id": app_id, "url": url, "platform": self.platform})
-        if fg == BROWSER:
-            return Screen(app=BROWSER, id=BROWSER, texts=(self._browser_url or "",),
-                          data={"url": self._browser_url})
+        if fg == BROWSER:  # a callback that fell through to it holds a live code: the
+            # screen shows it redacted, as screenshots and page sources reach reports (S-5)
+            shown = redact_url(self._browser_url) if self._browser_url else self._browser_url
+            return Screen(app=BROWSER, id=BROWSER, texts=(shown or "",), data={"url": shown})
         if fg is None or fg not in self._apps:
             return Screen(app="os", id="launcher", texts=self.installed,
                           elements=tuple(Element(a, "button", a) for a in self._apps))

@@ -212,3 +212,15 @@ class TestInstall:
     def test_unknown_platform(self) -> None:
         with pytest.raises(ConfigError, match="unknown platform 'windows'"):
             Phone("windows")  # type: ignore[arg-type]
+
+
+def test_the_browser_shows_a_fallen_through_callback_redacted() -> None:
+    """S-5: with VssID gone, its https callback opens the browser; the screen (texts, data,
+    and so screenshots and page sources) showed the live code."""
+    phone = Phone("android")
+    url = "https://vssid.test/auth/vneid/callback?code=LIVECODE123456&state=s1&iss=x"
+    assert phone.open_url(url, source="vneid") == LinkResult(True, "browser")
+    screen = phone.screen()
+    assert "LIVECODE123456" not in str(screen.texts) + str(screen.data)
+    assert screen.data["url"].startswith("https://vssid.test/auth/vneid/callback?code=")
+    assert phone.delivered == []  # no app got it; the link itself is not kept for replays
