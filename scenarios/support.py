@@ -50,9 +50,12 @@ def assert_error_screen(screen: Screen, *, app: str, code: str | None,
         assert spec.message_vi in screen.texts, (
             f"expected the §8 message {spec.message_vi!r} for {code}, observed the texts "
             f"{list(screen.texts)}")
+    said = screen.data.get("clause")
+    assert isinstance(said, str), (  # §8: every error body names its clause
+        f"expected {code} to cite a clause (§8: every error body is {{error, "
+        f"error_description, clause}}), observed {screen.data}")
     if clause is not None:
-        assert screen.data.get("clause") == clause, (
-            f"expected {code} to cite clause {clause}, observed {screen.data.get('clause')}")
+        assert said == clause, f"expected {code} to cite clause {clause}, observed {said}"
 
 
 def assert_error_body(response: Any, status: int, code: str, clause: str | None = None) -> dict[

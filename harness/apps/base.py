@@ -32,7 +32,6 @@ from harness.protocol import (
     VersionError,
     parse_version,
 )
-from harness.protocol.profile import APP_IDS
 from harness.trace import ScreenShown, ensure_traced
 
 if TYPE_CHECKING:
@@ -154,13 +153,16 @@ class App:
         return screen
 
     def error_screen_for(self, reply: Reply) -> Screen:
-        """``app-error`` for a refusal: the §8 message, code, clause and status."""
+        """``app-error`` for a refusal: the §8 message and code, and the clause, status and
+        description exactly as the refusal carried them (none filled in from the catalog:
+        the suites read what the backend sent from this screen, §8)."""
         clause = reply.body.get("clause")
         description = reply.body.get("error_description")
         return error_screen(
             self.app_id, reply.error, clause=clause if isinstance(clause, str) else None,
             status=reply.status or None,
             description=description if isinstance(description, str) else None,
+            catalog_clause=False,
         )
 
     def show_error(self, reply: Reply) -> Screen:
@@ -171,14 +173,12 @@ class App:
 
     def update_screen_for(self, reply: Reply) -> Screen | None:
         """V-4, V-5: for a 426 ``app_update_required`` from any backend call, §9's update
-        screen with the store link the refusal carries (the profile's link for this app and
-        the phone's platform when it carries none); ``None`` for any other answer."""
+        screen with the store link the refusal carries (none filled in: a refusal without
+        one shows the update link disabled, so the suites see what the backend sent);
+        ``None`` for any other answer."""
         if reply.ok or (reply.status != 426 and reply.error != "app_update_required"):
             return None
         store_url = reply.body.get("store_url")
-        app = next((a for a in APP_IDS if a == self.app_id), None)  # the protocol's apps
-        if not isinstance(store_url, str) and app is not None:
-            store_url = self.profile.store_link(app, self.phone.platform)
         return update_screen(self.app_id, store_url if isinstance(store_url, str) else None)
 
     def version_at_least(self, minimum: Version) -> bool:
@@ -248,7 +248,8 @@ class App:
         for key in keys:
             if not isinstance(reply.body.get(key), str | int) or reply.body.get(key) == "":
                 return Reply(502, {"error": "server_error",
-                                   "error_description": f"the answer lacks {key!r}"})
+                                   "error_description": f"the answer lacks {key!r}",
+                                   "clause": ERRORS["server_error"].clause})
         return None
 
 

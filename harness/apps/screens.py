@@ -151,11 +151,15 @@ class Screen:
 
 
 def error_screen(app: str, code: str, *, clause: str | None = None, status: int | None = None,
-                 description: str | None = None, message: str | None = None) -> Screen:
+                 description: str | None = None, message: str | None = None,
+                 catalog_clause: bool = True) -> Screen:
     """``app-error``: the §8 Vietnamese message and the error code (§9), and a close button
     (``app-error-close``) that takes the user back to the app's first screen, as an error
-    dialog's "Đóng" does."""
+    dialog's "Đóng" does. Without ``clause``, the catalog's clause for ``code`` unless
+    ``catalog_clause`` is false (a server's refusal: only what the server said)."""
     spec = ERRORS.get(code)
+    if clause is None and catalog_clause and spec is not None:
+        clause = spec.clause
     text = spec.message_vi if spec else (message or ERRORS["server_error"].message_vi)
     return Screen(
         app=app, id=APP_ERROR, texts=(text, code),
@@ -163,7 +167,7 @@ def error_screen(app: str, code: str, *, clause: str | None = None, status: int 
                   Element("app-error-code", "text", code),
                   Element(APP_ERROR_CLOSE, "button", APP_ERROR_CLOSE_LABEL)),
         error=code,
-        data={"error": code, "clause": clause or (spec.clause if spec else None),
+        data={"error": code, "clause": clause,
               "status": status, "error_description": description},
     )
 
