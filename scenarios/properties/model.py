@@ -88,6 +88,8 @@ class LoginModel:
         self.vssid_seq = self._next_seq()
         self.hijacker_seq: int | None = None
         self.foreground: str | None = None
+        self.store_listing: str | None = None
+        """Whose store listing the store shows, once one was opened."""
         self.transactions: dict[int, Transaction] = {}
         self.codes: dict[int, Code] = {}
         self.callbacks: dict[int, Callback] = {}
@@ -152,7 +154,9 @@ class LoginModel:
             return self.vneid.screen
         if app in ("hijacker", "harness-rp"):
             return ScreenM(app, "hijacker")
-        return ScreenM(app, app)  # store, browser
+        if app == "store":
+            return ScreenM(app, app, listing=self.store_listing)
+        return ScreenM(app, app)  # browser
 
     def foreground_screen(self) -> ScreenM:
         return self.screen_of(self.foreground)
@@ -226,6 +230,7 @@ class LoginModel:
         if self.vneid.version is None:
             if source == "vssid":
                 self.foreground = "store"
+                self.store_listing = "vneid"
                 return self._show(("A-3",), "no VNeID app: VssID opens VNeID's store listing")
             if custom:
                 return self._unchanged(("A-3",), "no app claims vneid://; the OS does nothing")

@@ -136,9 +136,13 @@ class ScreenM:
     """For ``vssid-home``: the ``personal_id`` of the person shown."""
     button: bool | None = None
     """For ``vssid-login``: whether the VNeID entry is offered (V-6)."""
+    listing: str | None = None
+    """For ``store``: the app whose store listing is open (A-3: VNeID's)."""
 
     def describe(self) -> str:
         text = f"{self.app}:{self.id}"
+        if self.listing is not None:
+            text += f" of {self.listing}"
         if self.refusals:
             text += " " + " or ".join(f"{c} ({cl})" for c, cl in sorted(self.refusals))
         if self.person is not None:

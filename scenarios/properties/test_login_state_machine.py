@@ -144,6 +144,12 @@ class LoginMachine(LoginInvariants, RuleBasedStateMachine):
                        f"{got.data.get('personal_id')}")
         elif want.button is not None and got.has(VSSID_LOGIN_VNEID) != want.button:
             problem = f"expected {want.describe()}, the phone shows {shown(got)}"
+        elif want.id == "store" and (got.data.get("app_id"), got.data.get("url")) != (
+                want.listing, want.listing and self.world.target.profile.store_link(
+                    cast(AppId, want.listing), self.device.phone.platform)):
+            problem = (f"the store shows {got.data.get('app_id')}'s listing "
+                       f"{got.data.get('url')!r}, not {want.listing}'s for "
+                       f"{self.device.phone.platform} (A-3)")
         elif want.id == "app-update" and got.data.get("store_url") != \
                 self.world.target.profile.store_link(cast(AppId, want.app),
                                                      self.device.phone.platform):
