@@ -119,15 +119,16 @@ def report(
         help="One self-contained index.html that opens from disk (default), or Allure's "
              "folder of files, which must be served over HTTP")] = True,
     history: Annotated[Path | None, typer.Option(
-        help="History file (JSON lines) read for the trend and appended to "
-             "[default: RESULTS/../history/history.jsonl]")] = None,
+        help="History file (JSON lines) read for the trend and appended to",
+        show_default="RESULTS/../history/history.jsonl")] = None,
     no_history: Annotated[bool, typer.Option(
         "--no-history", help="Neither read nor write a history (no trend)")] = False,
     history_limit: Annotated[int | None, typer.Option(
-        min=1, help="Runs kept in the history [default: 10]")] = None,
+        min=1, help="Runs kept in the history", show_default="10")] = None,
     allure: Annotated[Path | None, typer.Option(
         envvar="VNEID_HARNESS_ALLURE",
-        help="npm's allure executable (Allure 3) [default: node_modules/.bin/allure]")] = None,
+        help="npm's allure executable (Allure 3)",
+        show_default="node_modules/.bin/allure")] = None,
     screenshot: Annotated[Path | None, typer.Option(
         help="Also open the report in headless Chromium and save allure-overview.png and "
              "allure-trend.png in this folder")] = None,
@@ -278,15 +279,15 @@ def serve(
         help="Address to listen on; beyond loopback (e.g. 0.0.0.0) only with an admin "
              "token (S-6)")] = "127.0.0.1",
     public_host: Annotated[str | None, typer.Option(
-        help="Host name in the issuer and base URLs [default: --host, or 127.0.0.1 for a "
-             "wildcard]")] = None,
+        help="Host name in the issuer and base URLs",
+        show_default="--host, or 127.0.0.1 for a wildcard")] = None,
     state: Annotated[Path | None, typer.Option(
         help="State file: personas, accounts and client registrations are restored from it "
              "on start and written to it (atomically) on every change")] = None,
     http: Annotated[str, typer.Option(
         help="HTTP stack: httptools (uvicorn with httptools and uvloop, the fastest measured; "
-             "benchmarks/README.md) or h11 (pure Python, answers even an unparseable "
-             "request head with the §8 error JSON)")] = "httptools",
+             "benchmarks/README.md) or h11 (pure Python); both answer even an "
+             "unparseable request head with the §8 error JSON")] = "httptools",
     protocol_profile: ProfileOption = None,
 ) -> None:
     """Serve both mock providers over HTTP (on 127.0.0.1 by default) until Ctrl-C or SIGTERM."""

@@ -311,6 +311,11 @@ def run_suites(options: RunOptions, console: Console | None = None) -> int:
                 if options.expected_failures else [])
     overrides = (profile_overrides(load_profile(options.profile))
                  if options.profile is not None else {})
+    # refusals before anything is written: a run that does not start leaves --out as it was
+    problem = _workers_problem(options) or preflight(options)
+    if problem is not None:
+        console.print(f"[bold red]cannot run plan {plan.name}:[/] {problem}", highlight=False)
+        return 2
     out = options.out
     absent = [p for p in (out / "allure-results", out, *out.parents) if not p.exists()]
     _make_out(out)
@@ -331,18 +336,10 @@ def run_suites(options: RunOptions, console: Console | None = None) -> int:
                         ("--protocol-url", options.protocol_url)):
         if value:
             args += [flag, value]
-    problem = _workers_problem(options)
-    if problem is not None:
-        console.print(f"[bold red]cannot run plan {plan.name}:[/] {problem}", highlight=False)
-        return 2
     if options.workers is None or options.workers > 1:
         args += ["-n", "auto" if options.workers is None else str(options.workers),
                  "--dist", "worksteal"]
     args += list(options.extra_args)
-    problem = preflight(options)
-    if problem is not None:
-        console.print(f"[bold red]cannot run plan {plan.name}:[/] {problem}", highlight=False)
-        return 2
     reporter = ProgressReporter(console, journal=out / "results.jsonl",
                                 alluredir=out / "allure-results")
     evidence = EvidenceCollector()

@@ -213,3 +213,15 @@ def test_a_test_whose_teardown_fails_is_counted_once(tmp_path: Path) -> None:
     assert len(journal) == 3
     r6 = next(row for row in summary["clauses"] if row["clause"] == "R-6")
     assert (len(r6["tests"]), r6["passed"], r6["failed"]) == (3, 1, 2)
+
+
+def test_help_shows_the_documented_defaults() -> None:
+    """The defaults were written as '[default: …]' inside help texts, which Rich read as
+    markup and deleted; README documents them."""
+    env = {"COLUMNS": "250"}
+    report = runner.invoke(app, ["report", "--help"], env=env).output
+    for default in ("RESULTS/../history/history.jsonl", "(10)", "node_modules/.bin/allure"):
+        assert f"[default: {default if default.startswith('(') else f'({default})'}]" in report
+    serve = runner.invoke(app, ["serve", "--help"], env=env).output
+    assert "[default: (--host, or 127.0.0.1 for a wildcard)]" in serve
+    assert "both answer even an unparseable" in " ".join(serve.split())

@@ -62,6 +62,24 @@ def test_the_preflight_refuses_a_health_answer_that_is_not_the_api(not_a_provide
     assert "base address" in said
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_refused_run_creates_no_folder(not_a_provider: str, tmp_path: Path,
+                                         workers: int) -> None:
+    """A target refused by the preflight (or remote targets with workers) left --out and its
+    missing parents behind, empty; the docs say a run that does not start writes nothing."""
+    from rich.console import Console
+
+    from harness.run import run_suites
+
+    out = tmp_path / "deep" / "out"
+    console = Console(record=True, width=200)
+    status = run_suites(RunOptions(out=out, vneid_url=not_a_provider, workers=workers),
+                        console=console)
+    assert status == 2
+    assert "cannot run plan all" in console.export_text()
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_control_calls_refuse_a_body_that_is_not_json() -> None:
     page = httpx.MockTransport(lambda request: httpx.Response(
         200, text="<html>hello</html>", headers={"content-type": "text/html"}))
