@@ -139,10 +139,18 @@ def error_response(err: ProtocolError,
                    headers: Mapping[str, str] | None = None) -> FastJSONResponse:
     """The §8 error JSON ``{error, error_description, clause, message}`` with its status."""
     hdrs = {"Cache-Control": "no-store", **(headers or {})}
+    if err.status in _CLOSING_STATUSES:  # the rest of the body is not read: the connection
+        hdrs.setdefault("Connection", "close")  # cannot carry another request (RFC 9110)
     if err.status == 401 and "WWW-Authenticate" not in hdrs:
         hdrs["WWW-Authenticate"] = _challenge(err)
     return FastJSONResponse(err.to_body(), status_code=err.status, headers=hdrs)
 
+
+_CLOSING_STATUSES = frozenset({408, 413})
+"""Answers after which the server closes the connection: a body that came too slowly
+(RFC 9110 §15.5.9: "the server SHOULD send the close connection option") or too large (its
+remainder is never read; §15.5.14 lets the server close), so a client cannot hold the
+connection open by trickling the body on."""
 
 CREDENTIALS_CHALLENGE = 'Form realm="VNeID"'
 """The challenge of a 401 for a citizen's wrong passcode (the app API's sessions, the web
@@ -209,6 +217,13 @@ def _allowed_methods(request: Request) -> list[str]:
     return sorted(_route_methods(request.scope))
 
 
+async def _on_disconnect(request: Request, exc: Exception) -> Response:
+    """A client that went away before its body arrived: an ordinary event, logged as such
+    (no traceback, not a harness bug); the answer has nobody to reach."""
+    log.info("client disconnected during %s %s", request.method, request.url.path)
+    return Response(status_code=400, headers={"Connection": "close"})
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     err = ProtocolError(
@@ -224,6 +239,7 @@ def exception_handlers() -> dict[Any, Callable[[Request, Exception], Awaitable[R
     return {
         ProtocolError: _on_protocol_error,
         HTTPException: _on_http_exception,
+        ClientDisconnect: _on_disconnect,
         Exception: _on_unexpected,
     }
 
