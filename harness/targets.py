@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import urllib.parse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -199,6 +200,13 @@ class VNeIDHandle(ProviderHandle):
     def register_client(self, client_json: Mapping[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = self._call(
             "POST", "/_harness/clients", "registering a client", json=dict(client_json))
+        return result
+
+    def remove_client(self, client_id: str) -> dict[str, Any]:
+        """Unregister ``client_id`` (``DELETE /_harness/clients/{client_id}``, §11)."""
+        result: dict[str, Any] = self._call(
+            "DELETE", f"/_harness/clients/{urllib.parse.quote(client_id, safe='')}",
+            f"removing client {client_id[:64]!r}")
         return result
 
     def arm_fault(self, client_id: str, fault: str, times: int = 1) -> dict[str, Any]:

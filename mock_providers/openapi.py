@@ -270,8 +270,8 @@ def build_spec(routes: Iterable[BaseRoute], table: Mapping[tuple[str, str], Oper
                 raise LookupError(f"{method} {route.path} has no OpenAPI description; add it "
                                   "to the provider's api_docs table")
             seen.add(key)
-            paths.setdefault(route.path, {})[method.lower()] = _operation(op, method,
-                                                                          route.path)
+            shown = route.path_format  # "{client_id}" for "{client_id:path}"
+            paths.setdefault(shown, {})[method.lower()] = _operation(op, method, shown)
     unused = sorted(set(table) - seen)
     if unused:
         raise LookupError(f"OpenAPI descriptions without a route: {unused}")

@@ -249,6 +249,14 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         {400: "invalid_request naming the field, or the client limit reached",
          503: "stored in memory, but the state file could not be written"},
         body=Body(CLIENT), security=CONTROL_SECURITY),
+    ("DELETE", "/_harness/clients/{client_id:path}"): Operation(
+        "Unregister a relying party (its armed faults go with it)", "T-1", "control",
+        {200: Reply("removed", obj({"deleted": string()}, ["deleted"]))},
+        {404: "no such client (not_found)",
+         503: "removed in memory, but the state file could not be written"},
+        parameters=(path_param("client_id", string(256),
+                               "RFC 6749 §2.2 (percent-encoded; it may hold '/')"),),
+        security=CONTROL_SECURITY),
     ("POST", "/_harness/clock"): Operation(
         "Move this provider's clock", "T-2", "control",
         {200: Reply("the offset and the provider's now", CLOCK)},

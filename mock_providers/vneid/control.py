@@ -59,6 +59,7 @@ class ControlApi:
             ("/_harness/personas/{personal_id}", self.delete_persona, "DELETE"),
             ("/_harness/clients", self.list_clients, "GET"),
             ("/_harness/clients", self.put_client, "POST"),
+            ("/_harness/clients/{client_id:path}", self.delete_client, "DELETE"),
             ("/_harness/clock", self.set_clock, "POST"),
             ("/_harness/faults", self.list_faults, "GET"),
             ("/_harness/faults", self.arm_fault, "POST"),
@@ -94,6 +95,13 @@ class ControlApi:
         body = await read_json_object(request, clause="T-1")
         client = self.provider.register_client(ClientRecord.from_json(body))
         return FastJSONResponse(client.to_json())
+
+    async def delete_client(self, request: Request) -> Response:
+        client_id = request.path_params["client_id"]
+        if not self.provider.remove_client(client_id):
+            raise ProtocolError(f"no client with client_id {client_id[:64]!r}",
+                                code="not_found", clause="T-1")
+        return FastJSONResponse({"deleted": client_id})
 
     async def set_clock(self, request: Request) -> Response:
         body = await read_json_object(request, clause="T-2")

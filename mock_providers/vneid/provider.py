@@ -242,12 +242,25 @@ class VNeIDProvider:
         with self._lock:
             if client.client_id not in self._clients and len(self._clients) >= MAX_CLIENTS:
                 raise ProtocolError(f"the provider holds {MAX_CLIENTS} clients, its limit; "
-                                    "replace one (same client_id) instead", clause="T-1")
+                                    "remove some first (DELETE /_harness/clients/{client_id}) "
+                                    "or replace one (same client_id)", clause="T-1")
             self._clients[client.client_id] = client
         if client.jwks_uri is not None:  # registered again: fetch its keys anew
             self.client_keys.forget(client.jwks_uri)
         self._persist()
         return client
+
+    def remove_client(self, client_id: str) -> bool:
+        """Unregister a relying party (its armed faults and cached keys go with it)."""
+        with self._lock:
+            client = self._clients.pop(client_id, None)
+        if client is None:
+            return False
+        self.faults.clear(client_id)
+        if client.jwks_uri is not None:
+            self.client_keys.forget(client.jwks_uri)
+        self._persist()
+        return True
 
     def client(self, client_id: str) -> ClientRecord | None:
         return self._clients.get(client_id)

@@ -128,3 +128,14 @@ def test_a_closed_phone_runs_nothing(target: Target) -> None:
         with pytest.raises(HarnessError, match="this ios phone was closed"):
             act()
     assert device.phone.screen().app == "vssid"  # what it showed stays readable
+
+
+def test_a_registered_client_can_be_removed_through_the_handle(target: Target) -> None:
+    target.vneid.register_client({"client_id": "rp/ci 1", "client_secret": "s",
+                                  "redirect_uris": ["https://rp.test/cb"],
+                                  "token_endpoint_auth_method": "client_secret_post"})
+    assert target.vneid.remove_client("rp/ci 1") == {"deleted": "rp/ci 1"}
+    from harness.targets import ControlError
+
+    with pytest.raises(ControlError, match="HTTP 404"):
+        target.vneid.remove_client("rp/ci 1")

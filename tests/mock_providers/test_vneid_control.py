@@ -66,6 +66,21 @@ def test_clients_register_and_list_redacted(vneid_http, vneid_provider):
     assert vneid_provider.client("rp").client_secret == "rp-secret"
 
 
+def test_a_client_can_be_removed_with_its_faults(vneid_http, vneid_provider):
+    """A registry full of one-off clients (one per CI run) had no way to make room."""
+    vneid_http.post("/_harness/clients", json={
+        "client_id": "ci/run 7", "client_secret": "s", "redirect_uris": ["https://rp.test/cb"],
+        "token_endpoint_auth_method": "client_secret_post"})
+    armed = vneid_http.post("/_harness/faults",
+                            json={"client_id": "ci/run 7", "fault": "id_token_bad_signature"})
+    assert armed.status_code == 200, armed.text
+    r = vneid_http.delete("/_harness/clients/ci%2Frun%207")
+    assert (r.status_code, r.json()) == (200, {"deleted": "ci/run 7"})
+    assert vneid_provider.client("ci/run 7") is None
+    assert vneid_http.get("/_harness/faults").json()["faults"] == []
+    assert _error(vneid_http.delete("/_harness/clients/ci%2Frun%207")) == (404, "not_found", "T-1")
+
+
 def test_client_validation_is_invalid_request(vneid_http):
     r = vneid_http.post("/_harness/clients", json={"client_id": "rp", "client_secret": "s",
                                                    "redirect_uris": ["https://rp.test/#x"]})
