@@ -72,7 +72,7 @@ def test_a_client_can_be_removed_with_its_faults(vneid_http, vneid_provider):
         "client_id": "ci/run 7", "client_secret": "s", "redirect_uris": ["https://rp.test/cb"],
         "token_endpoint_auth_method": "client_secret_post"})
     armed = vneid_http.post("/_harness/faults",
-                            json={"client_id": "ci/run 7", "fault": "id_token_bad_signature"})
+                            json={"client_id": "ci/run 7", "fault": "id_token_sig_invalid"})
     assert armed.status_code == 200, armed.text
     r = vneid_http.delete("/_harness/clients/ci%2Frun%207")
     assert (r.status_code, r.json()) == (200, {"deleted": "ci/run 7"})
