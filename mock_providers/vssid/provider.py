@@ -39,6 +39,10 @@ if TYPE_CHECKING:
 
 __all__ = ["VssIDProvider"]
 
+_KEPT_CONFIG = ("client_id", "client_secret", "redirect_uri")
+"""What the state file keeps of the configuration: the client registration at VNeID, which
+VNeID keeps too. Not the issuer (the serve's URL, whose port may change) nor the link form."""
+
 
 class VssIDProvider:
     """The mock VssID backend: the OpenID Connect relying party of VNeID and the app API.
@@ -63,6 +67,8 @@ class VssIDProvider:
         self.issuer_client = IssuerClient(clock=self.clock, outgoing=self.outgoing,
                                           transport=issuer_transport)
         self._state: StateFile | None = None
+        self._client_config: dict[str, str] = {}
+        """The client settings changed through :meth:`configure`, kept in the state file."""
         if state is not None:
             state.restore("vssid", self._restore)
             state.attach("vssid", self._snapshot)
@@ -95,7 +101,10 @@ class VssIDProvider:
 
     # -- the state file --------------------------------------------------------------------
     def _snapshot(self) -> dict[str, Any]:
-        return {"accounts": [a.to_json() for a in self.account_store.all()]}
+        section: dict[str, Any] = {"accounts": [a.to_json() for a in self.account_store.all()]}
+        if self._client_config:
+            section["client"] = dict(self._client_config)
+        return section
 
     def _restore(self, data: Any) -> None:
         accounts = data.get("accounts", []) if isinstance(data, Mapping) else None
@@ -103,6 +112,12 @@ class VssIDProvider:
             raise ValueError("'accounts' must be a list")
         for item in accounts:
             self.add_account(AccountRecord.from_json(item))
+        client = data.get("client", {})
+        if not isinstance(client, Mapping) or set(client) - set(_KEPT_CONFIG) \
+                or not all(isinstance(v, str) for v in client.values()):
+            raise ValueError(f"'client' must be an object of {', '.join(_KEPT_CONFIG)} (text)")
+        if client:
+            self.configure(**client)  # validated as through the control API
 
     def _persist(self) -> None:
         if self._state is not None:
@@ -133,4 +148,8 @@ class VssIDProvider:
             changes["link_form"] = link_form  # VssIDSettings checks it (A-1)
         self._settings = self._settings.evolve(**changes)
         self.issuer_client.clear_caches()
+        kept = {k: v for k, v in changes.items() if k in _KEPT_CONFIG}
+        if kept:  # the registration at VNeID (kept there too) must match after a restart
+            self._client_config.update(kept)
+            self._persist()
         return self._settings

@@ -62,6 +62,32 @@ def test_python_api_restores_personas_clients_accounts_and_subjects(tmp_path: Pa
     assert VssIDProvider(state=third).accounts() == []
 
 
+def test_a_rotated_client_secret_stands_on_both_sides_after_a_restart(tmp_path: Path) -> None:
+    """VNeID kept the new secret of the vssid client, VssID went back to its default: every
+    login after a restart failed with invalid_client. The issuer stays out of the file."""
+    path = tmp_path / "state.json"
+    state = StateFile(path)
+    vneid, vssid = VNeIDProvider(state=state), VssIDProvider(state=state)
+    registered = vneid.client("vssid")
+    assert registered is not None
+    vneid.register_client(ClientRecord.from_json({
+        **registered.to_json(), "client_secret": "rotated-secret-1"}))
+    vssid.configure(client_secret="rotated-secret-1", issuer="http://127.0.0.1:9999")
+    assert json.loads(path.read_text())["sections"]["vssid"]["client"] == {
+        "client_secret": "rotated-secret-1"}
+
+    again = StateFile(path)
+    VNeIDProvider(state=again)
+    restored = VssIDProvider(state=again)
+    assert restored.settings.client_secret == "rotated-secret-1"
+    assert restored.settings.issuer != "http://127.0.0.1:9999"
+
+    path.write_text(json.dumps({"format": STATE_FORMAT, "sections": {
+        "vssid": {"accounts": [], "client": {"issuer": "http://elsewhere"}}}}))
+    with pytest.raises(StateFileError, match="'client' must be an object of client_id"):
+        VssIDProvider(state=StateFile(path))
+
+
 def test_a_state_file_of_another_profile_keeps_the_profiles_callbacks(tmp_path: Path) -> None:
     """Served under a profile whose callback differs from the one the state file was written
     under, the VssID client has this profile's redirect URIs (and keeps the stored ones)."""
