@@ -108,10 +108,13 @@ def single_values(pairs: Iterable[tuple[str, str]], *, clause: str,
 
 
 def parse_query(query: str, *, max_fields: int) -> list[tuple[str, str]]:
-    """``urllib.parse.parse_qsl(query, keep_blank_values=True, max_num_fields=max_fields)``,
-    the same pairs (``ValueError`` beyond ``max_fields``): a key or value with no ``+`` or
-    ``%`` in it (every name, token and id here) is kept as it is, without going through
-    ``unquote``'s layers; the rest is decoded as ``parse_qsl`` decodes it."""
+    """``urllib.parse.parse_qsl(query, keep_blank_values=True, max_num_fields=max_fields,
+    errors="strict")``, the same pairs (``ValueError`` beyond ``max_fields``, and
+    ``UnicodeDecodeError``, a ``ValueError`` too, for percent-encoded bytes that are not UTF-8:
+    decoded with replacement, a ``state`` of ``%ff`` would go back as another value, RFC 6749
+    §4.1.2): a key or value with no ``+`` or ``%`` in it (every name, token and id here) is
+    kept as it is, without going through ``unquote``'s layers; the rest is decoded as
+    ``parse_qsl`` decodes it."""
     if not query:
         return []
     if 1 + query.count("&") > max_fields:
@@ -130,7 +133,7 @@ def parse_query(query: str, *, max_fields: int) -> list[tuple[str, str]]:
 
 
 def _unquote(text: str) -> str:
-    return unquote(text.replace("+", " "), errors="replace")
+    return unquote(text.replace("+", " "), errors="strict")
 
 
 _unquoted = lru_cache(maxsize=256)(_unquote)

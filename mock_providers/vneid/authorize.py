@@ -154,11 +154,6 @@ def verify_request(params: Mapping[str, str], clients: Mapping[str, ClientRecord
         error = ProtocolError(description, code=code, clause=clause)
         return RedirectedError(error_redirect(redirect_uri, issuer, state, error), error)
 
-    if state is not None and "\ufffd" in state:  # percent-decoded bytes that are not UTF-8
-        state = None  # cannot go back as "the exact value received" (RFC 6749 §4.1.2.1)
-        raise refuse("invalid_request", "A-2", "state is not text once percent-decoded (RFC "
-                     "6749 Appendix A.5: 1*VSCHAR); send it percent-encoded UTF-8")
-
     if repeated:
         raise refuse("invalid_request", "A-2", f"parameter {next(iter(repeated))[:40]!r} "
                      "appears more than once (RFC 6749 §3.1); send each parameter once")

@@ -33,7 +33,11 @@ def test_examples() -> None:
 @given(QUERYISH | ANY_TEXT, st.integers(min_value=1, max_value=6))
 def test_the_pairs_are_what_parse_qsl_reads(query: str, max_fields: int) -> None:
     try:
-        want = parse_qsl(query, keep_blank_values=True, max_num_fields=max_fields)
+        want = parse_qsl(query, keep_blank_values=True, max_num_fields=max_fields,
+                         errors="strict")
+    except UnicodeDecodeError:  # percent-encoded bytes that are not UTF-8
+        with pytest.raises(UnicodeDecodeError):
+            parse_query(query, max_fields=max_fields)
     except ValueError:
         with pytest.raises(ValueError, match="Max number of fields exceeded"):
             parse_query(query, max_fields=max_fields)
