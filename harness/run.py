@@ -312,6 +312,8 @@ def run_suites(options: RunOptions, console: Console | None = None) -> int:
     overrides = (profile_overrides(load_profile(options.profile))
                  if options.profile is not None else {})
     # refusals before anything is written: a run that does not start leaves --out as it was
+    if options.out.exists() and not options.out.is_dir():
+        _make_out(options.out)  # says it is a file
     problem = _workers_problem(options) or preflight(options)
     if problem is not None:
         console.print(f"[bold red]cannot run plan {plan.name}:[/] {problem}", highlight=False)
