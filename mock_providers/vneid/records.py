@@ -51,6 +51,21 @@ def _text(value: object, name: str, clause: str, max_len: int) -> str:
     return value
 
 
+def _vschar(value: object, name: str, clause: str, max_len: int) -> str:
+    """A client id or secret: printable ASCII (RFC 6749 Appendix A.1, A.2: ``*VSCHAR``), as the
+    VssID mock's configuration requires; one it would refuse could be registered here and
+    never used."""
+    text = _text(value, name, clause, max_len)
+    if not all(" " <= ch <= "~" for ch in text):
+        raise _invalid(name, "must be printable ASCII (RFC 6749 Appendix A: VSCHAR)", clause)
+    return text
+
+
+_UNSAFE_SCHEMES = frozenset({"javascript", "data", "vbscript"})
+"""Schemes a browser would run or render in place instead of leaving for a client: never a
+redirect URI (RFC 9700 §4.1, a redirect to script is an XSS)."""
+
+
 def _check_keys(body: object, cls: type[Any], required: Collection[str],
                 clause: str) -> Mapping[str, Any]:
     """``body`` must be a JSON object with no unknown field and every required one."""
@@ -139,6 +154,9 @@ def _check_redirect_uri(uri: object) -> str:
         raise _invalid("redirect_uris", f"{text[:80]!r} is not a URI", "S-2") from None
     if not parts.scheme or (parts.scheme in ("http", "https") and not parts.netloc):
         raise _invalid("redirect_uris", f"{text[:80]!r} is not an absolute URI", "S-2")
+    if parts.scheme.lower() in _UNSAFE_SCHEMES:
+        raise _invalid("redirect_uris", f"the {parts.scheme.lower()}: scheme runs in the "
+                       "browser; give an https URI or an app's own scheme", "S-2")
     return text
 
 
@@ -184,7 +202,7 @@ class ClientRecord:
     """Shown on the consent screen (§9); the ``client_id`` when absent."""
 
     def __post_init__(self) -> None:
-        _text(self.client_id, "client_id", "T-1", 255)
+        _vschar(self.client_id, "client_id", "T-1", 255)
         uris = self.redirect_uris
         if not isinstance(uris, (tuple, list)) or not 1 <= len(uris) <= MAX_REDIRECT_URIS:
             raise _invalid("redirect_uris", f"must be a list of 1 to {MAX_REDIRECT_URIS} URIs",
@@ -204,7 +222,7 @@ class ClientRecord:
             raise _invalid("client_secret", f"is required for {self.token_endpoint_auth_method}",
                            "T-1")
         if self.client_secret is not None:
-            _text(self.client_secret, "client_secret", "T-1", 512)
+            _vschar(self.client_secret, "client_secret", "T-1", 512)
         if self.jwks_uri is not None and not _is_http_url(
                 _text(self.jwks_uri, "jwks_uri", "T-1", 2048)):
             raise _invalid("jwks_uri", "must be an http(s) URL with a host (RFC 7591 §2)",

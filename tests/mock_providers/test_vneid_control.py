@@ -81,6 +81,24 @@ def test_a_client_can_be_removed_with_its_faults(vneid_http, vneid_provider):
     assert _error(vneid_http.delete("/_harness/clients/ci%2Frun%207")) == (404, "not_found", "T-1")
 
 
+@pytest.mark.parametrize(("field", "value", "said"), [
+    ("client_id", "\u202e", "must be printable ASCII"),
+    ("client_id", "\uff11\uff12", "must be printable ASCII"),
+    ("client_secret", "s\u2028", "must be printable ASCII"),
+    ("redirect_uris", ["javascript:alert(1)"], "the javascript: scheme runs in the browser"),
+    ("redirect_uris", ["DATA:text/html,x"], "the data: scheme runs in the browser"),
+])
+def test_a_client_the_vssid_mock_could_not_use_is_refused(vneid_http, field, value, said):
+    """VssID's configuration takes printable ASCII only (RFC 6749 Appendix A: VSCHAR); VNeID
+    registered such a client all the same, and a redirect URI that runs script."""
+    body = {"client_id": "rp", "client_secret": "s", "redirect_uris": ["https://rp.test/cb"],
+            "token_endpoint_auth_method": "client_secret_post", field: value}
+    r = vneid_http.post("/_harness/clients", json=body)
+    assert r.status_code == 400, r.text
+    assert said in r.json()["error_description"]
+    assert "\u2028" not in r.text
+
+
 def test_client_validation_is_invalid_request(vneid_http):
     r = vneid_http.post("/_harness/clients", json={"client_id": "rp", "client_secret": "s",
                                                    "redirect_uris": ["https://rp.test/#x"]})
