@@ -342,8 +342,11 @@ class VNeIDProvider:
         if session is None or persona is None:
             raise ProtocolError("the session is unknown or expired; log in again (A-4)",
                                 code="invalid_token", clause="A-5")
-        if persona.locked:
-            raise ProtocolError("the account is locked", code="account_locked", clause="A-4")
+        if persona.locked:  # locked since the session began: the session ends with it
+            self.grants.sessions.pop(session_token)
+            raise ProtocolError("the session ended: the account was locked since it began; "
+                                "log in again (A-4 refuses a locked account with "
+                                "account_locked)", code="invalid_token", clause="A-5")
         return session, persona
 
     def authorize(self, request: VerifiedRequest, decision: str, persona: PersonaRecord,

@@ -336,3 +336,22 @@ def test_malformed_prompt_or_max_age_goes_back_as_invalid_request(vneid_flow, ex
     cb = _redirect(vneid_flow.authorize(vneid_flow.request(extra=extra).to_link()))
     assert (cb.error, cb.code) == ("invalid_request", None)
     assert cb.error_description.startswith("A-2")
+
+
+@pytest.mark.clause("A-4", "A-5")
+def test_a_session_of_a_citizen_locked_since_ends(vneid_flow, vneid_provider):
+    """Locked after logging in: the session ends (401 invalid_token, so the app asks for the
+    login again, where account_locked is the answer, §8); it answered 423 and kept the
+    session, so the app retried the same dead session for ever."""
+    from dataclasses import replace
+
+    session = vneid_flow.session()
+    vneid_provider.add_persona(replace(vneid_flow.persona, status="locked"))
+    for decision in ("approve", "deny"):
+        r = vneid_flow.authorize(vneid_flow.request().to_link(), decision, session=session)
+        assert _error(r) == (401, "invalid_token", "A-5")
+    assert "locked" not in vneid_flow.authorize(vneid_flow.request().to_link(),
+                                                session=session).text  # gone: unknown now
+    again = vneid_flow.http.post("/api/app/v1/sessions", headers=vneid_flow.headers, json={
+        "personal_id": vneid_flow.persona.personal_id, "passcode": vneid_flow.persona.passcode})
+    assert _error(again) == (423, "account_locked", "A-4")

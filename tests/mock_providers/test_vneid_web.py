@@ -216,3 +216,15 @@ def test_decision_must_be_approve_or_deny(vneid_flow):
     consent = _login(vneid_flow, _start(vneid_flow))
     assert _error_page(_decide(vneid_flow, consent, "maybe")) == "invalid_request"
     assert _decide(vneid_flow, consent, "approve").status_code == 303
+
+
+@pytest.mark.clause("A-4")
+def test_a_citizen_locked_after_the_login_cannot_decide(vneid_flow, vneid_provider):
+    from dataclasses import replace
+
+    consent = _login(vneid_flow, _start(vneid_flow))
+    vneid_provider.add_persona(replace(vneid_flow.persona, status="locked"))
+    done = _decide(vneid_flow, consent, "approve")
+    assert done.status_code == 400
+    assert "location" not in done.headers
+    assert "log in before deciding" in done.text
