@@ -142,3 +142,26 @@ def test_fixture_misuse_fails_that_test_only(pytester: pytest.Pytester) -> None:
         "*ConfigError: device(): unknown argument(s) driver*the driver is the run's --driver*",
     ])
     assert "INTERNALERROR" not in result.stdout.str()
+
+
+def test_the_admin_token_never_reaches_the_reports(pytester: pytest.Pytester) -> None:
+    """S-5: the --admin-token is one of each test's known secrets, scrubbed from failure text
+    on the console, in JUnit and in the Allure results (inside steps too)."""
+    token = "ADMIN-TOKEN-s3cr3t-0123456789"
+    pytester.makepyfile(f"""
+        import allure
+
+        def test_fails_naming_it():
+            assert False, "refused {token}"
+
+        def test_fails_in_a_step():
+            with allure.step("a step"):
+                raise RuntimeError("the step saw {token}")
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--admin-token", token,
+                                           "--junitxml=junit.xml", "--alluredir=allure")
+    result.assert_outcomes(failed=2)
+    written = [result.stdout.str(), (pytester.path / "junit.xml").read_text()]
+    written += [p.read_text() for p in (pytester.path / "allure").iterdir()]
+    assert not [text[:200] for text in written if token in text]
+    assert "[REDACTED]" in written[1]

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from harness.apps import VNeIDApp, VssIDApp
+from harness.apps.vssid import SESSION_KEY
 from harness.device import Phone
 from harness.errors import HarnessError
 from harness.protocol import DEFAULT_PROFILE, AuthorizationRequest, parse_version
@@ -91,6 +92,25 @@ class TestVssID:
         assert screen.texts[0] == "Phiên bản ứng dụng không hợp lệ"
         assert screen.data["status"] == 400
         assert screen.data["clause"] == "V-3"
+
+    def test_a_session_its_backend_forgot_leads_back_to_the_login(self, world: Any) -> None:
+        """A VssID session the backend no longer knows (401 at ``/me``): the app drops the
+        token and shows its login screen; kept, every launch showed an error for good."""
+        persona = world.persona()
+        phone = world.phone()
+        phone.switch_to("vssid")
+        phone.app("vssid").tap("vssid-login-vneid")
+        vneid = phone.app("vneid")
+        vneid.type("vneid-personal-id", persona.personal_id)
+        vneid.type("vneid-passcode", persona.passcode)
+        vneid.tap("vneid-login-submit")
+        vneid.tap("vneid-approve")
+        assert phone.screen().id == "vssid-home"
+        assert SESSION_KEY in phone.app("vssid").storage
+        world.vssid.sessions.clear()
+        phone.restart("vssid")
+        assert phone.screen().id == "vssid-login"
+        assert SESSION_KEY not in phone.app("vssid").storage
 
     def test_callback_without_a_transaction(self, world: Any) -> None:
         phone = world.phone()
