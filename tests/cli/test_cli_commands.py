@@ -57,6 +57,12 @@ def test_personas_generate_and_check(tmp_path: Path) -> None:
     runner.invoke(app, ["personas", "generate", "-o", str(again), "--count", "5", "--seed", "3",
                         "--level1", "1", "--without-vssid", "1"])
     assert load_personas(again) == people, "the same seed gives the same personas"
+    pair = tmp_path / "pair.yaml"  # one of each, and they are different citizens
+    runner.invoke(app, ["personas", "generate", "-o", str(pair), "--count", "2", "--seed", "3",
+                        "--level1", "1", "--without-vssid", "1"])
+    first, second = load_personas(pair)
+    assert (first.level, first.vssid_account is None) == (1, False)
+    assert (second.level, second.vssid_account is None) == (2, True)
     check = runner.invoke(app, ["personas", "check", str(out)], env={"COLUMNS": "200"})
     assert check.exit_code == 0
     assert people[0].personal_id in check.output
@@ -115,6 +121,9 @@ def test_run_exits_nonzero_when_a_test_fails(tmp_path: Path) -> None:
     assert status == 1
     text = console.export_text()
     assert "FAILED" in text
+    [row] = [line for line in text.splitlines() if line.startswith("│ R-1 ")]
+    # clause, status, passed, failed, warnings, skipped
+    assert [cell.strip() for cell in row.split("│")[1:7]] == ["R-1", "FAILED", "0", "1", "0", "0"]
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     rows = {row["clause"]: row for row in summary["clauses"]}
     assert rows["R-1"]["status"] == "FAILED"

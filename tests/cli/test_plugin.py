@@ -71,7 +71,7 @@ def test_clauses_reach_junit_and_allure(pytester: pytest.Pytester) -> None:
         '''Theme of this file.'''
         import pytest
 
-        @pytest.mark.clause("S-2", "T-2")
+        @pytest.mark.clause("V-1", "S-2", "T-4")
         def test_x():
             pass
     """)
@@ -80,12 +80,26 @@ def test_clauses_reach_junit_and_allure(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=1)
     junit = (pytester.path / "junit.xml").read_text()
     assert 'name="clause" value="S-2"' in junit
-    assert 'name="clause" value="T-2"' in junit
+    assert 'name="clause" value="T-4"' in junit
     allure = "".join(p.read_text() for p in (pytester.path / "allure").glob("*-result.json"))
     assert '"name": "story", "value": "S-2"' in allure
     assert '"value": "§7 Security"' in allure
-    assert '"name": "severity", "value": "blocker"' in allure
+    assert '"name": "severity", "value": "blocker"' in allure  # the gravest: S-2's, not V-1's
     assert '"name": "feature", "value": "Theme of this file."' in allure
+
+
+def test_each_test_of_a_run_gets_its_own_seed(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("""
+        def test_a(persona):
+            print("PID", persona.personal_id)
+
+        def test_b(persona):
+            print("PID", persona.personal_id)
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-s", "--seed", "3")
+    ids = re.findall(r"PID (\d{12})", result.stdout.str())
+    assert len(ids) == 2
+    assert ids[0] != ids[1]
 
 
 def test_same_seed_gives_the_same_personas(pytester: pytest.Pytester) -> None:

@@ -58,5 +58,8 @@ def test_open_app_not_installed(world: Any) -> None:
 def test_closed_driver_refuses(world: Any) -> None:
     driver: SimDriver = world.driver()
     driver.close()
-    with pytest.raises(HarnessError, match="closed"):
-        driver.screen()
+    for act in (driver.screen, lambda: driver.open_app("vssid"),
+                lambda: driver.tap("vssid-login-vneid"),
+                lambda: driver.type("vneid-personal-id", "1")):
+        with pytest.raises(HarnessError, match="closed"):
+            act()

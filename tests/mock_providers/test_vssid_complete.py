@@ -154,6 +154,19 @@ def test_expired_transaction(world: VssIDWorld) -> None:
 
 
 @pytest.mark.clause("R-1")
+def test_an_expired_transaction_outlives_purges_for_its_message(world: VssIDWorld) -> None:
+    """The store purges as logins start, but keeps an expired transaction one more lifetime,
+    so its late callback still hears transaction_expired (410), not transaction_not_found."""
+    started = world.start()
+    world.provider.clock.offset = 601
+    for _ in range(70):  # enough starts to run a purge
+        world.start()
+    response = world.complete(started["transaction_id"],
+                              world.fake.approve(started["authorize_url"]))
+    assert_error(response, 410, "transaction_expired", "R-1")
+
+
+@pytest.mark.clause("R-1")
 def test_transaction_still_valid_just_before_expiry(world: VssIDWorld) -> None:
     started = world.start()
     world.clock.advance(599)  # the base clock: both the provider and the issuer move
@@ -267,3 +280,5 @@ def test_session_ends_when_the_account_is_locked(world: VssIDWorld) -> None:
     token = world.login().json()["session_token"]
     world.provider.add_account(AccountRecord(BHXH_CODE, PERSONAL_ID, FULL_NAME, "locked"))
     assert_error(_me(world, token), 401, "invalid_token", "A-6")
+    world.provider.add_account(AccountRecord(BHXH_CODE, PERSONAL_ID, FULL_NAME, "active"))
+    assert_error(_me(world, token), 401, "invalid_token", "A-6")  # ended, not suspended

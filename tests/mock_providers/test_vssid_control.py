@@ -249,3 +249,8 @@ def test_delete_requests_clears_both_directions(world: VssIDWorld) -> None:
     assert world.provider.requests.all() != []
     assert world.client.delete("/_harness/requests").status_code == 200
     assert world.provider.requests.all() == []
+    world.login()  # both logs hold calls again: a DELETE without direction empties both
+    assert world.provider.outgoing.all() != []
+    assert world.client.delete("/_harness/requests").json() == {"cleared": "all"}
+    assert world.provider.outgoing.all() == []
+    assert world.provider.requests.all() == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -21,6 +22,23 @@ from mock_providers.vneid.ttl import TTLStore
 from mock_providers.vssid import AccountRecord, VssIDProvider, VssIDSettings
 from mock_providers.vssid.transactions import SessionStore, TransactionStore
 from tests.robustness.served_pair import VNEID_APP, VSSID_APP
+
+
+def test_the_request_log_drops_its_oldest_beyond_its_bound() -> None:
+    from mock_providers._http import RequestLog
+
+    log = RequestLog()
+    for n in range(1001):
+        log.append(_exchange(n))
+    assert len(log) == 1000
+    assert [e.path for e in log.all()[:2]] == ["/p1", "/p2"]
+
+
+def _exchange(n: int) -> Any:
+    from mock_providers._http import _Unread
+
+    return _Unread(at=float(n), method="GET", path=f"/p{n}", query=b"", headers=b"", body=b"",
+                   status=200, response_type="", response=b"")
 
 
 def test_every_store_is_bounded() -> None:

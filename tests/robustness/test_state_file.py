@@ -62,6 +62,15 @@ def test_python_api_restores_personas_clients_accounts_and_subjects(tmp_path: Pa
     assert VssIDProvider(state=third).accounts() == []
 
 
+def test_a_section_nobody_attached_is_kept_on_write(tmp_path: Path) -> None:
+    """A Python-API user serving VNeID alone must not wipe the VssID accounts of the file."""
+    path = tmp_path / "state.json"
+    account = VssIDProvider(state=StateFile(path)).add_account(
+        AccountRecord.from_json(_account("kept")))
+    VNeIDProvider(state=StateFile(path)).add_persona(PersonaRecord.from_json(_persona("new")))
+    assert VssIDProvider(state=StateFile(path)).accounts() == [account]
+
+
 def test_a_rotated_client_secret_stands_on_both_sides_after_a_restart(tmp_path: Path) -> None:
     """VNeID kept the new secret of the vssid client, VssID went back to its default: every
     login after a restart failed with invalid_client. The issuer stays out of the file."""
