@@ -176,6 +176,31 @@ def pytest_configure(config: pytest.Config) -> None:
         register(config, appium_capabilities=config.getoption(OPT_APPIUM_CAPABILITIES, None))
 
 
+@pytest.hookimpl(trylast=True)  # around pytest's own hook, set while it configured
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A Ctrl-C that lands in a garbage-collector callback or a ``__del__`` (Hypothesis
+    measures its collections with one) is "ignored" by Python, handed to
+    ``sys.unraisablehook`` and, by pytest, turned into a warning at most: the run went on, or
+    ended in an unrelated failure. It is raised again on the main thread, as a Ctrl-C."""
+    import sys
+
+    previous = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        if isinstance(unraisable.exc_value, KeyboardInterrupt):
+            import _thread
+            import threading
+
+            # from another thread, a moment later: raised inside this hook, Python would
+            # ignore it again
+            threading.Timer(0.05, _thread.interrupt_main).start()
+            return
+        previous(unraisable)
+
+    sys.unraisablehook = hook
+    session.config.add_cleanup(lambda: setattr(sys, "unraisablehook", previous))
+
+
 def _register_allure(config: pytest.Config) -> None:
     from reports.allure_steps import AllureFlowReporter
     from reports.protocol_links import default_protocol_url, find_protocol

@@ -179,3 +179,32 @@ def test_the_admin_token_never_reaches_the_reports(pytester: pytest.Pytester) ->
     written += [p.read_text() for p in (pytester.path / "allure").iterdir()]
     assert not [text[:200] for text in written if token in text]
     assert "[REDACTED]" in written[1]
+
+
+def test_a_ctrl_c_python_ignored_still_stops_the_run(pytester: pytest.Pytester) -> None:
+    """A KeyboardInterrupt raised in a __del__ or a gc callback (Hypothesis has one) is
+    "ignored" by Python: the run went on, or failed on PytestUnraisableExceptionWarning."""
+    pytester.makepyfile("""
+        import signal
+        import time
+
+        # as in a terminal (a background job of a script starts with Ctrl-C ignored)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+        class Bomb:
+            def __del__(self):
+                raise KeyboardInterrupt
+
+        def test_a():
+            Bomb()
+            for _ in range(200):
+                time.sleep(0.01)
+
+        def test_b():
+            pass
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-v")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    assert "test_b" not in result.stdout.str().split("KeyboardInterrupt")[0].split("test_a")[-1]
+    assert "test_b PASSED" not in result.stdout.str()
+    assert "PytestUnraisableExceptionWarning" not in result.stdout.str()
