@@ -163,9 +163,6 @@ class ProgressReporter:
         self._distributed = distributed
         if self._progress is not None:
             self._progress.update(self._task, total=len(ids))
-        if ids and distributed and not self._stopped_by_collection():
-            # workers write Allure results themselves: replace the old ones before any test
-            self._start_outputs()
 
     def _stopped_by_collection(self) -> bool:
         """Whether a collection error stops pytest before any test: in one process pytest
@@ -174,9 +171,9 @@ class ProgressReporter:
 
     @property
     def started(self) -> bool:
-        """Whether this run's results replaced the previous run's (once a test reported:
-        in one process, the first report; under pytest-xdist, its collection). A run stopped
-        before (a target refusing the set-up, say) leaves the previous results as they were."""
+        """Whether this run's results replaced the previous run's (once a test finished). A
+        run stopped before (a target refusing the set-up, a Ctrl-C in the first test) leaves
+        the previous results as they were."""
         return self._started
 
     @property
@@ -186,8 +183,10 @@ class ProgressReporter:
         return 0 if self._stopped_by_collection() else len(self._order)
 
     def _start_outputs(self) -> None:
-        """Replace the previous run's results, now that this one has tests: before any test
-        runs (under pytest-xdist this hook comes before the controller schedules a test)."""
+        """Replace the previous run's results, now that this one has a test that finished
+        (a run stopped before, a Ctrl-C in the first test, leaves them as they were). What
+        this run wrote already, a worker's or the first test's Allure files, is newer than
+        its start and stays."""
         self._started = True
         if self.alluredir is not None:
             self.alluredir.mkdir(parents=True, exist_ok=True)
@@ -228,8 +227,6 @@ class ProgressReporter:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """One outcome per test, settled at its teardown: the call's (or the set-up's when
         it did not pass), unless the teardown failed after they passed (an ``error`` then)."""
-        if not self._started and self._order:
-            self._start_outputs()  # before allure-pytest writes this test's result
         if report.when == "call" or (report.when == "setup" and not report.passed):
             self._pending[report.nodeid] = self._outcome(report)
             if self._progress is not None:
@@ -241,6 +238,11 @@ class ProgressReporter:
                 entry = self._outcome(report)
             if entry is not None:
                 self._record(entry)
+
+    def _record(self, entry: TestOutcome) -> None:
+        if not self._started:  # this run's first finished test: its results replace the last
+            self._start_outputs()  # run's (Allure's files from before this run started)
+        self._record_started(entry)
 
     def _outcome(self, report: pytest.TestReport) -> TestOutcome:
         clauses = tuple(str(v) for k, v in report.user_properties if k == "clause")
@@ -259,7 +261,7 @@ class ProgressReporter:
         return TestOutcome(report.nodeid, outcome, clauses, report.duration, message[:300],
                            warn_only)
 
-    def _record(self, entry: TestOutcome) -> None:
+    def _record_started(self, entry: TestOutcome) -> None:
         self.outcomes.append(entry)
         if self._journal is not None:
             self._journal.write(json.dumps({

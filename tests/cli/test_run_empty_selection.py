@@ -152,14 +152,19 @@ def test_what_the_first_test_attached_in_its_set_up_is_kept(tmp_path: Path) -> N
     assert [n for n in named if not (results / n).is_file()] == []
 
 
-def test_a_run_interrupted_before_any_test_finished_says_so(tmp_path: Path) -> None:
+@pytest.mark.parametrize("source", [
+    "import pytest\n\n@pytest.fixture\ndef stop():\n    raise KeyboardInterrupt\n\n"
+    "def test_one(stop):\n    pass\n\ndef test_two():\n    pass\n",
+    # set up (and reported), then stopped in its body: the earlier run's reports went then
+    "import pytest\n\n@pytest.fixture\ndef fine():\n    return 1\n\n"
+    "def test_one(fine):\n    raise KeyboardInterrupt\n\ndef test_two():\n    pass\n",
+], ids=["in-set-up", "in-the-call"])
+def test_a_run_interrupted_before_any_test_finished_says_so(tmp_path: Path,
+                                                            source: str) -> None:
     out = tmp_path / "out"
     _earlier_run(out)
     before = _snapshot(out)
-    done, said = _run_source(out, tmp_path / "test_interrupted.py",
-                             "import pytest\n\n@pytest.fixture\ndef stop():\n"
-                             "    raise KeyboardInterrupt\n\ndef test_one(stop):\n    pass\n\n"
-                             "def test_two():\n    pass\n")
+    done, said = _run_source(out, tmp_path / "test_interrupted.py", source)
     assert done.returncode == 2, said[-3000:]
     assert ("the run was interrupted before any test finished: KeyboardInterrupt (nothing "
             f"written: {out} is left as it was)") in said
