@@ -284,6 +284,10 @@ def pytest_runtest_makereport(item: pytest.Item,
     report = yield
     if report.when != "teardown" and item.config.getoption(OPT_VNEID_URL, None):
         _stop_when_targets_stop_answering(item, call, report)
+    if report.failed:  # the seed is what makes the run replayable: say it where the failure is
+        seed = item.config.getoption(OPT_SEED)
+        report.sections.append(("how to replay", f"pytest --seed {seed} '{item.nodeid}' "
+                                "(with this run's other options: target, driver, profile)"))
     if report.failed or report.skipped or report.sections:
         from reports.failures import clean_report
 
@@ -383,7 +387,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     _check_markers(items)
     _select_plan(config, items)
+    seed = str(config.getoption(OPT_SEED))
     for item in items:
+        item.user_properties.append(("seed", seed))  # JUnit <property>, replay with it
+        item.add_marker(pytest.mark.allure_label(seed, label_type="seed"))
         ids = _clause_ids(item)
         if item.get_closest_marker("warning_on_failure") is not None:
             item.user_properties.append(("warning_on_failure", "yes"))

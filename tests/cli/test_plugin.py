@@ -208,3 +208,20 @@ def test_a_ctrl_c_python_ignored_still_stops_the_run(pytester: pytest.Pytester) 
     assert "test_b" not in result.stdout.str().split("KeyboardInterrupt")[0].split("test_a")[-1]
     assert "test_b PASSED" not in result.stdout.str()
     assert "PytestUnraisableExceptionWarning" not in result.stdout.str()
+
+
+def test_a_failure_says_how_to_replay_it_and_the_reports_carry_the_seed(
+        pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("""
+        def test_fails(persona):
+            assert persona.level == 1
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--seed", "5",
+                                           "--junitxml=junit.xml", "--alluredir=allure")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*how to replay*",
+                                 "pytest --seed 5 'test_a_failure_says_how_to_replay_it*"
+                                 "::test_fails' (with this run's other options*"])
+    assert '<property name="seed" value="5"' in (pytester.path / "junit.xml").read_text()
+    allure = "".join(p.read_text() for p in (pytester.path / "allure").glob("*-result.json"))
+    assert '"name": "seed", "value": "5"' in allure
