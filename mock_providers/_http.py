@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -72,12 +72,15 @@ __all__ = [
     "header",
     "mark_bodies_in_memory",
     "optional_str",
+    "persisting",
     "read_form",
     "read_form_text",
     "read_json_object",
     "require_control_access",
     "require_str",
 ]
+
+T = TypeVar("T")
 
 log = logging.getLogger("mock_providers")
 
@@ -589,6 +592,17 @@ def _unpack_headers(packed: bytes | list[tuple[bytes, bytes]]) -> list[tuple[byt
         name, _, value = line.partition(b":")  # a header name never holds ':'
         pairs.append((name, value))
     return pairs
+
+
+async def persisting(provider: Any, change: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``change(*args, **kwargs)``, a change of what a provider stores: on a worker thread
+    when a state file is attached (each change writes the whole file and fsyncs it: with
+    tens of thousands of personas, half a second the shared event loop would otherwise stand
+    still for), inline otherwise. The handler still answers only once the file is written, so
+    a write that fails is still its 503."""
+    if getattr(provider, "_state", None) is None:
+        return change(*args, **kwargs)
+    return await run_in_threadpool(change, *args, **kwargs)
 
 
 _UNREAD_INLINE = 50

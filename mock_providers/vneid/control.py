@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Route
 from harness.protocol import ProtocolError, finite_number
 from mock_providers._http import (
     FastJSONResponse,
+    persisting,
     read_json_object,
     require_control_access,
     require_str,
@@ -78,12 +79,13 @@ class ControlApi:
 
     async def put_persona(self, request: Request) -> Response:
         body = await read_json_object(request, clause="A-4")
-        persona = self.provider.add_persona(PersonaRecord.from_json(body))
+        persona = await persisting(self.provider, self.provider.add_persona,
+                                   PersonaRecord.from_json(body))
         return FastJSONResponse(persona.to_json())
 
     async def delete_persona(self, request: Request) -> Response:
         personal_id = request.path_params["personal_id"]
-        if not self.provider.remove_persona(personal_id):
+        if not await persisting(self.provider, self.provider.remove_persona, personal_id):
             raise ProtocolError(f"no persona with personal_id {personal_id[:32]!r}",
                                 code="not_found", clause="A-4")
         return FastJSONResponse({"deleted": personal_id})
@@ -93,12 +95,13 @@ class ControlApi:
 
     async def put_client(self, request: Request) -> Response:
         body = await read_json_object(request, clause="T-1")
-        client = self.provider.register_client(ClientRecord.from_json(body))
+        client = await persisting(self.provider, self.provider.register_client,
+                                  ClientRecord.from_json(body))
         return FastJSONResponse(client.to_json())
 
     async def delete_client(self, request: Request) -> Response:
         client_id = request.path_params["client_id"]
-        if not self.provider.remove_client(client_id):
+        if not await persisting(self.provider, self.provider.remove_client, client_id):
             raise ProtocolError(f"no client with client_id {client_id[:64]!r}",
                                 code="not_found", clause="T-1")
         return FastJSONResponse({"deleted": client_id})

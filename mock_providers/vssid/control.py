@@ -24,7 +24,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from harness.protocol import ProtocolError, finite_number
-from mock_providers._http import FastJSONResponse, read_json_object, require_control_access
+from mock_providers._http import (
+    FastJSONResponse,
+    persisting,
+    read_json_object,
+    require_control_access,
+)
 from mock_providers.vssid.accounts import AccountRecord
 
 if TYPE_CHECKING:
@@ -79,12 +84,12 @@ def control_routes(provider: VssIDProvider) -> list[Route]:
 
     async def put_account(request: Request) -> Response:
         body = await read_json_object(request, clause="P-1")
-        record = provider.add_account(AccountRecord.from_json(body))
+        record = await persisting(provider, provider.add_account, AccountRecord.from_json(body))
         return FastJSONResponse(record.to_json())
 
     async def delete_account(request: Request) -> Response:
         code = request.path_params["bhxh_code"]
-        if not provider.remove_account(code):
+        if not await persisting(provider, provider.remove_account, code):
             raise ProtocolError(f"no VssID account with bhxh_code {code!r:.40}",
                                 code="not_found", clause="P-1")
         return FastJSONResponse({"deleted": code})
@@ -98,7 +103,7 @@ def control_routes(provider: VssIDProvider) -> list[Route]:
         if unknown:
             raise ProtocolError(f"unknown config field(s) {', '.join(unknown)}; accepted: "
                                 f"{', '.join(_CONFIG_FIELDS)}", clause="R-2")
-        provider.configure(**body)
+        await persisting(provider, provider.configure, **body)
         return FastJSONResponse(provider.settings.public_json())
 
     async def get_clock(request: Request) -> Response:

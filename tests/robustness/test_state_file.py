@@ -298,3 +298,40 @@ def test_concurrent_control_writes_leave_one_consistent_state(tmp_path: Path) ->
     assert len(saved["vneid"]["personas"]) == count
     assert {c["client_id"]: c["client_name"] for c in saved["vneid"]["clients"]} == {
         k: c.client_name for k, c in clients.items()}
+
+
+def test_a_large_state_file_is_written_off_the_event_loop(tmp_path: Path) -> None:
+    """Each change writes the whole file: with many personas that took long enough to stall
+    both providers (they share one event loop). The write now runs on a worker thread while
+    the change's own answer still waits for it."""
+    import time
+
+    factory = PersonaFactory("big-state")
+    people = tmp_path / "people.json"
+    from harness.personas import save_personas
+
+    save_personas(people, factory.many(12_000, vssid_account=False))
+    with pair_in_thread(state_file=tmp_path / "state.json", personas_file=people) as served:
+        finished: list[str] = []
+
+        async def race() -> None:
+            async with httpx.AsyncClient(timeout=60) as client:
+                async def change() -> None:
+                    r = await client.post(served.vneid_url + "/_harness/personas",
+                                          json=factory.new().to_vneid_json())
+                    assert r.status_code == 200, r.text
+                    finished.append("change")
+
+                async def discovery() -> None:
+                    await asyncio.sleep(0.02)
+                    r = await client.get(served.vneid_url + "/.well-known/openid-configuration")
+                    assert r.status_code == 200
+                    finished.append("discovery")
+
+                await asyncio.gather(change(), discovery())
+
+        started = time.perf_counter()
+        asyncio.run(race())
+        assert finished == ["discovery", "change"], time.perf_counter() - started
+        assert len(json.loads((tmp_path / "state.json").read_text())
+                   ["sections"]["vneid"]["personas"]) == 12_001
