@@ -17,6 +17,7 @@ import asyncio
 import hmac
 import json
 import logging
+import sys
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ from harness.protocol import (
     VersionError,
     parse_version,
 )
+from harness.protocol.json_names import json_kind
 from harness.protocol.links import parse_query
 from harness.protocol.numbers import finite_float, refuse_constant
 from harness.protocol.redaction import redact_body, redact_headers, redact_path, redact_url
@@ -367,13 +369,17 @@ async def read_json_object(
         raise ProtocolError(f"key {str(dup)[:40]!r} appears more than once in a JSON object",
                             clause=clause) from None
     except (ValueError, RecursionError) as exc:
-        raise ProtocolError(f"the body is not valid JSON: {exc}", clause=clause) from None
+        said = str(exc)
+        if "integer string conversion" in said:  # Python's advice is not the caller's
+            said = (f"a number has more than {sys.get_int_max_str_digits()} digits; no field "
+                    "takes one that long")
+        raise ProtocolError(f"the body is not valid JSON: {said}", clause=clause) from None
     if b"\\u" in raw or raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH:
         # only an escape can make a lone surrogate (the text is valid UTF-8), and only that
         # many brackets can nest too deep: otherwise there is nothing to walk for
         _check_json_value(value, clause)
     if not isinstance(value, dict):
-        raise ProtocolError(f"the body must be a JSON object, got {type(value).__name__}",
+        raise ProtocolError(f"the body must be a JSON object, got {json_kind(value)}",
                             clause=clause)
     return value
 
@@ -419,7 +425,7 @@ def require_str(body: Mapping[str, Any], key: str, *, clause: str, max_len: int 
     if value is None or value == "":
         raise ProtocolError(f"{key!r} is required", clause=clause, code=code)
     if not isinstance(value, str):
-        raise ProtocolError(f"{key!r} must be a string, got {type(value).__name__}",
+        raise ProtocolError(f"{key!r} must be a string, got {json_kind(value)}",
                             clause=clause, code=code)
     if len(value) > max_len:
         raise ProtocolError(f"{key!r} is {len(value)} characters; at most {max_len}",

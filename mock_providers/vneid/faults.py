@@ -43,6 +43,7 @@ from typing import Any, Generic, Literal, TypeVar, cast
 from joserfc.jwk import ECKey
 
 from harness.protocol import ACR_LEVEL1, Entropy, ProtocolError
+from harness.protocol.json_names import json_kind
 from mock_providers.vneid.keys import derive_signing_key
 
 __all__ = [
@@ -489,7 +490,7 @@ class ArmedFaults:
         """Validate a fault name and a use count; ``invalid_request`` naming what is wrong."""
         known = self.registry.get(fault) if isinstance(fault, str) else None
         if known is None:
-            shown = f"{fault[:64]!r}" if isinstance(fault, str) else type(fault).__name__
+            shown = f"{fault[:64]!r}" if isinstance(fault, str) else json_kind(fault)
             raise _refuse(f"'fault' {shown} is not a known fault; known: "
                           f"{', '.join(self.registry.names())}")
         if isinstance(times, bool) or not isinstance(times, int) \

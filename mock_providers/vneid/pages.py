@@ -49,9 +49,13 @@ def _hidden(request_id: str) -> str:
 
 
 def _error_line(error: ProtocolError) -> str:
+    # a malformed entry says what is wrong (e.g. the 12 digits of §1); a wrong passcode or an
+    # unknown person stay one message, on purpose (A-4)
+    detail = (f' <small data-testid="vneid-login-error-detail">{escape(error.description)}'
+              "</small>" if error.code == "invalid_request" else "")
     return (f'<p class="error" role="alert" data-testid="vneid-login-error" '
             f'data-error="{escape(error.code)}">{escape(error.message_vi)} '
-            f"({escape(error.code)})</p>")
+            f"({escape(error.code)}){detail}</p>")
 
 
 def login_page(*, action: str, request_id: str, personal_id: str = "",

@@ -19,6 +19,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from harness.protocol import MAX_FULL_NAME, ProtocolError, parse_personal_id
+from harness.protocol.json_names import json_kind
 from harness.protocol.redaction import REDACTED
 
 __all__ = ["AUTH_METHODS", "AuthMethod", "ClientRecord", "Gender", "PersonaRecord", "Status",
@@ -41,7 +42,7 @@ def _invalid(name: str, problem: str, clause: str) -> ProtocolError:
 
 def _text(value: object, name: str, clause: str, max_len: int) -> str:
     if not isinstance(value, str) or not value:
-        raise _invalid(name, f"must be a non-empty string, got {type(value).__name__}", clause)
+        raise _invalid(name, f"must be a non-empty string, got {json_kind(value)}", clause)
     if len(value) > max_len:
         raise _invalid(name, f"is {len(value)} characters; at most {max_len}", clause)
     if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
@@ -70,7 +71,7 @@ def _check_keys(body: object, cls: type[Any], required: Collection[str],
                 clause: str) -> Mapping[str, Any]:
     """``body`` must be a JSON object with no unknown field and every required one."""
     if not isinstance(body, Mapping):
-        raise ProtocolError(f"a {cls.__name__} must be a JSON object, got {type(body).__name__}",
+        raise ProtocolError(f"a {cls.__name__} must be a JSON object, got {json_kind(body)}",
                             code="invalid_request", clause=clause)
     known = [f.name for f in fields(cls)]
     unknown = sorted(str(k) for k in body if k not in known)

@@ -18,6 +18,7 @@ from harness.protocol import (
     is_valid_bhxh_code,
     parse_personal_id,
 )
+from harness.protocol.json_names import json_kind
 
 __all__ = ["MAX_ACCOUNTS", "AccountRecord", "AccountStatus", "AccountStore"]
 
@@ -63,7 +64,7 @@ class AccountRecord:
     def from_json(cls, data: object) -> AccountRecord:
         """Validate a control-API body; ``invalid_request`` names the offending field."""
         if not isinstance(data, Mapping):
-            raise ProtocolError(f"an account must be a JSON object, got {type(data).__name__}",
+            raise ProtocolError(f"an account must be a JSON object, got {json_kind(data)}",
                                 clause="P-1")
         unknown = sorted(str(k) for k in data if k not in _FIELDS)
         if unknown:

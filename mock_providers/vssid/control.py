@@ -24,6 +24,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from harness.protocol import ProtocolError, finite_number
+from harness.protocol.json_names import json_shown
 from mock_providers._http import (
     FastJSONResponse,
     persisting,
@@ -53,7 +54,7 @@ def parse_clock_offset(body: dict[str, Any]) -> float:
     """``offset_seconds``: a finite number of at most ten years either way."""
     raw = body.get("offset_seconds")
     if isinstance(raw, bool) or not isinstance(raw, int | float):
-        raise ProtocolError(f"'offset_seconds' must be a number, got {raw!r:.40}",
+        raise ProtocolError(f"'offset_seconds' must be a number, got {json_shown(raw)}",
                             clause="R-8")
     value = finite_number(raw)
     if value is None or abs(value) > MAX_CLOCK_OFFSET:

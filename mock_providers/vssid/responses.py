@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from harness.protocol import ProtocolError
+from harness.protocol.json_names import json_kind
 from mock_providers.vssid.outgoing import Purpose
 
 __all__ = [
@@ -52,7 +53,7 @@ def json_object(content: bytes, purpose: Purpose) -> dict[str, Any]:
             purpose, f"the issuer's answer is not JSON: {_shown(content[:80])}") from None
     if not isinstance(value, dict):
         raise provider_unavailable(
-            purpose, f"the issuer's answer is a JSON {type(value).__name__}, expected an object")
+            purpose, f"the issuer's answer is {json_kind(value)} in JSON, expected an object")
     return value
 
 

@@ -11,6 +11,7 @@ from typing import Any, Literal, get_args
 from urllib.parse import SplitResult, urlsplit
 
 from harness.protocol import DEFAULT_PROFILE, LinkForm, Profile, ProtocolError, finite_number
+from harness.protocol.json_names import json_kind
 from harness.protocol.redaction import REDACTED, is_secret_key
 from mock_providers.defaults import (
     DEFAULT_VSSID_CLIENT_SECRET,
@@ -43,7 +44,7 @@ where it lives: ``nonce`` R-9, ``state`` R-1 (the callback), ``iss`` R-2 (the ca
 def _require_text(name: str, value: object, clause: str, max_len: int) -> str:
     if not isinstance(value, str) or not value:
         if is_secret_key(name):  # S-5: its type, never its value (the message reaches logs)
-            got = "an empty string" if value == "" else type(value).__name__
+            got = "an empty string" if value == "" else json_kind(value)
         else:
             got = f"{value!r:.80}"
         raise ProtocolError(f"{name!r} must be a non-empty string, got {got}",

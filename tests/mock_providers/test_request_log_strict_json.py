@@ -181,8 +181,8 @@ def test_a_secret_in_the_decoded_path_is_redacted_in_the_log(vneid: httpx.Client
 
 @pytest.mark.clause("S-5", "T-1")
 @pytest.mark.parametrize(("secret", "said"), [
-    (12345678, "got int"), (["S3CRET"], "got list"), ({"s": "S3CRET"}, "got dict"),
-    (True, "got bool"), ("", "got an empty string"),
+    (12345678, "got a number"), (["S3CRET"], "got an array"), ({"s": "S3CRET"}, "got an object"),
+    (True, "got true"), ("", "got an empty string"),
 ])
 def test_a_mistyped_client_secret_is_not_echoed(vssid: httpx.Client, secret: object,
                                                 said: str) -> None:

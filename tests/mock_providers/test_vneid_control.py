@@ -197,3 +197,16 @@ def test_the_settings_repr_holds_no_secret() -> None:
     assert "vendor-own-secret-1" not in shown
     assert "adm-token-xyz" not in shown
     assert "vssid_auth_method='client_secret_basic'" in shown
+
+
+def test_json_errors_speak_json(vneid_http):
+    huge = vneid_http.post("/_harness/clock", content=b'{"offset_seconds": 1' + b"0" * 5000 + b"}",
+                           headers={"Content-Type": "application/json"})
+    assert _error(huge) == (400, "invalid_request", "T-2")
+    said = huge.json()["error_description"]
+    assert "a number has more than 4300 digits" in said
+    assert "sys.set_int_max_str_digits" not in said
+    persona = vneid_http.post("/_harness/personas", json={**PERSONA, "full_name": ["An"]})
+    assert "must be a non-empty string, got an array" in persona.json()["error_description"]
+    listed = vneid_http.post("/_harness/personas", json=[PERSONA])
+    assert "a JSON object, got an array" in listed.json()["error_description"]

@@ -75,6 +75,15 @@ def test_wrong_passcode_rerenders_the_login_with_the_error(vneid_flow):
     assert 'data-error="invalid_credentials"' in again.text
     assert "Sai thông tin đăng nhập" in again.text
     assert 'data-testid="vneid-consent"' in _login(vneid_flow, again).text
+    assert "vneid-login-error-detail" not in again.text  # who exists is not told apart
+
+
+def test_a_malformed_personal_id_is_named_on_the_login_page(vneid_flow):
+    again = _login(vneid_flow, _start(vneid_flow), personal_id="00109901234")
+    assert 'data-error="invalid_request"' in again.text
+    detail = re.search(r'data-testid="vneid-login-error-detail">([^<]*)<', again.text)
+    assert detail is not None
+    assert "12" in html.unescape(detail[1])
 
 
 @pytest.mark.clause("P-2")
