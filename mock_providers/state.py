@@ -27,6 +27,7 @@ import errno
 import fcntl
 import json
 import os
+import stat
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -69,6 +70,7 @@ class StateFile:
                                  "path of a file, or of a link to one") from None
         self._lock = threading.RLock()
         self._snapshots: dict[str, Snapshot] = {}
+        self._check_kind()  # before the lock file: a refused path leaves nothing beside it
         self._lock_fd: int | None = self._take_lock() if exclusive else None
         try:
             self._sections: dict[str, Any] = self._read()
@@ -79,6 +81,22 @@ class StateFile:
         self._dirty = False
         self.writes = 0
         """How many times the file was written (for tests and measurements)."""
+
+    def _check_kind(self) -> None:
+        """A path that is there must be a regular file: a FIFO would block the read for ever,
+        and a device or a folder is never a state file."""
+        try:
+            mode = self.path.stat().st_mode
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise self._fail(f"cannot be read ({exc.strerror})") from None
+        if not stat.S_ISREG(mode):
+            kind = ("a folder" if stat.S_ISDIR(mode) else "a named pipe" if stat.S_ISFIFO(mode)
+                    else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+                    else "not a regular file")
+            raise StateFileError(f"state file {self.path} is {kind}; give the path of a "
+                                 "regular file (created if missing)")
 
     def _fail(self, problem: str) -> StateFileError:
         return StateFileError(f"state file {self.path}: {problem}; it was left as it is: fix "

@@ -335,3 +335,23 @@ def test_a_large_state_file_is_written_off_the_event_loop(tmp_path: Path) -> Non
         assert finished == ["discovery", "change"], time.perf_counter() - started
         assert len(json.loads((tmp_path / "state.json").read_text())
                    ["sections"]["vneid"]["personas"]) == 12_001
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "device"])
+def test_a_state_path_that_is_no_regular_file_is_refused_at_once(tmp_path: Path,
+                                                                 kind: str) -> None:
+    """A FIFO blocked the start for ever; /dev/null was refused but left a lock file in
+    /dev. Now each is refused before anything is created beside it."""
+    if kind == "fifo":
+        path = tmp_path / "state.json"
+        os.mkfifo(path)
+        said = "a named pipe"
+    elif kind == "folder":
+        path = tmp_path / "state.json"
+        path.mkdir()
+        said = "a folder"
+    else:
+        path, said = Path("/dev/null"), "a device"
+    with pytest.raises(StateFileError, match=f"is {said}; give the path of a regular file"):
+        StateFile(path, exclusive=True)
+    assert not path.with_name(f".{path.name}.lock").exists()
