@@ -6,6 +6,7 @@ with a traceback in the server's log (a robustness review)."""
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterator
 
@@ -61,3 +62,31 @@ def test_a_client_leaving_mid_body_is_no_server_error(served: ServedProviders,
     with connect(served) as again:  # still serving
         again.sendall(b"GET /_harness/health HTTP/1.1\r\nHost: x\r\n\r\n")
         assert again.recv(100).startswith(b"HTTP/1.1 200")
+
+
+def test_transfer_encoding_with_content_length_is_refused_and_closed(
+        served: ServedProviders) -> None:
+    """RFC 9112 §6.1: such a message is ambiguous (request smuggling), and the server "MUST
+    close the connection after responding"; h11 answered it and the GET pipelined behind."""
+    with connect(served) as sock:
+        sock.sendall(b"POST /token HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                     b"Transfer-Encoding: chunked\r\n"
+                     b"Content-Type: application/x-www-form-urlencoded\r\n\r\n"
+                     b"0\r\n\r\nGET /jwks HTTP/1.1\r\nHost: x\r\n\r\n")
+        answer = read_all(sock)
+    head, _, rest = answer.partition(b"\r\n\r\n")
+    length = int(re.search(rb"(?i)content-length: (\d+)", head)[1])  # type: ignore[index]
+    assert rest[length:] == b"", "nothing after the 400: the pipelined GET is not answered"
+    status, _ = error_of(answer)
+    assert status == 400
+
+
+def test_an_http11_request_without_host_is_400(served: ServedProviders) -> None:
+    """RFC 9112 §3.2: "A server MUST respond with a 400 (Bad Request) status code to any
+    HTTP/1.1 request message that lacks a Host header field"."""
+    with connect(served) as sock:
+        sock.sendall(b"GET /jwks HTTP/1.1\r\n\r\n")
+        status, body = error_of(read_all(sock))
+    assert status == 400
+    said = body["error_description"]
+    assert "without Host" in said or "Missing mandatory Host" in said  # ours, or h11's own
