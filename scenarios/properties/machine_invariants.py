@@ -86,7 +86,10 @@ class LoginInvariants:
         self.t2_seen = len(self.world.exchanges)
 
     def every_refusal_is_a_protocol_error(self) -> None:
-        """R-12, §8: a refusal is a §8 code citing a clause, on the wire and on the screen."""
+        """R-12, §8: a refusal is a code of the error catalog citing a clause, on the wire and
+        on the screen. The catalog (``harness.protocol.ERRORS``) holds §8's codes, the RFCs'
+        (``invalid_token``, ``invalid_request``…) and a few the harness names where §8 is
+        silent (``transaction_not_found``, ``server_error``…), each with its source."""
         fresh, self.refusals_seen = self.world.exchanges[self.refusals_seen:], \
             len(self.world.exchanges)
         for ex in fresh:
@@ -94,12 +97,13 @@ class LoginInvariants:
                 body = ex.json_response()
                 if body.get("error") not in ERRORS or body.get("clause") not in CLAUSES:
                     self._fail("R-12", f"{ex.provider} {ex.path} refused with HTTP {ex.status} "
-                                       f"and the body {body}, not a §8 error naming a clause")
+                                       f"and the body {body}, not a catalogued error naming "
+                                       "a clause")
         screen = self.device.phone.screen() if self.world.device else None
         if screen is not None and screen.id == APP_ERROR:
             spec = ERRORS.get(screen.error or "")
             if spec is None or screen.data.get("clause") not in CLAUSES:
-                self._fail("R-12", f"{shown(screen)} is not a §8 code with a clause")
+                self._fail("R-12", f"{shown(screen)} is not a catalogued code with a clause")
             if spec.message_vi not in screen.texts:
                 self._fail("R-12", f"{shown(screen)} lacks the §8 message {spec.message_vi!r}")
 
