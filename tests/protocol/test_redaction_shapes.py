@@ -125,3 +125,13 @@ def test_a_jws_shape_is_found_in_linear_time() -> None:
     text = "note: " + "eyJa" * 4000 + ".x"
     assert redact_secret_shapes(text) == text
     assert redact_secret_shapes(f"{'eyJa' * 4000} {JWS}") == f"{'eyJa' * 4000} {REDACTED}"
+
+
+@pytest.mark.parametrize("name", ["Authorization", "proxy-authorization", "Cookie",
+                                  "X-Harness-Admin-Token"])
+def test_credential_headers_are_redacted(name: str) -> None:
+    from harness.protocol.redaction import redact_headers
+
+    out = redact_headers({name: "Basic UzNDUkVUQ09ERTpTM0NSRVQ=", "Accept": "*/*"})
+    assert "UzNDUkVU" not in str(out)
+    assert out["Accept"] == "*/*"
