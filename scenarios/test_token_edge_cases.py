@@ -525,12 +525,15 @@ def test_another_method_than_the_registered_one_is_invalid_client(rp: TestRelyin
 
 @pytest.mark.plan("vneid-provider")
 @pytest.mark.clause("T-1")
+@pytest.mark.parametrize("sub", [42, ["vssid-jwt"], {"id": "x"}], ids=["number", "array",
+                                                                         "object"])
 def test_an_assertion_whose_sub_is_not_a_string_names_no_client(jwt_client: TestRelyingParty,
                                                                 phone: Device,
-                                                                persona: Persona) -> None:
+                                                                persona: Persona,
+                                                                sub: object) -> None:
     login, code = get_code(phone, jwt_client, persona)
     data = grant(jwt_client, login, code) | {
-        "client_assertion": assertion(jwt_client, sub=42),
+        "client_assertion": assertion(jwt_client, sub=sub),
         "client_assertion_type": ASSERTION_TYPE,
     }
     refused(token_call(jwt_client, data), 401, "invalid_client", "T-1")
