@@ -27,6 +27,7 @@ __all__ = [
     "Callback",
     "LinkForm",
     "ParsedLink",
+    "UndecodableParameter",
     "add_query",
     "delivered_to",
     "encode_query",
@@ -60,15 +61,21 @@ class ParsedLink:
     repeated: tuple[str, ...] = ()
     """With ``allow_repeated``: the names given more than once (``params`` has the first value
     of each), for a caller that must answer each case differently (RFC 6749 §4.1.2.1)."""
+    undecodable: tuple[str, ...] = ()
+    """With ``allow_undecodable``: the names whose percent-encoding is not UTF-8 (left out of
+    ``params``), for the same callers."""
 
     @property
     def scheme(self) -> str:
         return urlsplit(self.base).scheme
 
 
-def parse_link(url: object, *, clause: str = "A-5", allow_repeated: bool = False) -> ParsedLink:
-    """Split ``url`` into base and query; refuse non-strings, over-long links, and repeated
-    params (unless ``allow_repeated``: then they are listed in :attr:`ParsedLink.repeated`)."""
+def parse_link(url: object, *, clause: str = "A-5", allow_repeated: bool = False,
+               allow_undecodable: bool = False) -> ParsedLink:
+    """Split ``url`` into base and query; refuse non-strings, over-long links, repeated
+    params (unless ``allow_repeated``: then they are listed in :attr:`ParsedLink.repeated`)
+    and params that are not UTF-8 once decoded (unless ``allow_undecodable``: then they are
+    listed in :attr:`ParsedLink.undecodable`)."""
     if not isinstance(url, str) or not url:
         raise LinkError("a link must be a non-empty string", clause=clause)
     if len(url) > MAX_LINK_LENGTH:
@@ -76,16 +83,17 @@ def parse_link(url: object, *, clause: str = "A-5", allow_repeated: bool = False
                         clause=clause)
     if any(ch in url for ch in "\x00\r\n\t "):
         raise LinkError("the link contains whitespace or control characters", clause=clause)
+    undecodable: list[str] | None = [] if allow_undecodable else None
     try:
         parts = urlsplit(url)
-        pairs = parse_query(parts.query, max_fields=100)
+        pairs = parse_query(parts.query, max_fields=100, undecodable=undecodable)
     except ValueError as exc:
         raise LinkError(f"the link cannot be parsed: {exc}", clause=clause) from None
     if not parts.scheme:
         raise LinkError(f"the link {url[:80]!r} has no scheme", clause=clause)
     params, repeated = single_values(pairs, clause=clause, allow_repeated=allow_repeated)
     base = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-    return ParsedLink(url, base, params, parts.fragment, repeated)
+    return ParsedLink(url, base, params, parts.fragment, repeated, tuple(undecodable or ()))
 
 
 def single_values(pairs: Iterable[tuple[str, str]], *, clause: str,
@@ -107,14 +115,27 @@ def single_values(pairs: Iterable[tuple[str, str]], *, clause: str,
     return params, tuple(repeated)
 
 
-def parse_query(query: str, *, max_fields: int) -> list[tuple[str, str]]:
+class UndecodableParameter(ValueError):
+    """A query or form parameter whose percent-encoding is not UTF-8 (RFC 3986 §2.5): decoded
+    with replacement, a ``state`` of ``%ff`` would go back as another value (RFC 6749
+    §4.1.2). ``name`` is the parameter, as far as it decodes."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(f"parameter {name[:40]!r}: its percent-encoding is not UTF-8 (RFC 3986 "
+                         "§2.5); percent-encode the UTF-8 bytes of the text")
+
+
+def parse_query(query: str, *, max_fields: int,
+                undecodable: list[str] | None = None) -> list[tuple[str, str]]:
     """``urllib.parse.parse_qsl(query, keep_blank_values=True, max_num_fields=max_fields,
-    errors="strict")``, the same pairs (``ValueError`` beyond ``max_fields``, and
-    ``UnicodeDecodeError``, a ``ValueError`` too, for percent-encoded bytes that are not UTF-8:
-    decoded with replacement, a ``state`` of ``%ff`` would go back as another value, RFC 6749
-    §4.1.2): a key or value with no ``+`` or ``%`` in it (every name, token and id here) is
-    kept as it is, without going through ``unquote``'s layers; the rest is decoded as
-    ``parse_qsl`` decodes it."""
+    errors="strict")``, the same pairs (``ValueError`` beyond ``max_fields``): a key or value
+    with no ``+`` or ``%`` in it (every name, token and id here) is kept as it is, without going
+    through ``unquote``'s layers; the rest is decoded as ``parse_qsl`` decodes it.
+
+    A pair whose percent-encoding is not UTF-8 is an :class:`UndecodableParameter`, or, given
+    an ``undecodable`` list, left out and its name added there (for a caller that answers
+    such a request by redirect once it knows where, RFC 6749 §4.1.2.1)."""
     if not query:
         return []
     if 1 + query.count("&") > max_fields:
@@ -124,10 +145,17 @@ def parse_query(query: str, *, max_fields: int) -> list[tuple[str, str]]:
         if not part:
             continue
         key, _, value = part.partition("=")
-        if "+" in key or "%" in key:
-            key = _unquoted(key)
-        if "+" in value or "%" in value:
-            value = _unquote(value) if is_secret_key(key) else _unquoted(value)
+        try:
+            if "+" in key or "%" in key:
+                key = _unquoted(key)
+            if "+" in value or "%" in value:
+                value = _unquote(value) if is_secret_key(key) else _unquoted(value)
+        except UnicodeDecodeError:
+            name = key if "%" not in key else unquote(key.replace("+", " "), errors="replace")
+            if undecodable is None:
+                raise UndecodableParameter(name) from None
+            undecodable.append(name)
+            continue
         pairs.append((key, value))
     return pairs
 
@@ -255,14 +283,16 @@ def _form_of(link: ParsedLink, custom_base: str, https_base: str) -> LinkForm | 
 
 def parse_authorize_link(
     url: object, profile: Profile = DEFAULT_PROFILE, *, extra_bases: Iterable[str] = (),
-    allow_repeated: bool = False,
+    allow_repeated: bool = False, allow_undecodable: bool = False,
 ) -> tuple[LinkForm, ParsedLink]:
     """Decode an authorize app link (either form, A-5); refuse a link to anything else.
 
     ``extra_bases`` are further accepted bases that count as the https form (e.g. the web
-    authorization endpoint of a served provider); ``allow_repeated`` as in :func:`parse_link`.
+    authorization endpoint of a served provider); ``allow_repeated`` and
+    ``allow_undecodable`` as in :func:`parse_link`.
     """
-    link = parse_link(url, clause="A-5", allow_repeated=allow_repeated)
+    link = parse_link(url, clause="A-5", allow_repeated=allow_repeated,
+                      allow_undecodable=allow_undecodable)
     form = _form_of(link, profile.authorize_link_custom, profile.authorize_link_https)
     if form is None and link.base in set(extra_bases):
         form = LinkForm.CLAIMED_HTTPS

@@ -130,7 +130,11 @@ def _redact_pair(chunk: str) -> str:
 
 
 def _reencode(chunk: str) -> str:
-    pairs = parse_qsl(chunk, keep_blank_values=True)
+    try:
+        pairs = parse_qsl(chunk, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:  # not UTF-8 once decoded: shown as it came (a refusal's
+        name = unquote_plus(chunk.partition("=")[0], errors="replace")  # evidence), or
+        return f"{chunk.partition('=')[0]}={REDACTED}" if is_secret_key(name) else chunk
     return urlencode([(k, REDACTED) if is_secret_key(k) else (_public(k), _public(redact_value(v)))
                       for k, v in pairs], safe="[]")
 
@@ -259,11 +263,14 @@ _AUTHORIZATION = re.compile(
     r"""(\b(?:proxy-)?authorization['"]?\s*[:=]\s*\(?['"]?(?:b['"])?\w+\s+)[^\s'",;)]+""",
     re.IGNORECASE)
 """Whatever follows the scheme in an ``Authorization`` header written out, however short."""
-_JWS = re.compile(r"(?:(?<![A-Za-z0-9_-])|(?<=%[0-9A-Fa-f]{2}))"
+_JWS = re.compile(r"(?:(?<![A-Za-z0-9_-])|(?<=%[0-9A-Fa-f]{2})|(?<=\\[nrtbfv])"
+                  r"|(?<=\\u[0-9A-Fa-f]{4}))"
                   r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
-"""A JWS compact serialisation: one starting where a token starts (or after a percent-escape,
-``%3DeyJ…``), never inside a longer run of token characters, where each ``eyJ`` of a long run
-without dots (``eyJaeyJa…``) would rescan the rest of it: quadratic, seconds for a 16 KB body."""
+"""A JWS compact serialisation: one starting where a token starts, also after a
+percent-escape (``%3DeyJ…``) or a backslash escape of a repr or JSON text (``\\neyJ…``,
+``\\u0026eyJ…``), never inside a longer run of token characters, where each ``eyJ`` of a
+long run without dots (``eyJaeyJa…``) would rescan the rest of it: quadratic, about 60 ms
+for a 16 KB body, seconds for a request log of them."""
 _MAY_HAVE_SHAPES = re.compile(r"[=:%]|Bearer|Basic|eyJ")
 """A cheap test: text without any of these holds none of the shapes below."""
 

@@ -17,7 +17,8 @@ from mock_providers._http import (
     read_json_object,
     require_str,
 )
-from mock_providers.vneid.authorize import DECISIONS, RedirectedError, verify_request
+from mock_providers.vneid.authorize import DECISIONS, RedirectedError
+from mock_providers.vneid.undecodable import verify_decodable
 
 if TYPE_CHECKING:
     from mock_providers.vneid.provider import VNeIDProvider
@@ -63,9 +64,10 @@ class AppApi:
             raise ProtocolError(f"decision must be 'approve' or 'deny', got {decision!r:.40}",
                                 clause="A-5")
         _, parsed = parse_authorize_link(link, p.profile, extra_bases=(p.url("/authorize"),),
-                                         allow_repeated=True)
+                                         allow_repeated=True, allow_undecodable=True)
         try:
-            verified = verify_request(parsed.params, p.client_map, p.issuer, parsed.repeated)
+            verified = verify_decodable(parsed.params, parsed.undecodable, p.client_map,
+                                        p.issuer, parsed.repeated)
         except RedirectedError as redirect:
             return FastJSONResponse({"redirect_to": redirect.redirect_to}, headers=NO_STORE)
         if decision == "approve" and verified.needs_login(session.auth_time, p.clock.now()):

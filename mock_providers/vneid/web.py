@@ -26,9 +26,9 @@ from mock_providers.vneid.authorize import (
     RedirectedError,
     VerifiedRequest,
     error_redirect,
-    verify_request,
 )
 from mock_providers.vneid.ttl import TTLStore
+from mock_providers.vneid.undecodable import verify_decodable
 
 if TYPE_CHECKING:
     from mock_providers.vneid.provider import VNeIDProvider
@@ -91,20 +91,22 @@ class WebFlow:
         the query of a GET or as the form body of a POST (OpenID Connect Core §3.1.2.1:
         "Authorization Servers MUST support the use of the HTTP GET and POST methods")."""
         p = self.provider
+        undecodable: list[str] = []
         if request.method == "POST":  # the body's pairs as they are (a raw '#' is a value)
             try:
                 pairs = parse_query(await read_form_text(request, clause="A-2"),
-                                    max_fields=100)
+                                    max_fields=100, undecodable=undecodable)
             except ValueError as exc:
                 raise ProtocolError(f"the form body cannot be decoded: {exc}",
                                     clause="A-2") from None
             params, repeated = single_values(pairs, clause="A-2", allow_repeated=True)
         else:
             link = parse_link(p.url(f"/authorize?{request.url.query}"), clause="A-2",
-                              allow_repeated=True)
+                              allow_repeated=True, allow_undecodable=True)
             params, repeated = dict(link.params), link.repeated
+            undecodable = list(link.undecodable)
         try:
-            verified = verify_request(params, p.client_map, p.issuer, repeated)
+            verified = verify_decodable(params, undecodable, p.client_map, p.issuer, repeated)
         except RedirectedError as redirect:
             return _redirect(redirect.redirect_to, request)
         if "none" in verified.prompt:  # the web flow keeps no login between requests

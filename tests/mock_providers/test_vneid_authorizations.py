@@ -176,15 +176,31 @@ def test_long_state_is_echoed_exactly(vneid_flow):
     assert vneid_flow.callback(vneid_flow.request(state=state)).state == state
 
 
+@pytest.mark.parametrize(("param", "state"), [
+    ("state", None), ("nonce", "state-123"), ("ui_locales", "state-123")])
 @pytest.mark.parametrize("encoded", ["%ff%fe", "ok%C3"])
-def test_a_link_whose_encoding_is_not_utf8_is_refused_not_changed(vneid_flow, encoded):
+def test_a_parameter_that_is_not_utf8_goes_back_as_invalid_request(vneid_flow, vneid_provider,
+                                                                   param, state, encoded):
     """RFC 6749 §4.1.2: state goes back as "the exact value received"; %ff%fe came back as
-    %EF%BF%BD%EF%BF%BD (decoded with replacement, encoded again). A query that is not
-    percent-encoded UTF-8 (Appendix B) is a malformed link: refused, nothing redirected."""
-    link = vneid_flow.request(state="PLACEHOLDER").to_link().replace("PLACEHOLDER", encoded)
-    r = vneid_flow.authorize(link)
-    assert _error(r) == (400, "invalid_request", "A-5")
-    assert "cannot be parsed" in r.json()["error_description"]
+    %EF%BF%BD%EF%BF%BD (decoded with replacement, encoded again). Such a parameter is refused
+    as invalid_request by redirect (A-7), with the state only when it decoded."""
+    sent = {"state": "state=state-123", "nonce": "nonce=nonce-456", "ui_locales": "ui_locales=vi"}
+    link = vneid_flow.request(extra=(("ui_locales", "vi"),)).to_link()
+    assert sent[param] in link
+    cb = _redirect(vneid_flow.authorize(link.replace(sent[param], f"{param}={encoded}")))
+    assert (cb.error, cb.state, cb.code, cb.iss) == ("invalid_request", state, None,
+                                                      vneid_provider.issuer)
+    assert cb.error_description.startswith(f"A-2: parameter '{param}': its percent-encoding "
+                                           "is not UTF-8")
+
+
+@pytest.mark.parametrize("param", ["client_id", "redirect_uri"])
+def test_a_client_id_or_redirect_uri_that_is_not_utf8_is_never_redirected_to(vneid_flow,
+                                                                              param):
+    request = vneid_flow.request()
+    value = {"client_id": "vssid", "redirect_uri": "vssid%3A%2F%2Fauth%2Fvneid%2Fcallback"}[param]
+    r = vneid_flow.authorize(request.to_link().replace(f"{param}={value}", f"{param}=%ff"))
+    assert _error(r) == (400, "invalid_request", {"client_id": "S-3", "redirect_uri": "S-2"}[param])
     assert "redirect_to" not in r.json()
 
 

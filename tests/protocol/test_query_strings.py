@@ -10,7 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.protocol.links import _quoted, _unquoted, encode_query, parse_query
+from harness.protocol.links import (
+    UndecodableParameter,
+    _quoted,
+    _unquoted,
+    encode_query,
+    parse_query,
+)
 
 UNRESERVED = st.text(alphabet="abcXYZ019_.~-", max_size=12)
 ANY_TEXT = st.text(max_size=12)
@@ -36,8 +42,12 @@ def test_the_pairs_are_what_parse_qsl_reads(query: str, max_fields: int) -> None
         want = parse_qsl(query, keep_blank_values=True, max_num_fields=max_fields,
                          errors="strict")
     except UnicodeDecodeError:  # percent-encoded bytes that are not UTF-8
-        with pytest.raises(UnicodeDecodeError):
+        with pytest.raises(UndecodableParameter, match="its percent-encoding is not UTF-8"):
             parse_query(query, max_fields=max_fields)
+        skipped: list[str] = []  # or, asked to, left out and named
+        kept = parse_query(query, max_fields=max_fields, undecodable=skipped)
+        assert skipped
+        assert len(kept) + len(skipped) == len(parse_qsl(query, keep_blank_values=True))
     except ValueError:
         with pytest.raises(ValueError, match="Max number of fields exceeded"):
             parse_query(query, max_fields=max_fields)

@@ -4,7 +4,7 @@ the fast path for plain pairs and the cache for repeated public pairs change no 
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, unquote_plus, urlencode
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -26,10 +26,21 @@ PIECES = st.sampled_from([
 
 
 def reference(encoded: str) -> str:
-    pairs = parse_qsl(encoded, keep_blank_values=True)
-    return urlencode([(k, REDACTED) if is_secret_key(k)
-                      else (redact_secret_shapes(k), redact_secret_shapes(redact_value(v)))
-                      for k, v in pairs], safe="[]")
+    """The whole round trip, pair by pair; a pair that is not UTF-8 once decoded is shown as
+    it came (its value redacted when its name is a secret's), not decoded with replacement."""
+    out = []
+    for chunk in filter(None, encoded.split("&")):
+        try:
+            pairs = parse_qsl(chunk, keep_blank_values=True, errors="strict")
+        except UnicodeDecodeError:
+            name = chunk.partition("=")[0]
+            secret = is_secret_key(unquote_plus(name, errors="replace"))
+            out.append(f"{name}={REDACTED}" if secret else chunk)
+            continue
+        out.append(urlencode([(k, REDACTED) if is_secret_key(k)
+                              else (redact_secret_shapes(k), redact_secret_shapes(redact_value(v)))
+                              for k, v in pairs], safe="[]"))
+    return "&".join(o for o in out if o)
 
 
 @settings(max_examples=3000, deadline=None)
