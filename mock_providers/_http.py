@@ -601,19 +601,24 @@ def _unpack_headers(packed: bytes | list[tuple[bytes, bytes]]) -> list[tuple[byt
 
 
 async def persisting(provider: Any, change: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """``change(*args, **kwargs)``, a change of what a provider stores: on a worker thread
-    when a state file is attached (each change writes the whole file and fsyncs it: with
-    tens of thousands of personas, half a second the shared event loop would otherwise stand
-    still for), inline otherwise. The handler still answers only once the file is written, so
-    a write that fails is still its 503."""
-    if getattr(provider, "_state", None) is None:
+    """``change(*args, **kwargs)``, a change of what a provider stores, made here on the event
+    loop (so handlers never race each other over it); with a state file attached, its
+    whole-file write and fsync then run on a worker thread (with tens of thousands of
+    personas, half a second the shared event loop would otherwise stand still for). The
+    handler answers once the file is written, so a write that fails is still its 503."""
+    state = getattr(provider, "_state", None)
+    if state is None:
         return change(*args, **kwargs)
-    return await run_in_threadpool(change, *args, **kwargs)
+    with state.writing_later():
+        result = change(*args, **kwargs)
+    await run_in_threadpool(state.flush)
+    return result
 
 
-_UNREAD_INLINE = 50
-"""Up to this many exchanges not read yet, a read of the log redacts them on the loop itself
-(a thread costs more than that; a test's own log holds a few dozen)."""
+_UNREAD_INLINE = 16 * 1024
+"""Up to this many bytes of bodies not read yet, a read of the log redacts them on the loop
+itself (a thread hop costs more than that; a test's own log holds a few KB); beyond, on a
+worker thread (50 bodies of 16 KB took half a second)."""
 
 
 @dataclass
@@ -647,7 +652,8 @@ class RequestLog:
         def read() -> list[dict[str, Any]]:
             return [_read(e).to_json() for e in items]
 
-        unread = sum(1 for e in items if isinstance(e, _Unread) and e.done is None)
+        unread = sum(len(e.body) + len(e.response) for e in items
+                     if isinstance(e, _Unread) and e.done is None)
         return read() if unread <= _UNREAD_INLINE else await run_in_threadpool(read)
 
     def calls_to(self, path: str, method: str | None = None) -> list[RecordedExchange]:

@@ -31,12 +31,16 @@ import stat
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 from harness.protocol import ProtocolError
 
 __all__ = ["STATE_FORMAT", "StateFile", "StateFileError", "StateWriteError"]
+
+_LATER: ContextVar[bool] = ContextVar("state_file_writes_later", default=False)
+"""Set by :meth:`StateFile.writing_later`: a change counts, :meth:`StateFile.flush` writes."""
 
 STATE_FORMAT = "vneid-harness-state/1"
 Snapshot = Callable[[], Any]
@@ -79,6 +83,10 @@ class StateFile:
             raise
         self._deferred = 0
         self._dirty = False
+        self._changes = 0
+        """Changes made under :meth:`writing_later`, counted on the thread that makes them."""
+        self._written = 0
+        """How many of them the file holds."""
         self.writes = 0
         """How many times the file was written (for tests and measurements)."""
 
@@ -194,8 +202,31 @@ class StateFile:
                 if completed and not self._deferred and self._dirty:
                     self._write()
 
+    @contextmanager
+    def writing_later(self) -> Iterator[None]:
+        """Changes inside are counted, not written: the caller writes them with :meth:`flush`
+        (on a worker thread), so the thread making the change, a server's event loop, never
+        waits for a write, not even for the lock a write in progress holds."""
+        token = _LATER.set(True)
+        try:
+            yield
+        finally:
+            _LATER.reset(token)
+
+    def flush(self) -> None:
+        """Write the changes counted by :meth:`writing_later` (one write for all that came
+        before it; none when a write since already holds them)."""
+        with self._lock:
+            target = self._changes
+            if self._written < target:
+                self._write()
+                self._written = max(self._written, target)
+
     def save(self) -> None:
         """Write every attached section now (atomically), or at the end of :meth:`deferred`."""
+        if _LATER.get():
+            self._changes += 1
+            return
         with self._lock:
             if self._deferred:
                 self._dirty = True

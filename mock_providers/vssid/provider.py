@@ -146,10 +146,14 @@ class VssIDProvider:
             changes["redirect_uri"] = validate_redirect_uri(redirect_uri)
         if link_form is not None:
             changes["link_form"] = link_form  # VssIDSettings checks it
-        self._settings = self._settings.evolve(**changes)
+        before = self._settings
+        self._settings = before.evolve(**changes)
         self.issuer_client.clear_caches()
-        kept = {k: v for k, v in changes.items() if k in _KEPT_CONFIG}
-        if kept:  # the registration at VNeID (kept there too) must match after a restart
+        # the registration at VNeID (kept there too) must match after a restart; a value
+        # set again as it was (each test of a remote run restores the config) changes nothing
+        kept = {k: v for k, v in changes.items()
+                if k in _KEPT_CONFIG and getattr(before, k) != v}
+        if kept:
             self._client_config.update(kept)
             self._persist()
         return self._settings

@@ -355,3 +355,46 @@ def test_a_state_path_that_is_no_regular_file_is_refused_at_once(tmp_path: Path,
     with pytest.raises(StateFileError, match=f"is {said}; give the path of a regular file"):
         StateFile(path, exclusive=True)
     assert not path.with_name(f".{path.name}.lock").exists()
+
+
+def test_setting_the_config_to_what_it_is_writes_nothing(tmp_path: Path) -> None:
+    """Each test of a remote run restores VssID's config: with a state file that rewrote the
+    whole file (and pinned the values in it) before every test."""
+    path = tmp_path / "state.json"
+    state = StateFile(path)
+    vssid = VssIDProvider(state=state)
+    settings = vssid.settings
+    writes = state.writes
+    for _ in range(3):
+        vssid.configure(client_id=settings.client_id, redirect_uri=settings.redirect_uri)
+    assert state.writes == writes
+    assert not path.exists() or "client" not in json.loads(path.read_text())["sections"].get(
+        "vssid", {})
+
+
+def test_changes_made_to_be_written_later_are_all_written_by_one_flush(tmp_path: Path) -> None:
+    state = StateFile(tmp_path / "state.json")
+    vneid = VNeIDProvider(state=state)
+    writes = state.writes
+    with state.writing_later():
+        for seed in ("x", "y"):
+            vneid.add_persona(PersonaRecord.from_json(_persona(seed)))
+    assert state.writes == writes  # counted, not written
+    state.flush()
+    state.flush()  # nothing new: no second write
+    assert state.writes == writes + 1
+    held = json.loads((tmp_path / "state.json").read_text())["sections"]["vneid"]["personas"]
+    assert len(held) == 2
+
+
+def test_a_stored_client_that_no_longer_validates_is_named(tmp_path: Path) -> None:
+    """A state file written before client ids and secrets had to be printable ASCII: the
+    start is refused (the file left as it is), naming the client and what to do."""
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps({"format": STATE_FORMAT, "sections": {"vneid": {"clients": [
+        {**CLIENT, "client_id": "legacy-rp", "client_secret": "mật-khẩu-bí-mật"}]}}}))
+    before = path.read_bytes()
+    with pytest.raises(StateFileError, match=r"client 'legacy-rp': 'client_secret' must be "
+                                             r"printable ASCII.*remove it from the file"):
+        VNeIDProvider(state=StateFile(path))
+    assert path.read_bytes() == before
