@@ -155,7 +155,15 @@ class VNeIDProvider:
         for item in _records(data, "personas"):
             self.add_persona(PersonaRecord.from_json(item))
         for item in _records(data, "clients"):
-            self.register_client(ClientRecord.from_json(item))
+            try:
+                client = ClientRecord.from_json(item)
+            except ProtocolError as exc:  # e.g. stored before ids and secrets had to be ASCII
+                named = item.get("client_id") if isinstance(item, Mapping) else None
+                raise ProtocolError(f"client {str(named)[:64]!r}: {exc.description}; remove "
+                                    "it from the file, then register it again with valid "
+                                    "values (POST /_harness/clients)",
+                                    clause=exc.clause) from None
+            self.register_client(client)
         written_under = data.get("profile_redirect_uris",
                                  list(DEFAULT_PROFILE.vssid_redirect_uris))
         if (self.settings.register_vssid_client
