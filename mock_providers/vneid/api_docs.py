@@ -174,7 +174,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
                     "or an error (A-7)", obj({"redirect_to": string()}, ["redirect_to"]))},
         {400: "invalid_request, invalid_client or invalid_redirect_uri (never redirected, "
               "S-3), app_version_invalid",
-         401: "invalid_token: no live app session", 423: "account_locked",
+         401: "invalid_token: no live app session (expired, unknown, or its citizen was "
+              "locked since the login: the login then answers account_locked)",
          426: "app_update_required (V-5)",
          503: "the store of authorization codes is full (temporarily_unavailable)"},
         body=Body(obj({"link": string(MAX_LINK_LENGTH),
