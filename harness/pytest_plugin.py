@@ -284,10 +284,15 @@ def pytest_runtest_makereport(item: pytest.Item,
     report = yield
     if report.when != "teardown" and item.config.getoption(OPT_VNEID_URL, None):
         _stop_when_targets_stop_answering(item, call, report)
-    if report.failed:  # the seed is what makes the run replayable: say it where the failure is
+    if report.failed and not getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+        # the seed is what makes the run replayable: say it where the failure is (a property
+        # test has its own "how to reproduce", hypothesis's seed)
+        import shlex
+
         seed = item.config.getoption(OPT_SEED)
-        report.sections.append(("how to replay", f"pytest --seed {seed} '{item.nodeid}' "
-                                "(with this run's other options: target, driver, profile)"))
+        report.sections.append(("how to replay", f"pytest --seed {seed} "
+                                f"{shlex.quote(item.nodeid)} (with this run's other options: "
+                                "target, driver, profile)"))
     if report.failed or report.skipped or report.sections:
         from reports.failures import clean_report
 

@@ -212,16 +212,28 @@ def test_a_ctrl_c_python_ignored_still_stops_the_run(pytester: pytest.Pytester) 
 
 def test_a_failure_says_how_to_replay_it_and_the_reports_carry_the_seed(
         pytester: pytest.Pytester) -> None:
+    import shlex
+
     pytester.makepyfile("""
-        def test_fails(persona):
+        import pytest
+        from hypothesis import given, strategies as st
+
+        @pytest.mark.parametrize("who", ["it's"])
+        def test_fails(persona, who):
             assert persona.level == 1
+
+        @given(st.integers())
+        def test_property(n):
+            assert n < 0
     """)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--seed", "5",
                                            "--junitxml=junit.xml", "--alluredir=allure")
-    result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*how to replay*",
-                                 "pytest --seed 5 'test_a_failure_says_how_to_replay_it*"
-                                 "::test_fails' (with this run's other options*"])
+    result.assert_outcomes(failed=2)
+    lines = [line for line in result.stdout.lines if line.startswith("pytest --seed 5 ")]
+    assert len(lines) == 1, "one replay line: the property test has hypothesis's own"
+    command = shlex.split(lines[0].split(" (with this run's", 1)[0])
+    assert command[:3] == ["pytest", "--seed", "5"]
+    assert command[3].endswith("::test_fails[it's]")
     assert '<property name="seed" value="5"' in (pytester.path / "junit.xml").read_text()
     allure = "".join(p.read_text() for p in (pytester.path / "allure").glob("*-result.json"))
     assert '"name": "seed", "value": "5"' in allure
