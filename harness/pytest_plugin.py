@@ -67,6 +67,8 @@ _traces_key = pytest.StashKey["list[Trace]"]()
 _allure_key = pytest.StashKey["AllureFlowReporter"]()
 _people_key = pytest.StashKey["list[list[Persona]]"]()
 _profile_key = pytest.StashKey["Profile"]()
+_citizens_key = pytest.StashKey["tuple[Persona, ...]"]()
+"""The --personas file's citizens, read once when pytest configures."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -164,8 +166,8 @@ def pytest_configure(config: pytest.Config) -> None:
         from harness.errors import PersonaFileError
         from harness.personas import load_personas
 
-        try:  # read here too, so a wrong file stops the run before any test, not in each
-            load_personas(personas_file)
+        try:  # read here, once: a wrong file stops the run before any test, not in each
+            config.stash[_citizens_key] = tuple(load_personas(personas_file))
         except PersonaFileError as exc:
             raise pytest.UsageError(f"{OPT_PERSONAS}: {exc}") from None
     if getattr(config.option, "allure_report_dir", None):
@@ -496,7 +498,8 @@ def personas(request: pytest.FixtureRequest, target: Target, test_seed: str) -> 
     """Synthetic citizens registered with the providers: ``personas.new(level=2, ...)``."""
     from harness.world import PersonaPool
 
-    pool = PersonaPool(target, seed=test_seed, file=request.config.getoption(OPT_PERSONAS))
+    pool = PersonaPool(target, seed=test_seed, file=request.config.getoption(OPT_PERSONAS),
+                       citizens=request.config.stash.get(_citizens_key, None))
     # the list, not the pool: an item outlives its test, and the pool holds the providers
     request.node.stash.setdefault(_people_key, []).append(pool.made)
     reporter = _allure(request.config)

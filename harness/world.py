@@ -8,7 +8,7 @@ and a driver for it; everything it does lands in one :class:`~harness.trace.Trac
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,10 +35,13 @@ class PersonaPool:
     """Citizens for one test: ``new(...)`` makes and registers one; ``from_file`` offers the
     ``--personas`` file's citizens (registered on first use)."""
 
-    def __init__(self, target: Target, *, seed: int | str, file: Path | None = None) -> None:
+    def __init__(self, target: Target, *, seed: int | str, file: Path | None = None,
+                 citizens: Sequence[Persona] | None = None) -> None:
         self.target = target
         self.factory = PersonaFactory(seed)
         self._file = file
+        self._citizens = citizens
+        """The file's citizens when the caller read it already (the pytest plugin, once)."""
         self._from_file: list[Persona] | None = None
         self.registered: list[Persona] = []
         self.made: list[Persona] = []
@@ -75,7 +78,8 @@ class PersonaPool:
         if self._file is None:
             raise ConfigError("no persona file was given; pass --personas FILE")
         if self._from_file is None:
-            self._from_file = [self.register(p) for p in load_personas(self._file)]
+            people = self._citizens if self._citizens is not None else load_personas(self._file)
+            self._from_file = [self.register(p) for p in people]
         return list(self._from_file)
 
 

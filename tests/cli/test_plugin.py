@@ -237,3 +237,26 @@ def test_a_failure_says_how_to_replay_it_and_the_reports_carry_the_seed(
     assert '<property name="seed" value="5"' in (pytester.path / "junit.xml").read_text()
     allure = "".join(p.read_text() for p in (pytester.path / "allure").glob("*-result.json"))
     assert '"name": "seed", "value": "5"' in allure
+
+
+def test_the_personas_file_is_offered_to_every_test(pytester: pytest.Pytester) -> None:
+    """--personas FILE: read once as pytest configures, its citizens registered in each test
+    that asks for them (personas.from_file())."""
+    from harness.personas import PersonaFactory, save_personas
+
+    people = PersonaFactory("file").many(2)
+    save_personas(pytester.path / "people.yaml", people)
+    pytester.makepyfile(f"""
+        from harness.flows import login_with_vneid
+
+        def test_first(personas, device):
+            citizens = personas.from_file()
+            assert [c.personal_id for c in citizens] == {[p.personal_id for p in people]!r}
+            phone = device("android")
+            assert login_with_vneid(phone.driver, citizens[0]).id == "vssid-home"
+
+        def test_second(personas):
+            assert len(personas.from_file()) == 2
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--personas", "people.yaml")
+    result.assert_outcomes(passed=2)
