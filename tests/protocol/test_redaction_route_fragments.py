@@ -5,21 +5,17 @@ inside a body sent as a form is redacted as :func:`redact_json` redacts one."""
 from __future__ import annotations
 
 import json
-from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harness.protocol.redaction import (
-    REDACTED,
-    is_secret_key,
     redact_body,
     redact_json,
-    redact_secret_shapes,
     redact_url,
-    redact_value,
 )
+from tests.protocol.test_redaction_fast_path import reference
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -68,11 +64,7 @@ def test_ordinary_fragments_are_redacted_as_before(url: str, redacted: str) -> N
     assert redact_url(url) == redacted
 
 
-def pairs_redacted(encoded: str) -> str:
-    pairs = parse_qsl(encoded, keep_blank_values=True)
-    return urlencode([(k, REDACTED) if is_secret_key(k)
-                      else (redact_secret_shapes(k), redact_secret_shapes(redact_value(v)))
-                      for k, v in pairs], safe="[]")
+pairs_redacted = reference  # the whole round trip, pair by pair, as for forms
 
 
 PIECES = st.sampled_from([
