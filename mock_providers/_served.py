@@ -25,7 +25,7 @@ import json
 import logging
 from collections.abc import Callable, Coroutine
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote
 
 import h11
@@ -196,6 +196,28 @@ class _HeadRefused(Exception):
     turns it into its parser error, answered by ``send_400_response``)."""
 
 
+class _ParserNamingErrors:
+    """httptools' parser, keeping the message of the error it raised: uvicorn answers every
+    parse error with one fixed text, where the parser's says what is wrong ("Invalid header
+    value char", "Content-Length can't be present with Transfer-Encoding")."""
+
+    __slots__ = ("_parser", "error")
+
+    def __init__(self, parser: Any) -> None:
+        self._parser = parser
+        self.error = ""
+
+    def feed_data(self, data: bytes) -> None:
+        try:
+            self._parser.feed_data(data)
+        except Exception as exc:  # httptools.HttpParserError and its kin, re-raised as it is
+            self.error = str(exc)
+            raise
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._parser, name)
+
+
 class GuardedHttpToolsProtocol(_DeadlineHooks, HttpToolsProtocol):
     """uvicorn's httptools protocol with the limits of the h11 one: the §8 error JSON for an
     unparseable request (not a plain-text 400), a request head of at most
@@ -204,6 +226,7 @@ class GuardedHttpToolsProtocol(_DeadlineHooks, HttpToolsProtocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.parser = cast(Any, _ParserNamingErrors(self.parser))
         self._deadline = _HeadDeadline(self.loop, self._head_timed_out)
         self._in_head = True
         self._head_bytes = 0
@@ -252,8 +275,9 @@ class GuardedHttpToolsProtocol(_DeadlineHooks, HttpToolsProtocol):
         self._send_error(_head_timeout())
 
     def send_400_response(self, msg: str) -> None:
+        said = getattr(self.parser, "error", "") or msg
         self._send_error(self._error or ProtocolError(
-            f"the request is not valid HTTP/1.1 ({msg[:200]})", code="invalid_request",
+            f"the request is not valid HTTP/1.1 ({said[:200]})", code="invalid_request",
             clause="A-1"))
 
     def _send_error(self, err: ProtocolError) -> None:

@@ -140,3 +140,18 @@ def test_a_pipelined_head_after_a_large_body_is_not_taken_for_a_huge_head(
                 break
             answers += chunk
     assert re.findall(rb"HTTP/1\.1 (\d{3}) ", answers) == [b"401", b"200"], answers[-500:]
+
+
+@pytest.mark.parametrize("request_bytes", [
+    b"POST /token HTTP/1.1\r\nHost: x\r\nContent-Length: 1x\r\n\r\n",
+    b"GET /jwks HTTP/1.1\r\nHost: x\r\nNoColonHere\r\n\r\n",
+])
+def test_an_unparseable_head_is_named(served: ServedProviders, request_bytes: bytes) -> None:
+    """On httptools every parse error said only "Invalid HTTP request received."; the parser's
+    own message (as h11's) says what is wrong."""
+    with connect(served) as sock:
+        sock.sendall(request_bytes)
+        status, body = error_of(read_all(sock))
+    assert (status, body["error"]) == (400, "invalid_request")
+    assert "Invalid HTTP request received" not in body["error_description"]
+    assert body["error_description"].startswith("the request is not valid HTTP/1.1 (")
