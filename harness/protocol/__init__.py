@@ -21,6 +21,7 @@ from harness.protocol.identifiers import (
     generate_bhxh_code,
     generate_personal_id,
     is_valid_bhxh_code,
+    is_vschar,
     parse_personal_id,
 )
 from harness.protocol.links import (
@@ -68,7 +69,7 @@ __all__ = [
     # numbers
     "finite_number",
     # identifiers
-    "PersonalId", "generate_bhxh_code", "generate_personal_id", "is_valid_bhxh_code",
+    "PersonalId", "generate_bhxh_code", "generate_personal_id", "is_valid_bhxh_code", "is_vschar",
     "parse_personal_id",
     # links
     "AuthorizationRequest", "Callback", "LinkForm", "ParsedLink", "add_query",

@@ -24,6 +24,7 @@ __all__ = [
     "generate_bhxh_code",
     "generate_personal_id",
     "is_valid_bhxh_code",
+    "is_vschar",
     "parse_personal_id",
 ]
 
@@ -106,6 +107,12 @@ def generate_personal_id(
     digit = (0 if birthdate.year < 2000 else 2) + (1 if sex == "female" else 0)
     serial = f"{rng.randrange(1_000_000):06d}"
     return f"{province:03d}{digit}{birthdate.year % 100:02d}{serial}"
+
+
+def is_vschar(text: str) -> bool:
+    """Whether ``text`` is printable ASCII, RFC 6749 Appendix A's ``VSCHAR`` (``%x20-7E``):
+    what a client id and a client secret are made of (A.1, A.2)."""
+    return all(" " <= ch <= "~" for ch in text)
 
 
 def is_valid_bhxh_code(text: object) -> bool:

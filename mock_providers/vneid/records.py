@@ -18,7 +18,7 @@ import httpx
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from harness.protocol import MAX_FULL_NAME, ProtocolError, parse_personal_id
+from harness.protocol import MAX_FULL_NAME, ProtocolError, is_vschar, parse_personal_id
 from harness.protocol.json_names import json_kind
 from harness.protocol.redaction import REDACTED
 
@@ -57,7 +57,7 @@ def _vschar(value: object, name: str, clause: str, max_len: int) -> str:
     VssID mock's configuration requires; one it would refuse could be registered here and
     never used."""
     text = _text(value, name, clause, max_len)
-    if not all(" " <= ch <= "~" for ch in text):
+    if not is_vschar(text):
         raise _invalid(name, "must be printable ASCII (RFC 6749 Appendix A: VSCHAR)", clause)
     return text
 

@@ -10,7 +10,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal, get_args
 from urllib.parse import SplitResult, urlsplit
 
-from harness.protocol import DEFAULT_PROFILE, LinkForm, Profile, ProtocolError, finite_number
+from harness.protocol import (
+    DEFAULT_PROFILE,
+    LinkForm,
+    Profile,
+    ProtocolError,
+    finite_number,
+    is_vschar,
+)
 from harness.protocol.json_names import json_kind
 from harness.protocol.redaction import REDACTED, is_secret_key
 from mock_providers.defaults import (
@@ -52,7 +59,7 @@ def _require_text(name: str, value: object, clause: str, max_len: int) -> str:
     if len(value) > max_len:
         raise ProtocolError(f"{name!r} is {len(value)} characters; at most {max_len}",
                             clause=clause)
-    if not all(" " <= ch <= "~" for ch in value):
+    if not is_vschar(value):
         raise ProtocolError(f"{name!r} must be printable ASCII (RFC 6749 Appendix A)",
                             clause=clause)
     return value
