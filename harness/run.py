@@ -100,7 +100,6 @@ class ProgressReporter:
     starts): a run that reports no test leaves the previous results as they were."""
     outcomes: list[TestOutcome] = field(default_factory=list)
     collect_errors: list[str] = field(default_factory=list)
-    _distributed: bool = False
     _progress: Progress | None = None
     _task: Any = None
     _journal: TextIO | None = None
@@ -149,18 +148,17 @@ class ProgressReporter:
     @pytest.hookimpl
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         if session.items:  # in one process (the pytest-xdist controller collects nothing)
-            self._collected([item.nodeid for item in session.items], distributed=False)
+            self._collected([item.nodeid for item in session.items])
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: Sequence[str]) -> None:
         """Under pytest-xdist the total and the order come from what a worker collected
         (every worker collects the same tests)."""
         if not self._order:
-            self._collected(list(ids), distributed=True)
+            self._collected(list(ids))
 
-    def _collected(self, ids: list[str], *, distributed: bool) -> None:
+    def _collected(self, ids: list[str]) -> None:
         self._order = {nodeid: i for i, nodeid in enumerate(ids)}
-        self._distributed = distributed
         if self._progress is not None:
             self._progress.update(self._task, total=len(ids))
 
