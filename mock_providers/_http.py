@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -51,6 +51,9 @@ from mock_providers._routing import (
     handled_exceptions,
     whole_body,
 )
+
+if TYPE_CHECKING:
+    from mock_providers.state import StateFile
 
 __all__ = [
     "BODY_TIMEOUT",
@@ -600,13 +603,21 @@ def _unpack_headers(packed: bytes | list[tuple[bytes, bytes]]) -> list[tuple[byt
     return pairs
 
 
-async def persisting(provider: Any, change: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+class Persistent(Protocol):
+    """A provider whose stored data may be kept in a state file (``serve --state``)."""
+
+    @property
+    def state_file(self) -> StateFile | None: ...
+
+
+async def persisting(provider: Persistent, change: Callable[..., T], *args: Any,
+                     **kwargs: Any) -> T:
     """``change(*args, **kwargs)``, a change of what a provider stores, made here on the event
     loop (so handlers never race each other over it); with a state file attached, its
     whole-file write and fsync then run on a worker thread (with tens of thousands of
     personas, half a second the shared event loop would otherwise stand still for). The
     handler answers once the file is written, so a write that fails is still its 503."""
-    state = getattr(provider, "_state", None)
+    state = provider.state_file
     if state is None:
         return change(*args, **kwargs)
     with state.writing_later():

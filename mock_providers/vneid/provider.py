@@ -194,6 +194,13 @@ class VNeIDProvider:
 
     # -- identity ------------------------------------------------------------------------
     @property
+    def state_file(self) -> StateFile | None:
+        """The state file this provider's personas and client registrations are kept in
+        (``serve --state``), or None; the test-control API's changes go through it
+        (:func:`mock_providers._http.persisting`)."""
+        return self._state
+
+    @property
     def issuer(self) -> str:
         return self.settings.issuer
 

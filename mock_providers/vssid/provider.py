@@ -81,6 +81,13 @@ class VssIDProvider:
         )
 
     @property
+    def state_file(self) -> StateFile | None:
+        """The state file this provider's accounts and client settings are kept in
+        (``serve --state``), or None; the test-control API's changes go through it
+        (:func:`mock_providers._http.persisting`)."""
+        return self._state
+
+    @property
     def settings(self) -> VssIDSettings:
         """The current settings; a login keeps those it was started with."""
         return self._settings
