@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.apps.screens import VNEID_CONSENT, VNEID_LOGIN
-from harness.flows import enter_credentials, login_with_vneid, start_vneid_login
+from harness.apps.screens import APP_ERROR_CLOSE, VNEID_CONSENT, VNEID_LOGIN, VSSID_HOME
+from harness.flows import decide, enter_credentials, login_with_vneid, start_vneid_login
 from harness.personas import Persona
 from harness.targets import Target, VNeIDHandle, VssIDHandle
 from harness.world import DeviceFactory, PersonaPool
@@ -91,6 +91,24 @@ def test_wrong_passcode_is_refused_and_never_logged(device: DeviceFactory, perso
     logged = repr(vneid.requests()) + repr(phone.trace.to_json())
     assert wrong not in logged
     assert persona.passcode not in logged
+
+
+@pytest.mark.clause("A-4")
+@pytest.mark.plan("vssid-relying-party", "vneid-provider")
+def test_a_wrong_passcode_can_be_corrected(device: DeviceFactory, persona: Persona) -> None:
+    """After a wrong passcode, the error's "Đóng" brings the login screen back with the
+    pending link kept, and the right passcode then completes the login."""
+    phone = device("android")
+    start_vneid_login(phone.driver)
+    wrong = "000000" if persona.passcode != "000000" else "111111"
+    assert_error_screen(enter_credentials(phone.driver, persona, passcode=wrong),
+                        app="vneid", code="invalid_credentials")
+    again = phone.driver.tap(APP_ERROR_CLOSE)
+    assert (again.app, again.id) == ("vneid", VNEID_LOGIN), (
+        "A-4: closing the wrong-passcode error should offer the login again")
+    assert enter_credentials(phone.driver, persona).id == VNEID_CONSENT
+    home = decide(phone.driver)
+    assert (home.app, home.id) == ("vssid", VSSID_HOME)
 
 
 @pytest.mark.clause("A-4")

@@ -68,6 +68,8 @@ class VNeIDApp(App):
         )
         self.server = server
         self._link: str | None = None
+        self._refused_login: Screen | None = None
+        """The error screen a refused login showed (A-4), while it is the one shown."""
 
     def http_clients(self) -> Mapping[str, httpx.Client]:
         return {SERVER: self.server}
@@ -171,7 +173,7 @@ class VNeIDApp(App):
             return
         problem = reply if not reply.ok else self.missing(reply, "session_token")
         if problem is not None:
-            self.show_error(problem)
+            self._refused_login = self.show_error(problem)
             return
         given = finite_number(reply.body.get("expires_in"))  # NaN or 10**400: the default
         ttl = given if given is not None else self.profile.vneid_session_ttl
@@ -182,6 +184,16 @@ class VNeIDApp(App):
             "logged_in_at": self.phone.clock.now(),
         }
         self.show(self._consent_screen() if self._link else self.launch_screen())
+
+    def close_error(self) -> None:
+        """The error screen's "Đóng": after a refused login (a wrong passcode, a locked
+        account, the server out of reach) with an authorize link pending, the login screen
+        again, the link kept, so the user can try once more (A-4); otherwise VNeID's home."""
+        if self._link is not None and self.current_screen() is self._refused_login:
+            self.show(self._login_screen())
+        else:
+            super().close_error()
+        self._refused_login = None
 
     def _shows_update_for(self, reply: Reply) -> bool:
         """V-5: a 426 from any app-API call shows the update screen (:meth:`update_screen_for`)."""

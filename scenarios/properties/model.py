@@ -552,6 +552,19 @@ class LoginModel:
         self._open("vssid")
         return self._show(("A-6",), "the user closes VssID's error screen")
 
+    def close_vneid_error(self) -> Expect:
+        """The user taps "Đóng" on VNeID's error screen, a refused login's (the only one the
+        model reaches): the login screen again with the link kept, or home without one."""
+        assert self.foreground == "vneid"
+        assert self.vneid.screen is not None
+        assert self.vneid.screen.id == "app-error"
+        if self.vneid.link is None:
+            self.vneid.screen = ScreenM("vneid", "vneid-home")
+            return self._show(("A-4",), "the user closes VNeID's error screen: its home")
+        self.vneid.screen = ScreenM("vneid", "vneid-login")
+        return self._show(("A-4",), "the user closes the refused login's error: the login "
+                                    "screen again, the link kept")
+
     def install_hijacker(self) -> Expect:
         """Installed (again: removed first), it becomes the latest claimant of vssid://."""
         if self.hijacker_seq is not None and self.foreground == "hijacker":

@@ -302,6 +302,17 @@ class LoginMachine(LoginInvariants, RuleBasedStateMachine):
         self.device.driver.tap(APP_ERROR_CLOSE)
         self._check(self.model.close_vssid_error())
 
+    @precondition(lambda self: self.model.foreground == "vneid"
+                  and self.model.vneid.screen is not None
+                  and self.model.vneid.screen.id == "app-error")
+    @rule()
+    def user_closes_the_error_in_vneid(self) -> None:
+        """The user taps "Đóng" on VNeID's error screen (after a wrong passcode: the login
+        screen again, to try once more)."""
+        self._step("user taps Đóng on VNeID's error screen")
+        self.device.driver.tap(APP_ERROR_CLOSE)
+        self._check(self.model.close_vneid_error())
+
     @rule(what=st.sampled_from(USER_DOES))
     def user_does(self, what: str) -> None:
         """The user switches apps, force-closes one (in-memory state lost, storage kept), or

@@ -54,7 +54,7 @@ def test_user_denies(world: Any) -> None:
 
 def test_the_error_screen_closes_back_to_the_first_screen(world: Any) -> None:
     """After a denial, VssID's "Đóng" leads back to its login screen, and the next login
-    works; VNeID's error screen closes to VNeID's home."""
+    works; VNeID's error screen, unless a login was refused, closes to VNeID's home."""
     persona = world.persona()
     driver = world.driver()
     error = flows.login_with_vneid(driver, persona, decision="deny")
@@ -80,6 +80,27 @@ def test_no_vssid_account(world: Any) -> None:
     screen = flows.login_with_vneid(world.driver(), world.persona(vssid_account=False))
     assert screen.error == "vssid_account_not_found"
     assert screen.data["status"] == 404
+
+
+def test_vneid_error_closes_to_the_login_only_after_a_refused_login(world: Any) -> None:
+    """A refused login's error closes to the login screen (the link kept); an error shown
+    after another screen has replaced it, or with no link pending, closes to home."""
+    persona = world.persona()
+    driver = world.driver()
+    flows.start_vneid_login(driver)
+    vneid = driver.phone.app("vneid")
+    link = vneid.pending_link
+    assert flows.enter_credentials(driver, persona, passcode="not-it").error \
+        == "invalid_credentials"
+    assert driver.tap("app-error-close").id == "vneid-login"
+    assert vneid.pending_link == link
+    assert flows.enter_credentials(driver, persona, passcode="not-it").id == "app-error"
+    vneid.show_error(Reply(400, {"error": "invalid_client", "clause": "S-3"}))
+    assert driver.tap("app-error-close").id == "vneid-home"
+    vneid.show(vneid._login_screen())
+    assert flows.enter_credentials(driver, persona, passcode="not-it").id == "app-error"
+    vneid.forget()
+    assert driver.tap("app-error-close").id == "vneid-home"
 
 
 def test_wrong_passcode_flow_stops_in_vneid(world: Any) -> None:
