@@ -38,6 +38,8 @@ __all__ = ["OPERATIONS", "build", "docs_routes"]
 
 NO_CONTROL = r"^[^\u0000-\u001f\u007f]+$"
 """Text fields refuse control characters (records.py ``_text``)."""
+VSCHAR = r"^[ -~]+$"
+"""Client ids and secrets are printable ASCII (RFC 6749 Appendix A, records.py ``_vschar``)."""
 PERSONAL_ID = string(12, min_length=12, pattern=r"^[0-9]{12}$",
                      description="§1: the 12-digit personal identification number")
 APP_HEADERS = (
@@ -66,11 +68,11 @@ PERSONA_OUT = obj({**PERSONA["properties"], "passcode": string(description="reda
                   [*PERSONA["required"], "status"])
 JWKS = obj({"keys": array(obj({"kty": string()}, ["kty"]))}, ["keys"])
 CLIENT = obj({
-    "client_id": string(255, min_length=1, pattern=NO_CONTROL),
+    "client_id": string(255, min_length=1, pattern=VSCHAR),
     "redirect_uris": array(string(2048, min_length=1), min_items=1,
                            max_items=MAX_REDIRECT_URIS),
     "token_endpoint_auth_method": string(enum=list(AUTH_METHODS)),
-    "client_secret": string(512, min_length=1, pattern=NO_CONTROL),
+    "client_secret": string(512, min_length=1, pattern=VSCHAR),
     "jwks_uri": string(2048, pattern=r"^https?://"),
     "jwks": JWKS,
     "client_name": string(200, min_length=1, pattern=NO_CONTROL),

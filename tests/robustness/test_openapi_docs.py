@@ -13,11 +13,12 @@ import schemathesis
 from starlette.responses import Response
 from starlette.routing import Route
 
-from harness.protocol import ERRORS
+from harness.protocol import ERRORS, ProtocolError
 from harness.serve import ServedProviders
 from mock_providers import openapi
 from mock_providers.vneid import VNeIDProvider
 from mock_providers.vneid import api_docs as vneid_docs
+from mock_providers.vneid.records import ClientRecord
 from mock_providers.vssid import VssIDProvider
 from mock_providers.vssid import api_docs as vssid_docs
 
@@ -115,3 +116,22 @@ def test_docs_page_is_self_contained(spec_of: tuple[Any, str]) -> None:
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)  # nothing fetched
     for path in _spec(url)["paths"]:
         assert f"<code>{path}</code>" in page
+
+
+@pytest.mark.parametrize("value", ["vssid", "a b~", "\u202evssid", "\uff56ssid", "vss\u00e9id",
+                                   "tab\there"])
+def test_the_client_schema_documents_what_registration_takes(value: str) -> None:
+    """The documented client id and secret patterns take exactly what registration takes
+    (printable ASCII, RFC 6749 Appendix A): a schema-driven client such as Schemathesis
+    would otherwise send ids the provider refuses as valid input."""
+    props = vneid_docs.CLIENT["properties"]
+    for name in ("client_id", "client_secret"):
+        documented = re.search(props[name]["pattern"], value) is not None
+        fields = {"client_id": "c", "client_secret": "s", name: value}
+        try:
+            ClientRecord(fields["client_id"], ("https://rp.example/cb",),
+                         "client_secret_basic", fields["client_secret"])
+            taken = True
+        except ProtocolError:
+            taken = False
+        assert documented == taken, (name, value)
