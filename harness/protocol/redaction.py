@@ -18,6 +18,7 @@ from harness.protocol.numbers import NotStrictJSON, finite_float, refuse_constan
 __all__ = [
     "REDACTED",
     "SECRET_HEADERS",
+    "URL_HEADERS",
     "SECRET_KEYS",
     "is_secret_key",
     "load_json",
@@ -188,13 +189,23 @@ def redact_form(encoded: str) -> str:
     return _redact_pairs(encoded)
 
 
+URL_HEADERS = frozenset({"location", "content-location", "referer"})
+"""Headers whose value is a URL, redacted as one: a web login's 303 carries the
+authorization code in ``Location`` (``…/callback?code=…``), and a page reached from it sends
+it on in ``Referer``."""
+
+
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """Headers with credentials replaced, keeping the scheme word (``Bearer [REDACTED]``)."""
+    """Headers with credentials replaced, keeping the scheme word (``Bearer [REDACTED]``),
+    and the secret parameters of URL-valued headers (:data:`URL_HEADERS`)."""
     out: dict[str, str] = {}
     for name, value in headers.items():
-        if name.lower() in SECRET_HEADERS:
+        lowered = name.lower()
+        if lowered in SECRET_HEADERS:
             scheme, _, rest = value.partition(" ")
             out[name] = f"{scheme} {REDACTED}" if rest else REDACTED
+        elif lowered in URL_HEADERS:
+            out[name] = redact_url(value)
         else:
             out[name] = value
     return out
