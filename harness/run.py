@@ -327,17 +327,21 @@ def run_suites(options: RunOptions, console: Console | None = None) -> int:
             "-p", "no:terminal", "-p", "no:cacheprovider",
             # the CLI may have imported plugin modules (faker) before pytest starts
             "-W", "ignore::pytest.PytestAssertRewriteWarning",
-            "--rootdir", str(scenarios_dir().parent),
-            "--junitxml", str(staged_junit),
+            # the project's settings (xfail_strict, filterwarnings = error) by name: pytest
+            # looks for them from the paths given, which may be a suite elsewhere, and each
+            # xdist worker reads a separate option's value (--alluredir /tmp/…) as a path
+            "-c", str(scenarios_dir().parent / "pyproject.toml"),
+            f"--rootdir={scenarios_dir().parent}",
+            f"--junitxml={staged_junit}",
             # not --clean-alluredir: ProgressReporter clears it once a test reports
-            "--alluredir", str(out / "allure-results"),
-            "--seed", str(options.seed), "--plan", plan.name, "--evidence"]
+            f"--alluredir={out / 'allure-results'}",
+            f"--seed={options.seed}", f"--plan={plan.name}", "--evidence"]
     for flag, value in (("--vneid-url", options.vneid_url), ("--vssid-url", options.vssid_url),
                         ("--admin-token", options.admin_token), ("-k", options.keyword),
                         ("--protocol-profile", options.profile and str(options.profile)),
                         ("--protocol-url", options.protocol_url)):
         if value:
-            args += [flag, value]
+            args += [flag, value] if flag == "-k" else [f"{flag}={value}"]
     if options.workers is None or options.workers > 1:
         args += ["-n", "auto" if options.workers is None else str(options.workers),
                  "--dist", "worksteal"]

@@ -194,3 +194,33 @@ def test_a_run_stopped_after_some_tests_writes_a_verdict_of_those(tmp_path: Path
     assert ET.parse(out / "junit.xml").getroot()[0].get("name") != "earlier"
     assert len((out / "results.jsonl").read_text().splitlines()) == 1
     assert "earlier" not in (out / "summary.html").read_text()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_project_settings_hold_in_every_worker_with_out_elsewhere(tmp_path: Path,
+                                                                      workers: int) -> None:
+    """``--out`` outside the project and a suite of the user's own: every pytest-xdist worker
+    still reads the project's settings (xfail_strict, filterwarnings = error). Workers read
+    ``--alluredir PATH`` as a test path and looked for the settings from there."""
+    out = tmp_path / "out"
+    suite = tmp_path / "suite" / "test_settings_seen.py"
+    suite.parent.mkdir()
+    suite.write_text(
+        "import pytest\n\n"
+        "@pytest.mark.clause('A-1')\n"
+        "def test_settings(request):\n"
+        "    assert request.config.getini('xfail_strict') is True\n"
+        "    assert request.config.inipath is not None\n"
+        "    assert request.config.inipath.name == 'pyproject.toml'\n\n"
+        "@pytest.mark.clause('A-1')\n"
+        "@pytest.mark.xfail(reason='passes: strict makes it a failure')\n"
+        "def test_xpass():\n"
+        "    pass\n")
+    code = ("import sys; from pathlib import Path; from harness.run import RunOptions, run_suites;"
+            f"sys.exit(run_suites(RunOptions(out=Path({str(out)!r}), paths=[{str(suite)!r}], "
+            f"workers={workers}, allure_report=False)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, env=ENV)
+    said = " ".join((done.stdout + done.stderr).split())
+    assert " 1 passed, 1 failed" in said, said[-3000:]
+    assert "XPASS(strict)" in (out / "junit.xml").read_text(encoding="utf-8")
