@@ -51,8 +51,17 @@ ReportOption = Annotated[bool, typer.Option(
     "--report/--no-report",
     help="Generate the Allure HTML report OUT/allure-report/index.html at the end "
          "(its trend kept in OUT/history/)")]
+def _check_protocol_url(value: str | None) -> str | None:
+    from reports.protocol_links import protocol_url_problem
+
+    problem = protocol_url_problem(value) if value else None
+    if problem is not None:
+        raise typer.BadParameter(problem)
+    return value
+
+
 ProtocolUrlOption = Annotated[str | None, typer.Option(
-    envvar="VNEID_HARNESS_PROTOCOL_URL", show_default=False,
+    envvar="VNEID_HARNESS_PROTOCOL_URL", show_default=False, callback=_check_protocol_url,
     help="Where the reports' clause links go: the URL of the PROTOCOL.md your team "
          "publishes, or a template with {clause}, {section}, {fragment} (default: the "
          "file:// URL of ../shared/PROTOCOL.md, which opens only on this machine)")]

@@ -170,6 +170,13 @@ def pytest_configure(config: pytest.Config) -> None:
             config.stash[_citizens_key] = tuple(load_personas(personas_file))
         except PersonaFileError as exc:
             raise pytest.UsageError(f"{OPT_PERSONAS}: {exc}") from None
+    protocol_url = config.getoption(OPT_PROTOCOL_URL, None)
+    if protocol_url:
+        from reports.protocol_links import protocol_url_problem
+
+        problem = protocol_url_problem(protocol_url)
+        if problem is not None:
+            raise pytest.UsageError(f"{OPT_PROTOCOL_URL}: {problem}")
     if getattr(config.option, "allure_report_dir", None):
         _register_allure(config)
     if config.getoption(OPT_DRIVER, "sim") != "sim":

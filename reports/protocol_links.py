@@ -102,6 +102,25 @@ def default_protocol_url(found: Path | None) -> str:
     return found.as_uri() if found is not None else "PROTOCOL.md"
 
 
+TEMPLATE_FIELDS = ("clause", "section", "fragment")
+
+
+def protocol_url_problem(protocol_url: str) -> str | None:
+    """What is wrong with a ``--protocol-url`` value, if anything: a template may use only
+    ``{clause}``, ``{section}`` and ``{fragment}`` (``{{`` and ``}}`` for braces)."""
+    if "{" not in protocol_url and "}" not in protocol_url:
+        return None
+    try:
+        protocol_url.format(**dict.fromkeys(TEMPLATE_FIELDS, "x"))
+    except KeyError as exc:
+        return (f"{protocol_url!r} names {{{exc.args[0]}}}; a template may use "
+                f"{', '.join('{' + f + '}' for f in TEMPLATE_FIELDS)}")
+    except (ValueError, IndexError, AttributeError):
+        return (f"{protocol_url!r} is not a template: use {{clause}}, {{section}} or "
+                "{fragment}, and write a literal brace as {{ or }}")
+    return None
+
+
 def clause_url(clause_id: str, protocol_url: str, anchors: ProtocolAnchors) -> str:
     """The link of ``clause_id``: ``protocol_url`` as a template (``{clause}``, ``{section}``,
     ``{fragment}``) or as a base to which the fragment is appended."""

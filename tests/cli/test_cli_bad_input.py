@@ -319,3 +319,42 @@ def test_a_state_file_that_cannot_be_written_at_start_refuses_the_start(
                     "not start and left the file as it was: make it writable, or give another "
                     "--state file")
     assert "kept in memory" not in said
+
+
+@pytest.mark.parametrize(("value", "said"), [
+    ("https://x.example/{foo}", "names {foo}"),
+    ("https://x.example/p#{clause", "is not a template"),
+    ("https://x.example/{0}", "is not a template"),
+    ("https://x.example/{clause.nope}", "is not a template"),
+])
+@pytest.mark.parametrize("command", ["run", "conformance"])
+def test_a_bad_protocol_url_template_is_refused_before_the_run(tmp_path: Path, command: str,
+                                                               value: str, said: str) -> None:
+    """It was a KeyError with 54 lines of INTERNALERROR at the first report, exit 3; the
+    environment variable the CI workflow sets is read the same way."""
+    out = tmp_path / "out"
+    plan = ["--plan", "vneid-provider"] if command == "conformance" else []
+    result = runner.invoke(app, [command, *plan, "--out", str(out)], env={
+        "COLUMNS": "400", "VNEID_HARNESS_PROTOCOL_URL": value})
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--protocol-url'" in result.output
+    assert said in result.output
+    assert "{clause}, {section}, {fragment}" in result.output or "{{ or }}" in result.output
+    assert not out.exists()
+
+
+def test_pytest_refuses_a_bad_protocol_url_template(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_nothing():\n    pass\n")
+    done = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--alluredir",
+                                         str(pytester.path / "ar"),
+                                         "--protocol-url", "https://x/{nope}")
+    assert done.ret == pytest.ExitCode.USAGE_ERROR
+    done.stderr.fnmatch_lines(["*--protocol-url: 'https://x/{nope}' names {nope}*"])
+
+
+def test_good_protocol_url_templates_pass() -> None:
+    from reports.protocol_links import protocol_url_problem
+
+    for value in ("https://x/PROTOCOL.md", "https://x/p#{fragment}", "https://x/{section}/"
+                  "{clause}", "https://x/{{literal}}#{fragment}"):
+        assert protocol_url_problem(value) is None, value
