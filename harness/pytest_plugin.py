@@ -208,6 +208,32 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
     sys.unraisablehook = hook
     session.config.add_cleanup(lambda: setattr(sys, "unraisablehook", previous))
+    _stop_on_sigterm(session.config)
+
+
+def _stop_on_sigterm(config: pytest.Config) -> None:
+    """SIGTERM (a CI job cancelled or timed out, ``timeout``, ``docker stop``) ends the run as
+    a Ctrl-C does: fixtures are torn down (an Appium server started for the run is stopped,
+    browsers closed) and ``vneid-harness run`` writes the reports of the tests that finished,
+    its verdict interrupted. By default Python dies at once, leaving those running and the
+    earlier run's verdict beside this run's results. A handler someone else installed is left
+    alone; the default comes back when pytest is done."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() \
+            or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return
+
+    def terminated(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM kills at once
+        raise KeyboardInterrupt("terminated (SIGTERM)")
+
+    def restore() -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+    signal.signal(signal.SIGTERM, terminated)
+    config.add_cleanup(restore)
 
 
 def _register_allure(config: pytest.Config) -> None:

@@ -114,6 +114,8 @@ class ProgressReporter:
     stopped: str | None = None
     """Why pytest stopped before the end (``pytest.exit``'s message, a stop the harness
     asked for), as its terminal would have said; ``None`` when it did not."""
+    interrupted: bool = False
+    """Whether a Ctrl-C or a SIGTERM stopped the run (not pytest.exit, nor a stop asked for)."""
 
     @pytest.hookimpl
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
@@ -121,6 +123,7 @@ class ProgressReporter:
         # raised as Interrupted(reason)), or the interrupt's name (Ctrl-C)
         message = getattr(excinfo.value, "msg", None) or str(excinfo.value)
         self.stopped = str(message) if message else excinfo.typename
+        self.interrupted = excinfo.type is KeyboardInterrupt
 
     @pytest.hookimpl
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
@@ -412,8 +415,8 @@ def run_suites(options: RunOptions, console: Console | None = None) -> int:
         allure_html(out, console)
     if broken:
         return status
-    if reporter.collect_errors:
-        return int(pytest.ExitCode.INTERRUPTED)
+    if reporter.collect_errors or reporter.interrupted:
+        return int(pytest.ExitCode.INTERRUPTED)  # a CI job tells it from a failed verdict
     return 0 if result.ok else 1
 
 

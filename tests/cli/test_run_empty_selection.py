@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -224,3 +225,48 @@ def test_the_project_settings_hold_in_every_worker_with_out_elsewhere(tmp_path: 
     said = " ".join((done.stdout + done.stderr).split())
     assert " 1 passed, 1 failed" in said, said[-3000:]
     assert "XPASS(strict)" in (out / "junit.xml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_run_terminated_by_sigterm_ends_as_after_a_ctrl_c(tmp_path: Path, workers: int) -> None:
+    """SIGTERM (a cancelled CI job, ``timeout``, ``docker stop``): fixtures are torn down
+    (an Appium server or a browser would be stopped), the finished tests' reports replace
+    the earlier run's, the verdict says so, and the exit is 2. Python's default was to die
+    at once: the earlier verdict OK stayed beside this run's results."""
+    out = tmp_path / "out"
+    _earlier_run(out)
+    started, torn_down = tmp_path / "started", tmp_path / "torn-down"
+    suite = tmp_path / "test_terminated.py"
+    suite.write_text(
+        "import time\nfrom pathlib import Path\n\nimport pytest\n\n"
+        "@pytest.fixture\ndef held():\n    yield\n"
+        f"    Path({str(torn_down)!r}).write_text('yes')\n\n"
+        "@pytest.mark.clause('A-1')\ndef test_fast():\n    pass\n\n"
+        "@pytest.mark.clause('A-1')\ndef test_slow(held):\n"
+        f"    time.sleep(0.5)\n    Path({str(started)!r}).write_text('yes')\n"
+        "    time.sleep(120)\n")
+    code = ("import sys; from pathlib import Path; from harness.run import RunOptions, run_suites;"
+            f"sys.exit(run_suites(RunOptions(out=Path({str(out)!r}), paths=[{str(suite)!r}], "
+            f"workers={workers}, allure_report=False)))")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, env=ENV)
+    try:
+        for _ in range(1200):  # until the slow test is running (the fast one has reported)
+            if started.exists() or proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert started.exists(), "the slow test never started"
+        proc.terminate()
+        said, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    said = " ".join(said.split())
+    assert proc.returncode == 2, said[-3000:]
+    assert torn_down.exists(), "the fixture was not torn down"
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["interrupted"] == "terminated (SIGTERM)", summary
+    assert summary["ok"] is False
+    assert "test_fast" in json.dumps(summary["tests"])
+    assert "earlier" not in (out / "junit.xml").read_text(encoding="utf-8")
