@@ -21,6 +21,7 @@ __all__ = [
     "assert_error_body",
     "assert_error_screen",
     "assert_invalid_client",
+    "assert_refused_at_complete",
     "authorize_on_phone",
     "cache_directives",
     "calls",
@@ -119,6 +120,29 @@ def endpoint_path(vneid: VNeIDHandle, name: str) -> str:
     ``userinfo_endpoint``, ``jwks_uri``; OpenID Connect Discovery §3), as its request log
     (§11) names it."""
     return urlsplit(str(vneid.discovery()[name])).path or "/"
+
+
+def assert_refused_at_complete(vssid: ProviderHandle, code: str) -> None:
+    """R-12: the relying party refused the login at ``complete`` with the §8 status of
+    ``code`` (when §8 gives one), and gave no session: the app never called ``me`` with one.
+    A screen alone cannot tell a refusal from a session refused later, at ``me``."""
+    from harness.apps.vssid import COMPLETE_PATH, ME_PATH
+
+    answered = [entry["status"] for entry in calls(vssid, COMPLETE_PATH)]
+    assert answered, f"expected the app to call {COMPLETE_PATH}, observed no such call"
+    spec = ERRORS.get(code)
+    expected = spec.status if spec is not None and spec.status is not None else None
+    if expected is not None:
+        assert answered[-1] == expected, (
+            f"expected {COMPLETE_PATH} to refuse with HTTP {expected} {code} (§8), observed "
+            f"HTTP {answered[-1]}")
+    else:
+        assert 400 <= answered[-1] < 500, (
+            f"expected {COMPLETE_PATH} to refuse with a 4xx §8 error, observed HTTP "
+            f"{answered[-1]}: a refused login gets no session (R-12)")
+    assert calls(vssid, ME_PATH, method="GET") == [], (
+        f"R-12: no session, so no {ME_PATH}; the app called it, so {COMPLETE_PATH} gave a "
+        "session")
 
 
 def calls(provider: ProviderHandle, path: str, method: str = "POST") -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from harness.personas import Persona
-from harness.protocol import AuthorizationRequest
+from harness.protocol import ERRORS, AuthorizationRequest
 from harness.pytest_plugin import run_profile
 from harness.targets import Target, VNeIDHandle, VssIDHandle
 from harness.trace import Trace
@@ -28,7 +28,9 @@ def hand_off(target: Target, persona: Persona, decision: str = "approve") -> tup
     id and VNeID's ``redirect_to``."""
     with target.vssid.client(headers=app_headers("vssid", profile=target.profile)) as app:
         started = app.post("/api/v1/auth/vneid/start", json={})
-        assert started.status_code == 200, started.text
+        assert 200 <= started.status_code < 300, (
+            f"expected start to answer 2xx (A-1), observed HTTP {started.status_code}: "
+            f"{started.text}")
     with target.vneid.client(headers=app_headers("vneid", profile=target.profile)) as app:
         session = app.post("/api/app/v1/sessions", json={
             "personal_id": persona.personal_id, "passcode": persona.passcode})
@@ -58,7 +60,13 @@ def refused(response: httpx.Response, code: str, clause: str, vssid: VssIDHandle
         assert isinstance(body.get(field), str), body
         assert body[field], body
     if vssid.is_embedded or not mock_code:
-        assert body["error"] == code, body
+        assert body["error"] == code, (
+            f"expected {code} ({clause}), observed HTTP {response.status_code}: {body}")
+        spec = ERRORS.get(code)
+        if spec is not None and spec.status is not None:
+            assert response.status_code == spec.status, (
+                f"expected HTTP {spec.status} for {code} (§8), observed HTTP "
+                f"{response.status_code}: {body}")
     if vssid.is_embedded:
         assert body["clause"] == clause, body
     assert isinstance(body.get("error_description"), str), body
@@ -300,3 +308,31 @@ def test_state_and_nonce_carry_256_bits_and_the_transaction_id_128(world: Script
     assert len(transaction_id) == 22
     verifier = world.provider.transactions.consume(transaction_id).code_verifier
     assert len(verifier) == 43
+
+
+@pytest.mark.plan("vssid-relying-party")
+@pytest.mark.clause("A-6", "R-12")
+@pytest.mark.parametrize("token", [None, "not-a-session-token", "expired"],
+                         ids=["none", "unknown", "ended"])
+def test_me_answers_only_a_live_session_token(target: Target, vssid: VssIDHandle,
+                                              persona: Persona, token: str | None) -> None:
+    """A-6: ``me`` returns the person of the session the bearer token names; without one,
+    or with a token the backend never issued or no longer holds, it is 401 (RFC 6750 §3.1:
+    ``invalid_token`` for a token sent; none is required without credentials). A backend
+    that answered any bearer token gave every citizen's data to anyone."""
+    tx, callback = hand_off(target, persona)
+    done = complete(target, tx, callback)
+    assert done.status_code == 200, done.text
+    headers = app_headers("vssid", profile=target.profile)
+    if token == "expired":
+        target.vssid.set_clock(target.profile.vssid_session_ttl + 61)  # the session ended
+        token = done.json()["session_token"]
+    with target.vssid.client(headers=headers) as app:
+        answer = app.get("/api/v1/me", headers={} if token is None else
+                         {"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 401, (
+        f"expected HTTP 401 from me with {'no' if token is None else 'that'} bearer token "
+        f"(RFC 6750 §3.1), observed HTTP {answer.status_code}: {answer.text}")
+    assert persona.personal_id not in answer.text
+    if token is not None:
+        assert answer.json().get("error") == "invalid_token", answer.text

@@ -9,7 +9,7 @@ from harness.flows import login_with_vneid
 from harness.personas import Persona
 from harness.targets import Target, VNeIDHandle, VssIDHandle
 from harness.world import DeviceFactory
-from scenarios.support import assert_error_screen, calls
+from scenarios.support import assert_error_screen, assert_refused_at_complete, calls
 
 pytestmark = pytest.mark.plan("vssid-relying-party")
 
@@ -66,7 +66,7 @@ def test_relying_party_refuses_a_faulty_provider(device: DeviceFactory, persona:
     if clause.startswith("R-") and reaches_token:
         assert calls(vneid, "/userinfo", method="GET") == [], (
             "a refused ID token must end the login before userinfo")
-    assert calls(vssid, "/api/v1/me", method="GET") == [], "R-12: no session, no /me"
+    assert_refused_at_complete(vssid, code)
 
 
 @pytest.mark.clause("R-5")

@@ -9,7 +9,12 @@ from harness.flows import decide, enter_credentials, login_with_vneid, start_vne
 from harness.personas import Persona
 from harness.targets import Target, VNeIDHandle, VssIDHandle
 from harness.world import DeviceFactory, PersonaPool
-from scenarios.support import assert_error_screen, calls, endpoint_path
+from scenarios.support import (
+    assert_error_screen,
+    assert_refused_at_complete,
+    calls,
+    endpoint_path,
+)
 
 
 @pytest.mark.clause("P-2", "A-7", "R-3", "R-12")
@@ -33,22 +38,30 @@ def test_level1_account_is_refused_before_any_token(device: DeviceFactory,
 @pytest.mark.clause("P-1", "R-11", "R-12")
 @pytest.mark.plan("vssid-relying-party")
 def test_citizen_without_vssid_account_is_told_to_register(device: DeviceFactory,
-                                                            personas: PersonaPool) -> None:
+                                                            personas: PersonaPool,
+                                                            vssid: VssIDHandle) -> None:
     citizen = personas.new(vssid_account=False)
     phone = device("ios")
     screen = login_with_vneid(phone.driver, citizen)
     assert_error_screen(screen, app="vssid", code="vssid_account_not_found", clause="P-1")
     assert "Bạn chưa có tài khoản VssID, vui lòng đăng ký" in screen.texts
+    assert_refused_at_complete(vssid, "vssid_account_not_found")
 
 
 @pytest.mark.clause("P-1", "R-12")
 @pytest.mark.plan("vssid-relying-party")
 def test_locked_vssid_account_gets_no_session(device: DeviceFactory,
-                                              personas: PersonaPool) -> None:
+                                              personas: PersonaPool, vssid: VssIDHandle) -> None:
+    """§8 names ``account_locked`` for VNeID's sessions only: a relying party other than the
+    embedded mock may refuse a locked VssID account with any §8 error, never a session."""
     citizen = personas.new(vssid_account="locked")
     phone = device("android")
     screen = login_with_vneid(phone.driver, citizen)
-    assert_error_screen(screen, app="vssid", code="account_locked", clause="P-1")
+    if vssid.is_embedded:
+        assert_error_screen(screen, app="vssid", code="account_locked", clause="P-1")
+    else:
+        assert_error_screen(screen, app="vssid", code=None)
+    assert_refused_at_complete(vssid, "account_locked" if vssid.is_embedded else "")
 
 
 @pytest.mark.clause("P-1", "R-11")
@@ -62,6 +75,7 @@ def test_account_of_another_person_does_not_match(device: DeviceFactory,
     assert other.personal_id != citizen.personal_id
     screen = login_with_vneid(device("ios").driver, citizen)
     assert_error_screen(screen, app="vssid", code="vssid_account_not_found")
+    assert_refused_at_complete(vssid, "vssid_account_not_found")
 
 
 @pytest.mark.clause("A-4")
