@@ -61,7 +61,8 @@ def assert_error_screen(screen: Screen, *, app: str, code: str | None,
 
 def assert_error_body(response: Any, status: int, code: str, clause: str | None = None) -> dict[
         str, Any]:
-    """An HTTP response carrying the §8 error JSON with this status, code and clause."""
+    """An HTTP response carrying the §8 error JSON with this status, code and clause
+    (``None``: any clause, which the body must still name, §8)."""
     body: dict[str, Any] = response.json()
     assert response.status_code == status, (
         f"expected HTTP {status} {code}, observed {response.status_code}: {body}")
@@ -72,6 +73,11 @@ def assert_error_body(response: Any, status: int, code: str, clause: str | None 
     if clause is not None:
         assert body.get("clause") == clause, (
             f"expected {code} to cite clause {clause}, observed {body.get('clause')}: {body}")
+    cited = body.get("clause")
+    assert isinstance(cited, str), (
+        f"expected {code} to cite a clause (§8: every error body is {{error, "
+        f"error_description, clause}}), observed {body}")
+    assert cited, f"expected {code} to cite a clause (§8), observed an empty one: {body}"
     return body
 
 

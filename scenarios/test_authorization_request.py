@@ -57,7 +57,8 @@ def test_unregistered_redirect_uri_is_never_redirected_to(phone: Device, rp: Tes
     answers = calls(vneid, "/api/app/v1/authorizations")
     assert answers
     assert answers[-1]["status"] == 400
-    assert "redirect_to" not in (answers[-1]["response"] or {})
+    # §11 fixes only method, path and status of a log entry: the answer when it is there
+    assert "redirect_to" not in (answers[-1].get("response") or {})
 
 
 @pytest.mark.clause("S-3", "A-7")
@@ -181,5 +182,6 @@ def test_unknown_decision_is_refused_without_a_redirect(vneid: VNeIDHandle, rp: 
         response = http.post("/api/app/v1/authorizations",
                              json={"link": rp.login().link, "decision": decision},
                              headers={"Authorization": f"Bearer {session['session_token']}"})
-    body = assert_error_body(response, 400, "invalid_request", "A-5")
+    body = assert_error_body(response, 400, "invalid_request",
+                             "A-5" if vneid.is_embedded else None)
     assert "redirect_to" not in body

@@ -7,6 +7,7 @@ import pytest
 from harness.apps.screens import APP_ERROR_CLOSE, VNEID_CONSENT, VNEID_LOGIN, VSSID_HOME
 from harness.flows import decide, enter_credentials, login_with_vneid, start_vneid_login
 from harness.personas import Persona
+from harness.protocol import ERRORS
 from harness.targets import Target, VNeIDHandle, VssIDHandle
 from harness.world import DeviceFactory, PersonaPool
 from scenarios.support import (
@@ -15,6 +16,16 @@ from scenarios.support import (
     calls,
     endpoint_path,
 )
+
+
+def assert_session_refused(vneid: VNeIDHandle, code: str) -> None:
+    """A-4: the app's login was refused by ``sessions`` with §8's status for ``code``."""
+    answered = [entry["status"] for entry in calls(vneid, "/api/app/v1/sessions")]
+    status = ERRORS[code].status
+    assert answered, "expected the app to call /api/app/v1/sessions, observed no such call"
+    assert answered[-1] == status, (
+        f"expected /api/app/v1/sessions to refuse with HTTP {status} {code} (§8), observed "
+        f"HTTP {answered[-1]}")
 
 
 @pytest.mark.clause("P-2", "A-7", "R-3", "R-12")
@@ -88,6 +99,7 @@ def test_locked_vneid_account_cannot_log_in(device: DeviceFactory, personas: Per
     screen = enter_credentials(phone.driver, citizen)
     assert_error_screen(screen, app="vneid", code="account_locked")
     assert "Tài khoản đã bị khoá" in screen.texts
+    assert_session_refused(vneid, "account_locked")
     assert calls(vneid, "/api/app/v1/authorizations") == []
 
 
@@ -102,6 +114,7 @@ def test_wrong_passcode_is_refused_and_never_logged(device: DeviceFactory, perso
     screen = enter_credentials(phone.driver, persona, passcode=wrong)
     assert_error_screen(screen, app="vneid", code="invalid_credentials")
     assert screen.id != VNEID_CONSENT
+    assert_session_refused(vneid, "invalid_credentials")
     logged = repr(vneid.requests()) + repr(phone.trace.to_json())
     assert wrong not in logged
     assert persona.passcode not in logged
@@ -128,9 +141,11 @@ def test_a_wrong_passcode_can_be_corrected(device: DeviceFactory, persona: Perso
 @pytest.mark.clause("A-4")
 @pytest.mark.plan("vneid-provider")
 def test_unknown_citizen_gets_the_same_answer_as_a_wrong_passcode(device: DeviceFactory,
-                                                                    personas: PersonaPool) -> None:
+                                                                    personas: PersonaPool,
+                                                                    vneid: VNeIDHandle) -> None:
     stranger = personas.new(register=False)
     phone = device("ios")
     start_vneid_login(phone.driver)
     screen = enter_credentials(phone.driver, stranger)
     assert_error_screen(screen, app="vneid", code="invalid_credentials")
+    assert_session_refused(vneid, "invalid_credentials")
