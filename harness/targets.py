@@ -179,7 +179,18 @@ class ProviderHandle:
                 and (method is None or r.get("method") == method)]
 
     def clear_requests(self) -> None:
-        self._call("DELETE", "/_harness/requests", "clearing the request log")
+        """``DELETE /_harness/requests``: each test starts with an empty log (a target under
+        test must offer it, docs/conformance.md)."""
+        try:
+            self._call("DELETE", "/_harness/requests", "clearing the request log")
+        except ControlError as exc:
+            if exc.status not in (404, 405, 501):
+                raise
+            raise ConfigError(
+                f"clearing the request log: the {self.name} provider at {self.base_url} "
+                f"answered HTTP {exc.status} to DELETE /_harness/requests; the harness empties "
+                "the log before each test (docs/conformance.md): offer it, answering 200 or "
+                "204, and GET /_harness/requests as {\"requests\": [...]}") from None
 
     def close(self) -> None:
         if self._control is not None:

@@ -2,7 +2,8 @@
 
 T-1: "client authentication client_secret_basic, client_secret_post or private_key_jwt
 (RFC 7523) as registered". A client uses exactly one method, the one it registered; anything
-else is ``invalid_client`` with HTTP 401 and ``WWW-Authenticate`` (RFC 6749 §5.2).
+else is ``invalid_client`` with HTTP 401 and ``WWW-Authenticate`` (RFC 6749 §5.2), except two
+methods in one request, which §5.2 makes ``invalid_request`` (400).
 """
 
 from __future__ import annotations
@@ -107,21 +108,26 @@ class ClientAuthenticator:
         ``fetched``: ``(jwks_uri, JWK Set)`` fetched for :meth:`keys_to_fetch`
         (:class:`~mock_providers.vneid.client_keys.ClientKeys`); used only when it is the
         ``jwks_uri`` the client has now (it may have been registered again meanwhile)."""
-        used: list[tuple[AuthMethod, str]] = []
+        basic = authorization is not None and authorization[:6].lower() == "basic "
+        post = "client_secret" in form
+        assertion = "client_assertion" in form or "client_assertion_type" in form
+        if not (basic or post or assertion):
+            raise _refuse("no client authentication")
+        if basic + post + assertion > 1:  # RFC 6749 §5.2 names invalid_request for this one
+            raise ProtocolError("more than one client authentication method in one request; "
+                                "send only the one the client registered (RFC 6749 §2.3)",
+                                code="invalid_request", clause="T-1", status=400)
         secret = ""
-        if authorization and authorization[:6].lower() == "basic ":
-            basic_id, secret = _basic_credentials(authorization)
-            used.append(("client_secret_basic", basic_id))
-        if "client_secret" in form:
-            secret = form["client_secret"]
-            used.append(("client_secret_post", form.get("client_id", "")))
-        if "client_assertion" in form or "client_assertion_type" in form:
+        method: AuthMethod
+        if basic and authorization is not None:
+            method = "client_secret_basic"
+            client_id, secret = _basic_credentials(authorization)
+        elif post:
+            method, client_id, secret = ("client_secret_post", form.get("client_id", ""),
+                                         form["client_secret"])
+        else:
             claims, _ = _unverified(form.get("client_assertion", ""))
-            used.append(("private_key_jwt", _claimed_client_id(form, claims)))
-        if len(used) != 1:
-            raise _refuse("no client authentication" if not used else
-                          "more than one client authentication method (RFC 6749 §2.3)")
-        method, client_id = used[0]
+            method, client_id = "private_key_jwt", _claimed_client_id(form, claims)
         if form.get("client_id") not in (None, client_id):
             raise _refuse("client_id in the body differs from the authenticated client")
         client = self.clients.get(client_id)

@@ -73,7 +73,6 @@ def test_basic_credentials_are_form_url_decoded(vneid_flow, vneid_provider):
     (("vssid", "wrong"), {}),                                   # wrong secret
     (("nobody", SECRET), {}),                                   # unknown client
     (None, {"client_id": "vssid", "client_secret": SECRET}),    # registered basic, used post
-    (("vssid", SECRET), {"client_secret": SECRET}),             # two methods at once
     (("vssid", SECRET), {"client_id": "other"}),                # body names another client
 ])
 def test_client_authentication_failures_are_invalid_client(vneid_flow, vneid_http, auth, extra):
@@ -86,6 +85,23 @@ def test_client_authentication_failures_are_invalid_client(vneid_flow, vneid_htt
     # RFC 6749 §5.2 (the scheme the client used or may use), RFC 7617 §2 (realm required)
     assert r.headers["www-authenticate"] == 'Basic realm="VNeID token endpoint", charset="UTF-8"'
     # the code survives a failed client authentication
+    assert vneid_flow.redeem(code).status_code == 200
+
+
+@pytest.mark.parametrize("extra", [{"client_secret": SECRET},
+                                   {"client_assertion": "not-a-jws"},
+                                   {"client_assertion_type": "x"}])
+def test_two_authentication_methods_at_once_are_invalid_request(vneid_flow, vneid_http, extra):
+    """RFC 6749 §5.2: invalid_request for a request that "utilizes more than one mechanism
+    for authenticating the client", whatever the second one holds (an assertion that is not a
+    JWS included); the code survives."""
+    code = vneid_flow.code()
+    data = {"grant_type": "authorization_code", "code": code,
+            "redirect_uri": "vssid://auth/vneid/callback", "code_verifier": vneid_flow.verifier,
+            **extra}
+    r = vneid_http.post("/token", data=data, auth=("vssid", SECRET))
+    assert _error(r) == (400, "invalid_request", "T-1")
+    assert "more than one client authentication method" in r.json()["error_description"]
     assert vneid_flow.redeem(code).status_code == 200
 
 
