@@ -5,7 +5,8 @@ Each simulated phone (a Locust user) logs in over and over the way the two apps 
 VssID ``start`` (A-1) → VNeID ``sessions`` (A-4) → VNeID ``authorizations`` (A-5, the
 callback link) → VssID ``complete`` (A-6: the backend redeems the code, verifies the ID
 token, fetches userinfo) → VssID ``me``. Locust reports each step and the whole login
-(``LOGIN full login``) with throughput and latency percentiles; a refused step is recorded
+(``LOGIN full login``, the logins that finished) with throughput and latency percentiles,
+and the logins a step refused (``LOGIN refused login``); a refused step is recorded
 as a failure named by its §8 code and clause (``app_update_required (V-4)``,
 ``id_token_invalid (R-5)``, …), so the failures table counts error codes by clause.
 
@@ -69,6 +70,9 @@ def _options(parser: Any) -> None:
                        help=f"VNeID versions, comma-separated [default: {VNEID_VERSIONS}, or "
                             "the profile's minimum and three above it]")
     group.add_argument("--android-share", type=float, default=0.5)
+    group.add_argument("--logins", type=int, default=0,
+                       help="end the run after this many logins (finished or refused) in "
+                            "each Locust process, -t still the limit [default: 0, no limit]")
 
 
 events.init_command_line_parser.add_listener(_options)  # type: ignore[no-untyped-call]
@@ -99,6 +103,8 @@ class Phone(FastHttpUser):
 
     broken = ""
     """Why setup failed (then the user does nothing while the run stops)."""
+    backoff = 0.0
+    """Seconds this phone waits after a login that got no answer (doubling, at most 2 s)."""
 
     def on_start(self) -> None:
         if _refused:  # the run's options were refused before it started: no user works
@@ -264,10 +270,21 @@ class Phone(FastHttpUser):
             self._whole(started, None)
 
     def _whole(self, started: float, error: Exception | None) -> None:
+        """One login on its row: ``full login`` when it finished (its percentiles are those
+        of whole logins), ``refused login`` when a step failed (ending early, its time would
+        pull the percentiles down), named by the refusal's code and clause. After a login
+        that got no answer the phone waits before the next (0.1 s, doubling to 2 s) instead of
+        flooding the statistics with connection errors; an answer resets the wait."""
         self.environment.events.request.fire(
-            request_type="LOGIN", name="full login", context={},
-            response_time=(time.perf_counter() - started) * 1000, response_length=0,
-            response=None, exception=error)
+            request_type="LOGIN", name="full login" if error is None else "refused login",
+            context={}, response_time=(time.perf_counter() - started) * 1000,
+            response_length=0, response=None, exception=error)
+        if error is not None and str(error).startswith("no answer"):
+            self.backoff = min(2.0, self.backoff * 2 if self.backoff else 0.1)
+            gevent.sleep(self.backoff)
+        else:
+            self.backoff = 0.0
+        _count_login(self.environment)
 
 
 _STOP_MESSAGE = "vneid_harness_stop"
@@ -291,8 +308,32 @@ def _on_init(environment: Environment, **_: Any) -> None:
 
         runner.register_message(_STOP_MESSAGE, stop)
 
+        def done(environment: Environment, msg: Any, **_: Any) -> None:
+            master = environment.runner  # a worker made its --logins: the run ends
+            if master is not None:
+                gevent.spawn(master.quit)
+
+        runner.register_message(_DONE_MESSAGE, done)
+
 
 events.init.add_listener(_on_init)  # type: ignore[no-untyped-call]
+
+
+_logins = itertools.count(1)
+
+
+def _count_login(environment: Environment) -> None:
+    """With ``--logins N``, end the run (its exit code as Locust gives it) at this process's
+    N-th login: a run of a known size, however fast the machine is."""
+    limit = getattr(environment.parsed_options, "logins", 0) or 0
+    if limit and next(_logins) == limit and environment.runner is not None:
+        runner = environment.runner
+        gevent.spawn(runner.quit if not isinstance(runner, WorkerRunner) else
+                     lambda: runner.send_message(_DONE_MESSAGE, {}))
+
+
+_DONE_MESSAGE = "vneid_harness_done"
+"""What a worker sends its master when it has made its ``--logins``: the master ends the run."""
 
 
 def _stop(environment: Environment) -> None:
@@ -444,10 +485,11 @@ def _nothing_measured(environment: Environment, **_: Any) -> None:
     too short for a login): say so and exit 2, not 0, which CI would read as a pass."""
     if isinstance(environment.runner, WorkerRunner) or environment.process_exit_code:
         return
-    logins = environment.stats.get("full login", "LOGIN")
-    if logins.num_requests == 0:
-        print("vneid-harness load: error: no login finished in this run: is the VssID at -H "
-              "answering, and is -t long enough for a login?", flush=True)
+    logins = sum(entry.num_requests for key, entry in environment.stats.entries.items()
+                 if key in (("full login", "LOGIN"), ("refused login", "LOGIN")))
+    if logins == 0:
+        print("vneid-harness load: error: no login finished or was refused in this run: is "
+              "the VssID at -H answering, and is -t long enough for a login?", flush=True)
         environment.process_exit_code = 2
 
 

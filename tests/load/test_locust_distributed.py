@@ -39,7 +39,8 @@ def test_a_master_and_two_workers_run_full_logins(served: ServedProviders,
     common = ["-f", str(LOCUSTFILE), "--vneid-url", served.vneid_url]
     master = subprocess.Popen(
         [str(LOCUST), *common, "--master", "--master-bind-host", "127.0.0.1",
-         "--master-bind-port", str(port), "--headless", "-u", "4", "-r", "4", "-t", "8s",
+         "--master-bind-port", str(port), "--headless", "-u", "4", "-r", "4", "-t", "60s",
+         "--logins", "8",  # the run ends at a worker's 8th login (-t only the limit)
          "--expect-workers", "2", "--expect-workers-max-wait", "60", "-H", served.vssid_url,
          "--csv", str(tmp_path / "load"), "--only-summary", "--stop-timeout", "5"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
@@ -83,7 +84,8 @@ def test_a_refused_step_is_counted_by_its_code_and_clause(served: ServedProvider
     table names the code and the clause."""
     process = subprocess.Popen(
         [str(LOCUST), "-f", str(LOCUSTFILE), "--vneid-url", served.vneid_url, "--headless",
-         "-u", "1", "-r", "1", "-t", "2s", "-H", served.vssid_url, "--vssid-versions", "1.6.6",
+         "-u", "1", "-r", "1", "-t", "60s", "--logins", "3", "-H", served.vssid_url,
+         "--vssid-versions", "1.6.6",
          "--csv", str(tmp_path / "refused"), "--only-summary"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
     try:
@@ -91,17 +93,19 @@ def test_a_refused_step_is_counted_by_its_code_and_clause(served: ServedProvider
     finally:
         stop_process(process, timeout=15)
     failures = {f["Name"]: f["Error"] for f in _rows(tmp_path / "refused_failures.csv")}
-    assert set(failures) == {"1 VssID start", "full login"}, output[-3000:]
+    assert set(failures) == {"1 VssID start", "refused login"}, output[-3000:]
     assert all("app_update_required (V-4)" in error for error in failures.values()), failures
     # the files hold the whole run, as the console's summary does (Locust writes them each
     # second while the run goes; the load profile writes them once more at its end)
-    printed = re.search(r"LOGIN\s+full login\s+(\d+)\s+(\d+)\(", output)
+    printed = re.search(r"LOGIN\s+refused login\s+(\d+)\s+(\d+)\(", output)
     assert printed is not None, output[-3000:]
-    logins = {r["Name"]: r for r in _rows(tmp_path / "refused_stats.csv")}["full login"]
+    rows = {r["Name"]: r for r in _rows(tmp_path / "refused_stats.csv")}
+    assert "full login" not in rows, "no login finished: none is on the finished logins' row"
+    logins = rows["refused login"]
     assert (logins["Request Count"], logins["Failure Count"]) == printed.groups(), output[-3000:]
     occurrences = {f["Name"]: f["Occurrences"]
                    for f in _rows(tmp_path / "refused_failures.csv")}
-    assert occurrences["full login"] == printed.group(2)
+    assert occurrences["refused login"] == printed.group(2)
 
 
 def test_providers_served_with_a_profile_get_its_versions(tmp_path: Path) -> None:
@@ -117,7 +121,8 @@ def test_providers_served_with_a_profile_get_its_versions(tmp_path: Path) -> Non
     with ServedInThread(build_served(0, 0, profile=profile)) as pair:
         process = subprocess.Popen(
             [str(LOCUST), "-f", str(LOCUSTFILE), "--vneid-url", pair.vneid_url, "--headless",
-             "-u", "2", "-r", "2", "-t", "3s", "-H", pair.vssid_url, "--protocol-profile",
+             "-u", "2", "-r", "2", "-t", "60s", "--logins", "4", "-H", pair.vssid_url,
+             "--protocol-profile",
              str(example), "--csv", str(tmp_path / "profile"), "--only-summary"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
         try:
