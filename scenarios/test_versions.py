@@ -84,8 +84,12 @@ def test_vssid_backend_refuses_old_app_with_store_link(target: Target, vssid: Vs
         response = http.post("/api/v1/auth/vneid/start", json={},
                              headers=app_headers("vssid", version, platform))
     body = assert_error_body(response, 426, "app_update_required", "V-4")
-    assert body["store_url"] == target.profile.store_link("vssid", platform), (
-        "V-4: the store link of VssID itself, for the caller's platform")
+    store = store_origin(target.profile, "vssid", platform)
+    assert any(link.startswith(store) for link in _strings(body)), (
+        f"V-4, P-3: expected a link to {store} for {platform}, observed {body}")
+    if vssid.is_embedded:  # the field's name and the exact listing are the mock's (§10)
+        assert body["store_url"] == target.profile.store_link("vssid", platform), (
+            "V-4: the store link of VssID itself, for the caller's platform")
 
 
 @pytest.mark.clause("V-2", "V-4")

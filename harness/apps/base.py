@@ -62,6 +62,27 @@ class Reply:
         return "server_error" if self.status >= 500 or self.status == 0 else "invalid_request"
 
 
+
+_STORE_SCHEMES = ("https://", "http://", "itms-apps://", "market://")
+
+
+def store_link_in(body: Any) -> str | None:
+    """The store link a 426 carries: its ``store_url`` (the mock's field), else the first
+    link in it, however deep (V-4 and V-5 name no field: "carrying the store link")."""
+    named = body.get("store_url") if isinstance(body, dict) else None
+    if isinstance(named, str):
+        return named
+    pending: list[Any] = [body]
+    while pending:
+        value = pending.pop(0)
+        if isinstance(value, str) and value.startswith(_STORE_SCHEMES):
+            return value
+        if isinstance(value, dict):
+            pending.extend(v for k, v in value.items() if k != "store_url")
+        elif isinstance(value, list):
+            pending.extend(value)
+    return None
+
 class App:
     """Base of the simulated apps; subclasses define the screens and the route table."""
 
@@ -178,8 +199,7 @@ class App:
         ``None`` for any other answer."""
         if reply.ok or (reply.status != 426 and reply.error != "app_update_required"):
             return None
-        store_url = reply.body.get("store_url")
-        return update_screen(self.app_id, store_url if isinstance(store_url, str) else None)
+        return update_screen(self.app_id, store_link_in(reply.body))
 
     def version_at_least(self, minimum: Version) -> bool:
         """Whether this app's own version reaches ``minimum``; malformed counts as too old."""
