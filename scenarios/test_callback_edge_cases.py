@@ -5,8 +5,10 @@ plan; those of a scripted issuer (``world``) check the harness's own VssID mock 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
@@ -336,3 +338,52 @@ def test_me_answers_only_a_live_session_token(target: Target, vssid: VssIDHandle
     assert persona.personal_id not in answer.text
     if token is not None:
         assert answer.json().get("error") == "invalid_token", answer.text
+
+
+_SECRET_NAMES = {"code", "code_verifier", "client_secret", "session_token", "access_token",
+                 "id_token", "refresh_token", "passcode", "client_assertion"}
+
+
+def _unredacted(value: Any, where: str = "") -> list[str]:
+    """Where a JSON value holds a secret-named field that is not redacted."""
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in _SECRET_NAMES and isinstance(item, str) and item \
+                    and "REDACTED" not in item:
+                found.append(f"{where}.{key}")
+            found += _unredacted(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            found += _unredacted(item, f"{where}[{n}]")
+    return found
+
+
+@pytest.mark.plan("vssid-relying-party")
+@pytest.mark.clause("S-5", "A-1", "A-6")
+def test_the_relying_party_keeps_its_secrets_out_of_its_answers_and_log(
+        target: Target, vssid: VssIDHandle, persona: Persona) -> None:
+    """S-5: the app gets no PKCE verifier from ``start`` nor tokens of VNeID's from
+    ``complete``, and the relying party's request log (§11) shows no code, session token or
+    other secret unredacted, though the harness reads it in every test."""
+    headers = app_headers("vssid", profile=target.profile)
+    with target.vssid.client(headers=headers) as app:
+        started = app.post("/api/v1/auth/vneid/start", json={})
+    assert _unredacted(started.json()) == [], f"start handed the app a secret: {started.text}"
+    tx, callback = hand_off(target, persona)
+    code = dict(parse_qsl(urlsplit(callback).query)).get("code", "")
+    assert code, callback
+    done = complete(target, tx, callback)
+    assert done.status_code == 200, done.text
+    answer = done.json()
+    assert not {"id_token", "access_token", "code_verifier"} & set(answer), (
+        f"complete handed the app what only the backend may hold: {sorted(answer)}")
+    session = answer["session_token"]
+    with target.vssid.client(headers=headers) as app:
+        assert app.get("/api/v1/me", headers={"Authorization": f"Bearer {session}"}) \
+            .status_code == 200
+    log = vssid.requests()
+    shown = json.dumps(log)
+    assert code not in shown, "S-5: the relying party's request log shows the code"
+    assert session not in shown, "S-5: the relying party's request log shows a session token"
+    assert _unredacted(log) == [], f"S-5: unredacted secrets in the request log: {_unredacted(log)}"
