@@ -9,12 +9,19 @@ Format (YAML or JSON)::
         clause: T-4                                          # a clause the test covers
         status: FAILED                                       # FAILED or WARNING
         reason: "discovery lacks the https app-link template until release 3.2"
+        match: "vneid_app_link_https_template"               # optional: a regular expression
+                                                             # the failure message must hold
+
+Without ``match``, any failure of that test on that clause is taken as the known one, a new
+fault in the same test included; with it, only a failure whose message the pattern is found
+in (``re.search``).
 """
 
 from __future__ import annotations
 
 import fnmatch
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +35,7 @@ from harness.protocol import CLAUSES
 __all__ = ["ExpectedFailure", "load_expected_failures", "match_expected"]
 
 _STATUSES = ("FAILED", "WARNING")
-_KEYS = {"test", "clause", "status", "reason"}
+_KEYS = {"test", "clause", "status", "reason", "match"}
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,8 @@ class ExpectedFailure:
     clause: str
     status: str
     reason: str
+    match: str | None = None
+    """A regular expression the failure's message must hold (``re.search``), if given."""
 
     def matches(self, nodeid: str, clauses: Sequence[str]) -> bool:
         if self.clause not in clauses:
@@ -44,9 +53,17 @@ class ExpectedFailure:
         return any(fnmatch.fnmatchcase(candidate, self.test)
                    for candidate in (nodeid, nodeid.split("/")[-1], f"scenarios/{nodeid}"))
 
+    def explains(self, message: str) -> bool:
+        """Whether a failure with this message is the one recorded (always, without
+        ``match``)."""
+        return self.match is None or re.search(self.match, message) is not None
+
     def to_json(self) -> dict[str, str]:
-        return {"test": self.test, "clause": self.clause, "status": self.status,
-                "reason": self.reason}
+        out = {"test": self.test, "clause": self.clause, "status": self.status,
+               "reason": self.reason}
+        if self.match is not None:
+            out["match"] = self.match
+        return out
 
 
 def _entry(path: Path, index: int, raw: Any) -> ExpectedFailure:
@@ -68,7 +85,17 @@ def _entry(path: Path, index: int, raw: Any) -> ExpectedFailure:
         raise ConfigError(f"{where}: 'status' must be one of {', '.join(_STATUSES)}")
     if values["clause"] not in CLAUSES:
         raise ConfigError(f"{where}: clause {values['clause']!r} is not in PROTOCOL.md")
-    return ExpectedFailure(values["test"], values["clause"], status, values["reason"])
+    match = raw.get("match")
+    if match is not None:
+        if not isinstance(match, str) or not match.strip():
+            raise ConfigError(f"{where}: 'match' must be a non-empty string (a regular "
+                              "expression the failure message holds), or left out")
+        try:
+            re.compile(match)
+        except re.error as exc:
+            raise ConfigError(f"{where}: 'match' is not a regular expression: {exc}; escape "
+                              "characters such as ( [ . * with a backslash") from None
+    return ExpectedFailure(values["test"], values["clause"], status, values["reason"], match)
 
 
 def load_expected_failures(path: Path) -> list[ExpectedFailure]:

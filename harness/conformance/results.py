@@ -161,8 +161,14 @@ def evaluate(plan: Plan, outcomes: Iterable[TestOutcome],
         if entry is not None:
             used.add(id(entry))
         hit = entry if entry is not None and entry.status == status else None
+        message = outcome.message
+        if hit is not None and not hit.explains(message):
+            # it failed, but not as recorded: a new fault must not hide behind the entry
+            message = (f"{message}\n(not the expected failure of {hit.test!r}: its "
+                       f"'match' {hit.match!r} is not in this message)")
+            hit = None
         surprise = entry if entry is not None and status == "PASSED" else None
-        tests.append(TestResult(outcome.nodeid, status, outcome.clauses, outcome.message,
+        tests.append(TestResult(outcome.nodeid, status, outcome.clauses, message,
                                 outcome.duration, expected=hit, unexpected_pass=surprise))
     rows = {cid: ClauseResult(cid, c.text, cid in plan.clauses) for cid, c in CLAUSES.items()}
     for test in tests:

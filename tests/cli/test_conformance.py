@@ -126,6 +126,10 @@ def test_an_unexpected_failure_fails_the_verdict(tmp_path: Path) -> None:
     ("expected_failures:\n  - {test: x, clause: R-1}", "'reason'"),
     ("expected_failures:\n  - {test: x, clause: R-1, reason: r, why: y}", "unknown keys"),
     ("expected_failures: [", "not valid"),
+    ("expected_failures:\n  - {test: x, clause: R-1, reason: r, match: '(unclosed'}",
+     "'match' is not a regular expression"),
+    ("expected_failures:\n  - {test: x, clause: R-1, reason: r, match: ''}",
+     "'match' must be a non-empty string"),
 ])
 def test_bad_expected_failures_files_are_clear_errors(tmp_path: Path, content: str,
                                                       message: str) -> None:
@@ -288,3 +292,26 @@ def test_an_expected_failure_is_ok_and_its_clause_a_warning() -> None:
     unexpected = evaluate(plan, outcomes, [], coverage_required=False)
     assert unexpected.ok is False
     assert {c.clause: c.status for c in unexpected.clauses}["R-1"] == "FAILED"
+
+
+def test_an_expected_failure_with_match_covers_only_its_own_reason() -> None:
+    """An entry with ``match`` takes a failure only when its message holds the pattern: a
+    second fault in the same test (an open redirect behind a known discovery gap, say) fails
+    the verdict, and the message says why the entry did not apply."""
+    from harness.conformance.expected import ExpectedFailure
+    from harness.conformance.results import TestOutcome, evaluate
+
+    plan = get_plan("vneid-provider")
+    entry = ExpectedFailure("*test_discovery", "T-4", "FAILED", "no https template yet",
+                            match=r"vneid_app_link_https_template")
+    known = TestOutcome("scenarios/test_tokens.py::test_discovery", "failed", ("T-4",), 0.1,
+                        "KeyError: 'vneid_app_link_https_template'")
+    other = TestOutcome("scenarios/test_tokens.py::test_discovery", "failed", ("T-4",), 0.1,
+                        "assert ['S256', 'plain'] == ['S256']")
+    assert evaluate(plan, [known], [entry], coverage_required=False).ok is True
+    result = evaluate(plan, [other], [entry], coverage_required=False)
+    assert result.ok is False
+    assert result.tests[0].expected is None
+    assert "not the expected failure of '*test_discovery'" in result.tests[0].message
+    assert entry.to_json()["match"] == "vneid_app_link_https_template"
+    assert "match" not in ExpectedFailure("t", "T-4", "FAILED", "r").to_json()
