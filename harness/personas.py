@@ -16,6 +16,7 @@ import datetime as dt
 import json
 import os
 import random
+import re
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -481,7 +482,23 @@ def _dump(personas: Iterable[Persona], kind: Literal["yaml", "json"], path: Path
     document = {"personas": entries}
     if kind == "json":
         return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
-    return str(yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
+    return str(yaml.dump(document, Dumper=_QuotingDumper, allow_unicode=True,
+                         sort_keys=False))
+
+
+class _QuotingDumper(yaml.SafeDumper):
+    """Quotes a string of digits (a personal id, a BHXH code, a numeric passcode): PyYAML
+    (YAML 1.1) left ``075176934973`` plain, not being an octal number there, but YAML 1.2
+    readers (JavaScript's ``yaml``, Go's) read it as a number and lose the leading zero."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "'" if _NUMBER_LIKE.fullmatch(value) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_NUMBER_LIKE = re.compile(r"[-+]?[0-9][0-9_]*(\.[0-9_]*)?([eE][-+]?[0-9]+)?")
+_QuotingDumper.add_representer(str, _str)
 
 
 def save_personas(path: str | os.PathLike[str], personas: Iterable[Persona]) -> None:

@@ -274,3 +274,21 @@ class TestAtomicSave:
         with pytest.raises(PersonaFileError, match="duplicate"):
             save_personas(path, [p, p])
         assert load_personas(path) == []
+
+
+def test_a_yaml_persona_file_quotes_every_string_of_digits(tmp_path: Path) -> None:
+    """YAML 1.2 readers (JavaScript's ``yaml``, Go's) read a plain ``075176934973`` as a
+    number and drop its leading zero; PyYAML (YAML 1.1) wrote it plain when it held an 8 or
+    a 9. Every id, code and numeric passcode is quoted, and the file reads back the same."""
+    import re as _re
+
+    from harness.personas import load_personas, save_personas
+
+    citizens = PersonaFactory("quoting").many(200)
+    path = tmp_path / "p.yaml"
+    save_personas(path, citizens)
+    text = path.read_text(encoding="utf-8")
+    plain_numbers = _re.findall(r"^\s*-?\s*\w+: ([0-9][0-9_.eE+-]*)$", text, _re.MULTILINE)
+    assert plain_numbers == [] or all(n in ("2", "1") for n in plain_numbers), plain_numbers
+    assert "personal_id: '0" in text
+    assert load_personas(path) == citizens
