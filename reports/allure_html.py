@@ -333,18 +333,25 @@ REPORT_MARK = ".vneid-harness-report"
 def _check_replaceable(out: Path) -> None:
     """Refuse to replace a folder that is not an earlier report of this tool: it is deleted
     whole. Replaceable: a folder that does not exist or is empty, one holding the mark
-    :data:`REPORT_MARK`, or one holding an Allure ``index.html`` and nothing but what Allure
-    writes beside it (a report of an earlier version, before the mark)."""
+    :data:`REPORT_MARK` and nothing but what Allure writes (a file someone added there, such
+    as notes, would be deleted), or one holding an Allure ``index.html`` and nothing but what
+    Allure writes beside it (a report of an earlier version, before the mark)."""
     if not out.exists():
         return
     if not out.is_dir():
         raise ReportError(f"{out} exists and is a file, not a report folder; choose another "
                           "--out or remove it")
     entries = {p.name for p in out.iterdir()}
-    if not entries or REPORT_MARK in entries or (
-            "index.html" in entries and entries <= _ALLURE_OUTPUT
-            and _is_allure_page(out / "index.html")):
+    if not entries or (REPORT_MARK in entries and entries <= _ALLURE_OUTPUT | {REPORT_MARK}) \
+            or ("index.html" in entries and entries <= _ALLURE_OUTPUT
+                and _is_allure_page(out / "index.html")):
         return
+    if REPORT_MARK in entries:
+        added = sorted(entries - _ALLURE_OUTPUT - {REPORT_MARK})
+        raise ReportError(f"{out} is a report this tool wrote, but it also holds "
+                          f"{', '.join(added[:3])}{', …' if len(added) > 3 else ''}, which "
+                          "replacing it would delete; move that elsewhere or choose another "
+                          "--out")
     raise ReportError(f"{out} exists and is not a report this tool wrote (it holds "
                       f"{', '.join(sorted(entries)[:3])}{', …' if len(entries) > 3 else ''}): "
                       "replacing it would delete all of that; choose another --out or remove "

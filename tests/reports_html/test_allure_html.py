@@ -162,6 +162,19 @@ def test_a_folder_that_is_not_a_report_is_not_replaced(results: Path, tmp_path: 
     assert (out / "notes.txt").read_text() == "keep me"
 
 
+def test_a_file_added_to_a_report_folder_is_not_deleted(results: Path, tmp_path: Path) -> None:
+    """The mark says the folder is this tool's report, but a file someone put there since is
+    not: regenerating is refused, naming it, and it stays."""
+    out = tmp_path / "report"
+    generate_report(results, out, history=None)
+    (out / "notes.txt").write_text("keep me")
+    with pytest.raises(ReportError, match=r"also holds notes\.txt"):
+        generate_report(results, out, history=None)
+    assert (out / "notes.txt").read_text() == "keep me"
+    (out / "notes.txt").unlink()
+    generate_report(results, out, history=None)  # only what it wrote: replaced again
+
+
 def test_a_report_of_an_earlier_version_is_replaced(results: Path, tmp_path: Path) -> None:
     """Before the mark file: an Allure index.html with Allure's summary files beside it."""
     out = tmp_path / "old-report"
