@@ -279,6 +279,14 @@ def check_typed_text(element_id: str, text: object) -> None:
     if not isinstance(text, str):
         raise HarnessError(f"type({element_id!r}, ...) takes the text to type (a str), got "
                            f"{type(text).__name__}; to empty the field, type \"\"")
+    control = next((ch for ch in text if ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0), None)
+    if control is not None:
+        raise HarnessError(
+            f"type({element_id!r}, ...): the text holds the control character "
+            f"{control!r}, which the drivers cannot type alike (a browser's field drops a line "
+            "break, Appium sends it as Enter and submits the form): type printable text, and "
+            "tap the submit button to submit; to send a control character to a provider, call "
+            "its API (ProviderHandle.client())")
 
 
 def _shows_value(screen: Screen, element_id: str) -> bool:
