@@ -179,6 +179,14 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"{OPT_PROTOCOL_URL}: {problem}")
     if getattr(config.option, "allure_report_dir", None):
         _register_allure(config)
+    if config.getoption(OPT_DRIVER, "sim") == "appium":
+        from harness.drivers.appium_config import load_capabilities
+        from harness.errors import ConfigError
+
+        try:  # before any test: a wrong file is the run's mistake, not a clause's failure
+            load_capabilities(config.getoption(OPT_APPIUM_CAPABILITIES, None))
+        except ConfigError as exc:
+            raise pytest.UsageError(f"{OPT_APPIUM_CAPABILITIES}: {exc}") from None
     if config.getoption(OPT_DRIVER, "sim") != "sim":
         from harness.drivers.pytest_ui import register
 

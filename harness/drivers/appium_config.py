@@ -144,13 +144,24 @@ def load_capabilities(path: Path | None = None) -> AppiumConfig:
         raise ConfigError(f"{path}: locator.value must contain {{id}}, where the automation "
                           f"id goes (e.g. '[data-testid=\"{{id}}\"]' or '{{id}}'), "
                           f"got {value!r}")
-    apps = {str(k): str(v) for k, v in _mapping(doc.get("apps"), "apps", path).items()}
+    apps: dict[str, str] = {}
+    for key, item in _mapping(doc.get("apps"), "apps", path).items():
+        if item is None:  # written "vssid:" with nothing after it: no app id
+            continue
+        if not isinstance(item, str | int) or isinstance(item, bool) or not str(item).strip():
+            raise ConfigError(f"{path}: apps.{key} must be the app id (Android package or iOS "
+                              f"bundle id), got {item!r}")
+        apps[str(key)] = str(item).strip()
     if mode == "native":
         missing = [a for a in _APPS if not apps.get(a)]
         if missing:
             raise ConfigError(f"{path}: mode native needs apps.{' and apps.'.join(missing)}: "
                               "the app id (Android package or iOS bundle id) to bring to the "
                               "front")
+    if mode == "web" and strategy in ("id", "name", "class name"):
+        raise ConfigError(f"{path}: locator.strategy {strategy!r} does not work in mode web: the "
+                          "Chromium driver finds the harness's renderings by 'css selector' "
+                          "(value '[data-testid=\"{id}\"]') or 'xpath'")
     timeout = doc.get("command_timeout", 30)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
         raise ConfigError(f"{path}: command_timeout must be a positive number of seconds, "

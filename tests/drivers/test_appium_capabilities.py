@@ -69,12 +69,30 @@ BAD = [
      "capabilities must be a mapping"),
     ("- just\n- a list\n", "the file must be a mapping"),
     ("locator: {strategy: [\n", "is not valid YAML"),
+    ("mode: native\nlocator: {strategy: accessibility id, value: '{id}'}\n"
+     "apps: {vssid: , vneid: x}\n", r"mode native needs apps.vssid"),
+    ("mode: native\nlocator: {strategy: id, value: '{id}'}\n"
+     "apps: {vssid: [a], vneid: x}\n", r"apps.vssid must be the app id"),
+    ("locator: {strategy: id, value: '{id}'}\n", r"locator.strategy 'id' does not work in "
+     r"mode web"),
 ]
 
 
 BAD_IDS = ["unknown-key", "server", "mode", "locator-without-id", "locator-without-strategy",
            "native-without-apps", "timeout", "platform", "capabilities-list", "list",
-           "yaml"]
+           "yaml", "native-null-app", "native-list-app", "web-id-strategy"]
+
+
+def test_a_bad_file_stops_the_run_before_any_test(pytester: pytest.Pytester) -> None:
+    """It was read at the first phone: each UI test failed on its own, the failures filed
+    under the scenarios' clauses (P-1, A-6) though the mistake was the file."""
+    caps = pytester.path / "caps.yaml"
+    caps.write_text("locator: {value: '{id}'}\n")
+    pytester.makepyfile("def test_nothing():\n    pass\n")
+    done = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--driver", "appium",
+                                         "--appium-capabilities", str(caps))
+    assert done.ret == pytest.ExitCode.USAGE_ERROR
+    done.stderr.fnmatch_lines(["*--appium-capabilities: *locator.strategy must name*"])
 
 
 @pytest.mark.parametrize(("text", "message"), BAD, ids=BAD_IDS)
