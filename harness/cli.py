@@ -7,6 +7,7 @@ overrides of PROTOCOL.md's defaults), ``clauses`` (the clause registry).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -44,8 +45,18 @@ OutOption = Annotated[Path, typer.Option(
     help="Folder for JUnit XML, Allure results, the verdict JSON and HTML")]
 SeedOption = Annotated[int, typer.Option(
     help="Seed for personas and provider randomness (replay a run with it)")]
+def _check_token_env(value: str | None) -> str | None:
+    """Click reads an empty environment variable as unset: ``VNEID_HARNESS_ADMIN_TOKEN=``
+    served the control API with no token, where ``--admin-token ""`` is refused."""
+    if value is None and os.environ.get("VNEID_HARNESS_ADMIN_TOKEN") == "":
+        raise typer.BadParameter("VNEID_HARNESS_ADMIN_TOKEN is set but empty: give a token, "
+                                 "or unset it to serve the test-control API to loopback "
+                                 "callers only (S-6)")
+    return value
+
+
 AdminTokenOption = Annotated[str | None, typer.Option(
-    envvar="VNEID_HARNESS_ADMIN_TOKEN",
+    envvar="VNEID_HARNESS_ADMIN_TOKEN", callback=_check_token_env,
     help="Admin token of the targets' test-control API (S-6)")]
 ReportOption = Annotated[bool, typer.Option(
     "--report/--no-report",
@@ -280,7 +291,7 @@ def serve(
     personas: Annotated[Path | None, typer.Option(help="Persona file (YAML or JSON) to load")]
     = None,
     admin_token: Annotated[str | None, typer.Option(
-        envvar="VNEID_HARNESS_ADMIN_TOKEN",
+        envvar="VNEID_HARNESS_ADMIN_TOKEN", callback=_check_token_env,
         help="Require this token on the test-control API (S-6)")] = None,
     log_level: Annotated[str, typer.Option(
         help="uvicorn log level: critical, error, warning, info, debug or trace")] = "warning",

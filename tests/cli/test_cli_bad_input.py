@@ -358,3 +358,14 @@ def test_good_protocol_url_templates_pass() -> None:
     for value in ("https://x/PROTOCOL.md", "https://x/p#{fragment}", "https://x/{section}/"
                   "{clause}", "https://x/{{literal}}#{fragment}"):
         assert protocol_url_problem(value) is None, value
+
+
+@pytest.mark.parametrize("command", [["serve", "--vneid-port", "0", "--vssid-port", "0"],
+                                     ["run", "--workers", "1"]])
+def test_an_empty_admin_token_variable_is_refused(tmp_path: Path, command: list[str]) -> None:
+    """Click reads an empty variable as unset: ``serve`` served the control API with no
+    token, where ``--admin-token ""`` is refused."""
+    result = runner.invoke(app, [*command], env={"COLUMNS": "400",
+                                                 "VNEID_HARNESS_ADMIN_TOKEN": ""})
+    assert result.exit_code == 2, result.output
+    assert "VNEID_HARNESS_ADMIN_TOKEN is set but empty" in result.output
