@@ -235,9 +235,9 @@ def _generate(results: Path, out: Path, *, name: str, single_file: bool,
             raise ReportError(f"allure awesome failed (exit {done.returncode}){hint}: {said}")
         index.write_text(_ANALYTICS.sub("", index.read_text(encoding="utf-8")),
                          encoding="utf-8")
-        (built / REPORT_MARK).write_text("an Allure report written by vneid-harness; the next "
-                                         "report replaces this folder whole\n",
-                                         encoding="utf-8")
+        written = sorted(p.name for p in built.iterdir())
+        (built / REPORT_MARK).write_text(
+            f"{_MARK_HEADER}\n" + "".join(f"{name}\n" for name in written), encoding="utf-8")
         if out.exists():
             shutil.rmtree(out)
         shutil.move(built, out)
@@ -333,21 +333,23 @@ REPORT_MARK = ".vneid-harness-report"
 def _check_replaceable(out: Path) -> None:
     """Refuse to replace a folder that is not an earlier report of this tool: it is deleted
     whole. Replaceable: a folder that does not exist or is empty, one holding the mark
-    :data:`REPORT_MARK` and nothing but what Allure writes (a file someone added there, such
-    as notes, would be deleted), or one holding an Allure ``index.html`` and nothing but what
-    Allure writes beside it (a report of an earlier version, before the mark)."""
+    :data:`REPORT_MARK` and nothing but what the mark lists as written with it (a file
+    someone added there since, such as notes, would be deleted), or one holding an Allure
+    ``index.html`` and nothing but what Allure writes beside it (a report of an earlier
+    version, before the mark)."""
     if not out.exists():
         return
     if not out.is_dir():
         raise ReportError(f"{out} exists and is a file, not a report folder; choose another "
                           "--out or remove it")
     entries = {p.name for p in out.iterdir()}
-    if not entries or (REPORT_MARK in entries and entries <= _ALLURE_OUTPUT | {REPORT_MARK}) \
+    written = _written(out / REPORT_MARK) if REPORT_MARK in entries else None
+    if not entries or (written is not None and entries <= written | {REPORT_MARK}) \
             or ("index.html" in entries and entries <= _ALLURE_OUTPUT
                 and _is_allure_page(out / "index.html")):
         return
-    if REPORT_MARK in entries:
-        added = sorted(entries - _ALLURE_OUTPUT - {REPORT_MARK})
+    if written is not None:
+        added = sorted(entries - written - {REPORT_MARK})
         raise ReportError(f"{out} is a report this tool wrote, but it also holds "
                           f"{', '.join(added[:3])}{', …' if len(added) > 3 else ''}, which "
                           "replacing it would delete; move that elsewhere or choose another "
@@ -356,6 +358,23 @@ def _check_replaceable(out: Path) -> None:
                       f"{', '.join(sorted(entries)[:3])}{', …' if len(entries) > 3 else ''}): "
                       "replacing it would delete all of that; choose another --out or remove "
                       "the folder yourself")
+
+
+_MARK_HEADER = ("an Allure report written by vneid-harness; the next report replaces this "
+                "folder whole if it holds only what it wrote, listed below:")
+
+
+def _written(mark: Path) -> frozenset[str] | None:
+    """What the report that left ``mark`` wrote beside it: the names listed in the mark; for
+    a mark of an earlier version, which lists nothing, everything now there (it was then
+    replaced whole); ``None`` when the mark cannot be read."""
+    try:
+        lines = mark.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not lines or lines[0] != _MARK_HEADER:
+        return frozenset(p.name for p in mark.parent.iterdir())
+    return frozenset(line for line in lines[1:] if line)
 
 
 def _is_allure_page(index: Path) -> bool:

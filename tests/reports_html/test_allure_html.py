@@ -175,6 +175,20 @@ def test_a_file_added_to_a_report_folder_is_not_deleted(results: Path, tmp_path:
     generate_report(results, out, history=None)  # only what it wrote: replaced again
 
 
+def test_a_marked_report_of_an_earlier_version_is_replaced(results: Path,
+                                                          tmp_path: Path) -> None:
+    """Its mark lists nothing (it was replaced whole then): it still is."""
+    out = tmp_path / "marked-old"
+    out.mkdir()
+    (out / ".vneid-harness-report").write_text("an Allure report written by vneid-harness; "
+                                               "the next report replaces this folder whole\n")
+    (out / "index.html").write_text("<html>Allure</html>")
+    (out / "app-0123abcd.js").write_text("//")
+    generate_report(results, out, history=None)
+    assert not (out / "app-0123abcd.js").exists()
+    assert "index.html" in (out / ".vneid-harness-report").read_text().splitlines()
+
+
 def test_a_report_of_an_earlier_version_is_replaced(results: Path, tmp_path: Path) -> None:
     """Before the mark file: an Allure index.html with Allure's summary files beside it."""
     out = tmp_path / "old-report"
