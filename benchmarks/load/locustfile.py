@@ -143,8 +143,11 @@ class Phone(FastHttpUser):
             if reason:
                 response.failure(reason)
         if reason:
+            given = bool(self._admin())
             hint = ("the admin token was refused: give the one the providers were served "
-                    "with (--admin-token)" if response.status_code == 403 else
+                    "with (--admin-token)" if response.status_code == 403 and given else
+                    "the test-control API needs the admin token the providers were served "
+                    "with: give it with --admin-token" if response.status_code == 403 else
                     "is -H VssID's base URL? Or pass --vneid-url")
             self._give_up(f"cannot read VssID's configuration at {self.host} ({reason}): "
                           f"{hint}")
@@ -416,7 +419,8 @@ def _citizens_of(path: str) -> list[Persona]:
     """The citizens of a ``--personas`` file; :class:`HarnessError` when it has none or
     cannot be read (a worker's copy too)."""
     if not Path(path).is_file():
-        raise HarnessError(f"{path!r}: no such file")
+        raise HarnessError(f"{path!r} is a folder, not a persona file" if Path(path).is_dir()
+                           else f"{path!r}: no such file")
     citizens = load_personas(Path(path))
     if not citizens:
         raise HarnessError(f"{path!r} holds no citizen; give at least one")

@@ -137,3 +137,23 @@ def test_a_provider_that_is_down_is_not_flooded(served: ServedProviders, tmp_pat
     refused = int(rows["refused login"]["Request Count"])
     assert 1 <= refused <= 2 * 6, said[-3000:]  # 0.1 + 0.2 + 0.4 + 0.8 + 1.6 s > 3 s
     assert "full login" not in rows
+
+
+def test_a_missing_admin_token_is_named_as_missing(served: ServedProviders,
+                                                   tmp_path: Path) -> None:
+    """No --admin-token against providers that require one: the message asks for it, and
+    does not say that a token (never given) was refused."""
+    done, _ = _locust(served, tmp_path, vneid=False)
+    said = done.stdout + done.stderr
+    assert done.returncode == 2, said[-3000:]
+    assert "the test-control API needs the admin token the providers were served with" in said
+    assert "was refused" not in said
+
+
+def test_a_folder_given_as_the_persona_file_is_named_as_a_folder(served: ServedProviders,
+                                                                 tmp_path: Path) -> None:
+    done, _ = _locust(served, tmp_path, "--personas", str(tmp_path),
+                      "--admin-token", "load-admin-token")
+    said = done.stdout + done.stderr
+    assert done.returncode == 2, said[-3000:]
+    assert "is a folder, not a persona file" in said
