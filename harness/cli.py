@@ -120,7 +120,7 @@ def run(
                                        vssid_url=vssid_url, admin_token=admin_token,
                                        keyword=keyword, workers=workers,
                                        profile=protocol_profile, protocol_url=protocol_url,
-                                       allure_report=allure_report), console)
+                                       allure_report=allure_report), console, err_console)
     except HarnessError as exc:
         raise _fail(str(exc)) from None
     raise typer.Exit(status)
@@ -227,7 +227,7 @@ def conformance(
                          protocol_url=protocol_url, allure_report=allure_report)
     try:
         if vssid_url is None:
-            status = run_suites(options, console)
+            status = run_suites(options, console, err_console)
         else:
             status = _with_served_vneid(options, vssid_url, serve_vneid_port, admin_token,
                                         client_secret=rp_client_secret,
@@ -279,7 +279,7 @@ def _with_served_vneid(options: object, vssid_url: str, port: int,
                       f"test at {vssid_url}", highlight=False)
         options.vneid_url = vneid.url
         options.vssid_url = vssid_url
-        return run_suites(options, console)
+        return run_suites(options, console, err_console)
 
 
 @app.command()

@@ -509,6 +509,11 @@ def save_personas(path: str | os.PathLike[str], personas: Iterable[Persona]) -> 
     p = Path(path)
     text = _dump(personas, _format(p), p)
     directory = p.parent if str(p.parent) else Path()
+    if not directory.is_dir():
+        raise PersonaFileError(f"{p}: cannot save the persona file: the folder {directory} "
+                               f"{'is a file' if directory.exists() else 'does not exist'}; "
+                               "create the folder first, or choose another path")
+    existed = p.exists()
     tmp_name: str | None = None
     try:
         with tempfile.NamedTemporaryFile(
@@ -522,8 +527,9 @@ def save_personas(path: str | os.PathLike[str], personas: Iterable[Persona]) -> 
         os.replace(tmp_name, p)
         tmp_name = None
     except OSError as exc:
-        raise PersonaFileError(f"{p}: cannot save the persona file "
-                               f"(the old file is unchanged): {exc}") from None
+        kept = " (the old file is unchanged)" if existed else ""
+        raise PersonaFileError(f"{p}: cannot save the persona file{kept}: "
+                               f"{exc.strerror or exc}") from None
     finally:
         if tmp_name is not None:
             Path(tmp_name).unlink(missing_ok=True)

@@ -297,7 +297,8 @@ def _skip_reason(report: pytest.TestReport) -> str:
     return ""
 
 
-def run_suites(options: RunOptions, console: Console | None = None) -> int:
+def run_suites(options: RunOptions, console: Console | None = None,
+               errors: Console | None = None) -> int:
     """Run a plan's suites (every suite for ``all``); 0 only when the plan's verdict is ok.
 
     Writes JUnit XML, Allure results and the verdict JSON under ``options.out``. Usage and
@@ -306,6 +307,7 @@ def run_suites(options: RunOptions, console: Console | None = None) -> int:
     selects no test writes nothing (``options.out`` is left as it was) and returns pytest's
     5 (no tests collected), or 2 when collection failed.
     """
+    errors = errors or console or Console(stderr=True)  # where a refusal to run goes
     console = console or Console()
     plan = get_plan(options.plan)
     if options.keyword is not None:
@@ -319,7 +321,7 @@ def run_suites(options: RunOptions, console: Console | None = None) -> int:
         _make_out(options.out)  # says it is a file
     problem = _workers_problem(options) or preflight(options)
     if problem is not None:
-        console.print(f"[bold red]cannot run plan {plan.name}:[/] {problem}", highlight=False)
+        errors.print(f"[bold red]cannot run plan {plan.name}:[/] {problem}", highlight=False)
         return 2
     out = options.out
     absent = [p for p in (out / "allure-results", out, *out.parents) if not p.exists()]

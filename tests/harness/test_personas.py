@@ -252,6 +252,24 @@ class TestAtomicSave:
         assert path.read_bytes() == before
         assert sorted(p.name for p in tmp_path.iterdir()) == ["p.json"]
 
+    def test_a_missing_folder_is_named(self, tmp_path: Path) -> None:
+        with pytest.raises(PersonaFileError, match=r"the folder .*nodir does not exist; "
+                                                   r"create the folder first"):
+            save_personas(tmp_path / "nodir" / "p.yaml", PersonaFactory(1).many(1))
+        assert list(tmp_path.iterdir()) == []
+
+    def test_no_old_file_is_promised_when_there_was_none(
+            self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        def boom(src: str, dst: Path) -> None:
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(os, "replace", boom)
+        with pytest.raises(PersonaFileError) as refused:
+            save_personas(tmp_path / "new.yaml", PersonaFactory(1).many(1))
+        assert "old file" not in str(refused.value)
+        assert "No space left on device" in str(refused.value)
+        assert list(tmp_path.iterdir()) == []
+
     def test_failed_write_keeps_old_file(self, tmp_path: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
         path = tmp_path / "p.yaml"
