@@ -154,9 +154,10 @@ class Device:
         assert isinstance(app, VNeIDApp)
         return app
 
-    def last_link_to(self, prefix: str) -> str:
-        """The newest link the OS delivered whose URL starts with ``prefix`` (unredacted
-        links are kept by the apps, the trace has them redacted)."""
+    def last_link_to(self, prefix: str | tuple[str, ...]) -> str:
+        """The newest link the OS delivered whose URL starts with ``prefix`` (or any of the
+        prefixes: the custom-scheme and claimed https forms of one link, say); unredacted
+        links are kept by the apps, the trace has them redacted."""
         for url in reversed(self.delivered_links()):
             if url.startswith(prefix):
                 return url

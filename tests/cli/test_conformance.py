@@ -179,10 +179,14 @@ def test_vendor_provider_and_vendor_relying_party_over_http(tmp_path: Path) -> N
         assert links == {"https://docs.example.test/PROTOCOL.md"}
 
         # a relying party with a client secret of its own (the default one is used by
-        # tests/cli/test_profile_file.py's run of the same plan)
+        # tests/cli/test_profile_file.py's run of the same plan), sending the claimed https
+        # forms of by default (RFC 8252 prefers them): the plan passes it too,
+        # configuring the custom-scheme callback it catches codes on
         port = trust_a_free_port(served)
         httpx.post(f"{served.vssid}/_harness/config",
-                   json={"client_secret": "vendor-own-secret-1"}, timeout=5).raise_for_status()
+                   json={"client_secret": "vendor-own-secret-1", "link_form": "https",
+                         "redirect_uri": DEFAULT_PROFILE.callback_https},
+                   timeout=5).raise_for_status()
         rp = subprocess.run(
             [str(BIN), "conformance", "--plan", "vssid-relying-party", "--vssid-url",
              served.vssid, "--serve-vneid-port", str(port), "--out", str(tmp_path / "r"),
