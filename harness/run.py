@@ -515,7 +515,35 @@ def preflight(options: RunOptions, timeout: float = 5.0) -> str | None:
         if problem is not None:
             return (f"the {name} target at {url} answered GET /_harness/health with "
                     f"{problem}: is the URL the provider's base address?")
+    if options.vneid_url and options.vssid_url:
+        return _trust_problem(options.vneid_url, options.vssid_url, headers, timeout)
     return None
+
+
+def _trust_problem(vneid_url: str, vssid_url: str, headers: dict[str, str],
+                   timeout: float) -> str | None:
+    """Whether the relying party trusts another issuer than the VNeID of this run: every
+    login would then fail with issuer_mismatch, filed as the relying party's failures. What
+    cannot be read (no config endpoint, no discovery) is left to the run to report."""
+    import httpx
+
+    try:
+        config = httpx.get(f"{vssid_url.rstrip('/')}/_harness/config", headers=headers,
+                           timeout=timeout).json()
+        discovery = httpx.get(f"{vneid_url.rstrip('/')}/.well-known/openid-configuration",
+                              timeout=timeout).json()
+    except (httpx.HTTPError, ValueError):
+        return None
+    trusted = config.get("issuer") if isinstance(config, dict) else None
+    issuer = discovery.get("issuer") if isinstance(discovery, dict) else None
+    if not isinstance(trusted, str) or not isinstance(issuer, str) \
+            or trusted.rstrip("/") == issuer.rstrip("/"):
+        return None
+    return (f"the VssID target at {vssid_url} trusts the issuer {trusted}, not the VNeID of "
+            f"this run ({issuer}, at {vneid_url}): every login would fail with "
+            "issuer_mismatch (R-2). Point it at that issuer (POST /_harness/config, or its "
+            "own settings), or give the VNeID it trusts (--vneid-url, or --serve-vneid-port "
+            "with its port)")
 
 
 def _health_answer_problem(response: httpx.Response) -> str | None:

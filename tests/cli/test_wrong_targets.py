@@ -272,3 +272,21 @@ def test_a_run_the_targets_stopped_answering_is_interrupted_not_a_coverage_error
     page = (tmp_path / "conformance-vneid-provider.html").read_text(encoding="utf-8")
     assert 'data-testid="interrupted"' in page
     assert 'data-testid="coverage-error"' not in page
+
+
+def test_a_relying_party_trusting_another_issuer_is_refused_before_the_run() -> None:
+    """A VssID pointed at another VNeID would fail every login with issuer_mismatch, which
+    the verdict filed as the relying party's failures (57 passed, 67 failed): the preflight
+    names both issuers and what to do. Pointed back, the preflight passes."""
+    from harness.serve import ServedInThread, build_served
+
+    with ServedInThread(build_served(0, 0)) as pair:
+        options = RunOptions(vneid_url=pair.vneid_url, vssid_url=pair.vssid_url)
+        assert preflight(options) is None
+        httpx.post(f"{pair.vssid_url}/_harness/config",
+                   json={"issuer": "http://127.0.0.1:1"}, timeout=5).raise_for_status()
+        said = preflight(options)
+        assert said is not None
+        assert "trusts the issuer http://127.0.0.1:1, not the VNeID of this run" in said
+        assert "issuer_mismatch (R-2)" in said
+        assert "--serve-vneid-port" in said
