@@ -8,6 +8,8 @@ versions named in the comments of the kind lists."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from harness.apps.screens import (
@@ -20,6 +22,7 @@ from harness.apps.screens import (
 )
 from harness.flows import decide, enter_credentials, login_with_vneid, start_vneid_login
 from harness.personas import Persona
+from harness.protocol import Profile
 from harness.pytest_plugin import run_profile
 from harness.targets import Target, VNeIDHandle, VssIDHandle, embedded_target
 from harness.world import DeviceFactory, make_device
@@ -36,6 +39,19 @@ VNEID_TOO_OLD = ["lower-minor-higher-patch", "rc-of-minimum", "lower-minor-short
                  "previous-major-99.99"]  # 2.0.9, 2.1.0-rc.1, 2.0, 1.99.99
 MALFORMED = ["v2.1.0", "2..1", "02.1.0", "", "1" * 65, "2.1.0-", "latest", "2.1.0.0.1"]
 """Malformed under any minimum (V-1, V-3)."""
+
+
+def assert_store_link(body: dict[str, Any], profile: Profile, app: str, platform: str, *,
+                      embedded: bool) -> None:
+    """V-4, V-5, P-3: a 426 carries the app's store link for the caller's platform, in any
+    field; the mock's field name and exact listing (``store_url``, §10) are its own."""
+    clause = "V-4" if app == "vssid" else "V-5"
+    store = store_origin(profile, app, platform)
+    assert any(link.startswith(store) for link in _strings(body)), (
+        f"{clause}, P-3: expected a link to {store} for {platform}, observed {body}")
+    if embedded:
+        assert body["store_url"] == profile.store_link(app, platform), (
+            f"{clause}: the store link of the app itself, for the caller's platform")
 
 
 def _strings(value: object) -> list[str]:
@@ -83,13 +99,8 @@ def test_vssid_backend_refuses_old_app_with_store_link(target: Target, vssid: Vs
     with vssid.client() as http:
         response = http.post("/api/v1/auth/vneid/start", json={},
                              headers=app_headers("vssid", version, platform))
-    body = assert_error_body(response, 426, "app_update_required", "V-4")
-    store = store_origin(target.profile, "vssid", platform)
-    assert any(link.startswith(store) for link in _strings(body)), (
-        f"V-4, P-3: expected a link to {store} for {platform}, observed {body}")
-    if vssid.is_embedded:  # the field's name and the exact listing are the mock's (§10)
-        assert body["store_url"] == target.profile.store_link("vssid", platform), (
-            "V-4: the store link of VssID itself, for the caller's platform")
+    assert_store_link(assert_error_body(response, 426, "app_update_required", "V-4"),
+                      target.profile, "vssid", platform, embedded=vssid.is_embedded)
 
 
 @pytest.mark.clause("V-2", "V-4")
@@ -270,13 +281,8 @@ def test_vneid_server_refuses_old_app_with_store_link(target: Target, vneid: VNe
                              json={"personal_id": persona.personal_id,
                                    "passcode": persona.passcode},
                              headers=app_headers("vneid", version, platform))
-    body = assert_error_body(response, 426, "app_update_required", "V-5")
-    store = store_origin(target.profile, "vneid", platform)
-    assert any(link.startswith(store) for link in _strings(body)), (
-        f"V-5, P-3: expected a link to {store} for {platform}, observed {body}")
-    if vneid.is_embedded:  # the field's name and the exact listing are the mock's (§10)
-        assert body["store_url"] == target.profile.store_link("vneid", platform), (
-            "V-5: the store link of VNeID itself, for the caller's platform")
+    assert_store_link(assert_error_body(response, 426, "app_update_required", "V-5"),
+                      target.profile, "vneid", platform, embedded=vneid.is_embedded)
 
 
 @pytest.mark.clause("V-1", "V-3", "V-5")
