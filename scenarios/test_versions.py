@@ -22,7 +22,7 @@ from harness.apps.screens import (
 )
 from harness.flows import decide, enter_credentials, login_with_vneid, start_vneid_login
 from harness.personas import Persona
-from harness.protocol import Profile
+from harness.protocol import AppId, Profile
 from harness.pytest_plugin import run_profile
 from harness.targets import Target, VNeIDHandle, VssIDHandle, embedded_target
 from harness.world import DeviceFactory, make_device
@@ -41,7 +41,7 @@ MALFORMED = ["v2.1.0", "2..1", "02.1.0", "", "1" * 65, "2.1.0-", "latest", "2.1.
 """Malformed under any minimum (V-1, V-3)."""
 
 
-def assert_store_link(body: dict[str, Any], profile: Profile, app: str, platform: str, *,
+def assert_store_link(body: dict[str, Any], profile: Profile, app: AppId, platform: str, *,
                       embedded: bool) -> None:
     """V-4, V-5, P-3: a 426 carries the app's store link for the caller's platform, in any
     field; the mock's field name and exact listing (``store_url``, §10) are its own."""
