@@ -496,6 +496,34 @@ def test_a_malformed_assertion_is_invalid_client(jwt_client: TestRelyingParty, p
 
 @pytest.mark.plan("vneid-provider")
 @pytest.mark.clause("T-1")
+def test_an_assertion_type_without_an_assertion_is_invalid_client(jwt_client: TestRelyingParty,
+                                                                   phone: Device,
+                                                                   persona: Persona) -> None:
+    """RFC 7523 §2.2: ``client_assertion_type`` comes with a ``client_assertion``; alone it
+    authenticates nobody."""
+    login, code = get_code(phone, jwt_client, persona)
+    data = grant(jwt_client, login, code) | {"client_assertion_type": ASSERTION_TYPE}
+    refused(token_call(jwt_client, data), 401, "invalid_client", "T-1")
+
+
+# the mock's reading of RFC 6749 §2.3.1 (only Basic authenticates in the header): no plan
+@pytest.mark.clause("T-1")
+def test_an_authorization_header_of_another_scheme_authenticates_no_client(
+        rp: TestRelyingParty, phone: Device, persona: Persona) -> None:
+    """A client_secret_post client whose token request also carries a header of another
+    scheme (``Bearer``) authenticates by its form: that header is no client authentication,
+    so no second method either."""
+    with rp.variant(client_id="harness-rp-post-bearer",
+                    auth_method="client_secret_post") as client:
+        login, code = get_code(phone, client, persona)
+        data = grant(client, login, code) | {"client_id": client.client_id,
+                                             "client_secret": client.client_secret}
+        result = token_call(client, data, {"Authorization": "Bearer unrelated"})
+        assert result.status == 200, result.body
+
+
+@pytest.mark.plan("vneid-provider")
+@pytest.mark.clause("T-1")
 def test_a_replayed_assertion_is_invalid_client(jwt_client: TestRelyingParty, phone: Device,
                                                 persona: Persona) -> None:
     """RFC 7523 §3: the ``jti`` makes an assertion single-use."""
