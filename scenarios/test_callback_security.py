@@ -12,7 +12,7 @@ from harness.personas import Persona
 from harness.protocol import Profile
 from harness.targets import Target, VNeIDHandle, VssIDHandle
 from harness.world import Device, DeviceFactory
-from scenarios.support import assert_error_screen, calls, replace_param
+from scenarios.support import assert_error_screen, assert_refused_at_complete, calls, replace_param
 
 pytestmark = pytest.mark.plan("vssid-relying-party")
 
@@ -40,21 +40,24 @@ def deliver(phone: Device, url: str) -> Screen:
 @pytest.mark.clause("R-1", "R-12")
 def test_tampered_state_is_refused_before_any_token_request(device: DeviceFactory,
                                                             persona: Persona,
-                                                            vneid: VNeIDHandle) -> None:
+                                                            vneid: VNeIDHandle,
+                                                            vssid: VssIDHandle) -> None:
     phone, callback = capture_callback(device, persona)
     screen = deliver(phone, replace_param(callback, "state", "forged-state-value-0123456789"))
     assert_error_screen(screen, app="vssid", code="state_mismatch", clause="R-1")
+    assert_refused_at_complete(vssid, "state_mismatch")
     assert calls(vneid, "/token") == []
 
 
 @pytest.mark.clause("R-1")
 def test_state_of_an_earlier_login_is_refused(device: DeviceFactory, persona: Persona,
-                                               vneid: VNeIDHandle) -> None:
+                                               vneid: VNeIDHandle, vssid: VssIDHandle) -> None:
     """Login CSRF: a callback from an earlier (abandoned) login arrives for a newer one."""
     phone, earlier = capture_callback(device, persona)
     start_vneid_login(phone.driver)  # a new transaction replaces the old one in VssID
     screen = deliver(phone, earlier)
     assert_error_screen(screen, app="vssid", code="state_mismatch", clause="R-1")
+    assert_refused_at_complete(vssid, "state_mismatch")
     assert calls(vneid, "/token") == []
 
 
@@ -78,16 +81,19 @@ def test_callback_after_the_transaction_expired(device: DeviceFactory, persona: 
     screen = deliver(phone, callback)
     assert_error_screen(screen, app="vssid", code="transaction_expired", clause="R-1")
     assert calls(vneid, "/token") == []
+    assert_refused_at_complete(vssid, "transaction_expired")  # §8: 410
 
 
 @pytest.mark.clause("R-2", "R-12")
 @pytest.mark.parametrize("iss", ["http://evil.test", None, ""])
 def test_wrong_or_missing_issuer_in_the_callback_is_refused(device: DeviceFactory,
                                                              persona: Persona, vneid: VNeIDHandle,
+                                                             vssid: VssIDHandle,
                                                              iss: str | None) -> None:
     phone, callback = capture_callback(device, persona)
     screen = deliver(phone, replace_param(callback, "iss", iss))
     assert_error_screen(screen, app="vssid", code="issuer_mismatch", clause="R-2")
+    assert_refused_at_complete(vssid, "issuer_mismatch")
     assert calls(vneid, "/token") == []
 
 
@@ -108,6 +114,7 @@ def test_callback_carries_the_issuer(device: DeviceFactory, persona: Persona,
 def test_error_callback_ends_the_transaction_without_a_token_request(device: DeviceFactory,
                                                                      persona: Persona,
                                                                      vneid: VNeIDHandle,
+                                                                     vssid: VssIDHandle,
                                                                      code_kept: bool) -> None:
     """R-3: an error ends the transaction, even when the callback also carries a code."""
     phone, callback = capture_callback(device, persona)
@@ -116,6 +123,7 @@ def test_error_callback_ends_the_transaction_without_a_token_request(device: Dev
     forged = replace_param(callback, "error", "access_denied")
     screen = deliver(phone, forged)
     assert_error_screen(screen, app="vssid", code="access_denied", clause="R-3")
+    assert_refused_at_complete(vssid, "access_denied")
     assert calls(vneid, "/token") == []
 
 

@@ -33,11 +33,13 @@ def assert_session_refused(vneid: VNeIDHandle, code: str) -> None:
 @pytest.mark.plan("vssid-relying-party", "vneid-provider")
 def test_level1_account_is_refused_before_any_token(device: DeviceFactory,
                                                     personas: PersonaPool, vneid: VNeIDHandle,
-                                                    target: Target, platform: str) -> None:
+                                                    vssid: VssIDHandle, target: Target,
+                                                    platform: str) -> None:
     citizen = personas.new(level=1)
     phone = device(platform)
     screen = login_with_vneid(phone.driver, citizen)
     assert_error_screen(screen, app="vssid", code="unmet_authentication_requirements")
+    assert_refused_at_complete(vssid, "unmet_authentication_requirements")
     assert "Tài khoản định danh điện tử chưa đạt mức 2" in screen.texts
     assert calls(vneid, endpoint_path(vneid, "token_endpoint")) == [], (
         "R-3: no token request after an error callback")

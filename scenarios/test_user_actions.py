@@ -18,7 +18,12 @@ from harness.flows import decide, enter_credentials, login_with_vneid, start_vne
 from harness.personas import Persona
 from harness.targets import Target, VNeIDHandle, VssIDHandle
 from harness.world import DeviceFactory, PersonaPool
-from scenarios.support import assert_error_screen, calls, endpoint_path
+from scenarios.support import (
+    assert_error_screen,
+    assert_refused_at_complete,
+    calls,
+    endpoint_path,
+)
 
 pytestmark = pytest.mark.plan("vssid-relying-party")
 
@@ -27,10 +32,11 @@ pytestmark = pytest.mark.plan("vssid-relying-party")
 @pytest.mark.parametrize("platform", ["ios", "android"])
 @pytest.mark.plan("vneid-provider")
 def test_user_cancels_in_vneid(device: DeviceFactory, persona: Persona, vneid: VNeIDHandle,
-                              target: Target, platform: str) -> None:
+                              vssid: VssIDHandle, target: Target, platform: str) -> None:
     phone = device(platform)
     screen = login_with_vneid(phone.driver, persona, decision="deny")
     assert_error_screen(screen, app="vssid", code="access_denied", clause="R-3")
+    assert_refused_at_complete(vssid, "access_denied")
     assert "Bạn đã huỷ đăng nhập" in screen.texts
     assert calls(vneid, endpoint_path(vneid, "token_endpoint")) == [], (
         "R-3: a cancelled login makes no token request")
@@ -125,3 +131,4 @@ def test_abandoned_login_expires_after_ten_minutes(device: DeviceFactory, person
     vssid.set_clock(target.profile.transaction_ttl + 1)
     screen = decide(phone.driver)
     assert_error_screen(screen, app="vssid", code="transaction_expired", clause="R-1")
+    assert_refused_at_complete(vssid, "transaction_expired")  # §8: 410
