@@ -493,8 +493,17 @@ def _remote_target(request: pytest.FixtureRequest) -> Iterator[Target | None]:
     except HarnessError as exc:  # one line for the run, not one error per test
         target.close()
         pytest.exit(f"error: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
-    yield target
-    target.close()
+    try:
+        yield target
+    finally:
+        try:  # the relying party under test as the run found it
+            target.restore()
+        except HarnessError as exc:
+            import sys
+
+            print(f"warning: could not put the relying party's configuration back as the "
+                  f"run found it: {exc}", file=sys.stderr)
+        target.close()
 
 
 @pytest.fixture

@@ -536,9 +536,14 @@ def _trust_problem(vneid_url: str, vssid_url: str, headers: dict[str, str],
         return None
     trusted = config.get("issuer") if isinstance(config, dict) else None
     issuer = discovery.get("issuer") if isinstance(discovery, dict) else None
-    if not isinstance(trusted, str) or not isinstance(issuer, str) \
-            or trusted.rstrip("/") == issuer.rstrip("/"):
+    if not isinstance(trusted, str) or not isinstance(issuer, str) or trusted == issuer:
         return None
+    if trusted.rstrip("/") == issuer.rstrip("/"):  # compare exactly
+        return (f"the VssID target at {vssid_url} trusts the issuer {trusted!r}, and the "
+                f"VNeID of this run is {issuer!r}: they differ only in a trailing '/', and "
+                "issuers are compared exactly (R-2, R-6), so every login would fail with "
+                "issuer_mismatch; configure the issuer exactly as the VNeID's discovery "
+                "names it")
     return (f"the VssID target at {vssid_url} trusts the issuer {trusted}, not the VNeID of "
             f"this run ({issuer}, at {vneid_url}): every login would fail with "
             "issuer_mismatch (R-2). Point it at that issuer (POST /_harness/config, or its "

@@ -280,20 +280,28 @@ class Target:
     profile: Profile = DEFAULT_PROFILE
     kind: str = "embedded"
     _vssid_config: dict[str, str] = field(default_factory=dict, repr=False)
+    _vssid_original: dict[str, str] = field(default_factory=dict, repr=False)
 
     def snapshot(self) -> None:
-        """Remember the relying party's configuration, to restore it before each test. A
-        relying party under test (not in this process) gets the custom-scheme callback of
-        A-6 as its ``redirect_uri`` (§11 ``POST /_harness/config``): the suites catch its
-        callbacks on that scheme (a hijacking app, S-4), and the tests of the claimed https
-        form configure that one themselves."""
+        """Remember the relying party's configuration, to restore it before each test and,
+        for one under test, at the end of the run (:meth:`restore`). A relying party under
+        test (not in this process) is given the custom-scheme callback of A-6 as its
+        ``redirect_uri`` before each test (§11 ``POST /_harness/config``): the suites catch
+        its callbacks on that scheme (a hijacking app, S-4), and the tests of the claimed
+        https form configure that one themselves."""
         config = self.vssid.config()
-        self._vssid_config = {k: v for k, v in config.items()
-                              if k in ("issuer", "client_id", "redirect_uri", "link_form")
-                              and isinstance(v, str)}
-        if self.vssid.embedded is None and self._vssid_config.get("redirect_uri") \
-                not in (None, self.profile.callback_custom):
+        self._vssid_original = {k: v for k, v in config.items()
+                                if k in ("issuer", "client_id", "redirect_uri", "link_form")
+                                and isinstance(v, str)}
+        self._vssid_config = dict(self._vssid_original)
+        if self.vssid.embedded is None:
             self._vssid_config["redirect_uri"] = self.profile.callback_custom
+
+    def restore(self) -> None:
+        """Put a relying party under test back as :meth:`snapshot` found it (the run changed
+        its ``redirect_uri``, and tests may have changed more)."""
+        if self.vssid.embedded is None and self._vssid_original:
+            self.vssid.configure(**self._vssid_original)
 
     def begin_test(self, seed: int | str | None = None) -> None:
         """Isolate a test on shared providers: clocks back to real time, faults cleared, the

@@ -196,6 +196,11 @@ def test_vendor_provider_and_vendor_relying_party_over_http(tmp_path: Path) -> N
                  "VNEID_HARNESS_RP_CLIENT_SECRET": "vendor-own-secret-1"})
         assert rp.returncode == 0, rp.stdout[-3000:]
         assert f"harness VNeID serving at http://127.0.0.1:{port}" in rp.stdout
+        # the run configured its custom-scheme callback for each test, and put the vendor's
+        # own back at the end
+        kept = httpx.get(f"{served.vssid}/_harness/config", timeout=5).json()
+        assert (kept["redirect_uri"], kept["link_form"]) == (DEFAULT_PROFILE.callback_https,
+                                                             "https")
         assert "vendor-own-secret-1" not in rp.stdout + "".join(
             p.read_text(encoding="utf-8", errors="replace")
             for p in (tmp_path / "r").rglob("*") if p.is_file())

@@ -290,3 +290,8 @@ def test_a_relying_party_trusting_another_issuer_is_refused_before_the_run() -> 
         assert "trusts the issuer http://127.0.0.1:1, not the VNeID of this run" in said
         assert "issuer_mismatch (R-2)" in said
         assert "--serve-vneid-port" in said
+        httpx.post(f"{pair.vssid_url}/_harness/config",
+                   json={"issuer": pair.vneid.issuer + "/"}, timeout=5).raise_for_status()
+        said = preflight(options)
+        assert said is not None
+        assert "differ only in a trailing '/'" in said
