@@ -366,15 +366,21 @@ _MARK_HEADER = ("an Allure report written by vneid-harness; the next report repl
 
 def _written(mark: Path) -> frozenset[str] | None:
     """What the report that left ``mark`` wrote beside it: the names listed in the mark; for
-    a mark of an earlier version, which lists nothing, everything now there (it was then
-    replaced whole); ``None`` when the mark cannot be read."""
+    a mark of an earlier version, which lists nothing, what Allure writes (its files and
+    hashed assets) of what is there now; ``None`` when the mark cannot be read."""
     try:
         lines = mark.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return None
-    if not lines or lines[0] != _MARK_HEADER:
-        return frozenset(p.name for p in mark.parent.iterdir())
+    if not lines or lines[0] != _MARK_HEADER:  # an earlier version's mark: what Allure writes
+        return frozenset(p.name for p in mark.parent.iterdir()
+                         if p.name in _ALLURE_OUTPUT or _ALLURE_ASSET.fullmatch(p.name))
     return frozenset(line for line in lines[1:] if line)
+
+
+_ALLURE_ASSET = re.compile(r"(app|styles|vendors?|runtime)-[0-9a-f]{6,}\.(js|css)"
+                           r"(\.LICENSE\.txt)?")
+"""The hashed scripts and styles of a multi-file Allure report (``app-<hash>.js``)."""
 
 
 def _is_allure_page(index: Path) -> bool:

@@ -187,6 +187,12 @@ def test_a_marked_report_of_an_earlier_version_is_replaced(results: Path,
     generate_report(results, out, history=None)
     assert not (out / "app-0123abcd.js").exists()
     assert "index.html" in (out / ".vneid-harness-report").read_text().splitlines()
+    old_mark = "an Allure report written by vneid-harness; the next report replaces it\n"
+    (out / ".vneid-harness-report").write_text(old_mark)
+    (out / "notes.txt").write_text("keep me")
+    with pytest.raises(ReportError, match=r"also holds notes\.txt"):
+        generate_report(results, out, history=None)  # an old mark vouches for Allure's only
+    assert (out / "notes.txt").read_text() == "keep me"
 
 
 def test_a_report_of_an_earlier_version_is_replaced(results: Path, tmp_path: Path) -> None:
