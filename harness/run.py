@@ -251,16 +251,16 @@ class ProgressReporter:
         outcome: str = report.outcome
         if report.when != "call" and report.failed:
             outcome = "error"
-        message = ""
+        message = detail = ""
         if report.failed:
             crash = getattr(report.longrepr, "reprcrash", None)
-            message = (str(crash.message) if crash is not None
-                       else report.longreprtext.strip().splitlines()[-1])
-            message = " ".join(message.split())
+            detail = (str(crash.message) if crash is not None
+                      else report.longreprtext.strip().splitlines()[-1])
+            message = " ".join(detail.split())
         elif report.skipped:
             message = " ".join(_skip_reason(report).split())
         return TestOutcome(report.nodeid, outcome, clauses, report.duration, message[:300],
-                           warn_only)
+                           warn_only, detail)
 
     def _record_started(self, entry: TestOutcome) -> None:
         self.outcomes.append(entry)

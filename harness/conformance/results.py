@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.conformance.expected import ExpectedFailure, match_expected
+from harness.conformance.expected import ExpectedFailure
 from harness.conformance.plans import Plan
 from harness.protocol import CLAUSES
 
@@ -31,7 +31,11 @@ class TestOutcome:
     clauses: tuple[str, ...]
     duration: float = 0.0
     message: str = ""
+    """The reason, shortened to a line of at most 300 characters (for reports)."""
     warning_on_failure: bool = False
+    detail: str = ""
+    """The whole failure message, line breaks kept (what an expected failure's ``match`` is
+    searched in); ``message`` when not given."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,17 +161,19 @@ def evaluate(plan: Plan, outcomes: Iterable[TestOutcome],
     used: set[int] = set()
     for outcome in outcomes:
         status = _status(outcome)
-        entry = match_expected(expected, outcome.nodeid, outcome.clauses)
-        if entry is not None:
-            used.add(id(entry))
-        hit = entry if entry is not None and entry.status == status else None
+        candidates = [e for e in expected if e.matches(outcome.nodeid, outcome.clauses)]
+        detail = outcome.detail or outcome.message
+        hit = next((e for e in candidates if e.status == status and e.explains(detail)), None)
+        if candidates:  # the first takes the test, as do all with a match of their own
+            used.add(id(hit or candidates[0]))
+            used.update(id(e) for e in candidates if e.match is not None)
         message = outcome.message
-        if hit is not None and not hit.explains(message):
-            # it failed, but not as recorded: a new fault must not hide behind the entry
-            message = (f"{message}\n(not the expected failure of {hit.test!r}: its "
-                       f"'match' {hit.match!r} is not in this message)")
-            hit = None
-        surprise = entry if entry is not None and status == "PASSED" else None
+        missed = [e for e in candidates if e.status == status]
+        if hit is None and missed:
+            # it failed, but not as recorded: a new fault must not hide behind the entries
+            message = (f"{message}\n(not the expected failure of {missed[0].test!r}: no "
+                       f"entry's 'match' is in this message)")
+        surprise = candidates[0] if candidates and status == "PASSED" else None
         tests.append(TestResult(outcome.nodeid, status, outcome.clauses, message,
                                 outcome.duration, expected=hit, unexpected_pass=surprise))
     rows = {cid: ClauseResult(cid, c.text, cid in plan.clauses) for cid, c in CLAUSES.items()}

@@ -323,5 +323,17 @@ def test_an_expected_failure_with_match_covers_only_its_own_reason() -> None:
     assert result.ok is False
     assert result.tests[0].expected is None
     assert "not the expected failure of '*test_discovery'" in result.tests[0].message
+    # one entry per known reason: the one whose match fits takes the failure, searched in
+    # the whole message (here past the 300 characters the reports keep)
+    second = ExpectedFailure("*test_discovery", "T-4", "FAILED", "plain listed",
+                             match=r"\['S256', 'plain'\]")
+    long = TestOutcome("scenarios/test_tokens.py::test_discovery", "failed", ("T-4",), 0.1,
+                       "assert " + "x" * 300, False,
+                       "assert " + "x" * 300 + "\n  ['S256', 'plain'] == ['S256']")
+    both = evaluate(plan, [long], [entry, second], coverage_required=False)
+    assert both.ok is True
+    assert both.tests[0].expected is second
+    # in a whole-plan run, an entry with a match of its own is not called unused
+    assert evaluate(plan, [long], [entry, second]).to_json()["unused_expected_failures"] == []
     assert entry.to_json()["match"] == "vneid_app_link_https_template"
     assert "match" not in ExpectedFailure("t", "T-4", "FAILED", "r").to_json()
