@@ -327,6 +327,7 @@ def run_suites(options: RunOptions, console: Console | None = None,
     absent = [p for p in (out / "allure-results", out, *out.parents) if not p.exists()]
     _make_out(out)
     staged_junit = out / ".junit.xml.partial"  # moved to junit.xml once the outputs started
+    settings = scenarios_dir().parent / "pyproject.toml"  # not there in a wheel install
     args = [*(options.paths or [str(scenarios_dir())]),
             "-o", "addopts=", "--strict-markers", "--strict-config",
             "-p", "no:terminal", "-p", "no:cacheprovider",
@@ -335,7 +336,7 @@ def run_suites(options: RunOptions, console: Console | None = None,
             # the project's settings (xfail_strict, filterwarnings = error) by name: pytest
             # looks for them from the paths given, which may be a suite elsewhere, and each
             # xdist worker reads a separate option's value (--alluredir /tmp/…) as a path
-            "-c", str(scenarios_dir().parent / "pyproject.toml"),
+            *(["-c", str(settings)] if settings.is_file() else []),
             f"--rootdir={scenarios_dir().parent}",
             f"--junitxml={staged_junit}",
             # not --clean-alluredir: ProgressReporter clears it once a test reports

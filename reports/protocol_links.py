@@ -108,7 +108,7 @@ TEMPLATE_FIELDS = ("clause", "section", "fragment")
 def protocol_url_problem(protocol_url: str) -> str | None:
     """What is wrong with a ``--protocol-url`` value, if anything: a template may use only
     ``{clause}``, ``{section}`` and ``{fragment}`` (``{{`` and ``}}`` for braces)."""
-    if "{" not in protocol_url and "}" not in protocol_url:
+    if "{" not in protocol_url:  # a base URL, as clause_url takes it (a lone } included)
         return None
     try:
         protocol_url.format(**dict.fromkeys(TEMPLATE_FIELDS, "x"))

@@ -409,6 +409,9 @@ def options_problem(options: Any) -> str | None:
     for name, mix in zip(("vssid_versions", "vneid_versions"), mixes, strict=True):
         if not mix:
             return f"--{name.replace('_', '-')} is empty"
+    logins = getattr(options, "logins", 0) or 0
+    if logins < 0:
+        return f"--logins {logins} must be 0 (no limit) or more"
     share = getattr(options, "android_share", 0.5)
     if not 0 <= share <= 1:
         return f"--android-share {share} must be between 0 and 1"

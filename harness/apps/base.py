@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -27,6 +28,7 @@ from harness.errors import HarnessError
 from harness.protocol import (
     DEFAULT_PROFILE,
     ERRORS,
+    AppId,
     Profile,
     Version,
     VersionError,
@@ -66,22 +68,30 @@ class Reply:
 _STORE_SCHEMES = ("https://", "http://", "itms-apps://", "market://")
 
 
-def store_link_in(body: Any) -> str | None:
+def store_link_in(body: Any, prefer: str | None = None) -> str | None:
     """The store link a 426 carries: its ``store_url`` (the mock's field), else the first
-    link in it, however deep (V-4 and V-5 name no field: "carrying the store link")."""
+    link in it, however deep (V-4 and V-5 name no field: "carrying the store link"); with
+    ``prefer`` (the platform's store origin), the first link to it, when one is there: an
+    answer listing both stores opens the phone's own."""
+    links: list[str] = []
     named = body.get("store_url") if isinstance(body, dict) else None
     if isinstance(named, str):
-        return named
+        links.append(named)
     pending: list[Any] = [body]
     while pending:
         value = pending.pop(0)
         if isinstance(value, str) and value.startswith(_STORE_SCHEMES):
-            return value
+            links.append(value)
         if isinstance(value, dict):
             pending.extend(v for k, v in value.items() if k != "store_url")
         elif isinstance(value, list):
             pending.extend(value)
-    return None
+    if prefer is not None:
+        own = next((link for link in links if link.startswith(prefer)), None)
+        if own is not None:
+            return own
+    return links[0] if links else None
+
 
 class App:
     """Base of the simulated apps; subclasses define the screens and the route table."""
@@ -199,7 +209,13 @@ class App:
         ``None`` for any other answer."""
         if reply.ok or (reply.status != 426 and reply.error != "app_update_required"):
             return None
-        return update_screen(self.app_id, store_link_in(reply.body))
+        prefer = None
+        listing = (self.profile.store_link(cast(AppId, self.app_id), self.phone.platform)
+                   if self.app_id in ("vssid", "vneid") else None)
+        if listing:
+            own = urlsplit(listing)
+            prefer = f"{own.scheme}://{own.netloc}/"
+        return update_screen(self.app_id, store_link_in(reply.body, prefer))
 
     def version_at_least(self, minimum: Version) -> bool:
         """Whether this app's own version reaches ``minimum``; malformed counts as too old."""

@@ -110,6 +110,11 @@ def _mapping(value: Any, where: str, path: Path) -> Mapping[str, Any]:
     return value
 
 
+_WEB_STRATEGIES = frozenset({"css selector", "xpath", "link text", "partial link text",
+                             "tag name"})
+"""What appium-chromium-driver locates by (its ``locatorStrategies``)."""
+
+
 def load_capabilities(path: Path | None = None) -> AppiumConfig:
     """Read and check a capabilities file (:data:`DEFAULT_CAPABILITIES` when ``None``);
     :class:`ConfigError` naming the file and the key for anything wrong."""
@@ -158,7 +163,7 @@ def load_capabilities(path: Path | None = None) -> AppiumConfig:
             raise ConfigError(f"{path}: mode native needs apps.{' and apps.'.join(missing)}: "
                               "the app id (Android package or iOS bundle id) to bring to the "
                               "front")
-    if mode == "web" and strategy in ("id", "name", "class name"):
+    if mode == "web" and strategy not in _WEB_STRATEGIES:
         raise ConfigError(f"{path}: locator.strategy {strategy!r} does not work in mode web: the "
                           "Chromium driver finds the harness's renderings by 'css selector' "
                           "(value '[data-testid=\"{id}\"]') or 'xpath'")

@@ -356,7 +356,7 @@ def test_good_protocol_url_templates_pass() -> None:
     from reports.protocol_links import protocol_url_problem
 
     for value in ("https://x/PROTOCOL.md", "https://x/p#{fragment}", "https://x/{section}/"
-                  "{clause}", "https://x/{{literal}}#{fragment}"):
+                  "{clause}", "https://x/{{literal}}#{fragment}", "https://x/a}b"):
         assert protocol_url_problem(value) is None, value
 
 

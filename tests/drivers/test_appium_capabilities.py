@@ -75,12 +75,15 @@ BAD = [
      "apps: {vssid: [a], vneid: x}\n", r"apps.vssid must be the app id"),
     ("locator: {strategy: id, value: '{id}'}\n", r"locator.strategy 'id' does not work in "
      r"mode web"),
+    ("locator: {strategy: accessibility id, value: '{id}'}\n",
+     r"locator.strategy 'accessibility id' does not work in mode web"),
 ]
 
 
 BAD_IDS = ["unknown-key", "server", "mode", "locator-without-id", "locator-without-strategy",
            "native-without-apps", "timeout", "platform", "capabilities-list", "list",
-           "yaml", "native-null-app", "native-list-app", "web-id-strategy"]
+           "yaml", "native-null-app", "native-list-app", "web-id-strategy",
+           "web-accessibility-id"]
 
 
 def test_a_bad_file_stops_the_run_before_any_test(pytester: pytest.Pytester) -> None:

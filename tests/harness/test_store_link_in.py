@@ -26,3 +26,15 @@ APPLE = "https://apps.apple.com/vn/app/vssid/id1"
 ])
 def test_the_store_link_is_found_in_any_field(body: Any, link: str | None) -> None:
     assert store_link_in(body) == link
+
+
+def test_the_phones_own_store_is_preferred() -> None:
+    """An answer listing both stores opens the phone's own; without one of its own, the
+    first link."""
+    google = "https://play.google.com/store/apps/details?id=vn.gov.vssid"
+    body = {"error": "app_update_required", "links": [APPLE, google]}
+    assert store_link_in(body, "https://play.google.com/") == google
+    assert store_link_in(body, "https://apps.apple.com/") == APPLE
+    assert store_link_in({"store_url": APPLE, "other": google},
+                         "https://play.google.com/") == google
+    assert store_link_in({"links": [APPLE]}, "https://play.google.com/") == APPLE

@@ -30,6 +30,7 @@ def _locust(*options: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     (["--personas", "none.yaml"], "--personas: 'none.yaml' holds no citizen"),
     (["-H", "127.0.0.1:8802"], "-H '127.0.0.1:8802' must start with http:// or https://"),
     (["--android-share", "2"], "--android-share 2.0 must be between 0 and 1"),
+    (["--logins", "-1"], "--logins -1 must be 0 (no limit) or more"),
     (["--vssid-versions", ""], "--vssid-versions is empty"),
     (["--vneid-versions", " , "], "--vneid-versions is empty"),
     (["--protocol-profile", "missing.yaml"],
