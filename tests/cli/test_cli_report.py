@@ -113,7 +113,7 @@ def test_run_asks_for_the_report_unless_told_not_to(
         expected: bool) -> None:
     seen: list[RunOptions] = []
 
-    def fake_run_suites(options: RunOptions, console: Any = None) -> int:
+    def fake_run_suites(options: RunOptions, console: Any = None, errors: Any = None) -> int:
         seen.append(options)
         return 0
 
