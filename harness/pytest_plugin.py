@@ -515,7 +515,15 @@ def target(request: pytest.FixtureRequest, _remote_target: Target | None,
     trace = Trace()  # the scenario's own calls to the providers (``vneid.client()``…)
     _adopt_trace(request.node, trace)
     if _remote_target is not None:
-        _remote_target.begin_test(test_seed)
+        from harness.errors import ConfigError
+        from harness.targets import TargetUnreachable
+
+        try:
+            _remote_target.begin_test(test_seed)
+        except TargetUnreachable:
+            raise  # a target that went away: the run stops after three such tests in a row
+        except ConfigError as exc:  # what the target lacks, it lacks for every test: once
+            pytest.exit(f"error: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
         _remote_target.vneid.trace = _remote_target.vssid.trace = trace
         yield _remote_target
         _remote_target.vneid.trace = _remote_target.vssid.trace = None

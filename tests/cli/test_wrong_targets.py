@@ -295,3 +295,38 @@ def test_a_relying_party_trusting_another_issuer_is_refused_before_the_run() -> 
         said = preflight(options)
         assert said is not None
         assert "differ only in a trailing '/'" in said
+
+
+class _NoLogDelete(_HealthyOnly):
+    """Healthy, with a request log it cannot empty (405 to DELETE)."""
+
+    def do_DELETE(self) -> None:
+        self._send(405, b'{"error": "invalid_request", "error_description": "no DELETE", '
+                        b'"clause": "\\u00a711"}')
+
+    def do_GET(self) -> None:
+        if self.path.startswith("/_harness/requests"):
+            self._send(200, b'{"requests": []}')
+            return
+        super().do_GET()
+
+    def do_POST(self) -> None:  # the clock and the rest of the set-up are taken
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self._send(200, b"{}")
+
+
+def test_a_target_that_cannot_empty_its_log_stops_the_run_once(tmp_path: Path) -> None:
+    """Each test empties the log first (DELETE /_harness/requests): a target without it is
+    told so once, and the run stops, instead of an error in every test."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _NoLogDelete)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        done = _conformance("--plan", "vneid-provider", "--vneid-url",
+                            f"http://127.0.0.1:{server.server_address[1]}",
+                            "--out", str(tmp_path))
+    finally:
+        _close(server)
+    said = " ".join(done.stdout.split())
+    assert done.returncode == pytest.ExitCode.USAGE_ERROR, done.stdout[-2000:]
+    assert said.count("answered HTTP 405 to DELETE /_harness/requests") == 1, said[-2000:]
+    assert "offer it, answering 200 or 204" in said
