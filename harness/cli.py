@@ -389,7 +389,7 @@ def personas_generate(
 
 @personas_app.command("check")
 def personas_check(path: Annotated[Path, typer.Argument(help="Persona file to validate")]) -> None:
-    """Validate a persona file and list who is in it (passcodes hidden)."""
+    """Validate a persona file and list who is in it (the first 200; passcodes hidden)."""
     from harness.personas import load_personas
     from harness.serve import check_capacity
 
@@ -398,13 +398,24 @@ def personas_check(path: Annotated[Path, typer.Argument(help="Persona file to va
         check_capacity(people, path)  # what serve would refuse
     except HarnessError as exc:
         raise _fail(str(exc)) from None
-    table = Table(title=escape(str(path)))
+    shown = people[:_CHECK_ROWS]  # a table of 100,000 rows took minutes and helps nobody
+    level1 = sum(1 for p in people if p.level == 1)
+    without = sum(1 for p in people if p.vssid_account is None)
+    summary = (f"{len(people)} citizens: {len(people) - level1} level 2, {level1} level 1, "
+               f"{without} without a VssID account")
+    if len(shown) < len(people):
+        summary += f"; the first {len(shown)} are listed"
+    table = Table(title=escape(str(path)), caption=summary)
     for column in ("personal_id", "full_name", "level", "status", "bhxh_code"):
         table.add_column(column)
-    for p in people:
+    for p in shown:
         table.add_row(p.personal_id, escape(p.full_name), str(p.level), p.status,
                       p.vssid_account.bhxh_code if p.vssid_account else "—")
     console.print(table)
+
+
+_CHECK_ROWS = 200
+"""How many citizens ``personas check`` lists (the summary counts them all)."""
 
 
 @profile_app.command("default")

@@ -67,6 +67,23 @@ def test_personas_generate_and_check(tmp_path: Path) -> None:
     assert check.exit_code == 0
     assert people[0].personal_id in check.output
     assert people[0].passcode not in check.output
+    assert "5 citizens: 4 level 2, 1 level 1, 1 without a VssID account" in check.output
+
+
+def test_personas_check_lists_at_most_200_and_counts_them_all(tmp_path: Path) -> None:
+    """A table of 100,000 rows took minutes to print: the first 200 are listed, the summary
+    counts every citizen."""
+    out = tmp_path / "many.json"
+    done = runner.invoke(app, ["personas", "generate", "-o", str(out), "--count", "250",
+                               "--level1", "10", "--without-vssid", "20"])
+    assert done.exit_code == 0, done.output
+    people = load_personas(out)
+    check = runner.invoke(app, ["personas", "check", str(out)], env={"COLUMNS": "200"})
+    assert check.exit_code == 0, check.output
+    assert ("250 citizens: 240 level 2, 10 level 1, 20 without a VssID account; the first "
+            "200 are listed") in " ".join(check.output.split())
+    assert people[199].personal_id in check.output
+    assert people[200].personal_id not in check.output
 
 
 def test_personas_generate_refuses_to_overwrite(tmp_path: Path) -> None:
