@@ -171,11 +171,10 @@ def store_origin(profile: Profile, app: str, platform: str) -> str:
     """``https://apps.apple.com/`` …: the origin of ``profile``'s store listing of ``app`` on
     ``platform`` (§10, P-3), which a store link of a provider under test must start with (the
     listing's own path is the provider's)."""
-    link = profile.store_link("vneid" if app == "vneid" else "vssid", platform)
-    if link is None:
+    origin = profile.store_origin("vneid" if app == "vneid" else "vssid", platform)
+    if origin is None:
         raise AssertionError(f"the profile has no {app} store link for {platform!r}")
-    parts = urlsplit(link)
-    return f"{parts.scheme}://{parts.netloc}/"
+    return origin
 
 
 def app_headers(app: str, version: str | None = None, platform: str = "ios", *,

@@ -15,6 +15,7 @@ import pytest
 
 from harness.personas import Persona
 from harness.protocol import ERRORS, AuthorizationRequest
+from harness.protocol.redaction import is_secret_key
 from harness.pytest_plugin import run_profile
 from harness.targets import Target, VNeIDHandle, VssIDHandle
 from harness.trace import Trace
@@ -346,16 +347,12 @@ def test_me_answers_only_a_live_session_token(target: Target, vssid: VssIDHandle
             assert body.get("error") == "invalid_token", answer.text
 
 
-_SECRET_NAMES = {"code", "code_verifier", "client_secret", "session_token", "access_token",
-                 "id_token", "refresh_token", "passcode", "client_assertion"}
-
-
 def _unredacted(value: Any, where: str = "") -> list[str]:
     """Where a JSON value holds a secret-named field that is not redacted."""
     found: list[str] = []
     if isinstance(value, dict):
         for key, item in value.items():
-            if key in _SECRET_NAMES and isinstance(item, str) and item \
+            if is_secret_key(str(key)) and isinstance(item, str) and item \
                     and "REDACTED" not in item:
                 found.append(f"{where}.{key}")
             found += _unredacted(item, f"{where}.{key}")

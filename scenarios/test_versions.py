@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from harness.apps.base import store_link_in
 from harness.apps.screens import (
     APP_UPDATE,
     APP_UPDATE_STORE,
@@ -47,22 +48,11 @@ def assert_store_link(body: dict[str, Any], profile: Profile, app: AppId, platfo
     field; the mock's field name and exact listing (``store_url``, §10) are its own."""
     clause = "V-4" if app == "vssid" else "V-5"
     store = store_origin(profile, app, platform)
-    assert any(link.startswith(store) for link in _strings(body)), (
+    assert (store_link_in(body, store) or "").startswith(store), (
         f"{clause}, P-3: expected a link to {store} for {platform}, observed {body}")
     if embedded:
         assert body["store_url"] == profile.store_link(app, platform), (
             f"{clause}: the store link of the app itself, for the caller's platform")
-
-
-def _strings(value: object) -> list[str]:
-    """Every string in a JSON value, however deep."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in _strings(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
-    return []
 
 
 # -- VssID ------------------------------------------------------------------------------------

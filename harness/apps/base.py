@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -209,12 +208,8 @@ class App:
         ``None`` for any other answer."""
         if reply.ok or (reply.status != 426 and reply.error != "app_update_required"):
             return None
-        prefer = None
-        listing = (self.profile.store_link(cast(AppId, self.app_id), self.phone.platform)
-                   if self.app_id in ("vssid", "vneid") else None)
-        if listing:
-            own = urlsplit(listing)
-            prefer = f"{own.scheme}://{own.netloc}/"
+        prefer = (self.profile.store_origin(cast(AppId, self.app_id), self.phone.platform)
+                  if self.app_id in ("vssid", "vneid") else None)
         return update_screen(self.app_id, store_link_in(reply.body, prefer))
 
     def version_at_least(self, minimum: Version) -> bool:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from harness.protocol.versions import Version, parse_version
 
@@ -119,6 +120,16 @@ class Profile:
         if platform is None:
             return None
         return self.store_links.get(app, {}).get(platform)
+
+    def store_origin(self, app: AppId, platform: str | None) -> str | None:
+        """``https://apps.apple.com/`` …: the origin of :meth:`store_link` (the listing's own
+        path is a provider's choice; the store is the platform's, P-3), ``None`` for an
+        unknown platform."""
+        link = self.store_link(app, platform)
+        if link is None:
+            return None
+        parts = urlsplit(link)
+        return f"{parts.scheme}://{parts.netloc}/"
 
     def evolve(self, **changes: Any) -> Profile:
         """A copy with ``changes``; version strings are parsed (V-1)."""
