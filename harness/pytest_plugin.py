@@ -68,6 +68,7 @@ _allure_key = pytest.StashKey["AllureFlowReporter"]()
 _people_key = pytest.StashKey["list[list[Persona]]"]()
 _profile_key = pytest.StashKey["Profile"]()
 _citizens_key = pytest.StashKey["tuple[Persona, ...]"]()
+_worker_pids_key = pytest.StashKey["dict[str, int]"]()
 """The --personas file's citizens, read once when pytest configures."""
 
 
@@ -235,6 +236,7 @@ def _stop_on_sigterm(config: pytest.Config) -> None:
 
     def terminated(signum: int, frame: object) -> None:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM kills at once
+        _forward_to_workers(config, signum)
         raise KeyboardInterrupt("terminated (SIGTERM)")
 
     def restore() -> None:
@@ -242,6 +244,33 @@ def _stop_on_sigterm(config: pytest.Config) -> None:
 
     signal.signal(signal.SIGTERM, terminated)
     config.add_cleanup(restore)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodeready(node: Any) -> None:
+    """(pytest-xdist's controller) Remember each worker's pid, for :func:`_forward_to_workers`."""
+    pid = getattr(getattr(getattr(getattr(node, "gateway", None), "_io", None), "popen", None),
+                  "pid", None)
+    if isinstance(pid, int):
+        node.config.stash.setdefault(_worker_pids_key, {})[str(node.gateway.id)] = pid
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    node.config.stash.get(_worker_pids_key, {}).pop(str(node.gateway.id), None)
+
+
+def _forward_to_workers(config: pytest.Config, signum: int) -> None:
+    """Pass a SIGTERM the controller got on to the pytest-xdist workers still running, so
+    they stop their tests and tear their fixtures down at once. Otherwise only execnet's
+    shutdown reaches them: a SIGINT 5 s later, and a kill 5 s after that, which could cut an
+    Appium server's or a browser's teardown short."""
+    import contextlib
+    import os
+
+    for pid in config.stash.get(_worker_pids_key, {}).values():
+        with contextlib.suppress(OSError):  # gone already
+            os.kill(pid, signum)
 
 
 def _register_allure(config: pytest.Config) -> None:

@@ -230,12 +230,14 @@ def test_the_project_settings_hold_in_every_worker_with_out_elsewhere(tmp_path: 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_run_terminated_by_sigterm_ends_as_after_a_ctrl_c(tmp_path: Path, workers: int) -> None:
     """SIGTERM (a cancelled CI job, ``timeout``, ``docker stop``): fixtures are torn down
-    (an Appium server or a browser would be stopped), the finished tests' reports replace
+    (an Appium server or a browser would be stopped; under pytest-xdist the controller
+    passes the signal on to its workers), the finished tests' reports replace
     the earlier run's, the verdict says so, and the exit is 2. Python's default was to die
     at once: the earlier verdict OK stayed beside this run's results."""
     out = tmp_path / "out"
     _earlier_run(out)
     started, torn_down = tmp_path / "started", tmp_path / "torn-down"
+    stopped_by = tmp_path / "stopped-by"
     suite = tmp_path / "test_terminated.py"
     suite.write_text(
         "import time\nfrom pathlib import Path\n\nimport pytest\n\n"
@@ -244,7 +246,9 @@ def test_a_run_terminated_by_sigterm_ends_as_after_a_ctrl_c(tmp_path: Path, work
         "@pytest.mark.clause('A-1')\ndef test_fast():\n    pass\n\n"
         "@pytest.mark.clause('A-1')\ndef test_slow(held):\n"
         f"    time.sleep(0.5)\n    Path({str(started)!r}).write_text('yes')\n"
-        "    time.sleep(120)\n")
+        "    try:\n        time.sleep(120)\n"
+        "    except KeyboardInterrupt as stop:\n"
+        f"        Path({str(stopped_by)!r}).write_text(str(stop))\n        raise\n")
     code = ("import sys; from pathlib import Path; from harness.run import RunOptions, run_suites;"
             f"sys.exit(run_suites(RunOptions(out=Path({str(out)!r}), paths=[{str(suite)!r}], "
             f"workers={workers}, allure_report=False)))")
@@ -265,6 +269,9 @@ def test_a_run_terminated_by_sigterm_ends_as_after_a_ctrl_c(tmp_path: Path, work
     said = " ".join(said.split())
     assert proc.returncode == 2, said[-3000:]
     assert torn_down.exists(), "the fixture was not torn down"
+    # the test itself got the SIGTERM (in a pytest-xdist worker, passed on by the
+    # controller), not execnet's bare SIGINT seconds later
+    assert stopped_by.read_text() == "terminated (SIGTERM)"
     summary = json.loads((out / "summary.json").read_text())
     assert summary["interrupted"] == "terminated (SIGTERM)", summary
     assert summary["ok"] is False
