@@ -323,6 +323,9 @@ def run_suites(options: RunOptions, console: Console | None = None,
     if problem is not None:
         errors.print(f"[bold red]cannot run plan {plan.name}:[/] {problem}", highlight=False)
         return 2
+    hint = profile_mismatch(options)
+    if hint is not None:
+        console.print(f"[yellow]warning:[/] {escape(hint)}", highlight=False)
     out = options.out
     absent = [p for p in (out / "allure-results", out, *out.parents) if not p.exists()]
     _make_out(out)
@@ -550,6 +553,48 @@ def _trust_problem(vneid_url: str, vssid_url: str, headers: dict[str, str],
             "issuer_mismatch (R-2). Point it at that issuer (POST /_harness/config, or its "
             "own settings), or give the VNeID it trusts (--vneid-url, or --serve-vneid-port "
             "with its port)")
+
+
+DISCOVERY_MINIMUM = "vneid_app_minimum_version"
+"""Where the mock VNeID's discovery names T-4's minimum VNeID app version (PROTOCOL.md does
+not name the field; a provider that names it otherwise gets no profile warning)."""
+
+
+def profile_mismatch(options: RunOptions, timeout: float = 5.0) -> str | None:
+    """A warning, or ``None``: the run's VNeID publishes in its discovery (T-4) another
+    minimum app version than the run's profile has. Against a provider serving a profile file
+    the run was not given, the suites' phones install versions it refuses (V-4, V-5), and
+    many tests fail for that reason alone; the run still runs them, as the published minimum
+    may itself be the fault."""
+    if not options.vneid_url:
+        return None
+    import httpx
+
+    from harness.protocol import DEFAULT_PROFILE, ProtocolError, parse_version
+
+    try:
+        discovery = httpx.get(f"{options.vneid_url.rstrip('/')}/.well-known/openid-configuration",
+                              timeout=timeout).json()
+    except (httpx.HTTPError, ValueError):
+        return None  # the run's discovery tests say why
+    published = discovery.get(DISCOVERY_MINIMUM) if isinstance(discovery, dict) else None
+    if not isinstance(published, str):
+        return None
+    try:
+        version = parse_version(published)
+    except ProtocolError:
+        return None
+    profile = load_profile(options.profile) if options.profile is not None else DEFAULT_PROFILE
+    if version == profile.vneid_min_version:
+        return None
+    given = (f"the profile file {options.profile}" if options.profile is not None
+             else "PROTOCOL.md's default, no --protocol-profile given")
+    return (f"the VNeID at {options.vneid_url} publishes {DISCOVERY_MINIMUM} {published} in "
+            f"its discovery, and this run expects {profile.vneid_min_version} ({given}): "
+            "if the provider serves another profile, give the run the same file "
+            "(--protocol-profile FILE, docs/conformance.md \"Profile files\"): the suites' "
+            "phones install the run's minimum versions, and logins the provider refuses "
+            "as too old (V-4, V-5) fail many tests for that alone")
 
 
 def _health_answer_problem(response: httpx.Response) -> str | None:

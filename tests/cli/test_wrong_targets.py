@@ -330,3 +330,31 @@ def test_a_target_that_cannot_empty_its_log_stops_the_run_once(tmp_path: Path) -
     assert done.returncode == pytest.ExitCode.USAGE_ERROR, done.stdout[-2000:]
     assert said.count("answered HTTP 405 to DELETE /_harness/requests") == 1, said[-2000:]
     assert "offer it, answering 200 or 204" in said
+
+
+def test_a_provider_serving_another_minimum_version_is_named_before_the_run(
+        tmp_path: Path) -> None:
+    """A VNeID served with a profile file the run was not given failed V-4/V-5 with no word
+    on why: the run now warns, naming both minimums and --protocol-profile; given the same
+    file, it says nothing. The tests still run (the published minimum may be the fault)."""
+    from harness.protocol import DEFAULT_PROFILE, parse_version
+    from harness.run import profile_mismatch
+    from harness.serve import ServedInThread, build_served
+
+    profile_file = tmp_path / "profile.yaml"
+    profile_file.write_text('vneid_min_version: "2.3.0"\n', encoding="utf-8")
+    served = DEFAULT_PROFILE.evolve(vneid_min_version=parse_version("2.3.0"))
+    with ServedInThread(build_served(0, 0, profile=served)) as pair:
+        said = profile_mismatch(RunOptions(vneid_url=pair.vneid_url))
+        assert said is not None
+        assert ("publishes vneid_app_minimum_version 2.3.0 in its discovery, and this run "
+                "expects 2.1.0 (PROTOCOL.md's default, no --protocol-profile given)") in said
+        assert "--protocol-profile FILE" in said
+        assert profile_mismatch(RunOptions(vneid_url=pair.vneid_url,
+                                           profile=profile_file)) is None
+    with ServedInThread(build_served(0, 0)) as pair:
+        assert profile_mismatch(RunOptions(vneid_url=pair.vneid_url)) is None
+        said = profile_mismatch(RunOptions(vneid_url=pair.vneid_url, profile=profile_file))
+        assert said is not None
+        assert f"(the profile file {profile_file})" in said
+    assert profile_mismatch(RunOptions()) is None  # embedded: the run builds them itself
