@@ -20,6 +20,7 @@ from urllib.parse import quote_plus
 import httpx
 
 from harness.protocol import Clock, ProtocolError
+from harness.protocol.redaction import redact_secret_shapes
 from mock_providers._tls import tls_context
 from mock_providers.vssid.outgoing import OutgoingLog, Purpose
 from mock_providers.vssid.responses import (
@@ -172,7 +173,9 @@ class IssuerSession:
             error = f"no answer within {self._settings.issuer_timeout:g} s"
             raise _unavailable(purpose, f"the issuer at {url} gave {error}") from None
         except Exception as exc:  # any transport failure of an unreachable or broken issuer
-            error = f"{type(exc).__name__}: {exc}"[:300]
+            # an exception may quote what was sent: h11 refuses a header value with a
+            # control character by quoting the whole header, "Bearer <access token>\n" (S-5)
+            error = redact_secret_shapes(f"{type(exc).__name__}: {exc}")[:300]
             raise _unavailable(purpose, f"the call to the issuer at {url} failed ({error})"
                                ) from None
         finally:

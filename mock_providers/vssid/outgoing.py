@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlencode
 
-from harness.protocol.redaction import redact_form, redact_url
+from harness.protocol.redaction import redact_form, redact_secret_shapes, redact_url
 
 __all__ = ["OutgoingCall", "OutgoingLog", "Purpose"]
 
@@ -53,8 +53,9 @@ class _Unredacted:
 
     def read(self) -> OutgoingCall:
         body = redact_form(urlencode(dict(self.form))) if self.form is not None else None
+        error = redact_secret_shapes(self.error) if self.error is not None else None
         return OutgoingCall(self.at, self.purpose, self.method, redact_url(self.url),
-                            self.status, body, self.error)
+                            self.status, body, error)
 
 
 class OutgoingLog:

@@ -51,6 +51,27 @@ def test_unreachable_issuer(exc: Exception) -> None:
         assert call.error is not None
 
 
+@pytest.mark.clause("T-4", "S-5")
+def test_a_transport_error_quoting_a_credential_is_redacted() -> None:
+    """h11 refuses a header value with a control character (an issuer's access token ending
+    in a newline) by quoting the whole header: the credential reached the 502's description
+    and the outgoing-call log as it was."""
+    secret = "AkH8x0-leaked-access-token-0123456789abcdef"
+    exc = httpx.LocalProtocolError(f"Illegal header value b'Bearer {secret}\\n'")
+    with VssIDWorld(transport=Raising(exc)) as world:
+        started = world.start()
+        callback = world.fake.approve(started["authorize_url"])
+        response = world.complete(started["transaction_id"], callback)
+        body = assert_error(response, 502, "provider_unavailable", "T-4")
+        assert "LocalProtocolError: Illegal header value b'Bearer [REDACTED]" \
+            in body["error_description"]
+        (call,) = world.provider.outgoing.all()
+        assert call.error is not None
+        assert "Bearer [REDACTED]" in call.error
+        assert secret not in response.text
+        assert secret not in world.client.get("/_harness/requests?direction=outgoing").text
+
+
 @pytest.mark.clause("T-4", "A-6")
 def test_hanging_issuer_times_out() -> None:
     with VssIDWorld(transport=Hanging(), issuer_timeout=0.2) as world:
