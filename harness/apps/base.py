@@ -33,6 +33,7 @@ from harness.protocol import (
     VersionError,
     parse_version,
 )
+from harness.protocol.redaction import redact_secret_shapes
 from harness.trace import ScreenShown, ensure_traced
 
 if TYPE_CHECKING:
@@ -263,9 +264,9 @@ class App:
             hdrs["Authorization"] = f"Bearer {bearer}"
         try:
             response = client.request(method, path, headers=hdrs, json=json)
-        except httpx.TransportError as exc:
-            return Reply(0, {"error": "provider_unavailable",
-                             "error_description": f"{type(exc).__name__}: {exc}",
+        except httpx.TransportError as exc:  # h11 may quote a header sent: "Bearer …" (S-5)
+            said = redact_secret_shapes(f"{type(exc).__name__}: {exc}")
+            return Reply(0, {"error": "provider_unavailable", "error_description": said,
                              "clause": ERRORS["provider_unavailable"].clause})
         try:
             body = response.json()

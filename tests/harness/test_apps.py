@@ -362,3 +362,23 @@ def test_unreachable_backend_is_an_error_screen_not_a_crash(world: Any) -> None:
         screen = phone.screen()
         assert screen.error == "server_error"
         assert screen.data["status"] == 500
+
+
+def test_a_transport_error_quoting_a_credential_is_redacted_on_the_screen(world: Any) -> None:
+    """S-5: h11 refuses a header value with a control character by quoting the whole header
+    (``Bearer <session token>``); the error screen showed the credential as it was."""
+    secret = "leaked-session-token-0123456789abcdefghij"
+
+    def quoting(request: httpx.Request) -> httpx.Response:
+        raise httpx.LocalProtocolError(f"Illegal header value b'Bearer {secret}\\n'")
+
+    with httpx.Client(base_url="http://api.vssid.test",
+                      transport=httpx.MockTransport(quoting)) as client:
+        phone = world.phone(vssid=None)
+        phone.install(VssIDApp("1.6.7", client))
+        phone.switch_to("vssid")
+        phone.app("vssid").tap("vssid-login-vneid")
+        screen = phone.screen()
+        assert screen.error == "provider_unavailable"
+        assert "Bearer [REDACTED]" in str(screen.data)
+        assert secret not in str(screen.data)
