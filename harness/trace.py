@@ -188,7 +188,9 @@ def _scrub_known(text: str, secrets: Iterable[str]) -> str:
         return text
 
     def fragment(match: re.Match[str]) -> str:
-        run = match.group(0)
+        run, head = match.group(0), ""
+        if match.start() and text[match.start() - 1] == "%":  # "%3D<secret>": the escape's
+            head, run = run[:2], run[2:]                       # hex digits are not the secret's
         # pytest shortens a long string to its ends around "..." ('U-zFYtEdIgn9...VuRRQ'):
         # each end is a fragment of its own, and a shorter one counts next to the dots
         parts = [p.strip(".") for p in _ELLIPSIS.split(run)]
@@ -196,7 +198,7 @@ def _scrub_known(text: str, secrets: Iterable[str]) -> str:
         for part in parts:
             if len(part) >= minimum and any(part in s for s in long_ones):
                 run = run.replace(part, REDACTED)
-        return run
+        return head + run
 
     return _TOKEN_RUN.sub(fragment, text)
 

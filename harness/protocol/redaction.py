@@ -262,7 +262,7 @@ _ASSIGNED = re.compile(  # 'name': value (a dict or JSON), name=value (a call, U
     rf"""(?P<key>(?P<q>['"])(?:{_NAMES_ALTERNATION})(?P=q)\s*:\s*"""
     rf"""|(?:(?<![\w-])|(?<=%3[Ff])|(?<=%2[36]))(?:{_NAMES_ALTERNATION})=)"""
     rf"""(?P<value>{re.escape(REDACTED)}|'[^'\n]*'?|"[^"\n]*"?|[^\s&'",;)}}\]>{{\[]"""
-    rf"""[^\s&'",;)}}\]>]*)""",
+    rf"""(?:(?!{re.escape(REDACTED)})[^\s&'",;)}}\]>])*)""",  # up to a [REDACTED] after it
     re.IGNORECASE,
 )
 _CREDENTIAL = re.compile(

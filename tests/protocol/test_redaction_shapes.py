@@ -137,3 +137,13 @@ def test_credential_headers_are_redacted(name: str) -> None:
     out = redact_headers({name: "Basic UzNDUkVUQ09ERTpTM0NSRVQ=", "Accept": "*/*"})
     assert "UzNDUkVU" not in str(out)
     assert out["Accept"] == "*/*"
+
+
+def test_a_value_running_into_a_redacted_marker_is_redacted_when_decoded() -> None:
+    """A percent-encoded ``code%3D<value>`` cut short right before a ``[REDACTED]`` (pytest's
+    shortened repr): decoded, the value ran on into the marker and was taken for one already
+    redacted, so the decoded redaction was dropped and the value stayed."""
+    text = "x=vssid%3A%2F%2Fcb%3Fcode%3DTQtAGaKp9srpYDjSSh5O...[REDACTED]\", \"scope\": \"o\""
+    assert "TQtAGaKp" not in redact_secret_shapes(text)
+    assert redact_secret_shapes("code=abcdef[REDACTED]") == "code=[REDACTED][REDACTED]"
+    assert redact_secret_shapes("code=[REDACTED]&state=s") == "code=[REDACTED]&state=s"

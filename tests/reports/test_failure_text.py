@@ -59,6 +59,24 @@ def test_both_ends_of_a_shortened_repr_go() -> None:
     assert scrub(prose, [trace]) == prose, "dots between words that are no secret's"
 
 
+def test_a_shortened_percent_encoded_secret_goes() -> None:
+    """pytest cut a percent-encoded callback short right after ``code%3D<code>`` and kept the
+    end of a known token after the dots: the code's first 24 characters stayed. The run of
+    token characters began with the escape's ``3D``, so it was no fragment of the code, and
+    the decoded pass gave up when the code's value ran on into the ``[REDACTED]`` after it."""
+    code = "TQtAGaKp9srpYDjSSh5OA9rPfR3YJX6bRIuvh5-oE3M"
+    id_token = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhYmMxMjM0NTY3ODkwIn0.c2lnbmF0dXJlc2lnbmF0dXJl"
+    trace = Trace(ManualClock())
+    trace.remember_secrets(code, id_token)
+    shortened = ("AssertionError: ('x', 'x=vssid%3A%2F%2Fcb%3Fcode%3D" + code[:24] + "..."
+                 + id_token[-30:] + "\", \"scope\": \"openid profile\"}')")
+    clean = scrub(shortened, [trace])
+    assert code[:12] not in clean
+    assert "cb%3Fcode%3D[REDACTED]...[REDACTED]" in clean
+    unnamed = f"sent x%3D{code[:24]}...{id_token[-30:]}"  # a fragment without a secret's name
+    assert scrub(unnamed, [trace]) == f"sent x%3D{REDACTED}...{REDACTED}"
+
+
 def test_a_skip_reason_and_an_expected_failure_are_scrubbed() -> None:
     trace = Trace(ManualClock())
     trace.remember_secrets("SESSION-TOKEN-0123456789")
