@@ -359,12 +359,7 @@ def pytest_runtest_makereport(item: pytest.Item,
     if report.failed and not getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
         # the seed is what makes the run replayable: say it where the failure is (a property
         # test has its own "how to reproduce", hypothesis's seed)
-        import shlex
-
-        seed = item.config.getoption(OPT_SEED)
-        report.sections.append(("how to replay", f"pytest --seed {seed} "
-                                f"{shlex.quote(item.nodeid)} (with this run's other options: "
-                                "target, driver, profile)"))
+        report.sections.append(("how to replay", replay_command(item.config, item.nodeid)))
     if report.failed or report.skipped or report.sections:
         from reports.failures import clean_report
 
@@ -374,6 +369,30 @@ def pytest_runtest_makereport(item: pytest.Item,
 
         attach_to_report(report, item_traces(item))
     return report
+
+
+_REPLAYED = (OPT_PLAN, OPT_BROKEN_RP, OPT_DRIVER, OPT_APPIUM_CAPABILITIES, OPT_PERSONAS,
+             OPT_PROFILE, OPT_VNEID_URL, OPT_VSSID_URL)
+"""The options besides ``--seed`` that decide what a test does, in the replay command."""
+
+
+def replay_command(config: pytest.Config, nodeid: str) -> str:
+    """``pytest --seed N [the run's options that decide what a test does] NODEID``: the one
+    test again, as it ran. The admin token is named, never printed (S-5)."""
+    import shlex
+
+    words = ["pytest", OPT_SEED, str(config.getoption(OPT_SEED))]
+    for option in _REPLAYED:
+        value = config.getoption(option, None)
+        for one in value if isinstance(value, list) else [value]:
+            if one is not None and not (option == OPT_DRIVER and one == "sim"):
+                words += [option, str(one)]
+    words.append(nodeid)
+    command = " ".join(shlex.quote(w) for w in words)
+    if config.getoption(OPT_ADMIN_TOKEN, None):
+        command += (f" {OPT_ADMIN_TOKEN} \"$VNEID_HARNESS_ADMIN_TOKEN\" (with the variable set to "
+                    "this run's admin token)")
+    return command
 
 
 UNREACHABLE_IN_A_ROW = 3

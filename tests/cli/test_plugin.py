@@ -231,12 +231,44 @@ def test_a_failure_says_how_to_replay_it_and_the_reports_carry_the_seed(
     result.assert_outcomes(failed=2)
     lines = [line for line in result.stdout.lines if line.startswith("pytest --seed 5 ")]
     assert len(lines) == 1, "one replay line: the property test has hypothesis's own"
-    command = shlex.split(lines[0].split(" (with this run's", 1)[0])
+    command = shlex.split(lines[0])
     assert command[:3] == ["pytest", "--seed", "5"]
     assert command[3].endswith("::test_fails[it's]")
+    assert len(command) == 4
     assert '<property name="seed" value="5"' in (pytester.path / "junit.xml").read_text()
     allure = "".join(p.read_text() for p in (pytester.path / "allure").glob("*-result.json"))
     assert '"name": "seed", "value": "5"' in allure
+
+
+def test_the_replay_command_carries_the_options_that_made_the_failure(
+        pytester: pytest.Pytester) -> None:
+    """``--broken-rp nonce`` made a test fail, and the replay line left it out: run as
+    printed, the test passed. The line now has every option that decides what a test does,
+    and names the admin token without printing it (S-5)."""
+    import shlex
+
+    from harness.pytest_plugin import replay_command
+
+    pytester.makepyfile("""
+        def test_fails():
+            assert False
+    """)
+    profile = pytester.path / "my profile.yaml"
+    profile.write_text("scope: openid profile\n", encoding="utf-8")
+    config = pytester.parseconfig(
+        "--seed", "7", "--plan", "vssid-relying-party", "--broken-rp", "nonce",
+        "--broken-rp", "acr", "--driver", "web", "--protocol-profile", str(profile),
+        "--vneid-url", "http://127.0.0.1:1", "--admin-token", "ADMIN-SECRET-1")
+    command = replay_command(config, "scenarios/test_x.py::test_y[a b]")
+    assert "ADMIN-SECRET-1" not in command
+    words = shlex.split(command.split(" (with the variable set")[0])
+    assert words == ["pytest", "--seed", "7", "--plan", "vssid-relying-party",
+                     "--broken-rp", "nonce", "--broken-rp", "acr", "--driver", "web",
+                     "--protocol-profile", str(profile), "--vneid-url", "http://127.0.0.1:1",
+                     "scenarios/test_x.py::test_y[a b]", "--admin-token",
+                     "$VNEID_HARNESS_ADMIN_TOKEN"]
+    plain = shlex.split(replay_command(pytester.parseconfig(), "t.py::test_z"))
+    assert plain == ["pytest", "--seed", "0", "t.py::test_z"]
 
 
 def test_the_personas_file_is_offered_to_every_test(pytester: pytest.Pytester) -> None:
