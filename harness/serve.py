@@ -329,6 +329,8 @@ async def _serve_all(servers: Sequence[_Server], sockets: Sequence[socket.socket
 
     def stop() -> None:
         for server in servers:
+            # a second signal ends the wait for running requests at once
+            server.force_exit = server.should_exit
             server.should_exit = True
 
     if signals:

@@ -50,6 +50,10 @@ MAX_HEAD_BYTES = 64 * 1024
 """The most h11 buffers of one request head; the application's own limits are tighter."""
 KEEP_ALIVE_SECONDS = 5
 """An idle keep-alive connection is closed after this many seconds."""
+SHUTDOWN_GRACE_SECONDS = 5
+"""On SIGTERM or Ctrl-C, requests still running get this long to finish, then are cancelled:
+a client that stopped reading a large answer, or sends its body a byte at a time, no longer
+keeps a stopped server alive."""
 HEAD_TIMEOUT_SECONDS = 10.0
 """A request head must be complete this many seconds after its first byte, or after the
 connection opened (read when the clock starts, so tests may lower it)."""
@@ -362,11 +366,12 @@ def uvicorn_config(app: Any, *, log_level: str = "warning", http: str = "h11") -
         return uvicorn.Config(
             app, http=GuardedHttpToolsProtocol, loop="uvloop", log_level=log_level, lifespan="off",
             access_log=False, timeout_keep_alive=KEEP_ALIVE_SECONDS, server_header=False,
+            timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
         )
     return uvicorn.Config(
         app, http=GuardedH11Protocol, log_level=log_level, lifespan="off", access_log=False,
         h11_max_incomplete_event_size=MAX_HEAD_BYTES, timeout_keep_alive=KEEP_ALIVE_SECONDS,
-        server_header=False,
+        server_header=False, timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -173,3 +174,50 @@ def test_listening_socket_says_tcp_so_asyncio_sets_nodelay() -> None:
         assert sock.getsockname()[0] == "127.0.0.1"
     finally:
         sock.close()
+
+
+def _stall_a_reader(base: str) -> list[socket.socket]:
+    """Fill the request log (about 16 MB), then ask for it three times on connections that
+    never read the answer: their writes wait for ever."""
+    import json
+
+    big = json.dumps({"personal_id": "x" * 16000})
+    with httpx.Client(base_url=base, timeout=10) as client:
+        for _ in range(1000):
+            client.post("/api/app/v1/sessions", content=big, headers={
+                "Content-Type": "application/json", "X-VNeID-App-Version": "2.1.0"})
+    host, port = base.removeprefix("http://").split(":")
+    readers: list[socket.socket] = []
+    for _ in range(3):
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+        sock.connect((host, int(port)))
+        sock.sendall(b"GET /_harness/requests HTTP/1.1\r\nHost: x\r\n\r\n")
+        readers.append(sock)
+    time.sleep(1)  # the answers are being written
+    return readers
+
+
+@pytest.mark.parametrize("signals", [1, 2])
+def test_a_client_that_stops_reading_does_not_keep_a_stopped_server_alive(signals: int) -> None:
+    """A client that asked for a large answer and never read it kept ``serve`` alive after
+    SIGTERM, a second SIGTERM and SIGINT, for as long as it stayed connected. Now requests
+    still running get a few seconds (SHUTDOWN_GRACE_SECONDS), and a second signal stops at
+    once."""
+    server = start()
+    readers = _stall_a_reader(server.vneid)
+    try:
+        for _ in range(signals):
+            server.proc.send_signal(signal.SIGTERM)
+            time.sleep(0.2)
+        out, _ = server.proc.communicate(timeout=60)  # before: still running, for ever
+        assert server.proc.returncode == 0, out
+        assert "stopped" in out
+        graceful_limit = "timeout graceful shutdown exceeded" in out
+        assert graceful_limit is (signals == 1), out
+    finally:
+        for sock in readers:
+            sock.close()
+        if server.proc.poll() is None:
+            server.proc.kill()
+            server.proc.communicate()
