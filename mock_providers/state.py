@@ -233,7 +233,30 @@ class StateFile:
                 return
             self._write()
 
+    def _keep_lock(self) -> None:
+        """Before a write of an ``exclusive`` file: the lock file must still be the one this
+        serve locked. Removed (it stays behind, and looks like litter), a second serve could
+        take the state file, and each would overwrite the other's changes. It is taken again
+        when free; held by another serve, the change is refused (503), kept in memory."""
+        fd = self._lock_fd
+        if fd is None:
+            return
+        lock = self.path.with_name(f".{self.path.name}.lock")
+        try:
+            on_disk, held = os.stat(lock), os.fstat(fd)
+            if (on_disk.st_dev, on_disk.st_ino) == (held.st_dev, held.st_ino):
+                return
+        except OSError:
+            pass  # removed: take it again below
+        try:
+            self._lock_fd = self._take_lock()
+        except StateFileError as exc:
+            raise StateWriteError(self.path, f"its lock file {lock} was removed while this "
+                                  f"serve held it; {exc}") from None
+        os.close(fd)
+
     def _write(self) -> None:
+        self._keep_lock()
         sections = dict(self._sections)  # sections nobody attached this time are kept
         for name, snapshot in self._snapshots.items():
             sections[name] = snapshot()

@@ -163,6 +163,37 @@ def test_a_state_file_behind_a_symlink_is_written_through_it(tmp_path: Path) -> 
         StateFile(real, exclusive=True)
 
 
+def test_a_removed_lock_file_lets_no_second_serve_overwrite_the_first(tmp_path: Path) -> None:
+    """The lock file stays behind and looks like litter: removed, a second serve took the
+    same state file, and each overwrote the other's changes (a persona added with a 200 was
+    gone after both stopped). The first serve's next write takes the lock again when it is
+    free, and is refused (503, kept in memory) when another serve holds it."""
+    path = tmp_path / "state.json"
+    lock = tmp_path / ".state.json.lock"
+    first = StateFile(path, exclusive=True)
+    vneid = VNeIDProvider(state=first)
+    vneid.add_persona(PersonaRecord.from_json(_persona("f")))
+    lock.unlink()
+    vneid.add_persona(PersonaRecord.from_json(_persona("g")))  # free: taken again
+    assert lock.exists()
+    with pytest.raises(StateFileError, match="in use by another"):
+        StateFile(path, exclusive=True)
+    lock.unlink()
+    second = StateFile(path, exclusive=True)  # a second serve, the lock file gone
+    VNeIDProvider(state=second).add_persona(PersonaRecord.from_json(_persona("h")))
+    with pytest.raises(ProtocolError) as refused:
+        vneid.add_persona(PersonaRecord.from_json(_persona("i")))
+    err = refused.value
+    assert (err.code, err.status) == ("temporarily_unavailable", 503)
+    assert "was removed while this serve held it" in err.description
+    assert "in use by another vneid-harness serve" in err.description
+    names = [p["personal_id"] for p in json.loads(path.read_text())["sections"]["vneid"][
+        "personas"]]
+    assert len(names) == 3, "the second serve's file holds f, g and h; i was refused"
+    second.close()
+    first.close()
+
+
 def test_a_symlink_loop_is_a_state_file_error(tmp_path: Path) -> None:
     (tmp_path / "a").symlink_to(tmp_path / "b")
     (tmp_path / "b").symlink_to(tmp_path / "a")
