@@ -334,6 +334,8 @@ class RedactingLogFilter(logging.Filter):
     then whatever in its text is shaped like a secret."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.startswith(_NO_WEBSOCKETS):
+            return False  # WebSockets are off on purpose: no advice to install a library
         try:
             if isinstance(record.args, tuple):
                 record.args = tuple(_redact_scope(a) for a in record.args)
@@ -346,6 +348,9 @@ class RedactingLogFilter(logging.Filter):
         return True
 
 
+_NO_WEBSOCKETS = "No supported WebSocket library detected"
+"""uvicorn's advice after "Unsupported upgrade request." when WebSockets are off (``ws="none"``,
+so an upgrade request is answered as the plain HTTP request it also is)."""
 _LOG_FILTER = RedactingLogFilter()
 
 
@@ -366,12 +371,12 @@ def uvicorn_config(app: Any, *, log_level: str = "warning", http: str = "h11") -
         return uvicorn.Config(
             app, http=GuardedHttpToolsProtocol, loop="uvloop", log_level=log_level, lifespan="off",
             access_log=False, timeout_keep_alive=KEEP_ALIVE_SECONDS, server_header=False,
-            timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+            timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS, ws="none",
         )
     return uvicorn.Config(
         app, http=GuardedH11Protocol, log_level=log_level, lifespan="off", access_log=False,
         h11_max_incomplete_event_size=MAX_HEAD_BYTES, timeout_keep_alive=KEEP_ALIVE_SECONDS,
-        server_header=False, timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+        server_header=False, timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS, ws="none",
     )
 
 

@@ -49,3 +49,15 @@ def test_serving_installs_the_filter() -> None:
     uvicorn_config(object())
     for name in ("uvicorn.asgi", "uvicorn.error", "uvicorn.access"):
         assert any(isinstance(f, RedactingLogFilter) for f in logging.getLogger(name).filters)
+
+
+def test_no_advice_to_install_a_websocket_library() -> None:
+    """WebSockets are off on purpose (an upgrade request is answered as plain HTTP): uvicorn's
+    advice to pip install a WebSocket library is dropped, its "Unsupported upgrade request."
+    kept."""
+    advice = logging.LogRecord("uvicorn.error", logging.WARNING, __file__, 1,
+                               "No supported WebSocket library detected. Please use \"pip "
+                               "install 'uvicorn[standard]'\"", None, None)
+    assert not RedactingLogFilter().filter(advice)
+    assert _logged("Unsupported upgrade request.") == "Unsupported upgrade request."
+    assert uvicorn_config(object(), http="h11").ws == "none"

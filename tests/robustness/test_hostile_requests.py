@@ -169,6 +169,22 @@ def test_a_malformed_request_line_is_400_json(base: str) -> None:
     assert json.loads(body)["error"] == "invalid_request"
 
 
+def test_a_websocket_upgrade_is_answered_as_plain_http(base: str) -> None:
+    """The providers speak no WebSocket: an upgrade request got uvicorn's bare 403, no §8
+    body and no entry in the request log. It is now the plain HTTP request it also is."""
+    upgrade = (b"Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+               b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n")
+    status, headers, body = raw(base, b"GET /nope HTTP/1.1\r\nHost: x\r\n" + upgrade + b"\r\n")
+    assert status == 404
+    assert headers["content-type"] == "application/json"
+    assert json.loads(body)["error"] == "not_found"
+    status, _, body = raw(base, b"GET /_harness/health HTTP/1.1\r\nHost: x\r\n" + upgrade
+                          + b"\r\n")
+    assert (status, json.loads(body)["status"]) == (200, "ok")
+    logged = httpx.get(f"{base}/_harness/requests", timeout=10).json()["requests"]
+    assert "/nope" in [entry["path"] for entry in logged]
+
+
 # -- header injection ---------------------------------------------------------------------
 INJECTION = "\r\nSet-Cookie: stolen=1\r\nX-Injected: 1"
 
