@@ -343,6 +343,14 @@ def serve(
             console.print(f"personas loaded from {escape(str(personas))}", highlight=False)
         if state is not None:
             console.print(f"state kept in {escape(str(state))}", highlight=False)
+        if served.replaced:
+            shown = ", ".join(served.replaced[:10])
+            more = f" and {len(served.replaced) - 10} more" if len(served.replaced) > 10 else ""
+            console.print(
+                f"[yellow]warning:[/] the persona file replaced {len(served.replaced)} "
+                f"citizen(s) the state file held otherwise (changed through the control API "
+                f"since): {shown}{more}; start with --state alone to keep such changes",
+                highlight=False)
         console.print(f"API docs at {served.vneid_url}/docs and {served.vssid_url}/docs",
                       highlight=False)
         console.print("Press Ctrl-C to stop.", highlight=False)

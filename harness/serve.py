@@ -114,11 +114,15 @@ class ServedProviders:
     sockets: tuple[socket.socket, socket.socket]
     state: Any = None
     """The :class:`~mock_providers.state.StateFile` both providers write, if any."""
+    replaced: tuple[str, ...] = ()
+    """The personal ids whose record in the state file the persona file replaced with a
+    different one (a passcode, level, status or account changed through the control API)."""
 
 
 def seed_personas(vneid: Any, vssid: Any, personas: Sequence[Persona], *,
-                  source: Path | None = None) -> None:
-    """Load personas into the VNeID mock and their VssID accounts into the VssID mock.
+                  source: Path | None = None) -> list[str]:
+    """Load personas into the VNeID mock and their VssID accounts into the VssID mock; returns
+    the personal ids whose record already there (from a state file) was different.
 
     A persona the providers refuse (one account per person, P-1, against an account already
     there, e.g. from the state file) is a :class:`ConfigError` naming ``source`` (the persona
@@ -128,6 +132,7 @@ def seed_personas(vneid: Any, vssid: Any, personas: Sequence[Persona], *,
     from mock_providers.vneid import PersonaRecord
     from mock_providers.vssid import AccountRecord
 
+    replaced: list[str] = []
     for index, persona in enumerate(personas):
         where = f"{source or 'personas'}: personas[{index}]"
         account = persona.to_vssid_account_json()
@@ -135,12 +140,21 @@ def seed_personas(vneid: Any, vssid: Any, personas: Sequence[Persona], *,
             _check_account_against_stored(vssid.account_store, persona.personal_id,
                                           account["bhxh_code"], where)
         try:
-            vneid.add_persona(PersonaRecord.from_json(persona.to_vneid_json()))
-            if account is not None:
-                vssid.add_account(AccountRecord.from_json(account))
+            record = PersonaRecord.from_json(persona.to_vneid_json())
+            stored = vneid.persona(persona.personal_id)
+            account_record = AccountRecord.from_json(account) if account is not None else None
+            stored_account = vssid.account_store.find_by_personal_id(persona.personal_id)
+            if (stored is not None and stored != record) or (
+                    account_record is not None and stored_account is not None
+                    and stored_account != account_record):
+                replaced.append(persona.personal_id)
+            vneid.add_persona(record)
+            if account_record is not None:
+                vssid.add_account(account_record)
         except ProtocolError as exc:
             raise ConfigError(f"{where} (personal_id {persona.personal_id}): "
                               f"{exc.description}") from None
+    return replaced
 
 
 def _check_account_against_stored(store: Any, personal_id: str, bhxh_code: str,
@@ -283,9 +297,10 @@ def build_served(vneid_port: int, vssid_port: int, *, personas_file: Path | None
         check_capacity(personas, personas_file,
                        stored_personas=[p.personal_id for p in vneid.personas()],
                        stored_accounts=[a.bhxh_code for a in vssid.accounts()])
+        replaced: list[str] = []
         if state is not None:
             with state.deferred():  # written once, and not at all when seeding fails
-                seed_personas(vneid, vssid, personas, source=personas_file)
+                replaced = seed_personas(vneid, vssid, personas, source=personas_file)
             try:
                 state.save()
             except StateWriteError as exc:  # its own words are for a change at run time
@@ -306,7 +321,8 @@ def build_served(vneid_port: int, vssid_port: int, *, personas_file: Path | None
         if isinstance(exc, StateFileError | ProtocolError | ValueError):
             raise ConfigError(str(exc)) from None
         raise
-    return ServedProviders(vneid, vssid, vneid_url, vssid_url, (vneid_sock, vssid_sock), state)
+    return ServedProviders(vneid, vssid, vneid_url, vssid_url, (vneid_sock, vssid_sock), state,
+                           tuple(replaced))
 
 
 class _Server(uvicorn.Server):

@@ -287,6 +287,31 @@ def test_served_state_survives_a_restart(tmp_path: Path) -> None:
     assert accounts["accounts"] == [account]
 
 
+def test_a_persona_file_over_changed_state_says_what_it_replaced(tmp_path: Path) -> None:
+    """``--personas`` is loaded over ``--state``: a passcode, level or status changed through
+    the control API went back to the file's at a restart, silently. The start now names the
+    citizens the persona file replaced (the change itself is as documented)."""
+    from harness.personas import save_personas
+
+    path, people = tmp_path / "state.json", tmp_path / "people.yaml"
+    kept, changed = PersonaFactory("replaced").many(2)
+    save_personas(people, [kept, changed])
+    args = ("--state", str(path), "--personas", str(people))
+    with ServeProcess(*args) as first:
+        httpx.post(f"{first.vneid}/_harness/personas", timeout=10, json={
+            **changed.to_vneid_json(), "level": 1}).raise_for_status()
+    assert "replaced" not in first.output
+    with ServeProcess(*args) as second:
+        level = {p["personal_id"]: p["level"] for p in httpx.get(
+            f"{second.vneid}/_harness/personas", timeout=10).json()["personas"]}
+    said = " ".join(second.output.split())
+    assert level[changed.personal_id] == 2, "the persona file's record, as documented"
+    assert ("warning: the persona file replaced 1 citizen(s) the state file held otherwise "
+            f"(changed through the control API since): {changed.personal_id}; start with "
+            "--state alone to keep such changes") in said
+    assert kept.personal_id not in said
+
+
 async def _concurrent_writes(vneid: str, vssid: str, count: int) -> list[int]:
     factory = PersonaFactory("concurrent-writes")
     people = [factory.new() for _ in range(count)]
