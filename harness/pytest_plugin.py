@@ -16,7 +16,7 @@ clause links; without ``--alluredir`` none of that runs.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -458,30 +458,53 @@ def _select_plan(config: pytest.Config, items: list[pytest.Item]) -> None:
 def _check_markers(items: list[pytest.Item]) -> None:
     """Usage errors for ``clause`` and ``plan`` markers that name what does not exist (or
     give something other than text): a misspelt plan would drop its test from ``--plan``."""
+    problem = _marker_problem(items)
+    if problem is not None:
+        raise pytest.UsageError(problem)
+
+
+def _marker_problem(items: Iterable[object]) -> str | None:
+    """What :func:`_check_markers` refuses, for the first of ``items`` it finds it in."""
     from harness.conformance import PLANS
     from harness.protocol import CLAUSES
 
     for item in items:
+        if not isinstance(item, pytest.Item):
+            continue
         for kind, known in (("clause", CLAUSES), ("plan", PLANS)):
             for mark in item.iter_markers(kind):
                 if mark.kwargs or not all(isinstance(a, str) for a in mark.args):
-                    raise pytest.UsageError(
-                        f"{item.nodeid}: the {kind} marker takes ids as text, one argument "
-                        f"each (@pytest.mark.{kind}('{next(iter(known))}', ...)), not "
-                        f"{mark.args!r:.60}{' and keywords' if mark.kwargs else ''}")
+                    return (f"{item.nodeid}: the {kind} marker takes ids as text, one argument "
+                            f"each (@pytest.mark.{kind}('{next(iter(known))}', ...)), not "
+                            f"{mark.args!r:.60}{' and keywords' if mark.kwargs else ''}")
                 unknown = [a for a in mark.args if a not in known]
                 if unknown:
                     what = "PROTOCOL.md does not have" if kind == "clause" \
                         else "is not a conformance plan"
-                    raise pytest.UsageError(
-                        f"{item.nodeid}: {kind} marker names {', '.join(unknown)}, which "
-                        f"{what}; valid ids: {', '.join(known)}")
+                    return (f"{item.nodeid}: {kind} marker names {', '.join(unknown)}, which "
+                            f"{what}; valid ids: {', '.join(known)}")
+    return None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, Any, Any]:
+    """In a pytest-xdist worker a marker :func:`_check_markers` refuses fails the collection
+    of its module, with the same words: a usage error raised there ended the worker, and the
+    run in an INTERNALERROR ("no active workers") that never said why."""
+    report = yield
+    if report.passed and hasattr(collector.config, "workerinput"):
+        problem = _marker_problem(report.result)
+        if problem is not None:
+            report.outcome = "failed"
+            report.longrepr = problem
+    return report
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     from harness.protocol import CLAUSES, SECTIONS
 
-    _check_markers(items)
+    if not hasattr(config, "workerinput"):  # a worker failed such a module's collection
+        _check_markers(items)
     _select_plan(config, items)
     seed = str(config.getoption(OPT_SEED))
     for item in items:

@@ -36,6 +36,29 @@ def test_unknown_clause_is_a_usage_error(pytester: pytest.Pytester) -> None:
     result.stderr.fnmatch_lines(["*R-99*PROTOCOL.md does not have*"])
 
 
+def test_unknown_clause_under_xdist_names_itself(pytester: pytest.Pytester) -> None:
+    """In pytest-xdist workers (``run``'s default, ``make test``) the usage error ended each
+    worker: an INTERNALERROR, "no active workers", and never the clause. Each worker now
+    fails the module's collection with the same words."""
+    pytester.makepyfile("""
+        import pytest
+
+        @pytest.mark.clause("P-2", "Z-9")
+        def test_x():
+            pass
+
+        def test_y():
+            pass
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
+    out = result.stdout.str() + result.stderr.str()
+    assert "INTERNALERROR" not in out
+    assert result.ret == pytest.ExitCode.TESTS_FAILED  # xdist's word for a collection error
+    result.stdout.fnmatch_lines(["*test_x: clause marker names Z-9, which PROTOCOL.md does "
+                                 "not have*"])
+    assert "passed" not in out, "no test runs beside a collection error"
+
+
 @pytest.mark.parametrize(("marker", "said"), [
     ('clause(["R-1", "R-2"])', "*clause marker takes ids as text*"),
     ("clause(8)", "*clause marker takes ids as text*"),
