@@ -199,6 +199,10 @@ def conformance(
              "or client_secret_post")] = "client_secret_basic",
     expected_failures: Annotated[Path | None, typer.Option(
         help="YAML/JSON file of known deviations (test glob, clause, status, reason)")] = None,
+    keyword: Annotated[str | None, typer.Option(
+        "-k", help="pytest -k expression: only the tests it selects (a failed one again, "
+                   "with the same --seed); a partial run is not held to the plan's "
+                   "coverage")] = None,
     admin_token: AdminTokenOption = None,
     out: OutOption = Path("reports/out"),
     seed: SeedOption = 0,
@@ -223,6 +227,7 @@ def conformance(
         raise _fail("--rp-client-secret and --rp-auth-method describe a relying party under "
                     "test: give them with --plan vssid-relying-party --vssid-url URL")
     options = RunOptions(out=out, seed=seed, plan=plan, expected_failures=expected_failures,
+                         keyword=keyword,
                          vneid_url=vneid_url, admin_token=admin_token, profile=protocol_profile,
                          protocol_url=protocol_url, allure_report=allure_report)
     try:

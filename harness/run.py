@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shlex
 import shutil
 import time
 from collections.abc import Sequence
@@ -647,3 +648,9 @@ def _print_verdict(console: Console, result: ConformanceResult, options: RunOpti
                   f"failures, {counts['unexpected_passes']} unexpected passes; "
                   f"in {elapsed:.1f}s, seed {options.seed}; verdict "
                   f"{'OK' if result.ok else 'NOT OK'}", highlight=False)
+    failed = [t for t in result.tests if t.status == "FAILED" and not t.expected]
+    if failed:
+        name = failed[0].nodeid.rsplit("::", 1)[-1].split("[", 1)[0]
+        console.print(f"to run a failed test again alone: the same command with --seed "
+                      f"{options.seed} -k {shlex.quote(name)} (its test name; the same seed "
+                      "gives it the same citizens)", highlight=False)

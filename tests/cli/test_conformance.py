@@ -113,10 +113,30 @@ def test_expected_failures_warnings_unexpected_passes_and_coverage(tmp_path: Pat
 def test_an_unexpected_failure_fails_the_verdict(tmp_path: Path) -> None:
     suite = tmp_path / "test_vendor_unexpected.py"  # a module name of its own
     suite.write_text(textwrap.dedent(SUITE))
-    status, data, text = run(tmp_path, plan="vssid-relying-party", paths=[str(suite)])
+    status, data, text = run(tmp_path, plan="vssid-relying-party", paths=[str(suite)],
+                             seed=4)
     assert status == 1
     assert data["counts"]["FAILED"] == 1
     assert "state not checked" in text
+    assert ("to run a failed test again alone: the same command with --seed 4 -k "
+            "test_known_bad") in " ".join(text.split())
+
+
+def test_conformance_runs_one_test_again_with_k(tmp_path: Path) -> None:
+    """A vendor replays one failed test: ``conformance`` takes ``-k`` (as the line under a
+    failing run says), and the narrowed run is not held to the plan's coverage."""
+    result = subprocess.run(
+        [str(BIN), "conformance", "--plan", "vssid-relying-party", "--out", str(tmp_path),
+         "--no-report", "--seed", "4", "-k", "test_me_"], capture_output=True, text=True,
+        timeout=300)
+    said = " ".join(result.stdout.split())
+    assert result.returncode == 0, said[-3000:]
+    data = json.loads((tmp_path / "conformance-vssid-relying-party.json").read_text())
+    names = {t["test"].rsplit("::", 1)[-1] for t in data["tests"]}
+    assert names, said[-2000:]
+    assert all(name.startswith("test_me_") for name in names), names
+    assert "a partial run" in said
+    assert data["ok"] is True
 
 
 @pytest.mark.parametrize(("content", "message"), [
