@@ -521,12 +521,13 @@ def preflight(options: RunOptions, timeout: float = 5.0) -> str | None:
             return (f"the {name} target at {url} answered GET /_harness/health with "
                     f"{problem}: is the URL the provider's base address?")
     if options.vneid_url and options.vssid_url:
-        return _trust_problem(options.vneid_url, options.vssid_url, headers, timeout)
+        return _trust_problem(options.vneid_url, options.vssid_url, headers, timeout,
+                              conformance=options.plan == "vssid-relying-party")
     return None
 
 
 def _trust_problem(vneid_url: str, vssid_url: str, headers: dict[str, str],
-                   timeout: float) -> str | None:
+                   timeout: float, *, conformance: bool = False) -> str | None:
     """Whether the relying party trusts another issuer than the VNeID of this run: every
     login would then fail with issuer_mismatch, filed as the relying party's failures. What
     cannot be read (no config endpoint, no discovery) is left to the run to report."""
@@ -549,11 +550,12 @@ def _trust_problem(vneid_url: str, vssid_url: str, headers: dict[str, str],
                 "issuers are compared exactly (R-2, R-6), so every login would fail with "
                 "issuer_mismatch; configure the issuer exactly as the VNeID's discovery "
                 "names it")
+    other = ("serve the harness VNeID where it looks (--serve-vneid-port with the port of "
+             "that issuer)" if conformance else "give the VNeID it trusts (--vneid-url)")
     return (f"the VssID target at {vssid_url} trusts the issuer {trusted}, not the VNeID of "
             f"this run ({issuer}, at {vneid_url}): every login would fail with "
             "issuer_mismatch (R-2). Point it at that issuer (POST /_harness/config, or its "
-            "own settings), or give the VNeID it trusts (--vneid-url, or --serve-vneid-port "
-            "with its port)")
+            f"own settings), or {other}")
 
 
 DISCOVERY_MINIMUM = "vneid_app_minimum_version"

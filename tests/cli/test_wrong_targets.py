@@ -288,6 +288,14 @@ def test_a_relying_party_trusting_another_issuer_is_refused_before_the_run() -> 
         said = preflight(options)
         assert said is not None
         assert "trusts the issuer http://127.0.0.1:1, not the VNeID of this run" in said
+        assert said.endswith("or give the VNeID it trusts (--vneid-url)")
+        # conformance refuses --vneid-url beside --vssid-url: it is not offered there
+        plan = RunOptions(vneid_url=pair.vneid_url, vssid_url=pair.vssid_url,
+                          plan="vssid-relying-party")
+        said = preflight(plan)
+        assert said is not None
+        assert said.endswith("or serve the harness VNeID where it looks (--serve-vneid-port "
+                             "with the port of that issuer)")
         assert "issuer_mismatch (R-2)" in said
         assert "--serve-vneid-port" in said
         httpx.post(f"{pair.vssid_url}/_harness/config",
