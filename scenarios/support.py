@@ -187,6 +187,25 @@ def app_headers(app: str, version: str | None = None, platform: str = "ios", *,
     return {name: version, "X-Device-Platform": platform}
 
 
+def app_session_token(http: Any, persona: Any) -> str:
+    """A-4: log ``persona`` in over the VNeID app API (``POST /api/app/v1/sessions`` with the
+    client ``http``) and return the session token; a refusal fails with the answer (a
+    ``KeyError: 'session_token'`` said nothing of what the provider said)."""
+    response = http.post("/api/app/v1/sessions", json={
+        "personal_id": persona.personal_id, "passcode": persona.passcode})
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    token = body.get("session_token") if isinstance(body, dict) else None
+    if response.status_code != 200 or not isinstance(token, str):
+        raise AssertionError(
+            f"A-4: expected a VNeID app session for citizen {persona.personal_id} (HTTP 200 "
+            f"with a session_token), observed HTTP {response.status_code}: "
+            f"{response.text[:300]}")
+    return token
+
+
 def authorize_on_phone(phone: Any, rp: Any, persona: Any, link: str, *,
                        decision: str = "approve") -> Screen:
     """Open the relying party's ``link`` on the phone and log ``persona`` in to VNeID.

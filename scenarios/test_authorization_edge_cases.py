@@ -21,6 +21,7 @@ from harness.targets import VNeIDHandle
 from harness.world import Device, DeviceFactory, PersonaPool
 from scenarios.support import (
     app_headers,
+    app_session_token,
     assert_error_body,
     authorize_on_phone,
     replace_param,
@@ -39,11 +40,10 @@ def answer(vneid: VNeIDHandle, persona: Persona, link: str, decision: str = "app
     """A-4, A-5 over the VNeID app API: the HTTP answer to forwarding ``link`` from the
     ``profile``'s minimum VNeID app (the run's: ``rp.profile`` is ``target.profile``)."""
     with vneid.client(headers=app_headers("vneid", profile=profile)) as http:
-        session = http.post("/api/app/v1/sessions", json={
-            "personal_id": persona.personal_id, "passcode": persona.passcode}).json()
+        token = app_session_token(http, persona)
         return http.post("/api/app/v1/authorizations",
                          json={"link": link, "decision": decision},
-                         headers={"Authorization": f"Bearer {session['session_token']}"})
+                         headers={"Authorization": f"Bearer {token}"})
 
 
 def redirected(vneid: VNeIDHandle, persona: Persona, link: str, decision: str = "approve", *,
@@ -446,9 +446,7 @@ def _app_session(vneid: VNeIDHandle, persona: Persona,
                  profile: Profile) -> tuple[httpx.Client, str]:
     http = vneid.client(headers=app_headers("vneid", profile=profile))
     try:
-        session = http.post("/api/app/v1/sessions", json={
-            "personal_id": persona.personal_id, "passcode": persona.passcode}).json()
-        return http, str(session["session_token"])
+        return http, app_session_token(http, persona)
     except BaseException:
         http.close()  # the caller gets no client to close
         raise

@@ -14,6 +14,7 @@ from harness.trace import LinkOpened
 from harness.world import Device, DeviceFactory, PersonaPool
 from scenarios.support import (
     app_headers,
+    app_session_token,
     assert_error_body,
     assert_error_screen,
     authorize_on_phone,
@@ -184,11 +185,10 @@ def test_unknown_decision_is_refused_without_a_redirect(vneid: VNeIDHandle, rp: 
                                                          decision: str | None) -> None:
     """A-5: the decision is "approve" or "deny"; anything else is a §8 error, never a code."""
     with vneid.client(headers=app_headers("vneid", profile=rp.profile)) as http:
-        session = http.post("/api/app/v1/sessions", json={
-            "personal_id": persona.personal_id, "passcode": persona.passcode}).json()
+        token = app_session_token(http, persona)
         response = http.post("/api/app/v1/authorizations",
                              json={"link": rp.login().link, "decision": decision},
-                             headers={"Authorization": f"Bearer {session['session_token']}"})
+                             headers={"Authorization": f"Bearer {token}"})
     body = assert_error_body(response, 400, "invalid_request",
                              "A-5" if vneid.is_embedded else None)
     assert "redirect_to" not in body
