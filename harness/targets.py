@@ -129,6 +129,20 @@ class ProviderHandle:
                 "PROTOCOL.md §11?")
         return body if body != "" else {}
 
+    def _required(self, method: str, path: str, what: str, why: str, **kwargs: Any) -> Any:
+        """:meth:`_call` for a §11 endpoint every target must offer: a 404, 405 or 501 is a
+        :class:`ConfigError` naming it (``why``: what the harness uses it for), which stops
+        a run once instead of failing every test."""
+        try:
+            return self._call(method, path, what, **kwargs)
+        except ControlError as exc:
+            if exc.status not in (404, 405, 501):
+                raise
+            raise ConfigError(
+                f"{what}: the {self.name} provider at {self.base_url} answered HTTP "
+                f"{exc.status} to {method} {path}; {why} (PROTOCOL.md §11, "
+                "docs/conformance.md): offer it") from None
+
     # -- §11 control API shared by both providers --------------------------------------
     def health(self) -> dict[str, Any]:
         """``GET /_harness/health``: ``{status: "ok", version}`` (§11), or a
@@ -147,9 +161,10 @@ class ProviderHandle:
                 or not math.isfinite(offset_seconds):
             raise ConfigError(f"set_clock({offset_seconds!r:.40}): the offset is a finite "
                               "number of seconds (negative: the provider's clock runs behind)")
-        result: dict[str, Any] = self._call(
-            "POST", "/_harness/clock", "moving the clock", json={"offset_seconds": offset_seconds}
-        )
+        result: dict[str, Any] = self._required(
+            "POST", "/_harness/clock", "moving the clock", "the harness sets both providers' "
+            "clocks back to real time before each test, and moves them in the R-8 and T-2 "
+            "tests", json={"offset_seconds": offset_seconds})
         return result
 
     def requests(self, path: str | None = None, method: str | None = None, *,
@@ -181,16 +196,9 @@ class ProviderHandle:
     def clear_requests(self) -> None:
         """``DELETE /_harness/requests``: each test starts with an empty log (a target under
         test must offer it, docs/conformance.md)."""
-        try:
-            self._call("DELETE", "/_harness/requests", "clearing the request log")
-        except ControlError as exc:
-            if exc.status not in (404, 405, 501):
-                raise
-            raise ConfigError(
-                f"clearing the request log: the {self.name} provider at {self.base_url} "
-                f"answered HTTP {exc.status} to DELETE /_harness/requests; the harness empties "
-                "the log before each test (docs/conformance.md): offer it, answering 200 or "
-                "204, and GET /_harness/requests as {\"requests\": [...]}") from None
+        self._required("DELETE", "/_harness/requests", "clearing the request log",
+                       "the harness empties the log before each test, answered 200 or 204, "
+                       "and reads it with GET /_harness/requests as {\"requests\": [...]}")
 
     def close(self) -> None:
         if self._control is not None:
@@ -239,7 +247,7 @@ class VNeIDHandle(ProviderHandle):
         try:
             self.clear_faults()
         except ControlError as exc:
-            if exc.status not in (404, 405):
+            if exc.status not in (404, 405, 501):
                 raise
             self._no_faults = True
 
@@ -266,8 +274,10 @@ class VssIDHandle(ProviderHandle):
         return result
 
     def configure(self, **config: Any) -> dict[str, Any]:
-        result: dict[str, Any] = self._call(
-            "POST", "/_harness/config", "configuring the relying party", json=config)
+        result: dict[str, Any] = self._required(
+            "POST", "/_harness/config", "configuring the relying party", "the harness points "
+            "the relying party at its callback before each test and restores its "
+            "configuration at the end", json=config)
         return result
 
 

@@ -323,10 +323,35 @@ class _NoLogDelete(_HealthyOnly):
         self._send(200, b"{}")
 
 
-def test_a_target_that_cannot_empty_its_log_stops_the_run_once(tmp_path: Path) -> None:
-    """Each test empties the log first (DELETE /_harness/requests): a target without it is
-    told so once, and the run stops, instead of an error in every test."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _NoLogDelete)
+class _NoClock(_NoLogDelete):
+    """Healthy, with a request log, and no clock (Python's http.server answers 501 to a
+    method it lacks; a framework 404)."""
+
+    def do_DELETE(self) -> None:
+        self._send(204, b"")
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.path == "/_harness/clock":
+            self._send(getattr(self.server, "clock_status", 404), b'{"error": "not_found"}')
+            return
+        self._send(200, b"{}")
+
+
+@pytest.mark.parametrize(("handler", "status", "call", "why"), [
+    (_NoLogDelete, 405, "DELETE /_harness/requests",
+     "the harness empties the log before each test, answered 200 or 204"),
+    (_NoClock, 404, "POST /_harness/clock",
+     "the harness sets both providers' clocks back to real time before each test"),
+    (_NoClock, 501, "POST /_harness/clock", "clocks back to real time"),
+])
+def test_a_target_without_a_set_up_call_stops_the_run_once(
+        tmp_path: Path, handler: type[_HealthyOnly], status: int, call: str, why: str) -> None:
+    """Each test empties the log and sets the clocks back first: a target without either is
+    told so once, and the run stops (exit 4), instead of an error in every test (233 failed,
+    all "moving the clock failed with HTTP 404")."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.clock_status = status  # type: ignore[attr-defined]
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         done = _conformance("--plan", "vneid-provider", "--vneid-url",
@@ -336,8 +361,8 @@ def test_a_target_that_cannot_empty_its_log_stops_the_run_once(tmp_path: Path) -
         _close(server)
     said = " ".join(done.stdout.split())
     assert done.returncode == pytest.ExitCode.USAGE_ERROR, done.stdout[-2000:]
-    assert said.count("answered HTTP 405 to DELETE /_harness/requests") == 1, said[-2000:]
-    assert "offer it, answering 200 or 204" in said
+    assert said.count(f"answered HTTP {status} to {call}") == 1, said[-2000:]
+    assert why in said
 
 
 def test_a_provider_serving_another_minimum_version_is_named_before_the_run(
