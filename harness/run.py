@@ -324,8 +324,7 @@ def run_suites(options: RunOptions, console: Console | None = None,
     if problem is not None:
         errors.print(f"[bold red]cannot run plan {plan.name}:[/] {problem}", highlight=False)
         return 2
-    hint = profile_mismatch(options)
-    if hint is not None:
+    for hint in target_warnings(options):
         console.print(f"[yellow]warning:[/] {escape(hint)}", highlight=False)
     out = options.out
     absent = [p for p in (out / "allure-results", out, *out.parents) if not p.exists()]
@@ -563,24 +562,44 @@ DISCOVERY_MINIMUM = "vneid_app_minimum_version"
 not name the field; a provider that names it otherwise gets no profile warning)."""
 
 
-def profile_mismatch(options: RunOptions, timeout: float = 5.0) -> str | None:
-    """A warning, or ``None``: the run's VNeID publishes in its discovery (T-4) another
-    minimum app version than the run's profile has. Against a provider serving a profile file
-    the run was not given, the suites' phones install versions it refuses (V-4, V-5), and
-    many tests fail for that reason alone; the run still runs them, as the published minimum
-    may itself be the fault."""
+def target_warnings(options: RunOptions, timeout: float = 5.0) -> list[str]:
+    """Warnings before a run against a remote VNeID, from its discovery (T-4): what would
+    fail many tests for a reason of the run's set-up rather than the provider's. The tests
+    still run: the provider may be the one at fault.
+
+    - its issuer is not the URL the run was given (``localhost`` for ``127.0.0.1``): the
+      issuer checks (R-2, T-3) fail; OpenID Connect Discovery §4.3 has them equal;
+    - it publishes another minimum app version than the run's profile: against a provider
+      serving a profile file the run was not given, the suites' phones install versions it
+      refuses (V-4, V-5)."""
     if not options.vneid_url:
-        return None
+        return []
     import httpx
 
+    url = options.vneid_url.rstrip("/")
+    try:
+        discovery = httpx.get(f"{url}/.well-known/openid-configuration", timeout=timeout).json()
+    except (httpx.HTTPError, ValueError):
+        return []  # the run's discovery tests say why
+    if not isinstance(discovery, dict):
+        return []
+    warnings = []
+    issuer = discovery.get("issuer")
+    if isinstance(issuer, str) and issuer.rstrip("/") != url:
+        warnings.append(
+            f"the VNeID at {options.vneid_url} names its issuer {issuer} in its discovery, "
+            "and issuers are compared exactly (R-2, T-3; OpenID Connect Discovery §4.3 has "
+            "the issuer equal to the URL its discovery is fetched from): if that is the same "
+            f"provider, give --vneid-url {issuer}, or the issuer checks fail for that alone")
+    mismatch = _minimum_mismatch(options, discovery.get(DISCOVERY_MINIMUM))
+    if mismatch is not None:
+        warnings.append(mismatch)
+    return warnings
+
+
+def _minimum_mismatch(options: RunOptions, published: object) -> str | None:
     from harness.protocol import DEFAULT_PROFILE, ProtocolError, parse_version
 
-    try:
-        discovery = httpx.get(f"{options.vneid_url.rstrip('/')}/.well-known/openid-configuration",
-                              timeout=timeout).json()
-    except (httpx.HTTPError, ValueError):
-        return None  # the run's discovery tests say why
-    published = discovery.get(DISCOVERY_MINIMUM) if isinstance(discovery, dict) else None
     if not isinstance(published, str):
         return None
     try:

@@ -371,23 +371,38 @@ def test_a_provider_serving_another_minimum_version_is_named_before_the_run(
     on why: the run now warns, naming both minimums and --protocol-profile; given the same
     file, it says nothing. The tests still run (the published minimum may be the fault)."""
     from harness.protocol import DEFAULT_PROFILE, parse_version
-    from harness.run import profile_mismatch
+    from harness.run import target_warnings
     from harness.serve import ServedInThread, build_served
 
     profile_file = tmp_path / "profile.yaml"
     profile_file.write_text('vneid_min_version: "2.3.0"\n', encoding="utf-8")
     served = DEFAULT_PROFILE.evolve(vneid_min_version=parse_version("2.3.0"))
     with ServedInThread(build_served(0, 0, profile=served)) as pair:
-        said = profile_mismatch(RunOptions(vneid_url=pair.vneid_url))
-        assert said is not None
+        (said,) = target_warnings(RunOptions(vneid_url=pair.vneid_url))
         assert ("publishes vneid_app_minimum_version 2.3.0 in its discovery, and this run "
                 "expects 2.1.0 (PROTOCOL.md's default, no --protocol-profile given)") in said
         assert "--protocol-profile FILE" in said
-        assert profile_mismatch(RunOptions(vneid_url=pair.vneid_url,
-                                           profile=profile_file)) is None
+        assert target_warnings(RunOptions(vneid_url=pair.vneid_url,
+                                          profile=profile_file)) == []
     with ServedInThread(build_served(0, 0)) as pair:
-        assert profile_mismatch(RunOptions(vneid_url=pair.vneid_url)) is None
-        said = profile_mismatch(RunOptions(vneid_url=pair.vneid_url, profile=profile_file))
-        assert said is not None
+        assert target_warnings(RunOptions(vneid_url=pair.vneid_url)) == []
+        (said,) = target_warnings(RunOptions(vneid_url=pair.vneid_url, profile=profile_file))
         assert f"(the profile file {profile_file})" in said
-    assert profile_mismatch(RunOptions()) is None  # embedded: the run builds them itself
+    assert target_warnings(RunOptions()) == []  # embedded: the run builds them itself
+
+
+def test_a_vneid_url_that_is_not_its_issuer_is_named_before_the_run() -> None:
+    """``--vneid-url http://localhost:PORT`` for a provider whose issuer is
+    ``http://127.0.0.1:PORT``: half the tests failed with issuer_mismatch, filed as the
+    provider's. The run now warns, naming the issuer to give."""
+    from harness.run import target_warnings
+    from harness.serve import ServedInThread, build_served
+
+    with ServedInThread(build_served(0, 0)) as pair:
+        port = pair.vneid_url.rsplit(":", 1)[1]
+        (said,) = target_warnings(RunOptions(vneid_url=f"http://localhost:{port}"))
+        assert said.startswith(f"the VNeID at http://localhost:{port} names its issuer "
+                               f"{pair.vneid_url} in its discovery")
+        assert said.endswith(f"give --vneid-url {pair.vneid_url}, or the issuer checks fail "
+                             "for that alone")
+        assert target_warnings(RunOptions(vneid_url=pair.vneid_url + "/")) == []
