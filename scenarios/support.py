@@ -20,6 +20,7 @@ __all__ = [
     "app_headers",
     "assert_error_body",
     "assert_error_screen",
+    "assert_home",
     "assert_invalid_client",
     "assert_refused_at_complete",
     "authorize_on_phone",
@@ -57,6 +58,23 @@ def assert_error_screen(screen: Screen, *, app: str, code: str | None,
         f"error_description, clause}}), observed {screen.data}")
     if clause is not None:
         assert said == clause, f"expected {code} to cite clause {clause}, observed {said}"
+
+
+def assert_home(screen: Screen, why: str = "") -> Screen:
+    """``screen`` is VssID's home screen (A-6: the login ended); otherwise the failure says
+    what the user saw instead, with its error code, clause and description (after ``why``,
+    what the test expected of the login)."""
+    from harness.apps.screens import VSSID_HOME
+
+    if screen.id != VSSID_HOME:
+        said = ""
+        if screen.error is not None:
+            said = (f": error {screen.error} (clause {screen.data.get('clause')}): "
+                    f"{screen.data.get('error_description', '')}")
+        raise AssertionError(f"{why + ': ' if why else ''}expected VssID's home screen "
+                             f"({VSSID_HOME}), observed {screen.app} showing "
+                             f"{screen.id}{said or f' {screen.data}'}")
+    return screen
 
 
 def assert_error_body(response: Any, status: int, code: str, clause: str | None = None) -> dict[

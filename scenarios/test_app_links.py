@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from harness.apps.screens import VNEID_LOGIN, VSSID_HOME
+from harness.apps.screens import VNEID_LOGIN
 from harness.flows import decide, enter_credentials, login_with_vneid, start_vneid_login
 from harness.personas import Persona
 from harness.targets import Target, VNeIDHandle, VssIDHandle
 from harness.trace import LinkOpened, StoreOpened
 from harness.world import MINIMUM, DeviceFactory
-from scenarios.support import assert_error_screen, calls, store_origin
+from scenarios.support import assert_error_screen, assert_home, calls, store_origin
 
 
 @pytest.mark.clause("A-3", "P-3")
@@ -56,7 +56,7 @@ def test_installing_vneid_after_the_store_lets_the_login_finish(device: DeviceFa
     phone = device("ios", vneid=None)
     start_vneid_login(phone.driver)
     phone.install_vneid(MINIMUM)
-    assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
+    assert_home(login_with_vneid(phone.driver, persona))
 
 
 @pytest.mark.clause("A-3", "A-6")
@@ -65,7 +65,7 @@ def test_claimed_https_callback_form(target: Target, device: DeviceFactory, pers
                                       vssid: VssIDHandle) -> None:
     vssid.configure(redirect_uri=target.profile.callback_https)
     phone = device("android")
-    assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
+    assert_home(login_with_vneid(phone.driver, persona))
     callback = phone.last_link_to(f"{target.profile.callback_https}?")
     assert "code=" in callback
 
@@ -109,7 +109,7 @@ def test_claimed_https_link_cannot_be_hijacked(target: Target, device: DeviceFac
     vssid.configure(redirect_uri=target.profile.callback_https)
     phone = device("ios")
     thief = phone.install_hijacker("https")
-    assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
+    assert_home(login_with_vneid(phone.driver, persona))
     assert thief.received == []
 
 
@@ -126,7 +126,7 @@ def test_authorize_link_opens_vneid_login_level2_screen(device: DeviceFactory) -
 def test_callback_with_no_pending_login_shows_an_error(target: Target, device: DeviceFactory,
                                                        persona: Persona) -> None:
     phone = device("ios")
-    assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
+    assert_home(login_with_vneid(phone.driver, persona))
     fresh = device("ios")
     fresh.phone.open_url(phone.last_link_to(f"{target.profile.vssid_scheme}://"),
                          source="browser")

@@ -6,13 +6,19 @@ from collections.abc import Callable
 
 import pytest
 
-from harness.apps.screens import VSSID_HOME, Screen
+from harness.apps.screens import Screen
 from harness.flows import decide, enter_credentials, login_with_vneid, start_vneid_login
 from harness.personas import Persona
 from harness.protocol import Profile
 from harness.targets import Target, VNeIDHandle, VssIDHandle
 from harness.world import Device, DeviceFactory
-from scenarios.support import assert_error_screen, assert_refused_at_complete, calls, replace_param
+from scenarios.support import (
+    assert_error_screen,
+    assert_home,
+    assert_refused_at_complete,
+    calls,
+    replace_param,
+)
 
 pytestmark = pytest.mark.plan("vssid-relying-party")
 
@@ -65,7 +71,7 @@ def test_state_of_an_earlier_login_is_refused(device: DeviceFactory, persona: Pe
 def test_callback_delivered_twice_completes_once(device: DeviceFactory, persona: Persona,
                                                   target: Target, vssid: VssIDHandle) -> None:
     phone = device("android")
-    assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
+    assert_home(login_with_vneid(phone.driver, persona))
     screen = deliver(phone, phone.last_link_to(target.profile.callback_custom))
     assert_error_screen(screen, app="vssid", code="transaction_already_used", clause="R-1")
     statuses = [r["status"] for r in calls(vssid, "/api/v1/auth/vneid/complete")]
@@ -101,7 +107,7 @@ def test_wrong_or_missing_issuer_in_the_callback_is_refused(device: DeviceFactor
 def test_callback_carries_the_issuer(device: DeviceFactory, persona: Persona,
                                       target: Target, vneid: VNeIDHandle) -> None:
     phone = device("ios")
-    assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
+    assert_home(login_with_vneid(phone.driver, persona))
     from harness.protocol import parse_callback
 
     profile = target.profile
@@ -179,5 +185,5 @@ def test_unrecognized_response_parameters_are_ignored(device: DeviceFactory,
     callback carrying one still came to the registered redirect_uri (R-4) and logs in."""
     phone, callback = capture_callback(device, persona)
     screen = deliver(phone, replace_param(callback, *extra))
-    assert screen.id == VSSID_HOME
+    assert_home(screen)
     assert [r["status"] for r in calls(vssid, "/api/v1/auth/vneid/complete")] == [200]

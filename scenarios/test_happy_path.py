@@ -14,7 +14,7 @@ from harness.protocol import DEFAULT_PROFILE
 from harness.targets import Target, VssIDHandle
 from harness.trace import HttpExchange, LinkOpened
 from harness.world import DeviceFactory, PersonaPool
-from scenarios.support import app_headers
+from scenarios.support import app_headers, assert_home
 
 # Only the tests that reach VNeID are in the provider plan too: the others talk to VssID
 # alone, and would pass against any page at --vneid-url.
@@ -45,7 +45,7 @@ def test_every_hop_is_in_the_order_of_section_4(target: Target, device: DeviceFa
     phone = device("android")
     assert start_vneid_login(phone.driver).id == VNEID_LOGIN
     assert enter_credentials(phone.driver, persona).id == VNEID_CONSENT
-    assert decide(phone.driver).id == VSSID_HOME
+    assert_home(decide(phone.driver))
     hops: list[str] = []
     for event in phone.trace.events:
         if isinstance(event, HttpExchange):
@@ -94,7 +94,7 @@ def test_app_api_answers_carry_what_section_4_lists(device: DeviceFactory,
     """A-4: sessions → ``{session_token, level, expires_in}``; A-6: complete →
     ``{session_token, bhxh_code, full_name}`` (tokens are redacted in the trace)."""
     phone = device("ios")
-    assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
+    assert_home(login_with_vneid(phone.driver, persona))
     session = phone.trace.http(path_contains="/api/app/v1/sessions")[-1].response_body
     assert session["session_token"]
     assert session["level"] == 2
@@ -134,7 +134,7 @@ def test_me_returns_the_same_person(device: DeviceFactory, personas: PersonaPool
     personas.new()  # another citizen's account, registered first
     citizen = personas.new()
     phone = device("ios")
-    assert login_with_vneid(phone.driver, citizen).id == VSSID_HOME
+    assert_home(login_with_vneid(phone.driver, citizen))
     me = [e for e in phone.trace.http(path_contains="/api/v1/me")]
     assert me
     assert me[-1].status == 200

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from harness.apps.screens import VSSID_HOME
 from harness.flows import login_with_vneid
 from harness.personas import Persona
 from harness.targets import Target, VNeIDHandle, VssIDHandle
 from harness.world import DeviceFactory
-from scenarios.support import assert_error_screen, assert_refused_at_complete, calls
+from scenarios.support import assert_error_screen, assert_home, assert_refused_at_complete, calls
 
 pytestmark = pytest.mark.plan("vssid-relying-party")
 
@@ -62,9 +61,8 @@ def test_relying_party_refuses_a_faulty_provider(device: DeviceFactory, persona:
         # A-6 has no userinfo step, and OpenID Connect Core §5.3.2 binds only a client that
         # uses the userinfo response: a relying party that takes the person from the ID
         # token alone is untouched by a userinfo fault, and logs the citizen in
-        assert screen.id == VSSID_HOME, (
-            f"the relying party never called userinfo, so {fault} cannot concern it; "
-            f"expected the home screen, observed {screen.app} showing {screen.id}")
+        assert_home(screen, f"the relying party never called userinfo, so {fault} cannot "
+                            "concern it")
         assert persona.vssid_account is not None
         assert screen.data.get("bhxh_code") == persona.vssid_account.bhxh_code
         return
@@ -85,10 +83,10 @@ def test_rotated_signing_key_is_fetched_and_accepted(device: DeviceFactory,
                                                      persona: Persona, target: Target,
                                                      vneid: VNeIDHandle) -> None:
     phone = device("android")
-    assert login_with_vneid(phone.driver, persona).id == VSSID_HOME  # caches the JWKS
+    assert_home(login_with_vneid(phone.driver, persona))  # caches the JWKS
     vneid.arm_fault(target.profile.vssid_client_id, "signing_key_rotated")
     again = device("android")
-    assert login_with_vneid(again.driver, persona).id == VSSID_HOME
+    assert_home(login_with_vneid(again.driver, persona))
 
 
 @pytest.mark.clause("R-9", "R-12")
@@ -100,4 +98,4 @@ def test_a_fault_used_up_leaves_the_next_login_working(device: DeviceFactory,
     assert_error_screen(login_with_vneid(first.driver, persona), app="vssid",
                         code="id_token_invalid", clause="R-9")
     second = device("ios")
-    assert login_with_vneid(second.driver, persona).id == VSSID_HOME
+    assert_home(login_with_vneid(second.driver, persona))

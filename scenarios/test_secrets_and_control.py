@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from harness.apps.screens import VNEID_PASSCODE, VSSID_HOME
+from harness.apps.screens import VNEID_PASSCODE
 from harness.embedded import SyncASGITransport
 from harness.flows import login_with_vneid, start_vneid_login
 from harness.personas import Persona
@@ -18,7 +18,7 @@ from harness.rp import AUTH_METHODS, RP_SCHEME, TestRelyingParty
 from harness.targets import Target, VNeIDHandle, VssIDHandle
 from harness.world import DeviceFactory
 from mock_providers.defaults import DEFAULT_VSSID_CLIENT_SECRET
-from scenarios.support import authorize_on_phone, calls
+from scenarios.support import assert_home, authorize_on_phone, calls
 
 CONTROL_ROUTES = [
     ("vneid", "GET", "/_harness/health"),
@@ -55,7 +55,7 @@ def test_no_secret_reaches_a_trace_or_a_request_log(device: DeviceFactory,
                                                     vneid: VNeIDHandle,
                                                     vssid: VssIDHandle) -> None:
     phone = device("ios")
-    assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
+    assert_home(login_with_vneid(phone.driver, persona))
     profile = target.profile
     code = parse_callback(phone.last_link_to(f"{profile.vssid_scheme}://"), profile).code
     secrets = {

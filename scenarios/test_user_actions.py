@@ -20,6 +20,7 @@ from harness.targets import Target, VNeIDHandle, VssIDHandle
 from harness.world import DeviceFactory, PersonaPool
 from scenarios.support import (
     assert_error_screen,
+    assert_home,
     assert_refused_at_complete,
     calls,
     endpoint_path,
@@ -52,7 +53,7 @@ def test_after_cancelling_the_user_closes_the_error_and_logs_in(device: DeviceFa
     error = login_with_vneid(phone.driver, persona, decision="deny")
     assert_error_screen(error, app="vssid", code="access_denied", clause="R-3")
     assert phone.driver.tap(APP_ERROR_CLOSE).id == VSSID_LOGIN
-    assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
+    assert_home(login_with_vneid(phone.driver, persona))
 
 
 @pytest.mark.clause("A-3", "A-6")
@@ -65,7 +66,7 @@ def test_user_switches_back_by_hand_without_logging_in(device: DeviceFactory,
     assert screen.id == VSSID_LOGIN
     assert calls(vssid, "/api/v1/auth/vneid/complete") == []
     # …and can start again and finish.
-    assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
+    assert_home(login_with_vneid(phone.driver, persona))
 
 
 @pytest.mark.clause("A-4")
@@ -82,7 +83,7 @@ def test_what_the_user_typed_in_vneid_survives_a_look_at_vssid(device: DeviceFac
     assert back.id == VNEID_LOGIN
     assert back.element(VNEID_PERSONAL_ID).value == persona.personal_id
     assert phone.driver.tap(VNEID_LOGIN_SUBMIT).id == VNEID_CONSENT
-    assert decide(phone.driver).id == VSSID_HOME
+    assert_home(decide(phone.driver))
 
 
 @pytest.mark.clause("A-6", "R-1")
@@ -93,16 +94,16 @@ def test_vssid_restarted_between_hand_off_and_return(device: DeviceFactory,
     start_vneid_login(phone.driver)
     assert enter_credentials(phone.driver, persona).id == VNEID_CONSENT
     phone.phone.restart("vssid")
-    assert decide(phone.driver).id == VSSID_HOME
+    assert_home(decide(phone.driver))
 
 
 @pytest.mark.clause("A-6")
 def test_same_citizen_logs_in_on_two_phones(device: DeviceFactory,
                                             persona: Persona) -> None:
     phone = device("ios")
-    assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
+    assert_home(login_with_vneid(phone.driver, persona))
     other = device("ios")
-    assert login_with_vneid(other.driver, persona).id == VSSID_HOME
+    assert_home(login_with_vneid(other.driver, persona))
 
 
 @pytest.mark.clause("A-1", "A-6", "R-1")

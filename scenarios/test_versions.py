@@ -17,7 +17,6 @@ from harness.apps.screens import (
     APP_UPDATE,
     APP_UPDATE_STORE,
     VNEID_LOGIN,
-    VSSID_HOME,
     VSSID_LOGIN,
     VSSID_LOGIN_VNEID,
 )
@@ -27,7 +26,7 @@ from harness.protocol import AppId, Profile
 from harness.pytest_plugin import run_profile
 from harness.targets import Target, VNeIDHandle, VssIDHandle, embedded_target
 from harness.world import DeviceFactory, make_device
-from scenarios.support import app_headers, assert_error_body, calls, store_origin
+from scenarios.support import app_headers, assert_error_body, assert_home, calls, store_origin
 from scenarios.version_cases import MALFORMED_CASES, default_id, version_case
 
 VSSID_NEW_ENOUGH = ["minimum", "higher-patch", "next-minor-short", "minimum-with-build",
@@ -63,8 +62,7 @@ def test_vssid_at_or_above_minimum_logs_in(target: Target, device: DeviceFactory
                                            persona: Persona, kind: str) -> None:
     version = version_case(target.profile, "vssid", kind)
     phone = device("ios", vssid=version)
-    assert login_with_vneid(phone.driver, persona).id == VSSID_HOME, (
-        f"VssID {version} ({kind}) must log in")
+    assert_home(login_with_vneid(phone.driver, persona), f"VssID {version} ({kind}) must log in")
 
 
 @pytest.mark.clause("V-2", "V-6")
@@ -217,7 +215,7 @@ def test_a_signed_in_vssid_downgraded_shows_the_update_screen_at_launch(
     """VssID signed in, then downgraded below the minimum: at launch its backend answers 426
     to GET /me and the app shows the update screen, not the home screen or an error."""
     phone = device("ios")
-    assert login_with_vneid(phone.driver, persona).id == VSSID_HOME
+    assert_home(login_with_vneid(phone.driver, persona))
     phone.install_vssid(version_case(target.profile, "vssid", "lower-patch"))
     screen = phone.driver.open_app("vssid")
     assert (screen.app, screen.id) == ("vssid", APP_UPDATE)
@@ -235,8 +233,7 @@ def test_vneid_at_or_above_minimum_logs_in(target: Target, device: DeviceFactory
                                            persona: Persona, kind: str) -> None:
     version = version_case(target.profile, "vneid", kind)
     phone = device("android", vneid=version)
-    assert login_with_vneid(phone.driver, persona).id == VSSID_HOME, (
-        f"VNeID {version} ({kind}) must log in")
+    assert_home(login_with_vneid(phone.driver, persona), f"VNeID {version} ({kind}) must log in")
 
 
 @pytest.mark.clause("V-2", "V-3", "V-6")

@@ -7,9 +7,15 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from harness.apps.screens import Screen
 from harness.rp import TokenResult
 from harness.targets import VNeIDHandle
-from scenarios.support import assert_invalid_client, cache_directives, endpoint_path
+from scenarios.support import (
+    assert_home,
+    assert_invalid_client,
+    cache_directives,
+    endpoint_path,
+)
 
 
 @pytest.mark.parametrize(("fields", "expected"), [
@@ -72,3 +78,19 @@ def test_endpoint_path_is_the_path_of_the_discovered_url() -> None:
     assert endpoint_path(vneid, "token_endpoint") == "/oauth2/token"
     assert endpoint_path(vneid, "userinfo_endpoint") == "/"
     vneid.close()
+
+
+def test_a_login_that_did_not_reach_home_says_what_the_user_saw() -> None:
+    """``assert 'app-error' == 'vssid-home'`` said nothing of why: 24 of a relying party's
+    59 failures read so, and an expected-failures ``match`` could not name the cause."""
+    home = Screen("vssid", "vssid-home")
+    assert assert_home(home) is home
+    error = Screen("vssid", "app-error", error="invalid_client", data={
+        "error": "invalid_client", "clause": "T-1", "error_description": "wrong secret"})
+    with pytest.raises(AssertionError) as failed:
+        assert_home(error, "VssID 1.6.7 (minimum) must log in")
+    assert str(failed.value) == (
+        "VssID 1.6.7 (minimum) must log in: expected VssID's home screen (vssid-home), "
+        "observed vssid showing app-error: error invalid_client (clause T-1): wrong secret")
+    with pytest.raises(AssertionError, match=r"observed vneid showing vneid-login \{"):
+        assert_home(Screen("vneid", "vneid-login", data={"x": 1}))
