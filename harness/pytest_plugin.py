@@ -114,12 +114,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(tryfirst=True)  # before hypothesis's own pytest_configure loads the profile
 def pytest_configure(config: pytest.Config) -> None:
-    if config.getoption("hypothesis_profile", None):
+    named = config.getoption("hypothesis_profile", None)
+    if named:
         # --hypothesis-profile dev|ci|deep: the property suites' profiles must be registered
         # before hypothesis loads the one named, which is before those suites are collected.
         import importlib
 
-        importlib.import_module("scenarios.properties.profiles")
+        from hypothesis import settings
+        from hypothesis.errors import InvalidArgument
+
+        profiles = importlib.import_module("scenarios.properties.profiles")
+        try:
+            settings.get_profile(named)
+        except InvalidArgument:  # hypothesis's own check would be an INTERNALERROR
+            raise pytest.UsageError(
+                f"--hypothesis-profile {named!r}: choose one of "
+                f"{', '.join(profiles.PROFILES)} (docs/properties.md)") from None
     config.addinivalue_line(
         "markers", "clause(*ids): the PROTOCOL.md clause ids this test checks"
     )

@@ -20,12 +20,15 @@ def test_the_harness_plugin_registers_the_profiles_before_hypothesis_loads_one(
     result.stdout.fnmatch_lines([f"*PROFILE {profile} {examples}*"])
 
 
-def test_an_unknown_profile_is_refused_by_hypothesis(pytester: pytest.Pytester) -> None:
+def test_an_unknown_profile_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    """Hypothesis's own refusal was an INTERNALERROR with a traceback."""
     pytester.makepyfile("def test_x():\n    pass\n")
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider",
                                            "--hypothesis-profile", "nightly")
-    assert result.ret != 0
-    assert "nightly" in result.stderr.str() + result.stdout.str()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --hypothesis-profile 'nightly': choose one of dev, "
+                                 "ci, deep (docs/properties.md)"])
+    assert "INTERNALERROR" not in result.stderr.str() + result.stdout.str()
 
 
 def test_a_deep_run_chooses_and_names_its_seed(monkeypatch: pytest.MonkeyPatch) -> None:
