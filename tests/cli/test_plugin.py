@@ -36,6 +36,17 @@ def test_unknown_clause_is_a_usage_error(pytester: pytest.Pytester) -> None:
     result.stderr.fnmatch_lines(["*R-99*PROTOCOL.md does not have*"])
 
 
+@pytest.mark.parametrize("option", ["--vneid-url", "--vssid-url"])
+def test_a_target_url_without_a_scheme_is_a_usage_error(pytester: pytest.Pytester,
+                                                        option: str) -> None:
+    """``--vneid-url localhost:8851`` gave an error with a traceback in every test."""
+    pytester.makepyfile("def test_x(target):\n    pass\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", option, "localhost:8851")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: {option} must be an http(s) URL, got "
+                                 "'localhost:8851'*"])
+
+
 def test_unknown_clause_under_xdist_names_itself(pytester: pytest.Pytester) -> None:
     """In pytest-xdist workers (``run``'s default, ``make test``) the usage error ended each
     worker: an INTERNALERROR, "no active workers", and never the clause. Each worker now
