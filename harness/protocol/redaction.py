@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, unquote_plus, urlencode, urlsplit, urlunsplit
 
+from harness.protocol.errors import ERRORS
 from harness.protocol.numbers import NotStrictJSON, finite_float, refuse_constant
 
 __all__ = [
@@ -265,6 +266,14 @@ _ASSIGNED = re.compile(  # 'name': value (a dict or JSON), name=value (a call, U
     rf"""(?:(?!{re.escape(REDACTED)})[^\s&'",;)}}\]>])*)""",  # up to a [REDACTED] after it
     re.IGNORECASE,
 )
+_ERROR_CODES = frozenset(ERRORS) | {"invalid_request", "invalid_client", "invalid_grant",
+                                    "unauthorized_client", "unsupported_grant_type",
+                                    "invalid_scope", "access_denied", "server_error",
+                                    "temporarily_unavailable", "invalid_token",
+                                    "unsupported_response_type", "login_required",
+                                    "interaction_required", "consent_required"}
+"""§8's error codes and those of RFC 6749 and OpenID Connect: as the value of ``code`` (a
+test's ``code="invalid_grant"``, an error's ``code=access_denied``) they are no secret."""
 _CREDENTIAL = re.compile(
     r"\b(Bearer|Basic)\s+(?:(?=[A-Za-z]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{6,}"
     r"|[A-Za-z]{20,})")
@@ -288,8 +297,8 @@ _MAY_HAVE_SHAPES = re.compile(r"[=:%]|Bearer|Basic|eyJ")
 
 def _assigned(match: re.Match[str]) -> str:
     value = match.group("value")
-    if REDACTED in value:
-        return match.group(0)
+    if REDACTED in value or value.strip("'\"") in _ERROR_CODES:
+        return match.group(0)  # code="invalid_grant" in a source line is §8's, no secret
     quote = value[0] if value[:1] in ("'", '"') else ""
     end = quote if quote and len(value) > 1 and value.endswith(quote) else ""
     return f"{match.group('key')}{quote}{REDACTED}{end}"

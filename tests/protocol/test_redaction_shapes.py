@@ -147,3 +147,15 @@ def test_a_value_running_into_a_redacted_marker_is_redacted_when_decoded() -> No
     assert "TQtAGaKp" not in redact_secret_shapes(text)
     assert redact_secret_shapes("code=abcdef[REDACTED]") == "code=[REDACTED][REDACTED]"
     assert redact_secret_shapes("code=[REDACTED]&state=s") == "code=[REDACTED]&state=s"
+
+
+def test_an_error_code_after_code_is_no_secret() -> None:
+    """A failing test's source line ``assert_error_screen(..., code="id_token_invalid")``
+    was shown as ``code="[REDACTED]"``, hiding the error the test expected. §8's codes and
+    those of RFC 6749 and OpenID Connect are kept; any other value of ``code`` still goes."""
+    line = 'assert_error_screen(screen, app="vssid", code="id_token_invalid", clause="R-9")'
+    assert redact_secret_shapes(line) == line
+    assert redact_secret_shapes("code=access_denied&state=s") == "code=access_denied&state=s"
+    assert redact_secret_shapes("{'code': 'invalid_grant'}") == "{'code': 'invalid_grant'}"
+    assert redact_secret_shapes('code="x_id_token_invalid"') == 'code="[REDACTED]"'
+    assert redact_secret_shapes("code=Id_Token_Invalid") == "code=[REDACTED]"
