@@ -48,5 +48,5 @@ def pytest_runtest_makereport(
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     if report.when == "call" and report.failed:
-        report.sections.append(("how to reproduce", profiles.failure_note()))
+        report.sections.append(("how to reproduce", profiles.failure_note(item.nodeid)))
     return report

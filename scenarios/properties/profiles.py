@@ -118,12 +118,14 @@ def active_settings() -> settings:
     return chosen
 
 
-def failure_note() -> str:
-    """How to reproduce a failure of this run, printed with it."""
+def failure_note(nodeid: str = "<this test>") -> str:
+    """How to reproduce a failure of the test ``nodeid`` in this run, printed with it."""
+    import shlex
+
     name = active_profile_name()
     chosen = active_settings()
     seed = forced_seed()
-    how = f"{ENV_VAR}={name} pytest <this test>"
+    how = f"{ENV_VAR}={name} pytest {shlex.quote(nodeid)}"
     if seed is not None:
         return (f"hypothesis profile {name!r}, seed {seed}: reproduce with "
                 f"`{how} --hypothesis-seed={seed}`")

@@ -45,6 +45,9 @@ def test_a_deep_run_chooses_and_names_its_seed(monkeypatch: pytest.MonkeyPatch) 
     assert isinstance(seed, int)
     assert not chosen.derandomize
     assert f"--hypothesis-seed={seed}`" in profiles.failure_note()
+    assert (f"`VNEID_HARNESS_HYPOTHESIS_PROFILE=deep pytest 'scenarios/properties/t.py::"
+            f"test_m[half 1]' --hypothesis-seed={seed}`") in profiles.failure_note(
+                "scenarios/properties/t.py::test_m[half 1]")
     profiles.active_settings()
     assert core.global_force_seed == seed  # once per process
 
