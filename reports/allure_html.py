@@ -60,8 +60,8 @@ ALLURE_ENV = "VNEID_HARNESS_ALLURE"
 DEFAULT_NAME = "VNeID → VssID login (vneid-harness)"
 DEFAULT_HISTORY_LIMIT = 10
 _FIX = ("run `make setup` in the project folder (it runs `npm ci`, which installs npm's "
-        "`allure` from package.json into node_modules/), or point --allure / "
-        f"{ALLURE_ENV} at an Allure 3 `allure` executable")
+        f"`allure` from package.json into node_modules/), or point {ALLURE_ENV} (or "
+        "`vneid-harness report --allure`) at an Allure 3 `allure` executable")
 _ANALYTICS = re.compile(
     r'<script async src="https://www\.googletagmanager\.com/gtag/js[^"]*"></script>\s*'
     r"<script>\s*window\.dataLayer.*?</script>\s*", re.DOTALL)
