@@ -242,6 +242,27 @@ def conformance(
     raise typer.Exit(status)
 
 
+def _unresolved(host: str, timeout: float = 3.0) -> str | None:
+    """Why ``host`` does not resolve here (``None``: it does; a lookup still running after
+    ``timeout`` seconds counts as resolving, to say nothing rather than something wrong)."""
+    import socket
+    import threading
+
+    found: list[str | None] = []
+
+    def look() -> None:
+        try:
+            socket.getaddrinfo(host, None)
+            found.append(None)
+        except OSError as exc:
+            found.append(str(exc.strerror or exc))
+
+    worker = threading.Thread(target=look, daemon=True)
+    worker.start()
+    worker.join(timeout)
+    return found[0] if found else None
+
+
 def _given_on_the_command_line(ctx: typer.Context, name: str) -> bool:
     """Whether option ``name`` was typed (not taken from its environment variable, which a
     CI job may export for all its runs, nor its default)."""
@@ -348,6 +369,14 @@ def serve(
             console.print(f"personas loaded from {escape(str(personas))}", highlight=False)
         if state is not None:
             console.print(f"state kept in {escape(str(state))}", highlight=False)
+        unresolved = _unresolved(public_host) if public_host is not None else None
+        if unresolved is not None:
+            console.print(
+                f"[yellow]warning:[/] {escape(public_host or '')} does not resolve on this "
+                f"machine ({escape(unresolved)}): the VssID mock reaches the VNeID mock at its "
+                "issuer URL, so logins through the VssID mock fail with provider_unavailable; "
+                "give a --public-host that resolves here too (or add it to /etc/hosts)",
+                highlight=False)
         if served.replaced:
             shown = ", ".join(served.replaced[:10])
             more = f" and {len(served.replaced) - 10} more" if len(served.replaced) > 10 else ""

@@ -221,3 +221,26 @@ def test_a_client_that_stops_reading_does_not_keep_a_stopped_server_alive(signal
         if server.proc.poll() is None:
             server.proc.kill()
             server.proc.communicate()
+
+
+@pytest.mark.parametrize(("host", "warned"), [("idp.invalid", True), ("localhost", False)])
+def test_a_public_host_that_does_not_resolve_is_named(host: str, warned: bool) -> None:
+    """``--public-host NAME`` puts NAME in the issuer URL, which the VssID mock calls: a name
+    that does not resolve here made every login through it fail (provider_unavailable), with
+    no word at start. RFC 2606 keeps ``.invalid`` unresolvable."""
+    proc = subprocess.Popen(
+        [str(BIN), "serve", "--vneid-port", "0", "--vssid-port", "0", "--public-host", host],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "COLUMNS": "300"})
+    assert proc.stdout is not None
+    said = ""
+    try:
+        for line in proc.stdout:
+            said += line
+            if "Press Ctrl-C to stop." in line:
+                break
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        said += proc.communicate(timeout=15)[0]
+    assert "Press Ctrl-C to stop." in said, said
+    assert (f"warning: {host} does not resolve on this machine" in said) is warned, said
