@@ -504,7 +504,19 @@ def clauses() -> None:
     console.print(table)
 
 
+HELP_WIDTH_OFF_TERMINAL = 120
+"""``--help`` written to a file or a CI log: Rich's default 80 columns cut option names and
+environment variables with "…"; this many columns show them whole."""
+
+
 def main() -> None:
+    import sys
+
+    from typer import rich_utils
+
+    if rich_utils.MAX_WIDTH is None and "COLUMNS" not in os.environ \
+            and not sys.stdout.isatty():
+        rich_utils.MAX_WIDTH = HELP_WIDTH_OFF_TERMINAL
     app()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -251,3 +252,14 @@ def test_help_shows_the_documented_defaults() -> None:
     serve = runner.invoke(app, ["serve", "--help"], env=env).output
     assert "[default: (--host, or 127.0.0.1 for a wildcard)]" in serve
     assert "both answer even an unparseable" in " ".join(serve.split())
+
+
+@pytest.mark.parametrize("command", ["run", "conformance", "serve", "report"])
+def test_help_in_a_log_is_not_cut(command: str) -> None:
+    """``--help`` piped to a file or a CI log was 80 columns wide, and Rich cut option names
+    and environment variables with "…" (``VNEID_HARNESS_ADM…``)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "TERMINAL_WIDTH")}
+    done = subprocess.run([str(Path(sys.executable).parent / "vneid-harness"), command,
+                           "--help"], capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "…" not in done.stdout, done.stdout
