@@ -28,6 +28,7 @@ import fcntl
 import json
 import os
 import stat
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -154,7 +155,11 @@ class StateFile:
         try:
             data = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-            raise self._fail(f"is not valid JSON ({exc})") from None
+            said = str(exc)
+            if "integer string conversion" in said:  # Python's advice is not the user's
+                said = (f"a number has more than {sys.get_int_max_str_digits()} digits; no "
+                        "field takes one that long")
+            raise self._fail(f"is not valid JSON ({said})") from None
         if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
             raise self._fail(f"is not a vneid-harness state file (no \"format\": "
                              f"\"{STATE_FORMAT}\")")

@@ -152,8 +152,15 @@ class VNeIDProvider:
                 raise ValueError("subject_secret must be 64 hex digits")
             self._subject_secret = bytes.fromhex(secret)
             self.grants.subjects = PairwiseSubjects(self._subject_secret)
+        restored: set[str] = set()
         for item in _records(data, "personas"):
-            self.add_persona(PersonaRecord.from_json(item))
+            persona = PersonaRecord.from_json(item)
+            if persona.personal_id in restored:  # the file is written with one of each
+                raise ValueError(f"personal_id {persona.personal_id} is held twice; keep one "
+                                 "of the two records")
+            restored.add(persona.personal_id)
+            self.add_persona(persona)
+        clients: set[str] = set()
         for item in _records(data, "clients"):
             try:
                 client = ClientRecord.from_json(item)
@@ -163,6 +170,10 @@ class VNeIDProvider:
                                     "it from the file, then register it again with valid "
                                     "values (POST /_harness/clients)",
                                     clause=exc.clause) from None
+            if client.client_id in clients:
+                raise ValueError(f"client {client.client_id!r} is held twice; keep one of the "
+                                 "two records")
+            clients.add(client.client_id)
             self.register_client(client)
         written_under = data.get("profile_redirect_uris",
                                  list(DEFAULT_PROFILE.vssid_redirect_uris))

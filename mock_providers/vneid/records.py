@@ -212,13 +212,16 @@ class ClientRecord:
         if self.token_endpoint_auth_method not in AUTH_METHODS:
             raise _invalid("token_endpoint_auth_method",
                            f"must be one of {', '.join(AUTH_METHODS)}", "T-1")
+        if self.jwks is not None and self.jwks_uri is not None:
+            raise _invalid("jwks", "and 'jwks_uri' must not both be given (RFC 7591 §2): the "
+                           "public keys inline, or the URL of the client's JWK Set", "T-1")
+        if self.jwks is not None:  # whatever the method: stored and shown, so a JWK Set
+            object.__setattr__(self, "jwks", check_jwks(self.jwks))
         if self.token_endpoint_auth_method == "private_key_jwt":
-            if (self.jwks is None) == (self.jwks_uri is None):
-                raise _invalid("jwks", "or 'jwks_uri' is required for private_key_jwt, not both "
-                               "(RFC 7591 §2): the public keys inline, or the URL of the "
-                               "client's JWK Set", "T-1")
-            if self.jwks is not None:
-                object.__setattr__(self, "jwks", check_jwks(self.jwks))
+            if self.jwks is None and self.jwks_uri is None:
+                raise _invalid("jwks", "or 'jwks_uri' is required for private_key_jwt (RFC "
+                               "7591 §2): the public keys inline, or the URL of the client's "
+                               "JWK Set", "T-1")
         elif self.client_secret is None:
             raise _invalid("client_secret", f"is required for {self.token_endpoint_auth_method}",
                            "T-1")

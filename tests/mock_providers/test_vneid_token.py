@@ -395,6 +395,24 @@ class TestPrivateKeyJwtWithJwksUri:
         assert (r.status_code, r.json()["error"]) == (400, "invalid_request")
         assert "jwks_uri" in r.json()["error_description"]
 
+    @pytest.mark.parametrize("jwks", [True, 0, "x", [], {"keys": "none"}])
+    def test_a_jwks_that_is_no_jwk_set_is_refused_for_any_method(self, vneid_http, jwks):
+        """A client_secret_basic client stored and showed any ``jwks`` (true, 0, "x")."""
+        r = vneid_http.post("/_harness/clients", json={
+            "client_id": "rp-odd", "redirect_uris": ["https://rp.test/cb"],
+            "token_endpoint_auth_method": "client_secret_basic", "client_secret": "s3cret",
+            "jwks": jwks})
+        assert (r.status_code, r.json()["error"]) == (400, "invalid_request"), r.text
+        assert "JWK Set" in r.json()["error_description"]
+
+    def test_jwks_and_jwks_uri_together_are_refused_for_any_method(self, vneid_http):
+        r = vneid_http.post("/_harness/clients", json={
+            "client_id": "rp-both", "redirect_uris": ["https://rp.test/cb"],
+            "token_endpoint_auth_method": "client_secret_basic", "client_secret": "s3cret",
+            "jwks_uri": "https://rp.test/jwks", "jwks": {"keys": []}})
+        assert (r.status_code, r.json()["error"]) == (400, "invalid_request"), r.text
+        assert "must not both be given" in r.json()["error_description"]
+
     def test_kept_keys_expire(self, vneid_flow, vneid_provider, served):
         key = self._key("k1")
         served["keys"] = [key]

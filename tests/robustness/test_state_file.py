@@ -241,6 +241,12 @@ def test_a_failed_write_keeps_the_old_file_and_says_so(tmp_path: Path) -> None:
         {"personal_id": "123"}]}}}).encode(), "section 'vneid' holds an invalid record"),
     (json.dumps({"format": STATE_FORMAT, "sections": {"vssid": {"accounts": "x"}}}).encode(),
      "section 'vssid' holds an invalid record"),
+    # two records of one citizen: the last won, and the first was gone at the next write
+    (json.dumps({"format": STATE_FORMAT, "sections": {"vneid": {"personas": [
+        _persona("twice"), {**_persona("twice"), "level": 1}]}}}).encode(),
+     "is held twice; keep one of the two records"),
+    (b'{"format": "' + STATE_FORMAT.encode() + b'", "sections": {"vneid": {"x": '
+     + b"9" * 5000 + b"}}}", "a number has more than 4300 digits"),
 ])
 def test_a_corrupt_file_is_a_clear_error_and_is_not_overwritten(
         tmp_path: Path, content: bytes, problem: str) -> None:
