@@ -26,7 +26,7 @@ def test_a_target_without_delete_is_told_what_to_offer(status: int) -> None:
         _handle(status).clear_requests()
     said = str(caught.value)
     assert f"answered HTTP {status} to DELETE /_harness/requests" in said
-    assert "offer it, answering 200 or 204" in said
+    assert "the harness empties the log before each test, answered 200 or 204" in said
     assert '{"requests": [...]}' in said
 
 
