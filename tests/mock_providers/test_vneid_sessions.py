@@ -114,3 +114,11 @@ def test_sessions_expire_after_the_profile_ttl(vneid_flow, vneid_provider):
     r = vneid_flow.authorize(vneid_flow.request().to_link(), session=token)
     assert _error(r) == (401, "invalid_token", "A-5")
     assert r.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_login_reports_the_citizens_own_level(vneid_http, vneid_persona, vneid_provider):
+    """A-4: ``{session_token, level, expires_in}``: the level is the citizen's (mức 1 here)."""
+    vneid_provider.add_persona(dataclasses.replace(vneid_persona, level=1))
+    r = _login(vneid_http, vneid_persona.personal_id, vneid_persona.passcode)
+    assert r.status_code == 200
+    assert r.json()["level"] == 1

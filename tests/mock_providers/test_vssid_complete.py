@@ -167,6 +167,17 @@ def test_an_expired_transaction_outlives_purges_for_its_message(world: VssIDWorl
 
 
 @pytest.mark.clause("R-1")
+def test_a_transaction_expires_at_exactly_ten_minutes(world: VssIDWorld) -> None:
+    """R-1: "expires after 10 min": at 600 s it is over (only the state machine pinned this
+    boundary; a transaction still alive at its deadline passed every example)."""
+    started = world.start()
+    world.provider.clock.offset = 600
+    response = world.complete(started["transaction_id"],
+                              world.fake.approve(started["authorize_url"]))
+    assert_error(response, 410, "transaction_expired", "R-1")
+
+
+@pytest.mark.clause("R-1")
 def test_transaction_still_valid_just_before_expiry(world: VssIDWorld) -> None:
     started = world.start()
     world.clock.advance(599)  # the base clock: both the provider and the issuer move
@@ -282,3 +293,12 @@ def test_session_ends_when_the_account_is_locked(world: VssIDWorld) -> None:
     assert_error(_me(world, token), 401, "invalid_token", "A-6")
     world.provider.add_account(AccountRecord(BHXH_CODE, PERSONAL_ID, FULL_NAME, "active"))
     assert_error(_me(world, token), 401, "invalid_token", "A-6")  # ended, not suspended
+
+
+@pytest.mark.clause("A-6")
+def test_session_ends_when_its_bhxh_code_is_relinked_to_another_person(world: VssIDWorld) -> None:
+    """A-6: /me returns the bhxh_code, full_name and personal_id "of the same person": a
+    session must not follow its bhxh_code to a person who did not log in."""
+    token = world.login().json()["session_token"]
+    world.provider.add_account(AccountRecord(BHXH_CODE, "079203000001", "Someone Else"))
+    assert_error(_me(world, token), 401, "invalid_token", "A-6")

@@ -76,3 +76,11 @@ def test_bhxh_code() -> None:
     assert is_valid_bhxh_code(code)
     assert not is_valid_bhxh_code("123")
     assert not is_valid_bhxh_code(1234567890)
+
+
+def test_bhxh_code_is_exactly_ten_digits() -> None:
+    """§1: "bhxh_code: the 10-digit social-insurance number"."""
+    assert is_valid_bhxh_code("0123456789")
+    assert not is_valid_bhxh_code("012345678")
+    assert not is_valid_bhxh_code("01234567890")
+    assert not is_valid_bhxh_code("0" * 64)
