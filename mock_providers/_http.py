@@ -861,10 +861,16 @@ def head_problem(scope: Scope, max_header_bytes: int = MAX_HEADER_BYTES) -> Prot
     if size > max_header_bytes:
         return ProtocolError(f"the request headers are {size} bytes; at most "
                              f"{max_header_bytes}", code="request_header_fields_too_large")
-    if b"transfer-encoding" in by_name and b"content-length" in by_name:
-        return ProtocolError("the request has both Transfer-Encoding and Content-Length: where "
-                             "its body ends is ambiguous (RFC 9112 §6.1); send one of them",
-                             clause="A-1")
+    coding = by_name.get(b"transfer-encoding")
+    if coding is not None:
+        if b"content-length" in by_name:
+            return ProtocolError("the request has both Transfer-Encoding and Content-Length: "
+                                 "where its body ends is ambiguous (RFC 9112 §6.1); send one "
+                                 "of them", clause="A-1")
+        if coding.strip().lower() != b"chunked":  # httptools read "gzip, chunked" as chunked
+            return ProtocolError(f"Transfer-Encoding {coding.decode('latin-1')[:40]!r} is not "
+                                 "decoded here (RFC 9112 §6.1); send the body chunked, or "
+                                 "with a Content-Length", clause="A-1")
     if b"host" not in by_name and scope.get("http_version") == "1.1":
         return ProtocolError("an HTTP/1.1 request without Host (RFC 9112 §3.2); send Host",
                              clause="A-1")

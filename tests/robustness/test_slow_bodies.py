@@ -81,6 +81,19 @@ def test_transfer_encoding_with_content_length_is_refused_and_closed(
     assert status == 400
 
 
+@pytest.mark.parametrize("coding", [b"gzip, chunked", b"gzip", b"identity"])
+def test_a_transfer_coding_not_decoded_here_is_refused(served: ServedProviders,
+                                                       coding: bytes) -> None:
+    """RFC 9112 §6.1: a coding the server does not understand is refused. httptools read
+    ``gzip, chunked`` as plain chunks (h11 refused it): both stacks now answer 400."""
+    with connect(served) as sock:
+        sock.sendall(b"POST /token HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: " + coding
+                     + b"\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\n"
+                     b"0\r\n\r\n")
+        status, body = error_of(read_all(sock))
+    assert (status, body["error"]) == (400, "invalid_request")
+
+
 def test_an_http11_request_without_host_is_400(served: ServedProviders) -> None:
     """RFC 9112 §3.2: "A server MUST respond with a 400 (Bad Request) status code to any
     HTTP/1.1 request message that lacks a Host header field"."""
