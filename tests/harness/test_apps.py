@@ -349,13 +349,20 @@ def _broken(request: httpx.Request) -> httpx.Response:
     return httpx.Response(500, text="<html>oops</html>")
 
 
+def _tap_login_with(world: Any, client: httpx.Client) -> Any:
+    """A phone whose VssID app talks through ``client``, after the user taps "log in with
+    VNeID"; returns the phone."""
+    phone = world.phone(vssid=None)
+    phone.install(VssIDApp("1.6.7", client))
+    phone.switch_to("vssid")
+    phone.app("vssid").tap("vssid-login-vneid")
+    return phone
+
+
 def test_unreachable_backend_is_an_error_screen_not_a_crash(world: Any) -> None:
     with httpx.Client(base_url="http://api.vssid.test",
                       transport=httpx.MockTransport(_broken)) as client:
-        phone = world.phone(vssid=None)
-        phone.install(VssIDApp("1.6.7", client))
-        phone.switch_to("vssid")
-        phone.app("vssid").tap("vssid-login-vneid")
+        phone = _tap_login_with(world, client)
         assert phone.screen().error == "provider_unavailable"
         phone.app("vssid").storage["transaction_id"] = "t"
         phone.open_url("vssid://auth/vneid/callback?code=x", source="t")
@@ -374,11 +381,7 @@ def test_a_transport_error_quoting_a_credential_is_redacted_on_the_screen(world:
 
     with httpx.Client(base_url="http://api.vssid.test",
                       transport=httpx.MockTransport(quoting)) as client:
-        phone = world.phone(vssid=None)
-        phone.install(VssIDApp("1.6.7", client))
-        phone.switch_to("vssid")
-        phone.app("vssid").tap("vssid-login-vneid")
-        screen = phone.screen()
+        screen = _tap_login_with(world, client).screen()
         assert screen.error == "provider_unavailable"
         assert "Bearer [REDACTED]" in str(screen.data)
         assert secret not in str(screen.data)
