@@ -58,7 +58,10 @@ READ_SCRIPT = r"""() => {
       || (el.innerText || el.textContent || '').trim();
     const item = {id: el.dataset.testid, tag: tag, label: label.trim(), disabled: !!el.disabled,
                   type: (el.getAttribute('type') || '').toLowerCase()};
-    if (tag === 'input' || tag === 'textarea' || tag === 'select') item.value = el.value;
+    if (tag === 'input' || tag === 'textarea' || tag === 'select') {
+      // a password's length only: the script's result is kept in a Playwright trace (S-5)
+      item.value = item.type === 'password' ? '\u2022'.repeat(el.value.length) : el.value;
+    }
     elements.push(item);
   }
   const main = document.querySelector('main[data-testid]');
@@ -147,6 +150,8 @@ class RenderedPhoneDriver(ABC):
         self._page: PageState | None = None
         self._shot: tuple[str, str | None] | None = None
         self._closed = False
+        self._password_inputs: frozenset[str] = frozenset()
+        """The automation ids of the password inputs on the page last read."""
 
     # -- browser primitives (subclasses) ---------------------------------------------------
     @abstractmethod
@@ -194,6 +199,11 @@ class RenderedPhoneDriver(ABC):
         self._check()
         page = self._fresh()
         page.screen.actionable(automation_id, ("field",))
+        if automation_id in self._password_inputs:
+            # a passcode typed and not (yet) sent is known to no provider's exchange: the
+            # phone's trace must know it, or the Playwright trace kept for a failed test
+            # would keep it (its fill action, the DOM snapshots) (S-5)
+            self.session.phone.trace.remember_secrets(text)
         self._fill(automation_id, text)
         if not page.in_browser:
             # the app holds its fields' text, as a phone app does from each keystroke on:
@@ -249,6 +259,8 @@ class RenderedPhoneDriver(ABC):
             self._page = None
             raise HarnessError(str(raw["harnessError"]))
         url = str(raw.get("url") or "")
+        self._password_inputs = frozenset(str(e.get("id")) for e in raw.get("elements", [])
+                                          if isinstance(e, dict) and e.get("type") == "password")
         if raw.get("screen") is not None:
             screen = self._phone_screen(raw)
             page = PageState(url, screen, str(raw.get("fingerprint")), raw.get("render"))

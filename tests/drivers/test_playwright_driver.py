@@ -261,6 +261,27 @@ def test_the_kept_trace_holds_no_passcode_and_no_code(phone: DeviceFactory, worl
                     json.loads(line)
 
 
+@pytest.mark.clause("S-5")
+def test_a_passcode_typed_and_not_sent_stays_out_of_the_kept_trace(
+        phone: DeviceFactory, world: Target, tmp_path: Path) -> None:
+    """A test failing between typing the passcode and sending it: no provider's exchange
+    held the passcode, so the phone's trace did not know it, and the kept Playwright trace
+    had it five times (the fill's value, the DOM snapshots, the read script's result)."""
+    device = phone("ios")
+    citizen = PersonaPool(world, seed="typed-not-sent").new()
+    start_vneid_login(device.driver)
+    device.driver.type("vneid-personal-id", citizen.personal_id)
+    device.driver.type("vneid-passcode", citizen.passcode)
+    shown = device.driver.screen()
+    assert shown.element("vneid-passcode").value == "•" * len(citizen.passcode)
+    kept = web(device).keep_artifacts(tmp_path, "typed-not-sent")
+    with zipfile.ZipFile(next(p for p in kept if p.suffix == ".zip")) as trace:
+        text = b"".join(trace.read(n) for n in trace.namelist()
+                        if not n.endswith((".jpeg", ".png")))
+    assert citizen.passcode.encode() not in text
+    assert citizen.personal_id.encode() in text, "what is no secret is kept"
+
+
 def test_a_tap_the_server_refuses_is_an_error_at_once(phone: DeviceFactory) -> None:
     """A tap whose form is over the server's limit is refused as the tap's answer, not left
     for the driver to wait out its timeout (which raised "asked for nothing within 10.0 s")."""
