@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -28,6 +29,16 @@ __all__ = ["AppiumServer", "appium_executable", "descendants"]
 
 HOST = "127.0.0.1"
 _POLL_SECONDS = 0.05
+
+
+LOG_FILTERS = [
+    # what the driver types (a passcode): {"text": "…", "value": ["…", …]} of /value (S-5)
+    {"pattern": r'("text"\s*:\s*)"(?:[^"\\]|\\.)*"', "replacer": '$1"[REDACTED]"'},
+    {"pattern": r'("value"\s*:\s*)\[[^\]]*\]', "replacer": '$1["[REDACTED]"]'},
+]
+"""Appium's ``--log-filters`` rules: at ``--log-level info`` it logs each request's body, and
+a session's ``/value`` calls carry the text typed into a field. Its log is kept when it fails
+to start, and stays behind in the temporary folder when the run is killed."""
 
 
 def appium_executable(root: Path) -> Path:
@@ -105,10 +116,12 @@ class AppiumServer:
         self.port = self.port or free_port()
         fd, log = tempfile.mkstemp(prefix="vneid-harness-appium-", suffix=".log")
         self.log_path = Path(log)
+        filters = self.log_path.with_suffix(".filters.json")
+        filters.write_text(json.dumps(LOG_FILTERS), encoding="utf-8")
         with os.fdopen(fd, "wb") as out:
             self.process = subprocess.Popen(  # noqa: S603 -- our own executable, no shell
                 [str(exe), "--address", HOST, "--port", str(self.port), "--log-no-colors",
-                 "--log-level", "info"],
+                 "--log-level", "info", "--log-filters", str(filters)],
                 cwd=self.root, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True)
         atexit.register(self.stop)  # even if the session never reaches its end
@@ -164,9 +177,11 @@ class AppiumServer:
             deadline = time.monotonic() + 5
             while any(_alive(pid) for pid in left) and time.monotonic() < deadline:
                 time.sleep(0.01)
-        if self.log_path is not None and not keep_log:
-            self.log_path.unlink(missing_ok=True)
-            self.log_path = None
+        if self.log_path is not None:
+            self.log_path.with_suffix(".filters.json").unlink(missing_ok=True)
+            if not keep_log:
+                self.log_path.unlink(missing_ok=True)
+                self.log_path = None
 
     def __enter__(self) -> AppiumServer:
         return self.start()

@@ -82,3 +82,22 @@ def test_a_failing_test_still_stops_appium_and_chromium(pytester: pytest.Pyteste
 def test_missing_npm_packages_name_make_setup(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"Appium is not installed .*run `make setup`"):
         AppiumServer(tmp_path).start()
+
+
+@pytest.mark.clause("S-5")
+def test_the_appium_log_keeps_no_typed_text() -> None:
+    """At --log-level info Appium logs each request's body, a passcode typed into a field
+    too (``/value {"text": "…"}``). The log is kept when Appium fails to start, and stays in
+    the temporary folder when a run is killed: its log filters take typed text out."""
+    server = AppiumServer(ROOT).start()
+    try:
+        remote = open_remote(server.url, load_capabilities(), "android")
+        remote.get("data:text/html,<input id='p' type='password'>")
+        remote.find_element("css selector", "#p").send_keys("918273")
+        assert server.log_path is not None
+        log = server.log_path.read_text(errors="replace")
+        assert "/value" in log, log[-2000:]
+        assert "918273" not in log
+        assert '"text":"[REDACTED]"' in log.replace(" ", "")
+    finally:
+        server.stop()
