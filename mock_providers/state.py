@@ -82,6 +82,8 @@ class StateFile:
         except StateFileError:
             self.close()
             raise
+        self._known = self._identity()
+        """The file as this serve last read or wrote it (see :meth:`_keep_lock`)."""
         self._deferred = 0
         self._dirty = False
         self._changes = 0
@@ -259,6 +261,19 @@ class StateFile:
             raise StateWriteError(self.path, f"its lock file {lock} was removed while this "
                                   f"serve held it; {exc}") from None
         os.close(fd)
+        if self._identity() != self._known:  # another serve wrote it meanwhile, and stopped
+            raise StateWriteError(self.path, f"its lock file {lock} was removed while this "
+                                  "serve held it, and another serve wrote the file meanwhile; "
+                                  "this serve does not overwrite that: restart it to read "
+                                  "the file again")
+
+    def _identity(self) -> tuple[int, int, int, int] | None:
+        """The file's device, inode, change time and size (``None``: no file)."""
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
 
     def _write(self) -> None:
         self._keep_lock()
@@ -278,6 +293,7 @@ class StateFile:
             finally:
                 os.close(fd)
             os.replace(tmp, self.path)
+            self._known = self._identity()
         except OSError as exc:
             with suppress(OSError):
                 tmp.unlink()

@@ -191,6 +191,14 @@ def test_a_removed_lock_file_lets_no_second_serve_overwrite_the_first(tmp_path: 
         "personas"]]
     assert len(names) == 3, "the second serve's file holds f, g and h; i was refused"
     second.close()
+    # the second serve gone, the lock is free again: the first still must not write its
+    # own memory (f, g, i) over the file the second left (f, g, h)
+    with pytest.raises(ProtocolError) as refused:
+        vneid.add_persona(PersonaRecord.from_json(_persona("j")))
+    assert "another serve wrote the file meanwhile" in refused.value.description
+    names = [p["personal_id"] for p in json.loads(path.read_text())["sections"]["vneid"][
+        "personas"]]
+    assert len(names) == 3
     first.close()
 
 
