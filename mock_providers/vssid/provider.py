@@ -117,8 +117,14 @@ class VssIDProvider:
         accounts = data.get("accounts", []) if isinstance(data, Mapping) else None
         if not isinstance(accounts, list):
             raise ValueError("'accounts' must be a list")
+        restored: set[str] = set()
         for item in accounts:
-            self.add_account(AccountRecord.from_json(item))
+            account = AccountRecord.from_json(item)
+            if account.bhxh_code in restored:  # the file is written with one of each
+                raise ValueError(f"account {account.bhxh_code} is held twice; keep one of the "
+                                 "two records")
+            restored.add(account.bhxh_code)
+            self.add_account(account)
         client = data.get("client", {})
         if not isinstance(client, Mapping) or set(client) - set(_KEPT_CONFIG) \
                 or not all(isinstance(v, str) for v in client.values()):

@@ -253,6 +253,9 @@ def test_a_failed_write_keeps_the_old_file_and_says_so(tmp_path: Path) -> None:
     (json.dumps({"format": STATE_FORMAT, "sections": {"vneid": {"personas": [
         _persona("twice"), {**_persona("twice"), "level": 1}]}}}).encode(),
      "is held twice; keep one of the two records"),
+    (json.dumps({"format": STATE_FORMAT, "sections": {"vssid": {"accounts": [
+        _account("twice"), {**_account("twice"), "status": "locked"}]}}}).encode(),
+     "is held twice; keep one of the two records"),
     (b'{"format": "' + STATE_FORMAT.encode() + b'", "sections": {"vneid": {"x": '
      + b"9" * 5000 + b"}}}", "a number has more than 4300 digits"),
 ])
