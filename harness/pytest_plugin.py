@@ -114,6 +114,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(tryfirst=True)  # before hypothesis's own pytest_configure loads the profile
 def pytest_configure(config: pytest.Config) -> None:
+    from harness.errors import ConfigError
+    from harness.targets import check_admin_token
+
+    try:
+        check_admin_token(config.getoption(OPT_ADMIN_TOKEN, None))
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
     for option in (OPT_VNEID_URL, OPT_VSSID_URL):
         url = config.getoption(option, None)
         if url is not None and not url.startswith(("http://", "https://")):

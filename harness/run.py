@@ -36,6 +36,7 @@ from harness.conformance.plans import ALL
 from harness.conformance.results import ConformanceResult, TestOutcome
 from harness.errors import ConfigError
 from harness.profile_file import load_profile, profile_overrides
+from harness.targets import check_admin_token
 from reports.conformance_html import write_conformance_html
 from reports.evidence import EvidenceCollector
 from reports.summary import clause_table, write_verdict
@@ -310,6 +311,7 @@ def run_suites(options: RunOptions, console: Console | None = None,
     """
     errors = errors or console or Console(stderr=True)  # where a refusal to run goes
     console = console or Console()
+    check_admin_token(options.admin_token)
     plan = get_plan(options.plan)
     if options.keyword is not None:
         _check_keyword(options.keyword)
@@ -509,8 +511,11 @@ def preflight(options: RunOptions, timeout: float = 5.0) -> str | None:
             response = httpx.get(f"{url.rstrip('/')}/_harness/health", headers=headers,
                                  timeout=timeout)
         except httpx.HTTPError as exc:
-            return (f"the {name} target at {url} does not answer ({type(exc).__name__}: "
-                    f"{exc}); is it running, and is the URL right?")
+            said = f"{type(exc).__name__}: {exc}"
+            if options.admin_token:  # a client may quote the header it refused (S-5)
+                said = said.replace(options.admin_token, "[REDACTED]")
+            return (f"the {name} target at {url} does not answer ({said}); is it running, "
+                    "and is the URL right?")
         if response.status_code != 200:
             return (f"the {name} target at {url} answered {response.status_code} to "
                     f"GET /_harness/health: {response.text[:200]}; it must offer the "

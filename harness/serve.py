@@ -33,6 +33,7 @@ import uvicorn
 from harness.errors import ConfigError
 from harness.personas import Persona, load_personas
 from harness.protocol import DEFAULT_PROFILE, Profile, SystemEntropy
+from harness.targets import check_admin_token
 from mock_providers.state import StateWriteError
 
 __all__ = ["HOST", "ServedInThread", "ServedProviders", "ServedVNeID", "bind_loopback",
@@ -212,22 +213,6 @@ def check_exposure(host: str, admin_token: str | None) -> None:
             "(/_harness/, which rewrites personas, clients and clocks) with them; give an "
             "admin token with --admin-token or VNEID_HARNESS_ADMIN_TOKEN (S-6), or serve on "
             "127.0.0.1")
-
-
-def check_admin_token(admin_token: str | None) -> None:
-    """S-6: a token callers can present: non-empty printable ASCII without spaces at its ends
-    (it travels in the ``X-Harness-Admin-Token`` HTTP header; anything else never matches)."""
-    if admin_token is None:
-        return
-    where = "--admin-token (or VNEID_HARNESS_ADMIN_TOKEN)"
-    if not admin_token:
-        raise ConfigError(f"{where} is empty; give a token, or leave it out to serve the "
-                          "test-control API to loopback callers only (S-6)")
-    if (not all(" " <= ch <= "~" for ch in admin_token)
-            or admin_token != admin_token.strip(" ")):
-        raise ConfigError(f"{where} must be printable ASCII with no space at either end: "
-                          "clients send it in the X-Harness-Admin-Token HTTP header, which "
-                          "cannot carry it otherwise; choose another token")
 
 
 def _open_state(state_file: Path | None) -> Any:

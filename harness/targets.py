@@ -22,7 +22,7 @@ from harness.embedded import SyncASGITransport
 from harness.errors import ConfigError, HarnessError
 from harness.http_client import HarnessClient
 from harness.protocol import DEFAULT_PROFILE, Clock, Entropy, Profile, SeededEntropy
-from harness.protocol.redaction import redact_json
+from harness.protocol.redaction import REDACTED, redact_json
 from harness.trace import Trace, ensure_traced
 
 SCENARIO_PARTY = "scenario"
@@ -48,6 +48,24 @@ def health_problem(body: Any) -> str | None:
     if isinstance(body, dict) and body.get("status") == "ok":
         return None
     return f"{str(body)[:80]}, not {{\"status\": \"ok\", …}} (PROTOCOL.md §11)"
+
+
+def check_admin_token(admin_token: str | None) -> None:
+    """S-6: a token callers can present: non-empty printable ASCII without spaces at its ends
+    (it travels in the ``X-Harness-Admin-Token`` HTTP header; anything else never matches,
+    and a control character, a newline read from a secret file, made the HTTP client refuse
+    the header and quote it, token and all, in its error: S-5)."""
+    if admin_token is None:
+        return
+    where = "--admin-token (or VNEID_HARNESS_ADMIN_TOKEN)"
+    if not admin_token:
+        raise ConfigError(f"{where} is empty; give a token, or leave it out to serve the "
+                          "test-control API to loopback callers only (S-6)")
+    if (not all(" " <= ch <= "~" for ch in admin_token)
+            or admin_token != admin_token.strip(" ")):
+        raise ConfigError(f"{where} must be printable ASCII with no space at either end: "
+                          "clients send it in the X-Harness-Admin-Token HTTP header, which "
+                          "cannot carry it otherwise; choose another token")
 
 
 class TargetUnreachable(ConfigError):
@@ -109,10 +127,12 @@ class ProviderHandle:
         try:
             response = self.control.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
+            said = f"{type(exc).__name__}: {exc}"
+            if self.admin_token:  # a client may quote the header it refused to send (S-5)
+                said = said.replace(self.admin_token, REDACTED)
             raise TargetUnreachable(
-                f"{what}: cannot reach the {self.name} provider at {self.base_url} "
-                f"({type(exc).__name__}: {exc}); is it running (vneid-harness serve) and is "
-                "the URL right?"
+                f"{what}: cannot reach the {self.name} provider at {self.base_url} ({said}); "
+                "is it running (vneid-harness serve) and is the URL right?"
             ) from None
         try:
             body = response.json()

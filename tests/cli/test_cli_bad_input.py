@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import Result
 from typer.testing import CliRunner
@@ -134,7 +135,7 @@ def test_serve_refuses_a_non_ascii_admin_token(by: str) -> None:
 
 
 def test_an_ascii_admin_token_with_inner_spaces_is_usable() -> None:
-    from harness.serve import check_admin_token
+    from harness.targets import check_admin_token
 
     check_admin_token("correct horse battery-staple!~")
     check_admin_token(None)
@@ -369,3 +370,31 @@ def test_an_empty_admin_token_variable_is_refused(tmp_path: Path, command: list[
                                                  "VNEID_HARNESS_ADMIN_TOKEN": ""})
     assert result.exit_code == 2, result.output
     assert "VNEID_HARNESS_ADMIN_TOKEN is set but empty" in result.output
+
+
+@pytest.mark.parametrize("token", ["ADMIN-TOKEN-SECRET-123\n", "tök-SECRET", "bell\x07SECRET"])
+@pytest.mark.parametrize("command", ["run", "conformance"])
+def test_a_run_refuses_an_admin_token_no_header_can_carry(command: str, token: str) -> None:
+    """serve refused such a token; run and conformance sent it, and a newline (read from a
+    secret file) made the HTTP client refuse the header and quote it, token and all, in the
+    preflight's message (S-5)."""
+    args = [command, "--vneid-url", "http://127.0.0.1:1", "--admin-token", token]
+    if command == "conformance":
+        args[1:1] = ["--plan", "vneid-provider"]
+    line = _refused(args)
+    assert line == NOT_A_HEADER
+    assert "SECRET" not in line
+
+
+def test_an_admin_token_quoted_by_a_transport_error_is_redacted() -> None:
+    from harness.targets import TargetUnreachable, VNeIDHandle
+
+    def quoting(request: httpx.Request) -> httpx.Response:
+        raise httpx.LocalProtocolError("Illegal header value b'ADMIN-SECRET-42\\n'")
+
+    handle = VNeIDHandle("vneid", "http://vendor.test", httpx.MockTransport(quoting),
+                         admin_token="ADMIN-SECRET-42")
+    with pytest.raises(TargetUnreachable) as refused:
+        handle.health()
+    assert "ADMIN-SECRET-42" not in str(refused.value)
+    assert "b'[REDACTED]\\n'" in str(refused.value)

@@ -47,6 +47,16 @@ def test_a_target_url_without_a_scheme_is_a_usage_error(pytester: pytest.Pyteste
                                  "'localhost:8851'*"])
 
 
+def test_an_admin_token_no_header_can_carry_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_x():\n    pass\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--admin-token",
+                                           "SECRET-1\n")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --admin-token (or VNEID_HARNESS_ADMIN_TOKEN) must be "
+                                 "printable ASCII*"])
+    assert "SECRET-1" not in result.stderr.str() + result.stdout.str()
+
+
 def test_unknown_clause_under_xdist_names_itself(pytester: pytest.Pytester) -> None:
     """In pytest-xdist workers (``run``'s default, ``make test``) the usage error ended each
     worker: an INTERNALERROR, "no active workers", and never the clause. Each worker now
