@@ -297,7 +297,10 @@ _MAY_HAVE_SHAPES = re.compile(r"[=:%]|Bearer|Basic|eyJ")
 
 def _assigned(match: re.Match[str]) -> str:
     value = match.group("value")
-    if REDACTED in value or value.strip("'\"") in _ERROR_CODES:
+    if REDACTED in value:
+        return match.group(0)
+    if value.strip("'\"") in _ERROR_CODES \
+            and match.group("key").strip("'\"=: \t").lower() == "code":
         return match.group(0)  # code="invalid_grant" in a source line is §8's, no secret
     quote = value[0] if value[:1] in ("'", '"') else ""
     end = quote if quote and len(value) > 1 and value.endswith(quote) else ""

@@ -159,3 +159,6 @@ def test_an_error_code_after_code_is_no_secret() -> None:
     assert redact_secret_shapes("{'code': 'invalid_grant'}") == "{'code': 'invalid_grant'}"
     assert redact_secret_shapes('code="x_id_token_invalid"') == 'code="[REDACTED]"'
     assert redact_secret_shapes("code=Id_Token_Invalid") == "code=[REDACTED]"
+    for other in ('passcode="access_denied"', "client_secret=invalid_client",
+                  "access_token=server_error", "{'session_token': 'login_required'}"):
+        assert "[REDACTED]" in redact_secret_shapes(other), other  # another name: a secret
