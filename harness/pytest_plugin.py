@@ -68,8 +68,9 @@ _allure_key = pytest.StashKey["AllureFlowReporter"]()
 _people_key = pytest.StashKey["list[list[Persona]]"]()
 _profile_key = pytest.StashKey["Profile"]()
 _citizens_key = pytest.StashKey["tuple[Persona, ...]"]()
-_worker_pids_key = pytest.StashKey["dict[str, int]"]()
 """The --personas file's citizens, read once when pytest configures."""
+_worker_pids_key = pytest.StashKey["dict[str, int]"]()
+"""(pytest-xdist's controller) each running worker's pid, by its gateway id."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlencode
 
-from harness.protocol.redaction import redact_form, redact_secret_shapes, redact_url
+from harness.protocol.redaction import redact_form, redact_url
 
 __all__ = ["OutgoingCall", "OutgoingLog", "Purpose"]
 
@@ -53,9 +53,8 @@ class _Unredacted:
 
     def read(self) -> OutgoingCall:
         body = redact_form(urlencode(dict(self.form))) if self.form is not None else None
-        error = redact_secret_shapes(self.error) if self.error is not None else None
         return OutgoingCall(self.at, self.purpose, self.method, redact_url(self.url),
-                            self.status, body, error)
+                            self.status, body, self.error)
 
 
 class OutgoingLog:
@@ -72,7 +71,8 @@ class OutgoingLog:
     def record(self, at: float, purpose: Purpose, method: str, url: str, status: int, *,
                form: Mapping[str, str] | None, error: str | None) -> None:
         """Log a call with its unredacted ``url`` and ``form`` (the form is not copied: pass
-        one that is not changed afterwards); they are redacted when the log is read."""
+        one that is not changed afterwards); they are redacted when the log is read. The
+        ``error`` is kept as given: the caller redacts it (it answers the app with it too)."""
         with self._lock:
             self._items.append(_Unredacted(at, purpose, method, url, status, form, error))
 
