@@ -21,7 +21,13 @@ from harness.targets import Target, VNeIDHandle, VssIDHandle
 from harness.trace import Trace
 from harness.world import DeviceFactory, PersonaPool
 from scenarios.scripted_issuer import ScriptedWorld, assert_refused
-from scenarios.support import app_headers, assert_error_screen, calls, replace_param
+from scenarios.support import (
+    app_headers,
+    app_session_token,
+    assert_error_screen,
+    calls,
+    replace_param,
+)
 
 COMPLETE = "/api/v1/auth/vneid/complete"
 
@@ -35,12 +41,10 @@ def hand_off(target: Target, persona: Persona, decision: str = "approve") -> tup
             f"expected start to answer 2xx (A-1), observed HTTP {started.status_code}: "
             f"{started.text}")
     with target.vneid.client(headers=app_headers("vneid", profile=target.profile)) as app:
-        session = app.post("/api/app/v1/sessions", json={
-            "personal_id": persona.personal_id, "passcode": persona.passcode})
-        assert session.status_code == 200, session.text
+        token = app_session_token(app, persona)
         answer = app.post("/api/app/v1/authorizations",
                           json={"link": started.json()["authorize_url"], "decision": decision},
-                          headers={"Authorization": f"Bearer {session.json()['session_token']}"})
+                          headers={"Authorization": f"Bearer {token}"})
         assert answer.status_code == 200, answer.text
     return started.json()["transaction_id"], answer.json()["redirect_to"]
 
