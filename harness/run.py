@@ -36,6 +36,7 @@ from harness.conformance.plans import ALL
 from harness.conformance.results import ConformanceResult, TestOutcome
 from harness.errors import ConfigError
 from harness.profile_file import load_profile, profile_overrides
+from harness.protocol.redaction import REDACTED
 from harness.targets import check_admin_token
 from reports.conformance_html import write_conformance_html
 from reports.evidence import EvidenceCollector
@@ -513,7 +514,7 @@ def preflight(options: RunOptions, timeout: float = 5.0) -> str | None:
         except httpx.HTTPError as exc:
             said = f"{type(exc).__name__}: {exc}"
             if options.admin_token:  # a client may quote the header it refused (S-5)
-                said = said.replace(options.admin_token, "[REDACTED]")
+                said = said.replace(options.admin_token, REDACTED)
             return (f"the {name} target at {url} does not answer ({said}); is it running, "
                     "and is the URL right?")
         if response.status_code != 200:
