@@ -38,7 +38,7 @@ from typing import Any
 
 from harness.protocol import ProtocolError
 
-__all__ = ["STATE_FORMAT", "StateFile", "StateFileError", "StateWriteError"]
+__all__ = ["STATE_FORMAT", "StateFile", "StateFileError", "StateWriteError", "held_once"]
 
 _LATER: ContextVar[bool] = ContextVar("state_file_writes_later", default=False)
 """Set by :meth:`StateFile.writing_later`: a change counts, :meth:`StateFile.flush` writes."""
@@ -60,6 +60,15 @@ class StateWriteError(ProtocolError):
 
 class StateFileError(ValueError):
     """The state file cannot be used (unreadable, not a state file, an invalid record)."""
+
+
+def held_once(seen: set[str], key: str, what: str) -> None:
+    """For a section's restore: the record named ``what`` (key ``key``) must be the only one
+    of its key in the file, which is written with one of each; a copy edited by hand would
+    otherwise win silently and the first be gone at the next write."""
+    if key in seen:
+        raise ValueError(f"{what} is held twice; keep one of the two records")
+    seen.add(key)
 
 
 class StateFile:

@@ -39,6 +39,7 @@ from mock_providers._http import (
     RequestLog,
     exception_handlers,
 )
+from mock_providers.state import held_once
 from mock_providers.vneid import app_api, control, oidc_api, web
 from mock_providers.vneid.api_docs import docs_routes
 from mock_providers.vneid.authorize import VerifiedRequest, complete
@@ -155,10 +156,7 @@ class VNeIDProvider:
         restored: set[str] = set()
         for item in _records(data, "personas"):
             persona = PersonaRecord.from_json(item)
-            if persona.personal_id in restored:  # the file is written with one of each
-                raise ValueError(f"personal_id {persona.personal_id} is held twice; keep one "
-                                 "of the two records")
-            restored.add(persona.personal_id)
+            held_once(restored, persona.personal_id, f"personal_id {persona.personal_id}")
             self.add_persona(persona)
         clients: set[str] = set()
         for item in _records(data, "clients"):
@@ -170,10 +168,7 @@ class VNeIDProvider:
                                     "it from the file, then register it again with valid "
                                     "values (POST /_harness/clients)",
                                     clause=exc.clause) from None
-            if client.client_id in clients:
-                raise ValueError(f"client {client.client_id!r} is held twice; keep one of the "
-                                 "two records")
-            clients.add(client.client_id)
+            held_once(clients, client.client_id, f"client {client.client_id!r}")
             self.register_client(client)
         written_under = data.get("profile_redirect_uris",
                                  list(DEFAULT_PROFILE.vssid_redirect_uris))

@@ -19,6 +19,7 @@ from mock_providers._http import (
     RequestLog,
     exception_handlers,
 )
+from mock_providers.state import held_once
 from mock_providers.vssid.accounts import AccountRecord, AccountStore
 from mock_providers.vssid.api_docs import docs_routes
 from mock_providers.vssid.app import app_routes
@@ -120,10 +121,7 @@ class VssIDProvider:
         restored: set[str] = set()
         for item in accounts:
             account = AccountRecord.from_json(item)
-            if account.bhxh_code in restored:  # the file is written with one of each
-                raise ValueError(f"account {account.bhxh_code} is held twice; keep one of the "
-                                 "two records")
-            restored.add(account.bhxh_code)
+            held_once(restored, account.bhxh_code, f"account {account.bhxh_code}")
             self.add_account(account)
         client = data.get("client", {})
         if not isinstance(client, Mapping) or set(client) - set(_KEPT_CONFIG) \
