@@ -216,9 +216,11 @@ def app_session_token(http: Any, persona: Any) -> str:
     except ValueError:
         body = None
     token = body.get("session_token") if isinstance(body, dict) else None
-    if response.status_code != 200 or not isinstance(token, str):
+    # A-4 names no status: any 2xx, as the simulated VNeID app takes (a vendor's 201 failed
+    # 47 tests of other clauses when this asked for 200)
+    if not 200 <= response.status_code < 300 or not isinstance(token, str):
         raise AssertionError(
-            f"A-4: expected a VNeID app session for citizen {persona.personal_id} (HTTP 200 "
+            f"A-4: expected a VNeID app session for citizen {persona.personal_id} (HTTP 2xx "
             f"with a session_token), observed HTTP {response.status_code}: "
             f"{response.text[:300]}")
     return token

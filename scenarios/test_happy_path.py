@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from harness.apps.screens import VNEID_CONSENT, VNEID_LOGIN, VSSID_HOME
+from harness.apps.screens import VNEID_CONSENT, VNEID_LOGIN
 from harness.flows import decide, enter_credentials, login_with_vneid, start_vneid_login
 from harness.personas import Persona
 from harness.protocol import DEFAULT_PROFILE
@@ -30,7 +30,7 @@ def test_citizen_lands_on_vssid_home(device: DeviceFactory, persona: Persona,
                                      vssid: VssIDHandle, platform: str) -> None:
     phone = device(platform)
     screen = login_with_vneid(phone.driver, persona)
-    assert screen.id == VSSID_HOME, screen.data
+    assert_home(screen)
     assert screen.app == "vssid"
     assert screen.data["full_name"] == persona.full_name
     assert screen.data["bhxh_code"] == persona.bhxh_code

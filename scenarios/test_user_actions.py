@@ -11,7 +11,6 @@ from harness.apps.screens import (
     VNEID_LOGIN_SUBMIT,
     VNEID_PASSCODE,
     VNEID_PERSONAL_ID,
-    VSSID_HOME,
     VSSID_LOGIN,
 )
 from harness.flows import decide, enter_credentials, login_with_vneid, start_vneid_login
@@ -117,7 +116,7 @@ def test_two_citizens_logging_in_at_the_same_time_both_finish(device: DeviceFact
         assert enter_credentials(phone.driver, citizen).id == VNEID_CONSENT
     for phone, citizen in logins:
         screen = decide(phone.driver)
-        assert screen.id == VSSID_HOME, screen.data
+        assert_home(screen)
         assert screen.data["bhxh_code"] == citizen.bhxh_code
 
 
