@@ -75,7 +75,9 @@ def test_callback_delivered_twice_completes_once(device: DeviceFactory, persona:
     screen = deliver(phone, phone.last_link_to(target.profile.callback_custom))
     assert_error_screen(screen, app="vssid", code="transaction_already_used", clause="R-1")
     statuses = [r["status"] for r in calls(vssid, "/api/v1/auth/vneid/complete")]
-    assert statuses == [200, 409]
+    assert statuses == [200, 409], (
+        f"R-1: expected the first complete to log in (200) and the second to be refused as "
+        f"transaction_already_used (409), observed HTTP {statuses}")
 
 
 @pytest.mark.clause("R-1")

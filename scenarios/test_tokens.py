@@ -96,7 +96,9 @@ def test_id_token_is_es256_with_kid_and_every_claim(target: Target, vneid: VNeID
     assert claims["nonce"] == login.request.nonce
     assert claims["acr"] == "urn:vneid:loa:2"
     assert claims["amr"]
-    assert 0 < claims["exp"] - claims["iat"] <= target.profile.id_token_ttl  # 600 by default
+    lifetime, most = claims["exp"] - claims["iat"], target.profile.id_token_ttl  # 600 default
+    assert 0 < lifetime <= most, (
+        f"T-3: expected an ID token living 1 to {most} s (exp - iat), observed {lifetime} s")
     assert claims["auth_time"] <= claims["iat"]
     assert claims["personal_id"] == persona.personal_id
     assert claims["name"] == persona.full_name
