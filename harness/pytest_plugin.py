@@ -116,17 +116,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(tryfirst=True)  # before hypothesis's own pytest_configure loads the profile
 def pytest_configure(config: pytest.Config) -> None:
     from harness.errors import ConfigError
-    from harness.targets import check_admin_token
+    from harness.targets import check_admin_token, check_target_url
 
     try:
         check_admin_token(config.getoption(OPT_ADMIN_TOKEN, None))
+        for option in (OPT_VNEID_URL, OPT_VSSID_URL):
+            check_target_url(option, config.getoption(option, None))
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
-    for option in (OPT_VNEID_URL, OPT_VSSID_URL):
-        url = config.getoption(option, None)
-        if url is not None and not url.startswith(("http://", "https://")):
-            raise pytest.UsageError(f"{option} must be an http(s) URL, got {url!r} (for "
-                                    f"example {option} http://127.0.0.1:8801)")
     named = config.getoption("hypothesis_profile", None)
     if named:
         # --hypothesis-profile dev|ci|deep: the property suites' profiles must be registered

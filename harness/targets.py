@@ -50,6 +50,14 @@ def health_problem(body: Any) -> str | None:
     return f"{str(body)[:80]}, not {{\"status\": \"ok\", …}} (PROTOCOL.md §11)"
 
 
+def check_target_url(option: str, url: str | None) -> None:
+    """``url`` (given as ``option``, ``None``: not given) is an http(s) URL, or a
+    :class:`ConfigError` with an example."""
+    if url is not None and not url.startswith(("http://", "https://")):
+        raise ConfigError(f"{option} must be an http(s) URL, got {url!r} (for example "
+                          f"{option} http://127.0.0.1:8801)")
+
+
 def check_admin_token(admin_token: str | None) -> None:
     """S-6: a token callers can present: non-empty printable ASCII without spaces at its ends
     (it travels in the ``X-Harness-Admin-Token`` HTTP header; anything else never matches,
@@ -397,9 +405,8 @@ def remote_target(vneid_url: str, vssid_url: str | None = None, *,
                   profile: Profile = DEFAULT_PROFILE) -> Target:
     """Providers reached over HTTP. Without ``vssid_url`` the VssID mock runs in-process and
     trusts the VNeID at ``vneid_url`` (which must have the ``vssid`` client registered)."""
-    for name, url in (("--vneid-url", vneid_url), ("--vssid-url", vssid_url)):
-        if url is not None and not url.startswith(("http://", "https://")):
-            raise ConfigError(f"{name} must be an http(s) URL, got {url!r}")
+    check_target_url("--vneid-url", vneid_url)
+    check_target_url("--vssid-url", vssid_url)
     vneid = VNeIDHandle("vneid", vneid_url.rstrip("/"), admin_token=admin_token)
     if vssid_url is not None:
         vssid = VssIDHandle("vssid", vssid_url.rstrip("/"), admin_token=admin_token)
