@@ -357,6 +357,9 @@ def serve(
     except HarnessError as exc:
         raise _fail(str(exc)) from None
 
+    # looked up before serving: the lookup may take seconds, and ready() runs on the loop
+    unresolved = _unresolved(public_host) if public_host is not None else None
+
     def ready() -> None:
         console.print(f"VNeID identity provider listening on {served.vneid_url}  "
                       f"(issuer; discovery at {served.vneid_url}/.well-known/"
@@ -369,7 +372,6 @@ def serve(
             console.print(f"personas loaded from {escape(str(personas))}", highlight=False)
         if state is not None:
             console.print(f"state kept in {escape(str(state))}", highlight=False)
-        unresolved = _unresolved(public_host) if public_host is not None else None
         if unresolved is not None:
             console.print(
                 f"[yellow]warning:[/] {escape(public_host or '')} does not resolve on this "

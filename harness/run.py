@@ -37,13 +37,15 @@ from harness.conformance.results import ConformanceResult, TestOutcome
 from harness.errors import ConfigError
 from harness.profile_file import load_profile, profile_overrides
 from harness.protocol.redaction import REDACTED
-from harness.targets import check_admin_token
+from harness.targets import check_admin_token, check_target_url
 from reports.conformance_html import write_conformance_html
 from reports.evidence import EvidenceCollector
 from reports.summary import clause_table, write_verdict
 
 if TYPE_CHECKING:
     import httpx
+
+    from harness.protocol import Profile
 
 __all__ = ["ProgressReporter", "RunOptions", "allure_html", "run_suites", "scenarios_dir"]
 
@@ -318,8 +320,8 @@ def run_suites(options: RunOptions, console: Console | None = None,
         _check_keyword(options.keyword)
     expected = (load_expected_failures(options.expected_failures)
                 if options.expected_failures else [])
-    overrides = (profile_overrides(load_profile(options.profile))
-                 if options.profile is not None else {})
+    profile = load_profile(options.profile) if options.profile is not None else None
+    overrides = profile_overrides(profile) if profile is not None else {}
     # refusals before anything is written: a run that does not start leaves --out as it was
     if options.out.exists() and not options.out.is_dir():
         _make_out(options.out)  # says it is a file
@@ -327,7 +329,7 @@ def run_suites(options: RunOptions, console: Console | None = None,
     if problem is not None:
         errors.print(f"[bold red]cannot run plan {plan.name}:[/] {problem}", highlight=False)
         return 2
-    for hint in target_warnings(options):
+    for hint in target_warnings(options, profile):
         console.print(f"[yellow]warning:[/] {escape(hint)}", highlight=False)
     out = options.out
     absent = [p for p in (out / "allure-results", out, *out.parents) if not p.exists()]
@@ -506,8 +508,10 @@ def preflight(options: RunOptions, timeout: float = 5.0) -> str | None:
     for name, url in (("VNeID", options.vneid_url), ("VssID", options.vssid_url)):
         if not url:
             continue
-        if not url.startswith(("http://", "https://")):
-            return f"the {name} URL must be http(s)://…, got {url!r}"
+        try:
+            check_target_url(f"--{name.lower()}-url", url)
+        except ConfigError as exc:
+            return str(exc)
         try:
             response = httpx.get(f"{url.rstrip('/')}/_harness/health", headers=headers,
                                  timeout=timeout)
@@ -568,7 +572,8 @@ DISCOVERY_MINIMUM = "vneid_app_minimum_version"
 not name the field; a provider that names it otherwise gets no profile warning)."""
 
 
-def target_warnings(options: RunOptions, timeout: float = 5.0) -> list[str]:
+def target_warnings(options: RunOptions, profile: Profile | None = None,
+                    timeout: float = 5.0) -> list[str]:
     """Warnings before a run against a remote VNeID, from its discovery (T-4): what would
     fail many tests for a reason of the run's set-up rather than the provider's. The tests
     still run: the provider may be the one at fault.
@@ -577,7 +582,9 @@ def target_warnings(options: RunOptions, timeout: float = 5.0) -> list[str]:
       issuer checks (R-2, T-3) fail; OpenID Connect Discovery §4.3 has them equal;
     - it publishes another minimum app version than the run's profile: against a provider
       serving a profile file the run was not given, the suites' phones install versions it
-      refuses (V-4, V-5)."""
+      refuses (V-4, V-5).
+
+    ``profile``: the run's, read from ``options.profile`` (read here when not given)."""
     if not options.vneid_url:
         return []
     import httpx
@@ -597,13 +604,16 @@ def target_warnings(options: RunOptions, timeout: float = 5.0) -> list[str]:
             "and issuers are compared exactly (R-2, T-3; OpenID Connect Discovery §4.3 has "
             "the issuer equal to the URL its discovery is fetched from): if that is the same "
             f"provider, give --vneid-url {issuer}, or the issuer checks fail for that alone")
-    mismatch = _minimum_mismatch(options, discovery.get(DISCOVERY_MINIMUM))
+    if profile is None and options.profile is not None:
+        profile = load_profile(options.profile)
+    mismatch = _minimum_mismatch(options, profile, discovery.get(DISCOVERY_MINIMUM))
     if mismatch is not None:
         warnings.append(mismatch)
     return warnings
 
 
-def _minimum_mismatch(options: RunOptions, published: object) -> str | None:
+def _minimum_mismatch(options: RunOptions, profile: Profile | None,
+                      published: object) -> str | None:
     from harness.protocol import DEFAULT_PROFILE, ProtocolError, parse_version
 
     if not isinstance(published, str):
@@ -612,7 +622,7 @@ def _minimum_mismatch(options: RunOptions, published: object) -> str | None:
         version = parse_version(published)
     except ProtocolError:
         return None
-    profile = load_profile(options.profile) if options.profile is not None else DEFAULT_PROFILE
+    profile = profile or DEFAULT_PROFILE
     if version == profile.vneid_min_version:
         return None
     given = (f"the profile file {options.profile}" if options.profile is not None
