@@ -17,7 +17,6 @@ import asyncio
 import hmac
 import json
 import logging
-import sys
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -41,7 +40,7 @@ from harness.protocol import (
 )
 from harness.protocol.json_names import json_kind
 from harness.protocol.links import parse_query
-from harness.protocol.numbers import finite_float, refuse_constant
+from harness.protocol.numbers import finite_float, json_error_text, refuse_constant
 from harness.protocol.redaction import redact_body, redact_headers, redact_path, redact_url
 from mock_providers._routing import (
     DirectRoute,
@@ -372,11 +371,8 @@ async def read_json_object(
         raise ProtocolError(f"key {str(dup)[:40]!r} appears more than once in a JSON object",
                             clause=clause) from None
     except (ValueError, RecursionError) as exc:
-        said = str(exc)
-        if "integer string conversion" in said:  # Python's advice is not the caller's
-            said = (f"a number has more than {sys.get_int_max_str_digits()} digits; no field "
-                    "takes one that long")
-        raise ProtocolError(f"the body is not valid JSON: {said}", clause=clause) from None
+        raise ProtocolError(f"the body is not valid JSON: {json_error_text(exc)}",
+                            clause=clause) from None
     if b"\\u" in raw or raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH:
         # only an escape can make a lone surrogate (the text is valid UTF-8), and only that
         # many brackets can nest too deep: otherwise there is nothing to walk for

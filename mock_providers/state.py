@@ -28,7 +28,6 @@ import fcntl
 import json
 import os
 import stat
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -37,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.protocol import ProtocolError
+from harness.protocol.numbers import json_error_text
 
 __all__ = ["STATE_FORMAT", "StateFile", "StateFileError", "StateWriteError", "held_once"]
 
@@ -166,11 +166,7 @@ class StateFile:
         try:
             data = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-            said = str(exc)
-            if "integer string conversion" in said:  # Python's advice is not the user's
-                said = (f"a number has more than {sys.get_int_max_str_digits()} digits; no "
-                        "field takes one that long")
-            raise self._fail(f"is not valid JSON ({said})") from None
+            raise self._fail(f"is not valid JSON ({json_error_text(exc)})") from None
         if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
             raise self._fail(f"is not a vneid-harness state file (no \"format\": "
                              f"\"{STATE_FORMAT}\")")

@@ -10,8 +10,10 @@ first.
 from __future__ import annotations
 
 import math
+import sys
 
-__all__ = ["NotStrictJSON", "finite_float", "finite_number", "refuse_constant"]
+__all__ = ["NotStrictJSON", "finite_float", "finite_number", "json_error_text",
+           "refuse_constant"]
 
 
 def finite_number(value: object) -> float | None:
@@ -46,3 +48,14 @@ def finite_float(text: str) -> float:
         raise NotStrictJSON(f"the number {text[:40]} is too large (RFC 8259 §6); send a "
                             "number that fits a double")
     return number
+
+
+def json_error_text(exc: BaseException) -> str:
+    """What a JSON decoder's error says, in words for whoever sent the JSON: a number longer
+    than Python converts ends in Python's advice (``sys.set_int_max_str_digits()``), which is
+    not theirs to take."""
+    said = str(exc)
+    if "integer string conversion" in said:
+        return (f"a number has more than {sys.get_int_max_str_digits()} digits; no field "
+                "takes one that long")
+    return said
