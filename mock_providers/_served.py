@@ -108,17 +108,40 @@ class _HeadDeadline:
         self._expire()
 
 
+def origin_form(target: bytes) -> bytes | None:
+    """The path and query of an absolute-form request target (``http://host/path?q``), or
+    ``None`` for a target in another form. RFC 9112 §3.2.2: a server "MUST accept the
+    absolute-form in requests"; httptools reads such a target's path itself, h11 passes the
+    whole URI on (the router then found no endpoint at ``http://host/path``). The authority,
+    user information included, is dropped, as httptools drops it."""
+    scheme, sep, rest = target.partition(b"://")
+    if not sep or scheme.lower() not in (b"http", b"https"):
+        return None
+    end = min((i for i in (rest.find(b"/"), rest.find(b"?"), rest.find(b"#")) if i != -1),
+              default=len(rest))
+    tail = rest[end:].partition(b"#")[0]
+    return tail if tail.startswith(b"/") else b"/" + tail
+
+
 class _Connection(h11.Connection):
-    """An h11 connection that remembers the protocol error it raised last."""
+    """An h11 connection that remembers the protocol error it raised last, and hands on a
+    request whose target is in absolute-form with the target's origin-form
+    (:func:`origin_form`)."""
 
     last_error: h11.RemoteProtocolError | None = None
 
     def next_event(self) -> Any:
         try:
-            return super().next_event()
+            event = super().next_event()
         except h11.RemoteProtocolError as exc:
             self.last_error = exc
             raise
+        if type(event) is h11.Request:
+            origin = origin_form(event.target)
+            if origin is not None:
+                return h11.Request(method=event.method, target=origin, headers=event.headers,
+                                   http_version=event.http_version)
+        return event
 
 
 def _too_large(line_bytes: int) -> ProtocolError:
@@ -246,6 +269,9 @@ class GuardedHttpToolsProtocol(_DeadlineHooks, HttpToolsProtocol):
         if len(self.url) >= MAX_HEAD_BYTES // 2:  # httptools refuses a URL over 64 KiB as 400
             self._error = _too_large(len(self.url))
             raise _HeadRefused
+        origin = origin_form(self.url)  # httptools fails on "http://host" without a path
+        if origin is not None:
+            self.url = origin
         super().on_headers_complete()
 
     def data_received(self, data: bytes) -> None:
