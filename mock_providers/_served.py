@@ -219,8 +219,8 @@ class GuardedH11Protocol(_DeadlineHooks, H11Protocol):
 
 
 class _HeadRefused(Exception):
-    """Raised in a parser callback to stop parsing a head refused for its size (httptools
-    turns it into its parser error, answered by ``send_400_response``)."""
+    """Raised in a parser callback to stop parsing a head refused for its size or its version
+    (httptools turns it into its parser error, answered by ``send_400_response``)."""
 
 
 class _ParserNamingErrors:
@@ -268,6 +268,11 @@ class GuardedHttpToolsProtocol(_DeadlineHooks, HttpToolsProtocol):
         self._head_bytes = 0
         if len(self.url) >= MAX_HEAD_BYTES // 2:  # httptools refuses a URL over 64 KiB as 400
             self._error = _too_large(len(self.url))
+            raise _HeadRefused
+        if self.parser.get_http_version() == "0.9":  # llhttp's reading of "GET /path"
+            self._error = ProtocolError("the request is not valid HTTP/1.1 (a request line "
+                                        "without a version: HTTP/0.9 is not served)",
+                                        code="invalid_request", clause="A-1")
             raise _HeadRefused
         origin = origin_form(self.url)  # httptools fails on "http://host" without a path
         if origin is not None:

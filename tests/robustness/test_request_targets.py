@@ -1,9 +1,10 @@
-"""Request targets in absolute-form (``GET http://host/path HTTP/1.1``) on both HTTP stacks.
+"""Request lines: targets in absolute-form (``GET http://host/path HTTP/1.1``) on both HTTP stacks.
 
 RFC 9112 §3.2.2: a server "MUST accept the absolute-form in requests". httptools read the
 path of such a target itself but failed on one without a path (400 "User callback error");
 h11 passed the whole URI on, and every such request was 404 ``no endpoint at http://…``
-(a review of the served providers)."""
+(a review of the served providers). And a request line without a version (HTTP/0.9) is
+400 on both stacks: httptools served it."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 
 from harness.serve import ServedInThread, ServedProviders, build_served
 from mock_providers._served import HTTP_STACKS, origin_form
-from tests.robustness.test_slow_heads import connect, read_all
+from tests.robustness.test_slow_heads import connect, error_of, read_all
 
 
 @pytest.fixture(params=HTTP_STACKS)
@@ -61,3 +62,10 @@ def test_an_absolute_form_target_without_a_path_is_the_root(served: ServedProvid
     status, body = _get(served, "http://host")
     assert (status, body["error"]) == (404, "not_found")
     assert "no endpoint at /;" in str(body["error_description"])
+
+
+def test_a_request_line_without_a_version_is_400(served: ServedProviders) -> None:
+    with connect(served) as sock:
+        sock.sendall(b"GET /jwks\r\n\r\n")
+        status, body = error_of(read_all(sock))
+    assert (status, body["error"]) == (400, "invalid_request")
