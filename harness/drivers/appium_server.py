@@ -5,7 +5,9 @@
 through ``npx``, so the process id held is the server's. Readiness is ``GET /status``
 answering ``ready``, polled until a bounded deadline. :meth:`AppiumServer.stop` ends the
 server's whole process group and any process it left behind (chromedriver, Chromium): a
-session killed by ``newCommandTimeout`` can leave Chromium running (TOOLCHAIN.md).
+session killed by ``newCommandTimeout`` can leave Chromium running (TOOLCHAIN.md). A watchdog
+process does the same if the harness dies without stopping it (SIGKILL, a CI job's timeout):
+:mod:`harness.drivers.process_tree`.
 """
 
 from __future__ import annotations
@@ -14,14 +16,16 @@ import atexit
 import contextlib
 import json
 import os
-import signal
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
+from harness.drivers import process_tree
+from harness.drivers.process_tree import STOPPED, descendants, stop_tree
 from harness.errors import ConfigError
 from harness.processes import free_port
 
@@ -54,39 +58,6 @@ def appium_executable(root: Path) -> Path:
     return exe
 
 
-def descendants(pid: int) -> list[int]:
-    """Every live process below ``pid`` (Linux ``/proc``), children first."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue
-        fields = text[text.rindex(")") + 2:].split()
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found: list[int] = []
-    todo = list(children.get(pid, []))
-    while todo:
-        child = todo.pop()
-        found.append(child)
-        todo.extend(children.get(child, []))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie is gone for our purposes
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
-
-
 class AppiumServer:
     """A local Appium server: :meth:`start` (waits until ready), :meth:`stop` (also its
     children). A context manager."""
@@ -98,6 +69,8 @@ class AppiumServer:
         self.startup_timeout = startup_timeout
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path: Path | None = None
+        self._watchdog: subprocess.Popen[bytes] | None = None
+        self._watchdog_pipe: int | None = None
 
     @property
     def url(self) -> str:
@@ -124,6 +97,7 @@ class AppiumServer:
                  "--log-level", "info", "--log-filters", str(filters)],
                 cwd=self.root, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True)
+        self._watch(self.process.pid, filters)
         atexit.register(self.stop)  # even if the session never reaches its end
         try:
             self._wait_ready()
@@ -131,6 +105,39 @@ class AppiumServer:
             self.stop(keep_log=True)
             raise
         return self
+
+    def _watch(self, pid: int, filters: Path) -> None:
+        """Start the watchdog (:mod:`harness.drivers.process_tree`) that stops the server,
+        its chromedriver and Chromium if this process dies without stopping them (SIGKILL,
+        where no ``atexit`` runs): it reads the end of a pipe only this process writes. The
+        log stays behind then, for whoever looks into the killed run."""
+        read_end, write_end = os.pipe()
+        try:
+            self._watchdog = subprocess.Popen(  # noqa: S603 -- our own script, no shell
+                [sys.executable, process_tree.__file__, str(pid), str(filters)],
+                stdin=read_end, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                start_new_session=True)
+        except BaseException:
+            os.close(write_end)
+            raise
+        finally:
+            os.close(read_end)
+        self._watchdog_pipe = write_end
+
+    def _unwatch(self) -> None:
+        """Tell the watchdog the server is stopped, and let it end."""
+        pipe, self._watchdog_pipe = self._watchdog_pipe, None
+        watchdog, self._watchdog = self._watchdog, None
+        if pipe is not None:
+            with contextlib.suppress(OSError):
+                os.write(pipe, STOPPED)
+            os.close(pipe)
+        if watchdog is not None:
+            try:
+                watchdog.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                watchdog.kill()
+                watchdog.wait(timeout=5)
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + self.startup_timeout
@@ -159,24 +166,9 @@ class AppiumServer:
         process, self.process = self.process, None
         atexit.unregister(self.stop)
         if process is not None:
-            left = descendants(process.pid)
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
-            for pid in left:
-                if _alive(pid):
-                    with contextlib.suppress(ProcessLookupError, PermissionError):
-                        os.kill(pid, signal.SIGKILL)
-            # SIGKILL is delivered, not awaited: a browser with many threads takes a moment
-            # to go, longer on a loaded machine. Return only when every one is gone (≤ 5 s).
-            deadline = time.monotonic() + 5
-            while any(_alive(pid) for pid in left) and time.monotonic() < deadline:
-                time.sleep(0.01)
+            stop_tree(process.pid)
+            process.wait(timeout=5)  # ended: reap it
+        self._unwatch()
         if self.log_path is not None:
             self.log_path.with_suffix(".filters.json").unlink(missing_ok=True)
             if not keep_log:

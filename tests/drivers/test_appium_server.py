@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -101,3 +104,56 @@ def test_the_appium_log_keeps_no_typed_text() -> None:
         assert '"text":"[REDACTED]"' in log.replace(" ", "")
     finally:
         server.stop()
+
+
+def test_a_killed_harness_leaves_no_appium_or_chromium_running(tmp_path: Path) -> None:
+    """SIGKILL runs no ``atexit``: the watchdog (harness.drivers.process_tree) stops the
+    server, chromedriver and Chromium when the process that started them is gone. Before it,
+    a killed run left all three running (a review)."""
+    appium_executable(ROOT)
+    pids = tmp_path / "pids.json"
+    script = tmp_path / "killed.py"
+    script.write_text(f"""
+import json, time
+from pathlib import Path
+from harness.drivers.appium import open_remote
+from harness.drivers.appium_config import load_capabilities
+from harness.drivers.appium_server import AppiumServer, descendants
+server = AppiumServer(Path({str(ROOT)!r})).start()
+remote = open_remote(server.url, load_capabilities(), "android")
+Path({str(pids)!r}).write_text(json.dumps(
+    {{"tree": [server.pid, *descendants(server.pid)], "log": str(server.log_path)}}))
+time.sleep(600)
+""")
+    child = subprocess.Popen([sys.executable, str(script)], cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 60
+        while not pids.exists() and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert pids.exists(), "the child never opened its session"
+        started = json.loads(pids.read_text())
+    finally:
+        child.kill()  # SIGKILL
+        child.wait()
+    tree = started["tree"]
+    assert len(tree) >= 3  # appium, chromedriver, chromium (and its helpers)
+    deadline = time.monotonic() + 30
+    while any(alive(pid) for pid in tree) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [pid for pid in tree if alive(pid)] == []
+    log = Path(started["log"])
+    assert log.exists(), "the log stays for whoever looks into the killed run"
+    assert not log.with_suffix(".filters.json").exists()
+    log.unlink()
+
+
+def test_a_stopped_server_ends_its_watchdog() -> None:
+    server = AppiumServer(ROOT).start()
+    watchdog = server._watchdog
+    assert watchdog is not None
+    assert watchdog.poll() is None
+    pid = server.pid
+    server.stop()
+    assert watchdog.returncode == 0
+    assert pid is not None
+    assert not alive(pid)
