@@ -329,7 +329,8 @@ def run_suites(options: RunOptions, console: Console | None = None,
     if problem is not None:
         errors.print(f"[bold red]cannot run plan {plan.name}:[/] {problem}", highlight=False)
         return 2
-    for hint in target_warnings(options, profile):
+    hints = target_warnings(options, profile)
+    for hint in hints:
         console.print(f"[yellow]warning:[/] {escape(hint)}", highlight=False)
     out = options.out
     absent = [p for p in (out / "allure-results", out, *out.parents) if not p.exists()]
@@ -407,11 +408,12 @@ def run_suites(options: RunOptions, console: Console | None = None,
     partial = bool(options.keyword) and not options.paths
     result = evaluate(plan, reporter.ordered_outcomes(), expected,
                       coverage_required=not partial, interrupted=reporter.stopped)
-    _print_verdict(console, result, options, elapsed)
+    _print_verdict(console, result, options, elapsed, before=len(hints))
     verdict = result.to_json(target={
         "vneid": options.vneid_url or "embedded", "vssid": options.vssid_url or "embedded",
         "profile": str(options.profile) if options.profile else None,
         "profile_overrides": overrides},
+        setup_warnings=hints,
         harness_version=__version__, seed=options.seed, duration_s=round(elapsed, 3),
         started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
         expected_failures_file=str(options.expected_failures) if options.expected_failures
@@ -650,7 +652,10 @@ def _health_answer_problem(response: httpx.Response) -> str | None:
 
 
 def _print_verdict(console: Console, result: ConformanceResult, options: RunOptions,
-                   elapsed: float) -> None:
+                   elapsed: float, *, before: int = 0) -> None:
+    """The failures, the clause table and the counts; ``before``: how many warnings were
+    printed before the tests (:func:`target_warnings`), which the counts name apart from
+    the tests' own WARNING status."""
     for test in result.tests:
         if test.status in ("FAILED", "WARNING"):
             tag = "EXPECTED " + test.status if test.expected else test.status
@@ -681,7 +686,8 @@ def _print_verdict(console: Console, result: ConformanceResult, options: RunOpti
     counts = result.counts()
     console.print(f"{counts['PASSED']} passed, {counts['FAILED']} failed, "
                   f"{counts['SKIPPED']} skipped", highlight=False)
-    console.print(f"{counts['WARNING']} warnings, {counts['expected_failures']} expected "
+    also = (f" (and {before} before the tests, printed above)" if before else "")
+    console.print(f"{counts['WARNING']} warnings{also}, {counts['expected_failures']} expected "
                   f"failures, {counts['unexpected_passes']} unexpected passes; "
                   f"in {elapsed:.1f}s, seed {options.seed}; verdict "
                   f"{'OK' if result.ok else 'NOT OK'}", highlight=False)

@@ -86,6 +86,7 @@ def render_conformance_html(verdict: Mapping[str, Any]) -> str:
         missing_clauses=verdict.get("missing_clauses", []),
         coverage_required=verdict.get("coverage_required", True),
         interrupted=verdict.get("interrupted"),
+        setup_warnings=verdict.get("setup_warnings") or [],
         unused_expected=verdict.get("unused_expected_failures", [])
         if verdict.get("coverage_required", True) else [],
         clauses=clauses, tests=tests, anchors=anchors, statuses=statuses, meta=meta,

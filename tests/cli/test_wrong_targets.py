@@ -419,3 +419,29 @@ def test_a_vneid_url_that_is_not_its_issuer_is_named_before_the_run() -> None:
         assert said.endswith(f"give --vneid-url {pair.vneid_url}, or the issuer checks fail "
                              "for that alone")
         assert target_warnings(RunOptions(vneid_url=pair.vneid_url + "/")) == []
+
+
+def test_the_counts_name_the_warnings_printed_before_the_tests(tmp_path: Path) -> None:
+    """The summary said "0 warnings" under a pre-run warning (it counts the tests' WARNING
+    status): it now names those printed before the tests apart, and the verdict JSON and
+    its page (what a vendor reads) carry them."""
+    from rich.console import Console
+
+    from harness.run import run_suites
+    from harness.serve import ServedInThread, build_served
+
+    suite = tmp_path / "test_one.py"
+    suite.write_text("import pytest\n\n@pytest.mark.clause('T-4')\ndef test_one():\n    pass\n")
+    console = Console(record=True, width=300)
+    with ServedInThread(build_served(0, 0)) as pair:
+        port = pair.vneid_url.rsplit(":", 1)[1]
+        run_suites(RunOptions(out=tmp_path / "out", paths=[str(suite)], workers=1,
+                              vneid_url=f"http://localhost:{port}"), console)
+    said = console.export_text()
+    assert f"warning: the VNeID at http://localhost:{port} names its issuer" in said
+    assert "0 warnings (and 1 before the tests, printed above), 0 expected failures" in said
+    verdict = json.loads((tmp_path / "out" / "summary.json").read_text())
+    (warning,) = verdict["setup_warnings"]  # and the vendor's report shows it
+    assert warning.startswith(f"the VNeID at http://localhost:{port} names its issuer")
+    page = (tmp_path / "out" / "summary.html").read_text(encoding="utf-8")
+    assert f"Before the tests: the VNeID at http://localhost:{port} names its issuer" in page
