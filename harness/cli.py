@@ -300,7 +300,8 @@ def _with_served_vneid(options: object, vssid_url: str, port: int,
     assert isinstance(options, RunOptions)
     profile = load_profile(options.profile) if options.profile else DEFAULT_PROFILE
     with ServedVNeID(port, admin_token=admin_token, profile=profile,
-                     client_secret=client_secret, auth_method=auth_method) as vneid:
+                     client_secret=client_secret, auth_method=auth_method,
+                     seed=options.seed) as vneid:
         console.print(f"harness VNeID serving at {vneid.url} for the relying party under "
                       f"test at {vssid_url}", highlight=False)
         options.vneid_url = vneid.url

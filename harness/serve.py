@@ -32,7 +32,7 @@ import uvicorn
 
 from harness.errors import ConfigError
 from harness.personas import Persona, load_personas
-from harness.protocol import DEFAULT_PROFILE, Profile, SystemEntropy
+from harness.protocol import DEFAULT_PROFILE, Profile, SeededEntropy, SystemEntropy
 from harness.targets import check_admin_token
 from mock_providers.state import StateWriteError
 
@@ -419,9 +419,12 @@ class ServedVNeID:
     def __init__(self, port: int, *, admin_token: str | None = None,
                  profile: Profile = DEFAULT_PROFILE, startup_timeout: float = 10.0,
                  client_secret: str | None = None,
-                 auth_method: str = "client_secret_basic") -> None:
+                 auth_method: str = "client_secret_basic",
+                 seed: int | str | None = None) -> None:
         """``client_secret`` and ``auth_method``: how the relying party under test
-        authenticates as the profile's ``vssid`` client (default: §11's)."""
+        authenticates as the profile's ``vssid`` client (default: §11's). ``seed``: the
+        run's; its signing key, pairwise ``sub`` values, codes and tokens are drawn from it
+        (the same command draws the same ones), at random without it."""
         from mock_providers.defaults import DEFAULT_VSSID_CLIENT_SECRET
         from mock_providers.vneid import VNeIDProvider, VNeIDSettings
         from mock_providers.vneid.settings import secret_auth_method
@@ -440,7 +443,7 @@ class ServedVNeID:
             VNeIDSettings(issuer=self.url, profile=profile, admin_token=admin_token,
                           vssid_client_secret=client_secret or DEFAULT_VSSID_CLIENT_SECRET,
                           vssid_auth_method=method),
-            entropy=SystemEntropy())
+            entropy=SystemEntropy() if seed is None else SeededEntropy(f"{seed}/served-vneid"))
         self._server = _servers((self.provider.app,), "warning")[0]
         self._timeout = startup_timeout
         self._thread: threading.Thread | None = None

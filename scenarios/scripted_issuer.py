@@ -31,14 +31,17 @@ from harness.http_client import HarnessClient
 from harness.protocol import (
     ACR_LEVEL2,
     DEFAULT_PROFILE,
+    Entropy,
     ManualClock,
     Profile,
+    SeededEntropy,
     add_query,
     parse_authorize_link,
 )
 from harness.targets import SCENARIO_PARTY
 from harness.trace import Trace, ensure_traced
 from mock_providers.defaults import EMBEDDED_VSSID_BASE_URL
+from mock_providers.vneid.keys import derive_signing_key
 from mock_providers.vssid import AccountRecord, VssIDProvider, VssIDSettings
 from scenarios.support import app_headers
 
@@ -81,8 +84,12 @@ def patched(base: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]
     return out
 
 
-def es256_key(kid: str | None = "key-1") -> ECKey:
-    return ECKey.generate_key("P-256", parameters={"kid": kid} if kid else None, private=True)
+def es256_key(entropy: Entropy, kid: str | None = "key-1") -> ECKey:
+    """A P-256 private key with this ``kid`` (none for ``None``), drawn from ``entropy`` (a
+    test's seed replays it)."""
+    private = derive_signing_key(entropy).private_key
+    assert private is not None
+    return ECKey.import_key(private, {"kid": kid} if kid else None)
 
 
 def _b64(data: bytes) -> str:
@@ -123,10 +130,17 @@ class ScriptedIssuer:
     length: int | None = None
     """Pad the claims and header so that the ID token has exactly this many characters."""
     calls: list[str] = field(default_factory=list)
+    entropy: Entropy = field(default_factory=lambda: SeededEntropy("scripted/issuer"))
+    """Where its keys come from (a :class:`ScriptedWorld` forks its seed's)."""
 
     def __post_init__(self) -> None:
-        self.signing_key = es256_key()
+        self.signing_key = self.key()
         self.nonce: str | None = None
+
+    def key(self, kid: str | None = "key-1") -> ECKey:
+        """A new private key with this ``kid`` from the issuer's entropy (a test's seed
+        replays it): the signing key, or another to sign or publish instead."""
+        return es256_key(self.entropy, kid)
 
     @property
     def transport(self) -> httpx.MockTransport:
@@ -202,14 +216,20 @@ class ScriptedWorld:
     by ``profile`` (its client id, redirect URI, links and clock skew; called at its minimum
     version; the issuer's tokens live the profile's lifetimes)."""
 
-    def __init__(self, *, profile: Profile = DEFAULT_PROFILE, **settings: Any) -> None:
+    def __init__(self, *, seed: str = "scripted", profile: Profile = DEFAULT_PROFILE,
+                 **settings: Any) -> None:
+        """``seed``: what the backend's transaction ids, ``state``, ``nonce``, PKCE verifier
+        and session tokens and the issuer's keys are drawn from (give the ``test_seed``
+        fixture, so that the run's ``--seed`` replays them)."""
         self.profile = profile
         self.clock = ManualClock(START)
+        entropy = SeededEntropy(seed)
         config = VssIDSettings(profile=profile, issuer=ISSUER, issuer_timeout=5.0, **settings)
         self.issuer = ScriptedIssuer(self.clock, client_id=config.client_id,
                                      id_token_ttl=profile.id_token_ttl,
-                                     access_token_ttl=profile.access_token_ttl)
-        self.provider = VssIDProvider(config, clock=self.clock,
+                                     access_token_ttl=profile.access_token_ttl,
+                                     entropy=entropy.fork("issuer"))
+        self.provider = VssIDProvider(config, clock=self.clock, entropy=entropy.fork("vssid"),
                                       issuer_transport=self.issuer.transport)
         self.provider.add_account(AccountRecord(BHXH_CODE, PERSONAL_ID, FULL_NAME))
         headers = app_headers("vssid", platform="android", profile=profile)

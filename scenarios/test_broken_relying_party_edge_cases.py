@@ -12,7 +12,7 @@ import pytest
 
 from harness.pytest_plugin import run_profile
 from harness.trace import Trace
-from scenarios.scripted_issuer import DROP, ScriptedWorld, assert_refused, es256_key
+from scenarios.scripted_issuer import DROP, ScriptedWorld, assert_refused
 
 
 def _b64(data: bytes) -> str:
@@ -25,11 +25,11 @@ def unsigned(claims: dict[str, Any]) -> str:
 
 
 @pytest.fixture
-def broken(request: pytest.FixtureRequest,
+def broken(request: pytest.FixtureRequest, test_seed: str,
            adopt_trace: Callable[[Trace], Trace]) -> Iterator[ScriptedWorld]:
     """A VssID backend of the test's own, following the run's profile, that skips the
     checks named by the test's parameter."""
-    made = ScriptedWorld(profile=run_profile(request.config),
+    made = ScriptedWorld(seed=test_seed, profile=run_profile(request.config),
                          skip_checks=frozenset(request.param))
     adopt_trace(made.trace)
     yield made
@@ -101,7 +101,7 @@ def test_skipping_the_signature_reads_the_claims_unverified(broken: ScriptedWorl
     if mode == "alg-none":
         broken.issuer.id_token = lambda _: unsigned(broken.issuer.claims())
     elif mode == "other-key":
-        broken.issuer.jwks = broken.issuer.public_jwks(es256_key("key-1"))
+        broken.issuer.jwks = broken.issuer.public_jwks(broken.issuer.key("key-1"))
     else:
         broken.issuer.header_patch = {"kid": "unknown"}
     accepted(broken.login())

@@ -210,10 +210,11 @@ def test_a_wrong_iss_on_an_error_redirect_is_refused_as_a_mix_up(device: DeviceF
 
 
 @pytest.fixture
-def world(request: pytest.FixtureRequest,
+def world(request: pytest.FixtureRequest, test_seed: str,
           adopt_trace: Callable[[Trace], Trace]) -> Iterator[ScriptedWorld]:
-    """A VssID backend of the test's own, following the run's profile."""
-    made = ScriptedWorld(profile=run_profile(request.config))
+    """A VssID backend of the test's own, following the run's profile (its values drawn
+    from the test's seed)."""
+    made = ScriptedWorld(seed=test_seed, profile=run_profile(request.config))
     adopt_trace(made.trace)
     yield made
     made.close()
@@ -289,12 +290,12 @@ def test_a_provider_error_without_description_says_so(world: ScriptedWorld) -> N
 
 @pytest.mark.clause("A-1", "A-2")
 def test_the_authorization_request_follows_the_profile(
-        adopt_trace: Callable[[Trace], Trace]) -> None:
+        test_seed: str, adopt_trace: Callable[[Trace], Trace]) -> None:
     """A-2 with a vendor profile: its scope and its app-link base, not the defaults."""
     from harness.protocol import DEFAULT_PROFILE, parse_authorize_link
 
     profile = DEFAULT_PROFILE.evolve(scope="openid", vneid_scheme="vneid-vendor")
-    made = ScriptedWorld(profile=profile)
+    made = ScriptedWorld(seed=test_seed, profile=profile)
     adopt_trace(made.trace)
     try:
         started = made.http.post("/api/v1/auth/vneid/start", json={}).json()

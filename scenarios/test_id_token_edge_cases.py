@@ -20,7 +20,6 @@ from scenarios.scripted_issuer import (
     SUB,
     ScriptedWorld,
     assert_refused,
-    es256_key,
 )
 
 NOW = int(START)
@@ -29,10 +28,11 @@ DEFAULT_SKEW = DEFAULT_PROFILE.clock_skew
 
 
 @pytest.fixture
-def world(request: pytest.FixtureRequest,
+def world(request: pytest.FixtureRequest, test_seed: str,
           adopt_trace: Callable[[Trace], Trace]) -> Iterator[ScriptedWorld]:
-    """A VssID backend of the test's own, following the run's profile."""
-    made = ScriptedWorld(profile=run_profile(request.config))
+    """A VssID backend of the test's own, following the run's profile (its values drawn
+    from the test's seed)."""
+    made = ScriptedWorld(seed=test_seed, profile=run_profile(request.config))
     adopt_trace(made.trace)
     yield made
     made.close()
@@ -88,8 +88,8 @@ def test_any_alg_but_es256_is_refused_before_a_key_is_tried(world: ScriptedWorld
 @pytest.mark.clause("R-5")
 @pytest.mark.parametrize("kid", ["key-1", None], ids=["same-kid", "no-kid"])
 def test_a_signature_by_another_key_is_refused(world: ScriptedWorld, kid: str | None) -> None:
-    world.issuer.signing_key = es256_key(kid)
-    world.issuer.jwks = world.issuer.public_jwks(es256_key("key-1"))
+    world.issuer.signing_key = world.issuer.key(kid)
+    world.issuer.jwks = world.issuer.public_jwks(world.issuer.key("key-1"))
     if kid is None:
         world.issuer.header_patch = {"kid": DROP}
     assert_refused(world.login(), 401, "id_token_invalid", "R-5")
@@ -109,7 +109,8 @@ def test_a_critical_header_the_relying_party_does_not_know_is_refused(
 def test_a_token_without_kid_is_tried_against_every_key(world: ScriptedWorld) -> None:
     """No ``kid``: each ES256 key of the JWKS is tried in turn, the signer's last."""
     world.issuer.header_patch = {"kid": DROP}
-    world.issuer.jwks = world.issuer.public_jwks(es256_key("other-1"), es256_key("other-2"),
+    world.issuer.jwks = world.issuer.public_jwks(world.issuer.key("other-1"),
+                                                 world.issuer.key("other-2"),
                                                  world.issuer.signing_key)
     accepted(world)
 
@@ -189,7 +190,7 @@ def test_the_jwks_is_fetched_once_and_reused(world: ScriptedWorld) -> None:
 @pytest.mark.clause("R-5")
 def test_an_unknown_kid_refetches_the_jwks_once(world: ScriptedWorld) -> None:
     accepted(world)
-    world.issuer.signing_key = es256_key("key-2")
+    world.issuer.signing_key = world.issuer.key("key-2")
     accepted(world)
     assert len(world.issuer.calls_to("/jwks")) == 2, world.issuer.calls
 

@@ -248,6 +248,25 @@ def test_the_served_vneid_takes_the_relying_partys_secret_and_method() -> None:
         vneid.__exit__()
 
 
+def test_the_served_vneid_draws_from_the_runs_seed() -> None:
+    """A relying party under test that fails on a ``kid`` or a ``sub`` gets the same ones
+    from the same command (a determinism review: the served VNeID drew them at random)."""
+    from harness.serve import ServedVNeID
+
+    def drawn(seed: int | None) -> tuple[str, str]:
+        vneid = ServedVNeID(0, seed=seed)
+        try:
+            sub = vneid.provider.grants.subjects.sub(DEFAULT_PROFILE.vssid_client_id,
+                                                     "001099012345")
+            return str(vneid.provider.signing_key.kid), sub
+        finally:
+            vneid.__exit__()
+
+    assert drawn(7) == drawn(7)
+    assert drawn(7) != drawn(8)
+    assert drawn(None) != drawn(None)
+
+
 @pytest.mark.parametrize(("args", "says"), [
     (["--rp-client-secret", "s3cret-0123"],
      "--rp-client-secret and --rp-auth-method describe a relying party under test"),
