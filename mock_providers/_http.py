@@ -18,16 +18,18 @@ import hmac
 import json
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Match
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from harness.protocol import (
@@ -73,6 +75,7 @@ __all__ = [
     "error_response",
     "exception_handlers",
     "head_problem",
+    "provider_app",
     "header",
     "mark_bodies_in_memory",
     "optional_str",
@@ -249,6 +252,18 @@ def exception_handlers() -> dict[Any, Callable[[Request, Exception], Awaitable[R
         ClientDisconnect: _on_disconnect,
         Exception: _on_unexpected,
     }
+
+
+def provider_app(routes: Sequence[BaseRoute], *, log: RequestLog, clock: Clock) -> Starlette:
+    """A mock provider's Starlette app: its ``routes`` behind :class:`ProviderMiddleware`,
+    every failure the §8 error JSON. A path with a trailing slash the routes do not have
+    (``POST /token/``) is 404 ``not_found``: Starlette's default answered it 307 to the same
+    path without the slash, on the origin of the request's ``Host`` header, which makes a
+    client send its POST body (a client secret, a passcode) there again."""
+    app = Starlette(routes=list(routes), exception_handlers=exception_handlers(),
+                    middleware=[Middleware(ProviderMiddleware, log=log, clock=clock)])
+    app.router.redirect_slashes = False
+    return app
 
 
 def mark_bodies_in_memory(app: Any) -> None:

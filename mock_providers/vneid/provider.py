@@ -21,8 +21,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 from joserfc.jwk import ECKey
-from starlette.applications import Starlette
-from starlette.middleware import Middleware
 
 from harness.protocol import (
     DEFAULT_PROFILE,
@@ -35,9 +33,8 @@ from harness.protocol import (
     parse_personal_id,
 )
 from mock_providers._http import (
-    ProviderMiddleware,
     RequestLog,
-    exception_handlers,
+    provider_app,
 )
 from mock_providers.state import held_once
 from mock_providers.vneid import app_api, control, oidc_api, web
@@ -127,11 +124,8 @@ class VNeIDProvider:
             self._state = state
         routes = [*oidc_api.OidcApi(self).routes(), *app_api.AppApi(self).routes(),
                   *web.WebFlow(self).routes(), *control.ControlApi(self).routes()]
-        self.app = Starlette(
-            routes=[*routes, *docs_routes(routes, server=self.issuer)],
-            exception_handlers=exception_handlers(),
-            middleware=[Middleware(ProviderMiddleware, log=self.requests, clock=self.clock)],
-        )
+        self.app = provider_app([*routes, *docs_routes(routes, server=self.issuer)],
+                                log=self.requests, clock=self.clock)
 
     # -- the state file ----------------------------------------------------------------
     def _snapshot(self) -> dict[str, Any]:

@@ -10,14 +10,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from starlette.applications import Starlette
-from starlette.middleware import Middleware
 
 from harness.protocol import Clock, Entropy, OffsetClock, SystemEntropy
 from mock_providers._http import (
-    ProviderMiddleware,
     RequestLog,
-    exception_handlers,
+    provider_app,
 )
 from mock_providers.state import held_once
 from mock_providers.vssid.accounts import AccountRecord, AccountStore
@@ -75,11 +72,8 @@ class VssIDProvider:
             state.attach("vssid", self._snapshot)
             self._state = state
         routes = [*app_routes(self), *control_routes(self)]
-        self.app = Starlette(
-            routes=[*routes, *docs_routes(routes, server=self._settings.base_url)],
-            exception_handlers=exception_handlers(),
-            middleware=[Middleware(ProviderMiddleware, log=self.requests, clock=self.clock)],
-        )
+        self.app = provider_app([*routes, *docs_routes(routes, server=self._settings.base_url)],
+                                log=self.requests, clock=self.clock)
 
     @property
     def state_file(self) -> StateFile | None:

@@ -85,6 +85,16 @@ def test_unknown_path_is_not_found(vneid_http):
     assert (r.status_code, r.json()["error"]) == (404, "not_found")
 
 
+@pytest.mark.parametrize("path", ["/token/", "/authorize/", "/_harness/personas/"])
+def test_a_trailing_slash_is_not_found_not_redirected(vneid_http, path):
+    """Starlette's default answered ``POST /token/`` 307 to ``/token`` on the origin of the
+    ``Host`` header, where the client would send its secret again (an error review)."""
+    r = vneid_http.post(path, headers={"Host": "evil.example"},
+                        data={"client_secret": "s3cret"})
+    assert (r.status_code, r.json()["error"]) == (404, "not_found")
+    assert "location" not in r.headers
+
+
 def test_wrong_method_is_method_not_allowed(vneid_http):
     r = vneid_http.post("/jwks")
     assert (r.status_code, r.json()["error"]) == (405, "method_not_allowed")
