@@ -51,11 +51,19 @@ def health_problem(body: Any) -> str | None:
 
 
 def check_target_url(option: str, url: str | None) -> None:
-    """``url`` (given as ``option``, ``None``: not given) is an http(s) URL, or a
-    :class:`ConfigError` with an example."""
-    if url is not None and not url.startswith(("http://", "https://")):
-        raise ConfigError(f"{option} must be an http(s) URL, got {url!r} (for example "
-                          f"{option} http://127.0.0.1:8801)")
+    """``url`` (given as ``option``, ``None``: not given) is an http(s) URL with a host the
+    HTTP client can use, or a :class:`ConfigError` with an example."""
+    if url is None:
+        return
+    example = f"(for example {option} http://127.0.0.1:8801)"
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(f"{option} must be an http(s) URL, got {url!r} {example}")
+    try:
+        host = httpx.URL(url).host  # an invalid IDNA label ("xn--zz") raises UnicodeError
+    except (httpx.InvalidURL, UnicodeError) as exc:
+        raise ConfigError(f"{option} {url!r} is not a usable URL ({exc}) {example}") from None
+    if not host:
+        raise ConfigError(f"{option} {url!r} has no host {example}")
 
 
 def check_admin_token(admin_token: str | None) -> None:

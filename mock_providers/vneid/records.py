@@ -165,9 +165,10 @@ def _is_http_url(text: str) -> bool:
     """An ``http(s)`` URL the mock can fetch: a host, a valid port (what ``httpx`` takes)."""
     try:
         url = httpx.URL(text)
-    except httpx.InvalidURL:
+        host = url.host  # decoded here: an invalid IDNA label ("xn--zz") raises UnicodeError
+    except (httpx.InvalidURL, UnicodeError):
         return False
-    return url.scheme in ("http", "https") and bool(url.host)
+    return url.scheme in ("http", "https") and bool(host)
 
 
 def check_jwks(jwks: object) -> dict[str, Any]:

@@ -80,6 +80,17 @@ def test_a_refused_run_creates_no_folder(not_a_provider: str, tmp_path: Path,
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(("url", "said"), [
+    ("http://xn--zz", "--vneid-url 'http://xn--zz' is not a usable URL (Invalid A-label)"),
+    ("http://", "--vneid-url 'http://' has no host"),
+])
+def test_a_target_url_the_client_cannot_use_is_refused_in_one_line(url: str, said: str) -> None:
+    """``http://xn--zz`` (no valid IDNA label) passed the scheme check and ended in a
+    99-line traceback from the HTTP client (an error review)."""
+    assert preflight(RunOptions(vneid_url=url)) == (
+        f"{said} (for example --vneid-url http://127.0.0.1:8801)")
+
+
 def test_control_calls_refuse_a_body_that_is_not_json() -> None:
     page = httpx.MockTransport(lambda request: httpx.Response(
         200, text="<html>hello</html>", headers={"content-type": "text/html"}))

@@ -388,10 +388,12 @@ class TestPrivateKeyJwtWithJwksUri:
         assert asyncio.run(fetch_then_forget())["keys"][0]["kid"] == "k1"
         assert len(fetches) == 2  # nothing was kept from the first fetch
 
-    def test_a_jwks_uri_httpx_cannot_parse_is_refused(self, vneid_http):
+    @pytest.mark.parametrize("uri", ["http://rp.test:abc/", "http://xn--zz/jwks"])
+    def test_a_jwks_uri_httpx_cannot_parse_is_refused(self, vneid_http, uri):
+        """``xn--zz`` is no valid IDNA label: its host raised UnicodeError, a 500."""
         r = vneid_http.post("/_harness/clients", json={
             "client_id": "rp-bad", "redirect_uris": ["https://rp.test/cb"],
-            "token_endpoint_auth_method": "private_key_jwt", "jwks_uri": "http://rp.test:abc/"})
+            "token_endpoint_auth_method": "private_key_jwt", "jwks_uri": uri})
         assert (r.status_code, r.json()["error"]) == (400, "invalid_request")
         assert "jwks_uri" in r.json()["error_description"]
 
