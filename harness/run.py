@@ -419,8 +419,17 @@ def run_suites(options: RunOptions, console: Console | None = None,
         expected_failures_file=str(options.expected_failures) if options.expected_failures
         else None)
     evidence.attach(verdict)
-    write_verdict(verdict, options.result_file)
-    page = write_conformance_html(verdict, options.result_file.with_suffix(".html"))
+    try:
+        write_verdict(verdict, options.result_file)
+        page = write_conformance_html(verdict, options.result_file.with_suffix(".html"))
+    except OSError as exc:  # a folder in its place, a full disk, no permission
+        where = exc.filename or options.result_file
+        errors.print(f"[bold red]cannot write the verdict:[/] {escape(str(where))}: "
+                     f"{escape(exc.strerror or str(exc))}. The tests' results are in "
+                     f"{escape(str(out / 'junit.xml'))} and {escape(str(out / 'results.jsonl'))}"
+                     "; free that path or give another --out, and run again",
+                     highlight=False)
+        return 2
     console.print(f"reports: {out / 'junit.xml'}, {out / 'allure-results'}, "
                   f"{options.result_file}, {page} (results as they came: "
                   f"{out / 'results.jsonl'})", highlight=False)

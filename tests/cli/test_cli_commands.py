@@ -263,3 +263,26 @@ def test_help_in_a_log_is_not_cut(command: str) -> None:
                            "--help"], capture_output=True, text=True, timeout=60, env=env)
     assert done.returncode == 0, done.stderr
     assert "…" not in done.stdout, done.stdout
+
+
+def test_a_verdict_that_cannot_be_written_is_one_error_line(tmp_path: Path) -> None:
+    """A folder named summary.json (or a full disk) gave a traceback after "verdict OK", and
+    exit 1 as if the verdict had failed (an error review): now one line naming the path and
+    where the results are, exit 2."""
+    from rich.console import Console
+
+    from harness.run import RunOptions, run_suites
+
+    suite = tmp_path / "test_one.py"
+    suite.write_text("import pytest\n\n@pytest.mark.clause('T-4')\ndef test_one():\n    pass\n")
+    out = tmp_path / "out"
+    (out / "summary.json").mkdir(parents=True)
+    console = Console(record=True, width=400)
+    status = run_suites(RunOptions(out=out, paths=[str(suite)]), console)
+    said = console.export_text()
+    assert status == 2
+    assert "Traceback" not in said
+    assert f"cannot write the verdict: {out / 'summary.json'}" in said
+    assert f"The tests' results are in {out / 'junit.xml'}" in said
+    assert (out / "junit.xml").exists()
+    assert not (out / "summary.json.tmp").exists()
