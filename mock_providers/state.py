@@ -58,8 +58,16 @@ class StateWriteError(ProtocolError):
                          code="temporarily_unavailable", clause="A-1")
 
 
-class StateFileError(ValueError):
-    """The state file cannot be used (unreadable, not a state file, an invalid record)."""
+class StateFileError(ProtocolError):
+    """The state file cannot be used (unreadable, not a state file, an invalid record). A
+    :class:`ProtocolError`, the root of the package's errors, though it is said when
+    ``serve`` starts rather than answered over HTTP: ``str()`` is its description alone."""
+
+    def __init__(self, description: str) -> None:
+        super().__init__(description, code="invalid_request", clause="A-1")
+
+    def __str__(self) -> str:
+        return self.description
 
 
 def held_once(seen: set[str], key: str, what: str) -> None:

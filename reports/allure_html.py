@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.errors import HarnessError
+from reports.errors import ReportError
 
 __all__ = [
     "ALLURE_ENV",
@@ -66,10 +66,6 @@ _ANALYTICS = re.compile(
     r'<script async src="https://www\.googletagmanager\.com/gtag/js[^"]*"></script>\s*'
     r"<script>\s*window\.dataLayer.*?</script>\s*", re.DOTALL)
 _DATA_FILE = re.compile(r'd\("([^"]+)","([^"]*)"\)')
-
-
-class ReportError(HarnessError):
-    """The report could not be generated; the message says why and what to do."""
 
 
 class AllureToolMissing(ReportError):

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, Route, sync_playwright
 
-from harness.errors import HarnessError
+from reports.errors import ReportError
 
 __all__ = [
     "CHROMIUM",
@@ -45,7 +45,7 @@ LAUNCH_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
 _LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
 
 
-class BrowserMissing(HarnessError):
+class BrowserMissing(ReportError):
     """No Chromium to drive; the message says how to install it."""
 
 

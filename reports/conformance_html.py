@@ -22,6 +22,8 @@ from typing import Any
 
 import jinja2
 
+from reports.errors import ReportError
+
 __all__ = [
     "ReportError",
     "render_conformance_html",
@@ -30,10 +32,6 @@ __all__ = [
 ]
 
 _TEMPLATE = "conformance.html.j2"
-
-
-class ReportError(Exception):
-    """A verdict file that cannot be turned into a report; the message says why and what to do."""
 
 
 def _environment() -> jinja2.Environment:
@@ -113,6 +111,10 @@ def write_conformance_html(verdict: Mapping[str, Any], html_path: Path) -> Path:
     html = render_conformance_html(verdict)
     html_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = html_path.with_name(html_path.name + ".tmp")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(html_path)
+    try:
+        tmp.write_text(html, encoding="utf-8")
+        tmp.replace(html_path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
     return html_path
