@@ -69,7 +69,15 @@ SUB = "sub-0001"
 START = 1_767_225_600.0
 APP_HEADERS = app_headers("vssid", platform="android", profile=DEFAULT_PROFILE)
 """The VssID app's headers at the minimum version of PROTOCOL.md's defaults."""
-DROP: Any = object()
+class _Drop:
+    """A claim to leave out; shown as ``DROP`` (a bare ``object()`` was shown as
+    ``<object object at 0x…>``, which changed the test's identity in reports every run)."""
+
+    def __repr__(self) -> str:
+        return "DROP"
+
+
+DROP: Any = _Drop()
 """A patch value that removes the claim or header member."""
 
 

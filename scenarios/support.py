@@ -6,7 +6,10 @@ clauses in front of it (``Clause(s) R-1: expected …, observed …``)."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from harness.apps.screens import APP_ERROR, Screen
@@ -17,6 +20,7 @@ if TYPE_CHECKING:
     from harness.rp import TokenResult
 
 __all__ = [
+    "FromNow",
     "app_headers",
     "assert_error_body",
     "assert_error_screen",
@@ -28,7 +32,51 @@ __all__ = [
     "calls",
     "endpoint_path",
     "replace_param",
+    "resolve_times",
+    "shown",
 ]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Shown:
+    """A callable shown as ``label``: see :func:`shown`."""
+
+    __slots__ = ("_fn", "_label")
+
+    def __init__(self, label: str, fn: Callable[..., Any]) -> None:
+        self._label, self._fn = label, fn
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._fn(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return self._label
+
+
+def shown(label: str, fn: F) -> F:
+    """``fn`` shown as ``label`` in reports. A test parametrized with a lambda was shown as
+    ``<function <lambda> at 0x…>``, which differs in every process: Allure keys a test's
+    history on its parameters, so such a test started a new history every run."""
+    return cast(F, _Shown(label, fn))
+
+
+@dataclass(frozen=True)
+class FromNow:
+    """A time ``seconds`` from the moment the test runs (resolved by :func:`resolve_times`),
+    for a parameter: a time taken when the tests were collected changed the test's identity
+    in reports every run, and went stale in a run longer than its margin."""
+
+    seconds: int
+
+    def __repr__(self) -> str:
+        return f"now{self.seconds:+d}"
+
+
+def resolve_times(claims: dict[str, Any]) -> dict[str, Any]:
+    """``claims`` with each :class:`FromNow` value replaced by that time, now."""
+    now = int(time.time())
+    return {k: now + v.seconds if isinstance(v, FromNow) else v for k, v in claims.items()}
 
 
 def assert_error_screen(screen: Screen, *, app: str, code: str | None,

@@ -27,6 +27,7 @@ from scenarios.support import (
     assert_error_screen,
     calls,
     replace_param,
+    shown,
 )
 
 COMPLETE = "/api/v1/auth/vneid/complete"
@@ -134,8 +135,8 @@ def test_a_callback_to_another_uri_is_refused_with_its_clause(target: Target,
 @pytest.mark.plan("vssid-relying-party")
 @pytest.mark.clause("A-6", "R-12")
 @pytest.mark.parametrize("spoil", [
-    lambda callback: callback.split("://", 1)[1],  # no scheme: not a link at all
-    lambda callback: f"{callback}&state=again",  # a parameter twice (RFC 6749 §3.1)
+    shown("no-scheme", lambda callback: callback.split("://", 1)[1]),  # not a link at all
+    shown("repeated-state", lambda callback: f"{callback}&state=again"),  # RFC 6749 §3.1
 ], ids=["no-scheme", "repeated-state"])
 def test_a_callback_url_that_is_not_a_link_is_refused_citing_a6(
         target: Target, vssid: VssIDHandle, vneid: VNeIDHandle, persona: Persona,

@@ -18,6 +18,7 @@ from scenarios.support import (
     assert_refused_at_complete,
     calls,
     replace_param,
+    shown,
 )
 
 pytestmark = pytest.mark.plan("vssid-relying-party")
@@ -137,8 +138,9 @@ def test_error_callback_ends_the_transaction_without_a_token_request(device: Dev
 
 @pytest.mark.clause("R-4")
 @pytest.mark.parametrize("elsewhere", [
-    lambda profile: profile.callback_https,  # the other registered form
-    lambda profile: f"{profile.callback_custom}/extra",  # a longer path: a prefix is not enough
+    shown("https-form", lambda profile: profile.callback_https),  # the other registered form
+    shown("longer-path",  # a longer path: a prefix is not enough
+          lambda profile: f"{profile.callback_custom}/extra"),
 ], ids=["https-form", "longer-path"])
 def test_callback_to_another_redirect_uri_is_refused(device: DeviceFactory,
                                                       persona: Persona, target: Target,

@@ -21,6 +21,7 @@ from scenarios.scripted_issuer import (
     ScriptedWorld,
     assert_refused,
 )
+from scenarios.support import shown
 
 NOW = int(START)
 DEFAULT_SKEW = DEFAULT_PROFILE.clock_skew
@@ -272,13 +273,16 @@ def test_aud_not_naming_this_client_alone_or_by_azp_is_refused(world: ScriptedWo
 # -- R-8: exp and iat, the profile's skew (60 s by default) --------------------------------------
 
 EXP_CASES: list[tuple[Callable[[int], int], bool]] = [
-    (lambda skew: NOW + 30, True), (lambda skew: NOW - skew + 1, True),
-    (lambda skew: NOW - skew, False), (lambda skew: NOW - skew - 1, False),
+    (shown("NOW+30", lambda skew: NOW + 30), True),
+    (shown("NOW-skew+1", lambda skew: NOW - skew + 1), True),
+    (shown("NOW-skew", lambda skew: NOW - skew), False),
+    (shown("NOW-skew-1", lambda skew: NOW - skew - 1), False),
 ]
 """``exp`` from the profile's ``clock_skew`` (NOW + 30, NOW - 59, - 60, - 61 by default) and
 whether it is accepted."""
 IAT_CASES: list[tuple[Callable[[int], int], bool]] = [
-    (lambda skew: NOW + skew, True), (lambda skew: NOW + skew + 1, False),
+    (shown("NOW+skew", lambda skew: NOW + skew), True),
+    (shown("NOW+skew+1", lambda skew: NOW + skew + 1), False),
 ]
 """``iat`` from the profile's ``clock_skew`` (NOW + 60, + 61 by default)."""
 

@@ -17,7 +17,7 @@ from harness.rp import ASSERTION_TYPE, RP_SCHEME, Login, TestRelyingParty, Token
 from harness.targets import Target, VNeIDHandle
 from harness.trace import Trace
 from harness.world import Device, DeviceFactory
-from scenarios.support import assert_invalid_client, get_code
+from scenarios.support import FromNow, assert_invalid_client, get_code, resolve_times, shown
 
 Frozen = tuple[ManualClock, Target, TestRelyingParty, Device, Persona]
 """What the ``frozen`` fixture gives: the clock, the target, a client, a phone, a citizen."""
@@ -348,18 +348,18 @@ def test_an_assertion_may_name_the_token_endpoint_or_the_issuer(jwt_client: Test
 @pytest.mark.parametrize("claims", [
     {"sub": "someone-else"},
     {"iss": "someone-else"},
-    {"exp": int(time.time()) - 3600},
+    {"exp": FromNow(-3600)},
     {"exp": True},
     {"exp": "soon"},
     {"exp": None},
-    {"exp": int(time.time()) + 7200},
+    {"exp": FromNow(7200)},
     {"jti": None},
     {"jti": ""},
     {"jti": 12345},
     {"aud": ["https://elsewhere.test"]},
     {"exp": float("nan")},
     {"exp": 10**400},
-    {"nbf": int(time.time()) + 3600},
+    {"nbf": FromNow(3600)},
     {"nbf": "now"},
 ], ids=["sub-other", "iss-other", "expired", "exp-bool", "exp-string", "exp-missing",
         "lives-two-hours", "jti-missing", "jti-empty", "jti-number", "aud-elsewhere",
@@ -367,6 +367,7 @@ def test_an_assertion_may_name_the_token_endpoint_or_the_issuer(jwt_client: Test
 def test_an_assertion_breaking_rfc7523_is_invalid_client(jwt_client: TestRelyingParty,
                                                          phone: Device, persona: Persona,
                                                          claims: dict[str, Any]) -> None:
+    claims = resolve_times(claims)
     exp = claims.get("exp")
     if not _Target.embedded and type(exp) is int and exp > time.time() + 3600:
         pytest.skip("refusing an assertion that lives over an hour (here: "
@@ -382,7 +383,8 @@ def test_an_assertion_breaking_rfc7523_is_invalid_client(jwt_client: TestRelying
 @pytest.mark.plan("vneid-provider")
 @pytest.mark.clause("T-1")
 @pytest.mark.parametrize("nbf_from_now", [
-    lambda skew: -600, lambda skew: 0, lambda skew: skew // 2,
+    shown("-600", lambda skew: -600), shown("0", lambda skew: 0),
+    shown("skew/2", lambda skew: skew // 2),
 ], ids=["-600", "0", "30"])  # the offsets under the default 60 s skew
 def test_an_assertion_valid_from_now_or_earlier_is_accepted(
         jwt_client: TestRelyingParty, phone: Device, persona: Persona,
@@ -633,8 +635,8 @@ def test_a_code_lives_exactly_sixty_seconds(frozen: Frozen, before_expiry: float
 
 @pytest.mark.clause("T-1")
 @pytest.mark.parametrize(("exp_offset", "ok"), [
-    (lambda skew: 1 - skew, True), (lambda skew: -skew, False),
-    (lambda skew: 3600, True), (lambda skew: 3601, False),
+    (shown("1-skew", lambda skew: 1 - skew), True), (shown("-skew", lambda skew: -skew), False),
+    (shown("3600", lambda skew: 3600), True), (shown("3601", lambda skew: 3601), False),
 ], ids=["59s-past-within-skew", "60s-past", "lives-3600s", "lives-3601s"])
 def test_assertion_exp_allows_the_skew_and_at_most_an_hour(frozen: Frozen,
                                                            exp_offset: Callable[[int], int],
