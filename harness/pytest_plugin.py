@@ -379,7 +379,9 @@ def pytest_runtest_makereport(item: pytest.Item,
     if report.failed and not getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
         # the seed is what makes the run replayable: say it where the failure is (a property
         # test has its own "how to reproduce", hypothesis's seed)
-        report.sections.append(("how to replay", replay_command(item.config, item.nodeid)))
+        seeded = "harness_seed" in getattr(item, "fixturenames", ())
+        report.sections.append(("how to replay", replay_command(item.config, item.nodeid,
+                                                                seeded=seeded)))
     if report.failed or report.skipped or report.sections:
         from reports.failures import clean_report
 
@@ -396,12 +398,14 @@ _REPLAYED = (OPT_PLAN, OPT_BROKEN_RP, OPT_DRIVER, OPT_APPIUM_CAPABILITIES, OPT_P
 """The options besides ``--seed`` that decide what a test does, in the replay command."""
 
 
-def replay_command(config: pytest.Config, nodeid: str) -> str:
+def replay_command(config: pytest.Config, nodeid: str, *, seeded: bool = True) -> str:
     """``pytest --seed N [the run's options that decide what a test does] NODEID``: the one
-    test again, as it ran. The admin token is named, never printed (S-5)."""
+    test again, as it ran (without ``--seed`` when the test draws nothing from it, as the
+    login state machine, whose world has a seed of its own). The admin token is named, never
+    printed (S-5)."""
     import shlex
 
-    words = ["pytest", OPT_SEED, str(config.getoption(OPT_SEED))]
+    words = ["pytest", *((OPT_SEED, str(config.getoption(OPT_SEED))) if seeded else ())]
     for option in _REPLAYED:
         value = config.getoption(option, None)
         for one in value if isinstance(value, list) else [value]:

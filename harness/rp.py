@@ -41,6 +41,7 @@ from harness.protocol import (
 )
 from harness.targets import VNeIDHandle
 from harness.trace import Trace, ensure_traced
+from mock_providers.vneid.keys import derive_private_key
 
 __all__ = ["ASSERTION_TYPE", "AUTH_METHODS", "Login", "RP_PARTY", "TestRelyingParty",
            "TokenResult"]
@@ -117,8 +118,7 @@ class TestRelyingParty:
         }
         if self.auth_method == "private_key_jwt":
             if self.signing_key is None:
-                self.signing_key = ECKey.generate_key(
-                    "P-256", {"kid": f"{self.client_id}-key"}, private=True)
+                self.signing_key = derive_private_key(self.entropy, f"{self.client_id}-key")
             client["jwks"] = {"keys": [self.signing_key.as_dict(private=False)]}
         else:
             client["client_secret"] = self.client_secret
@@ -184,6 +184,8 @@ class TestRelyingParty:
         now = int(time.time())
         claims = {"iss": self.client_id, "sub": self.client_id,
                   "aud": audience or self.token_endpoint,
+                  # random, not from the seed: a provider that remembers the jtis it saw
+                  # (RFC 7523 §3) would refuse the same test run again as a replay
                   "jti": jti or secrets.token_urlsafe(16),
                   "iat": now, "exp": now + ASSERTION_LIFETIME}
         header = {"alg": "ES256", "typ": "JWT", "kid": self.signing_key.kid}

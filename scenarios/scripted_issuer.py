@@ -41,7 +41,7 @@ from harness.protocol import (
 from harness.targets import SCENARIO_PARTY
 from harness.trace import Trace, ensure_traced
 from mock_providers.defaults import EMBEDDED_VSSID_BASE_URL
-from mock_providers.vneid.keys import derive_signing_key
+from mock_providers.vneid.keys import derive_private_key
 from mock_providers.vssid import AccountRecord, VssIDProvider, VssIDSettings
 from scenarios.support import app_headers
 
@@ -92,14 +92,6 @@ def patched(base: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]
     return out
 
 
-def es256_key(entropy: Entropy, kid: str | None = "key-1") -> ECKey:
-    """A P-256 private key with this ``kid`` (none for ``None``), drawn from ``entropy`` (a
-    test's seed replays it)."""
-    private = derive_signing_key(entropy).private_key
-    assert private is not None
-    return ECKey.import_key(private, {"kid": kid} if kid else None)
-
-
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
@@ -148,7 +140,7 @@ class ScriptedIssuer:
     def key(self, kid: str | None = "key-1") -> ECKey:
         """A new private key with this ``kid`` from the issuer's entropy (a test's seed
         replays it): the signing key, or another to sign or publish instead."""
-        return es256_key(self.entropy, kid)
+        return derive_private_key(self.entropy, kid)
 
     @property
     def transport(self) -> httpx.MockTransport:

@@ -17,10 +17,23 @@ from joserfc.jwk import ECKey
 
 from harness.protocol import Entropy
 
-__all__ = ["SIGNING_ALG", "PairwiseSubjects", "derive_signing_key", "public_jwks"]
+__all__ = ["SIGNING_ALG", "PairwiseSubjects", "derive_private_key", "derive_signing_key",
+           "public_jwks"]
 
 SIGNING_ALG = "ES256"
 _P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+
+
+def _derived(entropy: Entropy) -> ec.EllipticCurvePrivateKey:
+    # 40 bytes reduced modulo the order: the bias is below 2**-64.
+    scalar = int.from_bytes(entropy.randbytes(40), "big") % (_P256_ORDER - 1) + 1
+    return ec.derive_private_key(scalar, ec.SECP256R1())
+
+
+def derive_private_key(entropy: Entropy, kid: str | None = None) -> ECKey:
+    """A P-256 private key whose scalar comes from ``entropy`` (a seeded one replays it),
+    with this ``kid`` (none for ``None``)."""
+    return ECKey.import_key(_derived(entropy), {"kid": kid} if kid else None)
 
 
 def derive_signing_key(entropy: Entropy) -> ECKey:
@@ -28,9 +41,7 @@ def derive_signing_key(entropy: Entropy) -> ECKey:
 
     T-3: "The ID token is a JWS signed ES256 (key published at jwks_uri, kid set)".
     """
-    # 40 bytes reduced modulo the order: the bias is below 2**-64.
-    scalar = int.from_bytes(entropy.randbytes(40), "big") % (_P256_ORDER - 1) + 1
-    private = ec.derive_private_key(scalar, ec.SECP256R1())
+    private = _derived(entropy)
     kid = ECKey.import_key(private).thumbprint()
     return ECKey.import_key(private, {"kid": kid, "use": "sig", "alg": SIGNING_ALG})
 

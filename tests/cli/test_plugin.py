@@ -269,12 +269,21 @@ def test_a_failure_says_how_to_replay_it_and_the_reports_carry_the_seed(
         @given(st.integers())
         def test_property(n):
             assert n < 0
+
+        def test_draws_nothing_from_the_seed():
+            assert False
     """)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--seed", "5",
                                            "--junitxml=junit.xml", "--alluredir=allure")
-    result.assert_outcomes(failed=2)
+    result.assert_outcomes(failed=3)
     lines = [line for line in result.stdout.lines if line.startswith("pytest --seed 5 ")]
     assert len(lines) == 1, "one replay line: the property test has hypothesis's own"
+    # a test that takes nothing from the seed (the login state machine has its own) is
+    # replayed without --seed, which would suggest it matters (a determinism review)
+    unseeded = [line for line in result.stdout.lines if line.startswith("pytest ")
+                and line.endswith("::test_draws_nothing_from_the_seed")]
+    assert len(unseeded) == 1
+    assert "--seed" not in unseeded[0]
     command = shlex.split(lines[0])
     assert command[:3] == ["pytest", "--seed", "5"]
     assert command[3].endswith("::test_fails[it's]")

@@ -67,6 +67,20 @@ def test_private_key_jwt_client_registers_its_public_key(providers: Target) -> N
         assert "client_secret" not in body
 
 
+def test_the_private_key_jwt_key_is_drawn_from_the_seed(providers: Target) -> None:
+    """A provider failing on the client's key replays with the same seed (it was random)."""
+    from harness.protocol import SeededEntropy
+
+    def key(seed: str) -> dict[str, Any]:
+        rp = TestRelyingParty(providers.vneid, providers.profile, client_id="jwt",
+                              auth_method="private_key_jwt", entropy=SeededEntropy(seed))
+        with rp.register():
+            assert rp.signing_key is not None
+            return rp.signing_key.as_dict(private=False)
+
+    assert key("7/rp") == key("7/rp") != key("8/rp")
+
+
 @pytest.mark.clause("T-1")
 def test_client_assertion_follows_rfc_7523(providers: Target) -> None:
     with TestRelyingParty(providers.vneid, providers.profile, client_id="jwt",
