@@ -64,6 +64,7 @@ __all__ = [
     "MAX_TARGET_BYTES",
     "RECORDED_BODY_BYTES",
     "LOOPBACK_HOSTS",
+    "MalformedBearer",
     "MissingCredentials",
     "SINGLE_HEADERS",
     "FastJSONResponse",
@@ -151,7 +152,7 @@ def error_response(err: ProtocolError,
     hdrs = {"Cache-Control": "no-store", **(headers or {})}
     if err.status in _CLOSING_STATUSES:  # the rest of the body is not read: the connection
         hdrs.setdefault("Connection", "close")  # cannot carry another request (RFC 9110)
-    if err.status == 401 and "WWW-Authenticate" not in hdrs:
+    if (err.status == 401 or isinstance(err, MalformedBearer)) and "WWW-Authenticate" not in hdrs:
         hdrs["WWW-Authenticate"] = _challenge(err)
     return FastJSONResponse(err.to_body(), status_code=err.status, headers=hdrs)
 
@@ -168,9 +169,21 @@ login page): RFC 9110 §15.5.2 wants one on every 401, and these credentials go 
 body, not in a scheme a browser would answer with a prompt of its own."""
 
 
+LOGIN_CHALLENGE = 'VNeID realm="VssID"'
+"""The challenge of VssID ``complete``'s 401 ``id_token_invalid``: the request carried no
+token of its own (the refused ID token came from the issuer), so no Bearer challenge, whose
+error codes (RFC 6750 §3.1) do not include it; the way on is a new login with VNeID."""
+
+
 class MissingCredentials(ProtocolError):
     """A 401 for a request that sent no credentials at all: its challenge names no error
     (RFC 6750 §3.1: "the resource server SHOULD NOT include an error code")."""
+
+
+class MalformedBearer(ProtocolError):
+    """A 400 for an ``Authorization: Bearer`` header without exactly one token: RFC 6750 §3
+    has every answer to a request without a usable token carry a challenge, here
+    ``Bearer error="invalid_request"``."""
 
 
 def _challenge(err: ProtocolError) -> str:
@@ -180,6 +193,8 @@ def _challenge(err: ProtocolError) -> str:
         return 'Basic realm="VNeID token endpoint", charset="UTF-8"'
     if err.code == "invalid_credentials":  # a citizen's passcode in the body, not a token
         return CREDENTIALS_CHALLENGE
+    if err.code == "id_token_invalid":
+        return LOGIN_CHALLENGE
     if isinstance(err, MissingCredentials):
         return "Bearer"
     return f'Bearer error="{err.code}"'
@@ -478,8 +493,9 @@ def bearer_token(request: Request, *, clause: str, code: str = "invalid_token") 
                                  clause=clause)
     token = token.strip(" ")
     if not token or len(token) > 4096 or " " in token:
-        raise ProtocolError("Authorization: Bearer must carry exactly one token (RFC 6750 "
-                            "§2.1)", code="invalid_request", clause=clause)
+        raise MalformedBearer("Authorization: Bearer must carry exactly one token (RFC 6750 "
+                              "§2.1): send 'Authorization: Bearer <token>'",
+                              code="invalid_request", clause=clause)
     return token
 
 

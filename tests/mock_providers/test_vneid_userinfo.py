@@ -45,9 +45,14 @@ def test_missing_or_unknown_token_is_invalid_token(vneid_http, authorization, ch
     assert r.headers["www-authenticate"] == challenge
 
 
-def test_a_bearer_header_without_a_token_is_invalid_request(vneid_http):
-    r = vneid_http.get("/userinfo", headers={"Authorization": "Bearer"})
+@pytest.mark.parametrize("authorization", ["Bearer", "Bearer a b"])
+def test_a_bearer_header_without_a_token_is_invalid_request(vneid_http, authorization):
+    """RFC 6750 §3: the answer to a request without a usable token carries a challenge;
+    this 400 had none (an error review)."""
+    r = vneid_http.get("/userinfo", headers={"Authorization": authorization})
     assert (r.status_code, r.json()["error"]) == (400, "invalid_request")
+    assert r.headers["www-authenticate"] == 'Bearer error="invalid_request"'
+
 
 
 def test_expired_access_token_is_invalid_token(vneid_flow, vneid_http, vneid_provider):

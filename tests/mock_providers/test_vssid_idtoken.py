@@ -34,7 +34,11 @@ def world() -> Iterator[VssIDWorld]:
 
 
 def _refused(world: VssIDWorld, status: int, error: str, clause: str) -> dict[str, Any]:
-    body = assert_error(world.login(), status, error, clause)
+    response = world.login()
+    body = assert_error(response, status, error, clause)
+    if status == 401:  # RFC 9110 §15.5.2; not Bearer: the request carried no token
+        assert response.headers["www-authenticate"] == 'VNeID realm="VssID"'
+
     assert world.fake.calls_to("/userinfo") == []
     assert len(world.provider.sessions) == 0
     return body
