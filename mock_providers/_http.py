@@ -517,8 +517,11 @@ def check_app_version(request: Request, app: AppId, profile: Profile) -> str | N
     minimum = profile.min_version(app)
     if version < minimum:
         store = profile.store_link(app, platform)
+        said = ("" if store is not None else
+                f"; no store_url for {'no platform' if platform is None else 'that platform'}"
+                " (X-Device-Platform: ios or android), store_urls lists each")
         raise ProtocolError(
-            f"{name} {version} is below the minimum {minimum}; update the app",
+            f"{name} {version} is below the minimum {minimum}; update the app{said}",
             code="app_update_required", clause=clause,
             extra={"minimum_version": str(minimum), "store_url": store,
                    "store_urls": dict(profile.store_links.get(app, {}))},

@@ -125,6 +125,20 @@ def test_old_app_version_needs_an_update_with_the_store_link(
     assert len(world.provider.transactions) == 0
 
 
+@pytest.mark.clause("V-4")
+def test_an_update_without_a_known_platform_says_why_it_has_no_store_link(
+        world: VssIDWorld) -> None:
+    """V-4's store link is for ``ios|android``: the 426 had ``store_url: null`` and did not
+    say why (an error review)."""
+    headers = {"X-VssID-App-Version": "1.6.6", "X-Device-Platform": "windows"}
+    body = assert_error(world.client.post(START, headers=headers), 426,
+                        "app_update_required", "V-4")
+    assert body["store_url"] is None
+    assert set(body["store_urls"]) == {"ios", "android"}
+    assert "(X-Device-Platform: ios or android), store_urls lists each" in (
+        body["error_description"])
+
+
 @pytest.mark.clause("V-2", "V-4")
 @pytest.mark.parametrize("version", ["1.6.7", "1.6.10", "1.7", "2.0.0", "1.6.7+build.5"])
 def test_new_enough_versions_pass(world: VssIDWorld, version: str) -> None:
