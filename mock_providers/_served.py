@@ -108,6 +108,10 @@ class _HeadDeadline:
         self._expire()
 
 
+_CONNECT_REFUSED = ("CONNECT asks a proxy for a tunnel; these are the providers "
+                    "themselves: send GET or POST to a path")
+
+
 def origin_form(target: bytes) -> bytes | None:
     """The path and query of an absolute-form request target (``http://host/path?q``), or
     ``None`` for a target in another form. RFC 9112 §3.2.2: a server "MUST accept the
@@ -137,6 +141,9 @@ class _Connection(h11.Connection):
             self.last_error = exc
             raise
         if type(event) is h11.Request:
+            if event.method == b"CONNECT":
+                self.last_error = h11.RemoteProtocolError(_CONNECT_REFUSED)
+                raise self.last_error
             origin = origin_form(event.target)
             if origin is not None:
                 return h11.Request(method=event.method, target=origin, headers=event.headers,
@@ -268,6 +275,11 @@ class GuardedHttpToolsProtocol(_DeadlineHooks, HttpToolsProtocol):
         self._head_bytes = 0
         if len(self.url) >= MAX_HEAD_BYTES // 2:  # httptools refuses a URL over 64 KiB as 400
             self._error = _too_large(len(self.url))
+            raise _HeadRefused
+        if self.parser.get_method() == b"CONNECT":  # httptools cannot parse its target
+            self._error = ProtocolError(f"the request is not valid HTTP/1.1 "
+                                        f"({_CONNECT_REFUSED})", code="invalid_request",
+                                        clause="A-1")
             raise _HeadRefused
         if self.parser.get_http_version() == "0.9":  # llhttp's reading of "GET /path"
             self._error = ProtocolError("the request is not valid HTTP/1.1 (a request line "

@@ -4,7 +4,7 @@ RFC 9112 §3.2.2: a server "MUST accept the absolute-form in requests". httptool
 path of such a target itself but failed on one without a path (400 "User callback error");
 h11 passed the whole URI on, and every such request was 404 ``no endpoint at http://…``
 (a review of the served providers). And a request line without a version (HTTP/0.9) is
-400 on both stacks: httptools served it."""
+400 on both stacks: httptools served it. So is CONNECT, with a word on why."""
 
 from __future__ import annotations
 
@@ -69,3 +69,14 @@ def test_a_request_line_without_a_version_is_400(served: ServedProviders) -> Non
         sock.sendall(b"GET /jwks\r\n\r\n")
         status, body = error_of(read_all(sock))
     assert (status, body["error"]) == (400, "invalid_request")
+
+
+def test_connect_is_400_saying_these_are_no_proxy(served: ServedProviders) -> None:
+    """httptools answered "User callback error", h11 404 "no endpoint at example.com:443"."""
+    with connect(served) as sock:
+        sock.sendall(b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
+        status, body = error_of(read_all(sock))
+    assert (status, body["error"]) == (400, "invalid_request")
+    assert body["error_description"] == (
+        "the request is not valid HTTP/1.1 (CONNECT asks a proxy for a tunnel; these are the "
+        "providers themselves: send GET or POST to a path)")
