@@ -401,8 +401,10 @@ async def read_json_object(
         raise ProtocolError(f"key {str(dup)[:40]!r} appears more than once in a JSON object",
                             clause=clause) from None
     except (ValueError, RecursionError) as exc:
-        raise ProtocolError(f"the body is not valid JSON: {json_error_text(exc)}",
-                            clause=clause) from None
+        said = ("it starts with a byte order mark (U+FEFF), which RFC 8259 §8.1 keeps out of "
+                "JSON sent over a network; send it without" if text.startswith("\ufeff")
+                else json_error_text(exc))
+        raise ProtocolError(f"the body is not valid JSON: {said}", clause=clause) from None
     if b"\\u" in raw or raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH:
         # only an escape can make a lone surrogate (the text is valid UTF-8), and only that
         # many brackets can nest too deep: otherwise there is nothing to walk for

@@ -144,7 +144,9 @@ class ClientAuthenticator:
                 jwks = fetched[1]
             self._check_assertion(client, form, jwks)
         elif not hmac.compare_digest(secret.encode(), (client.client_secret or "").encode()):
-            raise _refuse("the client secret is wrong")
+            raise _refuse("the client secret is wrong; send the secret this client is "
+                          "registered with (POST /_harness/clients sets it; a relying party "
+                          "under test: conformance --rp-client-secret)")
         return client
 
     def _check_assertion(self, client: ClientRecord, form: Mapping[str, str],

@@ -98,7 +98,10 @@ class Grants:
         with self._lock:
             code = self.codes.get(value)
             if code is None:  # never issued, or older than profile.code_ttl (T-2)
-                raise _invalid_grant("the code is unknown or expired", "T-2")
+                raise _invalid_grant(f"the code is unknown or expired (a code lives "
+                                     f"{self.profile.code_ttl} s and redeems once, T-2): "
+                                     "redeem it as soon as the callback arrives, or start a "
+                                     "new login", "T-2")
             if code.used:
                 for token in code.access_tokens:
                     self.access_tokens.pop(token)

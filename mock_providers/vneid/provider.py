@@ -143,8 +143,12 @@ class VNeIDProvider:
             raise ValueError("the section must be an object")
         secret = data.get("subject_secret")
         if secret is not None:
-            if not isinstance(secret, str) or len(secret) != 64:
-                raise ValueError("subject_secret must be 64 hex digits")
+            if (not isinstance(secret, str) or len(secret) != 64
+                    or not all(c in "0123456789abcdefABCDEF" for c in secret)):
+                raise ValueError("subject_secret must be 64 hexadecimal digits, as serve wrote "
+                                 "it; put back the value from a copy of the file, or remove "
+                                 "the line to draw a new secret (every citizen's sub then "
+                                 "changes, T-3)")
             self._subject_secret = bytes.fromhex(secret)
             self.grants.subjects = PairwiseSubjects(self._subject_secret)
         restored: set[str] = set()

@@ -114,6 +114,7 @@ def test_a_body_that_never_arrives_is_408(served: ServedProviders,
     ('{"a": 1}'.encode("utf-16"), "not UTF-8"),                              # another encoding
     (b'{"passcode": "\\ud800"}', "lone surrogate"),                          # was a 500
     (b'{"personal_id": "1", "personal_id": "2"}', "appears more than once"),  # duplicate key
+    (b'\xef\xbb\xbf{"personal_id": "1"}', "starts with a byte order mark"),  # "line 1 column 1"
 ])
 def test_hostile_json_is_invalid_request(served: ServedProviders, content: bytes,
                                          says: str) -> None:

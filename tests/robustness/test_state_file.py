@@ -258,6 +258,9 @@ def test_a_failed_write_keeps_the_old_file_and_says_so(tmp_path: Path) -> None:
      "is held twice; keep one of the two records"),
     (b'{"format": "' + STATE_FORMAT.encode() + b'", "sections": {"vneid": {"x": '
      + b"9" * 5000 + b"}}}", "a number has more than 4300 digits"),
+    (json.dumps({"format": STATE_FORMAT, "sections": {"vneid": {
+        "subject_secret": "zz" * 32}}}).encode(),  # was Python's "non-hexadecimal number…"
+     "subject_secret must be 64 hexadecimal digits, as serve wrote it; put back"),
 ])
 def test_a_corrupt_file_is_a_clear_error_and_is_not_overwritten(
         tmp_path: Path, content: bytes, problem: str) -> None:
