@@ -6,6 +6,7 @@ import base64
 import json
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,6 +26,7 @@ from scenarios.support import (
     assert_error_body,
     authorize_on_phone,
     replace_param,
+    shown,
 )
 
 
@@ -110,6 +112,25 @@ def test_a_missing_or_unregistered_redirect_uri_is_shown_not_redirected(
     assert "redirect_to" not in body
 
 
+@pytest.mark.plan("vneid-provider")
+@pytest.mark.clause("S-2", "A-7")
+@pytest.mark.parametrize("spoil", [
+    shown("trailing-slash", lambda uri: f"{uri}/"),
+    shown("percent-encoded-letter", lambda uri: f"{uri[:-1]}%{ord(uri[-1]):02X}"),
+    shown("upper-case-path", lambda uri: uri[:-1] + uri[-1].upper()),
+], ids=["trailing-slash", "percent-encoded-letter", "upper-case-path"])
+def test_a_redirect_uri_matching_only_after_normalising_is_not_redirected_to(
+        vneid: VNeIDHandle, rp: TestRelyingParty, persona: Persona,
+        spoil: Callable[[str], str]) -> None:
+    """S-2: the registered redirect URI is matched exactly (RFC 6749 §3.1.2.3, simple string
+    comparison): ``…://callback/`` and ``…://callbac%6B`` are other URIs, refused without a
+    redirect to them (a fault-injection audit: normalising them went unnoticed)."""
+    link = replace_param(rp.login().link, "redirect_uri", spoil(rp.redirect_uri))
+    body = assert_error_body(answer(vneid, persona, link, profile=rp.profile), 400,
+                             "invalid_redirect_uri", "S-2" if vneid.is_embedded else None)
+    assert "redirect_to" not in body
+
+
 # -- A-7: redirected errors cite their clause ------------------------------------------------------
 
 
@@ -119,16 +140,22 @@ def test_a_missing_or_unregistered_redirect_uri_is_shown_not_redirected(
     ("response_type", None, "invalid_request"),
     ("response_type", "", "invalid_request"),
     ("response_type", "token", "unsupported_response_type"),
+    ("response_type", "code token", "unsupported_response_type"),
+    ("response_type", "code id_token", "unsupported_response_type"),
     ("scope", None, "invalid_scope"),
     ("scope", "", "invalid_scope"),
     ("scope", "profile", "invalid_scope"),
     ("scope", "openid\tprofile", "invalid_scope"),
-], ids=["response_type-missing", "response_type-empty", "response_type-token", "scope-missing",
-        "scope-empty", "scope-without-openid", "scope-tab-separated"])
+    ("scope", "OPENID", "invalid_scope"),
+], ids=["response_type-missing", "response_type-empty", "response_type-token",
+        "response_type-code-token", "response_type-code-id_token", "scope-missing",
+        "scope-empty", "scope-without-openid", "scope-tab-separated", "scope-upper-case"])
 def test_bad_a2_parameters_go_back_citing_a2(vneid: VNeIDHandle, rp: TestRelyingParty,
                                              persona: Persona, param: str, value: str | None,
                                              error: str) -> None:
-    """RFC 6749 §3.1: an empty parameter counts as absent; §3.3: scope is space-separated."""
+    """RFC 6749 §3.1: an empty parameter counts as absent; §3.3: scope is space-separated
+    and its values case-sensitive (``OPENID`` is not ``openid``); A-2 asks for
+    ``response_type=code`` alone, so a hybrid type gets no code."""
     login = rp.login()
     callback = redirected(vneid, persona, replace_param(login.link, param, value),
                           profile=rp.profile)
@@ -198,6 +225,22 @@ def test_a_denial_goes_back_citing_a7(vneid: VNeIDHandle, rp: TestRelyingParty,
                                       persona: Persona) -> None:
     callback = redirected(vneid, persona, rp.login().link, decision="deny", profile=rp.profile)
     assert_redirected_error(callback, "access_denied", "A-7", vneid)
+
+
+@pytest.mark.plan("vneid-provider")
+@pytest.mark.clause("A-4")
+@pytest.mark.parametrize("level", [1, 2])
+def test_a_session_answers_the_citizens_own_level(vneid: VNeIDHandle, rp: TestRelyingParty,
+                                                  personas: PersonaPool, level: int) -> None:
+    """A-4 ``{session_token, level, expires_in}``: the level is the citizen's; an answer of
+    2 for every citizen went unnoticed (a fault-injection audit: only level 2 was looked at)."""
+    citizen = personas.new(level=level)
+    with vneid.client(headers=app_headers("vneid", profile=rp.profile)) as http:
+        response = http.post("/api/app/v1/sessions", json={
+            "personal_id": citizen.personal_id, "passcode": citizen.passcode})
+    assert 200 <= response.status_code < 300, response.text
+    assert response.json().get("level") == level, (
+        f"A-4: expected level {level}, the citizen's, observed {response.json()}")
 
 
 @pytest.mark.plan("vneid-provider")

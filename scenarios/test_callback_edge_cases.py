@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from harness.personas import Persona
-from harness.protocol import ERRORS, AuthorizationRequest
+from harness.protocol import ERRORS, AuthorizationRequest, parse_callback
 from harness.protocol.redaction import is_secret_key
 from harness.pytest_plugin import run_profile
 from harness.targets import Target, VNeIDHandle, VssIDHandle
@@ -88,29 +88,40 @@ def refused(response: httpx.Response, code: str, clause: str, vssid: VssIDHandle
 
 @pytest.mark.plan("vssid-relying-party")
 @pytest.mark.clause("R-1", "R-12")
-@pytest.mark.parametrize("state", ["forged-state-value-0123456789", None])
-def test_a_wrong_or_missing_state_is_refused_with_its_clause(target: Target,
-                                                              vssid: VssIDHandle,
-                                                              vneid: VNeIDHandle,
-                                                              persona: Persona,
-                                                              state: str | None) -> None:
+@pytest.mark.parametrize("spoil", [
+    shown("forged", lambda state: "forged-state-value-0123456789"),
+    shown("missing", lambda state: None),
+    shown("with-a-suffix", lambda state: f"{state}x"),  # "equals", not "starts with"
+    shown("cut-short", lambda state: state[:-1]),
+], ids=["forged-state-value-0123456789", "None", "with-a-suffix", "cut-short"])
+def test_a_wrong_or_missing_state_is_refused_with_its_clause(
+        target: Target, vssid: VssIDHandle, vneid: VNeIDHandle, persona: Persona,
+        spoil: Callable[[str], str | None]) -> None:
+    """R-1: the callback's ``state`` equals the transaction's (a fault-injection audit: a
+    prefix match went unnoticed)."""
     tx, callback = hand_off(target, persona)
-    refused(complete(target, tx, replace_param(callback, "state", state)), "state_mismatch",
-            "R-1", vssid)
+    state = parse_callback(callback).state
+    assert state is not None, callback
+    refused(complete(target, tx, replace_param(callback, "state", spoil(state))),
+            "state_mismatch", "R-1", vssid)
     assert calls(vneid, "/token") == []
 
 
 @pytest.mark.plan("vssid-relying-party")
 @pytest.mark.clause("R-2", "R-12")
-@pytest.mark.parametrize("iss", ["http://evil.test", None])
-def test_a_wrong_or_missing_iss_is_refused_with_its_clause(target: Target,
-                                                            vssid: VssIDHandle,
-                                                            vneid: VNeIDHandle,
-                                                            persona: Persona,
-                                                            iss: str | None) -> None:
+@pytest.mark.parametrize("spoil", [
+    shown("elsewhere", lambda iss: "http://evil.test"),
+    shown("missing", lambda iss: None),
+    shown("trailing-slash", lambda iss: f"{iss}/"),  # RFC 9207 §2.4: simple string compare
+], ids=["http://evil.test", "None", "trailing-slash"])
+def test_a_wrong_or_missing_iss_is_refused_with_its_clause(
+        target: Target, vssid: VssIDHandle, vneid: VNeIDHandle, persona: Persona,
+        spoil: Callable[[str], str | None]) -> None:
+    """R-2: the callback's ``iss`` equals the issuer, compared as strings (RFC 9207 §2.4; a
+    fault-injection audit: ignoring a trailing slash went unnoticed)."""
     tx, callback = hand_off(target, persona)
-    refused(complete(target, tx, replace_param(callback, "iss", iss)), "issuer_mismatch",
-            "R-2", vssid)
+    refused(complete(target, tx, replace_param(callback, "iss", spoil(vneid.issuer))),
+            "issuer_mismatch", "R-2", vssid)
     assert calls(vneid, "/token") == []
 
 

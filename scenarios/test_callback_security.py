@@ -82,6 +82,19 @@ def test_callback_delivered_twice_completes_once(device: DeviceFactory, persona:
 
 
 @pytest.mark.clause("R-1")
+def test_callback_a_minute_before_the_transaction_expires_logs_in(
+        device: DeviceFactory, persona: Persona, target: Target, vssid: VssIDHandle) -> None:
+    """R-1 "expires after 10 min", not before: a login whose transaction died at half its
+    lifetime (while start still said expires_in 600) went unnoticed, only ttl + 1 was tried
+    (a fault-injection audit)."""
+    phone, callback = capture_callback(device, persona)
+    vssid.set_clock(target.profile.transaction_ttl - 60)
+    assert_home(deliver(phone, callback),
+                f"R-1: the transaction lives {target.profile.transaction_ttl} s; "
+                f"{target.profile.transaction_ttl - 60} s after start it must still complete")
+
+
+@pytest.mark.clause("R-1")
 def test_callback_after_the_transaction_expired(device: DeviceFactory, persona: Persona,
                                                  target: Target, vssid: VssIDHandle,
                                                  vneid: VNeIDHandle) -> None:

@@ -67,6 +67,12 @@ def test_no_secret_reaches_a_trace_or_a_request_log(device: DeviceFactory,
     }
     assert secrets["code"]
     assert sum("token" in k for k in secrets) >= 2, f"expected both apps' sessions: {secrets}"
+    if vssid.is_embedded:  # VssID's own PKCE verifier, which only the backend holds (a
+        # fault-injection audit: one logged in its outgoing calls went unnoticed)
+        (started,) = vssid.requests(path="/api/v1/auth/vneid/start", method="POST")
+        transaction = vssid.embedded.transactions.get(started["response"]["transaction_id"])
+        assert transaction is not None
+        secrets["code_verifier"] = transaction.code_verifier
     recorded = json.dumps({
         "trace": phone.trace.to_json(),
         "vneid": vneid.requests(),
@@ -173,14 +179,25 @@ def test_control_api_answers_loopback_callers(vneid: VNeIDHandle, vssid: VssIDHa
 
 
 @pytest.mark.clause("S-6")
-def test_admin_token_opens_the_control_api_to_other_addresses() -> None:
+@pytest.mark.parametrize("which", ["vneid", "vssid"])
+def test_admin_token_opens_the_control_api_to_other_addresses(which: str) -> None:
+    """S-6 on both mocks (a fault-injection audit: the VssID mock skipping its guard when a
+    token is configured but not sent went unnoticed, only the VNeID mock was tried)."""
     from mock_providers.vneid import VNeIDProvider, VNeIDSettings
+    from mock_providers.vssid import VssIDProvider, VssIDSettings
 
-    provider = VNeIDProvider(VNeIDSettings(admin_token="let-me-in"))
-    transport = SyncASGITransport(provider.app, client=("203.0.113.7", 40000))
-    with httpx.Client(transport=transport, base_url=provider.issuer) as http:
-        assert http.get("/_harness/health").status_code == 403
+    app, base_url = ((VNeIDProvider(VNeIDSettings(admin_token="let-me-in")).app,
+                      "http://vneid.test") if which == "vneid" else
+                     (VssIDProvider(VssIDSettings(admin_token="let-me-in")).app,
+                      "http://vssid.test"))
+    transport = SyncASGITransport(app, client=("203.0.113.7", 40000))
+    with httpx.Client(transport=transport, base_url=base_url) as http:
+        for method, path in [("GET", "/_harness/health"), ("POST", "/_harness/clock")]:
+            body = {"offset_seconds": 0} if method == "POST" else None
+            refused = http.request(method, path, json=body)
+            assert refused.status_code == 403, f"{which} {method} {path} without the token"
+            wrong = http.request(method, path, json=body,
+                                 headers={"X-Harness-Admin-Token": "nope"})
+            assert wrong.status_code == 403, f"{which} {method} {path} with a wrong token"
         ok = http.get("/_harness/health", headers={"X-Harness-Admin-Token": "let-me-in"})
         assert ok.status_code == 200
-        wrong = http.get("/_harness/health", headers={"X-Harness-Admin-Token": "nope"})
-        assert wrong.status_code == 403

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from harness.personas import Persona
-from harness.protocol import DEFAULT_PROFILE
+from harness.protocol import DEFAULT_PROFILE, s256_challenge
 from harness.rp import RP_SCHEME, Login, TestRelyingParty
 from harness.targets import Target, VNeIDHandle
 from harness.world import Device, DeviceFactory
@@ -45,14 +45,22 @@ def test_code_redeems_with_the_verifier(phone: Device, rp: TestRelyingParty,
 
 
 @pytest.mark.clause("T-2")
+@pytest.mark.parametrize("by", ["the-same-client", "another-client"])
 def test_second_redemption_fails_and_revokes_the_first_tokens(phone: Device, rp: TestRelyingParty,
-                                                              persona: Persona) -> None:
+                                                              persona: Persona, by: str) -> None:
+    """T-2, RFC 6749 §4.1.2: any second use of a code, by another client too, revokes what
+    the first issued (a fault-injection audit: checking the client before the reuse let a
+    replay by another client through without revoking)."""
     login, code = get_code(phone, rp, persona)
     first = rp.redeem(code, login.code_verifier)
     assert first.status == 200
     assert rp.userinfo(first.body["access_token"]).status == 200
-    second = rp.redeem(code, login.code_verifier)
-    assert (second.status, second.error) == (400, "invalid_grant")
+    if by == "another-client":
+        with rp.variant(client_id=f"{rp.client_id}-other") as other:
+            second = other.redeem(code, login.code_verifier)
+    else:
+        second = rp.redeem(code, login.code_verifier)
+    assert (second.status, second.error) == (400, "invalid_grant"), second.body
     after = rp.userinfo(first.body["access_token"])
     assert (after.status, after.error) == (401, "invalid_token"), (
         "T-2: the tokens issued from a reused code must be revoked")
@@ -210,6 +218,18 @@ def test_wrong_pkce_verifier_is_refused(phone: Device, rp: TestRelyingParty, per
     _, code = get_code(phone, rp, persona)
     result = rp.redeem(code, verifier)
     assert (result.status, result.error) == (400, "invalid_grant"), result.body
+
+
+@pytest.mark.clause("S-1", "A-1")
+@pytest.mark.parametrize("length", [43, 128])
+def test_a_verifier_of_either_boundary_length_redeems(phone: Device, rp: TestRelyingParty,
+                                                      persona: Persona, length: int) -> None:
+    """S-1, RFC 7636 §4.1: a verifier of 43 to 128 characters; both ends redeem (a
+    fault-injection audit: refusing 128 went unnoticed, only 129 was tried)."""
+    verifier = ("abcDEF0123-._~" * 10)[:length]
+    _, code = get_code(phone, rp, persona, code_challenge=s256_challenge(verifier))
+    result = rp.redeem(code, verifier)
+    assert result.status == 200, f"a {length}-character verifier: {result.body}"
 
 
 @pytest.mark.clause("S-1", "S-4")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from harness.protocol import VersionError, parse_version
 from harness.rp import RP_SCHEME, Login, TestRelyingParty
 from harness.targets import Target, VNeIDHandle
 from harness.world import DeviceFactory, PersonaPool
-from scenarios.support import get_code
+from scenarios.support import authorize_on_phone, get_code
 
 pytestmark = pytest.mark.plan("vneid-provider")
 
@@ -87,6 +88,7 @@ def test_id_token_is_es256_with_kid_and_every_claim(target: Target, vneid: VNeID
                                                     rp: TestRelyingParty, persona: Persona,
                                                     tokens: tuple[Login, dict[str, Any]]) -> None:
     login, body = tokens
+    now = time.time()  # the code was redeemed just before
     token = verify(vneid, body["id_token"])
     assert token.header["alg"] == "ES256"
     assert token.header.get("kid")
@@ -95,16 +97,49 @@ def test_id_token_is_es256_with_kid_and_every_claim(target: Target, vneid: VNeID
     assert claims["aud"] in (rp.client_id, [rp.client_id])
     assert claims["nonce"] == login.request.nonce
     assert claims["acr"] == "urn:vneid:loa:2"
-    assert claims["amr"]
+    amr = claims["amr"]  # OpenID Connect Core §2: a JSON array of strings
+    assert isinstance(amr, list), f"T-3: amr must be an array of strings, observed {amr!r}"
+    assert amr, "T-3: amr names how the citizen logged in"
+    assert all(isinstance(method, str) for method in amr), amr
     lifetime, most = claims["exp"] - claims["iat"], target.profile.id_token_ttl  # 600 default
     assert 0 < lifetime <= most, (
         f"T-3: expected an ID token living 1 to {most} s (exp - iat), observed {lifetime} s")
+    # and from now, not only from its own iat: an iat in the future made exp - iat look
+    # right (a fault-injection audit). Another provider's clock may differ from ours by
+    # up to the profile's skew (R-8); the embedded mock's is ours.
+    margin = 2 if vneid.is_embedded else target.profile.clock_skew
+    left = claims["exp"] - now
+    assert left <= most + margin, (
+        f"T-3: expected exp at most {most} s from now, observed {left:.0f} s")
     assert claims["auth_time"] <= claims["iat"]
     assert claims["personal_id"] == persona.personal_id
     assert claims["name"] == persona.full_name
     assert claims["birthdate"] == persona.birthdate.isoformat()
     assert claims["gender"] == persona.gender
     assert claims["sub"]
+
+
+@pytest.mark.clause("T-3")
+def test_auth_time_is_when_the_citizen_logged_in(target: Target, vneid: VNeIDHandle,
+                                                 device: DeviceFactory, rp: TestRelyingParty,
+                                                 persona: Persona) -> None:
+    """T-3 ``auth_time``: when the citizen authenticated (OpenID Connect Core §2), not when
+    the token was made. A login that reuses the VNeID app's session minutes later keeps the
+    first time (a fault-injection audit: auth_time = iat went unnoticed)."""
+    phone = device("android")
+    phone.install_receiver(RP_SCHEME)
+    get_code(phone, rp, persona)  # the citizen logs in
+    later = min(300, target.profile.vneid_session_ttl // 2)
+    vneid.set_clock(later)
+    login = rp.login()
+    authorize_on_phone(phone, rp, persona, login.link)  # the app's session, no new login
+    result = rp.redeem(rp.code_from(phone.last_link_to(f"{RP_SCHEME}://")),
+                       login.code_verifier)
+    assert result.status == 200, result.body
+    claims = verify(vneid, result.body["id_token"]).claims
+    assert claims["iat"] - claims["auth_time"] >= later - 2, (
+        f"T-3: the citizen logged in {later} s before this token; expected auth_time that "
+        f"long before iat, observed iat {claims['iat']}, auth_time {claims['auth_time']}")
 
 
 @pytest.mark.clause("T-3")

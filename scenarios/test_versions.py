@@ -30,15 +30,22 @@ from scenarios.support import app_headers, assert_error_body, assert_home, calls
 from scenarios.version_cases import MALFORMED_CASES, default_id, version_case
 
 VSSID_NEW_ENOUGH = ["minimum", "higher-patch", "next-minor-short", "minimum-with-build",
-                    "next-major"]  # 1.6.7, 1.6.10, 1.7, 1.6.7+build.5, 2.0
+                    "next-major", "prerelease-of-next-minor", "minimum-64-chars"]
+# 1.6.7, 1.6.10, 1.7, 1.6.7+build.5, 2.0, 1.7.0-beta.1, 1.6.7+bbb… (64 characters: V-3
+# refuses over 64)
 VSSID_TOO_OLD = ["lower-patch", "beta-of-minimum", "minimum-truncated",
-                 "previous-major-9.99"]  # 1.6.6, 1.6.7-beta.1, 1.6, 0.9.99
+                 "previous-major-9.99", "just-below-with-build"]
+# 1.6.6, 1.6.7-beta.1, 1.6, 0.9.99, 1.6.6+build.5 (build metadata lifts nothing, V-2)
 VNEID_NEW_ENOUGH = ["minimum", "minimum-other-length", "higher-minor", "fourth-component",
-                    "minimum-with-numeric-build"]  # 2.1.0, 2.1, 2.10.0, 2.1.0.1, 2.1.0+77
+                    "minimum-with-numeric-build", "prerelease-of-next-minor",
+                    "minimum-64-chars"]
+# 2.1.0, 2.1, 2.10.0, 2.1.0.1, 2.1.0+77, 2.2.0-beta.1, 2.1.0+bbb… (64 characters)
 VNEID_TOO_OLD = ["lower-minor-higher-patch", "rc-of-minimum", "lower-minor-short",
-                 "previous-major-99.99"]  # 2.0.9, 2.1.0-rc.1, 2.0, 1.99.99
-MALFORMED = ["v2.1.0", "2..1", "02.1.0", "", "1" * 65, "2.1.0-", "latest", "2.1.0.0.1"]
-"""Malformed under any minimum (V-1, V-3)."""
+                 "previous-major-99.99", "just-below-with-build"]
+# 2.0.9, 2.1.0-rc.1, 2.0, 1.99.99, 2.0.99+build.5
+MALFORMED = ["v2.1.0", "2..1", "02.1.0", "", "1" * 65, "2.1.0-", "2.1.0+", "latest",
+             "2.1.0.0.1"]
+"""Malformed under any minimum (V-1, V-3; ``2.1.0+``: SemVer's build has an identifier)."""
 
 
 def assert_store_link(body: dict[str, Any], profile: Profile, app: AppId, platform: str, *,
@@ -118,11 +125,23 @@ def test_vssid_backend_refuses_malformed_version(vssid: VssIDHandle, version: st
 
 
 @pytest.mark.clause("V-3", "V-4")
-@pytest.mark.parametrize("path", ["/api/v1/auth/vneid/start", "/api/v1/auth/vneid/complete"])
+@pytest.mark.parametrize(("method", "path"), [("POST", "/api/v1/auth/vneid/start"),
+                                              ("POST", "/api/v1/auth/vneid/complete"),
+                                              ("GET", "/api/v1/me")])
+@pytest.mark.parametrize("version", [None, "v1.6.7"], ids=["missing", "malformed"])
 @pytest.mark.plan("vssid-relying-party")
-def test_vssid_backend_refuses_missing_version_header(vssid: VssIDHandle, path: str) -> None:
+def test_vssid_backend_refuses_missing_or_malformed_version_on_every_call(
+        target: Target, vssid: VssIDHandle, method: str, path: str,
+        version: str | None) -> None:
+    """V-3, V-4 "on every app API call": not only at the start of a login, and not only a
+    version too old."""
+    headers = {"X-Device-Platform": "ios", "Authorization": "Bearer x"}
+    if version is not None:
+        headers["X-VssID-App-Version"] = version
+    body = ({"transaction_id": "x", "callback_url": target.profile.callback_custom}
+            if path.endswith("/complete") else {} if method == "POST" else None)
     with vssid.client() as http:
-        response = http.post(path, json={}, headers={"X-Device-Platform": "ios"})
+        response = http.request(method, path, json=body, headers=headers)
     assert_error_body(response, 400, "app_version_invalid", "V-3")
 
 
@@ -287,17 +306,28 @@ def test_vneid_server_refuses_malformed_or_missing_version(vneid: VNeIDHandle, p
     assert_error_body(response, 400, "app_version_invalid", "V-3")
 
 
-@pytest.mark.clause("V-5")
+@pytest.mark.clause("V-3", "V-5")
+@pytest.mark.parametrize("version", ["too-old", None, "v2.1.0"],
+                         ids=["too-old", "missing", "malformed"])
 @pytest.mark.plan("vneid-provider")
-def test_vneid_authorizations_are_version_gated_too(target: Target, vneid: VNeIDHandle) -> None:
-    too_old = version_case(target.profile, "vneid", "lower-minor-higher-patch")
+def test_vneid_authorizations_are_version_gated_too(target: Target, vneid: VNeIDHandle,
+                                                    version: str | None) -> None:
+    """V-5 "on every app API call": the authorization as well as the login, and a missing
+    or malformed version as well as one too old."""
+    headers = {"X-Device-Platform": "ios", "Authorization": "Bearer x"}
+    if version == "too-old":
+        headers["X-VNeID-App-Version"] = version_case(target.profile, "vneid",
+                                                      "lower-minor-higher-patch")
+    elif version is not None:
+        headers["X-VNeID-App-Version"] = version
     with vneid.client() as http:
         response = http.post("/api/app/v1/authorizations",
                              json={"link": target.profile.authorize_link_custom,
-                                   "decision": "approve"},
-                             headers={**app_headers("vneid", too_old),
-                                      "Authorization": "Bearer x"})
-    assert_error_body(response, 426, "app_update_required", "V-5")
+                                   "decision": "approve"}, headers=headers)
+    if version == "too-old":
+        assert_error_body(response, 426, "app_update_required", "V-5")
+    else:
+        assert_error_body(response, 400, "app_version_invalid", "V-3")
 
 
 @pytest.mark.clause("V-4", "V-5", "V-6", "T-4")

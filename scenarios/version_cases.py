@@ -87,6 +87,10 @@ NEW_ENOUGH_CASES: dict[str, Callable[[Version], Version | None]] = {
     "fourth-component": _fourth_component,
     "minimum-with-build": lambda m: Version(m.components, m.prerelease, ("build", "5")),
     "minimum-with-numeric-build": lambda m: Version(m.components, m.prerelease, ("77",)),
+    "minimum-64-chars": lambda m: Version(m.components, m.prerelease,
+                                          ("b" * (63 - len(str(m))),)),
+    "prerelease-of-next-minor": lambda m: _v(m.release[0], m.release[1] + 1, 0,
+                                             pre=("beta", 1)),
 }
 """Versions at or above the minimum; a case that does not exist for a minimum (``None``) is
 the minimum itself."""
@@ -105,6 +109,9 @@ TOO_OLD_CASES: dict[str, Callable[[Version], Version | None]] = {
     "previous-major-99.99": lambda m: (
         _v(m.release[0] - 1, max(99, m.release[1] + 1), max(99, m.release[2] + 1))
         if m.release[0] else None),
+    "just-below-with-build": lambda m: (  # build metadata lifts nothing (V-2)
+        Version(below.components, below.prerelease, ("build", "5"))
+        if (below := _just_below(m)) is not None else None),
 }
 """Versions below the minimum; a case that does not exist for a minimum (``None``: no lower
 patch of ``1.8``, no lower major of ``0.9``…) is :func:`_just_below` instead."""
@@ -112,6 +119,7 @@ patch of ``1.8``, no lower major of ``0.9``…) is :func:`_just_below` instead."
 MALFORMED_CASES: dict[str, Callable[[Version], str]] = {
     "v-prefixed-minimum": lambda m: f"v{m}",
     "leading-zero-minimum": lambda m: f"0{m}",
+    "minimum-with-empty-build": lambda m: f"{m}+",  # SemVer's build has an identifier
 }
 """The minimum written the way V-3 refuses."""
 
