@@ -17,9 +17,14 @@ from harness.protocol import DEFAULT_PROFILE, ERRORS, Profile
 from harness.targets import ProviderHandle, VNeIDHandle
 
 if TYPE_CHECKING:
+    import httpx
+
+    from harness.personas import Persona
     from harness.rp import TokenResult
+    from harness.targets import Target
 
 __all__ = [
+    "COMPLETE_PATH",
     "FromNow",
     "app_headers",
     "assert_error_body",
@@ -30,11 +35,16 @@ __all__ = [
     "authorize_on_phone",
     "cache_directives",
     "calls",
+    "complete",
     "endpoint_path",
+    "hand_off",
     "replace_param",
     "resolve_times",
     "shown",
 ]
+
+COMPLETE_PATH = "/api/v1/auth/vneid/complete"
+"""A-6: where the VssID app completes a login."""
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -299,3 +309,28 @@ def get_code(phone: Any, rp: Any, persona: Any, **overrides: Any) -> tuple[Any, 
     login = rp.login(**overrides)
     authorize_on_phone(phone, rp, persona, login.link)
     return login, rp.code_from(phone.last_link_to(f"{RP_SCHEME}://"))
+
+
+def hand_off(target: Target, persona: Persona, decision: str = "approve") -> tuple[str, str]:
+    """A-1…A-5 over the app APIs, each app at the profile's minimum version: the transaction
+    id and VNeID's ``redirect_to``."""
+    with target.vssid.client(headers=app_headers("vssid", profile=target.profile)) as app:
+        started = app.post("/api/v1/auth/vneid/start", json={})
+        assert 200 <= started.status_code < 300, (
+            f"expected start to answer 2xx (A-1), observed HTTP {started.status_code}: "
+            f"{started.text}")
+    with target.vneid.client(headers=app_headers("vneid", profile=target.profile)) as app:
+        token = app_session_token(app, persona)
+        answer = app.post("/api/app/v1/authorizations",
+                          json={"link": started.json()["authorize_url"], "decision": decision},
+                          headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 200, answer.text
+    return started.json()["transaction_id"], answer.json()["redirect_to"]
+
+
+def complete(target: Target, transaction_id: str, callback_url: str) -> httpx.Response:
+    """A-6: the VssID app's ``complete`` of ``transaction_id`` with ``callback_url``, from the
+    profile's minimum VssID app."""
+    with target.vssid.client(headers=app_headers("vssid", profile=target.profile)) as app:
+        return app.post(COMPLETE_PATH, json={"transaction_id": transaction_id,
+                                        "callback_url": callback_url})

@@ -66,7 +66,10 @@ def assert_redirected_error(callback: Callback, error: str, clause: str,
     optional, in its character set when there is one. Our own provider's also starts by
     citing the clause and, with ``names``, names the parameter to fix (its conventions, not
     the protocol's: a vendor's provider is not held to them)."""
-    assert callback.error == error, callback.params
+    assert callback.error == error, (
+        f"{clause}: expected the provider to send back error={error}, observed "
+        + (f"a code (error={callback.error})" if callback.code is not None
+           else f"error={callback.error}") + f"; the callback: {callback.params}")
     assert callback.code is None, callback.params
     description = callback.error_description
     if description is not None:

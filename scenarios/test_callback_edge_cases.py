@@ -22,38 +22,17 @@ from harness.trace import Trace
 from harness.world import DeviceFactory, PersonaPool
 from scenarios.scripted_issuer import ScriptedWorld, assert_refused
 from scenarios.support import (
+    COMPLETE_PATH,
     app_headers,
-    app_session_token,
     assert_error_screen,
     calls,
+    complete,
+    hand_off,
     replace_param,
     shown,
 )
 
-COMPLETE = "/api/v1/auth/vneid/complete"
-
-
-def hand_off(target: Target, persona: Persona, decision: str = "approve") -> tuple[str, str]:
-    """A-1…A-5 over the app APIs, each app at the profile's minimum version: the transaction
-    id and VNeID's ``redirect_to``."""
-    with target.vssid.client(headers=app_headers("vssid", profile=target.profile)) as app:
-        started = app.post("/api/v1/auth/vneid/start", json={})
-        assert 200 <= started.status_code < 300, (
-            f"expected start to answer 2xx (A-1), observed HTTP {started.status_code}: "
-            f"{started.text}")
-    with target.vneid.client(headers=app_headers("vneid", profile=target.profile)) as app:
-        token = app_session_token(app, persona)
-        answer = app.post("/api/app/v1/authorizations",
-                          json={"link": started.json()["authorize_url"], "decision": decision},
-                          headers={"Authorization": f"Bearer {token}"})
-        assert answer.status_code == 200, answer.text
-    return started.json()["transaction_id"], answer.json()["redirect_to"]
-
-
-def complete(target: Target, transaction_id: str, callback_url: str) -> httpx.Response:
-    with target.vssid.client(headers=app_headers("vssid", profile=target.profile)) as app:
-        return app.post(COMPLETE, json={"transaction_id": transaction_id,
-                                        "callback_url": callback_url})
+COMPLETE = COMPLETE_PATH
 
 
 def refused(response: httpx.Response, code: str, clause: str, vssid: VssIDHandle, *,
@@ -63,7 +42,10 @@ def refused(response: httpx.Response, code: str, clause: str, vssid: VssIDHandle
     ``mock_code``, the mock's choice where §8 names none), and a clause (which one is the
     mock's choice: checked on the mock only)."""
     body: dict[str, Any] = response.json()
-    assert 400 <= response.status_code < 600, body
+    assert 400 <= response.status_code < 600, (
+        f"{clause}: expected the relying party to refuse with {code}, observed HTTP "
+        f"{response.status_code}" + (": it logged the citizen in (a session_token)"
+                                     if "session_token" in body else f": {body}"))
     for field in ("error", "clause"):
         assert isinstance(body.get(field), str), body
         assert body[field], body

@@ -195,7 +195,9 @@ def test_admin_token_opens_the_control_api_to_other_addresses(which: str) -> Non
         for method, path in [("GET", "/_harness/health"), ("POST", "/_harness/clock")]:
             body = {"offset_seconds": 0} if method == "POST" else None
             refused = http.request(method, path, json=body)
-            assert refused.status_code == 403, f"{which} {method} {path} without the token"
+            assert refused.status_code == 403, (
+                f"S-6: the {which} mock has an admin token; {method} {path} from another "
+                "address without it must be 403")
             wrong = http.request(method, path, json=body,
                                  headers={"X-Harness-Admin-Token": "nope"})
             assert wrong.status_code == 403, f"{which} {method} {path} with a wrong token"

@@ -63,7 +63,8 @@ def test_second_redemption_fails_and_revokes_the_first_tokens(phone: Device, rp:
     assert (second.status, second.error) == (400, "invalid_grant"), second.body
     after = rp.userinfo(first.body["access_token"])
     assert (after.status, after.error) == (401, "invalid_token"), (
-        "T-2: the tokens issued from a reused code must be revoked")
+        f"T-2: the tokens issued from a code used again (by {by.replace('-', ' ')}) must be "
+        "revoked")
 
 
 CODE_AGES: dict[str, tuple[Callable[[int], int], bool]] = {

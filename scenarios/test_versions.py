@@ -24,9 +24,20 @@ from harness.flows import decide, enter_credentials, login_with_vneid, start_vne
 from harness.personas import Persona
 from harness.protocol import AppId, Profile
 from harness.pytest_plugin import run_profile
+from harness.rp import TestRelyingParty
 from harness.targets import Target, VNeIDHandle, VssIDHandle, embedded_target
 from harness.world import DeviceFactory, make_device
-from scenarios.support import app_headers, assert_error_body, assert_home, calls, store_origin
+from scenarios.support import (
+    COMPLETE_PATH,
+    app_headers,
+    app_session_token,
+    assert_error_body,
+    assert_home,
+    calls,
+    complete,
+    hand_off,
+    store_origin,
+)
 from scenarios.version_cases import MALFORMED_CASES, default_id, version_case
 
 VSSID_NEW_ENOUGH = ["minimum", "higher-patch", "next-minor-short", "minimum-with-build",
@@ -125,23 +136,33 @@ def test_vssid_backend_refuses_malformed_version(vssid: VssIDHandle, version: st
 
 
 @pytest.mark.clause("V-3", "V-4")
-@pytest.mark.parametrize(("method", "path"), [("POST", "/api/v1/auth/vneid/start"),
-                                              ("POST", "/api/v1/auth/vneid/complete"),
-                                              ("GET", "/api/v1/me")])
+@pytest.mark.parametrize("call", ["start", "complete", "me"])
 @pytest.mark.parametrize("version", [None, "v1.6.7"], ids=["missing", "malformed"])
 @pytest.mark.plan("vssid-relying-party")
 def test_vssid_backend_refuses_missing_or_malformed_version_on_every_call(
-        target: Target, vssid: VssIDHandle, method: str, path: str,
+        target: Target, vssid: VssIDHandle, persona: Persona, call: str,
         version: str | None) -> None:
     """V-3, V-4 "on every app API call": not only at the start of a login, and not only a
-    version too old."""
-    headers = {"X-Device-Platform": "ios", "Authorization": "Bearer x"}
+    version too old. Everything else in the call is valid (a live transaction and its
+    callback, a live session), so whichever check a backend makes first, the version is
+    the only thing to refuse."""
+    headers = {"X-Device-Platform": "ios"}
     if version is not None:
         headers["X-VssID-App-Version"] = version
-    body = ({"transaction_id": "x", "callback_url": target.profile.callback_custom}
-            if path.endswith("/complete") else {} if method == "POST" else None)
+    request: dict[str, Any] = {"json": {}}
+    if call != "start":
+        transaction_id, callback = hand_off(target, persona)
+        request = {"json": {"transaction_id": transaction_id, "callback_url": callback}}
+    if call == "me":
+        done = complete(target, request["json"]["transaction_id"],
+                        request["json"]["callback_url"])
+        assert 200 <= done.status_code < 300, done.text
+        request = {"headers": {"Authorization": f"Bearer {done.json()['session_token']}"}}
+    method, path = {"start": ("POST", "/api/v1/auth/vneid/start"),
+                    "complete": ("POST", COMPLETE_PATH), "me": ("GET", "/api/v1/me")}[call]
     with vssid.client() as http:
-        response = http.request(method, path, json=body, headers=headers)
+        response = http.request(method, path, json=request.get("json"),
+                                headers={**headers, **request.get("headers", {})})
     assert_error_body(response, 400, "app_version_invalid", "V-3")
 
 
@@ -311,10 +332,14 @@ def test_vneid_server_refuses_malformed_or_missing_version(vneid: VNeIDHandle, p
                          ids=["too-old", "missing", "malformed"])
 @pytest.mark.plan("vneid-provider")
 def test_vneid_authorizations_are_version_gated_too(target: Target, vneid: VNeIDHandle,
+                                                    rp: TestRelyingParty, persona: Persona,
                                                     version: str | None) -> None:
     """V-5 "on every app API call": the authorization as well as the login, and a missing
-    or malformed version as well as one too old."""
-    headers = {"X-Device-Platform": "ios", "Authorization": "Bearer x"}
+    or malformed version as well as one too old. The session and the link are valid, so
+    the version is the only thing to refuse."""
+    with vneid.client(headers=app_headers("vneid", profile=target.profile)) as http:
+        token = app_session_token(http, persona)
+    headers = {"X-Device-Platform": "ios", "Authorization": f"Bearer {token}"}
     if version == "too-old":
         headers["X-VNeID-App-Version"] = version_case(target.profile, "vneid",
                                                       "lower-minor-higher-patch")
@@ -322,8 +347,8 @@ def test_vneid_authorizations_are_version_gated_too(target: Target, vneid: VNeID
         headers["X-VNeID-App-Version"] = version
     with vneid.client() as http:
         response = http.post("/api/app/v1/authorizations",
-                             json={"link": target.profile.authorize_link_custom,
-                                   "decision": "approve"}, headers=headers)
+                             json={"link": rp.login().link, "decision": "approve"},
+                             headers=headers)
     if version == "too-old":
         assert_error_body(response, 426, "app_update_required", "V-5")
     else:
