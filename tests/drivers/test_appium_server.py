@@ -121,8 +121,10 @@ from harness.drivers.appium_config import load_capabilities
 from harness.drivers.appium_server import AppiumServer, descendants
 server = AppiumServer(Path({str(ROOT)!r})).start()
 remote = open_remote(server.url, load_capabilities(), "android")
-Path({str(pids)!r}).write_text(json.dumps(
+partial = Path({str(pids)!r} + ".partial")  # renamed when whole: the test reads it then
+partial.write_text(json.dumps(
     {{"tree": [server.pid, *descendants(server.pid)], "log": str(server.log_path)}}))
+partial.rename({str(pids)!r})
 time.sleep(600)
 """)
     child = subprocess.Popen([sys.executable, str(script)], cwd=ROOT)
