@@ -39,6 +39,7 @@ from harness.profile_file import load_profile, profile_overrides
 from harness.protocol.redaction import REDACTED
 from harness.targets import check_admin_token, check_target_url
 from reports.conformance_html import write_conformance_html
+from reports.errors import ReportError
 from reports.evidence import EvidenceCollector
 from reports.summary import clause_table, write_verdict
 
@@ -422,13 +423,11 @@ def run_suites(options: RunOptions, console: Console | None = None,
     try:
         write_verdict(verdict, options.result_file)
         page = write_conformance_html(verdict, options.result_file.with_suffix(".html"))
-    except OSError as exc:  # a folder in its place, a full disk, no permission
-        where = exc.filename or options.result_file
-        errors.print(f"[bold red]cannot write the verdict:[/] {escape(str(where))}: "
-                     f"{escape(exc.strerror or str(exc))}. The tests' results are in "
-                     f"{escape(str(out / 'junit.xml'))} and {escape(str(out / 'results.jsonl'))}"
-                     "; free that path or give another --out, and run again",
-                     highlight=False)
+    except ReportError as exc:  # a folder in its place, a full disk, no permission
+        errors.print(f"[bold red]the verdict is not complete:[/] {escape(str(exc))}. The "
+                     f"tests' results are in {escape(str(out / 'junit.xml'))} and "
+                     f"{escape(str(out / 'results.jsonl'))}; free that path or give another "
+                     "--out, and run again", highlight=False)
         return 2
     console.print(f"reports: {out / 'junit.xml'}, {out / 'allure-results'}, "
                   f"{options.result_file}, {page} (results as they came: "
@@ -491,7 +490,7 @@ def allure_html(out: Path, console: Console) -> Path | None:
     """Generate ``out/allure-report/index.html`` from ``out/allure-results`` (history in
     ``out/history/``); on failure print why and how to fix it, and return ``None``."""
 
-    from reports.allure_html import AllureToolMissing, ReportError, generate_report
+    from reports.allure_html import AllureToolMissing, generate_report
 
     try:
         made = generate_report(out / "allure-results", out / "allure-report",

@@ -22,6 +22,7 @@ from typing import Any
 
 import jinja2
 
+from reports.atomic import write_atomic
 from reports.errors import ReportError
 
 __all__ = [
@@ -107,14 +108,5 @@ def write_conformance_report(json_path: Path, html_path: Path | None = None) -> 
 
 
 def write_conformance_html(verdict: Mapping[str, Any], html_path: Path) -> Path:
-    """Render ``verdict`` to ``html_path`` atomically (a temporary file renamed over it)."""
-    html = render_conformance_html(verdict)
-    html_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = html_path.with_name(html_path.name + ".tmp")
-    try:
-        tmp.write_text(html, encoding="utf-8")
-        tmp.replace(html_path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
-        raise
-    return html_path
+    """Render ``verdict`` to ``html_path`` atomically (:func:`reports.atomic.write_atomic`)."""
+    return write_atomic(html_path, render_conformance_html(verdict))

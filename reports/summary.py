@@ -11,6 +11,7 @@ from typing import Any
 from rich.table import Table
 
 from harness.conformance.results import ConformanceResult
+from reports.atomic import write_atomic
 
 __all__ = ["clause_table", "write_json", "write_verdict"]
 
@@ -40,13 +41,6 @@ def write_json(result: ConformanceResult, path: Path, **meta: Any) -> Path:
 
 
 def write_verdict(verdict: Mapping[str, Any], path: Path) -> Path:
-    """Write a verdict JSON atomically (a temporary file renamed over ``path``)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        tmp.write_text(json.dumps(verdict, indent=2, ensure_ascii=False), encoding="utf-8")
-        tmp.replace(path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    """Write a verdict JSON atomically (:func:`reports.atomic.write_atomic`: a
+    :class:`~reports.errors.ReportError` naming ``path`` when it cannot be written)."""
+    return write_atomic(path, json.dumps(verdict, indent=2, ensure_ascii=False))

@@ -282,7 +282,8 @@ def test_a_verdict_that_cannot_be_written_is_one_error_line(tmp_path: Path) -> N
     said = console.export_text()
     assert status == 2
     assert "Traceback" not in said
-    assert f"cannot write the verdict: {out / 'summary.json'}" in said
+    assert (f"the verdict is not complete: cannot write {out / 'summary.json'}: Is a "
+            "directory (a folder is in its place: remove it)") in said
     assert f"The tests' results are in {out / 'junit.xml'}" in said
     assert (out / "junit.xml").exists()
     assert not (out / "summary.json.tmp").exists()
