@@ -22,7 +22,6 @@ from harness.trace import Trace
 from harness.world import DeviceFactory, PersonaPool
 from scenarios.scripted_issuer import ScriptedWorld, assert_refused
 from scenarios.support import (
-    COMPLETE_PATH,
     app_headers,
     assert_error_screen,
     calls,
@@ -31,8 +30,6 @@ from scenarios.support import (
     replace_param,
     shown,
 )
-
-COMPLETE = COMPLETE_PATH
 
 
 def refused(response: httpx.Response, code: str, clause: str, vssid: VssIDHandle, *,

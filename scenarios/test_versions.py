@@ -137,17 +137,20 @@ def test_vssid_backend_refuses_malformed_version(vssid: VssIDHandle, version: st
 
 @pytest.mark.clause("V-3", "V-4")
 @pytest.mark.parametrize("call", ["start", "complete", "me"])
-@pytest.mark.parametrize("version", [None, "v1.6.7"], ids=["missing", "malformed"])
+@pytest.mark.parametrize("version", ["too-old", None, "v1.6.7"],
+                         ids=["too-old", "missing", "malformed"])
 @pytest.mark.plan("vssid-relying-party")
-def test_vssid_backend_refuses_missing_or_malformed_version_on_every_call(
-        target: Target, vssid: VssIDHandle, persona: Persona, call: str,
-        version: str | None) -> None:
-    """V-3, V-4 "on every app API call": not only at the start of a login, and not only a
-    version too old. Everything else in the call is valid (a live transaction and its
-    callback, a live session), so whichever check a backend makes first, the version is
-    the only thing to refuse."""
+def test_every_vssid_app_call_is_version_gated(target: Target, vssid: VssIDHandle,
+                                               persona: Persona, call: str,
+                                               version: str | None) -> None:
+    """V-3, V-4 "on every app API call": not only at the start of a login, and a missing or
+    malformed version as well as one too old. Everything else in the call is valid (a live
+    transaction and its callback, a live session), so whichever check a backend makes
+    first, the version is the only thing to refuse."""
     headers = {"X-Device-Platform": "ios"}
-    if version is not None:
+    if version == "too-old":
+        headers["X-VssID-App-Version"] = version_case(target.profile, "vssid", "lower-patch")
+    elif version is not None:
         headers["X-VssID-App-Version"] = version
     request: dict[str, Any] = {"json": {}}
     if call != "start":
@@ -163,24 +166,10 @@ def test_vssid_backend_refuses_missing_or_malformed_version_on_every_call(
     with vssid.client() as http:
         response = http.request(method, path, json=request.get("json"),
                                 headers={**headers, **request.get("headers", {})})
-    assert_error_body(response, 400, "app_version_invalid", "V-3")
-
-
-@pytest.mark.clause("V-4")
-@pytest.mark.parametrize(("method", "path"), [("POST", "/api/v1/auth/vneid/complete"),
-                                              ("GET", "/api/v1/me")])
-@pytest.mark.plan("vssid-relying-party")
-def test_every_vssid_app_call_is_version_gated(target: Target, vssid: VssIDHandle, method: str,
-                                               path: str) -> None:
-    """V-4: "on every app API call", not only at the start of a login."""
-    body = {"transaction_id": "x", "callback_url": target.profile.callback_custom} \
-        if method == "POST" else None
-    too_old = version_case(target.profile, "vssid", "lower-patch")
-    with vssid.client() as http:
-        response = http.request(method, path, json=body,
-                                headers={**app_headers("vssid", too_old),
-                                         "Authorization": "Bearer x"})
-    assert_error_body(response, 426, "app_update_required", "V-4")
+    if version == "too-old":
+        assert_error_body(response, 426, "app_update_required", "V-4")
+    else:
+        assert_error_body(response, 400, "app_version_invalid", "V-3")
 
 
 @pytest.mark.clause("V-2", "V-4")
