@@ -22,7 +22,7 @@ from harness.embedded import SyncASGITransport
 from harness.errors import ConfigError, HarnessError
 from harness.http_client import HarnessClient
 from harness.protocol import DEFAULT_PROFILE, Clock, Entropy, Profile, SeededEntropy
-from harness.protocol.redaction import REDACTED, redact_json
+from harness.protocol.redaction import REDACTED, redact_json, redact_url
 from harness.trace import Trace, ensure_traced
 
 SCENARIO_PARTY = "scenario"
@@ -56,14 +56,15 @@ def check_target_url(option: str, url: str | None) -> None:
     if url is None:
         return
     example = f"(for example {option} http://127.0.0.1:8801)"
+    shown = redact_url(url)  # a password in it stays out of the message (S-5)
     if not url.startswith(("http://", "https://")):
-        raise ConfigError(f"{option} must be an http(s) URL, got {url!r} {example}")
+        raise ConfigError(f"{option} must be an http(s) URL, got {shown!r} {example}")
     try:
         host = httpx.URL(url).host  # an invalid IDNA label ("xn--zz") raises UnicodeError
     except (httpx.InvalidURL, UnicodeError) as exc:
-        raise ConfigError(f"{option} {url!r} is not a usable URL ({exc}) {example}") from None
+        raise ConfigError(f"{option} {shown!r} is not a usable URL ({exc}) {example}") from None
     if not host:
-        raise ConfigError(f"{option} {url!r} has no host {example}")
+        raise ConfigError(f"{option} {shown!r} has no host {example}")
 
 
 def check_admin_token(admin_token: str | None) -> None:

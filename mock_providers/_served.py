@@ -166,7 +166,12 @@ def _head_error(conn: _Connection) -> ProtocolError:
     if err is not None and err.error_status_hint == 431:
         data, _ = conn.trailing_data
         return _too_large(data.find(b"\r\n"))
-    reason = str(err) if err is not None else "unparseable request"
+    return not_http11(str(err) if err is not None else "unparseable request")
+
+
+def not_http11(reason: str) -> ProtocolError:
+    """400 ``invalid_request``: the request is not HTTP/1.1 either stack serves, and why (the
+    same words on both stacks)."""
     return ProtocolError(f"the request is not valid HTTP/1.1 ({reason[:200]})",
                          code="invalid_request", clause="A-1")
 
@@ -277,14 +282,11 @@ class GuardedHttpToolsProtocol(_DeadlineHooks, HttpToolsProtocol):
             self._error = _too_large(len(self.url))
             raise _HeadRefused
         if self.parser.get_method() == b"CONNECT":  # httptools cannot parse its target
-            self._error = ProtocolError(f"the request is not valid HTTP/1.1 "
-                                        f"({_CONNECT_REFUSED})", code="invalid_request",
-                                        clause="A-1")
+            self._error = not_http11(_CONNECT_REFUSED)
             raise _HeadRefused
         if self.parser.get_http_version() == "0.9":  # llhttp's reading of "GET /path"
-            self._error = ProtocolError("the request is not valid HTTP/1.1 (a request line "
-                                        "without a version: HTTP/0.9 is not served)",
-                                        code="invalid_request", clause="A-1")
+            self._error = not_http11("a request line without a version: HTTP/0.9 is not "
+                                     "served")
             raise _HeadRefused
         origin = origin_form(self.url)  # httptools fails on "http://host" without a path
         if origin is not None:
@@ -323,9 +325,7 @@ class GuardedHttpToolsProtocol(_DeadlineHooks, HttpToolsProtocol):
 
     def send_400_response(self, msg: str) -> None:
         said = getattr(self.parser, "error", "") or msg
-        self._send_error(self._error or ProtocolError(
-            f"the request is not valid HTTP/1.1 ({said[:200]})", code="invalid_request",
-            clause="A-1"))
+        self._send_error(self._error or not_http11(said))
 
     def _send_error(self, err: ProtocolError) -> None:
         self._deadline.stop()

@@ -165,10 +165,12 @@ class AppiumServer:
         """Stop the server, its process group and every process it started."""
         process, self.process = self.process, None
         atexit.unregister(self.stop)
-        if process is not None:
-            stop_tree(process.pid)
-            process.wait(timeout=5)  # ended: reap it
-        self._unwatch()
+        try:
+            if process is not None:
+                stop_tree(process.pid)
+                process.wait(timeout=5)  # ended: reap it
+        finally:
+            self._unwatch()
         if self.log_path is not None:
             self.log_path.with_suffix(".filters.json").unlink(missing_ok=True)
             if not keep_log:

@@ -5,8 +5,10 @@ Run as a script (standard library only, so it starts without importing the harne
 ``python process_tree.py <pid> [file …]`` waits on its standard input, a pipe whose write end
 the harness holds. One byte (``.``) is the harness saying it stopped the server itself: the
 watchdog exits. End of file without it means the harness died: the watchdog stops ``<pid>``'s
-process group and every process below it (:func:`stop_tree`) and removes the files (the
-server's log). Linux only (``/proc``), as the Appium driver is.
+process group and every process below it (:func:`stop_tree`) and removes the given files (the
+Appium log's filters; the log itself stays, for whoever looks into the killed run). It acts
+only on the process it was started for: a pid reused by another process since is left alone.
+Linux only (``/proc``), as the Appium driver is.
 """
 
 from __future__ import annotations
@@ -88,15 +90,27 @@ def stop_tree(pid: int, *, grace: float = 10.0) -> None:
     _gone([pid, *left], 5.0)
 
 
+def _started(pid: int) -> str | None:
+    """When ``pid`` started (field 22 of ``/proc/PID/stat``, in clock ticks since boot), or
+    ``None`` when there is no such process: with the pid, it names one process for good."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
 def watch(pid: int, files: list[Path]) -> None:
     """Block until the harness writes :data:`STOPPED` or dies; in the second case stop
-    ``pid``'s tree and remove ``files``."""
+    ``pid``'s tree (if ``pid`` is still the process it was when the watch began) and remove
+    ``files``."""
+    started = _started(pid)
     said = b""
     with contextlib.suppress(OSError):
         said = os.read(sys.stdin.fileno(), 1)
     if said == STOPPED:
         return
-    stop_tree(pid)
+    if started is not None and _started(pid) == started:
+        stop_tree(pid)
     for path in files:
         path.unlink(missing_ok=True)
 

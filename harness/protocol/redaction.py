@@ -67,19 +67,26 @@ def is_secret_key(key: str) -> bool:
 
 def redact_url(url: str) -> str:
     """``url`` with the values of secret query and fragment parameters replaced (in a fragment
-    that holds an app's route, ``#/route?code=…``, those after its ``?`` too); a lone
-    surrogate comes back as its escape text (so the result always encodes as UTF-8)."""
+    that holds an app's route, ``#/route?code=…``, those after its ``?`` too) and the password
+    of its user information (``http://user:[REDACTED]@host/``); a lone surrogate comes back
+    as its escape text (so the result always encodes as UTF-8)."""
     if not url.isascii():
         url = _escape_surrogates(url)
     try:
         parts = urlsplit(url)
     except ValueError:
         return REDACTED
+    netloc = parts.netloc
+    if "@" in netloc:  # user information: its password is a credential (RFC 3986 §3.2.1)
+        user, _, host = netloc.rpartition("@")
+        if ":" in user:
+            netloc = f"{user.split(':', 1)[0]}:{REDACTED}@{host}"
     if not parts.query and not parts.fragment:
-        return url
+        return url if netloc is parts.netloc else urlunsplit(
+            (parts.scheme, netloc, parts.path, "", ""))
     query = _redact_pairs(parts.query)
     fragment = _redact_fragment(parts.fragment) if "=" in parts.fragment else parts.fragment
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, fragment))
+    return urlunsplit((parts.scheme, netloc, parts.path, query, fragment))
 
 
 def _redact_fragment(fragment: str) -> str:

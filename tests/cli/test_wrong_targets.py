@@ -83,6 +83,8 @@ def test_a_refused_run_creates_no_folder(not_a_provider: str, tmp_path: Path,
 @pytest.mark.parametrize(("url", "said"), [
     ("http://xn--zz", "--vneid-url 'http://xn--zz' is not a usable URL (Invalid A-label)"),
     ("http://", "--vneid-url 'http://' has no host"),
+    # a password in the URL is not repeated in the message (S-5)
+    ("http://user:s3cretpw@:80/", "--vneid-url 'http://user:[REDACTED]@:80/' has no host"),
 ])
 def test_a_target_url_the_client_cannot_use_is_refused_in_one_line(url: str, said: str) -> None:
     """``http://xn--zz`` (no valid IDNA label) passed the scheme check and ended in a

@@ -56,3 +56,13 @@ def test_plain_and_escaped_pairs() -> None:
     assert redact_url(url) == (
         "vssid://auth/vneid/callback?code=[REDACTED]&state=s&iss=http%3A%2F%2Fid.vneid.test"
         "&scope=openid+profile&client_secret=[REDACTED]&x=&y=")
+
+
+def test_the_password_of_a_urls_user_information_is_redacted() -> None:
+    """RFC 3986 §3.2.1: ``user:password@`` is a credential; a target URL holding one was
+    repeated in an error message (S-5, a review)."""
+    assert redact_url("http://user:s3cret@host:80/p") == "http://user:[REDACTED]@host:80/p"
+    assert redact_url("http://user:s3cret@host/p?code=c&a=1") == (
+        "http://user:[REDACTED]@host/p?code=[REDACTED]&a=1")
+    assert redact_url("http://user@host/p") == "http://user@host/p"  # no password, as it was
+    assert redact_url("http://host/p?a=1") == "http://host/p?a=1"
