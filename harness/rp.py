@@ -66,6 +66,10 @@ class Login:
     link: str
 
 
+REGISTERED: Any = "\x00registered redirect_uri"
+"""``redeem``'s default ``redirect_uri``: the client's own (``None`` leaves it out)."""
+
+
 @dataclass(frozen=True)
 class TokenResult:
     status: int
@@ -192,16 +196,17 @@ class TestRelyingParty:
         return jwt.encode(header, claims, self.signing_key, algorithms=["ES256"])
 
     def redeem(self, code: str | None, verifier: str | None, *,
-               redirect_uri: str | None = None, client_id: str | None = None,
+               redirect_uri: str | None = REGISTERED, client_id: str | None = None,
                client_secret: str | None = None, auth_method: str | None = None,
                client_assertion: str | None = None,
                grant_type: str = "authorization_code") -> TokenResult:
         """POST to the discovered token endpoint (T-1), authenticated by ``auth_method``
         (default: the registered one); ``client_assertion`` replaces the fresh one of
-        ``private_key_jwt``. A ``None`` code, verifier or redirect URI leaves that parameter
-        out."""
+        ``private_key_jwt``. ``redirect_uri`` is the registered one unless given. A ``None``
+        code, verifier or redirect URI leaves that parameter out."""
         form = {"grant_type": grant_type, "code": code,
-                "redirect_uri": redirect_uri or self.redirect_uri, "code_verifier": verifier}
+                "redirect_uri": self.redirect_uri if redirect_uri is REGISTERED else redirect_uri,
+                "code_verifier": verifier}
         data = {k: v for k, v in form.items() if v is not None}
         method = auth_method or self.auth_method
         who, secret = client_id or self.client_id, client_secret or self.client_secret

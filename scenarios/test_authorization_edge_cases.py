@@ -8,7 +8,7 @@ import math
 import re
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
@@ -131,6 +131,25 @@ def test_a_redirect_uri_matching_only_after_normalising_is_not_redirected_to(
     link = replace_param(rp.login().link, "redirect_uri", spoil(rp.redirect_uri))
     body = assert_error_body(answer(vneid, persona, link, profile=rp.profile), 400,
                              "invalid_redirect_uri", "S-2" if vneid.is_embedded else None)
+    assert "redirect_to" not in body
+
+
+@pytest.mark.plan("vneid-provider")
+@pytest.mark.clause("S-3", "A-7")
+@pytest.mark.parametrize("redirect_uri", ["attacker-https", "another-clients-callback"])
+@pytest.mark.parametrize("decision", ["approve", "deny"])
+def test_an_unknown_client_is_never_redirected_whatever_its_uri(
+        vneid: VNeIDHandle, rp: TestRelyingParty, persona: Persona, redirect_uri: str,
+        decision: str) -> None:
+    """S-3: no redirect to a URI nobody verified, an https one included, approve or deny (a
+    second fault-injection audit: an unknown client with an https URI was redirected to it,
+    an open redirect; the tests had only used the app's own scheme)."""
+    uri = ("https://evil.test/cb" if redirect_uri == "attacker-https"
+           else rp.profile.callback_https)
+    link = replace_param(replace_param(rp.login().link, "client_id", "no-such-client"),
+                         "redirect_uri", uri)
+    body = assert_error_body(answer(vneid, persona, link, decision, profile=rp.profile), 400,
+                             "invalid_client", "S-3" if vneid.is_embedded else None)
     assert "redirect_to" not in body
 
 
@@ -549,3 +568,44 @@ def test_a_malformed_max_age_goes_back_as_invalid_request(vneid: VNeIDHandle,
     callback = redirected(vneid, persona, rp.login(extra=(("max_age", max_age),)).link,
                           profile=rp.profile)
     assert_redirected_error(callback, "invalid_request", "A-2", vneid, names="max_age")
+
+
+# -- A-5: the link and the decision ------------------------------------------------------------
+
+
+def _rebased(link: str, base: str) -> str:
+    """``link``'s query on another base (scheme, host and path)."""
+    parts, new = urlsplit(link), urlsplit(base)
+    return urlunsplit((new.scheme, new.netloc, new.path, parts.query, ""))
+
+
+@pytest.mark.plan("vneid-provider")
+@pytest.mark.clause("A-5", "S-3")
+@pytest.mark.parametrize("base", [
+    shown("other-host", lambda p: f"https://evil.test{urlsplit(p.authorize_link_https).path}"),
+    shown("plain-http", lambda p: "http" + p.authorize_link_https.removeprefix("https")),
+    shown("longer-path", lambda p: f"{p.authorize_link_https}/x"),
+    shown("other-path", lambda p: f"{p.vneid_scheme}://other"),
+], ids=["other-host", "plain-http", "longer-path", "other-path"])
+def test_a_link_of_neither_form_gets_no_code(vneid: VNeIDHandle, rp: TestRelyingParty,
+                                             persona: Persona,
+                                             base: Callable[[Profile], str]) -> None:
+    """A-5: the app forwards the link it received, in either form of A-1; a link of neither
+    (another host, plain http, another path) is refused, not answered with a redirect (a
+    second fault-injection audit: one more accepted base went unnoticed)."""
+    response = answer(vneid, persona, _rebased(rp.login().link, base(rp.profile)),
+                      profile=rp.profile)
+    assert 400 <= response.status_code < 500, response.text
+    assert "redirect_to" not in response.json(), response.text
+
+
+@pytest.mark.plan("vneid-provider")
+@pytest.mark.clause("A-5")
+@pytest.mark.parametrize("decision", ["Approve", "Deny", "approve ", ["approve"]],
+                         ids=["Approve", "Deny", "approve-space", "approve-in-an-array"])
+def test_the_decision_is_exactly_approve_or_deny(vneid: VNeIDHandle, rp: TestRelyingParty,
+                                                 persona: Persona, decision: Any) -> None:
+    """A-5 ``"approve" | "deny"``: nothing else decides (no case folding, no trimming)."""
+    response = answer(vneid, persona, rp.login().link, decision, profile=rp.profile)
+    assert 400 <= response.status_code < 500, response.text
+    assert "redirect_to" not in response.json(), response.text

@@ -175,6 +175,22 @@ def test_each_redirected_error_of_a7_ends_the_login_with_that_error(target: Targ
     assert calls(vneid, "/token") == []
 
 
+@pytest.mark.plan("vssid-relying-party")
+@pytest.mark.clause("R-3", "R-1")
+def test_an_error_callback_ends_the_transaction(target: Target, vssid: VssIDHandle,
+                                                vneid: VNeIDHandle, persona: Persona) -> None:
+    """R-3 "ends the transaction with that error": the same transaction cannot be completed
+    afterwards, even with the real callback (a second fault-injection audit: a transaction
+    left open after an error went unnoticed; every error test completed once)."""
+    tx, callback = hand_off(target, persona)
+    forged = replace_param(replace_param(callback, "code", None), "error", "access_denied")
+    refused(complete(target, tx, forged), "access_denied", "R-3", vssid)
+    again = complete(target, tx, callback)
+    body = refused(again, "transaction_already_used", "R-1", vssid, mock_code=True)
+    assert "session_token" not in body, "R-3: the transaction ended with the error"
+    assert calls(vneid, "/token") == []
+
+
 # -- the VssID mock's own answers: a backend built by the test -------------------------------------
 
 

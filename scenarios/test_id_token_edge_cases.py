@@ -9,12 +9,13 @@ from typing import Any
 import httpx
 import pytest
 
-from harness.protocol import DEFAULT_PROFILE
+from harness.protocol import ACR_LEVEL2, DEFAULT_PROFILE
 from harness.pytest_plugin import run_profile
 from harness.trace import Trace
 from scenarios.scripted_issuer import (
     CLIENT_ID,
     DROP,
+    ISSUER,
     PERSONAL_ID,
     START,
     SUB,
@@ -422,3 +423,66 @@ def test_the_session_names_the_account_of_the_id_tokens_personal_id(
                         headers={"Authorization": f"Bearer {body['session_token']}"})
     assert me.json()["personal_id"] == PERSONAL_ID
 
+
+
+# -- exact comparisons: no case folding, trimming or type coercion (R-6, R-7, R-9…R-11) ----------
+# (a second fault-injection audit: a relying party comparing any of these loosely went unnoticed)
+
+
+@pytest.mark.clause("R-6")
+@pytest.mark.parametrize("spoil", [
+    shown("upper-case", str.upper), shown("trailing-space", lambda iss: f"{iss} "),
+    shown("leading-space", lambda iss: f" {iss}"),
+], ids=["upper-case", "trailing-space", "leading-space"])
+def test_iss_is_compared_exactly(world: ScriptedWorld, spoil: Callable[[str], str]) -> None:
+    world.issuer.claims_patch = {"iss": spoil(ISSUER)}
+    assert_refused(world.login(), 401, "id_token_invalid", "R-6")
+
+
+@pytest.mark.clause("R-7")
+@pytest.mark.parametrize("claims", [
+    shown("aud-superstring", lambda client: {"aud": f"{client}-other"}),
+    shown("aud-prefixed", lambda client: {"aud": f"x{client}"}),
+    shown("azp-upper-case", lambda client: {"aud": client, "azp": client.upper()}),
+    shown("azp-number", lambda client: {"aud": client, "azp": 5}),
+    shown("azp-array", lambda client: {"aud": client, "azp": [client]}),
+], ids=["aud-superstring", "aud-prefixed", "azp-upper-case", "azp-number", "azp-array"])
+def test_aud_and_azp_are_compared_exactly(world: ScriptedWorld,
+                                          claims: Callable[[str], dict[str, Any]]) -> None:
+    """R-7, OpenID Connect Core §2: ``aud`` contains the client id itself, not a string
+    holding it; ``azp``, when present, is that client id as a string."""
+    world.issuer.claims_patch = claims(world.issuer.client_id)
+    assert_refused(world.login(), 401, "id_token_invalid", "R-7")
+
+
+@pytest.mark.clause("R-9")
+@pytest.mark.parametrize("spoil", [
+    shown("one-short", lambda nonce: nonce[:-1]), shown("swapcase", str.swapcase),
+    shown("prefix", lambda nonce: nonce[:16]),
+], ids=["one-short", "swapcase", "prefix"])
+def test_nonce_is_compared_exactly(world: ScriptedWorld, spoil: Callable[[str], str]) -> None:
+    transaction_id, request = world.start()
+    assert spoil(request["nonce"]) != request["nonce"]
+    world.issuer.nonce = spoil(request["nonce"])
+    assert_refused(world.complete(transaction_id, world.callback(request)), 401,
+                   "id_token_invalid", "R-9")
+
+
+@pytest.mark.clause("R-10")
+@pytest.mark.parametrize("acr", [[ACR_LEVEL2], f"{ACR_LEVEL2} ", f" {ACR_LEVEL2}"],
+                         ids=["array", "trailing-space", "leading-space"])
+def test_acr_is_exactly_the_level_2_string(world: ScriptedWorld, acr: object) -> None:
+    world.issuer.claims_patch = {"acr": acr}
+    assert_refused(world.login(), 403, "identity_level_insufficient", "R-10")
+
+
+@pytest.mark.clause("R-11")
+@pytest.mark.parametrize("personal_id", [f" {PERSONAL_ID}", f"{PERSONAL_ID}\n"],
+                         ids=["leading-space", "trailing-newline"])
+def test_a_personal_id_is_not_trimmed_into_an_account(world: ScriptedWorld,
+                                                      personal_id: str) -> None:
+    """§1: a ``personal_id`` is 12 digits; with a space it is no citizen's, so it names no
+    account (a trimmed one logged the citizen in)."""
+    world.issuer.claims_patch = {"personal_id": personal_id}
+    world.issuer.userinfo_patch = {"personal_id": personal_id}
+    assert_refused(world.login(), 404, "vssid_account_not_found", "R-11")

@@ -158,6 +158,58 @@ def test_another_redirect_uri_is_invalid_grant_citing_t1(rp: TestRelyingParty, p
 
 
 @pytest.mark.plan("vneid-provider")
+@pytest.mark.clause("T-1")
+@pytest.mark.parametrize("spoil", [
+    shown("trailing-slash", lambda uri: f"{uri}/"), shown("upper-case", str.upper),
+    shown("path-appended", lambda uri: f"{uri}/more"), shown("suffix", lambda uri: f"{uri}x"),
+], ids=["trailing-slash", "upper-case", "path-appended", "suffix"])
+def test_a_redirect_uri_not_identical_to_the_requests_is_invalid_grant(
+        rp: TestRelyingParty, phone: Device, persona: Persona,
+        spoil: Callable[[str], str]) -> None:
+    """T-1 "identical to A-2" (RFC 6749 §4.1.3): no normalising, no prefix (a second
+    fault-injection audit: each of these redeemed)."""
+    login, code = get_code(phone, rp, persona)
+    refused(rp.redeem(code, login.code_verifier, redirect_uri=spoil(rp.redirect_uri)), 400,
+            "invalid_grant", "T-1")
+
+
+@pytest.mark.plan("vneid-provider")
+@pytest.mark.clause("T-1")
+def test_a_token_request_without_the_redirect_uri_gets_no_token(
+        rp: TestRelyingParty, phone: Device, persona: Persona) -> None:
+    """RFC 6749 §4.1.3: ``redirect_uri`` is required when the authorization request had one
+    (A-2 always has); leaving it out redeemed the code."""
+    login, code = get_code(phone, rp, persona)
+    result = rp.redeem(code, login.code_verifier, redirect_uri=None)
+    assert result.status == 400, result.body
+    assert result.error in ("invalid_request", "invalid_grant"), result.body
+    assert "access_token" not in result.body, result.body
+
+
+@pytest.mark.plan("vneid-provider")
+@pytest.mark.clause("T-1")
+@pytest.mark.parametrize("grant_type", ["Authorization_Code", "AUTHORIZATION_CODE",
+                                        "authorization_code "])
+def test_grant_type_is_exactly_authorization_code(rp: TestRelyingParty, phone: Device,
+                                                  persona: Persona, grant_type: str) -> None:
+    """T-1 ``grant_type=authorization_code``, a value compared exactly (RFC 6749 §4.1.3)."""
+    login, code = get_code(phone, rp, persona)
+    result = rp.redeem(code, login.code_verifier, grant_type=grant_type)
+    assert result.status == 400, result.body
+    assert "access_token" not in result.body, result.body
+
+
+@pytest.mark.plan("vneid-provider")
+@pytest.mark.clause("S-4", "S-1")
+def test_the_challenge_itself_is_no_verifier(rp: TestRelyingParty, phone: Device,
+                                             persona: Persona) -> None:
+    """S-1, S-4: S256 only. An app that intercepted the authorize link knows the challenge;
+    redeeming the code with it as the verifier (a ``plain`` fallback) must fail."""
+    login, code = get_code(phone, rp, persona)
+    refused(rp.redeem(code, login.request.code_challenge), 400, "invalid_grant", "S-4")
+
+
+@pytest.mark.plan("vneid-provider")
 @pytest.mark.clause("S-1")
 @pytest.mark.parametrize("verifier", ["short", "A" * 129, "space " + "x" * 40])
 def test_a_malformed_verifier_is_invalid_grant_citing_s1(rp: TestRelyingParty, phone: Device,

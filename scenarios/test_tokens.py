@@ -63,13 +63,23 @@ def test_discovery_lists_what_t4_requires(target: Target, vneid: VNeIDHandle) ->
         "T-4: discovery must list the app-link template; the harness reads it from "
         f"'vneid_app_link_template', e.g. '{target.profile.authorize_link_custom}?{{query}}' "
         f"(docs/conformance.md), observed {template!r}")
-    assert template.startswith(target.profile.authorize_link_custom), template
+    # the link itself, not a string starting like it (vneid://authorizex?…: an audit)
+    assert template.split("?", 1)[0] == target.profile.authorize_link_custom, (
+        f"T-4: expected the template of {target.profile.authorize_link_custom}, observed "
+        f"{template!r}")
     assert "{query}" in template, f"expected the placeholder {{query}}, observed {template!r}"
     https = doc.get("vneid_app_link_https_template")
     if vneid.is_embedded or https is not None:
         assert isinstance(https, str), https
-        assert https.startswith("https://"), https
+        assert https.split("?", 1)[0] == target.profile.authorize_link_https, (
+            f"T-4: expected the template of {target.profile.authorize_link_https} (the "
+            f"profile's vneid_link_host), observed {https!r}")
         assert "{query}" in https, f"expected the placeholder {{query}}, observed {https!r}"
+    for name in ("acr_values_supported", "code_challenge_methods_supported",
+                 "id_token_signing_alg_values_supported"):  # JSON arrays, not strings in
+        listed = doc.get(name)  # which "in" finds a substring (OIDC Discovery §3)
+        assert isinstance(listed, list), f"T-4: {name} must be a JSON array: {listed!r}"
+        assert all(isinstance(value, str) for value in listed), f"{name}: {listed!r}"
     minimum = doc["vneid_app_minimum_version"]
     try:
         version = parse_version(minimum)
