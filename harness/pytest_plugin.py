@@ -405,12 +405,16 @@ def replay_command(config: pytest.Config, nodeid: str, *, seeded: bool = True) -
     printed (S-5)."""
     import shlex
 
+    from harness.protocol.redaction import redact_url
+
     words = ["pytest", *((OPT_SEED, str(config.getoption(OPT_SEED))) if seeded else ())]
     for option in _REPLAYED:
         value = config.getoption(option, None)
         for one in value if isinstance(value, list) else [value]:
             if one is not None and not (option == OPT_DRIVER and one == "sim"):
-                words += [option, str(one)]
+                shown = redact_url(str(one)) if option in (OPT_VNEID_URL, OPT_VSSID_URL) \
+                    else str(one)  # a URL's password is not printed (S-5)
+                words += [option, shown]
     words.append(nodeid)
     command = " ".join(shlex.quote(w) for w in words)
     if config.getoption(OPT_ADMIN_TOKEN, None):

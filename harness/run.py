@@ -36,7 +36,7 @@ from harness.conformance.plans import ALL
 from harness.conformance.results import ConformanceResult, TestOutcome
 from harness.errors import ConfigError
 from harness.profile_file import load_profile, profile_overrides
-from harness.protocol.redaction import REDACTED
+from harness.protocol.redaction import REDACTED, redact_url
 from harness.targets import check_admin_token, check_target_url
 from reports.conformance_html import write_conformance_html
 from reports.errors import ReportError
@@ -411,7 +411,8 @@ def run_suites(options: RunOptions, console: Console | None = None,
                       coverage_required=not partial, interrupted=reporter.stopped)
     _print_verdict(console, result, options, elapsed, before=len(hints))
     verdict = result.to_json(target={
-        "vneid": options.vneid_url or "embedded", "vssid": options.vssid_url or "embedded",
+        "vneid": redact_url(options.vneid_url) if options.vneid_url else "embedded",
+        "vssid": redact_url(options.vssid_url) if options.vssid_url else "embedded",
         "profile": str(options.profile) if options.profile else None,
         "profile_overrides": overrides},
         setup_warnings=hints,
@@ -518,6 +519,7 @@ def preflight(options: RunOptions, timeout: float = 5.0) -> str | None:
     for name, url in (("VNeID", options.vneid_url), ("VssID", options.vssid_url)):
         if not url:
             continue
+        shown = redact_url(url)  # a password in it stays out of the message (S-5)
         try:
             check_target_url(f"--{name.lower()}-url", url)
         except ConfigError as exc:
@@ -529,15 +531,15 @@ def preflight(options: RunOptions, timeout: float = 5.0) -> str | None:
             said = f"{type(exc).__name__}: {exc}"
             if options.admin_token:  # a client may quote the header it refused (S-5)
                 said = said.replace(options.admin_token, REDACTED)
-            return (f"the {name} target at {url} does not answer ({said}); is it running, "
+            return (f"the {name} target at {shown} does not answer ({said}); is it running, "
                     "and is the URL right?")
         if response.status_code != 200:
-            return (f"the {name} target at {url} answered {response.status_code} to "
+            return (f"the {name} target at {shown} answered {response.status_code} to "
                     f"GET /_harness/health: {response.text[:200]}; it must offer the "
                     "test-control API of PROTOCOL.md §11 (with --admin-token if it needs one)")
         problem = _health_answer_problem(response)
         if problem is not None:
-            return (f"the {name} target at {url} answered GET /_harness/health with "
+            return (f"the {name} target at {shown} answered GET /_harness/health with "
                     f"{problem}: is the URL the provider's base address?")
     if options.vneid_url and options.vssid_url:
         return _trust_problem(options.vneid_url, options.vssid_url, headers, timeout,
@@ -564,17 +566,17 @@ def _trust_problem(vneid_url: str, vssid_url: str, headers: dict[str, str],
     if not isinstance(trusted, str) or not isinstance(issuer, str) or trusted == issuer:
         return None
     if trusted.rstrip("/") == issuer.rstrip("/"):  # R-2, R-6 compare exactly
-        return (f"the VssID target at {vssid_url} trusts the issuer {trusted!r}, and the "
-                f"VNeID of this run is {issuer!r}: they differ only in a trailing '/', and "
-                "issuers are compared exactly (R-2, R-6), so every login would fail with "
+        return (f"the VssID target at {redact_url(vssid_url)} trusts the issuer {trusted!r}, "
+                f"and the VNeID of this run is {issuer!r}: they differ only in a trailing "
+                "'/', and issuers are compared exactly (R-2, R-6), so every login would fail with "
                 "issuer_mismatch; configure the issuer exactly as the VNeID's discovery "
                 "names it")
     other = ("serve the harness VNeID where it looks (--serve-vneid-port with the port of "
              "that issuer)" if conformance else "give the VNeID it trusts (--vneid-url)")
-    return (f"the VssID target at {vssid_url} trusts the issuer {trusted}, not the VNeID of "
-            f"this run ({issuer}, at {vneid_url}): every login would fail with "
-            "issuer_mismatch (R-2). Point it at that issuer (POST /_harness/config, or its "
-            f"own settings), or {other}")
+    return (f"the VssID target at {redact_url(vssid_url)} trusts the issuer {trusted}, not the "
+            f"VNeID of this run ({issuer}, at {redact_url(vneid_url)}): every login would fail "
+            "with issuer_mismatch (R-2). Point it at that issuer (POST /_harness/config, or "
+            f"its own settings), or {other}")
 
 
 DISCOVERY_MINIMUM = "vneid_app_minimum_version"
@@ -610,10 +612,11 @@ def target_warnings(options: RunOptions, profile: Profile | None = None,
     issuer = discovery.get("issuer")
     if isinstance(issuer, str) and issuer.rstrip("/") != url:
         warnings.append(
-            f"the VNeID at {options.vneid_url} names its issuer {issuer} in its discovery, "
-            "and issuers are compared exactly (R-2, T-3; OpenID Connect Discovery §4.3 has "
-            "the issuer equal to the URL its discovery is fetched from): if that is the same "
-            f"provider, give --vneid-url {issuer}, or the issuer checks fail for that alone")
+            f"the VNeID at {redact_url(options.vneid_url)} names its issuer {issuer} in its "
+            "discovery, and issuers are compared exactly (R-2, T-3; OpenID Connect Discovery "
+            "§4.3 has the issuer equal to the URL its discovery is fetched from): if that is "
+            f"the same provider, give --vneid-url {issuer}, or the issuer checks fail for that "
+            "alone")
     if profile is None and options.profile is not None:
         profile = load_profile(options.profile)
     mismatch = _minimum_mismatch(options, profile, discovery.get(DISCOVERY_MINIMUM))
@@ -637,7 +640,8 @@ def _minimum_mismatch(options: RunOptions, profile: Profile | None,
         return None
     given = (f"the profile file {options.profile}" if options.profile is not None
              else "PROTOCOL.md's default, no --protocol-profile given")
-    return (f"the VNeID at {options.vneid_url} publishes {DISCOVERY_MINIMUM} {published} in "
+    return (f"the VNeID at {redact_url(options.vneid_url or '')} publishes "
+            f"{DISCOVERY_MINIMUM} {published} in "
             f"its discovery, and this run expects {profile.vneid_min_version} ({given}): "
             "if the provider serves another profile, give the run the same file "
             "(--protocol-profile FILE, docs/conformance.md \"Profile files\"): the suites' "

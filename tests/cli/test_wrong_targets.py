@@ -458,3 +458,18 @@ def test_the_counts_name_the_warnings_printed_before_the_tests(tmp_path: Path) -
     assert warning.startswith(f"the VNeID at http://localhost:{port} names its issuer")
     page = (tmp_path / "out" / "summary.html").read_text(encoding="utf-8")
     assert f"Before the tests: the VNeID at http://localhost:{port} names its issuer" in page
+
+
+def test_a_target_urls_password_is_in_no_message_or_replay_line(
+        pytester: pytest.Pytester) -> None:
+    """A vendor's target behind Basic authentication, its credentials in the URL: the
+    preflight's refusal and the replay line repeated the password (S-5, a review)."""
+    from harness.pytest_plugin import replay_command
+
+    url = "http://user:s3cretpw@127.0.0.1:1"
+    said = preflight(RunOptions(vneid_url=url), timeout=1.0)
+    assert said is not None
+    assert "s3cretpw" not in said
+    assert "http://user:[REDACTED]@127.0.0.1:1" in said
+    config = pytester.parseconfig("--vneid-url", url)
+    assert "s3cretpw" not in replay_command(config, "t.py::test_x")
