@@ -97,9 +97,9 @@ class AppiumServer:
                  "--log-level", "info", "--log-filters", str(filters)],
                 cwd=self.root, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True)
-        self._watch(self.process.pid, filters)
         atexit.register(self.stop)  # even if the session never reaches its end
         try:
+            self._watch(self.process.pid, filters)
             self._wait_ready()
         except BaseException:
             self.stop(keep_log=True)

@@ -147,7 +147,7 @@ class VNeIDProvider:
                     or not all(c in "0123456789abcdefABCDEF" for c in secret)):
                 raise ValueError("subject_secret must be 64 hexadecimal digits, as serve wrote "
                                  "it; put back the value from a copy of the file, or remove "
-                                 "the line to draw a new secret (every citizen's sub then "
+                                 "the field to draw a new secret (every citizen's sub then "
                                  "changes, T-3)")
             self._subject_secret = bytes.fromhex(secret)
             self.grants.subjects = PairwiseSubjects(self._subject_secret)
