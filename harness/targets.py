@@ -117,6 +117,11 @@ class ProviderHandle:
     def is_embedded(self) -> bool:
         return self.embedded is not None
 
+    @property
+    def shown_url(self) -> str:
+        """:attr:`base_url` as messages show it: a password in it redacted (S-5)."""
+        return redact_url(self.base_url)
+
     def client(self, *, headers: Mapping[str, str] | None = None,
                event_hooks: Mapping[str, list[Any]] | None = None,
                traced: bool = True) -> httpx.Client:
@@ -148,7 +153,7 @@ class ProviderHandle:
             if self.admin_token:  # a client may quote the header it refused to send (S-5)
                 said = said.replace(self.admin_token, REDACTED)
             raise TargetUnreachable(
-                f"{what}: cannot reach the {self.name} provider at {self.base_url} ({said}); "
+                f"{what}: cannot reach the {self.name} provider at {self.shown_url} ({said}); "
                 "is it running (vneid-harness serve) and is the URL right?"
             ) from None
         try:
@@ -160,7 +165,7 @@ class ProviderHandle:
         if isinstance(body, str) and (body or response.status_code != 204):
             kind = response.headers.get("content-type", "no content type")
             raise ConfigError(
-                f"{what}: the {self.name} provider at {self.base_url} answered "
+                f"{what}: the {self.name} provider at {self.shown_url} answered "
                 f"{response.status_code} with a body that is not JSON ({kind}: {body[:80]!r}); "
                 "is the URL the provider's base address, offering the test-control API of "
                 "PROTOCOL.md §11?")
@@ -176,7 +181,7 @@ class ProviderHandle:
             if exc.status not in (404, 405, 501):
                 raise
             raise ConfigError(
-                f"{what}: the {self.name} provider at {self.base_url} answered HTTP "
+                f"{what}: the {self.name} provider at {self.shown_url} answered HTTP "
                 f"{exc.status} to {method} {path}; {why} (PROTOCOL.md §11, "
                 "docs/conformance.md): offer it") from None
 
@@ -187,7 +192,7 @@ class ProviderHandle:
         result = self._call("GET", "/_harness/health", "health check")
         problem = health_problem(result)
         if problem is not None:
-            raise ConfigError(f"health check: the {self.name} provider at {self.base_url} "
+            raise ConfigError(f"health check: the {self.name} provider at {self.shown_url} "
                               f"answered {problem}")
         assert isinstance(result, dict)
         return result
@@ -223,7 +228,7 @@ class ProviderHandle:
         body = self._call("GET", "/_harness/requests", "reading the request log", params=params)
         if not isinstance(body, dict) or not isinstance(body.get("requests", []), list):
             raise ConfigError(
-                f"reading the request log: the {self.name} provider at {self.base_url} answered "
+                f"reading the request log: the {self.name} provider at {self.shown_url} answered "
                 f"{str(body)[:80]}, not {{\"requests\": [...]}} (PROTOCOL.md §11)")
         items: list[dict[str, Any]] = list(body.get("requests", []))
         return [r for r in items

@@ -473,3 +473,11 @@ def test_a_target_urls_password_is_in_no_message_or_replay_line(
     assert "http://user:[REDACTED]@127.0.0.1:1" in said
     config = pytester.parseconfig("--vneid-url", url)
     assert "s3cretpw" not in replay_command(config, "t.py::test_x")
+    handle = VNeIDHandle("vneid", url)  # and a control call's failure, during a run
+    try:
+        with pytest.raises(ConfigError) as refused:
+            handle.health()
+    finally:
+        handle.close()
+    assert "s3cretpw" not in str(refused.value)
+    assert "http://user:[REDACTED]@127.0.0.1:1" in str(refused.value)
