@@ -14,7 +14,6 @@ Vietnamese user-facing message travels as ``message`` so error screens can show 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -38,22 +37,38 @@ _OUTSIDE_DESCRIPTION_SET = re.compile(r"[^\x20-\x21\x23-\x5b\x5d-\x7e]")
 _ASCII_FOR = str.maketrans({
     "§": "section ", '"': "'", "…": "...", "±": "+/-", "≤": "<=", "≥": ">=", "≠": "!=",
     "→": "->", "–": "-", "—": "-", "‘": "'", "’": "'", "“": "'", "”": "'", "×": "x",
-    "đ": "d", "Đ": "D",
 })
+
+
+# What repr() writes for a character it does not show as itself: descriptions echo input
+# with ``!r``, so ``\\t`` in one stands for a tab and ``\\\\`` for one backslash.
+_REPR_ESCAPE = re.compile(r"\\(x[0-9a-f]{2}|u[0-9a-f]{4}|U[0-9a-f]{8}|[tnr\\'])")
+_REPR_NAMED = {"t": "\t", "n": "\n", "r": "\r", "\\": "\\", "'": "'"}
+
+
+def _unescape_repr(match: re.Match[str]) -> str:
+    sequence = match.group(1)
+    return _REPR_NAMED.get(sequence) or chr(int(sequence[1:], 16))
+
+
+def _code_point(match: re.Match[str]) -> str:
+    return f"<U+{ord(match.group()):04X}>"
 
 
 def oauth_description(text: str) -> str:
     """``text`` as an ``error_description`` may carry it: RFC 6749 §4.1.2.1 and §5.2 (and RFC
     6750 §3) allow only the characters %x20-21 / %x23-5B / %x5D-7E (printable ASCII without
-    ``"`` and ``\\``). Typography gets its ASCII spelling (``§`` ``section``, ``"`` ``'``,
-    ``…`` ``...``, ``±`` ``+/-``, ``≤`` ``<=``), letters lose their accents (``Tài khoản``
-    ``Tai khoan``), and any other character outside the set (a control character, ``\\``)
-    becomes ``?``."""
+    ``"`` and ``\\``). The descriptions' own typography gets its ASCII spelling (``§``
+    ``section``, ``"`` ``'``, ``…`` ``...``, ``±`` ``+/-``, ``≤`` ``<=``); any other character
+    outside the set is written as its code point (``ÿ`` ``<U+00FF>``, a tab ``<U+0009>``,
+    ``\\`` ``<U+005C>``), and so is a character ``repr`` escaped in an echoed value
+    (``'2.1\\t.0'`` ``'2.1<U+0009>.0'``). Other characters come only from echoed input,
+    so a description never shows a value other than the one sent: ``2.1.0ÿ`` is not shown as
+    ``2.1.0y``, nor a full-width ``２.1.0`` as ``2.1.0``."""
+    if "\\" in text:
+        text = _REPR_ESCAPE.sub(_unescape_repr, text)
     text = text.translate(_ASCII_FOR)
-    if not text.isascii():
-        text = "".join(c for c in unicodedata.normalize("NFKD", text)
-                       if not unicodedata.combining(c))
-    return _OUTSIDE_DESCRIPTION_SET.sub("?", text)
+    return _OUTSIDE_DESCRIPTION_SET.sub(_code_point, text)
 
 
 @dataclass(frozen=True, slots=True)

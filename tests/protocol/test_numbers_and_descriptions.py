@@ -32,13 +32,22 @@ _ALLOWED = re.compile(r"[\x20-\x21\x23-\x5b\x5d-\x7e]*")
     ("code_challenge must be 43 characters (RFC 7636 §4.2)",
      "code_challenge must be 43 characters (RFC 7636 section 4.2)"),
     ('scope "openid\tprofile" is not space-separated',
-     "scope 'openid?profile' is not space-separated"),
-    ("Tài khoản \\ bị khoá, đã", "Tai khoan ? bi khoa, da"),
+     "scope 'openid<U+0009>profile' is not space-separated"),
+    ("a back\\slash", "a back<U+005C>slash"),
     ("expected vneid://authorize?… or https://vneid.test/authorize?…",
      "expected vneid://authorize?... or https://vneid.test/authorize?..."),
     ("offset within ±316224000 s (≤ 10 years)", "offset within +/-316224000 s (<= 10 years)"),
     ("a “quoted” – dash → arrow", "a 'quoted' - dash -> arrow"),
-    ("漢字 and a bell\x07", "?? and a bell?"),
+    ("漢字 and a bell\x07", "<U+6F22><U+5B57> and a bell<U+0007>"),
+    # echoed input is shown as it was sent, never as a look-alike
+    ("malformed app version '2.1.0\xff'", "malformed app version '2.1.0<U+00FF>'"),
+    ("malformed app version '２.1.0'", "malformed app version '<U+FF12>.1.0'"),
+    ("full_name 'Đỗ Văn An'", "full_name '<U+0110><U+1ED7> V<U+0103>n An'"),
+    # what repr() escaped in an echoed value is its code point too
+    ("version " + repr("2.1\t.0") + ", path " + repr("a\\b") + ", " + repr("\x07") + ", "
+     + repr("\u200b") + ", " + repr("\U0001f600"),
+     "version '2.1<U+0009>.0', path 'a<U+005C>b', '<U+0007>', '<U+200B>', '<U+1F600>'"),
+    (repr("it's") + " " + repr("'\""), "'it's' ''''"),  # a quote is always '
     ("plain ASCII stays as it is: A-7", "plain ASCII stays as it is: A-7"),
 ])
 def test_descriptions_keep_to_the_oauth_character_set(text: str, expected: str) -> None:

@@ -163,6 +163,25 @@ def test_a_single_header_given_twice_is_refused(served: ServedProviders, name: s
     assert f"{name.lower()!r} appears more than once" in body["error_description"]
 
 
+@pytest.mark.parametrize(("sent", "shown"), [
+    (b"2.1.0\xff", "'2.1.0<U+00FF>'"),                # latin-1 y with diaeresis, not "2.1.0y"
+    ("\uff12.1.0".encode(), "'<U+00EF><U+00BC>"),   # a full-width 2 (UTF-8), not "2.1.0"
+    (b"2.1\t.0", "'2.1<U+0009>.0'"),
+])
+def test_an_echoed_header_is_described_as_it_was_sent(served: ServedProviders, sent: bytes,
+                                                      shown: str) -> None:
+    """error_description keeps to RFC 6749's characters; a character of the request outside
+    them is written as its code point, never as a look-alike of another value."""
+    request = (b"POST /api/app/v1/sessions HTTP/1.1\r\nHost: x\r\nX-Device-Platform: android"
+               b"\r\nX-VNeID-App-Version: " + sent + b"\r\nContent-Type: application/json\r\n"
+               b"Content-Length: 2\r\nConnection: close\r\n\r\n{}")
+    status, _, body = raw(served.vneid_url, request)
+    assert status == 400
+    error = json.loads(body)
+    assert error["error"] == "app_version_invalid"
+    assert shown in error["error_description"], error
+
+
 def test_a_malformed_request_line_is_400_json(base: str) -> None:
     status, headers, body = raw(base, b"GET /_harness/health\r\nSet-Cookie: x HTTP/1.1\r\n\r\n")
     assert status == 400
