@@ -517,6 +517,9 @@ def main() -> None:
 
     from typer import rich_utils
 
+    from harness.http_client import bypass_proxies_for_loopback
+
+    bypass_proxies_for_loopback()
     if rich_utils.MAX_WIDTH is None and "COLUMNS" not in os.environ \
             and not sys.stdout.isatty():
         rich_utils.MAX_WIDTH = HELP_WIDTH_OFF_TERMINAL

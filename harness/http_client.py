@@ -20,16 +20,54 @@ password, so no token, code or credential stays in memory this way.
 
 from __future__ import annotations
 
+import os
+from collections.abc import MutableMapping
 from functools import lru_cache
 from typing import Any
 
 import httpx
 
-__all__ = ["MAX_REMEMBERED_URLS", "HarnessClient", "ResponseCookies"]
+__all__ = ["LOOPBACK_HOSTS", "MAX_REMEMBERED_URLS", "HarnessClient", "ResponseCookies",
+           "bypass_proxies_for_loopback"]
 
 MAX_REMEMBERED_URLS = 1024
 
 _SET_COOKIE = frozenset({b"set-cookie", b"set-cookie2"})
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+"""The hosts no request of the harness sends through a proxy: where the embedded-by-default
+providers are served, the phone screen server and the Appium server listen."""
+
+
+def bypass_proxies_for_loopback(environ: MutableMapping[str, str] | None = None) -> bool:
+    """Add :data:`LOOPBACK_HOSTS` to ``NO_PROXY`` (and ``no_proxy``) when a proxy is set.
+
+    httpx, like urllib, sends a request to ``127.0.0.1`` through ``HTTP_PROXY`` unless
+    ``NO_PROXY`` names it, and a CI machine behind a corporate proxy often sets the one and not
+    the other: every call to a served provider, the VssID mock's calls to its VNeID, the
+    preflight and the Appium server's health check then went to the proxy, which cannot reach
+    this machine's loopback. Loopback is never proxied here, as Go's and Chromium's clients
+    already do; other hosts (a vendor's provider) keep the proxy. The environment is changed
+    so that every client of the process and of its children (pytest-xdist workers, ``serve``)
+    agrees. Returns whether it changed anything."""
+    env = os.environ if environ is None else environ
+    if not any(_variable(env, f"{scheme}_proxy") for scheme in ("http", "https", "all")):
+        return False
+    current = _variable(env, "no_proxy")
+    named = [host.strip() for host in current.split(",") if host.strip()]
+    if "*" in named or all(host in named for host in LOOPBACK_HOSTS):
+        return False
+    value = ",".join([*named, *(host for host in LOOPBACK_HOSTS if host not in named)])
+    env["NO_PROXY"] = env["no_proxy"] = value
+    return True
+
+
+def _variable(env: MutableMapping[str, str], name: str) -> str:
+    """A ``*_proxy`` variable as urllib (and so httpx) reads it, in any case of its name; the
+    lower-case name wins."""
+    if name in env:
+        return env[name]
+    return next((value for key, value in env.items() if key.lower() == name and value), "")
 
 
 class ResponseCookies(httpx.Cookies):

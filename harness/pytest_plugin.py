@@ -116,8 +116,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(tryfirst=True)  # before hypothesis's own pytest_configure loads the profile
 def pytest_configure(config: pytest.Config) -> None:
     from harness.errors import ConfigError
+    from harness.http_client import bypass_proxies_for_loopback
     from harness.targets import check_admin_token, check_target_url
 
+    bypass_proxies_for_loopback()
     try:
         check_admin_token(config.getoption(OPT_ADMIN_TOKEN, None))
         for option in (OPT_VNEID_URL, OPT_VSSID_URL):

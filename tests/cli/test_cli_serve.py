@@ -29,11 +29,11 @@ class Served:
         self.proc, self.vneid, self.vssid = proc, vneid, vssid
 
 
-def start(*args: str) -> Served:
+def start(*args: str, env: dict[str, str] | None = None) -> Served:
     proc = subprocess.Popen(
         [str(BIN), "serve", "--vneid-port", "0", "--vssid-port", "0", *args],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "COLUMNS": "200"},
+        env={**(env or os.environ), "COLUMNS": "200"},
     )
     urls: list[str] = []
     deadline = time.monotonic() + 20
@@ -130,6 +130,31 @@ def test_suites_run_with_only_vneid_served(served: Served) -> None:
         cwd=Path(__file__).resolve().parents[2],
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+def test_a_proxy_in_the_environment_is_not_used_for_loopback(tmp_path: Path) -> None:
+    """A CI machine behind a proxy sets HTTP_PROXY and often no NO_PROXY: the served VssID's
+    calls to its VNeID and every call of the suites to the served pair went to the proxy (here
+    one that refuses connections) and failed. Loopback is never proxied."""
+    dead = socket.socket()
+    dead.bind(("127.0.0.1", 0))  # bound, never listening: connections to it are refused
+    proxy = f"http://127.0.0.1:{dead.getsockname()[1]}"
+    env = {key: value for key, value in os.environ.items()
+           if not key.lower().endswith("_proxy")}
+    env |= {"HTTP_PROXY": proxy, "https_proxy": proxy, "NO_PROXY": "example.test"}
+    server = start(env=env)
+    try:
+        result = subprocess.run(
+            [str(BIN), "run", "--workers", "1", "--no-report", "--out",
+             str(tmp_path / "out"), "--vneid-url", server.vneid,
+             "--vssid-url", server.vssid, "-k", "test_happy_path"],
+            capture_output=True, text=True, timeout=300, env=env,
+            cwd=Path(__file__).resolve().parents[2])
+        assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+        assert "verdict OK" in result.stdout
+    finally:
+        stop(server)
+        dead.close()
 
 
 def test_sigterm_stops_cleanly() -> None:

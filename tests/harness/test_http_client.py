@@ -4,6 +4,7 @@ them, with the cookie jar skipped for responses that set none; requests reach th
 from __future__ import annotations
 
 import json
+import os
 from http.cookiejar import CookieJar
 from typing import Any
 
@@ -16,7 +17,12 @@ from starlette.routing import Route
 
 from harness import http_client
 from harness.embedded import SyncASGITransport
-from harness.http_client import HarnessClient, ResponseCookies
+from harness.http_client import (
+    LOOPBACK_HOSTS,
+    HarnessClient,
+    ResponseCookies,
+    bypass_proxies_for_loopback,
+)
 
 
 def _cookie_server(request: httpx.Request) -> httpx.Response:
@@ -150,3 +156,47 @@ def test_urls_are_remembered_across_clients() -> None:
             urls.append(client.build_request("GET", "/api/v1/me").url)
     assert urls[0] == urls[1] == "http://app.test/api/v1/me"
     assert urls[0]._uri_reference is urls[1]._uri_reference  # parsed once
+
+
+LOOPBACK = ",".join(LOOPBACK_HOSTS)
+
+
+@pytest.mark.parametrize(("env", "no_proxy"), [
+    ({}, None),                                                    # no proxy: untouched
+    ({"HTTPS_PROXY": ""}, None),                                   # an empty one is none
+    ({"HTTP_PROXY": "http://proxy:3128"}, LOOPBACK),
+    ({"all_proxy": "socks5://proxy:1080"}, LOOPBACK),
+    ({"HTTPS_PROXY": "http://p:1", "NO_PROXY": "example.com, .corp"},
+     "example.com,.corp," + LOOPBACK),
+    ({"http_proxy": "http://p:1", "NO_PROXY": "a.test", "no_proxy": "b.test"},  # urllib reads
+     "b.test," + LOOPBACK),                                                    # lower case
+    ({"HTTP_PROXY": "http://p:1", "NO_PROXY": "localhost"}, "localhost,127.0.0.1,::1"),
+], ids=["none", "empty", "http", "all", "kept", "lower-case-wins", "partly"])
+def test_loopback_is_added_to_no_proxy_when_a_proxy_is_set(
+        env: dict[str, str], no_proxy: str | None) -> None:
+    changed = bypass_proxies_for_loopback(env)
+    assert changed is (no_proxy is not None)
+    if no_proxy is not None:
+        assert env["NO_PROXY"] == env["no_proxy"] == no_proxy
+
+
+@pytest.mark.parametrize("no_proxy", ["*", "127.0.0.1,localhost,::1,other"])
+def test_a_no_proxy_that_already_covers_loopback_is_left_as_it_is(no_proxy: str) -> None:
+    env = {"HTTP_PROXY": "http://p:1", "NO_PROXY": no_proxy}
+    assert bypass_proxies_for_loopback(env) is False
+    assert env == {"HTTP_PROXY": "http://p:1", "NO_PROXY": no_proxy}
+
+
+def test_httpx_then_sends_loopback_requests_direct_and_others_through_the_proxy(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in [k for k in os.environ if k.lower().endswith("_proxy")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.test:3128")
+    bypass_proxies_for_loopback()
+    with httpx.Client() as client:
+        assert client._transport_for_url(httpx.URL("http://127.0.0.1:8801/")) \
+            is client._transport
+        assert client._transport_for_url(httpx.URL("http://localhost:8801/")) \
+            is client._transport
+        assert client._transport_for_url(httpx.URL("http://idp.example.test/")) \
+            is not client._transport
