@@ -132,7 +132,7 @@ def find_allure(explicit: Path | None = None, env: Mapping[str, str] | None = No
         raise AllureToolMissing(
             "`node` (Node.js 20 or later) is not on PATH, and npm's allure runs on Node; "
             "install Node.js 20+ (e.g. from nodejs.org or NodeSource), then `make setup`")
-    return candidate
+    return candidate.absolute()  # the tool runs in a scratch folder: a relative path fails there
 
 
 def generate_report(results: Path, out: Path, *, name: str = DEFAULT_NAME,
@@ -228,6 +228,10 @@ def _generate(results: Path, out: Path, *, name: str, single_file: bool,
             said = (done.stderr.strip() or done.stdout.strip())[-2000:]
             hint = (" (too large for one file: try --multi-file)"
                     if "too large" in said else "")
+            if done.returncode == 0:  # it ran and made nothing: not npm's Allure 3
+                raise ReportError(
+                    f"{executable} exited 0 but wrote no {index.name}{': ' + said if said else ''}"
+                    f"; is it npm's Allure 3 (`allure awesome`)? {_FIX}")
             raise ReportError(f"allure awesome failed (exit {done.returncode}){hint}: {said}")
         index.write_text(_ANALYTICS.sub("", index.read_text(encoding="utf-8")),
                          encoding="utf-8")

@@ -57,6 +57,17 @@ def test_the_npm_allure_is_found_under_the_project_root() -> None:
     assert allure == project_root() / "node_modules" / ".bin" / "allure"
 
 
+def test_a_relative_allure_path_works_from_the_current_folder(
+        results: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--allure node_modules/.bin/allure`` (as docs/reports.md shows it) was checked from the
+    current folder and then started from a scratch folder, where it does not exist."""
+    monkeypatch.chdir(project_root())
+    relative = Path("node_modules") / ".bin" / "allure"
+    assert find_allure(relative, env={"PATH": os.environ["PATH"]}).is_absolute()
+    made = generate_report(results, tmp_path / "report", history=None, allure=relative)
+    assert made.index.is_file()
+
+
 def test_a_single_file_report_holds_every_test_offline(results: Path, tmp_path: Path) -> None:
     out = tmp_path / "allure-report"
     made = generate_report(results, out, name="tiny run", history=None)
@@ -254,3 +265,15 @@ def test_a_failing_allure_keeps_the_previous_report(results: Path, tmp_path: Pat
         generate_report(results, out, allure=broken, history=None)
     assert (out / "index.html").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["allure", "allure-results", "report"]
+
+
+def test_a_tool_that_exits_0_and_writes_nothing_is_named(results: Path, tmp_path: Path) -> None:
+    """``VNEID_HARNESS_ALLURE=/usr/bin/true`` said "allure awesome failed (exit 0): " and no
+    more."""
+    silent = tmp_path / "allure"
+    silent.write_text("#!/bin/sh\nexit 0\n")
+    silent.chmod(0o755)
+    with pytest.raises(ReportError, match=r"exited 0 but wrote no index.html; is it npm's "
+                                          r"Allure 3 .*make setup"):
+        generate_report(results, tmp_path / "report", allure=silent, history=None)
+    assert not (tmp_path / "report").exists()
