@@ -15,6 +15,7 @@ clause links; without ``--alluredir`` none of that runs.
 
 from __future__ import annotations
 
+import os
 import zlib
 from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
@@ -51,6 +52,9 @@ OPT_SEED = "--seed"
 OPT_VNEID_URL = "--vneid-url"
 OPT_VSSID_URL = "--vssid-url"
 OPT_ADMIN_TOKEN = "--admin-token"
+ADMIN_TOKEN_ENV = "VNEID_HARNESS_ADMIN_TOKEN"
+"""The admin token's variable, read by ``vneid-harness`` and by pytest alike (set but empty is
+refused by both)."""
 OPT_DRIVER = "--driver"
 OPT_PERSONAS = "--personas"
 OPT_PLAN = "--plan"
@@ -81,8 +85,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="run against this VNeID provider (e.g. one from vneid-harness serve)")
     group.addoption(OPT_VSSID_URL, default=None,
                     help="run against this VssID backend (needs --vneid-url too)")
-    group.addoption(OPT_ADMIN_TOKEN, default=None,
-                    help="admin token for the providers' test-control API (S-6)")
+    group.addoption(OPT_ADMIN_TOKEN, default=os.environ.get(ADMIN_TOKEN_ENV),
+                    help="admin token for the providers' test-control API (S-6); default: "
+                         f"${ADMIN_TOKEN_ENV}, as for vneid-harness")
     group.addoption(OPT_DRIVER, default="sim", choices=DRIVERS,
                     help="how the apps are driven: sim (in-process), web (Playwright and "
                          "Chromium on their web renderings), appium (Appium; docs/drivers.md)")
@@ -113,6 +118,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "{fragment}; default: the PROTOCOL.md beside the project")
 
 
+def _refuse_workers_for_remote_targets(config: pytest.Config) -> None:
+    """``-n 2`` against ``--vneid-url``/``--vssid-url``: the workers' tests change the same
+    providers' clocks, faults and settings under each other and fail for it (``vneid-harness
+    run`` refuses more than one worker there too)."""
+    from harness.targets import REMOTE_TESTS_TAKE_TURNS
+
+    workers = getattr(config.option, "numprocesses", None)
+    remote = [o for o in (OPT_VNEID_URL, OPT_VSSID_URL) if config.getoption(o, None)]
+    if (remote and isinstance(workers, int) and workers > 1
+            and not hasattr(config, "workerinput")):
+        raise pytest.UsageError(
+            f"-n {workers} with {' and '.join(remote)}: {REMOTE_TESTS_TAKE_TURNS}; run them "
+            "in one process (leave out -n, or -n 0)")
+
+
 @pytest.hookimpl(tryfirst=True)  # before hypothesis's own pytest_configure loads the profile
 def pytest_configure(config: pytest.Config) -> None:
     from harness.errors import ConfigError
@@ -126,6 +146,7 @@ def pytest_configure(config: pytest.Config) -> None:
             check_target_url(option, config.getoption(option, None))
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
+    _refuse_workers_for_remote_targets(config)
     named = config.getoption("hypothesis_profile", None)
     if named:
         # --hypothesis-profile dev|ci|deep: the property suites' profiles must be registered

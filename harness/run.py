@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import shlex
 import shutil
 import time
@@ -480,8 +481,9 @@ def _workers_problem(options: RunOptions) -> str | None:
     if options.workers is not None and options.workers <= 1:
         return None
     if options.vneid_url or options.vssid_url:
-        return ("tests against remote providers share their state (request logs, clocks, "
-                "faults) and must take turns: run them with --workers 1")
+        from harness.targets import REMOTE_TESTS_TAKE_TURNS
+
+        return f"{REMOTE_TESTS_TAKE_TURNS}: run them with --workers 1"
     if importlib.util.find_spec("xdist") is None:
         return "more than one worker needs pytest-xdist: pip install pytest-xdist"
     return None
@@ -535,16 +537,72 @@ def preflight(options: RunOptions, timeout: float = 5.0) -> str | None:
                     "and is the URL right?")
         if response.status_code != 200:
             return (f"the {name} target at {shown} answered {response.status_code} to "
-                    f"GET /_harness/health: {response.text[:200]}; it must offer the "
+                    f"GET /_harness/health ({_body_summary(response)}); it must offer the "
                     "test-control API of PROTOCOL.md §11 (with --admin-token if it needs one)")
         problem = _health_answer_problem(response)
         if problem is not None:
             return (f"the {name} target at {shown} answered GET /_harness/health with "
                     f"{problem}: is the URL the provider's base address?")
+        problem = _role_problem(name, url, headers, timeout)
+        if problem is not None:
+            return problem
     if options.vneid_url and options.vssid_url:
         return _trust_problem(options.vneid_url, options.vssid_url, headers, timeout,
                               conformance=options.plan == "vssid-relying-party")
     return None
+
+
+_ROLE_ENDPOINTS = {"VNeID": "/.well-known/openid-configuration", "VssID": "/_harness/config"}
+"""What only each party answers: a VNeID its discovery (T-4), a VssID the relying party's
+configuration of the test-control API (§11)."""
+
+
+def _role_problem(name: str, url: str, headers: dict[str, str], timeout: float) -> str | None:
+    """Whether the target given for ``name`` is the other party: ``--vneid-url`` and
+    ``--vssid-url`` swapped, or a wrong port. Both answer the health check, and the run then
+    failed every test on a control call the other party does not have (261 of 277 of the
+    ``vneid-provider`` plan), or stopped after its first test. Only a VssID target is
+    refused for lacking its endpoint (the run needs it to point the relying party at its
+    VNeID); a VNeID without discovery is refused only when it looks like a VssID, and its
+    discovery tests otherwise say what is wrong."""
+    import httpx
+
+    other = "VssID" if name == "VNeID" else "VNeID"
+    base = url.rstrip("/")
+    try:
+        own = httpx.get(base + _ROLE_ENDPOINTS[name], headers=headers, timeout=timeout)
+        if own.status_code == 200:
+            return None
+        theirs = httpx.get(base + _ROLE_ENDPOINTS[other], headers=headers, timeout=timeout)
+    except httpx.HTTPError:
+        return None  # it answered the health check: the run's tests say what is wrong
+    looks_other = theirs.status_code == 200
+    if not looks_other and name == "VNeID":
+        return None
+    said = (f"the {name} target at {redact_url(url)} answered {own.status_code} to "
+            f"GET {_ROLE_ENDPOINTS[name]} ({_body_summary(own)})")
+    if looks_other:
+        return (f"{said}, and answers GET {_ROLE_ENDPOINTS[other]} as a {other} does: it looks "
+                f"like a {other}; are --vneid-url and --vssid-url swapped, or is the port "
+                "wrong?")
+    return (f"{said}: the run points the relying party at its VNeID through it (PROTOCOL.md "
+            "§11, docs/conformance.md); is the URL the VssID's base address, with the "
+            "test-control API?")
+
+
+def _body_summary(response: httpx.Response) -> str:
+    """An answer's body on one short line: JSON as it is (up to 200 characters), a web page
+    by its title, other text with its lines joined."""
+    kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    text = response.text
+    if "html" in kind or text.lstrip()[:15].lower().startswith(("<!doctype", "<html")):
+        title = re.search(r"<title[^>]*>([^<]{0,120})", text, re.IGNORECASE)
+        named = " ".join(title.group(1).split()) if title else ""
+        return f"an HTML page{f' titled {named!r}' if named else ''}"
+    line = " ".join(text.split())
+    if not line:
+        return "an empty body"
+    return line if len(line) <= 200 else line[:200] + "..."
 
 
 def _trust_problem(vneid_url: str, vssid_url: str, headers: dict[str, str],
@@ -659,7 +717,7 @@ def _health_answer_problem(response: httpx.Response) -> str | None:
         body = response.json()
     except ValueError:
         kind = response.headers.get("content-type", "no content type")
-        return f"a body that is not JSON ({kind}: {response.text[:80]!r})"
+        return f"a body that is not JSON ({kind}: {_body_summary(response)})"
     return health_problem(body)
 
 

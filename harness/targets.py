@@ -41,6 +41,13 @@ __all__ = [
 
 HTTP_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 
+ADMIN_TOKEN_ENV = "VNEID_HARNESS_ADMIN_TOKEN"
+
+REMOTE_TESTS_TAKE_TURNS = (
+    "tests against remote providers share their state (request logs, clocks, faults) and "
+    "must take turns")
+"""Why a run against ``--vneid-url``/``--vssid-url`` has one worker (``run`` and pytest)."""
+
 
 def health_problem(body: Any) -> str | None:
     """What is wrong with the JSON answer to ``GET /_harness/health``, if anything: §11
@@ -92,10 +99,11 @@ class TargetUnreachable(ConfigError):
 class ControlError(HarnessError):
     """A test-control API call was refused; carries the provider's §8 error body."""
 
-    def __init__(self, what: str, status: int, body: Any) -> None:
+    def __init__(self, what: str, status: int, body: Any, hint: str | None = None) -> None:
         self.status = status
         self.body = body
-        super().__init__(f"{what} failed with HTTP {status}: {redact_json(body)}")
+        super().__init__(f"{what} failed with HTTP {status}: {redact_json(body)}"
+                         + (f"; {hint}" if hint else ""))
 
 
 @dataclass
@@ -161,7 +169,8 @@ class ProviderHandle:
         except ValueError:
             body = response.text[:500]
         if response.status_code >= 400:
-            raise ControlError(what, response.status_code, body)
+            raise ControlError(what, response.status_code, body,
+                               self._refusal_hint(response.status_code, body))
         if isinstance(body, str) and (body or response.status_code != 204):
             kind = response.headers.get("content-type", "no content type")
             raise ConfigError(
@@ -170,6 +179,17 @@ class ProviderHandle:
                 "is the URL the provider's base address, offering the test-control API of "
                 "PROTOCOL.md §11?")
         return body if body != "" else {}
+
+    def _refusal_hint(self, status: int, body: Any) -> str | None:
+        """How to fix a refusal that is the run's set-up, not the test's: the admin token."""
+        code = body.get("error") if isinstance(body, dict) else None
+        if status == 403 and code == "forbidden":
+            if self.admin_token:
+                return (f"the admin token given (--admin-token or ${ADMIN_TOKEN_ENV}) is not "
+                        f"the one the {self.name} provider at {self.shown_url} was served with")
+            return (f"give the admin token the {self.name} provider at {self.shown_url} was "
+                    f"served with: --admin-token TOKEN, or ${ADMIN_TOKEN_ENV}")
+        return None
 
     def _required(self, method: str, path: str, what: str, why: str, **kwargs: Any) -> Any:
         """:meth:`_call` for a §11 endpoint every target must offer: a 404, 405 or 501 is a

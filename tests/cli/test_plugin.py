@@ -345,3 +345,34 @@ def test_the_personas_file_is_offered_to_every_test(pytester: pytest.Pytester) -
     """)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--personas", "people.yaml")
     result.assert_outcomes(passed=2)
+
+
+def test_workers_against_remote_targets_are_a_usage_error(pytester: pytest.Pytester) -> None:
+    """``-n 2`` with ``--vneid-url``: the workers' tests changed the same providers' clocks,
+    faults and link form under each other and failed for it; ``vneid-harness run`` refuses
+    more than one worker there, and so does pytest now."""
+    pytester.makepyfile("def test_x():\n    pass\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2",
+                                           "--vneid-url", "http://127.0.0.1:9")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: -n 2 with --vneid-url: tests against remote providers "
+                                 "share their state*must take turns; run them in one process*"])
+    one = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "1",
+                                        "--vneid-url", "http://127.0.0.1:9")
+    assert one.ret == pytest.ExitCode.OK
+
+
+def test_the_admin_token_variable_is_read_as_vneid_harness_reads_it(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``VNEID_HARNESS_ADMIN_TOKEN`` was read by ``vneid-harness`` only: pytest against a pair
+    served with ``--admin-token`` got 403 in every test."""
+    pytester.makepyfile("""
+        def test_token(request):
+            assert request.config.getoption("--admin-token") == "from-the-env"
+    """)
+    monkeypatch.setenv("VNEID_HARNESS_ADMIN_TOKEN", "from-the-env")
+    assert pytester.runpytest_subprocess("-p", "no:cacheprovider").ret == pytest.ExitCode.OK
+    monkeypatch.setenv("VNEID_HARNESS_ADMIN_TOKEN", "")
+    empty = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    assert empty.ret == pytest.ExitCode.USAGE_ERROR
+    empty.stderr.fnmatch_lines(["ERROR: --admin-token (or VNEID_HARNESS_ADMIN_TOKEN) is empty*"])
