@@ -86,6 +86,7 @@ def test_old_vneids_update_screen_links_vneids_own_listing(target: Target,
     assert store.data["url"] == target.profile.store_link("vneid", platform)
 
 
+@pytest.mark.plan("vssid-relying-party")
 @pytest.mark.clause("V-4")
 @pytest.mark.parametrize("platform", ["ios", "android"])
 def test_vssid_update_screen_after_426_links_vssids_own_listing(target: Target,
@@ -190,6 +191,7 @@ def test_vneid_forwards_a_login_hint_link_exactly(device: DeviceFactory, rp: Tes
     assert sent == [link]
 
 
+@pytest.mark.plan("vssid-relying-party")
 @pytest.mark.clause("A-6", "R-4")
 def test_vssid_forwards_the_callback_exactly_as_delivered(device: DeviceFactory,
                                                           persona: Persona,
@@ -231,6 +233,7 @@ def test_an_app_from_the_other_platforms_store_cannot_be_installed(target: Targe
 
 
 # -- V-5 in VNeID: its server's 426 ------------------------------------------------------------
+@pytest.mark.plan("vneid-provider")
 @pytest.mark.clause("V-5", "V-6")
 @pytest.mark.parametrize("platform", ["ios", "android"])
 def test_vneid_shows_its_update_screen_when_its_server_says_426(target: Target,
@@ -256,6 +259,7 @@ def test_vneid_shows_its_update_screen_when_its_server_says_426(target: Target,
 
 
 # -- P-2: the level is VNeID server's to answer by redirect ------------------------------------
+@pytest.mark.plan("vneid-provider")
 @pytest.mark.clause("P-2", "A-7")
 def test_level1_error_reaches_vssid_not_vneid(device: DeviceFactory,
                                               personas: PersonaPool) -> None:
