@@ -12,7 +12,7 @@ Protocol refusals are :class:`harness.protocol.ProtocolError`; they carry a §8 
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "HarnessError", "NoSuchElement", "PersonaFileError"]
+__all__ = ["ConfigError", "HarnessError", "NoSuchElement", "PersonaFileError", "parse_problem"]
 
 
 class HarnessError(Exception):
@@ -33,3 +33,17 @@ class NoSuchElement(HarnessError, KeyError):
 
 class PersonaFileError(HarnessError):
     """A persona file cannot be read, parsed or validated; nothing stored was changed."""
+
+
+def parse_problem(error: BaseException | str, limit: int = 600) -> str:
+    """A YAML or JSON parser's complaint on one line, with the line and column of the file
+    where the parser gives them: PyYAML's own text spans four lines and names the line of
+    ``"<unicode string>"``."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or getattr(error, "context", None)
+    if mark is not None and problem:
+        text = f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
+    else:
+        text = str(error)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."

@@ -27,7 +27,7 @@ from typing import Any, Literal, cast
 import yaml
 from faker import Faker
 
-from harness.errors import ConfigError, PersonaFileError
+from harness.errors import ConfigError, PersonaFileError, parse_problem
 from harness.protocol import (
     MAX_FULL_NAME,
     IdentifierError,
@@ -464,7 +464,7 @@ def load_personas(path: str | os.PathLike[str]) -> list[Persona]:
         if "nesting depth" in str(exc):  # libyaml's own limit
             raise PersonaFileError(f"{p}: not valid {kind.upper()}: nested too deeply; a "
                                    "persona file is {personas: [...]} of flat entries") from None
-        raise PersonaFileError(f"{p}: not valid {kind.upper()}: {exc}") from None
+        raise PersonaFileError(f"{p}: not valid {kind.upper()}: {parse_problem(exc)}") from None
     except RecursionError:
         raise PersonaFileError(f"{p}: not valid {kind.upper()}: nested too deeply; a persona "
                                "file is {personas: [...]} of flat entries") from None

@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from harness.errors import ConfigError
+from harness.errors import ConfigError, parse_problem
 from harness.protocol import DEFAULT_PROFILE, Profile, ProtocolError, parse_version
 from harness.protocol.profile import APP_IDS, PLATFORMS
 
@@ -95,13 +95,8 @@ def load_profile(path: str | os.PathLike[str]) -> Profile:
             document = json.loads(text, object_pairs_hook=_unique_pairs)
         else:
             document = yaml.load(text, Loader=_ProfileLoader)  # noqa: S506 - a SafeLoader
-    except yaml.MarkedYAMLError as exc:  # one line, the file's own line and column
-        mark = exc.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise ConfigError(f"{p}: not valid YAML: {where}"
-                          f"{_shown_error(exc.problem or exc.context or 'unreadable')}") from None
     except (yaml.YAMLError, ValueError, RecursionError) as exc:
-        raise ConfigError(f"{p}: not valid {kind.upper()}: {_shown_error(exc)}") from None
+        raise ConfigError(f"{p}: not valid {kind.upper()}: {parse_problem(exc)}") from None
     return profile_from_mapping(document, source=str(p))
 
 
@@ -157,11 +152,6 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             raise ValueError(f"the field {key[:80]!r} is given twice; keep one")
         result[key] = value
     return result
-
-
-def _shown_error(error: BaseException | str) -> str:
-    text = " ".join(str(error).split())  # one line
-    return text if len(text) <= 600 else text[:597] + "..."
 
 
 def profile_from_mapping(document: object, *, source: str = "profile",

@@ -129,8 +129,10 @@ class ProgressReporter:
         # pytest.exit's message, the reason of a stop a plugin asked for (session.shouldstop,
         # raised as Interrupted(reason)), or the interrupt's name (Ctrl-C)
         message = getattr(excinfo.value, "msg", None) or str(excinfo.value)
-        self.stopped = str(message) if message else excinfo.typename
-        self.interrupted = excinfo.type is KeyboardInterrupt
+        ctrl_c = excinfo.type is KeyboardInterrupt
+        self.stopped = (str(message) if message else
+                        "Ctrl-C or SIGINT (KeyboardInterrupt)" if ctrl_c else excinfo.typename)
+        self.interrupted = ctrl_c
 
     @pytest.hookimpl
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:

@@ -33,7 +33,7 @@ from typing import Any, Literal
 
 import yaml
 
-from harness.errors import ConfigError
+from harness.errors import ConfigError, parse_problem
 from harness.processes import free_port
 
 __all__ = ["AUTO_PORT_CAPABILITIES", "DEFAULT_CAPABILITIES", "AppiumConfig", "Locator",
@@ -125,7 +125,7 @@ def load_capabilities(path: Path | None = None) -> AppiumConfig:
         raise ConfigError(f"cannot read the Appium capabilities file {path}: "
                           f"{exc.strerror or exc}") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path} is not valid YAML: {exc}") from None
+        raise ConfigError(f"{path} is not valid YAML: {parse_problem(exc)}") from None
     doc = _mapping(raw, "the file", path)
     unknown = sorted(set(doc) - _KEYS)
     if unknown:

@@ -167,8 +167,8 @@ def test_a_run_interrupted_before_any_test_finished_says_so(tmp_path: Path,
     before = _snapshot(out)
     done, said = _run_source(out, tmp_path / "test_interrupted.py", source)
     assert done.returncode == 2, said[-3000:]
-    assert ("the run was interrupted before any test finished: KeyboardInterrupt (nothing "
-            f"written: {out} is left as it was)") in said
+    assert ("the run was interrupted before any test finished: Ctrl-C or SIGINT "
+            f"(KeyboardInterrupt) (nothing written: {out} is left as it was)") in said
     assert "no test matched" not in said
     assert _snapshot(out) == before
 

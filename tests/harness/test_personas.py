@@ -217,6 +217,9 @@ class TestFiles:
 
     @pytest.mark.parametrize(("name", "text", "says"), [
         ("a.yaml", "personas: [unclosed", "not valid YAML"),
+        # one line, the file's own line and column (PyYAML's text spans four lines)
+        ("a.yaml", "personas:\n  - {a: 1\n[", "not valid YAML: line 3, column 1: did not find "
+                                               "expected ',' or '}'"),
         ("a.json", "{", "not valid JSON"),
         ("a.json", "[]", "expected a document {personas: [...]}"),
         ("a.json", '{"personas": {}}', "'personas' must be a list"),
