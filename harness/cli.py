@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -234,6 +234,10 @@ def conformance(
         if vssid_url is None:
             status = run_suites(options, console, err_console)
         else:
+            if expected_failures is not None:  # a wrong file before serving, not after
+                from harness.conformance import load_expected_failures
+
+                load_expected_failures(expected_failures)
             status = _with_served_vneid(options, vssid_url, serve_vneid_port, admin_token,
                                         client_secret=rp_client_secret,
                                         auth_method=rp_auth_method)
@@ -361,11 +365,20 @@ def serve(
     # looked up before serving: the lookup may take seconds, and ready() runs on the loop
     unresolved = _unresolved(public_host) if public_host is not None else None
 
+    def listening(url: str, sock: Any) -> str:
+        """Where a provider listens: its URL, or with --public-host the address bound and the
+        URL its clients use (which only names the host)."""
+        bound_host, bound_port = sock.getsockname()[:2]
+        bound = f"http://{bound_host}:{bound_port}"
+        return url if url == bound else f"{bound_host}:{bound_port} as {url}"
+
     def ready() -> None:
-        console.print(f"VNeID identity provider listening on {served.vneid_url}  "
+        vneid_at = listening(served.vneid_url, served.sockets[0])
+        vssid_at = listening(served.vssid_url, served.sockets[1])
+        console.print(f"VNeID identity provider listening on {vneid_at}  "
                       f"(issuer; discovery at {served.vneid_url}/.well-known/"
                       "openid-configuration)")
-        console.print(f"VssID backend listening on {served.vssid_url}  "
+        console.print(f"VssID backend listening on {vssid_at}  "
                       f"(trusts {served.vneid_url}; client_id {profile.vssid_client_id})")
         if protocol_profile is not None:
             console.print(f"protocol profile {escape(str(protocol_profile))}", highlight=False)

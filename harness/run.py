@@ -756,8 +756,12 @@ def _print_verdict(console: Console, result: ConformanceResult, options: RunOpti
         console.print(f"(a partial run: {len(result.missing_clauses)} clauses of the plan "
                       "were not selected)", highlight=False)
     counts = result.counts()
-    console.print(f"{counts['PASSED']} passed, {counts['FAILED']} failed, "
-                  f"{counts['SKIPPED']} skipped", highlight=False)
+    failed_as_expected = sum(t.status == "FAILED" and t.expected is not None
+                             for t in result.tests)
+    as_expected = (f" (and {failed_as_expected} more as the expected-failures file says)"
+                   if failed_as_expected else "")
+    console.print(f"{counts['PASSED']} passed, {counts['FAILED'] - failed_as_expected} failed"
+                  f"{as_expected}, {counts['SKIPPED']} skipped", highlight=False)
     also = (f" (and {before} before the tests, printed above)" if before else "")
     console.print(f"{counts['WARNING']} warnings{also}, {counts['expected_failures']} expected "
                   f"failures, {counts['unexpected_passes']} unexpected passes; "

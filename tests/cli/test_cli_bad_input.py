@@ -398,3 +398,15 @@ def test_an_admin_token_quoted_by_a_transport_error_is_redacted() -> None:
         handle.health()
     assert "ADMIN-SECRET-42" not in str(refused.value)
     assert "b'[REDACTED]\\n'" in str(refused.value)
+
+
+def test_a_bad_expected_failures_file_is_refused_before_the_harness_vneid_serves(
+        tmp_path: Path) -> None:
+    """``--plan vssid-relying-party``: the harness VNeID was serving (and said so, a second
+    line) before the file was read."""
+    path = tmp_path / "ef.yaml"
+    path.write_bytes(b'expected_failures:\n  - test: "\xff"\n')
+    line = _refused(["conformance", "--plan", "vssid-relying-party", "--vssid-url", UNREACHABLE,
+                     "--serve-vneid-port", "0", "--expected-failures", str(path),
+                     "--out", str(tmp_path / "out")])
+    assert f"cannot read expected-failures file {path}: not UTF-8" in line

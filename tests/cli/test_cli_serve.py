@@ -269,3 +269,6 @@ def test_a_public_host_that_does_not_resolve_is_named(host: str, warned: bool) -
         said += proc.communicate(timeout=15)[0]
     assert "Press Ctrl-C to stop." in said, said
     assert (f"warning: {host} does not resolve on this machine" in said) is warned, said
+    # it listens on loopback, whatever name its URLs give
+    assert re.search(rf"VNeID identity provider listening on 127\.0\.0\.1:\d+ as "
+                     rf"http://{re.escape(host)}:\d+", " ".join(said.split())), said

@@ -96,6 +96,9 @@ def test_expected_failures_warnings_unexpected_passes_and_coverage(tmp_path: Pat
     assert tests["test_discouraged"]["status"] == "WARNING"
     assert "UNEXPECTED PASS" in text
     assert "EXPECTED FAILED" in text
+    # the counts line: an expected failure is not counted as a failure
+    assert "1 passed, 0 failed (and 1 more as the expected-failures file says)" in " ".join(
+        text.split())
     assert [(e["test"], e["clause"]) for e in data["unused_expected_failures"]] == [
         ("*test_known_bad", "R-9"), ("*test_renamed_long_ago", "R-1")]
     assert "UNUSED EXPECTED FAILURE test '*test_known_bad', clause R-9" in " ".join(text.split())
