@@ -398,8 +398,9 @@ def serve(
             more = f" and {len(served.replaced) - 10} more" if len(served.replaced) > 10 else ""
             console.print(
                 f"[yellow]warning:[/] the persona file replaced {len(served.replaced)} "
-                f"citizen(s) the state file held otherwise (changed through the control API "
-                f"since): {shown}{more}; start with --state alone to keep such changes",
+                f"citizen(s) the state file held otherwise: {shown}{more}. The persona "
+                "file's records are served; if the state file's came from the control API "
+                "since, start with --state alone to keep them",
                 highlight=False)
         console.print(f"API docs at {served.vneid_url}/docs and {served.vssid_url}/docs",
                       highlight=False)

@@ -326,9 +326,10 @@ def test_a_persona_file_over_changed_state_says_what_it_replaced(tmp_path: Path)
             f"{second.vneid}/_harness/personas", timeout=10).json()["personas"]}
     said = " ".join(second.output.split())
     assert level[changed.personal_id] == 2, "the persona file's record, as documented"
-    assert ("warning: the persona file replaced 1 citizen(s) the state file held otherwise "
-            f"(changed through the control API since): {changed.personal_id}; start with "
-            "--state alone to keep such changes") in said
+    assert ("warning: the persona file replaced 1 citizen(s) the state file held otherwise: "
+            f"{changed.personal_id}. The persona file's records are served; if the state "
+            "file's came from the control API since, start with --state alone to keep them"
+            ) in said
     assert kept.personal_id not in said
 
 
