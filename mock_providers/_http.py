@@ -201,6 +201,17 @@ def _challenge(err: ProtocolError) -> str:
 
 
 
+def _path_clause(path: str) -> str:
+    """The clause a 404 or 405 cites (§8 has every error body name one): the test-control
+    API's S-6 under ``/_harness/``, the VNeID app API's A-4 under ``/api/app/``, else the
+    catalog's A-1 (the app's first call)."""
+    if path.startswith("/_harness/"):
+        return "S-6"
+    if path.startswith("/api/app/"):
+        return "A-4"
+    return "A-1"
+
+
 async def _on_protocol_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ProtocolError)
     return error_response(exc)
@@ -215,10 +226,10 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
             headers["Allow"] = ", ".join(allowed)
         err = ProtocolError(f"{request.method} is not allowed on {request.url.path}; "
                             f"allowed: {headers.get('Allow', 'none')}",
-                            code="method_not_allowed")
+                            code="method_not_allowed", clause=_path_clause(request.url.path))
     elif exc.status_code == 404:
         err = ProtocolError(f"no endpoint at {request.url.path}; see PROTOCOL.md §4, §5, §11",
-                            code="not_found")
+                            code="not_found", clause=_path_clause(request.url.path))
     else:
         err = ProtocolError(str(exc.detail), code="invalid_request", status=exc.status_code)
     return error_response(err, headers)
