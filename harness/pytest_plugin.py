@@ -475,12 +475,35 @@ def _stop_when_targets_stop_answering(item: pytest.Item, call: pytest.CallInfo[N
             f"(last: {redact_secret_shapes(str(excinfo.value)[:200])}); the run stops here")
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header(config: pytest.Config) -> list[str]:
     vneid_url = config.getoption(OPT_VNEID_URL, None)
     where = f"vneid={vneid_url} vssid={config.getoption(OPT_VSSID_URL) or 'embedded'}" \
         if vneid_url else "embedded providers"
-    return (f"vneid-harness: seed={config.getoption(OPT_SEED)} "
-            f"driver={config.getoption(OPT_DRIVER)} target={where}")
+    return [f"vneid-harness: seed={config.getoption(OPT_SEED)} "
+            f"driver={config.getoption(OPT_DRIVER)} target={where}",
+            *(f"vneid-harness warning: {said}" for said in _target_warnings(config))]
+
+
+def _target_warnings(config: pytest.Config) -> list[str]:
+    """What ``vneid-harness run`` says before the tests about remote targets whose set-up
+    would fail many tests for itself (``harness.run.target_warnings``: an issuer other than
+    the URL, another minimum app version than the run's profile; a relying party that trusts
+    another issuer, which ``run`` refuses): plain pytest shows them in its header."""
+    vneid_url = config.getoption(OPT_VNEID_URL, None)
+    if not vneid_url:
+        return []
+    from harness.errors import HarnessError
+    from harness.run import RunOptions, preflight, target_warnings
+
+    options = RunOptions(vneid_url=vneid_url, vssid_url=config.getoption(OPT_VSSID_URL, None),
+                         admin_token=config.getoption(OPT_ADMIN_TOKEN, None),
+                         profile=config.getoption(OPT_PROFILE, None),
+                         plan=config.getoption(OPT_PLAN, None) or "all")
+    try:
+        problem = preflight(options)
+        return [*([problem] if problem else []), *target_warnings(options)]
+    except HarnessError:  # a bad profile file: pytest_configure has refused it already
+        return []
 
 
 def _clause_ids(item: pytest.Item) -> tuple[str, ...]:

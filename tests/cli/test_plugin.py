@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
+
+from tests.robustness.served_pair import ServeProcess
 
 
 def test_fixtures_run_a_login(pytester: pytest.Pytester) -> None:
@@ -376,3 +379,30 @@ def test_the_admin_token_variable_is_read_as_vneid_harness_reads_it(
     empty = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     assert empty.ret == pytest.ExitCode.USAGE_ERROR
     empty.stderr.fnmatch_lines(["ERROR: --admin-token (or VNEID_HARNESS_ADMIN_TOKEN) is empty*"])
+
+
+def test_plain_pytest_shows_the_pre_run_warnings_of_remote_targets(
+        pytester: pytest.Pytester) -> None:
+    """``vneid-harness run`` warns before the tests (or refuses) when the targets' set-up would
+    fail many tests for itself; plain pytest said nothing and the tests failed. Its header now
+    says the same. (The pair is served by a process of its own: pytester drops the modules a
+    test imports, and providers built here would import their crypto a second time.)"""
+    pytester.makepyfile("def test_x():\n    pass\n")
+    profile = Path(__file__).resolve().parents[2] / "docs" / "examples" / "vendor-profile.yaml"
+    with ServeProcess() as served:
+        swapped = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--vneid-url",
+                                                served.vssid, "--vssid-url", served.vneid)
+        other_profile = pytester.runpytest_subprocess(
+            "-p", "no:cacheprovider", "--vneid-url", served.vneid,
+            "--protocol-profile", str(profile))
+        fine = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--vneid-url",
+                                             served.vneid, "--vssid-url", served.vssid)
+    swapped.stdout.fnmatch_lines([f"vneid-harness warning: the VNeID target at "
+                                  f"{served.vssid} answered 404 to GET /.well-known/"
+                                  "openid-configuration*it looks like a VssID; are --vneid-url "
+                                  "and --vssid-url swapped*"])
+    other_profile.stdout.fnmatch_lines(["vneid-harness warning: the VNeID at *publishes "
+                                        "vneid_app_minimum_version 2.1.0 in its discovery, and "
+                                        "this run expects*"])
+    assert "vneid-harness warning" not in fine.stdout.str()
+    assert swapped.ret == other_profile.ret == fine.ret == pytest.ExitCode.OK
