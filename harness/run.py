@@ -656,12 +656,50 @@ def target_warnings(options: RunOptions, profile: Profile | None = None,
       serving a profile file the run was not given, the suites' phones install versions it
       refuses (V-4, V-5).
 
+    And for a remote VssID, its relying party's ``client_id`` (``GET /_harness/config``) is
+    not the run's profile's: it serves another profile, whose versions and links the suites'
+    phones do not follow either.
+
     ``profile``: the run's, read from ``options.profile`` (read here when not given)."""
-    if not options.vneid_url:
-        return []
+    if profile is None and options.profile is not None:
+        profile = load_profile(options.profile)
+    warnings = _vneid_warnings(options, profile, timeout) if options.vneid_url else []
+    if options.vssid_url:
+        warnings += _vssid_warnings(options, profile, timeout)
+    return warnings
+
+
+def _vssid_warnings(options: RunOptions, profile: Profile | None,
+                    timeout: float) -> list[str]:
     import httpx
 
-    url = options.vneid_url.rstrip("/")
+    from harness.protocol import DEFAULT_PROFILE
+
+    headers = {"X-Harness-Admin-Token": options.admin_token} if options.admin_token else {}
+    try:
+        config = httpx.get(f"{(options.vssid_url or '').rstrip('/')}/_harness/config",
+                           headers=headers, timeout=timeout).json()
+    except (httpx.HTTPError, ValueError):
+        return []  # the preflight has said why, or the run will
+    client_id = config.get("client_id") if isinstance(config, dict) else None
+    expected = (profile or DEFAULT_PROFILE).vssid_client_id
+    if not isinstance(client_id, str) or client_id == expected:
+        return []
+    given = (f"the profile file {options.profile}" if options.profile is not None
+             else "PROTOCOL.md's default, no --protocol-profile given")
+    return [f"the VssID at {redact_url(options.vssid_url or '')} is configured with client_id "
+            f"{client_id!r} (GET /_harness/config), and this run expects {expected!r} "
+            f"({given}): if it serves another profile, give the run the same file "
+            "(--protocol-profile FILE, docs/conformance.md \"Profile files\"): the suites' "
+            "phones install the run's minimum versions and follow its links, and many tests "
+            "fail for that alone"]
+
+
+def _vneid_warnings(options: RunOptions, profile: Profile | None,
+                    timeout: float) -> list[str]:
+    import httpx
+
+    url = (options.vneid_url or "").rstrip("/")
     try:
         discovery = httpx.get(f"{url}/.well-known/openid-configuration", timeout=timeout).json()
     except (httpx.HTTPError, ValueError):
@@ -672,13 +710,11 @@ def target_warnings(options: RunOptions, profile: Profile | None = None,
     issuer = discovery.get("issuer")
     if isinstance(issuer, str) and issuer.rstrip("/") != url:
         warnings.append(
-            f"the VNeID at {redact_url(options.vneid_url)} names its issuer {issuer} in its "
+            f"the VNeID at {redact_url(options.vneid_url or url)} names its issuer {issuer} in its "
             "discovery, and issuers are compared exactly (R-2, T-3; OpenID Connect Discovery "
             "§4.3 has the issuer equal to the URL its discovery is fetched from): if that is "
             f"the same provider, give --vneid-url {issuer}, or the issuer checks fail for that "
             "alone")
-    if profile is None and options.profile is not None:
-        profile = load_profile(options.profile)
     mismatch = _minimum_mismatch(options, profile, discovery.get(DISCOVERY_MINIMUM))
     if mismatch is not None:
         warnings.append(mismatch)

@@ -555,3 +555,21 @@ def test_a_control_call_refused_for_the_admin_token_says_how_to_give_it() -> Non
             assert expected in str(refused.value)
             assert "s3cret" not in str(refused.value)
             handle.close()
+
+
+def test_a_relying_party_serving_another_profile_is_warned_about() -> None:
+    """A VssID served with a profile the run was not given (another client id, minimum
+    versions, links) failed 119 of 146 tests of its plan with no word before the run."""
+    from harness.run import target_warnings
+    from tests.robustness.served_pair import ServeProcess
+
+    profile = ROOT / "docs" / "examples" / "vendor-profile.yaml"
+    with ServeProcess("--protocol-profile", str(profile)) as served:
+        without = target_warnings(RunOptions(vneid_url=served.vneid, vssid_url=served.vssid))
+        given = target_warnings(RunOptions(vneid_url=served.vneid, vssid_url=served.vssid,
+                                           profile=profile))
+    assert any(w.startswith(f"the VssID at {served.vssid} is configured with client_id "
+                            "'bank-client' (GET /_harness/config), and this run expects "
+                            "'vssid' (PROTOCOL.md's default, no --protocol-profile given)")
+               for w in without), without
+    assert given == []
