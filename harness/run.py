@@ -804,7 +804,7 @@ def _print_verdict(console: Console, result: ConformanceResult, options: RunOpti
                   f"in {elapsed:.1f}s, seed {options.seed}; verdict "
                   f"{'OK' if result.ok else 'NOT OK'}", highlight=False)
     failed = [t for t in result.tests if t.status == "FAILED" and not t.expected]
-    if failed:
+    if failed and not result.interrupted:  # a run stopped early: its last failures say why
         name = failed[0].nodeid.rsplit("::", 1)[-1].split("[", 1)[0]
         console.print(f"to run a failed test again alone: the same command with --seed "
                       f"{options.seed} -k {shlex.quote(name)} (its test name; the same seed "

@@ -294,6 +294,7 @@ def test_a_run_the_targets_stopped_answering_is_interrupted_not_a_coverage_error
     assert done.returncode == 1, done.stdout[-2000:]
     assert "the run stopped early: the targets stopped answering: 3 tests in a row" in said
     assert "coverage error" not in said
+    assert "to run a failed test again alone" not in said  # they failed for the target
     verdict = json.loads((tmp_path / "conformance-vneid-provider.json").read_text())
     assert verdict["ok"] is False
     assert verdict["interrupted"].startswith("the targets stopped answering: 3 tests")
