@@ -58,6 +58,18 @@ class StateWriteError(ProtocolError):
                          code="temporarily_unavailable", clause="A-1")
 
 
+_LOCK_ATTEMPTS = 5
+
+
+def _is_the_file_at(fd: int, path: Path) -> bool:
+    """Whether ``fd`` is open on the file that ``path`` names now."""
+    try:
+        on_disk, held = os.stat(path), os.fstat(fd)
+    except OSError:
+        return False
+    return (on_disk.st_dev, on_disk.st_ino) == (held.st_dev, held.st_ino)
+
+
 class StateFileError(ProtocolError):
     """The state file cannot be used (unreadable, not a state file, an invalid record). A
     :class:`ProtocolError`, the root of the package's errors, though it is said when
@@ -131,7 +143,25 @@ class StateFile:
                               "it, or move it away to start empty")
 
     def _take_lock(self) -> int:
+        """Lock the state file through ``.NAME.lock`` beside it. A serve that stops removes its
+        lock file (:meth:`close`), so a lock taken on a file that was removed between its
+        opening and its locking is no lock: the file is opened again."""
         lock = self.path.with_name(f".{self.path.name}.lock")
+        for _ in range(_LOCK_ATTEMPTS):
+            fd = self._lock_once(lock)
+            if _is_the_file_at(fd, lock):
+                break
+            os.close(fd)
+        else:
+            raise StateFileError(f"state file {self.path}: its lock file {lock} kept being "
+                                 "removed while it was being locked; is another program "
+                                 "deleting it?")
+        with suppress(OSError):  # who holds it, for the message above; not essential
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        return fd
+
+    def _lock_once(self, lock: Path) -> int:
         try:
             fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         except OSError as exc:
@@ -152,16 +182,18 @@ class StateFile:
                 f"state file {self.path} is in use by another vneid-harness serve (pid "
                 f"{owner.decode('ascii', 'replace').strip() or 'unknown'}, which holds {lock}); "
                 "stop that serve first, or give this one a state file of its own") from None
-        with suppress(OSError):  # who holds it, for the message above; not essential
-            os.ftruncate(fd, 0)
-            os.write(fd, f"{os.getpid()}\n".encode("ascii"))
         return fd
 
     def close(self) -> None:
-        """Release the lock of an ``exclusive`` state file (nothing else to close)."""
+        """Release the lock of an ``exclusive`` state file and remove its lock file, while
+        still holding it (a serve refused at start, or stopped, leaves no ``.NAME.lock``)."""
         with self._lock:
             fd, self._lock_fd = self._lock_fd, None
         if fd is not None:
+            lock = self.path.with_name(f".{self.path.name}.lock")
+            if _is_the_file_at(fd, lock):
+                with suppress(OSError):
+                    lock.unlink()
             os.close(fd)  # closing the last descriptor releases the flock
 
     def _read(self) -> dict[str, Any]:
@@ -262,13 +294,9 @@ class StateFile:
         if fd is None:
             return
         lock = self.path.with_name(f".{self.path.name}.lock")
-        try:
-            on_disk, held = os.stat(lock), os.fstat(fd)
-            if (on_disk.st_dev, on_disk.st_ino) == (held.st_dev, held.st_ino):
-                return
-        except OSError:
-            pass  # removed: take it again below
-        try:
+        if _is_the_file_at(fd, lock):
+            return
+        try:  # removed (or replaced): take it again
             self._lock_fd = self._take_lock()
         except StateFileError as exc:
             raise StateWriteError(self.path, f"its lock file {lock} was removed while this "

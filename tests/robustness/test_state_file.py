@@ -475,3 +475,62 @@ def test_a_stored_client_that_no_longer_validates_is_named(tmp_path: Path) -> No
                                              r"printable ASCII.*remove it from the file"):
         VNeIDProvider(state=StateFile(path))
     assert path.read_bytes() == before
+
+
+def test_a_stopped_or_refused_serve_leaves_no_lock_file(tmp_path: Path) -> None:
+    """The lock file stayed behind after every serve, and after a start refused for a busy
+    port too (with no state file written): litter a user could not tell from a live lock."""
+    import socket
+
+    from harness.errors import ConfigError
+    from harness.serve import build_served
+
+    path = tmp_path / "state.json"
+    lock = tmp_path / ".state.json.lock"
+    state = StateFile(path, exclusive=True)
+    assert lock.exists()
+    state.close()
+    assert not lock.exists()
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    try:
+        with pytest.raises(ConfigError, match="cannot listen"):
+            build_served(busy.getsockname()[1], 0, state_file=path)
+    finally:
+        busy.close()
+    assert not lock.exists()
+    again = StateFile(path, exclusive=True)  # and the next serve takes it as before
+    with pytest.raises(StateFileError, match="in use by another"):
+        StateFile(path, exclusive=True)
+    again.close()
+
+
+def test_a_lock_taken_on_a_removed_lock_file_is_taken_again(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    """A serve stopping removes its lock file while another opens it: a lock on the removed
+    file would lock nothing, and two serves would share the state file. The lock file is
+    opened again until the lock is on the file the path names."""
+    from mock_providers import state as state_module
+
+    path = tmp_path / "state.json"
+    lock = tmp_path / ".state.json.lock"
+    real_lock_once = StateFile._lock_once
+    calls: list[int] = []
+
+    def lock_then_lose_the_race(self: StateFile, at: Path) -> int:
+        fd = real_lock_once(self, at)
+        calls.append(fd)
+        if len(calls) == 1:
+            at.unlink()  # what a stopping serve's close() does in that moment
+        return fd
+
+    monkeypatch.setattr(state_module.StateFile, "_lock_once", lock_then_lose_the_race)
+    state = StateFile(path, exclusive=True)
+    assert len(calls) == 2
+    assert lock.exists()
+    monkeypatch.undo()
+    with pytest.raises(StateFileError, match="in use by another"):
+        StateFile(path, exclusive=True)
+    state.close()
