@@ -369,6 +369,8 @@ def serve(
         """Where a provider listens: its URL, or with --public-host the address bound and the
         URL its clients use (which only names the host)."""
         bound_host, bound_port = sock.getsockname()[:2]
+        if ":" in bound_host:  # IPv6, as a URL writes it
+            bound_host = f"[{bound_host}]"
         bound = f"http://{bound_host}:{bound_port}"
         return url if url == bound else f"{bound_host}:{bound_port} as {url}"
 

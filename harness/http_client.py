@@ -53,13 +53,16 @@ def bypass_proxies_for_loopback(environ: MutableMapping[str, str] | None = None)
     env = os.environ if environ is None else environ
     if not any(_variable(env, f"{scheme}_proxy") for scheme in ("http", "https", "all")):
         return False
-    current = _variable(env, "no_proxy")
-    named = [host.strip() for host in current.split(",") if host.strip()]
-    if "*" in named or all(host in named for host in LOOPBACK_HOSTS):
-        return False
-    value = ",".join([*named, *(host for host in LOOPBACK_HOSTS if host not in named)])
-    env["NO_PROXY"] = env["no_proxy"] = value
-    return True
+    changed = False
+    effective = _variable(env, "no_proxy")
+    for name in ("NO_PROXY", "no_proxy"):  # each keeps its own entries: tools differ in
+        current = env.get(name, effective)  # which one they read
+        named = [host.strip() for host in current.split(",") if host.strip()]
+        if "*" in named or all(host in named for host in LOOPBACK_HOSTS):
+            continue
+        env[name] = ",".join([*named, *(host for host in LOOPBACK_HOSTS if host not in named)])
+        changed = True
+    return changed
 
 
 def _variable(env: MutableMapping[str, str], name: str) -> str:

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from harness import ADMIN_TOKEN_ENV
+
 if TYPE_CHECKING:
     from harness.personas import Persona
     from harness.protocol import Profile
@@ -52,9 +54,6 @@ OPT_SEED = "--seed"
 OPT_VNEID_URL = "--vneid-url"
 OPT_VSSID_URL = "--vssid-url"
 OPT_ADMIN_TOKEN = "--admin-token"
-ADMIN_TOKEN_ENV = "VNEID_HARNESS_ADMIN_TOKEN"
-"""The admin token's variable, read by ``vneid-harness`` and by pytest alike (set but empty is
-refused by both)."""
 OPT_DRIVER = "--driver"
 OPT_PERSONAS = "--personas"
 OPT_PLAN = "--plan"
@@ -85,7 +84,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="run against this VNeID provider (e.g. one from vneid-harness serve)")
     group.addoption(OPT_VSSID_URL, default=None,
                     help="run against this VssID backend (needs --vneid-url too)")
-    group.addoption(OPT_ADMIN_TOKEN, default=os.environ.get(ADMIN_TOKEN_ENV),
+    group.addoption(OPT_ADMIN_TOKEN, default=os.environ.get(ADMIN_TOKEN_ENV) or None,
                     help="admin token for the providers' test-control API (S-6); default: "
                          f"${ADMIN_TOKEN_ENV}, as for vneid-harness")
     group.addoption(OPT_DRIVER, default="sim", choices=DRIVERS,
@@ -140,6 +139,12 @@ def pytest_configure(config: pytest.Config) -> None:
     from harness.targets import check_admin_token, check_target_url
 
     bypass_proxies_for_loopback()
+    remote = [o for o in (OPT_VNEID_URL, OPT_VSSID_URL) if config.getoption(o, None)]
+    if (remote and config.getoption(OPT_ADMIN_TOKEN, None) is None
+            and os.environ.get(ADMIN_TOKEN_ENV) == ""):
+        raise pytest.UsageError(  # as vneid-harness refuses it; without targets it is unused
+            f"{ADMIN_TOKEN_ENV} is set but empty: give the token the targets were served with, "
+            f"or unset it (or pass --admin-token)")
     try:
         check_admin_token(config.getoption(OPT_ADMIN_TOKEN, None))
         for option in (OPT_VNEID_URL, OPT_VSSID_URL):
@@ -261,6 +266,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     sys.unraisablehook = hook
     session.config.add_cleanup(lambda: setattr(sys, "unraisablehook", previous))
     _stop_on_sigterm(session.config)
+    terminal = session.config.pluginmanager.get_plugin("terminalreporter")
+    if terminal is not None and not hasattr(session.config, "workerinput"):  # also with -q
+        for said in _target_warnings(session.config):
+            terminal.write_line(f"vneid-harness warning: {said}", yellow=True)
 
 
 def _stop_on_sigterm(config: pytest.Config) -> None:
@@ -475,20 +484,19 @@ def _stop_when_targets_stop_answering(item: pytest.Item, call: pytest.CallInfo[N
             f"(last: {redact_secret_shapes(str(excinfo.value)[:200])}); the run stops here")
 
 
-def pytest_report_header(config: pytest.Config) -> list[str]:
+def pytest_report_header(config: pytest.Config) -> str | list[str]:
     vneid_url = config.getoption(OPT_VNEID_URL, None)
     where = f"vneid={vneid_url} vssid={config.getoption(OPT_VSSID_URL) or 'embedded'}" \
         if vneid_url else "embedded providers"
     return [f"vneid-harness: seed={config.getoption(OPT_SEED)} "
-            f"driver={config.getoption(OPT_DRIVER)} target={where}",
-            *(f"vneid-harness warning: {said}" for said in _target_warnings(config))]
+            f"driver={config.getoption(OPT_DRIVER)} target={where}"]
 
 
 def _target_warnings(config: pytest.Config) -> list[str]:
     """What ``vneid-harness run`` says before the tests about remote targets whose set-up
     would fail many tests for itself (``harness.run.target_warnings``: an issuer other than
     the URL, another minimum app version than the run's profile; a relying party that trusts
-    another issuer, which ``run`` refuses): plain pytest shows them in its header."""
+    another issuer, which ``run`` refuses): plain pytest prints them before the tests."""
     vneid_url = config.getoption(OPT_VNEID_URL, None)
     if not vneid_url:
         return []

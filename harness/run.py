@@ -31,7 +31,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from harness import __version__
+from harness import ADMIN_TOKEN_ENV, __version__
 from harness.conformance import evaluate, get_plan, load_expected_failures
 from harness.conformance.plans import ALL
 from harness.conformance.results import ConformanceResult, TestOutcome
@@ -571,11 +571,20 @@ def _role_problem(name: str, url: str, headers: dict[str, str], timeout: float) 
 
     other = "VssID" if name == "VNeID" else "VNeID"
     base = url.rstrip("/")
+
+    def get(path: str) -> httpx.Response:  # the admin token to the control API only (S-5)
+        return httpx.get(base + path, headers=headers if path.startswith("/_harness/") else {},
+                         timeout=timeout)
+
     try:
-        own = httpx.get(base + _ROLE_ENDPOINTS[name], headers=headers, timeout=timeout)
+        own = get(_ROLE_ENDPOINTS[name])
         if own.status_code == 200:
             return None
-        theirs = httpx.get(base + _ROLE_ENDPOINTS[other], headers=headers, timeout=timeout)
+        if own.status_code in (401, 403) and name == "VssID":
+            return (f"the VssID target at {redact_url(url)} answered {own.status_code} to GET "
+                    f"/_harness/config ({_body_summary(own)}): give the admin token it was "
+                    f"served with (--admin-token, or ${ADMIN_TOKEN_ENV})")
+        theirs = get(_ROLE_ENDPOINTS[other])
     except httpx.HTTPError:
         return None  # it answered the health check: the run's tests say what is wrong
     looks_other = theirs.status_code == 200

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from harness import ADMIN_TOKEN_ENV
 from harness.embedded import SyncASGITransport
 from harness.errors import ConfigError, HarnessError
 from harness.http_client import HarnessClient
@@ -40,8 +41,6 @@ __all__ = [
 ]
 
 HTTP_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
-
-ADMIN_TOKEN_ENV = "VNEID_HARNESS_ADMIN_TOKEN"
 
 REMOTE_TESTS_TAKE_TURNS = (
     "tests against remote providers share their state (request logs, clocks, faults) and "
@@ -181,15 +180,16 @@ class ProviderHandle:
         return body if body != "" else {}
 
     def _refusal_hint(self, status: int, body: Any) -> str | None:
-        """How to fix a refusal that is the run's set-up, not the test's: the admin token."""
-        code = body.get("error") if isinstance(body, dict) else None
-        if status == 403 and code == "forbidden":
-            if self.admin_token:
-                return (f"the admin token given (--admin-token or ${ADMIN_TOKEN_ENV}) is not "
-                        f"the one the {self.name} provider at {self.shown_url} was served with")
-            return (f"give the admin token the {self.name} provider at {self.shown_url} was "
-                    f"served with: --admin-token TOKEN, or ${ADMIN_TOKEN_ENV}")
-        return None
+        """How to fix a refusal that is the run's set-up, not the test's: the admin token
+        (S-6; a 401 or 403 of the test-control API, whatever its error code)."""
+        if status not in (401, 403):
+            return None
+        if self.admin_token:
+            return (f"if the {self.name} provider at {self.shown_url} was served with an admin "
+                    f"token, the one given (--admin-token or ${ADMIN_TOKEN_ENV}) is not it")
+        return (f"give the admin token the {self.name} provider at {self.shown_url} was served "
+                f"with: --admin-token TOKEN, or ${ADMIN_TOKEN_ENV}; served without one, its "
+                "test-control API answers loopback callers only")
 
     def _required(self, method: str, path: str, what: str, why: str, **kwargs: Any) -> Any:
         """:meth:`_call` for a §11 endpoint every target must offer: a 404, 405 or 501 is a

@@ -201,15 +201,24 @@ def _challenge(err: ProtocolError) -> str:
 
 
 
+_PATH_CLAUSES = {
+    # VNeID: its app API (§4) and OpenID endpoints (§5)
+    "/api/app/v1/sessions": "A-4", "/api/app/v1/authorizations": "A-5", "/authorize": "A-2",
+    "/token": "T-1", "/userinfo": "T-5", "/jwks": "T-4", "/.well-known/openid-configuration":
+    "T-4",
+    # VssID: its app API (§4)
+    "/api/v1/auth/vneid/start": "A-1", "/api/v1/auth/vneid/complete": "A-6", "/api/v1/me": "A-6",
+}
+"""The clause of each endpoint, which a 405 there cites (the two mocks' paths differ)."""
+
+
 def _path_clause(path: str) -> str:
-    """The clause a 404 or 405 cites (§8 has every error body name one): the test-control
-    API's S-6 under ``/_harness/``, the VNeID app API's A-4 under ``/api/app/``, else the
-    catalog's A-1 (the app's first call)."""
-    if path.startswith("/_harness/"):
-        return "S-6"
-    if path.startswith("/api/app/"):
-        return "A-4"
-    return "A-1"
+    """The clause a 404 or 405 cites (§8 has every error body name one): the endpoint's own
+    (:data:`_PATH_CLAUSES`), the test-control API's S-6 under ``/_harness/``, else A-1 (the
+    app's first call: a path no endpoint has)."""
+    if path in _PATH_CLAUSES:
+        return _PATH_CLAUSES[path]
+    return "S-6" if path.startswith("/_harness/") else "A-1"
 
 
 async def _on_protocol_error(request: Request, exc: Exception) -> Response:

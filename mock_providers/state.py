@@ -11,10 +11,10 @@ API. A file that is not a state file, or holds an invalid record, is refused wit
 :class:`StateFileError` naming the problem and is left as it is (nothing overwrites it).
 
 One serve at a time: with ``exclusive=True`` (as ``vneid-harness serve`` opens it) the file is
-locked (``flock`` on the sibling ``.NAME.lock``, which holds the owner's pid and stays behind)
-until :meth:`StateFile.close` or the process ends; a second serve on the same file is refused
-at start, since each would rewrite the whole file from its own memory and lose the other's
-changes.
+locked (``flock`` on the sibling ``.NAME.lock``, which holds the owner's pid) until
+:meth:`StateFile.close`, which removes the lock file, or the process ends (a killed serve
+leaves it, unlocked); a second serve on the same file is refused at start, since each would
+rewrite the whole file from its own memory and lose the other's changes.
 
 Ephemeral state (sessions, codes, tokens, transactions, faults, clock offsets, request logs)
 is deliberately not kept: it is short-lived by protocol. The file holds passcodes and client
@@ -287,9 +287,10 @@ class StateFile:
 
     def _keep_lock(self) -> None:
         """Before a write of an ``exclusive`` file: the lock file must still be the one this
-        serve locked. Removed (it stays behind, and looks like litter), a second serve could
-        take the state file, and each would overwrite the other's changes. It is taken again
-        when free; held by another serve, the change is refused (503), kept in memory."""
+        serve locked. Removed while the serve runs (a killed serve's stays behind, and looks
+        like litter), a second serve could take the state file, and each would overwrite the
+        other's changes. It is taken again when free; held by another serve, the change is
+        refused (503), kept in memory."""
         fd = self._lock_fd
         if fd is None:
             return

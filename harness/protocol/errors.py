@@ -40,10 +40,12 @@ _ASCII_FOR = str.maketrans({
 })
 
 
-# What repr() writes for a character it does not show as itself: descriptions echo input
-# with ``!r``, so ``\\t`` in one stands for a tab and ``\\\\`` for one backslash.
-_REPR_ESCAPE = re.compile(r"\\(x[0-9a-f]{2}|u[0-9a-f]{4}|U[0-9a-f]{8}|[tnr\\'])")
-_REPR_NAMED = {"t": "\t", "n": "\n", "r": "\r", "\\": "\\", "'": "'"}
+_ECHOED = re.compile(r"""(?<![A-Za-z0-9])('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")(?![A-Za-z0-9])""")
+"""A value a description echoes with ``!r``: ``'…'`` (or ``"…"`` when it holds a ``'``), its
+quotes not inside a word (an apostrophe, ``client's``, opens none)."""
+_REPR_ESCAPE = re.compile(r"\\(x[0-9a-f]{2}|u[0-9a-f]{4}|U[0-9a-f]{8}|[tnr\\'\"])")
+"""What ``repr`` writes for a character it does not show as itself (``\\t``, ``\\xff``)."""
+_REPR_NAMED = {"t": "\t", "n": "\n", "r": "\r", "\\": "\\", "'": "'", '"': '"'}
 
 
 def _unescape_repr(match: re.Match[str]) -> str:
@@ -55,20 +57,33 @@ def _code_point(match: re.Match[str]) -> str:
     return f"<U+{ord(match.group()):04X}>"
 
 
+def _echoed(match: re.Match[str]) -> str:
+    """An echoed value exactly: what repr escaped, and any character outside the set (a
+    typographic dash or quote too), as its code point; between single quotes."""
+    inner = _REPR_ESCAPE.sub(_unescape_repr, match.group()[1:-1])
+    return "'" + _OUTSIDE_DESCRIPTION_SET.sub(_code_point, inner) + "'"
+
+
 def oauth_description(text: str) -> str:
     """``text`` as an ``error_description`` may carry it: RFC 6749 §4.1.2.1 and §5.2 (and RFC
     6750 §3) allow only the characters %x20-21 / %x23-5B / %x5D-7E (printable ASCII without
-    ``"`` and ``\\``). The descriptions' own typography gets its ASCII spelling (``§``
-    ``section``, ``"`` ``'``, ``…`` ``...``, ``±`` ``+/-``, ``≤`` ``<=``); any other character
-    outside the set is written as its code point (``ÿ`` ``<U+00FF>``, a tab ``<U+0009>``,
-    ``\\`` ``<U+005C>``), and so is a character ``repr`` escaped in an echoed value
-    (``'2.1\\t.0'`` ``'2.1<U+0009>.0'``). Other characters come only from echoed input,
-    so a description never shows a value other than the one sent: ``2.1.0ÿ`` is not shown as
-    ``2.1.0y``, nor a full-width ``２.1.0`` as ``2.1.0``."""
-    if "\\" in text:
-        text = _REPR_ESCAPE.sub(_unescape_repr, text)
-    text = text.translate(_ASCII_FOR)
-    return _OUTSIDE_DESCRIPTION_SET.sub(_code_point, text)
+    ``"`` and ``\\``).
+
+    A value the description echoes (``!r``: ``'2.1.0ÿ'``) is shown exactly: each character
+    outside the set as its code point (``'2.1.0<U+00FF>'``; ``'2.1.0–rc'``, an en dash,
+    ``'2.1.0<U+2013>rc'``; what ``repr`` escaped too, ``'2.1\\t.0'`` ``'2.1<U+0009>.0'``), so a
+    description never shows another value than the one sent. The description's own text gets
+    the ASCII spelling of its typography (``§`` ``section``, ``"`` ``'``, ``…`` ``...``,
+    ``±`` ``+/-``, ``≤`` ``<=``), and any other character outside the set its code point."""
+    parts: list[str] = []
+    last = 0
+    for match in _ECHOED.finditer(text):
+        parts.append(_OUTSIDE_DESCRIPTION_SET.sub(
+            _code_point, text[last:match.start()].translate(_ASCII_FOR)))
+        parts.append(_echoed(match))
+        last = match.end()
+    parts.append(_OUTSIDE_DESCRIPTION_SET.sub(_code_point, text[last:].translate(_ASCII_FOR)))
+    return "".join(parts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -376,9 +376,14 @@ def test_the_admin_token_variable_is_read_as_vneid_harness_reads_it(
     monkeypatch.setenv("VNEID_HARNESS_ADMIN_TOKEN", "from-the-env")
     assert pytester.runpytest_subprocess("-p", "no:cacheprovider").ret == pytest.ExitCode.OK
     monkeypatch.setenv("VNEID_HARNESS_ADMIN_TOKEN", "")
-    empty = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    pytester.makepyfile(test_other="def test_x():\n    pass\n")
+    unused = pytester.runpytest_subprocess("-p", "no:cacheprovider", "test_other.py")
+    assert unused.ret == pytest.ExitCode.OK  # set but empty, and no target that needs it
+    empty = pytester.runpytest_subprocess("-p", "no:cacheprovider", "test_other.py",
+                                          "--vneid-url", "http://127.0.0.1:9")
     assert empty.ret == pytest.ExitCode.USAGE_ERROR
-    empty.stderr.fnmatch_lines(["ERROR: --admin-token (or VNEID_HARNESS_ADMIN_TOKEN) is empty*"])
+    empty.stderr.fnmatch_lines(["ERROR: VNEID_HARNESS_ADMIN_TOKEN is set but empty: give the "
+                                "token the targets were served with, or unset it*"])
 
 
 def test_plain_pytest_shows_the_pre_run_warnings_of_remote_targets(
@@ -390,7 +395,7 @@ def test_plain_pytest_shows_the_pre_run_warnings_of_remote_targets(
     pytester.makepyfile("def test_x():\n    pass\n")
     profile = Path(__file__).resolve().parents[2] / "docs" / "examples" / "vendor-profile.yaml"
     with ServeProcess() as served:
-        swapped = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--vneid-url",
+        swapped = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", "--vneid-url",
                                                 served.vssid, "--vssid-url", served.vneid)
         other_profile = pytester.runpytest_subprocess(
             "-p", "no:cacheprovider", "--vneid-url", served.vneid,

@@ -121,7 +121,7 @@ def _close(server: ThreadingHTTPServer) -> None:
 
 
 def test_a_run_stops_once_the_target_stops_answering() -> None:
-    server, url = _serving(health_answers=1)  # the run's health check, then gone
+    server, url = _serving(health_answers=2)  # the pre-run check's and the run's, then gone
     try:
         result = subprocess.run(
             [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-o", "addopts=", "-q",
@@ -546,9 +546,10 @@ def test_a_control_call_refused_for_the_admin_token_says_how_to_give_it() -> Non
         for given, expected in ((None, "give the admin token the vneid provider at "
                                        f"{served.vneid_url} was served with: --admin-token "
                                        "TOKEN, or $VNEID_HARNESS_ADMIN_TOKEN"),
-                                ("wrong", "the admin token given (--admin-token or "
-                                          "$VNEID_HARNESS_ADMIN_TOKEN) is not the one the "
-                                          "vneid provider")):
+                                ("wrong", "if the vneid provider at "
+                                          f"{served.vneid_url} was served with an admin token, "
+                                          "the one given (--admin-token or "
+                                          "$VNEID_HARNESS_ADMIN_TOKEN) is not it")):
             handle = VNeIDHandle("vneid", served.vneid_url, admin_token=given)
             with pytest.raises(ControlError) as refused:
                 handle.health()

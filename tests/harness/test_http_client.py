@@ -168,16 +168,24 @@ LOOPBACK = ",".join(LOOPBACK_HOSTS)
     ({"all_proxy": "socks5://proxy:1080"}, LOOPBACK),
     ({"HTTPS_PROXY": "http://p:1", "NO_PROXY": "example.com, .corp"},
      "example.com,.corp," + LOOPBACK),
-    ({"http_proxy": "http://p:1", "NO_PROXY": "a.test", "no_proxy": "b.test"},  # urllib reads
-     "b.test," + LOOPBACK),                                                    # lower case
+    ({"http_proxy": "http://p:1", "no_proxy": "b.test"}, "b.test," + LOOPBACK),
     ({"HTTP_PROXY": "http://p:1", "NO_PROXY": "localhost"}, "localhost,127.0.0.1,::1"),
-], ids=["none", "empty", "http", "all", "kept", "lower-case-wins", "partly"])
+], ids=["none", "empty", "http", "all", "kept", "lower-case", "partly"])
 def test_loopback_is_added_to_no_proxy_when_a_proxy_is_set(
         env: dict[str, str], no_proxy: str | None) -> None:
     changed = bypass_proxies_for_loopback(env)
     assert changed is (no_proxy is not None)
     if no_proxy is not None:
         assert env["NO_PROXY"] == env["no_proxy"] == no_proxy
+
+
+def test_each_no_proxy_variable_keeps_its_own_entries() -> None:
+    """urllib reads the lower-case name first, other tools (Go's) the upper-case one: when
+    they differ, each gets loopback added to what it held."""
+    env = {"http_proxy": "http://p:1", "NO_PROXY": "a.test", "no_proxy": "b.test"}
+    assert bypass_proxies_for_loopback(env) is True
+    assert env["NO_PROXY"] == "a.test," + LOOPBACK
+    assert env["no_proxy"] == "b.test," + LOOPBACK
 
 
 @pytest.mark.parametrize("no_proxy", ["*", "127.0.0.1,localhost,::1,other"])

@@ -47,7 +47,11 @@ _ALLOWED = re.compile(r"[\x20-\x21\x23-\x5b\x5d-\x7e]*")
     ("version " + repr("2.1\t.0") + ", path " + repr("a\\b") + ", " + repr("\x07") + ", "
      + repr("\u200b") + ", " + repr("\U0001f600"),
      "version '2.1<U+0009>.0', path 'a<U+005C>b', '<U+0007>', '<U+200B>', '<U+1F600>'"),
-    (repr("it's") + " " + repr("'\""), "'it's' ''''"),  # a quote is always '
+    (repr("it's") + " " + repr("'\""), "'it's' ''<U+0022>'"),
+    # typography in an echoed value is shown as sent, in the description's own text spelt
+    ("malformed app version " + repr("2.1.0\u2013rc.1") + " \u2013 see \u00a74",
+     "malformed app version '2.1.0<U+2013>rc.1' - see section 4"),
+    ("path " + repr("/v\u2026") + " and " + repr('a"b'), "path '/v<U+2026>' and 'a<U+0022>b'"),
     ("plain ASCII stays as it is: A-7", "plain ASCII stays as it is: A-7"),
 ])
 def test_descriptions_keep_to_the_oauth_character_set(text: str, expected: str) -> None:
