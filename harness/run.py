@@ -19,7 +19,6 @@ import json
 import os
 import re
 import shlex
-import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -213,16 +212,18 @@ class ProgressReporter:
             self._remove_results(earlier=False)
 
     def _remove_results(self, *, earlier: bool) -> None:
-        """Remove the entries of Allure's folder from before this run (``earlier``) or from
-        this run."""
+        """Remove allure-pytest's result, container and attachment files of Allure's folder
+        from before this run (``earlier``) or from this run. Anything else there is the user's
+        (``executor.json``, ``categories.json``, ``environment.properties`` that a CI job
+        writes for Allure, a folder of notes) and stays."""
         assert self.alluredir is not None
         for entry in self.alluredir.iterdir():
+            if not ALLURE_OUTPUT.fullmatch(entry.name):
+                continue
             try:
                 if (entry.lstat().st_mtime_ns < self._since_ns) != earlier:
                     continue
-                if entry.is_dir() and not entry.is_symlink():
-                    shutil.rmtree(entry, ignore_errors=True)
-                else:
+                if entry.is_file() or entry.is_symlink():
                     entry.unlink(missing_ok=True)
             except OSError:
                 continue
@@ -329,7 +330,7 @@ def run_suites(options: RunOptions, console: Console | None = None,
     # refusals before anything is written: a run that does not start leaves --out as it was
     if options.out.exists() and not options.out.is_dir():
         _make_out(options.out)  # says it is a file
-    problem = _workers_problem(options) or preflight(options)
+    problem = _workers_problem(options) or _out_problem(options) or preflight(options)
     if problem is not None:
         errors.print(f"[bold red]cannot run plan {plan.name}:[/] {problem}", highlight=False)
         return 2
@@ -456,6 +457,33 @@ def _check_keyword(keyword: str) -> None:
         raise ConfigError(f"-k {keyword!r} is not a pytest -k expression ({exc.msg}, at "
                           f"column {exc.offset}); names joined with and, or, not and "
                           "parentheses, e.g. -k 'happy_path and not android'") from None
+
+
+ALLURE_OUTPUT = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    r"-(?:result\.json|container\.json|attachment(?:\.[A-Za-z0-9]+)?)")
+"""The files allure-pytest writes into its folder (``UUID-result.json``, ``-container.json``,
+``-attachment.EXT``): what a new run replaces there."""
+
+
+def _out_problem(options: RunOptions) -> str | None:
+    """Why the run cannot write its outputs into ``options.out`` where earlier ones are: an
+    entry of the kind it writes replaced by another (``results.jsonl`` a folder, a named pipe,
+    which blocked the run for ever; ``allure-results`` a file). Found before anything is
+    written, so the earlier run's reports stay as they were."""
+    out = options.out
+    files = [out / name for name in ("junit.xml", "results.jsonl", ".junit.xml.partial")]
+    files += [options.result_file, options.result_file.with_suffix(".html")]
+    for path in files:
+        if (path.exists() or path.is_symlink()) and not path.is_file():
+            kind = "a folder" if path.is_dir() else "not a regular file"
+            return (f"--out {out}: {path} is {kind}, and the run writes a file there; move it "
+                    "away, or give another --out")
+    results = out / "allure-results"
+    if results.exists() and not results.is_dir():
+        return (f"--out {out}: {results} is not a folder, and the run writes Allure's results "
+                "into it; move it away, or give another --out")
+    return None
 
 
 def _make_out(out: Path) -> None:

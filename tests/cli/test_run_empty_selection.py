@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -17,10 +18,13 @@ BIN = Path(sys.executable).parent / "vneid-harness"
 ENV = {"COLUMNS": "300", "PATH": os.environ["PATH"]}
 
 
+EARLIER_RESULT = "00000000-0000-4000-8000-000000000000-result.json"  # allure-pytest's naming
+
+
 def _earlier_run(out: Path) -> None:
     """What an earlier run left (stand-ins: only their being kept matters)."""
     (out / "allure-results").mkdir(parents=True)
-    (out / "allure-results" / "earlier-result.json").write_text('{"name": "earlier"}')
+    (out / "allure-results" / EARLIER_RESULT).write_text('{"name": "earlier"}')
     (out / "allure-report").mkdir()
     (out / "allure-report" / "index.html").write_text("<html>earlier report</html>")
     (out / "history").mkdir()
@@ -135,7 +139,7 @@ def test_what_the_first_test_attached_in_its_set_up_is_kept(tmp_path: Path) -> N
     said = " ".join(done.stdout.split())
     assert " passed, 0 failed" in said, said[-3000:]  # (a part of the plan: not ok, exit 1)
     results = out / "allure-results"
-    assert not (results / "earlier-result.json").exists()
+    assert not (results / EARLIER_RESULT).exists()
     named: list[str] = []
 
     def sources(node: object) -> None:
@@ -277,3 +281,48 @@ def test_a_run_terminated_by_sigterm_ends_as_after_a_ctrl_c(tmp_path: Path, work
     assert summary["ok"] is False
     assert "test_fast" in json.dumps(summary["tests"])
     assert "earlier" not in (out / "junit.xml").read_text(encoding="utf-8")
+
+
+def test_a_wrong_kind_of_entry_in_out_is_refused_before_anything_is_replaced(
+        tmp_path: Path) -> None:
+    """``results.jsonl`` a folder: the run deleted the earlier run's Allure results, then
+    stopped on a traceback (exit 3) with a verdict of 0 tests; a named pipe there blocked it
+    for ever. Now it is refused first, and the earlier run's reports stay as they were."""
+    for name, make in (("results.jsonl", Path.mkdir), ("junit.xml", Path.mkdir),
+                       ("results.jsonl", lambda p: os.mkfifo(p)),
+                       ("allure-results", None)):
+        out = tmp_path / f"out-{name}-{make is not None and make is not Path.mkdir}"
+        _earlier_run(out)
+        target = out / name
+        if make is None:  # allure-results a file
+            shutil.rmtree(target)
+            target.write_text("not a folder")
+        else:
+            target.unlink()
+            make(target)
+        before = _snapshot(out)
+        done = _run(out, "test_citizen_lands_on_vssid_home", "1")
+        said = " ".join((done.stdout + done.stderr).split())
+        assert done.returncode == 2, said[-2000:]
+        assert f"cannot run plan all: --out {out}: {target} is" in said, said[-2000:]
+        assert "move it away, or give another --out" in said
+        assert _snapshot(out) == before
+
+
+def test_files_of_the_user_in_allure_results_are_kept(tmp_path: Path) -> None:
+    """A run replaced every entry of allure-results, a CI job's executor.json and
+    categories.json (Allure's own inputs) and a folder of the user's too."""
+    out = tmp_path / "out"
+    _earlier_run(out)
+    results = out / "allure-results"
+    (results / "executor.json").write_text('{"name": "CI"}')
+    (results / "categories.json").write_text("[]")
+    (results / "notes").mkdir()
+    (results / "notes" / "a.txt").write_text("mine")
+    done = _run(out, "test_citizen_lands_on_vssid_home", "1")
+    assert done.returncode in (0, 1), done.stdout[-2000:]  # a part of the plan: not ok
+    assert (results / "executor.json").read_text() == '{"name": "CI"}'
+    assert (results / "categories.json").read_text() == "[]"
+    assert (results / "notes" / "a.txt").read_text() == "mine"
+    assert not (results / EARLIER_RESULT).exists()
+    assert any(results.glob("*-result.json"))

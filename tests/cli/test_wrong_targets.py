@@ -265,7 +265,7 @@ def test_conformance_says_why_pytest_stopped_and_keeps_the_last_reports(tmp_path
     (out / "allure-results").mkdir(parents=True)
     kept = {out / "junit.xml": "<testsuites>earlier</testsuites>",
             out / "results.jsonl": '{"test": "earlier"}\n',
-            out / "allure-results" / "earlier-result.json": "{}"}
+            out / "allure-results" / "00000000-0000-4000-8000-000000000000-result.json": "{}"}
     for path, text in kept.items():
         path.write_text(text, encoding="utf-8")
     server, url = _serving()
