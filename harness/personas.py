@@ -36,6 +36,7 @@ from harness.protocol import (
     is_valid_bhxh_code,
     parse_personal_id,
 )
+from harness.protocol.numbers import unique_keys
 
 __all__ = [
     "BIRTH_YEARS",
@@ -459,7 +460,7 @@ def load_personas(path: str | os.PathLike[str]) -> list[Persona]:
         raise PersonaFileError(f"{p}: cannot read the persona file: {exc}") from None
     try:
         document = (yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader, C or not
-                    if kind == "yaml" else json.loads(text))
+                    if kind == "yaml" else json.loads(text, object_pairs_hook=unique_keys))
     except (yaml.YAMLError, ValueError) as exc:
         if "nesting depth" in str(exc):  # libyaml's own limit
             raise PersonaFileError(f"{p}: not valid {kind.upper()}: nested too deeply; a "

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.protocol import ProtocolError
-from harness.protocol.numbers import json_error_text
+from harness.protocol.numbers import json_error_text, unique_keys
 
 __all__ = ["STATE_FORMAT", "StateFile", "StateFileError", "StateWriteError", "held_once"]
 
@@ -204,7 +204,7 @@ class StateFile:
         except OSError as exc:
             raise self._fail(f"cannot be read ({exc.strerror})") from None
         try:
-            data = json.loads(raw.decode("utf-8"))
+            data = json.loads(raw.decode("utf-8"), object_pairs_hook=unique_keys)
         except (UnicodeDecodeError, ValueError, RecursionError) as exc:
             raise self._fail(f"is not valid JSON ({json_error_text(exc)})") from None
         if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import math
 import sys
+from typing import Any
 
 __all__ = ["NotStrictJSON", "finite_float", "finite_number", "json_error_text",
-           "refuse_constant"]
+           "refuse_constant", "unique_keys"]
 
 
 def finite_number(value: object) -> float | None:
@@ -48,6 +49,18 @@ def finite_float(text: str) -> float:
         raise NotStrictJSON(f"the number {text[:40]} is too large (RFC 8259 §6); send a "
                             "number that fits a double")
     return number
+
+
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``json``'s ``object_pairs_hook`` for files a user keeps (a state file, a persona file):
+    an object with a key given twice is refused (``ValueError`` naming it), where ``json``
+    keeps the last value and drops the first without a word."""
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"the key {key[:80]!r} is given twice in one object; keep one")
+        result[key] = value
+    return result
 
 
 def json_error_text(exc: BaseException) -> str:

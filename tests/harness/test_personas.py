@@ -221,6 +221,8 @@ class TestFiles:
         ("a.yaml", "personas:\n  - {a: 1\n[", "not valid YAML: line 3, column 1: did not find "
                                                "expected ',' or '}'"),
         ("a.json", "{", "not valid JSON"),
+        ("a.json", '{"personas": [{"personal_id": "1"}], "personas": []}',  # 0 citizens, ok
+         "not valid JSON: the key 'personas' is given twice in one object; keep one"),
         ("a.json", "[]", "expected a document {personas: [...]}"),
         ("a.json", '{"personas": {}}', "'personas' must be a list"),
         ("a.json", '{"personas": [], "extra": 1}', "unknown top-level keys ['extra']"),

@@ -244,6 +244,9 @@ def test_a_failed_write_keeps_the_old_file_and_says_so(tmp_path: Path) -> None:
     (b"{not json", "is not valid JSON"),
     (b"\xff\xfe", "is not valid JSON"),
     (b'{"sections": {}}', "is not a vneid-harness state file"),
+    # a section given twice: the first was dropped, and gone from the file at the start
+    (b'{"format": "%s", "sections": {"vneid": {"personas": []}, "vneid": {"personas": []}}}'
+     % STATE_FORMAT.encode(), "the key 'vneid' is given twice in one object; keep one"),
     (json.dumps({"format": STATE_FORMAT}).encode(), 'has no "sections" object'),
     (json.dumps({"format": STATE_FORMAT, "sections": {"vneid": {"personas": [
         {"personal_id": "123"}]}}}).encode(), "section 'vneid' holds an invalid record"),
