@@ -167,7 +167,7 @@ class VNeIDProvider:
                                     "values (POST /_harness/clients)",
                                     clause=exc.clause) from None
             held_once(clients, client.client_id, f"client {client.client_id!r}")
-            self.register_client(client)
+            self.register_client(client, restoring=True)
         written_under = data.get("profile_redirect_uris",
                                  list(DEFAULT_PROFILE.vssid_redirect_uris))
         if (self.settings.register_vssid_client
@@ -256,10 +256,14 @@ class VNeIDProvider:
             return list(self._personas.values())
 
     # -- clients (§11) -------------------------------------------------------------------
-    def register_client(self, client: ClientRecord) -> ClientRecord:
-        """Register a relying party, or replace the one with the same ``client_id``."""
+    def register_client(self, client: ClientRecord, *, restoring: bool = False) -> ClientRecord:
+        """Register a relying party, or replace the one with the same ``client_id``.
+        ``restoring``: from the state file, which holds what this provider accepted, so the
+        limit does not apply (its built-in client, deleted and registered again at the start,
+        would otherwise make a full registry unrestorable)."""
         with self._lock:
-            if client.client_id not in self._clients and len(self._clients) >= MAX_CLIENTS:
+            if (not restoring and client.client_id not in self._clients
+                    and len(self._clients) >= MAX_CLIENTS):
                 raise ProtocolError(f"the provider holds {MAX_CLIENTS} clients, its limit; "
                                     "remove some first (DELETE /_harness/clients/{client_id}) "
                                     "or replace one (same client_id)", clause="T-1")

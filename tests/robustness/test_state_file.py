@@ -537,3 +537,25 @@ def test_a_lock_taken_on_a_removed_lock_file_is_taken_again(tmp_path: Path,
     with pytest.raises(StateFileError, match="in use by another"):
         StateFile(path, exclusive=True)
     state.close()
+
+
+def test_a_full_client_registry_the_provider_accepted_restores(tmp_path: Path) -> None:
+    """The built-in vssid client removed, then 1,000 clients registered (each a 200): every
+    start after that was refused ("holds 1000 clients … remove some first"), which the
+    refused start left no way to do. What the provider accepted restores."""
+    from mock_providers.vneid import provider as vneid_provider
+
+    path = tmp_path / "state.json"
+    state = StateFile(path)
+    first = VNeIDProvider(state=state)
+    assert first.remove_client("vssid")
+    with state.deferred():  # one write at the end, not 1,000
+        for index in range(vneid_provider.MAX_CLIENTS):
+            first.register_client(ClientRecord(f"c{index}", ("https://rp.test/cb",),
+                                               "client_secret_basic", "s" * 32))
+    restarted = VNeIDProvider(state=StateFile(path))
+    ids = {c.client_id for c in restarted.clients()}
+    assert {f"c{index}" for index in range(vneid_provider.MAX_CLIENTS)} <= ids
+    with pytest.raises(ProtocolError, match="holds 1000 clients, its limit"):
+        restarted.register_client(ClientRecord("one-more", ("https://rp.test/cb",),
+                                               "client_secret_basic", "s" * 32))
