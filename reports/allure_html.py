@@ -162,6 +162,10 @@ def generate_report(results: Path, out: Path, *, name: str = DEFAULT_NAME,
     executable = find_allure(allure, env)
     if history is not None:
         history = history.resolve()
+        if history.is_relative_to(out):
+            raise ReportError(f"the history file {history} is inside --out {out}, which each "
+                              "report replaces whole (the history with it); keep it beside, "
+                              f"e.g. --history {out.parent / 'history' / 'history.jsonl'}")
         _make_folder(history.parent, f"the folder of the history file {history}",
                      "choose another history file (`report --history FILE`)")
         problem = _history_problem(history)
@@ -170,21 +174,19 @@ def generate_report(results: Path, out: Path, *, name: str = DEFAULT_NAME,
             history = None
     _make_folder(out.parent, f"the folder of the report {out}", "choose another --out")
     env.update(NO_COLOR="1", FORCE_COLOR="0")
-    earlier = _read_or_empty(history) if history is not None else b""
-    trimmed = _without_this_run(earlier, results)
-    if history is not None and trimmed is not None:
-        try:
-            _replace_file(history, trimmed)  # one line a run, however often it is reported
-        except OSError:  # left as it is: the run shows twice in the trend, nothing is lost
-            trimmed = None
+    earlier = b""
+    if history is not None:
+        earlier = _read_or_empty(history)
+        trimmed = _without_this_run(earlier, results)  # one line a run, however often the
+        if trimmed is not None:                       # same results are reported
+            earlier = trimmed
     try:
         return _generate(results, out, name=name, single_file=single_file, history=history,
-                         history_limit=history_limit, executable=executable, env=env,
-                         timeout=timeout, warnings=warnings)
-    except BaseException:
-        if history is not None and trimmed is not None:
-            _replace_file(history, earlier)  # a failed generation leaves it as it was
-        raise
+                         earlier_history=earlier, history_limit=history_limit,
+                         executable=executable, env=env, timeout=timeout, warnings=warnings)
+    except OSError as exc:  # the scratch folder, the report's files: a full disk, say
+        raise ReportError(f"cannot write the report beside {out} ({exc.strerror or exc}); "
+                          "the previous report and the history file are as they were") from None
 
 
 def _replace_file(path: Path, data: bytes) -> None:
@@ -200,9 +202,15 @@ def _replace_file(path: Path, data: bytes) -> None:
 
 
 def _generate(results: Path, out: Path, *, name: str, single_file: bool,
-              history: Path | None, history_limit: int, executable: Path,
-              env: dict[str, str], timeout: float, warnings: list[str]) -> AllureReport:
-    """Run Allure into a folder beside ``out`` and move it into place (:func:`generate_report`)."""
+              history: Path | None, earlier_history: bytes, history_limit: int,
+              executable: Path, env: dict[str, str], timeout: float,
+              warnings: list[str]) -> AllureReport:
+    """Run Allure into a folder beside ``out`` and move it into place (:func:`generate_report`).
+
+    Allure appends to the history file it is given by rewriting it in place: a full disk or a
+    kill in the middle left half a line, and every later report without a trend. It is given
+    a copy (``earlier_history``) in the scratch folder, which replaces the history file whole
+    once the report is built."""
     clock = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=".allure-", dir=out.parent) as scratch:
         work = Path(scratch)
@@ -213,8 +221,10 @@ def _generate(results: Path, out: Path, *, name: str, single_file: bool,
                    "--config", str(config), "--report-name", name]
         if single_file:
             command.append("--single-file")
+        working_history = work / "history.jsonl"
         if history is not None:
-            command += ["--history-path", str(history)]
+            working_history.write_bytes(earlier_history)
+            command += ["--history-path", str(working_history)]
         try:
             # the executable is find_allure's, the arguments a list: no shell involved
             done = subprocess.run(command, cwd=work, env=env,  # noqa: S603
@@ -238,6 +248,13 @@ def _generate(results: Path, out: Path, *, name: str, single_file: bool,
         written = sorted(p.name for p in built.iterdir())
         (built / REPORT_MARK).write_text(
             f"{_MARK_HEADER}\n" + "".join(f"{name}\n" for name in written), encoding="utf-8")
+        if history is not None:
+            try:
+                _replace_file(history, working_history.read_bytes())
+            except OSError as exc:  # the report stands; the trend misses this run
+                warnings.append(f"the history file {history} could not be updated "
+                                f"({exc.strerror or exc}); it is as it was, and this run is "
+                                "not in its trend")
         if out.exists():
             shutil.rmtree(out)
         shutil.move(built, out)

@@ -277,3 +277,47 @@ def test_a_tool_that_exits_0_and_writes_nothing_is_named(results: Path, tmp_path
                                           r"Allure 3 .*make setup"):
         generate_report(results, tmp_path / "report", allure=silent, history=None)
     assert not (tmp_path / "report").exists()
+
+
+_HALF_WRITING_ALLURE = """#!/bin/sh
+# writes half a history line in place, as Allure 3 does when the disk fills, then fails
+while [ $# -gt 0 ]; do
+  if [ "$1" = "--history-path" ]; then printf '{"uuid": "cut-' >> "$2"; fi
+  shift
+done
+echo 'ENOSPC: no space left on device' >&2
+exit 1
+"""
+
+
+def test_a_generation_that_dies_mid_history_leaves_the_history_whole(
+        results: Path, tmp_path: Path) -> None:
+    """Allure appends to the history by rewriting it in place: a full disk left half a line,
+    and every later report was built without a trend. It now writes a copy."""
+    history = tmp_path / "history" / "history.jsonl"
+    history.parent.mkdir()
+    generate_report(results, tmp_path / "report", history=history)
+    line = json.loads(history.read_text())  # made a run of other tests, as a run before
+    for test in line["testResults"].values():
+        test["name"] = "an earlier test"
+    history.write_text(json.dumps(line) + "\n")
+    before = history.read_bytes()
+    broken = tmp_path / "allure"
+    broken.write_text(_HALF_WRITING_ALLURE)
+    broken.chmod(0o755)
+    with pytest.raises(ReportError, match="ENOSPC"):
+        generate_report(results, tmp_path / "report2", history=history, allure=broken)
+    assert history.read_bytes() == before
+    made = generate_report(results, tmp_path / "report3", history=history)
+    assert made.warnings == ()
+    assert history_runs(history) == 2  # the earlier run's line whole, and this run's
+
+
+def test_a_history_file_inside_the_report_folder_is_refused(results: Path,
+                                                            tmp_path: Path) -> None:
+    """It was deleted with the report it was inside at every generation (exit 0, "0 runs")."""
+    out = tmp_path / "report"
+    with pytest.raises(ReportError, match=r"is inside --out .*, which each report replaces "
+                                          r"whole .*keep it beside"):
+        generate_report(results, out, history=out / "history" / "history.jsonl")
+    assert not out.exists()
