@@ -21,6 +21,7 @@ import ipaddress
 import re
 import signal
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -365,6 +366,9 @@ def run_servers(served: ServedProviders, *, on_ready: Callable[[], None] | None 
         for sock in served.sockets:
             sock.close()
         if served.state is not None:
+            lost = served.state.write_pending()
+            if lost is not None:
+                print(f"warning: {lost}", file=sys.stderr)
             served.state.close()
 
 

@@ -115,6 +115,9 @@ class StateFile:
         """The file as this serve last read or wrote it (see :meth:`_keep_lock`)."""
         self._deferred = 0
         self._dirty = False
+        self._unwritten = False
+        """A write failed (its changes answered 503, kept in memory) and none has succeeded
+        since: :meth:`write_pending` tries again at the stop."""
         self._changes = 0
         """Changes made under :meth:`writing_later`, counted on the thread that makes them."""
         self._written = 0
@@ -317,7 +320,22 @@ class StateFile:
             return None
         return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
 
+    def write_pending(self) -> str | None:
+        """At a serve's stop: the changes a failed write kept in memory only (each answered
+        503) are written now; what is wrong when they still cannot be (``None``: nothing was
+        pending, or now it is written)."""
+        with self._lock:
+            if not self._unwritten:
+                return None
+            try:
+                self._write()
+            except StateWriteError as exc:
+                return (f"changes made since the last write that failed are not in the state "
+                        f"file {self.path}, and are lost with this serve ({exc.reason})")
+            return None
+
     def _write(self) -> None:
+        self._unwritten = True  # until this write is done
         self._keep_lock()
         sections = dict(self._sections)  # sections nobody attached this time are kept
         for name, snapshot in self._snapshots.items():
@@ -342,5 +360,6 @@ class StateFile:
             raise StateWriteError(self.path, str(exc.strerror or exc)) from None
         self._sections = sections
         self._dirty = False
+        self._unwritten = False
         self.writes += 1
 

@@ -559,3 +559,31 @@ def test_a_full_client_registry_the_provider_accepted_restores(tmp_path: Path) -
     with pytest.raises(ProtocolError, match="holds 1000 clients, its limit"):
         restarted.register_client(ClientRecord("one-more", ("https://rp.test/cb",),
                                                "client_secret_basic", "s" * 32))
+
+
+def test_changes_a_failed_write_kept_in_memory_are_written_at_the_stop(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk: the changes were answered 503, kept in memory; space freed, the serve
+    stopped with "stopped" and lost them. The stop writes them, or says they are lost."""
+    path = tmp_path / "state.json"
+    state = StateFile(path, exclusive=True)
+    vneid = VNeIDProvider(state=state)
+    real_replace = os.replace
+
+    def disk_full(src: Any, dst: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", disk_full)
+    with pytest.raises(ProtocolError, match="could not be written"):
+        vneid.add_persona(PersonaRecord.from_json(_persona("kept")))
+    assert state.write_pending() is not None  # still full
+    said = state.write_pending()
+    assert said is not None
+    assert "are lost with this serve (No space left on device)" in said
+    monkeypatch.setattr(os, "replace", real_replace)  # space freed
+    assert state.write_pending() is None
+    kept = PersonaRecord.from_json(_persona("kept")).personal_id
+    assert kept in {p["personal_id"] for p in json.loads(path.read_text())["sections"]["vneid"][
+        "personas"]}
+    assert state.write_pending() is None  # nothing pending any more
+    state.close()
