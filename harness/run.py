@@ -14,6 +14,7 @@ a target that refuses the run's set-up, leaves the previous run's reports as the
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -104,6 +105,10 @@ class ProgressReporter:
     """Allure's results folder, cleared of what it held from before this run once the
     run's outputs start (:attr:`started`; what ``--clean-alluredir`` would do when pytest
     starts): a run that reports no test leaves the previous results as they were."""
+    superseded: Sequence[Path] = ()
+    """The earlier run's verdict files (``summary.json`` and its page, ``junit.xml``), removed
+    once this run's outputs start: a run killed after that (SIGKILL: no verdict of its own)
+    left the earlier run's OK beside its own partial results."""
     outcomes: list[TestOutcome] = field(default_factory=list)
     collect_errors: list[str] = field(default_factory=list)
     _progress: Progress | None = None
@@ -197,6 +202,9 @@ class ProgressReporter:
         this run wrote already, a worker's or the first test's Allure files, is newer than
         its start and stays."""
         self._started = True
+        for path in self.superseded:
+            with contextlib.suppress(OSError):  # _out_problem checked they are files
+                path.unlink(missing_ok=True)
         if self.alluredir is not None:
             self.alluredir.mkdir(parents=True, exist_ok=True)
             self._remove_results(earlier=True)  # the previous run's, not this one's
@@ -367,7 +375,10 @@ def run_suites(options: RunOptions, console: Console | None = None,
                  "--dist", "worksteal"]
     args += list(options.extra_args)
     reporter = ProgressReporter(console, journal=out / "results.jsonl",
-                                alluredir=out / "allure-results")
+                                alluredir=out / "allure-results",
+                                superseded=(options.result_file,
+                                            options.result_file.with_suffix(".html"),
+                                            out / "junit.xml"))
     evidence = EvidenceCollector()
     started = time.time()
     clock = time.perf_counter()

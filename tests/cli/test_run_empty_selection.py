@@ -326,3 +326,21 @@ def test_files_of_the_user_in_allure_results_are_kept(tmp_path: Path) -> None:
     assert (results / "notes" / "a.txt").read_text() == "mine"
     assert not (results / EARLIER_RESULT).exists()
     assert any(results.glob("*-result.json"))
+
+
+def test_a_run_killed_after_its_first_result_leaves_no_earlier_verdict(tmp_path: Path) -> None:
+    """SIGKILL (no verdict of its own) after the first test reported: the earlier run's
+    summary.json (ok) and junit.xml stayed beside this run's partial results, and a CI job
+    published the earlier OK as this run's."""
+    out = tmp_path / "out"
+    _earlier_run(out)
+    done, said = _run_source(out, tmp_path / "test_killed.py", (
+        "import os, signal\n\ndef test_one():\n    pass\n\n"
+        "def test_two():\n    os.kill(os.getpid(), signal.SIGKILL)\n"))
+    assert done.returncode == -9, said[-2000:]
+    assert not (out / "summary.json").exists()
+    assert not (out / "summary.html").exists()
+    assert not (out / "junit.xml").exists()
+    journal = (out / "results.jsonl").read_text()
+    assert "test_one" in journal
+    assert "earlier" not in journal
