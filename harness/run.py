@@ -315,8 +315,54 @@ def _skip_reason(report: pytest.TestReport) -> str:
     return ""
 
 
+class _OutLock:
+    """One run at a time writes into an ``--out`` folder: two mixed their results silently
+    (one's verdict over the other's, a history line of a run that never was). An ``flock``
+    on the folder itself, held for the run, leaves no lock file behind."""
+
+    def __init__(self) -> None:
+        self.fd: int | None = None
+
+    def acquire(self, out: Path) -> str | None:
+        """Why the run cannot write into ``out`` (another run holds it), or ``None``. A
+        folder that cannot be locked (a file system without ``flock``) is used unlocked."""
+        import errno
+        import fcntl
+
+        try:
+            fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError:
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+                return (f"another vneid-harness run is writing into --out {out}; wait for it "
+                        "to end, or give this one another --out")
+            return None
+        self.fd = fd
+        return None
+
+    def __enter__(self) -> _OutLock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # releases the flock
+            self.fd = None
+
+
 def run_suites(options: RunOptions, console: Console | None = None,
                errors: Console | None = None) -> int:
+    """Run a plan's suites (every suite for ``all``); 0 only when the plan's verdict is ok.
+    One run at a time per ``options.out`` (:class:`_OutLock`)."""
+    with _OutLock() as lock:
+        return _run_suites(options, console, errors, lock)
+
+
+def _run_suites(options: RunOptions, console: Console | None, errors: Console | None,
+                lock: _OutLock) -> int:
     """Run a plan's suites (every suite for ``all``); 0 only when the plan's verdict is ok.
 
     Writes JUnit XML, Allure results and the verdict JSON under ``options.out``. Usage and
@@ -348,6 +394,10 @@ def run_suites(options: RunOptions, console: Console | None = None,
     out = options.out
     absent = [p for p in (out / "allure-results", out, *out.parents) if not p.exists()]
     _make_out(out)
+    busy = lock.acquire(out)
+    if busy is not None:
+        errors.print(f"[bold red]cannot run plan {plan.name}:[/] {busy}", highlight=False)
+        return 2
     staged_junit = out / ".junit.xml.partial"  # moved to junit.xml once the outputs started
     settings = scenarios_dir().parent / "pyproject.toml"  # not there in a wheel install
     args = [*(options.paths or [str(scenarios_dir())]),

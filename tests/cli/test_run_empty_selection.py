@@ -344,3 +344,23 @@ def test_a_run_killed_after_its_first_result_leaves_no_earlier_verdict(tmp_path:
     journal = (out / "results.jsonl").read_text()
     assert "test_one" in journal
     assert "earlier" not in journal
+
+
+def test_a_second_run_into_the_same_out_is_refused(tmp_path: Path) -> None:
+    """Two runs at once into one --out mixed their results, and both exited 0."""
+    import fcntl
+
+    out = tmp_path / "out"
+    _earlier_run(out)
+    before = _snapshot(out)
+    fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # what the first run holds while it runs
+    try:
+        done = _run(out, "test_citizen_lands_on_vssid_home", "1")
+    finally:
+        os.close(fd)
+    said = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode == 2, said[-2000:]
+    assert (f"cannot run plan all: another vneid-harness run is writing into --out {out}; "
+            "wait for it to end, or give this one another --out") in said
+    assert _snapshot(out) == before
