@@ -265,10 +265,11 @@ def test_help_in_a_log_is_not_cut(command: str) -> None:
     assert "…" not in done.stdout, done.stdout
 
 
-def test_a_verdict_that_cannot_be_written_is_one_error_line(tmp_path: Path) -> None:
-    """A folder named summary.json (or a full disk) gave a traceback after "verdict OK", and
+def test_a_verdict_that_cannot_be_written_is_one_error_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk (or a folder named summary.json) gave a traceback after "verdict OK", and
     exit 1 as if the verdict had failed (an error review): now one line naming the path and
-    where the results are, exit 2."""
+    where the results are, exit 2. A folder in its place is refused before the run."""
     from rich.console import Console
 
     from harness.run import RunOptions, run_suites
@@ -278,12 +279,27 @@ def test_a_verdict_that_cannot_be_written_is_one_error_line(tmp_path: Path) -> N
     out = tmp_path / "out"
     (out / "summary.json").mkdir(parents=True)
     console = Console(record=True, width=400)
+    assert run_suites(RunOptions(out=out, paths=[str(suite)]), console) == 2
+    said = console.export_text()
+    assert (f"cannot run plan all: --out {out}: {out / 'summary.json'} is a folder, and the run "
+            "writes a file there; move it away") in said
+    assert not (out / "junit.xml").exists()
+    (out / "summary.json").rmdir()
+    real_replace = Path.replace
+
+    def disk_full(self: Path, target: Any) -> Path:
+        if Path(target).name == "summary.json":
+            raise OSError(28, "No space left on device")
+        return real_replace(self, target)
+
+    monkeypatch.setattr(Path, "replace", disk_full)
+    console = Console(record=True, width=400)
     status = run_suites(RunOptions(out=out, paths=[str(suite)]), console)
     said = console.export_text()
     assert status == 2
     assert "Traceback" not in said
-    assert (f"the verdict is not complete: cannot write {out / 'summary.json'}: Is a "
-            "directory (a folder is in its place: remove it)") in said
+    assert (f"the verdict is not complete: cannot write {out / 'summary.json'}: No space left "
+            "on device") in said
     assert f"The tests' results are in {out / 'junit.xml'}" in said
     assert (out / "junit.xml").exists()
     assert not (out / "summary.json.tmp").exists()
