@@ -450,6 +450,24 @@ _YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 0.6 s, not 2.6 s), else the pure-Python one; both build the same plain values."""
 
 
+class _PersonaLoader(_YAML_LOADER):  # type: ignore[misc]
+    """:data:`_YAML_LOADER` that refuses a key given twice in one mapping (YAML keeps the
+    last value without a word: ``personas: [...]`` then ``personas: []`` loaded no one)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, str):
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"the key {key[:80]!r} is given twice in one mapping; "
+                        "keep one", key_node.start_mark)
+                seen.add(key)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
+
+
 def load_personas(path: str | os.PathLike[str]) -> list[Persona]:
     """Read and validate a persona file (YAML or JSON by extension)."""
     p = Path(path)
@@ -459,7 +477,7 @@ def load_personas(path: str | os.PathLike[str]) -> list[Persona]:
     except (OSError, UnicodeDecodeError) as exc:
         raise PersonaFileError(f"{p}: cannot read the persona file: {exc}") from None
     try:
-        document = (yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader, C or not
+        document = (yaml.load(text, Loader=_PersonaLoader)  # noqa: S506 - a safe loader, C or not
                     if kind == "yaml" else json.loads(text, object_pairs_hook=unique_keys))
     except (yaml.YAMLError, ValueError) as exc:
         if "nesting depth" in str(exc):  # libyaml's own limit

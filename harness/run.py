@@ -21,7 +21,7 @@ import os
 import re
 import shlex
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -105,10 +105,10 @@ class ProgressReporter:
     """Allure's results folder, cleared of what it held from before this run once the
     run's outputs start (:attr:`started`; what ``--clean-alluredir`` would do when pytest
     starts): a run that reports no test leaves the previous results as they were."""
-    superseded: Sequence[Path] = ()
-    """The earlier run's verdict files (``summary.json`` and its page, ``junit.xml``), removed
-    once this run's outputs start: a run killed after that (SIGKILL: no verdict of its own)
-    left the earlier run's OK beside its own partial results."""
+    superseded: Callable[[], Iterable[Path]] = tuple
+    """The earlier runs' verdict files (every plan's: ``summary.*``, ``conformance-*.*``, and
+    ``junit.xml``), removed once this run's outputs start: a run killed after that (SIGKILL:
+    no verdict of its own) left an earlier OK beside its own partial results."""
     outcomes: list[TestOutcome] = field(default_factory=list)
     collect_errors: list[str] = field(default_factory=list)
     _progress: Progress | None = None
@@ -202,9 +202,10 @@ class ProgressReporter:
         this run wrote already, a worker's or the first test's Allure files, is newer than
         its start and stays."""
         self._started = True
-        for path in self.superseded:
-            with contextlib.suppress(OSError):  # _out_problem checked they are files
-                path.unlink(missing_ok=True)
+        for path in self.superseded():
+            if path.is_file():
+                with contextlib.suppress(OSError):
+                    path.unlink()
         if self.alluredir is not None:
             self.alluredir.mkdir(parents=True, exist_ok=True)
             self._remove_results(earlier=True)  # the previous run's, not this one's
@@ -426,9 +427,7 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
     args += list(options.extra_args)
     reporter = ProgressReporter(console, journal=out / "results.jsonl",
                                 alluredir=out / "allure-results",
-                                superseded=(options.result_file,
-                                            options.result_file.with_suffix(".html"),
-                                            out / "junit.xml"))
+                                superseded=lambda: _verdict_files(out))
     evidence = EvidenceCollector()
     started = time.time()
     clock = time.perf_counter()
@@ -522,9 +521,17 @@ def _check_keyword(keyword: str) -> None:
 
 ALLURE_OUTPUT = re.compile(
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-    r"-(?:result\.json|container\.json|attachment(?:\.[A-Za-z0-9]+)?)")
+    r"-(?:result\.json|container\.json|globals\.json|attachment(?:\.[^/]+)?)(?:\.tmp)?")
 """The files allure-pytest writes into its folder (``UUID-result.json``, ``-container.json``,
-``-attachment.EXT``): what a new run replaces there."""
+``-globals.json``, ``-attachment.EXT``, and any of them as a ``.tmp`` a killed run left): what
+a new run replaces there."""
+
+
+def _verdict_files(out: Path) -> list[Path]:
+    """The verdicts a run of any plan writes into ``out`` (``run`` and ``conformance`` share
+    ``reports/out``), and its JUnit XML."""
+    return [*out.glob("summary.json"), *out.glob("summary.html"),
+            *out.glob("conformance-*.json"), *out.glob("conformance-*.html"), out / "junit.xml"]
 
 
 def _out_problem(options: RunOptions) -> str | None:

@@ -214,11 +214,13 @@ _PATH_CLAUSES = {
 
 def _path_clause(path: str) -> str:
     """The clause a 404 or 405 cites (§8 has every error body name one): the endpoint's own
-    (:data:`_PATH_CLAUSES`), the test-control API's S-6 under ``/_harness/``, else A-1 (the
-    app's first call: a path no endpoint has)."""
+    (:data:`_PATH_CLAUSES`), the test-control API's S-6 under ``/_harness/``, the VNeID app
+    API's A-4 under ``/api/app/``, else A-1 (the app's first call: a path no endpoint has)."""
     if path in _PATH_CLAUSES:
         return _PATH_CLAUSES[path]
-    return "S-6" if path.startswith("/_harness/") else "A-1"
+    if path.startswith("/_harness/"):
+        return "S-6"
+    return "A-4" if path.startswith("/api/app/") else "A-1"
 
 
 async def _on_protocol_error(request: Request, exc: Exception) -> Response:

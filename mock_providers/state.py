@@ -118,6 +118,10 @@ class StateFile:
         self._unwritten = False
         """A write failed (its changes answered 503, kept in memory) and none has succeeded
         since: :meth:`write_pending` tries again at the stop."""
+        self._diverged: str | None = None
+        """Why this serve no longer writes the file: another serve wrote it while this one's
+        lock file was gone (:meth:`_keep_lock`). Every later write is refused, the one at the
+        stop too, however the lock stands then."""
         self._changes = 0
         """Changes made under :meth:`writing_later`, counted on the thread that makes them."""
         self._written = 0
@@ -307,10 +311,10 @@ class StateFile:
                                   f"serve held it; {exc}") from None
         os.close(fd)
         if self._identity() != self._known:  # another serve wrote it meanwhile, and stopped
-            raise StateWriteError(self.path, f"its lock file {lock} was removed while this "
-                                  "serve held it, and another serve wrote the file meanwhile; "
-                                  "this serve does not overwrite that: restart it to read "
-                                  "the file again")
+            self._diverged = (f"its lock file {lock} was removed while this serve held it, and "
+                              "another serve wrote the file meanwhile; this serve does not "
+                              "overwrite that: restart it to read the file again")
+            raise StateWriteError(self.path, self._diverged)
 
     def _identity(self) -> tuple[int, int, int, int] | None:
         """The file's device, inode, change time and size (``None``: no file)."""
@@ -336,6 +340,8 @@ class StateFile:
 
     def _write(self) -> None:
         self._unwritten = True  # until this write is done
+        if self._diverged is not None:  # for good: the file is another serve's since
+            raise StateWriteError(self.path, self._diverged)
         self._keep_lock()
         sections = dict(self._sections)  # sections nobody attached this time are kept
         for name, snapshot in self._snapshots.items():

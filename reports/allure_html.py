@@ -185,8 +185,9 @@ def generate_report(results: Path, out: Path, *, name: str = DEFAULT_NAME,
                          earlier_history=earlier, history_limit=history_limit,
                          executable=executable, env=env, timeout=timeout, warnings=warnings)
     except OSError as exc:  # the scratch folder, the report's files: a full disk, say
-        raise ReportError(f"cannot write the report beside {out} ({exc.strerror or exc}); "
-                          "the previous report and the history file are as they were") from None
+        raise ReportError(f"cannot write the report {out} ({exc.strerror or exc}); the "
+                          "history file is as it was, and the report folder may be incomplete: "
+                          "free the space (or fix the permission) and make it again") from None
 
 
 def _replace_file(path: Path, data: bytes) -> None:
@@ -248,16 +249,16 @@ def _generate(results: Path, out: Path, *, name: str, single_file: bool,
         written = sorted(p.name for p in built.iterdir())
         (built / REPORT_MARK).write_text(
             f"{_MARK_HEADER}\n" + "".join(f"{name}\n" for name in written), encoding="utf-8")
-        if history is not None:
+        if out.exists():
+            shutil.rmtree(out)
+        shutil.move(built, out)
+        if history is not None:  # the report in place first: a failure there leaves it as it was
             try:
                 _replace_file(history, working_history.read_bytes())
             except OSError as exc:  # the report stands; the trend misses this run
                 warnings.append(f"the history file {history} could not be updated "
                                 f"({exc.strerror or exc}); it is as it was, and this run is "
                                 "not in its trend")
-        if out.exists():
-            shutil.rmtree(out)
-        shutil.move(built, out)
     seconds = time.perf_counter() - clock
     runs = history_runs(history) if history is not None else 1
     return AllureReport(out, out / "index.html", single_file, history, runs, seconds,

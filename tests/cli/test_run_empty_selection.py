@@ -334,6 +334,8 @@ def test_a_run_killed_after_its_first_result_leaves_no_earlier_verdict(tmp_path:
     published the earlier OK as this run's."""
     out = tmp_path / "out"
     _earlier_run(out)
+    (out / "conformance-vneid-provider.json").write_text('{"ok": true}')  # another plan's
+    (out / "conformance-vneid-provider.html").write_text("<html>ok</html>")
     done, said = _run_source(out, tmp_path / "test_killed.py", (
         "import os, signal\n\ndef test_one():\n    pass\n\n"
         "def test_two():\n    os.kill(os.getpid(), signal.SIGKILL)\n"))
@@ -341,6 +343,7 @@ def test_a_run_killed_after_its_first_result_leaves_no_earlier_verdict(tmp_path:
     assert not (out / "summary.json").exists()
     assert not (out / "summary.html").exists()
     assert not (out / "junit.xml").exists()
+    assert list(out.glob("conformance-*")) == []
     journal = (out / "results.jsonl").read_text()
     assert "test_one" in journal
     assert "earlier" not in journal

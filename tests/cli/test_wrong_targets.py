@@ -575,3 +575,55 @@ def test_a_relying_party_serving_another_profile_is_warned_about() -> None:
                             "'vssid' (PROTOCOL.md's default, no --protocol-profile given)")
                for w in without), without
     assert given == []
+
+
+class _TokenRecorder(BaseHTTPRequestHandler):
+    """Healthy, discovery without a token, /_harness/config only with the right one; it
+    records which paths were sent the admin token."""
+
+    def do_GET(self) -> None:
+        token = self.headers.get("X-Harness-Admin-Token")
+        self.server.tokens[self.path] = token  # type: ignore[attr-defined]
+        if self.path == "/_harness/health":
+            self._send(200, b'{"status": "ok", "version": "1"}')
+        elif self.path == "/.well-known/openid-configuration":
+            self._send(200, b'{"issuer": "%s"}' % self.server.url.encode())  # type: ignore
+        elif self.path == "/_harness/config" and token == "right":
+            self._send(200, b'{"issuer": "x", "client_id": "vssid"}')
+        else:
+            self._send(403, b'{"error": "forbidden", "error_description": "needs the admin '
+                            b'token", "clause": "S-6"}')
+
+    def _send(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_the_role_check_sends_the_admin_token_to_the_control_api_only() -> None:
+    """The role probe sent X-Harness-Admin-Token with GET /.well-known/openid-configuration,
+    a public endpoint a vendor's proxies log (S-5); and a 403 on /_harness/config said "is the
+    URL the VssID's base address?", not how to give the token."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _TokenRecorder)
+    server.tokens = {}  # type: ignore[attr-defined]
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    server.url = url  # type: ignore[attr-defined]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        said = preflight(RunOptions(vssid_url=url, admin_token="wrong"))
+        assert said is not None
+        assert said.startswith(f"the VssID target at {url} answered 403 to GET /_harness/config")
+        assert "give the admin token it was served with (--admin-token, or " \
+               "$VNEID_HARNESS_ADMIN_TOKEN)" in said
+        server.tokens.clear()  # type: ignore[attr-defined]
+        assert preflight(RunOptions(vneid_url=url, admin_token="right")) is None
+        tokens = server.tokens  # type: ignore[attr-defined]
+        assert tokens["/_harness/health"] == "right"
+        assert tokens["/.well-known/openid-configuration"] is None
+    finally:
+        _close(server)

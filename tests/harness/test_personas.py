@@ -220,6 +220,8 @@ class TestFiles:
         # one line, the file's own line and column (PyYAML's text spans four lines)
         ("a.yaml", "personas:\n  - {a: 1\n[", "not valid YAML: line 3, column 1: did not find "
                                                "expected ',' or '}'"),
+        ("a.yaml", "personas:\n  - {personal_id: '001090123456'}\npersonas: []\n",
+         "not valid YAML: line 3, column 1: the key 'personas' is given twice in one mapping"),
         ("a.json", "{", "not valid JSON"),
         ("a.json", '{"personas": [{"personal_id": "1"}], "personas": []}',  # 0 citizens, ok
          "not valid JSON: the key 'personas' is given twice in one object; keep one"),

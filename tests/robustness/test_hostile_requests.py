@@ -270,6 +270,6 @@ def test_405_lists_every_method_of_the_resource(served: ServedProviders, path: s
 
 
 @pytest.mark.parametrize(("path", "clause"), [
-    ("/_harness/nothing", "S-6"), ("/api/app/v1/nothing", "A-1"), ("/nothing", "A-1")])
+    ("/_harness/nothing", "S-6"), ("/api/app/v1/nothing", "A-4"), ("/nothing", "A-1")])
 def test_404_cites_the_clause_of_the_api_asked(base: str, path: str, clause: str) -> None:
     assert_error(httpx.get(f"{base}{path}", timeout=10), 404, "not_found", clause)

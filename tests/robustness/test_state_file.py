@@ -199,6 +199,15 @@ def test_a_removed_lock_file_lets_no_second_serve_overwrite_the_first(tmp_path: 
     names = [p["personal_id"] for p in json.loads(path.read_text())["sections"]["vneid"][
         "personas"]]
     assert len(names) == 3
+    # nor at its next change, nor at its stop (the lock is its own again by then)
+    with pytest.raises(ProtocolError, match="another serve wrote the file meanwhile"):
+        vneid.add_persona(PersonaRecord.from_json(_persona("k")))
+    said = first.write_pending()
+    assert said is not None
+    assert "are lost with this serve" in said
+    assert "another serve wrote the file meanwhile" in said
+    assert [p["personal_id"] for p in json.loads(path.read_text())["sections"]["vneid"][
+        "personas"]] == names
     first.close()
 
 
