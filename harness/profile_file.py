@@ -40,6 +40,7 @@ import yaml
 
 from harness.errors import ConfigError, parse_problem
 from harness.protocol import DEFAULT_PROFILE, Profile, ProtocolError, parse_version
+from harness.protocol.numbers import unique_keys
 from harness.protocol.profile import APP_IDS, PLATFORMS
 
 __all__ = ["FIELDS", "dump_profile", "load_profile", "profile_as_text", "profile_from_mapping",
@@ -92,7 +93,7 @@ def load_profile(path: str | os.PathLike[str]) -> Profile:
         if kind == "toml":
             document: object = tomllib.loads(text)
         elif kind == "json":
-            document = json.loads(text, object_pairs_hook=_unique_pairs)
+            document = json.loads(text, object_pairs_hook=unique_keys)
         else:
             document = yaml.load(text, Loader=_ProfileLoader)  # noqa: S506 - a SafeLoader
     except (yaml.YAMLError, ValueError, RecursionError) as exc:
@@ -142,16 +143,6 @@ class _ProfileLoader(yaml.SafeLoader):
                     key_node.start_mark)
             seen.add(key if isinstance(key, str) else id(key_node))
         return super().construct_mapping(node, deep=deep)
-
-
-def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """A JSON object whose keys are all different (the last of two would silently win)."""
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"the field {key[:80]!r} is given twice; keep one")
-        result[key] = value
-    return result
 
 
 def profile_from_mapping(document: object, *, source: str = "profile",

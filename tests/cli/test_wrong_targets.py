@@ -577,7 +577,7 @@ def test_a_relying_party_serving_another_profile_is_warned_about() -> None:
     assert given == []
 
 
-class _TokenRecorder(BaseHTTPRequestHandler):
+class _TokenRecorder(_HealthyOnly):
     """Healthy, discovery without a token, /_harness/config only with the right one; it
     records which paths were sent the admin token."""
 
@@ -593,16 +593,6 @@ class _TokenRecorder(BaseHTTPRequestHandler):
         else:
             self._send(403, b'{"error": "forbidden", "error_description": "needs the admin '
                             b'token", "clause": "S-6"}')
-
-    def _send(self, status: int, body: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 def test_the_role_check_sends_the_admin_token_to_the_control_api_only() -> None:
