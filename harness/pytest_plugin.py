@@ -117,14 +117,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "{fragment}; default: the PROTOCOL.md beside the project")
 
 
-def _refuse_workers_for_remote_targets(config: pytest.Config) -> None:
+def _refuse_workers_for_remote_targets(config: pytest.Config, remote: list[str]) -> None:
     """``-n 2`` against ``--vneid-url``/``--vssid-url``: the workers' tests change the same
     providers' clocks, faults and settings under each other and fail for it (``vneid-harness
     run`` refuses more than one worker there too)."""
     from harness.targets import REMOTE_TESTS_TAKE_TURNS
 
     workers = getattr(config.option, "numprocesses", None)
-    remote = [o for o in (OPT_VNEID_URL, OPT_VSSID_URL) if config.getoption(o, None)]
     if (remote and isinstance(workers, int) and workers > 1
             and not hasattr(config, "workerinput")):
         raise pytest.UsageError(
@@ -151,7 +150,7 @@ def pytest_configure(config: pytest.Config) -> None:
             check_target_url(option, config.getoption(option, None))
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
-    _refuse_workers_for_remote_targets(config)
+    _refuse_workers_for_remote_targets(config, remote)
     named = config.getoption("hypothesis_profile", None)
     if named:
         # --hypothesis-profile dev|ci|deep: the property suites' profiles must be registered
@@ -484,12 +483,12 @@ def _stop_when_targets_stop_answering(item: pytest.Item, call: pytest.CallInfo[N
             f"(last: {redact_secret_shapes(str(excinfo.value)[:200])}); the run stops here")
 
 
-def pytest_report_header(config: pytest.Config) -> str | list[str]:
+def pytest_report_header(config: pytest.Config) -> str:
     vneid_url = config.getoption(OPT_VNEID_URL, None)
     where = f"vneid={vneid_url} vssid={config.getoption(OPT_VSSID_URL) or 'embedded'}" \
         if vneid_url else "embedded providers"
-    return [f"vneid-harness: seed={config.getoption(OPT_SEED)} "
-            f"driver={config.getoption(OPT_DRIVER)} target={where}"]
+    return (f"vneid-harness: seed={config.getoption(OPT_SEED)} "
+            f"driver={config.getoption(OPT_DRIVER)} target={where}")
 
 
 def _target_warnings(config: pytest.Config) -> list[str]:
@@ -501,15 +500,16 @@ def _target_warnings(config: pytest.Config) -> list[str]:
     if not vneid_url:
         return []
     from harness.errors import HarnessError
-    from harness.run import RunOptions, preflight, target_warnings
+    from harness.run import RunOptions, TargetReads, preflight, target_warnings
 
     options = RunOptions(vneid_url=vneid_url, vssid_url=config.getoption(OPT_VSSID_URL, None),
                          admin_token=config.getoption(OPT_ADMIN_TOKEN, None),
                          profile=config.getoption(OPT_PROFILE, None),
                          plan=config.getoption(OPT_PLAN, None) or "all")
     try:
-        problem = preflight(options)
-        return [*([problem] if problem else []), *target_warnings(options)]
+        reads = TargetReads(options.admin_token)
+        problem = preflight(options, reads=reads)
+        return [*([problem] if problem else []), *target_warnings(options, reads=reads)]
     except HarnessError:  # a bad profile file: pytest_configure has refused it already
         return []
 

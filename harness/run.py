@@ -385,11 +385,12 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
     # refusals before anything is written: a run that does not start leaves --out as it was
     if options.out.exists() and not options.out.is_dir():
         _make_out(options.out)  # says it is a file
-    problem = _workers_problem(options) or _out_problem(options) or preflight(options)
+    reads = TargetReads(options.admin_token)
+    problem = _workers_problem(options) or _out_problem(options) or preflight(options, reads=reads)
     if problem is not None:
         errors.print(f"[bold red]cannot run plan {plan.name}:[/] {problem}", highlight=False)
         return 2
-    hints = target_warnings(options, profile)
+    hints = target_warnings(options, profile, reads=reads)
     for hint in hints:
         console.print(f"[yellow]warning:[/] {escape(hint)}", highlight=False)
     out = options.out
@@ -609,13 +610,53 @@ def allure_html(out: Path, console: Console) -> Path | None:
     return made.index
 
 
-def preflight(options: RunOptions, timeout: float = 5.0) -> str | None:
+class TargetReads:
+    """The GETs of the checks before a run against remote targets, each made once: the
+    preflight and the warnings read the same health, discovery and relying-party config
+    (three times each, before). The admin token goes to the test-control API's paths only
+    (S-5: a vendor's discovery is public, and its proxies log headers)."""
+
+    def __init__(self, admin_token: str | None, timeout: float = 5.0) -> None:
+        self._headers = {"X-Harness-Admin-Token": admin_token} if admin_token else {}
+        self._timeout = timeout
+        self._answers: dict[str, httpx.Response | httpx.HTTPError] = {}
+
+    def get(self, base_url: str, path: str) -> httpx.Response:
+        """``GET base_url + path``, or the ``httpx.HTTPError`` it raised, the first time."""
+        import httpx
+
+        url = base_url.rstrip("/") + path
+        if url not in self._answers:
+            try:
+                self._answers[url] = httpx.get(
+                    url, headers=self._headers if path.startswith("/_harness/") else {},
+                    timeout=self._timeout)
+            except httpx.HTTPError as exc:
+                self._answers[url] = exc
+        answer = self._answers[url]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def json(self, base_url: str, path: str) -> object:
+        """The JSON of :meth:`get` (``None``: no answer, or not JSON)."""
+        import httpx
+
+        try:
+            return self.get(base_url, path).json()
+        except (httpx.HTTPError, ValueError):
+            return None
+
+
+def preflight(options: RunOptions, timeout: float = 5.0,
+              reads: TargetReads | None = None) -> str | None:
     """Why the targets cannot be used, or ``None``: each must answer its control API's
     health check (§11) within ``timeout`` seconds, so a down or wrong target is reported
-    before the run instead of as a wall of failures."""
+    before the run instead of as a wall of failures. ``reads``: shared with
+    :func:`target_warnings`, so each is read once."""
     import httpx
 
-    headers = {"X-Harness-Admin-Token": options.admin_token} if options.admin_token else {}
+    reads = reads or TargetReads(options.admin_token, timeout)
     for name, url in (("VNeID", options.vneid_url), ("VssID", options.vssid_url)):
         if not url:
             continue
@@ -625,8 +666,7 @@ def preflight(options: RunOptions, timeout: float = 5.0) -> str | None:
         except ConfigError as exc:
             return str(exc)
         try:
-            response = httpx.get(f"{url.rstrip('/')}/_harness/health", headers=headers,
-                                 timeout=timeout)
+            response = reads.get(url, "/_harness/health")
         except httpx.HTTPError as exc:
             said = f"{type(exc).__name__}: {exc}"
             if options.admin_token:  # a client may quote the header it refused (S-5)
@@ -641,11 +681,11 @@ def preflight(options: RunOptions, timeout: float = 5.0) -> str | None:
         if problem is not None:
             return (f"the {name} target at {shown} answered GET /_harness/health with "
                     f"{problem}: is the URL the provider's base address?")
-        problem = _role_problem(name, url, headers, timeout)
+        problem = _role_problem(name, url, shown, reads)
         if problem is not None:
             return problem
     if options.vneid_url and options.vssid_url:
-        return _trust_problem(options.vneid_url, options.vssid_url, headers, timeout,
+        return _trust_problem(options.vneid_url, options.vssid_url, reads,
                               conformance=options.plan == "vssid-relying-party")
     return None
 
@@ -655,7 +695,7 @@ _ROLE_ENDPOINTS = {"VNeID": "/.well-known/openid-configuration", "VssID": "/_har
 configuration of the test-control API (§11)."""
 
 
-def _role_problem(name: str, url: str, headers: dict[str, str], timeout: float) -> str | None:
+def _role_problem(name: str, url: str, shown: str, reads: TargetReads) -> str | None:
     """Whether the target given for ``name`` is the other party: ``--vneid-url`` and
     ``--vssid-url`` swapped, or a wrong port. Both answer the health check, and the run then
     failed every test on a control call the other party does not have (261 of 277 of the
@@ -666,27 +706,21 @@ def _role_problem(name: str, url: str, headers: dict[str, str], timeout: float) 
     import httpx
 
     other = "VssID" if name == "VNeID" else "VNeID"
-    base = url.rstrip("/")
-
-    def get(path: str) -> httpx.Response:  # the admin token to the control API only (S-5)
-        return httpx.get(base + path, headers=headers if path.startswith("/_harness/") else {},
-                         timeout=timeout)
-
     try:
-        own = get(_ROLE_ENDPOINTS[name])
+        own = reads.get(url, _ROLE_ENDPOINTS[name])
         if own.status_code == 200:
             return None
         if own.status_code in (401, 403) and name == "VssID":
-            return (f"the VssID target at {redact_url(url)} answered {own.status_code} to GET "
+            return (f"the VssID target at {shown} answered {own.status_code} to GET "
                     f"/_harness/config ({_body_summary(own)}): give the admin token it was "
                     f"served with (--admin-token, or ${ADMIN_TOKEN_ENV})")
-        theirs = get(_ROLE_ENDPOINTS[other])
+        theirs = reads.get(url, _ROLE_ENDPOINTS[other])
     except httpx.HTTPError:
         return None  # it answered the health check: the run's tests say what is wrong
     looks_other = theirs.status_code == 200
     if not looks_other and name == "VNeID":
         return None
-    said = (f"the {name} target at {redact_url(url)} answered {own.status_code} to "
+    said = (f"the {name} target at {shown} answered {own.status_code} to "
             f"GET {_ROLE_ENDPOINTS[name]} ({_body_summary(own)})")
     if looks_other:
         return (f"{said}, and answers GET {_ROLE_ENDPOINTS[other]} as a {other} does: it looks "
@@ -712,20 +746,13 @@ def _body_summary(response: httpx.Response) -> str:
     return line if len(line) <= 200 else line[:200] + "..."
 
 
-def _trust_problem(vneid_url: str, vssid_url: str, headers: dict[str, str],
-                   timeout: float, *, conformance: bool = False) -> str | None:
+def _trust_problem(vneid_url: str, vssid_url: str, reads: TargetReads, *,
+                   conformance: bool = False) -> str | None:
     """Whether the relying party trusts another issuer than the VNeID of this run: every
     login would then fail with issuer_mismatch, filed as the relying party's failures. What
     cannot be read (no config endpoint, no discovery) is left to the run to report."""
-    import httpx
-
-    try:
-        config = httpx.get(f"{vssid_url.rstrip('/')}/_harness/config", headers=headers,
-                           timeout=timeout).json()
-        discovery = httpx.get(f"{vneid_url.rstrip('/')}/.well-known/openid-configuration",
-                              timeout=timeout).json()
-    except (httpx.HTTPError, ValueError):
-        return None
+    config = reads.json(vssid_url, "/_harness/config")
+    discovery = reads.json(vneid_url, "/.well-known/openid-configuration")
     trusted = config.get("issuer") if isinstance(config, dict) else None
     issuer = discovery.get("issuer") if isinstance(discovery, dict) else None
     if not isinstance(trusted, str) or not isinstance(issuer, str) or trusted == issuer:
@@ -750,7 +777,7 @@ not name the field; a provider that names it otherwise gets no profile warning).
 
 
 def target_warnings(options: RunOptions, profile: Profile | None = None,
-                    timeout: float = 5.0) -> list[str]:
+                    timeout: float = 5.0, reads: TargetReads | None = None) -> list[str]:
     """Warnings before a run against a remote VNeID, from its discovery (T-4): what would
     fail many tests for a reason of the run's set-up rather than the provider's. The tests
     still run: the provider may be the one at fault.
@@ -765,27 +792,22 @@ def target_warnings(options: RunOptions, profile: Profile | None = None,
     not the run's profile's: it serves another profile, whose versions and links the suites'
     phones do not follow either.
 
-    ``profile``: the run's, read from ``options.profile`` (read here when not given)."""
+    ``profile``: the run's, read from ``options.profile`` (read here when not given);
+    ``reads``: shared with :func:`preflight`."""
     if profile is None and options.profile is not None:
         profile = load_profile(options.profile)
-    warnings = _vneid_warnings(options, profile, timeout) if options.vneid_url else []
+    reads = reads or TargetReads(options.admin_token, timeout)
+    warnings = _vneid_warnings(options, profile, reads) if options.vneid_url else []
     if options.vssid_url:
-        warnings += _vssid_warnings(options, profile, timeout)
+        warnings += _vssid_warnings(options, profile, reads)
     return warnings
 
 
 def _vssid_warnings(options: RunOptions, profile: Profile | None,
-                    timeout: float) -> list[str]:
-    import httpx
-
+                    reads: TargetReads) -> list[str]:
     from harness.protocol import DEFAULT_PROFILE
 
-    headers = {"X-Harness-Admin-Token": options.admin_token} if options.admin_token else {}
-    try:
-        config = httpx.get(f"{(options.vssid_url or '').rstrip('/')}/_harness/config",
-                           headers=headers, timeout=timeout).json()
-    except (httpx.HTTPError, ValueError):
-        return []  # the preflight has said why, or the run will
+    config = reads.json(options.vssid_url or "", "/_harness/config")  # unread: the preflight
     client_id = config.get("client_id") if isinstance(config, dict) else None
     expected = (profile or DEFAULT_PROFILE).vssid_client_id
     if not isinstance(client_id, str) or client_id == expected:
@@ -801,15 +823,10 @@ def _vssid_warnings(options: RunOptions, profile: Profile | None,
 
 
 def _vneid_warnings(options: RunOptions, profile: Profile | None,
-                    timeout: float) -> list[str]:
-    import httpx
-
+                    reads: TargetReads) -> list[str]:
     url = (options.vneid_url or "").rstrip("/")
-    try:
-        discovery = httpx.get(f"{url}/.well-known/openid-configuration", timeout=timeout).json()
-    except (httpx.HTTPError, ValueError):
-        return []  # the run's discovery tests say why
-    if not isinstance(discovery, dict):
+    discovery = reads.json(url, "/.well-known/openid-configuration")
+    if not isinstance(discovery, dict):  # unread or not JSON: the run's discovery tests say why
         return []
     warnings = []
     issuer = discovery.get("issuer")

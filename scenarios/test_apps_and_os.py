@@ -86,28 +86,6 @@ def test_old_vneids_update_screen_links_vneids_own_listing(target: Target,
     assert store.data["url"] == target.profile.store_link("vneid", platform)
 
 
-@pytest.mark.plan("vssid-relying-party")
-@pytest.mark.clause("V-4")
-@pytest.mark.parametrize("platform", ["ios", "android"])
-def test_vssid_update_screen_after_426_links_vssids_own_listing(target: Target,
-                                                                device: DeviceFactory,
-                                                                persona: Persona,
-                                                                vssid: VssIDHandle,
-                                                                platform: str) -> None:
-    phone = device(platform)
-    start_vneid_login(phone.driver)
-    phone.install_vssid(version_case(target.profile, "vssid", "lower-patch"))
-    enter_credentials(phone.driver, persona)
-    screen = decide(phone.driver)
-    assert (screen.app, screen.id) == ("vssid", APP_UPDATE)
-    if vssid.is_embedded:  # the mock's 426 carries exactly the profile's listing (§10)
-        assert screen.element(APP_UPDATE_STORE).value == target.profile.store_link(
-            "vssid", platform)
-    store = phone.driver.tap(APP_UPDATE_STORE)
-    assert store.data["app_id"] == "vssid"
-    assert store.data["url"].startswith(target.profile.store_origin("vssid", platform))
-
-
 # -- §9 screens -------------------------------------------------------------------------------
 @pytest.mark.clause("A-7")
 def test_error_screen_shows_the_error_code(device: DeviceFactory, persona: Persona) -> None:

@@ -234,7 +234,12 @@ def test_vssid_downgraded_during_the_hand_off_shows_the_update_screen(target: Ta
     store_url = screen.element(APP_UPDATE_STORE).value
     assert store_url is not None, "the update screen links to no store"
     assert store_url.startswith(store_origin(target.profile, "vssid", platform))
+    if vssid.is_embedded:  # the mock's 426 carries exactly the profile's listing (§10)
+        assert store_url == target.profile.store_link("vssid", platform)
     assert [r["status"] for r in calls(vssid, "/api/v1/auth/vneid/complete")] == [426]
+    store = phone.driver.tap(APP_UPDATE_STORE)  # VssID's own listing, in the phone's store
+    assert store.data["app_id"] == "vssid"
+    assert store.data["url"].startswith(store_origin(target.profile, "vssid", platform))
 
 
 @pytest.mark.clause("V-4")

@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -584,6 +585,7 @@ class _TokenRecorder(_HealthyOnly):
     def do_GET(self) -> None:
         token = self.headers.get("X-Harness-Admin-Token")
         self.server.tokens[self.path] = token  # type: ignore[attr-defined]
+        self.server.counts[self.path] += 1  # type: ignore[attr-defined]
         if self.path == "/_harness/health":
             self._send(200, b'{"status": "ok", "version": "1"}')
         elif self.path == "/.well-known/openid-configuration":
@@ -595,15 +597,40 @@ class _TokenRecorder(_HealthyOnly):
                             b'token", "clause": "S-6"}')
 
 
+def _token_recorder() -> tuple[ThreadingHTTPServer, str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _TokenRecorder)
+    server.tokens = {}  # type: ignore[attr-defined]
+    server.counts = Counter()  # type: ignore[attr-defined]
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    server.url = url  # type: ignore[attr-defined]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, url
+
+
+def test_the_checks_before_a_run_read_each_answer_once() -> None:
+    """The preflight and the warnings read the health, the discovery and the relying party's
+    config three times each before a remote run; with one TargetReads, once."""
+    from harness.run import TargetReads, target_warnings
+
+    server, url = _token_recorder()
+    try:
+        options = RunOptions(vneid_url=url, vssid_url=url, admin_token="right")
+        reads = TargetReads(options.admin_token)
+        preflight(options, reads=reads)
+        target_warnings(options, reads=reads)
+    finally:
+        _close(server)
+    counts = server.counts  # type: ignore[attr-defined]
+    assert set(counts) == {"/_harness/health", "/.well-known/openid-configuration",
+                           "/_harness/config"}
+    assert set(counts.values()) == {1}, counts
+
+
 def test_the_role_check_sends_the_admin_token_to_the_control_api_only() -> None:
     """The role probe sent X-Harness-Admin-Token with GET /.well-known/openid-configuration,
     a public endpoint a vendor's proxies log (S-5); and a 403 on /_harness/config said "is the
     URL the VssID's base address?", not how to give the token."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _TokenRecorder)
-    server.tokens = {}  # type: ignore[attr-defined]
-    url = f"http://127.0.0.1:{server.server_address[1]}"
-    server.url = url  # type: ignore[attr-defined]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server, url = _token_recorder()
     try:
         said = preflight(RunOptions(vssid_url=url, admin_token="wrong"))
         assert said is not None
