@@ -83,6 +83,11 @@ ProfileOption = Annotated[Path | None, typer.Option(
          "field)")]
 
 
+INTERRUPTED_STATUS = 130
+"""Exit status of a command stopped by Ctrl-C or SIGTERM outside the suites (128 + SIGINT, as
+a shell reports it); a stopped ``run`` exits as pytest's interrupted run, 2."""
+
+
 def _fail(message: str, code: int = 2) -> typer.Exit:
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     return typer.Exit(code)
@@ -175,6 +180,10 @@ def report(
                 console.print(f"screenshot: {shot}", highlight=False, markup=False)
     except HarnessError as exc:  # ReportError, AllureToolMissing, BrowserMissing
         raise _fail(str(exc)) from None
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (main's sigterm_interrupts)
+        raise _fail(f"{exc or 'Ctrl-C'}: allure was stopped and no report made (the history "
+                    "file is as it was); run the same command again to make it",
+                    INTERRUPTED_STATUS) from None
 
 
 @app.command()
@@ -534,12 +543,14 @@ def main() -> None:
     from typer import rich_utils
 
     from harness.http_client import bypass_proxies_for_loopback
+    from harness.processes import sigterm_interrupts
 
     bypass_proxies_for_loopback()
     if rich_utils.MAX_WIDTH is None and "COLUMNS" not in os.environ \
             and not sys.stdout.isatty():
         rich_utils.MAX_WIDTH = HELP_WIDTH_OFF_TERMINAL
-    app()
+    with sigterm_interrupts():  # child processes stopped, scratch folders removed
+        app()
 
 
 if __name__ == "__main__":  # python -m harness.cli …, as the vneid-harness command

@@ -7,9 +7,17 @@ from __future__ import annotations
 import signal
 import socket
 import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
 from typing import Any
 
-__all__ = ["free_port", "stop_process"]
+__all__ = ["TERMINATED", "free_port", "interrupting_on_sigterm", "sigterm_interrupts",
+           "stop_process"]
+
+TERMINATED = "terminated (SIGTERM)"
+"""The message of the :class:`KeyboardInterrupt` a SIGTERM raises (:func:`sigterm_interrupts`)."""
 
 
 def free_port() -> int:
@@ -31,3 +39,33 @@ def stop_process(process: subprocess.Popen[Any], timeout: float = 10) -> int:
         process.kill()
         process.wait(timeout=timeout)
     return process.returncode
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM kills at once
+    raise KeyboardInterrupt(TERMINATED)
+
+
+def interrupting_on_sigterm(handler: object) -> bool:
+    """Whether ``handler`` (``signal.getsignal``'s) is :func:`sigterm_interrupts`'s: the pytest
+    plugin takes SIGTERM over from it while the tests run, and gives it back after."""
+    return handler is _interrupt
+
+
+@contextmanager
+def sigterm_interrupts() -> Iterator[None]:
+    """While in the block, a SIGTERM (a CI job cancelled or timed out, ``timeout``, ``docker
+    stop``) raises :class:`KeyboardInterrupt` in the main thread, as Ctrl-C does: ``finally``
+    blocks and context managers run, so a child process is stopped and a scratch folder
+    removed (by default Python dies at once, leaving them). A second SIGTERM kills at once.
+    A handler someone else installed, or a block outside the main thread, is left alone."""
+    if threading.current_thread() is not threading.main_thread() \
+            or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        yield
+        return
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        if signal.getsignal(signal.SIGTERM) is _interrupt:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)

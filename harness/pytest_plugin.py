@@ -277,21 +277,27 @@ def _stop_on_sigterm(config: pytest.Config) -> None:
     browsers closed) and ``vneid-harness run`` writes the reports of the tests that finished,
     its verdict interrupted. By default Python dies at once, leaving those running and the
     earlier run's verdict beside this run's results. A handler someone else installed is left
-    alone; the default comes back when pytest is done."""
+    alone (``vneid-harness``'s own, :func:`harness.processes.sigterm_interrupts`, is taken
+    over: it does not reach the workers); it comes back when pytest is done, unless a SIGTERM
+    came (a second one kills at once)."""
     import signal
     import threading
 
+    from harness.processes import TERMINATED, interrupting_on_sigterm
+
+    previous = signal.getsignal(signal.SIGTERM)
     if threading.current_thread() is not threading.main_thread() \
-            or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+            or not (previous is signal.SIG_DFL or interrupting_on_sigterm(previous)):
         return
 
     def terminated(signum: int, frame: object) -> None:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM kills at once
         _forward_to_workers(config, signum)
-        raise KeyboardInterrupt("terminated (SIGTERM)")
+        raise KeyboardInterrupt(TERMINATED)
 
     def restore() -> None:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        if signal.getsignal(signal.SIGTERM) is terminated:
+            signal.signal(signal.SIGTERM, previous)
 
     signal.signal(signal.SIGTERM, terminated)
     config.add_cleanup(restore)

@@ -499,7 +499,16 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
                   f"{options.result_file}, {page} (results as they came: "
                   f"{out / 'results.jsonl'})", highlight=False)
     if options.allure_report:
-        allure_html(out, console)
+        try:
+            allure_html(out, console)
+        except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM (the CLI's sigterm_interrupts)
+            errors.print(f"[bold red]the Allure HTML report was interrupted[/] "
+                         f"({escape(str(exc) or 'Ctrl-C')}): allure was stopped; the tests' "
+                         "results and the verdict are written, the history is as it was; "
+                         f"make the report with `vneid-harness report --results "
+                         f"{escape(str(out / 'allure-results'))} --out "
+                         f"{escape(str(out / 'allure-report'))}`", highlight=False)
+            return int(pytest.ExitCode.INTERRUPTED)
     if broken:
         return status
     if reporter.collect_errors or reporter.interrupted:

@@ -26,10 +26,12 @@ so opening a report makes no network request at all.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -197,7 +199,7 @@ def _replace_file(path: Path, data: bytes) -> None:
     try:
         partial.write_bytes(data)
         os.replace(partial, path)
-    except OSError:
+    except BaseException:  # a full disk, Ctrl-C, SIGTERM
         partial.unlink(missing_ok=True)
         raise
 
@@ -226,24 +228,18 @@ def _generate(results: Path, out: Path, *, name: str, single_file: bool,
         if history is not None:
             working_history.write_bytes(earlier_history)
             command += ["--history-path", str(working_history)]
-        try:
-            # the executable is find_allure's, the arguments a list: no shell involved
-            done = subprocess.run(command, cwd=work, env=env,  # noqa: S603
-                                  capture_output=True, text=True, timeout=timeout, check=False)
-        except subprocess.TimeoutExpired:
-            raise ReportError(f"allure did not finish within {timeout:.0f} s") from None
-        except OSError as exc:
-            raise AllureToolMissing(f"cannot start {executable}: {exc}; {_FIX}") from None
+        returncode, stdout, stderr = _run_tool(command, cwd=work, env=env, timeout=timeout,
+                                               executable=executable)
         index = built / "index.html"
-        if done.returncode != 0 or not index.is_file():
-            said = (done.stderr.strip() or done.stdout.strip())[-2000:]
+        if returncode != 0 or not index.is_file():
+            said = (stderr.strip() or stdout.strip())[-2000:]
             hint = (" (too large for one file: try --multi-file)"
                     if "too large" in said else "")
-            if done.returncode == 0:  # it ran and made nothing: not npm's Allure 3
+            if returncode == 0:  # it ran and made nothing: not npm's Allure 3
                 raise ReportError(
                     f"{executable} exited 0 but wrote no {index.name}{': ' + said if said else ''}"
                     f"; is it npm's Allure 3 (`allure awesome`)? {_FIX}")
-            raise ReportError(f"allure awesome failed (exit {done.returncode}){hint}: {said}")
+            raise ReportError(f"allure awesome failed (exit {returncode}){hint}: {said}")
         index.write_text(_ANALYTICS.sub("", index.read_text(encoding="utf-8")),
                          encoding="utf-8")
         written = sorted(p.name for p in built.iterdir())
@@ -263,6 +259,38 @@ def _generate(results: Path, out: Path, *, name: str, single_file: bool,
     runs = history_runs(history) if history is not None else 1
     return AllureReport(out, out / "index.html", single_file, history, runs, seconds,
                         tuple(warnings))
+
+
+def _run_tool(command: list[str], *, cwd: Path, env: dict[str, str], timeout: float,
+              executable: Path) -> tuple[int, str, str]:
+    """Run Allure (its exit status, output and errors) in a process group of its own, which
+    goes with us: on a timeout, Ctrl-C or SIGTERM (a :class:`KeyboardInterrupt`) the whole
+    group is killed before the scratch folder is removed. ``subprocess.run`` killed only the
+    tool (a wrapper script's ``node`` ran on), and a SIGTERM left it running, writing into a
+    scratch folder nobody removed."""
+    try:
+        # the executable is find_allure's, the arguments a list: no shell involved
+        process = subprocess.Popen(command, cwd=cwd, env=env,  # noqa: S603
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   start_new_session=True)
+    except OSError as exc:
+        raise AllureToolMissing(f"cannot start {executable}: {exc}; {_FIX}") from None
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        raise ReportError(f"allure did not finish within {timeout:.0f} s") from None
+    except BaseException:
+        _kill_group(process)
+        raise
+    return process.returncode, stdout, stderr
+
+
+def _kill_group(process: subprocess.Popen[str]) -> None:
+    """SIGKILL ``process``'s group (it leads one) and reap it."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.communicate()
 
 
 def _this_run(results: Path) -> frozenset[tuple[object, object]]:

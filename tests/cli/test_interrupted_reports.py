@@ -1,0 +1,155 @@
+"""Ctrl-C and SIGTERM while the Allure HTML report is made (`vneid-harness report`, and the
+report step at the end of `run`). Python's default for SIGTERM was to die at once: Allure
+(started by the harness) ran on, orphaned, writing into a scratch folder beside the report
+that nobody removed, and `run` exited -15 with no word."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from harness.drivers.process_tree import alive
+from harness.processes import TERMINATED, interrupting_on_sigterm, sigterm_interrupts
+from tests.reports_html.tiny_results import write_tiny_results
+
+BIN = Path(sys.executable).parent / "vneid-harness"
+ENV = {"COLUMNS": "300", "PATH": os.environ["PATH"]}
+
+
+@pytest.fixture
+def default_sigterm() -> Iterator[None]:
+    """SIGTERM as Python starts (the harness's pytest plugin handles it in this process)."""
+    previous = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@pytest.mark.usefixtures("default_sigterm")
+def test_sigterm_interrupts_raises_keyboard_interrupt_in_the_block_and_only_there() -> None:
+    def terminated_in_the_block() -> None:
+        with sigterm_interrupts():
+            assert interrupting_on_sigterm(signal.getsignal(signal.SIGTERM))
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # the handler runs before this returns
+
+    with pytest.raises(KeyboardInterrupt, match=r"^terminated \(SIGTERM\)$"):
+        terminated_in_the_block()
+    # after a SIGTERM a second one kills at once; after the block the default is back
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    with sigterm_interrupts():
+        pass
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+@pytest.mark.usefixtures("default_sigterm")
+def test_sigterm_interrupts_leaves_a_handler_someone_else_installed() -> None:
+    def theirs(signum: int, frame: object) -> None:
+        raise AssertionError("not called")
+
+    signal.signal(signal.SIGTERM, theirs)
+    with sigterm_interrupts():
+        assert signal.getsignal(signal.SIGTERM) is theirs
+    assert signal.getsignal(signal.SIGTERM) is theirs
+
+
+def _slow_allure(folder: Path) -> Path:
+    """An ``allure`` that starts its work in a child (as a wrapper script around ``node``
+    does) and never finishes; it records both pids and when it started."""
+    tool = folder / "allure"
+    tool.write_text("#!/bin/sh\n"
+                    "sleep 300 &\n"
+                    f"echo $! > {folder / 'child.pid'}\n"
+                    f"echo $$ > {folder / 'tool.pid'}\n"
+                    f"touch {folder / 'started'}\n"
+                    "wait\n")
+    tool.chmod(0o755)
+    return tool
+
+
+def _terminate_once_started(proc: subprocess.Popen[str], folder: Path) -> str:
+    """SIGTERM ``proc`` once the slow allure runs; what it printed."""
+    try:
+        for _ in range(1200):
+            if (folder / "started").exists() or proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert (folder / "started").exists(), "allure never started: " + (
+            proc.communicate(timeout=60)[0] if proc.poll() is not None else "")
+        time.sleep(0.2)  # the pid files are written before `started`
+        proc.terminate()
+        said, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    return " ".join(said.split())
+
+
+def _assert_allure_gone(folder: Path, scratch_parent: Path) -> None:
+    for name in ("tool.pid", "child.pid"):
+        pid = int((folder / name).read_text())
+        for _ in range(50):  # SIGKILL is delivered, not awaited
+            if not alive(pid):
+                break
+            time.sleep(0.1)
+        assert not alive(pid), f"the {name[:-4]} process {pid} still runs"
+    left = sorted(p.name for p in scratch_parent.iterdir() if p.name.startswith(".allure-"))
+    assert left == [], f"scratch folders left: {left}"
+
+
+def test_report_stopped_by_sigterm_stops_allure_and_leaves_no_scratch(tmp_path: Path) -> None:
+    results = write_tiny_results(tmp_path / "out" / "allure-results")
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    out = tmp_path / "out" / "allure-report"
+    proc = subprocess.Popen([str(BIN), "report", "--results", str(results), "--out", str(out),
+                             "--allure", str(_slow_allure(tools))],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
+    said = _terminate_once_started(proc, tools)
+    assert proc.returncode == 130, said
+    assert (f"error: {TERMINATED}: allure was stopped and no report made (the history file "
+            "is as it was); run the same command again to make it") in said
+    assert "Traceback" not in said
+    _assert_allure_gone(tools, tmp_path / "out")
+    assert not out.exists()
+    assert not (tmp_path / "out" / "history" / "history.jsonl").exists()
+
+
+def test_run_stopped_by_sigterm_while_reporting_keeps_its_verdict(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    suite = tmp_path / "test_quick.py"
+    suite.write_text("import pytest\n\n@pytest.mark.clause('A-1')\ndef test_quick():\n"
+                     "    pass\n")
+    code = ("import sys; from pathlib import Path; from harness.run import RunOptions, "
+            "run_suites; from harness.processes import sigterm_interrupts\n"
+            "with sigterm_interrupts():\n"
+            f"    status = run_suites(RunOptions(out=Path({str(out)!r}), paths=[{str(suite)!r}],"
+            " workers=1, allure_report=True))\n"
+            "sys.exit(status)")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True,
+                            env={**ENV, "VNEID_HARNESS_ALLURE": str(_slow_allure(tools))})
+    said = _terminate_once_started(proc, tools)
+    assert proc.returncode == 2, said
+    assert (f"the Allure HTML report was interrupted ({TERMINATED}): allure was stopped; the "
+            "tests' results and the verdict are written, the history is as it was; make the "
+            f"report with `vneid-harness report --results {out / 'allure-results'} --out "
+            f"{out / 'allure-report'}`") in said
+    assert "Traceback" not in said
+    _assert_allure_gone(tools, out)
+    summary = json.loads((out / "summary.json").read_text())
+    assert "test_quick" in json.dumps(summary["tests"]), summary  # not ok: clauses uncovered
+    assert not summary.get("interrupted"), summary  # the tests all ran
+    assert any((out / "allure-results").glob("*-result.json"))
