@@ -36,6 +36,7 @@ from harness.conformance import evaluate, get_plan, load_expected_failures
 from harness.conformance.plans import ALL
 from harness.conformance.results import ConformanceResult, TestOutcome
 from harness.errors import ConfigError
+from harness.folder_lock import FolderLock
 from harness.profile_file import load_profile, profile_overrides
 from harness.protocol.redaction import REDACTED, redact_url
 from harness.targets import check_admin_token, check_target_url
@@ -318,40 +319,29 @@ def _skip_reason(report: pytest.TestReport) -> str:
 
 class _OutLock:
     """One run at a time writes into an ``--out`` folder: two mixed their results silently
-    (one's verdict over the other's, a history line of a run that never was). An ``flock``
-    on the folder itself, held for the run, leaves no lock file behind."""
+    (one's verdict over the other's, a history line of a run that never was). A
+    :class:`~harness.folder_lock.FolderLock` held for the run (``report`` takes it too)."""
 
     def __init__(self) -> None:
-        self.fd: int | None = None
+        self.lock: FolderLock | None = None
 
     def acquire(self, out: Path) -> str | None:
-        """Why the run cannot write into ``out`` (another run holds it), or ``None``. A
-        folder that cannot be locked (a file system without ``flock``) is used unlocked."""
-        import errno
-        import fcntl
-
-        try:
-            fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-        except OSError:
-            return None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            os.close(fd)
-            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
-                return (f"another vneid-harness run is writing into --out {out}; wait for it "
-                        "to end, or give this one another --out")
-            return None
-        self.fd = fd
+        """Why the run cannot write into ``out`` (another run or report holds it), or
+        ``None``."""
+        lock = FolderLock(out)
+        if not lock.acquire():
+            return (f"another vneid-harness run or report is writing into --out {out}; wait "
+                    "for it to end, or give this one another --out")
+        self.lock = lock
         return None
 
     def __enter__(self) -> _OutLock:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.fd is not None:
-            os.close(self.fd)  # releases the flock
-            self.fd = None
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
 
 
 def run_suites(options: RunOptions, console: Console | None = None,

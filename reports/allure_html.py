@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.folder_lock import FolderLock
 from reports.errors import ReportError
 
 __all__ = [
@@ -170,19 +171,21 @@ def generate_report(results: Path, out: Path, *, name: str = DEFAULT_NAME,
                               f"e.g. --history {out.parent / 'history' / 'history.jsonl'}")
         _make_folder(history.parent, f"the folder of the history file {history}",
                      "choose another history file (`report --history FILE`)")
-        problem = _history_problem(history)
-        if problem is not None:
-            warnings.append(problem)
-            history = None
     _make_folder(out.parent, f"the folder of the report {out}", "choose another --out")
-    env.update(NO_COLOR="1", FORCE_COLOR="0")
-    earlier = b""
-    if history is not None:
-        earlier = _read_or_empty(history)
-        trimmed = _without_this_run(earlier, results)  # one line a run, however often the
-        if trimmed is not None:                       # same results are reported
-            earlier = trimmed
+    locks = _lock_folders([out.parent, *([history.parent] if history is not None else [])])
     try:
+        if history is not None:
+            problem = _history_problem(history)
+            if problem is not None:
+                warnings.append(problem)
+                history = None
+        env.update(NO_COLOR="1", FORCE_COLOR="0")
+        earlier = b""
+        if history is not None:
+            earlier = _read_or_empty(history)
+            trimmed = _without_this_run(earlier, results)  # one line a run, however often
+            if trimmed is not None:                       # the same results are reported
+                earlier = trimmed
         return _generate(results, out, name=name, single_file=single_file, history=history,
                          earlier_history=earlier, history_limit=history_limit,
                          executable=executable, env=env, timeout=timeout, warnings=warnings)
@@ -190,6 +193,27 @@ def generate_report(results: Path, out: Path, *, name: str = DEFAULT_NAME,
         raise ReportError(f"cannot write the report {out} ({exc.strerror or exc}); the "
                           "history file is as it was, and the report folder may be incomplete: "
                           "free the space (or fix the permission) and make it again") from None
+    finally:
+        for lock in locks:
+            lock.release()
+
+
+def _lock_folders(folders: list[Path]) -> list[FolderLock]:
+    """The locks of the report's folder and the history file's (in one order, so two
+    reports never wait on each other): a second report, or a run, writing there at the same
+    time lost one run's history line (both read the file, each wrote it back with its own
+    line). Another process holding one is a :class:`ReportError`."""
+    taken: list[FolderLock] = []
+    for folder in sorted(set(folders)):
+        lock = FolderLock(folder)
+        if not lock.acquire():
+            for earlier in taken:
+                earlier.release()
+            raise ReportError(f"another vneid-harness run or report is writing into {folder}; "
+                              "wait for it to end, or give this report another --out (or "
+                              "--history)")
+        taken.append(lock)
+    return taken
 
 
 def _replace_file(path: Path, data: bytes) -> None:

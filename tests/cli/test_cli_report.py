@@ -156,3 +156,30 @@ def test_report_shows_what_a_failing_allure_said(results: Path, tmp_path: Path) 
     assert done.exit_code == 2
     assert "allure awesome failed (exit 3): [/red] cannot parse results [x]" in done.output
     assert done.exception is None or isinstance(done.exception, SystemExit)
+
+
+def test_a_report_while_another_writes_the_same_folders_is_refused(results: Path,
+                                                                   tmp_path: Path) -> None:
+    """Two reports on one history file (or a report while a run writes --out) each read the
+    history and wrote it back with their own line: one run's line was lost."""
+    from tests.harness.test_folder_lock import held_elsewhere
+
+    history = tmp_path / "out" / "history" / "history.jsonl"
+    first = runner.invoke(app, ["report", "--results", str(results), "--out",
+                                str(tmp_path / "out" / "allure-report")], env=WIDE)
+    assert first.exit_code == 0, first.output
+    before = history.read_bytes()
+    later = as_a_later_run(results, tmp_path / "out" / "later-results")
+    for busy in (history.parent, tmp_path / "out"):
+        with held_elsewhere(busy):
+            done = runner.invoke(app, ["report", "--results", str(later), "--out",
+                                       str(tmp_path / "out" / "allure-report")], env=WIDE)
+        said = " ".join(done.output.split())
+        assert done.exit_code == 2, said
+        assert (f"error: another vneid-harness run or report is writing into {busy}; wait for "
+                "it to end, or give this report another --out (or --history)") in said
+        assert history.read_bytes() == before
+    done = runner.invoke(app, ["report", "--results", str(later), "--out",
+                               str(tmp_path / "out" / "allure-report")], env=WIDE)
+    assert done.exit_code == 0, done.output
+    assert history_runs(history) == 2

@@ -364,6 +364,7 @@ def test_a_second_run_into_the_same_out_is_refused(tmp_path: Path) -> None:
         os.close(fd)
     said = " ".join((done.stdout + done.stderr).split())
     assert done.returncode == 2, said[-2000:]
-    assert (f"cannot run plan all: another vneid-harness run is writing into --out {out}; "
+    assert (f"cannot run plan all: another vneid-harness run or report is writing into --out "
+            f"{out}; "
             "wait for it to end, or give this one another --out") in said
     assert _snapshot(out) == before
