@@ -340,17 +340,18 @@ def _without_this_run(history: bytes, results: Path) -> bytes | None:
     ``results`` (a report made again from the same results: ``report`` after ``run``, a
     screenshot pass), which Allure would otherwise append a second time; ``None`` when it is
     not (or there is no history)."""
-    lines = [line for line in history.split(b"\n") if line.strip()]
-    if not lines:
+    body = history.rstrip()  # the last line only: a history may be large
+    if not body:
         return None
-    last, _ = _parse_object(lines[-1])
+    start = body.rfind(b"\n") + 1
+    last, _ = _parse_object(body[start:])
     tests = last.get("testResults") if last is not None else None
     if not isinstance(tests, dict) or not tests:
         return None
     logged = {(v.get("name"), v.get("start")) for v in tests.values() if isinstance(v, dict)}
     if not logged or not logged <= _this_run(results):
         return None
-    return b"".join(line + b"\n" for line in lines[:-1])
+    return body[:start]
 
 
 def history_runs(history: Path) -> int:
@@ -520,6 +521,10 @@ def _unreadable_results(results: Path) -> list[str]:
     for pattern, loses in (("*-result.json", "that test"),
                            ("*-container.json", "the set-up and tear-down steps it holds")):
         for path in sorted(results.glob(pattern)):
+            if path.exists() and not path.is_file() and not path.is_dir():
+                raise ReportError(f"{path} is not a file (a named pipe, a socket or a device), "
+                                  "and reading it would wait for ever (Allure's too): move it "
+                                  "out of the results folder")
             try:
                 problem = _parse_object(path.read_bytes())[1]
             except OSError as exc:
@@ -581,17 +586,20 @@ def _history_problem(history: Path) -> str | None:
     if not history.exists():
         return None
     if not history.is_file():
-        raise ReportError(f"the history file {history} is a folder, not a file; choose "
-                          "another history file (`report --history FILE`) or move it away")
+        kind = ("a folder" if history.is_dir() else
+                "not a regular file (a named pipe, a socket or a device)")
+        raise ReportError(f"the history file {history} is {kind}; choose another history "
+                          "file (`report --history FILE`) or move it away")
     try:
-        data = history.read_bytes()
+        with history.open("rb") as lines:  # a line at a time: a history may be large
+            for number, raw in enumerate(lines, start=1):
+                problem = _history_line_problem(raw) if raw.strip() else None
+                if problem is not None:
+                    return (f"history file {history} not used: line {number} {problem}; the "
+                            "report is built without history (no trend) and the file is left "
+                            f"as it is: fix or delete line {number}, or move the file aside to "
+                            "start a new history")
     except OSError as exc:
         raise ReportError(f"cannot read the history file {history}: "
                           f"{exc.strerror or exc}") from None
-    for number, raw in enumerate(data.split(b"\n"), start=1):
-        problem = _history_line_problem(raw) if raw.strip() else None
-        if problem is not None:
-            return (f"history file {history} not used: line {number} {problem}; the report "
-                    "is built without history (no trend) and the file is left as it is: fix "
-                    f"or delete line {number}, or move the file aside to start a new history")
     return None

@@ -321,3 +321,36 @@ def test_a_history_file_inside_the_report_folder_is_refused(results: Path,
                                           r"whole .*keep it beside"):
         generate_report(results, out, history=out / "history" / "history.jsonl")
     assert not out.exists()
+
+
+def test_a_named_pipe_as_history_or_result_is_named_and_never_opened(results: Path,
+                                                                     tmp_path: Path) -> None:
+    """A history file that is a named pipe was called "a folder"; a result file that is one
+    made the report wait for ever (reading it blocks, Allure's reading too)."""
+    pipe = tmp_path / "history.jsonl"
+    os.mkfifo(pipe)
+    with pytest.raises(ReportError, match=r"history file .* is not a regular file \(a named "
+                                          r"pipe, a socket or a device\); choose another"):
+        generate_report(results, tmp_path / "report", history=pipe)
+    os.mkfifo(results / "ffffffff-0000-4000-8000-000000000000-result.json")
+    with pytest.raises(ReportError, match=r"-result.json is not a file \(a named pipe, a "
+                                          r"socket or a device\), and reading it would wait"):
+        generate_report(results, tmp_path / "report", history=None)
+    assert not (tmp_path / "report").exists()
+
+
+def test_a_report_made_again_takes_its_own_line_off_a_history_of_many_runs(
+        results: Path, tmp_path: Path) -> None:
+    """Only the last line is read to find the run a report is made again for; the lines
+    before it are kept byte for byte (blank lines and CRLF too)."""
+    history = tmp_path / "history.jsonl"
+    generate_report(results, tmp_path / "report", history=history)
+    ours = history.read_bytes()
+    line = json.loads(ours)
+    for test in line["testResults"].values():
+        test["name"] = "an earlier test"
+    earlier = (json.dumps(line).encode() + b"\r\n\n") * 3
+    history.write_bytes(earlier + ours)
+    generate_report(results, tmp_path / "report", history=history)
+    assert history.read_bytes().startswith(earlier)
+    assert history_runs(history) == 4  # ours once, not twice
