@@ -17,6 +17,7 @@ import json
 import os
 import random
 import re
+import stat
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -523,10 +524,15 @@ _QuotingDumper.add_representer(str, _str)
 def save_personas(path: str | os.PathLike[str], personas: Iterable[Persona]) -> None:
     """Write ``personas`` atomically: a temp file beside ``path``, then ``os.replace``.
 
-    A failure at any step leaves an existing file untouched and removes the temp file.
+    A failure at any step leaves an existing file untouched and removes the temp file. A
+    symbolic link is followed (the file it names is replaced and the link kept, as ``serve
+    --state`` does with its state file); an existing file keeps its permissions, a new one is
+    readable by its owner only (it holds passcodes).
     """
     p = Path(path)
     text = _dump(personas, _format(p), p)
+    if p.is_symlink():
+        p = Path(os.path.realpath(p))
     directory = p.parent if str(p.parent) else Path()
     if not directory.is_dir():
         raise PersonaFileError(f"{p}: cannot save the persona file: the folder {directory} "
@@ -535,11 +541,14 @@ def save_personas(path: str | os.PathLike[str], personas: Iterable[Persona]) -> 
     existed = p.exists()
     tmp_name: str | None = None
     try:
+        mode = stat.S_IMODE(p.stat().st_mode) if existed else None
         with tempfile.NamedTemporaryFile(
             "w", encoding="utf-8", dir=directory, prefix=f".{p.name}.", suffix=".tmp",
             delete=False,
         ) as tmp:
             tmp_name = tmp.name
+            if mode is not None:
+                os.fchmod(tmp.fileno(), mode)
             tmp.write(text)
             tmp.flush()
             os.fsync(tmp.fileno())

@@ -116,3 +116,26 @@ def test_personas_check_refuses_more_accounts_than_serve_holds(
     assert result.output == (
         f"error: {path}: 3 VssID accounts, more than the 2 one serve holds; trim the file, or "
         "split it into files of at most 2 and serve each apart\n")
+
+
+def test_generate_force_over_a_link_replaces_the_file_it_names_and_keeps_its_mode(
+        tmp_path: Path) -> None:
+    """`personas generate --force` replaced a symbolic link with a file (the link's target,
+    the team's shared persona file, kept the old personas) and made a 0644 file 0600."""
+    shared = tmp_path / "team" / "personas.yaml"
+    shared.parent.mkdir()
+    factory = PersonaFactory(1)
+    save_personas(shared, [factory.new(), factory.new()])
+    shared.chmod(0o644)
+    link = tmp_path / "personas.yaml"
+    link.symlink_to(shared)
+    done = CliRunner().invoke(app, ["personas", "generate", "-o", str(link), "--count", "3",
+                                    "--seed", "7", "--force"])
+    assert done.exit_code == 0, done.output
+    assert link.is_symlink()
+    assert len(load_personas(shared)) == 3
+    assert shared.stat().st_mode & 0o777 == 0o644
+    assert sorted(p.name for p in shared.parent.iterdir()) == ["personas.yaml"]  # no temp left
+    fresh = tmp_path / "new.yaml"
+    save_personas(fresh, [])
+    assert fresh.stat().st_mode & 0o777 == 0o600  # a new file holds passcodes: owner only
