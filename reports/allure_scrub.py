@@ -8,11 +8,18 @@ reason, an ``allure.step`` block that raised. :class:`AllureResultScrubber` is a
 ``statusDetails`` of each test result, container, fixture and step, recursively, with the
 secrets of the test being run (:func:`reports.failures.scrub` through the callable it is
 given). Text already scrubbed comes out the same.
+
+Attachments too: a scenario's own ``allure.attach`` (a link from ``Phone.delivered`` with its
+``code=``, a persona's passcode in JSON) reached the report as given. Once the file writer has
+written an attachment (``trylast``), a text one (UTF-8) is scrubbed the same way and written
+again when that changed it; a binary one (a screenshot, a Playwright trace) is left as it is.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from allure_commons import hookimpl
@@ -23,8 +30,10 @@ __all__ = ["AllureResultScrubber"]
 class AllureResultScrubber:
     """Scrubs results and containers as allure-pytest hands them to its writer."""
 
-    def __init__(self, scrub: Callable[[str], str]) -> None:
+    def __init__(self, scrub: Callable[[str], str], results: Path | None = None) -> None:
         self._scrub = scrub
+        self._results = results
+        """allure-pytest's results folder (``--alluredir``), where attachments are written."""
 
     @hookimpl(tryfirst=True)
     def report_result(self, result: Any) -> None:
@@ -34,6 +43,36 @@ class AllureResultScrubber:
     def report_container(self, container: Any) -> None:
         for fixture in [*(container.befores or ()), *(container.afters or ())]:
             self._clean(fixture)
+
+    @hookimpl(trylast=True)
+    def report_attached_data(self, body: bytes | str, file_name: str) -> None:
+        self._clean_attachment(body, file_name)
+
+    @hookimpl(trylast=True)
+    def report_attached_file(self, source: str, file_name: str) -> None:
+        self._clean_attachment(None, file_name)
+
+    def _clean_attachment(self, body: bytes | str | None, file_name: str) -> None:
+        """The attachment ``file_name`` as written, scrubbed if it is text (``body``: what
+        was attached, ``None`` for a file, read back)."""
+        if self._results is None:
+            return
+        path = self._results / file_name
+        try:
+            data = path.read_bytes() if body is None else body
+            text = data if isinstance(data, str) else data.decode("utf-8")
+        except (OSError, UnicodeDecodeError):  # not written here, or binary
+            return
+        clean = self._scrub(text)
+        if clean == text:
+            return
+        partial = path.with_name(f"{path.name}.scrub.tmp")
+        try:
+            partial.write_bytes(clean.encode("utf-8"))
+            os.replace(partial, path)
+        except OSError:
+            partial.unlink(missing_ok=True)
+            path.unlink(missing_ok=True)  # never keep the secret: the attachment goes
 
     def _clean(self, executable: Any) -> None:
         details = getattr(executable, "statusDetails", None)

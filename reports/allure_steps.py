@@ -315,7 +315,9 @@ class AllureFlowReporter:
         self.clean_message = clean_message
         self._running: pytest.Item | None = None
         # every status message allure-pytest writes, with the secrets of the running test
-        self._scrubber = AllureResultScrubber(lambda text: scrub(self._running, text))
+        results = getattr(config.option, "allure_report_dir", None)
+        self._scrubber = AllureResultScrubber(lambda text: scrub(self._running, text),
+                                              Path(results).absolute() if results else None)
         plugin_manager.register(self._scrubber)
 
     # called by the harness plugin's fixtures

@@ -218,6 +218,27 @@ FAILING = '''
             assert "code=" in done.headers["location"]
             http.get("/jwks", headers={"Referer": done.headers["location"]})
 
+    @pytest.mark.clause("A-6")
+    def test_a_scenario_attaches_its_own_evidence(device, persona, tmp_path):
+        """Passes: what a scenario attaches itself (allure.attach, allure.attach.file)."""
+        import json
+
+        import allure
+
+        phone = device("android")
+        login_with_vneid(phone.driver, persona)
+        allure.attach("\\n".join(phone.delivered_links()), name="own links",
+                      attachment_type=allure.attachment_type.URI_LIST)
+        allure.attach(json.dumps({"passcode": persona.passcode,
+                                  "session": phone.vssid_app.storage["session_token"]}),
+                      name="own json", attachment_type=allure.attachment_type.JSON)
+        evidence = tmp_path / "evidence.txt"
+        evidence.write_text(f"typed {persona.passcode}; links {phone.delivered_links()}")
+        allure.attach.file(str(evidence), name="own file",
+                           attachment_type=allure.attachment_type.TEXT)
+        allure.attach(b"\\x89PNG\\r\\n\\x1a\\n" + bytes(range(256)), name="own binary",
+                      attachment_type=allure.attachment_type.PNG)
+
     @pytest.mark.clause("A-4")
     def test_an_unregistered_citizens_passcode(personas):
         citizen = personas.new(register=False)
@@ -306,6 +327,21 @@ def test_the_failures_were_scrubbed_not_lucky(run: AllureRun) -> None:
     assert expected["message"].endswith("the session [REDACTED] was refused")
     skipped = run.result("test_a_skip_holding_a_token")["statusDetails"]["message"]
     assert skipped == "Skipped: skipped holding [REDACTED]"
+
+
+def test_a_scenarios_own_attachments_are_kept_scrubbed(run: AllureRun) -> None:
+    """A scenario's own allure.attach reached the results as given: a code in a delivered
+    link, a passcode in JSON, a file's text. Binary ones are kept byte for byte."""
+    own = {a["name"]: a for a in
+           run.result("test_a_scenario_attaches_its_own_evidence").get("attachments", [])}
+    assert {"own binary", "own file", "own json", "own links"} <= set(own), own
+    assert "code=[REDACTED]" in run.attachment(own["own links"])
+    assert json.loads(run.attachment(own["own json"])) == {"passcode": "[REDACTED]",
+                                                            "session": "[REDACTED]"}
+    assert run.attachment(own["own file"]).startswith("typed [REDACTED]; links [")
+    binary = (run.results_dir / own["own binary"]["source"]).read_bytes()
+    assert binary == b"\x89PNG\r\n\x1a\n" + bytes(range(256))
+    assert list(run.results_dir.glob("*.tmp")) == []
 
 
 def test_no_end_of_a_token_is_left_either(run: AllureRun,
