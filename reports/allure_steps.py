@@ -49,6 +49,7 @@ from harness.trace import (
     StoreOpened,
     Trace,
 )
+from reports.allure_scrub import AllureResultScrubber, already_scrubbed
 from reports.diagram import (
     nobody_took,
     party_name,
@@ -200,8 +201,9 @@ def emit_step(event: Event) -> None:
     title, step = step_title(event), str(uuid.uuid4())
     plugin_manager.hook.start_step(uuid=step, title=title, params=step_parameters(event))
     try:
-        for body, name, kind in _attachments(event):
-            allure.attach(body, name=name, attachment_type=kind)
+        with already_scrubbed():
+            for body, name, kind in _attachments(event):
+                allure.attach(body, name=name, attachment_type=kind)
     finally:
         plugin_manager.hook.stop_step(uuid=step, title=title, exc_type=None, exc_val=None,
                                       exc_tb=None)
@@ -305,8 +307,6 @@ class AllureFlowReporter:
                  clean_message: Callable[[pytest.Item, str], str],
                  scrub: Callable[[pytest.Item | None, str], str]) -> None:
         from allure_commons import plugin_manager
-
-        from reports.allure_scrub import AllureResultScrubber
 
         self.config = config
         self.protocol_url = protocol_url
@@ -425,10 +425,11 @@ class AllureFlowReporter:
         if flow.events:
             lane_of = dict(zip(map(id, flow.traces), phone_lanes(flow.traces), strict=True))
             lanes = [lane_of[id(source)] for source in flow.sources]
-            allure.attach(sequence_svg(flow.events, title=item.nodeid, lanes=lanes),
-                          name=DIAGRAM_ATTACHMENT, attachment_type=AttachmentType.SVG)
-            allure.attach(sequence_mermaid(flow.events, title=item.nodeid, lanes=lanes),
-                          name=MERMAID_ATTACHMENT, attachment_type=AttachmentType.TEXT)
+            with already_scrubbed():
+                allure.attach(sequence_svg(flow.events, title=item.nodeid, lanes=lanes),
+                              name=DIAGRAM_ATTACHMENT, attachment_type=AttachmentType.SVG)
+                allure.attach(sequence_mermaid(flow.events, title=item.nodeid, lanes=lanes),
+                              name=MERMAID_ATTACHMENT, attachment_type=AttachmentType.TEXT)
 
 
 def _allure_status_details(config: pytest.Config) -> Any:
