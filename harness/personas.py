@@ -224,6 +224,12 @@ def _names() -> Faker:
     return _names_faker
 
 
+_MIDDLE_OF_THE_OTHER_SEX: dict[str, frozenset[str]] = {
+    "male": frozenset({"Thị"}), "female": frozenset({"Văn"})}
+"""Vietnamese middle names that mark the other sex (Faker's vi_VN list mixes them): a
+"Phạm Thị Minh" of gender male is a persona no real register holds."""
+
+
 class PersonaFactory:
     """Replayable personas: the same seed and the same calls give the same personas."""
 
@@ -287,7 +293,10 @@ class PersonaFactory:
             cast(Any, faker).random = self._name_rng  # its own stream: replayable per seed
             given = (faker.first_name_male() if gender == "male"
                      else faker.first_name_female())
-            return f"{faker.last_name()} {faker.middle_name()} {given}"
+            middle = faker.middle_name()
+            while middle in _MIDDLE_OF_THE_OTHER_SEX[gender]:  # "Thị" names a woman
+                middle = faker.middle_name()
+            return f"{faker.last_name()} {middle} {given}"
 
     @staticmethod
     def _unique(draw: Callable[[], str], used: set[str]) -> str:

@@ -413,12 +413,15 @@ def pytest_runtest_makereport(item: pytest.Item,
     report = yield
     if report.when != "teardown" and item.config.getoption(OPT_VNEID_URL, None):
         _stop_when_targets_stop_answering(item, call, report)
-    if report.failed and not getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
-        # the seed is what makes the run replayable: say it where the failure is (a property
-        # test has its own "how to reproduce", hypothesis's seed)
+    hypothesis = getattr(getattr(item, "obj", None), "is_hypothesis_test", False)
+    if report.failed and not (hypothesis and _a_property_suite_of_ours(item)):
+        # the seed is what makes the run replayable: say it where the failure is (the
+        # property suites say their own "how to reproduce", with hypothesis's profile)
         seeded = "harness_seed" in getattr(item, "fixturenames", ())
-        report.sections.append(("how to replay", replay_command(item.config, item.nodeid,
-                                                                seeded=seeded)))
+        how = replay_command(item.config, item.nodeid, seeded=seeded)
+        if hypothesis:
+            how += HYPOTHESIS_REPLAY
+        report.sections.append(("how to replay", how))
     if report.failed or report.skipped or report.sections:
         from reports.failures import clean_report
 
@@ -428,6 +431,22 @@ def pytest_runtest_makereport(item: pytest.Item,
 
         attach_to_report(report, item_traces(item))
     return report
+
+
+HYPOTHESIS_REPLAY = (
+    " (Hypothesis replays the failing example first, from its database in .hypothesis/ beside "
+    "the tests; elsewhere, pin the falsifying example printed above with @example(...), or "
+    "give --hypothesis-seed=N to the run and the replay both)")
+"""Added to a property test's replay command: its examples come from Hypothesis, not from
+``--seed``."""
+
+
+def _a_property_suite_of_ours(item: pytest.Item) -> bool:
+    """Whether ``item`` is in ``scenarios/properties/``, whose conftest says how to reproduce
+    a failure with the suites' Hypothesis profiles."""
+    from harness.run import scenarios_dir
+
+    return Path(str(item.path)).is_relative_to(scenarios_dir() / "properties")
 
 
 _REPLAYED = (OPT_PLAN, OPT_BROKEN_RP, OPT_DRIVER, OPT_APPIUM_CAPABILITIES, OPT_PERSONAS,

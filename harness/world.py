@@ -207,6 +207,11 @@ def make_device(target: Target, platform: str = "ios", *, vssid: str | None = MI
                           f"or harness.targets.embedded_target()), not {type(target).__name__}")
     if platform not in PLATFORMS:
         raise ConfigError(f"platform must be one of {', '.join(PLATFORMS)}, got {platform!r}")
+    for app, version in (("vssid", vssid), ("vneid", vneid)):
+        if version is not None and not isinstance(version, str):
+            raise ConfigError(f"device({platform!r}, {app}={version!r}): a version is a str "
+                              "such as '2.1.0', MINIMUM (the run profile's minimum, the "
+                              f"default) or None (no {app} app on the phone)")
     plat: Platform = "ios" if platform == "ios" else "android"
     phone = Phone(plat, profile=target.profile)  # with a phone's trace of its own
     device = Device(phone, _driver_for(driver, phone, target, runtime), phone.trace, target)

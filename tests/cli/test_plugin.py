@@ -411,3 +411,29 @@ def test_plain_pytest_shows_the_pre_run_warnings_of_remote_targets(
                                         "this run expects*"])
     assert "vneid-harness warning" not in fine.stdout.str()
     assert swapped.ret == other_profile.ret == fine.ret == pytest.ExitCode.OK
+
+
+def test_a_teams_own_property_test_says_how_to_replay(pytester: pytest.Pytester) -> None:
+    """A failing Hypothesis test outside scenarios/properties/ said nothing of how to replay
+    it (the suites' own conftest says it for theirs)."""
+    pytester.makepyfile("""
+        import pytest
+        from hypothesis import given, settings, strategies as st
+
+        @pytest.mark.clause("V-1")
+        @settings(database=None)
+        @given(st.integers(min_value=0, max_value=9))
+        def test_versions(minor):
+            assert minor < 5, f"2.{minor}.0"
+
+        @pytest.mark.clause("V-1")
+        def test_plain():
+            assert False
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--seed", "5")
+    result.assert_outcomes(failed=2)
+    said = " ".join(result.stdout.str().split())
+    assert re.search(r"how to replay -+ pytest test_a_teams_own_property_test_says_how_to_"
+                     r"replay\.py::test_versions \(Hypothesis replays the failing example "
+                     r"first", said), said
+    assert said.count("how to replay") == 2, said

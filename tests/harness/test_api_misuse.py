@@ -139,3 +139,14 @@ def test_a_registered_client_can_be_removed_through_the_handle(target: Target) -
 
     with pytest.raises(ControlError, match="HTTP 404"):
         target.vneid.remove_client("rp/ci 1")
+
+
+@pytest.mark.parametrize("app", ["vneid", "vssid"])
+def test_a_device_with_a_version_that_is_no_string_says_none_means_no_app(target: Target,
+                                                                          app: str) -> None:
+    """``device("android", vneid=2.1)`` told the user to uninstall the app through
+    ``device.phone``, a call they never made; ``None`` is what the factory takes."""
+    with pytest.raises(ConfigError, match=rf"device\('android', {app}=2\.1\): a version is a "
+                                          rf"str such as '2\.1\.0', MINIMUM .* or None \(no "
+                                          rf"{app} app on the phone\)"):
+        make_device(target, "android", **{app: 2.1})  # type: ignore[arg-type]

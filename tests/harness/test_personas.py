@@ -317,3 +317,14 @@ def test_a_yaml_persona_file_quotes_every_string_of_digits(tmp_path: Path) -> No
     assert plain_numbers == [] or all(n in ("2", "1") for n in plain_numbers), plain_numbers
     assert "personal_id: '0" in text
     assert load_personas(path) == citizens
+
+
+def test_a_generated_middle_name_never_marks_the_other_sex() -> None:
+    """Faker's vi_VN middle names mix "Văn" (a man) and "Thị" (a woman): a male
+    "Phạm Thị Minh" came out."""
+    factory = PersonaFactory(11)
+    people = factory.many(2000)
+    middles = {(p.gender, p.full_name.split()[1]) for p in people}
+    assert ("male", "Thị") not in middles
+    assert ("female", "Văn") not in middles
+    assert ("male", "Văn") in middles and ("female", "Thị") in middles  # both still drawn
