@@ -497,7 +497,8 @@ def _stop_when_targets_stop_answering(item: pytest.Item, call: pytest.CallInfo[N
     stash = item.config.stash
     excinfo = call.excinfo
     if excinfo is None or not report.failed or not excinfo.errisinstance(
-            (TargetUnreachable, httpx.TimeoutException, httpx.NetworkError)):
+            (TargetUnreachable, httpx.TimeoutException, httpx.NetworkError,
+             httpx.RemoteProtocolError)):  # the last: a server that died mid-answer
         if report.when == "call":  # the test ran and the targets answered it: not in a row
             stash[_UNREACHABLE] = 0
         return

@@ -161,7 +161,7 @@ class ProviderHandle:
                 said = said.replace(self.admin_token, REDACTED)
             raise TargetUnreachable(
                 f"{what}: cannot reach the {self.name} provider at {self.shown_url} ({said}); "
-                "is it running (vneid-harness serve) and is the URL right?"
+                "is it running (your server, or vneid-harness serve), and is the URL right?"
             ) from None
         try:
             body = response.json()

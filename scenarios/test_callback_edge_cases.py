@@ -26,6 +26,7 @@ from scenarios.support import (
     assert_error_screen,
     calls,
     complete,
+    error_json,
     hand_off,
     replace_param,
     shown,
@@ -38,7 +39,7 @@ def refused(response: httpx.Response, code: str, clause: str, vssid: VssIDHandle
     a relying party other than the embedded mock, only when the code is the protocol's, not
     ``mock_code``, the mock's choice where §8 names none), and a clause (which one is the
     mock's choice: checked on the mock only)."""
-    body: dict[str, Any] = response.json()
+    body = error_json(response, f"the relying party to refuse with {code} ({clause})")
     assert 400 <= response.status_code < 600, (
         f"{clause}: expected the relying party to refuse with {code}, observed HTTP "
         f"{response.status_code}" + (": it logged the citizen in (a session_token)"

@@ -56,7 +56,10 @@ def test_citizen_without_vssid_account_is_told_to_register(device: DeviceFactory
     citizen = personas.new(vssid_account=False)
     phone = device("ios")
     screen = login_with_vneid(phone.driver, citizen)
-    assert_error_screen(screen, app="vssid", code="vssid_account_not_found", clause="P-1")
+    # R-11 ("maps to a VssID account; else vssid_account_not_found (P-1)") is the check
+    # that failed and P-1 the precondition: the mock cites P-1, another relying party either
+    assert_error_screen(screen, app="vssid", code="vssid_account_not_found",
+                        clause="P-1" if vssid.is_embedded else {"P-1", "R-11"})
     assert "Bạn chưa có tài khoản VssID, vui lòng đăng ký" in screen.texts
     assert_refused_at_complete(vssid, "vssid_account_not_found")
 

@@ -644,3 +644,23 @@ def test_the_role_check_sends_the_admin_token_to_the_control_api_only() -> None:
         assert tokens["/.well-known/openid-configuration"] is None
     finally:
         _close(server)
+
+
+def test_a_target_that_dies_mid_answer_counts_as_not_answering() -> None:
+    """A server killed while it answered a test ("Server disconnected without sending a
+    response", httpx.RemoteProtocolError) was not counted: the run listed one failure more
+    than the "3 tests in a row" that stopped it."""
+    from types import SimpleNamespace
+
+    from harness.pytest_plugin import UNREACHABLE_IN_A_ROW, _stop_when_targets_stop_answering
+
+    config = SimpleNamespace(stash=pytest.Stash())
+    item = SimpleNamespace(config=config, session=SimpleNamespace(shouldstop=False))
+    with pytest.raises(httpx.RemoteProtocolError) as died:
+        raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+    call = SimpleNamespace(excinfo=died)
+    report = SimpleNamespace(failed=True, when="call")
+    for _ in range(UNREACHABLE_IN_A_ROW):
+        _stop_when_targets_stop_answering(item, call, report)  # type: ignore[arg-type]
+    assert str(item.session.shouldstop).startswith(
+        f"the targets stopped answering: {UNREACHABLE_IN_A_ROW} tests in a row")

@@ -11,6 +11,8 @@ from harness.apps.screens import Screen
 from harness.rp import TokenResult
 from harness.targets import VNeIDHandle
 from scenarios.support import (
+    assert_error_body,
+    assert_error_screen,
     assert_home,
     assert_invalid_client,
     cache_directives,
@@ -113,3 +115,31 @@ def test_a_vneid_session_may_answer_any_2xx(status: int, ok: bool) -> None:
         else:
             with pytest.raises(AssertionError, match=f"observed HTTP {status}"):
                 app_session_token(http, persona)
+
+
+def test_an_error_screen_may_cite_one_of_several_clauses() -> None:
+    """A vendor's relying party may name the failed check by either clause PROTOCOL.md
+    gives (R-11's "else vssid_account_not_found (P-1)")."""
+    screen = Screen("vssid", "app-error", error="vssid_account_not_found",
+                    texts=("Bạn chưa có tài khoản VssID, vui lòng đăng ký",),
+                    data={"clause": "R-11"})
+    assert_error_screen(screen, app="vssid", code="vssid_account_not_found",
+                        clause={"P-1", "R-11"})
+    with pytest.raises(AssertionError, match=r"expected vssid_account_not_found to cite one "
+                                             r"of the clauses P-1, R-10, observed R-11"):
+        assert_error_screen(screen, app="vssid", code="vssid_account_not_found",
+                            clause={"P-1", "R-10"})
+    with pytest.raises(AssertionError, match=r"to cite clause P-1, observed R-11"):
+        assert_error_screen(screen, app="vssid", code="vssid_account_not_found", clause="P-1")
+
+
+def test_an_error_answer_that_is_not_json_says_what_came() -> None:
+    """A server's HTML 500 page said only ``JSONDecodeError: Expecting value``."""
+    page = httpx.Response(500, text="<html>boom</html>",
+                          headers={"content-type": "text/html"})
+    with pytest.raises(AssertionError, match=r"expected HTTP 400 invalid_request with the §8 "
+                                             r"JSON body .*, observed HTTP 500 text/html: "
+                                             r"'<html>boom</html>'"):
+        assert_error_body(page, 400, "invalid_request")
+    with pytest.raises(AssertionError, match=r"JSON object .*observed HTTP 400: \['a'\]"):
+        assert_error_body(httpx.Response(400, json=["a"]), 400, "invalid_request")
