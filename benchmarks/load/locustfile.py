@@ -311,9 +311,14 @@ def _on_init(environment: Environment, **_: Any) -> None:
 
         runner.register_message(_STOP_MESSAGE, stop)
 
+        finished: set[str] = set()
+
         def done(environment: Environment, msg: Any, **_: Any) -> None:
-            master = environment.runner  # a worker made its --logins: the run ends
-            if master is not None:
+            # a worker made its --logins; the run ends once every worker has (the first
+            # ended it, and on a loaded machine a worker slow to start took no part)
+            master = environment.runner
+            finished.add(str(msg.node_id))
+            if isinstance(master, MasterRunner) and len(finished) >= master.worker_count:
                 gevent.spawn(master.quit)
 
         runner.register_message(_DONE_MESSAGE, done)

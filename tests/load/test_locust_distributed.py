@@ -40,7 +40,7 @@ def test_a_master_and_two_workers_run_full_logins(served: ServedProviders,
     master = subprocess.Popen(
         [str(LOCUST), *common, "--master", "--master-bind-host", "127.0.0.1",
          "--master-bind-port", str(port), "--headless", "-u", "4", "-r", "4", "-t", "60s",
-         "--logins", "8",  # the run ends at a worker's 8th login (-t only the limit)
+         "--logins", "8",  # the run ends once each worker made 8 (-t only the limit)
          "--expect-workers", "2", "--expect-workers-max-wait", "60", "-H", served.vssid_url,
          "--csv", str(tmp_path / "load"), "--only-summary", "--stop-timeout", "5"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
