@@ -105,7 +105,7 @@ class ControlError(HarnessError):
                          + (f"; {hint}" if hint else ""))
 
 
-@dataclass
+@dataclass(repr=False)
 class ProviderHandle:
     """One provider as the harness sees it: a base URL and how to reach it."""
 
@@ -123,6 +123,14 @@ class ProviderHandle:
     @property
     def is_embedded(self) -> bool:
         return self.embedded is not None
+
+    def __repr__(self) -> str:
+        """Without secrets (S-5): pytest prints it in a failure's explanation (``where [] =
+        <bound method VNeIDHandle.requests of VNeIDHandle(…)>``), where the dataclass's
+        showed a URL's password and the admin token."""
+        where = "embedded" if self.is_embedded else "remote"
+        token = ", admin token set" if self.admin_token else ""
+        return f"{type(self).__name__}({self.name!r}, {self.shown_url!r}, {where}{token})"
 
     @property
     def shown_url(self) -> str:
@@ -268,7 +276,7 @@ class ProviderHandle:
             self._control = None
 
 
-@dataclass
+@dataclass(repr=False)
 class VNeIDHandle(ProviderHandle):
     _no_faults: bool = field(default=False, repr=False)
     """The provider answered that it has no ``/_harness/faults`` (a vendor's)."""
@@ -323,7 +331,7 @@ class VNeIDHandle(ProviderHandle):
         return self.base_url
 
 
-@dataclass
+@dataclass(repr=False)
 class VssIDHandle(ProviderHandle):
     def add_account(self, account_json: Mapping[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = self._call(

@@ -298,6 +298,10 @@ percent-escape (``%3DeyJ…``) or a backslash escape of a repr or JSON text (``\
 ``\\u0026eyJ…``), never inside a longer run of token characters, where each ``eyJ`` of a
 long run without dots (``eyJaeyJa…``) would rescan the rest of it: quadratic, about 60 ms
 for a 16 KB body, seconds for a request log of them."""
+_USERINFO_PASSWORD = re.compile(
+    r"(?<=[A-Za-z0-9+.-]://)([^\s/?#@:'\"<>]*):(?!//)[^\s/?#@'\"<>]+@")
+"""A URL's password in its user information (``http://user:pw@host``, RFC 3986 §3.2.1): a
+credential, wherever a URL is written out (a handle's repr, an error quoting a URL)."""
 _MAY_HAVE_SHAPES = re.compile(r"[=:%]|Bearer|Basic|eyJ")
 """A cheap test: text without any of these holds none of the shapes below."""
 
@@ -336,6 +340,8 @@ def redact_secret_shapes(text: str) -> str:
 
 def _redact_shapes_once(text: str) -> str:
     text = _JWS.sub(REDACTED, text)
+    if "@" in text:
+        text = _USERINFO_PASSWORD.sub(lambda m: f"{m.group(1)}:{REDACTED}@", text)
     text = _AUTHORIZATION.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
     text = _CREDENTIAL.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     return _ASSIGNED.sub(_assigned, text)

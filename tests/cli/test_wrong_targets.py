@@ -664,3 +664,13 @@ def test_a_target_that_dies_mid_answer_counts_as_not_answering() -> None:
         _stop_when_targets_stop_answering(item, call, report)  # type: ignore[arg-type]
     assert str(item.session.shouldstop).startswith(
         f"the targets stopped answering: {UNREACHABLE_IN_A_ROW} tests in a row")
+
+
+def test_a_handles_repr_shows_no_password_nor_admin_token() -> None:
+    """pytest prints a handle's repr in an assertion's explanation (``where [] = <bound
+    method VNeIDHandle.requests of VNeIDHandle(…)>``): the dataclass's showed both."""
+    handle = VNeIDHandle("vneid", "https://ci:s3cretpw@idp.example.test", admin_token="t0ken-1")
+    shown = repr(handle)
+    assert shown == ("VNeIDHandle('vneid', 'https://ci:[REDACTED]@idp.example.test', remote, "
+                     "admin token set)")
+    assert "s3cretpw" not in repr(handle.requests)

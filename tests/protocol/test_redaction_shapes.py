@@ -162,3 +162,22 @@ def test_an_error_code_after_code_is_no_secret() -> None:
     for other in ('passcode="access_denied"', "client_secret=invalid_client",
                   "access_token=server_error", "{'session_token': 'login_required'}"):
         assert "[REDACTED]" in redact_secret_shapes(other), other  # another name: a secret
+
+
+@pytest.mark.clause("S-5")
+@pytest.mark.parametrize(("text", "clean"), [
+    ("http://user:s3cretpw@127.0.0.1:8801/x", "http://user:[REDACTED]@127.0.0.1:8801/x"),
+    ("VNeIDHandle(base_url='https://ci:t0ken@idp.example.test')",
+     "VNeIDHandle(base_url='https://ci:[REDACTED]@idp.example.test')"),
+    ("a://:pw@h", "a://:[REDACTED]@h"),
+    ("http://host:8080/p@x", "http://host:8080/p@x"),  # no user information
+    ("http://user@host/", "http://user@host/"),  # a user name alone is no credential
+    ("mailto:a@b.test", "mailto:a@b.test"),
+])
+def test_a_urls_password_is_redacted_wherever_a_url_is_written_out(text: str,
+                                                                   clean: str) -> None:
+    """Failure text quoting a handle (pytest's ``where … = <bound method VNeIDHandle…>``)
+    showed the password of a target URL given as ``https://user:pw@host``."""
+    assert redact_secret_shapes(text) == clean
+    assert scrub(text) == clean
+    assert redact_secret_shapes(clean) == clean
