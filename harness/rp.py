@@ -16,11 +16,12 @@ reports show the probing hops too; its client secret is remembered for scrubbing
 
 from __future__ import annotations
 
+import enum
 import secrets
 import time
 from dataclasses import dataclass, field, replace
 from types import TracebackType
-from typing import Any
+from typing import Any, Final
 from urllib.parse import quote_plus
 
 import httpx
@@ -66,7 +67,14 @@ class Login:
     link: str
 
 
-REGISTERED: Any = "\x00registered redirect_uri"
+class _Registered(enum.Enum):
+    REGISTERED = "the client's registered redirect_uri"
+
+    def __repr__(self) -> str:
+        return "REGISTERED"
+
+
+REGISTERED: Final = _Registered.REGISTERED
 """``redeem``'s default ``redirect_uri``: the client's own (``None`` leaves it out)."""
 
 
@@ -196,7 +204,8 @@ class TestRelyingParty:
         return jwt.encode(header, claims, self.signing_key, algorithms=["ES256"])
 
     def redeem(self, code: str | None, verifier: str | None, *,
-               redirect_uri: str | None = REGISTERED, client_id: str | None = None,
+               redirect_uri: str | _Registered | None = REGISTERED,
+               client_id: str | None = None,
                client_secret: str | None = None, auth_method: str | None = None,
                client_assertion: str | None = None,
                grant_type: str = "authorization_code") -> TokenResult:

@@ -451,10 +451,10 @@ def _show_bytes_parameters(item: pytest.Item) -> None:
     callspec = getattr(item, "callspec", None)
     for name, value in (callspec.params.items() if callspec is not None else ()):
         if isinstance(value, bytes | bytearray):
-            allure.dynamic.parameter(name, _Shown(repr(value)))
+            allure.dynamic.parameter(name, _Represented(repr(value)))
 
 
-class _Shown:
+class _Represented:
     """A value allure-commons' ``represent`` shows as ``text`` (its ``repr``)."""
 
     __slots__ = ("text",)

@@ -50,7 +50,7 @@ COMPLETE_PATH = "/api/v1/auth/vneid/complete"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _Shown:
+class _LabelledCallable:
     """A callable shown as ``label``: see :func:`shown`."""
 
     __slots__ = ("_fn", "_label")
@@ -69,7 +69,7 @@ def shown(label: str, fn: F) -> F:
     """``fn`` shown as ``label`` in reports. A test parametrized with a lambda was shown as
     ``<function <lambda> at 0x…>``, which differs in every process: Allure keys a test's
     history on its parameters, so such a test started a new history every run."""
-    return cast(F, _Shown(label, fn))
+    return cast(F, _LabelledCallable(label, fn))
 
 
 @dataclass(frozen=True)
