@@ -93,6 +93,17 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _stopped(interrupt: KeyboardInterrupt, out: Path) -> typer.Exit:
+    """A run stopped by Ctrl-C or SIGTERM outside its tests (the checks before them, the
+    verdict after): exit 2, as a run stopped during its tests exits (typer said "Aborted!"
+    and exited 1, a failed verdict's status)."""
+    import pytest
+
+    return _fail(f"{interrupt or 'Ctrl-C'}: the run was stopped outside its tests; what it "
+                 f"wrote is in {out} (nothing, if it stopped before its first test)",
+                 int(pytest.ExitCode.INTERRUPTED))
+
+
 @app.command()
 def version() -> None:
     """Print the harness version."""
@@ -128,6 +139,8 @@ def run(
                                        allure_report=allure_report), console, err_console)
     except HarnessError as exc:
         raise _fail(str(exc)) from None
+    except KeyboardInterrupt as exc:  # before or after pytest (its own it reports itself)
+        raise _stopped(exc, out) from None
     raise typer.Exit(status)
 
 
@@ -252,6 +265,8 @@ def conformance(
                                         auth_method=rp_auth_method)
     except HarnessError as exc:
         raise _fail(str(exc)) from None
+    except KeyboardInterrupt as exc:
+        raise _stopped(exc, out) from None
     raise typer.Exit(status)
 
 

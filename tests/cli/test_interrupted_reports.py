@@ -153,3 +153,36 @@ def test_run_stopped_by_sigterm_while_reporting_keeps_its_verdict(tmp_path: Path
     assert "test_quick" in json.dumps(summary["tests"]), summary  # not ok: clauses uncovered
     assert not summary.get("interrupted"), summary  # the tests all ran
     assert any((out / "allure-results").glob("*-result.json"))
+
+
+def test_a_run_stopped_before_its_tests_exits_2_and_says_so(tmp_path: Path) -> None:
+    """SIGTERM during the checks before the tests (a target slow to answer its health check)
+    gave typer's "Aborted!" and exit 1, a failed verdict's status; docs/reports.md says a
+    stopped run exits 2 before or after its first test."""
+    import socket
+
+    with socket.socket() as silent:  # accepts, never answers: the health check waits
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        silent.settimeout(60)  # a run that never calls fails the test, not hangs it
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        out = tmp_path / "out"
+        proc = subprocess.Popen([str(BIN), "run", "--out", str(out), "--vneid-url", url,
+                                 "--vssid-url", url, "--no-report"],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                env=ENV)
+        try:
+            connection, _ = silent.accept()  # the health check is waiting
+            with connection:
+                proc.terminate()
+                said, _ = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    said = " ".join(said.split())
+    assert proc.returncode == 2, said
+    assert (f"error: {TERMINATED}: the run was stopped outside its tests; what it wrote is in "
+            f"{out} (nothing, if it stopped before its first test)") in said
+    assert "Aborted" not in said
+    assert not out.exists()
