@@ -672,6 +672,13 @@ def preflight(options: RunOptions, timeout: float = 5.0,
                 said = said.replace(options.admin_token, REDACTED)
             return (f"the {name} target at {shown} does not answer ({said}); is it running, "
                     "and is the URL right?")
+        if response.status_code in (401, 403):  # S-6: the control API's admin token
+            return (f"the {name} target at {shown} answered {response.status_code} to "
+                    f"GET /_harness/health ({_body_summary(response)}): "
+                    + ("it refused the admin token given: give the one it was served with "
+                       f"(--admin-token or {ADMIN_TOKEN_ENV})" if options.admin_token else
+                       "its test-control API needs the admin token it was served with: give "
+                       f"it with --admin-token or {ADMIN_TOKEN_ENV}"))
         if response.status_code != 200:
             return (f"the {name} target at {shown} answered {response.status_code} to "
                     f"GET /_harness/health ({_body_summary(response)}); it must offer the "

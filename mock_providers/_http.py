@@ -562,8 +562,10 @@ def require_control_access(request: Request, admin_token: str | None) -> None:
             given = auth[7:] if auth.lower().startswith("bearer ") else None
         if given is not None and hmac.compare_digest(given.encode(), admin_token.encode()):
             return
-        raise ProtocolError("the test-control API needs the admin token "
-                            "(X-Harness-Admin-Token)", code="forbidden", clause="S-6")
+        raise ProtocolError(
+            "the test-control API needs the admin token (X-Harness-Admin-Token)"
+            if given is None else "the admin token given (X-Harness-Admin-Token) is not this "
+            "provider's: give the one it was served with", code="forbidden", clause="S-6")
     client = request.client.host if request.client else None
     if client not in LOOPBACK_HOSTS:
         raise ProtocolError(

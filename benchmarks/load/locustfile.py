@@ -32,6 +32,7 @@ from __future__ import annotations
 import csv
 import functools
 import itertools
+import logging
 import os
 import random
 import time
@@ -44,10 +45,14 @@ from locust.env import Environment
 from locust.exception import StopUser
 from locust.runners import MasterRunner, WorkerRunner
 
+from harness import ADMIN_TOKEN_ENV
 from harness.errors import HarnessError
 from harness.personas import Persona, PersonaFactory, load_personas
 from harness.profile_file import load_profile
 from harness.protocol import Profile, Version
+
+logging.getLogger("httpx").setLevel(logging.WARNING)  # the checks before the run: a line a
+# request at INFO in Locust's log otherwise
 
 VSSID_VERSIONS = "1.6.7,1.6.9,1.7.2,2.0.0"
 VNEID_VERSIONS = "2.1.0,2.1.3,2.2.0,2.4.1"
@@ -59,7 +64,8 @@ def _options(parser: Any) -> None:
     group = parser.add_argument_group("vneid-harness")
     group.add_argument("--vneid-url", default="", help="the VNeID provider's base URL")
     group.add_argument("--personas", default="", help="persona file of existing citizens")
-    group.add_argument("--admin-token", default="", help="X-Harness-Admin-Token (S-6)")
+    group.add_argument("--admin-token", default=os.environ.get(ADMIN_TOKEN_ENV, ""),
+                       help=f"X-Harness-Admin-Token (S-6) [default: ${ADMIN_TOKEN_ENV}]")
     group.add_argument("--protocol-profile", default="",
                        help="profile file of the providers' overrides of PROTOCOL.md's "
                             "defaults: the version mixes start at its minimum versions")
@@ -423,6 +429,33 @@ def options_problem(options: Any) -> str | None:
     return None
 
 
+def targets_problem(options: Any, host: str) -> tuple[str | None, list[str]]:
+    """What ``vneid-harness run`` checks before its tests, checked before any user starts:
+    each target answers its health check and is the party it is given as (not swapped), the
+    VssID trusts the VNeID given (else every login fails with issuer_mismatch), and, as
+    warnings, the VNeID's issuer and published minimum version against the run's profile.
+    With ``--personas`` (citizens that exist at a vendor's providers, which may offer no
+    test-control API) a problem is a warning and the run goes on."""
+    from harness.run import RunOptions, TargetReads, preflight, target_warnings
+
+    token = getattr(options, "admin_token", "") or None
+    profile = getattr(options, "protocol_profile", "") or ""
+    run = RunOptions(vneid_url=getattr(options, "vneid_url", "") or None, vssid_url=host,
+                     admin_token=token, profile=Path(profile) if profile else None)
+    reads = TargetReads(token)
+    try:
+        problem = preflight(run, reads=reads)
+        warnings = [] if problem is not None else target_warnings(run, reads=reads)
+    except HarnessError as exc:
+        problem, warnings = str(exc), []
+    if problem is not None:
+        problem = problem.replace("--vssid-url", "-H")  # the load profile's name for it
+        if getattr(options, "personas", ""):
+            return None, [f"{problem} (the run goes on: with --personas it needs no "
+                          "test-control API)"]
+    return problem, [w.replace("--vssid-url", "-H") for w in warnings]
+
+
 def _citizens_of(path: str) -> list[Persona]:
     """The citizens of a ``--personas`` file; :class:`HarnessError` when it has none or
     cannot be read (a worker's copy too)."""
@@ -447,13 +480,19 @@ def _announce(environment: Environment, **_: Any) -> None:
         environment.host = environment.host.rstrip("/")
         options.host = environment.host
     problem = options_problem(options)
+    warnings: list[str] = []
+    if problem is None:
+        problem, warnings = targets_problem(options, environment.host or "")
     if problem is not None:
         _refused.append(problem)
         print(f"vneid-harness load: error: {problem}", flush=True)
         if not environment.host:  # users the runner still spawns must not fail to build
             Phone.host = "http://refused.invalid"  # (they stop at once: _refused)
+        options.html_file = None  # an earlier run's report stays (Locust would write it empty)
         _stop(environment)
         return
+    for warning in warnings:
+        print(f"vneid-harness load: warning: {warning}", flush=True)
     print(f"vneid-harness load: VssID {environment.host}, VNeID "
           f"{getattr(options, 'vneid_url', '') or '(from VssID config)'}")
 

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from harness.personas import PersonaFactory, save_personas
 from harness.processes import free_port
+from harness.serve import ServedInThread, ServedProviders, build_served
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCUSTFILE = ROOT / "benchmarks" / "load" / "locustfile.py"
@@ -59,22 +62,30 @@ def test_a_refused_setup_stops_the_run_with_its_reason(tmp_path: Path) -> None:
     done = _locust("-H", nobody, "--vneid-url", nobody, tmp_path=tmp_path)
     said = done.stdout + done.stderr
     assert done.returncode == 2, said[-3000:]
-    assert "vneid-harness load: error: SETUP add VNeID persona refused (no answer:" in said
-    assert "the run stops" in said
+    # the checks `vneid-harness run` makes before its tests, before any user starts
+    assert (f"vneid-harness load: error: the VNeID target at {nobody} does not answer "
+            "(ConnectError") in said
     assert "Traceback" not in said
+    assert "SETUP" not in said  # no user set anything up
     assert "full login" not in said  # no login was attempted
 
 
-def _master_and_worker(*options: str, master_dir: Path,
+@pytest.fixture
+def served() -> Iterator[ServedProviders]:
+    with ServedInThread(build_served(0, 0)) as pair:
+        yield pair
+
+
+def _master_and_worker(served: ServedProviders, *options: str, master_dir: Path,
                        worker_dir: Path) -> tuple[subprocess.CompletedProcess[str], int, str]:
-    """A master (VssID and VNeID at a port nobody listens on, plus ``options``) and one
-    worker, each in its own folder: the worker's run, the master's exit code and output."""
-    port, nobody = free_port(), f"http://127.0.0.1:{free_port()}"
+    """A master (providers that pass its checks, plus ``options``) and one worker, each in
+    its own folder: the worker's run, the master's exit code and output."""
+    port = free_port()
     master = subprocess.Popen(
         [str(LOCUST), "-f", str(LOCUSTFILE), "--master", "--master-bind-host", "127.0.0.1",
          "--master-bind-port", str(port), "--expect-workers", "1", "--headless", "-u", "2",
-         "-r", "2", "-t", "30s", "--only-summary", "-H", nobody, "--vneid-url", nobody,
-         *options],
+         "-r", "2", "-t", "30s", "--only-summary", "-H", served.vssid_url, "--vneid-url",
+         served.vneid_url, *options],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=master_dir)
     try:
         worker = subprocess.run(
@@ -87,23 +98,31 @@ def _master_and_worker(*options: str, master_dir: Path,
     return worker, master.returncode, output
 
 
-def test_a_setup_refused_on_a_worker_stops_the_master_too(tmp_path: Path) -> None:
+def test_a_setup_refused_on_a_worker_stops_the_master_too(served: ServedProviders,
+                                                          tmp_path: Path) -> None:
     """The worker tells its master, which ends the run with exit code 2 (it used to see its
-    last worker quit and exit 0)."""
-    worker, code, output = _master_and_worker(master_dir=tmp_path, worker_dir=tmp_path)
+    last worker quit and exit 0): a persona file the master has and its worker has not."""
+    master_dir, worker_dir = tmp_path / "master", tmp_path / "worker"
+    master_dir.mkdir()
+    worker_dir.mkdir()
+    save_personas(master_dir / "people.yaml", PersonaFactory("worker-setup").many(2))
+    worker, code, output = _master_and_worker(served, "--personas", "people.yaml",
+                                              master_dir=master_dir, worker_dir=worker_dir)
     assert worker.returncode == 2, worker.stdout[-2000:] + worker.stderr[-2000:]
     assert code == 2, output[-3000:]
-    assert "vneid-harness load: error (from a worker): SETUP add VNeID persona refused" in output
+    assert ("vneid-harness load: error (from a worker): --personas: 'people.yaml': no such "
+            "file") in output, output[-3000:]
 
 
-def test_a_worker_without_the_masters_profile_file_stops_the_run(tmp_path: Path) -> None:
+def test_a_worker_without_the_masters_profile_file_stops_the_run(served: ServedProviders,
+                                                                 tmp_path: Path) -> None:
     """The master sends its options, a relative --protocol-profile path among them; a worker
     started where that file is not says so and the master ends the run with exit code 2."""
     master_dir, worker_dir = tmp_path / "master", tmp_path / "worker"
     master_dir.mkdir()
     worker_dir.mkdir()
     (master_dir / "profile.yaml").write_text('vssid_min_version: "1.8"\n')
-    worker, code, output = _master_and_worker("--protocol-profile", "profile.yaml",
+    worker, code, output = _master_and_worker(served, "--protocol-profile", "profile.yaml",
                                               master_dir=master_dir, worker_dir=worker_dir)
     assert worker.returncode == 2, worker.stdout[-2000:] + worker.stderr[-2000:]
     assert code == 2, output[-3000:]
@@ -136,8 +155,8 @@ def test_a_vssid_url_that_answers_a_web_page_stops_the_run(tmp_path: Path) -> No
         server.server_close()
     said = done.stdout + done.stderr
     assert done.returncode == 2, said[-3000:]
-    assert "cannot read VssID's configuration" in said
-    assert "HTTP 200 without the §11 JSON {issuer: …}" in said
+    assert "answered GET /_harness/health with a body that is not JSON" in said, said[-3000:]
+    assert "is the URL the provider's base address?" in said
     assert "Traceback" not in said
 
 

@@ -91,7 +91,10 @@ def test_a_wrong_admin_token_is_named(served: ServedProviders, tmp_path: Path) -
     done, _ = _locust(served, tmp_path, "--admin-token", "not-the-token", vneid=False)
     said = done.stdout + done.stderr
     assert done.returncode == 2, said[-3000:]
-    assert "the admin token was refused: give the one the providers were served with" in said
+    one_line = " ".join(said.split())
+    assert "answered 403 to GET /_harness/health (" in one_line, said[-3000:]
+    assert ("it refused the admin token given: give the one it was served with (--admin-token "
+            "or VNEID_HARNESS_ADMIN_TOKEN)") in one_line, said[-3000:]
     assert "is -H VssID's base URL" not in said
     assert "not-the-token" not in said
 
@@ -146,8 +149,9 @@ def test_a_missing_admin_token_is_named_as_missing(served: ServedProviders,
     done, _ = _locust(served, tmp_path, vneid=False)
     said = done.stdout + done.stderr
     assert done.returncode == 2, said[-3000:]
-    assert "the test-control API needs the admin token the providers were served with" in said
-    assert "was refused" not in said
+    assert ("its test-control API needs the admin token it was served with: give it with "
+            "--admin-token or VNEID_HARNESS_ADMIN_TOKEN") in " ".join(said.split()), said[-3000:]
+    assert "refused the admin token" not in said
 
 
 def test_a_folder_given_as_the_persona_file_is_named_as_a_folder(served: ServedProviders,
@@ -157,3 +161,46 @@ def test_a_folder_given_as_the_persona_file_is_named_as_a_folder(served: ServedP
     said = done.stdout + done.stderr
     assert done.returncode == 2, said[-3000:]
     assert "is a folder, not a persona file" in said
+
+
+def test_targets_swapped_are_named_before_any_user_starts(served: ServedProviders,
+                                                          tmp_path: Path) -> None:
+    """The checks `vneid-harness run` makes before its tests: swapped URLs were a run of
+    `SETUP add VNeID persona refused (not_found (S-6) …)`, and an earlier run's HTML report
+    was replaced by an empty one."""
+    report = tmp_path / "earlier.html"
+    report.write_text("<html>the earlier run</html>", encoding="utf-8")
+    done, _ = _locust(served, tmp_path, "--admin-token", "load-admin-token", "--html",
+                      str(report), host=served.vneid_url, vneid=False)
+    said = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode == 2, said[-3000:]
+    assert "vneid-harness load: error: the VssID target at" in said, said[-3000:]
+    assert "it looks like a VNeID; are --vneid-url and -H swapped" in said, said[-3000:]
+    assert "SETUP" not in said
+    assert report.read_text(encoding="utf-8") == "<html>the earlier run</html>"
+
+
+def test_a_vssid_that_trusts_another_vneid_is_refused(served: ServedProviders,
+                                                      tmp_path: Path) -> None:
+    """A VssID pointed at another provider ran to the end with thousands of
+    issuer_mismatch (R-2) failures, filed as the relying party's."""
+    with ServedInThread(build_served(0, 0, admin_token="load-admin-token")) as other:
+        done, _ = _locust(served, tmp_path, "--admin-token", "load-admin-token",
+                          "--vneid-url", other.vneid_url, vneid=False)
+    said = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode == 2, said[-3000:]
+    assert (f"trusts the issuer {served.vneid_url}, not the VNeID of this run "
+            f"({other.vneid_url}") in said, said[-3000:]
+    assert "issuer_mismatch (R-2)" in said
+
+
+def test_a_vendors_providers_without_a_control_api_are_loaded_with_a_warning(
+        served: ServedProviders, tmp_path: Path, personas: tuple[Path, Path]) -> None:
+    """With --personas (citizens that exist at a vendor's providers) the load profile needs
+    no test-control API: a refused check is a warning, and the run goes on."""
+    done, rows = _locust(served, tmp_path, "--personas", str(personas[0]))  # no admin token
+    said = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode == 0, said[-3000:]
+    assert ("vneid-harness load: warning: the VNeID target at") in said
+    assert "(the run goes on: with --personas it needs no test-control API)" in said
+    assert int(rows["full login"]["Request Count"]) >= 4
