@@ -99,7 +99,7 @@ def _stopped(interrupt: KeyboardInterrupt, out: Path) -> typer.Exit:
     and exited 1, a failed verdict's status)."""
     import pytest
 
-    return _fail(f"{interrupt or 'Ctrl-C'}: the run was stopped outside its tests; what it "
+    return _fail(f"{str(interrupt) or 'Ctrl-C'}: the run was stopped outside its tests; what it "
                  f"wrote is in {out} (nothing, if it stopped before its first test)",
                  int(pytest.ExitCode.INTERRUPTED))
 
@@ -183,20 +183,26 @@ def report(
                                history=None if no_history else history,
                                history_limit=history_limit or DEFAULT_HISTORY_LIMIT,
                                allure=allure)
-        for warning in made.warnings:  # the report is made; these say what it lacks
-            err_console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
-        console.print(made.describe(), highlight=False, markup=False)
-        if screenshot is not None:
-            from reports.allure_html import screenshot_report
-
-            for shot in screenshot_report(made.index, screenshot):
-                console.print(f"screenshot: {shot}", highlight=False, markup=False)
-    except HarnessError as exc:  # ReportError, AllureToolMissing, BrowserMissing
+    except HarnessError as exc:  # ReportError, AllureToolMissing
         raise _fail(str(exc)) from None
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (main's sigterm_interrupts)
-        raise _fail(f"{exc or 'Ctrl-C'}: allure was stopped and no report made (the history "
-                    "file is as it was); run the same command again to make it",
+        raise _fail(f"{str(exc) or 'Ctrl-C'}: allure was stopped and no report made (the "
+                    "history file is as it was); run the same command again to make it",
                     INTERRUPTED_STATUS) from None
+    for warning in made.warnings:  # the report is made; these say what it lacks
+        err_console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
+    console.print(made.describe(), highlight=False, markup=False)
+    if screenshot is not None:
+        from reports.allure_html import screenshot_report
+
+        try:
+            for shot in screenshot_report(made.index, screenshot):
+                console.print(f"screenshot: {shot}", highlight=False, markup=False)
+        except HarnessError as exc:  # BrowserMissing, a report that does not render
+            raise _fail(f"{exc} (the report itself is made: {made.index})") from None
+        except KeyboardInterrupt as exc:
+            raise _fail(f"{str(exc) or 'Ctrl-C'}: the screenshots were not all taken (the "
+                        f"report itself is made: {made.index})", INTERRUPTED_STATUS) from None
 
 
 @app.command()

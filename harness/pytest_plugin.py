@@ -434,9 +434,10 @@ def pytest_runtest_makereport(item: pytest.Item,
 
 
 HYPOTHESIS_REPLAY = (
-    " (Hypothesis replays the failing example first, from its database in .hypothesis/ beside "
-    "the tests; elsewhere, pin the falsifying example printed above with @example(...), or "
-    "give --hypothesis-seed=N to the run and the replay both)")
+    " (Hypothesis replays the failing example first, from its database: .hypothesis/ in the "
+    "folder pytest ran from, unless the test sets database=None; elsewhere, pin the "
+    "falsifying example printed above with @example(...), or give --hypothesis-seed=N to the "
+    "run and the replay both)")
 """Added to a property test's replay command: its examples come from Hypothesis, not from
 ``--seed``."""
 

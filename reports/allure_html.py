@@ -311,10 +311,16 @@ def _run_tool(command: list[str], *, cwd: Path, env: dict[str, str], timeout: fl
 
 
 def _kill_group(process: subprocess.Popen[str]) -> None:
-    """SIGKILL ``process``'s group (it leads one) and reap it."""
+    """SIGKILL ``process``'s group (it leads one) and reap it. The pipes are read for 5 s at
+    most: a grandchild that left the group (``setsid``) may hold them open."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
-    process.communicate()
+    process.wait()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.communicate(timeout=5)
+    for stream in (process.stdout, process.stderr):
+        if stream is not None:
+            stream.close()
 
 
 def _this_run(results: Path) -> frozenset[tuple[object, object]]:

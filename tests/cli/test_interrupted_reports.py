@@ -76,8 +76,9 @@ def _slow_allure(folder: Path) -> Path:
     return tool
 
 
-def _terminate_once_started(proc: subprocess.Popen[str], folder: Path) -> str:
-    """SIGTERM ``proc`` once the slow allure runs; what it printed."""
+def _terminate_once_started(proc: subprocess.Popen[str], folder: Path,
+                            signum: int = signal.SIGTERM) -> str:
+    """``signum`` to ``proc`` once the slow allure runs; what it printed."""
     try:
         for _ in range(1200):
             if (folder / "started").exists() or proc.poll() is not None:
@@ -86,7 +87,7 @@ def _terminate_once_started(proc: subprocess.Popen[str], folder: Path) -> str:
         assert (folder / "started").exists(), "allure never started: " + (
             proc.communicate(timeout=60)[0] if proc.poll() is not None else "")
         time.sleep(0.2)  # the pid files are written before `started`
-        proc.terminate()
+        proc.send_signal(signum)
         said, _ = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
@@ -107,7 +108,10 @@ def _assert_allure_gone(folder: Path, scratch_parent: Path) -> None:
     assert left == [], f"scratch folders left: {left}"
 
 
-def test_report_stopped_by_sigterm_stops_allure_and_leaves_no_scratch(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("signum", "why"), [(signal.SIGTERM, TERMINATED),
+                                              (signal.SIGINT, "Ctrl-C")])
+def test_report_stopped_by_sigterm_stops_allure_and_leaves_no_scratch(
+        tmp_path: Path, signum: int, why: str) -> None:
     results = write_tiny_results(tmp_path / "out" / "allure-results")
     tools = tmp_path / "tools"
     tools.mkdir()
@@ -115,9 +119,9 @@ def test_report_stopped_by_sigterm_stops_allure_and_leaves_no_scratch(tmp_path: 
     proc = subprocess.Popen([str(BIN), "report", "--results", str(results), "--out", str(out),
                              "--allure", str(_slow_allure(tools))],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
-    said = _terminate_once_started(proc, tools)
+    said = _terminate_once_started(proc, tools, signum)
     assert proc.returncode == 130, said
-    assert (f"error: {TERMINATED}: allure was stopped and no report made (the history file "
+    assert (f"error: {why}: allure was stopped and no report made (the history file "
             "is as it was); run the same command again to make it") in said
     assert "Traceback" not in said
     _assert_allure_gone(tools, tmp_path / "out")

@@ -143,3 +143,20 @@ def test_an_error_answer_that_is_not_json_says_what_came() -> None:
         assert_error_body(page, 400, "invalid_request")
     with pytest.raises(AssertionError, match=r"JSON object .*observed HTTP 400: \['a'\]"):
         assert_error_body(httpx.Response(400, json=["a"]), 400, "invalid_request")
+
+
+def test_a_vendors_alternative_code_comes_with_its_own_clauses() -> None:
+    """identity_level_insufficient citing T-3 passed: the codes and clauses a vendor may
+    use were two sets, any code with any clause."""
+    from types import SimpleNamespace
+
+    from scenarios.test_id_token_checks import accepted
+
+    vendor = SimpleNamespace(is_embedded=False)
+    allowed = accepted("id_token_acr_missing", "identity_level_insufficient", "R-10",
+                       vendor)  # type: ignore[arg-type]
+    assert allowed == {"identity_level_insufficient": frozenset({"R-10"}),
+                       "id_token_invalid": frozenset({"T-3", "R-10"})}
+    mock = SimpleNamespace(is_embedded=True)
+    assert accepted("id_token_acr_missing", "identity_level_insufficient", "R-10",
+                    mock) == {"identity_level_insufficient": frozenset({"R-10"})}  # type: ignore[arg-type]
