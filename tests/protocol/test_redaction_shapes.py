@@ -170,6 +170,10 @@ def test_an_error_code_after_code_is_no_secret() -> None:
     ("VNeIDHandle(base_url='https://ci:t0ken@idp.example.test')",
      "VNeIDHandle(base_url='https://ci:[REDACTED]@idp.example.test')"),
     ("a://:pw@h", "a://:[REDACTED]@h"),
+    ("https://user:pa'ss@host/x", "https://user:[REDACTED]@host/x"),  # ' is a sub-delim
+    ("https://user:p@ss@host/x", "https://user:[REDACTED]@host/x"),  # urlsplit: 'p@ss'
+    ("//u:pw123@host/x", "//u:[REDACTED]@host/x"),  # a scheme-relative reference
+    ("https://u:pw@h?next=a@b", "https://u:[REDACTED]@h?next=a@b"),
     ("http://host:8080/p@x", "http://host:8080/p@x"),  # no user information
     ("http://user@host/", "http://user@host/"),  # a user name alone is no credential
     ("mailto:a@b.test", "mailto:a@b.test"),
