@@ -46,6 +46,34 @@ def already_scrubbed() -> Iterator[None]:
         _state.trusted = before
 
 
+BINARY_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".ico",
+                             ".zip", ".gz", ".tgz", ".webm", ".mp4", ".pdf", ".woff",
+                             ".woff2"})
+"""Attachments kept as they are: images, Playwright traces, videos."""
+
+
+def as_text(data: bytes | str) -> tuple[str | None, str]:
+    """An attachment's text and the encoding that gives its bytes back (``None``: binary).
+    UTF-8 (with or without a BOM) and UTF-16 with a BOM are read as such; other bytes
+    without a NUL as Latin-1 (a log in a legacy encoding: every byte a character, and the
+    secrets it may hold are ASCII); bytes with a NUL are binary. A Latin-1 log with one
+    ``é`` in it, or UTF-16 text, was kept unscrubbed, code and passcode in the clear."""
+    if isinstance(data, str):
+        return data, "utf-8"
+    if data.startswith(b"\xef\xbb\xbf"):
+        encoding = "utf-8-sig"
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8"
+    try:
+        return data.decode(encoding), encoding
+    except UnicodeDecodeError:
+        if b"\x00" in data:
+            return None, encoding
+        return data.decode("latin-1"), "latin-1"
+
+
 class AllureResultScrubber:
     """Scrubs results and containers as allure-pytest hands them to its writer."""
 
@@ -77,17 +105,21 @@ class AllureResultScrubber:
         if self._results is None or getattr(_state, "trusted", False):
             return
         path = self._results / file_name
+        if path.suffix.lower() in BINARY_SUFFIXES:
+            return
         try:
             data = path.read_bytes() if body is None else body
-            text = data if isinstance(data, str) else data.decode("utf-8")
-        except (OSError, UnicodeDecodeError):  # not written here, or binary
+        except OSError:  # not written here
+            return
+        text, encoding = as_text(data)
+        if text is None:
             return
         clean = self._scrub(text)
         if clean == text:
             return
         partial = path.with_name(f"{path.name}.scrub.tmp")
         try:
-            partial.write_bytes(clean.encode("utf-8"))
+            partial.write_bytes(clean.encode(encoding))
             os.replace(partial, path)
         except OSError:
             partial.unlink(missing_ok=True)

@@ -236,6 +236,11 @@ FAILING = '''
         evidence.write_text(f"typed {persona.passcode}; links {phone.delivered_links()}")
         allure.attach.file(str(evidence), name="own file",
                            attachment_type=allure.attachment_type.TEXT)
+        allure.attach(f"caf\\xe9 typed {persona.passcode} links {phone.delivered_links()}"
+                      .encode("latin-1"), name="own latin-1",
+                      attachment_type=allure.attachment_type.TEXT)
+        allure.attach(f"typed {persona.passcode}".encode("utf-16"), name="own utf-16",
+                      attachment_type=allure.attachment_type.TEXT)
         allure.attach(b"\\x89PNG\\r\\n\\x1a\\n" + bytes(range(256)), name="own binary",
                       attachment_type=allure.attachment_type.PNG)
 
@@ -334,11 +339,18 @@ def test_a_scenarios_own_attachments_are_kept_scrubbed(run: AllureRun) -> None:
     link, a passcode in JSON, a file's text. Binary ones are kept byte for byte."""
     own = {a["name"]: a for a in
            run.result("test_a_scenario_attaches_its_own_evidence").get("attachments", [])}
-    assert {"own binary", "own file", "own json", "own links"} <= set(own), own
+    assert {"own binary", "own file", "own json", "own links", "own latin-1",
+            "own utf-16"} <= set(own), own
     assert "code=[REDACTED]" in run.attachment(own["own links"])
     assert json.loads(run.attachment(own["own json"])) == {"passcode": "[REDACTED]",
                                                             "session": "[REDACTED]"}
     assert run.attachment(own["own file"]).startswith("typed [REDACTED]; links [")
+    # text in other encodings too (a Latin-1 log, UTF-16), written back in its own
+    legacy = (run.results_dir / own["own latin-1"]["source"]).read_bytes().decode("latin-1")
+    assert legacy.startswith("caf\xe9 typed [REDACTED] links ['"), legacy
+    assert "code=[REDACTED]" in legacy
+    wide = (run.results_dir / own["own utf-16"]["source"]).read_bytes().decode("utf-16")
+    assert wide == "typed [REDACTED]"
     binary = (run.results_dir / own["own binary"]["source"]).read_bytes()
     assert binary == b"\x89PNG\r\n\x1a\n" + bytes(range(256))
     assert list(run.results_dir.glob("*.tmp")) == []
