@@ -198,20 +198,26 @@ def generate_report(results: Path, out: Path, *, name: str = DEFAULT_NAME,
             lock.release()
 
 
+REPORT_LOCK_WAIT = 60.0
+"""Seconds a report waits for another report (or a run) writing into its folders: reports
+into sibling folders (one CI job per team) take turns, a report take seconds."""
+
+
 def _lock_folders(folders: list[Path]) -> list[FolderLock]:
     """The locks of the report's folder and the history file's (in one order, so two
-    reports never wait on each other): a second report, or a run, writing there at the same
-    time lost one run's history line (both read the file, each wrote it back with its own
-    line). Another process holding one is a :class:`ReportError`."""
+    reports never wait on each other in a circle): a second report, or a run, writing there
+    at the same time lost one run's history line (both read the file, each wrote it back
+    with its own line). One still held by another process after :data:`REPORT_LOCK_WAIT`
+    seconds (a run holds its --out for the whole run) is a :class:`ReportError`."""
     taken: list[FolderLock] = []
     for folder in sorted(set(folders)):
         lock = FolderLock(folder)
-        if not lock.acquire():
+        if not lock.acquire(wait=REPORT_LOCK_WAIT):
             for earlier in taken:
                 earlier.release()
-            raise ReportError(f"another vneid-harness run or report is writing into {folder}; "
-                              "wait for it to end, or give this report another --out (or "
-                              "--history)")
+            raise ReportError(f"another vneid-harness run or report is writing into {folder} "
+                              f"(waited {REPORT_LOCK_WAIT:.0f} s); wait for it to end, or give "
+                              "this report another --out (or --history)")
         taken.append(lock)
     return taken
 

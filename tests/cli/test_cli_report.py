@@ -158,11 +158,14 @@ def test_report_shows_what_a_failing_allure_said(results: Path, tmp_path: Path) 
     assert done.exception is None or isinstance(done.exception, SystemExit)
 
 
-def test_a_report_while_another_writes_the_same_folders_is_refused(results: Path,
-                                                                   tmp_path: Path) -> None:
+def test_a_report_while_another_writes_the_same_folders_is_refused(
+        results: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Two reports on one history file (or a report while a run writes --out) each read the
     history and wrote it back with their own line: one run's line was lost."""
+    import reports.allure_html
     from tests.harness.test_folder_lock import held_elsewhere
+
+    monkeypatch.setattr(reports.allure_html, "REPORT_LOCK_WAIT", 0.3)
 
     history = tmp_path / "out" / "history" / "history.jsonl"
     first = runner.invoke(app, ["report", "--results", str(results), "--out",
@@ -176,10 +179,35 @@ def test_a_report_while_another_writes_the_same_folders_is_refused(results: Path
                                        str(tmp_path / "out" / "allure-report")], env=WIDE)
         said = " ".join(done.output.split())
         assert done.exit_code == 2, said
-        assert (f"error: another vneid-harness run or report is writing into {busy}; wait for "
-                "it to end, or give this report another --out (or --history)") in said
+        assert (f"error: another vneid-harness run or report is writing into {busy} (waited "
+                "0 s); wait for it to end, or give this report another --out (or --history)"
+                ) in said
         assert history.read_bytes() == before
     done = runner.invoke(app, ["report", "--results", str(later), "--out",
                                str(tmp_path / "out" / "allure-report")], env=WIDE)
     assert done.exit_code == 0, done.output
     assert history_runs(history) == 2
+
+
+def test_a_report_waits_for_another_that_ends(results: Path, tmp_path: Path) -> None:
+    """Reports into sibling folders (one CI job per team) refused each other at once; they
+    take turns now."""
+    import threading
+
+    from tests.harness.test_folder_lock import held_elsewhere
+
+    released = threading.Event()
+
+    def hold() -> None:
+        with held_elsewhere(tmp_path / "out"):
+            released.wait(0.8)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        done = runner.invoke(app, ["report", "--results", str(results), "--out",
+                                   str(tmp_path / "out" / "allure-report")], env=WIDE)
+    finally:
+        released.set()
+        holder.join()
+    assert done.exit_code == 0, done.output

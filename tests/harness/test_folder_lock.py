@@ -59,3 +59,28 @@ def test_a_folder_that_cannot_be_opened_is_used_unlocked(tmp_path: Path) -> None
     lock = FolderLock(tmp_path / "absent")
     assert lock.acquire()
     lock.release()
+
+
+def test_another_thread_of_the_process_is_refused_and_waits(tmp_path: Path) -> None:
+    """Reentrancy was per process: two threads running a plan into one --out both got it."""
+    import threading
+
+    outer = FolderLock(tmp_path)
+    assert outer.acquire()
+    got: list[bool] = []
+    other = threading.Thread(target=lambda: got.append(FolderLock(tmp_path).acquire()))
+    other.start()
+    other.join()
+    assert got == [False]
+    later: list[bool] = []
+
+    def take() -> None:
+        lock = FolderLock(tmp_path)
+        later.append(lock.acquire(wait=10))
+        lock.release()
+
+    waiting = threading.Thread(target=take)
+    waiting.start()
+    outer.release()  # the waiting thread gets it now
+    waiting.join()
+    assert later == [True]
