@@ -318,16 +318,40 @@ def _on_init(environment: Environment, **_: Any) -> None:
         runner.register_message(_STOP_MESSAGE, stop)
 
         finished: set[str] = set()
+        spawned: list[bool] = []
 
-        def done(environment: Environment, msg: Any, **_: Any) -> None:
-            # a worker made its --logins; the run ends once every worker has (the first
-            # ended it, and on a loaded machine a worker slow to start took no part)
-            master = environment.runner
-            finished.add(str(msg.node_id))
-            if isinstance(master, MasterRunner) and len(finished) >= master.worker_count:
+        def end_when_all_done(master: MasterRunner) -> None:
+            """The run ends once every worker that runs users has made its --logins (the
+            first ended it, and on a loaded machine a worker slow to start took no part);
+            a worker given no user (fewer users than workers) or gone is not waited for.
+            Which workers run users is known once the master has seen them all spawned."""
+            if not spawned or not finished:
+                return
+            working = {str(node.id) for node in
+                       (*master.clients.ready, *master.clients.spawning,
+                        *master.clients.running) if node.user_count > 0}
+            if working <= finished:
                 gevent.spawn(master.quit)
 
+        def all_spawned(user_count: int, **_: Any) -> None:
+            spawned.append(True)
+            if isinstance(environment.runner, MasterRunner):
+                end_when_all_done(environment.runner)
+
+        environment.events.spawning_complete.add_listener(all_spawned)  # type: ignore[no-untyped-call]
+
+        def done(environment: Environment, msg: Any, **_: Any) -> None:
+            finished.add(str(msg.node_id))
+            if isinstance(environment.runner, MasterRunner):
+                end_when_all_done(environment.runner)
+
         runner.register_message(_DONE_MESSAGE, done)
+
+        def reported(client_id: str, data: Any, **_: Any) -> None:  # a worker gone meanwhile
+            if finished and isinstance(environment.runner, MasterRunner):
+                end_when_all_done(environment.runner)
+
+        environment.events.worker_report.add_listener(reported)  # type: ignore[no-untyped-call]
 
 
 events.init.add_listener(_on_init)  # type: ignore[no-untyped-call]

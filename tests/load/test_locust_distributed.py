@@ -134,3 +134,33 @@ def test_providers_served_with_a_profile_get_its_versions(tmp_path: Path) -> Non
     assert int(stats["full login"]["Request Count"]) > 0, output[-3000:]
     assert int(stats["full login"]["Failure Count"]) == 0, output[-3000:]
     assert _rows(tmp_path / "profile_failures.csv") == []
+
+
+def test_logins_ends_a_run_with_fewer_users_than_workers(served: ServedProviders,
+                                                         tmp_path: Path) -> None:
+    """--logins N waited for every worker, also one given no user (one user, two workers):
+    the run went on to its -t limit (thousands of logins). It ends at the working worker's
+    Nth login now."""
+    port = free_port()
+    common = ["-f", str(LOCUSTFILE), "--vneid-url", served.vneid_url]
+    master = subprocess.Popen(
+        [str(LOCUST), *common, "--master", "--master-bind-host", "127.0.0.1",
+         "--master-bind-port", str(port), "--headless", "-u", "1", "-r", "1", "-t", "120s",
+         "--logins", "3", "--expect-workers", "2", "--expect-workers-max-wait", "60",
+         "-H", served.vssid_url, "--csv", str(tmp_path / "few"), "--only-summary"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
+    workers: list[subprocess.Popen[str]] = []
+    try:
+        workers = [subprocess.Popen(
+            [str(LOCUST), *common, "--worker", "--master-host", "127.0.0.1",
+             "--master-port", str(port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True, cwd=tmp_path)
+            for _ in range(2)]
+        output, _ = master.communicate(timeout=180)
+    finally:
+        for process in (master, *workers):
+            stop_process(process, timeout=15)
+    assert master.returncode == 0, output[-3000:]
+    stats = {(row["Type"], row["Name"]): row for row in _rows(tmp_path / "few_stats.csv")}
+    logins = int(stats[("LOGIN", "full login")]["Request Count"])
+    assert 3 <= logins <= 10, f"{logins} logins: the run did not end at --logins 3"
