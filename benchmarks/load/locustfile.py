@@ -485,7 +485,8 @@ def _citizens_of(path: str) -> list[Persona]:
     cannot be read (a worker's copy too)."""
     if not Path(path).is_file():
         raise HarnessError(f"{path!r} is a folder, not a persona file" if Path(path).is_dir()
-                           else f"{path!r}: no such file")
+                           else f"{path!r} is not a regular file (a device or a named pipe)"
+                           if Path(path).exists() else f"{path!r}: no such file")
     citizens = load_personas(Path(path))
     if not citizens:
         raise HarnessError(f"{path!r} holds no citizen; give at least one")

@@ -30,6 +30,7 @@ def _locust(*options: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize(("options", "says"), [
     (["--vneid-url", "127.0.0.1:8801"], "--vneid-url '127.0.0.1:8801' must start with http"),
     (["--personas", "missing.yaml"], "--personas: 'missing.yaml': no such file"),
+    (["--personas", "/dev/null"], "--personas: '/dev/null' is not a regular file"),
     (["--personas", "none.yaml"], "--personas: 'none.yaml' holds no citizen"),
     (["-H", "127.0.0.1:8802"], "-H '127.0.0.1:8802' must start with http:// or https://"),
     (["--android-share", "2"], "--android-share 2.0 must be between 0 and 1"),
