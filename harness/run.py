@@ -615,9 +615,13 @@ class TargetReads:
     (three times each, before). The admin token goes to the test-control API's paths only
     (S-5: a vendor's discovery is public, and its proxies log headers)."""
 
-    def __init__(self, admin_token: str | None, timeout: float = 5.0) -> None:
+    def __init__(self, admin_token: str | None, timeout: float = 5.0, *,
+                 verify: bool = True) -> None:
         self._headers = {"X-Harness-Admin-Token": admin_token} if admin_token else {}
         self._timeout = timeout
+        self._verify = verify
+        """Whether an https target's certificate is checked (the load profile's users, as
+        Locust's, do not check it)."""
         self._answers: dict[str, httpx.Response | httpx.HTTPError] = {}
 
     def get(self, base_url: str, path: str) -> httpx.Response:
@@ -629,7 +633,7 @@ class TargetReads:
             try:
                 self._answers[url] = httpx.get(
                     url, headers=self._headers if path.startswith("/_harness/") else {},
-                    timeout=self._timeout)
+                    timeout=self._timeout, verify=self._verify)
             except httpx.HTTPError as exc:
                 self._answers[url] = exc
         answer = self._answers[url]

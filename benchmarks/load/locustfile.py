@@ -50,6 +50,7 @@ from harness.errors import HarnessError
 from harness.personas import Persona, PersonaFactory, load_personas
 from harness.profile_file import load_profile
 from harness.protocol import Profile, Version
+from harness.targets import check_admin_token
 
 logging.getLogger("httpx").setLevel(logging.WARNING)  # the checks before the run: a line a
 # request at INFO in Locust's log otherwise
@@ -423,6 +424,10 @@ def version_mixes(options: Any) -> tuple[list[str], list[str]]:
 def options_problem(options: Any) -> str | None:
     """What is wrong with this run's own options, if anything (found before any user starts,
     instead of each user dying on it while the run idles until ``-t`` ends)."""
+    try:  # a newline read from a secret file: the HTTP client quoted it in its error (S-5)
+        check_admin_token(getattr(options, "admin_token", "") or None)
+    except HarnessError as exc:
+        return str(exc)
     vneid_url = getattr(options, "vneid_url", "") or ""
     if vneid_url and not vneid_url.startswith(("http://", "https://")):
         return f"--vneid-url {vneid_url!r} must start with http:// or https://"
@@ -453,31 +458,54 @@ def options_problem(options: Any) -> str | None:
     return None
 
 
-def targets_problem(options: Any, host: str) -> tuple[str | None, list[str]]:
+NO_CONTROL_API = frozenset({401, 403, 404, 405, 501})
+"""What a provider without a test-control API (or one this run may not use) answers its
+health check."""
+
+
+def targets_problem(options: Any, host: str, *,
+                    master: bool = False) -> tuple[str | None, list[str]]:
     """What ``vneid-harness run`` checks before its tests, checked before any user starts:
     each target answers its health check and is the party it is given as (not swapped), the
     VssID trusts the VNeID given (else every login fails with issuer_mismatch), and, as
     warnings, the VNeID's issuer and published minimum version against the run's profile.
-    With ``--personas`` (citizens that exist at a vendor's providers, which may offer no
-    test-control API) a problem is a warning and the run goes on."""
+    Certificates are not checked, as the users do not check them (Locust's default).
+
+    Warnings instead, and the run goes on: with ``--personas`` (citizens that exist at a
+    vendor's providers), a target without a test-control API; on a ``master`` (which runs no
+    user), a target it cannot reach, which its workers on other machines may."""
+    import httpx
+
     from harness.run import RunOptions, TargetReads, preflight, target_warnings
 
     token = getattr(options, "admin_token", "") or None
     profile = getattr(options, "protocol_profile", "") or ""
-    run = RunOptions(vneid_url=getattr(options, "vneid_url", "") or None, vssid_url=host,
-                     admin_token=token, profile=Path(profile) if profile else None)
-    reads = TargetReads(token)
+    vneid_url = getattr(options, "vneid_url", "") or None
+    run = RunOptions(vneid_url=vneid_url, vssid_url=host, admin_token=token,
+                     profile=Path(profile) if profile else None)
+    reads = TargetReads(token, verify=False)
     try:
         problem = preflight(run, reads=reads)
         warnings = [] if problem is not None else target_warnings(run, reads=reads)
     except HarnessError as exc:
         problem, warnings = str(exc), []
-    if problem is not None:
-        problem = problem.replace("--vssid-url", "-H")  # the load profile's name for it
-        if getattr(options, "personas", ""):
-            return None, [f"{problem} (the run goes on: with --personas it needs no "
-                          "test-control API)"]
-    return problem, [w.replace("--vssid-url", "-H") for w in warnings]
+    warnings = [w.replace("--vssid-url", "-H") for w in warnings]
+    if problem is None:
+        return None, warnings
+    problem = problem.replace("--vssid-url", "-H")  # the load profile's name for it
+    answers: list[int | None] = []
+    for url in (u for u in (vneid_url, host) if u):
+        try:
+            answers.append(reads.get(url, "/_harness/health").status_code)
+        except httpx.HTTPError:
+            answers.append(None)
+    if master and None in answers:
+        return None, [*warnings, f"{problem} (the run goes on: this master runs no user, and "
+                                 "its workers may reach it)"]
+    if getattr(options, "personas", "") and any(a in NO_CONTROL_API for a in answers):
+        return None, [*warnings, f"{problem} (the run goes on: with --personas it needs no "
+                                 "test-control API)"]
+    return problem, warnings
 
 
 def _citizens_of(path: str) -> list[Persona]:
@@ -507,7 +535,9 @@ def _announce(environment: Environment, **_: Any) -> None:
     problem = options_problem(options)
     warnings: list[str] = []
     if problem is None:
-        problem, warnings = targets_problem(options, environment.host or "")
+        problem, warnings = targets_problem(
+            options, environment.host or "",
+            master=isinstance(environment.runner, MasterRunner))
     if problem is not None:
         _refused.append(problem)
         print(f"vneid-harness load: error: {problem}", flush=True)

@@ -188,3 +188,47 @@ print("done")
     assert "Traceback" not in done.stdout + done.stderr
     assert (tmp_path / "x_stats.csv").read_text().startswith("Type,Name,Request Count")
     assert not list(tmp_path.glob("*.partial"))
+
+
+def test_an_admin_token_with_a_newline_is_refused_without_showing_it(tmp_path: Path) -> None:
+    """A token read from a secret file ending in a newline (VNEID_HARNESS_ADMIN_TOKEN): the
+    HTTP client refused the header and quoted it, token and all, in the pre-run error."""
+    import os
+
+    done = subprocess.run(
+        [str(LOCUST), "-f", str(LOCUSTFILE), "--headless", "-u", "1", "-r", "1", "-t", "20s",
+         "--only-summary", "-H", f"http://127.0.0.1:{free_port()}"],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        env={**os.environ, "VNEID_HARNESS_ADMIN_TOKEN": "rightTok123\n"})
+    said = done.stdout + done.stderr
+    assert done.returncode == 2, said[-3000:]
+    assert ("vneid-harness load: error: --admin-token (or VNEID_HARNESS_ADMIN_TOKEN) must be "
+            "printable ASCII") in said, said[-3000:]
+    assert "rightTok123" not in said
+
+
+def test_a_master_that_cannot_reach_the_targets_warns_and_lets_its_workers_try(
+        tmp_path: Path) -> None:
+    """Workers on other machines may reach what their master cannot: the master's checks
+    refused such a run. It warns now; the workers' own set-up still stops a run that cannot
+    work (here: no login is answered, and the run ends at --logins)."""
+    save_personas(tmp_path / "people.yaml", PersonaFactory("master-unreached").many(1))
+    port, nobody = free_port(), f"http://127.0.0.1:{free_port()}"
+    master = subprocess.Popen(
+        [str(LOCUST), "-f", str(LOCUSTFILE), "--master", "--master-bind-host", "127.0.0.1",
+         "--master-bind-port", str(port), "--expect-workers", "1", "--headless", "-u", "1",
+         "-r", "1", "-t", "30s", "--only-summary", "-H", nobody, "--vneid-url", nobody,
+         "--personas", "people.yaml", "--logins", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
+    try:
+        subprocess.run([str(LOCUST), "-f", str(LOCUSTFILE), "--worker", "--master-host",
+                        "127.0.0.1", "--master-port", str(port)],
+                       capture_output=True, text=True, timeout=90, cwd=tmp_path)
+        output, _ = master.communicate(timeout=90)
+    finally:
+        master.kill()
+    said = " ".join(output.split())
+    assert (f"vneid-harness load: warning: the VNeID target at {nobody} does not answer") \
+        in said, said[-3000:]
+    assert "(the run goes on: this master runs no user, and its workers may reach it)" in said
+    assert "refused login" in said  # the worker tried, and its login got no answer

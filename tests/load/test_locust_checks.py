@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import json
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -122,18 +125,52 @@ def test_a_run_that_finished_no_login_exits_2(tmp_path: Path,
     assert "vneid-harness load: error: no login finished or was refused in this run" in said
 
 
+class _GoneAfterTheChecks(BaseHTTPRequestHandler):
+    """A VNeID that passes the checks before the run (health, discovery naming the issuer
+    the VssID trusts) and then answers nothing: the connection closes, as a provider that
+    went down mid-run."""
+
+    issuer = ""
+
+    def do_GET(self) -> None:
+        answers = {"/_harness/health": {"status": "ok", "version": "gone"},
+                   "/.well-known/openid-configuration": {"issuer": self.issuer}}
+        if self.path not in answers:
+            self.close_connection = True
+            return
+        body = json.dumps(answers[self.path]).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self) -> None:
+        self.close_connection = True
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
 def test_a_provider_that_is_down_is_not_flooded(served: ServedProviders, tmp_path: Path,
                                                 personas: tuple[Path, Path]) -> None:
     """A VNeID that went down: each phone waits after a login that got no answer (0.1 s,
     doubling to 2 s) instead of retrying at once: thousands of connection errors a second
     swamped the statistics and a core. Two phones in 3 s make a handful of logins, however
     fast the machine is (a slower one makes fewer)."""
-    done = subprocess.run(
-        [str(LOCUST), "-f", str(LOCUSTFILE), "--headless", "-u", "2", "-r", "2", "-t", "3s",
-         "--only-summary", "-H", served.vssid_url, "--vneid-url",
-         f"http://127.0.0.1:{free_port()}", "--personas", str(personas[0]),
-         "--admin-token", "load-admin-token", "--csv", str(tmp_path / "down")],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    handler = type("Gone", (_GoneAfterTheChecks,), {"issuer": served.vneid_url})
+    gone = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=gone.serve_forever, daemon=True).start()
+    try:
+        done = subprocess.run(
+            [str(LOCUST), "-f", str(LOCUSTFILE), "--headless", "-u", "2", "-r", "2", "-t", "3s",
+             "--only-summary", "-H", served.vssid_url, "--vneid-url",
+             f"http://127.0.0.1:{gone.server_address[1]}", "--personas", str(personas[0]),
+             "--admin-token", "load-admin-token", "--csv", str(tmp_path / "down")],
+            capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    finally:
+        gone.shutdown()
+        gone.server_close()
     said = done.stdout + done.stderr
     with (tmp_path / "down_stats.csv").open(newline="", encoding="utf-8") as handle:
         rows = {row["Name"]: row for row in csv.DictReader(handle)}
@@ -204,3 +241,15 @@ def test_a_vendors_providers_without_a_control_api_are_loaded_with_a_warning(
     assert ("vneid-harness load: warning: the VNeID target at") in said
     assert "(the run goes on: with --personas it needs no test-control API)" in said
     assert int(rows["full login"]["Request Count"]) >= 4
+
+
+def test_with_personas_only_a_missing_control_api_is_a_warning(
+        served: ServedProviders, tmp_path: Path, personas: tuple[Path, Path]) -> None:
+    """Swapped targets answer the health check, so they have a control API: refused with
+    --personas too (every problem was a warning, and every login failed)."""
+    done, _ = _locust(served, tmp_path, "--personas", str(personas[0]), "--admin-token",
+                      "load-admin-token", host=served.vneid_url, vneid=False)
+    said = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode == 2, said[-3000:]
+    assert "vneid-harness load: error: the VssID target at" in said, said[-3000:]
+    assert "it looks like a VNeID; are --vneid-url and -H swapped" in said
