@@ -182,13 +182,13 @@ def report(
         made = generate_report(results, out, name=name or DEFAULT_NAME, single_file=single_file,
                                history=None if no_history else history,
                                history_limit=history_limit or DEFAULT_HISTORY_LIMIT,
-                               allure=allure)
+                               allure=allure, on_wait=_say_waiting)
     except HarnessError as exc:  # ReportError, AllureToolMissing
         raise _fail(str(exc)) from None
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (main's sigterm_interrupts)
-        raise _fail(f"{str(exc) or 'Ctrl-C'}: allure was stopped and no report made (the "
-                    "history file is as it was); run the same command again to make it",
-                    INTERRUPTED_STATUS) from None
+        raise _fail(f"{str(exc) or 'Ctrl-C'}: the report was not made (allure, if it had "
+                    "started, was stopped; the history file is as it was); run the same "
+                    "command again to make it", INTERRUPTED_STATUS) from None
     for warning in made.warnings:  # the report is made; these say what it lacks
         err_console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
     console.print(made.describe(), highlight=False, markup=False)
@@ -203,6 +203,13 @@ def report(
         except KeyboardInterrupt as exc:
             raise _fail(f"{str(exc) or 'Ctrl-C'}: the screenshots were not all taken (the "
                         f"report itself is made: {made.index})", INTERRUPTED_STATUS) from None
+
+
+def _say_waiting(folder: Path) -> None:
+    from reports.allure_html import REPORT_LOCK_WAIT
+
+    err_console.print(f"waiting (up to {REPORT_LOCK_WAIT:.0f} s) for the vneid-harness run or "
+                      f"report writing into {escape(str(folder))}…", highlight=False)
 
 
 @app.command()

@@ -594,8 +594,12 @@ def allure_html(out: Path, console: Console) -> Path | None:
     from reports.allure_html import AllureToolMissing, generate_report
 
     try:
-        made = generate_report(out / "allure-results", out / "allure-report",
-                               history=out / "history" / "history.jsonl")
+        made = generate_report(
+            out / "allure-results", out / "allure-report",
+            history=out / "history" / "history.jsonl",
+            on_wait=lambda folder: console.print(
+                f"waiting for the vneid-harness report writing into {escape(str(folder))}…",
+                highlight=False))
     except AllureToolMissing as exc:
         console.print(f"[yellow]no Allure HTML report:[/] {escape(str(exc))}", highlight=False)
         return None

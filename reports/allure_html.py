@@ -35,7 +35,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -141,9 +141,12 @@ def find_allure(explicit: Path | None = None, env: Mapping[str, str] | None = No
 def generate_report(results: Path, out: Path, *, name: str = DEFAULT_NAME,
                     single_file: bool = True, history: Path | None = None,
                     history_limit: int = DEFAULT_HISTORY_LIMIT, allure: Path | None = None,
-                    timeout: float = 600.0, env: Mapping[str, str] | None = None
-                    ) -> AllureReport:
+                    timeout: float = 600.0, env: Mapping[str, str] | None = None,
+                    on_wait: Callable[[Path], None] | None = None) -> AllureReport:
     """Generate the Allure Awesome report of ``results`` into ``out`` (replaced).
+
+    ``on_wait(folder)``: called before waiting for another report or run writing into the
+    report's folder or the history file's (a console says so: the wait may last a minute).
 
     ``history``: the history file to read and append to (``None``: no trend); one with a
     line that is not a run as Allure writes it is not used (nor changed) and the report is
@@ -172,7 +175,8 @@ def generate_report(results: Path, out: Path, *, name: str = DEFAULT_NAME,
         _make_folder(history.parent, f"the folder of the history file {history}",
                      "choose another history file (`report --history FILE`)")
     _make_folder(out.parent, f"the folder of the report {out}", "choose another --out")
-    locks = _lock_folders([out.parent, *([history.parent] if history is not None else [])])
+    locks = _lock_folders([out.parent, *([history.parent] if history is not None else [])],
+                          on_wait)
     try:
         if history is not None:
             problem = _history_problem(history)
@@ -203,22 +207,31 @@ REPORT_LOCK_WAIT = 60.0
 into sibling folders (one CI job per team) take turns, a report take seconds."""
 
 
-def _lock_folders(folders: list[Path]) -> list[FolderLock]:
+def _lock_folders(folders: list[Path],
+                  on_wait: Callable[[Path], None] | None = None) -> list[FolderLock]:
     """The locks of the report's folder and the history file's (in one order, so two
     reports never wait on each other in a circle): a second report, or a run, writing there
     at the same time lost one run's history line (both read the file, each wrote it back
     with its own line). One still held by another process after :data:`REPORT_LOCK_WAIT`
-    seconds (a run holds its --out for the whole run) is a :class:`ReportError`."""
+    seconds (a run holds its --out for the whole run) is a :class:`ReportError`;
+    ``on_wait(folder)`` is called before waiting for one."""
     taken: list[FolderLock] = []
-    for folder in sorted(set(folders)):
-        lock = FolderLock(folder)
-        if not lock.acquire(wait=REPORT_LOCK_WAIT):
-            for earlier in taken:
-                earlier.release()
-            raise ReportError(f"another vneid-harness run or report is writing into {folder} "
-                              f"(waited {REPORT_LOCK_WAIT:.0f} s); wait for it to end, or give "
-                              "this report another --out (or --history)")
-        taken.append(lock)
+    try:
+        for folder in sorted(set(folders)):
+            lock = FolderLock(folder)
+            if not lock.acquire():
+                if on_wait is not None:
+                    on_wait(folder)
+                if not lock.acquire(wait=REPORT_LOCK_WAIT):
+                    raise ReportError(
+                        f"another vneid-harness run or report is writing into {folder} "
+                        f"(waited {REPORT_LOCK_WAIT:.0f} s); wait for it to end, or give this "
+                        "report another --out (or --history)")
+            taken.append(lock)
+    except BaseException:  # refused, or Ctrl-C while waiting: what was taken goes back
+        for earlier in taken:
+            earlier.release()
+        raise
     return taken
 
 

@@ -114,12 +114,20 @@ class AllureResultScrubber:
         text, encoding = as_text(data)
         if text is None:
             return
-        clean = self._scrub(text)
-        if clean == text:
+        try:
+            clean = self._scrub(text)
+            if clean == text:
+                return
+            try:
+                data = clean.encode(encoding)
+            except UnicodeEncodeError:  # the scrub decoded %-escapes into other characters
+                data = clean.encode("utf-8")
+        except Exception:  # never fail the test, never keep the secret: the attachment goes
+            path.unlink(missing_ok=True)
             return
         partial = path.with_name(f"{path.name}.scrub.tmp")
         try:
-            partial.write_bytes(clean.encode(encoding))
+            partial.write_bytes(data)
             os.replace(partial, path)
         except OSError:
             partial.unlink(missing_ok=True)

@@ -299,12 +299,13 @@ percent-escape (``%3DeyJ…``) or a backslash escape of a repr or JSON text (``\
 long run without dots (``eyJaeyJa…``) would rescan the rest of it: quadratic, about 60 ms
 for a 16 KB body, seconds for a request log of them."""
 _USERINFO_PASSWORD = re.compile(
-    r"((?:(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:)?//[^\s/?#@:\"<>]*):(?!//)"
-    r"[^\s/?#\"<>]+@")
+    r"((?:(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:)?(?://|\\/\\/)[^\s/?#@:\"'<>\\]*):"
+    r"(?!//)(?:[^\s/?#\"'<>]|'(?![\s,;)\]}]))+@")
 """A URL's password in its user information (``http://user:pw@host``, ``//user:pw@host``;
 RFC 3986 §3.2.1): a credential, wherever a URL is written out (a handle's repr, an error
 quoting a URL). The password runs to the authority's last ``@``, as ``urlsplit`` and httpx
-read ``user:p@ss@host``, and may hold a ``'`` (a sub-delim)."""
+read ``user:p@ss@host``, and may hold a ``'`` (a sub-delim) but not one that ends a quoted
+string (``'http://h:80', 'me@x.org'`` is two strings); JSON's escaped ``https:\\/\\/`` too."""
 _MAY_HAVE_SHAPES = re.compile(r"[=:%]|Bearer|Basic|eyJ")
 """A cheap test: text without any of these holds none of the shapes below."""
 

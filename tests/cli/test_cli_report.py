@@ -196,14 +196,16 @@ def test_a_report_waits_for_another_that_ends(results: Path, tmp_path: Path) -> 
 
     from tests.harness.test_folder_lock import held_elsewhere
 
-    released = threading.Event()
+    held, released = threading.Event(), threading.Event()
 
     def hold() -> None:
         with held_elsewhere(tmp_path / "out"):
+            held.set()
             released.wait(0.8)
 
     holder = threading.Thread(target=hold)
     holder.start()
+    assert held.wait(10)
     try:
         done = runner.invoke(app, ["report", "--results", str(results), "--out",
                                    str(tmp_path / "out" / "allure-report")], env=WIDE)
@@ -211,3 +213,5 @@ def test_a_report_waits_for_another_that_ends(results: Path, tmp_path: Path) -> 
         released.set()
         holder.join()
     assert done.exit_code == 0, done.output
+    assert f"waiting (up to 60 s) for the vneid-harness run or report writing into " \
+        f"{tmp_path / 'out'}" in " ".join(done.output.split())

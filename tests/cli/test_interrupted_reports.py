@@ -121,8 +121,8 @@ def test_report_stopped_by_sigterm_stops_allure_and_leaves_no_scratch(
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
     said = _terminate_once_started(proc, tools, signum)
     assert proc.returncode == 130, said
-    assert (f"error: {why}: allure was stopped and no report made (the history file "
-            "is as it was); run the same command again to make it") in said
+    assert (f"error: {why}: the report was not made (allure, if it had started, was stopped; "
+            "the history file is as it was); run the same command again to make it") in said
     assert "Traceback" not in said
     _assert_allure_gone(tools, tmp_path / "out")
     assert not out.exists()

@@ -174,6 +174,9 @@ def test_an_error_code_after_code_is_no_secret() -> None:
     ("https://user:p@ss@host/x", "https://user:[REDACTED]@host/x"),  # urlsplit: 'p@ss'
     ("//u:pw123@host/x", "//u:[REDACTED]@host/x"),  # a scheme-relative reference
     ("https://u:pw@h?next=a@b", "https://u:[REDACTED]@h?next=a@b"),
+    ('{"url": "https:\\/\\/u:pw@h\\/x"}', '{"url": "https:\\/\\/u:[REDACTED]@h\\/x"}'),
+    ("['http://h:80','me@x.org']", "['http://h:80','me@x.org']"),  # two strings, no password
+    ("['http://h:80', 'me@x.org']", "['http://h:80', 'me@x.org']"),
     ("http://host:8080/p@x", "http://host:8080/p@x"),  # no user information
     ("http://user@host/", "http://user@host/"),  # a user name alone is no credential
     ("mailto:a@b.test", "mailto:a@b.test"),

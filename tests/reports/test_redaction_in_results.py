@@ -241,6 +241,8 @@ FAILING = '''
                       attachment_type=allure.attachment_type.TEXT)
         allure.attach(f"typed {persona.passcode}".encode("utf-16"), name="own utf-16",
                       attachment_type=allure.attachment_type.TEXT)
+        allure.attach(b"caf\\xe9 next=vssid%3A%2F%2Fcb%3Fcode%3DSECRETCODE123 who=%C4%90",
+                      name="own escaped", attachment_type=allure.attachment_type.TEXT)
         allure.attach(b"\\x89PNG\\r\\n\\x1a\\n" + bytes(range(256)), name="own binary",
                       attachment_type=allure.attachment_type.PNG)
 
@@ -339,8 +341,8 @@ def test_a_scenarios_own_attachments_are_kept_scrubbed(run: AllureRun) -> None:
     link, a passcode in JSON, a file's text. Binary ones are kept byte for byte."""
     own = {a["name"]: a for a in
            run.result("test_a_scenario_attaches_its_own_evidence").get("attachments", [])}
-    assert {"own binary", "own file", "own json", "own links", "own latin-1",
-            "own utf-16"} <= set(own), own
+    assert {"own binary", "own file", "own json", "own links", "own latin-1", "own utf-16",
+            "own escaped"} <= set(own), own
     assert "code=[REDACTED]" in run.attachment(own["own links"])
     assert json.loads(run.attachment(own["own json"])) == {"passcode": "[REDACTED]",
                                                             "session": "[REDACTED]"}
@@ -351,6 +353,11 @@ def test_a_scenarios_own_attachments_are_kept_scrubbed(run: AllureRun) -> None:
     assert "code=[REDACTED]" in legacy
     wide = (run.results_dir / own["own utf-16"]["source"]).read_bytes().decode("utf-16")
     assert wide == "typed [REDACTED]"
+    # Latin-1 whose %-escapes the scrub decodes into characters Latin-1 has not (Đ): it
+    # failed the test (UnicodeEncodeError) and kept the code; written as UTF-8 now
+    escaped = (run.results_dir / own["own escaped"]["source"]).read_bytes()
+    assert b"SECRETCODE123" not in escaped
+    assert b"[REDACTED]" in escaped
     binary = (run.results_dir / own["own binary"]["source"]).read_bytes()
     assert binary == b"\x89PNG\r\n\x1a\n" + bytes(range(256))
     assert list(run.results_dir.glob("*.tmp")) == []
