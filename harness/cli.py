@@ -18,6 +18,7 @@ from rich.table import Table
 
 from harness import __version__
 from harness.errors import HarnessError
+from harness.processes import interrupt_reason
 
 __all__ = ["app", "main"]
 
@@ -99,7 +100,7 @@ def _stopped(interrupt: KeyboardInterrupt, out: Path) -> typer.Exit:
     and exited 1, a failed verdict's status)."""
     import pytest
 
-    return _fail(f"{str(interrupt) or 'Ctrl-C'}: the run was stopped outside its tests; what it "
+    return _fail(f"{interrupt_reason(interrupt)}: the run was stopped outside its tests; what it "
                  f"wrote is in {out} (nothing, if it stopped before its first test)",
                  int(pytest.ExitCode.INTERRUPTED))
 
@@ -186,7 +187,7 @@ def report(
     except HarnessError as exc:  # ReportError, AllureToolMissing
         raise _fail(str(exc)) from None
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (main's sigterm_interrupts)
-        raise _fail(f"{str(exc) or 'Ctrl-C'}: the report was not made (allure, if it had "
+        raise _fail(f"{interrupt_reason(exc)}: the report was not made (allure, if it had "
                     "started, was stopped; the history file is as it was); run the same "
                     "command again to make it", INTERRUPTED_STATUS) from None
     for warning in made.warnings:  # the report is made; these say what it lacks
@@ -201,15 +202,14 @@ def report(
         except HarnessError as exc:  # BrowserMissing, a report that does not render
             raise _fail(f"{exc} (the report itself is made: {made.index})") from None
         except KeyboardInterrupt as exc:
-            raise _fail(f"{str(exc) or 'Ctrl-C'}: the screenshots were not all taken (the "
+            raise _fail(f"{interrupt_reason(exc)}: the screenshots were not all taken (the "
                         f"report itself is made: {made.index})", INTERRUPTED_STATUS) from None
 
 
 def _say_waiting(folder: Path) -> None:
-    from reports.allure_html import REPORT_LOCK_WAIT
+    from reports.allure_html import waiting_message
 
-    err_console.print(f"waiting (up to {REPORT_LOCK_WAIT:.0f} s) for the vneid-harness run or "
-                      f"report writing into {escape(str(folder))}…", highlight=False)
+    err_console.print(escape(waiting_message(folder)), highlight=False)
 
 
 @app.command()

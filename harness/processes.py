@@ -13,8 +13,8 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
-__all__ = ["TERMINATED", "free_port", "interrupting_on_sigterm", "sigterm_interrupts",
-           "stop_process"]
+__all__ = ["TERMINATED", "free_port", "interrupt_reason", "interrupting_on_sigterm",
+           "sigterm_interrupts", "stop_process"]
 
 TERMINATED = "terminated (SIGTERM)"
 """The message of the :class:`KeyboardInterrupt` a SIGTERM raises (:func:`sigterm_interrupts`)."""
@@ -44,6 +44,13 @@ def stop_process(process: subprocess.Popen[Any], timeout: float = 10) -> int:
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM kills at once
     raise KeyboardInterrupt(TERMINATED)
+
+
+def interrupt_reason(interrupt: BaseException) -> str:
+    """What stopped a command, for its message: :data:`TERMINATED` for a SIGTERM, else
+    ``Ctrl-C`` (a plain :class:`KeyboardInterrupt` has no text; an exception is always true,
+    so ``exc or 'Ctrl-C'`` printed an empty reason)."""
+    return str(interrupt) or "Ctrl-C"
 
 
 def interrupting_on_sigterm(handler: object) -> bool:

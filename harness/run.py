@@ -37,6 +37,7 @@ from harness.conformance.plans import ALL
 from harness.conformance.results import ConformanceResult, TestOutcome
 from harness.errors import ConfigError
 from harness.folder_lock import FolderLock
+from harness.processes import interrupt_reason
 from harness.profile_file import load_profile, profile_overrides
 from harness.protocol.redaction import REDACTED, redact_url
 from harness.targets import check_admin_token, check_target_url
@@ -493,7 +494,7 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
             allure_html(out, console)
         except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM (the CLI's sigterm_interrupts)
             errors.print(f"[bold red]the Allure HTML report was interrupted[/] "
-                         f"({escape(str(exc) or 'Ctrl-C')}): allure was stopped; the tests' "
+                         f"({escape(interrupt_reason(exc))}): allure was stopped; the tests' "
                          "results and the verdict are written, the history is as it was; "
                          f"make the report with `vneid-harness report --results "
                          f"{escape(str(out / 'allure-results'))} --out "
@@ -591,15 +592,14 @@ def allure_html(out: Path, console: Console) -> Path | None:
     """Generate ``out/allure-report/index.html`` from ``out/allure-results`` (history in
     ``out/history/``); on failure print why and how to fix it, and return ``None``."""
 
-    from reports.allure_html import AllureToolMissing, generate_report
+    from reports.allure_html import AllureToolMissing, generate_report, waiting_message
 
     try:
         made = generate_report(
             out / "allure-results", out / "allure-report",
             history=out / "history" / "history.jsonl",
-            on_wait=lambda folder: console.print(
-                f"waiting for the vneid-harness report writing into {escape(str(folder))}…",
-                highlight=False))
+            on_wait=lambda folder: console.print(escape(waiting_message(folder)),
+                                                 highlight=False))
     except AllureToolMissing as exc:
         console.print(f"[yellow]no Allure HTML report:[/] {escape(str(exc))}", highlight=False)
         return None

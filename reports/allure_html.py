@@ -56,6 +56,7 @@ __all__ = [
     "project_root",
     "report_data",
     "screenshot_report",
+    "waiting_message",
 ]
 
 ALLURE_ENV = "VNEID_HARNESS_ALLURE"
@@ -204,7 +205,14 @@ def generate_report(results: Path, out: Path, *, name: str = DEFAULT_NAME,
 
 REPORT_LOCK_WAIT = 60.0
 """Seconds a report waits for another report (or a run) writing into its folders: reports
-into sibling folders (one CI job per team) take turns, a report take seconds."""
+into sibling folders (one CI job per team) take turns, a report takes seconds."""
+
+
+def waiting_message(folder: Path) -> str:
+    """What a console says before a report waits for ``folder`` (``generate_report``'s
+    ``on_wait``)."""
+    return (f"waiting (up to {REPORT_LOCK_WAIT:.0f} s) for the vneid-harness run or report "
+            f"writing into {folder}…")
 
 
 def _lock_folders(folders: list[Path],

@@ -11,8 +11,10 @@ given). Text already scrubbed comes out the same.
 
 Attachments too: a scenario's own ``allure.attach`` (a link from ``Phone.delivered`` with its
 ``code=``, a persona's passcode in JSON) reached the report as given. Once the file writer has
-written an attachment (``trylast``), a text one (UTF-8) is scrubbed the same way and written
-again when that changed it; a binary one (a screenshot, a Playwright trace) is left as it is.
+written an attachment (``trylast``), a text one (UTF-8, UTF-16 with a BOM, else Latin-1:
+:func:`as_text`) is scrubbed the same way and written again, in its own encoding, when that
+changed it; a binary one (a screenshot, a Playwright trace: :data:`BINARY_SUFFIXES`, or bytes
+with a NUL) is left as it is.
 The harness's own evidence (HTTP exchanges, links, diagrams: redacted where it is made) is
 attached inside :func:`already_scrubbed` and not scrubbed again (some 3,600 attachments in a
 ``run``, 2.6 s of work).

@@ -33,16 +33,17 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def test_a_master_and_two_workers_run_full_logins(served: ServedProviders,
-                                                   tmp_path: Path) -> None:
+def _master_and_two_workers(served: ServedProviders, tmp_path: Path,
+                            *options: str) -> tuple[int, str]:
+    """A master (with ``options``) and two workers on loopback against ``served``, every
+    process stopped by its id; the master's exit code and output."""
     port = free_port()
     common = ["-f", str(LOCUSTFILE), "--vneid-url", served.vneid_url]
     master = subprocess.Popen(
         [str(LOCUST), *common, "--master", "--master-bind-host", "127.0.0.1",
-         "--master-bind-port", str(port), "--headless", "-u", "4", "-r", "4", "-t", "60s",
-         "--logins", "8",  # the run ends once each worker made 8 (-t only the limit)
-         "--expect-workers", "2", "--expect-workers-max-wait", "60", "-H", served.vssid_url,
-         "--csv", str(tmp_path / "load"), "--only-summary", "--stop-timeout", "5"],
+         "--master-bind-port", str(port), "--headless", "--expect-workers", "2",
+         "--expect-workers-max-wait", "60", "-H", served.vssid_url, "--only-summary",
+         *options],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
     workers: list[subprocess.Popen[str]] = []
     try:
@@ -51,13 +52,22 @@ def test_a_master_and_two_workers_run_full_logins(served: ServedProviders,
              "--master-port", str(port)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True, cwd=tmp_path)
             for _ in range(2)]
-        output, _ = master.communicate(timeout=150)
+        output, _ = master.communicate(timeout=180)
         for worker in workers:
             worker.wait(timeout=30)
     finally:
         for process in (master, *workers):
             stop_process(process, timeout=15)
-    assert master.returncode == 0, output[-3000:]
+    return master.returncode, output
+
+
+def test_a_master_and_two_workers_run_full_logins(served: ServedProviders,
+                                                   tmp_path: Path) -> None:
+    code, output = _master_and_two_workers(
+        served, tmp_path, "-u", "4", "-r", "4", "-t", "60s",
+        "--logins", "8",  # the run ends once each worker made 8 (-t only the limit)
+        "--csv", str(tmp_path / "load"), "--stop-timeout", "5")
+    assert code == 0, output[-3000:]
     stats = {(row["Type"], row["Name"]): row for row in _rows(tmp_path / "load_stats.csv")}
     login = stats[("LOGIN", "full login")]
     assert int(login["Request Count"]) > 0, output[-3000:]
@@ -141,26 +151,10 @@ def test_logins_ends_a_run_with_fewer_users_than_workers(served: ServedProviders
     """--logins N waited for every worker, also one given no user (one user, two workers):
     the run went on to its -t limit (thousands of logins). It ends at the working worker's
     Nth login now."""
-    port = free_port()
-    common = ["-f", str(LOCUSTFILE), "--vneid-url", served.vneid_url]
-    master = subprocess.Popen(
-        [str(LOCUST), *common, "--master", "--master-bind-host", "127.0.0.1",
-         "--master-bind-port", str(port), "--headless", "-u", "1", "-r", "1", "-t", "120s",
-         "--logins", "3", "--expect-workers", "2", "--expect-workers-max-wait", "60",
-         "-H", served.vssid_url, "--csv", str(tmp_path / "few"), "--only-summary"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
-    workers: list[subprocess.Popen[str]] = []
-    try:
-        workers = [subprocess.Popen(
-            [str(LOCUST), *common, "--worker", "--master-host", "127.0.0.1",
-             "--master-port", str(port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True, cwd=tmp_path)
-            for _ in range(2)]
-        output, _ = master.communicate(timeout=180)
-    finally:
-        for process in (master, *workers):
-            stop_process(process, timeout=15)
-    assert master.returncode == 0, output[-3000:]
+    code, output = _master_and_two_workers(served, tmp_path, "-u", "1", "-r", "1", "-t",
+                                           "120s", "--logins", "3", "--csv",
+                                           str(tmp_path / "few"))
+    assert code == 0, output[-3000:]
     stats = {(row["Type"], row["Name"]): row for row in _rows(tmp_path / "few_stats.csv")}
     logins = int(stats[("LOGIN", "full login")]["Request Count"])
     assert 3 <= logins <= 10, f"{logins} logins: the run did not end at --logins 3"
