@@ -502,7 +502,8 @@ def targets_problem(options: Any, host: str, *,
     if master and None in answers:
         return None, [*warnings, f"{problem} (the run goes on: this master runs no user, and "
                                  "its workers may reach it)"]
-    if getattr(options, "personas", "") and any(a in NO_CONTROL_API for a in answers):
+    if getattr(options, "personas", "") and None not in answers \
+            and any(a in NO_CONTROL_API for a in answers):  # a target down is still refused
         return None, [*warnings, f"{problem} (the run goes on: with --personas it needs no "
                                  "test-control API)"]
     return problem, warnings
