@@ -253,3 +253,15 @@ def test_with_personas_only_a_missing_control_api_is_a_warning(
     assert done.returncode == 2, said[-3000:]
     assert "vneid-harness load: error: the VssID target at" in said, said[-3000:]
     assert "it looks like a VNeID; are --vneid-url and -H swapped" in said
+
+
+def test_with_personas_a_target_that_is_down_is_still_refused(
+        served: ServedProviders, tmp_path: Path, personas: tuple[Path, Path]) -> None:
+    """The VssID's control API refusing the (missing) token made every problem a warning,
+    the VNeID that does not answer too."""
+    nobody = f"http://127.0.0.1:{free_port()}"
+    done, _ = _locust(served, tmp_path, "--personas", str(personas[0]), "--vneid-url", nobody,
+                      vneid=False)
+    said = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode == 2, said[-3000:]
+    assert f"vneid-harness load: error: the VNeID target at {nobody} does not answer" in said
