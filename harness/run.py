@@ -494,7 +494,8 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
             allure_html(out, console)
         except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM (the CLI's sigterm_interrupts)
             errors.print(f"[bold red]the Allure HTML report was interrupted[/] "
-                         f"({escape(interrupt_reason(exc))}): allure was stopped; the tests' "
+                         f"({escape(interrupt_reason(exc))}): allure, if it had started, was "
+                         "stopped; the tests' "
                          "results and the verdict are written, the history is as it was; "
                          f"make the report with `vneid-harness report --results "
                          f"{escape(str(out / 'allure-results'))} --out "

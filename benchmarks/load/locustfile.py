@@ -50,7 +50,8 @@ from harness.errors import HarnessError
 from harness.personas import Persona, PersonaFactory, load_personas
 from harness.profile_file import load_profile
 from harness.protocol import Profile, Version
-from harness.targets import check_admin_token
+from harness.protocol.redaction import redact_url
+from harness.targets import check_admin_token, check_target_url
 
 logging.getLogger("httpx").setLevel(logging.WARNING)  # the checks before the run: a line a
 # request at INFO in Locust's log otherwise
@@ -156,8 +157,8 @@ class Phone(FastHttpUser):
                     "the test-control API needs the admin token the providers were served "
                     "with: give it with --admin-token" if response.status_code == 403 else
                     "is -H VssID's base URL? Or pass --vneid-url")
-            self._give_up(f"cannot read VssID's configuration at {self.host} ({reason}): "
-                          f"{hint}")
+            self._give_up(f"cannot read VssID's configuration at "
+                          f"{redact_url(self.host or '')} ({reason}): {hint}")
             return ""
         return str(issuer)
 
@@ -471,42 +472,52 @@ def targets_problem(options: Any, host: str, *,
     warnings, the VNeID's issuer and published minimum version against the run's profile.
     Certificates are not checked, as the users do not check them (Locust's default).
 
-    Warnings instead, and the run goes on: with ``--personas`` (citizens that exist at a
-    vendor's providers), a target without a test-control API; on a ``master`` (which runs no
-    user), a target it cannot reach, which its workers on other machines may."""
+    A target is left out of the checks, with a warning, and the run goes on: with
+    ``--personas`` (citizens that exist at a vendor's providers), one without a test-control
+    API (its health check answered 401, 403, 404, 405 or 501); on a ``master`` (which runs no
+    user), one it cannot reach, which its workers on other machines may. The other target is
+    still checked."""
     import httpx
 
     from harness.run import RunOptions, TargetReads, preflight, target_warnings
 
     token = getattr(options, "admin_token", "") or None
     profile = getattr(options, "protocol_profile", "") or ""
-    vneid_url = getattr(options, "vneid_url", "") or None
-    run = RunOptions(vneid_url=vneid_url, vssid_url=host, admin_token=token,
-                     profile=Path(profile) if profile else None)
     reads = TargetReads(token, verify=False)
+    checked: dict[str, str | None] = {"VNeID": getattr(options, "vneid_url", "") or None,
+                                      "VssID": host or None}
+    warnings: list[str] = []
+    for name, url in checked.items():
+        if url is None:
+            continue
+        option = "-H" if name == "VssID" else "--vneid-url"
+        try:
+            check_target_url(option, url)
+            status: int | None = reads.get(url, "/_harness/health").status_code
+        except HarnessError as exc:  # not a usable URL
+            return str(exc), []
+        except httpx.HTTPError:
+            status = None
+        shown = redact_url(url)
+        if master and status is None:
+            warnings.append(f"the {name} target at {shown} does not answer this master (the "
+                            "run goes on: the master runs no user, and its workers may reach "
+                            "it)")
+            checked[name] = None
+        elif getattr(options, "personas", "") and status in NO_CONTROL_API:
+            warnings.append(f"the {name} target at {shown} answered {status} to GET "
+                            "/_harness/health: no test-control API to check it with (the run "
+                            "goes on: with --personas it needs none)")
+            checked[name] = None
+    run = RunOptions(vneid_url=checked["VNeID"], vssid_url=checked["VssID"],
+                     admin_token=token, profile=Path(profile) if profile else None)
     try:
         problem = preflight(run, reads=reads)
-        warnings = [] if problem is not None else target_warnings(run, reads=reads)
+        warnings += [] if problem is not None else target_warnings(run, reads=reads)
     except HarnessError as exc:
-        problem, warnings = str(exc), []
+        problem = str(exc)
     warnings = [w.replace("--vssid-url", "-H") for w in warnings]
-    if problem is None:
-        return None, warnings
-    problem = problem.replace("--vssid-url", "-H")  # the load profile's name for it
-    answers: list[int | None] = []
-    for url in (u for u in (vneid_url, host) if u):
-        try:
-            answers.append(reads.get(url, "/_harness/health").status_code)
-        except httpx.HTTPError:
-            answers.append(None)
-    if master and None in answers:
-        return None, [*warnings, f"{problem} (the run goes on: this master runs no user, and "
-                                 "its workers may reach it)"]
-    if getattr(options, "personas", "") and None not in answers \
-            and any(a in NO_CONTROL_API for a in answers):  # a target down is still refused
-        return None, [*warnings, f"{problem} (the run goes on: with --personas it needs no "
-                                 "test-control API)"]
-    return problem, warnings
+    return (problem.replace("--vssid-url", "-H") if problem is not None else None), warnings
 
 
 def _citizens_of(path: str) -> list[Persona]:
@@ -542,15 +553,16 @@ def _announce(environment: Environment, **_: Any) -> None:
     if problem is not None:
         _refused.append(problem)
         print(f"vneid-harness load: error: {problem}", flush=True)
-        if not environment.host:  # users the runner still spawns must not fail to build
-            Phone.host = "http://refused.invalid"  # (they stop at once: _refused)
+        # users the runner still spawns must not fail to build on a missing or unusable
+        # host (they stop at once: _refused)
+        environment.host = Phone.host = "http://refused.invalid"
         options.html_file = None  # an earlier run's report stays (Locust would write it empty)
         _stop(environment)
         return
     for warning in warnings:
         print(f"vneid-harness load: warning: {warning}", flush=True)
-    print(f"vneid-harness load: VssID {environment.host}, VNeID "
-          f"{getattr(options, 'vneid_url', '') or '(from VssID config)'}")
+    print(f"vneid-harness load: VssID {redact_url(environment.host or '')}, VNeID "
+          f"{redact_url(getattr(options, 'vneid_url', '') or '') or '(from VssID config)'}")
 
 
 events.test_start.add_listener(_announce)  # type: ignore[no-untyped-call]

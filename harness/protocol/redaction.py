@@ -299,7 +299,8 @@ percent-escape (``%3DeyJ…``) or a backslash escape of a repr or JSON text (``\
 long run without dots (``eyJaeyJa…``) would rescan the rest of it: quadratic, about 60 ms
 for a 16 KB body, seconds for a request log of them."""
 _USERINFO_PASSWORD = re.compile(
-    r"((?:(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:)?(?://|\\/\\/)[^\s/?#@:\"'<>\\]*):"
+    r"((?:(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:)?(?://|\\/\\/)"
+    r"(?:[^\s/?#@:\"'<>\\]|'(?![\s,;)\]}]))*):"
     r"(?!//)(?:[^\s/?#\"'<>]|'(?![\s,;)\]}]))+@")
 """A URL's password in its user information (``http://user:pw@host``, ``//user:pw@host``;
 RFC 3986 §3.2.1): a credential, wherever a URL is written out (a handle's repr, an error

@@ -31,6 +31,7 @@ def _locust(*options: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     (["--vneid-url", "127.0.0.1:8801"], "--vneid-url '127.0.0.1:8801' must start with http"),
     (["--personas", "missing.yaml"], "--personas: 'missing.yaml': no such file"),
     (["--personas", "/dev/null"], "--personas: '/dev/null' is not a regular file"),
+    (["-H", "http://[::1"], "-H '[REDACTED]' is not a usable URL (Invalid port"),
     (["--personas", "none.yaml"], "--personas: 'none.yaml' holds no citizen"),
     (["-H", "127.0.0.1:8802"], "-H '127.0.0.1:8802' must start with http:// or https://"),
     (["--android-share", "2"], "--android-share 2.0 must be between 0 and 1"),
@@ -228,7 +229,7 @@ def test_a_master_that_cannot_reach_the_targets_warns_and_lets_its_workers_try(
     finally:
         master.kill()
     said = " ".join(output.split())
-    assert (f"vneid-harness load: warning: the VNeID target at {nobody} does not answer") \
-        in said, said[-3000:]
-    assert "(the run goes on: this master runs no user, and its workers may reach it)" in said
+    assert (f"vneid-harness load: warning: the VNeID target at {nobody} does not answer this "
+            "master (the run goes on: the master runs no user, and its workers may reach it)"
+            ) in said, said[-3000:]
     assert "refused login" in said  # the worker tried, and its login got no answer

@@ -238,8 +238,9 @@ def test_a_vendors_providers_without_a_control_api_are_loaded_with_a_warning(
     done, rows = _locust(served, tmp_path, "--personas", str(personas[0]))  # no admin token
     said = " ".join((done.stdout + done.stderr).split())
     assert done.returncode == 0, said[-3000:]
-    assert ("vneid-harness load: warning: the VNeID target at") in said
-    assert "(the run goes on: with --personas it needs no test-control API)" in said
+    assert (f"vneid-harness load: warning: the VNeID target at {served.vneid_url} answered "
+            "403 to GET /_harness/health: no test-control API to check it with (the run goes "
+            "on: with --personas it needs none)") in said, said[-3000:]
     assert int(rows["full login"]["Request Count"]) >= 4
 
 
@@ -265,3 +266,41 @@ def test_with_personas_a_target_that_is_down_is_still_refused(
     said = " ".join((done.stdout + done.stderr).split())
     assert done.returncode == 2, said[-3000:]
     assert f"vneid-harness load: error: the VNeID target at {nobody} does not answer" in said
+
+
+def test_with_personas_a_target_without_a_control_api_leaves_the_other_checked(
+        served: ServedProviders, tmp_path: Path, personas: tuple[Path, Path]) -> None:
+    """-H with no control API (404) let a --vneid-url that is a VssID through with a warning
+    blaming the control API: the other target is still checked now."""
+
+    class NotFound(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    nothing = ThreadingHTTPServer(("127.0.0.1", 0), NotFound)
+    threading.Thread(target=nothing.serve_forever, daemon=True).start()
+    try:
+        done, _ = _locust(served, tmp_path, "--personas", str(personas[0]), "--admin-token",
+                          "load-admin-token", "--vneid-url", served.vssid_url,
+                          host=f"http://127.0.0.1:{nothing.server_address[1]}", vneid=False)
+    finally:
+        nothing.shutdown()
+        nothing.server_close()
+    said = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode == 2, said[-3000:]
+    assert "vneid-harness load: error: the VNeID target at" in said, said[-3000:]
+    assert "it looks like a VssID" in said
+
+
+def test_a_password_in_the_vssid_url_is_never_printed(served: ServedProviders,
+                                                      tmp_path: Path) -> None:
+    host = served.vssid_url.replace("http://", "http://alice:secretpw99@")
+    done, _ = _locust(served, tmp_path, "--admin-token", "load-admin-token", host=host)
+    said = done.stdout + done.stderr
+    assert "alice:[REDACTED]@" in said, said[-3000:]
+    assert "secretpw99" not in said

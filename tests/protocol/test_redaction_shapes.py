@@ -177,6 +177,7 @@ def test_an_error_code_after_code_is_no_secret() -> None:
     ('{"url": "https:\\/\\/u:pw@h\\/x"}', '{"url": "https:\\/\\/u:[REDACTED]@h\\/x"}'),
     ("['http://h:80','me@x.org']", "['http://h:80','me@x.org']"),  # two strings, no password
     ("['http://h:80', 'me@x.org']", "['http://h:80', 'me@x.org']"),
+    ("http://o'brien:s3cretpw@host/x", "http://o'brien:[REDACTED]@host/x"),  # ' in the user
     ("http://host:8080/p@x", "http://host:8080/p@x"),  # no user information
     ("http://user@host/", "http://user@host/"),  # a user name alone is no credential
     ("mailto:a@b.test", "mailto:a@b.test"),
