@@ -18,6 +18,7 @@ import pytest
 
 from harness.drivers.process_tree import alive
 from harness.processes import TERMINATED, interrupting_on_sigterm, sigterm_interrupts
+from tests.cli.signalling import signal_when
 from tests.reports_html.tiny_results import write_tiny_results
 
 BIN = Path(sys.executable).parent / "vneid-harness"
@@ -78,22 +79,15 @@ def _slow_allure(folder: Path) -> Path:
 
 def _terminate_once_started(proc: subprocess.Popen[str], folder: Path,
                             signum: int = signal.SIGTERM) -> str:
-    """``signum`` to ``proc`` once the slow allure runs; what it printed."""
-    try:
-        for _ in range(1200):
-            if (folder / "started").exists() or proc.poll() is not None:
-                break
-            time.sleep(0.1)
-        assert (folder / "started").exists(), "allure never started: " + (
-            proc.communicate(timeout=60)[0] if proc.poll() is not None else "")
-        time.sleep(0.2)  # the pid files are written before `started`
-        proc.send_signal(signum)
-        said, _ = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    return " ".join(said.split())
+    """``signum`` to ``proc`` once the slow allure runs (its pid files written); what it
+    printed."""
+    def running() -> bool:
+        if not (folder / "started").exists():
+            return False
+        time.sleep(0.2)  # as the original wait: the shell's `wait` reached
+        return True
+
+    return " ".join(signal_when(proc, running, signum=signum, what="allure").split())
 
 
 def _assert_allure_gone(folder: Path, scratch_parent: Path) -> None:
@@ -178,14 +172,12 @@ def test_a_run_stopped_before_its_tests_exits_2_and_says_so(tmp_path: Path) -> N
                                 env=ENV)
         try:
             connection, _ = silent.accept()  # the health check is waiting
-            with connection:
-                proc.terminate()
-                said, _ = proc.communicate(timeout=60)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
-    said = " ".join(said.split())
+        except BaseException:
+            proc.kill()
+            proc.communicate()
+            raise
+        with connection:
+            said = " ".join(signal_when(proc, lambda: True, timeout=60).split())
     assert proc.returncode == 2, said
     assert (f"error: {TERMINATED}: the run was stopped outside its tests; what it wrote is in "
             f"{out} (nothing, if it stopped before its first test)") in said

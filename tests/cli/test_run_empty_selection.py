@@ -8,11 +8,12 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+
+from tests.cli.signalling import signal_when
 
 BIN = Path(sys.executable).parent / "vneid-harness"
 ENV = {"COLUMNS": "300", "PATH": os.environ["PATH"]}
@@ -258,19 +259,8 @@ def test_a_run_terminated_by_sigterm_ends_as_after_a_ctrl_c(tmp_path: Path, work
             f"workers={workers}, allure_report=False)))")
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, env=ENV)
-    try:
-        for _ in range(1200):  # until the slow test is running (the fast one has reported)
-            if started.exists() or proc.poll() is not None:
-                break
-            time.sleep(0.1)
-        assert started.exists(), "the slow test never started"
-        proc.terminate()
-        said, _ = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    said = " ".join(said.split())
+    # once the slow test is running (the fast one has reported)
+    said = " ".join(signal_when(proc, started.exists, what="the slow test").split())
     assert proc.returncode == 2, said[-3000:]
     assert torn_down.exists(), "the fixture was not torn down"
     # the test itself got the SIGTERM (in a pytest-xdist worker, passed on by the

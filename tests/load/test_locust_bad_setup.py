@@ -14,6 +14,7 @@ import pytest
 from harness.personas import PersonaFactory, save_personas
 from harness.processes import free_port
 from harness.serve import ServedInThread, ServedProviders, build_served
+from tests.load.stub_server import QuietHandler, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCUSTFILE = ROOT / "benchmarks" / "load" / "locustfile.py"
@@ -134,10 +135,7 @@ def test_a_worker_without_the_masters_profile_file_stops_the_run(served: ServedP
 
 
 def test_a_vssid_url_that_answers_a_web_page_stops_the_run(tmp_path: Path) -> None:
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    class Page(BaseHTTPRequestHandler):
+    class Page(QuietHandler):
         def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "text/html")
@@ -145,16 +143,8 @@ def test_a_vssid_url_that_answers_a_web_page_stops_the_run(tmp_path: Path) -> No
             self.end_headers()
             self.wfile.write(b"<html></html>")
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        done = _locust("-H", f"http://127.0.0.1:{server.server_address[1]}", tmp_path=tmp_path)
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Page) as url:
+        done = _locust("-H", url, tmp_path=tmp_path)
     said = done.stdout + done.stderr
     assert done.returncode == 2, said[-3000:]
     assert "answered GET /_harness/health with a body that is not JSON" in said, said[-3000:]

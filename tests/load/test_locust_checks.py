@@ -10,9 +10,7 @@ import dataclasses
 import json
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -20,6 +18,7 @@ import pytest
 from harness.personas import PersonaFactory, VssIDAccount, save_personas
 from harness.processes import free_port
 from harness.serve import ServedInThread, ServedProviders, build_served
+from tests.load.stub_server import QuietHandler, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCUSTFILE = ROOT / "benchmarks" / "load" / "locustfile.py"
@@ -125,7 +124,7 @@ def test_a_run_that_finished_no_login_exits_2(tmp_path: Path,
     assert "vneid-harness load: error: no login finished or was refused in this run" in said
 
 
-class _GoneAfterTheChecks(BaseHTTPRequestHandler):
+class _GoneAfterTheChecks(QuietHandler):
     """A VNeID that passes the checks before the run (health, discovery naming the issuer
     the VssID trusts) and then answers nothing: the connection closes, as a provider that
     went down mid-run."""
@@ -148,9 +147,6 @@ class _GoneAfterTheChecks(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self.close_connection = True
 
-    def log_message(self, *args: object) -> None:
-        pass
-
 
 def test_a_provider_that_is_down_is_not_flooded(served: ServedProviders, tmp_path: Path,
                                                 personas: tuple[Path, Path]) -> None:
@@ -159,18 +155,13 @@ def test_a_provider_that_is_down_is_not_flooded(served: ServedProviders, tmp_pat
     swamped the statistics and a core. Two phones in 3 s make a handful of logins, however
     fast the machine is (a slower one makes fewer)."""
     handler = type("Gone", (_GoneAfterTheChecks,), {"issuer": served.vneid_url})
-    gone = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=gone.serve_forever, daemon=True).start()
-    try:
+    with serving(handler) as gone:
         done = subprocess.run(
             [str(LOCUST), "-f", str(LOCUSTFILE), "--headless", "-u", "2", "-r", "2", "-t", "3s",
-             "--only-summary", "-H", served.vssid_url, "--vneid-url",
-             f"http://127.0.0.1:{gone.server_address[1]}", "--personas", str(personas[0]),
-             "--admin-token", "load-admin-token", "--csv", str(tmp_path / "down")],
+             "--only-summary", "-H", served.vssid_url, "--vneid-url", gone,
+             "--personas", str(personas[0]), "--admin-token", "load-admin-token",
+             "--csv", str(tmp_path / "down")],
             capture_output=True, text=True, timeout=120, cwd=tmp_path)
-    finally:
-        gone.shutdown()
-        gone.server_close()
     said = done.stdout + done.stderr
     with (tmp_path / "down_stats.csv").open(newline="", encoding="utf-8") as handle:
         rows = {row["Name"]: row for row in csv.DictReader(handle)}
@@ -273,24 +264,16 @@ def test_with_personas_a_target_without_a_control_api_leaves_the_other_checked(
     """-H with no control API (404) let a --vneid-url that is a VssID through with a warning
     blaming the control API: the other target is still checked now."""
 
-    class NotFound(BaseHTTPRequestHandler):
+    class NotFound(QuietHandler):
         def do_GET(self) -> None:
             self.send_response(404)
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    nothing = ThreadingHTTPServer(("127.0.0.1", 0), NotFound)
-    threading.Thread(target=nothing.serve_forever, daemon=True).start()
-    try:
+    with serving(NotFound) as nothing:
         done, _ = _locust(served, tmp_path, "--personas", str(personas[0]), "--admin-token",
-                          "load-admin-token", "--vneid-url", served.vssid_url,
-                          host=f"http://127.0.0.1:{nothing.server_address[1]}", vneid=False)
-    finally:
-        nothing.shutdown()
-        nothing.server_close()
+                          "load-admin-token", "--vneid-url", served.vssid_url, host=nothing,
+                          vneid=False)
     said = " ".join((done.stdout + done.stderr).split())
     assert done.returncode == 2, said[-3000:]
     assert "vneid-harness load: error: the VNeID target at" in said, said[-3000:]
