@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from harness.targets import Target
 
 __all__ = [
+    "ACCOUNT_NOT_FOUND_CLAUSES",
     "COMPLETE_PATH",
     "FromNow",
     "app_headers",
@@ -43,6 +44,10 @@ __all__ = [
     "resolve_times",
     "shown",
 ]
+
+ACCOUNT_NOT_FOUND_CLAUSES = frozenset({"P-1", "R-11"})
+"""What a relying party's ``vssid_account_not_found`` may cite: R-11 is the check ("maps to a
+VssID account; else vssid_account_not_found (P-1)"), P-1 the precondition (the mock's)."""
 
 COMPLETE_PATH = "/api/v1/auth/vneid/complete"
 """A-6: where the VssID app completes a login."""

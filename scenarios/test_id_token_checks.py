@@ -8,7 +8,13 @@ from harness.flows import login_with_vneid
 from harness.personas import Persona
 from harness.targets import Target, VNeIDHandle, VssIDHandle
 from harness.world import DeviceFactory
-from scenarios.support import assert_error_screen, assert_home, assert_refused_at_complete, calls
+from scenarios.support import (
+    ACCOUNT_NOT_FOUND_CLAUSES,
+    assert_error_screen,
+    assert_home,
+    assert_refused_at_complete,
+    calls,
+)
 
 pytestmark = pytest.mark.plan("vssid-relying-party")
 
@@ -50,7 +56,7 @@ REFUSALS = [
 # identity_level_insufficient (R-12); R-11's "else vssid_account_not_found (P-1)" names P-1.
 # Each code with the clauses it may cite.
 MISSING_CLAIM = frozenset({"T-3", "R-8"})
-NOT_FOUND = {"vssid_account_not_found": frozenset({"R-11", "P-1"})}
+NOT_FOUND = {"vssid_account_not_found": ACCOUNT_NOT_FOUND_CLAUSES}
 VENDOR_MAY_ALSO: dict[str, dict[str, frozenset[str]]] = {
     "id_token_exp_missing": {"id_token_invalid": MISSING_CLAIM},
     "id_token_iat_missing": {"id_token_invalid": MISSING_CLAIM},

@@ -11,6 +11,7 @@ from harness.protocol import ERRORS
 from harness.targets import Target, VNeIDHandle, VssIDHandle
 from harness.world import DeviceFactory, PersonaPool
 from scenarios.support import (
+    ACCOUNT_NOT_FOUND_CLAUSES,
     assert_error_screen,
     assert_refused_at_complete,
     calls,
@@ -56,10 +57,8 @@ def test_citizen_without_vssid_account_is_told_to_register(device: DeviceFactory
     citizen = personas.new(vssid_account=False)
     phone = device("ios")
     screen = login_with_vneid(phone.driver, citizen)
-    # R-11 ("maps to a VssID account; else vssid_account_not_found (P-1)") is the check
-    # that failed and P-1 the precondition: the mock cites P-1, another relying party either
     assert_error_screen(screen, app="vssid", code="vssid_account_not_found",
-                        clause="P-1" if vssid.is_embedded else {"P-1", "R-11"})
+                        clause="P-1" if vssid.is_embedded else ACCOUNT_NOT_FOUND_CLAUSES)
     assert "Bạn chưa có tài khoản VssID, vui lòng đăng ký" in screen.texts
     assert_refused_at_complete(vssid, "vssid_account_not_found")
 
