@@ -86,7 +86,8 @@ def redact_url(url: str) -> str:
             (parts.scheme, netloc, parts.path, "", ""))
     query = _redact_pairs(parts.query)
     fragment = _redact_fragment(parts.fragment) if "=" in parts.fragment else parts.fragment
-    return urlunsplit((parts.scheme, netloc, parts.path, query, fragment))
+    redacted = urlunsplit((parts.scheme, netloc, parts.path, query, fragment))
+    return redacted if _took_out(url, redacted) else url  # as it came, to the last ``#``
 
 
 def _redact_fragment(fragment: str) -> str:
@@ -126,26 +127,51 @@ _ENCODED_EQUALS = re.compile(r"%(?:25)*3D", re.IGNORECASE)
 
 
 def _redact_pair(chunk: str) -> str:
-    """One ``&``-separated chunk, decoded and re-encoded as ``urlencode(parse_qsl(...))``,
-    a secret name's value replaced and a value that is a URL with parameters redacted as
-    :func:`redact_value` redacts it."""
+    """One ``&``-separated chunk as it came, unless something in it is a secret: a secret
+    name's value replaced (the name as it came), and a pair whose decoded name or value holds
+    a secret (a URL with parameters, :func:`redact_value`; a secret's shape) decoded,
+    redacted and encoded again. Evidence keeps the client's own encoding (``%41``,
+    ``scope=openid%20profile``, ``redirect_uri=vssid://cb``, a bare ``x``)."""
     match = _PLAIN_PAIR.fullmatch(chunk)
     if match is not None:
         return f"{match.group(1)}={REDACTED}" if is_secret_key(match.group(1)) else chunk
-    name, _, value = chunk.partition("=")
-    if is_secret_key(unquote_plus(name)) or "=" in value or _ENCODED_EQUALS.search(value):
-        return _reencode(chunk)  # never cached: the chunk may hold a secret
+    name, eq, value = chunk.partition("=")
+    if is_secret_key(unquote_plus(name, errors="replace")):
+        return f"{name}={REDACTED}" if eq else chunk
+    if "=" in value or _ENCODED_EQUALS.search(value):
+        return _reencode(chunk)  # never cached: the value may hold a secret
     return _reencode_public(chunk)
 
 
 def _reencode(chunk: str) -> str:
+    """``chunk`` (one pair, its name no secret's) as it came when it holds no secret once
+    decoded. Otherwise redacted and, when it came without escapes, written back so
+    (``next=vssid://cb?code=[REDACTED]``, ``x=1?code=[REDACTED]``); a pair that came encoded
+    is encoded again (``next=vssid%3A%2F%2Fcb%3Fcode%3D[REDACTED]``)."""
+    pairs = _decoded(chunk)
+    if pairs is None:  # not UTF-8 once decoded: shown as it came (a refusal's evidence)
+        return chunk
+    redacted = _redacted_pairs(pairs)
+    if redacted == pairs:
+        return chunk
+    if "%" not in chunk and "+" not in chunk and len(redacted) == 1:
+        name, value = redacted[0]
+        plain = f"{name}={value}" if "=" in chunk else name
+        if _decoded(plain) == redacted:
+            return plain
+    return urlencode(redacted, safe="[]")
+
+
+def _decoded(chunk: str) -> list[tuple[str, str]] | None:
     try:
-        pairs = parse_qsl(chunk, keep_blank_values=True, errors="strict")
-    except UnicodeDecodeError:  # not UTF-8 once decoded: shown as it came (a refusal's
-        name = unquote_plus(chunk.partition("=")[0], errors="replace")  # evidence), or
-        return f"{chunk.partition('=')[0]}={REDACTED}" if is_secret_key(name) else chunk
-    return urlencode([(k, REDACTED) if is_secret_key(k) else (_public(k), _public(redact_value(v)))
-                      for k, v in pairs], safe="[]")
+        return parse_qsl(chunk, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        return None
+
+
+def _redacted_pairs(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(k, REDACTED) if is_secret_key(k) else (_public(k), _public(redact_value(v)))
+            for k, v in pairs]
 
 
 def _public(text: str) -> str:
@@ -188,8 +214,9 @@ _reencode_public = functools.lru_cache(maxsize=512)(_reencode)
 
 
 def _redact_pairs(encoded: str) -> str:
-    """``urlencode(parse_qsl(encoded))`` with secret values replaced, pair by pair."""
-    return "&".join(_redact_pair(chunk) for chunk in encoded.split("&") if chunk)
+    """``encoded`` with secret values replaced, pair by pair, each pair without a secret
+    exactly as it came (empty ones too)."""
+    return "&".join(_redact_pair(chunk) if chunk else chunk for chunk in encoded.split("&"))
 
 
 def redact_form(encoded: str) -> str:

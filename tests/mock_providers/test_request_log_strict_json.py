@@ -224,3 +224,19 @@ def test_other_media_types_are_still_refused(vssid: httpx.Client) -> None:
     status, code, _, description = _error(r)
     assert (status, code) == (415, "unsupported_media_type")
     assert "'Text/Plain' is not JSON" in description
+
+
+@pytest.mark.clause("S-5")
+def test_the_log_keeps_each_clients_own_encoding(vneid: httpx.Client) -> None:
+    """A vendor chasing a ``redirect_uri`` mismatch needs the bytes its client sent: the log
+    showed ``redirect_uri=vssid://cb`` and ``redirect_uri=vssid%3A%2F%2Fcb`` alike, ``%20``
+    as ``+`` and ``%41`` as ``A``. Only a parameter with a secret is rewritten."""
+    sent = ["redirect_uri=vssid://auth/vneid/callback&scope=openid%20profile&x",
+            "redirect_uri=vssid%3A%2F%2Fauth%2Fvneid%2Fcallback&scope=openid+profile&state=%41",
+            "code=S3CRET&next=vssid://cb?code=S3CRET2&state=%41"]
+    for query in sent:
+        vneid.get(f"/authorize?{query}", headers=VNEID_APP)
+    urls = [entry["url"] for entry in json.loads(recorded(vneid))["requests"]
+            if entry["path"] == "/authorize"]
+    assert urls == ["/authorize?" + sent[0], "/authorize?" + sent[1],
+                    "/authorize?code=[REDACTED]&next=vssid://cb?code=[REDACTED]&state=%41"]

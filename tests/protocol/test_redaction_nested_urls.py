@@ -48,7 +48,7 @@ def test_the_redacted_value_keeps_its_encoding() -> None:
     assert redact_value(encoded(CALLBACK, 2)) == quote(once, safe="[]")
     assert redact_value(CALLBACK) == redact_url(CALLBACK)
     assert redact_url(CALLBACK) == (
-        "vssid://auth/vneid/callback?code=[REDACTED]&state=xyz&iss=http%3A%2F%2Fid.vneid.test")
+        "vssid://auth/vneid/callback?code=[REDACTED]&state=xyz&iss=http://id.vneid.test")
 
 
 def test_text_that_only_holds_an_encoded_url_is_not_decoded() -> None:

@@ -83,7 +83,7 @@ def test_more_secret_parameter_names(name: str) -> None:
 @pytest.mark.parametrize(("given", "shown"), [
     ("data=%7B%22code%22%3A%22S3CRETCODE%22%7D&a=b",
      "data=%7B%22code%22%3A%22[REDACTED]%22%7D&a=b"),
-    ("x=1?code=S3CRETCODE&y=2", "x=1%3Fcode%3D[REDACTED]&y=2"),
+    ("x=1?code=S3CRETCODE&y=2", "x=1?code=[REDACTED]&y=2"),  # written back as it came
     ("code%3DS3CRETCODE", "code%3D[REDACTED]="),
 ])
 def test_secrets_hidden_inside_a_public_pair_are_redacted(given: str, shown: str) -> None:
