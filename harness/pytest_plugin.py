@@ -420,7 +420,7 @@ def pytest_runtest_makereport(item: pytest.Item,
         seeded = "harness_seed" in getattr(item, "fixturenames", ())
         how = replay_command(item.config, item.nodeid, seeded=seeded)
         if hypothesis:
-            how += HYPOTHESIS_REPLAY
+            how += HYPOTHESIS_REPLAY + hidden_examples_hint()
         report.sections.append(("how to replay", how))
     if report.failed or report.skipped or report.sections:
         from reports.failures import clean_report
@@ -440,6 +440,22 @@ HYPOTHESIS_REPLAY = (
     "run and the replay both)")
 """Added to a property test's replay command: its examples come from Hypothesis, not from
 ``--seed``."""
+
+
+def hidden_examples_hint() -> str:
+    """A sentence for a Hypothesis failure's replay text when its falsifying example printed
+    empty (``minor=,``): schemathesis's pytest plugin, installed with the ``dev`` extra and
+    loaded by every pytest run that does not say ``-p no:schemathesis`` (this project's own
+    ``addopts`` do), swaps Hypothesis's printer for one that prints nothing."""
+    import hypothesis.core
+    from hypothesis.vendor import pretty
+
+    printer = getattr(hypothesis.core, "RepresentationPrinter", pretty.RepresentationPrinter)
+    if printer is pretty.RepresentationPrinter:
+        return ""
+    return ("; the falsifying example above prints empty because the schemathesis pytest "
+            "plugin is loaded (it hides Hypothesis's examples): run again with "
+            "-p no:schemathesis, or add it to your pytest addopts, to see it")
 
 
 def _a_property_suite_of_ours(item: pytest.Item) -> bool:

@@ -8,6 +8,7 @@ from collections.abc import Generator
 
 import pytest
 
+from harness.pytest_plugin import hidden_examples_hint
 from scenarios.properties import profiles
 
 
@@ -48,5 +49,6 @@ def pytest_runtest_makereport(
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     if report.when == "call" and report.failed:
-        report.sections.append(("how to reproduce", profiles.failure_note(item.nodeid)))
+        report.sections.append(("how to reproduce",
+                                profiles.failure_note(item.nodeid) + hidden_examples_hint()))
     return report

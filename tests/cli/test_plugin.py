@@ -437,3 +437,28 @@ def test_a_teams_own_property_test_says_how_to_replay(pytester: pytest.Pytester)
                      r"replay\.py::test_versions \(Hypothesis replays the failing example "
                      r"first", said), said
     assert said.count("how to replay") == 2, said
+
+
+def test_a_hidden_falsifying_example_is_explained(pytester: pytest.Pytester) -> None:
+    """schemathesis's pytest plugin (the dev extra; loaded unless ``-p no:schemathesis``)
+    swaps Hypothesis's printer for one that prints nothing: a team's failing property test
+    showed ``minor=,`` and no way to see the example. The replay text says why and how."""
+    pytest.importorskip("schemathesis")
+    pytester.makepyfile("""
+        from hypothesis import given, settings, strategies as st
+
+        @settings(database=None)
+        @given(st.integers(min_value=0, max_value=9))
+        def test_versions(minor):
+            assert minor < 5
+    """)
+    hidden = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "schemathesis")
+    shown = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:schemathesis")
+    hidden.assert_outcomes(failed=1)
+    shown.assert_outcomes(failed=1)
+    hidden_text = " ".join(hidden.stdout.str().split())
+    shown_text = " ".join(shown.stdout.str().split())
+    assert "minor=," in hidden_text
+    assert "run again with -p no:schemathesis" in hidden_text, hidden_text
+    assert "minor=5," in shown_text
+    assert "schemathesis" not in shown_text, shown_text
