@@ -17,6 +17,7 @@ import asyncio
 import hmac
 import json
 import logging
+import traceback
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,7 +44,13 @@ from harness.protocol import (
 from harness.protocol.json_names import json_kind
 from harness.protocol.links import parse_query
 from harness.protocol.numbers import finite_float, json_error_text, refuse_constant
-from harness.protocol.redaction import redact_body, redact_headers, redact_path, redact_url
+from harness.protocol.redaction import (
+    redact_body,
+    redact_headers,
+    redact_path,
+    redact_secret_shapes,
+    redact_url,
+)
 from mock_providers._routing import (
     DirectRoute,
     ExceptionHandler,
@@ -267,12 +274,16 @@ def _allowed_methods(request: Request) -> list[str]:
 async def _on_disconnect(request: Request, exc: Exception) -> Response:
     """A client that went away before its body arrived: an ordinary event, logged as such
     (no traceback, not a harness bug); the answer has nobody to reach."""
-    log.info("client disconnected during %s %s", request.method, request.url.path)
+    log.info("client disconnected during %s %s", request.method,
+             redact_path(request.scope["path"]))
     return Response(status_code=400, headers={"Connection": "close"})
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    # S-5: the decoded path may hold ``?code=…`` (sent as ``%3F``), the exception's text what
+    # the request carried; the traceback is logged redacted, never as ``exc_info``
+    log.error("unexpected error on %s %s\n%s", request.method, redact_path(request.scope["path"]),
+              redact_secret_shapes("".join(traceback.format_exception(exc))).rstrip())
     err = ProtocolError(
         f"the mock provider failed unexpectedly ({type(exc).__name__}); this is a harness bug, "
         "please report it with the request log",

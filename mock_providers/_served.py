@@ -374,7 +374,8 @@ class RedactingLogFilter(logging.Filter):
     """S-5 for uvicorn's own logs: ``--log-level trace`` logs every request's scope (its
     query string, paths and headers) through ``uvicorn.asgi``. Each record leaves with the
     scope's secret query parameters, a secret in a decoded path and secret headers redacted,
-    then whatever in its text is shaped like a secret."""
+    then whatever in its text and in its traceback is shaped like a secret. The mock
+    providers' own logger (``mock_providers``) goes through it too."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str) and record.msg.startswith(_NO_WEBSOCKETS):
@@ -388,6 +389,11 @@ class RedactingLogFilter(logging.Filter):
         clean = redact_secret_shapes(text)
         if clean != text:
             record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:
+            # uvicorn's "Exception in ASGI application" carries the app's traceback, whose
+            # last line is the exception's text: what a request sent, perhaps
+            record.exc_text = redact_secret_shapes(
+                logging.Formatter().formatException(record.exc_info))
         return True
 
 
@@ -398,7 +404,7 @@ _LOG_FILTER = RedactingLogFilter()
 
 
 def _redact_uvicorn_logs() -> None:
-    for name in ("uvicorn.asgi", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn.asgi", "uvicorn.error", "uvicorn.access", "mock_providers"):
         logger = logging.getLogger(name)
         if _LOG_FILTER not in logger.filters:
             logger.addFilter(_LOG_FILTER)
