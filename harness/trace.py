@@ -65,6 +65,7 @@ __all__ = [
     "ensure_traced",
     "http_event_hooks",
     "is_traced",
+    "scrub_known",
 ]
 
 E = TypeVar("E", bound="Event")
@@ -177,8 +178,10 @@ def _changed(event: E, **fields: Any) -> E:
     return dataclasses.replace(event, **fields)
 
 
-def _scrub_known(text: str, secrets: Iterable[str]) -> str:
-    """``text`` without the ``secrets`` (longest first) or long fragments of them."""
+def scrub_known(text: str, secrets: Iterable[str]) -> str:
+    """``text`` without the ``secrets`` (longest first) or long fragments of them: a secret
+    of 16 characters or more also goes when pytest shortened it to its two ends around
+    ``...``, or a failure shows only a run of it."""
     known = sorted({s for s in secrets if len(s) >= _MIN_SECRET}, key=len, reverse=True)
     for value in known:
         if value in text:
@@ -444,7 +447,7 @@ class Trace:
         with self._lock:
             self._redact_unread()
             known = sorted(self._secrets, key=len, reverse=True)
-        return _scrub_known(text, known)
+        return scrub_known(text, known)
 
     @property
     def events(self) -> tuple[Event, ...]:

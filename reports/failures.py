@@ -18,8 +18,8 @@ from typing import Any
 
 from _pytest._code.code import ReprExceptionInfo, ReprTracebackNative
 
-from harness.protocol.redaction import REDACTED, redact_secret_shapes
-from harness.trace import Trace
+from harness.protocol.redaction import redact_secret_shapes
+from harness.trace import Trace, scrub_known
 
 __all__ = ["CLAUSE_PREFIX", "clause_prefix", "clean_report", "scrub"]
 
@@ -37,9 +37,7 @@ def scrub(text: str, traces: Iterable[Trace] = (), secrets: Iterable[str | None]
     anything shaped like a secret (module doc)."""
     for trace in traces:
         text = trace.scrub(text)
-    for value in sorted((s for s in secrets if s and len(s) >= 4), key=len, reverse=True):
-        text = text.replace(value, REDACTED)
-    return redact_secret_shapes(text)
+    return redact_secret_shapes(scrub_known(text, (s for s in secrets if s)))
 
 
 def _clean_repr(text: str, crash: Any) -> ReprExceptionInfo:

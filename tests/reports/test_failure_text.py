@@ -59,6 +59,17 @@ def test_both_ends_of_a_shortened_repr_go() -> None:
     assert scrub(prose, [trace]) == prose, "dots between words that are no secret's"
 
 
+def test_an_extra_secret_goes_when_pytest_shortened_it() -> None:
+    """The secrets a test is told about besides its traces' (the admin token, the relying
+    party's client secret) went only whole: pytest's ``'abcdefghijkl...uvwxyz'`` kept both
+    ends of an admin token in a failure."""
+    admin = "adm-7f3c9e1b2a5d4c6e8f0a1b3c5d7e9f1a"
+    shortened = f"assert {{'X-Harness-Admin-Token': '{admin[:14]}...{admin[-12:]}'}} == {{}}"
+    assert scrub(shortened, (), [admin]) == (
+        f"assert {{'X-Harness-Admin-Token': '{REDACTED}...{REDACTED}'}} == {{}}")
+    assert scrub(f"ran with {admin}", (), [admin, None]) == f"ran with {REDACTED}"
+
+
 def test_a_shortened_percent_encoded_secret_goes() -> None:
     """pytest cut a percent-encoded callback short right after ``code%3D<code>`` and kept the
     end of a known token after the dots: the code's first 24 characters stayed. The run of
