@@ -137,6 +137,18 @@ class ProviderHandle:
         """:attr:`base_url` as messages show it: a password in it redacted (S-5)."""
         return redact_url(self.base_url)
 
+    def relative_path(self, url: str) -> str:
+        """The path of ``url`` (or a path) relative to :attr:`base_url`, as PROTOCOL.md
+        writes paths: ``/api/app/v1/sessions`` for ``https://h/idp/vneid/api/app/v1/sessions``
+        when the provider's base URL is ``https://h/idp/vneid`` (a provider served under a
+        path, as OpenID Connect Discovery allows an issuer to be). Any other path as it is."""
+        # a log's path is taken as it is: decoded, it may hold a ``?`` that is no query's
+        path = urllib.parse.urlsplit(url).path if "://" in url else url
+        prefix = urllib.parse.urlsplit(self.base_url).path.rstrip("/")
+        if prefix and path.startswith(prefix + "/"):
+            return path[len(prefix):]
+        return path
+
     def client(self, *, headers: Mapping[str, str] | None = None,
                event_hooks: Mapping[str, list[Any]] | None = None,
                traced: bool = True) -> httpx.Client:
@@ -258,10 +270,20 @@ class ProviderHandle:
             raise ConfigError(
                 f"reading the request log: the {self.name} provider at {self.shown_url} answered "
                 f"{str(body)[:80]}, not {{\"requests\": [...]}} (PROTOCOL.md §11)")
-        items: list[dict[str, Any]] = list(body.get("requests", []))
+        items = [self._relative_entry(r) for r in body.get("requests", [])]
         return [r for r in items
                 if (path is None or r.get("path") == path)
                 and (method is None or r.get("method") == method)]
+
+    def _relative_entry(self, entry: Any) -> Any:
+        """A log entry with its ``path`` relative to :attr:`base_url`: a provider served
+        under a path may log the path it received whole (``/idp/vneid/api/app/v1/sessions``)
+        or relative to its base (``/api/app/v1/sessions``); the scenarios ask for the
+        latter, as PROTOCOL.md writes it."""
+        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+            return entry
+        relative = self.relative_path(entry["path"])
+        return entry if relative == entry["path"] else {**entry, "path": relative}
 
     def clear_requests(self) -> None:
         """``DELETE /_harness/requests``: each test starts with an empty log (a target under
@@ -362,6 +384,31 @@ class Target:
     _vssid_config: dict[str, str] = field(default_factory=dict, repr=False)
     _vssid_original: dict[str, str] = field(default_factory=dict, repr=False)
 
+    def register_relying_party(self) -> None:
+        """Against a provider under test (``--vneid-url`` without ``--vssid-url``): register
+        the in-process VssID's client on it (§11 ``POST /_harness/clients``, add or replace),
+        as the plan registers every citizen and client it uses: the profile's client id
+        (``vssid``), both A-6 callbacks, ``client_secret_basic`` and the secret the in-process
+        VssID authenticates with. Without it every login ends in ``invalid_client``. Nothing
+        to do for other targets (the embedded VNeID has it; a relying party under test
+        trusts the harness's own VNeID, which has it)."""
+        if self.kind != "remote-vneid" or self.vssid.embedded is None:
+            return
+        settings = self.vssid.embedded.settings
+        try:
+            self.vneid.register_client({
+                "client_id": self.profile.vssid_client_id,
+                "client_secret": settings.client_secret,
+                "redirect_uris": list(self.profile.vssid_redirect_uris),
+                "token_endpoint_auth_method": settings.token_endpoint_auth_method,
+            })
+        except ControlError as exc:
+            raise ConfigError(
+                f"the provider plan logs in at the VNeID under test as the client "
+                f"{self.profile.vssid_client_id!r} and registers it first; {exc}. Offer §11 "
+                "POST /_harness/clients (docs/conformance.md, \"The provider plan's relying "
+                "party\")") from None
+
     def snapshot(self) -> None:
         """Remember the relying party's configuration, to restore it before each test and,
         for one under test, at the end of the run (:meth:`restore`). A relying party under
@@ -446,7 +493,8 @@ def remote_target(vneid_url: str, vssid_url: str | None = None, *,
                   admin_token: str | None = None, seed: int | str = 0,
                   profile: Profile = DEFAULT_PROFILE) -> Target:
     """Providers reached over HTTP. Without ``vssid_url`` the VssID mock runs in-process and
-    trusts the VNeID at ``vneid_url`` (which must have the ``vssid`` client registered)."""
+    trusts the VNeID at ``vneid_url``, where :meth:`Target.register_relying_party` registers
+    its client."""
     check_target_url("--vneid-url", vneid_url)
     check_target_url("--vssid-url", vssid_url)
     vneid = VNeIDHandle("vneid", vneid_url.rstrip("/"), admin_token=admin_token)

@@ -49,7 +49,8 @@ def test_every_hop_is_in_the_order_of_section_4(target: Target, device: DeviceFa
     hops: list[str] = []
     for event in phone.trace.events:
         if isinstance(event, HttpExchange):
-            hops.append(f"{event.actor}:{event.method} {urlsplit(event.url).path}")
+            handle = target.vneid if event.actor == "vneid" else target.vssid
+            hops.append(f"{event.actor}:{event.method} {handle.relative_path(event.url)}")
         elif isinstance(event, LinkOpened):
             scheme = urlsplit(event.url).scheme
             if event.target == "vneid" and scheme == "https":  # A-1's claimed https form

@@ -38,3 +38,36 @@ def test_another_refusal_is_passed_on() -> None:
 
 def test_a_target_with_delete_is_cleared() -> None:
     _handle(204).clear_requests()
+
+
+def _prefixed(entries: list[dict[str, object]]) -> ProviderHandle:
+    def answer(request: httpx.Request) -> httpx.Response:
+        assert request.url.path == "/idp/vneid/_harness/requests"
+        return httpx.Response(200, json={"requests": entries})
+
+    return ProviderHandle("vneid", "https://vendor.test/idp/vneid",
+                          transport=httpx.MockTransport(answer))
+
+
+def test_a_provider_under_a_path_may_log_whole_paths_or_relative_ones() -> None:
+    """A provider served under a path logged the path it received (``/idp/vneid/api/…``);
+    the scenarios ask for PROTOCOL.md's (``/api/…``) and found nothing (a review)."""
+    handle = _prefixed([
+        {"method": "POST", "path": "/idp/vneid/api/app/v1/sessions", "status": 401},
+        {"method": "POST", "path": "/api/app/v1/sessions", "status": 200},
+        {"method": "GET", "path": "/idp/vneidx/token", "status": 404},
+        {"method": "GET", "status": 200},
+    ])
+    sessions = handle.requests("/api/app/v1/sessions", "POST")
+    assert [r["status"] for r in sessions] == [401, 200]
+    assert [r.get("path") for r in handle.requests()] == [
+        "/api/app/v1/sessions", "/api/app/v1/sessions", "/idp/vneidx/token", None]
+
+
+def test_relative_paths() -> None:
+    handle = _prefixed([])
+    assert handle.relative_path("https://vendor.test/idp/vneid/token") == "/token"
+    assert handle.relative_path("/idp/vneid/cb?code=x") == "/cb?code=x"  # a decoded ?
+    assert handle.relative_path("/idp/vneid") == "/idp/vneid"
+    root = ProviderHandle("vneid", "https://vendor.test/")
+    assert root.relative_path("https://vendor.test/token?x=1") == "/token"
