@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import enum
 import secrets
-import time
 from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any, Final
@@ -193,7 +192,7 @@ class TestRelyingParty:
         if self.signing_key is None:
             raise ConfigError(f"{self.client_id!r} has no signing key: register it with "
                               "auth_method='private_key_jwt' first")
-        now = int(time.time())
+        now = int(self.vneid.now())  # the provider's clock, moved or frozen by the test
         claims = {"iss": self.client_id, "sub": self.client_id,
                   "aud": audience or self.token_endpoint,
                   # random, not from the seed: a provider that remembers the jtis it saw

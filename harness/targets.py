@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import time
 import urllib.parse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -119,10 +120,23 @@ class ProviderHandle:
     """Where the calls of clients from :meth:`client` are recorded, as the scenario's own
     (the pytest plugin sets it per test, so probes of a provider get Allure steps too)."""
     _control: httpx.Client | None = field(default=None, init=False, repr=False)
+    _clock_offset: float = field(default=0.0, init=False, repr=False)
+    """The offset :meth:`set_clock` last gave a provider reached over HTTP."""
 
     @property
     def is_embedded(self) -> bool:
         return self.embedded is not None
+
+    def now(self) -> float:
+        """The provider's time as the harness knows it, in seconds since the epoch: an
+        embedded provider's own clock (a test's ``ManualClock`` or moved offset), else real
+        time plus the offset :meth:`set_clock` last gave it. What a client stamps on what it
+        sends (a ``private_key_jwt`` assertion's ``iat`` and ``exp``) reads this, so a moved
+        or frozen provider clock does not make the harness's own requests stale."""
+        clock = getattr(self.embedded, "clock", None)
+        if clock is not None:
+            return float(clock.now())
+        return time.time() + self._clock_offset
 
     def __repr__(self) -> str:
         """Without secrets (S-5): pytest prints it in a failure's explanation (``where [] =
@@ -247,6 +261,7 @@ class ProviderHandle:
             "POST", "/_harness/clock", "moving the clock", "the harness sets both providers' "
             "clocks back to real time before each test, and moves them in the R-8 and T-2 "
             "tests", json={"offset_seconds": offset_seconds})
+        self._clock_offset = float(offset_seconds)
         return result
 
     def requests(self, path: str | None = None, method: str | None = None, *,

@@ -89,10 +89,12 @@ class FromNow:
         return f"now{self.seconds:+d}"
 
 
-def resolve_times(claims: dict[str, Any]) -> dict[str, Any]:
-    """``claims`` with each :class:`FromNow` value replaced by that time, now."""
-    now = int(time.time())
-    return {k: now + v.seconds if isinstance(v, FromNow) else v for k, v in claims.items()}
+def resolve_times(claims: dict[str, Any], now: float | None = None) -> dict[str, Any]:
+    """``claims`` with each :class:`FromNow` value replaced by that time from ``now``: the
+    provider's time (``vneid.now()``, which follows a moved or frozen clock), real time when
+    not given."""
+    start = int(time.time() if now is None else now)
+    return {k: start + v.seconds if isinstance(v, FromNow) else v for k, v in claims.items()}
 
 
 def assert_error_screen(screen: Screen, *, app: str, code: str | None,

@@ -371,7 +371,7 @@ def assertion(client: TestRelyingParty, *, header: dict[str, str] | None = None,
               **claims: Any) -> str:
     """A client assertion signed with ``client``'s key; ``claims`` override (``None``
     removes one)."""
-    now = int(time.time())
+    now = int(client.vneid.now())
     base = {"iss": client.client_id, "sub": client.client_id, "aud": client.token_endpoint,
             "jti": f"jti-{time.perf_counter_ns()}", "iat": now, "exp": now + 60}
     merged = {k: v for k, v in (base | claims).items() if v is not None}
@@ -419,9 +419,9 @@ def test_an_assertion_may_name_the_token_endpoint_or_the_issuer(jwt_client: Test
 def test_an_assertion_breaking_rfc7523_is_invalid_client(jwt_client: TestRelyingParty,
                                                          phone: Device, persona: Persona,
                                                          claims: dict[str, Any]) -> None:
-    claims = resolve_times(claims)
+    claims = resolve_times(claims, jwt_client.vneid.now())
     exp = claims.get("exp")
-    if not _Target.embedded and type(exp) is int and exp > time.time() + 3600:
+    if not _Target.embedded and type(exp) is int and exp > jwt_client.vneid.now() + 3600:
         pytest.skip("refusing an assertion that lives over an hour (here: "
                     f"{'beyond any date' if exp > 10**12 else 'two hours'}) is this mock's "
                     "limit (RFC 7523 §3 sets none)")
@@ -447,7 +447,7 @@ def test_an_assertion_valid_from_now_or_earlier_is_accepted(
     offset = nbf_from_now(jwt_client.profile.clock_skew)
     login, code = get_code(phone, jwt_client, persona)
     result = jwt_client.redeem(code, login.code_verifier, client_assertion=assertion(
-        jwt_client, nbf=int(time.time()) + offset))
+        jwt_client, nbf=int(jwt_client.vneid.now()) + offset))
     assert result.status == 200, result.body
 
 
@@ -505,7 +505,7 @@ def test_a_client_registered_with_a_jwks_uri_is_checked_with_the_keys_found_ther
     forged = jwt.encode({"alg": "ES256", "kid": stranger.kid},
                         {"iss": jwt_client.client_id, "sub": jwt_client.client_id,
                          "aud": jwt_client.token_endpoint, "jti": f"j-{time.perf_counter_ns()}",
-                         "exp": int(time.time()) + 60}, stranger, algorithms=["ES256"])
+                         "exp": int(jwt_client.vneid.now()) + 60}, stranger, algorithms=["ES256"])
     login, code = get_code(later, jwt_client, persona)
     refused(jwt_client.redeem(code, login.code_verifier, client_assertion=forged), 401,
             "invalid_client", "T-1")
@@ -525,7 +525,7 @@ def test_an_assertion_signed_by_another_key_is_invalid_client(jwt_client: TestRe
     forged = jwt.encode({"alg": "ES256", "kid": stranger.kid},
                         {"iss": jwt_client.client_id, "sub": jwt_client.client_id,
                          "aud": jwt_client.token_endpoint, "jti": "forged-jti",
-                         "exp": int(time.time()) + 60}, stranger, algorithms=["ES256"])
+                         "exp": int(jwt_client.vneid.now()) + 60}, stranger, algorithms=["ES256"])
     refused(jwt_client.redeem(code, login.code_verifier, client_assertion=forged), 401,
             "invalid_client", "T-1")
 

@@ -4,6 +4,7 @@ discovery lists (T-4), wherever they are."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
@@ -13,7 +14,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from harness.errors import ConfigError
-from harness.protocol import DEFAULT_PROFILE
+from harness.protocol import DEFAULT_PROFILE, ManualClock
 from harness.rp import ASSERTION_TYPE, TestRelyingParty
 from harness.targets import Target, VNeIDHandle, embedded_target
 
@@ -99,6 +100,38 @@ def test_client_assertion_follows_rfc_7523(providers: Target) -> None:
     assert claims["jti"] != third.claims["jti"]
     assert (second.claims["aud"], second.claims["jti"]) == ("https://other.test", "j-1")
     assert ASSERTION_TYPE == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+
+@pytest.mark.clause("T-1")
+def test_an_assertion_is_stamped_with_the_providers_clock() -> None:
+    """The assertion's ``iat``/``exp`` came from the wall clock: against a provider on a
+    frozen test clock (or one a test moved) the harness's own redemption was refused as
+    issued in the future or expired (an architecture review)."""
+    clock = ManualClock(1_700_000_000.0)
+    target = embedded_target(seed="rp-clock", clock=clock)
+    try:
+        with TestRelyingParty(target.vneid, target.profile, client_id="jwt",
+                              auth_method="private_key_jwt").register() as rp:
+            assert rp.signing_key is not None
+            claims = jwt.decode(rp.client_assertion(), rp.signing_key,
+                                algorithms=["ES256"]).claims
+            assert claims["iat"] == 1_700_000_000
+            token = target.vneid.discovery()["token_endpoint"]
+            assert claims["aud"] == token
+            result = rp.redeem("no-such-code", "v" * 43)  # authenticated, then the code
+            assert (result.status, result.error) == (400, "invalid_grant"), result.body
+            target.vneid.set_clock(600)
+            assert rp.vneid.now() == 1_700_000_600
+    finally:
+        target.close()
+
+
+def test_a_remote_providers_time_follows_the_offset_the_harness_gave_it() -> None:
+    handle = VNeIDHandle("vneid", "http://vendor.test", transport=httpx.MockTransport(
+        lambda request: httpx.Response(200, json={"offset_seconds": 0})))
+    before = time.time()
+    handle.set_clock(-3600)
+    assert before - 3600 <= handle.now() <= time.time() - 3600
 
 
 def test_misuse_is_a_config_error(providers: Target) -> None:
