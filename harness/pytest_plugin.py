@@ -685,7 +685,6 @@ def _remote_target(request: pytest.FixtureRequest) -> Iterator[Target | None]:
     try:
         target.vneid.health()
         target.vssid.health()
-        target.register_relying_party()
         target.snapshot()
     except HarnessError as exc:  # one line for the run, not one error per test
         target.close()

@@ -398,6 +398,7 @@ class Target:
     kind: str = "embedded"
     _vssid_config: dict[str, str] = field(default_factory=dict, repr=False)
     _vssid_original: dict[str, str] = field(default_factory=dict, repr=False)
+    _registered_rp: bool = field(default=False, repr=False)
 
     def register_relying_party(self) -> None:
         """Against a provider under test (``--vneid-url`` without ``--vssid-url``): register
@@ -406,7 +407,8 @@ class Target:
         (``vssid``), both A-6 callbacks, ``client_secret_basic`` and the secret the in-process
         VssID authenticates with. Without it every login ends in ``invalid_client``. Nothing
         to do for other targets (the embedded VNeID has it; a relying party under test
-        trusts the harness's own VNeID, which has it)."""
+        trusts the harness's own VNeID, which has it). :meth:`begin_test` calls it before
+        the first test."""
         if self.kind != "remote-vneid" or self.vssid.embedded is None:
             return
         settings = self.vssid.embedded.settings
@@ -454,6 +456,9 @@ class Target:
         if seed is not None and self.vssid.embedded is not None:
             self.vssid.embedded.entropy = SeededEntropy(seed).fork("vssid")
         self.reset_clocks()
+        if not self._registered_rp:  # at the first test: a target gone by then counts
+            self.register_relying_party()  # toward the three unreachable tests in a row
+            self._registered_rp = True
         if self._vssid_config:
             self.vssid.configure(**self._vssid_config)
         self.vneid.clear_faults_if_offered()
