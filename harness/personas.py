@@ -17,6 +17,7 @@ import json
 import os
 import random
 import re
+import reprlib
 import stat
 import tempfile
 import threading
@@ -28,6 +29,7 @@ from typing import Any, Literal, cast
 import yaml
 from faker import Faker
 
+from harness import strict_yaml
 from harness.errors import ConfigError, PersonaFileError, parse_problem
 from harness.protocol import (
     MAX_FULL_NAME,
@@ -62,6 +64,17 @@ _YAML_SUFFIXES = frozenset({".yaml", ".yml"})
 _SUFFIXES = _YAML_SUFFIXES | {".json"}
 
 
+_SHOWN = reprlib.Repr()
+_SHOWN.maxlevel, _SHOWN.maxlist, _SHOWN.maxdict = 2, 4, 4
+_SHOWN.maxstring = _SHOWN.maxother = 80
+
+
+def _shown(value: object) -> str:
+    """``repr(value)`` cut short (strings at 80 characters, four items, two levels): a value
+    from a user's file, in an error message, whatever its size."""
+    return _SHOWN.repr(value)
+
+
 class _Invalid(Exception):
     """One field of one persona is wrong (internal: callers see ConfigError/PersonaFileError)."""
 
@@ -76,7 +89,7 @@ def _one_of(field_name: str, value: object, allowed: Sequence[object]) -> None:
     # 1.0 == 1 and True == 1 in Python, but the providers' records take only the int or str.
     if not any(type(value) is type(a) and value == a for a in allowed):
         shown = ", ".join(repr(a) for a in allowed)
-        raise _Invalid(field_name, f"must be one of {shown}, got {value!r}")
+        raise _Invalid(field_name, f"must be one of {shown}, got {_shown(value)}")
 
 
 def _check_passcode(value: object) -> None:
@@ -91,7 +104,7 @@ def _check_full_name(value: object) -> None:
     """What the providers' records accept (``PersonaRecord``, ``AccountRecord``), so a file
     ``personas check`` passes is one ``serve`` loads."""
     if not isinstance(value, str) or not value.strip():
-        raise _Invalid("full_name", f"must be a non-empty string, got {value!r}")
+        raise _Invalid("full_name", f"must be a non-empty string, got {_shown(value)}")
     if len(value) > MAX_FULL_NAME:
         raise _Invalid("full_name", f"is {len(value)} characters; at most {MAX_FULL_NAME}")
     if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
@@ -127,7 +140,7 @@ class VssIDAccount:
         try:
             if not is_valid_bhxh_code(self.bhxh_code):
                 raise _Invalid("vssid_account.bhxh_code",
-                               f"must be 10 ASCII digits, got {self.bhxh_code!r}")
+                               f"must be 10 ASCII digits, got {_shown(self.bhxh_code)}")
             _one_of("vssid_account.status", self.status, _STATUSES)
         except _Invalid as exc:
             raise ConfigError(f"invalid VssIDAccount: {exc}") from None
@@ -199,7 +212,7 @@ class Persona:
 
 def _validate_persona(p: Persona) -> None:
     if not isinstance(p.birthdate, dt.date) or isinstance(p.birthdate, dt.datetime):
-        raise _Invalid("birthdate", f"must be a date, got {p.birthdate!r}")
+        raise _Invalid("birthdate", f"must be a date, got {_shown(p.birthdate)}")
     _one_of("gender", p.gender, _GENDERS)
     _check_personal_id(p.personal_id, p.birthdate, p.gender)
     _check_full_name(p.full_name)
@@ -338,7 +351,7 @@ def _account(spec: bool | Status | VssIDAccount | None, code: str) -> VssIDAccou
     if spec is False or spec is None:
         return None
     raise ConfigError(f"vssid_account must be a bool, 'active', 'locked', a VssIDAccount or "
-                      f"None, got {spec!r}")
+                      f"None, got {_shown(spec)}")
 
 
 # -- files -------------------------------------------------------------------------------
@@ -364,7 +377,7 @@ def _parse_birthdate(value: object) -> dt.date:
             return dt.date.fromisoformat(value)
         except ValueError:
             pass
-    raise _Invalid("birthdate", f"must be a date 'YYYY-MM-DD', got {value!r}")
+    raise _Invalid("birthdate", f"must be a date 'YYYY-MM-DD', got {_shown(value)}")
 
 
 def _parse_account(value: object) -> VssIDAccount | None:
@@ -379,7 +392,7 @@ def _parse_account(value: object) -> VssIDAccount | None:
     code = value.get("bhxh_code")
     if not is_valid_bhxh_code(code):
         raise _Invalid("vssid_account.bhxh_code",
-                       f"must be a string of 10 digits (quote it in YAML), got {code!r}")
+                       f"must be a string of 10 digits (quote it in YAML), got {_shown(code)}")
     status = value.get("status", "active")
     _one_of("vssid_account.status", status, _STATUSES)
     return VssIDAccount(cast(str, code), cast(Status, status))
@@ -455,29 +468,6 @@ class _Unique:
             seen[value] = index
 
 
-_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader when PyYAML has it (about four times faster: 5,000 personas in
-0.6 s, not 2.6 s), else the pure-Python one; both build the same plain values."""
-
-
-class _PersonaLoader(_YAML_LOADER):  # type: ignore[misc]
-    """:data:`_YAML_LOADER` that refuses a key given twice in one mapping (YAML keeps the
-    last value without a word: ``personas: [...]`` then ``personas: []`` loaded no one)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[object] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if isinstance(key, str):
-                if key in seen:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, f"the key {key[:80]!r} is given twice in one mapping; "
-                        "keep one", key_node.start_mark)
-                seen.add(key)
-        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
-        return mapping
-
-
 def load_personas(path: str | os.PathLike[str]) -> list[Persona]:
     """Read and validate a persona file (YAML or JSON by extension)."""
     p = Path(path)
@@ -487,12 +477,9 @@ def load_personas(path: str | os.PathLike[str]) -> list[Persona]:
     except (OSError, UnicodeDecodeError) as exc:
         raise PersonaFileError(f"{p}: cannot read the persona file: {exc}") from None
     try:
-        document = (yaml.load(text, Loader=_PersonaLoader)  # noqa: S506 - a safe loader, C or not
+        document = (strict_yaml.load(text, what="a persona file")
                     if kind == "yaml" else json.loads(text, object_pairs_hook=unique_keys))
     except (yaml.YAMLError, ValueError) as exc:
-        if "nesting depth" in str(exc):  # libyaml's own limit
-            raise PersonaFileError(f"{p}: not valid {kind.upper()}: nested too deeply; a "
-                                   "persona file is {personas: [...]} of flat entries") from None
         raise PersonaFileError(f"{p}: not valid {kind.upper()}: {parse_problem(exc)}") from None
     except RecursionError:
         raise PersonaFileError(f"{p}: not valid {kind.upper()}: nested too deeply; a persona "

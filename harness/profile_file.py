@@ -38,6 +38,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from harness import strict_yaml
 from harness.errors import ConfigError, parse_problem
 from harness.protocol import DEFAULT_PROFILE, Profile, ProtocolError, parse_version
 from harness.protocol.numbers import unique_keys
@@ -95,7 +96,7 @@ def load_profile(path: str | os.PathLike[str]) -> Profile:
         elif kind == "json":
             document = json.loads(text, object_pairs_hook=unique_keys)
         else:
-            document = yaml.load(text, Loader=_ProfileLoader)  # noqa: S506 - a SafeLoader
+            document = strict_yaml.load(text, what="a profile file")
     except (yaml.YAMLError, ValueError, RecursionError) as exc:
         raise ConfigError(f"{p}: not valid {kind.upper()}: {parse_problem(exc)}") from None
     return profile_from_mapping(document, source=str(p))
@@ -115,34 +116,6 @@ def _read(path: Path) -> str:
         return data.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read the profile file: {exc}") from None
-
-
-class _ProfileLoader(yaml.SafeLoader):
-    """YAML's safe loader without aliases (a few hundred bytes of nested aliases expand to
-    gigabytes) and without repeated keys (the last one would silently win)."""
-
-    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
-        if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
-            raise yaml.composer.ComposerError(
-                None, None, "aliases (*name) are not allowed in a profile file; write the "
-                "value out", mark)
-        node: yaml.Node | None = super().compose_node(parent, index)
-        return node
-
-    def construct_mapping(self, node: yaml.MappingNode,
-                          deep: bool = False) -> dict[Any, Any]:
-        seen: set[object] = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":  # '<<: {…}', flattened by the base
-                continue
-            key = self.construct_object(key_node, deep=True)
-            if isinstance(key, str) and key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"the field {key[:80]!r} is given twice; keep one",
-                    key_node.start_mark)
-            seen.add(key if isinstance(key, str) else id(key_node))
-        return super().construct_mapping(node, deep=deep)
 
 
 def profile_from_mapping(document: object, *, source: str = "profile",

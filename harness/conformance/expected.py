@@ -31,8 +31,10 @@ from typing import Any
 
 import yaml
 
-from harness.errors import ConfigError
+from harness import strict_yaml
+from harness.errors import ConfigError, parse_problem
 from harness.protocol import CLAUSES
+from harness.protocol.numbers import unique_keys
 
 __all__ = ["ExpectedFailure", "load_expected_failures"]
 
@@ -111,9 +113,10 @@ def load_expected_failures(path: Path) -> list[ExpectedFailure]:
                           f"{exc.start}); save it as UTF-8") from None
     kind = path.suffix.lstrip(".") or "YAML"
     try:
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        data = (json.loads(text, object_pairs_hook=unique_keys) if path.suffix == ".json"
+                else strict_yaml.load(text, what="an expected-failures file"))
     except (ValueError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path} is not valid {kind}: {exc}") from None
+        raise ConfigError(f"{path} is not valid {kind}: {parse_problem(exc)}") from None
     except RecursionError:
         raise ConfigError(f"{path} is not valid {kind}: nested too deeply; it holds a flat "
                           "list under 'expected_failures'") from None

@@ -33,6 +33,7 @@ from typing import Any, Literal
 
 import yaml
 
+from harness import strict_yaml
 from harness.errors import ConfigError, parse_problem
 from harness.processes import free_port
 
@@ -120,12 +121,19 @@ def load_capabilities(path: Path | None = None) -> AppiumConfig:
     :class:`ConfigError` naming the file and the key for anything wrong."""
     path = path or DEFAULT_CAPABILITIES
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = strict_yaml.load(path.read_text(encoding="utf-8"),
+                               what="an Appium capabilities file")
     except OSError as exc:
         raise ConfigError(f"cannot read the Appium capabilities file {path}: "
                           f"{exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"cannot read the Appium capabilities file {path}: not UTF-8 (byte "
+                          f"{exc.start}); save it as UTF-8") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path} is not valid YAML: {parse_problem(exc)}") from None
+    except RecursionError:
+        raise ConfigError(f"{path} is not valid YAML: nested too deeply; it is a mapping of "
+                          "a few keys") from None
     doc = _mapping(raw, "the file", path)
     unknown = sorted(set(doc) - _KEYS)
     if unknown:

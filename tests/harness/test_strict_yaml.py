@@ -1,0 +1,77 @@
+"""The YAML every user file goes through (personas, profiles, expected failures, Appium
+capabilities): plain values, no aliases, no key given twice, one loader for all four (they
+had three, and only the profile's refused aliases: a persona file's billion laughs printed
+400 KB of ``'lol'`` in one error message, an architecture review)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from harness import strict_yaml
+from harness.conformance import load_expected_failures
+from harness.drivers.appium_config import load_capabilities
+from harness.errors import HarnessError, PersonaFileError
+from harness.personas import load_personas
+from harness.profile_file import load_profile
+
+LAUGHS = "".join(
+    f"{name}: &{name} [{', '.join([f'*{prev}'] * 9) if prev else ', '.join(['lol'] * 9)}]\n"
+    for prev, name in zip(["", "a", "b", "c", "d", "e", "f", "g"], "abcdefgh", strict=True))
+
+
+def test_plain_values_load() -> None:
+    assert strict_yaml.load("a: 1\nb: [x, 'y*z', \"*\"]\nc: {<<: {d: 2}, e: 3}\n",
+                            what="a file") == {"a": 1, "b": ["x", "y*z", "*"],
+                                               "c": {"d": 2, "e": 3}}
+    assert strict_yaml.load("", what="a file") is None
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("a: &x [1]\nb: *x\n", "line 2, column 4"),
+    (LAUGHS, "line 2, column 8"),
+    ("a: 1\na: 2\n", "the key 'a' is given twice in one mapping; keep one"),
+    ("- {a: 1, b: {c: 1, c: 2}}\n", "the key 'c' is given twice"),
+])
+def test_aliases_and_repeated_keys_are_refused(text: str, said: str) -> None:
+    with pytest.raises(yaml.YAMLError) as caught:
+        strict_yaml.load(text, what="a persona file")
+    assert said in str(caught.value)
+    if "*" in text:
+        assert "aliases (*name) are not allowed in a persona file; write the value out" \
+            in str(caught.value)
+
+
+@pytest.mark.parametrize("loader", [load_personas, load_profile, load_expected_failures,
+                                    load_capabilities])
+def test_every_user_file_refuses_a_billion_laughs(tmp_path: Path, loader: object) -> None:
+    path = tmp_path / "bomb.yaml"
+    path.write_text(LAUGHS + "personas: [*h]\n", encoding="utf-8")
+    with pytest.raises(HarnessError, match=r"aliases \(\*name\) are not allowed in "):
+        loader(path)  # type: ignore[operator]
+
+
+def test_a_huge_value_is_shown_cut_short(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text("personas:\n  - {personal_id: '001099000001', passcode: '123456', "
+                    "full_name: Lê Văn An, gender: male, "
+                    f"birthdate: [[[['x']]], {'y' * 5000}]}}\n", encoding="utf-8")
+    with pytest.raises(PersonaFileError) as caught:
+        load_personas(path)
+    said = str(caught.value)
+    assert "personas[0].birthdate: must be a date 'YYYY-MM-DD', got [[[...]], 'yyy" in said
+    assert len(said) < 400, said
+
+
+@pytest.mark.parametrize("loader", [load_personas, load_profile, load_expected_failures,
+                                    load_capabilities])
+def test_every_user_file_nested_too_deeply_is_one_error(tmp_path: Path, loader: object) -> None:
+    path = tmp_path / "deep.yaml"
+    path.write_text("a: " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    with pytest.raises(HarnessError, match="nested too deeply"):
+        loader(path)  # type: ignore[operator]
+    path.write_bytes(b"a: \xff\xfe\n")
+    with pytest.raises(HarnessError, match=r"UTF-8|utf-8"):
+        loader(path)  # type: ignore[operator]
