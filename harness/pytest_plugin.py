@@ -471,6 +471,26 @@ _REPLAYED = (OPT_PLAN, OPT_BROKEN_RP, OPT_DRIVER, OPT_APPIUM_CAPABILITIES, OPT_P
 """The options besides ``--seed`` that decide what a test does, in the replay command."""
 
 
+def own_pytest() -> str:
+    """How to start this pytest again from the shell the run came from: ``pytest`` when the
+    one on ``PATH`` is this interpreter's (an activated venv), else this interpreter's own
+    (``.venv/bin/pytest``, relative to the current folder when under it): pasted as printed,
+    a bare ``pytest`` ran another Python's, which knew no ``--seed`` (a docs walkthrough)."""
+    import shutil
+    import sys
+
+    own = Path(sys.executable).parent / "pytest"
+    if not own.is_file():  # an interpreter without the script (python -m pytest, embedded)
+        return "pytest"
+    found = shutil.which("pytest")
+    if found is not None and Path(found).resolve() == own.resolve():
+        return "pytest"
+    try:
+        return str(own.relative_to(Path.cwd()))
+    except ValueError:
+        return str(own)
+
+
 def replay_command(config: pytest.Config, nodeid: str, *, seeded: bool = True) -> str:
     """``pytest --seed N [the run's options that decide what a test does] NODEID``: the one
     test again, as it ran (without ``--seed`` when the test draws nothing from it, as the
@@ -480,7 +500,7 @@ def replay_command(config: pytest.Config, nodeid: str, *, seeded: bool = True) -
 
     from harness.protocol.redaction import redact_url
 
-    words = ["pytest", *((OPT_SEED, str(config.getoption(OPT_SEED))) if seeded else ())]
+    words = [own_pytest(), *((OPT_SEED, str(config.getoption(OPT_SEED))) if seeded else ())]
     for option in _REPLAYED:
         value = config.getoption(option, None)
         for one in value if isinstance(value, list) else [value]:

@@ -122,10 +122,12 @@ def failure_note(nodeid: str = "<this test>") -> str:
     """How to reproduce a failure of the test ``nodeid`` in this run, printed with it."""
     import shlex
 
+    from harness.pytest_plugin import own_pytest
+
     name = active_profile_name()
     chosen = active_settings()
     seed = forced_seed()
-    how = f"{ENV_VAR}={name} pytest {shlex.quote(nodeid)}"
+    how = f"{ENV_VAR}={name} {shlex.quote(own_pytest())} {shlex.quote(nodeid)}"
     if seed is not None:
         return (f"hypothesis profile {name!r}, seed {seed}: reproduce with "
                 f"`{how} --hypothesis-seed={seed}`")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from harness.pytest_plugin import own_pytest
+
 
 @pytest.mark.parametrize(("profile", "examples"), [("dev", 25), ("ci", 200), ("deep", 2000)])
 def test_the_harness_plugin_registers_the_profiles_before_hypothesis_loads_one(
@@ -45,7 +47,7 @@ def test_a_deep_run_chooses_and_names_its_seed(monkeypatch: pytest.MonkeyPatch) 
     assert isinstance(seed, int)
     assert not chosen.derandomize
     assert f"--hypothesis-seed={seed}`" in profiles.failure_note()
-    assert (f"`VNEID_HARNESS_HYPOTHESIS_PROFILE=deep pytest 'scenarios/properties/t.py::"
+    assert (f"`VNEID_HARNESS_HYPOTHESIS_PROFILE=deep {own_pytest()} 'scenarios/properties/t.py::"
             f"test_m[half 1]' --hypothesis-seed={seed}`") in profiles.failure_note(
                 "scenarios/properties/t.py::test_m[half 1]")
     profiles.active_settings()

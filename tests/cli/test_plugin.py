@@ -279,11 +279,12 @@ def test_a_failure_says_how_to_replay_it_and_the_reports_carry_the_seed(
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--seed", "5",
                                            "--junitxml=junit.xml", "--alluredir=allure")
     result.assert_outcomes(failed=3)
-    lines = [line for line in result.stdout.lines if line.startswith("pytest --seed 5 ")]
+    lines = [re.sub(r"^\S*pytest ", "pytest ", line) for line in result.stdout.lines
+             if re.match(r"\S*pytest --seed 5 ", line)]
     assert len(lines) == 1, "one replay line: the property test has hypothesis's own"
     # a test that takes nothing from the seed (the login state machine has its own) is
     # replayed without --seed, which would suggest it matters (a determinism review)
-    unseeded = [line for line in result.stdout.lines if line.startswith("pytest ")
+    unseeded = [line for line in result.stdout.lines if re.match(r"\S*pytest ", line)
                 and line.endswith("::test_draws_nothing_from_the_seed")]
     assert len(unseeded) == 1
     assert "--seed" not in unseeded[0]
@@ -303,7 +304,7 @@ def test_the_replay_command_carries_the_options_that_made_the_failure(
     and names the admin token without printing it (S-5)."""
     import shlex
 
-    from harness.pytest_plugin import replay_command
+    from harness.pytest_plugin import own_pytest, replay_command
 
     pytester.makepyfile("""
         def test_fails():
@@ -318,13 +319,13 @@ def test_the_replay_command_carries_the_options_that_made_the_failure(
     command = replay_command(config, "scenarios/test_x.py::test_y[a b]")
     assert "ADMIN-SECRET-1" not in command
     words = shlex.split(command.split(" (with the variable set")[0])
-    assert words == ["pytest", "--seed", "7", "--plan", "vssid-relying-party",
+    assert words == [own_pytest(), "--seed", "7", "--plan", "vssid-relying-party",
                      "--broken-rp", "nonce", "--broken-rp", "acr", "--driver", "web",
                      "--protocol-profile", str(profile), "--vneid-url", "http://127.0.0.1:1",
                      "scenarios/test_x.py::test_y[a b]", "--admin-token",
                      "$VNEID_HARNESS_ADMIN_TOKEN"]
     plain = shlex.split(replay_command(pytester.parseconfig(), "t.py::test_z"))
-    assert plain == ["pytest", "--seed", "0", "t.py::test_z"]
+    assert plain == [own_pytest(), "--seed", "0", "t.py::test_z"]
 
 
 def test_the_personas_file_is_offered_to_every_test(pytester: pytest.Pytester) -> None:
@@ -433,7 +434,7 @@ def test_a_teams_own_property_test_says_how_to_replay(pytester: pytest.Pytester)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--seed", "5")
     result.assert_outcomes(failed=2)
     said = " ".join(result.stdout.str().split())
-    assert re.search(r"how to replay -+ pytest test_a_teams_own_property_test_says_how_to_"
+    assert re.search(r"how to replay -+ \S*pytest test_a_teams_own_property_test_says_how_to_"
                      r"replay\.py::test_versions \(Hypothesis replays the failing example "
                      r"first", said), said
     assert said.count("how to replay") == 2, said
@@ -462,3 +463,23 @@ def test_a_hidden_falsifying_example_is_explained(pytester: pytest.Pytester) -> 
     assert "run again with -p no:schemathesis" in hidden_text, hidden_text
     assert "minor=5," in shown_text
     assert "schemathesis" not in shown_text, shown_text
+
+
+def test_the_replay_command_names_this_pythons_pytest(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Pasted as printed, a bare ``pytest`` ran another Python's pytest (``unrecognized
+    arguments: --seed``) when the project's venv was not activated (a docs walkthrough)."""
+    import sys
+
+    from harness.pytest_plugin import own_pytest
+
+    own = Path(sys.executable).parent / "pytest"
+    if not own.is_file():
+        pytest.skip("this Python has no pytest script beside it")
+    monkeypatch.setenv("PATH", str(tmp_path))  # no pytest on PATH
+    monkeypatch.chdir(own.parent.parent)
+    assert own_pytest() == str(Path(own.parent.name) / "pytest")  # bin/pytest, relative
+    monkeypatch.chdir(tmp_path)
+    assert own_pytest() == str(own)
+    monkeypatch.setenv("PATH", str(own.parent))  # the venv activated
+    assert own_pytest() == "pytest"
