@@ -247,7 +247,8 @@ def test_help_shows_the_documented_defaults() -> None:
     markup and deleted; README documents them."""
     env = {"COLUMNS": "250"}
     report = runner.invoke(app, ["report", "--help"], env=env).output
-    for default in ("RESULTS/../history/history.jsonl", "(10)", "node_modules/.bin/allure"):
+    for default in ("RESULTS/../history/history.jsonl", "(10)",
+                    "$VNEID_HARNESS_ALLURE, else node_modules/.bin/allure"):
         assert f"[default: {default if default.startswith('(') else f'({default})'}]" in report
     serve = runner.invoke(app, ["serve", "--help"], env=env).output
     assert "[default: (--host, or 127.0.0.1 for a wildcard)]" in serve
@@ -274,7 +275,7 @@ def test_a_verdict_that_cannot_be_written_is_one_error_line(
 
     from harness.run import RunOptions, run_suites
 
-    suite = tmp_path / "test_one.py"
+    suite = tmp_path / "test_uncertain_verdict.py"
     suite.write_text("import pytest\n\n@pytest.mark.clause('T-4')\ndef test_one():\n    pass\n")
     out = tmp_path / "out"
     (out / "summary.json").mkdir(parents=True)

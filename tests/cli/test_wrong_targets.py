@@ -447,7 +447,7 @@ def test_the_counts_name_the_warnings_printed_before_the_tests(tmp_path: Path) -
     from harness.run import run_suites
     from harness.serve import ServedInThread, build_served
 
-    suite = tmp_path / "test_one.py"
+    suite = tmp_path / "test_counted_warnings.py"
     suite.write_text("import pytest\n\n@pytest.mark.clause('T-4')\ndef test_one():\n    pass\n")
     console = Console(record=True, width=300)
     with ServedInThread(build_served(0, 0)) as pair:
