@@ -86,6 +86,10 @@ def main() -> None:
         return
     if args.a is None or args.b is None:
         parser.error("give two checkouts, A and B")
+    for tree in (args.a, args.b):
+        if not (tree / "harness" / "__init__.py").is_file():
+            parser.error(f"{tree} is not a checkout of this project (no harness/ in it); make "
+                         "one of another commit with: git worktree add /tmp/before <commit>")
     from flowbench import machine
 
     trees = [args.a.resolve(), args.b.resolve()]

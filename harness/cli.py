@@ -165,9 +165,8 @@ def report(
     history_limit: Annotated[int | None, typer.Option(
         min=1, help="Runs kept in the history", show_default="10")] = None,
     allure: Annotated[Path | None, typer.Option(
-        envvar="VNEID_HARNESS_ALLURE",
         help="npm's allure executable (Allure 3)",
-        show_default="node_modules/.bin/allure")] = None,
+        show_default="$VNEID_HARNESS_ALLURE, else node_modules/.bin/allure")] = None,
     screenshot: Annotated[Path | None, typer.Option(
         help="Also open the report in headless Chromium and save allure-overview.png and "
              "allure-trend.png in this folder")] = None,
