@@ -46,10 +46,10 @@ from harness.protocol.links import parse_query
 from harness.protocol.numbers import finite_float, json_error_text, refuse_constant
 from harness.protocol.redaction import (
     redact_body,
+    redact_form,
     redact_headers,
     redact_path,
     redact_secret_shapes,
-    redact_url,
 )
 from mock_providers._routing import (
     DirectRoute,
@@ -634,11 +634,12 @@ class _Unread:
             headers = {k.decode("latin-1"): v.decode("latin-1")
                        for k, v in _unpack_headers(self.headers)}
             query = self.query.decode("latin-1")
-            url = self.path + (f"?{query}" if query else "")
+            path = redact_path(self.path)
             self.done = RecordedExchange(
-                at=self.at, method=self.method,
-                path=redact_path(self.path),
-                url=redact_url(url),
+                at=self.at, method=self.method, path=path,
+                # the query redacted on its own: a path whose decoded ``?`` came as ``%3F``
+                # made ``/authorize??code=…`` of the whole, whose pair ``?code`` is no secret
+                url=path + (f"?{redact_form(query)}" if query else ""),
                 headers=redact_headers(headers),
                 body=_decode_body(self.body, headers.get("content-type", "")),
                 status=self.status, response=_decode_body(self.response, self.response_type),

@@ -53,12 +53,6 @@ _SECRET_FORMS = frozenset(SECRET_KEYS | {k.replace("_", "") for k in SECRET_KEYS
 hyphens (``session-token``)."""
 
 
-def _took_out(before: str, after: str) -> bool:
-    """Whether redacting ``before`` into ``after`` took a secret out (more ``[REDACTED]``):
-    a value is rewritten only then, and otherwise kept exactly as it came."""
-    return after.count(REDACTED) > before.count(REDACTED)
-
-
 def is_secret_key(key: str) -> bool:
     """Whether ``key`` names a secret: a name of :data:`SECRET_KEYS` in any case, in one word
     or with hyphens, with any surrounding spaces (``Passcode``, ``sessionToken``)."""
@@ -86,8 +80,9 @@ def redact_url(url: str) -> str:
             (parts.scheme, netloc, parts.path, "", ""))
     query = _redact_pairs(parts.query)
     fragment = _redact_fragment(parts.fragment) if "=" in parts.fragment else parts.fragment
-    redacted = urlunsplit((parts.scheme, netloc, parts.path, query, fragment))
-    return redacted if _took_out(url, redacted) else url  # as it came, to the last ``#``
+    if query == parts.query and fragment == parts.fragment and netloc is parts.netloc:
+        return url  # nothing taken out: as it came, to the last ``#``
+    return urlunsplit((parts.scheme, netloc, parts.path, query, fragment))
 
 
 def _redact_fragment(fragment: str) -> str:
@@ -96,7 +91,8 @@ def _redact_fragment(fragment: str) -> str:
     parameters after a ``?`` too, the route kept as it is."""
     if "?" not in fragment:
         return _redact_pairs(fragment)
-    return "&".join(_redact_route_pair(chunk) for chunk in fragment.split("&") if chunk)
+    return "&".join(_redact_route_pair(chunk) if chunk else chunk
+                    for chunk in fragment.split("&"))
 
 
 def _redact_route_pair(chunk: str) -> str:
@@ -133,7 +129,7 @@ def _redact_pair(chunk: str) -> str:
     redacted and encoded again. Evidence keeps the client's own encoding (``%41``,
     ``scope=openid%20profile``, ``redirect_uri=vssid://cb``, a bare ``x``)."""
     match = _PLAIN_PAIR.fullmatch(chunk)
-    if match is not None:
+    if match is not None and "eyJ" not in chunk:  # a JWS is plain too: the shapes find it
         return f"{match.group(1)}={REDACTED}" if is_secret_key(match.group(1)) else chunk
     name, eq, value = chunk.partition("=")
     if is_secret_key(unquote_plus(name, errors="replace")):
@@ -149,8 +145,12 @@ def _reencode(chunk: str) -> str:
     (``next=vssid://cb?code=[REDACTED]``, ``x=1?code=[REDACTED]``); a pair that came encoded
     is encoded again (``next=vssid%3A%2F%2Fcb%3Fcode%3D[REDACTED]``)."""
     pairs = _decoded(chunk)
-    if pairs is None:  # not UTF-8 once decoded: shown as it came (a refusal's evidence)
-        return chunk
+    if pairs is None:
+        # not UTF-8 once decoded: shown as it came (a refusal's evidence), unless, read with
+        # U+FFFD for the bad bytes, it holds a secret (a URL with a code as its value)
+        lossy = parse_qsl(chunk, keep_blank_values=True, errors="replace")
+        clean = _redacted_pairs(lossy)
+        return chunk if clean == lossy else urlencode(clean, safe="[]")
     redacted = _redacted_pairs(pairs)
     if redacted == pairs:
         return chunk
@@ -197,7 +197,7 @@ def redact_value(value: str) -> str:
                 ("?" in candidate or "#" in candidate)
                 and _URL_START.match(candidate) is not None)):
             redacted = redact_url(candidate)
-            if not _took_out(candidate, redacted):
+            if redacted == candidate:
                 return value  # no secret in it: kept exactly as it came
             for _ in range(depth):
                 redacted = quote(redacted, safe="[]")
@@ -277,7 +277,7 @@ def _redact_string(value: str) -> str:
             return value if clean == loaded else json.dumps(clean, ensure_ascii=False)
     if "=" in value and _is_form(value):
         form = redact_form(value)
-        if _took_out(value, form):
+        if form != value:
             return form
     return redact_secret_shapes(value) if _MAY_HAVE_SHAPES.search(value) else value
 
@@ -287,8 +287,7 @@ def redact_path(path: str) -> str:
     secrets after a ``?`` or ``#`` in it redacted; a path without one comes back as it is."""
     if "?" not in path and "#" not in path:
         return path
-    redacted = redact_url(path)
-    return redacted if _took_out(path, redacted) else path
+    return redact_url(path)  # the path itself when nothing was taken out
 
 
 _NAMES_ALTERNATION = "|".join(sorted((re.escape(k) for k in _SECRET_FORMS), key=len,
@@ -296,7 +295,9 @@ _NAMES_ALTERNATION = "|".join(sorted((re.escape(k) for k in _SECRET_FORMS), key=
 _ASSIGNED = re.compile(  # 'name': value (a dict or JSON), name=value (a call, URL or form)
     rf"""(?P<key>(?P<q>['"])(?:{_NAMES_ALTERNATION})(?P=q)\s*:\s*"""
     rf"""|(?:(?<![\w-])|(?<=%3[Ff])|(?<=%2[36]))(?:{_NAMES_ALTERNATION})=)"""
-    rf"""(?P<value>{re.escape(REDACTED)}|'[^'\n]*'?|"[^"\n]*"?|[^\s&'",;)}}\]>{{\[]"""
+    rf"""(?P<value>{re.escape(REDACTED)}"""  # and a secret run on from one (``…]CCC3``)
+    rf"""(?:(?=[A-Za-z0-9_~+/-])(?:(?!{re.escape(REDACTED)})[^\s&'",;)}}\]>])*)?"""
+    rf"""|'[^'\n]*'?|"[^"\n]*"?|[^\s&'",;)}}\]>{{\[]"""
     rf"""(?:(?!{re.escape(REDACTED)})[^\s&'",;)}}\]>])*)""",  # up to a [REDACTED] after it
     re.IGNORECASE,
 )
@@ -340,7 +341,7 @@ _MAY_HAVE_SHAPES = re.compile(r"[=:%]|Bearer|Basic|eyJ")
 
 def _assigned(match: re.Match[str]) -> str:
     value = match.group("value")
-    if REDACTED in value:
+    if value.strip("'\"") == REDACTED:  # already redacted; one with more after it is not
         return match.group(0)
     if value.strip("'\"") in _ERROR_CODES \
             and match.group("key").strip("'\"=: \t").lower() == "code":
@@ -358,16 +359,18 @@ def redact_secret_shapes(text: str) -> str:
     ``[REDACTED]`` is left as it is."""
     clean = _redact_shapes_once(text)
     # The same, percent-encoded once or more (``callback_url=vssid%3A%2F%2Fcb%3Fcode%3D…``):
-    # shown decoded, and only when decoding finds more secrets.
-    decoded = clean
+    # shown decoded as deep as decoding finds more secrets, every depth looked at (a secret
+    # encoded twice beside one encoded once went with the first depth's answer).
+    shown = decoded = clean
     for _ in range(_NESTING):
         if "%" not in decoded:
             break
         decoded = unquote(decoded)
         redacted = _redact_shapes_once(decoded)
-        if _took_out(decoded, redacted):
-            return redacted
-    return clean
+        if redacted != decoded:
+            shown = redacted
+        decoded = redacted
+    return shown
 
 
 def _redact_shapes_once(text: str) -> str:
