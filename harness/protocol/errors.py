@@ -210,13 +210,6 @@ class ProtocolError(Exception):
         body.update(self.extra)
         return body
 
-    def with_context(self, *, code: str | None = None, clause: str | None = None) -> ProtocolError:
-        """The same refusal re-cited for another context (e.g. a malformed id inside a token)."""
-        return ProtocolError(
-            self.description, code=code or self.code, clause=clause or self.clause,
-            extra=self.extra,
-        )
-
 
 class VersionError(ProtocolError):
     """V-3: a version that is missing or malformed is refused, never treated as new enough."""
