@@ -46,9 +46,9 @@ from harness.flows import login_with_vneid
 from harness.http_client import HarnessClient
 from harness.personas import Persona
 from harness.protocol import SeededEntropy
+from harness.protocol.keys import derive_signing_key
 from harness.targets import Target, embedded_target
 from harness.world import PersonaPool, make_device
-from mock_providers.vneid.keys import derive_signing_key
 from mock_providers.vssid.issuer_client import _InProcessClient
 
 __all__ = ["PHONE_CALLS", "BACKEND_CALLS", "Bench", "Floor", "Timing", "interleave", "machine",

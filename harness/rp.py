@@ -39,9 +39,9 @@ from harness.protocol import (
     parse_callback,
     s256_challenge,
 )
+from harness.protocol.keys import derive_private_key
 from harness.targets import VNeIDHandle
 from harness.trace import Trace, ensure_traced
-from mock_providers.vneid.keys import derive_private_key
 
 __all__ = ["ASSERTION_TYPE", "AUTH_METHODS", "Login", "RP_PARTY", "TestRelyingParty",
            "TokenResult"]

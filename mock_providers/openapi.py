@@ -27,8 +27,8 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from harness.protocol import ERRORS
-from harness.protocol.versions import _VERSION_RE as _V1  # V-1, the parser's own grammar
 from harness.protocol.versions import MAX_VERSION_LENGTH
+from harness.protocol.versions import VERSION_PATTERN as _V1  # V-1, the parser's own grammar
 
 __all__ = [
     "ADMIN_TOKEN_SCHEME",

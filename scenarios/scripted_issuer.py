@@ -38,10 +38,10 @@ from harness.protocol import (
     add_query,
     parse_authorize_link,
 )
+from harness.protocol.keys import derive_private_key
 from harness.targets import SCENARIO_PARTY
 from harness.trace import Trace, ensure_traced
 from mock_providers.defaults import EMBEDDED_VSSID_BASE_URL
-from mock_providers.vneid.keys import derive_private_key
 from mock_providers.vssid import AccountRecord, VssIDProvider, VssIDSettings
 from scenarios.support import app_headers
 

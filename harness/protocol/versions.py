@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 from harness.protocol.errors import VersionError
 
-__all__ = ["MAX_VERSION_LENGTH", "Version", "parse_version", "require_min_version"]
+__all__ = ["MAX_VERSION_LENGTH", "VERSION_PATTERN", "Version", "parse_version",
+           "require_min_version"]
 
 MAX_VERSION_LENGTH = 64
 
@@ -28,6 +29,9 @@ _VERSION_RE = re.compile(
     rf"(?:\+(?P<build>{_BUILD_ID}(?:\.{_BUILD_ID})*))?",
     re.ASCII,
 )
+VERSION_PATTERN = _VERSION_RE
+"""V-1's grammar as a regular expression (``fullmatch`` a version's text): what the parser
+accepts, for a schema that must say the same (the OpenAPI documents)."""
 
 
 @functools.total_ordering
