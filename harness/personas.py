@@ -39,6 +39,7 @@ from harness.protocol import (
     is_valid_bhxh_code,
     parse_personal_id,
 )
+from harness.protocol.identifiers import Sex
 from harness.protocol.numbers import unique_keys
 
 __all__ = [
@@ -53,7 +54,7 @@ __all__ = [
     "save_personas",
 ]
 
-Gender = Literal["male", "female"]
+Gender = Sex
 Status = Literal["active", "locked"]
 BIRTH_YEARS = (1940, 2007)
 """Inclusive range of the birth years :class:`PersonaFactory` draws from."""

@@ -39,6 +39,7 @@ from harness.protocol import (
     parse_callback,
     s256_challenge,
 )
+from harness.protocol.client_auth import ASSERTION_TYPE, AUTH_METHODS
 from harness.protocol.keys import derive_private_key
 from harness.targets import VNeIDHandle
 from harness.trace import Trace, ensure_traced
@@ -49,10 +50,6 @@ __all__ = ["ASSERTION_TYPE", "AUTH_METHODS", "Login", "RP_PARTY", "TestRelyingPa
 RP_SCHEME = "harnessrp"
 RP_PARTY = "harness-rp"
 """The name of the harness's relying party in a trace (its receiver app has the same id)."""
-AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt")
-"""T-1: the client authentication methods a client registers one of."""
-ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-"""RFC 7523 §2.2: the ``client_assertion_type`` of ``private_key_jwt``."""
 ASSERTION_LIFETIME = 60
 """Seconds a client assertion of :meth:`TestRelyingParty.client_assertion` lives."""
 

@@ -21,12 +21,12 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from harness.protocol import Clock, ProtocolError, finite_number
+from harness.protocol.client_auth import ASSERTION_TYPE
 from mock_providers.vneid.records import AuthMethod, ClientRecord
 from mock_providers.vneid.ttl import TTLStore
 
 __all__ = ["ASSERTION_ALGS", "ASSERTION_TYPE", "MAX_ASSERTION_LENGTH", "ClientAuthenticator"]
 
-ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASSERTION_ALGS = ("ES256", "ES384", "ES512", "RS256", "PS256", "EdDSA")
 """Asymmetric algorithms only: a registered JWKS holds public keys."""
 _MAX_ASSERTION_LIFETIME = 3600

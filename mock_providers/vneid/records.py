@@ -19,18 +19,16 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from harness.protocol import MAX_FULL_NAME, ProtocolError, is_vschar, parse_personal_id
+from harness.protocol.client_auth import AUTH_METHODS, AuthMethod
+from harness.protocol.identifiers import Sex
 from harness.protocol.json_names import json_kind
 from harness.protocol.redaction import REDACTED
 
 __all__ = ["AUTH_METHODS", "AuthMethod", "ClientRecord", "Gender", "PersonaRecord", "Status",
            "check_jwks"]
 
-Gender = Literal["male", "female"]
+Gender = Sex
 Status = Literal["active", "locked"]
-AuthMethod = Literal["client_secret_basic", "client_secret_post", "private_key_jwt"]
-AUTH_METHODS: tuple[AuthMethod, ...] = (
-    "client_secret_basic", "client_secret_post", "private_key_jwt",
-)
 MAX_REDIRECT_URIS = 20
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 _PRIVATE_JWK_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})

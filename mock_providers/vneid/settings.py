@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 from urllib.parse import urlsplit
 
 from harness.protocol import DEFAULT_PROFILE, Profile
+from harness.protocol.client_auth import SECRET_AUTH_METHODS, SecretAuthMethod
 from mock_providers.defaults import DEFAULT_VSSID_CLIENT_SECRET, EMBEDDED_VNEID_ISSUER
 
 __all__ = ["VSSID_AUTH_METHODS", "VNeIDSettings", "secret_auth_method"]
 
 
-SecretAuthMethod = Literal["client_secret_basic", "client_secret_post"]
-VSSID_AUTH_METHODS: tuple[SecretAuthMethod, ...] = ("client_secret_basic", "client_secret_post")
+VSSID_AUTH_METHODS: tuple[SecretAuthMethod, ...] = SECRET_AUTH_METHODS
 """The ways the pre-registered ``vssid`` client may authenticate (a relying party under test
 with ``private_key_jwt`` registers its own client through §11)."""
 

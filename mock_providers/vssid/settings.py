@@ -7,7 +7,7 @@ clause it serves, so ``POST /_harness/config`` and the Python API refuse bad val
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal, get_args
+from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 from harness.protocol import (
@@ -18,6 +18,7 @@ from harness.protocol import (
     finite_number,
     is_vschar,
 )
+from harness.protocol.client_auth import SECRET_AUTH_METHODS, SecretAuthMethod
 from harness.protocol.json_names import json_kind
 from harness.protocol.redaction import REDACTED, is_secret_key
 from mock_providers.defaults import (
@@ -37,8 +38,8 @@ __all__ = [
     "validate_skip_checks",
 ]
 
-TokenEndpointAuthMethod = Literal["client_secret_basic", "client_secret_post"]
-_AUTH_METHODS: tuple[str, ...] = get_args(TokenEndpointAuthMethod)
+TokenEndpointAuthMethod = SecretAuthMethod
+_AUTH_METHODS: tuple[str, ...] = SECRET_AUTH_METHODS
 _MAX_URL = 2048
 
 SKIPPABLE_CHECKS: tuple[str, ...] = ("nonce", "state", "iss", "acr", "signature", "aud", "expiry")
