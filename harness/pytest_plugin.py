@@ -556,14 +556,15 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 def _target_warnings(config: pytest.Config) -> list[str]:
     """What ``vneid-harness run`` says before the tests about remote targets whose set-up
-    would fail many tests for itself (``harness.run.target_warnings``: an issuer other than
+    would fail many tests for itself (``harness.preflight.target_warnings``: an issuer other than
     the URL, another minimum app version than the run's profile; a relying party that trusts
     another issuer, which ``run`` refuses): plain pytest prints them before the tests."""
     vneid_url = config.getoption(OPT_VNEID_URL, None)
     if not vneid_url:
         return []
     from harness.errors import HarnessError
-    from harness.run import RunOptions, TargetReads, preflight, target_warnings
+    from harness.preflight import TargetReads, preflight, target_warnings
+    from harness.run import RunOptions
 
     options = RunOptions(vneid_url=vneid_url, vssid_url=config.getoption(OPT_VSSID_URL, None),
                          admin_token=config.getoption(OPT_ADMIN_TOKEN, None),

@@ -31,25 +31,25 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from harness import ADMIN_TOKEN_ENV, __version__
+from harness import __version__
 from harness.conformance import evaluate, get_plan, load_expected_failures
 from harness.conformance.plans import ALL
 from harness.conformance.results import ConformanceResult, TestOutcome
 from harness.errors import ConfigError
 from harness.folder_lock import FolderLock
+from harness.preflight import TargetReads, preflight, target_warnings
 from harness.processes import interrupt_reason
 from harness.profile_file import load_profile, profile_overrides
-from harness.protocol.redaction import REDACTED, redact_url
-from harness.targets import check_admin_token, check_target_url
+from harness.protocol.redaction import redact_url
+from harness.targets import check_admin_token
 from reports.conformance_html import write_conformance_html
 from reports.errors import ReportError
 from reports.evidence import EvidenceCollector
 from reports.summary import clause_table, write_verdict
 
 if TYPE_CHECKING:
-    import httpx
 
-    from harness.protocol import Profile
+    pass
 
 __all__ = ["ProgressReporter", "RunOptions", "allure_html", "run_suites", "scenarios_dir"]
 
@@ -612,288 +612,6 @@ def allure_html(out: Path, console: Console) -> Path | None:
         console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
     console.print(made.describe(), highlight=False, markup=False)
     return made.index
-
-
-class TargetReads:
-    """The GETs of the checks before a run against remote targets, each made once: the
-    preflight and the warnings read the same health, discovery and relying-party config
-    (three times each, before). The admin token goes to the test-control API's paths only
-    (S-5: a vendor's discovery is public, and its proxies log headers)."""
-
-    def __init__(self, admin_token: str | None, timeout: float = 5.0, *,
-                 verify: bool = True) -> None:
-        self._headers = {"X-Harness-Admin-Token": admin_token} if admin_token else {}
-        self._timeout = timeout
-        self._verify = verify
-        """Whether an https target's certificate is checked (the load profile's users, as
-        Locust's, do not check it)."""
-        self._answers: dict[str, httpx.Response | httpx.HTTPError] = {}
-
-    def get(self, base_url: str, path: str) -> httpx.Response:
-        """``GET base_url + path``, or the ``httpx.HTTPError`` it raised, the first time."""
-        import httpx
-
-        url = base_url.rstrip("/") + path
-        if url not in self._answers:
-            try:
-                self._answers[url] = httpx.get(
-                    url, headers=self._headers if path.startswith("/_harness/") else {},
-                    timeout=self._timeout, verify=self._verify)
-            except httpx.HTTPError as exc:
-                self._answers[url] = exc
-        answer = self._answers[url]
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
-
-    def json(self, base_url: str, path: str) -> object:
-        """The JSON of :meth:`get` (``None``: no answer, or not JSON)."""
-        import httpx
-
-        try:
-            return self.get(base_url, path).json()
-        except (httpx.HTTPError, ValueError):
-            return None
-
-
-def preflight(options: RunOptions, timeout: float = 5.0,
-              reads: TargetReads | None = None) -> str | None:
-    """Why the targets cannot be used, or ``None``: each must answer its control API's
-    health check (§11) within ``timeout`` seconds, so a down or wrong target is reported
-    before the run instead of as a wall of failures. ``reads``: shared with
-    :func:`target_warnings`, so each is read once."""
-    import httpx
-
-    reads = reads or TargetReads(options.admin_token, timeout)
-    for name, url in (("VNeID", options.vneid_url), ("VssID", options.vssid_url)):
-        if not url:
-            continue
-        shown = redact_url(url)  # a password in it stays out of the message (S-5)
-        try:
-            check_target_url(f"--{name.lower()}-url", url)
-        except ConfigError as exc:
-            return str(exc)
-        try:
-            response = reads.get(url, "/_harness/health")
-        except httpx.HTTPError as exc:
-            said = f"{type(exc).__name__}: {exc}"
-            if options.admin_token:  # a client may quote the header it refused (S-5)
-                said = said.replace(options.admin_token, REDACTED)
-            return (f"the {name} target at {shown} does not answer ({said}); is it running, "
-                    "and is the URL right?")
-        if response.status_code in (401, 403):  # S-6: the control API's admin token
-            return (f"the {name} target at {shown} answered {response.status_code} to "
-                    f"GET /_harness/health ({_body_summary(response)}): "
-                    + ("it refused the admin token given: give the one it was served with "
-                       f"(--admin-token or {ADMIN_TOKEN_ENV})" if options.admin_token else
-                       "its test-control API needs the admin token it was served with: give "
-                       f"it with --admin-token or {ADMIN_TOKEN_ENV}"))
-        if response.status_code != 200:
-            return (f"the {name} target at {shown} answered {response.status_code} to "
-                    f"GET /_harness/health ({_body_summary(response)}); it must offer the "
-                    "test-control API of PROTOCOL.md §11 (with --admin-token if it needs one)")
-        problem = _health_answer_problem(response)
-        if problem is not None:
-            return (f"the {name} target at {shown} answered GET /_harness/health with "
-                    f"{problem}: is the URL the provider's base address?")
-        problem = _role_problem(name, url, shown, reads)
-        if problem is not None:
-            return problem
-    if options.vneid_url and options.vssid_url:
-        return _trust_problem(options.vneid_url, options.vssid_url, reads,
-                              conformance=options.plan == "vssid-relying-party")
-    return None
-
-
-_ROLE_ENDPOINTS = {"VNeID": "/.well-known/openid-configuration", "VssID": "/_harness/config"}
-"""What only each party answers: a VNeID its discovery (T-4), a VssID the relying party's
-configuration of the test-control API (§11)."""
-
-
-def _role_problem(name: str, url: str, shown: str, reads: TargetReads) -> str | None:
-    """Whether the target given for ``name`` is the other party: ``--vneid-url`` and
-    ``--vssid-url`` swapped, or a wrong port. Both answer the health check, and the run then
-    failed every test on a control call the other party does not have (261 of 277 of the
-    ``vneid-provider`` plan), or stopped after its first test. Only a VssID target is
-    refused for lacking its endpoint (the run needs it to point the relying party at its
-    VNeID); a VNeID without discovery is refused only when it looks like a VssID, and its
-    discovery tests otherwise say what is wrong."""
-    import httpx
-
-    other = "VssID" if name == "VNeID" else "VNeID"
-    try:
-        own = reads.get(url, _ROLE_ENDPOINTS[name])
-        if own.status_code == 200:
-            return None
-        if own.status_code in (401, 403) and name == "VssID":
-            return (f"the VssID target at {shown} answered {own.status_code} to GET "
-                    f"/_harness/config ({_body_summary(own)}): give the admin token it was "
-                    f"served with (--admin-token, or ${ADMIN_TOKEN_ENV})")
-        theirs = reads.get(url, _ROLE_ENDPOINTS[other])
-    except httpx.HTTPError:
-        return None  # it answered the health check: the run's tests say what is wrong
-    looks_other = theirs.status_code == 200
-    if not looks_other and name == "VNeID":
-        return None
-    said = (f"the {name} target at {shown} answered {own.status_code} to "
-            f"GET {_ROLE_ENDPOINTS[name]} ({_body_summary(own)})")
-    if looks_other:
-        return (f"{said}, and answers GET {_ROLE_ENDPOINTS[other]} as a {other} does: it looks "
-                f"like a {other}; are --vneid-url and --vssid-url swapped, or is the port "
-                "wrong?")
-    return (f"{said}: the run points the relying party at its VNeID through it (PROTOCOL.md "
-            "§11, docs/conformance.md); is the URL the VssID's base address, with the "
-            "test-control API?")
-
-
-def _body_summary(response: httpx.Response) -> str:
-    """An answer's body on one short line: JSON as it is (up to 200 characters), a web page
-    by its title, other text with its lines joined."""
-    kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
-    text = response.text
-    if "html" in kind or text.lstrip()[:15].lower().startswith(("<!doctype", "<html")):
-        title = re.search(r"<title[^>]*>([^<]{0,120})", text, re.IGNORECASE)
-        named = " ".join(title.group(1).split()) if title else ""
-        return f"an HTML page{f' titled {named!r}' if named else ''}"
-    line = " ".join(text.split())
-    if not line:
-        return "an empty body"
-    return line if len(line) <= 200 else line[:200] + "..."
-
-
-def _trust_problem(vneid_url: str, vssid_url: str, reads: TargetReads, *,
-                   conformance: bool = False) -> str | None:
-    """Whether the relying party trusts another issuer than the VNeID of this run: every
-    login would then fail with issuer_mismatch, filed as the relying party's failures. What
-    cannot be read (no config endpoint, no discovery) is left to the run to report."""
-    config = reads.json(vssid_url, "/_harness/config")
-    discovery = reads.json(vneid_url, "/.well-known/openid-configuration")
-    trusted = config.get("issuer") if isinstance(config, dict) else None
-    issuer = discovery.get("issuer") if isinstance(discovery, dict) else None
-    if not isinstance(trusted, str) or not isinstance(issuer, str) or trusted == issuer:
-        return None
-    if trusted.rstrip("/") == issuer.rstrip("/"):  # R-2, R-6 compare exactly
-        return (f"the VssID target at {redact_url(vssid_url)} trusts the issuer {trusted!r}, "
-                f"and the VNeID of this run is {issuer!r}: they differ only in a trailing "
-                "'/', and issuers are compared exactly (R-2, R-6), so every login would fail with "
-                "issuer_mismatch; configure the issuer exactly as the VNeID's discovery "
-                "names it")
-    other = ("serve the harness VNeID where it looks (--serve-vneid-port with the port of "
-             "that issuer)" if conformance else "give the VNeID it trusts (--vneid-url)")
-    return (f"the VssID target at {redact_url(vssid_url)} trusts the issuer {trusted}, not the "
-            f"VNeID of this run ({issuer}, at {redact_url(vneid_url)}): every login would fail "
-            "with issuer_mismatch (R-2). Point it at that issuer (POST /_harness/config, or "
-            f"its own settings), or {other}")
-
-
-DISCOVERY_MINIMUM = "vneid_app_minimum_version"
-"""Where the mock VNeID's discovery names T-4's minimum VNeID app version (PROTOCOL.md does
-not name the field; a provider that names it otherwise gets no profile warning)."""
-
-
-def target_warnings(options: RunOptions, profile: Profile | None = None,
-                    timeout: float = 5.0, reads: TargetReads | None = None) -> list[str]:
-    """Warnings before a run against a remote VNeID, from its discovery (T-4): what would
-    fail many tests for a reason of the run's set-up rather than the provider's. The tests
-    still run: the provider may be the one at fault.
-
-    - its issuer is not the URL the run was given (``localhost`` for ``127.0.0.1``): the
-      issuer checks (R-2, T-3) fail; OpenID Connect Discovery §4.3 has them equal;
-    - it publishes another minimum app version than the run's profile: against a provider
-      serving a profile file the run was not given, the suites' phones install versions it
-      refuses (V-4, V-5).
-
-    And for a remote VssID, its relying party's ``client_id`` (``GET /_harness/config``) is
-    not the run's profile's: it serves another profile, whose versions and links the suites'
-    phones do not follow either.
-
-    ``profile``: the run's, read from ``options.profile`` (read here when not given);
-    ``reads``: shared with :func:`preflight`."""
-    if profile is None and options.profile is not None:
-        profile = load_profile(options.profile)
-    reads = reads or TargetReads(options.admin_token, timeout)
-    warnings = _vneid_warnings(options, profile, reads) if options.vneid_url else []
-    if options.vssid_url:
-        warnings += _vssid_warnings(options, profile, reads)
-    return warnings
-
-
-def _vssid_warnings(options: RunOptions, profile: Profile | None,
-                    reads: TargetReads) -> list[str]:
-    from harness.protocol import DEFAULT_PROFILE
-
-    config = reads.json(options.vssid_url or "", "/_harness/config")  # unread: the preflight
-    client_id = config.get("client_id") if isinstance(config, dict) else None
-    expected = (profile or DEFAULT_PROFILE).vssid_client_id
-    if not isinstance(client_id, str) or client_id == expected:
-        return []
-    given = (f"the profile file {options.profile}" if options.profile is not None
-             else "PROTOCOL.md's default, no --protocol-profile given")
-    return [f"the VssID at {redact_url(options.vssid_url or '')} is configured with client_id "
-            f"{client_id!r} (GET /_harness/config), and this run expects {expected!r} "
-            f"({given}): if it serves another profile, give the run the same file "
-            "(--protocol-profile FILE, docs/conformance.md \"Profile files\"): the suites' "
-            "phones install the run's minimum versions and follow its links, and many tests "
-            "fail for that alone"]
-
-
-def _vneid_warnings(options: RunOptions, profile: Profile | None,
-                    reads: TargetReads) -> list[str]:
-    url = (options.vneid_url or "").rstrip("/")
-    discovery = reads.json(url, "/.well-known/openid-configuration")
-    if not isinstance(discovery, dict):  # unread or not JSON: the run's discovery tests say why
-        return []
-    warnings = []
-    issuer = discovery.get("issuer")
-    if isinstance(issuer, str) and issuer.rstrip("/") != url:
-        warnings.append(
-            f"the VNeID at {redact_url(options.vneid_url or url)} names its issuer {issuer} in its "
-            "discovery, and issuers are compared exactly (R-2, T-3; OpenID Connect Discovery "
-            "§4.3 has the issuer equal to the URL its discovery is fetched from): if that is "
-            f"the same provider, give --vneid-url {issuer}, or the issuer checks fail for that "
-            "alone")
-    mismatch = _minimum_mismatch(options, profile, discovery.get(DISCOVERY_MINIMUM))
-    if mismatch is not None:
-        warnings.append(mismatch)
-    return warnings
-
-
-def _minimum_mismatch(options: RunOptions, profile: Profile | None,
-                      published: object) -> str | None:
-    from harness.protocol import DEFAULT_PROFILE, ProtocolError, parse_version
-
-    if not isinstance(published, str):
-        return None
-    try:
-        version = parse_version(published)
-    except ProtocolError:
-        return None
-    profile = profile or DEFAULT_PROFILE
-    if version == profile.vneid_min_version:
-        return None
-    given = (f"the profile file {options.profile}" if options.profile is not None
-             else "PROTOCOL.md's default, no --protocol-profile given")
-    return (f"the VNeID at {redact_url(options.vneid_url or '')} publishes "
-            f"{DISCOVERY_MINIMUM} {published} in "
-            f"its discovery, and this run expects {profile.vneid_min_version} ({given}): "
-            "if the provider serves another profile, give the run the same file "
-            "(--protocol-profile FILE, docs/conformance.md \"Profile files\"): the suites' "
-            "phones install the run's minimum versions, and logins the provider refuses "
-            "as too old (V-4, V-5) fail many tests for that alone")
-
-
-def _health_answer_problem(response: httpx.Response) -> str | None:
-    """What is wrong with a 200 answer to ``GET /_harness/health``, if anything: a body that
-    is not JSON (a web server's page), or JSON that is not §11's
-    (:func:`~harness.targets.health_problem`)."""
-    from harness.targets import health_problem
-
-    try:
-        body = response.json()
-    except ValueError:
-        kind = response.headers.get("content-type", "no content type")
-        return f"a body that is not JSON ({kind}: {_body_summary(response)})"
-    return health_problem(body)
 
 
 def _print_verdict(console: Console, result: ConformanceResult, options: RunOptions,

@@ -479,7 +479,8 @@ def targets_problem(options: Any, host: str, *,
     still checked."""
     import httpx
 
-    from harness.run import RunOptions, TargetReads, preflight, target_warnings
+    from harness.preflight import TargetReads, preflight, target_warnings
+    from harness.run import RunOptions
 
     token = getattr(options, "admin_token", "") or None
     profile = getattr(options, "protocol_profile", "") or ""

@@ -18,7 +18,8 @@ import httpx
 import pytest
 
 from harness.errors import ConfigError
-from harness.run import RunOptions, preflight
+from harness.preflight import preflight
+from harness.run import RunOptions
 from harness.targets import VNeIDHandle
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -400,8 +401,8 @@ def test_a_provider_serving_another_minimum_version_is_named_before_the_run(
     """A VNeID served with a profile file the run was not given failed V-4/V-5 with no word
     on why: the run now warns, naming both minimums and --protocol-profile; given the same
     file, it says nothing. The tests still run (the published minimum may be the fault)."""
+    from harness.preflight import target_warnings
     from harness.protocol import DEFAULT_PROFILE, parse_version
-    from harness.run import target_warnings
     from harness.serve import ServedInThread, build_served
 
     profile_file = tmp_path / "profile.yaml"
@@ -425,7 +426,7 @@ def test_a_vneid_url_that_is_not_its_issuer_is_named_before_the_run() -> None:
     """``--vneid-url http://localhost:PORT`` for a provider whose issuer is
     ``http://127.0.0.1:PORT``: half the tests failed with issuer_mismatch, filed as the
     provider's. The run now warns, naming the issuer to give."""
-    from harness.run import target_warnings
+    from harness.preflight import target_warnings
     from harness.serve import ServedInThread, build_served
 
     with ServedInThread(build_served(0, 0)) as pair:
@@ -563,7 +564,7 @@ def test_a_control_call_refused_for_the_admin_token_says_how_to_give_it() -> Non
 def test_a_relying_party_serving_another_profile_is_warned_about() -> None:
     """A VssID served with a profile the run was not given (another client id, minimum
     versions, links) failed 119 of 146 tests of its plan with no word before the run."""
-    from harness.run import target_warnings
+    from harness.preflight import target_warnings
     from tests.robustness.served_pair import ServeProcess
 
     profile = ROOT / "docs" / "examples" / "vendor-profile.yaml"
