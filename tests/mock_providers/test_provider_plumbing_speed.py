@@ -27,12 +27,11 @@ from mock_providers._http import (
     SINGLE_HEADERS,
     FastJSONResponse,
     _check_json_value,
-    _pack_headers,
-    _unpack_headers,
     head_problem,
     header,
     read_json_object,
 )
+from mock_providers.request_log import _pack_headers, _unpack_headers
 
 TOKEN = st.binary(min_size=1, max_size=20).filter(lambda b: b":" not in b)
 """A header name: RFC 9110 field names never hold ':'."""

@@ -35,7 +35,7 @@ def test_the_request_log_drops_its_oldest_beyond_its_bound() -> None:
 
 
 def _exchange(n: int) -> Any:
-    from mock_providers._http import _Unread
+    from mock_providers.request_log import _Unread
 
     return _Unread(at=float(n), method="GET", path=f"/p{n}", query=b"", headers=b"", body=b"",
                    status=200, response_type="", response=b"")
