@@ -134,8 +134,8 @@ def _redact_pair(chunk: str) -> str:
     name, eq, value = chunk.partition("=")
     if is_secret_key(unquote_plus(name, errors="replace")):
         return f"{name}={REDACTED}" if eq else chunk
-    if "=" in value or _ENCODED_EQUALS.search(value):
-        return _reencode(chunk)  # never cached: the value may hold a secret
+    if "=" in value or "eyJ" in value or _ENCODED_EQUALS.search(value):
+        return _reencode(chunk)  # never cached: the value may hold a secret (a JWS, a URL)
     return _reencode_public(chunk)
 
 
