@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import re
 import time
 import urllib.parse
 from collections.abc import Iterator, Mapping
@@ -106,6 +107,14 @@ class ControlError(HarnessError):
                          + (f"; {hint}" if hint else ""))
 
 
+_URL_WITH_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+_PROTOCOL_ROOTS = ("/api/", "/_harness/", "/.well-known/", "/authorize", "/token", "/userinfo",
+                   "/jwks")
+"""Where PROTOCOL.md's paths begin: a logged path that does is taken as relative already (a
+provider at ``https://h/api`` logging ``/api/app/v1/sessions``), whatever its base URL; a
+whole URL's path is always made relative."""
+
+
 @dataclass(repr=False)
 class ProviderHandle:
     """One provider as the harness sees it: a base URL and how to reach it."""
@@ -156,10 +165,13 @@ class ProviderHandle:
         writes paths: ``/api/app/v1/sessions`` for ``https://h/idp/vneid/api/app/v1/sessions``
         when the provider's base URL is ``https://h/idp/vneid`` (a provider served under a
         path, as OpenID Connect Discovery allows an issuer to be). Any other path as it is."""
-        # a log's path is taken as it is: decoded, it may hold a ``?`` that is no query's
-        path = urllib.parse.urlsplit(url).path if "://" in url else url
+        whole = _URL_WITH_SCHEME.match(url) is not None
+        # a log's path is taken as it is: decoded, it may hold a ``?`` (or ``://``) that is
+        # no query's; and it may be relative already (PROTOCOL.md's paths are left whole)
+        path = urllib.parse.urlsplit(url).path if whole else url
         prefix = urllib.parse.urlsplit(self.base_url).path.rstrip("/")
-        if prefix and path.startswith(prefix + "/"):
+        if prefix and path.startswith(prefix + "/") and (
+                whole or not path.startswith(_PROTOCOL_ROOTS)):
             return path[len(prefix):]
         return path
 
@@ -420,11 +432,19 @@ class Target:
                 "token_endpoint_auth_method": settings.token_endpoint_auth_method,
             })
         except ControlError as exc:
+            fix = ("offer §11 POST /_harness/clients" if exc.status in (404, 405, 501) else
+                   "" if exc.status in (401, 403) else  # the admin token's hint is in exc
+                   f"it was sent {{client_id: {self.profile.vssid_client_id!r}, client_secret "
+                   f"(the harness's), redirect_uris: "
+                   f"{list(self.profile.vssid_redirect_uris)}, token_endpoint_auth_method: "
+                   f"{settings.token_endpoint_auth_method!r}}}: accept that registration, or "
+                   "give --protocol-profile a vssid_client_id and callbacks your provider "
+                   "takes")
             raise ConfigError(
                 f"the provider plan logs in at the VNeID under test as the client "
-                f"{self.profile.vssid_client_id!r} and registers it first; {exc}. Offer §11 "
-                "POST /_harness/clients (docs/conformance.md, \"The provider plan's relying "
-                "party\")") from None
+                f"{self.profile.vssid_client_id!r} and registers it first; {exc}"
+                f"{'; ' + fix if fix else ''} (docs/conformance.md, \"The provider plan's "
+                "relying party\")") from None
 
     def snapshot(self) -> None:
         """Remember the relying party's configuration, to restore it before each test and,

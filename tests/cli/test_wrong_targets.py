@@ -611,7 +611,7 @@ def _token_recorder() -> tuple[ThreadingHTTPServer, str]:
 def test_the_checks_before_a_run_read_each_answer_once() -> None:
     """The preflight and the warnings read the health, the discovery and the relying party's
     config three times each before a remote run; with one TargetReads, once."""
-    from harness.run import TargetReads, target_warnings
+    from harness.preflight import TargetReads, target_warnings
 
     server, url = _token_recorder()
     try:

@@ -71,3 +71,10 @@ def test_relative_paths() -> None:
     assert handle.relative_path("/idp/vneid") == "/idp/vneid"
     root = ProviderHandle("vneid", "https://vendor.test/")
     assert root.relative_path("https://vendor.test/token?x=1") == "/token"
+    # a decoded path holding "://" is a path, not a URL: it kept only "/authorize", and a
+    # hostile request counted as one to /authorize (a re-read)
+    assert root.relative_path("/authorize?next=vssid://cb") == "/authorize?next=vssid://cb"
+    # a provider at /api that logs relative paths: PROTOCOL.md's paths are not cut
+    api = ProviderHandle("vneid", "https://vendor.test/api")
+    assert api.relative_path("/api/app/v1/sessions") == "/api/app/v1/sessions"
+    assert api.relative_path("https://vendor.test/api/token") == "/token"

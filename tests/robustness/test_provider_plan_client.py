@@ -6,12 +6,14 @@ client it uses."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from harness.errors import ConfigError
 from harness.personas import PersonaFactory
 from harness.serve import ServedProviders
-from harness.targets import remote_target
+from harness.targets import Target, TargetUnreachable, remote_target
+from mock_providers.defaults import DEFAULT_VSSID_CLIENT_SECRET
 from scenarios.support import complete, hand_off
 
 
@@ -59,3 +61,55 @@ def test_a_provider_that_refuses_the_registration_is_told_what_to_offer(
             target.register_relying_party()
     finally:
         target.close()
+
+
+def _vendor(outcomes: list[int | str]) -> tuple[Target, list[str]]:
+    """A provider-plan target whose VNeID answers the control API from a script:
+    ``POST /_harness/clients`` takes the next outcome (a status, or "down"), the rest 200."""
+    calls: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        calls.append(f"{request.method} {request.url.path}")
+        if request.url.path == "/_harness/clients":
+            outcome = outcomes.pop(0) if outcomes else 200
+            if outcome == "down":
+                raise httpx.ConnectError("connection refused")
+            return httpx.Response(int(outcome), json={
+                "error": "invalid_request", "error_description": "no such callbacks here",
+                "clause": "S-2"})
+        return httpx.Response(200, json={})
+
+    target = remote_target("http://vendor.test", seed=0)
+    target.vneid.transport = httpx.MockTransport(answer)
+    return target, calls
+
+
+def test_the_client_is_registered_at_the_first_test_once() -> None:
+    target, calls = _vendor([])
+    target.begin_test("0/a")
+    target.begin_test("0/b")
+    assert calls.count("POST /_harness/clients") == 1
+    assert calls.index("POST /_harness/clients") < calls.index("DELETE /_harness/requests")
+
+
+def test_a_provider_down_at_the_first_test_is_asked_again_at_the_next() -> None:
+    target, calls = _vendor(["down"])
+    with pytest.raises(TargetUnreachable):  # counts toward the three in a row
+        target.begin_test("0/a")
+    target.begin_test("0/b")
+    target.begin_test("0/c")
+    assert calls.count("POST /_harness/clients") == 2
+
+
+@pytest.mark.parametrize(("status", "said"), [
+    (404, "registering a client failed with HTTP 404: .*; offer §11 POST /_harness/clients"),
+    (400, r"failed with HTTP 400: .*no such callbacks here.*; it was sent \{client_id: 'vssid', "
+          r"client_secret \(the harness's\), redirect_uris: \['vssid://auth/vneid/callback', "
+          r"'https://vssid.test/auth/vneid/callback'\], token_endpoint_auth_method: "
+          r"'client_secret_basic'\}: accept that registration"),
+])
+def test_a_refused_registration_says_what_to_do(status: int, said: str) -> None:
+    target, _ = _vendor([status])
+    with pytest.raises(ConfigError, match=said) as caught:
+        target.begin_test("0/a")
+    assert DEFAULT_VSSID_CLIENT_SECRET not in str(caught.value)
