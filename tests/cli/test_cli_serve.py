@@ -272,3 +272,35 @@ def test_a_public_host_that_does_not_resolve_is_named(host: str, warned: bool) -
     # it listens on loopback, whatever name its URLs give
     assert re.search(rf"VNeID identity provider listening on 127\.0\.0\.1:\d+ as "
                      rf"http://{re.escape(host)}:\d+", " ".join(said.split())), said
+
+
+def test_serving_on_ipv6_loopback_prints_bracketed_urls_that_work() -> None:
+    """``serve --host ::1``: the address line writes the IPv6 host as a URL does (``[::1]``),
+    and the URLs it prints answer (the issuer is the printed one)."""
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        pytest.skip("no IPv6 loopback on this machine")
+    proc = subprocess.Popen(
+        [str(BIN), "serve", "--vneid-port", "0", "--vssid-port", "0", "--host", "::1"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "COLUMNS": "300"})
+    assert proc.stdout is not None
+    said = ""
+    try:
+        for line in proc.stdout:
+            said += line
+            if "Press Ctrl-C to stop." in line:
+                break
+        urls = re.findall(r"listening on (http://\[::1\]:\d+)", said)
+        assert len(urls) == 2, said
+        discovery = httpx.get(f"{urls[0]}/.well-known/openid-configuration", timeout=5)
+        assert discovery.json()["issuer"] == urls[0]
+        assert httpx.get(f"{urls[1]}/_harness/health", timeout=5).json()["status"] == "ok"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        said += proc.communicate(timeout=15)[0]
+    assert proc.returncode == 0, said
