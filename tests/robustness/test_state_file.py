@@ -596,3 +596,34 @@ def test_changes_a_failed_write_kept_in_memory_are_written_at_the_stop(
         "personas"]}
     assert state.write_pending() is None  # nothing pending any more
     state.close()
+
+
+def test_serves_stop_says_what_a_failed_write_lost(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The stop's warning, through ``run_servers`` itself (it was tested on ``StateFile``
+    alone): a disk still full when serve stops says which changes are lost, on stderr, and
+    the file and its lock are closed all the same."""
+    from harness import serve
+    from mock_providers import _served
+
+    served = serve.build_served(0, 0, state_file=tmp_path / "state.json")
+    assert (tmp_path / ".state.json.lock").exists()  # held while serving
+
+    def disk_full(src: Any, dst: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    def a_run_that_stops(coroutine: Any, http: str) -> None:
+        coroutine.close()  # never started: the serve "ran" and was stopped
+        monkeypatch.setattr(os, "replace", disk_full)
+        with pytest.raises(ProtocolError, match="could not be written"):
+            served.vneid.add_persona(PersonaRecord.from_json(_persona("lost")))
+
+    monkeypatch.setattr(_served, "run_loop", a_run_that_stops)
+    serve.run_servers(served)
+    said = capsys.readouterr().err
+    assert said.startswith("warning: changes made since the last write that failed are not in "
+                           f"the state file {tmp_path / 'state.json'}, and are lost with this "
+                           "serve (No space left on device)"), said
+    assert all(sock.fileno() == -1 for sock in served.sockets)
+    assert not (tmp_path / ".state.json.lock").exists()
