@@ -573,9 +573,16 @@ def _target_warnings(config: pytest.Config) -> list[str]:
     try:
         reads = TargetReads(options.admin_token)
         problem = preflight(options, reads=reads)
+        if problem:
+            config.stash[_PREFLIGHT_PROBLEM] = problem
         return [*([problem] if problem else []), *target_warnings(options, reads=reads)]
     except HarnessError:  # a bad profile file: pytest_configure has refused it already
         return []
+
+
+_PREFLIGHT_PROBLEM = pytest.StashKey[str]()
+"""What the checks before the tests found wrong with the targets (plain pytest goes on, and
+says it again when the targets' set-up then fails)."""
 
 
 def _clause_ids(item: pytest.Item) -> tuple[str, ...]:
@@ -709,7 +716,9 @@ def _remote_target(request: pytest.FixtureRequest) -> Iterator[Target | None]:
         target.snapshot()
     except HarnessError as exc:  # one line for the run, not one error per test
         target.close()
-        pytest.exit(f"error: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
+        found = config.stash.get(_PREFLIGHT_PROBLEM, None)  # the cause, said before the tests
+        pytest.exit(f"error: {found}; so the targets' set-up failed: {exc}" if found else
+                    f"error: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
     try:
         yield target
     finally:

@@ -414,6 +414,22 @@ def test_plain_pytest_shows_the_pre_run_warnings_of_remote_targets(
     assert swapped.ret == other_profile.ret == fine.ret == pytest.ExitCode.OK
 
 
+def test_plain_pytest_stopped_by_its_targets_names_the_cause_found_before(
+        pytester: pytest.Pytester) -> None:
+    """Swapped URLs and a test that needs the targets: the run stopped on "reading the config
+    failed with HTTP 404", after the warning that had named the cause (a docs walkthrough).
+    The stop says the cause first."""
+    pytester.makepyfile("def test_x(target):\n    pass\n")
+    with ServeProcess() as served:
+        swapped = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--vneid-url",
+                                                served.vssid, "--vssid-url", served.vneid)
+    assert swapped.ret == pytest.ExitCode.USAGE_ERROR
+    said = " ".join(swapped.stdout.str().split())
+    assert re.search(r"Exit: error: the VNeID target at \S+ answered 404 to GET "
+                     r"/.well-known/openid-configuration.* swapped.*; so the targets' set-up "
+                     r"failed: .*HTTP 404", said), said
+
+
 def test_a_teams_own_property_test_says_how_to_replay(pytester: pytest.Pytester) -> None:
     """A failing Hypothesis test outside scenarios/properties/ said nothing of how to replay
     it (the suites' own conftest says it for theirs)."""
