@@ -49,13 +49,14 @@ Snapshot = Callable[[], Any]
 
 class StateWriteError(ProtocolError):
     """The state file could not be written: a change is answered 503, kept in memory only
-    (``reason``: the system's words)."""
+    (``reason``: the system's words). It cites S-6, the clause of the test-control API whose
+    changes the state file keeps (§11; no clause of the login is concerned)."""
 
     def __init__(self, path: Path, reason: str) -> None:
         self.reason = reason
         super().__init__(f"the change is kept in memory but the state file {path} could not "
                          f"be written ({reason}); it would be lost on a restart",
-                         code="temporarily_unavailable", clause="A-1")
+                         code="temporarily_unavailable", clause="S-6")
 
 
 _LOCK_ATTEMPTS = 5
@@ -76,7 +77,7 @@ class StateFileError(ProtocolError):
     ``serve`` starts rather than answered over HTTP: ``str()`` is its description alone."""
 
     def __init__(self, description: str) -> None:
-        super().__init__(description, code="invalid_request", clause="A-1")
+        super().__init__(description, code="invalid_request", clause="S-6")
 
     def __str__(self) -> str:
         return self.description

@@ -184,7 +184,7 @@ def test_a_removed_lock_file_lets_no_second_serve_overwrite_the_first(tmp_path: 
     with pytest.raises(ProtocolError) as refused:
         vneid.add_persona(PersonaRecord.from_json(_persona("i")))
     err = refused.value
-    assert (err.code, err.status) == ("temporarily_unavailable", 503)
+    assert (err.code, err.status, err.clause) == ("temporarily_unavailable", 503, "S-6")
     assert "was removed while this serve held it" in err.description
     assert "in use by another vneid-harness serve" in err.description
     names = [p["personal_id"] for p in json.loads(path.read_text())["sections"]["vneid"][
