@@ -334,7 +334,9 @@ def _register_allure(config: pytest.Config) -> None:
     from reports.allure_steps import AllureFlowReporter
     from reports.protocol_links import default_protocol_url, find_protocol
 
-    found = find_protocol(config.rootpath, Path(__file__).resolve().parents[1])
+    # the run's root, this harness's checkout, and the folder the run started from (an
+    # installed harness's run roots in site-packages)
+    found = find_protocol(config.rootpath, Path(__file__).resolve().parents[1], Path.cwd())
     protocol_url = config.getoption(OPT_PROTOCOL_URL, None) or default_protocol_url(found)
     reporter = AllureFlowReporter(config, protocol_url=protocol_url, protocol_file=found,
                                   clause_ids=_clause_ids, clean_message=_clean_message,
@@ -710,13 +712,17 @@ def _remote_target(request: pytest.FixtureRequest) -> Iterator[Target | None]:
     target = remote_target(vneid_url, config.getoption(OPT_VSSID_URL),
                            admin_token=config.getoption(OPT_ADMIN_TOKEN),
                            seed=config.getoption(OPT_SEED), profile=run_profile(config))
+    stage = "health"
     try:
         target.vneid.health()
         target.vssid.health()
+        stage = "set-up"
         target.snapshot()
     except HarnessError as exc:  # one line for the run, not one error per test
         target.close()
-        found = config.stash.get(_PREFLIGHT_PROBLEM, None)  # the cause, said before the tests
+        # a set-up that failed after the health checks: the cause the checks before the
+        # tests found (swapped URLs) comes first; a health check says its own
+        found = config.stash.get(_PREFLIGHT_PROBLEM, None) if stage == "set-up" else None
         pytest.exit(f"error: {found}; so the targets' set-up failed: {exc}" if found else
                     f"error: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
     try:
