@@ -63,9 +63,10 @@ ALLURE_ENV = "VNEID_HARNESS_ALLURE"
 """Environment variable naming the ``allure`` executable (npm's, Allure 3)."""
 DEFAULT_NAME = "VNeID → VssID login (vneid-harness)"
 DEFAULT_HISTORY_LIMIT = 10
-_FIX = ("run `make setup` in the project folder (it runs `npm ci`, which installs npm's "
-        f"`allure` from package.json into node_modules/), or point {ALLURE_ENV} (or "
-        "`vneid-harness report --allure`) at an Allure 3 `allure` executable")
+_FIX = ("run `make setup` in the harness's checkout (it runs `npm ci`, which installs npm's "
+        "`allure` from package.json into node_modules/); with the harness installed as a "
+        "package, `npm install allure@3` in the folder you run from; or point "
+        f"{ALLURE_ENV} (or `vneid-harness report --allure`) at an Allure 3 `allure` executable")
 _ANALYTICS = re.compile(
     r'<script async src="https://www\.googletagmanager\.com/gtag/js[^"]*"></script>\s*'
     r"<script>\s*window\.dataLayer.*?</script>\s*", re.DOTALL)
@@ -116,7 +117,8 @@ def project_root() -> Path:
 
 def find_allure(explicit: Path | None = None, env: Mapping[str, str] | None = None) -> Path:
     """The ``allure`` executable: ``explicit``, else ``$VNEID_HARNESS_ALLURE``, else
-    ``node_modules/.bin/allure`` under the project root. Raises :class:`AllureToolMissing`
+    ``node_modules/.bin/allure`` under the project root (a checkout), else under the working
+    directory (a harness installed as a package). Raises :class:`AllureToolMissing`
     with how to fix it. (No ``PATH`` lookup: an ``allure`` there may be Allure 2, whose
     command line differs.)"""
     env = os.environ if env is None else env
@@ -124,8 +126,10 @@ def find_allure(explicit: Path | None = None, env: Mapping[str, str] | None = No
         candidate, origin = explicit, "--allure"
     elif env.get(ALLURE_ENV):
         candidate, origin = Path(env[ALLURE_ENV]), ALLURE_ENV
-    else:
-        candidate, origin = project_root() / "node_modules" / ".bin" / "allure", "default"
+    else:  # the checkout's (make setup), else the working directory's (an installed harness)
+        here = [folder / "node_modules" / ".bin" / "allure" for folder in (project_root(),
+                                                                           Path.cwd())]
+        candidate, origin = next((p for p in here if p.is_file()), here[0]), "default"
     if not candidate.is_file():
         where = (f"{candidate} (from {origin}) does not exist" if origin != "default"
                  else f"the Allure 3 command line is not installed ({candidate} is missing)")

@@ -66,8 +66,9 @@ def find_chromium(explicit: Path | None = None, env: Mapping[str, str] | None = 
     if not candidate.is_file() or not os.access(candidate, os.X_OK):
         installer = "apt-get install -y chromium chromium-driver"
         raise BrowserMissing(
-            f"no Chromium at {candidate}: run `make setup` (it runs `{installer}` on Debian "
-            f"when /usr/bin/chromium is missing), or point {CHROMIUM_ENV} at a Chromium "
+            f"no Chromium at {candidate}: run `make setup` in the harness's checkout (it runs "
+            f"`{installer}` on Debian when /usr/bin/chromium is missing), or `{installer}` "
+            f"yourself as root, or point {CHROMIUM_ENV} at a Chromium "
             "executable (`playwright install` cannot download browsers here)")
     return candidate
 

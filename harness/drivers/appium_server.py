@@ -53,8 +53,9 @@ def appium_executable(root: Path) -> Path:
     if not exe.exists() or not driver.exists():
         raise ConfigError(
             f"Appium is not installed under {root / 'node_modules'}: the appium driver runs "
-            "npm's appium and appium-chromium-driver (package.json); run `make setup` "
-            "(it runs npm ci)")
+            "npm's appium and appium-chromium-driver (package.json); run `make setup` in the "
+            "harness's checkout (it runs npm ci), or with the harness installed as a package "
+            "`npm install appium@3 appium-chromium-driver@3` in the folder you run pytest from")
     return exe
 
 

@@ -45,8 +45,9 @@ def chromium_executable() -> Path:
     if not (path.is_file() and os.access(path, os.X_OK)):
         raise ConfigError(
             f"Chromium is missing at {path}: the web and appium drivers drive Debian's "
-            f"Chromium; run `make setup` (it installs chromium and chromium-driver with apt-get)"
-            f" or set {CHROMIUM_ENV} to a Chromium executable")
+            f"Chromium; run `make setup` in the harness's checkout, or as root `apt-get install "
+            f"-y chromium chromium-driver` (Debian), or set {CHROMIUM_ENV} to a Chromium "
+            "executable")
     return path
 
 

@@ -249,6 +249,26 @@ def test_a_missing_allure_says_how_to_install_it(results: Path, tmp_path: Path) 
     assert not (tmp_path / "report").exists()
 
 
+def test_an_installed_harness_finds_the_allure_of_the_folder_it_runs_from(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Installed as a package, the project root is site-packages: ``npm install allure@3`` in
+    one's own folder was not found, and the fix named ``make setup`` (a review)."""
+    from reports import allure_html
+
+    monkeypatch.setattr(allure_html, "project_root", lambda: tmp_path / "site-packages")
+    project = tmp_path / "myproj"
+    tool = project / "node_modules" / ".bin" / "allure"
+    tool.parent.mkdir(parents=True)
+    tool.write_text("#!/bin/sh\nexit 0\n")
+    tool.chmod(0o755)
+    env = {"PATH": os.environ["PATH"]}
+    monkeypatch.chdir(tmp_path)  # a folder without it
+    with pytest.raises(AllureToolMissing, match=r"`npm install allure@3` in the folder you run"):
+        find_allure(env=env)
+    monkeypatch.chdir(project)
+    assert find_allure(env=env) == tool
+
+
 def test_a_missing_node_says_how_to_install_it(tmp_path: Path) -> None:
     with pytest.raises(AllureToolMissing, match=r"`node` \(Node.js 20 or later\)"):
         find_allure(env={"PATH": str(tmp_path)})
