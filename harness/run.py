@@ -54,6 +54,14 @@ if TYPE_CHECKING:
 __all__ = ["ProgressReporter", "RunOptions", "allure_html", "run_suites", "scenarios_dir"]
 
 
+PACKAGED_SETTINGS = ("-o", "xfail_strict=true",
+                     "-o", "filterwarnings=error\nignore::DeprecationWarning:allure_commons.*")
+"""``pyproject.toml``'s pytest settings that decide a verdict, as options, for a harness
+installed as a package (no ``pyproject.toml`` beside it): an installed run dropped them, and
+a warning that fails a scenario in the checkout passed (an installed-package review).
+``tests/cli/test_run_settings.py`` keeps them equal to the file's."""
+
+
 def scenarios_dir() -> Path:
     import scenarios
 
@@ -396,12 +404,13 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
     args = [*(options.paths or [str(scenarios_dir())]),
             "-o", "addopts=", "--strict-markers", "--strict-config",
             "-p", "no:terminal", "-p", "no:cacheprovider",
-            # the CLI may have imported plugin modules (faker) before pytest starts
-            "-W", "ignore::pytest.PytestAssertRewriteWarning",
             # the project's settings (xfail_strict, filterwarnings = error) by name: pytest
             # looks for them from the paths given, which may be a suite elsewhere, and each
-            # xdist worker reads a separate option's value (--alluredir /tmp/…) as a path
-            *(["-c", str(settings)] if settings.is_file() else []),
+            # xdist worker reads a separate option's value (--alluredir /tmp/…) as a path;
+            # installed as a package, the same settings as options
+            *(["-c", str(settings)] if settings.is_file() else PACKAGED_SETTINGS),
+            # the CLI may have imported plugin modules (faker) before pytest starts
+            "-W", "ignore::pytest.PytestAssertRewriteWarning",
             f"--rootdir={scenarios_dir().parent}",
             f"--junitxml={staged_junit}",
             # not --clean-alluredir: ProgressReporter clears it once a test reports
