@@ -30,7 +30,6 @@ __all__ = [
     "redact_json_text",
     "redact_path",
     "redact_secret_shapes",
-    "redact_text",
     "redact_text_body",
     "redact_url",
     "redact_value",
@@ -107,8 +106,10 @@ def _redact_route_pair(chunk: str) -> str:
         name, eq, value = part.partition("=")
         if eq and is_secret_key(unquote_plus(name)):
             return "?".join([*parts[:i], f"{name}={REDACTED}"])
-        if eq and "%" in value:  # a URL percent-encoded as the value (``?next=vssid%3A…``)
-            parts[i] = f"{name}={redact_value(value)}"
+        if eq:  # a URL as the value, encoded or not (``?next=vssid%3A…``, ``next=vssid:cb#…``)
+            clean = _public(redact_value(value))
+            if clean != value:
+                parts[i] = f"{name}={clean}"
     return "?".join(parts)
 
 
@@ -224,6 +225,9 @@ def redact_form(encoded: str) -> str:
     return _redact_pairs(encoded)
 
 
+_SCHEMED_HEADERS = frozenset({"authorization", "proxy-authorization"})
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*")
+"""An authentication scheme's name (RFC 9110 §11.1: a token), shown before the credential."""
 URL_HEADERS = frozenset({"location", "content-location", "referer"})
 """Headers whose value is a URL, redacted as one: a web login's 303 carries the
 authorization code in ``Location`` (``…/callback?code=…``), and a page reached from it sends
@@ -237,8 +241,11 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     for name, value in headers.items():
         lowered = name.lower()
         if lowered in SECRET_HEADERS:
+            # an Authorization keeps its scheme word (``Bearer [REDACTED]``); a cookie
+            # (``sid=…; Path=/``) or an admin token has none, and goes whole
             scheme, _, rest = value.partition(" ")
-            out[name] = f"{scheme} {REDACTED}" if rest else REDACTED
+            out[name] = (f"{scheme} {REDACTED}" if rest and lowered in _SCHEMED_HEADERS
+                         and _SCHEME.fullmatch(scheme) else REDACTED)
         elif lowered in URL_HEADERS:
             out[name] = redact_url(value)
         else:
@@ -297,7 +304,7 @@ _ASSIGNED = re.compile(  # 'name': value (a dict or JSON), name=value (a call, U
     rf"""|(?:(?<![\w-])|(?<=%3[Ff])|(?<=%2[36]))(?:{_NAMES_ALTERNATION})=)"""
     rf"""(?P<value>{re.escape(REDACTED)}"""  # and a secret run on from one (``…]CCC3``)
     rf"""(?:(?=[A-Za-z0-9_~+/-])(?:(?!{re.escape(REDACTED)})[^\s&'",;)}}\]>])*)?"""
-    rf"""|'[^'\n]*'?|"[^"\n]*"?|[^\s&'",;)}}\]>{{\[]"""
+    rf"""|'[^'\n]*'?|"[^"\n]*"?|\[[^\]\n]*\]?[^\s&'",;)}}\]>]*|[^\s&'",;)}}\]>{{\[]"""
     rf"""(?:(?!{re.escape(REDACTED)})[^\s&'",;)}}\]>])*)""",  # up to a [REDACTED] after it
     re.IGNORECASE,
 )
@@ -395,14 +402,6 @@ def _is_url_with_parameters(value: str) -> bool:
         "://" in value or _URL_START.match(value) is not None)
 
 
-def redact_text(text: str, secrets: Mapping[str, str] | None = None) -> str:
-    """Replace each known secret value occurring in free text (last line of defence)."""
-    for value in (secrets or {}).values():
-        if value:
-            text = text.replace(value, REDACTED)
-    return text
-
-
 _STRICT_JSON = json.JSONDecoder(parse_constant=refuse_constant, parse_float=finite_float)
 
 
@@ -449,11 +448,12 @@ def redact_json_text(text: str, loaded: tuple[Any, bool] | None = None) -> Any:
 _PLAIN_FORM = re.compile(
     r"[A-Za-z0-9_.~\[\]-]*(?:=[^&]*)?(?:&[A-Za-z0-9_.~\[\]-]*(?:=[^&]*)?)*")
 """A form whose parameter names are all plain (the values may be anything)."""
-_PARAMETER_NAME = re.compile(r"[A-Za-z0-9_.~\[\]-]*")
+_PARAMETER_NAME = re.compile(r"[A-Za-z0-9_.~\[\] -]*")
+"""A plausible parameter name, decoded (a space: a ``+`` or ``%20`` in it, ``code+=…``)."""
 _SECRET_IN_TEXT = re.compile(
     rf"""(?<![A-Za-z0-9_])(?P<key>["']?(?:{_NAMES_ALTERNATION})["']?\s*[:=]\s*)"""
-    rf"""(?P<value>{re.escape(REDACTED)}(?![^\s"',;&}}\]])"""
-    r"""|"(?:[^"\\]|\\.)*"?|'[^']*'?|[^\s"',;&}\]]*)""",
+    rf"""(?P<value>{re.escape(REDACTED)}[^\s"',;&}}\]]*"""  # a secret run on from it too
+    r"""|"(?:[^"\\]|\\.)*"?|'[^']*'?|\[[^\]\n]*\]?[^\s"',;&}\]]*|[^\s"',;&}\]]*)""",
     re.IGNORECASE,
 )
 """A secret name followed by its value in free text: ``"passcode": "…"``, ``code=…``
@@ -494,7 +494,7 @@ def _redact_form_body(text: str) -> Any:
             return text
     if _is_form(text):
         return redact_form(text)
-    return _redact_secrets_in_text(unquote_plus(text))
+    return redact_secret_shapes(_redact_secrets_in_text(unquote_plus(text)))
 
 
 def redact_text_body(text: str) -> Any:
