@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -248,25 +249,41 @@ def test_a_client_that_stops_reading_does_not_keep_a_stopped_server_alive(signal
             server.proc.communicate()
 
 
+class Printed:
+    """What a ``serve`` printed: :attr:`text` grows with the rest once it is stopped."""
+
+    text = ""
+
+
+@contextlib.contextmanager
+def serving_until_ready(*args: str) -> Iterator[tuple[subprocess.Popen[str], Printed]]:
+    """``serve ARGS`` on free ports, read until it says how to stop it; stopped by SIGTERM
+    at the end of the block."""
+    proc = subprocess.Popen(
+        [str(BIN), "serve", "--vneid-port", "0", "--vssid-port", "0", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "COLUMNS": "300"})
+    assert proc.stdout is not None
+    printed = Printed()
+    try:
+        for line in proc.stdout:
+            printed.text += line
+            if "Press Ctrl-C to stop." in line:
+                break
+        yield proc, printed
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        printed.text += proc.communicate(timeout=15)[0]
+
+
 @pytest.mark.parametrize(("host", "warned"), [("idp.invalid", True), ("localhost", False)])
 def test_a_public_host_that_does_not_resolve_is_named(host: str, warned: bool) -> None:
     """``--public-host NAME`` puts NAME in the issuer URL, which the VssID mock calls: a name
     that does not resolve here made every login through it fail (provider_unavailable), with
     no word at start. RFC 2606 keeps ``.invalid`` unresolvable."""
-    proc = subprocess.Popen(
-        [str(BIN), "serve", "--vneid-port", "0", "--vssid-port", "0", "--public-host", host],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "COLUMNS": "300"})
-    assert proc.stdout is not None
-    said = ""
-    try:
-        for line in proc.stdout:
-            said += line
-            if "Press Ctrl-C to stop." in line:
-                break
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        said += proc.communicate(timeout=15)[0]
+    with serving_until_ready("--public-host", host) as (_, printed):
+        pass
+    said = printed.text
     assert "Press Ctrl-C to stop." in said, said
     assert (f"warning: {host} does not resolve on this machine" in said) is warned, said
     # it listens on loopback, whatever name its URLs give
@@ -277,30 +294,15 @@ def test_a_public_host_that_does_not_resolve_is_named(host: str, warned: bool) -
 def test_serving_on_ipv6_loopback_prints_bracketed_urls_that_work() -> None:
     """``serve --host ::1``: the address line writes the IPv6 host as a URL does (``[::1]``),
     and the URLs it prints answer (the issuer is the printed one)."""
-    import socket
-
     try:
         with socket.socket(socket.AF_INET6) as probe:
             probe.bind(("::1", 0))
     except OSError:
         pytest.skip("no IPv6 loopback on this machine")
-    proc = subprocess.Popen(
-        [str(BIN), "serve", "--vneid-port", "0", "--vssid-port", "0", "--host", "::1"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "COLUMNS": "300"})
-    assert proc.stdout is not None
-    said = ""
-    try:
-        for line in proc.stdout:
-            said += line
-            if "Press Ctrl-C to stop." in line:
-                break
-        urls = re.findall(r"listening on (http://\[::1\]:\d+)", said)
-        assert len(urls) == 2, said
+    with serving_until_ready("--host", "::1") as (proc, printed):
+        urls = re.findall(r"listening on (http://\[::1\]:\d+)", printed.text)
+        assert len(urls) == 2, printed.text
         discovery = httpx.get(f"{urls[0]}/.well-known/openid-configuration", timeout=5)
         assert discovery.json()["issuer"] == urls[0]
         assert httpx.get(f"{urls[1]}/_harness/health", timeout=5).json()["status"] == "ok"
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        said += proc.communicate(timeout=15)[0]
-    assert proc.returncode == 0, said
+    assert proc.returncode == 0, printed.text
