@@ -299,12 +299,15 @@ def redact_path(path: str) -> str:
 
 _NAMES_ALTERNATION = "|".join(sorted((re.escape(k) for k in _SECRET_FORMS), key=len,
                                      reverse=True))
+_LIST = r"\[(?:[^\[\]\n]|\[[^\[\]\n]*\]?)*\]?"
+"""A list as a secret's value (``"client_secret": ["s1"]`` in JSON cut short, not parsed),
+nested once (``[["a"], "b"]``)."""
 _ASSIGNED = re.compile(  # 'name': value (a dict or JSON), name=value (a call, URL or form)
     rf"""(?P<key>(?P<q>['"])(?:{_NAMES_ALTERNATION})(?P=q)\s*:\s*"""
-    rf"""|(?:(?<![\w-])|(?<=%3[Ff])|(?<=%2[36]))(?:{_NAMES_ALTERNATION})=)"""
+    rf"""|(?:(?<![\w-])|(?<=%3[Ff])|(?<=%2[36]))(?:{_NAMES_ALTERNATION})[+ ]*=)"""
     rf"""(?P<value>{re.escape(REDACTED)}"""  # and a secret run on from one (``…]CCC3``)
     rf"""(?:(?=[A-Za-z0-9_~+/-])(?:(?!{re.escape(REDACTED)})[^\s&'",;)}}\]>])*)?"""
-    rf"""|'[^'\n]*'?|"[^"\n]*"?|\[[^\]\n]*\]?[^\s&'",;)}}\]>]*|[^\s&'",;)}}\]>{{\[]"""
+    rf"""|'[^'\n]*'?|"[^"\n]*"?|{_LIST}[^\s&'",;)}}\]>]*|[^\s&'",;)}}\]>{{\[]"""
     rf"""(?:(?!{re.escape(REDACTED)})[^\s&'",;)}}\]>])*)""",  # up to a [REDACTED] after it
     re.IGNORECASE,
 )
@@ -448,12 +451,11 @@ def redact_json_text(text: str, loaded: tuple[Any, bool] | None = None) -> Any:
 _PLAIN_FORM = re.compile(
     r"[A-Za-z0-9_.~\[\]-]*(?:=[^&]*)?(?:&[A-Za-z0-9_.~\[\]-]*(?:=[^&]*)?)*")
 """A form whose parameter names are all plain (the values may be anything)."""
-_PARAMETER_NAME = re.compile(r"[A-Za-z0-9_.~\[\] -]*")
-"""A plausible parameter name, decoded (a space: a ``+`` or ``%20`` in it, ``code+=…``)."""
+_PARAMETER_NAME = re.compile(r"[A-Za-z0-9_.~\[\]-]*")
 _SECRET_IN_TEXT = re.compile(
     rf"""(?<![A-Za-z0-9_])(?P<key>["']?(?:{_NAMES_ALTERNATION})["']?\s*[:=]\s*)"""
     rf"""(?P<value>{re.escape(REDACTED)}[^\s"',;&}}\]]*"""  # a secret run on from it too
-    r"""|"(?:[^"\\]|\\.)*"?|'[^']*'?|\[[^\]\n]*\]?[^\s"',;&}\]]*|[^\s"',;&}\]]*)""",
+    rf"""|"(?:[^"\\]|\\.)*"?|'[^']*'?|{_LIST}[^\s"',;&}}\]]*|[^\s"',;&}}\]]*)""",
     re.IGNORECASE,
 )
 """A secret name followed by its value in free text: ``"passcode": "…"``, ``code=…``
@@ -494,6 +496,11 @@ def _redact_form_body(text: str) -> Any:
             return text
     if _is_form(text):
         return redact_form(text)
+    # not a form throughout (``login failed for password=…``, ``a b=1&code=sec ret``): a
+    # pair whose name is a secret's goes to its ``&`` as a form's would, then the text
+    text = "&".join(f"{chunk.partition('=')[0]}={REDACTED}"
+                    if "=" in chunk and is_secret_key(unquote_plus(chunk.partition("=")[0]))
+                    else chunk for chunk in text.split("&"))
     return redact_secret_shapes(_redact_secrets_in_text(unquote_plus(text)))
 
 

@@ -91,6 +91,13 @@ def test_strings_in_json(value: str, secret: str) -> None:
     (b"https://u:pw9@h/p=1", "pw9"),
     (b"https://u:pw9@h/cb?a=b", "pw9"),
     (b"a b=1&code=sec ret", "ret"),
+    # free text sent as a form: a name with spaces made it a "form" whose pair name was
+    # the whole phrase, no secret's (a re-read: it had been redacted before)
+    (b"login failed for password=hunter2", "hunter2"),
+    (b"login+failed+for+password=hunter2", "hunter2"),
+    (b"the code=abc123 was wrong", "abc123"),
+    (b"my password=hun)ter2", "hun"),
+    (b'{"client_secret": [["a1x"], "b2x"], "x', "b2x"),
     (b"msg=see+https://rp/cb?password=hun)ter2", "ter2"),
 ])
 def test_form_bodies(body: bytes, secret: str) -> None:
