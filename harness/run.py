@@ -54,12 +54,12 @@ if TYPE_CHECKING:
 __all__ = ["ProgressReporter", "RunOptions", "allure_html", "run_suites", "scenarios_dir"]
 
 
-PACKAGED_SETTINGS = ("-o", "xfail_strict=true",
-                     "-o", "filterwarnings=error\nignore::DeprecationWarning:allure_commons.*")
-"""``pyproject.toml``'s pytest settings that decide a verdict, as options, for a harness
-installed as a package (no ``pyproject.toml`` beside it): an installed run dropped them, and
-a warning that fails a scenario in the checkout passed (an installed-package review).
-``tests/cli/test_run_settings.py`` keeps them equal to the file's."""
+PACKAGED_SETTINGS = Path(__file__).with_name("suites.ini")
+"""``pyproject.toml``'s pytest settings that decide a verdict, in a file shipped with the
+package, for a harness installed as one (no ``pyproject.toml`` beside it): an installed run
+dropped them, and a warning that fails a scenario in the checkout passed; without a ``-c``,
+pytest also read a user's own ``pytest.ini`` above site-packages (two reviews).
+``tests/cli/test_run_settings.py`` keeps them equal to the project's."""
 
 
 def scenarios_dir() -> Path:
@@ -408,7 +408,7 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
             # looks for them from the paths given, which may be a suite elsewhere, and each
             # xdist worker reads a separate option's value (--alluredir /tmp/…) as a path;
             # installed as a package, the same settings as options
-            *(["-c", str(settings)] if settings.is_file() else PACKAGED_SETTINGS),
+            "-c", str(settings if settings.is_file() else PACKAGED_SETTINGS),
             # the CLI may have imported plugin modules (faker) before pytest starts
             "-W", "ignore::pytest.PytestAssertRewriteWarning",
             f"--rootdir={scenarios_dir().parent}",

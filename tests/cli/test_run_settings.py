@@ -1,9 +1,10 @@
 """``vneid-harness run`` installed as a package has no ``pyproject.toml`` to pass with ``-c``:
-it passes the same verdict-deciding settings as options (``harness.run.PACKAGED_SETTINGS``),
-which must stay equal to the file's."""
+it passes ``harness/suites.ini`` (package data), whose verdict-deciding settings must stay
+equal to the project's, and which keeps a user's own ``pytest.ini`` out."""
 
 from __future__ import annotations
 
+import configparser
 import tomllib
 from pathlib import Path
 
@@ -16,18 +17,27 @@ PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 
 def test_the_packaged_settings_are_the_projects() -> None:
     ini = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["tool"]["pytest"]["ini_options"]
-    expected = ["-o", f"xfail_strict={str(ini['xfail_strict']).lower()}",
-                "-o", "filterwarnings=" + "\n".join(ini["filterwarnings"])]
-    assert list(PACKAGED_SETTINGS) == expected
+    packaged = configparser.ConfigParser()
+    packaged.read(PACKAGED_SETTINGS, encoding="utf-8")
+    section = packaged["pytest"]
+    assert section.getboolean("xfail_strict") is ini["xfail_strict"]
+    assert section["filterwarnings"].split() == ini["filterwarnings"]
+    assert set(section) == {"xfail_strict", "filterwarnings"}
     verdict_free = {"minversion", "addopts", "testpaths"}  # run passes its own or none
     assert set(ini) - verdict_free == {"xfail_strict", "filterwarnings"}, (
-        "a new pytest setting in pyproject.toml: add it to PACKAGED_SETTINGS if it can "
+        "a new pytest setting in pyproject.toml: add it to harness/suites.ini if it can "
         "change a verdict")
+    package_data = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["tool"]["setuptools"][
+        "package-data"]["harness"]
+    assert "suites.ini" in package_data
 
 
-def test_the_options_act_as_the_file_does(pytester: pytest.Pytester) -> None:
-    """Given as options (no ini file), a warning fails a test and an xfail that passes fails
-    the run, as the project's file makes them."""
+def test_the_file_acts_as_the_projects_and_keeps_a_users_settings_out(
+        pytester: pytest.Pytester) -> None:
+    """With it, a warning fails a test and an xfail that passes fails the run, and a
+    ``pytest.ini`` of the user's in the folder above (a venv inside the project) does not
+    apply (it collected nothing: ``python_files = check_*.py``)."""
+    pytester.makeini("[pytest]\npython_files = check_*.py\n")
     pytester.makepyfile("""
         import warnings
         import pytest
@@ -39,5 +49,7 @@ def test_the_options_act_as_the_file_does(pytester: pytest.Pytester) -> None:
         def test_passes_anyway():
             pass
     """)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", *PACKAGED_SETTINGS)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-c",
+                                           str(PACKAGED_SETTINGS), f"--rootdir={pytester.path}",
+                                           str(pytester.path))
     result.assert_outcomes(failed=2)
