@@ -19,6 +19,7 @@ from harness.protocol.redaction import (
     redact_form,
     redact_headers,
     redact_json,
+    redact_secret_shapes,
     redact_url,
 )
 
@@ -109,3 +110,18 @@ def test_a_form_without_a_secret_is_kept_whatever_its_names() -> None:
     for form in ("a b=1&c=2", "see the docs=now", "x&y=%41+b"):
         assert redact_form(form) == form
         assert redact_body(form.encode(), FORM) == form
+
+
+@pytest.mark.clause("S-5")
+@pytest.mark.parametrize(("text", "secrets"), [
+    ('AssertionError: {"client_secret": ["s1x", "s2x"], "x', ("s1x", "s2x")),
+    ("got 'passcode': [['p1x'], 'p2x'] back", ("p1x", "p2x")),
+    ("sent a=1&code+=c1x&b=2", ("c1x",)),
+    ("sent code =c2x", ("c2x",)),
+])
+def test_free_text_shapes(text: str, secrets: tuple[str, ...]) -> None:
+    """The shapes of free text (failure messages): a secret's list value, nested once, and a
+    name with a ``+`` or a space before its ``=``; each layer checked alone."""
+    clean = redact_secret_shapes(text)
+    assert not any(s in clean for s in secrets), clean
+    assert redact_secret_shapes(clean) == clean
