@@ -407,7 +407,7 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
             # the project's settings (xfail_strict, filterwarnings = error) by name: pytest
             # looks for them from the paths given, which may be a suite elsewhere, and each
             # xdist worker reads a separate option's value (--alluredir /tmp/…) as a path;
-            # installed as a package, the same settings as options
+            # installed as a package, the same settings from harness/suites.ini
             "-c", str(settings if settings.is_file() else PACKAGED_SETTINGS),
             # the CLI may have imported plugin modules (faker) before pytest starts
             "-W", "ignore::pytest.PytestAssertRewriteWarning",

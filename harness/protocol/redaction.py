@@ -132,12 +132,22 @@ def _redact_pair(chunk: str) -> str:
     match = _PLAIN_PAIR.fullmatch(chunk)
     if match is not None and "eyJ" not in chunk:  # a JWS is plain too: the shapes find it
         return f"{match.group(1)}={REDACTED}" if is_secret_key(match.group(1)) else chunk
-    name, eq, value = chunk.partition("=")
-    if is_secret_key(unquote_plus(name, errors="replace")):
-        return f"{name}={REDACTED}" if eq else chunk
+    secret = _secret_named(chunk)
+    if secret is not None:
+        return secret
+    value = chunk.partition("=")[2]
     if "=" in value or "eyJ" in value or _ENCODED_EQUALS.search(value):
         return _reencode(chunk)  # never cached: the value may hold a secret (a JWS, a URL)
     return _reencode_public(chunk)
+
+
+def _secret_named(chunk: str) -> str | None:
+    """``name=[REDACTED]`` (the name as it came) when ``chunk``'s name, decoded, is a
+    secret's; a bare secret name as it came; ``None`` for any other chunk."""
+    name, eq, _ = chunk.partition("=")
+    if not is_secret_key(unquote_plus(name, errors="replace")):
+        return None
+    return f"{name}={REDACTED}" if eq else chunk
 
 
 def _reencode(chunk: str) -> str:
@@ -498,9 +508,7 @@ def _redact_form_body(text: str) -> Any:
         return redact_form(text)
     # not a form throughout (``login failed for password=…``, ``a b=1&code=sec ret``): a
     # pair whose name is a secret's goes to its ``&`` as a form's would, then the text
-    text = "&".join(f"{chunk.partition('=')[0]}={REDACTED}"
-                    if "=" in chunk and is_secret_key(unquote_plus(chunk.partition("=")[0]))
-                    else chunk for chunk in text.split("&"))
+    text = "&".join(_secret_named(chunk) or chunk for chunk in text.split("&"))
     return redact_secret_shapes(_redact_secrets_in_text(unquote_plus(text)))
 
 
