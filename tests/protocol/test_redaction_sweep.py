@@ -8,7 +8,6 @@ beside one encoded once, and one run on from a marker."""
 from __future__ import annotations
 
 import json
-from urllib.parse import unquote
 
 import httpx
 import pytest
@@ -16,14 +15,9 @@ import pytest
 from harness.embedded import SyncASGITransport
 from harness.protocol.redaction import redact_form, redact_secret_shapes, redact_url
 from mock_providers.vneid import VNeIDProvider
+from tests.protocol.readable import readable
 
 JWS = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJMRUFLQUFBNiJ9.c2ln"
-
-
-def _deep(text: str) -> str:
-    for _ in range(4):
-        text = unquote(text)
-    return text
 
 
 @pytest.mark.clause("S-5")
@@ -35,12 +29,12 @@ def _deep(text: str) -> str:
     (f"https://h/cb?x={JWS}", "eyJzdWIiOiJMRUFLQUFBNiJ9"),
 ])
 def test_urls(given: str, secret: str) -> None:
-    assert secret not in _deep(redact_url(given))
+    assert secret not in readable(redact_url(given))
 
 
 @pytest.mark.clause("S-5")
 def test_a_form_field_with_a_bad_byte_beside_a_nested_code() -> None:
-    assert "LEAK10" not in _deep(redact_form("callback_url=vssid%3A%2F%2Fcb%3Fcode%3DLEAK10%FF"))
+    assert "LEAK10" not in readable(redact_form("callback_url=vssid%3A%2F%2Fcb%3Fcode%3DLEAK10%FF"))
     assert redact_form("x=%FF&y=1") == "x=%FF&y=1"  # without a secret: as it came
 
 
@@ -50,7 +44,7 @@ def test_free_text_at_every_depth() -> None:
             "%252F%252Fcb%253Fcode%253DBBBB2222")
     clean = redact_secret_shapes(text)
     assert "AAAA1111" not in clean
-    assert "BBBB2222" not in _deep(clean)
+    assert "BBBB2222" not in readable(clean)
     assert "CCCC3333" not in redact_secret_shapes("vssid://cb?code=[REDACTED]CCCC3333")
     assert redact_secret_shapes("code=[REDACTED] and 'code': '[REDACTED]'") == (
         "code=[REDACTED] and 'code': '[REDACTED]'")
