@@ -420,10 +420,13 @@ def pytest_runtest_makereport(item: pytest.Item,
         # the seed is what makes the run replayable: say it where the failure is (the
         # property suites say their own "how to reproduce", with hypothesis's profile)
         seeded = "harness_seed" in getattr(item, "fixturenames", ())
-        how = replay_command(item.config, item.nodeid, seeded=seeded)
+        # a test file outside the run's root (a team's own folder) has a node id without
+        # its file ("::test_x"): the replay names the file
+        nodeid = f"{item.path}{item.nodeid}" if item.nodeid.startswith("::") else item.nodeid
+        how = replay_command(item.config, nodeid, seeded=seeded)
         if hypothesis:
             how += HYPOTHESIS_REPLAY + hidden_examples_hint()
-        report.sections.append(("how to replay", how))
+        report.sections.append((REPLAY_SECTION, how))
     if report.failed or report.skipped or report.sections:
         from reports.failures import clean_report
 
@@ -433,6 +436,16 @@ def pytest_runtest_makereport(item: pytest.Item,
 
         attach_to_report(report, item_traces(item))
     return report
+
+
+REPLAY_SECTION = "how to replay"
+"""The title of the section a failed test's report gets with its replay command; the run's
+verdict, ``results.jsonl``, the conformance report and Allure's error box carry it too."""
+
+
+def replay_of(report: pytest.TestReport) -> str:
+    """The replay command the harness plugin gave a failed test's ``report`` ("" if none)."""
+    return next((text for title, text in report.sections if title == REPLAY_SECTION), "")
 
 
 HYPOTHESIS_REPLAY = (

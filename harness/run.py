@@ -41,10 +41,12 @@ from harness.preflight import TargetReads, preflight, target_warnings
 from harness.processes import interrupt_reason
 from harness.profile_file import load_profile, profile_overrides
 from harness.protocol.redaction import redact_url
+from harness.pytest_plugin import replay_of
 from harness.targets import check_admin_token
 from reports.conformance_html import write_conformance_html
 from reports.errors import ReportError
 from reports.evidence import EvidenceCollector
+from reports.protocol_links import clause_links, find_protocol
 from reports.summary import clause_table, write_verdict
 
 if TYPE_CHECKING:
@@ -289,7 +291,7 @@ class ProgressReporter:
         elif report.skipped:
             message = " ".join(_skip_reason(report).split())
         return TestOutcome(report.nodeid, outcome, clauses, report.duration, message[:300],
-                           warn_only, detail)
+                           warn_only, detail, replay_of(report) if report.failed else "")
 
     def _record_started(self, entry: TestOutcome) -> None:
         self.outcomes.append(entry)
@@ -297,7 +299,9 @@ class ProgressReporter:
             self._journal.write(json.dumps({
                 "test": entry.nodeid, "outcome": entry.outcome, "clauses": list(entry.clauses),
                 "duration_s": round(entry.duration, 4), "message": entry.message,
-                "warning_on_failure": entry.warning_on_failure}, ensure_ascii=False) + "\n")
+                "warning_on_failure": entry.warning_on_failure,
+                **({"replay": entry.replay} if entry.replay else {})},
+                ensure_ascii=False) + "\n")
             self._journal.flush()
 
     @pytest.hookimpl
@@ -484,7 +488,10 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
         harness_version=__version__, seed=options.seed, duration_s=round(elapsed, 3),
         started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
         expected_failures_file=str(options.expected_failures) if options.expected_failures
-        else None)
+        else None,
+        clause_links=clause_links(options.protocol_url,
+                                  find_protocol(Path(__file__).resolve().parents[1],
+                                                Path.cwd())))
     evidence.attach(verdict)
     try:
         write_verdict(verdict, options.result_file)
@@ -634,6 +641,9 @@ def _print_verdict(console: Console, result: ConformanceResult, options: RunOpti
             colour = "yellow" if test.expected or test.status == "WARNING" else "bold red"
             console.print(f"[{colour}]{tag}[/] {escape(test.nodeid)}\n    "
                           f"{escape(test.message)}", highlight=False)
+            if test.replay and not test.expected:
+                console.print(f"    to replay it alone: {escape(test.replay)}", highlight=False,
+                              soft_wrap=True)
     if result.coverage_required:  # in a partial run an entry may just not have been run
         for entry in result.unused_expected:
             console.print(f"[yellow]UNUSED EXPECTED FAILURE[/] test {escape(entry.test)!r}, "
@@ -668,7 +678,9 @@ def _print_verdict(console: Console, result: ConformanceResult, options: RunOpti
                   f"in {elapsed:.1f}s, seed {options.seed}; verdict "
                   f"{'OK' if result.ok else 'NOT OK'}", highlight=False)
     failed = [t for t in result.tests if t.status == "FAILED" and not t.expected]
-    if failed and not result.interrupted:  # a run stopped early: its last failures say why
+    if failed and not result.interrupted and not any(t.replay for t in failed):
+        # (a run stopped early: its last failures say why; each failure with its own
+        # replay line said it above)
         name = failed[0].nodeid.rsplit("::", 1)[-1].split("[", 1)[0]
         console.print(f"to run a failed test again alone: the same command with --seed "
                       f"{options.seed} -k {shlex.quote(name)} (its test name; the same seed "

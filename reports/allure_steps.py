@@ -40,6 +40,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from harness.pytest_plugin import REPLAY_SECTION, replay_of
 from harness.trace import (
     AppSwitched,
     Event,
@@ -394,6 +395,9 @@ class AllureFlowReporter:
             # innermost wrapper); the message it took from the exception is not
             if details is not None and isinstance(details.message, str):
                 details.message = self.clean_message(item, details.message)
+                replay = replay_of(report)
+                if replay:  # in the error box, where a reader of the report looks
+                    details.message += f"\n\n{REPLAY_SECTION}: {replay}"
         return report
 
     def _finish(self, item: pytest.Item, flow: _Flow) -> None:

@@ -64,6 +64,18 @@ def _check(verdict: Mapping[str, Any]) -> None:
                           "conformance-PLAN.json)")
 
 
+def _safe_links(links: object) -> dict[str, str]:
+    """The verdict's clause links that are web, file or relative addresses (a verdict JSON
+    given to ``vneid-harness report`` may come from anywhere: no ``javascript:`` link)."""
+    if not isinstance(links, Mapping):
+        return {}
+    return {str(k): v for k, v in links.items()
+            if isinstance(v, str) and _LINK.match(v) is not None}
+
+
+_LINK = re.compile(r"(?i)(https?:|file:|[^:]*$|[^:]*[/?#])")
+
+
 def render_conformance_html(verdict: Mapping[str, Any]) -> str:
     """The HTML page of ``verdict`` (a run's verdict JSON, as a mapping)."""
     _check(verdict)
@@ -90,6 +102,7 @@ def render_conformance_html(verdict: Mapping[str, Any]) -> str:
         if verdict.get("coverage_required", True) else [],
         clauses=clauses, tests=tests, anchors=anchors, statuses=statuses, meta=meta,
         unexpected_passes=[t for t in tests if t.get("unexpected_pass")],
+        clause_links=_safe_links(verdict.get("clause_links")),
     )
 
 

@@ -3,10 +3,12 @@
 PROTOCOL.md's only anchors are its section headings (``## 6. What the relying party must
 check (R)`` → ``#6-what-the-relying-party-must-check-r``, GitHub's slugs); a clause is a bold
 list item (``- **R-1** `state` in the callback …``) without an id of its own. So the link of a
-clause is ``BASE#SECTION:~:text=R%2D1,-state``: the section anchor works in every viewer, and
-browsers with text fragments (Chromium, Safari, Firefox 131+) go on to the clause itself — the
-id followed by the first word of its text, read from PROTOCOL.md, so that an earlier mention
-such as "(R-1…R-4)" in §4 is not taken for it.
+clause is ``BASE#SECTION:~:text=R%2D1,-state``: where PROTOCOL.md is rendered (a Git host's
+page), the section anchor goes to the section, and browsers with text fragments (Chromium,
+Safari, Firefox 131+) go on to the clause itself — the id followed by the first word of its
+text, read from PROTOCOL.md, so that an earlier mention such as "(R-1…R-4)" in §4 is not taken
+for it. A local ``file:`` Markdown file is shown as plain text: its links keep only the
+section anchor (see :func:`clause_url`).
 
 ``--protocol-url`` sets ``BASE`` (the fragment is appended), or is a template with the fields
 ``{clause}``, ``{section}`` (the heading slug) and ``{fragment}`` (``SECTION:~:text=…``). The
@@ -25,6 +27,7 @@ from urllib.parse import quote
 __all__ = [
     "SECTION_HEADINGS",
     "ProtocolAnchors",
+    "clause_links",
     "clause_url",
     "default_protocol_url",
     "find_protocol",
@@ -123,9 +126,35 @@ def protocol_url_problem(protocol_url: str) -> str | None:
 
 def clause_url(clause_id: str, protocol_url: str, anchors: ProtocolAnchors) -> str:
     """The link of ``clause_id``: ``protocol_url`` as a template (``{clause}``, ``{section}``,
-    ``{fragment}``) or as a base to which the fragment is appended."""
+    ``{fragment}``) or as a base to which the fragment is appended. A base that is a local
+    Markdown file (``file:…/PROTOCOL.md``, the default) gets the section anchor alone: a
+    browser shows such a file as plain text, where no heading has an anchor and text
+    fragments are not applied (the specification allows them in HTML and plain-text pages
+    only), so the link opens the file at its top either way."""
     fragment = anchors.fragment(clause_id)
     if "{" in protocol_url:
         section = anchors.sections.get(clause_id.split("-", 1)[0], "")
         return protocol_url.format(clause=clause_id, section=section, fragment=fragment)
-    return f"{protocol_url.split('#', 1)[0]}#{fragment}"
+    base = protocol_url.split("#", 1)[0]
+    if _LOCAL_MARKDOWN.match(base):
+        fragment = fragment.split(":~:", 1)[0]
+    return f"{base}#{fragment}"
+
+
+_LOCAL_MARKDOWN = re.compile(r"(?i)file:.*\.(md|markdown)$")
+
+
+def clause_links(protocol_url: str | None, protocol_file: Path | None) -> dict[str, str]:
+    """Every clause's link (:func:`clause_url`) for the conformance report: to
+    ``protocol_url`` (``--protocol-url``), else to ``protocol_file`` (the default link); no
+    link at all when neither is known or the file cannot be read."""
+    from harness.protocol import CLAUSES
+
+    if protocol_url is None and protocol_file is None:
+        return {}
+    try:
+        anchors = load_anchors(protocol_file)
+    except (OSError, UnicodeDecodeError):
+        return {}
+    url = protocol_url or default_protocol_url(protocol_file)
+    return {cid: clause_url(cid, url, anchors) for cid in CLAUSES}

@@ -20,16 +20,22 @@ _STYLE = {"PASSED": "green", "FAILED": "bold red", "WARNING": "yellow", "SKIPPED
 
 
 def clause_table(result: ConformanceResult) -> Table:
-    """One row per clause of the plan (every clause of PROTOCOL.md for the plan ``all``)."""
+    """One row per clause of the plan (every clause of PROTOCOL.md for the plan ``all``), and
+    one per clause outside it that a test covered, as ``not graded`` (unless it failed)."""
     table = Table(title=f"Plan {result.plan.name}: result by clause (PROTOCOL.md)")
     for column in ("clause", "status", "passed", "failed", "warnings", "skipped"):
-        table.add_column(column, no_wrap=True, min_width=max(len(column), 8))
+        table.add_column(column, no_wrap=True,
+                         min_width=10 if column == "status" else max(len(column), 8))
     table.add_column("text", no_wrap=True, overflow="ellipsis")
     for row in result.clauses:
         if not row.in_plan and not row.tests:
             continue
         status = row.status if row.tests or not row.in_plan else "UNTESTED"
-        table.add_row(row.clause, f"[{_STYLE[status]}]{status}", str(row.count("PASSED")),
+        # a clause outside the plan, covered on the harness's own mock: not the target's
+        # verdict (a failed test there still fails the run, and says so)
+        shown = (f"[{_STYLE[status]}]{status}" if row.in_plan or status == "FAILED"
+                 else "[dim]not graded")
+        table.add_row(row.clause, shown, str(row.count("PASSED")),
                       str(row.count("FAILED")), str(row.count("WARNING")),
                       str(row.count("SKIPPED")), row.text)
     return table

@@ -36,6 +36,9 @@ class TestOutcome:
     detail: str = ""
     """The whole failure message, line breaks kept (what an expected failure's ``match`` is
     searched in); ``message`` when not given."""
+    replay: str = ""
+    """How to run the test again alone, as it ran (a failed test's; the harness plugin's
+    ``pytest --seed N … NODEID``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,7 @@ class TestResult:
     duration: float
     expected: ExpectedFailure | None = None
     unexpected_pass: ExpectedFailure | None = None
+    replay: str = ""
 
     @property
     def counts_as_failure(self) -> bool:
@@ -61,6 +65,7 @@ class TestResult:
             "expected_failure": self.expected.to_json() if self.expected else None,
             "unexpected_pass": self.unexpected_pass.to_json() if self.unexpected_pass
             else None,
+            **({"replay": self.replay} if self.replay else {}),
         }
 
 
@@ -175,7 +180,8 @@ def evaluate(plan: Plan, outcomes: Iterable[TestOutcome],
                        f"entry's 'match' is in this message)")
         surprise = candidates[0] if candidates and status == "PASSED" else None
         tests.append(TestResult(outcome.nodeid, status, outcome.clauses, message,
-                                outcome.duration, expected=hit, unexpected_pass=surprise))
+                                outcome.duration, expected=hit, unexpected_pass=surprise,
+                                replay=outcome.replay))
     rows = {cid: ClauseResult(cid, c.text, cid in plan.clauses) for cid, c in CLAUSES.items()}
     for test in tests:
         for cid in test.clauses:

@@ -121,8 +121,21 @@ def test_an_unexpected_failure_fails_the_verdict(tmp_path: Path) -> None:
     assert status == 1
     assert data["counts"]["FAILED"] == 1
     assert "state not checked" in text
-    assert ("to run a failed test again alone: the same command with --seed 4 -k "
-            "test_known_bad") in " ".join(text.split())
+    # every written report says how to replay the failure, as the console does: the test
+    # alone, with the run's seed and plan
+    failed = next(t for t in data["tests"] if t["status"] == "FAILED")
+    replay = failed["replay"]
+    assert "--plan vssid-relying-party " in replay  # (these tests draw nothing from --seed)
+    assert replay.endswith(f" {suite}::test_known_bad")  # outside the run's root: its path
+    assert all("replay" not in t for t in data["tests"] if t["status"] == "PASSED")
+    assert f"to replay it alone: {replay}" in " ".join(text.split())
+    assert "to run a failed test again alone" not in text  # each failure said its own
+    lines = (tmp_path / "out" / "results.jsonl").read_text().splitlines()
+    for line in map(json.loads, lines):  # a WARNING's test failed too: it has its own
+        name = line["test"].rsplit("::", 1)[1]
+        assert (line.get("replay") or "").endswith(f"::{name}") == (line["outcome"] == "failed")
+    page = (tmp_path / "out" / "conformance-vssid-relying-party.html").read_text()
+    assert page.count('data-testid="replay"') == 2  # the failure and the WARNING
 
 
 def test_conformance_runs_one_test_again_with_k(tmp_path: Path) -> None:

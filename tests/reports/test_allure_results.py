@@ -5,6 +5,7 @@ failure message with its clauses, and nothing of it without --alluredir."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -243,6 +244,9 @@ def test_a_failure_names_its_clauses_and_what_was_observed(run: AllureRun) -> No
     assert message.startswith("Clause(s) R-1, R-3: AssertionError: expected the error screen, "
                               "observed vssid-home")
     assert "expected the error screen" in result["statusDetails"]["trace"]
+    # the error box says how to run it again alone, as the console's section does
+    assert re.search(r"\n\nhow to replay: \S*pytest --seed \S+ .*test_theme\.py::test_fails$",
+                     message), message
     junit = (run.path / "junit.xml").read_text(encoding="utf-8")
     assert 'message="Clause(s) R-1, R-3: AssertionError: expected the error screen' in junit
     assert "FAILED test_theme.py::test_fails - Clause(s) R-1, R-3: AssertionError" in run.output

@@ -79,3 +79,18 @@ def test_the_built_in_headings_and_every_clause_match_the_real_protocol() -> Non
     anchors = load_anchors(found)
     assert dict(anchors.sections) == {f: github_slug(h) for f, h in SECTION_HEADINGS.items()}
     assert set(anchors.first_words) == set(CLAUSES), "every clause has its text-fragment word"
+
+
+@pytest.mark.parametrize("base", ["file:///work/shared/PROTOCOL.md", "FILE:///x/Protocol.MD#old",
+                                  "file:///x/p.markdown"])
+def test_a_local_markdown_file_gets_the_section_anchor_alone(base: str) -> None:
+    # a browser shows a local .md file as plain text (text/markdown): no text fragment is
+    # applied there, and a suffix such as ",-state" never matches "**R-1** `state`"
+    anchors = ProtocolAnchors({"R": "6-r"}, {"R-1": "state"})
+    assert clause_url("R-1", base, anchors) == base.split("#")[0] + "#6-r"
+
+
+@pytest.mark.parametrize("base", ["file:///x/protocol.html", "https://git.example/PROTOCOL.md"])
+def test_a_rendered_copy_keeps_the_text_fragment(base: str) -> None:
+    anchors = ProtocolAnchors({"R": "6-r"}, {"R-1": "state"})
+    assert clause_url("R-1", base, anchors) == f"{base}#6-r:~:text=R%2D1,-state"

@@ -181,3 +181,51 @@ def test_a_bad_verdict_file_is_a_clear_error(tmp_path: Path, content: str | None
         source.write_text(content, encoding="utf-8")
     with pytest.raises(ReportError, match=needle):
         write_conformance_report(source)
+
+
+@pytest.mark.clause("R-12")
+def test_each_clause_links_to_its_text_and_no_other_kind_of_link_is_kept() -> None:
+    links = {"R-1": "file:///s/PROTOCOL.md#6-r", "R-9": "https://git.example/P.md#6-r:~:text=R%2D9",
+             "R-10": "javascript:alert(1)", "R-6": " javascript:alert(2)",
+             "R-12": "PROTOCOL.md#6-r:~:text=R%2D12"}
+    html = render_conformance_html(_verdict(clause_links=links))
+    hrefs = _page(html).hrefs
+    for clause in ("R-1", "R-9", "R-12"):
+        assert links[clause] in hrefs, clause
+    assert not [h for h in hrefs if "javascript" in h]
+    row = re.search(r'id="clause-R-10".*?</tr>', html, re.S)
+    assert row is not None
+    assert "<a href" not in row.group(0).split("</td>")[0]
+
+
+def test_the_run_gives_every_clause_a_link() -> None:
+    from harness.protocol import CLAUSES
+    from reports.protocol_links import clause_links, find_protocol
+
+    found = find_protocol(Path(__file__).resolve().parents[2])
+    links = clause_links(None, found)
+    if found is None:
+        assert links == {}
+        return
+    assert set(links) == set(CLAUSES)
+    assert links["R-9"] == found.as_uri() + "#6-what-the-relying-party-must-check-r"
+    assert clause_links("https://p.example/P.md", None)["R-9"] == \
+        "https://p.example/P.md#6-what-the-relying-party-must-check-r:~:text=R%2D9"
+
+
+def test_a_clause_outside_the_plan_is_not_graded_unless_its_test_failed() -> None:
+    plan = get_plan("vneid-provider")
+    outside = next(c for c in ("R-1", "R-2", "R-5") if c not in plan.clauses)
+    outcomes = [TestOutcome("scenarios/t.py::test_ok", "passed", (outside,), 0.01),
+                TestOutcome("scenarios/t.py::test_bad", "failed", ("R-12",), 0.01, "boom")]
+    html = render_conformance_html(evaluate(plan, outcomes).to_json())
+    row = re.search(rf'id="clause-{outside}".*?</tr>', html, re.S)
+    assert row is not None
+    status_cell = row.group(0).split("<td>")[2]
+    assert "NOT GRADED" in status_cell
+    assert "PASSED</span>" not in status_cell
+    if "R-12" not in plan.clauses:
+        failed = re.search(r'id="clause-R-12".*?</tr>', html, re.S)
+        assert failed is not None
+        assert "FAILED" in failed.group(0)
+        assert "NOT GRADED" not in failed.group(0)

@@ -58,8 +58,12 @@ def test_the_conformance_report_shows_the_failed_clause_its_evidence_and_metadat
         assert "FAILED" in row.inner_text()
         screenshot(page, SHOTS / "conformance-overview.png")
 
+        clause_link = row.locator("td").first.locator("a")  # the clause's text in PROTOCOL.md
+        if clause_link.count():  # (when ../shared/PROTOCOL.md is beside the checkout)
+            assert clause_link.get_attribute("href", timeout=5000).endswith(  # type: ignore[union-attr]
+                "PROTOCOL.md#6-what-the-relying-party-must-check-r")
         row.locator("summary").click()
-        first = row.locator("a").first
+        first = row.locator("details a").first
         first.click()
         evidence = page.locator(f"#{first.get_attribute('href', timeout=5000)[1:]}")  # type: ignore[index]
         assert "FAILED" in evidence.inner_text()
