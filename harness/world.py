@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from harness.apps import HijackerApp, VNeIDApp, VssIDApp
+from harness.apps import RECEIVER_SCREEN, HijackerApp, VNeIDApp, VssIDApp
 from harness.apps.screens import Screen
 from harness.device import Phone
 from harness.drivers import Driver
@@ -140,7 +140,8 @@ class Device:
     def install_receiver(self, scheme: str, app_id: str = "harness-rp") -> HijackerApp:
         """An app of the harness's own relying party claiming ``scheme://`` (see
         :mod:`harness.rp`); it keeps every callback it receives."""
-        return self.phone.install(HijackerApp(scheme, app_id=app_id))
+        return self.phone.install(HijackerApp(scheme, app_id=app_id, screen_id=RECEIVER_SCREEN,
+                                              title="Harness RP"))
 
     @property
     def vssid_app(self) -> VssIDApp:

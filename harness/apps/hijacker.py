@@ -18,20 +18,29 @@ from harness.protocol.redaction import redact_url
 if TYPE_CHECKING:
     from harness.device import StoreName
 
-__all__ = ["HIJACKER_SCREEN", "HijackerApp"]
+__all__ = ["HIJACKER_SCREEN", "RECEIVER_SCREEN", "HijackerApp"]
 
 HIJACKER_SCREEN = "hijacker"
+RECEIVER_SCREEN = "harness-rp-callback"
+"""The screen of the harness relying party's own app (``Device.install_receiver``), which
+receives its callbacks as a hijacker would but is no attacker: a report reading ``hijacker``
+in a plain token-endpoint test was taken for an interception (S-4)."""
 
 
 class HijackerApp(App):
-    """Claims ``scheme``; ``received`` lists every link delivered to it, oldest first."""
+    """Claims ``scheme``; ``received`` lists every link delivered to it, oldest first. Its
+    screen is ``screen_id`` headed ``title`` (another app that only receives links, such as
+    the harness relying party's, names itself)."""
 
     def __init__(self, scheme: str = "vssid", version: str = "1.0.0", *,
                  app_id: str = "hijacker", verified_links: Iterable[str] = (),
-                 store: StoreName | None = None) -> None:
+                 store: StoreName | None = None, screen_id: str = HIJACKER_SCREEN,
+                 title: str = "Hijacker") -> None:
         super().__init__(app_id, version, claims_schemes={scheme},
                          verified_links=verified_links, store=store)
         self.received: list[str] = []
+        self._screen_id = screen_id
+        self._title = title
 
     def launch_screen(self) -> Screen:
         return self._screen_for(None)
@@ -43,7 +52,8 @@ class HijackerApp(App):
     def _screen_for(self, url: str | None) -> Screen:
         # The stolen link is shown with its secrets redacted: screenshots reach reports (S-5);
         # the link itself is in ``received`` for the scenario to use.
-        texts = ("Hijacker",) if url is None else ("Hijacker", redact_url(url))
-        return Screen(app=self.app_id, id=HIJACKER_SCREEN, texts=texts,
-                      elements=(Element("hijacker-received", "text", str(len(self.received))),),
+        texts = (self._title,) if url is None else (self._title, redact_url(url))
+        return Screen(app=self.app_id, id=self._screen_id, texts=texts,
+                      elements=(Element(f"{self._screen_id}-received", "text",
+                                        str(len(self.received))),),
                       data={"received": tuple(self.received), "last": url})

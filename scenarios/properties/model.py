@@ -152,8 +152,10 @@ class LoginModel:
         if app == "vneid":
             assert self.vneid.screen is not None
             return self.vneid.screen
-        if app in ("hijacker", "harness-rp"):
+        if app == "hijacker":
             return ScreenM(app, "hijacker")
+        if app == "harness-rp":  # the harness relying party's own app (no attacker)
+            return ScreenM(app, "harness-rp-callback")
         if app == "store":
             return ScreenM(app, app, listing=self.store_listing)
         return ScreenM(app, app)  # browser

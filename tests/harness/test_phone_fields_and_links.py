@@ -106,3 +106,19 @@ def test_uninstalling_drops_the_storage_and_shows_the_launcher(world: World) -> 
     device.phone.install(vssid)
     assert device.driver.open_app("vssid").id == "vssid-login"
     device.close()
+
+
+def test_the_harness_relying_partys_app_is_no_hijacker(world: World) -> None:
+    """Its callbacks arrive as a hijacker's would, but reports must not read "hijacker" in a
+    plain token-endpoint test (a QA lead took it for an interception, S-4)."""
+    target, _ = world
+    device = make_device(target, "ios")
+    receiver = device.install_receiver("harnessrp")
+    device.phone.open_url("harnessrp://callback?code=C0DE-SECRET&state=s", source="vneid")
+    shown = device.driver.screen()
+    assert (shown.app, shown.id) == ("harness-rp", "harness-rp-callback")
+    assert shown.texts[0] == "Harness RP"
+    assert "Hijacker" not in " ".join(shown.texts)
+    assert "C0DE-SECRET" not in " ".join(shown.texts)  # shown redacted, as the hijacker's (S-5)
+    assert receiver.received == ["harnessrp://callback?code=C0DE-SECRET&state=s"]
+    device.close()
