@@ -434,17 +434,23 @@ def serve(
         if served.replaced:
             shown = ", ".join(served.replaced[:10])
             more = f" and {len(served.replaced) - 10} more" if len(served.replaced) > 10 else ""
+            kept = (f"the state file as it was is in {escape(str(served.backup))}: to serve "
+                    "its records instead, stop, move that copy over the state file and start "
+                    "with --state alone" if served.backup is not None else
+                    "start with --state alone to keep the state file's records")
             console.print(
                 f"[yellow]warning:[/] the persona file replaced {len(served.replaced)} "
                 f"citizen(s) the state file held otherwise: {shown}{more}. The persona "
-                "file's records are served; if the state file's came from the control API "
-                "since, start with --state alone to keep them",
+                f"file's records are served; {kept}",
                 highlight=False)
         console.print(f"API docs at {served.vneid_url}/docs and {served.vssid_url}/docs",
                       highlight=False)
         console.print("Press Ctrl-C to stop.", highlight=False)
 
     run_servers(served, on_ready=ready, log_level=log_level, http=http)
+    if served.lost is not None:  # said above; a script or CI must not take it for a clean stop
+        console.print("stopped; changes were lost (see the warning above)", highlight=False)
+        raise typer.Exit(1)
     console.print("stopped")
 
 

@@ -119,6 +119,11 @@ class ServedProviders:
     replaced: tuple[str, ...] = ()
     """The personal ids whose record in the state file the persona file replaced with a
     different one (a passcode, level, status or account changed through the control API)."""
+    backup: Path | None = None
+    """Where the state file was copied before the persona file replaced records in it
+    (``FILE.bak``), to get them back from."""
+    lost: str | None = None
+    """Set by :func:`run_servers` at the stop: the changes the state file could not keep."""
 
 
 def seed_personas(vneid: Any, vssid: Any, personas: Sequence[Persona], *,
@@ -284,16 +289,20 @@ def build_served(vneid_port: int, vssid_port: int, *, personas_file: Path | None
                        stored_personas=[p.personal_id for p in vneid.personas()],
                        stored_accounts=[a.bhxh_code for a in vssid.accounts()])
         replaced: list[str] = []
+        backup = None
         if state is not None:
-            with state.deferred():  # written once, and not at all when seeding fails
-                replaced = seed_personas(vneid, vssid, personas, source=personas_file)
             try:
+                with state.deferred():  # written once, and not at all when seeding fails
+                    replaced = seed_personas(vneid, vssid, personas, source=personas_file)
+                    if replaced:  # the write drops what the control API changed there
+                        backup = state.back_up()
                 state.save()
             except StateWriteError as exc:  # its own words are for a change at run time
                 raise ConfigError(
                     f"cannot write the state file {state_file} ({exc.reason}); serve did not "
-                    "start and left the file as it was: make it writable, or give another "
-                    "--state file") from None
+                    "start and left the file as it was: make it writable, free space on its "
+                    "disk (a write needs room for a second copy), or give another --state "
+                    "file") from None
         else:
             seed_personas(vneid, vssid, personas, source=personas_file)
     except Exception as exc:
@@ -308,7 +317,7 @@ def build_served(vneid_port: int, vssid_port: int, *, personas_file: Path | None
             raise ConfigError(str(exc)) from None
         raise
     return ServedProviders(vneid, vssid, vneid_url, vssid_url, (vneid_sock, vssid_sock), state,
-                           tuple(replaced))
+                           tuple(replaced), backup)
 
 
 class _Server(uvicorn.Server):
@@ -366,7 +375,7 @@ def run_servers(served: ServedProviders, *, on_ready: Callable[[], None] | None 
         for sock in served.sockets:
             sock.close()
         if served.state is not None:
-            lost = served.state.write_pending()
+            served.lost = lost = served.state.write_pending()
             if lost is not None:
                 print(f"warning: {lost}", file=sys.stderr)
             served.state.close()

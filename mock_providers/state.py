@@ -18,7 +18,10 @@ rewrite the whole file from its own memory and lose the other's changes.
 
 Ephemeral state (sessions, codes, tokens, transactions, faults, clock offsets, request logs)
 is deliberately not kept: it is short-lived by protocol. The file holds passcodes and client
-secrets unredacted (it is the providers' own storage, not a log): it is created ``0600``.
+secrets unredacted (it is the providers' own storage, not a log): it is created ``0600``, and
+a file that is there keeps its permissions across writes. A read-only file is refused at start
+(every change rewrites it). An exclusive serve removes at start the temporary copies a killed
+serve left beside the file (``.NAME.PID.tmp``).
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ _LATER: ContextVar[bool] = ContextVar("state_file_writes_later", default=False)
 """Set by :meth:`StateFile.writing_later`: a change counts, :meth:`StateFile.flush` writes."""
 
 STATE_FORMAT = "vneid-harness-state/1"
+_FORMAT_NAME = "vneid-harness-state/"
 Snapshot = Callable[[], Any]
 
 
@@ -105,8 +109,12 @@ class StateFile:
                                  "path of a file, or of a link to one") from None
         self._lock = threading.RLock()
         self._snapshots: dict[str, Snapshot] = {}
+        self._as_read: bytes | None = None
+        """The file as it was read at start, until the first write (for :meth:`back_up`)."""
         self._check_kind()  # before the lock file: a refused path leaves nothing beside it
         self._lock_fd: int | None = self._take_lock() if exclusive else None
+        if exclusive:
+            self._remove_stale_copies()
         try:
             self._sections: dict[str, Any] = self._read()
         except StateFileError:
@@ -145,6 +153,73 @@ class StateFile:
                     else "not a regular file")
             raise StateFileError(f"state file {self.path} is {kind}; give the path of a "
                                  "regular file (created if missing)")
+        if not mode & stat.S_IWUSR:  # root could write it anyway: refused for everyone
+            raise StateFileError(
+                f"state file {self.path} is read-only (mode {stat.S_IMODE(mode):04o}), and a "
+                "serve rewrites it at every change; make it writable (chmod u+w), or serve a "
+                "copy of it (a baseline to keep as it is: --personas FILE without --state)")
+
+    def _temporary(self, tag: str) -> Path:
+        return self.path.with_name(f".{self.path.name}.{tag}.tmp")
+
+    def _remove_stale_copies(self) -> None:
+        """Remove the temporary copies a killed serve left beside the file (each holds the
+        state, passcodes included, and is named by the pid that wrote it, so none was ever
+        written over): the lock is held, so no serve is writing one now."""
+        prefix, suffix = f".{self.path.name}.", ".tmp"
+        with suppress(OSError):
+            for entry in os.scandir(self.path.parent):
+                middle = entry.name[len(prefix):-len(suffix)]
+                if (entry.name.startswith(prefix) and entry.name.endswith(suffix)
+                        and (middle.isdigit() or middle == "bak")
+                        and entry.is_file(follow_symlinks=False)):
+                    with suppress(OSError):
+                        os.unlink(entry.path)
+
+    def back_up(self) -> Path | None:
+        """Write the file as it was read at start to ``NAME.bak`` beside it (atomically,
+        ``0600``): records the control API changed, which a persona file loaded over them at
+        start replaced (call it before the first write: inside :meth:`deferred`); ``None``
+        when there was no file or it was written since. A copy that cannot be written is a
+        :class:`StateWriteError`."""
+        with self._lock:
+            if self._as_read is None:
+                return None
+            backup = self.path.with_name(f"{self.path.name}.bak")
+            self._replace_with(backup, self._as_read, self._temporary("bak"), mode=0o600)
+            return backup
+
+    def _replace_with(self, target: Path, payload: bytes, tmp: Path, *,
+                      mode: int | None = None) -> None:
+        """Write ``payload`` to ``tmp``, ``fsync`` it, rename it over ``target`` and ``fsync``
+        the folder (so the rename too survives a power cut). ``mode``: the new file's
+        permissions (default: those ``target`` has, else ``0600``)."""
+        if mode is None:
+            try:
+                mode = stat.S_IMODE(os.stat(target).st_mode)
+            except OSError:
+                mode = 0o600
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                os.fchmod(fd, mode)  # a team's 0640 stays 0640 (the umask left aside)
+                view = memoryview(payload)
+                while view:
+                    view = view[os.write(fd, view):]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, target)
+        except OSError as exc:
+            with suppress(OSError):
+                tmp.unlink()
+            raise StateWriteError(self.path, str(exc.strerror or exc)) from None
+        with suppress(OSError):  # not every file system can sync a folder
+            folder = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                os.fsync(folder)
+            finally:
+                os.close(folder)
 
     def _fail(self, problem: str) -> StateFileError:
         return StateFileError(f"state file {self.path}: {problem}; it was left as it is: fix "
@@ -174,7 +249,8 @@ class StateFile:
             fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         except OSError as exc:
             raise StateFileError(f"state file {self.path}: its lock file {lock} cannot be "
-                                 f"opened ({exc.strerror})") from None
+                                 f"opened ({exc.strerror}); give a state file in a folder "
+                                 "that exists and this user can write to") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
@@ -211,11 +287,17 @@ class StateFile:
             return {}
         except OSError as exc:
             raise self._fail(f"cannot be read ({exc.strerror})") from None
+        self._as_read = raw
         try:
             data = json.loads(raw.decode("utf-8"), object_pairs_hook=unique_keys)
         except (UnicodeDecodeError, ValueError, RecursionError) as exc:
             raise self._fail(f"is not valid JSON ({json_error_text(exc)})") from None
-        if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
+        found = data.get("format") if isinstance(data, dict) else None
+        if isinstance(found, str) and found.startswith(_FORMAT_NAME) and found != STATE_FORMAT:
+            raise self._fail(f"was written in format {found[:40]!r}, and this vneid-harness "
+                             f"reads {STATE_FORMAT!r}: serve it with the version of the "
+                             "harness that wrote it")
+        if not isinstance(data, dict) or found != STATE_FORMAT:
             raise self._fail(f"is not a vneid-harness state file (no \"format\": "
                              f"\"{STATE_FORMAT}\")")
         sections = data.get("sections")
@@ -349,22 +431,9 @@ class StateFile:
             sections[name] = snapshot()
         payload = json.dumps({"format": STATE_FORMAT, "sections": sections},
                              ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            try:
-                view = memoryview(payload)
-                while view:
-                    view = view[os.write(fd, view):]
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(tmp, self.path)
-            self._known = self._identity()
-        except OSError as exc:
-            with suppress(OSError):
-                tmp.unlink()
-            raise StateWriteError(self.path, str(exc.strerror or exc)) from None
+        self._replace_with(self.path, payload, self._temporary(str(os.getpid())))
+        self._known = self._identity()
+        self._as_read = None  # the file read at start is gone: no copy of it to keep
         self._sections = sections
         self._dirty = False
         self._unwritten = False

@@ -338,11 +338,22 @@ def test_a_persona_file_over_changed_state_says_what_it_replaced(tmp_path: Path)
             f"{second.vneid}/_harness/personas", timeout=10).json()["personas"]}
     said = " ".join(second.output.split())
     assert level[changed.personal_id] == 2, "the persona file's record, as documented"
+    backup = tmp_path / "state.json.bak"
     assert ("warning: the persona file replaced 1 citizen(s) the state file held otherwise: "
-            f"{changed.personal_id}. The persona file's records are served; if the state "
-            "file's came from the control API since, start with --state alone to keep them"
-            ) in said
+            f"{changed.personal_id}. The persona file's records are served; the state file as "
+            f"it was is in {backup}: to serve its records instead, stop, move that copy over "
+            "the state file and start with --state alone") in said
     assert kept.personal_id not in said
+    # the copy holds what the control API had changed (the state file, rewritten at the
+    # start, no longer does), and it is as private as the state file
+    held = json.loads(backup.read_text(encoding="utf-8"))["sections"]["vneid"]["personas"]
+    assert {p["personal_id"]: p["level"] for p in held}[changed.personal_id] == 1
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+    os.replace(backup, path)  # as the warning says
+    with ServeProcess("--state", str(path)) as third:
+        level = {p["personal_id"]: p["level"] for p in httpx.get(
+            f"{third.vneid}/_harness/personas", timeout=10).json()["personas"]}
+    assert level[changed.personal_id] == 1
 
 
 async def _concurrent_writes(vneid: str, vssid: str, count: int) -> list[int]:
@@ -627,3 +638,91 @@ def test_serves_stop_says_what_a_failed_write_lost(
                            "serve (No space left on device)"), said
     assert all(sock.fileno() == -1 for sock in served.sockets)
     assert not (tmp_path / ".state.json.lock").exists()
+    assert served.lost is not None
+    assert "No space left on device" in served.lost
+
+
+def test_serve_exits_1_when_a_stop_lost_changes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A script or CI stopping serve took the stop for a clean one (exit 0) while the changes
+    acknowledged 503 were lost."""
+    from typer.testing import CliRunner
+
+    from harness import serve
+    from harness.cli import app
+
+    def a_stop_that_lost_changes(served: Any, **_: Any) -> None:
+        for sock in served.sockets:
+            sock.close()
+        served.state.close()
+        served.lost = "changes made since the last write that failed are lost (disk full)"
+
+    monkeypatch.setattr(serve, "run_servers", a_stop_that_lost_changes)
+    done = CliRunner().invoke(app, ["serve", "--vneid-port", "0", "--vssid-port", "0",
+                                    "--state", str(tmp_path / "state.json")])
+    assert done.exit_code == 1, done.output
+    assert "stopped; changes were lost (see the warning above)" in done.output
+
+
+def test_a_read_only_state_file_is_refused_and_left_as_it_is(tmp_path: Path) -> None:
+    """``os.replace`` needs only the folder to be writable: a baseline made read-only was
+    rewritten at the first change, and left ``0600``."""
+    path = tmp_path / "state.json"
+    vneid = VNeIDProvider(state=StateFile(path))
+    vneid.add_persona(PersonaRecord.from_json(_persona("baseline")))
+    before = path.read_bytes()
+    path.chmod(0o444)
+    with pytest.raises(StateFileError, match=r"is read-only \(mode 0444\).*chmod u\+w.*copy"):
+        StateFile(path, exclusive=True)
+    assert path.read_bytes() == before
+    assert stat.S_IMODE(path.stat().st_mode) == 0o444
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.json"]  # no lock file left
+
+
+def test_a_state_file_keeps_its_permissions_across_writes(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps({"format": STATE_FORMAT, "sections": {}}), encoding="utf-8")
+    path.chmod(0o640)  # a team's choice: readable by its group
+    vneid = VNeIDProvider(state=StateFile(path))
+    vneid.add_persona(PersonaRecord.from_json(_persona("mode")))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+def test_a_killed_serves_temporary_copies_are_removed_at_the_next_start(tmp_path: Path) -> None:
+    """Each held the state, passcodes included, under the name of a pid no later write
+    reuses: they piled up beside the file (30 kills left 2 to 6)."""
+    path = tmp_path / "state.json"
+    VNeIDProvider(state=StateFile(path)).add_persona(PersonaRecord.from_json(_persona("t")))
+    left = [tmp_path / ".state.json.12090.tmp", tmp_path / ".state.json.bak.tmp"]
+    for stale in left:
+        stale.write_text("passcode 123456", encoding="utf-8")
+    others = [tmp_path / ".state.json.mine.tmp", tmp_path / ".other.json.123.tmp"]
+    for other in others:
+        other.write_text("not a copy of this state file's", encoding="utf-8")
+    shared = StateFile(path)  # not exclusive: another serve may be writing one
+    assert all(stale.exists() for stale in left)
+    state = StateFile(path, exclusive=True)
+    try:
+        assert not any(stale.exists() for stale in left)
+        assert all(other.exists() for other in others)
+    finally:
+        state.close()
+    del shared
+
+
+def test_a_state_file_of_a_newer_format_names_the_version(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    content = json.dumps({"format": "vneid-harness-state/2", "sections": {}}).encode()
+    path.write_bytes(content)
+    with pytest.raises(StateFileError, match="written in format 'vneid-harness-state/2', and "
+                       "this vneid-harness reads 'vneid-harness-state/1': serve it with the "
+                       "version of the harness that wrote it"):
+        StateFile(path)
+    assert path.read_bytes() == content
+
+
+def test_a_lock_file_that_cannot_be_made_says_what_to_do(tmp_path: Path) -> None:
+    (tmp_path / ".state.json.lock").symlink_to(tmp_path / "gone" / "lock")
+    with pytest.raises(StateFileError, match=r"cannot be opened .*; give a state file in a "
+                       r"folder that exists and this user can write to"):
+        StateFile(tmp_path / "state.json", exclusive=True)
