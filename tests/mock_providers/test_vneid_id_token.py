@@ -81,3 +81,10 @@ def test_lifetime_is_capped_at_ten_minutes(vneid_persona):
                              acr="urn:vneid:loa:2", auth_time=1000.5, nonce=None, now=2000.9,
                              ttl=3600)
     assert (claims["iat"], claims["exp"], claims["auth_time"]) == (2000, 2600, 1000)
+
+
+def test_acr_is_the_citizens_level_not_the_requested_one(vneid_flow):
+    """T-3 / P-2: ``acr`` states the level the citizen's login satisfied (OpenID Connect Core
+    §2): a level-2 citizen is ``loa:2`` even when the request asked only for ``loa:1``."""
+    claims = _id_token(vneid_flow, vneid_flow.request(acr_values="urn:vneid:loa:1")).claims
+    assert claims["acr"] == "urn:vneid:loa:2"

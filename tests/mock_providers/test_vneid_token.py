@@ -242,6 +242,15 @@ class TestPrivateKeyJwt:
         assert self._redeem(vneid_flow, assertion).status_code == 200
         assert _error(self._redeem(vneid_flow, assertion)) == (401, "invalid_client", "T-1")
 
+    def test_a_used_jti_is_remembered_until_the_assertion_expires(
+            self, vneid_flow, vneid_provider, vneid_clock, key):
+        """RFC 7523 §3 (T-1): a replayed assertion is refused for as long as it is valid,
+        not only in the same instant: 50 s later its exp (+60 s) has not passed."""
+        assertion = self._assertion(vneid_provider, key)
+        assert self._redeem(vneid_flow, assertion).status_code == 200
+        vneid_clock.advance(50)
+        assert _error(self._redeem(vneid_flow, assertion)) == (401, "invalid_client", "T-1")
+
     @pytest.mark.parametrize("changes", [
         {"aud": "https://elsewhere.test/token"}, {"iss": "other"}, {"exp": 1}, {"exp": None},
         {"jti": None}, {"sub": "other"},
@@ -497,3 +506,15 @@ def test_an_assertion_nested_too_deep_is_refused_not_a_500(vneid_flow, vneid_htt
         "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"})
     assert _error(r) == (401, "invalid_client", "T-1")
     assert "not a compact JWS" in r.json()["error_description"]
+
+
+@pytest.mark.parametrize("scheme", ["basic", "BASIC", "bAsIc"])
+def test_the_basic_scheme_name_is_case_insensitive(vneid_flow, scheme):
+    """RFC 7235 §2.1 / RFC 7617: the auth-scheme is case-insensitive (T-1
+    client_secret_basic)."""
+    code = vneid_flow.code()
+    raw = base64.b64encode(f"vssid:{quote_plus(SECRET)}".encode()).decode()
+    r = vneid_flow.http.post("/token", headers={"Authorization": f"{scheme} {raw}"}, data={
+        "grant_type": "authorization_code", "code": code, "redirect_uri": VNEID_CALLBACK,
+        "code_verifier": vneid_flow.verifier})
+    assert r.status_code == 200, r.text
