@@ -483,7 +483,7 @@ def personas_generate(
         for i in range(count)
     ]
     try:
-        save_personas(output, people)
+        save_personas(output, people, overwrite=force)
     except HarnessError as exc:
         raise _fail(str(exc)) from None
     console.print(f"wrote {count} personas to {escape(str(output))} (seed {seed})",

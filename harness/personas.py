@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import errno
 import json
 import os
 import random
@@ -518,13 +519,34 @@ _NUMBER_LIKE = re.compile(r"[-+]?[0-9][0-9_]*(\.[0-9_]*)?([eE][-+]?[0-9]+)?")
 _QuotingDumper.add_representer(str, _str)
 
 
-def save_personas(path: str | os.PathLike[str], personas: Iterable[Persona]) -> None:
+def _link_new(tmp_name: str, p: Path) -> None:
+    """Put the written ``tmp_name`` at ``p`` unless ``p`` exists (``FileExistsError``), at
+    once: a hard link, or, on a file system without them, a file created exclusively."""
+    try:
+        os.link(tmp_name, p)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
+            raise
+        fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as file:
+            file.write(Path(tmp_name).read_bytes())
+            file.flush()
+            os.fsync(file.fileno())
+
+
+def save_personas(path: str | os.PathLike[str], personas: Iterable[Persona], *,
+                  overwrite: bool = True) -> None:
     """Write ``personas`` atomically: a temp file beside ``path``, then ``os.replace``.
 
     A failure at any step leaves an existing file untouched and removes the temp file. A
     symbolic link is followed (the file it names is replaced and the link kept, as ``serve
     --state`` does with its state file); an existing file keeps its permissions, a new one is
-    readable by its owner only (it holds passcodes).
+    readable by its owner only (it holds passcodes). With ``overwrite=False`` a file at
+    ``path`` is never replaced, also one that appeared while this one was written (another
+    job writing the same path): the temp file is linked into place, which fails when the
+    name is taken, and a :class:`PersonaFileError` says so.
     """
     p = Path(path)
     text = _dump(personas, _format(p), p)
@@ -549,8 +571,15 @@ def save_personas(path: str | os.PathLike[str], personas: Iterable[Persona]) -> 
             tmp.write(text)
             tmp.flush()
             os.fsync(tmp.fileno())
-        os.replace(tmp_name, p)
-        tmp_name = None
+        if overwrite:
+            os.replace(tmp_name, p)
+            tmp_name = None
+        else:
+            _link_new(tmp_name, p)  # the temp file is removed below
+    except FileExistsError:
+        raise PersonaFileError(f"{p} exists (it appeared while the personas were being "
+                               "written); nothing was overwritten: choose another path, or "
+                               "overwrite it on purpose") from None
     except OSError as exc:
         kept = " (the old file is unchanged)" if existed else ""
         raise PersonaFileError(f"{p}: cannot save the persona file{kept}: "

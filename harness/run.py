@@ -15,6 +15,7 @@ a target that refuses the run's set-up, leaves the previous run's reports as the
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib.util
 import json
 import os
@@ -399,9 +400,10 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
     out = options.out
     absent = [p for p in (out / "allure-results", out, *out.parents) if not p.exists()]
     _make_out(out)
-    busy = lock.acquire(out)
+    busy = lock.acquire(out) or _unwritable(out)
     if busy is not None:
         errors.print(f"[bold red]cannot run plan {plan.name}:[/] {busy}", highlight=False)
+        _remove_empty(absent)
         return 2
     staged_junit = out / ".junit.xml.partial"  # moved to junit.xml once the outputs started
     settings = scenarios_dir().parent / "pyproject.toml"  # not there in a wheel install
@@ -439,9 +441,10 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
     try:
         status = int(pytest.main(args, plugins=[reporter, evidence]))
     finally:
-        if reporter.started and staged_junit.is_file():
-            os.replace(staged_junit, out / "junit.xml")
-        staged_junit.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # a disk that filled up, a folder made read-only
+            if reporter.started and staged_junit.is_file() and staged_junit.stat().st_size:
+                os.replace(staged_junit, out / "junit.xml")  # never an empty one over it
+            staged_junit.unlink(missing_ok=True)
     elapsed = time.perf_counter() - clock
     if not reporter.started:
         reporter.discard_partial()
@@ -569,6 +572,30 @@ def _out_problem(options: RunOptions) -> str | None:
     if results.exists() and not results.is_dir():
         return (f"--out {out}: {results} is not a folder, and the run writes Allure's results "
                 "into it; move it away, or give another --out")
+    return None
+
+
+WRITE_PROBE_BYTES = 256 * 1024
+"""What the run writes into ``--out`` before it starts, to find a full disk or a read-only
+folder while the earlier run's reports are still there (a run writes megabytes)."""
+
+
+def _unwritable(out: Path) -> str | None:
+    """Why the run cannot write into ``out`` (``None``: it can)."""
+    probe = out / f".write-probe-{os.getpid()}"
+    try:
+        with probe.open("wb") as file:
+            file.write(b"\0" * WRITE_PROBE_BYTES)
+            file.flush()
+            os.fsync(file.fileno())
+    except OSError as exc:
+        full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+        return (f"--out {out} cannot be written ({exc.strerror}); "
+                + ("free space on its disk" if full else "make it writable")
+                + ", or give another --out (the earlier run's reports there are as they were)")
+    finally:
+        with contextlib.suppress(OSError):
+            probe.unlink()
     return None
 
 

@@ -358,3 +358,38 @@ def test_a_second_run_into_the_same_out_is_refused(tmp_path: Path) -> None:
             f"{out}; "
             "wait for it to end, or give this one another --out") in said
     assert _snapshot(out) == before
+
+
+def test_an_out_folder_on_a_full_disk_is_refused_before_anything_is_replaced(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk (or a read-only folder) stopped the run with ~200 lines of INTERNALERROR
+    and exit 1, the verdict's status, after it had removed the earlier run's results and
+    moved an empty junit.xml over the earlier one. It is found first now: exit 2, the earlier
+    reports as they were, the folder empty of the probe."""
+    import errno
+
+    from rich.console import Console
+
+    from harness import run as run_module
+    from harness.run import RunOptions, run_suites
+
+    out = tmp_path / "out"
+    _earlier_run(out)
+    before = _snapshot(out)
+    real_fsync = os.fsync
+
+    def full(fd: int) -> None:
+        if os.readlink(f"/proc/self/fd/{fd}").startswith(str(out)):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(run_module.os, "fsync", full)
+    console = Console(record=True, width=300)
+    status = run_suites(RunOptions(out=out, keyword="test_citizen_lands_on_vssid_home",
+                                   workers=1, allure_report=False), console)
+    said = " ".join(console.export_text().split())
+    assert status == 2, said[-2000:]
+    assert (f"cannot run plan all: --out {out} cannot be written (No space left on device); "
+            "free space on its disk, or give another --out (the earlier run's reports there "
+            "are as they were)") in said
+    assert _snapshot(out) == before

@@ -139,3 +139,41 @@ def test_generate_force_over_a_link_replaces_the_file_it_names_and_keeps_its_mod
     fresh = tmp_path / "new.yaml"
     save_personas(fresh, [])
     assert fresh.stat().st_mode & 0o777 == 0o600  # a new file holds passcodes: owner only
+
+
+def test_generate_without_force_never_overwrites_a_file_that_appeared_meanwhile(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`generate` looked for the file before it made the personas (10,000 take ~4 s) and
+    replaced whatever was there by then: a hand-edited file another job wrote meanwhile."""
+    import harness.personas as personas_module
+
+    target = tmp_path / "team.yaml"
+    real_dump = personas_module._dump
+
+    def slow_dump(*args: Any) -> str:
+        text = real_dump(*args)
+        target.write_text("my hand-edited team personas\n", encoding="utf-8")  # meanwhile
+        return text
+
+    monkeypatch.setattr(personas_module, "_dump", slow_dump)
+    done = CliRunner().invoke(app, ["personas", "generate", "-o", str(target), "--count", "3"])
+    assert done.exit_code == 2, done.output
+    assert "exists (it appeared while the personas were being written); nothing was " \
+        "overwritten" in " ".join(done.output.split())
+    assert target.read_text(encoding="utf-8") == "my hand-edited team personas\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["team.yaml"]  # no temp left
+    forced = CliRunner().invoke(app, ["personas", "generate", "-o", str(target), "--count", "3",
+                                      "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert len(load_personas(target)) == 3
+
+
+def test_save_without_overwrite_writes_a_new_file_whole_and_private(tmp_path: Path) -> None:
+    path = tmp_path / "new.yaml"
+    save_personas(path, PersonaFactory(2).many(2), overwrite=False)
+    assert len(load_personas(path)) == 2
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.stat().st_nlink == 1  # the temp file's name is gone
+    with pytest.raises(PersonaFileError, match="nothing was overwritten"):
+        save_personas(path, PersonaFactory(3).many(1), overwrite=False)
+    assert len(load_personas(path)) == 2
