@@ -287,6 +287,25 @@ def test_a_failing_allure_keeps_the_previous_report(results: Path, tmp_path: Pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["allure", "allure-results", "report"]
 
 
+def test_scratch_folders_a_killed_report_left_are_removed_by_the_next(
+        results: Path, tmp_path: Path) -> None:
+    """A run or report killed with SIGKILL while Allure built the report left its scratch
+    folder beside the report (28 MB in a review), and nothing ever removed it."""
+    left = tmp_path / ".allure-2g3ivlbz"
+    (left / "report").mkdir(parents=True)
+    (left / "report" / "index.html").write_text("half a report")
+    kept = tmp_path / ".allure-notes.txt"  # not a folder: not a scratch folder of ours
+    kept.write_text("a user's file")
+    silent = tmp_path / "allure"
+    silent.write_text("#!/bin/sh\nexit 0\n")
+    silent.chmod(0o755)
+    with pytest.raises(ReportError, match=r"wrote no index\.html"):
+        generate_report(results, tmp_path / "report", allure=silent, history=None)
+    assert not left.exists()
+    assert kept.read_text() == "a user's file"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".allure-") and p.is_dir()]
+
+
 def test_a_tool_that_exits_0_and_writes_nothing_is_named(results: Path, tmp_path: Path) -> None:
     """``VNEID_HARNESS_ALLURE=/usr/bin/true`` said "allure awesome failed (exit 0): " and no
     more."""
