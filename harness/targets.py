@@ -26,7 +26,7 @@ from harness.errors import ConfigError, HarnessError
 from harness.http_client import HarnessClient
 from harness.protocol import DEFAULT_PROFILE, Clock, Entropy, Profile, SeededEntropy
 from harness.protocol.redaction import REDACTED, redact_json, redact_url
-from harness.trace import Trace, ensure_traced
+from harness.trace import HarnessAction, Trace, ensure_traced
 
 SCENARIO_PARTY = "scenario"
 """The trace party of a scenario's own calls to a provider (drawn as "Scenario")."""
@@ -187,8 +187,7 @@ class ProviderHandle:
             timeout=HTTP_TIMEOUT, follow_redirects=False,
         )
         if traced and self.trace is not None:
-            ensure_traced(client, self.trace, SCENARIO_PARTY,
-                          "vneid-server" if self.name == "vneid" else "vssid-backend")
+            ensure_traced(client, self.trace, SCENARIO_PARTY, self.party)
         return client
 
     @property
@@ -274,7 +273,19 @@ class ProviderHandle:
             "clocks back to real time before each test, and moves them in the R-8 and T-2 "
             "tests", json={"offset_seconds": offset_seconds})
         self._clock_offset = float(offset_seconds)
+        if offset_seconds:  # moving it back to real time (before each test) is no event
+            self._record_action(f"clock moved to {offset_seconds:+g} s from real time")
         return result
+
+    @property
+    def party(self) -> str:
+        """This provider's party in a trace (:mod:`harness.trace`)."""
+        return "vneid-server" if self.name == "vneid" else "vssid-backend"
+
+    def _record_action(self, action: str) -> None:
+        """Put what the harness did to this provider into the test's trace (its evidence)."""
+        if self.trace is not None:
+            self.trace.record(HarnessAction(target=self.party, action=action))
 
     def requests(self, path: str | None = None, method: str | None = None, *,
                  direction: str | None = None) -> list[dict[str, Any]]:
@@ -352,6 +363,8 @@ class VNeIDHandle(ProviderHandle):
         result: dict[str, Any] = self._call(
             "POST", "/_harness/faults", f"arming fault {fault}",
             json={"client_id": client_id, "fault": fault, "times": times})
+        uses = f"{times} use" + ("s" if times != 1 else "")
+        self._record_action(f"fault {fault} armed for client {client_id} ({uses})")
         return result
 
     def clear_faults(self) -> None:

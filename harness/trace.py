@@ -56,6 +56,7 @@ from harness.protocol.redaction import (
 __all__ = [
     "AppSwitched",
     "Event",
+    "HarnessAction",
     "HttpExchange",
     "LinkOpened",
     "ScreenShown",
@@ -168,6 +169,18 @@ class AppSwitched(Event):
     from_app: str | None
     to_app: str | None
     reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class HarnessAction(Event):
+    """The harness changed a provider through its test-control API during a test (§11): its
+    clock moved, a fault armed. ``target``: the server's party (``vneid-server``,
+    ``vssid-backend``); ``action``: what, in words, never a secret. Without it a test's
+    evidence went from the callback straight to a refused ``/token``, the 59-second clock
+    move that explained it nowhere."""
+
+    target: str
+    action: str
 
 
 def _changed(event: E, **fields: Any) -> E:

@@ -44,6 +44,7 @@ from harness.pytest_plugin import REPLAY_SECTION, replay_of
 from harness.trace import (
     AppSwitched,
     Event,
+    HarnessAction,
     HttpExchange,
     LinkOpened,
     ScreenShown,
@@ -119,6 +120,7 @@ _TITLES: dict[type[Event], Callable[[Any], str]] = {
     StoreOpened: lambda e: f"OS opens the store listing of {party_name(e.app_id)} "
                            f"({e.platform})",
     AppSwitched: _switch_title,
+    HarnessAction: lambda e: f"harness → {party_name(e.target)}: {e.action}",
 }
 
 

@@ -31,6 +31,7 @@ from xml.sax.saxutils import escape
 from harness.trace import (
     AppSwitched,
     Event,
+    HarnessAction,
     HttpExchange,
     LinkOpened,
     ScreenShown,
@@ -161,9 +162,13 @@ def _switch(e: AppSwitched) -> list[Row]:
     return [Note(OS, f"user switches to {party_name(e.to_app)}")]
 
 
+def _action(e: HarnessAction) -> list[Row]:
+    return [Note(e.target, f"harness: {e.action}")]
+
+
 _ROWS_OF: dict[type[Event], Callable[[Any], list[Row]]] = {
     LinkOpened: _link, StoreOpened: _store, HttpExchange: _http, ScreenShown: _screen,
-    AppSwitched: _switch,
+    AppSwitched: _switch, HarnessAction: _action,
 }
 
 
