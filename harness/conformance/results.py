@@ -53,6 +53,8 @@ class TestResult:
     expected: ExpectedFailure | None = None
     unexpected_pass: ExpectedFailure | None = None
     replay: str = ""
+    detail: str = ""
+    """The whole failure message (scrubbed, S-5) when ``message`` is a shortened form of it."""
 
     @property
     def counts_as_failure(self) -> bool:
@@ -66,6 +68,7 @@ class TestResult:
             "unexpected_pass": self.unexpected_pass.to_json() if self.unexpected_pass
             else None,
             **({"replay": self.replay} if self.replay else {}),
+            **({"detail": self.detail[:MAX_DETAIL]} if self.detail else {}),
         }
 
 
@@ -149,6 +152,16 @@ class ConformanceResult:
         }
 
 
+MAX_DETAIL = 4000
+"""Characters of a failure's whole message kept in the verdict (``detail``)."""
+
+
+def _whole(outcome: TestOutcome) -> str:
+    """``outcome``'s whole failure message, when its ``message`` is shortened ("" if not)."""
+    detail = outcome.detail.strip()
+    return detail if detail and " ".join(detail.split()) != outcome.message else ""
+
+
 def _status(outcome: TestOutcome) -> str:
     if outcome.outcome == "passed":
         return "PASSED"
@@ -181,7 +194,7 @@ def evaluate(plan: Plan, outcomes: Iterable[TestOutcome],
         surprise = candidates[0] if candidates and status == "PASSED" else None
         tests.append(TestResult(outcome.nodeid, status, outcome.clauses, message,
                                 outcome.duration, expected=hit, unexpected_pass=surprise,
-                                replay=outcome.replay))
+                                replay=outcome.replay, detail=_whole(outcome)))
     rows = {cid: ClauseResult(cid, c.text, cid in plan.clauses) for cid, c in CLAUSES.items()}
     for test in tests:
         for cid in test.clauses:

@@ -229,3 +229,20 @@ def test_a_clause_outside_the_plan_is_not_graded_unless_its_test_failed() -> Non
         assert failed is not None
         assert "FAILED" in failed.group(0)
         assert "NOT GRADED" not in failed.group(0)
+
+
+def test_a_shortened_failure_message_is_there_whole_too() -> None:
+    """The report showed a failure's first 300 characters only, which for a bare assert
+    ended in a repr before saying which field was wrong."""
+    whole = ("AssertionError: assert 300 == 600\n +  where 600 = Profile(vneid_min_version="
+             + "x" * 400 + ").transaction_ttl")
+    short = " ".join(whole.split())[:300]
+    outcomes = [TestOutcome("s.py::test_ttl", "failed", ("A-1",), 0.0, short, False, whole),
+                TestOutcome("s.py::test_short", "failed", ("A-1",), 0.0, "boom", False, "boom")]
+    verdict = evaluate(get_plan("vssid-relying-party"), outcomes).to_json()
+    tests = {t["test"]: t for t in verdict["tests"]}
+    assert tests["s.py::test_ttl"]["detail"] == whole
+    assert "detail" not in tests["s.py::test_short"]  # nothing more to show
+    html = render_conformance_html(verdict)
+    assert html.count('data-testid="detail"') == 1
+    assert ").transaction_ttl</pre>" in html
