@@ -510,7 +510,7 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
                   f"{out / 'results.jsonl'})", highlight=False)
     if options.allure_report:
         try:
-            allure_html(out, console)
+            allure_html(out, console, name=report_name(options, plan.name))
         except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM (the CLI's sigterm_interrupts)
             errors.print(f"[bold red]the Allure HTML report was interrupted[/] "
                          f"({escape(interrupt_reason(exc))}): allure, if it had started, was "
@@ -632,15 +632,34 @@ def _workers_problem(options: RunOptions) -> str | None:
     return None
 
 
-def allure_html(out: Path, console: Console) -> Path | None:
-    """Generate ``out/allure-report/index.html`` from ``out/allure-results`` (history in
-    ``out/history/``); on failure print why and how to fix it, and return ``None``."""
+def report_name(options: RunOptions, plan: str) -> str:
+    """The Allure report's name: which plan ran against which providers (three reports of
+    one CI job, the main job and two vendor plans, read alike)."""
+    from reports.allure_html import DEFAULT_NAME
 
-    from reports.allure_html import AllureToolMissing, generate_report, waiting_message
+    if plan == ALL and not options.vneid_url and not options.vssid_url:
+        return DEFAULT_NAME
+    vneid = redact_url(options.vneid_url) if options.vneid_url else "embedded"
+    vssid = redact_url(options.vssid_url) if options.vssid_url else "embedded"
+    return (f"VNeID → VssID login: plan {plan} (VNeID {vneid}, VssID {vssid}) "
+            "(vneid-harness)")
+
+
+def allure_html(out: Path, console: Console, *, name: str | None = None) -> Path | None:
+    """Generate ``out/allure-report/index.html`` from ``out/allure-results`` (history in
+    ``out/history/``), named ``name`` (default: :data:`reports.allure_html.DEFAULT_NAME`);
+    on failure print why and how to fix it, and return ``None``."""
+
+    from reports.allure_html import (
+        DEFAULT_NAME,
+        AllureToolMissing,
+        generate_report,
+        waiting_message,
+    )
 
     try:
         made = generate_report(
-            out / "allure-results", out / "allure-report",
+            out / "allure-results", out / "allure-report", name=name or DEFAULT_NAME,
             history=out / "history" / "history.jsonl",
             on_wait=lambda folder: console.print(escape(waiting_message(folder)),
                                                  highlight=False))

@@ -392,3 +392,16 @@ def test_an_expected_failure_with_match_covers_only_its_own_reason() -> None:
     assert evaluate(plan, [long], [entry, second]).to_json()["unused_expected_failures"] == []
     assert entry.to_json()["match"] == "vneid_app_link_https_template"
     assert "match" not in ExpectedFailure("t", "T-4", "FAILED", "r").to_json()
+
+
+def test_the_allure_report_is_named_by_its_plan_and_targets() -> None:
+    """The main job's report and two vendor plans' all read "VNeID → VssID login
+    (vneid-harness)"."""
+    from harness.run import report_name
+    from reports.allure_html import DEFAULT_NAME
+
+    assert report_name(RunOptions(), "all") == DEFAULT_NAME
+    named = report_name(RunOptions(vneid_url="http://ops:pw@idp.example:8801"),
+                        "vneid-provider")
+    assert named == ("VNeID → VssID login: plan vneid-provider (VNeID "
+                     "http://ops:[REDACTED]@idp.example:8801, VssID embedded) (vneid-harness)")
