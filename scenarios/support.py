@@ -27,6 +27,7 @@ __all__ = [
     "ACCOUNT_NOT_FOUND_CLAUSES",
     "COMPLETE_PATH",
     "FromNow",
+    "answered",
     "app_headers",
     "assert_error_body",
     "assert_error_screen",
@@ -40,6 +41,8 @@ __all__ = [
     "endpoint_path",
     "error_json",
     "hand_off",
+    "no_token_request",
+    "public",
     "replace_param",
     "resolve_times",
     "shown",
@@ -257,6 +260,33 @@ def assert_refused_at_complete(vssid: ProviderHandle, code: str) -> None:
         "session")
 
 
+def public(value: Any, limit: int = 200) -> str:
+    """``value`` (a callback's parameters, a JSON answer, a response's text) as text for a
+    failure message, at most ``limit`` characters: whatever is shaped like a secret (the value
+    of ``code``, ``id_token``, ``session_token`` …, a JWS) replaced (S-5)."""
+    from harness.protocol.redaction import redact_secret_shapes
+
+    text = value if isinstance(value, str) else repr(value)
+    return redact_secret_shapes(text)[:limit]
+
+
+def answered(response: Any) -> str:
+    """``HTTP 400: {…}``: what ``response`` (an HTTP response, or a token exchange's
+    :class:`~harness.rp.TokenResult`) said, for a failure message (:func:`public`)."""
+    if hasattr(response, "status_code"):
+        return f"HTTP {response.status_code}: {public(response.text)}"
+    return f"HTTP {response.status}: {public(response.body)}"
+
+
+def no_token_request(vneid: ProviderHandle, clause: str) -> None:
+    """``clause``: the relying party refused the callback before redeeming its code (no
+    request at VNeID's ``/token``, as its request log shows, §11)."""
+    made = calls(vneid, "/token")
+    assert made == [], (
+        f"{clause}: expected no token request after the refused callback, observed "
+        f"{len(made)}")
+
+
 def calls(provider: ProviderHandle, path: str, method: str = "POST") -> list[dict[str, Any]]:
     """What ``provider`` received on ``path`` (from its request log, §11)."""
     return provider.requests(path=path, method=method)
@@ -354,7 +384,9 @@ def hand_off(target: Target, persona: Persona, decision: str = "approve") -> tup
         answer = app.post("/api/app/v1/authorizations",
                           json={"link": started.json()["authorize_url"], "decision": decision},
                           headers={"Authorization": f"Bearer {token}"})
-        assert answer.status_code == 200, answer.text
+        assert answer.status_code == 200, (
+            f"A-5: expected authorizations to answer HTTP 200 with redirect_to, observed "
+            f"{answered(answer)}")
     return started.json()["transaction_id"], answer.json()["redirect_to"]
 
 

@@ -41,7 +41,9 @@ def test_an_app_claiming_vssids_domain_does_not_get_the_https_callback(
         "evil", app_id="evil",
         verified_links=(f"{target.profile.vssid_link_host}{target.profile.callback_path}",)))
     assert_home(login_with_vneid(phone.driver, persona))
-    assert thief.received == []
+    assert thief.received == [], (
+        f"S-4: expected the https callback to reach VssID only, observed "
+        f"{len(thief.received)} delivered to an app vssid.test does not verify")
 
 
 @pytest.mark.clause("A-6")
@@ -55,8 +57,11 @@ def test_only_the_exact_claimed_https_form_reaches_vssid(target: Target, device:
     phone = device("ios")
     link = url.format(host=target.profile.vssid_link_host, path=target.profile.callback_path)
     result = phone.phone.open_url(link, source="browser")
-    assert (result.handled, result.target) == (True, "browser")
-    assert phone.phone.foreground == "browser"
+    assert (result.handled, result.target) == (True, "browser"), (
+        f"A-6: expected the browser to take {link.split('?')[0]}, observed handled="
+        f"{result.handled} by {result.target}")
+    assert phone.phone.foreground == "browser", (
+        f"A-6: expected the browser in front, observed {phone.phone.foreground}")
 
 
 # -- versions and store links -----------------------------------------------------------------
@@ -66,7 +71,8 @@ def test_vssid_with_a_malformed_version_shows_no_vneid_entry(device: DeviceFacto
                                                              version: str) -> None:
     phone = device("ios", vssid=version)
     screen = phone.driver.open_app("vssid")
-    assert screen.id == VSSID_LOGIN
+    assert screen.id == VSSID_LOGIN, (
+        f"V-6: expected VssID's login screen, observed {screen.app} showing {screen.id}")
     assert not screen.has(VSSID_LOGIN_VNEID), f"VssID {version!r} must not offer VNeID login"
 
 
@@ -77,13 +83,21 @@ def test_old_vneids_update_screen_links_vneids_own_listing(target: Target,
                                                            platform: str) -> None:
     phone = device(platform, vneid=version_case(target.profile, "vneid", "lower-minor-short"))
     screen = start_vneid_login(phone.driver)
-    assert (screen.app, screen.id) == ("vneid", APP_UPDATE)
-    assert screen.element(APP_UPDATE_STORE).value == target.profile.store_link("vneid",
-                                                                               platform)
+    assert (screen.app, screen.id) == ("vneid", APP_UPDATE), (
+        f"V-6: expected VNeID's update screen ({APP_UPDATE}), observed {screen.app} showing "
+        f"{screen.id} {screen.data}")
+    listing = target.profile.store_link("vneid", platform)
+    shown_link = screen.element(APP_UPDATE_STORE).value
+    assert shown_link == listing, (
+        f"V-6, §10: expected the update screen to link VNeID's {platform} listing {listing}, "
+        f"observed {shown_link!r}")
     store = phone.driver.tap(APP_UPDATE_STORE)  # §10: the phone's own store, VNeID's listing
-    assert phone.phone.foreground == "store"
-    assert store.data["app_id"] == "vneid"
-    assert store.data["url"] == target.profile.store_link("vneid", platform)
+    assert phone.phone.foreground == "store", (
+        f"§10: expected the store in front, observed {phone.phone.foreground}")
+    assert store.data["app_id"] == "vneid", (
+        f"§10: expected VNeID's store listing, observed {store.data['app_id']!r}'s")
+    assert store.data["url"] == listing, (
+        f"§10: expected the store to open {listing}, observed {store.data['url']!r}")
 
 
 # -- §9 screens -------------------------------------------------------------------------------
@@ -92,15 +106,18 @@ def test_error_screen_shows_the_error_code(device: DeviceFactory, persona: Perso
     """§9: app-error shows the §8 message *and* the error code."""
     screen = login_with_vneid(device("ios").driver, persona, decision="deny")
     assert_error_screen(screen, app="vssid", code="access_denied")
-    assert "access_denied" in screen.texts
+    assert "access_denied" in screen.texts, (
+        f"§9: expected the error screen to show the code access_denied, observed "
+        f"{list(screen.texts)}")
 
 
 @pytest.mark.clause("A-6")
 def test_home_screen_shows_the_name_and_the_bhxh_code(device: DeviceFactory,
                                                       persona: Persona) -> None:
     screen = assert_home(login_with_vneid(device("android").driver, persona))
-    assert persona.full_name in screen.texts
-    assert persona.bhxh_code in screen.texts
+    for what in (persona.full_name, persona.bhxh_code):
+        assert what in screen.texts, (
+            f"§9: expected the home screen to show {what!r}, observed {list(screen.texts)}")
 
 
 @pytest.mark.clause("A-5")
@@ -108,8 +125,11 @@ def test_consent_screen_names_vssid(device: DeviceFactory, persona: Persona) -> 
     phone = device("ios")
     start_vneid_login(phone.driver)
     screen = enter_credentials(phone.driver, persona)
-    assert screen.id == VNEID_CONSENT
-    assert "VssID" in screen.texts
+    assert screen.id == VNEID_CONSENT, (
+        f"A-5: expected VNeID's consent screen, observed {screen.app} showing {screen.id} "
+        f"{screen.data}")
+    assert "VssID" in screen.texts, (
+        f"§9: expected the consent screen to name VssID, observed {list(screen.texts)}")
 
 
 @pytest.mark.clause("A-5")
@@ -120,16 +140,24 @@ def test_consent_screen_names_the_client_that_asks_not_vssid(device: DeviceFacto
     phone.install_receiver(RP_SCHEME)
     phone.phone.open_url(rp.login().link, source="harness-rp")
     screen = enter_credentials(phone.driver, persona)
-    assert screen.id == VNEID_CONSENT
-    assert rp.client_id in screen.texts
-    assert not any("VssID" in t for t in screen.texts), screen.texts
+    assert screen.id == VNEID_CONSENT, (
+        f"A-5: expected VNeID's consent screen, observed {screen.app} showing {screen.id} "
+        f"{screen.data}")
+    assert rp.client_id in screen.texts, (
+        f"§9: expected the consent screen to name the asking client {rp.client_id!r}, observed "
+        f"{list(screen.texts)}")
+    assert not any("VssID" in t for t in screen.texts), (
+        f"§9: expected the consent screen to name {rp.client_id!r}, not VssID, observed "
+        f"{list(screen.texts)}")
 
 
 @pytest.mark.clause("V-6")
 def test_vssid_login_button_has_the_section_9_label(device: DeviceFactory) -> None:
     screen = device("ios").driver.open_app("vssid")
-    assert screen.element(VSSID_LOGIN_VNEID).label == \
-        "Đăng nhập bằng tài khoản định danh điện tử"
+    label = "Đăng nhập bằng tài khoản định danh điện tử"
+    assert screen.element(VSSID_LOGIN_VNEID).label == label, (
+        f"§9: expected the {VSSID_LOGIN_VNEID} button labelled {label!r}, observed "
+        f"{screen.element(VSSID_LOGIN_VNEID).label!r}")
 
 
 # -- links forwarded exactly ------------------------------------------------------------------
@@ -150,7 +178,9 @@ def test_vneid_forwards_the_authorize_link_exactly_as_received(target: Target,
                 else decide_after_login(phone, persona))
     sent = [e.request_body["link"]
             for e in phone.trace.http(path_contains="/api/app/v1/authorizations")]
-    assert sent == [delivered]
+    assert sent == [delivered], (
+        f"A-5: expected VNeID to forward the {form} authorize link once, exactly as received; "
+        f"observed {len(sent)} forwarded, {sum(s == delivered for s in sent)} of them exact")
 
 
 @pytest.mark.clause("A-5")
@@ -164,7 +194,9 @@ def test_vneid_forwards_a_login_hint_link_exactly(device: DeviceFactory, rp: Tes
     decide(phone.driver)
     sent = [e.request_body["link"]
             for e in phone.trace.http(path_contains="/api/app/v1/authorizations")]
-    assert sent == [link]
+    assert sent == [link], (
+        f"A-5: expected VNeID to forward the login_hint link once, exactly as received; "
+        f"observed {len(sent)} forwarded, {sum(s == link for s in sent)} of them exact")
 
 
 @pytest.mark.plan("vssid-relying-party")
@@ -181,12 +213,19 @@ def test_vssid_forwards_the_callback_exactly_as_delivered(device: DeviceFactory,
     phone, callback = capture_callback(device, persona)
     screen = deliver(phone, replace_param(callback, "vnp_note", "a&state=forged&iss=x"))
     assert_home(screen)
-    assert [r["status"] for r in calls(vssid, "/api/v1/auth/vneid/complete")] == [200]
+    answered = [r["status"] for r in calls(vssid, "/api/v1/auth/vneid/complete")]
+    assert answered == [200], (
+        f"A-6: expected one complete, answered HTTP 200, observed HTTP {answered}")
 
 
 def decide_after_login(phone: Device, persona: Persona) -> Screen:
-    assert phone.screen().id == VNEID_LOGIN
-    assert enter_credentials(phone.driver, persona).id == VNEID_CONSENT
+    screen = phone.screen()
+    assert screen.id == VNEID_LOGIN, (
+        f"A-3: expected VNeID's login screen, observed {screen.app} showing {screen.id}")
+    screen = enter_credentials(phone.driver, persona)
+    assert screen.id == VNEID_CONSENT, (
+        f"A-4: expected VNeID's consent screen after the login, observed {screen.app} "
+        f"showing {screen.id} {screen.data}")
     return decide(phone.driver)
 
 
@@ -224,14 +263,18 @@ def test_vneid_shows_its_update_screen_when_its_server_says_426(target: Target,
     phone.vneid_app.profile = target.profile.evolve(vneid_min_version=old)
     start_vneid_login(phone.driver)
     screen = enter_credentials(phone.driver, persona)
-    assert (screen.app, screen.id) == ("vneid", APP_UPDATE), (screen.id, screen.error)
+    assert (screen.app, screen.id) == ("vneid", APP_UPDATE), (
+        f"V-5, V-6: expected VNeID's update screen ({APP_UPDATE}) after the server's 426, "
+        f"observed {screen.app} showing {screen.id} (error {screen.error})")
     link, origin = (screen.element(APP_UPDATE_STORE).value,
                     target.profile.store_origin("vneid", platform))
-    assert link is not None
+    assert link is not None, "V-5: expected the update screen to carry a store link, observed none"
     assert origin is not None
-    assert link.startswith(origin), link
+    assert link.startswith(origin), (
+        f"V-5, §10: expected a {platform} store link starting {origin}, observed {link!r}")
     store = phone.driver.tap(APP_UPDATE_STORE)
-    assert store.data["app_id"] == "vneid"
+    assert store.data["app_id"] == "vneid", (
+        f"§10: expected VNeID's store listing, observed {store.data['app_id']!r}'s")
 
 
 # -- P-2: the level is VNeID server's to answer by redirect ------------------------------------
@@ -240,8 +283,11 @@ def test_vneid_shows_its_update_screen_when_its_server_says_426(target: Target,
 def test_level1_error_reaches_vssid_not_vneid(device: DeviceFactory,
                                               personas: PersonaPool) -> None:
     screen = login_with_vneid(device("ios").driver, personas.new(level=1))
-    assert (screen.app, screen.id) == ("vssid", APP_ERROR)
-    assert screen.error == "unmet_authentication_requirements"
+    assert (screen.app, screen.id) == ("vssid", APP_ERROR), (
+        f"A-7: expected the level-1 error to reach VssID's error screen, observed "
+        f"{screen.app} showing {screen.id} {screen.data}")
+    assert screen.error == "unmet_authentication_requirements", (
+        f"A-7, P-2: expected unmet_authentication_requirements, observed {screen.error}")
 
 
 # -- A-1, A-4: the platform header on every app API call -------------------------------------
@@ -252,10 +298,14 @@ def test_every_app_call_names_the_phones_platform(device: DeviceFactory, persona
     phone = device(platform)
     assert_home(login_with_vneid(phone.driver, persona))
     exchanges = phone.trace.http()
-    assert {e.actor for e in exchanges} == {"vssid", "vneid"}
+    assert {e.actor for e in exchanges} == {"vssid", "vneid"}, (
+        f"A-1, A-4: expected calls from both apps, observed calls from "
+        f"{sorted({e.actor for e in exchanges})}")
     for e in exchanges:
         headers = {k.lower(): v for k, v in e.request_headers.items()}
-        assert headers.get("x-device-platform") == platform, (e.actor, e.url, headers)
+        assert headers.get("x-device-platform") == platform, (
+            f"A-1, A-4: expected X-Device-Platform: {platform} on {e.actor}'s {e.method} "
+            f"{e.url.split('?')[0]}, observed {headers.get('x-device-platform')!r}")
 
 
 # -- §9: the automation ids, as PROTOCOL.md spells them (not through shared constants) ---------
@@ -266,19 +316,29 @@ def test_section_9_automation_ids_literally(device: DeviceFactory, persona: Pers
     id for (submitting the login form) go through the harness's flows."""
     phone = device("ios")
     login = phone.driver.open_app("vssid")
-    assert login.id == "vssid-login"
-    assert "vssid-login-vneid" in login.element_ids
+    assert login.id == "vssid-login", f"§9: expected screen vssid-login, observed {login.id}"
+    assert "vssid-login-vneid" in login.element_ids, (
+        f"§9: expected element vssid-login-vneid, observed {sorted(login.element_ids)}")
     vneid_login = phone.driver.tap("vssid-login-vneid")
-    assert vneid_login.id == "vneid-login"
-    assert {"vneid-personal-id", "vneid-passcode"} <= set(vneid_login.element_ids)
+    assert vneid_login.id == "vneid-login", (
+        f"§9: expected screen vneid-login, observed {vneid_login.id}")
+    assert {"vneid-personal-id", "vneid-passcode"} <= set(vneid_login.element_ids), (
+        f"§9: expected fields vneid-personal-id and vneid-passcode, observed "
+        f"{sorted(vneid_login.element_ids)}")
     consent = enter_credentials(phone.driver, persona)
-    assert consent.id == "vneid-consent"
-    assert {"vneid-approve", "vneid-deny"} <= set(consent.element_ids)
+    assert consent.id == "vneid-consent", f"§9: expected vneid-consent, observed {consent.id}"
+    assert {"vneid-approve", "vneid-deny"} <= set(consent.element_ids), (
+        f"§9: expected buttons vneid-approve and vneid-deny, observed "
+        f"{sorted(consent.element_ids)}")
     error = phone.driver.tap("vneid-deny")
-    assert (error.app, error.id, error.error) == ("vssid", "app-error", "access_denied")
+    assert (error.app, error.id, error.error) == ("vssid", "app-error", "access_denied"), (
+        f"§9: expected VssID's app-error with access_denied, observed {error.app} showing "
+        f"{error.id} ({error.error})")
     again = device("android")
     again.driver.open_app("vssid")
     again.driver.tap("vssid-login-vneid")
-    assert enter_credentials(again.driver, persona).id == "vneid-consent"
+    consent = enter_credentials(again.driver, persona)
+    assert consent.id == "vneid-consent", f"§9: expected vneid-consent, observed {consent.id}"
     home = again.driver.tap("vneid-approve")
-    assert (home.app, home.id) == ("vssid", "vssid-home")
+    assert (home.app, home.id) == ("vssid", "vssid-home"), (
+        f"§9: expected VssID's vssid-home, observed {home.app} showing {home.id}")

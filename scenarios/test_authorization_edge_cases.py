@@ -21,10 +21,12 @@ from harness.rp import RP_SCHEME, TestRelyingParty
 from harness.targets import VNeIDHandle
 from harness.world import Device, DeviceFactory, PersonaPool
 from scenarios.support import (
+    answered,
     app_headers,
     app_session_token,
     assert_error_body,
     authorize_on_phone,
+    public,
     replace_param,
     shown,
 )
@@ -51,7 +53,9 @@ def answer(vneid: VNeIDHandle, persona: Persona, link: str, decision: str = "app
 def redirected(vneid: VNeIDHandle, persona: Persona, link: str, decision: str = "approve", *,
                profile: Profile) -> Callback:
     response = answer(vneid, persona, link, decision, profile=profile)
-    assert response.status_code == 200, response.text
+    assert response.status_code == 200, (
+        f"A-5: expected authorizations to answer HTTP 200 with redirect_to, observed "
+        f"{answered(response)}")
     return parse_callback(response.json()["redirect_to"])
 
 
@@ -70,14 +74,17 @@ def assert_redirected_error(callback: Callback, error: str, clause: str,
         f"{clause}: expected the provider to send back error={error}, observed "
         + (f"a code (error={callback.error})" if callback.code is not None
            else f"error={callback.error}") + f"; the callback: {callback.params}")
-    assert callback.code is None, callback.params
+    assert callback.code is None, (
+        f"{clause}: expected no code beside error={error}, observed {public(callback.params)}")
     description = callback.error_description
     if description is not None:
         assert _DESCRIPTION_CHARS.fullmatch(description), \
             f"error_description has characters RFC 6749 §4.1.2.1 excludes: {description!r}"
     if vneid.is_embedded:
         cited, _, text = (description or "").partition(":")
-        assert cited == clause, description
+        assert cited == clause, (
+            f"expected the error_description to start by citing {clause}, observed "
+            f"{description!r}")
         assert text.strip() not in ("", "None"), \
             f"the description explains nothing: {description}"
         if names is not None:
@@ -98,8 +105,11 @@ def test_a_missing_or_unknown_client_id_is_shown_not_redirected(vneid: VNeIDHand
     link = replace_param(rp.login().link, "client_id", client_id)
     body = assert_error_body(answer(vneid, persona, link, profile=rp.profile), 400,
                              "invalid_client", "S-3" if vneid.is_embedded else None)
-    assert "redirect_to" not in body
-    assert "None" not in body["error_description"], body
+    assert "redirect_to" not in body, (
+        f"S-3: expected no redirect_to for an unknown client, observed {public(body)}")
+    assert "None" not in body["error_description"], (
+        f"expected an error_description naming the missing client_id, observed "
+        f"{body['error_description']!r}")
 
 
 @pytest.mark.plan("vneid-provider")
@@ -112,7 +122,8 @@ def test_a_missing_or_unregistered_redirect_uri_is_shown_not_redirected(
     link = replace_param(rp.login().link, "redirect_uri", redirect_uri)
     body = assert_error_body(answer(vneid, persona, link, profile=rp.profile), 400,
                              "invalid_redirect_uri", "S-2" if vneid.is_embedded else None)
-    assert "redirect_to" not in body
+    assert "redirect_to" not in body, (
+        f"S-2: expected no redirect_to for that redirect_uri, observed {public(body)}")
 
 
 @pytest.mark.plan("vneid-provider")
@@ -131,7 +142,9 @@ def test_a_redirect_uri_matching_only_after_normalising_is_not_redirected_to(
     link = replace_param(rp.login().link, "redirect_uri", spoil(rp.redirect_uri))
     body = assert_error_body(answer(vneid, persona, link, profile=rp.profile), 400,
                              "invalid_redirect_uri", "S-2" if vneid.is_embedded else None)
-    assert "redirect_to" not in body
+    assert "redirect_to" not in body, (
+        f"S-2: expected no redirect_to for a redirect_uri matching only after normalising, "
+        f"observed {public(body)}")
 
 
 @pytest.mark.plan("vneid-provider")
@@ -150,7 +163,9 @@ def test_an_unknown_client_is_never_redirected_whatever_its_uri(
                          "redirect_uri", uri)
     body = assert_error_body(answer(vneid, persona, link, decision, profile=rp.profile), 400,
                              "invalid_client", "S-3" if vneid.is_embedded else None)
-    assert "redirect_to" not in body
+    assert "redirect_to" not in body, (
+        f"S-3: expected no redirect_to for an unknown client ({decision}), observed "
+        f"{public(body)}")
 
 
 # -- A-7: redirected errors cite their clause ------------------------------------------------------
@@ -182,7 +197,10 @@ def test_bad_a2_parameters_go_back_citing_a2(vneid: VNeIDHandle, rp: TestRelying
     callback = redirected(vneid, persona, replace_param(login.link, param, value),
                           profile=rp.profile)
     assert_redirected_error(callback, error, "A-2", vneid)
-    assert (callback.state, callback.iss) == (login.request.state, vneid.issuer)
+    assert (callback.state, callback.iss) == (login.request.state, vneid.issuer), (
+        f"A-5: expected the error to carry the request's state and iss={vneid.issuer}, "
+        f"observed {'the same' if callback.state == login.request.state else 'another'} "
+        f"state and iss={callback.iss!r}")
 
 
 @pytest.mark.plan("vneid-provider")
@@ -213,7 +231,8 @@ def test_a_repeated_parameter_goes_back_as_invalid_request(vneid: VNeIDHandle,
     value = {"scope": "openid", "state": "another", "code_challenge_method": "S256"}[param]
     callback = redirected(vneid, persona, f"{login.link}&{param}={value}", profile=rp.profile)
     assert_redirected_error(callback, "invalid_request", "A-2", vneid, names=param)
-    assert callback.iss == vneid.issuer
+    assert callback.iss == vneid.issuer, (
+        f"A-5: expected the error to carry iss={vneid.issuer}, observed iss={callback.iss!r}")
 
 
 @pytest.mark.plan("vneid-provider")
@@ -238,7 +257,10 @@ def test_request_objects_a_provider_does_not_support_go_back_refused(
                                                         "eyJhbGciOiJub25lIn0.e30."),
                           profile=rp.profile)
     assert_redirected_error(callback, error, "A-2", vneid, names=param)
-    assert (callback.state, callback.iss) == (login.request.state, vneid.issuer)
+    assert (callback.state, callback.iss) == (login.request.state, vneid.issuer), (
+        f"A-5: expected the error to carry the request's state and iss={vneid.issuer}, "
+        f"observed {'the same' if callback.state == login.request.state else 'another'} "
+        f"state and iss={callback.iss!r}")
 
 
 @pytest.mark.plan("vneid-provider")
@@ -260,7 +282,9 @@ def test_a_session_answers_the_citizens_own_level(vneid: VNeIDHandle, rp: TestRe
     with vneid.client(headers=app_headers("vneid", profile=rp.profile)) as http:
         response = http.post("/api/app/v1/sessions", json={
             "personal_id": citizen.personal_id, "passcode": citizen.passcode})
-    assert 200 <= response.status_code < 300, response.text
+    assert 200 <= response.status_code < 300, (
+        f"A-4: expected sessions to log the citizen in (HTTP 2xx), observed "
+        f"{answered(response)}")
     assert response.json().get("level") == level, (
         f"A-4: expected level {level}, the citizen's, observed {response.json()}")
 
@@ -283,11 +307,17 @@ def test_an_empty_state_is_not_echoed(vneid: VNeIDHandle, rp: TestRelyingParty,
     may instead send the request back as ``invalid_request`` (A-7), still with no state."""
     callback = redirected(vneid, persona, replace_param(rp.login().link, "state", ""),
                           profile=rp.profile)
-    assert "state" not in callback.params, callback.params
+    assert "state" not in callback.params, (
+        f"A-5: expected no state back for an empty one, observed state="
+        f"{callback.params['state']!r}")
     if not vneid.is_embedded and callback.error is not None:
-        assert (callback.error, callback.code) == ("invalid_request", None), callback.params
+        assert (callback.error, callback.code) == ("invalid_request", None), (
+            f"A-7: expected a code or invalid_request without a code, observed "
+            f"{public(callback.params)}")
         return
-    assert callback.code is not None, callback.params
+    assert callback.code is not None, (
+        f"A-5: expected a code for a request with an empty state, observed "
+        f"{public(callback.params)}")
 
 
 # -- acr_values (A-2, P-2) -------------------------------------------------------------------------
@@ -318,12 +348,19 @@ def test_a_request_for_level_1_lets_a_level_1_citizen_through(phone: Device,
     callback = parse_callback(phone.last_link_to(f"{RP_SCHEME}://"))
     if not rp.vneid.is_embedded and callback.error is not None:
         assert (callback.error, callback.code) == ("unmet_authentication_requirements",
-                                                   None), callback.params
+                                                   None), (
+            f"A-7, P-2: expected a code or unmet_authentication_requirements without a code, "
+            f"observed {public(callback.params)}")
         return
-    assert callback.code is not None, callback.params
+    assert callback.code is not None, (
+        f"A-2: expected a code for a level-1 citizen asked at level 1, observed "
+        f"{public(callback.params)}")
     result = rp.redeem(callback.code, login.code_verifier)
-    assert result.status == 200, result.body
-    assert id_token_claims(result.body["id_token"])["acr"] == ACR_LEVEL1
+    assert result.status == 200, (
+        f"T-1: expected the code to redeem (HTTP 200), observed HTTP {result.status}: "
+        f"{public(result.body)}")
+    acr = id_token_claims(result.body["id_token"])["acr"]
+    assert acr == ACR_LEVEL1, f"T-3: expected acr {ACR_LEVEL1}, the citizen's, observed {acr!r}"
 
 
 @pytest.mark.plan("vneid-provider")
@@ -357,10 +394,14 @@ def test_the_id_token_header_is_a_jwt_signed_es256_with_kid(phone: Device, rp: T
     with vneid.client() as http:
         jwks_uri = http.get("/.well-known/openid-configuration").json()["jwks_uri"]
         keys = {k.get("kid") for k in http.get(jwks_uri).json()["keys"]}
-    assert header["alg"] == "ES256"
+    assert header["alg"] == "ES256", (
+        f"T-3: expected the ID token signed ES256, observed alg {header['alg']!r}")
     # T-3 does not ask for typ; RFC 7519 §5.1 recommends "JWT" when it is there
-    assert header.get("typ", "JWT").upper() == "JWT", header
-    assert header["kid"] in keys
+    assert header.get("typ", "JWT").upper() == "JWT", (
+        f"T-3: expected typ JWT when present (RFC 7519 §5.1), observed the header {header}")
+    assert header["kid"] in keys, (
+        f"T-3: expected the ID token's kid among the jwks_uri's {sorted(map(str, keys))}, "
+        f"observed {header['kid']!r}")
 
 
 # -- login_hint on the web form (A-2) --------------------------------------------------------------
@@ -378,9 +419,13 @@ def test_login_hint_prefills_the_web_login_form(rp: TestRelyingParty, vneid: VNe
     path = urlsplit(request.to_url(f"{vneid.issuer}/authorize"))
     with vneid.client() as http:
         page = http.get(f"/authorize?{path.query}")
-    assert page.status_code == 200, page.text
-    assert "vneid-login" in page.text
-    assert f'value="{shown}"' in page.text, page.text
+    assert page.status_code == 200, (
+        f"expected the web login page (HTTP 200), observed {answered(page)}")
+    assert "vneid-login" in page.text, (
+        f"§9: expected the vneid-login screen, observed {public(page.text)}")
+    assert f'value="{shown}"' in page.text, (
+        f"A-2: expected the personal id field prefilled with {shown!r} for login_hint "
+        f"{hint!r}, observed {public(page.text)}")
 
 
 # -- prompt and max_age (OpenID Connect Core §3.1.2.1) ---------------------------------------------
@@ -421,15 +466,31 @@ def test_max_age_makes_the_citizen_log_in_again(phone: Device, rp: TestRelyingPa
     login = rp.login(extra=(("max_age", str(max_age)),))
     phone.phone.open_url(login.link, source="harness-rp")
     if max_age:
-        assert phone.screen().id == VNEID_CONSENT  # the app thinks its session will do
-        assert decide(phone.driver, "approve").id == VNEID_LOGIN  # the provider does not
+        screen = phone.screen()
+        assert screen.id == VNEID_CONSENT, (  # the app thinks its session will do
+            f"expected VNeID's consent screen (the app's session), observed {screen.id}")
+        screen = decide(phone.driver, "approve")
+        assert screen.id == VNEID_LOGIN, (  # the provider does not
+            f"A-5: expected the provider to ask for a newer login than max_age={max_age} "
+            f"allows (the login screen again), observed {screen.app} showing {screen.id} "
+            f"{screen.data}")
     else:
-        assert phone.screen().id == VNEID_LOGIN  # max_age=0: the app logs in again itself
-    assert enter_credentials(phone.driver, persona).id == VNEID_CONSENT
+        screen = phone.screen()
+        assert screen.id == VNEID_LOGIN, (  # max_age=0: the app logs in again itself
+            f"expected VNeID's login screen for max_age=0, observed {screen.id}")
+    screen = enter_credentials(phone.driver, persona)
+    assert screen.id == VNEID_CONSENT, (
+        f"A-4: expected VNeID's consent screen after the login, observed {screen.app} "
+        f"showing {screen.id} {screen.data}")
     decide(phone.driver, "approve")
     result = rp.redeem(rp.code_from(phone.last_link_to(f"{RP_SCHEME}://")), login.code_verifier)
-    assert result.status == 200, result.body
-    assert id_token_claims(result.body["id_token"])["auth_time"] >= first["auth_time"] + age - 1
+    assert result.status == 200, (
+        f"T-1: expected the code to redeem (HTTP 200), observed HTTP {result.status}: "
+        f"{public(result.body)}")
+    auth_time = id_token_claims(result.body["id_token"])["auth_time"]
+    assert auth_time >= first["auth_time"] + age - 1, (
+        f"T-3: expected auth_time to be the new login's, at least {first['auth_time'] + age - 1}"
+        f", observed {auth_time!r} (the first login's: {first['auth_time']})")
 
 
 @pytest.mark.plan("vneid-provider")
@@ -442,10 +503,14 @@ def test_prompt_login_shows_the_login_screen_despite_a_session(phone: Device,
     _first_login(phone, rp, persona)
     login = rp.login(extra=(("prompt", "login"),))
     phone.phone.open_url(login.link, source="harness-rp")
-    assert phone.screen().id == VNEID_LOGIN
+    screen = phone.screen()
+    assert screen.id == VNEID_LOGIN, (
+        f"prompt=login: expected VNeID's login screen despite the app's session, observed "
+        f"{screen.app} showing {screen.id}")
     enter_credentials(phone.driver, persona)
     decide(phone.driver, "approve")
-    assert rp.code_from(phone.last_link_to(f"{RP_SCHEME}://"))
+    assert rp.code_from(phone.last_link_to(f"{RP_SCHEME}://")), (
+        "A-5: expected a code after the new login, observed none")
 
 
 @pytest.mark.plan("vneid-provider")
@@ -458,8 +523,12 @@ def test_a_repeated_client_id_or_redirect_uri_is_shown_not_redirected(
     login = rp.login()
     value = login.request.client_id if param == "client_id" else login.request.redirect_uri
     response = answer(vneid, persona, f"{login.link}&{param}={value}", profile=rp.profile)
-    assert response.status_code == 400, response.text
-    assert "redirect_to" not in response.json()
+    assert response.status_code == 400, (
+        f"S-2, S-3: expected a repeated {param} refused with HTTP 400 and no redirect, "
+        f"observed {answered(response)}")
+    assert "redirect_to" not in response.json(), (
+        f"S-2, S-3: expected no redirect_to for a repeated {param}, observed "
+        f"{answered(response)}")
     if vneid.is_embedded:  # which code and clause name this refusal is the mock's choice
         assert_error_body(response, 400, "invalid_request",
                           "S-3" if param == "client_id" else "S-2")
@@ -479,7 +548,9 @@ def test_prompt_values_a_fresh_app_login_satisfies_get_a_code(vneid: VNeIDHandle
     ``select_account`` alike; unknown values are ignored."""
     callback = redirected(vneid, persona, rp.login(extra=(("prompt", prompt),)).link,
                           profile=rp.profile)
-    assert callback.code, callback.params
+    assert callback.code, (
+        f"A-5: expected a code for prompt={prompt!r} after a fresh login, observed "
+        f"{public(callback.params)}")
 
 
 @pytest.mark.plan("vneid-provider")
@@ -493,7 +564,9 @@ def test_a_max_age_a_fresh_app_login_satisfies_gets_a_code(vneid: VNeIDHandle,
     for this request, which satisfies it, as it satisfies any ``max_age``."""
     callback = redirected(vneid, persona, rp.login(extra=(("max_age", max_age),)).link,
                           profile=rp.profile)
-    assert callback.code, callback.params
+    assert callback.code, (
+        f"A-5: expected a code for max_age={max_age} after a fresh login, observed "
+        f"{public(callback.params)}")
 
 
 @pytest.mark.plan("vneid-provider")
@@ -551,9 +624,15 @@ def test_the_app_api_asks_for_a_newer_login_only_when_the_request_needs_one(
     if allowed is not None and aged > allowed:  # past max_age, or the 120 s of a fresh login
         assert_error_body(approve, 401, "login_required", "A-4" if vneid.is_embedded else None)
     else:
-        assert approve.status_code == 200, approve.text
-        assert parse_callback(approve.json()["redirect_to"]).code
-    assert parse_callback(deny.json()["redirect_to"]).error == "access_denied"
+        assert approve.status_code == 200, (
+            f"A-5: expected an approval within what the request allows (HTTP 200), observed "
+            f"{answered(approve)}")
+        assert parse_callback(approve.json()["redirect_to"]).code, (
+            f"A-5: expected a code for the approval, observed {answered(approve)}")
+    denied = parse_callback(deny.json()["redirect_to"])
+    assert denied.error == "access_denied", (
+        f"A-7: expected a denial to go back as access_denied, observed "
+        f"{public(denied.params)}")
 
 
 @pytest.mark.plan("vneid-provider")
@@ -595,8 +674,11 @@ def test_a_link_of_neither_form_gets_no_code(vneid: VNeIDHandle, rp: TestRelying
     second fault-injection audit: one more accepted base went unnoticed)."""
     response = answer(vneid, persona, _rebased(rp.login().link, base(rp.profile)),
                       profile=rp.profile)
-    assert 400 <= response.status_code < 500, response.text
-    assert "redirect_to" not in response.json(), response.text
+    assert 400 <= response.status_code < 500, (
+        f"A-5: expected a link of neither A-1 form refused (4xx), observed {answered(response)}")
+    assert "redirect_to" not in response.json(), (
+        f"A-5, S-3: expected no redirect_to for a link of neither form, observed "
+        f"{answered(response)}")
 
 
 @pytest.mark.plan("vneid-provider")
@@ -607,5 +689,8 @@ def test_the_decision_is_exactly_approve_or_deny(vneid: VNeIDHandle, rp: TestRel
                                                  persona: Persona, decision: Any) -> None:
     """A-5 ``"approve" | "deny"``: nothing else decides (no case folding, no trimming)."""
     response = answer(vneid, persona, rp.login().link, decision, profile=rp.profile)
-    assert 400 <= response.status_code < 500, response.text
-    assert "redirect_to" not in response.json(), response.text
+    assert 400 <= response.status_code < 500, (
+        f"A-5: expected the decision {decision!r} refused (4xx), observed {answered(response)}")
+    assert "redirect_to" not in response.json(), (
+        f"A-5: expected no redirect_to for the decision {decision!r}, observed "
+        f"{answered(response)}")

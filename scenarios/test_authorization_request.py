@@ -19,6 +19,7 @@ from scenarios.support import (
     assert_error_screen,
     authorize_on_phone,
     calls,
+    public,
 )
 
 pytestmark = pytest.mark.plan("vneid-provider")
@@ -56,10 +57,14 @@ def test_unregistered_redirect_uri_is_never_redirected_to(phone: Device, rp: Tes
     assert_error_screen(screen, app="vneid", code="invalid_redirect_uri")
     assert links_from_vneid(phone) == [], "S-3: VNeID must not open any redirect"
     answers = calls(vneid, "/api/app/v1/authorizations")
-    assert answers
-    assert answers[-1]["status"] == 400
+    assert answers, "A-5: expected authorizations in VNeID's request log (§11), observed none"
+    assert answers[-1]["status"] == 400, (
+        f"S-2: expected authorizations to refuse the redirect_uri with HTTP 400, observed HTTP "
+        f"{answers[-1]['status']}")
     # §11 fixes only method, path and status of a log entry: the answer when it is there
-    assert "redirect_to" not in (answers[-1].get("response") or {})
+    assert "redirect_to" not in (answers[-1].get("response") or {}), (
+        "S-3: expected no redirect_to for an unregistered redirect_uri, observed one in the "
+        "logged answer")
 
 
 @pytest.mark.clause("S-3", "A-7")
@@ -68,7 +73,10 @@ def test_unknown_client_is_never_redirected_to(phone: Device, rp: TestRelyingPar
     login = rp.login(client_id="no-such-client")
     screen = authorize_on_phone(phone, rp, persona, login.link)
     assert_error_screen(screen, app="vneid", code="invalid_client")
-    assert links_from_vneid(phone) == []
+    opened = links_from_vneid(phone)
+    assert opened == [], (
+        f"S-3: VNeID must not open any redirect for an unknown client, observed "
+        f"{[e.url.split('?')[0] for e in opened]}")
 
 
 @pytest.mark.clause("S-1", "A-7")
@@ -84,9 +92,13 @@ def test_pkce_s256_is_mandatory(phone: Device, rp: TestRelyingParty, persona: Pe
     login = rp.login(**overrides)
     authorize_on_phone(phone, rp, persona, login.link)
     cb = callback_of(phone)
-    assert cb.error == "invalid_request", cb.params
-    assert cb.code is None
-    assert cb.state == login.request.state
+    assert cb.error == "invalid_request", (
+        f"S-1: expected invalid_request for {override}={value!r}, observed "
+        f"{public(cb.params)}")
+    assert cb.code is None, f"S-1: expected no code for {override}={value!r}, observed one"
+    assert cb.state == login.request.state, (
+        "A-5: expected the error to carry the request's state, observed "
+        + ("none" if cb.state is None else "another"))
 
 
 @pytest.mark.clause("A-7", "A-2")
@@ -102,8 +114,10 @@ def test_bad_request_parameters_go_back_by_redirect(phone: Device, rp: TestRelyi
     login = rp.login(**overrides)
     authorize_on_phone(phone, rp, persona, login.link)
     cb = callback_of(phone)
-    assert cb.error == error, cb.params
-    assert cb.iss == rp.vneid.issuer
+    assert cb.error == error, (
+        f"A-7: expected {error} for {override}={value!r}, observed {public(cb.params)}")
+    assert cb.iss == rp.vneid.issuer, (
+        f"A-5: expected the error to carry iss={rp.vneid.issuer}, observed iss={cb.iss!r}")
 
 
 @pytest.mark.clause("A-2", "A-5")
@@ -112,8 +126,12 @@ def test_unknown_parameters_are_ignored(phone: Device, rp: TestRelyingParty,
     login = rp.login(extra=(("foo", "bar"), ("x-vendor", "1")))
     authorize_on_phone(phone, rp, persona, login.link)
     cb = callback_of(phone)
-    assert cb.code is not None, cb.params
-    assert rp.redeem(cb.code, login.code_verifier).status == 200
+    assert cb.code is not None, (
+        f"A-2: expected unknown parameters ignored and a code, observed {public(cb.params)}")
+    result = rp.redeem(cb.code, login.code_verifier)
+    assert result.status == 200, (
+        f"T-1: expected the code to redeem (HTTP 200), observed HTTP {result.status}: "
+        f"{public(result.body)}")
 
 
 @pytest.mark.clause("A-2")
@@ -127,10 +145,16 @@ def test_request_without_nonce_succeeds_in_the_code_flow(phone: Device, rp: Test
     authorize_on_phone(phone, rp, persona, login.link)
     cb = callback_of(phone)
     if not vneid.is_embedded and cb.error is not None:
-        assert (cb.error, cb.code) == ("invalid_request", None), cb.params
+        assert (cb.error, cb.code) == ("invalid_request", None), (
+            f"A-7: expected a code or invalid_request without a code, observed "
+            f"{public(cb.params)}")
         return
-    assert cb.code is not None, cb.params
-    assert rp.redeem(cb.code, login.code_verifier).status == 200
+    assert cb.code is not None, (
+        f"A-2: expected a code for a request without nonce, observed {public(cb.params)}")
+    result = rp.redeem(cb.code, login.code_verifier)
+    assert result.status == 200, (
+        f"T-1: expected the code to redeem (HTTP 200), observed HTTP {result.status}: "
+        f"{public(result.body)}")
 
 
 @pytest.mark.clause("A-5")
@@ -139,7 +163,10 @@ def test_state_is_echoed_exactly(phone: Device, rp: TestRelyingParty, persona: P
                                  state: str) -> None:
     login = rp.login(state=state)
     authorize_on_phone(phone, rp, persona, login.link)
-    assert callback_of(phone).state == state
+    echoed = callback_of(phone).state
+    assert echoed == state, (
+        f"A-5: expected the state echoed exactly ({len(state)} characters), observed "
+        f"{public(echoed, 60)!r}{'…' if echoed and len(echoed) > 60 else ''}")
 
 
 @pytest.mark.clause("A-5", "R-2")
@@ -150,8 +177,10 @@ def test_both_link_forms_are_understood_and_iss_is_returned(phone: Device, rp: T
     login = rp.login(form=form)
     authorize_on_phone(phone, rp, persona, login.link)
     cb = callback_of(phone)
-    assert cb.code is not None, cb.params
-    assert cb.iss == rp.vneid.issuer
+    assert cb.code is not None, (
+        f"A-5: expected a code for the {form.value} link, observed {public(cb.params)}")
+    assert cb.iss == rp.vneid.issuer, (
+        f"A-5, R-2: expected iss={rp.vneid.issuer}, observed iss={cb.iss!r}")
 
 
 @pytest.mark.clause("A-7", "P-2")
@@ -168,13 +197,13 @@ def test_level1_account_gets_unmet_authentication_requirements(phone: Device, rp
     login = rp.login(acr_values=acr_values)
     authorize_on_phone(phone, rp, citizen, login.link)
     cb = callback_of(phone)
-    assert cb.code is None, f"a level-1 account got a code (P-2): {cb.params}"
+    assert cb.code is None, f"a level-1 account got a code (P-2): {public(cb.params)}"
     allowed = {"unmet_authentication_requirements"}
     if acr_values is None and not vneid.is_embedded:
         allowed.add("invalid_request")
     assert cb.error in allowed, (
         f"expected the callback's error to be {' or '.join(sorted(allowed))} for a level-1 "
-        f"account (A-7, P-2), observed {cb.params}")
+        f"account (A-7, P-2), observed {public(cb.params)}")
 
 
 @pytest.mark.clause("A-7")
@@ -184,7 +213,11 @@ def test_deny_redirects_access_denied_with_state_and_iss(phone: Device, rp: Test
     authorize_on_phone(phone, rp, persona, login.link, decision="deny")
     cb = callback_of(phone)
     assert (cb.error, cb.state, cb.iss) == ("access_denied", login.request.state,
-                                            rp.vneid.issuer)
+                                            rp.vneid.issuer), (
+        f"A-7: expected access_denied with the request's state and iss={rp.vneid.issuer}, "
+        f"observed error={cb.error}, "
+        f"{'the same' if cb.state == login.request.state else 'another'} state, "
+        f"iss={cb.iss!r}")
 
 
 @pytest.mark.clause("A-5")
@@ -200,4 +233,5 @@ def test_unknown_decision_is_refused_without_a_redirect(vneid: VNeIDHandle, rp: 
                              headers={"Authorization": f"Bearer {token}"})
     body = assert_error_body(response, 400, "invalid_request",
                              "A-5" if vneid.is_embedded else None)
-    assert "redirect_to" not in body
+    assert "redirect_to" not in body, (
+        f"A-5: expected no redirect_to for the decision {decision!r}, observed {public(body)}")

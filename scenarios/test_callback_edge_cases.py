@@ -22,12 +22,14 @@ from harness.trace import Trace
 from harness.world import DeviceFactory, PersonaPool
 from scenarios.scripted_issuer import ScriptedWorld, assert_refused
 from scenarios.support import (
+    answered,
     app_headers,
     assert_error_screen,
-    calls,
     complete,
     error_json,
     hand_off,
+    no_token_request,
+    public,
     replace_param,
     shown,
 )
@@ -45,8 +47,9 @@ def refused(response: httpx.Response, code: str, clause: str, vssid: VssIDHandle
         f"{response.status_code}" + (": it logged the citizen in (a session_token)"
                                      if "session_token" in body else f": {body}"))
     for field in ("error", "clause"):
-        assert isinstance(body.get(field), str), body
-        assert body[field], body
+        assert isinstance(body.get(field), str), (
+            f"§8: expected a string {field} in the refusal's body, observed {public(body)}")
+        assert body[field], f"§8: expected a non-empty {field}, observed {public(body)}"
     if vssid.is_embedded or not mock_code:
         assert body["error"] == code, (
             f"expected {code} ({clause}), observed HTTP {response.status_code}: {body}")
@@ -56,10 +59,14 @@ def refused(response: httpx.Response, code: str, clause: str, vssid: VssIDHandle
                 f"expected HTTP {spec.status} for {code} (§8), observed HTTP "
                 f"{response.status_code}: {body}")
     if vssid.is_embedded:
-        assert body["clause"] == clause, body
-    assert isinstance(body.get("error_description"), str), body
-    assert body["error_description"], body
-    assert "session_token" not in body
+        assert body["clause"] == clause, (
+            f"expected {code} to cite clause {clause}, observed {body['clause']}: {public(body)}")
+    assert isinstance(body.get("error_description"), str), (
+        f"§8: expected an error_description string, observed {public(body)}")
+    assert body["error_description"], (
+        f"§8: expected a non-empty error_description, observed {public(body)}")
+    assert "session_token" not in body, (
+        f"R-12: expected no session with the refusal ({code}), observed a session_token")
     return body
 
 
@@ -81,10 +88,10 @@ def test_a_wrong_or_missing_state_is_refused_with_its_clause(
     prefix match went unnoticed)."""
     tx, callback = hand_off(target, persona)
     state = parse_callback(callback).state
-    assert state is not None, callback
+    assert state is not None, f"A-5: expected a state in the callback, observed {public(callback)}"
     refused(complete(target, tx, replace_param(callback, "state", spoil(state))),
             "state_mismatch", "R-1", vssid)
-    assert calls(vneid, "/token") == []
+    no_token_request(vneid, "R-1")
 
 
 @pytest.mark.plan("vssid-relying-party")
@@ -102,7 +109,7 @@ def test_a_wrong_or_missing_iss_is_refused_with_its_clause(
     tx, callback = hand_off(target, persona)
     refused(complete(target, tx, replace_param(callback, "iss", spoil(vneid.issuer))),
             "issuer_mismatch", "R-2", vssid)
-    assert calls(vneid, "/token") == []
+    no_token_request(vneid, "R-2")
 
 
 @pytest.mark.plan("vssid-relying-party")
@@ -120,7 +127,7 @@ def test_a_callback_to_another_uri_is_refused_with_its_clause(target: Target,
     assert callback.startswith(f"{registered}?"), f"expected a callback to {registered}"
     moved = callback.replace(registered, other, 1)
     refused(complete(target, tx, moved), "invalid_request", "R-4", vssid, mock_code=True)
-    assert calls(vneid, "/token") == []
+    no_token_request(vneid, "R-4")
 
 
 @pytest.mark.plan("vssid-relying-party")
@@ -135,7 +142,7 @@ def test_a_callback_url_that_is_not_a_link_is_refused_citing_a6(
     tx, callback = hand_off(target, persona)
     refused(complete(target, tx, spoil(callback)), "invalid_request", "A-6", vssid,
             mock_code=True)
-    assert calls(vneid, "/token") == []
+    no_token_request(vneid, "A-6")
 
 
 @pytest.mark.plan("vssid-relying-party")
@@ -147,7 +154,7 @@ def test_a_callback_with_neither_code_nor_error_is_refused(target: Target,
     tx, callback = hand_off(target, persona)
     refused(complete(target, tx, replace_param(callback, "code", None)), "invalid_request",
             "A-5", vssid, mock_code=True)
-    assert calls(vneid, "/token") == []
+    no_token_request(vneid, "A-5")
 
 
 @pytest.mark.plan("vssid-relying-party")
@@ -158,7 +165,7 @@ def test_a_denied_login_ends_with_access_denied_citing_r3(target: Target,
                                                           persona: Persona) -> None:
     tx, callback = hand_off(target, persona, decision="deny")
     refused(complete(target, tx, callback), "access_denied", "R-3", vssid)
-    assert calls(vneid, "/token") == []
+    no_token_request(vneid, "R-3")
 
 
 @pytest.mark.plan("vssid-relying-party")
@@ -173,7 +180,7 @@ def test_each_redirected_error_of_a7_ends_the_login_with_that_error(target: Targ
     tx, callback = hand_off(target, persona)
     forged = replace_param(replace_param(callback, "code", None), "error", error)
     refused(complete(target, tx, forged), error, "R-3", vssid)
-    assert calls(vneid, "/token") == []
+    no_token_request(vneid, "R-3")
 
 
 @pytest.mark.plan("vssid-relying-party")
@@ -189,7 +196,7 @@ def test_an_error_callback_ends_the_transaction(target: Target, vssid: VssIDHand
     again = complete(target, tx, callback)
     body = refused(again, "transaction_already_used", "R-1", vssid, mock_code=True)
     assert "session_token" not in body, "R-3: the transaction ended with the error"
-    assert calls(vneid, "/token") == []
+    no_token_request(vneid, "R-3")
 
 
 # -- the VssID mock's own answers: a backend built by the test -------------------------------------
@@ -214,7 +221,7 @@ def test_a_wrong_iss_on_an_error_redirect_is_refused_as_a_mix_up(device: DeviceF
     phone = device("android")
     screen = login_with_vneid(phone.driver, citizen, decision="deny" if level == 2 else "approve")
     assert_error_screen(screen, app="vssid", code="issuer_mismatch", clause="R-2")
-    assert calls(vneid, "/token") == []
+    no_token_request(vneid, "R-2")
 
 
 @pytest.fixture
@@ -338,7 +345,8 @@ def test_me_answers_only_a_live_session_token(target: Target, vssid: VssIDHandle
     that answered any bearer token gave every citizen's data to anyone."""
     tx, callback = hand_off(target, persona)
     done = complete(target, tx, callback)
-    assert done.status_code == 200, done.text
+    assert done.status_code == 200, (
+        f"A-6: expected complete to log the citizen in (HTTP 200), observed {answered(done)}")
     headers = app_headers("vssid", profile=target.profile)
     if token == "expired":
         target.vssid.set_clock(target.profile.vssid_session_ttl + 61)  # the session ended
@@ -349,7 +357,9 @@ def test_me_answers_only_a_live_session_token(target: Target, vssid: VssIDHandle
     assert answer.status_code == 401, (
         f"expected HTTP 401 from me with {'no' if token is None else 'that'} bearer token "
         f"(RFC 6750 §3.1), observed HTTP {answer.status_code}: {answer.text}")
-    assert persona.personal_id not in answer.text
+    assert persona.personal_id not in answer.text, (
+        "A-6: expected me's 401 to carry none of the citizen's data, observed their "
+        "personal_id in it")
     if token is not None:  # RFC 6750 §3.1 puts it in WWW-Authenticate; the mock's body too
         challenge = answer.headers.get("www-authenticate", "")
         body = answer.json() if "json" in answer.headers.get("content-type", "") else {}
@@ -357,7 +367,8 @@ def test_me_answers_only_a_live_session_token(target: Target, vssid: VssIDHandle
         assert said, ("expected invalid_token in WWW-Authenticate (RFC 6750 §3.1) or the body, "
                       f"observed {challenge!r} and {answer.text[:200]!r}")
         if vssid.is_embedded:
-            assert body.get("error") == "invalid_token", answer.text
+            assert body.get("error") == "invalid_token", (
+                f"expected invalid_token in the body, observed {answered(answer)}")
 
 
 def _unredacted(value: Any, where: str = "") -> list[str]:
@@ -388,16 +399,18 @@ def test_the_relying_party_keeps_its_secrets_out_of_its_answers_and_log(
     assert _unredacted(started.json()) == [], f"start handed the app a secret: {started.text}"
     tx, callback = hand_off(target, persona)
     code = dict(parse_qsl(urlsplit(callback).query)).get("code", "")
-    assert code, callback
+    assert code, f"A-5: expected a code in the callback, observed {public(callback)}"
     done = complete(target, tx, callback)
-    assert done.status_code == 200, done.text
+    assert done.status_code == 200, (
+        f"A-6: expected complete to log the citizen in (HTTP 200), observed {answered(done)}")
     answer = done.json()
     assert not {"id_token", "access_token", "code_verifier"} & set(answer), (
         f"complete handed the app what only the backend may hold: {sorted(answer)}")
     session = answer["session_token"]
     with target.vssid.client(headers=headers) as app:
-        assert app.get("/api/v1/me", headers={"Authorization": f"Bearer {session}"}) \
-            .status_code == 200
+        me = app.get("/api/v1/me", headers={"Authorization": f"Bearer {session}"})
+        assert me.status_code == 200, (
+            f"A-6: expected me to answer the session (HTTP 200), observed {answered(me)}")
     log = vssid.requests()
     shown = json.dumps(log)
     assert code not in shown, "S-5: the relying party's request log shows the code"

@@ -13,6 +13,7 @@ from harness.protocol import Profile
 from harness.targets import Target, VNeIDHandle, VssIDHandle
 from harness.world import Device, DeviceFactory
 from scenarios.support import (
+    answered,
     app_headers,
     app_session_token,
     assert_error_screen,
@@ -20,6 +21,8 @@ from scenarios.support import (
     assert_refused_at_complete,
     calls,
     complete,
+    no_token_request,
+    public,
     replace_param,
     shown,
 )
@@ -38,7 +41,9 @@ def capture_callback(device: DeviceFactory, persona: Persona, *,
     enter_credentials(phone.driver, persona)
     decide(phone.driver)
     phone.phone.uninstall(catcher.app_id)
-    assert len(catcher.received) == 1
+    assert len(catcher.received) == 1, (
+        f"A-6: expected VNeID's redirect to deliver one callback, observed "
+        f"{len(catcher.received)}")
     return phone, catcher.received[0]
 
 
@@ -56,7 +61,7 @@ def test_tampered_state_is_refused_before_any_token_request(device: DeviceFactor
     screen = deliver(phone, replace_param(callback, "state", "forged-state-value-0123456789"))
     assert_error_screen(screen, app="vssid", code="state_mismatch", clause="R-1")
     assert_refused_at_complete(vssid, "state_mismatch")
-    assert calls(vneid, "/token") == []
+    no_token_request(vneid, "R-1")
 
 
 @pytest.mark.clause("R-1")
@@ -68,7 +73,7 @@ def test_state_of_an_earlier_login_is_refused(device: DeviceFactory, persona: Pe
     screen = deliver(phone, earlier)
     assert_error_screen(screen, app="vssid", code="state_mismatch", clause="R-1")
     assert_refused_at_complete(vssid, "state_mismatch")
-    assert calls(vneid, "/token") == []
+    no_token_request(vneid, "R-1")
 
 
 @pytest.mark.clause("R-1")
@@ -95,7 +100,8 @@ def test_callback_a_minute_before_the_transaction_expires_logs_in(
     later = profile.transaction_ttl - 60
     with vssid.client(headers=app_headers("vssid", profile=profile)) as app:
         started = app.post("/api/v1/auth/vneid/start", json={})
-    assert 200 <= started.status_code < 300, started.text
+    assert 200 <= started.status_code < 300, (
+        f"A-1: expected start to answer 2xx, observed {answered(started)}")
     vssid.set_clock(later)
     vneid.set_clock(later)
     with vneid.client(headers=app_headers("vneid", profile=profile)) as app:
@@ -103,12 +109,15 @@ def test_callback_a_minute_before_the_transaction_expires_logs_in(
         answer = app.post("/api/app/v1/authorizations",
                           json={"link": started.json()["authorize_url"], "decision": "approve"},
                           headers={"Authorization": f"Bearer {token}"})
-    assert answer.status_code == 200, answer.text
+    assert answer.status_code == 200, (
+        f"A-5: expected authorizations to answer HTTP 200 with redirect_to, observed "
+        f"{answered(answer)}")
     done = complete(target, started.json()["transaction_id"], answer.json()["redirect_to"])
     assert 200 <= done.status_code < 300, (
         f"R-1: the transaction lives {profile.transaction_ttl} s; {later} s after start it "
         f"must still complete, observed HTTP {done.status_code}: {done.text}")
-    assert done.json().get("session_token"), done.json()
+    assert done.json().get("session_token"), (
+        f"A-6: expected complete to answer a session_token, observed {public(done.json())}")
 
 
 @pytest.mark.clause("R-1")
@@ -119,7 +128,7 @@ def test_callback_after_the_transaction_expired(device: DeviceFactory, persona: 
     vssid.set_clock(target.profile.transaction_ttl + 1)
     screen = deliver(phone, callback)
     assert_error_screen(screen, app="vssid", code="transaction_expired", clause="R-1")
-    assert calls(vneid, "/token") == []
+    no_token_request(vneid, "R-1")
     assert_refused_at_complete(vssid, "transaction_expired")  # §8: 410
 
 
@@ -133,7 +142,7 @@ def test_wrong_or_missing_issuer_in_the_callback_is_refused(device: DeviceFactor
     screen = deliver(phone, replace_param(callback, "iss", iss))
     assert_error_screen(screen, app="vssid", code="issuer_mismatch", clause="R-2")
     assert_refused_at_complete(vssid, "issuer_mismatch")
-    assert calls(vneid, "/token") == []
+    no_token_request(vneid, "R-2")
 
 
 @pytest.mark.clause("R-2", "A-5")
@@ -145,7 +154,9 @@ def test_callback_carries_the_issuer(device: DeviceFactory, persona: Persona,
 
     profile = target.profile
     callback = phone.last_link_to(profile.callback_custom)
-    assert parse_callback(callback, profile).iss == vneid.issuer
+    iss = parse_callback(callback, profile).iss
+    assert iss == vneid.issuer, (
+        f"A-5, R-2: expected the callback to carry iss={vneid.issuer}, observed iss={iss!r}")
 
 
 @pytest.mark.clause("R-3", "A-7")
@@ -163,7 +174,7 @@ def test_error_callback_ends_the_transaction_without_a_token_request(device: Dev
     screen = deliver(phone, forged)
     assert_error_screen(screen, app="vssid", code="access_denied", clause="R-3")
     assert_refused_at_complete(vssid, "access_denied")
-    assert calls(vneid, "/token") == []
+    no_token_request(vneid, "R-3")
 
 
 @pytest.mark.clause("R-4")
@@ -189,7 +200,7 @@ def test_callback_to_another_redirect_uri_is_refused(device: DeviceFactory,
         assert_error_screen(screen, app="vssid", code="invalid_request", clause="R-4")
     else:
         assert_error_screen(screen, app="vssid", code=None)
-    assert calls(vneid, "/token") == []
+    no_token_request(vneid, "R-4")
 
 
 @pytest.mark.clause("R-1", "T-2", "R-12")
@@ -203,7 +214,10 @@ def test_code_expired_before_the_callback_arrived(device: DeviceFactory, persona
     screen = deliver(phone, callback)
     assert_error_screen(screen, app="vssid", code="invalid_grant",
                         clause="T-2" if vssid.is_embedded else None)
-    assert [r["status"] for r in calls(vneid, "/token")] == [400]
+    redeemed = [r["status"] for r in calls(vneid, "/token")]
+    assert redeemed == [400], (
+        f"T-2: expected one token request, refused with HTTP 400 (the code expired), "
+        f"observed HTTP {redeemed}")
 
 
 @pytest.mark.clause("R-4", "A-6")
@@ -220,4 +234,6 @@ def test_unrecognized_response_parameters_are_ignored(device: DeviceFactory,
     phone, callback = capture_callback(device, persona)
     screen = deliver(phone, replace_param(callback, *extra))
     assert_home(screen)
-    assert [r["status"] for r in calls(vssid, "/api/v1/auth/vneid/complete")] == [200]
+    statuses = [r["status"] for r in calls(vssid, "/api/v1/auth/vneid/complete")]
+    assert statuses == [200], (
+        f"A-6: expected one complete, answered HTTP 200, observed HTTP {statuses}")

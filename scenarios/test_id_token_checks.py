@@ -104,7 +104,9 @@ def test_relying_party_refuses_a_faulty_provider(device: DeviceFactory, persona:
         assert_home(screen, f"the relying party never called userinfo, so {fault} cannot "
                             "concern it")
         assert persona.vssid_account is not None
-        assert screen.data.get("bhxh_code") == persona.vssid_account.bhxh_code
+        assert screen.data.get("bhxh_code") == persona.vssid_account.bhxh_code, (
+            f"A-6: expected the citizen's home (bhxh_code {persona.vssid_account.bhxh_code}), "
+            f"observed bhxh_code {screen.data.get('bhxh_code')!r}")
         return
     allowed = accepted(fault, code, clause, vssid)
     # the screen's own code when it is one allowed (with its clauses), else the mock's, which
@@ -113,7 +115,9 @@ def test_relying_party_refuses_a_faulty_provider(device: DeviceFactory, persona:
     assert_error_screen(screen, app="vssid", code=observed, clause=allowed[observed])
     token_calls = calls(vneid, "/token")
     if reaches_token:
-        assert len(token_calls) == 1
+        assert len(token_calls) == 1, (
+            f"T-1: expected VssID to redeem the code once before refusing the ID token, "
+            f"observed {len(token_calls)} token requests")
     else:
         assert token_calls == [], f"{clause}: VssID must stop before the token request"
     if clause.startswith("R-") and reaches_token:

@@ -16,6 +16,7 @@ from scenarios.support import (
     assert_refused_at_complete,
     calls,
     endpoint_path,
+    public,
 )
 
 
@@ -41,12 +42,17 @@ def test_level1_account_is_refused_before_any_token(device: DeviceFactory,
     screen = login_with_vneid(phone.driver, citizen)
     assert_error_screen(screen, app="vssid", code="unmet_authentication_requirements")
     assert_refused_at_complete(vssid, "unmet_authentication_requirements")
-    assert "Tài khoản định danh điện tử chưa đạt mức 2" in screen.texts
+    message = "Tài khoản định danh điện tử chưa đạt mức 2"
+    assert message in screen.texts, (
+        f"§8: expected the error screen to show {message!r}, observed {list(screen.texts)}")
     assert calls(vneid, endpoint_path(vneid, "token_endpoint")) == [], (
         "R-3: no token request after an error callback")
     callback = phone.last_link_to(f"{target.profile.callback_custom}?")
-    assert "error=unmet_authentication_requirements" in callback
-    assert "code=" not in callback
+    assert "error=unmet_authentication_requirements" in callback, (
+        f"A-7, P-2: expected the callback to carry error=unmet_authentication_requirements, "
+        f"observed {public(callback)}")
+    assert "code=" not in callback, (
+        "P-2: expected no code for a level-1 account, observed one in the callback")
 
 
 @pytest.mark.clause("P-1", "R-11", "R-12")
@@ -59,7 +65,9 @@ def test_citizen_without_vssid_account_is_told_to_register(device: DeviceFactory
     screen = login_with_vneid(phone.driver, citizen)
     assert_error_screen(screen, app="vssid", code="vssid_account_not_found",
                         clause="P-1" if vssid.is_embedded else ACCOUNT_NOT_FOUND_CLAUSES)
-    assert "Bạn chưa có tài khoản VssID, vui lòng đăng ký" in screen.texts
+    message = "Bạn chưa có tài khoản VssID, vui lòng đăng ký"
+    assert message in screen.texts, (
+        f"§8: expected the error screen to show {message!r}, observed {list(screen.texts)}")
     assert_refused_at_complete(vssid, "vssid_account_not_found")
 
 
@@ -99,12 +107,19 @@ def test_locked_vneid_account_cannot_log_in(device: DeviceFactory, personas: Per
                                              vneid: VNeIDHandle) -> None:
     citizen = personas.new(status="locked")
     phone = device("ios")
-    assert start_vneid_login(phone.driver).id == VNEID_LOGIN
+    screen = start_vneid_login(phone.driver)
+    assert screen.id == VNEID_LOGIN, (
+        f"A-3: expected VNeID's login screen, observed {screen.app} showing {screen.id}")
     screen = enter_credentials(phone.driver, citizen)
     assert_error_screen(screen, app="vneid", code="account_locked")
-    assert "Tài khoản đã bị khoá" in screen.texts
+    message = "Tài khoản đã bị khoá"
+    assert message in screen.texts, (
+        f"§8: expected the error screen to show {message!r}, observed {list(screen.texts)}")
     assert_session_refused(vneid, "account_locked")
-    assert calls(vneid, "/api/app/v1/authorizations") == []
+    authorized = calls(vneid, "/api/app/v1/authorizations")
+    assert authorized == [], (
+        f"A-4: expected no authorization for a locked account, observed {len(authorized)} "
+        f"calls to /api/app/v1/authorizations")
 
 
 @pytest.mark.clause("A-4", "S-5")
@@ -117,11 +132,16 @@ def test_wrong_passcode_is_refused_and_never_logged(device: DeviceFactory, perso
     wrong = "000000" if persona.passcode != "000000" else "111111"
     screen = enter_credentials(phone.driver, persona, passcode=wrong)
     assert_error_screen(screen, app="vneid", code="invalid_credentials")
-    assert screen.id != VNEID_CONSENT
+    assert screen.id != VNEID_CONSENT, (
+        "A-4: expected no consent screen after a wrong passcode, observed it")
     assert_session_refused(vneid, "invalid_credentials")
     logged = repr(vneid.requests()) + repr(phone.trace.to_json())
-    assert wrong not in logged
-    assert persona.passcode not in logged
+    assert wrong not in logged, (
+        "S-5: expected the wrong passcode redacted, observed it in VNeID's request log or the "
+        "trace")
+    assert persona.passcode not in logged, (
+        "S-5: expected the citizen's passcode redacted, observed it in VNeID's request log or "
+        "the trace")
 
 
 @pytest.mark.clause("A-4")
@@ -139,9 +159,13 @@ def test_a_wrong_passcode_can_be_corrected(device: DeviceFactory, persona: Perso
     again = phone.driver.tap(APP_ERROR_CLOSE)
     assert (again.app, again.id) == ("vneid", VNEID_LOGIN), (
         "A-4: closing the wrong-passcode error should offer the login again")
-    assert enter_credentials(phone.driver, persona).id == VNEID_CONSENT
+    screen = enter_credentials(phone.driver, persona)
+    assert screen.id == VNEID_CONSENT, (
+        f"A-4: expected the right passcode to reach VNeID's consent screen, observed "
+        f"{screen.app} showing {screen.id} {screen.data}")
     home = decide(phone.driver)
-    assert (home.app, home.id) == ("vssid", VSSID_HOME)
+    assert (home.app, home.id) == ("vssid", VSSID_HOME), (
+        f"A-6: expected VssID's home, observed {home.app} showing {home.id} {home.data}")
 
 
 @pytest.mark.clause("A-4")

@@ -31,7 +31,9 @@ def _login_accepted(device: DeviceFactory, persona: Persona, target: Target,
         f"{variation} is valid and must be accepted, but VssID shows {screen.id} {screen.data}")
     armed = vneid.control.get("/_harness/faults").json()["faults"]
     assert armed == [], f"{variation} was never served, so this proves nothing: {armed}"
-    assert len(calls(vneid, "/token")) == 1
+    redeemed = len(calls(vneid, "/token"))
+    assert redeemed == 1, (
+        f"T-1: expected VssID to redeem the code once, observed {redeemed} token requests")
     assert calls(vssid, "/api/v1/me", method="GET"), "the session must be usable (A-6)"
 
 

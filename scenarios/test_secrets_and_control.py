@@ -18,7 +18,7 @@ from harness.rp import AUTH_METHODS, RP_SCHEME, TestRelyingParty
 from harness.targets import Target, VNeIDHandle, VssIDHandle
 from harness.world import DeviceFactory
 from mock_providers.defaults import DEFAULT_VSSID_CLIENT_SECRET
-from scenarios.support import assert_home, authorize_on_phone, calls
+from scenarios.support import assert_home, authorize_on_phone, calls, public
 
 CONTROL_ROUTES = [
     ("vneid", "GET", "/_harness/health"),
@@ -65,7 +65,7 @@ def test_no_secret_reaches_a_trace_or_a_request_log(device: DeviceFactory,
         **_tokens_in("vssid", phone.vssid_app.storage),
         **_tokens_in("vneid", phone.vneid_app.storage),
     }
-    assert secrets["code"]
+    assert secrets["code"], "A-5: expected a code in VssID's callback, observed none"
     assert sum("token" in k for k in secrets) >= 2, f"expected both apps' sessions: {secrets}"
     if vssid.is_embedded:  # VssID's own PKCE verifier, which only the backend holds (a
         # fault-injection audit: one logged in its outgoing calls went unnoticed)
@@ -81,7 +81,9 @@ def test_no_secret_reaches_a_trace_or_a_request_log(device: DeviceFactory,
     }, ensure_ascii=False)
     leaked = [name for name, value in secrets.items() if value and value in recorded]
     assert leaked == [], f"S-5: these secrets appear unredacted: {leaked}"
-    assert "[REDACTED]" in recorded
+    assert "[REDACTED]" in recorded, (
+        "S-5: expected the request logs to show redacted secrets as [REDACTED], observed no "
+        "[REDACTED] anywhere")
 
 
 @pytest.mark.clause("S-5", "T-1")
@@ -107,9 +109,14 @@ def test_no_secret_of_a_token_exchange_reaches_the_request_log(device: DeviceFac
             secrets["client_secret"] = client.client_secret
         tokens = client.redeem(secrets["code"], login.code_verifier,
                                client_assertion=secrets.get("client_assertion"))
-        assert tokens.status == 200, tokens.body
+        assert tokens.status == 200, (
+            f"T-1: expected the code to redeem with {auth_method} (HTTP 200), observed HTTP "
+            f"{tokens.status}: {public(tokens.body)}")
         secrets.update(access_token=tokens.body["access_token"], id_token=tokens.body["id_token"])
-        assert client.userinfo(tokens.body["access_token"]).status == 200
+        userinfo = client.userinfo(tokens.body["access_token"])
+        assert userinfo.status == 200, (
+            f"T-5: expected userinfo to answer the access token (HTTP 200), observed HTTP "
+            f"{userinfo.status}")
     logged = json.dumps(vneid.requests(), ensure_ascii=False)
     leaked = [name for name, value in secrets.items() if value in logged]
     assert leaked == [], f"S-5: these secrets appear unredacted in VNeID's log: {leaked}"
@@ -135,8 +142,10 @@ def test_passcode_is_masked_as_it_is_typed(device: DeviceFactory,
     phone.driver.type(VNEID_PASSCODE, persona.passcode)
     shown = phone.screen().element(VNEID_PASSCODE).value
     assert shown is not None, "the passcode field must show what was typed (masked)"
-    assert persona.passcode not in shown
-    assert persona.passcode not in json.dumps(phone.trace.to_json(), ensure_ascii=False)
+    assert persona.passcode not in shown, (
+        "S-5: expected the passcode field masked, observed the typed passcode in it")
+    assert persona.passcode not in json.dumps(phone.trace.to_json(), ensure_ascii=False), (
+        "S-5: expected the typed passcode redacted, observed it in the trace")
 
 
 @pytest.mark.clause("S-6")
@@ -174,8 +183,11 @@ def test_control_api_does_not_trust_forwarding_headers(target: Target, which: st
 
 @pytest.mark.clause("S-6")
 def test_control_api_answers_loopback_callers(vneid: VNeIDHandle, vssid: VssIDHandle) -> None:
-    assert vneid.health()["status"] == "ok"
-    assert vssid.health()["status"] == "ok"
+    for name, handle in (("VNeID", vneid), ("VssID", vssid)):
+        health = handle.health()
+        assert health["status"] == "ok", (
+            f"§11: expected {name}'s GET /_harness/health to answer status ok to a loopback "
+            f"caller, observed {public(health)}")
 
 
 @pytest.mark.clause("S-6")

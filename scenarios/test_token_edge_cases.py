@@ -17,7 +17,14 @@ from harness.rp import ASSERTION_TYPE, RP_SCHEME, Login, TestRelyingParty, Token
 from harness.targets import Target, VNeIDHandle
 from harness.trace import Trace
 from harness.world import Device, DeviceFactory
-from scenarios.support import FromNow, assert_invalid_client, get_code, resolve_times, shown
+from scenarios.support import (
+    FromNow,
+    answered,
+    assert_invalid_client,
+    get_code,
+    resolve_times,
+    shown,
+)
 
 Frozen = tuple[ManualClock, Target, TestRelyingParty, Device, Persona]
 """What the ``frozen`` fixture gives: the clock, the target, a client, a phone, a citizen."""
@@ -51,13 +58,19 @@ def refused(result: TokenResult, status: int, error: str, clause: str) -> None:
     if error == "invalid_client":
         assert_invalid_client(result, embedded=_Target.embedded)
     else:
-        assert (result.status, result.error) == (status, error), result.body
-    assert isinstance(result.body.get("error_description"), str), result.body
-    assert result.body["error_description"], result.body
-    assert isinstance(result.body.get("clause"), str), result.body
+        assert (result.status, result.error) == (status, error), (
+            f"{clause}: expected HTTP {status} {error}, observed {answered(result)}")
+    assert isinstance(result.body.get("error_description"), str), (
+        f"§8: expected an error_description string with {error}, observed {answered(result)}")
+    assert result.body["error_description"], (
+        f"§8: expected a non-empty error_description with {error}, observed {answered(result)}")
+    assert isinstance(result.body.get("clause"), str), (
+        f"§8: expected {error} to cite a clause, observed {answered(result)}")
     if _Target.embedded:
-        assert result.body.get("clause") == clause, result.body
-    assert "access_token" not in result.body
+        assert result.body.get("clause") == clause, (
+            f"expected {error} to cite clause {clause}, observed {answered(result)}")
+    assert "access_token" not in result.body, (
+        f"{clause}: expected no access_token with the refusal {error}, observed one")
 
 
 def still_redeems(client: TestRelyingParty, code: str, verifier: str, **kwargs: Any) -> None:
@@ -66,7 +79,9 @@ def still_redeems(client: TestRelyingParty, code: str, verifier: str, **kwargs: 
     to it."""
     if _Target.embedded:
         result = client.redeem(code, verifier, **kwargs)
-        assert result.status == 200, f"the refusal must not burn the code: {result.body}"
+        assert result.status == 200, (
+            f"the refusal must not burn the code: expected HTTP 200, observed "
+            f"{answered(result)}")
 
 
 def token_call(rp: TestRelyingParty, data: Mapping[str, str],
@@ -104,7 +119,9 @@ def test_an_unknown_code_is_invalid_grant_citing_t2(rp: TestRelyingParty, phone:
 def test_a_reused_code_is_invalid_grant_citing_t2(rp: TestRelyingParty, phone: Device,
                                                   persona: Persona) -> None:
     login, code = get_code(phone, rp, persona)
-    assert rp.redeem(code, login.code_verifier).status == 200
+    first = rp.redeem(code, login.code_verifier)
+    assert first.status == 200, (
+        f"T-1: expected the first redemption to succeed (HTTP 200), observed {answered(first)}")
     refused(rp.redeem(code, login.code_verifier), 400, "invalid_grant", "T-2")
 
 
@@ -131,12 +148,18 @@ def test_a_code_replayed_after_its_lifetime_still_revokes_the_tokens(rp: TestRel
     late = max(0, min(profile.code_ttl + 1, profile.access_token_ttl - 1))
     login, code = get_code(phone, rp, persona)
     first = rp.redeem(code, login.code_verifier)
-    assert first.status == 200, first.body
+    assert first.status == 200, (
+        f"T-1: expected the first redemption to succeed (HTTP 200), observed {answered(first)}")
     vneid.set_clock(late)
-    assert rp.userinfo(first.body["access_token"]).status == 200
+    info = rp.userinfo(first.body["access_token"])
+    assert info.status == 200, (
+        f"T-5: expected the access token still alive {late} s later (HTTP 200 at userinfo), "
+        f"observed {answered(info)}")
     refused(rp.redeem(code, login.code_verifier), 400, "invalid_grant", "T-2")
     after = rp.userinfo(first.body["access_token"])
-    assert (after.status, after.error) == (401, "invalid_token"), after.body
+    assert (after.status, after.error) == (401, "invalid_token"), (
+        f"T-2: expected the replay to revoke the first access token (HTTP 401 invalid_token "
+        f"at userinfo), observed {answered(after)}")
 
 
 @pytest.mark.plan("vneid-provider")

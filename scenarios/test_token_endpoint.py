@@ -12,7 +12,7 @@ from harness.protocol import DEFAULT_PROFILE, s256_challenge
 from harness.rp import RP_SCHEME, Login, TestRelyingParty
 from harness.targets import Target, VNeIDHandle
 from harness.world import Device, DeviceFactory
-from scenarios.support import assert_invalid_client, cache_directives, get_code
+from scenarios.support import answered, assert_invalid_client, cache_directives, get_code
 
 pytestmark = pytest.mark.plan("vneid-provider")
 
@@ -39,9 +39,14 @@ def test_code_redeems_with_the_verifier(phone: Device, rp: TestRelyingParty,
                                         persona: Persona) -> None:
     login, code = get_code(phone, rp, persona)
     result = rp.redeem(code, login.code_verifier)
-    assert result.status == 200, result.body
-    assert result.body["token_type"].lower() == "bearer"
-    assert {"access_token", "id_token", "expires_in"} <= set(result.body)
+    assert result.status == 200, (
+        f"T-1: expected the code to redeem with its verifier (HTTP 200), observed "
+        f"{answered(result)}")
+    assert result.body["token_type"].lower() == "bearer", (
+        f"T-1: expected token_type Bearer, observed {result.body['token_type']!r}")
+    assert {"access_token", "id_token", "expires_in"} <= set(result.body), (
+        f"T-1: expected access_token, id_token and expires_in in the token response, observed "
+        f"the fields {sorted(result.body)}")
 
 
 @pytest.mark.clause("T-2")
@@ -53,14 +58,20 @@ def test_second_redemption_fails_and_revokes_the_first_tokens(phone: Device, rp:
     replay by another client through without revoking)."""
     login, code = get_code(phone, rp, persona)
     first = rp.redeem(code, login.code_verifier)
-    assert first.status == 200
-    assert rp.userinfo(first.body["access_token"]).status == 200
+    assert first.status == 200, (
+        f"T-1: expected the first redemption to succeed (HTTP 200), observed {answered(first)}")
+    info = rp.userinfo(first.body["access_token"])
+    assert info.status == 200, (
+        f"T-5: expected userinfo to answer the first access token (HTTP 200), observed "
+        f"HTTP {info.status}")
     if by == "another-client":
         with rp.variant(client_id=f"{rp.client_id}-other") as other:
             second = other.redeem(code, login.code_verifier)
     else:
         second = rp.redeem(code, login.code_verifier)
-    assert (second.status, second.error) == (400, "invalid_grant"), second.body
+    assert (second.status, second.error) == (400, "invalid_grant"), (
+        f"T-2: expected a second redemption (by {by.replace('-', ' ')}) refused with HTTP 400 "
+        f"invalid_grant, observed {answered(second)}")
     after = rp.userinfo(first.body["access_token"])
     assert (after.status, after.error) == (401, "invalid_token"), (
         f"T-2: the tokens issued from a code used again (by {by.replace('-', ' ')}) must be "
@@ -110,7 +121,9 @@ def test_code_is_bound_to_the_client(phone: Device, rp: TestRelyingParty, person
                            "token_endpoint_auth_method": "client_secret_basic"})
     result = rp.redeem(code, login.code_verifier, client_id="other-rp",
                        client_secret="other-secret")
-    assert (result.status, result.error) == (400, "invalid_grant")
+    assert (result.status, result.error) == (400, "invalid_grant"), (
+        f"T-1: expected another client's redemption refused with HTTP 400 invalid_grant, "
+        f"observed {answered(result)}")
     login, code = code_for_follow_up(vneid, phone, rp, persona, login, code)
     assert rp.redeem(code, login.code_verifier).status == 200, "the refusal must not burn it"
 
@@ -125,7 +138,9 @@ def test_code_is_bound_to_the_redirect_uri(device: DeviceFactory, rp: TestRelyin
                            "token_endpoint_auth_method": "client_secret_basic"})
     login, code = get_code(phone, rp, persona)
     result = rp.redeem(code, login.code_verifier, redirect_uri=f"{RP_SCHEME}://other")
-    assert (result.status, result.error) == (400, "invalid_grant")
+    assert (result.status, result.error) == (400, "invalid_grant"), (
+        f"T-1: expected a redirect_uri other than the request's refused with HTTP 400 "
+        f"invalid_grant, observed {answered(result)}")
 
 
 @pytest.mark.clause("T-1")
@@ -143,7 +158,9 @@ def test_grant_type_must_be_authorization_code(phone: Device, rp: TestRelyingPar
                                                persona: Persona) -> None:
     login, code = get_code(phone, rp, persona)
     result = rp.redeem(code, login.code_verifier, grant_type="password")
-    assert (result.status, result.error) == (400, "unsupported_grant_type"), result.body
+    assert (result.status, result.error) == (400, "unsupported_grant_type"), (
+        f"T-1: expected grant_type=password refused with HTTP 400 unsupported_grant_type, "
+        f"observed {answered(result)}")
 
 
 @pytest.mark.clause("T-1")
@@ -161,7 +178,10 @@ def test_client_must_authenticate_the_way_it_registered(phone: Device, rp: TestR
         assert result.sent_authorization == (used == "client_secret_basic")
         assert_invalid_client(result, embedded=vneid.is_embedded)
         login, code = code_for_follow_up(vneid, phone, client, persona, login, code)
-        assert client.redeem(code, login.code_verifier).status == 200
+        again = client.redeem(code, login.code_verifier)
+        assert again.status == 200, (
+            f"T-1: expected the code to redeem with {registered}, as registered (HTTP 200), "
+            f"observed {answered(again)}")
 
 
 @pytest.fixture
@@ -177,7 +197,9 @@ def test_private_key_jwt_client_redeems_with_a_signed_assertion(phone: Device,
                                                                 persona: Persona) -> None:
     login, code = get_code(phone, jwt_client, persona)
     result = jwt_client.redeem(code, login.code_verifier)
-    assert result.status == 200, result.body
+    assert result.status == 200, (
+        f"T-1: expected the code to redeem with private_key_jwt (HTTP 200), observed "
+        f"{answered(result)}")
 
 
 @pytest.mark.clause("T-1")
@@ -186,7 +208,10 @@ def test_private_key_jwt_assertion_is_single_use(phone: Device, jwt_client: Test
     """RFC 7523 §3: the jti makes an assertion single-use; a replayed one is refused."""
     assertion = jwt_client.client_assertion()
     login, code = get_code(phone, jwt_client, persona)
-    assert jwt_client.redeem(code, login.code_verifier, client_assertion=assertion).status == 200
+    first = jwt_client.redeem(code, login.code_verifier, client_assertion=assertion)
+    assert first.status == 200, (
+        f"T-1: expected the code to redeem with a fresh assertion (HTTP 200), observed "
+        f"{answered(first)}")
     login, code = get_code(phone, jwt_client, persona)
     replay = jwt_client.redeem(code, login.code_verifier, client_assertion=assertion)
     assert not replay.sent_authorization
@@ -205,7 +230,10 @@ def test_private_key_jwt_assertion_must_be_meant_for_this_provider(phone: Device
     assert not result.sent_authorization
     assert_invalid_client(result, embedded=vneid.is_embedded)
     login, code = code_for_follow_up(vneid, phone, jwt_client, persona, login, code)
-    assert jwt_client.redeem(code, login.code_verifier).status == 200
+    again = jwt_client.redeem(code, login.code_verifier)
+    assert again.status == 200, (
+        f"T-1: expected the code to redeem with an assertion for this provider (HTTP 200), "
+        f"observed {answered(again)}")
 
 
 @pytest.mark.clause("S-1", "S-4")
@@ -218,7 +246,9 @@ def test_wrong_pkce_verifier_is_refused(phone: Device, rp: TestRelyingParty, per
                                         verifier: str) -> None:
     _, code = get_code(phone, rp, persona)
     result = rp.redeem(code, verifier)
-    assert (result.status, result.error) == (400, "invalid_grant"), result.body
+    assert (result.status, result.error) == (400, "invalid_grant"), (
+        f"S-1: expected a wrong code_verifier refused with HTTP 400 invalid_grant, observed "
+        f"{answered(result)}")
 
 
 @pytest.mark.clause("S-1", "A-1")
@@ -238,8 +268,12 @@ def test_missing_pkce_verifier_is_refused(phone: Device, rp: TestRelyingParty,
                                           persona: Persona) -> None:
     _, code = get_code(phone, rp, persona)
     result = rp.redeem(code, None)
-    assert result.status == 400
-    assert result.error in ("invalid_request", "invalid_grant")
+    assert result.status == 400, (
+        f"S-1: expected a redemption without code_verifier refused with HTTP 400, observed "
+        f"{answered(result)}")
+    assert result.error in ("invalid_request", "invalid_grant"), (
+        f"S-1: expected invalid_request or invalid_grant without code_verifier, observed "
+        f"{answered(result)}")
 
 
 @pytest.mark.clause("T-1")
@@ -252,8 +286,10 @@ def test_token_response_is_not_cacheable(phone: Device, rp: TestRelyingParty, pe
         response = http.post(rp.token_endpoint, auth=(rp.client_id, rp.client_secret), data={
             "grant_type": "authorization_code", "code": code,
             "redirect_uri": rp.redirect_uri, "code_verifier": login.code_verifier})
-    assert response.status_code == 200
+    assert response.status_code == 200, (
+        f"T-1: expected the code to redeem (HTTP 200), observed {answered(response)}")
     fields = response.headers.get_list("cache-control")
     assert "no-store" in cache_directives(*fields), f"Cache-Control: {fields}"
     if vneid.is_embedded:  # the mock writes it in lower case
-        assert "no-store" in response.headers.get("cache-control", "")
+        assert "no-store" in response.headers.get("cache-control", ""), (
+            f"expected no-store written in lower case, observed Cache-Control: {fields}")

@@ -14,7 +14,7 @@ from harness.protocol import VersionError, parse_version
 from harness.rp import RP_SCHEME, Login, TestRelyingParty
 from harness.targets import Target, VNeIDHandle
 from harness.world import DeviceFactory, PersonaPool
-from scenarios.support import authorize_on_phone, get_code
+from scenarios.support import authorize_on_phone, get_code, public
 
 pytestmark = pytest.mark.plan("vneid-provider")
 
@@ -42,7 +42,9 @@ def sub_of(device: DeviceFactory, rp: TestRelyingParty, citizen: Persona) -> str
     phone.install_receiver(RP_SCHEME)
     login, code = get_code(phone, rp, citizen)
     result = rp.redeem(code, login.code_verifier)
-    assert result.status == 200, result.body
+    assert result.status == 200, (
+        f"T-1: expected the code to redeem (HTTP 200), observed HTTP {result.status}: "
+        f"{public(result.body)}")
     sub: str = verify(rp.vneid, result.body["id_token"]).claims["sub"]
     return sub
 
@@ -50,12 +52,20 @@ def sub_of(device: DeviceFactory, rp: TestRelyingParty, citizen: Persona) -> str
 @pytest.mark.clause("T-4")
 def test_discovery_lists_what_t4_requires(target: Target, vneid: VNeIDHandle) -> None:
     doc = vneid.discovery()
-    assert doc["issuer"] == vneid.issuer
+    assert doc["issuer"] == vneid.issuer, (
+        f"T-4: expected discovery's issuer {vneid.issuer}, observed {doc['issuer']!r}")
     for key in ("authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri"):
-        assert doc[key].startswith(("http://", "https://")), key
-    assert doc["code_challenge_methods_supported"] == ["S256"]
-    assert "urn:vneid:loa:2" in doc["acr_values_supported"]
-    assert doc["authorization_response_iss_parameter_supported"] is True
+        assert doc[key].startswith(("http://", "https://")), (
+            f"T-4: expected discovery's {key} to be an http(s) URL, observed {doc[key]!r}")
+    assert doc["code_challenge_methods_supported"] == ["S256"], (
+        f"T-4, S-1: expected code_challenge_methods_supported [\"S256\"], observed "
+        f"{doc['code_challenge_methods_supported']!r}")
+    assert "urn:vneid:loa:2" in doc["acr_values_supported"], (
+        f"T-4: expected acr_values_supported to list urn:vneid:loa:2, observed "
+        f"{doc['acr_values_supported']!r}")
+    assert doc["authorization_response_iss_parameter_supported"] is True, (
+        f"T-4: expected authorization_response_iss_parameter_supported true, observed "
+        f"{doc['authorization_response_iss_parameter_supported']!r}")
     # T-4 names no field for the app-link template: the harness reads these two (its mock's;
     # docs/conformance.md); the claimed https form of A-1 is optional for another provider
     template = doc.get("vneid_app_link_template")
@@ -70,7 +80,9 @@ def test_discovery_lists_what_t4_requires(target: Target, vneid: VNeIDHandle) ->
     assert "{query}" in template, f"expected the placeholder {{query}}, observed {template!r}"
     https = doc.get("vneid_app_link_https_template")
     if vneid.is_embedded or https is not None:
-        assert isinstance(https, str), https
+        assert isinstance(https, str), (
+            f"T-4: expected the https app-link template in 'vneid_app_link_https_template', "
+            f"observed {https!r}")
         assert https.split("?", 1)[0] == target.profile.authorize_link_https, (
             f"T-4: expected the template of {target.profile.authorize_link_https} (the "
             f"profile's vneid_link_host), observed {https!r}")
@@ -79,7 +91,8 @@ def test_discovery_lists_what_t4_requires(target: Target, vneid: VNeIDHandle) ->
                  "id_token_signing_alg_values_supported"):  # JSON arrays, not strings in
         listed = doc.get(name)  # which "in" finds a substring (OIDC Discovery §3)
         assert isinstance(listed, list), f"T-4: {name} must be a JSON array: {listed!r}"
-        assert all(isinstance(value, str) for value in listed), f"{name}: {listed!r}"
+        assert all(isinstance(value, str) for value in listed), (
+            f"T-4: expected {name} to be an array of strings, observed {listed!r}")
     minimum = doc["vneid_app_minimum_version"]
     try:
         version = parse_version(minimum)
@@ -89,8 +102,12 @@ def test_discovery_lists_what_t4_requires(target: Target, vneid: VNeIDHandle) ->
         f"expected the minimum VNeID version {target.profile.vneid_min_version}, observed "
         f"{minimum!r}")
     if vneid.is_embedded:  # the mock writes it as its profile does (2.1.0 by default)
-        assert minimum == str(target.profile.vneid_min_version)
-    assert "ES256" in doc["id_token_signing_alg_values_supported"]
+        assert minimum == str(target.profile.vneid_min_version), (
+            f"expected vneid_app_minimum_version written {target.profile.vneid_min_version}, "
+            f"observed {minimum!r}")
+    assert "ES256" in doc["id_token_signing_alg_values_supported"], (
+        f"T-3, T-4: expected id_token_signing_alg_values_supported to list ES256, observed "
+        f"{doc['id_token_signing_alg_values_supported']!r}")
 
 
 @pytest.mark.clause("T-3", "R-5")
@@ -100,17 +117,25 @@ def test_id_token_is_es256_with_kid_and_every_claim(target: Target, vneid: VNeID
     login, body = tokens
     now = time.time()  # the code was redeemed just before
     token = verify(vneid, body["id_token"])
-    assert token.header["alg"] == "ES256"
-    assert token.header.get("kid")
+    assert token.header["alg"] == "ES256", (
+        f"T-3: expected the ID token signed ES256, observed alg {token.header['alg']!r}")
+    assert token.header.get("kid"), (
+        f"T-3: expected a kid in the ID token's header, observed {token.header.get('kid')!r}")
     claims = token.claims
-    assert claims["iss"] == vneid.issuer
-    assert claims["aud"] in (rp.client_id, [rp.client_id])
-    assert claims["nonce"] == login.request.nonce
-    assert claims["acr"] == "urn:vneid:loa:2"
+    assert claims["iss"] == vneid.issuer, (
+        f"T-3: expected iss {vneid.issuer}, observed {claims['iss']!r}")
+    assert claims["aud"] in (rp.client_id, [rp.client_id]), (
+        f"T-3: expected aud {rp.client_id!r} (the client id), observed {claims['aud']!r}")
+    assert claims["nonce"] == login.request.nonce, (
+        "T-3: expected the nonce of the authorization request, observed "
+        + ("none" if claims["nonce"] is None else "another"))
+    assert claims["acr"] == "urn:vneid:loa:2", (
+        f"T-3: expected acr urn:vneid:loa:2, observed {claims['acr']!r}")
     amr = claims["amr"]  # OpenID Connect Core §2: a JSON array of strings
     assert isinstance(amr, list), f"T-3: amr must be an array of strings, observed {amr!r}"
     assert amr, "T-3: amr names how the citizen logged in"
-    assert all(isinstance(method, str) for method in amr), amr
+    assert all(isinstance(method, str) for method in amr), (
+        f"T-3: amr must be an array of strings, observed {amr!r}")
     lifetime, most = claims["exp"] - claims["iat"], target.profile.id_token_ttl  # 600 default
     assert 0 < lifetime <= most, (
         f"T-3: expected an ID token living 1 to {most} s (exp - iat), observed {lifetime} s")
@@ -121,12 +146,16 @@ def test_id_token_is_es256_with_kid_and_every_claim(target: Target, vneid: VNeID
     left = claims["exp"] - now
     assert left <= most + margin, (
         f"T-3: expected exp at most {most} s from now, observed {left:.0f} s")
-    assert claims["auth_time"] <= claims["iat"]
-    assert claims["personal_id"] == persona.personal_id
-    assert claims["name"] == persona.full_name
-    assert claims["birthdate"] == persona.birthdate.isoformat()
-    assert claims["gender"] == persona.gender
-    assert claims["sub"]
+    assert claims["auth_time"] <= claims["iat"], (
+        f"T-3: expected auth_time (the login) not after iat, observed auth_time "
+        f"{claims['auth_time']!r}, iat {claims['iat']!r}")
+    for claim, want in (("personal_id", persona.personal_id), ("name", persona.full_name),
+                        ("birthdate", persona.birthdate.isoformat()),
+                        ("gender", persona.gender)):
+        assert claims[claim] == want, (
+            f"T-3: expected the claim {claim} to be the citizen's {want!r}, observed "
+            f"{claims[claim]!r}")
+    assert claims["sub"], f"T-3: expected a sub, observed {claims['sub']!r}"
 
 
 @pytest.mark.clause("T-3")
@@ -145,7 +174,9 @@ def test_auth_time_is_when_the_citizen_logged_in(target: Target, vneid: VNeIDHan
     authorize_on_phone(phone, rp, persona, login.link)  # the app's session, no new login
     result = rp.redeem(rp.code_from(phone.last_link_to(f"{RP_SCHEME}://")),
                        login.code_verifier)
-    assert result.status == 200, result.body
+    assert result.status == 200, (
+        f"T-1: expected the code to redeem (HTTP 200), observed HTTP {result.status}: "
+        f"{public(result.body)}")
     claims = verify(vneid, result.body["id_token"]).claims
     assert claims["iat"] - claims["auth_time"] >= later - 2, (
         f"T-3: the citizen logged in {later} s before this token; expected auth_time that "
@@ -155,13 +186,17 @@ def test_auth_time_is_when_the_citizen_logged_in(target: Target, vneid: VNeIDHan
 @pytest.mark.clause("T-3")
 def test_sub_is_stable_per_person_and_client(device: DeviceFactory, rp: TestRelyingParty,
                                              persona: Persona) -> None:
-    assert sub_of(device, rp, persona) == sub_of(device, rp, persona)
+    first, second = sub_of(device, rp, persona), sub_of(device, rp, persona)
+    assert first == second, (
+        f"T-3: expected the same sub for one person and client in two logins, observed "
+        f"{first!r} then {second!r}")
 
 
 @pytest.mark.clause("T-3")
 def test_sub_differs_between_people(device: DeviceFactory, rp: TestRelyingParty,
                                     personas: PersonaPool) -> None:
-    assert sub_of(device, rp, personas.new()) != sub_of(device, rp, personas.new())
+    one, another = sub_of(device, rp, personas.new()), sub_of(device, rp, personas.new())
+    assert one != another, f"T-3: expected two citizens to get two subs, observed {one!r} twice"
 
 
 @pytest.mark.clause("T-3", "T-4")
@@ -172,7 +207,9 @@ def test_pairwise_sub_differs_between_clients(device: DeviceFactory, rp: TestRel
     if vneid.discovery().get("subject_types_supported") != ["pairwise"]:
         pytest.skip("the provider does not advertise pairwise subjects only")
     with rp.variant(client_id="harness-rp-2") as other:
-        assert sub_of(device, rp, persona) != sub_of(device, other, persona)
+        mine, theirs = sub_of(device, rp, persona), sub_of(device, other, persona)
+        assert mine != theirs, (
+            f"T-3: expected pairwise subs, one per client, observed {mine!r} for both clients")
 
 
 @pytest.mark.clause("T-5")

@@ -23,6 +23,7 @@ from scenarios.support import (
     assert_refused_at_complete,
     calls,
     endpoint_path,
+    public,
 )
 
 pytestmark = pytest.mark.plan("vssid-relying-party")
@@ -37,10 +38,14 @@ def test_user_cancels_in_vneid(device: DeviceFactory, persona: Persona, vneid: V
     screen = login_with_vneid(phone.driver, persona, decision="deny")
     assert_error_screen(screen, app="vssid", code="access_denied", clause="R-3")
     assert_refused_at_complete(vssid, "access_denied")
-    assert "Bạn đã huỷ đăng nhập" in screen.texts
+    message = "Bạn đã huỷ đăng nhập"
+    assert message in screen.texts, (
+        f"§8: expected the error screen to show {message!r}, observed {list(screen.texts)}")
     assert calls(vneid, endpoint_path(vneid, "token_endpoint")) == [], (
         "R-3: a cancelled login makes no token request")
-    assert "error=access_denied" in phone.last_link_to(f"{target.profile.vssid_scheme}://")
+    callback = phone.last_link_to(f"{target.profile.vssid_scheme}://")
+    assert "error=access_denied" in callback, (
+        f"A-7: expected the callback to carry error=access_denied, observed {public(callback)}")
 
 
 @pytest.mark.clause("A-7", "R-3")
@@ -51,7 +56,10 @@ def test_after_cancelling_the_user_closes_the_error_and_logs_in(device: DeviceFa
     phone = device("ios")
     error = login_with_vneid(phone.driver, persona, decision="deny")
     assert_error_screen(error, app="vssid", code="access_denied", clause="R-3")
-    assert phone.driver.tap(APP_ERROR_CLOSE).id == VSSID_LOGIN
+    screen = phone.driver.tap(APP_ERROR_CLOSE)
+    assert screen.id == VSSID_LOGIN, (
+        f"expected closing VssID's error to lead to its login screen, observed {screen.app} "
+        f"showing {screen.id}")
     assert_home(login_with_vneid(phone.driver, persona))
 
 
@@ -62,8 +70,11 @@ def test_user_switches_back_by_hand_without_logging_in(device: DeviceFactory,
     phone = device("ios")
     start_vneid_login(phone.driver)
     screen = phone.driver.open_app("vssid")
-    assert screen.id == VSSID_LOGIN
-    assert calls(vssid, "/api/v1/auth/vneid/complete") == []
+    assert screen.id == VSSID_LOGIN, (
+        f"expected VssID's login screen when the user switches back, observed {screen.id}")
+    completed = calls(vssid, "/api/v1/auth/vneid/complete")
+    assert completed == [], (
+        f"A-6: expected no complete without a callback, observed {len(completed)}")
     # …and can start again and finish.
     assert_home(login_with_vneid(phone.driver, persona))
 
@@ -77,11 +88,18 @@ def test_what_the_user_typed_in_vneid_survives_a_look_at_vssid(device: DeviceFac
     start_vneid_login(phone.driver)
     phone.driver.type(VNEID_PERSONAL_ID, persona.personal_id)
     phone.driver.type(VNEID_PASSCODE, persona.passcode)
-    assert phone.driver.open_app("vssid").id == VSSID_LOGIN
+    screen = phone.driver.open_app("vssid")
+    assert screen.id == VSSID_LOGIN, f"expected VssID's login screen, observed {screen.id}"
     back = phone.driver.open_app("vneid")
-    assert back.id == VNEID_LOGIN
-    assert back.element(VNEID_PERSONAL_ID).value == persona.personal_id
-    assert phone.driver.tap(VNEID_LOGIN_SUBMIT).id == VNEID_CONSENT
+    assert back.id == VNEID_LOGIN, (
+        f"A-4: expected VNeID's login screen on coming back, observed {back.id}")
+    assert back.element(VNEID_PERSONAL_ID).value == persona.personal_id, (
+        f"A-4: expected the typed personal id {persona.personal_id} kept, observed "
+        f"{back.element(VNEID_PERSONAL_ID).value!r}")
+    screen = phone.driver.tap(VNEID_LOGIN_SUBMIT)
+    assert screen.id == VNEID_CONSENT, (
+        f"A-4: expected VNeID's consent screen after the login, observed {screen.app} "
+        f"showing {screen.id} {screen.data}")
     assert_home(decide(phone.driver))
 
 
@@ -91,7 +109,10 @@ def test_vssid_restarted_between_hand_off_and_return(device: DeviceFactory,
     """The transaction lives on the backend; the app keeps only its id in storage."""
     phone = device("android")
     start_vneid_login(phone.driver)
-    assert enter_credentials(phone.driver, persona).id == VNEID_CONSENT
+    screen = enter_credentials(phone.driver, persona)
+    assert screen.id == VNEID_CONSENT, (
+        f"A-4: expected VNeID's consent screen after the login, observed {screen.app} "
+        f"showing {screen.id} {screen.data}")
     phone.phone.restart("vssid")
     assert_home(decide(phone.driver))
 
@@ -113,11 +134,16 @@ def test_two_citizens_logging_in_at_the_same_time_both_finish(device: DeviceFact
     logins = [(device("ios"), personas.new()), (device("android"), personas.new())]
     for phone, citizen in logins:
         start_vneid_login(phone.driver)
-        assert enter_credentials(phone.driver, citizen).id == VNEID_CONSENT
+        screen = enter_credentials(phone.driver, citizen)
+        assert screen.id == VNEID_CONSENT, (
+            f"A-4: expected VNeID's consent screen after the login, observed {screen.app} "
+            f"showing {screen.id} {screen.data}")
     for phone, citizen in logins:
         screen = decide(phone.driver)
         assert_home(screen)
-        assert screen.data["bhxh_code"] == citizen.bhxh_code
+        assert screen.data["bhxh_code"] == citizen.bhxh_code, (
+            f"A-6, R-1: expected each phone to land on its own citizen's home (bhxh_code "
+            f"{citizen.bhxh_code}), observed {screen.data['bhxh_code']!r}")
 
 
 @pytest.mark.clause("R-1", "R-12")
