@@ -29,6 +29,7 @@ from harness.targets import Target, VNeIDHandle, VssIDHandle, embedded_target
 from harness.world import DeviceFactory, make_device
 from scenarios.support import (
     COMPLETE_PATH,
+    answered,
     app_headers,
     app_session_token,
     assert_error_body,
@@ -36,6 +37,7 @@ from scenarios.support import (
     calls,
     complete,
     hand_off,
+    public,
     store_origin,
 )
 from scenarios.version_cases import MALFORMED_CASES, default_id, version_case
@@ -121,8 +123,11 @@ def test_vssid_backend_accepts_new_enough_app(target: Target, vssid: VssIDHandle
     assert 200 <= response.status_code < 300, (
         f"VssID {version}: expected start to answer 2xx (A-1), observed HTTP "
         f"{response.status_code}: {response.text}")
-    assert response.json()["authorize_url"].startswith(  # either form of A-1
-        (f"{target.profile.authorize_link_custom}?", f"{target.profile.authorize_link_https}?"))
+    link = str(response.json().get("authorize_url"))
+    forms = (f"{target.profile.authorize_link_custom}?", f"{target.profile.authorize_link_https}?")
+    assert link.startswith(forms), (  # either form of A-1
+        f"A-1: expected authorize_url to start {forms[0]} or {forms[1]}, observed "
+        f"{public(link)}")
 
 
 @pytest.mark.clause("V-1", "V-3", "V-4")
@@ -159,7 +164,8 @@ def test_every_vssid_app_call_is_version_gated(target: Target, vssid: VssIDHandl
     if call == "me":
         done = complete(target, request["json"]["transaction_id"],
                         request["json"]["callback_url"])
-        assert 200 <= done.status_code < 300, done.text
+        assert 200 <= done.status_code < 300, (
+            f"A-6: expected complete to answer 2xx with a session, observed {answered(done)}")
         request = {"headers": {"Authorization": f"Bearer {done.json()['session_token']}"}}
     method, path = {"start": ("POST", "/api/v1/auth/vneid/start"),
                     "complete": ("POST", COMPLETE_PATH), "me": ("GET", "/api/v1/me")}[call]
@@ -236,7 +242,10 @@ def test_vssid_downgraded_during_the_hand_off_shows_the_update_screen(target: Ta
     assert store_url.startswith(store_origin(target.profile, "vssid", platform))
     if vssid.is_embedded:  # the mock's 426 carries exactly the profile's listing (§10)
         assert store_url == target.profile.store_link("vssid", platform)
-    assert [r["status"] for r in calls(vssid, "/api/v1/auth/vneid/complete")] == [426]
+    statuses = [r["status"] for r in calls(vssid, "/api/v1/auth/vneid/complete")]
+    assert statuses == [426], (
+        f"V-4: expected the downgraded app's complete to be refused with 426, observed "
+        f"{statuses}")
     store = phone.driver.tap(APP_UPDATE_STORE)  # VssID's own listing, in the phone's store
     assert store.data["app_id"] == "vssid"
     assert store.data["url"].startswith(store_origin(target.profile, "vssid", platform))
@@ -256,7 +265,10 @@ def test_a_signed_in_vssid_downgraded_shows_the_update_screen_at_launch(
     store_url = screen.element(APP_UPDATE_STORE).value
     assert store_url is not None, "the update screen links to no store"
     assert store_url.startswith(store_origin(target.profile, "vssid", "ios"))
-    assert [r["status"] for r in calls(vssid, "/api/v1/me", "GET")] == [200, 426]
+    statuses = [r["status"] for r in calls(vssid, "/api/v1/me", "GET")]
+    assert statuses == [200, 426], (
+        f"V-4: expected GET /me to answer 200 before the downgrade and 426 after, observed "
+        f"{statuses}")
 
 
 # -- VNeID ------------------------------------------------------------------------------------
