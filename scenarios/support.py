@@ -197,11 +197,12 @@ def assert_invalid_client(result: TokenResult, *, embedded: bool) -> None:
     strict = embedded or result.sent_authorization
     allowed = (401,) if strict else (400, 401)
     assert result.error == "invalid_client", (
-        f"expected invalid_client, observed HTTP {result.status} {result.error}: {result.body}")
+        f"expected invalid_client, observed HTTP {result.status} {result.error}: "
+        f"{public(result.body)}")
     assert result.status in allowed, (
         f"expected invalid_client with HTTP {' or '.join(map(str, allowed))} (RFC 6749 §5.2"
         f"{', Authorization header sent' if result.sent_authorization else ''}), observed "
-        f"{result.status}: {result.body}")
+        f"{result.status}: {public(result.body)}")
 
 
 _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"

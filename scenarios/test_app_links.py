@@ -12,7 +12,7 @@ from harness.personas import Persona
 from harness.targets import Target, VNeIDHandle, VssIDHandle
 from harness.trace import LinkOpened, StoreOpened
 from harness.world import MINIMUM, DeviceFactory
-from scenarios.support import assert_error_screen, assert_home, calls, store_origin
+from scenarios.support import assert_error_screen, assert_home, calls, public, store_origin
 
 
 @pytest.mark.clause("A-3", "P-3")
@@ -124,10 +124,10 @@ def test_hijacking_app_gets_the_code_but_cannot_redeem_it(target: Target, device
             tried = "no code_verifier" if verifier is None else "a wrong code_verifier"
             assert result.status == 400, (
                 f"S-4: expected the stolen code with {tried} to be refused with HTTP 400, "
-                f"observed HTTP {result.status}: {result.body}")
+                f"observed HTTP {result.status}: {public(result.body)}")
             assert result.error in ("invalid_grant", "invalid_request"), (
                 f"S-4: expected invalid_grant or invalid_request for the stolen code with "
-                f"{tried}, observed {result.error}: {result.body}")
+                f"{tried}, observed {result.error}: {public(result.body)}")
     if vneid.is_embedded:  # §11 does not fix a request-log entry's shape: the mock's
         logged = [r["status"] for r in calls(vneid, "/token")]
         assert logged == [400, 400, 400], (

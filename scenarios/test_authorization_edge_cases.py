@@ -73,7 +73,7 @@ def assert_redirected_error(callback: Callback, error: str, clause: str,
     assert callback.error == error, (
         f"{clause}: expected the provider to send back error={error}, observed "
         + (f"a code (error={callback.error})" if callback.code is not None
-           else f"error={callback.error}") + f"; the callback: {callback.params}")
+           else f"error={callback.error}") + f"; the callback: {public(callback.params)}")
     assert callback.code is None, (
         f"{clause}: expected no code beside error={error}, observed {public(callback.params)}")
     description = callback.error_description

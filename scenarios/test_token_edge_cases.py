@@ -204,9 +204,9 @@ def test_a_token_request_without_the_redirect_uri_gets_no_token(
     (A-2 always has); leaving it out redeemed the code."""
     login, code = get_code(phone, rp, persona)
     result = rp.redeem(code, login.code_verifier, redirect_uri=None)
-    assert result.status == 400, result.body
-    assert result.error in ("invalid_request", "invalid_grant"), result.body
-    assert "access_token" not in result.body, result.body
+    assert result.status == 400, answered(result)
+    assert result.error in ("invalid_request", "invalid_grant"), answered(result)
+    assert "access_token" not in result.body, answered(result)
 
 
 @pytest.mark.plan("vneid-provider")
@@ -218,8 +218,8 @@ def test_grant_type_is_exactly_authorization_code(rp: TestRelyingParty, phone: D
     """T-1 ``grant_type=authorization_code``, a value compared exactly (RFC 6749 §4.1.3)."""
     login, code = get_code(phone, rp, persona)
     result = rp.redeem(code, login.code_verifier, grant_type=grant_type)
-    assert result.status == 400, result.body
-    assert "access_token" not in result.body, result.body
+    assert result.status == 400, answered(result)
+    assert "access_token" not in result.body, answered(result)
 
 
 @pytest.mark.plan("vneid-provider")
@@ -265,10 +265,10 @@ def test_the_token_response_names_the_granted_scope(rp: TestRelyingParty, phone:
     of values, §3.3: order does not matter)."""
     login, code = get_code(phone, rp, persona, scope=scope)
     result = rp.redeem(code, login.code_verifier)
-    assert result.status == 200, result.body
+    assert result.status == 200, answered(result)
     if set(granted.split()) == set(scope.split()) and "scope" not in result.body:
         return  # the scope asked for, all granted: the provider may leave it out
-    assert set(result.body["scope"].split(" ")) == set(granted.split()), result.body
+    assert set(result.body["scope"].split(" ")) == set(granted.split()), answered(result)
 
 
 # -- client authentication (T-1; RFC 6749 §2.3) ----------------------------------------------------
@@ -323,7 +323,7 @@ def test_a_basic_password_may_contain_a_colon(rp: TestRelyingParty, phone: Devic
         login, code = get_code(phone, client, persona)
         result = token_call(client, grant(client, login, code),
                             {"Authorization": basic("harness-rp-colon", "se:cr:et")})
-        assert result.status == 200, result.body
+        assert result.status == 200, answered(result)
 
 
 @pytest.mark.plan("vneid-provider")
@@ -415,7 +415,7 @@ def test_an_assertion_may_name_the_token_endpoint_or_the_issuer(jwt_client: Test
     login, code = get_code(phone, jwt_client, persona)
     result = jwt_client.redeem(code, login.code_verifier,
                                client_assertion=assertion(jwt_client, aud=audience))
-    assert result.status == 200, result.body
+    assert result.status == 200, answered(result)
 
 
 @pytest.mark.plan("vneid-provider")
@@ -471,7 +471,7 @@ def test_an_assertion_valid_from_now_or_earlier_is_accepted(
     login, code = get_code(phone, jwt_client, persona)
     result = jwt_client.redeem(code, login.code_verifier, client_assertion=assertion(
         jwt_client, nbf=int(jwt_client.vneid.now()) + offset))
-    assert result.status == 200, result.body
+    assert result.status == 200, answered(result)
 
 
 @pytest.mark.plan("vneid-provider")
@@ -522,7 +522,7 @@ def test_a_client_registered_with_a_jwks_uri_is_checked_with_the_keys_found_ther
         result = jwt_client.redeem(code, login.code_verifier)
     finally:
         jwt_client.signing_key = signing_key
-    assert result.status == 200, result.body
+    assert result.status == 200, answered(result)
     assert len(fetched) == 2
     stranger = ECKey.generate_key("P-256", {"kid": str(jwt_client.signing_key.kid)}, private=True)
     forged = jwt.encode({"alg": "ES256", "kid": stranger.kid},
@@ -596,7 +596,7 @@ def test_an_authorization_header_of_another_scheme_authenticates_no_client(
         data = grant(client, login, code) | {"client_id": client.client_id,
                                              "client_secret": client.client_secret}
         result = token_call(client, data, {"Authorization": "Bearer unrelated"})
-        assert result.status == 200, result.body
+        assert result.status == 200, answered(result)
 
 
 @pytest.mark.plan("vneid-provider")
@@ -659,7 +659,7 @@ def test_an_assertion_names_its_client_by_sub_when_the_body_does_not(jwt_client:
         "client_assertion": assertion(jwt_client), "client_assertion_type": ASSERTION_TYPE,
     }
     result = token_call(jwt_client, data)
-    assert result.status == 200, result.body
+    assert result.status == 200, answered(result)
 
 
 # -- exact boundaries, on a provider with a frozen clock of the test's own -----------------------
@@ -703,7 +703,7 @@ def test_a_code_lives_exactly_sixty_seconds(frozen: Frozen, before_expiry: float
     clock.advance(target.profile.code_ttl - before_expiry)
     result = client.redeem(code, login.code_verifier)
     if ok:
-        assert result.status == 200, result.body
+        assert result.status == 200, answered(result)
     else:
         refused(result, 400, "invalid_grant", "T-2")
 
@@ -727,7 +727,7 @@ def test_assertion_exp_allows_the_skew_and_at_most_an_hour(frozen: Frozen,
         signed = assertion(jwt_rp, iat=now, exp=now + exp_offset(target.profile.clock_skew))
         result = jwt_rp.redeem(code, login.code_verifier, client_assertion=signed)
         if ok:
-            assert result.status == 200, result.body
+            assert result.status == 200, answered(result)
         else:
             refused(result, 401, "invalid_client", "T-1")
 
@@ -758,7 +758,7 @@ def test_a_client_assertion_may_be_at_most_8192_characters(jwt_client: TestRelyi
     result = jwt_client.redeem(code, login.code_verifier,
                                client_assertion=_assertion_of_length(jwt_client, length))
     if ok:
-        assert result.status == 200, result.body
+        assert result.status == 200, answered(result)
     else:
         refused(result, 401, "invalid_client", "T-1")
         assert "8192" in result.body["error_description"]

@@ -12,7 +12,7 @@ from harness.protocol import DEFAULT_PROFILE, s256_challenge
 from harness.rp import RP_SCHEME, Login, TestRelyingParty
 from harness.targets import Target, VNeIDHandle
 from harness.world import Device, DeviceFactory
-from scenarios.support import answered, assert_invalid_client, cache_directives, get_code
+from scenarios.support import answered, assert_invalid_client, cache_directives, get_code, public
 
 pytestmark = pytest.mark.plan("vneid-provider")
 
@@ -106,10 +106,10 @@ def test_codes_live_sixty_seconds(target: Target, phone: Device, rp: TestRelying
     vneid.set_clock(offset)
     result = rp.redeem(code, login.code_verifier)
     if ok:
-        assert result.status == 200, f"a code {offset} s old: {result.body}"
+        assert result.status == 200, f"a code {offset} s old: {public(result.body)}"
     else:
         assert (result.status, result.error) == (400, "invalid_grant"), (
-            f"a code {offset} s old: {result.body}")
+            f"a code {offset} s old: {public(result.body)}")
 
 
 @pytest.mark.clause("T-1")
@@ -260,7 +260,7 @@ def test_a_verifier_of_either_boundary_length_redeems(phone: Device, rp: TestRel
     verifier = ("abcDEF0123-._~" * 10)[:length]
     _, code = get_code(phone, rp, persona, code_challenge=s256_challenge(verifier))
     result = rp.redeem(code, verifier)
-    assert result.status == 200, f"a {length}-character verifier: {result.body}"
+    assert result.status == 200, f"a {length}-character verifier: {public(result.body)}"
 
 
 @pytest.mark.clause("S-1", "S-4")

@@ -14,7 +14,7 @@ from harness.protocol import VersionError, parse_version
 from harness.rp import RP_SCHEME, Login, TestRelyingParty
 from harness.targets import Target, VNeIDHandle
 from harness.world import DeviceFactory, PersonaPool
-from scenarios.support import authorize_on_phone, get_code, public
+from scenarios.support import answered, authorize_on_phone, get_code, public
 
 pytestmark = pytest.mark.plan("vneid-provider")
 
@@ -26,7 +26,7 @@ def tokens(device: DeviceFactory, rp: TestRelyingParty,
     phone.install_receiver(RP_SCHEME)
     login, code = get_code(phone, rp, persona)
     result = rp.redeem(code, login.code_verifier)
-    assert result.status == 200, result.body
+    assert result.status == 200, answered(result)
     return login, result.body
 
 
@@ -231,9 +231,9 @@ def test_userinfo_refuses_bad_tokens(rp: TestRelyingParty, token: str | None) ->
     at all the provider "SHOULD NOT include an error code" in its challenge, while §8 wants a
     code in every error body: none, ``invalid_token`` or ``invalid_request`` then."""
     result = rp.userinfo(token)
-    assert result.status == 401, result.body
+    assert result.status == 401, answered(result)
     allowed = {"invalid_token"} if token is not None else {"invalid_token", "invalid_request",
                                                            None}
     assert result.error in allowed, (
         f"expected the 401's error to be one of {sorted(map(str, allowed))} (T-5, RFC 6750 "
-        f"§3.1), observed {result.body}")
+        f"§3.1), observed {public(result.body)}")
