@@ -346,7 +346,37 @@ def _with_served_vneid(options: object, vssid_url: str, port: int,
                       f"test at {vssid_url}", highlight=False)
         options.vneid_url = vneid.url
         options.vssid_url = vssid_url
+        options.replay_as = _conformance_replay(options, vssid_url, port, auth_method,
+                                                secret_given=client_secret is not None)
         return run_suites(options, console, err_console)
+
+
+def _conformance_replay(options: object, vssid_url: str, port: int, auth_method: str, *,
+                        secret_given: bool) -> str:
+    """The ``conformance`` command that runs a test of this run again (followed by ``-k
+    NAME``): a pytest line would name the harness VNeID this process serves, gone once the
+    run ends. The relying party's client secret and the admin token are never printed: a
+    shell comment names their variables."""
+    import shlex
+
+    from harness.protocol.redaction import redact_url
+    from harness.pytest_plugin import own_pytest
+    from harness.run import RunOptions
+
+    assert isinstance(options, RunOptions)
+    words = [own_pytest("vneid-harness"), "conformance", "--plan", options.plan,
+             "--vssid-url", redact_url(vssid_url), "--serve-vneid-port", str(port),
+             "--rp-auth-method", auth_method, "--seed", str(options.seed),
+             # beside the run's reports, not over them
+             "--out", f"{options.out}-replay", "--no-report"]
+    if options.profile is not None:
+        words += ["--protocol-profile", str(options.profile.resolve())]
+    if options.expected_failures is not None:
+        words += ["--expected-failures", str(options.expected_failures.resolve())]
+    command = " ".join(shlex.quote(w) for w in words)
+    if secret_given:
+        command += "  # with $VNEID_HARNESS_RP_CLIENT_SECRET set to the relying party's secret"
+    return command
 
 
 @app.command()

@@ -530,10 +530,14 @@ def _link_new(tmp_name: str, p: Path) -> None:
         if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
             raise
         fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as file:
-            file.write(Path(tmp_name).read_bytes())
-            file.flush()
-            os.fsync(file.fileno())
+        try:
+            with os.fdopen(fd, "wb") as file:
+                file.write(Path(tmp_name).read_bytes())
+                file.flush()
+                os.fsync(file.fileno())
+        except BaseException:  # a full disk, Ctrl-C: no half file left to refuse the next
+            p.unlink(missing_ok=True)
+            raise
 
 
 def save_personas(path: str | os.PathLike[str], personas: Iterable[Persona], *,

@@ -62,6 +62,7 @@ OPT_PROTOCOL_URL = "--protocol-url"
 OPT_APPIUM_CAPABILITIES = "--appium-capabilities"
 OPT_EVIDENCE = "--evidence"
 OPT_PROFILE = "--protocol-profile"
+OPT_REPLAY_AS = "--replay-as"
 DRIVERS = ("sim", "web", "appium")
 ALLURE_PLUGIN = "vneid-harness-allure"
 
@@ -111,6 +112,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="attach each test's protocol steps and sequence diagram to its "
                          "teardown report (vneid-harness run's conformance report reads them; "
                          "they cross from pytest-xdist workers with the report)")
+    group.addoption(OPT_REPLAY_AS, default=None, metavar="COMMAND",
+                    help="the command that runs a test of this run again, followed by "
+                         "-k NAME in each failure's replay line (vneid-harness conformance "
+                         "sets it when it serves the VNeID a relying party under test trusts, "
+                         "which ends with the run)")
     group.addoption(OPT_PROTOCOL_URL, default=None, metavar="URL",
                     help="where the Allure link of each clause points: PROTOCOL.md's URL (the "
                          "clause's anchor is appended) or a template with {clause}, {section}, "
@@ -449,10 +455,10 @@ def replay_of(report: pytest.TestReport) -> str:
 
 
 HYPOTHESIS_REPLAY = (
-    " (Hypothesis replays the failing example first, from its database: .hypothesis/ in the "
-    "folder pytest ran from, unless the test sets database=None; elsewhere, pin the "
+    "  # Hypothesis replays the failing example first, from its database: .hypothesis/ in "
+    "the folder pytest ran from, unless the test sets database=None; elsewhere, pin the "
     "falsifying example printed above with @example(...), or give --hypothesis-seed=N to the "
-    "run and the replay both)")
+    "run and the replay both")
 """Added to a property test's replay command: its examples come from Hypothesis, not from
 ``--seed``."""
 
@@ -486,22 +492,23 @@ _REPLAYED = (OPT_PLAN, OPT_BROKEN_RP, OPT_DRIVER, OPT_APPIUM_CAPABILITIES, OPT_P
 """The options besides ``--seed`` that decide what a test does, in the replay command."""
 
 
-def own_pytest() -> str:
-    """How to start this pytest again from the shell the run came from: ``pytest`` when the
-    one on ``PATH`` is this interpreter's (an activated venv), else this interpreter's own
-    (``.venv/bin/pytest``, relative to the current folder when under it): pasted as printed,
-    a bare ``pytest`` ran another Python's, which knew no ``--seed`` (a docs walkthrough)."""
+def own_pytest(script: str = "pytest", *, folder: Path | None = None) -> str:
+    """How to start this pytest (or another ``script`` of its venv, ``vneid-harness``) again
+    from the shell the run came from: ``pytest`` when the one on ``PATH`` is this
+    interpreter's (an activated venv), else this interpreter's own (``.venv/bin/pytest``,
+    relative to ``folder``, default the current one, when under it): pasted as printed, a
+    bare ``pytest`` ran another Python's, which knew no ``--seed`` (a docs walkthrough)."""
     import shutil
     import sys
 
-    own = Path(sys.executable).parent / "pytest"
+    own = Path(sys.executable).parent / script
     if not own.is_file():  # an interpreter without the script (python -m pytest, embedded)
-        return "pytest"
-    found = shutil.which("pytest")
+        return script
+    found = shutil.which(script)
     if found is not None and Path(found).resolve() == own.resolve():
-        return "pytest"
+        return script
     try:
-        return str(own.relative_to(Path.cwd()))
+        return str(own.relative_to(folder or Path.cwd()))
     except ValueError:
         return str(own)
 
@@ -509,26 +516,48 @@ def own_pytest() -> str:
 def replay_command(config: pytest.Config, nodeid: str, *, seeded: bool = True) -> str:
     """``pytest --seed N [the run's options that decide what a test does] NODEID``: the one
     test again, as it ran (without ``--seed`` when the test draws nothing from it, as the
-    login state machine, whose world has a seed of its own). The admin token is named, never
-    printed (S-5)."""
+    login state machine, whose world has a seed of its own), from the run's root (``cd
+    ROOT &&`` first when the run started elsewhere; files named by absolute paths). With
+    ``--replay-as COMMAND``: ``COMMAND -k NAME``. The admin token is named in a shell
+    comment, never printed (S-5): the plugin reads its variable."""
     import shlex
 
     from harness.protocol.redaction import redact_url
 
-    words = [own_pytest(), *((OPT_SEED, str(config.getoption(OPT_SEED))) if seeded else ())]
+    notes = [f"with ${ADMIN_TOKEN_ENV} set to this run's admin token"] \
+        if config.getoption(OPT_ADMIN_TOKEN, None) else []
+    replay_as = config.getoption(OPT_REPLAY_AS, None)
+    if replay_as:  # the run served what the test needs: its own command serves it again
+        given, _, note = replay_as.partition("  # ")
+        name = nodeid.rsplit("::", 1)[-1].split("[", 1)[0]
+        return f"{given} -k {shlex.quote(name)}" + _comment([note, *notes])
+    root = config.rootpath.resolve()
+    here = config.invocation_params.dir.resolve()  # where the run started
+    words = [own_pytest(folder=root),
+             *((OPT_SEED, str(config.getoption(OPT_SEED))) if seeded else ())]
     for option in _REPLAYED:
         value = config.getoption(option, None)
         for one in value if isinstance(value, list) else [value]:
-            if one is not None and not (option == OPT_DRIVER and one == "sim"):
-                shown = redact_url(str(one)) if option in (OPT_VNEID_URL, OPT_VSSID_URL) \
-                    else str(one)  # a URL's password is not printed (S-5)
-                words += [option, shown]
+            if one is None or (option == OPT_DRIVER and one == "sim"):
+                continue
+            if option in (OPT_VNEID_URL, OPT_VSSID_URL):
+                shown = redact_url(str(one))  # a URL's password is not printed (S-5)
+            elif isinstance(one, Path):  # a file: from the folder the replay runs in
+                shown = str(one if one.is_absolute() else (here / one).resolve())
+            else:
+                shown = str(one)
+            words += [option, shown]
     words.append(nodeid)
     command = " ".join(shlex.quote(w) for w in words)
-    if config.getoption(OPT_ADMIN_TOKEN, None):
-        command += (f" {OPT_ADMIN_TOKEN} \"$VNEID_HARNESS_ADMIN_TOKEN\" (with the variable set to "
-                    "this run's admin token)")
-    return command
+    if here != root:  # node ids are relative to the run's root
+        command = f"cd {shlex.quote(str(root))} && {command}"
+    return command + _comment(notes)
+
+
+def _comment(notes: list[str]) -> str:
+    """A shell comment after a command, for what it cannot say itself (a secret's variable)."""
+    said = "; ".join(note for note in notes if note)
+    return f"  # {said}" if said else ""
 
 
 UNREACHABLE_IN_A_ROW = 3

@@ -92,6 +92,10 @@ class RunOptions:
     """The vendor's profile file (``--protocol-profile``): PROTOCOL.md's defaults it
     overrides, followed by the embedded mocks and expected of the targets."""
     protocol_url: str | None = None
+    replay_as: str | None = None
+    """The command that runs a test of this run again (before ``-k NAME``), when a plain
+    pytest line cannot: ``conformance`` serving the VNeID a relying party under test trusts
+    (it ends with the run)."""
     """Where the reports' clause links go (``--protocol-url``; default: PROTOCOL.md's
     ``file://`` URL)."""
     allure_report: bool = False
@@ -425,7 +429,8 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
     for flag, value in (("--vneid-url", options.vneid_url), ("--vssid-url", options.vssid_url),
                         ("--admin-token", options.admin_token), ("-k", options.keyword),
                         ("--protocol-profile", options.profile and str(options.profile)),
-                        ("--protocol-url", options.protocol_url)):
+                        ("--protocol-url", options.protocol_url),
+                        ("--replay-as", options.replay_as)):
         if value:
             args += [flag, value] if flag == "-k" else [f"{flag}={value}"]
     if options.workers is None or options.workers > 1:
@@ -616,7 +621,9 @@ def _remove_empty(folders: Sequence[Path]) -> None:
     for folder in folders:
         try:
             folder.rmdir()
-        except OSError:
+        except FileNotFoundError:  # not made (a refusal before Allure's folder was)
+            continue
+        except OSError:  # not empty: nor are its parents
             return
 
 

@@ -363,8 +363,10 @@ class VNeIDHandle(ProviderHandle):
         result: dict[str, Any] = self._call(
             "POST", "/_harness/faults", f"arming fault {fault}",
             json={"client_id": client_id, "fault": fault, "times": times})
-        uses = f"{times} use" + ("s" if times != 1 else "")
-        self._record_action(f"fault {fault} armed for client {client_id} ({uses})")
+        left = result.get("remaining") if isinstance(result, dict) else None
+        left = left if isinstance(left, int) and not isinstance(left, bool) else times
+        uses = f"{left} use" + ("s" if left != 1 else "")  # arming again adds to what remains
+        self._record_action(f"fault {fault} armed for client {client_id} ({uses} left)")
         return result
 
     def clear_faults(self) -> None:

@@ -177,15 +177,20 @@ class StateFile:
                         os.unlink(entry.path)
 
     def back_up(self) -> Path | None:
-        """Write the file as it was read at start to ``NAME.bak`` beside it (atomically,
-        ``0600``): records the control API changed, which a persona file loaded over them at
-        start replaced (call it before the first write: inside :meth:`deferred`); ``None``
-        when there was no file or it was written since. A copy that cannot be written is a
+        """Write the file as it was read at start to ``NAME.bak`` beside it (``NAME.bak.1``,
+        ``.2``… when that is taken: never over an earlier copy; atomically, ``0600``):
+        records the control API changed, which a persona file loaded over them at start
+        replaced (call it before the first write: inside :meth:`deferred`); ``None`` when
+        there was no file or it was written since. A copy that cannot be written is a
         :class:`StateWriteError`."""
         with self._lock:
             if self._as_read is None:
                 return None
             backup = self.path.with_name(f"{self.path.name}.bak")
+            number = 0
+            while backup.exists() or backup.is_symlink():  # an earlier one may be the only
+                number += 1                                # copy of what it holds
+                backup = self.path.with_name(f"{self.path.name}.bak.{number}")
             self._replace_with(backup, self._as_read, self._temporary("bak"), mode=0o600)
             return backup
 

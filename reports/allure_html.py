@@ -252,6 +252,11 @@ SCRATCH_PREFIX = ".allure-"
 """The scratch folders beside a report (:func:`_generate`)."""
 
 
+SCRATCH_MARK = ".vneid-harness-scratch"
+"""The file each scratch folder holds: only a folder with it is ever removed as left over
+(a user's own ``.allure-config/`` beside the report is theirs)."""
+
+
 def _remove_scratch_left(folder: Path) -> None:
     """Remove the scratch folders a report killed at once (``kill -9``, a power cut) left in
     ``folder``: tens of megabytes each, never removed. The folder's lock is held, so no
@@ -259,7 +264,7 @@ def _remove_scratch_left(folder: Path) -> None:
     with contextlib.suppress(OSError):
         for entry in folder.iterdir():
             if entry.name.startswith(SCRATCH_PREFIX) and entry.is_dir() \
-                    and not entry.is_symlink():
+                    and not entry.is_symlink() and (entry / SCRATCH_MARK).is_file():
                 shutil.rmtree(entry, ignore_errors=True)
 
 
@@ -288,6 +293,7 @@ def _generate(results: Path, out: Path, *, name: str, single_file: bool,
     clock = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, dir=out.parent) as scratch:
         work = Path(scratch)
+        (work / SCRATCH_MARK).write_bytes(b"")
         config = work / "allurerc.json"
         config.write_text(json.dumps({"historyLimit": history_limit}), encoding="utf-8")
         built = work / "report"

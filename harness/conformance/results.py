@@ -68,7 +68,7 @@ class TestResult:
             "unexpected_pass": self.unexpected_pass.to_json() if self.unexpected_pass
             else None,
             **({"replay": self.replay} if self.replay else {}),
-            **({"detail": self.detail[:MAX_DETAIL]} if self.detail else {}),
+            **({"detail": _cut(self.detail)} if self.detail else {}),
         }
 
 
@@ -154,6 +154,14 @@ class ConformanceResult:
 
 MAX_DETAIL = 4000
 """Characters of a failure's whole message kept in the verdict (``detail``)."""
+
+
+def _cut(detail: str) -> str:
+    """``detail``, at most :data:`MAX_DETAIL` characters, saying so when it is cut."""
+    if len(detail) <= MAX_DETAIL:
+        return detail
+    return detail[:MAX_DETAIL] + (f" … (cut at {MAX_DETAIL} characters; the whole text is in "
+                                  "junit.xml)")
 
 
 def _whole(outcome: TestOutcome) -> str:

@@ -405,3 +405,33 @@ def test_the_allure_report_is_named_by_its_plan_and_targets() -> None:
                         "vneid-provider")
     assert named == ("VNeID → VssID login: plan vneid-provider (VNeID "
                      "http://ops:[REDACTED]@idp.example:8801, VssID embedded) (vneid-harness)")
+
+
+def test_a_relying_party_runs_failures_replay_with_the_conformance_command(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Against a relying party under test the run serves the VNeID it trusts, gone once the
+    run ends: a pytest replay line reached nothing ("cannot reach the vneid provider"). The
+    replay is the conformance command, which serves it again; its secret is never printed."""
+    import shlex
+
+    from harness.cli import _conformance_replay
+    from harness.pytest_plugin import own_pytest, replay_command
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.yaml").write_text("scope: openid profile\n")
+    options = RunOptions(out=Path("out"), seed=4, plan="vssid-relying-party",
+                         profile=Path("p.yaml"))
+    command = _conformance_replay(options, "http://ops:pw@rp.example:9000", 18811,
+                                  "client_secret_post", secret_given=True)
+    given, _, note = command.partition("  # ")
+    assert shlex.split(given) == [
+        own_pytest("vneid-harness"), "conformance", "--plan", "vssid-relying-party",
+        "--vssid-url", "http://ops:[REDACTED]@rp.example:9000", "--serve-vneid-port", "18811",
+        "--rp-auth-method", "client_secret_post", "--seed", "4", "--out", "out-replay",
+        "--no-report", "--protocol-profile", str(tmp_path / "p.yaml")]
+    assert note == "with $VNEID_HARNESS_RP_CLIENT_SECRET set to the relying party's secret"
+    config = pytest.Config.fromdictargs({"replay_as": command, "admin_token": "T0K"}, [])
+    line = replay_command(config, "scenarios/test_id_token_checks.py::test_nonce[x]")
+    assert line == (f"{given} -k test_nonce  # {note}; with $VNEID_HARNESS_ADMIN_TOKEN set to "
+                    "this run's admin token")
+    assert "T0K" not in line

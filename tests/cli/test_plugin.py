@@ -318,14 +318,53 @@ def test_the_replay_command_carries_the_options_that_made_the_failure(
         "--vneid-url", "http://127.0.0.1:1", "--admin-token", "ADMIN-SECRET-1")
     command = replay_command(config, "scenarios/test_x.py::test_y[a b]")
     assert "ADMIN-SECRET-1" not in command
-    words = shlex.split(command.split(" (with the variable set")[0])
+    # valid shell as printed: the admin token in a comment (the plugin reads its variable)
+    assert command.endswith("  # with $VNEID_HARNESS_ADMIN_TOKEN set to this run's admin token")
+    words = shlex.split(command, comments=True)
     assert words == [own_pytest(), "--seed", "7", "--plan", "vssid-relying-party",
                      "--broken-rp", "nonce", "--broken-rp", "acr", "--driver", "web",
                      "--protocol-profile", str(profile), "--vneid-url", "http://127.0.0.1:1",
-                     "scenarios/test_x.py::test_y[a b]", "--admin-token",
-                     "$VNEID_HARNESS_ADMIN_TOKEN"]
+                     "scenarios/test_x.py::test_y[a b]"]
     plain = shlex.split(replay_command(pytester.parseconfig(), "t.py::test_z"))
     assert plain == [own_pytest(), "--seed", "0", "t.py::test_z"]
+
+
+def test_the_replay_command_runs_from_the_runs_root_with_files_by_whole_path(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run started in another folder printed node ids relative to its root and a profile
+    path relative to where it started: pasted where it was printed, "file or directory not
+    found"."""
+    import shlex
+
+    from harness.pytest_plugin import own_pytest, replay_command
+
+    (pytester.path / "profiles").mkdir()
+    (pytester.path / "profiles" / "p.yaml").write_text("scope: openid profile\n")
+    (pytester.path / "elsewhere").mkdir()
+    monkeypatch.chdir(pytester.path / "elsewhere")
+    config = pytester.parseconfig("--rootdir", str(pytester.path),
+                                  "--protocol-profile", "../profiles/p.yaml")
+    command = replay_command(config, "scenarios/test_x.py::test_y")
+    root = str(config.rootpath.resolve())
+    assert command.startswith(f"cd {shlex.quote(root)} && ")
+    words = shlex.split(command.split(" && ", 1)[1])
+    assert words == [own_pytest(folder=config.rootpath.resolve()), "--seed", "0",
+                     "--protocol-profile", str(pytester.path.resolve() / "profiles" / "p.yaml"),
+                     "scenarios/test_x.py::test_y"]
+
+
+def test_a_run_that_served_what_its_tests_need_replays_with_its_own_command(
+        pytester: pytest.Pytester) -> None:
+    from harness.pytest_plugin import replay_command
+
+    config = pytester.parseconfig(
+        "--replay-as", "vneid-harness conformance --plan vssid-relying-party --vssid-url "
+        "http://rp.test --serve-vneid-port 8801 --seed 3", "--admin-token", "ADMIN-SECRET-2")
+    command = replay_command(config, "scenarios/test_x.py::test_nonce[faulty]")
+    assert command == (
+        "vneid-harness conformance --plan vssid-relying-party --vssid-url http://rp.test "
+        "--serve-vneid-port 8801 --seed 3 -k test_nonce  # with $VNEID_HARNESS_ADMIN_TOKEN "
+        "set to this run's admin token")
 
 
 def test_the_personas_file_is_offered_to_every_test(pytester: pytest.Pytester) -> None:
@@ -451,7 +490,7 @@ def test_a_teams_own_property_test_says_how_to_replay(pytester: pytest.Pytester)
     result.assert_outcomes(failed=2)
     said = " ".join(result.stdout.str().split())
     assert re.search(r"how to replay -+ \S*pytest test_a_teams_own_property_test_says_how_to_"
-                     r"replay\.py::test_versions \(Hypothesis replays the failing example "
+                     r"replay\.py::test_versions +# Hypothesis replays the failing example "
                      r"first", said), said
     assert said.count("how to replay") == 2, said
 

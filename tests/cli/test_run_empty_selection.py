@@ -393,3 +393,9 @@ def test_an_out_folder_on_a_full_disk_is_refused_before_anything_is_replaced(
             "free space on its disk, or give another --out (the earlier run's reports there "
             "are as they were)") in said
     assert _snapshot(out) == before
+    fresh = tmp_path / "new" / "deep"  # made for the run, refused: not left behind
+    monkeypatch.setattr(run_module.os, "fsync", lambda fd: (_ for _ in ()).throw(
+        OSError(errno.ENOSPC, "No space left on device")))
+    assert run_suites(RunOptions(out=fresh, keyword="test_citizen_lands_on_vssid_home",
+                                 workers=1), console) == 2
+    assert not (tmp_path / "new").exists()

@@ -177,3 +177,32 @@ def test_save_without_overwrite_writes_a_new_file_whole_and_private(tmp_path: Pa
     with pytest.raises(PersonaFileError, match="nothing was overwritten"):
         save_personas(path, PersonaFactory(3).many(1), overwrite=False)
     assert len(load_personas(path)) == 2
+
+
+def test_without_hard_links_a_write_that_fails_leaves_no_half_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a file system without hard links the new file is created exclusively and copied
+    into; a full disk then left a truncated file, which the next generate refused to
+    replace ("exists")."""
+    import errno
+    import os
+
+    def no_links(src: object, dst: object) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    real_fsync = os.fsync
+    target = tmp_path / "people.json"
+
+    def full(fd: int) -> None:
+        if os.readlink(f"/proc/self/fd/{fd}") == str(target):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "link", no_links)
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(PersonaFileError, match="No space left on device"):
+        save_personas(target, PersonaFactory(4).many(3), overwrite=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    save_personas(target, PersonaFactory(4).many(3), overwrite=False)  # linkless, whole
+    assert len(load_personas(target)) == 3

@@ -242,6 +242,11 @@ def test_a_shortened_failure_message_is_there_whole_too() -> None:
     verdict = evaluate(get_plan("vssid-relying-party"), outcomes).to_json()
     tests = {t["test"]: t for t in verdict["tests"]}
     assert tests["s.py::test_ttl"]["detail"] == whole
+    huge = "AssertionError: " + "y" * 5000
+    cut = evaluate(get_plan("vssid-relying-party"), [TestOutcome(
+        "s.py::test_huge", "failed", ("A-1",), 0.0, huge[:300], False, huge)]).to_json()
+    assert cut["tests"][0]["detail"].endswith(
+        "y … (cut at 4000 characters; the whole text is in junit.xml)")
     assert "detail" not in tests["s.py::test_short"]  # nothing more to show
     html = render_conformance_html(verdict)
     assert html.count('data-testid="detail"') == 1

@@ -291,11 +291,17 @@ def test_scratch_folders_a_killed_report_left_are_removed_by_the_next(
         results: Path, tmp_path: Path) -> None:
     """A run or report killed with SIGKILL while Allure built the report left its scratch
     folder beside the report (28 MB in a review), and nothing ever removed it."""
+    from reports.allure_html import SCRATCH_MARK
+
     left = tmp_path / ".allure-2g3ivlbz"
     (left / "report").mkdir(parents=True)
     (left / "report" / "index.html").write_text("half a report")
+    (left / SCRATCH_MARK).write_bytes(b"")
     kept = tmp_path / ".allure-notes.txt"  # not a folder: not a scratch folder of ours
     kept.write_text("a user's file")
+    own = tmp_path / ".allure-config"  # a user's folder: no mark, never removed
+    own.mkdir()
+    (own / "mine.txt").write_text("a user's settings")
     silent = tmp_path / "allure"
     silent.write_text("#!/bin/sh\nexit 0\n")
     silent.chmod(0o755)
@@ -303,7 +309,9 @@ def test_scratch_folders_a_killed_report_left_are_removed_by_the_next(
         generate_report(results, tmp_path / "report", allure=silent, history=None)
     assert not left.exists()
     assert kept.read_text() == "a user's file"
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".allure-") and p.is_dir()]
+    assert (own / "mine.txt").read_text() == "a user's settings"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".allure-") and p.is_dir()
+            ] == [".allure-config"]  # and this report's own scratch folder is gone too
 
 
 def test_a_tool_that_exits_0_and_writes_nothing_is_named(results: Path, tmp_path: Path) -> None:

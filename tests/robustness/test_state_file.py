@@ -349,6 +349,15 @@ def test_a_persona_file_over_changed_state_says_what_it_replaced(tmp_path: Path)
     held = json.loads(backup.read_text(encoding="utf-8"))["sections"]["vneid"]["personas"]
     assert {p["personal_id"]: p["level"] for p in held}[changed.personal_id] == 1
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+    # a second start that replaces records again keeps the first copy: it may be the only one
+    with ServeProcess(*args) as again:
+        httpx.post(f"{again.vneid}/_harness/personas", timeout=10, json={
+            **changed.to_vneid_json(), "level": 1}).raise_for_status()
+    with ServeProcess(*args) as last:
+        pass
+    assert f"is in {tmp_path / 'state.json.bak.1'}:" in " ".join(last.output.split())
+    assert json.loads(backup.read_text(encoding="utf-8")) == json.loads(
+        (tmp_path / "state.json.bak.1").read_text(encoding="utf-8"))  # both held level 1
     os.replace(backup, path)  # as the warning says
     with ServeProcess("--state", str(path)) as third:
         level = {p["personal_id"]: p["level"] for p in httpx.get(
