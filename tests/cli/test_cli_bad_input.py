@@ -317,8 +317,9 @@ def test_a_state_file_that_cannot_be_written_at_start_refuses_the_start(
         build_served(0, 0, state_file=state)
     said = str(info.value)
     assert said == (f"cannot write the state file {state} (Read-only file system); serve did "
-                    "not start and left the file as it was: make it writable, or give another "
-                    "--state file")
+                    "not start and left the file as it was: make it writable, free space on its "
+                    "disk (a write needs room for a second copy), or give another --state "
+                    "file")
     assert "kept in memory" not in said
 
 
