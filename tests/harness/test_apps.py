@@ -177,6 +177,9 @@ class TestVNeID:
         ((("prompt", "login"),), 0, True), ((("prompt", "consent"),), 2, False),
         ((("max_age", "sixty"),), 2, False), ((("max_age", "²"),), 2, False),
         ((("max_age", "0"),), 0, True),
+        # the boundary: a session exactly max_age old is still fresh enough (it re-
+        # authenticates only when the elapsed time is *more* than max_age, as the server)
+        ((("max_age", "120"),), 2, False),
     ])
     def test_a_link_asking_for_a_newer_login_shows_the_login_screen(
             self, world: Any, extra: tuple[tuple[str, str], ...], minutes: int,
@@ -190,6 +193,14 @@ class TestVNeID:
             nonce="m" * 22, code_challenge="d" * 43, extra=extra).to_link()
         phone.open_url(again, source="vssid")
         assert phone.screen().id == ("vneid-login" if login_again else "vneid-consent")
+
+    @pytest.mark.parametrize("decision", ["vneid-approve", "vneid-deny"])
+    def test_the_answered_link_is_no_longer_pending(self, world: Any, decision: str) -> None:
+        """A-5: once forwarded with a decision, the link is done with; a later login in
+        VNeID must not bring back the consent screen of a request already answered."""
+        _, vneid = _logged_in_to_vneid(world)
+        vneid.tap(decision)
+        assert vneid.pending_link is None
 
     def test_a_session_the_server_no_longer_knows_asks_for_the_login_again(
             self, world: Any) -> None:

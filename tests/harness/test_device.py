@@ -224,3 +224,24 @@ def test_the_browser_shows_a_fallen_through_callback_redacted() -> None:
     assert "LIVECODE123456" not in str(screen.texts) + str(screen.data)
     assert screen.data["url"].startswith("https://vssid.test/auth/vneid/callback?code=")
     assert phone.delivered == []  # no app got it; the link itself is not kept for replays
+
+
+# -- rules of the module doc that no test held (a mutation audit found them) ---------------
+@pytest.mark.parametrize("url", [
+    "https://evilvssid.test/auth/vneid/callback?code=abc",  # a host ending in the verified one
+    "https://sub.vssid.test/auth/vneid/callback?code=abc",  # a subdomain is another domain
+])
+def test_a_verified_host_matches_exactly_not_as_a_suffix(phone: Phone, url: str) -> None:
+    """A-6, S-4: an https link is delivered only to the app verified for *its* host; a domain
+    that merely ends in ``vssid.test`` is not that domain, and the link opens the browser."""
+    owner = phone.install(_claimant("vssid", "vssid", verified_links=("vssid.test/auth/vneid/",)))
+    assert phone.open_url(url, source="vneid") == LinkResult(True, "browser")
+    assert owner.received == []
+
+
+def test_equal_prefixes_go_to_the_earlier_install(phone: Phone) -> None:
+    """Module doc: "Longest prefix wins, then the earlier install" (unlike custom schemes,
+    where the latest install wins)."""
+    phone.install(_claimant("a", "first", verified_links=("shop.test/auth/",)))
+    phone.install(_claimant("b", "second", verified_links=("shop.test/auth/",)))
+    assert phone.open_url("https://shop.test/auth/x", source="t").target == "first"

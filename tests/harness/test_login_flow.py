@@ -199,3 +199,17 @@ def test_user_switches_back_by_hand(world: Any) -> None:
     flows.start_vneid_login(driver)
     assert driver.open_app("vssid").id == "vssid-login"
     assert flows.login_with_vneid(driver, persona).id == "vssid-home"
+
+
+@pytest.mark.parametrize("suffix", ["#frag=1", "&extra=%7e+x"])
+def test_vssid_forwards_the_callback_exactly_as_delivered(world: Any, suffix: str) -> None:
+    """A-6: ``callback_url`` is the link exactly as delivered (fragment, encoding
+    and all): the backend, not the app, judges it (R-1…R-4)."""
+    import json
+
+    driver = world.driver()
+    driver.phone.app("vssid").tap("vssid-login-vneid")
+    url = "vssid://auth/vneid/callback?code=c%2Fd&state=s+t&iss=http%3A%2F%2Fi" + suffix
+    driver.phone.open_url(url, source="vneid")
+    [complete] = [r for r in world.vssid.received if r.url.path.endswith("/complete")]
+    assert json.loads(complete.content)["callback_url"] == url

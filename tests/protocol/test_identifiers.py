@@ -71,6 +71,22 @@ def test_years_outside_the_century_digits_are_refused() -> None:
         generate_personal_id(random.Random(1), birthdate=dt.date(1899, 1, 1), sex="male")
 
 
+@pytest.mark.parametrize("year", [2100, 2150])
+def test_years_after_2099_have_no_century_digit(year: int) -> None:
+    """§1: digit 4 is 0-3 (1900s, 2000s) only; a 2100s birth would come out as a 2000s id."""
+    with pytest.raises(IdentifierError):
+        generate_personal_id(random.Random(1), birthdate=dt.date(year, 1, 1), sex="male")
+
+
+def test_vschar_is_printable_ascii_only() -> None:
+    """RFC 6749 Appendix A VSCHAR (%x20-7E): DEL (0x7F) is outside it."""
+    from harness.protocol import is_vschar
+
+    assert is_vschar(" ~abc")
+    assert not is_vschar("client\x7f")
+    assert not is_vschar("client\x1f")
+
+
 def test_bhxh_code() -> None:
     code = generate_bhxh_code(random.Random(1))
     assert is_valid_bhxh_code(code)

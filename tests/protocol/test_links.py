@@ -96,6 +96,10 @@ class TestDeliveredTo:
         ("https://vssid.test:8443/cb?code=c", "https://vssid.test/cb", False),
         ("http://vssid.test/cb?code=c", "https://vssid.test/cb", False),
         ("vssid://auth/vneid/callback?code=c", "https://vssid.test/auth/vneid/callback", False),
+        # S-2 exact match: a path is case-sensitive (RFC 3986 §6.2.2.1)
+        ("https://vssid.test/Auth/Vneid/Callback?code=c", "https://vssid.test/auth/vneid/callback",
+         False),
+        ("vssid://auth/VNEID/callback?code=c", "vssid://auth/vneid/callback", False),
     ])
     def test_matches_scheme_authority_path_and_own_query(self, url: str, redirect_uri: str,
                                                          expected: bool) -> None:
@@ -105,3 +109,20 @@ class TestDeliveredTo:
         with pytest.raises(LinkError) as info:
             delivered_to("no scheme here", "vssid://auth/vneid/callback")
         assert info.value.clause == "A-6"
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:8000/authorize-x?client_id=vssid",
+    "http://127.0.0.1:8000/authorize/evil?client_id=vssid",
+    "http://127.0.0.1:8000/AUTHORIZE?client_id=vssid",
+])
+def test_extra_bases_match_exactly_not_as_a_prefix(url: str) -> None:
+    """A-5: a served provider's web authorize endpoint counts as the https form only as
+    itself; a longer path (or another case) is not an authorize link."""
+    from harness.protocol import parse_authorize_link
+
+    base = "http://127.0.0.1:8000/authorize"
+    assert parse_authorize_link(f"{base}?client_id=vssid", extra_bases=(base,))[0] == "https"
+    with pytest.raises(LinkError) as info:
+        parse_authorize_link(url, extra_bases=(base,))
+    assert info.value.clause == "A-5"
