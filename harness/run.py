@@ -421,7 +421,7 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
             "-c", str(settings if settings.is_file() else PACKAGED_SETTINGS),
             # the CLI may have imported plugin modules (faker) before pytest starts
             "-W", "ignore::pytest.PytestAssertRewriteWarning",
-            f"--rootdir={scenarios_dir().parent}",
+            f"--rootdir={_root_of(options.paths)}",
             f"--junitxml={staged_junit}",
             # not --clean-alluredir: ProgressReporter clears it once a test reports
             f"--alluredir={out / 'allure-results'}",
@@ -613,6 +613,16 @@ def _make_out(out: Path) -> None:
                    else f"cannot be created ({exc.strerror})")
         raise ConfigError(f"--out {out} {problem}; give a folder for the reports (it is "
                           "created if missing)") from None
+
+
+def _root_of(paths: Sequence[str]) -> str:
+    """The run's root folder, which node ids are relative to: the harness's, or the folder
+    holding it and every given path (a test file elsewhere had a node id without its file,
+    ``::test_x``, in every report, and two such tests of one name looked alike)."""
+    import os.path
+
+    root = str(scenarios_dir().parent)
+    return os.path.commonpath([root, *(str(Path(p).resolve()) for p in paths)])
 
 
 def _remove_empty(folders: Sequence[Path]) -> None:
