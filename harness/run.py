@@ -92,12 +92,12 @@ class RunOptions:
     """The vendor's profile file (``--protocol-profile``): PROTOCOL.md's defaults it
     overrides, followed by the embedded mocks and expected of the targets."""
     protocol_url: str | None = None
+    """Where the reports' clause links go (``--protocol-url``; default: PROTOCOL.md's
+    ``file://`` URL)."""
     replay_as: str | None = None
     """The command that runs a test of this run again (before ``-k NAME``), when a plain
     pytest line cannot: ``conformance`` serving the VNeID a relying party under test trusts
     (it ends with the run)."""
-    """Where the reports' clause links go (``--protocol-url``; default: PROTOCOL.md's
-    ``file://`` URL)."""
     allure_report: bool = False
     """Generate the Allure HTML report at the end (:mod:`reports.allure_html`); a missing
     or failing ``allure`` is reported on the console and does not change the exit status,

@@ -133,6 +133,22 @@ def assert_error_screen(screen: Screen, *, app: str, code: str | None,
                                 f"{', '.join(sorted(clause))}, observed {said}")
 
 
+def decide_after_login(phone: Any, persona: Any) -> Screen:
+    """On VNeID's login screen (A-3, the authorize link opened): log ``persona`` in (A-4),
+    then approve on the consent screen (A-5); the failure names the screen seen instead."""
+    from harness.apps.screens import VNEID_CONSENT, VNEID_LOGIN
+    from harness.flows import decide, enter_credentials
+
+    screen: Screen = phone.screen()
+    assert screen.id == VNEID_LOGIN, (
+        f"A-3: expected VNeID's login screen, observed {screen.app} showing {screen.id}")
+    screen = enter_credentials(phone.driver, persona)
+    assert screen.id == VNEID_CONSENT, (
+        f"A-4: expected VNeID's consent screen after the login, observed {screen.app} "
+        f"showing {screen.id} {screen.data}")
+    return decide(phone.driver)
+
+
 def assert_home(screen: Screen, why: str = "") -> Screen:
     """``screen`` is VssID's home screen (A-6: the login ended); otherwise the failure says
     what the user saw instead, with its error code, clause and description (after ``why``,

@@ -15,17 +15,15 @@ from harness.apps.screens import (
     APP_UPDATE,
     APP_UPDATE_STORE,
     VNEID_CONSENT,
-    VNEID_LOGIN,
     VSSID_LOGIN,
     VSSID_LOGIN_VNEID,
-    Screen,
 )
 from harness.flows import decide, enter_credentials, login_with_vneid, start_vneid_login
 from harness.personas import Persona
 from harness.rp import RP_SCHEME, TestRelyingParty
 from harness.targets import Target, VNeIDHandle, VssIDHandle
-from harness.world import Device, DeviceFactory, PersonaPool
-from scenarios.support import assert_error_screen, assert_home, calls
+from harness.world import DeviceFactory, PersonaPool
+from scenarios.support import assert_error_screen, assert_home, calls, decide_after_login
 from scenarios.version_cases import version_case
 
 
@@ -218,15 +216,6 @@ def test_vssid_forwards_the_callback_exactly_as_delivered(device: DeviceFactory,
         f"A-6: expected one complete, answered HTTP 200, observed HTTP {answered}")
 
 
-def decide_after_login(phone: Device, persona: Persona) -> Screen:
-    screen = phone.screen()
-    assert screen.id == VNEID_LOGIN, (
-        f"A-3: expected VNeID's login screen, observed {screen.app} showing {screen.id}")
-    screen = enter_credentials(phone.driver, persona)
-    assert screen.id == VNEID_CONSENT, (
-        f"A-4: expected VNeID's consent screen after the login, observed {screen.app} "
-        f"showing {screen.id} {screen.data}")
-    return decide(phone.driver)
 
 
 # -- the OS model: P-3 ------------------------------------------------------------------------

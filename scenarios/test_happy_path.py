@@ -7,14 +7,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from harness.apps.screens import VNEID_CONSENT, VNEID_LOGIN
-from harness.flows import decide, enter_credentials, login_with_vneid, start_vneid_login
+from harness.flows import login_with_vneid, start_vneid_login
 from harness.personas import Persona
 from harness.protocol import DEFAULT_PROFILE
 from harness.targets import Target, VssIDHandle
 from harness.trace import HttpExchange, LinkOpened
 from harness.world import DeviceFactory, PersonaPool
-from scenarios.support import app_headers, assert_home
+from scenarios.support import app_headers, assert_home, decide_after_login
 
 # Only the tests that reach VNeID are in the provider plan too: the others talk to VssID
 # alone, and would pass against any page at --vneid-url.
@@ -46,14 +45,8 @@ def test_citizen_lands_on_vssid_home(device: DeviceFactory, persona: Persona,
 def test_every_hop_is_in_the_order_of_section_4(target: Target, device: DeviceFactory,
                                                 persona: Persona) -> None:
     phone = device("android")
-    screen = start_vneid_login(phone.driver)
-    assert screen.id == VNEID_LOGIN, (
-        f"A-3: expected VNeID's login screen, observed {screen.app} showing {screen.id}")
-    screen = enter_credentials(phone.driver, persona)
-    assert screen.id == VNEID_CONSENT, (
-        f"A-4: expected VNeID's consent screen after the login, observed {screen.app} showing "
-        f"{screen.id} {screen.data}")
-    assert_home(decide(phone.driver))
+    start_vneid_login(phone.driver)
+    assert_home(decide_after_login(phone, persona))
     hops: list[str] = []
     for event in phone.trace.events:
         if isinstance(event, HttpExchange):
