@@ -128,9 +128,15 @@ def test_an_unexpected_failure_fails_the_verdict(tmp_path: Path) -> None:
     assert "--plan vssid-relying-party " in replay  # (these tests draw nothing from --seed)
     # a test file outside the harness's folder: the run's root holds both, and node ids
     # name their file (pytest's own was "::test_known_bad", in every report)
-    assert failed["test"] == f"{str(suite).lstrip('/')}::test_known_bad"
-    assert replay.startswith("cd / && ")
-    assert replay.endswith(f" {str(suite).lstrip('/')}::test_known_bad")
+    import os.path
+
+    from harness.run import scenarios_dir
+
+    root = os.path.commonpath([str(scenarios_dir().parent), str(suite.resolve())])
+    shown = os.path.relpath(suite.resolve(), root)
+    assert failed["test"] == f"{shown}::test_known_bad"
+    assert replay.startswith(f"cd {root} && ")
+    assert replay.endswith(f" {shown}::test_known_bad")
     assert all("replay" not in t for t in data["tests"] if t["status"] == "PASSED")
     assert f"to replay it alone: {replay}" in " ".join(text.split())
     assert "to run a failed test again alone" not in text  # each failure said its own
