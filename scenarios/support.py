@@ -295,6 +295,16 @@ def answered(response: Any) -> str:
     return f"HTTP {response.status}: {public(response.body)}"
 
 
+def assert_redeemed(result: Any, how: str = "") -> None:
+    """T-1: the code redeemed (HTTP 200); ``result`` a token exchange's
+    :class:`~harness.rp.TokenResult` or an HTTP response, ``how`` what the redemption was
+    (``"with private_key_jwt"``)."""
+    status = result.status_code if hasattr(result, "status_code") else result.status
+    assert status == 200, (
+        f"T-1: expected the code to redeem{' ' + how if how else ''} (HTTP 200), observed "
+        f"{answered(result)}")
+
+
 def no_token_request(vneid: ProviderHandle, clause: str) -> None:
     """``clause``: the relying party refused the callback before redeeming its code (no
     request at VNeID's ``/token``, as its request log shows, §11)."""

@@ -25,6 +25,7 @@ from scenarios.support import (
     app_headers,
     app_session_token,
     assert_error_body,
+    assert_redeemed,
     authorize_on_phone,
     public,
     replace_param,
@@ -356,9 +357,7 @@ def test_a_request_for_level_1_lets_a_level_1_citizen_through(phone: Device,
         f"A-2: expected a code for a level-1 citizen asked at level 1, observed "
         f"{public(callback.params)}")
     result = rp.redeem(callback.code, login.code_verifier)
-    assert result.status == 200, (
-        f"T-1: expected the code to redeem (HTTP 200), observed HTTP {result.status}: "
-        f"{public(result.body)}")
+    assert_redeemed(result)
     acr = id_token_claims(result.body["id_token"])["acr"]
     assert acr == ACR_LEVEL1, f"T-3: expected acr {ACR_LEVEL1}, the citizen's, observed {acr!r}"
 
@@ -484,9 +483,7 @@ def test_max_age_makes_the_citizen_log_in_again(phone: Device, rp: TestRelyingPa
         f"showing {screen.id} {screen.data}")
     decide(phone.driver, "approve")
     result = rp.redeem(rp.code_from(phone.last_link_to(f"{RP_SCHEME}://")), login.code_verifier)
-    assert result.status == 200, (
-        f"T-1: expected the code to redeem (HTTP 200), observed HTTP {result.status}: "
-        f"{public(result.body)}")
+    assert_redeemed(result)
     auth_time = id_token_claims(result.body["id_token"])["auth_time"]
     assert auth_time >= first["auth_time"] + age - 1, (
         f"T-3: expected auth_time to be the new login's, at least {first['auth_time'] + age - 1}"

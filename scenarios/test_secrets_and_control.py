@@ -18,7 +18,7 @@ from harness.rp import AUTH_METHODS, RP_SCHEME, TestRelyingParty
 from harness.targets import Target, VNeIDHandle, VssIDHandle
 from harness.world import DeviceFactory
 from mock_providers.defaults import DEFAULT_VSSID_CLIENT_SECRET
-from scenarios.support import assert_home, authorize_on_phone, calls, public
+from scenarios.support import assert_home, assert_redeemed, authorize_on_phone, calls, public
 
 CONTROL_ROUTES = [
     ("vneid", "GET", "/_harness/health"),
@@ -109,9 +109,7 @@ def test_no_secret_of_a_token_exchange_reaches_the_request_log(device: DeviceFac
             secrets["client_secret"] = client.client_secret
         tokens = client.redeem(secrets["code"], login.code_verifier,
                                client_assertion=secrets.get("client_assertion"))
-        assert tokens.status == 200, (
-            f"T-1: expected the code to redeem with {auth_method} (HTTP 200), observed HTTP "
-            f"{tokens.status}: {public(tokens.body)}")
+        assert_redeemed(tokens, f"with {auth_method}")
         secrets.update(access_token=tokens.body["access_token"], id_token=tokens.body["id_token"])
         userinfo = client.userinfo(tokens.body["access_token"])
         assert userinfo.status == 200, (

@@ -12,7 +12,14 @@ from harness.protocol import DEFAULT_PROFILE, s256_challenge
 from harness.rp import RP_SCHEME, Login, TestRelyingParty
 from harness.targets import Target, VNeIDHandle
 from harness.world import Device, DeviceFactory
-from scenarios.support import answered, assert_invalid_client, cache_directives, get_code, public
+from scenarios.support import (
+    answered,
+    assert_invalid_client,
+    assert_redeemed,
+    cache_directives,
+    get_code,
+    public,
+)
 
 pytestmark = pytest.mark.plan("vneid-provider")
 
@@ -39,9 +46,7 @@ def test_code_redeems_with_the_verifier(phone: Device, rp: TestRelyingParty,
                                         persona: Persona) -> None:
     login, code = get_code(phone, rp, persona)
     result = rp.redeem(code, login.code_verifier)
-    assert result.status == 200, (
-        f"T-1: expected the code to redeem with its verifier (HTTP 200), observed "
-        f"{answered(result)}")
+    assert_redeemed(result, "with its verifier")
     assert result.body["token_type"].lower() == "bearer", (
         f"T-1: expected token_type Bearer, observed {result.body['token_type']!r}")
     assert {"access_token", "id_token", "expires_in"} <= set(result.body), (
@@ -179,9 +184,7 @@ def test_client_must_authenticate_the_way_it_registered(phone: Device, rp: TestR
         assert_invalid_client(result, embedded=vneid.is_embedded)
         login, code = code_for_follow_up(vneid, phone, client, persona, login, code)
         again = client.redeem(code, login.code_verifier)
-        assert again.status == 200, (
-            f"T-1: expected the code to redeem with {registered}, as registered (HTTP 200), "
-            f"observed {answered(again)}")
+        assert_redeemed(again, f"with {registered}, as registered")
 
 
 @pytest.fixture
@@ -197,9 +200,7 @@ def test_private_key_jwt_client_redeems_with_a_signed_assertion(phone: Device,
                                                                 persona: Persona) -> None:
     login, code = get_code(phone, jwt_client, persona)
     result = jwt_client.redeem(code, login.code_verifier)
-    assert result.status == 200, (
-        f"T-1: expected the code to redeem with private_key_jwt (HTTP 200), observed "
-        f"{answered(result)}")
+    assert_redeemed(result, "with private_key_jwt")
 
 
 @pytest.mark.clause("T-1")
@@ -209,9 +210,7 @@ def test_private_key_jwt_assertion_is_single_use(phone: Device, jwt_client: Test
     assertion = jwt_client.client_assertion()
     login, code = get_code(phone, jwt_client, persona)
     first = jwt_client.redeem(code, login.code_verifier, client_assertion=assertion)
-    assert first.status == 200, (
-        f"T-1: expected the code to redeem with a fresh assertion (HTTP 200), observed "
-        f"{answered(first)}")
+    assert_redeemed(first, "with a fresh assertion")
     login, code = get_code(phone, jwt_client, persona)
     replay = jwt_client.redeem(code, login.code_verifier, client_assertion=assertion)
     assert not replay.sent_authorization
@@ -231,9 +230,7 @@ def test_private_key_jwt_assertion_must_be_meant_for_this_provider(phone: Device
     assert_invalid_client(result, embedded=vneid.is_embedded)
     login, code = code_for_follow_up(vneid, phone, jwt_client, persona, login, code)
     again = jwt_client.redeem(code, login.code_verifier)
-    assert again.status == 200, (
-        f"T-1: expected the code to redeem with an assertion for this provider (HTTP 200), "
-        f"observed {answered(again)}")
+    assert_redeemed(again, "with an assertion for this provider")
 
 
 @pytest.mark.clause("S-1", "S-4")
@@ -286,8 +283,7 @@ def test_token_response_is_not_cacheable(phone: Device, rp: TestRelyingParty, pe
         response = http.post(rp.token_endpoint, auth=(rp.client_id, rp.client_secret), data={
             "grant_type": "authorization_code", "code": code,
             "redirect_uri": rp.redirect_uri, "code_verifier": login.code_verifier})
-    assert response.status_code == 200, (
-        f"T-1: expected the code to redeem (HTTP 200), observed {answered(response)}")
+    assert_redeemed(response)
     fields = response.headers.get_list("cache-control")
     assert "no-store" in cache_directives(*fields), f"Cache-Control: {fields}"
     if vneid.is_embedded:  # the mock writes it in lower case

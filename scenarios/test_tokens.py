@@ -14,7 +14,7 @@ from harness.protocol import VersionError, parse_version
 from harness.rp import RP_SCHEME, Login, TestRelyingParty
 from harness.targets import Target, VNeIDHandle
 from harness.world import DeviceFactory, PersonaPool
-from scenarios.support import answered, authorize_on_phone, get_code, public
+from scenarios.support import answered, assert_redeemed, authorize_on_phone, get_code, public
 
 pytestmark = pytest.mark.plan("vneid-provider")
 
@@ -42,9 +42,7 @@ def sub_of(device: DeviceFactory, rp: TestRelyingParty, citizen: Persona) -> str
     phone.install_receiver(RP_SCHEME)
     login, code = get_code(phone, rp, citizen)
     result = rp.redeem(code, login.code_verifier)
-    assert result.status == 200, (
-        f"T-1: expected the code to redeem (HTTP 200), observed HTTP {result.status}: "
-        f"{public(result.body)}")
+    assert_redeemed(result)
     sub: str = verify(rp.vneid, result.body["id_token"]).claims["sub"]
     return sub
 
@@ -174,9 +172,7 @@ def test_auth_time_is_when_the_citizen_logged_in(target: Target, vneid: VNeIDHan
     authorize_on_phone(phone, rp, persona, login.link)  # the app's session, no new login
     result = rp.redeem(rp.code_from(phone.last_link_to(f"{RP_SCHEME}://")),
                        login.code_verifier)
-    assert result.status == 200, (
-        f"T-1: expected the code to redeem (HTTP 200), observed HTTP {result.status}: "
-        f"{public(result.body)}")
+    assert_redeemed(result)
     claims = verify(vneid, result.body["id_token"]).claims
     assert claims["iat"] - claims["auth_time"] >= later - 2, (
         f"T-3: the citizen logged in {later} s before this token; expected auth_time that "
