@@ -338,11 +338,9 @@ def _forward_to_workers(config: pytest.Config, signum: int) -> None:
 
 def _register_allure(config: pytest.Config) -> None:
     from reports.allure_steps import AllureFlowReporter
-    from reports.protocol_links import default_protocol_url, find_protocol
+    from reports.protocol_links import default_protocol_url, protocol_of_run
 
-    # the run's root, this harness's checkout, and the folder the run started from (an
-    # installed harness's run roots in site-packages)
-    found = find_protocol(config.rootpath, Path(__file__).resolve().parents[1], Path.cwd())
+    found = protocol_of_run(config.rootpath)
     protocol_url = config.getoption(OPT_PROTOCOL_URL, None) or default_protocol_url(found)
     reporter = AllureFlowReporter(config, protocol_url=protocol_url, protocol_file=found,
                                   clause_ids=_clause_ids, clean_message=_clean_message,

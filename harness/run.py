@@ -47,7 +47,7 @@ from harness.targets import check_admin_token
 from reports.conformance_html import write_conformance_html
 from reports.errors import ReportError
 from reports.evidence import EvidenceCollector
-from reports.protocol_links import clause_links, find_protocol
+from reports.protocol_links import clause_links, protocol_of_run
 from reports.summary import clause_table, write_verdict
 
 if TYPE_CHECKING:
@@ -498,8 +498,7 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
         expected_failures_file=str(options.expected_failures) if options.expected_failures
         else None,
         clause_links=clause_links(options.protocol_url,
-                                  find_protocol(Path(__file__).resolve().parents[1],
-                                                Path.cwd())))
+                                  protocol_of_run(Path(_root_of(options.paths)))))
     evidence.attach(verdict)
     try:
         write_verdict(verdict, options.result_file)

@@ -33,6 +33,7 @@ __all__ = [
     "find_protocol",
     "github_slug",
     "load_anchors",
+    "protocol_of_run",
 ]
 
 SECTION_HEADINGS: Mapping[str, str] = {
@@ -83,6 +84,13 @@ def find_protocol(*starts: Path) -> Path | None:
             if candidate.is_file():
                 return candidate.resolve()
     return None
+
+
+def protocol_of_run(root: Path) -> Path | None:
+    """The PROTOCOL.md a run's reports link to: beside the run's ``root``, else beside this
+    harness's checkout, else beside the folder the run started from (an installed harness
+    lives in site-packages)."""
+    return find_protocol(root, Path(__file__).resolve().parents[1], Path.cwd())
 
 
 def load_anchors(path: Path | None) -> ProtocolAnchors:
