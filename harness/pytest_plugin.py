@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import zlib
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -419,18 +419,10 @@ def pytest_runtest_makereport(item: pytest.Item,
     report = yield
     if report.when != "teardown" and item.config.getoption(OPT_VNEID_URL, None):
         _stop_when_targets_stop_answering(item, call, report)
-    hypothesis = getattr(getattr(item, "obj", None), "is_hypothesis_test", False)
-    if report.failed and not (hypothesis and _a_property_suite_of_ours(item)):
+    if report.failed:
         # the seed is what makes the run replayable: say it where the failure is (the
-        # property suites say their own "how to reproduce", with hypothesis's profile)
-        seeded = "harness_seed" in getattr(item, "fixturenames", ())
-        # a test file outside the run's root (a team's own folder) has a node id without
-        # its file ("::test_x"): the replay names the file
-        nodeid = f"{item.path}{item.nodeid}" if item.nodeid.startswith("::") else item.nodeid
-        how = replay_command(item.config, nodeid, seeded=seeded)
-        if hypothesis:
-            how += HYPOTHESIS_REPLAY + hidden_examples_hint()
-        report.sections.append((REPLAY_SECTION, how))
+        # property suites' conftest rewrites it with their Hypothesis profile: item_replay)
+        report.sections.append((REPLAY_SECTION, item_replay(item)))
     if report.failed or report.skipped or report.sections:
         from reports.failures import clean_report
 
@@ -447,6 +439,24 @@ REPLAY_SECTION = "how to replay"
 verdict, ``results.jsonl``, the conformance report and Allure's error box carry it too."""
 
 
+def item_replay(item: pytest.Item, *, env: Mapping[str, str] | None = None,
+                extra: Sequence[str] = (), note: str | None = None) -> str:
+    """The replay command of the failed test ``item`` (:func:`replay_command`), with
+    ``--seed`` when the test draws from it. A Hypothesis test's ends with ``note`` (default:
+    how Hypothesis replays its example, :data:`HYPOTHESIS_REPLAY`) and is run from the folder
+    the run started in, where Hypothesis keeps its database; ``env`` and ``extra`` are
+    variables and options of its own (the property suites' profile and seed)."""
+    seeded = "harness_seed" in getattr(item, "fixturenames", ())
+    # a test file outside the run's root (a team's own folder) has a node id without its
+    # file ("::test_x"): the replay names the file
+    nodeid = f"{item.path}{item.nodeid}" if item.nodeid.startswith("::") else item.nodeid
+    if not getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+        return replay_command(item.config, nodeid, seeded=seeded, env=env, extra=extra)
+    how = replay_command(item.config, nodeid, seeded=seeded, env=env, extra=extra,
+                         stay=True)
+    return how + (f"  # {note}" if note else HYPOTHESIS_REPLAY) + hidden_examples_hint()
+
+
 def replay_of(report: pytest.TestReport) -> str:
     """The replay command the harness plugin gave a failed test's ``report`` ("" if none)."""
     return next((text for title, text in report.sections if title == REPLAY_SECTION), "")
@@ -454,7 +464,8 @@ def replay_of(report: pytest.TestReport) -> str:
 
 HYPOTHESIS_REPLAY = (
     "  # Hypothesis replays the failing example first, from its database: .hypothesis/ in "
-    "the folder pytest ran from, unless the test sets database=None; elsewhere, pin the "
+    "the folder pytest ran from (run this there), unless the test sets database=None; "
+    "elsewhere, pin the "
     "falsifying example printed above with @example(...), or give --hypothesis-seed=N to the "
     "run and the replay both")
 """Added to a property test's replay command: its examples come from Hypothesis, not from
@@ -475,14 +486,6 @@ def hidden_examples_hint() -> str:
     return ("; the falsifying example above prints empty because the schemathesis pytest "
             "plugin is loaded (it hides Hypothesis's examples): run again with "
             "-p no:schemathesis, or add it to your pytest addopts, to see it")
-
-
-def _a_property_suite_of_ours(item: pytest.Item) -> bool:
-    """Whether ``item`` is in ``scenarios/properties/``, whose conftest says how to reproduce
-    a failure with the suites' Hypothesis profiles."""
-    from harness.run import scenarios_dir
-
-    return Path(str(item.path)).is_relative_to(scenarios_dir() / "properties")
 
 
 _REPLAYED = (OPT_PLAN, OPT_BROKEN_RP, OPT_DRIVER, OPT_APPIUM_CAPABILITIES, OPT_PERSONAS,
@@ -511,13 +514,18 @@ def own_pytest(script: str = "pytest", *, folder: Path | None = None) -> str:
         return str(own)
 
 
-def replay_command(config: pytest.Config, nodeid: str, *, seeded: bool = True) -> str:
-    """``pytest --seed N [the run's options that decide what a test does] NODEID``: the one
-    test again, as it ran (without ``--seed`` when the test draws nothing from it, as the
-    login state machine, whose world has a seed of its own), from the run's root (``cd
-    ROOT &&`` first when the run started elsewhere; files named by absolute paths). With
-    ``--replay-as COMMAND``: ``COMMAND -k NAME``. The admin token is named in a shell
-    comment, never printed (S-5): the plugin reads its variable."""
+def replay_command(config: pytest.Config, nodeid: str, *, seeded: bool = True,
+                   env: Mapping[str, str] | None = None, extra: Sequence[str] = (),
+                   stay: bool = False) -> str:
+    """``[ENV=…] pytest --seed N [the run's options that decide what a test does] [extra]
+    NODEID``: the one test again, as it ran (without ``--seed`` when the test draws nothing
+    from it, as the login state machine, whose world has a seed of its own), from the run's
+    root (``cd ROOT &&`` first when the run started elsewhere; files named by absolute
+    paths). With ``stay``, from the folder the run started in instead (``--rootdir ROOT``
+    and the test by its whole path: the node id is the same, and Hypothesis finds the
+    database it keeps there). With ``--replay-as COMMAND``: ``COMMAND -k NAME``. The admin
+    token is named in a shell comment, never printed (S-5): the plugin reads its
+    variable."""
     import shlex
 
     from harness.protocol.redaction import redact_url
@@ -531,7 +539,9 @@ def replay_command(config: pytest.Config, nodeid: str, *, seeded: bool = True) -
         return f"{given} -k {shlex.quote(name)}" + _comment([note, *notes])
     root = config.rootpath.resolve()
     here = config.invocation_params.dir.resolve()  # where the run started
-    words = [own_pytest(folder=root),
+    moved = here != root and not stay  # node ids are relative to the run's root
+    words = [own_pytest(folder=root if moved else here),
+             *(("--rootdir", str(root)) if stay and here != root else ()),
              *((OPT_SEED, str(config.getoption(OPT_SEED))) if seeded else ())]
     for option in _REPLAYED:
         value = config.getoption(option, None)
@@ -545,9 +555,12 @@ def replay_command(config: pytest.Config, nodeid: str, *, seeded: bool = True) -
             else:
                 shown = str(one)
             words += [option, shown]
-    words.append(nodeid)
-    command = " ".join(shlex.quote(w) for w in words)
-    if here != root:  # node ids are relative to the run's root
+    words += extra
+    words.append(nodeid if here == root or not stay or Path(nodeid).is_absolute()
+                 else f"{root}/{nodeid}")
+    command = " ".join([*(f"{name}={shlex.quote(value)}" for name, value in (env or {}).items()),
+                        *(shlex.quote(w) for w in words)])
+    if moved:
         command = f"cd {shlex.quote(str(root))} && {command}"
     return command + _comment(notes)
 

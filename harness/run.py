@@ -414,6 +414,10 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
     args = [*(options.paths or [str(scenarios_dir())]),
             "-o", "addopts=", "--strict-markers", "--strict-config",
             "-p", "no:terminal", "-p", "no:cacheprovider",
+            # as the project's addopts (dropped above): schemathesis's plugin swaps
+            # Hypothesis's printer for one that prints every falsifying example empty, and
+            # neither it nor locust's has anything for a run of scenarios
+            "-p", "no:schemathesis", "-p", "no:locust",
             # the project's settings (xfail_strict, filterwarnings = error) by name: pytest
             # looks for them from the paths given, which may be a suite elsewhere, and each
             # xdist worker reads a separate option's value (--alluredir /tmp/…) as a path;

@@ -8,7 +8,7 @@ from collections.abc import Generator
 
 import pytest
 
-from harness.pytest_plugin import hidden_examples_hint
+from harness.pytest_plugin import REPLAY_SECTION, item_replay
 from scenarios.properties import profiles
 
 
@@ -47,8 +47,12 @@ def embedded_only(request: pytest.FixtureRequest) -> None:
 def pytest_runtest_makereport(
         item: pytest.Item, call: pytest.CallInfo[None],
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failure's replay command (the harness plugin's, made just before) runs it with
+    this run's Hypothesis profile and seed."""
     report = yield
-    if report.when == "call" and report.failed:
-        report.sections.append(("how to reproduce",
-                                profiles.failure_note(item.nodeid) + hidden_examples_hint()))
+    if report.failed and getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+        env, extra, note = profiles.replay_parts()
+        report.sections[:] = [
+            (title, item_replay(item, env=env, extra=extra, note=note)
+             if title == REPLAY_SECTION else text) for title, text in report.sections]
     return report

@@ -47,7 +47,7 @@ __all__ = [
     "STATS",
     "active_profile_name",
     "active_settings",
-    "failure_note",
+    "replay_parts",
     "register_profiles",
 ]
 
@@ -118,28 +118,27 @@ def active_settings() -> settings:
     return chosen
 
 
-def failure_note(nodeid: str = "<this test>") -> str:
-    """How to reproduce a failure of the test ``nodeid`` in this run, printed with it."""
-    import shlex
-
-    from harness.pytest_plugin import own_pytest
-
+def replay_parts() -> tuple[dict[str, str], list[str], str]:
+    """What a failing test's replay command (``harness.pytest_plugin.item_replay``) needs
+    besides the harness plugin's: the profile's variable, ``--hypothesis-seed`` when a seed
+    was chosen or given, and what to know about the replay (a comment after the command)."""
     name = active_profile_name()
     chosen = active_settings()
     seed = forced_seed()
-    how = f"{ENV_VAR}={name} {shlex.quote(own_pytest())} {shlex.quote(nodeid)}"
+    env = {ENV_VAR: name}
     if seed is not None:
-        return (f"hypothesis profile {name!r}, seed {seed}: reproduce with "
-                f"`{how} --hypothesis-seed={seed}`")
+        return env, [f"--hypothesis-seed={seed}"], f"hypothesis profile {name!r}, seed {seed}"
     if chosen.derandomize:
-        return (f"hypothesis profile {name!r}, derandomized (the seed is derived from the "
-                "test itself): the same pytest command reproduces this exact run (which "
-                "modules are loaded feeds hypothesis's constant pool, so a narrower command "
-                "may explore differently; the shrunk steps above replay anywhere); "
-                "add --hypothesis-seed=N to explore another seed")
-    return (f"hypothesis profile {name!r}, random seed, failing examples kept in hypothesis's "
-            "database (.hypothesis/): the same command replays this failure first; or add the "
-            "@reproduce_failure(...) decorator printed above to the test")
+        return env, [], (
+            f"hypothesis profile {name!r}, derandomized (the seed is derived from the test "
+            "itself): the run's own command reproduces this exact run; which modules are "
+            "loaded feeds hypothesis's constant pool, so this narrower command may explore "
+            "differently (the shrunk steps above replay anywhere); add --hypothesis-seed=N to "
+            "explore another seed")
+    return env, [], (
+        f"hypothesis profile {name!r}, random seed, failing examples kept in hypothesis's "
+        "database (.hypothesis/ in the folder pytest ran from): this command replays this "
+        "failure first; or add the @reproduce_failure(...) decorator printed above to the test")
 
 
 @dataclass

@@ -198,6 +198,36 @@ def _run_one_suite(tmp_path: Path, name: str, source: str) -> tuple[Path, dict[s
     return out, summary
 
 
+def test_a_runs_property_failure_shows_its_example_and_its_replay(tmp_path: Path) -> None:
+    """``vneid-harness run`` dropped the project's ``addopts`` and so loaded schemathesis's
+    pytest plugin, which prints every falsifying example empty (``minor=,``) in the
+    console, junit.xml and the verdict (a team's review); the run leaves it out now. (A
+    process of its own: a pytest configured in this one may have loaded schemathesis,
+    whose printer stays swapped for the process.)"""
+    import subprocess
+    import sys
+
+    suite = tmp_path / "test_minor_versions.py"
+    suite.write_text(
+        "import pytest\nfrom hypothesis import given, settings, strategies as st\n\n"
+        "@pytest.mark.clause('V-1')\n@settings(database=None, derandomize=True)\n"
+        "@given(st.integers(min_value=0, max_value=9))\n"
+        "def test_minor(minor):\n    assert minor < 5\n")
+    out = tmp_path / "out"
+    code = ("import sys; from pathlib import Path; from rich.console import Console; "
+            "from harness.run import RunOptions, run_suites; "
+            "sys.exit(run_suites(RunOptions(out=Path(sys.argv[1]), paths=[sys.argv[2]], "
+            "allure_report=False), Console(width=200)))")
+    done = subprocess.run([sys.executable, "-c", code, str(out), str(suite)],
+                          capture_output=True, text=True, check=False, timeout=120)
+    assert done.returncode == 1, done.stdout + done.stderr
+    [test] = json.loads((out / "summary.json").read_text())["tests"]
+    assert "minor=5," in test.get("detail", test["message"]), test
+    assert "test_minor_versions.py::test_minor" in test["replay"]
+    assert "minor=5," in (out / "junit.xml").read_text()
+    assert "minor=5," in done.stdout
+
+
 def test_a_skipped_test_keeps_its_reason_in_the_verdict(tmp_path: Path) -> None:
     """A vendor needs to know why a test of its server did not run: the verdict JSON, its
     HTML page and results.jsonl carry the skip's reason (and an expected failure's)."""

@@ -46,10 +46,10 @@ def test_a_deep_run_chooses_and_names_its_seed(monkeypatch: pytest.MonkeyPatch) 
     seed = core.global_force_seed
     assert isinstance(seed, int)
     assert not chosen.derandomize
-    assert f"--hypothesis-seed={seed}`" in profiles.failure_note()
-    assert (f"`VNEID_HARNESS_HYPOTHESIS_PROFILE=deep {own_pytest()} 'scenarios/properties/t.py::"
-            f"test_m[half 1]' --hypothesis-seed={seed}`") in profiles.failure_note(
-                "scenarios/properties/t.py::test_m[half 1]")
+    env, extra, note = profiles.replay_parts()
+    assert env == {"VNEID_HARNESS_HYPOTHESIS_PROFILE": "deep"}
+    assert extra == [f"--hypothesis-seed={seed}"]
+    assert note == f"hypothesis profile 'deep', seed {seed}"
     profiles.active_settings()
     assert core.global_force_seed == seed  # once per process
 
@@ -57,7 +57,9 @@ def test_a_deep_run_chooses_and_names_its_seed(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(profiles, "_cli_profile", "dev")  # random, with a database; with CI
     dev = profiles.active_settings()  # set, hypothesis's ci profile, its parent, derandomizes it
     assert core.global_force_seed is None
-    note = profiles.failure_note()
+    env, extra, note = profiles.replay_parts()
+    assert env == {"VNEID_HARNESS_HYPOTHESIS_PROFILE": "dev"}
+    assert extra == []
     if dev.derandomize:
         assert "derandomized" in note
     else:
@@ -68,4 +70,37 @@ def test_a_deep_run_chooses_and_names_its_seed(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(profiles, "_cli_profile", "ci")
     profiles.active_settings()
     assert core.global_force_seed is None
-    assert "derandomized" in profiles.failure_note()
+    assert "derandomized" in profiles.replay_parts()[2]
+
+
+def test_a_property_suite_failure_replays_with_its_profile(pytester: pytest.Pytester) -> None:
+    """The property suites' failures said "how to reproduce" in a section of their own, which
+    ``vneid-harness run`` did not read: no ``replay`` in summary.json or results.jsonl, and no
+    command at all for the derandomized ``ci`` profile. Their replay is the harness's now,
+    with the profile's variable and the seed (the suites' conftest hooks, loaded here as
+    ``scenarios/properties/conftest.py`` loads them)."""
+    import shlex
+
+    pytester.makeconftest("""
+        from scenarios.properties.conftest import pytest_configure, pytest_runtest_makereport
+    """)
+    pytester.makepyfile(test_props="""
+        from hypothesis import given, settings, strategies as st
+
+        @settings(database=None)
+        @given(st.integers(min_value=0, max_value=9))
+        def test_minor(minor):
+            assert minor < 5
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:schemathesis",
+                                           "--hypothesis-profile", "deep",
+                                           "--hypothesis-seed", "1234")
+    result.assert_outcomes(failed=1)
+    lines = [line for line in result.stdout.lines
+             if line.startswith("VNEID_HARNESS_HYPOTHESIS_PROFILE=")]
+    assert len(lines) == 1, result.stdout.str()
+    command, _, comment = lines[0].partition("  # ")
+    assert shlex.split(command) == ["VNEID_HARNESS_HYPOTHESIS_PROFILE=deep", own_pytest(),
+                                    "--hypothesis-seed=1234", "test_props.py::test_minor"]
+    assert comment == "hypothesis profile 'deep', seed 1234"
+    assert "how to reproduce" not in result.stdout.str()

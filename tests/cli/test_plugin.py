@@ -495,6 +495,39 @@ def test_a_teams_own_property_test_says_how_to_replay(pytester: pytest.Pytester)
     assert said.count("how to replay") == 2, said
 
 
+def test_a_property_test_run_from_a_subfolder_replays_from_there(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pytest started in ``ROOT/tests`` printed ``cd ROOT && pytest tests/…``: Hypothesis
+    keeps its failing examples in ``.hypothesis/`` of the folder pytest ran from, so the
+    printed replay looked in another database and a rare failure passed (2 of 10 replays,
+    a team's review). A Hypothesis test's replay runs where the run started, by the test's
+    whole path and ``--rootdir``; pasted there it fails again."""
+    import shlex
+    import subprocess
+
+    pytester.makeini("[pytest]\n")
+    tests = pytester.mkdir("tests")
+    (tests / "test_rare.py").write_text(
+        "from hypothesis import given, strategies as st\n\n"
+        "@given(st.integers(min_value=0, max_value=9))\n"
+        "def test_rare(n):\n    assert n < 7\n")
+    monkeypatch.chdir(tests)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:schemathesis",
+                                           "test_rare.py")
+    result.assert_outcomes(failed=1)
+    root = str(pytester.path.resolve())
+    lines = [line for line in result.stdout.lines if "::test_rare" in line
+             and re.match(r"\S*pytest ", line)]
+    assert len(lines) == 1, result.stdout.str()
+    command = lines[0].partition("  # ")[0]
+    assert shlex.split(command)[1:] == ["--rootdir", root, f"{root}/tests/test_rare.py::test_rare"]
+    assert (tests / ".hypothesis").is_dir()  # the database the replay finds
+    again = subprocess.run([*shlex.split(command), "-p", "no:schemathesis"], cwd=tests,
+                           capture_output=True, text=True, check=False)
+    assert again.returncode == 1, again.stdout
+    assert "n=7" in again.stdout
+
+
 def test_a_hidden_falsifying_example_is_explained(pytester: pytest.Pytester) -> None:
     """schemathesis's pytest plugin (the dev extra; loaded unless ``-p no:schemathesis``)
     swaps Hypothesis's printer for one that prints nothing: a team's failing property test
