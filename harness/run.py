@@ -42,7 +42,7 @@ from harness.preflight import TargetReads, preflight, target_warnings
 from harness.processes import interrupt_reason
 from harness.profile_file import load_profile, profile_overrides
 from harness.protocol.redaction import redact_url
-from harness.pytest_plugin import replay_of
+from harness.pytest_plugin import own_pytest, replay_of
 from harness.targets import check_admin_token
 from reports.conformance_html import write_conformance_html
 from reports.errors import ReportError
@@ -524,7 +524,8 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
                          f"({escape(interrupt_reason(exc))}): allure, if it had started, was "
                          "stopped; the tests' "
                          "results and the verdict are written, the history is as it was; "
-                         f"make the report with `vneid-harness report --results "
+                         f"make the report with `{escape(own_pytest('vneid-harness'))} "
+                         "report --results "
                          f"{escape(str(out / 'allure-results'))} --out "
                          f"{escape(str(out / 'allure-report'))}`", highlight=False)
             return int(pytest.ExitCode.INTERRUPTED)

@@ -18,6 +18,7 @@ import pytest
 
 from harness.drivers.process_tree import alive
 from harness.processes import TERMINATED, interrupting_on_sigterm, sigterm_interrupts
+from harness.pytest_plugin import own_pytest
 from tests.cli.signalling import signal_when
 from tests.reports_html.tiny_results import write_tiny_results
 
@@ -144,7 +145,8 @@ def test_run_stopped_by_sigterm_while_reporting_keeps_its_verdict(tmp_path: Path
     assert (f"the Allure HTML report was interrupted ({TERMINATED}): allure, if it had "
             "started, was stopped; the tests' results and the verdict are written, the history "
             "is as it was; make the "
-            f"report with `vneid-harness report --results {out / 'allure-results'} --out "
+            f"report with `{own_pytest('vneid-harness')} report --results "
+            f"{out / 'allure-results'} --out "
             f"{out / 'allure-report'}`") in said
     assert "Traceback" not in said
     _assert_allure_gone(tools, out)
