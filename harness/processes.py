@@ -14,7 +14,7 @@ from types import FrameType
 from typing import Any
 
 __all__ = ["TERMINATED", "free_port", "interrupt_reason", "interrupting_on_sigterm",
-           "sigterm_interrupts", "stop_process"]
+           "interrupts_deferred", "sigterm_interrupts", "stop_process"]
 
 TERMINATED = "terminated (SIGTERM)"
 """The message of the :class:`KeyboardInterrupt` a SIGTERM raises (:func:`sigterm_interrupts`)."""
@@ -76,3 +76,34 @@ def sigterm_interrupts() -> Iterator[None]:
     finally:
         if signal.getsignal(signal.SIGTERM) is _interrupt:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+@contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """While in the block, SIGINT and SIGTERM wait: the block runs to its end, then the first
+    signal that came is delivered to the handler that was there before (a Ctrl-C raises
+    :class:`KeyboardInterrupt` after the block, not in the middle of a change that must be
+    whole, such as a run replacing the previous run's results). Outside the main thread, or
+    with a handler Python did not install, the block runs as it is."""
+    watched = (signal.SIGINT, signal.SIGTERM)
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = {signum: signal.getsignal(signum) for signum in watched}
+    if any(handler is None for handler in before.values()):
+        yield
+        return
+    held: list[int] = []
+
+    def hold(signum: int, frame: FrameType | None) -> None:
+        held.append(signum)
+
+    for signum in watched:
+        signal.signal(signum, hold)
+    try:
+        yield
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
+        if held:
+            signal.raise_signal(held[0])

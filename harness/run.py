@@ -39,7 +39,7 @@ from harness.conformance.results import ConformanceResult, TestOutcome
 from harness.errors import ConfigError
 from harness.folder_lock import FolderLock
 from harness.preflight import TargetReads, preflight, target_warnings
-from harness.processes import interrupt_reason
+from harness.processes import interrupt_reason, interrupts_deferred
 from harness.profile_file import load_profile, profile_overrides
 from harness.protocol.redaction import redact_url
 from harness.pytest_plugin import own_pytest, replay_of
@@ -277,9 +277,15 @@ class ProgressReporter:
                 self._record(entry)
 
     def _record(self, entry: TestOutcome) -> None:
-        if not self._started:  # this run's first finished test: its results replace the last
-            self._start_outputs()  # run's (Allure's files from before this run started)
-        self._record_started(entry)
+        if self._started:
+            self._record_started(entry)
+            return
+        # this run's first finished test: its results replace the last run's (Allure's files
+        # from before this run started) as a whole, a Ctrl-C or SIGTERM delivered after (one
+        # in the middle left the earlier run's results to be reported as this run's)
+        with interrupts_deferred():
+            self._start_outputs()
+            self._record_started(entry)
 
     def _outcome(self, report: pytest.TestReport) -> TestOutcome:
         clauses = tuple(str(v) for k, v in report.user_properties if k == "clause")

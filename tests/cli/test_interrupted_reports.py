@@ -5,19 +5,26 @@ that nobody removed, and `run` exited -15 with no word."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from harness.drivers.process_tree import alive
-from harness.processes import TERMINATED, interrupting_on_sigterm, sigterm_interrupts
+from harness.processes import (
+    TERMINATED,
+    interrupting_on_sigterm,
+    interrupts_deferred,
+    sigterm_interrupts,
+)
 from harness.pytest_plugin import own_pytest
 from tests.cli.signalling import signal_when
 from tests.reports_html.tiny_results import write_tiny_results
@@ -51,6 +58,68 @@ def test_sigterm_interrupts_raises_keyboard_interrupt_in_the_block_and_only_ther
     with sigterm_interrupts():
         pass
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+@pytest.mark.usefixtures("default_sigterm")
+def test_interrupts_deferred_delivers_the_first_signal_after_the_block() -> None:
+    steps: list[str] = []
+
+    def signalled_in_the_block() -> None:
+        with sigterm_interrupts():
+            with interrupts_deferred():
+                os.kill(os.getpid(), signal.SIGTERM)
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.2)  # a handler would have run by now
+                steps.append("the whole block ran")
+            steps.append("not reached: the signal is delivered as the block ends")
+
+    with pytest.raises(KeyboardInterrupt, match=r"^terminated \(SIGTERM\)$"):
+        signalled_in_the_block()
+    assert steps == ["the whole block ran"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_signal_while_a_run_replaces_the_last_runs_results_waits_for_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A SIGTERM or Ctrl-C just as a run's first test finished landed while the earlier
+    run's ~4,800 Allure files were being removed, before ``results.jsonl`` was truncated: the
+    interrupted run's reports, Allure's history and ``results.jsonl`` were the earlier run's
+    (a CI review). The replacement now finishes first, with the first test recorded."""
+    from rich.console import Console
+
+    from harness.conformance.results import TestOutcome
+    from harness.run import ProgressReporter
+
+    out = tmp_path / "out"
+    results = out / "allure-results"
+    results.mkdir(parents=True)
+    earlier = [results / f"{uuid.UUID(int=i)}-result.json" for i in range(20)]
+    for path in earlier:
+        path.write_text("{}")
+    (out / "results.jsonl").write_text('{"test": "earlier::test"}\n')
+    (out / "summary.json").write_text("{}")
+    reporter = ProgressReporter(Console(file=io.StringIO()),
+                                journal=out / "results.jsonl", alluredir=results,
+                                superseded=lambda: [out / "summary.json"])
+    reporter._since_ns = time.time_ns() + 10**9  # every file there is the earlier run's
+    real_unlink = Path.unlink
+
+    def unlink_then_ctrl_c(self: Path, missing_ok: bool = False) -> None:
+        real_unlink(self, missing_ok=missing_ok)
+        if self == earlier[3]:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)
+
+    monkeypatch.setattr(Path, "unlink", unlink_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        reporter._record(TestOutcome("scenarios/test_x.py::test_first", "passed", ("A-1",)))
+    assert not any(path.exists() for path in earlier)
+    assert not (out / "summary.json").exists()
+    assert reporter.started
+    assert [o.nodeid for o in reporter.outcomes] == ["scenarios/test_x.py::test_first"]
+    reporter._journal.close()  # type: ignore[union-attr]
+    lines = (out / "results.jsonl").read_text().splitlines()
+    assert [json.loads(line)["test"] for line in lines] == ["scenarios/test_x.py::test_first"]
 
 
 @pytest.mark.usefixtures("default_sigterm")
