@@ -237,6 +237,33 @@ class ProgressReporter:
         if not self._started and self.alluredir is not None and self.alluredir.is_dir():
             self._remove_results(earlier=False)
 
+    def drop_unrecorded(self) -> None:
+        """After a stop: remove this run's Allure results of tests the run did not record.
+        pytest-xdist workers finish, and even start, tests for a while after the controller
+        stopped (the signal reaches them later), and the Allure report counted them while
+        the verdict and ``results.jsonl`` did not (a CI review: 206 results against 30)."""
+        from reports.allure_steps import NODEID_LABEL
+
+        if self.alluredir is None or not self.alluredir.is_dir():
+            return
+        recorded = {outcome.nodeid for outcome in self.outcomes}
+        found: dict[Path, object] = {}
+        for entry in self.alluredir.glob("*-result.json"):
+            try:
+                if entry.lstat().st_mtime_ns < self._since_ns:
+                    continue
+                labels = json.loads(entry.read_text(encoding="utf-8")).get("labels", [])
+                found[entry] = next((label.get("value") for label in labels if
+                                     isinstance(label, dict) and label.get("name") ==
+                                     NODEID_LABEL), None)
+            except (OSError, ValueError, AttributeError):
+                continue
+        # a result without the label is one a stopped worker wrote half (no labels at all)
+        labelled = any(nodeid is not None for nodeid in found.values())
+        for entry, nodeid in found.items():
+            if nodeid not in recorded and (nodeid is not None or labelled):
+                entry.unlink(missing_ok=True)
+
     def _remove_results(self, *, earlier: bool) -> None:
         """Remove allure-pytest's result, container and attachment files of Allure's folder
         from before this run (``earlier``) or from this run. Anything else there is the user's
@@ -458,12 +485,16 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
     finally:
         with contextlib.suppress(OSError):  # a disk that filled up, a folder made read-only
             if reporter.started and staged_junit.is_file() and staged_junit.stat().st_size:
+                if reporter.stopped:
+                    _drop_nameless_cases(staged_junit)
                 os.replace(staged_junit, out / "junit.xml")  # never an empty one over it
             staged_junit.unlink(missing_ok=True)
     elapsed = time.perf_counter() - clock
     if not reporter.started:
         reporter.discard_partial()
         _remove_empty(absent)
+    elif reporter.stopped:
+        reporter.drop_unrecorded()
     broken = status in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR)
     if broken:
         why = f": {reporter.stopped}" if reporter.stopped else "; see the message above"
@@ -612,6 +643,25 @@ def _unwritable(out: Path) -> str | None:
         with contextlib.suppress(OSError):
             probe.unlink()
     return None
+
+
+def _drop_nameless_cases(junit: Path) -> None:
+    """Remove the ``<testcase>`` elements without a name from pytest's JUnit XML of a stopped
+    run: pytest-xdist workers stopped in a test leave one each (no name, no class, no
+    outcome), which CI's JUnit readers counted as passed tests the verdict does not have."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        tree = ET.parse(junit)  # noqa: S314 (pytest's own file, just written)
+    except ET.ParseError:
+        return
+    changed = False
+    for suite in tree.iter("testsuite"):
+        for case in [case for case in suite.findall("testcase") if not case.get("name")]:
+            suite.remove(case)  # pytest's counts have none of them
+            changed = True
+    if changed:
+        tree.write(junit, encoding="utf-8", xml_declaration=True)
 
 
 def _make_out(out: Path) -> None:

@@ -69,6 +69,7 @@ __all__ = [
     "HTTP_ATTACHMENT",
     "LINK_ATTACHMENT",
     "MERMAID_ATTACHMENT",
+    "NODEID_LABEL",
     "AllureFlowReporter",
     "allure_writes_results",
     "deep_link_html",
@@ -82,6 +83,11 @@ __all__ = [
     "step_parameters",
     "step_title",
 ]
+
+NODEID_LABEL = "nodeid"
+"""The label of each Allure result that names its pytest node id: after a stop, ``vneid-harness
+run`` removes the results of tests its verdict does not have (workers finish or start a few
+tests after the controller stopped recording)."""
 
 HTTP_ATTACHMENT = "HTTP exchange"
 LINK_ATTACHMENT = "Deep link"
@@ -371,6 +377,7 @@ class AllureFlowReporter:
         anchors = load_anchors(self.protocol_file)
         urls: dict[str, str] = {}
         for item in items:
+            item.add_marker(pytest.mark.allure_label(item.nodeid, label_type=NODEID_LABEL))
             for cid in self.clause_ids(item):
                 if cid not in urls:
                     urls[cid] = clause_url(cid, self.protocol_url, anchors)

@@ -254,3 +254,79 @@ def test_a_run_stopped_before_its_tests_exits_2_and_says_so(tmp_path: Path) -> N
             f"{out} (nothing, if it stopped before its first test)") in said
     assert "Aborted" not in said
     assert not out.exists()
+
+
+def test_after_a_stop_the_allure_results_are_the_tests_the_verdict_has(tmp_path: Path) -> None:
+    """pytest-xdist workers go on a while after the controller stopped (the signal reaches
+    them later): the Allure report of a cancelled CI job counted 206 tests and its verdict 30.
+    Results of tests the run did not record go; so does a result a stopped worker wrote
+    half (no labels); the earlier runs' files are not this run's to judge."""
+    from rich.console import Console
+
+    from harness.conformance.results import TestOutcome
+    from harness.run import ProgressReporter
+    from reports.allure_steps import NODEID_LABEL
+
+    results = tmp_path / "allure-results"
+    results.mkdir()
+    reporter = ProgressReporter(Console(file=io.StringIO()), alluredir=results)
+    reporter._since_ns = time.time_ns() - 10**9
+    reporter.outcomes.append(TestOutcome("t.py::test_recorded", "passed", ("A-1",)))
+
+    def result(i: int, nodeid: str | None) -> Path:
+        path = results / f"{uuid.UUID(int=i)}-result.json"
+        labels = [{"name": "suite", "value": "t"}]
+        if nodeid is not None:
+            labels.append({"name": NODEID_LABEL, "value": nodeid})
+        path.write_text(json.dumps({"name": "x", "labels": labels}))
+        return path
+
+    kept = result(1, "t.py::test_recorded")
+    late = result(2, "t.py::test_after_the_stop")
+    half = result(3, None)
+    earlier = result(4, "t.py::test_of_an_earlier_run")
+    os.utime(earlier, ns=(10**9, 10**9))
+    (results / "executor.json").write_text("{}")
+    reporter.drop_unrecorded()
+    assert sorted(p.name for p in results.iterdir()) == sorted(
+        [kept.name, earlier.name, "executor.json"])
+    assert not late.exists()
+    assert not half.exists()
+
+
+def test_a_stopped_runs_junit_keeps_no_nameless_test_cases(tmp_path: Path) -> None:
+    """Each pytest-xdist worker stopped in a test left a ``<testcase time="0.000"/>`` with no
+    name in junit.xml: 32 test cases for a verdict of 30."""
+    from harness.run import _drop_nameless_cases
+
+    junit = tmp_path / "junit.xml"
+    junit.write_text(
+        '<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest" '
+        'errors="0" failures="1" skipped="0" tests="2">'
+        '<testcase classname="t" name="test_a" time="0.1"/>'
+        '<testcase time="0.000"/>'
+        '<testcase classname="t" name="test_b" time="0.1"><failure message="no"/></testcase>'
+        '<testcase time="0.007"/></testsuite></testsuites>')
+    _drop_nameless_cases(junit)
+    said = junit.read_text()
+    assert said.count("<testcase") == 2
+    assert 'tests="2"' in said
+    assert 'name="test_a"' in said
+    assert '<failure message="no"' in said
+
+
+def test_every_allure_result_names_its_node_id(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("""
+        import pytest
+
+        @pytest.mark.parametrize("n", [1, 2])
+        def test_x(n):
+            pass
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--alluredir", "allure")
+    result.assert_outcomes(passed=2)
+    named = sorted(label["value"] for path in (pytester.path / "allure").glob("*-result.json")
+                   for label in json.loads(path.read_text())["labels"]
+                   if label["name"] == "nodeid")
+    assert named == ["test_every_allure_result_names_its_node_id.py::test_x[1]",
+                     "test_every_allure_result_names_its_node_id.py::test_x[2]"]

@@ -108,7 +108,7 @@ def test_ci_run_shows_the_report_of_a_failed_run(tmp_path: Path) -> None:
     done = _ci_run(tmp_path, run_exit=1, writes_report=True)
     assert done.returncode == 1
     assert "Allure report: " in done.stdout
-    assert "make run failed (exit 1)" in done.stderr
+    assert "make run failed (make's exit 1;" in done.stderr
     assert (tmp_path / "make.log").read_text().splitlines() == ["make run"]
 
 
