@@ -314,7 +314,7 @@ _LIST = r"\[(?:[^\[\]\n]|\[[^\[\]\n]*\]?)*\]?"
 nested once (``[["a"], "b"]``)."""
 _ASSIGNED = re.compile(  # 'name': value (a dict or JSON), name=value (a call, URL or form)
     rf"""(?P<key>(?P<q>['"])(?:{_NAMES_ALTERNATION})(?P=q)\s*:\s*"""
-    rf"""|(?:(?<![\w-])|(?<=%3[Ff])|(?<=%2[36]))(?:{_NAMES_ALTERNATION})[+ ]*=)"""
+    rf"""|(?:(?<![\w-])|(?<=%3[Ff])|(?<=%2[36]))(?:{_NAMES_ALTERNATION})[+ ]*=(?!=))"""
     rf"""(?P<value>{re.escape(REDACTED)}"""  # and a secret run on from one (``…]CCC3``)
     rf"""(?:(?=[A-Za-z0-9_~+/-])(?:(?!{re.escape(REDACTED)})[^\s&'",;)}}\]>])*)?"""
     rf"""|'[^'\n]*'?|"[^"\n]*"?|{_LIST}[^\s&'",;)}}\]>]*|[^\s&'",;)}}\]>{{\[]"""

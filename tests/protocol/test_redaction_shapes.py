@@ -164,6 +164,18 @@ def test_an_error_code_after_code_is_no_secret() -> None:
         assert "[REDACTED]" in redact_secret_shapes(other), other  # another name: a secret
 
 
+def test_a_comparison_with_a_secrets_name_is_no_assignment() -> None:
+    """A failing test's source line ``assert persona.passcode == "not-it"`` reached junit.xml
+    and Allure as ``assert persona.passcode =[REDACTED] "not-it"``: the second ``=`` was
+    taken for the value (a CI review). The code shown is the code that ran; an assignment
+    still loses its value."""
+    for line in ('assert persona.passcode == "not-it"', "if code == expected:",
+                 "assert session_token==other"):
+        assert redact_secret_shapes(line) == line
+    assert redact_secret_shapes("passcode=123456") == "passcode=[REDACTED]"
+    assert redact_secret_shapes("code=abc&state=s") == "code=[REDACTED]&state=s"
+
+
 @pytest.mark.clause("S-5")
 @pytest.mark.parametrize(("text", "clean"), [
     ("http://user:s3cretpw@127.0.0.1:8801/x", "http://user:[REDACTED]@127.0.0.1:8801/x"),
