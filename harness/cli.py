@@ -113,6 +113,10 @@ def version() -> None:
 
 @app.command()
 def run(
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Test files or folders to run instead of the harness's suites (a team's own): "
+             "the same reports, with a verdict on the clauses they test (the plan's others "
+             "are not required)", show_default=False)] = None,
     out: OutOption = Path("reports/out"),
     seed: SeedOption = 0,
     vneid_url: Annotated[str | None, typer.Option(help="Run against this VNeID provider")] = None,
@@ -127,7 +131,8 @@ def run(
     protocol_url: ProtocolUrlOption = None,
     protocol_profile: ProfileOption = None,
 ) -> None:
-    """Run every scenario suite (embedded providers by default) and write the reports."""
+    """Run every scenario suite (embedded providers by default), or the tests in PATHS, and
+    write the reports."""
     from harness.run import RunOptions, run_suites
 
     if workers is None and (vneid_url or vssid_url):
@@ -137,7 +142,9 @@ def run(
                                        vssid_url=vssid_url, admin_token=admin_token,
                                        keyword=keyword, workers=workers,
                                        profile=protocol_profile, protocol_url=protocol_url,
-                                       allure_report=allure_report), console, err_console)
+                                       allure_report=allure_report,
+                                       paths=[str(path) for path in paths or ()],
+                                       whole_plan=not paths), console, err_console)
     except HarnessError as exc:
         raise _fail(str(exc)) from None
     except KeyboardInterrupt as exc:  # before or after pytest (its own it reports itself)

@@ -540,8 +540,14 @@ def replay_command(config: pytest.Config, nodeid: str, *, seeded: bool = True,
     root = config.rootpath.resolve()
     here = config.invocation_params.dir.resolve()  # where the run started
     moved = here != root and not stay  # node ids are relative to the run's root
+    # a root the run chose (vneid-harness run's for a team's folder) other than its
+    # configuration's folder is not the one pytest would take from the replay's arguments,
+    # and node ids, so the tests' seeds, follow the root
+    chosen = config.getoption("rootdir", None) and (
+        config.inipath is None or config.inipath.parent.resolve() != root)
+    pinned = chosen or (stay and here != root)
     words = [own_pytest(folder=root if moved else here),
-             *(("--rootdir", str(root)) if stay and here != root else ()),
+             *(("--rootdir", str(root)) if pinned else ()),
              *((OPT_SEED, str(config.getoption(OPT_SEED))) if seeded else ())]
     for option in _REPLAYED:
         value = config.getoption(option, None)

@@ -80,6 +80,11 @@ class RunOptions:
     keyword: str | None = None
     extra_args: Sequence[str] = ()
     paths: Sequence[str] = ()
+    """Test files or folders to run instead of the harness's suites."""
+    whole_plan: bool = True
+    """Whether the verdict requires every clause of the plan to be tested (not for a run
+    narrowed with ``keyword`` to part of the harness's suites, nor for a team's own tests
+    given on the command line, which test what they test)."""
     plan: str = ALL
     expected_failures: Path | None = None
     admin_token: str | None = None
@@ -524,7 +529,7 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
         console.print(f"[bold red]{escape(said)}[/] (nothing written: {escape(str(out))} "
                       "is left as it was)", highlight=False)
         return status
-    partial = bool(options.keyword) and not options.paths
+    partial = not options.whole_plan or (bool(options.keyword) and not options.paths)
     result = evaluate(plan, reporter.ordered_outcomes(), expected,
                       coverage_required=not partial, interrupted=reporter.stopped)
     _print_verdict(console, result, options, elapsed, before=len(hints))
@@ -676,13 +681,40 @@ def _make_out(out: Path) -> None:
 
 
 def _root_of(paths: Sequence[str]) -> str:
-    """The run's root folder, which node ids are relative to: the harness's, or the folder
-    holding it and every given path (a test file elsewhere had a node id without its file,
-    ``::test_x``, in every report, and two such tests of one name looked alike)."""
+    """The run's root folder, which node ids (and so each test's seed) are relative to: the
+    harness's for its own suites; for a team's tests elsewhere, the folder plain ``pytest``
+    would take for them (the nearest above them with a pytest configuration, else the folder
+    holding them), so that a test draws the same citizens in both (a folder holding the
+    harness's and theirs, ``/`` for ``/tmp/team``, named every test ``tmp/team/…``)."""
     import os.path
 
-    root = str(scenarios_dir().parent)
-    return os.path.commonpath([root, *(str(Path(p).resolve()) for p in paths)])
+    harness = scenarios_dir().parent
+    given = [Path(p).resolve() for p in paths]
+    if all(path.is_relative_to(harness) for path in given):
+        return str(harness)
+    common = Path(os.path.commonpath([str(p if p.is_dir() else p.parent) for p in given]))
+    if any(path.is_relative_to(harness) for path in given):  # both: the folder holding both
+        return os.path.commonpath([str(harness), str(common)])
+    return str(next((folder for folder in (common, *common.parents)
+                     if _has_pytest_config(folder)), common))
+
+
+_PYTEST_CONFIGS = (("pytest.ini", ""), (".pytest.ini", ""),
+                   ("pyproject.toml", "[tool.pytest.ini_options]"), ("tox.ini", "[pytest]"),
+                   ("setup.cfg", "[tool:pytest]"))
+"""The files that make a folder pytest's root, with the section they must hold (pytest's
+rootdir rules)."""
+
+
+def _has_pytest_config(folder: Path) -> bool:
+    for name, section in _PYTEST_CONFIGS:
+        try:
+            if (folder / name).is_file() and section in (folder / name).read_text(
+                    encoding="utf-8", errors="replace"):
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def _remove_empty(folders: Sequence[Path]) -> None:

@@ -126,17 +126,16 @@ def test_an_unexpected_failure_fails_the_verdict(tmp_path: Path) -> None:
     failed = next(t for t in data["tests"] if t["status"] == "FAILED")
     replay = failed["replay"]
     assert "--plan vssid-relying-party " in replay  # (these tests draw nothing from --seed)
-    # a test file outside the harness's folder: the run's root holds both, and node ids
-    # name their file (pytest's own was "::test_known_bad", in every report)
-    import os.path
-
-    from harness.run import scenarios_dir
-
-    root = os.path.commonpath([str(scenarios_dir().parent), str(suite.resolve())])
-    shown = os.path.relpath(suite.resolve(), root)
-    assert failed["test"] == f"{shown}::test_known_bad"
+    # a test file outside the harness's folder: the run's root is the folder plain pytest
+    # would take for it (here its own: no configuration above it), and node ids name their
+    # file (pytest's own was "::test_known_bad", in every report; then the folder holding
+    # the harness and the suite, "tmp/pytest-of-…/test_vendor_unexpected.py"); the replay
+    # pins that root, which the node id and so the test's seed follow
+    root = str(tmp_path.resolve())
+    assert failed["test"] == "test_vendor_unexpected.py::test_known_bad"
     assert replay.startswith(f"cd {root} && ")
-    assert replay.endswith(f" {shown}::test_known_bad")
+    assert f" --rootdir {root} " in replay
+    assert replay.endswith(" test_vendor_unexpected.py::test_known_bad")
     assert all("replay" not in t for t in data["tests"] if t["status"] == "PASSED")
     assert f"to replay it alone: {replay}" in " ".join(text.split())
     assert "to run a failed test again alone" not in text  # each failure said its own

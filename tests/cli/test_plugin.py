@@ -333,7 +333,8 @@ def test_the_replay_command_runs_from_the_runs_root_with_files_by_whole_path(
         pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     """A run started in another folder printed node ids relative to its root and a profile
     path relative to where it started: pasted where it was printed, "file or directory not
-    found"."""
+    found". A root the run chose, without a configuration in it, is pinned: pytest would
+    take another from the replay's arguments, and the node ids (the seeds) with it."""
     import shlex
 
     from harness.pytest_plugin import own_pytest, replay_command
@@ -348,7 +349,8 @@ def test_the_replay_command_runs_from_the_runs_root_with_files_by_whole_path(
     root = str(config.rootpath.resolve())
     assert command.startswith(f"cd {shlex.quote(root)} && ")
     words = shlex.split(command.split(" && ", 1)[1])
-    assert words == [own_pytest(folder=config.rootpath.resolve()), "--seed", "0",
+    assert words == [own_pytest(folder=config.rootpath.resolve()), "--rootdir", root,
+                     "--seed", "0",
                      "--protocol-profile", str(pytester.path.resolve() / "profiles" / "p.yaml"),
                      "scenarios/test_x.py::test_y"]
 
