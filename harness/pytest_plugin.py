@@ -238,7 +238,12 @@ def pytest_configure(config: pytest.Config) -> None:
         from harness.errors import ConfigError
 
         try:  # before any test: a wrong file is the run's mistake, not a clause's failure
-            load_capabilities(config.getoption(OPT_APPIUM_CAPABILITIES, None))
+            capabilities = load_capabilities(config.getoption(OPT_APPIUM_CAPABILITIES, None))
+            if not capabilities.local_server:  # and so is a URL where no Appium answers
+                from harness.drivers.appium_server import check_server
+
+                check_server(capabilities.server, capabilities.source,
+                             timeout=capabilities.command_timeout)
         except ConfigError as exc:
             raise pytest.UsageError(f"{OPT_APPIUM_CAPABILITIES}: {exc}") from None
     if config.getoption(OPT_DRIVER, "sim") != "sim":

@@ -78,6 +78,7 @@ NATIVE_SCREENS: Mapping[str, tuple[tuple[str, ElementKind], ...]] = {
 
 def open_remote(server_url: str, config: AppiumConfig, platform: str) -> WebDriver:
     """A new Appium session on ``platform`` with the file's capabilities."""
+    import urllib3
     from appium import webdriver
     from appium.options.common.base import AppiumOptions
     from appium.webdriver.client_config import AppiumClientConfig
@@ -88,6 +89,9 @@ def open_remote(server_url: str, config: AppiumConfig, platform: str) -> WebDriv
                                        timeout=int(config.command_timeout))
     try:
         return webdriver.Remote(server_url, options=options, client_config=client_config)
+    except urllib3.exceptions.HTTPError as exc:  # nothing answers there (any more)
+        raise HarnessError(f"no Appium server answers at {server_url} (the `server` of "
+                           f"{config.source}): {exc}") from exc
     except Exception as exc:
         raise HarnessError(f"Appium at {server_url} refused a {platform} session with the "
                            f"capabilities of {config.source}: {exc}") from exc

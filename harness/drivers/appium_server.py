@@ -8,6 +8,11 @@ server's whole process group and any process it left behind (chromedriver, Chrom
 session killed by ``newCommandTimeout`` can leave Chromium running (TOOLCHAIN.md). A watchdog
 process does the same if the harness dies without stopping it (SIGKILL, a CI job's timeout):
 :mod:`harness.drivers.process_tree`.
+
+The server runs with a private ``TMPDIR`` (:attr:`AppiumServer.temp`), inherited by
+chromedriver and Chromium: their profiles (``org.chromium.Chromium.scoped_dir.*``, a
+``History`` and ``Cookies`` each, ~70 MB after the suites; chromedriver leaves one even after
+a clean quit) go there, and the folder is removed when the server stops, by the watchdog too.
 """
 
 from __future__ import annotations
@@ -16,11 +21,13 @@ import atexit
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -29,9 +36,12 @@ from harness.drivers.process_tree import STOPPED, descendants, stop_tree
 from harness.errors import ConfigError
 from harness.processes import free_port
 
-__all__ = ["AppiumServer", "appium_executable", "descendants"]
+__all__ = ["NODE_VERSION", "AppiumServer", "appium_executable", "check_server", "descendants",
+           "node_executable"]
 
 HOST = "127.0.0.1"
+NODE_VERSION = "20.19"
+"""The oldest Node.js Appium 3 runs on (its ``engines``)."""
 _POLL_SECONDS = 0.05
 
 
@@ -59,6 +69,49 @@ def appium_executable(root: Path) -> Path:
     return exe
 
 
+def node_executable() -> Path:
+    """``node`` on PATH (``node_modules/.bin/appium`` starts with ``#!/usr/bin/env node``);
+    :class:`ConfigError` saying what is needed when it is missing."""
+    found = shutil.which("node")
+    if found is None:
+        raise ConfigError(
+            f"Node.js is not on PATH: the appium driver runs npm's Appium 3, which needs "
+            f"Node.js {NODE_VERSION} or newer as `node` (README, the two commands: Debian 12's "
+            "own nodejs is 18, too old; take Node from nodejs.org or NodeSource); put it on "
+            "PATH and run `make setup`, or use an Appium server you run yourself "
+            "(`server: URL` in the capabilities file)")
+    return Path(found)
+
+
+def check_server(url: str, source: Path, *, timeout: float = 10.0) -> None:
+    """An Appium server (or a WebDriver hub) answers ``GET {url}/status`` with a W3C status
+    (``{"value": {…}}``); :class:`ConfigError` saying what to do otherwise, so a wrong
+    ``server`` stops the run once instead of failing every UI test with its own traceback. A
+    hub that wants credentials for its status too (401, 403) is taken at its word."""
+    where = f"{url} (the `server` key of {source})"
+    try:
+        answer = httpx.get(f"{url}/status", timeout=timeout, follow_redirects=True)
+    except httpx.HTTPError as exc:
+        port = urlsplit(url).port or 4723
+        raise ConfigError(
+            f"no Appium server answers at {where}: {exc or type(exc).__name__}; start one with "
+            f"`appium --address 127.0.0.1 --port {port}` (or fix the URL), or write "
+            "`server: local` for the harness to start its own") from None
+    if answer.status_code in (401, 403):
+        return
+    try:
+        status = answer.json()
+    except ValueError:
+        status = None
+    if not (isinstance(status, dict) and isinstance(status.get("value"), dict)):
+        kind = answer.headers.get("content-type", "no content type")
+        raise ConfigError(
+            f"the server at {where} is not Appium: GET /status answered HTTP "
+            f"{answer.status_code} ({kind}), not a WebDriver status; check the URL's port and "
+            "path (a hub's is often /wd/hub), or write `server: local` for the harness to "
+            "start its own Appium")
+
+
 class AppiumServer:
     """A local Appium server: :meth:`start` (waits until ready), :meth:`stop` (also its
     children). A context manager."""
@@ -70,6 +123,9 @@ class AppiumServer:
         self.startup_timeout = startup_timeout
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path: Path | None = None
+        self.temp: Path | None = None
+        """The server's private ``TMPDIR`` (chromedriver's and Chromium's profiles), removed
+        at :meth:`stop`."""
         self._watchdog: subprocess.Popen[bytes] | None = None
         self._watchdog_pipe: int | None = None
 
@@ -87,35 +143,45 @@ class AppiumServer:
         if self.process is not None:
             return self
         exe = appium_executable(self.root)
+        node_executable()
         self.port = self.port or free_port()
+        # short: Chromium's singleton socket goes 50 characters below it, and a socket's
+        # path has at most 107
+        self.temp = Path(tempfile.mkdtemp(prefix="vneid-appium-"))
         fd, log = tempfile.mkstemp(prefix="vneid-harness-appium-", suffix=".log")
         self.log_path = Path(log)
         filters = self.log_path.with_suffix(".filters.json")
         filters.write_text(json.dumps(LOG_FILTERS), encoding="utf-8")
-        with os.fdopen(fd, "wb") as out:
-            self.process = subprocess.Popen(  # noqa: S603 -- our own executable, no shell
-                [str(exe), "--address", HOST, "--port", str(self.port), "--log-no-colors",
-                 "--log-level", "info", "--log-filters", str(filters)],
-                cwd=self.root, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                start_new_session=True)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                self.process = subprocess.Popen(  # noqa: S603 -- our own executable, no shell
+                    [str(exe), "--address", HOST, "--port", str(self.port), "--log-no-colors",
+                     "--log-level", "info", "--log-filters", str(filters)],
+                    cwd=self.root, stdin=subprocess.DEVNULL, stdout=out,
+                    stderr=subprocess.STDOUT, start_new_session=True,
+                    env={**os.environ, "TMPDIR": str(self.temp)})
+        except BaseException:
+            self.stop(keep_log=True)
+            raise
         atexit.register(self.stop)  # even if the session never reaches its end
         try:
-            self._watch(self.process.pid, filters)
+            self._watch(self.process.pid, [filters, self.temp])
             self._wait_ready()
         except BaseException:
             self.stop(keep_log=True)
             raise
         return self
 
-    def _watch(self, pid: int, filters: Path) -> None:
+    def _watch(self, pid: int, paths: list[Path]) -> None:
         """Start the watchdog (:mod:`harness.drivers.process_tree`) that stops the server,
         its chromedriver and Chromium if this process dies without stopping them (SIGKILL,
-        where no ``atexit`` runs): it reads the end of a pipe only this process writes. The
-        log stays behind then, for whoever looks into the killed run."""
+        where no ``atexit`` runs), then removes ``paths`` (the log's filters, the private
+        ``TMPDIR``): it reads the end of a pipe only this process writes. The log stays
+        behind then, for whoever looks into the killed run."""
         read_end, write_end = os.pipe()
         try:
             self._watchdog = subprocess.Popen(  # noqa: S603 -- our own script, no shell
-                [sys.executable, process_tree.__file__, str(pid), str(filters)],
+                [sys.executable, process_tree.__file__, str(pid), *map(str, paths)],
                 stdin=read_end, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 start_new_session=True)
         except BaseException:
@@ -172,6 +238,9 @@ class AppiumServer:
                 process.wait(timeout=5)  # ended: reap it
         finally:
             self._unwatch()
+            temp, self.temp = self.temp, None
+            if temp is not None:  # once stopped: nothing writes there any more
+                shutil.rmtree(temp, ignore_errors=True)
         if self.log_path is not None:
             self.log_path.with_suffix(".filters.json").unlink(missing_ok=True)
             if not keep_log:

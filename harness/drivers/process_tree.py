@@ -5,8 +5,9 @@ Run as a script (standard library only, so it starts without importing the harne
 ``python process_tree.py <pid> [file …]`` waits on its standard input, a pipe whose write end
 the harness holds. One byte (``.``) is the harness saying it stopped the server itself: the
 watchdog exits. End of file without it means the harness died: the watchdog stops ``<pid>``'s
-process group and every process below it (:func:`stop_tree`) and removes the given files (the
-Appium log's filters; the log itself stays, for whoever looks into the killed run). It acts
+process group and every process below it (:func:`stop_tree`) and removes the given files and
+folders (the Appium log's filters, the server's private ``TMPDIR``; the log itself stays, for
+whoever looks into the killed run). It acts
 only on the process it was started for: a pid reused by another process since is left alone.
 Linux only (``/proc``), as the Appium driver is.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import sys
 import time
@@ -102,7 +104,7 @@ def _started(pid: int) -> str | None:
 def watch(pid: int, files: list[Path]) -> None:
     """Block until the harness writes :data:`STOPPED` or dies; in the second case stop
     ``pid``'s tree (if ``pid`` is still the process it was when the watch began) and remove
-    ``files``."""
+    ``files`` (a folder with what it holds)."""
     started = _started(pid)
     said = b""
     with contextlib.suppress(OSError):
@@ -112,7 +114,10 @@ def watch(pid: int, files: list[Path]) -> None:
     if started is not None and _started(pid) == started:
         stop_tree(pid)
     for path in files:
-        path.unlink(missing_ok=True)
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

@@ -73,6 +73,7 @@ class UIRuntime:
         self._appium_server: AppiumServer | None = None
         self._appium_config: AppiumConfig | None = None
         self._appium_pool: AppiumSessionPool | None = None
+        self._appium_checked = False
 
     # -- resources -------------------------------------------------------------------------
     def phone_server(self) -> PhoneServer:
@@ -99,6 +100,11 @@ class UIRuntime:
     def appium_url(self) -> str:
         config = self.appium_config()
         if not config.local_server:
+            if not self._appium_checked:  # once: a wrong URL is one clear error
+                from harness.drivers.appium_server import check_server
+
+                check_server(config.server, config.source, timeout=config.command_timeout)
+                self._appium_checked = True
             return config.server
         if self._appium_server is None:
             from harness.drivers.appium_server import AppiumServer

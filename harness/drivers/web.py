@@ -6,12 +6,22 @@ is ``/usr/bin/chromium`` or ``$VNEID_HARNESS_CHROMIUM``). One browser context pe
 emulating the device of its platform (:data:`DEVICES`: an iPhone for ``ios``, a Pixel for
 ``android``), with a Playwright trace recording; the trace is kept only for a failed test
 (:meth:`PlaywrightDriver.keep_artifacts`).
+
+Playwright's node driver runs in the harness's process group, so a terminal's Ctrl-C reaches
+it too. Chromium is launched with ``handle_sigint=False``: the driver ignores SIGINT then (its
+own handler does nothing; only a launch's default one closed the browsers and exited), and
+the run's teardown closes what it opened, as for any interrupted pytest run. A connection that
+died all the same (the driver killed) is tolerated at teardown (:func:`connection_lost`), and
+the traces' temporary files are in a folder of the browser's own, removed when it closes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -26,7 +36,7 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Request
 
 __all__ = ["CHROMIUM", "CHROMIUM_ENV", "DEVICES", "LAUNCH_ARGS", "ChromiumBrowser",
-           "PlaywrightDriver", "chromium_executable"]
+           "PlaywrightDriver", "chromium_executable", "connection_lost"]
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ENV = "VNEID_HARNESS_CHROMIUM"
@@ -51,6 +61,28 @@ def chromium_executable() -> Path:
     return path
 
 
+def connection_lost(error: BaseException, browser: Browser) -> bool:
+    """Whether ``error``, raised while closing something of ``browser``, only says that it is
+    gone already: Playwright's connection closed (its driver died, e.g. of a signal), the
+    browser disconnected, or the page, context or browser was closed. Closing it then has
+    nothing left to do; any other error (a timeout, a protocol error) is real."""
+    from playwright._impl._errors import TargetClosedError  # not exported by sync_api
+    from playwright.sync_api import Error
+
+    return isinstance(error, TargetClosedError) or (
+        isinstance(error, Error) and not browser.is_connected())
+
+
+def _close_quietly_if_lost(close: Callable[[], object], browser: Browser) -> None:
+    """``close()``; an error that only says the browser or the connection is gone
+    (:func:`connection_lost`) is dropped, any other is raised."""
+    try:
+        close()
+    except Exception as exc:
+        if not connection_lost(exc, browser):
+            raise
+
+
 class ChromiumBrowser:
     """A headless Chromium under Playwright, launched on first use; :meth:`close` stops it."""
 
@@ -58,6 +90,8 @@ class ChromiumBrowser:
         self._executable = executable
         self._playwright: Playwright | None = None
         self._browser: Browser | None = None
+        self._temp: Path | None = None
+        """The browser's own temporary folder (its traces' files), removed at :meth:`close`."""
 
     @property
     def launched(self) -> bool:
@@ -68,14 +102,21 @@ class ChromiumBrowser:
             executable = self._executable or chromium_executable()
             from playwright.sync_api import sync_playwright
 
-            playwright = sync_playwright().start()
+            temp = Path(tempfile.mkdtemp(prefix="vneid-harness-playwright-"))
             try:
-                self._browser = playwright.chromium.launch(
-                    executable_path=str(executable), headless=True, args=list(LAUNCH_ARGS))
-            except Exception:
-                playwright.stop()
+                playwright = sync_playwright().start()
+                try:
+                    # handle_sigint=False: a terminal's Ctrl-C is the run's to handle
+                    self._browser = playwright.chromium.launch(
+                        executable_path=str(executable), headless=True, args=list(LAUNCH_ARGS),
+                        handle_sigint=False, traces_dir=temp)
+                except Exception:
+                    playwright.stop()
+                    raise
+            except BaseException:
+                shutil.rmtree(temp, ignore_errors=True)
                 raise
-            self._playwright = playwright
+            self._playwright, self._temp = playwright, temp
         return self._browser
 
     def new_context(self, platform: str) -> BrowserContext:
@@ -91,14 +132,28 @@ class ChromiumBrowser:
         return browser.new_context(**descriptor, locale="vi-VN")
 
     def close(self) -> None:
-        browser, playwright = self._browser, self._playwright
-        self._browser = self._playwright = None
+        """Close the browser and stop Playwright, also when its connection is gone already
+        (:func:`connection_lost`); remove the browser's temporary folder."""
+        browser, playwright, temp = self._browser, self._playwright, self._temp
+        self._browser = self._playwright = self._temp = None
         try:
             if browser is not None:
-                browser.close()
+                _close_quietly_if_lost(browser.close, browser)
         finally:
-            if playwright is not None:
-                playwright.stop()
+            try:
+                if playwright is not None:
+                    _stop_playwright(playwright)
+            finally:
+                if temp is not None:
+                    shutil.rmtree(temp, ignore_errors=True)
+
+
+def _stop_playwright(playwright: Playwright) -> None:
+    """``playwright.stop()``; the driver already gone is no error (it has nothing to stop)."""
+    from playwright.sync_api import Error
+
+    with contextlib.suppress(Error):
+        playwright.stop()
 
 
 class PlaywrightDriver(RenderedPhoneDriver):
@@ -160,12 +215,21 @@ class PlaywrightDriver(RenderedPhoneDriver):
         return self.page.screenshot(type="png", scale="css")
 
     def _release(self) -> None:
+        """Stop the trace (discarded) and close the context; when the browser or Playwright's
+        connection is gone already (:func:`connection_lost`), there is nothing to close."""
+        browser = self.context.browser
         try:
             if self._tracing:
                 self._tracing = False
-                self.context.tracing.stop()
+                if browser is None:
+                    self.context.tracing.stop()
+                else:
+                    _close_quietly_if_lost(self.context.tracing.stop, browser)
         finally:
-            self.context.close()
+            if browser is None:
+                self.context.close()
+            else:
+                _close_quietly_if_lost(self.context.close, browser)
 
     # -- artifacts -------------------------------------------------------------------------
     def keep_artifacts(self, directory: Path, name: str) -> list[Path]:

@@ -3,6 +3,9 @@ and reading a native app's screen by its automation ids (against a fake device).
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +19,10 @@ from harness.drivers.appium_config import (
     Locator,
     load_capabilities,
 )
+from harness.drivers.appium_server import check_server
+from harness.drivers.runtime import UIRuntime
 from harness.errors import ConfigError, HarnessError
+from harness.processes import free_port
 
 EXAMPLE = DEFAULT_CAPABILITIES.with_name("uiautomator2-example.yaml")
 
@@ -199,3 +205,72 @@ def test_a_native_field_is_typed_into() -> None:
     assert field.keys == ["001190123456"]
     assert driver.current_app() == "vneid"
     assert AppiumNativeDriver(FakeDevice({}), native_config()).current_app() is None
+
+
+def caps_with_server(folder: Path, server: str) -> Path:
+    """The shipped capabilities file, with ``server`` replaced."""
+    text = DEFAULT_CAPABILITIES.read_text(encoding="utf-8")
+    assert "\nserver: local\n" in text
+    path = folder / "caps.yaml"
+    path.write_text(text.replace("\nserver: local\n", f"\nserver: {server}\n"),
+                    encoding="utf-8")
+    return path
+
+
+def test_no_appium_at_the_files_url_stops_the_run_before_any_test(
+        pytester: pytest.Pytester) -> None:
+    """Each UI test failed on its own ("Appium at URL refused a ios session … Connection
+    refused", with urllib3's retry warnings), ~25 s for 9 tests, exit 1 (a review)."""
+    port = free_port()  # nothing listens there
+    caps = caps_with_server(pytester.path, f"http://127.0.0.1:{port}")
+    pytester.makepyfile("def test_phone(device):\n    device('ios')\n")
+    done = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--driver", "appium",
+                                         "--appium-capabilities", str(caps))
+    assert done.ret == pytest.ExitCode.USAGE_ERROR
+    done.stderr.fnmatch_lines([
+        f"*--appium-capabilities: no Appium server answers at http://127.0.0.1:{port} (the "
+        f"`server` key of {caps}): *start one with `appium --address 127.0.0.1 --port {port}`*"
+        "`server: local`*"])
+    assert "Traceback" not in done.stderr.str() + done.stdout.str()
+
+
+class _NotAppium(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = b"<!doctype html><title>a web app</title>"
+        self.send_response(200)
+        self.send_header("content-type", "text/html")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def web_app() -> Iterator[str]:
+    """The URL of an HTTP server that is no Appium (it answers every GET with a page)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _NotAppium)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def test_a_server_that_is_not_appium_is_named_so(web_app: str, tmp_path: Path) -> None:
+    source = tmp_path / "caps.yaml"
+    with pytest.raises(ConfigError, match=r"the server at http://127.0.0.1:\d+ \(the `server` "
+                       r"key of .*caps.yaml\) is not Appium: GET /status answered HTTP 200 "
+                       r"\(text/html\), not a WebDriver status"):
+        check_server(web_app, source)
+
+
+def test_the_runtime_checks_the_files_server_once_at_first_use(tmp_path: Path) -> None:
+    port = free_port()
+    runtime = UIRuntime(root=tmp_path,
+                        appium_capabilities=caps_with_server(tmp_path, f"http://127.0.0.1:{port}"))
+    with pytest.raises(ConfigError, match=f"no Appium server answers at http://127.0.0.1:{port}"):
+        runtime.appium_url()
+    assert runtime.started == ()

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -15,7 +18,13 @@ import pytest
 
 from harness.drivers.appium import open_remote
 from harness.drivers.appium_config import load_capabilities
-from harness.drivers.appium_server import AppiumServer, appium_executable, descendants
+from harness.drivers.appium_server import (
+    AppiumServer,
+    appium_executable,
+    check_server,
+    descendants,
+    node_executable,
+)
 from harness.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,6 +50,7 @@ def test_stop_ends_the_server_and_the_browser_of_a_session_left_open() -> None:
         pid = server.pid
         status = httpx.get(f"{server.url}/status", timeout=5).json()
         assert status["value"]["ready"] is True
+        check_server(server.url, ROOT / "caps.yaml")  # what a `server: URL` file gets
         remote = open_remote(server.url, load_capabilities(), "android")
         assert "Pixel 7" in remote.execute_script("return navigator.userAgent")
         children = descendants(pid)
@@ -122,8 +132,8 @@ from harness.drivers.appium_server import AppiumServer, descendants
 server = AppiumServer(Path({str(ROOT)!r})).start()
 remote = open_remote(server.url, load_capabilities(), "android")
 partial = Path({str(pids)!r} + ".partial")  # renamed when whole: the test reads it then
-partial.write_text(json.dumps(
-    {{"tree": [server.pid, *descendants(server.pid)], "log": str(server.log_path)}}))
+partial.write_text(json.dumps({{"tree": [server.pid, *descendants(server.pid)],
+                               "log": str(server.log_path), "temp": str(server.temp)}}))
 partial.rename({str(pids)!r})
 time.sleep(600)
 """)
@@ -137,16 +147,16 @@ time.sleep(600)
     finally:
         child.kill()  # SIGKILL
         child.wait()
-    tree = started["tree"]
+    tree, log, temp = started["tree"], Path(started["log"]), Path(started["temp"])
     assert len(tree) >= 3  # appium, chromedriver, chromium (and its helpers)
-    deadline = time.monotonic() + 30
-    while any(alive(pid) for pid in tree) and time.monotonic() < deadline:
+    deadline = time.monotonic() + 30  # the watchdog removes the files once all have ended
+    while (any(alive(pid) for pid in tree) or temp.exists()) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert [pid for pid in tree if alive(pid)] == []
-    log = Path(started["log"])
     assert log.exists(), "the log stays for whoever looks into the killed run"
     assert not log.with_suffix(".filters.json").exists()
     log.unlink()
+    assert not temp.exists(), "the Chromium profiles went with the server"
 
 
 def test_a_stopped_server_ends_its_watchdog() -> None:
@@ -159,3 +169,54 @@ def test_a_stopped_server_ends_its_watchdog() -> None:
     assert watchdog.returncode == 0
     assert pid is not None
     assert not alive(pid)
+
+
+@pytest.fixture
+def short_tmpdir(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A $TMPDIR of this test's own, short (Chromium puts a socket two folders below it, and
+    pytest's ``tmp_path`` is too long a path for one)."""
+    made = Path(tempfile.mkdtemp(prefix="vh-"))
+    monkeypatch.setenv("TMPDIR", str(made))
+    monkeypatch.setattr(tempfile, "tempdir", str(made))
+    yield made
+    shutil.rmtree(made, ignore_errors=True)
+
+
+def test_the_chromium_profiles_go_with_the_server(short_tmpdir: Path) -> None:
+    """chromedriver and Chromium write their profiles (``org.chromium.Chromium.scoped_dir.*``,
+    with History and Cookies) to $TMPDIR, and chromedriver leaves one even after a clean quit:
+    ~70 MB after the suites under ``--driver appium`` (a review). The server's private
+    TMPDIR holds them, and is removed with it."""
+    tmp_path = short_tmpdir
+    server = AppiumServer(ROOT).start()
+    try:
+        assert server.temp is not None
+        assert server.temp.parent == tmp_path
+        quit_cleanly = open_remote(server.url, load_capabilities(), "android")
+        quit_cleanly.get("data:text/html,<p>x</p>")
+        quit_cleanly.quit()
+        left_open = open_remote(server.url, load_capabilities(), "ios")
+        left_open.get("data:text/html,<p>y</p>")
+        assert any(server.temp.iterdir()), "the profiles are in the server's own folder"
+    finally:
+        server.stop()
+    assert server.temp is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_a_missing_node_says_what_appium_needs(monkeypatch: pytest.MonkeyPatch,
+                                               tmp_path: Path) -> None:
+    """It was "Appium exited with status 127 before it was ready: /usr/bin/env: 'node': No
+    such file or directory"."""
+    appium_executable(ROOT)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    with pytest.raises(ConfigError, match=r"Node.js is not on PATH: .*Node.js 20.19 or newer "
+                                          r"as `node`.*put it on PATH and run `make setup`"):
+        node_executable()
+    server = AppiumServer(ROOT)
+    with pytest.raises(ConfigError, match=r"Node\.js is not on PATH"):
+        server.start()
+    assert server.process is None
+    assert list((tmp_path / "tmp").iterdir()) == [], "nothing made before the check"

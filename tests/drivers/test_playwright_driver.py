@@ -377,3 +377,21 @@ def test_a_ui_driver_without_its_runtime_or_an_unknown_driver_is_a_config_error(
         make_device(world, "ios", driver="web")
     with pytest.raises(ConfigError, match="unknown driver 'robot'; available: sim, web, appium"):
         make_device(world, "ios", driver="robot")
+
+
+def test_a_teardown_error_of_a_live_browser_is_still_raised(
+        runtime: UIRuntime, world: Target, monkeypatch: pytest.MonkeyPatch) -> None:
+    from playwright.sync_api import Error
+
+    device = make_device(world, "android", driver="web", runtime=runtime)
+    context = web(device).context
+    real_close = context.close
+
+    def failing_close(*args: Any, **kwargs: Any) -> None:
+        raise Error("the context would not close")
+
+    monkeypatch.setattr(context, "close", failing_close)
+    with pytest.raises(Error, match="the context would not close"):
+        device.close()
+    monkeypatch.undo()
+    real_close()
