@@ -26,12 +26,14 @@ import pytest
 from harness import ADMIN_TOKEN_ENV
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
     from harness.personas import Persona
     from harness.protocol import Profile
     from harness.rp import TestRelyingParty
     from harness.targets import Target, VNeIDHandle, VssIDHandle
     from harness.trace import Trace
-    from harness.world import Device, DeviceFactory, PersonaPool
+    from harness.world import Device, DeviceFactory, FreshWorld, PersonaPool
     from reports.allure_steps import AllureFlowReporter
 
 __all__ = [
@@ -903,6 +905,50 @@ def device(request: pytest.FixtureRequest, target: Target) -> Iterator[DeviceFac
         keep_failure_artifacts(request.node, made)
     for dev in made:
         dev.close()
+
+
+@pytest.fixture
+def fresh_world(request: pytest.FixtureRequest,
+                test_seed: str) -> Callable[..., AbstractContextManager[FreshWorld]]:
+    """For a Hypothesis test, a world per example: ``with fresh_world(salt) as world:`` gives
+    embedded providers (``world.target``, with the run's profile), citizens
+    (``world.personas``) and simulated phones (``world.device(platform, vssid=…,
+    vneid=…)``), seeded from the test's seed and ``salt`` (draw it, and an example replays
+    with its own citizens), wired as the fixtures are (traces adopted, passcodes scrubbed)
+    and closed at the block's end. Function-scoped like ``test_seed``: the test says
+    ``suppress_health_check=[HealthCheck.function_scoped_fixture]``. Skipped against
+    ``--vneid-url``: it builds the embedded mocks."""
+    import contextlib
+
+    from harness.targets import embedded_target
+    from harness.trace import Trace
+    from harness.world import FreshWorld, PersonaPool
+
+    if request.config.getoption(OPT_VNEID_URL, None):
+        pytest.skip("builds embedded mock providers for each example; this run targets "
+                    "--vneid-url")
+
+    def adopt(trace: Trace) -> None:
+        _adopt_trace(request.node, trace)
+
+    @contextlib.contextmanager
+    def world(salt: object = "") -> Iterator[FreshWorld]:
+        seed = f"{test_seed}/{salt}"
+        target = embedded_target(
+            seed=seed, profile=run_profile(request.config),
+            vssid_skip_checks=frozenset(request.config.getoption(OPT_BROKEN_RP)))
+        trace = Trace()
+        adopt(trace)
+        target.vneid.trace = target.vssid.trace = trace
+        pool = PersonaPool(target, seed=seed)
+        request.node.stash.setdefault(_people_key, []).append(pool.made)
+        made = FreshWorld(target, pool, adopt)
+        try:
+            yield made
+        finally:
+            made.close()
+
+    return world
 
 
 @pytest.fixture

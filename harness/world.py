@@ -28,7 +28,7 @@ from harness.trace import Trace
 if TYPE_CHECKING:
     from harness.drivers.runtime import UIRuntime
 
-__all__ = ["MINIMUM", "Device", "DeviceFactory", "PersonaPool", "make_device"]
+__all__ = ["MINIMUM", "Device", "DeviceFactory", "FreshWorld", "PersonaPool", "make_device"]
 
 
 class PersonaPool:
@@ -221,3 +221,31 @@ def make_device(target: Target, platform: str = "ios", *, vssid: str | None = MI
     if vneid is not None:
         device.install_vneid(vneid)
     return device
+
+
+@dataclass
+class FreshWorld:
+    """One Hypothesis example's world (the ``fresh_world`` fixture): embedded providers,
+    citizens and phones of its own, their traces counted as the test's (Allure steps,
+    evidence, secrets scrubbed from failure text). Closed at the end of its ``with`` block."""
+
+    target: Target
+    personas: PersonaPool
+    adopt: Callable[[Trace], object]
+    """What makes a trace the test's (the ``adopt_trace`` fixture's function)."""
+    devices: list[Device] = field(default_factory=list)
+
+    def device(self, platform: str = "ios", *, vssid: str | None = MINIMUM,
+               vneid: str | None = MINIMUM) -> Device:
+        """A simulated phone of this world (:func:`make_device`), its trace adopted."""
+        made = make_device(self.target, platform, vssid=vssid, vneid=vneid)
+        self.devices.append(made)
+        self.adopt(made.trace)
+        return made
+
+    def close(self) -> None:
+        try:
+            for made in self.devices:
+                made.close()
+        finally:
+            self.target.close()
