@@ -447,17 +447,22 @@ verdict, ``results.jsonl``, the conformance report and Allure's error box carry 
 
 
 def item_replay(item: pytest.Item, *, env: Mapping[str, str] | None = None,
-                extra: Sequence[str] = (), note: str | None = None) -> str:
+                extra: Sequence[str] = (), note: str | None = None,
+                hypothesis: bool | None = None) -> str:
     """The replay command of the failed test ``item`` (:func:`replay_command`), with
-    ``--seed`` when the test draws from it. A Hypothesis test's ends with ``note`` (default:
-    how Hypothesis replays its example, :data:`HYPOTHESIS_REPLAY`) and is run from the folder
-    the run started in, where Hypothesis keeps its database; ``env`` and ``extra`` are
-    variables and options of its own (the property suites' profile and seed)."""
+    ``--seed`` when the test draws from it. A Hypothesis test's (an ``@given`` test, or
+    ``hypothesis=True`` for one that runs Hypothesis itself, as a state machine run with
+    ``run_state_machine_as_test``) ends with ``note`` (default: how Hypothesis replays its
+    example, :data:`HYPOTHESIS_REPLAY`) and is run from the folder the run started in,
+    where Hypothesis keeps its database; ``env`` and ``extra`` are variables and options of
+    its own (the property suites' profile and seed)."""
     seeded = "harness_seed" in getattr(item, "fixturenames", ())
     # a test file outside the run's root (a team's own folder) has a node id without its
     # file ("::test_x"): the replay names the file
     nodeid = f"{item.path}{item.nodeid}" if item.nodeid.startswith("::") else item.nodeid
-    if not getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+    if hypothesis is None:
+        hypothesis = getattr(getattr(item, "obj", None), "is_hypothesis_test", False)
+    if not hypothesis:
         return replay_command(item.config, nodeid, seeded=seeded, env=env, extra=extra)
     how = replay_command(item.config, nodeid, seeded=seeded, env=env, extra=extra,
                          stay=True)

@@ -682,28 +682,38 @@ def _make_out(out: Path) -> None:
 
 def _root_of(paths: Sequence[str]) -> str:
     """The run's root folder, which node ids (and so each test's seed) are relative to: the
-    harness's for its own suites; for a team's tests elsewhere, the folder plain ``pytest``
-    would take for them (the nearest above them with a pytest configuration, else the folder
-    holding them), so that a test draws the same citizens in both (a folder holding the
-    harness's and theirs, ``/`` for ``/tmp/team``, named every test ``tmp/team/…``)."""
+    harness's for its own suites; for tests given as paths, the folder plain ``pytest``
+    started here would take for them (pytest's own rules: the nearest folder above them with
+    a pytest configuration or ``setup.py``, else a common folder), so that a test draws the
+    same citizens in both (a folder holding the harness's and theirs, ``/`` for
+    ``/tmp/team``, had named every test ``tmp/team/…``)."""
+    if not paths:
+        return str(scenarios_dir().parent)
+    try:  # pytest's rules change between releases: ask pytest
+        from _pytest.config.findpaths import determine_setup
+
+        rootdir = determine_setup(inifile=None, override_ini=None, args=list(paths),
+                                  rootdir_cmd_arg=None, invocation_dir=Path.cwd())[0]
+        return str(rootdir)
+    except Exception:  # another pytest's signature, a configuration it refuses
+        return _configured_folder(paths)
+
+
+_PYTEST_CONFIGS = (("pytest.toml", ""), (".pytest.toml", ""), ("pytest.ini", ""),
+                   (".pytest.ini", ""), ("pyproject.toml", "[tool.pytest"),
+                   ("tox.ini", "[pytest]"), ("setup.cfg", "[tool:pytest]"))
+"""The files that make a folder pytest's root, with the section they must hold."""
+
+
+def _configured_folder(paths: Sequence[str]) -> str:
+    """(When pytest cannot say) the nearest folder above ``paths`` with a pytest
+    configuration, else the folder holding them."""
     import os.path
 
-    harness = scenarios_dir().parent
     given = [Path(p).resolve() for p in paths]
-    if all(path.is_relative_to(harness) for path in given):
-        return str(harness)
     common = Path(os.path.commonpath([str(p if p.is_dir() else p.parent) for p in given]))
-    if any(path.is_relative_to(harness) for path in given):  # both: the folder holding both
-        return os.path.commonpath([str(harness), str(common)])
     return str(next((folder for folder in (common, *common.parents)
                      if _has_pytest_config(folder)), common))
-
-
-_PYTEST_CONFIGS = (("pytest.ini", ""), (".pytest.ini", ""),
-                   ("pyproject.toml", "[tool.pytest.ini_options]"), ("tox.ini", "[pytest]"),
-                   ("setup.cfg", "[tool:pytest]"))
-"""The files that make a folder pytest's root, with the section they must hold (pytest's
-rootdir rules)."""
 
 
 def _has_pytest_config(folder: Path) -> bool:

@@ -48,6 +48,7 @@ from harness.drivers.appium_config import AppiumConfig
 from harness.drivers.appium_pool import AppiumSessionPool
 from harness.drivers.rendered import MARK_STALE_SCRIPT, RenderedPhoneDriver
 from harness.errors import HarnessError
+from harness.protocol.redaction import redact_url
 from harness.web import PhoneSession
 
 if TYPE_CHECKING:
@@ -87,14 +88,16 @@ def open_remote(server_url: str, config: AppiumConfig, platform: str) -> WebDriv
     options.load_capabilities(config.capabilities_for(platform))
     client_config = AppiumClientConfig(remote_server_addr=server_url,
                                        timeout=int(config.command_timeout))
+    shown = redact_url(server_url)  # a device farm's hub URL carries its credentials (S-5)
     try:
         return webdriver.Remote(server_url, options=options, client_config=client_config)
     except urllib3.exceptions.HTTPError as exc:  # nothing answers there (any more)
-        raise HarnessError(f"no Appium server answers at {server_url} (the `server` of "
-                           f"{config.source}): {exc}") from exc
+        raise HarnessError(f"no Appium server answers at {shown} (the `server` of "
+                           f"{config.source}): {str(exc).replace(server_url, shown)}") from None
     except Exception as exc:
-        raise HarnessError(f"Appium at {server_url} refused a {platform} session with the "
-                           f"capabilities of {config.source}: {exc}") from exc
+        raise HarnessError(f"Appium at {shown} refused a {platform} session with the "
+                           f"capabilities of {config.source}: "
+                           f"{str(exc).replace(server_url, shown)}") from None
 
 
 class AppiumWebDriver(RenderedPhoneDriver):

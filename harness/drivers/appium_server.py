@@ -88,15 +88,21 @@ def check_server(url: str, source: Path, *, timeout: float = 10.0) -> None:
     (``{"value": {…}}``); :class:`ConfigError` saying what to do otherwise, so a wrong
     ``server`` stops the run once instead of failing every UI test with its own traceback. A
     hub that wants credentials for its status too (401, 403) is taken at its word."""
-    where = f"{url} (the `server` key of {source})"
+    from harness.protocol.redaction import redact_url
+
+    shown = redact_url(url)  # a device farm's hub URL carries its credentials (S-5)
+    where = f"{shown} (the `server` key of {source})"
     try:
         answer = httpx.get(f"{url}/status", timeout=timeout, follow_redirects=True)
     except httpx.HTTPError as exc:
-        port = urlsplit(url).port or 4723
+        said = str(exc).replace(url, shown) or type(exc).__name__
+        parts = urlsplit(url)
+        start = (f"start one with `appium --address 127.0.0.1 --port {parts.port or 4723}` (or "
+                 "fix the URL)" if parts.hostname in ("127.0.0.1", "localhost", "::1")
+                 else "check that the server runs and the URL (host, port, path)")
         raise ConfigError(
-            f"no Appium server answers at {where}: {exc or type(exc).__name__}; start one with "
-            f"`appium --address 127.0.0.1 --port {port}` (or fix the URL), or write "
-            "`server: local` for the harness to start its own") from None
+            f"no Appium server answers at {where}: {said}; {start}, or write `server: local` "
+            "for the harness to start its own") from None
     if answer.status_code in (401, 403):
         return
     try:

@@ -48,11 +48,13 @@ def pytest_runtest_makereport(
         item: pytest.Item, call: pytest.CallInfo[None],
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """A failure's replay command (the harness plugin's, made just before) runs it with
-    this run's Hypothesis profile and seed."""
+    this run's Hypothesis profile and seed. Every failure here gets it: the login state
+    machine runs Hypothesis from a plain function (``run_state_machine_as_test``), and the
+    model's unit tests ignore the variable."""
     report = yield
-    if report.failed and getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+    if report.failed:
         env, extra, note = profiles.replay_parts()
         report.sections[:] = [
-            (title, item_replay(item, env=env, extra=extra, note=note)
+            (title, item_replay(item, env=env, extra=extra, note=note, hypothesis=True)
              if title == REPLAY_SECTION else text) for title, text in report.sections]
     return report

@@ -116,6 +116,7 @@ def test_expected_failures_warnings_unexpected_passes_and_coverage(tmp_path: Pat
 def test_an_unexpected_failure_fails_the_verdict(tmp_path: Path) -> None:
     suite = tmp_path / "test_vendor_unexpected.py"  # a module name of its own
     suite.write_text(textwrap.dedent(SUITE))
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")  # the vendor's folder: pytest's root
     status, data, text = run(tmp_path, plan="vssid-relying-party", paths=[str(suite)],
                              seed=4)
     assert status == 1
@@ -127,7 +128,7 @@ def test_an_unexpected_failure_fails_the_verdict(tmp_path: Path) -> None:
     replay = failed["replay"]
     assert "--plan vssid-relying-party " in replay  # (these tests draw nothing from --seed)
     # a test file outside the harness's folder: the run's root is the folder plain pytest
-    # would take for it (here its own: no configuration above it), and node ids name their
+    # would take for it (the one with its pytest.ini), and node ids name their
     # file (pytest's own was "::test_known_bad", in every report; then the folder holding
     # the harness and the suite, "tmp/pytest-of-…/test_vendor_unexpected.py"); the replay
     # pins that root, which the node id and so the test's seed follow

@@ -86,21 +86,34 @@ def test_a_property_suite_failure_replays_with_its_profile(pytester: pytest.Pyte
     """)
     pytester.makepyfile(test_props="""
         from hypothesis import given, settings, strategies as st
+        from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
 
         @settings(database=None)
         @given(st.integers(min_value=0, max_value=9))
         def test_minor(minor):
             assert minor < 5
+
+        class Counter(RuleBasedStateMachine):
+            n = 0
+
+            @rule()
+            def step(self):
+                self.n += 1
+                assert self.n < 3
+
+        def test_machine():  # as the login state machine runs: no @given of its own
+            run_state_machine_as_test(Counter, settings=settings(database=None))
     """)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:schemathesis",
                                            "--hypothesis-profile", "deep",
                                            "--hypothesis-seed", "1234")
-    result.assert_outcomes(failed=1)
+    result.assert_outcomes(failed=2)
     lines = [line for line in result.stdout.lines
              if line.startswith("VNEID_HARNESS_HYPOTHESIS_PROFILE=")]
-    assert len(lines) == 1, result.stdout.str()
-    command, _, comment = lines[0].partition("  # ")
-    assert shlex.split(command) == ["VNEID_HARNESS_HYPOTHESIS_PROFILE=deep", own_pytest(),
-                                    "--hypothesis-seed=1234", "test_props.py::test_minor"]
-    assert comment == "hypothesis profile 'deep', seed 1234"
+    assert len(lines) == 2, result.stdout.str()
+    for line, test in zip(lines, ("test_minor", "test_machine"), strict=True):
+        command, _, comment = line.partition("  # ")
+        assert shlex.split(command) == ["VNEID_HARNESS_HYPOTHESIS_PROFILE=deep", own_pytest(),
+                                        "--hypothesis-seed=1234", f"test_props.py::{test}"]
+        assert comment == "hypothesis profile 'deep', seed 1234"
     assert "how to reproduce" not in result.stdout.str()

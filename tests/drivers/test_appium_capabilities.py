@@ -267,6 +267,26 @@ def test_a_server_that_is_not_appium_is_named_so(web_app: str, tmp_path: Path) -
         check_server(web_app, source)
 
 
+def test_a_hubs_credentials_are_in_no_message(web_app: str, tmp_path: Path) -> None:
+    """docs/drivers.md has a device farm's hub URL carry its credentials in ``server``; the
+    server check printed them in both of its messages (a re-read of the change). A hub
+    elsewhere is not told to start a local Appium."""
+    source = tmp_path / "caps.yaml"
+    with pytest.raises(ConfigError) as not_appium:
+        check_server(web_app.replace("http://", "http://alice:S3CRETKEY@"), source)
+    port = free_port()
+    with pytest.raises(ConfigError) as nothing:
+        check_server(f"http://alice:S3CRETKEY@127.0.0.1:{port}/wd/hub", source)
+    with pytest.raises(ConfigError) as remote:
+        check_server("http://alice:S3CRETKEY@hub.invalid/wd/hub", source, timeout=2)
+    for said in (str(not_appium.value), str(nothing.value), str(remote.value)):
+        assert "S3CRETKEY" not in said
+        assert "alice:[REDACTED]@" in said, said
+    assert f"`appium --address 127.0.0.1 --port {port}`" in str(nothing.value)
+    assert "appium --address" not in str(remote.value)
+    assert "check that the server runs and the URL" in str(remote.value)
+
+
 def test_the_runtime_checks_the_files_server_once_at_first_use(tmp_path: Path) -> None:
     port = free_port()
     runtime = UIRuntime(root=tmp_path,
