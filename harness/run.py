@@ -699,32 +699,12 @@ def _root_of(paths: Sequence[str]) -> str:
         return _configured_folder(paths)
 
 
-_PYTEST_CONFIGS = (("pytest.toml", ""), (".pytest.toml", ""), ("pytest.ini", ""),
-                   (".pytest.ini", ""), ("pyproject.toml", "[tool.pytest"),
-                   ("tox.ini", "[pytest]"), ("setup.cfg", "[tool:pytest]"))
-"""The files that make a folder pytest's root, with the section they must hold."""
-
-
 def _configured_folder(paths: Sequence[str]) -> str:
-    """(When pytest cannot say) the nearest folder above ``paths`` with a pytest
-    configuration, else the folder holding them."""
+    """(When pytest cannot say) the folder holding ``paths``."""
     import os.path
 
     given = [Path(p).resolve() for p in paths]
-    common = Path(os.path.commonpath([str(p if p.is_dir() else p.parent) for p in given]))
-    return str(next((folder for folder in (common, *common.parents)
-                     if _has_pytest_config(folder)), common))
-
-
-def _has_pytest_config(folder: Path) -> bool:
-    for name, section in _PYTEST_CONFIGS:
-        try:
-            if (folder / name).is_file() and section in (folder / name).read_text(
-                    encoding="utf-8", errors="replace"):
-                return True
-        except OSError:
-            continue
-    return False
+    return os.path.commonpath([str(p if p.is_dir() else p.parent) for p in given])
 
 
 def _remove_empty(folders: Sequence[Path]) -> None:

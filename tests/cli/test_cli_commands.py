@@ -380,3 +380,26 @@ def test_run_takes_a_teams_own_folder_and_judges_what_it_tests(
     assert [t["test"] for t in summary["tests"]] == [in_run.split(" ", 1)[1]]
     if config is not None:
         assert in_run.endswith(" tests/test_ours.py::test_citizen")
+
+
+def test_a_runs_root_when_pytest_cannot_say_is_the_folder_holding_its_paths(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run asks pytest's own ``determine_setup`` (internal: another pytest may take other
+    arguments, and a configuration pytest refuses raises); then the folder holding the paths."""
+    from _pytest.config import findpaths
+
+    from harness.run import _root_of
+
+    (tmp_path / "team" / "a").mkdir(parents=True)
+    (tmp_path / "team" / "b").mkdir()
+    (tmp_path / "team" / "a" / "test_x.py").write_text("")
+    (tmp_path / "team" / "pytest.ini").write_text("[pytest]\n")
+    paths = [str(tmp_path / "team" / "a" / "test_x.py"), str(tmp_path / "team" / "b")]
+    assert _root_of(paths) == str(tmp_path / "team")
+
+    def another_pytest(**kwargs: object) -> None:
+        raise TypeError("determine_setup() got an unexpected keyword argument 'override_ini'")
+
+    monkeypatch.setattr(findpaths, "determine_setup", another_pytest)
+    assert _root_of(paths) == str(tmp_path / "team")
+    assert _root_of(paths[:1]) == str(tmp_path / "team" / "a")
