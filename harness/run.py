@@ -696,10 +696,10 @@ def _root_of(paths: Sequence[str]) -> str:
                                   rootdir_cmd_arg=None, invocation_dir=Path.cwd())[0]
         return str(rootdir)
     except Exception:  # another pytest's signature, a configuration it refuses
-        return _configured_folder(paths)
+        return _folder_holding(paths)
 
 
-def _configured_folder(paths: Sequence[str]) -> str:
+def _folder_holding(paths: Sequence[str]) -> str:
     """(When pytest cannot say) the folder holding ``paths``."""
     import os.path
 
