@@ -73,13 +73,14 @@ def connection_lost(error: BaseException, browser: Browser) -> bool:
         isinstance(error, Error) and not browser.is_connected())
 
 
-def _close_quietly_if_lost(close: Callable[[], object], browser: Browser) -> None:
+def _close_quietly_if_lost(close: Callable[[], object], browser: Browser | None) -> None:
     """``close()``; an error that only says the browser or the connection is gone
-    (:func:`connection_lost`) is dropped, any other is raised."""
+    (:func:`connection_lost`) is dropped, any other is raised (every error when there is no
+    browser to ask)."""
     try:
         close()
     except Exception as exc:
-        if not connection_lost(exc, browser):
+        if browser is None or not connection_lost(exc, browser):
             raise
 
 
@@ -221,15 +222,9 @@ class PlaywrightDriver(RenderedPhoneDriver):
         try:
             if self._tracing:
                 self._tracing = False
-                if browser is None:
-                    self.context.tracing.stop()
-                else:
-                    _close_quietly_if_lost(self.context.tracing.stop, browser)
+                _close_quietly_if_lost(self.context.tracing.stop, browser)
         finally:
-            if browser is None:
-                self.context.close()
-            else:
-                _close_quietly_if_lost(self.context.close, browser)
+            _close_quietly_if_lost(self.context.close, browser)
 
     # -- artifacts -------------------------------------------------------------------------
     def keep_artifacts(self, directory: Path, name: str) -> list[Path]:
