@@ -551,15 +551,16 @@ def replay_command(config: pytest.Config, nodeid: str, *, seeded: bool = True,
         return f"{given} -k {shlex.quote(name)}" + _comment([note, *notes])
     root = config.rootpath.resolve()
     here = config.invocation_params.dir.resolve()  # where the run started
-    moved = here != root and not stay  # node ids are relative to the run's root
+    away = here != root
+    moved = away and not stay  # cd to the root: node ids are relative to it
+    kept = away and stay  # from here: the test by its whole path, the root pinned
     # a root the run chose (vneid-harness run's for a team's folder) other than its
     # configuration's folder is not the one pytest would take from the replay's arguments,
     # and node ids, so the tests' seeds, follow the root
     chosen = config.getoption("rootdir", None) and (
         config.inipath is None or config.inipath.parent.resolve() != root)
-    pinned = chosen or (stay and here != root)
     words = [own_pytest(folder=root if moved else here),
-             *(("--rootdir", str(root)) if pinned else ()),
+             *(("--rootdir", str(root)) if chosen or kept else ()),
              *((OPT_SEED, str(config.getoption(OPT_SEED))) if seeded else ())]
     for option in _REPLAYED:
         value = config.getoption(option, None)
@@ -574,8 +575,7 @@ def replay_command(config: pytest.Config, nodeid: str, *, seeded: bool = True,
                 shown = str(one)
             words += [option, shown]
     words += extra
-    words.append(nodeid if here == root or not stay or Path(nodeid).is_absolute()
-                 else f"{root}/{nodeid}")
+    words.append(f"{root}/{nodeid}" if kept and not Path(nodeid).is_absolute() else nodeid)
     command = " ".join([*(f"{name}={shlex.quote(value)}" for name, value in (env or {}).items()),
                         *(shlex.quote(w) for w in words)])
     if moved:
