@@ -81,11 +81,25 @@ class TokenResult:
     sent_authorization: bool = False
     """Whether the request carried an ``Authorization`` header (``client_secret_basic``, a
     Bearer token): RFC 6749 §5.2 ties a 401 ``invalid_client`` to it."""
+    sent_scheme: str | None = None
+    """The auth-scheme of that header in lower case (``basic``, ``bearer``), or ``None``:
+    RFC 6749 §5.2 wants the 401's challenge to match it."""
+    challenges: tuple[str, ...] = ()
+    """The response's ``WWW-Authenticate`` fields as sent (RFC 9110 §11.6.1)."""
 
     @property
     def error(self) -> str | None:
         value = self.body.get("error")
         return value if isinstance(value, str) else None
+
+    @classmethod
+    def of(cls, response: httpx.Response, body: dict[str, Any]) -> TokenResult:
+        """The result of ``response`` (with its JSON ``body``): its status, the scheme of the
+        ``Authorization`` header its request carried and its challenges."""
+        sent = response.request.headers.get("authorization")
+        return cls(response.status_code, body, sent_authorization=sent is not None,
+                   sent_scheme=None if sent is None else sent.split(" ", 1)[0].lower(),
+                   challenges=tuple(response.headers.get_list("www-authenticate")))
 
 
 @dataclass
@@ -228,16 +242,14 @@ class TestRelyingParty:
             raise ConfigError(f"auth_method must be one of {', '.join(AUTH_METHODS)}, got "
                               f"{method!r}")
         response = self.http.post(self.token_endpoint, data=data, auth=auth)
-        return TokenResult(response.status_code, _json(response),
-                           sent_authorization="authorization" in response.request.headers)
+        return TokenResult.of(response, _json(response))
 
     def userinfo(self, access_token: str | None) -> TokenResult:
         """GET the discovered userinfo endpoint (T-5) with ``access_token`` as Bearer; ``None``
         sends no header."""
         headers = {} if access_token is None else {"Authorization": f"Bearer {access_token}"}
         response = self.http.get(self.userinfo_endpoint, headers=headers)
-        return TokenResult(response.status_code, _json(response),
-                           sent_authorization="authorization" in response.request.headers)
+        return TokenResult.of(response, _json(response))
 
     def code_from(self, callback_url: str) -> str:
         code = parse_callback(callback_url, self.profile).code

@@ -37,6 +37,7 @@ __all__ = [
     "authorize_on_phone",
     "cache_directives",
     "calls",
+    "challenge_schemes",
     "complete",
     "endpoint_path",
     "error_json",
@@ -219,6 +220,15 @@ def assert_invalid_client(result: TokenResult, *, embedded: bool) -> None:
         f"expected invalid_client with HTTP {' or '.join(map(str, allowed))} (RFC 6749 §5.2"
         f"{', Authorization header sent' if result.sent_authorization else ''}), observed "
         f"{result.status}: {public(result.body)}")
+    if result.status != 401:
+        return
+    schemes = challenge_schemes(*result.challenges)  # RFC 9110 §15.5.2: every 401 has one
+    assert schemes, ("expected the 401 invalid_client to carry a WWW-Authenticate challenge "
+                     "(RFC 6749 §5.2, RFC 9110 §15.5.2), observed none")
+    if result.sent_scheme == "basic":  # "matching the authentication scheme used by the client"
+        assert "basic" in schemes, (
+            f"expected the 401 invalid_client to challenge for Basic, the scheme the client "
+            f"used (RFC 6749 §5.2), observed WWW-Authenticate: {list(result.challenges)}")
 
 
 _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
@@ -245,6 +255,24 @@ def cache_directives(*values: str) -> dict[str, str | None]:
             argument = re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else token
             directives.setdefault(match.group("name").lower(), argument)
     return directives
+
+
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"?')
+_SCHEME = re.compile(rf"[ \t]*({_TOKEN})(?P<rest>.*)", re.DOTALL)
+
+
+def challenge_schemes(*values: str) -> set[str]:
+    """The auth-schemes the ``WWW-Authenticate`` field ``values`` challenge for (RFC 9110
+    §11.6.1), in lower case (they are case-insensitive). A field is a comma-separated list in
+    which an element is a challenge's scheme (with its token68 or first parameter) or one more
+    ``name=value`` parameter of the challenge before it; quoted strings may hold commas."""
+    schemes: set[str] = set()
+    for value in values:
+        for element in _QUOTED.sub('""', value).split(","):
+            match = _SCHEME.fullmatch(element)
+            if match is not None and not match.group("rest").lstrip(" \t").startswith("="):
+                schemes.add(match.group(1).lower())
+    return schemes
 
 
 def endpoint_path(vneid: VNeIDHandle, name: str) -> str:

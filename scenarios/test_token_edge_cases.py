@@ -89,8 +89,7 @@ def token_call(rp: TestRelyingParty, data: Mapping[str, str],
     """POST to the discovered token endpoint with exactly this form and these headers (no
     client auth added)."""
     response = rp.http.post(rp.token_endpoint, data=data, headers=headers or {})
-    return TokenResult(response.status_code, response.json(),
-                       sent_authorization="authorization" in response.request.headers)
+    return TokenResult.of(response, response.json())
 
 
 def basic(client_id: str, secret: str) -> str:

@@ -289,3 +289,21 @@ def test_token_response_is_not_cacheable(phone: Device, rp: TestRelyingParty, pe
     if vneid.is_embedded:  # the mock writes it in lower case
         assert "no-store" in response.headers.get("cache-control", ""), (
             f"expected no-store written in lower case, observed Cache-Control: {fields}")
+
+
+@pytest.mark.clause("T-1")
+@pytest.mark.warning_on_failure  # RFC 9111 §5.4 deprecates Pragma; RFC 6749 still asks it
+def test_token_response_says_pragma_no_cache(phone: Device, rp: TestRelyingParty,
+                                             persona: Persona, vneid: VNeIDHandle) -> None:
+    """RFC 6749 §5.1: with ``Cache-Control: no-store``, "the "Pragma" response header field
+    with a value of "no-cache"" (an audit: a provider leaving it out passed every scenario).
+    HTTP/1.1 caches ignore it, so another provider's omission is a WARNING, not a failure."""
+    login, code = get_code(phone, rp, persona)
+    with vneid.client() as http:
+        response = http.post(rp.token_endpoint, auth=(rp.client_id, rp.client_secret), data={
+            "grant_type": "authorization_code", "code": code,
+            "redirect_uri": rp.redirect_uri, "code_verifier": login.code_verifier})
+    assert_redeemed(response)
+    fields = response.headers.get_list("pragma")
+    assert "no-cache" in cache_directives(*fields), (
+        f"RFC 6749 §5.1: expected Pragma: no-cache with the tokens, observed Pragma: {fields}")

@@ -14,7 +14,14 @@ from harness.protocol import VersionError, parse_version
 from harness.rp import RP_SCHEME, Login, TestRelyingParty
 from harness.targets import Target, VNeIDHandle
 from harness.world import DeviceFactory, PersonaPool
-from scenarios.support import answered, assert_redeemed, authorize_on_phone, get_code, public
+from scenarios.support import (
+    answered,
+    assert_redeemed,
+    authorize_on_phone,
+    challenge_schemes,
+    get_code,
+    public,
+)
 
 pytestmark = pytest.mark.plan("vneid-provider")
 
@@ -233,3 +240,9 @@ def test_userinfo_refuses_bad_tokens(rp: TestRelyingParty, token: str | None) ->
     assert result.error in allowed, (
         f"expected the 401's error to be one of {sorted(map(str, allowed))} (T-5, RFC 6750 "
         f"§3.1), observed {public(result.body)}")
+    # RFC 6750 §3: "the resource server MUST include the HTTP WWW-Authenticate response
+    # header field" with the Bearer scheme, with or without a token (an audit: a provider
+    # sending none passed every scenario)
+    assert "bearer" in challenge_schemes(*result.challenges), (
+        f"T-5: expected the 401 to carry a Bearer challenge (RFC 6750 §3), observed "
+        f"WWW-Authenticate: {list(result.challenges)}")

@@ -16,6 +16,7 @@ from scenarios.support import (
     assert_home,
     assert_invalid_client,
     cache_directives,
+    challenge_schemes,
     endpoint_path,
 )
 
@@ -56,12 +57,64 @@ def test_cache_directives_find_no_store_only_as_a_directive(field: str) -> None:
 ])
 def test_invalid_client_status_follows_rfc_6749_section_5_2(embedded: bool, status: int,
                                                             header: bool, ok: bool) -> None:
-    result = TokenResult(status, {"error": "invalid_client"}, sent_authorization=header)
+    result = TokenResult(status, {"error": "invalid_client"}, sent_authorization=header,
+                         sent_scheme="basic" if header else None,
+                         challenges=('Basic realm="idp"',) if status == 401 else ())
     if ok:
         assert_invalid_client(result, embedded=embedded)
     else:
         with pytest.raises(AssertionError, match=r"RFC 6749 §5\.2"):
             assert_invalid_client(result, embedded=embedded)
+
+
+@pytest.mark.parametrize(("fields", "expected"), [
+    (['Basic realm="VNeID token endpoint", charset="UTF-8"'], {"basic"}),
+    (["Bearer"], {"bearer"}),
+    (['bearer error="invalid_token"'], {"bearer"}),  # RFC 9110 §11.1: case-insensitive
+    (['Bearer realm="a, Basic b", error=x, Basic realm=y'], {"bearer", "basic"}),
+    (['Newauth realm="apps", type=1, title="Login to \\"apps\\"", Basic realm="simple"'],
+     {"newauth", "basic"}),  # RFC 9110 §11.6.1's example
+    (["Negotiate abc==", "Bearer"], {"negotiate", "bearer"}),  # token68; two fields
+    (["realm=x"], set()),
+    ([" , ,"], set()),
+    ([], set()),
+])
+def test_challenge_schemes_are_parsed_as_rfc_9110_says(fields: list[str],
+                                                       expected: set[str]) -> None:
+    assert challenge_schemes(*fields) == expected
+
+
+@pytest.mark.parametrize(("scheme", "challenges", "ok"), [
+    ("basic", ('Basic realm="idp"',), True),
+    ("basic", ('Form realm="idp"', 'basic realm="idp"'), True),
+    ("basic", (), False),  # RFC 6749 §5.2: a 401 MUST carry WWW-Authenticate
+    ("basic", ('Bearer error="invalid_client"',), False),  # not the scheme the client used
+    ("bearer", ('Basic realm="idp"',), True),  # a scheme the endpoint does not take
+    (None, ('Basic realm="idp"',), True),
+    (None, (), False),  # RFC 9110 §15.5.2: every 401
+])
+def test_a_401_invalid_client_challenges_for_the_clients_scheme(
+        scheme: str | None, challenges: tuple[str, ...], ok: bool) -> None:
+    result = TokenResult(401, {"error": "invalid_client"}, sent_authorization=scheme is not None,
+                         sent_scheme=scheme, challenges=challenges)
+    if ok:
+        assert_invalid_client(result, embedded=False)
+    else:
+        with pytest.raises(AssertionError, match=r"WWW-Authenticate"):
+            assert_invalid_client(result, embedded=False)
+
+
+def test_a_token_result_knows_the_scheme_it_sent_and_the_challenges() -> None:
+    request = httpx.Request("POST", "http://idp.test/token",
+                            headers={"Authorization": "BASIC dXNlcjpwdw=="})
+    response = httpx.Response(401, request=request, headers=[
+        ("WWW-Authenticate", 'Basic realm="a"'), ("WWW-Authenticate", "Bearer")])
+    result = TokenResult.of(response, {"error": "invalid_client"})
+    assert (result.sent_authorization, result.sent_scheme) == (True, "basic")
+    assert result.challenges == ('Basic realm="a"', "Bearer")
+    bare = TokenResult.of(httpx.Response(200, request=httpx.Request("GET", "http://idp.test")),
+                          {})
+    assert (bare.sent_authorization, bare.sent_scheme, bare.challenges) == (False, None, ())
 
 
 @pytest.mark.parametrize("embedded", [True, False])
