@@ -56,8 +56,12 @@ class AppApi:
         where the provider must not redirect (S-3)."""
         p = self.provider
         check_app_version(request, "vneid", p.profile)
-        session, persona = p.session(bearer_token(request, clause="A-5"))
+        token = bearer_token(request, clause="A-5")
+        p.session(token)  # a dead session is refused before its body is read
         body = await read_json_object(request, clause="A-5")
+        # Again after the await: the citizen may have been lowered to level 1, locked or
+        # removed (§11) while the body arrived, and the code must carry them as they are now.
+        session, persona = p.session(token)
         link = require_str(body, "link", clause="A-5", max_len=MAX_LINK_LENGTH)
         decision = body.get("decision")
         if decision not in DECISIONS:

@@ -115,4 +115,7 @@ async def complete_login(tx: LoginTransaction, callback_url: str, *, issuer: Iss
         account = find_account(accounts, identity.personal_id)
         if s.fetch_userinfo:
             check_userinfo(await conn.userinfo(tokens.access_token), identity)
+            # again after the await: the account may have been locked, removed or linked
+            # to another person (§11) while userinfo answered (P-1)
+            account = find_account(accounts, identity.personal_id)
     return account

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import httpx
 import pytest
 
 from harness.protocol import LinkForm, parse_callback
@@ -371,3 +372,56 @@ def test_a_session_of_a_citizen_locked_since_ends(vneid_flow, vneid_provider):
     again = vneid_flow.http.post("/api/app/v1/sessions", headers=vneid_flow.headers, json={
         "personal_id": vneid_flow.persona.personal_id, "passcode": vneid_flow.persona.passcode})
     assert _error(again) == (423, "account_locked", "A-4")
+
+
+def _changing_while_the_body_is_read(provider, change):
+    """The provider's app, with ``change()`` made when an authorization's body is first
+    read: what a control-API call does on a served provider while the app's body is on its
+    way (the handler awaits the body)."""
+    async def app(scope, receive, send):
+        if scope["type"] != "http" or scope["path"] != "/api/app/v1/authorizations":
+            await provider.app(scope, receive, send)
+            return
+        changed = False
+
+        async def receive_after_the_change():
+            nonlocal changed
+            if not changed:
+                changed = True
+                change()
+            return await receive()
+
+        await provider.app(scope, receive_after_the_change, send)
+    return app
+
+
+@pytest.mark.clause("A-5", "P-2")
+@pytest.mark.parametrize("what", ["level1", "locked", "removed"])
+def test_a_citizen_changed_while_the_body_arrives_gets_no_code(vneid_flow, vneid_provider,
+                                                                what):
+    """The session and its citizen were looked up before the body was awaited: a citizen
+    lowered to level 1, locked or removed meanwhile (the change acknowledged first) still
+    got a code (for a level-1 one, acr loa:2), and VssID logged them in."""
+    from dataclasses import replace
+
+    from harness.embedded import SyncASGITransport
+
+    session = vneid_flow.session()
+    persona = vneid_flow.persona
+    change = {
+        "level1": lambda: vneid_provider.add_persona(replace(persona, level=1)),
+        "locked": lambda: vneid_provider.add_persona(replace(persona, status="locked")),
+        "removed": lambda: vneid_provider.remove_persona(persona.personal_id),
+    }[what]
+    with httpx.Client(transport=SyncASGITransport(
+            _changing_while_the_body_is_read(vneid_provider, change)),
+            base_url=vneid_provider.issuer) as http:
+        r = http.post("/api/app/v1/authorizations",
+                      headers={**vneid_flow.headers, "Authorization": f"Bearer {session}"},
+                      json={"link": vneid_flow.request().to_link(), "decision": "approve"})
+    if what == "level1":  # as for a citizen at level 1 before the request
+        cb = _redirect(r)
+        assert (cb.error, cb.code) == ("unmet_authentication_requirements", None)
+    else:  # as for a session whose citizen is locked or gone
+        assert _error(r) == (401, "invalid_token", "A-5")
+    assert len(vneid_provider.grants.codes) == 0

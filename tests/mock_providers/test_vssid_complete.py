@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -302,3 +302,35 @@ def test_session_ends_when_its_bhxh_code_is_relinked_to_another_person(world: Vs
     token = world.login().json()["session_token"]
     world.provider.add_account(AccountRecord(BHXH_CODE, "079203000001", "Someone Else"))
     assert_error(_me(world, token), 401, "invalid_token", "A-6")
+
+
+class _ChangingOnUserinfo(httpx.AsyncBaseTransport):
+    """The fake issuer, with ``change()`` made when VssID asks for userinfo: what a
+    control-API call does on a served VssID while its login awaits the issuer."""
+
+    def __init__(self) -> None:
+        self.world: VssIDWorld | None = None
+        self.change: Callable[[VssIDWorld], object] = lambda world: None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        assert self.world is not None
+        if request.url.path == "/userinfo":
+            self.change(self.world)
+        return await httpx.ASGITransport(app=self.world.fake.app).handle_async_request(request)
+
+
+@pytest.mark.clause("P-1", "A-6")
+@pytest.mark.parametrize(("change", "status", "error"), [
+    (lambda w: w.provider.add_account(AccountRecord(BHXH_CODE, PERSONAL_ID, FULL_NAME,
+                                                    "locked")), 423, "account_locked"),
+    (lambda w: w.provider.remove_account(BHXH_CODE), 404, "vssid_account_not_found"),
+], ids=["locked", "removed"])
+def test_an_account_changed_while_userinfo_answers_gets_no_session(
+        change: Callable[[VssIDWorld], object], status: int, error: str) -> None:
+    """The account was looked up before the userinfo call was awaited: one locked or removed
+    meanwhile (the change acknowledged first) still got a session, and its bhxh_code."""
+    transport = _ChangingOnUserinfo()
+    with VssIDWorld(transport=transport) as world:
+        transport.world, transport.change = world, change
+        assert_error(world.login(), status, error, "P-1")
+        assert len(world.provider.sessions) == 0
