@@ -607,6 +607,21 @@ HELP_WIDTH_OFF_TERMINAL = 120
 environment variables with "…"; this many columns show them whole."""
 
 
+def tolerate_narrow_output() -> None:
+    """A stdout or stderr that cannot hold every character (``PYTHONIOENCODING=ascii``,
+    ``PYTHONUTF8=0`` under ``LC_ALL=C``, a legacy code page) shows a Vietnamese name or a
+    "…" as a ``\\u`` escape: strict, the first one stopped the command with a traceback
+    (``run`` before its verdict). A UTF-8 stream is left as it is."""
+    import codecs
+    import io
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        if isinstance(stream, io.TextIOWrapper) and codecs.lookup(encoding).name != "utf-8":
+            stream.reconfigure(errors="backslashreplace")
+
+
 def main() -> None:
     import sys
 
@@ -615,6 +630,7 @@ def main() -> None:
     from harness.http_client import bypass_proxies_for_loopback
     from harness.processes import sigterm_interrupts
 
+    tolerate_narrow_output()
     bypass_proxies_for_loopback()
     if rich_utils.MAX_WIDTH is None and "COLUMNS" not in os.environ \
             and not sys.stdout.isatty():

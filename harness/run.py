@@ -42,6 +42,7 @@ from harness.preflight import TargetReads, preflight, target_warnings
 from harness.processes import interrupt_reason, interrupts_deferred
 from harness.profile_file import load_profile, profile_overrides
 from harness.protocol.redaction import redact_url
+from harness.protocol.text import clip
 from harness.pytest_plugin import own_pytest, replay_of
 from harness.targets import check_admin_token
 from reports.conformance_html import write_conformance_html
@@ -333,7 +334,7 @@ class ProgressReporter:
             message = " ".join(detail.split())
         elif report.skipped:
             message = " ".join(_skip_reason(report).split())
-        return TestOutcome(report.nodeid, outcome, clauses, report.duration, message[:300],
+        return TestOutcome(report.nodeid, outcome, clauses, report.duration, clip(message, 300),
                            warn_only, detail, replay_of(report) if report.failed else "")
 
     def _record_started(self, entry: TestOutcome) -> None:
@@ -532,7 +533,6 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
     partial = not options.whole_plan or (bool(options.keyword) and not options.paths)
     result = evaluate(plan, reporter.ordered_outcomes(), expected,
                       coverage_required=not partial, interrupted=reporter.stopped)
-    _print_verdict(console, result, options, elapsed, before=len(hints))
     verdict = result.to_json(target={
         "vneid": redact_url(options.vneid_url) if options.vneid_url else "embedded",
         "vssid": redact_url(options.vssid_url) if options.vssid_url else "embedded",
@@ -546,11 +546,17 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
         clause_links=clause_links(options.protocol_url,
                                   protocol_of_run(Path(_root_of(options.paths)))))
     evidence.attach(verdict)
+    # written before anything is printed: a terminal that cannot show the table (a stdout
+    # closed by `| head`) must not cost the run its verdict files
+    unwritten: ReportError | None = None
     try:
         write_verdict(verdict, options.result_file)
         page = write_conformance_html(verdict, options.result_file.with_suffix(".html"))
     except ReportError as exc:  # a folder in its place, a full disk, no permission
-        errors.print(f"[bold red]the verdict is not complete:[/] {escape(str(exc))}. The "
+        unwritten = exc
+    _print_verdict(console, result, options, elapsed, before=len(hints))
+    if unwritten is not None:
+        errors.print(f"[bold red]the verdict is not complete:[/] {escape(str(unwritten))}. The "
                      f"tests' results are in {escape(str(out / 'junit.xml'))} and "
                      f"{escape(str(out / 'results.jsonl'))}; free that path or give another "
                      "--out, and run again", highlight=False)

@@ -40,6 +40,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from harness.protocol.text import clip
 from harness.pytest_plugin import REPLAY_SECTION, replay_of
 from harness.trace import (
     AppSwitched,
@@ -143,7 +144,7 @@ def step_parameters(event: Event) -> dict[str, str]:
     if isinstance(event, LinkOpened):
         return {"form": event.form, "url": event.url}
     if isinstance(event, ScreenShown):
-        return {"texts": " | ".join(event.texts)[:300]}
+        return {"texts": clip(" | ".join(event.texts), 300)}
     if isinstance(event, StoreOpened):
         return {"url": event.url or "(none)"}
     return {}

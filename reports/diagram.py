@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
+from harness.protocol.text import clip
 from harness.trace import (
     AppSwitched,
     Event,
@@ -239,7 +240,7 @@ def _parties(rows: list[Row]) -> list[str]:
 
 def _clip(text: str, limit: int) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: max(limit - 1, 1)] + "…"
+    return text if len(text) <= limit else clip(text, max(limit - 1, 1)) + "…"
 
 
 # -- SVG ------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Any
 from harness.conformance.expected import ExpectedFailure
 from harness.conformance.plans import Plan
 from harness.protocol import CLAUSES
+from harness.protocol.text import clip
 
 __all__ = ["ClauseResult", "ConformanceResult", "TestOutcome", "TestResult", "evaluate"]
 
@@ -160,7 +161,7 @@ def _cut(detail: str) -> str:
     """``detail``, at most :data:`MAX_DETAIL` characters, saying so when it is cut."""
     if len(detail) <= MAX_DETAIL:
         return detail
-    return detail[:MAX_DETAIL] + (f" … (cut at {MAX_DETAIL} characters; the whole text is in "
+    return clip(detail, MAX_DETAIL) + (f" … (cut at {MAX_DETAIL} characters; the whole text is in "
                                   "junit.xml)")
 
 

@@ -117,8 +117,8 @@ class WebFlow:
                 clause="A-2")), request)
         request_id = p.entropy.token(16)
         self.pending.put(request_id, _Pending(verified), p.profile.transaction_ttl)
-        hint = verified.login_hint if verified.login_hint and verified.login_hint.isdigit() \
-            else ""
+        hint = verified.login_hint or ""  # a personal_id, ASCII digits (§1), not any
+        hint = hint if hint.isascii() and hint.isdigit() else ""  # str.isdigit() ('٠', '²')
         return pages.login_page(action=self.login_action, request_id=request_id,
                                 personal_id=hint[:12])
 

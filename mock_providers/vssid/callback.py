@@ -19,6 +19,7 @@ from harness.protocol import (
     parse_callback,
     parse_link,
 )
+from harness.protocol.text import clip
 
 __all__ = ["AUTHORIZATION_ERRORS", "authorization_error", "check_callback"]
 
@@ -47,7 +48,7 @@ def authorization_error(callback: Callback) -> ProtocolError:
     provider's code and description travel as ``provider_error``/``provider_error_description``.
     """
     error = callback.error or ""
-    described = (callback.error_description or "")[:300]
+    described = clip(callback.error_description or "", 300)
     shown = error if _ERROR_CHARS.fullmatch(error) else repr(error[:64])
     extra = {"provider_error": shown, "provider_error_description": described or None}
     suffix = f": {described}" if described else ""

@@ -403,3 +403,63 @@ def test_a_runs_root_when_pytest_cannot_say_is_the_folder_holding_its_paths(
     monkeypatch.setattr(findpaths, "determine_setup", another_pytest)
     assert _root_of(paths) == str(tmp_path / "team")
     assert _root_of(paths[:1]) == str(tmp_path / "team" / "a")
+
+
+_VIETNAMESE_FAILURE = (
+    "import pytest\n\n@pytest.mark.clause('R-1')\ndef test_name_shown():\n"
+    "    assert False, 'màn hình chính: Nguyễn Thị Đường'\n")
+
+
+def test_a_terminal_that_cannot_show_the_verdict_does_not_cost_its_files(
+        tmp_path: Path) -> None:
+    """The verdict was printed before it was written: a console that failed on the table (a
+    stdout closed by ``| head``, one that cannot encode "ữ") left no summary.json."""
+    import io
+
+    from rich.console import Console
+
+    from harness.run import RunOptions, run_suites
+
+    suite = tmp_path / "test_vietnamese.py"
+    suite.write_text(_VIETNAMESE_FAILURE, encoding="utf-8")
+    out = tmp_path / "out"
+    strict_ascii = io.TextIOWrapper(io.BytesIO(), encoding="ascii", errors="strict")
+    with pytest.raises(UnicodeEncodeError):
+        run_suites(RunOptions(out=out, paths=[str(suite)]), Console(file=strict_ascii))
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert [t["status"] for t in summary["tests"]] == ["FAILED"]
+    assert "Nguyễn Thị Đường" in summary["tests"][0]["message"]
+    assert (out / "summary.html").is_file()
+
+
+@pytest.mark.parametrize("narrow", [{"PYTHONIOENCODING": "ascii"},
+                                    {"PYTHONUTF8": "0", "LC_ALL": "C"}])
+def test_an_ascii_stdout_shows_vietnamese_as_escapes(tmp_path: Path,
+                                                     narrow: dict[str, str]) -> None:
+    """Under an output encoding without Vietnamese (``PYTHONIOENCODING=ascii``, ``LC_ALL=C``
+    with UTF-8 mode off) the first "ữ" or "…" was a UnicodeEncodeError: ``personas check``
+    ended in a traceback, ``run`` exited 1 after a passing run without its verdict files."""
+    people = tmp_path / "personas.yaml"
+    assert runner.invoke(app, ["personas", "generate", "-o", str(people), "--count", "3"]
+                         ).exit_code == 0
+    env = {**{k: v for k, v in os.environ.items()
+              if k not in ("PYTHONIOENCODING", "PYTHONUTF8", "LANG", "LC_ALL", "LC_CTYPE")},
+           "COLUMNS": "160", **narrow}
+    check = subprocess.run([str(BIN), "personas", "check", str(people)], capture_output=True,
+                           text=True, timeout=60, env=env)
+    assert check.returncode == 0, check.stderr[-3000:]
+    assert "3 citizens" in check.stdout
+    name = load_personas(people)[0].full_name
+    assert name.encode("ascii", "backslashreplace").decode() in check.stdout
+    suite = tmp_path / "test_vietnamese.py"
+    suite.write_text(_VIETNAMESE_FAILURE, encoding="utf-8")
+    out = tmp_path / "out"
+    done = subprocess.run([str(BIN), "run", "--out", str(out), "--workers", "1",
+                           "--no-report", str(suite)],
+                          capture_output=True, text=True, timeout=300, env=env)
+    said = done.stdout + done.stderr
+    assert done.returncode == 1, said[-3000:]  # the test's failure, not a crash
+    assert "Traceback" not in said, said[-3000:]
+    assert "Nguy\\u1ec5n Th\\u1ecb" in done.stdout
+    assert "verdict NOT OK" in done.stdout
+    assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["ok"] is False

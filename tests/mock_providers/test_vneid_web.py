@@ -204,6 +204,18 @@ def test_user_input_is_escaped(vneid_flow):
     assert '"><b>' not in again.text
 
 
+@pytest.mark.clause("A-2")
+@pytest.mark.parametrize("hint", ["٠٠١٠٩٠١٢٣٤٥٦", "００１０９０１２３４５６", "¹²³"],
+                         ids=["arabic-indic", "full-width", "superscript"])
+def test_a_login_hint_of_other_digits_fills_nothing(vneid_flow, hint):
+    """A-2's ``login_hint`` is a personal_id, 12 ASCII digits (§1): Arabic-Indic, full-width
+    or superscript digits pass ``str.isdigit`` and filled a field the login then refuses."""
+    page = _start(vneid_flow, login_hint=hint)
+    assert re.search(r'id="personal_id"[^>]*value=""', page.text), page.text
+    hinted = _start(vneid_flow, login_hint=vneid_flow.persona.personal_id)
+    assert f'value="{vneid_flow.persona.personal_id}"' in hinted.text
+
+
 def test_a_login_page_is_single_use_and_expires(vneid_flow, vneid_provider):
     consent = _login(vneid_flow, _start(vneid_flow))
     assert _decide(vneid_flow, consent, "approve").status_code == 303
