@@ -40,7 +40,7 @@ from harness.protocol import (
     is_valid_bhxh_code,
     parse_personal_id,
 )
-from harness.protocol.identifiers import Sex
+from harness.protocol.identifiers import Sex, full_name_problem
 from harness.protocol.numbers import unique_keys
 
 __all__ = [
@@ -105,16 +105,11 @@ def _check_passcode(value: object) -> None:
 def _check_full_name(value: object) -> None:
     """What the providers' records accept (``PersonaRecord``, ``AccountRecord``), so a file
     ``personas check`` passes is one ``serve`` loads."""
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str) or not value:
         raise _Invalid("full_name", f"must be a non-empty string, got {_shown(value)}")
-    if len(value) > MAX_FULL_NAME:
-        raise _Invalid("full_name", f"is {len(value)} characters; at most {MAX_FULL_NAME}")
-    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
-        raise _Invalid("full_name", "contains control characters (a tab, a line break...); "
-                                    "write it on one line with spaces")
-    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
-        raise _Invalid("full_name", "contains a lone surrogate (a \\ud800-style escape that "
-                                    "is half of a character); write the character itself")
+    problem = full_name_problem(value)
+    if problem is not None:
+        raise _Invalid("full_name", problem)
 
 
 def _check_personal_id(value: object, birthdate: dt.date, gender: str) -> None:
@@ -475,7 +470,7 @@ def load_personas(path: str | os.PathLike[str]) -> list[Persona]:
     p = Path(path)
     kind = _format(p)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = p.read_text(encoding="utf-8-sig")  # a BOM, as Windows editors save JSON
     except (OSError, UnicodeDecodeError) as exc:
         raise PersonaFileError(f"{p}: cannot read the persona file: {exc}") from None
     try:

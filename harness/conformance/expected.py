@@ -105,7 +105,7 @@ def _entry(path: Path, index: int, raw: Any) -> ExpectedFailure:
 def load_expected_failures(path: Path) -> list[ExpectedFailure]:
     """Read and validate an expected-failures file; errors name the file and the entry."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a BOM, as Windows editors save JSON
     except OSError as exc:
         raise ConfigError(f"cannot read expected-failures file {path}: {exc.strerror}") from None
     except UnicodeDecodeError as exc:

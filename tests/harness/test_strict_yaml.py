@@ -75,3 +75,18 @@ def test_every_user_file_nested_too_deeply_is_one_error(tmp_path: Path, loader: 
     path.write_bytes(b"a: \xff\xfe\n")
     with pytest.raises(HarnessError, match=r"UTF-8|utf-8"):
         loader(path)  # type: ignore[operator]
+
+
+def test_json_user_files_may_start_with_a_byte_order_mark(tmp_path: Path) -> None:
+    """Windows editors (Notepad) save JSON with a UTF-8 byte-order mark, which RFC 8259 §8.1
+    lets a parser ignore: a persona file or an expected-failures file saved so was refused
+    ("Unexpected UTF-8 BOM") while the same file as YAML, and a profile, were read."""
+    people = tmp_path / "personas.json"
+    people.write_text('\ufeff{"personas": [{"personal_id": "001099000001", "passcode": '
+                      '"123456", "full_name": "Lê Văn An", "gender": "male", '
+                      '"birthdate": "1999-01-01"}]}', encoding="utf-8")
+    assert [p.full_name for p in load_personas(people)] == ["Lê Văn An"]
+    expected = tmp_path / "expected.json"
+    expected.write_text('\ufeff{"expected_failures": [{"test": "scenarios/test_x.py::test_y", '
+                        '"clause": "A-2", "reason": "known"}]}', encoding="utf-8")
+    assert [e.clause for e in load_expected_failures(expected)] == ["A-2"]
