@@ -16,8 +16,10 @@ from harness.protocol.errors import (
     oauth_description,
 )
 from harness.protocol.identifiers import (
+    FULL_NAME_PATTERN,
     MAX_FULL_NAME,
     PersonalId,
+    full_name_problem,
     generate_bhxh_code,
     generate_personal_id,
     is_valid_bhxh_code,
@@ -60,6 +62,7 @@ from harness.protocol.runtime import (
 from harness.protocol.versions import Version, parse_version, require_min_version
 
 __all__ = [
+    "FULL_NAME_PATTERN",
     "MAX_FULL_NAME",
     # clauses
     "CLAUSES", "SECTIONS", "Clause", "clause", "validate_clause_ids",
@@ -69,7 +72,8 @@ __all__ = [
     # numbers
     "finite_number",
     # identifiers
-    "PersonalId", "generate_bhxh_code", "generate_personal_id", "is_valid_bhxh_code", "is_vschar",
+    "PersonalId", "full_name_problem", "generate_bhxh_code", "generate_personal_id",
+    "is_valid_bhxh_code", "is_vschar",
     "parse_personal_id",
     # links
     "AuthorizationRequest", "Callback", "LinkForm", "ParsedLink", "add_query",

@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
 from harness.protocol.errors import IdentifierError
 
 __all__ = [
+    "FULL_NAME_PATTERN",
     "MAX_FULL_NAME",
     "PROVINCE_CODES",
     "PersonalId",
     "Sex",
+    "full_name_problem",
     "generate_bhxh_code",
     "generate_personal_id",
     "is_valid_bhxh_code",
@@ -32,6 +36,44 @@ Sex = Literal["male", "female"]
 MAX_FULL_NAME = 200
 """The longest ``full_name`` (characters) a citizen's record or a VssID account holds (T-3,
 P-1): the providers refuse a longer one, persona files are checked against it."""
+_NOT_IN_A_NAME = (r"\u0000-\u001f\u007f-\u009f"  # controls, C0 and C1 (NEL, U+0085, a line break)
+                  r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"  # text-direction controls
+                  r"\u2028\u2029"  # the line and paragraph separators
+                  r"\ufdd0-\ufdef\ufffe\uffff"  # noncharacters
+                  r"\ud800-\udfff")  # lone surrogates: half of a character
+_BLANK = r" \u00a0\u00ad\u1680\u2000-\u200d\u202f\u205f\u2060\u3000\ufeff"
+FULL_NAME_PATTERN = f"^[^{_NOT_IN_A_NAME}]*[^{_NOT_IN_A_NAME}{_BLANK}][^{_NOT_IN_A_NAME}]*$"
+"""What a ``full_name`` is (T-3, P-1), as the providers' OpenAPI documents give it (ECMA-262
+and Python read it alike): one line of text with something visible in it, without controls
+(C0, C1), text-direction controls (which reorder what a screen or a report shows after
+them), line or paragraph separators, noncharacters or lone surrogates."""
+_FULL_NAME = re.compile(FULL_NAME_PATTERN)
+_NOT_IN_A_NAME_RE = re.compile(f"[{_NOT_IN_A_NAME}]")
+
+
+def full_name_problem(value: str) -> str | None:
+    """What is wrong with the string ``value`` as a ``full_name`` (T-3, P-1), said so a user
+    can mend it, or ``None``: the one rule the providers' records, VssID's accounts and
+    persona files share (:data:`FULL_NAME_PATTERN`, at most :data:`MAX_FULL_NAME`
+    characters). Callers say themselves what else they were given instead of a string."""
+    if not value:
+        return "must be a non-empty string"
+    if len(value) > MAX_FULL_NAME:
+        return f"is {len(value)} characters; at most {MAX_FULL_NAME}"
+    if _FULL_NAME.fullmatch(value):
+        return None
+    bad = _NOT_IN_A_NAME_RE.search(value)
+    if bad is None:
+        return "has nothing visible in it (only spaces or zero-width characters)"
+    char = bad.group()
+    if 0xD800 <= ord(char) <= 0xDFFF:
+        return ("contains a lone surrogate (a \\ud800-style escape that is half of a "
+                "character); write the character itself")
+    name = unicodedata.name(char, "") or ("a noncharacter" if unicodedata.category(char) == "Cn"
+                                          else "a control character")
+    return (f"contains U+{ord(char):04X} ({name}) at character {bad.start() + 1}: a name is "
+            "one line of text, without control, line-break or text-direction characters; "
+            "write it on one line with plain spaces")
 PROVINCE_CODES = range(1, 97)
 _CENTURY_DIGITS: dict[int, tuple[int, Sex]] = {
     0: (1900, "male"), 1: (1900, "female"), 2: (2000, "male"), 3: (2000, "female"),

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from starlette.routing import BaseRoute
 
-from harness.protocol import ACR_LEVEL1, ACR_LEVEL2, MAX_FULL_NAME
+from harness.protocol import ACR_LEVEL1, ACR_LEVEL2, FULL_NAME_PATTERN, MAX_FULL_NAME
 from harness.protocol.links import MAX_LINK_LENGTH
 from mock_providers import openapi as oa
 from mock_providers.openapi import (
@@ -58,7 +58,7 @@ PERSONA = obj({
     "personal_id": PERSONAL_ID,
     "passcode": string(128, min_length=1, pattern=NO_CONTROL),
     "level": integer(enum=[1, 2]),
-    "full_name": string(MAX_FULL_NAME, min_length=1, pattern=NO_CONTROL),
+    "full_name": string(MAX_FULL_NAME, min_length=1, pattern=FULL_NAME_PATTERN),
     "birthdate": string(10, pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", fmt="date"),
     "gender": string(enum=["male", "female"]),
     "status": string(enum=["active", "locked"]),

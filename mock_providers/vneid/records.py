@@ -18,9 +18,9 @@ import httpx
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from harness.protocol import MAX_FULL_NAME, ProtocolError, is_vschar, parse_personal_id
+from harness.protocol import ProtocolError, is_vschar, parse_personal_id
 from harness.protocol.client_auth import AUTH_METHODS, AuthMethod
-from harness.protocol.identifiers import Sex
+from harness.protocol.identifiers import Sex, full_name_problem
 from harness.protocol.json_names import json_kind
 from harness.protocol.redaction import REDACTED
 
@@ -101,7 +101,12 @@ class PersonaRecord:
         _text(self.passcode, "passcode", "A-4", 128)
         if type(self.level) is not int or self.level not in (1, 2):
             raise _invalid("level", f"must be 1 or 2, got {self.level!r}", "P-2")
-        _text(self.full_name, "full_name", "T-3", MAX_FULL_NAME)
+        if not isinstance(self.full_name, str):
+            raise _invalid("full_name", f"must be a non-empty string, got "
+                                        f"{json_kind(self.full_name)}", "T-3")
+        problem = full_name_problem(self.full_name)
+        if problem is not None:
+            raise _invalid("full_name", problem, "T-3")
         if not isinstance(self.birthdate, str) or not _DATE_RE.fullmatch(self.birthdate):
             raise _invalid("birthdate", "must be a date written YYYY-MM-DD", "T-3")
         try:

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
 from harness.protocol import (
-    MAX_FULL_NAME,
     ProtocolError,
     is_valid_bhxh_code,
     parse_personal_id,
 )
+from harness.protocol.identifiers import full_name_problem
 from harness.protocol.json_names import json_kind
 
 __all__ = ["MAX_ACCOUNTS", "AccountRecord", "AccountStatus", "AccountStore"]
@@ -45,13 +45,10 @@ class AccountRecord:
             parse_personal_id(self.personal_id, clause="P-1")
         except ProtocolError as exc:
             raise ProtocolError(f"'personal_id': {exc.description}", clause="P-1") from None
-        if (not isinstance(self.full_name, str) or not self.full_name.strip()
-                or len(self.full_name) > MAX_FULL_NAME
-                or any(ord(ch) < 0x20 or ord(ch) == 0x7F or 0xD800 <= ord(ch) <= 0xDFFF
-                       for ch in self.full_name)):
-            raise ProtocolError("'full_name' must be a non-empty string of at most "
-                                f"{MAX_FULL_NAME} characters, on one line, without control "
-                                "characters", clause="P-1")
+        problem = (full_name_problem(self.full_name) if isinstance(self.full_name, str)
+                   else f"must be a non-empty string, got {json_kind(self.full_name)}")
+        if problem is not None:
+            raise ProtocolError(f"'full_name' {problem}", clause="P-1")
         if self.status not in _STATUSES:
             raise ProtocolError(f"'status' must be one of {', '.join(_STATUSES)}, "
                                 f"got {self.status!r:.40}", clause="P-1")

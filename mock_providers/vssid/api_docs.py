@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from starlette.routing import BaseRoute
 
-from harness.protocol import MAX_FULL_NAME
+from harness.protocol import FULL_NAME_PATTERN, MAX_FULL_NAME
 from harness.protocol.links import MAX_LINK_LENGTH
 from mock_providers import openapi as oa
 from mock_providers.openapi import (
@@ -46,7 +46,7 @@ APP_ERRORS = {400: "invalid_request, app_version_invalid (V-3)",
 ACCOUNT = obj({
     "bhxh_code": string(10, min_length=10, pattern=r"^[0-9]{10}$"),
     "personal_id": string(12, min_length=12, pattern=r"^[0-9]{12}$"),
-    "full_name": string(MAX_FULL_NAME, min_length=1),
+    "full_name": string(MAX_FULL_NAME, min_length=1, pattern=FULL_NAME_PATTERN),
     "status": string(enum=["active", "locked"]),
 }, ["bhxh_code", "personal_id", "full_name"], additional=False,
     description="§11: a VssID account; one per personal_id (P-1)")
