@@ -187,10 +187,11 @@ def deep_link_html(e: LinkOpened) -> str:
         if parts.fragment:
             rows.append(("fragment", parts.fragment))
     rows.append(("link", e.url))
-    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+    body = "".join(f'<tr><th scope="row">{html.escape(k)}</th><td>{html.escape(v)}</td></tr>'
                    for k, v in rows)
-    return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>Deep link</title>'
-            f"<style>{_TABLE_STYLE}</style></head><body><table>{body}</table></body></html>\n")
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Deep link</title>'
+            f"<style>{_TABLE_STYLE}</style></head><body><table>{body}</table>"
+            "</body></html>\n")
 
 
 def _attachments(event: Event) -> list[tuple[str, str, Any]]:

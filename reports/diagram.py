@@ -45,6 +45,7 @@ __all__ = [
     "Message",
     "Note",
     "Row",
+    "describe",
     "flow_rows",
     "party_name",
     "sequence_mermaid",
@@ -278,6 +279,7 @@ def sequence_svg(events: Iterable[Event], *, title: str | None = None,
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img">',
         f"<title>{_xml(title or 'Sequence diagram')}</title>",
+        f"<desc>{_xml(describe(rows))}</desc>",
         f"<style>{_STYLE}</style>",
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
         'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
@@ -301,6 +303,22 @@ def sequence_svg(events: Iterable[Event], *, title: str | None = None,
         y += step
     out.append("</svg>")
     return "\n".join(out) + "\n"
+
+
+def describe(rows: Iterable[Row]) -> str:
+    """The diagram as one line of text, its rows numbered in order (the SVG's ``<desc>``:
+    what a screen reader says of it; labels whole, not cut to fit an arrow)."""
+    parts: list[str] = []
+    for number, row in enumerate(rows, 1):
+        if isinstance(row, Message):
+            kind = "answer" if row.dashed else "message"
+            parts.append(f"{number}. {kind} {party_name(row.source)} → "
+                         f"{party_name(row.target)}: {' '.join(row.label.split())}")
+        else:
+            parts.append(f"{number}. note on {party_name(row.party)}: "
+                         f"{' '.join(row.text.split())}")
+    return f"Sequence diagram, {len(parts)} rows. " + "; ".join(parts) if parts \
+        else "Sequence diagram, nothing recorded."
 
 
 def _text(x: float, y: float, text: str, cls: str | None = None,

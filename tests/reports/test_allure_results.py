@@ -172,10 +172,10 @@ def test_http_and_link_steps_carry_their_evidence(run: AllureRun) -> None:
         assert _attachments(step) == [(LINK_ATTACHMENT, "text/html")]
         page = run.attachment(step["attachments"][0])
         assert "<table>" in page
-        assert "<th>scheme</th>" in page
+        assert '<th scope="row">scheme</th>' in page
     callback = run.attachment(links[1]["attachments"][0])
-    assert "<th>query: code</th><td>[REDACTED]</td>" in callback
-    assert "<th>query: state</th>" in callback
+    assert '<th scope="row">query: code</th><td>[REDACTED]</td>' in callback
+    assert '<th scope="row">query: state</th>' in callback
 
 
 def test_the_diagram_is_attached_to_the_test(run: AllureRun) -> None:

@@ -124,6 +124,15 @@ def test_deep_link_attachment_is_a_table_of_the_link() -> None:
     assert "script" not in parser.tags
 
 
+def test_deep_link_attachment_is_in_english_with_row_headers() -> None:
+    """Allure shows the page in a frame of its own: without ``lang`` a screen reader reads it
+    in the user's default language (WCAG 3.1.1); each name is the header of its row."""
+    link = LinkOpened(source="vneid", url=CALLBACK, target="vssid", form="custom")
+    page = deep_link_html(link)
+    assert page.startswith('<!DOCTYPE html><html lang="en">')
+    assert page.count("<th") == page.count('<th scope="row">') == page.count("<tr>")
+
+
 def test_deep_link_attachment_escapes_the_link() -> None:
     link = LinkOpened(source="vssid", url='vneid://a?x=<b>"&y=</td><script>', target=None,
                       form="custom")

@@ -85,6 +85,29 @@ def test_every_label_is_escaped() -> None:
     assert any("<script>" in t for t in _texts(svg)), "escaped, not dropped"
 
 
+def test_a_screen_reader_gets_the_whole_flow_as_text() -> None:
+    """``role="img"`` hides the labels from assistive technology: the ``<title>`` names the
+    diagram and the ``<desc>`` says each row in order, labels whole (WCAG 1.1.1)."""
+    path = "/api/v1/" + "x" * 200
+    svg = sequence_svg([*login_trace(), http(url=f"http://api.vssid.test{path}")],
+                       title="t.py::test_login")
+    root = ET.fromstring(svg)
+    assert root.get("role") == "img"
+    assert root.findtext(f"{SVG}title") == "t.py::test_login"
+    desc = root.findtext(f"{SVG}desc") or ""
+    assert desc.startswith("Sequence diagram, 16 rows. 1. note on OS: user switches to VssID app;")
+    assert "3. message VssID app → VssID backend: POST /api/v1/auth/vneid/start; " \
+           "4. answer VssID backend → VssID app: 200;" in desc
+    assert "12. answer VssID backend → VssID app: 400 state_mismatch;" in desc
+    assert "13. note on VssID app: app-error; 14. message OS → Store: listing of VNeID app " \
+           "(ios);" in desc
+    assert desc.endswith(f"15. message VssID app → VssID backend: POST {path}; "
+                         "16. answer VssID backend → VssID app: 200")
+    assert "C0DE-SECRET-0001" not in desc
+    assert ET.fromstring(sequence_svg([])).findtext(f"{SVG}desc") == \
+        "Sequence diagram, nothing recorded."
+
+
 def test_long_flows_grow_and_long_labels_end_in_an_ellipsis() -> None:
     short = sequence_svg([http()])
     path = "/api/v1/" + "x" * 200
