@@ -74,6 +74,8 @@ def full_name_problem(value: str) -> str | None:
     return (f"contains U+{ord(char):04X} ({name}) at character {bad.start() + 1}: a name is "
             "one line of text, without control, line-break or text-direction characters; "
             "write it on one line with plain spaces")
+
+
 PROVINCE_CODES = range(1, 97)
 _CENTURY_DIGITS: dict[int, tuple[int, Sex]] = {
     0: (1900, "male"), 1: (1900, "female"), 2: (2000, "male"), 3: (2000, "female"),

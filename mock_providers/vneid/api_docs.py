@@ -132,8 +132,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         {400: "invalid_request, invalid_grant (T-2: unknown, expired, reused code; S-1, S-4: "
               "verifier) or unsupported_grant_type",
          401: "invalid_client: missing, wrong or ambiguous client authentication",
-         503: "the store of access tokens or client-assertion ids is full "
-              "(temporarily_unavailable)"},
+         503: "the store of client-assertion ids (kept against replay, RFC 7523 §3) is "
+              "full (temporarily_unavailable)"},
         body=Body(obj({
             "grant_type": string(enum=["authorization_code"]), "code": string(),
             "redirect_uri": string(), "code_verifier": string(128),
@@ -164,8 +164,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
             "expires_in": integer(1)}, ["session_token", "level", "expires_in"]))},
         {400: "invalid_request (fields), app_version_invalid (V-3)",
          401: "invalid_credentials", 423: "account_locked",
-         426: "app_update_required: the app is below the minimum version (V-5)",
-         503: "the store of app sessions is full (temporarily_unavailable)"},
+         426: "app_update_required: the app is below the minimum version (V-5)"},
         body=Body(obj({"personal_id": string(64), "passcode": string(128)},
                       ["personal_id", "passcode"])),
         parameters=APP_HEADERS),
@@ -178,8 +177,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
               "S-3), app_version_invalid",
          401: "invalid_token: no live app session (expired, unknown, or its citizen was "
               "locked since the login: the login then answers account_locked)",
-         426: "app_update_required (V-5)",
-         503: "the store of authorization codes is full (temporarily_unavailable)"},
+         426: "app_update_required (V-5)"},
         body=Body(obj({"link": string(MAX_LINK_LENGTH),
                        "decision": string(enum=list(DECISIONS))}, ["link", "decision"])),
         parameters=APP_HEADERS, security=SESSION),
@@ -188,16 +186,14 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "Start the web authorization flow: the level-2 login screen", "A-2", "web",
         {200: HTML, 302: REDIRECT},
         {400: "the request cannot be shown (unknown client, unregistered redirect_uri: never "
-              "redirected, S-3), as the §9 error screen",
-         503: "the store of web logins is full (temporarily_unavailable)"},
+              "redirected, S-3), as the §9 error screen"},
         parameters=_AUTHORIZE_PARAMS, html_errors=True),
     ("POST", "/authorize"): Operation(
         "The same as GET /authorize, the request form-encoded in the body (OpenID Connect "
         "Core §3.1.2.1)", "A-2", "web",
         {200: HTML, 303: REDIRECT},
         {400: "the request cannot be shown (unknown client, unregistered redirect_uri: never "
-              "redirected, S-3), or the body is not form-encoded, as the §9 error screen",
-         503: "the store of web logins is full (temporarily_unavailable)"},
+              "redirected, S-3), or the body is not form-encoded, as the §9 error screen"},
         body=Body(obj({p["name"]: string(MAX_LINK_LENGTH) for p in _AUTHORIZE_PARAMS}),
                   "application/x-www-form-urlencoded"),
         html_errors=True),
@@ -206,16 +202,14 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         {200: HTML, 303: REDIRECT},
         {400: "expired or unknown request_id, malformed form (error screen)",
          401: "invalid_credentials (the login screen again)",
-         423: "account_locked (the login screen again)",
-         503: "the store of authorization codes is full"},
+         423: "account_locked (the login screen again)"},
         body=Body(obj({"request_id": string(), "personal_id": string(),
                        "passcode": string()}), "application/x-www-form-urlencoded"),
         html_errors=True),
     ("POST", "/authorize/decision"): Operation(
         "The web consent form (A-5)", "A-5", "web",
         {303: REDIRECT},
-        {400: "expired or unknown request_id, no login, bad decision (error screen)",
-         503: "the store of authorization codes is full"},
+        {400: "expired or unknown request_id, no login, bad decision (error screen)"},
         body=Body(obj({"request_id": string(), "decision": string(enum=list(DECISIONS))}),
                   "application/x-www-form-urlencoded"),
         html_errors=True),

@@ -82,7 +82,9 @@ class ClientAuthenticator:
         self.audiences = frozenset({issuer, token_endpoint})
         self.clock = clock
         self.skew = skew
-        self._seen_jti: TTLStore[tuple[str, str], bool] = TTLStore(clock)
+        # never evicted: a dropped id would let its assertion be replayed (RFC 7523 §3)
+        self._seen_jti: TTLStore[tuple[str, str], bool] = TTLStore(
+            clock, name="client-assertion ids", clause="T-1", evict=False)
 
     def keys_to_fetch(self, form: Mapping[str, str]) -> tuple[str, str | None] | None:
         """``(jwks_uri, kid)`` when this call's assertion claims to come from a registered

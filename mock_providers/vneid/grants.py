@@ -68,10 +68,21 @@ class Grants:
         self.entropy = entropy
         self.profile = profile
         self.subjects = subjects
-        self.sessions: TTLStore[str, Session] = TTLStore(clock, max_items)
-        self.codes: TTLStore[str, AuthorizationCode] = TTLStore(clock, max_items)
-        self.access_tokens: TTLStore[str, AccessGrant] = TTLStore(clock, max_items)
+        self.sessions: TTLStore[str, Session] = TTLStore(clock, max_items, name="app sessions",
+                                                         clause="A-4")
+        self.access_tokens: TTLStore[str, AccessGrant] = TTLStore(
+            clock, max_items, name="access tokens", clause="T-5")
+        # a used code dropped to make room takes its tokens along: T-2's revocation on a
+        # replay must never be lost while they live
+        self.codes: TTLStore[str, AuthorizationCode] = TTLStore(
+            clock, max_items, name="authorization codes", clause="T-2",
+            on_evict=self._revoke_tokens_of)
         self._lock = threading.Lock()
+
+    def _revoke_tokens_of(self, code: AuthorizationCode) -> None:
+        for token in code.access_tokens:
+            self.access_tokens.pop(token)
+        code.access_tokens.clear()
 
     # -- sessions (A-4) --------------------------------------------------------------
     def open_session(self, personal_id: str) -> str:
@@ -103,9 +114,7 @@ class Grants:
                                      "redeem it as soon as the callback arrives, or start a "
                                      "new login", "T-2")
             if code.used:
-                for token in code.access_tokens:
-                    self.access_tokens.pop(token)
-                code.access_tokens.clear()
+                self._revoke_tokens_of(code)
                 raise _invalid_grant("the code was already redeemed; the tokens issued "
                                      "from it are revoked (RFC 6749 §4.1.2)", "T-2")
             if code.client_id != client_id:

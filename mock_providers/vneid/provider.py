@@ -97,10 +97,6 @@ class VNeIDProvider:
         self._subject_secret = self.entropy.randbytes(32)
         self.grants = Grants(self.clock, self.entropy, self.profile,
                              PairwiseSubjects(self._subject_secret))
-        for store, name, clause in ((self.grants.sessions, "app sessions", "A-4"),
-                                    (self.grants.codes, "authorization codes", "T-2"),
-                                    (self.grants.access_tokens, "access tokens", "T-5")):
-            store.name, store.clause = name, clause  # for the 503 of a full store
         self._personas: dict[str, PersonaRecord] = {}
         self._clients: dict[str, ClientRecord] = {}
         self._lock = threading.Lock()

@@ -83,8 +83,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         {200: Reply("the transaction", obj({
             "transaction_id": string(), "authorize_url": string(),
             "expires_in": integer(1)}, ["transaction_id", "authorize_url", "expires_in"]))},
-        {**APP_ERRORS,
-         503: "the store of login transactions is full (temporarily_unavailable)"},
+        {**APP_ERRORS},
         body=Body(obj({}), required=False, description="{} or nothing"),
         parameters=APP_HEADERS),
     ("POST", "/api/v1/auth/vneid/complete"): Operation(
@@ -102,8 +101,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
          404: "transaction_not_found, vssid_account_not_found (P-1, R-11)",
          409: "transaction_already_used (R-1)", 410: "transaction_expired (R-1)",
          423: "account_locked: the VssID account is locked (P-1)",
-         502: "provider_unavailable: the issuer could not be reached or answered garbage",
-         503: "the store of sessions is full (temporarily_unavailable)"},
+         502: "provider_unavailable: the issuer could not be reached or answered garbage"},
         body=Body(obj({"transaction_id": string(256), "callback_url": string(MAX_LINK_LENGTH)},
                       ["transaction_id", "callback_url"])),
         parameters=APP_HEADERS),

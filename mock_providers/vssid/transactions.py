@@ -4,9 +4,13 @@ R-1: "a transaction completes once and expires after 10 min". :meth:`Transaction
 marks a transaction used in the same synchronous step that finds it, so two concurrent
 ``complete`` calls can never both proceed. Expired entries are kept for one more TTL so a late
 call learns ``transaction_expired`` rather than ``transaction_not_found``. Both stores are
-bounded: expired entries are purged on each write (the kept ones first when room is short),
-and when the store is still full of live entries a new one is refused with 503
-``temporarily_unavailable`` naming the store; nothing alive is evicted.
+bounded: expired entries are purged in sweeps amortised over writes (the kept ones first when
+room is short), and a store still full of live entries drops its oldest hundredth
+(:func:`mock_providers._room.make_room`). Transactions live 10 min and sessions an hour, so a
+steady 83 logins a second fill the one and 14 the other (a served pair finishes ~1,400); a
+full store that refused new entries instead refused every login from then on, a session at
+``complete`` after its code was redeemed. What is dropped is only ever refused later (a
+transaction that is no longer known, a session logged out), and always the oldest.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from harness.protocol import Clock, ProtocolError
+from mock_providers._room import make_room
 from mock_providers.vssid.settings import VssIDSettings
 
 __all__ = ["LoginTransaction", "SessionStore", "TransactionStore", "VssIDSession"]
@@ -61,11 +66,6 @@ def _purge(entries: dict[str, _V], expiry: Callable[[_V], float], now: float) ->
         del entries[key]
 
 
-def _full(limit: int, what: str, clause: str) -> ProtocolError:
-    return ProtocolError(f"the VssID backend holds {limit} live {what}, its limit; try again "
-                         "when some have expired", code="temporarily_unavailable", clause=clause)
-
-
 class TransactionStore:
     def __init__(self, clock: Clock, limit: int = MAX_ENTRIES) -> None:
         self._clock = clock
@@ -73,6 +73,8 @@ class TransactionStore:
         self._lock = threading.Lock()
         self._limit = limit
         self._writes = 0
+        self.evicted = 0
+        """How many live transactions were dropped to make room."""
 
     def add(self, tx: LoginTransaction) -> None:
         ttl = tx.expires_at - tx.created_at
@@ -85,7 +87,8 @@ class TransactionStore:
             if len(self._items) >= self._limit:  # the expired ones kept for their message go
                 _purge(self._items, lambda t: t.expires_at, now)
             if len(self._items) >= self._limit:
-                raise _full(self._limit, "login transactions", "R-1")
+                self.evicted += len(make_room(self._items, self._limit, first=not self.evicted,
+                                              what="the VssID mock's login transactions"))
             self._items[tx.transaction_id] = tx
 
     def get(self, transaction_id: str) -> LoginTransaction | None:
@@ -130,6 +133,8 @@ class SessionStore:
         self._lock = threading.Lock()
         self._limit = limit
         self._writes = 0
+        self.evicted = 0
+        """How many live sessions were logged out to make room."""
 
     def add(self, token: str, session: VssIDSession) -> None:
         with self._lock:
@@ -138,7 +143,8 @@ class SessionStore:
                 _purge(self._items, lambda s: s.expires_at, self._clock.now())
                 self._writes = 0
             if len(self._items) >= self._limit:
-                raise _full(self._limit, "sessions", "A-6")
+                self.evicted += len(make_room(self._items, self._limit, first=not self.evicted,
+                                              what="the VssID mock's sessions"))
             self._items[token] = session
 
     def get(self, token: str) -> VssIDSession | None:

@@ -29,10 +29,12 @@ def test_extend_keeps_an_entry_longer_and_pop_removes_it():
     assert store.get("a") is None
 
 
-def test_a_full_store_refuses_new_entries_and_keeps_the_live_ones():
-    """Nothing alive is evicted: a flood cannot log a citizen out or burn a code."""
+def test_a_full_store_that_must_not_forget_refuses_new_entries_and_keeps_the_live_ones():
+    """``evict=False`` (the client-assertion ids kept against replay): nothing alive is
+    dropped, the new entry is refused (the other stores drop their oldest: test_bounds)."""
     clock = ManualClock()
-    store: TTLStore[int, int] = TTLStore(clock, max_items=3, name="app sessions", clause="A-4")
+    store: TTLStore[int, int] = TTLStore(clock, max_items=3, name="app sessions", clause="A-4",
+                                         evict=False)
     for i in range(3):
         store.put(i, i, ttl=60 + i)
     with pytest.raises(ProtocolError) as refused:

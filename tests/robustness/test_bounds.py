@@ -20,7 +20,7 @@ from mock_providers.vneid import provider as vneid_provider
 from mock_providers.vneid.faults import MAX_FAULT_TIMES
 from mock_providers.vneid.ttl import TTLStore
 from mock_providers.vssid import AccountRecord, VssIDProvider, VssIDSettings
-from mock_providers.vssid.transactions import SessionStore, TransactionStore
+from mock_providers.vssid.transactions import SessionStore, TransactionStore, VssIDSession
 from tests.robustness.served_pair import VNEID_APP, VSSID_APP
 
 
@@ -58,43 +58,125 @@ def test_every_store_is_bounded() -> None:
     assert MAX_FAULT_TIMES == 1_000
 
 
-def test_a_full_vssid_transaction_store_is_a_clear_503(served: ServedProviders) -> None:
+def test_a_full_vssid_transaction_store_drops_its_oldest(served: ServedProviders) -> None:
+    """A soak: transactions live 10 min, so a steady 83 logins a second filled 50,000, and a
+    full store refused every later login with 503; it drops its oldest now (a transaction
+    then unknown: 404 at complete, still refused)."""
     provider = served.vssid
     saved = provider.transactions
     provider.transactions = TransactionStore(provider.clock, limit=2)
     try:
         url = f"{served.vssid_url}/api/v1/auth/vneid/start"
-        assert [httpx.post(url, headers=VSSID_APP, timeout=10).status_code
-                for _ in range(2)] == [200, 200]
-        r = httpx.post(url, headers=VSSID_APP, timeout=10)
-        body = r.json()
-        assert (r.status_code, body["error"], body["clause"]) == (
-            503, "temporarily_unavailable", "R-1")
-        assert "holds 2 live login transactions, its limit" in body["error_description"]
-        provider.clock.offset = 2 * 600 + 1  # both expire (and their kept tombstones)
-        assert httpx.post(url, headers=VSSID_APP, timeout=10).status_code == 200
+        started = [httpx.post(url, headers=VSSID_APP, timeout=10) for _ in range(3)]
+        assert [r.status_code for r in started] == [200, 200, 200]
+        assert (len(provider.transactions), provider.transactions.evicted) == (2, 1)
+        ids = [r.json()["transaction_id"] for r in started]
+        done = httpx.post(f"{served.vssid_url}/api/v1/auth/vneid/complete", headers=VSSID_APP,
+                          json={"transaction_id": ids[0], "callback_url": "vssid://x"},
+                          timeout=10)
+        assert (done.status_code, done.json()["error"]) == (404, "transaction_not_found")
+        assert [provider.transactions.get(i) is not None for i in ids] == [False, True, True]
     finally:
         provider.transactions = saved
-        provider.clock.offset = 0
 
 
-def test_a_full_vneid_session_store_is_a_clear_503(served: ServedProviders) -> None:
+def test_a_full_vssid_session_store_logs_out_its_oldest() -> None:
+    """Sessions live an hour: a steady 14 logins a second filled 50,000, and every later
+    ``complete`` was a 503 after its code was redeemed, until one expired."""
+    clock = ManualClock()
+    store = SessionStore(clock, limit=200)
+    for n in range(201):
+        clock.advance(1)
+        store.add(f"t{n}", VssIDSession(f"{n:010d}", "001099000001", "A", clock.now() + 3600))
+    assert (len(store), store.evicted) == (199, 2)  # the oldest hundredth went at once
+    assert [store.get(f"t{n}") is None for n in (0, 1, 2, 200)] == [True, True, False, False]
+
+
+def test_a_full_vneid_session_store_logs_out_its_oldest(served: ServedProviders) -> None:
+    """The app sessions live 900 s: 100,000 filled at a steady 111 logins a second (a served
+    pair finishes ~1,400), and every later login was a 503."""
     persona = served.vneid.add_persona(PersonaRecord.from_json(
         PersonaFactory("bounds").new().to_vneid_json()))
-    store = served.vneid.grants.sessions
-    store.max_items = len(store) + 1
+    grants = served.vneid.grants
+    saved = grants.sessions
+    grants.sessions = TTLStore(served.vneid.clock, 1, name="app sessions", clause="A-4")
     try:
         body = {"personal_id": persona.personal_id, "passcode": persona.passcode}
         url = f"{served.vneid_url}/api/app/v1/sessions"
-        assert httpx.post(url, json=body, headers=VNEID_APP, timeout=10).status_code == 200
-        r = httpx.post(url, json=body, headers=VNEID_APP, timeout=10)
-        error = r.json()
-        assert (r.status_code, error["error"], error["clause"]) == (
-            503, "temporarily_unavailable", "A-4")
-        assert "live app sessions, its limit" in error["error_description"]
-        assert "try again" in error["error_description"]
+        first, second = (httpx.post(url, json=body, headers=VNEID_APP, timeout=10)
+                         for _ in range(2))
+        assert (first.status_code, second.status_code) == (200, 200)
+        answer = f"{served.vneid_url}/api/app/v1/authorizations"
+        for session, status in ((first, 401), (second, 400)):  # 400: the link is no link
+            r = httpx.post(answer, json={"link": "x", "decision": "approve"}, timeout=10,
+                           headers={**VNEID_APP, "Authorization":
+                                    f"Bearer {session.json()['session_token']}"})
+            assert r.status_code == status, r.text
+        assert grants.sessions.evicted == 1
     finally:
-        store.max_items = 100_000
+        grants.sessions = saved
+
+
+def test_a_full_ttl_store_drops_its_oldest_hundredth_and_says_so_once(
+        caplog: pytest.LogCaptureFixture) -> None:
+    clock = ManualClock()
+    dropped: list[int] = []
+    store: TTLStore[int, int] = TTLStore(clock, 300, name="codes", on_evict=dropped.append)
+    for n in range(302):
+        store.put(n, n, 60)
+    assert dropped == [0, 1, 2]  # once, at the 301st: 300 // 100 of the oldest
+    assert (len(store), store.evicted) == (299, 3)
+    assert [store.get(n) for n in (2, 3, 301)] == [None, 3, 301]
+    said = [r.getMessage() for r in caplog.records if r.name == "mock_providers"]
+    assert said == ["the VNeID mock's codes: 300 live, the limit; the oldest make room (under "
+                    "this load they live shorter than their lifetime)"]
+    clock.advance(61)  # expired entries go first: nothing live is dropped then
+    for n in range(302, 602):
+        store.put(n, n, 60)
+    assert store.evicted == 3
+
+
+def test_a_store_that_must_not_forget_refuses_when_full() -> None:
+    """The client-assertion ids kept against replay (RFC 7523 §3): a dropped one would let
+    its assertion be used again, so that store refuses a new one instead."""
+    seen = VNeIDProvider().client_auth._seen_jti
+    assert (seen.evict, seen.name) == (False, "client-assertion ids")
+    clock = ManualClock()
+    store: TTLStore[int, bool] = TTLStore(clock, 2, name="client-assertion ids", clause="T-1",
+                                          evict=False)
+    store.put(1, True, 30)
+    store.put(2, True, 60)
+    with pytest.raises(ProtocolError) as refused:
+        store.put(3, True, 60)
+    assert (refused.value.code, refused.value.clause) == ("temporarily_unavailable", "T-1")
+    assert "holds 2 live client-assertion ids, its limit; the next one expires in 30 s" \
+        in refused.value.description
+
+
+def test_a_used_code_dropped_to_make_room_takes_its_tokens_along() -> None:
+    """T-2: a replayed code revokes the tokens issued from it, so a used code is kept while
+    they live; dropped from a full store, it revokes them then, or they would outlive it."""
+    from harness.protocol.pkce import s256_challenge
+    from mock_providers.vneid.grants import AuthorizationCode
+
+    provider = VNeIDProvider()
+    grants = provider.grants
+    grants.codes.max_items = 1
+    persona = PersonaRecord.from_json(PersonaFactory("t2").new().to_vneid_json())
+    verifier = "v" * 43
+
+    def code() -> str:
+        return grants.issue_code(AuthorizationCode(
+            "vssid", "vssid://cb", s256_challenge(verifier), None, persona, "acr", 0.0,
+            "openid"))
+
+    first = code()
+    _, token, _ = grants.redeem(first, client_id="vssid", redirect_uri="vssid://cb",
+                                code_verifier=verifier)
+    assert grants.access_tokens.get(token) is not None
+    code()  # the store is full of the used first code: it makes room
+    assert grants.codes.get(first) is None
+    assert grants.access_tokens.get(token) is None
 
 
 def test_record_limits_are_clear_errors(monkeypatch: pytest.MonkeyPatch) -> None:
