@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import hashlib
 import json
 import os
 import stat
@@ -128,6 +129,10 @@ class StateFile:
         """A write failed (its changes answered 503, kept in memory) and none has succeeded
         since: :meth:`write_pending` tries again at the stop."""
         self._diverged: str | None = None
+        self._written_digest: bytes | None = None
+        """The digest of what this serve last wrote: a change that leaves the file's bytes as
+        they are (a persona or an account posted again unchanged, as a load test's setup does
+        at every run) is not written again."""
         """Why this serve no longer writes the file: another serve wrote it while this one's
         lock file was gone (:meth:`_keep_lock`). Every later write is refused, the one at the
         stop too, however the lock stands then."""
@@ -436,11 +441,14 @@ class StateFile:
             sections[name] = snapshot()
         payload = json.dumps({"format": STATE_FORMAT, "sections": sections},
                              ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
-        self._replace_with(self.path, payload, self._temporary(str(os.getpid())))
-        self._known = self._identity()
+        digest = hashlib.blake2b(payload, digest_size=32).digest()
+        if digest != self._written_digest or self._identity() != self._known:
+            self._replace_with(self.path, payload, self._temporary(str(os.getpid())))
+            self._known = self._identity()
+            self._written_digest = digest
+            self.writes += 1
         self._as_read = None  # the file read at start is gone: no copy of it to keep
         self._sections = sections
         self._dirty = False
         self._unwritten = False
-        self.writes += 1
 

@@ -481,6 +481,31 @@ def test_setting_the_config_to_what_it_is_writes_nothing(tmp_path: Path) -> None
         "vssid", {})
 
 
+def test_a_record_posted_again_unchanged_writes_nothing(tmp_path: Path) -> None:
+    """A soak: a load test's setup posts the same personas and accounts at every run, and
+    each post rewrote the whole file (1.1 MB a time, 6.5 GB in 20 minutes). A change that
+    leaves the file's bytes as they are writes nothing; a real change still does, and a file
+    changed under the serve is written again."""
+    path = tmp_path / "state.json"
+    state = StateFile(path)
+    vneid, vssid = VNeIDProvider(state=state), VssIDProvider(state=state)
+    record = PersonaRecord.from_json(_persona("same"))
+    account = AccountRecord.from_json(_account("same"))
+    vneid.add_persona(record)
+    vssid.add_account(account)
+    writes, inode = state.writes, path.stat().st_ino
+    for _ in range(3):
+        vneid.add_persona(PersonaRecord.from_json(_persona("same")))
+        vssid.add_account(AccountRecord.from_json(_account("same")))
+    assert (state.writes, path.stat().st_ino) == (writes, inode)
+    vneid.add_persona(PersonaRecord.from_json(_persona("other")))
+    assert state.writes == writes + 1
+    path.write_text(path.read_text(encoding="utf-8") + " ", encoding="utf-8")  # by hand
+    vneid.add_persona(PersonaRecord.from_json(_persona("other")))  # not what it wrote: again
+    assert state.writes == writes + 2
+    assert len(StateFile(path).section("vneid")["personas"]) == 2
+
+
 def test_changes_made_to_be_written_later_are_all_written_by_one_flush(tmp_path: Path) -> None:
     state = StateFile(tmp_path / "state.json")
     vneid = VNeIDProvider(state=state)
