@@ -97,6 +97,17 @@ def held_once(seen: set[str], key: str, what: str) -> None:
     seen.add(key)
 
 
+def _refuse_a_loop(path: Path) -> None:
+    """Raise the ``ELOOP`` ``OSError`` when ``path`` (resolved) is a symlink loop or lies under
+    one. Python 3.13's ``Path.resolve()`` no longer raises for a loop (3.11 and 3.12 raise
+    ``RuntimeError``): it stops where the loop starts, and only a ``stat`` then tells."""
+    try:
+        path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise
+
+
 class StateFile:
     """One JSON state file shared by the providers of a serve (thread-safe)."""
 
@@ -105,7 +116,8 @@ class StateFile:
         # itself) and locked, so the link stays a link and two paths to one file share a lock.
         try:
             self.path = Path(path).resolve()
-        except (RuntimeError, OSError) as exc:  # a symlink loop (3.11 raises RuntimeError)
+            _refuse_a_loop(self.path)
+        except (RuntimeError, OSError) as exc:  # a symlink loop (3.11, 3.12: RuntimeError)
             raise StateFileError(f"state file {path}: cannot be followed ({exc}); give the "
                                  "path of a file, or of a link to one") from None
         self._lock = threading.RLock()

@@ -216,6 +216,10 @@ def test_a_symlink_loop_is_a_state_file_error(tmp_path: Path) -> None:
     (tmp_path / "b").symlink_to(tmp_path / "a")
     with pytest.raises(StateFileError, match="cannot be followed"):
         StateFile(tmp_path / "a")
+    # a file under the loop too (Python 3.13's resolve() returns such paths as they are)
+    with pytest.raises(StateFileError, match="cannot be followed"):
+        StateFile(tmp_path / "a" / "state.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b"]  # nothing left beside
 
 
 def test_the_file_is_private_and_replaced_atomically(tmp_path: Path) -> None:
