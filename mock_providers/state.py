@@ -141,13 +141,13 @@ class StateFile:
         """A write failed (its changes answered 503, kept in memory) and none has succeeded
         since: :meth:`write_pending` tries again at the stop."""
         self._diverged: str | None = None
-        self._written_digest: bytes | None = None
-        """The digest of what this serve last wrote: a change that leaves the file's bytes as
-        they are (a persona or an account posted again unchanged, as a load test's setup does
-        at every run) is not written again."""
         """Why this serve no longer writes the file: another serve wrote it while this one's
         lock file was gone (:meth:`_keep_lock`). Every later write is refused, the one at the
         stop too, however the lock stands then."""
+        self._written_digest: bytes | None = None
+        """The digest of what this serve last wrote: a change that leaves the file's bytes as
+        they are (a persona or an account posted again unchanged, as a load test's setup does
+        at every run) is not written again, unless the file changed since (:meth:`_identity`)."""
         self._changes = 0
         """Changes made under :meth:`writing_later`, counted on the thread that makes them."""
         self._written = 0

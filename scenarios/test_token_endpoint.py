@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+import httpx
 import pytest
 
 from harness.personas import Persona
@@ -273,17 +274,24 @@ def test_missing_pkce_verifier_is_refused(phone: Device, rp: TestRelyingParty,
         f"{answered(result)}")
 
 
-@pytest.mark.clause("T-1")
-def test_token_response_is_not_cacheable(phone: Device, rp: TestRelyingParty, persona: Persona,
-                                         vneid: VNeIDHandle) -> None:
-    """RFC 6749 §5.1: ``Cache-Control: no-store``; directive names are case-insensitive and
-    may come in a list (RFC 9111 §5.2)."""
+def _redeemed_with_basic(phone: Device, rp: TestRelyingParty, persona: Persona,
+                         vneid: VNeIDHandle) -> httpx.Response:
+    """A code redeemed with client_secret_basic: the token response, its headers as sent."""
     login, code = get_code(phone, rp, persona)
     with vneid.client() as http:
         response = http.post(rp.token_endpoint, auth=(rp.client_id, rp.client_secret), data={
             "grant_type": "authorization_code", "code": code,
             "redirect_uri": rp.redirect_uri, "code_verifier": login.code_verifier})
     assert_redeemed(response)
+    return response
+
+
+@pytest.mark.clause("T-1")
+def test_token_response_is_not_cacheable(phone: Device, rp: TestRelyingParty, persona: Persona,
+                                         vneid: VNeIDHandle) -> None:
+    """RFC 6749 §5.1: ``Cache-Control: no-store``; directive names are case-insensitive and
+    may come in a list (RFC 9111 §5.2)."""
+    response = _redeemed_with_basic(phone, rp, persona, vneid)
     fields = response.headers.get_list("cache-control")
     assert "no-store" in cache_directives(*fields), f"Cache-Control: {fields}"
     if vneid.is_embedded:  # the mock writes it in lower case
@@ -298,12 +306,7 @@ def test_token_response_says_pragma_no_cache(phone: Device, rp: TestRelyingParty
     """RFC 6749 §5.1: with ``Cache-Control: no-store``, "the "Pragma" response header field
     with a value of "no-cache"" (an audit: a provider leaving it out passed every scenario).
     HTTP/1.1 caches ignore it, so another provider's omission is a WARNING, not a failure."""
-    login, code = get_code(phone, rp, persona)
-    with vneid.client() as http:
-        response = http.post(rp.token_endpoint, auth=(rp.client_id, rp.client_secret), data={
-            "grant_type": "authorization_code", "code": code,
-            "redirect_uri": rp.redirect_uri, "code_verifier": login.code_verifier})
-    assert_redeemed(response)
+    response = _redeemed_with_basic(phone, rp, persona, vneid)
     fields = response.headers.get_list("pragma")
     assert "no-cache" in cache_directives(*fields), (
         f"RFC 6749 §5.1: expected Pragma: no-cache with the tokens, observed Pragma: {fields}")

@@ -95,7 +95,8 @@ class Grants:
     def issue_code(self, code: AuthorizationCode) -> str:
         """Store ``code`` for ``profile.code_ttl`` seconds (T-2: the store forgets it then)."""
         value = self.entropy.token(TOKEN_BYTES)
-        self.codes.put(value, code, self.profile.code_ttl)
+        with self._lock:  # a full store drops used codes and their tokens (on_evict): never
+            self.codes.put(value, code, self.profile.code_ttl)  # in the middle of a redeem
         return value
 
     def redeem(self, value: str, *, client_id: str, redirect_uri: str,

@@ -112,10 +112,10 @@ async def complete_login(tx: LoginTransaction, callback_url: str, *, issuer: Iss
         identity = check_claims(claims, ClaimContext(
             issuer=s.issuer, client_id=s.client_id, nonce=tx.nonce, now=clock.now(),
             skew=s.profile.clock_skew, skip=s.skip_checks))
-        account = find_account(accounts, identity.personal_id)
+        find_account(accounts, identity.personal_id)  # refused before userinfo is asked
         if s.fetch_userinfo:
             check_userinfo(await conn.userinfo(tokens.access_token), identity)
-            # again after the await: the account may have been locked, removed or linked
-            # to another person (§11) while userinfo answered (P-1)
-            account = find_account(accounts, identity.personal_id)
-    return account
+    # again after the last await (userinfo, and the connection's close at the end of the
+    # block, which yields on a served VssID): the account may have been locked, removed or
+    # linked to another person (§11) meanwhile (P-1)
+    return find_account(accounts, identity.personal_id)

@@ -255,3 +255,32 @@ def test_without_hard_links_a_write_that_fails_leaves_no_half_file(
     monkeypatch.setattr(os, "fsync", real_fsync)
     save_personas(target, PersonaFactory(4).many(3), overwrite=False)  # linkless, whole
     assert len(load_personas(target)) == 3
+
+
+def test_the_full_name_pattern_is_read_alike_by_schemathesis_and_ecma_262() -> None:
+    """The pattern held a range of lone surrogates: ``jsonschema_rs`` (Schemathesis's
+    validator, Rust) called it no regex and so enforced none of it, and ECMA-262 without
+    the ``u`` flag refused every name with a character beyond U+FFFF."""
+    import json
+    import shutil
+    import subprocess
+
+    from schemathesis.core.jsonschema import matches_pattern
+
+    from harness.protocol import FULL_NAME_PATTERN, full_name_problem
+
+    names = ["Nguyễn Thị Đường", "Nguyễn 𠀧", "𠀧", "An\n", "A\u202eB", " \u200b", "A\x85B",
+             "\ufeffAn"]
+    expected = [full_name_problem(name) is None for name in names]
+    assert expected == [True, True, True, False, False, False, False, True]
+    assert [matches_pattern(FULL_NAME_PATTERN)(name) for name in names] == expected
+    assert full_name_problem("A\ud840B") is not None  # refused, though the pattern is silent
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("no node to read the pattern as ECMA-262")
+    script = ("const [p, names] = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+              "console.log(JSON.stringify(['', 'u'].map(f => names.map(n => "
+              "new RegExp(p, f).test(n)))))")
+    out = subprocess.run([node, "-e", script], input=json.dumps([FULL_NAME_PATTERN, names]),
+                         capture_output=True, text=True, check=True, timeout=30).stdout
+    assert json.loads(out) == [expected, expected]

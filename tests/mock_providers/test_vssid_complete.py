@@ -334,3 +334,29 @@ def test_an_account_changed_while_userinfo_answers_gets_no_session(
         transport.world, transport.change = world, change
         assert_error(world.login(), status, error, "P-1")
         assert len(world.provider.sessions) == 0
+
+
+@pytest.mark.clause("P-1", "A-6")
+@pytest.mark.parametrize("fetch_userinfo", [True, False], ids=["userinfo", "no-userinfo"])
+def test_an_account_locked_while_the_issuer_connection_closes_gets_no_session(
+        monkeypatch: pytest.MonkeyPatch, fetch_userinfo: bool) -> None:
+    """The issuer's connection is closed after the last call, and on a served VssID that
+    close awaits (the socket's): an account locked then still got a session when it was
+    looked up inside the connection's block."""
+    from contextlib import asynccontextmanager
+
+    with VssIDWorld(fetch_userinfo=fetch_userinfo) as world:
+        client = world.provider.issuer_client
+        opened = client.session
+
+        @asynccontextmanager
+        async def session(settings):  # type: ignore[no-untyped-def]
+            async with opened(settings) as conn:
+                yield conn
+            world.provider.add_account(AccountRecord(BHXH_CODE, PERSONAL_ID, FULL_NAME,
+                                                     "locked"))
+            await asyncio.sleep(0)
+
+        monkeypatch.setattr(client, "session", session)
+        assert_error(world.login(), 423, "account_locked", "P-1")
+        assert len(world.provider.sessions) == 0

@@ -153,30 +153,42 @@ def test_a_store_that_must_not_forget_refuses_when_full() -> None:
         in refused.value.description
 
 
+class _OneCodeGrants:
+    """The grants of a provider whose code store holds one code; codes issued to VssID."""
+
+    VERIFIER = "v" * 43
+
+    def __init__(self) -> None:
+        from mock_providers.vneid.grants import Grants
+
+        self.grants: Grants = VNeIDProvider().grants
+        self.grants.codes.max_items = 1
+        self.persona = PersonaRecord.from_json(PersonaFactory("t2").new().to_vneid_json())
+
+    def code(self) -> str:
+        from harness.protocol.pkce import s256_challenge
+        from mock_providers.vneid.grants import AuthorizationCode
+
+        return self.grants.issue_code(AuthorizationCode(
+            "vssid", "vssid://cb", s256_challenge(self.VERIFIER), None, self.persona, "acr",
+            0.0, "openid"))
+
+    def redeem(self, code: str) -> str:
+        _, token, _ = self.grants.redeem(code, client_id="vssid", redirect_uri="vssid://cb",
+                                         code_verifier=self.VERIFIER)
+        return token
+
+
 def test_a_used_code_dropped_to_make_room_takes_its_tokens_along() -> None:
     """T-2: a replayed code revokes the tokens issued from it, so a used code is kept while
     they live; dropped from a full store, it revokes them then, or they would outlive it."""
-    from harness.protocol.pkce import s256_challenge
-    from mock_providers.vneid.grants import AuthorizationCode
-
-    provider = VNeIDProvider()
-    grants = provider.grants
-    grants.codes.max_items = 1
-    persona = PersonaRecord.from_json(PersonaFactory("t2").new().to_vneid_json())
-    verifier = "v" * 43
-
-    def code() -> str:
-        return grants.issue_code(AuthorizationCode(
-            "vssid", "vssid://cb", s256_challenge(verifier), None, persona, "acr", 0.0,
-            "openid"))
-
-    first = code()
-    _, token, _ = grants.redeem(first, client_id="vssid", redirect_uri="vssid://cb",
-                                code_verifier=verifier)
-    assert grants.access_tokens.get(token) is not None
-    code()  # the store is full of the used first code: it makes room
-    assert grants.codes.get(first) is None
-    assert grants.access_tokens.get(token) is None
+    one = _OneCodeGrants()
+    first = one.code()
+    token = one.redeem(first)
+    assert one.grants.access_tokens.get(token) is not None
+    one.code()  # the store is full of the used first code: it makes room
+    assert one.grants.codes.get(first) is None
+    assert one.grants.access_tokens.get(token) is None
 
 
 def test_record_limits_are_clear_errors(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -233,3 +245,29 @@ def test_an_issuer_that_never_answers_times_out(black_hole: str) -> None:
     assert (r.status_code, body["error"]) == (502, "provider_unavailable")
     assert "no answer within 0.3 s" in body["error_description"]
     assert [c.purpose for c in vssid.outgoing.all()] == ["discovery"]
+
+
+def test_a_code_dropped_while_another_thread_redeems_it_still_takes_its_tokens() -> None:
+    """Redemption holds the grants' lock for callers on other threads (T-2). A full code
+    store, filled from another thread, dropped the code between its redemption's check and
+    its token: the eviction revoked nothing (no token yet), the token was then issued, and
+    the code was gone, so a replay could no longer revoke it."""
+    import threading
+
+    one = _OneCodeGrants()
+    first = one.code()
+    tokens = one.grants.access_tokens
+    put = tokens.put
+    other = threading.Thread(target=one.code)
+
+    def put_while_another_thread_issues(key: str, value: Any, ttl: float) -> None:
+        other.start()
+        other.join(0.5)  # blocked on the lock (as it must be), or done: the race
+        put(key, value, ttl)
+
+    tokens.put = put_while_another_thread_issues  # type: ignore[method-assign]
+    token = one.redeem(first)
+    other.join(5)
+    assert not other.is_alive()
+    # the used code is still there to revoke its token on a replay, or it took it along
+    assert one.grants.codes.get(first) is not None or tokens.get(token) is None
