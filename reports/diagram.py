@@ -256,9 +256,9 @@ def _xml(text: str) -> str:
 _STYLE = (
     "text{font-family:Helvetica,Arial,sans-serif;font-size:11px;fill:#1f2933}"
     ".head{fill:#e8f0fe;stroke:#3b5bdb}.head-text{font-size:12px;font-weight:bold}"
-    ".life{stroke:#9aa5b1;stroke-dasharray:4 4}.msg{stroke:#1f2933;fill:none}"
+    ".life{stroke:#7b8794;stroke-dasharray:4 4}.msg{stroke:#1f2933;fill:none}"
     ".answer{stroke:#52606d;stroke-dasharray:5 3;fill:none}"
-    ".note{fill:#fff8c5;stroke:#d4a72c}.title{font-size:13px;font-weight:bold}"
+    ".note{fill:#fff8c5;stroke:#9a6700}.title{font-size:13px;font-weight:bold}"
     ".label{paint-order:stroke;stroke:#ffffff;stroke-width:3px;stroke-linejoin:round}"
 )
 
