@@ -34,6 +34,7 @@ from harness.apps.base import check_typed_text
 from harness.apps.screens import Element, ElementKind, Screen
 from harness.device import BROWSER
 from harness.errors import HarnessError
+from harness.protocol.text import clip
 from harness.web import PhoneSession, screen_from_json
 
 __all__ = [
@@ -269,7 +270,7 @@ class RenderedPhoneDriver(ABC):
         else:
             self._page = None
             raise HarnessError(f"{url} is not a phone screen: "
-                               f"{_normal(str(raw.get('text') or ''))[:300]!r}")
+                               f"{clip(_normal(str(raw.get('text') or '')), 300)!r}")
         self._page = page
         self._attach_screenshot(page)
         return page.screen

@@ -15,7 +15,7 @@ def clip(text: str, limit: int) -> str:
     marks than ``limit`` (or text of marks alone) is cut where ``limit`` says, not dropped."""
     if len(text) <= limit:
         return text
-    end = max(limit, 0)
+    limit = end = max(limit, 0)
     while end > 0 and unicodedata.category(text[end]).startswith("M"):
         end -= 1  # text[end] is a mark the cut would separate: back to its letter
-    return text[:end] if end else text[:max(limit, 0)]
+    return text[:end or limit]

@@ -83,7 +83,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         {200: Reply("the transaction", obj({
             "transaction_id": string(), "authorize_url": string(),
             "expires_in": integer(1)}, ["transaction_id", "authorize_url", "expires_in"]))},
-        {**APP_ERRORS},
+        APP_ERRORS,
         body=Body(obj({}), required=False, description="{} or nothing"),
         parameters=APP_HEADERS),
     ("POST", "/api/v1/auth/vneid/complete"): Operation(

@@ -21,6 +21,7 @@ import httpx
 
 from harness.protocol import Clock, ProtocolError
 from harness.protocol.redaction import redact_secret_shapes
+from harness.protocol.text import clip
 from mock_providers._tls import tls_context
 from mock_providers.vssid.outgoing import OutgoingLog, Purpose
 from mock_providers.vssid.responses import (
@@ -175,7 +176,7 @@ class IssuerSession:
         except Exception as exc:  # any transport failure of an unreachable or broken issuer
             # an exception may quote what was sent: h11 refuses a header value with a
             # control character by quoting the whole header, "Bearer <access token>\n" (S-5)
-            error = redact_secret_shapes(f"{type(exc).__name__}: {exc}")[:300]
+            error = clip(redact_secret_shapes(f"{type(exc).__name__}: {exc}"), 300)
             raise _unavailable(purpose, f"the call to the issuer at {url} failed ({error})"
                                ) from None
         finally:
