@@ -18,11 +18,17 @@ APT_GET      ?= apt-get
 APT_PACKAGES := chromium chromium-driver fonts-liberation
 SUDO         ?= $(if $(filter 0,$(shell id -u)),,sudo -n)
 
-.PHONY: setup run test lint typecheck unit serve clean mutation report fuzz
+.PHONY: setup run test lint typecheck unit serve clean mutation report fuzz lock
 
-$(STAMP): pyproject.toml
+# The Python packages at the versions of constraints.txt (every one pinned, so a release
+# upstream cannot change what a fresh clone installs or break CI overnight); `make lock`
+# refreshes it to the newest versions pyproject.toml allows.
+CONSTRAINTS := constraints.txt
+
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' 2>&1 \
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+	  -c $(CONSTRAINTS) -e '.[dev]' 2>&1 \
 	  | grep -v 'is ignored' || true
 	$(BIN)/python -c "import harness, mock_providers, scenarios, reports, httpx, joserfc, starlette, faker, allure"
 	touch $(STAMP)
@@ -79,3 +85,17 @@ mutation: setup
 
 clean:
 	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache
+
+## refresh constraints.txt: the newest versions pyproject.toml allows, resolved in a new venv
+## (then `make test`, and commit both; .venv is reinstalled at the next setup)
+LOCK_VENV := .venv-lock
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' 2>&1 \
+	  | grep -v 'is ignored' || true
+	{ sed -n '/^#/p' $(CONSTRAINTS); \
+	  $(LOCK_VENV)/bin/python -m pip freeze --exclude-editable --disable-pip-version-check; } \
+	  > $(CONSTRAINTS).new
+	mv $(CONSTRAINTS).new $(CONSTRAINTS)
+	rm -rf $(LOCK_VENV)

@@ -30,7 +30,8 @@ class Project:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        for name in ("Makefile", "package.json", "package-lock.json", "pyproject.toml"):
+        for name in ("Makefile", "package.json", "package-lock.json", "pyproject.toml",
+                     "constraints.txt"):
             shutil.copy(ROOT / name, folder / name)
         stamp = folder / ".venv" / ".installed-stamp"  # the Python part is set up already
         stamp.parent.mkdir()
