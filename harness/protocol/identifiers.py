@@ -51,15 +51,20 @@ noncharacters. ECMA-262 (with or without the ``u`` flag), Python and Rust's engi
 that reads UTF-8 (``jsonschema_rs`` then enforced none of the pattern), and ECMA-262 without
 ``u`` would refuse every character beyond U+FFFF (a Nôm character, written as two)."""
 _FULL_NAME = re.compile(FULL_NAME_PATTERN)
-_NOT_IN_A_NAME_RE = re.compile(f"[{_NOT_IN_A_NAME}\\ud800-\\udfff]")  # lone surrogates too
+_BEYOND_THE_BMP = "".join(f"\\U{plane:04X}FFFE\\U{plane:04X}FFFF" for plane in range(1, 17))
+"""The noncharacters of planes 1 to 16 (U+1FFFE, U+1FFFF, …, U+10FFFF): refused like the
+BMP's, by :func:`full_name_problem` only (outside the BMP, ECMA-262 without ``u`` reads a
+pattern's character as its two surrogates)."""
+_NOT_IN_A_NAME_RE = re.compile(  # lone surrogates too
+    f"[{_NOT_IN_A_NAME}\\ud800-\\udfff{_BEYOND_THE_BMP}]")
 
 
 def full_name_problem(value: str) -> str | None:
     """What is wrong with the string ``value`` as a ``full_name`` (T-3, P-1), said so a user
     can mend it, or ``None``: the one rule the providers' records, VssID's accounts and
-    persona files share (:data:`FULL_NAME_PATTERN` without lone surrogates, at most
-    :data:`MAX_FULL_NAME` characters). Callers say themselves what else they were given
-    instead of a string."""
+    persona files share (:data:`FULL_NAME_PATTERN` without lone surrogates or the
+    noncharacters beyond the BMP, at most :data:`MAX_FULL_NAME` characters). Callers say
+    themselves what else they were given instead of a string."""
     if not value:
         return "must be a non-empty string"
     if len(value) > MAX_FULL_NAME:
