@@ -21,14 +21,15 @@ password, so no token, code or credential stays in memory this way.
 from __future__ import annotations
 
 import os
-from collections.abc import MutableMapping
+import time
+from collections.abc import Iterator, MutableMapping
 from functools import lru_cache
 from typing import Any
 
 import httpx
 
-__all__ = ["LOOPBACK_HOSTS", "MAX_REMEMBERED_URLS", "HarnessClient", "ResponseCookies",
-           "bypass_proxies_for_loopback"]
+__all__ = ["LOOPBACK_HOSTS", "MAX_REMEMBERED_URLS", "DeadlineTransport", "HarnessClient",
+           "ResponseCookies", "bypass_proxies_for_loopback"]
 
 MAX_REMEMBERED_URLS = 1024
 
@@ -83,14 +84,90 @@ class ResponseCookies(httpx.Cookies):
                 return
 
 
+def _where(request: httpx.Request) -> str:
+    """``METHOD scheme://host[:port]/path`` of ``request``: no user, password or query (a
+    code, a state: S-5), for a message that names the call that failed."""
+    url = request.url
+    port = f":{url.port}" if url.port else ""
+    return f"{request.method} {url.scheme}://{url.host}{port}{url.path}"
+
+
+class DeadlineTransport(httpx.BaseTransport):
+    """A transport that bounds a whole exchange, not each read: httpx's read timeout restarts
+    with every chunk, so a server trickling its answer a byte a second held a test (and the
+    run) for as many seconds as the body had bytes. Past ``seconds`` from the request's
+    start it raises :class:`httpx.ReadTimeout`; every transport failure it passes on names
+    the call (``POST http://host/token: timed out``), which httpx's own words do not."""
+
+    def __init__(self, inner: httpx.BaseTransport, seconds: float) -> None:
+        self.inner = inner
+        self.seconds = seconds
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        start = time.monotonic()
+        try:
+            response = self.inner.handle_request(request)
+        except httpx.TransportError as exc:
+            raise _named(exc, request, self.seconds) from exc
+        return httpx.Response(
+            response.status_code, headers=response.headers, request=request,
+            extensions=response.extensions,
+            stream=_DeadlineStream(response.stream, request, start, self.seconds))
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class _DeadlineStream(httpx.SyncByteStream):
+    def __init__(self, inner: Any, request: httpx.Request, start: float,
+                 seconds: float) -> None:
+        self._inner = inner
+        self._request = request
+        self._deadline = start + seconds
+        self._seconds = seconds
+
+    def __iter__(self) -> Iterator[bytes]:
+        chunks = iter(self._inner)
+        while True:
+            try:
+                chunk = next(chunks)
+            except StopIteration:
+                return
+            except httpx.TransportError as exc:
+                raise _named(exc, self._request, self._seconds) from exc
+            if time.monotonic() > self._deadline:
+                raise httpx.ReadTimeout(
+                    f"{_where(self._request)}: the answer was not complete within "
+                    f"{self._seconds:g} s (its body still coming; a whole exchange must "
+                    "end within that)", request=self._request)
+            yield chunk
+
+    def close(self) -> None:
+        close = getattr(self._inner, "close", None)
+        if close is not None:
+            close()
+
+
+def _named(exc: httpx.TransportError, request: httpx.Request,
+           seconds: float) -> httpx.TransportError:
+    """``exc`` again, its message naming the call (and, for a timeout, the limit)."""
+    said = str(exc) or type(exc).__name__
+    if isinstance(exc, httpx.TimeoutException):
+        said = f"no answer within the timeout ({said})"
+    return type(exc)(f"{_where(request)}: {said}", request=request)
+
+
 class HarnessClient(httpx.Client):
     """``httpx.Client`` whose cookie jar is a :class:`ResponseCookies` (also after
     ``client.cookies = …``) and which remembers the URLs it resolved; everything else is
-    httpx's."""
+    httpx's. With ``deadline`` (seconds), every exchange goes through a
+    :class:`DeadlineTransport`: bounded as a whole, and its failures naming the call."""
 
-    def __init__(self, *, cookies: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *, cookies: Any = None, deadline: float | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.cookies = cookies
+        self._deadline = deadline
         self._base: httpx.URL | None = None
         self._base_key: str | None = None
         """``str(base_url)`` while it has no user or password, else ``None``."""
@@ -104,6 +181,12 @@ class HarnessClient(httpx.Client):
             if self._base_key is not None:
                 url = _resolved(self._base_key, url)
         return super().build_request(method, url, **kwargs)
+
+    def _transport_for_url(self, url: httpx.URL) -> httpx.BaseTransport:
+        transport = super()._transport_for_url(url)
+        if self._deadline is None:
+            return transport
+        return DeadlineTransport(transport, self._deadline)
 
     @property
     def cookies(self) -> httpx.Cookies:

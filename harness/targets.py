@@ -43,6 +43,9 @@ __all__ = [
 ]
 
 HTTP_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+HTTP_DEADLINE = 30.0
+"""Seconds a whole exchange with a provider reached over HTTP may take (``HTTP_TIMEOUT``
+bounds each read only: an answer trickled a byte at a time never tripped it)."""
 
 REMOTE_TESTS_TAKE_TURNS = (
     "tests against remote providers share their state (request logs, clocks, faults) and "
@@ -185,6 +188,7 @@ class ProviderHandle:
             base_url=self.base_url, transport=self.transport, headers=dict(headers or {}),
             event_hooks={k: list(v) for k, v in (event_hooks or {}).items()},
             timeout=HTTP_TIMEOUT, follow_redirects=False,
+            deadline=HTTP_DEADLINE if self.transport is None else None,
         )
         if traced and self.trace is not None:
             ensure_traced(client, self.trace, SCENARIO_PARTY, self.party)

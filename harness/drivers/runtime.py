@@ -43,11 +43,13 @@ def _origin(url: str) -> str:
 def browser_origins(phone: Phone, target: Target) -> dict[str, httpx.Client]:
     """What the phone's browser reaches: each provider at its own origin, and the claimed
     https link hosts (``https://vneid.test``…) standing for it; exchanges go into the trace."""
+    from harness.targets import HTTP_DEADLINE, HTTP_TIMEOUT
     from harness.trace import ensure_traced
 
     def client(handle: ProviderHandle, base_url: str, name: str) -> httpx.Client:
-        made = HarnessClient(base_url=base_url, transport=handle.transport, timeout=15.0,
-                             follow_redirects=False)
+        made = HarnessClient(base_url=base_url, transport=handle.transport, timeout=HTTP_TIMEOUT,
+                             follow_redirects=False,
+                             deadline=HTTP_DEADLINE if handle.transport is None else None)
         ensure_traced(made, phone.trace, "browser", name)
         return made
 
