@@ -20,6 +20,7 @@ password, so no token, code or credential stays in memory this way.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Iterator, MutableMapping
@@ -28,8 +29,9 @@ from typing import Any
 
 import httpx
 
-__all__ = ["LOOPBACK_HOSTS", "MAX_REMEMBERED_URLS", "DeadlineTransport", "HarnessClient",
-           "ResponseCookies", "bypass_proxies_for_loopback"]
+__all__ = ["LOOPBACK_HOSTS", "MAX_REMEMBERED_URLS", "Answer", "RemoteTransport",
+           "HarnessClient", "MissingKey", "ResponseCookies", "bypass_proxies_for_loopback",
+           "call_name", "transport_failures"]
 
 MAX_REMEMBERED_URLS = 1024
 
@@ -84,20 +86,82 @@ class ResponseCookies(httpx.Cookies):
                 return
 
 
-def _where(request: httpx.Request) -> str:
+def call_name(request: httpx.Request) -> str:
     """``METHOD scheme://host[:port]/path`` of ``request``: no user, password or query (a
     code, a state: S-5), for a message that names the call that failed."""
     url = request.url
-    port = f":{url.port}" if url.port else ""
-    return f"{request.method} {url.scheme}://{url.host}{port}{url.path}"
+    return f"{request.method} {url.scheme}://{url.netloc.decode('ascii')}{url.path}"
 
 
-class DeadlineTransport(httpx.BaseTransport):
-    """A transport that bounds a whole exchange, not each read: httpx's read timeout restarts
-    with every chunk, so a server trickling its answer a byte a second held a test (and the
-    run) for as many seconds as the body had bytes. Past ``seconds`` from the request's
-    start it raises :class:`httpx.ReadTimeout`; every transport failure it passes on names
-    the call (``POST http://host/token: timed out``), which httpx's own words do not."""
+class _Failures:
+    """How many exchanges the :class:`RemoteTransport` of this process saw fail (timed out,
+    refused, broken): the pytest plugin tells from it that a failed test could not reach a
+    target even where an app turned the failure into an error screen."""
+
+    count = 0
+
+
+def transport_failures() -> int:
+    """The exchanges with a remote target that failed in this process so far."""
+    return _Failures.count
+
+
+class MissingKey(KeyError):
+    """A key a test read from an answer that does not hold it: says which call answered
+    what (status, its ``error`` code, the keys it has; never their values: S-5)."""
+
+    def __init__(self, key: object, where: str) -> None:
+        super().__init__(key)
+        self.where = where
+
+    def __str__(self) -> str:
+        return f"{self.args[0]!r} is not in the answer to {self.where}"
+
+
+class Answer(dict[str, Any]):
+    """A JSON object a remote target answered: a ``dict`` whose missing key raises
+    :class:`MissingKey`, naming the call, instead of a bare ``KeyError: 'id_token'``."""
+
+    __slots__ = ("where",)
+
+    def __init__(self, value: Any = (), where: str = "a call") -> None:
+        super().__init__(value)  # (copies made as dict(pairs), by dataclasses.asdict say, too)
+        self.where = where
+
+    def __missing__(self, key: object) -> Any:
+        error = self.get("error")
+        code = f" {error}" if isinstance(error, str) else ""
+        keys = ", ".join(map(str, self)) or "none"
+        raise MissingKey(key, f"{self.where}{code}; its keys: {keys}")
+
+
+class _RemoteResponse(httpx.Response):
+    """A remote target's answer, whose :meth:`json` names the call when the body is not JSON
+    (a vendor's server cut off mid-body: ``Unterminated string …`` said nothing of where) and
+    gives an object as an :class:`Answer`."""
+
+    def json(self, **kwargs: Any) -> Any:
+        try:
+            value = super().json(**kwargs)
+        except ValueError as exc:  # JSONDecodeError, or a body that is not UTF-8
+            why = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+            raise json.JSONDecodeError(
+                f"{call_name(self.request)} answered {self.status_code} with a body that is not "
+                f"JSON ({why}; {len(self.content)} bytes, {self.headers.get('content-type')!r})",
+                self.text, getattr(exc, "pos", 0)) from None
+        if type(value) is dict:
+            return Answer(value, f"{call_name(self.request)} ({self.status_code})")
+        return value
+
+
+class RemoteTransport(httpx.BaseTransport):
+    """The transport of the harness's calls to a remote target (a vendor's server, a served
+    mock). It bounds a whole exchange, not each read: httpx's read timeout restarts with
+    every chunk, so a server trickling its answer a byte a second held a test (and the run)
+    for as many seconds as the body had bytes. Past ``seconds`` from the request's start it
+    raises :class:`httpx.ReadTimeout`. Every transport failure it passes on names the call
+    (``POST http://host/token: no answer within the timeout``), which httpx's own words do
+    not, and so does an answer's ``json()`` (:class:`_RemoteResponse`)."""
 
     def __init__(self, inner: httpx.BaseTransport, seconds: float) -> None:
         self.inner = inner
@@ -108,17 +172,17 @@ class DeadlineTransport(httpx.BaseTransport):
         try:
             response = self.inner.handle_request(request)
         except httpx.TransportError as exc:
-            raise _named(exc, request, self.seconds) from exc
-        return httpx.Response(
+            raise _named(exc, request) from exc
+        return _RemoteResponse(
             response.status_code, headers=response.headers, request=request,
             extensions=response.extensions,
-            stream=_DeadlineStream(response.stream, request, start, self.seconds))
+            stream=_BoundedStream(response.stream, request, start, self.seconds))
 
     def close(self) -> None:
         self.inner.close()
 
 
-class _DeadlineStream(httpx.SyncByteStream):
+class _BoundedStream(httpx.SyncByteStream):
     def __init__(self, inner: Any, request: httpx.Request, start: float,
                  seconds: float) -> None:
         self._inner = inner
@@ -134,10 +198,11 @@ class _DeadlineStream(httpx.SyncByteStream):
             except StopIteration:
                 return
             except httpx.TransportError as exc:
-                raise _named(exc, self._request, self._seconds) from exc
+                raise _named(exc, self._request) from exc
             if time.monotonic() > self._deadline:
+                _Failures.count += 1
                 raise httpx.ReadTimeout(
-                    f"{_where(self._request)}: the answer was not complete within "
+                    f"{call_name(self._request)}: the answer was not complete within "
                     f"{self._seconds:g} s (its body still coming; a whole exchange must "
                     "end within that)", request=self._request)
             yield chunk
@@ -148,20 +213,20 @@ class _DeadlineStream(httpx.SyncByteStream):
             close()
 
 
-def _named(exc: httpx.TransportError, request: httpx.Request,
-           seconds: float) -> httpx.TransportError:
-    """``exc`` again, its message naming the call (and, for a timeout, the limit)."""
+def _named(exc: httpx.TransportError, request: httpx.Request) -> httpx.TransportError:
+    """``exc`` again, its message naming the call; counted (:func:`transport_failures`)."""
+    _Failures.count += 1
     said = str(exc) or type(exc).__name__
     if isinstance(exc, httpx.TimeoutException):
         said = f"no answer within the timeout ({said})"
-    return type(exc)(f"{_where(request)}: {said}", request=request)
+    return type(exc)(f"{call_name(request)}: {said}", request=request)
 
 
 class HarnessClient(httpx.Client):
     """``httpx.Client`` whose cookie jar is a :class:`ResponseCookies` (also after
     ``client.cookies = …``) and which remembers the URLs it resolved; everything else is
     httpx's. With ``deadline`` (seconds), every exchange goes through a
-    :class:`DeadlineTransport`: bounded as a whole, and its failures naming the call."""
+    :class:`RemoteTransport`: bounded as a whole, its failures naming the call."""
 
     def __init__(self, *, cookies: Any = None, deadline: float | None = None,
                  **kwargs: Any) -> None:
@@ -186,7 +251,7 @@ class HarnessClient(httpx.Client):
         transport = super()._transport_for_url(url)
         if self._deadline is None:
             return transport
-        return DeadlineTransport(transport, self._deadline)
+        return RemoteTransport(transport, self._deadline)
 
     @property
     def cookies(self) -> httpx.Cookies:

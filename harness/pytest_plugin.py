@@ -592,23 +592,34 @@ def _comment(notes: list[str]) -> str:
 UNREACHABLE_IN_A_ROW = 3
 """After this many tests in a row that could not reach a remote target, the run stops."""
 _UNREACHABLE = pytest.StashKey[int]()
+_FAILURES_BEFORE = pytest.StashKey[int]()
 
 
 def _stop_when_targets_stop_answering(item: pytest.Item, call: pytest.CallInfo[None],
                                       report: pytest.TestReport) -> None:
     """A target that stops answering (down, or silent until every call times out) would
     fail every remaining test, each after its timeout: stop the run after
-    :data:`UNREACHABLE_IN_A_ROW` such tests instead, saying why."""
+    :data:`UNREACHABLE_IN_A_ROW` such tests instead, saying why. A test counts when it
+    failed with a transport error, or failed after one of the harness's calls to a target
+    failed while it ran (an app shows such a failure as a ``provider_unavailable`` screen,
+    and the test then fails on that screen)."""
     import httpx
 
+    from harness.http_client import transport_failures
     from harness.protocol.redaction import redact_secret_shapes
+    from harness.protocol.text import clip
     from harness.targets import TargetUnreachable
 
     stash = item.config.stash
     excinfo = call.excinfo
-    if excinfo is None or not report.failed or not excinfo.errisinstance(
-            (TargetUnreachable, httpx.TimeoutException, httpx.NetworkError,
-             httpx.RemoteProtocolError)):  # the last: a server that died mid-answer
+    if report.when == "setup":
+        item.stash[_FAILURES_BEFORE] = transport_failures()
+    unreachable = excinfo is not None and report.failed and (
+        excinfo.errisinstance((TargetUnreachable, httpx.TimeoutException, httpx.NetworkError,
+                               httpx.RemoteProtocolError))  # the last: died mid-answer
+        or (report.when == "call"
+            and transport_failures() > item.stash.get(_FAILURES_BEFORE, transport_failures())))
+    if excinfo is None or not unreachable:
         if report.when == "call":  # the test ran and the targets answered it: not in a row
             stash[_UNREACHABLE] = 0
         return
@@ -616,7 +627,7 @@ def _stop_when_targets_stop_answering(item: pytest.Item, call: pytest.CallInfo[N
     if count >= UNREACHABLE_IN_A_ROW:
         item.session.shouldstop = (
             f"the targets stopped answering: {count} tests in a row could not reach them "
-            f"(last: {redact_secret_shapes(str(excinfo.value)[:200])}); the run stops here")
+            f"(last: {clip(redact_secret_shapes(str(excinfo.value)), 300)}); the run stops here")
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -29,6 +29,7 @@ from joserfc.jwk import ECKey
 
 from harness.apps.vneid import SERVER as VNEID_SERVER
 from harness.errors import ConfigError
+from harness.http_client import Answer, call_name
 from harness.protocol import (
     ACR_LEVEL2,
     AuthorizationRequest,
@@ -271,8 +272,13 @@ class TestRelyingParty:
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:
+    """The JSON object ``response`` holds, as an :class:`~harness.http_client.Answer` (a key a
+    scenario reads that is not there names the call), or ``{"_raw": …}`` when it holds none."""
+    where = f"{call_name(response.request)} ({response.status_code})"
     try:
         body = response.json()
-    except ValueError:
-        return {"_raw": response.text[:500]}
-    return body if isinstance(body, dict) else {"_raw": body}
+    except (ValueError, RecursionError):
+        return Answer({"_raw": response.text[:500]}, f"{where}, whose body is not JSON")
+    if isinstance(body, dict):
+        return body if isinstance(body, Answer) else Answer(body, where)
+    return Answer({"_raw": body}, f"{where}, whose JSON is not an object")

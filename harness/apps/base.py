@@ -50,6 +50,10 @@ class Reply:
 
     status: int
     body: Mapping[str, Any] = field(default_factory=dict)
+    unreadable: str | None = None
+    """Why the body is no JSON object, when it is not (``POST /path answered 502 with a body
+    that is not JSON (87 bytes)``): a vendor's server that cut its answer short showed as an
+    answer lacking its keys, or as a refusal of ``invalid_request`` it never sent."""
 
     @property
     def ok(self) -> bool:
@@ -186,9 +190,10 @@ class App:
     def error_screen_for(self, reply: Reply) -> Screen:
         """``app-error`` for a refusal: the §8 message and code, and the clause, status and
         description exactly as the refusal carried them (none filled in from the catalog:
-        the suites read what the backend sent from this screen, §8)."""
+        the suites read what the backend sent from this screen, §8). A refusal whose body is
+        no JSON object has the app's word for that as its description."""
         clause = reply.body.get("clause")
-        description = reply.body.get("error_description")
+        description = reply.body.get("error_description", reply.unreadable)
         return error_screen(
             self.app_id, reply.error, clause=clause if isinstance(clause, str) else None,
             status=reply.status or None,
@@ -268,15 +273,26 @@ class App:
             said = redact_secret_shapes(f"{type(exc).__name__}: {exc}")
             return Reply(0, {"error": "provider_unavailable", "error_description": said,
                              "clause": ERRORS["provider_unavailable"].clause})
+        status = response.status_code
         try:
             body = response.json()
-        except (ValueError, RecursionError):
-            body = {}
-        return Reply(response.status_code, body if isinstance(body, dict) else {})
+        except (ValueError, RecursionError) as exc:
+            what = "JSON nested too deep" if isinstance(exc, RecursionError) else (
+                "a body that is not JSON")
+            return Reply(status, {}, f"{method} {path} answered {status} with {what} "
+                                     f"({len(response.content)} bytes)")
+        if not isinstance(body, dict):
+            return Reply(status, {}, f"{method} {path} answered {status} with JSON that is not "
+                                     f"an object (a {type(body).__name__})")
+        return Reply(status, body)
 
     @staticmethod
     def missing(reply: Reply, *keys: str) -> Reply | None:
-        """A ``server_error`` reply naming the first key absent from a 2xx body, or ``None``."""
+        """A ``server_error`` reply naming the first key absent from a 2xx body (or saying
+        that the body is no JSON object), or ``None``."""
+        if reply.unreadable is not None:
+            return Reply(502, {"error": "server_error", "error_description": reply.unreadable,
+                               "clause": ERRORS["server_error"].clause})
         for key in keys:
             if not isinstance(reply.body.get(key), str | int) or reply.body.get(key) == "":
                 return Reply(502, {"error": "server_error",

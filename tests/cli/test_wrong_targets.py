@@ -656,7 +656,8 @@ def test_a_target_that_dies_mid_answer_counts_as_not_answering() -> None:
     from harness.pytest_plugin import UNREACHABLE_IN_A_ROW, _stop_when_targets_stop_answering
 
     config = SimpleNamespace(stash=pytest.Stash())
-    item = SimpleNamespace(config=config, session=SimpleNamespace(shouldstop=False))
+    item = SimpleNamespace(config=config, session=SimpleNamespace(shouldstop=False),
+                           stash=pytest.Stash())
     with pytest.raises(httpx.RemoteProtocolError) as died:
         raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
     call = SimpleNamespace(excinfo=died)
@@ -665,6 +666,44 @@ def test_a_target_that_dies_mid_answer_counts_as_not_answering() -> None:
         _stop_when_targets_stop_answering(item, call, report)  # type: ignore[arg-type]
     assert str(item.session.shouldstop).startswith(
         f"the targets stopped answering: {UNREACHABLE_IN_A_ROW} tests in a row")
+
+
+def test_a_test_failing_on_an_apps_unreachable_screen_counts_as_not_answering(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The apps show a call that timed out as a ``provider_unavailable`` screen, and the test
+    then fails on that screen (an ``AssertionError``): such tests were not counted, so a
+    hung VssID backend stopped the run only after more tests, each waiting for its timeout
+    (a review). A test that fails with no failed call while it ran is not counted."""
+    from types import SimpleNamespace
+
+    import harness.http_client
+    from harness.pytest_plugin import UNREACHABLE_IN_A_ROW, _stop_when_targets_stop_answering
+
+    config = SimpleNamespace(stash=pytest.Stash())
+    session = SimpleNamespace(shouldstop=False)
+    with pytest.raises(AssertionError) as failed:
+        raise AssertionError("expected vssid-home, observed app-error provider_unavailable")
+
+    def one_test(*, transport_fails: bool) -> None:
+        item = SimpleNamespace(config=config, session=session, stash=pytest.Stash())
+        setup = SimpleNamespace(failed=False, when="setup")
+        _stop_when_targets_stop_answering(item, SimpleNamespace(excinfo=None), setup)  # type: ignore[arg-type]
+        if transport_fails:
+            monkeypatch.setattr(harness.http_client._Failures, "count",
+                                harness.http_client.transport_failures() + 1)
+        call = SimpleNamespace(failed=True, when="call")
+        _stop_when_targets_stop_answering(item, SimpleNamespace(excinfo=failed), call)  # type: ignore[arg-type]
+
+    for _ in range(UNREACHABLE_IN_A_ROW - 1):
+        one_test(transport_fails=True)
+    one_test(transport_fails=False)  # failed, but its calls were answered: the row ends
+    for _ in range(UNREACHABLE_IN_A_ROW - 1):
+        one_test(transport_fails=True)
+    assert session.shouldstop is False
+    one_test(transport_fails=True)
+    assert str(session.shouldstop).startswith(
+        f"the targets stopped answering: {UNREACHABLE_IN_A_ROW} tests in a row could not reach "
+        "them (last: expected vssid-home, observed app-error provider_unavailable)")
 
 
 def test_a_handles_repr_shows_no_password_nor_admin_token() -> None:

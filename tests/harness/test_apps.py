@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -396,3 +397,33 @@ def test_a_transport_error_quoting_a_credential_is_redacted_on_the_screen(world:
         assert screen.error == "provider_unavailable"
         assert "Bearer [REDACTED]" in str(screen.data)
         assert secret not in str(screen.data)
+
+
+def _cut_short(status: int) -> Callable[[httpx.Request], httpx.Response]:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, content=b'{"transaction_id": "t-1", "authorize_u',
+                              headers={"content-type": "application/json"})
+    return answer
+
+
+@pytest.mark.parametrize("status", [200, 400])
+def test_an_answer_cut_short_says_so_on_the_error_screen(world: Any, status: int) -> None:
+    """A vendor's backend whose answer was cut mid-body: a 2xx showed as "the answer lacks
+    'transaction_id'", a 4xx as a refusal of ``invalid_request`` with no word of why, and
+    the suite's failure named neither the call nor the broken body (a review)."""
+    with httpx.Client(base_url="http://api.vssid.test",
+                      transport=httpx.MockTransport(_cut_short(status))) as client:
+        screen = _tap_login_with(world, client).screen()
+    said = screen.data["error_description"]
+    assert said == (f"POST /api/v1/auth/vneid/start answered {status} with a body that is "
+                    "not JSON (38 bytes)")
+    assert screen.error == ("server_error" if status == 200 else "invalid_request")
+
+
+def test_json_that_is_not_an_object_says_so(world: Any) -> None:
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=["t-1"]))
+    with httpx.Client(base_url="http://api.vssid.test", transport=transport) as client:
+        screen = _tap_login_with(world, client).screen()
+    assert screen.error == "server_error"
+    assert screen.data["error_description"] == (
+        "POST /api/v1/auth/vneid/start answered 200 with JSON that is not an object (a list)")

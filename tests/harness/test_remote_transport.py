@@ -1,6 +1,7 @@
-"""A provider reached over HTTP that answers slowly, trickles, hangs or breaks the connection:
-every exchange of the harness's client ends within its deadline, and the failure names the
-call (method, URL without its query) rather than httpx's bare "timed out"."""
+"""A provider reached over HTTP that answers slowly, trickles, hangs, breaks the connection
+or cuts its answer short: every exchange of the harness's client ends within its deadline,
+and the failure names the call (method, URL without its query) rather than httpx's bare
+"timed out", ``Unterminated string`` or ``KeyError: 'id_token'``."""
 
 from __future__ import annotations
 
@@ -39,6 +40,14 @@ def _serve(behaviour: str) -> Iterator[int]:
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger_zero)
             elif behaviour == "silent":
                 stop.wait(10)
+            elif behaviour == "truncated":
+                cut = body[:20]
+                conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+                             b"content-length: %d\r\n\r\n%s" % (len(cut), cut))
+            elif behaviour == "refusal":
+                refusal = b'{"error": "invalid_grant", "error_description": "used"}'
+                conn.sendall(b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\n"
+                             b"content-length: %d\r\n\r\n%s" % (len(refusal), refusal))
 
     def accept() -> None:
         listener.settimeout(0.1)
@@ -98,3 +107,52 @@ def test_without_a_deadline_the_client_is_httpx_own() -> None:
     with HarnessClient(base_url="http://x", transport=transport) as client:
         assert client.get("/a").json() == {"ok": True}
         assert client._transport_for_url(httpx.URL("http://x/a")) is transport
+
+
+@pytest.mark.parametrize("server", ["truncated"], indirect=True)
+def test_a_body_that_is_not_json_names_the_call(server: int) -> None:
+    """A vendor's answer cut off mid-body failed 24 tests with a bare ``JSONDecodeError:
+    Unterminated string …`` (a review): which call, which status?"""
+    import json
+
+    with HarnessClient(base_url=f"http://127.0.0.1:{server}", timeout=5.0,
+                       deadline=5.0) as client:
+        response = client.post("/token?code=secret-code", data={"code": "secret-code"})
+        with pytest.raises(json.JSONDecodeError) as raised:
+            response.json()
+    said = str(raised.value)
+    assert said.startswith(f"POST http://127.0.0.1:{server}/token answered 200 with a body "
+                           "that is not JSON (Expecting ',' delimiter")
+    assert "20 bytes, 'application/json'" in said
+    assert "secret-code" not in said
+
+
+@pytest.mark.parametrize("server", ["refusal"], indirect=True)
+def test_a_key_missing_from_an_answer_names_the_call_and_what_it_said(server: int) -> None:
+    """``result.body["id_token"]`` on a refusal failed 11 tests with a bare ``KeyError:
+    'id_token'`` (a review)."""
+    from harness.http_client import Answer, MissingKey
+
+    with HarnessClient(base_url=f"http://127.0.0.1:{server}", timeout=5.0,
+                       deadline=5.0) as client:
+        body = client.post("/token", data={}).json()
+    assert isinstance(body, Answer)
+    assert body == {"error": "invalid_grant", "error_description": "used"}
+    with pytest.raises(KeyError) as raised:
+        body["id_token"]
+    assert isinstance(raised.value, MissingKey)
+    assert str(raised.value) == (f"'id_token' is not in the answer to POST "
+                                 f"http://127.0.0.1:{server}/token (400) invalid_grant; its "
+                                 "keys: error, error_description")
+    assert body.get("id_token") is None  # .get and `in` are a dict's
+
+
+@pytest.mark.parametrize("server", ["silent"], indirect=True)
+def test_transport_failures_are_counted_for_the_early_stop(server: int) -> None:
+    from harness.http_client import transport_failures
+
+    before = transport_failures()
+    with HarnessClient(base_url=f"http://127.0.0.1:{server}", timeout=0.3,
+                       deadline=5.0) as client, pytest.raises(httpx.ReadTimeout):
+        client.get("/userinfo")
+    assert transport_failures() == before + 1
