@@ -330,3 +330,17 @@ def test_every_allure_result_names_its_node_id(pytester: pytest.Pytester) -> Non
                    if label["name"] == "nodeid")
     assert named == ["test_every_allure_result_names_its_node_id.py::test_x[1]",
                      "test_every_allure_result_names_its_node_id.py::test_x[2]"]
+
+
+def test_the_ctrl_c_tests_pass_when_pytest_starts_with_sigint_ignored() -> None:
+    """``cmd &`` in a shell without job control (a CI script, ``nohup``) starts pytest with
+    SIGINT ignored: the Ctrl-C tests failed (no KeyboardInterrupt, children that ignore
+    Ctrl-C) until the root conftest gives SIGINT its handler back (a flakiness review)."""
+    root = Path(__file__).resolve().parents[2]
+    test = ("tests/cli/test_interrupted_reports.py::"
+            "test_interrupts_deferred_delivers_the_first_signal_after_the_block")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", test], cwd=root,
+        capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(root)},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    assert done.returncode == 0, done.stdout + done.stderr
