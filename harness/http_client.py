@@ -16,6 +16,10 @@ harness's apps call the same few paths over and over, from a new client on every
 phone. The process keeps the last :data:`MAX_REMEMBERED_URLS` of them, by base URL and URL.
 Only URLs without a query or fragment are remembered, against base URLs without a user or
 password, so no token, code or credential stays in memory this way.
+
+Its calls to a remote target (a vendor's server, a served mock; ``deadline`` set) go through
+a :class:`RemoteTransport`: a whole exchange is bounded, and what goes wrong names the call
+(a timeout, a broken connection, a body that is not JSON, a key the answer lacks).
 """
 
 from __future__ import annotations
@@ -29,9 +33,9 @@ from typing import Any
 
 import httpx
 
-__all__ = ["LOOPBACK_HOSTS", "MAX_REMEMBERED_URLS", "Answer", "RemoteTransport",
-           "HarnessClient", "MissingKey", "ResponseCookies", "bypass_proxies_for_loopback",
-           "call_name", "transport_failures"]
+__all__ = ["LOOPBACK_HOSTS", "MAX_REMEMBERED_URLS", "Answer", "HarnessClient", "MissingKey",
+           "RemoteTransport", "ResponseCookies", "bypass_proxies_for_loopback", "call_name",
+           "transport_failures"]
 
 MAX_REMEMBERED_URLS = 1024
 
@@ -158,10 +162,12 @@ class RemoteTransport(httpx.BaseTransport):
     """The transport of the harness's calls to a remote target (a vendor's server, a served
     mock). It bounds a whole exchange, not each read: httpx's read timeout restarts with
     every chunk, so a server trickling its answer a byte a second held a test (and the run)
-    for as many seconds as the body had bytes. Past ``seconds`` from the request's start it
-    raises :class:`httpx.ReadTimeout`. Every transport failure it passes on names the call
-    (``POST http://host/token: no answer within the timeout``), which httpx's own words do
-    not, and so does an answer's ``json()`` (:class:`_RemoteResponse`)."""
+    for as many seconds as the body had bytes. A chunk that comes past ``seconds`` from the
+    request's start raises :class:`httpx.ReadTimeout` (one that does not come, the client's
+    read timeout), so an exchange ends within ``seconds`` plus one read timeout. Every
+    transport failure it passes on names the call (``POST http://host/token: no answer
+    within the timeout``), which httpx's own words do not, and so does an answer's
+    ``json()`` (:class:`_RemoteResponse`)."""
 
     def __init__(self, inner: httpx.BaseTransport, seconds: float) -> None:
         self.inner = inner
