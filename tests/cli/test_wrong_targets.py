@@ -149,7 +149,7 @@ def test_only_unreachable_tests_in_a_row_stop_the_run() -> None:
 
     config = SimpleNamespace(stash=pytest.Stash())
     session = SimpleNamespace(shouldstop=False)
-    item = SimpleNamespace(config=config, session=session)
+    item = SimpleNamespace(config=config, session=session, stash=pytest.Stash())
 
     def run(error: BaseException | None) -> None:
         excinfo = None
