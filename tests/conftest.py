@@ -1,10 +1,24 @@
-"""The harness's own tests: Hypothesis without its per-example deadline. The deadline is a
-timed assertion: on a loaded CI machine an example that took over 200 ms failed a test whose
-code was right (seen once here: a persona file written and read back per example). The
-property suites under ``scenarios/`` pick their own settings (``scenarios/properties/profiles.py``),
-which this does not change."""
+"""Settings of the harness's own tests (not of the suites under ``scenarios/``, nor of a run).
+
+- Hypothesis without its per-example deadline. The deadline is a timed assertion: on a loaded
+  CI machine an example that took over 200 ms failed a test whose code was right (seen once
+  here: a persona file written and read back per example). The property suites under
+  ``scenarios/`` pick their own settings (``scenarios/properties/profiles.py``), which this
+  does not change.
+- Ctrl-C as in a terminal: a shell without job control (``cmd &`` in a CI script, ``nohup``)
+  starts pytest with SIGINT ignored, which Python then leaves ignored and every child
+  inherits; the Ctrl-C tests (``tests/cli/test_interrupted_reports.py``,
+  ``tests/drivers/test_playwright_teardown.py``) then failed. A handler, unlike SIG_IGN, is
+  reset to the default in each child at exec. (A run of the suites started that way still
+  ignores SIGINT, as the shell meant: docs/reports.md.)
+"""
+
+import signal
 
 from hypothesis import settings
 
 settings.register_profile("harness-tests", deadline=None)
 settings.load_profile("harness-tests")
+
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -335,7 +335,7 @@ def test_every_allure_result_names_its_node_id(pytester: pytest.Pytester) -> Non
 def test_the_ctrl_c_tests_pass_when_pytest_starts_with_sigint_ignored() -> None:
     """``cmd &`` in a shell without job control (a CI script, ``nohup``) starts pytest with
     SIGINT ignored: the Ctrl-C tests failed (no KeyboardInterrupt, children that ignore
-    Ctrl-C) until the root conftest gives SIGINT its handler back (a flakiness review)."""
+    Ctrl-C) until tests/conftest.py gives SIGINT its handler back (a flakiness review)."""
     root = Path(__file__).resolve().parents[2]
     test = ("tests/cli/test_interrupted_reports.py::"
             "test_interrupts_deferred_delivers_the_first_signal_after_the_block")
