@@ -18,6 +18,7 @@ from harness.protocol import (
     AuthorizationRequest,
     LinkError,
     LinkForm,
+    ManualClock,
     add_query,
     parse_authorize_link,
     parse_callback,
@@ -142,8 +143,13 @@ def test_vssid_ignores_unknown_response_parameters(redirect_uri: str, code: str,
 # -- through the VNeID provider ----------------------------------------------------------------
 @functools.cache
 def _provider() -> tuple[Target, str]:
-    """An embedded VNeID with one level-2 citizen logged in through the app API (A-4)."""
-    target = embedded_target(seed="properties/links")
+    """An embedded VNeID with one level-2 citizen logged in through the app API (A-4).
+
+    Cached for the process, so its clock is a :class:`ManualClock`: on the wall clock the
+    session would die ``vneid_session_ttl`` (900 s) after the first example, and a slow or
+    long run (the full suite at low priority) then failed every example with 401
+    ``invalid_token``; nor may a ``max_age`` or ``prompt=login`` extra find the login old."""
+    target = embedded_target(seed="properties/links", clock=ManualClock())
     target.vneid.add_persona({"personal_id": "001090123456", "passcode": "111111", "level": 2,
                               "full_name": "Nguyễn Văn An", "birthdate": "1990-05-01",
                               "gender": "male"})
