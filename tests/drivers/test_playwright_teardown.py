@@ -90,10 +90,12 @@ def test_ctrl_c_during_a_web_run_ends_it_as_interrupted_and_leaves_nothing(
 
 
 def playwright_driver_process(before: set[int]) -> int:
-    """The node process Playwright started since ``before`` (this process's descendants)."""
+    """The node process Playwright started since ``before`` (this process's descendants):
+    the one running ``cli.js run-driver``. Not told by its name (``/proc/PID/comm``): the
+    node of some Playwright versions names its main thread ``MainThread``."""
     started = [pid for pid in descendants(os.getpid()) if pid not in before and alive(pid)]
     nodes = [pid for pid in started
-             if Path(f"/proc/{pid}/comm").read_text().strip().startswith("node")]
+             if b"run-driver" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")]
     assert len(nodes) == 1, started
     return nodes[0]
 
