@@ -37,6 +37,11 @@ def tokens(device: DeviceFactory, rp: TestRelyingParty,
     return login, result.body
 
 
+T3_CLAIMS = ("iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr",
+             "personal_id", "name", "birthdate", "gender")
+"""T-3: the claims every ID token carries (``nonce``: the plan's requests all send one)."""
+
+
 def verify(vneid: VNeIDHandle, id_token: str) -> jwt.Token:
     with vneid.client() as http:
         jwks = http.get(vneid.discovery()["jwks_uri"]).json()
@@ -127,10 +132,16 @@ def test_id_token_is_es256_with_kid_and_every_claim(target: Target, vneid: VNeID
     assert token.header.get("kid"), (
         f"T-3: expected a kid in the ID token's header, observed {token.header.get('kid')!r}")
     claims = token.claims
+    missing = [name for name in T3_CLAIMS if name not in claims]
+    assert not missing, f"T-3: expected every claim T-3 lists, the ID token lacks {missing}"
     assert claims["iss"] == vneid.issuer, (
         f"T-3: expected iss {vneid.issuer}, observed {claims['iss']!r}")
     assert claims["aud"] in (rp.client_id, [rp.client_id]), (
         f"T-3: expected aud {rp.client_id!r} (the client id), observed {claims['aud']!r}")
+    # OpenID Connect Core §2: azp, when present, is the client the token was issued to
+    assert claims.get("azp", rp.client_id) == rp.client_id, (
+        f"T-3: expected azp, when present, to be the client id {rp.client_id!r}, observed "
+        f"{claims['azp']!r}")
     assert claims["nonce"] == login.request.nonce, (
         "T-3: expected the nonce of the authorization request, observed "
         + ("none" if claims["nonce"] is None else "another"))
@@ -151,6 +162,16 @@ def test_id_token_is_es256_with_kid_and_every_claim(target: Target, vneid: VNeID
     left = claims["exp"] - now
     assert left <= most + margin, (
         f"T-3: expected exp at most {most} s from now, observed {left:.0f} s")
+    # a token just issued is valid now: exp not passed, iat neither in the future nor long
+    # past (R-8's skew; a mutation audit: an expired token, or an iat minutes ahead with a
+    # short life, passed every T-3 check and failed only the login tests, blamed on P-, A-
+    # and V- clauses)
+    assert left > -margin, (
+        f"T-3: expected a fresh ID token's exp in the future, observed exp {-left:.0f} s ago")
+    issued = claims["iat"] - now
+    assert -(margin + 30) <= issued <= margin, (
+        f"T-3: expected iat the time the token was issued (now, within {margin} s), observed "
+        f"{issued:+.0f} s from now")
     assert claims["auth_time"] <= claims["iat"], (
         f"T-3: expected auth_time (the login) not after iat, observed auth_time "
         f"{claims['auth_time']!r}, iat {claims['iat']!r}")
