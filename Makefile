@@ -101,7 +101,7 @@ lock:
 	rm -rf $(LOCK_VENV)
 
 ## the tests at the lowest versions pyproject.toml allows (uv's lowest-direct resolution of
-## every direct requirement, dev tools included), in a new .venv-floors; about 35 min. Not
+## every direct requirement, dev tools included), in a new .venv-floors; about 15 min. Not
 ## part of `make test`: run it when a lower bound changes (README). It leaves out the one test
 ## that checks .venv holds the pins of constraints.txt, and mypy (the older libraries' type
 ## hints differ: types are checked at the pinned versions)
