@@ -6,7 +6,8 @@ import time
 from typing import Any
 
 import pytest
-from joserfc import jwt
+from joserfc import jws, jwt
+from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from harness.personas import Persona
@@ -43,9 +44,37 @@ T3_CLAIMS = ("iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "acr", "am
 
 
 def verify(vneid: VNeIDHandle, id_token: str) -> jwt.Token:
+    """The ID token, its ES256 signature checked with the key the JWKS publishes under its
+    ``kid`` (T-3). What does not hold fails saying so under T-3 (a vendor's provider is told
+    which: the alg, the kid, the key, the signature), not with the JOSE library's error."""
     with vneid.client() as http:
-        jwks = http.get(vneid.discovery()["jwks_uri"]).json()
-    return jwt.decode(id_token, KeySet.import_key_set(jwks), algorithms=["ES256"])
+        jwks_uri = vneid.discovery()["jwks_uri"]
+        jwks = http.get(jwks_uri).json()
+    try:
+        header = jws.extract_compact(id_token.encode()).protected
+    except JoseError as error:
+        raise AssertionError(f"T-3: expected the ID token to be a compact JWS, observed one "
+                             f"that is not ({error.error})") from None
+    assert header.get("alg") == "ES256", (
+        f"T-3: expected the ID token signed ES256, observed alg {header.get('alg')!r}")
+    kid = header.get("kid")
+    assert kid, f"T-3: expected a kid in the ID token's header, observed {kid!r}"
+    keys = jwks.get("keys") if isinstance(jwks, dict) else None
+    kids = [key.get("kid") for key in keys or () if isinstance(key, dict)]
+    assert kid in kids, (
+        f"T-3: expected the ID token's kid {kid!r} among the keys of {jwks_uri}, observed "
+        f"kids {kids}")
+    try:
+        key_set = KeySet.import_key_set(jwks)
+    except (JoseError, ValueError, TypeError, KeyError) as error:
+        raise AssertionError(f"T-3: expected a JWKS at {jwks_uri} to verify the ID token "
+                             f"with, observed one that cannot be read ({error})") from None
+    try:
+        return jwt.decode(id_token, key_set, algorithms=["ES256"])
+    except JoseError as error:
+        raise AssertionError(
+            f"T-3: expected the ID token's ES256 signature to verify with the key {kid!r} of "
+            f"{jwks_uri}, observed it does not ({error.error})") from None
 
 
 def sub_of(device: DeviceFactory, rp: TestRelyingParty, citizen: Persona) -> str:
