@@ -40,6 +40,7 @@ __all__ = [
     "OPT_ADMIN_TOKEN",
     "OPT_APPIUM_CAPABILITIES",
     "OPT_BROKEN_RP",
+    "OPT_BROKEN_VNEID",
     "OPT_DRIVER",
     "OPT_PERSONAS",
     "OPT_PLAN",
@@ -60,6 +61,7 @@ OPT_DRIVER = "--driver"
 OPT_PERSONAS = "--personas"
 OPT_PLAN = "--plan"
 OPT_BROKEN_RP = "--broken-rp"
+OPT_BROKEN_VNEID = "--broken-vneid"
 OPT_PROTOCOL_URL = "--protocol-url"
 OPT_APPIUM_CAPABILITIES = "--appium-capabilities"
 OPT_EVIDENCE = "--evidence"
@@ -110,6 +112,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="make the embedded VssID mock skip this check (nonce, state, iss, "
                          "acr, signature, aud, expiry): a deliberately broken relying party, "
                          "to see a plan catch it; repeatable")
+    group.addoption(OPT_BROKEN_VNEID, default=None, metavar="FAULT",
+                    help="make the embedded VNeID mock carry this fault of its catalog "
+                         "(GET /_harness/faults, kind fault) on every request of every client "
+                         "for the whole run: a deliberately broken provider, to see plan "
+                         "vneid-provider catch it")
     group.addoption(OPT_EVIDENCE, action="store_true", default=False,
                     help="attach each test's protocol steps and sequence diagram to its "
                          "teardown report (vneid-harness run's conformance report reads them; "
@@ -203,6 +210,17 @@ def pytest_configure(config: pytest.Config) -> None:
         if vneid_url:
             raise pytest.UsageError(f"{OPT_BROKEN_RP} breaks the embedded VssID mock; it "
                                     f"cannot be combined with {OPT_VNEID_URL}")
+    broken_vneid = config.getoption(OPT_BROKEN_VNEID, None)
+    if broken_vneid is not None:
+        from mock_providers.vneid.faults import FAULTS
+
+        if broken_vneid not in FAULTS.bugs():
+            raise pytest.UsageError(f"{OPT_BROKEN_VNEID}: unknown fault {broken_vneid!r:.80}; "
+                                    f"choose from {', '.join(FAULTS.bugs())}")
+        if vneid_url:
+            raise pytest.UsageError(f"{OPT_BROKEN_VNEID} breaks the embedded VNeID mock; a "
+                                    f"provider at {OPT_VNEID_URL} cannot be broken by the "
+                                    "harness, so they cannot be combined")
     if vssid_url and not vneid_url:
         raise pytest.UsageError(
             f"{OPT_VSSID_URL} needs {OPT_VNEID_URL}: a VssID backend out of process can only "
@@ -500,8 +518,8 @@ def hidden_examples_hint() -> str:
             "-p no:schemathesis, or add it to your pytest addopts, to see it")
 
 
-_REPLAYED = (OPT_PLAN, OPT_BROKEN_RP, OPT_DRIVER, OPT_APPIUM_CAPABILITIES, OPT_PERSONAS,
-             OPT_PROFILE, OPT_VNEID_URL, OPT_VSSID_URL)
+_REPLAYED = (OPT_PLAN, OPT_BROKEN_RP, OPT_BROKEN_VNEID, OPT_DRIVER, OPT_APPIUM_CAPABILITIES,
+             OPT_PERSONAS, OPT_PROFILE, OPT_VNEID_URL, OPT_VSSID_URL)
 """The options besides ``--seed`` that decide what a test does, in the replay command."""
 
 
@@ -847,7 +865,8 @@ def target(request: pytest.FixtureRequest, _remote_target: Target | None,
 
     embedded = embedded_target(
         seed=test_seed, profile=run_profile(request.config),
-        vssid_skip_checks=frozenset(request.config.getoption(OPT_BROKEN_RP)))
+        vssid_skip_checks=frozenset(request.config.getoption(OPT_BROKEN_RP)),
+        vneid_fault=request.config.getoption(OPT_BROKEN_VNEID))
     embedded.vneid.trace = embedded.vssid.trace = trace
     yield embedded
     embedded.close()
@@ -952,7 +971,8 @@ def fresh_world(request: pytest.FixtureRequest,
         seed = f"{test_seed}/{salt}"
         target = embedded_target(
             seed=seed, profile=run_profile(request.config),
-            vssid_skip_checks=frozenset(request.config.getoption(OPT_BROKEN_RP)))
+            vssid_skip_checks=frozenset(request.config.getoption(OPT_BROKEN_RP)),
+            vneid_fault=request.config.getoption(OPT_BROKEN_VNEID))
         trace = Trace()
         adopt(trace)
         target.vneid.trace = target.vssid.trace = trace

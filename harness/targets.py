@@ -515,11 +515,14 @@ class Target:
 
 def embedded_target(*, seed: int | str = 0, profile: Profile = DEFAULT_PROFILE,
                     clock: Clock | None = None, entropy: Entropy | None = None,
-                    vssid_skip_checks: frozenset[str] = frozenset()) -> Target:
+                    vssid_skip_checks: frozenset[str] = frozenset(),
+                    vneid_fault: str | None = None) -> Target:
     """Both mock providers in-process, the VssID mock trusting the VNeID mock beside it.
 
     ``vssid_skip_checks`` makes the VssID mock a deliberately broken relying party (names
-    from ``mock_providers.vssid.SKIPPABLE_CHECKS``), to show that a plan catches it."""
+    from ``mock_providers.vssid.SKIPPABLE_CHECKS``), and ``vneid_fault`` the VNeID mock a
+    deliberately broken provider (a name of ``FAULTS.bugs()`` in
+    ``mock_providers.vneid.faults``, on every request), to show that a plan catches it."""
     from mock_providers._http import mark_bodies_in_memory
     from mock_providers.defaults import EMBEDDED_VNEID_ISSUER, EMBEDDED_VSSID_BASE_URL
     from mock_providers.vneid import VNeIDProvider, VNeIDSettings
@@ -529,7 +532,8 @@ def embedded_target(*, seed: int | str = 0, profile: Profile = DEFAULT_PROFILE,
     fork = getattr(root, "fork", None)
     vneid_entropy = fork("vneid") if fork else root
     vssid_entropy = fork("vssid") if fork else root
-    vneid = VNeIDProvider(VNeIDSettings(issuer=EMBEDDED_VNEID_ISSUER, profile=profile),
+    vneid = VNeIDProvider(VNeIDSettings(issuer=EMBEDDED_VNEID_ISSUER, profile=profile,
+                                        broken_fault=vneid_fault),
                           clock=clock, entropy=vneid_entropy)
     vssid = VssIDProvider(
         VssIDSettings(profile=profile, issuer=EMBEDDED_VNEID_ISSUER,

@@ -149,7 +149,7 @@ def test_discovery_lists_what_t4_requires(target: Target, vneid: VNeIDHandle) ->
         f"{doc['id_token_signing_alg_values_supported']!r}")
 
 
-@pytest.mark.clause("T-3", "R-5")
+@pytest.mark.clause("T-3")
 def test_id_token_is_es256_with_kid_and_every_claim(target: Target, vneid: VNeIDHandle,
                                                     rp: TestRelyingParty, persona: Persona,
                                                     tokens: tuple[Login, dict[str, Any]]) -> None:

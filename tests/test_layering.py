@@ -18,7 +18,7 @@ HARNESS_MAY_START_MOCKS = frozenset({
     "harness/targets.py",  # builds the embedded providers and the provider plan's VssID
     "harness/serve.py",  # serves them
     "harness/cli.py",  # `serve`'s options
-    "harness/pytest_plugin.py",  # --broken-rp's names
+    "harness/pytest_plugin.py",  # --broken-rp's and --broken-vneid's names
 })
 """The harness's modules that start or configure the mock providers: the glue the layers
 allow (everything else of the harness reaches a provider over HTTP or an ASGI transport)."""

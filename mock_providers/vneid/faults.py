@@ -181,6 +181,11 @@ class FaultRegistry:
     def names(self) -> list[str]:
         return list(self._faults)
 
+    def bugs(self) -> list[str]:
+        """The names of kind ``fault`` (not the variations): the bugs a provider can carry
+        (``VNeIDSettings.broken_fault``, pytest's ``--broken-vneid``)."""
+        return [name for name, fault in self._faults.items() if fault.kind == "fault"]
+
     def at(self, stage: Stage[T]) -> list[Fault[T]]:
         """The faults of ``stage``, in catalog order."""
         return [cast(Fault[T], f) for f in self._faults.values() if f.stage == stage]

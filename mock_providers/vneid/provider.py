@@ -44,11 +44,13 @@ from mock_providers.vneid.client_auth import ClientAuthenticator
 from mock_providers.vneid.client_keys import ClientKeys
 from mock_providers.vneid.faults import (
     AUTHZ_RESPONSE,
+    FAULTS,
     ID_TOKEN_CLAIMS,
     ID_TOKEN_HEADER,
     ID_TOKEN_JWS,
     SIGNING_KEY,
     ArmedFaults,
+    Fault,
     FaultContext,
     Stage,
 )
@@ -94,6 +96,10 @@ class VNeIDProvider:
         self.retired_keys: list[ECKey] = []
         """Keys rotated out (``signing_key_rotated``), still published: the newest one only."""
         self.faults = ArmedFaults()
+        self.broken: Fault[Any] | None = (
+            FAULTS.get(self.settings.broken_fault) if self.settings.broken_fault else None)
+        """TEST ONLY (``settings.broken_fault``): the fault applied on every use, by every
+        client, never consumed nor cleared; ``None`` for a correct provider."""
         self._subject_secret = self.entropy.randbytes(32)
         self.grants = Grants(self.clock, self.entropy, self.profile,
                              PairwiseSubjects(self._subject_secret))
@@ -317,12 +323,18 @@ class VNeIDProvider:
         return self.faults.armed()
 
     def inject(self, stage: Stage[T], client_id: str, value: T) -> T:
-        """``value`` through the faults armed for ``client_id`` at ``stage`` (consumed)."""
-        if not self.faults.any_armed(client_id):
+        """``value`` through the faults armed for ``client_id`` at ``stage`` (consumed), then
+        through the provider's own bug (:attr:`broken`) when it is of ``stage``."""
+        armed = self.faults.any_armed(client_id)
+        if not armed and self.broken is None:
             return value
         ctx = FaultContext(issuer=self.issuer, client_id=client_id, now=self.clock.now(),
                            signing_key=self.signing_key, entropy=self.entropy)
-        return self.faults.apply(stage, value, ctx)
+        if armed:
+            value = self.faults.apply(stage, value, ctx)
+        if self.broken is not None and self.broken.stage is stage:
+            value = self.broken.transform(value, ctx)
+        return value
 
     def mint_id_token(self, client_id: str, claims: Mapping[str, Any]) -> str:
         """Sign an ID token for ``client_id`` (T-3) through the faults armed for it: the key,

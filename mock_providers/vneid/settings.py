@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from harness.protocol import DEFAULT_PROFILE, Profile
 from harness.protocol.client_auth import SECRET_AUTH_METHODS, SecretAuthMethod
 from mock_providers.defaults import DEFAULT_VSSID_CLIENT_SECRET, EMBEDDED_VNEID_ISSUER
+from mock_providers.vneid.faults import FAULTS
 
 __all__ = ["VSSID_AUTH_METHODS", "VNeIDSettings", "secret_auth_method"]
 
@@ -43,6 +44,13 @@ class VNeIDSettings:
     """How the pre-registered ``vssid`` client authenticates at ``/token`` (T-1):
     ``client_secret_basic`` or ``client_secret_post``."""
     register_vssid_client: bool = True
+    broken_fault: str | None = None
+    """TEST ONLY: a fault of :data:`~mock_providers.vneid.faults.FAULTS` (kind ``fault``, see
+    ``FAULTS.bugs()``) this provider applies to every request of every client for its whole
+    life, unlike an armed fault (§11), which is consumed and which the plan clears before each
+    test: a *deliberately broken* provider, so that the conformance plan ``vneid-provider``
+    can be shown to catch it (pytest's ``--broken-vneid``). ``None``, as it must be for
+    anything else: the provider is correct."""
 
     def __post_init__(self) -> None:
         issuer = self.issuer.rstrip("/") if isinstance(self.issuer, str) else ""
@@ -57,3 +65,6 @@ class VNeIDSettings:
         secret_auth_method(self.vssid_auth_method)
         if not self.vssid_client_secret:
             raise ValueError("vssid_client_secret must not be empty (T-1)")
+        if self.broken_fault is not None and self.broken_fault not in FAULTS.bugs():
+            raise ValueError(f"broken_fault must be one of {', '.join(FAULTS.bugs())}, "
+                             f"got {self.broken_fault!r:.80}")

@@ -1,0 +1,129 @@
+"""Each deliberately broken provider (``--broken-vneid FAULT``: the embedded VNeID mock carries
+one fault of its catalog on every request) fails plan vneid-provider on exactly the clauses
+that catch that fault, the provider-side twin of test_broken_relying_parties.py.
+
+What a broken provider fails is in two parts, both asserted exactly:
+
+* the plan's checks of the provider itself (:data:`BREAKS`): the tests that look at what the
+  provider answers, other than the login journeys below (the ID-token faults: T-3);
+* the spill-over (:data:`LOGIN_JOURNEYS`, :data:`LOGIN_CLAUSES`): a provider whose tokens or
+  redirects the embedded VssID rightly refuses lets no citizen reach VssID's home, so the
+  end-to-end login tests fail too, on the journey clauses they are tagged with (P-1 to P-3,
+  A-1 and A-3 to A-6, V-1, V-2, V-5, V-6), for every fault below. Like R-12 for a broken
+  relying party, this says "a login failed", not which check caught it; it is listed
+  separately, and required in full, so that neither part can hide the other.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from harness.run import RunOptions, run_suites
+from mock_providers.vneid.faults import FAULTS
+
+BREAKS: dict[str, set[str]] = {
+    # the ID token's signature (T-3): userinfo (T-5) and the pairwise-sub test (T-4) read the
+    # token's sub through its signature, so they fail with it
+    "id_token_sig_invalid": {"T-3", "T-4", "T-5"},
+    # the ID token's claims (T-3)
+    "id_token_aud_invalid": {"T-3"},
+    "id_token_nonce_invalid": {"T-3"},
+    "id_token_expired": {"T-3"},
+    # no acr: the level-1 requests' tests (A-2, P-2) read it too
+    "id_token_acr_missing": {"T-3", "A-2", "P-2"},
+    # the redirect (A-5): state and iss are the request's and the issuer's; the error
+    # redirects (deny, level 1: A-7, R-3, R-12) carry them too
+    "authz_response_state_invalid": {"A-2", "A-5", "A-7", "P-2", "R-3", "R-12"},
+    "authz_response_iss_missing": {"A-5", "A-7", "P-2", "R-2", "R-3", "R-12"},
+    # userinfo (T-5) answers another subject than the ID token
+    "userinfo_sub_mismatch": {"T-5"},
+}
+"""Eight faults, one run of the plan each (about 7 s): the rest of the catalog was measured
+once and gives the same sets as its kind here (so running it would add time, not coverage):
+``id_token_kid_unknown``, ``id_token_sig_none`` and ``id_token_sig_hs256_pubkey`` and
+``id_token_sub_missing`` as ``id_token_sig_invalid``; ``id_token_iss_invalid``,
+``id_token_aud_extra_*``, ``id_token_azp_invalid``, ``id_token_nonce_missing``,
+``id_token_iat_*``, ``id_token_exp_missing`` and ``id_token_acr_level1`` as
+``id_token_aud_invalid``; ``id_token_personal_id_*`` {T-3, T-5};
+``authz_response_iss_invalid`` as ``authz_response_iss_missing``;
+``userinfo_personal_id_mismatch`` as ``userinfo_sub_mismatch``."""
+
+LOGIN_JOURNEYS = (
+    "scenarios/test_happy_path.py::test_citizen_lands_on_vssid_home[",
+    "::test_every_hop_is_in_the_order_of_section_4",
+    "::test_app_api_answers_carry_what_section_4_lists",
+    "::test_me_returns_the_same_person",
+    "::test_a_wrong_passcode_can_be_corrected",
+    "::test_vneid_at_or_above_minimum_logs_in[",
+)
+"""The end-to-end logins (phone, VNeID, VssID) of the plan: with any fault above, VssID refuses
+the login and every one of them fails."""
+LOGIN_CLAUSES = {"P-1", "P-2", "P-3", "A-1", "A-3", "A-4", "A-5", "A-6",
+                 "V-1", "V-2", "V-5", "V-6"}
+"""The clauses those tests are tagged with: the spill-over of every fault above."""
+
+
+def _journey(test: str) -> bool:
+    return any(part in test for part in LOGIN_JOURNEYS)
+
+
+def test_every_expectation_names_a_fault_of_the_catalog() -> None:
+    assert set(BREAKS) <= set(FAULTS.bugs())
+    assert not {name for name in FAULTS.names() if name not in FAULTS.bugs()} & set(BREAKS)
+
+
+@pytest.mark.parametrize("fault", list(BREAKS))
+def test_broken_provider_fails_the_plan_on_its_clauses(tmp_path: Path, fault: str) -> None:
+    options = RunOptions(out=tmp_path, plan="vneid-provider",
+                         extra_args=["--broken-vneid", fault])
+    status = run_suites(options, Console(record=True, width=200))
+    data = json.loads(options.result_file.read_text())
+    assert status == 1
+    assert data["ok"] is False
+    rows = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
+    failed = [row for row in rows if row["outcome"] == "failed"]
+    journeys = [row["test"] for row in rows if _journey(row["test"])]
+    assert len(journeys) >= 6, journeys
+    # the spill-over: every login journey fails, and only on its journey clauses
+    assert {row["test"] for row in failed if _journey(row["test"])} == set(journeys)
+    assert {c for row in failed if _journey(row["test"]) for c in row["clauses"]} \
+        == LOGIN_CLAUSES
+    # the provider's own checks: exactly the clauses that catch this fault
+    caught = {c for row in failed if not _journey(row["test"]) for c in row["clauses"]}
+    assert caught == BREAKS[fault], [(r["test"], r["clauses"]) for r in failed
+                                     if not _journey(r["test"])]
+    # and the verdict per clause says the same
+    verdict = {row["clause"] for row in data["clauses"] if row["status"] == "FAILED"}
+    assert verdict == BREAKS[fault] | LOGIN_CLAUSES
+    page = options.result_file.with_suffix(".html").read_text(encoding="utf-8")
+    for clause in BREAKS[fault]:
+        row_html = page.split(f'id="clause-{clause}"', 1)[1].split("</tr>", 1)[0]
+        assert 'class="badge FAILED"' in row_html, (clause, row_html[:300])
+
+
+def test_the_correct_provider_passes_the_plan(tmp_path: Path) -> None:
+    options = RunOptions(out=tmp_path, plan="vneid-provider")
+    assert run_suites(options, Console(record=True, width=200)) == 0
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["--broken-vneid", "no_such_fault"],
+     "--broken-vneid: unknown fault 'no_such_fault'; choose from id_token_nonce_invalid, "),
+    (["--broken-vneid", "signing_key_rotated"],  # a variation: valid, not a bug
+     "--broken-vneid: unknown fault 'signing_key_rotated'; choose from "),
+    (["--broken-vneid", "id_token_sig_invalid", "--vneid-url", "http://127.0.0.1:9"],
+     "--broken-vneid breaks the embedded VNeID mock; a provider at --vneid-url cannot be "
+     "broken by the harness"),
+])
+def test_a_fault_it_cannot_carry_is_a_usage_error(pytester: pytest.Pytester, args: list[str],
+                                                  said: str) -> None:
+    pytester.makepyfile("def test_x(target):\n    pass\n")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", *args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert said in result.stderr.str()
+    if "unknown" in said:
+        assert ", ".join(FAULTS.bugs()) in result.stderr.str()
