@@ -249,6 +249,9 @@ class Phone(FastHttpUser):
     def login(self) -> None:
         if self.broken:
             raise StopUser()
+        if _made_its_logins:  # a worker waits for its master to end the run: no more logins
+            gevent.sleep(0.25)
+            return
         platform = "android" if self.rng.random() < self.android_share else "ios"
         vssid = {"X-VssID-App-Version": self.rng.choice(self.vssid_versions),
                  "X-Device-Platform": platform}
@@ -320,11 +323,14 @@ def _on_init(environment: Environment, **_: Any) -> None:
         runner.register_message(_STOP_MESSAGE, stop)
 
         finished: set[str] = set()
+        reported: set[str] = set()
         spawned: list[bool] = []
 
         def end_when_all_done(master: MasterRunner) -> None:
             """The run ends once every worker that runs users has made its --logins (the
-            first ended it, and on a loaded machine a worker slow to start took no part);
+            first ended it, and on a loaded machine a worker slow to start took no part)
+            and has sent a statistics report since (workers report every few seconds: a
+            master that quit at once printed none of their logins on a loaded machine);
             a worker given no user (fewer users than workers) or gone is not waited for.
             Which workers run users is known once the master has seen them all spawned."""
             if not spawned or not finished:
@@ -332,7 +338,7 @@ def _on_init(environment: Environment, **_: Any) -> None:
             working = {str(node.id) for node in
                        (*master.clients.ready, *master.clients.spawning,
                         *master.clients.running) if node.user_count > 0}
-            if working <= finished:
+            if working <= finished and working <= reported:
                 gevent.spawn(master.quit)
 
         def all_spawned(user_count: int, **_: Any) -> None:
@@ -344,22 +350,30 @@ def _on_init(environment: Environment, **_: Any) -> None:
 
         def done(environment: Environment, msg: Any, **_: Any) -> None:
             finished.add(str(msg.node_id))
+            reported.discard(str(msg.node_id))  # its last logins come in its next report
             if isinstance(environment.runner, MasterRunner):
                 end_when_all_done(environment.runner)
 
         runner.register_message(_DONE_MESSAGE, done)
 
-        def reported(client_id: str, data: Any, **_: Any) -> None:  # a worker gone meanwhile
+        def report(client_id: str, data: Any, **_: Any) -> None:
+            """A worker's statistics, merged into the master's before this listener runs
+            (Locust's own is added first); also the moment to notice a worker gone."""
+            if str(client_id) in finished:
+                reported.add(str(client_id))
             if finished and isinstance(environment.runner, MasterRunner):
                 end_when_all_done(environment.runner)
 
-        environment.events.worker_report.add_listener(reported)  # type: ignore[no-untyped-call]
+        environment.events.worker_report.add_listener(report)  # type: ignore[no-untyped-call]
 
 
 events.init.add_listener(_on_init)  # type: ignore[no-untyped-call]
 
 
 _logins = itertools.count(1)
+_made_its_logins: list[bool] = []
+"""Not empty once this process made its ``--logins``: a worker's users then log in no more
+while its master waits for the worker's next statistics report to end the run."""
 
 
 def _count_login(environment: Environment) -> None:
@@ -367,6 +381,7 @@ def _count_login(environment: Environment) -> None:
     N-th login: a run of a known size, however fast the machine is."""
     limit = getattr(environment.parsed_options, "logins", 0) or 0
     if limit and next(_logins) == limit and environment.runner is not None:
+        _made_its_logins.append(True)
         runner = environment.runner
         gevent.spawn(runner.quit if not isinstance(runner, WorkerRunner) else
                      lambda: runner.send_message(_DONE_MESSAGE, {}))
