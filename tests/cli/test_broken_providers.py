@@ -16,14 +16,12 @@ What a broken provider fails is in two parts, both asserted exactly:
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from rich.console import Console
 
-from harness.run import RunOptions, run_suites
 from mock_providers.vneid.faults import FAULTS
+from tests.cli.plan_runs import run_plan
 
 BREAKS: dict[str, set[str]] = {
     # the ID token's signature (T-3): userinfo (T-5) and the pairwise-sub test (T-4) read the
@@ -78,15 +76,11 @@ def test_every_expectation_names_a_fault_of_the_catalog() -> None:
 
 @pytest.mark.parametrize("fault", list(BREAKS))
 def test_broken_provider_fails_the_plan_on_its_clauses(tmp_path: Path, fault: str) -> None:
-    options = RunOptions(out=tmp_path, plan="vneid-provider",
-                         extra_args=["--broken-vneid", fault])
-    status = run_suites(options, Console(record=True, width=200))
-    data = json.loads(options.result_file.read_text())
-    assert status == 1
-    assert data["ok"] is False
-    rows = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
-    failed = [row for row in rows if row["outcome"] == "failed"]
-    journeys = [row["test"] for row in rows if _journey(row["test"])]
+    run = run_plan(tmp_path, "vneid-provider", "--broken-vneid", fault)
+    assert run.status == 1
+    assert run.verdict["ok"] is False
+    failed = [row for row in run.results if row["outcome"] == "failed"]
+    journeys = [row["test"] for row in run.results if _journey(row["test"])]
     assert len(journeys) >= 6, journeys
     # the spill-over: every login journey fails, and only on its journey clauses
     assert {row["test"] for row in failed if _journey(row["test"])} == set(journeys)
@@ -97,17 +91,12 @@ def test_broken_provider_fails_the_plan_on_its_clauses(tmp_path: Path, fault: st
     assert caught == BREAKS[fault], [(r["test"], r["clauses"]) for r in failed
                                      if not _journey(r["test"])]
     # and the verdict per clause says the same
-    verdict = {row["clause"] for row in data["clauses"] if row["status"] == "FAILED"}
-    assert verdict == BREAKS[fault] | LOGIN_CLAUSES
-    page = options.result_file.with_suffix(".html").read_text(encoding="utf-8")
-    for clause in BREAKS[fault]:
-        row_html = page.split(f'id="clause-{clause}"', 1)[1].split("</tr>", 1)[0]
-        assert 'class="badge FAILED"' in row_html, (clause, row_html[:300])
+    assert run.failed_clauses() == BREAKS[fault] | LOGIN_CLAUSES
+    run.assert_badged_failed(BREAKS[fault])
 
 
 def test_the_correct_provider_passes_the_plan(tmp_path: Path) -> None:
-    options = RunOptions(out=tmp_path, plan="vneid-provider")
-    assert run_suites(options, Console(record=True, width=200)) == 0
+    assert run_plan(tmp_path, "vneid-provider").status == 0
 
 
 @pytest.mark.parametrize(("args", "said"), [
