@@ -66,6 +66,24 @@ def test_a_good_token_verifies() -> None:
     assert check(signed({"alg": "ES256", "kid": "k1"})).claims["sub"] == "s"
 
 
+SECOND = ECKey.generate_key("P-256", parameters={"kid": "k2"}, private=True)
+BROKEN_KEY = {"kty": "OKP", "crv": "X448", "x": "not a key", "kid": "k3"}
+
+
+def test_the_kid_picks_the_key_and_other_keys_are_not_read() -> None:
+    """RFC 7517 §5: a key set may hold keys a client does not use (a rotated key, one of a
+    kind it does not know); they neither help nor break the verification."""
+    jwks = {"keys": [SECOND.as_dict(private=False), BROKEN_KEY, KEY.as_dict(private=False)]}
+    assert check(signed({"alg": "ES256", "kid": "k1"}), jwks).claims["sub"] == "s"
+    assert check(signed({"alg": "ES256", "kid": "k2"}, SECOND), jwks).claims["sub"] == "s"
+
+
+def test_without_a_kid_the_only_key_verifies() -> None:
+    """The T-3 test asserts the kid itself; the T-4 and T-5 tests, which only read the
+    claims, are not failed by its absence too."""
+    assert check(signed({"alg": "ES256"})).claims["sub"] == "s"
+
+
 CASES: list[tuple[str, Callable[[], str], Any, str]] = [
     ("not a JWS", lambda: "not-a-jws", None, "T-3: expected the ID token to be a compact JWS"),
     ("alg none", lambda: f"{_b64({'alg': 'none', 'kid': 'k1'})}.{_b64(CLAIMS)}.", None,
@@ -73,8 +91,9 @@ CASES: list[tuple[str, Callable[[], str], Any, str]] = [
     ("HS256 with the public key",
      lambda: signed({"alg": "HS256", "kid": "k1"}, OctKey.import_key(b"k" * 32)), None,
      "observed alg 'HS256'"),
-    ("no kid", lambda: signed({"alg": "ES256"}), None,
-     "T-3: expected a kid in the ID token's header, observed None"),
+    ("no kid, several keys", lambda: signed({"alg": "ES256"}),
+     published(KEY, SECOND), "T-3: expected a kid in the ID token's header, observed none, "
+     f"and {JWKS_URI} publishes 2 keys"),
     ("kid not published", lambda: signed({"alg": "ES256", "kid": "k9"}), None,
      f"T-3: expected the ID token's kid 'k9' among the keys of {JWKS_URI}, observed kids "
      "['k1']"),
@@ -82,7 +101,7 @@ CASES: list[tuple[str, Callable[[], str], Any, str]] = [
      "T-3: expected the ID token's ES256 signature to verify with the key 'k1'"),
     ("signature altered", lambda: _flip_signature(signed({"alg": "ES256", "kid": "k1"})), None,
      "T-3: expected the ID token's ES256 signature to verify"),
-    ("JWKS not a key set", lambda: signed({"alg": "ES256", "kid": "k1"}),
+    ("the kid's key unreadable", lambda: signed({"alg": "ES256", "kid": "k1"}),
      {"keys": [{"kid": "k1", "kty": "nope"}]}, f"T-3: expected a JWKS at {JWKS_URI}"),
     ("JWKS not an object", lambda: signed({"alg": "ES256", "kid": "k1"}), ["k1"],
      "observed kids []"),
