@@ -366,21 +366,40 @@ def _on_init(environment: Environment, **_: Any) -> None:
 
         environment.events.worker_report.add_listener(report)  # type: ignore[no-untyped-call]
 
+        def new_run(**_: Any) -> None:  # a run started from the web UI after another
+            finished.clear()
+            reported.clear()
+            spawned.clear()
+
+        environment.events.test_start.add_listener(new_run)  # type: ignore[no-untyped-call]
+
 
 events.init.add_listener(_on_init)  # type: ignore[no-untyped-call]
 
 
-_logins = itertools.count(1)
+_logins = [0]
+"""This process's logins in this run."""
 _made_its_logins: list[bool] = []
-"""Not empty once this process made its ``--logins``: a worker's users then log in no more
-while its master waits for the worker's next statistics report to end the run."""
+"""Not empty once this process made its ``--logins`` in this run: a worker's users then log
+in no more while its master waits for the worker's next statistics report to end the run."""
+
+
+def _new_run(**_: Any) -> None:
+    """A run starts: the counts start again (a worker driven from the web UI serves one run
+    after another)."""
+    _logins[0] = 0
+    _made_its_logins.clear()
+
+
+events.test_start.add_listener(_new_run)  # type: ignore[no-untyped-call]
 
 
 def _count_login(environment: Environment) -> None:
     """With ``--logins N``, end the run (its exit code as Locust gives it) at this process's
     N-th login: a run of a known size, however fast the machine is."""
     limit = getattr(environment.parsed_options, "logins", 0) or 0
-    if limit and next(_logins) == limit and environment.runner is not None:
+    _logins[0] += 1
+    if limit and _logins[0] == limit and environment.runner is not None:
         _made_its_logins.append(True)
         runner = environment.runner
         gevent.spawn(runner.quit if not isinstance(runner, WorkerRunner) else
