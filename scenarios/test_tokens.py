@@ -191,9 +191,8 @@ def test_id_token_is_es256_with_kid_and_every_claim(target: Target, vneid: VNeID
         f"T-3: expected an ID token living 1 to {most} s (exp - iat), observed {lifetime} s")
     # and from now, not only from its own iat: an iat in the future made exp - iat look
     # right (a fault-injection audit). Another provider's clock may differ from ours by
-    # up to the profile's skew; the embedded mock's is ours.
-    # a vendor's clock may be off by the profile's skew; never less than 2 s, for
-    # an iat rounded up or a clock a few milliseconds ahead across a second
+    # up to the profile's skew, never taken as less than 2 s (an iat rounded up, a
+    # clock a few milliseconds ahead across a second); the embedded mock's is ours.
     margin = 2 if vneid.is_embedded else max(2, target.profile.clock_skew)
     left = claims["exp"] - now
     assert left <= most + margin, (
