@@ -249,7 +249,7 @@ class Phone(FastHttpUser):
     def login(self) -> None:
         if self.broken:
             raise StopUser()
-        if _made_its_logins:  # a worker waits for its master to end the run: no more logins
+        if _made_its_logins(self.environment):  # the master ends the run: no more logins
             gevent.sleep(0.25)
             return
         platform = "android" if self.rng.random() < self.android_share else "ios"
@@ -379,16 +379,23 @@ events.init.add_listener(_on_init)  # type: ignore[no-untyped-call]
 
 _logins = [0]
 """This process's logins in this run."""
-_made_its_logins: list[bool] = []
-"""Not empty once this process made its ``--logins`` in this run: a worker's users then log
-in no more while its master waits for the worker's next statistics report to end the run."""
+
+
+def _limit(environment: Environment) -> int:
+    return getattr(environment.parsed_options, "logins", 0) or 0
+
+
+def _made_its_logins(environment: Environment) -> bool:
+    """This process made its ``--logins`` in this run: a worker's users then log in no more
+    while its master waits for the worker's next statistics report to end the run."""
+    limit = _limit(environment)
+    return bool(limit) and _logins[0] >= limit
 
 
 def _new_run(**_: Any) -> None:
-    """A run starts: the counts start again (a worker driven from the web UI serves one run
+    """A run starts: the count starts again (a worker driven from the web UI serves one run
     after another)."""
     _logins[0] = 0
-    _made_its_logins.clear()
 
 
 events.test_start.add_listener(_new_run)  # type: ignore[no-untyped-call]
@@ -397,10 +404,9 @@ events.test_start.add_listener(_new_run)  # type: ignore[no-untyped-call]
 def _count_login(environment: Environment) -> None:
     """With ``--logins N``, end the run (its exit code as Locust gives it) at this process's
     N-th login: a run of a known size, however fast the machine is."""
-    limit = getattr(environment.parsed_options, "logins", 0) or 0
+    limit = _limit(environment)
     _logins[0] += 1
     if limit and _logins[0] == limit and environment.runner is not None:
-        _made_its_logins.append(True)
         runner = environment.runner
         gevent.spawn(runner.quit if not isinstance(runner, WorkerRunner) else
                      lambda: runner.send_message(_DONE_MESSAGE, {}))

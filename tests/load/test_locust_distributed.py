@@ -174,9 +174,9 @@ environment = types.SimpleNamespace(parsed_options=types.SimpleNamespace(logins=
 for _ in range(3):
     profile._count_login(environment)
 gevent.sleep(0)
-first = (profile._logins[0], bool(profile._made_its_logins), len(quits))
+first = (profile._logins[0], profile._made_its_logins(environment), len(quits))
 events.test_start.fire(environment=environment)
-print(first, (profile._logins[0], bool(profile._made_its_logins)))
+print(first, (profile._logins[0], profile._made_its_logins(environment)))
 """
 
 
