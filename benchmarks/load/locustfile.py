@@ -325,6 +325,8 @@ def _on_init(environment: Environment, **_: Any) -> None:
         finished: set[str] = set()
         reported: set[str] = set()
         spawned: list[bool] = []
+        watching: list[gevent.Greenlet] = []
+        quitting: list[bool] = []
 
         def end_when_all_done(master: MasterRunner) -> None:
             """The run ends once every worker that runs users has made its --logins (the
@@ -338,8 +340,21 @@ def _on_init(environment: Environment, **_: Any) -> None:
             working = {str(node.id) for node in
                        (*master.clients.ready, *master.clients.spawning,
                         *master.clients.running) if node.user_count > 0}
-            if working <= finished and working <= reported:
+            if working <= finished and working <= reported and not quitting:
+                quitting.append(True)
+                if not working:
+                    print("vneid-harness load: no worker is left to send its last statistics "
+                          "(a worker that made its --logins stopped or died before its next "
+                          "report): the run ends with what reached the master", flush=True)
                 gevent.spawn(master.quit)
+
+        def watch(master: MasterRunner) -> None:
+            """Look again every second once a worker made its logins: a worker that dies
+            or quits before its next report sends no event, and the last one gone would
+            leave the master waiting for ``-t`` (or, without it, for Ctrl-C)."""
+            while not quitting:
+                gevent.sleep(1)
+                end_when_all_done(master)
 
         def all_spawned(user_count: int, **_: Any) -> None:
             spawned.append(True)
@@ -351,8 +366,12 @@ def _on_init(environment: Environment, **_: Any) -> None:
         def done(environment: Environment, msg: Any, **_: Any) -> None:
             finished.add(str(msg.node_id))
             reported.discard(str(msg.node_id))  # its last logins come in its next report
+            print(f"vneid-harness load: worker {msg.node_id} made its --logins; the run ends "
+                  "once every worker has, at their next statistics reports", flush=True)
             if isinstance(environment.runner, MasterRunner):
                 end_when_all_done(environment.runner)
+                if not watching:
+                    watching.append(gevent.spawn(watch, environment.runner))
 
         runner.register_message(_DONE_MESSAGE, done)
 
@@ -370,6 +389,10 @@ def _on_init(environment: Environment, **_: Any) -> None:
             finished.clear()
             reported.clear()
             spawned.clear()
+            quitting.clear()
+            for greenlet in watching:
+                greenlet.kill(block=False)
+            watching.clear()
 
         environment.events.test_start.add_listener(new_run)  # type: ignore[no-untyped-call]
 
@@ -408,6 +431,9 @@ def _count_login(environment: Environment) -> None:
     _logins[0] += 1
     if limit and _logins[0] == limit and environment.runner is not None:
         runner = environment.runner
+        if isinstance(runner, WorkerRunner):
+            print(f"vneid-harness load: this worker made its {limit} logins; the master ends "
+                  "the run at its next statistics report", flush=True)
         gevent.spawn(runner.quit if not isinstance(runner, WorkerRunner) else
                      lambda: runner.send_message(_DONE_MESSAGE, {}))
 

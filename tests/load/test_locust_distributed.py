@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import csv
 import re
+import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -187,3 +189,53 @@ def test_a_worker_counts_its_logins_again_in_its_next_run() -> None:
                           capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.split("\n")[-2] == "(3, True, 1) (0, False)", done.stdout[-3000:]
+
+
+def test_a_run_ends_when_its_only_worker_dies_after_its_logins(served: ServedProviders,
+                                                              tmp_path: Path) -> None:
+    """A worker that made its --logins and died before its next statistics report sent no
+    more events: the master waited for its report until -t (without -t, until Ctrl-C). It
+    notices the worker gone and ends the run now. The worker is killed as soon as the master
+    says it made its logins; the few times its report got in first, the run ends as usual
+    (either way, long before -t)."""
+    port = free_port()
+    common = ["-f", str(LOCUSTFILE), "--vneid-url", served.vneid_url]
+    master = subprocess.Popen(
+        [str(LOCUST), *common, "--master", "--master-bind-host", "127.0.0.1",
+         "--master-bind-port", str(port), "--headless", "--expect-workers", "1",
+         "--expect-workers-max-wait", "60", "-H", served.vssid_url, "--only-summary",
+         "-u", "2", "-r", "2", "-t", "900s", "--logins", "4"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
+    worker = subprocess.Popen(
+        [str(LOCUST), *common, "--worker", "--master-host", "127.0.0.1",
+         "--master-port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True, cwd=tmp_path)
+    lines: list[str] = []
+
+    def read() -> None:
+        assert master.stdout is not None
+        for line in master.stdout:
+            lines.append(line)
+            if "made its --logins" in line and worker.poll() is None:
+                worker.send_signal(signal.SIGKILL)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        try:
+            master.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            pytest.fail("the master did not end the run after its only worker died "
+                        "(it waits for -t 900s): " + "".join(lines)[-3000:])
+    finally:
+        for process in (master, worker):
+            stop_process(process, timeout=15)
+        reader.join(timeout=30)
+        if master.stdout is not None:
+            master.stdout.close()
+    output = "".join(lines)
+    assert "made its --logins" in output, output[-3000:]
+    assert worker.returncode == -signal.SIGKILL, output[-3000:]
+    stats = re.search(r"LOGIN\s+full login\s+(\d+)\s", output)
+    assert ("no worker is left to send its last statistics" in output
+            or (stats is not None and int(stats.group(1)) >= 4)), output[-3000:]
