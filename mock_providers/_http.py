@@ -780,7 +780,14 @@ def head_problem(scope: Scope, max_header_bytes: int = MAX_HEADER_BYTES) -> Prot
                             "send it once")
                     if lowered in _VERSION_KEY_SET:  # V-3: two versions are no version
                         return ProtocolError(said, code="app_version_invalid", clause="V-3")
-                    return ProtocolError(said, clause="A-1")
+                    clause = _path_clause(scope["path"])  # the endpoint's own (§8)
+                    if lowered == b"authorization" and any(
+                            value[:7].lower() == b"bearer " for key, value in raw
+                            if key.lower() == lowered):
+                        # two Bearer tokens are no token: RFC 6750 §3.1's invalid_request,
+                        # with its challenge, as for one malformed Bearer header
+                        return MalformedBearer(said, code="invalid_request", clause=clause)
+                    return ProtocolError(said, clause=clause)
                 seen.add(lowered)
     size = sum(map(len, chain.from_iterable(raw))) + 4 * len(raw)
     if size > max_header_bytes:
@@ -791,14 +798,14 @@ def head_problem(scope: Scope, max_header_bytes: int = MAX_HEADER_BYTES) -> Prot
         if b"content-length" in by_name:
             return ProtocolError("the request has both Transfer-Encoding and Content-Length: "
                                  "where its body ends is ambiguous (RFC 9112 §6.1); send one "
-                                 "of them", clause="A-1")
+                                 "of them", clause=_path_clause(scope["path"]))
         if coding.strip().lower() != b"chunked":  # httptools read "gzip, chunked" as chunked
             return ProtocolError(f"Transfer-Encoding {coding.decode('latin-1')[:40]!r} is not "
                                  "decoded here (RFC 9112 §6.1); send the body chunked, or "
-                                 "with a Content-Length", clause="A-1")
+                                 "with a Content-Length", clause=_path_clause(scope["path"]))
     if b"host" not in by_name and scope.get("http_version") == "1.1":
         return ProtocolError("an HTTP/1.1 request without Host (RFC 9112 §3.2); send Host",
-                             clause="A-1")
+                             clause=_path_clause(scope["path"]))
     return None
 
 

@@ -100,7 +100,7 @@ def test_single_headers_given_twice_are_refused(vssid: httpx.Client) -> None:
     r = vssid.get("/api/v1/me", headers=[("X-VssID-App-Version", "1.6.7"),
                                          ("Authorization", "Bearer a"),
                                          ("Authorization", "Bearer b")])
-    assert _error(r) == (400, "invalid_request", "A-1")
+    assert _error(r) == (400, "invalid_request", "A-6")
 
 
 def test_too_long_a_target_is_414_but_a_wrong_method_405_first(vneid: httpx.Client) -> None:

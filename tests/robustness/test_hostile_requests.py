@@ -151,9 +151,9 @@ def test_a_query_parameter_given_twice_is_refused_without_redirect(
 
 
 @pytest.mark.parametrize(("name", "code", "clause"), [
-    ("Authorization", "invalid_request", "A-1"),
+    ("Authorization", "invalid_request", "A-6"),  # the endpoint's clause (§8), not A-1's
     ("X-VssID-App-Version", "app_version_invalid", "V-3"),  # two versions are no version
-    ("Content-Type", "invalid_request", "A-1")])
+    ("Content-Type", "invalid_request", "A-6")])
 def test_a_single_header_given_twice_is_refused(served: ServedProviders, name: str, code: str,
                                                 clause: str) -> None:
     headers = [(k, v) for k, v in {**VSSID_APP, **JSON, "Authorization": "Bearer a"}.items()]
@@ -161,6 +161,27 @@ def test_a_single_header_given_twice_is_refused(served: ServedProviders, name: s
     r = httpx.get(f"{served.vssid_url}/api/v1/me", headers=headers, timeout=10)
     body = assert_error(r, 400, code, clause)
     assert f"{name.lower()!r} appears more than once" in body["error_description"]
+    # two Bearer tokens are no token: RFC 6750 §3.1's challenge, as for one malformed header
+    assert (r.headers.get("www-authenticate") == 'Bearer error="invalid_request"') == (
+        name == "Authorization"), r.headers
+
+
+def test_two_authorization_headers_cite_the_endpoint_and_its_scheme(
+        served: ServedProviders) -> None:
+    """At /userinfo two Bearer headers are RFC 6750's invalid_request with its challenge,
+    under T-5; at /token two Basic headers are RFC 6749's invalid_request under T-1, with no
+    Bearer challenge (the token endpoint takes no Bearer token)."""
+    r = httpx.get(f"{served.vneid_url}/userinfo",
+                  headers=[("Authorization", "Bearer a"), ("Authorization", "Bearer b")],
+                  timeout=10)
+    assert_error(r, 400, "invalid_request", "T-5")
+    assert r.headers["www-authenticate"] == 'Bearer error="invalid_request"'
+    r = httpx.post(f"{served.vneid_url}/token", content=b"grant_type=authorization_code",
+                   headers=[("Authorization", "Basic YTpi"), ("Authorization", "Basic YTpj"),
+                            ("Content-Type", "application/x-www-form-urlencoded")],
+                   timeout=10)
+    assert_error(r, 400, "invalid_request", "T-1")
+    assert "www-authenticate" not in r.headers
 
 
 @pytest.mark.parametrize(("sent", "shown"), [
