@@ -163,6 +163,13 @@ def verify_request(params: Mapping[str, str], clients: Mapping[str, ClientRecord
     if response_type != "code":
         raise refuse("unsupported_response_type", "A-2",
                      f"response_type {response_type[:40]!r} is not supported; send 'code'")
+    response_mode = given.get("response_mode")
+    if response_mode is not None and response_mode != "query":
+        # discovery lists response_modes_supported ["query"]: a client asking for fragment or
+        # form_post must not get its code in a query it did not ask for, so an unsupported
+        # response_mode is refused, not ignored (as request objects are)
+        raise refuse("invalid_request", "A-2", f"response_mode {response_mode[:40]!r} is not "
+                     "supported; send 'query' or leave it out")
     requested = given.get("scope", "").split(" ")
     if "openid" not in requested:
         raise refuse("invalid_scope", "A-2", "scope must contain 'openid'")

@@ -165,6 +165,25 @@ def test_request_objects_are_refused_by_redirect(vneid_flow, vneid_provider, par
     assert cb.error_description.startswith("A-2")
 
 
+@pytest.mark.clause("A-2", "A-7")
+@pytest.mark.parametrize("mode", ["fragment", "form_post", "query.jwt", "QUERY"])
+def test_an_unsupported_response_mode_is_refused_by_redirect(vneid_flow, vneid_provider, mode):
+    """Discovery lists response_modes_supported ["query"]: a client that asked for its code
+    in a fragment or a form post must not get it in a query unasked (it was ignored)."""
+    req = vneid_flow.request(extra=(("response_mode", mode),))
+    cb = _redirect(vneid_flow.authorize(req.to_link()))
+    assert (cb.error, cb.state, cb.iss, cb.code) == ("invalid_request", "state-123",
+                                                     vneid_provider.issuer, None)
+    assert "response_mode" in cb.error_description
+
+
+def test_response_mode_query_is_accepted(vneid_flow, vneid_http):
+    assert vneid_http.get("/.well-known/openid-configuration").json()[
+        "response_modes_supported"] == ["query"]
+    for mode in ("query", ""):  # empty: as if omitted (RFC 6749 §3.1)
+        assert vneid_flow.callback(vneid_flow.request(extra=(("response_mode", mode),))).code
+
+
 def test_discovery_says_request_objects_are_not_supported(vneid_http):
     """OpenID Discovery §3: request_uri_parameter_supported is true when omitted."""
     doc = vneid_http.get("/.well-known/openid-configuration").json()
