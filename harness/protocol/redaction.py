@@ -58,11 +58,17 @@ def is_secret_key(key: str) -> bool:
     return key.strip().lower() in _SECRET_FORMS
 
 
+_URL_REDACTED = quote(REDACTED, safe="")
+"""The marker as a URL's password: percent-encoded, so the redacted URL is still one
+(``[REDACTED]`` in the user information reads as an IPv6 literal: ``urlsplit`` refuses it,
+and the reports that take the URL apart stopped the run)."""
+
+
 def redact_url(url: str) -> str:
     """``url`` with the values of secret query and fragment parameters replaced (in a fragment
     that holds an app's route, ``#/route?code=…``, those after its ``?`` too) and the password
-    of its user information (``http://user:[REDACTED]@host/``); a lone surrogate comes back
-    as its escape text (so the result always encodes as UTF-8)."""
+    of its user information (``http://user:%5BREDACTED%5D@host/``: still a URL); a lone
+    surrogate comes back as its escape text (so the result always encodes as UTF-8)."""
     if not url.isascii():
         url = _escape_surrogates(url)
     try:
@@ -73,7 +79,7 @@ def redact_url(url: str) -> str:
     if "@" in netloc:  # user information: its password is a credential (RFC 3986 §3.2.1)
         user, _, host = netloc.rpartition("@")
         if ":" in user:
-            netloc = f"{user.split(':', 1)[0]}:{REDACTED}@{host}"
+            netloc = f"{user.split(':', 1)[0]}:{_URL_REDACTED}@{host}"
     if not parts.query and not parts.fragment:
         return url if netloc is parts.netloc else urlunsplit(
             (parts.scheme, netloc, parts.path, "", ""))

@@ -414,7 +414,7 @@ def test_the_allure_report_is_named_by_its_plan_and_targets() -> None:
     named = report_name(RunOptions(vneid_url="http://ops:pw@idp.example:8801"),
                         "vneid-provider")
     assert named == ("VNeID → VssID login: plan vneid-provider (VNeID "
-                     "http://ops:[REDACTED]@idp.example:8801, VssID embedded) (vneid-harness)")
+                     "http://ops:%5BREDACTED%5D@idp.example:8801, VssID embedded) (vneid-harness)")
 
 
 def test_a_relying_party_runs_failures_replay_with_the_conformance_command(
@@ -436,7 +436,7 @@ def test_a_relying_party_runs_failures_replay_with_the_conformance_command(
     given, _, note = command.partition("  # ")
     assert shlex.split(given) == [
         own_pytest("vneid-harness"), "conformance", "--plan", "vssid-relying-party",
-        "--vssid-url", "http://ops:[REDACTED]@rp.example:9000", "--serve-vneid-port", "18811",
+        "--vssid-url", "http://ops:%5BREDACTED%5D@rp.example:9000", "--serve-vneid-port", "18811",
         "--rp-auth-method", "client_secret_post", "--seed", "4", "--out", "out-replay",
         "--no-report", "--protocol-profile", str(tmp_path / "p.yaml")]
     assert note == "with $VNEID_HARNESS_RP_CLIENT_SECRET set to the relying party's secret"
