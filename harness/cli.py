@@ -254,9 +254,15 @@ def conformance(
     """Run a conformance plan against the embedded mocks or a vendor's server."""
     from harness.conformance import PLANS
     from harness.run import RunOptions, run_suites
+    from harness.targets import check_target_url
 
     if plan not in PLANS:
         raise _fail(f"unknown plan {plan!r}; plans: {', '.join(PLANS)}")
+    try:  # an empty one (an unset variable) before anything is served or run
+        check_target_url("--vneid-url", vneid_url)
+        check_target_url("--vssid-url", vssid_url)
+    except HarnessError as exc:
+        raise _fail(str(exc)) from None
     if vneid_url and vssid_url:
         raise _fail("give --vneid-url (a provider under test) or --vssid-url (a relying party "
                     "under test), not both")
@@ -341,6 +347,7 @@ def _with_served_vneid(options: object, vssid_url: str, port: int,
     ``port`` in this process while the plan runs."""
     from harness.profile_file import load_profile
     from harness.protocol import DEFAULT_PROFILE
+    from harness.protocol.redaction import redact_url
     from harness.run import RunOptions, run_suites
     from harness.serve import ServedVNeID
 
@@ -350,7 +357,7 @@ def _with_served_vneid(options: object, vssid_url: str, port: int,
                      client_secret=client_secret, auth_method=auth_method,
                      seed=options.seed) as vneid:
         console.print(f"harness VNeID serving at {vneid.url} for the relying party under "
-                      f"test at {vssid_url}", highlight=False)
+                      f"test at {redact_url(vssid_url)}", highlight=False)
         options.vneid_url = vneid.url
         options.vssid_url = vssid_url
         options.replay_as = _conformance_replay(options, vssid_url, port, auth_method,

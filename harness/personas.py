@@ -42,6 +42,7 @@ from harness.protocol import (
 )
 from harness.protocol.identifiers import Sex, full_name_problem
 from harness.protocol.numbers import unique_keys
+from harness.text_files import UnreadableFile, read_text_file
 
 __all__ = [
     "BIRTH_YEARS",
@@ -465,13 +466,18 @@ class _Unique:
             seen[value] = index
 
 
+MAX_PERSONA_FILE_BYTES = 256 * 1024 * 1024
+"""The largest persona file read: serve holds at most 100,000 personas, a few hundred bytes
+each in YAML."""
+
+
 def load_personas(path: str | os.PathLike[str]) -> list[Persona]:
     """Read and validate a persona file (YAML or JSON by extension)."""
     p = Path(path)
     kind = _format(p)
     try:
-        text = p.read_text(encoding="utf-8-sig")  # a BOM, as Windows editors save JSON
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_text_file(p, MAX_PERSONA_FILE_BYTES)
+    except UnreadableFile as exc:
         raise PersonaFileError(f"{p}: cannot read the persona file: {exc}") from None
     try:
         document = (strict_yaml.load(text, what="a persona file")

@@ -44,7 +44,7 @@ from harness.profile_file import load_profile, profile_overrides
 from harness.protocol.redaction import redact_url
 from harness.protocol.text import clip
 from harness.pytest_plugin import own_pytest, replay_of
-from harness.targets import check_admin_token
+from harness.targets import check_admin_token, check_target_url
 from reports.conformance_html import write_conformance_html
 from reports.errors import ReportError
 from reports.evidence import EvidenceCollector
@@ -422,6 +422,8 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
     errors = errors or console or Console(stderr=True)  # where a refusal to run goes
     console = console or Console()
     check_admin_token(options.admin_token)
+    check_target_url("--vneid-url", options.vneid_url)  # "" is refused, not taken for None
+    check_target_url("--vssid-url", options.vssid_url)
     plan = get_plan(options.plan)
     if options.keyword is not None:
         _check_keyword(options.keyword)
@@ -433,7 +435,8 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
     if options.out.exists() and not options.out.is_dir():
         _make_out(options.out)  # says it is a file
     reads = TargetReads(options.admin_token)
-    problem = _workers_problem(options) or _out_problem(options) or preflight(options, reads=reads)
+    problem = (_paths_problem(options) or _workers_problem(options) or _out_problem(options)
+               or preflight(options, reads=reads))
     if problem is not None:
         errors.print(f"[bold red]cannot run plan {plan.name}:[/] {problem}", highlight=False)
         return 2
@@ -612,6 +615,20 @@ def _verdict_files(out: Path) -> list[Path]:
             *out.glob("conformance-*.json"), *out.glob("conformance-*.html"), out / "junit.xml"]
 
 
+def _paths_problem(options: RunOptions) -> str | None:
+    """Why a test path given cannot be run: one that starts with ``-`` reached pytest as an
+    option (``--basetemp=DIR`` deleted DIR, and with no path left the whole folder ran);
+    one that does not exist said only "no test matched", exit 5."""
+    for given in options.paths:
+        if given.startswith("-"):
+            return (f"test path {given!r} starts with '-', which pytest would take for an "
+                    f"option; write ./{given} for a file so named")
+        path = Path(given.split("::", 1)[0])  # a node id: its file
+        if not path.exists():
+            return f"test path {given!r}: {path} does not exist"
+    return None
+
+
 def _out_problem(options: RunOptions) -> str | None:
     """Why the run cannot write its outputs into ``options.out`` where earlier ones are: an
     entry of the kind it writes replaced by another (``results.jsonl`` a folder, a named pipe,
@@ -725,9 +742,19 @@ def _remove_empty(folders: Sequence[Path]) -> None:
             return
 
 
+MAX_WORKERS_PER_CPU = 4
+"""``--workers`` above this many per CPU is refused: each worker is a Python process with
+the whole harness (~100 MB), and a slip of the keyboard (``--workers 100000``) started
+processes until the machine gave out."""
+
+
 def _workers_problem(options: RunOptions) -> str | None:
     if options.workers is not None and options.workers <= 1:
         return None
+    most = MAX_WORKERS_PER_CPU * (os.cpu_count() or 1)
+    if options.workers is not None and options.workers > most:
+        return (f"--workers {options.workers} is more than this machine can run: at most "
+                f"{most} ({MAX_WORKERS_PER_CPU} per CPU); leave it out for one per CPU")
     if options.vneid_url or options.vssid_url:
         from harness.targets import REMOTE_TESTS_TAKE_TURNS
 

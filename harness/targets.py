@@ -67,6 +67,10 @@ def check_target_url(option: str, url: str | None) -> None:
     if url is None:
         return
     example = f"(for example {option} http://127.0.0.1:8801)"
+    if not url.strip():  # an unset shell variable: not "no target" (the embedded mocks)
+        raise ConfigError(f"{option} is empty (an unset variable?): give the target's URL "
+                          f"{example}, or leave the option out to run against the embedded "
+                          "mock providers")
     shown = redact_url(url)  # a password in it stays out of the message (S-5)
     if not url.startswith(("http://", "https://")):
         raise ConfigError(f"{option} must be an http(s) URL, got {shown!r} {example}")

@@ -19,10 +19,13 @@ plain ``PROTOCOL.md`` when there is none.
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
+
+from harness.protocol.text import clip
 
 __all__ = [
     "SECTION_HEADINGS",
@@ -114,13 +117,37 @@ def default_protocol_url(found: Path | None) -> str:
 
 
 TEMPLATE_FIELDS = ("clause", "section", "fragment")
+_LINK_SCHEMES = frozenset({"", "http", "https", "file"})
+_PASSWORD = re.compile(r"(?i)^[a-z][a-z0-9+.-]*://[^/?#@]*:[^/?#@]*@")
+"""A URL whose user information holds a password (``scheme://user:password@``)."""
+
+
+def _scheme(url: str) -> str:
+    """``url``'s scheme in lower case ("" for a relative reference, as RFC 3986 §4.2 reads
+    ``PROTOCOL.md`` or ``../docs/p.md``)."""
+    match = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", url)
+    return match.group(1).lower() if match else ""
 
 
 def protocol_url_problem(protocol_url: str) -> str | None:
     """What is wrong with a ``--protocol-url`` value, if anything: a template may use only
     ``{clause}``, ``{section}`` and ``{fragment}`` (``{{`` and ``}}`` for braces)."""
+    scheme = _scheme(protocol_url)
+    if scheme not in _LINK_SCHEMES:
+        return (f"{clip(protocol_url, 80)!r} is a {scheme}: URL; the reports link clauses to "
+                "http(s) or file URLs (or a path relative to the report)")
+    if _PASSWORD.match(protocol_url):
+        return ("the protocol URL holds a password, which every report's links would show to "
+                "whoever opens them; give it without user:password@ (the browser asks)")
     if "{" not in protocol_url:  # a base URL, as clause_url takes it (a lone } included)
         return None
+    try:  # a field is substituted as it is: {clause:>999999999} filled the memory
+        for _, name, spec, conversion in string.Formatter().parse(protocol_url):
+            if name is not None and (spec or conversion):
+                return (f"{clip(protocol_url, 80)!r}: write {{{name}}} alone, without a "
+                        "conversion (!r) or a format spec (:…)")
+    except ValueError:
+        pass  # not a template: said below
     try:
         protocol_url.format(**dict.fromkeys(TEMPLATE_FIELDS, "x"))
     except KeyError as exc:

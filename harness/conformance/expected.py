@@ -35,6 +35,7 @@ from harness import strict_yaml
 from harness.errors import ConfigError, parse_problem
 from harness.protocol import CLAUSES
 from harness.protocol.numbers import unique_keys
+from harness.text_files import UnreadableFile, read_text_file
 
 __all__ = ["ExpectedFailure", "load_expected_failures"]
 
@@ -76,7 +77,7 @@ def _entry(path: Path, index: int, raw: Any) -> ExpectedFailure:
         raise ConfigError(f"{where} must be a mapping with {', '.join(sorted(_KEYS))}")
     unknown = set(raw) - _KEYS
     if unknown:
-        raise ConfigError(f"{where} has unknown keys {sorted(unknown)}; allowed: "
+        raise ConfigError(f"{where} has unknown keys {sorted(map(str, unknown))}; allowed: "
                           f"{sorted(_KEYS)}")
     values: dict[str, str] = {}
     for key in ("test", "clause", "reason"):
@@ -102,15 +103,16 @@ def _entry(path: Path, index: int, raw: Any) -> ExpectedFailure:
     return ExpectedFailure(values["test"], values["clause"], status, values["reason"], match)
 
 
+MAX_FILE_BYTES = 4 * 1024 * 1024
+"""The largest expected-failures file read (thousands of entries)."""
+
+
 def load_expected_failures(path: Path) -> list[ExpectedFailure]:
     """Read and validate an expected-failures file; errors name the file and the entry."""
     try:
-        text = path.read_text(encoding="utf-8-sig")  # a BOM, as Windows editors save JSON
-    except OSError as exc:
-        raise ConfigError(f"cannot read expected-failures file {path}: {exc.strerror}") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"cannot read expected-failures file {path}: not UTF-8 (byte "
-                          f"{exc.start}); save it as UTF-8") from None
+        text = read_text_file(path, MAX_FILE_BYTES)
+    except UnreadableFile as exc:
+        raise ConfigError(f"cannot read expected-failures file {path}: {exc}") from None
     kind = path.suffix.lstrip(".") or "YAML"
     try:
         data = (json.loads(text, object_pairs_hook=unique_keys) if path.suffix == ".json"

@@ -345,6 +345,28 @@ def test_a_bad_protocol_url_template_is_refused_before_the_run(tmp_path: Path, c
     assert not out.exists()
 
 
+@pytest.mark.parametrize(("value", "said"), [
+    # a format spec or conversion: 390 MB reports, or MemoryError in the option's own check
+    ("https://x.example/{clause:>999999999}", "write {clause} alone"),
+    ("https://x.example/{clause!r:>99999999999}", "write {clause} alone"),
+    ("https://x.example/#{fragment!s}", "write {fragment} alone"),
+    # links that would hand out a password, or that no report can follow
+    ("http://user:pw@intranet.example/PROTOCOL.md", "holds a password"),
+    ("javascript:alert(1)//{clause}", "is a javascript: URL"),
+    ("data:text/html,x", "is a data: URL"),
+])
+def test_a_protocol_url_the_reports_cannot_use_is_refused(tmp_path: Path, value: str,
+                                                          said: str) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", "--out", str(out), "--protocol-url", value],
+                           env={"COLUMNS": "400"})
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--protocol-url'" in result.output
+    assert said in result.output
+    assert "pw@" not in result.output
+    assert not out.exists()
+
+
 def test_pytest_refuses_a_bad_protocol_url_template(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_nothing():\n    pass\n")
     done = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--alluredir",
@@ -358,7 +380,9 @@ def test_good_protocol_url_templates_pass() -> None:
     from reports.protocol_links import protocol_url_problem
 
     for value in ("https://x/PROTOCOL.md", "https://x/p#{fragment}", "https://x/{section}/"
-                  "{clause}", "https://x/{{literal}}#{fragment}", "https://x/a}b"):
+                  "{clause}", "https://x/{{literal}}#{fragment}", "https://x/a}b",
+                  "PROTOCOL.md", "../docs/PROTOCOL.md#{fragment}", "file:///srv/PROTOCOL.md",
+                  "HTTPS://x/p", "https://user@x/p"):
         assert protocol_url_problem(value) is None, value
 
 
@@ -411,3 +435,95 @@ def test_a_bad_expected_failures_file_is_refused_before_the_harness_vneid_serves
                      "--serve-vneid-port", "0", "--expected-failures", str(path),
                      "--out", str(tmp_path / "out")])
     assert f"cannot read expected-failures file {path}: not UTF-8" in line
+
+
+@pytest.mark.parametrize("args", [
+    ["run", "--vneid-url", ""], ["run", "--vssid-url", " "],
+    ["conformance", "--plan", "vneid-provider", "--vneid-url", ""],
+    ["conformance", "--plan", "vssid-relying-party", "--vssid-url", ""]])
+def test_an_empty_target_url_is_refused_not_taken_for_the_embedded_mocks(
+        tmp_path: Path, args: list[str]) -> None:
+    """An unset $VENDOR_URL ran the embedded mocks and reported their verdict OK as the
+    vendor's (with --vssid-url "" after serving the harness VNeID first)."""
+    out = tmp_path / "out"
+    line = _refused([*args, "--out", str(out)])
+    assert "is empty (an unset variable?)" in line
+    assert not out.exists()
+
+
+def _run_refused(args: list[str], said: str) -> None:
+    result: Result = runner.invoke(app, args, env={"COLUMNS": "400"})
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert said in result.output, result.output
+
+
+def test_too_many_workers_are_refused_before_any_starts(tmp_path: Path) -> None:
+    """--workers 100000 started Python processes until the machine gave out."""
+    most = 4 * (os.cpu_count() or 1)
+    _run_refused(["run", "--workers", str(most + 1), "--out", str(tmp_path / "out")],
+                 f"at most {most} (4 per CPU)")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("path", "said"), [
+    ("--basetemp=VICTIM", "starts with '-', which pytest would take for an option"),
+    ("--collect-only", "starts with '-'"),
+    ("no/such/dir", "no/such/dir does not exist"),
+    ("no_such_file.py::test_x", "no_such_file.py does not exist"),
+])
+def test_a_test_path_pytest_would_misread_is_refused(tmp_path: Path, path: str,
+                                                     said: str) -> None:
+    """`run -- --basetemp=DIR` reached pytest as an option and deleted DIR, then ran every
+    test under the folder; a path that does not exist said only "no test matched"."""
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "data.txt").write_text("kept", encoding="utf-8")
+    _run_refused(["run", "--workers", "1", "--out", str(tmp_path / "out"), "--",
+                  path.replace("VICTIM", str(victim))], said)
+    assert (victim / "data.txt").read_text(encoding="utf-8") == "kept"
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "folder"])
+@pytest.mark.parametrize("command", ["personas", "expected"])
+def test_a_file_that_is_not_a_regular_file_is_refused_without_blocking(
+        tmp_path: Path, kind: str, command: str) -> None:
+    """A FIFO blocked `personas check`, `serve --personas` and `--expected-failures` for
+    ever; a link to /dev/zero filled the memory."""
+    path = tmp_path / "given.yaml"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "device":
+        path.symlink_to("/dev/zero")
+    else:
+        path.mkdir()
+    if command == "personas":
+        line = _refused(["personas", "check", str(path)])
+        assert "cannot read the persona file: not a regular file" in line
+    else:
+        line = _refused(["conformance", "--plan", "vneid-provider", "--expected-failures",
+                         str(path), "--out", str(tmp_path / "out")])
+        assert "cannot read expected-failures file" in line
+        assert "not a regular file" in line
+
+
+def test_an_expected_failures_entry_with_keys_of_two_types_is_refused(tmp_path: Path) -> None:
+    """Unknown keys of two types (1 and foo) were sorted together: a TypeError traceback."""
+    path = tmp_path / "expected.yaml"
+    path.write_text("expected_failures:\n  - {test: x, clause: T-4, reason: r, 1: a, foo: b}\n",
+                    encoding="utf-8")
+    line = _refused(["conformance", "--plan", "vneid-provider", "--expected-failures",
+                     str(path), "--out", str(tmp_path / "out")])
+    assert "has unknown keys ['1', 'foo']" in line
+
+
+def test_a_persona_file_larger_than_any_serve_holds_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import harness.personas
+
+    monkeypatch.setattr(harness.personas, "MAX_PERSONA_FILE_BYTES", 1024)
+    path = tmp_path / "big.yaml"
+    path.write_text("personas: []\n" + "#" * 2000 + "\n", encoding="utf-8")
+    line = _refused(["personas", "check", str(path)])
+    assert "larger than 1 KiB; is this the right file?" in line
