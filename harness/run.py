@@ -142,14 +142,19 @@ class ProgressReporter:
     """Outcomes of tests whose teardown has not reported yet."""
     _started: bool = False
     _config: pytest.Config | None = None
-    _since_ns: int = 0
-    """When this run started: what its tests wrote before the outputs were replaced (a
-    fixture's attachments in the first test's set-up) is newer, and kept."""
+    _since_ns: int = field(default_factory=time.time_ns)
+    """When this run started (the session's start; until then, when the reporter was made):
+    what its tests wrote before the outputs were replaced (a fixture's attachments in the
+    first test's set-up) is newer, and kept. It was 0 until the session started, so a run
+    stopped before that (a SIGTERM while pytest-xdist started its workers) took every earlier
+    result for its own and removed them."""
     stopped: str | None = None
     """Why pytest stopped before the end (``pytest.exit``'s message, a stop the harness
     asked for), as its terminal would have said; ``None`` when it did not."""
     interrupted: bool = False
     """Whether a Ctrl-C or a SIGTERM stopped the run (not pytest.exit, nor a stop asked for)."""
+    exitstatus: int | None = None
+    """The session's exit status, once it finished."""
 
     @pytest.hookimpl
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
@@ -349,7 +354,8 @@ class ProgressReporter:
             self._journal.flush()
 
     @pytest.hookimpl
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self.exitstatus = int(exitstatus)
         for entry in self._pending.values():  # tests a stop left without their teardown
             self._record(entry)
         self._pending.clear()
@@ -490,7 +496,10 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
     started = time.time()
     clock = time.perf_counter()
     try:
-        status = int(pytest.main(args, plugins=[reporter, evidence]))
+        try:
+            status = int(pytest.main(args, plugins=[reporter, evidence]))
+        except (pytest.PytestUnraisableExceptionWarning, BaseExceptionGroup) as leftover:
+            status = _status_despite_leftovers(leftover, reporter, errors)
     finally:
         with contextlib.suppress(OSError):  # a disk that filled up, a folder made read-only
             if reporter.started and staged_junit.is_file() and staged_junit.stat().st_size:
@@ -613,6 +622,31 @@ def _verdict_files(out: Path) -> list[Path]:
     ``reports/out``), and its JUnit XML."""
     return [*out.glob("summary.json"), *out.glob("summary.html"),
             *out.glob("conformance-*.json"), *out.glob("conformance-*.html"), out / "junit.xml"]
+
+
+def _status_despite_leftovers(leftover: BaseException, reporter: ProgressReporter,
+                              errors: Console) -> int:
+    """A stopped run's status, when pytest raised after its session the warnings of what the
+    stop left behind. A SIGTERM while pytest-xdist was starting its workers left a worker's
+    process and pipes to the garbage collector; their ResourceWarnings, errors under the
+    suites' ``filterwarnings = error``, came out of ``pytest.main`` as a 120-line traceback
+    and exit 1 (a failed verdict's status) instead of the interrupted run's 2. Anything else,
+    or a run that was not stopped, is raised as it came (a leak of the harness's own)."""
+    if isinstance(leftover, BaseExceptionGroup):
+        matched, rest = leftover.split(pytest.PytestUnraisableExceptionWarning)
+        warnings = len(matched.exceptions) if matched is not None else 0
+    else:
+        rest, warnings = None, 1
+    # stopped while xdist started its workers (pytest's session start), the session never
+    # finished: an interrupt is then pytest's INTERRUPTED, as a later one is
+    status = reporter.exitstatus if reporter.exitstatus is not None else (
+        int(pytest.ExitCode.INTERRUPTED) if reporter.interrupted else None)
+    if rest is not None or not warnings or reporter.stopped is None or status is None:
+        raise leftover
+    errors.print(f"[yellow]warning:[/] the stopped run left {warnings} resource(s) open "
+                 "(pytest-xdist workers stopped while starting); they are closed as the "
+                 "process ends", highlight=False)
+    return status
 
 
 def _paths_problem(options: RunOptions) -> str | None:
