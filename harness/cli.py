@@ -183,6 +183,9 @@ def report(
 
     if screenshot is not None and not single_file:
         raise _fail("--screenshot needs a single-file report (a multi-file one must be served)")
+    if no_history and (history is not None or history_limit is not None):
+        raise _fail("--no-history keeps no history: leave out --history and --history-limit, "
+                    "or --no-history")
     if history is None:
         history = results.parent / "history" / "history.jsonl"
     try:

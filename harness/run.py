@@ -483,8 +483,8 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
                         ("--protocol-profile", options.profile and str(options.profile)),
                         ("--protocol-url", options.protocol_url),
                         ("--replay-as", options.replay_as)):
-        if value:
-            args += [flag, value] if flag == "-k" else [f"{flag}={value}"]
+        if value:  # -kVALUE: an expression that starts with '-' is not read as an option
+            args += [f"-k{value}"] if flag == "-k" else [f"{flag}={value}"]
     if options.workers is None or options.workers > 1:
         args += ["-n", "auto" if options.workers is None else str(options.workers),
                  "--dist", "worksteal"]

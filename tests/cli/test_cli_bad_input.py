@@ -527,3 +527,25 @@ def test_a_persona_file_larger_than_any_serve_holds_is_refused(
     path.write_text("personas: []\n" + "#" * 2000 + "\n", encoding="utf-8")
     line = _refused(["personas", "check", str(path)])
     assert "larger than 1 KiB; is this the right file?" in line
+
+
+def test_a_k_expression_that_starts_with_a_dash_is_an_expression(tmp_path: Path) -> None:
+    """`run -k "-x"` reached pytest as `-k -x`: "argument -k: expected one argument", exit 4
+    and a message that pointed elsewhere. It selects by keyword now, as pytest -k-x does."""
+    suite = tmp_path / "test_dash.py"
+    suite.write_text("import pytest\n\n@pytest.mark.clause('T-4')\n"
+                     "@pytest.mark.parametrize('v', [1, 2], ids=['a-x', 'b'])\n"
+                     "def test_p(v):\n    pass\n", encoding="utf-8")
+    result = runner.invoke(app, ["run", "--workers", "1", "--no-report", "--out",
+                                 str(tmp_path / "out"), "-k", "-x", str(suite)],
+                           env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    results = (tmp_path / "out" / "results.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["test"].rsplit("::", 1)[-1] for line in results] == ["test_p[a-x]"]
+
+
+def test_report_refuses_a_history_with_no_history(tmp_path: Path) -> None:
+    line = _refused(["report", "--no-history", "--history", str(tmp_path / "h.jsonl")])
+    assert "--no-history keeps no history" in line
+    line = _refused(["report", "--no-history", "--history-limit", "3"])
+    assert "--no-history keeps no history" in line
