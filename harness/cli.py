@@ -41,9 +41,20 @@ console = Console(soft_wrap=True)  # long paths stay one line (copy-paste)
 err_console = Console(stderr=True, soft_wrap=True)
 
 
+def _path(value: str | Path) -> Path:
+    """A path option's value: an empty one (an unset variable) is refused. Typer turned ""
+    into ".", so `--out ""` wrote a run's reports into the current folder over what was
+    there, and `personas generate -o ""` said ". exists"."""
+    if isinstance(value, Path):  # a default
+        return value
+    if not value.strip():
+        raise typer.BadParameter("is empty (an unset variable?); give a path")
+    return Path(value)
+
+
 # Options the run commands share, one definition each.
 OutOption = Annotated[Path, typer.Option(
-    help="Folder for JUnit XML, Allure results, the verdict JSON and HTML")]
+    parser=_path, help="Folder for JUnit XML, Allure results, the verdict JSON and HTML")]
 SeedOption = Annotated[int, typer.Option(
     help="Seed for personas and provider randomness (replay a run with it)")]
 def _check_token_env(value: str | None) -> str | None:
@@ -78,7 +89,7 @@ ProtocolUrlOption = Annotated[str | None, typer.Option(
          "publishes, or a template with {clause}, {section}, {fragment} (default: the "
          "file:// URL of ../shared/PROTOCOL.md, which opens only on this machine)")]
 ProfileOption = Annotated[Path | None, typer.Option(
-    "--protocol-profile", metavar="FILE",
+    "--protocol-profile", metavar="FILE", parser=_path,
     help="Profile file (YAML/JSON/TOML) of the vendor's overrides of PROTOCOL.md's defaults; "
          "the mock providers follow it too ('vneid-harness profile default' prints every "
          "field)")]
@@ -114,6 +125,7 @@ def version() -> None:
 @app.command()
 def run(
     paths: Annotated[list[Path] | None, typer.Argument(
+        parser=_path,
         help="Test files or folders to run instead of the harness's suites (a team's own): "
              "the same reports, with a verdict on the clauses they test (the plan's others "
              "are not required)", show_default=False)] = None,
@@ -154,10 +166,10 @@ def run(
 
 @app.command()
 def report(
-    results: Annotated[Path, typer.Option(help="The Allure results to read (allure-pytest's "
-                                               "--alluredir)")]
+    results: Annotated[Path, typer.Option(parser=_path, help="The Allure results to read "
+                                               "(allure-pytest's --alluredir)")]
     = Path("reports/out/allure-results"),
-    out: Annotated[Path, typer.Option(help="Folder of the report (replaced)")]
+    out: Annotated[Path, typer.Option(parser=_path, help="Folder of the report (replaced)")]
     = Path("reports/out/allure-report"),
     name: Annotated[str | None, typer.Option(help="Report name shown in its header")] = None,
     single_file: Annotated[bool, typer.Option(
@@ -165,6 +177,7 @@ def report(
         help="One self-contained index.html that opens from disk (default), or Allure's "
              "folder of files, which must be served over HTTP")] = True,
     history: Annotated[Path | None, typer.Option(
+        parser=_path,
         help="History file (JSON lines) read for the trend and appended to",
         show_default="RESULTS/../history/history.jsonl")] = None,
     no_history: Annotated[bool, typer.Option(
@@ -172,9 +185,11 @@ def report(
     history_limit: Annotated[int | None, typer.Option(
         min=1, help="Runs kept in the history", show_default="10")] = None,
     allure: Annotated[Path | None, typer.Option(
+        parser=_path,
         help="npm's allure executable (Allure 3)",
         show_default="$VNEID_HARNESS_ALLURE, else node_modules/.bin/allure")] = None,
     screenshot: Annotated[Path | None, typer.Option(
+        parser=_path,
         help="Also open the report in headless Chromium and save allure-overview.png and "
              "allure-trend.png in this folder")] = None,
 ) -> None:
@@ -242,6 +257,7 @@ def conformance(
         help="With --vssid-url: how it authenticates at /token (T-1): client_secret_basic "
              "or client_secret_post")] = "client_secret_basic",
     expected_failures: Annotated[Path | None, typer.Option(
+        parser=_path,
         help="YAML/JSON file of known deviations (test glob, clause, status, reason)")] = None,
     keyword: Annotated[str | None, typer.Option(
         "-k", help="pytest -k expression: only the tests it selects (a failed one again, "
@@ -402,7 +418,8 @@ def serve(
     = 8801,
     vssid_port: Annotated[int, typer.Option(help="Port of the VssID mock (0: any free port)")]
     = 8802,
-    personas: Annotated[Path | None, typer.Option(help="Persona file (YAML or JSON) to load")]
+    personas: Annotated[Path | None, typer.Option(
+        parser=_path, help="Persona file (YAML or JSON) to load")]
     = None,
     admin_token: Annotated[str | None, typer.Option(
         envvar="VNEID_HARNESS_ADMIN_TOKEN", callback=_check_token_env,
@@ -416,6 +433,7 @@ def serve(
         help="Host name in the issuer and base URLs",
         show_default="--host, or 127.0.0.1 for a wildcard")] = None,
     state: Annotated[Path | None, typer.Option(
+        parser=_path,
         help="State file: personas, accounts and client registrations are restored from it "
              "on start and written to it (atomically) on every change")] = None,
     http: Annotated[str, typer.Option(
@@ -503,7 +521,8 @@ def serve(
 
 @personas_app.command("generate")
 def personas_generate(
-    output: Annotated[Path, typer.Option("-o", "--output", help="File to write (.yaml or .json)")],
+    output: Annotated[Path, typer.Option("-o", "--output", parser=_path,
+                                         help="File to write (.yaml or .json)")],
     count: Annotated[int, typer.Option(min=1, max=100_000)] = 10,
     seed: Annotated[int, typer.Option()] = 0,
     level1: Annotated[int, typer.Option(min=0, help="How many of them are level 1")] = 0,

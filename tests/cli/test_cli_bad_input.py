@@ -549,3 +549,22 @@ def test_report_refuses_a_history_with_no_history(tmp_path: Path) -> None:
     assert "--no-history keeps no history" in line
     line = _refused(["report", "--no-history", "--history-limit", "3"])
     assert "--no-history keeps no history" in line
+
+
+@pytest.mark.parametrize("args", [
+    ["run", "--out", ""], ["conformance", "--plan", "all", "--out", ""],
+    ["run", "--workers", "1", ""], ["report", "--out", ""], ["report", "--results", ""],
+    ["personas", "generate", "-o", ""], ["serve", "--state", ""], ["serve", "--personas", ""],
+    ["run", "--protocol-profile", ""], ["conformance", "--plan", "all",
+                                        "--expected-failures", ""]])
+def test_an_empty_path_is_refused_not_taken_for_the_current_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
+    """Typer reads "" as ".": `run --out ""` wrote its reports into the current folder,
+    over an unrelated summary.json there; `run ""` ran every test under it."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "summary.json").write_text("{}", encoding="utf-8")
+    result: Result = runner.invoke(app, args, env={"COLUMNS": "400"})
+    assert result.exit_code == 2, result.output
+    assert "is empty (an unset variable?); give a path" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.json"]
+    assert (tmp_path / "summary.json").read_text(encoding="utf-8") == "{}"
