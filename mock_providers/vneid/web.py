@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 __all__ = ["MAX_PENDING", "WebFlow"]
 
 MAX_PENDING = 10_000
+_REQUEST_ID_CHARS = 22
+"""A pending login's id: 16 random bytes in unpadded base64url."""
 Handler = Callable[[Request], Awaitable[Response]]
 
 
@@ -115,8 +117,11 @@ class WebFlow:
                 "prompt=none, but the citizen must log in here: this endpoint keeps no "
                 "session (OpenID Connect Core section 3.1.2.6)", code="login_required",
                 clause="A-2")), request)
-        request_id = p.entropy.token(16)
-        self.pending.put(request_id, _Pending(verified), p.profile.transaction_ttl)
+        if request.method == "HEAD":  # RFC 9110 §9.3.2: safe; the same head, nothing kept
+            request_id = "0" * _REQUEST_ID_CHARS  # (a pending login, a draw of the seed's)
+        else:
+            request_id = p.entropy.token(16)
+            self.pending.put(request_id, _Pending(verified), p.profile.transaction_ttl)
         hint = verified.login_hint or ""  # A-2: a personal_id, ASCII digits (§1), not any
         hint = hint if hint.isascii() and hint.isdigit() else ""  # str.isdigit() ('٠', '²')
         return pages.login_page(action=self.login_action, request_id=request_id,

@@ -444,3 +444,35 @@ def test_a_citizen_changed_while_the_body_arrives_gets_no_code(vneid_flow, vneid
     else:  # as for a session whose citizen is locked or gone
         assert _error(r) == (401, "invalid_token", "A-5")
     assert len(vneid_provider.grants.codes) == 0
+
+
+def test_head_on_the_web_authorize_endpoint_keeps_nothing(vneid_flow, vneid_http):
+    """RFC 9110 §9.3.2: HEAD is safe. It stored a pending web login (and drew from the
+    seeded entropy, so a GET after it had another id than in a run without it); it answers
+    with GET's head now, and keeps and draws nothing."""
+    from harness.embedded import SyncASGITransport
+    from harness.protocol import ManualClock, SeededEntropy
+    from mock_providers.vneid import VNeIDProvider, VNeIDSettings
+
+    query = vneid_flow.request().to_link().split("?", 1)[1]
+
+    def login_page(head_first: bool) -> tuple[httpx.Response, httpx.Response | None]:
+        provider = VNeIDProvider(VNeIDSettings(), clock=ManualClock(1_700_000_000),
+                                 entropy=SeededEntropy("head"))
+        with httpx.Client(transport=SyncASGITransport(provider.app),
+                          base_url=provider.issuer) as http:
+            head = http.head(f"/authorize?{query}") if head_first else None
+            return http.get(f"/authorize?{query}"), head
+
+    alone, _ = login_page(head_first=False)
+    after, head = login_page(head_first=True)
+    assert head is not None
+    assert head.status_code == alone.status_code == 200
+    assert head.content == b""
+    assert (head.headers["content-type"], head.headers["content-length"]) == (
+        alone.headers["content-type"], alone.headers["content-length"])
+    assert after.text == alone.text  # the same request id: nothing drawn, nothing kept
+    said = vneid_http.post("/authorize/login", data={"request_id": "0" * 22,
+                                                     "personal_id": "001099012345",
+                                                     "passcode": "123456"})
+    assert said.status_code == 400, said.text
