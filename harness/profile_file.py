@@ -43,6 +43,7 @@ from harness.errors import ConfigError, parse_problem
 from harness.protocol import DEFAULT_PROFILE, Profile, ProtocolError, parse_version
 from harness.protocol.numbers import unique_keys
 from harness.protocol.profile import APP_IDS, PLATFORMS
+from harness.protocol.redaction import redact_url
 
 __all__ = ["FIELDS", "dump_profile", "load_profile", "profile_as_text", "profile_from_mapping",
            "profile_overrides"]
@@ -196,6 +197,11 @@ def _store_links(value: object, base: Profile, where: str) -> Mapping[str, Mappi
             if not _https_url(url):
                 raise ConfigError(f"{where}.{app}.{platform}: must be an https URL of the "
                                   f"store listing (§10), got {_shown(url)}")
+            assert isinstance(url, str)
+            if urlsplit(url).password is not None:  # every 426 and report would show it
+                raise ConfigError(f"{where}.{app}.{platform}: a store listing is public; give "
+                                  f"its URL without user:password@, got "
+                                  f"{_shown(redact_url(url))}")
             assert isinstance(url, str)
             links[app][platform] = url
     return MappingProxyType({app: MappingProxyType(by_platform)

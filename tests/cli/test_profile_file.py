@@ -118,12 +118,16 @@ def test_an_empty_file_is_the_defaults(tmp_path: Path) -> None:
     ({"store_links": {"vneid": {"ios": "http://x.example"}}},
      "store_links.vneid.ios: must be an https URL of the store listing (§10)"),
     ({"store_links": {"vneid": "https://x.example"}}, "store_links.vneid: must map a platform"),
+    # a store listing is public; every 426 and report would show the password
+    ({"store_links": {"vneid": {"ios": "https://u:s3cretpw@x.example/app"}}},
+     "store_links.vneid.ios: a store listing is public; give its URL without user:password@"),
 ])
 def test_bad_values_name_the_field_and_what_to_write(document: object, said: str) -> None:
     with pytest.raises(ConfigError) as caught:
         profile_from_mapping(document, source="vendor.yaml")
     assert str(caught.value).startswith("vendor.yaml: ")
     assert said in str(caught.value)
+    assert "s3cretpw" not in str(caught.value)
 
 
 @pytest.mark.parametrize(("name", "content", "said"), [
