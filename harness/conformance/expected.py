@@ -126,4 +126,8 @@ def load_expected_failures(path: Path) -> list[ExpectedFailure]:
         return []
     if not isinstance(data, dict) or not isinstance(data.get("expected_failures"), list):
         raise ConfigError(f"{path} must hold a list under 'expected_failures'")
+    others = sorted(str(key) for key in data if key != "expected_failures")
+    if others:  # a misspelt or misplaced entry list would be silently left out
+        raise ConfigError(f"{path} has unknown top-level keys {others}; it holds only "
+                          "'expected_failures' (indent the entries under it)")
     return [_entry(path, i, raw) for i, raw in enumerate(data["expected_failures"])]

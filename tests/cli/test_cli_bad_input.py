@@ -568,3 +568,14 @@ def test_an_empty_path_is_refused_not_taken_for_the_current_folder(
     assert "is empty (an unset variable?); give a path" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.json"]
     assert (tmp_path / "summary.json").read_text(encoding="utf-8") == "{}"
+
+
+def test_an_expected_failures_file_with_unknown_top_level_keys_is_refused(
+        tmp_path: Path) -> None:
+    """An entry list under a misspelt key beside the right one was silently left out."""
+    path = tmp_path / "expected.yaml"
+    path.write_text("expected_failures: []\nexpected_failure:\n  - {test: x, clause: T-4, "
+                    "reason: r}\n", encoding="utf-8")
+    line = _refused(["conformance", "--plan", "vneid-provider", "--expected-failures",
+                     str(path), "--out", str(tmp_path / "out")])
+    assert "has unknown top-level keys ['expected_failure']" in line
