@@ -402,7 +402,11 @@ def redact_secret_shapes(text: str) -> str:
 def _redact_shapes_once(text: str) -> str:
     text = _JWS.sub(REDACTED, text)
     if "@" in text:
-        text = _USERINFO_PASSWORD.sub(lambda m: f"{m.group(1)}:{REDACTED}@", text)
+        # a password redact_url already replaced (``%5BREDACTED%5D``) is left as it is: the
+        # URL stays one (``[REDACTED]`` there reads as an IPv6 literal)
+        text = _USERINFO_PASSWORD.sub(
+            lambda m: m.group(0) if m.group(0).endswith(f":{_URL_REDACTED}@")
+            else f"{m.group(1)}:{REDACTED}@", text)
     text = _AUTHORIZATION.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
     text = _CREDENTIAL.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     return _ASSIGNED.sub(_assigned, text)

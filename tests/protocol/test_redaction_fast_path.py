@@ -117,3 +117,5 @@ def test_a_redacted_url_is_still_a_url(scheme: str, user: str, password: str, ho
                                                         urlsplit(url).port, urlsplit(url).path)
     assert unquote(parts.password or "") == REDACTED
     assert parts.username == user
+    # the text redaction leaves the marker as it is: the URL stays one there too
+    assert urlsplit(redact_secret_shapes(redacted)).password == parts.password
