@@ -466,9 +466,9 @@ class _Unique:
             seen[value] = index
 
 
-MAX_PERSONA_FILE_BYTES = 256 * 1024 * 1024
-"""The largest persona file read: serve holds at most 100,000 personas, a few hundred bytes
-each in YAML."""
+MAX_PERSONA_FILE_BYTES = 64 * 1024 * 1024
+"""The largest persona file read: serve holds at most 100,000 personas, about 180 bytes each
+in YAML (18 MB, about 1 GB of memory to read); a file much larger is not a persona file."""
 
 
 def load_personas(path: str | os.PathLike[str]) -> list[Persona]:

@@ -655,8 +655,10 @@ def _paths_problem(options: RunOptions) -> str | None:
     one that does not exist said only "no test matched", exit 5."""
     for given in options.paths:
         if given.startswith("-"):
+            # not "./-x": the CLI reads paths as Path, which drops the "./" again
             return (f"test path {given!r} starts with '-', which pytest would take for an "
-                    f"option; write ./{given} for a file so named")
+                    f"option; give a file so named by its absolute path "
+                    f"({Path(given).absolute()})")
         path = Path(given.split("::", 1)[0])  # a node id: its file
         if not path.exists():
             return f"test path {given!r}: {path} does not exist"
@@ -785,7 +787,9 @@ processes until the machine gave out."""
 def _workers_problem(options: RunOptions) -> str | None:
     if options.workers is not None and options.workers <= 1:
         return None
-    most = MAX_WORKERS_PER_CPU * (os.cpu_count() or 1)
+    cpus = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+            else os.cpu_count() or 1)  # the CPUs this process may use (a container's)
+    most = MAX_WORKERS_PER_CPU * cpus
     if options.workers is not None and options.workers > most:
         return (f"--workers {options.workers} is more than this machine can run: at most "
                 f"{most} ({MAX_WORKERS_PER_CPU} per CPU); leave it out for one per CPU")

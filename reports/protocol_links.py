@@ -118,8 +118,9 @@ def default_protocol_url(found: Path | None) -> str:
 
 TEMPLATE_FIELDS = ("clause", "section", "fragment")
 _LINK_SCHEMES = frozenset({"", "http", "https", "file"})
-_PASSWORD = re.compile(r"(?i)^[a-z][a-z0-9+.-]*://[^/?#@]*:[^/?#@]*@")
-"""A URL whose user information holds a password (``scheme://user:password@``)."""
+_PASSWORD = re.compile(r"(?i)^(?:[a-z][a-z0-9+.-]*:)?//[^/?#@]*:[^/?#@]*@")
+"""A URL whose user information holds a password (``scheme://user:password@``, or
+``//user:password@`` without a scheme)."""
 
 
 def _scheme(url: str) -> str:
@@ -132,13 +133,13 @@ def _scheme(url: str) -> str:
 def protocol_url_problem(protocol_url: str) -> str | None:
     """What is wrong with a ``--protocol-url`` value, if anything: a template may use only
     ``{clause}``, ``{section}`` and ``{fragment}`` (``{{`` and ``}}`` for braces)."""
+    if _PASSWORD.match(protocol_url):  # first: the messages below quote the URL
+        return ("the protocol URL holds a password, which every report's links would show to "
+                "whoever opens them; give it without user:password@ (the browser asks)")
     scheme = _scheme(protocol_url)
     if scheme not in _LINK_SCHEMES:
         return (f"{clip(protocol_url, 80)!r} is a {scheme}: URL; the reports link clauses to "
                 "http(s) or file URLs (or a path relative to the report)")
-    if _PASSWORD.match(protocol_url):
-        return ("the protocol URL holds a password, which every report's links would show to "
-                "whoever opens them; give it without user:password@ (the browser asks)")
     if "{" not in protocol_url:  # a base URL, as clause_url takes it (a lone } included)
         return None
     try:  # a field is substituted as it is: {clause:>999999999} filled the memory

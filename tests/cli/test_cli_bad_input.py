@@ -352,6 +352,8 @@ def test_a_bad_protocol_url_template_is_refused_before_the_run(tmp_path: Path, c
     ("https://x.example/#{fragment!s}", "write {fragment} alone"),
     # links that would hand out a password, or that no report can follow
     ("http://user:pw@intranet.example/PROTOCOL.md", "holds a password"),
+    ("ftp://user:pw@intranet.example/PROTOCOL.md", "holds a password"),  # not echoed
+    ("//user:pw@intranet.example/PROTOCOL.md", "holds a password"),
     ("javascript:alert(1)//{clause}", "is a javascript: URL"),
     ("data:text/html,x", "is a data: URL"),
 ])
@@ -460,7 +462,7 @@ def _run_refused(args: list[str], said: str) -> None:
 
 def test_too_many_workers_are_refused_before_any_starts(tmp_path: Path) -> None:
     """--workers 100000 started Python processes until the machine gave out."""
-    most = 4 * (os.cpu_count() or 1)
+    most = 4 * len(os.sched_getaffinity(0))
     _run_refused(["run", "--workers", str(most + 1), "--out", str(tmp_path / "out")],
                  f"at most {most} (4 per CPU)")
     assert not (tmp_path / "out").exists()
@@ -579,3 +581,20 @@ def test_an_expected_failures_file_with_unknown_top_level_keys_is_refused(
     line = _refused(["conformance", "--plan", "vneid-provider", "--expected-failures",
                      str(path), "--out", str(tmp_path / "out")])
     assert "has unknown top-level keys ['expected_failure']" in line
+
+
+def test_a_test_path_that_starts_with_a_dash_runs_by_the_path_it_is_told_to_give(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The refusal's advice works: "./-x.py" came back as "-x.py" (Typer's Path) and was
+    refused again with the same advice."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "-dash_test.py").write_text("def test_a():\n    pass\n", encoding="utf-8")
+    out = str(tmp_path / "out")
+    result = runner.invoke(app, ["run", "--workers", "1", "--no-report", "--out", out, "--",
+                                 "./-dash_test.py"], env={"COLUMNS": "400"})
+    assert result.exit_code == 2, result.output
+    advised = str(tmp_path / "-dash_test.py")
+    assert advised in result.output
+    result = runner.invoke(app, ["run", "--workers", "1", "--no-report", "--out", out, "--",
+                                 advised], env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
