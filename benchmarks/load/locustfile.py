@@ -43,7 +43,7 @@ import gevent  # type: ignore[import-untyped]
 from locust import FastHttpUser, events, task
 from locust.env import Environment
 from locust.exception import StopUser
-from locust.runners import MasterRunner, WorkerRunner
+from locust.runners import STATE_STOPPED, MasterRunner, WorkerRunner
 
 from harness import ADMIN_TOKEN_ENV
 from harness.errors import HarnessError
@@ -337,9 +337,11 @@ def _on_init(environment: Environment, **_: Any) -> None:
             Which workers run users is known once the master has seen them all spawned."""
             if not spawned or not finished:
                 return
-            working = {str(node.id) for node in
-                       (*master.clients.ready, *master.clients.spawning,
-                        *master.clients.running) if node.user_count > 0}
+            connected = (*master.clients.ready, *master.clients.spawning,
+                         *master.clients.running)
+            if master.state == STATE_STOPPED and connected:
+                return  # stopped from the web UI with its workers idle, or by -t: not ours
+            working = {str(node.id) for node in connected if node.user_count > 0}
             if working <= finished and working <= reported and not quitting:
                 quitting.append(True)
                 if not working:
