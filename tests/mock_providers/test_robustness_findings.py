@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from harness.embedded import SyncASGITransport
-from mock_providers._http import MAX_TARGET_BYTES
+from mock_providers._http import MAX_TARGET_BYTES, head_problem
 from mock_providers.vneid import VNeIDProvider
 from mock_providers.vssid import VssIDProvider
 from mock_providers.vssid.responses import Discovery
@@ -108,3 +108,24 @@ def test_too_long_a_target_is_414_but_a_wrong_method_405_first(vneid: httpx.Clie
     assert _error(vneid.get("/jwks", params=long_query))[:2] == (414, "uri_too_long")
     assert _error(vneid.request("TRACE", "/jwks", params=long_query))[:2] == (
         405, "method_not_allowed")
+
+
+@pytest.mark.parametrize(("path", "headers", "clause"), [
+    ("/token", [(b"host", b"x"), (b"content-length", b"5"), (b"transfer-encoding", b"chunked")],
+     "T-1"),
+    ("/token", [(b"host", b"x"), (b"transfer-encoding", b"gzip")], "T-1"),
+    ("/jwks", [], "T-4"),  # HTTP/1.1 without Host
+    ("/api/v1/me", [(b"host", b"x"), (b"authorization", b"Basic a"),
+                    (b"authorization", b"Basic b")], "A-6"),
+    ("/nothing", [(b"host", b"x"), (b"content-type", b"a"), (b"content-type", b"b")], "A-1"),
+])
+def test_a_bad_request_head_cites_the_endpoints_clause(path: str, headers: list[Any],
+                                                      clause: str) -> None:
+    """§8: every error body names a clause; a head the application refuses (a served
+    stack's own parser refuses some first, before any endpoint, under A-1) names the
+    endpoint's, not the VssID start's A-1 for every path."""
+    problem = head_problem({"type": "http", "method": "POST", "path": path,
+                            "raw_path": path.encode(), "query_string": b"",
+                            "headers": headers, "http_version": "1.1"})
+    assert problem is not None
+    assert (problem.code, problem.clause) == ("invalid_request", clause)
