@@ -95,12 +95,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(OPT_DRIVER, default="sim", choices=DRIVERS,
                     help="how the apps are driven: sim (in-process), web (Playwright and "
                          "Chromium on their web renderings), appium (Appium; docs/drivers.md)")
-    group.addoption(OPT_APPIUM_CAPABILITIES, default=None, type=Path, metavar="FILE",
+    group.addoption(OPT_APPIUM_CAPABILITIES, default=None, type=_path_option, metavar="FILE",
                     help="the appium driver's capabilities file (server, mode, locator, "
                          "capabilities per platform); default: the shipped Chromium one")
-    group.addoption(OPT_PERSONAS, default=None, type=Path,
+    group.addoption(OPT_PERSONAS, default=None, type=_path_option,
                     help="persona file (YAML/JSON) whose citizens the personas fixture offers")
-    group.addoption(OPT_PROFILE, default=None, type=Path, metavar="FILE",
+    group.addoption(OPT_PROFILE, default=None, type=_path_option, metavar="FILE",
                     help="profile file (YAML/JSON/TOML) of the vendor's overrides of "
                          "PROTOCOL.md's defaults (versions, link schemes, hosts and paths, "
                          "client id, scope, lifetimes, store links); the embedded mocks follow "
@@ -132,6 +132,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "{fragment}; default: the PROTOCOL.md beside the project")
 
 
+def _path_option(value: str) -> Path:
+    """A file option's value: an empty one (an unset shell variable) is not "." (the folder
+    the run started in)."""
+    import argparse
+
+    if not value.strip():
+        raise argparse.ArgumentTypeError("empty (an unset variable?): give the file's path")
+    return Path(value)
+
+
 def _refuse_workers_for_remote_targets(config: pytest.Config, remote: list[str]) -> None:
     """``-n 2`` against ``--vneid-url``/``--vssid-url``: the workers' tests change the same
     providers' clocks, faults and settings under each other and fail for it (``vneid-harness
@@ -139,6 +149,10 @@ def _refuse_workers_for_remote_targets(config: pytest.Config, remote: list[str])
     from harness.targets import REMOTE_TESTS_TAKE_TURNS
 
     workers = getattr(config.option, "numprocesses", None)
+    if not workers and getattr(config.option, "dist", "no") != "no":  # -d --tx 2*popen
+        specs = getattr(config.option, "tx", None) or []
+        workers = sum(int(t.split("*", 1)[0]) if "*" in t and t.split("*", 1)[0].isdigit()
+                      else 1 for t in specs)
     if (remote and isinstance(workers, int) and workers > 1
             and not hasattr(config, "workerinput")):
         raise pytest.UsageError(
@@ -591,7 +605,10 @@ def replay_command(config: pytest.Config, nodeid: str, *, seeded: bool = True,
                 shown = str(one if one.is_absolute() else (here / one).resolve())
             else:
                 shown = str(one)
-            words += [option, shown]
+            # one word, --option=VALUE: pytest picks its rootdir (and so the node ids, and
+            # so each test's seed) from the arguments before it knows this plugin's options,
+            # and took a separate VALUE for a test path
+            words.append(f"{option}={shown}")
     words += extra
     words.append(f"{root}/{nodeid}" if kept and not Path(nodeid).is_absolute() else nodeid)
     command = " ".join([*(f"{name}={shlex.quote(value)}" for name, value in (env or {}).items()),
@@ -650,7 +667,11 @@ def _stop_when_targets_stop_answering(item: pytest.Item, call: pytest.CallInfo[N
 
 def pytest_report_header(config: pytest.Config) -> str:
     vneid_url = config.getoption(OPT_VNEID_URL, None)
-    where = f"vneid={vneid_url} vssid={config.getoption(OPT_VSSID_URL) or 'embedded'}" \
+    from harness.protocol.redaction import redact_url
+
+    vssid_url = config.getoption(OPT_VSSID_URL, None)
+    where = (f"vneid={redact_url(vneid_url)} "  # a URL's password is not printed (S-5)
+             f"vssid={redact_url(vssid_url) if vssid_url else 'embedded'}") \
         if vneid_url else "embedded providers"
     return (f"vneid-harness: seed={config.getoption(OPT_SEED)} "
             f"driver={config.getoption(OPT_DRIVER)} target={where}")

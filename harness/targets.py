@@ -72,7 +72,9 @@ def check_target_url(option: str, url: str | None) -> None:
                           f"{example}, or leave the option out to run against the embedded "
                           "mock providers")
     shown = redact_url(url)  # a password in it stays out of the message (S-5)
-    if not url.startswith(("http://", "https://")):
+    if not url[:8].lower().startswith(("http://", "https://")):  # RFC 3986 §3.1: any case
+        if "@" in url and "://" not in url:  # no URL to redact in: what follows the user info
+            shown = f"…@{url.rsplit('@', 1)[1]}"
         raise ConfigError(f"{option} must be an http(s) URL, got {shown!r} {example}")
     try:
         host = httpx.URL(url).host  # an invalid IDNA label ("xn--zz") raises UnicodeError

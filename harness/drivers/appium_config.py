@@ -120,15 +120,13 @@ def load_capabilities(path: Path | None = None) -> AppiumConfig:
     """Read and check a capabilities file (:data:`DEFAULT_CAPABILITIES` when ``None``);
     :class:`ConfigError` naming the file and the key for anything wrong."""
     path = path or DEFAULT_CAPABILITIES
-    try:
-        raw = strict_yaml.load(path.read_text(encoding="utf-8"),
+    from harness.text_files import UnreadableFile, read_text_file
+
+    try:  # a FIFO blocked here for ever, /dev/zero filled the memory
+        raw = strict_yaml.load(read_text_file(path, 1024 * 1024),
                                what="an Appium capabilities file")
-    except OSError as exc:
-        raise ConfigError(f"cannot read the Appium capabilities file {path}: "
-                          f"{exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"cannot read the Appium capabilities file {path}: not UTF-8 (byte "
-                          f"{exc.start}); save it as UTF-8") from None
+    except UnreadableFile as exc:
+        raise ConfigError(f"cannot read the Appium capabilities file {path}: {exc}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path} is not valid YAML: {parse_problem(exc)}") from None
     except RecursionError:

@@ -126,7 +126,7 @@ def test_an_unexpected_failure_fails_the_verdict(tmp_path: Path) -> None:
     # alone, with the run's seed and plan
     failed = next(t for t in data["tests"] if t["status"] == "FAILED")
     replay = failed["replay"]
-    assert "--plan vssid-relying-party " in replay  # (these tests draw nothing from --seed)
+    assert "--plan=vssid-relying-party " in replay  # (these tests draw nothing from --seed)
     # a test file outside the harness's folder: the run's root is the folder plain pytest
     # would take for it (the one with its pytest.ini), and node ids name their
     # file (pytest's own was "::test_known_bad", in every report; then the folder holding

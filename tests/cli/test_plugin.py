@@ -321,9 +321,9 @@ def test_the_replay_command_carries_the_options_that_made_the_failure(
     # valid shell as printed: the admin token in a comment (the plugin reads its variable)
     assert command.endswith("  # with $VNEID_HARNESS_ADMIN_TOKEN set to this run's admin token")
     words = shlex.split(command, comments=True)
-    assert words == [own_pytest(), "--seed", "7", "--plan", "vssid-relying-party",
-                     "--broken-rp", "nonce", "--broken-rp", "acr", "--driver", "web",
-                     "--protocol-profile", str(profile), "--vneid-url", "http://127.0.0.1:1",
+    assert words == [own_pytest(), "--seed", "7", "--plan=vssid-relying-party",
+                     "--broken-rp=nonce", "--broken-rp=acr", "--driver=web",
+                     f"--protocol-profile={profile}", "--vneid-url=http://127.0.0.1:1",
                      "scenarios/test_x.py::test_y[a b]"]
     plain = shlex.split(replay_command(pytester.parseconfig(), "t.py::test_z"))
     assert plain == [own_pytest(), "--seed", "0", "t.py::test_z"]
@@ -351,7 +351,7 @@ def test_the_replay_command_runs_from_the_runs_root_with_files_by_whole_path(
     words = shlex.split(command.split(" && ", 1)[1])
     assert words == [own_pytest(folder=config.rootpath.resolve()), "--rootdir", root,
                      "--seed", "0",
-                     "--protocol-profile", str(pytester.path.resolve() / "profiles" / "p.yaml"),
+                     f"--protocol-profile={pytester.path.resolve() / 'profiles' / 'p.yaml'}",
                      "scenarios/test_x.py::test_y"]
 
 
@@ -405,6 +405,11 @@ def test_workers_against_remote_targets_are_a_usage_error(pytester: pytest.Pytes
     one = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "1",
                                         "--vneid-url", "http://127.0.0.1:9")
     assert one.ret == pytest.ExitCode.OK
+    # xdist's older way to ask for workers ran two against the remote targets
+    tx = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-d", "--tx", "2*popen",
+                                       "--vneid-url", "http://127.0.0.1:9")
+    assert tx.ret == pytest.ExitCode.USAGE_ERROR
+    tx.stderr.fnmatch_lines(["ERROR: *with --vneid-url: tests against remote providers share*"])
 
 
 def test_the_admin_token_variable_is_read_as_vneid_harness_reads_it(
@@ -573,3 +578,23 @@ def test_the_replay_command_names_this_pythons_pytest(
     assert own_pytest() == str(own)
     monkeypatch.setenv("PATH", str(own.parent))  # the venv activated
     assert own_pytest() == "pytest"
+
+
+def test_the_header_does_not_print_a_target_urls_password(pytester: pytest.Pytester) -> None:
+    """``pytest --vneid-url http://u:pw@host`` printed the password in the session header."""
+    from harness.pytest_plugin import pytest_report_header
+
+    config = pytester.parseconfig("--vneid-url", "http://u:s3cr3t@127.0.0.1:1",
+                                  "--vssid-url", "http://u:s3cr3t@127.0.0.1:2")
+    header = pytest_report_header(config)
+    assert "s3cr3t" not in header
+    assert header.count("%5BREDACTED%5D") == 2
+
+
+def test_an_empty_file_option_is_a_usage_error_not_the_current_folder(
+        pytester: pytest.Pytester) -> None:
+    """``--personas "$UNSET"`` read "." and said "unknown persona file type '(none)'"."""
+    pytester.makepyfile("def test_x():\n    pass\n")
+    result = pytester.runpytest("--personas=")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*argument --personas: empty (an unset variable?)*"])

@@ -87,6 +87,11 @@ def test_a_refused_run_creates_no_folder(not_a_provider: str, tmp_path: Path,
     ("http://", "--vneid-url 'http://' has no host"),
     # a password in the URL is not repeated in the message (S-5)
     ("http://user:s3cretpw@:80/", "--vneid-url 'http://user:%5BREDACTED%5D@:80/' has no host"),
+    # no scheme, so no URL to redact in: only what follows the user information is shown
+    ("user:s3cretpw@idp.example", "--vneid-url must be an http(s) URL, got '…@idp.example'"),
+    ("ftp://user:s3cretpw@idp.example",
+     "--vneid-url must be an http(s) URL, got 'ftp://user:%5BREDACTED%5D@idp.example'"),
+    ("HTTP://", "--vneid-url 'HTTP://' has no host"),  # a scheme in any case (RFC 3986 §3.1)
 ])
 def test_a_target_url_the_client_cannot_use_is_refused_in_one_line(url: str, said: str) -> None:
     """``http://xn--zz`` (no valid IDNA label) passed the scheme check and ended in a
