@@ -27,7 +27,6 @@ import json
 import os
 import re
 import reprlib
-import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import fields
@@ -44,6 +43,7 @@ from harness.protocol import DEFAULT_PROFILE, Profile, ProtocolError, parse_vers
 from harness.protocol.numbers import unique_keys
 from harness.protocol.profile import APP_IDS, PLATFORMS
 from harness.protocol.redaction import redact_url
+from harness.text_files import UnreadableFile, read_text_file
 
 __all__ = ["FIELDS", "dump_profile", "load_profile", "profile_as_text", "profile_from_mapping",
            "profile_overrides"]
@@ -107,15 +107,8 @@ def _read(path: Path) -> str:
     """The file's text: a regular file (not a device or pipe, which could block or never
     end) of at most 64 KiB, UTF-8 with or without a byte-order mark."""
     try:
-        if not stat.S_ISREG(path.stat().st_mode):
-            raise ConfigError(f"{path}: not a regular file; give the profile file's path")
-        with path.open("rb") as handle:
-            data = handle.read(_MAX_FILE_BYTES + 1)
-        if len(data) > _MAX_FILE_BYTES:
-            raise ConfigError(f"{path}: a profile file is at most {_MAX_FILE_BYTES // 1024} "
-                              "KiB; is this the right file?")
-        return data.decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        return read_text_file(path, _MAX_FILE_BYTES)
+    except UnreadableFile as exc:
         raise ConfigError(f"{path}: cannot read the profile file: {exc}") from None
 
 
@@ -202,7 +195,6 @@ def _store_links(value: object, base: Profile, where: str) -> Mapping[str, Mappi
                 raise ConfigError(f"{where}.{app}.{platform}: a store listing is public; give "
                                   f"its URL without user:password@, got "
                                   f"{_shown(redact_url(url))}")
-            assert isinstance(url, str)
             links[app][platform] = url
     return MappingProxyType({app: MappingProxyType(by_platform)
                              for app, by_platform in links.items()})

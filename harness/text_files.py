@@ -1,6 +1,7 @@
-"""Reading a user's small text files (persona files, expected failures): a regular file of a
-bounded size, UTF-8 with or without a byte-order mark. A FIFO blocked the reader for ever, a
-device (``/dev/zero``, or a link to it) or a huge file by mistake filled the memory."""
+"""Reading a user's text files (persona, profile, expected-failures and Appium capabilities
+files): a regular file of a bounded size, UTF-8 with or without a byte-order mark. A FIFO
+blocked the reader for ever, a device (``/dev/zero``, or a link to it) or a huge file by
+mistake filled the memory."""
 
 from __future__ import annotations
 

@@ -36,6 +36,7 @@ import yaml
 from harness import strict_yaml
 from harness.errors import ConfigError, parse_problem
 from harness.processes import free_port
+from harness.text_files import UnreadableFile, read_text_file
 
 __all__ = ["AUTO_PORT_CAPABILITIES", "DEFAULT_CAPABILITIES", "AppiumConfig", "Locator",
            "load_capabilities"]
@@ -120,8 +121,6 @@ def load_capabilities(path: Path | None = None) -> AppiumConfig:
     """Read and check a capabilities file (:data:`DEFAULT_CAPABILITIES` when ``None``);
     :class:`ConfigError` naming the file and the key for anything wrong."""
     path = path or DEFAULT_CAPABILITIES
-    from harness.text_files import UnreadableFile, read_text_file
-
     try:  # a FIFO blocked here for ever, /dev/zero filled the memory
         raw = strict_yaml.load(read_text_file(path, 1024 * 1024),
                                what="an Appium capabilities file")

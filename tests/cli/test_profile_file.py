@@ -137,7 +137,7 @@ def test_bad_values_name_the_field_and_what_to_write(document: object, said: str
     ("p.toml", "x = ", "not valid TOML"),
     ("p.yaml", b"\xff\xfe", "cannot read the profile file"),
     ("p.yaml", "a: " + "[" * 5000, "not valid YAML"),
-    ("p.yaml", "x" * (65 * 1024), "at most 64 KiB"),
+    ("p.yaml", "x" * (65 * 1024), "larger than 64 KiB; is this the right file?"),
     ("p.yaml", "a: &a [1, 2]\nb: *a\n", "aliases (*name) are not allowed in a profile file"),
     ("p.yaml", "code_ttl: 30\ncode_ttl: 40\n", "the key 'code_ttl' is given twice"),
     ("p.json", '{"code_ttl": "x", "code_ttl": 30}',
