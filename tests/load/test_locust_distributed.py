@@ -35,25 +35,33 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def _master(served: ServedProviders, tmp_path: Path, port: int, workers: int,
+            *options: str) -> subprocess.Popen[str]:
+    """A headless master (with ``options``) on loopback ``port`` waiting for ``workers``."""
+    return subprocess.Popen(
+        [str(LOCUST), "-f", str(LOCUSTFILE), "--vneid-url", served.vneid_url, "--master",
+         "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port), "--headless",
+         "--expect-workers", str(workers), "--expect-workers-max-wait", "60",
+         "-H", served.vssid_url, "--only-summary", *options],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
+
+
+def _worker(served: ServedProviders, tmp_path: Path, port: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [str(LOCUST), "-f", str(LOCUSTFILE), "--vneid-url", served.vneid_url, "--worker",
+         "--master-host", "127.0.0.1", "--master-port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True, cwd=tmp_path)
+
+
 def _master_and_two_workers(served: ServedProviders, tmp_path: Path,
                             *options: str) -> tuple[int, str]:
     """A master (with ``options``) and two workers on loopback against ``served``, every
     process stopped by its id; the master's exit code and output."""
     port = free_port()
-    common = ["-f", str(LOCUSTFILE), "--vneid-url", served.vneid_url]
-    master = subprocess.Popen(
-        [str(LOCUST), *common, "--master", "--master-bind-host", "127.0.0.1",
-         "--master-bind-port", str(port), "--headless", "--expect-workers", "2",
-         "--expect-workers-max-wait", "60", "-H", served.vssid_url, "--only-summary",
-         *options],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
+    master = _master(served, tmp_path, port, 2, *options)
     workers: list[subprocess.Popen[str]] = []
     try:
-        workers = [subprocess.Popen(
-            [str(LOCUST), *common, "--worker", "--master-host", "127.0.0.1",
-             "--master-port", str(port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True, cwd=tmp_path)
-            for _ in range(2)]
+        workers = [_worker(served, tmp_path, port) for _ in range(2)]
         output, _ = master.communicate(timeout=180)
         for worker in workers:
             worker.wait(timeout=30)
@@ -199,17 +207,9 @@ def test_a_run_ends_when_its_only_worker_dies_after_its_logins(served: ServedPro
     says it made its logins; the few times its report got in first, the run ends as usual
     (either way, long before -t)."""
     port = free_port()
-    common = ["-f", str(LOCUSTFILE), "--vneid-url", served.vneid_url]
-    master = subprocess.Popen(
-        [str(LOCUST), *common, "--master", "--master-bind-host", "127.0.0.1",
-         "--master-bind-port", str(port), "--headless", "--expect-workers", "1",
-         "--expect-workers-max-wait", "60", "-H", served.vssid_url, "--only-summary",
-         "-u", "2", "-r", "2", "-t", "900s", "--logins", "4"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
-    worker = subprocess.Popen(
-        [str(LOCUST), *common, "--worker", "--master-host", "127.0.0.1",
-         "--master-port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True, cwd=tmp_path)
+    master = _master(served, tmp_path, port, 1, "-u", "2", "-r", "2", "-t", "900s",
+                     "--logins", "4")
+    worker = _worker(served, tmp_path, port)
     lines: list[str] = []
 
     def read() -> None:
