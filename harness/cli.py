@@ -557,7 +557,8 @@ def personas_generate(
 
 
 @personas_app.command("check")
-def personas_check(path: Annotated[Path, typer.Argument(help="Persona file to validate")]) -> None:
+def personas_check(path: Annotated[Path, typer.Argument(
+        parser=_path, help="Persona file to validate")]) -> None:
     """Validate a persona file and list who is in it (the first 200; passcodes hidden)."""
     from harness.personas import load_personas
     from harness.serve import check_capacity
@@ -597,7 +598,8 @@ def profile_default() -> None:
 
 
 @profile_app.command("check")
-def profile_check(path: Annotated[Path, typer.Argument(help="Profile file to validate")]) -> None:
+def profile_check(path: Annotated[Path, typer.Argument(
+        parser=_path, help="Profile file to validate")]) -> None:
     """Validate a profile file and list the defaults it changes."""
     from harness.profile_file import load_profile, profile_as_text, profile_overrides
     from harness.protocol import DEFAULT_PROFILE

@@ -558,7 +558,8 @@ def test_report_refuses_a_history_with_no_history(tmp_path: Path) -> None:
     ["run", "--workers", "1", ""], ["report", "--out", ""], ["report", "--results", ""],
     ["personas", "generate", "-o", ""], ["serve", "--state", ""], ["serve", "--personas", ""],
     ["run", "--protocol-profile", ""], ["conformance", "--plan", "all",
-                                        "--expected-failures", ""]])
+                                        "--expected-failures", ""],
+    ["personas", "check", ""], ["profile", "check", ""]])
 def test_an_empty_path_is_refused_not_taken_for_the_current_folder(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
     """Typer reads "" as ".": `run --out ""` wrote its reports into the current folder,
