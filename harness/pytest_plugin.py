@@ -180,6 +180,11 @@ def pytest_configure(config: pytest.Config) -> None:
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
     _refuse_workers_for_remote_targets(config, remote)
+    alluredir = config.getoption("allure_report_dir", None)  # allure-pytest's --alluredir
+    if alluredir and os.path.lexists(alluredir) and not os.path.isdir(alluredir):
+        raise pytest.UsageError(  # allure-pytest's own answer is an INTERNALERROR
+            f"--alluredir {alluredir}: not a folder; give a folder (made if missing), or "
+            "move what is there away")
     named = config.getoption("hypothesis_profile", None)
     if named:
         # --hypothesis-profile dev|ci|deep: the property suites' profiles must be registered

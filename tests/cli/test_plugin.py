@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -598,3 +599,24 @@ def test_an_empty_file_option_is_a_usage_error_not_the_current_folder(
     result = pytester.runpytest("--personas=")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*argument --personas: empty (an unset variable?)*"])
+
+
+@pytest.mark.parametrize("kind", ["file", "fifo", "dangling-link"])
+def test_an_alluredir_that_is_not_a_folder_is_a_usage_error(pytester: pytest.Pytester,
+                                                           kind: str) -> None:
+    """allure-pytest answered a file (or a pipe) at --alluredir with an INTERNALERROR
+    (FileExistsError), exit 3; what is there is left as it is."""
+    pytester.makepyfile("def test_x():\n    pass\n")
+    there = pytester.path / "results"
+    if kind == "file":
+        there.write_text("kept", encoding="utf-8")
+    elif kind == "fifo":
+        os.mkfifo(there)
+    else:
+        there.symlink_to(pytester.path / "nowhere")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--alluredir", str(there))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --alluredir *results: not a folder; give a folder*"])
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+    if kind == "file":
+        assert there.read_text(encoding="utf-8") == "kept"
