@@ -150,9 +150,9 @@ def _refuse_workers_for_remote_targets(config: pytest.Config, remote: list[str])
 
     workers = getattr(config.option, "numprocesses", None)
     if not workers and getattr(config.option, "dist", "no") != "no":  # -d --tx 2*popen
-        specs = getattr(config.option, "tx", None) or []
-        workers = sum(int(t.split("*", 1)[0]) if "*" in t and t.split("*", 1)[0].isdigit()
-                      else 1 for t in specs)
+        counts = [spec.partition("*") for spec in getattr(config.option, "tx", None) or []]
+        workers = sum(int(count) if star and count.isdigit() else 1
+                      for count, star, _ in counts)
     if (remote and isinstance(workers, int) and workers > 1
             and not hasattr(config, "workerinput")):
         raise pytest.UsageError(
