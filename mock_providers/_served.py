@@ -269,6 +269,9 @@ class GuardedHttpToolsProtocol(_DeadlineHooks, HttpToolsProtocol):
         self._deadline = _HeadDeadline(self.loop, self._head_timed_out)
         self._in_head = True
         self._head_bytes = 0
+        self._heads_read = 0
+        """Heads completed on this connection: a chunk in which one completed is not
+        counted towards the next (its bytes are mostly the request before)."""
         self._error: ProtocolError | None = None
 
     def on_message_begin(self) -> None:
@@ -278,6 +281,7 @@ class GuardedHttpToolsProtocol(_DeadlineHooks, HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._in_head = False
         self._head_bytes = 0
+        self._heads_read += 1
         if len(self.url) >= MAX_HEAD_BYTES // 2:  # httptools refuses a URL over 64 KiB as 400
             self._error = _too_large(len(self.url))
             raise _HeadRefused
@@ -294,15 +298,17 @@ class GuardedHttpToolsProtocol(_DeadlineHooks, HttpToolsProtocol):
         super().on_headers_complete()
 
     def data_received(self, data: bytes) -> None:
-        was_in_head = self._in_head
+        was_in_head, heads_read = self._in_head, self._heads_read
         super().data_received(data)
         if self.transport.is_closing():
             self._deadline.stop()
             return
-        if self._in_head and was_in_head:
+        if self._in_head and was_in_head and self._heads_read == heads_read:
             # Bytes of a head still unfinished (a head that began inside this chunk, after
             # the end of the request before it, is counted from the next chunk on: at most
-            # one read more than the head itself gets in).
+            # one read more than the head itself gets in). A chunk that began in one head
+            # and ended in the next (a small request, its body and the next head's start,
+            # one 64 KiB read under load) was counted whole: the next head got a 431.
             self._head_bytes += len(data)
             if self._head_bytes > MAX_HEAD_BYTES and not self._answering():
                 self._send_error(_too_large(len(getattr(self, "url", b""))))
