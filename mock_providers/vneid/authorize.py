@@ -60,6 +60,7 @@ class VerifiedRequest:
     scope: str
     """The granted scope: the requested values this provider supports."""
     code_challenge: str
+    """Empty only from a provider that skips the ``challenge`` check (test only): no PKCE."""
     required_level: int
     login_hint: str | None
     prompt: frozenset[str] = frozenset()
@@ -67,6 +68,8 @@ class VerifiedRequest:
     ``select_account``; others are ignored)."""
     max_age: int | None = None
     """``max_age``: the most seconds since the citizen last entered the passcode."""
+    code_challenge_method: str = "S256"
+    """Other than ``S256`` only from a provider that skips the ``challenge`` check."""
 
     def needs_login(self, auth_time: float, now: float) -> bool:
         """Whether a login at ``auth_time`` is too old for this request: ``prompt=login``
@@ -117,7 +120,8 @@ def error_redirect(redirect_uri: str, issuer: str, state: str | None,
 
 
 def verify_request(params: Mapping[str, str], clients: Mapping[str, ClientRecord],
-                   issuer: str, repeated: Collection[str] = ()) -> VerifiedRequest:
+                   issuer: str, repeated: Collection[str] = (),
+                   skip: frozenset[str] = frozenset()) -> VerifiedRequest:
     """Check an authorization request (A-2) in the order of RFC 6749 §4.1.2.1.
 
     Empty parameters count as absent and unknown ones are ignored (RFC 6749 §3.1), except
@@ -125,7 +129,8 @@ def verify_request(params: Mapping[str, str], clients: Mapping[str, ClientRecord
     names the parameters given more than once (``params`` holds their first values): a
     repeated ``client_id`` or ``redirect_uri`` is shown, never redirected to (S-3, S-2); any
     other goes back as ``invalid_request`` (RFC 6749 §4.1.2.1: "includes a parameter more
-    than once").
+    than once"). ``skip``: the checks a deliberately broken provider leaves out (test only,
+    ``VNeIDSettings.skip_checks``: ``redirect_uri``, ``challenge``).
     """
     given = {k: v for k, v in params.items() if v != ""}
     if "client_id" in repeated:
@@ -142,7 +147,8 @@ def verify_request(params: Mapping[str, str], clients: Mapping[str, ClientRecord
     redirect_uri = given.get("redirect_uri")
     if redirect_uri is None:
         raise ProtocolError("redirect_uri is missing", code="invalid_redirect_uri", clause="S-2")
-    if redirect_uri not in client.redirect_uris:
+    if redirect_uri not in client.redirect_uris and not (
+            "redirect_uri" in skip and redirect_uri.startswith(client.redirect_uris)):
         raise ProtocolError(
             f"redirect_uri {redirect_uri[:120]!r} is not one registered for {client.client_id!r}"
             " (exact match, no prefix, query or fragment added)",
@@ -184,14 +190,18 @@ def verify_request(params: Mapping[str, str], clients: Mapping[str, ClientRecord
                      "send the parameters themselves")
     challenge = given.get("code_challenge")
     method = given.get("code_challenge_method")
-    if challenge is None:
-        raise refuse("invalid_request", "S-1", "code_challenge is missing; PKCE is mandatory")
-    if method != "S256":
-        raise refuse("invalid_request", "S-1",
-                     f"code_challenge_method must be 'S256', got {(method or 'none')[:20]!r}")
-    if not _S256_CHALLENGE_RE.fullmatch(challenge):
-        raise refuse("invalid_request", "S-1",
-                     "code_challenge must be 43 base64url characters (RFC 7636 §4.2)")
+    if "challenge" in skip and (challenge is None or method != "S256"):
+        challenge, method = challenge or "", method or "plain"  # RFC 7636 §4.3's default
+    else:
+        if challenge is None:
+            raise refuse("invalid_request", "S-1",
+                         "code_challenge is missing; PKCE is mandatory")
+        if method != "S256":
+            raise refuse("invalid_request", "S-1", "code_challenge_method must be 'S256', "
+                         f"got {(method or 'none')[:20]!r}")
+        if not _S256_CHALLENGE_RE.fullmatch(challenge):
+            raise refuse("invalid_request", "S-1",
+                         "code_challenge must be 43 base64url characters (RFC 7636 §4.2)")
     prompt = frozenset(given.get("prompt", "").split(" ")) & PROMPT_VALUES
     if "none" in prompt and len(prompt) > 1:
         raise refuse("invalid_request", "A-2", "prompt=none cannot be combined with other "
@@ -207,25 +217,27 @@ def verify_request(params: Mapping[str, str], clients: Mapping[str, ClientRecord
         scope=scope, code_challenge=challenge,
         required_level=max(known) if known else DEFAULT_REQUIRED_LEVEL,
         login_hint=given.get("login_hint"), prompt=prompt,
-        max_age=int(max_age) if max_age is not None else None,
+        max_age=int(max_age) if max_age is not None else None, code_challenge_method=method,
     )
 
 
 def complete(request: VerifiedRequest, decision: str, persona: PersonaRecord,
              auth_time: float, grants: Grants, issuer: str,
-             hook: ParamsHook | None = None) -> str:
+             hook: ParamsHook | None = None, skip: frozenset[str] = frozenset()) -> str:
     """The ``redirect_to`` for the citizen's decision (A-5).
 
     ``deny`` → ``access_denied`` (A-7); a citizen below the requested level →
     ``unmet_authentication_requirements`` (P-2); otherwise a fresh code bound to the client,
     redirect_uri, challenge, nonce, citizen, acr, auth_time and scope (T-1, T-2). ``hook``
-    sees the response parameters last (the ``authz_response_*`` faults).
+    sees the response parameters last (the ``authz_response_*`` faults); ``skip`` holding
+    ``level`` (a deliberately broken provider, test only) lets a citizen below the level
+    through.
     """
     if decision == "deny":
         error = ProtocolError("the citizen declined the request", code="access_denied",
                               clause="A-7")
         return error_redirect(request.redirect_uri, issuer, request.state, error, hook)
-    if persona.level < request.required_level:
+    if persona.level < request.required_level and "level" not in skip:
         error = ProtocolError(
             f"the account is level {persona.level}; level {request.required_level} is required",
             code="unmet_authentication_requirements", clause="P-2",
@@ -234,6 +246,7 @@ def complete(request: VerifiedRequest, decision: str, persona: PersonaRecord,
     code = grants.issue_code(AuthorizationCode(
         client_id=request.client.client_id, redirect_uri=request.redirect_uri,
         code_challenge=request.code_challenge, nonce=request.nonce, persona=persona,
+        code_challenge_method=request.code_challenge_method,
         acr=acr_for_level(persona.level), auth_time=auth_time, scope=request.scope,
     ))
     return _respond(request.redirect_uri, issuer, request.state, [("code", code)], hook)

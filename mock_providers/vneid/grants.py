@@ -8,6 +8,8 @@ cannot both succeed (T-2).
 
 from __future__ import annotations
 
+import hmac
+import math
 import threading
 from dataclasses import dataclass, field
 
@@ -43,6 +45,8 @@ class AuthorizationCode:
     acr: str
     auth_time: float
     scope: str
+    code_challenge_method: str = "S256"
+    """Other than ``S256`` only from a provider that skips the ``challenge`` check."""
     used: bool = False
     access_tokens: list[str] = field(default_factory=list)
 
@@ -63,8 +67,13 @@ def _invalid_grant(description: str, clause: str) -> ProtocolError:
 
 class Grants:
     def __init__(self, clock: Clock, entropy: Entropy, profile: Profile,
-                 subjects: PairwiseSubjects, max_items: int = 100_000) -> None:
+                 subjects: PairwiseSubjects, max_items: int = 100_000,
+                 skip: frozenset[str] = frozenset()) -> None:
         self.clock = clock
+        self.skip = skip
+        """TEST ONLY (``VNeIDSettings.skip_checks``): ``code_expiry``, ``code_reuse``,
+        ``code_binding``, ``verifier`` are checks this deliberately broken provider leaves
+        out; empty for a correct one."""
         self.entropy = entropy
         self.profile = profile
         self.subjects = subjects
@@ -95,8 +104,9 @@ class Grants:
     def issue_code(self, code: AuthorizationCode) -> str:
         """Store ``code`` for ``profile.code_ttl`` seconds (T-2: the store forgets it then)."""
         value = self.entropy.token(TOKEN_BYTES)
+        ttl = math.inf if "code_expiry" in self.skip else self.profile.code_ttl
         with self._lock:  # a full store drops used codes and their tokens (on_evict): never
-            self.codes.put(value, code, self.profile.code_ttl)  # in the middle of a redeem
+            self.codes.put(value, code, ttl)  # in the middle of a redeem
         return value
 
     def redeem(self, value: str, *, client_id: str, redirect_uri: str,
@@ -106,7 +116,9 @@ class Grants:
         T-2: "Codes live 60 s and redeem once. A second redemption fails with invalid_grant and
         revokes the tokens issued from the first." T-1: the code is bound to the client and
         the identical redirect_uri. S-1/S-4: the verifier must answer the S256 challenge.
+        A deliberately broken provider (:attr:`skip`) leaves out the checks it names.
         """
+        skip = self.skip
         with self._lock:
             code = self.codes.get(value)
             if code is None:  # never issued, or older than profile.code_ttl (T-2)
@@ -114,20 +126,19 @@ class Grants:
                                      f"{self.profile.code_ttl} s and redeems once, T-2): "
                                      "redeem it as soon as the callback arrives, or start a "
                                      "new login", "T-2")
-            if code.used:
+            if code.used and "code_reuse" not in skip:
                 self._revoke_tokens_of(code)
                 raise _invalid_grant("the code was already redeemed; the tokens issued "
                                      "from it are revoked (RFC 6749 §4.1.2)", "T-2")
-            if code.client_id != client_id:
-                raise _invalid_grant("the code was issued to another client", "T-1")
-            if code.redirect_uri != redirect_uri:
-                raise _invalid_grant("redirect_uri is not identical to the authorization "
-                                     "request's (RFC 6749 §4.1.3)", "T-1")
-            if not is_valid_code_verifier(code_verifier):
-                raise _invalid_grant("code_verifier must be 43-128 characters of "
-                                     "[A-Za-z0-9-._~] (RFC 7636 §4.1)", "S-1")
-            if not verify_s256(code_verifier, code.code_challenge):
-                raise _invalid_grant("code_verifier does not match the code_challenge", "S-4")
+            if skip:
+                self._check_as_broken(code, client_id, redirect_uri, code_verifier)
+            else:
+                if code.client_id != client_id:
+                    raise _invalid_grant("the code was issued to another client", "T-1")
+                if code.redirect_uri != redirect_uri:
+                    raise _invalid_grant("redirect_uri is not identical to the authorization "
+                                         "request's (RFC 6749 §4.1.3)", "T-1")
+                _check_verifier(code_verifier, code.code_challenge)
             code.used = True
             token = self.entropy.token(TOKEN_BYTES)
             ttl = self.profile.access_token_ttl
@@ -138,3 +149,28 @@ class Grants:
             # Remember the used code while its tokens live, to revoke them on a replay.
             self.codes.extend(value, ttl)
             return code, token, grant
+
+    def _check_as_broken(self, code: AuthorizationCode, client_id: str, redirect_uri: str,
+                         code_verifier: str) -> None:
+        """:meth:`redeem`'s binding and PKCE checks, less those in :attr:`skip` (test only)."""
+        if "code_binding" not in self.skip:
+            if code.client_id != client_id:
+                raise _invalid_grant("the code was issued to another client", "T-1")
+            if code.redirect_uri != redirect_uri:
+                raise _invalid_grant("redirect_uri is not identical to the authorization "
+                                     "request's (RFC 6749 §4.1.3)", "T-1")
+        if "verifier" in self.skip or not code.code_challenge:  # no challenge: no PKCE
+            return
+        if code.code_challenge_method == "S256":
+            _check_verifier(code_verifier, code.code_challenge)
+        elif not hmac.compare_digest(code_verifier.encode(), code.code_challenge.encode()):
+            raise _invalid_grant("code_verifier does not match the plain code_challenge", "S-4")
+
+
+def _check_verifier(code_verifier: str, code_challenge: str) -> None:
+    """S-1, S-4: a well-formed verifier (RFC 7636 §4.1) whose S256 hash is the challenge."""
+    if not is_valid_code_verifier(code_verifier):
+        raise _invalid_grant("code_verifier must be 43-128 characters of "
+                             "[A-Za-z0-9-._~] (RFC 7636 §4.1)", "S-1")
+    if not verify_s256(code_verifier, code_challenge):
+        raise _invalid_grant("code_verifier does not match the code_challenge", "S-4")

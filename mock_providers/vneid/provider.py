@@ -102,7 +102,8 @@ class VNeIDProvider:
         client, never consumed nor cleared; ``None`` for a correct provider."""
         self._subject_secret = self.entropy.randbytes(32)
         self.grants = Grants(self.clock, self.entropy, self.profile,
-                             PairwiseSubjects(self._subject_secret))
+                             PairwiseSubjects(self._subject_secret),
+                             skip=self.settings.skip_checks)
         self._personas: dict[str, PersonaRecord] = {}
         self._clients: dict[str, ClientRecord] = {}
         self._lock = threading.Lock()
@@ -110,6 +111,7 @@ class VNeIDProvider:
         self.client_auth = ClientAuthenticator(
             self._clients, issuer=self.issuer, token_endpoint=self.url("/token"),
             clock=self.clock, skew=self.profile.clock_skew,
+            check_secrets="client_secret" not in self.settings.skip_checks,
         )
         self.client_keys = ClientKeys(self.clock, client_keys_transport)
         """The JWK Sets of clients registered with a ``jwks_uri`` (fetched over the network
@@ -385,4 +387,5 @@ class VNeIDProvider:
         """The ``redirect_to`` for a verified request and the citizen's decision (A-5)."""
         client_id = request.client.client_id
         return complete(request, decision, persona, auth_time, self.grants, self.issuer,
-                        hook=lambda params: self.inject(AUTHZ_RESPONSE, client_id, params))
+                        hook=lambda params: self.inject(AUTHZ_RESPONSE, client_id, params),
+                        skip=self.settings.skip_checks)

@@ -10,12 +10,37 @@ from harness.protocol.client_auth import SECRET_AUTH_METHODS, SecretAuthMethod
 from mock_providers.defaults import DEFAULT_VSSID_CLIENT_SECRET, EMBEDDED_VNEID_ISSUER
 from mock_providers.vneid.faults import FAULTS
 
-__all__ = ["VSSID_AUTH_METHODS", "VNeIDSettings", "secret_auth_method"]
+__all__ = ["SKIPPABLE_CHECKS", "VSSID_AUTH_METHODS", "VNeIDSettings", "secret_auth_method"]
 
 
 VSSID_AUTH_METHODS: tuple[SecretAuthMethod, ...] = SECRET_AUTH_METHODS
 """The ways the pre-registered ``vssid`` client may authenticate (a relying party under test
 with ``private_key_jwt`` registers its own client through §11)."""
+
+
+SKIPPABLE_CHECKS: dict[str, str] = {
+    "redirect_uri": "S-2: a redirect_uri that merely starts with a registered one is accepted "
+                    "(prefix match), and the citizen is sent there",
+    "challenge": "S-1: an authorization request without an S256 code_challenge is accepted (no "
+                 "challenge: the code redeems without a verifier; method plain or none: the "
+                 "verifier is compared as plain text)",
+    "level": "P-2: a citizen below the requested level gets a code (its ID token honestly "
+             "carries the citizen's own acr)",
+    "app_version": "V-3, V-5: the app API does not read X-VNeID-App-Version (an old or "
+                   "malformed version is served)",
+    "client_secret": "T-1: the token endpoint does not compare the client secret (any "
+                     "secret of the client_secret_basic or _post client is accepted)",
+    "code_binding": "T-1: a code redeems for any client and with any redirect_uri",
+    "verifier": "S-1, S-4: the token endpoint does not check code_verifier (missing, "
+                "malformed or not matching the challenge)",
+    "code_reuse": "T-2: a code redeems again, and the tokens of its first redemption stay",
+    "code_expiry": "T-2: codes never expire",
+}
+"""The provider checks :attr:`VNeIDSettings.skip_checks` can switch off (TEST ONLY), each with
+the clause it breaks and what the provider then does: a *deliberately broken* provider, the
+server-side counterpart of the faults of :data:`~mock_providers.vneid.faults.FAULTS` (which
+alter what a correct provider sends), to show that plan ``vneid-provider`` catches a provider
+that forgets a check (pytest's ``--broken-vneid``)."""
 
 
 def secret_auth_method(value: object) -> SecretAuthMethod:
@@ -51,6 +76,9 @@ class VNeIDSettings:
     test: a *deliberately broken* provider, so that the conformance plan ``vneid-provider``
     can be shown to catch it (pytest's ``--broken-vneid``). ``None``, as it must be for
     anything else: the provider is correct."""
+    skip_checks: frozenset[str] = frozenset()
+    """TEST ONLY: names of :data:`SKIPPABLE_CHECKS` this provider does not make, for its whole
+    life (pytest's ``--broken-vneid CHECK``). Empty, as it must be for anything else."""
 
     def __post_init__(self) -> None:
         issuer = self.issuer.rstrip("/") if isinstance(self.issuer, str) else ""
@@ -68,3 +96,13 @@ class VNeIDSettings:
         if self.broken_fault is not None and self.broken_fault not in FAULTS.bugs():
             raise ValueError(f"broken_fault must be one of {', '.join(FAULTS.bugs())}, "
                              f"got {self.broken_fault!r:.80}")
+        if isinstance(self.skip_checks, str | bytes) \
+                or not isinstance(self.skip_checks, set | frozenset | list | tuple):
+            raise ValueError(f"skip_checks must be a set of names from "
+                             f"{', '.join(SKIPPABLE_CHECKS)}, got {self.skip_checks!r:.80}")
+        unknown = sorted(repr(name)[:40] for name in self.skip_checks
+                         if name not in SKIPPABLE_CHECKS)
+        if unknown:
+            raise ValueError(f"skip_checks names unknown check(s) {', '.join(unknown)}; the "
+                             f"checks that can be skipped are {', '.join(SKIPPABLE_CHECKS)}")
+        object.__setattr__(self, "skip_checks", frozenset(self.skip_checks))

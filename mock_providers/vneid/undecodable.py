@@ -29,11 +29,12 @@ _NEVER_REDIRECTED = {"client_id": "S-3", "redirect_uri": "S-2"}
 
 def verify_decodable(params: Mapping[str, str], undecodable: Sequence[str],
                      clients: Mapping[str, ClientRecord], issuer: str,
-                     repeated: Collection[str] = ()) -> VerifiedRequest:
+                     repeated: Collection[str] = (),
+                     skip: frozenset[str] = frozenset()) -> VerifiedRequest:
     """:func:`verify_request` for a request whose ``undecodable`` parameters were left out of
     ``params``; any such parameter is refused as above."""
     if not undecodable:
-        return verify_request(params, clients, issuer, repeated)
+        return verify_request(params, clients, issuer, repeated, skip)
     name = undecodable[0]
     said = str(UndecodableParameter(name))
     if name in _NEVER_REDIRECTED:
@@ -41,7 +42,7 @@ def verify_decodable(params: Mapping[str, str], undecodable: Sequence[str],
     # the client and redirect_uri checks come first and raise without a redirect; a
     # refusal by redirect means both are good: this one goes back the same way
     with suppress(RedirectedError):
-        verify_request(params, clients, issuer, repeated)
+        verify_request(params, clients, issuer, repeated, skip)
     error = ProtocolError(said, code="invalid_request", clause="A-2")
     raise RedirectedError(error_redirect(params["redirect_uri"], issuer, params.get("state"),
                                          error), error)

@@ -108,7 +108,8 @@ class WebFlow:
             params, repeated = dict(link.params), link.repeated
             undecodable = list(link.undecodable)
         try:
-            verified = verify_decodable(params, undecodable, p.client_map, p.issuer, repeated)
+            verified = verify_decodable(params, undecodable, p.client_map, p.issuer, repeated,
+                                        p.settings.skip_checks)
         except RedirectedError as redirect:
             return _redirect(redirect.redirect_to, request)
         if "none" in verified.prompt:  # the web flow keeps no login between requests

@@ -4,10 +4,14 @@ the faults armed through §11."""
 
 from __future__ import annotations
 
+import re
+
+import httpx
 import pytest
 
-from harness.protocol import SeededEntropy
-from mock_providers.vneid import VNeIDProvider, VNeIDSettings
+from harness.embedded import SyncASGITransport
+from harness.protocol import ACR_LEVEL1, ManualClock, SeededEntropy
+from mock_providers.vneid import PersonaRecord, VNeIDProvider, VNeIDSettings
 from mock_providers.vneid.faults import (
     AUTHZ_RESPONSE,
     FAULTS,
@@ -15,6 +19,8 @@ from mock_providers.vneid.faults import (
     ID_TOKEN_CLAIMS,
     USERINFO,
 )
+from mock_providers.vneid.settings import SKIPPABLE_CHECKS
+from tests.mock_providers.conftest import VNeIDFlow
 
 
 def _provider(fault: str | None) -> VNeIDProvider:
@@ -63,3 +69,112 @@ def test_an_armed_fault_still_takes_effect_beside_it() -> None:
     second = provider.inject(USERINFO, "vssid", body)  # the armed one is consumed
     assert second["sub"] == first["sub"]
     assert second["personal_id"] == "001099012345"
+
+
+# -- a provider that forgets one of its own checks (VNeIDSettings.skip_checks) ----------------
+def _forgetting(*checks: str, clock: ManualClock | None = None,
+                ) -> tuple[VNeIDFlow, VNeIDProvider]:
+    """A flow against a provider that forgets ``checks`` (none: a correct provider)."""
+    provider = VNeIDProvider(VNeIDSettings(skip_checks=frozenset(checks)),
+                             clock=clock or ManualClock(), entropy=SeededEntropy("forgets"))
+    persona = provider.add_persona(PersonaRecord(
+        "001099012345", "123456", 2, "Nguyễn Văn An", "1999-05-01", "male"))
+    http = httpx.Client(transport=SyncASGITransport(provider.app), base_url=provider.issuer)
+    return VNeIDFlow(provider, http, persona), provider
+
+
+@pytest.mark.parametrize(("value", "said"), [
+    (frozenset({"nonce"}), "skip_checks names unknown check(s) 'nonce'; the checks that can "
+                           "be skipped are redirect_uri, challenge, "),
+    ("verifier", "skip_checks must be a set of names from redirect_uri, "),
+])
+def test_only_the_checks_it_knows_can_be_skipped(value: object, said: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(said)):
+        VNeIDSettings(skip_checks=value)  # type: ignore[arg-type]
+
+
+def test_the_checks_are_named_apart_from_the_faults() -> None:
+    assert not set(SKIPPABLE_CHECKS) & set(FAULTS.names())
+    assert VNeIDSettings(skip_checks=["verifier"]).skip_checks == frozenset({"verifier"})
+
+
+def test_without_the_challenge_check_a_code_without_pkce_redeems_without_a_verifier() -> None:
+    flow, _ = _forgetting("challenge")
+    code = flow.code(flow.request(code_challenge=""))
+    assert flow.redeem(code, code_verifier=None).status_code == 200
+
+
+def test_without_the_challenge_check_a_plain_challenge_is_compared_as_plain_text() -> None:
+    flow, _ = _forgetting("challenge")
+    plain = "p" * 43
+    request = flow.request(code_challenge=plain, code_challenge_method="plain")
+    wrong = flow.redeem(flow.code(request), code_verifier="q" * 43)
+    assert (wrong.status_code, wrong.json()["error"], wrong.json()["clause"]) \
+        == (400, "invalid_grant", "S-4")
+    assert flow.redeem(flow.code(request), code_verifier=plain).status_code == 200
+    # an S256 challenge is still checked as S256: only the request's check is forgotten
+    s256 = flow.redeem(flow.code(), code_verifier="q" * 43)
+    assert (s256.status_code, s256.json()["clause"]) == (400, "S-4")
+
+
+@pytest.mark.parametrize(("check", "redeem", "clause"), [
+    ("verifier", {"code_verifier": None}, "S-1"),
+    ("verifier", {"code_verifier": "not-the-verifier-" + "x" * 30}, "S-4"),
+    ("code_binding", {"redirect_uri": "vssid://auth/vneid/callback/other"}, "T-1"),
+])
+def test_a_forgotten_token_check_lets_the_redemption_through(check: str,
+                                                             redeem: dict[str, str | None],
+                                                             clause: str) -> None:
+    flow, _ = _forgetting(check)
+    assert flow.redeem(flow.code(), **redeem).status_code == 200
+    correct, _ = _forgetting()
+    refused = correct.redeem(correct.code(), **redeem)
+    assert (refused.status_code, refused.json()["clause"]) == (400, clause)
+
+
+def test_without_the_reuse_check_a_code_redeems_twice_and_keeps_its_tokens() -> None:
+    flow, provider = _forgetting("code_reuse")
+    code = flow.code()
+    first = flow.redeem(code).json()["access_token"]
+    assert flow.redeem(code).status_code == 200
+    assert provider.grants.access_tokens.get(first) is not None
+
+
+def test_without_the_expiry_check_a_code_outlives_its_sixty_seconds() -> None:
+    clock = ManualClock()
+    flow, _ = _forgetting("code_expiry", clock=clock)
+    code = flow.code()
+    clock.advance(86_400)
+    assert flow.redeem(code).status_code == 200
+
+
+def test_without_the_secret_check_any_secret_authenticates_the_client() -> None:
+    flow, _ = _forgetting("client_secret")
+    assert flow.redeem(flow.code(), auth=("vssid", "not-the-secret")).status_code == 200
+    unknown = flow.redeem(flow.code(), auth=("no-such-client", "x"))
+    assert unknown.status_code == 401  # the client itself must still be registered
+
+
+def test_without_the_level_check_a_level_1_citizen_gets_a_code_saying_level_1() -> None:
+    flow, provider = _forgetting("level")
+    citizen = provider.add_persona(PersonaRecord(
+        "079301000042", "654321", 1, "Trần Thị Bình", "2001-02-03", "female"))
+    callback = flow.callback(session=flow.session(citizen))
+    assert callback.code
+    assert provider.grants.codes.get(callback.code).acr == ACR_LEVEL1  # type: ignore[union-attr]
+
+
+def test_without_the_version_check_an_old_app_logs_in() -> None:
+    flow, _ = _forgetting("app_version")
+    flow.headers["X-VNeID-App-Version"] = "1.0.0"
+    assert flow.code()
+
+
+def test_without_the_redirect_uri_check_a_longer_uri_is_redirected_to() -> None:
+    flow, _ = _forgetting("redirect_uri")
+    callback = flow.callback(flow.request(redirect_uri="vssid://auth/vneid/callback.evil"))
+    assert callback.redirect_uri == "vssid://auth/vneid/callback.evil"
+    correct, _ = _forgetting()
+    refused = correct.authorize(correct.request(
+        redirect_uri="vssid://auth/vneid/callback.evil").to_link())
+    assert (refused.status_code, refused.json()["clause"]) == (400, "S-2")
