@@ -112,11 +112,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="make the embedded VssID mock skip this check (nonce, state, iss, "
                          "acr, signature, aud, expiry): a deliberately broken relying party, "
                          "to see a plan catch it; repeatable")
-    group.addoption(OPT_BROKEN_VNEID, default=None, metavar="FAULT",
+    group.addoption(OPT_BROKEN_VNEID, default=None, metavar="FAULT|CHECK",
                     help="make the embedded VNeID mock carry this fault of its catalog "
                          "(GET /_harness/faults, kind fault) on every request of every client "
-                         "for the whole run: a deliberately broken provider, to see plan "
-                         "vneid-provider catch it")
+                         "for the whole run, or skip this check of its own (redirect_uri, "
+                         "challenge, level, app_version, client_secret, code_binding, "
+                         "verifier, code_reuse, code_expiry): a deliberately broken provider, "
+                         "to see plan vneid-provider catch it")
     group.addoption(OPT_EVIDENCE, action="store_true", default=False,
                     help="attach each test's protocol steps and sequence diagram to its "
                          "teardown report (vneid-harness run's conformance report reads them; "
@@ -232,10 +234,13 @@ def pytest_configure(config: pytest.Config) -> None:
     broken_vneid = config.getoption(OPT_BROKEN_VNEID, None)
     if broken_vneid is not None:
         from mock_providers.vneid.faults import FAULTS
+        from mock_providers.vneid.settings import SKIPPABLE_CHECKS as VNEID_CHECKS
 
-        if broken_vneid not in FAULTS.bugs():
-            raise pytest.UsageError(f"{OPT_BROKEN_VNEID}: unknown fault {broken_vneid!r:.80}; "
-                                    f"choose from {', '.join(FAULTS.bugs())}")
+        if broken_vneid not in FAULTS.bugs() and broken_vneid not in VNEID_CHECKS:
+            raise pytest.UsageError(f"{OPT_BROKEN_VNEID}: unknown fault or check "
+                                    f"{broken_vneid!r:.80}; choose a fault from "
+                                    f"{', '.join(FAULTS.bugs())}, or a check from "
+                                    f"{', '.join(VNEID_CHECKS)}")
         if vneid_url:
             raise pytest.UsageError(f"{OPT_BROKEN_VNEID} breaks the embedded VNeID mock; a "
                                     f"provider at {OPT_VNEID_URL} cannot be broken by the "
@@ -395,6 +400,18 @@ def _register_allure(config: pytest.Config) -> None:
 
 def _allure(config: pytest.Config) -> AllureFlowReporter | None:
     return config.stash.get(_allure_key, None)
+
+
+def _broken_vneid(config: pytest.Config) -> dict[str, Any]:
+    """``embedded_target``'s ``vneid_fault`` or ``vneid_skip_checks`` for ``--broken-vneid``
+    (a name checked in ``pytest_configure``: a fault of the catalog, or a check)."""
+    name = config.getoption(OPT_BROKEN_VNEID)
+    if name is None:
+        return {}
+    from mock_providers.vneid.settings import SKIPPABLE_CHECKS as VNEID_CHECKS
+
+    return ({"vneid_skip_checks": frozenset({name})} if name in VNEID_CHECKS
+            else {"vneid_fault": name})
 
 
 def run_profile(config: pytest.Config) -> Profile:
@@ -892,7 +909,7 @@ def target(request: pytest.FixtureRequest, _remote_target: Target | None,
     embedded = embedded_target(
         seed=test_seed, profile=run_profile(request.config),
         vssid_skip_checks=frozenset(request.config.getoption(OPT_BROKEN_RP)),
-        vneid_fault=request.config.getoption(OPT_BROKEN_VNEID))
+        **_broken_vneid(request.config))
     embedded.vneid.trace = embedded.vssid.trace = trace
     yield embedded
     embedded.close()
@@ -998,7 +1015,7 @@ def fresh_world(request: pytest.FixtureRequest,
         target = embedded_target(
             seed=seed, profile=run_profile(request.config),
             vssid_skip_checks=frozenset(request.config.getoption(OPT_BROKEN_RP)),
-            vneid_fault=request.config.getoption(OPT_BROKEN_VNEID))
+            **_broken_vneid(request.config))
         trace = Trace()
         adopt(trace)
         target.vneid.trace = target.vssid.trace = trace

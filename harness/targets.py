@@ -522,13 +522,16 @@ class Target:
 def embedded_target(*, seed: int | str = 0, profile: Profile = DEFAULT_PROFILE,
                     clock: Clock | None = None, entropy: Entropy | None = None,
                     vssid_skip_checks: frozenset[str] = frozenset(),
-                    vneid_fault: str | None = None) -> Target:
+                    vneid_fault: str | None = None,
+                    vneid_skip_checks: frozenset[str] = frozenset()) -> Target:
     """Both mock providers in-process, the VssID mock trusting the VNeID mock beside it.
 
     ``vssid_skip_checks`` makes the VssID mock a deliberately broken relying party (names
     from ``mock_providers.vssid.SKIPPABLE_CHECKS``), and ``vneid_fault`` the VNeID mock a
     deliberately broken provider (a name of ``FAULTS.bugs()`` in
-    ``mock_providers.vneid.faults``, on every request), to show that a plan catches it."""
+    ``mock_providers.vneid.faults``, on every request) or ``vneid_skip_checks`` one that
+    forgets checks (names from ``mock_providers.vneid.settings.SKIPPABLE_CHECKS``), to show
+    that a plan catches it."""
     from mock_providers._http import mark_bodies_in_memory
     from mock_providers.defaults import EMBEDDED_VNEID_ISSUER, EMBEDDED_VSSID_BASE_URL
     from mock_providers.vneid import VNeIDProvider, VNeIDSettings
@@ -539,7 +542,8 @@ def embedded_target(*, seed: int | str = 0, profile: Profile = DEFAULT_PROFILE,
     vneid_entropy = fork("vneid") if fork else root
     vssid_entropy = fork("vssid") if fork else root
     vneid = VNeIDProvider(VNeIDSettings(issuer=EMBEDDED_VNEID_ISSUER, profile=profile,
-                                        broken_fault=vneid_fault),
+                                        broken_fault=vneid_fault,
+                                        skip_checks=vneid_skip_checks),
                           clock=clock, entropy=vneid_entropy)
     vssid = VssIDProvider(
         VssIDSettings(profile=profile, issuer=EMBEDDED_VNEID_ISSUER,

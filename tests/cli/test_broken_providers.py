@@ -1,6 +1,8 @@
 """Each deliberately broken provider (``--broken-vneid FAULT``: the embedded VNeID mock carries
 one fault of its catalog on every request) fails plan vneid-provider on exactly the clauses
-that catch that fault, the provider-side twin of test_broken_relying_parties.py.
+that catch that fault, the provider-side twin of test_broken_relying_parties.py; and each
+provider that forgets one of its own checks (``--broken-vneid CHECK``, :data:`CHECK_BREAKS`)
+fails it on exactly the clauses of that check.
 
 What a broken provider fails is in two parts, both asserted exactly:
 
@@ -21,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from mock_providers.vneid.faults import FAULTS
+from mock_providers.vneid.settings import SKIPPABLE_CHECKS
 from tests.cli.plan_runs import run_plan
 
 BREAKS: dict[str, set[str]] = {
@@ -95,15 +98,63 @@ def test_broken_provider_fails_the_plan_on_its_clauses(tmp_path: Path, fault: st
     run.assert_badged_failed(BREAKS[fault])
 
 
+CHECK_BREAKS: dict[str, set[str]] = {
+    # the token endpoint: PKCE (the hijacking app's test is tagged R-1 too), the code's
+    # bindings (a redirect_uri of another registered callback: S-2 too), client secrets,
+    # single use, lifetime
+    "verifier": {"S-1", "S-4", "R-1"},
+    "code_binding": {"T-1", "S-2"},
+    "client_secret": {"T-1"},
+    "code_reuse": {"T-2"},
+    "code_expiry": {"T-2"},
+    # the authorization request: the refusals go back by redirect (A-7), or must not (S-3)
+    "redirect_uri": {"S-2", "S-3", "A-7"},
+    "challenge": {"S-1", "A-7"},
+    # level 1 through: the redirect's error (A-7), the acr_values parsing (A-2) and the
+    # phone's journey to VssID's error (R-3, R-12) see it too
+    "level": {"P-2", "A-2", "A-7", "R-3", "R-12"},
+    # the app API's version gate: old (V-2 orders them), malformed (V-1, V-3), the app's
+    # update screen on the server's 426 (V-6)
+    "app_version": {"V-1", "V-2", "V-3", "V-5", "V-6"},
+}
+"""A provider that forgets one of its own checks (``--broken-vneid CHECK``): the plan fails on
+exactly these clauses. No spill-over: a forgotten check lets through what a correct provider
+refuses, and the login journeys ask for nothing it refuses, so they pass."""
+
+
+def test_every_check_a_provider_can_forget_has_its_expectation() -> None:
+    assert set(CHECK_BREAKS) == set(SKIPPABLE_CHECKS)
+    assert not set(SKIPPABLE_CHECKS) & set(FAULTS.names())  # one option takes both
+
+
+@pytest.mark.parametrize("check", list(CHECK_BREAKS))
+def test_a_provider_forgetting_a_check_fails_the_plan_on_its_clauses(tmp_path: Path,
+                                                                     check: str) -> None:
+    run = run_plan(tmp_path, "vneid-provider", "--broken-vneid", check)
+    assert run.status == 1
+    failed = [row for row in run.results if row["outcome"] == "failed"]
+    journeys = [row for row in run.results if _journey(row["test"])]
+    assert len(journeys) >= 6
+    assert all(row["outcome"] == "passed" for row in journeys), journeys
+    caught = {c for row in failed for c in row["clauses"]}
+    assert caught == CHECK_BREAKS[check], [(r["test"], r["clauses"]) for r in failed]
+    assert run.failed_clauses() == CHECK_BREAKS[check]
+    run.assert_badged_failed(CHECK_BREAKS[check])
+
+
 def test_the_correct_provider_passes_the_plan(tmp_path: Path) -> None:
     assert run_plan(tmp_path, "vneid-provider").status == 0
 
 
 @pytest.mark.parametrize(("args", "said"), [
     (["--broken-vneid", "no_such_fault"],
-     "--broken-vneid: unknown fault 'no_such_fault'; choose from id_token_nonce_invalid, "),
+     "--broken-vneid: unknown fault or check 'no_such_fault'; choose a fault from "
+     "id_token_nonce_invalid, "),
     (["--broken-vneid", "signing_key_rotated"],  # a variation: valid, not a bug
-     "--broken-vneid: unknown fault 'signing_key_rotated'; choose from "),
+     "--broken-vneid: unknown fault or check 'signing_key_rotated'; choose a fault from "),
+    (["--broken-vneid", "verifier", "--vneid-url", "http://127.0.0.1:9"],
+     "--broken-vneid breaks the embedded VNeID mock; a provider at --vneid-url cannot be "
+     "broken by the harness"),
     (["--broken-vneid", "id_token_sig_invalid", "--vneid-url", "http://127.0.0.1:9"],
      "--broken-vneid breaks the embedded VNeID mock; a provider at --vneid-url cannot be "
      "broken by the harness"),
@@ -116,3 +167,4 @@ def test_a_fault_it_cannot_carry_is_a_usage_error(pytester: pytest.Pytester, arg
     assert said in result.stderr.str()
     if "unknown" in said:
         assert ", ".join(FAULTS.bugs()) in result.stderr.str()
+        assert f"or a check from {', '.join(SKIPPABLE_CHECKS)}" in result.stderr.str()
