@@ -187,6 +187,12 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(  # allure-pytest's own answer is an INTERNALERROR
             f"--alluredir {alluredir}: not a folder; give a folder (made if missing), or "
             "move what is there away")
+    for option, given in ((OPT_PROTOCOL_URL, config.getoption(OPT_PROTOCOL_URL, None)),
+                          (OPT_REPLAY_AS, config.getoption(OPT_REPLAY_AS, None)),
+                          ("--hypothesis-profile", config.getoption("hypothesis_profile", None))):
+        if given == "":  # each fell back to its default without a word
+            raise pytest.UsageError(f"{option} is empty (an unset variable?): give a value, "
+                                    "or leave the option out for its default")
     named = config.getoption("hypothesis_profile", None)
     if named:
         # --hypothesis-profile dev|ci|deep: the property suites' profiles must be registered
@@ -621,6 +627,9 @@ def replay_command(config: pytest.Config, nodeid: str, *, seeded: bool = True,
         for one in value if isinstance(value, list) else [value]:
             if one is None or (option == OPT_DRIVER and one == "sim"):
                 continue
+            if option == OPT_APPIUM_CAPABILITIES \
+                    and config.getoption(OPT_DRIVER, "sim") != "appium":
+                continue  # read by the Appium driver only: another driver ignored it
             if option in (OPT_VNEID_URL, OPT_VSSID_URL):
                 shown = redact_url(str(one))  # a URL's password is not printed (S-5)
             elif isinstance(one, Path):  # a file: from the folder the replay runs in

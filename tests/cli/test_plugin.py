@@ -620,3 +620,31 @@ def test_an_alluredir_that_is_not_a_folder_is_a_usage_error(pytester: pytest.Pyt
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
     if kind == "file":
         assert there.read_text(encoding="utf-8") == "kept"
+
+
+@pytest.mark.parametrize("option", ["--protocol-url", "--replay-as", "--hypothesis-profile"])
+def test_an_empty_text_option_is_a_usage_error_not_its_default(pytester: pytest.Pytester,
+                                                               option: str) -> None:
+    """``--protocol-url "$UNSET"`` (and the other two) fell back to the default without a
+    word: the Allure links pointed elsewhere, the replay lines were pytest's own."""
+    pytester.makepyfile("def test_x():\n    pass\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", f"{option}=")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: {option} is empty (an unset variable?): give a "
+                                 "value, or leave the option out for its default"])
+
+
+@pytest.mark.parametrize("driver", ["sim", "web"])
+def test_appium_capabilities_are_replayed_only_where_the_appium_driver_read_them(
+        pytester: pytest.Pytester, driver: str) -> None:
+    """``--appium-capabilities FILE --driver sim`` ignored the file, and the replay line
+    still carried it (and failed where the file was not)."""
+    from harness.pytest_plugin import replay_command
+
+    capabilities = pytester.path / "caps.yaml"
+    capabilities.write_text("mode: web\n", encoding="utf-8")
+    config = pytester.parseconfig(f"--driver={driver}", f"--appium-capabilities={capabilities}")
+    command = replay_command(config, "t.py::test_z")
+    assert "--appium-capabilities" not in command
+    appium = pytester.parseconfig("--driver=appium", f"--appium-capabilities={capabilities}")
+    assert f"--appium-capabilities={capabilities}" in replay_command(appium, "t.py::test_z")
