@@ -142,12 +142,20 @@ class OidcApi:
 
     async def userinfo(self, request: Request) -> Response:
         """T-5: "GET {vneid}/userinfo with the access token returns the same identity
-        claims"; an unknown, expired or revoked token is 401 ``invalid_token`` (RFC 6750)."""
+        claims"; an unknown, expired or revoked token is 401 ``invalid_token`` (RFC 6750), and
+        so is the token of a citizen locked or removed (§11) since it was issued: it is revoked
+        then, as the app session of a locked citizen ends (A-5)."""
         token = bearer_token(request, clause="T-5")
-        grant = self.provider.grants.access_tokens.get(token)
+        p = self.provider
+        grant = p.grants.access_tokens.get(token)
         if grant is None:
             raise ProtocolError("the access token is unknown, expired or revoked",
                                 code="invalid_token", clause="T-5")
+        now = p.persona(grant.persona.personal_id)
+        if now is None or now.locked:
+            p.grants.access_tokens.pop(token)
+            raise ProtocolError("the access token is revoked: the citizen's account was "
+                                f"{'removed' if now is None else 'locked'} since it was issued",
+                                code="invalid_token", clause="T-5")
         body = {"sub": grant.sub, **identity_claims(grant.persona)}
-        return FastJSONResponse(self.provider.inject(USERINFO, grant.client_id, body),
-                            headers=NO_STORE)
+        return FastJSONResponse(p.inject(USERINFO, grant.client_id, body), headers=NO_STORE)

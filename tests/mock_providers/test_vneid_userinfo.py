@@ -60,3 +60,25 @@ def test_expired_access_token_is_invalid_token(vneid_flow, vneid_http, vneid_pro
     vneid_provider.clock.offset = vneid_provider.profile.access_token_ttl + 1
     r = vneid_http.get("/userinfo", headers={"Authorization": f"Bearer {access}"})
     assert _error(r) == (401, "invalid_token", "T-5")
+
+
+@pytest.mark.parametrize("change", ["locked", "removed"])
+def test_the_token_of_a_citizen_locked_or_removed_since_is_revoked(vneid_flow, vneid_http,
+                                                                   vneid_provider, vneid_persona,
+                                                                   change):
+    """Userinfo kept answering for a citizen locked after the token was issued (an RFC
+    review); a locked citizen's app session already ended (A-5)."""
+    import dataclasses
+
+    access = _tokens(vneid_flow)["access_token"]
+    if change == "locked":
+        vneid_provider.add_persona(dataclasses.replace(vneid_persona, status="locked"))
+    else:
+        vneid_provider.remove_persona(vneid_persona.personal_id)
+    headers = {"Authorization": f"Bearer {access}"}
+    r = vneid_http.get("/userinfo", headers=headers)
+    assert _error(r) == (401, "invalid_token", "T-5")
+    assert f"account was {change} since it was issued" in r.json()["error_description"]
+    assert r.headers["www-authenticate"].startswith('Bearer error="invalid_token"')
+    vneid_provider.add_persona(vneid_persona)  # active again: the token stays revoked
+    assert _error(vneid_http.get("/userinfo", headers=headers)) == (401, "invalid_token", "T-5")
