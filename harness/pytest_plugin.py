@@ -115,10 +115,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(OPT_BROKEN_VNEID, default=None, metavar="FAULT|CHECK",
                     help="make the embedded VNeID mock carry this fault of its catalog "
                          "(GET /_harness/faults, kind fault) on every request of every client "
-                         "for the whole run, or skip this check of its own (redirect_uri, "
-                         "challenge, level, app_version, client_secret, code_binding, "
-                         "verifier, code_reuse, code_expiry): a deliberately broken provider, "
-                         "to see plan vneid-provider catch it")
+                         "for the whole run, or skip this check of its own (verifier, "
+                         "code_reuse, redirect_uri, ...: docs/conformance.md lists them): a "
+                         "deliberately broken provider, to see plan vneid-provider catch it")
     group.addoption(OPT_EVIDENCE, action="store_true", default=False,
                     help="attach each test's protocol steps and sequence diagram to its "
                          "teardown report (vneid-harness run's conformance report reads them; "

@@ -231,9 +231,9 @@ def complete(request: VerifiedRequest, decision: str, persona: PersonaRecord,
     redirect_uri, challenge, nonce, citizen, acr, auth_time and scope (T-1, T-2). ``hook``
     sees the response parameters last (the ``authz_response_*`` faults); ``skip`` holding
     ``level`` (a deliberately broken provider, test only) lets a citizen below the level
-    through.
+    through, ``deny`` takes a denial for an approval.
     """
-    if decision == "deny":
+    if decision == "deny" and "deny" not in skip:
         error = ProtocolError("the citizen declined the request", code="access_denied",
                               clause="A-7")
         return error_redirect(request.redirect_uri, issuer, request.state, error, hook)

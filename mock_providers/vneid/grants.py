@@ -72,8 +72,8 @@ class Grants:
         self.clock = clock
         self.skip = skip
         """TEST ONLY (``VNeIDSettings.skip_checks``): ``code_expiry``, ``code_reuse``,
-        ``code_binding``, ``verifier`` are checks this deliberately broken provider leaves
-        out; empty for a correct one."""
+        ``revocation``, ``code_binding``, ``verifier``, ``pairwise`` are checks this
+        deliberately broken provider leaves out; empty for a correct one."""
         self.entropy = entropy
         self.profile = profile
         self.subjects = subjects
@@ -127,7 +127,8 @@ class Grants:
                                      "redeem it as soon as the callback arrives, or start a "
                                      "new login", "T-2")
             if code.used and "code_reuse" not in skip:
-                self._revoke_tokens_of(code)
+                if "revocation" not in skip:
+                    self._revoke_tokens_of(code)
                 raise _invalid_grant("the code was already redeemed; the tokens issued "
                                      "from it are revoked (RFC 6749 §4.1.2)", "T-2")
             if skip:
@@ -142,7 +143,8 @@ class Grants:
             code.used = True
             token = self.entropy.token(TOKEN_BYTES)
             ttl = self.profile.access_token_ttl
-            grant = AccessGrant(client_id, self.subjects.sub(client_id, code.persona.personal_id),
+            sub_client = "" if "pairwise" in skip else client_id  # test only: one sub for all
+            grant = AccessGrant(client_id, self.subjects.sub(sub_client, code.persona.personal_id),
                                 code.persona, code.scope)
             self.access_tokens.put(token, grant, ttl)
             code.access_tokens.append(token)

@@ -77,7 +77,11 @@ class OidcApi:
     def __init__(self, provider: VNeIDProvider) -> None:
         self.provider = provider
         self.document = discovery_document(provider.issuer, provider.profile)
-        self._verifier_optional = bool(provider.settings.skip_checks & {"verifier", "challenge"})
+        skip = provider.settings.skip_checks
+        self._verifier_optional = bool(skip & {"verifier", "challenge"})
+        self._token_headers = {} if "no_store" in skip else NO_STORE
+        """What the token response's head says about caching: NO_STORE (T-1; none from a
+        deliberately broken provider, test only)."""
         """True only for a deliberately broken provider (test only, ``skip_checks``) that takes
         a token request without ``code_verifier`` (a code without a challenge needs none)."""
 
@@ -105,7 +109,7 @@ class OidcApi:
             fetched = uri, await p.client_keys.for_jwks_uri(uri, kid)
         # No await from here on: the code is checked and marked used atomically (T-2).
         return FastJSONResponse(self.exchange(header(request, b"authorization"), form, fetched),
-                            headers=NO_STORE)
+                            headers=self._token_headers)
 
     def exchange(self, authorization: str | None, form: Mapping[str, str],
                  fetched: tuple[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
@@ -152,7 +156,7 @@ class OidcApi:
             raise ProtocolError("the access token is unknown, expired or revoked",
                                 code="invalid_token", clause="T-5")
         now = p.persona(grant.persona.personal_id)
-        if now is None or now.locked:
+        if now is None or (now.locked and "locked" not in p.settings.skip_checks):
             p.grants.access_tokens.pop(token)
             raise ProtocolError("the access token is revoked: the citizen's account was "
                                 f"{'removed' if now is None else 'locked'} since it was issued",

@@ -35,6 +35,14 @@ SKIPPABLE_CHECKS: dict[str, str] = {
                 "malformed or not matching the challenge)",
     "code_reuse": "T-2: a code redeems again, and the tokens of its first redemption stay",
     "code_expiry": "T-2: codes never expire",
+    "revocation": "T-2: a second redemption is refused, but the tokens of the first stay "
+                  "valid",
+    "no_store": "T-1: the token response comes without Cache-Control: no-store and Pragma: "
+                "no-cache",
+    "pairwise": "T-3, T-4: discovery says pairwise subjects, yet every client gets the same "
+                "sub for one citizen",
+    "deny": "A-7: the citizen's deny gets a code, as approve does",
+    "locked": "A-4: a locked account logs in and keeps its app sessions",
 }
 """The provider checks :attr:`VNeIDSettings.skip_checks` can switch off (TEST ONLY), each with
 the clause it breaks and what the provider then does: a *deliberately broken* provider, the

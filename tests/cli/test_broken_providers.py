@@ -107,6 +107,14 @@ CHECK_BREAKS: dict[str, set[str]] = {
     "client_secret": {"T-1"},
     "code_reuse": {"T-2"},
     "code_expiry": {"T-2"},
+    "revocation": {"T-2"},
+    "no_store": {"T-1"},
+    # discovery says pairwise: two clients, one citizen, two subs
+    "pairwise": {"T-3", "T-4"},
+    # a denial that gets a code: the tests of that deny to see whether a newer login
+    # is asked for, and the phone's cancel journey, see it too
+    "deny": {"A-7", "A-4", "A-5", "R-3", "R-12"},
+    "locked": {"A-4"},
     # the authorization request: the refusals go back by redirect, or must not (S-3)
     "redirect_uri": {"S-2", "S-3", "A-7"},
     "challenge": {"S-1", "A-7"},

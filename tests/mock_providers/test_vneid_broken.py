@@ -178,3 +178,42 @@ def test_without_the_redirect_uri_check_a_longer_uri_is_redirected_to() -> None:
     refused = correct.authorize(correct.request(
         redirect_uri="vssid://auth/vneid/callback.evil").to_link())
     assert (refused.status_code, refused.json()["clause"]) == (400, "S-2")
+
+
+def test_without_revocation_a_replay_is_refused_but_the_first_tokens_stay() -> None:
+    flow, provider = _forgetting("revocation")
+    code = flow.code()
+    first = flow.redeem(code).json()["access_token"]
+    replay = flow.redeem(code)
+    assert (replay.status_code, replay.json()["error"]) == (400, "invalid_grant")
+    assert provider.grants.access_tokens.get(first) is not None
+
+
+def test_without_no_store_the_token_response_may_be_cached() -> None:
+    flow, _ = _forgetting("no_store")
+    r = flow.redeem(flow.code())
+    assert r.status_code == 200
+    assert "cache-control" not in r.headers
+    assert "pragma" not in r.headers
+
+
+def test_without_pairwise_subjects_two_clients_get_one_sub() -> None:
+    flow, provider = _forgetting("pairwise")
+    grants = provider.grants
+    assert grants.subjects.sub("", "001099012345") != grants.subjects.sub("vssid",
+                                                                          "001099012345")
+    tokens = flow.redeem(flow.code()).json()
+    assert provider.grants.access_tokens.get(tokens["access_token"]).sub \
+        == grants.subjects.sub("", "001099012345")  # type: ignore[union-attr]
+
+
+def test_without_the_deny_check_a_denial_gets_a_code() -> None:
+    flow, _ = _forgetting("deny")
+    assert flow.callback(decision="deny").code
+
+
+def test_without_the_lock_check_a_locked_citizen_logs_in() -> None:
+    flow, provider = _forgetting("locked")
+    citizen = provider.add_persona(PersonaRecord(
+        "079301000042", "654321", 2, "Trần Thị Bình", "2001-02-03", "female", status="locked"))
+    assert flow.callback(session=flow.session(citizen)).code
