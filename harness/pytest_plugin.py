@@ -110,7 +110,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "(vssid-relying-party, vneid-provider, all)")
     group.addoption(OPT_BROKEN_RP, action="append", default=[], metavar="CHECK",
                     help="make the embedded VssID mock skip this check (nonce, state, iss, "
-                         "acr, signature, aud, expiry): a deliberately broken relying party, "
+                         "acr, signature, aud, expiry, replay, transaction_expiry, "
+                         "redirect_uri, userinfo): a deliberately broken relying party, "
                          "to see a plan catch it; repeatable")
     group.addoption(OPT_BROKEN_VNEID, default=None, metavar="FAULT|CHECK",
                     help="make the embedded VNeID mock carry this fault of its catalog "

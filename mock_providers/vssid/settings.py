@@ -42,11 +42,15 @@ TokenEndpointAuthMethod = SecretAuthMethod
 _AUTH_METHODS: tuple[str, ...] = SECRET_AUTH_METHODS
 _MAX_URL = 2048
 
-SKIPPABLE_CHECKS: tuple[str, ...] = ("nonce", "state", "iss", "acr", "signature", "aud", "expiry")
+SKIPPABLE_CHECKS: tuple[str, ...] = ("nonce", "state", "iss", "acr", "signature", "aud", "expiry",
+                                     "replay", "transaction_expiry", "redirect_uri", "userinfo")
 """The relying-party checks :attr:`VssIDSettings.skip_checks` can switch off (TEST ONLY), each
 where it lives: ``nonce`` R-9, ``state`` R-1 (the callback), ``iss`` R-2 (the callback) and R-6
 (the ID token), ``acr`` R-10, ``signature`` R-5 (the claims are read unverified, whatever the
-``alg``), ``aud`` R-7, ``expiry`` R-8 (``exp`` and ``iat``)."""
+``alg``), ``aud`` R-7, ``expiry`` R-8 (``exp`` and ``iat``), ``replay`` R-1 (a transaction
+completes again), ``transaction_expiry`` R-1 (a transaction never expires), ``redirect_uri``
+R-4 (a callback delivered to another URI is taken), ``userinfo`` T-5 (userinfo is fetched and
+not compared with the ID token)."""
 
 
 def _require_text(name: str, value: object, clause: str, max_len: int) -> str:

@@ -67,6 +67,20 @@ def _signed(mode: str, **header: Any) -> Callable[[VssIDWorld], dict[str, Any]]:
     return apply
 
 
+def _userinfo(**patch: Any) -> Callable[[VssIDWorld], dict[str, Any]]:
+    def apply(world: VssIDWorld) -> dict[str, Any]:
+        world.fake.userinfo_patch.update(patch)
+        return {}
+    return apply
+
+
+def _delivered_to(uri: str) -> Callable[[VssIDWorld], dict[str, Any]]:
+    def apply(world: VssIDWorld) -> dict[str, Any]:
+        world.fake.deliver_to = uri
+        return {}
+    return apply
+
+
 BAD_ID_TOKEN = (401, "id_token_invalid")
 BREAKAGES = [
     Breakage("nonce_altered", "nonce", *BAD_ID_TOKEN, "R-9", _claims(nonce="another-nonce")),
@@ -101,8 +115,15 @@ BREAKAGES = [
     Breakage("iat_future", "expiry", *BAD_ID_TOKEN, "R-8",
              _claims(iat=NOW + 120, exp=NOW + 720)),
     Breakage("iat_missing", "expiry", *BAD_ID_TOKEN, "R-8", _claims(iat=DROP)),
+    Breakage("callback_elsewhere", "redirect_uri", 400, "invalid_request", "R-4",
+             _delivered_to("vssid://auth/vneid/callback/elsewhere")),
+    Breakage("userinfo_other_sub", "userinfo", *BAD_ID_TOKEN, "T-5",
+             _userinfo(sub="someone-else")),
 ]
+"""Bad answers a skipped check lets through; ``replay`` and ``transaction_expiry`` are about
+the transaction, not an answer: tests of their own below."""
 IDS = [b.name for b in BREAKAGES]
+TRANSACTION_SKIPS = {"replay", "transaction_expiry"}
 CLAUSES = sorted({b.clause for b in BREAKAGES})
 
 
@@ -133,9 +154,10 @@ def _assert_logged_in(world: VssIDWorld, response: httpx.Response) -> None:
 
 # -- the constant and the setting --------------------------------------------------------------
 def test_the_skippable_checks_are_exactly_these() -> None:
-    assert SKIPPABLE_CHECKS == ("nonce", "state", "iss", "acr", "signature", "aud", "expiry")
+    assert SKIPPABLE_CHECKS == ("nonce", "state", "iss", "acr", "signature", "aud", "expiry",
+                                "replay", "transaction_expiry", "redirect_uri", "userinfo")
     assert vssid.settings.SKIPPABLE_CHECKS is SKIPPABLE_CHECKS
-    assert {b.skip for b in BREAKAGES} == set(SKIPPABLE_CHECKS)
+    assert {b.skip for b in BREAKAGES} == set(SKIPPABLE_CHECKS) - TRANSACTION_SKIPS
 
 
 def test_every_skippable_claim_check_names_a_skippable_check() -> None:
@@ -212,8 +234,8 @@ def test_every_other_skip_still_refuses_the_breakage(
     assert len(world.provider.sessions) == 0
 
 
-def test_all_skips_together_still_check_sub_personal_id_and_userinfo(make_world: MakeWorld) -> None:
-    """What is not skippable keeps running (T-3, R-11, T-5)."""
+def test_all_skips_together_still_check_sub_and_personal_id(make_world: MakeWorld) -> None:
+    """What is not skippable keeps running (T-3, R-11)."""
     world = make_world(skip_checks=frozenset(SKIPPABLE_CHECKS))
     world.fake.claims_patch["sub"] = DROP
     assert_error(world.login(), 401, "id_token_invalid", "T-3")
@@ -221,10 +243,42 @@ def test_all_skips_together_still_check_sub_personal_id_and_userinfo(make_world:
     world.fake.claims_patch["personal_id"] = "12345"
     assert_error(world.login(), 404, "vssid_account_not_found", "R-11")
     world.fake.claims_patch.clear()
-    world.fake.userinfo_patch["sub"] = "someone-else"
-    assert_error(world.login(), 401, "id_token_invalid", "T-5")
-    world.fake.userinfo_patch.clear()
     _assert_logged_in(world, world.login())
+
+
+@pytest.mark.clause("R-1")
+@pytest.mark.parametrize("skips", [(), ("replay",)], ids=["correct", "replay-skipped"])
+def test_a_completed_transaction_completes_again_only_without_the_replay_check(
+        make_world: MakeWorld, skips: tuple[str, ...]) -> None:
+    world = make_world(skip_checks=frozenset(skips))
+    started = world.start()
+    callback = world.fake.approve(started["authorize_url"])
+    _assert_logged_in(world, world.complete(started["transaction_id"], callback))
+    tokens_asked = len([c for c in world.fake.calls if c.path == "/token"])
+    again = world.complete(started["transaction_id"], callback)
+    asked_again = len([c for c in world.fake.calls if c.path == "/token"]) > tokens_asked
+    if skips:  # the broken relying party tries the code again
+        assert asked_again
+        assert again.json().get("error") != "transaction_already_used"
+    else:
+        assert_error(again, 409, "transaction_already_used", "R-1")
+        assert not asked_again
+
+
+@pytest.mark.clause("R-1")
+@pytest.mark.parametrize("skips", [(), ("transaction_expiry",)],
+                         ids=["correct", "expiry-skipped"])
+def test_a_transaction_outlives_ten_minutes_only_without_the_expiry_check(
+        make_world: MakeWorld, skips: tuple[str, ...]) -> None:
+    world = make_world(skip_checks=frozenset(skips))
+    started = world.start()
+    callback = world.fake.approve(started["authorize_url"])
+    world.clock.advance(world.settings.profile.transaction_ttl + 1)
+    response = world.complete(started["transaction_id"], callback)
+    if skips:
+        _assert_logged_in(world, response)
+    else:
+        assert_error(response, 410, "transaction_expired", "R-1")
 
 
 def test_skipping_iss_accepts_a_mixed_up_callback_and_id_token_together(

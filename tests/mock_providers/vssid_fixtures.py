@@ -92,6 +92,8 @@ class FakeIssuer:
     token_patch: dict[str, Any] = field(default_factory=dict)
     token_error: tuple[int, dict[str, Any]] | None = None
     userinfo_patch: dict[str, Any] = field(default_factory=dict)
+    deliver_to: str | None = None
+    """Where :meth:`approve` sends the callback instead of the request's ``redirect_uri``."""
     discovery_patch: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, tuple[int, str]] = field(default_factory=dict)
     """Path → (status, body): answer that path with this text instead (garbage, HTML, …)."""
@@ -132,7 +134,7 @@ class FakeIssuer:
         response: dict[str, str | None] = {"code": code, "state": request["state"],
                                            "iss": self.issuer, **params}
         pairs = [(k, v) for k, v in response.items() if v is not None]
-        return add_query(request["redirect_uri"], pairs)
+        return add_query(self.deliver_to or request["redirect_uri"], pairs)
 
     def deny(self, authorize_url: str, error: str = "access_denied", **params: str) -> str:
         """Play VNeID sending an error back by redirect (A-7)."""
