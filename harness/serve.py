@@ -34,6 +34,7 @@ import uvicorn
 from harness.errors import ConfigError
 from harness.personas import Persona, load_personas
 from harness.protocol import DEFAULT_PROFILE, Profile, SeededEntropy, SystemEntropy
+from harness.protocol.redaction import redact_secret_shapes
 from harness.targets import check_admin_token
 from mock_providers.state import StateWriteError
 
@@ -70,7 +71,8 @@ def check_public_host(value: str) -> str:
         pass
     if _HOST_NAME.fullmatch(value):
         return value
-    raise ConfigError(f"--public-host {value!r}: give a host name or an IP address only, "
+    shown = repr(redact_secret_shapes(f"//{value}")[2:])  # user:password@host: S-5
+    raise ConfigError(f"--public-host {shown}: give a host name or an IP address only, "
                       "without scheme, port or path (e.g. idp.example.test); the ports are "
                       "--vneid-port and --vssid-port")
 

@@ -25,7 +25,7 @@ from harness.embedded import SyncASGITransport
 from harness.errors import ConfigError, HarnessError
 from harness.http_client import HarnessClient
 from harness.protocol import DEFAULT_PROFILE, Clock, Entropy, Profile, SeededEntropy
-from harness.protocol.redaction import REDACTED, redact_json, redact_url
+from harness.protocol.redaction import REDACTED, URL_REDACTED, redact_json, redact_url
 from harness.trace import HarnessAction, Trace, ensure_traced
 
 SCENARIO_PARTY = "scenario"
@@ -481,7 +481,9 @@ class Target:
         config = self.vssid.config()
         self._vssid_original = {k: v for k, v in config.items()
                                 if k in ("issuer", "client_id", "redirect_uri", "link_form")
-                                and isinstance(v, str)}
+                                and isinstance(v, str) and URL_REDACTED not in v}
+        # (an issuer with a password is shown redacted, S-5: it is left as it is, not
+        # configured back as the redacted text)
         self._vssid_config = dict(self._vssid_original)
         if self.vssid.embedded is None:
             self._vssid_config["redirect_uri"] = self.profile.callback_custom

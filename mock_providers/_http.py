@@ -155,13 +155,17 @@ def header(request: Request, name: bytes) -> str | None:
 
 def error_response(err: ProtocolError,
                    headers: Mapping[str, str] | None = None) -> FastJSONResponse:
-    """The §8 error JSON ``{error, error_description, clause, message}`` with its status."""
+    """The §8 error JSON ``{error, error_description, clause, message}`` with its status. The
+    description keeps nothing shaped like a secret (S-5: an issuer or ``jwks_uri`` quoted
+    with its ``user:password@`` or a ``?code=`` in it; the caller may be anyone)."""
     hdrs = {"Cache-Control": "no-store", **(headers or {})}
     if err.status in _CLOSING_STATUSES:  # the rest of the body is not read: the connection
         hdrs.setdefault("Connection", "close")  # cannot carry another request (RFC 9110)
     if (err.status == 401 or isinstance(err, MalformedBearer)) and "WWW-Authenticate" not in hdrs:
         hdrs["WWW-Authenticate"] = _challenge(err)
-    return FastJSONResponse(err.to_body(), status_code=err.status, headers=hdrs)
+    body = err.to_body()
+    body["error_description"] = redact_secret_shapes(body["error_description"])
+    return FastJSONResponse(body, status_code=err.status, headers=hdrs)
 
 
 _CLOSING_STATUSES = frozenset({408, 413})

@@ -21,6 +21,7 @@ __all__ = [
     "SECRET_HEADERS",
     "URL_HEADERS",
     "SECRET_KEYS",
+    "URL_REDACTED",
     "is_secret_key",
     "load_json",
     "redact_body",
@@ -58,7 +59,9 @@ def is_secret_key(key: str) -> bool:
     return key.strip().lower() in _SECRET_FORMS
 
 
-_URL_REDACTED = quote(REDACTED, safe="")
+URL_REDACTED = quote(REDACTED, safe="")
+""":data:`REDACTED` as it stands for a password in a URL (``http://user:%5BREDACTED%5D@host``):
+percent-encoded, so that the URL stays one."""
 """The marker as a URL's password: percent-encoded, so the redacted URL is still one
 (``[REDACTED]`` in the user information reads as an IPv6 literal: ``urlsplit`` refuses it,
 and the reports that take the URL apart stopped the run)."""
@@ -79,7 +82,7 @@ def redact_url(url: str) -> str:
     if "@" in netloc:  # user information: its password is a credential (RFC 3986 §3.2.1)
         user, _, host = netloc.rpartition("@")
         if ":" in user:
-            netloc = f"{user.split(':', 1)[0]}:{_URL_REDACTED}@{host}"
+            netloc = f"{user.split(':', 1)[0]}:{URL_REDACTED}@{host}"
     if not parts.query and not parts.fragment:
         return url if netloc is parts.netloc else urlunsplit(
             (parts.scheme, netloc, parts.path, "", ""))
@@ -405,7 +408,7 @@ def _redact_shapes_once(text: str) -> str:
         # a password redact_url already replaced (``%5BREDACTED%5D``) is left as it is: the
         # URL stays one (``[REDACTED]`` there reads as an IPv6 literal)
         text = _USERINFO_PASSWORD.sub(
-            lambda m: m.group(0) if m.group(0).endswith(f":{_URL_REDACTED}@")
+            lambda m: m.group(0) if m.group(0).endswith(f":{URL_REDACTED}@")
             else f"{m.group(1)}:{REDACTED}@", text)
     text = _AUTHORIZATION.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
     text = _CREDENTIAL.sub(lambda m: f"{m.group(1)} {REDACTED}", text)

@@ -22,7 +22,7 @@ from harness.protocol import ProtocolError, is_vschar, parse_personal_id
 from harness.protocol.client_auth import AUTH_METHODS, AuthMethod
 from harness.protocol.identifiers import Sex, full_name_problem
 from harness.protocol.json_names import json_kind
-from harness.protocol.redaction import REDACTED
+from harness.protocol.redaction import REDACTED, redact_url
 
 __all__ = ["AUTH_METHODS", "AuthMethod", "ClientRecord", "Gender", "PersonaRecord", "Status",
            "check_jwks"]
@@ -256,6 +256,7 @@ class ClientRecord:
             "redirect_uris": list(self.redirect_uris),
             "token_endpoint_auth_method": self.token_endpoint_auth_method,
             "client_secret": REDACTED if redact and secret is not None else secret,
-            "jwks_uri": self.jwks_uri,
+            # its user:password@ or a secret query parameter is a credential too (S-5)
+            "jwks_uri": redact_url(self.jwks_uri) if redact and self.jwks_uri else self.jwks_uri,
             "jwks": self.jwks,
         }

@@ -20,7 +20,7 @@ from harness.protocol import (
 )
 from harness.protocol.client_auth import SECRET_AUTH_METHODS, SecretAuthMethod
 from harness.protocol.json_names import json_kind
-from harness.protocol.redaction import REDACTED, is_secret_key
+from harness.protocol.redaction import REDACTED, is_secret_key, redact_url
 from mock_providers.defaults import (
     DEFAULT_VSSID_CLIENT_SECRET,
     EMBEDDED_VNEID_ISSUER,
@@ -193,9 +193,10 @@ class VssIDSettings:
         return replace(self, **changes)
 
     def public_json(self) -> dict[str, Any]:
-        """The settings as ``GET /_harness/config`` shows them: the secret redacted (S-5)."""
+        """The settings as ``GET /_harness/config`` shows them: the secret, and the issuer's
+        password if it has one, redacted (S-5)."""
         return {
-            "issuer": self.issuer,
+            "issuer": redact_url(self.issuer),
             "client_id": self.client_id,
             "client_secret": REDACTED,
             "redirect_uri": self.redirect_uri,
