@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from harness.personas import Persona
     from harness.protocol import Profile
     from harness.rp import TestRelyingParty
-    from harness.targets import Target, VNeIDHandle, VssIDHandle
+    from harness.targets import SecretSink, Target, VNeIDHandle, VssIDHandle
     from harness.trace import Trace
     from harness.world import Device, DeviceFactory, FreshWorld, PersonaPool
     from reports.allure_steps import AllureFlowReporter
@@ -74,6 +74,7 @@ _remote_key = pytest.StashKey["Target | None"]()
 _traces_key = pytest.StashKey["list[Trace]"]()
 _allure_key = pytest.StashKey["AllureFlowReporter"]()
 _people_key = pytest.StashKey["list[list[Persona]]"]()
+_sink_key: pytest.StashKey[SecretSink] = pytest.StashKey()
 _profile_key = pytest.StashKey["Profile"]()
 _citizens_key = pytest.StashKey["tuple[Persona, ...]"]()
 """The --personas file's citizens, read once when pytest configures."""
@@ -454,10 +455,31 @@ def _adopt_trace(item: pytest.Item, trace: Trace) -> None:
 
 def _known_secrets(item: pytest.Item) -> list[str | None]:
     """Secrets of the test that no trace may have seen: the admin token, the passcodes of
-    its citizens, registered or not (compared in an assertion before any login, say)."""
+    its citizens, registered or not (compared in an assertion before any login, say), the
+    default client secrets, and whatever the embedded providers of the test's targets hold
+    (a verifier of VssID's backend, a citizen's passcode in a world the test made itself:
+    ``pytest -l`` prints them as locals)."""
+    from harness.rp import DEFAULT_RP_CLIENT_SECRET
+    from mock_providers.defaults import DEFAULT_VSSID_CLIENT_SECRET
+
     people = item.stash.get(_people_key, [])
-    return [item.config.getoption(OPT_ADMIN_TOKEN, None),
-            *(p.passcode for made in people for p in made)]
+    sink = item.stash.get(_sink_key, None)
+    return [item.config.getoption(OPT_ADMIN_TOKEN, None), DEFAULT_VSSID_CLIENT_SECRET,
+            DEFAULT_RP_CLIENT_SECRET, *(p.passcode for made in people for p in made),
+            *(sink.known() if sink is not None else ())]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """Each test's embedded targets give their secrets to a sink of its own (S-5)."""
+    from harness.targets import secrets_collected
+
+    with secrets_collected() as sink:
+        item.stash[_sink_key] = sink
+        try:
+            return (yield)
+        finally:
+            del item.stash[_sink_key]
 
 
 def _scrub_for(item: pytest.Item | None, text: str) -> str:

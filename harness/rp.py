@@ -42,7 +42,7 @@ from harness.protocol import (
 )
 from harness.protocol.client_auth import ASSERTION_TYPE, AUTH_METHODS
 from harness.protocol.keys import derive_private_key
-from harness.targets import VNeIDHandle
+from harness.targets import VNeIDHandle, note_secrets
 from harness.trace import Trace, ensure_traced
 
 __all__ = ["ASSERTION_TYPE", "AUTH_METHODS", "Login", "RP_PARTY", "TestRelyingParty",
@@ -54,6 +54,10 @@ RP_PARTY = "harness-rp"
 ASSERTION_LIFETIME = 60
 """Seconds a client assertion of :meth:`TestRelyingParty.client_assertion` lives."""
 
+
+DEFAULT_RP_CLIENT_SECRET = "harness-rp-secret"
+"""The secret of the harness's own relying party (``client_secret_basic``): known, and still
+kept out of reports (S-5)."""
 
 @dataclass(frozen=True)
 class Login:
@@ -118,7 +122,7 @@ class TestRelyingParty:
     profile: Profile
     entropy: Entropy = field(default_factory=lambda: SeededEntropy(0))
     client_id: str = "harness-rp"
-    client_secret: str = "harness-rp-secret"
+    client_secret: str = DEFAULT_RP_CLIENT_SECRET
     redirect_uri: str = f"{RP_SCHEME}://callback"
     auth_method: str = "client_secret_basic"
     extra_redirect_uris: tuple[str, ...] = ()
@@ -147,6 +151,7 @@ class TestRelyingParty:
             client["client_secret"] = self.client_secret
         if self.trace is not None:
             self.trace.remember_secrets(self.client_secret)
+        note_secrets(self.client_secret)
         self.vneid.register_client(client)
         return self
 
@@ -168,6 +173,7 @@ class TestRelyingParty:
         verifier = self.entropy.token(32)
         if self.trace is not None:
             self.trace.remember_secrets(verifier)
+        note_secrets(verifier)  # a client without a trace (a property test's world) too
         request = AuthorizationRequest(
             client_id=self.client_id, redirect_uri=self.redirect_uri,
             state=self.entropy.token(16), nonce=self.entropy.token(16),

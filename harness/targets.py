@@ -437,6 +437,10 @@ class Target:
     _vssid_original: dict[str, str] = field(default_factory=dict, repr=False)
     _registered_rp: bool = field(default=False, repr=False)
 
+    def __post_init__(self) -> None:
+        if _sink is not None and (self.vneid.is_embedded or self.vssid.is_embedded):
+            _sink.opened(self)
+
     def register_relying_party(self) -> None:
         """Against a provider under test (``--vneid-url`` without ``--vssid-url``): register
         the in-process VssID's client on it (§11 ``POST /_harness/clients``, add or replace),
@@ -516,9 +520,68 @@ class Target:
         for handle in (self.vneid, self.vssid):
             handle.set_clock(0)
 
+    def held_secrets(self) -> set[str]:
+        """The secrets the embedded providers hold (``held_secrets()`` of each; none of a
+        provider reached over HTTP), for the scrubbing of reports (S-5)."""
+        found: set[str] = set()
+        for handle in (self.vneid, self.vssid):
+            held = getattr(handle.embedded, "held_secrets", None)
+            if held is not None:
+                found.update(held())
+        return found
+
     def close(self) -> None:
+        if _sink is not None:
+            _sink.closing(self)
         self.vneid.close()
         self.vssid.close()
+
+
+class SecretSink:
+    """The secrets of every embedded target made while it collects (:func:`secrets_collected`):
+    those of targets closed since, kept as text (a property test makes and closes hundreds of
+    worlds), and those of targets still open, read when asked."""
+
+    def __init__(self) -> None:
+        self.kept: set[str] = set()
+        self._open: dict[int, Target] = {}
+
+    def opened(self, target: Target) -> None:
+        self._open[id(target)] = target
+
+    def closing(self, target: Target) -> None:
+        if self._open.pop(id(target), None) is not None:
+            self.kept.update(target.held_secrets())
+
+    def known(self) -> set[str]:
+        found = set(self.kept)
+        for target in self._open.values():
+            found.update(target.held_secrets())
+        return found
+
+
+_sink: SecretSink | None = None
+
+
+def note_secrets(*values: str | None) -> None:
+    """Give the collecting sink (:func:`secrets_collected`) secrets made outside the
+    providers (the harness's relying party's verifiers); nothing when none collects."""
+    if _sink is not None:
+        _sink.kept.update(v for v in values if v)
+
+
+@contextlib.contextmanager
+def secrets_collected() -> Iterator[SecretSink]:
+    """While in the block, every embedded target made (:func:`embedded_target`) gives its
+    providers' secrets to the sink yielded: the pytest plugin opens one per test, and scrubs
+    the test's reports of what it knows (S-5: a verifier a team's assertion or ``pytest -l``
+    printed, in a world the test made itself)."""
+    global _sink
+    previous, _sink = _sink, SecretSink()
+    try:
+        yield _sink
+    finally:
+        _sink = previous
 
 
 def embedded_target(*, seed: int | str = 0, profile: Profile = DEFAULT_PROFILE,

@@ -40,7 +40,7 @@ REDACTED = "[REDACTED]"
 SECRET_KEYS = frozenset({
     "passcode", "password", "client_secret", "code", "code_verifier", "access_token",
     "id_token", "refresh_token", "session_token", "client_assertion", "admin_token", "secret",
-    "private_key", "d", "id_token_hint", "assertion", "token",
+    "private_key", "d", "id_token_hint", "assertion", "token", "verifier",
 })
 SECRET_HEADERS = frozenset({
     "authorization", "cookie", "set-cookie", "x-harness-admin-token", "proxy-authorization",
@@ -323,7 +323,10 @@ _LIST = r"\[(?:[^\[\]\n]|\[[^\[\]\n]*\]?)*\]?"
 nested once (``[["a"], "b"]``)."""
 _ASSIGNED = re.compile(  # 'name': value (a dict or JSON), name=value (a call, URL or form)
     rf"""(?P<key>(?P<q>['"])(?:{_NAMES_ALTERNATION})(?P=q)\s*:\s*"""
-    rf"""|(?:(?<![\w-])|(?<=%3[Ff])|(?<=%2[36]))(?:{_NAMES_ALTERNATION})[+ ]*=(?!=))"""
+    rf"""|(?:(?<![\w-])|(?<=%3[Ff])|(?<=%2[36]))(?:{_NAMES_ALTERNATION})[+ ]*=(?!=)"""
+    # a quoted value after spaces, or a name ending in one (``pytest -l``'s locals:
+    # ``verifier   = 'V3R'``, ``DEFAULT_CLIENT_SECRET = '…'``)
+    rf"""|(?<![\w-])(?:\w+_)?(?:{_NAMES_ALTERNATION}) *= *(?=['"]))"""
     rf"""(?P<value>{re.escape(REDACTED)}"""  # and a secret run on from one (``…]CCC3``)
     rf"""(?:(?=[A-Za-z0-9_~+/-])(?:(?!{re.escape(REDACTED)})[^\s&'",;)}}\]>])*)?"""
     rf"""|'[^'\n]*'?|"[^"\n]*"?|{_LIST}[^\s&'",;)}}\]>]*|[^\s&'",;)}}\]>{{\[]"""
@@ -368,12 +371,17 @@ _MAY_HAVE_SHAPES = re.compile(r"[=:%]|Bearer|Basic|eyJ")
 """A cheap test: text without any of these holds none of the shapes below."""
 
 
+def _is_code_name(name: str) -> bool:
+    """``code`` or a name ending in ``_code`` (``error_code``), not ``passcode``."""
+    return name == "code" or name.endswith("_code")
+
+
 def _assigned(match: re.Match[str]) -> str:
     value = match.group("value")
     if value.strip("'\"") == REDACTED:  # already redacted; one with more after it is not
         return match.group(0)
     if value.strip("'\"") in _ERROR_CODES \
-            and match.group("key").strip("'\"=: \t").lower() == "code":
+            and _is_code_name(match.group("key").strip("'\"=: \t").lower()):
         return match.group(0)  # code="invalid_grant" in a source line is §8's, no secret
     quote = value[0] if value[:1] in ("'", '"') else ""
     end = quote if quote and len(value) > 1 and value.endswith(quote) else ""

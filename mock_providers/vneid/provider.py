@@ -353,6 +353,18 @@ class VNeIDProvider:
                 self.retired_keys = []
         return self.inject(ID_TOKEN_JWS, client_id, mint_jwt(payload, key, header))
 
+    def held_secrets(self) -> list[str]:
+        """Every secret this provider holds (S-5): the citizens' passcodes, the clients'
+        secrets, the app sessions, codes and access tokens it issued. A test's report is
+        scrubbed of them (the pytest plugin), whoever printed one (``pytest -l``'s locals, a
+        team's assertion)."""
+        with self._lock:
+            found = [p.passcode for p in self._personas.values()]
+            found += [c.client_secret for c in self._clients.values() if c.client_secret]
+        grants = self.grants
+        return [*found, *grants.sessions.keys(), *grants.codes.keys(),
+                *grants.access_tokens.keys()]
+
     # -- the flow ------------------------------------------------------------------------
     def login(self, personal_id: str, passcode: str) -> PersonaRecord:
         """A-4: the citizen's credentials. An unknown ``personal_id`` and a wrong passcode get

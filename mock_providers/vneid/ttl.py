@@ -109,5 +109,9 @@ class TTLStore(Generic[K, V]):
     def clear(self) -> None:
         self._items.clear()
 
+    def keys(self) -> list[K]:
+        """The keys held, expired ones included (until a sweep drops them)."""
+        return list(self._items)
+
     def __len__(self) -> int:
         return len(self._items)

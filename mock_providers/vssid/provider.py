@@ -131,6 +131,13 @@ class VssIDProvider:
     def accounts(self) -> list[AccountRecord]:
         return self.account_store.all()
 
+    def held_secrets(self) -> list[str]:
+        """Every secret this relying party holds (S-5): its client secret, the PKCE verifiers
+        of its login transactions, the session tokens it issued. A test's report is scrubbed
+        of them (the pytest plugin), whoever printed one."""
+        return [self.settings.client_secret, *self.transactions.verifiers(),
+                *self.sessions.tokens()]
+
     # -- configuration ---------------------------------------------------------------------
     def configure(self, issuer: str | None = None, client_id: str | None = None,
                   client_secret: str | None = None,

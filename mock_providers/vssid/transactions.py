@@ -76,6 +76,12 @@ class TransactionStore:
         self.evicted = 0
         """How many live transactions were dropped to make room."""
 
+    def verifiers(self) -> list[str]:
+        """The PKCE verifiers of the transactions kept (secrets, S-5: what a report must not
+        show, :meth:`~mock_providers.vssid.VssIDProvider.held_secrets`)."""
+        with self._lock:
+            return [tx.code_verifier for tx in self._items.values()]
+
     def add(self, tx: LoginTransaction) -> None:
         ttl = tx.expires_at - tx.created_at
         now = self._clock.now()
@@ -136,6 +142,11 @@ class SessionStore:
         self._writes = 0
         self.evicted = 0
         """How many live sessions were logged out to make room."""
+
+    def tokens(self) -> list[str]:
+        """The session tokens kept (secrets, S-5)."""
+        with self._lock:
+            return list(self._items)
 
     def add(self, token: str, session: VssIDSession) -> None:
         with self._lock:

@@ -648,3 +648,54 @@ def test_appium_capabilities_are_replayed_only_where_the_appium_driver_read_them
     assert "--appium-capabilities" not in command
     appium = pytester.parseconfig("--driver=appium", f"--appium-capabilities={capabilities}")
     assert f"--appium-capabilities={capabilities}" in replay_command(appium, "t.py::test_z")
+
+
+def test_the_secrets_the_embedded_providers_hold_never_reach_the_reports(
+        pytester: pytest.Pytester) -> None:
+    """S-5 sweep: ``pytest -l`` printed the default client secret (a test's local), a team's
+    assertion printed VssID's backend verifier, and a world a property test made and closed
+    itself printed a citizen's passcode and a verifier: none of them was known to the scrub.
+    Each test's embedded targets now give it what their providers hold."""
+    pytester.makepyfile("""
+        from harness.targets import embedded_target
+        from mock_providers.defaults import DEFAULT_VSSID_CLIENT_SECRET
+
+        def _started(target):
+            with target.vssid.client() as http:
+                answer = http.post("/api/v1/auth/vneid/start", json={}, headers={
+                    "X-VssID-App-Version": "1.6.7", "X-Device-Platform": "android"})
+            assert answer.status_code == 200, answer.text
+            return target.vssid.embedded.transactions.verifiers()[-1]
+
+        def test_the_fixture_targets_verifier(target):
+            verifier = _started(target)
+            assert verifier == "x", f"backend verifier {verifier}"
+
+        def test_a_world_made_and_closed_in_the_test():
+            world = embedded_target(seed="own")
+            verifier = _started(world)
+            world.close()
+            assert verifier == "x", f"backend verifier {verifier}"
+
+        def test_a_local_default_secret():
+            secret = DEFAULT_VSSID_CLIENT_SECRET
+            assert secret == "x"
+
+        def test_the_verifier_of_a_relying_party_without_a_trace():
+            from harness.rp import TestRelyingParty
+
+            world = embedded_target(seed="rp")
+            verifier = TestRelyingParty(world.vneid, world.profile).register().login().code_verifier
+            world.close()
+            assert verifier == "x", f"backend verifier {verifier}"
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-l", "--tb=long",
+                                           "--junitxml=junit.xml", "--alluredir=allure")
+    result.assert_outcomes(failed=4)
+    written = [result.stdout.str(), (pytester.path / "junit.xml").read_text()]
+    written += [p.read_text() for p in (pytester.path / "allure").iterdir()]
+    assert "vssid-harness-client-secret" not in "".join(written)
+    assert result.stdout.str().count("backend verifier [REDACTED]") >= 3
+    assert "backend verifier [REDACTED]" in written[0]
+    # what was printed, and no verifier beside it: each is 43 base64url characters
+    assert not re.findall(r"backend verifier [A-Za-z0-9_-]{43}", "".join(written))

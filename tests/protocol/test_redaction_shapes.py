@@ -201,3 +201,22 @@ def test_a_urls_password_is_redacted_wherever_a_url_is_written_out(text: str,
     assert redact_secret_shapes(text) == clean
     assert scrub(text) == clean
     assert redact_secret_shapes(clean) == clean
+
+
+@pytest.mark.parametrize(("text", "clean"), [
+    # pytest -l prints a failing frame's locals as ``name = repr``, padded
+    ("verifier   = 'iCeTZfmYALbtrd4HIyfrPT8SUncqsYI3pZT68d69QP8'", "verifier   = '[REDACTED]'"),
+    ("DEFAULT_VSSID_CLIENT_SECRET = 'vssid-harness-client-secret'",
+     "DEFAULT_VSSID_CLIENT_SECRET = '[REDACTED]'"),
+    ("passcode = '111111'", "passcode = '[REDACTED]'"),
+    ("x.code_verifier='abc'", "x.code_verifier='[REDACTED]'"),
+    # no secret: another name, an unquoted number, an error code after a *_code name
+    ("token_type = 'Bearer'", "token_type = 'Bearer'"),
+    ("status_code = 200", "status_code = 200"),
+    ("error_code = 'invalid_grant'", "error_code = 'invalid_grant'"),
+    ("the code = 5 here", "the code = 5 here"),
+])
+def test_a_local_named_like_a_secret_is_redacted(text: str, clean: str) -> None:
+    """The S-5 sweep: ``pytest -l`` showed ``verifier = '…'`` and a module's
+    ``DEFAULT_…_CLIENT_SECRET = '…'``: a name ending in a secret's name, then spaces."""
+    assert redact_secret_shapes(text) == clean
