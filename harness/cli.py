@@ -658,11 +658,12 @@ def main() -> None:
 
     from typer import rich_utils
 
-    from harness.http_client import bypass_proxies_for_loopback
+    from harness.http_client import bypass_proxies_for_loopback, redact_http_client_logs
     from harness.processes import sigterm_interrupts
 
     tolerate_narrow_output()
     bypass_proxies_for_loopback()
+    redact_http_client_logs()
     if rich_utils.MAX_WIDTH is None and "COLUMNS" not in os.environ \
             and not sys.stdout.isatty():
         rich_utils.MAX_WIDTH = HELP_WIDTH_OFF_TERMINAL

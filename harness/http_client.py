@@ -25,6 +25,7 @@ a :class:`RemoteTransport`: a whole exchange is bounded, and what goes wrong nam
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from collections.abc import Iterator, MutableMapping
@@ -35,7 +36,7 @@ import httpx
 
 __all__ = ["LOOPBACK_HOSTS", "MAX_REMEMBERED_URLS", "Answer", "HarnessClient", "MissingKey",
            "RemoteTransport", "ResponseCookies", "bypass_proxies_for_loopback", "call_name",
-           "transport_failures"]
+           "redact_http_client_logs", "transport_failures"]
 
 MAX_REMEMBERED_URLS = 1024
 
@@ -44,6 +45,37 @@ _SET_COOKIE = frozenset({b"set-cookie", b"set-cookie2"})
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 """The hosts no request of the harness sends through a proxy: where the embedded-by-default
 providers are served, the phone screen server and the Appium server listen."""
+
+
+class _RedactingFilter(logging.Filter):
+    """Takes the secrets out of a log record of the HTTP clients (S-5): httpx logs each
+    request's URL at INFO (``?access_token=…``, ``user:password@``), httpcore its heads at
+    DEBUG; ``pytest --log-cli-level=INFO`` or a team's logging shows them. Runs only for a
+    record a logger emits (none at the default level, WARNING)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from harness.protocol.redaction import redact_secret_shapes
+
+        try:
+            message = record.getMessage()
+        except Exception:  # a record whose arguments do not fit: left to logging's own
+            return True    # handling, which reports it
+        clean = redact_secret_shapes(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
+_REDACTING = _RedactingFilter()
+
+
+def redact_http_client_logs() -> None:
+    """Install the redaction of :class:`_RedactingFilter` on the httpx and httpcore loggers
+    (once; the pytest plugin and the CLI call it)."""
+    for name in ("httpx", "httpcore"):
+        logger = logging.getLogger(name)
+        if _REDACTING not in logger.filters:
+            logger.addFilter(_REDACTING)
 
 
 def bypass_proxies_for_loopback(environ: MutableMapping[str, str] | None = None) -> bool:

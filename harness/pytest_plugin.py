@@ -166,10 +166,11 @@ def _refuse_workers_for_remote_targets(config: pytest.Config, remote: list[str])
 @pytest.hookimpl(tryfirst=True)  # before hypothesis's own pytest_configure loads the profile
 def pytest_configure(config: pytest.Config) -> None:
     from harness.errors import ConfigError
-    from harness.http_client import bypass_proxies_for_loopback
+    from harness.http_client import bypass_proxies_for_loopback, redact_http_client_logs
     from harness.targets import check_admin_token, check_target_url
 
     bypass_proxies_for_loopback()
+    redact_http_client_logs()
     remote = [o for o in (OPT_VNEID_URL, OPT_VSSID_URL) if config.getoption(o, None)]
     if (remote and config.getoption(OPT_ADMIN_TOKEN, None) is None
             and os.environ.get(ADMIN_TOKEN_ENV) == ""):

@@ -699,3 +699,21 @@ def test_the_secrets_the_embedded_providers_hold_never_reach_the_reports(
     assert "backend verifier [REDACTED]" in written[0]
     # what was printed, and no verifier beside it: each is 43 base64url characters
     assert not re.findall(r"backend verifier [A-Za-z0-9_-]{43}", "".join(written))
+
+
+def test_live_logging_of_the_http_clients_keeps_no_secret(pytester: pytest.Pytester) -> None:
+    """``pytest -o log_cli=true --log-cli-level=INFO`` printed httpx's request lines, query
+    secrets and all (S-5 sweep): the live handler has no scrub of its own."""
+    pytester.makepyfile("""
+        import httpx
+
+        def test_x(target):
+            with target.vneid.client() as http:
+                http.get("/userinfo?access_token=leaky-access-token-0123&code=leaky-code-0123")
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-o", "log_cli=true",
+                                           "--log-cli-level=DEBUG")
+    result.assert_outcomes(passed=1)
+    out = result.stdout.str()
+    assert "HTTP Request: GET" in out
+    assert "leaky" not in out
