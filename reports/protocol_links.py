@@ -23,7 +23,7 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from harness.protocol.text import clip
 
@@ -130,12 +130,29 @@ def _scheme(url: str) -> str:
     return match.group(1).lower() if match else ""
 
 
+def _secret_parameter(url: str) -> str | None:
+    """The name of the first parameter of ``url``'s query or fragment named like a secret, or
+    ending in such a name (``token``, ``private_token``, ``access_token``), or ``None``."""
+    from harness.protocol.redaction import is_secret_key
+
+    for part in re.split(r"[?#&;]", url)[1:]:
+        name = unquote(part.partition("=")[0])
+        if "=" in part and (is_secret_key(name) or is_secret_key(re.split(r"[_-]", name)[-1])):
+            return name[:40]
+    return None
+
+
 def protocol_url_problem(protocol_url: str) -> str | None:
     """What is wrong with a ``--protocol-url`` value, if anything: a template may use only
     ``{clause}``, ``{section}`` and ``{fragment}`` (``{{`` and ``}}`` for braces)."""
     if _PASSWORD.match(protocol_url):  # first: the messages below quote the URL
         return ("the protocol URL holds a password, which every report's links would show to "
                 "whoever opens them; give it without user:password@ (the browser asks)")
+    secret = _secret_parameter(protocol_url)
+    if secret is not None:  # (a private_token=… of a GitLab link, say)
+        return (f"the protocol URL carries a {secret!r} parameter, a credential every "
+                "report's links would show to whoever opens them; give a URL without it "
+                "(the browser signs in)")
     scheme = _scheme(protocol_url)
     if scheme not in _LINK_SCHEMES:
         return (f"{clip(protocol_url, 80)!r} is a {scheme}: URL; the reports link clauses to "

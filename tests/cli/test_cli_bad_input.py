@@ -354,6 +354,9 @@ def test_a_bad_protocol_url_template_is_refused_before_the_run(tmp_path: Path, c
     ("http://user:pw@intranet.example/PROTOCOL.md", "holds a password"),
     ("ftp://user:pw@intranet.example/PROTOCOL.md", "holds a password"),  # not echoed
     ("//user:pw@intranet.example/PROTOCOL.md", "holds a password"),
+    # a credential as a parameter (the S-5 sweep: every clause link carried it)
+    ("https://intra.test/PROTOCOL.md?token=PTOKpw@#{fragment}", "carries a 'token' parameter"),
+    ("https://git.test/P.md?ref=main&private_token=pw@", "carries a 'private_token' parameter"),
     ("javascript:alert(1)//{clause}", "is a javascript: URL"),
     ("data:text/html,x", "is a data: URL"),
 ])
