@@ -426,6 +426,28 @@ def _new_run(**_: Any) -> None:
 events.test_start.add_listener(_new_run)  # type: ignore[no-untyped-call]
 
 
+_hidden_host: list[str] = []
+"""The VssID URL with its password, while the environment shows it redacted (between runs)."""
+
+
+def _hide_password(environment: Environment, **_: Any) -> None:
+    """A run stopped: the host Locust writes into its HTML report (``--html``) and shows in
+    its web UI loses its ``user:password@`` (S-5), until the next run needs it back."""
+    host = environment.host or ""
+    if redact_url(host) != host:
+        _hidden_host[:] = [host]
+        environment.host = redact_url(host)
+
+
+def _restore_password(environment: Environment, **_: Any) -> None:
+    if _hidden_host and environment.host == redact_url(_hidden_host[0]):
+        environment.host = _hidden_host.pop()
+
+
+events.test_stop.add_listener(_hide_password)  # type: ignore[no-untyped-call]
+events.test_start.add_listener(_restore_password)  # type: ignore[no-untyped-call]
+
+
 def _count_login(environment: Environment) -> None:
     """With ``--logins N``, end the run (its exit code as Locust gives it) at this process's
     N-th login: a run of a known size, however fast the machine is."""

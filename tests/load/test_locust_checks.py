@@ -283,7 +283,12 @@ def test_with_personas_a_target_without_a_control_api_leaves_the_other_checked(
 def test_a_password_in_the_vssid_url_is_never_printed(served: ServedProviders,
                                                       tmp_path: Path) -> None:
     host = served.vssid_url.replace("http://", "http://alice:secretpw99@")
-    done, _ = _locust(served, tmp_path, "--admin-token", "load-admin-token", host=host)
+    done, _ = _locust(served, tmp_path, "--admin-token", "load-admin-token",
+                      "--html", str(tmp_path / "report.html"), host=host)
     said = done.stdout + done.stderr
     assert "alice:%5BREDACTED%5D@" in said, said[-3000:]
     assert "secretpw99" not in said
+    # Locust's HTML report shows the host: it kept the password (S-5 sweep)
+    report = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "alice:%5BREDACTED%5D@" in report
+    assert "secretpw99" not in report
