@@ -310,9 +310,10 @@ def _redact_string(value: str) -> str:
 
 def redact_path(path: str) -> str:
     """A decoded request path (``/authorize?code=…`` once ``%3F`` is decoded) with the
-    secrets after a ``?`` or ``#`` in it redacted; a path without one comes back as it is."""
+    secrets after a ``?`` or ``#`` in it redacted, and a secret written as a path segment
+    (``/x/code=…``); a path without either comes back as it is."""
     if "?" not in path and "#" not in path:
-        return path
+        return redact_secret_shapes(path) if "=" in path else path
     return redact_url(path)  # the path itself when nothing was taken out
 
 

@@ -104,6 +104,10 @@ def test_secret_names_in_other_spellings(key: str) -> None:
     ("/files/what?.txt", "/files/what?.txt"),
     ("/x?n=A", "/x?n=A"),
     ("/plain", "/plain"),
+    # a secret as a path segment (the S-5 sweep: the request log kept it)
+    ("/nonexistent/code=PATHCODE26", "/nonexistent/code=[REDACTED]"),
+    ("/authorize/passcode=PATHPASS27/x", "/authorize/passcode=[REDACTED]"),  # to its end
+    ("/a=b/c", "/a=b/c"),
 ])
 def test_a_decoded_path_is_changed_only_to_take_a_secret_out(path: str, logged: str) -> None:
     assert redact_path(path) == logged
