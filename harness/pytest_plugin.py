@@ -309,7 +309,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     """A Ctrl-C that lands in a garbage-collector callback or a ``__del__`` (Hypothesis
     measures its collections with one) is "ignored" by Python, handed to
     ``sys.unraisablehook`` and, by pytest, turned into a warning at most: the run went on, or
-    ended in an unrelated failure. It is raised again on the main thread, as a Ctrl-C."""
+    ended in an unrelated failure. It is raised again on the main thread, with its reason (a
+    SIGTERM's), through SIGINT's handler, set for the purpose: a run started as a background
+    job of a script has SIGINT ignored, and the SIGTERM forwarded to a pytest-xdist worker
+    busy in a Hypothesis test was lost there (the worker ran on until execnet killed it, 10 s
+    later; a docs walkthrough)."""
     import sys
 
     previous = sys.unraisablehook
@@ -317,8 +321,18 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     def hook(unraisable: Any) -> None:
         if isinstance(unraisable.exc_value, KeyboardInterrupt):
             import _thread
+            import signal
             import threading
 
+            reason = str(unraisable.exc_value)
+            if threading.current_thread() is threading.main_thread():
+                before = signal.getsignal(signal.SIGINT)
+
+                def again(signum: int, frame: object) -> None:
+                    signal.signal(signal.SIGINT, before)
+                    raise KeyboardInterrupt(*([reason] if reason else []))
+
+                signal.signal(signal.SIGINT, again)
             # from another thread, a moment later: raised inside this hook, Python would
             # ignore it again
             threading.Timer(0.05, _thread.interrupt_main).start()

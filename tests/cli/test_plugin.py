@@ -717,3 +717,34 @@ def test_live_logging_of_the_http_clients_keeps_no_secret(pytester: pytest.Pytes
     out = result.stdout.str()
     assert "HTTP Request: GET" in out
     assert "leaky" not in out
+
+
+def test_a_sigterm_python_ignored_stops_the_run_even_with_ctrl_c_ignored(
+        pytester: pytest.Pytester) -> None:
+    """As above, in a run started as a script's background job (SIGINT ignored), with the
+    SIGTERM a pytest-xdist worker gets from its controller: raised again through SIGINT,
+    which was ignored, it was lost, and the worker ran on until execnet killed it."""
+    pytester.makepyfile("""
+        import signal
+        import time
+
+        from harness.processes import TERMINATED
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+        class Bomb:
+            def __del__(self):
+                raise KeyboardInterrupt(TERMINATED)
+
+        def test_a():
+            Bomb()
+            for _ in range(200):
+                time.sleep(0.01)
+
+        def test_b():
+            pass
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-v")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    assert "test_b PASSED" not in result.stdout.str()
+    assert "terminated (SIGTERM)" in result.stdout.str()
