@@ -21,6 +21,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -231,9 +232,11 @@ class ProgressReporter:
         its start and stays."""
         self._started = True
         for path in self.superseded():
-            if path.is_file():
+            if path.is_file() or path.is_symlink():
                 with contextlib.suppress(OSError):
                     path.unlink()
+            elif path.is_dir():  # the earlier run's Allure report: a --no-report run left it
+                shutil.rmtree(path, ignore_errors=True)  # beside this run's verdict
         if self.alluredir is not None:
             self.alluredir.mkdir(parents=True, exist_ok=True)
             self._remove_results(earlier=True)  # the previous run's, not this one's
@@ -619,9 +622,10 @@ a new run replaces there."""
 
 def _verdict_files(out: Path) -> list[Path]:
     """The verdicts a run of any plan writes into ``out`` (``run`` and ``conformance`` share
-    ``reports/out``), and its JUnit XML."""
+    ``reports/out``), its JUnit XML and the Allure report made from its results."""
     return [*out.glob("summary.json"), *out.glob("summary.html"),
-            *out.glob("conformance-*.json"), *out.glob("conformance-*.html"), out / "junit.xml"]
+            *out.glob("conformance-*.json"), *out.glob("conformance-*.html"), out / "junit.xml",
+            out / "allure-report"]
 
 
 def _status_despite_leftovers(leftover: BaseException, reporter: ProgressReporter,

@@ -361,6 +361,9 @@ def test_a_run_killed_after_its_first_result_leaves_no_earlier_verdict(tmp_path:
     assert not (out / "summary.html").exists()
     assert not (out / "junit.xml").exists()
     assert list(out.glob("conformance-*")) == []
+    # nor the earlier run's Allure report (a --no-report run left it beside its verdict;
+    # a docs walkthrough)
+    assert not (out / "allure-report").exists()
     journal = (out / "results.jsonl").read_text()
     assert "test_one" in journal
     assert "earlier" not in journal
