@@ -134,11 +134,7 @@ class Grants:
             if skip:
                 self._check_as_broken(code, client_id, redirect_uri, code_verifier)
             else:
-                if code.client_id != client_id:
-                    raise _invalid_grant("the code was issued to another client", "T-1")
-                if code.redirect_uri != redirect_uri:
-                    raise _invalid_grant("redirect_uri is not identical to the authorization "
-                                         "request's (RFC 6749 §4.1.3)", "T-1")
+                _check_bindings(code, client_id, redirect_uri)
                 _check_verifier(code_verifier, code.code_challenge)
             code.used = True
             token = self.entropy.token(TOKEN_BYTES)
@@ -156,17 +152,23 @@ class Grants:
                          code_verifier: str) -> None:
         """:meth:`redeem`'s binding and PKCE checks, less those in :attr:`skip` (test only)."""
         if "code_binding" not in self.skip:
-            if code.client_id != client_id:
-                raise _invalid_grant("the code was issued to another client", "T-1")
-            if code.redirect_uri != redirect_uri:
-                raise _invalid_grant("redirect_uri is not identical to the authorization "
-                                     "request's (RFC 6749 §4.1.3)", "T-1")
+            _check_bindings(code, client_id, redirect_uri)
         if "verifier" in self.skip or not code.code_challenge:  # no challenge: no PKCE
             return
         if code.code_challenge_method == "S256":
             _check_verifier(code_verifier, code.code_challenge)
         elif not hmac.compare_digest(code_verifier.encode(), code.code_challenge.encode()):
             raise _invalid_grant("code_verifier does not match the plain code_challenge", "S-4")
+
+
+def _check_bindings(code: AuthorizationCode, client_id: str, redirect_uri: str) -> None:
+    """T-1: the code is redeemed by the client it was issued to, with the identical
+    ``redirect_uri``."""
+    if code.client_id != client_id:
+        raise _invalid_grant("the code was issued to another client", "T-1")
+    if code.redirect_uri != redirect_uri:
+        raise _invalid_grant("redirect_uri is not identical to the authorization "
+                             "request's (RFC 6749 §4.1.3)", "T-1")
 
 
 def _check_verifier(code_verifier: str, code_challenge: str) -> None:
