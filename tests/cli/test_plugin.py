@@ -229,19 +229,30 @@ def test_the_admin_token_never_reaches_the_reports(pytester: pytest.Pytester) ->
     assert "[REDACTED]" in written[1]
 
 
-def test_a_ctrl_c_python_ignored_still_stops_the_run(pytester: pytest.Pytester) -> None:
+@pytest.mark.parametrize(("sigint", "raised", "said"), [
+    # as in a terminal (a background job of a script starts with Ctrl-C ignored)
+    ("signal.default_int_handler", "KeyboardInterrupt", "KeyboardInterrupt"),
+    # a script's background job, with the SIGTERM a pytest-xdist worker gets from its
+    # controller: raised again through SIGINT, which was ignored, it was lost, and the
+    # worker ran on until execnet killed it
+    ("signal.SIG_IGN", "KeyboardInterrupt(TERMINATED)", "terminated (SIGTERM)"),
+], ids=["ctrl-c", "sigterm-with-ctrl-c-ignored"])
+def test_an_interrupt_python_ignored_still_stops_the_run(pytester: pytest.Pytester,
+                                                         sigint: str, raised: str,
+                                                         said: str) -> None:
     """A KeyboardInterrupt raised in a __del__ or a gc callback (Hypothesis has one) is
     "ignored" by Python: the run went on, or failed on PytestUnraisableExceptionWarning."""
-    pytester.makepyfile("""
+    pytester.makepyfile(f"""
         import signal
         import time
 
-        # as in a terminal (a background job of a script starts with Ctrl-C ignored)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        from harness.processes import TERMINATED
+
+        signal.signal(signal.SIGINT, {sigint})
 
         class Bomb:
             def __del__(self):
-                raise KeyboardInterrupt
+                raise {raised}
 
         def test_a():
             Bomb()
@@ -256,6 +267,7 @@ def test_a_ctrl_c_python_ignored_still_stops_the_run(pytester: pytest.Pytester) 
     assert "test_b" not in result.stdout.str().split("KeyboardInterrupt")[0].split("test_a")[-1]
     assert "test_b PASSED" not in result.stdout.str()
     assert "PytestUnraisableExceptionWarning" not in result.stdout.str()
+    assert said in result.stdout.str()
 
 
 def test_a_failure_says_how_to_replay_it_and_the_reports_carry_the_seed(
@@ -717,34 +729,3 @@ def test_live_logging_of_the_http_clients_keeps_no_secret(pytester: pytest.Pytes
     out = result.stdout.str()
     assert "HTTP Request: GET" in out
     assert "leaky" not in out
-
-
-def test_a_sigterm_python_ignored_stops_the_run_even_with_ctrl_c_ignored(
-        pytester: pytest.Pytester) -> None:
-    """As above, in a run started as a script's background job (SIGINT ignored), with the
-    SIGTERM a pytest-xdist worker gets from its controller: raised again through SIGINT,
-    which was ignored, it was lost, and the worker ran on until execnet killed it."""
-    pytester.makepyfile("""
-        import signal
-        import time
-
-        from harness.processes import TERMINATED
-
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-        class Bomb:
-            def __del__(self):
-                raise KeyboardInterrupt(TERMINATED)
-
-        def test_a():
-            Bomb()
-            for _ in range(200):
-                time.sleep(0.01)
-
-        def test_b():
-            pass
-    """)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-v")
-    assert result.ret == pytest.ExitCode.INTERRUPTED
-    assert "test_b PASSED" not in result.stdout.str()
-    assert "terminated (SIGTERM)" in result.stdout.str()
