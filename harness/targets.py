@@ -14,6 +14,7 @@ import math
 import re
 import time
 import urllib.parse
+import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -438,8 +439,8 @@ class Target:
     _registered_rp: bool = field(default=False, repr=False)
 
     def __post_init__(self) -> None:
-        if _sink is not None and (self.vneid.is_embedded or self.vssid.is_embedded):
-            _sink.opened(self)
+        if self.vneid.is_embedded or self.vssid.is_embedded:  # its secrets: SecretSink
+            _open_targets[id(self)] = self
 
     def register_relying_party(self) -> None:
         """Against a provider under test (``--vneid-url`` without ``--vssid-url``): register
@@ -531,31 +532,29 @@ class Target:
         return found
 
     def close(self) -> None:
-        if _sink is not None:
-            _sink.closing(self)
+        if _open_targets.pop(id(self), None) is not None and _sink is not None:
+            _sink.kept.update(self.held_secrets())
         self.vneid.close()
         self.vssid.close()
 
 
+_open_targets: weakref.WeakValueDictionary[int, Target] = weakref.WeakValueDictionary()
+"""Every target with an embedded provider, not closed yet, whoever made it (a test, a module-
+or session-scoped fixture, the plugin's target beside a remote VNeID)."""
+
+
 class SecretSink:
-    """The secrets of every embedded target made while it collects (:func:`secrets_collected`):
-    those of targets closed since, kept as text (a property test makes and closes hundreds of
-    worlds), and those of targets still open, read when asked."""
+    """What one test's reports are scrubbed of beyond its traces (:func:`secrets_collected`):
+    the secrets of the targets closed while it collects, kept as text (a property test makes
+    and closes hundreds of worlds), those noted (:func:`note_secrets`), and, read when asked,
+    those of every embedded target still open."""
 
     def __init__(self) -> None:
         self.kept: set[str] = set()
-        self._open: dict[int, Target] = {}
-
-    def opened(self, target: Target) -> None:
-        self._open[id(target)] = target
-
-    def closing(self, target: Target) -> None:
-        if self._open.pop(id(target), None) is not None:
-            self.kept.update(target.held_secrets())
 
     def known(self) -> set[str]:
         found = set(self.kept)
-        for target in self._open.values():
+        for target in list(_open_targets.values()):
             found.update(target.held_secrets())
         return found
 
@@ -572,10 +571,11 @@ def note_secrets(*values: str | None) -> None:
 
 @contextlib.contextmanager
 def secrets_collected() -> Iterator[SecretSink]:
-    """While in the block, every embedded target made (:func:`embedded_target`) gives its
-    providers' secrets to the sink yielded: the pytest plugin opens one per test, and scrubs
-    the test's reports of what it knows (S-5: a verifier a team's assertion or ``pytest -l``
-    printed, in a world the test made itself)."""
+    """While in the block, every embedded target closed gives its providers' secrets to the
+    sink yielded, which also reads those of every target still open: the pytest plugin opens
+    one per test, and scrubs the test's reports of what it knows (S-5: a verifier a team's
+    assertion or ``pytest -l`` printed, in a world the test made and closed itself, or held
+    by a target of a wider scope)."""
     global _sink
     previous, _sink = _sink, SecretSink()
     try:

@@ -669,6 +669,8 @@ def test_the_secrets_the_embedded_providers_hold_never_reach_the_reports(
     itself printed a citizen's passcode and a verifier: none of them was known to the scrub.
     Each test's embedded targets now give it what their providers hold."""
     pytester.makepyfile("""
+        import pytest
+
         from harness.targets import embedded_target
         from mock_providers.defaults import DEFAULT_VSSID_CLIENT_SECRET
 
@@ -693,6 +695,20 @@ def test_the_secrets_the_embedded_providers_hold_never_reach_the_reports(
             secret = DEFAULT_VSSID_CLIENT_SECRET
             assert secret == "x"
 
+        @pytest.fixture(scope="module")
+        def shared():
+            world = embedded_target(seed="shared")
+            yield world
+            world.close()
+
+        def test_a_module_scoped_target_first(shared):
+            verifier = _started(shared)
+            assert verifier == "x", f"backend verifier {verifier}"
+
+        def test_a_module_scoped_target_again(shared):  # its sink is not the first test's
+            verifier = _started(shared)
+            assert verifier == "x", f"backend verifier {verifier}"
+
         def test_the_verifier_of_a_relying_party_without_a_trace():
             from harness.rp import TestRelyingParty
 
@@ -703,11 +719,11 @@ def test_the_secrets_the_embedded_providers_hold_never_reach_the_reports(
     """)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-l", "--tb=long",
                                            "--junitxml=junit.xml", "--alluredir=allure")
-    result.assert_outcomes(failed=4)
+    result.assert_outcomes(failed=6)
     written = [result.stdout.str(), (pytester.path / "junit.xml").read_text()]
     written += [p.read_text() for p in (pytester.path / "allure").iterdir()]
     assert "vssid-harness-client-secret" not in "".join(written)
-    assert result.stdout.str().count("backend verifier [REDACTED]") >= 3
+    assert result.stdout.str().count("backend verifier [REDACTED]") >= 5
     assert "backend verifier [REDACTED]" in written[0]
     # what was printed, and no verifier beside it: each is 43 base64url characters
     assert not re.findall(r"backend verifier [A-Za-z0-9_-]{43}", "".join(written))
