@@ -69,10 +69,16 @@ class _RedactingFilter(logging.Filter):
 _REDACTING = _RedactingFilter()
 
 
+_HTTP_CLIENT_LOGGERS = ("httpx", "httpcore", "httpcore.connection", "httpcore.http11",
+                        "httpcore.http2", "httpcore.proxy", "httpcore.socks")
+"""Where httpx and httpcore log: a logger's filters see only the records logged on it, not
+those of its children, so each one httpcore logs on is named."""
+
+
 def redact_http_client_logs() -> None:
     """Install the redaction of :class:`_RedactingFilter` on the httpx and httpcore loggers
     (once; the pytest plugin and the CLI call it)."""
-    for name in ("httpx", "httpcore"):
+    for name in _HTTP_CLIENT_LOGGERS:
         logger = logging.getLogger(name)
         if _REDACTING not in logger.filters:
             logger.addFilter(_REDACTING)

@@ -164,7 +164,9 @@ def error_response(err: ProtocolError,
     if (err.status == 401 or isinstance(err, MalformedBearer)) and "WWW-Authenticate" not in hdrs:
         hdrs["WWW-Authenticate"] = _challenge(err)
     body = err.to_body()
-    body["error_description"] = redact_secret_shapes(body["error_description"])
+    for name, value in body.items():  # the description, and what the extra fields quote
+        if isinstance(value, str) and name != "error":  # (a provider's own description)
+            body[name] = redact_secret_shapes(value)
     return FastJSONResponse(body, status_code=err.status, headers=hdrs)
 
 

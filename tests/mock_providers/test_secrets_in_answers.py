@@ -78,3 +78,35 @@ def test_serve_refuses_a_public_host_with_a_password_without_showing_it() -> Non
         check_public_host("u:PHPASS93@host")
     assert "PHPASS93" not in str(info.value)
     assert "'u:[REDACTED]@host'" in str(info.value)
+
+
+def test_every_text_field_of_an_error_answer_is_redacted() -> None:
+    """``provider_error_description`` (VNeID's own text, passed on by VssID) kept what
+    ``error_description`` lost (a review)."""
+    import json
+
+    from harness.protocol import ProtocolError
+    from mock_providers._http import error_response
+
+    said = "see https://u:PWLEAK99@h/x?code=CODELEAK77 access_token=TOKLEAK55"
+    answer = error_response(ProtocolError(said, code="access_denied", clause="R-3",
+                                          extra={"provider_error_description": said}))
+    body = json.loads(answer.body)
+    assert body["error"] == "access_denied"
+    for leak in ("PWLEAK99", "CODELEAK77", "TOKLEAK55"):
+        assert leak not in answer.body.decode()
+
+
+def test_the_http_client_loggers_children_are_redacted_too(caplog) -> None:
+    """httpcore logs on httpcore.http11, httpcore.connection, …: a filter on ``httpcore``
+    alone never saw their records (a review)."""
+    import logging
+
+    from harness.http_client import redact_http_client_logs
+
+    redact_http_client_logs()
+    with caplog.at_level(logging.DEBUG):
+        for name in ("httpx", "httpcore.http11", "httpcore.connection"):
+            logging.getLogger(name).debug("headers %s", [(b"Location", b"vssid://cb?code=LEAK1234")])
+    assert len(caplog.records) == 3
+    assert "LEAK1234" not in caplog.text
