@@ -77,13 +77,11 @@ class OidcApi:
     def __init__(self, provider: VNeIDProvider) -> None:
         self.provider = provider
         self.document = discovery_document(provider.issuer, provider.profile)
-        skip = provider.settings.skip_checks
-        self._verifier_optional = bool(skip & {"verifier", "challenge"})
-        self._token_headers = {} if "no_store" in skip else NO_STORE
+        self._skip = provider.settings.skip_checks
+        """Empty but for a deliberately broken provider (test only, ``skip_checks``)."""
+        self._token_headers = {} if "no_store" in self._skip else NO_STORE
         """What the token response's head says about caching: NO_STORE (T-1; none from a
-        deliberately broken provider, test only)."""
-        """True only for a deliberately broken provider (test only, ``skip_checks``) that takes
-        a token request without ``code_verifier`` (a code without a challenge needs none)."""
+        deliberately broken provider)."""
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -125,12 +123,20 @@ class OidcApi:
                                 clause="T-1")
         code_value = _required(form, "code", "T-1")
         redirect_uri = _required(form, "redirect_uri", "T-1")
-        verifier = (form.get("code_verifier", "") if self._verifier_optional
-                    else _required(form, "code_verifier", "S-1"))
+        if "code_verifier" not in form and self._skip and self._no_verifier_needed(code_value):
+            verifier = ""  # a deliberately broken provider's (test only)
+        else:
+            verifier = _required(form, "code_verifier", "S-1")
         code, access_token, grant = p.grants.redeem(
             code_value, client_id=client.client_id, redirect_uri=redirect_uri,
             code_verifier=verifier,
         )
+        now = p.persona(code.persona.personal_id)
+        if now is None or (now.locked and "locked" not in p.settings.skip_checks):
+            p.grants.access_tokens.pop(access_token)  # nothing issued for a citizen gone
+            raise ProtocolError("the citizen's account was "
+                                f"{'removed' if now is None else 'locked'} since the consent; "
+                                "the code is void", code="invalid_grant", clause="A-4")
         claims = id_token_claims(
             issuer=p.issuer, client_id=client.client_id, sub=grant.sub, persona=code.persona,
             acr=code.acr, auth_time=code.auth_time, nonce=code.nonce, now=p.clock.now(),
@@ -143,6 +149,15 @@ class OidcApi:
             "id_token": p.mint_id_token(client.client_id, claims),
             "scope": code.scope,
         })
+
+    def _no_verifier_needed(self, code_value: str) -> bool:
+        """A deliberately broken provider's token request may leave ``code_verifier`` out:
+        when it forgets the ``verifier`` check, or, forgetting the ``challenge`` check, for a
+        code issued without a challenge (test only)."""
+        if "verifier" in self._skip:
+            return True
+        code = self.provider.grants.codes.get(code_value) if "challenge" in self._skip else None
+        return code is not None and not code.code_challenge
 
     async def userinfo(self, request: Request) -> Response:
         """T-5: "GET {vneid}/userinfo with the access token returns the same identity

@@ -217,3 +217,11 @@ def test_without_the_lock_check_a_locked_citizen_logs_in() -> None:
     citizen = provider.add_persona(PersonaRecord(
         "079301000042", "654321", 2, "Trần Thị Bình", "2001-02-03", "female", status="locked"))
     assert flow.callback(session=flow.session(citizen)).code
+
+
+def test_without_the_challenge_check_an_s256_code_still_needs_its_verifier() -> None:
+    """Only a code issued without a challenge is redeemed without a verifier: an S256 code
+    without one got invalid_grant instead of the correct invalid_request (a review)."""
+    flow, _ = _forgetting("challenge")
+    missing = flow.redeem(flow.code(), code_verifier=None)
+    assert (missing.status_code, missing.json()["error"]) == (400, "invalid_request")

@@ -82,3 +82,21 @@ def test_the_token_of_a_citizen_locked_or_removed_since_is_revoked(vneid_flow, v
     assert r.headers["www-authenticate"].startswith('Bearer error="invalid_token"')
     vneid_provider.add_persona(vneid_persona)  # active again: the token stays revoked
     assert _error(vneid_http.get("/userinfo", headers=headers)) == (401, "invalid_token", "T-5")
+
+
+@pytest.mark.parametrize("change", ["locked", "removed"])
+def test_a_code_of_a_citizen_locked_or_removed_since_the_consent_is_void(
+        vneid_flow, vneid_provider, vneid_persona, change):
+    """It redeemed (200, an ID token), and userinfo then refused the token just issued (a
+    review of the change above)."""
+    import dataclasses
+
+    code = vneid_flow.code()
+    if change == "locked":
+        vneid_provider.add_persona(dataclasses.replace(vneid_persona, status="locked"))
+    else:
+        vneid_provider.remove_persona(vneid_persona.personal_id)
+    r = vneid_flow.redeem(code)
+    assert _error(r) == (400, "invalid_grant", "A-4")
+    assert f"account was {change} since the consent" in r.json()["error_description"]
+    assert len(vneid_provider.grants.access_tokens) == 0
