@@ -60,8 +60,6 @@ def is_secret_key(key: str) -> bool:
 
 
 URL_REDACTED = quote(REDACTED, safe="")
-""":data:`REDACTED` as it stands for a password in a URL (``http://user:%5BREDACTED%5D@host``):
-percent-encoded, so that the URL stays one."""
 """The marker as a URL's password: percent-encoded, so the redacted URL is still one
 (``[REDACTED]`` in the user information reads as an IPv6 literal: ``urlsplit`` refuses it,
 and the reports that take the URL apart stopped the run)."""
@@ -314,20 +312,28 @@ def redact_path(path: str) -> str:
     (``/x/code=…``); a path without either comes back as it is."""
     if "?" not in path and "#" not in path:
         return redact_secret_shapes(path) if "=" in path else path
-    return redact_url(path)  # the path itself when nothing was taken out
+    clean = redact_url(path)  # the path itself when nothing was taken out
+    cut = min((i for i in (clean.find("?"), clean.find("#")) if i >= 0), default=len(clean))
+    head = clean[:cut]
+    return (redact_secret_shapes(head) if "=" in head else head) + clean[cut:]
 
 
 _NAMES_ALTERNATION = "|".join(sorted((re.escape(k) for k in _SECRET_FORMS), key=len,
                                      reverse=True))
+_SUFFIX_ALTERNATION = "secret|token|password|passcode|verifier|assertion"
+"""The last words of an identifier that name a secret whatever precedes them (``*_SECRET``,
+``*_token``); not ``code`` (``bhxh_code``, ``status_code``) nor ``d`` (``x_d``)."""
 _LIST = r"\[(?:[^\[\]\n]|\[[^\[\]\n]*\]?)*\]?"
 """A list as a secret's value (``"client_secret": ["s1"]`` in JSON cut short, not parsed),
 nested once (``[["a"], "b"]``)."""
 _ASSIGNED = re.compile(  # 'name': value (a dict or JSON), name=value (a call, URL or form)
     rf"""(?P<key>(?P<q>['"])(?:{_NAMES_ALTERNATION})(?P=q)\s*:\s*"""
     rf"""|(?:(?<![\w-])|(?<=%3[Ff])|(?<=%2[36]))(?:{_NAMES_ALTERNATION})[+ ]*=(?!=)"""
-    # a quoted value after spaces, or a name ending in one (``pytest -l``'s locals:
-    # ``verifier   = 'V3R'``, ``DEFAULT_CLIENT_SECRET = '…'``)
-    rf"""|(?<![\w-])(?:\w+_)?(?:{_NAMES_ALTERNATION}) *= *(?=['"]))"""
+    # a quoted value after spaces (``pytest -l``'s locals: ``verifier   = 'V3R'``), or after
+    # a name ending in a word that is a secret whatever comes before it
+    # (``DEFAULT_CLIENT_SECRET = '…'``; not ``bhxh_code``, ``status_code``, ``x_d``)
+    rf"""|(?<![\w-])(?:{_NAMES_ALTERNATION}) *= *(?=['"])"""
+    rf"""|(?<![\w-])\w+_(?:{_SUFFIX_ALTERNATION}) *= *(?=['"]))"""
     rf"""(?P<value>{re.escape(REDACTED)}"""  # and a secret run on from one (``…]CCC3``)
     rf"""(?:(?=[A-Za-z0-9_~+/-])(?:(?!{re.escape(REDACTED)})[^\s&'",;)}}\]>])*)?"""
     rf"""|'[^'\n]*'?|"[^"\n]*"?|{_LIST}[^\s&'",;)}}\]>]*|[^\s&'",;)}}\]>{{\[]"""
@@ -372,17 +378,12 @@ _MAY_HAVE_SHAPES = re.compile(r"[=:%]|Bearer|Basic|eyJ")
 """A cheap test: text without any of these holds none of the shapes below."""
 
 
-def _is_code_name(name: str) -> bool:
-    """``code`` or a name ending in ``_code`` (``error_code``), not ``passcode``."""
-    return name == "code" or name.endswith("_code")
-
-
 def _assigned(match: re.Match[str]) -> str:
     value = match.group("value")
     if value.strip("'\"") == REDACTED:  # already redacted; one with more after it is not
         return match.group(0)
     if value.strip("'\"") in _ERROR_CODES \
-            and _is_code_name(match.group("key").strip("'\"=: \t").lower()):
+            and match.group("key").strip("'\"=: \t").lower() == "code":
         return match.group(0)  # code="invalid_grant" in a source line is §8's, no secret
     quote = value[0] if value[:1] in ("'", '"') else ""
     end = quote if quote and len(value) > 1 and value.endswith(quote) else ""

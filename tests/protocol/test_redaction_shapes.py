@@ -108,6 +108,7 @@ def test_secret_names_in_other_spellings(key: str) -> None:
     ("/nonexistent/code=PATHCODE26", "/nonexistent/code=[REDACTED]"),
     ("/authorize/passcode=PATHPASS27/x", "/authorize/passcode=[REDACTED]"),  # to its end
     ("/a=b/c", "/a=b/c"),
+    ("/x/code=S3CRETCODE?state=1", "/x/code=[REDACTED]?state=1"),  # and a query (%3F)
 ])
 def test_a_decoded_path_is_changed_only_to_take_a_secret_out(path: str, logged: str) -> None:
     assert redact_path(path) == logged
@@ -218,6 +219,9 @@ def test_a_urls_password_is_redacted_wherever_a_url_is_written_out(text: str,
     ("token_type = 'Bearer'", "token_type = 'Bearer'"),
     ("status_code = 200", "status_code = 200"),
     ("error_code = 'invalid_grant'", "error_code = 'invalid_grant'"),
+    ("bhxh_code = '0123456789'", "bhxh_code = '0123456789'"),  # an identity, not a secret
+    ("status_code = '200'", "status_code = '200'"),
+    ("x_d = 'abc'", "x_d = 'abc'"),
     ("the code = 5 here", "the code = 5 here"),
 ])
 def test_a_local_named_like_a_secret_is_redacted(text: str, clean: str) -> None:
