@@ -74,9 +74,15 @@ ReportOption = Annotated[bool, typer.Option(
     "--report/--no-report",
     help="Generate the Allure HTML report OUT/allure-report/index.html at the end "
          "(its trend kept in OUT/history/)")]
-def _check_protocol_url(value: str | None) -> str | None:
+def _check_protocol_url(ctx: typer.Context, param: typer.CallbackParam,
+                        value: str | None) -> str | None:
     from reports.protocol_links import protocol_url_problem
 
+    source = ctx.get_parameter_source(param.name) if param.name is not None else None
+    if value == "" and getattr(source, "name", None) == "COMMANDLINE":
+        # (an empty $VNEID_HARNESS_PROTOCOL_URL, a CI variable left unset, means the default)
+        raise typer.BadParameter("is empty (an unset variable?): give the URL, or leave the "
+                                 "option out for the default")
     problem = protocol_url_problem(value) if value else None
     if problem is not None:
         raise typer.BadParameter(problem)

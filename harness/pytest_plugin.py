@@ -325,13 +325,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             import threading
 
             reason = str(unraisable.exc_value)
-            if threading.current_thread() is threading.main_thread():
-                before = signal.getsignal(signal.SIGINT)
+            before = signal.getsignal(signal.SIGINT)
+            if threading.current_thread() is threading.main_thread() \
+                    and not getattr(before, "_raises_again", False):  # one at a time
 
                 def again(signum: int, frame: object) -> None:
-                    signal.signal(signal.SIGINT, before)
+                    signal.signal(signal.SIGINT, before if before is not None
+                                  else signal.default_int_handler)
                     raise KeyboardInterrupt(*([reason] if reason else []))
 
+                again._raises_again = True  # type: ignore[attr-defined]
                 signal.signal(signal.SIGINT, again)
             # from another thread, a moment later: raised inside this hook, Python would
             # ignore it again

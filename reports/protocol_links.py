@@ -131,15 +131,25 @@ def _scheme(url: str) -> str:
 
 
 def _secret_parameter(url: str) -> str | None:
-    """The name of the first parameter of ``url``'s query or fragment named like a secret, or
-    ending in such a name (``token``, ``private_token``, ``access_token``), or ``None``."""
+    """The name of the first parameter of ``url``'s query or fragment named like a credential,
+    or ending in such a name (``token``, ``private_token``, ``api_key``,
+    ``X-Amz-Signature``), or ``None``."""
     from harness.protocol.redaction import is_secret_key
 
     for part in re.split(r"[?#&;]", url)[1:]:
         name = unquote(part.partition("=")[0])
-        if "=" in part and (is_secret_key(name) or is_secret_key(re.split(r"[_-]", name)[-1])):
+        words = {name.strip().lower(), re.split(r"[_-]", name)[-1].strip().lower()}
+        if "=" in part and any(word in _LINK_CREDENTIALS or (
+                is_secret_key(word) and word not in _NOT_IN_A_LINK) for word in words):
             return name[:40]
     return None
+
+
+_LINK_CREDENTIALS = frozenset({"key", "apikey", "sig", "signature", "auth"})
+"""Query parameters that carry a credential in a link (``api_key``, ``X-Amz-Signature``)
+beside the harness's secret names."""
+_NOT_IN_A_LINK = frozenset({"code", "d"})
+"""Secret names of the protocol that are no credential in a link to a document."""
 
 
 def protocol_url_problem(protocol_url: str) -> str | None:

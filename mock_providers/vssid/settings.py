@@ -48,7 +48,8 @@ SKIPPABLE_CHECKS: tuple[str, ...] = ("nonce", "state", "iss", "acr", "signature"
 where it lives: ``nonce`` R-9, ``state`` R-1 (the callback), ``iss`` R-2 (the callback) and R-6
 (the ID token), ``acr`` R-10, ``signature`` R-5 (the claims are read unverified, whatever the
 ``alg``), ``aud`` R-7, ``expiry`` R-8 (``exp`` and ``iat``), ``replay`` R-1 (a transaction
-completes again), ``transaction_expiry`` R-1 (a transaction never expires), ``redirect_uri``
+completes again), ``transaction_expiry`` R-1 (an expired transaction still
+completes, while the store keeps it: twice its lifetime), ``redirect_uri``
 R-4 (a callback delivered to another URI is taken), ``userinfo`` T-5 (userinfo is fetched and
 not compared with the ID token)."""
 

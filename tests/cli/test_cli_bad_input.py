@@ -357,7 +357,10 @@ def test_a_bad_protocol_url_template_is_refused_before_the_run(tmp_path: Path, c
     # a credential as a parameter (the S-5 sweep: every clause link carried it)
     ("https://intra.test/PROTOCOL.md?token=PTOKpw@#{fragment}", "carries a 'token' parameter"),
     ("https://git.test/P.md?ref=main&private_token=pw@", "carries a 'private_token' parameter"),
+    ("https://s3.test/P.md?X-Amz-Signature=pw@", "carries a 'X-Amz-Signature' parameter"),
+    ("https://docs.test/P.md?api_key=pw@", "carries a 'api_key' parameter"),
     ("javascript:alert(1)//{clause}", "is a javascript: URL"),
+    ("", "is empty (an unset variable?)"),  # on the command line; the variable: below
     ("data:text/html,x", "is a data: URL"),
 ])
 def test_a_protocol_url_the_reports_cannot_use_is_refused(tmp_path: Path, value: str,
@@ -370,6 +373,15 @@ def test_a_protocol_url_the_reports_cannot_use_is_refused(tmp_path: Path, value:
     assert said in result.output
     assert "pw@" not in result.output
     assert not out.exists()
+
+
+def test_an_empty_protocol_url_variable_means_the_default(tmp_path: Path) -> None:
+    """The CI workflow sets VNEID_HARNESS_PROTOCOL_URL from a repository variable, empty
+    when the repository sets none: that is the default, not a mistake."""
+    result = runner.invoke(app, ["run", "--out", str(tmp_path / "out"), "-k", "nomatchxyz"],
+                           env={"COLUMNS": "400", "VNEID_HARNESS_PROTOCOL_URL": ""})
+    assert result.exit_code == 5, result.output
+    assert "Invalid value" not in result.output
 
 
 def test_pytest_refuses_a_bad_protocol_url_template(pytester: pytest.Pytester) -> None:
