@@ -42,6 +42,7 @@ from harness.protocol import (
 )
 from harness.protocol.client_auth import ASSERTION_TYPE, AUTH_METHODS
 from harness.protocol.keys import derive_private_key
+from harness.protocol.redaction import redact_json
 from harness.targets import VNeIDHandle, note_secrets
 from harness.trace import Trace, ensure_traced
 
@@ -91,6 +92,12 @@ class TokenResult:
     RFC 6749 §5.2 wants the 401's challenge to match it."""
     challenges: tuple[str, ...] = ()
     """The response's ``WWW-Authenticate`` fields as sent (RFC 9110 §11.6.1)."""
+
+    def __repr__(self) -> str:
+        """With the body's secrets redacted (S-5): pytest prints it in a failure's explanation,
+        shortened in the middle, where the end of an ID token no scrub recognises stayed."""
+        return (f"TokenResult(status={self.status}, body={redact_json(self.body)!r}, "
+                f"sent_scheme={self.sent_scheme!r}, challenges={self.challenges!r})")
 
     @property
     def error(self) -> str | None:

@@ -31,6 +31,10 @@ from typing import Any
 
 from allure_commons import hookimpl
 
+REPLAY_MARKER = "\n\nhow to replay: "
+"""What precedes the replay line in a failure's Allure message (``harness.pytest_plugin``'s
+``REPLAY_SECTION``, joined by ``reports.allure_steps``)."""
+
 __all__ = ["AllureResultScrubber", "already_scrubbed"]
 
 _state = threading.local()
@@ -141,6 +145,9 @@ class AllureResultScrubber:
             for name in ("message", "trace"):
                 text = getattr(details, name, None)
                 if isinstance(text, str) and text:
-                    setattr(details, name, self._scrub(text))
+                    # the replay line the harness appends to the message holds no secret, and
+                    # its test id must stay as it is to be pasted (allure_steps)
+                    text, said, replay = text.partition(REPLAY_MARKER)
+                    setattr(details, name, self._scrub(text) + said + replay)
         for step in getattr(executable, "steps", None) or ():
             self._clean(step)

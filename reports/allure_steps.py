@@ -41,7 +41,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from harness.protocol.text import clip
-from harness.pytest_plugin import REPLAY_SECTION, replay_of
+from harness.pytest_plugin import replay_of
 from harness.trace import (
     AppSwitched,
     Event,
@@ -52,7 +52,7 @@ from harness.trace import (
     StoreOpened,
     Trace,
 )
-from reports.allure_scrub import AllureResultScrubber, already_scrubbed
+from reports.allure_scrub import REPLAY_MARKER, AllureResultScrubber, already_scrubbed
 from reports.diagram import (
     nobody_took,
     party_name,
@@ -408,7 +408,7 @@ class AllureFlowReporter:
                 details.message = self.clean_message(item, details.message)
                 replay = replay_of(report)
                 if replay:  # in the error box, where a reader of the report looks
-                    details.message += f"\n\n{REPLAY_SECTION}: {replay}"
+                    details.message += f"{REPLAY_MARKER}{replay}"
         return report
 
     def _finish(self, item: pytest.Item, flow: _Flow) -> None:

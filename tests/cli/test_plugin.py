@@ -745,3 +745,28 @@ def test_live_logging_of_the_http_clients_keeps_no_secret(pytester: pytest.Pytes
     out = result.stdout.str()
     assert "HTTP Request: GET" in out
     assert "leaky" not in out
+
+
+def test_a_replay_line_keeps_a_test_id_that_holds_a_known_value(pytester: pytest.Pytester) -> None:
+    """A test id holding a value the scrub knows (a fake verifier, a default secret, given as
+    a parameter) was redacted in the replay line too: pasted, it ran nothing (a vendor's
+    review). The line is written after the scrub, in the terminal and in Allure's error box;
+    the failure text itself stays scrubbed."""
+    import json
+
+    pytester.makepyfile("""
+        import pytest
+
+        @pytest.mark.parametrize("given", ["harness-rp-secret"])
+        def test_x(given):
+            assert False, f"sent {given}"
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--alluredir=allure")
+    result.assert_outcomes(failed=1)
+    out = result.stdout.str()
+    assert "test_x[harness-rp-secret]" in out.split("how to replay")[-1]
+    assert "sent harness-rp-secret" not in out
+    results = [json.loads(p.read_text()) for p in (pytester.path / "allure").glob("*-result.json")]
+    message = results[0]["statusDetails"]["message"]
+    assert "test_x[harness-rp-secret]" in message.split("how to replay: ")[-1]
+    assert "sent [REDACTED]" in message
