@@ -131,12 +131,11 @@ class OidcApi:
             code_value, client_id=client.client_id, redirect_uri=redirect_uri,
             code_verifier=verifier,
         )
-        now = p.persona(code.persona.personal_id)
-        if now is None or (now.locked and "locked" not in p.settings.skip_checks):
+        gone = p.gone_since(code.persona.personal_id)
+        if gone is not None:
             p.grants.access_tokens.pop(access_token)  # nothing issued for a citizen gone
-            raise ProtocolError("the citizen's account was "
-                                f"{'removed' if now is None else 'locked'} since the consent; "
-                                "the code is void", code="invalid_grant", clause="A-4")
+            raise ProtocolError(f"the citizen's account was {gone} since the consent; the "
+                                "code is void", code="invalid_grant", clause="A-4")
         claims = id_token_claims(
             issuer=p.issuer, client_id=client.client_id, sub=grant.sub, persona=code.persona,
             acr=code.acr, auth_time=code.auth_time, nonce=code.nonce, now=p.clock.now(),
@@ -170,11 +169,11 @@ class OidcApi:
         if grant is None:
             raise ProtocolError("the access token is unknown, expired or revoked",
                                 code="invalid_token", clause="T-5")
-        now = p.persona(grant.persona.personal_id)
-        if now is None or (now.locked and "locked" not in p.settings.skip_checks):
+        gone = p.gone_since(grant.persona.personal_id)
+        if gone is not None:
             p.grants.access_tokens.pop(token)
             raise ProtocolError("the access token is revoked: the citizen's account was "
-                                f"{'removed' if now is None else 'locked'} since it was issued",
-                                code="invalid_token", clause="T-5")
+                                f"{gone} since it was issued", code="invalid_token",
+                                clause="T-5")
         body = {"sub": grant.sub, **identity_claims(grant.persona)}
         return FastJSONResponse(p.inject(USERINFO, grant.client_id, body), headers=NO_STORE)

@@ -365,6 +365,19 @@ class VNeIDProvider:
         return [*found, *grants.sessions.keys(), *grants.codes.keys(),
                 *grants.access_tokens.keys()]
 
+    def is_locked(self, persona: PersonaRecord) -> bool:
+        """Whether ``persona`` is locked, as this provider sees it (a deliberately broken one,
+        ``skip_checks`` ``locked``, sees no lock; test only)."""
+        return persona.locked and "locked" not in self.settings.skip_checks
+
+    def gone_since(self, personal_id: str) -> str | None:
+        """``"removed"`` or ``"locked"`` when the citizen can no longer use what they were
+        given (§11 changed them since: a code, an access token), else ``None``."""
+        persona = self._personas.get(personal_id)
+        if persona is None:
+            return "removed"
+        return "locked" if self.is_locked(persona) else None
+
     # -- the flow ------------------------------------------------------------------------
     def login(self, personal_id: str, passcode: str) -> PersonaRecord:
         """A-4: the citizen's credentials. An unknown ``personal_id`` and a wrong passcode get
@@ -376,7 +389,7 @@ class VNeIDProvider:
         if persona is None or not matches:
             raise ProtocolError("the personal_id or the passcode is wrong",
                                 code="invalid_credentials", clause="A-4")
-        if persona.locked and "locked" not in self.settings.skip_checks:
+        if self.is_locked(persona):
             raise ProtocolError("the account is locked", code="account_locked", clause="A-4")
         return persona
 
@@ -387,8 +400,7 @@ class VNeIDProvider:
         if session is None or persona is None:
             raise ProtocolError("the session is unknown or expired; log in again (A-4)",
                                 code="invalid_token", clause="A-5")
-        if persona.locked and "locked" not in self.settings.skip_checks:
-            # locked since the session began: the session ends with it
+        if self.is_locked(persona):  # locked since the session began: it ends with it
             self.grants.sessions.pop(session_token)
             raise ProtocolError("the session ended: the account was locked since it began; "
                                 "log in again (A-4 refuses a locked account with "

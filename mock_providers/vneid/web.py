@@ -159,7 +159,7 @@ class WebFlow:
             raise ProtocolError("decision must be 'approve' or 'deny'", clause="A-5")
         request_id, pending = self._take(form)
         persona = p.persona(pending.personal_id) if pending.personal_id else None
-        if persona is None or (persona.locked and "locked" not in p.settings.skip_checks):
+        if persona is None or p.is_locked(persona):
             raise ProtocolError("log in before deciding", clause="A-4")
         self.pending.pop(request_id)
         return _redirect(p.authorize(pending.request, decision, persona, pending.auth_time),
