@@ -427,16 +427,18 @@ def _allure(config: pytest.Config) -> AllureFlowReporter | None:
     return config.stash.get(_allure_key, None)
 
 
-def _broken_vneid(config: pytest.Config) -> dict[str, Any]:
-    """``embedded_target``'s ``vneid_fault`` or ``vneid_skip_checks`` for ``--broken-vneid``
-    (a name checked in ``pytest_configure``: a fault of the catalog, or a check)."""
+def _broken_mocks(config: pytest.Config) -> dict[str, Any]:
+    """``embedded_target``'s arguments for ``--broken-rp`` (``vssid_skip_checks``) and
+    ``--broken-vneid`` (``vneid_fault`` or ``vneid_skip_checks``: a name checked in
+    ``pytest_configure``, a fault of the catalog or a check)."""
+    broken: dict[str, Any] = {"vssid_skip_checks": frozenset(config.getoption(OPT_BROKEN_RP))}
     name = config.getoption(OPT_BROKEN_VNEID)
-    if name is None:
-        return {}
-    from mock_providers.vneid.settings import SKIPPABLE_CHECKS as VNEID_CHECKS
+    if name is not None:
+        from mock_providers.vneid.settings import SKIPPABLE_CHECKS as VNEID_CHECKS
 
-    return ({"vneid_skip_checks": frozenset({name})} if name in VNEID_CHECKS
-            else {"vneid_fault": name})
+        broken.update({"vneid_skip_checks": frozenset({name})} if name in VNEID_CHECKS
+                      else {"vneid_fault": name})
+    return broken
 
 
 def run_profile(config: pytest.Config) -> Profile:
@@ -959,9 +961,7 @@ def target(request: pytest.FixtureRequest, _remote_target: Target | None,
     from harness.targets import embedded_target
 
     embedded = embedded_target(
-        seed=test_seed, profile=run_profile(request.config),
-        vssid_skip_checks=frozenset(request.config.getoption(OPT_BROKEN_RP)),
-        **_broken_vneid(request.config))
+        seed=test_seed, profile=run_profile(request.config), **_broken_mocks(request.config))
     embedded.vneid.trace = embedded.vssid.trace = trace
     yield embedded
     embedded.close()
@@ -1065,9 +1065,7 @@ def fresh_world(request: pytest.FixtureRequest,
     def world(salt: object = "") -> Iterator[FreshWorld]:
         seed = f"{test_seed}/{salt}"
         target = embedded_target(
-            seed=seed, profile=run_profile(request.config),
-            vssid_skip_checks=frozenset(request.config.getoption(OPT_BROKEN_RP)),
-            **_broken_vneid(request.config))
+            seed=seed, profile=run_profile(request.config), **_broken_mocks(request.config))
         trace = Trace()
         adopt(trace)
         target.vneid.trace = target.vssid.trace = trace
