@@ -31,9 +31,11 @@ from typing import Any
 
 from allure_commons import hookimpl
 
-REPLAY_MARKER = "\n\nhow to replay: "
-"""What precedes the replay line in a failure's Allure message (``harness.pytest_plugin``'s
-``REPLAY_SECTION``, joined by ``reports.allure_steps``)."""
+from harness.pytest_plugin import REPLAY_SECTION
+
+REPLAY_MARKER = f"\n\n{REPLAY_SECTION}: "
+"""What precedes the replay line in a failure's Allure message (``reports.allure_steps``
+joins them)."""
 
 __all__ = ["AllureResultScrubber", "already_scrubbed"]
 
