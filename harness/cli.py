@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -17,8 +17,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from harness import __version__
-from harness.errors import HarnessError
+from harness.errors import ConfigError, HarnessError
 from harness.processes import interrupt_reason
+
+if TYPE_CHECKING:
+    from harness.broken_mocks import BrokenMocks
 
 __all__ = ["app", "main"]
 
@@ -99,6 +102,16 @@ ProfileOption = Annotated[Path | None, typer.Option(
     help="Profile file (YAML/JSON/TOML) of the vendor's overrides of PROTOCOL.md's defaults; "
          "the mock providers follow it too ('vneid-harness profile default' prints every "
          "field)")]
+BrokenRpOption = Annotated[list[str] | None, typer.Option(
+    "--broken-rp", metavar="CHECK", show_default=False,
+    help="Make the embedded VssID mock skip this check (nonce, state, iss, acr, signature, "
+         "aud, expiry, replay, transaction_expiry, redirect_uri, userinfo): a deliberately "
+         "broken relying party, to see what the plan says of one; repeatable")]
+BrokenVNeIDOption = Annotated[str | None, typer.Option(
+    "--broken-vneid", metavar="FAULT|CHECK", show_default=False,
+    help="Make the embedded VNeID mock forget this check (verifier, code_reuse, redirect_uri, "
+         "challenge, ...) or carry this fault of its catalog on every request: a "
+         "deliberately broken provider (docs/conformance.md lists them)")]
 
 
 INTERRUPTED_STATUS = 130
@@ -275,6 +288,8 @@ def conformance(
     allure_report: ReportOption = True,
     protocol_url: ProtocolUrlOption = None,
     protocol_profile: ProfileOption = None,
+    broken_rp: BrokenRpOption = None,
+    broken_vneid: BrokenVNeIDOption = None,
 ) -> None:
     """Run a conformance plan against the embedded mocks or a vendor's server."""
     from harness.conformance import PLANS
@@ -298,8 +313,12 @@ def conformance(
                                  for name in ("rp_client_secret", "rp_auth_method")):
         raise _fail("--rp-client-secret and --rp-auth-method describe a relying party under "
                     "test: give them with --plan vssid-relying-party --vssid-url URL")
+    try:
+        broken = _broken_preview(plan, broken_rp, broken_vneid, vneid_url or vssid_url)
+    except HarnessError as exc:
+        raise _fail(str(exc)) from None
     options = RunOptions(out=out, seed=seed, plan=plan, expected_failures=expected_failures,
-                         keyword=keyword,
+                         keyword=keyword, broken=broken,
                          vneid_url=vneid_url, admin_token=admin_token, profile=protocol_profile,
                          protocol_url=protocol_url, allure_report=allure_report)
     try:
@@ -318,6 +337,34 @@ def conformance(
     except KeyboardInterrupt as exc:
         raise _stopped(exc, out) from None
     raise typer.Exit(status)
+
+
+def _broken_preview(plan: str, rp: list[str] | None, vneid: str | None,
+                    target: str | None) -> BrokenMocks:
+    """``--broken-rp`` and ``--broken-vneid`` of ``conformance``: deliberately broken embedded
+    mocks, to preview the verdict on an implementation that gets something wrong; only for
+    the embedded mock of the role the plan grades."""
+    from harness.broken_mocks import BROKEN_RP, BROKEN_VNEID, BrokenMocks
+
+    broken = BrokenMocks.parse(rp, vneid)
+    given = [name for name, on in ((BROKEN_RP, broken.rp), (BROKEN_VNEID, broken.vneid))
+             if on]
+    if not given:
+        return broken
+    if target:
+        verb = "break" if len(given) > 1 else "breaks"
+        raise ConfigError(f"{' and '.join(given)} {verb} the harness's embedded mocks, to "
+                          "preview a failing verdict; a server of yours is tested as it is: "
+                          f"leave out {' and '.join(given)}, or --vneid-url/--vssid-url")
+    if broken.rp and plan == "vneid-provider":
+        raise ConfigError(f"{BROKEN_RP} breaks the embedded relying party, which plan "
+                          "vneid-provider does not grade: give it with --plan "
+                          "vssid-relying-party (or all)")
+    if broken.vneid is not None and plan == "vssid-relying-party":
+        raise ConfigError(f"{BROKEN_VNEID} breaks the embedded provider, which plan "
+                          "vssid-relying-party does not grade: give it with --plan "
+                          "vneid-provider (or all)")
+    return broken
 
 
 def _unresolved(host: str, timeout: float = 3.0) -> str | None:
@@ -447,6 +494,8 @@ def serve(
              "benchmarks/README.md) or h11 (pure Python); both answer even an "
              "unparseable request head with the §8 error JSON")] = "httptools",
     protocol_profile: ProfileOption = None,
+    broken_rp: BrokenRpOption = None,
+    broken_vneid: BrokenVNeIDOption = None,
 ) -> None:
     """Serve both mock providers over HTTP (on 127.0.0.1 by default) until Ctrl-C or SIGTERM."""
     from uvicorn.config import LOG_LEVELS
@@ -458,14 +507,16 @@ def serve(
         raise _fail(f"--http {http!r}: choose one of {', '.join(HTTP_STACKS)}")
     if log_level not in LOG_LEVELS:
         raise _fail(f"--log-level {log_level!r}: choose one of {', '.join(LOG_LEVELS)}")
+    from harness.broken_mocks import BrokenMocks
     from harness.profile_file import load_profile
     from harness.protocol import DEFAULT_PROFILE
 
     try:
+        broken = BrokenMocks.parse(broken_rp, broken_vneid)
         profile = load_profile(protocol_profile) if protocol_profile else DEFAULT_PROFILE
         served = build_served(vneid_port, vssid_port, personas_file=personas,
                               admin_token=admin_token, host=host, public_host=public_host,
-                              state_file=state, profile=profile)
+                              state_file=state, profile=profile, broken=broken)
     except HarnessError as exc:
         raise _fail(str(exc)) from None
 
@@ -489,6 +540,10 @@ def serve(
                       "openid-configuration)")
         console.print(f"VssID backend listening on {vssid_at}  "
                       f"(trusts {served.vneid_url}; client_id {profile.vssid_client_id})")
+        for role, how in (("VNeID", broken.describe_vneid()), ("VssID", broken.describe_rp())):
+            if how:  # never to be taken for a correct one
+                console.print(f"[yellow]warning:[/] the {role} mock is {escape(how)}",
+                              highlight=False)
         if protocol_profile is not None:
             console.print(f"protocol profile {escape(str(protocol_profile))}", highlight=False)
         if personas is not None:

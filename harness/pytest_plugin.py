@@ -28,6 +28,7 @@ from harness import ADMIN_TOKEN_ENV
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
+    from harness.broken_mocks import BrokenMocks
     from harness.personas import Persona
     from harness.protocol import Profile
     from harness.rp import TestRelyingParty
@@ -60,7 +61,7 @@ OPT_ADMIN_TOKEN = "--admin-token"
 OPT_DRIVER = "--driver"
 OPT_PERSONAS = "--personas"
 OPT_PLAN = "--plan"
-OPT_BROKEN_RP = "--broken-rp"
+OPT_BROKEN_RP = "--broken-rp"  # harness.broken_mocks's BROKEN_RP and BROKEN_VNEID
 OPT_BROKEN_VNEID = "--broken-vneid"
 OPT_PROTOCOL_URL = "--protocol-url"
 OPT_APPIUM_CAPABILITIES = "--appium-capabilities"
@@ -228,31 +229,14 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"unknown plan {plan!r}; plans: {', '.join(PLANS)}")
     vneid_url = config.getoption(OPT_VNEID_URL, None)
     vssid_url = config.getoption(OPT_VSSID_URL, None)
-    broken = config.getoption(OPT_BROKEN_RP, None) or []
-    if broken:
-        from mock_providers.vssid import SKIPPABLE_CHECKS
-
-        unknown = sorted(set(broken) - set(SKIPPABLE_CHECKS))
-        if unknown:
-            raise pytest.UsageError(f"{OPT_BROKEN_RP}: unknown check(s) {', '.join(unknown)}; "
-                                    f"choose from {', '.join(SKIPPABLE_CHECKS)}")
-        if vneid_url:
-            raise pytest.UsageError(f"{OPT_BROKEN_RP} breaks the embedded VssID mock; it "
-                                    f"cannot be combined with {OPT_VNEID_URL}")
-    broken_vneid = config.getoption(OPT_BROKEN_VNEID, None)
-    if broken_vneid is not None:
-        from mock_providers.vneid.faults import FAULTS
-        from mock_providers.vneid.settings import SKIPPABLE_CHECKS as VNEID_CHECKS
-
-        if broken_vneid not in FAULTS.bugs() and broken_vneid not in VNEID_CHECKS:
-            raise pytest.UsageError(f"{OPT_BROKEN_VNEID}: unknown fault or check "
-                                    f"{broken_vneid!r:.80}; choose a fault from "
-                                    f"{', '.join(FAULTS.bugs())}, or a check from "
-                                    f"{', '.join(VNEID_CHECKS)}")
-        if vneid_url:
-            raise pytest.UsageError(f"{OPT_BROKEN_VNEID} breaks the embedded VNeID mock; a "
-                                    f"provider at {OPT_VNEID_URL} cannot be broken by the "
-                                    "harness, so they cannot be combined")
+    broken = _broken(config)
+    if broken.rp and vneid_url:
+        raise pytest.UsageError(f"{OPT_BROKEN_RP} breaks the embedded VssID mock; it "
+                                f"cannot be combined with {OPT_VNEID_URL}")
+    if broken.vneid is not None and vneid_url:
+        raise pytest.UsageError(f"{OPT_BROKEN_VNEID} breaks the embedded VNeID mock; a "
+                                f"provider at {OPT_VNEID_URL} cannot be broken by the "
+                                "harness, so they cannot be combined")
     if vssid_url and not vneid_url:
         raise pytest.UsageError(
             f"{OPT_VSSID_URL} needs {OPT_VNEID_URL}: a VssID backend out of process can only "
@@ -427,18 +411,17 @@ def _allure(config: pytest.Config) -> AllureFlowReporter | None:
     return config.stash.get(_allure_key, None)
 
 
-def _broken_mocks(config: pytest.Config) -> dict[str, Any]:
-    """``embedded_target``'s arguments for ``--broken-rp`` (``vssid_skip_checks``) and
-    ``--broken-vneid`` (``vneid_fault`` or ``vneid_skip_checks``: a name checked in
-    ``pytest_configure``, a fault of the catalog or a check)."""
-    broken: dict[str, Any] = {"vssid_skip_checks": frozenset(config.getoption(OPT_BROKEN_RP))}
-    name = config.getoption(OPT_BROKEN_VNEID)
-    if name is not None:
-        from mock_providers.vneid.settings import SKIPPABLE_CHECKS as VNEID_CHECKS
+def _broken(config: pytest.Config) -> BrokenMocks:
+    """``--broken-rp`` and ``--broken-vneid`` (:mod:`harness.broken_mocks`), or a usage
+    error that lists the names there are."""
+    from harness.broken_mocks import BrokenMocks
+    from harness.errors import ConfigError
 
-        broken.update({"vneid_skip_checks": frozenset({name})} if name in VNEID_CHECKS
-                      else {"vneid_fault": name})
-    return broken
+    try:
+        return BrokenMocks.parse(config.getoption(OPT_BROKEN_RP, None),
+                                 config.getoption(OPT_BROKEN_VNEID, None))
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 def run_profile(config: pytest.Config) -> Profile:
@@ -961,7 +944,8 @@ def target(request: pytest.FixtureRequest, _remote_target: Target | None,
     from harness.targets import embedded_target
 
     embedded = embedded_target(
-        seed=test_seed, profile=run_profile(request.config), **_broken_mocks(request.config))
+        seed=test_seed, profile=run_profile(request.config),
+        **_broken(request.config).embedded_target())
     embedded.vneid.trace = embedded.vssid.trace = trace
     yield embedded
     embedded.close()
@@ -1065,7 +1049,8 @@ def fresh_world(request: pytest.FixtureRequest,
     def world(salt: object = "") -> Iterator[FreshWorld]:
         seed = f"{test_seed}/{salt}"
         target = embedded_target(
-            seed=seed, profile=run_profile(request.config), **_broken_mocks(request.config))
+            seed=seed, profile=run_profile(request.config),
+            **_broken(request.config).embedded_target())
         trace = Trace()
         adopt(trace)
         target.vneid.trace = target.vssid.trace = trace

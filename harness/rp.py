@@ -136,6 +136,9 @@ class TestRelyingParty:
     signing_key: ECKey | None = field(default=None, repr=False)
     trace: Trace | None = field(default=None, repr=False)
     """Where its HTTP calls are recorded (``None``: nowhere); variants share it."""
+    party: str = RP_PARTY
+    """Who makes its calls in the trace (drawn by name in the sequence diagram): the
+    harness's relying party, or e.g. ``"hijacker"``, an app that stole a code."""
     _http: httpx.Client | None = field(default=None, init=False, repr=False)
     _discovery: dict[str, Any] | None = field(default=None, init=False, repr=False)
     """The provider's discovery document, read once (by the first endpoint asked for)."""
@@ -172,7 +175,7 @@ class TestRelyingParty:
         if self._http is None:
             self._http = self.vneid.client(traced=False)
             if self.trace is not None:
-                ensure_traced(self._http, self.trace, RP_PARTY, VNEID_SERVER)
+                ensure_traced(self._http, self.trace, self.party, VNEID_SERVER)
         return self._http
 
     def login(self, *, form: LinkForm = LinkForm.CUSTOM_SCHEME, **overrides: Any) -> Login:

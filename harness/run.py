@@ -34,6 +34,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from harness import __version__
+from harness.broken_mocks import BrokenMocks
 from harness.conformance import evaluate, get_plan, load_expected_failures
 from harness.conformance.plans import ALL
 from harness.conformance.results import ConformanceResult, TestOutcome
@@ -105,6 +106,9 @@ class RunOptions:
     """The command that runs a test of this run again (before ``-k NAME``), when a plain
     pytest line cannot: ``conformance`` serving the VNeID a relying party under test trusts
     (it ends with the run)."""
+    broken: BrokenMocks = field(default_factory=BrokenMocks)
+    """Deliberately broken embedded mocks (``--broken-rp``, ``--broken-vneid``): to preview
+    what a plan says of an implementation that gets something wrong."""
     allure_report: bool = False
     """Generate the Allure HTML report at the end (:mod:`reports.allure_html`); a missing
     or failing ``allure`` is reported on the console and does not change the exit status,
@@ -452,6 +456,12 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
     hints = target_warnings(options, profile, reads=reads)
     for hint in hints:
         console.print(f"[yellow]warning:[/] {escape(hint)}", highlight=False)
+    for role, how in (("VNeID", options.broken.describe_vneid()),
+                      ("VssID", options.broken.describe_rp())):
+        if how:  # a preview of a failing verdict, not a verdict on anyone's server
+            console.print(f"[yellow]warning:[/] the embedded {role} mock is {escape(how)}: "
+                          "the verdict is that of a broken mock, to show what the plan says "
+                          "of an implementation that gets this wrong", highlight=False)
     out = options.out
     absent = [p for p in (out / "allure-results", out, *out.parents) if not p.exists()]
     _make_out(out)
@@ -491,7 +501,7 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
     if options.workers is None or options.workers > 1:
         args += ["-n", "auto" if options.workers is None else str(options.workers),
                  "--dist", "worksteal"]
-    args += list(options.extra_args)
+    args += options.broken.pytest_args() + list(options.extra_args)
     reporter = ProgressReporter(console, journal=out / "results.jsonl",
                                 alluredir=out / "allure-results",
                                 superseded=lambda: _verdict_files(out))
@@ -549,8 +559,8 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
     result = evaluate(plan, reporter.ordered_outcomes(), expected,
                       coverage_required=not partial, interrupted=reporter.stopped)
     verdict = result.to_json(target={
-        "vneid": redact_url(options.vneid_url) if options.vneid_url else "embedded",
-        "vssid": redact_url(options.vssid_url) if options.vssid_url else "embedded",
+        "vneid": targets_shown(options)[0],
+        "vssid": targets_shown(options)[1],
         "profile": str(options.profile) if options.profile else None,
         "profile_overrides": overrides},
         setup_warnings=hints,
@@ -806,15 +816,28 @@ def _workers_problem(options: RunOptions) -> str | None:
     return None
 
 
+def targets_shown(options: RunOptions) -> tuple[str, str]:
+    """The VNeID and the VssID a run tests, as its reports name them: a target's URL
+    (its password redacted), or ``embedded``, with how a deliberately broken mock is
+    broken."""
+    def shown(url: str | None, broken: str) -> str:
+        if url:
+            return redact_url(url)
+        return f"embedded, {broken}" if broken else "embedded"
+
+    return (shown(options.vneid_url, options.broken.describe_vneid()),
+            shown(options.vssid_url, options.broken.describe_rp()))
+
+
 def report_name(options: RunOptions, plan: str) -> str:
     """The Allure report's name: which plan ran against which providers (three reports of
     one CI job, the main job and two vendor plans, read alike)."""
     from reports.allure_html import DEFAULT_NAME
 
-    if plan == ALL and not options.vneid_url and not options.vssid_url:
+    if plan == ALL and not options.vneid_url and not options.vssid_url \
+            and not options.broken:
         return DEFAULT_NAME
-    vneid = redact_url(options.vneid_url) if options.vneid_url else "embedded"
-    vssid = redact_url(options.vssid_url) if options.vssid_url else "embedded"
+    vneid, vssid = targets_shown(options)
     return (f"VNeID → VssID login: plan {plan} (VNeID {vneid}, VssID {vssid}) "
             "(vneid-harness)")
 

@@ -31,6 +31,7 @@ from typing import Any
 
 import uvicorn
 
+from harness.broken_mocks import BrokenMocks
 from harness.errors import ConfigError
 from harness.personas import Persona, load_personas
 from harness.protocol import DEFAULT_PROFILE, Profile, SeededEntropy, SystemEntropy
@@ -242,13 +243,16 @@ def _open_state(state_file: Path | None) -> Any:
 def build_served(vneid_port: int, vssid_port: int, *, personas_file: Path | None = None,
                  admin_token: str | None = None, profile: Profile = DEFAULT_PROFILE,
                  host: str = HOST, public_host: str | None = None,
-                 state_file: Path | None = None) -> ServedProviders:
+                 state_file: Path | None = None,
+                 broken: BrokenMocks | None = None) -> ServedProviders:
     """Bind both ports, then build the providers with the URLs actually bound.
 
     ``public_host`` is the host name in the issuer and base URLs (default: ``host``, or
     ``127.0.0.1`` when ``host`` is a wildcard). With ``state_file`` the providers restore what
     it holds, then the personas file is loaded over it, and the file is written once at start
-    (so an unwritable path fails now, not at the first change).
+    (so an unwritable path fails now, not at the first change). ``broken`` serves
+    deliberately broken mocks (``serve --broken-vneid``/``--broken-rp``), for a plan to be
+    seen catching them over HTTP.
     """
     from mock_providers.vneid import VNeIDProvider, VNeIDSettings
     from mock_providers.vssid import VssIDProvider, VssIDSettings
@@ -279,12 +283,14 @@ def build_served(vneid_port: int, vssid_port: int, *, personas_file: Path | None
     try:
         entropy = SystemEntropy()
         vneid = VNeIDProvider(
-            VNeIDSettings(issuer=vneid_url, profile=profile, admin_token=admin_token),
+            VNeIDSettings(issuer=vneid_url, profile=profile, admin_token=admin_token,
+                          **(broken.vneid_settings() if broken else {})),
             entropy=entropy, state=state,
         )
         vssid = VssIDProvider(
             VssIDSettings(profile=profile, issuer=vneid_url, base_url=vssid_url,
-                          admin_token=admin_token),
+                          admin_token=admin_token,
+                          skip_checks=broken.rp if broken else frozenset()),
             entropy=entropy, issuer_transport=None, state=state,
         )
         check_capacity(personas, personas_file,

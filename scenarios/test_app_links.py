@@ -90,7 +90,7 @@ def test_claimed_https_callback_form(target: Target, device: DeviceFactory, pers
         f"{sorted(parse_qs(urlsplit(callback).query))}")
 
 
-@pytest.mark.clause("S-4", "R-1")
+@pytest.mark.clause("S-4")
 @pytest.mark.parametrize("platform", ["ios", "android"])
 @pytest.mark.plan("vneid-provider")
 def test_hijacking_app_gets_the_code_but_cannot_redeem_it(target: Target, device: DeviceFactory,
@@ -117,7 +117,8 @@ def test_hijacking_app_gets_the_code_but_cannot_redeem_it(target: Target, device
     with TestRelyingParty(vneid, phone.target.profile,
                           client_id=target.profile.vssid_client_id,
                           client_secret=DEFAULT_VSSID_CLIENT_SECRET,
-                          redirect_uri=target.profile.callback_custom) as attacker:
+                          redirect_uri=target.profile.callback_custom,
+                          trace=phone.trace, party=thief.app_id) as attacker:
         code = attacker.code_from(stolen)
         for verifier in (None, "x" * 43, "A" * 128):
             result = attacker.redeem(code, verifier)

@@ -18,7 +18,8 @@ HARNESS_MAY_START_MOCKS = frozenset({
     "harness/targets.py",  # builds the embedded providers and the provider plan's VssID
     "harness/serve.py",  # serves them
     "harness/cli.py",  # `serve`'s options
-    "harness/pytest_plugin.py",  # --broken-rp's and --broken-vneid's names
+    "harness/pytest_plugin.py",  # the mocks' default secrets, scrubbed from reports
+    "harness/broken_mocks.py",  # the names of the mocks' checks and faults (--broken-*)
 })
 """The harness's modules that start or configure the mock providers: the glue the layers
 allow (everything else of the harness reaches a provider over HTTP or an ASGI transport)."""

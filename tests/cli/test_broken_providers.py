@@ -99,10 +99,10 @@ def test_broken_provider_fails_the_plan_on_its_clauses(tmp_path: Path, fault: st
 
 
 CHECK_BREAKS: dict[str, set[str]] = {
-    # the token endpoint: PKCE (the hijacking app's test is tagged R-1 too), the code's
+    # the token endpoint: PKCE (the hijacking app's stolen code too), the code's
     # bindings (a redirect_uri of another registered callback: S-2 too), client secrets,
     # single use, lifetime
-    "verifier": {"S-1", "S-4", "R-1"},
+    "verifier": {"S-1", "S-4"},
     "code_binding": {"T-1", "S-2"},
     "client_secret": {"T-1"},
     "code_reuse": {"T-2"},

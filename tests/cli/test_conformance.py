@@ -445,3 +445,105 @@ def test_a_relying_party_runs_failures_replay_with_the_conformance_command(
     assert line == (f"{given} -k test_nonce  # {note}; with $VNEID_HARNESS_ADMIN_TOKEN set to "
                     "this run's admin token")
     assert "T0K" not in line
+
+
+def test_conformance_previews_the_verdict_on_a_deliberately_broken_mock(tmp_path: Path) -> None:
+    """A vendor sees what the plan says of a provider that forgets to check the PKCE
+    verifier before running it at their own: the verdict names the broken mock as the
+    target, fails the clauses that catch it, and each replay line breaks the mock again."""
+    result = subprocess.run(
+        [str(BIN), "conformance", "--plan", "vneid-provider", "--broken-vneid", "verifier",
+         "--out", str(tmp_path), "--no-report", "-k", "hijacking or missing_pkce"],
+        capture_output=True, text=True, timeout=300, env={"COLUMNS": "300", "PATH": "/usr/bin"})
+    said = " ".join(result.stdout.split())
+    assert result.returncode == 1, said[-3000:]
+    assert ("warning: the embedded VNeID mock is deliberately broken: forgets the check "
+            "verifier (--broken-vneid)") in said
+    data = json.loads((tmp_path / "conformance-vneid-provider.json").read_text())
+    assert data["target"]["vneid"] == (
+        "embedded, deliberately broken: forgets the check verifier (--broken-vneid)")
+    assert data["target"]["vssid"] == "embedded"
+    assert {row["clause"] for row in data["clauses"] if row["status"] == "FAILED"} == \
+        {"S-1", "S-4"}
+    failed = [t for t in data["tests"] if t["status"] == "FAILED"]
+    assert len(failed) == 3, [t["test"] for t in failed]
+    assert all("--broken-vneid=verifier" in t["replay"] for t in failed)
+    hijacked = next(t for t in failed if t["test"].endswith("[android]"))
+    assert hijacked["clauses"] == ["S-4"]  # not R-1: no relying party is graded here
+    # the stolen code's redemption is in the evidence, by the app that stole it
+    assert "Hijacking app → VNeID server: POST /token → 200" in hijacked["evidence"]["steps"]
+
+
+def test_a_broken_relying_party_preview_fails_its_clause(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [str(BIN), "conformance", "--plan", "vssid-relying-party", "--broken-rp", "nonce",
+         "--out", str(tmp_path), "--no-report", "-k", "nonce"],
+        capture_output=True, text=True, timeout=300, env={"COLUMNS": "300", "PATH": "/usr/bin"})
+    said = " ".join(result.stdout.split())
+    assert result.returncode == 1, said[-3000:]
+    data = json.loads((tmp_path / "conformance-vssid-relying-party.json").read_text())
+    assert data["target"]["vssid"] == "embedded, deliberately broken: skips nonce (--broken-rp)"
+    assert "R-9" in {row["clause"] for row in data["clauses"] if row["status"] == "FAILED"}
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["--plan", "vneid-provider", "--broken-vneid", "nope"],
+     "--broken-vneid: unknown fault or check 'nope'; choose a fault from id_token_nonce_invalid"),
+    (["--plan", "vssid-relying-party", "--broken-rp", "nope"],
+     "--broken-rp: unknown check(s) nope; choose from nonce, state"),
+    (["--plan", "vneid-provider", "--broken-rp", "nonce"],
+     "--broken-rp breaks the embedded relying party, which plan vneid-provider does not grade"),
+    (["--plan", "vssid-relying-party", "--broken-vneid", "verifier"],
+     "--broken-vneid breaks the embedded provider, which plan vssid-relying-party does not "
+     "grade"),
+    (["--plan", "vneid-provider", "--broken-vneid", "verifier", "--vneid-url",
+      "http://127.0.0.1:9"],
+     "--broken-vneid breaks the harness's embedded mocks, to preview a failing verdict; a "
+     "server of yours is tested as it is"),
+    (["--plan", "vssid-relying-party", "--broken-rp", "nonce", "--broken-rp", "state",
+      "--vssid-url", "http://127.0.0.1:9"],
+     "--broken-rp breaks the harness's embedded mocks"),
+])
+def test_a_broken_mock_it_cannot_preview_is_refused(tmp_path: Path, args: list[str],
+                                                    says: str) -> None:
+    result = subprocess.run([str(BIN), "conformance", *args, "--out", str(tmp_path / "out")],
+                            capture_output=True, text=True, timeout=60,
+                            env={"COLUMNS": "300", "PATH": "/usr/bin"})
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert says in " ".join(result.stderr.split())
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_served_broken_provider_and_relying_party_fail_their_plans(tmp_path: Path) -> None:
+    """``serve --broken-vneid``/``--broken-rp``: a vendor sees a plan catch a broken
+    implementation over HTTP, as it would theirs (and ``serve`` says it is broken)."""
+    served = start("--broken-vneid", "verifier", "--broken-rp", "nonce")
+    try:
+        provider = subprocess.run(
+            [str(BIN), "conformance", "--plan", "vneid-provider", "--vneid-url", served.vneid,
+             "--out", str(tmp_path / "provider"), "--no-report", "-k", "missing_pkce"],
+            capture_output=True, text=True, timeout=300,
+            env={"COLUMNS": "300", "PATH": "/usr/bin"})
+        assert provider.returncode == 1, provider.stdout[-3000:]
+        verdict = json.loads((tmp_path / "provider" / "conformance-vneid-provider.json")
+                             .read_text())
+        assert {row["clause"] for row in verdict["clauses"] if row["status"] == "FAILED"} \
+            == {"S-1", "S-4"}
+        port = trust_a_free_port(served)
+        party = subprocess.run(
+            [str(BIN), "conformance", "--plan", "vssid-relying-party", "--vssid-url",
+             served.vssid, "--serve-vneid-port", str(port), "--out", str(tmp_path / "rp"),
+             "--no-report", "-k", "nonce"],
+            capture_output=True, text=True, timeout=300,
+            env={"COLUMNS": "300", "PATH": "/usr/bin"})
+        assert party.returncode == 1, party.stdout[-3000:]
+        verdict = json.loads((tmp_path / "rp" / "conformance-vssid-relying-party.json")
+                             .read_text())
+        assert "R-9" in {row["clause"] for row in verdict["clauses"]
+                         if row["status"] == "FAILED"}
+    finally:
+        status, said = stop(served)
+    assert status == 0, said
+    said = " ".join(said.split())
+    assert "warning: the VNeID mock is deliberately broken: forgets the check verifier" in said
+    assert "warning: the VssID mock is deliberately broken: skips nonce (--broken-rp)" in said
