@@ -383,6 +383,16 @@ class VNeIDHandle(ProviderHandle):
     def clear_faults(self) -> None:
         self._call("DELETE", "/_harness/faults", "clearing faults")
 
+    def fault_description(self, fault: str) -> str:
+        """What fault ``fault`` of the provider's catalog does (``GET /_harness/faults``;
+        empty when the provider does not say), for a failure to tell what was sent."""
+        body = self._call("GET", "/_harness/faults", "reading the fault catalog")
+        catalog = body.get("catalog") if isinstance(body, dict) else None
+        for entry in catalog if isinstance(catalog, list) else ():
+            if isinstance(entry, dict) and entry.get("name") == fault:
+                return str(entry.get("description", ""))
+        return ""
+
     def clear_faults_if_offered(self) -> None:
         """Clear the armed faults of a provider that offers ``/_harness/faults`` (the
         harness's own mock; a vendor's provider need not: a 404 or 405 once, and it is not
@@ -408,10 +418,55 @@ class VNeIDHandle(ProviderHandle):
 
 @dataclass(repr=False)
 class VssIDHandle(ProviderHandle):
+    _no_account_list: bool = field(default=False, repr=False)
+    """The relying party answered that it has no ``GET /_harness/accounts`` (a vendor's)."""
+
     def add_account(self, account_json: Mapping[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = self._call(
             "POST", "/_harness/accounts", "adding a VssID account", json=dict(account_json))
         return result
+
+    def remove_account(self, bhxh_code: str) -> dict[str, Any]:
+        """Remove the account ``bhxh_code`` (``DELETE /_harness/accounts/{bhxh_code}``)."""
+        result: dict[str, Any] = self._call(
+            "DELETE", f"/_harness/accounts/{urllib.parse.quote(bhxh_code, safe='')}",
+            f"removing VssID account {bhxh_code[:16]!r}")
+        return result
+
+    def accounts_of(self, personal_id: str) -> list[str] | None:
+        """The ``bhxh_code`` of each account linked to ``personal_id``
+        (``GET /_harness/accounts``, the mock's; ``None``: the relying party does not list
+        its accounts, and is not asked again)."""
+        if self._no_account_list:
+            return None
+        try:
+            body = self._call("GET", "/_harness/accounts", "listing VssID accounts",
+                              params={"personal_id": personal_id})  # the mock's filter
+        except ControlError as exc:
+            if exc.status not in (404, 405, 501):
+                raise
+            self._no_account_list = True
+            return None
+        listed = body.get("accounts") if isinstance(body, dict) else None
+        if not isinstance(listed, list):
+            self._no_account_list = True
+            return None
+        return [str(a["bhxh_code"]) for a in listed if isinstance(a, dict)
+                and a.get("personal_id") == personal_id and "bhxh_code" in a]
+
+    def keep_only_account(self, personal_id: str, bhxh_code: str | None) -> list[str]:
+        """Remove the accounts linked to ``personal_id`` other than ``bhxh_code`` (``None``:
+        every one), and return their codes: a relying party reached over HTTP keeps what
+        earlier runs and tests gave it, and a citizen made again from the same seed, now
+        without an account (P-1) or with another, must not find the old one there."""
+        stale = [code for code in self.accounts_of(personal_id) or () if code != bhxh_code]
+        for code in stale:
+            try:
+                self.remove_account(code)
+            except ControlError as exc:
+                if exc.status != 404:  # gone meanwhile: as good
+                    raise
+        return stale
 
     def config(self) -> dict[str, Any]:
         """The relying party's configuration (§11; the secret redacted)."""

@@ -58,6 +58,9 @@ class PersonaPool:
         self._made(persona)
         self.target.vneid.add_persona(persona.to_vneid_json())
         account = persona.to_vssid_account_json()
+        if not self.target.vssid.is_embedded:  # fresh for each test: nothing left over
+            self.target.vssid.keep_only_account(
+                persona.personal_id, account["bhxh_code"] if account is not None else None)
         if account is not None:
             self.target.vssid.add_account(account)
         self.registered.append(persona)

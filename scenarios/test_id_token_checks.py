@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from harness.apps.screens import APP_ERROR
 from harness.flows import login_with_vneid
 from harness.personas import Persona
 from harness.targets import Target, VNeIDHandle, VssIDHandle
@@ -109,6 +110,11 @@ def test_relying_party_refuses_a_faulty_provider(device: DeviceFactory, persona:
             f"observed bhxh_code {screen.data.get('bhxh_code')!r}")
         return
     allowed = accepted(fault, code, clause, vssid)
+    assert screen.id == APP_ERROR, (  # what the relying party took, in the vendor's words
+        f"{clause}: the harness VNeID answered this login with the fault {fault} "
+        f"({vneid.fault_description(fault) or 'see GET /_harness/faults'}); the relying party "
+        f"must refuse it with {code}, but it took it: vssid showing {screen.id} "
+        f"{screen.data}")
     # the screen's own code when it is one allowed (with its clauses), else the mock's, which
     # the failure then names with what the user saw
     observed = screen.error if screen.error in allowed else code

@@ -122,6 +122,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("GET", "/_harness/accounts"): Operation(
         "List the VssID accounts", "P-1", "control",
         {200: Reply("the accounts", obj({"accounts": array(ACCOUNT_OUT)}, ["accounts"]))},
+        parameters=(query("personal_id", string(64), "only the account linked to this "
+                          "personal_id (none or one: P-1)"),),
         security=CONTROL_SECURITY),
     ("POST", "/_harness/accounts"): Operation(
         "Add or replace a VssID account", "P-1", "control",

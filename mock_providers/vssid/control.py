@@ -3,7 +3,7 @@
 | method and path | what |
 | --- | --- |
 | ``GET /_harness/health`` | ``{status: "ok", version}`` |
-| ``GET``/``POST /_harness/accounts`` | list / add or replace an account (P-1) |
+| ``GET``/``POST /_harness/accounts`` | list (``?personal_id=ID``: ID's) / add or replace (P-1) |
 | ``DELETE /_harness/accounts/{bhxh_code}`` | remove one (404 ``not_found`` if unknown) |
 | ``GET``/``POST /_harness/config`` | the relying-party settings (secret redacted) / change them |
 | ``GET``/``POST /_harness/clock`` | ``{offset_seconds}``: move the provider's clock |
@@ -81,7 +81,11 @@ def control_routes(provider: VssIDProvider) -> list[Route]:
         return FastJSONResponse({"status": "ok", "version": package_version()})
 
     async def list_accounts(request: Request) -> Response:
-        return FastJSONResponse({"accounts": [a.to_json() for a in provider.accounts()]})
+        wanted = request.query_params.get("personal_id")
+        if wanted is None:
+            return FastJSONResponse({"accounts": [a.to_json() for a in provider.accounts()]})
+        found = provider.account_store.find_by_personal_id(wanted)  # one person, one account
+        return FastJSONResponse({"accounts": [found.to_json()] if found is not None else []})
 
     async def put_account(request: Request) -> Response:
         body = await read_json_object(request, clause="P-1")

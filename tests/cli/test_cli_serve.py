@@ -18,7 +18,7 @@ import pytest
 
 from harness.flows import login_with_vneid
 from harness.personas import PersonaFactory, save_personas
-from harness.targets import remote_target
+from harness.targets import Target, remote_target
 from harness.world import PersonaPool, make_device
 
 BIN = Path(sys.executable).parent / "vneid-harness"
@@ -77,6 +77,38 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     yield server
     if server.proc.poll() is None:
         stop(server)
+
+
+@pytest.mark.clause("P-1")
+def test_a_citizen_made_again_without_an_account_finds_none_left_over(served: Served) -> None:
+    """The same seed makes the same citizen in the next run; a served VssID keeps the
+    account the first run gave it, which the second, where the citizen has none, must not
+    find (a QA team's property test passed on it)."""
+    from harness.targets import opened
+
+    with opened(remote_target(served.vneid, served.vssid)) as target:
+        _made_again(target)
+
+
+def _made_again(target: Target) -> None:
+    from harness.personas import VssIDAccount
+
+    first = PersonaPool(target, seed="made-again").new()
+    assert first.vssid_account is not None
+    again = PersonaPool(target, seed="made-again").new(vssid_account=False)
+    assert again.personal_id == first.personal_id
+    assert target.vssid.accounts_of(again.personal_id) == []
+    device = make_device(target, "android")
+    screen = login_with_vneid(device.driver, again)
+    device.close()
+    assert (screen.id, screen.error) == ("app-error", "vssid_account_not_found"), screen
+    # with another account this time: the old one goes, the new one is the citizen's
+    other = PersonaPool(target, seed="made-again").new(
+        vssid_account=VssIDAccount("9" + first.vssid_account.bhxh_code[1:], "active"))
+    PersonaPool(target, seed="made-again").register(first)
+    PersonaPool(target, seed="made-again").register(other)
+    assert target.vssid.accounts_of(other.personal_id) == [
+        other.vssid_account.bhxh_code if other.vssid_account else ""]
 
 
 @pytest.mark.clause("A-6", "T-4")

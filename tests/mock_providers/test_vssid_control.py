@@ -99,6 +99,10 @@ def test_accounts_add_replace_list_delete(world: VssIDWorld) -> None:
     assert replaced.json()["status"] == "locked"
     listed = world.client.get("/_harness/accounts").json()["accounts"]
     assert sorted(a["bhxh_code"] for a in listed) == ["0000000001", BHXH_CODE]
+    linked = world.client.get("/_harness/accounts", params={"personal_id": "079300000001"})
+    assert linked.json() == {"accounts": [{**new, "status": "locked"}]}
+    nobody = world.client.get("/_harness/accounts", params={"personal_id": "079300000002"})
+    assert nobody.json() == {"accounts": []}
     assert world.client.delete("/_harness/accounts/0000000001").status_code == 200
     assert_error(world.client.delete("/_harness/accounts/0000000001"), 404, "not_found", "P-1")
     assert [a.bhxh_code for a in world.provider.accounts()] == [BHXH_CODE]
