@@ -16,6 +16,7 @@ clause links; without ``--alluredir`` none of that runs.
 from __future__ import annotations
 
 import os
+import re
 import zlib
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -614,6 +615,22 @@ def own_pytest(script: str = "pytest", *, folder: Path | None = None) -> str:
         return str(own)
 
 
+_K_IDENT = re.compile(r"(?:\w|:|\+|-|\.|\[|\]|\\|/)+")
+"""An identifier of pytest's ``-k`` expressions (``_pytest.mark.expression``'s lexer): a
+test's name with its parametrization, when every character of it is one of these."""
+
+
+def _k_name(nodeid: str) -> str:
+    """What ``-k`` selects the test ``nodeid`` by: its name with its parametrization
+    (``test_x[id_token_nonce_invalid]``, that one case alone), or, when the parametrization
+    holds characters ``-k`` cannot take (a space, a quote, ``=``), the bare name (every
+    case of the test)."""
+    name = nodeid.rsplit("::", 1)[-1]
+    if _K_IDENT.fullmatch(name) and name not in ("and", "or", "not"):
+        return name
+    return name.split("[", 1)[0]
+
+
 def replay_command(config: pytest.Config, nodeid: str, *, seeded: bool = True,
                    env: Mapping[str, str] | None = None, extra: Sequence[str] = (),
                    stay: bool = False) -> str:
@@ -635,8 +652,7 @@ def replay_command(config: pytest.Config, nodeid: str, *, seeded: bool = True,
     replay_as = config.getoption(OPT_REPLAY_AS, None)
     if replay_as:  # the run served what the test needs: its own command serves it again
         given, _, note = replay_as.partition("  # ")
-        name = nodeid.rsplit("::", 1)[-1].split("[", 1)[0]
-        return f"{given} -k {shlex.quote(name)}" + _comment([note, *notes])
+        return f"{given} -k {shlex.quote(_k_name(nodeid))}" + _comment([note, *notes])
     root = config.rootpath.resolve()
     here = config.invocation_params.dir.resolve()  # where the run started
     away = here != root

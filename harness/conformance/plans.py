@@ -43,7 +43,10 @@ PLANS: Mapping[str, Plan] = MappingProxyType({
             "app; the relying party must refuse each fault with the right error, make no "
             "token or userinfo call where it must stop earlier, and accept the variations "
             "the protocol allows."),
-        clauses=("P-1", "P-2", "V-3", "V-4", "A-1", "A-2", "A-6", *_range("R", 1, 12), "T-5"),
+        # V-1 and V-2: the backend parses and compares the app's version (V-4's gate); S-5:
+        # what it answers the app and logs holds no verifier, code or token of VNeID's
+        clauses=("P-1", "P-2", "V-1", "V-2", "V-3", "V-4", "A-1", "A-2", "A-6",
+                 *_range("R", 1, 12), "T-5", "S-5"),
         target_option="--vssid-url",
     ),
     "vneid-provider": Plan(

@@ -130,12 +130,13 @@ def test_an_unexpected_failure_fails_the_verdict(tmp_path: Path) -> None:
     # a test file outside the harness's folder: the run's root is the folder plain pytest
     # would take for it (the one with its pytest.ini), and node ids name their
     # file (pytest's own was "::test_known_bad", in every report; then the folder holding
-    # the harness and the suite, "tmp/pytest-of-…/test_vendor_unexpected.py"); the replay
-    # pins that root, which the node id and so the test's seed follow
+    # the harness and the suite, "tmp/pytest-of-…/test_vendor_unexpected.py"); the run
+    # reads the vendor's pytest.ini, as the replay's plain pytest does from that root, so
+    # the node id and the test's seed are the same without pinning it
     root = str(tmp_path.resolve())
     assert failed["test"] == "test_vendor_unexpected.py::test_known_bad"
     assert replay.startswith(f"cd {root} && ")
-    assert f" --rootdir {root} " in replay
+    assert " --rootdir " not in replay
     assert replay.endswith(" test_vendor_unexpected.py::test_known_bad")
     assert all("replay" not in t for t in data["tests"] if t["status"] == "PASSED")
     assert f"to replay it alone: {replay}" in " ".join(text.split())
@@ -442,9 +443,32 @@ def test_a_relying_party_runs_failures_replay_with_the_conformance_command(
     assert note == "with $VNEID_HARNESS_RP_CLIENT_SECRET set to the relying party's secret"
     config = pytest.Config.fromdictargs({"replay_as": command, "admin_token": "T0K"}, [])
     line = replay_command(config, "scenarios/test_id_token_checks.py::test_nonce[x]")
-    assert line == (f"{given} -k test_nonce  # {note}; with $VNEID_HARNESS_ADMIN_TOKEN set to "
-                    "this run's admin token")
+    assert line == (f"{given} -k 'test_nonce[x]'  # {note}; with $VNEID_HARNESS_ADMIN_TOKEN "
+                    "set to this run's admin token")
     assert "T0K" not in line
+
+
+@pytest.mark.parametrize(("nodeid", "name"), [
+    ("s/t.py::test_fault[id_token_nonce_invalid]", "test_fault[id_token_nonce_invalid]"),
+    ("s/t.py::test_v[1.6.7+build.5-ios]", "test_v[1.6.7+build.5-ios]"),
+    ("s/t.py::test_issuer[]", "test_issuer[]"),
+    ("s/t.py::test_v[space xx]", "test_v"),  # -k cannot take a space: every case
+    ("s/t.py::test_v[a=b]", "test_v"),
+    ("s/t.py::test_v['q']", "test_v"),
+    ("s/t.py::Class::test_plain", "test_plain"),
+])
+def test_the_replay_selects_the_failed_case_alone_where_k_can_say_it(
+        nodeid: str, name: str) -> None:
+    """A vendor pasted a replay line "to run it again alone" and ran 26 tests: every case of
+    the parametrized test. ``-k`` takes a name with its parametrization, when it can."""
+    from _pytest.mark.expression import Expression
+
+    from harness.pytest_plugin import _k_name
+
+    assert _k_name(nodeid) == name
+
+    full = nodeid.rsplit("::", 1)[-1]  # pytest's -k: a substring of the test's name
+    assert Expression.compile(name).evaluate(lambda ident, **_: ident.lower() in full.lower())
 
 
 def test_conformance_previews_the_verdict_on_a_deliberately_broken_mock(tmp_path: Path) -> None:

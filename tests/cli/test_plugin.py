@@ -378,8 +378,8 @@ def test_a_run_that_served_what_its_tests_need_replays_with_its_own_command(
     command = replay_command(config, "scenarios/test_x.py::test_nonce[faulty]")
     assert command == (
         "vneid-harness conformance --plan vssid-relying-party --vssid-url http://rp.test "
-        "--serve-vneid-port 8801 --seed 3 -k test_nonce  # with $VNEID_HARNESS_ADMIN_TOKEN "
-        "set to this run's admin token")
+        "--serve-vneid-port 8801 --seed 3 -k 'test_nonce[faulty]'  # with "
+        "$VNEID_HARNESS_ADMIN_TOKEN set to this run's admin token")
 
 
 def test_the_personas_file_is_offered_to_every_test(pytester: pytest.Pytester) -> None:
