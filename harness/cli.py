@@ -161,6 +161,10 @@ def run(
     allure_report: ReportOption = True,
     protocol_url: ProtocolUrlOption = None,
     protocol_profile: ProfileOption = None,
+    personas: Annotated[Path | None, typer.Option(
+        parser=_path, metavar="FILE",
+        help="Persona file (YAML/JSON) whose citizens the personas fixture offers "
+             "(personas.from_file() in a team's own tests)")] = None,
 ) -> None:
     """Run every scenario suite (embedded providers by default), or the tests in PATHS, and
     write the reports."""
@@ -169,10 +173,15 @@ def run(
     if workers is None and (vneid_url or vssid_url):
         workers = 1
     try:
+        if personas is not None:  # a wrong file before the run, in its own words
+            from harness.personas import load_personas
+
+            load_personas(personas)
         status = run_suites(RunOptions(out=out, seed=seed, vneid_url=vneid_url,
                                        vssid_url=vssid_url, admin_token=admin_token,
                                        keyword=keyword, workers=workers,
                                        profile=protocol_profile, protocol_url=protocol_url,
+                                       personas=personas,
                                        allure_report=allure_report,
                                        paths=[str(path) for path in paths or ()],
                                        whole_plan=not paths), console, err_console)

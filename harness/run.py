@@ -106,6 +106,9 @@ class RunOptions:
     """The command that runs a test of this run again (before ``-k NAME``), when a plain
     pytest line cannot: ``conformance`` serving the VNeID a relying party under test trusts
     (it ends with the run)."""
+    personas: Path | None = None
+    """A persona file (``--personas``) whose citizens the ``personas`` fixture offers (a
+    team's own tests that call ``personas.from_file()``)."""
     broken: BrokenMocks = field(default_factory=BrokenMocks)
     """Deliberately broken embedded mocks (``--broken-rp``, ``--broken-vneid``): to preview
     what a plan says of an implementation that gets something wrong."""
@@ -472,8 +475,14 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
         return 2
     staged_junit = out / ".junit.xml.partial"  # moved to junit.xml once the outputs started
     settings = scenarios_dir().parent / "pyproject.toml"  # not there in a wheel install
+    root, team_settings = _setup_of(options.paths)
+    if team_settings is not None and settings.is_file() \
+            and Path(team_settings).resolve() == settings.resolve():
+        team_settings = None  # the harness's own suites given as paths
     args = [*(options.paths or [str(scenarios_dir())]),
-            "-o", "addopts=", "--strict-markers", "--strict-config",
+            # a team's own configuration is not held to the harness's strictness about it
+            "-o", "addopts=", "--strict-markers",
+            *(() if team_settings else ("--strict-config",)),
             "-p", "no:terminal", "-p", "no:cacheprovider",
             # as the project's addopts (dropped above): schemathesis's plugin swaps
             # Hypothesis's printer for one that prints every falsifying example empty, and
@@ -482,11 +491,13 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
             # the project's settings (xfail_strict, filterwarnings = error) by name: pytest
             # looks for them from the paths given, which may be a suite elsewhere, and each
             # xdist worker reads a separate option's value (--alluredir /tmp/…) as a path;
-            # installed as a package, the same settings from harness/suites.ini
-            "-c", str(settings if settings.is_file() else PACKAGED_SETTINGS),
+            # installed as a package, the same settings from harness/suites.ini; a team's
+            # tests given as paths, their own configuration's (markers, filterwarnings, …),
+            # as plain pytest would take it (its addopts dropped too: the run's options decide)
+            "-c", team_settings or str(settings if settings.is_file() else PACKAGED_SETTINGS),
             # the CLI may have imported plugin modules (faker) before pytest starts
             "-W", "ignore::pytest.PytestAssertRewriteWarning",
-            f"--rootdir={_root_of(options.paths)}",
+            f"--rootdir={root}",
             f"--junitxml={staged_junit}",
             # not --clean-alluredir: ProgressReporter clears it once a test reports
             f"--alluredir={out / 'allure-results'}",
@@ -494,6 +505,8 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
     for flag, value in (("--vneid-url", options.vneid_url), ("--vssid-url", options.vssid_url),
                         ("--admin-token", options.admin_token), ("-k", options.keyword),
                         ("--protocol-profile", options.profile and str(options.profile)),
+                        # whole: the replay line names it, to be pasted from anywhere
+                        ("--personas", options.personas and str(options.personas.resolve())),
                         ("--protocol-url", options.protocol_url),
                         ("--replay-as", options.replay_as)):
         if value:  # -kVALUE: an expression that starts with '-' is not read as an option
@@ -754,22 +767,29 @@ def _make_out(out: Path) -> None:
 
 
 def _root_of(paths: Sequence[str]) -> str:
+    """The run's root folder (:func:`_setup_of`)."""
+    return _setup_of(paths)[0]
+
+
+def _setup_of(paths: Sequence[str]) -> tuple[str, str | None]:
     """The run's root folder, which node ids (and so each test's seed) are relative to: the
     harness's for its own suites; for tests given as paths, the folder plain ``pytest``
     started here would take for them (pytest's own rules: the nearest folder above them with
     a pytest configuration or ``setup.py``, else a common folder), so that a test draws the
     same citizens in both (a folder holding the harness's and theirs, ``/`` for
-    ``/tmp/team``, had named every test ``tmp/team/…``)."""
+    ``/tmp/team``, had named every test ``tmp/team/…``); and the pytest configuration file
+    pytest would read for them there (``None``: none, or the harness's own suites)."""
     if not paths:
-        return str(scenarios_dir().parent)
+        return str(scenarios_dir().parent), None
     try:  # pytest's rules change between releases: ask pytest
         from _pytest.config.findpaths import determine_setup
 
-        rootdir = determine_setup(inifile=None, override_ini=None, args=list(paths),
-                                  rootdir_cmd_arg=None, invocation_dir=Path.cwd())[0]
-        return str(rootdir)
+        rootdir, inipath = determine_setup(
+            inifile=None, override_ini=None, args=list(paths), rootdir_cmd_arg=None,
+            invocation_dir=Path.cwd())[:2]
+        return str(rootdir), str(inipath) if inipath is not None else None
     except Exception:  # another pytest's signature, a configuration it refuses
-        return _folder_holding(paths)
+        return _folder_holding(paths), None
 
 
 def _folder_holding(paths: Sequence[str]) -> str:

@@ -382,6 +382,71 @@ def test_run_takes_a_teams_own_folder_and_judges_what_it_tests(
         assert in_run.endswith(" tests/test_ours.py::test_citizen")
 
 
+def test_run_gives_a_teams_tests_their_persona_file(tmp_path: Path) -> None:
+    """A team's tests read ``personas.from_file()``: ``run`` had no ``--personas`` (and drops
+    the team's addopts), so each failed with "no persona file was given" (a QA team's
+    report). The replay line names the file whole; a wrong file is refused before the run."""
+    import subprocess
+    import sys
+
+    from harness.personas import PersonaFactory, save_personas
+
+    team = tmp_path / "team"
+    (team / "tests").mkdir(parents=True)
+    save_personas(team / "ours.yaml", [PersonaFactory("team").new()])
+    (team / "tests" / "test_ours.py").write_text(
+        "import pytest\n\n"
+        "@pytest.mark.clause('P-1')\n"
+        "def test_our_citizen(personas):\n"
+        "    (citizen,) = personas.from_file()\n"
+        "    assert citizen.full_name == 'nobody', 'on purpose'\n")
+    out = tmp_path / "out"
+    ran = subprocess.run([sys.executable, "-m", "harness", "run", "tests", "--personas",
+                          "ours.yaml", "--out", str(out), "--workers", "1", "--no-report"],
+                         capture_output=True, text=True, check=False, timeout=300, cwd=team,
+                         env={**os.environ, "COLUMNS": "300"})
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    (test,) = json.loads((out / "summary.json").read_text())["tests"]
+    assert "on purpose" in test["message"], test["message"]
+    assert f"--personas={team / 'ours.yaml'}" in test["replay"]
+    wrong = subprocess.run([sys.executable, "-m", "harness", "run", "tests", "--personas",
+                            "theirs.yaml", "--out", str(tmp_path / "out2")],
+                           capture_output=True, text=True, check=False, timeout=300, cwd=team,
+                           env={**os.environ, "COLUMNS": "300"})
+    assert wrong.returncode == 2, wrong.stdout + wrong.stderr
+    assert "theirs.yaml: cannot read the persona file" in wrong.stderr
+    assert not (tmp_path / "out2").exists()
+
+
+def test_run_reads_a_teams_own_pytest_configuration(tmp_path: Path) -> None:
+    """A team's ``pytest.ini`` declares its markers; ``run`` gave its tests the harness's
+    configuration instead, and ``--strict-markers`` refused them ("'smoke' not found in
+    markers configuration option", a QA team's report). Plain pytest takes the team's."""
+    team = tmp_path / "team"
+    (team / "tests").mkdir(parents=True)
+    (team / "pytest.ini").write_text("[pytest]\nmarkers =\n    smoke: our quick ones\n"
+                                     "our_own_setting = 1\n")  # unknown: not held to it
+    (team / "tests" / "test_ours.py").write_text(
+        "import pytest\n\n"
+        "@pytest.mark.smoke\n"
+        "@pytest.mark.clause('P-2')\n"
+        "def test_quick(persona):\n"
+        "    assert persona.level == 2\n")
+    out = tmp_path / "out"
+    ran = subprocess.run([sys.executable, "-m", "harness", "run", "tests", "--out", str(out),
+                          "--workers", "1", "--no-report"],
+                         capture_output=True, text=True, check=False, timeout=300, cwd=team)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert json.loads((out / "summary.json").read_text())["counts"]["PASSED"] == 1
+    (team / "tests" / "test_ours.py").write_text(  # an undeclared marker is still refused
+        "import pytest\n\n@pytest.mark.smok\ndef test_quick():\n    pass\n")
+    typo = subprocess.run([sys.executable, "-m", "harness", "run", "tests", "--out", str(out),
+                           "--workers", "1", "--no-report"],
+                          capture_output=True, text=True, check=False, timeout=300, cwd=team)
+    assert typo.returncode == 2, typo.stdout + typo.stderr
+    assert "'smok' not found in `markers` configuration option" in typo.stdout + typo.stderr
+
+
 def test_a_runs_root_when_pytest_cannot_say_is_the_folder_holding_its_paths(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The run asks pytest's own ``determine_setup`` (internal: another pytest may take other
