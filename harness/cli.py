@@ -437,8 +437,9 @@ def _with_served_vneid(options: object, vssid_url: str, port: int,
     with ServedVNeID(port, admin_token=admin_token, profile=profile,
                      client_secret=client_secret, auth_method=auth_method,
                      seed=options.seed) as vneid:
-        console.print(f"harness VNeID serving at {vneid.url} for the relying party under "
-                      f"test at {redact_url(vssid_url)}", highlight=False)
+        # said once the run starts: a refusal of the target comes before it
+        options.starting = (f"harness VNeID serving at {vneid.url} for the relying party "
+                            f"under test at {redact_url(vssid_url)}")
         options.vneid_url = vneid.url
         options.vssid_url = vssid_url
         options.replay_as = _conformance_replay(options, vssid_url, port, auth_method,

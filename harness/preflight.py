@@ -191,8 +191,12 @@ def _trust_problem(vneid_url: str, vssid_url: str, reads: TargetReads, *,
                 "names it")
     other = ("serve the harness VNeID where it looks (--serve-vneid-port with the port of "
              "that issuer)" if conformance else "give the VNeID it trusts (--vneid-url)")
+    # the address once when the issuer is where the VNeID was reached (the harness VNeID
+    # of `conformance` always is): "(http://127.0.0.1:8801, at http://127.0.0.1:8801)"
+    where = redact_url(vneid_url)
+    ours = issuer if issuer.rstrip("/") == where.rstrip("/") else f"{issuer}, at {where}"
     return (f"the VssID target at {redact_url(vssid_url)} trusts the issuer {trusted}, not the "
-            f"VNeID of this run ({issuer}, at {redact_url(vneid_url)}): every login would fail "
+            f"VNeID of this run ({ours}): every login would fail "
             "with issuer_mismatch (R-2). Point it at that issuer (POST /_harness/config, or "
             f"its own settings), or {other}")
 

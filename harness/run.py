@@ -109,6 +109,10 @@ class RunOptions:
     personas: Path | None = None
     """A persona file (``--personas``) whose citizens the ``personas`` fixture offers (a
     team's own tests that call ``personas.from_file()``)."""
+    starting: str | None = None
+    """A line to print once the run starts, after every refusal before it (``conformance``
+    says where it serves the harness VNeID: printed before a refusal, it read as if the run
+    had started)."""
     broken: BrokenMocks = field(default_factory=BrokenMocks)
     """Deliberately broken embedded mocks (``--broken-rp``, ``--broken-vneid``): to preview
     what a plan says of an implementation that gets something wrong."""
@@ -473,6 +477,8 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
         errors.print(f"[bold red]cannot run plan {plan.name}:[/] {busy}", highlight=False)
         _remove_empty(absent)
         return 2
+    if options.starting:
+        console.print(escape(options.starting), highlight=False)
     staged_junit = out / ".junit.xml.partial"  # moved to junit.xml once the outputs started
     settings = scenarios_dir().parent / "pyproject.toml"  # not there in a wheel install
     root, team_settings = _setup_of(options.paths)

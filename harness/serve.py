@@ -82,10 +82,18 @@ def _url(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def bind_loopback(port: int, host: str = HOST) -> socket.socket:
-    """A listening TCP socket on ``host:port`` (0 picks a free port); IPv6 when ``host`` is."""
+def bind_loopback(port: int, host: str = HOST, *, option: str | None = None,
+                  who: str = "", busy: str | None = None) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (0 picks a free port); IPv6 when ``host`` is.
+
+    ``option``: the command-line option that gave ``port``, and ``who``: what listens there
+    (``"the harness VNeID"``). A port that is taken or out of range names them: ``cannot
+    listen on 127.0.0.1:8801`` alone left the user to guess which of a command's options to
+    change. ``busy``: the advice for a port that is taken (default: another one, or stop
+    what holds it)."""
+    given = f" for {option}" if option else ""
     if not 0 <= port <= 65535:
-        raise ConfigError(f"port {port} is outside 0-65535")
+        raise ConfigError(f"port {port}{given} is outside 0-65535")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted connections only when
     # the listening socket says TCP; with proto 0 every response waits ~40 ms for a
@@ -96,15 +104,20 @@ def bind_loopback(port: int, host: str = HOST) -> socket.socket:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
+        subject = f"{who} cannot listen" if who else "cannot listen"
         if isinstance(exc, socket.gaierror):
             advice = (f"the host {host!r} cannot be resolved; give --host an address of this "
                       "machine (127.0.0.1, 0.0.0.0, ::1) or a name that resolves to one")
         elif exc.errno in (errno.EADDRINUSE, errno.EACCES):
-            advice = "pick another port or stop what holds it"
+            advice = busy or (f"give another {option} or stop what holds it" if option
+                              else "pick another port or stop what holds it")
+            raise ConfigError(f"{subject} on {host}:{port}{given} ({exc.strerror}): "
+                              f"{advice}") from None
         else:
             advice = (f"{host} is not an address of this machine; give --host one of its "
                       "addresses (127.0.0.1, 0.0.0.0, ::1)")
-        raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror}); {advice}") from None
+        # the host is wrong, not the port: no port option to change
+        raise ConfigError(f"{subject} on {host}:{port} ({exc.strerror}); {advice}") from None
     sock.listen(1024)
     sock.set_inheritable(True)
     return sock
@@ -267,9 +280,9 @@ def build_served(vneid_port: int, vssid_port: int, *, personas_file: Path | None
     personas = load_personas(personas_file) if personas_file is not None else []
     state = _open_state(state_file)
     try:
-        vneid_sock = bind_loopback(vneid_port, host)
+        vneid_sock = bind_loopback(vneid_port, host, option="--vneid-port")
         try:
-            vssid_sock = bind_loopback(vssid_port, host)
+            vssid_sock = bind_loopback(vssid_port, host, option="--vssid-port")
         except ConfigError:
             vneid_sock.close()
             raise
@@ -458,7 +471,11 @@ class ServedVNeID:
             method = secret_auth_method(auth_method)
         except ValueError as exc:
             raise ConfigError(f"--rp-auth-method {exc}") from None
-        self._sock = bind_loopback(port)
+        self._sock = bind_loopback(
+            port, option="--serve-vneid-port", who="the harness VNeID",
+            # the relying party looks for its issuer at one port: another one fails the run
+            busy="give another --serve-vneid-port, one your relying party's issuer names, "
+                 "or stop what holds it")
         self.url = f"http://{HOST}:{self._sock.getsockname()[1]}"
         self.provider = VNeIDProvider(
             VNeIDSettings(issuer=self.url, profile=profile, admin_token=admin_token,

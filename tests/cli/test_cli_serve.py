@@ -214,9 +214,32 @@ def test_busy_port_is_a_clear_error() -> None:
         result = subprocess.run([str(BIN), "serve", "--vneid-port", port, "--vssid-port", "0"],
                                 capture_output=True, text=True, timeout=30)
         assert result.returncode == 2
-        assert f"cannot listen on 127.0.0.1:{port}" in result.stderr + result.stdout
+        # the option to change is named: serve has two ports
+        assert (f"cannot listen on 127.0.0.1:{port} for --vneid-port (" in
+                " ".join((result.stderr + result.stdout).split()))
     finally:
         stop(server)
+
+
+def test_the_served_vneid_names_its_option_when_its_port_is_taken() -> None:
+    """``conformance --serve-vneid-port P`` with P taken said only ``cannot listen on
+    127.0.0.1:P …; pick another port``: the option to change, and that the relying party's
+    issuer decides the port, were the user's to guess."""
+    from harness.errors import ConfigError
+    from harness.serve import ServedVNeID, bind_loopback
+
+    holder = bind_loopback(0)
+    port = holder.getsockname()[1]
+    try:
+        with pytest.raises(ConfigError) as refused:
+            ServedVNeID(port)
+    finally:
+        holder.close()
+    said = str(refused.value)
+    assert said.startswith(f"the harness VNeID cannot listen on 127.0.0.1:{port} for "
+                           "--serve-vneid-port (")
+    assert said.endswith("): give another --serve-vneid-port, one your relying party's issuer "
+                         "names, or stop what holds it")
 
 
 def test_listening_socket_says_tcp_so_asyncio_sets_nodelay() -> None:

@@ -260,7 +260,9 @@ def _conformance(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(Path(sys.executable).parent / "vneid-harness"), "conformance",
                            "--seed", "1", "--no-report", *args], cwd=ROOT,
                           capture_output=True, text=True, timeout=300,
-                          env={"COLUMNS": "300", "PATH": "/usr/bin:/bin"})
+                          # this checkout's harness, whichever the venv was installed from
+                          env={"COLUMNS": "300", "PATH": "/usr/bin:/bin",
+                               "PYTHONPATH": str(ROOT)})
 
 
 def test_conformance_says_why_pytest_stopped_and_keeps_the_last_reports(tmp_path: Path) -> None:
@@ -339,6 +341,43 @@ def test_a_relying_party_trusting_another_issuer_is_refused_before_the_run() -> 
         said = preflight(options)
         assert said is not None
         assert "differ only in a trailing '/'" in said
+
+
+def test_conformance_says_where_it_serves_vneid_only_once_the_run_starts() -> None:
+    """``harness VNeID serving at … for the relying party under test at …`` came before the
+    preflight's refusal (here: the relying party trusts another issuer), which read as if
+    the run had started; and the refusal named the served VNeID's address twice,
+    ``(http://127.0.0.1:P, at http://127.0.0.1:P)``."""
+    from harness.serve import ServedInThread, build_served
+
+    with ServedInThread(build_served(0, 0)) as pair:  # trusts its own VNeID, not ours
+        done = _conformance("--plan", "vssid-relying-party", "--vssid-url", pair.vssid_url,
+                            "--serve-vneid-port", "0")
+    said = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode == 2, said[-2000:]
+    assert f"trusts the issuer {pair.vneid.issuer}, not the VNeID of this run (http://" in said
+    assert ", at http" not in said
+    assert "harness VNeID serving at" not in said
+
+
+def test_the_line_announcing_the_run_comes_after_the_refusals(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from harness.run import run_suites
+
+    console = Console(record=True, width=200)
+    options = RunOptions(out=tmp_path, vneid_url="http://127.0.0.1:9", plan="vneid-provider",
+                         starting="harness VNeID serving at …")
+    assert run_suites(options, console) == 2
+    said = console.export_text()
+    assert "cannot run plan vneid-provider: " in said
+    assert "serving at" not in said
+    started = Console(record=True, width=200)
+    options = RunOptions(out=tmp_path / "ran", plan="vneid-provider",
+                         keyword="test_discovery_lists_what_t4_requires",
+                         starting="harness VNeID serving at …")
+    assert run_suites(options, started) == 0, started.export_text()[-2000:]
+    assert started.export_text().startswith("harness VNeID serving at …\n")
 
 
 class _NoLogDelete(_HealthyOnly):
