@@ -62,12 +62,18 @@ def health_problem(body: Any) -> str | None:
     return f"{str(body)[:80]}, not {{\"status\": \"ok\", …}} (PROTOCOL.md §11)"
 
 
+SERVE_PORTS: Mapping[str, int] = {"--vneid-url": 8801, "--vssid-url": 8802}
+"""The port of each target option's example: where ``vneid-harness serve`` puts that
+provider by default (its ``--vneid-port`` and ``--vssid-port``)."""
+
+
 def check_target_url(option: str, url: str | None) -> None:
     """``url`` (given as ``option``, ``None``: not given) is an http(s) URL with a host the
-    HTTP client can use, or a :class:`ConfigError` with an example."""
+    HTTP client can use, or a :class:`ConfigError` with an example of that option (a VssID
+    URL's example once showed the VNeID's port)."""
     if url is None:
         return
-    example = f"(for example {option} http://127.0.0.1:8801)"
+    example = f"(for example {option} http://127.0.0.1:{SERVE_PORTS.get(option, 8801)})"
     if not url.strip():  # an unset shell variable: not "no target" (the embedded mocks)
         raise ConfigError(f"{option} is empty (an unset variable?): give the target's URL "
                           f"{example}, or leave the option out to run against the embedded "

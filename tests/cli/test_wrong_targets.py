@@ -100,6 +100,31 @@ def test_a_target_url_the_client_cannot_use_is_refused_in_one_line(url: str, sai
         f"{said} (for example --vneid-url http://127.0.0.1:8801)")
 
 
+@pytest.mark.parametrize(("option", "port"), [("--vneid-url", 8801), ("--vssid-url", 8802)])
+def test_a_target_url_without_a_scheme_gets_an_example_of_its_own_option(
+        option: str, port: int) -> None:
+    """``--vssid-url 127.0.0.1:18802`` was told ``for example --vssid-url
+    http://127.0.0.1:8801``, the VNeID's port; each option's example has the port ``serve``
+    gives that provider by default. Every caller (run, conformance, the preflight, the
+    pytest plugin) goes through check_target_url."""
+    import inspect
+
+    from harness import cli
+    from harness.targets import check_target_url
+
+    with pytest.raises(ConfigError) as refused:
+        check_target_url(option, "127.0.0.1:18802")
+    assert str(refused.value) == (f"{option} must be an http(s) URL, got '127.0.0.1:18802' "
+                                  f"(for example {option} http://127.0.0.1:{port})")
+    role = option.split("-")[2]  # vneid or vssid
+    assert inspect.signature(cli.serve).parameters[f"{role}_port"].default == port
+    options = (RunOptions(vssid_url="127.0.0.1:18802", plan="vssid-relying-party")
+               if role == "vssid" else RunOptions(vneid_url="127.0.0.1:18802"))
+    said = preflight(options)
+    assert said is not None
+    assert said.endswith(f"(for example {option} http://127.0.0.1:{port})")
+
+
 def test_control_calls_refuse_a_body_that_is_not_json() -> None:
     page = httpx.MockTransport(lambda request: httpx.Response(
         200, text="<html>hello</html>", headers={"content-type": "text/html"}))
