@@ -926,8 +926,8 @@ def _print_verdict(console: Console, result: ConformanceResult, options: RunOpti
     console.print(clause_table(result))
     if result.interrupted:
         console.print(f"[bold red]the run stopped early:[/] {escape(result.interrupted)} "
-                      f"({len(result.tests)} tests ran; {len(result.missing_clauses)} clauses "
-                      "of the plan were not reached)", highlight=False)
+                      f"({len(result.tests)} tests ran; {len(result.unreached_clauses)} "
+                      "clauses of the plan were not reached)", highlight=False)
     elif result.missing_clauses and result.coverage_required:
         console.print(f"[bold red]coverage error:[/] no test of plan {result.plan.name} covers "
                       f"{', '.join(result.missing_clauses)}", highlight=False)

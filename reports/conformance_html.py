@@ -95,6 +95,7 @@ def render_conformance_html(verdict: Mapping[str, Any]) -> str:
         plan=verdict["plan"], plan_description=verdict.get("plan_description", ""),
         ok=bool(verdict["ok"]), counts=verdict["counts"],
         missing_clauses=verdict.get("missing_clauses", []),
+        unreached_clauses=verdict.get("unreached_clauses", []),
         coverage_required=verdict.get("coverage_required", True),
         interrupted=verdict.get("interrupted"),
         setup_warnings=verdict.get("setup_warnings") or [],

@@ -117,10 +117,20 @@ class ConformanceResult:
     """Expected-failures entries no test of the run used (a glob that matches nothing, a
     clause the test does not cover, an entry an earlier one shadows)."""
 
+    def _untested(self) -> list[str]:
+        return [c.clause for c in self.clauses if c.in_plan and not c.tests]
+
     @property
     def missing_clauses(self) -> list[str]:
-        """Clauses of the plan that no test covered: an error of the suite."""
-        return [c.clause for c in self.clauses if c.in_plan and not c.tests]
+        """Clauses of the plan that no test covered: an error of the suite. None in a run
+        that stopped early: its untested clauses are :attr:`unreached_clauses`, which
+        docs/conformance.md does not call a coverage error."""
+        return [] if self.interrupted is not None else self._untested()
+
+    @property
+    def unreached_clauses(self) -> list[str]:
+        """Clauses of the plan a run that stopped early did not reach (empty otherwise)."""
+        return self._untested() if self.interrupted is not None else []
 
     @property
     def unexpected_passes(self) -> list[TestResult]:
@@ -144,6 +154,7 @@ class ConformanceResult:
         return {
             "plan": self.plan.name, "plan_description": self.plan.description, **meta,
             "ok": self.ok, "counts": self.counts(), "missing_clauses": self.missing_clauses,
+            "unreached_clauses": self.unreached_clauses,
             "coverage_required": self.coverage_required, "interrupted": self.interrupted,
             # in a partial run an entry may just not have been selected: not listed then
             "unused_expected_failures": [e.to_json() for e in self.unused_expected]

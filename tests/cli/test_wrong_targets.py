@@ -332,6 +332,8 @@ def test_a_run_the_targets_stopped_answering_is_interrupted_not_a_coverage_error
     verdict = json.loads((tmp_path / "conformance-vneid-provider.json").read_text())
     assert verdict["ok"] is False
     assert verdict["interrupted"].startswith("the targets stopped answering: 3 tests")
+    assert verdict["missing_clauses"] == []  # no error of the suite (docs/conformance.md)
+    assert verdict["unreached_clauses"]
     page = (tmp_path / "conformance-vneid-provider.html").read_text(encoding="utf-8")
     assert 'data-testid="interrupted"' in page
     assert 'data-testid="coverage-error"' not in page

@@ -159,6 +159,29 @@ def test_a_coverage_error_is_shown() -> None:
 
 
 @pytest.mark.clause("R-12")
+def test_an_interrupted_run_lists_its_unreached_clauses_not_missing_ones() -> None:
+    """docs/conformance.md: ``missing_clauses`` is an error of the suite, and the clauses a
+    run that stopped early did not reach are no coverage error; such a run's JSON listed
+    them as ``missing_clauses`` all the same."""
+    plan = get_plan("vssid-relying-party")
+    ran = [TestOutcome("scenarios/test_callback_security.py::test_state", "failed", ("R-1",),
+                       0.01, "ConnectError: [Errno 111] Connection refused")]
+    result = evaluate(plan, ran, interrupted="the targets stopped answering: 3 tests in a row")
+    verdict = result.to_json()
+    assert verdict["ok"] is False
+    assert verdict["missing_clauses"] == []
+    assert set(verdict["unreached_clauses"]) == set(plan.clauses) - {"R-1"}
+    page = _page(render_conformance_html(verdict))
+    assert "coverage-error" not in page.testids
+    assert "interrupted" in page.testids
+    assert verdict["unreached_clauses"][0] in " ".join(page.text)
+    # a whole run that did not stop early: its untested clauses are missing, none unreached
+    whole = evaluate(plan, ran).to_json()
+    assert whole["missing_clauses"] == verdict["unreached_clauses"]
+    assert whole["unreached_clauses"] == []
+
+
+@pytest.mark.clause("R-12")
 def test_write_puts_the_page_beside_the_json(tmp_path: Path) -> None:
     source = tmp_path / "conformance-vssid-relying-party.json"
     source.write_text(json.dumps(_verdict()), encoding="utf-8")
