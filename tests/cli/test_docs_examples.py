@@ -50,3 +50,24 @@ def test_a_fresh_worlds_secrets_are_scrubbed_and_its_example_replays(
     assert citizens
     assert citizens == [line for line in again.stdout.str().splitlines()
                         if line.startswith("CITIZEN")]
+
+
+def _readme_block(after: str, lang: str) -> str:
+    """The first ``lang`` code block of the README after the text ``after``."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index(after)
+    match = re.compile(rf"^```{lang}\n(.*?)^```$", re.S | re.M).search(text, start)
+    assert match is not None, f"no {lang} block after {after!r} in README.md"
+    return match.group(1)
+
+
+def test_the_readmes_persona_file_example_loads(tmp_path: Path) -> None:
+    """The persona-file format was documented nowhere: the README's example is what
+    ``personas check`` and ``serve --personas`` read."""
+    from harness.personas import load_personas
+
+    path = tmp_path / "personas.yaml"
+    path.write_text(_readme_block("A persona file (", "yaml"), encoding="utf-8")
+    first, second = load_personas(path)
+    assert (first.level, first.bhxh_code, first.status) == (1, "4855128937", "active")
+    assert (second.level, second.vssid_account, second.passcode) == (2, None, "013807")
