@@ -444,7 +444,11 @@ def _with_served_vneid(options: object, vssid_url: str, port: int,
         options.vssid_url = vssid_url
         options.replay_as = _conformance_replay(options, vssid_url, port, auth_method,
                                                 secret_given=client_secret is not None)
-        return run_suites(options, console, err_console)
+        status = run_suites(options, console, err_console)
+        hint = vneid.refusal_hint(auth_method, secret_given=client_secret is not None)
+        if hint is not None:
+            err_console.print(f"[yellow]warning:[/] {escape(hint)}", highlight=False)
+        return status
 
 
 def _conformance_replay(options: object, vssid_url: str, port: int, auth_method: str, *,

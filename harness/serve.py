@@ -24,7 +24,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -446,6 +446,24 @@ class ServedInThread:
             self.served.state.close()
 
 
+def _claimed_client(authorization: str | None, form: Mapping[str, str]) -> str | None:
+    """The client a token request says it is (the Basic user, else the form's
+    ``client_id``), unverified: only to tell whose authentication was refused."""
+    import base64
+    import binascii
+    import urllib.parse
+
+    scheme, _, credentials = (authorization or "").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            user = base64.b64decode(credentials.strip(), validate=True).decode().split(":")[0]
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return urllib.parse.unquote_plus(user)
+    client_id = form.get("client_id")
+    return client_id if isinstance(client_id, str) else None
+
+
 class ServedVNeID:
     """The harness VNeID served on loopback in a background thread (a context manager), for
     a relying party under test that must reach it over HTTP."""
@@ -485,6 +503,45 @@ class ServedVNeID:
         self._server = _servers((self.provider.app,), "warning")[0]
         self._timeout = startup_timeout
         self._thread: threading.Thread | None = None
+        self.client_id = profile.vssid_client_id
+        self.refusals: list[str] = []
+        """Why the token endpoint refused the relying party under test's own client
+        authentication (``invalid_client`` for the ``vssid`` client), oldest first: a
+        relying party set up with another method or secret than the run was told fails most
+        of the plan, each test for the same reason (:meth:`refusal_hint`)."""
+        self._watch_client_authentication()
+
+    def _watch_client_authentication(self) -> None:
+        from harness.protocol import ProtocolError
+
+        auth = self.provider.client_auth
+        authenticate = auth.authenticate
+
+        def watched(authorization: str | None, form: Mapping[str, str],
+                    *args: Any, **kwargs: Any) -> Any:
+            try:
+                return authenticate(authorization, form, *args, **kwargs)
+            except ProtocolError as exc:
+                if exc.code == "invalid_client" and len(self.refusals) < 100 \
+                        and _claimed_client(authorization, form) == self.client_id:
+                    self.refusals.append(exc.description)
+                raise
+
+        auth.authenticate = watched  # type: ignore[method-assign]
+
+    def refusal_hint(self, auth_method: str, secret_given: bool) -> str | None:
+        """What to do when the relying party's own token requests were refused as
+        ``invalid_client`` (``None``: they were not)."""
+        if not self.refusals:
+            return None
+        secret = "the secret given (--rp-client-secret or $VNEID_HARNESS_RP_CLIENT_SECRET)" \
+            if secret_given else "the default secret vssid-harness-client-secret"
+        return (f"the harness VNeID refused the relying party's client authentication at "
+                f"/token {len(self.refusals)}{'+' if len(self.refusals) == 100 else ''} "
+                f"time(s) as invalid_client (T-1), first: {self.refusals[0]}; it was told "
+                f"to expect the {self.client_id} client with {auth_method} and {secret}: "
+                "give the method and secret your relying party uses with --rp-auth-method "
+                "and --rp-client-secret, and run again (the failures above may all be this)")
 
     def __enter__(self) -> ServedVNeID:
         self._thread = threading.Thread(
