@@ -16,11 +16,12 @@ from harness.apps.screens import (
     VNEID_LOGIN_SUBMIT,
     VNEID_PASSCODE,
     VNEID_PERSONAL_ID,
+    VSSID_LOGIN,
     VSSID_LOGIN_VNEID,
     Screen,
 )
 from harness.drivers import Driver
-from harness.errors import ConfigError
+from harness.errors import ConfigError, NoSuchElement
 from harness.personas import Persona
 
 __all__ = ["Decision", "decide", "enter_credentials", "login_with_vneid", "start_vneid_login"]
@@ -59,7 +60,14 @@ def _check_decision(decision: object, step: str) -> None:
 def start_vneid_login(driver: Driver) -> Screen:
     """A-1, A-3: open VssID and tap "Đăng nhập bằng tài khoản định danh điện tử"."""
     _check_driver(driver, "start_vneid_login")
-    driver.open_app("vssid")
+    screen = driver.open_app("vssid")
+    if screen.app == "vssid" and screen.id == VSSID_LOGIN and not screen.has(VSSID_LOGIN_VNEID):
+        raise NoSuchElement(
+            f"VssID's login screen shows no VNeID entry ({VSSID_LOGIN_VNEID}): a VssID app "
+            "below its minimum version (V-6: 1.6.7, unless the protocol profile says "
+            "otherwise) has none, so there is no VNeID login to start; to "
+            f"test that, open the app (driver.open_app('vssid')) and assert the screen has "
+            f"no {VSSID_LOGIN_VNEID}")
     return driver.tap(VSSID_LOGIN_VNEID)
 
 

@@ -75,6 +75,18 @@ def test_level1_account(world: Any) -> None:
     assert screen.texts[0] == "Tài khoản định danh điện tử chưa đạt mức 2"
 
 
+def test_a_vssid_too_old_for_the_entry_says_so(world: Any) -> None:
+    """V-6: a VssID below 1.6.7 has no VNeID entry; the flow said only that the screen had
+    no such element (a QA team's report), now what it means and how to test it."""
+    from harness.errors import NoSuchElement
+
+    driver = world.driver(vssid="1.6.6")
+    with pytest.raises(NoSuchElement, match=r"VssID's login screen shows no VNeID entry "
+                       r"\(vssid-login-vneid\): a VssID app below its minimum version \(V-6"):
+        flows.login_with_vneid(driver, world.persona())
+    assert driver.current_app() == "vssid"  # nothing tapped
+
+
 def test_no_vssid_account(world: Any) -> None:
     """P-1: the backend finds no account for the personal_id."""
     screen = flows.login_with_vneid(world.driver(), world.persona(vssid_account=False))
