@@ -129,7 +129,7 @@ class TestRelyingParty:
     profile: Profile
     entropy: Entropy = field(default_factory=lambda: SeededEntropy(0))
     client_id: str = "harness-rp"
-    client_secret: str = DEFAULT_RP_CLIENT_SECRET
+    client_secret: str = field(default=DEFAULT_RP_CLIENT_SECRET, repr=False)  # S-5
     redirect_uri: str = f"{RP_SCHEME}://callback"
     auth_method: str = "client_secret_basic"
     extra_redirect_uris: tuple[str, ...] = ()

@@ -82,6 +82,9 @@ def control_routes(provider: VssIDProvider) -> list[Route]:
 
     async def list_accounts(request: Request) -> Response:
         wanted = request.query_params.get("personal_id")
+        if wanted is not None and len(wanted) > 64:  # as documented (openapi.json)
+            raise ProtocolError("'personal_id' is at most 64 characters (a personal_id has "
+                                "12 digits)", clause="P-1")
         if wanted is None:
             return FastJSONResponse({"accounts": [a.to_json() for a in provider.accounts()]})
         found = provider.account_store.find_by_personal_id(wanted)  # one person, one account

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import textwrap
@@ -566,7 +567,13 @@ def test_a_served_broken_provider_and_relying_party_fail_their_plans(tmp_path: P
         assert "R-9" in {row["clause"] for row in verdict["clauses"]
                          if row["status"] == "FAILED"}
     finally:
-        status, said = stop(served)
+        served.proc.send_signal(signal.SIGTERM)
+        assert served.proc.stdout is not None
+        # through the text buffer start() read the URLs with (communicate() reads the pipe
+        # itself, and the lines that buffer holds already were missing from what it gave)
+        with served.proc.stdout:
+            said = served.proc.stdout.read()
+        status = served.proc.wait(timeout=15)
     assert status == 0, said
     said = " ".join(said.split())
     assert "warning: the VNeID mock is deliberately broken: forgets the check verifier" in said

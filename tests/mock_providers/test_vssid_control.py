@@ -103,6 +103,8 @@ def test_accounts_add_replace_list_delete(world: VssIDWorld) -> None:
     assert linked.json() == {"accounts": [{**new, "status": "locked"}]}
     nobody = world.client.get("/_harness/accounts", params={"personal_id": "079300000002"})
     assert nobody.json() == {"accounts": []}
+    assert_error(world.client.get("/_harness/accounts", params={"personal_id": "1" * 65}),
+                 400, "invalid_request", "P-1")
     assert world.client.delete("/_harness/accounts/0000000001").status_code == 200
     assert_error(world.client.delete("/_harness/accounts/0000000001"), 404, "not_found", "P-1")
     assert [a.bhxh_code for a in world.provider.accounts()] == [BHXH_CODE]
