@@ -446,24 +446,6 @@ class ServedInThread:
             self.served.state.close()
 
 
-def _claimed_client(authorization: str | None, form: Mapping[str, str]) -> str | None:
-    """The client a token request says it is (the Basic user, else the form's
-    ``client_id``), unverified: only to tell whose authentication was refused."""
-    import base64
-    import binascii
-    import urllib.parse
-
-    scheme, _, credentials = (authorization or "").partition(" ")
-    if scheme.lower() == "basic":
-        try:
-            user = base64.b64decode(credentials.strip(), validate=True).decode().split(":")[0]
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-        return urllib.parse.unquote_plus(user)
-    client_id = form.get("client_id")
-    return client_id if isinstance(client_id, str) else None
-
-
 class ServedVNeID:
     """The harness VNeID served on loopback in a background thread (a context manager), for
     a relying party under test that must reach it over HTTP."""
@@ -513,6 +495,7 @@ class ServedVNeID:
 
     def _watch_client_authentication(self) -> None:
         from harness.protocol import ProtocolError
+        from mock_providers.vneid.client_auth import claimed_client
 
         auth = self.provider.client_auth
         authenticate = auth.authenticate
@@ -523,7 +506,7 @@ class ServedVNeID:
                 return authenticate(authorization, form, *args, **kwargs)
             except ProtocolError as exc:
                 if exc.code == "invalid_client" and len(self.refusals) < 100 \
-                        and _claimed_client(authorization, form) == self.client_id:
+                        and claimed_client(authorization, form) == self.client_id:
                     self.refusals.append(exc.description)
                 raise
 

@@ -87,7 +87,7 @@ def test_vssid_at_or_above_minimum_logs_in(target: Target, device: DeviceFactory
 
 @pytest.mark.clause("V-2", "V-6")
 @pytest.mark.parametrize("kind", VSSID_TOO_OLD, ids=default_id("vssid"))
-@pytest.mark.plan("vssid-relying-party")
+# in no vendor plan: the harness's own VssID app decides, never a relying party under test
 def test_old_vssid_shows_no_vneid_entry(target: Target, device: DeviceFactory,
                                         kind: str) -> None:
     version = version_case(target.profile, "vssid", kind)

@@ -25,7 +25,8 @@ from harness.protocol.client_auth import ASSERTION_TYPE
 from mock_providers.vneid.records import AuthMethod, ClientRecord
 from mock_providers.vneid.ttl import TTLStore
 
-__all__ = ["ASSERTION_ALGS", "ASSERTION_TYPE", "MAX_ASSERTION_LENGTH", "ClientAuthenticator"]
+__all__ = ["ASSERTION_ALGS", "ASSERTION_TYPE", "MAX_ASSERTION_LENGTH", "ClientAuthenticator",
+           "claimed_client"]
 
 ASSERTION_ALGS = ("ES256", "ES384", "ES512", "RS256", "PS256", "EdDSA")
 """Asymmetric algorithms only: a registered JWKS holds public keys."""
@@ -71,6 +72,20 @@ def _claimed_client_id(form: Mapping[str, str], claims: Mapping[str, Any]) -> st
     one, else the assertion's ``sub``."""
     sub = claims.get("sub")
     return form.get("client_id") or (sub if isinstance(sub, str) else "")
+
+
+def claimed_client(authorization: str | None, form: Mapping[str, str]) -> str | None:
+    """The client a token request says it is (the Basic user, the form's ``client_id``, or
+    a client assertion's issuer), unverified: to tell whose authentication was refused
+    (``None``: it says none readable)."""
+    try:
+        if authorization is not None and authorization[:6].lower() == "basic ":
+            return _basic_credentials(authorization)[0]
+        if "client_assertion" in form:
+            return _claimed_client_id(form, _unverified(form["client_assertion"])[0])
+    except ProtocolError:
+        return None
+    return form.get("client_id")
 
 
 class ClientAuthenticator:

@@ -522,3 +522,23 @@ def test_the_basic_scheme_name_is_case_insensitive(vneid_flow, scheme):
         "grant_type": "authorization_code", "code": code, "redirect_uri": VNEID_CALLBACK,
         "code_verifier": vneid_flow.verifier})
     assert r.status_code == 200, r.text
+
+
+@pytest.mark.parametrize(("authorization", "form", "claimed"), [
+    ("Basic " + base64.b64encode(b"vssid:s3cret").decode(), {}, "vssid"),
+    ("basic " + base64.b64encode(b"a%20b:s").decode(), {}, "a b"),
+    (None, {"client_id": "vssid", "client_secret": "s"}, "vssid"),
+    (None, {"client_assertion": "eyJhbGciOiAiRVMyNTYifQ."  # {"alg": "ES256"}
+                                "eyJpc3MiOiAicnAtMSIsICJzdWIiOiAicnAtMSJ9.c2ln",
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
+     "rp-1"),
+    ("Basic !!!", {"client_id": "vssid"}, None),  # not base64: nobody readable
+    (None, {}, None),
+])
+def test_the_client_a_token_request_claims_to_be(authorization: str | None,
+                                                  form: dict[str, str],
+                                                  claimed: str | None) -> None:
+    """Unverified, for telling whose authentication was refused (conformance's hint)."""
+    from mock_providers.vneid.client_auth import claimed_client
+
+    assert claimed_client(authorization, form) == claimed
