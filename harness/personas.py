@@ -35,6 +35,8 @@ from harness.errors import ConfigError, PersonaFileError, parse_problem
 from harness.protocol import (
     MAX_FULL_NAME,
     IdentifierError,
+    PersonalId,
+    ProtocolError,
     generate_bhxh_code,
     generate_personal_id,
     is_valid_bhxh_code,
@@ -271,10 +273,14 @@ class PersonaFactory:
             raise ConfigError(f"PersonaFactory.new: unknown fields {unknown}; "
                               f"known: {sorted(names)}")
         rng = self._rng
-        gender: Gender = overrides.get("gender", rng.choice(_GENDERS))
+        said = _said_by(overrides.get("personal_id"))  # what a given id's digits say
+        drawn: Gender = rng.choice(_GENDERS)  # drawn whatever is given: the draws stay in step
+        gender: Gender = overrides.get("gender", said.sex if said is not None else drawn)
         first, last = (dt.date(BIRTH_YEARS[0], 1, 1).toordinal(),
                        dt.date(BIRTH_YEARS[1], 12, 31).toordinal())
         birthdate: dt.date = dt.date.fromordinal(rng.randint(first, last))
+        if said is not None and "birthdate" not in overrides:  # the id's year, a drawn day
+            birthdate = _in_year(birthdate, said.birth_year)
         if "birthdate" in overrides:
             birthdate = _birthdate(overrides["birthdate"])
             overrides = {**overrides, "birthdate": birthdate}
@@ -317,6 +323,25 @@ class PersonaFactory:
                 used.add(value)
                 return value
         raise ConfigError("PersonaFactory ran out of unique identifiers")
+
+
+def _said_by(personal_id: object) -> PersonalId | None:
+    """What a ``personal_id`` given to :meth:`PersonaFactory.new` says (birth year, sex), or
+    ``None`` for none or one that is not well-formed (the persona's validation says why)."""
+    if not isinstance(personal_id, str):
+        return None
+    try:
+        return parse_personal_id(personal_id)
+    except ProtocolError:
+        return None
+
+
+def _in_year(day: dt.date, year: int) -> dt.date:
+    """``day``'s month and day in ``year`` (29 February as the 28th outside leap years)."""
+    try:
+        return day.replace(year=year)
+    except ValueError:
+        return day.replace(year=year, day=28)
 
 
 def _birthdate(value: object) -> dt.date:
