@@ -925,9 +925,10 @@ def _print_verdict(console: Console, result: ConformanceResult, options: RunOpti
                       f"expected-failures file says {said}: update the file", highlight=False)
     console.print(clause_table(result))
     if result.interrupted:
+        reached = (f"{len(result.unreached_clauses)} clauses of the plan were not reached"
+                   if not result.partial else "a partial run")
         console.print(f"[bold red]the run stopped early:[/] {escape(result.interrupted)} "
-                      f"({len(result.tests)} tests ran; {len(result.unreached_clauses)} "
-                      "clauses of the plan were not reached)", highlight=False)
+                      f"({len(result.tests)} tests ran; {reached})", highlight=False)
     elif result.missing_clauses and result.coverage_required:
         console.print(f"[bold red]coverage error:[/] no test of plan {result.plan.name} covers "
                       f"{', '.join(result.missing_clauses)}", highlight=False)

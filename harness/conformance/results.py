@@ -109,13 +109,17 @@ class ConformanceResult:
     tests: list[TestResult]
     clauses: list[ClauseResult]
     coverage_required: bool = True
-    """False when only part of the plan was run on purpose (``-k``, explicit paths)."""
+    """False when the run is not held to the plan's coverage: only part of the plan was
+    selected on purpose (:attr:`partial`), or the run stopped early."""
     interrupted: str | None = None
     """Why the run stopped before the end (the targets stopped answering, say): the verdict
     is then not ok, and the clauses it did not reach are no coverage error."""
     unused_expected: list[ExpectedFailure] = field(default_factory=list)
     """Expected-failures entries no test of the run used (a glob that matches nothing, a
     clause the test does not cover, an entry an earlier one shadows)."""
+    partial: bool = False
+    """Whether only part of the plan was selected on purpose (``-k``, explicit paths);
+    ``coverage_required`` is False for that and for a whole run that stopped early."""
 
     def _untested(self) -> list[str]:
         return [c.clause for c in self.clauses if c.in_plan and not c.tests]
@@ -124,13 +128,18 @@ class ConformanceResult:
     def missing_clauses(self) -> list[str]:
         """Clauses of the plan that no test covered: an error of the suite. None in a run
         that stopped early: its untested clauses are :attr:`unreached_clauses`, which
-        docs/conformance.md does not call a coverage error."""
-        return [] if self.interrupted is not None else self._untested()
+        docs/conformance.md does not call a coverage error. (A partial run, not held to the
+        plan's coverage, lists the clauses it did not select here, stopped early or not.)"""
+        return [] if self._stopped_short() else self._untested()
 
     @property
     def unreached_clauses(self) -> list[str]:
-        """Clauses of the plan a run that stopped early did not reach (empty otherwise)."""
-        return self._untested() if self.interrupted is not None else []
+        """Clauses of the plan a whole run that stopped early did not reach (empty
+        otherwise: a partial run's others were never selected)."""
+        return self._untested() if self._stopped_short() else []
+
+    def _stopped_short(self) -> bool:
+        return self.interrupted is not None and not self.partial
 
     @property
     def unexpected_passes(self) -> list[TestResult]:
@@ -222,4 +231,5 @@ def evaluate(plan: Plan, outcomes: Iterable[TestOutcome],
                 rows[cid].tests.append(test)
     return ConformanceResult(plan, tests, list(rows.values()),
                              coverage_required and interrupted is None, interrupted,
-                             [e for e in expected if id(e) not in used])
+                             [e for e in expected if id(e) not in used],
+                             partial=not coverage_required)
