@@ -448,10 +448,12 @@ class VssIDHandle(ProviderHandle):
         try:
             body = self._call("GET", "/_harness/accounts", "listing VssID accounts",
                               params={"personal_id": personal_id})  # the mock's filter
-        except ControlError as exc:
-            if exc.status not in (404, 405, 501):
+        except TargetUnreachable:
+            raise
+        except (ControlError, ConfigError) as exc:  # refused, or answered with no JSON
+            if isinstance(exc, ControlError) and exc.status not in (404, 405, 501):
                 raise
-            self._no_account_list = True
+            self._no_account_list = True  # beyond §11: a relying party need not offer it
             return None
         listed = body.get("accounts") if isinstance(body, dict) else None
         if not isinstance(listed, list):
@@ -470,7 +472,10 @@ class VssIDHandle(ProviderHandle):
             try:
                 self.remove_account(code)
             except ControlError as exc:
-                if exc.status != 404:  # gone meanwhile: as good
+                if exc.status in (405, 501):  # lists, but does not remove: not asked again
+                    self._no_account_list = True
+                    return []
+                if exc.status != 404:  # 404: gone meanwhile, as good
                     raise
         return stale
 
