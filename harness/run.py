@@ -577,9 +577,10 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
     partial = not options.whole_plan or (bool(options.keyword) and not options.paths)
     result = evaluate(plan, reporter.ordered_outcomes(), expected,
                       coverage_required=not partial, interrupted=reporter.stopped)
+    vneid_shown, vssid_shown = targets_shown(options)
     verdict = result.to_json(target={
-        "vneid": targets_shown(options)[0],
-        "vssid": targets_shown(options)[1],
+        "vneid": vneid_shown,
+        "vssid": vssid_shown,
         "profile": str(options.profile) if options.profile else None,
         "profile_overrides": overrides},
         setup_warnings=hints,
