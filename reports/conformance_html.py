@@ -102,6 +102,7 @@ def render_conformance_html(verdict: Mapping[str, Any]) -> str:
         unused_expected=verdict.get("unused_expected_failures", [])
         if verdict.get("coverage_required", True) else [],
         clauses=clauses, tests=tests, anchors=anchors, statuses=statuses, meta=meta,
+        clause_texts={str(c.get("clause")): str(c.get("text", "")) for c in verdict["clauses"]},
         unexpected_passes=[t for t in tests if t.get("unexpected_pass")],
         clause_links=_safe_links(verdict.get("clause_links")),
     )

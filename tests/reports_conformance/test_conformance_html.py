@@ -281,3 +281,30 @@ def test_a_shortened_failure_message_is_there_whole_too() -> None:
     html = render_conformance_html(verdict)
     assert html.count('data-testid="detail"') == 1
     assert ").transaction_ttl</pre>" in html
+
+
+@pytest.mark.clause("R-9")
+def test_a_failure_quotes_what_its_clauses_say() -> None:
+    """A vendor read "Clause(s) R-9: …" beside a failure and had to find R-9's text in the
+    table above (a vendor's read): each failing test quotes its clauses' text."""
+    from harness.protocol import CLAUSES
+
+    html = render_conformance_html(_verdict())
+    row = re.search(r'<tr id="test-scenarios-test_id_token_checks-py-test_nonce".*?</tr>',
+                    html, re.S)
+    assert row is not None
+    quoted = re.search(r'<ul [^>]*data-testid="clause-texts"[^>]*>.*?</ul>', row.group(0),
+                       re.S)
+    assert quoted is not None, row.group(0)[:500]
+    assert html_text(quoted.group(0)) == f"R-9: {CLAUSES['R-9'].text}"
+    passing = re.search(r'<tr id="test-scenarios-test_callback_security-py-test_state[^"]*"'
+                        r'.*?</tr>', html, re.S)
+    assert passing is not None
+    assert "clause-texts" not in passing.group(0)  # a passing test needs no quote
+
+
+def html_text(fragment: str) -> str:
+    import html as html_module
+
+    return " ".join(html_module.unescape(re.sub(r"<[^>]+>", " ", fragment)).split()) \
+        .replace(" :", ":")
