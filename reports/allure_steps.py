@@ -32,7 +32,7 @@ import html
 import json
 import threading
 import uuid
-from collections.abc import Callable, Generator, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -305,6 +305,18 @@ class _Flow:
 _flow_key = pytest.StashKey[_Flow]()
 
 
+def _logged_in(events: Sequence[Event]) -> set[str]:
+    """The ``personal_id`` values a test's apps logged in with (A-4's request body)."""
+    found: set[str] = set()
+    for event in events:
+        body = getattr(event, "request_body", None)
+        if isinstance(event, HttpExchange) and isinstance(body, Mapping):
+            said = body.get("personal_id")
+            if isinstance(said, str):
+                found.add(said)
+    return found
+
+
 class AllureFlowReporter:
     """The Allure side of the harness plugin (module doc), one per run.
 
@@ -434,9 +446,16 @@ class AllureFlowReporter:
                                      excluded=True)
         people = [p for registered in flow.personas for p in registered]
         if people:
-            labels = [persona_label(p) for p in people[:3]]
-            more = f" (+{len(people) - 3} more)" if len(people) > 3 else ""
-            allure.dynamic.parameter("persona", "; ".join(labels) + more, excluded=True)
+            # who logged in, else who was registered (a persona file's whole cast, or a
+            # citizen a test refuses before any login): a QA team read every citizen of its
+            # file on a test that logged nobody in
+            tried = _logged_in(flow.events)
+            shown = [p for p in people if p.personal_id in tried]
+            note = "" if shown else " (registered; none logged in)"
+            shown = shown or people
+            labels = [persona_label(p) for p in shown[:3]]
+            more = f" (+{len(shown) - 3} more)" if len(shown) > 3 else ""
+            allure.dynamic.parameter("persona", "; ".join(labels) + more + note, excluded=True)
         if flow.events:
             lane_of = dict(zip(map(id, flow.traces), phone_lanes(flow.traces), strict=True))
             lanes = [lane_of[id(source)] for source in flow.sources]

@@ -87,6 +87,15 @@ SCENARIOS = '''
     def test_bytes(payload):
         pass
 
+    def test_who_logged_in(device, personas):
+        personas.new(full_name="Lê Văn Đứng Ngoài")
+        chosen = personas.new(full_name="Trần Thị Đăng Nhập")
+        assert login_with_vneid(device("ios").driver, chosen).id == "vssid-home"
+
+    def test_nobody_logged_in(device, personas):
+        personas.new(full_name="Lê Văn Đứng Ngoài")
+        device("android", vssid="1.6.6").driver.open_app("vssid")
+
     def test_own_backend(adopt_trace):
         from scenarios.scripted_issuer import ScriptedWorld
 
@@ -105,7 +114,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> AllureRun:
     (path / "test_theme.py").write_text(textwrap.dedent(SCENARIOS), encoding="utf-8")
     done = run_pytest(path, OPT_PROTOCOL_URL, "https://docs.example.test/PROTOCOL.md",
                       "--junitxml", "junit.xml")
-    assert "1 failed, 8 passed" in done.output, done.output[-3000:]
+    assert "1 failed, 10 passed" in done.output, done.output[-3000:]
     return done
 
 
@@ -235,6 +244,19 @@ def test_tags_parameters_and_clause_links(run: AllureRun) -> None:
         "https://docs.example.test/PROTOCOL.md#4-the-flow-a:~:text=A%2D1,-The"
     assert _labels(login, "feature") == ["Theme of these scenarios."]
     assert sorted(_labels(login, "story")) == ["A-1", "A-6"]
+
+
+def test_the_persona_parameter_names_who_logged_in(run: AllureRun) -> None:
+    """A QA team's test that logged nobody in showed every citizen of its persona file: the
+    parameter names the citizens who logged in, else those registered, said so."""
+    def persona(name: str) -> str:
+        params = {p["name"]: p["value"] for p in run.result(name)["parameters"]}
+        return str(params["persona"])
+
+    assert "Trần Thị Đăng Nhập" in persona("test_who_logged_in")
+    assert "Lê Văn Đứng Ngoài" not in persona("test_who_logged_in")
+    assert "Lê Văn Đứng Ngoài" in persona("test_nobody_logged_in")
+    assert persona("test_nobody_logged_in").endswith(" (registered; none logged in)'")
 
 
 def test_a_failure_names_its_clauses_and_what_was_observed(run: AllureRun) -> None:
