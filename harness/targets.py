@@ -425,7 +425,9 @@ class VNeIDHandle(ProviderHandle):
 @dataclass(repr=False)
 class VssIDHandle(ProviderHandle):
     _no_account_list: bool = field(default=False, repr=False)
-    """The relying party answered that it has no ``GET /_harness/accounts`` (a vendor's)."""
+    """The relying party does not let the harness list or remove its accounts (a vendor's
+    may not: ``GET``/``DELETE /_harness/accounts`` are the VssID mock's, beyond §11), and
+    is not asked again."""
 
     def add_account(self, account_json: Mapping[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = self._call(
