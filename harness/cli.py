@@ -445,7 +445,7 @@ def _with_served_vneid(options: object, vssid_url: str, port: int,
         options.replay_as = _conformance_replay(options, vssid_url, port, auth_method,
                                                 secret_given=client_secret is not None)
         status = run_suites(options, console, err_console)
-        hint = vneid.refusal_hint(auth_method, secret_given=client_secret is not None)
+        hint = vneid.refusal_hint()
         if hint is not None:
             err_console.print(f"[yellow]warning:[/] {escape(hint)}", highlight=False)
         return status

@@ -24,7 +24,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -486,39 +486,31 @@ class ServedVNeID:
         self._timeout = startup_timeout
         self._thread: threading.Thread | None = None
         self.client_id = profile.vssid_client_id
+        self.auth_method: str = method
+        self.secret_given = client_secret is not None
         self.refusals: list[str] = []
         """Why the token endpoint refused the relying party under test's own client
         authentication (``invalid_client`` for the ``vssid`` client), oldest first: a
         relying party set up with another method or secret than the run was told fails most
         of the plan, each test for the same reason (:meth:`refusal_hint`)."""
-        self._watch_client_authentication()
+        self.provider.client_auth.on_refusal = self._refused
 
-    def _watch_client_authentication(self) -> None:
-        from harness.protocol import ProtocolError
-        from mock_providers.vneid.client_auth import claimed_client
+    def _refused(self, claimed: str | None, refusal: Any) -> None:
+        """The provider's ``on_refusal``: an ``invalid_client`` refusal of the relying
+        party under test's own client is kept (the first hundred)."""
+        if claimed == self.client_id and len(self.refusals) < 100:
+            self.refusals.append(str(refusal.description))
 
-        auth = self.provider.client_auth
-        authenticate = auth.authenticate
-
-        def watched(authorization: str | None, form: Mapping[str, str],
-                    *args: Any, **kwargs: Any) -> Any:
-            try:
-                return authenticate(authorization, form, *args, **kwargs)
-            except ProtocolError as exc:
-                if exc.code == "invalid_client" and len(self.refusals) < 100 \
-                        and claimed_client(authorization, form) == self.client_id:
-                    self.refusals.append(exc.description)
-                raise
-
-        auth.authenticate = watched  # type: ignore[method-assign]
-
-    def refusal_hint(self, auth_method: str, secret_given: bool) -> str | None:
+    def refusal_hint(self) -> str | None:
         """What to do when the relying party's own token requests were refused as
         ``invalid_client`` (``None``: they were not)."""
+        from mock_providers.defaults import DEFAULT_VSSID_CLIENT_SECRET
+
         if not self.refusals:
             return None
         secret = "the secret given (--rp-client-secret or $VNEID_HARNESS_RP_CLIENT_SECRET)" \
-            if secret_given else "the default secret vssid-harness-client-secret"
+            if self.secret_given else f"the default secret {DEFAULT_VSSID_CLIENT_SECRET}"
+        auth_method = self.auth_method
         return (f"the harness VNeID refused the relying party's client authentication at "
                 f"/token {len(self.refusals)}{'+' if len(self.refusals) == 100 else ''} "
                 f"time(s) as invalid_client (T-1), first: {self.refusals[0]}; it was told "

@@ -12,7 +12,7 @@ import base64
 import binascii
 import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, cast
 from urllib.parse import unquote_plus
 
@@ -97,6 +97,10 @@ class ClientAuthenticator:
         self.check_secrets = check_secrets
         """False only for a deliberately broken provider (test only: ``skip_checks``
         ``client_secret``): any secret of a secret-authenticated client is accepted."""
+        self.on_refusal: Callable[[str | None, ProtocolError], None] | None = None
+        """Told of each ``invalid_client`` refusal with the client the request claimed to be
+        (:func:`claimed_client`): the harness serving this provider to a relying party
+        under test says, at the end, why its token requests were refused."""
         self.audiences = frozenset({issuer, token_endpoint})
         self.clock = clock
         self.skew = skew
@@ -128,6 +132,15 @@ class ClientAuthenticator:
         ``fetched``: ``(jwks_uri, JWK Set)`` fetched for :meth:`keys_to_fetch`
         (:class:`~mock_providers.vneid.client_keys.ClientKeys`); used only when it is the
         ``jwks_uri`` the client has now (it may have been registered again meanwhile)."""
+        try:
+            return self._authenticate(authorization, form, fetched)
+        except ProtocolError as exc:
+            if self.on_refusal is not None and exc.code == "invalid_client":
+                self.on_refusal(claimed_client(authorization, form), exc)
+            raise
+
+    def _authenticate(self, authorization: str | None, form: Mapping[str, str],
+                      fetched: tuple[str, Mapping[str, Any]] | None) -> ClientRecord:
         basic = authorization is not None and authorization[:6].lower() == "basic "
         post = "client_secret" in form
         assertion = "client_assertion" in form or "client_assertion_type" in form
