@@ -108,18 +108,20 @@ class ConformanceResult:
     plan: Plan
     tests: list[TestResult]
     clauses: list[ClauseResult]
-    coverage_required: bool = True
-    """False when the run is not held to the plan's coverage: only part of the plan was
-    selected on purpose (:attr:`partial`), or the run stopped early."""
+    partial: bool = False
+    """Whether only part of the plan was selected on purpose (``-k``, explicit paths)."""
     interrupted: str | None = None
     """Why the run stopped before the end (the targets stopped answering, say): the verdict
     is then not ok, and the clauses it did not reach are no coverage error."""
     unused_expected: list[ExpectedFailure] = field(default_factory=list)
     """Expected-failures entries no test of the run used (a glob that matches nothing, a
     clause the test does not cover, an entry an earlier one shadows)."""
-    partial: bool = False
-    """Whether only part of the plan was selected on purpose (``-k``, explicit paths);
-    ``coverage_required`` is False for that and for a whole run that stopped early."""
+
+    @property
+    def coverage_required(self) -> bool:
+        """Whether the run is held to the plan's coverage: not when only part of the plan
+        was selected (:attr:`partial`), nor when it stopped early."""
+        return not self.partial and self.interrupted is None
 
     def _untested(self) -> list[str]:
         return [c.clause for c in self.clauses if c.in_plan and not c.tests]
@@ -229,7 +231,5 @@ def evaluate(plan: Plan, outcomes: Iterable[TestOutcome],
         for cid in test.clauses:
             if cid in rows:
                 rows[cid].tests.append(test)
-    return ConformanceResult(plan, tests, list(rows.values()),
-                             coverage_required and interrupted is None, interrupted,
-                             [e for e in expected if id(e) not in used],
-                             partial=not coverage_required)
+    return ConformanceResult(plan, tests, list(rows.values()), not coverage_required,
+                             interrupted, [e for e in expected if id(e) not in used])
