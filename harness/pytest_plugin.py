@@ -77,6 +77,7 @@ _traces_key = pytest.StashKey["list[Trace]"]()
 _allure_key = pytest.StashKey["AllureFlowReporter"]()
 _people_key = pytest.StashKey["list[list[Persona]]"]()
 _sink_key: pytest.StashKey[SecretSink] = pytest.StashKey()
+_broken_key: pytest.StashKey[BrokenMocks] = pytest.StashKey()
 _profile_key = pytest.StashKey["Profile"]()
 _citizens_key = pytest.StashKey["tuple[Persona, ...]"]()
 """The --personas file's citizens, read once when pytest configures."""
@@ -418,11 +419,16 @@ def _broken(config: pytest.Config) -> BrokenMocks:
     from harness.broken_mocks import BrokenMocks
     from harness.errors import ConfigError
 
+    known = config.stash.get(_broken_key, None)  # checked once (pytest_configure), not per test
+    if known is not None:
+        return known
     try:
-        return BrokenMocks.parse(config.getoption(OPT_BROKEN_RP, None),
-                                 config.getoption(OPT_BROKEN_VNEID, None))
+        broken = BrokenMocks.parse(config.getoption(OPT_BROKEN_RP, None),
+                                   config.getoption(OPT_BROKEN_VNEID, None))
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
+    config.stash[_broken_key] = broken
+    return broken
 
 
 def run_profile(config: pytest.Config) -> Profile:
