@@ -65,6 +65,10 @@ OPT_PLAN = "--plan"
 OPT_BROKEN_RP = "--broken-rp"  # harness.broken_mocks's BROKEN_RP and BROKEN_VNEID
 OPT_BROKEN_VNEID = "--broken-vneid"
 OPT_PROTOCOL_URL = "--protocol-url"
+CLAUSES_LABEL = "clauses"
+"""The Allure label each test gets: the clauses it checks as one value (``R-9, R-11``); the
+report's failure categories group by it (:data:`reports.allure_html.CATEGORIES`, whose
+``CLAUSES_LABEL`` a test keeps equal to this one)."""
 OPT_APPIUM_CAPABILITIES = "--appium-capabilities"
 OPT_EVIDENCE = "--evidence"
 OPT_PROFILE = "--protocol-profile"
@@ -873,6 +877,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for cid in ids:
             item.user_properties.append(("clause", cid))
             item.add_marker(pytest.mark.allure_label(cid, label_type="story"))
+        if ids:  # the report's failure categories group by it (reports.allure_html)
+            item.add_marker(pytest.mark.allure_label(", ".join(ids), label_type=CLAUSES_LABEL))
         families = dict.fromkeys(SECTIONS[cid.split("-")[0]] for cid in ids)
         for section in families:
             item.add_marker(pytest.mark.allure_label(section, label_type="epic"))

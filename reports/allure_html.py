@@ -63,6 +63,21 @@ ALLURE_ENV = "VNEID_HARNESS_ALLURE"
 """Environment variable naming the ``allure`` executable (npm's, Allure 3)."""
 DEFAULT_NAME = "VNeID → VssID login (vneid-harness)"
 DEFAULT_HISTORY_LIMIT = 10
+CLAUSES_LABEL = "clauses"
+"""The Allure label the harness plugin gives each test: the clauses it checks as one value
+(``R-9, R-11``; :data:`harness.pytest_plugin.CLAUSES_LABEL`, the same, kept equal by a test)."""
+CATEGORIES: list[dict[str, object]] = [
+    # A failed test is a clause the target broke. Its message names the citizen, the code,
+    # the URL the test used, so Allure's default (one group per message) split one fault
+    # over as many groups as tests: first by the clauses, then by message.
+    {"id": "clause-failures", "name": "Clause failures (by clause, then message)",
+     "matchers": {"statuses": ["failed"]}, "groupBy": [{"label": CLAUSES_LABEL}],
+     "groupByMessage": True, "expand": True},
+    # broken: the test or the harness raised before its assertion (Allure's own rule)
+    {"id": "test-errors", "name": "Test errors (the test or the harness raised)",
+     "matchers": {"statuses": ["broken"]}},
+]
+"""Allure's "Categories" (``categories`` in its config)."""
 _FIX = ("run `make setup` in the harness's checkout (it runs `npm ci`, which installs npm's "
         "`allure` from package.json into node_modules/); with the harness installed as a "
         "package, `npm install allure@3` in the folder you run from; or point "
@@ -295,7 +310,8 @@ def _generate(results: Path, out: Path, *, name: str, single_file: bool,
         work = Path(scratch)
         (work / SCRATCH_MARK).write_bytes(b"")
         config = work / "allurerc.json"
-        config.write_text(json.dumps({"historyLimit": history_limit}), encoding="utf-8")
+        config.write_text(json.dumps({"historyLimit": history_limit, "categories": CATEGORIES}),
+                          encoding="utf-8")
         built = work / "report"
         command = [str(executable), "awesome", str(results), "--output", str(built),
                    "--config", str(config), "--report-name", name]

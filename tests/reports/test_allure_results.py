@@ -244,6 +244,8 @@ def test_tags_parameters_and_clause_links(run: AllureRun) -> None:
         "https://docs.example.test/PROTOCOL.md#4-the-flow-a:~:text=A%2D1,-The"
     assert _labels(login, "feature") == ["Theme of these scenarios."]
     assert sorted(_labels(login, "story")) == ["A-1", "A-6"]
+    # one label with all of them, which the report's failure categories group by
+    assert _labels(login, "clauses") == ["A-1, A-6"]
 
 
 def test_the_persona_parameter_names_who_logged_in(run: AllureRun) -> None:

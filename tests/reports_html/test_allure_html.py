@@ -12,6 +12,7 @@ import pytest
 
 from reports.allure_html import (
     ALLURE_ENV,
+    CLAUSES_LABEL,
     AllureToolMissing,
     ReportError,
     find_allure,
@@ -401,3 +402,41 @@ def test_a_report_made_again_takes_its_own_line_off_a_history_of_many_runs(
     generate_report(results, tmp_path / "report", history=history)
     assert history.read_bytes().startswith(earlier)
     assert history_runs(history) == 4  # ours once, not twice
+
+
+def test_failures_of_one_clause_are_one_category_group_whatever_their_messages(
+        results: Path, tmp_path: Path) -> None:
+    """A vendor's read: the same fault in two tests made two groups in Allure's Categories
+    (one per message, and each message names its own citizen). Failures are grouped by the
+    tests' clauses first (the label the plugin writes), then by message."""
+    for name, citizen in (("test_nonce_a", "Nguyễn Văn An 079123456701"),
+                          ("test_nonce_b", "Trần Thị Bình 001234567802")):
+        result = {
+            "uuid": f"{name}-0000", "historyId": name, "testCaseId": name,
+            "fullName": f"tiny.suite#{name}", "name": name, "status": "failed",
+            "stage": "finished", "start": 1_790_000_000_100, "stop": 1_790_000_000_200,
+            "labels": [{"name": "story", "value": "R-9"},
+                       {"name": CLAUSES_LABEL, "value": "R-9"}],
+            "statusDetails": {"message": f"Clause(s) R-9: {citizen} reached vssid-home",
+                              "trace": "Traceback …"}}
+        (results / f"{name}-result.json").write_text(json.dumps(result), encoding="utf-8")
+    made = generate_report(results, tmp_path / "report", history=None)
+    widget = json.loads(report_data(made.index)["widgets/categories.json"])
+    nodes = widget["nodes"]
+    [root] = [nodes[r] for r in widget["roots"] if nodes[r]["name"].startswith("Clause fail")]
+    groups = {nodes[c]["name"]: nodes[c] for c in root["childrenIds"]}
+    assert set(groups) == {"clauses: R-9", "clauses: No clauses"}, groups
+    under = groups["clauses: R-9"]
+    messages = [nodes[c] for c in under["childrenIds"]]
+    assert len(messages) == 2, "each message its own group, inside the clause's"
+    tests = {nodes[t]["name"] for m in messages for t in m["childrenIds"]}
+    assert tests == {"test_nonce_a", "test_nonce_b"}
+    assert under["statistic"]["failed"] == 2
+    # the tiny run's own failure has no clauses label: a group of its own, said so
+    assert groups["clauses: No clauses"]["statistic"]["failed"] == 1
+
+
+def test_the_report_groups_by_the_label_the_plugin_writes() -> None:
+    from harness import pytest_plugin
+
+    assert CLAUSES_LABEL == pytest_plugin.CLAUSES_LABEL
