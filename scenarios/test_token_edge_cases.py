@@ -10,9 +10,11 @@ from typing import Any
 import httpx
 import pytest
 from joserfc import jwt
+from joserfc.jwk import ECKey
 
 from harness.personas import Persona
-from harness.protocol import ManualClock
+from harness.protocol import ManualClock, SeededEntropy
+from harness.protocol.keys import derive_private_key
 from harness.rp import ASSERTION_TYPE, RP_SCHEME, Login, TestRelyingParty, TokenResult
 from harness.targets import Target, VNeIDHandle
 from harness.trace import Trace
@@ -35,6 +37,12 @@ def phone(device: DeviceFactory) -> Device:
     dev = device("android")
     dev.install_receiver(RP_SCHEME)
     return dev
+
+
+def own_key(test_seed: str, label: str, kid: str) -> ECKey:
+    """A P-256 key the test makes for a client (its next key, a forger's), drawn from the
+    test's seed (``label`` keeps a test's keys apart): its replay signs with the same key."""
+    return derive_private_key(SeededEntropy(f"{test_seed}/{label}"), kid)
 
 
 class _Target:
@@ -478,13 +486,11 @@ def test_an_assertion_valid_from_now_or_earlier_is_accepted(
 @pytest.mark.parametrize("client_id_in_body", [False, True], ids=["by-sub", "by-client_id"])
 def test_a_client_registered_with_a_jwks_uri_is_checked_with_the_keys_found_there(
         jwt_client: TestRelyingParty, phone: Device, device: DeviceFactory, persona: Persona,
-        vneid: VNeIDHandle, client_id_in_body: bool) -> None:
+        vneid: VNeIDHandle, client_id_in_body: bool, test_seed: str) -> None:
     """§11 registers a client with ``jwks_uri`` (RFC 7591 §2): the provider fetches the
     client's JWK Set from there, and an assertion signed by another key is refused."""
     if not vneid.is_embedded:
         pytest.skip("the scenario serves the client's JWK Set to the in-process provider")
-    from joserfc.jwk import ECKey
-
     assert jwt_client.signing_key is not None
     public = {"keys": [jwt_client.signing_key.as_dict(private=False)]}
     fetched: list[str] = []
@@ -507,7 +513,7 @@ def test_a_client_registered_with_a_jwks_uri_is_checked_with_the_keys_found_ther
     assert response.status_code == 200, response.text
     assert fetched == ["https://rp.test/jwks"]
     # the client rotates its key: an assertion naming the new kid fetches the set again
-    rotated = ECKey.generate_key("P-256", {"kid": "rotated"}, private=True)
+    rotated = own_key(test_seed, "rotated", "rotated")
     public = {"keys": [rotated.as_dict(private=False)]}
     vneid.set_clock(11)  # past the 10 s the provider waits between fetches for a new kid
     # the citizen logs in on a phone of its own: the first phone's VNeID session need not
@@ -523,7 +529,7 @@ def test_a_client_registered_with_a_jwks_uri_is_checked_with_the_keys_found_ther
         jwt_client.signing_key = signing_key
     assert result.status == 200, answered(result)
     assert len(fetched) == 2
-    stranger = ECKey.generate_key("P-256", {"kid": str(jwt_client.signing_key.kid)}, private=True)
+    stranger = own_key(test_seed, "stranger", str(jwt_client.signing_key.kid))
     forged = jwt.encode({"alg": "ES256", "kid": stranger.kid},
                         {"iss": jwt_client.client_id, "sub": jwt_client.client_id,
                          "aud": jwt_client.token_endpoint, "jti": f"j-{time.perf_counter_ns()}",
@@ -536,14 +542,12 @@ def test_a_client_registered_with_a_jwks_uri_is_checked_with_the_keys_found_ther
 @pytest.mark.plan("vneid-provider")
 @pytest.mark.clause("T-1")
 def test_an_assertion_signed_by_another_key_is_invalid_client(jwt_client: TestRelyingParty,
-                                                              phone: Device,
-                                                              persona: Persona) -> None:
-    from joserfc.jwk import ECKey
-
+                                                              phone: Device, persona: Persona,
+                                                              test_seed: str) -> None:
     login, code = get_code(phone, jwt_client, persona)
     assert jwt_client.signing_key is not None, "a private_key_jwt client has a key"
     assert jwt_client.signing_key.kid is not None, "its key has a kid"
-    stranger = ECKey.generate_key("P-256", {"kid": jwt_client.signing_key.kid}, private=True)
+    stranger = own_key(test_seed, "stranger", jwt_client.signing_key.kid)
     forged = jwt.encode({"alg": "ES256", "kid": stranger.kid},
                         {"iss": jwt_client.client_id, "sub": jwt_client.client_id,
                          "aud": jwt_client.token_endpoint, "jti": "forged-jti",
@@ -620,14 +624,12 @@ def test_a_replayed_assertion_is_invalid_client(jwt_client: TestRelyingParty, ph
 ])
 def test_another_method_than_the_registered_one_is_invalid_client(rp: TestRelyingParty,
                                                                   phone: Device, persona: Persona,
-                                                                  registered: str,
-                                                                  used: str) -> None:
+                                                                  registered: str, used: str,
+                                                                  test_seed: str) -> None:
     with rp.variant(client_id=f"harness-rp-{registered}", auth_method=registered) as client:
         login, code = get_code(phone, client, persona)
         if used == "private_key_jwt":
-            from joserfc.jwk import ECKey
-
-            client.signing_key = ECKey.generate_key("P-256", {"kid": "k"}, private=True)
+            client.signing_key = own_key(test_seed, "unregistered", "k")
         refused(client.redeem(code, login.code_verifier, auth_method=used), 401,
                 "invalid_client", "T-1")
 
