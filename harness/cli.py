@@ -451,6 +451,19 @@ def _with_served_vneid(options: object, vssid_url: str, port: int,
         return status
 
 
+REPLAY_SUFFIX = "-replay"
+"""What a replay line adds to the run's ``--out``: its own folder, beside the run's reports."""
+
+
+def replay_out(out: Path) -> str:
+    """The ``--out`` of the replay line of a run that wrote into ``out``: ``OUT-replay``,
+    beside the run's reports; ``out`` itself when it already ends in ``-replay`` (a replay's
+    own run), so that replaying a replay writes where that replay did, and prints the same
+    line again, instead of growing ``OUT-replay-replay-…``."""
+    shown = str(out)
+    return shown if shown.endswith(REPLAY_SUFFIX) else shown + REPLAY_SUFFIX
+
+
 def _conformance_replay(options: object, vssid_url: str, port: int, auth_method: str, *,
                         secret_given: bool) -> str:
     """The ``conformance`` command that runs a test of this run again (followed by ``-k
@@ -468,7 +481,7 @@ def _conformance_replay(options: object, vssid_url: str, port: int, auth_method:
              "--vssid-url", redact_url(vssid_url), "--serve-vneid-port", str(port),
              "--rp-auth-method", auth_method, "--seed", str(options.seed),
              # beside the run's reports, not over them
-             "--out", f"{options.out}-replay", "--no-report"]
+             "--out", replay_out(options.out), "--no-report"]
     if options.profile is not None:
         words += ["--protocol-profile", str(options.profile.resolve())]
     if options.expected_failures is not None:

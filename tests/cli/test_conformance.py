@@ -449,6 +449,34 @@ def test_a_relying_party_runs_failures_replay_with_the_conformance_command(
     assert "T0K" not in line
 
 
+def test_a_replay_of_a_replay_writes_where_the_replay_did(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The replay line of a run into OUT writes into OUT-replay; the replay line that run
+    printed wrote into OUT-replay-replay, and so on. A replay's own run (its --out ends in
+    -replay) replays into its own folder: the line it prints is the one that started it."""
+    import shlex
+
+    from harness.cli import _conformance_replay, replay_out
+
+    assert replay_out(Path("reports/out")) == "reports/out-replay"
+    assert replay_out(Path("reports/out-replay")) == "reports/out-replay"
+    assert replay_out(Path("/abs/out-replay/")) == "/abs/out-replay"
+    assert replay_out(Path("reports/replay")) == "reports/replay-replay"  # not a replay's
+
+    monkeypatch.chdir(tmp_path)
+
+    def line(out: Path) -> str:
+        return _conformance_replay(
+            RunOptions(out=out, seed=4, plan="vssid-relying-party"), "http://rp.example:9000",
+            18811, "client_secret_basic", secret_given=False)
+
+    first = line(Path("out"))
+    words = shlex.split(first)
+    replayed_out = Path(words[words.index("--out") + 1])
+    assert replayed_out == Path("out-replay")
+    assert line(replayed_out) == first  # the replay's own replay line: the same command
+
+
 @pytest.mark.parametrize(("nodeid", "name"), [
     ("s/t.py::test_fault[id_token_nonce_invalid]", "test_fault[id_token_nonce_invalid]"),
     ("s/t.py::test_v[1.6.7+build.5-ios]", "test_v[1.6.7+build.5-ios]"),
