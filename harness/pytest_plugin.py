@@ -75,6 +75,7 @@ OPT_PROFILE = "--protocol-profile"
 OPT_REPLAY_AS = "--replay-as"
 DRIVERS = ("sim", "web", "appium")
 ALLURE_PLUGIN = "vneid-harness-allure"
+REPLAY_PROPERTY_PLUGIN = "vneid-harness-replay-property"
 
 _remote_key = pytest.StashKey["Target | None"]()
 _traces_key = pytest.StashKey["list[Trace]"]()
@@ -273,6 +274,8 @@ def pytest_configure(config: pytest.Config) -> None:
         problem = protocol_url_problem(protocol_url)
         if problem is not None:
             raise pytest.UsageError(f"{OPT_PROTOCOL_URL}: {problem}")
+    if not config.pluginmanager.has_plugin(REPLAY_PROPERTY_PLUGIN):
+        config.pluginmanager.register(_ReplayProperty(), REPLAY_PROPERTY_PLUGIN)
     if getattr(config.option, "allure_report_dir", None):
         _register_allure(config)
     if config.getoption(OPT_DRIVER, "sim") == "appium":
@@ -542,7 +545,32 @@ def pytest_runtest_makereport(item: pytest.Item,
 
 REPLAY_SECTION = "how to replay"
 """The title of the section a failed test's report gets with its replay command; the run's
-verdict, ``results.jsonl``, the conformance report and Allure's error box carry it too."""
+verdict, ``results.jsonl``, the conformance report, JUnit XML (:data:`REPLAY_PROPERTY`) and
+Allure's error box carry it too."""
+
+
+REPLAY_PROPERTY = "replay"
+"""The name of the JUnit ``<property>`` of a failed test that holds its replay command."""
+
+
+class _ReplayProperty:
+    """A failed test's replay command as a JUnit ``<property name="replay">`` (beside its
+    ``seed``): the console, the verdict and Allure had it, ``junit.xml`` had none. pytest's
+    JUnit XML takes a test case's properties from the report that closes it (the teardown's,
+    made from the item's ``user_properties``, or the failed call's when the teardown fails
+    too), so the command goes into both. Outermost (``tryfirst``): it takes the section as
+    the other hooks left it (the property suites' conftest rewrites it)."""
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_makereport(self, item: pytest.Item,
+                                  call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+        report = yield
+        replay = replay_of(report) if report.failed else ""
+        if replay:
+            for properties in (item.user_properties, report.user_properties):
+                properties[:] = [(name, value) for name, value in properties
+                                 if name != REPLAY_PROPERTY] + [(REPLAY_PROPERTY, replay)]
+        return report
 
 
 def item_replay(item: pytest.Item, *, env: Mapping[str, str] | None = None,

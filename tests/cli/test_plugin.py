@@ -310,6 +310,74 @@ def test_a_failure_says_how_to_replay_it_and_the_reports_carry_the_seed(
     assert '"name": "seed", "value": "5"' in allure
 
 
+def test_junit_gives_each_failed_test_its_replay_command(pytester: pytest.Pytester) -> None:
+    """The console, the verdict and Allure gave a failed test's replay command; junit.xml, a
+    CI's view of the run, gave its seed alone. Each failed test case (a failed call, set-up
+    or teardown, or call and teardown both) has one ``replay`` property, the command its
+    report's "how to replay" section holds, as a conftest left it (the property suites'
+    rewrites it); a passed test has none."""
+    import xml.etree.ElementTree as ET
+
+    pytester.makeconftest("""
+        import pytest
+        from harness.pytest_plugin import REPLAY_SECTION
+
+        @pytest.hookimpl(wrapper=True)
+        def pytest_runtest_makereport(item, call):
+            report = yield
+            if item.name == "test_setup":
+                report.sections[:] = [(title, text + "  # rewritten" if title == REPLAY_SECTION
+                                       else text) for title, text in report.sections]
+            return report
+    """)
+    pytester.makepyfile("""
+        import pytest
+
+        @pytest.fixture
+        def broken_setup():
+            raise RuntimeError("set-up")
+
+        @pytest.fixture
+        def broken_teardown():
+            yield
+            raise RuntimeError("teardown")
+
+        def test_call():
+            assert False
+
+        def test_setup(broken_setup):
+            pass
+
+        def test_teardown(broken_teardown):
+            pass
+
+        def test_call_and_teardown(broken_teardown):
+            assert False
+
+        def test_passes(persona):
+            pass
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--seed", "5",
+                                           "--junitxml=junit.xml")
+    result.assert_outcomes(passed=2, failed=2, errors=3)
+    said = result.stdout.lines
+    cases = ET.parse(pytester.path / "junit.xml").getroot().iter("testcase")
+    replays: dict[str, list[str]] = {}
+    for case in cases:
+        found = [p.get("value", "") for p in case.iter("property") if p.get("name") == "replay"]
+        replays.setdefault(str(case.get("name")), []).extend(found)
+    assert replays.pop("test_passes") == []
+    assert sorted(replays) == ["test_call", "test_call_and_teardown", "test_setup",
+                               "test_teardown"]
+    for name, found in replays.items():
+        nodeid = f"test_junit_gives_each_failed_test_its_replay_command.py::{name}"
+        assert len(found) == (2 if name == "test_call_and_teardown" else 1), (name, found)
+        ends = nodeid + ("  # rewritten" if name == "test_setup" else "")
+        assert all(one.endswith(ends) for one in found), found
+        assert found[0] in said  # the line the report's section printed
+        assert "--seed" not in found[0]  # they draw nothing from it
+
+
 def test_the_replay_command_carries_the_options_that_made_the_failure(
         pytester: pytest.Pytester) -> None:
     """``--broken-rp nonce`` made a test fail, and the replay line left it out: run as
