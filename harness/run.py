@@ -127,9 +127,22 @@ class RunOptions:
         return self.out / name
 
 
+PLAIN_PROGRESS_STEPS = 10
+"""How many plain progress lines a run prints at most when its console is not a terminal
+(one each tenth of the tests, and one per test in a run of fewer)."""
+
+
 @dataclass(eq=False)  # a pluggy plugin must be hashable (subset hook callers use sets)
 class ProgressReporter:
-    """A pytest plugin that shows progress with Rich and records outcomes by clause."""
+    """A pytest plugin that shows progress and records outcomes by clause.
+
+    On a terminal the progress is a Rich bar, redrawn in place, naming the last test that
+    finished; once the run ends it stays, without a test's name. Elsewhere (a CI log, a
+    file, a pipe: ``console.is_terminal`` false, or a dumb terminal) nothing can be redrawn:
+    Rich printed the bar once as the run stopped, naming the last test as if it were still
+    running, and a bar cut short by a stop. There the progress is plain lines instead,
+    ``suites: 30/300 tests finished``, at each tenth of the run
+    (:data:`PLAIN_PROGRESS_STEPS`)."""
 
     console: Console
     journal: Path | None = None
@@ -148,6 +161,12 @@ class ProgressReporter:
     collect_errors: list[str] = field(default_factory=list)
     _progress: Progress | None = None
     _task: Any = None
+    _total: int = 0
+    """How many tests the run selected (0 until collection is finished)."""
+    _finished: int = 0
+    """How many of them finished (their call, or a set-up that did not pass)."""
+    _plain_step: int = 0
+    """The last tenth of the run a plain progress line was printed for."""
     _journal: TextIO | None = None
     _order: dict[str, int] = field(default_factory=dict)
     _pending: dict[str, TestOutcome] = field(default_factory=dict)
@@ -193,6 +212,8 @@ class ProgressReporter:
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self._config = session.config
         self._since_ns = time.time_ns()
+        if not self.console.is_terminal or self.console.is_dumb_terminal:
+            return  # plain lines (_advance): nothing on the console can be redrawn
         self._progress = Progress(
             TextColumn("[bold]suites"), BarColumn(), MofNCompleteColumn(),
             TextColumn("{task.fields[current]}"), TimeElapsedColumn(),
@@ -215,6 +236,7 @@ class ProgressReporter:
 
     def _collected(self, ids: list[str]) -> None:
         self._order = {nodeid: i for i, nodeid in enumerate(ids)}
+        self._total = len(ids)
         if self._progress is not None:
             self._progress.update(self._task, total=len(ids))
 
@@ -318,15 +340,29 @@ class ProgressReporter:
         it did not pass), unless the teardown failed after they passed (an ``error`` then)."""
         if report.when == "call" or (report.when == "setup" and not report.passed):
             self._pending[report.nodeid] = self._outcome(report)
-            if self._progress is not None:
-                short = report.nodeid.rsplit("::", 1)[-1][:60]
-                self._progress.update(self._task, advance=1, current=short)
+            self._advance(report.nodeid)
         elif report.when == "teardown":
             entry = self._pending.pop(report.nodeid, None)
             if report.failed and (entry is None or entry.outcome in ("passed", "skipped")):
                 entry = self._outcome(report)
             if entry is not None:
                 self._record(entry)
+
+    def _advance(self, nodeid: str) -> None:
+        """One more test finished: the bar moves on, or, off a terminal, a plain line at each
+        tenth of the run (none before the run knows how many tests it has)."""
+        self._finished += 1
+        if self._progress is not None:
+            short = nodeid.rsplit("::", 1)[-1][:60]
+            self._progress.update(self._task, advance=1, current=short)
+            return
+        if not self._total:
+            return
+        step = min(self._finished, self._total) * PLAIN_PROGRESS_STEPS // self._total
+        if step > self._plain_step:
+            self._plain_step = step
+            self.console.print(f"suites: {self._finished}/{self._total} tests finished",
+                               highlight=False, markup=False)
 
     def _record(self, entry: TestOutcome) -> None:
         if self._started:
@@ -376,6 +412,9 @@ class ProgressReporter:
         if self.stopped is None and isinstance(session.shouldstop, str) and session.shouldstop:
             self.stopped = session.shouldstop
         if self._progress is not None:
+            # the bar stays on the terminal: without the last test's name, which read as
+            # the one still running
+            self._progress.update(self._task, current="")
             self._progress.stop()
         if self._journal is not None:
             self._journal.close()

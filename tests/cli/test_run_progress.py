@@ -1,0 +1,76 @@
+"""`vneid-harness run`'s progress display: a Rich bar on a terminal, plain lines elsewhere (a CI
+log, a pipe), where Rich left one line at the end that named the last test as if it still ran."""
+
+from __future__ import annotations
+
+import io
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+from harness.run import ProgressReporter
+
+
+def _report(nodeid: str, when: str, outcome: str = "passed") -> pytest.TestReport:
+    name = nodeid.rsplit("::", 1)[-1]
+    return pytest.TestReport(nodeid, ("t.py", 0, name), {}, outcome, None, when)
+
+
+def _run(reporter: ProgressReporter, ids: list[str]) -> None:
+    """The hooks pytest calls for a run of ``ids``, each test passing."""
+    session: Any = SimpleNamespace(config=None, shouldstop=False, items=[])
+    reporter.pytest_sessionstart(session)
+    reporter._collected(ids)
+    for nodeid in ids:
+        for when in ("setup", "call", "teardown"):
+            reporter.pytest_runtest_logreport(_report(nodeid, when))
+    reporter.pytest_sessionfinish(session, 0)
+
+
+@pytest.mark.parametrize(("tests", "shown"), [
+    (3, [1, 2, 3]),  # fewer than ten: one line per test
+    (25, [3, 5, 8, 10, 13, 15, 18, 20, 23, 25]),  # one line per tenth of the run
+])
+def test_off_a_terminal_progress_is_plain_lines(tests: int, shown: list[int]) -> None:
+    out = io.StringIO()
+    reporter = ProgressReporter(Console(file=out, width=100))
+    _run(reporter, [f"s/t.py::test_x[case{i}]" for i in range(tests)])
+    assert out.getvalue().splitlines() == [f"suites: {n}/{tests} tests finished" for n in shown]
+    assert [o.nodeid for o in reporter.outcomes] == [f"s/t.py::test_x[case{i}]"
+                                                    for i in range(tests)]
+
+
+def test_a_stopped_run_off_a_terminal_leaves_no_partial_bar() -> None:
+    """Rich's bar, printed once as a stopped run ended: ``suites ━━━━╸── 1/20 test_x``."""
+    out = io.StringIO()
+    reporter = ProgressReporter(Console(file=out, width=100))
+    session: Any = SimpleNamespace(config=None, shouldstop="stopped", items=[])
+    reporter.pytest_sessionstart(session)
+    reporter._collected([f"t.py::test_{i}" for i in range(20)])
+    for when in ("setup", "call", "teardown"):
+        reporter.pytest_runtest_logreport(_report("t.py::test_0", when))
+    reporter.pytest_sessionfinish(session, 2)
+    assert out.getvalue() == ""  # not yet a tenth of the run
+    assert reporter.stopped == "stopped"
+
+
+def test_a_dumb_terminal_gets_plain_lines_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TERM", "dumb")
+    out = io.StringIO()
+    reporter = ProgressReporter(Console(file=out, width=100, force_terminal=True))
+    _run(reporter, ["t.py::test_a", "t.py::test_b"])
+    assert out.getvalue().splitlines() == ["suites: 1/2 tests finished",
+                                           "suites: 2/2 tests finished"]
+
+
+def test_on_a_terminal_the_bar_ends_without_the_last_tests_name() -> None:
+    out = io.StringIO()
+    reporter = ProgressReporter(Console(file=out, width=100, force_terminal=True,
+                                        color_system=None))
+    _run(reporter, ["t.py::test_first", "t.py::test_last_one"])
+    assert reporter._progress is not None
+    (task,) = reporter._progress.tasks
+    assert (task.completed, task.total, task.fields["current"]) == (2, 2, "")
+    assert "suites:" not in out.getvalue()  # no plain line on a terminal
