@@ -672,9 +672,11 @@ def _k_name(nodeid: str) -> str:
 def replay_command(config: pytest.Config, nodeid: str, *, seeded: bool = True,
                    env: Mapping[str, str] | None = None, extra: Sequence[str] = (),
                    stay: bool = False) -> str:
-    """``[ENV=…] pytest --seed N [the run's options that decide what a test does] [extra]
-    NODEID``: the one test again, as it ran (without ``--seed`` when the test draws nothing
-    from it, as the login state machine, whose world has a seed of its own), from the run's
+    """``[ENV=…] pytest [-o addopts=] --seed N [the run's options that decide what a test
+    does] [extra] NODEID``: the one test again, as it ran (without ``--seed`` when the test
+    draws nothing from it, as the login state machine, whose world has a seed of its own;
+    with ``-o addopts=`` when the run dropped its configuration's ``addopts``, as
+    ``vneid-harness run`` does a team's: :func:`_addopts_given`), from the run's
     root (``cd ROOT &&`` first when the run started elsewhere; files named by absolute
     paths). With ``stay``, from the folder the run started in instead (``--rootdir ROOT``
     and the test by its whole path: the node id is the same, and Hypothesis finds the
@@ -701,7 +703,9 @@ def replay_command(config: pytest.Config, nodeid: str, *, seeded: bool = True,
     # and node ids, so the tests' seeds, follow the root
     chosen = config.getoption("rootdir", None) and (
         config.inipath is None or config.inipath.parent.resolve() != root)
+    addopts = _addopts_given(config)
     words = [own_pytest(folder=root if moved else here),
+             *(("-o", addopts) if addopts is not None else ()),
              *(("--rootdir", str(root)) if chosen or kept else ()),
              *((OPT_SEED, str(config.getoption(OPT_SEED))) if seeded else ())]
     for option in _REPLAYED:
@@ -729,6 +733,28 @@ def replay_command(config: pytest.Config, nodeid: str, *, seeded: bool = True,
     if moved:
         command = f"cd {shlex.quote(str(root))} && {command}"
     return command + _comment(notes)
+
+
+def _harness_settings() -> set[Path]:
+    """The harness's own pytest settings: the checkout's ``pyproject.toml`` (whose
+    ``addopts`` ``vneid-harness run`` gives as options of its own) and the packaged
+    ``suites.ini`` (none)."""
+    here = Path(__file__).resolve()
+    return {here.parents[1] / "pyproject.toml", here.with_name("suites.ini")}
+
+
+def _addopts_given(config: pytest.Config) -> str | None:
+    """The run's ``-o addopts=…`` (``addopts=`` and its value), for the replay to give it
+    again; ``None`` when it gave none, or when the configuration it overrode is the
+    harness's own. ``vneid-harness run PATHS`` reads a team's configuration but drops its
+    ``addopts`` (the run's options decide): a replay under them ran another selection (a
+    ``-m "not slow"`` there deselected the slow test that had failed)."""
+    given = [one for one in getattr(config.option, "override_ini", None) or ()
+             if one.partition("=")[0].strip() == "addopts"]
+    if not given or config.inipath is None \
+            or config.inipath.resolve() in _harness_settings():
+        return None
+    return str(given[-1])
 
 
 def _comment(notes: list[str]) -> str:

@@ -447,6 +447,32 @@ def test_run_reads_a_teams_own_pytest_configuration(tmp_path: Path) -> None:
     assert "'smok' not found in `markers` configuration option" in typo.stdout + typo.stderr
 
 
+def test_a_teams_replay_line_selects_what_the_run_ran(tmp_path: Path) -> None:
+    """``run`` reads a team's configuration but drops its addopts; the replay line ran plain
+    pytest under them, and their ``-m "not slow"`` deselected the slow test that had failed
+    ("1 deselected"). The line drops them as the run did: pasted, it fails again."""
+    team = tmp_path / "team"
+    (team / "tests").mkdir(parents=True)
+    (team / "pytest.ini").write_text('[pytest]\naddopts = -m "not slow"\n'
+                                     "markers =\n    slow: the long ones\n")
+    (team / "tests" / "test_ours.py").write_text(
+        "import pytest\n\n@pytest.mark.slow\n@pytest.mark.clause('P-2')\n"
+        "def test_slow(persona):\n    assert persona.level == 1, 'on purpose'\n")
+    out = tmp_path / "out"
+    ran = subprocess.run([sys.executable, "-m", "harness", "run", "tests", "--out", str(out),
+                          "--workers", "1", "--no-report", "--seed", "3"],
+                         capture_output=True, text=True, check=False, timeout=300, cwd=team)
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    (test,) = json.loads((out / "summary.json").read_text())["tests"]
+    assert test["status"] == "FAILED"
+    assert " -o addopts= " in test["replay"]
+    again = subprocess.run(["bash", "-c", test["replay"]], capture_output=True, text=True,
+                           check=False, timeout=300, cwd=team)
+    assert again.returncode == 1, again.stdout + again.stderr  # not 5, all deselected
+    assert "1 failed" in again.stdout
+    assert "on purpose" in again.stdout
+
+
 def test_a_runs_root_when_pytest_cannot_say_is_the_folder_holding_its_paths(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The run asks pytest's own ``determine_setup`` (internal: another pytest may take other

@@ -436,6 +436,46 @@ def test_the_replay_command_runs_from_the_runs_root_with_files_by_whole_path(
                      "scenarios/test_x.py::test_y"]
 
 
+def test_a_run_that_dropped_its_addopts_replays_without_them(
+        pytester: pytest.Pytester) -> None:
+    """A run with ``-o addopts=`` (``vneid-harness run`` gives it for a team's tests) printed
+    a replay line that ran under the configuration's addopts: their ``-m "not slow"``
+    deselected the slow test that had failed. The line drops them too; a run that kept them
+    and the harness's own settings (whose addopts ``run`` gives as options) add nothing."""
+    import shlex
+    import subprocess
+
+    from harness.pytest_plugin import own_pytest, replay_command
+
+    pytester.makeini('[pytest]\naddopts = -m "not slow"\nmarkers =\n    slow: slow ones\n')
+    pytester.makepyfile("""
+        import pytest
+
+        @pytest.mark.slow
+        def test_slow():
+            assert False
+    """)
+    result = pytester.runpytest_subprocess("-o", "addopts=", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    lines = [line for line in result.stdout.lines if line.endswith("::test_slow")
+             and re.match(r"\S*pytest ", line)]
+    assert len(lines) == 1, result.stdout.str()
+    assert shlex.split(lines[0])[1:3] == ["-o", "addopts="]
+    again = subprocess.run(shlex.split(lines[0]), cwd=pytester.path, capture_output=True,
+                           text=True, check=False, timeout=300)
+    assert again.returncode == 1, again.stdout  # failed again, not deselected (exit 5)
+    assert "1 failed" in again.stdout
+
+    kept = pytester.parseconfig()
+    assert shlex.split(replay_command(kept, "t.py::test_z")) == \
+        [own_pytest(), "--seed", "0", "t.py::test_z"]
+    other = pytester.parseconfig("-o", "addopts=-x -q")
+    assert shlex.split(replay_command(other, "t.py::test_z"))[1:3] == ["-o", "addopts=-x -q"]
+    harness_own = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    own = pytester.parseconfig("-c", str(harness_own), "-o", "addopts=")
+    assert "addopts=" not in replay_command(own, "t.py::test_z")
+
+
 def test_a_run_that_served_what_its_tests_need_replays_with_its_own_command(
         pytester: pytest.Pytester) -> None:
     from harness.pytest_plugin import replay_command
