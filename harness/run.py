@@ -216,7 +216,9 @@ class ProgressReporter:
             return  # plain lines (_advance): nothing on the console can be redrawn
         self._progress = Progress(
             TextColumn("[bold]suites"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.fields[current]}"), TimeElapsedColumn(),
+            # a test's name as text, not markup: "test_x[ios]" showed as "test_x" (so that
+            # only an empty id kept its brackets, "test_x[]"), and "test_x[/a]" raised
+            TextColumn("{task.fields[current]}", markup=False), TimeElapsedColumn(),
             console=self.console, transient=False,
         )
         self._progress.start()

@@ -436,6 +436,29 @@ def test_the_replay_command_runs_from_the_runs_root_with_files_by_whole_path(
                      "scenarios/test_x.py::test_y"]
 
 
+def test_an_empty_parametrization_id_replays_that_case_alone(pytester: pytest.Pytester) -> None:
+    """pytest names a case whose id is empty ``test_s[]``: the replay's ``-k 'test_s[]'``
+    runs that case alone, where the bare name would run every case (``test_s[a]`` too)."""
+    import shlex
+
+    pytester.makepyfile("""
+        import pytest
+
+        @pytest.mark.parametrize("x", ["", "a"])
+        def test_s(x):
+            assert x == "b"
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--replay-as", "again")
+    result.assert_outcomes(failed=2)
+    lines = [line for line in result.stdout.lines if line.startswith("again -k ")]
+    assert lines == ["again -k 'test_s[]'", "again -k 'test_s[a]'"]
+    keyword = shlex.split(lines[0])[-1]
+    alone = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-k", keyword)
+    alone.assert_outcomes(failed=1, deselected=1)
+    assert any(line.startswith("FAILED ") and line.split()[1].endswith("::test_s[]")
+               for line in alone.stdout.lines), alone.stdout.str()
+
+
 def test_a_run_that_dropped_its_addopts_replays_without_them(
         pytester: pytest.Pytester) -> None:
     """A run with ``-o addopts=`` (``vneid-harness run`` gives it for a team's tests) printed

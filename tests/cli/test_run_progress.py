@@ -4,6 +4,7 @@ log, a pipe), where Rich left one line at the end that named the last test as if
 from __future__ import annotations
 
 import io
+import re
 from types import SimpleNamespace
 from typing import Any
 
@@ -74,3 +75,23 @@ def test_on_a_terminal_the_bar_ends_without_the_last_tests_name() -> None:
     (task,) = reporter._progress.tasks
     assert (task.completed, task.total, task.fields["current"]) == (2, 2, "")
     assert "suites:" not in out.getvalue()  # no plain line on a terminal
+
+
+def test_the_bar_names_a_test_with_its_parametrization_as_pytest_does() -> None:
+    """The bar read a test's name as Rich markup: ``test_x[ios]`` showed as ``test_x``, so
+    an empty id alone kept its brackets (``test_x[]``), and ``test_x[/a]`` raised
+    MarkupError from the bar's refresh."""
+    out = io.StringIO()
+    reporter = ProgressReporter(Console(file=out, width=120, force_terminal=True,
+                                        color_system=None))
+    session: Any = SimpleNamespace(config=None, shouldstop=False, items=[])
+    reporter.pytest_sessionstart(session)
+    names = ["test_x[ios]", "test_x[]", "test_x[/a]", "test_x[bold]"]
+    reporter._collected([f"t.py::{name}" for name in names])
+    assert reporter._progress is not None
+    for name in names:
+        reporter._advance(f"t.py::{name}")
+        reporter._progress.refresh()
+        shown = out.getvalue().rstrip()
+        assert re.search(rf" {re.escape(name)} \d+:\d\d:\d\d$", shown), shown[-200:]
+    reporter.pytest_sessionfinish(session, 0)
