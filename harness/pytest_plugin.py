@@ -1086,12 +1086,7 @@ def device(request: pytest.FixtureRequest, target: Target) -> Iterator[DeviceFac
         dev = make_device(target, platform, driver=driver_name, runtime=runtime, **kwargs)
         made.append(dev)
         _adopt_trace(request.node, dev.trace)
-        reporter = _allure(request.config)
-        if reporter is not None:
-            installed = dev.phone.installed
-            versions = [dev.phone.app(a).version if a in installed else None
-                        for a in ("vssid", "vneid")]
-            reporter.device(request.node, dev.platform, driver_name, *versions)
+        _report_device(request.node, dev, driver_name)
         return dev
 
     yield factory
@@ -1101,6 +1096,16 @@ def device(request: pytest.FixtureRequest, target: Target) -> Iterator[DeviceFac
         keep_failure_artifacts(request.node, made)
     for dev in made:
         dev.close()
+
+
+def _report_device(item: pytest.Item, dev: Device, driver: str) -> None:
+    """Give Allure the phone's platform, driver and app versions (tags and parameters)."""
+    reporter = _allure(item.config)
+    if reporter is not None:
+        installed = dev.phone.installed
+        versions = [dev.phone.app(a).version if a in installed else None
+                    for a in ("vssid", "vneid")]
+        reporter.device(item, dev.platform, driver, *versions)
 
 
 @pytest.fixture
@@ -1138,7 +1143,8 @@ def fresh_world(request: pytest.FixtureRequest,
         target.vneid.trace = target.vssid.trace = trace
         pool = PersonaPool(target, seed=seed)
         request.node.stash.setdefault(_people_key, []).append(pool.made)
-        made = FreshWorld(target, pool, adopt)
+        made = FreshWorld(target, pool, adopt,
+                          on_device=lambda dev: _report_device(request.node, dev, "sim"))
         try:
             yield made
         finally:

@@ -236,14 +236,20 @@ class FreshWorld:
     personas: PersonaPool
     adopt: Callable[[Trace], object]
     """What makes a trace the test's (the ``adopt_trace`` fixture's function)."""
+    on_device: Callable[[Device], object] | None = None
+    """Told of each phone made (the pytest plugin: its Allure tags and parameters, as the
+    ``device`` fixture's phones have)."""
     devices: list[Device] = field(default_factory=list)
 
     def device(self, platform: str = "ios", *, vssid: str | None = MINIMUM,
                vneid: str | None = MINIMUM) -> Device:
-        """A simulated phone of this world (:func:`make_device`), its trace adopted."""
+        """A simulated phone of this world (:func:`make_device`), its trace adopted and,
+        in Allure, its platform and app versions tagged."""
         made = make_device(self.target, platform, vssid=vssid, vneid=vneid)
         self.devices.append(made)
         self.adopt(made.trace)
+        if self.on_device is not None:
+            self.on_device(made)
         return made
 
     def close(self) -> None:
