@@ -1116,7 +1116,9 @@ def fresh_world(request: pytest.FixtureRequest,
     (``world.personas``) and simulated phones (``world.device(platform, vssid=…,
     vneid=…)``), seeded from the test's seed and ``salt`` (draw it, and an example replays
     with its own citizens), wired as the fixtures are (traces adopted, passcodes scrubbed)
-    and closed at the block's end. Function-scoped like ``test_seed``: the test says
+    and closed at the block's end; in Allure each block is one step (``example 3: salt=17``,
+    the one Hypothesis reports ``falsifying example …``) and its phones are tagged as the
+    ``device`` fixture's are. Function-scoped like ``test_seed``: the test says
     ``suppress_health_check=[HealthCheck.function_scoped_fixture]``. Skipped against
     ``--vneid-url``: it builds the embedded mocks."""
     import contextlib
@@ -1135,20 +1137,23 @@ def fresh_world(request: pytest.FixtureRequest,
     @contextlib.contextmanager
     def world(salt: object = "") -> Iterator[FreshWorld]:
         seed = f"{test_seed}/{salt}"
-        target = embedded_target(
-            seed=seed, profile=run_profile(request.config),
-            **_broken(request.config).embedded_target())
-        trace = Trace()
-        adopt(trace)
-        target.vneid.trace = target.vssid.trace = trace
-        pool = PersonaPool(target, seed=seed)
-        request.node.stash.setdefault(_people_key, []).append(pool.made)
-        made = FreshWorld(target, pool, adopt,
-                          on_device=lambda dev: _report_device(request.node, dev, "sim"))
-        try:
-            yield made
-        finally:
-            made.close()
+        reporter = _allure(request.config)  # in Allure, each example one step of its own
+        with (reporter.example(request.node, "" if salt == "" else f"salt={salt!r}")
+              if reporter is not None else contextlib.nullcontext()):
+            target = embedded_target(
+                seed=seed, profile=run_profile(request.config),
+                **_broken(request.config).embedded_target())
+            trace = Trace()
+            adopt(trace)
+            target.vneid.trace = target.vssid.trace = trace
+            pool = PersonaPool(target, seed=seed)
+            request.node.stash.setdefault(_people_key, []).append(pool.made)
+            made = FreshWorld(target, pool, adopt,
+                              on_device=lambda dev: _report_device(request.node, dev, "sim"))
+            try:
+                yield made
+            finally:
+                made.close()
 
     return world
 

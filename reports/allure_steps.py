@@ -17,6 +17,13 @@ recorded, S-5) and never looks inside the apps:
 - the failure message Allure shows, prefixed with the clauses and scrubbed like the pytest
   report (:mod:`reports.failures`).
 
+A Hypothesis test's world per example (the ``fresh_world`` fixture) makes each example one
+parent step, ``example 3: salt=17``, with that example's hops inside it and its outcome as
+its status; the example Hypothesis reports (its final run of the shrunk failing example)
+reads ``falsifying example 41: salt=3`` and carries its phones as parameters. The sequence
+diagram, tags and parameters of such a test are those of the falsifying example (without
+one, the diagram is the last example's; tags and parameters every example's phones).
+
 Live rather than replayed: each step is written when its event is recorded (a
 :meth:`~harness.trace.Trace.subscribe` listener), so steps sit inside the test's own
 ``allure.step`` blocks and its fixtures' set-up and tear-down, in the order and at the time
@@ -27,12 +34,14 @@ are replayed at teardown under one step, so none is lost.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import html
 import json
 import threading
 import uuid
-from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
+import weakref
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -67,6 +76,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DIAGRAM_ATTACHMENT",
+    "FALSIFYING",
     "HTTP_ATTACHMENT",
     "LINK_ATTACHMENT",
     "MERMAID_ATTACHMENT",
@@ -95,6 +105,8 @@ LINK_ATTACHMENT = "Deep link"
 DIAGRAM_ATTACHMENT = "Sequence diagram"
 MERMAID_ATTACHMENT = "Sequence diagram (Mermaid)"
 OFF_THREAD_STEP = "events recorded outside the test's thread"
+FALSIFYING = "falsifying example"
+"""How the step of the example Hypothesis reports begins (``falsifying example 41: salt=3``)."""
 
 
 def allure_writes_results(config: pytest.Config) -> bool:
@@ -275,6 +287,39 @@ def _joined(values: Iterable[str]) -> str:
 
 
 # -- per-test state and the pytest hooks ----------------------------------------------------
+Phone = tuple[str, str, str | None, str | None]
+"""A phone as :func:`device_tags` takes it: platform, driver, VssID and VNeID versions."""
+
+
+@dataclass(eq=False)
+class _Example:
+    """One Hypothesis example of a test (a ``fresh_world`` block): its step and what it made."""
+
+    number: int
+    title: str
+    step: str
+    """The uuid of its Allure step."""
+    context: weakref.ref[Any]
+    """Hypothesis's build context of the run it belongs to (a second world in the same run is
+    the same example; weak: a failing test runs hundreds of examples)."""
+    reported: bool
+    """Run as one Hypothesis reports (``is_final``): an explicit ``@example``, or the last run
+    of the shrunk failing example."""
+    world: int = 1
+    """Which world of the example (a test may open several in one example)."""
+    result: Any = None
+    """Its step as allure-pytest writes it (to rename it once its outcome is known)."""
+    traces: list[Trace] = field(default_factory=list)
+    devices: list[Phone] = field(default_factory=list)
+    falsifying: bool = False
+
+    def mark_falsifying(self) -> None:
+        self.falsifying = True
+        self.title = f"{FALSIFYING} {self.title.removeprefix('example ')}"
+        if self.result is not None:
+            self.result.name = self.title
+
+
 @dataclass
 class _Flow:
     """What one test recorded, for its steps and diagram."""
@@ -287,9 +332,23 @@ class _Flow:
     """The traces watched, in the order they were."""
     off_thread: list[Event] = field(default_factory=list)
     unsubscribe: list[Callable[[], None]] = field(default_factory=list)
-    devices: list[tuple[str, str, str | None, str | None]] = field(default_factory=list)
+    devices: list[Phone] = field(default_factory=list)
     personas: list[Sequence[Persona]] = field(default_factory=list)
+    loose_devices: list[Phone] = field(default_factory=list)
+    """The phones made outside any example."""
+    examples: list[_Example] = field(default_factory=list)
+    """The Hypothesis examples' worlds, in the order they ran; the last may still be open."""
+    current: _Example | None = None
+    """The example whose step is open."""
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def shown(self) -> list[_Example]:
+        """The worlds of the examples whose diagram the test shows: the falsifying ones (one
+        unless the test is flaky or Hypothesis reports several distinct failures), else the
+        last."""
+        numbers = {e.number for e in self.examples if e.falsifying}
+        numbers = numbers or {e.number for e in self.examples[-1:]}
+        return [e for e in self.examples if e.number in numbers]
 
     def on_event(self, event: Event, source: Trace) -> None:
         with self.lock:
@@ -348,6 +407,8 @@ class AllureFlowReporter:
         """Write ``trace``'s events as steps of ``item`` from now on (earlier ones at once)."""
         flow = self._flow(item)
         flow.traces.append(trace)
+        if flow.current is not None:
+            flow.current.traces.append(trace)
         for event in trace.events:
             flow.on_event(event, trace)
         flow.unsubscribe.append(trace.subscribe(lambda event: flow.on_event(event, trace)))
@@ -355,7 +416,68 @@ class AllureFlowReporter:
     def device(self, item: pytest.Item, platform: str, driver: str, vssid: str | None,
                vneid: str | None) -> None:
         """A phone of ``item``: tags and parameters at teardown."""
-        self._flow(item).devices.append((platform, driver, vssid, vneid))
+        flow = self._flow(item)
+        flow.devices.append((platform, driver, vssid, vneid))
+        (flow.current.devices if flow.current is not None else flow.loose_devices).append(
+            (platform, driver, vssid, vneid))
+
+    @contextlib.contextmanager
+    def example(self, item: pytest.Item, arguments: str = "") -> Iterator[None]:
+        """Inside a Hypothesis test, one example of ``item`` (a ``fresh_world`` block) as one
+        parent step titled ``example N: ARGUMENTS``, its status the block's outcome; the run
+        Hypothesis reports (its final run) and that fails is renamed ``falsifying example N:
+        ARGUMENTS``. Outside a Hypothesis test, or nested in an example, nothing."""
+        from hypothesis.control import current_build_context, currently_in_test_context
+
+        flow = self._flow(item)
+        if flow.current is not None or not currently_in_test_context():
+            yield
+            return
+        context = current_build_context()
+        last = flow.examples[-1] if flow.examples else None
+        number, world = (last.number + 1 if last else 1), 1
+        if last is not None and last.context() is context:  # another world of one example
+            number, world = last.number, last.world + 1
+        title = (f"example {number}" + (f": {arguments}" if arguments else "")
+                 + (f" (world {world})" if world > 1 else ""))
+        example = _Example(number, title, str(uuid.uuid4()), weakref.ref(context),
+                           reported=context.is_final, world=world)
+        flow.examples.append(example)
+        flow.current = example
+        _start_step(example.step, title)
+        example.result = _allure_item(self.config, example.step)
+        error: BaseException | None = None
+        try:
+            yield
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            flow.current = None
+            self._stop_example(example, error)
+
+    def _stop_example(self, example: _Example, error: BaseException | None) -> None:
+        from allure_commons import plugin_manager
+        from allure_commons.model2 import Parameter
+        from hypothesis.errors import StopTest, UnsatisfiedAssumption
+
+        if isinstance(error, UnsatisfiedAssumption | StopTest):  # assume(False), an overrun
+            example.title += " (rejected by Hypothesis)"
+            error = None
+        if error is not None and example.reported:
+            example.mark_falsifying()
+        if example.result is not None:
+            example.result.name = example.title
+            example.result.parameters += [
+                Parameter(name=f"phone {n}" if len(example.devices) > 1 else "phone",
+                          value=", ".join(device_tags(*d)))
+                for n, d in enumerate(example.devices, 1)]
+        # the traceback of the falsifying example only: the others' messages say enough, and
+        # a shrink makes a hundred of them
+        plugin_manager.hook.stop_step(
+            uuid=example.step, title=example.title,
+            exc_type=type(error) if error is not None else None, exc_val=error,
+            exc_tb=error.__traceback__ if error is not None and example.falsifying else None)
 
     def personas(self, item: pytest.Item, registered: Sequence[Persona]) -> None:
         """``registered`` (a list that grows as the test adds citizens) gives the parameter
@@ -412,6 +534,9 @@ class AllureFlowReporter:
     def pytest_runtest_makereport(self, item: pytest.Item,
                                   call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
         report = yield
+        flow = item.stash.get(_flow_key, None)
+        if report.when == "call" and report.failed and flow is not None:
+            _failed_after_its_world(flow)
         if report.failed:
             details = _allure_status_details(self.config)
             # the trace Allure took from the report is already clean (the harness plugin's
@@ -435,10 +560,13 @@ class AllureFlowReporter:
             with allure.step(OFF_THREAD_STEP):
                 for event in flow.off_thread:
                     emit_step(event)
-        if flow.devices:
-            tags = dict.fromkeys(t for d in flow.devices for t in device_tags(*d))
+        devices = flow.devices
+        if any(e.falsifying for e in flow.examples):  # tagged with the phones that failed
+            devices = [*flow.loose_devices, *(d for e in flow.shown() for d in e.devices)]
+        if devices:
+            tags = dict.fromkeys(t for d in devices for t in device_tags(*d))
             plugin_manager.hook.add_label(label_type="tag", labels=list(tags))
-            platforms, _, vssids, vneids = zip(*flow.devices, strict=True)
+            platforms, _, vssids, vneids = zip(*devices, strict=True)
             allure.dynamic.parameter("platform", _joined(platforms), excluded=True)
             allure.dynamic.parameter("VssID app", _joined(v or "not installed" for v in vssids),
                                      excluded=True)
@@ -456,14 +584,61 @@ class AllureFlowReporter:
             labels = [persona_label(p) for p in shown[:3]]
             more = f" (+{len(shown) - 3} more)" if len(shown) > 3 else ""
             allure.dynamic.parameter("persona", "; ".join(labels) + more + note, excluded=True)
-        if flow.events:
-            lane_of = dict(zip(map(id, flow.traces), phone_lanes(flow.traces), strict=True))
-            lanes = [lane_of[id(source)] for source in flow.sources]
+        traces, events, sources, title = flow.traces, flow.events, flow.sources, item.nodeid
+        if flow.examples:  # one example's diagram: all of them at once read as nothing
+            drawn = flow.shown()
+            others = {id(t) for e in flow.examples if e not in drawn for t in e.traces}
+            traces = [t for t in flow.traces if id(t) not in others]
+            kept = [(e, s) for e, s in zip(events, sources, strict=True) if id(s) not in others]
+            events, sources = [e for e, _ in kept], [s for _, s in kept]
+            title = f"{item.nodeid}: {_examples_title(drawn)}"
+        if events:
+            lane_of = dict(zip(map(id, traces), phone_lanes(traces), strict=True))
+            lanes = [lane_of[id(source)] for source in sources]
             with already_scrubbed():
-                allure.attach(sequence_svg(flow.events, title=item.nodeid, lanes=lanes),
+                allure.attach(sequence_svg(events, title=title, lanes=lanes),
                               name=DIAGRAM_ATTACHMENT, attachment_type=AttachmentType.SVG)
-                allure.attach(sequence_mermaid(flow.events, title=item.nodeid, lanes=lanes),
+                allure.attach(sequence_mermaid(events, title=title, lanes=lanes),
                               name=MERMAID_ATTACHMENT, attachment_type=AttachmentType.TEXT)
+
+
+def _examples_title(worlds: Sequence[_Example]) -> str:
+    """``falsifying example 41: salt=3``: the examples of ``worlds``, as their first world's
+    step names them, marked when one of their worlds is falsifying."""
+    titles: dict[int, str] = {}
+    for e in worlds:
+        title = titles.setdefault(e.number, e.title.removesuffix(f" (world {e.world})"))
+        if e.falsifying and not title.startswith(FALSIFYING):
+            titles[e.number] = f"{FALSIFYING} {title.removeprefix('example ')}"
+    return ", ".join(titles.values())
+
+
+def _failed_after_its_world(flow: _Flow) -> None:
+    """A test that failed with no example failing inside its world (an assertion after the
+    ``fresh_world`` block): the last example Hypothesis reported is the falsifying one."""
+    if any(e.falsifying for e in flow.examples):
+        return
+    reported = [e for e in flow.examples if e.reported]
+    if reported:
+        example = reported[-1]
+        example.mark_falsifying()
+        if example.result is not None:
+            example.result.status = "failed"
+
+
+def _start_step(step: str, title: str) -> None:
+    from allure_commons import plugin_manager
+
+    plugin_manager.hook.start_step(uuid=step, title=title, params={})
+
+
+def _allure_item(config: pytest.Config, step: str) -> Any:
+    """The step ``step`` allure-pytest is writing (to rename it once its outcome is known;
+    there is no public API for that), or ``None``."""
+    listener = config.pluginmanager.get_plugin("allure_listener")
+    logger = getattr(listener, "allure_logger", None)
+    get_item = getattr(logger, "get_item", None)
+    return get_item(step) if callable(get_item) else None
 
 
 def _allure_status_details(config: pytest.Config) -> Any:
