@@ -20,6 +20,8 @@ from harness.apps.screens import (
     VSSID_LOGIN_VNEID,
     Screen,
 )
+from harness.apps.vssid import VssIDApp
+from harness.device import Phone
 from harness.drivers import Driver
 from harness.errors import ConfigError, NoSuchElement
 from harness.personas import Persona
@@ -57,15 +59,37 @@ def _check_decision(decision: object, step: str) -> None:
         raise ConfigError(f"{step}: decision={decision!r:.40} is 'approve' or 'deny'")
 
 
+def _simulated_vssid(driver: Driver) -> VssIDApp | None:
+    """The simulated VssID app behind ``driver``: the sim driver's phone, or the web and
+    Appium-web drivers' (``driver.session.phone``); ``None`` for a real device's app."""
+    phone = getattr(driver, "phone", None) or getattr(getattr(driver, "session", None),
+                                                      "phone", None)
+    if not isinstance(phone, Phone) or "vssid" not in phone.installed:
+        return None
+    app = phone.app("vssid")
+    return app if isinstance(app, VssIDApp) else None
+
+
+def _below_minimum(driver: Driver) -> str:
+    """Why VssID shows no VNeID entry (V-6), with the minimum of the protocol profile the app
+    runs with (``--protocol-profile``; 1.6.7 by PROTOCOL.md's defaults)."""
+    app = _simulated_vssid(driver)
+    if app is None:  # a real device: its app knows its minimum, the harness does not
+        return ("a VssID app below its minimum version (V-6: 1.6.7 by PROTOCOL.md's "
+                "defaults; the real app's own otherwise) has none")
+    minimum = app.profile.vssid_min_version
+    return (f"VssID {app.version} is below the minimum version of the protocol profile in "
+            f"force (V-6: {minimum}) and has none")
+
+
 def start_vneid_login(driver: Driver) -> Screen:
     """A-1, A-3: open VssID and tap "Đăng nhập bằng tài khoản định danh điện tử"."""
     _check_driver(driver, "start_vneid_login")
     screen = driver.open_app("vssid")
     if screen.app == "vssid" and screen.id == VSSID_LOGIN and not screen.has(VSSID_LOGIN_VNEID):
         raise NoSuchElement(
-            f"VssID's login screen shows no VNeID entry ({VSSID_LOGIN_VNEID}): a VssID app "
-            "below its minimum version (V-6: 1.6.7, unless the protocol profile says "
-            "otherwise) has none, so there is no VNeID login to start; to "
+            f"VssID's login screen shows no VNeID entry ({VSSID_LOGIN_VNEID}): "
+            f"{_below_minimum(driver)}, so there is no VNeID login to start; to "
             f"test that, open the app (driver.open_app('vssid')) and assert the screen has "
             f"no {VSSID_LOGIN_VNEID}")
     return driver.tap(VSSID_LOGIN_VNEID)

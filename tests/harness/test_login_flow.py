@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from harness import flows
+from harness.apps import VssIDApp
 from harness.apps.base import Reply
+from harness.apps.screens import Screen
 from harness.drivers.sim import SimDriver
-from harness.protocol import LinkForm
+from harness.protocol import DEFAULT_PROFILE, LinkForm
 from harness.trace import AppSwitched, LinkOpened
 
 
@@ -82,9 +85,61 @@ def test_a_vssid_too_old_for_the_entry_says_so(world: Any) -> None:
 
     driver = world.driver(vssid="1.6.6")
     with pytest.raises(NoSuchElement, match=r"VssID's login screen shows no VNeID entry "
-                       r"\(vssid-login-vneid\): a VssID app below its minimum version \(V-6"):
+                       r"\(vssid-login-vneid\): VssID 1\.6\.6 is below the minimum version "
+                       r"of the protocol profile in force \(V-6: 1\.6\.7\)"):
         flows.login_with_vneid(driver, world.persona())
     assert driver.current_app() == "vssid"  # nothing tapped
+
+
+class _RenderedStandIn:
+    """A driver that reaches its phone as the web and Appium-web drivers do
+    (``driver.session.phone``), not as an attribute of its own."""
+
+    name = "stand-in"
+
+    def __init__(self, sim: SimDriver) -> None:
+        self._sim = sim
+        self.session = SimpleNamespace(phone=sim.phone)
+
+    def open_app(self, app_id: str) -> Screen:
+        return self._sim.open_app(app_id)
+
+    def tap(self, automation_id: str) -> Screen:
+        return self._sim.tap(automation_id)
+
+    def type(self, automation_id: str, text: str) -> None:
+        self._sim.type(automation_id, text)
+
+    def screen(self) -> Screen:
+        return self._sim.screen()
+
+    def current_app(self) -> str | None:
+        return self._sim.current_app()
+
+    def close(self) -> None:
+        self._sim.close()
+
+
+@pytest.mark.parametrize("rendered", [False, True], ids=["sim", "session-phone"])
+def test_a_vssid_too_old_names_the_minimum_of_the_profile_in_force(world: Any,
+                                                                  rendered: bool) -> None:
+    """V-6 under a protocol profile whose VssID minimum is 1.7.0: the flow named 1.6.7,
+    PROTOCOL.md's default, whatever the profile said."""
+    from harness.errors import NoSuchElement
+
+    profile = DEFAULT_PROFILE.evolve(vssid_min_version="1.7.0")
+    phone = world.phone(vssid=None)
+    phone.install(VssIDApp("1.6.9", world.client(world.vssid, "http://api.vssid.test"),
+                           profile=profile))
+    driver: Any = SimDriver(phone)
+    if rendered:
+        driver = _RenderedStandIn(driver)
+    with pytest.raises(NoSuchElement) as raised:
+        flows.start_vneid_login(driver)
+    said = str(raised.value)
+    assert "VssID 1.6.9 is below the minimum version of the protocol profile in force " \
+           "(V-6: 1.7.0)" in said, said
+    assert "1.6.7" not in said, said
 
 
 def test_no_vssid_account(world: Any) -> None:
