@@ -494,6 +494,12 @@ class ServedVNeID:
         relying party set up with another method or secret than the run was told fails most
         of the plan, each test for the same reason (:meth:`refusal_hint`)."""
         self.provider.client_auth.on_refusal = self._refused
+        self.unknown_clients: dict[str | None, int] = {}
+        """The ``client_id`` values of authorization requests refused as not registered
+        (S-3; ``None``: none given), with how many times: a relying party set up with
+        another client id than the run's profile fails at ``/authorize``, before any token
+        request (:meth:`refusal_hint`)."""
+        self.provider.on_unknown_client = self._unknown_client
 
     def _refused(self, claimed: str | None, refusal: Any) -> None:
         """The provider's ``on_refusal``: an ``invalid_client`` refusal of the relying
@@ -501,9 +507,40 @@ class ServedVNeID:
         if claimed == self.client_id and len(self.refusals) < 100:
             self.refusals.append(str(refusal.description))
 
+    def _unknown_client(self, claimed: str | None) -> None:
+        """The provider's ``on_unknown_client``: counted (the first hundred ids)."""
+        if claimed in self.unknown_clients or len(self.unknown_clients) < 100:
+            self.unknown_clients[claimed] = self.unknown_clients.get(claimed, 0) + 1
+
     def refusal_hint(self) -> str | None:
-        """What to do when the relying party's own token requests were refused as
-        ``invalid_client`` (``None``: they were not)."""
+        """What to do when the relying party's authorization requests named a client the
+        harness VNeID does not know, or its own token requests were refused as
+        ``invalid_client`` (``None``: neither happened)."""
+        hints = [hint for hint in (self._unknown_client_hint(), self._token_hint()) if hint]
+        return "; and ".join(hints) if hints else None
+
+    def _unknown_client_hint(self) -> str | None:
+        if not self.unknown_clients:
+            return None
+        claimed = max(self.unknown_clients, key=lambda c: self.unknown_clients[c])
+        times = sum(self.unknown_clients.values())
+        named = ", ".join(repr(c) if c is not None else "none" for c in self.unknown_clients)
+        if claimed is None:
+            fix = ("send the client_id in every authorization request of your relying "
+                   f"party ({self.client_id!r}, or yours with a profile file: "
+                   "--protocol-profile FILE with vssid_client_id)")
+        else:
+            fix = (f"give the run a protocol profile naming your relying party's client: "
+                   f"--protocol-profile FILE with vssid_client_id: {claimed} (and its "
+                   "callbacks, vssid_scheme, vssid_link_host and callback_path, where they "
+                   "differ; docs/conformance.md \"Profile files\")")
+        return (f"the harness VNeID refused the relying party's authorization requests "
+                f"{times} time(s) as invalid_client (S-3): they named the client_id(s) "
+                f"{named}, and it registers only {self.client_id!r} (the protocol profile's "
+                f"vssid_client_id), so no login reached /token: {fix}, and run again (the "
+                "failures above may all be this)")
+
+    def _token_hint(self) -> str | None:
         from mock_providers.defaults import DEFAULT_VSSID_CLIENT_SECRET
 
         if not self.refusals:

@@ -18,7 +18,6 @@ from mock_providers._http import (
     require_str,
 )
 from mock_providers.vneid.authorize import DECISIONS, RedirectedError
-from mock_providers.vneid.undecodable import verify_decodable
 
 if TYPE_CHECKING:
     from mock_providers.vneid.provider import VNeIDProvider
@@ -74,8 +73,8 @@ class AppApi:
         _, parsed = parse_authorize_link(link, p.profile, extra_bases=(p.url("/authorize"),),
                                          allow_repeated=True, allow_undecodable=True)
         try:
-            verified = verify_decodable(parsed.params, parsed.undecodable, p.client_map,
-                                        p.issuer, parsed.repeated, p.settings.skip_checks)
+            verified = p.verify_authorization(parsed.params, parsed.undecodable,
+                                              parsed.repeated)
         except RedirectedError as redirect:
             return FastJSONResponse({"redirect_to": redirect.redirect_to}, headers=NO_STORE)
         if decision == "approve" and verified.needs_login(session.auth_time, p.clock.now()):

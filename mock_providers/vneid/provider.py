@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import hmac
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
@@ -59,6 +59,7 @@ from mock_providers.vneid.id_token import id_token_header, mint_jwt
 from mock_providers.vneid.keys import PairwiseSubjects, derive_signing_key, public_jwks
 from mock_providers.vneid.records import MAX_REDIRECT_URIS, ClientRecord, PersonaRecord
 from mock_providers.vneid.settings import VNeIDSettings
+from mock_providers.vneid.undecodable import verify_decodable
 
 if TYPE_CHECKING:
     from mock_providers.state import StateFile
@@ -113,6 +114,11 @@ class VNeIDProvider:
             clock=self.clock, skew=self.profile.clock_skew,
             check_secrets="client_secret" not in self.settings.skip_checks,
         )
+        self.on_unknown_client: Callable[[str | None], None] | None = None
+        """Told of each authorization request refused because no client with its
+        ``client_id`` is registered (the ``client_id``; ``None``: it had none), before any
+        token request could follow: the harness serving this provider to a relying party
+        under test says, at the end, which ``client_id`` to give the run."""
         self.client_keys = ClientKeys(self.clock, client_keys_transport)
         """The JWK Sets of clients registered with a ``jwks_uri`` (fetched over the network
         unless ``client_keys_transport`` is given)."""
@@ -299,6 +305,21 @@ class VNeIDProvider:
     @property
     def client_map(self) -> Mapping[str, ClientRecord]:
         return self._clients
+
+    def verify_authorization(self, params: Mapping[str, str], undecodable: Sequence[str],
+                             repeated: Collection[str]) -> VerifiedRequest:
+        """An authorization request (A-2) of the web flow (``/authorize``) or of the VNeID
+        app (``/api/app/v1/authorizations``), checked against the registered clients
+        (:func:`~mock_providers.vneid.undecodable.verify_decodable`); one refused because its
+        ``client_id`` is missing or not registered (``invalid_client``, S-3) is told to
+        :attr:`on_unknown_client` first."""
+        try:
+            return verify_decodable(params, undecodable, self._clients, self.issuer, repeated,
+                                    self.settings.skip_checks)
+        except ProtocolError as exc:
+            if exc.code == "invalid_client" and self.on_unknown_client is not None:
+                self.on_unknown_client(params.get("client_id") or None)
+            raise
 
     # -- faults (§11) -------------------------------------------------------------------
     def _known_client(self, client_id: str) -> str:

@@ -28,7 +28,6 @@ from mock_providers.vneid.authorize import (
     error_redirect,
 )
 from mock_providers.vneid.ttl import TTLStore
-from mock_providers.vneid.undecodable import verify_decodable
 
 if TYPE_CHECKING:
     from mock_providers.vneid.provider import VNeIDProvider
@@ -108,8 +107,7 @@ class WebFlow:
             params, repeated = dict(link.params), link.repeated
             undecodable = list(link.undecodable)
         try:
-            verified = verify_decodable(params, undecodable, p.client_map, p.issuer, repeated,
-                                        p.settings.skip_checks)
+            verified = p.verify_authorization(params, undecodable, repeated)
         except RedirectedError as redirect:
             return _redirect(redirect.redirect_to, request)
         if "none" in verified.prompt:  # the web flow keeps no login between requests

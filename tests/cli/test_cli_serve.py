@@ -242,6 +242,41 @@ def test_the_served_vneid_names_its_option_when_its_port_is_taken() -> None:
                          "names, or stop what holds it")
 
 
+@pytest.mark.parametrize(("claimed", "fix"), [
+    ("vssid-staging", "give the run a protocol profile naming your relying party's client: "
+                      "--protocol-profile FILE with vssid_client_id: vssid-staging (and its "
+                      "callbacks"),
+    ("", "send the client_id in every authorization request of your relying party"),
+], ids=["another-client-id", "no-client-id"])
+def test_a_relying_party_with_another_client_id_is_told_which_option_to_give(
+        claimed: str, fix: str) -> None:
+    """A relying party configured with another client id than the run's profile fails at
+    /authorize (unknown client, S-3) before any token request: the /token hint never came,
+    and the run ended on failures alone. The served VNeID's hint names the option."""
+    from harness.protocol import DEFAULT_PROFILE, AuthorizationRequest, s256_challenge
+    from harness.serve import ServedVNeID
+
+    def authorize(client_id: str) -> httpx.Response:
+        request = AuthorizationRequest(
+            client_id=client_id, redirect_uri=DEFAULT_PROFILE.callback_custom, state="s1",
+            nonce="n1", code_challenge=s256_challenge("v" * 43))
+        return httpx.get(request.to_url(f"{served.url}/authorize"), timeout=10)
+
+    with ServedVNeID(0) as served:
+        assert authorize("vssid").status_code == 200  # the login page: nothing to say
+        assert served.refusal_hint() is None
+        assert [authorize(claimed).status_code for _ in range(2)] == [400, 400]
+        hint = served.refusal_hint()
+    assert hint is not None
+    named = repr(claimed) if claimed else "none"
+    assert hint.startswith("the harness VNeID refused the relying party's authorization "
+                           "requests 2 time(s) as invalid_client (S-3): they named the "
+                           f"client_id(s) {named}, and it registers only 'vssid' (the "
+                           "protocol profile's vssid_client_id), so no login reached /token: ")
+    assert fix in hint
+    assert hint.endswith("and run again (the failures above may all be this)")
+
+
 def test_listening_socket_says_tcp_so_asyncio_sets_nodelay() -> None:
     """asyncio sets TCP_NODELAY on accepted connections only for proto IPPROTO_TCP; without
     it each response waited ~40 ms for a delayed ACK (measured: 44 ms vs 0.8 ms a request)."""

@@ -476,3 +476,30 @@ def test_head_on_the_web_authorize_endpoint_keeps_nothing(vneid_flow, vneid_http
                                                      "personal_id": "001099012345",
                                                      "passcode": "123456"})
     assert said.status_code == 400, said.text
+
+
+@pytest.mark.clause("S-3")
+def test_an_unknown_client_is_told_to_the_harness_at_either_endpoint(vneid_flow, vneid_provider):
+    """A relying party under test configured with another client id fails at the
+    authorization request, before any token request: the provider tells whoever serves it
+    (``on_unknown_client``) which client_id it was, from the app API and the web flow alike,
+    and of no other refusal."""
+    told: list[str | None] = []
+    vneid_provider.on_unknown_client = told.append
+    session = vneid_flow.session()
+    for client_id in ("vssid-staging", ""):
+        r = vneid_flow.authorize(vneid_flow.request(client_id=client_id).to_link(),
+                                 session=session)
+        assert _error(r) == (400, "invalid_client", "S-3")
+    web = vneid_flow.http.get(vneid_flow.request(client_id="rp-web").to_url(
+        vneid_provider.url("/authorize")))
+    assert web.status_code == 400
+    assert told == ["vssid-staging", None, "rp-web"]
+    # a registered client's other refusals, and its good requests, are not this
+    bad_uri = vneid_flow.authorize(vneid_flow.request(redirect_uri="vssid://evil/cb").to_link(),
+                                   session=session)
+    assert _error(bad_uri) == (400, "invalid_redirect_uri", "S-2")
+    assert vneid_flow.callback(session=session).code
+    assert vneid_flow.http.get(  # client_id twice: invalid_request, whoever it names
+        "/authorize?client_id=a&client_id=b").status_code == 400
+    assert told == ["vssid-staging", None, "rp-web"]
