@@ -495,7 +495,10 @@ def test_a_run_that_dropped_its_addopts_replays_without_them(
     other = pytester.parseconfig("-o", "addopts=-x -q")
     assert shlex.split(replay_command(other, "t.py::test_z"))[1:3] == ["-o", "addopts=-x -q"]
     harness_own = Path(__file__).resolve().parents[2] / "pyproject.toml"
-    own = pytester.parseconfig("-c", str(harness_own), "-o", "addopts=")
+    # (its filterwarnings=error would make pytest's notice that this process imported the
+    # harness before the config, which cannot rewrite its asserts, an error)
+    own = pytester.parseconfig("-c", str(harness_own), "-o", "addopts=",
+                               "-W", "ignore::pytest.PytestAssertRewriteWarning")
     assert "addopts=" not in replay_command(own, "t.py::test_z")
 
 
