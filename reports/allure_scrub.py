@@ -33,11 +33,28 @@ from allure_commons import hookimpl
 
 from harness.pytest_plugin import REPLAY_SECTION
 
-REPLAY_MARKER = f"\n\n{REPLAY_SECTION}: "
-"""What precedes the replay line in a failure's Allure message (``reports.allure_steps``
-joins them)."""
+REPLAY_HEAD = f"{REPLAY_SECTION}: "
+"""What starts a failure's Allure trace when the harness put its replay line there
+(:func:`with_replay`)."""
+REPLAY_END = "\n\n"
 
-__all__ = ["AllureResultScrubber", "already_scrubbed"]
+__all__ = ["AllureResultScrubber", "already_scrubbed", "split_replay", "with_replay"]
+
+
+def with_replay(trace: str | None, replay: str) -> str:
+    """A failure's Allure trace headed by its replay line (``how to replay: CMD``), in the
+    error box under the message. Not in the message: the report's categories group failures
+    by message, and the line names the test, so each failure was a group of its own."""
+    return f"{REPLAY_HEAD}{replay}{REPLAY_END}{trace or ''}"
+
+
+def split_replay(text: str) -> tuple[str, str]:
+    """``text`` as the replay head :func:`with_replay` put there (``""`` when none) and the
+    rest."""
+    if not text.startswith(REPLAY_HEAD) or REPLAY_END not in text:
+        return "", text
+    head, end, rest = text.partition(REPLAY_END)
+    return head + end, rest
 
 _state = threading.local()
 
@@ -147,9 +164,9 @@ class AllureResultScrubber:
             for name in ("message", "trace"):
                 text = getattr(details, name, None)
                 if isinstance(text, str) and text:
-                    # the replay line the harness appends to the message holds no secret, and
-                    # its test id must stay as it is to be pasted (allure_steps)
-                    text, said, replay = text.partition(REPLAY_MARKER)
-                    setattr(details, name, self._scrub(text) + said + replay)
+                    # the replay line heading the trace holds no secret, and its test id
+                    # must stay as it is to be pasted (allure_steps)
+                    replay, text = split_replay(text) if name == "trace" else ("", text)
+                    setattr(details, name, replay + self._scrub(text))
         for step in getattr(executable, "steps", None) or ():
             self._clean(step)

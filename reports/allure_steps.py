@@ -61,7 +61,7 @@ from harness.trace import (
     StoreOpened,
     Trace,
 )
-from reports.allure_scrub import REPLAY_MARKER, AllureResultScrubber, already_scrubbed
+from reports.allure_scrub import AllureResultScrubber, already_scrubbed, with_replay
 from reports.diagram import (
     nobody_took,
     party_name,
@@ -544,8 +544,8 @@ class AllureFlowReporter:
             if details is not None and isinstance(details.message, str):
                 details.message = self.clean_message(item, details.message)
                 replay = replay_of(report)
-                if replay:  # in the error box, where a reader of the report looks
-                    details.message += f"{REPLAY_MARKER}{replay}"
+                if replay:  # heads the trace, which the error box unfolds under the message
+                    details.trace = with_replay(details.trace, replay)
         return report
 
     def _finish(self, item: pytest.Item, flow: _Flow) -> None:

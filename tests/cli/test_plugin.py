@@ -884,7 +884,8 @@ def test_live_logging_of_the_http_clients_keeps_no_secret(pytester: pytest.Pytes
 def test_a_replay_line_keeps_a_test_id_that_holds_a_known_value(pytester: pytest.Pytester) -> None:
     """A test id holding a value the scrub knows (a fake verifier, a default secret, given as
     a parameter) was redacted in the replay line too: pasted, it ran nothing (a vendor's
-    review). The line is written after the scrub, in the terminal and in Allure's error box;
+    review). The line is written after the scrub, in the terminal and in Allure's error box
+    (heading its trace);
     the failure text itself stays scrubbed."""
     import json
 
@@ -901,6 +902,9 @@ def test_a_replay_line_keeps_a_test_id_that_holds_a_known_value(pytester: pytest
     assert "test_x[harness-rp-secret]" in out.split("how to replay")[-1]
     assert "sent harness-rp-secret" not in out
     results = [json.loads(p.read_text()) for p in (pytester.path / "allure").glob("*-result.json")]
-    message = results[0]["statusDetails"]["message"]
-    assert "test_x[harness-rp-secret]" in message.split("how to replay: ")[-1]
-    assert "sent [REDACTED]" in message
+    details = results[0]["statusDetails"]
+    replay, _, trace = details["trace"].partition("\n\n")
+    assert replay.startswith("how to replay: ")
+    assert "test_x[harness-rp-secret]" in replay
+    assert "sent [REDACTED]" in details["message"]
+    assert "harness-rp-secret" not in details["message"] + trace

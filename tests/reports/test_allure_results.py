@@ -268,15 +268,43 @@ def test_a_failure_names_its_clauses_and_what_was_observed(run: AllureRun) -> No
     assert message.startswith("Clause(s) R-1, R-3: AssertionError: expected the error screen, "
                               "observed vssid-home")
     assert "expected the error screen" in result["statusDetails"]["trace"]
-    # the error box says how to run it again alone, as the console's section does
-    assert re.search(r"\n\nhow to replay: \S*pytest --seed \S+ .*test_theme\.py::test_fails$",
-                     message), message
+    # the error box says how to run it again alone, as the console's section does: at the
+    # head of the trace it unfolds, not in the message, which the categories group by
+    assert re.match(r"how to replay: \S*pytest --seed \S+ \S*test_theme\.py::test_fails\n\n",
+                    result["statusDetails"]["trace"]), result["statusDetails"]["trace"]
+    assert "replay" not in message, message
+    assert "test_fails" not in message, message
     junit = (run.path / "junit.xml").read_text(encoding="utf-8")
     assert 'message="Clause(s) R-1, R-3: AssertionError: expected the error screen' in junit
     assert "FAILED test_theme.py::test_fails - Clause(s) R-1, R-3: AssertionError" in run.output
     assert _labels(result, "tag")[0] == "ios"
     assert "VssID app → VssID backend: GET /api/v1/me → 200" in _titles(result["steps"]), \
         "the hops up to the failure are there"
+
+
+def test_one_fault_in_several_tests_is_one_message(tmp_path: Path) -> None:
+    """A vendor's read of the Categories tab: the four cases of one state check, failing on
+    the same fault, were four groups of one test each, as each message ended with its own
+    replay line (its test id). The message is the failure alone; the replay heads the
+    trace."""
+    (tmp_path / "test_same.py").write_text(textwrap.dedent('''
+        import pytest
+
+        @pytest.mark.clause("R-1")
+        @pytest.mark.parametrize("state", ["forged", "cut-short"])
+        def test_state(state):
+            assert False, "expected state_mismatch, observed a session"
+    '''), encoding="utf-8")
+    done = run_pytest(tmp_path)
+    assert done.returncode == 1, done.output[-3000:]
+    details = {r["name"]: r["statusDetails"] for r in done.results}
+    assert {d["message"] for d in details.values()} == {
+        "Clause(s) R-1: AssertionError: expected state_mismatch, observed a session\n"
+        "assert False"}, details
+    for name, said in details.items():
+        head = said["trace"].split("\n\n", 1)[0]
+        assert head.startswith("how to replay: "), said["trace"]
+        assert f"test_same.py::{name}" in head, said["trace"]
 
 
 def test_events_from_another_thread_are_replayed_under_one_step(run: AllureRun) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from allure_commons import model2 as allure_model
 
-from reports.allure_scrub import AllureResultScrubber
+from reports.allure_scrub import AllureResultScrubber, split_replay, with_replay
 
 # module attributes, not names of this module: pytest would try to collect "Test*" classes
 StatusDetails = allure_model.StatusDetails
@@ -45,3 +45,20 @@ def test_a_result_without_details_is_left_alone() -> None:
     result = allure_model.TestResult(name="t", steps=[allure_model.TestStepResult(name="s")])
     AllureResultScrubber(_scrub).report_result(result)
     assert result.statusDetails is None
+
+
+def test_the_replay_line_heading_a_trace_is_kept_as_given() -> None:
+    """The replay line names the test to paste, whatever the scrub would take for a secret
+    in it (a fake verifier as a parameter); the trace under it is scrubbed, and so is a
+    message that only looks like one."""
+    replay = f"pytest --seed 0 'test_x.py::test_verifier[{SECRET}]'"
+    details = StatusDetails(message=f"how to replay: {SECRET}\n\n{SECRET}",
+                            trace=with_replay(f"Traceback ... {SECRET}\n", replay))
+    result = allure_model.TestResult(name="t", statusDetails=details)
+    AllureResultScrubber(_scrub).report_result(result)
+    assert details.trace == f"how to replay: {replay}\n\nTraceback ... [REDACTED]\n"
+    assert SECRET not in details.message
+    assert split_replay(details.trace) == (f"how to replay: {replay}\n\n",
+                                           "Traceback ... [REDACTED]\n")
+    assert split_replay("Traceback") == ("", "Traceback")
+    assert with_replay(None, "pytest x") == "how to replay: pytest x\n\n"
