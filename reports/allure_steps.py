@@ -89,6 +89,7 @@ __all__ = [
     "laned_events",
     "masked_personal_id",
     "merged_events",
+    "parameter_text",
     "persona_label",
     "phone_lanes",
     "step_parameters",
@@ -567,11 +568,9 @@ class AllureFlowReporter:
             tags = dict.fromkeys(t for d in devices for t in device_tags(*d))
             plugin_manager.hook.add_label(label_type="tag", labels=list(tags))
             platforms, _, vssids, vneids = zip(*devices, strict=True)
-            allure.dynamic.parameter("platform", _joined(platforms), excluded=True)
-            allure.dynamic.parameter("VssID app", _joined(v or "not installed" for v in vssids),
-                                     excluded=True)
-            allure.dynamic.parameter("VNeID app", _joined(v or "not installed" for v in vneids),
-                                     excluded=True)
+            _parameter("platform", _joined(platforms))
+            _parameter("VssID app", _joined(v or "not installed" for v in vssids))
+            _parameter("VNeID app", _joined(v or "not installed" for v in vneids))
         people = [p for registered in flow.personas for p in registered]
         if people:
             # who logged in, else who was registered (a persona file's whole cast, or a
@@ -583,7 +582,7 @@ class AllureFlowReporter:
             shown = shown or people
             labels = [persona_label(p) for p in shown[:3]]
             more = f" (+{len(shown) - 3} more)" if len(shown) > 3 else ""
-            allure.dynamic.parameter("persona", "; ".join(labels) + more + note, excluded=True)
+            _parameter("persona", "; ".join(labels) + more + note)
         traces, events, sources, title = flow.traces, flow.events, flow.sources, item.nodeid
         if flow.examples:  # one example's diagram: all of them at once read as nothing
             drawn = flow.shown()
@@ -641,6 +640,14 @@ def _allure_item(config: pytest.Config, step: str) -> Any:
     return get_item(step) if callable(get_item) else None
 
 
+def _parameter(name: str, text: str) -> None:
+    """A parameter of the harness's own, shown as ``text`` (allure-commons would quote a
+    string: ``'ios'``), and out of the history id (another ``--seed``, other personas)."""
+    import allure
+
+    allure.dynamic.parameter(name, _Represented(text), excluded=True)
+
+
 def _allure_status_details(config: pytest.Config) -> Any:
     """The status details allure-pytest just set on the current test result, if any (its
     listener keeps them; there is no public API to change the message)."""
@@ -652,15 +659,38 @@ def _allure_status_details(config: pytest.Config) -> Any:
 
 
 def _show_bytes_parameters(item: pytest.Item) -> None:
-    """allure-pytest shows every ``bytes`` parameter as ``<class 'bytes'>``, so the cases of a
-    test parametrized with bytes looked alike, and Allure 3 merged them into one test with
-    the others as its retries (597 of 600 tests listed). Each is shown as its ``repr``."""
+    """How the test's own pytest parameters read (allure-pytest shows each as its ``repr``;
+    the history id is made from the values, not from this):
+
+    - ``bytes`` as their ``repr``: allure-pytest showed every one as ``<class 'bytes'>``, so
+      the cases of a test parametrized with bytes looked alike, and Allure 3 merged them into
+      one test with the others as its retries (597 of 600 tests listed);
+    - a string as itself (``id_token_invalid``, not ``'id_token_invalid'``) when that cannot
+      be read as another value (:func:`parameter_text`)."""
     import allure
 
     callspec = getattr(item, "callspec", None)
     for name, value in (callspec.params.items() if callspec is not None else ()):
         if isinstance(value, bytes | bytearray):
             allure.dynamic.parameter(name, _Represented(repr(value)))
+        elif isinstance(value, str):
+            allure.dynamic.parameter(name, _Represented(parameter_text(value)))
+
+
+def parameter_text(value: str) -> str:
+    """``value`` as a report shows it: as itself, without quotes, unless bare it would read
+    as something else: the empty string, surrounding spaces, a character that does not
+    print (a tab), or a text Python reads as another value (``None``, ``121``, ``'x'``), which
+    keep their ``repr`` (``''``, ``'approve '``, ``'None'``)."""
+    import ast
+
+    if not value or value != value.strip() or not value.isprintable():
+        return repr(value)
+    try:
+        ast.literal_eval(value)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return value
+    return repr(value)
 
 
 class _Represented:

@@ -87,6 +87,11 @@ SCENARIOS = '''
     def test_bytes(payload):
         pass
 
+    @pytest.mark.parametrize("text", ["id_token_invalid", "urn:vneid:loa:1 urn:vneid:loa:2",
+                                      "", "approve ", "None", "121", "a\tb"])
+    def test_texts(text):
+        pass
+
     def test_who_logged_in(device, personas):
         personas.new(full_name="Lê Văn Đứng Ngoài")
         chosen = personas.new(full_name="Trần Thị Đăng Nhập")
@@ -114,7 +119,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> AllureRun:
     (path / "test_theme.py").write_text(textwrap.dedent(SCENARIOS), encoding="utf-8")
     done = run_pytest(path, OPT_PROTOCOL_URL, "https://docs.example.test/PROTOCOL.md",
                       "--junitxml", "junit.xml")
-    assert "1 failed, 10 passed" in done.output, done.output[-3000:]
+    assert "1 failed, 17 passed" in done.output, done.output[-3000:]
     return done
 
 
@@ -230,12 +235,14 @@ def test_tags_parameters_and_clause_links(run: AllureRun) -> None:
     assert _labels(login, "tag") == ["android", "driver:sim", "vssid 1.6.8", "vneid 2.1.0"]
     assert _labels(token, "tag") == ["ios", "driver:sim", "vssid 1.6.7", "vneid 2.1.3"]
     params = {p["name"]: p for p in login["parameters"]}
-    assert params["platform"]["value"] == "'android'"
-    assert params["VssID app"]["value"] == "'1.6.8'"
-    assert params["VNeID app"]["value"] == "'2.1.0'"
+    # as they read, not as Python reprs ('android', quoted, in a QA lead's read)
+    assert params["platform"]["value"] == "android"
+    assert params["VssID app"]["value"] == "1.6.8"
+    assert params["VNeID app"]["value"] == "2.1.0"
     persona = params["persona"]["value"]
     assert "*******" in persona
-    assert persona.endswith(")'")
+    assert persona.endswith(")"), persona
+    assert not persona.startswith("'"), persona
     assert all(p.get("excluded") for p in params.values()), "history ids stay stable"
     links = {link["name"]: link for link in login["links"]}
     assert set(links) == {"A-1", "A-6"}
@@ -258,7 +265,7 @@ def test_the_persona_parameter_names_who_logged_in(run: AllureRun) -> None:
     assert "Trần Thị Đăng Nhập" in persona("test_who_logged_in")
     assert "Lê Văn Đứng Ngoài" not in persona("test_who_logged_in")
     assert "Lê Văn Đứng Ngoài" in persona("test_nobody_logged_in")
-    assert persona("test_nobody_logged_in").endswith(" (registered; none logged in)'")
+    assert persona("test_nobody_logged_in").endswith(" (registered; none logged in)")
 
 
 def test_a_failure_names_its_clauses_and_what_was_observed(run: AllureRun) -> None:
@@ -375,3 +382,13 @@ def test_cases_parametrized_with_bytes_are_told_apart(run: AllureRun) -> None:
     shown = {r["name"]: [p["value"] for p in r["parameters"] if p["name"] == "payload"]
              for r in run.results if r["name"].startswith("test_bytes")}
     assert shown == {"test_bytes[[1, 2]]": ["b'[1, 2]'"], "test_bytes[null]": ["b'null'"]}
+
+
+def test_text_parameters_read_as_themselves_unless_that_would_mislead(run: AllureRun) -> None:
+    """A QA lead's read: every text parameter was quoted, ``'id_token_invalid'``; one reads as
+    itself, and keeps its quotes only where they say something (empty, a trailing space, a
+    tab, a text that would read as None or a number)."""
+    shown = {p["value"] for r in run.results if r["name"].startswith("test_texts")
+             for p in r["parameters"]}
+    assert shown == {"id_token_invalid", "urn:vneid:loa:1 urn:vneid:loa:2", "''",
+                     "'approve '", "'None'", "'121'", "'a\\tb'"}, shown
