@@ -931,8 +931,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for cid in ids:
             item.user_properties.append(("clause", cid))
             item.add_marker(pytest.mark.allure_label(cid, label_type="story"))
-        if ids:  # the report's failure categories group by it (reports.allure_html)
-            item.add_marker(pytest.mark.allure_label(", ".join(ids), label_type=CLAUSES_LABEL))
+        if ids:  # the report's failure categories group by it (reports.allure_html), so in
+            # PROTOCOL.md's order: clause("S-4", "S-1") was a group beside "S-1, S-4"
+            place = {cid: n for n, cid in enumerate(CLAUSES)}
+            shown = sorted(ids, key=lambda cid: place.get(cid, len(place)))
+            item.add_marker(pytest.mark.allure_label(", ".join(shown),
+                                                     label_type=CLAUSES_LABEL))
         families = dict.fromkeys(SECTIONS[cid.split("-")[0]] for cid in ids)
         for section in families:
             item.add_marker(pytest.mark.allure_label(section, label_type="epic"))

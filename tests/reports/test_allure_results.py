@@ -76,6 +76,7 @@ SCENARIOS = '''
         worker.start()
         worker.join()
 
+    @pytest.mark.clause("R-3", "R-1")
     def test_no_phone(request):
         assert item_traces(request.node) == []
 
@@ -392,3 +393,9 @@ def test_text_parameters_read_as_themselves_unless_that_would_mislead(run: Allur
              for p in r["parameters"]}
     assert shown == {"id_token_invalid", "urn:vneid:loa:1 urn:vneid:loa:2", "''",
                      "'approve '", "'None'", "'121'", "'a\\tb'"}, shown
+
+
+def test_the_clauses_label_is_in_protocol_order(run: AllureRun) -> None:
+    """The Categories group failures by this label: a test marked clause("S-4", "S-1") was a
+    group "S-4, S-1" beside the "S-1, S-4" of the others failing on the same fault."""
+    assert _labels(run.result("test_no_phone"), "clauses") == ["R-1, R-3"]
