@@ -38,6 +38,7 @@ import contextlib
 import heapq
 import html
 import json
+import re
 import threading
 import uuid
 import weakref
@@ -48,6 +49,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from allure_commons import hookimpl
 
 from harness.protocol.text import clip
 from harness.pytest_plugin import replay_of
@@ -82,6 +84,7 @@ __all__ = [
     "MERMAID_ATTACHMENT",
     "NODEID_LABEL",
     "AllureFlowReporter",
+    "QuietTeardowns",
     "allure_writes_results",
     "deep_link_html",
     "device_tags",
@@ -402,6 +405,8 @@ class AllureFlowReporter:
         self._scrubber = AllureResultScrubber(lambda text: scrub(self._running, text),
                                               Path(results).absolute() if results else None)
         plugin_manager.register(self._scrubber)
+        self._teardowns = QuietTeardowns()
+        plugin_manager.register(self._teardowns)
 
     # called by the harness plugin's fixtures
     def watch(self, item: pytest.Item, trace: Trace) -> None:
@@ -504,8 +509,9 @@ class AllureFlowReporter:
     def pytest_unconfigure(self) -> None:
         from allure_commons import plugin_manager
 
-        if plugin_manager.is_registered(self._scrubber):
-            plugin_manager.unregister(self._scrubber)
+        for plugin in (self._scrubber, self._teardowns):
+            if plugin_manager.is_registered(plugin):
+                plugin_manager.unregister(plugin)
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
@@ -646,6 +652,39 @@ def _parameter(name: str, text: str) -> None:
     import allure
 
     allure.dynamic.parameter(name, _Represented(text), excluded=True)
+
+
+_FINALIZER_NAME = re.compile(r"(?P<fixture>.+)::(?:\d+|<lambda>)")
+"""How allure-pytest names a fixture's finalizer it knows no name of: pytest's own
+(``vssid::<lambda>``) and a generator fixture's tear-down (``device::1``, its index)."""
+
+
+class QuietTeardowns:
+    """The Tear down section of a test lists what tore something down, not pytest's
+    bookkeeping: allure-pytest writes every finalizer of every fixture, and a scenario read
+    13 entries such as ``vssid::<lambda>``, ``device::1``, ``personas::<lambda>``, one per
+    fixture and parameter, each empty. An ``allure_commons`` plugin that runs before the
+    writer: such an entry that holds nothing (no step, attachment or parameter, no failure)
+    is left out; one that does (the hops a fixture's tear-down recorded, a failed tear-down)
+    is kept, named by its fixture (``device``)."""
+
+    @hookimpl(tryfirst=True)
+    def report_container(self, container: Any) -> None:
+        afters = getattr(container, "afters", None)
+        if not afters:
+            return
+        kept = []
+        for after in afters:
+            named = _FINALIZER_NAME.fullmatch(str(getattr(after, "name", "") or ""))
+            if named is None:
+                kept.append(after)
+                continue
+            if (after.status in (None, "passed") and not after.statusDetails
+                    and not after.steps and not after.attachments and not after.parameters):
+                continue
+            after.name = named["fixture"]
+            kept.append(after)
+        container.afters = kept
 
 
 def _allure_status_details(config: pytest.Config) -> Any:
