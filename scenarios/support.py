@@ -108,16 +108,16 @@ def assert_error_screen(screen: Screen, *, app: str, code: str | None,
     several, where PROTOCOL.md lets the failed check be named by more than one)."""
     assert screen.id == APP_ERROR, (
         f"expected {app}'s error screen ({APP_ERROR}) with {code or 'an error'}, observed "
-        f"{screen.app} showing {screen.id} {screen.data}"
+        f"{screen.describe()}"
     )
     assert screen.app == app, f"expected the error in {app}, observed it in {screen.app}"
     if code is None:
         assert isinstance(screen.error, str), (
-            f"expected an error code, observed {screen.error!r}: {screen.data}")
-        assert screen.error, f"expected an error code, observed {screen.error!r}: {screen.data}"
+            f"expected an error code, observed {screen.error!r}: {screen.describe()}")
+        assert screen.error, f"expected an error code, observed {screen.describe()}"
         code = screen.error
     assert screen.error == code, (
-        f"expected error {code}, observed {screen.error}: {screen.data}")
+        f"expected error {code}, observed {screen.describe()}")
     spec = ERRORS.get(code)
     if spec is not None:
         assert spec.message_vi in screen.texts, (
@@ -145,8 +145,8 @@ def decide_after_login(phone: Any, persona: Any) -> Screen:
         f"A-3: expected VNeID's login screen, observed {screen.app} showing {screen.id}")
     screen = enter_credentials(phone.driver, persona)
     assert screen.id == VNEID_CONSENT, (
-        f"A-4: expected VNeID's consent screen after the login, observed {screen.app} "
-        f"showing {screen.id} {screen.data}")
+        f"A-4: expected VNeID's consent screen after the login, observed "
+        f"{screen.describe()}")
     return decide(phone.driver)
 
 
@@ -157,13 +157,8 @@ def assert_home(screen: Screen, why: str = "") -> Screen:
     from harness.apps.screens import VSSID_HOME
 
     if screen.id != VSSID_HOME:
-        said = ""
-        if screen.error is not None:
-            said = (f": error {screen.error} (clause {screen.data.get('clause')}): "
-                    f"{screen.data.get('error_description', '')}")
         raise AssertionError(f"{why + ': ' if why else ''}expected VssID's home screen "
-                             f"({VSSID_HOME}), observed {screen.app} showing "
-                             f"{screen.id}{said or f' {screen.data}'}")
+                             f"({VSSID_HOME}), observed {screen.describe()}")
     return screen
 
 

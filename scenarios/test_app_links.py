@@ -152,8 +152,8 @@ def test_authorize_link_opens_vneid_login_level2_screen(device: DeviceFactory) -
     phone = device("android")
     screen = start_vneid_login(phone.driver)
     assert screen.id == VNEID_LOGIN, (
-        f"A-3: expected VNeID's login screen ({VNEID_LOGIN}), observed {screen.app} showing "
-        f"{screen.id} {screen.data}")
+        f"A-3: expected VNeID's login screen ({VNEID_LOGIN}), observed "
+        f"{screen.describe()}")
     title = "Đăng nhập tài khoản định danh điện tử mức 2"
     assert title in screen.texts, (
         f"§9: expected the login screen to show {title!r}, observed {list(screen.texts)}")

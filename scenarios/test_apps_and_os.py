@@ -82,8 +82,8 @@ def test_old_vneids_update_screen_links_vneids_own_listing(target: Target,
     phone = device(platform, vneid=version_case(target.profile, "vneid", "lower-minor-short"))
     screen = start_vneid_login(phone.driver)
     assert (screen.app, screen.id) == ("vneid", APP_UPDATE), (
-        f"V-6: expected VNeID's update screen ({APP_UPDATE}), observed {screen.app} showing "
-        f"{screen.id} {screen.data}")
+        f"V-6: expected VNeID's update screen ({APP_UPDATE}), observed "
+        f"{screen.describe()}")
     listing = target.profile.store_link("vneid", platform)
     shown_link = screen.element(APP_UPDATE_STORE).value
     assert shown_link == listing, (
@@ -124,8 +124,8 @@ def test_consent_screen_names_vssid(device: DeviceFactory, persona: Persona) -> 
     start_vneid_login(phone.driver)
     screen = enter_credentials(phone.driver, persona)
     assert screen.id == VNEID_CONSENT, (
-        f"A-5: expected VNeID's consent screen, observed {screen.app} showing {screen.id} "
-        f"{screen.data}")
+        f"A-5: expected VNeID's consent screen, observed "
+        f"{screen.describe()}")
     assert "VssID" in screen.texts, (
         f"§9: expected the consent screen to name VssID, observed {list(screen.texts)}")
 
@@ -139,8 +139,8 @@ def test_consent_screen_names_the_client_that_asks_not_vssid(device: DeviceFacto
     phone.phone.open_url(rp.login().link, source="harness-rp")
     screen = enter_credentials(phone.driver, persona)
     assert screen.id == VNEID_CONSENT, (
-        f"A-5: expected VNeID's consent screen, observed {screen.app} showing {screen.id} "
-        f"{screen.data}")
+        f"A-5: expected VNeID's consent screen, observed "
+        f"{screen.describe()}")
     assert rp.client_id in screen.texts, (
         f"§9: expected the consent screen to name the asking client {rp.client_id!r}, observed "
         f"{list(screen.texts)}")
@@ -274,7 +274,7 @@ def test_level1_error_reaches_vssid_not_vneid(device: DeviceFactory,
     screen = login_with_vneid(device("ios").driver, personas.new(level=1))
     assert (screen.app, screen.id) == ("vssid", APP_ERROR), (
         f"A-7: expected the level-1 error to reach VssID's error screen, observed "
-        f"{screen.app} showing {screen.id} {screen.data}")
+        f"{screen.describe()}")
     assert screen.error == "unmet_authentication_requirements", (
         f"A-7, P-2: expected unmet_authentication_requirements, observed {screen.error}")
 

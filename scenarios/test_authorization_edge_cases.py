@@ -471,8 +471,8 @@ def test_max_age_makes_the_citizen_log_in_again(phone: Device, rp: TestRelyingPa
         screen = decide(phone.driver, "approve")
         assert screen.id == VNEID_LOGIN, (  # the provider does not
             f"A-5: expected the provider to ask for a newer login than max_age={max_age} "
-            f"allows (the login screen again), observed {screen.app} showing {screen.id} "
-            f"{screen.data}")
+            f"allows (the login screen again), observed "
+            f"{screen.describe()}")
     else:
         screen = phone.screen()
         assert screen.id == VNEID_LOGIN, (  # max_age=0: the app logs in again itself
@@ -480,7 +480,7 @@ def test_max_age_makes_the_citizen_log_in_again(phone: Device, rp: TestRelyingPa
     screen = enter_credentials(phone.driver, persona)
     assert screen.id == VNEID_CONSENT, (
         f"A-4: expected VNeID's consent screen after the login, observed {screen.app} "
-        f"showing {screen.id} {screen.data}")
+        f"{screen.describe()}")
     decide(phone.driver, "approve")
     result = rp.redeem(rp.code_from(phone.last_link_to(f"{RP_SCHEME}://")), login.code_verifier)
     assert_redeemed(result)

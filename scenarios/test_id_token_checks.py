@@ -113,8 +113,8 @@ def test_relying_party_refuses_a_faulty_provider(device: DeviceFactory, persona:
     assert screen.id == APP_ERROR, (  # what the relying party took, in the vendor's words
         f"{clause}: the harness VNeID answered this login with the fault {fault} "
         f"({vneid.fault_description(fault) or 'see GET /_harness/faults'}); the relying party "
-        f"must refuse it with {code}, but it took it: vssid showing {screen.id} "
-        f"{screen.data}")
+        f"must refuse it with {code}, but it took it: "
+        f"{screen.describe()}")
     # the screen's own code when it is one allowed (with its clauses), else the mock's, which
     # the failure then names with what the user saw
     observed = screen.error if screen.error in allowed else code

@@ -162,7 +162,7 @@ def test_a_wrong_passcode_can_be_corrected(device: DeviceFactory, persona: Perso
     screen = enter_credentials(phone.driver, persona)
     assert screen.id == VNEID_CONSENT, (
         f"A-4: expected the right passcode to reach VNeID's consent screen, observed "
-        f"{screen.app} showing {screen.id} {screen.data}")
+        f"{screen.describe()}")
     home = decide(phone.driver)
     assert (home.app, home.id) == ("vssid", VSSID_HOME), (
         f"A-6: expected VssID's home, observed {home.app} showing {home.id} {home.data}")

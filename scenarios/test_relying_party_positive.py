@@ -28,7 +28,7 @@ def _login_accepted(device: DeviceFactory, persona: Persona, target: Target,
     phone = device("ios")
     screen = login_with_vneid(phone.driver, persona)
     assert screen.id == VSSID_HOME, (
-        f"{variation} is valid and must be accepted, but VssID shows {screen.id} {screen.data}")
+        f"{variation} is valid and must be accepted, but the login ended with {screen.describe()}")
     armed = vneid.control.get("/_harness/faults").json()["faults"]
     assert armed == [], f"{variation} was never served, so this proves nothing: {armed}"
     redeemed = len(calls(vneid, "/token"))

@@ -98,8 +98,8 @@ def test_what_the_user_typed_in_vneid_survives_a_look_at_vssid(device: DeviceFac
         f"{back.element(VNEID_PERSONAL_ID).value!r}")
     screen = phone.driver.tap(VNEID_LOGIN_SUBMIT)
     assert screen.id == VNEID_CONSENT, (
-        f"A-4: expected VNeID's consent screen after the login, observed {screen.app} "
-        f"showing {screen.id} {screen.data}")
+        f"A-4: expected VNeID's consent screen after the login, observed "
+        f"{screen.describe()}")
     assert_home(decide(phone.driver))
 
 
@@ -111,8 +111,8 @@ def test_vssid_restarted_between_hand_off_and_return(device: DeviceFactory,
     start_vneid_login(phone.driver)
     screen = enter_credentials(phone.driver, persona)
     assert screen.id == VNEID_CONSENT, (
-        f"A-4: expected VNeID's consent screen after the login, observed {screen.app} "
-        f"showing {screen.id} {screen.data}")
+        f"A-4: expected VNeID's consent screen after the login, observed "
+        f"{screen.describe()}")
     phone.phone.restart("vssid")
     assert_home(decide(phone.driver))
 
@@ -136,8 +136,8 @@ def test_two_citizens_logging_in_at_the_same_time_both_finish(device: DeviceFact
         start_vneid_login(phone.driver)
         screen = enter_credentials(phone.driver, citizen)
         assert screen.id == VNEID_CONSENT, (
-            f"A-4: expected VNeID's consent screen after the login, observed {screen.app} "
-            f"showing {screen.id} {screen.data}")
+            f"A-4: expected VNeID's consent screen after the login, observed "
+            f"{screen.describe()}")
     for phone, citizen in logins:
         screen = decide(phone.driver)
         assert_home(screen)

@@ -78,6 +78,11 @@ class Element:
     enabled: bool = True
 
 
+CITIZEN_FIELDS = frozenset({"full_name", "personal_id", "bhxh_code", "birthdate", "gender"})
+"""The data of a screen that is a citizen's own (VssID's home screen shows the first three),
+left out of :meth:`Screen.describe`."""
+
+
 @dataclass(frozen=True)
 class Screen:
     """What an app shows: its §9 id, visible texts, elements and machine-readable data."""
@@ -93,6 +98,23 @@ class Screen:
         object.__setattr__(self, "texts", tuple(self.texts))
         object.__setattr__(self, "elements", tuple(self.elements))
         object.__setattr__(self, "data", MappingProxyType(dict(self.data)))
+
+    def describe(self) -> str:
+        """What a failure message says of this screen: ``vssid showing app-error: error
+        invalid_grant (clause T-2): …``, ``vneid showing vneid-consent {'service': …}``; the
+        citizen's own data (:data:`CITIZEN_FIELDS`, on VssID's home screen) left out, so one
+        fault reads the same whoever logged in (reports group failures by message) and no
+        personal ID is written out whole."""
+        text = f"{self.app} showing {self.id}"
+        if self.error is not None:
+            return (f"{text}: error {self.error} (clause {self.data.get('clause')}): "
+                    f"{self.data.get('error_description', '')}")
+        shown = {k: v for k, v in self.data.items() if k not in CITIZEN_FIELDS}
+        if shown:
+            text += f" {shown}"
+        if len(shown) < len(self.data):
+            text += " (the citizen's data left out)"
+        return text
 
     @property
     def element_ids(self) -> tuple[str, ...]:

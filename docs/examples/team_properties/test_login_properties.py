@@ -36,7 +36,7 @@ def test_who_reaches_the_home_screen(fresh_world, citizen, platform, salt):
         else:
             want = ("vssid", "vssid-home", None)
         assert (screen.app, screen.id, screen.error) == want, (
-            f"expected {want}, observed {screen.app} showing {screen.id} ({screen.error})")
+            f"expected {want}, observed {screen.describe()}")
 
 
 @pytest.mark.clause("V-2", "V-6")

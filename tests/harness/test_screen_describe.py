@@ -1,0 +1,33 @@
+"""Screen.describe: what a failure message says of a screen, without the citizen's own data."""
+
+from __future__ import annotations
+
+from harness.apps.screens import APP_ERROR, VSSID_HOME, Screen
+
+
+def test_a_home_screen_is_described_without_whose_it_is() -> None:
+    screen = Screen("vssid", VSSID_HOME, data={"bhxh_code": "0123456789",
+                                               "full_name": "Nguyễn Văn An",
+                                               "personal_id": "079123456701"})
+    said = screen.describe()
+    assert said == "vssid showing vssid-home (the citizen's data left out)"
+    for secret in ("0123456789", "Nguyễn", "079123456701"):
+        assert secret not in said
+    # the same for anyone: one fault is one message in the report
+    other = Screen("vssid", VSSID_HOME, data={"bhxh_code": "9", "full_name": "Trần Bình",
+                                              "personal_id": "001234567802"})
+    assert other.describe() == said
+
+
+def test_an_error_screen_is_described_by_its_code_clause_and_description() -> None:
+    screen = Screen("vssid", APP_ERROR, error="invalid_grant",
+                    data={"error": "invalid_grant", "clause": "T-2",
+                          "error_description": "the code was used"})
+    assert screen.describe() == ("vssid showing app-error: error invalid_grant (clause T-2): "
+                                 "the code was used")
+
+
+def test_other_data_is_kept() -> None:
+    screen = Screen("vneid", "vneid-consent", data={"service": "VssID", "client_id": "vssid"})
+    assert screen.describe() == \
+        "vneid showing vneid-consent {'service': 'VssID', 'client_id': 'vssid'}"
