@@ -455,13 +455,16 @@ REPLAY_SUFFIX = "-replay"
 """What a replay line adds to the run's ``--out``: its own folder, beside the run's reports."""
 
 
-def replay_out(out: Path) -> str:
+def replay_out(out: Path, *, replaying: bool) -> str:
     """The ``--out`` of the replay line of a run that wrote into ``out``: ``OUT-replay``,
-    beside the run's reports; ``out`` itself when it already ends in ``-replay`` (a replay's
-    own run), so that replaying a replay writes where that replay did, and prints the same
-    line again, instead of growing ``OUT-replay-replay-…``."""
+    beside the run's reports; ``out`` itself when the run is a replay's own (``replaying``:
+    narrowed with ``-k``, without the report, as the line runs it) and ``out`` already ends
+    in ``-replay``, so that replaying a replay writes where that replay did, and prints the
+    same line again, instead of growing ``OUT-replay-replay-…``. A whole run whose ``--out``
+    merely ends in ``-replay`` still replays beside it: its line wrote over the run's
+    reports."""
     shown = str(out)
-    return shown if shown.endswith(REPLAY_SUFFIX) else shown + REPLAY_SUFFIX
+    return shown if replaying and shown.endswith(REPLAY_SUFFIX) else shown + REPLAY_SUFFIX
 
 
 def _conformance_replay(options: object, vssid_url: str, port: int, auth_method: str, *,
@@ -481,7 +484,8 @@ def _conformance_replay(options: object, vssid_url: str, port: int, auth_method:
              "--vssid-url", redact_url(vssid_url), "--serve-vneid-port", str(port),
              "--rp-auth-method", auth_method, "--seed", str(options.seed),
              # beside the run's reports, not over them
-             "--out", replay_out(options.out), "--no-report"]
+             "--out", replay_out(options.out, replaying=options.keyword is not None
+                                 and not options.allure_report), "--no-report"]
     if options.profile is not None:
         words += ["--protocol-profile", str(options.profile.resolve())]
     if options.expected_failures is not None:

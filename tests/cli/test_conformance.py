@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -458,23 +459,30 @@ def test_a_replay_of_a_replay_writes_where_the_replay_did(
 
     from harness.cli import _conformance_replay, replay_out
 
-    assert replay_out(Path("reports/out")) == "reports/out-replay"
-    assert replay_out(Path("reports/out-replay")) == "reports/out-replay"
-    assert replay_out(Path("/abs/out-replay/")) == "/abs/out-replay"
-    assert replay_out(Path("reports/replay")) == "reports/replay-replay"  # not a replay's
+    assert replay_out(Path("reports/out"), replaying=False) == "reports/out-replay"
+    assert replay_out(Path("reports/out-replay"), replaying=True) == "reports/out-replay"
+    assert replay_out(Path("/abs/out-replay/"), replaying=True) == "/abs/out-replay"
+    assert replay_out(Path("reports/replay"), replaying=True) == "reports/replay-replay"
+    # a whole run into a folder that merely ends in -replay: its line must not write there
+    assert replay_out(Path("reports/out-replay"), replaying=False) \
+        == "reports/out-replay-replay"
 
     monkeypatch.chdir(tmp_path)
 
-    def line(out: Path) -> str:
+    def line(out: Path, **given: Any) -> str:
         return _conformance_replay(
-            RunOptions(out=out, seed=4, plan="vssid-relying-party"), "http://rp.example:9000",
-            18811, "client_secret_basic", secret_given=False)
+            RunOptions(out=out, seed=4, plan="vssid-relying-party", **given),
+            "http://rp.example:9000", 18811, "client_secret_basic", secret_given=False)
 
-    first = line(Path("out"))
+    first = line(Path("out"), allure_report=True)
     words = shlex.split(first)
     replayed_out = Path(words[words.index("--out") + 1])
     assert replayed_out == Path("out-replay")
-    assert line(replayed_out) == first  # the replay's own replay line: the same command
+    # the replay's own run (-k NAME, --no-report) prints the line that started it
+    assert line(replayed_out, keyword="test_x") == first
+    # a whole run (no -k, or with its report) into OUT-replay replays beside it
+    for whole in ({}, {"keyword": "test_x", "allure_report": True}):
+        assert f"--out {replayed_out}-replay " in line(replayed_out, **whole)
 
 
 @pytest.mark.parametrize(("nodeid", "name"), [
