@@ -508,7 +508,11 @@ class ServedVNeID:
             self.refusals.append(str(refusal.description))
 
     def _unknown_client(self, claimed: str | None) -> None:
-        """The provider's ``on_unknown_client``: counted (the first hundred ids)."""
+        """The provider's ``on_unknown_client``: counted (the first hundred ids, each cut
+        to 80 characters as the provider's own refusal does: it comes from the relying
+        party, and the hint prints it)."""
+        if claimed is not None:
+            claimed = claimed[:80]
         if claimed in self.unknown_clients or len(self.unknown_clients) < 100:
             self.unknown_clients[claimed] = self.unknown_clients.get(claimed, 0) + 1
 
@@ -520,11 +524,13 @@ class ServedVNeID:
         return "; and ".join(hints) if hints else None
 
     def _unknown_client_hint(self) -> str | None:
-        if not self.unknown_clients:
+        # a copy: the server's thread may still count a late request while this reads
+        unknown = dict(self.unknown_clients)
+        if not unknown:
             return None
-        claimed = max(self.unknown_clients, key=lambda c: self.unknown_clients[c])
-        times = sum(self.unknown_clients.values())
-        named = ", ".join(repr(c) if c is not None else "none" for c in self.unknown_clients)
+        claimed = max(unknown, key=lambda c: unknown[c])
+        times = sum(unknown.values())
+        named = ", ".join(repr(c) if c is not None else "none" for c in unknown)
         if claimed is None:
             fix = ("send the client_id in every authorization request of your relying "
                    f"party ({self.client_id!r}, or yours with a profile file: "

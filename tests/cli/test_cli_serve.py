@@ -277,6 +277,22 @@ def test_a_relying_party_with_another_client_id_is_told_which_option_to_give(
     assert hint.endswith("and run again (the failures above may all be this)")
 
 
+def test_the_unknown_client_hint_cuts_a_long_client_id() -> None:
+    """The client_id comes from the relying party under test: the hint names it cut to 80
+    characters, as the provider's own refusal does, not a line of kilobytes."""
+    from harness.serve import ServedVNeID
+
+    with ServedVNeID(0) as served:  # its provider tells the hook as /authorize would
+        assert served.provider.on_unknown_client is not None
+        for _ in range(2):
+            served.provider.on_unknown_client("x" * 5000)
+        hint = served.refusal_hint()
+    assert hint is not None
+    assert "2 time(s)" in hint
+    assert "x" * 80 in hint
+    assert "x" * 81 not in hint
+
+
 def test_listening_socket_says_tcp_so_asyncio_sets_nodelay() -> None:
     """asyncio sets TCP_NODELAY on accepted connections only for proto IPPROTO_TCP; without
     it each response waited ~40 ms for a delayed ACK (measured: 44 ms vs 0.8 ms a request)."""
