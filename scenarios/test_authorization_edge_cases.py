@@ -479,7 +479,7 @@ def test_max_age_makes_the_citizen_log_in_again(phone: Device, rp: TestRelyingPa
             f"expected VNeID's login screen for max_age=0, observed {screen.id}")
     screen = enter_credentials(phone.driver, persona)
     assert screen.id == VNEID_CONSENT, (
-        f"A-4: expected VNeID's consent screen after the login, observed {screen.app} "
+        f"A-4: expected VNeID's consent screen after the login, observed "
         f"{screen.describe()}")
     decide(phone.driver, "approve")
     result = rp.redeem(rp.code_from(phone.last_link_to(f"{RP_SCHEME}://")), login.code_verifier)

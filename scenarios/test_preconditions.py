@@ -165,7 +165,7 @@ def test_a_wrong_passcode_can_be_corrected(device: DeviceFactory, persona: Perso
         f"{screen.describe()}")
     home = decide(phone.driver)
     assert (home.app, home.id) == ("vssid", VSSID_HOME), (
-        f"A-6: expected VssID's home, observed {home.app} showing {home.id} {home.data}")
+        f"A-6: expected VssID's home, observed {home.describe()}")
 
 
 @pytest.mark.clause("A-4")
