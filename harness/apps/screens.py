@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from harness.protocol import ERRORS
+from harness.protocol.redaction import redact_json
 
 __all__ = [
     "APP_ERROR",
@@ -104,12 +105,14 @@ class Screen:
         invalid_grant (clause T-2): …``, ``vneid showing vneid-consent {'service': …}``; the
         citizen's own data (:data:`CITIZEN_FIELDS`, on VssID's home screen) left out, so one
         fault reads the same whoever logged in (reports group failures by message) and no
-        personal ID is written out whole."""
+        personal ID is written out whole; secrets in the rest redacted (S-5)."""
         text = f"{self.app} showing {self.id}"
         if self.error is not None:
             return (f"{text}: error {self.error} (clause {self.data.get('clause')}): "
                     f"{self.data.get('error_description', '')}")
-        shown = {k: v for k, v in self.data.items() if k not in CITIZEN_FIELDS}
+        # a hijacking app's screen holds the callbacks it caught, codes in them (S-5)
+        shown = redact_json({k: list(v) if isinstance(v, tuple) else v
+                             for k, v in self.data.items() if k not in CITIZEN_FIELDS})
         if shown:
             text += f" {shown}"
         if len(shown) < len(self.data):

@@ -31,3 +31,12 @@ def test_other_data_is_kept() -> None:
     screen = Screen("vneid", "vneid-consent", data={"service": "VssID", "client_id": "vssid"})
     assert screen.describe() == \
         "vneid showing vneid-consent {'service': 'VssID', 'client_id': 'vssid'}"
+
+
+def test_a_caught_callback_is_described_without_its_code() -> None:
+    """A hijacking app's screen holds the callbacks it caught (S-4): the code stays out."""
+    caught = "vssid://auth/vneid/callback?code=SECRET-CODE-1&state=s1"
+    screen = Screen("hijacker", "hijacker-caught", data={"received": (caught,), "last": caught})
+    said = screen.describe()
+    assert "SECRET-CODE-1" not in said
+    assert "code=[REDACTED]&state=s1" in said
