@@ -754,7 +754,10 @@ def _addopts_given(config: pytest.Config) -> str | None:
     if not given or config.inipath is None \
             or config.inipath.resolve() in _harness_settings():
         return None
-    return str(given[-1])
+    from harness.protocol.redaction import redact_secret_shapes
+
+    # the user's own text: a URL's password or a token in it stays out of the line (S-5)
+    return redact_secret_shapes(str(given[-1]))
 
 
 def _comment(notes: list[str]) -> str:

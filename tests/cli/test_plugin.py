@@ -494,6 +494,10 @@ def test_a_run_that_dropped_its_addopts_replays_without_them(
         [own_pytest(), "--seed", "0", "t.py::test_z"]
     other = pytester.parseconfig("-o", "addopts=-x -q")
     assert shlex.split(replay_command(other, "t.py::test_z"))[1:3] == ["-o", "addopts=-x -q"]
+    secret = pytester.parseconfig("-o", "addopts=--vneid-url=https://qa:PW-123@idp.test")
+    line = replay_command(secret, "t.py::test_z")
+    assert "PW-123" not in line, line
+    assert "qa:" in line, "the rest of the option stays"
     harness_own = Path(__file__).resolve().parents[2] / "pyproject.toml"
     # (its filterwarnings=error would make pytest's notice that this process imported the
     # harness before the config, which cannot rewrite its asserts, an error)
