@@ -85,7 +85,8 @@ def test_form_redaction_matches_the_slow_path_and_leaves_no_secret(encoded: str)
     for name, value in decoded(redacted):
         assert not is_secret_key(name) or value in (REDACTED, ""), (name, value)
         assert redact_secret_shapes(value) == value
-        assert redact_value(value) == value or left_unparseable(value)
+        again = redact_value(value)
+        assert again == value or (again == REDACTED and left_unparseable(value)), (value, again)
 
 
 def test_plain_and_escaped_pairs() -> None:
