@@ -666,10 +666,16 @@ class QuietTeardowns:
     fixture and parameter, each empty. An ``allure_commons`` plugin that runs before the
     writer: such an entry that holds nothing (no step, attachment or parameter, no failure)
     is left out; one that does (the hops a fixture's tear-down recorded, a failed tear-down)
-    is kept, named by its fixture (``device``)."""
+    is kept, named by its fixture (``device``). The Set up section likewise leaves out a
+    private fixture's (a name starting with ``_``: ``_session_faker``, ``_remote_target``)
+    that holds nothing."""
 
     @hookimpl(tryfirst=True)
     def report_container(self, container: Any) -> None:
+        befores = getattr(container, "befores", None)
+        if befores:  # a private fixture's set-up (``_remote_target``) that did nothing to see
+            container.befores = [b for b in befores if not (
+                str(getattr(b, "name", "") or "").startswith("_") and _empty(b))]
         afters = getattr(container, "afters", None)
         if not afters:
             return
@@ -679,12 +685,18 @@ class QuietTeardowns:
             if named is None:
                 kept.append(after)
                 continue
-            if (after.status in (None, "passed") and not after.statusDetails
-                    and not after.steps and not after.attachments and not after.parameters):
+            if _empty(after):
                 continue
             after.name = named["fixture"]
             kept.append(after)
         container.afters = kept
+
+
+def _empty(fixture: Any) -> bool:
+    """A set-up or tear-down that passed and holds nothing: no step, attachment, parameter
+    or status details."""
+    return (fixture.status in (None, "passed") and not fixture.statusDetails
+            and not fixture.steps and not fixture.attachments and not fixture.parameters)
 
 
 def _allure_status_details(config: pytest.Config) -> Any:

@@ -33,6 +33,16 @@ def test_a_finalizer_that_holds_something_is_kept_named_by_its_fixture() -> None
     assert _afters(failed, hops) == ["device", "target"]
 
 
+def test_a_private_fixtures_empty_set_up_is_left_out() -> None:
+    Before = allure_model.TestBeforeResult
+    container = allure_model.TestResultContainer(befores=[
+        Before(name="_session_faker", status="passed"), Before(name="persona", status="passed"),
+        Before(name="_remote_target", status="broken",
+               statusDetails=allure_model.StatusDetails(message="unreachable"))])
+    QuietTeardowns().report_container(container)
+    assert [b.name for b in container.befores] == ["persona", "_remote_target"]
+
+
 def test_a_named_finalizer_is_kept_as_it_is() -> None:
     assert _afters(After(name="phone::close", status="passed")) == ["phone::close"]
 
@@ -50,3 +60,6 @@ def test_a_scenarios_tear_down_has_no_empty_finalizer(tmp_path: Path) -> None:
     assert done.returncode == 0, done.output[-3000:]
     afters = [a["name"] for c in done.containers for a in c.get("afters", [])]
     assert not [name for name in afters if "<lambda>" in name or name.endswith("::1")], afters
+    befores = [b["name"] for c in done.containers for b in c.get("befores", [])]
+    assert "persona" in befores
+    assert not [name for name in befores if name.startswith("_")], befores
