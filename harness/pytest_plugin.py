@@ -15,6 +15,7 @@ clause links; without ``--alluredir`` none of that runs.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import zlib
@@ -851,12 +852,19 @@ says it again when the targets' set-up then fails)."""
 
 
 def _clause_ids(item: pytest.Item) -> tuple[str, ...]:
-    ids: list[str] = []
-    for mark in item.iter_markers("clause"):
-        for cid in mark.args:
-            if cid not in ids:
-                ids.append(cid)
-    return tuple(ids)
+    """The clauses of ``item``'s ``clause`` markers, once each, in PROTOCOL.md's order (as
+    every report lists them: ``clause("S-5", "A-1")`` reads ``A-1, S-5``; an id PROTOCOL.md
+    lacks, which the marker check refuses, last)."""
+    from harness.protocol import CLAUSES
+
+    ids = dict.fromkeys(cid for mark in item.iter_markers("clause") for cid in mark.args)
+    place = _clause_places(tuple(CLAUSES))
+    return tuple(sorted(ids, key=lambda cid: place.get(cid, len(place))))
+
+
+@functools.lru_cache(maxsize=4)
+def _clause_places(clauses: tuple[str, ...]) -> dict[str, int]:
+    return {cid: n for n, cid in enumerate(clauses)}
 
 
 def _select_plan(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -935,11 +943,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.user_properties.append(("clause", cid))
             item.add_marker(pytest.mark.allure_label(cid, label_type="story"))
         if ids:  # the report's failure categories group by it (reports.allure_html), so in
-            # PROTOCOL.md's order: clause("S-4", "S-1") was a group beside "S-1, S-4"
-            place = {cid: n for n, cid in enumerate(CLAUSES)}
-            shown = sorted(ids, key=lambda cid: place.get(cid, len(place)))
-            item.add_marker(pytest.mark.allure_label(", ".join(shown),
-                                                     label_type=CLAUSES_LABEL))
+            # PROTOCOL.md's order (_clause_ids): clause("S-4", "S-1") was a group beside "S-1, S-4"
+            item.add_marker(pytest.mark.allure_label(", ".join(ids), label_type=CLAUSES_LABEL))
         families = dict.fromkeys(SECTIONS[cid.split("-")[0]] for cid in ids)
         for section in families:
             item.add_marker(pytest.mark.allure_label(section, label_type="epic"))
