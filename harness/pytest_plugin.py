@@ -855,16 +855,17 @@ def _clause_ids(item: pytest.Item) -> tuple[str, ...]:
     """The clauses of ``item``'s ``clause`` markers, once each, in PROTOCOL.md's order (as
     every report lists them: ``clause("S-5", "A-1")`` reads ``A-1, S-5``; an id PROTOCOL.md
     lacks, which the marker check refuses, last)."""
-    from harness.protocol import CLAUSES
-
     ids = dict.fromkeys(cid for mark in item.iter_markers("clause") for cid in mark.args)
-    place = _clause_places(tuple(CLAUSES))
+    place = _clause_places()
     return tuple(sorted(ids, key=lambda cid: place.get(cid, len(place))))
 
 
-@functools.lru_cache(maxsize=4)
-def _clause_places(clauses: tuple[str, ...]) -> dict[str, int]:
-    return {cid: n for n, cid in enumerate(clauses)}
+@functools.cache
+def _clause_places() -> dict[str, int]:
+    """Each clause id's place in PROTOCOL.md."""
+    from harness.protocol import CLAUSES
+
+    return {cid: n for n, cid in enumerate(CLAUSES)}
 
 
 def _select_plan(config: pytest.Config, items: list[pytest.Item]) -> None:
