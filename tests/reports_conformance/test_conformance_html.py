@@ -308,3 +308,12 @@ def html_text(fragment: str) -> str:
 
     return " ".join(html_module.unescape(re.sub(r"<[^>]+>", " ", fragment)).split()) \
         .replace(" :", ":")
+
+
+def test_a_tests_time_stays_on_one_line() -> None:
+    """The Time column wrapped "0.005 s" onto two lines (a visual walk of the page)."""
+    html = render_conformance_html(_verdict())
+    times = re.findall(r'<td class="time">([^<]*)</td>', html)
+    assert times, "every test row has its time"
+    assert all(re.fullmatch(r"\d+\.\d{3}&nbsp;s", t) for t in times), times
+    assert "td.time { white-space: nowrap; }" in html
