@@ -336,6 +336,22 @@ def test_a_verdict_that_cannot_be_written_is_one_error_line(
     assert not (out / "summary.json.tmp").exists()
 
 
+
+def _team(tmp_path: Path, test_source: str) -> Path:
+    """A team's folder: ``tests/test_ours.py`` holding ``test_source``."""
+    team = tmp_path / "team"
+    (team / "tests").mkdir(parents=True)
+    (team / "tests" / "test_ours.py").write_text(test_source)
+    return team
+
+
+def _run_team(team: Path, *args: str,
+              env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m harness run tests ARGS`` in ``team`` (this checkout's harness)."""
+    return subprocess.run([sys.executable, "-m", "harness", "run", "tests", *args],
+                          capture_output=True, text=True, check=False, timeout=300, cwd=team,
+                          env=env)
+
 @pytest.mark.parametrize(("config", "text"), [
     ("pytest.ini", "[pytest]\n"),
     ("pyproject.toml", "[tool.pytest]\n"),  # pytest 9's own table
@@ -349,23 +365,16 @@ def test_run_takes_a_teams_own_folder_and_judges_what_it_tests(
     clauses are not required, node ids are those plain pytest gives (pytest's own rules find
     the root), so each test draws the same citizen in both (a reviewer found pytest 9's
     configurations named otherwise)."""
-    import subprocess
-    import sys
-
-    team = tmp_path / "team"
-    (team / "tests").mkdir(parents=True)
+    team = _team(tmp_path,
+                 "import pytest\n\n"
+                 "@pytest.mark.clause('P-2')\n"
+                 "def test_citizen(persona, request):\n"
+                 "    (request.config.invocation_params.dir / 'seen.txt').write_text(\n"
+                 "        persona.personal_id + ' ' + request.node.nodeid)\n")
     if config is not None:
         (team / config).write_text(text)
-    (team / "tests" / "test_ours.py").write_text(
-        "import pytest\n\n"
-        "@pytest.mark.clause('P-2')\n"
-        "def test_citizen(persona, request):\n"
-        "    (request.config.invocation_params.dir / 'seen.txt').write_text(\n"
-        "        persona.personal_id + ' ' + request.node.nodeid)\n")
     out = tmp_path / "out"
-    ran = subprocess.run([sys.executable, "-m", "harness", "run", "tests", "--out", str(out),
-                          "--workers", "1", "--no-report", "--seed", "3"],
-                         capture_output=True, text=True, check=False, timeout=300, cwd=team)
+    ran = _run_team(team, "--out", str(out), "--workers", "1", "--no-report", "--seed", "3")
     assert ran.returncode == 0, ran.stdout + ran.stderr
     summary = json.loads((out / "summary.json").read_text())
     assert summary["ok"] is True
@@ -386,33 +395,25 @@ def test_run_gives_a_teams_tests_their_persona_file(tmp_path: Path) -> None:
     """A team's tests read ``personas.from_file()``: ``run`` had no ``--personas`` (and drops
     the team's addopts), so each failed with "no persona file was given" (a QA team's
     report). The replay line names the file whole; a wrong file is refused before the run."""
-    import subprocess
-    import sys
-
     from harness.personas import PersonaFactory, save_personas
 
-    team = tmp_path / "team"
-    (team / "tests").mkdir(parents=True)
+    team = _team(tmp_path,
+                 "import pytest\n\n"
+                 "@pytest.mark.clause('P-1')\n"
+                 "def test_our_citizen(personas):\n"
+                 "    (citizen,) = personas.from_file()\n"
+                 "    assert citizen.full_name == 'nobody', 'on purpose'\n")
     save_personas(team / "ours.yaml", [PersonaFactory("team").new()])
-    (team / "tests" / "test_ours.py").write_text(
-        "import pytest\n\n"
-        "@pytest.mark.clause('P-1')\n"
-        "def test_our_citizen(personas):\n"
-        "    (citizen,) = personas.from_file()\n"
-        "    assert citizen.full_name == 'nobody', 'on purpose'\n")
     out = tmp_path / "out"
-    ran = subprocess.run([sys.executable, "-m", "harness", "run", "tests", "--personas",
-                          "ours.yaml", "--out", str(out), "--workers", "1", "--no-report"],
-                         capture_output=True, text=True, check=False, timeout=300, cwd=team,
-                         env={**os.environ, "COLUMNS": "300"})
+    wide = {**os.environ, "COLUMNS": "300"}
+    ran = _run_team(team, "--personas", "ours.yaml", "--out", str(out), "--workers", "1",
+                    "--no-report", env=wide)
     assert ran.returncode == 1, ran.stdout + ran.stderr
     (test,) = json.loads((out / "summary.json").read_text())["tests"]
     assert "on purpose" in test["message"], test["message"]
     assert f"--personas={team / 'ours.yaml'}" in test["replay"]
-    wrong = subprocess.run([sys.executable, "-m", "harness", "run", "tests", "--personas",
-                            "theirs.yaml", "--out", str(tmp_path / "out2")],
-                           capture_output=True, text=True, check=False, timeout=300, cwd=team,
-                           env={**os.environ, "COLUMNS": "300"})
+    wrong = _run_team(team, "--personas", "theirs.yaml", "--out", str(tmp_path / "out2"),
+                      env=wide)
     assert wrong.returncode == 2, wrong.stdout + wrong.stderr
     assert "theirs.yaml: cannot read the persona file" in wrong.stderr
     assert not (tmp_path / "out2").exists()
@@ -422,27 +423,21 @@ def test_run_reads_a_teams_own_pytest_configuration(tmp_path: Path) -> None:
     """A team's ``pytest.ini`` declares its markers; ``run`` gave its tests the harness's
     configuration instead, and ``--strict-markers`` refused them ("'smoke' not found in
     markers configuration option", a QA team's report). Plain pytest takes the team's."""
-    team = tmp_path / "team"
-    (team / "tests").mkdir(parents=True)
+    team = _team(tmp_path,
+                 "import pytest\n\n"
+                 "@pytest.mark.smoke\n"
+                 "@pytest.mark.clause('P-2')\n"
+                 "def test_quick(persona):\n"
+                 "    assert persona.level == 2\n")
     (team / "pytest.ini").write_text("[pytest]\nmarkers =\n    smoke: our quick ones\n"
                                      "our_own_setting = 1\n")  # unknown: not held to it
-    (team / "tests" / "test_ours.py").write_text(
-        "import pytest\n\n"
-        "@pytest.mark.smoke\n"
-        "@pytest.mark.clause('P-2')\n"
-        "def test_quick(persona):\n"
-        "    assert persona.level == 2\n")
     out = tmp_path / "out"
-    ran = subprocess.run([sys.executable, "-m", "harness", "run", "tests", "--out", str(out),
-                          "--workers", "1", "--no-report"],
-                         capture_output=True, text=True, check=False, timeout=300, cwd=team)
+    ran = _run_team(team, "--out", str(out), "--workers", "1", "--no-report")
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert json.loads((out / "summary.json").read_text())["counts"]["PASSED"] == 1
     (team / "tests" / "test_ours.py").write_text(  # an undeclared marker is still refused
         "import pytest\n\n@pytest.mark.smok\ndef test_quick():\n    pass\n")
-    typo = subprocess.run([sys.executable, "-m", "harness", "run", "tests", "--out", str(out),
-                           "--workers", "1", "--no-report"],
-                          capture_output=True, text=True, check=False, timeout=300, cwd=team)
+    typo = _run_team(team, "--out", str(out), "--workers", "1", "--no-report")
     assert typo.returncode == 2, typo.stdout + typo.stderr
     assert "'smok' not found in `markers` configuration option" in typo.stdout + typo.stderr
 
@@ -451,17 +446,13 @@ def test_a_teams_replay_line_selects_what_the_run_ran(tmp_path: Path) -> None:
     """``run`` reads a team's configuration but drops its addopts; the replay line ran plain
     pytest under them, and their ``-m "not slow"`` deselected the slow test that had failed
     ("1 deselected"). The line drops them as the run did: pasted, it fails again."""
-    team = tmp_path / "team"
-    (team / "tests").mkdir(parents=True)
+    team = _team(tmp_path,
+                 "import pytest\n\n@pytest.mark.slow\n@pytest.mark.clause('P-2')\n"
+                 "def test_slow(persona):\n    assert persona.level == 1, 'on purpose'\n")
     (team / "pytest.ini").write_text('[pytest]\naddopts = -m "not slow"\n'
                                      "markers =\n    slow: the long ones\n")
-    (team / "tests" / "test_ours.py").write_text(
-        "import pytest\n\n@pytest.mark.slow\n@pytest.mark.clause('P-2')\n"
-        "def test_slow(persona):\n    assert persona.level == 1, 'on purpose'\n")
     out = tmp_path / "out"
-    ran = subprocess.run([sys.executable, "-m", "harness", "run", "tests", "--out", str(out),
-                          "--workers", "1", "--no-report", "--seed", "3"],
-                         capture_output=True, text=True, check=False, timeout=300, cwd=team)
+    ran = _run_team(team, "--out", str(out), "--workers", "1", "--no-report", "--seed", "3")
     assert ran.returncode == 1, ran.stdout + ran.stderr
     (test,) = json.loads((out / "summary.json").read_text())["tests"]
     assert test["status"] == "FAILED"
