@@ -407,6 +407,8 @@ class AllureFlowReporter:
         plugin_manager.register(self._scrubber)
         self._teardowns = QuietTeardowns()
         plugin_manager.register(self._teardowns)
+        self._labels = OrderedLabels()
+        plugin_manager.register(self._labels)
 
     # called by the harness plugin's fixtures
     def watch(self, item: pytest.Item, trace: Trace) -> None:
@@ -509,7 +511,7 @@ class AllureFlowReporter:
     def pytest_unconfigure(self) -> None:
         from allure_commons import plugin_manager
 
-        for plugin in (self._scrubber, self._teardowns):
+        for plugin in (self._scrubber, self._teardowns, self._labels):
             if plugin_manager.is_registered(plugin):
                 plugin_manager.unregister(plugin)
 
@@ -690,6 +692,42 @@ class QuietTeardowns:
             after.name = named["fixture"]
             kept.append(after)
         container.afters = kept
+
+
+_LABEL_ORDER = {name: rank for rank, name in enumerate((
+    "epic", "feature", "story", "clauses", "severity", "tag", "parentSuite", "suite",
+    "subSuite", "seed", "nodeid"))}
+
+
+class OrderedLabels:
+    """A test's labels in one order, whatever the process: allure-pytest gathers the ones
+    its markers give into a set, so their order in the result (and on the test's page)
+    followed the interpreter's string hashing and changed from run to run (``S-4`` before
+    ``S-1`` in one, after it in the next; results of one seed differed). An
+    ``allure_commons`` plugin that runs before the writer: epics by their section number
+    (``§4 The flow`` before ``§7 Security``), then the feature, the stories in the order
+    of the test's ``clauses`` label (PROTOCOL.md's), that label, the severity, the tags as
+    the phones gave them, the suites, the seed, the node id, then allure-pytest's own
+    (host, thread, framework, ...) as it wrote them."""
+
+    @hookimpl(tryfirst=True)
+    def report_result(self, result: Any) -> None:
+        labels = getattr(result, "labels", None)
+        if not labels:
+            return
+        clauses = next((str(label.value) for label in labels if label.name == "clauses"), "")
+        places = {cid: place for place, cid in enumerate(clauses.split(", "))}
+
+        def key(label: Any) -> tuple[int, int, int]:
+            rank = _LABEL_ORDER.get(str(label.name), len(_LABEL_ORDER))
+            if label.name == "story":
+                return rank, places.get(str(label.value), len(places)), 0
+            if label.name == "epic":
+                number = re.match(r"§(\d+)", str(label.value))
+                return rank, int(number[1]) if number else 1 << 30, 0
+            return rank, 0, 0
+
+        result.labels = sorted(labels, key=key)  # stable: ties keep the order they came in
 
 
 def _empty(fixture: Any) -> bool:
