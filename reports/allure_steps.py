@@ -520,13 +520,15 @@ class AllureFlowReporter:
         from reports.protocol_links import clause_url, load_anchors
 
         anchors = load_anchors(self.protocol_file)
-        urls: dict[str, str] = {}
+        links: dict[str, tuple[str, str]] = {}
         for item in items:
             item.add_marker(pytest.mark.allure_label(item.nodeid, label_type=NODEID_LABEL))
             for cid in self.clause_ids(item):
-                if cid not in urls:
-                    urls[cid] = clause_url(cid, self.protocol_url, anchors)
-                item.add_marker(pytest.mark.allure_link(urls[cid], link_type="link", name=cid))
+                if cid not in links:
+                    links[cid] = (clause_url(cid, self.protocol_url, anchors),
+                                  clause_link_name(cid))
+                url, name = links[cid]
+                item.add_marker(pytest.mark.allure_link(url, link_type="link", name=name))
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_teardown(self, item: pytest.Item) -> Generator[None, None, None]:
@@ -692,6 +694,27 @@ class QuietTeardowns:
             after.name = named["fixture"]
             kept.append(after)
         container.afters = kept
+
+
+LINK_TEXT_LIMIT = 80
+"""Characters of a clause's text in its link's name (the rest is on the linked page)."""
+
+
+def clause_link_name(cid: str) -> str:
+    """The name of clause ``cid``'s link: its id and the start of its text, so the Links of a
+    test say what each clause asks without a click (``A-6: The OS delivers redirect_to to
+    VssID, whose backend completes the login…``); the id alone for one PROTOCOL.md
+    does not list."""
+    from harness.protocol import CLAUSES
+
+    clause = CLAUSES.get(cid)
+    if clause is None:
+        return cid
+    text = " ".join(clause.text.split())
+    if len(text) > LINK_TEXT_LIMIT:  # cut after a whole word
+        cut = clip(text, LINK_TEXT_LIMIT - 1)
+        text = (cut[:cut.rindex(" ")] if " " in cut else cut).rstrip(" ,;:") + "…"
+    return f"{cid}: {text}"
 
 
 _LABEL_ORDER = {name: rank for rank, name in enumerate((

@@ -245,8 +245,14 @@ def test_tags_parameters_and_clause_links(run: AllureRun) -> None:
     assert persona.endswith(")"), persona
     assert not persona.startswith("'"), persona
     assert all(p.get("excluded") for p in params.values()), "history ids stay stable"
-    links = {link["name"]: link for link in login["links"]}
+    links = {link["name"].split(":")[0]: link for link in login["links"]}
     assert set(links) == {"A-1", "A-6"}
+    # named by the clause's id and what it asks (clipped), not the id alone
+    assert links["A-6"]["name"].startswith("A-6: The OS delivers redirect_to to VssID"), links
+    assert links["A-6"]["name"] == \
+        "A-6: The OS delivers redirect_to to VssID, whose backend completes the login and…"
+    assert links["A-1"]["name"] == \
+        "A-1: VssID start creates a transaction with fresh state, nonce (>=128 bits) and…"
     assert links["A-1"]["type"] == "link"
     assert links["A-1"]["url"] == \
         "https://docs.example.test/PROTOCOL.md#4-the-flow-a:~:text=A%2D1,-The"
