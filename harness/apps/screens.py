@@ -108,8 +108,12 @@ class Screen:
         personal ID is written out whole; secrets in the rest redacted (S-5)."""
         text = f"{self.app} showing {self.id}"
         if self.error is not None:
-            return (f"{text}: error {self.error} (clause {self.data.get('clause')}): "
-                    f"{self.data.get('error_description', '')}")
+            # a refusal that named no clause (a vendor's 404 page, read by the app as
+            # invalid_request) reads so, not as Python's "(clause None)"
+            clause = self.data.get("clause")
+            cited = f"clause {clause}" if clause else "no clause"
+            return (f"{text}: error {self.error} ({cited}): "
+                    f"{self.data.get('error_description') or ''}")
         # a hijacking app's screen holds the callbacks it caught, codes in them (S-5)
         shown = redact_json({k: list(v) if isinstance(v, tuple) else v
                              for k, v in self.data.items() if k not in CITIZEN_FIELDS})
@@ -133,7 +137,14 @@ class Screen:
         from harness.errors import NoSuchElement
 
         raise NoSuchElement(f"screen {self.id!r} of {self.app!r} has no element "
-                            f"{element_id!r}; present: {', '.join(self.element_ids) or '(none)'}")
+                            f"{element_id!r}; present: {', '.join(self.element_ids) or '(none)'}"
+                            f"{self._error_shown()}")
+
+    def _error_shown(self) -> str:
+        """For a message saying that an element is missing: on an error screen, the error it
+        shows (the app reached it instead of the screen the scenario expected; a vendor's
+        server that answered 404 must read as that, not as a missing button)."""
+        return f"; the screen shows {self.describe()}" if self.error is not None else ""
 
     def actionable(self, element_id: str, kinds: tuple[ElementKind, ...]) -> Element:
         """The element a tap or typing acts on, or :class:`~harness.errors.HarnessError` (a test
@@ -144,7 +155,7 @@ class Screen:
         if not self.has(element_id):
             raise HarnessError(
                 f"{self.app}: screen {self.id!r} has no element {element_id!r}; "
-                f"present: {', '.join(self.element_ids) or '(none)'}")
+                f"present: {', '.join(self.element_ids) or '(none)'}{self._error_shown()}")
         element = self.element(element_id)
         if element.kind not in kinds:
             raise HarnessError(f"{self.app}: {element_id!r} on {self.id!r} is a "

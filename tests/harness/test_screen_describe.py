@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.apps.screens import APP_ERROR, VSSID_HOME, Screen
+from harness.apps.screens import APP_ERROR, VSSID_HOME, Screen, error_screen
 
 
 def test_a_home_screen_is_described_without_whose_it_is() -> None:
@@ -25,6 +25,19 @@ def test_an_error_screen_is_described_by_its_code_clause_and_description() -> No
                           "error_description": "the code was used"})
     assert screen.describe() == ("vssid showing app-error: error invalid_grant (clause T-2): "
                                  "the code was used")
+
+
+def test_an_error_screen_without_a_clause_reads_no_clause() -> None:
+    # a vendor's 404 page: the app reads it as invalid_request, and no clause was named
+    screen = error_screen("vneid", "invalid_request", status=404, catalog_clause=False,
+                          description="POST /api/app/v1/sessions answered 404 with a body "
+                                      "that is not JSON (0 bytes)")
+    assert screen.describe() == (
+        "vneid showing app-error: error invalid_request (no clause): POST "
+        "/api/app/v1/sessions answered 404 with a body that is not JSON (0 bytes)")
+    assert "None" not in screen.describe()
+    cited = error_screen("vssid", "invalid_grant", clause="T-2", catalog_clause=False)
+    assert cited.describe() == "vssid showing app-error: error invalid_grant (clause T-2): "
 
 
 def test_other_data_is_kept() -> None:

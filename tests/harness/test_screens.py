@@ -64,3 +64,26 @@ def test_update_screen_links_the_store() -> None:
     assert link.kind == "link"
     assert link.value == screen.data["store_url"]
     assert not update_screen("vneid", None).element(APP_UPDATE_STORE).enabled
+
+
+def test_a_missing_element_on_an_error_screen_names_the_error_shown() -> None:
+    # the scenario wanted the consent screen; the app showed an error instead: the message
+    # says which (the provider's 404), not only that a button is missing
+    screen = error_screen("vneid", "invalid_request", status=404, catalog_clause=False,
+                          description="POST /api/app/v1/sessions answered 404 with a body "
+                                      "that is not JSON (0 bytes)")
+    shown = ("; the screen shows vneid showing app-error: error invalid_request (no clause): "
+             "POST /api/app/v1/sessions answered 404 with a body that is not JSON (0 bytes)")
+    with pytest.raises(HarnessError) as caught:
+        screen.actionable("vneid-approve", ("button",))
+    assert str(caught.value) == (
+        "vneid: screen 'app-error' has no element 'vneid-approve'; present: "
+        f"app-error-message, app-error-code, app-error-close{shown}")
+    with pytest.raises(HarnessError) as looked_up:
+        screen.element("vneid-approve")
+    assert str(looked_up.value).endswith(shown)
+    # any other screen's message is as before
+    with pytest.raises(HarnessError) as other:
+        Screen("vneid", "vneid-login").actionable("vneid-approve", ("button",))
+    assert str(other.value) == "vneid: screen 'vneid-login' has no element 'vneid-approve'; " \
+        "present: (none)"
