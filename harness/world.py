@@ -165,7 +165,18 @@ class Device:
         for url in reversed(self.delivered_links()):
             if url.startswith(prefix):
                 return url
-        raise AssertionError(f"no link starting with {prefix!r} was delivered")
+        raise AssertionError(f"no link starting with {prefix!r} was delivered"
+                             f"{self._shown_instead()}")
+
+    def _shown_instead(self) -> str:
+        """What the phone shows when an expected link never came: the error the login
+        stopped on (a provider's 404 to ``POST /api/app/v1/sessions``, a refusal of the
+        authorization request), so the failure says why, not only what is missing."""
+        try:
+            screen = self.screen()
+        except Exception:  # a message's extra: a driver already closed shows nothing
+            return ""
+        return f"; the phone shows {screen.describe()}"
 
     def delivered_links(self) -> list[str]:
         return list(self.phone.delivered)

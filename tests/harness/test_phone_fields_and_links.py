@@ -122,3 +122,22 @@ def test_the_harness_relying_partys_app_is_no_hijacker(world: World) -> None:
     assert "C0DE-SECRET" not in " ".join(shown.texts)  # shown redacted, as the hijacker's (S-5)
     assert receiver.received == ["harnessrp://callback?code=C0DE-SECRET&state=s"]
     device.close()
+
+
+def test_a_link_never_delivered_says_what_the_phone_shows_instead(world: World) -> None:
+    """A provider that never redirected (its app API answered 404, say) fails a test as the
+    screen the login stopped on, not only as a missing link."""
+    target, pool = world
+    citizen = pool.new()
+    device = make_device(target, "android")
+    assert start_vneid_login(device.driver).id == VNEID_LOGIN
+    device.driver.type(VNEID_PERSONAL_ID, citizen.personal_id)
+    device.driver.type("vneid-passcode", "000000" if citizen.passcode != "000000" else "111111")
+    assert device.driver.tap("vneid-login-submit").error == "invalid_credentials"
+    with pytest.raises(AssertionError) as caught:
+        device.last_link_to("vssid://")
+    said = str(caught.value)
+    assert said.startswith("no link starting with 'vssid://' was delivered; the phone shows "
+                           "vneid showing app-error: error invalid_credentials (clause A-4)"), said
+    assert citizen.passcode not in said  # S-5
+    device.close()
