@@ -282,11 +282,12 @@ def test_vneid_at_or_above_minimum_logs_in(target: Target, device: DeviceFactory
     assert_home(login_with_vneid(phone.driver, persona), f"VNeID {version} ({kind}) must log in")
 
 
+# In no vendor's plan: the old VNeID app (the harness's) refuses the link before any call, so
+# the provider under test is never reached (it passed against a server without an app API)
 @pytest.mark.clause("V-2", "V-3", "V-6")
 @pytest.mark.parametrize("platform", ["ios", "android"])
 @pytest.mark.parametrize("kind", [*VNEID_TOO_OLD, *MALFORMED_CASES],
                          ids=default_id("vneid"))  # … v2.1.0, 02.1.0
-@pytest.mark.plan("vneid-provider")
 def test_old_vneid_shows_its_update_screen(target: Target, device: DeviceFactory,
                                            vneid: VNeIDHandle, kind: str,
                                            platform: str) -> None:

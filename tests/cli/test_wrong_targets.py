@@ -815,3 +815,45 @@ def test_a_handles_repr_shows_no_password_nor_admin_token() -> None:
     assert shown == ("VNeIDHandle('vneid', 'https://ci:%5BREDACTED%5D@idp.example.test', remote, "
                      "admin token set)")
     assert "s3cretpw" not in repr(handle.requests)
+
+
+class _ControlApiOnly(_GoneAfterHealth):
+    """A provider that offers §11's set-up (health, clock, personas, clients, the request log,
+    all taken) and none of the protocol: 404 to discovery, the app API, /token…: what a
+    vendor's general-purpose server behind a stub of the test-control API is at first."""
+
+    def do_GET(self) -> None:
+        if self.path.startswith("/_harness/requests"):
+            self._send(200, b'{"requests": []}')
+            return
+        super().do_GET()
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.path.startswith("/_harness/"):
+            self._send(200, b"{}")
+            return
+        self._send(404, b'{"error": "not_found"}')
+
+
+def test_no_test_of_the_provider_plan_passes_against_a_provider_of_nothing(
+        tmp_path: Path) -> None:
+    """Each test of plan vneid-provider grades the provider under test: against one that
+    implements nothing, none passes. Sixteen did (V-2, V-3 and V-6 passed for a server
+    without any app API): the old VNeID app showing its own update screen never reaches the
+    provider, which is a test of the harness's simulated app (docs/conformance.md: "Tests
+    that never reach your provider … are in the relying-party plan only")."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _ControlApiOnly)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        done = _conformance("--plan", "vneid-provider", "--vneid-url", url,
+                            "--out", str(tmp_path))
+    finally:
+        _close(server)
+    assert done.returncode == 1, done.stdout[-2000:]
+    verdict = json.loads((tmp_path / "conformance-vneid-provider.json").read_text())
+    assert verdict["interrupted"] is None, verdict["interrupted"]
+    passed = [test["test"] for test in verdict["tests"] if test["status"] == "PASSED"]
+    assert passed == []
+    assert verdict["counts"]["FAILED"] > 200
