@@ -198,7 +198,10 @@ def _status(outcome: TestOutcome) -> str:
         return "PASSED"
     if outcome.outcome == "skipped":
         return "SKIPPED"
-    return "WARNING" if outcome.warning_on_failure else "FAILED"
+    # a WARNING is the marked test's own check failing; a set-up that could not reach it
+    # (no code, no tokens from the provider: an ``error``) is a failure like any other
+    return ("WARNING" if outcome.warning_on_failure and outcome.outcome == "failed"
+            else "FAILED")
 
 
 def evaluate(plan: Plan, outcomes: Iterable[TestOutcome],

@@ -372,6 +372,23 @@ def test_an_expected_failure_is_ok_and_its_clause_a_warning() -> None:
     assert {c.clause: c.status for c in unexpected.clauses}["R-1"] == "FAILED"
 
 
+def test_only_a_marked_tests_own_check_is_a_warning() -> None:
+    """``warning_on_failure`` makes the test's own failed check a WARNING; a set-up that
+    could not reach it (an ``error``: the provider issued no tokens to look at) is FAILED.
+    The Pragma test was a WARNING, "allowed but discouraged", against a provider that never
+    issued a code."""
+    from harness.conformance.results import TestOutcome, evaluate
+
+    plan = get_plan("vneid-provider")
+    outcomes = [TestOutcome("scenarios/test_t.py::test_pragma", "failed", ("T-1",),
+                            warning_on_failure=True),
+                TestOutcome("scenarios/test_t.py::test_pragma_unreached", "error", ("T-1",),
+                            warning_on_failure=True)]
+    result = evaluate(plan, outcomes, coverage_required=False)
+    assert [t.status for t in result.tests] == ["WARNING", "FAILED"]
+    assert result.ok is False
+
+
 def test_an_expected_failure_with_match_covers_only_its_own_reason() -> None:
     """An entry with ``match`` takes a failure only when its message holds the pattern: a
     second fault in the same test (an open redirect behind a known discovery gap, say) fails
