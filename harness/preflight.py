@@ -57,6 +57,24 @@ class TargetReads:
             raise answer
         return answer
 
+    def post(self, base_url: str, path: str, body: object) -> httpx.Response:
+        """``POST base_url + path`` with ``body`` as JSON and no other header (no app
+        version, no token), or the ``httpx.HTTPError`` it raised, the first time."""
+        import httpx
+
+        url = base_url.rstrip("/") + path
+        key = f"POST {url}"
+        if key not in self._answers:
+            try:
+                self._answers[key] = httpx.post(url, json=body, timeout=self._timeout,
+                                                verify=self._verify)
+            except httpx.HTTPError as exc:
+                self._answers[key] = exc
+        answer = self._answers[key]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
     def json(self, base_url: str, path: str) -> object:
         """The JSON of :meth:`get` (``None``: no answer, or not JSON)."""
         import httpx
@@ -252,13 +270,21 @@ def _vssid_warnings(options: RunOptions, profile: Profile | None,
             "fail for that alone"]
 
 
+APP_API_PROBE = "/api/app/v1/sessions"
+"""The app API call the warnings send (A-4's, with ``{}`` and no app version): a provider
+that has it refuses it (V-3: ``app_version_invalid``, or another §8 error), one without it
+answers 404."""
+_MISSING = (404, 405, 501)
+"""Statuses of a path a server does not have (not found, no POST there, not implemented)."""
+
+
 def _vneid_warnings(options: RunOptions, profile: Profile | None,
                     reads: TargetReads) -> list[str]:
     url = (options.vneid_url or "").rstrip("/")
+    warnings = _app_api_missing(options, reads)
     discovery = reads.json(url, "/.well-known/openid-configuration")
     if not isinstance(discovery, dict):  # unread or not JSON: the run's discovery tests say why
-        return []
-    warnings = []
+        return warnings
     issuer = discovery.get("issuer")
     if isinstance(issuer, str) and issuer.rstrip("/") != url:
         warnings.append(
@@ -271,6 +297,31 @@ def _vneid_warnings(options: RunOptions, profile: Profile | None,
     if mismatch is not None:
         warnings.append(mismatch)
     return warnings
+
+
+def _app_api_missing(options: RunOptions, reads: TargetReads) -> list[str]:
+    """A provider without the app API (A-4, A-5) at ``--vneid-url``: every login of the
+    suites stops at its first call, and the run listed some 250 failures, each with the same
+    404, and no line saying that one missing piece was the cause of all (a vendor's
+    general-purpose OpenID Connect server, or the right server under another base path).
+    One probe (:data:`APP_API_PROBE`, which any provider refuses); an answer that is not a
+    missing path says nothing: the tests grade it."""
+    import httpx
+
+    url = options.vneid_url or ""
+    try:
+        response = reads.post(url, APP_API_PROBE, {})
+    except httpx.HTTPError:
+        return []  # it answered the health check: the run's tests say what is wrong
+    if response.status_code not in _MISSING:
+        return []
+    return [f"the VNeID at {redact_url(url)} answered {response.status_code} to "
+            f"POST {APP_API_PROBE} ({_body_summary(response)}): the VNeID app's API "
+            "(PROTOCOL.md §4, A-4 and A-5: POST /api/app/v1/sessions and "
+            "/api/app/v1/authorizations) is not at this URL, and every login of the suites "
+            "stops at that call, so most tests fail for that alone. If the provider serves it "
+            "under another base path, give that as --vneid-url; otherwise it is the first "
+            "thing to implement (docs/conformance.md, \"What your provider must offer\")"]
 
 
 def _minimum_mismatch(options: RunOptions, profile: Profile | None,

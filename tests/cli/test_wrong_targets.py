@@ -857,5 +857,36 @@ def test_no_test_of_the_provider_plan_passes_against_a_provider_of_nothing(
     passed = [test["test"] for test in verdict["tests"] if test["status"] == "PASSED"]
     assert passed == []
     assert verdict["counts"]["FAILED"] > 200
+    # and the one cause of most of them is said before the tests (preflight's app API probe)
+    said = " ".join(done.stdout.split())
+    assert f"the VNeID at {url} answered 404 to POST /api/app/v1/sessions" in said, said[-3000:]
     # nor is any a WARNING: the Pragma test got no tokens to look at (its set-up failed)
     assert verdict["counts"]["WARNING"] == 0
+
+
+def test_a_provider_without_the_app_api_is_named_before_the_run() -> None:
+    """A vendor's general-purpose OpenID Connect server behind a stub of §11 failed ~250 tests,
+    each on the same 404 of ``POST /api/app/v1/sessions``, with no line naming that cause:
+    the warnings before the run probe the app API once (a request any provider refuses) and
+    say so, naming A-4/A-5 and the base path; a provider that has it is not named."""
+    from harness.preflight import APP_API_PROBE, TargetReads, target_warnings
+    from harness.serve import ServedInThread, build_served
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _ControlApiOnly)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        (said,) = target_warnings(RunOptions(vneid_url=url))
+    finally:
+        _close(server)
+    assert said.startswith(f"the VNeID at {url} answered 404 to POST {APP_API_PROBE} "
+                           "({\"error\": \"not_found\"}): the VNeID app's API"), said
+    assert "A-4 and A-5" in said
+    assert "give that as --vneid-url" in said
+    assert "What your provider must offer" in said
+    with ServedInThread(build_served(0, 0)) as pair:  # it refuses the probe: 400
+        reads = TargetReads(None)
+        assert target_warnings(RunOptions(vneid_url=pair.vneid_url), reads=reads) == []
+        refused = reads.post(pair.vneid_url, APP_API_PROBE, {})
+        assert refused.status_code == 400
+        assert refused.json()["error"] == "app_version_invalid"
