@@ -222,11 +222,13 @@ _PATH_CLAUSES = {
     # VssID: its app API (§4)
     "/api/v1/auth/vneid/start": "A-1", "/api/v1/auth/vneid/complete": "A-6", "/api/v1/me": "A-6",
 }
-"""The clause of each endpoint, which a 405 there cites (the two mocks' paths differ)."""
+"""The clause of each endpoint, which a refusal of a request there for its form cites (a 405,
+a body too large; the two mocks' paths differ)."""
 
 
 def _path_clause(path: str) -> str:
-    """The clause a 404 or 405 cites (§8 has every error body name one): the endpoint's own
+    """The clause a refusal of the request itself cites (a 404, 405, 408, 413, 414, 431 or
+    500: §8 has every error body name one): the endpoint's own
     (:data:`_PATH_CLAUSES`), the test-control API's S-6 under ``/_harness/``, the VNeID app
     API's A-4 under ``/api/app/``, else A-1 (the app's first call: a path no endpoint has)."""
     if path in _PATH_CLAUSES:
@@ -293,7 +295,7 @@ async def _on_unexpected(request: Request, exc: Exception) -> Response:
     err = ProtocolError(
         f"the mock provider failed unexpectedly ({type(exc).__name__}); this is a harness bug, "
         "please report it with the request log",
-        code="server_error",
+        code="server_error", clause=_path_clause(request.scope["path"]),
     )
     return error_response(err)
 
@@ -332,7 +334,7 @@ async def _read_capped(request: Request, limit: int) -> bytes:
     declared = header(request, b"content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise ProtocolError(f"the body is {declared} bytes; at most {limit}",
-                            code="payload_too_large")
+                            code="payload_too_large", clause=_path_clause(request.scope["path"]))
     chunks: list[bytes] = []
     if getattr(request.scope.get("app"), "bodies_in_memory", False):
         return await _read_chunks(request, limit, chunks)
@@ -342,7 +344,8 @@ async def _read_capped(request: Request, limit: int) -> bytes:
     except TimeoutError:
         size = sum(map(len, chunks))
         raise ProtocolError(f"the body did not arrive within {BODY_TIMEOUT:g} s "
-                            f"({size} bytes received)", code="request_timeout") from None
+                            f"({size} bytes received)", code="request_timeout",
+                            clause=_path_clause(request.scope["path"])) from None
 
 
 async def _read_chunks(request: Request, limit: int, chunks: list[bytes]) -> bytes:
@@ -360,7 +363,8 @@ async def _read_chunks(request: Request, limit: int, chunks: list[bytes]) -> byt
                 size += len(chunk)
                 if size > limit:
                     raise ProtocolError(f"the body exceeds {limit} bytes",
-                                        code="payload_too_large")
+                                        code="payload_too_large",
+                                        clause=_path_clause(request.scope["path"]))
                 chunks.append(chunk)
             if not message.get("more_body", False):
                 return chunks[0] if len(chunks) == 1 else b"".join(chunks)
@@ -772,7 +776,8 @@ def head_problem(scope: Scope, max_header_bytes: int = MAX_HEADER_BYTES) -> Prot
         + len(scope.get("query_string", b""))
     if target > MAX_TARGET_BYTES:
         return ProtocolError(f"the request target is {target} bytes; at most "
-                             f"{MAX_TARGET_BYTES}", code="uri_too_long")
+                             f"{MAX_TARGET_BYTES}", code="uri_too_long",
+                             clause=_path_clause(scope["path"]))
     raw = scope["headers"]
     by_name = scope[_HEADERS_KEY] = _by_name(raw)
     # a repeated name, or one not in lower case (which ASGI servers give): look closer
@@ -798,7 +803,8 @@ def head_problem(scope: Scope, max_header_bytes: int = MAX_HEADER_BYTES) -> Prot
     size = sum(map(len, chain.from_iterable(raw))) + 4 * len(raw)
     if size > max_header_bytes:
         return ProtocolError(f"the request headers are {size} bytes; at most "
-                             f"{max_header_bytes}", code="request_header_fields_too_large")
+                             f"{max_header_bytes}", code="request_header_fields_too_large",
+                             clause=_path_clause(scope["path"]))
     coding = by_name.get(b"transfer-encoding")
     if coding is not None:
         if b"content-length" in by_name:

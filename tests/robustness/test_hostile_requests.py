@@ -59,12 +59,14 @@ def base(request: pytest.FixtureRequest, served: ServedProviders) -> str:
 
 
 # -- sizes --------------------------------------------------------------------------------
-@pytest.mark.parametrize("path", ["/api/app/v1/sessions", "/_harness/personas", "/token"])
-def test_oversized_body_is_413(served: ServedProviders, path: str) -> None:
+@pytest.mark.parametrize(("path", "clause"), [
+    ("/api/app/v1/sessions", "A-4"), ("/_harness/personas", "S-6"), ("/token", "T-1")])
+def test_oversized_body_is_413(served: ServedProviders, path: str, clause: str) -> None:
+    """Citing the endpoint's clause (A-1, the VssID app's first call, on every path before)."""
     ctype = "application/x-www-form-urlencoded" if path == "/token" else "application/json"
     r = httpx.post(f"{served.vneid_url}{path}", content=b"x" * (_http.MAX_BODY_BYTES + 1),
                    headers={**VNEID_APP, "Content-Type": ctype}, timeout=10)
-    assert_error(r, 413, "payload_too_large", "A-1")
+    assert_error(r, 413, "payload_too_large", clause)
 
 
 def test_oversized_chunked_body_is_413(served: ServedProviders) -> None:
@@ -72,12 +74,12 @@ def test_oversized_chunked_body_is_413(served: ServedProviders) -> None:
     chunks = (b"x" * 8192 for _ in range(_http.MAX_BODY_BYTES // 8192 + 2))
     r = httpx.post(f"{served.vssid_url}/api/v1/auth/vneid/complete", content=chunks,
                    headers={**VSSID_APP, **JSON}, timeout=10)
-    assert_error(r, 413, "payload_too_large", "A-1")
+    assert_error(r, 413, "payload_too_large", "A-6")
 
 
 def test_oversized_headers_are_431_from_the_app(base: str) -> None:
     r = httpx.get(f"{base}/_harness/health", headers={"X-Padding": "a" * 20_000}, timeout=10)
-    body = assert_error(r, 431, "request_header_fields_too_large", "A-1")
+    body = assert_error(r, 431, "request_header_fields_too_large", "S-6")
     assert str(_http.MAX_HEADER_BYTES) in body["error_description"]
 
 
@@ -92,7 +94,7 @@ def test_a_huge_head_is_431_from_the_http_layer(base: str) -> None:
 
 def test_a_long_url_is_414(base: str) -> None:
     r = httpx.get(f"{base}/_harness/health", params={"q": "a" * 20_000}, timeout=10)
-    assert_error(r, 414, "uri_too_long", "A-1")
+    assert_error(r, 414, "uri_too_long", "S-6")
     status, _, body = raw(base, b"GET /?" + b"a" * 200_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
     assert (status, json.loads(body)["error"]) == (414, "uri_too_long")
 
