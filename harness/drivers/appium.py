@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from harness.apps.base import check_typed_text
 from harness.apps.screens import (
@@ -47,7 +47,7 @@ from harness.apps.screens import (
 from harness.drivers.appium_config import AppiumConfig
 from harness.drivers.appium_pool import AppiumSessionPool
 from harness.drivers.rendered import MARK_STALE_SCRIPT, RenderedPhoneDriver
-from harness.errors import HarnessError
+from harness.errors import HarnessError, NoSuchElement
 from harness.protocol.redaction import redact_url
 from harness.web import PhoneSession
 
@@ -229,7 +229,7 @@ class AppiumNativeDriver:
     def tap(self, automation_id: str) -> Screen:
         element = self._find(automation_id)
         if element is None:
-            raise HarnessError(f"no element {automation_id!r} on the device's screen")
+            self._missing(automation_id)
         element.click()
         return self.screen()
 
@@ -237,9 +237,19 @@ class AppiumNativeDriver:
         check_typed_text(automation_id, text)
         element = self._find(automation_id)
         if element is None:
-            raise HarnessError(f"no field {automation_id!r} on the device's screen")
+            self._missing(automation_id)
         element.clear()
         element.send_keys(text)
+
+    def _missing(self, automation_id: str) -> NoReturn:
+        """:class:`~harness.errors.NoSuchElement` for an element the device does not show,
+        as the other drivers raise it: the screen it shows, the ids on it and, on an error
+        screen, the error (a bare "no element on the device's screen" said none of it)."""
+        screen = self.screen()
+        screen.element(automation_id)  # raises, naming what the screen holds
+        raise NoSuchElement(f"{automation_id!r} on screen {screen.id!r} of {screen.app!r} "
+                            "was not found when acted on, and was there when the screen was read "
+                            "after: the screen changed in between")
 
     def screen(self) -> Screen:
         for screen_id, parts in NATIVE_SCREENS.items():

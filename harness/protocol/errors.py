@@ -143,7 +143,9 @@ _CATALOG: tuple[ErrorSpec, ...] = (
     ErrorSpec("unauthorized_client", 400, _INVALID_LOGIN, "VNeID token", "T-1", "RFC 6749"),
     ErrorSpec("invalid_token", 401, _SESSION_INVALID, "bearer-protected endpoints", "T-5",
               "RFC 6750"),
-    # The harness's own codes for transport-level refusals (never a 500, see DEVELOPERS.md).
+    # The harness's own codes: a transaction it does not hold, an issuer it cannot reach, the
+    # test-control API's refusals, and a request refused for its form or size
+    # (docs/robustness.md); server_error is a harness bug, said so in its description.
     ErrorSpec("transaction_not_found", 404, _EXPIRED, "VssID complete", "R-1", "harness"),
     ErrorSpec("provider_unavailable", 502, _GENERIC, "VssID complete", "A-6", "harness"),
     ErrorSpec("forbidden", 403, _GENERIC, "test-control API", "S-6", "harness"),

@@ -21,7 +21,7 @@ from harness.drivers.appium_config import (
 )
 from harness.drivers.appium_server import check_server
 from harness.drivers.runtime import UIRuntime
-from harness.errors import ConfigError, HarnessError
+from harness.errors import ConfigError, NoSuchElement
 from harness.processes import free_port
 
 EXAMPLE = DEFAULT_CAPABILITIES.with_name("uiautomator2-example.yaml")
@@ -176,8 +176,12 @@ def test_a_native_screen_is_read_by_its_automation_ids() -> None:
         "vssid", "vssid-login", ("vssid-login-vneid",))
     driver.tap("vssid-login-vneid")
     assert login.clicked == 1
-    with pytest.raises(HarnessError, match="no element 'vneid-approve'"):
+    # as the other drivers say it: the screen, and what is on it
+    with pytest.raises(NoSuchElement, match=r"screen 'vssid-login' of 'vssid' has no element "
+                       r"'vneid-approve'; present: vssid-login-vneid$"):
         driver.tap("vneid-approve")
+    with pytest.raises(NoSuchElement, match="has no element 'vneid-passcode'"):
+        driver.type("vneid-passcode", "1")
     driver.close()
     driver.close()
     assert device.quit_calls == 1
