@@ -87,7 +87,6 @@ __all__ = [
     "head_problem",
     "header",
     "mark_bodies_in_memory",
-    "optional_str",
     "persisting",
     "provider_app",
     "read_form",
@@ -505,13 +504,6 @@ def require_str(body: Mapping[str, Any], key: str, *, clause: str, max_len: int 
         raise ProtocolError(f"{key!r} is {len(value)} characters; at most {max_len}",
                             clause=clause, code=code)
     return value
-
-
-def optional_str(body: Mapping[str, Any], key: str, *, clause: str,
-                 max_len: int = 4096) -> str | None:
-    if body.get(key) is None:
-        return None
-    return require_str(body, key, clause=clause, max_len=max_len)
 
 
 _AUTH_SCHEMES = frozenset({

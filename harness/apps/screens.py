@@ -174,6 +174,7 @@ class Screen:
         return Screen(self.app, self.id, self.texts, elements, self.error, self.data)
 
     def contains_text(self, needle: str) -> bool:
+        """Whether ``needle`` is part of one of the screen's texts or element labels."""
         return any(needle in t for t in self.texts) or any(
             needle in e.label for e in self.elements)
 

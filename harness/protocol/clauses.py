@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
 
-__all__ = ["CLAUSES", "SECTIONS", "Clause", "clause", "clauses_in", "validate_clause_ids"]
+__all__ = ["CLAUSES", "SECTIONS", "Clause", "clause", "validate_clause_ids"]
 
 Weight = Literal["blocker", "critical", "normal", "minor"]
 
@@ -121,11 +121,6 @@ def clause(clause_id: str) -> Clause:
         raise KeyError(
             f"unknown clause id {clause_id!r}: PROTOCOL.md has {', '.join(CLAUSES)}"
         ) from None
-
-
-def clauses_in(family: str) -> tuple[Clause, ...]:
-    """All clauses of one family (``"R"`` → R-1…R-12), in document order."""
-    return tuple(c for c in CLAUSES.values() if c.family == family)
 
 
 def validate_clause_ids(ids: Iterable[str]) -> tuple[str, ...]:

@@ -35,7 +35,6 @@ __all__ = [
     "parse_callback",
     "parse_link",
     "parse_query",
-    "split_redirect_uri",
 ]
 
 MAX_LINK_LENGTH = 8192
@@ -186,12 +185,6 @@ def encode_query(pairs: Iterable[tuple[str, str]]) -> str:
         f"{k if _UNRESERVED.fullmatch(k) else _quoted(k)}="
         f"{v if _UNRESERVED.fullmatch(v) else (quote_plus if is_secret_key(k) else _quoted)(v)}"
         for k, v in pairs)
-
-
-def split_redirect_uri(url: str) -> tuple[str, str]:
-    """``(scheme://host/path?query-without-fragment, fragment)`` for exact matching (S-2)."""
-    head, _, fragment = url.partition("#")
-    return head, fragment
 
 
 def add_query(uri: str, params: Iterable[tuple[str, str]]) -> str:

@@ -302,10 +302,6 @@ class VNeIDProvider:
         with self._lock:
             return list(self._clients.values())
 
-    @property
-    def client_map(self) -> Mapping[str, ClientRecord]:
-        return self._clients
-
     def verify_authorization(self, params: Mapping[str, str], undecodable: Sequence[str],
                              repeated: Collection[str]) -> VerifiedRequest:
         """An authorization request (A-2) of the web flow (``/authorize``) or of the VNeID

@@ -31,6 +31,16 @@ def test_element_lookup_lists_present_ids() -> None:
         "screen 'vneid-login' of 'vneid' has no element 'c'; present: a, b"
 
 
+def test_contains_text_looks_in_texts_and_labels() -> None:
+    """README's ``screen.contains_text("…")``: part of a text or of an element's label."""
+    screen = Screen("vssid", "vssid-login", ("Đăng nhập VssID",),
+                    (Element("vssid-login-vneid", "button", "Đăng nhập bằng VNeID"),))
+    assert screen.contains_text("nhập VssID")
+    assert screen.contains_text("bằng VNeID")
+    assert not screen.contains_text("vssid-login-vneid")  # an id is not text
+    assert not Screen("x", "empty").contains_text("a")
+
+
 def test_with_value_and_immutable_data() -> None:
     screen = Screen("x", "s", elements=(Element("f", "field", "F"),), data={"k": 1})
     typed = screen.with_value("f", "hello")
