@@ -35,6 +35,7 @@ from harness.broken_mocks import BrokenMocks
 from harness.errors import ConfigError
 from harness.personas import Persona, load_personas
 from harness.protocol import DEFAULT_PROFILE, Profile, SeededEntropy, SystemEntropy
+from harness.protocol.hosts import is_loopback
 from harness.protocol.redaction import redact_secret_shapes
 from harness.targets import check_admin_token
 from mock_providers.state import StateWriteError
@@ -44,16 +45,6 @@ __all__ = ["HOST", "ServedInThread", "ServedProviders", "ServedVNeID", "bind_loo
 
 HOST = "127.0.0.1"
 _WILDCARDS = frozenset({"0.0.0.0", "::", ""})  # noqa: S104 (recognised, not bound here)
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` names a loopback address only (``127.0.0.0/8``, ``::1``, localhost)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 _HOST_NAME = re.compile(r"(?=.{1,253}\Z)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"

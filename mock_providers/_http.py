@@ -39,6 +39,7 @@ from harness.protocol import (
     VersionError,
     parse_version,
 )
+from harness.protocol.hosts import is_loopback
 from harness.protocol.json_names import json_kind
 from harness.protocol.links import parse_query
 from harness.protocol.numbers import finite_float, json_error_text, refuse_constant
@@ -72,7 +73,7 @@ __all__ = [
     "MAX_JSON_DEPTH",
     "MAX_TARGET_BYTES",
     "RECORDED_BODY_BYTES",
-    "LOOPBACK_HOSTS",
+    "IN_PROCESS_CLIENTS",
     "MalformedBearer",
     "MissingCredentials",
     "SINGLE_HEADERS",
@@ -126,7 +127,9 @@ SINGLE_HEADERS = frozenset({
 })
 """Headers a request may carry once: two ``Authorization`` or two version headers are an
 ambiguity a proxy and this server could read differently (RFC 9110 §5.3)."""
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost", "testclient"})
+IN_PROCESS_CLIENTS = frozenset({"testclient"})
+"""Callers that are this process (Starlette's TestClient names itself so; a server reports an
+address): loopback for the control API (S-6), beside :func:`harness.protocol.hosts.is_loopback`."""
 PLATFORM_HEADER = "X-Device-Platform"
 _VERSION_HEADERS = {"vneid": "X-VNeID-App-Version", "vssid": "X-VssID-App-Version"}
 _PLATFORM_KEY = PLATFORM_HEADER.lower().encode("latin-1")
@@ -580,7 +583,7 @@ def require_control_access(request: Request, admin_token: str | None) -> None:
             if given is None else "the admin token given (X-Harness-Admin-Token) is not this "
             "provider's: give the one it was served with", code="forbidden", clause="S-6")
     client = request.client.host if request.client else None
-    if client not in LOOPBACK_HOSTS:
+    if not is_loopback(client) and client not in IN_PROCESS_CLIENTS:
         raise ProtocolError(
             f"the test-control API is served only to loopback callers, not {client}; "
             "configure an admin token to reach it from elsewhere", code="forbidden",

@@ -99,11 +99,27 @@ def test_serve_beyond_loopback_without_a_token_refuses_to_start(host: str) -> No
     assert "VNEID_HARNESS_ADMIN_TOKEN" in out
 
 
+@pytest.mark.clause("S-6")
+@pytest.mark.parametrize(("caller", "answered"), [
+    ("127.0.0.2", 200), ("::ffff:127.0.0.1", 200), ("::1", 200),
+    ("::ffff:203.0.113.9", 403), ("10.0.0.1", 403)])
+def test_the_control_api_takes_as_loopback_what_serve_does(served: ServedProviders,
+                                                           caller: str, answered: int) -> None:
+    """``serve`` read all of 127.0.0.0/8 as loopback (no token needed to listen there), the
+    control API three names: a caller from 127.0.0.2, or an IPv4 one a dual-stack server
+    reports as ``::ffff:127.0.0.1``, was refused. Now one rule (harness.protocol.hosts)."""
+    for url in (served.vneid_url, served.vssid_url):
+        r = httpx.get(f"{url}/_harness/health", headers={"X-Forwarded-For": caller}, timeout=10)
+        assert r.status_code == answered, r.text
+
+
 def test_exposure_rules() -> None:
-    for host in ("127.0.0.1", "127.0.0.2", "::1", "localhost"):
+    for host in ("127.0.0.1", "127.0.0.2", "::1", "localhost", "::ffff:127.0.0.1",
+                 "LOCALHOST"):
         assert is_loopback(host)
         check_exposure(host, None)
-    for host in ("0.0.0.0", "::", "", "10.0.0.1", "example.test"):
+    for host in ("0.0.0.0", "::", "", "10.0.0.1", "example.test", "localhost.example",
+                 "::ffff:10.0.0.1"):
         assert not is_loopback(host)
         with pytest.raises(ConfigError, match="S-6"):
             check_exposure(host, None)
