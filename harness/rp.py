@@ -43,6 +43,7 @@ from harness.protocol import (
 from harness.protocol.client_auth import ASSERTION_TYPE, AUTH_METHODS
 from harness.protocol.keys import derive_private_key
 from harness.protocol.redaction import redact_json
+from harness.protocol.text import clip
 from harness.targets import VNeIDHandle, note_secrets
 from harness.trace import Trace, ensure_traced
 
@@ -210,7 +211,11 @@ class TestRelyingParty:
             self._discovery = self.vneid.discovery()
         url = self._discovery.get(name)
         if not isinstance(url, str) or not url:
-            raise AssertionError(f"T-4: the discovery document lists no {name}: {url!r}")
+            listed = ", ".join(sorted(map(str, self._discovery))) or "nothing"
+            raise AssertionError(
+                f"T-4: expected the discovery document to list {name} (an absolute URL, "
+                "OpenID Connect Discovery §3), observed "
+                f"{'none' if url is None else repr(url)[:80]}; it lists {clip(listed, 300)}")
         return url
 
     def client_assertion(self, *, audience: str | None = None, jti: str | None = None) -> str:

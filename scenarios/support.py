@@ -126,7 +126,7 @@ def assert_error_screen(screen: Screen, *, app: str, code: str | None,
     said = screen.data.get("clause")
     assert isinstance(said, str), (  # §8: every error body names its clause
         f"expected {code} to cite a clause (§8: every error body is {{error, "
-        f"error_description, clause}}), observed {screen.data}")
+        f"error_description, clause}}), observed {screen.describe()}")
     if isinstance(clause, str):
         assert said == clause, f"expected {code} to cite clause {clause}, observed {said}"
     elif clause is not None:
@@ -388,9 +388,9 @@ def app_session_token(http: Any, persona: Any) -> str:
     # 47 tests of other clauses when this asked for 200)
     if not 200 <= response.status_code < 300 or not isinstance(token, str):
         raise AssertionError(
-            f"A-4: expected a VNeID app session for citizen {persona.personal_id} (HTTP 2xx "
-            f"with a session_token), observed HTTP {response.status_code}: "
-            f"{response.text[:300]}")
+            f"A-4: expected POST /api/app/v1/sessions to give citizen {persona.personal_id} a "
+            f"VNeID app session (HTTP 2xx with a session_token), observed HTTP "
+            f"{response.status_code}: {response.text[:300] or '(an empty body)'}")
     return token
 
 

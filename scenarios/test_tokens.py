@@ -290,7 +290,10 @@ def test_userinfo_refuses_bad_tokens(rp: TestRelyingParty, token: str | None) ->
     at all the provider "SHOULD NOT include an error code" in its challenge, while §8 wants a
     code in every error body: none, ``invalid_token`` or ``invalid_request`` then."""
     result = rp.userinfo(token)
-    assert result.status == 401, answered(result)
+    refused = "an unknown token" if token is not None else "a request without a token"
+    assert result.status == 401, (
+        f"T-5: expected {refused} to be refused with HTTP 401 (RFC 6750 §3.1), observed "
+        f"{answered(result)}")
     allowed = {"invalid_token"} if token is not None else {"invalid_token", "invalid_request",
                                                            None}
     assert result.error in allowed, (
