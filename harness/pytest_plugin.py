@@ -26,6 +26,26 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from harness import ADMIN_TOKEN_ENV
+from harness.plugin_options import (
+    ALLURE_PLUGIN,
+    CLAUSES_LABEL,
+    DRIVERS,
+    OPT_ADMIN_TOKEN,
+    OPT_APPIUM_CAPABILITIES,
+    OPT_BROKEN_RP,
+    OPT_BROKEN_VNEID,
+    OPT_DRIVER,
+    OPT_EVIDENCE,
+    OPT_PERSONAS,
+    OPT_PLAN,
+    OPT_PROFILE,
+    OPT_PROTOCOL_URL,
+    OPT_REPLAY_AS,
+    OPT_SEED,
+    OPT_VNEID_URL,
+    OPT_VSSID_URL,
+    REPLAY_PROPERTY_PLUGIN,
+)
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -56,27 +76,6 @@ __all__ = [
     "run_profile",
 ]
 
-OPT_SEED = "--seed"
-OPT_VNEID_URL = "--vneid-url"
-OPT_VSSID_URL = "--vssid-url"
-OPT_ADMIN_TOKEN = "--admin-token"
-OPT_DRIVER = "--driver"
-OPT_PERSONAS = "--personas"
-OPT_PLAN = "--plan"
-OPT_BROKEN_RP = "--broken-rp"  # harness.broken_mocks's BROKEN_RP and BROKEN_VNEID
-OPT_BROKEN_VNEID = "--broken-vneid"
-OPT_PROTOCOL_URL = "--protocol-url"
-CLAUSES_LABEL = "clauses"
-"""The Allure label each test gets: the clauses it checks as one value (``R-9, R-11``); the
-report's failure categories group by it (:data:`reports.allure_html.CATEGORIES`, whose
-``CLAUSES_LABEL`` a test keeps equal to this one)."""
-OPT_APPIUM_CAPABILITIES = "--appium-capabilities"
-OPT_EVIDENCE = "--evidence"
-OPT_PROFILE = "--protocol-profile"
-OPT_REPLAY_AS = "--replay-as"
-DRIVERS = ("sim", "web", "appium")
-ALLURE_PLUGIN = "vneid-harness-allure"
-REPLAY_PROPERTY_PLUGIN = "vneid-harness-replay-property"
 
 _remote_key = pytest.StashKey["Target | None"]()
 _traces_key = pytest.StashKey["list[Trace]"]()

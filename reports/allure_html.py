@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.folder_lock import FolderLock
+from harness.plugin_options import CLAUSES_LABEL
 from reports.errors import ReportError
 
 __all__ = [
@@ -63,13 +64,11 @@ ALLURE_ENV = "VNEID_HARNESS_ALLURE"
 """Environment variable naming the ``allure`` executable (npm's, Allure 3)."""
 DEFAULT_NAME = "VNeID → VssID login (vneid-harness)"
 DEFAULT_HISTORY_LIMIT = 10
-CLAUSES_LABEL = "clauses"
-"""The Allure label the harness plugin gives each test: the clauses it checks as one value
-(``R-9, R-11``; :data:`harness.pytest_plugin.CLAUSES_LABEL`, the same, kept equal by a test)."""
 CATEGORIES: list[dict[str, object]] = [
     # A failed test is a clause the target broke. Its message names the citizen, the code,
     # the URL the test used, so Allure's default (one group per message) split one fault
-    # over as many groups as tests: first by the clauses, then by message.
+    # over as many groups as tests: first by the clauses (the label the harness plugin gives
+    # each test, harness.plugin_options.CLAUSES_LABEL), then by message.
     {"id": "clause-failures", "name": "Clause failures (by clause, then message)",
      "matchers": {"statuses": ["failed"]}, "groupBy": [{"label": CLAUSES_LABEL}],
      "groupByMessage": True, "expand": True},

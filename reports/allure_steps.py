@@ -51,6 +51,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from allure_commons import hookimpl
 
+from harness.plugin_options import CLAUSES_LABEL
 from harness.protocol.text import clip
 from harness.pytest_plugin import replay_of
 from harness.trace import (
@@ -718,7 +719,7 @@ def clause_link_name(cid: str) -> str:
 
 
 _LABEL_ORDER = {name: rank for rank, name in enumerate((
-    "epic", "feature", "story", "clauses", "severity", "tag", "parentSuite", "suite",
+    "epic", "feature", "story", CLAUSES_LABEL, "severity", "tag", "parentSuite", "suite",
     "subSuite", "seed", "nodeid"))}
 
 
@@ -738,7 +739,8 @@ class OrderedLabels:
         labels = getattr(result, "labels", None)
         if not labels:
             return
-        clauses = next((str(label.value) for label in labels if label.name == "clauses"), "")
+        clauses = next((str(label.value) for label in labels if label.name == CLAUSES_LABEL),
+                       "")
         places = {cid: place for place, cid in enumerate(clauses.split(", "))}
 
         def key(label: Any) -> tuple[int, int, int]:

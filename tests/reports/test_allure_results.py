@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from harness.pytest_plugin import ALLURE_PLUGIN, OPT_PROTOCOL_URL
+from harness.plugin_options import ALLURE_PLUGIN, OPT_PROTOCOL_URL
 from reports.allure_steps import (
     DIAGRAM_ATTACHMENT,
     HTTP_ATTACHMENT,

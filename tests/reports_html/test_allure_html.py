@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from harness.plugin_options import CLAUSES_LABEL
 from reports.allure_html import (
     ALLURE_ENV,
-    CLAUSES_LABEL,
     AllureToolMissing,
     ReportError,
     find_allure,
@@ -435,8 +435,3 @@ def test_failures_of_one_clause_are_one_category_group_whatever_their_messages(
     # the tiny run's own failure has no clauses label: a group of its own, said so
     assert groups["clauses: No clauses"]["statistic"]["failed"] == 1
 
-
-def test_the_report_groups_by_the_label_the_plugin_writes() -> None:
-    from harness import pytest_plugin
-
-    assert CLAUSES_LABEL == pytest_plugin.CLAUSES_LABEL
