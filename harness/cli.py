@@ -476,7 +476,7 @@ def _conformance_replay(options: object, vssid_url: str, port: int, auth_method:
     import shlex
 
     from harness.protocol.redaction import redact_url
-    from harness.pytest_plugin import own_pytest
+    from harness.replay import own_pytest
     from harness.run import RunOptions
 
     assert isinstance(options, RunOptions)

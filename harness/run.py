@@ -45,7 +45,7 @@ from harness.processes import interrupt_reason, interrupts_deferred
 from harness.profile_file import load_profile, profile_overrides
 from harness.protocol.redaction import redact_url
 from harness.protocol.text import clip
-from harness.pytest_plugin import own_pytest, replay_of
+from harness.replay import own_pytest, replay_of
 from harness.targets import check_admin_token, check_target_url
 from reports.conformance_html import write_conformance_html
 from reports.errors import ReportError

@@ -31,7 +31,7 @@ from typing import Any
 
 from allure_commons import hookimpl
 
-from harness.pytest_plugin import REPLAY_SECTION
+from harness.replay import REPLAY_SECTION
 
 REPLAY_HEAD = f"{REPLAY_SECTION}: "
 """What starts a failure's Allure trace when the harness put its replay line there

@@ -53,7 +53,7 @@ from allure_commons import hookimpl
 
 from harness.plugin_options import CLAUSES_LABEL
 from harness.protocol.text import clip
-from harness.pytest_plugin import replay_of
+from harness.replay import replay_of
 from harness.trace import (
     AppSwitched,
     Event,

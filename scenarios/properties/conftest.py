@@ -8,7 +8,7 @@ from collections.abc import Generator
 
 import pytest
 
-from harness.pytest_plugin import REPLAY_SECTION, item_replay
+from harness.replay import REPLAY_SECTION, item_replay
 from scenarios.properties import profiles
 
 

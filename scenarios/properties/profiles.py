@@ -119,7 +119,7 @@ def active_settings() -> settings:
 
 
 def replay_parts() -> tuple[dict[str, str], list[str], str]:
-    """What a failing test's replay command (``harness.pytest_plugin.item_replay``) needs
+    """What a failing test's replay command (``harness.replay.item_replay``) needs
     besides the harness plugin's: the profile's variable, ``--hypothesis-seed`` when a seed
     was chosen or given, and what to know about the replay (a comment after the command)."""
     name = active_profile_name()

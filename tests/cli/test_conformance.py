@@ -445,7 +445,7 @@ def test_a_relying_party_runs_failures_replay_with_the_conformance_command(
     import shlex
 
     from harness.cli import _conformance_replay
-    from harness.pytest_plugin import own_pytest, replay_command
+    from harness.replay import own_pytest, replay_command
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "p.yaml").write_text("scope: openid profile\n")
@@ -517,7 +517,7 @@ def test_the_replay_selects_the_failed_case_alone_where_k_can_say_it(
     the parametrized test. ``-k`` takes a name with its parametrization, when it can."""
     from _pytest.mark.expression import Expression
 
-    from harness.pytest_plugin import _k_name
+    from harness.replay import _k_name
 
     assert _k_name(nodeid) == name
 

@@ -25,7 +25,7 @@ from harness.processes import (
     interrupts_deferred,
     sigterm_interrupts,
 )
-from harness.pytest_plugin import own_pytest
+from harness.replay import own_pytest
 from tests.cli.signalling import signal_when
 from tests.reports_html.tiny_results import write_tiny_results
 

@@ -320,7 +320,7 @@ def test_junit_gives_each_failed_test_its_replay_command(pytester: pytest.Pytest
 
     pytester.makeconftest("""
         import pytest
-        from harness.pytest_plugin import REPLAY_SECTION
+        from harness.replay import REPLAY_SECTION
 
         @pytest.hookimpl(wrapper=True)
         def pytest_runtest_makereport(item, call):
@@ -385,7 +385,7 @@ def test_the_replay_command_carries_the_options_that_made_the_failure(
     and names the admin token without printing it (S-5)."""
     import shlex
 
-    from harness.pytest_plugin import own_pytest, replay_command
+    from harness.replay import own_pytest, replay_command
 
     pytester.makepyfile("""
         def test_fails():
@@ -418,7 +418,7 @@ def test_the_replay_command_runs_from_the_runs_root_with_files_by_whole_path(
     take another from the replay's arguments, and the node ids (the seeds) with it."""
     import shlex
 
-    from harness.pytest_plugin import own_pytest, replay_command
+    from harness.replay import own_pytest, replay_command
 
     (pytester.path / "profiles").mkdir()
     (pytester.path / "profiles" / "p.yaml").write_text("scope: openid profile\n")
@@ -468,7 +468,7 @@ def test_a_run_that_dropped_its_addopts_replays_without_them(
     import shlex
     import subprocess
 
-    from harness.pytest_plugin import own_pytest, replay_command
+    from harness.replay import own_pytest, replay_command
 
     pytester.makeini('[pytest]\naddopts = -m "not slow"\nmarkers =\n    slow: slow ones\n')
     pytester.makepyfile("""
@@ -508,7 +508,7 @@ def test_a_run_that_dropped_its_addopts_replays_without_them(
 
 def test_a_run_that_served_what_its_tests_need_replays_with_its_own_command(
         pytester: pytest.Pytester) -> None:
-    from harness.pytest_plugin import replay_command
+    from harness.replay import replay_command
 
     config = pytester.parseconfig(
         "--replay-as", "vneid-harness conformance --plan vssid-relying-party --vssid-url "
@@ -717,7 +717,7 @@ def test_the_replay_command_names_this_pythons_pytest(
     arguments: --seed``) when the project's venv was not activated (a docs walkthrough)."""
     import sys
 
-    from harness.pytest_plugin import own_pytest
+    from harness.replay import own_pytest
 
     own = Path(sys.executable).parent / "pytest"
     if not own.is_file():
@@ -789,7 +789,7 @@ def test_appium_capabilities_are_replayed_only_where_the_appium_driver_read_them
         pytester: pytest.Pytester, driver: str) -> None:
     """``--appium-capabilities FILE --driver sim`` ignored the file, and the replay line
     still carried it (and failed where the file was not)."""
-    from harness.pytest_plugin import replay_command
+    from harness.replay import replay_command
 
     capabilities = pytester.path / "caps.yaml"
     capabilities.write_text("mode: web\n", encoding="utf-8")

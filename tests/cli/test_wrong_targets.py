@@ -540,7 +540,7 @@ def test_a_target_urls_password_is_in_no_message_or_replay_line(
         pytester: pytest.Pytester) -> None:
     """A vendor's target behind Basic authentication, its credentials in the URL: the
     preflight's refusal and the replay line repeated the password (S-5, a review)."""
-    from harness.pytest_plugin import replay_command
+    from harness.replay import replay_command
 
     url = "http://user:s3cretpw@127.0.0.1:1"
     said = preflight(RunOptions(vneid_url=url), timeout=1.0)
