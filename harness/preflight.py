@@ -3,14 +3,19 @@ plain pytest with ``--vneid-url``, the load profile): each target answers its he
 is of its role (a VNeID has discovery, a VssID its control API's config), and a relying party
 trusts the run's VNeID (:func:`preflight`, which refuses the run); and what would fail many
 tests for itself, said before them (:func:`target_warnings`: another issuer, another minimum
-version). The GETs are made once and shared (:class:`TargetReads`)."""
+version). The GETs are made once and shared (:class:`TargetReads`). What they check comes as a
+:class:`PreflightTargets` (:meth:`harness.run.RunOptions.targets`, or built by the plugin and
+the load profile from their own options)."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from harness import ADMIN_TOKEN_ENV
+from harness.conformance.plans import ALL
 from harness.errors import ConfigError
 from harness.profile_file import load_profile
 from harness.protocol.redaction import REDACTED, redact_url
@@ -20,9 +25,25 @@ if TYPE_CHECKING:
     import httpx
 
     from harness.protocol import Profile
-    from harness.run import RunOptions
 
-__all__ = ["DISCOVERY_MINIMUM", "TargetReads", "preflight", "target_warnings"]
+__all__ = ["DISCOVERY_MINIMUM", "PreflightTargets", "TargetReads", "preflight",
+           "target_warnings"]
+
+
+@dataclass(frozen=True)
+class PreflightTargets:
+    """What the checks before a run read of its options: the remote targets (``None``: that
+    provider is embedded), the admin token of their test-control API, the profile file the
+    run was given, and the plan."""
+
+    vneid_url: str | None = None
+    vssid_url: str | None = None
+    admin_token: str | None = None
+    profile: Path | None = None
+    """The run's ``--protocol-profile`` file (``None``: PROTOCOL.md's defaults)."""
+    plan: str = ALL
+    """The run's plan: a relying party under ``vssid-relying-party`` is told to have the
+    harness VNeID served where it looks, not to give another ``--vneid-url``."""
 
 
 class TargetReads:
@@ -85,7 +106,7 @@ class TargetReads:
             return None
 
 
-def preflight(options: RunOptions, timeout: float = 5.0,
+def preflight(targets: PreflightTargets, timeout: float = 5.0,
               reads: TargetReads | None = None) -> str | None:
     """Why the targets cannot be used, or ``None``: each must answer its control API's
     health check (§11) within ``timeout`` seconds, so a down or wrong target is reported
@@ -93,8 +114,8 @@ def preflight(options: RunOptions, timeout: float = 5.0,
     :func:`target_warnings`, so each is read once."""
     import httpx
 
-    reads = reads or TargetReads(options.admin_token, timeout)
-    for name, url in (("VNeID", options.vneid_url), ("VssID", options.vssid_url)):
+    reads = reads or TargetReads(targets.admin_token, timeout)
+    for name, url in (("VNeID", targets.vneid_url), ("VssID", targets.vssid_url)):
         if not url:
             continue
         shown = redact_url(url)  # a password in it stays out of the message (S-5)
@@ -106,15 +127,15 @@ def preflight(options: RunOptions, timeout: float = 5.0,
             response = reads.get(url, "/_harness/health")
         except httpx.HTTPError as exc:
             said = f"{type(exc).__name__}: {exc}"
-            if options.admin_token:  # a client may quote the header it refused (S-5)
-                said = said.replace(options.admin_token, REDACTED)
+            if targets.admin_token:  # a client may quote the header it refused (S-5)
+                said = said.replace(targets.admin_token, REDACTED)
             return (f"the {name} target at {shown} does not answer ({said}); is it running, "
                     "and is the URL right?")
         if response.status_code in (401, 403):  # S-6: the control API's admin token
             return (f"the {name} target at {shown} answered {response.status_code} to "
                     f"GET /_harness/health ({_body_summary(response)}): "
                     + ("it refused the admin token given: give the one it was served with "
-                       f"(--admin-token or {ADMIN_TOKEN_ENV})" if options.admin_token else
+                       f"(--admin-token or {ADMIN_TOKEN_ENV})" if targets.admin_token else
                        "its test-control API needs the admin token it was served with: give "
                        f"it with --admin-token or {ADMIN_TOKEN_ENV}"))
         if response.status_code != 200:
@@ -128,9 +149,9 @@ def preflight(options: RunOptions, timeout: float = 5.0,
         problem = _role_problem(name, url, shown, reads)
         if problem is not None:
             return problem
-    if options.vneid_url and options.vssid_url:
-        return _trust_problem(options.vneid_url, options.vssid_url, reads,
-                              conformance=options.plan == "vssid-relying-party")
+    if targets.vneid_url and targets.vssid_url:
+        return _trust_problem(targets.vneid_url, targets.vssid_url, reads,
+                              conformance=targets.plan == "vssid-relying-party")
     return None
 
 
@@ -224,7 +245,7 @@ DISCOVERY_MINIMUM = "vneid_app_minimum_version"
 not name the field; a provider that names it otherwise gets no profile warning)."""
 
 
-def target_warnings(options: RunOptions, profile: Profile | None = None,
+def target_warnings(targets: PreflightTargets, profile: Profile | None = None,
                     timeout: float = 5.0, reads: TargetReads | None = None) -> list[str]:
     """Warnings before a run against a remote VNeID, from its discovery (T-4): what would
     fail many tests for a reason of the run's set-up rather than the provider's. The tests
@@ -240,29 +261,29 @@ def target_warnings(options: RunOptions, profile: Profile | None = None,
     not the run's profile's: it serves another profile, whose versions and links the suites'
     phones do not follow either.
 
-    ``profile``: the run's, read from ``options.profile`` (read here when not given);
+    ``profile``: the run's, read from ``targets.profile`` (read here when not given);
     ``reads``: shared with :func:`preflight`."""
-    if profile is None and options.profile is not None:
-        profile = load_profile(options.profile)
-    reads = reads or TargetReads(options.admin_token, timeout)
-    warnings = _vneid_warnings(options, profile, reads) if options.vneid_url else []
-    if options.vssid_url:
-        warnings += _vssid_warnings(options, profile, reads)
+    if profile is None and targets.profile is not None:
+        profile = load_profile(targets.profile)
+    reads = reads or TargetReads(targets.admin_token, timeout)
+    warnings = _vneid_warnings(targets, profile, reads) if targets.vneid_url else []
+    if targets.vssid_url:
+        warnings += _vssid_warnings(targets, profile, reads)
     return warnings
 
 
-def _vssid_warnings(options: RunOptions, profile: Profile | None,
+def _vssid_warnings(targets: PreflightTargets, profile: Profile | None,
                     reads: TargetReads) -> list[str]:
     from harness.protocol import DEFAULT_PROFILE
 
-    config = reads.json(options.vssid_url or "", "/_harness/config")  # unread: the preflight
+    config = reads.json(targets.vssid_url or "", "/_harness/config")  # unread: the preflight
     client_id = config.get("client_id") if isinstance(config, dict) else None
     expected = (profile or DEFAULT_PROFILE).vssid_client_id
     if not isinstance(client_id, str) or client_id == expected:
         return []
-    given = (f"the profile file {options.profile}" if options.profile is not None
+    given = (f"the profile file {targets.profile}" if targets.profile is not None
              else "PROTOCOL.md's default, no --protocol-profile given")
-    return [f"the VssID at {redact_url(options.vssid_url or '')} is configured with client_id "
+    return [f"the VssID at {redact_url(targets.vssid_url or '')} is configured with client_id "
             f"{client_id!r} (GET /_harness/config), and this run expects {expected!r} "
             f"({given}): if it serves another profile, give the run the same file "
             "(--protocol-profile FILE, docs/conformance.md \"Profile files\"): the suites' "
@@ -278,28 +299,28 @@ _MISSING = (404, 405, 501)
 """Statuses of a path a server does not have (not found, no POST there, not implemented)."""
 
 
-def _vneid_warnings(options: RunOptions, profile: Profile | None,
+def _vneid_warnings(targets: PreflightTargets, profile: Profile | None,
                     reads: TargetReads) -> list[str]:
-    url = (options.vneid_url or "").rstrip("/")
-    warnings = _app_api_missing(options, reads)
+    url = (targets.vneid_url or "").rstrip("/")
+    warnings = _app_api_missing(targets, reads)
     discovery = reads.json(url, "/.well-known/openid-configuration")
     if not isinstance(discovery, dict):  # unread or not JSON: the run's discovery tests say why
         return warnings
     issuer = discovery.get("issuer")
     if isinstance(issuer, str) and issuer.rstrip("/") != url:
         warnings.append(
-            f"the VNeID at {redact_url(options.vneid_url or url)} names its issuer {issuer} in its "
+            f"the VNeID at {redact_url(targets.vneid_url or url)} names its issuer {issuer} in its "
             "discovery, and issuers are compared exactly (R-2, T-3; OpenID Connect Discovery "
             "§4.3 has the issuer equal to the URL its discovery is fetched from): if that is "
             f"the same provider, give --vneid-url {issuer}, or the issuer checks fail for that "
             "alone")
-    mismatch = _minimum_mismatch(options, profile, discovery.get(DISCOVERY_MINIMUM))
+    mismatch = _minimum_mismatch(targets, profile, discovery.get(DISCOVERY_MINIMUM))
     if mismatch is not None:
         warnings.append(mismatch)
     return warnings
 
 
-def _app_api_missing(options: RunOptions, reads: TargetReads) -> list[str]:
+def _app_api_missing(targets: PreflightTargets, reads: TargetReads) -> list[str]:
     """A provider without the app API (A-4, A-5) at ``--vneid-url``: every login of the
     suites stops at its first call, and the run listed some 250 failures, each with the same
     404, and no line saying that one missing piece was the cause of all (a vendor's
@@ -308,7 +329,7 @@ def _app_api_missing(options: RunOptions, reads: TargetReads) -> list[str]:
     missing path says nothing: the tests grade it."""
     import httpx
 
-    url = options.vneid_url or ""
+    url = targets.vneid_url or ""
     try:
         response = reads.post(url, APP_API_PROBE, {})
     except httpx.HTTPError:
@@ -324,7 +345,7 @@ def _app_api_missing(options: RunOptions, reads: TargetReads) -> list[str]:
             "thing to implement (docs/conformance.md, \"What your provider must offer\")"]
 
 
-def _minimum_mismatch(options: RunOptions, profile: Profile | None,
+def _minimum_mismatch(targets: PreflightTargets, profile: Profile | None,
                       published: object) -> str | None:
     from harness.protocol import DEFAULT_PROFILE, ProtocolError, parse_version
 
@@ -337,9 +358,9 @@ def _minimum_mismatch(options: RunOptions, profile: Profile | None,
     profile = profile or DEFAULT_PROFILE
     if version == profile.vneid_min_version:
         return None
-    given = (f"the profile file {options.profile}" if options.profile is not None
+    given = (f"the profile file {targets.profile}" if targets.profile is not None
              else "PROTOCOL.md's default, no --protocol-profile given")
-    return (f"the VNeID at {redact_url(options.vneid_url or '')} publishes "
+    return (f"the VNeID at {redact_url(targets.vneid_url or '')} publishes "
             f"{DISCOVERY_MINIMUM} {published} in "
             f"its discovery, and this run expects {profile.vneid_min_version} ({given}): "
             "if the provider serves another profile, give the run the same file "

@@ -605,19 +605,19 @@ def _target_warnings(config: pytest.Config) -> list[str]:
     if not vneid_url:
         return []
     from harness.errors import HarnessError
-    from harness.preflight import TargetReads, preflight, target_warnings
-    from harness.run import RunOptions
+    from harness.preflight import PreflightTargets, TargetReads, preflight, target_warnings
 
-    options = RunOptions(vneid_url=vneid_url, vssid_url=config.getoption(OPT_VSSID_URL, None),
-                         admin_token=config.getoption(OPT_ADMIN_TOKEN, None),
-                         profile=config.getoption(OPT_PROFILE, None),
-                         plan=config.getoption(OPT_PLAN, None) or "all")
+    targets = PreflightTargets(vneid_url=vneid_url,
+                               vssid_url=config.getoption(OPT_VSSID_URL, None),
+                               admin_token=config.getoption(OPT_ADMIN_TOKEN, None),
+                               profile=config.getoption(OPT_PROFILE, None),
+                               plan=config.getoption(OPT_PLAN, None) or "all")
     try:
-        reads = TargetReads(options.admin_token)
-        problem = preflight(options, reads=reads)
+        reads = TargetReads(targets.admin_token)
+        problem = preflight(targets, reads=reads)
         if problem:
             config.stash[_PREFLIGHT_PROBLEM] = problem
-        return [*([problem] if problem else []), *target_warnings(options, reads=reads)]
+        return [*([problem] if problem else []), *target_warnings(targets, reads=reads)]
     except HarnessError:  # a bad profile file: pytest_configure has refused it already
         return []
 

@@ -40,7 +40,7 @@ from harness.conformance.plans import ALL
 from harness.conformance.results import ConformanceResult, TestOutcome
 from harness.errors import ConfigError
 from harness.folder_lock import FolderLock
-from harness.preflight import TargetReads, preflight, target_warnings
+from harness.preflight import PreflightTargets, TargetReads, preflight, target_warnings
 from harness.processes import interrupt_reason, interrupts_deferred
 from harness.profile_file import load_profile, profile_overrides
 from harness.protocol.redaction import redact_url
@@ -125,6 +125,12 @@ class RunOptions:
     def result_file(self) -> Path:
         name = "summary.json" if self.plan == ALL else f"conformance-{self.plan}.json"
         return self.out / name
+
+    def targets(self) -> PreflightTargets:
+        """What the checks before the run read of these options (:mod:`harness.preflight`)."""
+        return PreflightTargets(vneid_url=self.vneid_url, vssid_url=self.vssid_url,
+                                admin_token=self.admin_token, profile=self.profile,
+                                plan=self.plan)
 
 
 PLAIN_PROGRESS_STEPS = 10
@@ -497,11 +503,11 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
         _make_out(options.out)  # says it is a file
     reads = TargetReads(options.admin_token)
     problem = (_paths_problem(options) or _workers_problem(options) or _out_problem(options)
-               or preflight(options, reads=reads))
+               or preflight(options.targets(), reads=reads))
     if problem is not None:
         errors.print(f"[bold red]cannot run plan {plan.name}:[/] {problem}", highlight=False)
         return 2
-    hints = target_warnings(options, profile, reads=reads)
+    hints = target_warnings(options.targets(), profile, reads=reads)
     for hint in hints:
         console.print(f"[yellow]warning:[/] {escape(hint)}", highlight=False)
     for role, how in (("VNeID", options.broken.describe_vneid()),

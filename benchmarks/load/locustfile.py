@@ -569,8 +569,7 @@ def targets_problem(options: Any, host: str, *,
     still checked."""
     import httpx
 
-    from harness.preflight import TargetReads, preflight, target_warnings
-    from harness.run import RunOptions
+    from harness.preflight import PreflightTargets, TargetReads, preflight, target_warnings
 
     token = getattr(options, "admin_token", "") or None
     profile = getattr(options, "protocol_profile", "") or ""
@@ -600,8 +599,8 @@ def targets_problem(options: Any, host: str, *,
                             "/_harness/health: no test-control API to check it with (the run "
                             "goes on: with --personas it needs none)")
             checked[name] = None
-    run = RunOptions(vneid_url=checked["VNeID"], vssid_url=checked["VssID"],
-                     admin_token=token, profile=Path(profile) if profile else None)
+    run = PreflightTargets(vneid_url=checked["VNeID"], vssid_url=checked["VssID"],
+                           admin_token=token, profile=Path(profile) if profile else None)
     try:
         problem = preflight(run, reads=reads)
         warnings += [] if problem is not None else target_warnings(run, reads=reads)

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from harness.errors import ConfigError
-from harness.preflight import preflight
+from harness.preflight import PreflightTargets, preflight
 from harness.run import RunOptions
 from harness.targets import VNeIDHandle
 
@@ -58,7 +58,7 @@ def not_a_provider(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 def test_the_preflight_refuses_a_health_answer_that_is_not_the_api(not_a_provider: str) -> None:
-    said = preflight(RunOptions(vneid_url=not_a_provider))
+    said = preflight(PreflightTargets(vneid_url=not_a_provider))
     assert said is not None
     assert said.startswith(f"the VNeID target at {not_a_provider} answered GET /_harness/health")
     assert "base address" in said
@@ -96,8 +96,21 @@ def test_a_refused_run_creates_no_folder(not_a_provider: str, tmp_path: Path,
 def test_a_target_url_the_client_cannot_use_is_refused_in_one_line(url: str, said: str) -> None:
     """``http://xn--zz`` (no valid IDNA label) passed the scheme check and ended in a
     99-line traceback from the HTTP client (an error review)."""
-    assert preflight(RunOptions(vneid_url=url)) == (
+    assert preflight(PreflightTargets(vneid_url=url)) == (
         f"{said} (for example --vneid-url http://127.0.0.1:8801)")
+
+
+def test_a_runs_checks_read_its_targets_token_profile_and_plan() -> None:
+    """``run`` and ``conformance`` hand the checks before the run what they read of the
+    run's options, and nothing else (the plugin and the load profile build the same from
+    their own options, without a RunOptions)."""
+    options = RunOptions(out=Path("elsewhere"), seed=7, vneid_url="http://idp.test",
+                         vssid_url="http://rp.test", admin_token="t0ken",
+                         profile=Path("vendor.yaml"), plan="vssid-relying-party", workers=3)
+    assert options.targets() == PreflightTargets(
+        vneid_url="http://idp.test", vssid_url="http://rp.test", admin_token="t0ken",
+        profile=Path("vendor.yaml"), plan="vssid-relying-party")
+    assert RunOptions().targets() == PreflightTargets()  # embedded, plan all
 
 
 @pytest.mark.parametrize(("option", "port"), [("--vneid-url", 8801), ("--vssid-url", 8802)])
@@ -118,8 +131,8 @@ def test_a_target_url_without_a_scheme_gets_an_example_of_its_own_option(
                                   f"(for example {option} http://127.0.0.1:{port})")
     role = option.split("-")[2]  # vneid or vssid
     assert inspect.signature(cli.serve).parameters[f"{role}_port"].default == port
-    options = (RunOptions(vssid_url="127.0.0.1:18802", plan="vssid-relying-party")
-               if role == "vssid" else RunOptions(vneid_url="127.0.0.1:18802"))
+    options = (PreflightTargets(vssid_url="127.0.0.1:18802", plan="vssid-relying-party")
+               if role == "vssid" else PreflightTargets(vneid_url="127.0.0.1:18802"))
     said = preflight(options)
     assert said is not None
     assert said.endswith(f"(for example {option} http://127.0.0.1:{port})")
@@ -346,7 +359,7 @@ def test_a_relying_party_trusting_another_issuer_is_refused_before_the_run() -> 
     from harness.serve import ServedInThread, build_served
 
     with ServedInThread(build_served(0, 0)) as pair:
-        options = RunOptions(vneid_url=pair.vneid_url, vssid_url=pair.vssid_url)
+        options = PreflightTargets(vneid_url=pair.vneid_url, vssid_url=pair.vssid_url)
         assert preflight(options) is None
         httpx.post(f"{pair.vssid_url}/_harness/config",
                    json={"issuer": "http://127.0.0.1:1"}, timeout=5).raise_for_status()
@@ -355,8 +368,8 @@ def test_a_relying_party_trusting_another_issuer_is_refused_before_the_run() -> 
         assert "trusts the issuer http://127.0.0.1:1, not the VNeID of this run" in said
         assert said.endswith("or give the VNeID it trusts (--vneid-url)")
         # conformance refuses --vneid-url beside --vssid-url: it is not offered there
-        plan = RunOptions(vneid_url=pair.vneid_url, vssid_url=pair.vssid_url,
-                          plan="vssid-relying-party")
+        plan = PreflightTargets(vneid_url=pair.vneid_url, vssid_url=pair.vssid_url,
+                                plan="vssid-relying-party")
         said = preflight(plan)
         assert said is not None
         assert said.endswith("or serve the harness VNeID where it looks (--serve-vneid-port "
@@ -480,17 +493,17 @@ def test_a_provider_serving_another_minimum_version_is_named_before_the_run(
     profile_file.write_text('vneid_min_version: "2.3.0"\n', encoding="utf-8")
     served = DEFAULT_PROFILE.evolve(vneid_min_version=parse_version("2.3.0"))
     with ServedInThread(build_served(0, 0, profile=served)) as pair:
-        (said,) = target_warnings(RunOptions(vneid_url=pair.vneid_url))
+        (said,) = target_warnings(PreflightTargets(vneid_url=pair.vneid_url))
         assert ("publishes vneid_app_minimum_version 2.3.0 in its discovery, and this run "
                 "expects 2.1.0 (PROTOCOL.md's default, no --protocol-profile given)") in said
         assert "--protocol-profile FILE" in said
-        assert target_warnings(RunOptions(vneid_url=pair.vneid_url,
-                                          profile=profile_file)) == []
+        assert target_warnings(PreflightTargets(vneid_url=pair.vneid_url,
+                                                profile=profile_file)) == []
     with ServedInThread(build_served(0, 0)) as pair:
-        assert target_warnings(RunOptions(vneid_url=pair.vneid_url)) == []
-        (said,) = target_warnings(RunOptions(vneid_url=pair.vneid_url, profile=profile_file))
+        assert target_warnings(PreflightTargets(vneid_url=pair.vneid_url)) == []
+        (said,) = target_warnings(PreflightTargets(vneid_url=pair.vneid_url, profile=profile_file))
         assert f"(the profile file {profile_file})" in said
-    assert target_warnings(RunOptions()) == []  # embedded: the run builds them itself
+    assert target_warnings(PreflightTargets()) == []  # embedded: the run builds them itself
 
 
 def test_a_vneid_url_that_is_not_its_issuer_is_named_before_the_run() -> None:
@@ -502,12 +515,12 @@ def test_a_vneid_url_that_is_not_its_issuer_is_named_before_the_run() -> None:
 
     with ServedInThread(build_served(0, 0)) as pair:
         port = pair.vneid_url.rsplit(":", 1)[1]
-        (said,) = target_warnings(RunOptions(vneid_url=f"http://localhost:{port}"))
+        (said,) = target_warnings(PreflightTargets(vneid_url=f"http://localhost:{port}"))
         assert said.startswith(f"the VNeID at http://localhost:{port} names its issuer "
                                f"{pair.vneid_url} in its discovery")
         assert said.endswith(f"give --vneid-url {pair.vneid_url}, or the issuer checks fail "
                              "for that alone")
-        assert target_warnings(RunOptions(vneid_url=pair.vneid_url + "/")) == []
+        assert target_warnings(PreflightTargets(vneid_url=pair.vneid_url + "/")) == []
 
 
 def test_the_counts_name_the_warnings_printed_before_the_tests(tmp_path: Path) -> None:
@@ -543,7 +556,7 @@ def test_a_target_urls_password_is_in_no_message_or_replay_line(
     from harness.replay import replay_command
 
     url = "http://user:s3cretpw@127.0.0.1:1"
-    said = preflight(RunOptions(vneid_url=url), timeout=1.0)
+    said = preflight(PreflightTargets(vneid_url=url), timeout=1.0)
     assert said is not None
     assert "s3cretpw" not in said
     assert "http://user:%5BREDACTED%5D@127.0.0.1:1" in said
@@ -572,18 +585,18 @@ def test_the_preflight_names_swapped_targets(served_pair: tuple[str, str]) -> No
     stopped after its first test (or, for the vneid-provider plan, failed 261 of 277 tests on
     a control call the VssID does not have)."""
     vneid, vssid = served_pair
-    for options in (RunOptions(vneid_url=vssid, vssid_url=vneid),
-                    RunOptions(vneid_url=vssid, plan="vneid-provider")):
+    for options in (PreflightTargets(vneid_url=vssid, vssid_url=vneid),
+                    PreflightTargets(vneid_url=vssid, plan="vneid-provider")):
         said = preflight(options)
         assert said is not None
         assert said.startswith(f"the VNeID target at {vssid} answered 404 to GET "
                                "/.well-known/openid-configuration")
         assert "it looks like a VssID; are --vneid-url and --vssid-url swapped" in said
-    said = preflight(RunOptions(vneid_url=vneid, vssid_url=vneid))
+    said = preflight(PreflightTargets(vneid_url=vneid, vssid_url=vneid))
     assert said is not None
     assert said.startswith(f"the VssID target at {vneid} answered 404 to GET /_harness/config")
     assert "it looks like a VNeID" in said
-    assert preflight(RunOptions(vneid_url=vneid, vssid_url=vssid)) is None
+    assert preflight(PreflightTargets(vneid_url=vneid, vssid_url=vssid)) is None
 
 
 def test_a_run_against_a_target_url_with_a_password_runs_and_keeps_it_out(
@@ -632,7 +645,7 @@ def test_a_web_page_answer_is_named_on_one_line() -> None:
     thread.start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}"
-        said = preflight(RunOptions(vneid_url=url))
+        said = preflight(PreflightTargets(vneid_url=url))
     finally:
         server.shutdown()
         server.server_close()
@@ -670,9 +683,9 @@ def test_a_relying_party_serving_another_profile_is_warned_about() -> None:
 
     profile = ROOT / "docs" / "examples" / "vendor-profile.yaml"
     with ServeProcess("--protocol-profile", str(profile)) as served:
-        without = target_warnings(RunOptions(vneid_url=served.vneid, vssid_url=served.vssid))
-        given = target_warnings(RunOptions(vneid_url=served.vneid, vssid_url=served.vssid,
-                                           profile=profile))
+        without = target_warnings(PreflightTargets(vneid_url=served.vneid, vssid_url=served.vssid))
+        given = target_warnings(PreflightTargets(vneid_url=served.vneid, vssid_url=served.vssid,
+                                                 profile=profile))
     assert any(w.startswith(f"the VssID at {served.vssid} is configured with client_id "
                             "'bank-client' (GET /_harness/config), and this run expects "
                             "'vssid' (PROTOCOL.md's default, no --protocol-profile given)")
@@ -716,7 +729,7 @@ def test_the_checks_before_a_run_read_each_answer_once() -> None:
 
     server, url = _token_recorder()
     try:
-        options = RunOptions(vneid_url=url, vssid_url=url, admin_token="right")
+        options = PreflightTargets(vneid_url=url, vssid_url=url, admin_token="right")
         reads = TargetReads(options.admin_token)
         preflight(options, reads=reads)
         target_warnings(options, reads=reads)
@@ -734,13 +747,13 @@ def test_the_role_check_sends_the_admin_token_to_the_control_api_only() -> None:
     URL the VssID's base address?", not how to give the token."""
     server, url = _token_recorder()
     try:
-        said = preflight(RunOptions(vssid_url=url, admin_token="wrong"))
+        said = preflight(PreflightTargets(vssid_url=url, admin_token="wrong"))
         assert said is not None
         assert said.startswith(f"the VssID target at {url} answered 403 to GET /_harness/config")
         assert "give the admin token it was served with (--admin-token, or " \
                "$VNEID_HARNESS_ADMIN_TOKEN)" in said
         server.tokens.clear()  # type: ignore[attr-defined]
-        assert preflight(RunOptions(vneid_url=url, admin_token="right")) is None
+        assert preflight(PreflightTargets(vneid_url=url, admin_token="right")) is None
         tokens = server.tokens  # type: ignore[attr-defined]
         assert tokens["/_harness/health"] == "right"
         assert tokens["/.well-known/openid-configuration"] is None
@@ -876,7 +889,7 @@ def test_a_provider_without_the_app_api_is_named_before_the_run() -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}"
     try:
-        (said,) = target_warnings(RunOptions(vneid_url=url))
+        (said,) = target_warnings(PreflightTargets(vneid_url=url))
     finally:
         _close(server)
     assert said.startswith(f"the VNeID at {url} answered 404 to POST {APP_API_PROBE} "
@@ -886,7 +899,7 @@ def test_a_provider_without_the_app_api_is_named_before_the_run() -> None:
     assert "What your provider must offer" in said
     with ServedInThread(build_served(0, 0)) as pair:  # it refuses the probe: 400
         reads = TargetReads(None)
-        assert target_warnings(RunOptions(vneid_url=pair.vneid_url), reads=reads) == []
+        assert target_warnings(PreflightTargets(vneid_url=pair.vneid_url), reads=reads) == []
         refused = reads.post(pair.vneid_url, APP_API_PROBE, {})
         assert refused.status_code == 400
         assert refused.json()["error"] == "app_version_invalid"
