@@ -1,8 +1,13 @@
 """ARCHITECTURE.md's layers, checked on the imports themselves: data flows scenarios →
 harness → HTTP → mock providers; the mock providers share only ``harness.protocol`` with the
-harness, and ``harness.protocol`` imports nothing of the rest. (An architecture review found
-the harness's own relying party and a scenario importing the mock VNeID's key module, and the
-OpenAPI documents a private name of the version parser.)"""
+harness, and ``harness.protocol`` imports nothing of the rest. The front ends (the pytest
+plugin, the ``run`` engine behind the CLI, the CLI) sit on top: a reporter imports none of
+them, the plugin neither the runner nor the CLI, and no module of ``harness`` and ``reports``
+imports another that imports it back, however late. (An architecture review found the
+harness's own relying party and a scenario importing the mock VNeID's key module, and the
+OpenAPI documents a private name of the version parser; a code-health review the reporters
+importing the replay line from the plugin, which imported them and the runner, which imported
+it.)"""
 
 from __future__ import annotations
 
@@ -36,6 +41,24 @@ def _imports(path: Path) -> list[tuple[int, str, bool]]:
             private = any(a.name.startswith("_") for a in node.names)
             found.append((node.lineno, node.module, private))
     return found
+
+
+def _modules_named(path: Path) -> list[tuple[int, str]]:
+    """Each module ``path`` imports, at any depth (in a function, under ``TYPE_CHECKING``),
+    with its line: ``from a import b`` names ``a`` and ``a.b`` (``b`` may be a module)."""
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((node.lineno, node.module))
+            found += [(node.lineno, f"{node.module}.{alias.name}") for alias in node.names]
+    return found
+
+
+def _module_of(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
 def _files(package: str) -> list[Path]:
@@ -75,3 +98,47 @@ def test_no_private_name_crosses_a_package(package: str) -> None:
              for p in _files(package) for line, module, private in _imports(p)
              if private and _top(module) in OURS and _top(module) != package]
     assert not wrong, wrong
+
+
+FRONT_ENDS = {
+    "harness.pytest_plugin": frozenset[str](),  # loaded by pytest (its pytest11 entry point)
+    "harness.run": frozenset({"harness/cli.py"}),
+    "harness.cli": frozenset({"harness/__main__.py"}),
+}
+"""The front ends of the engine, each with the modules of ``harness`` and ``reports`` that
+may import it: the reporters, the replay line, the preflight and the plugin import none."""
+
+
+def test_no_module_of_the_engine_or_the_reporters_imports_a_front_end() -> None:
+    wrong = [f"{p.relative_to(ROOT)}:{line} imports {module}"
+             for p in [*_files("harness"), *_files("reports")]
+             for line, module in _modules_named(p)
+             if module in FRONT_ENDS and _module_of(p) != module
+             and str(p.relative_to(ROOT)) not in FRONT_ENDS[module]]
+    assert not wrong, wrong
+
+
+def test_no_import_cycle_among_the_harness_and_the_reporters() -> None:
+    """Every import counts, however late (in a function, under ``TYPE_CHECKING``): a cycle
+    through a lazy import is still two modules that cannot be understood, or moved, apart."""
+    paths = {_module_of(p): p for package in ("harness", "reports") for p in _files(package)}
+    graph = {module: sorted({named for _, named in _modules_named(path)
+                             if named in paths and named != module})
+             for module, path in paths.items()}
+    done: set[str] = set()
+
+    def cycle_from(module: str, path: list[str]) -> list[str] | None:
+        if module in path:
+            return [*path[path.index(module):], module]
+        if module in done:
+            return None
+        for imported in graph[module]:
+            found = cycle_from(imported, [*path, module])
+            if found is not None:
+                return found
+        done.add(module)
+        return None
+
+    for module in sorted(graph):
+        found = cycle_from(module, [])
+        assert found is None, " -> ".join(found)
