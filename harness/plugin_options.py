@@ -54,7 +54,7 @@ ALLURE_PLUGIN = "vneid-harness-allure"
 when allure-pytest writes results (``--alluredir``)."""
 REPLAY_PROPERTY_PLUGIN = "vneid-harness-replay-property"
 """The plugin that gives a failed test's replay line to JUnit XML, as the property
-``replay``."""
+``replay`` (:class:`harness.replay._ReplayProperty`)."""
 
 # -- what the plugin writes for the reports -----------------------------------------------------
 CLAUSES_LABEL = "clauses"

@@ -1,16 +1,30 @@
 """The vneid-harness pytest plugin, registered once by the ``pytest11`` entry point.
 
-Options (group ``vneid-harness``): ``--seed``, ``--vneid-url``, ``--vssid-url``,
-``--admin-token``, ``--driver``, ``--personas``, ``--protocol-url``. Marker:
-``clause("R-1", ...)``, checked against PROTOCOL.md's clause ids at collection. Fixtures:
-``target``, ``vneid``, ``vssid``, ``personas``, ``device``, ``rp``. Heavy imports happen inside
-fixtures and hooks, so loading pytest stays cheap.
+What it gives a run, each listed where it is kept up to date rather than here:
+
+- **options** of the group ``vneid-harness`` (``pytest --help`` says what each does; their
+  names are :mod:`harness.plugin_options`): the seed, the remote targets and their admin
+  token, the driver, the persona and profile files, the plan, the deliberately broken mocks,
+  the evidence for ``vneid-harness run``, the replay command, the clause links' URL. Each is
+  checked when pytest configures, so a wrong one is a usage error before any test;
+- **markers** ``clause(*ids)`` (PROTOCOL.md's clause ids, checked at collection), ``plan(*names)``
+  (``--plan`` keeps only its tests) and ``warning_on_failure``;
+- **fixtures**, the public ones in README.md's "Writing scenarios" (``target``, ``vneid``,
+  ``vssid``, ``personas``, ``persona``, ``device``, ``rp``, ``fresh_world``, ``adopt_trace``,
+  and the seeds ``harness_seed`` and ``test_seed``). Heavy imports happen inside fixtures and
+  hooks, so loading pytest stays cheap.
 
 Reports: every trace a test's phones and relying party record is kept on the test
 (:func:`item_traces`). A failed test's message starts with its clauses and is scrubbed of
-secrets (:mod:`reports.failures`). When allure-pytest writes results, the Allure reporter
+secrets (:mod:`reports.failures`), and its report gets the line that runs it again
+(:mod:`harness.replay`). When allure-pytest writes results, the Allure reporter
 (:mod:`reports.allure_steps`) is registered too: steps per hop, diagram, tags, parameters and
-clause links; without ``--alluredir`` none of that runs.
+clause links; without ``--alluredir`` none of that runs. Against remote targets, the checks
+``vneid-harness run`` makes before its tests are made here too (:mod:`harness.preflight`), and
+their findings printed before the tests.
+
+The plugin is a front end, as the CLI is: neither the reporters nor the engine import it
+(``tests/test_layering.py``).
 """
 
 from __future__ import annotations

@@ -22,8 +22,8 @@ The line goes wherever the failure is reported: the pytest report's section (the
 plugin adds it, :mod:`harness.pytest_plugin`), JUnit XML's ``<property name="replay">``
 (:class:`_ReplayProperty`), the run's verdict and ``results.jsonl`` (:mod:`harness.run`
 reads it with :func:`replay_of`), and Allure's error box (:mod:`reports.allure_steps`).
-This module depends on pytest and the option names (:mod:`harness.plugin_options`) only,
-so those readers need not import the plugin.
+This module needs no more than pytest, the option names (:mod:`harness.plugin_options`) and
+the protocol model's redaction, so those readers need not import the plugin, a front end.
 """
 
 from __future__ import annotations
