@@ -528,7 +528,9 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
         console.print(escape(options.starting), highlight=False)
     staged_junit = out / ".junit.xml.partial"  # moved to junit.xml once the outputs started
     settings = scenarios_dir().parent / "pyproject.toml"  # not there in a wheel install
-    root, team_settings = _setup_of(options.paths)
+    root, team_settings = _setup_of(
+        options.paths, warn=lambda said: console.print(f"[yellow]warning:[/] {escape(said)}",
+                                                       highlight=False))
     if team_settings is not None and settings.is_file() \
             and Path(team_settings).resolve() == settings.resolve():
         team_settings = None  # the harness's own suites given as paths
@@ -825,14 +827,20 @@ def _root_of(paths: Sequence[str]) -> str:
     return _setup_of(paths)[0]
 
 
-def _setup_of(paths: Sequence[str]) -> tuple[str, str | None]:
+def _setup_of(paths: Sequence[str], *,
+              warn: Callable[[str], None] | None = None) -> tuple[str, str | None]:
     """The run's root folder, which node ids (and so each test's seed) are relative to: the
     harness's for its own suites; for tests given as paths, the folder plain ``pytest``
     started here would take for them (pytest's own rules: the nearest folder above them with
     a pytest configuration or ``setup.py``, else a common folder), so that a test draws the
     same citizens in both (a folder holding the harness's and theirs, ``/`` for
     ``/tmp/team``, had named every test ``tmp/team/…``); and the pytest configuration file
-    pytest would read for them there (``None``: none, or the harness's own suites)."""
+    pytest would read for them there (``None``: none, or the harness's own suites).
+
+    When pytest cannot say (its internal ``determine_setup`` takes other arguments in
+    another release, or refuses the configuration it finds), the folder holding the paths,
+    and ``warn`` is told: the node ids, so every test's seed, may then differ from plain
+    pytest's, and a run that silently took another root drew other citizens."""
     if not paths:
         return str(scenarios_dir().parent), None
     try:  # pytest's rules change between releases: ask pytest
@@ -842,8 +850,15 @@ def _setup_of(paths: Sequence[str]) -> tuple[str, str | None]:
             inifile=None, override_ini=None, args=list(paths), rootdir_cmd_arg=None,
             invocation_dir=Path.cwd())[:2]
         return str(rootdir), str(inipath) if inipath is not None else None
-    except Exception:  # another pytest's signature, a configuration it refuses
-        return _folder_holding(paths), None
+    except Exception as exc:  # another pytest's signature, a configuration it refuses
+        folder = _folder_holding(paths)
+        if warn is not None:
+            warn(f"pytest could not say which root folder it would take for the tests given "
+                 f"({type(exc).__name__}: {clip(str(exc), 200)}); the run takes {folder}, "
+                 "the folder holding them, and names its tests from there: their node ids, "
+                 "and so each test's seed and citizens, may differ from a plain pytest run's "
+                 "(and no pytest configuration of theirs is read)")
+        return folder, None
 
 
 def _folder_holding(paths: Sequence[str]) -> str:

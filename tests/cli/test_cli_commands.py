@@ -487,6 +487,43 @@ def test_a_runs_root_when_pytest_cannot_say_is_the_folder_holding_its_paths(
     assert _root_of(paths[:1]) == str(tmp_path / "team" / "a")
 
 
+def test_a_run_whose_root_pytest_cannot_say_warns_of_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The folder holding the paths may not be the root plain pytest takes for them: node
+    ids follow the root, and each test's seed its node id, so a run that took another root
+    without a word drew other citizens than the same tests under pytest."""
+    from _pytest.config import findpaths
+    from rich.console import Console
+
+    from harness.run import RunOptions, _setup_of, run_suites
+
+    suite = tmp_path / "team" / "test_rooted.py"
+    suite.parent.mkdir()
+    suite.write_text("import pytest\n\n@pytest.mark.clause('T-4')\ndef test_one():\n    pass\n")
+    (tmp_path / "team" / "pytest.ini").write_text("[pytest]\n")
+    said: list[str] = []
+    assert _setup_of([str(suite)], warn=said.append) == (
+        str(tmp_path / "team"), str(tmp_path / "team" / "pytest.ini"))
+    assert said == []  # pytest said
+
+    def another_pytest(**kwargs: object) -> None:
+        raise TypeError("determine_setup() got an unexpected keyword argument 'override_ini'")
+
+    monkeypatch.setattr(findpaths, "determine_setup", another_pytest)
+    assert _setup_of([str(suite)], warn=said.append) == (str(tmp_path / "team"), None)
+    (warning,) = said
+    assert warning.startswith("pytest could not say which root folder it would take for the "
+                              "tests given (TypeError: determine_setup() got an unexpected "
+                              "keyword argument 'override_ini'); the run takes "
+                              f"{tmp_path / 'team'}, the folder holding them")
+    assert "seed" in warning
+    console = Console(record=True, width=1000)
+    assert run_suites(RunOptions(out=tmp_path / "out", paths=[str(suite)], whole_plan=False),
+                      console) == 0
+    shown = console.export_text()
+    assert f"warning: {warning}" in shown
+
+
 _VIETNAMESE_FAILURE = (
     "import pytest\n\n@pytest.mark.clause('R-1')\ndef test_name_shown():\n"
     "    assert False, 'màn hình chính: Nguyễn Thị Đường'\n")
