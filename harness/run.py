@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 import pytest
 from rich.console import Console
@@ -52,10 +52,6 @@ from reports.errors import ReportError
 from reports.evidence import EvidenceCollector
 from reports.protocol_links import clause_links, protocol_of_run
 from reports.summary import clause_table, write_verdict
-
-if TYPE_CHECKING:
-
-    pass
 
 __all__ = ["ProgressReporter", "RunOptions", "allure_html", "run_suites", "scenarios_dir"]
 
