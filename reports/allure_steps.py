@@ -86,7 +86,6 @@ __all__ = [
     "NODEID_LABEL",
     "AllureFlowReporter",
     "QuietTeardowns",
-    "allure_writes_results",
     "deep_link_html",
     "device_tags",
     "http_exchange_json",
@@ -112,11 +111,6 @@ MERMAID_ATTACHMENT = "Sequence diagram (Mermaid)"
 OFF_THREAD_STEP = "events recorded outside the test's thread"
 FALSIFYING = "falsifying example"
 """How the step of the example Hypothesis reports begins (``falsifying example 41: salt=3``)."""
-
-
-def allure_writes_results(config: pytest.Config) -> bool:
-    """Whether allure-pytest writes results in this run (``--alluredir`` given)."""
-    return bool(getattr(config.option, "allure_report_dir", None))
 
 
 # -- what a step says ------------------------------------------------------------------------
