@@ -1,8 +1,9 @@
 """The ``vneid-harness`` command line: a thin front end over the engine.
 
-Commands: ``run`` (the main job), ``report`` (the Allure HTML report), ``serve`` (both mock
-providers over HTTP), ``personas`` (generate a persona file), ``profile`` (a vendor's
-overrides of PROTOCOL.md's defaults), ``clauses`` (the clause registry).
+Commands: ``run`` (the main job), ``conformance`` (one plan's verdict on a vendor's provider
+or relying party), ``report`` (the Allure HTML report), ``serve`` (both mock providers over
+HTTP), ``personas`` (generate or check a persona file), ``profile`` (a vendor's overrides of
+PROTOCOL.md's defaults), ``clauses`` (the clause registry), ``version``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from harness.processes import interrupt_reason
 
 if TYPE_CHECKING:
     from harness.broken_mocks import BrokenMocks
+    from harness.run import RunOptions
 
 __all__ = ["app", "main"]
 
@@ -421,7 +423,7 @@ def _plan_target_mismatch(plan: str, vneid_url: str | None, vssid_url: str | Non
     return ""
 
 
-def _with_served_vneid(options: object, vssid_url: str, port: int,
+def _with_served_vneid(options: RunOptions, vssid_url: str, port: int,
                        admin_token: str | None, *, client_secret: str | None,
                        auth_method: str) -> int:
     """Serve the harness VNeID (the provider the relying party under test trusts) on
@@ -429,10 +431,9 @@ def _with_served_vneid(options: object, vssid_url: str, port: int,
     from harness.profile_file import load_profile
     from harness.protocol import DEFAULT_PROFILE
     from harness.protocol.redaction import redact_url
-    from harness.run import RunOptions, run_suites
+    from harness.run import run_suites
     from harness.serve import ServedVNeID
 
-    assert isinstance(options, RunOptions)
     profile = load_profile(options.profile) if options.profile else DEFAULT_PROFILE
     with ServedVNeID(port, admin_token=admin_token, profile=profile,
                      client_secret=client_secret, auth_method=auth_method,
@@ -467,7 +468,7 @@ def replay_out(out: Path, *, replaying: bool) -> str:
     return shown if replaying and shown.endswith(REPLAY_SUFFIX) else shown + REPLAY_SUFFIX
 
 
-def _conformance_replay(options: object, vssid_url: str, port: int, auth_method: str, *,
+def _conformance_replay(options: RunOptions, vssid_url: str, port: int, auth_method: str, *,
                         secret_given: bool) -> str:
     """The ``conformance`` command that runs a test of this run again (followed by ``-k
     NAME``): a pytest line would name the harness VNeID this process serves, gone once the
@@ -477,9 +478,7 @@ def _conformance_replay(options: object, vssid_url: str, port: int, auth_method:
 
     from harness.protocol.redaction import redact_url
     from harness.replay import own_pytest
-    from harness.run import RunOptions
 
-    assert isinstance(options, RunOptions)
     words = [own_pytest("vneid-harness"), "conformance", "--plan", options.plan,
              "--vssid-url", redact_url(vssid_url), "--serve-vneid-port", str(port),
              "--rp-auth-method", auth_method, "--seed", str(options.seed),
