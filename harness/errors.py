@@ -1,13 +1,25 @@
 """The error root of the harness engine.
 
-Hierarchy::
+Hierarchy (the classes defined elsewhere are named by their module)::
 
     HarnessError            misuse or failure of the harness itself (not a protocol refusal)
     ├── ConfigError         bad options, files or targets: the message says what to change
     ├── NoSuchElement       a screen has no element of that id (also a ``KeyError``)
-    └── PersonaFileError    a persona file that cannot be read or does not validate
+    ├── PersonaFileError    a persona file that cannot be read or does not validate
+    ├── targets.TargetUnreachable
+    │                       a provider under test did not answer (down, refusing, silent)
+    ├── targets.ControlError
+    │                       a test-control API call was refused (carries the §8 error body)
+    └── reports.errors.ReportError
+        │                   a report cannot be read, made or written
+        ├── reports.browser.BrowserMissing
+        │                   no Chromium to drive (a report's screenshot or check)
+        └── reports.allure_html.AllureToolMissing
+                            no usable ``allure`` executable (or no ``node`` to run it)
 
-Protocol refusals are :class:`harness.protocol.ProtocolError`; they carry a §8 code and clause.
+A ``vneid-harness`` command that stops on one prints it as one line and exits 2 (README.md,
+"Exit status"). Protocol refusals are :class:`harness.protocol.ProtocolError`; they carry a §8 code
+and clause.
 """
 
 from __future__ import annotations

@@ -813,12 +813,10 @@ def target(request: pytest.FixtureRequest, _remote_target: Target | None,
     _adopt_trace(request.node, trace)
     if _remote_target is not None:
         from harness.errors import ConfigError
-        from harness.targets import TargetUnreachable
 
-        try:
+        try:  # a target that went away (TargetUnreachable) fails the test: the run stops
+            # after three such tests in a row (_stop_when_targets_stop_answering)
             _remote_target.begin_test(test_seed)
-        except TargetUnreachable:
-            raise  # a target that went away: the run stops after three such tests in a row
         except ConfigError as exc:  # what the target lacks, it lacks for every test: once
             pytest.exit(f"error: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
         _remote_target.vneid.trace = _remote_target.vssid.trace = trace

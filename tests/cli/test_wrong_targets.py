@@ -20,7 +20,7 @@ import pytest
 from harness.errors import ConfigError
 from harness.preflight import PreflightTargets, preflight
 from harness.run import RunOptions
-from harness.targets import VNeIDHandle
+from harness.targets import TargetUnreachable, VNeIDHandle
 
 ROOT = Path(__file__).resolve().parents[2]
 ANSWERS = {
@@ -98,6 +98,30 @@ def test_a_target_url_the_client_cannot_use_is_refused_in_one_line(url: str, sai
     99-line traceback from the HTTP client (an error review)."""
     assert preflight(PreflightTargets(vneid_url=url)) == (
         f"{said} (for example --vneid-url http://127.0.0.1:8801)")
+
+
+def test_a_target_that_does_not_answer_is_not_a_configuration_error() -> None:
+    """A network failure is no option to change: a target that stopped answering fails the
+    test (the run stops after three in a row), where a ConfigError, what the target lacks,
+    stops the run at once. Nothing on the way takes it for one: a relying party that does
+    not answer its account list is asked again, not taken for one without the list."""
+    from harness.errors import HarnessError
+    from harness.targets import VssIDHandle
+
+    answers: list[str] = ["down", "listed"]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if answers.pop(0) == "down":
+            raise httpx.ConnectError("connection refused", request=request)
+        return httpx.Response(200, json={"accounts": [
+            {"bhxh_code": "0123456789", "personal_id": "079123456701"}]})
+
+    handle = VssIDHandle("vssid", "http://rp.test", transport=httpx.MockTransport(answer))
+    with pytest.raises(TargetUnreachable) as refused:
+        handle.accounts_of("079123456701")
+    assert isinstance(refused.value, HarnessError)
+    assert not isinstance(refused.value, ConfigError)
+    assert handle.accounts_of("079123456701") == ["0123456789"]
 
 
 def test_a_runs_checks_read_its_targets_token_profile_and_plan() -> None:
@@ -188,7 +212,6 @@ def test_only_unreachable_tests_in_a_row_stop_the_run() -> None:
     from types import SimpleNamespace
 
     from harness.pytest_plugin import _stop_when_targets_stop_answering
-    from harness.targets import TargetUnreachable
 
     config = SimpleNamespace(stash=pytest.Stash())
     session = SimpleNamespace(shouldstop=False)
@@ -564,7 +587,7 @@ def test_a_target_urls_password_is_in_no_message_or_replay_line(
     assert "s3cretpw" not in replay_command(config, "t.py::test_x")
     handle = VNeIDHandle("vneid", url)  # and a control call's failure, during a run
     try:
-        with pytest.raises(ConfigError) as refused:
+        with pytest.raises(TargetUnreachable) as refused:
             handle.health()
     finally:
         handle.close()
