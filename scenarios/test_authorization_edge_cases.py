@@ -264,6 +264,38 @@ def test_request_objects_a_provider_does_not_support_go_back_refused(
         f"state and iss={callback.iss!r}")
 
 
+@pytest.mark.clause("A-2", "A-7")
+@pytest.mark.parametrize("mode", ["fragment", "form_post", "QUERY"])
+def test_a_response_mode_discovery_does_not_list_goes_back_as_invalid_request(
+        vneid: VNeIDHandle, rp: TestRelyingParty, persona: Persona, mode: str) -> None:
+    """A client that asks for its code in a fragment or a form post must not get it in a
+    query it did not ask for: a ``response_mode`` outside discovery's
+    ``response_modes_supported`` (``["query", "fragment"]`` when omitted, OpenID Discovery
+    §3) goes back as ``invalid_request``; values are case-sensitive."""
+    with vneid.client() as http:
+        discovery = http.get("/.well-known/openid-configuration").json()
+    if mode in discovery.get("response_modes_supported", ["query", "fragment"]):
+        pytest.skip(f"the provider's discovery says it supports response_mode={mode}")
+    login = rp.login(extra=(("response_mode", mode),))
+    callback = redirected(vneid, persona, login.link, profile=rp.profile)
+    assert_redirected_error(callback, "invalid_request", "A-2", vneid, names="response_mode")
+    assert (callback.state, callback.iss) == (login.request.state, vneid.issuer), (
+        f"A-5: expected the error to carry the request's state and iss={vneid.issuer}, "
+        f"observed {'the same' if callback.state == login.request.state else 'another'} "
+        f"state and iss={callback.iss!r}")
+
+
+@pytest.mark.clause("A-2", "A-5")
+def test_response_mode_query_gets_a_code(vneid: VNeIDHandle, rp: TestRelyingParty,
+                                         persona: Persona) -> None:
+    """``query`` is the authorization code flow's default response mode (OAuth 2.0 Multiple
+    Response Types §2.1): asking for it by name changes nothing."""
+    callback = redirected(vneid, persona, rp.login(extra=(("response_mode", "query"),)).link,
+                          profile=rp.profile)
+    assert callback.code, (
+        f"A-5: expected a code for response_mode=query, observed {public(callback.params)}")
+
+
 @pytest.mark.plan("vneid-provider")
 @pytest.mark.clause("A-7")
 def test_a_denial_goes_back_citing_a7(vneid: VNeIDHandle, rp: TestRelyingParty,
