@@ -50,10 +50,12 @@ FAULTS: dict[str, tuple[dict[str, Any], dict[str, str], int, str, str]] = {
     "expiry": ({"claims_patch": {"exp": 1_000_000_000}}, {}, 401, "id_token_invalid", "R-8"),
     "iss": ({"claims_patch": {"iss": "http://evil.test"}}, {}, 401, "id_token_invalid", "R-6"),
     "state": ({}, {"state": "forged-state"}, 400, "state_mismatch", "R-1"),
+    "userinfo": ({"userinfo_patch": {"sub": "someone-else"}}, {}, 401, "id_token_invalid",
+                 "T-5"),
 }
 
 
-@pytest.mark.clause("R-12", "R-1", "R-2", "R-6", "R-7", "R-8", "R-9", "R-10")
+@pytest.mark.clause("R-12", "R-1", "R-2", "R-6", "R-7", "R-8", "R-9", "R-10", "T-5")
 @pytest.mark.parametrize("broken", [[name] for name in FAULTS], indirect=True,
                          ids=list(FAULTS))
 def test_a_broken_relying_party_accepts_what_its_skipped_check_would_refuse(
@@ -68,7 +70,7 @@ def test_a_broken_relying_party_accepts_what_its_skipped_check_would_refuse(
 PAIRS = [(skipped, other) for skipped in FAULTS for other in FAULTS if other != skipped]
 
 
-@pytest.mark.clause("R-12", "R-1", "R-6", "R-7", "R-8", "R-9", "R-10")
+@pytest.mark.clause("R-12", "R-1", "R-6", "R-7", "R-8", "R-9", "R-10", "T-5")
 @pytest.mark.parametrize(("broken", "other"), [([s], o) for s, o in PAIRS], indirect=["broken"],
                          ids=[f"{s}-skipped-{o}-checked" for s, o in PAIRS])
 def test_a_broken_relying_party_still_makes_every_other_check(broken: ScriptedWorld,
@@ -84,6 +86,22 @@ def test_a_broken_relying_party_still_makes_every_other_check(broken: ScriptedWo
 @pytest.mark.parametrize("iss", [None, "http://evil.test"], ids=["missing", "other"])
 def test_skipping_iss_also_skips_the_callbacks_iss(broken: ScriptedWorld, iss: str | None) -> None:
     accepted(broken.login(iss=iss))
+
+
+@pytest.mark.clause("R-4")
+@pytest.mark.parametrize(("broken", "accepted_there"), [(["redirect_uri"], True),
+                                                        (["state"], False)],
+                         indirect=["broken"], ids=["redirect_uri-skipped", "state-skipped"])
+def test_only_a_relying_party_skipping_redirect_uri_takes_a_callback_elsewhere(
+        broken: ScriptedWorld, accepted_there: bool) -> None:
+    transaction_id, request = broken.start()
+    broken.issuer.nonce = request.get("nonce")
+    elsewhere = {**request, "redirect_uri": f"{request['redirect_uri']}/elsewhere"}
+    response = broken.complete(transaction_id, broken.callback(elsewhere))
+    if accepted_there:
+        accepted(response)
+    else:
+        assert_refused(response, 400, "invalid_request", "R-4")
 
 
 @pytest.mark.clause("R-8")
