@@ -15,7 +15,14 @@ from joserfc.jwk import ECKey
 from harness.personas import Persona
 from harness.protocol import ManualClock, SeededEntropy
 from harness.protocol.keys import derive_private_key
-from harness.rp import ASSERTION_TYPE, RP_SCHEME, Login, TestRelyingParty, TokenResult
+from harness.rp import (
+    ASSERTION_LIFETIME,
+    ASSERTION_TYPE,
+    RP_SCHEME,
+    Login,
+    TestRelyingParty,
+    TokenResult,
+)
 from harness.targets import Target, VNeIDHandle
 from harness.trace import Trace
 from harness.world import Device, DeviceFactory
@@ -763,3 +770,77 @@ def test_a_client_assertion_may_be_at_most_8192_characters(jwt_client: TestRelyi
     else:
         refused(result, 401, "invalid_client", "T-1")
         assert "8192" in result.body["error_description"]
+
+
+# -- what the provider keeps, on a provider of the test's own ------------------------------------
+
+
+@pytest.mark.clause("T-1")
+def test_a_full_store_of_assertion_ids_refuses_rather_than_forgets(frozen: Frozen) -> None:
+    """RFC 7523 §3: a ``jti`` is remembered while its assertion lives. The store of them
+    never drops one to make room (a dropped id would let its assertion be replayed): full,
+    it refuses the next assertion with 503 ``temporarily_unavailable``, until one expires.
+    The test makes this provider's store hold one id instead of 100 000."""
+    clock, target, client, device, citizen = frozen
+    assert target.vneid.embedded is not None
+    target.vneid.embedded.client_auth._seen_jti.max_items = 1
+    with client.variant(client_id="harness-rp-jwt", auth_method="private_key_jwt") as jwt_rp:
+        login, code = get_code(device, jwt_rp, citizen)
+        first = jwt_rp.redeem(code, login.code_verifier)
+        assert first.status == 200, answered(first)
+        login, code = get_code(device, jwt_rp, citizen)
+        refused(jwt_rp.redeem(code, login.code_verifier), 503, "temporarily_unavailable", "T-1")
+        # the first assertion's id is kept until its exp (ASSERTION_LIFETIME) plus the skew
+        clock.advance(ASSERTION_LIFETIME + target.profile.clock_skew)
+        login, code = get_code(device, jwt_rp, citizen)
+        again = jwt_rp.redeem(code, login.code_verifier)
+        assert again.status == 200, answered(again)
+
+
+@pytest.mark.clause("T-2", "T-5")
+def test_a_used_code_dropped_from_a_full_store_takes_its_tokens_along(frozen: Frozen) -> None:
+    """T-2: the tokens of a code are revoked if it is redeemed again; a full code store that
+    drops a used code to make room (its oldest) revokes them then, as no replay could
+    anymore. The test makes this provider's code store hold one code."""
+    _, target, client, device, citizen = frozen
+    assert target.vneid.embedded is not None
+    target.vneid.embedded.grants.codes.max_items = 1
+    login, code = get_code(device, client, citizen)
+    token = client.redeem(code, login.code_verifier)
+    assert token.status == 200, answered(token)
+    access_token = token.body["access_token"]
+    assert client.userinfo(access_token).status == 200
+    get_code(device, client, citizen)  # the next code takes the used one's place
+    gone = client.userinfo(access_token)
+    assert (gone.status, gone.error) == (401, "invalid_token"), answered(gone)
+
+
+@pytest.mark.clause("T-1")
+def test_each_invalid_client_refusal_is_told_with_the_client_it_claimed(frozen: Frozen) -> None:
+    """The provider tells its ``on_refusal`` listener (what ``conformance`` reads to say why
+    a relying party's token requests were refused) of each ``invalid_client``, with the
+    client the request said it was, unverified; other refusals are not told."""
+    clock, target, client, device, citizen = frozen
+    assert target.vneid.embedded is not None
+    told: list[tuple[str | None, str]] = []
+    target.vneid.embedded.client_auth.on_refusal = \
+        lambda claimed, refusal: told.append((claimed, refusal.code))
+    login, code = get_code(device, client, citizen)
+    refused(client.redeem(code, login.code_verifier, client_secret="not-the-secret"), 401,
+            "invalid_client", "T-1")
+    with client.variant(client_id="harness-rp-post", auth_method="client_secret_post") as post:
+        refused(post.redeem(code, login.code_verifier, client_secret="not-the-secret"), 401,
+                "invalid_client", "T-1")
+    with client.variant(client_id="harness-rp-jwt", auth_method="private_key_jwt") as jwt_rp:
+        refused(jwt_rp.redeem(code, login.code_verifier,
+                              client_assertion=assertion(jwt_rp, exp=int(clock.now()) - 3600)),
+                401, "invalid_client", "T-1")
+    refused(token_call(client, grant(client, login, code), {"Authorization": "Basic !!!"}),
+            401, "invalid_client", "T-1")
+    assert told == [("harness-rp", "invalid_client"), ("harness-rp-post", "invalid_client"),
+                    ("harness-rp-jwt", "invalid_client"), (None, "invalid_client")], told
+    two = token_call(client, grant(client, login, code) | {
+        "client_id": client.client_id, "client_secret": client.client_secret},
+        {"Authorization": basic(client.client_id, client.client_secret)})
+    refused(two, 400, "invalid_request", "T-1")
+    assert len(told) == 4, f"only invalid_client is told: {told}"
