@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -789,7 +790,10 @@ def test_a_full_store_of_assertion_ids_refuses_rather_than_forgets(frozen: Froze
         first = jwt_rp.redeem(code, login.code_verifier)
         assert first.status == 200, answered(first)
         login, code = get_code(device, jwt_rp, citizen)
-        refused(jwt_rp.redeem(code, login.code_verifier), 503, "temporarily_unavailable", "T-1")
+        full = jwt_rp.redeem(code, login.code_verifier)
+        refused(full, 503, "temporarily_unavailable", "T-1")
+        assert "client-assertion ids" in full.body["error_description"], (
+            f"the refusal names the store that is full: {answered(full)}")
         # the first assertion's id is kept until its exp (ASSERTION_LIFETIME) plus the skew
         clock.advance(ASSERTION_LIFETIME + target.profile.clock_skew)
         login, code = get_code(device, jwt_rp, citizen)
@@ -798,10 +802,12 @@ def test_a_full_store_of_assertion_ids_refuses_rather_than_forgets(frozen: Froze
 
 
 @pytest.mark.clause("T-2", "T-5")
-def test_a_used_code_dropped_from_a_full_store_takes_its_tokens_along(frozen: Frozen) -> None:
+def test_a_used_code_dropped_from_a_full_store_takes_its_tokens_along(
+        frozen: Frozen, caplog: pytest.LogCaptureFixture) -> None:
     """T-2: the tokens of a code are revoked if it is redeemed again; a full code store that
     drops a used code to make room (its oldest) revokes them then, as no replay could
-    anymore. The test makes this provider's code store hold one code."""
+    anymore, and the provider's log names the store. The test makes this provider's code
+    store hold one code."""
     _, target, client, device, citizen = frozen
     assert target.vneid.embedded is not None
     target.vneid.embedded.grants.codes.max_items = 1
@@ -810,7 +816,10 @@ def test_a_used_code_dropped_from_a_full_store_takes_its_tokens_along(frozen: Fr
     assert token.status == 200, answered(token)
     access_token = token.body["access_token"]
     assert client.userinfo(access_token).status == 200
-    get_code(device, client, citizen)  # the next code takes the used one's place
+    with caplog.at_level(logging.WARNING, logger="mock_providers"):
+        get_code(device, client, citizen)  # the next code takes the used one's place
+    assert any("authorization codes" in r.getMessage() for r in caplog.records), (
+        f"the log names the full store: {[r.getMessage() for r in caplog.records]}")
     gone = client.userinfo(access_token)
     assert (gone.status, gone.error) == (401, "invalid_token"), answered(gone)
 
