@@ -15,7 +15,8 @@ A surviving mutant is matched to a reviewed entry by its function and the lines 
 Printed: ``killed / total``, ``killed / (total - equivalent)`` (the score; exit status 1 when it
 is below ``--min``, default 90) and ``killed / (total - equivalent - description-only)``. Exit
 status 1 too when a survivor is not reviewed: a gap (write a scenario that kills it) or a new
-equivalent (add it to ``mutation/equivalent.toml`` with its reason).
+equivalent (add it to ``mutation/equivalent.toml`` with its reason); and when an entry there
+matches no surviving mutant (the code moved, or a scenario kills it now: remove it).
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+Key = tuple[str, tuple[str, ...], tuple[str, ...]]
+"""A reviewed entry: the function and the lines the mutant removes and adds."""
 
 ROOT = Path(__file__).resolve().parent.parent
 KILLED = {1, 3}
@@ -44,7 +48,7 @@ class Mutant:
     removed: tuple[str, ...]
     added: tuple[str, ...]
 
-    def key(self) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    def key(self) -> Key:
         return self.function, self.removed, self.added
 
 
@@ -105,7 +109,7 @@ def mutant_diff(functions: dict[str, str], name: str) -> tuple[tuple[str, ...], 
     return tuple(removed), tuple(added)
 
 
-def load_reviewed(path: Path) -> dict[tuple[str, tuple[str, ...], tuple[str, ...]], str]:
+def load_reviewed(path: Path) -> dict[Key, str]:
     if not path.exists():
         return {}
     entries = tomllib.loads(path.read_text("utf-8")).get("mutant", [])
@@ -116,9 +120,10 @@ def load_reviewed(path: Path) -> dict[tuple[str, tuple[str, ...], tuple[str, ...
     return reviewed
 
 
-def score(root: Path, reviewed_path: Path) -> tuple[list[FileScore], set[tuple[str, ...]]]:
+def score(root: Path, reviewed_path: Path) -> tuple[list[FileScore], set[Key]]:
+    """Each mutated file's counts, and the reviewed entries that matched a survivor."""
     reviewed = load_reviewed(reviewed_path)
-    used: set[tuple[str, ...]] = set()
+    used: set[Key] = set()
     scores = []
     for path in files_under_mutation(root):
         meta = root / "mutants" / f"{path}.meta"
@@ -141,7 +146,7 @@ def score(root: Path, reviewed_path: Path) -> tuple[list[FileScore], set[tuple[s
                 if kind is None:
                     result.unreviewed.append(mutant)
                 else:
-                    used.add((mutant.function, *removed, "->", *added))
+                    used.add(mutant.key())
                     result.excluded[kind] = result.excluded.get(kind, 0) + 1
             else:
                 result.other += 1
@@ -201,14 +206,28 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--min", type=float, default=90.0, help="lowest acceptable score")
     parser.add_argument("--reviewed", type=Path, default=ROOT / "mutation" / "equivalent.toml")
+    parser.add_argument("--root", type=Path, default=ROOT,
+                        help="the checkout holding pyproject.toml and mutmut's mutants/")
     args = parser.parse_args(argv)
-    scores, _ = score(ROOT, args.reviewed)
+    scores, used = score(args.root, args.reviewed)
     value, gaps = report(scores)
+    stale = [key for key in load_reviewed(args.reviewed) if key not in used]
+    if stale:  # the code moved or a scenario now kills them: the review no longer holds
+        one = len(stale) == 1
+        print(f"\n{len(stale)} entr{'y' if one else 'ies'} of {args.reviewed.name} "
+              f"match{'es' if one else ''} no surviving mutant (the code changed, or a scenario "
+              f"kills it now): remove {'it' if one else 'them'}")
+        for function, removed, added in stale:
+            print(f"  {function}: - {' / '.join(removed)[:80]}  + {' / '.join(added)[:80]}")
     if value < args.min:
         print(f"\nFAIL: killed / (total - equivalent) = {value:.1f} % is below {args.min:g} %")
         return 1
     if gaps:
         print("\nFAIL: review or kill the surviving mutants above")
+        return 1
+    if stale:
+        print(f"\nFAIL: remove the {len(stale)} stale reviewed entr"
+              f"{'y' if len(stale) == 1 else 'ies'} above")
         return 1
     print(f"\nOK: killed / (total - equivalent) = {value:.1f} % (at least {args.min:g} %)")
     return 0
