@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from harness import ADMIN_TOKEN_ENV
+from harness.apps.vneid import SESSIONS_PATH
 from harness.conformance.plans import ALL
 from harness.errors import ConfigError
 from harness.profile_file import load_profile
@@ -291,7 +292,7 @@ def _vssid_warnings(targets: PreflightTargets, profile: Profile | None,
             "fail for that alone"]
 
 
-APP_API_PROBE = "/api/app/v1/sessions"
+APP_API_PROBE = SESSIONS_PATH
 """The app API call the warnings send (A-4's, with ``{}`` and no app version): a provider
 that has it refuses it (V-3: ``app_version_invalid``, or another §8 error), one without it
 answers 404."""
@@ -340,9 +341,10 @@ def _app_api_missing(targets: PreflightTargets, reads: TargetReads) -> list[str]
             f"POST {APP_API_PROBE} ({_body_summary(response)}): the VNeID app's API "
             "(PROTOCOL.md §4, A-4 and A-5: POST /api/app/v1/sessions and "
             "/api/app/v1/authorizations) is not at this URL, and every login of the suites "
-            "stops at that call, so most tests fail for that alone. If the provider serves it "
-            "under another base path, give that as --vneid-url; otherwise it is the first "
-            "thing to implement (docs/conformance.md, \"What your provider must offer\")"]
+            "stops at that call, so most tests fail for that alone. The app API must be under "
+            "the same base URL as discovery and the test-control API "
+            f"({redact_url(url).rstrip('/')}/api/app/v1/…): it is the first thing to "
+            "implement (docs/conformance.md, \"What your provider must offer\")"]
 
 
 def _minimum_mismatch(targets: PreflightTargets, profile: Profile | None,

@@ -240,7 +240,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "plan(*names): the conformance plans this test belongs to"
     )
     config.addinivalue_line(
-        "markers", "warning_on_failure: a failure is a WARNING (allowed but discouraged)"
+        "markers", "warning_on_failure: a failure of the test's own check (not of its set-up) is a "
+        "WARNING (allowed but discouraged)"
     )
     plan = config.getoption(OPT_PLAN, None)
     if plan is not None:
@@ -629,9 +630,10 @@ def _target_warnings(config: pytest.Config) -> list[str]:
     try:
         reads = TargetReads(targets.admin_token)
         problem = preflight(targets, reads=reads)
-        if problem:
+        if problem:  # the warnings' reads would wait on a target found wanting (a 5 s probe)
             config.stash[_PREFLIGHT_PROBLEM] = problem
-        return [*([problem] if problem else []), *target_warnings(targets, reads=reads)]
+            return [problem]
+        return target_warnings(targets, reads=reads)
     except HarnessError:  # a bad profile file: pytest_configure has refused it already
         return []
 

@@ -120,8 +120,15 @@ def load_reviewed(path: Path) -> dict[Key, str]:
     return reviewed
 
 
+def _where(functions: dict[str, str], name: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """Mutant ``name``'s function and the lines it removes and adds."""
+    function = _NAME.match(name)
+    return (function["function"] if function else name, *mutant_diff(functions, name))
+
+
 def score(root: Path, reviewed_path: Path) -> tuple[list[FileScore], set[Key]]:
-    """Each mutated file's counts, and the reviewed entries that matched a survivor."""
+    """Each mutated file's counts, and the keys of the mutants an entry may still be for
+    (survivors, and those that timed out or were not run this time: not flagged as stale)."""
     reviewed = load_reviewed(reviewed_path)
     used: set[Key] = set()
     scores = []
@@ -138,10 +145,10 @@ def score(root: Path, reviewed_path: Path) -> tuple[list[FileScore], set[Key]]:
                 result.killed += 1
             elif exit_code in TIMEOUT:
                 result.timeout += 1
+                # still there: its entry holds for the run in which it survives again
+                used.add(Mutant(name, *_where(functions, name)).key())
             elif exit_code in SURVIVED:
-                removed, added = mutant_diff(functions, name)
-                function = _NAME.match(name)
-                mutant = Mutant(name, function["function"] if function else name, removed, added)
+                mutant = Mutant(name, *_where(functions, name))
                 kind = reviewed.get(mutant.key())
                 if kind is None:
                     result.unreviewed.append(mutant)
@@ -150,6 +157,7 @@ def score(root: Path, reviewed_path: Path) -> tuple[list[FileScore], set[Key]]:
                     result.excluded[kind] = result.excluded.get(kind, 0) + 1
             else:
                 result.other += 1
+                used.add(Mutant(name, *_where(functions, name)).key())
         scores.append(result)
     return scores, used
 

@@ -264,6 +264,7 @@ def test_request_objects_a_provider_does_not_support_go_back_refused(
         f"state and iss={callback.iss!r}")
 
 
+@pytest.mark.plan("vneid-provider")
 @pytest.mark.clause("A-2", "A-7")
 @pytest.mark.parametrize("mode", ["fragment", "form_post", "QUERY"])
 def test_a_response_mode_discovery_does_not_list_goes_back_as_invalid_request(
@@ -285,6 +286,7 @@ def test_a_response_mode_discovery_does_not_list_goes_back_as_invalid_request(
         f"state and iss={callback.iss!r}")
 
 
+@pytest.mark.plan("vneid-provider")
 @pytest.mark.clause("A-2", "A-5")
 def test_response_mode_query_gets_a_code(vneid: VNeIDHandle, rp: TestRelyingParty,
                                          persona: Persona) -> None:

@@ -87,6 +87,22 @@ def test_a_reviewed_survivor_passes_and_a_stale_entry_fails(
     assert out.rstrip().endswith("FAIL: remove the 1 stale reviewed entry above")
 
 
+def test_an_entry_of_a_mutant_that_timed_out_this_time_is_not_stale(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A timeout counts as killed; the entry stays for the run in which it survives again
+    (removing it would make that run's survivor a gap: the check would flap)."""
+    score = _score()
+    root = _checkout(tmp_path)
+    meta = root / "mutants" / "pkg" / "mod.py.meta"
+    meta.write_text(json.dumps({"exit_code_by_key": {
+        "pkg.mod.x_check__mutmut_1": 24, "pkg.mod.x_check__mutmut_2": 1}}), encoding="utf-8")
+    reviewed = root / "equivalent.toml"
+    reviewed.write_text(_entry('raise ValueError("negative")', 'raise ValueError("XXnegativeXX")'),
+                        encoding="utf-8")
+    assert score.main(["--root", str(root), "--reviewed", str(reviewed)]) == 0
+    assert "stale" not in capsys.readouterr().out
+
+
 def test_an_unreviewed_survivor_is_a_gap(tmp_path: Path,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     score = _score()

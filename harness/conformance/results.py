@@ -1,7 +1,8 @@
 """From test outcomes to a conformance verdict: a status per test and per clause, coverage.
 
 Statuses are the OpenID suite's: PASSED, FAILED, WARNING (allowed but discouraged: a test
-marked ``warning_on_failure`` that failed), SKIPPED. A failure the expected-failures file
+marked ``warning_on_failure`` whose own check failed; one whose set-up failed is FAILED),
+SKIPPED. A failure the expected-failures file
 names is reported as expected and does not fail the run; an expected failure that passed is
 reported as an unexpected pass. A clause of the plan that no test covers is an error.
 """

@@ -29,10 +29,15 @@ ANSWERS = {
 }
 
 
+SEEN: dict[int, list[str]] = {}
+"""The requests each such server (by port) received: ``GET /_harness/health``."""
+
+
 class _Handler(BaseHTTPRequestHandler):
     kind = "html"
 
     def do_GET(self) -> None:
+        SEEN.setdefault(self.server.server_address[1], []).append(f"{self.command} {self.path}")
         ctype, body = ANSWERS[self.server.kind]  # type: ignore[attr-defined]
         self.send_response(200)
         self.send_header("Content-Type", ctype)
@@ -182,6 +187,10 @@ def test_plain_pytest_stops_with_one_line(not_a_provider: str) -> None:
     assert result.returncode == pytest.ExitCode.USAGE_ERROR, result.stdout[-2000:]
     assert result.stdout.count("error: health check") == 1, result.stdout[-2000:]
     assert "JSONDecodeError" not in result.stdout
+    # a target the checks found wanting is not probed further (the app API's probe waited
+    # out its own timeout on a target that had not answered the health check)
+    seen = SEEN[int(not_a_provider.rsplit(":", 1)[1])]
+    assert not [call for call in seen if call.startswith("POST")], seen
 
 
 def _close(server: ThreadingHTTPServer) -> None:
@@ -918,7 +927,8 @@ def test_a_provider_without_the_app_api_is_named_before_the_run() -> None:
     assert said.startswith(f"the VNeID at {url} answered 404 to POST {APP_API_PROBE} "
                            "({\"error\": \"not_found\"}): the VNeID app's API"), said
     assert "A-4 and A-5" in said
-    assert "give that as --vneid-url" in said
+    assert f"the same base URL as discovery and the test-control API ({url}/api/app/v1/…)" \
+        in said
     assert "What your provider must offer" in said
     with ServedInThread(build_served(0, 0)) as pair:  # it refuses the probe: 400
         reads = TargetReads(None)
