@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from harness import ADMIN_TOKEN_ENV
 from harness.apps.vneid import SESSIONS_PATH
@@ -64,32 +64,25 @@ class TargetReads:
 
     def get(self, base_url: str, path: str) -> httpx.Response:
         """``GET base_url + path``, or the ``httpx.HTTPError`` it raised, the first time."""
-        import httpx
-
-        url = base_url.rstrip("/") + path
-        if url not in self._answers:
-            try:
-                self._answers[url] = httpx.get(
-                    url, headers=self._headers if path.startswith("/_harness/") else {},
-                    timeout=self._timeout, verify=self._verify)
-            except httpx.HTTPError as exc:
-                self._answers[url] = exc
-        answer = self._answers[url]
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
+        return self._once("GET", base_url, path, headers=self._headers
+                          if path.startswith("/_harness/") else {})
 
     def post(self, base_url: str, path: str, body: object) -> httpx.Response:
         """``POST base_url + path`` with ``body`` as JSON and no other header (no app
         version, no token), or the ``httpx.HTTPError`` it raised, the first time."""
+        return self._once("POST", base_url, path, json=body)
+
+    def _once(self, method: str, base_url: str, path: str, **sent: Any) -> httpx.Response:
+        """The answer to ``METHOD base_url + path``, asked the first time only (an error
+        too: raised again each time)."""
         import httpx
 
         url = base_url.rstrip("/") + path
-        key = f"POST {url}"
+        key = f"{method} {url}"
         if key not in self._answers:
             try:
-                self._answers[key] = httpx.post(url, json=body, timeout=self._timeout,
-                                                verify=self._verify)
+                self._answers[key] = httpx.request(method, url, timeout=self._timeout,
+                                                   verify=self._verify, **sent)
             except httpx.HTTPError as exc:
                 self._answers[key] = exc
         answer = self._answers[key]

@@ -17,7 +17,7 @@ from harness.apps.screens import VNEID_CONSENT, VNEID_LOGIN
 from harness.flows import decide, enter_credentials
 from harness.personas import Persona
 from harness.protocol import ACR_LEVEL1, ACR_LEVEL2, Callback, Profile, parse_callback
-from harness.rp import RP_SCHEME, TestRelyingParty
+from harness.rp import RP_SCHEME, Login, TestRelyingParty
 from harness.targets import VNeIDHandle
 from harness.world import Device, DeviceFactory, PersonaPool
 from scenarios.support import (
@@ -90,6 +90,14 @@ def assert_redirected_error(callback: Callback, error: str, clause: str,
             f"the description explains nothing: {description}"
         if names is not None:
             assert names in text, f"the description does not name {names}: {description}"
+
+
+def assert_state_and_iss(callback: Callback, login: Login, vneid: VNeIDHandle) -> None:
+    """A-5: an error sent back carries the request's ``state`` and the provider's ``iss``."""
+    assert (callback.state, callback.iss) == (login.request.state, vneid.issuer), (
+        f"A-5: expected the error to carry the request's state and iss={vneid.issuer}, "
+        f"observed {'the same' if callback.state == login.request.state else 'another'} "
+        f"state and iss={callback.iss!r}")
 
 
 # -- S-2, S-3: refused without a redirect, with the §8 body ----------------------------------------
@@ -198,10 +206,7 @@ def test_bad_a2_parameters_go_back_citing_a2(vneid: VNeIDHandle, rp: TestRelying
     callback = redirected(vneid, persona, replace_param(login.link, param, value),
                           profile=rp.profile)
     assert_redirected_error(callback, error, "A-2", vneid)
-    assert (callback.state, callback.iss) == (login.request.state, vneid.issuer), (
-        f"A-5: expected the error to carry the request's state and iss={vneid.issuer}, "
-        f"observed {'the same' if callback.state == login.request.state else 'another'} "
-        f"state and iss={callback.iss!r}")
+    assert_state_and_iss(callback, login, vneid)
 
 
 @pytest.mark.plan("vneid-provider")
@@ -258,10 +263,7 @@ def test_request_objects_a_provider_does_not_support_go_back_refused(
                                                         "eyJhbGciOiJub25lIn0.e30."),
                           profile=rp.profile)
     assert_redirected_error(callback, error, "A-2", vneid, names=param)
-    assert (callback.state, callback.iss) == (login.request.state, vneid.issuer), (
-        f"A-5: expected the error to carry the request's state and iss={vneid.issuer}, "
-        f"observed {'the same' if callback.state == login.request.state else 'another'} "
-        f"state and iss={callback.iss!r}")
+    assert_state_and_iss(callback, login, vneid)
 
 
 @pytest.mark.plan("vneid-provider")
@@ -280,10 +282,7 @@ def test_a_response_mode_discovery_does_not_list_goes_back_as_invalid_request(
     login = rp.login(extra=(("response_mode", mode),))
     callback = redirected(vneid, persona, login.link, profile=rp.profile)
     assert_redirected_error(callback, "invalid_request", "A-2", vneid, names="response_mode")
-    assert (callback.state, callback.iss) == (login.request.state, vneid.issuer), (
-        f"A-5: expected the error to carry the request's state and iss={vneid.issuer}, "
-        f"observed {'the same' if callback.state == login.request.state else 'another'} "
-        f"state and iss={callback.iss!r}")
+    assert_state_and_iss(callback, login, vneid)
 
 
 @pytest.mark.plan("vneid-provider")
