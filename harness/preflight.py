@@ -3,7 +3,8 @@ plain pytest with ``--vneid-url``, the load profile): each target answers its he
 is of its role (a VNeID has discovery, a VssID its control API's config), and a relying party
 trusts the run's VNeID (:func:`preflight`, which refuses the run); and what would fail many
 tests for itself, said before them (:func:`target_warnings`: another issuer, another minimum
-version). The GETs are made once and shared (:class:`TargetReads`). What they check comes as a
+version, no app API at the URL). Each read (the GETs, the app API's one POST) is made once and
+shared (:class:`TargetReads`). What they check comes as a
 :class:`PreflightTargets` (:meth:`harness.run.RunOptions.targets`, or built by the plugin and
 the load profile from their own options)."""
 
@@ -48,7 +49,7 @@ class PreflightTargets:
 
 
 class TargetReads:
-    """The GETs of the checks before a run against remote targets, each made once: the
+    """The reads of the checks before a run against remote targets, each made once: the
     preflight and the warnings read the same health, discovery and relying-party config
     (three times each, before). The admin token goes to the test-control API's paths only
     (S-5: a vendor's discovery is public, and its proxies log headers)."""

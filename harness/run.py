@@ -497,13 +497,13 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
     # refusals before anything is written: a run that does not start leaves --out as it was
     if options.out.exists() and not options.out.is_dir():
         _make_out(options.out)  # says it is a file
-    reads = TargetReads(options.admin_token)
+    reads, targets = TargetReads(options.admin_token), options.targets()
     problem = (_paths_problem(options) or _workers_problem(options) or _out_problem(options)
-               or preflight(options.targets(), reads=reads))
+               or preflight(targets, reads=reads))
     if problem is not None:
         errors.print(f"[bold red]cannot run plan {plan.name}:[/] {problem}", highlight=False)
         return 2
-    hints = target_warnings(options.targets(), profile, reads=reads)
+    hints = target_warnings(targets, profile, reads=reads)
     for hint in hints:
         console.print(f"[yellow]warning:[/] {escape(hint)}", highlight=False)
     for role, how in (("VNeID", options.broken.describe_vneid()),
