@@ -132,6 +132,9 @@ _PROTOCOL_ROOTS = ("/api/", "/_harness/", "/.well-known/", "/authorize", "/token
 """Where PROTOCOL.md's paths begin: a logged path that does is taken as relative already (a
 provider at ``https://h/api`` logging ``/api/app/v1/sessions``), whatever its base URL; a
 whole URL's path is always made relative."""
+CHECKLISTS = {"vneid": "What your provider must offer",
+              "vssid": "What a relying party of yours must offer for the plan to run"}
+"""docs/conformance.md's list of what a target of each role must offer, by its heading."""
 
 
 @dataclass(repr=False)
@@ -267,8 +270,10 @@ class ProviderHandle:
                 raise
             raise ConfigError(
                 f"{what}: the {self.name} provider at {self.shown_url} answered HTTP "
-                f"{exc.status} to {method} {path}; {why} (PROTOCOL.md §11, "
-                "docs/conformance.md): offer it") from None
+                f"{exc.status} to {method} {path}; {why} (PROTOCOL.md §11): offer it "
+                f"(docs/conformance.md, \"{CHECKLISTS[self.name]}\", lists all that a "
+                "target of this role must offer, in the order a run finds it missing)"
+            ) from None
 
     # -- §11 control API shared by both providers --------------------------------------
     def health(self) -> dict[str, Any]:

@@ -510,6 +510,9 @@ def test_a_target_without_a_set_up_call_stops_the_run_once(
     assert done.returncode == pytest.ExitCode.USAGE_ERROR, done.stdout[-2000:]
     assert said.count(f"answered HTTP {status} to {call}") == 1, said[-2000:]
     assert why in said
+    # and where to read all that such a target must offer, not one refusal per run
+    assert "offer it (docs/conformance.md, \"What your provider must offer\", lists all that " \
+           "a target of this role must offer, in the order a run finds it missing)" in said
 
 
 def test_a_provider_serving_another_minimum_version_is_named_before_the_run(
