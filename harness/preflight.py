@@ -21,7 +21,7 @@ from harness.conformance.plans import ALL
 from harness.errors import ConfigError
 from harness.profile_file import load_profile
 from harness.protocol.redaction import REDACTED, redact_url
-from harness.targets import check_target_url
+from harness.targets import CHECKLISTS, check_target_url
 
 if TYPE_CHECKING:
     import httpx
@@ -136,7 +136,9 @@ def preflight(targets: PreflightTargets, timeout: float = 5.0,
         if response.status_code != 200:
             return (f"the {name} target at {shown} answered {response.status_code} to "
                     f"GET /_harness/health ({_body_summary(response)}); it must offer the "
-                    "test-control API of PROTOCOL.md §11 (with --admin-token if it needs one)")
+                    "test-control API of PROTOCOL.md §11 (with --admin-token if it needs one; "
+                    f"docs/conformance.md, \"{CHECKLISTS[name.lower()]}\", lists all that a "
+                    f"{name} under test must offer)")
         problem = _health_answer_problem(response)
         if problem is not None:
             return (f"the {name} target at {shown} answered GET /_harness/health with "

@@ -687,6 +687,8 @@ def test_a_web_page_answer_is_named_on_one_line() -> None:
     assert said is not None
     assert "\n" not in said
     assert "answered 404 to GET /_harness/health (an HTML page titled 'Error response')" in said
+    assert said.endswith("(with --admin-token if it needs one; docs/conformance.md, \"What your "
+                         "provider must offer\", lists all that a VNeID under test must offer)")
 
 
 def test_a_control_call_refused_for_the_admin_token_says_how_to_give_it() -> None:
