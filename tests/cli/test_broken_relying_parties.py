@@ -31,6 +31,36 @@ def test_every_skippable_check_has_an_expectation() -> None:
     assert set(BREAKS) == set(SKIPPABLE_CHECKS)
 
 
+def test_the_options_help_lists_every_skippable_check() -> None:
+    """``--broken-rp``'s help (the CLI's and the pytest plugin's) lists the checks by hand
+    (the mock's package is not imported to print help): it names each one there is."""
+    import re
+
+    from harness import cli, pytest_plugin
+    from harness.plugin_options import OPT_BROKEN_RP
+
+    helps = {"vneid-harness": cli.BrokenRpOption.__metadata__[0].help}
+
+    class Group:
+        def addoption(self, name: str, **kwargs: object) -> None:
+            if name == OPT_BROKEN_RP:
+                helps["pytest"] = str(kwargs["help"])
+
+    class Parser:
+        def getgroup(self, *args: object, **kwargs: object) -> Group:
+            return Group()
+
+        def addini(self, *args: object, **kwargs: object) -> None:
+            pass
+
+    pytest_plugin.pytest_addoption(Parser())  # type: ignore[arg-type]
+    assert set(helps) == {"vneid-harness", "pytest"}
+    for where, text in helps.items():
+        listed = re.search(r"\(([a-z_, ]+)\)", text)
+        assert listed is not None, (where, text)
+        assert tuple(listed[1].split(", ")) == SKIPPABLE_CHECKS, (where, text)
+
+
 @pytest.mark.parametrize("check", list(BREAKS))
 def test_broken_relying_party_fails_the_plan_on_its_clause(tmp_path: Path, check: str) -> None:
     run = run_plan(tmp_path, "vssid-relying-party", "--broken-rp", check)
