@@ -31,6 +31,7 @@ __all__ = [
     "app_headers",
     "assert_error_body",
     "assert_error_screen",
+    "assert_consent",
     "assert_home",
     "assert_invalid_client",
     "assert_refused_at_complete",
@@ -137,17 +138,24 @@ def assert_error_screen(screen: Screen, *, app: str, code: str | None,
 def decide_after_login(phone: Any, persona: Any) -> Screen:
     """On VNeID's login screen (A-3, the authorize link opened): log ``persona`` in (A-4),
     then approve on the consent screen (A-5); the failure names the screen seen instead."""
-    from harness.apps.screens import VNEID_CONSENT, VNEID_LOGIN
+    from harness.apps.screens import VNEID_LOGIN
     from harness.flows import decide, enter_credentials
 
     screen: Screen = phone.screen()
     assert screen.id == VNEID_LOGIN, (
-        f"A-3: expected VNeID's login screen, observed {screen.app} showing {screen.id}")
+        f"A-3: expected VNeID's login screen, observed {screen.describe()}")
     screen = enter_credentials(phone.driver, persona)
-    assert screen.id == VNEID_CONSENT, (
-        f"A-4: expected VNeID's consent screen after the login, observed "
-        f"{screen.describe()}")
+    assert_consent(screen)
     return decide(phone.driver)
+
+
+def assert_consent(screen: Screen, clause: str = "A-4") -> None:
+    """VNeID's consent screen: where the login leads (A-4, the default), or where the
+    forwarded authorization request waits for the user's decision (A-5)."""
+    from harness.apps.screens import VNEID_CONSENT
+
+    what = "VNeID's consent screen" + (" after the login" if clause == "A-4" else "")
+    assert screen.id == VNEID_CONSENT, f"{clause}: expected {what}, observed {screen.describe()}"
 
 
 def assert_home(screen: Screen, why: str = "") -> Screen:

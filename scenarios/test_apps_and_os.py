@@ -23,7 +23,13 @@ from harness.personas import Persona
 from harness.rp import RP_SCHEME, TestRelyingParty
 from harness.targets import Target, VNeIDHandle, VssIDHandle
 from harness.world import DeviceFactory, PersonaPool
-from scenarios.support import assert_error_screen, assert_home, calls, decide_after_login
+from scenarios.support import (
+    assert_consent,
+    assert_error_screen,
+    assert_home,
+    calls,
+    decide_after_login,
+)
 from scenarios.version_cases import version_case
 
 
@@ -70,7 +76,7 @@ def test_vssid_with_a_malformed_version_shows_no_vneid_entry(device: DeviceFacto
     phone = device("ios", vssid=version)
     screen = phone.driver.open_app("vssid")
     assert screen.id == VSSID_LOGIN, (
-        f"V-6: expected VssID's login screen, observed {screen.app} showing {screen.id}")
+        f"V-6: expected VssID's login screen, observed {screen.describe()}")
     assert not screen.has(VSSID_LOGIN_VNEID), f"VssID {version!r} must not offer VNeID login"
 
 
@@ -123,9 +129,7 @@ def test_consent_screen_names_vssid(device: DeviceFactory, persona: Persona) -> 
     phone = device("ios")
     start_vneid_login(phone.driver)
     screen = enter_credentials(phone.driver, persona)
-    assert screen.id == VNEID_CONSENT, (
-        f"A-5: expected VNeID's consent screen, observed "
-        f"{screen.describe()}")
+    assert_consent(screen, "A-5")
     assert "VssID" in screen.texts, (
         f"§9: expected the consent screen to name VssID, observed {list(screen.texts)}")
 
@@ -138,9 +142,7 @@ def test_consent_screen_names_the_client_that_asks_not_vssid(device: DeviceFacto
     phone.install_receiver(RP_SCHEME)
     phone.phone.open_url(rp.login().link, source="harness-rp")
     screen = enter_credentials(phone.driver, persona)
-    assert screen.id == VNEID_CONSENT, (
-        f"A-5: expected VNeID's consent screen, observed "
-        f"{screen.describe()}")
+    assert_consent(screen, "A-5")
     assert rp.client_id in screen.texts, (
         f"§9: expected the consent screen to name the asking client {rp.client_id!r}, observed "
         f"{list(screen.texts)}")
@@ -254,7 +256,7 @@ def test_vneid_shows_its_update_screen_when_its_server_says_426(target: Target,
     screen = enter_credentials(phone.driver, persona)
     assert (screen.app, screen.id) == ("vneid", APP_UPDATE), (
         f"V-5, V-6: expected VNeID's update screen ({APP_UPDATE}) after the server's 426, "
-        f"observed {screen.app} showing {screen.id} (error {screen.error})")
+        f"observed {screen.describe()}")
     link, origin = (screen.element(APP_UPDATE_STORE).value,
                     target.profile.store_origin("vneid", platform))
     assert link is not None, "V-5: expected the update screen to carry a store link, observed none"

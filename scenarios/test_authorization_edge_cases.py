@@ -24,6 +24,7 @@ from scenarios.support import (
     answered,
     app_headers,
     app_session_token,
+    assert_consent,
     assert_error_body,
     assert_redeemed,
     authorize_on_phone,
@@ -500,7 +501,7 @@ def test_max_age_makes_the_citizen_log_in_again(phone: Device, rp: TestRelyingPa
     if max_age:
         screen = phone.screen()
         assert screen.id == VNEID_CONSENT, (  # the app thinks its session will do
-            f"expected VNeID's consent screen (the app's session), observed {screen.id}")
+            f"expected VNeID's consent screen (the app's session), observed {screen.describe()}")
         screen = decide(phone.driver, "approve")
         assert screen.id == VNEID_LOGIN, (  # the provider does not
             f"A-5: expected the provider to ask for a newer login than max_age={max_age} "
@@ -509,11 +510,9 @@ def test_max_age_makes_the_citizen_log_in_again(phone: Device, rp: TestRelyingPa
     else:
         screen = phone.screen()
         assert screen.id == VNEID_LOGIN, (  # max_age=0: the app logs in again itself
-            f"expected VNeID's login screen for max_age=0, observed {screen.id}")
+            f"expected VNeID's login screen for max_age=0, observed {screen.describe()}")
     screen = enter_credentials(phone.driver, persona)
-    assert screen.id == VNEID_CONSENT, (
-        f"A-4: expected VNeID's consent screen after the login, observed "
-        f"{screen.describe()}")
+    assert_consent(screen)
     decide(phone.driver, "approve")
     result = rp.redeem(rp.code_from(phone.last_link_to(f"{RP_SCHEME}://")), login.code_verifier)
     assert_redeemed(result)
@@ -536,7 +535,7 @@ def test_prompt_login_shows_the_login_screen_despite_a_session(phone: Device,
     screen = phone.screen()
     assert screen.id == VNEID_LOGIN, (
         f"prompt=login: expected VNeID's login screen despite the app's session, observed "
-        f"{screen.app} showing {screen.id}")
+        f"{screen.describe()}")
     enter_credentials(phone.driver, persona)
     decide(phone.driver, "approve")
     assert rp.code_from(phone.last_link_to(f"{RP_SCHEME}://")), (

@@ -109,7 +109,7 @@ def test_locked_vneid_account_cannot_log_in(device: DeviceFactory, personas: Per
     phone = device("ios")
     screen = start_vneid_login(phone.driver)
     assert screen.id == VNEID_LOGIN, (
-        f"A-3: expected VNeID's login screen, observed {screen.app} showing {screen.id}")
+        f"A-3: expected VNeID's login screen, observed {screen.describe()}")
     screen = enter_credentials(phone.driver, citizen)
     assert_error_screen(screen, app="vneid", code="account_locked")
     message = "Tài khoản đã bị khoá"

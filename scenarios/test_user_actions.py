@@ -6,7 +6,6 @@ import pytest
 
 from harness.apps.screens import (
     APP_ERROR_CLOSE,
-    VNEID_CONSENT,
     VNEID_LOGIN,
     VNEID_LOGIN_SUBMIT,
     VNEID_PASSCODE,
@@ -18,6 +17,7 @@ from harness.personas import Persona
 from harness.targets import Target, VNeIDHandle, VssIDHandle
 from harness.world import DeviceFactory, PersonaPool
 from scenarios.support import (
+    assert_consent,
     assert_error_screen,
     assert_home,
     assert_refused_at_complete,
@@ -58,8 +58,8 @@ def test_after_cancelling_the_user_closes_the_error_and_logs_in(device: DeviceFa
     assert_error_screen(error, app="vssid", code="access_denied", clause="R-3")
     screen = phone.driver.tap(APP_ERROR_CLOSE)
     assert screen.id == VSSID_LOGIN, (
-        f"expected closing VssID's error to lead to its login screen, observed {screen.app} "
-        f"showing {screen.id}")
+        f"expected closing VssID's error to lead to its login screen, observed "
+        f"{screen.describe()}")
     assert_home(login_with_vneid(phone.driver, persona))
 
 
@@ -71,7 +71,7 @@ def test_user_switches_back_by_hand_without_logging_in(device: DeviceFactory,
     start_vneid_login(phone.driver)
     screen = phone.driver.open_app("vssid")
     assert screen.id == VSSID_LOGIN, (
-        f"expected VssID's login screen when the user switches back, observed {screen.id}")
+        f"expected VssID's login screen when the user switches back, observed {screen.describe()}")
     completed = calls(vssid, "/api/v1/auth/vneid/complete")
     assert completed == [], (
         f"A-6: expected no complete without a callback, observed {len(completed)}")
@@ -89,7 +89,7 @@ def test_what_the_user_typed_in_vneid_survives_a_look_at_vssid(device: DeviceFac
     phone.driver.type(VNEID_PERSONAL_ID, persona.personal_id)
     phone.driver.type(VNEID_PASSCODE, persona.passcode)
     screen = phone.driver.open_app("vssid")
-    assert screen.id == VSSID_LOGIN, f"expected VssID's login screen, observed {screen.id}"
+    assert screen.id == VSSID_LOGIN, f"expected VssID's login screen, observed {screen.describe()}"
     back = phone.driver.open_app("vneid")
     assert back.id == VNEID_LOGIN, (
         f"A-4: expected VNeID's login screen on coming back, observed {back.id}")
@@ -97,9 +97,7 @@ def test_what_the_user_typed_in_vneid_survives_a_look_at_vssid(device: DeviceFac
         f"A-4: expected the typed personal id {persona.personal_id} kept, observed "
         f"{back.element(VNEID_PERSONAL_ID).value!r}")
     screen = phone.driver.tap(VNEID_LOGIN_SUBMIT)
-    assert screen.id == VNEID_CONSENT, (
-        f"A-4: expected VNeID's consent screen after the login, observed "
-        f"{screen.describe()}")
+    assert_consent(screen)
     assert_home(decide(phone.driver))
 
 
@@ -110,9 +108,7 @@ def test_vssid_restarted_between_hand_off_and_return(device: DeviceFactory,
     phone = device("android")
     start_vneid_login(phone.driver)
     screen = enter_credentials(phone.driver, persona)
-    assert screen.id == VNEID_CONSENT, (
-        f"A-4: expected VNeID's consent screen after the login, observed "
-        f"{screen.describe()}")
+    assert_consent(screen)
     phone.phone.restart("vssid")
     assert_home(decide(phone.driver))
 
@@ -135,9 +131,7 @@ def test_two_citizens_logging_in_at_the_same_time_both_finish(device: DeviceFact
     for phone, citizen in logins:
         start_vneid_login(phone.driver)
         screen = enter_credentials(phone.driver, citizen)
-        assert screen.id == VNEID_CONSENT, (
-            f"A-4: expected VNeID's consent screen after the login, observed "
-            f"{screen.describe()}")
+        assert_consent(screen)
     for phone, citizen in logins:
         screen = decide(phone.driver)
         assert_home(screen)
