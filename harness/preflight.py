@@ -21,7 +21,7 @@ from harness.conformance.plans import ALL
 from harness.errors import ConfigError
 from harness.profile_file import load_profile
 from harness.protocol.redaction import REDACTED, redact_url
-from harness.targets import CHECKLISTS, check_target_url
+from harness.targets import CHECKLISTS, MISSING_STATUSES, check_target_url
 
 if TYPE_CHECKING:
     import httpx
@@ -292,8 +292,6 @@ APP_API_PROBE = SESSIONS_PATH
 """The app API call the warnings send (A-4's, with ``{}`` and no app version): a provider
 that has it refuses it (V-3: ``app_version_invalid``, or another §8 error), one without it
 answers 404."""
-_MISSING = (404, 405, 501)
-"""Statuses of a path a server does not have (not found, no POST there, not implemented)."""
 
 
 def _vneid_warnings(targets: PreflightTargets, profile: Profile | None,
@@ -331,7 +329,7 @@ def _app_api_missing(targets: PreflightTargets, reads: TargetReads) -> list[str]
         response = reads.post(url, APP_API_PROBE, {})
     except httpx.HTTPError:
         return []  # it answered the health check: the run's tests say what is wrong
-    if response.status_code not in _MISSING:
+    if response.status_code not in MISSING_STATUSES:
         return []
     return [f"the VNeID at {redact_url(url)} answered {response.status_code} to "
             f"POST {APP_API_PROBE} ({_body_summary(response)}): the VNeID app's API "

@@ -619,6 +619,7 @@ def _target_warnings(config: pytest.Config) -> list[str]:
     vneid_url = config.getoption(OPT_VNEID_URL, None)
     if not vneid_url:
         return []
+    from harness.conformance.plans import ALL
     from harness.errors import HarnessError
     from harness.preflight import PreflightTargets, TargetReads, preflight, target_warnings
 
@@ -626,7 +627,7 @@ def _target_warnings(config: pytest.Config) -> list[str]:
                                vssid_url=config.getoption(OPT_VSSID_URL, None),
                                admin_token=config.getoption(OPT_ADMIN_TOKEN, None),
                                profile=config.getoption(OPT_PROFILE, None),
-                               plan=config.getoption(OPT_PLAN, None) or "all")
+                               plan=config.getoption(OPT_PLAN, None) or ALL)
     try:
         reads = TargetReads(targets.admin_token)
         problem = preflight(targets, reads=reads)

@@ -132,6 +132,9 @@ _PROTOCOL_ROOTS = ("/api/", "/_harness/", "/.well-known/", "/authorize", "/token
 """Where PROTOCOL.md's paths begin: a logged path that does is taken as relative already (a
 provider at ``https://h/api`` logging ``/api/app/v1/sessions``), whatever its base URL; a
 whole URL's path is always made relative."""
+MISSING_STATUSES = (404, 405, 501)
+"""The answers of a server that has no such endpoint (not found, not that method, not
+implemented): a target without a §11 call it is asked for."""
 CHECKLISTS = {"vneid": "What your provider must offer",
               "vssid": "What a relying party of yours must offer for the plan to run"}
 """docs/conformance.md's list of what a target of each role must offer, by its heading."""
@@ -266,7 +269,7 @@ class ProviderHandle:
         try:
             return self._call(method, path, what, **kwargs)
         except ControlError as exc:
-            if exc.status not in (404, 405, 501):
+            if exc.status not in MISSING_STATUSES:
                 raise
             raise ConfigError(
                 f"{what}: the {self.name} provider at {self.shown_url} answered HTTP "
@@ -416,7 +419,7 @@ class VNeIDHandle(ProviderHandle):
         try:
             self.clear_faults()
         except ControlError as exc:
-            if exc.status not in (404, 405, 501):
+            if exc.status not in MISSING_STATUSES:
                 raise
             self._no_faults = True
 
@@ -459,7 +462,7 @@ class VssIDHandle(ProviderHandle):
             body = self._call("GET", "/_harness/accounts", "listing VssID accounts",
                               params={"personal_id": personal_id})  # the mock's filter
         except (ControlError, ConfigError) as exc:  # refused, or answered with no JSON
-            if isinstance(exc, ControlError) and exc.status not in (404, 405, 501):
+            if isinstance(exc, ControlError) and exc.status not in MISSING_STATUSES:
                 raise
             self._no_account_list = True  # beyond §11: a relying party need not offer it
             return None
@@ -536,7 +539,7 @@ class Target:
                 "token_endpoint_auth_method": settings.token_endpoint_auth_method,
             })
         except ControlError as exc:
-            fix = ("offer §11 POST /_harness/clients" if exc.status in (404, 405, 501) else
+            fix = ("offer §11 POST /_harness/clients" if exc.status in MISSING_STATUSES else
                    "" if exc.status in (401, 403) else  # the admin token's hint is in exc
                    f"it was sent {{client_id: {self.profile.vssid_client_id!r}, client_secret "
                    f"(the harness's), redirect_uris: "
