@@ -22,6 +22,7 @@ import os
 import re
 import shlex
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -570,6 +571,12 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
                                 alluredir=out / "allure-results",
                                 superseded=lambda: _verdict_files(out))
     evidence = EvidenceCollector()
+    # the tests' tmp_path under a folder of the run's own, removed after it: pytest's
+    # default, /tmp/pytest-of-USER, makes every session end by deleting the folders of the
+    # sessions three before it, whoever ran them; after a `make test` (150,000 files) a run
+    # waited 40 s to 8 min on a busy disk for it, the tests long finished (a new user's walk)
+    scratch = Path(tempfile.mkdtemp(prefix="vneid-harness-run-"))
+    args.append(f"--basetemp={scratch / 'tmp'}")
     started = time.time()
     clock = time.perf_counter()
     try:
@@ -578,6 +585,7 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
         except (pytest.PytestUnraisableExceptionWarning, BaseExceptionGroup) as leftover:
             status = _status_despite_leftovers(leftover, reporter, errors)
     finally:
+        shutil.rmtree(scratch, ignore_errors=True)
         with contextlib.suppress(OSError):  # a disk that filled up, a folder made read-only
             if reporter.started and staged_junit.is_file() and staged_junit.stat().st_size:
                 if reporter.stopped:

@@ -23,7 +23,8 @@ def test_the_packaged_settings_are_the_projects() -> None:
     assert section.getboolean("xfail_strict") is ini["xfail_strict"]
     assert section["filterwarnings"].split() == ini["filterwarnings"]
     assert set(section) == {"xfail_strict", "filterwarnings"}
-    verdict_free = {"minversion", "addopts", "testpaths"}  # run passes its own or none
+    verdict_free = {"minversion", "addopts", "testpaths",  # run passes its own or none
+                    "tmp_path_retention_policy"}  # run keeps tmp_path in its own folder
     assert set(ini) - verdict_free == {"xfail_strict", "filterwarnings"}, (
         "a new pytest setting in pyproject.toml: add it to harness/suites.ini if it can "
         "change a verdict")
