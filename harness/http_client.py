@@ -5,7 +5,7 @@ httpx hands every response to its cookie jar, which builds a ``urllib`` request 
 ``email`` message out of all the request's and the response's headers before urllib's
 ``CookieJar`` looks for ``Set-Cookie``. The providers' app and OIDC APIs set no cookies, so
 for an in-process request that was about 30 µs, a sixth of the round trip
-(``benchmarks/README.md``, "Sixth stop"). :class:`ResponseCookies` hands a response to the jar
+(``benchmarks/JOURNAL.md``, "Sixth stop"). :class:`ResponseCookies` hands a response to the jar
 only when it has a ``Set-Cookie`` (or ``Set-Cookie2``) header: the jar ends up exactly as
 before, and a browser session's cookies (the phone's web pages) are kept and sent back as
 they were.

@@ -76,7 +76,7 @@ def node_executable() -> Path:
     if found is None:
         raise ConfigError(
             f"Node.js is not on PATH: the appium driver runs npm's Appium 3, which needs "
-            f"Node.js {NODE_VERSION} or newer as `node` (README, the two commands: Debian 12's "
+            f"Node.js {NODE_VERSION} or newer as `node` (README, Troubleshooting: Debian 12's "
             "own nodejs is 18, too old; take Node from nodejs.org or NodeSource); put it on "
             "PATH and run `make setup`, or use an Appium server you run yourself "
             "(`server: URL` in the capabilities file)")

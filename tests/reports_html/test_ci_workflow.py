@@ -46,7 +46,9 @@ def test_the_workflow_runs_make_run_and_publishes_the_reports() -> None:
     assert steps["actions/cache/save"]["with"]["key"] == \
         steps["actions/cache/restore"]["with"]["key"]
     uploaded = steps["actions/upload-artifact"]["with"]["path"].split()
-    assert {"reports/out/allure-report/", "reports/out/junit.xml"} <= set(uploaded)
+    # the conformance page to hand to an approver, and what survives a killed run, too
+    assert {"reports/out/allure-report/", "reports/out/junit.xml", "reports/out/summary.html",
+            "reports/out/results.jsonl"} <= set(uploaded)
     junit = steps["mikepenz/action-junit-report"]
     assert junit["with"]["report_paths"] == "reports/out/junit.xml"
     assert run["permissions"]["checks"] == "write"
