@@ -50,10 +50,13 @@ def _path(value: str | Path) -> Path:
     """A path option's value: an empty one (an unset variable) is refused. Typer turned ""
     into ".", so `--out ""` wrote a run's reports into the current folder over what was
     there, and `personas generate -o ""` said ". exists"."""
+    from harness.run_checks import empty_path_problem
+
     if isinstance(value, Path):  # a default
         return value
-    if not value.strip():
-        raise typer.BadParameter("is empty (an unset variable?); give a path")
+    problem = empty_path_problem(value)
+    if problem is not None:
+        raise typer.BadParameter(problem)
     return Path(value)
 
 
@@ -65,10 +68,11 @@ SeedOption = Annotated[int, typer.Option(
 def _check_token_env(value: str | None) -> str | None:
     """Click reads an empty environment variable as unset: ``VNEID_HARNESS_ADMIN_TOKEN=``
     served the control API with no token, where ``--admin-token ""`` is refused."""
-    if value is None and os.environ.get("VNEID_HARNESS_ADMIN_TOKEN") == "":
-        raise typer.BadParameter("VNEID_HARNESS_ADMIN_TOKEN is set but empty: give a token, "
-                                 "or unset it to serve the test-control API to loopback "
-                                 "callers only (S-6)")
+    from harness.run_checks import admin_token_env_problem
+
+    problem = admin_token_env_problem(value, os.environ)
+    if problem is not None:
+        raise typer.BadParameter(problem)
     return value
 
 
@@ -81,14 +85,14 @@ ReportOption = Annotated[bool, typer.Option(
          "(its trend kept in OUT/history/)")]
 def _check_protocol_url(ctx: typer.Context, param: typer.CallbackParam,
                         value: str | None) -> str | None:
+    from harness.run_checks import empty_value_problem
     from reports.protocol_links import protocol_url_problem
 
     source = ctx.get_parameter_source(param.name) if param.name is not None else None
-    if value == "" and getattr(source, "name", None) == "COMMANDLINE":
-        # (an empty $VNEID_HARNESS_PROTOCOL_URL, a CI variable left unset, means the default)
-        raise typer.BadParameter("is empty (an unset variable?): give the URL, or leave the "
-                                 "option out for the default")
-    problem = protocol_url_problem(value) if value else None
+    # (an empty $VNEID_HARNESS_PROTOCOL_URL, a CI variable left unset, means the default)
+    typed = getattr(source, "name", None) == "COMMANDLINE"
+    problem = (empty_value_problem(value) if typed else None) or (
+        protocol_url_problem(value) if value else None)
     if problem is not None:
         raise typer.BadParameter(problem)
     return value
@@ -305,15 +309,13 @@ def conformance(
     """Run a conformance plan against the embedded mocks or a vendor's server."""
     from harness.conformance import PLANS
     from harness.run import RunOptions, run_suites
-    from harness.targets import check_target_url
+    from harness.run_checks import plan_problem, target_url_problem, targets_given
 
-    if plan not in PLANS:
-        raise _fail(f"unknown plan {plan!r}; plans: {', '.join(PLANS)}")
-    try:  # an empty one (an unset variable) before anything is served or run
-        check_target_url("--vneid-url", vneid_url)
-        check_target_url("--vssid-url", vssid_url)
-    except HarnessError as exc:
-        raise _fail(str(exc)) from None
+    # an empty URL (an unset variable) before anything is served or run
+    problem = (plan_problem(plan, PLANS) or target_url_problem("--vneid-url", vneid_url)
+               or target_url_problem("--vssid-url", vssid_url))
+    if problem is not None:
+        raise _fail(problem)
     if vneid_url and vssid_url:
         raise _fail("give --vneid-url (a provider under test) or --vssid-url (a relying party "
                     "under test), not both")
@@ -325,7 +327,8 @@ def conformance(
         raise _fail("--rp-client-secret and --rp-auth-method describe a relying party under "
                     "test: give them with --plan vssid-relying-party --vssid-url URL")
     try:
-        broken = _broken_preview(plan, broken_rp, broken_vneid, vneid_url or vssid_url)
+        broken = _broken_preview(plan, broken_rp, broken_vneid,
+                                 targets_given(vneid_url, vssid_url))
     except HarnessError as exc:
         raise _fail(str(exc)) from None
     options = RunOptions(out=out, seed=seed, plan=plan, expected_failures=expected_failures,
@@ -351,22 +354,21 @@ def conformance(
 
 
 def _broken_preview(plan: str, rp: list[str] | None, vneid: str | None,
-                    target: str | None) -> BrokenMocks:
+                    targets: list[str]) -> BrokenMocks:
     """``--broken-rp`` and ``--broken-vneid`` of ``conformance``: deliberately broken embedded
     mocks, to preview the verdict on an implementation that gets something wrong; only for
     the embedded mock of the role the plan grades."""
     from harness.broken_mocks import BROKEN_RP, BROKEN_VNEID, BrokenMocks
+    from harness.run_checks import broken_with_targets_problem
 
     broken = BrokenMocks.parse(rp, vneid)
     given = [name for name, on in ((BROKEN_RP, broken.rp), (BROKEN_VNEID, broken.vneid))
              if on]
     if not given:
         return broken
-    if target:
-        verb = "break" if len(given) > 1 else "breaks"
-        raise ConfigError(f"{' and '.join(given)} {verb} the harness's embedded mocks, to "
-                          "preview a failing verdict; a server of yours is tested as it is: "
-                          f"leave out {' and '.join(given)}, or --vneid-url/--vssid-url")
+    problem = broken_with_targets_problem(given, targets)
+    if problem is not None:
+        raise ConfigError(problem)
     if broken.rp and plan == "vneid-provider":
         raise ConfigError(f"{BROKEN_RP} breaks the embedded relying party, which plan "
                           "vneid-provider does not grade: give it with --plan "

@@ -162,77 +162,86 @@ def _path_option(value: str) -> Path:
     the run started in)."""
     import argparse
 
-    if not value.strip():
-        raise argparse.ArgumentTypeError("empty (an unset variable?): give the file's path")
+    from harness.run_checks import empty_path_problem
+
+    problem = empty_path_problem(value)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
     return Path(value)
 
 
-def _refuse_workers_for_remote_targets(config: pytest.Config, remote: list[str]) -> None:
-    """``-n 2`` against ``--vneid-url``/``--vssid-url``: the workers' tests change the same
-    providers' clocks, faults and settings under each other and fail for it (``vneid-harness
-    run`` refuses more than one worker there too)."""
-    from harness.targets import REMOTE_TESTS_TAKE_TURNS
-
+def _workers(config: pytest.Config) -> int:
+    """How many pytest-xdist workers the run asked for (``-n``, or ``-d --tx 2*popen``); 1
+    in a worker, and without pytest-xdist (the tests run in this process)."""
+    if hasattr(config, "workerinput"):
+        return 1
     workers = getattr(config.option, "numprocesses", None)
     if not workers and getattr(config.option, "dist", "no") != "no":  # -d --tx 2*popen
         counts = [spec.partition("*") for spec in getattr(config.option, "tx", None) or []]
         workers = sum(int(count) if star and count.isdigit() else 1
                       for count, star, _ in counts)
-    if (remote and isinstance(workers, int) and workers > 1
-            and not hasattr(config, "workerinput")):
-        raise pytest.UsageError(
-            f"-n {workers} with {' and '.join(remote)}: {REMOTE_TESTS_TAKE_TURNS}; run them "
-            "in one process (leave out -n, or -n 0)")
+    return workers if isinstance(workers, int) else 1
+
+
+def _problems(config: pytest.Config) -> Iterator[str | None]:
+    """What the run's options get wrong, in turn (``None``: that check passed), each asked
+    only once the ones before it passed; the checks the CLI and the runner make too are
+    :mod:`harness.run_checks`'s, in its words."""
+    from harness.broken_mocks import BROKEN_RP, BROKEN_VNEID
+    from harness.run_checks import (
+        admin_token_env_problem,
+        admin_token_problem,
+        broken_with_targets_problem,
+        empty_value_problem,
+        plan_problem,
+        remote_workers_problem,
+        target_url_problem,
+        targets_given,
+        vssid_without_vneid_problem,
+    )
+
+    vneid_url = config.getoption(OPT_VNEID_URL, None)
+    vssid_url = config.getoption(OPT_VSSID_URL, None)
+    remote = targets_given(vneid_url, vssid_url)
+    admin_token = config.getoption(OPT_ADMIN_TOKEN, None)
+    if remote:  # without targets the token is unused: an empty variable is no mistake then
+        yield admin_token_env_problem(admin_token, os.environ)
+    yield admin_token_problem(admin_token)
+    yield target_url_problem(OPT_VNEID_URL, vneid_url)
+    yield target_url_problem(OPT_VSSID_URL, vssid_url)
+    yield remote_workers_problem(_workers(config), remote, option="-n",
+                                 one_process="leave out -n, or -n 0")
+    alluredir = config.getoption("allure_report_dir", None)  # allure-pytest's --alluredir
+    if alluredir and os.path.lexists(alluredir) and not os.path.isdir(alluredir):
+        yield (f"--alluredir {alluredir}: not a folder; give a folder (made if missing), or "
+               "move what is there away")  # allure-pytest's own answer is an INTERNALERROR
+    for option, given in ((OPT_PROTOCOL_URL, config.getoption(OPT_PROTOCOL_URL, None)),
+                          (OPT_REPLAY_AS, config.getoption(OPT_REPLAY_AS, None)),
+                          ("--hypothesis-profile", config.getoption("hypothesis_profile", None))):
+        empty = empty_value_problem(given)  # each fell back to its default without a word
+        yield f"{option} {empty}" if empty is not None else None
+    yield _hypothesis_profile_problem(config.getoption("hypothesis_profile", None))
+    plan = config.getoption(OPT_PLAN, None)
+    if plan is not None:
+        from harness.conformance import PLANS
+
+        yield plan_problem(plan, PLANS)
+    yield vssid_without_vneid_problem(vneid_url, vssid_url)
+    broken = _broken(config)  # a usage error of its own for a name that is none
+    yield broken_with_targets_problem(
+        [name for name, on in ((BROKEN_RP, broken.rp), (BROKEN_VNEID, broken.vneid)) if on],
+        remote)
 
 
 @pytest.hookimpl(tryfirst=True)  # before hypothesis's own pytest_configure loads the profile
 def pytest_configure(config: pytest.Config) -> None:
-    from harness.errors import ConfigError
     from harness.http_client import bypass_proxies_for_loopback, redact_http_client_logs
-    from harness.targets import check_admin_token, check_target_url
 
     bypass_proxies_for_loopback()
     redact_http_client_logs()
-    remote = [o for o in (OPT_VNEID_URL, OPT_VSSID_URL) if config.getoption(o, None)]
-    if (remote and config.getoption(OPT_ADMIN_TOKEN, None) is None
-            and os.environ.get(ADMIN_TOKEN_ENV) == ""):
-        raise pytest.UsageError(  # as vneid-harness refuses it; without targets it is unused
-            f"{ADMIN_TOKEN_ENV} is set but empty: give the token the targets were served with, "
-            f"or unset it (or pass --admin-token)")
-    try:
-        check_admin_token(config.getoption(OPT_ADMIN_TOKEN, None))
-        for option in (OPT_VNEID_URL, OPT_VSSID_URL):
-            check_target_url(option, config.getoption(option, None))
-    except ConfigError as exc:
-        raise pytest.UsageError(str(exc)) from None
-    _refuse_workers_for_remote_targets(config, remote)
-    alluredir = config.getoption("allure_report_dir", None)  # allure-pytest's --alluredir
-    if alluredir and os.path.lexists(alluredir) and not os.path.isdir(alluredir):
-        raise pytest.UsageError(  # allure-pytest's own answer is an INTERNALERROR
-            f"--alluredir {alluredir}: not a folder; give a folder (made if missing), or "
-            "move what is there away")
-    for option, given in ((OPT_PROTOCOL_URL, config.getoption(OPT_PROTOCOL_URL, None)),
-                          (OPT_REPLAY_AS, config.getoption(OPT_REPLAY_AS, None)),
-                          ("--hypothesis-profile", config.getoption("hypothesis_profile", None))):
-        if given == "":  # each fell back to its default without a word
-            raise pytest.UsageError(f"{option} is empty (an unset variable?): give a value, "
-                                    "or leave the option out for its default")
-    named = config.getoption("hypothesis_profile", None)
-    if named:
-        # --hypothesis-profile dev|ci|deep: the property suites' profiles must be registered
-        # before hypothesis loads the one named, which is before those suites are collected.
-        import importlib
-
-        from hypothesis import settings
-        from hypothesis.errors import InvalidArgument
-
-        profiles = importlib.import_module("scenarios.properties.profiles")
-        try:
-            settings.get_profile(named)
-        except InvalidArgument:  # hypothesis's own check would be an INTERNALERROR
-            raise pytest.UsageError(
-                f"--hypothesis-profile {named!r}: choose one of "
-                f"{', '.join(profiles.PROFILES)} (docs/properties.md)") from None
+    problem = next((found for found in _problems(config) if found is not None), None)
+    if problem is not None:
+        raise pytest.UsageError(problem)
     config.addinivalue_line(
         "markers", "clause(*ids): the PROTOCOL.md clause ids this test checks"
     )
@@ -243,27 +252,6 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "warning_on_failure: a failure of the test's own check (not of its set-up) is a "
         "WARNING (allowed but discouraged)"
     )
-    plan = config.getoption(OPT_PLAN, None)
-    if plan is not None:
-        from harness.conformance import PLANS
-
-        if plan not in PLANS:
-            raise pytest.UsageError(f"unknown plan {plan!r}; plans: {', '.join(PLANS)}")
-    vneid_url = config.getoption(OPT_VNEID_URL, None)
-    vssid_url = config.getoption(OPT_VSSID_URL, None)
-    broken = _broken(config)
-    if broken.rp and vneid_url:
-        raise pytest.UsageError(f"{OPT_BROKEN_RP} breaks the embedded VssID mock; it "
-                                f"cannot be combined with {OPT_VNEID_URL}")
-    if broken.vneid is not None and vneid_url:
-        raise pytest.UsageError(f"{OPT_BROKEN_VNEID} breaks the embedded VNeID mock; a "
-                                f"provider at {OPT_VNEID_URL} cannot be broken by the "
-                                "harness, so they cannot be combined")
-    if vssid_url and not vneid_url:
-        raise pytest.UsageError(
-            f"{OPT_VSSID_URL} needs {OPT_VNEID_URL}: a VssID backend out of process can only "
-            "trust a VNeID provider it can reach (e.g. both from vneid-harness serve)"
-        )
     profile_file = config.getoption(OPT_PROFILE, None)
     if profile_file is not None:
         from harness.errors import ConfigError
@@ -310,6 +298,25 @@ def pytest_configure(config: pytest.Config) -> None:
         from harness.drivers.pytest_ui import register
 
         register(config, appium_capabilities=config.getoption(OPT_APPIUM_CAPABILITIES, None))
+
+
+def _hypothesis_profile_problem(named: str | None) -> str | None:
+    """``--hypothesis-profile dev|ci|deep``: the property suites' profiles must be registered
+    before hypothesis loads the one named, which is before those suites are collected."""
+    if not named:
+        return None
+    import importlib
+
+    from hypothesis import settings
+    from hypothesis.errors import InvalidArgument
+
+    profiles = importlib.import_module("scenarios.properties.profiles")
+    try:
+        settings.get_profile(named)
+    except InvalidArgument:  # hypothesis's own check would be an INTERNALERROR
+        return (f"--hypothesis-profile {named!r}: choose one of "
+                f"{', '.join(profiles.PROFILES)} (docs/properties.md)")
+    return None
 
 
 @pytest.hookimpl(trylast=True)  # around pytest's own hook, set while it configured

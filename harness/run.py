@@ -47,6 +47,7 @@ from harness.profile_file import load_profile, profile_overrides
 from harness.protocol.redaction import redact_url
 from harness.protocol.text import clip
 from harness.replay import own_pytest, replay_of
+from harness.run_checks import remote_workers_problem, targets_given
 from harness.targets import check_admin_token, check_target_url
 from reports.conformance_html import write_conformance_html
 from reports.errors import ReportError
@@ -900,10 +901,11 @@ def _workers_problem(options: RunOptions) -> str | None:
     if options.workers is not None and options.workers > most:
         return (f"--workers {options.workers} is more than this machine can run: at most "
                 f"{most} ({MAX_WORKERS_PER_CPU} per CPU); leave it out for one per CPU")
-    if options.vneid_url or options.vssid_url:
-        from harness.targets import REMOTE_TESTS_TAKE_TURNS
-
-        return f"{REMOTE_TESTS_TAKE_TURNS}: run them with --workers 1"
+    remote = remote_workers_problem(options.workers, targets_given(options.vneid_url,
+                                                                   options.vssid_url),
+                                    option="--workers", one_process="--workers 1")
+    if remote is not None:
+        return remote
     if importlib.util.find_spec("xdist") is None:
         return "more than one worker needs pytest-xdist: pip install pytest-xdist"
     return None

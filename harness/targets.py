@@ -27,6 +27,7 @@ from harness.errors import ConfigError, HarnessError
 from harness.http_client import HarnessClient
 from harness.protocol import DEFAULT_PROFILE, Clock, Entropy, Profile, SeededEntropy
 from harness.protocol.redaction import REDACTED, URL_REDACTED, redact_json, redact_url
+from harness.run_checks import admin_token_problem, target_url_problem
 from harness.trace import HarnessAction, Trace, ensure_traced
 
 SCENARIO_PARTY = "scenario"
@@ -48,12 +49,6 @@ HTTP_DEADLINE = 30.0
 """Seconds a whole exchange with a provider reached over HTTP may take (``HTTP_TIMEOUT``
 bounds each read only: an answer trickled a byte at a time never tripped it)."""
 
-REMOTE_TESTS_TAKE_TURNS = (
-    "tests against remote providers share their state (request logs, clocks, faults) and "
-    "must take turns")
-"""Why a run against ``--vneid-url``/``--vssid-url`` has one worker (``run`` and pytest)."""
-
-
 def health_problem(body: Any) -> str | None:
     """What is wrong with the JSON answer to ``GET /_harness/health``, if anything: §11
     asks for the object ``{status: "ok", version}``."""
@@ -62,51 +57,21 @@ def health_problem(body: Any) -> str | None:
     return f"{str(body)[:80]}, not {{\"status\": \"ok\", …}} (PROTOCOL.md §11)"
 
 
-SERVE_PORTS: Mapping[str, int] = {"--vneid-url": 8801, "--vssid-url": 8802}
-"""The port of each target option's example: where ``vneid-harness serve`` puts that
-provider by default (its ``--vneid-port`` and ``--vssid-port``)."""
-
-
 def check_target_url(option: str, url: str | None) -> None:
     """``url`` (given as ``option``, ``None``: not given) is an http(s) URL with a host the
-    HTTP client can use, or a :class:`ConfigError` with an example of that option (a VssID
-    URL's example once showed the VNeID's port)."""
-    if url is None:
-        return
-    example = f"(for example {option} http://127.0.0.1:{SERVE_PORTS.get(option, 8801)})"
-    if not url.strip():  # an unset shell variable: not "no target" (the embedded mocks)
-        raise ConfigError(f"{option} is empty (an unset variable?): give the target's URL "
-                          f"{example}, or leave the option out to run against the embedded "
-                          "mock providers")
-    shown = redact_url(url)  # a password in it stays out of the message (S-5)
-    if not url[:8].lower().startswith(("http://", "https://")):  # RFC 3986 §3.1: any case
-        if "@" in url and "://" not in url:  # no URL to redact in: what follows the user info
-            shown = f"…@{url.rsplit('@', 1)[1]}"
-        raise ConfigError(f"{option} must be an http(s) URL, got {shown!r} {example}")
-    try:
-        host = httpx.URL(url).host  # an invalid IDNA label ("xn--zz") raises UnicodeError
-    except (httpx.InvalidURL, UnicodeError) as exc:
-        raise ConfigError(f"{option} {shown!r} is not a usable URL ({exc}) {example}") from None
-    if not host:
-        raise ConfigError(f"{option} {shown!r} has no host {example}")
+    HTTP client can use, or a :class:`ConfigError` that says so
+    (:func:`harness.run_checks.target_url_problem`)."""
+    problem = target_url_problem(option, url)
+    if problem is not None:
+        raise ConfigError(problem)
 
 
 def check_admin_token(admin_token: str | None) -> None:
-    """S-6: a token callers can present: non-empty printable ASCII without spaces at its ends
-    (it travels in the ``X-Harness-Admin-Token`` HTTP header; anything else never matches,
-    and a control character, a newline read from a secret file, made the HTTP client refuse
-    the header and quote it, token and all, in its error: S-5)."""
-    if admin_token is None:
-        return
-    where = "--admin-token (or VNEID_HARNESS_ADMIN_TOKEN)"
-    if not admin_token:
-        raise ConfigError(f"{where} is empty; give a token, or leave it out to serve the "
-                          "test-control API to loopback callers only (S-6)")
-    if (not all(" " <= ch <= "~" for ch in admin_token)
-            or admin_token != admin_token.strip(" ")):
-        raise ConfigError(f"{where} must be printable ASCII with no space at either end: "
-                          "clients send it in the X-Harness-Admin-Token HTTP header, which "
-                          "cannot carry it otherwise; choose another token")
+    """S-6: a token callers can present, or a :class:`ConfigError` that says why not
+    (:func:`harness.run_checks.admin_token_problem`)."""
+    problem = admin_token_problem(admin_token)
+    if problem is not None:
+        raise ConfigError(problem)
 
 
 class TargetUnreachable(HarnessError):

@@ -109,6 +109,21 @@ FRONT_ENDS = {
 may import it: the reporters, the replay line, the preflight and the plugin import none."""
 
 
+RUN_CHECKS_MAY_IMPORT = ("harness", "harness.protocol")
+"""What :mod:`harness.run_checks`, the option checks the front ends and the engine share,
+imports of ours: the package's constants and the protocol model, so that any module of the
+engine can use it without a cycle."""
+
+
+def test_the_shared_option_checks_import_nothing_of_the_engine() -> None:
+    path = ROOT / "harness" / "run_checks.py"
+    wrong = [f"harness/run_checks.py:{line} imports {module}"
+             for line, module, _ in _imports(path)
+             if _top(module) in OURS and module not in RUN_CHECKS_MAY_IMPORT
+             and not module.startswith("harness.protocol.")]
+    assert not wrong, wrong
+
+
 def test_no_module_of_the_engine_or_the_reporters_imports_a_front_end() -> None:
     wrong = [f"{p.relative_to(ROOT)}:{line} imports {module}"
              for p in [*_files("harness"), *_files("reports")]

@@ -13,6 +13,7 @@ from types import MappingProxyType
 
 from harness.errors import ConfigError
 from harness.protocol import CLAUSES
+from harness.run_checks import plan_problem
 
 __all__ = ["ALL", "PLANS", "Plan", "get_plan"]
 
@@ -72,7 +73,7 @@ PLANS: Mapping[str, Plan] = MappingProxyType({
 
 
 def get_plan(name: str) -> Plan:
-    try:
-        return PLANS[name]
-    except KeyError:
-        raise ConfigError(f"unknown plan {name!r}; plans: {', '.join(PLANS)}") from None
+    problem = plan_problem(name, PLANS)
+    if problem is not None:
+        raise ConfigError(problem)
+    return PLANS[name]

@@ -161,11 +161,11 @@ def test_the_correct_provider_passes_the_plan(tmp_path: Path) -> None:
     (["--broken-vneid", "signing_key_rotated"],  # a variation: valid, not a bug
      "--broken-vneid: unknown fault or check 'signing_key_rotated'; choose a fault from "),
     (["--broken-vneid", "verifier", "--vneid-url", "http://127.0.0.1:9"],
-     "--broken-vneid breaks the embedded VNeID mock; a provider at --vneid-url cannot be "
-     "broken by the harness"),
+     "--broken-vneid breaks the harness's embedded mocks, to preview a failing verdict; a "
+     "server of yours is tested as it is: leave out --broken-vneid, or --vneid-url"),
     (["--broken-vneid", "id_token_sig_invalid", "--vneid-url", "http://127.0.0.1:9"],
-     "--broken-vneid breaks the embedded VNeID mock; a provider at --vneid-url cannot be "
-     "broken by the harness"),
+     "--broken-vneid breaks the harness's embedded mocks, to preview a failing verdict; a "
+     "server of yours is tested as it is: leave out --broken-vneid, or --vneid-url"),
 ])
 def test_a_fault_it_cannot_carry_is_a_usage_error(pytester: pytest.Pytester, args: list[str],
                                                   said: str) -> None:

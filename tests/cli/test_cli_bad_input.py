@@ -583,7 +583,7 @@ def test_an_empty_path_is_refused_not_taken_for_the_current_folder(
     (tmp_path / "summary.json").write_text("{}", encoding="utf-8")
     result: Result = runner.invoke(app, args, env={"COLUMNS": "400"})
     assert result.exit_code == 2, result.output
-    assert "is empty (an unset variable?); give a path" in result.output
+    assert "is empty (an unset variable?): give a path" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.json"]
     assert (tmp_path / "summary.json").read_text(encoding="utf-8") == "{}"
 

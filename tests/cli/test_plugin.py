@@ -580,8 +580,8 @@ def test_the_admin_token_variable_is_read_as_vneid_harness_reads_it(
     empty = pytester.runpytest_subprocess("-p", "no:cacheprovider", "test_other.py",
                                           "--vneid-url", "http://127.0.0.1:9")
     assert empty.ret == pytest.ExitCode.USAGE_ERROR
-    empty.stderr.fnmatch_lines(["ERROR: VNEID_HARNESS_ADMIN_TOKEN is set but empty: give the "
-                                "token the targets were served with, or unset it*"])
+    empty.stderr.fnmatch_lines(["ERROR: VNEID_HARNESS_ADMIN_TOKEN is set but empty: set it to "
+                                "the token (the one the targets were served with*"])
 
 
 def test_plain_pytest_shows_the_pre_run_warnings_of_remote_targets(
@@ -748,7 +748,7 @@ def test_an_empty_file_option_is_a_usage_error_not_the_current_folder(
     pytester.makepyfile("def test_x():\n    pass\n")
     result = pytester.runpytest("--personas=")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*argument --personas: empty (an unset variable?)*"])
+    result.stderr.fnmatch_lines(["*argument --personas: is empty (an unset variable?)*"])
 
 
 @pytest.mark.parametrize("kind", ["file", "fifo", "dangling-link"])
