@@ -78,7 +78,7 @@ class TargetUnreachable(HarnessError):
     """A provider under test did not answer (down, refusing, or silent past the timeout).
     Not a :class:`ConfigError`: the options may be right and the target down for a while;
     a run stops after a few tests in a row that could not reach it
-    (:data:`harness.pytest_plugin.UNREACHABLE_IN_A_ROW`)."""
+    (:data:`harness.plugin_remote.UNREACHABLE_IN_A_ROW`)."""
 
 
 class ControlError(HarnessError):

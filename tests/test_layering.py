@@ -23,7 +23,7 @@ HARNESS_MAY_START_MOCKS = frozenset({
     "harness/targets.py",  # builds the embedded providers and the provider plan's VssID
     "harness/serve.py",  # serves them
     "harness/cli.py",  # `serve`'s options
-    "harness/pytest_plugin.py",  # the mocks' default secrets, scrubbed from reports
+    "harness/plugin_reports.py",  # the mocks' default secrets, scrubbed from reports
     "harness/broken_mocks.py",  # the names of the mocks' checks and faults (--broken-*)
 })
 """The harness's modules that start or configure the mock providers: the glue the layers
@@ -100,19 +100,41 @@ def test_no_private_name_crosses_a_package(package: str) -> None:
     assert not wrong, wrong
 
 
+PLUGIN_PARTS = frozenset({
+    "harness.plugin_config",
+    "harness.plugin_fixtures",
+    "harness.plugin_markers",
+    "harness.plugin_remote",
+    "harness.plugin_reports",
+    "harness.plugin_signals",
+})
+"""The pytest plugin's parts, each registered by the plugin (:data:`harness.pytest_plugin.PARTS`);
+one front end with its entry point, ``harness.pytest_plugin``, which pytest loads."""
+_PLUGIN_FILES = frozenset(f"{name.replace('.', '/')}.py"
+                          for name in {*PLUGIN_PARTS, "harness.pytest_plugin"})
+
 FRONT_ENDS = {
     "harness.pytest_plugin": frozenset[str](),  # loaded by pytest (its pytest11 entry point)
+    **{part: _PLUGIN_FILES for part in PLUGIN_PARTS},  # the plugin's parts, one another
     "harness.run": frozenset({"harness/cli.py"}),
     "harness.cli": frozenset({"harness/__main__.py"}),
 }
 """The front ends of the engine, each with the modules of ``harness`` and ``reports`` that
-may import it: the reporters, the replay line, the preflight and the plugin import none."""
-
+may import it: the reporters, the replay line, the preflight and the plugin import none.
+(``harness.plugin_options``, names only, is not one: the reporters and the replay line
+name the options by it.)"""
 
 RUN_CHECKS_MAY_IMPORT = ("harness", "harness.protocol")
 """What :mod:`harness.run_checks`, the option checks the front ends and the engine share,
 imports of ours: the package's constants and the protocol model, so that any module of the
 engine can use it without a cycle."""
+
+
+def test_the_plugins_parts_are_the_ones_the_layers_know() -> None:
+    """A new part of the plugin is a front end too: it gets the rule above."""
+    from harness.pytest_plugin import PARTS
+
+    assert {part.__name__ for part in PARTS} == PLUGIN_PARTS
 
 
 def test_the_shared_option_checks_import_nothing_of_the_engine() -> None:

@@ -1,10 +1,10 @@
 """The UI drivers' part of the harness's pytest plugin: session resources, failure artifacts.
 
-Registered by :mod:`harness.pytest_plugin` only when ``--driver`` is ``web`` or ``appium``, so
-``--driver sim`` loads none of it. It holds the session's :class:`UIRuntime` (the phone screen
-server, Chromium, the Appium server: each started when a device first needs it, all stopped
-at the end of the session, also when tests failed), notes which tests failed, and keeps a
-failed test's artifacts (the Playwright trace, the last screen) under
+Registered by the plugin (:mod:`harness.plugin_config`) only when ``--driver`` is ``web`` or
+``appium``, so ``--driver sim`` loads none of it. It holds the session's :class:`UIRuntime`
+(the phone screen server, Chromium, the Appium server: each started when a device first
+needs it, all stopped at the end of the session, also when tests failed), notes which tests
+failed, and keeps a failed test's artifacts (the Playwright trace, the last screen) under
 ``<alluredir>/../traces/`` (else ``reports/out/traces/``), attached to its Allure result.
 """
 

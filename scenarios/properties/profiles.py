@@ -12,7 +12,7 @@ Which one runs, first match wins:
 
 1. ``pytest --hypothesis-profile NAME`` (hypothesis's own option). Hypothesis loads the profile
    while pytest configures, before this package is collected, so the harness plugin imports
-   this module first (``harness.pytest_plugin.pytest_configure``, ``tryfirst``).
+   this module first (``harness.plugin_config.pytest_configure``, ``tryfirst``).
 2. ``VNEID_HARNESS_HYPOTHESIS_PROFILE=NAME`` in the environment.
 3. ``ci``.
 

@@ -36,7 +36,7 @@ def test_the_options_help_lists_every_skippable_check() -> None:
     (the mock's package is not imported to print help): it names each one there is."""
     import re
 
-    from harness import cli, pytest_plugin
+    from harness import cli, plugin_config
     from harness.plugin_options import OPT_BROKEN_RP
 
     helps = {"vneid-harness": cli.BrokenRpOption.__metadata__[0].help}
@@ -53,7 +53,7 @@ def test_the_options_help_lists_every_skippable_check() -> None:
         def addini(self, *args: object, **kwargs: object) -> None:
             pass
 
-    pytest_plugin.pytest_addoption(Parser())  # type: ignore[arg-type]
+    plugin_config.pytest_addoption(Parser())  # type: ignore[arg-type]
     assert set(helps) == {"vneid-harness", "pytest"}
     for where, text in helps.items():
         listed = re.search(r"\(([a-z_, ]+)\)", text)

@@ -6,6 +6,7 @@ import os
 import re
 from pathlib import Path
 
+import pluggy
 import pytest
 
 from tests.robustness.served_pair import ServeProcess
@@ -25,6 +26,30 @@ def test_fixtures_run_a_login(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--seed", "7")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*vneid-harness: seed=7 driver=sim target=embedded*"])
+
+
+def test_the_plugins_parts_are_registered_once_each(pytester: pytest.Pytester) -> None:
+    """The plugin is an index of parts (harness.pytest_plugin.PARTS), each a plugin of its own:
+    each registered once (a hook seen twice would run twice: two replay lines, two headers),
+    and none without the entry point (``-p no:vneid_harness``) or one left out by name."""
+    from harness.pytest_plugin import PARTS
+
+    config = pytester.parseconfig()
+    manager = config.pluginmanager
+    assert all(manager.get_plugin(part.__name__) is part for part in PARTS)
+    for caller in manager.hook.__dict__.values():
+        if isinstance(caller, pluggy.HookCaller):
+            ours = [impl.plugin_name for impl in caller.get_hookimpls()
+                    if impl.plugin_name.startswith("harness.")
+                    or impl.plugin_name == "vneid_harness"]
+            assert len(ours) == len(set(ours)), (caller.name, ours)
+    assert manager.hook.pytest_report_header(config=config, start_path=pytester.path) \
+        .count("vneid-harness: seed=0 driver=sim target=embedded providers") == 1
+    off = pytester.parseconfig("-p", "no:vneid_harness")
+    assert not [part for part in PARTS if off.pluginmanager.get_plugin(part.__name__)]
+    one_off = pytester.parseconfig("-p", "no:harness.plugin_signals")
+    assert one_off.pluginmanager.get_plugin("harness.plugin_signals") is None
+    assert one_off.pluginmanager.get_plugin("harness.plugin_fixtures") is not None
 
 
 def test_unknown_clause_is_a_usage_error(pytester: pytest.Pytester) -> None:
@@ -733,7 +758,7 @@ def test_the_replay_command_names_this_pythons_pytest(
 
 def test_the_header_does_not_print_a_target_urls_password(pytester: pytest.Pytester) -> None:
     """``pytest --vneid-url http://u:pw@host`` printed the password in the session header."""
-    from harness.pytest_plugin import pytest_report_header
+    from harness.plugin_remote import pytest_report_header
 
     config = pytester.parseconfig("--vneid-url", "http://u:s3cr3t@127.0.0.1:1",
                                   "--vssid-url", "http://u:s3cr3t@127.0.0.1:2")

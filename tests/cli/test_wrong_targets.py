@@ -220,7 +220,7 @@ def test_only_unreachable_tests_in_a_row_stop_the_run() -> None:
     tests and times out now and then keeps its run."""
     from types import SimpleNamespace
 
-    from harness.pytest_plugin import _stop_when_targets_stop_answering
+    from harness.plugin_remote import _stop_when_targets_stop_answering
 
     config = SimpleNamespace(stash=pytest.Stash())
     session = SimpleNamespace(shouldstop=False)
@@ -804,7 +804,7 @@ def test_a_target_that_dies_mid_answer_counts_as_not_answering() -> None:
     than the "3 tests in a row" that stopped it."""
     from types import SimpleNamespace
 
-    from harness.pytest_plugin import UNREACHABLE_IN_A_ROW, _stop_when_targets_stop_answering
+    from harness.plugin_remote import UNREACHABLE_IN_A_ROW, _stop_when_targets_stop_answering
 
     config = SimpleNamespace(stash=pytest.Stash())
     item = SimpleNamespace(config=config, session=SimpleNamespace(shouldstop=False),
@@ -828,7 +828,7 @@ def test_a_test_failing_on_an_apps_unreachable_screen_counts_as_not_answering(
     from types import SimpleNamespace
 
     import harness.http_client
-    from harness.pytest_plugin import UNREACHABLE_IN_A_ROW, _stop_when_targets_stop_answering
+    from harness.plugin_remote import UNREACHABLE_IN_A_ROW, _stop_when_targets_stop_answering
 
     config = SimpleNamespace(stash=pytest.Stash())
     session = SimpleNamespace(shouldstop=False)

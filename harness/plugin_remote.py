@@ -1,0 +1,175 @@
+"""Remote targets (``--vneid-url``, ``--vssid-url``) in plain pytest (a part of
+:mod:`harness.pytest_plugin`).
+
+The checks ``vneid-harness run`` makes before its tests are made here too
+(:mod:`harness.preflight`), and their findings printed before the tests; the targets are
+set up once for the session (their health checked, the relying party's configuration kept
+and put back at the end) by the ``_remote_target`` fixture, which the ``target`` fixture
+hands out; a run whose targets stop answering stops after :data:`UNREACHABLE_IN_A_ROW` tests
+in a row that could not reach them. The report header says which providers the run tests.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Generator, Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from harness.plugin_config import run_profile
+from harness.plugin_options import (
+    OPT_ADMIN_TOKEN,
+    OPT_DRIVER,
+    OPT_PLAN,
+    OPT_PROFILE,
+    OPT_SEED,
+    OPT_VNEID_URL,
+    OPT_VSSID_URL,
+)
+
+if TYPE_CHECKING:
+    from harness.targets import Target
+
+__all__ = ["UNREACHABLE_IN_A_ROW"]
+
+_PREFLIGHT_PROBLEM = pytest.StashKey[str]()
+"""What the checks before the tests found wrong with the targets (plain pytest goes on, and
+says it again when the targets' set-up then fails)."""
+
+
+@pytest.hookimpl(trylast=True)  # after the plugin's signal handling (harness.plugin_signals)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The pre-run warnings of remote targets, before the tests (with ``-q`` too)."""
+    terminal = session.config.pluginmanager.get_plugin("terminalreporter")
+    if terminal is not None and not hasattr(session.config, "workerinput"):
+        for said in _target_warnings(session.config):
+            terminal.write_line(f"vneid-harness warning: {said}", yellow=True)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    vneid_url = config.getoption(OPT_VNEID_URL, None)
+    from harness.protocol.redaction import redact_url
+
+    vssid_url = config.getoption(OPT_VSSID_URL, None)
+    where = (f"vneid={redact_url(vneid_url)} "  # a URL's password is not printed (S-5)
+             f"vssid={redact_url(vssid_url) if vssid_url else 'embedded'}") \
+        if vneid_url else "embedded providers"
+    return (f"vneid-harness: seed={config.getoption(OPT_SEED)} "
+            f"driver={config.getoption(OPT_DRIVER)} target={where}")
+
+
+def _target_warnings(config: pytest.Config) -> list[str]:
+    """What ``vneid-harness run`` says before the tests about remote targets whose set-up
+    would fail many tests for itself (``harness.preflight.target_warnings``: an issuer other than
+    the URL, another minimum app version than the run's profile; a relying party that trusts
+    another issuer, which ``run`` refuses): plain pytest prints them before the tests."""
+    vneid_url = config.getoption(OPT_VNEID_URL, None)
+    if not vneid_url:
+        return []
+    from harness.conformance.plans import ALL
+    from harness.errors import HarnessError
+    from harness.preflight import PreflightTargets, TargetReads, preflight, target_warnings
+
+    targets = PreflightTargets(vneid_url=vneid_url,
+                               vssid_url=config.getoption(OPT_VSSID_URL, None),
+                               admin_token=config.getoption(OPT_ADMIN_TOKEN, None),
+                               profile=config.getoption(OPT_PROFILE, None),
+                               plan=config.getoption(OPT_PLAN, None) or ALL)
+    try:
+        reads = TargetReads(targets.admin_token)
+        problem = preflight(targets, reads=reads)
+        if problem:  # the warnings' reads would wait on a target found wanting (a 5 s probe)
+            config.stash[_PREFLIGHT_PROBLEM] = problem
+            return [problem]
+        return target_warnings(targets, reads=reads)
+    except HarnessError:  # a bad profile file: pytest_configure has refused it already
+        return []
+
+
+@pytest.fixture(scope="session")
+def _remote_target(request: pytest.FixtureRequest) -> Iterator[Target | None]:
+    config = request.config
+    vneid_url = config.getoption(OPT_VNEID_URL)
+    if not vneid_url:
+        yield None
+        return
+    from harness.errors import HarnessError
+    from harness.targets import remote_target
+
+    target = remote_target(vneid_url, config.getoption(OPT_VSSID_URL),
+                           admin_token=config.getoption(OPT_ADMIN_TOKEN),
+                           seed=config.getoption(OPT_SEED), profile=run_profile(config))
+    stage = "health"
+    try:
+        target.vneid.health()
+        target.vssid.health()
+        stage = "set-up"
+        target.snapshot()
+    except HarnessError as exc:  # one line for the run, not one error per test
+        target.close()
+        # a set-up that failed after the health checks: the cause the checks before the
+        # tests found (swapped URLs) comes first; a health check says its own
+        found = config.stash.get(_PREFLIGHT_PROBLEM, None) if stage == "set-up" else None
+        pytest.exit(f"error: {found}; so the targets' set-up failed: {exc}" if found else
+                    f"error: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
+    try:
+        yield target
+    finally:
+        try:  # the relying party under test as the run found it
+            target.restore()
+        except HarnessError as exc:
+            print(f"warning: could not put the relying party's configuration back as the "
+                  f"run found it: {exc}", file=sys.stderr)
+        target.close()
+
+
+UNREACHABLE_IN_A_ROW = 3
+"""After this many tests in a row that could not reach a remote target, the run stops."""
+_UNREACHABLE = pytest.StashKey[int]()
+_FAILURES_BEFORE = pytest.StashKey[int]()
+
+
+@pytest.hookimpl(wrapper=True, trylast=True)
+def pytest_runtest_makereport(item: pytest.Item,
+                              call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    """Against remote targets, the run stops when they stop answering."""
+    report = yield
+    if report.when != "teardown" and item.config.getoption(OPT_VNEID_URL, None):
+        _stop_when_targets_stop_answering(item, call, report)
+    return report
+
+
+def _stop_when_targets_stop_answering(item: pytest.Item, call: pytest.CallInfo[None],
+                                      report: pytest.TestReport) -> None:
+    """A target that stops answering (down, or silent until every call times out) would
+    fail every remaining test, each after its timeout: stop the run after
+    :data:`UNREACHABLE_IN_A_ROW` such tests instead, saying why. A test counts when it
+    failed with a transport error, or failed after one of the harness's calls to a target
+    failed while it ran (an app shows such a failure as a ``provider_unavailable`` screen,
+    and the test then fails on that screen)."""
+    import httpx
+
+    from harness.http_client import transport_failures
+    from harness.protocol.redaction import redact_secret_shapes
+    from harness.protocol.text import clip
+    from harness.targets import TargetUnreachable
+
+    stash = item.config.stash
+    excinfo = call.excinfo
+    if report.when == "setup":
+        item.stash[_FAILURES_BEFORE] = transport_failures()
+    unreachable = excinfo is not None and report.failed and (
+        excinfo.errisinstance((TargetUnreachable, httpx.TimeoutException, httpx.NetworkError,
+                               httpx.RemoteProtocolError))  # the last: died mid-answer
+        or (report.when == "call"
+            and transport_failures() > item.stash.get(_FAILURES_BEFORE, transport_failures())))
+    if excinfo is None or not unreachable:
+        if report.when == "call":  # the test ran and the targets answered it: not in a row
+            stash[_UNREACHABLE] = 0
+        return
+    count = stash[_UNREACHABLE] = stash.get(_UNREACHABLE, 0) + 1
+    if count >= UNREACHABLE_IN_A_ROW:
+        item.session.shouldstop = (
+            f"the targets stopped answering: {count} tests in a row could not reach them "
+            f"(last: {clip(redact_secret_shapes(str(excinfo.value)), 300)}); the run stops here")
