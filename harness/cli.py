@@ -630,7 +630,9 @@ def personas_generate(
     if output.exists() and not force:
         raise _fail(f"{output} exists; pass --force to overwrite it")
     if level1 + without_vssid > count:
-        raise _fail("--level1 plus --without-vssid cannot exceed --count")
+        raise _fail(f"--level1 {level1} plus --without-vssid {without_vssid} is "
+                    f"{level1 + without_vssid}, more than --count {count}: lower them or "
+                    "raise --count")
     if count - without_vssid > MAX_ACCOUNTS:
         raise _fail(f"--count {count} with --without-vssid {without_vssid} makes "
                     f"{count - without_vssid} VssID accounts, more than the {MAX_ACCOUNTS} "

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from harness.conformance.plans import ALL
 from harness.plugin_options import CLAUSES_LABEL, OPT_PLAN, OPT_SEED
 
 __all__ = ["clause_ids"]
@@ -53,7 +54,7 @@ def _clause_places() -> dict[str, int]:
 
 def _select_plan(config: pytest.Config, items: list[pytest.Item]) -> None:
     plan = config.getoption(OPT_PLAN, None)
-    if plan is None or plan == "all":
+    if plan is None or plan == ALL:
         return
     keep: list[pytest.Item] = []
     drop: list[pytest.Item] = []

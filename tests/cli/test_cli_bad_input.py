@@ -160,6 +160,18 @@ def test_generate_refuses_a_negative_count_of_a_kind(tmp_path: Path, option: str
     assert not out.exists()
 
 
+def test_generate_refuses_more_of_the_kinds_than_the_count_saying_the_numbers(
+        tmp_path: Path) -> None:
+    """It said only "cannot exceed --count" (a new user's walk)."""
+    out = tmp_path / "many.yaml"
+    result = runner.invoke(app, ["personas", "generate", "-o", str(out), "--count", "10",
+                                 "--level1", "5", "--without-vssid", "6"], env={"COLUMNS": "200"})
+    assert result.exit_code == 2
+    assert ("--level1 5 plus --without-vssid 6 is 11, more than --count 10: lower them or "
+            "raise --count") in " ".join(result.output.split())
+    assert not out.exists()
+
+
 def test_serve_refuses_more_accounts_than_it_holds_saying_to_split_the_file(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import mock_providers.vssid.accounts
