@@ -21,7 +21,6 @@ import secrets
 from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any, Final
-from urllib.parse import quote_plus
 
 import httpx
 from joserfc import jwt
@@ -40,6 +39,7 @@ from harness.protocol import (
     parse_callback,
     s256_challenge,
 )
+from harness.protocol.basic_auth import encode_basic
 from harness.protocol.client_auth import ASSERTION_TYPE, AUTH_METHODS
 from harness.protocol.keys import derive_private_key
 from harness.protocol.redaction import redact_json
@@ -251,10 +251,9 @@ class TestRelyingParty:
         data = {k: v for k, v in form.items() if v is not None}
         method = auth_method or self.auth_method
         who, secret = client_id or self.client_id, client_secret or self.client_secret
-        auth = httpx.Auth()  # no Authorization header
+        headers: dict[str, str] = {}  # no Authorization header but Basic's
         if method == "client_secret_basic":
-            # RFC 6749 §2.3.1: each form-urlencoded before the Basic scheme joins them
-            auth = httpx.BasicAuth(quote_plus(who), quote_plus(secret))
+            headers["Authorization"] = encode_basic(who, secret)
         elif method == "client_secret_post":
             data.update(client_id=who, client_secret=secret)
         elif method == "private_key_jwt":
@@ -263,7 +262,7 @@ class TestRelyingParty:
         else:
             raise ConfigError(f"auth_method must be one of {', '.join(AUTH_METHODS)}, got "
                               f"{method!r}")
-        response = self.http.post(self.token_endpoint, data=data, auth=auth)
+        response = self.http.post(self.token_endpoint, data=data, headers=headers)
         return TokenResult.of(response, _json(response))
 
     def userinfo(self, access_token: str | None) -> TokenResult:

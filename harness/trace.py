@@ -24,8 +24,6 @@ message that printed a token response. Nothing exposes them: not ``events``, not
 
 from __future__ import annotations
 
-import base64
-import binascii
 import dataclasses
 import json
 import math
@@ -40,6 +38,7 @@ from urllib.parse import unquote_plus
 import httpx
 
 from harness.protocol import Clock, SystemClock
+from harness.protocol.basic_auth import BasicCredentialsError, basic_pair, decode_basic, is_basic
 from harness.protocol.redaction import (
     REDACTED,
     SECRET_HEADERS,
@@ -274,19 +273,24 @@ def _leaves(value: Any) -> Iterator[str]:
 
 
 def _credentials(header: str) -> Iterator[str]:
-    """``Bearer T`` → ``T``; ``Basic B64`` → ``B64``, ``id:secret`` and ``secret``."""
-    scheme, _, rest = header.partition(" ")
+    """``Bearer T`` → ``T``; ``Basic B64`` → ``B64``, ``id:secret``, the secret as sent and
+    as it reads (form-urldecoded, RFC 6749 §2.3.1)."""
+    rest = header.partition(" ")[2]
     if not rest:
         yield header
         return
     yield rest
-    if scheme.lower() == "basic":
+    if is_basic(header):
         try:
-            pair = base64.b64decode(rest, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
+            pair = basic_pair(header)
+        except BasicCredentialsError:
             return
         yield pair
-        yield unquote_plus(pair.partition(":")[2])
+        yield pair.partition(":")[2]
+        try:
+            yield decode_basic(header)[1]
+        except BasicCredentialsError:
+            return
 
 
 def _body_secrets(raw: bytes, content_type: str) -> Iterator[str]:

@@ -309,7 +309,7 @@ def test_no_client_authentication_is_invalid_client(rp: TestRelyingParty, phone:
 @pytest.mark.plan("vneid-provider")
 @pytest.mark.clause("T-1")
 @pytest.mark.parametrize("kind", ["not-base64", "stray-character", "no-colon", "empty-id",
-                                  "not-utf8"])
+                                  "not-utf8", "escape-not-utf8"])
 def test_malformed_basic_credentials_are_invalid_client(rp: TestRelyingParty, phone: Device,
                                                         persona: Persona, kind: str) -> None:
     # Built here, not in the parameters: reports list parameters, and these hold the secret.
@@ -319,6 +319,8 @@ def test_malformed_basic_credentials_are_invalid_client(rp: TestRelyingParty, ph
         "no-colon": b"harness-rp-no-colon",
         "empty-id": f":{rp.client_secret}".encode(),
         "not-utf8": f"{rp.client_id}:\udcff".encode("utf-8", "surrogatepass"),
+        # RFC 6749 §2.3.1: a percent-escape that is not UTF-8 is not read as U+FFFD
+        "escape-not-utf8": f"{rp.client_id}:%FF".encode(),
     }[kind]
     header = "Basic not*base64" if user_pass is None else (
         "Basic " + base64.b64encode(user_pass).decode()

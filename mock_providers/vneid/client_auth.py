@@ -8,19 +8,17 @@ methods in one request, which §5.2 makes ``invalid_request`` (400).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hmac
 import json
 from collections.abc import Callable, Mapping
 from typing import Any, cast
-from urllib.parse import unquote_plus
 
 from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from harness.protocol import Clock, ProtocolError, finite_number
+from harness.protocol.basic_auth import BasicCredentialsError, decode_basic, is_basic
 from harness.protocol.client_auth import ASSERTION_TYPE
 from mock_providers.vneid.records import AuthMethod, ClientRecord
 from mock_providers.vneid.ttl import TTLStore
@@ -40,15 +38,12 @@ def _refuse(description: str) -> ProtocolError:
 
 
 def _basic_credentials(header: str) -> tuple[str, str]:
-    """RFC 6749 §2.3.1: base64 of ``urlencode(id):urlencode(secret)``."""
+    """RFC 6749 §2.3.1 (:func:`~harness.protocol.basic_auth.decode_basic`); a header that
+    holds no ``client_id:secret`` is T-1's ``invalid_client``."""
     try:
-        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise _refuse("the Basic credentials are not base64 of 'client_id:secret'") from None
-    client_id, colon, secret = decoded.partition(":")
-    if not colon or not client_id:
-        raise _refuse("the Basic credentials are not 'client_id:secret'")
-    return unquote_plus(client_id), unquote_plus(secret)
+        return decode_basic(header)
+    except BasicCredentialsError as exc:
+        raise _refuse(str(exc)) from None
 
 
 def _unverified(assertion: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -79,7 +74,7 @@ def claimed_client(authorization: str | None, form: Mapping[str, str]) -> str | 
     a client assertion's issuer), unverified: to tell whose authentication was refused
     (``None``: it says none readable)."""
     try:
-        if authorization is not None and authorization[:6].lower() == "basic ":
+        if is_basic(authorization):
             return _basic_credentials(authorization)[0]
         if "client_assertion" in form:
             return _claimed_client_id(form, _unverified(form["client_assertion"])[0])
@@ -141,7 +136,7 @@ class ClientAuthenticator:
 
     def _authenticate(self, authorization: str | None, form: Mapping[str, str],
                       fetched: tuple[str, Mapping[str, Any]] | None) -> ClientRecord:
-        basic = authorization is not None and authorization[:6].lower() == "basic "
+        basic = is_basic(authorization)
         post = "client_secret" in form
         assertion = "client_assertion" in form or "client_assertion_type" in form
         if not (basic or post or assertion):

@@ -10,16 +10,15 @@ naming the clause of the call, never a 500 or a hang. Discovery and JWKS are cac
 from __future__ import annotations
 
 import asyncio
-import base64
 import functools
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
-from urllib.parse import quote_plus
 
 import httpx
 
 from harness.protocol import Clock, ProtocolError
+from harness.protocol.basic_auth import encode_basic
 from harness.protocol.redaction import redact_secret_shapes
 from harness.protocol.text import clip
 from mock_providers._tls import tls_context
@@ -222,9 +221,7 @@ class IssuerSession:
                 "code_verifier": code_verifier}
         headers = {"Accept": "application/json"}
         if s.token_endpoint_auth_method == "client_secret_basic":
-            # RFC 6749 §2.3.1: form-urlencode id and secret, then base64 "id:secret".
-            pair = f"{quote_plus(s.client_id)}:{quote_plus(s.client_secret)}"
-            headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+            headers["Authorization"] = encode_basic(s.client_id, s.client_secret)
         else:
             form |= {"client_id": s.client_id, "client_secret": s.client_secret}
         status, content = await self._send("token", "POST", endpoint, form=form,
