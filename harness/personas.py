@@ -41,9 +41,9 @@ from harness.protocol import (
     generate_personal_id,
     is_valid_bhxh_code,
     parse_personal_id,
+    strict_json,
 )
 from harness.protocol.identifiers import Sex, full_name_problem
-from harness.protocol.numbers import unique_keys
 from harness.text_files import UnreadableFile, read_text_file
 
 __all__ = [
@@ -506,7 +506,7 @@ def load_personas(path: str | os.PathLike[str]) -> list[Persona]:
         raise PersonaFileError(f"{p}: cannot read the persona file: {exc}") from None
     try:
         document = (strict_yaml.load(text, what="a persona file")
-                    if kind == "yaml" else json.loads(text, object_pairs_hook=unique_keys))
+                    if kind == "yaml" else strict_json.loads(text, finite=False))
     except (yaml.YAMLError, ValueError) as exc:
         raise PersonaFileError(f"{p}: not valid {kind.upper()}: {parse_problem(exc)}") from None
     except RecursionError:

@@ -23,7 +23,6 @@ test starts, so a mistake is one line naming the file, the field and what to wri
 from __future__ import annotations
 
 import difflib
-import json
 import os
 import re
 import reprlib
@@ -39,8 +38,7 @@ import yaml
 
 from harness import strict_yaml
 from harness.errors import ConfigError, parse_problem
-from harness.protocol import DEFAULT_PROFILE, Profile, ProtocolError, parse_version
-from harness.protocol.numbers import unique_keys
+from harness.protocol import DEFAULT_PROFILE, Profile, ProtocolError, parse_version, strict_json
 from harness.protocol.profile import APP_IDS, PLATFORMS
 from harness.protocol.redaction import redact_url
 from harness.text_files import UnreadableFile, read_text_file
@@ -95,7 +93,7 @@ def load_profile(path: str | os.PathLike[str]) -> Profile:
         if kind == "toml":
             document: object = tomllib.loads(text)
         elif kind == "json":
-            document = json.loads(text, object_pairs_hook=unique_keys)
+            document = strict_json.loads(text, finite=False)
         else:
             document = strict_yaml.load(text, what="a profile file")
     except (yaml.YAMLError, ValueError, RecursionError) as exc:

@@ -38,15 +38,16 @@ from harness.protocol import (
     ProtocolError,
     VersionError,
     parse_version,
+    strict_json,
 )
 from harness.protocol.hosts import is_loopback
 from harness.protocol.json_names import json_kind
 from harness.protocol.links import parse_query
-from harness.protocol.numbers import finite_float, json_error_text, refuse_constant
 from harness.protocol.redaction import (
     redact_path,
     redact_secret_shapes,
 )
+from harness.protocol.strict_json import DuplicateKey, json_error_text
 from mock_providers._routing import (
     DirectRoute,
     ExceptionHandler,
@@ -378,29 +379,6 @@ JSON_WHITESPACE = b" \t\n\r"
 """RFC 8259 §2: the only whitespace JSON has (``bytes.strip()`` would also take \\x0b, \\x0c)."""
 
 
-class _DuplicateKey(ValueError):
-    pass
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj = dict(pairs)
-    if len(obj) != len(pairs):  # a key given twice: name the first repeated one
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _DuplicateKey(key)
-            seen.add(key)
-    return obj
-
-
-_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_constant=refuse_constant,
-                            parse_float=finite_float)
-"""One decoder for every body (``json.loads`` with a hook builds one per call). It refuses
-``NaN``, ``Infinity`` and ``-Infinity`` (Python reads them, JSON has no such numbers) and
-float literals that overflow a double, as invalid JSON (an integer no float holds is refused
-where a number is read: :func:`~harness.protocol.finite_number`)."""
-
-
 def _check_json_value(value: Any, clause: str) -> None:
     """Depth at most :data:`MAX_JSON_DEPTH`; every string (key or value) valid Unicode."""
     stack: list[tuple[Any, int]] = [(value, 1)]
@@ -441,9 +419,9 @@ async def read_json_object(
         raise ProtocolError(f"the body is not UTF-8 (RFC 8259 §8.1): {exc}",
                             clause=clause) from None
     try:
-        value = _DECODER.decode(text)
-    except _DuplicateKey as dup:
-        raise ProtocolError(f"key {str(dup)[:40]!r} appears more than once in a JSON object",
+        value = strict_json.loads(text)
+    except DuplicateKey as dup:
+        raise ProtocolError(f"key {dup.key[:40]!r} appears more than once in a JSON object",
                             clause=clause) from None
     except (ValueError, RecursionError) as exc:
         said = ("it starts with a byte order mark (U+FEFF), which RFC 8259 §8.1 keeps out of "

@@ -39,8 +39,8 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from harness.protocol import ProtocolError
-from harness.protocol.numbers import json_error_text, unique_keys
+from harness.protocol import ProtocolError, strict_json
+from harness.protocol.strict_json import json_error_text
 
 __all__ = ["STATE_FORMAT", "StateFile", "StateFileError", "StateWriteError", "held_once"]
 
@@ -311,7 +311,7 @@ class StateFile:
             raise self._fail(f"cannot be read ({exc.strerror})") from None
         self._as_read = raw
         try:
-            data = json.loads(raw.decode("utf-8"), object_pairs_hook=unique_keys)
+            data = strict_json.loads(raw.decode("utf-8"), finite=False)
         except (UnicodeDecodeError, ValueError, RecursionError) as exc:
             raise self._fail(f"is not valid JSON ({json_error_text(exc)})") from None
         found = data.get("format") if isinstance(data, dict) else None

@@ -22,7 +22,6 @@ status and ``match`` fit takes the failure.
 from __future__ import annotations
 
 import fnmatch
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,8 +32,7 @@ import yaml
 
 from harness import strict_yaml
 from harness.errors import ConfigError, parse_problem
-from harness.protocol import CLAUSES
-from harness.protocol.numbers import unique_keys
+from harness.protocol import CLAUSES, strict_json
 from harness.text_files import UnreadableFile, read_text_file
 
 __all__ = ["ExpectedFailure", "load_expected_failures"]
@@ -115,7 +113,7 @@ def load_expected_failures(path: Path) -> list[ExpectedFailure]:
         raise ConfigError(f"cannot read expected-failures file {path}: {exc}") from None
     kind = path.suffix.lstrip(".") or "YAML"
     try:
-        data = (json.loads(text, object_pairs_hook=unique_keys) if path.suffix == ".json"
+        data = (strict_json.loads(text, finite=False) if path.suffix == ".json"
                 else strict_yaml.load(text, what="an expected-failures file"))
     except (ValueError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path} is not valid {kind}: {parse_problem(exc)}") from None

@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, unquote_plus, urlencode, urlsplit, urlunsplit
 
+from harness.protocol import strict_json
 from harness.protocol.errors import ERRORS
-from harness.protocol.numbers import NotStrictJSON, finite_float, refuse_constant
+from harness.protocol.strict_json import NotStrictJSON
 
 __all__ = [
     "REDACTED",
@@ -438,18 +439,15 @@ def _is_url_with_parameters(value: str) -> bool:
         "://" in value or _URL_START.match(value) is not None)
 
 
-_STRICT_JSON = json.JSONDecoder(parse_constant=refuse_constant, parse_float=finite_float)
-
-
 def load_json(text: str) -> tuple[Any, bool]:
     """JSON ``text`` as Python's ``json`` reads it, and whether it is strict JSON: ``False``
     when it holds ``NaN``, ``Infinity`` or a float literal too large for a double (RFC 8259
     §6 has no text for them; a long integer is kept, it writes back as it came). Raises
     ``ValueError`` or ``RecursionError`` when ``text`` is not JSON at all."""
     try:
-        return _STRICT_JSON.decode(text), True
+        return strict_json.loads(text, unique=False), True
     except NotStrictJSON:
-        return json.loads(text), False
+        return strict_json.loads(text, unique=False, finite=False), False
 
 
 def _escape_surrogates(value: Any) -> Any:
