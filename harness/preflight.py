@@ -20,6 +20,7 @@ from harness.apps.vneid import SESSIONS_PATH
 from harness.conformance.plans import ALL
 from harness.errors import ConfigError
 from harness.profile_file import load_profile
+from harness.protocol import paths
 from harness.protocol.redaction import REDACTED, redact_url
 from harness.targets import CHECKLISTS, MISSING_STATUSES, check_target_url
 
@@ -66,7 +67,7 @@ class TargetReads:
     def get(self, base_url: str, path: str) -> httpx.Response:
         """``GET base_url + path``, or the ``httpx.HTTPError`` it raised, the first time."""
         return self._once("GET", base_url, path, headers=self._headers
-                          if path.startswith("/_harness/") else {})
+                          if path.startswith(paths.CONTROL_PREFIX) else {})
 
     def post(self, base_url: str, path: str, body: object) -> httpx.Response:
         """``POST base_url + path`` with ``body`` as JSON and no other header (no app
@@ -119,7 +120,7 @@ def preflight(targets: PreflightTargets, timeout: float = 5.0,
         except ConfigError as exc:
             return str(exc)
         try:
-            response = reads.get(url, "/_harness/health")
+            response = reads.get(url, paths.HEALTH)
         except httpx.HTTPError as exc:
             said = f"{type(exc).__name__}: {exc}"
             if targets.admin_token:  # a client may quote the header it refused (S-5)
@@ -152,7 +153,7 @@ def preflight(targets: PreflightTargets, timeout: float = 5.0,
     return None
 
 
-_ROLE_ENDPOINTS = {"VNeID": "/.well-known/openid-configuration", "VssID": "/_harness/config"}
+_ROLE_ENDPOINTS = {"VNeID": paths.DISCOVERY, "VssID": paths.CONFIG}
 """What only each party answers: a VNeID its discovery (T-4), a VssID the relying party's
 configuration of the test-control API (§11)."""
 
@@ -213,8 +214,8 @@ def _trust_problem(vneid_url: str, vssid_url: str, reads: TargetReads, *,
     """Whether the relying party trusts another issuer than the VNeID of this run: every
     login would then fail with issuer_mismatch, filed as the relying party's failures. What
     cannot be read (no config endpoint, no discovery) is left to the run to report."""
-    config = reads.json(vssid_url, "/_harness/config")
-    discovery = reads.json(vneid_url, "/.well-known/openid-configuration")
+    config = reads.json(vssid_url, paths.CONFIG)
+    discovery = reads.json(vneid_url, paths.DISCOVERY)
     trusted = config.get("issuer") if isinstance(config, dict) else None
     issuer = discovery.get("issuer") if isinstance(discovery, dict) else None
     if not isinstance(trusted, str) or not isinstance(issuer, str) or trusted == issuer:
@@ -273,7 +274,7 @@ def _vssid_warnings(targets: PreflightTargets, profile: Profile | None,
                     reads: TargetReads) -> list[str]:
     from harness.protocol import DEFAULT_PROFILE
 
-    config = reads.json(targets.vssid_url or "", "/_harness/config")  # unread: the preflight
+    config = reads.json(targets.vssid_url or "", paths.CONFIG)  # unread: the preflight
     client_id = config.get("client_id") if isinstance(config, dict) else None
     expected = (profile or DEFAULT_PROFILE).vssid_client_id
     if not isinstance(client_id, str) or client_id == expected:
@@ -298,7 +299,7 @@ def _vneid_warnings(targets: PreflightTargets, profile: Profile | None,
                     reads: TargetReads) -> list[str]:
     url = (targets.vneid_url or "").rstrip("/")
     warnings = _app_api_missing(targets, reads)
-    discovery = reads.json(url, "/.well-known/openid-configuration")
+    discovery = reads.json(url, paths.DISCOVERY)
     if not isinstance(discovery, dict):  # unread or not JSON: the run's discovery tests say why
         return warnings
     issuer = discovery.get("issuer")

@@ -25,7 +25,7 @@ from harness import ADMIN_TOKEN_ENV
 from harness.embedded import SyncASGITransport
 from harness.errors import ConfigError, HarnessError
 from harness.http_client import HarnessClient
-from harness.protocol import DEFAULT_PROFILE, Clock, Entropy, Profile, SeededEntropy
+from harness.protocol import DEFAULT_PROFILE, Clock, Entropy, Profile, SeededEntropy, paths
 from harness.protocol.redaction import REDACTED, URL_REDACTED, redact_json, redact_url
 from harness.run_checks import admin_token_problem, target_url_problem
 from harness.trace import HarnessAction, Trace, ensure_traced
@@ -92,8 +92,8 @@ class ControlError(HarnessError):
 
 
 _URL_WITH_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
-_PROTOCOL_ROOTS = ("/api/", "/_harness/", "/.well-known/", "/authorize", "/token", "/userinfo",
-                   "/jwks")
+_PROTOCOL_ROOTS = ("/api/", paths.CONTROL_PREFIX, "/.well-known/", paths.AUTHORIZE, paths.TOKEN,
+                   paths.USERINFO, paths.JWKS)
 """Where PROTOCOL.md's paths begin: a logged path that does is taken as relative already (a
 provider at ``https://h/api`` logging ``/api/app/v1/sessions``), whatever its base URL; a
 whole URL's path is always made relative."""
@@ -247,7 +247,7 @@ class ProviderHandle:
     def health(self) -> dict[str, Any]:
         """``GET /_harness/health``: ``{status: "ok", version}`` (§11), or a
         :class:`ConfigError` naming what came instead."""
-        result = self._call("GET", "/_harness/health", "health check")
+        result = self._call("GET", paths.HEALTH, "health check")
         problem = health_problem(result)
         if problem is not None:
             raise ConfigError(f"health check: the {self.name} provider at {self.shown_url} "
@@ -262,7 +262,7 @@ class ProviderHandle:
             raise ConfigError(f"set_clock({offset_seconds!r:.40}): the offset is a finite "
                               "number of seconds (negative: the provider's clock runs behind)")
         result: dict[str, Any] = self._required(
-            "POST", "/_harness/clock", "moving the clock", "the harness sets both providers' "
+            "POST", paths.CLOCK, "moving the clock", "the harness sets both providers' "
             "clocks back to real time before each test, and moves them in the R-8 and T-2 "
             "tests", json={"offset_seconds": offset_seconds})
         self._clock_offset = float(offset_seconds)
@@ -296,7 +296,7 @@ class ProviderHandle:
                     "logs; give direction='incoming' (the default) or 'outgoing' there, and "
                     "leave it out for vneid")
             params["direction"] = direction
-        body = self._call("GET", "/_harness/requests", "reading the request log", params=params)
+        body = self._call("GET", paths.REQUESTS, "reading the request log", params=params)
         if not isinstance(body, dict) or not isinstance(body.get("requests", []), list):
             raise ConfigError(
                 f"reading the request log: the {self.name} provider at {self.shown_url} answered "
@@ -319,7 +319,7 @@ class ProviderHandle:
     def clear_requests(self) -> None:
         """``DELETE /_harness/requests``: each test starts with an empty log (a target under
         test must offer it, docs/conformance.md)."""
-        self._required("DELETE", "/_harness/requests", "clearing the request log",
+        self._required("DELETE", paths.REQUESTS, "clearing the request log",
                        "the harness empties the log before each test, answered 200 or 204, "
                        "and reads it with GET /_harness/requests as {\"requests\": [...]}")
 
@@ -336,12 +336,12 @@ class VNeIDHandle(ProviderHandle):
 
     def add_persona(self, persona_json: Mapping[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = self._call(
-            "POST", "/_harness/personas", "adding a persona", json=dict(persona_json))
+            "POST", paths.PERSONAS, "adding a persona", json=dict(persona_json))
         return result
 
     def register_client(self, client_json: Mapping[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = self._call(
-            "POST", "/_harness/clients", "registering a client", json=dict(client_json))
+            "POST", paths.CLIENTS, "registering a client", json=dict(client_json))
         return result
 
     def remove_client(self, client_id: str) -> dict[str, Any]:
@@ -354,7 +354,7 @@ class VNeIDHandle(ProviderHandle):
     def arm_fault(self, client_id: str, fault: str, times: int = 1) -> dict[str, Any]:
         """Make the provider misbehave for ``client_id`` the next ``times`` times (§11)."""
         result: dict[str, Any] = self._call(
-            "POST", "/_harness/faults", f"arming fault {fault}",
+            "POST", paths.FAULTS, f"arming fault {fault}",
             json={"client_id": client_id, "fault": fault, "times": times})
         left = result.get("remaining") if isinstance(result, dict) else None
         left = left if isinstance(left, int) and not isinstance(left, bool) else times
@@ -363,12 +363,12 @@ class VNeIDHandle(ProviderHandle):
         return result
 
     def clear_faults(self) -> None:
-        self._call("DELETE", "/_harness/faults", "clearing faults")
+        self._call("DELETE", paths.FAULTS, "clearing faults")
 
     def fault_description(self, fault: str) -> str:
         """What fault ``fault`` of the provider's catalog does (``GET /_harness/faults``;
         empty when the provider does not say), for a failure to tell what was sent."""
-        body = self._call("GET", "/_harness/faults", "reading the fault catalog")
+        body = self._call("GET", paths.FAULTS, "reading the fault catalog")
         catalog = body.get("catalog") if isinstance(body, dict) else None
         for entry in catalog if isinstance(catalog, list) else ():
             if isinstance(entry, dict) and entry.get("name") == fault:
@@ -390,7 +390,7 @@ class VNeIDHandle(ProviderHandle):
 
     def discovery(self) -> dict[str, Any]:
         result: dict[str, Any] = self._call(
-            "GET", "/.well-known/openid-configuration", "reading discovery")
+            "GET", paths.DISCOVERY, "reading discovery")
         return result
 
     @property
@@ -407,7 +407,7 @@ class VssIDHandle(ProviderHandle):
 
     def add_account(self, account_json: Mapping[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = self._call(
-            "POST", "/_harness/accounts", "adding a VssID account", json=dict(account_json))
+            "POST", paths.ACCOUNTS, "adding a VssID account", json=dict(account_json))
         return result
 
     def remove_account(self, bhxh_code: str) -> dict[str, Any]:
@@ -424,7 +424,7 @@ class VssIDHandle(ProviderHandle):
         if self._no_account_list:
             return None
         try:
-            body = self._call("GET", "/_harness/accounts", "listing VssID accounts",
+            body = self._call("GET", paths.ACCOUNTS, "listing VssID accounts",
                               params={"personal_id": personal_id})  # the mock's filter
         except (ControlError, ConfigError) as exc:  # refused, or answered with no JSON
             if isinstance(exc, ControlError) and exc.status not in MISSING_STATUSES:
@@ -457,12 +457,12 @@ class VssIDHandle(ProviderHandle):
 
     def config(self) -> dict[str, Any]:
         """The relying party's configuration (§11; the secret redacted)."""
-        result: dict[str, Any] = self._call("GET", "/_harness/config", "reading the config")
+        result: dict[str, Any] = self._call("GET", paths.CONFIG, "reading the config")
         return result
 
     def configure(self, **config: Any) -> dict[str, Any]:
         result: dict[str, Any] = self._required(
-            "POST", "/_harness/config", "configuring the relying party", "the harness points "
+            "POST", paths.CONFIG, "configuring the relying party", "the harness points "
             "the relying party at its callback before each test and restores its "
             "configuration at the end", json=config)
         return result

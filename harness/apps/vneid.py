@@ -36,6 +36,7 @@ from harness.protocol import (
     Profile,
     finite_number,
     parse_authorize_link,
+    paths,
 )
 
 if TYPE_CHECKING:
@@ -44,8 +45,8 @@ if TYPE_CHECKING:
 __all__ = ["SERVER", "SERVICE_NAMES", "VNeIDApp"]
 
 SERVER = "vneid-server"
-SESSIONS_PATH = "/api/app/v1/sessions"
-AUTHORIZATIONS_PATH = "/api/app/v1/authorizations"
+SESSIONS_PATH = paths.APP_SESSIONS
+AUTHORIZATIONS_PATH = paths.APP_AUTHORIZATIONS
 SESSION_KEY = "session"
 SERVICE_NAMES: Mapping[str, str] = {"vssid": "VssID"}
 """Display names of the relying parties VNeID knows, by ``client_id`` (besides the profile's

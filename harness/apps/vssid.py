@@ -24,7 +24,7 @@ from harness.apps.screens import (
     Element,
     Screen,
 )
-from harness.protocol import DEFAULT_PROFILE, ERRORS, Profile
+from harness.protocol import DEFAULT_PROFILE, ERRORS, Profile, paths
 
 if TYPE_CHECKING:
     from harness.device import StoreName
@@ -32,9 +32,9 @@ if TYPE_CHECKING:
 __all__ = ["BACKEND", "VssIDApp"]
 
 BACKEND = "vssid-backend"
-START_PATH = "/api/v1/auth/vneid/start"
-COMPLETE_PATH = "/api/v1/auth/vneid/complete"
-ME_PATH = "/api/v1/me"
+START_PATH = paths.VSSID_START
+COMPLETE_PATH = paths.VSSID_COMPLETE
+ME_PATH = paths.VSSID_ME
 TRANSACTION_KEY = "transaction_id"
 SESSION_KEY = "session_token"
 

@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from harness.protocol.paths import AUTHORIZE
 from harness.protocol.versions import Version, parse_version
 
 __all__ = [
@@ -73,7 +74,7 @@ class Profile:
     vneid_link_host: str = "vneid.test"
     vssid_scheme: str = "vssid"
     vssid_link_host: str = "vssid.test"
-    authorize_path: str = "/authorize"
+    authorize_path: str = AUTHORIZE
     callback_path: str = "/auth/vneid/callback"
     vssid_client_id: str = "vssid"
     scope: str = "openid profile"

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from starlette.routing import BaseRoute
 
-from harness.protocol import ACR_LEVEL1, ACR_LEVEL2, FULL_NAME_PATTERN, MAX_FULL_NAME
+from harness.protocol import ACR_LEVEL1, ACR_LEVEL2, FULL_NAME_PATTERN, MAX_FULL_NAME, paths
 from harness.protocol.links import MAX_LINK_LENGTH
 from mock_providers import openapi as oa
 from mock_providers.openapi import (
@@ -108,7 +108,7 @@ _AUTHORIZE_PARAMS = tuple(
 OPERATIONS: dict[tuple[str, str], Operation] = {
     **oa.DOCS_OPERATIONS,
     # -- OpenID Provider (§5) -----------------------------------------------------------
-    ("GET", "/.well-known/openid-configuration"): Operation(
+    ("GET", paths.DISCOVERY): Operation(
         "Discovery document", "T-4", "openid",
         {200: Reply("the provider's metadata", obj({
             "issuer": string(), "authorization_endpoint": string(),
@@ -120,10 +120,10 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         }, ["issuer", "authorization_endpoint", "token_endpoint", "jwks_uri",
             "code_challenge_methods_supported",
             "authorization_response_iss_parameter_supported"]))}),
-    ("GET", "/jwks"): Operation(
+    ("GET", paths.JWKS): Operation(
         "The ID-token signing keys (public)", "T-3", "openid",
         {200: Reply("a JWK Set (ES256 keys with kid)", JWKS)}),
-    ("POST", "/token"): Operation(
+    ("POST", paths.TOKEN): Operation(
         "Redeem an authorization code (PKCE, client authentication)", "T-1", "openid",
         {200: Reply("the tokens", obj({
             "access_token": string(), "token_type": string(enum=["Bearer"]),
@@ -147,7 +147,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
                     "(client_id and client_secret in the form) or private_key_jwt "
                     "(client_assertion), as the client registered; a parameter given twice "
                     "is invalid_request. Armed faults (§11) change this answer on purpose."),
-    **{(method, "/userinfo"): Operation(
+    **{(method, paths.USERINFO): Operation(
         "The identity claims of an access token", "T-5", "openid",
         {200: Reply("the claims", obj(
             {name: string() for name in ("sub", *IDENTITY_CLAIMS)},
@@ -157,7 +157,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         description="Armed faults (§11) change this answer on purpose.")
        for method in ("GET", "POST")},
     # -- the VNeID app API (§4) ---------------------------------------------------------
-    ("POST", "/api/app/v1/sessions"): Operation(
+    ("POST", paths.APP_SESSIONS): Operation(
         "Log a citizen in (level-2 account)", "A-4", "app",
         {200: Reply("an app session", obj({
             "session_token": string(), "level": integer(enum=[1, 2]),
@@ -168,7 +168,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         body=Body(obj({"personal_id": string(64), "passcode": string(128)},
                       ["personal_id", "passcode"])),
         parameters=APP_HEADERS),
-    ("POST", "/api/app/v1/authorizations"): Operation(
+    ("POST", paths.APP_AUTHORIZATIONS): Operation(
         "Answer an authorization request (the link as received, the citizen's decision)",
         "A-5", "app",
         {200: Reply("where the app sends the citizen: the client's redirect_uri with a code "
@@ -182,13 +182,13 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
                        "decision": string(enum=list(DECISIONS))}, ["link", "decision"])),
         parameters=APP_HEADERS, security=SESSION),
     # -- the web flow (§9 screens) ------------------------------------------------------
-    ("GET", "/authorize"): Operation(
+    ("GET", paths.AUTHORIZE): Operation(
         "Start the web authorization flow: the level-2 login screen", "A-2", "web",
         {200: HTML, 302: REDIRECT},
         {400: "the request cannot be shown (unknown client, unregistered redirect_uri: never "
               "redirected, S-3), as the §9 error screen"},
         parameters=_AUTHORIZE_PARAMS, html_errors=True),
-    ("POST", "/authorize"): Operation(
+    ("POST", paths.AUTHORIZE): Operation(
         "The same as GET /authorize, the request form-encoded in the body (OpenID Connect "
         "Core §3.1.2.1)", "A-2", "web",
         {200: HTML, 303: REDIRECT},
@@ -197,7 +197,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         body=Body(obj({p["name"]: string(MAX_LINK_LENGTH) for p in _AUTHORIZE_PARAMS}),
                   "application/x-www-form-urlencoded"),
         html_errors=True),
-    ("POST", "/authorize/login"): Operation(
+    ("POST", paths.AUTHORIZE_LOGIN): Operation(
         "The web login form (A-4)", "A-4", "web",
         {200: HTML, 303: REDIRECT},
         {400: "expired or unknown request_id, malformed form (error screen)",
@@ -206,7 +206,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         body=Body(obj({"request_id": string(), "personal_id": string(),
                        "passcode": string()}), "application/x-www-form-urlencoded"),
         html_errors=True),
-    ("POST", "/authorize/decision"): Operation(
+    ("POST", paths.AUTHORIZE_DECISION): Operation(
         "The web consent form (A-5)", "A-5", "web",
         {303: REDIRECT},
         {400: "expired or unknown request_id, no login, bad decision (error screen)"},
@@ -214,39 +214,39 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
                   "application/x-www-form-urlencoded"),
         html_errors=True),
     # -- the test-control API (§11) ----------------------------------------------------
-    ("GET", "/_harness/health"): Operation(
+    ("GET", paths.HEALTH): Operation(
         "Health", "S-6", "control",
         {200: Reply("up", obj({"status": string(enum=["ok"]), "version": string(),
                                "issuer": string()}, ["status", "version"]))},
         security=CONTROL_SECURITY),
-    ("GET", "/_harness/personas"): Operation(
+    ("GET", paths.PERSONAS): Operation(
         "List the citizens (passcodes redacted)", "A-4", "control",
         {200: Reply("the personas", obj({"personas": array(PERSONA_OUT)}, ["personas"]))},
         security=CONTROL_SECURITY),
-    ("POST", "/_harness/personas"): Operation(
+    ("POST", paths.PERSONAS): Operation(
         "Add or replace a citizen", "A-4", "control",
         {200: Reply("the persona (passcode redacted)", PERSONA_OUT)},
         {400: "invalid_request naming the field, or the persona limit reached",
          503: "stored in memory, but the state file could not be written"},
         body=Body(PERSONA), security=CONTROL_SECURITY),
-    ("DELETE", "/_harness/personas/{personal_id}"): Operation(
+    ("DELETE", paths.PERSONAS + "/{personal_id}"): Operation(
         "Remove a citizen", "A-4", "control",
         {200: Reply("removed", obj({"deleted": string()}, ["deleted"]))},
         {404: "no such persona (not_found)",
          503: "removed in memory, but the state file could not be written"},
         parameters=(path_param("personal_id", string(64), "§1"),),
         security=CONTROL_SECURITY),
-    ("GET", "/_harness/clients"): Operation(
+    ("GET", paths.CLIENTS): Operation(
         "List the registered relying parties (secrets redacted)", "T-1", "control",
         {200: Reply("the clients", obj({"clients": array(CLIENT_OUT)}, ["clients"]))},
         security=CONTROL_SECURITY),
-    ("POST", "/_harness/clients"): Operation(
+    ("POST", paths.CLIENTS): Operation(
         "Register or replace a relying party", "T-1", "control",
         {200: Reply("the client (secret redacted)", CLIENT_OUT)},
         {400: "invalid_request naming the field, or the client limit reached",
          503: "stored in memory, but the state file could not be written"},
         body=Body(CLIENT), security=CONTROL_SECURITY),
-    ("DELETE", "/_harness/clients/{client_id:path}"): Operation(
+    ("DELETE", paths.CLIENTS + "/{client_id:path}"): Operation(
         "Unregister a relying party (its armed faults go with it)", "T-1", "control",
         {200: Reply("removed", obj({"deleted": string()}, ["deleted"]))},
         {404: "no such client (not_found)",
@@ -254,14 +254,14 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         parameters=(path_param("client_id", string(256),
                                "RFC 6749 §2.2 (percent-encoded; it may hold '/')"),),
         security=CONTROL_SECURITY),
-    ("POST", "/_harness/clock"): Operation(
+    ("POST", paths.CLOCK): Operation(
         "Move this provider's clock", "T-2", "control",
         {200: Reply("the offset and the provider's now", CLOCK)},
         {400: "offset_seconds missing, not finite or beyond ten years"},
         body=Body(obj({"offset_seconds": number(-MAX_CLOCK_OFFSET, MAX_CLOCK_OFFSET)},
                       ["offset_seconds"])),
         security=CONTROL_SECURITY),
-    ("GET", "/_harness/faults"): Operation(
+    ("GET", paths.FAULTS): Operation(
         "The armed faults and the fault catalog", "R-12", "control",
         {200: Reply("armed faults and catalog", obj({
             "faults": array(obj({"client_id": string(), "fault": string(),
@@ -269,7 +269,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
             "catalog": array(obj({"name": string(), "clause": string()}, ["name", "clause"])),
         }, ["faults", "catalog"]))},
         security=CONTROL_SECURITY),
-    ("POST", "/_harness/faults"): Operation(
+    ("POST", paths.FAULTS): Operation(
         "Arm a relying-party fault for a client", "R-12", "control",
         {200: Reply("armed", FAULT_ARMED)},
         {400: "unknown field or fault, times out of range", 404: "no such client (not_found)"},
@@ -277,18 +277,18 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
                        "times": integer(1, MAX_FAULT_TIMES)}, ["client_id", "fault"],
                       additional=False)),
         security=CONTROL_SECURITY),
-    ("DELETE", "/_harness/faults"): Operation(
+    ("DELETE", paths.FAULTS): Operation(
         "Disarm every fault, or one client's", "R-12", "control",
         {200: Reply("how many were armed", obj({"cleared": integer(0)}, ["cleared"]))},
         {404: "no such client (not_found)"},
         parameters=(query("client_id", string(256), "only this client's faults"),),
         security=CONTROL_SECURITY),
-    ("GET", "/_harness/requests"): Operation(
+    ("GET", paths.REQUESTS): Operation(
         "The requests this provider received, newest last, secrets redacted (S-5)", "S-5",
         "control",
         {200: Reply("the request log", obj({"requests": array(EXCHANGE)}, ["requests"]))},
         security=CONTROL_SECURITY),
-    ("DELETE", "/_harness/requests"): Operation(
+    ("DELETE", paths.REQUESTS): Operation(
         "Empty the request log", "S-5", "control",
         {200: Reply("how many went", obj({"cleared": integer(0)}, ["cleared"]))},
         security=CONTROL_SECURITY),

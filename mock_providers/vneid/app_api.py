@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from harness.protocol import ProtocolError, parse_authorize_link
+from harness.protocol import ProtocolError, parse_authorize_link, paths
 from harness.protocol.links import MAX_LINK_LENGTH
 from mock_providers._http import (
     FastJSONResponse,
@@ -35,8 +35,8 @@ class AppApi:
 
     def routes(self) -> list[BaseRoute]:
         return [
-            Route("/api/app/v1/sessions", self.sessions, methods=["POST"]),
-            Route("/api/app/v1/authorizations", self.authorizations, methods=["POST"]),
+            Route(paths.APP_SESSIONS, self.sessions, methods=["POST"]),
+            Route(paths.APP_AUTHORIZATIONS, self.authorizations, methods=["POST"]),
         ]
 
     async def sessions(self, request: Request) -> Response:
@@ -70,7 +70,7 @@ class AppApi:
         if decision not in DECISIONS:
             raise ProtocolError(f"decision must be 'approve' or 'deny', got {decision!r:.40}",
                                 clause="A-5")
-        _, parsed = parse_authorize_link(link, p.profile, extra_bases=(p.url("/authorize"),),
+        _, parsed = parse_authorize_link(link, p.profile, extra_bases=(p.url(paths.AUTHORIZE),),
                                          allow_repeated=True, allow_undecodable=True)
         try:
             verified = p.verify_authorization(parsed.params, parsed.undecodable,

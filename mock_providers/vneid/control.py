@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from harness.protocol import ProtocolError, finite_number
+from harness.protocol import ProtocolError, finite_number, paths
 from mock_providers._http import (
     FastJSONResponse,
     persisting,
@@ -54,19 +54,19 @@ class ControlApi:
 
     def routes(self) -> list[BaseRoute]:
         table: list[tuple[str, Handler, str]] = [
-            ("/_harness/health", self.health, "GET"),
-            ("/_harness/personas", self.list_personas, "GET"),
-            ("/_harness/personas", self.put_persona, "POST"),
-            ("/_harness/personas/{personal_id}", self.delete_persona, "DELETE"),
-            ("/_harness/clients", self.list_clients, "GET"),
-            ("/_harness/clients", self.put_client, "POST"),
-            ("/_harness/clients/{client_id:path}", self.delete_client, "DELETE"),
-            ("/_harness/clock", self.set_clock, "POST"),
-            ("/_harness/faults", self.list_faults, "GET"),
-            ("/_harness/faults", self.arm_fault, "POST"),
-            ("/_harness/faults", self.clear_faults, "DELETE"),
-            ("/_harness/requests", self.list_requests, "GET"),
-            ("/_harness/requests", self.clear_requests, "DELETE"),
+            (paths.HEALTH, self.health, "GET"),
+            (paths.PERSONAS, self.list_personas, "GET"),
+            (paths.PERSONAS, self.put_persona, "POST"),
+            (paths.PERSONAS + "/{personal_id}", self.delete_persona, "DELETE"),
+            (paths.CLIENTS, self.list_clients, "GET"),
+            (paths.CLIENTS, self.put_client, "POST"),
+            (paths.CLIENTS + "/{client_id:path}", self.delete_client, "DELETE"),
+            (paths.CLOCK, self.set_clock, "POST"),
+            (paths.FAULTS, self.list_faults, "GET"),
+            (paths.FAULTS, self.arm_fault, "POST"),
+            (paths.FAULTS, self.clear_faults, "DELETE"),
+            (paths.REQUESTS, self.list_requests, "GET"),
+            (paths.REQUESTS, self.clear_requests, "DELETE"),
         ]
         return [Route(path, self._guarded(h), methods=[m]) for path, h, m in table]
 

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from harness.protocol import ACR_LEVEL1, ACR_LEVEL2, Profile, ProtocolError
+from harness.protocol import ACR_LEVEL1, ACR_LEVEL2, Profile, ProtocolError, paths
 from mock_providers._http import FastJSONResponse, bearer_token, header, read_form
 from mock_providers.vneid.authorize import SUPPORTED_SCOPES
 from mock_providers.vneid.client_auth import ASSERTION_ALGS
@@ -36,10 +36,10 @@ def discovery_document(issuer: str, profile: Profile) -> dict[str, Any]:
     app-link template and the minimum VNeID app version"."""
     return {
         "issuer": issuer,
-        "authorization_endpoint": f"{issuer}/authorize",
-        "token_endpoint": f"{issuer}/token",
-        "userinfo_endpoint": f"{issuer}/userinfo",
-        "jwks_uri": f"{issuer}/jwks",
+        "authorization_endpoint": f"{issuer}{paths.AUTHORIZE}",
+        "token_endpoint": f"{issuer}{paths.TOKEN}",
+        "userinfo_endpoint": f"{issuer}{paths.USERINFO}",
+        "jwks_uri": f"{issuer}{paths.JWKS}",
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code"],
@@ -85,10 +85,10 @@ class OidcApi:
 
     def routes(self) -> list[BaseRoute]:
         return [
-            Route("/.well-known/openid-configuration", self.discovery, methods=["GET"]),
-            Route("/jwks", self.jwks, methods=["GET"]),
-            Route("/token", self.token, methods=["POST"]),
-            Route("/userinfo", self.userinfo, methods=["GET", "POST"]),
+            Route(paths.DISCOVERY, self.discovery, methods=["GET"]),
+            Route(paths.JWKS, self.jwks, methods=["GET"]),
+            Route(paths.TOKEN, self.token, methods=["POST"]),
+            Route(paths.USERINFO, self.userinfo, methods=["GET", "POST"]),
         ]
 
     async def discovery(self, request: Request) -> Response:

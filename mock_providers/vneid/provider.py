@@ -31,6 +31,7 @@ from harness.protocol import (
     ProtocolError,
     SystemEntropy,
     parse_personal_id,
+    paths,
 )
 from mock_providers._http import (
     RequestLog,
@@ -110,7 +111,7 @@ class VNeIDProvider:
         self._lock = threading.Lock()
         self._state: StateFile | None = None
         self.client_auth = ClientAuthenticator(
-            self._clients, issuer=self.issuer, token_endpoint=self.url("/token"),
+            self._clients, issuer=self.issuer, token_endpoint=self.url(paths.TOKEN),
             clock=self.clock, skew=self.profile.clock_skew,
             check_secrets="client_secret" not in self.settings.skip_checks,
         )

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from harness.protocol import ProtocolError, parse_link
+from harness.protocol import ProtocolError, parse_link, paths
 from harness.protocol.links import parse_query, single_values
 from mock_providers._http import read_form, read_form_text
 from mock_providers.vneid import pages
@@ -69,14 +69,14 @@ class WebFlow:
         self.provider = provider
         self.pending: TTLStore[str, _Pending] = TTLStore(provider.clock, MAX_PENDING,
                                                              name="web logins", clause="A-5")
-        self.login_action = provider.url("/authorize/login")
-        self.decision_action = provider.url("/authorize/decision")
+        self.login_action = provider.url(paths.AUTHORIZE_LOGIN)
+        self.decision_action = provider.url(paths.AUTHORIZE_DECISION)
 
     def routes(self) -> list[BaseRoute]:
         return [
-            Route("/authorize", _html_errors(self.start), methods=["GET", "POST"]),
-            Route("/authorize/login", _html_errors(self.login), methods=["POST"]),
-            Route("/authorize/decision", _html_errors(self.decide), methods=["POST"]),
+            Route(paths.AUTHORIZE, _html_errors(self.start), methods=["GET", "POST"]),
+            Route(paths.AUTHORIZE_LOGIN, _html_errors(self.login), methods=["POST"]),
+            Route(paths.AUTHORIZE_DECISION, _html_errors(self.decide), methods=["POST"]),
         ]
 
     def _take(self, form: dict[str, str]) -> tuple[str, _Pending]:
@@ -102,7 +102,7 @@ class WebFlow:
                                     clause="A-2") from None
             params, repeated = single_values(pairs, clause="A-2", allow_repeated=True)
         else:
-            link = parse_link(p.url(f"/authorize?{request.url.query}"), clause="A-2",
+            link = parse_link(p.url(f"{paths.AUTHORIZE}?{request.url.query}"), clause="A-2",
                               allow_repeated=True, allow_undecodable=True)
             params, repeated = dict(link.params), link.repeated
             undecodable = list(link.undecodable)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from starlette.routing import BaseRoute
 
-from harness.protocol import FULL_NAME_PATTERN, MAX_FULL_NAME
+from harness.protocol import FULL_NAME_PATTERN, MAX_FULL_NAME, paths
 from harness.protocol.links import MAX_LINK_LENGTH
 from mock_providers import openapi as oa
 from mock_providers.openapi import (
@@ -78,7 +78,7 @@ DIRECTION = query("direction", string(enum=["incoming", "outgoing"]),
 OPERATIONS: dict[tuple[str, str], Operation] = {
     **oa.DOCS_OPERATIONS,
     # -- the VssID app API (§4) ---------------------------------------------------------
-    ("POST", "/api/v1/auth/vneid/start"): Operation(
+    ("POST", paths.VSSID_START): Operation(
         "Start a login with VNeID: a transaction and the authorize app link", "A-1", "app",
         {200: Reply("the transaction", obj({
             "transaction_id": string(), "authorize_url": string(),
@@ -86,7 +86,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         APP_ERRORS,
         body=Body(obj({}), required=False, description="{} or nothing"),
         parameters=APP_HEADERS),
-    ("POST", "/api/v1/auth/vneid/complete"): Operation(
+    ("POST", paths.VSSID_COMPLETE): Operation(
         "Complete a login with the callback as delivered: checks, code redemption, session",
         "A-6", "app",
         {200: Reply("the VssID session of the person the ID token names", obj({
@@ -105,7 +105,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         body=Body(obj({"transaction_id": string(256), "callback_url": string(MAX_LINK_LENGTH)},
                       ["transaction_id", "callback_url"])),
         parameters=APP_HEADERS),
-    ("GET", "/api/v1/me"): Operation(
+    ("GET", paths.VSSID_ME): Operation(
         "The logged-in person", "A-6", "app",
         {200: Reply("the person of the session", obj({
             "bhxh_code": string(), "full_name": string(), "personal_id": string()},
@@ -114,57 +114,57 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
                             "went away"},
         parameters=APP_HEADERS, security=({"vssidSession": []},)),
     # -- the test-control API (§11) ----------------------------------------------------
-    ("GET", "/_harness/health"): Operation(
+    ("GET", paths.HEALTH): Operation(
         "Health", "S-6", "control",
         {200: Reply("up", obj({"status": string(enum=["ok"]), "version": string()},
                               ["status", "version"]))},
         security=CONTROL_SECURITY),
-    ("GET", "/_harness/accounts"): Operation(
+    ("GET", paths.ACCOUNTS): Operation(
         "List the VssID accounts", "P-1", "control",
         {200: Reply("the accounts", obj({"accounts": array(ACCOUNT_OUT)}, ["accounts"]))},
         parameters=(query("personal_id", string(64), "only the account linked to this "
                           "personal_id (none or one: P-1)"),),
         security=CONTROL_SECURITY),
-    ("POST", "/_harness/accounts"): Operation(
+    ("POST", paths.ACCOUNTS): Operation(
         "Add or replace a VssID account", "P-1", "control",
         {200: Reply("the account", ACCOUNT_OUT)},
         {400: "invalid_request naming the field, a second account for one personal_id, or "
               "the account limit reached",
          503: "stored in memory, but the state file could not be written"},
         body=Body(ACCOUNT), security=CONTROL_SECURITY),
-    ("DELETE", "/_harness/accounts/{bhxh_code}"): Operation(
+    ("DELETE", paths.ACCOUNTS + "/{bhxh_code}"): Operation(
         "Remove a VssID account", "P-1", "control",
         {200: Reply("removed", obj({"deleted": string()}, ["deleted"]))},
         {404: "no such account (not_found)",
          503: "removed in memory, but the state file could not be written"},
         parameters=(path_param("bhxh_code", string(64), "the 10-digit bhxh_code"),),
         security=CONTROL_SECURITY),
-    ("GET", "/_harness/config"): Operation(
+    ("GET", paths.CONFIG): Operation(
         "The relying-party settings (secret redacted)", "R-2", "control",
         {200: Reply("the settings", CONFIG_OUT)}, security=CONTROL_SECURITY),
-    ("POST", "/_harness/config"): Operation(
+    ("POST", paths.CONFIG): Operation(
         "Point the relying party at an issuer (logins already started keep theirs)", "R-2",
         "control",
         {200: Reply("the settings", CONFIG_OUT)},
         {400: "unknown field, or a value the validators refuse (naming it)"},
         body=Body(CONFIG_IN), security=CONTROL_SECURITY),
-    ("GET", "/_harness/clock"): Operation(
+    ("GET", paths.CLOCK): Operation(
         "This provider's clock offset", "R-8", "control",
         {200: Reply("the offset and now", CLOCK)}, security=CONTROL_SECURITY),
-    ("POST", "/_harness/clock"): Operation(
+    ("POST", paths.CLOCK): Operation(
         "Move this provider's clock", "R-8", "control",
         {200: Reply("the offset and now", CLOCK)},
         {400: "offset_seconds missing, not finite or beyond ten years"},
         body=Body(obj({"offset_seconds": number(-MAX_CLOCK_OFFSET, MAX_CLOCK_OFFSET)},
                       ["offset_seconds"])),
         security=CONTROL_SECURITY),
-    ("GET", "/_harness/requests"): Operation(
+    ("GET", paths.REQUESTS): Operation(
         "The requests received (or, ?direction=outgoing, made to the issuer), secrets "
         "redacted (S-5)", "S-5", "control",
         {200: Reply("the log", obj({"requests": array({"type": "object"})}, ["requests"]))},
         {400: "direction is neither incoming nor outgoing"},
         parameters=(DIRECTION,), security=CONTROL_SECURITY),
-    ("DELETE", "/_harness/requests"): Operation(
+    ("DELETE", paths.REQUESTS): Operation(
         "Empty a log (both without direction)", "S-5", "control",
         {200: Reply("which log went", obj({"cleared": string(
             enum=["incoming", "outgoing", "all"])}, ["cleared"]))},

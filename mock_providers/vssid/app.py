@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from harness.protocol import ProtocolError
+from harness.protocol import ProtocolError, paths
 from harness.protocol.links import MAX_LINK_LENGTH
 from mock_providers._http import (
     FastJSONResponse,
@@ -100,7 +100,7 @@ def app_routes(provider: VssIDProvider) -> list[Route]:
                              "personal_id": account.personal_id}, headers=_NO_STORE)
 
     return [
-        Route("/api/v1/auth/vneid/start", start, methods=["POST"]),
-        Route("/api/v1/auth/vneid/complete", complete, methods=["POST"]),
-        Route("/api/v1/me", me, methods=["GET"]),
+        Route(paths.VSSID_START, start, methods=["POST"]),
+        Route(paths.VSSID_COMPLETE, complete, methods=["POST"]),
+        Route(paths.VSSID_ME, me, methods=["GET"]),
     ]

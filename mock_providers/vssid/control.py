@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from harness.protocol import ProtocolError, finite_number
+from harness.protocol import ProtocolError, finite_number, paths
 from harness.protocol.json_names import json_shown
 from mock_providers._http import (
     FastJSONResponse,
@@ -137,15 +137,15 @@ def control_routes(provider: VssIDProvider) -> list[Route]:
         return FastJSONResponse({"cleared": direction or "all"})
 
     table: list[tuple[str, Handler, list[str]]] = [
-        ("/_harness/health", health, ["GET"]),
-        ("/_harness/accounts", list_accounts, ["GET"]),
-        ("/_harness/accounts", put_account, ["POST"]),
-        ("/_harness/accounts/{bhxh_code}", delete_account, ["DELETE"]),
-        ("/_harness/config", get_config, ["GET"]),
-        ("/_harness/config", post_config, ["POST"]),
-        ("/_harness/clock", get_clock, ["GET"]),
-        ("/_harness/clock", post_clock, ["POST"]),
-        ("/_harness/requests", get_requests, ["GET"]),
-        ("/_harness/requests", delete_requests, ["DELETE"]),
+        (paths.HEALTH, health, ["GET"]),
+        (paths.ACCOUNTS, list_accounts, ["GET"]),
+        (paths.ACCOUNTS, put_account, ["POST"]),
+        (paths.ACCOUNTS + "/{bhxh_code}", delete_account, ["DELETE"]),
+        (paths.CONFIG, get_config, ["GET"]),
+        (paths.CONFIG, post_config, ["POST"]),
+        (paths.CLOCK, get_clock, ["GET"]),
+        (paths.CLOCK, post_clock, ["POST"]),
+        (paths.REQUESTS, get_requests, ["GET"]),
+        (paths.REQUESTS, delete_requests, ["DELETE"]),
     ]
     return [Route(path, guarded(handler), methods=methods) for path, handler, methods in table]

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from harness.protocol import Clock, ProtocolError
+from harness.protocol import Clock, ProtocolError, paths
 from harness.protocol.basic_auth import encode_basic
 from harness.protocol.redaction import redact_secret_shapes
 from harness.protocol.text import clip
@@ -188,7 +188,7 @@ class IssuerSession:
         cached = self._owner.discovery_cache.get(issuer)
         if cached is not None:
             return cached
-        url = issuer.rstrip("/") + "/.well-known/openid-configuration"
+        url = issuer.rstrip("/") + paths.DISCOVERY
         status, content = await self._send("discovery", "GET", url,
                                            headers={"Accept": "application/json"})
         if status != 200:
