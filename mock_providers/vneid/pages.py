@@ -11,7 +11,7 @@ from html import escape
 from starlette.responses import HTMLResponse
 
 from harness.protocol import ProtocolError
-from mock_providers._http import CREDENTIALS_CHALLENGE
+from mock_providers._refusals import CREDENTIALS_CHALLENGE
 
 __all__ = ["LOGIN_TITLE", "consent_page", "error_page", "login_page"]
 

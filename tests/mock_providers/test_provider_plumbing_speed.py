@@ -21,12 +21,12 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 
 from harness.protocol import ProtocolError
+from mock_providers._bodies import _check_json_value
 from mock_providers._http import (
     MAX_HEADER_BYTES,
     MAX_JSON_DEPTH,
     SINGLE_HEADERS,
     FastJSONResponse,
-    _check_json_value,
     head_problem,
     header,
     read_json_object,

@@ -12,7 +12,7 @@ import pytest
 
 from harness.errors import ConfigError
 from harness.serve import ServedProviders, check_exposure, is_loopback
-from mock_providers import _http
+from mock_providers import _request_checks
 from tests.robustness.served_pair import BIN, pair_in_thread
 
 FAR_AWAY = {"X-Forwarded-For": "203.0.113.9"}
@@ -79,7 +79,7 @@ def test_the_token_is_compared_in_constant_time(guarded: ServedProviders,
         compared.append((a, b))
         return original(a, b)
 
-    monkeypatch.setattr(_http.hmac, "compare_digest", spy)
+    monkeypatch.setattr(_request_checks.hmac, "compare_digest", spy)
     r = httpx.get(f"{guarded.vneid_url}/_harness/health",
                   headers={"X-Harness-Admin-Token": "guess"}, timeout=10)
     assert r.status_code == 403

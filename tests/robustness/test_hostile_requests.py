@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from harness.serve import ServedProviders
-from mock_providers import _http
+from mock_providers import _bodies, _http
 from tests.robustness.served_pair import VNEID_APP, VSSID_APP
 
 JSON = {"Content-Type": "application/json"}
@@ -101,7 +101,7 @@ def test_a_long_url_is_414(base: str) -> None:
 
 def test_a_body_that_never_arrives_is_408(served: ServedProviders,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_http, "BODY_TIMEOUT", 0.3)  # the providers run in this process
+    monkeypatch.setattr(_bodies, "BODY_TIMEOUT", 0.3)  # the providers run in this process
     status, _, body = raw(served.vneid_url, b"POST /_harness/personas HTTP/1.1\r\nHost: x\r\n"
                           b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
     assert status == 408

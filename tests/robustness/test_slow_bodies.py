@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from harness.serve import ServedInThread, ServedProviders, build_served
-from mock_providers import _http
+from mock_providers import _bodies
 from mock_providers._served import HTTP_STACKS
 from tests.robustness.test_slow_heads import connect, error_of, read_all
 
@@ -21,7 +21,7 @@ from tests.robustness.test_slow_heads import connect, error_of, read_all
 @pytest.fixture(params=HTTP_STACKS)
 def served(request: pytest.FixtureRequest,
            monkeypatch: pytest.MonkeyPatch) -> Iterator[ServedProviders]:
-    monkeypatch.setattr(_http, "BODY_TIMEOUT", 0.4)
+    monkeypatch.setattr(_bodies, "BODY_TIMEOUT", 0.4)
     with ServedInThread(build_served(0, 0), http=request.param) as pair:
         yield pair
 
