@@ -13,9 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, unquote_plus, urlencode, urlsplit, urlunsplit
 
-from harness.protocol import strict_json
 from harness.protocol.errors import ERRORS
-from harness.protocol.strict_json import NotStrictJSON
+from harness.protocol.strict_json import NotStrictJSON, loads
 
 __all__ = [
     "REDACTED",
@@ -445,9 +444,9 @@ def load_json(text: str) -> tuple[Any, bool]:
     §6 has no text for them; a long integer is kept, it writes back as it came). Raises
     ``ValueError`` or ``RecursionError`` when ``text`` is not JSON at all."""
     try:
-        return strict_json.loads(text, unique=False), True
+        return loads(text, unique=False), True
     except NotStrictJSON:
-        return strict_json.loads(text, unique=False, finite=False), False
+        return loads(text, unique=False, finite=False), False
 
 
 def _escape_surrogates(value: Any) -> Any:
