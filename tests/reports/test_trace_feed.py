@@ -8,6 +8,7 @@ import json
 import httpx
 
 from harness.protocol import ManualClock
+from harness.protocol.basic_auth import encode_basic
 from harness.protocol.redaction import REDACTED
 from harness.trace import Event, HttpExchange, LinkOpened, ScreenShown, Trace, http_event_hooks
 from tests.reports.events import CALLBACK, http, login_trace
@@ -94,3 +95,19 @@ def test_http_hooks_feed_body_and_header_secrets_to_scrub() -> None:
     assert REDACTED in dumped
     clean = trace.scrub(text)
     assert clean.split() == [REDACTED] * 6, clean
+
+
+def test_a_form_urlencoded_basic_secret_is_scrubbed_as_sent_and_as_it_reads() -> None:
+    """RFC 6749 §2.3.1: the secret in a Basic header is form-urlencoded first, so the trace
+    learns it both ways (``a+b/c`` is sent as ``a%2Bb%2Fc``), also with spaces after
+    ``Basic`` (the provider reads those too)."""
+    def app(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={})
+
+    trace = Trace(ManualClock())
+    with httpx.Client(transport=httpx.MockTransport(app), base_url="http://id.vneid.test",
+                      event_hooks=http_event_hooks(trace, "harness-rp", "vneid-server")) as c:
+        header = encode_basic("harness-rp", "SEC+RET/BASIC 1")
+        c.post("/token", data={"grant_type": "x"},
+               headers={"Authorization": header.replace(" ", "   ", 1)})
+    assert trace.scrub("SEC+RET/BASIC 1 SEC%2BRET%2FBASIC+1") == f"{REDACTED} {REDACTED}"
