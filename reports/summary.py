@@ -15,18 +15,17 @@ from reports.atomic import write_atomic
 
 __all__ = ["clause_table", "write_json", "write_verdict"]
 
-_STYLE = {"PASSED": "green", "FAILED": "bold red", "WARNING": "yellow", "SKIPPED": "yellow",
+_STYLE = {"PASSED": "green", "FAILED": "bold red", "EXPECTED FAILED": "magenta",
+          "WARNING": "yellow", "EXPECTED WARNING": "magenta", "SKIPPED": "yellow",
           "UNTESTED": "dim"}
 
 
 def clause_table(result: ConformanceResult) -> Table:
     """One row per clause of the plan (every clause of PROTOCOL.md for the plan ``all``), and
-    one per clause outside it that a test covered, as ``not graded`` (unless it failed)."""
-    table = Table(title=f"Plan {result.plan.name}: result by clause (PROTOCOL.md)")
-    for column in ("clause", "status", "passed", "failed", "warnings", "skipped"):
-        table.add_column(column, no_wrap=True,
-                         min_width=10 if column == "status" else max(len(column), 8))
-    table.add_column("text", no_wrap=True, overflow="ellipsis")
+    one per clause outside it that a test covered, as ``not graded`` (unless it failed).
+    ``failed`` and ``warnings`` count what no expected-failures entry took; ``expected``
+    what one did (``3 (for R-9)`` when the entries that took them name other clauses)."""
+    rows: list[tuple[str, ...]] = []
     for row in result.clauses:
         if not row.in_plan and not row.tests:
             continue
@@ -35,9 +34,20 @@ def clause_table(result: ConformanceResult) -> Table:
         # verdict (a failed test there still fails the run, and says so)
         shown = (f"[{_STYLE[status]}]{status}" if row.in_plan or status == "FAILED"
                  else "[dim]not graded")
-        table.add_row(row.clause, shown, str(row.count("PASSED")),
-                      str(row.count("FAILED")), str(row.count("WARNING")),
-                      str(row.count("SKIPPED")), row.text)
+        others = [c for c in row.expected_for if c != row.clause]
+        expected = str(row.expected_failures) + (f" (for {', '.join(others)})" if others
+                                                  else "")
+        rows.append((row.clause, shown, str(row.count("PASSED")), str(row.count("FAILED")),
+                     expected, str(row.count("WARNING")), str(row.count("SKIPPED")), row.text))
+    table = Table(title=f"Plan {result.plan.name}: result by clause (PROTOCOL.md)")
+    columns = ("clause", "status", "passed", "failed", "expected", "warnings", "skipped")
+    for n, column in enumerate(columns):
+        widest = max((len(r[n]) for r in rows), default=0) if column == "expected" else 0
+        table.add_column(column, no_wrap=True,
+                         min_width=16 if column == "status" else max(len(column), 8, widest))
+    table.add_column("text", no_wrap=True, overflow="ellipsis")
+    for cells in rows:
+        table.add_row(*cells)
     return table
 
 

@@ -3,8 +3,9 @@
 - :mod:`.plans`: the plans (``vssid-relying-party``, ``vneid-provider``, ``all``) and the
   clauses each must cover;
 - :mod:`.expected`: the expected-failures file (known deviations a vendor records);
-- :mod:`.results`: outcomes → PASSED / FAILED / WARNING / SKIPPED per test and per clause,
-  coverage, and the JSON written under ``reports/out/``.
+- :mod:`.results`: outcomes → PASSED / FAILED / WARNING / SKIPPED per test (EXPECTED FAILED
+  or EXPECTED WARNING when the expected-failures file names it) and per clause, coverage,
+  and the JSON written under ``reports/out/``.
 """
 
 from harness.conformance.expected import ExpectedFailure, load_expected_failures

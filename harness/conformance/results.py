@@ -2,9 +2,11 @@
 
 Statuses are the OpenID suite's: PASSED, FAILED, WARNING (allowed but discouraged: a test
 marked ``warning_on_failure`` whose own check failed; one whose set-up failed is FAILED),
-SKIPPED. A failure the expected-failures file
-names is reported as expected and does not fail the run; an expected failure that passed is
-reported as an unexpected pass. A clause of the plan that no test covers is an error.
+SKIPPED. A failure the expected-failures file names (a known deviation) is reported as
+EXPECTED FAILED (EXPECTED WARNING for a WARNING the file names) and does not fail the run;
+an expected failure that passed is reported as an unexpected pass. A clause takes the
+gravest status of its tests, in the order of :data:`STATUS_ORDER` (UNTESTED: none). A
+clause of the plan that no test covers is an error.
 """
 
 from __future__ import annotations
@@ -18,7 +20,14 @@ from harness.conformance.plans import Plan
 from harness.protocol import CLAUSES
 from harness.protocol.text import clip
 
-__all__ = ["ClauseResult", "ConformanceResult", "TestOutcome", "TestResult", "evaluate"]
+__all__ = ["STATUS_ORDER", "ClauseResult", "ConformanceResult", "TestOutcome", "TestResult",
+           "evaluate"]
+
+STATUS_ORDER = ("FAILED", "EXPECTED FAILED", "WARNING", "EXPECTED WARNING", "PASSED", "SKIPPED")
+"""The statuses a test is shown with, gravest first: a clause shows the first of its tests'
+(UNTESTED when it has none). Gravity first, then whether it is news: a failure the
+expected-failures file names is still a failure of the clause, graver than any WARNING, and
+an undeclared result ranks above the same result declared."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +71,13 @@ class TestResult:
     def counts_as_failure(self) -> bool:
         return self.status == "FAILED" and self.expected is None
 
+    @property
+    def shown_status(self) -> str:
+        """The status the reports show: ``status``, or ``EXPECTED FAILED`` / ``EXPECTED
+        WARNING`` when an expected-failures entry took the test (the JSON keeps ``status``
+        and names the entry in ``expected_failure``)."""
+        return f"EXPECTED {self.status}" if self.expected is not None else self.status
+
     def to_json(self) -> dict[str, Any]:
         return {
             "test": self.nodeid, "status": self.status, "clauses": list(self.clauses),
@@ -83,25 +99,35 @@ class ClauseResult:
 
     @property
     def status(self) -> str:
-        statuses = {t.status for t in self.tests}
-        if any(t.counts_as_failure for t in self.tests):
-            return "FAILED"
-        if "WARNING" in statuses or any(t.expected for t in self.tests):
-            return "WARNING"
-        if "PASSED" in statuses:
-            return "PASSED"
-        if "SKIPPED" in statuses:
-            return "SKIPPED"
-        return "UNTESTED"
+        """The gravest of its tests' :attr:`TestResult.shown_status` (:data:`STATUS_ORDER`):
+        a clause whose only tests that did not pass are expected failures is EXPECTED
+        FAILED, whichever clause of theirs the entries name."""
+        shown = {t.shown_status for t in self.tests}
+        return next((s for s in STATUS_ORDER if s in shown), "UNTESTED")
 
     def count(self, status: str) -> int:
-        return sum(t.status == status for t in self.tests)
+        """How many of its tests are shown as ``status`` (FAILED: only those that fail the
+        run; the expected ones are EXPECTED FAILED)."""
+        return sum(t.shown_status == status for t in self.tests)
+
+    @property
+    def expected_failures(self) -> int:
+        """How many of its tests an expected-failures entry took (FAILED or WARNING)."""
+        return sum(t.expected is not None for t in self.tests)
+
+    @property
+    def expected_for(self) -> list[str]:
+        """The clauses the entries that took its tests name (``R-9`` on R-12's row, when an
+        entry for R-9 took a test that covers both)."""
+        return sorted({t.expected.clause for t in self.tests if t.expected is not None})
 
     def to_json(self) -> dict[str, Any]:
         return {"clause": self.clause, "text": self.text, "in_plan": self.in_plan,
                 "status": self.status, "tests": [t.nodeid for t in self.tests],
                 "passed": self.count("PASSED"), "failed": self.count("FAILED"),
-                "warnings": self.count("WARNING"), "skipped": self.count("SKIPPED")}
+                "warnings": self.count("WARNING"), "skipped": self.count("SKIPPED"),
+                "expected_failures": self.expected_failures,
+                "expected_for": self.expected_for}
 
 
 @dataclass
@@ -155,9 +181,13 @@ class ConformanceResult:
                 and not any(t.counts_as_failure for t in self.tests))
 
     def counts(self) -> dict[str, int]:
-        out = {"PASSED": 0, "FAILED": 0, "WARNING": 0, "SKIPPED": 0}
+        """How many tests are shown with each status of :data:`STATUS_ORDER` (each test
+        once: FAILED counts only the failures that fail the run, WARNING only the warnings
+        no entry names), ``expected_failures`` (EXPECTED FAILED and EXPECTED WARNING
+        together) and ``unexpected_passes``."""
+        out = dict.fromkeys(STATUS_ORDER, 0)
         for test in self.tests:
-            out[test.status] += 1
+            out[test.shown_status] += 1
         out["expected_failures"] = sum(t.expected is not None for t in self.tests)
         out["unexpected_passes"] = len(self.unexpected_passes)
         return out

@@ -128,7 +128,43 @@ def test_expected_failures_and_unexpected_passes_are_shown_as_such() -> None:
     assert "issuer check pending" in text
     acr_row = re.search(r'<tr id="test-[^"]*test_acr".*?</tr>', html, re.S)
     assert acr_row is not None
-    assert "expected" in acr_row.group(0)
+    assert '<span class="badge EXPECTED-FAILED">EXPECTED FAILED</span>' in acr_row.group(0)
+    clause_row = re.search(r'id="clause-R-10".*?</tr>', html, re.S)
+    assert clause_row is not None
+    assert '<span class="badge EXPECTED-FAILED">EXPECTED FAILED</span>' in clause_row.group(0)
+    assert "1 expected" in clause_row.group(0)
+
+
+def _badges(html: str) -> dict[str, int]:
+    """The page's counts line: each badge and the number beside it."""
+    line = re.search(r'data-testid="counts">(.*?)</p>', html, re.S)
+    assert line is not None
+    return {name: int(n) for name, n in re.findall(
+        r'<span class="badge [A-Z-]+">([A-Z ]+)</span> (\d+)', line.group(1))}
+
+
+@pytest.mark.clause("R-12")
+def test_the_badges_count_a_known_deviation_apart_from_failures() -> None:
+    """FAILED counts what fails the run; the expected failure has its own badge (a page
+    showed FAILED 3 beside a green OK)."""
+    verdict = _verdict()
+    assert verdict["counts"]["FAILED"] == 1  # test_nonce
+    assert verdict["counts"]["EXPECTED FAILED"] == 1  # test_acr
+    assert _badges(render_conformance_html(verdict)) == {
+        "PASSED": 2, "FAILED": 1, "EXPECTED FAILED": 1, "WARNING": 0, "SKIPPED": 0}
+
+
+def test_a_verdict_written_before_expected_failed_had_its_count_shows_it_apart() -> None:
+    """`vneid-harness report` renders older verdict JSON too: their counts.FAILED held the
+    expected failures, and their clauses had no expected_failures."""
+    verdict = _verdict()
+    counts = verdict["counts"]
+    counts["FAILED"] += counts.pop("EXPECTED FAILED")
+    counts["WARNING"] += counts.pop("EXPECTED WARNING")
+    for clause in verdict["clauses"]:
+        del clause["expected_failures"], clause["expected_for"]
+    assert _badges(render_conformance_html(verdict)) == {
+        "PASSED": 2, "FAILED": 1, "EXPECTED FAILED": 1, "WARNING": 0, "SKIPPED": 0}
 
 
 @pytest.mark.clause("S-5")
