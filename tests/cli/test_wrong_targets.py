@@ -576,7 +576,7 @@ def test_the_counts_name_the_warnings_printed_before_the_tests(tmp_path: Path) -
                               vneid_url=f"http://localhost:{port}"), console)
     said = console.export_text()
     assert f"warning: the VNeID at http://localhost:{port} names its issuer" in said
-    assert "0 warnings (and 1 before the tests, printed above), 0 expected failures" in said
+    assert "0 warnings (and 1 before the tests, printed above), 0 expected warnings" in said
     verdict = json.loads((tmp_path / "out" / "summary.json").read_text())
     (warning,) = verdict["setup_warnings"]  # and the vendor's report shows it
     assert warning.startswith(f"the VNeID at http://localhost:{port} names its issuer")
