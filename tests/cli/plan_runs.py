@@ -5,6 +5,7 @@ conformance page."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ class PlanRun:
     """``results.jsonl``: one row per test."""
     page: str
     """The conformance report (``summary.html``)."""
+    console: str = ""
+    """What the run printed, its spaces and line breaks each made one space."""
 
     def failed_clauses(self) -> set[str]:
         """The clauses the verdict says FAILED."""
@@ -34,11 +37,21 @@ class PlanRun:
             row = self.page.split(f'id="clause-{clause}"', 1)[1].split("</tr>", 1)[0]
             assert 'class="badge FAILED"' in row, (clause, row[:300])
 
+    def badges(self) -> dict[str, int]:
+        """The page's counts line: each status badge and the number beside it."""
+        line = self.page.split('data-testid="counts">', 1)[1].split("</p>", 1)[0]
+        return {name: int(n) for name, n in re.findall(
+            r'<span class="badge [A-Z-]+">([A-Z ]+)</span> (\d+)', line)}
 
-def run_plan(out: Path, plan: str, *extra_args: str) -> PlanRun:
-    options = RunOptions(out=out, plan=plan, extra_args=list(extra_args))
-    status = run_suites(options, Console(record=True, width=200))
+
+def run_plan(out: Path, plan: str, *extra_args: str,
+             expected_failures: Path | None = None) -> PlanRun:
+    options = RunOptions(out=out, plan=plan, extra_args=list(extra_args),
+                         expected_failures=expected_failures)
+    console = Console(record=True, width=200)
+    status = run_suites(options, console)
     results = [json.loads(line)
                for line in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
     return PlanRun(status, json.loads(options.result_file.read_text(encoding="utf-8")), results,
-                   options.result_file.with_suffix(".html").read_text(encoding="utf-8"))
+                   options.result_file.with_suffix(".html").read_text(encoding="utf-8"),
+                   " ".join(console.export_text().split()))
