@@ -39,13 +39,16 @@ def clause_table(result: ConformanceResult) -> Table:
                                                   else "")
         rows.append((row.clause, shown, str(row.count("PASSED")), str(row.count("FAILED")),
                      expected, str(row.count("WARNING")), str(row.count("SKIPPED")), row.text))
-    table = Table(title=f"Plan {result.plan.name}: result by clause (PROTOCOL.md)")
+    # the text takes the width the counts leave (a shortened text rather than squeezed counts:
+    # rich's last resort, when a table is wider than the console, narrows every column)
+    table = Table(title=f"Plan {result.plan.name}: result by clause (PROTOCOL.md)",
+                  expand=True)
     columns = ("clause", "status", "passed", "failed", "expected", "warnings", "skipped")
     for n, column in enumerate(columns):
         widest = max((len(r[n]) for r in rows), default=0) if column == "expected" else 0
         table.add_column(column, no_wrap=True,
                          min_width=16 if column == "status" else max(len(column), 8, widest))
-    table.add_column("text", no_wrap=True, overflow="ellipsis")
+    table.add_column("text", no_wrap=True, overflow="ellipsis", ratio=1)
     for cells in rows:
         table.add_row(*cells)
     return table

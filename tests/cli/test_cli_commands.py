@@ -140,8 +140,9 @@ def test_run_exits_nonzero_when_a_test_fails(tmp_path: Path) -> None:
     text = console.export_text()
     assert "FAILED" in text
     [row] = [line for line in text.splitlines() if line.startswith("│ R-1 ")]
-    # clause, status, passed, failed, warnings, skipped
-    assert [cell.strip() for cell in row.split("│")[1:7]] == ["R-1", "FAILED", "0", "1", "0", "0"]
+    # clause, status, passed, failed, expected, warnings, skipped
+    assert [cell.strip() for cell in row.split("│")[1:8]] == [
+        "R-1", "FAILED", "0", "1", "0", "0", "0"]
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     rows = {row["clause"]: row for row in summary["clauses"]}
     assert rows["R-1"]["status"] == "FAILED"

@@ -119,3 +119,17 @@ def test_the_console_table_shows_the_status_and_whose_entry_it_was() -> None:
 
 def test_every_status_has_a_console_style() -> None:
     assert set(summary._STYLE) == {*STATUS_ORDER, "UNTESTED"}
+
+
+def test_a_narrow_console_shortens_the_text_not_the_counts() -> None:
+    """With the expected column, a 160-column console squeezed every count column to
+    nothing (rich's last resort for a table wider than the console): the text gives way."""
+    nonce = _outcome("test_nonce_invalid", "failed", ("R-9", "R-12"), message="nonce")
+    for width in (100, 160):
+        console = Console(record=True, width=width)
+        console.print(summary.clause_table(_run(nonce)))
+        lines = console.export_text().splitlines()
+        assert max(map(len, lines)) <= width
+        (row,) = [line for line in lines if line.startswith("│ R-12 ")]
+        assert [cell.strip() for cell in row.split("│")[1:8]] == [
+            "R-12", "EXPECTED FAILED", "0", "0", "1 (for R-9)", "0", "0"], width
