@@ -262,7 +262,10 @@ class TestRelyingParty:
         else:
             raise ConfigError(f"auth_method must be one of {', '.join(AUTH_METHODS)}, got "
                               f"{method!r}")
-        response = self.http.post(self.token_endpoint, data=data, headers=headers)
+        # auth=Auth(): no credentials but the method's own; without it httpx sends a token
+        # endpoint URL's user info (http://u:p@host/token) as Basic, over Basic's header too
+        response = self.http.post(self.token_endpoint, data=data, headers=headers,
+                                  auth=httpx.Auth())
         return TokenResult.of(response, _json(response))
 
     def userinfo(self, access_token: str | None) -> TokenResult:

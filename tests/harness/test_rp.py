@@ -15,6 +15,7 @@ from joserfc.jwk import KeySet
 
 from harness.errors import ConfigError
 from harness.protocol import DEFAULT_PROFILE, ManualClock
+from harness.protocol.basic_auth import encode_basic
 from harness.rp import ASSERTION_TYPE, TestRelyingParty
 from harness.targets import Target, VNeIDHandle, embedded_target
 
@@ -53,6 +54,25 @@ def test_basic_credentials_are_form_urlencoded_first(providers: Target) -> None:
         result = rp.redeem("not-a-code", "v" * 43)
     assert (result.status, result.error) == (400, "invalid_grant"), result.body
     assert result.sent_authorization
+
+
+@pytest.mark.parametrize("method", ["client_secret_basic", "client_secret_post"])
+def test_a_token_endpoint_urls_user_info_is_not_sent_as_credentials(
+        providers: Target, monkeypatch: pytest.MonkeyPatch, method: str) -> None:
+    """httpx sends a URL's user info as Basic credentials unless told otherwise: a token
+    endpoint discovered as http://u:p@host/token would have authenticated the client as 'u'
+    (and, for client_secret_post, in two ways at once)."""
+    rp = TestRelyingParty(providers.vneid, providers.profile, client_id="plain",
+                          client_secret="s3cret", auth_method=method)
+    sent: list[str | None] = []
+    with rp.register():
+        url = httpx.URL(rp.token_endpoint).copy_with(username="u", password="URLPASS1")
+        monkeypatch.setattr(TestRelyingParty, "token_endpoint", property(lambda self: str(url)))
+        rp.http.event_hooks["request"].append(
+            lambda request: sent.append(request.headers.get("Authorization")))
+        rp.redeem("not-a-code", "v" * 43)
+    basic = encode_basic("plain", "s3cret")
+    assert sent == ([basic] if method == "client_secret_basic" else [None])
 
 
 @pytest.mark.clause("T-1")
