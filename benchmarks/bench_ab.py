@@ -52,33 +52,48 @@ def _worker(tree: Path) -> None:
     for _ in sys.stdin:
         before, took, after = interleave(
             [("floor", floor), ("login", login), ("floor", floor)],
-            rounds=BLOCK, block=BLOCK, warmup=0)
+            rounds=BLOCK,
+            block=BLOCK,
+            warmup=0,
+        )
         base = (before.median + after.median) / 2
-        print(f"{took.median / base:.5f} {took.median * 1e6:.1f} {base * 1e6:.1f}",
-              flush=True)
+        print(f"{took.median / base:.5f} {took.median * 1e6:.1f} {base * 1e6:.1f}", flush=True)
 
 
 def _start(tree: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1"}
-    proc = subprocess.Popen([sys.executable, __file__, "--worker", str(tree)], cwd=tree,
-                            env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--worker", str(tree)],
+        cwd=tree,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout is not None
     line = proc.stdout.readline().strip()
     if line != "ready":
         proc.kill()
-        raise SystemExit(f"the worker for {tree} did not start (said {line!r}); "
-                         "is it a checkout of this project?")
+        raise SystemExit(
+            f"the worker for {tree} did not start (said {line!r}); "
+            "is it a checkout of this project?"
+        )
     return proc
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("a", type=Path, nargs="?", help="a checkout (the baseline)")
     parser.add_argument("b", type=Path, nargs="?", help="another checkout (the change)")
     parser.add_argument("--blocks", type=int, default=60, help="blocks timed per version")
-    parser.add_argument("--processes", type=int, default=3,
-                        help="worker processes per version, taking blocks in turn")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=3,
+        help="worker processes per version, taking blocks in turn",
+    )
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker is not None:
@@ -88,8 +103,10 @@ def main() -> None:
         parser.error("give two checkouts, A and B")
     for tree in (args.a, args.b):
         if not (tree / "harness" / "__init__.py").is_file():
-            parser.error(f"{tree} is not a checkout of this project (no harness/ in it); make "
-                         "one of another commit with: git worktree add /tmp/before <commit>")
+            parser.error(
+                f"{tree} is not a checkout of this project (no harness/ in it); make "
+                "one of another commit with: git worktree add /tmp/before <commit>"
+            )
     from flowbench import machine
 
     trees = [args.a.resolve(), args.b.resolve()]
@@ -98,7 +115,7 @@ def main() -> None:
     results: list[list[tuple[float, float, float]]] = [[], []]
     try:
         for i in range(args.blocks):
-            for j in ((0, 1) if i % 2 == 0 else (1, 0)):
+            for j in (0, 1) if i % 2 == 0 else (1, 0):
                 proc = workers[j][i % args.processes]
                 assert proc.stdin is not None
                 assert proc.stdout is not None
@@ -112,13 +129,17 @@ def main() -> None:
                 proc.stdin.close()
             proc.wait(timeout=30)
     for name, tree, rows in zip("AB", trees, results, strict=True):
-        print(f"{name} {tree}: login / floor {statistics.median(r[0] for r in rows):.3f} "
-              f"(login {statistics.median(r[1] for r in rows):.0f} µs, "
-              f"floor {statistics.median(r[2] for r in rows):.0f} µs)")
+        print(
+            f"{name} {tree}: login / floor {statistics.median(r[0] for r in rows):.3f} "
+            f"(login {statistics.median(r[1] for r in rows):.0f} µs, "
+            f"floor {statistics.median(r[2] for r in rows):.0f} µs)"
+        )
     diffs = [b[0] - a[0] for a, b in zip(*results, strict=True)]
     low, _, high = statistics.quantiles(diffs, n=4)
-    print(f"B - A, block by block: median {statistics.median(diffs):+.3f} "
-          f"(quartiles {low:+.3f} to {high:+.3f}, {args.blocks} blocks each)")
+    print(
+        f"B - A, block by block: median {statistics.median(diffs):+.3f} "
+        f"(quartiles {low:+.3f} to {high:+.3f}, {args.blocks} blocks each)"
+    )
     print(f"machine after: {machine()}")
 
 

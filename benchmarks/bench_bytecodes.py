@@ -57,8 +57,11 @@ def count_bytecodes(fn: Callable[[], None], calls: int) -> Counter[Where]:
             code = frame.f_code
             where = names.get(code)
             if where is None:
-                where = names[code] = (code.co_qualname, _short(code.co_filename),
-                                       code.co_firstlineno)
+                where = names[code] = (
+                    code.co_qualname,
+                    _short(code.co_filename),
+                    code.co_firstlineno,
+                )
             counts[where] += 1
         return tracer
 
@@ -72,8 +75,9 @@ def count_bytecodes(fn: Callable[[], None], calls: int) -> Counter[Where]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--calls", type=int, default=20, help="calls counted per case")
     parser.add_argument("--top", type=int, default=30, help="functions listed")
     args = parser.parse_args()
@@ -88,8 +92,10 @@ def main() -> None:
     total_base, total_case = sum(base.values()) / n, sum(case.values()) / n
     print(f"Python bytecodes per call, {n} calls per case after {WARMUP} warm-up calls of each")
     print(f"floor            {total_base:9,.0f}")
-    print(f"protocol login   {total_case:9,.0f}  ({total_case / total_base:.3f} x floor, "
-          f"+{total_case - total_base:,.0f})")
+    print(
+        f"protocol login   {total_case:9,.0f}  ({total_case / total_base:.3f} x floor, "
+        f"+{total_case - total_base:,.0f})"
+    )
 
     by_package: Counter[str] = Counter()
     for where in base.keys() | case.keys():
@@ -99,11 +105,12 @@ def main() -> None:
         if abs(diff) >= 50:
             print(f"  {diff:+9,.0f}  {package}")
 
-    rows = sorted(((case[w] - base[w]) / n, base[w] / n, case[w] / n, w)
-                  for w in base.keys() | case.keys())
+    rows = sorted(
+        ((case[w] - base[w]) / n, base[w] / n, case[w] / n, w) for w in base.keys() | case.keys()
+    )
     print(f"\nthe {args.top} functions with the largest difference (per call):")
     print(f"  {'login-floor':>11} {'floor':>7} {'login':>7}  function")
-    for diff, b, c, (name, filename, line) in sorted(rows, key=lambda r: -r[0])[:args.top]:
+    for diff, b, c, (name, filename, line) in sorted(rows, key=lambda r: -r[0])[: args.top]:
         print(f"  {diff:+11,.0f} {b:7,.0f} {c:7,.0f}  {name}  {filename}:{line}")
 
 

@@ -32,8 +32,9 @@ def _ms(samples: list[float]) -> str:
     return f"{statistics.median(samples) * 1000:7.1f} ms"
 
 
-def measure(driver: str, target: Target, persona: Persona, runtime: UIRuntime,
-            rounds: int) -> dict[str, list[float]]:
+def measure(
+    driver: str, target: Target, persona: Persona, runtime: UIRuntime, rounds: int
+) -> dict[str, list[float]]:
     """Each step's durations over ``rounds`` logins (after one warm-up login)."""
     steps: dict[str, list[float]] = defaultdict(list)
 
@@ -45,8 +46,9 @@ def measure(driver: str, target: Target, persona: Persona, runtime: UIRuntime,
 
     for round_ in range(rounds + 1):
         begin = time.perf_counter()
-        device = timed("new device", lambda: make_device(target, "ios", driver=driver,
-                                                         runtime=runtime))
+        device = timed(
+            "new device", lambda: make_device(target, "ios", driver=driver, runtime=runtime)
+        )
         ui = device.driver
         timed("open_app", partial(ui.open_app, "vssid"))
         timed("tap (a navigation)", partial(ui.tap, "vssid-login-vneid"))

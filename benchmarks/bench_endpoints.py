@@ -25,9 +25,13 @@ from flowbench import Bench, Floor, machine, protocol_login
 
 STEPS = ("start", "sessions", "authorizations", "complete", "me")
 FLOOR_PARTS = ("bare round trip", "inner-calls round trip", "ES256 sign + verify")
-SHARE = {"start": ("bare round trip",), "sessions": ("bare round trip",),
-         "authorizations": ("bare round trip",), "me": ("bare round trip",),
-         "complete": ("inner-calls round trip", "ES256 sign + verify")}
+SHARE = {
+    "start": ("bare round trip",),
+    "sessions": ("bare round trip",),
+    "authorizations": ("bare round trip",),
+    "me": ("bare round trip",),
+    "complete": ("inner-calls round trip", "ES256 sign + verify"),
+}
 
 
 def login_steps(bench: Bench) -> list[float]:
@@ -49,8 +53,9 @@ def floor_parts(floor: Floor) -> list[float]:
     return [t1 - t0, t2 - t1, t3 - t2]
 
 
-def _blocks(samples: dict[str, list[float]], names: tuple[str, ...],
-            fn: Callable[[], list[float]], n: int) -> None:
+def _blocks(
+    samples: dict[str, list[float]], names: tuple[str, ...], fn: Callable[[], list[float]], n: int
+) -> None:
     gc.collect()
     gc.disable()
     try:
@@ -88,15 +93,23 @@ def _run(bench: Bench, rounds: int, repeats: int, block: int) -> None:
             _blocks(samples, FLOOR_PARTS, lambda: floor_parts(bench.floor), n)
             done += n
         median = {name: statistics.median(values) for name, values in samples.items()}
-        print(f"repeat {repeat}: " + ", ".join(
-            f"{name} {median[name] * 1e6:.0f} µs" for name in FLOOR_PARTS))
+        print(
+            f"repeat {repeat}: "
+            + ", ".join(f"{name} {median[name] * 1e6:.0f} µs" for name in FLOOR_PARTS)
+        )
         for step in STEPS:
             share = sum(median[part] for part in SHARE[step])
             above[step].append(median[step] - share)
-            print(f"  {step:15s} {median[step] * 1e6:7.0f} µs, "
-                  f"{(median[step] - share) * 1e6:+6.0f} µs above {' + '.join(SHARE[step])}")
-    print(f"median over {repeats} repeats, µs above the floor's share: " + ", ".join(
-        f"{step} {statistics.median(values) * 1e6:+.0f}" for step, values in above.items()))
+            print(
+                f"  {step:15s} {median[step] * 1e6:7.0f} µs, "
+                f"{(median[step] - share) * 1e6:+6.0f} µs above {' + '.join(SHARE[step])}"
+            )
+    print(
+        f"median over {repeats} repeats, µs above the floor's share: "
+        + ", ".join(
+            f"{step} {statistics.median(values) * 1e6:+.0f}" for step, values in above.items()
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -35,9 +35,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=300, help="logins timed per repeat")
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--same-requests", action="store_true",
-                        help="also time flowbench.SameRequestsFloor (a diagnostic for the "
-                             "issue's owner, not the issue's floor)")
+    parser.add_argument(
+        "--same-requests",
+        action="store_true",
+        help="also time flowbench.SameRequestsFloor (a diagnostic for the "
+        "issue's owner, not the issue's floor)",
+    )
     args = parser.parse_args()
 
     print(f"machine: {machine()}")
@@ -56,36 +59,52 @@ def _run(bench: Bench, rounds: int, repeats: int, same: SameRequestsFloor | None
     paired: dict[str, list[float]] = {"protocol login": [], "sim login": []}
     over_same: list[float] = []
     for repeat in range(1, repeats + 1):
-        floor_t, proto_t, sim_t, *same_t = interleave([
-            ("floor", bench.floor),
-            ("protocol login", bench.login),
-            ("sim login", bench.sim),
-            *([("same-requests floor", same)] if same is not None else []),
-        ], rounds=rounds)
+        floor_t, proto_t, sim_t, *same_t = interleave(
+            [
+                ("floor", bench.floor),
+                ("protocol login", bench.login),
+                ("sim login", bench.sim),
+                *([("same-requests floor", same)] if same is not None else []),
+            ],
+            rounds=rounds,
+        )
         base = floor_t.median
         line = [f"repeat {repeat}: floor {base * 1e3:6.3f} ms"]
         for timing in (proto_t, sim_t):
             ratios[timing.name].append(timing.median / base)
             paired[timing.name].extend(paired_ratios(timing, floor_t))
-            line.append(f"{timing.name} {timing.median * 1e3:6.3f} ms "
-                        f"({timing.median / base:4.2f}x)")
+            line.append(
+                f"{timing.name} {timing.median * 1e3:6.3f} ms ({timing.median / base:4.2f}x)"
+            )
         if same_t:
             over_same.append(proto_t.median / same_t[0].median)
-            line.append(f"same-requests floor {same_t[0].median * 1e3:6.3f} ms "
-                        f"(protocol login / it {over_same[-1]:4.2f})")
+            line.append(
+                f"same-requests floor {same_t[0].median * 1e3:6.3f} ms "
+                f"(protocol login / it {over_same[-1]:4.2f})"
+            )
         print(" | ".join(line), flush=True)
-    print(f"median over {repeats} repeats of {rounds}: "
-          + ", ".join(f"{name} / floor = {statistics.median(r):.2f} "
-                      f"(min {min(r):.2f}, max {max(r):.2f})" for name, r in ratios.items()))
-    print("block by block (each block of logins over the floor's block run beside it; steadier "
-          "on a noisy machine, for comparing changes): " + ", ".join(
-              f"{name} / floor = {statistics.median(r):.2f} "
-              f"(quartiles {_quartiles(r)})" for name, r in paired.items()))
+    print(
+        f"median over {repeats} repeats of {rounds}: "
+        + ", ".join(
+            f"{name} / floor = {statistics.median(r):.2f} (min {min(r):.2f}, max {max(r):.2f})"
+            for name, r in ratios.items()
+        )
+    )
+    print(
+        "block by block (each block of logins over the floor's block run beside it; steadier "
+        "on a noisy machine, for comparing changes): "
+        + ", ".join(
+            f"{name} / floor = {statistics.median(r):.2f} (quartiles {_quartiles(r)})"
+            for name, r in paired.items()
+        )
+    )
     if over_same:
-        print(f"diagnostic, not the target: protocol login / same-requests floor = "
-              f"{statistics.median(over_same):.2f} (min {min(over_same):.2f}, "
-              f"max {max(over_same):.2f}); the providers' own work alone, over the login's "
-              "own requests and answers sent to bare endpoints (flowbench.SameRequestsFloor)")
+        print(
+            f"diagnostic, not the target: protocol login / same-requests floor = "
+            f"{statistics.median(over_same):.2f} (min {min(over_same):.2f}, "
+            f"max {max(over_same):.2f}); the providers' own work alone, over the login's "
+            "own requests and answers sent to bare endpoints (flowbench.SameRequestsFloor)"
+        )
 
 
 if __name__ == "__main__":

@@ -59,19 +59,34 @@ def _instructions(valgrind: str, case: str, calls: int) -> int:
     """Instructions one child executes in all (set-up, warm-up and ``calls`` calls)."""
     env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
     done = subprocess.run(
-        [valgrind, "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
-         sys.executable, __file__, "--child", case, str(calls)],
-        env=env, capture_output=True, text=True, check=False)
+        [
+            valgrind,
+            "--tool=cachegrind",
+            "--cache-sim=no",
+            "--cachegrind-out-file=/dev/null",
+            sys.executable,
+            __file__,
+            "--child",
+            case,
+            str(calls),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
     if done.returncode != 0 or found is None:
-        raise SystemExit(f"the {case!r} child failed (exit {done.returncode}):\n"
-                         f"{done.stderr[-2000:]}")
+        raise SystemExit(
+            f"the {case!r} child failed (exit {done.returncode}):\n{done.stderr[-2000:]}"
+        )
     return int(found.group(1).replace(",", ""))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--calls", type=int, default=200, help="calls counted per case")
     parser.add_argument("--sim", action="store_true", help="count the sim login too (slower)")
     parser.add_argument("--child", nargs=2, metavar=("CASE", "CALLS"), help=argparse.SUPPRESS)
@@ -81,19 +96,27 @@ def main() -> None:
         return
     valgrind = shutil.which("valgrind")
     if valgrind is None:
-        raise SystemExit("valgrind is not installed: apt-get install valgrind "
-                         "(or time the flow with bench_flow.py)")
+        raise SystemExit(
+            "valgrind is not installed: apt-get install valgrind "
+            "(or time the flow with bench_flow.py)"
+        )
     from flowbench import machine
 
     cases = list(CASES if args.sim else CASES[:2])
     print(f"machine: {machine()}")
-    print(f"cachegrind, {args.calls} calls per case after {WARMUP} warm-up calls of each, "
-          "PYTHONHASHSEED=0")
+    print(
+        f"cachegrind, {args.calls} calls per case after {WARMUP} warm-up calls of each, "
+        "PYTHONHASHSEED=0"
+    )
     jobs = [("set-up", cases[0], 0)] + [(case, case, args.calls) for case in cases]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        counts = dict(zip([name for name, _, _ in jobs],
-                          pool.map(lambda job: _instructions(valgrind, job[1], job[2]), jobs),
-                          strict=True))
+        counts = dict(
+            zip(
+                [name for name, _, _ in jobs],
+                pool.map(lambda job: _instructions(valgrind, job[1], job[2]), jobs),
+                strict=True,
+            )
+        )
     per_call = {case: (counts[case] - counts["set-up"]) / args.calls for case in cases}
     base = per_call["floor"]
     for case in cases:

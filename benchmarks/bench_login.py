@@ -41,8 +41,10 @@ def main() -> None:
     async def ok(request: Request) -> JSONResponse:
         return JSONResponse({"ok": True})
 
-    bare = httpx.Client(transport=SyncASGITransport(Starlette(routes=[Route("/", ok)])),
-                        base_url="http://bench.test")
+    bare = httpx.Client(
+        transport=SyncASGITransport(Starlette(routes=[Route("/", ok)])),
+        base_url="http://bench.test",
+    )
     _timed(lambda: bare.get("/"), 50)
     baseline = statistics.median(_timed(lambda: bare.get("/"), args.rounds * 5))
 
@@ -68,10 +70,14 @@ def main() -> None:
     login = statistics.median(_timed(one_login, args.rounds))
     world = statistics.median(_timed(fresh_world_login, max(20, args.rounds // 4)))
     print(f"baseline: one in-process HTTP request  {baseline * 1e6:8.0f} µs   1.0x")
-    print(f"one sim login on warm providers        {login * 1e3:8.2f} ms  "
-          f"{login / baseline:6.1f}x baseline")
-    print(f"fresh providers + persona + login      {world * 1e3:8.2f} ms  "
-          f"{world / baseline:6.1f}x baseline")
+    print(
+        f"one sim login on warm providers        {login * 1e3:8.2f} ms  "
+        f"{login / baseline:6.1f}x baseline"
+    )
+    print(
+        f"fresh providers + persona + login      {world * 1e3:8.2f} ms  "
+        f"{world / baseline:6.1f}x baseline"
+    )
     target.close()
 
 

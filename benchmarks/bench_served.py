@@ -73,8 +73,20 @@ def _wait_ready(process: subprocess.Popen[str], url: str, what: str, timeout: fl
 def start_vneid(http: str) -> Running:
     port = free_port()
     process = subprocess.Popen(
-        [str(BIN / "vneid-harness"), "serve", "--vneid-port", str(port), "--vssid-port", "0",
-         "--http", http], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+        [
+            str(BIN / "vneid-harness"),
+            "serve",
+            "--vneid-port",
+            str(port),
+            "--vssid-port",
+            "0",
+            "--http",
+            http,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     issuer = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(process, f"{issuer}/.well-known/openid-configuration", "vneid-harness serve")
@@ -82,42 +94,73 @@ def start_vneid(http: str) -> Running:
 
         persona = PersonaFactory("bench-served").new()
         with httpx.Client(base_url=issuer, timeout=10) as control:
-            control.post("/_harness/clients", json={
-                "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
-                "redirect_uris": [REDIRECT_URI],
-                "token_endpoint_auth_method": "client_secret_basic"}).raise_for_status()
-            control.post("/_harness/personas",
-                         json=persona.to_vneid_json()).raise_for_status()
+            control.post(
+                "/_harness/clients",
+                json={
+                    "client_id": CLIENT_ID,
+                    "client_secret": CLIENT_SECRET,
+                    "redirect_uris": [REDIRECT_URI],
+                    "token_endpoint_auth_method": "client_secret_basic",
+                },
+            ).raise_for_status()
+            control.post("/_harness/personas", json=persona.to_vneid_json()).raise_for_status()
     except BaseException:
         stop_process(process)
         raise
-    return Running(f"vneid ({http})", process, ClientConfig(
-        issuer=issuer, client_id=CLIENT_ID, redirect_uri=REDIRECT_URI,
-        client_secret=CLIENT_SECRET, username=persona.personal_id, password=persona.passcode))
+    return Running(
+        f"vneid ({http})",
+        process,
+        ClientConfig(
+            issuer=issuer,
+            client_id=CLIENT_ID,
+            redirect_uri=REDIRECT_URI,
+            client_secret=CLIENT_SECRET,
+            username=persona.personal_id,
+            password=persona.passcode,
+        ),
+    )
 
 
 def start_oauth2_mock_server() -> Running:
     port = free_port()
     script = ROOT / "benchmarks" / "peers" / "oauth2-mock-server.mjs"
-    process = subprocess.Popen(["node", str(script), str(port)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
+    process = subprocess.Popen(
+        ["node", str(script), str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=ROOT,
+    )
     issuer = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(process, f"{issuer}/.well-known/openid-configuration", "oauth2-mock-server")
     except BaseException:
         stop_process(process)
         raise
-    return Running("oauth2-mock-server", process, ClientConfig(
-        issuer=issuer, client_id=CLIENT_ID, redirect_uri=REDIRECT_URI))
+    return Running(
+        "oauth2-mock-server",
+        process,
+        ClientConfig(issuer=issuer, client_id=CLIENT_ID, redirect_uri=REDIRECT_URI),
+    )
 
 
 def start_mockpass() -> Running:
     port = free_port()
     package = NODE_MODULES / "@opengovsg" / "mockpass"
-    env = {**os.environ, "MOCKPASS_PORT": str(port), "SHOW_LOGIN_PAGE": "true",
-           "NODE_ENV": "production"}
-    process = subprocess.Popen(["node", str(package / "index.js")], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, text=True, cwd=package, env=env)
+    env = {
+        **os.environ,
+        "MOCKPASS_PORT": str(port),
+        "SHOW_LOGIN_PAGE": "true",
+        "NODE_ENV": "production",
+    }
+    process = subprocess.Popen(
+        ["node", str(package / "index.js")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=package,
+        env=env,
+    )
     issuer = f"http://127.0.0.1:{port}/singpass/v2"
     try:
         _wait_ready(process, f"{issuer}/.well-known/openid-configuration", "mockpass")
@@ -126,10 +169,15 @@ def start_mockpass() -> Running:
         keys = json.loads((package / "static" / "certs" / "oidc-v2-rp-secret.json").read_text())
         signing = next(k for k in keys["keys"] if k.get("use") == "sig")
         config = ClientConfig(
-            issuer=issuer, client_id=CLIENT_ID, redirect_uri=REDIRECT_URI,
-            signing_key=ECKey.import_key(signing), signing_alg=signing["alg"],
+            issuer=issuer,
+            client_id=CLIENT_ID,
+            redirect_uri=REDIRECT_URI,
+            signing_key=ECKey.import_key(signing),
+            signing_alg=signing["alg"],
             decryption_keys=KeySet.import_key_set(
-                {"keys": [k for k in keys["keys"] if k.get("use") == "enc"]}))
+                {"keys": [k for k in keys["keys"] if k.get("use") == "enc"]}
+            ),
+        )
     except BaseException:
         stop_process(process)
         raise
@@ -186,8 +234,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0, help="one provider's turn")
     parser.add_argument("--repeats", type=int, default=10, help="turns per provider")
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--http", default="httptools,h11",
-                        help="the harness's HTTP stacks to measure (comma-separated)")
+    parser.add_argument(
+        "--http",
+        default="httptools,h11",
+        help="the harness's HTTP stacks to measure (comma-separated)",
+    )
     parser.add_argument("--providers", default="vneid,oauth2-mock-server,mockpass")
     args = parser.parse_args()
     import uvloop
@@ -203,8 +254,10 @@ def main() -> None:
                 item.results.append(rate)
                 line.append(f"{item.name} {rate:7.1f}")
             print(f"turn {repeat} (flows/s): " + " | ".join(line), flush=True)
-        print(f"median flows/s over {args.repeats} turns of {args.seconds:g} s each, "
-              f"{args.concurrency} flows in flight:")
+        print(
+            f"median flows/s over {args.repeats} turns of {args.seconds:g} s each, "
+            f"{args.concurrency} flows in flight:"
+        )
         for item in running:
             errors = ", ".join(f"{k} {v}" for k, v in item.errors.items()) or "none"
             print(f"  {item.name:24s} {statistics.median(item.results):8.1f}  (errors: {errors})")
@@ -214,10 +267,12 @@ def main() -> None:
             best = max(peers, key=lambda i: statistics.median(i.results))
             for item in ours:
                 ratios = [a / b for a, b in zip(item.results, best.results, strict=True)]
-                print(f"  {item.name} / {best.name} (the faster peer): median of the turns' "
-                      f"ratios {statistics.median(ratios):.2f} (min {min(ratios):.2f}, max "
-                      f"{max(ratios):.2f}); ratio of the medians "
-                      f"{statistics.median(item.results) / statistics.median(best.results):.2f}")
+                print(
+                    f"  {item.name} / {best.name} (the faster peer): median of the turns' "
+                    f"ratios {statistics.median(ratios):.2f} (min {min(ratios):.2f}, max "
+                    f"{max(ratios):.2f}); ratio of the medians "
+                    f"{statistics.median(item.results) / statistics.median(best.results):.2f}"
+                )
     print(f"machine after: {machine()}")
 
 

@@ -43,13 +43,20 @@ def run(args: list[str]) -> tuple[float, int, int]:
     """Wall seconds of one pytest command, how many tests passed and how many examples the
     Hypothesis tests among them ran (``--hypothesis-show-statistics``); fails loudly."""
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "--hypothesis-show-statistics",
-                           *args], cwd=ROOT, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "--hypothesis-show-statistics", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     wall = time.perf_counter() - started
     found = re.search(r"(\d+) passed", done.stdout)
     if done.returncode != 0 or found is None:
-        raise SystemExit(f"pytest {' '.join(args)} failed (exit {done.returncode}):\n"
-                         f"{done.stdout[-3000:]}{done.stderr[-2000:]}")
+        raise SystemExit(
+            f"pytest {' '.join(args)} failed (exit {done.returncode}):\n"
+            f"{done.stdout[-3000:]}{done.stderr[-2000:]}"
+        )
     examples = sum(int(n) for n in re.findall(r"- (\d+) passing, ", done.stdout))
     return wall, int(found.group(1)), examples
 
@@ -57,8 +64,12 @@ def run(args: list[str]) -> tuple[float, int, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--suite", choices=sorted(SUITES), action="append",
-                        help="only these suites (repeatable; default all)")
+    parser.add_argument(
+        "--suite",
+        choices=sorted(SUITES),
+        action="append",
+        help="only these suites (repeatable; default all)",
+    )
     args = parser.parse_args()
     suites = {name: SUITES[name] for name in (args.suite or SUITES)}
 
@@ -80,12 +91,16 @@ def main() -> None:
     for suite in suites:
         one = statistics.median(walls[(suite, "one process")])
         many = statistics.median(walls[(suite, "-n auto")])
-        print(f"  {suite:18s} {counts[suite]:4d} tests: one process {one:5.2f} s = "
-              f"{counts[suite] / one:5.0f}/s | -n auto {many:5.2f} s = "
-              f"{counts[suite] / many:5.0f}/s | -n auto / one process = {many / one:4.2f}")
+        print(
+            f"  {suite:18s} {counts[suite]:4d} tests: one process {one:5.2f} s = "
+            f"{counts[suite] / one:5.0f}/s | -n auto {many:5.2f} s = "
+            f"{counts[suite] / many:5.0f}/s | -n auto / one process = {many / one:4.2f}"
+        )
         if examples.get(suite):
-            print(f"  {'':18s} of which Hypothesis tests ran {examples[suite]} generated "
-                  f"examples: {examples[suite] / many:5.0f} examples/s with -n auto")
+            print(
+                f"  {'':18s} of which Hypothesis tests ran {examples[suite]} generated "
+                f"examples: {examples[suite] / many:5.0f} examples/s with -n auto"
+            )
     print(f"machine after: {machine()}")
 
 

@@ -56,13 +56,15 @@ def citizens(n: int, seed: int = 7) -> Iterator[tuple[PersonaRecord, AccountReco
     for i in range(n):
         birthdate = dt.date(1940 + i % 80, 1 + i % 12, 1 + i % 28)
         sex: Any = "female" if i % 2 else "male"
-        drawn = generate_personal_id(rng, birthdate=birthdate, sex=sex,
-                                     province=1 + (i // 1_000_000) % 96)
+        drawn = generate_personal_id(
+            rng, birthdate=birthdate, sex=sex, province=1 + (i // 1_000_000) % 96
+        )
         personal_id = f"{drawn[:6]}{i % 1_000_000:06d}"  # the serial: unique per province
         name = f"Công Dân {i}"
-        yield (PersonaRecord(personal_id, f"{i % 1_000_000:06d}", 2, name,
-                             birthdate.isoformat(), sex),
-               AccountRecord(f"{i:010d}", personal_id, name))
+        yield (
+            PersonaRecord(personal_id, f"{i % 1_000_000:06d}", 2, name, birthdate.isoformat(), sex),
+            AccountRecord(f"{i:010d}", personal_id, name),
+        )
 
 
 def populate(target: Target, n: int) -> float:
@@ -79,10 +81,15 @@ def populate(target: Target, n: int) -> float:
 
 def as_persona(record: PersonaRecord, account: AccountRecord) -> Persona:
     """The harness's view of a registered citizen (what the apps type in)."""
-    return Persona(personal_id=record.personal_id, full_name=record.full_name,
-                   birthdate=dt.date.fromisoformat(record.birthdate), gender=record.gender,
-                   passcode=record.passcode, level=2,
-                   vssid_account=VssIDAccount(account.bhxh_code))
+    return Persona(
+        personal_id=record.personal_id,
+        full_name=record.full_name,
+        birthdate=dt.date.fromisoformat(record.birthdate),
+        gender=record.gender,
+        passcode=record.passcode,
+        level=2,
+        vssid_account=VssIDAccount(account.bhxh_code),
+    )
 
 
 def size(args: argparse.Namespace) -> None:
@@ -90,9 +97,11 @@ def size(args: argparse.Namespace) -> None:
     small, big = embedded_target(seed="world-small"), embedded_target(seed="world-big")
     took_small = populate(small, SMALL_WORLD)
     took_big = populate(big, args.personas)
-    print(f"registered {SMALL_WORLD} citizens in {took_small:.2f} s and {args.personas:,} in "
-          f"{took_big:.1f} s (Python API); resident memory now "
-          f"{rss() / 2**20:,.0f} MiB")
+    print(
+        f"registered {SMALL_WORLD} citizens in {took_small:.2f} s and {args.personas:,} in "
+        f"{took_big:.1f} s (Python API); resident memory now "
+        f"{rss() / 2**20:,.0f} MiB"
+    )
     # Citizens spread over each world (the big world's last one was registered last).
     picks_small = [as_persona(*c) for c in _pick(SMALL_WORLD)]
     picks_big = [as_persona(*c) for c in _pick(args.personas)]
@@ -109,22 +118,33 @@ def size(args: argparse.Namespace) -> None:
 
     ratios: dict[str, list[float]] = {"protocol": [], "sim": []}
     for repeat in range(1, args.repeats + 1):
-        cases = interleave([
-            ("protocol, 100", lambda: login(small, picks_small, "small", "protocol")),
-            (f"protocol, {args.personas:,}", lambda: login(big, picks_big, "big", "protocol")),
-            ("sim, 100", lambda: login(small, picks_small, "small", "sim")),
-            (f"sim, {args.personas:,}", lambda: login(big, picks_big, "big", "sim")),
-        ], rounds=args.rounds, gc_off=False)
+        cases = interleave(
+            [
+                ("protocol, 100", lambda: login(small, picks_small, "small", "protocol")),
+                (f"protocol, {args.personas:,}", lambda: login(big, picks_big, "big", "protocol")),
+                ("sim, 100", lambda: login(small, picks_small, "small", "sim")),
+                (f"sim, {args.personas:,}", lambda: login(big, picks_big, "big", "sim")),
+            ],
+            rounds=args.rounds,
+            gc_off=False,
+        )
         ratios["protocol"].append(cases[1].median / cases[0].median)
         ratios["sim"].append(cases[3].median / cases[2].median)
-        print(f"repeat {repeat}: " + " | ".join(f"{c.name} {c.median * 1e3:6.3f} ms"
-                                               for c in cases)
-              + f" | big/small protocol {ratios['protocol'][-1]:.3f}, "
-                f"sim {ratios['sim'][-1]:.3f}", flush=True)
-    print(f"median over {args.repeats} repeats of {args.rounds}: login cost with "
-          f"{args.personas:,} citizens / with {SMALL_WORLD}: "
-          + ", ".join(f"{k} {statistics.median(v):.3f} (min {min(v):.3f}, max {max(v):.3f})"
-                      for k, v in ratios.items()))
+        print(
+            f"repeat {repeat}: "
+            + " | ".join(f"{c.name} {c.median * 1e3:6.3f} ms" for c in cases)
+            + f" | big/small protocol {ratios['protocol'][-1]:.3f}, "
+            f"sim {ratios['sim'][-1]:.3f}",
+            flush=True,
+        )
+    print(
+        f"median over {args.repeats} repeats of {args.rounds}: login cost with "
+        f"{args.personas:,} citizens / with {SMALL_WORLD}: "
+        + ", ".join(
+            f"{k} {statistics.median(v):.3f} (min {min(v):.3f}, max {max(v):.3f})"
+            for k, v in ratios.items()
+        )
+    )
     print(f"machine after: {machine()}")
 
 
@@ -145,13 +165,18 @@ def memory(args: argparse.Namespace) -> None:
         start = vssid.post("/api/v1/auth/vneid/start", headers=VSSID_APP, json={}).json()
         if step == 0:
             return
-        session = vneid.post("/api/app/v1/sessions", headers=VNEID_APP, json={
-            "personal_id": persona.personal_id, "passcode": persona.passcode}).json()
+        session = vneid.post(
+            "/api/app/v1/sessions",
+            headers=VNEID_APP,
+            json={"personal_id": persona.personal_id, "passcode": persona.passcode},
+        ).json()
         if step == 1:
             return
-        vneid.post("/api/app/v1/authorizations",
-                   headers={**VNEID_APP, "Authorization": f"Bearer {session['session_token']}"},
-                   json={"link": start["authorize_url"], "decision": "approve"}).raise_for_status()
+        vneid.post(
+            "/api/app/v1/authorizations",
+            headers={**VNEID_APP, "Authorization": f"Bearer {session['session_token']}"},
+            json={"link": start["authorize_url"], "decision": "approve"},
+        ).raise_for_status()
 
     def run(first: int, last: int) -> None:
         for i in range(first, last):
@@ -174,25 +199,32 @@ def memory(args: argparse.Namespace) -> None:
     for first in range(warmup, args.logins, step):
         run(first, min(first + step, args.logins))
         gc.collect()
-        print(f"  {min(first + step, args.logins):>7,} logins: resident "
-              f"{rss() / 2**20:7.1f} MiB, {stores(target)}", flush=True)
+        print(
+            f"  {min(first + step, args.logins):>7,} logins: resident "
+            f"{rss() / 2**20:7.1f} MiB, {stores(target)}",
+            flush=True,
+        )
     after = rss()
     took = time.perf_counter() - started
-    print(f"{args.logins:,} logins ({args.logins // 2:,} completed, {args.logins // 2:,} "
-          f"abandoned at start, session or authorization) in {took:.0f} s after a warm-up of "
-          f"{warmup:,}: resident memory {before / 2**20:.1f} MiB -> {after / 2**20:.1f} MiB, "
-          f"growth {(after - before) / 2**20:+.1f} MiB (target <= 20 MiB); from before the "
-          f"first login ({at_start / 2**20:.1f} MiB, providers and 1,000 citizens "
-          f"registered): {(after - at_start) / 2**20:+.1f} MiB")
+    print(
+        f"{args.logins:,} logins ({args.logins // 2:,} completed, {args.logins // 2:,} "
+        f"abandoned at start, session or authorization) in {took:.0f} s after a warm-up of "
+        f"{warmup:,}: resident memory {before / 2**20:.1f} MiB -> {after / 2**20:.1f} MiB, "
+        f"growth {(after - before) / 2**20:+.1f} MiB (target <= 20 MiB); from before the "
+        f"first login ({at_start / 2**20:.1f} MiB, providers and 1,000 citizens "
+        f"registered): {(after - at_start) / 2**20:+.1f} MiB"
+    )
     print(f"machine after: {machine()}")
 
 
 def stores(target: Target) -> str:
     vneid, vssid = target.vneid.embedded, target.vssid.embedded
     sizes = {
-        "vneid sessions": len(vneid.grants.sessions), "codes": len(vneid.grants.codes),
+        "vneid sessions": len(vneid.grants.sessions),
+        "codes": len(vneid.grants.codes),
         "access tokens": len(vneid.grants.access_tokens),
-        "vssid transactions": len(vssid.transactions), "vssid sessions": len(vssid.sessions),
+        "vssid transactions": len(vssid.transactions),
+        "vssid sessions": len(vssid.sessions),
         "request logs": len(vneid.requests) + len(vssid.requests),
     }
     return ", ".join(f"{k} {v}" for k, v in sizes.items())

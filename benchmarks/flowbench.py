@@ -51,8 +51,18 @@ from harness.targets import Target, embedded_target
 from harness.world import PersonaPool, make_device
 from mock_providers.vssid.issuer_client import _InProcessClient
 
-__all__ = ["PHONE_CALLS", "BACKEND_CALLS", "Bench", "Floor", "Timing", "interleave", "machine",
-           "paired_ratios", "protocol_login", "sim_login"]
+__all__ = [
+    "PHONE_CALLS",
+    "BACKEND_CALLS",
+    "Bench",
+    "Floor",
+    "Timing",
+    "interleave",
+    "machine",
+    "paired_ratios",
+    "protocol_login",
+    "sim_login",
+]
 
 PHONE_CALLS = 5
 """start, sessions, authorizations, complete, me."""
@@ -72,33 +82,47 @@ def sim_login(target: Target, persona: Persona) -> None:
     device.close()
 
 
-def protocol_login(target: Target, persona: Persona,
-                   clients: tuple[httpx.Client, httpx.Client] | None = None,
-                   laps: list[float] | None = None) -> None:
+def protocol_login(
+    target: Target,
+    persona: Persona,
+    clients: tuple[httpx.Client, httpx.Client] | None = None,
+    laps: list[float] | None = None,
+) -> None:
     """The same journey as bare HTTP calls (no phone, no apps, no trace). With ``laps``, the
     ``time.perf_counter()`` before the first call and after each of the five is appended."""
     own = clients is None
     vssid, vneid = clients or (target.vssid.client(), target.vneid.client())
-    lap: Callable[[], None] = ((lambda: laps.append(time.perf_counter())) if laps is not None
-                               else _no_lap)
+    lap: Callable[[], None] = (
+        (lambda: laps.append(time.perf_counter())) if laps is not None else _no_lap
+    )
     try:
         lap()
         start = vssid.post("/api/v1/auth/vneid/start", headers=VSSID_APP, json={}).json()
         lap()
-        session = vneid.post("/api/app/v1/sessions", headers=VNEID_APP, json={
-            "personal_id": persona.personal_id, "passcode": persona.passcode}).json()
+        session = vneid.post(
+            "/api/app/v1/sessions",
+            headers=VNEID_APP,
+            json={"personal_id": persona.personal_id, "passcode": persona.passcode},
+        ).json()
         lap()
         redirect = vneid.post(
             "/api/app/v1/authorizations",
             headers={**VNEID_APP, "Authorization": f"Bearer {session['session_token']}"},
-            json={"link": start["authorize_url"], "decision": "approve"}).json()
+            json={"link": start["authorize_url"], "decision": "approve"},
+        ).json()
         lap()
-        done = vssid.post("/api/v1/auth/vneid/complete", headers=VSSID_APP, json={
-            "transaction_id": start["transaction_id"],
-            "callback_url": redirect["redirect_to"]}).json()
+        done = vssid.post(
+            "/api/v1/auth/vneid/complete",
+            headers=VSSID_APP,
+            json={
+                "transaction_id": start["transaction_id"],
+                "callback_url": redirect["redirect_to"],
+            },
+        ).json()
         lap()
-        me = vssid.get("/api/v1/me", headers={
-            **VSSID_APP, "Authorization": f"Bearer {done['session_token']}"}).json()
+        me = vssid.get(
+            "/api/v1/me", headers={**VSSID_APP, "Authorization": f"Bearer {done['session_token']}"}
+        ).json()
         lap()
         if me.get("personal_id") != persona.personal_id:
             raise AssertionError(f"the login did not end in the persona's session: {done}")
@@ -126,23 +150,35 @@ class Floor:
             # The client VssID's backend reaches the embedded VNeID with, one per login.
             client = _InProcessClient(inner, httpx.Timeout(10.0))
             for _ in range(BACKEND_CALLS):
-                _, content = await client.fetch("POST", "http://inner.test/", data=None,
-                                                headers={"Accept": "application/json"})
+                _, content = await client.fetch(
+                    "POST", "http://inner.test/", data=None, headers={"Accept": "application/json"}
+                )
                 json.loads(content)
             return JSONResponse({"ok": True})
 
-        app = Starlette(routes=[Route("/", bare, methods=["GET", "POST"]),
-                                Route("/nested", nested, methods=["POST"])])
-        self._outer = HarnessClient(transport=SyncASGITransport(app),
-                                    base_url="http://bare.test")
+        app = Starlette(
+            routes=[
+                Route("/", bare, methods=["GET", "POST"]),
+                Route("/nested", nested, methods=["POST"]),
+            ]
+        )
+        self._outer = HarnessClient(transport=SyncASGITransport(app), base_url="http://bare.test")
         self._key = derive_signing_key(SeededEntropy("floor"))
         self._public = ECKey.import_key(self._key.as_dict(private=False))
         self._claims: dict[str, Any] = {
-            "iss": "http://id.vneid.test", "sub": "s" * 43, "aud": "vssid",
-            "exp": 1_900_000_600, "iat": 1_900_000_000, "auth_time": 1_900_000_000,
-            "acr": "urn:vneid:loa:2", "amr": ["pin"], "nonce": "n" * 43,
-            "personal_id": "001099012345", "name": "Nguyễn Văn An",
-            "birthdate": "1999-01-01", "gender": "male",
+            "iss": "http://id.vneid.test",
+            "sub": "s" * 43,
+            "aud": "vssid",
+            "exp": 1_900_000_600,
+            "iat": 1_900_000_000,
+            "auth_time": 1_900_000_000,
+            "acr": "urn:vneid:loa:2",
+            "amr": ["pin"],
+            "nonce": "n" * 43,
+            "personal_id": "001099012345",
+            "name": "Nguyễn Văn An",
+            "birthdate": "1999-01-01",
+            "gender": "male",
         }
 
     def bare(self) -> None:
@@ -170,7 +206,6 @@ class Floor:
         self.crypto()
 
 
-
 @dataclass(frozen=True)
 class Recorded:
     """One call of a real login: what was sent, and the answer (status, headers, body)."""
@@ -185,9 +220,15 @@ class Recorded:
 
 
 def _recorded(request: httpx.Request, response: httpx.Response) -> Recorded:
-    return Recorded(request.method, str(request.url), request.headers.multi_items(),
-                    request.content, response.status_code, response.headers.multi_items(),
-                    response.content)
+    return Recorded(
+        request.method,
+        str(request.url),
+        request.headers.multi_items(),
+        request.content,
+        response.status_code,
+        response.headers.multi_items(),
+        response.content,
+    )
 
 
 class _Recording(httpx.BaseTransport):
@@ -224,10 +265,14 @@ def record_login(target: Target, persona: Persona) -> tuple[list[Recorded], list
     issuer = target.vssid.embedded.issuer_client
     transport = issuer.transport
     issuer.transport = _AsyncRecording(transport, backend)
-    clients = (HarnessClient(base_url=target.vssid.base_url,
-                             transport=_Recording(target.vssid.transport, phone)),
-               HarnessClient(base_url=target.vneid.base_url,
-                             transport=_Recording(target.vneid.transport, phone)))
+    clients = (
+        HarnessClient(
+            base_url=target.vssid.base_url, transport=_Recording(target.vssid.transport, phone)
+        ),
+        HarnessClient(
+            base_url=target.vneid.base_url, transport=_Recording(target.vneid.transport, phone)
+        ),
+    )
     try:
         protocol_login(target, persona, clients)
     finally:
@@ -235,8 +280,10 @@ def record_login(target: Target, persona: Persona) -> tuple[list[Recorded], list
         for client in clients:
             client.close()
     if len(phone) != PHONE_CALLS or len(backend) != BACKEND_CALLS:
-        raise AssertionError(f"a warm login made {len(phone)} phone calls and {len(backend)} "
-                             f"backend calls, not {PHONE_CALLS} and {BACKEND_CALLS}")
+        raise AssertionError(
+            f"a warm login made {len(phone)} phone calls and {len(backend)} "
+            f"backend calls, not {PHONE_CALLS} and {BACKEND_CALLS}"
+        )
     return phone, backend
 
 
@@ -250,8 +297,11 @@ def _canned(calls: Sequence[Recorded]) -> Starlette:
 
     async def answer(request: Request) -> Response:
         c = answers[(request.scope["method"], request.scope["path"])]
-        return Response(c.response, c.status,
-                        {k: v for k, v in c.response_headers if k.lower() != "content-length"})
+        return Response(
+            c.response,
+            c.status,
+            {k: v for k, v in c.response_headers if k.lower() != "content-length"},
+        )
 
     return Starlette(routes=[Route("/{path:path}", answer, methods=["GET", "POST"])])
 
@@ -273,12 +323,17 @@ class SameRequestsFloor(Floor):
         """The login it replays: its phone calls and its backend calls."""
         self._persona = persona
         self._inner = httpx.ASGITransport(app=_canned(backend))
-        replays = [(c.method, c.url, dict(parse_qsl(c.body.decode())) if c.body else None,
-                    {k: v for k, v in c.headers if k.lower() not in _AUTO_HEADERS})
-                   for c in backend]
+        replays = [
+            (
+                c.method,
+                c.url,
+                dict(parse_qsl(c.body.decode())) if c.body else None,
+                {k: v for k, v in c.headers if k.lower() not in _AUTO_HEADERS},
+            )
+            for c in backend
+        ]
         outer = _canned(phone)
-        canned_answer: Callable[[Request], Awaitable[Response]] = \
-            outer.routes[0].endpoint  # type: ignore[attr-defined]
+        canned_answer: Callable[[Request], Awaitable[Response]] = outer.routes[0].endpoint  # type: ignore[attr-defined]
 
         async def nested(request: Request) -> Response:
             client = _InProcessClient(self._inner, httpx.Timeout(10.0))
@@ -288,11 +343,13 @@ class SameRequestsFloor(Floor):
             return await canned_answer(request)
 
         vssid_path = httpx.URL(target.vssid.base_url).path.rstrip("/")
-        outer.router.routes.insert(0, Route(f"{vssid_path}/api/v1/auth/vneid/complete",
-                                            nested, methods=["POST"]))
+        outer.router.routes.insert(
+            0, Route(f"{vssid_path}/api/v1/auth/vneid/complete", nested, methods=["POST"])
+        )
         self._clients = (
             HarnessClient(transport=SyncASGITransport(outer), base_url=target.vssid.base_url),
-            HarnessClient(transport=SyncASGITransport(outer), base_url=target.vneid.base_url))
+            HarnessClient(transport=SyncASGITransport(outer), base_url=target.vneid.base_url),
+        )
         self._target = target
 
     def round_trips(self) -> None:
@@ -320,8 +377,12 @@ class Bench:
     @classmethod
     def open(cls, seed: str) -> Bench:
         target = embedded_target(seed=seed)
-        return cls(target, PersonaPool(target, seed=seed).new(),
-                   (target.vssid.client(), target.vneid.client()), Floor())
+        return cls(
+            target,
+            PersonaPool(target, seed=seed).new(),
+            (target.vssid.client(), target.vneid.client()),
+            Floor(),
+        )
 
     def login(self) -> None:
         """One protocol login (:func:`protocol_login`) with the reused clients."""
@@ -361,8 +422,14 @@ def paired_ratios(case: Timing, base: Timing) -> list[float]:
     return [a / b for a, b in zip(case.blocks, base.blocks, strict=True)]
 
 
-def interleave(cases: Sequence[tuple[str, Callable[[], None]]], *, rounds: int,
-               block: int = 20, warmup: int = 20, gc_off: bool = True) -> list[Timing]:
+def interleave(
+    cases: Sequence[tuple[str, Callable[[], None]]],
+    *,
+    rounds: int,
+    block: int = 20,
+    warmup: int = 20,
+    gc_off: bool = True,
+) -> list[Timing]:
     """Time each case ``rounds`` times, alternating cases in blocks of ``block`` calls so a
     burst of load on a shared machine hits all of them alike; with ``gc_off`` the garbage
     collector runs between blocks, not inside them."""
@@ -399,5 +466,7 @@ def machine() -> str:
                 model = line.split(":", 1)[1].strip()
                 break
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()} "
-            f"({sys.implementation.name}), load average {load}")
+    return (
+        f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()} "
+        f"({sys.implementation.name}), load average {load}"
+    )

@@ -78,8 +78,9 @@ class Client:
             self.discovery = await response.json(content_type=None)
         async with http.get(self.discovery["jwks_uri"]) as response:
             self.keys = KeySet.import_key_set(await response.json(content_type=None))
-        offered = self.discovery.get("token_endpoint_auth_methods_supported",
-                                     ["client_secret_basic"])
+        offered = self.discovery.get(
+            "token_endpoint_auth_methods_supported", ["client_secret_basic"]
+        )
         if "client_secret_basic" in offered and self.config.client_secret is not None:
             self.auth_method = "client_secret_basic"
         elif "private_key_jwt" in offered and self.config.signing_key is not None:
@@ -91,20 +92,35 @@ class Client:
         """One authorization-code flow with PKCE; the validated ID token's claims."""
         cfg = self.config
         verifier = secrets.token_urlsafe(48)
-        challenge = base64.urlsafe_b64encode(
-            hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+        challenge = (
+            base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+            .rstrip(b"=")
+            .decode()
+        )
         state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
-        params = {"response_type": "code", "client_id": cfg.client_id,
-                  "redirect_uri": cfg.redirect_uri, "scope": cfg.scope, "state": state,
-                  "nonce": nonce, "code_challenge": challenge, "code_challenge_method": "S256"}
-        async with http.get(self.discovery["authorization_endpoint"], params=params,
-                            allow_redirects=False) as response:
+        params = {
+            "response_type": "code",
+            "client_id": cfg.client_id,
+            "redirect_uri": cfg.redirect_uri,
+            "scope": cfg.scope,
+            "state": state,
+            "nonce": nonce,
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
+        async with http.get(
+            self.discovery["authorization_endpoint"], params=params, allow_redirects=False
+        ) as response:
             callback = await self._login(http, response)
         query = parse_qs(urlsplit(callback).query)
         if query.get("state") != [state] or "code" not in query:
             raise FlowError("callback", f"no code or a wrong state in {callback[:200]}")
-        form = {"grant_type": "authorization_code", "code": query["code"][0],
-                "redirect_uri": cfg.redirect_uri, "code_verifier": verifier}
+        form = {
+            "grant_type": "authorization_code",
+            "code": query["code"][0],
+            "redirect_uri": cfg.redirect_uri,
+            "code_verifier": verifier,
+        }
         headers = {"Accept": "application/json"}
         if self.auth_method == "client_secret_basic":
             pair = f"{cfg.client_id}:{cfg.client_secret}".encode()
@@ -114,8 +130,9 @@ class Client:
             if self.auth_method == "private_key_jwt":
                 form["client_assertion_type"] = ASSERTION_TYPE
                 form["client_assertion"] = self._assertion()
-        async with http.post(self.discovery["token_endpoint"], data=form,
-                             headers=headers) as response:
+        async with http.post(
+            self.discovery["token_endpoint"], data=form, headers=headers
+        ) as response:
             body = await response.json(content_type=None)
             if response.status != 200 or "id_token" not in body:
                 raise FlowError("token", f"HTTP {response.status}: {str(body)[:200]}")
@@ -137,12 +154,15 @@ class Client:
                 raise FlowError("authorize", f"an unknown login page: {page[:200]}")
             form = {"request_id": html.unescape(request_id.group(1))}
             if 'name="passcode"' in page:  # VNeID: the login form (A-4) ...
-                form |= {"personal_id": self.config.username or "",
-                         "passcode": self.config.password or ""}
+                form |= {
+                    "personal_id": self.config.username or "",
+                    "passcode": self.config.password or "",
+                }
             else:  # ... then the consent form (A-5)
                 form["decision"] = "approve"
-            async with http.post(html.unescape(action.group(1)), data=form,
-                                 allow_redirects=False) as next_response:
+            async with http.post(
+                html.unescape(action.group(1)), data=form, allow_redirects=False
+            ) as next_response:
                 if next_response.status in (302, 303):
                     return next_response.headers["Location"]
                 response = next_response
@@ -153,21 +173,26 @@ class Client:
         key = self.config.signing_key
         assert key is not None
         now = int(time.time())
-        claims = {"iss": self.config.client_id, "sub": self.config.client_id,
-                  "aud": self.discovery["issuer"], "iat": now, "exp": now + 60,
-                  "jti": secrets.token_urlsafe(16)}
+        claims = {
+            "iss": self.config.client_id,
+            "sub": self.config.client_id,
+            "aud": self.discovery["issuer"],
+            "iat": now,
+            "exp": now + 60,
+            "jti": secrets.token_urlsafe(16),
+        }
         alg = self.config.signing_alg
-        return jwt.encode({"alg": alg, "typ": "JWT", "kid": key.kid}, claims, key,
-                          algorithms=[alg])
+        return jwt.encode({"alg": alg, "typ": "JWT", "kid": key.kid}, claims, key, algorithms=[alg])
 
     def _validate(self, id_token: str, nonce: str) -> dict[str, Any]:
         if id_token.count(".") == 4:  # a JWE: decrypt, then verify the JWS inside
             if self.config.decryption_keys is None:
                 raise FlowError("id_token", "encrypted, and no decryption key")
             decrypted = jwe.decrypt_compact(
-                id_token, self.config.decryption_keys,
-                algorithms=["ECDH-ES+A256KW", "ECDH-ES+A192KW", "ECDH-ES+A128KW",
-                            "A256CBC-HS512"])
+                id_token,
+                self.config.decryption_keys,
+                algorithms=["ECDH-ES+A256KW", "ECDH-ES+A192KW", "ECDH-ES+A128KW", "A256CBC-HS512"],
+            )
             id_token = (decrypted.plaintext or b"").decode()
         compact = jws.extract_compact(id_token.encode())
         alg = compact.headers().get("alg", "")

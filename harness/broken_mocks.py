@@ -58,14 +58,18 @@ class BrokenMocks:
             choices = rp_checks()
             unknown = sorted({name[:40] for name in rp} - set(choices))
             if unknown:
-                raise ConfigError(f"{BROKEN_RP}: unknown check(s) {', '.join(unknown)}; "
-                                  f"choose from {', '.join(choices)}")
+                raise ConfigError(
+                    f"{BROKEN_RP}: unknown check(s) {', '.join(unknown)}; "
+                    f"choose from {', '.join(choices)}"
+                )
         if vneid is not None:
             bugs, checks = vneid_names()
             if vneid not in bugs and vneid not in checks:
-                raise ConfigError(f"{BROKEN_VNEID}: unknown fault or check {vneid!r:.80}; "
-                                  f"choose a fault from {', '.join(bugs)}, or a check from "
-                                  f"{', '.join(checks)}")
+                raise ConfigError(
+                    f"{BROKEN_VNEID}: unknown fault or check {vneid!r:.80}; "
+                    f"choose a fault from {', '.join(bugs)}, or a check from "
+                    f"{', '.join(checks)}"
+                )
         return cls(frozenset(rp), vneid)
 
     def __bool__(self) -> bool:
@@ -87,19 +91,25 @@ class BrokenMocks:
     def embedded_target(self) -> dict[str, Any]:
         """:func:`harness.targets.embedded_target`'s arguments."""
         settings = self.vneid_settings()
-        return {"vssid_skip_checks": self.rp,
-                "vneid_skip_checks": settings.get("skip_checks", frozenset()),
-                "vneid_fault": settings.get("broken_fault")}
+        return {
+            "vssid_skip_checks": self.rp,
+            "vneid_skip_checks": settings.get("skip_checks", frozenset()),
+            "vneid_fault": settings.get("broken_fault"),
+        }
 
     def pytest_args(self) -> list[str]:
         """The options that make pytest's embedded mocks so."""
-        return ([f"{BROKEN_RP}={name}" for name in sorted(self.rp)]
-                + ([f"{BROKEN_VNEID}={self.vneid}"] if self.vneid is not None else []))
+        return [f"{BROKEN_RP}={name}" for name in sorted(self.rp)] + (
+            [f"{BROKEN_VNEID}={self.vneid}"] if self.vneid is not None else []
+        )
 
     def describe_rp(self) -> str:
         """How the VssID mock is broken, for a verdict or a console (empty: it is not)."""
-        return (f"deliberately broken: skips {', '.join(sorted(self.rp))} "
-                f"({BROKEN_RP})" if self.rp else "")
+        return (
+            f"deliberately broken: skips {', '.join(sorted(self.rp))} ({BROKEN_RP})"
+            if self.rp
+            else ""
+        )
 
     def describe_vneid(self) -> str:
         """How the VNeID mock is broken (empty: it is not)."""

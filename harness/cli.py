@@ -34,12 +34,15 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-personas_app = typer.Typer(help="Synthetic citizens (Faker vi_VN), seeded for replay.",
-                           no_args_is_help=True)
+personas_app = typer.Typer(
+    help="Synthetic citizens (Faker vi_VN), seeded for replay.", no_args_is_help=True
+)
 app.add_typer(personas_app, name="personas")
-profile_app = typer.Typer(help="Profile files: a vendor's overrides of PROTOCOL.md's defaults "
-                               "(versions, links, client id, scope, lifetimes, store links).",
-                          no_args_is_help=True)
+profile_app = typer.Typer(
+    help="Profile files: a vendor's overrides of PROTOCOL.md's defaults "
+    "(versions, links, client id, scope, lifetimes, store links).",
+    no_args_is_help=True,
+)
 app.add_typer(profile_app, name="profile")
 
 console = Console(soft_wrap=True)  # long paths stay one line (copy-paste)
@@ -61,10 +64,17 @@ def _path(value: str | Path) -> Path:
 
 
 # Options the run commands share, one definition each.
-OutOption = Annotated[Path, typer.Option(
-    parser=_path, help="Folder for JUnit XML, Allure results, the verdict JSON and HTML")]
-SeedOption = Annotated[int, typer.Option(
-    help="Seed for personas and provider randomness (replay a run with it)")]
+OutOption = Annotated[
+    Path,
+    typer.Option(
+        parser=_path, help="Folder for JUnit XML, Allure results, the verdict JSON and HTML"
+    ),
+]
+SeedOption = Annotated[
+    int, typer.Option(help="Seed for personas and provider randomness (replay a run with it)")
+]
+
+
 def _check_token_env(value: str | None) -> str | None:
     """Click reads an empty environment variable as unset: ``VNEID_HARNESS_ADMIN_TOKEN=``
     served the control API with no token, where ``--admin-token ""`` is refused."""
@@ -76,15 +86,27 @@ def _check_token_env(value: str | None) -> str | None:
     return value
 
 
-AdminTokenOption = Annotated[str | None, typer.Option(
-    envvar="VNEID_HARNESS_ADMIN_TOKEN", callback=_check_token_env,
-    help="Admin token of the targets' test-control API (S-6)")]
-ReportOption = Annotated[bool, typer.Option(
-    "--report/--no-report",
-    help="Generate the Allure HTML report OUT/allure-report/index.html at the end "
-         "(its trend kept in OUT/history/)")]
-def _check_protocol_url(ctx: typer.Context, param: typer.CallbackParam,
-                        value: str | None) -> str | None:
+AdminTokenOption = Annotated[
+    str | None,
+    typer.Option(
+        envvar="VNEID_HARNESS_ADMIN_TOKEN",
+        callback=_check_token_env,
+        help="Admin token of the targets' test-control API (S-6)",
+    ),
+]
+ReportOption = Annotated[
+    bool,
+    typer.Option(
+        "--report/--no-report",
+        help="Generate the Allure HTML report OUT/allure-report/index.html at the end "
+        "(its trend kept in OUT/history/)",
+    ),
+]
+
+
+def _check_protocol_url(
+    ctx: typer.Context, param: typer.CallbackParam, value: str | None
+) -> str | None:
     from harness.run_checks import empty_value_problem
     from reports.protocol_links import protocol_url_problem
 
@@ -92,32 +114,57 @@ def _check_protocol_url(ctx: typer.Context, param: typer.CallbackParam,
     # (an empty $VNEID_HARNESS_PROTOCOL_URL, a CI variable left unset, means the default)
     typed = getattr(source, "name", None) == "COMMANDLINE"
     problem = (empty_value_problem(value) if typed else None) or (
-        protocol_url_problem(value) if value else None)
+        protocol_url_problem(value) if value else None
+    )
     if problem is not None:
         raise typer.BadParameter(problem)
     return value
 
 
-ProtocolUrlOption = Annotated[str | None, typer.Option(
-    envvar="VNEID_HARNESS_PROTOCOL_URL", show_default=False, callback=_check_protocol_url,
-    help="Where the reports' clause links go: the URL of the PROTOCOL.md your team "
-         "publishes, or a template with {clause}, {section}, {fragment} (default: the "
-         "file:// URL of ../shared/PROTOCOL.md, which opens only on this machine)")]
-ProfileOption = Annotated[Path | None, typer.Option(
-    "--protocol-profile", metavar="FILE", parser=_path,
-    help="Profile file (YAML/JSON/TOML) of the vendor's overrides of PROTOCOL.md's defaults; "
-         "the mock providers follow it too ('vneid-harness profile default' prints every "
-         "field)")]
-BrokenRpOption = Annotated[list[str] | None, typer.Option(
-    "--broken-rp", metavar="CHECK", show_default=False,
-    help="Make the embedded VssID mock skip this check (nonce, state, iss, acr, signature, "
-         "aud, expiry, replay, transaction_expiry, redirect_uri, userinfo): a deliberately "
-         "broken relying party, to see what the plan says of one; repeatable")]
-BrokenVNeIDOption = Annotated[str | None, typer.Option(
-    "--broken-vneid", metavar="FAULT|CHECK", show_default=False,
-    help="Make the embedded VNeID mock forget this check (verifier, code_reuse, redirect_uri, "
-         "challenge, ...) or carry this fault of its catalog on every request: a "
-         "deliberately broken provider (docs/conformance.md lists them)")]
+ProtocolUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        envvar="VNEID_HARNESS_PROTOCOL_URL",
+        show_default=False,
+        callback=_check_protocol_url,
+        help="Where the reports' clause links go: the URL of the PROTOCOL.md your team "
+        "publishes, or a template with {clause}, {section}, {fragment} (default: the "
+        "file:// URL of ../shared/PROTOCOL.md, which opens only on this machine)",
+    ),
+]
+ProfileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--protocol-profile",
+        metavar="FILE",
+        parser=_path,
+        help="Profile file (YAML/JSON/TOML) of the vendor's overrides of PROTOCOL.md's defaults; "
+        "the mock providers follow it too ('vneid-harness profile default' prints every "
+        "field)",
+    ),
+]
+BrokenRpOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--broken-rp",
+        metavar="CHECK",
+        show_default=False,
+        help="Make the embedded VssID mock skip this check (nonce, state, iss, acr, signature, "
+        "aud, expiry, replay, transaction_expiry, redirect_uri, userinfo): a deliberately "
+        "broken relying party, to see what the plan says of one; repeatable",
+    ),
+]
+BrokenVNeIDOption = Annotated[
+    str | None,
+    typer.Option(
+        "--broken-vneid",
+        metavar="FAULT|CHECK",
+        show_default=False,
+        help="Make the embedded VNeID mock forget this check (verifier, code_reuse, redirect_uri, "
+        "challenge, ...) or carry this fault of its catalog on every request: a "
+        "deliberately broken provider (docs/conformance.md lists them)",
+    ),
+]
 
 
 INTERRUPTED_STATUS = 130
@@ -136,9 +183,11 @@ def _stopped(interrupt: KeyboardInterrupt, out: Path) -> typer.Exit:
     and exited 1, a failed verdict's status)."""
     import pytest
 
-    return _fail(f"{interrupt_reason(interrupt)}: the run was stopped outside its tests; what it "
-                 f"wrote is in {out} (nothing, if it stopped before its first test)",
-                 int(pytest.ExitCode.INTERRUPTED))
+    return _fail(
+        f"{interrupt_reason(interrupt)}: the run was stopped outside its tests; what it "
+        f"wrote is in {out} (nothing, if it stopped before its first test)",
+        int(pytest.ExitCode.INTERRUPTED),
+    )
 
 
 @app.command()
@@ -149,28 +198,43 @@ def version() -> None:
 
 @app.command()
 def run(
-    paths: Annotated[list[Path] | None, typer.Argument(
-        parser=_path,
-        help="Test files or folders to run instead of the harness's suites (a team's own): "
-             "the same reports, with a verdict on the clauses they test (the plan's others "
-             "are not required)", show_default=False)] = None,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            parser=_path,
+            help="Test files or folders to run instead of the harness's suites (a team's own): "
+            "the same reports, with a verdict on the clauses they test (the plan's others "
+            "are not required)",
+            show_default=False,
+        ),
+    ] = None,
     out: OutOption = Path("reports/out"),
     seed: SeedOption = 0,
     vneid_url: Annotated[str | None, typer.Option(help="Run against this VNeID provider")] = None,
     vssid_url: Annotated[str | None, typer.Option(help="Run against this VssID backend")] = None,
     admin_token: AdminTokenOption = None,
     keyword: Annotated[str | None, typer.Option("-k", help="pytest -k expression")] = None,
-    workers: Annotated[int | None, typer.Option(
-        min=0, help="Processes that run the tests (pytest-xdist): 1 for one process; "
-                    "default: one per CPU on the embedded mocks, 1 against remote providers "
-                    "(their state is shared)")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Processes that run the tests (pytest-xdist): 1 for one process; "
+            "default: one per CPU on the embedded mocks, 1 against remote providers "
+            "(their state is shared)",
+        ),
+    ] = None,
     allure_report: ReportOption = True,
     protocol_url: ProtocolUrlOption = None,
     protocol_profile: ProfileOption = None,
-    personas: Annotated[Path | None, typer.Option(
-        parser=_path, metavar="FILE",
-        help="Persona file (YAML/JSON) whose citizens the personas fixture offers "
-             "(personas.from_file() in a team's own tests)")] = None,
+    personas: Annotated[
+        Path | None,
+        typer.Option(
+            parser=_path,
+            metavar="FILE",
+            help="Persona file (YAML/JSON) whose citizens the personas fixture offers "
+            "(personas.from_file() in a team's own tests)",
+        ),
+    ] = None,
 ) -> None:
     """Run every scenario suite (embedded providers by default), or the tests in PATHS, and
     write the reports."""
@@ -183,14 +247,25 @@ def run(
             from harness.personas import load_personas
 
             load_personas(personas)
-        status = run_suites(RunOptions(out=out, seed=seed, vneid_url=vneid_url,
-                                       vssid_url=vssid_url, admin_token=admin_token,
-                                       keyword=keyword, workers=workers,
-                                       profile=protocol_profile, protocol_url=protocol_url,
-                                       personas=personas,
-                                       allure_report=allure_report,
-                                       paths=[str(path) for path in paths or ()],
-                                       whole_plan=not paths), console, err_console)
+        status = run_suites(
+            RunOptions(
+                out=out,
+                seed=seed,
+                vneid_url=vneid_url,
+                vssid_url=vssid_url,
+                admin_token=admin_token,
+                keyword=keyword,
+                workers=workers,
+                profile=protocol_profile,
+                protocol_url=protocol_url,
+                personas=personas,
+                allure_report=allure_report,
+                paths=[str(path) for path in paths or ()],
+                whole_plan=not paths,
+            ),
+            console,
+            err_console,
+        )
     except HarnessError as exc:
         raise _fail(str(exc)) from None
     except KeyboardInterrupt as exc:  # before or after pytest (its own it reports itself)
@@ -200,32 +275,52 @@ def run(
 
 @app.command()
 def report(
-    results: Annotated[Path, typer.Option(parser=_path, help="The Allure results to read "
-                                               "(allure-pytest's --alluredir)")]
-    = Path("reports/out/allure-results"),
-    out: Annotated[Path, typer.Option(parser=_path, help="Folder of the report (replaced)")]
-    = Path("reports/out/allure-report"),
+    results: Annotated[
+        Path,
+        typer.Option(parser=_path, help="The Allure results to read (allure-pytest's --alluredir)"),
+    ] = Path("reports/out/allure-results"),
+    out: Annotated[Path, typer.Option(parser=_path, help="Folder of the report (replaced)")] = Path(
+        "reports/out/allure-report"
+    ),
     name: Annotated[str | None, typer.Option(help="Report name shown in its header")] = None,
-    single_file: Annotated[bool, typer.Option(
-        "--single-file/--multi-file",
-        help="One self-contained index.html that opens from disk (default), or Allure's "
-             "folder of files, which must be served over HTTP")] = True,
-    history: Annotated[Path | None, typer.Option(
-        parser=_path,
-        help="History file (JSON lines) read for the trend and appended to",
-        show_default="RESULTS/../history/history.jsonl")] = None,
-    no_history: Annotated[bool, typer.Option(
-        "--no-history", help="Neither read nor write a history (no trend)")] = False,
-    history_limit: Annotated[int | None, typer.Option(
-        min=1, help="Runs kept in the history", show_default="10")] = None,
-    allure: Annotated[Path | None, typer.Option(
-        parser=_path,
-        help="npm's allure executable (Allure 3)",
-        show_default="$VNEID_HARNESS_ALLURE, else node_modules/.bin/allure")] = None,
-    screenshot: Annotated[Path | None, typer.Option(
-        parser=_path,
-        help="Also open the report in headless Chromium and save allure-overview.png and "
-             "allure-trend.png in this folder")] = None,
+    single_file: Annotated[
+        bool,
+        typer.Option(
+            "--single-file/--multi-file",
+            help="One self-contained index.html that opens from disk (default), or Allure's "
+            "folder of files, which must be served over HTTP",
+        ),
+    ] = True,
+    history: Annotated[
+        Path | None,
+        typer.Option(
+            parser=_path,
+            help="History file (JSON lines) read for the trend and appended to",
+            show_default="RESULTS/../history/history.jsonl",
+        ),
+    ] = None,
+    no_history: Annotated[
+        bool, typer.Option("--no-history", help="Neither read nor write a history (no trend)")
+    ] = False,
+    history_limit: Annotated[
+        int | None, typer.Option(min=1, help="Runs kept in the history", show_default="10")
+    ] = None,
+    allure: Annotated[
+        Path | None,
+        typer.Option(
+            parser=_path,
+            help="npm's allure executable (Allure 3)",
+            show_default="$VNEID_HARNESS_ALLURE, else node_modules/.bin/allure",
+        ),
+    ] = None,
+    screenshot: Annotated[
+        Path | None,
+        typer.Option(
+            parser=_path,
+            help="Also open the report in headless Chromium and save allure-overview.png and "
+            "allure-trend.png in this folder",
+        ),
+    ] = None,
 ) -> None:
     """Generate the Allure HTML report (npm allure, Allure 3) from Allure results."""
     from reports.allure_html import DEFAULT_HISTORY_LIMIT, DEFAULT_NAME, generate_report
@@ -233,21 +328,32 @@ def report(
     if screenshot is not None and not single_file:
         raise _fail("--screenshot needs a single-file report (a multi-file one must be served)")
     if no_history and (history is not None or history_limit is not None):
-        raise _fail("--no-history keeps no history: leave out --history and --history-limit, "
-                    "or --no-history")
+        raise _fail(
+            "--no-history keeps no history: leave out --history and --history-limit, "
+            "or --no-history"
+        )
     if history is None:
         history = results.parent / "history" / "history.jsonl"
     try:
-        made = generate_report(results, out, name=name or DEFAULT_NAME, single_file=single_file,
-                               history=None if no_history else history,
-                               history_limit=history_limit or DEFAULT_HISTORY_LIMIT,
-                               allure=allure, on_wait=_say_waiting)
+        made = generate_report(
+            results,
+            out,
+            name=name or DEFAULT_NAME,
+            single_file=single_file,
+            history=None if no_history else history,
+            history_limit=history_limit or DEFAULT_HISTORY_LIMIT,
+            allure=allure,
+            on_wait=_say_waiting,
+        )
     except HarnessError as exc:  # ReportError, AllureToolMissing
         raise _fail(str(exc)) from None
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (main's sigterm_interrupts)
-        raise _fail(f"{interrupt_reason(exc)}: the report was not made (allure, if it had "
-                    "started, was stopped; the history file is as it was); run the same "
-                    "command again to make it", INTERRUPTED_STATUS) from None
+        raise _fail(
+            f"{interrupt_reason(exc)}: the report was not made (allure, if it had "
+            "started, was stopped; the history file is as it was); run the same "
+            "command again to make it",
+            INTERRUPTED_STATUS,
+        ) from None
     for warning in made.warnings:  # the report is made; these say what it lacks
         err_console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
     console.print(made.describe(), highlight=False, markup=False)
@@ -260,8 +366,11 @@ def report(
         except HarnessError as exc:  # BrowserMissing, a report that does not render
             raise _fail(f"{exc} (the report itself is made: {made.index})") from None
         except KeyboardInterrupt as exc:
-            raise _fail(f"{interrupt_reason(exc)}: the screenshots were not all taken (the "
-                        f"report itself is made: {made.index})", INTERRUPTED_STATUS) from None
+            raise _fail(
+                f"{interrupt_reason(exc)}: the screenshots were not all taken (the "
+                f"report itself is made: {made.index})",
+                INTERRUPTED_STATUS,
+            ) from None
 
 
 def _say_waiting(folder: Path) -> None:
@@ -274,29 +383,58 @@ def _say_waiting(folder: Path) -> None:
 def conformance(
     ctx: typer.Context,
     plan: Annotated[str, typer.Option(help="vssid-relying-party, vneid-provider or all")],
-    vneid_url: Annotated[str | None, typer.Option(
-        help="The provider under test (plan vneid-provider); it must offer the §11 "
-             "control API")] = None,
-    vssid_url: Annotated[str | None, typer.Option(
-        help="The relying party under test (plan vssid-relying-party); it must trust the "
-             "harness's VNeID (see --serve-vneid-port) and offer the §11 control API")] = None,
-    serve_vneid_port: Annotated[int, typer.Option(
-        help="With --vssid-url: the port of the harness VNeID that the relying party under "
-             "test trusts (http://127.0.0.1:PORT is its issuer)")] = 8801,
-    rp_client_secret: Annotated[str | None, typer.Option(
-        envvar="VNEID_HARNESS_RP_CLIENT_SECRET", show_default=False,
-        help="With --vssid-url: the client secret the relying party under test uses as the "
-             "vssid client of the harness VNeID (default: vssid-harness-client-secret)")] = None,
-    rp_auth_method: Annotated[str, typer.Option(
-        help="With --vssid-url: how it authenticates at /token (T-1): client_secret_basic "
-             "or client_secret_post")] = "client_secret_basic",
-    expected_failures: Annotated[Path | None, typer.Option(
-        parser=_path,
-        help="YAML/JSON file of known deviations (test glob, clause, status, reason)")] = None,
-    keyword: Annotated[str | None, typer.Option(
-        "-k", help="pytest -k expression: only the tests it selects (a failed one again, "
-                   "with the same --seed); a partial run is not held to the plan's "
-                   "coverage")] = None,
+    vneid_url: Annotated[
+        str | None,
+        typer.Option(
+            help="The provider under test (plan vneid-provider); it must offer the §11 control API"
+        ),
+    ] = None,
+    vssid_url: Annotated[
+        str | None,
+        typer.Option(
+            help="The relying party under test (plan vssid-relying-party); it must trust the "
+            "harness's VNeID (see --serve-vneid-port) and offer the §11 control API"
+        ),
+    ] = None,
+    serve_vneid_port: Annotated[
+        int,
+        typer.Option(
+            help="With --vssid-url: the port of the harness VNeID that the relying party under "
+            "test trusts (http://127.0.0.1:PORT is its issuer)"
+        ),
+    ] = 8801,
+    rp_client_secret: Annotated[
+        str | None,
+        typer.Option(
+            envvar="VNEID_HARNESS_RP_CLIENT_SECRET",
+            show_default=False,
+            help="With --vssid-url: the client secret the relying party under test uses as the "
+            "vssid client of the harness VNeID (default: vssid-harness-client-secret)",
+        ),
+    ] = None,
+    rp_auth_method: Annotated[
+        str,
+        typer.Option(
+            help="With --vssid-url: how it authenticates at /token (T-1): client_secret_basic "
+            "or client_secret_post"
+        ),
+    ] = "client_secret_basic",
+    expected_failures: Annotated[
+        Path | None,
+        typer.Option(
+            parser=_path,
+            help="YAML/JSON file of known deviations (test glob, clause, status, reason)",
+        ),
+    ] = None,
+    keyword: Annotated[
+        str | None,
+        typer.Option(
+            "-k",
+            help="pytest -k expression: only the tests it selects (a failed one again, "
+            "with the same --seed); a partial run is not held to the plan's "
+            "coverage",
+        ),
+    ] = None,
     admin_token: AdminTokenOption = None,
     out: OutOption = Path("reports/out"),
     seed: SeedOption = 0,
@@ -312,29 +450,45 @@ def conformance(
     from harness.run_checks import plan_problem, target_url_problem, targets_given
 
     # an empty URL (an unset variable) before anything is served or run
-    problem = (plan_problem(plan, PLANS) or target_url_problem("--vneid-url", vneid_url)
-               or target_url_problem("--vssid-url", vssid_url))
+    problem = (
+        plan_problem(plan, PLANS)
+        or target_url_problem("--vneid-url", vneid_url)
+        or target_url_problem("--vssid-url", vssid_url)
+    )
     if problem is not None:
         raise _fail(problem)
     if vneid_url and vssid_url:
-        raise _fail("give --vneid-url (a provider under test) or --vssid-url (a relying party "
-                    "under test), not both")
+        raise _fail(
+            "give --vneid-url (a provider under test) or --vssid-url (a relying party "
+            "under test), not both"
+        )
     mismatch = _plan_target_mismatch(plan, vneid_url, vssid_url)
     if mismatch:
         raise _fail(mismatch)
-    if vssid_url is None and any(_given_on_the_command_line(ctx, name)
-                                 for name in ("rp_client_secret", "rp_auth_method")):
-        raise _fail("--rp-client-secret and --rp-auth-method describe a relying party under "
-                    "test: give them with --plan vssid-relying-party --vssid-url URL")
+    if vssid_url is None and any(
+        _given_on_the_command_line(ctx, name) for name in ("rp_client_secret", "rp_auth_method")
+    ):
+        raise _fail(
+            "--rp-client-secret and --rp-auth-method describe a relying party under "
+            "test: give them with --plan vssid-relying-party --vssid-url URL"
+        )
     try:
-        broken = _broken_preview(plan, broken_rp, broken_vneid,
-                                 targets_given(vneid_url, vssid_url))
+        broken = _broken_preview(plan, broken_rp, broken_vneid, targets_given(vneid_url, vssid_url))
     except HarnessError as exc:
         raise _fail(str(exc)) from None
-    options = RunOptions(out=out, seed=seed, plan=plan, expected_failures=expected_failures,
-                         keyword=keyword, broken=broken,
-                         vneid_url=vneid_url, admin_token=admin_token, profile=protocol_profile,
-                         protocol_url=protocol_url, allure_report=allure_report)
+    options = RunOptions(
+        out=out,
+        seed=seed,
+        plan=plan,
+        expected_failures=expected_failures,
+        keyword=keyword,
+        broken=broken,
+        vneid_url=vneid_url,
+        admin_token=admin_token,
+        profile=protocol_profile,
+        protocol_url=protocol_url,
+        allure_report=allure_report,
+    )
     try:
         if vssid_url is None:
             status = run_suites(options, console, err_console)
@@ -343,9 +497,14 @@ def conformance(
                 from harness.conformance import load_expected_failures
 
                 load_expected_failures(expected_failures)
-            status = _with_served_vneid(options, vssid_url, serve_vneid_port, admin_token,
-                                        client_secret=rp_client_secret,
-                                        auth_method=rp_auth_method)
+            status = _with_served_vneid(
+                options,
+                vssid_url,
+                serve_vneid_port,
+                admin_token,
+                client_secret=rp_client_secret,
+                auth_method=rp_auth_method,
+            )
     except HarnessError as exc:
         raise _fail(str(exc)) from None
     except KeyboardInterrupt as exc:
@@ -353,8 +512,9 @@ def conformance(
     raise typer.Exit(status)
 
 
-def _broken_preview(plan: str, rp: list[str] | None, vneid: str | None,
-                    targets: list[str]) -> BrokenMocks:
+def _broken_preview(
+    plan: str, rp: list[str] | None, vneid: str | None, targets: list[str]
+) -> BrokenMocks:
     """``--broken-rp`` and ``--broken-vneid`` of ``conformance``: deliberately broken embedded
     mocks, to preview the verdict on an implementation that gets something wrong; only for
     the embedded mock of the role the plan grades."""
@@ -362,21 +522,24 @@ def _broken_preview(plan: str, rp: list[str] | None, vneid: str | None,
     from harness.run_checks import broken_with_targets_problem
 
     broken = BrokenMocks.parse(rp, vneid)
-    given = [name for name, on in ((BROKEN_RP, broken.rp), (BROKEN_VNEID, broken.vneid))
-             if on]
+    given = [name for name, on in ((BROKEN_RP, broken.rp), (BROKEN_VNEID, broken.vneid)) if on]
     if not given:
         return broken
     problem = broken_with_targets_problem(given, targets)
     if problem is not None:
         raise ConfigError(problem)
     if broken.rp and plan == "vneid-provider":
-        raise ConfigError(f"{BROKEN_RP} breaks the embedded relying party, which plan "
-                          "vneid-provider does not grade: give it with --plan "
-                          "vssid-relying-party (or all)")
+        raise ConfigError(
+            f"{BROKEN_RP} breaks the embedded relying party, which plan "
+            "vneid-provider does not grade: give it with --plan "
+            "vssid-relying-party (or all)"
+        )
     if broken.vneid is not None and plan == "vssid-relying-party":
-        raise ConfigError(f"{BROKEN_VNEID} breaks the embedded provider, which plan "
-                          "vssid-relying-party does not grade: give it with --plan "
-                          "vneid-provider (or all)")
+        raise ConfigError(
+            f"{BROKEN_VNEID} breaks the embedded provider, which plan "
+            "vssid-relying-party does not grade: give it with --plan "
+            "vneid-provider (or all)"
+        )
     return broken
 
 
@@ -413,21 +576,33 @@ def _plan_target_mismatch(plan: str, vneid_url: str | None, vssid_url: str | Non
     with the other role's option would test the harness's own mock of its role and report
     that mock's verdict as the vendor's."""
     if plan == "vssid-relying-party" and vneid_url:
-        return ("--plan vssid-relying-party tests a relying party: give it with --vssid-url "
-                "(--vneid-url is a provider under test, for --plan vneid-provider)")
+        return (
+            "--plan vssid-relying-party tests a relying party: give it with --vssid-url "
+            "(--vneid-url is a provider under test, for --plan vneid-provider)"
+        )
     if plan == "vneid-provider" and vssid_url:
-        return ("--plan vneid-provider tests a provider: give it with --vneid-url "
-                "(--vssid-url is a relying party under test, for --plan vssid-relying-party)")
+        return (
+            "--plan vneid-provider tests a provider: give it with --vneid-url "
+            "(--vssid-url is a relying party under test, for --plan vssid-relying-party)"
+        )
     if plan == "all" and (vneid_url or vssid_url):
-        return ("--plan all runs both plans against the embedded mocks; against a server of "
-                "yours give the plan of its role: --plan vneid-provider --vneid-url URL or "
-                "--plan vssid-relying-party --vssid-url URL")
+        return (
+            "--plan all runs both plans against the embedded mocks; against a server of "
+            "yours give the plan of its role: --plan vneid-provider --vneid-url URL or "
+            "--plan vssid-relying-party --vssid-url URL"
+        )
     return ""
 
 
-def _with_served_vneid(options: RunOptions, vssid_url: str, port: int,
-                       admin_token: str | None, *, client_secret: str | None,
-                       auth_method: str) -> int:
+def _with_served_vneid(
+    options: RunOptions,
+    vssid_url: str,
+    port: int,
+    admin_token: str | None,
+    *,
+    client_secret: str | None,
+    auth_method: str,
+) -> int:
     """Serve the harness VNeID (the provider the relying party under test trusts) on
     ``port`` in this process while the plan runs."""
     from harness.profile_file import load_profile
@@ -437,16 +612,24 @@ def _with_served_vneid(options: RunOptions, vssid_url: str, port: int,
     from harness.serve import ServedVNeID
 
     profile = load_profile(options.profile) if options.profile else DEFAULT_PROFILE
-    with ServedVNeID(port, admin_token=admin_token, profile=profile,
-                     client_secret=client_secret, auth_method=auth_method,
-                     seed=options.seed) as vneid:
+    with ServedVNeID(
+        port,
+        admin_token=admin_token,
+        profile=profile,
+        client_secret=client_secret,
+        auth_method=auth_method,
+        seed=options.seed,
+    ) as vneid:
         # said once the run starts: a refusal of the target comes before it
-        options.starting = (f"harness VNeID serving at {vneid.url} for the relying party "
-                            f"under test at {redact_url(vssid_url)}")
+        options.starting = (
+            f"harness VNeID serving at {vneid.url} for the relying party "
+            f"under test at {redact_url(vssid_url)}"
+        )
         options.vneid_url = vneid.url
         options.vssid_url = vssid_url
-        options.replay_as = _conformance_replay(options, vssid_url, port, auth_method,
-                                                secret_given=client_secret is not None)
+        options.replay_as = _conformance_replay(
+            options, vssid_url, port, auth_method, secret_given=client_secret is not None
+        )
         status = run_suites(options, console, err_console)
         hint = vneid.refusal_hint()
         if hint is not None:
@@ -470,8 +653,9 @@ def replay_out(out: Path, *, replaying: bool) -> str:
     return shown if replaying and shown.endswith(REPLAY_SUFFIX) else shown + REPLAY_SUFFIX
 
 
-def _conformance_replay(options: RunOptions, vssid_url: str, port: int, auth_method: str, *,
-                        secret_given: bool) -> str:
+def _conformance_replay(
+    options: RunOptions, vssid_url: str, port: int, auth_method: str, *, secret_given: bool
+) -> str:
     """The ``conformance`` command that runs a test of this run again (followed by ``-k
     NAME``): a pytest line would name the harness VNeID this process serves, gone once the
     run ends. The relying party's client secret and the admin token are never printed: a
@@ -481,12 +665,26 @@ def _conformance_replay(options: RunOptions, vssid_url: str, port: int, auth_met
     from harness.protocol.redaction import redact_url
     from harness.replay import own_pytest
 
-    words = [own_pytest("vneid-harness"), "conformance", "--plan", options.plan,
-             "--vssid-url", redact_url(vssid_url), "--serve-vneid-port", str(port),
-             "--rp-auth-method", auth_method, "--seed", str(options.seed),
-             # beside the run's reports, not over them
-             "--out", replay_out(options.out, replaying=options.keyword is not None
-                                 and not options.allure_report), "--no-report"]
+    words = [
+        own_pytest("vneid-harness"),
+        "conformance",
+        "--plan",
+        options.plan,
+        "--vssid-url",
+        redact_url(vssid_url),
+        "--serve-vneid-port",
+        str(port),
+        "--rp-auth-method",
+        auth_method,
+        "--seed",
+        str(options.seed),
+        # beside the run's reports, not over them
+        "--out",
+        replay_out(
+            options.out, replaying=options.keyword is not None and not options.allure_report
+        ),
+        "--no-report",
+    ]
     if options.profile is not None:
         words += ["--protocol-profile", str(options.profile.resolve())]
     if options.expected_failures is not None:
@@ -499,32 +697,56 @@ def _conformance_replay(options: RunOptions, vssid_url: str, port: int, auth_met
 
 @app.command()
 def serve(
-    vneid_port: Annotated[int, typer.Option(help="Port of the VNeID mock (0: any free port)")]
-    = 8801,
-    vssid_port: Annotated[int, typer.Option(help="Port of the VssID mock (0: any free port)")]
-    = 8802,
-    personas: Annotated[Path | None, typer.Option(
-        parser=_path, help="Persona file (YAML or JSON) to load")]
-    = None,
-    admin_token: Annotated[str | None, typer.Option(
-        envvar="VNEID_HARNESS_ADMIN_TOKEN", callback=_check_token_env,
-        help="Require this token on the test-control API (S-6)")] = None,
-    log_level: Annotated[str, typer.Option(
-        help="uvicorn log level: critical, error, warning, info, debug or trace")] = "warning",
-    host: Annotated[str, typer.Option(
-        help="Address to listen on; beyond loopback (e.g. 0.0.0.0) only with an admin "
-             "token (S-6)")] = "127.0.0.1",
-    public_host: Annotated[str | None, typer.Option(
-        help="Host name in the issuer and base URLs",
-        show_default="--host, or 127.0.0.1 for a wildcard")] = None,
-    state: Annotated[Path | None, typer.Option(
-        parser=_path,
-        help="State file: personas, accounts and client registrations are restored from it "
-             "on start and written to it (atomically) on every change")] = None,
-    http: Annotated[str, typer.Option(
-        help="HTTP stack: httptools (uvicorn with httptools and uvloop, the fastest measured; "
-             "benchmarks/README.md) or h11 (pure Python); both answer even an "
-             "unparseable request head with the §8 error JSON")] = "httptools",
+    vneid_port: Annotated[
+        int, typer.Option(help="Port of the VNeID mock (0: any free port)")
+    ] = 8801,
+    vssid_port: Annotated[
+        int, typer.Option(help="Port of the VssID mock (0: any free port)")
+    ] = 8802,
+    personas: Annotated[
+        Path | None, typer.Option(parser=_path, help="Persona file (YAML or JSON) to load")
+    ] = None,
+    admin_token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="VNEID_HARNESS_ADMIN_TOKEN",
+            callback=_check_token_env,
+            help="Require this token on the test-control API (S-6)",
+        ),
+    ] = None,
+    log_level: Annotated[
+        str, typer.Option(help="uvicorn log level: critical, error, warning, info, debug or trace")
+    ] = "warning",
+    host: Annotated[
+        str,
+        typer.Option(
+            help="Address to listen on; beyond loopback (e.g. 0.0.0.0) only with an admin "
+            "token (S-6)"
+        ),
+    ] = "127.0.0.1",
+    public_host: Annotated[
+        str | None,
+        typer.Option(
+            help="Host name in the issuer and base URLs",
+            show_default="--host, or 127.0.0.1 for a wildcard",
+        ),
+    ] = None,
+    state: Annotated[
+        Path | None,
+        typer.Option(
+            parser=_path,
+            help="State file: personas, accounts and client registrations are restored from it "
+            "on start and written to it (atomically) on every change",
+        ),
+    ] = None,
+    http: Annotated[
+        str,
+        typer.Option(
+            help="HTTP stack: httptools (uvicorn with httptools and uvloop, the fastest measured; "
+            "benchmarks/README.md) or h11 (pure Python); both answer even an "
+            "unparseable request head with the §8 error JSON"
+        ),
+    ] = "httptools",
     protocol_profile: ProfileOption = None,
     broken_rp: BrokenRpOption = None,
     broken_vneid: BrokenVNeIDOption = None,
@@ -546,9 +768,17 @@ def serve(
     try:
         broken = BrokenMocks.parse(broken_rp, broken_vneid)
         profile = load_profile(protocol_profile) if protocol_profile else DEFAULT_PROFILE
-        served = build_served(vneid_port, vssid_port, personas_file=personas,
-                              admin_token=admin_token, host=host, public_host=public_host,
-                              state_file=state, profile=profile, broken=broken)
+        served = build_served(
+            vneid_port,
+            vssid_port,
+            personas_file=personas,
+            admin_token=admin_token,
+            host=host,
+            public_host=public_host,
+            state_file=state,
+            profile=profile,
+            broken=broken,
+        )
     except HarnessError as exc:
         raise _fail(str(exc)) from None
 
@@ -567,15 +797,20 @@ def serve(
     def ready() -> None:
         vneid_at = listening(served.vneid_url, served.sockets[0])
         vssid_at = listening(served.vssid_url, served.sockets[1])
-        console.print(f"VNeID identity provider listening on {vneid_at}  "
-                      f"(issuer; discovery at {served.vneid_url}/.well-known/"
-                      "openid-configuration)")
-        console.print(f"VssID backend listening on {vssid_at}  "
-                      f"(trusts {served.vneid_url}; client_id {profile.vssid_client_id})")
+        console.print(
+            f"VNeID identity provider listening on {vneid_at}  "
+            f"(issuer; discovery at {served.vneid_url}/.well-known/"
+            "openid-configuration)"
+        )
+        console.print(
+            f"VssID backend listening on {vssid_at}  "
+            f"(trusts {served.vneid_url}; client_id {profile.vssid_client_id})"
+        )
         for role, how in (("VNeID", broken.describe_vneid()), ("VssID", broken.describe_rp())):
             if how:  # never to be taken for a correct one
-                console.print(f"[yellow]warning:[/] the {role} mock is {escape(how)}",
-                              highlight=False)
+                console.print(
+                    f"[yellow]warning:[/] the {role} mock is {escape(how)}", highlight=False
+                )
         if protocol_profile is not None:
             console.print(f"protocol profile {escape(str(protocol_profile))}", highlight=False)
         if personas is not None:
@@ -588,21 +823,27 @@ def serve(
                 f"machine ({escape(unresolved)}): the VssID mock reaches the VNeID mock at its "
                 "issuer URL, so logins through the VssID mock fail with provider_unavailable; "
                 "give a --public-host that resolves here too (or add it to /etc/hosts)",
-                highlight=False)
+                highlight=False,
+            )
         if served.replaced:
             shown = ", ".join(served.replaced[:10])
             more = f" and {len(served.replaced) - 10} more" if len(served.replaced) > 10 else ""
-            kept = (f"the state file as it was is in {escape(str(served.backup))}: to serve "
-                    "its records instead, stop, move that copy over the state file and start "
-                    "with --state alone" if served.backup is not None else
-                    "start with --state alone to keep the state file's records")
+            kept = (
+                f"the state file as it was is in {escape(str(served.backup))}: to serve "
+                "its records instead, stop, move that copy over the state file and start "
+                "with --state alone"
+                if served.backup is not None
+                else "start with --state alone to keep the state file's records"
+            )
             console.print(
                 f"[yellow]warning:[/] the persona file replaced {len(served.replaced)} "
                 f"citizen(s) the state file held otherwise: {shown}{more}. The persona "
                 f"file's records are served; {kept}",
-                highlight=False)
-        console.print(f"API docs at {served.vneid_url}/docs and {served.vssid_url}/docs",
-                      highlight=False)
+                highlight=False,
+            )
+        console.print(
+            f"API docs at {served.vneid_url}/docs and {served.vssid_url}/docs", highlight=False
+        )
         console.print("Press Ctrl-C to stop.", highlight=False)
 
     run_servers(served, on_ready=ready, log_level=log_level, http=http)
@@ -614,13 +855,13 @@ def serve(
 
 @personas_app.command("generate")
 def personas_generate(
-    output: Annotated[Path, typer.Option("-o", "--output", parser=_path,
-                                         help="File to write (.yaml or .json)")],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", parser=_path, help="File to write (.yaml or .json)")
+    ],
     count: Annotated[int, typer.Option(min=1, max=100_000)] = 10,
     seed: Annotated[int, typer.Option()] = 0,
     level1: Annotated[int, typer.Option(min=0, help="How many of them are level 1")] = 0,
-    without_vssid: Annotated[int, typer.Option(
-        min=0, help="How many have no VssID account")] = 0,
+    without_vssid: Annotated[int, typer.Option(min=0, help="How many have no VssID account")] = 0,
     force: Annotated[bool, typer.Option(help="Overwrite an existing file")] = False,
 ) -> None:
     """Write a persona file of synthetic citizens (never a real person)."""
@@ -630,30 +871,35 @@ def personas_generate(
     if output.exists() and not force:
         raise _fail(f"{output} exists; pass --force to overwrite it")
     if level1 + without_vssid > count:
-        raise _fail(f"--level1 {level1} plus --without-vssid {without_vssid} is "
-                    f"{level1 + without_vssid}, more than --count {count}: lower them or "
-                    "raise --count")
+        raise _fail(
+            f"--level1 {level1} plus --without-vssid {without_vssid} is "
+            f"{level1 + without_vssid}, more than --count {count}: lower them or "
+            "raise --count"
+        )
     if count - without_vssid > MAX_ACCOUNTS:
-        raise _fail(f"--count {count} with --without-vssid {without_vssid} makes "
-                    f"{count - without_vssid} VssID accounts, more than the {MAX_ACCOUNTS} "
-                    "one serve holds; lower --count or raise --without-vssid")
+        raise _fail(
+            f"--count {count} with --without-vssid {without_vssid} makes "
+            f"{count - without_vssid} VssID accounts, more than the {MAX_ACCOUNTS} "
+            "one serve holds; lower --count or raise --without-vssid"
+        )
     factory = PersonaFactory(seed)
     people = [
-        factory.new(level=1 if i < level1 else 2,
-                    vssid_account=not (level1 <= i < level1 + without_vssid))
+        factory.new(
+            level=1 if i < level1 else 2, vssid_account=not (level1 <= i < level1 + without_vssid)
+        )
         for i in range(count)
     ]
     try:
         save_personas(output, people, overwrite=force)
     except HarnessError as exc:
         raise _fail(str(exc)) from None
-    console.print(f"wrote {count} personas to {escape(str(output))} (seed {seed})",
-                  highlight=False)
+    console.print(f"wrote {count} personas to {escape(str(output))} (seed {seed})", highlight=False)
 
 
 @personas_app.command("check")
-def personas_check(path: Annotated[Path, typer.Argument(
-        parser=_path, help="Persona file to validate")]) -> None:
+def personas_check(
+    path: Annotated[Path, typer.Argument(parser=_path, help="Persona file to validate")],
+) -> None:
     """Validate a persona file and list who is in it (the first 200; passcodes hidden)."""
     from harness.personas import load_personas
     from harness.serve import check_capacity
@@ -666,16 +912,23 @@ def personas_check(path: Annotated[Path, typer.Argument(
     shown = people[:_CHECK_ROWS]  # a table of 100,000 rows took minutes and helps nobody
     level1 = sum(1 for p in people if p.level == 1)
     without = sum(1 for p in people if p.vssid_account is None)
-    summary = (f"{len(people)} citizens: {len(people) - level1} level 2, {level1} level 1, "
-               f"{without} without a VssID account")
+    summary = (
+        f"{len(people)} citizens: {len(people) - level1} level 2, {level1} level 1, "
+        f"{without} without a VssID account"
+    )
     if len(shown) < len(people):
         summary += f"; the first {len(shown)} are listed"
     table = Table(title=escape(str(path)), caption=summary)
     for column in ("personal_id", "full_name", "level", "status", "bhxh_code"):
         table.add_column(column)
     for p in shown:
-        table.add_row(p.personal_id, escape(p.full_name), str(p.level), p.status,
-                      p.vssid_account.bhxh_code if p.vssid_account else "—")
+        table.add_row(
+            p.personal_id,
+            escape(p.full_name),
+            str(p.level),
+            p.status,
+            p.vssid_account.bhxh_code if p.vssid_account else "—",
+        )
     console.print(table)
 
 
@@ -693,8 +946,9 @@ def profile_default() -> None:
 
 
 @profile_app.command("check")
-def profile_check(path: Annotated[Path, typer.Argument(
-        parser=_path, help="Profile file to validate")]) -> None:
+def profile_check(
+    path: Annotated[Path, typer.Argument(parser=_path, help="Profile file to validate")],
+) -> None:
     """Validate a profile file and list the defaults it changes."""
     from harness.profile_file import load_profile, profile_as_text, profile_overrides
     from harness.protocol import DEFAULT_PROFILE
@@ -759,8 +1013,7 @@ def main() -> None:
     tolerate_narrow_output()
     bypass_proxies_for_loopback()
     redact_http_client_logs()
-    if rich_utils.MAX_WIDTH is None and "COLUMNS" not in os.environ \
-            and not sys.stdout.isatty():
+    if rich_utils.MAX_WIDTH is None and "COLUMNS" not in os.environ and not sys.stdout.isatty():
         rich_utils.MAX_WIDTH = HELP_WIDTH_OFF_TERMINAL
     with sigterm_interrupts():  # child processes stopped, scratch folders removed
         app()

@@ -77,8 +77,14 @@ class LinkResult:
 class Phone:
     """One simulated phone of ``platform`` (``ios`` or ``android``)."""
 
-    def __init__(self, platform: Platform, *, profile: Profile = DEFAULT_PROFILE,
-                 trace: Trace | None = None, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        platform: Platform,
+        *,
+        profile: Profile = DEFAULT_PROFILE,
+        trace: Trace | None = None,
+        clock: Clock | None = None,
+    ) -> None:
         if platform not in PLATFORMS:
             raise ConfigError(f"unknown platform {platform!r}; use one of {', '.join(PLATFORMS)}")
         self.platform: Platform = platform
@@ -103,8 +109,10 @@ class Phone:
 
     def check_open(self, action: str) -> None:
         if self.closed:
-            raise HarnessError(f"{action}: this {self.platform} phone was closed (its apps' "
-                               "connections are gone); make a new one for more steps")
+            raise HarnessError(
+                f"{action}: this {self.platform} phone was closed (its apps' "
+                "connections are gone); make a new one for more steps"
+            )
 
     # -- installed apps ------------------------------------------------------------------
     def install(self, app: A) -> A:
@@ -112,8 +120,10 @@ class Phone:
         self.check_open(f"installing {getattr(app, 'app_id', app)!r}")
         expected = STORE_OF_PLATFORM[self.platform]
         if app.store is not None and app.store != expected:
-            raise ConfigError(f"{app.app_id} comes from {app.store}, which a {self.platform} "
-                              f"phone does not use; use {expected!r} or None")
+            raise ConfigError(
+                f"{app.app_id} comes from {app.store}, which a {self.platform} "
+                f"phone does not use; use {expected!r} or None"
+            )
         old = self._apps.get(app.app_id)
         if old is app:
             return app
@@ -139,8 +149,10 @@ class Phone:
         try:
             return self._apps[app_id]
         except KeyError:
-            raise HarnessError(f"{app_id!r} is not installed on this {self.platform} phone; "
-                               f"installed: {', '.join(self._apps) or '(none)'}") from None
+            raise HarnessError(
+                f"{app_id!r} is not installed on this {self.platform} phone; "
+                f"installed: {', '.join(self._apps) or '(none)'}"
+            ) from None
 
     @property
     def installed(self) -> tuple[str, ...]:
@@ -191,16 +203,21 @@ class Phone:
             return None
         # A domain vouches for its own app only (its association file, apple-app-site-
         # association / assetlinks.json, names it): another app's claim on it is not verified.
-        owners = {self.profile.vssid_link_host.lower(): "vssid",
-                  self.profile.vneid_link_host.lower(): "vneid"}
+        owners = {
+            self.profile.vssid_link_host.lower(): "vssid",
+            self.profile.vneid_link_host.lower(): "vneid",
+        }
         best: tuple[int, PhoneApp] | None = None
         for app in self._apps.values():
             for prefix in app.verified_links:
                 host, slash, path = prefix.partition("/")
                 if owners.get(host.lower(), app.app_id) != app.app_id:
                     continue
-                if (host.lower() == parts.hostname and parts.path.startswith(slash + path)
-                        and (best is None or len(prefix) > best[0])):
+                if (
+                    host.lower() == parts.hostname
+                    and parts.path.startswith(slash + path)
+                    and (best is None or len(prefix) > best[0])
+                ):
                     best = (len(prefix), app)
         return best[1] if best else None
 
@@ -250,15 +267,23 @@ class Phone:
         fg = self._foreground
         if fg == STORE and self._store_page is not None:
             app_id, url = self._store_page
-            return Screen(app=STORE, id=STORE, texts=(url or "",),
-                          data={"app_id": app_id, "url": url, "platform": self.platform})
+            return Screen(
+                app=STORE,
+                id=STORE,
+                texts=(url or "",),
+                data={"app_id": app_id, "url": url, "platform": self.platform},
+            )
         if fg == BROWSER:  # a callback that fell through to it holds a live code: the
             # screen shows it redacted, as screenshots and page sources reach reports (S-5)
             shown = redact_url(self._browser_url) if self._browser_url else self._browser_url
             return Screen(app=BROWSER, id=BROWSER, texts=(shown or "",), data={"url": shown})
         if fg is None or fg not in self._apps:
-            return Screen(app="os", id="launcher", texts=self.installed,
-                          elements=tuple(Element(a, "button", a) for a in self._apps))
+            return Screen(
+                app="os",
+                id="launcher",
+                texts=self.installed,
+                elements=tuple(Element(a, "button", a) for a in self._apps),
+            )
         return self._apps[fg].current_screen()
 
     def foreground_app(self) -> PhoneApp:
@@ -266,6 +291,5 @@ class Phone:
         self.check_open("acting on the app in front")
         fg = self._foreground
         if fg is None or fg not in self._apps:
-            raise HarnessError(f"no app is in the foreground (foreground: {fg!r}); "
-                               "open one first")
+            raise HarnessError(f"no app is in the foreground (foreground: {fg!r}); open one first")
         return self._apps[fg]

@@ -127,8 +127,13 @@ def run_embedded(coro: Coroutine[Any, Any, T], timeout: float = DEFAULT_TIMEOUT)
 class SyncASGITransport(httpx.BaseTransport):
     """A synchronous httpx transport that serves requests from an ASGI app in-process."""
 
-    def __init__(self, app: ASGIApp, *, loop: EventLoopThread | None = None,
-                 client: tuple[str, int] = ("127.0.0.1", 50000)) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        loop: EventLoopThread | None = None,
+        client: tuple[str, int] = ("127.0.0.1", 50000),
+    ) -> None:
         self._loop = loop
         """A given background loop to run every request on (default: :func:`run_embedded`)."""
         self._inner = httpx.ASGITransport(app=app, client=client)
@@ -144,6 +149,7 @@ class SyncASGITransport(httpx.BaseTransport):
             await response.aclose()
             return response.status_code, response.headers, content
 
-        status, headers, content = (self._loop.run(call()) if self._loop is not None
-                                    else run_embedded(call()))
+        status, headers, content = (
+            self._loop.run(call()) if self._loop is not None else run_embedded(call())
+        )
         return httpx.Response(status, headers=headers, content=content, request=request)

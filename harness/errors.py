@@ -58,4 +58,4 @@ def parse_problem(error: BaseException | str, limit: int = 600) -> str:
     else:
         text = str(error)
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -43,15 +43,17 @@ def _check_driver(driver: object, step: str) -> None:
         _DRIVER_TYPES.add(type(driver))
         return
     hint = " (a phone: give phone.driver)" if hasattr(driver, "driver") else ""
-    raise ConfigError(f"{step}: the first argument is a driver{hint}, not "
-                      f"{type(driver).__name__} {driver!r:.40}")
+    raise ConfigError(
+        f"{step}: the first argument is a driver{hint}, not {type(driver).__name__} {driver!r:.40}"
+    )
 
 
 def _check_persona(persona: object, step: str) -> None:
     if not isinstance(persona, Persona):
         raise ConfigError(
             f"{step}: the persona is a harness.personas.Persona (from the personas fixture, "
-            f"personas.new(...) or personas.from_file(...)), not {type(persona).__name__}")
+            f"personas.new(...) or personas.from_file(...)), not {type(persona).__name__}"
+        )
 
 
 def _check_decision(decision: object, step: str) -> None:
@@ -62,8 +64,9 @@ def _check_decision(decision: object, step: str) -> None:
 def _simulated_vssid(driver: Driver) -> VssIDApp | None:
     """The simulated VssID app behind ``driver``: the sim driver's phone, or the web and
     Appium-web drivers' (``driver.session.phone``); ``None`` for a real device's app."""
-    phone = getattr(driver, "phone", None) or getattr(getattr(driver, "session", None),
-                                                      "phone", None)
+    phone = getattr(driver, "phone", None) or getattr(
+        getattr(driver, "session", None), "phone", None
+    )
     if not isinstance(phone, Phone) or "vssid" not in phone.installed:
         return None
     app = phone.app("vssid")
@@ -75,11 +78,15 @@ def _below_minimum(driver: Driver) -> str:
     runs with (``--protocol-profile``; 1.6.7 by PROTOCOL.md's defaults)."""
     app = _simulated_vssid(driver)
     if app is None:  # a real device: its app knows its minimum, the harness does not
-        return ("a VssID app below its minimum version (V-6: 1.6.7 by PROTOCOL.md's "
-                "defaults; the real app's own otherwise) has none")
+        return (
+            "a VssID app below its minimum version (V-6: 1.6.7 by PROTOCOL.md's "
+            "defaults; the real app's own otherwise) has none"
+        )
     minimum = app.profile.vssid_min_version
-    return (f"VssID {app.version} is below the minimum version of the protocol profile in "
-            f"force (V-6: {minimum}) and has none")
+    return (
+        f"VssID {app.version} is below the minimum version of the protocol profile in "
+        f"force (V-6: {minimum}) and has none"
+    )
 
 
 def start_vneid_login(driver: Driver) -> Screen:
@@ -91,17 +98,18 @@ def start_vneid_login(driver: Driver) -> Screen:
             f"VssID's login screen shows no VNeID entry ({VSSID_LOGIN_VNEID}): "
             f"{_below_minimum(driver)}, so there is no VNeID login to start; to "
             f"test that, open the app (driver.open_app('vssid')) and assert the screen has "
-            f"no {VSSID_LOGIN_VNEID}")
+            f"no {VSSID_LOGIN_VNEID}"
+        )
     return driver.tap(VSSID_LOGIN_VNEID)
 
 
-def enter_credentials(driver: Driver, persona: Persona, *, personal_id: str | None = None,
-                      passcode: str | None = None) -> Screen:
+def enter_credentials(
+    driver: Driver, persona: Persona, *, personal_id: str | None = None, passcode: str | None = None
+) -> Screen:
     """A-4: type the persona's id and passcode into VNeID (or the given ones) and submit."""
     _check_driver(driver, "enter_credentials")
     _check_persona(persona, "enter_credentials")
-    driver.type(VNEID_PERSONAL_ID, personal_id if personal_id is not None
-                else persona.personal_id)
+    driver.type(VNEID_PERSONAL_ID, personal_id if personal_id is not None else persona.personal_id)
     driver.type(VNEID_PASSCODE, passcode if passcode is not None else persona.passcode)
     return driver.tap(VNEID_LOGIN_SUBMIT)
 
@@ -113,8 +121,7 @@ def decide(driver: Driver, decision: Decision = "approve") -> Screen:
     return driver.tap(VNEID_APPROVE if decision == "approve" else VNEID_DENY)
 
 
-def login_with_vneid(driver: Driver, persona: Persona, *,
-                     decision: Decision = "approve") -> Screen:
+def login_with_vneid(driver: Driver, persona: Persona, *, decision: Decision = "approve") -> Screen:
     """The whole journey of §4; returns the final screen (``vssid-home`` on success)."""
     _check_driver(driver, "login_with_vneid")
     _check_persona(persona, "login_with_vneid")

@@ -34,9 +34,19 @@ from typing import Any
 
 import httpx
 
-__all__ = ["LOOPBACK_HOSTS", "MAX_REMEMBERED_URLS", "Answer", "HarnessClient", "MissingKey",
-           "RemoteTransport", "ResponseCookies", "bypass_proxies_for_loopback", "call_name",
-           "redact_http_client_logs", "transport_failures"]
+__all__ = [
+    "LOOPBACK_HOSTS",
+    "MAX_REMEMBERED_URLS",
+    "Answer",
+    "HarnessClient",
+    "MissingKey",
+    "RemoteTransport",
+    "ResponseCookies",
+    "bypass_proxies_for_loopback",
+    "call_name",
+    "redact_http_client_logs",
+    "transport_failures",
+]
 
 MAX_REMEMBERED_URLS = 1024
 
@@ -59,7 +69,7 @@ class _RedactingFilter(logging.Filter):
         try:
             message = record.getMessage()
         except Exception:  # a record whose arguments do not fit: left to logging's own
-            return True    # handling, which reports it
+            return True  # handling, which reports it
         clean = redact_secret_shapes(message)
         if clean != message:
             record.msg, record.args = clean, None
@@ -69,8 +79,15 @@ class _RedactingFilter(logging.Filter):
 _REDACTING = _RedactingFilter()
 
 
-_HTTP_CLIENT_LOGGERS = ("httpx", "httpcore", "httpcore.connection", "httpcore.http11",
-                        "httpcore.http2", "httpcore.proxy", "httpcore.socks")
+_HTTP_CLIENT_LOGGERS = (
+    "httpx",
+    "httpcore",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+)
 """Where httpx and httpcore log: a logger's filters see only the records logged on it, not
 those of its children, so each one httpcore logs on is named."""
 
@@ -190,7 +207,9 @@ class _RemoteResponse(httpx.Response):
             raise json.JSONDecodeError(
                 f"{call_name(self.request)} answered {self.status_code} with a body that is not "
                 f"JSON ({why}; {len(self.content)} bytes, {self.headers.get('content-type')!r})",
-                self.text, getattr(exc, "pos", 0)) from None
+                self.text,
+                getattr(exc, "pos", 0),
+            ) from None
         if type(value) is dict:
             return Answer(value, f"{call_name(self.request)} ({self.status_code})")
         return value
@@ -218,17 +237,19 @@ class RemoteTransport(httpx.BaseTransport):
         except httpx.TransportError as exc:
             raise _named(exc, request) from exc
         return _RemoteResponse(
-            response.status_code, headers=response.headers, request=request,
+            response.status_code,
+            headers=response.headers,
+            request=request,
             extensions=response.extensions,
-            stream=_BoundedStream(response.stream, request, start, self.seconds))
+            stream=_BoundedStream(response.stream, request, start, self.seconds),
+        )
 
     def close(self) -> None:
         self.inner.close()
 
 
 class _BoundedStream(httpx.SyncByteStream):
-    def __init__(self, inner: Any, request: httpx.Request, start: float,
-                 seconds: float) -> None:
+    def __init__(self, inner: Any, request: httpx.Request, start: float, seconds: float) -> None:
         self._inner = inner
         self._request = request
         self._deadline = start + seconds
@@ -248,7 +269,9 @@ class _BoundedStream(httpx.SyncByteStream):
                 raise httpx.ReadTimeout(
                     f"{call_name(self._request)}: the answer was not complete within "
                     f"{self._seconds:g} s (its body still coming; a whole exchange must "
-                    "end within that)", request=self._request)
+                    "end within that)",
+                    request=self._request,
+                )
             yield chunk
 
     def close(self) -> None:
@@ -272,8 +295,9 @@ class HarnessClient(httpx.Client):
     httpx's. With ``deadline`` (seconds), every exchange goes through a
     :class:`RemoteTransport`: bounded as a whole, its failures naming the call."""
 
-    def __init__(self, *, cookies: Any = None, deadline: float | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *, cookies: Any = None, deadline: float | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.cookies = cookies
         self._deadline = deadline

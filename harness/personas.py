@@ -99,8 +99,10 @@ def _one_of(field_name: str, value: object, allowed: Sequence[object]) -> None:
 
 def _check_passcode(value: object) -> None:
     if not isinstance(value, str):
-        raise _Invalid("passcode", f"must be a string of 6 digits (quote it in YAML), got "
-                                   f"{type(value).__name__}")
+        raise _Invalid(
+            "passcode",
+            f"must be a string of 6 digits (quote it in YAML), got {type(value).__name__}",
+        )
     if len(value) != 6 or not (value.isascii() and value.isdigit()):
         raise _Invalid("passcode", "must be exactly 6 ASCII digits")
 
@@ -139,8 +141,10 @@ class VssIDAccount:
     def __post_init__(self) -> None:
         try:
             if not is_valid_bhxh_code(self.bhxh_code):
-                raise _Invalid("vssid_account.bhxh_code",
-                               f"must be 10 ASCII digits, got {_shown(self.bhxh_code)}")
+                raise _Invalid(
+                    "vssid_account.bhxh_code",
+                    f"must be 10 ASCII digits, got {_shown(self.bhxh_code)}",
+                )
             _one_of("vssid_account.status", self.status, _STATUSES)
         except _Invalid as exc:
             raise ConfigError(f"invalid VssIDAccount: {exc}") from None
@@ -196,8 +200,10 @@ class Persona:
         """One entry of a persona file (the inverse of what :func:`load_personas` reads)."""
         account = None
         if self.vssid_account is not None:
-            account = {"bhxh_code": self.vssid_account.bhxh_code,
-                       "status": self.vssid_account.status}
+            account = {
+                "bhxh_code": self.vssid_account.bhxh_code,
+                "status": self.vssid_account.status,
+            }
         return {
             "personal_id": self.personal_id,
             "full_name": self.full_name,
@@ -238,7 +244,9 @@ def _names() -> Faker:
 
 
 _MIDDLE_OF_THE_OTHER_SEX: dict[str, frozenset[str]] = {
-    "male": frozenset({"Thị"}), "female": frozenset({"Văn"})}
+    "male": frozenset({"Thị"}),
+    "female": frozenset({"Văn"}),
+}
 """Vietnamese middle names that mark the other sex (Faker's vi_VN list mixes them): a
 "Phạm Thị Minh" of gender male is a persona no real register holds."""
 
@@ -270,14 +278,17 @@ class PersonaFactory:
         names = {f.name for f in dataclasses.fields(Persona)}
         unknown = sorted(set(overrides) - names)
         if unknown:
-            raise ConfigError(f"PersonaFactory.new: unknown fields {unknown}; "
-                              f"known: {sorted(names)}")
+            raise ConfigError(
+                f"PersonaFactory.new: unknown fields {unknown}; known: {sorted(names)}"
+            )
         rng = self._rng
         said = _said_by(overrides.get("personal_id"))  # what a given id's digits say
         drawn: Gender = rng.choice(_GENDERS)  # drawn whatever is given: the draws stay in step
         gender: Gender = overrides.get("gender", said.sex if said is not None else drawn)
-        first, last = (dt.date(BIRTH_YEARS[0], 1, 1).toordinal(),
-                       dt.date(BIRTH_YEARS[1], 12, 31).toordinal())
+        first, last = (
+            dt.date(BIRTH_YEARS[0], 1, 1).toordinal(),
+            dt.date(BIRTH_YEARS[1], 12, 31).toordinal(),
+        )
         birthdate: dt.date = dt.date.fromordinal(rng.randint(first, last))
         if said is not None and "birthdate" not in overrides:  # the id's year, a drawn day
             birthdate = _in_year(birthdate, said.birth_year)
@@ -289,11 +300,17 @@ class PersonaFactory:
         code = self._unique(lambda: generate_bhxh_code(rng), self._codes)
         # drawn (and kept from later citizens) even when overridden: the draws stay in step
         personal_id = self._unique(
-            lambda: generate_personal_id(rng, birthdate=birthdate, sex=gender), self._ids)
+            lambda: generate_personal_id(rng, birthdate=birthdate, sex=gender), self._ids
+        )
         account = _account(vssid_account, code)
         values: dict[str, Any] = {
-            "personal_id": personal_id, "full_name": full_name, "birthdate": birthdate,
-            "gender": gender, "passcode": passcode, "level": level, "status": status,
+            "personal_id": personal_id,
+            "full_name": full_name,
+            "birthdate": birthdate,
+            "gender": gender,
+            "passcode": passcode,
+            "level": level,
+            "status": status,
             "vssid_account": account,
         }
         values.update(overrides)
@@ -308,8 +325,7 @@ class PersonaFactory:
         with _names_lock:
             faker = _names()
             cast(Any, faker).random = self._name_rng  # its own stream: replayable per seed
-            given = (faker.first_name_male() if gender == "male"
-                     else faker.first_name_female())
+            given = faker.first_name_male() if gender == "male" else faker.first_name_female()
             middle = faker.middle_name()
             while middle in _MIDDLE_OF_THE_OTHER_SEX[gender]:  # "Thị" names a woman
                 middle = faker.middle_name()
@@ -353,14 +369,19 @@ def _birthdate(value: object) -> dt.date:
         try:
             value = dt.date.fromisoformat(value)
         except ValueError:
-            raise ConfigError(f"PersonaFactory.new: birthdate {value!r:.40} is not a date "
-                              "(YYYY-MM-DD)") from None
+            raise ConfigError(
+                f"PersonaFactory.new: birthdate {value!r:.40} is not a date (YYYY-MM-DD)"
+            ) from None
     if not isinstance(value, dt.date):
-        raise ConfigError(f"PersonaFactory.new: birthdate must be a datetime.date or "
-                          f"'YYYY-MM-DD', got {type(value).__name__}")
+        raise ConfigError(
+            f"PersonaFactory.new: birthdate must be a datetime.date or "
+            f"'YYYY-MM-DD', got {type(value).__name__}"
+        )
     if not 1900 <= value.year <= 2099:
-        raise ConfigError(f"PersonaFactory.new: birthdate {value}: a personal_id (§1) encodes "
-                          "births in 1900-2099 only")
+        raise ConfigError(
+            f"PersonaFactory.new: birthdate {value}: a personal_id (§1) encodes "
+            "births in 1900-2099 only"
+        )
     return value
 
 
@@ -373,8 +394,10 @@ def _account(spec: bool | Status | VssIDAccount | None, code: str) -> VssIDAccou
         return VssIDAccount(code, "locked")
     if spec is False or spec is None:
         return None
-    raise ConfigError(f"vssid_account must be a bool, 'active', 'locked', a VssIDAccount or "
-                      f"None, got {_shown(spec)}")
+    raise ConfigError(
+        f"vssid_account must be a bool, 'active', 'locked', a VssIDAccount or "
+        f"None, got {_shown(spec)}"
+    )
 
 
 # -- files -------------------------------------------------------------------------------
@@ -410,12 +433,15 @@ def _parse_account(value: object) -> VssIDAccount | None:
         raise _Invalid("vssid_account", f"must be a mapping or null, got {type(value).__name__}")
     unknown = sorted(str(k) for k in value if k not in _ACCOUNT_KEYS)
     if unknown:
-        raise _Invalid(f"vssid_account.{unknown[0]}",
-                       f"unknown key; allowed: {', '.join(_ACCOUNT_KEYS)}")
+        raise _Invalid(
+            f"vssid_account.{unknown[0]}", f"unknown key; allowed: {', '.join(_ACCOUNT_KEYS)}"
+        )
     code = value.get("bhxh_code")
     if not is_valid_bhxh_code(code):
-        raise _Invalid("vssid_account.bhxh_code",
-                       f"must be a string of 10 digits (quote it in YAML), got {_shown(code)}")
+        raise _Invalid(
+            "vssid_account.bhxh_code",
+            f"must be a string of 10 digits (quote it in YAML), got {_shown(code)}",
+        )
     status = value.get("status", "active")
     _one_of("vssid_account.status", status, _STATUSES)
     return VssIDAccount(cast(str, code), cast(Status, status))
@@ -438,8 +464,12 @@ def _parse_entry(entry: object) -> Persona:
     _one_of("level", entry.get("level", 2), (1, 2))
     _one_of("status", entry.get("status", "active"), _STATUSES)
     return Persona(
-        personal_id=entry["personal_id"], full_name=entry["full_name"], birthdate=birthdate,
-        gender=entry["gender"], passcode=entry["passcode"], level=entry.get("level", 2),
+        personal_id=entry["personal_id"],
+        full_name=entry["full_name"],
+        birthdate=birthdate,
+        gender=entry["gender"],
+        passcode=entry["passcode"],
+        level=entry.get("level", 2),
         status=entry.get("status", "active"),
         vssid_account=_parse_account(entry.get("vssid_account")),
     )
@@ -453,8 +483,7 @@ def _parse_document(path: Path, document: object) -> list[Persona]:
         raise PersonaFileError(f"{path}: unknown top-level keys {extra}; only 'personas'")
     entries = document["personas"]
     if not isinstance(entries, list):
-        raise PersonaFileError(f"{path}: 'personas' must be a list, "
-                               f"got {type(entries).__name__}")
+        raise PersonaFileError(f"{path}: 'personas' must be a list, got {type(entries).__name__}")
     personas: list[Persona] = []
     unique = _Unique(path)
     for index, entry in enumerate(entries):
@@ -462,7 +491,8 @@ def _parse_document(path: Path, document: object) -> list[Persona]:
             persona = _parse_entry(entry)
         except _Invalid as exc:
             raise PersonaFileError(
-                f"{path}: personas[{index}].{exc.field_name}: {exc.problem}") from None
+                f"{path}: personas[{index}].{exc.field_name}: {exc.problem}"
+            ) from None
         unique.add(index, persona)
         personas.append(persona)
     return personas
@@ -479,15 +509,17 @@ class _Unique:
 
     def add(self, index: int, persona: Persona) -> None:
         for field_name, value, seen in (
-                ("personal_id", persona.personal_id, self._ids),
-                ("vssid_account.bhxh_code", persona.bhxh_code, self._codes)):
+            ("personal_id", persona.personal_id, self._ids),
+            ("vssid_account.bhxh_code", persona.bhxh_code, self._codes),
+        ):
             if value is None:
                 continue
             if value in seen:
                 raise PersonaFileError(
                     f"{self._path}: personas[{index}].{field_name}: duplicate {value} "
                     f"(already personas[{seen[value]}]); give each entry its own "
-                    f"{field_name.rsplit('.', 1)[-1]}")
+                    f"{field_name.rsplit('.', 1)[-1]}"
+                )
             seen[value] = index
 
 
@@ -505,13 +537,18 @@ def load_personas(path: str | os.PathLike[str]) -> list[Persona]:
     except UnreadableFile as exc:
         raise PersonaFileError(f"{p}: cannot read the persona file: {exc}") from None
     try:
-        document = (strict_yaml.load(text, what="a persona file")
-                    if kind == "yaml" else strict_json.loads(text, finite=False))
+        document = (
+            strict_yaml.load(text, what="a persona file")
+            if kind == "yaml"
+            else strict_json.loads(text, finite=False)
+        )
     except (yaml.YAMLError, ValueError) as exc:
         raise PersonaFileError(f"{p}: not valid {kind.upper()}: {parse_problem(exc)}") from None
     except RecursionError:
-        raise PersonaFileError(f"{p}: not valid {kind.upper()}: nested too deeply; a persona "
-                               "file is {personas: [...]} of flat entries") from None
+        raise PersonaFileError(
+            f"{p}: not valid {kind.upper()}: nested too deeply; a persona "
+            "file is {personas: [...]} of flat entries"
+        ) from None
     return _parse_document(p, document)
 
 
@@ -526,8 +563,7 @@ def _dump(personas: Iterable[Persona], kind: Literal["yaml", "json"], path: Path
     document = {"personas": entries}
     if kind == "json":
         return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
-    return str(yaml.dump(document, Dumper=_QuotingDumper, allow_unicode=True,
-                         sort_keys=False))
+    return str(yaml.dump(document, Dumper=_QuotingDumper, allow_unicode=True, sort_keys=False))
 
 
 class _QuotingDumper(yaml.SafeDumper):
@@ -566,8 +602,9 @@ def _link_new(tmp_name: str, p: Path) -> None:
             raise
 
 
-def save_personas(path: str | os.PathLike[str], personas: Iterable[Persona], *,
-                  overwrite: bool = True) -> None:
+def save_personas(
+    path: str | os.PathLike[str], personas: Iterable[Persona], *, overwrite: bool = True
+) -> None:
     """Write ``personas`` atomically: a temp file beside ``path``, then ``os.replace``.
 
     A failure at any step leaves an existing file untouched and removes the temp file. A
@@ -584,15 +621,21 @@ def save_personas(path: str | os.PathLike[str], personas: Iterable[Persona], *,
         p = Path(os.path.realpath(p))
     directory = p.parent if str(p.parent) else Path()
     if not directory.is_dir():
-        raise PersonaFileError(f"{p}: cannot save the persona file: the folder {directory} "
-                               f"{'is a file' if directory.exists() else 'does not exist'}; "
-                               "create the folder first, or choose another path")
+        raise PersonaFileError(
+            f"{p}: cannot save the persona file: the folder {directory} "
+            f"{'is a file' if directory.exists() else 'does not exist'}; "
+            "create the folder first, or choose another path"
+        )
     existed = p.exists()
     tmp_name: str | None = None
     try:
         mode = stat.S_IMODE(p.stat().st_mode) if existed else None
         with tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", dir=directory, prefix=f".{p.name}.", suffix=".tmp",
+            "w",
+            encoding="utf-8",
+            dir=directory,
+            prefix=f".{p.name}.",
+            suffix=".tmp",
             delete=False,
         ) as tmp:
             tmp_name = tmp.name
@@ -607,13 +650,16 @@ def save_personas(path: str | os.PathLike[str], personas: Iterable[Persona], *,
         else:
             _link_new(tmp_name, p)  # the temp file is removed below
     except FileExistsError:
-        raise PersonaFileError(f"{p} exists (it appeared while the personas were being "
-                               "written); nothing was overwritten: choose another path, or "
-                               "overwrite it on purpose") from None
+        raise PersonaFileError(
+            f"{p} exists (it appeared while the personas were being "
+            "written); nothing was overwritten: choose another path, or "
+            "overwrite it on purpose"
+        ) from None
     except OSError as exc:
         kept = " (the old file is unchanged)" if existed else ""
-        raise PersonaFileError(f"{p}: cannot save the persona file{kept}: "
-                               f"{exc.strerror or exc}") from None
+        raise PersonaFileError(
+            f"{p}: cannot save the persona file{kept}: {exc.strerror or exc}"
+        ) from None
     finally:
         if tmp_name is not None:
             Path(tmp_name).unlink(missing_ok=True)

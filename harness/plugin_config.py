@@ -54,55 +54,108 @@ _citizens_key = pytest.StashKey["tuple[Persona, ...]"]()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("vneid-harness", "VNeID -> VssID login harness")
-    group.addoption(OPT_SEED, type=int, default=0,
-                    help="seed for personas and provider randomness (replay a run with it)")
-    group.addoption(OPT_VNEID_URL, default=None,
-                    help="run against this VNeID provider (e.g. one from vneid-harness serve)")
-    group.addoption(OPT_VSSID_URL, default=None,
-                    help="run against this VssID backend (needs --vneid-url too)")
-    group.addoption(OPT_ADMIN_TOKEN, default=os.environ.get(ADMIN_TOKEN_ENV) or None,
-                    help="admin token for the providers' test-control API (S-6); default: "
-                         f"${ADMIN_TOKEN_ENV}, as for vneid-harness")
-    group.addoption(OPT_DRIVER, default="sim", choices=DRIVERS,
-                    help="how the apps are driven: sim (in-process), web (Playwright and "
-                         "Chromium on their web renderings), appium (Appium; docs/drivers.md)")
-    group.addoption(OPT_APPIUM_CAPABILITIES, default=None, type=_path_option, metavar="FILE",
-                    help="the appium driver's capabilities file (server, mode, locator, "
-                         "capabilities per platform); default: the shipped Chromium one")
-    group.addoption(OPT_PERSONAS, default=None, type=_path_option,
-                    help="persona file (YAML/JSON) whose citizens the personas fixture offers")
-    group.addoption(OPT_PROFILE, default=None, type=_path_option, metavar="FILE",
-                    help="profile file (YAML/JSON/TOML) of the vendor's overrides of "
-                         "PROTOCOL.md's defaults (versions, link schemes, hosts and paths, "
-                         "client id, scope, lifetimes, store links); the embedded mocks follow "
-                         "it too. 'vneid-harness profile default' prints every field")
-    group.addoption(OPT_PLAN, default=None,
-                    help="run only the tests of this conformance plan "
-                         "(vssid-relying-party, vneid-provider, all)")
-    group.addoption(OPT_BROKEN_RP, action="append", default=[], metavar="CHECK",
-                    help="make the embedded VssID mock skip this check (nonce, state, iss, "
-                         "acr, signature, aud, expiry, replay, transaction_expiry, "
-                         "redirect_uri, userinfo): a deliberately broken relying party, "
-                         "to see a plan catch it; repeatable")
-    group.addoption(OPT_BROKEN_VNEID, default=None, metavar="FAULT|CHECK",
-                    help="make the embedded VNeID mock carry this fault of its catalog "
-                         "(GET /_harness/faults, kind fault) on every request of every client "
-                         "for the whole run, or skip this check of its own (verifier, "
-                         "code_reuse, redirect_uri, ...: docs/conformance.md lists them): a "
-                         "deliberately broken provider, to see plan vneid-provider catch it")
-    group.addoption(OPT_EVIDENCE, action="store_true", default=False,
-                    help="attach each test's protocol steps and sequence diagram to its "
-                         "teardown report (vneid-harness run's conformance report reads them; "
-                         "they cross from pytest-xdist workers with the report)")
-    group.addoption(OPT_REPLAY_AS, default=None, metavar="COMMAND",
-                    help="the command that runs a test of this run again, followed by "
-                         "-k NAME in each failure's replay line (vneid-harness conformance "
-                         "sets it when it serves the VNeID a relying party under test trusts, "
-                         "which ends with the run)")
-    group.addoption(OPT_PROTOCOL_URL, default=None, metavar="URL",
-                    help="where the Allure link of each clause points: PROTOCOL.md's URL (the "
-                         "clause's anchor is appended) or a template with {clause}, {section}, "
-                         "{fragment}; default: the PROTOCOL.md beside the project")
+    group.addoption(
+        OPT_SEED,
+        type=int,
+        default=0,
+        help="seed for personas and provider randomness (replay a run with it)",
+    )
+    group.addoption(
+        OPT_VNEID_URL,
+        default=None,
+        help="run against this VNeID provider (e.g. one from vneid-harness serve)",
+    )
+    group.addoption(
+        OPT_VSSID_URL, default=None, help="run against this VssID backend (needs --vneid-url too)"
+    )
+    group.addoption(
+        OPT_ADMIN_TOKEN,
+        default=os.environ.get(ADMIN_TOKEN_ENV) or None,
+        help="admin token for the providers' test-control API (S-6); default: "
+        f"${ADMIN_TOKEN_ENV}, as for vneid-harness",
+    )
+    group.addoption(
+        OPT_DRIVER,
+        default="sim",
+        choices=DRIVERS,
+        help="how the apps are driven: sim (in-process), web (Playwright and "
+        "Chromium on their web renderings), appium (Appium; docs/drivers.md)",
+    )
+    group.addoption(
+        OPT_APPIUM_CAPABILITIES,
+        default=None,
+        type=_path_option,
+        metavar="FILE",
+        help="the appium driver's capabilities file (server, mode, locator, "
+        "capabilities per platform); default: the shipped Chromium one",
+    )
+    group.addoption(
+        OPT_PERSONAS,
+        default=None,
+        type=_path_option,
+        help="persona file (YAML/JSON) whose citizens the personas fixture offers",
+    )
+    group.addoption(
+        OPT_PROFILE,
+        default=None,
+        type=_path_option,
+        metavar="FILE",
+        help="profile file (YAML/JSON/TOML) of the vendor's overrides of "
+        "PROTOCOL.md's defaults (versions, link schemes, hosts and paths, "
+        "client id, scope, lifetimes, store links); the embedded mocks follow "
+        "it too. 'vneid-harness profile default' prints every field",
+    )
+    group.addoption(
+        OPT_PLAN,
+        default=None,
+        help="run only the tests of this conformance plan "
+        "(vssid-relying-party, vneid-provider, all)",
+    )
+    group.addoption(
+        OPT_BROKEN_RP,
+        action="append",
+        default=[],
+        metavar="CHECK",
+        help="make the embedded VssID mock skip this check (nonce, state, iss, "
+        "acr, signature, aud, expiry, replay, transaction_expiry, "
+        "redirect_uri, userinfo): a deliberately broken relying party, "
+        "to see a plan catch it; repeatable",
+    )
+    group.addoption(
+        OPT_BROKEN_VNEID,
+        default=None,
+        metavar="FAULT|CHECK",
+        help="make the embedded VNeID mock carry this fault of its catalog "
+        "(GET /_harness/faults, kind fault) on every request of every client "
+        "for the whole run, or skip this check of its own (verifier, "
+        "code_reuse, redirect_uri, ...: docs/conformance.md lists them): a "
+        "deliberately broken provider, to see plan vneid-provider catch it",
+    )
+    group.addoption(
+        OPT_EVIDENCE,
+        action="store_true",
+        default=False,
+        help="attach each test's protocol steps and sequence diagram to its "
+        "teardown report (vneid-harness run's conformance report reads them; "
+        "they cross from pytest-xdist workers with the report)",
+    )
+    group.addoption(
+        OPT_REPLAY_AS,
+        default=None,
+        metavar="COMMAND",
+        help="the command that runs a test of this run again, followed by "
+        "-k NAME in each failure's replay line (vneid-harness conformance "
+        "sets it when it serves the VNeID a relying party under test trusts, "
+        "which ends with the run)",
+    )
+    group.addoption(
+        OPT_PROTOCOL_URL,
+        default=None,
+        metavar="URL",
+        help="where the Allure link of each clause points: PROTOCOL.md's URL (the "
+        "clause's anchor is appended) or a template with {clause}, {section}, "
+        "{fragment}; default: the PROTOCOL.md beside the project",
+    )
 
 
 def _path_option(value: str) -> Path:
@@ -126,8 +179,7 @@ def _workers(config: pytest.Config) -> int:
     workers = getattr(config.option, "numprocesses", None)
     if not workers and getattr(config.option, "dist", "no") != "no":  # -d --tx 2*popen
         counts = [spec.partition("*") for spec in getattr(config.option, "tx", None) or []]
-        workers = sum(int(count) if star and count.isdigit() else 1
-                      for count, star, _ in counts)
+        workers = sum(int(count) if star and count.isdigit() else 1 for count, star, _ in counts)
     return workers if isinstance(workers, int) else 1
 
 
@@ -157,15 +209,20 @@ def _problems(config: pytest.Config) -> Iterator[str | None]:
     yield admin_token_problem(admin_token)
     yield target_url_problem(OPT_VNEID_URL, vneid_url)
     yield target_url_problem(OPT_VSSID_URL, vssid_url)
-    yield remote_workers_problem(_workers(config), remote, option="-n",
-                                 one_process="leave out -n, or -n 0")
+    yield remote_workers_problem(
+        _workers(config), remote, option="-n", one_process="leave out -n, or -n 0"
+    )
     alluredir = config.getoption("allure_report_dir", None)  # allure-pytest's --alluredir
     if alluredir and os.path.lexists(alluredir) and not os.path.isdir(alluredir):
-        yield (f"--alluredir {alluredir}: not a folder; give a folder (made if missing), or "
-               "move what is there away")  # allure-pytest's own answer is an INTERNALERROR
-    for option, given in ((OPT_PROTOCOL_URL, config.getoption(OPT_PROTOCOL_URL, None)),
-                          (OPT_REPLAY_AS, config.getoption(OPT_REPLAY_AS, None)),
-                          ("--hypothesis-profile", config.getoption("hypothesis_profile", None))):
+        yield (
+            f"--alluredir {alluredir}: not a folder; give a folder (made if missing), or "
+            "move what is there away"
+        )  # allure-pytest's own answer is an INTERNALERROR
+    for option, given in (
+        (OPT_PROTOCOL_URL, config.getoption(OPT_PROTOCOL_URL, None)),
+        (OPT_REPLAY_AS, config.getoption(OPT_REPLAY_AS, None)),
+        ("--hypothesis-profile", config.getoption("hypothesis_profile", None)),
+    ):
         empty = empty_value_problem(given)  # each fell back to its default without a word
         yield f"{option} {empty}" if empty is not None else None
     yield _hypothesis_profile_problem(config.getoption("hypothesis_profile", None))
@@ -177,8 +234,8 @@ def _problems(config: pytest.Config) -> Iterator[str | None]:
     yield vssid_without_vneid_problem(vneid_url, vssid_url)
     broken = broken_mocks(config)  # a usage error of its own for a name that is none
     yield broken_with_targets_problem(
-        [name for name, on in ((BROKEN_RP, broken.rp), (BROKEN_VNEID, broken.vneid)) if on],
-        remote)
+        [name for name, on in ((BROKEN_RP, broken.rp), (BROKEN_VNEID, broken.vneid)) if on], remote
+    )
 
 
 @pytest.hookimpl(tryfirst=True)  # before hypothesis's own pytest_configure loads the profile
@@ -218,8 +275,10 @@ def _hypothesis_profile_problem(named: str | None) -> str | None:
     try:
         settings.get_profile(named)
     except InvalidArgument:  # hypothesis's own check would be an INTERNALERROR
-        return (f"--hypothesis-profile {named!r}: choose one of "
-                f"{', '.join(profiles.PROFILES)} (docs/properties.md)")
+        return (
+            f"--hypothesis-profile {named!r}: choose one of "
+            f"{', '.join(profiles.PROFILES)} (docs/properties.md)"
+        )
     return None
 
 
@@ -260,8 +319,9 @@ def _register_ui(config: pytest.Config) -> None:
             if not capabilities.local_server:
                 from harness.drivers.appium_server import check_server
 
-                check_server(capabilities.server, capabilities.source,
-                             timeout=capabilities.command_timeout)
+                check_server(
+                    capabilities.server, capabilities.source, timeout=capabilities.command_timeout
+                )
         except ConfigError as exc:
             raise pytest.UsageError(f"{OPT_APPIUM_CAPABILITIES}: {exc}") from None
     if driver != "sim":
@@ -280,8 +340,9 @@ def broken_mocks(config: pytest.Config) -> BrokenMocks:
     if known is not None:
         return known
     try:
-        broken = BrokenMocks.parse(config.getoption(OPT_BROKEN_RP, None),
-                                   config.getoption(OPT_BROKEN_VNEID, None))
+        broken = BrokenMocks.parse(
+            config.getoption(OPT_BROKEN_RP, None), config.getoption(OPT_BROKEN_VNEID, None)
+        )
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[_broken_key] = broken

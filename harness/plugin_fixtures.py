@@ -45,8 +45,9 @@ def test_seed(request: pytest.FixtureRequest, harness_seed: int) -> str:
 
 
 @pytest.fixture
-def target(request: pytest.FixtureRequest, _remote_target: Target | None,
-           test_seed: str) -> Iterator[Target]:
+def target(
+    request: pytest.FixtureRequest, _remote_target: Target | None, test_seed: str
+) -> Iterator[Target]:
     """The providers under test: fresh embedded mocks per test, or the remote ones."""
     from harness.trace import Trace
 
@@ -68,8 +69,10 @@ def target(request: pytest.FixtureRequest, _remote_target: Target | None,
     from harness.targets import embedded_target
 
     embedded = embedded_target(
-        seed=test_seed, profile=run_profile(request.config),
-        **broken_mocks(request.config).embedded_target())
+        seed=test_seed,
+        profile=run_profile(request.config),
+        **broken_mocks(request.config).embedded_target(),
+    )
     embedded.vneid.trace = embedded.vssid.trace = trace
     yield embedded
     embedded.close()
@@ -92,8 +95,12 @@ def personas(request: pytest.FixtureRequest, target: Target, test_seed: str) -> 
     """Synthetic citizens registered with the providers: ``personas.new(level=2, ...)``."""
     from harness.world import PersonaPool
 
-    pool = PersonaPool(target, seed=test_seed, file=request.config.getoption(OPT_PERSONAS),
-                       citizens=citizens(request.config))
+    pool = PersonaPool(
+        target,
+        seed=test_seed,
+        file=request.config.getoption(OPT_PERSONAS),
+        citizens=citizens(request.config),
+    )
     remember_personas(request.node, pool.made)
     reporter = allure_reporter(request.config)
     if reporter is not None:
@@ -122,8 +129,10 @@ def device(request: pytest.FixtureRequest, target: Target) -> Iterator[DeviceFac
             from harness.errors import ConfigError
 
             said = "; the driver is the run's --driver" if "driver" in extra else ""
-            raise ConfigError(f"device(): unknown argument(s) {', '.join(extra)}; it takes "
-                              f"platform, vssid= and vneid= (versions, None: not installed){said}")
+            raise ConfigError(
+                f"device(): unknown argument(s) {', '.join(extra)}; it takes "
+                f"platform, vssid= and vneid= (versions, None: not installed){said}"
+            )
         dev = make_device(target, platform, driver=driver_name, runtime=runtime, **kwargs)
         made.append(dev)
         adopt_trace_for(request.node, dev.trace)
@@ -144,14 +153,16 @@ def _report_device(item: pytest.Item, dev: Device, driver: str) -> None:
     reporter = allure_reporter(item.config)
     if reporter is not None:
         installed = dev.phone.installed
-        versions = [dev.phone.app(a).version if a in installed else None
-                    for a in ("vssid", "vneid")]
+        versions = [
+            dev.phone.app(a).version if a in installed else None for a in ("vssid", "vneid")
+        ]
         reporter.device(item, dev.platform, driver, *versions)
 
 
 @pytest.fixture
-def fresh_world(request: pytest.FixtureRequest,
-                test_seed: str) -> Callable[..., AbstractContextManager[FreshWorld]]:
+def fresh_world(
+    request: pytest.FixtureRequest, test_seed: str
+) -> Callable[..., AbstractContextManager[FreshWorld]]:
     """For a Hypothesis test, a world per example: ``with fresh_world(salt) as world:`` gives
     embedded providers (``world.target``, with the run's profile), citizens
     (``world.personas``) and simulated phones (``world.device(platform, vssid=…,
@@ -169,8 +180,7 @@ def fresh_world(request: pytest.FixtureRequest,
     from harness.world import FreshWorld, PersonaPool
 
     if request.config.getoption(OPT_VNEID_URL, None):
-        pytest.skip("builds embedded mock providers for each example; this run targets "
-                    "--vneid-url")
+        pytest.skip("builds embedded mock providers for each example; this run targets --vneid-url")
 
     def adopt(trace: Trace) -> None:
         adopt_trace_for(request.node, trace)
@@ -179,18 +189,24 @@ def fresh_world(request: pytest.FixtureRequest,
     def world(salt: object = "") -> Iterator[FreshWorld]:
         seed = f"{test_seed}/{salt}"
         reporter = allure_reporter(request.config)  # in Allure, each example one step of its own
-        with (reporter.example(request.node, "" if salt == "" else f"salt={salt!r}")
-              if reporter is not None else contextlib.nullcontext()):
+        with (
+            reporter.example(request.node, "" if salt == "" else f"salt={salt!r}")
+            if reporter is not None
+            else contextlib.nullcontext()
+        ):
             target = embedded_target(
-                seed=seed, profile=run_profile(request.config),
-                **broken_mocks(request.config).embedded_target())
+                seed=seed,
+                profile=run_profile(request.config),
+                **broken_mocks(request.config).embedded_target(),
+            )
             trace = Trace()
             adopt(trace)
             target.vneid.trace = target.vssid.trace = trace
             pool = PersonaPool(target, seed=seed)
             remember_personas(request.node, pool.made)
-            made = FreshWorld(target, pool, adopt,
-                              on_device=lambda dev: _report_device(request.node, dev, "sim"))
+            made = FreshWorld(
+                target, pool, adopt, on_device=lambda dev: _report_device(request.node, dev, "sim")
+            )
             try:
                 yield made
             finally:
@@ -211,10 +227,14 @@ def adopt_trace(request: pytest.FixtureRequest) -> Callable[[Trace], Trace]:
 
     def adopt(trace: Trace) -> Trace:
         if not isinstance(trace, Trace):
-            hint = " (a phone: give phone.trace)" if isinstance(
-                getattr(trace, "trace", None), Trace) else ""
-            raise ConfigError(f"adopt_trace: give a harness.trace.Trace{hint}, not "
-                              f"{type(trace).__name__}")
+            hint = (
+                " (a phone: give phone.trace)"
+                if isinstance(getattr(trace, "trace", None), Trace)
+                else ""
+            )
+            raise ConfigError(
+                f"adopt_trace: give a harness.trace.Trace{hint}, not {type(trace).__name__}"
+            )
         adopt_trace_for(request.node, trace)
         return trace
 
@@ -228,8 +248,9 @@ def persona(personas: PersonaPool) -> Persona:
 
 
 @pytest.fixture
-def rp(request: pytest.FixtureRequest, target: Target,
-       test_seed: str) -> Iterator[TestRelyingParty]:
+def rp(
+    request: pytest.FixtureRequest, target: Target, test_seed: str
+) -> Iterator[TestRelyingParty]:
     """A relying party of the harness's own, registered at the VNeID provider, for probing
     the provider directly (token endpoint, PKCE, redirect URIs); its calls are traced."""
     from harness.protocol import SeededEntropy
@@ -238,7 +259,8 @@ def rp(request: pytest.FixtureRequest, target: Target,
 
     trace = Trace()
     adopt_trace_for(request.node, trace)
-    client = TestRelyingParty(target.vneid, target.profile, trace=trace,
-                              entropy=SeededEntropy(f"{test_seed}/rp")).register()
+    client = TestRelyingParty(
+        target.vneid, target.profile, trace=trace, entropy=SeededEntropy(f"{test_seed}/rp")
+    ).register()
     yield client
     client.close()

@@ -23,15 +23,12 @@ __all__ = ["clause_ids"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "clause(*ids): the PROTOCOL.md clause ids this test checks")
+    config.addinivalue_line("markers", "plan(*names): the conformance plans this test belongs to")
     config.addinivalue_line(
-        "markers", "clause(*ids): the PROTOCOL.md clause ids this test checks"
-    )
-    config.addinivalue_line(
-        "markers", "plan(*names): the conformance plans this test belongs to"
-    )
-    config.addinivalue_line(
-        "markers", "warning_on_failure: a failure of the test's own check (not of its set-up) is a "
-        "WARNING (allowed but discouraged)"
+        "markers",
+        "warning_on_failure: a failure of the test's own check (not of its set-up) is a "
+        "WARNING (allowed but discouraged)",
     )
 
 
@@ -85,15 +82,22 @@ def _marker_problem(items: Iterable[object]) -> str | None:
         for kind, known in (("clause", CLAUSES), ("plan", PLANS)):
             for mark in item.iter_markers(kind):
                 if mark.kwargs or not all(isinstance(a, str) for a in mark.args):
-                    return (f"{item.nodeid}: the {kind} marker takes ids as text, one argument "
-                            f"each (@pytest.mark.{kind}('{next(iter(known))}', ...)), not "
-                            f"{mark.args!r:.60}{' and keywords' if mark.kwargs else ''}")
+                    return (
+                        f"{item.nodeid}: the {kind} marker takes ids as text, one argument "
+                        f"each (@pytest.mark.{kind}('{next(iter(known))}', ...)), not "
+                        f"{mark.args!r:.60}{' and keywords' if mark.kwargs else ''}"
+                    )
                 unknown = [a for a in mark.args if a not in known]
                 if unknown:
-                    what = "PROTOCOL.md does not have" if kind == "clause" \
+                    what = (
+                        "PROTOCOL.md does not have"
+                        if kind == "clause"
                         else "is not a conformance plan"
-                    return (f"{item.nodeid}: {kind} marker names {', '.join(unknown)}, which "
-                            f"{what}; valid ids: {', '.join(known)}")
+                    )
+                    return (
+                        f"{item.nodeid}: {kind} marker names {', '.join(unknown)}, which "
+                        f"{what}; valid ids: {', '.join(known)}"
+                    )
     return None
 
 
@@ -138,7 +142,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             top = min(weights, key=["blocker", "critical", "normal", "minor"].index)
             item.add_marker(pytest.mark.allure_label(top, label_type="severity"))
         module = getattr(item, "module", None)
-        theme = (module.__doc__ or "").strip().splitlines()[0] if module and module.__doc__ \
-            else None
+        theme = (
+            (module.__doc__ or "").strip().splitlines()[0] if module and module.__doc__ else None
+        )
         if theme:
             item.add_marker(pytest.mark.allure_label(theme, label_type="feature"))

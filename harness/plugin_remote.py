@@ -52,11 +52,18 @@ def pytest_report_header(config: pytest.Config) -> str:
     from harness.protocol.redaction import redact_url
 
     vssid_url = config.getoption(OPT_VSSID_URL, None)
-    where = (f"vneid={redact_url(vneid_url)} "  # a URL's password is not printed (S-5)
-             f"vssid={redact_url(vssid_url) if vssid_url else 'embedded'}") \
-        if vneid_url else "embedded providers"
-    return (f"vneid-harness: seed={config.getoption(OPT_SEED)} "
-            f"driver={config.getoption(OPT_DRIVER)} target={where}")
+    where = (
+        (
+            f"vneid={redact_url(vneid_url)} "  # a URL's password is not printed (S-5)
+            f"vssid={redact_url(vssid_url) if vssid_url else 'embedded'}"
+        )
+        if vneid_url
+        else "embedded providers"
+    )
+    return (
+        f"vneid-harness: seed={config.getoption(OPT_SEED)} "
+        f"driver={config.getoption(OPT_DRIVER)} target={where}"
+    )
 
 
 def _target_warnings(config: pytest.Config) -> list[str]:
@@ -71,11 +78,13 @@ def _target_warnings(config: pytest.Config) -> list[str]:
     from harness.errors import HarnessError
     from harness.preflight import PreflightTargets, TargetReads, preflight, target_warnings
 
-    targets = PreflightTargets(vneid_url=vneid_url,
-                               vssid_url=config.getoption(OPT_VSSID_URL, None),
-                               admin_token=config.getoption(OPT_ADMIN_TOKEN, None),
-                               profile=config.getoption(OPT_PROFILE, None),
-                               plan=config.getoption(OPT_PLAN, None) or ALL)
+    targets = PreflightTargets(
+        vneid_url=vneid_url,
+        vssid_url=config.getoption(OPT_VSSID_URL, None),
+        admin_token=config.getoption(OPT_ADMIN_TOKEN, None),
+        profile=config.getoption(OPT_PROFILE, None),
+        plan=config.getoption(OPT_PLAN, None) or ALL,
+    )
     try:
         reads = TargetReads(targets.admin_token)
         problem = preflight(targets, reads=reads)
@@ -97,9 +106,13 @@ def _remote_target(request: pytest.FixtureRequest) -> Iterator[Target | None]:
     from harness.errors import HarnessError
     from harness.targets import remote_target
 
-    target = remote_target(vneid_url, config.getoption(OPT_VSSID_URL),
-                           admin_token=config.getoption(OPT_ADMIN_TOKEN),
-                           seed=config.getoption(OPT_SEED), profile=run_profile(config))
+    target = remote_target(
+        vneid_url,
+        config.getoption(OPT_VSSID_URL),
+        admin_token=config.getoption(OPT_ADMIN_TOKEN),
+        seed=config.getoption(OPT_SEED),
+        profile=run_profile(config),
+    )
     stage = "health"
     try:
         target.vneid.health()
@@ -111,16 +124,21 @@ def _remote_target(request: pytest.FixtureRequest) -> Iterator[Target | None]:
         # a set-up that failed after the health checks: the cause the checks before the
         # tests found (swapped URLs) comes first; a health check says its own
         found = config.stash.get(_PREFLIGHT_PROBLEM, None) if stage == "set-up" else None
-        pytest.exit(f"error: {found}; so the targets' set-up failed: {exc}" if found else
-                    f"error: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
+        pytest.exit(
+            f"error: {found}; so the targets' set-up failed: {exc}" if found else f"error: {exc}",
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
     try:
         yield target
     finally:
         try:  # the relying party under test as the run found it
             target.restore()
         except HarnessError as exc:
-            print(f"warning: could not put the relying party's configuration back as the "
-                  f"run found it: {exc}", file=sys.stderr)
+            print(
+                f"warning: could not put the relying party's configuration back as the "
+                f"run found it: {exc}",
+                file=sys.stderr,
+            )
         target.close()
 
 
@@ -131,8 +149,9 @@ _FAILURES_BEFORE = pytest.StashKey[int]()
 
 
 @pytest.hookimpl(wrapper=True, trylast=True)
-def pytest_runtest_makereport(item: pytest.Item,
-                              call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Any, Any]:
     """Against remote targets, the run stops when they stop answering."""
     report = yield
     if report.when != "teardown" and item.config.getoption(OPT_VNEID_URL, None):
@@ -140,8 +159,9 @@ def pytest_runtest_makereport(item: pytest.Item,
     return report
 
 
-def _stop_when_targets_stop_answering(item: pytest.Item, call: pytest.CallInfo[None],
-                                      report: pytest.TestReport) -> None:
+def _stop_when_targets_stop_answering(
+    item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport
+) -> None:
     """A target that stops answering (down, or silent until every call times out) would
     fail every remaining test, each after its timeout: stop the run after
     :data:`UNREACHABLE_IN_A_ROW` such tests instead, saying why. A test counts when it
@@ -159,11 +179,24 @@ def _stop_when_targets_stop_answering(item: pytest.Item, call: pytest.CallInfo[N
     excinfo = call.excinfo
     if report.when == "setup":
         item.stash[_FAILURES_BEFORE] = transport_failures()
-    unreachable = excinfo is not None and report.failed and (
-        excinfo.errisinstance((TargetUnreachable, httpx.TimeoutException, httpx.NetworkError,
-                               httpx.RemoteProtocolError))  # the last: died mid-answer
-        or (report.when == "call"
-            and transport_failures() > item.stash.get(_FAILURES_BEFORE, transport_failures())))
+    unreachable = (
+        excinfo is not None
+        and report.failed
+        and (
+            excinfo.errisinstance(
+                (
+                    TargetUnreachable,
+                    httpx.TimeoutException,
+                    httpx.NetworkError,
+                    httpx.RemoteProtocolError,
+                )
+            )  # the last: died mid-answer
+            or (
+                report.when == "call"
+                and transport_failures() > item.stash.get(_FAILURES_BEFORE, transport_failures())
+            )
+        )
+    )
     if excinfo is None or not unreachable:
         if report.when == "call":  # the test ran and the targets answered it: not in a row
             stash[_UNREACHABLE] = 0
@@ -172,4 +205,5 @@ def _stop_when_targets_stop_answering(item: pytest.Item, call: pytest.CallInfo[N
     if count >= UNREACHABLE_IN_A_ROW:
         item.session.shouldstop = (
             f"the targets stopped answering: {count} tests in a row could not reach them "
-            f"(last: {clip(redact_secret_shapes(str(excinfo.value)), 300)}); the run stops here")
+            f"(last: {clip(redact_secret_shapes(str(excinfo.value)), 300)}); the run stops here"
+        )

@@ -34,8 +34,13 @@ if TYPE_CHECKING:
     from harness.trace import Trace
     from reports.allure_steps import AllureFlowReporter
 
-__all__ = ["adopt_trace", "allure_reporter", "item_traces", "register_reporters",
-           "remember_personas"]
+__all__ = [
+    "adopt_trace",
+    "allure_reporter",
+    "item_traces",
+    "register_reporters",
+    "remember_personas",
+]
 
 _traces_key = pytest.StashKey["list[Trace]"]()
 _allure_key = pytest.StashKey["AllureFlowReporter"]()
@@ -58,9 +63,14 @@ def _register_allure(config: pytest.Config) -> None:
 
     found = protocol_of_run(config.rootpath)
     protocol_url = config.getoption(OPT_PROTOCOL_URL, None) or default_protocol_url(found)
-    reporter = AllureFlowReporter(config, protocol_url=protocol_url, protocol_file=found,
-                                  clause_ids=clause_ids, clean_message=_clean_message,
-                                  scrub=_scrub_for)
+    reporter = AllureFlowReporter(
+        config,
+        protocol_url=protocol_url,
+        protocol_file=found,
+        clause_ids=clause_ids,
+        clean_message=_clean_message,
+        scrub=_scrub_for,
+    )
     config.stash[_allure_key] = reporter
     config.pluginmanager.register(reporter, ALLURE_PLUGIN)
 
@@ -114,9 +124,13 @@ def _known_secrets(item: pytest.Item) -> list[str | None]:
 
     people = item.stash.get(_people_key, [])
     sink = item.stash.get(_sink_key, None)
-    return [item.config.getoption(OPT_ADMIN_TOKEN, None), DEFAULT_VSSID_CLIENT_SECRET,
-            DEFAULT_RP_CLIENT_SECRET, *(p.passcode for made in people for p in made),
-            *(sink.known() if sink is not None else ())]
+    return [
+        item.config.getoption(OPT_ADMIN_TOKEN, None),
+        DEFAULT_VSSID_CLIENT_SECRET,
+        DEFAULT_RP_CLIENT_SECRET,
+        *(p.passcode for made in people for p in made),
+        *(sink.known() if sink is not None else ()),
+    ]
 
 
 @pytest.hookimpl(wrapper=True)
@@ -151,8 +165,9 @@ def _clean_message(item: pytest.Item, text: str) -> str:
 
 
 @pytest.hookimpl(wrapper=True, trylast=True)
-def pytest_runtest_makereport(item: pytest.Item,
-                              call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Any, Any]:
     """A failure's message names the test's clauses; its text and the captured output keep
     no secret (S-5)."""
     report = yield

@@ -39,12 +39,14 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
             reason = str(unraisable.exc_value)
             before = signal.getsignal(signal.SIGINT)
-            if threading.current_thread() is threading.main_thread() \
-                    and not getattr(before, "_raises_again", False):  # one at a time
+            if threading.current_thread() is threading.main_thread() and not getattr(
+                before, "_raises_again", False
+            ):  # one at a time
 
                 def again(signum: int, frame: object) -> None:
-                    signal.signal(signal.SIGINT, before if before is not None
-                                  else signal.default_int_handler)
+                    signal.signal(
+                        signal.SIGINT, before if before is not None else signal.default_int_handler
+                    )
                     raise KeyboardInterrupt(*([reason] if reason else []))
 
                 again._raises_again = True  # type: ignore[attr-defined]
@@ -75,8 +77,9 @@ def _stop_on_sigterm(config: pytest.Config) -> None:
     from harness.processes import TERMINATED, interrupting_on_sigterm
 
     previous = signal.getsignal(signal.SIGTERM)
-    if threading.current_thread() is not threading.main_thread() \
-            or not (previous is signal.SIG_DFL or interrupting_on_sigterm(previous)):
+    if threading.current_thread() is not threading.main_thread() or not (
+        previous is signal.SIG_DFL or interrupting_on_sigterm(previous)
+    ):
         return
 
     def terminated(signum: int, frame: object) -> None:
@@ -95,8 +98,9 @@ def _stop_on_sigterm(config: pytest.Config) -> None:
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodeready(node: Any) -> None:
     """(pytest-xdist's controller) Remember each worker's pid, for :func:`_forward_to_workers`."""
-    pid = getattr(getattr(getattr(getattr(node, "gateway", None), "_io", None), "popen", None),
-                  "pid", None)
+    pid = getattr(
+        getattr(getattr(getattr(node, "gateway", None), "_io", None), "popen", None), "pid", None
+    )
     if isinstance(pid, int):
         node.config.stash.setdefault(_worker_pids_key, {})[str(node.gateway.id)] = pid
 

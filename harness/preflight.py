@@ -29,8 +29,7 @@ if TYPE_CHECKING:
 
     from harness.protocol import Profile
 
-__all__ = ["DISCOVERY_MINIMUM", "PreflightTargets", "TargetReads", "preflight",
-           "target_warnings"]
+__all__ = ["DISCOVERY_MINIMUM", "PreflightTargets", "TargetReads", "preflight", "target_warnings"]
 
 
 @dataclass(frozen=True)
@@ -55,8 +54,9 @@ class TargetReads:
     (three times each, before). The admin token goes to the test-control API's paths only
     (S-5: a vendor's discovery is public, and its proxies log headers)."""
 
-    def __init__(self, admin_token: str | None, timeout: float = 5.0, *,
-                 verify: bool = True) -> None:
+    def __init__(
+        self, admin_token: str | None, timeout: float = 5.0, *, verify: bool = True
+    ) -> None:
         self._headers = {"X-Harness-Admin-Token": admin_token} if admin_token else {}
         self._timeout = timeout
         self._verify = verify
@@ -66,8 +66,12 @@ class TargetReads:
 
     def get(self, base_url: str, path: str) -> httpx.Response:
         """``GET base_url + path``, or the ``httpx.HTTPError`` it raised, the first time."""
-        return self._once("GET", base_url, path, headers=self._headers
-                          if path.startswith(paths.CONTROL_PREFIX) else {})
+        return self._once(
+            "GET",
+            base_url,
+            path,
+            headers=self._headers if path.startswith(paths.CONTROL_PREFIX) else {},
+        )
 
     def post(self, base_url: str, path: str, body: object) -> httpx.Response:
         """``POST base_url + path`` with ``body`` as JSON and no other header (no app
@@ -83,8 +87,9 @@ class TargetReads:
         key = f"{method} {url}"
         if key not in self._answers:
             try:
-                self._answers[key] = httpx.request(method, url, timeout=self._timeout,
-                                                   verify=self._verify, **sent)
+                self._answers[key] = httpx.request(
+                    method, url, timeout=self._timeout, verify=self._verify, **sent
+                )
             except httpx.HTTPError as exc:
                 self._answers[key] = exc
         answer = self._answers[key]
@@ -102,8 +107,9 @@ class TargetReads:
             return None
 
 
-def preflight(targets: PreflightTargets, timeout: float = 5.0,
-              reads: TargetReads | None = None) -> str | None:
+def preflight(
+    targets: PreflightTargets, timeout: float = 5.0, reads: TargetReads | None = None
+) -> str | None:
     """Why the targets cannot be used, or ``None``: each must answer its control API's
     health check (§11) within ``timeout`` seconds, so a down or wrong target is reported
     before the run instead of as a wall of failures. ``reads``: shared with
@@ -125,31 +131,46 @@ def preflight(targets: PreflightTargets, timeout: float = 5.0,
             said = f"{type(exc).__name__}: {exc}"
             if targets.admin_token:  # a client may quote the header it refused (S-5)
                 said = said.replace(targets.admin_token, REDACTED)
-            return (f"the {name} target at {shown} does not answer ({said}); is it running, "
-                    "and is the URL right?")
+            return (
+                f"the {name} target at {shown} does not answer ({said}); is it running, "
+                "and is the URL right?"
+            )
         if response.status_code in (401, 403):  # S-6: the control API's admin token
-            return (f"the {name} target at {shown} answered {response.status_code} to "
-                    f"GET /_harness/health ({_body_summary(response)}): "
-                    + ("it refused the admin token given: give the one it was served with "
-                       f"(--admin-token or {ADMIN_TOKEN_ENV})" if targets.admin_token else
-                       "its test-control API needs the admin token it was served with: give "
-                       f"it with --admin-token or {ADMIN_TOKEN_ENV}"))
+            return (
+                f"the {name} target at {shown} answered {response.status_code} to "
+                f"GET /_harness/health ({_body_summary(response)}): "
+                + (
+                    "it refused the admin token given: give the one it was served with "
+                    f"(--admin-token or {ADMIN_TOKEN_ENV})"
+                    if targets.admin_token
+                    else "its test-control API needs the admin token it was served with: give "
+                    f"it with --admin-token or {ADMIN_TOKEN_ENV}"
+                )
+            )
         if response.status_code != 200:
-            return (f"the {name} target at {shown} answered {response.status_code} to "
-                    f"GET /_harness/health ({_body_summary(response)}); it must offer the "
-                    "test-control API of PROTOCOL.md §11 (with --admin-token if it needs one; "
-                    f"docs/conformance.md, \"{CHECKLISTS[name.lower()]}\", lists all that a "
-                    f"{name} under test must offer)")
+            return (
+                f"the {name} target at {shown} answered {response.status_code} to "
+                f"GET /_harness/health ({_body_summary(response)}); it must offer the "
+                "test-control API of PROTOCOL.md §11 (with --admin-token if it needs one; "
+                f'docs/conformance.md, "{CHECKLISTS[name.lower()]}", lists all that a '
+                f"{name} under test must offer)"
+            )
         problem = _health_answer_problem(response)
         if problem is not None:
-            return (f"the {name} target at {shown} answered GET /_harness/health with "
-                    f"{problem}: is the URL the provider's base address?")
+            return (
+                f"the {name} target at {shown} answered GET /_harness/health with "
+                f"{problem}: is the URL the provider's base address?"
+            )
         problem = _role_problem(name, url, shown, reads)
         if problem is not None:
             return problem
     if targets.vneid_url and targets.vssid_url:
-        return _trust_problem(targets.vneid_url, targets.vssid_url, reads,
-                              conformance=targets.plan == "vssid-relying-party")
+        return _trust_problem(
+            targets.vneid_url,
+            targets.vssid_url,
+            reads,
+            conformance=targets.plan == "vssid-relying-party",
+        )
     return None
 
 
@@ -174,24 +195,32 @@ def _role_problem(name: str, url: str, shown: str, reads: TargetReads) -> str | 
         if own.status_code == 200:
             return None
         if own.status_code in (401, 403) and name == "VssID":
-            return (f"the VssID target at {shown} answered {own.status_code} to GET "
-                    f"/_harness/config ({_body_summary(own)}): give the admin token it was "
-                    f"served with (--admin-token, or ${ADMIN_TOKEN_ENV})")
+            return (
+                f"the VssID target at {shown} answered {own.status_code} to GET "
+                f"/_harness/config ({_body_summary(own)}): give the admin token it was "
+                f"served with (--admin-token, or ${ADMIN_TOKEN_ENV})"
+            )
         theirs = reads.get(url, _ROLE_ENDPOINTS[other])
     except httpx.HTTPError:
         return None  # it answered the health check: the run's tests say what is wrong
     looks_other = theirs.status_code == 200
     if not looks_other and name == "VNeID":
         return None
-    said = (f"the {name} target at {shown} answered {own.status_code} to "
-            f"GET {_ROLE_ENDPOINTS[name]} ({_body_summary(own)})")
+    said = (
+        f"the {name} target at {shown} answered {own.status_code} to "
+        f"GET {_ROLE_ENDPOINTS[name]} ({_body_summary(own)})"
+    )
     if looks_other:
-        return (f"{said}, and answers GET {_ROLE_ENDPOINTS[other]} as a {other} does: it looks "
-                f"like a {other}; are --vneid-url and --vssid-url swapped, or is the port "
-                "wrong?")
-    return (f"{said}: the run points the relying party at its VNeID through it (PROTOCOL.md "
-            "§11, docs/conformance.md); is the URL the VssID's base address, with the "
-            "test-control API?")
+        return (
+            f"{said}, and answers GET {_ROLE_ENDPOINTS[other]} as a {other} does: it looks "
+            f"like a {other}; are --vneid-url and --vssid-url swapped, or is the port "
+            "wrong?"
+        )
+    return (
+        f"{said}: the run points the relying party at its VNeID through it (PROTOCOL.md "
+        "§11, docs/conformance.md); is the URL the VssID's base address, with the "
+        "test-control API?"
+    )
 
 
 def _body_summary(response: httpx.Response) -> str:
@@ -209,8 +238,9 @@ def _body_summary(response: httpx.Response) -> str:
     return line if len(line) <= 200 else line[:200] + "..."
 
 
-def _trust_problem(vneid_url: str, vssid_url: str, reads: TargetReads, *,
-                   conformance: bool = False) -> str | None:
+def _trust_problem(
+    vneid_url: str, vssid_url: str, reads: TargetReads, *, conformance: bool = False
+) -> str | None:
     """Whether the relying party trusts another issuer than the VNeID of this run: every
     login would then fail with issuer_mismatch, filed as the relying party's failures. What
     cannot be read (no config endpoint, no discovery) is left to the run to report."""
@@ -221,21 +251,28 @@ def _trust_problem(vneid_url: str, vssid_url: str, reads: TargetReads, *,
     if not isinstance(trusted, str) or not isinstance(issuer, str) or trusted == issuer:
         return None
     if trusted.rstrip("/") == issuer.rstrip("/"):  # R-2, R-6 compare exactly
-        return (f"the VssID target at {redact_url(vssid_url)} trusts the issuer {trusted!r}, "
-                f"and the VNeID of this run is {issuer!r}: they differ only in a trailing "
-                "'/', and issuers are compared exactly (R-2, R-6), so every login would fail with "
-                "issuer_mismatch; configure the issuer exactly as the VNeID's discovery "
-                "names it")
-    other = ("serve the harness VNeID where it looks (--serve-vneid-port with the port of "
-             "that issuer)" if conformance else "give the VNeID it trusts (--vneid-url)")
+        return (
+            f"the VssID target at {redact_url(vssid_url)} trusts the issuer {trusted!r}, "
+            f"and the VNeID of this run is {issuer!r}: they differ only in a trailing "
+            "'/', and issuers are compared exactly (R-2, R-6), so every login would fail with "
+            "issuer_mismatch; configure the issuer exactly as the VNeID's discovery "
+            "names it"
+        )
+    other = (
+        "serve the harness VNeID where it looks (--serve-vneid-port with the port of that issuer)"
+        if conformance
+        else "give the VNeID it trusts (--vneid-url)"
+    )
     # the address once when the issuer is where the VNeID was reached (the harness VNeID
     # of `conformance` always is): "(http://127.0.0.1:8801, at http://127.0.0.1:8801)"
     where = redact_url(vneid_url)
     ours = issuer if issuer.rstrip("/") == where.rstrip("/") else f"{issuer}, at {where}"
-    return (f"the VssID target at {redact_url(vssid_url)} trusts the issuer {trusted}, not the "
-            f"VNeID of this run ({ours}): every login would fail "
-            "with issuer_mismatch (R-2). Point it at that issuer (POST /_harness/config, or "
-            f"its own settings), or {other}")
+    return (
+        f"the VssID target at {redact_url(vssid_url)} trusts the issuer {trusted}, not the "
+        f"VNeID of this run ({ours}): every login would fail "
+        "with issuer_mismatch (R-2). Point it at that issuer (POST /_harness/config, or "
+        f"its own settings), or {other}"
+    )
 
 
 DISCOVERY_MINIMUM = "vneid_app_minimum_version"
@@ -243,8 +280,12 @@ DISCOVERY_MINIMUM = "vneid_app_minimum_version"
 not name the field; a provider that names it otherwise gets no profile warning)."""
 
 
-def target_warnings(targets: PreflightTargets, profile: Profile | None = None,
-                    timeout: float = 5.0, reads: TargetReads | None = None) -> list[str]:
+def target_warnings(
+    targets: PreflightTargets,
+    profile: Profile | None = None,
+    timeout: float = 5.0,
+    reads: TargetReads | None = None,
+) -> list[str]:
     """Warnings before a run against a remote VNeID, from its discovery (T-4): what would
     fail many tests for a reason of the run's set-up rather than the provider's. The tests
     still run: the provider may be the one at fault.
@@ -270,8 +311,9 @@ def target_warnings(targets: PreflightTargets, profile: Profile | None = None,
     return warnings
 
 
-def _vssid_warnings(targets: PreflightTargets, profile: Profile | None,
-                    reads: TargetReads) -> list[str]:
+def _vssid_warnings(
+    targets: PreflightTargets, profile: Profile | None, reads: TargetReads
+) -> list[str]:
     from harness.protocol import DEFAULT_PROFILE
 
     config = reads.json(targets.vssid_url or "", paths.CONFIG)  # unread: the preflight
@@ -279,14 +321,19 @@ def _vssid_warnings(targets: PreflightTargets, profile: Profile | None,
     expected = (profile or DEFAULT_PROFILE).vssid_client_id
     if not isinstance(client_id, str) or client_id == expected:
         return []
-    given = (f"the profile file {targets.profile}" if targets.profile is not None
-             else "PROTOCOL.md's default, no --protocol-profile given")
-    return [f"the VssID at {redact_url(targets.vssid_url or '')} is configured with client_id "
-            f"{client_id!r} (GET /_harness/config), and this run expects {expected!r} "
-            f"({given}): if it serves another profile, give the run the same file "
-            "(--protocol-profile FILE, docs/conformance.md \"Profile files\"): the suites' "
-            "phones install the run's minimum versions and follow its links, and many tests "
-            "fail for that alone"]
+    given = (
+        f"the profile file {targets.profile}"
+        if targets.profile is not None
+        else "PROTOCOL.md's default, no --protocol-profile given"
+    )
+    return [
+        f"the VssID at {redact_url(targets.vssid_url or '')} is configured with client_id "
+        f"{client_id!r} (GET /_harness/config), and this run expects {expected!r} "
+        f"({given}): if it serves another profile, give the run the same file "
+        '(--protocol-profile FILE, docs/conformance.md "Profile files"): the suites\' '
+        "phones install the run's minimum versions and follow its links, and many tests "
+        "fail for that alone"
+    ]
 
 
 APP_API_PROBE = SESSIONS_PATH
@@ -295,8 +342,9 @@ that has it refuses it (V-3: ``app_version_invalid``, or another §8 error), one
 answers 404."""
 
 
-def _vneid_warnings(targets: PreflightTargets, profile: Profile | None,
-                    reads: TargetReads) -> list[str]:
+def _vneid_warnings(
+    targets: PreflightTargets, profile: Profile | None, reads: TargetReads
+) -> list[str]:
     url = (targets.vneid_url or "").rstrip("/")
     warnings = _app_api_missing(targets, reads)
     discovery = reads.json(url, paths.DISCOVERY)
@@ -309,7 +357,8 @@ def _vneid_warnings(targets: PreflightTargets, profile: Profile | None,
             "discovery, and issuers are compared exactly (R-2, T-3; OpenID Connect Discovery "
             "§4.3 has the issuer equal to the URL its discovery is fetched from): if that is "
             f"the same provider, give --vneid-url {issuer}, or the issuer checks fail for that "
-            "alone")
+            "alone"
+        )
     mismatch = _minimum_mismatch(targets, profile, discovery.get(DISCOVERY_MINIMUM))
     if mismatch is not None:
         warnings.append(mismatch)
@@ -332,18 +381,21 @@ def _app_api_missing(targets: PreflightTargets, reads: TargetReads) -> list[str]
         return []  # it answered the health check: the run's tests say what is wrong
     if response.status_code not in MISSING_STATUSES:
         return []
-    return [f"the VNeID at {redact_url(url)} answered {response.status_code} to "
-            f"POST {APP_API_PROBE} ({_body_summary(response)}): the VNeID app's API "
-            "(PROTOCOL.md §4, A-4 and A-5: POST /api/app/v1/sessions and "
-            "/api/app/v1/authorizations) is not at this URL, and every login of the suites "
-            "stops at that call, so most tests fail for that alone. The app API must be under "
-            "the same base URL as discovery and the test-control API "
-            f"({redact_url(url).rstrip('/')}/api/app/v1/…): it is the first thing to "
-            "implement (docs/conformance.md, \"What your provider must offer\")"]
+    return [
+        f"the VNeID at {redact_url(url)} answered {response.status_code} to "
+        f"POST {APP_API_PROBE} ({_body_summary(response)}): the VNeID app's API "
+        "(PROTOCOL.md §4, A-4 and A-5: POST /api/app/v1/sessions and "
+        "/api/app/v1/authorizations) is not at this URL, and every login of the suites "
+        "stops at that call, so most tests fail for that alone. The app API must be under "
+        "the same base URL as discovery and the test-control API "
+        f"({redact_url(url).rstrip('/')}/api/app/v1/…): it is the first thing to "
+        'implement (docs/conformance.md, "What your provider must offer")'
+    ]
 
 
-def _minimum_mismatch(targets: PreflightTargets, profile: Profile | None,
-                      published: object) -> str | None:
+def _minimum_mismatch(
+    targets: PreflightTargets, profile: Profile | None, published: object
+) -> str | None:
     from harness.protocol import DEFAULT_PROFILE, ProtocolError, parse_version
 
     if not isinstance(published, str):
@@ -355,15 +407,20 @@ def _minimum_mismatch(targets: PreflightTargets, profile: Profile | None,
     profile = profile or DEFAULT_PROFILE
     if version == profile.vneid_min_version:
         return None
-    given = (f"the profile file {targets.profile}" if targets.profile is not None
-             else "PROTOCOL.md's default, no --protocol-profile given")
-    return (f"the VNeID at {redact_url(targets.vneid_url or '')} publishes "
-            f"{DISCOVERY_MINIMUM} {published} in "
-            f"its discovery, and this run expects {profile.vneid_min_version} ({given}): "
-            "if the provider serves another profile, give the run the same file "
-            "(--protocol-profile FILE, docs/conformance.md \"Profile files\"): the suites' "
-            "phones install the run's minimum versions, and logins the provider refuses "
-            "as too old (V-4, V-5) fail many tests for that alone")
+    given = (
+        f"the profile file {targets.profile}"
+        if targets.profile is not None
+        else "PROTOCOL.md's default, no --protocol-profile given"
+    )
+    return (
+        f"the VNeID at {redact_url(targets.vneid_url or '')} publishes "
+        f"{DISCOVERY_MINIMUM} {published} in "
+        f"its discovery, and this run expects {profile.vneid_min_version} ({given}): "
+        "if the provider serves another profile, give the run the same file "
+        '(--protocol-profile FILE, docs/conformance.md "Profile files"): the suites\' '
+        "phones install the run's minimum versions, and logins the provider refuses "
+        "as too old (V-4, V-5) fail many tests for that alone"
+    )
 
 
 def _health_answer_problem(response: httpx.Response) -> str | None:

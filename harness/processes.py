@@ -13,8 +13,15 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
-__all__ = ["TERMINATED", "free_port", "interrupt_reason", "interrupting_on_sigterm",
-           "interrupts_deferred", "sigterm_interrupts", "stop_process"]
+__all__ = [
+    "TERMINATED",
+    "free_port",
+    "interrupt_reason",
+    "interrupting_on_sigterm",
+    "interrupts_deferred",
+    "sigterm_interrupts",
+    "stop_process",
+]
 
 TERMINATED = "terminated (SIGTERM)"
 """The message of the :class:`KeyboardInterrupt` a SIGTERM raises (:func:`sigterm_interrupts`)."""
@@ -66,8 +73,10 @@ def sigterm_interrupts() -> Iterator[None]:
     blocks and context managers run, so a child process is stopped and a scratch folder
     removed (by default Python dies at once, leaving them). A second SIGTERM kills at once.
     A handler someone else installed, or a block outside the main thread, is left alone."""
-    if threading.current_thread() is not threading.main_thread() \
-            or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
         yield
         return
     signal.signal(signal.SIGTERM, _interrupt)

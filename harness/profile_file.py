@@ -43,8 +43,14 @@ from harness.protocol.profile import APP_IDS, PLATFORMS
 from harness.protocol.redaction import redact_url
 from harness.text_files import UnreadableFile, read_text_file
 
-__all__ = ["FIELDS", "dump_profile", "load_profile", "profile_as_text", "profile_from_mapping",
-           "profile_overrides"]
+__all__ = [
+    "FIELDS",
+    "dump_profile",
+    "load_profile",
+    "profile_as_text",
+    "profile_from_mapping",
+    "profile_overrides",
+]
 
 FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Profile))
 """The field names a profile file may hold."""
@@ -63,12 +69,20 @@ _SEGMENT = r"(?:[A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})+"
 _PATH = re.compile(rf"/{_FIRST}(?:/{_SEGMENT})*/?")
 _CLIENT_ID = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]{1,128}")  # visible ASCII but " and \
 _SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")  # RFC 6749 §3.3 scope-token
-_PATH_RULE = ("a path such as '{example}' of at most 200 characters: '/' and segments "
-              "(percent-encoded where needed), no query, no fragment, no empty segment; the "
-              "first segment is the custom link's host part (no ':', '@' or '%')")
+_PATH_RULE = (
+    "a path such as '{example}' of at most 200 characters: '/' and segments "
+    "(percent-encoded where needed), no query, no fragment, no empty segment; the "
+    "first segment is the custom link's host part (no ':', '@' or '%')"
+)
 _MAX_LENGTHS = {"authorize_path": _MAX_PATH, "callback_path": _MAX_PATH}
-_TTLS = ("code_ttl", "id_token_ttl", "access_token_ttl", "transaction_ttl",
-         "vneid_session_ttl", "vssid_session_ttl")
+_TTLS = (
+    "code_ttl",
+    "id_token_ttl",
+    "access_token_ttl",
+    "transaction_ttl",
+    "vneid_session_ttl",
+    "vssid_session_ttl",
+)
 
 
 _TEXT_RULES: dict[str, tuple[re.Pattern[str], str]] = {
@@ -78,8 +92,10 @@ _TEXT_RULES: dict[str, tuple[re.Pattern[str], str]] = {
     "vssid_link_host": (_HOST, "a host name in lower case, e.g. 'vssid.test'"),
     "authorize_path": (_PATH, _PATH_RULE.format(example="/authorize")),
     "callback_path": (_PATH, _PATH_RULE.format(example="/auth/vneid/callback")),
-    "vssid_client_id": (_CLIENT_ID, "1-128 visible ASCII characters other than '\"' "
-                                    "and '\\' (an RFC 6749 client_id)"),
+    "vssid_client_id": (
+        _CLIENT_ID,
+        "1-128 visible ASCII characters other than '\"' and '\\' (an RFC 6749 client_id)",
+    ),
 }
 """The pattern each text field must match, and what to write instead."""
 
@@ -110,15 +126,18 @@ def _read(path: Path) -> str:
         raise ConfigError(f"{path}: cannot read the profile file: {exc}") from None
 
 
-def profile_from_mapping(document: object, *, source: str = "profile",
-                         base: Profile = DEFAULT_PROFILE) -> Profile:
+def profile_from_mapping(
+    document: object, *, source: str = "profile", base: Profile = DEFAULT_PROFILE
+) -> Profile:
     """``base`` with the overrides of ``document`` (a profile file's content), every value
     checked; :class:`ConfigError` names the field and what it must be."""
     if document is None:
         document = {}
     if not isinstance(document, Mapping):
-        raise ConfigError(f"{source}: a profile file is a mapping of field names to values "
-                          f"(got {_kind(document)}); fields: {', '.join(FIELDS)}")
+        raise ConfigError(
+            f"{source}: a profile file is a mapping of field names to values "
+            f"(got {_kind(document)}); fields: {', '.join(FIELDS)}"
+        )
     changes: dict[str, Any] = {}
     for key, value in document.items():
         if not isinstance(key, str) or key not in FIELDS:
@@ -138,12 +157,16 @@ def _check(key: str, value: object, base: Profile, source: str) -> object:
     if key in _TTLS or key == "clock_skew":
         low, high, why = _BOUNDS.get(key, (1, _MAX_TTL, ""))
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise ConfigError(f"{where}: must be a whole number of seconds from {low} to "
-                              f"{high}{why}, got {_shown(value)}")
+            raise ConfigError(
+                f"{where}: must be a whole number of seconds from {low} to "
+                f"{high}{why}, got {_shown(value)}"
+            )
         return value
     if not isinstance(value, str):
-        raise ConfigError(f"{where}: must be a string, got {_kind(value)} {_shown(value)}"
-                          + ("; quote it, e.g. \"2.1.0\"" if key.endswith("_version") else ""))
+        raise ConfigError(
+            f"{where}: must be a string, got {_kind(value)} {_shown(value)}"
+            + ('; quote it, e.g. "2.1.0"' if key.endswith("_version") else "")
+        )
     if key.endswith("_min_version"):
         try:
             return parse_version(value)
@@ -151,11 +174,16 @@ def _check(key: str, value: object, base: Profile, source: str) -> object:
             raise ConfigError(f"{where}: not a version (V-1): {exc.description}") from None
     if key == "scope":
         tokens = value.split(" ")
-        if (len(value) > _MAX_SCOPE or "openid" not in tokens
-                or not all(_SCOPE_TOKEN.fullmatch(t) for t in tokens)):
-            raise ConfigError(f"{where}: must be scope tokens separated by single spaces, "
-                              f"'openid' among them (A-2), at most {_MAX_SCOPE} characters, "
-                              f"got {_shown(value)}")
+        if (
+            len(value) > _MAX_SCOPE
+            or "openid" not in tokens
+            or not all(_SCOPE_TOKEN.fullmatch(t) for t in tokens)
+        ):
+            raise ConfigError(
+                f"{where}: must be scope tokens separated by single spaces, "
+                f"'openid' among them (A-2), at most {_MAX_SCOPE} characters, "
+                f"got {_shown(value)}"
+            )
         return value
     pattern, what = _TEXT_RULES[key]
     if len(value) > _MAX_LENGTHS.get(key, 253) or not pattern.fullmatch(value):
@@ -171,31 +199,41 @@ _BOUNDS: dict[str, tuple[int, int, str]] = {
 
 def _store_links(value: object, base: Profile, where: str) -> Mapping[str, Mapping[str, str]]:
     if not isinstance(value, Mapping):
-        raise ConfigError(f"{where}: must map an app ({', '.join(APP_IDS)}) to its links by "
-                          f"platform ({', '.join(PLATFORMS)}), got {_kind(value)}")
+        raise ConfigError(
+            f"{where}: must map an app ({', '.join(APP_IDS)}) to its links by "
+            f"platform ({', '.join(PLATFORMS)}), got {_kind(value)}"
+        )
     links = {app: dict(base.store_links.get(app, {})) for app in APP_IDS}
     for app, by_platform in value.items():
         if app not in APP_IDS:
-            raise ConfigError(f"{where}: unknown app {str(app)[:40]!r}; apps: "
-                              f"{', '.join(APP_IDS)}")
+            raise ConfigError(f"{where}: unknown app {str(app)[:40]!r}; apps: {', '.join(APP_IDS)}")
         if not isinstance(by_platform, Mapping):
-            raise ConfigError(f"{where}.{app}: must map a platform ({', '.join(PLATFORMS)}) "
-                              f"to an https URL, got {_kind(by_platform)}")
+            raise ConfigError(
+                f"{where}.{app}: must map a platform ({', '.join(PLATFORMS)}) "
+                f"to an https URL, got {_kind(by_platform)}"
+            )
         for platform, url in by_platform.items():
             if platform not in PLATFORMS:
-                raise ConfigError(f"{where}.{app}: unknown platform {str(platform)[:40]!r}; "
-                                  f"platforms: {', '.join(PLATFORMS)}")
+                raise ConfigError(
+                    f"{where}.{app}: unknown platform {str(platform)[:40]!r}; "
+                    f"platforms: {', '.join(PLATFORMS)}"
+                )
             if not _https_url(url):
-                raise ConfigError(f"{where}.{app}.{platform}: must be an https URL of the "
-                                  f"store listing (§10), got {_shown(url)}")
+                raise ConfigError(
+                    f"{where}.{app}.{platform}: must be an https URL of the "
+                    f"store listing (§10), got {_shown(url)}"
+                )
             assert isinstance(url, str)
             if urlsplit(url).password is not None:  # every 426 and report would show it
-                raise ConfigError(f"{where}.{app}.{platform}: a store listing is public; give "
-                                  f"its URL without user:password@, got "
-                                  f"{_shown(redact_url(url))}")
+                raise ConfigError(
+                    f"{where}.{app}.{platform}: a store listing is public; give "
+                    f"its URL without user:password@, got "
+                    f"{_shown(redact_url(url))}"
+                )
             links[app][platform] = url
-    return MappingProxyType({app: MappingProxyType(by_platform)
-                             for app, by_platform in links.items()})
+    return MappingProxyType(
+        {app: MappingProxyType(by_platform) for app, by_platform in links.items()}
+    )
 
 
 def _https_url(url: object) -> bool:
@@ -211,14 +249,20 @@ def _https_url(url: object) -> bool:
 def _check_whole(profile: Profile, source: str) -> None:
     """Rules between fields: the two apps' links must not be taken for each other's."""
     if profile.vneid_scheme == profile.vssid_scheme:
-        raise ConfigError(f"{source}: vneid_scheme and vssid_scheme are both "
-                          f"{profile.vneid_scheme!r}; each app claims its own scheme (A-3, A-6)")
+        raise ConfigError(
+            f"{source}: vneid_scheme and vssid_scheme are both "
+            f"{profile.vneid_scheme!r}; each app claims its own scheme (A-3, A-6)"
+        )
     if profile.vneid_scheme in ("http", "https") or profile.vssid_scheme in ("http", "https"):
-        raise ConfigError(f"{source}: an app's custom scheme cannot be http or https; the "
-                          "claimed https links are vneid_link_host and vssid_link_host")
+        raise ConfigError(
+            f"{source}: an app's custom scheme cannot be http or https; the "
+            "claimed https links are vneid_link_host and vssid_link_host"
+        )
     if profile.vneid_link_host == profile.vssid_link_host:
-        raise ConfigError(f"{source}: vneid_link_host and vssid_link_host are both "
-                          f"{profile.vneid_link_host!r}; each app verifies its own domain")
+        raise ConfigError(
+            f"{source}: vneid_link_host and vssid_link_host are both "
+            f"{profile.vneid_link_host!r}; each app verifies its own domain"
+        )
 
 
 def dump_profile(profile: Profile = DEFAULT_PROFILE) -> str:
@@ -232,8 +276,10 @@ def dump_profile(profile: Profile = DEFAULT_PROFILE) -> str:
         elif name.endswith("_min_version"):
             value = str(value)
         document[name] = value
-    header = ("# A vneid-harness profile file (PROTOCOL.md: a vendor overrides the defaults in a\n"
-              "# profile file). Keep the fields your integration changes; delete the rest.\n")
+    header = (
+        "# A vneid-harness profile file (PROTOCOL.md: a vendor overrides the defaults in a\n"
+        "# profile file). Keep the fields your integration changes; delete the rest.\n"
+    )
     return header + str(yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
 
 
@@ -254,8 +300,9 @@ def profile_as_text(profile: Profile) -> dict[str, str]:
 def profile_overrides(profile: Profile, base: Profile = DEFAULT_PROFILE) -> dict[str, str]:
     """The fields where ``profile`` differs from ``base``, as text (for reports)."""
     defaults = profile_as_text(base)
-    return {name: value for name, value in profile_as_text(profile).items()
-            if value != defaults[name]}
+    return {
+        name: value for name, value in profile_as_text(profile).items() if value != defaults[name]
+    }
 
 
 def _format(path: Path) -> Literal["yaml", "json", "toml"]:
@@ -268,9 +315,15 @@ def _format(path: Path) -> Literal["yaml", "json", "toml"]:
 
 
 def _kind(value: object) -> str:
-    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean",
-            int: "a number", float: "a number", type(None): "nothing"}.get(
-                type(value), type(value).__name__)
+    return {
+        dict: "a mapping",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        type(None): "nothing",
+    }.get(type(value), type(value).__name__)
 
 
 _REPR = reprlib.Repr()

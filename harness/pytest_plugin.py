@@ -77,8 +77,14 @@ __all__ = [
     "run_profile",
 ]
 
-PARTS: tuple[ModuleType, ...] = (plugin_config, plugin_markers, plugin_reports,
-                                 plugin_signals, plugin_remote, plugin_fixtures)
+PARTS: tuple[ModuleType, ...] = (
+    plugin_config,
+    plugin_markers,
+    plugin_reports,
+    plugin_signals,
+    plugin_remote,
+    plugin_fixtures,
+)
 """The plugin's parts, registered in this order, each under its module's name (``-p
 no:harness.plugin_remote`` leaves one out). Where two parts implement one hook with the same
 priority the order counts: ``pytest_sessionstart`` (both ``trylast``) sets up the signal

@@ -81,20 +81,27 @@ class _ReplayProperty:
     the other hooks left it (the property suites' conftest rewrites it)."""
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
-    def pytest_runtest_makereport(self, item: pytest.Item,
-                                  call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, Any, Any]:
         report = yield
         replay = replay_of(report) if report.failed else ""
         if replay:
             for properties in (item.user_properties, report.user_properties):
-                properties[:] = [(name, value) for name, value in properties
-                                 if name != REPLAY_PROPERTY] + [(REPLAY_PROPERTY, replay)]
+                properties[:] = [
+                    (name, value) for name, value in properties if name != REPLAY_PROPERTY
+                ] + [(REPLAY_PROPERTY, replay)]
         return report
 
 
-def item_replay(item: pytest.Item, *, env: Mapping[str, str] | None = None,
-                extra: Sequence[str] = (), note: str | None = None,
-                hypothesis: bool | None = None) -> str:
+def item_replay(
+    item: pytest.Item,
+    *,
+    env: Mapping[str, str] | None = None,
+    extra: Sequence[str] = (),
+    note: str | None = None,
+    hypothesis: bool | None = None,
+) -> str:
     """The replay command of the failed test ``item`` (:func:`replay_command`), with
     ``--seed`` when the test draws from it. A Hypothesis test's (an ``@given`` test, or
     ``hypothesis=True`` for one that runs Hypothesis itself, as a state machine run with
@@ -110,8 +117,7 @@ def item_replay(item: pytest.Item, *, env: Mapping[str, str] | None = None,
         hypothesis = getattr(getattr(item, "obj", None), "is_hypothesis_test", False)
     if not hypothesis:
         return replay_command(item.config, nodeid, seeded=seeded, env=env, extra=extra)
-    how = replay_command(item.config, nodeid, seeded=seeded, env=env, extra=extra,
-                         stay=True)
+    how = replay_command(item.config, nodeid, seeded=seeded, env=env, extra=extra, stay=True)
     return how + (f"  # {note}" if note else HYPOTHESIS_REPLAY) + hidden_examples_hint()
 
 
@@ -125,7 +131,8 @@ HYPOTHESIS_REPLAY = (
     "the folder pytest ran from (run this there), unless the test sets database=None; "
     "elsewhere, pin the "
     "falsifying example printed above with @example(...), or give --hypothesis-seed=N to the "
-    "run and the replay both")
+    "run and the replay both"
+)
 """Added to a property test's replay command: its examples come from Hypothesis, not from
 ``--seed``."""
 
@@ -141,13 +148,24 @@ def hidden_examples_hint() -> str:
     printer = getattr(hypothesis.core, "RepresentationPrinter", pretty.RepresentationPrinter)
     if printer is pretty.RepresentationPrinter:
         return ""
-    return ("; the falsifying example above prints empty because the schemathesis pytest "
-            "plugin is loaded (it hides Hypothesis's examples): run again with "
-            "-p no:schemathesis, or add it to your pytest addopts, to see it")
+    return (
+        "; the falsifying example above prints empty because the schemathesis pytest "
+        "plugin is loaded (it hides Hypothesis's examples): run again with "
+        "-p no:schemathesis, or add it to your pytest addopts, to see it"
+    )
 
 
-_REPLAYED = (OPT_PLAN, OPT_BROKEN_RP, OPT_BROKEN_VNEID, OPT_DRIVER, OPT_APPIUM_CAPABILITIES,
-             OPT_PERSONAS, OPT_PROFILE, OPT_VNEID_URL, OPT_VSSID_URL)
+_REPLAYED = (
+    OPT_PLAN,
+    OPT_BROKEN_RP,
+    OPT_BROKEN_VNEID,
+    OPT_DRIVER,
+    OPT_APPIUM_CAPABILITIES,
+    OPT_PERSONAS,
+    OPT_PROFILE,
+    OPT_VNEID_URL,
+    OPT_VSSID_URL,
+)
 """The options besides ``--seed`` that decide what a test does, in the replay command."""
 
 
@@ -188,9 +206,15 @@ def _k_name(nodeid: str) -> str:
     return name.split("[", 1)[0]
 
 
-def replay_command(config: pytest.Config, nodeid: str, *, seeded: bool = True,
-                   env: Mapping[str, str] | None = None, extra: Sequence[str] = (),
-                   stay: bool = False) -> str:
+def replay_command(
+    config: pytest.Config,
+    nodeid: str,
+    *,
+    seeded: bool = True,
+    env: Mapping[str, str] | None = None,
+    extra: Sequence[str] = (),
+    stay: bool = False,
+) -> str:
     """``[ENV=…] pytest [-o addopts=] --seed N [the run's options that decide what a test
     does] [extra] NODEID``: the one test again, as it ran (without ``--seed`` when the test
     draws nothing from it, as the login state machine, whose world has a seed of its own;
@@ -206,8 +230,11 @@ def replay_command(config: pytest.Config, nodeid: str, *, seeded: bool = True,
 
     from harness.protocol.redaction import redact_url
 
-    notes = [f"with ${ADMIN_TOKEN_ENV} set to this run's admin token"] \
-        if config.getoption(OPT_ADMIN_TOKEN, None) else []
+    notes = (
+        [f"with ${ADMIN_TOKEN_ENV} set to this run's admin token"]
+        if config.getoption(OPT_ADMIN_TOKEN, None)
+        else []
+    )
     replay_as = config.getoption(OPT_REPLAY_AS, None)
     if replay_as:  # the run served what the test needs: its own command serves it again
         given, _, note = replay_as.partition("  # ")
@@ -221,19 +248,24 @@ def replay_command(config: pytest.Config, nodeid: str, *, seeded: bool = True,
     # configuration's folder is not the one pytest would take from the replay's arguments,
     # and node ids, so the tests' seeds, follow the root
     chosen = config.getoption("rootdir", None) and (
-        config.inipath is None or config.inipath.parent.resolve() != root)
+        config.inipath is None or config.inipath.parent.resolve() != root
+    )
     addopts = _addopts_given(config)
-    words = [own_pytest(folder=root if moved else here),
-             *(("-o", addopts) if addopts is not None else ()),
-             *(("--rootdir", str(root)) if chosen or kept else ()),
-             *((OPT_SEED, str(config.getoption(OPT_SEED))) if seeded else ())]
+    words = [
+        own_pytest(folder=root if moved else here),
+        *(("-o", addopts) if addopts is not None else ()),
+        *(("--rootdir", str(root)) if chosen or kept else ()),
+        *((OPT_SEED, str(config.getoption(OPT_SEED))) if seeded else ()),
+    ]
     for option in _REPLAYED:
         value = config.getoption(option, None)
         for one in value if isinstance(value, list) else [value]:
             if one is None or (option == OPT_DRIVER and one == "sim"):
                 continue
-            if option == OPT_APPIUM_CAPABILITIES \
-                    and config.getoption(OPT_DRIVER, "sim") != "appium":
+            if (
+                option == OPT_APPIUM_CAPABILITIES
+                and config.getoption(OPT_DRIVER, "sim") != "appium"
+            ):
                 continue  # read by the Appium driver only: another driver ignored it
             if option in (OPT_VNEID_URL, OPT_VSSID_URL):
                 shown = redact_url(str(one))  # a URL's password is not printed (S-5)
@@ -247,8 +279,12 @@ def replay_command(config: pytest.Config, nodeid: str, *, seeded: bool = True,
             words.append(f"{option}={shown}")
     words += extra
     words.append(f"{root}/{nodeid}" if kept and not Path(nodeid).is_absolute() else nodeid)
-    command = " ".join([*(f"{name}={shlex.quote(value)}" for name, value in (env or {}).items()),
-                        *(shlex.quote(w) for w in words)])
+    command = " ".join(
+        [
+            *(f"{name}={shlex.quote(value)}" for name, value in (env or {}).items()),
+            *(shlex.quote(w) for w in words),
+        ]
+    )
     if moved:
         command = f"cd {shlex.quote(str(root))} && {command}"
     return command + _comment(notes)
@@ -268,10 +304,12 @@ def _addopts_given(config: pytest.Config) -> str | None:
     harness's own. ``vneid-harness run PATHS`` reads a team's configuration but drops its
     ``addopts`` (the run's options decide): a replay under them ran another selection (a
     ``-m "not slow"`` there deselected the slow test that had failed)."""
-    given = [one for one in getattr(config.option, "override_ini", None) or ()
-             if one.partition("=")[0].strip() == "addopts"]
-    if not given or config.inipath is None \
-            or config.inipath.resolve() in _harness_settings():
+    given = [
+        one
+        for one in getattr(config.option, "override_ini", None) or ()
+        if one.partition("=")[0].strip() == "addopts"
+    ]
+    if not given or config.inipath is None or config.inipath.resolve() in _harness_settings():
         return None
     from harness.protocol.redaction import redact_secret_shapes
 

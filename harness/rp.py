@@ -47,8 +47,7 @@ from harness.protocol.text import clip
 from harness.targets import VNeIDHandle, note_secrets
 from harness.trace import Trace, ensure_traced
 
-__all__ = ["ASSERTION_TYPE", "AUTH_METHODS", "Login", "RP_PARTY", "TestRelyingParty",
-           "TokenResult"]
+__all__ = ["ASSERTION_TYPE", "AUTH_METHODS", "Login", "RP_PARTY", "TestRelyingParty", "TokenResult"]
 
 RP_SCHEME = "harnessrp"
 RP_PARTY = "harness-rp"
@@ -60,6 +59,7 @@ ASSERTION_LIFETIME = 60
 DEFAULT_RP_CLIENT_SECRET = "harness-rp-secret"
 """The secret of the harness's own relying party (``client_secret_basic``): known, and still
 kept out of reports (S-5)."""
+
 
 @dataclass(frozen=True)
 class Login:
@@ -97,8 +97,10 @@ class TokenResult:
     def __repr__(self) -> str:
         """With the body's secrets redacted (S-5): pytest prints it in a failure's explanation,
         shortened in the middle, where the end of an ID token no scrub recognises stayed."""
-        return (f"TokenResult(status={self.status}, body={redact_json(self.body)!r}, "
-                f"sent_scheme={self.sent_scheme!r}, challenges={self.challenges!r})")
+        return (
+            f"TokenResult(status={self.status}, body={redact_json(self.body)!r}, "
+            f"sent_scheme={self.sent_scheme!r}, challenges={self.challenges!r})"
+        )
 
     @property
     def error(self) -> str | None:
@@ -110,9 +112,13 @@ class TokenResult:
         """The result of ``response`` (with its JSON ``body``): its status, the scheme of the
         ``Authorization`` header its request carried and its challenges."""
         sent = response.request.headers.get("authorization")
-        return cls(response.status_code, body, sent_authorization=sent is not None,
-                   sent_scheme=None if sent is None else sent.split(" ", 1)[0].lower(),
-                   challenges=tuple(response.headers.get_list("www-authenticate")))
+        return cls(
+            response.status_code,
+            body,
+            sent_authorization=sent is not None,
+            sent_scheme=None if sent is None else sent.split(" ", 1)[0].lower(),
+            challenges=tuple(response.headers.get_list("www-authenticate")),
+        )
 
 
 @dataclass
@@ -147,8 +153,9 @@ class TestRelyingParty:
     def register(self) -> TestRelyingParty:
         """Register (or replace) this client at the provider through the control API (§11)."""
         if self.auth_method not in AUTH_METHODS:
-            raise ConfigError(f"auth_method must be one of {', '.join(AUTH_METHODS)}, got "
-                              f"{self.auth_method!r}")
+            raise ConfigError(
+                f"auth_method must be one of {', '.join(AUTH_METHODS)}, got {self.auth_method!r}"
+            )
         client: dict[str, Any] = {
             "client_id": self.client_id,
             "redirect_uris": [self.redirect_uri, *self.extra_redirect_uris],
@@ -186,9 +193,12 @@ class TestRelyingParty:
             self.trace.remember_secrets(verifier)
         note_secrets(verifier)  # a client without a trace (a property test's world) too
         request = AuthorizationRequest(
-            client_id=self.client_id, redirect_uri=self.redirect_uri,
-            state=self.entropy.token(16), nonce=self.entropy.token(16),
-            code_challenge=s256_challenge(verifier), scope=self.profile.scope,
+            client_id=self.client_id,
+            redirect_uri=self.redirect_uri,
+            state=self.entropy.token(16),
+            nonce=self.entropy.token(16),
+            code_challenge=s256_challenge(verifier),
+            scope=self.profile.scope,
             acr_values=ACR_LEVEL2,
         )
         request = replace(request, **overrides)
@@ -215,7 +225,8 @@ class TestRelyingParty:
             raise AssertionError(
                 f"T-4: expected the discovery document to list {name} (an absolute URL, "
                 "OpenID Connect Discovery §3), observed "
-                f"{'none' if url is None else repr(url)[:80]}; it lists {clip(listed, 300)}")
+                f"{'none' if url is None else repr(url)[:80]}; it lists {clip(listed, 300)}"
+            )
         return url
 
     def client_assertion(self, *, audience: str | None = None, jti: str | None = None) -> str:
@@ -223,31 +234,46 @@ class TestRelyingParty:
         ``aud`` the token endpoint (or ``audience``), a fresh random ``jti`` (or ``jti``),
         living :data:`ASSERTION_LIFETIME` seconds, signed ES256 with ``signing_key``."""
         if self.signing_key is None:
-            raise ConfigError(f"{self.client_id!r} has no signing key: register it with "
-                              "auth_method='private_key_jwt' first")
+            raise ConfigError(
+                f"{self.client_id!r} has no signing key: register it with "
+                "auth_method='private_key_jwt' first"
+            )
         now = int(self.vneid.now())  # the provider's clock, moved or frozen by the test
-        claims = {"iss": self.client_id, "sub": self.client_id,
-                  "aud": audience or self.token_endpoint,
-                  # random, not from the seed: a provider that remembers the jtis it saw
-                  # (RFC 7523 §3) would refuse the same test run again as a replay
-                  "jti": jti or secrets.token_urlsafe(16),
-                  "iat": now, "exp": now + ASSERTION_LIFETIME}
+        claims = {
+            "iss": self.client_id,
+            "sub": self.client_id,
+            "aud": audience or self.token_endpoint,
+            # random, not from the seed: a provider that remembers the jtis it saw
+            # (RFC 7523 §3) would refuse the same test run again as a replay
+            "jti": jti or secrets.token_urlsafe(16),
+            "iat": now,
+            "exp": now + ASSERTION_LIFETIME,
+        }
         header = {"alg": "ES256", "typ": "JWT", "kid": self.signing_key.kid}
         return jwt.encode(header, claims, self.signing_key, algorithms=["ES256"])
 
-    def redeem(self, code: str | None, verifier: str | None, *,
-               redirect_uri: str | _Registered | None = REGISTERED,
-               client_id: str | None = None,
-               client_secret: str | None = None, auth_method: str | None = None,
-               client_assertion: str | None = None,
-               grant_type: str = "authorization_code") -> TokenResult:
+    def redeem(
+        self,
+        code: str | None,
+        verifier: str | None,
+        *,
+        redirect_uri: str | _Registered | None = REGISTERED,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        auth_method: str | None = None,
+        client_assertion: str | None = None,
+        grant_type: str = "authorization_code",
+    ) -> TokenResult:
         """POST to the discovered token endpoint (T-1), authenticated by ``auth_method``
         (default: the registered one); ``client_assertion`` replaces the fresh one of
         ``private_key_jwt``. ``redirect_uri`` is the registered one unless given. A ``None``
         code, verifier or redirect URI leaves that parameter out."""
-        form = {"grant_type": grant_type, "code": code,
-                "redirect_uri": self.redirect_uri if redirect_uri is REGISTERED else redirect_uri,
-                "code_verifier": verifier}
+        form = {
+            "grant_type": grant_type,
+            "code": code,
+            "redirect_uri": self.redirect_uri if redirect_uri is REGISTERED else redirect_uri,
+            "code_verifier": verifier,
+        }
         data = {k: v for k, v in form.items() if v is not None}
         method = auth_method or self.auth_method
         who, secret = client_id or self.client_id, client_secret or self.client_secret
@@ -257,15 +283,19 @@ class TestRelyingParty:
         elif method == "client_secret_post":
             data.update(client_id=who, client_secret=secret)
         elif method == "private_key_jwt":
-            data.update(client_assertion=client_assertion or self.client_assertion(),
-                        client_assertion_type=ASSERTION_TYPE)
+            data.update(
+                client_assertion=client_assertion or self.client_assertion(),
+                client_assertion_type=ASSERTION_TYPE,
+            )
         else:
-            raise ConfigError(f"auth_method must be one of {', '.join(AUTH_METHODS)}, got "
-                              f"{method!r}")
+            raise ConfigError(
+                f"auth_method must be one of {', '.join(AUTH_METHODS)}, got {method!r}"
+            )
         # auth=Auth(): no credentials but the method's own; without it httpx sends a token
         # endpoint URL's user info (http://u:p@host/token) as Basic, over Basic's header too
-        response = self.http.post(self.token_endpoint, data=data, headers=headers,
-                                  auth=httpx.Auth())
+        response = self.http.post(
+            self.token_endpoint, data=data, headers=headers, auth=httpx.Auth()
+        )
         return TokenResult.of(response, _json(response))
 
     def userinfo(self, access_token: str | None) -> TokenResult:
@@ -289,8 +319,12 @@ class TestRelyingParty:
     def __enter__(self) -> TestRelyingParty:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         self.close()
 
 

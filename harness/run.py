@@ -126,9 +126,13 @@ class RunOptions:
 
     def targets(self) -> PreflightTargets:
         """What the checks before the run read of these options (:mod:`harness.preflight`)."""
-        return PreflightTargets(vneid_url=self.vneid_url, vssid_url=self.vssid_url,
-                                admin_token=self.admin_token, profile=self.profile,
-                                plan=self.plan)
+        return PreflightTargets(
+            vneid_url=self.vneid_url,
+            vssid_url=self.vssid_url,
+            admin_token=self.admin_token,
+            profile=self.profile,
+            plan=self.plan,
+        )
 
 
 PLAIN_PROGRESS_STEPS = 10
@@ -197,8 +201,13 @@ class ProgressReporter:
         # raised as Interrupted(reason)), or the interrupt's name (Ctrl-C)
         message = getattr(excinfo.value, "msg", None) or str(excinfo.value)
         ctrl_c = excinfo.type is KeyboardInterrupt
-        self.stopped = (str(message) if message else
-                        "Ctrl-C or SIGINT (KeyboardInterrupt)" if ctrl_c else excinfo.typename)
+        self.stopped = (
+            str(message)
+            if message
+            else "Ctrl-C or SIGINT (KeyboardInterrupt)"
+            if ctrl_c
+            else excinfo.typename
+        )
         self.interrupted = ctrl_c
 
     @pytest.hookimpl
@@ -207,8 +216,11 @@ class ProgressReporter:
             self.collect_errors.append(f"{report.nodeid}: {report.longreprtext[-2000:]}")
             # pytest-xdist would run the tests the other modules hold and report them: stop
             # it before it schedules any, as pytest itself stops in one process
-            dsession = self._config.pluginmanager.get_plugin("dsession") \
-                if self._config is not None else None
+            dsession = (
+                self._config.pluginmanager.get_plugin("dsession")
+                if self._config is not None
+                else None
+            )
             if dsession is not None and not getattr(dsession, "shouldstop", True):
                 dsession.shouldstop = f"collection failed: {report.nodeid}"
 
@@ -219,11 +231,15 @@ class ProgressReporter:
         if not self.console.is_terminal or self.console.is_dumb_terminal:
             return  # plain lines (_advance): nothing on the console can be redrawn
         self._progress = Progress(
-            TextColumn("[bold]suites"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("[bold]suites"),
+            BarColumn(),
+            MofNCompleteColumn(),
             # a test's name as text, not markup: "test_x[ios]" showed as "test_x" (so that
             # only an empty id kept its brackets, "test_x[]"), and "test_x[/a]" raised
-            TextColumn("{task.fields[current]}", markup=False), TimeElapsedColumn(),
-            console=self.console, transient=False,
+            TextColumn("{task.fields[current]}", markup=False),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=False,
         )
         self._progress.start()
         self._task = self._progress.add_task("run", total=None, current="")
@@ -306,9 +322,14 @@ class ProgressReporter:
                 if entry.lstat().st_mtime_ns < self._since_ns:
                     continue
                 labels = json.loads(entry.read_text(encoding="utf-8")).get("labels", [])
-                found[entry] = next((label.get("value") for label in labels if
-                                     isinstance(label, dict) and label.get("name") ==
-                                     NODEID_LABEL), None)
+                found[entry] = next(
+                    (
+                        label.get("value")
+                        for label in labels
+                        if isinstance(label, dict) and label.get("name") == NODEID_LABEL
+                    ),
+                    None,
+                )
             except (OSError, ValueError, AttributeError):
                 continue
         # a result without the label is one a stopped worker wrote half (no labels at all)
@@ -367,8 +388,11 @@ class ProgressReporter:
         step = min(self._finished, self._total) * PLAIN_PROGRESS_STEPS // self._total
         if step > self._plain_step:
             self._plain_step = step
-            self.console.print(f"suites: {self._finished}/{self._total} tests finished",
-                               highlight=False, markup=False)
+            self.console.print(
+                f"suites: {self._finished}/{self._total} tests finished",
+                highlight=False,
+                markup=False,
+            )
 
     def _record(self, entry: TestOutcome) -> None:
         if self._started:
@@ -390,23 +414,43 @@ class ProgressReporter:
         message = detail = ""
         if report.failed:
             crash = getattr(report.longrepr, "reprcrash", None)
-            detail = (str(crash.message) if crash is not None
-                      else report.longreprtext.strip().splitlines()[-1])
+            detail = (
+                str(crash.message)
+                if crash is not None
+                else report.longreprtext.strip().splitlines()[-1]
+            )
             message = " ".join(detail.split())
         elif report.skipped:
             message = " ".join(_skip_reason(report).split())
-        return TestOutcome(report.nodeid, outcome, clauses, report.duration, clip(message, 300),
-                           warn_only, detail, replay_of(report) if report.failed else "")
+        return TestOutcome(
+            report.nodeid,
+            outcome,
+            clauses,
+            report.duration,
+            clip(message, 300),
+            warn_only,
+            detail,
+            replay_of(report) if report.failed else "",
+        )
 
     def _record_started(self, entry: TestOutcome) -> None:
         self.outcomes.append(entry)
         if self._journal is not None:
-            self._journal.write(json.dumps({
-                "test": entry.nodeid, "outcome": entry.outcome, "clauses": list(entry.clauses),
-                "duration_s": round(entry.duration, 4), "message": entry.message,
-                "warning_on_failure": entry.warning_on_failure,
-                **({"replay": entry.replay} if entry.replay else {})},
-                ensure_ascii=False) + "\n")
+            self._journal.write(
+                json.dumps(
+                    {
+                        "test": entry.nodeid,
+                        "outcome": entry.outcome,
+                        "clauses": list(entry.clauses),
+                        "duration_s": round(entry.duration, 4),
+                        "message": entry.message,
+                        "warning_on_failure": entry.warning_on_failure,
+                        **({"replay": entry.replay} if entry.replay else {}),
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
             self._journal.flush()
 
     @pytest.hookimpl
@@ -425,7 +469,6 @@ class ProgressReporter:
         if self._journal is not None:
             self._journal.close()
             self._journal = None
-
 
 
 def _skip_reason(report: pytest.TestReport) -> str:
@@ -452,8 +495,10 @@ class _OutLock:
         ``None``."""
         lock = FolderLock(out)
         if not lock.acquire():
-            return (f"another vneid-harness run or report is writing into --out {out}; wait "
-                    "for it to end, or give this one another --out")
+            return (
+                f"another vneid-harness run or report is writing into --out {out}; wait "
+                "for it to end, or give this one another --out"
+            )
         self.lock = lock
         return None
 
@@ -466,16 +511,18 @@ class _OutLock:
             self.lock = None
 
 
-def run_suites(options: RunOptions, console: Console | None = None,
-               errors: Console | None = None) -> int:
+def run_suites(
+    options: RunOptions, console: Console | None = None, errors: Console | None = None
+) -> int:
     """Run a plan's suites (every suite for ``all``); 0 only when the plan's verdict is ok.
     One run at a time per ``options.out`` (:class:`_OutLock`)."""
     with _OutLock() as lock:
         return _run_suites(options, console, errors, lock)
 
 
-def _run_suites(options: RunOptions, console: Console | None, errors: Console | None,
-                lock: _OutLock) -> int:
+def _run_suites(
+    options: RunOptions, console: Console | None, errors: Console | None, lock: _OutLock
+) -> int:
     """Run a plan's suites (every suite for ``all``); 0 only when the plan's verdict is ok.
 
     Writes JUnit XML, Allure results and the verdict JSON under ``options.out``. Usage and
@@ -492,28 +539,38 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
     plan = get_plan(options.plan)
     if options.keyword is not None:
         _check_keyword(options.keyword)
-    expected = (load_expected_failures(options.expected_failures)
-                if options.expected_failures else [])
+    expected = (
+        load_expected_failures(options.expected_failures) if options.expected_failures else []
+    )
     profile = load_profile(options.profile) if options.profile is not None else None
     overrides = profile_overrides(profile) if profile is not None else {}
     # refusals before anything is written: a run that does not start leaves --out as it was
     if options.out.exists() and not options.out.is_dir():
         _make_out(options.out)  # says it is a file
     reads, targets = TargetReads(options.admin_token), options.targets()
-    problem = (_paths_problem(options) or _workers_problem(options) or _out_problem(options)
-               or preflight(targets, reads=reads))
+    problem = (
+        _paths_problem(options)
+        or _workers_problem(options)
+        or _out_problem(options)
+        or preflight(targets, reads=reads)
+    )
     if problem is not None:
         errors.print(f"[bold red]cannot run plan {plan.name}:[/] {problem}", highlight=False)
         return 2
     hints = target_warnings(targets, profile, reads=reads)
     for hint in hints:
         console.print(f"[yellow]warning:[/] {escape(hint)}", highlight=False)
-    for role, how in (("VNeID", options.broken.describe_vneid()),
-                      ("VssID", options.broken.describe_rp())):
+    for role, how in (
+        ("VNeID", options.broken.describe_vneid()),
+        ("VssID", options.broken.describe_rp()),
+    ):
         if how:  # a preview of a failing verdict, not a verdict on anyone's server
-            console.print(f"[yellow]warning:[/] the embedded {role} mock is {escape(how)}: "
-                          "the verdict is that of a broken mock, to show what the plan says "
-                          "of an implementation that gets this wrong", highlight=False)
+            console.print(
+                f"[yellow]warning:[/] the embedded {role} mock is {escape(how)}: "
+                "the verdict is that of a broken mock, to show what the plan says "
+                "of an implementation that gets this wrong",
+                highlight=False,
+            )
     out = options.out
     absent = [p for p in (out / "allure-results", out, *out.parents) if not p.exists()]
     _make_out(out)
@@ -527,50 +584,79 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
     staged_junit = out / ".junit.xml.partial"  # moved to junit.xml once the outputs started
     settings = scenarios_dir().parent / "pyproject.toml"  # not there in a wheel install
     root, team_settings = _setup_of(
-        options.paths, warn=lambda said: console.print(f"[yellow]warning:[/] {escape(said)}",
-                                                       highlight=False))
-    if team_settings is not None and settings.is_file() \
-            and Path(team_settings).resolve() == settings.resolve():
+        options.paths,
+        warn=lambda said: console.print(f"[yellow]warning:[/] {escape(said)}", highlight=False),
+    )
+    if (
+        team_settings is not None
+        and settings.is_file()
+        and Path(team_settings).resolve() == settings.resolve()
+    ):
         team_settings = None  # the harness's own suites given as paths
-    args = [*(options.paths or [str(scenarios_dir())]),
-            # a team's own configuration is not held to the harness's strictness about it
-            "-o", "addopts=", "--strict-markers",
-            *(() if team_settings else ("--strict-config",)),
-            "-p", "no:terminal", "-p", "no:cacheprovider",
-            # as the project's addopts (dropped above): schemathesis's plugin swaps
-            # Hypothesis's printer for one that prints every falsifying example empty, and
-            # neither it nor locust's has anything for a run of scenarios
-            "-p", "no:schemathesis", "-p", "no:locust",
-            # the project's settings (xfail_strict, filterwarnings = error) by name: pytest
-            # looks for them from the paths given, which may be a suite elsewhere, and each
-            # xdist worker reads a separate option's value (--alluredir /tmp/…) as a path;
-            # installed as a package, the same settings from harness/suites.ini; a team's
-            # tests given as paths, their own configuration's (markers, filterwarnings, …),
-            # as plain pytest would take it (its addopts dropped too: the run's options decide)
-            "-c", team_settings or str(settings if settings.is_file() else PACKAGED_SETTINGS),
-            # the CLI may have imported plugin modules (faker) before pytest starts
-            "-W", "ignore::pytest.PytestAssertRewriteWarning",
-            f"--rootdir={root}",
-            f"--junitxml={staged_junit}",
-            # not --clean-alluredir: ProgressReporter clears it once a test reports
-            f"--alluredir={out / 'allure-results'}",
-            f"--seed={options.seed}", f"--plan={plan.name}", "--evidence"]
-    for flag, value in (("--vneid-url", options.vneid_url), ("--vssid-url", options.vssid_url),
-                        ("--admin-token", options.admin_token), ("-k", options.keyword),
-                        ("--protocol-profile", options.profile and str(options.profile)),
-                        # whole: the replay line names it, to be pasted from anywhere
-                        ("--personas", options.personas and str(options.personas.resolve())),
-                        ("--protocol-url", options.protocol_url),
-                        ("--replay-as", options.replay_as)):
+    args = [
+        *(options.paths or [str(scenarios_dir())]),
+        # a team's own configuration is not held to the harness's strictness about it
+        "-o",
+        "addopts=",
+        "--strict-markers",
+        *(() if team_settings else ("--strict-config",)),
+        "-p",
+        "no:terminal",
+        "-p",
+        "no:cacheprovider",
+        # as the project's addopts (dropped above): schemathesis's plugin swaps
+        # Hypothesis's printer for one that prints every falsifying example empty, and
+        # neither it nor locust's has anything for a run of scenarios
+        "-p",
+        "no:schemathesis",
+        "-p",
+        "no:locust",
+        # the project's settings (xfail_strict, filterwarnings = error) by name: pytest
+        # looks for them from the paths given, which may be a suite elsewhere, and each
+        # xdist worker reads a separate option's value (--alluredir /tmp/…) as a path;
+        # installed as a package, the same settings from harness/suites.ini; a team's
+        # tests given as paths, their own configuration's (markers, filterwarnings, …),
+        # as plain pytest would take it (its addopts dropped too: the run's options decide)
+        "-c",
+        team_settings or str(settings if settings.is_file() else PACKAGED_SETTINGS),
+        # the CLI may have imported plugin modules (faker) before pytest starts
+        "-W",
+        "ignore::pytest.PytestAssertRewriteWarning",
+        f"--rootdir={root}",
+        f"--junitxml={staged_junit}",
+        # not --clean-alluredir: ProgressReporter clears it once a test reports
+        f"--alluredir={out / 'allure-results'}",
+        f"--seed={options.seed}",
+        f"--plan={plan.name}",
+        "--evidence",
+    ]
+    for flag, value in (
+        ("--vneid-url", options.vneid_url),
+        ("--vssid-url", options.vssid_url),
+        ("--admin-token", options.admin_token),
+        ("-k", options.keyword),
+        ("--protocol-profile", options.profile and str(options.profile)),
+        # whole: the replay line names it, to be pasted from anywhere
+        ("--personas", options.personas and str(options.personas.resolve())),
+        ("--protocol-url", options.protocol_url),
+        ("--replay-as", options.replay_as),
+    ):
         if value:  # -kVALUE: an expression that starts with '-' is not read as an option
             args += [f"-k{value}"] if flag == "-k" else [f"{flag}={value}"]
     if options.workers is None or options.workers > 1:
-        args += ["-n", "auto" if options.workers is None else str(options.workers),
-                 "--dist", "worksteal"]
+        args += [
+            "-n",
+            "auto" if options.workers is None else str(options.workers),
+            "--dist",
+            "worksteal",
+        ]
     args += options.broken.pytest_args() + list(options.extra_args)
-    reporter = ProgressReporter(console, journal=out / "results.jsonl",
-                                alluredir=out / "allure-results",
-                                superseded=lambda: _verdict_files(out))
+    reporter = ProgressReporter(
+        console,
+        journal=out / "results.jsonl",
+        alluredir=out / "allure-results",
+        superseded=lambda: _verdict_files(out),
+    )
     evidence = EvidenceCollector()
     # the tests' tmp_path under a folder of the run's own, removed after it: pytest's
     # default, /tmp/pytest-of-USER, makes every session end by deleting the folders of the
@@ -603,47 +689,75 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
     if broken:
         why = f": {reporter.stopped}" if reporter.stopped else "; see the message above"
         if not reporter.started:
-            console.print(f"[bold red]pytest could not run the suites (exit {status})[/]"
-                          f"{escape(why)} (nothing written: {escape(str(out))} is left as it "
-                          "was)", highlight=False)
+            console.print(
+                f"[bold red]pytest could not run the suites (exit {status})[/]"
+                f"{escape(why)} (nothing written: {escape(str(out))} is left as it "
+                "was)",
+                highlight=False,
+            )
             return status
         # some tests ran and their results replaced the earlier ones: the verdict follows
         # them, so that every report of the folder speaks of this run
-        console.print(f"[bold red]pytest stopped the suites (exit {status})[/]{escape(why)}",
-                      highlight=False)
+        console.print(
+            f"[bold red]pytest stopped the suites (exit {status})[/]{escape(why)}", highlight=False
+        )
         reporter.stopped = reporter.stopped or f"pytest stopped with exit status {status}"
     for error in reporter.collect_errors:
         console.print(f"[bold red]collection error[/] {error}")
     if not reporter.started and reporter.stopped and not reporter.collect_errors:
-        console.print(f"[bold red]the run was interrupted before any test finished:[/] "
-                      f"{escape(reporter.stopped)} (nothing written: {escape(str(out))} is "
-                      "left as it was)", highlight=False)
+        console.print(
+            f"[bold red]the run was interrupted before any test finished:[/] "
+            f"{escape(reporter.stopped)} (nothing written: {escape(str(out))} is "
+            "left as it was)",
+            highlight=False,
+        )
         return status
     if not reporter.started:
-        said = ("no test ran: collection failed" if reporter.collect_errors else
-                " ".join(["no test matched",
-                          *([f"-k {options.keyword!r}"] if options.keyword else []),
-                          *(["in " + ", ".join(options.paths)] if options.paths else []),
-                          f"of plan {plan.name}"]))
-        console.print(f"[bold red]{escape(said)}[/] (nothing written: {escape(str(out))} "
-                      "is left as it was)", highlight=False)
+        said = (
+            "no test ran: collection failed"
+            if reporter.collect_errors
+            else " ".join(
+                [
+                    "no test matched",
+                    *([f"-k {options.keyword!r}"] if options.keyword else []),
+                    *(["in " + ", ".join(options.paths)] if options.paths else []),
+                    f"of plan {plan.name}",
+                ]
+            )
+        )
+        console.print(
+            f"[bold red]{escape(said)}[/] (nothing written: {escape(str(out))} is left as it was)",
+            highlight=False,
+        )
         return status
     partial = not options.whole_plan or (bool(options.keyword) and not options.paths)
-    result = evaluate(plan, reporter.ordered_outcomes(), expected,
-                      coverage_required=not partial, interrupted=reporter.stopped)
+    result = evaluate(
+        plan,
+        reporter.ordered_outcomes(),
+        expected,
+        coverage_required=not partial,
+        interrupted=reporter.stopped,
+    )
     vneid_shown, vssid_shown = targets_shown(options)
-    verdict = result.to_json(target={
-        "vneid": vneid_shown,
-        "vssid": vssid_shown,
-        "profile": str(options.profile) if options.profile else None,
-        "profile_overrides": overrides},
+    verdict = result.to_json(
+        target={
+            "vneid": vneid_shown,
+            "vssid": vssid_shown,
+            "profile": str(options.profile) if options.profile else None,
+            "profile_overrides": overrides,
+        },
         setup_warnings=hints,
-        harness_version=__version__, seed=options.seed, duration_s=round(elapsed, 3),
+        harness_version=__version__,
+        seed=options.seed,
+        duration_s=round(elapsed, 3),
         started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
-        expected_failures_file=str(options.expected_failures) if options.expected_failures
+        expected_failures_file=str(options.expected_failures)
+        if options.expected_failures
         else None,
-        clause_links=clause_links(options.protocol_url,
-                                  protocol_of_run(Path(_root_of(options.paths)))))
+        clause_links=clause_links(
+            options.protocol_url, protocol_of_run(Path(_root_of(options.paths)))
+        ),
+    )
     evidence.attach(verdict)
     # written before anything is printed: a terminal that cannot show the table (a stdout
     # closed by `| head`) must not cost the run its verdict files
@@ -655,26 +769,35 @@ def _run_suites(options: RunOptions, console: Console | None, errors: Console | 
         unwritten = exc
     _print_verdict(console, result, options, elapsed, before=len(hints))
     if unwritten is not None:
-        errors.print(f"[bold red]the verdict is not complete:[/] {escape(str(unwritten))}. The "
-                     f"tests' results are in {escape(str(out / 'junit.xml'))} and "
-                     f"{escape(str(out / 'results.jsonl'))}; free that path or give another "
-                     "--out, and run again", highlight=False)
+        errors.print(
+            f"[bold red]the verdict is not complete:[/] {escape(str(unwritten))}. The "
+            f"tests' results are in {escape(str(out / 'junit.xml'))} and "
+            f"{escape(str(out / 'results.jsonl'))}; free that path or give another "
+            "--out, and run again",
+            highlight=False,
+        )
         return 2
-    console.print(f"reports: {out / 'junit.xml'}, {out / 'allure-results'}, "
-                  f"{options.result_file}, {page} (results as they came: "
-                  f"{out / 'results.jsonl'})", highlight=False)
+    console.print(
+        f"reports: {out / 'junit.xml'}, {out / 'allure-results'}, "
+        f"{options.result_file}, {page} (results as they came: "
+        f"{out / 'results.jsonl'})",
+        highlight=False,
+    )
     if options.allure_report:
         try:
             allure_html(out, console, name=report_name(options, plan.name))
         except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM (the CLI's sigterm_interrupts)
-            errors.print(f"[bold red]the Allure HTML report was interrupted[/] "
-                         f"({escape(interrupt_reason(exc))}): allure, if it had started, was "
-                         "stopped; the tests' "
-                         "results and the verdict are written, the history is as it was; "
-                         f"make the report with `{escape(own_pytest('vneid-harness'))} "
-                         "report --results "
-                         f"{escape(str(out / 'allure-results'))} --out "
-                         f"{escape(str(out / 'allure-report'))}`", highlight=False)
+            errors.print(
+                f"[bold red]the Allure HTML report was interrupted[/] "
+                f"({escape(interrupt_reason(exc))}): allure, if it had started, was "
+                "stopped; the tests' "
+                "results and the verdict are written, the history is as it was; "
+                f"make the report with `{escape(own_pytest('vneid-harness'))} "
+                "report --results "
+                f"{escape(str(out / 'allure-results'))} --out "
+                f"{escape(str(out / 'allure-report'))}`",
+                highlight=False,
+            )
             return int(pytest.ExitCode.INTERRUPTED)
     if broken:
         return status
@@ -691,14 +814,17 @@ def _check_keyword(keyword: str) -> None:
     try:
         Expression.compile(keyword)
     except SyntaxError as exc:
-        raise ConfigError(f"-k {keyword!r} is not a pytest -k expression ({exc.msg}, at "
-                          f"column {exc.offset}); names joined with and, or, not and "
-                          "parentheses, e.g. -k 'happy_path and not android'") from None
+        raise ConfigError(
+            f"-k {keyword!r} is not a pytest -k expression ({exc.msg}, at "
+            f"column {exc.offset}); names joined with and, or, not and "
+            "parentheses, e.g. -k 'happy_path and not android'"
+        ) from None
 
 
 ALLURE_OUTPUT = re.compile(
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-    r"-(?:result\.json|container\.json|globals\.json|attachment(?:\.[^/]+)?)(?:\.tmp)?")
+    r"-(?:result\.json|container\.json|globals\.json|attachment(?:\.[^/]+)?)(?:\.tmp)?"
+)
 """The files allure-pytest writes into its folder (``UUID-result.json``, ``-container.json``,
 ``-globals.json``, ``-attachment.EXT``, and any of them as a ``.tmp`` a killed run left): what
 a new run replaces there."""
@@ -707,13 +833,19 @@ a new run replaces there."""
 def _verdict_files(out: Path) -> list[Path]:
     """The verdicts a run of any plan writes into ``out`` (``run`` and ``conformance`` share
     ``reports/out``), its JUnit XML and the Allure report made from its results."""
-    return [*out.glob("summary.json"), *out.glob("summary.html"),
-            *out.glob("conformance-*.json"), *out.glob("conformance-*.html"), out / "junit.xml",
-            out / "allure-report"]
+    return [
+        *out.glob("summary.json"),
+        *out.glob("summary.html"),
+        *out.glob("conformance-*.json"),
+        *out.glob("conformance-*.html"),
+        out / "junit.xml",
+        out / "allure-report",
+    ]
 
 
-def _status_despite_leftovers(leftover: BaseException, reporter: ProgressReporter,
-                              errors: Console) -> int:
+def _status_despite_leftovers(
+    leftover: BaseException, reporter: ProgressReporter, errors: Console
+) -> int:
     """A stopped run's status, when pytest raised after its session the warnings of what the
     stop left behind. A SIGTERM while pytest-xdist was starting its workers left a worker's
     process and pipes to the garbage collector; their ResourceWarnings, errors under the
@@ -727,13 +859,19 @@ def _status_despite_leftovers(leftover: BaseException, reporter: ProgressReporte
         rest, warnings = None, 1
     # stopped while xdist started its workers (pytest's session start), the session never
     # finished: an interrupt is then pytest's INTERRUPTED, as a later one is
-    status = reporter.exitstatus if reporter.exitstatus is not None else (
-        int(pytest.ExitCode.INTERRUPTED) if reporter.interrupted else None)
+    status = (
+        reporter.exitstatus
+        if reporter.exitstatus is not None
+        else (int(pytest.ExitCode.INTERRUPTED) if reporter.interrupted else None)
+    )
     if rest is not None or not warnings or reporter.stopped is None or status is None:
         raise leftover
-    errors.print(f"[yellow]warning:[/] the stopped run left {warnings} resource(s) open "
-                 "(pytest-xdist workers stopped while starting); they are closed as the "
-                 "process ends", highlight=False)
+    errors.print(
+        f"[yellow]warning:[/] the stopped run left {warnings} resource(s) open "
+        "(pytest-xdist workers stopped while starting); they are closed as the "
+        "process ends",
+        highlight=False,
+    )
     return status
 
 
@@ -744,9 +882,11 @@ def _paths_problem(options: RunOptions) -> str | None:
     for given in options.paths:
         if given.startswith("-"):
             # not "./-x": the CLI reads paths as Path, which drops the "./" again
-            return (f"test path {given!r} starts with '-', which pytest would take for an "
-                    f"option; give a file so named by its absolute path "
-                    f"({Path(given).absolute()})")
+            return (
+                f"test path {given!r} starts with '-', which pytest would take for an "
+                f"option; give a file so named by its absolute path "
+                f"({Path(given).absolute()})"
+            )
         path = Path(given.split("::", 1)[0])  # a node id: its file
         if not path.exists():
             return f"test path {given!r}: {path} does not exist"
@@ -764,12 +904,16 @@ def _out_problem(options: RunOptions) -> str | None:
     for path in files:
         if (path.exists() or path.is_symlink()) and not path.is_file():
             kind = "a folder" if path.is_dir() else "not a regular file"
-            return (f"--out {out}: {path} is {kind}, and the run writes a file there; move it "
-                    "away, or give another --out")
+            return (
+                f"--out {out}: {path} is {kind}, and the run writes a file there; move it "
+                "away, or give another --out"
+            )
     results = out / "allure-results"
     if results.exists() and not results.is_dir():
-        return (f"--out {out}: {results} is not a folder, and the run writes Allure's results "
-                "into it; move it away, or give another --out")
+        return (
+            f"--out {out}: {results} is not a folder, and the run writes Allure's results "
+            "into it; move it away, or give another --out"
+        )
     return None
 
 
@@ -788,9 +932,11 @@ def _unwritable(out: Path) -> str | None:
             os.fsync(file.fileno())
     except OSError as exc:
         full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
-        return (f"--out {out} cannot be written ({exc.strerror}); "
-                + ("free space on its disk" if full else "make it writable")
-                + ", or give another --out (the earlier run's reports there are as they were)")
+        return (
+            f"--out {out} cannot be written ({exc.strerror}); "
+            + ("free space on its disk" if full else "make it writable")
+            + ", or give another --out (the earlier run's reports there are as they were)"
+        )
     finally:
         with contextlib.suppress(OSError):
             probe.unlink()
@@ -821,10 +967,14 @@ def _make_out(out: Path) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        problem = ("is a file, not a folder" if out.exists() and not out.is_dir()
-                   else f"cannot be created ({exc.strerror})")
-        raise ConfigError(f"--out {out} {problem}; give a folder for the reports (it is "
-                          "created if missing)") from None
+        problem = (
+            "is a file, not a folder"
+            if out.exists() and not out.is_dir()
+            else f"cannot be created ({exc.strerror})"
+        )
+        raise ConfigError(
+            f"--out {out} {problem}; give a folder for the reports (it is created if missing)"
+        ) from None
 
 
 def _root_of(paths: Sequence[str]) -> str:
@@ -832,8 +982,9 @@ def _root_of(paths: Sequence[str]) -> str:
     return _setup_of(paths)[0]
 
 
-def _setup_of(paths: Sequence[str], *,
-              warn: Callable[[str], None] | None = None) -> tuple[str, str | None]:
+def _setup_of(
+    paths: Sequence[str], *, warn: Callable[[str], None] | None = None
+) -> tuple[str, str | None]:
     """The run's root folder, which node ids (and so each test's seed) are relative to: the
     harness's for its own suites; for tests given as paths, the folder plain ``pytest``
     started here would take for them (pytest's own rules: the nearest folder above them with
@@ -852,17 +1003,23 @@ def _setup_of(paths: Sequence[str], *,
         from _pytest.config.findpaths import determine_setup
 
         rootdir, inipath = determine_setup(
-            inifile=None, override_ini=None, args=list(paths), rootdir_cmd_arg=None,
-            invocation_dir=Path.cwd())[:2]
+            inifile=None,
+            override_ini=None,
+            args=list(paths),
+            rootdir_cmd_arg=None,
+            invocation_dir=Path.cwd(),
+        )[:2]
         return str(rootdir), str(inipath) if inipath is not None else None
     except Exception as exc:  # another pytest's signature, a configuration it refuses
         folder = _folder_holding(paths)
         if warn is not None:
-            warn(f"pytest could not say which root folder it would take for the tests given "
-                 f"({type(exc).__name__}: {clip(str(exc), 200)}); the run takes {folder}, "
-                 "the folder holding them, and names its tests from there: their node ids, "
-                 "and so each test's seed and citizens, may differ from a plain pytest run's "
-                 "(and no pytest configuration of theirs is read)")
+            warn(
+                f"pytest could not say which root folder it would take for the tests given "
+                f"({type(exc).__name__}: {clip(str(exc), 200)}); the run takes {folder}, "
+                "the folder holding them, and names its tests from there: their node ids, "
+                "and so each test's seed and citizens, may differ from a plain pytest run's "
+                "(and no pytest configuration of theirs is read)"
+            )
         return folder, None
 
 
@@ -895,15 +1052,21 @@ processes until the machine gave out."""
 def _workers_problem(options: RunOptions) -> str | None:
     if options.workers is not None and options.workers <= 1:
         return None
-    cpus = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-            else os.cpu_count() or 1)  # the CPUs this process may use (a container's)
+    cpus = (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    )  # the CPUs this process may use (a container's)
     most = MAX_WORKERS_PER_CPU * cpus
     if options.workers is not None and options.workers > most:
-        return (f"--workers {options.workers} is more than this machine can run: at most "
-                f"{most} ({MAX_WORKERS_PER_CPU} per CPU); leave it out for one per CPU")
-    remote = remote_workers_problem(options.workers, targets_given(options.vneid_url,
-                                                                   options.vssid_url),
-                                    option="--workers", one_process="--workers 1")
+        return (
+            f"--workers {options.workers} is more than this machine can run: at most "
+            f"{most} ({MAX_WORKERS_PER_CPU} per CPU); leave it out for one per CPU"
+        )
+    remote = remote_workers_problem(
+        options.workers,
+        targets_given(options.vneid_url, options.vssid_url),
+        option="--workers",
+        one_process="--workers 1",
+    )
     if remote is not None:
         return remote
     if importlib.util.find_spec("xdist") is None:
@@ -915,13 +1078,16 @@ def targets_shown(options: RunOptions) -> tuple[str, str]:
     """The VNeID and the VssID a run tests, as its reports name them: a target's URL
     (its password redacted), or ``embedded``, with how a deliberately broken mock is
     broken."""
+
     def shown(url: str | None, broken: str) -> str:
         if url:
             return redact_url(url)
         return f"embedded, {broken}" if broken else "embedded"
 
-    return (shown(options.vneid_url, options.broken.describe_vneid()),
-            shown(options.vssid_url, options.broken.describe_rp()))
+    return (
+        shown(options.vneid_url, options.broken.describe_vneid()),
+        shown(options.vssid_url, options.broken.describe_rp()),
+    )
 
 
 def report_name(options: RunOptions, plan: str) -> str:
@@ -929,12 +1095,10 @@ def report_name(options: RunOptions, plan: str) -> str:
     one CI job, the main job and two vendor plans, read alike)."""
     from reports.allure_html import DEFAULT_NAME
 
-    if plan == ALL and not options.vneid_url and not options.vssid_url \
-            and not options.broken:
+    if plan == ALL and not options.vneid_url and not options.vssid_url and not options.broken:
         return DEFAULT_NAME
     vneid, vssid = targets_shown(options)
-    return (f"VNeID → VssID login: plan {plan} (VNeID {vneid}, VssID {vssid}) "
-            "(vneid-harness)")
+    return f"VNeID → VssID login: plan {plan} (VNeID {vneid}, VssID {vssid}) (vneid-harness)"
 
 
 def allure_html(out: Path, console: Console, *, name: str | None = None) -> Path | None:
@@ -951,16 +1115,19 @@ def allure_html(out: Path, console: Console, *, name: str | None = None) -> Path
 
     try:
         made = generate_report(
-            out / "allure-results", out / "allure-report", name=name or DEFAULT_NAME,
+            out / "allure-results",
+            out / "allure-report",
+            name=name or DEFAULT_NAME,
             history=out / "history" / "history.jsonl",
-            on_wait=lambda folder: console.print(escape(waiting_message(folder)),
-                                                 highlight=False))
+            on_wait=lambda folder: console.print(escape(waiting_message(folder)), highlight=False),
+        )
     except AllureToolMissing as exc:
         console.print(f"[yellow]no Allure HTML report:[/] {escape(str(exc))}", highlight=False)
         return None
     except ReportError as exc:
-        console.print(f"[bold red]the Allure HTML report failed:[/] {escape(str(exc))}",
-                      highlight=False)
+        console.print(
+            f"[bold red]the Allure HTML report failed:[/] {escape(str(exc))}", highlight=False
+        )
         return None
     for warning in made.warnings:
         console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
@@ -968,58 +1135,95 @@ def allure_html(out: Path, console: Console, *, name: str | None = None) -> Path
     return made.index
 
 
-def _print_verdict(console: Console, result: ConformanceResult, options: RunOptions,
-                   elapsed: float, *, before: int = 0) -> None:
+def _print_verdict(
+    console: Console,
+    result: ConformanceResult,
+    options: RunOptions,
+    elapsed: float,
+    *,
+    before: int = 0,
+) -> None:
     """The failures, the clause table and the counts; ``before``: how many warnings were
     printed before the tests (:func:`target_warnings`), which the counts name apart from
     the tests' own WARNING status."""
     for test in result.tests:
         if test.status in ("FAILED", "WARNING"):
             tag = test.shown_status
-            colour = ("magenta" if test.expected else "yellow" if test.status == "WARNING"
-                      else "bold red")
-            console.print(f"[{colour}]{tag}[/] {escape(test.nodeid)}\n    "
-                          f"{escape(test.message)}", highlight=False)
+            colour = (
+                "magenta" if test.expected else "yellow" if test.status == "WARNING" else "bold red"
+            )
+            console.print(
+                f"[{colour}]{tag}[/] {escape(test.nodeid)}\n    {escape(test.message)}",
+                highlight=False,
+            )
             if test.replay and not test.expected:
-                console.print(f"    to replay it alone: {escape(test.replay)}", highlight=False,
-                              soft_wrap=True)
+                console.print(
+                    f"    to replay it alone: {escape(test.replay)}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
     if result.coverage_required:  # in a partial run an entry may just not have been run
         for entry in result.unused_expected:
-            console.print(f"[yellow]UNUSED EXPECTED FAILURE[/] test {escape(entry.test)!r}, "
-                          f"clause {entry.clause}: no test of the run matched it (does the "
-                          "glob match a test id, does that test cover the clause, does an "
-                          "earlier entry take it?): fix or remove the entry", highlight=False)
+            console.print(
+                f"[yellow]UNUSED EXPECTED FAILURE[/] test {escape(entry.test)!r}, "
+                f"clause {entry.clause}: no test of the run matched it (does the "
+                "glob match a test id, does that test cover the clause, does an "
+                "earlier entry take it?): fix or remove the entry",
+                highlight=False,
+            )
     for test in result.unexpected_passes:
         said = test.unexpected_pass.status if test.unexpected_pass else "FAILED"
-        console.print(f"[yellow]UNEXPECTED PASS[/] {escape(test.nodeid)} passed although the "
-                      f"expected-failures file says {said}: update the file", highlight=False)
+        console.print(
+            f"[yellow]UNEXPECTED PASS[/] {escape(test.nodeid)} passed although the "
+            f"expected-failures file says {said}: update the file",
+            highlight=False,
+        )
     console.print(clause_table(result))
     if result.interrupted:
-        reached = (f"{len(result.unreached_clauses)} clauses of the plan were not reached"
-                   if not result.partial else "a partial run")
-        console.print(f"[bold red]the run stopped early:[/] {escape(result.interrupted)} "
-                      f"({len(result.tests)} tests ran; {reached})", highlight=False)
+        reached = (
+            f"{len(result.unreached_clauses)} clauses of the plan were not reached"
+            if not result.partial
+            else "a partial run"
+        )
+        console.print(
+            f"[bold red]the run stopped early:[/] {escape(result.interrupted)} "
+            f"({len(result.tests)} tests ran; {reached})",
+            highlight=False,
+        )
     elif result.missing_clauses and result.coverage_required:
-        console.print(f"[bold red]coverage error:[/] no test of plan {result.plan.name} covers "
-                      f"{', '.join(result.missing_clauses)}", highlight=False)
+        console.print(
+            f"[bold red]coverage error:[/] no test of plan {result.plan.name} covers "
+            f"{', '.join(result.missing_clauses)}",
+            highlight=False,
+        )
     elif result.missing_clauses:
-        console.print(f"(a partial run: {len(result.missing_clauses)} clauses of the plan "
-                      "were not selected)", highlight=False)
+        console.print(
+            f"(a partial run: {len(result.missing_clauses)} clauses of the plan were not selected)",
+            highlight=False,
+        )
     # the clause table's statuses, counted once each (FAILED: only what fails the run)
     counts = result.counts()
-    console.print(f"{counts['PASSED']} passed, {counts['FAILED']} failed, "
-                  f"{counts['EXPECTED FAILED']} expected failed, {counts['SKIPPED']} skipped",
-                  highlight=False)
-    also = (f" (and {before} before the tests, printed above)" if before else "")
-    console.print(f"{counts['WARNING']} warnings{also}, {counts['EXPECTED WARNING']} expected "
-                  f"warnings, {counts['unexpected_passes']} unexpected passes; "
-                  f"in {elapsed:.1f}s, seed {options.seed}; verdict "
-                  f"{'OK' if result.ok else 'NOT OK'}", highlight=False)
+    console.print(
+        f"{counts['PASSED']} passed, {counts['FAILED']} failed, "
+        f"{counts['EXPECTED FAILED']} expected failed, {counts['SKIPPED']} skipped",
+        highlight=False,
+    )
+    also = f" (and {before} before the tests, printed above)" if before else ""
+    console.print(
+        f"{counts['WARNING']} warnings{also}, {counts['EXPECTED WARNING']} expected "
+        f"warnings, {counts['unexpected_passes']} unexpected passes; "
+        f"in {elapsed:.1f}s, seed {options.seed}; verdict "
+        f"{'OK' if result.ok else 'NOT OK'}",
+        highlight=False,
+    )
     failed = [t for t in result.tests if t.status == "FAILED" and not t.expected]
     if failed and not result.interrupted and not any(t.replay for t in failed):
         # (a run stopped early: its last failures say why; each failure with its own
         # replay line said it above)
         name = failed[0].nodeid.rsplit("::", 1)[-1].split("[", 1)[0]
-        console.print(f"to run a failed test again alone: the same command with --seed "
-                      f"{options.seed} -k {shlex.quote(name)} (its test name; the same seed "
-                      "gives it the same citizens)", highlight=False)
+        console.print(
+            f"to run a failed test again alone: the same command with --seed "
+            f"{options.seed} -k {shlex.quote(name)} (its test name; the same seed "
+            "gives it the same citizens)",
+            highlight=False,
+        )

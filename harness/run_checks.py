@@ -79,8 +79,9 @@ provider by default (its ``--vneid-port`` and ``--vssid-port``)."""
 def targets_given(vneid_url: str | None, vssid_url: str | None) -> list[str]:
     """The target options given (``--vneid-url``, ``--vssid-url``), as the checks below name
     them."""
-    return [option for option, url in (("--vneid-url", vneid_url), ("--vssid-url", vssid_url))
-            if url]
+    return [
+        option for option, url in (("--vneid-url", vneid_url), ("--vssid-url", vssid_url)) if url
+    ]
 
 
 def target_url_problem(option: str, url: str | None) -> str | None:
@@ -91,8 +92,10 @@ def target_url_problem(option: str, url: str | None) -> str | None:
         return None
     example = f"(for example {option} http://127.0.0.1:{SERVE_PORTS.get(option, 8801)})"
     if not url.strip():  # an unset shell variable: not "no target" (the embedded mocks)
-        return (f"{option} {EMPTY}: give the target's URL {example}, or leave the option out "
-                "to run against the embedded mock providers")
+        return (
+            f"{option} {EMPTY}: give the target's URL {example}, or leave the option out "
+            "to run against the embedded mock providers"
+        )
     shown = redact_url(url)
     if not url[:8].lower().startswith(("http://", "https://")):  # RFC 3986 §3.1: any case
         if "@" in url and "://" not in url:  # no URL to redact in: what follows the user info
@@ -112,8 +115,10 @@ def vssid_without_vneid_problem(vneid_url: str | None, vssid_url: str | None) ->
     harness's in-process provider."""
     if not vssid_url or vneid_url:
         return None
-    return ("--vssid-url needs --vneid-url: a VssID backend out of process can only trust a "
-            "VNeID provider it can reach (e.g. both from vneid-harness serve)")
+    return (
+        "--vssid-url needs --vneid-url: a VssID backend out of process can only trust a "
+        "VNeID provider it can reach (e.g. both from vneid-harness serve)"
+    )
 
 
 def admin_token_problem(admin_token: str | None) -> str | None:
@@ -126,13 +131,16 @@ def admin_token_problem(admin_token: str | None) -> str | None:
         return None
     where = f"--admin-token (or {ADMIN_TOKEN_ENV})"
     if not admin_token:
-        return (f"{where} is empty; give a token, or leave it out to serve the test-control "
-                "API to loopback callers only (S-6)")
-    if (not all(" " <= ch <= "~" for ch in admin_token)
-            or admin_token != admin_token.strip(" ")):
-        return (f"{where} must be printable ASCII with no space at either end: clients send "
-                "it in the X-Harness-Admin-Token HTTP header, which cannot carry it "
-                "otherwise; choose another token")
+        return (
+            f"{where} is empty; give a token, or leave it out to serve the test-control "
+            "API to loopback callers only (S-6)"
+        )
+    if not all(" " <= ch <= "~" for ch in admin_token) or admin_token != admin_token.strip(" "):
+        return (
+            f"{where} must be printable ASCII with no space at either end: clients send "
+            "it in the X-Harness-Admin-Token HTTP header, which cannot carry it "
+            "otherwise; choose another token"
+        )
     return None
 
 
@@ -142,9 +150,11 @@ def admin_token_env_problem(given: str | None, environ: Mapping[str, str]) -> st
     with one, and ``serve`` served the control API without one."""
     if given is not None or environ.get(ADMIN_TOKEN_ENV) != "":
         return None
-    return (f"{ADMIN_TOKEN_ENV} is set but empty: set it to the token (the one the targets "
-            "were served with; for serve, the one to require), pass --admin-token, or unset "
-            "it (without a token the test-control API answers loopback callers only, S-6)")
+    return (
+        f"{ADMIN_TOKEN_ENV} is set but empty: set it to the token (the one the targets "
+        "were served with; for serve, the one to require), pass --admin-token, or unset "
+        "it (without a token the test-control API answers loopback callers only, S-6)"
+    )
 
 
 def broken_with_targets_problem(broken: Sequence[str], targets: Sequence[str]) -> str | None:
@@ -155,19 +165,23 @@ def broken_with_targets_problem(broken: Sequence[str], targets: Sequence[str]) -
         return None
     given = " and ".join(broken)
     verb = "break" if len(broken) > 1 else "breaks"
-    return (f"{given} {verb} the harness's embedded mocks, to preview a failing verdict; a "
-            f"server of yours is tested as it is: leave out {given}, or "
-            f"{' and '.join(targets)}")
+    return (
+        f"{given} {verb} the harness's embedded mocks, to preview a failing verdict; a "
+        f"server of yours is tested as it is: leave out {given}, or "
+        f"{' and '.join(targets)}"
+    )
 
 
 REMOTE_TESTS_TAKE_TURNS = (
     "tests against remote providers share their state (request logs, clocks, faults) and "
-    "must take turns")
+    "must take turns"
+)
 """Why a run against ``--vneid-url``/``--vssid-url`` has one worker (``run`` and pytest)."""
 
 
-def remote_workers_problem(workers: int | None, targets: Sequence[str], *, option: str,
-                           one_process: str) -> str | None:
+def remote_workers_problem(
+    workers: int | None, targets: Sequence[str], *, option: str, one_process: str
+) -> str | None:
     """More than one worker (``workers``; ``None``: one per CPU) against remote targets (the
     target options given, ``targets``): the workers' tests change the same providers'
     clocks, faults and settings under each other and fail for it. ``option`` names how the
@@ -176,5 +190,7 @@ def remote_workers_problem(workers: int | None, targets: Sequence[str], *, optio
     if not targets or (workers is not None and workers <= 1):
         return None
     shown = "auto" if workers is None else str(workers)
-    return (f"{option} {shown} with {' and '.join(targets)}: {REMOTE_TESTS_TAKE_TURNS}; run "
-            f"them in one process ({one_process})")
+    return (
+        f"{option} {shown} with {' and '.join(targets)}: {REMOTE_TESTS_TAKE_TURNS}; run "
+        f"them in one process ({one_process})"
+    )

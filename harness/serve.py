@@ -40,15 +40,27 @@ from harness.protocol.redaction import redact_secret_shapes
 from harness.targets import check_admin_token
 from mock_providers.state import StateWriteError
 
-__all__ = ["HOST", "ServedInThread", "ServedProviders", "ServedVNeID", "bind_loopback",
-           "build_served", "check_admin_token", "check_capacity", "is_loopback", "run_servers"]
+__all__ = [
+    "HOST",
+    "ServedInThread",
+    "ServedProviders",
+    "ServedVNeID",
+    "bind_loopback",
+    "build_served",
+    "check_admin_token",
+    "check_capacity",
+    "is_loopback",
+    "run_servers",
+]
 
 HOST = "127.0.0.1"
 _WILDCARDS = frozenset({"0.0.0.0", "::", ""})  # noqa: S104 (recognised, not bound here)
 
 
-_HOST_NAME = re.compile(r"(?=.{1,253}\Z)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
-                        r"(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?")
+_HOST_NAME = re.compile(
+    r"(?=.{1,253}\Z)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+    r"(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?"
+)
 """A host name: RFC 1123 labels, and ``_`` as well (Docker Compose service names)."""
 
 
@@ -64,17 +76,25 @@ def check_public_host(value: str) -> str:
     if _HOST_NAME.fullmatch(value):
         return value
     shown = repr(redact_secret_shapes(f"//{value}")[2:])  # user:password@host: S-5
-    raise ConfigError(f"--public-host {shown}: give a host name or an IP address only, "
-                      "without scheme, port or path (e.g. idp.example.test); the ports are "
-                      "--vneid-port and --vssid-port")
+    raise ConfigError(
+        f"--public-host {shown}: give a host name or an IP address only, "
+        "without scheme, port or path (e.g. idp.example.test); the ports are "
+        "--vneid-port and --vssid-port"
+    )
 
 
 def _url(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def bind_loopback(port: int, host: str = HOST, *, option: str | None = None,
-                  who: str = "", busy: str | None = None) -> socket.socket:
+def bind_loopback(
+    port: int,
+    host: str = HOST,
+    *,
+    option: str | None = None,
+    who: str = "",
+    busy: str | None = None,
+) -> socket.socket:
     """A listening TCP socket on ``host:port`` (0 picks a free port); IPv6 when ``host`` is.
 
     ``option``: the command-line option that gave ``port``, and ``who``: what listens there
@@ -97,16 +117,24 @@ def bind_loopback(port: int, host: str = HOST, *, option: str | None = None,
         sock.close()
         subject = f"{who} cannot listen" if who else "cannot listen"
         if isinstance(exc, socket.gaierror):
-            advice = (f"the host {host!r} cannot be resolved; give --host an address of this "
-                      "machine (127.0.0.1, 0.0.0.0, ::1) or a name that resolves to one")
+            advice = (
+                f"the host {host!r} cannot be resolved; give --host an address of this "
+                "machine (127.0.0.1, 0.0.0.0, ::1) or a name that resolves to one"
+            )
         elif exc.errno in (errno.EADDRINUSE, errno.EACCES):
-            advice = busy or (f"give another {option} or stop what holds it" if option
-                              else "pick another port or stop what holds it")
-            raise ConfigError(f"{subject} on {host}:{port}{given} ({exc.strerror}): "
-                              f"{advice}") from None
+            advice = busy or (
+                f"give another {option} or stop what holds it"
+                if option
+                else "pick another port or stop what holds it"
+            )
+            raise ConfigError(
+                f"{subject} on {host}:{port}{given} ({exc.strerror}): {advice}"
+            ) from None
         else:
-            advice = (f"{host} is not an address of this machine; give --host one of its "
-                      "addresses (127.0.0.1, 0.0.0.0, ::1)")
+            advice = (
+                f"{host} is not an address of this machine; give --host one of its "
+                "addresses (127.0.0.1, 0.0.0.0, ::1)"
+            )
         # the host is wrong, not the port: no port option to change
         raise ConfigError(f"{subject} on {host}:{port} ({exc.strerror}); {advice}") from None
     sock.listen(1024)
@@ -133,8 +161,9 @@ class ServedProviders:
     """Set by :func:`run_servers` at the stop: the changes the state file could not keep."""
 
 
-def seed_personas(vneid: Any, vssid: Any, personas: Sequence[Persona], *,
-                  source: Path | None = None) -> list[str]:
+def seed_personas(
+    vneid: Any, vssid: Any, personas: Sequence[Persona], *, source: Path | None = None
+) -> list[str]:
     """Load personas into the VNeID mock and their VssID accounts into the VssID mock; returns
     the personal ids whose record already there (from a state file) was different.
 
@@ -151,28 +180,31 @@ def seed_personas(vneid: Any, vssid: Any, personas: Sequence[Persona], *,
         where = f"{source or 'personas'}: personas[{index}]"
         account = persona.to_vssid_account_json()
         if account is not None:
-            _check_account_against_stored(vssid.account_store, persona.personal_id,
-                                          account["bhxh_code"], where)
+            _check_account_against_stored(
+                vssid.account_store, persona.personal_id, account["bhxh_code"], where
+            )
         try:
             record = PersonaRecord.from_json(persona.to_vneid_json())
             stored = vneid.persona(persona.personal_id)
             account_record = AccountRecord.from_json(account) if account is not None else None
             stored_account = vssid.account_store.find_by_personal_id(persona.personal_id)
             if (stored is not None and stored != record) or (
-                    account_record is not None and stored_account is not None
-                    and stored_account != account_record):
+                account_record is not None
+                and stored_account is not None
+                and stored_account != account_record
+            ):
                 replaced.append(persona.personal_id)
             vneid.add_persona(record)
             if account_record is not None:
                 vssid.add_account(account_record)
         except ProtocolError as exc:
-            raise ConfigError(f"{where} (personal_id {persona.personal_id}): "
-                              f"{exc.description}") from None
+            raise ConfigError(
+                f"{where} (personal_id {persona.personal_id}): {exc.description}"
+            ) from None
     return replaced
 
 
-def _check_account_against_stored(store: Any, personal_id: str, bhxh_code: str,
-                                  where: str) -> None:
+def _check_account_against_stored(store: Any, personal_id: str, bhxh_code: str, where: str) -> None:
     """P-1, one account per person, against the accounts already stored (the state file):
     the person may not have another account, and the account may not be another person's
     (loading it would replace that person's account without a word)."""
@@ -182,18 +214,24 @@ def _check_account_against_stored(store: Any, personal_id: str, bhxh_code: str,
             f"{where}.vssid_account.bhxh_code: {bhxh_code}, but personal_id {personal_id} "
             f"already has the VssID account {linked.bhxh_code} in the state file (one "
             f"account per person, P-1); give this entry bhxh_code {linked.bhxh_code}, or "
-            "remove the entry")
+            "remove the entry"
+        )
     owned = store.get(bhxh_code)
     if owned is not None and owned.personal_id != personal_id:
         raise ConfigError(
             f"{where}.vssid_account.bhxh_code: {bhxh_code} is already the VssID account of "
             f"personal_id {owned.personal_id} in the state file (one account per person, "
-            "P-1); give this entry a bhxh_code of its own, or remove the entry")
+            "P-1); give this entry a bhxh_code of its own, or remove the entry"
+        )
 
 
-def check_capacity(personas: Sequence[Persona], source: Path | None, *,
-                   stored_personas: Iterable[str] = (),
-                   stored_accounts: Iterable[str] = ()) -> None:
+def check_capacity(
+    personas: Sequence[Persona],
+    source: Path | None,
+    *,
+    stored_personas: Iterable[str] = (),
+    stored_accounts: Iterable[str] = (),
+) -> None:
     """What one serve holds: at most ``MAX_PERSONAS`` personas and ``MAX_ACCOUNTS`` VssID
     accounts, counting those the state file already stores; more is a :class:`ConfigError`
     that says to trim or split the persona file ``source`` (checked before anything loads)."""
@@ -201,9 +239,14 @@ def check_capacity(personas: Sequence[Persona], source: Path | None, *,
     from mock_providers.vssid.accounts import MAX_ACCOUNTS
 
     for what, limit, stored, new in (
-            ("personas", MAX_PERSONAS, set(stored_personas), {p.personal_id for p in personas}),
-            ("VssID accounts", MAX_ACCOUNTS, set(stored_accounts),
-             {p.bhxh_code for p in personas if p.bhxh_code is not None})):
+        ("personas", MAX_PERSONAS, set(stored_personas), {p.personal_id for p in personas}),
+        (
+            "VssID accounts",
+            MAX_ACCOUNTS,
+            set(stored_accounts),
+            {p.bhxh_code for p in personas if p.bhxh_code is not None},
+        ),
+    ):
         total = len(stored | new)
         if total <= limit:
             continue
@@ -211,10 +254,12 @@ def check_capacity(personas: Sequence[Persona], source: Path | None, *,
             raise ConfigError(
                 f"{source}: its {len(new)} {what} and those of the state file make {total}, "
                 f"more than the {limit} one serve holds; trim the persona file, or split it "
-                "and serve each part with a state file of its own")
+                "and serve each part with a state file of its own"
+            )
         raise ConfigError(
             f"{source}: {total} {what}, more than the {limit} one serve holds; trim the file, "
-            f"or split it into files of at most {limit} and serve each apart")
+            f"or split it into files of at most {limit} and serve each apart"
+        )
 
 
 def check_exposure(host: str, admin_token: str | None) -> None:
@@ -225,7 +270,8 @@ def check_exposure(host: str, admin_token: str | None) -> None:
             f"--host {shown} serves the providers beyond loopback, and their test-control API "
             "(/_harness/, which rewrites personas, clients and clocks) with them; give an "
             "admin token with --admin-token or VNEID_HARNESS_ADMIN_TOKEN (S-6), or serve on "
-            "127.0.0.1")
+            "127.0.0.1"
+        )
 
 
 def _open_state(state_file: Path | None) -> Any:
@@ -236,19 +282,28 @@ def _open_state(state_file: Path | None) -> Any:
     directory = state_file.parent
     if not directory.is_dir():
         problem = "is not a directory" if directory.exists() else "does not exist"
-        raise ConfigError(f"--state {state_file}: the directory {directory} {problem}; create "
-                          "it, or give a path in an existing directory")
+        raise ConfigError(
+            f"--state {state_file}: the directory {directory} {problem}; create "
+            "it, or give a path in an existing directory"
+        )
     try:
         return StateFile(state_file, exclusive=True)  # one serve per state file
     except StateFileError as exc:
         raise ConfigError(str(exc)) from None
 
 
-def build_served(vneid_port: int, vssid_port: int, *, personas_file: Path | None = None,
-                 admin_token: str | None = None, profile: Profile = DEFAULT_PROFILE,
-                 host: str = HOST, public_host: str | None = None,
-                 state_file: Path | None = None,
-                 broken: BrokenMocks | None = None) -> ServedProviders:
+def build_served(
+    vneid_port: int,
+    vssid_port: int,
+    *,
+    personas_file: Path | None = None,
+    admin_token: str | None = None,
+    profile: Profile = DEFAULT_PROFILE,
+    host: str = HOST,
+    public_host: str | None = None,
+    state_file: Path | None = None,
+    broken: BrokenMocks | None = None,
+) -> ServedProviders:
     """Bind both ports, then build the providers with the URLs actually bound.
 
     ``public_host`` is the host name in the issuer and base URLs (default: ``host``, or
@@ -264,8 +319,10 @@ def build_served(vneid_port: int, vssid_port: int, *, personas_file: Path | None
     check_admin_token(admin_token)
     check_exposure(host, admin_token)
     if vneid_port == vssid_port != 0:
-        raise ConfigError(f"--vneid-port and --vssid-port are both {vneid_port}; each provider "
-                          "needs a port of its own (0 picks a free one)")
+        raise ConfigError(
+            f"--vneid-port and --vssid-port are both {vneid_port}; each provider "
+            "needs a port of its own (0 picks a free one)"
+        )
     if public_host is not None:
         public_host = check_public_host(public_host)
     personas = load_personas(personas_file) if personas_file is not None else []
@@ -287,19 +344,33 @@ def build_served(vneid_port: int, vssid_port: int, *, personas_file: Path | None
     try:
         entropy = SystemEntropy()
         vneid = VNeIDProvider(
-            VNeIDSettings(issuer=vneid_url, profile=profile, admin_token=admin_token,
-                          **(broken.vneid_settings() if broken else {})),
-            entropy=entropy, state=state,
+            VNeIDSettings(
+                issuer=vneid_url,
+                profile=profile,
+                admin_token=admin_token,
+                **(broken.vneid_settings() if broken else {}),
+            ),
+            entropy=entropy,
+            state=state,
         )
         vssid = VssIDProvider(
-            VssIDSettings(profile=profile, issuer=vneid_url, base_url=vssid_url,
-                          admin_token=admin_token,
-                          skip_checks=broken.rp if broken else frozenset()),
-            entropy=entropy, issuer_transport=None, state=state,
+            VssIDSettings(
+                profile=profile,
+                issuer=vneid_url,
+                base_url=vssid_url,
+                admin_token=admin_token,
+                skip_checks=broken.rp if broken else frozenset(),
+            ),
+            entropy=entropy,
+            issuer_transport=None,
+            state=state,
         )
-        check_capacity(personas, personas_file,
-                       stored_personas=[p.personal_id for p in vneid.personas()],
-                       stored_accounts=[a.bhxh_code for a in vssid.accounts()])
+        check_capacity(
+            personas,
+            personas_file,
+            stored_personas=[p.personal_id for p in vneid.personas()],
+            stored_accounts=[a.bhxh_code for a in vssid.accounts()],
+        )
         replaced: list[str] = []
         backup = None
         if state is not None:
@@ -314,7 +385,8 @@ def build_served(vneid_port: int, vssid_port: int, *, personas_file: Path | None
                     f"cannot write the state file {state_file} ({exc.reason}); serve did not "
                     "start and left the file as it was: make it writable, free space on its "
                     "disk (a write needs room for a second copy), or give another --state "
-                    "file") from None
+                    "file"
+                ) from None
         else:
             seed_personas(vneid, vssid, personas, source=personas_file)
     except Exception as exc:
@@ -328,8 +400,9 @@ def build_served(vneid_port: int, vssid_port: int, *, personas_file: Path | None
         if isinstance(exc, StateFileError | ProtocolError | ValueError):
             raise ConfigError(str(exc)) from None
         raise
-    return ServedProviders(vneid, vssid, vneid_url, vssid_url, (vneid_sock, vssid_sock), state,
-                           tuple(replaced), backup)
+    return ServedProviders(
+        vneid, vssid, vneid_url, vssid_url, (vneid_sock, vssid_sock), state, tuple(replaced), backup
+    )
 
 
 class _Server(uvicorn.Server):
@@ -346,8 +419,13 @@ def _servers(apps: Sequence[Any], log_level: str, http: str = "h11") -> list[_Se
     return [_Server(uvicorn_config(app, log_level=log_level, http=http)) for app in apps]
 
 
-async def _serve_all(servers: Sequence[_Server], sockets: Sequence[socket.socket],
-                     on_ready: Callable[[], None] | None, *, signals: bool) -> None:
+async def _serve_all(
+    servers: Sequence[_Server],
+    sockets: Sequence[socket.socket],
+    on_ready: Callable[[], None] | None,
+    *,
+    signals: bool,
+) -> None:
     loop = asyncio.get_running_loop()
 
     def stop() -> None:
@@ -360,8 +438,10 @@ async def _serve_all(servers: Sequence[_Server], sockets: Sequence[socket.socket
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(sig, stop)
-    tasks = [asyncio.create_task(server.serve(sockets=[sock]))
-             for server, sock in zip(servers, sockets, strict=True)]
+    tasks = [
+        asyncio.create_task(server.serve(sockets=[sock]))
+        for server, sock in zip(servers, sockets, strict=True)
+    ]
     while not all(server.started for server in servers):
         if any(task.done() for task in tasks):
             break
@@ -374,8 +454,13 @@ async def _serve_all(servers: Sequence[_Server], sockets: Sequence[socket.socket
         stop()
 
 
-def run_servers(served: ServedProviders, *, on_ready: Callable[[], None] | None = None,
-                log_level: str = "warning", http: str = "h11") -> None:
+def run_servers(
+    served: ServedProviders,
+    *,
+    on_ready: Callable[[], None] | None = None,
+    log_level: str = "warning",
+    http: str = "h11",
+) -> None:
     """Serve both providers until SIGINT or SIGTERM; then close the sockets. ``http``: the
     stack (:data:`mock_providers._served.HTTP_STACKS`)."""
     from mock_providers._served import run_loop
@@ -398,22 +483,29 @@ class ServedInThread:
     waits until both listen, and on exit stops them and closes their sockets, also when the
     body failed."""
 
-    def __init__(self, served: ServedProviders, *, log_level: str = "warning",
-                 startup_timeout: float = 10.0, http: str = "h11") -> None:
+    def __init__(
+        self,
+        served: ServedProviders,
+        *,
+        log_level: str = "warning",
+        startup_timeout: float = 10.0,
+        http: str = "h11",
+    ) -> None:
         self.served = served
         self._http = http
         self._servers = _servers((served.vneid.app, served.vssid.app), log_level, http)
         self._timeout = startup_timeout
         self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._main, name="served-providers",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._main, name="served-providers", daemon=True)
 
     def _main(self) -> None:
         from mock_providers._served import run_loop
 
         try:
-            run_loop(_serve_all(self._servers, self.served.sockets, self._ready.set,
-                                signals=False), self._http)
+            run_loop(
+                _serve_all(self._servers, self.served.sockets, self._ready.set, signals=False),
+                self._http,
+            )
         finally:
             self._ready.set()
 
@@ -422,8 +514,10 @@ class ServedInThread:
         self._ready.wait(self._timeout)
         if not all(server.started for server in self._servers):
             self.__exit__()
-            raise ConfigError(f"the providers did not start on {self.served.vneid_url} and "
-                              f"{self.served.vssid_url} within {self._timeout} s")
+            raise ConfigError(
+                f"the providers did not start on {self.served.vneid_url} and "
+                f"{self.served.vssid_url} within {self._timeout} s"
+            )
         return self.served
 
     def __exit__(self, *exc: object) -> None:
@@ -441,11 +535,17 @@ class ServedVNeID:
     """The harness VNeID served on loopback in a background thread (a context manager), for
     a relying party under test that must reach it over HTTP."""
 
-    def __init__(self, port: int, *, admin_token: str | None = None,
-                 profile: Profile = DEFAULT_PROFILE, startup_timeout: float = 10.0,
-                 client_secret: str | None = None,
-                 auth_method: str = "client_secret_basic",
-                 seed: int | str | None = None) -> None:
+    def __init__(
+        self,
+        port: int,
+        *,
+        admin_token: str | None = None,
+        profile: Profile = DEFAULT_PROFILE,
+        startup_timeout: float = 10.0,
+        client_secret: str | None = None,
+        auth_method: str = "client_secret_basic",
+        seed: int | str | None = None,
+    ) -> None:
         """``client_secret`` and ``auth_method``: how the relying party under test
         authenticates as the profile's ``vssid`` client (default: §11's). ``seed``: the
         run's; its signing key, pairwise ``sub`` values, codes and tokens are drawn from it
@@ -456,23 +556,33 @@ class ServedVNeID:
 
         check_admin_token(admin_token)
         if client_secret is not None and not client_secret:
-            raise ConfigError("--rp-client-secret is empty; give the client secret the "
-                              "relying party under test uses, or leave the option out")
+            raise ConfigError(
+                "--rp-client-secret is empty; give the client secret the "
+                "relying party under test uses, or leave the option out"
+            )
         try:
             method = secret_auth_method(auth_method)
         except ValueError as exc:
             raise ConfigError(f"--rp-auth-method {exc}") from None
         self._sock = bind_loopback(
-            port, option="--serve-vneid-port", who="the harness VNeID",
+            port,
+            option="--serve-vneid-port",
+            who="the harness VNeID",
             # the relying party looks for its issuer at one port: another one fails the run
             busy="give another --serve-vneid-port, one your relying party's issuer names, "
-                 "or stop what holds it")
+            "or stop what holds it",
+        )
         self.url = f"http://{HOST}:{self._sock.getsockname()[1]}"
         self.provider = VNeIDProvider(
-            VNeIDSettings(issuer=self.url, profile=profile, admin_token=admin_token,
-                          vssid_client_secret=client_secret or DEFAULT_VSSID_CLIENT_SECRET,
-                          vssid_auth_method=method),
-            entropy=SystemEntropy() if seed is None else SeededEntropy(f"{seed}/served-vneid"))
+            VNeIDSettings(
+                issuer=self.url,
+                profile=profile,
+                admin_token=admin_token,
+                vssid_client_secret=client_secret or DEFAULT_VSSID_CLIENT_SECRET,
+                vssid_auth_method=method,
+            ),
+            entropy=SystemEntropy() if seed is None else SeededEntropy(f"{seed}/served-vneid"),
+        )
         self._server = _servers((self.provider.app,), "warning")[0]
         self._timeout = startup_timeout
         self._thread: threading.Thread | None = None
@@ -523,46 +633,60 @@ class ServedVNeID:
         times = sum(unknown.values())
         named = ", ".join(repr(c) if c is not None else "none" for c in unknown)
         if claimed is None:
-            fix = ("send the client_id in every authorization request of your relying "
-                   f"party ({self.client_id!r}, or yours with a profile file: "
-                   "--protocol-profile FILE with vssid_client_id)")
+            fix = (
+                "send the client_id in every authorization request of your relying "
+                f"party ({self.client_id!r}, or yours with a profile file: "
+                "--protocol-profile FILE with vssid_client_id)"
+            )
         else:
-            fix = (f"give the run a protocol profile naming your relying party's client: "
-                   f"--protocol-profile FILE with vssid_client_id: {claimed} (and its "
-                   "callbacks, vssid_scheme, vssid_link_host and callback_path, where they "
-                   "differ; docs/conformance.md \"Profile files\")")
-        return (f"the harness VNeID refused the relying party's authorization requests "
-                f"{times} time(s) as invalid_client (S-3): they named the client_id(s) "
-                f"{named}, and it registers only {self.client_id!r} (the protocol profile's "
-                f"vssid_client_id), so no login reached /token: {fix}, and run again (the "
-                "failures above may all be this)")
+            fix = (
+                f"give the run a protocol profile naming your relying party's client: "
+                f"--protocol-profile FILE with vssid_client_id: {claimed} (and its "
+                "callbacks, vssid_scheme, vssid_link_host and callback_path, where they "
+                'differ; docs/conformance.md "Profile files")'
+            )
+        return (
+            f"the harness VNeID refused the relying party's authorization requests "
+            f"{times} time(s) as invalid_client (S-3): they named the client_id(s) "
+            f"{named}, and it registers only {self.client_id!r} (the protocol profile's "
+            f"vssid_client_id), so no login reached /token: {fix}, and run again (the "
+            "failures above may all be this)"
+        )
 
     def _token_hint(self) -> str | None:
         from mock_providers.defaults import DEFAULT_VSSID_CLIENT_SECRET
 
         if not self.refusals:
             return None
-        secret = "the secret given (--rp-client-secret or $VNEID_HARNESS_RP_CLIENT_SECRET)" \
-            if self.secret_given else f"the default secret {DEFAULT_VSSID_CLIENT_SECRET}"
+        secret = (
+            "the secret given (--rp-client-secret or $VNEID_HARNESS_RP_CLIENT_SECRET)"
+            if self.secret_given
+            else f"the default secret {DEFAULT_VSSID_CLIENT_SECRET}"
+        )
         auth_method = self.auth_method
-        return (f"the harness VNeID refused the relying party's client authentication at "
-                f"/token {len(self.refusals)}{'+' if len(self.refusals) == 100 else ''} "
-                f"time(s) as invalid_client (T-1), first: {self.refusals[0]}; it was told "
-                f"to expect the {self.client_id} client with {auth_method} and {secret}: "
-                "give the method and secret your relying party uses with --rp-auth-method "
-                "and --rp-client-secret, and run again (the failures above may all be this)")
+        return (
+            f"the harness VNeID refused the relying party's client authentication at "
+            f"/token {len(self.refusals)}{'+' if len(self.refusals) == 100 else ''} "
+            f"time(s) as invalid_client (T-1), first: {self.refusals[0]}; it was told "
+            f"to expect the {self.client_id} client with {auth_method} and {secret}: "
+            "give the method and secret your relying party uses with --rp-auth-method "
+            "and --rp-client-secret, and run again (the failures above may all be this)"
+        )
 
     def __enter__(self) -> ServedVNeID:
         self._thread = threading.Thread(
             target=lambda: asyncio.run(self._server.serve(sockets=[self._sock])),
-            name="served-vneid", daemon=True)
+            name="served-vneid",
+            daemon=True,
+        )
         self._thread.start()
         deadline = time.monotonic() + self._timeout
         while not self._server.started:
             if time.monotonic() > deadline or not self._thread.is_alive():
                 self.__exit__()
-                raise ConfigError(f"the harness VNeID did not start on {self.url} within "
-                                  f"{self._timeout} s")
+                raise ConfigError(
+                    f"the harness VNeID did not start on {self.url} within {self._timeout} s"
+                )
             time.sleep(0.01)
         return self
 

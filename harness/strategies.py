@@ -50,8 +50,12 @@ def _bound(value: str | Version | None, name: str) -> Version | None:
         raise ValueError(f"versions({name}={value!r:.40}): {exc.description}") from None
 
 
-def versions(*, at_least: str | Version | None = None, below: str | Version | None = None,
-             pre_releases: bool = True) -> st.SearchStrategy[str]:
+def versions(
+    *,
+    at_least: str | Version | None = None,
+    below: str | Version | None = None,
+    pre_releases: bool = True,
+) -> st.SearchStrategy[str]:
     """Well-formed app versions (V-1: one to four numeric components, maybe a pre-release
     and build metadata), as text, ordered as V-2 says: ``at_least="1.6.7"`` those the VssID
     gate admits, ``below="2.1.0"`` those the VNeID gate refuses, both for a range. Half the
@@ -61,15 +65,24 @@ def versions(*, at_least: str | Version | None = None, below: str | Version | No
     low, high = _bound(at_least, "at_least"), _bound(below, "below")
     if low is not None and high is not None and not low < high:
         raise ValueError(f"versions(at_least={low}, below={high}): no version lies between")
-    if not pre_releases and low is not None and high is not None \
-            and not Version(low.components) < high:
-        raise ValueError(f"versions(at_least={low}, below={high}, pre_releases=False): no "
-                         "version without a pre-release lies between")
+    if (
+        not pre_releases
+        and low is not None
+        and high is not None
+        and not Version(low.components) < high
+    ):
+        raise ValueError(
+            f"versions(at_least={low}, below={high}, pre_releases=False): no "
+            "version without a pre-release lies between"
+        )
 
     def fits(text: str) -> bool:
         version = parse_version(text)
-        return (low is None or version >= low) and (high is None or version < high) \
+        return (
+            (low is None or version >= low)
+            and (high is None or version < high)
             and (pre_releases or not version.is_prerelease)
+        )
 
     near = [st.just(str(low))] if low is not None else []
     near += [_neighbours(bound, pre_releases) for bound in (low, high) if bound is not None]
@@ -82,11 +95,15 @@ def versions(*, at_least: str | Version | None = None, below: str | Version | No
 def _neighbours(bound: Version, pre_releases: bool) -> st.SearchStrategy[str]:
     """Versions one step from ``bound``: its last component one or two up or down, one
     more component (``1.6.7.1``), or a pre-release of it (``1.6.7-rc.1``, just below)."""
+
     @st.composite
     def draw(draw: st.DrawFn) -> str:
         core = list(bound.components)
-        how = draw(st.sampled_from(["step", "longer", "pre-release"] if pre_releases
-                                   else ["step", "longer"]))
+        how = draw(
+            st.sampled_from(
+                ["step", "longer", "pre-release"] if pre_releases else ["step", "longer"]
+            )
+        )
         if how == "longer" and len(core) < 4:
             return ".".join(map(str, [*core, draw(st.integers(0, 2))]))
         if how == "pre-release":
@@ -101,8 +118,9 @@ _LABELS = ("alpha", "beta", "beta.1", "rc.1", "rc.2", "1")
 """Pre-release labels, in V-2's order where it matters (``alpha`` < ``beta`` < ``rc``)."""
 
 
-def _anywhere(low: Version | None, high: Version | None,
-              pre_releases: bool) -> st.SearchStrategy[str]:
+def _anywhere(
+    low: Version | None, high: Version | None, pre_releases: bool
+) -> st.SearchStrategy[str]:
     """Versions whose leading components lie within the bounds (the components both bounds
     share, then one between theirs), so that few are filtered out."""
     prefix: list[int] = []
@@ -122,8 +140,11 @@ def _anywhere(low: Version | None, high: Version | None,
 
     @st.composite
     def draw(draw: st.DrawFn) -> str:
-        core = [*prefix, draw(st.integers(first, last)),
-                *draw(st.lists(_COMPONENT, min_size=0, max_size=max(3 - k, 0)))]
+        core = [
+            *prefix,
+            draw(st.integers(first, last)),
+            *draw(st.lists(_COMPONENT, min_size=0, max_size=max(3 - k, 0))),
+        ]
         text = ".".join(map(str, core))
         if pre_releases and draw(st.integers(0, 3)) == 0:
             text += "-" + draw(st.sampled_from(_LABELS))
@@ -134,22 +155,26 @@ def _anywhere(low: Version | None, high: Version | None,
     return draw()
 
 
-def personal_ids(*, born_from: dt.date = dt.date(1900, 1, 1),
-                 born_until: dt.date = dt.date(2099, 12, 31)) -> st.SearchStrategy[str]:
+def personal_ids(
+    *, born_from: dt.date = dt.date(1900, 1, 1), born_until: dt.date = dt.date(2099, 12, 31)
+) -> st.SearchStrategy[str]:
     """Well-formed 12-digit ``personal_id`` values (§1: province, century and sex, birth
     year, serial) of citizens born between the two dates (§1 has a century digit for
     1900-2099 only)."""
     if not dt.date(1900, 1, 1) <= born_from <= born_until <= dt.date(2099, 12, 31):
-        raise ValueError(f"personal_ids(born_from={born_from}, born_until={born_until}): "
-                         "give dates in 1900-2099 (the years §1 can write), the first "
-                         "not after the second")
+        raise ValueError(
+            f"personal_ids(born_from={born_from}, born_until={born_until}): "
+            "give dates in 1900-2099 (the years §1 can write), the first "
+            "not after the second"
+        )
 
     @st.composite
     def draw_id(draw: st.DrawFn) -> str:
         birthdate = draw(st.dates(min_value=born_from, max_value=born_until))
         sex: Sex = draw(st.sampled_from(SEXES))
-        return generate_personal_id(random.Random(draw(st.integers(0, 2**32 - 1))),
-                                    birthdate=birthdate, sex=sex)
+        return generate_personal_id(
+            random.Random(draw(st.integers(0, 2**32 - 1))), birthdate=birthdate, sex=sex
+        )
 
     return draw_id()
 
@@ -163,13 +188,16 @@ def personas(**fields: Any) -> st.SearchStrategy[Persona]:
     known = {f.name for f in dataclasses.fields(Persona)}
     unknown = sorted(set(fields) - known)
     if unknown:
-        raise ValueError(f"personas(): unknown field(s) {', '.join(unknown)}; known: "
-                         f"{', '.join(sorted(known))}")
+        raise ValueError(
+            f"personas(): unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+        )
 
     @st.composite
     def draw_persona(draw: st.DrawFn) -> Persona:
-        chosen = {name: draw(value) if isinstance(value, st.SearchStrategy) else value
-                  for name, value in fields.items()}
+        chosen = {
+            name: draw(value) if isinstance(value, st.SearchStrategy) else value
+            for name, value in fields.items()
+        }
         return PersonaFactory(draw(st.integers(0, 2**32 - 1))).new(**chosen)
 
     return draw_persona()

@@ -35,8 +35,11 @@ class _Loader(_BASE):  # type: ignore[misc]
             if isinstance(key, str):
                 if key in seen:
                     raise yaml.constructor.ConstructorError(
-                        None, None, f"the key {key[:80]!r} is given twice in one mapping; "
-                        "keep one", key_node.start_mark)
+                        None,
+                        None,
+                        f"the key {key[:80]!r} is given twice in one mapping; keep one",
+                        key_node.start_mark,
+                    )
                 seen.add(key)
         mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
         return mapping
@@ -48,8 +51,11 @@ def _refuse_aliases(text: str, what: str) -> None:
     for token in yaml.scan(text, Loader=_BASE):
         if isinstance(token, yaml.AliasToken):
             raise yaml.composer.ComposerError(
-                None, None, f"aliases (*name) are not allowed in {what}; write the value out",
-                token.start_mark)
+                None,
+                None,
+                f"aliases (*name) are not allowed in {what}; write the value out",
+                token.start_mark,
+            )
 
 
 def load(text: str, *, what: str) -> Any:

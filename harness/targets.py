@@ -49,12 +49,13 @@ HTTP_DEADLINE = 30.0
 """Seconds a whole exchange with a provider reached over HTTP may take (``HTTP_TIMEOUT``
 bounds each read only: an answer trickled a byte at a time never tripped it)."""
 
+
 def health_problem(body: Any) -> str | None:
     """What is wrong with the JSON answer to ``GET /_harness/health``, if anything: §11
     asks for the object ``{status: "ok", version}``."""
     if isinstance(body, dict) and body.get("status") == "ok":
         return None
-    return f"{str(body)[:80]}, not {{\"status\": \"ok\", …}} (PROTOCOL.md §11)"
+    return f'{str(body)[:80]}, not {{"status": "ok", …}} (PROTOCOL.md §11)'
 
 
 def check_target_url(option: str, url: str | None) -> None:
@@ -87,21 +88,31 @@ class ControlError(HarnessError):
     def __init__(self, what: str, status: int, body: Any, hint: str | None = None) -> None:
         self.status = status
         self.body = body
-        super().__init__(f"{what} failed with HTTP {status}: {redact_json(body)}"
-                         + (f"; {hint}" if hint else ""))
+        super().__init__(
+            f"{what} failed with HTTP {status}: {redact_json(body)}" + (f"; {hint}" if hint else "")
+        )
 
 
 _URL_WITH_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
-_PROTOCOL_ROOTS = ("/api/", paths.CONTROL_PREFIX, "/.well-known/", paths.AUTHORIZE, paths.TOKEN,
-                   paths.USERINFO, paths.JWKS)
+_PROTOCOL_ROOTS = (
+    "/api/",
+    paths.CONTROL_PREFIX,
+    "/.well-known/",
+    paths.AUTHORIZE,
+    paths.TOKEN,
+    paths.USERINFO,
+    paths.JWKS,
+)
 """Where PROTOCOL.md's paths begin: a logged path that does is taken as relative already (a
 provider at ``https://h/api`` logging ``/api/app/v1/sessions``), whatever its base URL; a
 whole URL's path is always made relative."""
 MISSING_STATUSES = (404, 405, 501)
 """The answers of a server that has no such endpoint (not found, not that method, not
 implemented): a target without a §11 call it is asked for."""
-CHECKLISTS = {"vneid": "What your provider must offer",
-              "vssid": "What a relying party of yours must offer for the plan to run"}
+CHECKLISTS = {
+    "vneid": "What your provider must offer",
+    "vssid": "What a relying party of yours must offer for the plan to run",
+}
 """docs/conformance.md's list of what a target of each role must offer, by its heading."""
 
 
@@ -160,21 +171,31 @@ class ProviderHandle:
         # no query's; and it may be relative already (PROTOCOL.md's paths are left whole)
         path = urllib.parse.urlsplit(url).path if whole else url
         prefix = urllib.parse.urlsplit(self.base_url).path.rstrip("/")
-        if prefix and path.startswith(prefix + "/") and (
-                whole or not path.startswith(_PROTOCOL_ROOTS)):
-            return path[len(prefix):]
+        if (
+            prefix
+            and path.startswith(prefix + "/")
+            and (whole or not path.startswith(_PROTOCOL_ROOTS))
+        ):
+            return path[len(prefix) :]
         return path
 
-    def client(self, *, headers: Mapping[str, str] | None = None,
-               event_hooks: Mapping[str, list[Any]] | None = None,
-               traced: bool = True) -> httpx.Client:
+    def client(
+        self,
+        *,
+        headers: Mapping[str, str] | None = None,
+        event_hooks: Mapping[str, list[Any]] | None = None,
+        traced: bool = True,
+    ) -> httpx.Client:
         """A new synchronous client for this provider (apps, tests). With :attr:`trace` set
         and ``traced``, its exchanges are recorded there as the scenario's; apps and the
         harness RP pass ``traced=False`` and record into their own traces instead."""
         client = HarnessClient(
-            base_url=self.base_url, transport=self.transport, headers=dict(headers or {}),
+            base_url=self.base_url,
+            transport=self.transport,
+            headers=dict(headers or {}),
             event_hooks={k: list(v) for k, v in (event_hooks or {}).items()},
-            timeout=HTTP_TIMEOUT, follow_redirects=False,
+            timeout=HTTP_TIMEOUT,
+            follow_redirects=False,
             deadline=HTTP_DEADLINE if self.transport is None else None,
         )
         if traced and self.trace is not None:
@@ -204,15 +225,17 @@ class ProviderHandle:
         except ValueError:
             body = response.text[:500]
         if response.status_code >= 400:
-            raise ControlError(what, response.status_code, body,
-                               self._refusal_hint(response.status_code, body))
+            raise ControlError(
+                what, response.status_code, body, self._refusal_hint(response.status_code, body)
+            )
         if isinstance(body, str) and (body or response.status_code != 204):
             kind = response.headers.get("content-type", "no content type")
             raise ConfigError(
                 f"{what}: the {self.name} provider at {self.shown_url} answered "
                 f"{response.status_code} with a body that is not JSON ({kind}: {body[:80]!r}); "
                 "is the URL the provider's base address, offering the test-control API of "
-                "PROTOCOL.md §11?")
+                "PROTOCOL.md §11?"
+            )
         return body if body != "" else {}
 
     def _refusal_hint(self, status: int, body: Any) -> str | None:
@@ -221,11 +244,15 @@ class ProviderHandle:
         if status not in (401, 403):
             return None
         if self.admin_token:
-            return (f"if the {self.name} provider at {self.shown_url} was served with an admin "
-                    f"token, the one given (--admin-token or ${ADMIN_TOKEN_ENV}) is not it")
-        return (f"give the admin token the {self.name} provider at {self.shown_url} was served "
-                f"with: --admin-token TOKEN, or ${ADMIN_TOKEN_ENV}; served without one, its "
-                "test-control API answers loopback callers only")
+            return (
+                f"if the {self.name} provider at {self.shown_url} was served with an admin "
+                f"token, the one given (--admin-token or ${ADMIN_TOKEN_ENV}) is not it"
+            )
+        return (
+            f"give the admin token the {self.name} provider at {self.shown_url} was served "
+            f"with: --admin-token TOKEN, or ${ADMIN_TOKEN_ENV}; served without one, its "
+            "test-control API answers loopback callers only"
+        )
 
     def _required(self, method: str, path: str, what: str, why: str, **kwargs: Any) -> Any:
         """:meth:`_call` for a §11 endpoint every target must offer: a 404, 405 or 501 is a
@@ -239,7 +266,7 @@ class ProviderHandle:
             raise ConfigError(
                 f"{what}: the {self.name} provider at {self.shown_url} answered HTTP "
                 f"{exc.status} to {method} {path}; {why} (PROTOCOL.md §11): offer it "
-                f"(docs/conformance.md, \"{CHECKLISTS[self.name]}\", lists all that a "
+                f'(docs/conformance.md, "{CHECKLISTS[self.name]}", lists all that a '
                 "target of this role must offer, in the order a run finds it missing)"
             ) from None
 
@@ -250,21 +277,32 @@ class ProviderHandle:
         result = self._call("GET", paths.HEALTH, "health check")
         problem = health_problem(result)
         if problem is not None:
-            raise ConfigError(f"health check: the {self.name} provider at {self.shown_url} "
-                              f"answered {problem}")
+            raise ConfigError(
+                f"health check: the {self.name} provider at {self.shown_url} answered {problem}"
+            )
         assert isinstance(result, dict)
         return result
 
     def set_clock(self, offset_seconds: float) -> dict[str, Any]:
         """Move this provider's clock to ``offset_seconds`` from real time (§11)."""
-        if isinstance(offset_seconds, bool) or not isinstance(offset_seconds, int | float) \
-                or not math.isfinite(offset_seconds):
-            raise ConfigError(f"set_clock({offset_seconds!r:.40}): the offset is a finite "
-                              "number of seconds (negative: the provider's clock runs behind)")
+        if (
+            isinstance(offset_seconds, bool)
+            or not isinstance(offset_seconds, int | float)
+            or not math.isfinite(offset_seconds)
+        ):
+            raise ConfigError(
+                f"set_clock({offset_seconds!r:.40}): the offset is a finite "
+                "number of seconds (negative: the provider's clock runs behind)"
+            )
         result: dict[str, Any] = self._required(
-            "POST", paths.CLOCK, "moving the clock", "the harness sets both providers' "
+            "POST",
+            paths.CLOCK,
+            "moving the clock",
+            "the harness sets both providers' "
             "clocks back to real time before each test, and moves them in the R-8 and T-2 "
-            "tests", json={"offset_seconds": offset_seconds})
+            "tests",
+            json={"offset_seconds": offset_seconds},
+        )
         self._clock_offset = float(offset_seconds)
         if offset_seconds:  # moving it back to real time (before each test) is no event
             self._record_action(f"clock moved to {offset_seconds:+g} s from real time")
@@ -280,8 +318,9 @@ class ProviderHandle:
         if self.trace is not None:
             self.trace.record(HarnessAction(target=self.party, action=action))
 
-    def requests(self, path: str | None = None, method: str | None = None, *,
-                 direction: str | None = None) -> list[dict[str, Any]]:
+    def requests(
+        self, path: str | None = None, method: str | None = None, *, direction: str | None = None
+    ) -> list[dict[str, Any]]:
         """The requests this provider received, oldest first, secrets redacted (§11), of
         ``path`` and ``method`` when given. ``direction="outgoing"`` (VssID only): the calls
         VssID's backend made to the issuer instead."""
@@ -294,17 +333,22 @@ class ProviderHandle:
                 raise ConfigError(
                     f"requests(direction={direction!r:.40}): only the vssid provider keeps two "
                     "logs; give direction='incoming' (the default) or 'outgoing' there, and "
-                    "leave it out for vneid")
+                    "leave it out for vneid"
+                )
             params["direction"] = direction
         body = self._call("GET", paths.REQUESTS, "reading the request log", params=params)
         if not isinstance(body, dict) or not isinstance(body.get("requests", []), list):
             raise ConfigError(
                 f"reading the request log: the {self.name} provider at {self.shown_url} answered "
-                f"{str(body)[:80]}, not {{\"requests\": [...]}} (PROTOCOL.md §11)")
+                f'{str(body)[:80]}, not {{"requests": [...]}} (PROTOCOL.md §11)'
+            )
         items = [self._relative_entry(r) for r in body.get("requests", [])]
-        return [r for r in items
-                if (path is None or r.get("path") == path)
-                and (method is None or r.get("method") == method)]
+        return [
+            r
+            for r in items
+            if (path is None or r.get("path") == path)
+            and (method is None or r.get("method") == method)
+        ]
 
     def _relative_entry(self, entry: Any) -> Any:
         """A log entry with its ``path`` relative to :attr:`base_url`: a provider served
@@ -319,9 +363,13 @@ class ProviderHandle:
     def clear_requests(self) -> None:
         """``DELETE /_harness/requests``: each test starts with an empty log (a target under
         test must offer it, docs/conformance.md)."""
-        self._required("DELETE", paths.REQUESTS, "clearing the request log",
-                       "the harness empties the log before each test, answered 200 or 204, "
-                       "and reads it with GET /_harness/requests as {\"requests\": [...]}")
+        self._required(
+            "DELETE",
+            paths.REQUESTS,
+            "clearing the request log",
+            "the harness empties the log before each test, answered 200 or 204, "
+            'and reads it with GET /_harness/requests as {"requests": [...]}',
+        )
 
     def close(self) -> None:
         if self._control is not None:
@@ -336,26 +384,33 @@ class VNeIDHandle(ProviderHandle):
 
     def add_persona(self, persona_json: Mapping[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = self._call(
-            "POST", paths.PERSONAS, "adding a persona", json=dict(persona_json))
+            "POST", paths.PERSONAS, "adding a persona", json=dict(persona_json)
+        )
         return result
 
     def register_client(self, client_json: Mapping[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = self._call(
-            "POST", paths.CLIENTS, "registering a client", json=dict(client_json))
+            "POST", paths.CLIENTS, "registering a client", json=dict(client_json)
+        )
         return result
 
     def remove_client(self, client_id: str) -> dict[str, Any]:
         """Unregister ``client_id`` (``DELETE /_harness/clients/{client_id}``, §11)."""
         result: dict[str, Any] = self._call(
-            "DELETE", f"/_harness/clients/{urllib.parse.quote(client_id, safe='')}",
-            f"removing client {client_id[:64]!r}")
+            "DELETE",
+            f"/_harness/clients/{urllib.parse.quote(client_id, safe='')}",
+            f"removing client {client_id[:64]!r}",
+        )
         return result
 
     def arm_fault(self, client_id: str, fault: str, times: int = 1) -> dict[str, Any]:
         """Make the provider misbehave for ``client_id`` the next ``times`` times (§11)."""
         result: dict[str, Any] = self._call(
-            "POST", paths.FAULTS, f"arming fault {fault}",
-            json={"client_id": client_id, "fault": fault, "times": times})
+            "POST",
+            paths.FAULTS,
+            f"arming fault {fault}",
+            json={"client_id": client_id, "fault": fault, "times": times},
+        )
         left = result.get("remaining") if isinstance(result, dict) else None
         left = left if isinstance(left, int) and not isinstance(left, bool) else times
         uses = f"{left} use" + ("s" if left != 1 else "")  # arming again adds to what remains
@@ -389,8 +444,7 @@ class VNeIDHandle(ProviderHandle):
             self._no_faults = True
 
     def discovery(self) -> dict[str, Any]:
-        result: dict[str, Any] = self._call(
-            "GET", paths.DISCOVERY, "reading discovery")
+        result: dict[str, Any] = self._call("GET", paths.DISCOVERY, "reading discovery")
         return result
 
     @property
@@ -407,14 +461,17 @@ class VssIDHandle(ProviderHandle):
 
     def add_account(self, account_json: Mapping[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = self._call(
-            "POST", paths.ACCOUNTS, "adding a VssID account", json=dict(account_json))
+            "POST", paths.ACCOUNTS, "adding a VssID account", json=dict(account_json)
+        )
         return result
 
     def remove_account(self, bhxh_code: str) -> dict[str, Any]:
         """Remove the account ``bhxh_code`` (``DELETE /_harness/accounts/{bhxh_code}``)."""
         result: dict[str, Any] = self._call(
-            "DELETE", f"/_harness/accounts/{urllib.parse.quote(bhxh_code, safe='')}",
-            f"removing VssID account {bhxh_code[:16]!r}")
+            "DELETE",
+            f"/_harness/accounts/{urllib.parse.quote(bhxh_code, safe='')}",
+            f"removing VssID account {bhxh_code[:16]!r}",
+        )
         return result
 
     def accounts_of(self, personal_id: str) -> list[str] | None:
@@ -424,8 +481,9 @@ class VssIDHandle(ProviderHandle):
         if self._no_account_list:
             return None
         try:
-            body = self._call("GET", paths.ACCOUNTS, "listing VssID accounts",
-                              params={"personal_id": personal_id})  # the mock's filter
+            body = self._call(
+                "GET", paths.ACCOUNTS, "listing VssID accounts", params={"personal_id": personal_id}
+            )  # the mock's filter
         except (ControlError, ConfigError) as exc:  # refused, or answered with no JSON
             if isinstance(exc, ControlError) and exc.status not in MISSING_STATUSES:
                 raise
@@ -435,8 +493,11 @@ class VssIDHandle(ProviderHandle):
         if not isinstance(listed, list):
             self._no_account_list = True
             return None
-        return [str(a["bhxh_code"]) for a in listed if isinstance(a, dict)
-                and a.get("personal_id") == personal_id and "bhxh_code" in a]
+        return [
+            str(a["bhxh_code"])
+            for a in listed
+            if isinstance(a, dict) and a.get("personal_id") == personal_id and "bhxh_code" in a
+        ]
 
     def keep_only_account(self, personal_id: str, bhxh_code: str | None) -> list[str]:
         """Remove the accounts linked to ``personal_id`` other than ``bhxh_code`` (``None``:
@@ -462,9 +523,14 @@ class VssIDHandle(ProviderHandle):
 
     def configure(self, **config: Any) -> dict[str, Any]:
         result: dict[str, Any] = self._required(
-            "POST", paths.CONFIG, "configuring the relying party", "the harness points "
+            "POST",
+            paths.CONFIG,
+            "configuring the relying party",
+            "the harness points "
             "the relying party at its callback before each test and restores its "
-            "configuration at the end", json=config)
+            "configuration at the end",
+            json=config,
+        )
         return result
 
 
@@ -497,26 +563,34 @@ class Target:
             return
         settings = self.vssid.embedded.settings
         try:
-            self.vneid.register_client({
-                "client_id": self.profile.vssid_client_id,
-                "client_secret": settings.client_secret,
-                "redirect_uris": list(self.profile.vssid_redirect_uris),
-                "token_endpoint_auth_method": settings.token_endpoint_auth_method,
-            })
+            self.vneid.register_client(
+                {
+                    "client_id": self.profile.vssid_client_id,
+                    "client_secret": settings.client_secret,
+                    "redirect_uris": list(self.profile.vssid_redirect_uris),
+                    "token_endpoint_auth_method": settings.token_endpoint_auth_method,
+                }
+            )
         except ControlError as exc:
-            fix = ("offer §11 POST /_harness/clients" if exc.status in MISSING_STATUSES else
-                   "" if exc.status in (401, 403) else  # the admin token's hint is in exc
-                   f"it was sent {{client_id: {self.profile.vssid_client_id!r}, client_secret "
-                   f"(the harness's), redirect_uris: "
-                   f"{list(self.profile.vssid_redirect_uris)}, token_endpoint_auth_method: "
-                   f"{settings.token_endpoint_auth_method!r}}}: accept that registration, or "
-                   "give --protocol-profile a vssid_client_id and callbacks your provider "
-                   "takes")
+            fix = (
+                "offer §11 POST /_harness/clients"
+                if exc.status in MISSING_STATUSES
+                else ""
+                if exc.status in (401, 403)
+                # the admin token's hint is in exc
+                else f"it was sent {{client_id: {self.profile.vssid_client_id!r}, client_secret "
+                f"(the harness's), redirect_uris: "
+                f"{list(self.profile.vssid_redirect_uris)}, token_endpoint_auth_method: "
+                f"{settings.token_endpoint_auth_method!r}}}: accept that registration, or "
+                "give --protocol-profile a vssid_client_id and callbacks your provider "
+                "takes"
+            )
             raise ConfigError(
                 f"the provider plan logs in at the VNeID under test as the client "
                 f"{self.profile.vssid_client_id!r} and registers it first; {exc}"
                 f"{'; ' + fix if fix else ''} (docs/conformance.md, \"The provider plan's "
-                "relying party\")") from None
+                'relying party")'
+            ) from None
 
     def snapshot(self) -> None:
         """Remember the relying party's configuration, to restore it before each test and,
@@ -526,9 +600,13 @@ class Target:
         its callbacks on that scheme (a hijacking app, S-4), and the tests of the claimed
         https form configure that one themselves."""
         config = self.vssid.config()
-        self._vssid_original = {k: v for k, v in config.items()
-                                if k in ("issuer", "client_id", "redirect_uri", "link_form")
-                                and isinstance(v, str) and URL_REDACTED not in v}
+        self._vssid_original = {
+            k: v
+            for k, v in config.items()
+            if k in ("issuer", "client_id", "redirect_uri", "link_form")
+            and isinstance(v, str)
+            and URL_REDACTED not in v
+        }
         # (an issuer with a password is shown redacted, S-5: it is left as it is, not
         # configured back as the redacted text)
         self._vssid_config = dict(self._vssid_original)
@@ -626,11 +704,16 @@ def secrets_collected() -> Iterator[SecretSink]:
         _sink = previous
 
 
-def embedded_target(*, seed: int | str = 0, profile: Profile = DEFAULT_PROFILE,
-                    clock: Clock | None = None, entropy: Entropy | None = None,
-                    vssid_skip_checks: frozenset[str] = frozenset(),
-                    vneid_fault: str | None = None,
-                    vneid_skip_checks: frozenset[str] = frozenset()) -> Target:
+def embedded_target(
+    *,
+    seed: int | str = 0,
+    profile: Profile = DEFAULT_PROFILE,
+    clock: Clock | None = None,
+    entropy: Entropy | None = None,
+    vssid_skip_checks: frozenset[str] = frozenset(),
+    vneid_fault: str | None = None,
+    vneid_skip_checks: frozenset[str] = frozenset(),
+) -> Target:
     """Both mock providers in-process, the VssID mock trusting the VNeID mock beside it.
 
     ``vssid_skip_checks`` makes the VssID mock a deliberately broken relying party (names
@@ -648,30 +731,49 @@ def embedded_target(*, seed: int | str = 0, profile: Profile = DEFAULT_PROFILE,
     fork = getattr(root, "fork", None)
     vneid_entropy = fork("vneid") if fork else root
     vssid_entropy = fork("vssid") if fork else root
-    vneid = VNeIDProvider(VNeIDSettings(issuer=EMBEDDED_VNEID_ISSUER, profile=profile,
-                                        broken_fault=vneid_fault,
-                                        skip_checks=vneid_skip_checks),
-                          clock=clock, entropy=vneid_entropy)
+    vneid = VNeIDProvider(
+        VNeIDSettings(
+            issuer=EMBEDDED_VNEID_ISSUER,
+            profile=profile,
+            broken_fault=vneid_fault,
+            skip_checks=vneid_skip_checks,
+        ),
+        clock=clock,
+        entropy=vneid_entropy,
+    )
     vssid = VssIDProvider(
-        VssIDSettings(profile=profile, issuer=EMBEDDED_VNEID_ISSUER,
-                      base_url=EMBEDDED_VSSID_BASE_URL, skip_checks=vssid_skip_checks),
-        clock=clock, entropy=vssid_entropy, issuer_transport=httpx.ASGITransport(app=vneid.app),
+        VssIDSettings(
+            profile=profile,
+            issuer=EMBEDDED_VNEID_ISSUER,
+            base_url=EMBEDDED_VSSID_BASE_URL,
+            skip_checks=vssid_skip_checks,
+        ),
+        clock=clock,
+        entropy=vssid_entropy,
+        issuer_transport=httpx.ASGITransport(app=vneid.app),
     )
     for app in (vneid.app, vssid.app):  # reached only through in-process transports
         mark_bodies_in_memory(app)
     return Target(
-        vneid=VNeIDHandle("vneid", EMBEDDED_VNEID_ISSUER, SyncASGITransport(vneid.app),
-                          embedded=vneid),
-        vssid=VssIDHandle("vssid", EMBEDDED_VSSID_BASE_URL, SyncASGITransport(vssid.app),
-                          embedded=vssid),
+        vneid=VNeIDHandle(
+            "vneid", EMBEDDED_VNEID_ISSUER, SyncASGITransport(vneid.app), embedded=vneid
+        ),
+        vssid=VssIDHandle(
+            "vssid", EMBEDDED_VSSID_BASE_URL, SyncASGITransport(vssid.app), embedded=vssid
+        ),
         profile=profile,
         kind="embedded",
     )
 
 
-def remote_target(vneid_url: str, vssid_url: str | None = None, *,
-                  admin_token: str | None = None, seed: int | str = 0,
-                  profile: Profile = DEFAULT_PROFILE) -> Target:
+def remote_target(
+    vneid_url: str,
+    vssid_url: str | None = None,
+    *,
+    admin_token: str | None = None,
+    seed: int | str = 0,
+    profile: Profile = DEFAULT_PROFILE,
+) -> Target:
     """Providers reached over HTTP. Without ``vssid_url`` the VssID mock runs in-process and
     trusts the VNeID at ``vneid_url``, where :meth:`Target.register_relying_party` registers
     its client."""
@@ -686,10 +788,12 @@ def remote_target(vneid_url: str, vssid_url: str | None = None, *,
 
     provider = VssIDProvider(
         VssIDSettings(profile=profile, issuer=vneid.base_url, base_url=EMBEDDED_VSSID_BASE_URL),
-        entropy=SeededEntropy(f"{seed}/vssid"), issuer_transport=None,
+        entropy=SeededEntropy(f"{seed}/vssid"),
+        issuer_transport=None,
     )
-    vssid = VssIDHandle("vssid", EMBEDDED_VSSID_BASE_URL, SyncASGITransport(provider.app),
-                        embedded=provider)
+    vssid = VssIDHandle(
+        "vssid", EMBEDDED_VSSID_BASE_URL, SyncASGITransport(provider.app), embedded=provider
+    )
     return Target(vneid=vneid, vssid=vssid, profile=profile, kind="remote-vneid")
 
 

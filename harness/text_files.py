@@ -24,8 +24,9 @@ def read_text_file(path: Path, limit: int) -> str:
     Windows editors save it allowed), or :class:`UnreadableFile` saying why not."""
     try:
         if not stat.S_ISREG(path.stat().st_mode):
-            raise UnreadableFile("not a regular file (a folder, pipe or device); give the "
-                                 "file's path")
+            raise UnreadableFile(
+                "not a regular file (a folder, pipe or device); give the file's path"
+            )
         with path.open("rb") as handle:
             data = handle.read(limit + 1)
     except OSError as exc:

@@ -205,7 +205,7 @@ def scrub_known(text: str, secrets: Iterable[str]) -> str:
     def fragment(match: re.Match[str]) -> str:
         run, head = match.group(0), ""
         if match.start() and text[match.start() - 1] == "%":  # "%3D<secret>": the escape's
-            head, run = run[:2], run[2:]                       # hex digits are not the secret's
+            head, run = run[:2], run[2:]  # hex digits are not the secret's
         # pytest shortens a long string to its ends around "..." ('U-zFYtEdIgn9...VuRRQ'):
         # each end is a fragment of its own, and a shorter one counts next to the dots
         parts = [p.strip(".") for p in _ELLIPSIS.split(run)]
@@ -486,8 +486,9 @@ class Trace:
 
     def http(self, path_contains: str | None = None) -> list[HttpExchange]:
         """The HTTP exchanges, optionally only those whose URL contains ``path_contains``."""
-        return [e for e in self.of_type(HttpExchange)
-                if path_contains is None or path_contains in e.url]
+        return [
+            e for e in self.of_type(HttpExchange) if path_contains is None or path_contains in e.url
+        ]
 
     def screens(self) -> list[ScreenShown]:
         return self.of_type(ScreenShown)
@@ -554,26 +555,41 @@ class _RawExchange:
         request_headers = _header_dict(httpx.Headers(self.request_headers))
         response_headers = _header_dict(httpx.Headers(self.response_headers))
         request_body, request_secrets = _decode_once(
-            self.request_raw, request_headers.get("content-type", ""))
+            self.request_raw, request_headers.get("content-type", "")
+        )
         response_body, response_secrets = _decode_once(
-            self.response_raw, response_headers.get("content-type", ""))
+            self.response_raw, response_headers.get("content-type", "")
+        )
         found = {v for v in (*request_secrets, *response_secrets) if len(v) >= _MIN_SECRET}
         # Without redacting the decoded bodies a second time (redact_json leaves a redacted
         # JSON object or array as it is).
         raw_fields = (self.url, request_headers, request_body, response_body, response_headers)
-        clean_fields = (redact_url(self.url), redact_headers(request_headers),
-                        _redact_body_again(request_body), _redact_body_again(response_body),
-                        redact_headers(response_headers))
+        clean_fields = (
+            redact_url(self.url),
+            redact_headers(request_headers),
+            _redact_body_again(request_body),
+            _redact_body_again(response_body),
+            redact_headers(response_headers),
+        )
         for before, after in zip(raw_fields, clean_fields, strict=True):
             if before is not after and before != after:
                 found.update(v for v in _secret_values(before) if len(v) >= _MIN_SECRET)
-        url, clean_request_headers, clean_request, clean_response, clean_response_headers = \
+        url, clean_request_headers, clean_request, clean_response, clean_response_headers = (
             clean_fields
+        )
         return HttpExchange(
-            actor=self.actor, target=self.target, method=self.method, url=url,
-            request_headers=clean_request_headers, request_body=clean_request,
-            status=self.status, response_body=clean_response, duration_ms=self.duration_ms,
-            response_headers=clean_response_headers, at=self.at, seq=self.seq,
+            actor=self.actor,
+            target=self.target,
+            method=self.method,
+            url=url,
+            request_headers=clean_request_headers,
+            request_body=clean_request,
+            status=self.status,
+            response_body=clean_response,
+            duration_ms=self.duration_ms,
+            response_headers=clean_response_headers,
+            at=self.at,
+            seq=self.seq,
         ), found
 
 
@@ -599,11 +615,20 @@ def http_event_hooks(
             raw = b""
         start = started.pop(request, None)
         duration = (trace.clock.now() - start) * 1000 if start is not None else 0.0
-        trace._defer(_RawExchange(
-            actor=actor, target=target, method=request.method, url=str(request.url),
-            request_headers=request.headers.raw, request_raw=raw,
-            status=response.status_code, response_headers=response.headers.raw,
-            response_raw=response.content, duration_ms=round(duration, 3)))
+        trace._defer(
+            _RawExchange(
+                actor=actor,
+                target=target,
+                method=request.method,
+                url=str(request.url),
+                request_headers=request.headers.raw,
+                request_raw=raw,
+                status=response.status_code,
+                response_headers=response.headers.raw,
+                response_raw=response.content,
+                duration_ms=round(duration, 3),
+            )
+        )
 
     on_request.vneid_harness_trace = trace  # type: ignore[attr-defined]
     on_response.vneid_harness_trace = trace  # type: ignore[attr-defined]
@@ -612,8 +637,10 @@ def http_event_hooks(
 
 def is_traced(client: httpx.Client, trace: Trace) -> bool:
     """Whether ``client`` already records into ``trace`` (see :func:`ensure_traced`)."""
-    return any(getattr(hook, "vneid_harness_trace", None) is trace
-               for hook in client.event_hooks.get("response", []))
+    return any(
+        getattr(hook, "vneid_harness_trace", None) is trace
+        for hook in client.event_hooks.get("response", [])
+    )
 
 
 def ensure_traced(client: httpx.Client, trace: Trace, actor: str, target: str) -> None:

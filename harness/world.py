@@ -35,8 +35,14 @@ class PersonaPool:
     """Citizens for one test: ``new(...)`` makes and registers one; ``from_file`` offers the
     ``--personas`` file's citizens (registered on first use)."""
 
-    def __init__(self, target: Target, *, seed: int | str, file: Path | None = None,
-                 citizens: Sequence[Persona] | None = None) -> None:
+    def __init__(
+        self,
+        target: Target,
+        *,
+        seed: int | str,
+        file: Path | None = None,
+        citizens: Sequence[Persona] | None = None,
+    ) -> None:
         self.target = target
         self.factory = PersonaFactory(seed)
         self._file = file
@@ -54,13 +60,15 @@ class PersonaPool:
             raise ConfigError(
                 f"personas.register: give a Persona (personas.new(register=False, ...) or "
                 f"harness.personas.PersonaFactory), not {type(persona).__name__}; to add raw "
-                "JSON, use vneid.add_persona(...) and vssid.add_account(...)")
+                "JSON, use vneid.add_persona(...) and vssid.add_account(...)"
+            )
         self._made(persona)
         self.target.vneid.add_persona(persona.to_vneid_json())
         account = persona.to_vssid_account_json()
         if not self.target.vssid.is_embedded:  # fresh for each test: nothing left over
             self.target.vssid.keep_only_account(
-                persona.personal_id, account["bhxh_code"] if account is not None else None)
+                persona.personal_id, account["bhxh_code"] if account is not None else None
+            )
         if account is not None:
             self.target.vssid.add_account(account)
         self.registered.append(persona)
@@ -93,9 +101,11 @@ MINIMUM = "minimum"
 
 def _version(version: str, profile: Profile, app: AppId) -> str:
     if not isinstance(version, str):
-        raise ConfigError(f"install_{app}({version!r}): a version is a str such as '2.1.0' (or "
-                          f"MINIMUM); to have no {app} app on the phone, uninstall it: "
-                          f"device.phone.uninstall({app!r})")
+        raise ConfigError(
+            f"install_{app}({version!r}): a version is a str such as '2.1.0' (or "
+            f"MINIMUM); to have no {app} app on the phone, uninstall it: "
+            f"device.phone.uninstall({app!r})"
+        )
     return str(profile.min_version(app)) if version == MINIMUM else version
 
 
@@ -122,7 +132,8 @@ class Device:
         client = self._client(self.target.vssid.client(traced=False))
         profile = self.target.profile
         return self.phone.install(
-            VssIDApp(_version(version, profile, "vssid"), client, profile=profile))
+            VssIDApp(_version(version, profile, "vssid"), client, profile=profile)
+        )
 
     def install_vneid(self, version: str = MINIMUM) -> VNeIDApp:
         """VNeID at ``version`` (:data:`MINIMUM`: the profile's minimum, V-6)."""
@@ -130,21 +141,25 @@ class Device:
         client = self._client(self.target.vneid.client(traced=False))
         profile = self.target.profile
         return self.phone.install(
-            VNeIDApp(_version(version, profile, "vneid"), client, profile=profile))
+            VNeIDApp(_version(version, profile, "vneid"), client, profile=profile)
+        )
 
     def install_hijacker(self, scheme: str | None = None) -> HijackerApp:
         """A malicious app that claims ``scheme://`` (default: VssID's, from the profile)
         after the real apps (S-4)."""
         if scheme is not None and (not isinstance(scheme, str) or not scheme):
-            raise ConfigError(f"install_hijacker({scheme!r:.40}): the scheme is text such as "
-                              "'vssid' (None: VssID's own, from the profile)")
+            raise ConfigError(
+                f"install_hijacker({scheme!r:.40}): the scheme is text such as "
+                "'vssid' (None: VssID's own, from the profile)"
+            )
         return self.phone.install(HijackerApp(scheme or self.target.profile.vssid_scheme))
 
     def install_receiver(self, scheme: str, app_id: str = "harness-rp") -> HijackerApp:
         """An app of the harness's own relying party claiming ``scheme://`` (see
         :mod:`harness.rp`); it keeps every callback it receives."""
-        return self.phone.install(HijackerApp(scheme, app_id=app_id, screen_id=RECEIVER_SCREEN,
-                                              title="Harness RP"))
+        return self.phone.install(
+            HijackerApp(scheme, app_id=app_id, screen_id=RECEIVER_SCREEN, title="Harness RP")
+        )
 
     @property
     def vssid_app(self) -> VssIDApp:
@@ -165,8 +180,9 @@ class Device:
         for url in reversed(self.delivered_links()):
             if url.startswith(prefix):
                 return url
-        raise AssertionError(f"no link starting with {prefix!r} was delivered"
-                             f"{self._shown_instead()}")
+        raise AssertionError(
+            f"no link starting with {prefix!r} was delivered{self._shown_instead()}"
+        )
 
     def _shown_instead(self) -> str:
         """What the phone shows when an expected link never came: the error the login
@@ -192,17 +208,20 @@ class Device:
             client.close()
 
 
-def _driver_for(name: str, phone: Phone, target: Target,
-                runtime: UIRuntime | None = None) -> Driver:
+def _driver_for(
+    name: str, phone: Phone, target: Target, runtime: UIRuntime | None = None
+) -> Driver:
     if name == "sim":
         from harness.drivers.sim import SimDriver
 
         return SimDriver(phone)
     if name in ("web", "appium"):
         if runtime is None:
-            raise ConfigError(f"the {name} driver needs the session's browser and servers: "
-                              "use the pytest plugin's device fixture, or pass "
-                              "runtime=harness.drivers.runtime.UIRuntime(...)")
+            raise ConfigError(
+                f"the {name} driver needs the session's browser and servers: "
+                "use the pytest plugin's device fixture, or pass "
+                "runtime=harness.drivers.runtime.UIRuntime(...)"
+            )
         return runtime.driver(name, phone, target)
     raise ConfigError(f"unknown driver {name!r}; available: sim, web, appium")
 
@@ -211,22 +230,32 @@ DeviceFactory = Callable[..., Device]
 """What the ``device`` fixture gives: ``device(platform, vssid=…, vneid=…)`` → a phone."""
 
 
-def make_device(target: Target, platform: str = "ios", *, vssid: str | None = MINIMUM,
-                vneid: str | None = MINIMUM, driver: str = "sim",
-                runtime: UIRuntime | None = None) -> Device:
+def make_device(
+    target: Target,
+    platform: str = "ios",
+    *,
+    vssid: str | None = MINIMUM,
+    vneid: str | None = MINIMUM,
+    driver: str = "sim",
+    runtime: UIRuntime | None = None,
+) -> Device:
     """A phone on ``platform`` with VssID and VNeID at these versions (``None``: not
     installed; :data:`MINIMUM`, the default: the profile's minimum versions), driven by
     ``driver`` (``web`` and ``appium`` take their browser and servers from ``runtime``)."""
     if not isinstance(target, Target):
-        raise ConfigError(f"make_device: the first argument is a Target (the target fixture, "
-                          f"or harness.targets.embedded_target()), not {type(target).__name__}")
+        raise ConfigError(
+            f"make_device: the first argument is a Target (the target fixture, "
+            f"or harness.targets.embedded_target()), not {type(target).__name__}"
+        )
     if platform not in PLATFORMS:
         raise ConfigError(f"platform must be one of {', '.join(PLATFORMS)}, got {platform!r}")
     for app, version in (("vssid", vssid), ("vneid", vneid)):
         if version is not None and not isinstance(version, str):
-            raise ConfigError(f"device({platform!r}, {app}={version!r}): a version is a str "
-                              "such as '2.1.0', MINIMUM (the run profile's minimum, the "
-                              f"default) or None (no {app} app on the phone)")
+            raise ConfigError(
+                f"device({platform!r}, {app}={version!r}): a version is a str "
+                "such as '2.1.0', MINIMUM (the run profile's minimum, the "
+                f"default) or None (no {app} app on the phone)"
+            )
     plat: Platform = "ios" if platform == "ios" else "android"
     phone = Phone(plat, profile=target.profile)  # with a phone's trace of its own
     device = Device(phone, _driver_for(driver, phone, target, runtime), phone.trace, target)
@@ -252,8 +281,9 @@ class FreshWorld:
     ``device`` fixture's phones have)."""
     devices: list[Device] = field(default_factory=list)
 
-    def device(self, platform: str = "ios", *, vssid: str | None = MINIMUM,
-               vneid: str | None = MINIMUM) -> Device:
+    def device(
+        self, platform: str = "ios", *, vssid: str | None = MINIMUM, vneid: str | None = MINIMUM
+    ) -> Device:
         """A simulated phone of this world (:func:`make_device`), its trace adopted and,
         in Allure, its platform and app versions tagged."""
         made = make_device(self.target, platform, vssid=vssid, vneid=vneid)

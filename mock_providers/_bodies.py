@@ -36,8 +36,11 @@ MAX_JSON_DEPTH = 32
 async def _read_capped(request: Request, limit: int) -> bytes:
     declared = header(request, b"content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise ProtocolError(f"the body is {declared} bytes; at most {limit}",
-                            code="payload_too_large", clause=path_clause(request.scope["path"]))
+        raise ProtocolError(
+            f"the body is {declared} bytes; at most {limit}",
+            code="payload_too_large",
+            clause=path_clause(request.scope["path"]),
+        )
     chunks: list[bytes] = []
     if getattr(request.scope.get("app"), "bodies_in_memory", False):
         return await _read_chunks(request, limit, chunks)
@@ -46,9 +49,11 @@ async def _read_capped(request: Request, limit: int) -> bytes:
             return await _read_chunks(request, limit, chunks)
     except TimeoutError:
         size = sum(map(len, chunks))
-        raise ProtocolError(f"the body did not arrive within {BODY_TIMEOUT:g} s "
-                            f"({size} bytes received)", code="request_timeout",
-                            clause=path_clause(request.scope["path"])) from None
+        raise ProtocolError(
+            f"the body did not arrive within {BODY_TIMEOUT:g} s ({size} bytes received)",
+            code="request_timeout",
+            clause=path_clause(request.scope["path"]),
+        ) from None
 
 
 async def _read_chunks(request: Request, limit: int, chunks: list[bytes]) -> bytes:
@@ -65,9 +70,11 @@ async def _read_chunks(request: Request, limit: int, chunks: list[bytes]) -> byt
             if chunk:
                 size += len(chunk)
                 if size > limit:
-                    raise ProtocolError(f"the body exceeds {limit} bytes",
-                                        code="payload_too_large",
-                                        clause=path_clause(request.scope["path"]))
+                    raise ProtocolError(
+                        f"the body exceeds {limit} bytes",
+                        code="payload_too_large",
+                        clause=path_clause(request.scope["path"]),
+                    )
                 chunks.append(chunk)
             if not message.get("more_body", False):
                 return chunks[0] if len(chunks) == 1 else b"".join(chunks)
@@ -86,17 +93,20 @@ def _check_json_value(value: Any, clause: str) -> None:
         item, depth = stack.pop()
         if isinstance(item, dict | list):
             if depth > MAX_JSON_DEPTH:
-                raise ProtocolError(f"the JSON is nested deeper than {MAX_JSON_DEPTH} levels",
-                                    clause=clause)
+                raise ProtocolError(
+                    f"the JSON is nested deeper than {MAX_JSON_DEPTH} levels", clause=clause
+                )
             children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
             stack.extend((child, depth + 1) for child in children)
         elif isinstance(item, str):
             try:
                 item.encode("utf-8")
             except UnicodeEncodeError:
-                raise ProtocolError("the JSON holds a lone surrogate escape (such as \\ud800), "
-                                    "which is not Unicode text (RFC 8259 §8.2)",
-                                    clause=clause) from None
+                raise ProtocolError(
+                    "the JSON holds a lone surrogate escape (such as \\ud800), "
+                    "which is not Unicode text (RFC 8259 §8.2)",
+                    clause=clause,
+                ) from None
 
 
 async def read_json_object(
@@ -111,42 +121,51 @@ async def read_json_object(
     ctype = (header(request, b"content-type") or "application/json").split(";")[0].strip()
     lowered = ctype.lower()  # type and subtype are case-insensitive (RFC 9110 §8.3.1)
     if lowered and lowered != "application/json" and not lowered.endswith("+json"):
-        raise ProtocolError(f"content type {ctype!r} is not JSON; send application/json",
-                            code="unsupported_media_type", clause=clause)
+        raise ProtocolError(
+            f"content type {ctype!r} is not JSON; send application/json",
+            code="unsupported_media_type",
+            clause=clause,
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ProtocolError(f"the body is not UTF-8 (RFC 8259 §8.1): {exc}",
-                            clause=clause) from None
+        raise ProtocolError(
+            f"the body is not UTF-8 (RFC 8259 §8.1): {exc}", clause=clause
+        ) from None
     try:
         value = strict_json.loads(text)
     except DuplicateKey as dup:
-        raise ProtocolError(f"key {dup.key[:40]!r} appears more than once in a JSON object",
-                            clause=clause) from None
+        raise ProtocolError(
+            f"key {dup.key[:40]!r} appears more than once in a JSON object", clause=clause
+        ) from None
     except (ValueError, RecursionError) as exc:
-        said = ("it starts with a byte order mark (U+FEFF), which RFC 8259 §8.1 keeps out of "
-                "JSON sent over a network; send it without" if text.startswith("\ufeff")
-                else json_error_text(exc))
+        said = (
+            "it starts with a byte order mark (U+FEFF), which RFC 8259 §8.1 keeps out of "
+            "JSON sent over a network; send it without"
+            if text.startswith("\ufeff")
+            else json_error_text(exc)
+        )
         raise ProtocolError(f"the body is not valid JSON: {said}", clause=clause) from None
     if b"\\u" in raw or raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH:
         # only an escape can make a lone surrogate (the text is valid UTF-8), and only that
         # many brackets can nest too deep: otherwise there is nothing to walk for
         _check_json_value(value, clause)
     if not isinstance(value, dict):
-        raise ProtocolError(f"the body must be a JSON object, got {json_kind(value)}",
-                            clause=clause)
+        raise ProtocolError(
+            f"the body must be a JSON object, got {json_kind(value)}", clause=clause
+        )
     return value
 
 
-async def read_form_text(request: Request, *, clause: str,
-                         limit: int = MAX_BODY_BYTES) -> str:
+async def read_form_text(request: Request, *, clause: str, limit: int = MAX_BODY_BYTES) -> str:
     """A form-encoded body as its text (``a=1&b=2``), for a caller that parses it as a query
     (the authorization endpoint's POST, OpenID Connect Core §3.1.2.1)."""
     ctype = (header(request, b"content-type") or "").split(";")[0].strip().lower()
     if ctype != "application/x-www-form-urlencoded":
         raise ProtocolError(
             f"content type {ctype or 'none'!r}: this endpoint takes "
-            "application/x-www-form-urlencoded (RFC 6749 §4.1.3, §3.2)", clause=clause,
+            "application/x-www-form-urlencoded (RFC 6749 §4.1.3, §3.2)",
+            clause=clause,
         )
     raw = await _read_capped(request, limit)
     try:
@@ -155,8 +174,9 @@ async def read_form_text(request: Request, *, clause: str,
         raise ProtocolError(f"the form body cannot be decoded: {exc}", clause=clause) from None
 
 
-async def read_form(request: Request, *, clause: str,
-                    limit: int = MAX_BODY_BYTES) -> dict[str, str]:
+async def read_form(
+    request: Request, *, clause: str, limit: int = MAX_BODY_BYTES
+) -> dict[str, str]:
     """A form-encoded body (RFC 6749 §3.2); a parameter given twice is refused."""
     text = await read_form_text(request, clause=clause, limit=limit)
     try:
@@ -166,22 +186,31 @@ async def read_form(request: Request, *, clause: str,
     form: dict[str, str] = {}
     for key, value in pairs:
         if key in form:
-            raise ProtocolError(f"parameter {key!r} appears more than once (RFC 6749 §3.1)",
-                                clause=clause)
+            raise ProtocolError(
+                f"parameter {key!r} appears more than once (RFC 6749 §3.1)", clause=clause
+            )
         form[key] = value
     return form
 
 
-def require_str(body: Mapping[str, Any], key: str, *, clause: str, max_len: int = 4096,
-                code: str = "invalid_request") -> str:
+def require_str(
+    body: Mapping[str, Any],
+    key: str,
+    *,
+    clause: str,
+    max_len: int = 4096,
+    code: str = "invalid_request",
+) -> str:
     """A required non-empty string field, with a message naming the field."""
     value = body.get(key)
     if value is None or value == "":
         raise ProtocolError(f"{key!r} is required", clause=clause, code=code)
     if not isinstance(value, str):
-        raise ProtocolError(f"{key!r} must be a string, got {json_kind(value)}",
-                            clause=clause, code=code)
+        raise ProtocolError(
+            f"{key!r} must be a string, got {json_kind(value)}", clause=clause, code=code
+        )
     if len(value) > max_len:
-        raise ProtocolError(f"{key!r} is {len(value)} characters; at most {max_len}",
-                            clause=clause, code=code)
+        raise ProtocolError(
+            f"{key!r} is {len(value)} characters; at most {max_len}", clause=clause, code=code
+        )
     return value

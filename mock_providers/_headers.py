@@ -6,10 +6,18 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-SINGLE_HEADERS = frozenset({
-    "authorization", "content-type", "content-length", "host", "x-harness-admin-token",
-    "x-vneid-app-version", "x-vssid-app-version", "x-device-platform",
-})
+SINGLE_HEADERS = frozenset(
+    {
+        "authorization",
+        "content-type",
+        "content-length",
+        "host",
+        "x-harness-admin-token",
+        "x-vneid-app-version",
+        "x-vssid-app-version",
+        "x-device-platform",
+    }
+)
 """Headers a request may carry once: two ``Authorization`` or two version headers are an
 ambiguity a proxy and this server could read differently (RFC 9110 §5.3)."""
 

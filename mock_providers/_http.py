@@ -118,14 +118,19 @@ T = TypeVar("T")
 
 MAX_HEADER_BYTES = 16 * 1024
 """The largest request head (names, values and separators of all headers; 431 beyond)."""
+
+
 def provider_app(routes: Sequence[BaseRoute], *, log: RequestLog, clock: Clock) -> Starlette:
     """A mock provider's Starlette app: its ``routes`` behind :class:`ProviderMiddleware`,
     every failure the §8 error JSON. A path with a trailing slash the routes do not have
     (``POST /token/``) is 404 ``not_found``: Starlette's default answered it 307 to the same
     path without the slash, on the origin of the request's ``Host`` header, which makes a
     client send its POST body (a client secret, a passcode) there again."""
-    app = Starlette(routes=list(routes), exception_handlers=exception_handlers(),
-                    middleware=[Middleware(ProviderMiddleware, log=log, clock=clock)])
+    app = Starlette(
+        routes=list(routes),
+        exception_handlers=exception_handlers(),
+        middleware=[Middleware(ProviderMiddleware, log=log, clock=clock)],
+    )
     app.router.redirect_slashes = False
     return app
 
@@ -145,8 +150,9 @@ class Persistent(Protocol):
     def state_file(self) -> StateFile | None: ...
 
 
-async def persisting(provider: Persistent, change: Callable[..., T], *args: Any,
-                     **kwargs: Any) -> T:
+async def persisting(
+    provider: Persistent, change: Callable[..., T], *args: Any, **kwargs: Any
+) -> T:
     """``change(*args, **kwargs)``, a change of what a provider stores, made here on the event
     loop (so handlers never race each other over it); with a state file attached, its
     whole-file write and fsync then run on a worker thread (with tens of thousands of
@@ -180,8 +186,9 @@ class _Exchange:
         "status",
     )
 
-    def __init__(self, scope: Scope, receive: Receive, send: Send, log: RequestLog,
-                 at: float) -> None:
+    def __init__(
+        self, scope: Scope, receive: Receive, send: Send, log: RequestLog, at: float
+    ) -> None:
         self.scope = scope
         self._receive = receive
         self._send = send
@@ -236,12 +243,19 @@ class _Exchange:
             return
         self.recorded = True
         scope = self.scope
-        self.log.append(_Unread(
-            at=self.at, method=scope["method"], path=scope["path"],
-            query=scope.get("query_string", b""), headers=_pack_headers(scope["headers"]),
-            body=b"".join(self.body), status=self.status, response_type=self.response_type,
-            response=b"".join(self.response),
-        ))
+        self.log.append(
+            _Unread(
+                at=self.at,
+                method=scope["method"],
+                path=scope["path"],
+                query=scope.get("query_string", b""),
+                headers=_pack_headers(scope["headers"]),
+                body=b"".join(self.body),
+                status=self.status,
+                response_type=self.response_type,
+                response=b"".join(self.response),
+            )
+        )
 
 
 class ProviderMiddleware:
@@ -255,8 +269,9 @@ class ProviderMiddleware:
     (:mod:`mock_providers._routing`).
     """
 
-    def __init__(self, app: ASGIApp, log: RequestLog, clock: Clock,
-                 max_header_bytes: int = MAX_HEADER_BYTES) -> None:
+    def __init__(
+        self, app: ASGIApp, log: RequestLog, clock: Clock, max_header_bytes: int = MAX_HEADER_BYTES
+    ) -> None:
         self.app = app
         self.log = log
         self.clock = clock
@@ -281,8 +296,9 @@ class ProviderMiddleware:
             return
         problem = head_problem(scope, self.max_header_bytes)
         # a too-long target with a method the path does not take: the router's 405 first
-        if problem is not None and (problem.code != "uri_too_long"
-                                    or scope["method"] in route_methods(scope)):
+        if problem is not None and (
+            problem.code != "uri_too_long" or scope["method"] in route_methods(scope)
+        ):
             await error_response(problem, {"Connection": "close"})(scope, receive, send)
             return
         if scope["path"].startswith(paths.REQUESTS):
@@ -314,12 +330,15 @@ def head_problem(scope: Scope, max_header_bytes: int = MAX_HEADER_BYTES) -> Prot
     """What is wrong with a request head, if anything: too long a target (414), too large
     headers (431), or a header that must be single given twice (400). Keeps the headers by
     name in the scope for :func:`header`."""
-    target = len(scope.get("raw_path") or scope["path"].encode("utf-8", "replace")) \
-        + len(scope.get("query_string", b""))
+    target = len(scope.get("raw_path") or scope["path"].encode("utf-8", "replace")) + len(
+        scope.get("query_string", b"")
+    )
     if target > MAX_TARGET_BYTES:
-        return ProtocolError(f"the request target is {target} bytes; at most "
-                             f"{MAX_TARGET_BYTES}", code="uri_too_long",
-                             clause=path_clause(scope["path"]))
+        return ProtocolError(
+            f"the request target is {target} bytes; at most {MAX_TARGET_BYTES}",
+            code="uri_too_long",
+            clause=path_clause(scope["path"]),
+        )
     raw = scope["headers"]
     by_name = scope[HEADERS_KEY] = headers_by_name(raw)
     # a repeated name, or one not in lower case (which ASGI servers give): look closer
@@ -329,14 +348,17 @@ def head_problem(scope: Scope, max_header_bytes: int = MAX_HEADER_BYTES) -> Prot
             lowered = name.lower()
             if lowered in _SINGLE_HEADER_BYTES:
                 if lowered in seen:
-                    said = (f"header {lowered.decode('latin-1')!r} appears more than once; "
-                            "send it once")
+                    said = (
+                        f"header {lowered.decode('latin-1')!r} appears more than once; send it once"
+                    )
                     if lowered in _VERSION_KEY_SET:  # V-3: two versions are no version
                         return ProtocolError(said, code="app_version_invalid", clause="V-3")
                     clause = path_clause(scope["path"])  # the endpoint's own (§8)
                     if lowered == b"authorization" and any(
-                            value[:7].lower() == b"bearer " for key, value in raw
-                            if key.lower() == lowered):
+                        value[:7].lower() == b"bearer "
+                        for key, value in raw
+                        if key.lower() == lowered
+                    ):
                         # two Bearer tokens are no token: RFC 6750 §3.1's invalid_request,
                         # with its challenge, as for one malformed Bearer header
                         return MalformedBearer(said, code="invalid_request", clause=clause)
@@ -344,22 +366,32 @@ def head_problem(scope: Scope, max_header_bytes: int = MAX_HEADER_BYTES) -> Prot
                 seen.add(lowered)
     size = sum(map(len, chain.from_iterable(raw))) + 4 * len(raw)
     if size > max_header_bytes:
-        return ProtocolError(f"the request headers are {size} bytes; at most "
-                             f"{max_header_bytes}", code="request_header_fields_too_large",
-                             clause=path_clause(scope["path"]))
+        return ProtocolError(
+            f"the request headers are {size} bytes; at most {max_header_bytes}",
+            code="request_header_fields_too_large",
+            clause=path_clause(scope["path"]),
+        )
     coding = by_name.get(b"transfer-encoding")
     if coding is not None:
         if b"content-length" in by_name:
-            return ProtocolError("the request has both Transfer-Encoding and Content-Length: "
-                                 "where its body ends is ambiguous (RFC 9112 §6.1); send one "
-                                 "of them", clause=path_clause(scope["path"]))
+            return ProtocolError(
+                "the request has both Transfer-Encoding and Content-Length: "
+                "where its body ends is ambiguous (RFC 9112 §6.1); send one "
+                "of them",
+                clause=path_clause(scope["path"]),
+            )
         if coding.strip().lower() != b"chunked":  # httptools read "gzip, chunked" as chunked
-            return ProtocolError(f"Transfer-Encoding {coding.decode('latin-1')[:40]!r} is not "
-                                 "decoded here (RFC 9112 §6.1); send the body chunked, or "
-                                 "with a Content-Length", clause=path_clause(scope["path"]))
+            return ProtocolError(
+                f"Transfer-Encoding {coding.decode('latin-1')[:40]!r} is not "
+                "decoded here (RFC 9112 §6.1); send the body chunked, or "
+                "with a Content-Length",
+                clause=path_clause(scope["path"]),
+            )
     if b"host" not in by_name and scope.get("http_version") == "1.1":
-        return ProtocolError("an HTTP/1.1 request without Host (RFC 9112 §3.2); send Host",
-                             clause=path_clause(scope["path"]))
+        return ProtocolError(
+            "an HTTP/1.1 request without Host (RFC 9112 §3.2); send Host",
+            clause=path_clause(scope["path"]),
+        )
     return None
 
 

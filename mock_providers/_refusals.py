@@ -39,8 +39,9 @@ class FastJSONResponse(JSONResponse):
         return _ENCODER.encode(content).encode("utf-8")
 
 
-def error_response(err: ProtocolError,
-                   headers: Mapping[str, str] | None = None) -> FastJSONResponse:
+def error_response(
+    err: ProtocolError, headers: Mapping[str, str] | None = None
+) -> FastJSONResponse:
     """The §8 error JSON ``{error, error_description, clause, message}`` with its status. The
     description keeps nothing shaped like a secret (S-5: an issuer or ``jwks_uri`` quoted
     with its ``user:password@`` or a ``?code=`` in it; the caller may be anyone)."""
@@ -102,11 +103,17 @@ def _challenge(err: ProtocolError) -> str:
 
 _PATH_CLAUSES = {
     # VNeID: its app API (§4) and OpenID endpoints (§5)
-    paths.APP_SESSIONS: "A-4", paths.APP_AUTHORIZATIONS: "A-5", paths.AUTHORIZE: "A-2",
-    paths.TOKEN: "T-1", paths.USERINFO: "T-5", paths.JWKS: "T-4", paths.DISCOVERY:
-    "T-4",
+    paths.APP_SESSIONS: "A-4",
+    paths.APP_AUTHORIZATIONS: "A-5",
+    paths.AUTHORIZE: "A-2",
+    paths.TOKEN: "T-1",
+    paths.USERINFO: "T-5",
+    paths.JWKS: "T-4",
+    paths.DISCOVERY: "T-4",
     # VssID: its app API (§4)
-    paths.VSSID_START: "A-1", paths.VSSID_COMPLETE: "A-6", paths.VSSID_ME: "A-6",
+    paths.VSSID_START: "A-1",
+    paths.VSSID_COMPLETE: "A-6",
+    paths.VSSID_ME: "A-6",
 }
 """The clause of each endpoint, which a refusal of a request there for its form cites (a 405,
 a body too large; the two mocks' paths differ)."""
@@ -136,12 +143,18 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
         allowed = _allowed_methods(request)
         if allowed:
             headers["Allow"] = ", ".join(allowed)
-        err = ProtocolError(f"{request.method} is not allowed on {request.url.path}; "
-                            f"allowed: {headers.get('Allow', 'none')}",
-                            code="method_not_allowed", clause=path_clause(request.url.path))
+        err = ProtocolError(
+            f"{request.method} is not allowed on {request.url.path}; "
+            f"allowed: {headers.get('Allow', 'none')}",
+            code="method_not_allowed",
+            clause=path_clause(request.url.path),
+        )
     elif exc.status_code == 404:
-        err = ProtocolError(f"no endpoint at {request.url.path}; see PROTOCOL.md §4, §5, §11",
-                            code="not_found", clause=path_clause(request.url.path))
+        err = ProtocolError(
+            f"no endpoint at {request.url.path}; see PROTOCOL.md §4, §5, §11",
+            code="not_found",
+            clause=path_clause(request.url.path),
+        )
     else:
         err = ProtocolError(str(exc.detail), code="invalid_request", status=exc.status_code)
     return error_response(err, headers)
@@ -168,20 +181,24 @@ def _allowed_methods(request: Request) -> list[str]:
 async def _on_disconnect(request: Request, exc: Exception) -> Response:
     """A client that went away before its body arrived: an ordinary event, logged as such
     (no traceback, not a harness bug); the answer has nobody to reach."""
-    log.info("client disconnected during %s %s", request.method,
-             redact_path(request.scope["path"]))
+    log.info("client disconnected during %s %s", request.method, redact_path(request.scope["path"]))
     return Response(status_code=400, headers={"Connection": "close"})
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
     # S-5: the decoded path may hold ``?code=…`` (sent as ``%3F``), the exception's text what
     # the request carried; the traceback is logged redacted, never as ``exc_info``
-    log.error("unexpected error on %s %s\n%s", request.method, redact_path(request.scope["path"]),
-              redact_secret_shapes("".join(traceback.format_exception(exc))).rstrip())
+    log.error(
+        "unexpected error on %s %s\n%s",
+        request.method,
+        redact_path(request.scope["path"]),
+        redact_secret_shapes("".join(traceback.format_exception(exc))).rstrip(),
+    )
     err = ProtocolError(
         f"the mock provider failed unexpectedly ({type(exc).__name__}); this is a harness bug, "
         "please report it with the request log",
-        code="server_error", clause=path_clause(request.scope["path"]),
+        code="server_error",
+        clause=path_clause(request.scope["path"]),
     )
     return error_response(err)
 

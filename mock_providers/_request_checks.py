@@ -24,10 +24,25 @@ IN_PROCESS_CLIENTS = frozenset({"testclient"})
 address): loopback for the control API (S-6), beside :func:`harness.protocol.hosts.is_loopback`."""
 
 
-_AUTH_SCHEMES = frozenset({
-    "basic", "bearer", "concealed", "digest", "dpop", "gnap", "hoba", "mutual", "negotiate",
-    "oauth", "privatetoken", "scram-sha-1", "scram-sha-256", "vapid", "aws4-hmac-sha256",
-})
+_AUTH_SCHEMES = frozenset(
+    {
+        "basic",
+        "bearer",
+        "concealed",
+        "digest",
+        "dpop",
+        "gnap",
+        "hoba",
+        "mutual",
+        "negotiate",
+        "oauth",
+        "privatetoken",
+        "scram-sha-1",
+        "scram-sha-256",
+        "vapid",
+        "aws4-hmac-sha256",
+    }
+)
 """Authentication scheme names (IANA's registry and a few in wide use) that a refusal may
 name; anything else in their place may be a token sent without one."""
 
@@ -39,18 +54,25 @@ def bearer_token(request: Request, *, clause: str, code: str = "invalid_token") 
     value = header(request, b"authorization")
     scheme, _, token = (value or "").partition(" ")
     if not value or scheme.lower() != "bearer":
-        said = ("missing Authorization" if not value else
-                f"the Authorization scheme {scheme!r} is not accepted"
-                if scheme.lower() in _AUTH_SCHEMES else
-                # not echoed: a bare token, no scheme, would be shown here (S-5)
-                "the Authorization header is not a scheme and credentials")
-        raise MissingCredentials(f"{said}; send 'Authorization: Bearer <token>'", code=code,
-                                 clause=clause)
+        said = (
+            "missing Authorization"
+            if not value
+            else f"the Authorization scheme {scheme!r} is not accepted"
+            if scheme.lower() in _AUTH_SCHEMES
+            # not echoed: a bare token, no scheme, would be shown here (S-5)
+            else "the Authorization header is not a scheme and credentials"
+        )
+        raise MissingCredentials(
+            f"{said}; send 'Authorization: Bearer <token>'", code=code, clause=clause
+        )
     token = token.strip(" ")
     if not token or len(token) > 4096 or " " in token:
-        raise MalformedBearer("Authorization: Bearer must carry exactly one token (RFC 6750 "
-                              "§2.1): send 'Authorization: Bearer <token>'",
-                              code="invalid_request", clause=clause)
+        raise MalformedBearer(
+            "Authorization: Bearer must carry exactly one token (RFC 6750 "
+            "§2.1): send 'Authorization: Bearer <token>'",
+            code="invalid_request",
+            clause=clause,
+        )
     return token
 
 
@@ -72,14 +94,21 @@ def check_app_version(request: Request, app: AppId, profile: Profile) -> str | N
     minimum = profile.min_version(app)
     if version < minimum:
         store = profile.store_link(app, platform)
-        said = ("" if store is not None else
-                f"; no store_url for {'no platform' if platform is None else 'that platform'}"
-                " (X-Device-Platform: ios or android), store_urls lists each")
+        said = (
+            ""
+            if store is not None
+            else f"; no store_url for {'no platform' if platform is None else 'that platform'}"
+            " (X-Device-Platform: ios or android), store_urls lists each"
+        )
         raise ProtocolError(
             f"{name} {version} is below the minimum {minimum}; update the app{said}",
-            code="app_update_required", clause=clause,
-            extra={"minimum_version": str(minimum), "store_url": store,
-                   "store_urls": dict(profile.store_links.get(app, {}))},
+            code="app_update_required",
+            clause=clause,
+            extra={
+                "minimum_version": str(minimum),
+                "store_url": store,
+                "store_urls": dict(profile.store_links.get(app, {})),
+            },
         )
     return platform
 
@@ -95,12 +124,17 @@ def require_control_access(request: Request, admin_token: str | None) -> None:
             return
         raise ProtocolError(
             "the test-control API needs the admin token (X-Harness-Admin-Token)"
-            if given is None else "the admin token given (X-Harness-Admin-Token) is not this "
-            "provider's: give the one it was served with", code="forbidden", clause="S-6")
+            if given is None
+            else "the admin token given (X-Harness-Admin-Token) is not this "
+            "provider's: give the one it was served with",
+            code="forbidden",
+            clause="S-6",
+        )
     client = request.client.host if request.client else None
     if not is_loopback(client) and client not in IN_PROCESS_CLIENTS:
         raise ProtocolError(
             f"the test-control API is served only to loopback callers, not {client}; "
-            "configure an admin token to reach it from elsewhere", code="forbidden",
+            "configure an admin token to reach it from elsewhere",
+            code="forbidden",
             clause="S-6",
         )

@@ -27,6 +27,10 @@ def make_room(items: dict[K, V], limit: int, *, what: str, first: bool) -> list[
     once that its entries now live shorter than their lifetime."""
     gone = [items.pop(key) for key in list(islice(items, max(1, limit // EVICTED_SHARE)))]
     if first:
-        _log.warning("%s: %d live, the limit; the oldest make room (under this load they "
-                     "live shorter than their lifetime)", what, limit)
+        _log.warning(
+            "%s: %d live, the limit; the oldest make room (under this load they "
+            "live shorter than their lifetime)",
+            what,
+            limit,
+        )
     return gone

@@ -26,8 +26,14 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
 from starlette.types import Receive, Scope, Send
 
-__all__ = ["DirectRoute", "ExceptionHandler", "call_direct", "direct_routes",
-           "handled_exceptions", "whole_body"]
+__all__ = [
+    "DirectRoute",
+    "ExceptionHandler",
+    "call_direct",
+    "direct_routes",
+    "handled_exceptions",
+    "whole_body",
+]
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 ExceptionHandler = Callable[[Request, Exception], Awaitable[Response]]
@@ -47,9 +53,11 @@ def _plain(route: BaseRoute) -> TypeGuard[Route]:
     if type(route) is not Route or route.param_convertors or not route.methods:
         return False
     endpoint = route.endpoint
-    return ((inspect.isfunction(endpoint) or inspect.ismethod(endpoint))
-            and inspect.iscoroutinefunction(endpoint)
-            and getattr(route.app, "__qualname__", "") == "request_response.<locals>.app")
+    return (
+        (inspect.isfunction(endpoint) or inspect.ismethod(endpoint))
+        and inspect.iscoroutinefunction(endpoint)
+        and getattr(route.app, "__qualname__", "") == "request_response.<locals>.app"
+    )
 
 
 def _chosen(routes: list[BaseRoute], method: str, path: str) -> BaseRoute | None:
@@ -85,12 +93,16 @@ def direct_routes(app: Any) -> dict[tuple[str, str], DirectRoute]:
 def handled_exceptions(app: Any) -> dict[type[Exception], ExceptionHandler]:
     """The handlers Starlette's exception middleware applies (the ``Exception`` one is the
     outermost server-error middleware's, so an unexpected failure still goes there)."""
-    return {key: handler for key, handler in app.exception_handlers.items()
-            if isinstance(key, type) and key is not Exception}
+    return {
+        key: handler
+        for key, handler in app.exception_handlers.items()
+        if isinstance(key, type) and key is not Exception
+    }
 
 
-def _handler_for(handlers: Mapping[type[Exception], ExceptionHandler],
-                 exc: Exception) -> ExceptionHandler | None:
+def _handler_for(
+    handlers: Mapping[type[Exception], ExceptionHandler], exc: Exception
+) -> ExceptionHandler | None:
     for cls in type(exc).__mro__:
         handler = handlers.get(cls)
         if handler is not None:
@@ -98,8 +110,13 @@ def _handler_for(handlers: Mapping[type[Exception], ExceptionHandler],
     return None
 
 
-async def call_direct(direct: DirectRoute, handlers: Mapping[type[Exception], ExceptionHandler],
-                      scope: Scope, receive: Receive, send: Send) -> Response:
+async def call_direct(
+    direct: DirectRoute,
+    handlers: Mapping[type[Exception], ExceptionHandler],
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+) -> Response:
     """The endpoint's response to the request, or the handler's response to what it raised
     (re-raised when no handler takes it, as the exception middleware does). The caller sends
     the response."""
@@ -122,4 +139,3 @@ async def call_direct(direct: DirectRoute, handlers: Mapping[type[Exception], Ex
 def whole_body(response: Response) -> bool:
     """Whether ``response`` sends exactly its ``body`` (not a streaming or file response)."""
     return type(response).__call__ is Response.__call__ and not response.background
-

@@ -42,9 +42,17 @@ from harness.protocol.redaction import (
     redact_secret_shapes,
 )
 
-__all__ = ["HEAD_TIMEOUT_SECONDS", "HTTP_STACKS", "KEEP_ALIVE_SECONDS", "MAX_HEAD_BYTES",
-           "GuardedH11Protocol", "GuardedHttpToolsProtocol", "RedactingLogFilter", "run_loop",
-           "uvicorn_config"]
+__all__ = [
+    "HEAD_TIMEOUT_SECONDS",
+    "HTTP_STACKS",
+    "KEEP_ALIVE_SECONDS",
+    "MAX_HEAD_BYTES",
+    "GuardedH11Protocol",
+    "GuardedHttpToolsProtocol",
+    "RedactingLogFilter",
+    "run_loop",
+    "uvicorn_config",
+]
 
 MAX_HEAD_BYTES = 64 * 1024
 """The most h11 buffers of one request head; the application's own limits are tighter."""
@@ -63,22 +71,33 @@ def _error_response(err: ProtocolError) -> tuple[list[tuple[bytes, bytes]], byte
     """The headers and body of the answer carrying ``err`` as the §8 error JSON, closing the
     connection (both stacks send it)."""
     body = json.dumps(err.to_body(), ensure_ascii=False).encode("utf-8")
-    return [(b"content-type", b"application/json"), (b"cache-control", b"no-store"),
-            (b"connection", b"close"), (b"content-length", str(len(body)).encode())], body
+    return [
+        (b"content-type", b"application/json"),
+        (b"cache-control", b"no-store"),
+        (b"connection", b"close"),
+        (b"content-length", str(len(body)).encode()),
+    ], body
 
 
 def _error_bytes(err: ProtocolError) -> bytes:
     """:func:`_error_response` as a whole HTTP/1.1 response, for a stack without a writer."""
     headers, body = _error_response(err)
-    return b"".join([
-        f"HTTP/1.1 {err.status} {HTTPStatus(err.status).phrase}\r\n".encode("ascii"),
-        *(name + b": " + value + b"\r\n" for name, value in headers), b"\r\n", body])
+    return b"".join(
+        [
+            f"HTTP/1.1 {err.status} {HTTPStatus(err.status).phrase}\r\n".encode("ascii"),
+            *(name + b": " + value + b"\r\n" for name, value in headers),
+            b"\r\n",
+            body,
+        ]
+    )
 
 
 def _head_timeout() -> ProtocolError:
-    return ProtocolError(f"the request head did not arrive within {HEAD_TIMEOUT_SECONDS:g} s; "
-                         "send the whole request line and headers at once",
-                         code="request_timeout")
+    return ProtocolError(
+        f"the request head did not arrive within {HEAD_TIMEOUT_SECONDS:g} s; "
+        "send the whole request line and headers at once",
+        code="request_timeout",
+    )
 
 
 class _HeadDeadline:
@@ -108,8 +127,10 @@ class _HeadDeadline:
         self._expire()
 
 
-_CONNECT_REFUSED = ("CONNECT asks a proxy for a tunnel; these are the providers "
-                    "themselves: send GET or POST to a path")
+_CONNECT_REFUSED = (
+    "CONNECT asks a proxy for a tunnel; these are the providers "
+    "themselves: send GET or POST to a path"
+)
 
 
 def origin_form(target: bytes) -> bytes | None:
@@ -121,8 +142,10 @@ def origin_form(target: bytes) -> bytes | None:
     scheme, sep, rest = target.partition(b"://")
     if not sep or scheme.lower() not in (b"http", b"https"):
         return None
-    end = min((i for i in (rest.find(b"/"), rest.find(b"?"), rest.find(b"#")) if i != -1),
-              default=len(rest))
+    end = min(
+        (i for i in (rest.find(b"/"), rest.find(b"?"), rest.find(b"#")) if i != -1),
+        default=len(rest),
+    )
     tail = rest[end:].partition(b"#")[0]
     return tail if tail.startswith(b"/") else b"/" + tail
 
@@ -146,8 +169,12 @@ class _Connection(h11.Connection):
                 raise self.last_error
             origin = origin_form(event.target)
             if origin is not None:
-                return h11.Request(method=event.method, target=origin, headers=event.headers,
-                                   http_version=event.http_version)
+                return h11.Request(
+                    method=event.method,
+                    target=origin,
+                    headers=event.headers,
+                    http_version=event.http_version,
+                )
         return event
 
 
@@ -155,10 +182,15 @@ def _too_large(line_bytes: int) -> ProtocolError:
     """431, or 414 when the request line (``line_bytes``, -1 when it is unfinished) alone
     takes half of :data:`MAX_HEAD_BYTES`."""
     if line_bytes == -1 or line_bytes >= MAX_HEAD_BYTES // 2:
-        return ProtocolError(f"the request line is longer than {MAX_HEAD_BYTES // 2} bytes; "
-                             "send long values in a POST body", code="uri_too_long")
-    return ProtocolError(f"the request head is larger than {MAX_HEAD_BYTES} bytes",
-                         code="request_header_fields_too_large")
+        return ProtocolError(
+            f"the request line is longer than {MAX_HEAD_BYTES // 2} bytes; "
+            "send long values in a POST body",
+            code="uri_too_long",
+        )
+    return ProtocolError(
+        f"the request head is larger than {MAX_HEAD_BYTES} bytes",
+        code="request_header_fields_too_large",
+    )
 
 
 def _head_error(conn: _Connection) -> ProtocolError:
@@ -172,8 +204,9 @@ def _head_error(conn: _Connection) -> ProtocolError:
 def not_http11(reason: str) -> ProtocolError:
     """400 ``invalid_request``: the request is not HTTP/1.1 either stack serves, and why (the
     same words on both stacks)."""
-    return ProtocolError(f"the request is not valid HTTP/1.1 ({reason[:200]})",
-                         code="invalid_request", clause="A-1")
+    return ProtocolError(
+        f"the request is not valid HTTP/1.1 ({reason[:200]})", code="invalid_request", clause="A-1"
+    )
 
 
 class _DeadlineHooks(asyncio.Protocol):
@@ -219,9 +252,15 @@ class GuardedH11Protocol(_DeadlineHooks, H11Protocol):
         self._deadline.stop()
         headers, body = _error_response(err)
         try:
-            for event in (h11.Response(status_code=err.status, headers=headers,
-                                       reason=HTTPStatus(err.status).phrase.encode()),
-                          h11.Data(data=body), h11.EndOfMessage()):
+            for event in (
+                h11.Response(
+                    status_code=err.status,
+                    headers=headers,
+                    reason=HTTPStatus(err.status).phrase.encode(),
+                ),
+                h11.Data(data=body),
+                h11.EndOfMessage(),
+            ):
                 output = self.conn.send(event)
                 if output:
                     self.transport.write(output)
@@ -289,8 +328,7 @@ class GuardedHttpToolsProtocol(_DeadlineHooks, HttpToolsProtocol):
             self._error = not_http11(_CONNECT_REFUSED)
             raise _HeadRefused
         if self.parser.get_http_version() == "0.9":  # llhttp's reading of "GET /path"
-            self._error = not_http11("a request line without a version: HTTP/0.9 is not "
-                                     "served")
+            self._error = not_http11("a request line without a version: HTTP/0.9 is not served")
             raise _HeadRefused
         origin = origin_form(self.url)  # httptools fails on "http://host" without a path
         if origin is not None:
@@ -370,8 +408,12 @@ def _redact_scope(value: Any) -> Any:
 
 
 def _redact_header(header: Any) -> Any:
-    if (isinstance(header, tuple) and len(header) == 2 and isinstance(header[0], bytes)
-            and header[0].decode("latin-1").lower() in SECRET_HEADERS):
+    if (
+        isinstance(header, tuple)
+        and len(header) == 2
+        and isinstance(header[0], bytes)
+        and header[0].decode("latin-1").lower() in SECRET_HEADERS
+    ):
         return header[0], REDACTED.encode()
     return header
 
@@ -399,7 +441,8 @@ class RedactingLogFilter(logging.Filter):
             # uvicorn's "Exception in ASGI application" carries the app's traceback, whose
             # last line is the exception's text: what a request sent, perhaps
             record.exc_text = redact_secret_shapes(
-                logging.Formatter().formatException(record.exc_info))
+                logging.Formatter().formatException(record.exc_info)
+            )
         return True
 
 
@@ -424,14 +467,28 @@ def uvicorn_config(app: Any, *, log_level: str = "warning", http: str = "h11") -
     _redact_uvicorn_logs()
     if http == "httptools":
         return uvicorn.Config(
-            app, http=GuardedHttpToolsProtocol, loop="uvloop", log_level=log_level, lifespan="off",
-            access_log=False, timeout_keep_alive=KEEP_ALIVE_SECONDS, server_header=False,
-            timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS, ws="none",
+            app,
+            http=GuardedHttpToolsProtocol,
+            loop="uvloop",
+            log_level=log_level,
+            lifespan="off",
+            access_log=False,
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
+            server_header=False,
+            timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+            ws="none",
         )
     return uvicorn.Config(
-        app, http=GuardedH11Protocol, log_level=log_level, lifespan="off", access_log=False,
-        h11_max_incomplete_event_size=MAX_HEAD_BYTES, timeout_keep_alive=KEEP_ALIVE_SECONDS,
-        server_header=False, timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS, ws="none",
+        app,
+        http=GuardedH11Protocol,
+        log_level=log_level,
+        lifespan="off",
+        access_log=False,
+        h11_max_incomplete_event_size=MAX_HEAD_BYTES,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        server_header=False,
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+        ws="none",
     )
 
 

@@ -56,21 +56,33 @@ __all__ = [
 Schema = dict[str, Any]
 OPENAPI_VERSION = "3.1.0"
 VERSION_SCHEMA: Schema = {
-    "type": "string", "maxLength": MAX_VERSION_LENGTH,
+    "type": "string",
+    "maxLength": MAX_VERSION_LENGTH,
     "pattern": "^" + _V1.pattern.replace("(?P<", "(?<") + "$",
     "description": "V-1: 1-4 dot-separated integers without leading zeros, optionally "
-                   "-prerelease and/or +build",
+    "-prerelease and/or +build",
 }
 CONTROL_SECURITY: tuple[Mapping[str, list[str]], ...] = ({}, {"adminToken": []})
 """S-6: loopback callers need nothing; anyone else the admin token."""
 
 
-def string(max_length: int | None = None, *, min_length: int | None = None,
-           pattern: str | None = None, enum: Sequence[str] | None = None,
-           fmt: str | None = None, description: str | None = None) -> Schema:
+def string(
+    max_length: int | None = None,
+    *,
+    min_length: int | None = None,
+    pattern: str | None = None,
+    enum: Sequence[str] | None = None,
+    fmt: str | None = None,
+    description: str | None = None,
+) -> Schema:
     schema: Schema = {"type": "string"}
-    for key, value in (("maxLength", max_length), ("minLength", min_length),
-                       ("pattern", pattern), ("format", fmt), ("description", description)):
+    for key, value in (
+        ("maxLength", max_length),
+        ("minLength", min_length),
+        ("pattern", pattern),
+        ("format", fmt),
+        ("description", description),
+    ):
         if value is not None:
             schema[key] = value
     if enum is not None:
@@ -78,8 +90,9 @@ def string(max_length: int | None = None, *, min_length: int | None = None,
     return schema
 
 
-def integer(minimum: int | None = None, maximum: int | None = None, *,
-            enum: Sequence[int] | None = None) -> Schema:
+def integer(
+    minimum: int | None = None, maximum: int | None = None, *, enum: Sequence[int] | None = None
+) -> Schema:
     schema: Schema = {"type": "integer"}
     if minimum is not None:
         schema["minimum"] = minimum
@@ -99,8 +112,13 @@ def number(minimum: float | None = None, maximum: float | None = None) -> Schema
     return schema
 
 
-def obj(properties: Mapping[str, Schema], required: Iterable[str] = (), *,
-        additional: bool = True, description: str | None = None) -> Schema:
+def obj(
+    properties: Mapping[str, Schema],
+    required: Iterable[str] = (),
+    *,
+    additional: bool = True,
+    description: str | None = None,
+) -> Schema:
     """A JSON object; ``additional=False`` where the endpoint refuses unknown fields."""
     schema: Schema = {"type": "object", "properties": dict(properties)}
     req = list(required)
@@ -123,8 +141,13 @@ def array(items: Schema, *, max_items: int | None = None, min_items: int | None 
 
 
 def _param(where: str, name: str, schema: Schema, required: bool, description: str) -> Schema:
-    return {"name": name, "in": where, "required": required, "schema": schema,
-            "description": description}
+    return {
+        "name": name,
+        "in": where,
+        "required": required,
+        "schema": schema,
+        "description": description,
+    }
 
 
 def header(name: str, schema: Schema, description: str, *, required: bool = False) -> Schema:
@@ -143,14 +166,20 @@ ERROR_SCHEMA: Schema = obj(
     {
         "error": string(enum=sorted(ERRORS), description="the §8 error code"),
         "error_description": string(description="what is wrong and what to do (English)"),
-        "clause": string(pattern=r"^[PVATRS]-[0-9]+$",
-                         description="the PROTOCOL.md clause the refusal enforces"),
+        "clause": string(
+            pattern=r"^[PVATRS]-[0-9]+$", description="the PROTOCOL.md clause the refusal enforces"
+        ),
         "message": string(description="the Vietnamese message the apps' error screens show"),
         "minimum_version": string(description="app_update_required: the minimum version"),
-        "store_url": {"type": ["string", "null"],
-                      "description": "app_update_required: the store for the caller's platform"},
-        "store_urls": {"type": "object", "additionalProperties": {"type": "string"},
-                       "description": "app_update_required: the store link of each platform"},
+        "store_url": {
+            "type": ["string", "null"],
+            "description": "app_update_required: the store for the caller's platform",
+        },
+        "store_urls": {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "description": "app_update_required: the store link of each platform",
+        },
     },
     ["error", "error_description", "clause", "message"],
     description="PROTOCOL.md §8: every error body",
@@ -212,10 +241,16 @@ def _error_reply(description: str, html: bool) -> Schema:
     return {"description": description, "content": content}
 
 
+def _operation_id(method: str, path: str) -> str:
+    """``get_api_v1_sessions_session_id`` for ``GET /api/v1/sessions/{session_id}``."""
+    name = path.strip("/").replace("/", "_").replace(".", "_")
+    name = name.replace("{", "").replace("}", "").replace("-", "_")
+    return f"{method.lower()}_{name}"
+
+
 def _operation(op: Operation, method: str, path: str) -> Schema:
     out: Schema = {
-        "operationId": f"{method.lower()}_{path.strip('/').replace('/', '_').replace('.', '_')}"
-                       .replace("{", "").replace("}", "").replace("-", "_") or "root",
+        "operationId": _operation_id(method, path),
         "summary": op.summary,
         "description": (op.description + f"\n\nClause: {op.clause}").strip(),
         "tags": [op.tag],
@@ -231,8 +266,11 @@ def _operation(op: Operation, method: str, path: str) -> Schema:
         if op.body.media_type == "application/json":
             errors[415] = "the body is not application/json (unsupported_media_type)"
         content: Schema = {"schema": op.body.schema}
-        out["requestBody"] = {"required": op.body.required, "description": op.body.description,
-                              "content": {op.body.media_type: content}}
+        out["requestBody"] = {
+            "required": op.body.required,
+            "description": op.body.description,
+            "content": {op.body.media_type: content},
+        }
     if op.security == CONTROL_SECURITY:
         errors[403] = "off loopback without the admin token (forbidden, S-6)"
     errors |= op.errors
@@ -242,8 +280,9 @@ def _operation(op: Operation, method: str, path: str) -> Schema:
         if reply.schema is not None:
             entry["content"] = {reply.media_type: {"schema": reply.schema}}
         if reply.headers:
-            entry["headers"] = {name: {"schema": schema, "required": True}
-                                for name, schema in reply.headers.items()}
+            entry["headers"] = {
+                name: {"schema": schema, "required": True} for name, schema in reply.headers.items()
+            }
         responses[str(status)] = entry
     for status, why in sorted(errors.items()):
         html = op.html_errors and status not in (414, 431)
@@ -252,9 +291,16 @@ def _operation(op: Operation, method: str, path: str) -> Schema:
     return out
 
 
-def build_spec(routes: Iterable[BaseRoute], table: Mapping[tuple[str, str], Operation], *,
-               title: str, description: str, version: str, server: str,
-               security_schemes: Mapping[str, Schema]) -> Schema:
+def build_spec(
+    routes: Iterable[BaseRoute],
+    table: Mapping[tuple[str, str], Operation],
+    *,
+    title: str,
+    description: str,
+    version: str,
+    server: str,
+    security_schemes: Mapping[str, Schema],
+) -> Schema:
     """The OpenAPI document of ``routes``; every route must be in ``table`` and vice versa."""
     paths: dict[str, Schema] = {}
     seen: set[tuple[str, str]] = set()
@@ -267,8 +313,10 @@ def build_spec(routes: Iterable[BaseRoute], table: Mapping[tuple[str, str], Oper
             key = (method, route.path)
             op = table.get(key)
             if op is None:
-                raise LookupError(f"{method} {route.path} has no OpenAPI description; add it "
-                                  "to the provider's api_docs table")
+                raise LookupError(
+                    f"{method} {route.path} has no OpenAPI description; add it "
+                    "to the provider's api_docs table"
+                )
             seen.add(key)
             shown = route.path_format  # "{client_id}" for "{client_id:path}"
             paths.setdefault(shown, {})[method.lower()] = _operation(op, method, shown)
@@ -280,8 +328,10 @@ def build_spec(routes: Iterable[BaseRoute], table: Mapping[tuple[str, str], Oper
         "info": {"title": title, "version": version, "description": description},
         "servers": [{"url": server}],
         "paths": paths,
-        "components": {"schemas": {"Error": ERROR_SCHEMA},
-                       "securitySchemes": dict(security_schemes)},
+        "components": {
+            "schemas": {"Error": ERROR_SCHEMA},
+            "securitySchemes": dict(security_schemes),
+        },
     }
 
 
@@ -289,16 +339,23 @@ DOCS_CSP = "default-src 'none'; style-src 'unsafe-inline'"
 """The page loads nothing: no script, no stylesheet, font or image from anywhere."""
 DOCS_OPERATIONS: dict[tuple[str, str], Operation] = {
     ("GET", "/openapi.json"): Operation(
-        "This OpenAPI document", "A-1", "documentation",
-        {200: Reply("the OpenAPI 3.1 document", obj({"openapi": string()}, ["openapi"]))}),
+        "This OpenAPI document",
+        "A-1",
+        "documentation",
+        {200: Reply("the OpenAPI 3.1 document", obj({"openapi": string()}, ["openapi"]))},
+    ),
     ("GET", "/docs"): Operation(
-        "This document as an HTML page (self-contained, works offline)", "A-1",
-        "documentation", {200: Reply("the HTML page", string(), "text/html")}),
+        "This document as an HTML page (self-contained, works offline)",
+        "A-1",
+        "documentation",
+        {200: Reply("the HTML page", string(), "text/html")},
+    ),
 }
 
 
-def docs_routes(routes: Sequence[BaseRoute], build: Callable[[Sequence[BaseRoute]], Schema]
-                ) -> list[BaseRoute]:
+def docs_routes(
+    routes: Sequence[BaseRoute], build: Callable[[Sequence[BaseRoute]], Schema]
+) -> list[BaseRoute]:
     """``GET /openapi.json`` and ``GET /docs`` for ``routes`` (plus these two); the document is
     built on first use with ``build(all_routes)``."""
     cache: list[Schema] = []
@@ -315,8 +372,12 @@ def docs_routes(routes: Sequence[BaseRoute], build: Callable[[Sequence[BaseRoute
     async def docs(request: Request) -> Response:
         return HTMLResponse(render_html(spec()), headers={"Content-Security-Policy": DOCS_CSP})
 
-    own.extend([Route("/openapi.json", openapi_json, methods=["GET"]),
-                Route("/docs", docs, methods=["GET"])])
+    own.extend(
+        [
+            Route("/openapi.json", openapi_json, methods=["GET"]),
+            Route("/docs", docs, methods=["GET"]),
+        ]
+    )
     return own
 
 
@@ -347,9 +408,11 @@ def _json_block(value: Any) -> str:
 
 def _render_op(spec: Schema, method: str, path: str, op: Schema) -> str:
     anchor = escape(op["operationId"])
-    parts = [f'<section class="op" id="{anchor}"><h3><span class="m {escape(method)}">'
-             f"{escape(method)}</span> <code>{escape(path)}</code></h3>",
-             f"<p>{escape(op['summary'])} <small>({escape(op['x-clause'])})</small></p>"]
+    parts = [
+        f'<section class="op" id="{anchor}"><h3><span class="m {escape(method)}">'
+        f"{escape(method)}</span> <code>{escape(path)}</code></h3>",
+        f"<p>{escape(op['summary'])} <small>({escape(op['x-clause'])})</small></p>",
+    ]
     if op.get("security"):
         parts.append(f"<p>Security: <code>{escape(json.dumps(op['security']))}</code></p>")
     if op.get("parameters"):
@@ -357,25 +420,38 @@ def _render_op(spec: Schema, method: str, path: str, op: Schema) -> str:
             f"<tr><td><code>{escape(p['name'])}</code></td><td>{escape(p['in'])}</td>"
             f"<td>{'yes' if p.get('required') else 'no'}</td>"
             f"<td><code>{escape(json.dumps(p['schema'], ensure_ascii=False))}</code></td>"
-            f"<td>{escape(p.get('description', ''))}</td></tr>" for p in op["parameters"])
-        parts.append("<h4>Parameters</h4><table><tr><th>name</th><th>in</th><th>required</th>"
-                     f"<th>schema</th><th>what</th></tr>{rows}</table>")
+            f"<td>{escape(p.get('description', ''))}</td></tr>"
+            for p in op["parameters"]
+        )
+        parts.append(
+            "<h4>Parameters</h4><table><tr><th>name</th><th>in</th><th>required</th>"
+            f"<th>schema</th><th>what</th></tr>{rows}</table>"
+        )
     if "requestBody" in op:
         for media, content in op["requestBody"]["content"].items():
-            parts.append(f"<h4>Request body <code>{escape(media)}</code></h4>"
-                         + _json_block(content["schema"]))
+            parts.append(
+                f"<h4>Request body <code>{escape(media)}</code></h4>"
+                + _json_block(content["schema"])
+            )
     replies = []
     for status, reply in op["responses"].items():
         media = ", ".join(reply.get("content", {})) or "—"
-        replies.append(f"<tr><td>{escape(status)}</td><td>{escape(reply['description'])}</td>"
-                       f"<td><code>{escape(media)}</code></td></tr>")
-    parts.append("<h4>Responses</h4><table><tr><th>status</th><th>when</th><th>body</th></tr>"
-                 + "".join(replies) + "</table>")
+        replies.append(
+            f"<tr><td>{escape(status)}</td><td>{escape(reply['description'])}</td>"
+            f"<td><code>{escape(media)}</code></td></tr>"
+        )
+    parts.append(
+        "<h4>Responses</h4><table><tr><th>status</th><th>when</th><th>body</th></tr>"
+        + "".join(replies)
+        + "</table>"
+    )
     ok = next((r for s, r in op["responses"].items() if s.startswith("2")), None)
     if ok is not None:
         for media, content in ok.get("content", {}).items():
-            parts.append(f"<details><summary>Success body <code>{escape(media)}</code>"
-                         f"</summary>{_json_block(_resolve(spec, content['schema']))}</details>")
+            parts.append(
+                f"<details><summary>Success body <code>{escape(media)}</code>"
+                f"</summary>{_json_block(_resolve(spec, content['schema']))}</details>"
+            )
     parts.append("</section>")
     return "".join(parts)
 
@@ -385,12 +461,13 @@ def render_html(spec: Schema) -> str:
     by_tag: dict[str, list[str]] = {}
     for path, methods in spec["paths"].items():
         for method, op in methods.items():
-            by_tag.setdefault(op["tags"][0], []).append(_render_op(spec, method.upper(), path,
-                                                                    op))
+            by_tag.setdefault(op["tags"][0], []).append(_render_op(spec, method.upper(), path, op))
     info = spec["info"]
     nav = "".join(f'<a href="#tag-{escape(tag)}">{escape(tag)}</a>' for tag in by_tag)
-    body = "".join(f'<h2 id="tag-{escape(tag)}">{escape(tag)}</h2>' + "".join(ops)
-                   for tag, ops in by_tag.items())
+    body = "".join(
+        f'<h2 id="tag-{escape(tag)}">{escape(tag)}</h2>' + "".join(ops)
+        for tag, ops in by_tag.items()
+    )
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -406,9 +483,12 @@ def render_html(spec: Schema) -> str:
 
 
 ADMIN_TOKEN_SCHEME: dict[str, Any] = {
-    "type": "apiKey", "in": "header", "name": "X-Harness-Admin-Token",
+    "type": "apiKey",
+    "in": "header",
+    "name": "X-Harness-Admin-Token",
     "description": "S-6: the admin token (needed off loopback, and by everyone when one is "
-                   "configured)"}
+    "configured)",
+}
 """The ``adminToken`` security scheme both providers' control APIs declare."""
 CLOCK_SCHEMA = obj({"offset_seconds": number(), "now": number()}, ["offset_seconds", "now"])
 """What ``POST /_harness/clock`` answers on both providers (§11)."""

@@ -34,8 +34,13 @@ class RecordedExchange:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "at": self.at, "method": self.method, "path": self.path, "url": self.url,
-            "headers": dict(self.headers), "body": self.body, "status": self.status,
+            "at": self.at,
+            "method": self.method,
+            "path": self.path,
+            "url": self.url,
+            "headers": dict(self.headers),
+            "body": self.body,
+            "status": self.status,
             "response": self.response,
         }
 
@@ -64,18 +69,22 @@ class _Unread:
 
     def read(self) -> RecordedExchange:
         if self.done is None:
-            headers = {k.decode("latin-1"): v.decode("latin-1")
-                       for k, v in _unpack_headers(self.headers)}
+            headers = {
+                k.decode("latin-1"): v.decode("latin-1") for k, v in _unpack_headers(self.headers)
+            }
             query = self.query.decode("latin-1")
             path = redact_path(self.path)
             self.done = RecordedExchange(
-                at=self.at, method=self.method, path=path,
+                at=self.at,
+                method=self.method,
+                path=path,
                 # the query redacted on its own: a path whose decoded ``?`` came as ``%3F``
                 # made ``/authorize??code=…`` of the whole, whose pair ``?code`` is no secret
                 url=path + (f"?{redact_form(query)}" if query else ""),
                 headers=redact_headers(headers),
                 body=_decode_body(self.body, headers.get("content-type", "")),
-                status=self.status, response=_decode_body(self.response, self.response_type),
+                status=self.status,
+                response=_decode_body(self.response, self.response_type),
             )
         return self.done
 
@@ -141,14 +150,20 @@ class RequestLog:
         def read() -> list[dict[str, Any]]:
             return [_read(e).to_json() for e in items]
 
-        unread = sum(len(e.body) + len(e.response) for e in items
-                     if isinstance(e, _Unread) and e.done is None)
+        unread = sum(
+            len(e.body) + len(e.response)
+            for e in items
+            if isinstance(e, _Unread) and e.done is None
+        )
         return read() if unread <= _UNREAD_INLINE else await run_in_threadpool(read)
 
     def calls_to(self, path: str, method: str | None = None) -> list[RecordedExchange]:
         """The recorded exchanges on ``path`` (and ``method``), oldest first."""
-        return [_read(e) for e in list(self._items)
-                if e.path == path and (method is None or e.method == method)]
+        return [
+            _read(e)
+            for e in list(self._items)
+            if e.path == path and (method is None or e.method == method)
+        ]
 
 
 def _read(item: RecordedExchange | _Unread) -> RecordedExchange:

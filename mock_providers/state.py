@@ -59,9 +59,12 @@ class StateWriteError(ProtocolError):
 
     def __init__(self, path: Path, reason: str) -> None:
         self.reason = reason
-        super().__init__(f"the change is kept in memory but the state file {path} could not "
-                         f"be written ({reason}); it would be lost on a restart",
-                         code="temporarily_unavailable", clause="S-6")
+        super().__init__(
+            f"the change is kept in memory but the state file {path} could not "
+            f"be written ({reason}); it would be lost on a restart",
+            code="temporarily_unavailable",
+            clause="S-6",
+        )
 
 
 _LOCK_ATTEMPTS = 5
@@ -118,8 +121,10 @@ class StateFile:
             self.path = Path(path).resolve()
             _refuse_a_loop(self.path)
         except (RuntimeError, OSError) as exc:  # a symlink loop (3.11, 3.12: RuntimeError)
-            raise StateFileError(f"state file {path}: cannot be followed ({exc}); give the "
-                                 "path of a file, or of a link to one") from None
+            raise StateFileError(
+                f"state file {path}: cannot be followed ({exc}); give the "
+                "path of a file, or of a link to one"
+            ) from None
         self._lock = threading.RLock()
         self._snapshots: dict[str, Snapshot] = {}
         self._as_read: bytes | None = None
@@ -165,16 +170,25 @@ class StateFile:
         except OSError as exc:
             raise self._fail(f"cannot be read ({exc.strerror})") from None
         if not stat.S_ISREG(mode):
-            kind = ("a folder" if stat.S_ISDIR(mode) else "a named pipe" if stat.S_ISFIFO(mode)
-                    else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-                    else "not a regular file")
-            raise StateFileError(f"state file {self.path} is {kind}; give the path of a "
-                                 "regular file (created if missing)")
+            kind = (
+                "a folder"
+                if stat.S_ISDIR(mode)
+                else "a named pipe"
+                if stat.S_ISFIFO(mode)
+                else "a device"
+                if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+                else "not a regular file"
+            )
+            raise StateFileError(
+                f"state file {self.path} is {kind}; give the path of a "
+                "regular file (created if missing)"
+            )
         if not mode & stat.S_IWUSR:  # root could write it anyway: refused for everyone
             raise StateFileError(
                 f"state file {self.path} is read-only (mode {stat.S_IMODE(mode):04o}), and a "
                 "serve rewrites it at every change; make it writable (chmod u+w), or serve a "
-                "copy of it (a baseline to keep as it is: --personas FILE without --state)")
+                "copy of it (a baseline to keep as it is: --personas FILE without --state)"
+            )
 
     def _temporary(self, tag: str) -> Path:
         return self.path.with_name(f".{self.path.name}.{tag}.tmp")
@@ -186,10 +200,13 @@ class StateFile:
         prefix, suffix = f".{self.path.name}.", ".tmp"
         with suppress(OSError):
             for entry in os.scandir(self.path.parent):
-                middle = entry.name[len(prefix):-len(suffix)]
-                if (entry.name.startswith(prefix) and entry.name.endswith(suffix)
-                        and (middle.isdigit() or middle == "bak")
-                        and entry.is_file(follow_symlinks=False)):
+                middle = entry.name[len(prefix) : -len(suffix)]
+                if (
+                    entry.name.startswith(prefix)
+                    and entry.name.endswith(suffix)
+                    and (middle.isdigit() or middle == "bak")
+                    and entry.is_file(follow_symlinks=False)
+                ):
                     with suppress(OSError):
                         os.unlink(entry.path)
 
@@ -206,13 +223,14 @@ class StateFile:
             backup = self.path.with_name(f"{self.path.name}.bak")
             number = 0
             while backup.exists() or backup.is_symlink():  # an earlier one may be the only
-                number += 1                                # copy of what it holds
+                number += 1  # copy of what it holds
                 backup = self.path.with_name(f"{self.path.name}.bak.{number}")
             self._replace_with(backup, self._as_read, self._temporary("bak"), mode=0o600)
             return backup
 
-    def _replace_with(self, target: Path, payload: bytes, tmp: Path, *,
-                      mode: int | None = None) -> None:
+    def _replace_with(
+        self, target: Path, payload: bytes, tmp: Path, *, mode: int | None = None
+    ) -> None:
         """Write ``payload`` to ``tmp``, ``fsync`` it, rename it over ``target`` and ``fsync``
         the folder (so the rename too survives a power cut). ``mode``: the new file's
         permissions (default: those ``target`` has, else ``0600``)."""
@@ -227,7 +245,7 @@ class StateFile:
                 os.fchmod(fd, mode)  # a team's 0640 stays 0640 (the umask left aside)
                 view = memoryview(payload)
                 while view:
-                    view = view[os.write(fd, view):]
+                    view = view[os.write(fd, view) :]
                 os.fsync(fd)
             finally:
                 os.close(fd)
@@ -244,8 +262,10 @@ class StateFile:
                 os.close(folder)
 
     def _fail(self, problem: str) -> StateFileError:
-        return StateFileError(f"state file {self.path}: {problem}; it was left as it is: fix "
-                              "it, or move it away to start empty")
+        return StateFileError(
+            f"state file {self.path}: {problem}; it was left as it is: fix "
+            "it, or move it away to start empty"
+        )
 
     def _take_lock(self) -> int:
         """Lock the state file through ``.NAME.lock`` beside it. A serve that stops removes its
@@ -258,9 +278,11 @@ class StateFile:
                 break
             os.close(fd)
         else:
-            raise StateFileError(f"state file {self.path}: its lock file {lock} kept being "
-                                 "removed while it was being locked; is another program "
-                                 "deleting it?")
+            raise StateFileError(
+                f"state file {self.path}: its lock file {lock} kept being "
+                "removed while it was being locked; is another program "
+                "deleting it?"
+            )
         with suppress(OSError):  # who holds it, for the message above; not essential
             os.ftruncate(fd, 0)
             os.write(fd, f"{os.getpid()}\n".encode("ascii"))
@@ -270,9 +292,11 @@ class StateFile:
         try:
             fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         except OSError as exc:
-            raise StateFileError(f"state file {self.path}: its lock file {lock} cannot be "
-                                 f"opened ({exc.strerror}); give a state file in a folder "
-                                 "that exists and this user can write to") from None
+            raise StateFileError(
+                f"state file {self.path}: its lock file {lock} cannot be "
+                f"opened ({exc.strerror}); give a state file in a folder "
+                "that exists and this user can write to"
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
@@ -281,13 +305,16 @@ class StateFile:
                 owner = os.read(fd, 32)
             os.close(fd)
             if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
-                raise StateFileError(f"state file {self.path}: cannot be locked with {lock} "
-                                     f"({exc.strerror}); give a state file on a local "
-                                     "disk") from None
+                raise StateFileError(
+                    f"state file {self.path}: cannot be locked with {lock} "
+                    f"({exc.strerror}); give a state file on a local "
+                    "disk"
+                ) from None
             raise StateFileError(
                 f"state file {self.path} is in use by another vneid-harness serve (pid "
                 f"{owner.decode('ascii', 'replace').strip() or 'unknown'}, which holds {lock}); "
-                "stop that serve first, or give this one a state file of its own") from None
+                "stop that serve first, or give this one a state file of its own"
+            ) from None
         return fd
 
     def close(self) -> None:
@@ -316,15 +343,16 @@ class StateFile:
             raise self._fail(f"is not valid JSON ({json_error_text(exc)})") from None
         found = data.get("format") if isinstance(data, dict) else None
         if isinstance(found, str) and found.startswith(_FORMAT_NAME) and found != STATE_FORMAT:
-            raise self._fail(f"was written in format {found[:40]!r}, and this vneid-harness "
-                             f"reads {STATE_FORMAT!r}: serve it with the version of the "
-                             "harness that wrote it")
+            raise self._fail(
+                f"was written in format {found[:40]!r}, and this vneid-harness "
+                f"reads {STATE_FORMAT!r}: serve it with the version of the "
+                "harness that wrote it"
+            )
         if not isinstance(data, dict) or found != STATE_FORMAT:
-            raise self._fail(f"is not a vneid-harness state file (no \"format\": "
-                             f"\"{STATE_FORMAT}\")")
+            raise self._fail(f'is not a vneid-harness state file (no "format": "{STATE_FORMAT}")')
         sections = data.get("sections")
         if not isinstance(sections, dict):
-            raise self._fail("has no \"sections\" object")
+            raise self._fail('has no "sections" object')
         return sections
 
     def section(self, name: str) -> Any:
@@ -412,13 +440,16 @@ class StateFile:
         try:  # removed (or replaced): take it again
             self._lock_fd = self._take_lock()
         except StateFileError as exc:
-            raise StateWriteError(self.path, f"its lock file {lock} was removed while this "
-                                  f"serve held it; {exc}") from None
+            raise StateWriteError(
+                self.path, f"its lock file {lock} was removed while this serve held it; {exc}"
+            ) from None
         os.close(fd)
         if self._identity() != self._known:  # another serve wrote it meanwhile, and stopped
-            self._diverged = (f"its lock file {lock} was removed while this serve held it, and "
-                              "another serve wrote the file meanwhile; this serve does not "
-                              "overwrite that: restart it to read the file again")
+            self._diverged = (
+                f"its lock file {lock} was removed while this serve held it, and "
+                "another serve wrote the file meanwhile; this serve does not "
+                "overwrite that: restart it to read the file again"
+            )
             raise StateWriteError(self.path, self._diverged)
 
     def _identity(self) -> tuple[int, int, int, int] | None:
@@ -439,8 +470,10 @@ class StateFile:
             try:
                 self._write()
             except StateWriteError as exc:
-                return (f"changes made since the last write that failed are not in the state "
-                        f"file {self.path}, and are lost with this serve ({exc.reason})")
+                return (
+                    f"changes made since the last write that failed are not in the state "
+                    f"file {self.path}, and are lost with this serve ({exc.reason})"
+                )
             return None
 
     def _write(self) -> None:
@@ -451,8 +484,12 @@ class StateFile:
         sections = dict(self._sections)  # sections nobody attached this time are kept
         for name, snapshot in self._snapshots.items():
             sections[name] = snapshot()
-        payload = json.dumps({"format": STATE_FORMAT, "sections": sections},
-                             ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+        payload = json.dumps(
+            {"format": STATE_FORMAT, "sections": sections},
+            ensure_ascii=False,
+            indent=1,
+            sort_keys=True,
+        ).encode("utf-8")
         digest = hashlib.blake2b(payload, digest_size=32).digest()
         if digest != self._written_digest or self._identity() != self._known:
             self._replace_with(self.path, payload, self._temporary(str(os.getpid())))
@@ -463,4 +500,3 @@ class StateFile:
         self._sections = sections
         self._dirty = False
         self._unwritten = False
-

@@ -79,7 +79,7 @@ def _functions(source: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno:
-            found[node.name] = "\n".join(lines[node.lineno - 1:node.end_lineno])
+            found[node.name] = "\n".join(lines[node.lineno - 1 : node.end_lineno])
     return found
 
 
@@ -167,8 +167,10 @@ def _pct(part: int, whole: int) -> str:
 
 
 def report(scores: list[FileScore]) -> tuple[float, int]:
-    header = (f"{'file':<36} {'total':>5} {'killed':>6} {'equiv':>5} {'descr':>5} "
-              f"{'gaps':>4} {'k/total':>8} {'k/(t-equiv)':>11} {'k/(t-equiv-descr)':>17}")
+    header = (
+        f"{'file':<36} {'total':>5} {'killed':>6} {'equiv':>5} {'descr':>5} "
+        f"{'gaps':>4} {'k/total':>8} {'k/(t-equiv)':>11} {'k/(t-equiv-descr)':>17}"
+    )
     print(header)
     print("-" * len(header))
     totals = FileScore("TOTAL")
@@ -182,24 +184,34 @@ def report(scores: list[FileScore]) -> tuple[float, int]:
             totals.other += s.other
         killed = s.killed + (s.timeout if s is not totals else 0)
         equivalent = s.excluded.get("equivalent", 0)
-        print(f"{s.path:<36} {s.total:>5} {killed:>6} {equivalent:>5} "
-              f"{s.excluded.get('description', 0):>5} {len(s.unreviewed) + s.other:>4} "
-              f"{_pct(killed, s.total):>8} {_pct(killed, s.total - equivalent):>11} "
-              f"{_pct(killed, s.total - s.excluded_total):>17}")
+        print(
+            f"{s.path:<36} {s.total:>5} {killed:>6} {equivalent:>5} "
+            f"{s.excluded.get('description', 0):>5} {len(s.unreviewed) + s.other:>4} "
+            f"{_pct(killed, s.total):>8} {_pct(killed, s.total - equivalent):>11} "
+            f"{_pct(killed, s.total - s.excluded_total):>17}"
+        )
     adjusted = totals.total - totals.excluded_total
     without_equivalent = totals.total - totals.excluded.get("equivalent", 0)
     value = 100 * totals.killed / without_equivalent if without_equivalent else 0.0
     print()
-    print(f"killed / total                 = {totals.killed} / {totals.total} = "
-          f"{_pct(totals.killed, totals.total).strip()}")
-    print(f"killed / (total - equivalent)  = {totals.killed} / "
-          f"{totals.total - totals.excluded.get('equivalent', 0)} = "
-          f"{_pct(totals.killed, totals.total - totals.excluded.get('equivalent', 0)).strip()}")
-    print(f"killed / (total - equivalent - description-only) = {totals.killed} / {adjusted} = "
-          f"{_pct(totals.killed, adjusted).strip()}")
+    print(
+        f"killed / total                 = {totals.killed} / {totals.total} = "
+        f"{_pct(totals.killed, totals.total).strip()}"
+    )
+    print(
+        f"killed / (total - equivalent)  = {totals.killed} / "
+        f"{totals.total - totals.excluded.get('equivalent', 0)} = "
+        f"{_pct(totals.killed, totals.total - totals.excluded.get('equivalent', 0)).strip()}"
+    )
+    print(
+        f"killed / (total - equivalent - description-only) = {totals.killed} / {adjusted} = "
+        f"{_pct(totals.killed, adjusted).strip()}"
+    )
     if totals.unreviewed or totals.other:
-        print(f"\n{len(totals.unreviewed)} surviving mutant(s) not reviewed (gaps), "
-              f"{totals.other} with no tests, suspicious or interrupted:")
+        print(
+            f"\n{len(totals.unreviewed)} surviving mutant(s) not reviewed (gaps), "
+            f"{totals.other} with no tests, suspicious or interrupted:"
+        )
         for m in totals.unreviewed:
             print(f"  {m.name}")
             for line in m.removed:
@@ -214,17 +226,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--min", type=float, default=90.0, help="lowest acceptable score")
     parser.add_argument("--reviewed", type=Path, default=ROOT / "mutation" / "equivalent.toml")
-    parser.add_argument("--root", type=Path, default=ROOT,
-                        help="the checkout holding pyproject.toml and mutmut's mutants/")
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=ROOT,
+        help="the checkout holding pyproject.toml and mutmut's mutants/",
+    )
     args = parser.parse_args(argv)
     scores, used = score(args.root, args.reviewed)
     value, gaps = report(scores)
     stale = [key for key in load_reviewed(args.reviewed) if key not in used]
     if stale:  # the code moved or a scenario now kills them: the review no longer holds
         one = len(stale) == 1
-        print(f"\n{len(stale)} entr{'y' if one else 'ies'} of {args.reviewed.name} "
-              f"match{'es' if one else ''} no surviving mutant (the code changed, or a scenario "
-              f"kills it now): remove {'it' if one else 'them'}")
+        print(
+            f"\n{len(stale)} entr{'y' if one else 'ies'} of {args.reviewed.name} "
+            f"match{'es' if one else ''} no surviving mutant (the code changed, or a scenario "
+            f"kills it now): remove {'it' if one else 'them'}"
+        )
         for function, removed, added in stale:
             print(f"  {function}: - {' / '.join(removed)[:80]}  + {' / '.join(added)[:80]}")
     if value < args.min:
@@ -234,8 +252,10 @@ def main(argv: list[str] | None = None) -> int:
         print("\nFAIL: review or kill the surviving mutants above")
         return 1
     if stale:
-        print(f"\nFAIL: remove the {len(stale)} stale reviewed entr"
-              f"{'y' if len(stale) == 1 else 'ies'} above")
+        print(
+            f"\nFAIL: remove the {len(stale)} stale reviewed entr"
+            f"{'y' if len(stale) == 1 else 'ies'} above"
+        )
         return 1
     print(f"\nOK: killed / (total - equivalent) = {value:.1f} % (at least {args.min:g} %)")
     return 0

@@ -69,21 +69,33 @@ CATEGORIES: list[dict[str, object]] = [
     # the URL the test used, so Allure's default (one group per message) split one fault
     # over as many groups as tests: first by the clauses (the label the harness plugin gives
     # each test, harness.plugin_options.CLAUSES_LABEL), then by message.
-    {"id": "clause-failures", "name": "Clause failures (by clause, then message)",
-     "matchers": {"statuses": ["failed"]}, "groupBy": [{"label": CLAUSES_LABEL}],
-     "groupByMessage": True, "expand": True},
+    {
+        "id": "clause-failures",
+        "name": "Clause failures (by clause, then message)",
+        "matchers": {"statuses": ["failed"]},
+        "groupBy": [{"label": CLAUSES_LABEL}],
+        "groupByMessage": True,
+        "expand": True,
+    },
     # broken: the test or the harness raised before its assertion (Allure's own rule)
-    {"id": "test-errors", "name": "Test errors (the test or the harness raised)",
-     "matchers": {"statuses": ["broken"]}},
+    {
+        "id": "test-errors",
+        "name": "Test errors (the test or the harness raised)",
+        "matchers": {"statuses": ["broken"]},
+    },
 ]
 """Allure's "Categories" (``categories`` in its config)."""
-_FIX = ("run `make setup` in the harness's checkout (it runs `npm ci`, which installs npm's "
-        "`allure` from package.json into node_modules/); with the harness installed as a "
-        "package, `npm install allure@3` in the folder you run from; or point "
-        f"{ALLURE_ENV} (or `vneid-harness report --allure`) at an Allure 3 `allure` executable")
+_FIX = (
+    "run `make setup` in the harness's checkout (it runs `npm ci`, which installs npm's "
+    "`allure` from package.json into node_modules/); with the harness installed as a "
+    "package, `npm install allure@3` in the folder you run from; or point "
+    f"{ALLURE_ENV} (or `vneid-harness report --allure`) at an Allure 3 `allure` executable"
+)
 _ANALYTICS = re.compile(
     r'<script async src="https://www\.googletagmanager\.com/gtag/js[^"]*"></script>\s*'
-    r"<script>\s*window\.dataLayer.*?</script>\s*", re.DOTALL)
+    r"<script>\s*window\.dataLayer.*?</script>\s*",
+    re.DOTALL,
+)
 _DATA_FILE = re.compile(r'd\("([^"]+)","([^"]*)"\)')
 
 
@@ -117,11 +129,16 @@ class AllureReport:
 
     def describe(self) -> str:
         """One line for the console: where, how big, how many runs in the trend."""
-        trend = (f"{self.history_runs} run(s) in its history {self.history_file}"
-                 if self.history_file else "no history")
+        trend = (
+            f"{self.history_runs} run(s) in its history {self.history_file}"
+            if self.history_file
+            else "no history"
+        )
         kind = "one file" if self.single_file else "a folder to serve over HTTP"
-        return (f"Allure report: {self.index} ({kind}, {self.size_bytes / 1e6:.1f} MB; "
-                f"{trend}; generated in {self.seconds:.1f} s)")
+        return (
+            f"Allure report: {self.index} ({kind}, {self.size_bytes / 1e6:.1f} MB; "
+            f"{trend}; generated in {self.seconds:.1f} s)"
+        )
 
 
 def project_root() -> Path:
@@ -141,27 +158,40 @@ def find_allure(explicit: Path | None = None, env: Mapping[str, str] | None = No
     elif env.get(ALLURE_ENV):
         candidate, origin = Path(env[ALLURE_ENV]), ALLURE_ENV
     else:  # the checkout's (make setup), else the working directory's (an installed harness)
-        here = [folder / "node_modules" / ".bin" / "allure" for folder in (project_root(),
-                                                                           Path.cwd())]
+        here = [
+            folder / "node_modules" / ".bin" / "allure" for folder in (project_root(), Path.cwd())
+        ]
         candidate, origin = next((p for p in here if p.is_file()), here[0]), "default"
     if not candidate.is_file():
-        where = (f"{candidate} (from {origin}) does not exist" if origin != "default"
-                 else f"the Allure 3 command line is not installed ({candidate} is missing)")
+        where = (
+            f"{candidate} (from {origin}) does not exist"
+            if origin != "default"
+            else f"the Allure 3 command line is not installed ({candidate} is missing)"
+        )
         raise AllureToolMissing(f"{where}; {_FIX}")
     if not os.access(candidate, os.X_OK):
         raise AllureToolMissing(f"{candidate} is not executable; {_FIX}")
     if shutil.which("node", path=env.get("PATH")) is None:
         raise AllureToolMissing(
             "`node` (Node.js 20 or later) is not on PATH, and npm's allure runs on Node; "
-            "install Node.js 20+ (e.g. from nodejs.org or NodeSource), then `make setup`")
+            "install Node.js 20+ (e.g. from nodejs.org or NodeSource), then `make setup`"
+        )
     return candidate.absolute()  # the tool runs in a scratch folder: a relative path fails there
 
 
-def generate_report(results: Path, out: Path, *, name: str = DEFAULT_NAME,
-                    single_file: bool = True, history: Path | None = None,
-                    history_limit: int = DEFAULT_HISTORY_LIMIT, allure: Path | None = None,
-                    timeout: float = 600.0, env: Mapping[str, str] | None = None,
-                    on_wait: Callable[[Path], None] | None = None) -> AllureReport:
+def generate_report(
+    results: Path,
+    out: Path,
+    *,
+    name: str = DEFAULT_NAME,
+    single_file: bool = True,
+    history: Path | None = None,
+    history_limit: int = DEFAULT_HISTORY_LIMIT,
+    allure: Path | None = None,
+    timeout: float = 600.0,
+    env: Mapping[str, str] | None = None,
+    on_wait: Callable[[Path], None] | None = None,
+) -> AllureReport:
     """Generate the Allure Awesome report of ``results`` into ``out`` (replaced).
 
     ``on_wait(folder)``: called before waiting for another report or run writing into the
@@ -178,8 +208,10 @@ def generate_report(results: Path, out: Path, *, name: str = DEFAULT_NAME,
     results = results.resolve()
     out = out.resolve()
     if not results.is_dir() or not any(results.glob("*-result.json")):
-        raise ReportError(f"no Allure results in {results} (no *-result.json); run the suites "
-                          "first (`vneid-harness run`, or pytest with --alluredir)")
+        raise ReportError(
+            f"no Allure results in {results} (no *-result.json); run the suites "
+            "first (`vneid-harness run`, or pytest with --alluredir)"
+        )
     if history_limit < 1:
         raise ReportError(f"--history-limit must be at least 1, got {history_limit}")
     warnings = _unreadable_results(results)
@@ -188,14 +220,18 @@ def generate_report(results: Path, out: Path, *, name: str = DEFAULT_NAME,
     if history is not None:
         history = history.resolve()
         if history.is_relative_to(out):
-            raise ReportError(f"the history file {history} is inside --out {out}, which each "
-                              "report replaces whole (the history with it); keep it beside, "
-                              f"e.g. --history {out.parent / 'history' / 'history.jsonl'}")
-        _make_folder(history.parent, f"the folder of the history file {history}",
-                     "choose another history file (`report --history FILE`)")
+            raise ReportError(
+                f"the history file {history} is inside --out {out}, which each "
+                "report replaces whole (the history with it); keep it beside, "
+                f"e.g. --history {out.parent / 'history' / 'history.jsonl'}"
+            )
+        _make_folder(
+            history.parent,
+            f"the folder of the history file {history}",
+            "choose another history file (`report --history FILE`)",
+        )
     _make_folder(out.parent, f"the folder of the report {out}", "choose another --out")
-    locks = _lock_folders([out.parent, *([history.parent] if history is not None else [])],
-                          on_wait)
+    locks = _lock_folders([out.parent, *([history.parent] if history is not None else [])], on_wait)
     try:
         _remove_scratch_left(out.parent)
         if history is not None:
@@ -208,15 +244,27 @@ def generate_report(results: Path, out: Path, *, name: str = DEFAULT_NAME,
         if history is not None:
             earlier = _read_or_empty(history)
             trimmed = _without_this_run(earlier, results)  # one line a run, however often
-            if trimmed is not None:                       # the same results are reported
+            if trimmed is not None:  # the same results are reported
                 earlier = trimmed
-        return _generate(results, out, name=name, single_file=single_file, history=history,
-                         earlier_history=earlier, history_limit=history_limit,
-                         executable=executable, env=env, timeout=timeout, warnings=warnings)
+        return _generate(
+            results,
+            out,
+            name=name,
+            single_file=single_file,
+            history=history,
+            earlier_history=earlier,
+            history_limit=history_limit,
+            executable=executable,
+            env=env,
+            timeout=timeout,
+            warnings=warnings,
+        )
     except OSError as exc:  # the scratch folder, the report's files: a full disk, say
-        raise ReportError(f"cannot write the report {out} ({exc.strerror or exc}); the "
-                          "history file is as it was, and the report folder may be incomplete: "
-                          "free the space (or fix the permission) and make it again") from None
+        raise ReportError(
+            f"cannot write the report {out} ({exc.strerror or exc}); the "
+            "history file is as it was, and the report folder may be incomplete: "
+            "free the space (or fix the permission) and make it again"
+        ) from None
     finally:
         for lock in locks:
             lock.release()
@@ -230,12 +278,15 @@ into sibling folders (one CI job per team) take turns, a report takes seconds.""
 def waiting_message(folder: Path) -> str:
     """What a console says before a report waits for ``folder`` (``generate_report``'s
     ``on_wait``)."""
-    return (f"waiting (up to {REPORT_LOCK_WAIT:.0f} s) for the vneid-harness run or report "
-            f"writing into {folder}…")
+    return (
+        f"waiting (up to {REPORT_LOCK_WAIT:.0f} s) for the vneid-harness run or report "
+        f"writing into {folder}…"
+    )
 
 
-def _lock_folders(folders: list[Path],
-                  on_wait: Callable[[Path], None] | None = None) -> list[FolderLock]:
+def _lock_folders(
+    folders: list[Path], on_wait: Callable[[Path], None] | None = None
+) -> list[FolderLock]:
     """The locks of the report's folder and the history file's (in one order, so two
     reports never wait on each other in a circle): a second report, or a run, writing there
     at the same time lost one run's history line (both read the file, each wrote it back
@@ -253,7 +304,8 @@ def _lock_folders(folders: list[Path],
                     raise ReportError(
                         f"another vneid-harness run or report is writing into {folder} "
                         f"(waited {REPORT_LOCK_WAIT:.0f} s); wait for it to end, or give this "
-                        "report another --out (or --history)")
+                        "report another --out (or --history)"
+                    )
             taken.append(lock)
     except BaseException:  # refused, or Ctrl-C while waiting: what was taken goes back
         for earlier in taken:
@@ -277,8 +329,12 @@ def _remove_scratch_left(folder: Path) -> None:
     report is building in one of them now."""
     with contextlib.suppress(OSError):
         for entry in folder.iterdir():
-            if entry.name.startswith(SCRATCH_PREFIX) and entry.is_dir() \
-                    and not entry.is_symlink() and (entry / SCRATCH_MARK).is_file():
+            if (
+                entry.name.startswith(SCRATCH_PREFIX)
+                and entry.is_dir()
+                and not entry.is_symlink()
+                and (entry / SCRATCH_MARK).is_file()
+            ):
                 shutil.rmtree(entry, ignore_errors=True)
 
 
@@ -294,10 +350,20 @@ def _replace_file(path: Path, data: bytes) -> None:
         raise
 
 
-def _generate(results: Path, out: Path, *, name: str, single_file: bool,
-              history: Path | None, earlier_history: bytes, history_limit: int,
-              executable: Path, env: dict[str, str], timeout: float,
-              warnings: list[str]) -> AllureReport:
+def _generate(
+    results: Path,
+    out: Path,
+    *,
+    name: str,
+    single_file: bool,
+    history: Path | None,
+    earlier_history: bytes,
+    history_limit: int,
+    executable: Path,
+    env: dict[str, str],
+    timeout: float,
+    warnings: list[str],
+) -> AllureReport:
     """Run Allure into a folder beside ``out`` and move it into place (:func:`generate_report`).
 
     Allure appends to the history file it is given by rewriting it in place: a full disk or a
@@ -309,34 +375,45 @@ def _generate(results: Path, out: Path, *, name: str, single_file: bool,
         work = Path(scratch)
         (work / SCRATCH_MARK).write_bytes(b"")
         config = work / "allurerc.json"
-        config.write_text(json.dumps({"historyLimit": history_limit, "categories": CATEGORIES}),
-                          encoding="utf-8")
+        config.write_text(
+            json.dumps({"historyLimit": history_limit, "categories": CATEGORIES}), encoding="utf-8"
+        )
         built = work / "report"
-        command = [str(executable), "awesome", str(results), "--output", str(built),
-                   "--config", str(config), "--report-name", name]
+        command = [
+            str(executable),
+            "awesome",
+            str(results),
+            "--output",
+            str(built),
+            "--config",
+            str(config),
+            "--report-name",
+            name,
+        ]
         if single_file:
             command.append("--single-file")
         working_history = work / "history.jsonl"
         if history is not None:
             working_history.write_bytes(earlier_history)
             command += ["--history-path", str(working_history)]
-        returncode, stdout, stderr = _run_tool(command, cwd=work, env=env, timeout=timeout,
-                                               executable=executable)
+        returncode, stdout, stderr = _run_tool(
+            command, cwd=work, env=env, timeout=timeout, executable=executable
+        )
         index = built / "index.html"
         if returncode != 0 or not index.is_file():
             said = (stderr.strip() or stdout.strip())[-2000:]
-            hint = (" (too large for one file: try --multi-file)"
-                    if "too large" in said else "")
+            hint = " (too large for one file: try --multi-file)" if "too large" in said else ""
             if returncode == 0:  # it ran and made nothing: not npm's Allure 3
                 raise ReportError(
                     f"{executable} exited 0 but wrote no {index.name}{': ' + said if said else ''}"
-                    f"; is it npm's Allure 3 (`allure awesome`)? {_FIX}")
+                    f"; is it npm's Allure 3 (`allure awesome`)? {_FIX}"
+                )
             raise ReportError(f"allure awesome failed (exit {returncode}){hint}: {said}")
-        index.write_text(_ANALYTICS.sub("", index.read_text(encoding="utf-8")),
-                         encoding="utf-8")
+        index.write_text(_ANALYTICS.sub("", index.read_text(encoding="utf-8")), encoding="utf-8")
         written = sorted(p.name for p in built.iterdir())
         (built / REPORT_MARK).write_text(
-            f"{_MARK_HEADER}\n" + "".join(f"{name}\n" for name in written), encoding="utf-8")
+            f"{_MARK_HEADER}\n" + "".join(f"{name}\n" for name in written), encoding="utf-8"
+        )
         if out.exists():
             shutil.rmtree(out)
         shutil.move(built, out)
@@ -344,17 +421,21 @@ def _generate(results: Path, out: Path, *, name: str, single_file: bool,
             try:
                 _replace_file(history, working_history.read_bytes())
             except OSError as exc:  # the report stands; the trend misses this run
-                warnings.append(f"the history file {history} could not be updated "
-                                f"({exc.strerror or exc}); it is as it was, and this run is "
-                                "not in its trend")
+                warnings.append(
+                    f"the history file {history} could not be updated "
+                    f"({exc.strerror or exc}); it is as it was, and this run is "
+                    "not in its trend"
+                )
     seconds = time.perf_counter() - clock
     runs = history_runs(history) if history is not None else 1
-    return AllureReport(out, out / "index.html", single_file, history, runs, seconds,
-                        tuple(warnings))
+    return AllureReport(
+        out, out / "index.html", single_file, history, runs, seconds, tuple(warnings)
+    )
 
 
-def _run_tool(command: list[str], *, cwd: Path, env: dict[str, str], timeout: float,
-              executable: Path) -> tuple[int, str, str]:
+def _run_tool(
+    command: list[str], *, cwd: Path, env: dict[str, str], timeout: float, executable: Path
+) -> tuple[int, str, str]:
     """Run Allure (its exit status, output and errors) in a process group of its own, which
     goes with us: on a timeout, Ctrl-C or SIGTERM (a :class:`KeyboardInterrupt`) the whole
     group is killed before the scratch folder is removed. ``subprocess.run`` killed only the
@@ -362,9 +443,15 @@ def _run_tool(command: list[str], *, cwd: Path, env: dict[str, str], timeout: fl
     scratch folder nobody removed."""
     try:
         # the executable is find_allure's, the arguments a list: no shell involved
-        process = subprocess.Popen(command, cwd=cwd, env=env,  # noqa: S603
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                   start_new_session=True)
+        process = subprocess.Popen(  # noqa: S603
+            command,
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
     except OSError as exc:
         raise AllureToolMissing(f"cannot start {executable}: {exc}; {_FIX}") from None
     try:
@@ -467,9 +554,22 @@ def screenshot_report(index: Path, folder: Path, *, chromium: Path | None = None
     return shots
 
 
-_ALLURE_OUTPUT = frozenset({"index.html", "summary.json", "test-results.json", "data",
-                            "widgets", "history", "plugin", "plugins", "export",
-                            "favicon.ico", "app.js", "styles.css"})
+_ALLURE_OUTPUT = frozenset(
+    {
+        "index.html",
+        "summary.json",
+        "test-results.json",
+        "data",
+        "widgets",
+        "history",
+        "plugin",
+        "plugins",
+        "export",
+        "favicon.ico",
+        "app.js",
+        "styles.css",
+    }
+)
 """What Allure 3 writes in a report folder (single file or not), besides nothing else."""
 REPORT_MARK = ".vneid-harness-report"
 """The file that marks a folder as a report this tool wrote, and so may replace whole."""
@@ -485,28 +585,41 @@ def _check_replaceable(out: Path) -> None:
     if not out.exists():
         return
     if not out.is_dir():
-        raise ReportError(f"{out} exists and is a file, not a report folder; choose another "
-                          "--out or remove it")
+        raise ReportError(
+            f"{out} exists and is a file, not a report folder; choose another --out or remove it"
+        )
     entries = {p.name for p in out.iterdir()}
     written = _written(out / REPORT_MARK) if REPORT_MARK in entries else None
-    if not entries or (written is not None and entries <= written | {REPORT_MARK}) \
-            or ("index.html" in entries and entries <= _ALLURE_OUTPUT
-                and _is_allure_page(out / "index.html")):
+    if (
+        not entries
+        or (written is not None and entries <= written | {REPORT_MARK})
+        or (
+            "index.html" in entries
+            and entries <= _ALLURE_OUTPUT
+            and _is_allure_page(out / "index.html")
+        )
+    ):
         return
     if written is not None:
         added = sorted(entries - written - {REPORT_MARK})
-        raise ReportError(f"{out} is a report this tool wrote, but it also holds "
-                          f"{', '.join(added[:3])}{', …' if len(added) > 3 else ''}, which "
-                          "replacing it would delete; move that elsewhere or choose another "
-                          "--out")
-    raise ReportError(f"{out} exists and is not a report this tool wrote (it holds "
-                      f"{', '.join(sorted(entries)[:3])}{', …' if len(entries) > 3 else ''}): "
-                      "replacing it would delete all of that; choose another --out or remove "
-                      "the folder yourself")
+        raise ReportError(
+            f"{out} is a report this tool wrote, but it also holds "
+            f"{', '.join(added[:3])}{', …' if len(added) > 3 else ''}, which "
+            "replacing it would delete; move that elsewhere or choose another "
+            "--out"
+        )
+    raise ReportError(
+        f"{out} exists and is not a report this tool wrote (it holds "
+        f"{', '.join(sorted(entries)[:3])}{', …' if len(entries) > 3 else ''}): "
+        "replacing it would delete all of that; choose another --out or remove "
+        "the folder yourself"
+    )
 
 
-_MARK_HEADER = ("an Allure report written by vneid-harness; the next report replaces this "
-                "folder whole if it holds only what it wrote, listed below:")
+_MARK_HEADER = (
+    "an Allure report written by vneid-harness; the next report replaces this "
+    "folder whole if it holds only what it wrote, listed below:"
+)
 
 
 def _written(mark: Path) -> frozenset[str] | None:
@@ -518,13 +631,18 @@ def _written(mark: Path) -> frozenset[str] | None:
     except (OSError, UnicodeDecodeError):
         return None
     if not lines or lines[0] != _MARK_HEADER:  # an earlier version's mark: what Allure writes
-        return frozenset(p.name for p in mark.parent.iterdir()
-                         if p.name in _ALLURE_OUTPUT or _ALLURE_ASSET.fullmatch(p.name))
+        return frozenset(
+            p.name
+            for p in mark.parent.iterdir()
+            if p.name in _ALLURE_OUTPUT or _ALLURE_ASSET.fullmatch(p.name)
+        )
     return frozenset(line for line in lines[1:] if line)
 
 
-_ALLURE_ASSET = re.compile(r"(app|styles|vendors?|runtime)-[0-9a-f]{6,}\.(js|css)"
-                           r"(\.LICENSE\.txt)?")
+_ALLURE_ASSET = re.compile(
+    r"(app|styles|vendors?|runtime)-[0-9a-f]{6,}\.(js|css)"
+    r"(\.LICENSE\.txt)?"
+)
 """The hashed scripts and styles of a multi-file Allure report (``app-<hash>.js``)."""
 
 
@@ -541,11 +659,14 @@ def _make_folder(folder: Path, what: str, fix: str) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        blocker = next((p for p in (folder, *folder.parents)
-                        if p.exists() and not p.is_dir()), None)
+        blocker = next(
+            (p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None
+        )
         if blocker is not None:
-            raise ReportError(f"cannot create {what}: {blocker} is a file, not a folder; "
-                              f"{fix}, or move that file away") from None
+            raise ReportError(
+                f"cannot create {what}: {blocker} is a file, not a folder; "
+                f"{fix}, or move that file away"
+            ) from None
         raise ReportError(f"cannot create {what}: {exc.strerror or exc}; {fix}") from None
 
 
@@ -592,13 +713,17 @@ def _unreadable_results(results: Path) -> list[str]:
     warnings: list[str] = []
     readable = unreadable = 0
     first: list[str] = []
-    for pattern, loses in (("*-result.json", "that test"),
-                           ("*-container.json", "the set-up and tear-down steps it holds")):
+    for pattern, loses in (
+        ("*-result.json", "that test"),
+        ("*-container.json", "the set-up and tear-down steps it holds"),
+    ):
         for path in sorted(results.glob(pattern)):
             if path.exists() and not path.is_file() and not path.is_dir():
-                raise ReportError(f"{path} is not a file (a named pipe, a socket or a device), "
-                                  "and reading it would wait for ever (Allure's too): move it "
-                                  "out of the results folder")
+                raise ReportError(
+                    f"{path} is not a file (a named pipe, a socket or a device), "
+                    "and reading it would wait for ever (Allure's too): move it "
+                    "out of the results folder"
+                )
             try:
                 problem = _parse_object(path.read_bytes())[1]
             except OSError as exc:
@@ -606,24 +731,32 @@ def _unreadable_results(results: Path) -> list[str]:
             if not problem:
                 readable += 1 if pattern == "*-result.json" else 0
                 continue
-            warnings.append(f"unreadable Allure file {path} ({problem}): the report leaves out "
-                            f"{loses}")
+            warnings.append(
+                f"unreadable Allure file {path} ({problem}): the report leaves out {loses}"
+            )
             if pattern == "*-result.json":
                 unreadable += 1
                 if len(first) < 3:
                     first.append(f"{path.name}: {problem}")
     if readable == 0:
         more = f" and {unreadable - len(first)} more" if unreadable > len(first) else ""
-        raise ReportError(f"no readable Allure result in {results}: its {unreadable} "
-                          f"*-result.json file(s) are corrupt ({'; '.join(first)}{more}); "
-                          "run the suites again to write new results")
+        raise ReportError(
+            f"no readable Allure result in {results}: its {unreadable} "
+            f"*-result.json file(s) are corrupt ({'; '.join(first)}{more}); "
+            "run the suites again to write new results"
+        )
     return warnings
 
 
 _HISTORY_FIELDS: tuple[tuple[str, tuple[type, ...], bool], ...] = (
-    ("uuid", (str,), True), ("name", (str,), True), ("timestamp", (int, float), True),
-    ("testResults", (dict,), True), ("knownTestCaseIds", (list,), False),
-    ("metrics", (dict,), False), ("url", (str,), False))
+    ("uuid", (str,), True),
+    ("name", (str,), True),
+    ("timestamp", (int, float), True),
+    ("testResults", (dict,), True),
+    ("knownTestCaseIds", (list,), False),
+    ("metrics", (dict,), False),
+    ("url", (str,), False),
+)
 """The fields of a run in Allure 3's history file (``createHistory`` in
 ``@allurereport/core``): name, JSON types, required. Allure 3.18 writes them all; the last
 three are optional, as Allure reads them."""
@@ -641,14 +774,14 @@ def _history_line_problem(raw: bytes) -> str | None:
             continue
         value = run[key]
         if not isinstance(value, kinds) or isinstance(value, bool):
-            wanted = {str: "a string", int: "a number", dict: "an object",
-                      list: "an array"}[kinds[0]]
+            wanted = {str: "a string", int: "a number", dict: "an object", list: "an array"}[
+                kinds[0]
+            ]
             return f"has {key!r} {_json_kind(value)}, not {wanted}"
     bad = next((k for k, v in run["testResults"].items() if not isinstance(v, dict)), None)
     if bad is not None:
         return f"has testResults[{bad!r}] that is not an object"
-    if "knownTestCaseIds" in run and not all(isinstance(i, str)
-                                             for i in run["knownTestCaseIds"]):
+    if "knownTestCaseIds" in run and not all(isinstance(i, str) for i in run["knownTestCaseIds"]):
         return "has 'knownTestCaseIds' that are not all strings"
     return None
 
@@ -660,20 +793,28 @@ def _history_problem(history: Path) -> str | None:
     if not history.exists():
         return None
     if not history.is_file():
-        kind = ("a folder" if history.is_dir() else
-                "not a regular file (a named pipe, a socket or a device)")
-        raise ReportError(f"the history file {history} is {kind}; choose another history "
-                          "file (`report --history FILE`) or move it away")
+        kind = (
+            "a folder"
+            if history.is_dir()
+            else "not a regular file (a named pipe, a socket or a device)"
+        )
+        raise ReportError(
+            f"the history file {history} is {kind}; choose another history "
+            "file (`report --history FILE`) or move it away"
+        )
     try:
         with history.open("rb") as lines:  # a line at a time: a history may be large
             for number, raw in enumerate(lines, start=1):
                 problem = _history_line_problem(raw) if raw.strip() else None
                 if problem is not None:
-                    return (f"history file {history} not used: line {number} {problem}; the "
-                            "report is built without history (no trend) and the file is left "
-                            f"as it is: fix or delete line {number}, or move the file aside to "
-                            "start a new history")
+                    return (
+                        f"history file {history} not used: line {number} {problem}; the "
+                        "report is built without history (no trend) and the file is left "
+                        f"as it is: fix or delete line {number}, or move the file aside to "
+                        "start a new history"
+                    )
     except OSError as exc:
-        raise ReportError(f"cannot read the history file {history}: "
-                          f"{exc.strerror or exc}") from None
+        raise ReportError(
+            f"cannot read the history file {history}: {exc.strerror or exc}"
+        ) from None
     return None

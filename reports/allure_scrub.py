@@ -56,6 +56,7 @@ def split_replay(text: str) -> tuple[str, str]:
     head, end, rest = text.partition(REPLAY_END)
     return head + end, rest
 
+
 _state = threading.local()
 
 
@@ -71,9 +72,25 @@ def already_scrubbed() -> Iterator[None]:
         _state.trusted = before
 
 
-BINARY_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".ico",
-                             ".zip", ".gz", ".tgz", ".webm", ".mp4", ".pdf", ".woff",
-                             ".woff2"})
+BINARY_SUFFIXES = frozenset(
+    {
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".gif",
+        ".webp",
+        ".bmp",
+        ".ico",
+        ".zip",
+        ".gz",
+        ".tgz",
+        ".webm",
+        ".mp4",
+        ".pdf",
+        ".woff",
+        ".woff2",
+    }
+)
 """Attachments kept as they are: images, Playwright traces, videos."""
 
 

@@ -121,8 +121,7 @@ def _link_title(e: LinkOpened) -> str:
 
 def _http_title(e: HttpExchange) -> str:
     path = urlsplit(e.url).path or "/"
-    return (f"{party_name(e.actor)} → {party_name(e.target)}: {e.method} {path} → "
-            f"{status_text(e)}")
+    return f"{party_name(e.actor)} → {party_name(e.target)}: {e.method} {path} → {status_text(e)}"
 
 
 def _switch_title(e: AppSwitched) -> str:
@@ -135,8 +134,7 @@ _TITLES: dict[type[Event], Callable[[Any], str]] = {
     LinkOpened: _link_title,
     HttpExchange: _http_title,
     ScreenShown: lambda e: f"screen {e.app}:{e.screen_id}",
-    StoreOpened: lambda e: f"OS opens the store listing of {party_name(e.app_id)} "
-                           f"({e.platform})",
+    StoreOpened: lambda e: f"OS opens the store listing of {party_name(e.app_id)} ({e.platform})",
     AppSwitched: _switch_title,
     HarnessAction: lambda e: f"harness → {party_name(e.target)}: {e.action}",
 }
@@ -163,20 +161,36 @@ def step_parameters(event: Event) -> dict[str, str]:
 
 def http_exchange_json(e: HttpExchange) -> str:
     """The exchange as the ``HTTP exchange`` attachment (already redacted, S-5)."""
-    return json.dumps({
-        "from": party_name(e.actor), "to": party_name(e.target),
-        "request": {"method": e.method, "url": e.url, "headers": dict(e.request_headers),
-                    "body": e.request_body},
-        "response": {"status": e.status, "headers": dict(e.response_headers),
-                     "body": e.response_body},
-        "duration_ms": e.duration_ms, "seq": e.seq,
-    }, ensure_ascii=False, indent=2, default=str)
+    return json.dumps(
+        {
+            "from": party_name(e.actor),
+            "to": party_name(e.target),
+            "request": {
+                "method": e.method,
+                "url": e.url,
+                "headers": dict(e.request_headers),
+                "body": e.request_body,
+            },
+            "response": {
+                "status": e.status,
+                "headers": dict(e.response_headers),
+                "body": e.response_body,
+            },
+            "duration_ms": e.duration_ms,
+            "seq": e.seq,
+        },
+        ensure_ascii=False,
+        indent=2,
+        default=str,
+    )
 
 
-_TABLE_STYLE = ("body{font-family:Helvetica,Arial,sans-serif;font-size:13px}"
-                "table{border-collapse:collapse}th,td{border:1px solid #ccd;padding:3px 8px;"
-                "text-align:left;vertical-align:top}th{background:#eef}"
-                "td{font-family:monospace;word-break:break-all}")
+_TABLE_STYLE = (
+    "body{font-family:Helvetica,Arial,sans-serif;font-size:13px}"
+    "table{border-collapse:collapse}th,td{border:1px solid #ccd;padding:3px 8px;"
+    "text-align:left;vertical-align:top}th{background:#eef}"
+    "td{font-family:monospace;word-break:break-all}"
+)
 
 
 def deep_link_html(e: LinkOpened) -> str:
@@ -198,11 +212,14 @@ def deep_link_html(e: LinkOpened) -> str:
         if parts.fragment:
             rows.append(("fragment", parts.fragment))
     rows.append(("link", e.url))
-    body = "".join(f'<tr><th scope="row">{html.escape(k)}</th><td>{html.escape(v)}</td></tr>'
-                   for k, v in rows)
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Deep link</title>'
-            f"<style>{_TABLE_STYLE}</style></head><body><table>{body}</table>"
-            "</body></html>\n")
+    body = "".join(
+        f'<tr><th scope="row">{html.escape(k)}</th><td>{html.escape(v)}</td></tr>' for k, v in rows
+    )
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Deep link</title>'
+        f"<style>{_TABLE_STYLE}</style></head><body><table>{body}</table>"
+        "</body></html>\n"
+    )
 
 
 def _attachments(event: Event) -> list[tuple[str, str, Any]]:
@@ -227,16 +244,20 @@ def emit_step(event: Event) -> None:
             for body, name, kind in _attachments(event):
                 allure.attach(body, name=name, attachment_type=kind)
     finally:
-        plugin_manager.hook.stop_step(uuid=step, title=title, exc_type=None, exc_val=None,
-                                      exc_tb=None)
+        plugin_manager.hook.stop_step(
+            uuid=step, title=title, exc_type=None, exc_val=None, exc_tb=None
+        )
 
 
 # -- who and what ------------------------------------------------------------------------------
 def device_tags(platform: str, driver: str, vssid: str | None, vneid: str | None) -> list[str]:
     """``["ios", "driver:sim", "vssid 1.6.7", "vneid 2.1.0"]``."""
-    return [platform, f"driver:{driver}",
-            f"vssid {vssid}" if vssid else "vssid not installed",
-            f"vneid {vneid}" if vneid else "vneid not installed"]
+    return [
+        platform,
+        f"driver:{driver}",
+        f"vssid {vssid}" if vssid else "vssid not installed",
+        f"vneid {vneid}" if vneid else "vneid not installed",
+    ]
 
 
 def masked_personal_id(personal_id: str) -> str:
@@ -270,9 +291,13 @@ def phone_lanes(traces: Sequence[Trace]) -> list[str | None]:
 def laned_events(traces: Sequence[Trace]) -> tuple[list[Event], list[str | None]]:
     """The events of ``traces`` in time order (each trace's own order kept) and, for each
     event, its lane (:func:`phone_lanes`)."""
-    pairs = heapq.merge(*([(lane, e) for e in t.events]
-                          for t, lane in zip(traces, phone_lanes(traces), strict=True)),
-                        key=lambda pair: pair[1].at)
+    pairs = heapq.merge(
+        *(
+            [(lane, e) for e in t.events]
+            for t, lane in zip(traces, phone_lanes(traces), strict=True)
+        ),
+        key=lambda pair: pair[1].at,
+    )
     lanes: list[str | None] = []
     events: list[Event] = []
     for lane, event in pairs:
@@ -383,10 +408,16 @@ class AllureFlowReporter:
     test's clauses, ``clean_message(item, text)`` the failure text as reports must show it
     (clauses in front, secrets out)."""
 
-    def __init__(self, config: pytest.Config, *, protocol_url: str, protocol_file: Path | None,
-                 clause_ids: Callable[[pytest.Item], Sequence[str]],
-                 clean_message: Callable[[pytest.Item, str], str],
-                 scrub: Callable[[pytest.Item | None, str], str]) -> None:
+    def __init__(
+        self,
+        config: pytest.Config,
+        *,
+        protocol_url: str,
+        protocol_file: Path | None,
+        clause_ids: Callable[[pytest.Item], Sequence[str]],
+        clean_message: Callable[[pytest.Item, str], str],
+        scrub: Callable[[pytest.Item | None, str], str],
+    ) -> None:
         from allure_commons import plugin_manager
 
         self.config = config
@@ -397,8 +428,9 @@ class AllureFlowReporter:
         self._running: pytest.Item | None = None
         # every status message allure-pytest writes, with the secrets of the running test
         results = getattr(config.option, "allure_report_dir", None)
-        self._scrubber = AllureResultScrubber(lambda text: scrub(self._running, text),
-                                              Path(results).absolute() if results else None)
+        self._scrubber = AllureResultScrubber(
+            lambda text: scrub(self._running, text), Path(results).absolute() if results else None
+        )
         plugin_manager.register(self._scrubber)
         self._teardowns = QuietTeardowns()
         plugin_manager.register(self._teardowns)
@@ -416,13 +448,15 @@ class AllureFlowReporter:
             flow.on_event(event, trace)
         flow.unsubscribe.append(trace.subscribe(lambda event: flow.on_event(event, trace)))
 
-    def device(self, item: pytest.Item, platform: str, driver: str, vssid: str | None,
-               vneid: str | None) -> None:
+    def device(
+        self, item: pytest.Item, platform: str, driver: str, vssid: str | None, vneid: str | None
+    ) -> None:
         """A phone of ``item``: tags and parameters at teardown."""
         flow = self._flow(item)
         flow.devices.append((platform, driver, vssid, vneid))
         (flow.current.devices if flow.current is not None else flow.loose_devices).append(
-            (platform, driver, vssid, vneid))
+            (platform, driver, vssid, vneid)
+        )
 
     @contextlib.contextmanager
     def example(self, item: pytest.Item, arguments: str = "") -> Iterator[None]:
@@ -441,10 +475,19 @@ class AllureFlowReporter:
         number, world = (last.number + 1 if last else 1), 1
         if last is not None and last.context() is context:  # another world of one example
             number, world = last.number, last.world + 1
-        title = (f"example {number}" + (f": {arguments}" if arguments else "")
-                 + (f" (world {world})" if world > 1 else ""))
-        example = _Example(number, title, str(uuid.uuid4()), weakref.ref(context),
-                           reported=context.is_final, world=world)
+        title = (
+            f"example {number}"
+            + (f": {arguments}" if arguments else "")
+            + (f" (world {world})" if world > 1 else "")
+        )
+        example = _Example(
+            number,
+            title,
+            str(uuid.uuid4()),
+            weakref.ref(context),
+            reported=context.is_final,
+            world=world,
+        )
         flow.examples.append(example)
         flow.current = example
         _start_step(example.step, title)
@@ -472,15 +515,21 @@ class AllureFlowReporter:
         if example.result is not None:
             example.result.name = example.title
             example.result.parameters += [
-                Parameter(name=f"phone {n}" if len(example.devices) > 1 else "phone",
-                          value=", ".join(device_tags(*d)))
-                for n, d in enumerate(example.devices, 1)]
+                Parameter(
+                    name=f"phone {n}" if len(example.devices) > 1 else "phone",
+                    value=", ".join(device_tags(*d)),
+                )
+                for n, d in enumerate(example.devices, 1)
+            ]
         # the traceback of the falsifying example only: the others' messages say enough, and
         # a shrink makes a hundred of them
         plugin_manager.hook.stop_step(
-            uuid=example.step, title=example.title,
-            exc_type=type(error) if error is not None else None, exc_val=error,
-            exc_tb=error.__traceback__ if error is not None and example.falsifying else None)
+            uuid=example.step,
+            title=example.title,
+            exc_type=type(error) if error is not None else None,
+            exc_val=error,
+            exc_tb=error.__traceback__ if error is not None and example.falsifying else None,
+        )
 
     def personas(self, item: pytest.Item, registered: Sequence[Persona]) -> None:
         """``registered`` (a list that grows as the test adds citizens) gives the parameter
@@ -520,8 +569,10 @@ class AllureFlowReporter:
             item.add_marker(pytest.mark.allure_label(item.nodeid, label_type=NODEID_LABEL))
             for cid in self.clause_ids(item):
                 if cid not in links:
-                    links[cid] = (clause_url(cid, self.protocol_url, anchors),
-                                  clause_link_name(cid))
+                    links[cid] = (
+                        clause_url(cid, self.protocol_url, anchors),
+                        clause_link_name(cid),
+                    )
                 url, name = links[cid]
                 item.add_marker(pytest.mark.allure_link(url, link_type="link", name=name))
 
@@ -537,8 +588,9 @@ class AllureFlowReporter:
                 self._finish(item, flow)
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
-    def pytest_runtest_makereport(self, item: pytest.Item,
-                                  call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, Any, Any]:
         report = yield
         flow = item.stash.get(_flow_key, None)
         if report.when == "call" and report.failed and flow is not None:
@@ -600,10 +652,16 @@ class AllureFlowReporter:
             lane_of = dict(zip(map(id, traces), phone_lanes(traces), strict=True))
             lanes = [lane_of[id(source)] for source in sources]
             with already_scrubbed():
-                allure.attach(sequence_svg(events, title=title, lanes=lanes),
-                              name=DIAGRAM_ATTACHMENT, attachment_type=AttachmentType.SVG)
-                allure.attach(sequence_mermaid(events, title=title, lanes=lanes),
-                              name=MERMAID_ATTACHMENT, attachment_type=AttachmentType.TEXT)
+                allure.attach(
+                    sequence_svg(events, title=title, lanes=lanes),
+                    name=DIAGRAM_ATTACHMENT,
+                    attachment_type=AttachmentType.SVG,
+                )
+                allure.attach(
+                    sequence_mermaid(events, title=title, lanes=lanes),
+                    name=MERMAID_ATTACHMENT,
+                    attachment_type=AttachmentType.TEXT,
+                )
 
 
 def _examples_title(worlds: Sequence[_Example]) -> str:
@@ -673,8 +731,11 @@ class QuietTeardowns:
     def report_container(self, container: Any) -> None:
         befores = getattr(container, "befores", None)
         if befores:  # a private fixture's set-up (``_remote_target``) that did nothing to see
-            container.befores = [b for b in befores if not (
-                str(getattr(b, "name", "") or "").startswith("_") and _empty(b))]
+            container.befores = [
+                b
+                for b in befores
+                if not (str(getattr(b, "name", "") or "").startswith("_") and _empty(b))
+            ]
         afters = getattr(container, "afters", None)
         if not afters:
             return
@@ -708,13 +769,28 @@ def clause_link_name(cid: str) -> str:
     text = " ".join(clause.text.split())
     if len(text) > LINK_TEXT_LIMIT:  # cut after a whole word
         cut = clip(text, LINK_TEXT_LIMIT - 1)
-        text = (cut[:cut.rindex(" ")] if " " in cut else cut).rstrip(" ,;:") + "…"
+        text = (cut[: cut.rindex(" ")] if " " in cut else cut).rstrip(" ,;:") + "…"
     return f"{cid}: {text}"
 
 
-_LABEL_ORDER = {name: rank for rank, name in enumerate((
-    "epic", "feature", "story", CLAUSES_LABEL, "severity", "tag", "parentSuite", "suite",
-    "subSuite", "seed", "nodeid"))}
+_LABEL_ORDER = {
+    name: rank
+    for rank, name in enumerate(
+        (
+            "epic",
+            "feature",
+            "story",
+            CLAUSES_LABEL,
+            "severity",
+            "tag",
+            "parentSuite",
+            "suite",
+            "subSuite",
+            "seed",
+            "nodeid",
+        )
+    )
+}
 
 
 class OrderedLabels:
@@ -733,8 +809,7 @@ class OrderedLabels:
         labels = getattr(result, "labels", None)
         if not labels:
             return
-        clauses = next((str(label.value) for label in labels if label.name == CLAUSES_LABEL),
-                       "")
+        clauses = next((str(label.value) for label in labels if label.name == CLAUSES_LABEL), "")
         places = {cid: place for place, cid in enumerate(clauses.split(", "))}
 
         def key(label: Any) -> tuple[int, int, int]:
@@ -752,8 +827,13 @@ class OrderedLabels:
 def _empty(fixture: Any) -> bool:
     """A set-up or tear-down that passed and holds nothing: no step, attachment, parameter
     or status details."""
-    return (fixture.status in (None, "passed") and not fixture.statusDetails
-            and not fixture.steps and not fixture.attachments and not fixture.parameters)
+    return (
+        fixture.status in (None, "passed")
+        and not fixture.statusDetails
+        and not fixture.steps
+        and not fixture.attachments
+        and not fixture.parameters
+    )
 
 
 def _allure_status_details(config: pytest.Config) -> Any:
@@ -778,7 +858,7 @@ def _show_bytes_parameters(item: pytest.Item) -> None:
     import allure
 
     callspec = getattr(item, "callspec", None)
-    for name, value in (callspec.params.items() if callspec is not None else ()):
+    for name, value in callspec.params.items() if callspec is not None else ():
         if isinstance(value, bytes | bytearray):
             allure.dynamic.parameter(name, _Represented(repr(value)))
         elif isinstance(value, str):

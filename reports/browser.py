@@ -39,9 +39,16 @@ __all__ = [
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ENV = "VNEID_HARNESS_CHROMIUM"
 """Environment variable naming another Chromium executable."""
-LAUNCH_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-               "--disable-background-networking", "--disable-component-update",
-               "--no-first-run", "--disable-sync", "--disable-quic")
+LAUNCH_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+)
 _LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
 
 
@@ -69,7 +76,8 @@ def find_chromium(explicit: Path | None = None, env: Mapping[str, str] | None = 
             f"no Chromium at {candidate}: run `make setup` in the harness's checkout (it runs "
             f"`{installer}` on Debian when /usr/bin/chromium is missing), or `{installer}` "
             f"yourself as root, or point {CHROMIUM_ENV} at a Chromium "
-            "executable (`playwright install` cannot download browsers here)")
+            "executable (`playwright install` cannot download browsers here)"
+        )
     return candidate
 
 
@@ -78,8 +86,9 @@ def open_browser(executable: Path | None = None) -> Iterator[Browser]:
     """Headless Chromium, closed (with Playwright's driver process) when the block ends."""
     path = find_chromium(executable)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(path), headless=True,
-                                             args=list(LAUNCH_ARGS))
+        browser = playwright.chromium.launch(
+            executable_path=str(path), headless=True, args=list(LAUNCH_ARGS)
+        )
         try:
             yield browser
         finally:
@@ -87,14 +96,21 @@ def open_browser(executable: Path | None = None) -> Iterator[Browser]:
 
 
 @contextmanager
-def open_page(browser: Browser, target: Path | str, *, width: int = 1400, height: int = 1000,
-              timeout_ms: float = 30_000) -> Iterator[LocalPage]:
+def open_page(
+    browser: Browser,
+    target: Path | str,
+    *,
+    width: int = 1400,
+    height: int = 1000,
+    timeout_ms: float = 30_000,
+) -> Iterator[LocalPage]:
     """A new page (in its own context, closed afterwards) showing ``target``: a local file
     (opened as ``file://``) or a URL. Requests to the network are refused and recorded in
     :attr:`LocalPage.external_requests`."""
     url = target.resolve().as_uri() if isinstance(target, Path) else target
-    context = browser.new_context(viewport={"width": width, "height": height},
-                                  reduced_motion="reduce")
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, reduced_motion="reduce"
+    )
     try:
         context.set_default_timeout(timeout_ms)
         result = LocalPage(context.new_page())
@@ -118,4 +134,3 @@ def screenshot(page: Page, path: Path, *, full_page: bool = False) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=full_page)
     return path
-

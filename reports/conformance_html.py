@@ -40,7 +40,8 @@ def _environment() -> jinja2.Environment:
         loader=jinja2.PackageLoader("reports", "templates"),
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
         undefined=jinja2.StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
     env.filters["b64"] = lambda text: base64.b64encode(str(text).encode()).decode("ascii")
     return env
@@ -59,9 +60,11 @@ def _anchor(nodeid: str, taken: set[str]) -> str:
 def _check(verdict: Mapping[str, Any]) -> None:
     missing = [k for k in ("plan", "ok", "counts", "clauses", "tests") if k not in verdict]
     if missing:
-        raise ReportError(f"the verdict has no {', '.join(missing)}: give the JSON a "
-                          "`vneid-harness run` or `conformance` wrote (summary.json or "
-                          "conformance-PLAN.json)")
+        raise ReportError(
+            f"the verdict has no {', '.join(missing)}: give the JSON a "
+            "`vneid-harness run` or `conformance` wrote (summary.json or "
+            "conformance-PLAN.json)"
+        )
 
 
 def _safe_links(links: object) -> dict[str, str]:
@@ -69,8 +72,9 @@ def _safe_links(links: object) -> dict[str, str]:
     given to ``vneid-harness report`` may come from anywhere: no ``javascript:`` link)."""
     if not isinstance(links, Mapping):
         return {}
-    return {str(k): v for k, v in links.items()
-            if isinstance(v, str) and _LINK.match(v) is not None}
+    return {
+        str(k): v for k, v in links.items() if isinstance(v, str) and _LINK.match(v) is not None
+    }
 
 
 _LINK = re.compile(r"(?i)(https?:|file:|[^:]*$|[^:]*[/?#])")
@@ -100,31 +104,58 @@ def render_conformance_html(verdict: Mapping[str, Any]) -> str:
     taken: set[str] = set()
     tests = []
     for test in verdict["tests"]:
-        entry = {"evidence": None, "expected_failure": None, "unexpected_pass": None,
-                 "message": "", "duration_s": 0.0, **test}
+        entry = {
+            "evidence": None,
+            "expected_failure": None,
+            "unexpected_pass": None,
+            "message": "",
+            "duration_s": 0.0,
+            **test,
+        }
         entry["anchor"] = _anchor(str(entry["test"]), taken)
         entry["shown"] = _shown(entry)
         tests.append(entry)
     anchors = {t["test"]: t["anchor"] for t in tests}
     statuses = {t["test"]: t["shown"] for t in tests}
-    clauses = [{"expected_failures": 0, "expected_for": [], **c} for c in verdict["clauses"]
-               if c.get("in_plan") or c.get("tests")]
-    meta = {"target": None, "harness_version": "?", "started_at": "?", "duration_s": "?",
-            "seed": "?", "expected_failures_file": None, **verdict}
-    return _environment().get_template(_TEMPLATE).render(
-        plan=verdict["plan"], plan_description=verdict.get("plan_description", ""),
-        ok=bool(verdict["ok"]), counts=_counts(verdict, tests),
-        missing_clauses=verdict.get("missing_clauses", []),
-        unreached_clauses=verdict.get("unreached_clauses", []),
-        coverage_required=verdict.get("coverage_required", True),
-        interrupted=verdict.get("interrupted"),
-        setup_warnings=verdict.get("setup_warnings") or [],
-        unused_expected=verdict.get("unused_expected_failures", [])
-        if verdict.get("coverage_required", True) else [],
-        clauses=clauses, tests=tests, anchors=anchors, statuses=statuses, meta=meta,
-        clause_texts={str(c.get("clause")): str(c.get("text", "")) for c in verdict["clauses"]},
-        unexpected_passes=[t for t in tests if t.get("unexpected_pass")],
-        clause_links=_safe_links(verdict.get("clause_links")),
+    clauses = [
+        {"expected_failures": 0, "expected_for": [], **c}
+        for c in verdict["clauses"]
+        if c.get("in_plan") or c.get("tests")
+    ]
+    meta = {
+        "target": None,
+        "harness_version": "?",
+        "started_at": "?",
+        "duration_s": "?",
+        "seed": "?",
+        "expected_failures_file": None,
+        **verdict,
+    }
+    return (
+        _environment()
+        .get_template(_TEMPLATE)
+        .render(
+            plan=verdict["plan"],
+            plan_description=verdict.get("plan_description", ""),
+            ok=bool(verdict["ok"]),
+            counts=_counts(verdict, tests),
+            missing_clauses=verdict.get("missing_clauses", []),
+            unreached_clauses=verdict.get("unreached_clauses", []),
+            coverage_required=verdict.get("coverage_required", True),
+            interrupted=verdict.get("interrupted"),
+            setup_warnings=verdict.get("setup_warnings") or [],
+            unused_expected=verdict.get("unused_expected_failures", [])
+            if verdict.get("coverage_required", True)
+            else [],
+            clauses=clauses,
+            tests=tests,
+            anchors=anchors,
+            statuses=statuses,
+            meta=meta,
+            clause_texts={str(c.get("clause")): str(c.get("text", "")) for c in verdict["clauses"]},
+            unexpected_passes=[t for t in tests if t.get("unexpected_pass")],
+            clause_links=_safe_links(verdict.get("clause_links")),
+        )
     )
 
 
@@ -133,8 +164,10 @@ def write_conformance_report(json_path: Path, html_path: Path | None = None) -> 
     try:
         verdict = json.loads(json_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ReportError(f"{json_path} does not exist: run `vneid-harness run` or "
-                          "`vneid-harness conformance --plan NAME` first") from None
+        raise ReportError(
+            f"{json_path} does not exist: run `vneid-harness run` or "
+            "`vneid-harness conformance --plan NAME` first"
+        ) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ReportError(f"{json_path} is not a verdict JSON ({exc})") from None
     if not isinstance(verdict, dict):

@@ -61,12 +61,29 @@ SERVERS = frozenset({"vneid-server", "vssid-backend"})
 """The parties every phone of a test talks to: one lifeline each, whatever the lanes."""
 LANE_SEP = "@"
 """A phone-side party in a lane is ``<party>@<lane>`` (``vssid@phone 2``)."""
-_ORDER = ("scenario", "harness-rp", "hijacker", "vssid", OS, "store", "browser", "vneid",
-          "vneid-server", "vssid-backend")
+_ORDER = (
+    "scenario",
+    "harness-rp",
+    "hijacker",
+    "vssid",
+    OS,
+    "store",
+    "browser",
+    "vneid",
+    "vneid-server",
+    "vssid-backend",
+)
 _NAMES = {
-    "vssid": "VssID app", OS: "OS", "vneid": "VNeID app", "vneid-server": "VNeID server",
-    "vssid-backend": "VssID backend", "store": "Store", "browser": "Browser",
-    "hijacker": "Hijacking app", "harness-rp": "Harness RP", "scenario": "Scenario",
+    "vssid": "VssID app",
+    OS: "OS",
+    "vneid": "VNeID app",
+    "vneid-server": "VNeID server",
+    "vssid-backend": "VssID backend",
+    "store": "Store",
+    "browser": "Browser",
+    "hijacker": "Hijacking app",
+    "harness-rp": "Harness RP",
+    "scenario": "Scenario",
 }
 MAX_LABEL = 72
 """Labels longer than this (characters) end in an ellipsis; the steps keep the full text."""
@@ -150,8 +167,10 @@ def _store(e: StoreOpened) -> list[Row]:
 
 
 def _http(e: HttpExchange) -> list[Row]:
-    return [Message(e.actor, e.target, f"{e.method} {_path(e.url)}"),
-            Message(e.target, e.actor, status_text(e), dashed=True)]
+    return [
+        Message(e.actor, e.target, f"{e.method} {_path(e.url)}"),
+        Message(e.target, e.actor, status_text(e), dashed=True),
+    ]
 
 
 def _screen(e: ScreenShown) -> list[Row]:
@@ -169,8 +188,12 @@ def _action(e: HarnessAction) -> list[Row]:
 
 
 _ROWS_OF: dict[type[Event], Callable[[Any], list[Row]]] = {
-    LinkOpened: _link, StoreOpened: _store, HttpExchange: _http, ScreenShown: _screen,
-    AppSwitched: _switch, HarnessAction: _action,
+    LinkOpened: _link,
+    StoreOpened: _store,
+    HttpExchange: _http,
+    ScreenShown: _screen,
+    AppSwitched: _switch,
+    HarnessAction: _action,
 }
 
 
@@ -188,8 +211,7 @@ def _path(url: str) -> str:
         return _clip(url, 40)
 
 
-def flow_rows(events: Iterable[Event],
-              lanes: Iterable[str | None] | None = None) -> list[Row]:
+def flow_rows(events: Iterable[Event], lanes: Iterable[str | None] | None = None) -> list[Row]:
     """The diagram's rows for ``events``, in order (unknown event types are skipped).
 
     ``lanes``, one per event: the phone each event happened on (``None``: none in
@@ -214,8 +236,7 @@ def _laned(party: str, lane: str) -> str:
 
 def _in_lane(row: Row, lane: str) -> Row:
     if isinstance(row, Message):
-        return Message(_laned(row.source, lane), _laned(row.target, lane), row.label,
-                       row.dashed)
+        return Message(_laned(row.source, lane), _laned(row.target, lane), row.label, row.dashed)
     return Note(_laned(row.party, lane), row.text)
 
 
@@ -233,8 +254,7 @@ def _parties(rows: list[Row]) -> list[str]:
     base = {p for p in BASE_PARTIES if p not in SERVERS}
     order = [p for p in phone_side if p in present]  # a party of no phone (the scenario)
     for lane in lanes:
-        order += [_laned(p, lane) for p in phone_side
-                  if p in base or _laned(p, lane) in present]
+        order += [_laned(p, lane) for p in phone_side if p in base or _laned(p, lane) in present]
     order += [p for p in _ORDER if p in SERVERS]
     return order + [p for p in present if p not in order]
 
@@ -263,8 +283,9 @@ _STYLE = (
 )
 
 
-def sequence_svg(events: Iterable[Event], *, title: str | None = None,
-                 lanes: Iterable[str | None] | None = None) -> str:
+def sequence_svg(
+    events: Iterable[Event], *, title: str | None = None, lanes: Iterable[str | None] | None = None
+) -> str:
     """An SVG sequence diagram of ``events`` (valid XML, every label escaped, labels over
     :data:`MAX_LABEL` characters or wider than their arrow cut with an ellipsis; the height
     grows with the number of events). ``lanes``: see :func:`flow_rows`."""
@@ -291,8 +312,10 @@ def sequence_svg(events: Iterable[Event], *, title: str | None = None,
     bottom = height - 12
     for party, x in x_of.items():
         out.append(f'<line class="life" x1="{x}" y1="{top + _HEAD}" x2="{x}" y2="{bottom}"/>')
-        out.append(f'<rect class="head" x="{x - _COL // 2 + 8}" y="{top}" '
-                   f'width="{_COL - 16}" height="{_HEAD - 6}" rx="4"/>')
+        out.append(
+            f'<rect class="head" x="{x - _COL // 2 + 8}" y="{top}" '
+            f'width="{_COL - 16}" height="{_HEAD - 6}" rx="4"/>'
+        )
         out.append(_text(x, top + 19, _clip(party_name(party), 24), "head-text", "middle"))
     y = top + _HEAD
     for row, step in zip(rows, heights, strict=True):
@@ -312,17 +335,27 @@ def describe(rows: Iterable[Row]) -> str:
     for number, row in enumerate(rows, 1):
         if isinstance(row, Message):
             kind = "answer" if row.dashed else "message"
-            parts.append(f"{number}. {kind} {party_name(row.source)} → "
-                         f"{party_name(row.target)}: {' '.join(row.label.split())}")
+            parts.append(
+                f"{number}. {kind} {party_name(row.source)} → "
+                f"{party_name(row.target)}: {' '.join(row.label.split())}"
+            )
         else:
-            parts.append(f"{number}. note on {party_name(row.party)}: "
-                         f"{' '.join(row.text.split())}")
-    return f"Sequence diagram, {len(parts)} rows. " + "; ".join(parts) if parts \
+            parts.append(f"{number}. note on {party_name(row.party)}: {' '.join(row.text.split())}")
+    return (
+        f"Sequence diagram, {len(parts)} rows. " + "; ".join(parts)
+        if parts
         else "Sequence diagram, nothing recorded."
+    )
 
 
-def _text(x: float, y: float, text: str, cls: str | None = None,
-          anchor: str = "start", full: str | None = None) -> str:
+def _text(
+    x: float,
+    y: float,
+    text: str,
+    cls: str | None = None,
+    anchor: str = "start",
+    full: str | None = None,
+) -> str:
     attrs = f' class="{cls}"' if cls else ""
     if anchor != "start":
         attrs += f' text-anchor="{anchor}"'
@@ -334,24 +367,28 @@ def _arrow(row: Message, x_of: dict[str, int], y: int) -> list[str]:
     x1, x2 = x_of[row.source], x_of[row.target]
     cls = "answer" if row.dashed else "msg"
     if x1 == x2:  # a party talking to itself: a small loop
-        return [f'<path class="{cls}" d="M{x1},{y - 10} h30 v10 h-30" '
-                'marker-end="url(#arrow)"/>',
-                _text(x1 + 36, y - 2, _clip(row.label, MAX_LABEL), full=row.label)]
+        return [
+            f'<path class="{cls}" d="M{x1},{y - 10} h30 v10 h-30" marker-end="url(#arrow)"/>',
+            _text(x1 + 36, y - 2, _clip(row.label, MAX_LABEL), full=row.label),
+        ]
     span = abs(x2 - x1) + _COL * 0.6  # a label may overhang its arrow a little
     limit = min(MAX_LABEL, int(span / _CHAR))
     label = _clip(row.label, limit)
     mid = (x1 + x2) / 2
-    return [f'<line class="{cls}" x1="{x1}" y1="{y}" x2="{x2}" y2="{y}" '
-            'marker-end="url(#arrow)"/>',
-            _text(mid, y - 5, label, "label", "middle", full=row.label)]
+    return [
+        f'<line class="{cls}" x1="{x1}" y1="{y}" x2="{x2}" y2="{y}" marker-end="url(#arrow)"/>',
+        _text(mid, y - 5, label, "label", "middle", full=row.label),
+    ]
 
 
 def _note(row: Note, x: int, y: int, h: int, page: int) -> list[str]:
     text = _clip(row.text, int((2 * _COL - 28) / _CHAR))
     width = max(_COL - 28, int(len(text) * _CHAR) + 16)
     left = max(4, min(x - width // 2, page - width - 4))  # stay on the page
-    return [f'<rect class="note" x="{left}" y="{y}" width="{width}" height="{h}" rx="2"/>',
-            _text(left + width / 2, y + h / 2 + 4, text, anchor="middle", full=row.text)]
+    return [
+        f'<rect class="note" x="{left}" y="{y}" width="{width}" height="{h}" rx="2"/>',
+        _text(left + width / 2, y + h / 2 + 4, text, anchor="middle", full=row.text),
+    ]
 
 
 # -- Mermaid ----------------------------------------------------------------------------------
@@ -370,8 +407,9 @@ def _mermaid_text(text: str) -> str:
 _MERMAID_SPECIAL = re.compile(r"[#;]")
 
 
-def sequence_mermaid(events: Iterable[Event], *, title: str | None = None,
-                     lanes: Iterable[str | None] | None = None) -> str:
+def sequence_mermaid(
+    events: Iterable[Event], *, title: str | None = None, lanes: Iterable[str | None] | None = None
+) -> str:
     """The same diagram as Mermaid ``sequenceDiagram`` source."""
     rows = flow_rows(events, lanes)
     lines = ["sequenceDiagram"]
@@ -382,8 +420,10 @@ def sequence_mermaid(events: Iterable[Event], *, title: str | None = None,
     for row in rows:
         if isinstance(row, Message):
             arrow = "-->>" if row.dashed else "->>"
-            lines.append(f"    {_mermaid_id(row.source)}{arrow}{_mermaid_id(row.target)}: "
-                         f"{_mermaid_text(row.label)}")
+            lines.append(
+                f"    {_mermaid_id(row.source)}{arrow}{_mermaid_id(row.target)}: "
+                f"{_mermaid_text(row.label)}"
+            )
         else:
             lines.append(f"    Note over {_mermaid_id(row.party)}: {_mermaid_text(row.text)}")
     return "\n".join(lines) + "\n"

@@ -78,8 +78,9 @@ class EvidenceCollector:
         for test in verdict.get("tests", []):
             found = self.found.get(test["test"])
             clauses = set(test.get("clauses", ()))
-            wanted = found is not None and (test["status"] != "PASSED"
-                                            or not clauses <= drawn_clauses)
+            wanted = found is not None and (
+                test["status"] != "PASSED" or not clauses <= drawn_clauses
+            )
             if wanted and test["status"] == "PASSED":
                 drawn_clauses |= clauses
             test["evidence"] = {

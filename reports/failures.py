@@ -26,7 +26,6 @@ __all__ = ["CLAUSE_PREFIX", "clause_prefix", "clean_report", "scrub"]
 CLAUSE_PREFIX = "Clause(s) "
 
 
-
 def clause_prefix(clause_ids: Sequence[str]) -> str:
     """``Clause(s) R-1, R-3: `` (empty without clauses)."""
     return f"{CLAUSE_PREFIX}{', '.join(clause_ids)}: " if clause_ids else ""
@@ -49,15 +48,20 @@ def _clean_repr(text: str, crash: Any) -> ReprExceptionInfo:
     return ReprExceptionInfo(reprtraceback=ReprTracebackNative(lines), reprcrash=crash)
 
 
-def clean_report(report: Any, clause_ids: Sequence[str], traces: Sequence[Trace],
-                 secrets: Iterable[str | None] = ()) -> None:
+def clean_report(
+    report: Any,
+    clause_ids: Sequence[str],
+    traces: Sequence[Trace],
+    secrets: Iterable[str | None] = (),
+) -> None:
     """Scrub ``report``'s captured output and, when it failed, prefix its crash message with
     the clauses and scrub its failure text (in place). Passing reports matter too: Allure
     attaches the output captured during a test from its teardown report."""
     extra = [s for s in secrets if s]
     if report.sections:
-        report.sections = [(title, scrub(content, traces, extra))
-                           for title, content in report.sections]
+        report.sections = [
+            (title, scrub(content, traces, extra)) for title, content in report.sections
+        ]
     wasxfail = getattr(report, "wasxfail", None)
     if isinstance(wasxfail, str) and wasxfail:
         report.wasxfail = scrub(wasxfail, traces, extra)  # the xfail reason, as given
@@ -74,8 +78,12 @@ def clean_report(report: Any, clause_ids: Sequence[str], traces: Sequence[Trace]
         crash.message = message
     text = report.longreprtext
     clean = scrub(text, traces, extra)
-    if crash is None and isinstance(longrepr, str) and clause_ids \
-            and not clean.startswith(CLAUSE_PREFIX):
+    if (
+        crash is None
+        and isinstance(longrepr, str)
+        and clause_ids
+        and not clean.startswith(CLAUSE_PREFIX)
+    ):
         clean = clause_prefix(clause_ids) + clean
     if clean != text:
         report.longrepr = _clean_repr(clean, crash) if crash is not None else clean

@@ -139,8 +139,10 @@ def _secret_parameter(url: str) -> str | None:
     for part in re.split(r"[?#&;]", url)[1:]:
         name = unquote(part.partition("=")[0])
         words = {name.strip().lower(), re.split(r"[_-]", name)[-1].strip().lower()}
-        if "=" in part and any(word in _LINK_CREDENTIALS or (
-                is_secret_key(word) and word not in _NOT_IN_A_LINK) for word in words):
+        if "=" in part and any(
+            word in _LINK_CREDENTIALS or (is_secret_key(word) and word not in _NOT_IN_A_LINK)
+            for word in words
+        ):
             return name[:40]
     return None
 
@@ -156,34 +158,46 @@ def protocol_url_problem(protocol_url: str) -> str | None:
     """What is wrong with a ``--protocol-url`` value, if anything: a template may use only
     ``{clause}``, ``{section}`` and ``{fragment}`` (``{{`` and ``}}`` for braces)."""
     if _PASSWORD.match(protocol_url):  # first: the messages below quote the URL
-        return ("the protocol URL holds a password, which every report's links would show to "
-                "whoever opens them; give it without user:password@ (the browser asks)")
+        return (
+            "the protocol URL holds a password, which every report's links would show to "
+            "whoever opens them; give it without user:password@ (the browser asks)"
+        )
     secret = _secret_parameter(protocol_url)
     if secret is not None:  # (a private_token=… of a GitLab link, say)
-        return (f"the protocol URL carries a {secret!r} parameter, a credential every "
-                "report's links would show to whoever opens them; give a URL without it "
-                "(the browser signs in)")
+        return (
+            f"the protocol URL carries a {secret!r} parameter, a credential every "
+            "report's links would show to whoever opens them; give a URL without it "
+            "(the browser signs in)"
+        )
     scheme = _scheme(protocol_url)
     if scheme not in _LINK_SCHEMES:
-        return (f"{clip(protocol_url, 80)!r} is a {scheme}: URL; the reports link clauses to "
-                "http(s) or file URLs (or a path relative to the report)")
+        return (
+            f"{clip(protocol_url, 80)!r} is a {scheme}: URL; the reports link clauses to "
+            "http(s) or file URLs (or a path relative to the report)"
+        )
     if "{" not in protocol_url:  # a base URL, as clause_url takes it (a lone } included)
         return None
     try:  # a field is substituted as it is: {clause:>999999999} filled the memory
         for _, name, spec, conversion in string.Formatter().parse(protocol_url):
             if name is not None and (spec or conversion):
-                return (f"{clip(protocol_url, 80)!r}: write {{{name}}} alone, without a "
-                        "conversion (!r) or a format spec (:…)")
+                return (
+                    f"{clip(protocol_url, 80)!r}: write {{{name}}} alone, without a "
+                    "conversion (!r) or a format spec (:…)"
+                )
     except ValueError:
         pass  # not a template: said below
     try:
         protocol_url.format(**dict.fromkeys(TEMPLATE_FIELDS, "x"))
     except KeyError as exc:
-        return (f"{protocol_url!r} names {{{exc.args[0]}}}; a template may use "
-                f"{', '.join('{' + f + '}' for f in TEMPLATE_FIELDS)}")
+        return (
+            f"{protocol_url!r} names {{{exc.args[0]}}}; a template may use "
+            f"{', '.join('{' + f + '}' for f in TEMPLATE_FIELDS)}"
+        )
     except (ValueError, IndexError, AttributeError):
-        return (f"{protocol_url!r} is not a template: use {{clause}}, {{section}} or "
-                "{fragment}, and write a literal brace as {{ or }}")
+        return (
+            f"{protocol_url!r} is not a template: use {{clause}}, {{section}} or "
+            "{fragment}, and write a literal brace as {{ or }}"
+        )
     return None
 
 

@@ -15,9 +15,15 @@ from reports.atomic import write_atomic
 
 __all__ = ["clause_table", "write_json", "write_verdict"]
 
-_STYLE = {"PASSED": "green", "FAILED": "bold red", "EXPECTED FAILED": "magenta",
-          "WARNING": "yellow", "EXPECTED WARNING": "magenta", "SKIPPED": "yellow",
-          "UNTESTED": "dim"}
+_STYLE = {
+    "PASSED": "green",
+    "FAILED": "bold red",
+    "EXPECTED FAILED": "magenta",
+    "WARNING": "yellow",
+    "EXPECTED WARNING": "magenta",
+    "SKIPPED": "yellow",
+    "UNTESTED": "dim",
+}
 
 
 def clause_table(result: ConformanceResult) -> Table:
@@ -32,22 +38,36 @@ def clause_table(result: ConformanceResult) -> Table:
         status = row.status if row.tests or not row.in_plan else "UNTESTED"
         # a clause outside the plan, covered on the harness's own mock: not the target's
         # verdict (a failed test there still fails the run, and says so)
-        shown = (f"[{_STYLE[status]}]{status}" if row.in_plan or status == "FAILED"
-                 else "[dim]not graded")
+        shown = (
+            f"[{_STYLE[status]}]{status}"
+            if row.in_plan or status == "FAILED"
+            else "[dim]not graded"
+        )
         others = [c for c in row.expected_for if c != row.clause]
-        expected = str(row.expected_failures) + (f" (for {', '.join(others)})" if others
-                                                  else "")
-        rows.append((row.clause, shown, str(row.count("PASSED")), str(row.count("FAILED")),
-                     expected, str(row.count("WARNING")), str(row.count("SKIPPED")), row.text))
+        expected = str(row.expected_failures) + (f" (for {', '.join(others)})" if others else "")
+        rows.append(
+            (
+                row.clause,
+                shown,
+                str(row.count("PASSED")),
+                str(row.count("FAILED")),
+                expected,
+                str(row.count("WARNING")),
+                str(row.count("SKIPPED")),
+                row.text,
+            )
+        )
     # the text takes the width the counts leave (a shortened text rather than squeezed counts:
     # rich's last resort, when a table is wider than the console, narrows every column)
-    table = Table(title=f"Plan {result.plan.name}: result by clause (PROTOCOL.md)",
-                  expand=True)
+    table = Table(title=f"Plan {result.plan.name}: result by clause (PROTOCOL.md)", expand=True)
     columns = ("clause", "status", "passed", "failed", "expected", "warnings", "skipped")
     for n, column in enumerate(columns):
         widest = max((len(r[n]) for r in rows), default=0) if column == "expected" else 0
-        table.add_column(column, no_wrap=True,
-                         min_width=16 if column == "status" else max(len(column), 8, widest))
+        table.add_column(
+            column,
+            no_wrap=True,
+            min_width=16 if column == "status" else max(len(column), 8, widest),
+        )
     table.add_column("text", no_wrap=True, overflow="ellipsis", ratio=1)
     for cells in rows:
         table.add_row(*cells)

@@ -69,6 +69,8 @@ SUB = "sub-0001"
 START = 1_767_225_600.0
 APP_HEADERS = app_headers("vssid", platform="android", profile=DEFAULT_PROFILE)
 """The VssID app's headers at the minimum version of PROTOCOL.md's defaults."""
+
+
 class _Drop:
     """A claim to leave out; shown as ``DROP`` (a bare ``object()`` was shown as
     ``<object object at 0x…>``, which changed the test's identity in reports every run)."""
@@ -152,10 +154,17 @@ class ScriptedIssuer:
     def claims(self) -> dict[str, Any]:
         now = int(self.clock.now())
         base = {
-            "iss": ISSUER, "sub": SUB, "aud": self.client_id, "exp": now + self.id_token_ttl,
+            "iss": ISSUER,
+            "sub": SUB,
+            "aud": self.client_id,
+            "exp": now + self.id_token_ttl,
             "iat": now,
-            "auth_time": now - 5, "nonce": self.nonce, "acr": ACR_LEVEL2, "amr": ["pin"],
-            "personal_id": PERSONAL_ID, "name": FULL_NAME,
+            "auth_time": now - 5,
+            "nonce": self.nonce,
+            "acr": ACR_LEVEL2,
+            "amr": ["pin"],
+            "personal_id": PERSONAL_ID,
+            "name": FULL_NAME,
         }
         return patched(base, self.claims_patch)
 
@@ -189,21 +198,32 @@ class ScriptedIssuer:
         path = request.url.path
         self.calls.append(path)
         if path == "/.well-known/openid-configuration":
-            return httpx.Response(200, json={
-                "issuer": ISSUER, "authorization_endpoint": f"{ISSUER}/authorize",
-                "token_endpoint": f"{ISSUER}/token", "jwks_uri": f"{ISSUER}/jwks",
-                "userinfo_endpoint": f"{ISSUER}/userinfo",
-            })
+            return httpx.Response(
+                200,
+                json={
+                    "issuer": ISSUER,
+                    "authorization_endpoint": f"{ISSUER}/authorize",
+                    "token_endpoint": f"{ISSUER}/token",
+                    "jwks_uri": f"{ISSUER}/jwks",
+                    "userinfo_endpoint": f"{ISSUER}/userinfo",
+                },
+            )
         if path == "/jwks":
-            return httpx.Response(200, json=self.jwks if self.jwks is not None
-                                  else self.public_jwks())
+            return httpx.Response(
+                200, json=self.jwks if self.jwks is not None else self.public_jwks()
+            )
         if path == "/token":
             form = dict(parse_qsl(request.content.decode()))
             assert form.get("code") == "scripted-code", form
-            return httpx.Response(200, json={"access_token": "scripted-access-token",
-                                             "token_type": "Bearer",
-                                             "expires_in": self.access_token_ttl,
-                                             "id_token": self.sign()})
+            return httpx.Response(
+                200,
+                json={
+                    "access_token": "scripted-access-token",
+                    "token_type": "Bearer",
+                    "expires_in": self.access_token_ttl,
+                    "id_token": self.sign(),
+                },
+            )
         if path == "/userinfo":
             claims = self.claims()
             info = {"sub": claims.get("sub"), "personal_id": claims.get("personal_id")}
@@ -216,8 +236,9 @@ class ScriptedWorld:
     by ``profile`` (its client id, redirect URI, links and clock skew; called at its minimum
     version; the issuer's tokens live the profile's lifetimes)."""
 
-    def __init__(self, *, seed: str = "scripted", profile: Profile = DEFAULT_PROFILE,
-                 **settings: Any) -> None:
+    def __init__(
+        self, *, seed: str = "scripted", profile: Profile = DEFAULT_PROFILE, **settings: Any
+    ) -> None:
         """``seed``: what the backend's transaction ids, ``state``, ``nonce``, PKCE verifier
         and session tokens and the issuer's keys are drawn from (give the ``test_seed``
         fixture, so that the run's ``--seed`` replays them)."""
@@ -225,16 +246,26 @@ class ScriptedWorld:
         self.clock = ManualClock(START)
         entropy = SeededEntropy(seed)
         config = VssIDSettings(profile=profile, issuer=ISSUER, issuer_timeout=5.0, **settings)
-        self.issuer = ScriptedIssuer(self.clock, client_id=config.client_id,
-                                     id_token_ttl=profile.id_token_ttl,
-                                     access_token_ttl=profile.access_token_ttl,
-                                     entropy=entropy.fork("issuer"))
-        self.provider = VssIDProvider(config, clock=self.clock, entropy=entropy.fork("vssid"),
-                                      issuer_transport=self.issuer.transport)
+        self.issuer = ScriptedIssuer(
+            self.clock,
+            client_id=config.client_id,
+            id_token_ttl=profile.id_token_ttl,
+            access_token_ttl=profile.access_token_ttl,
+            entropy=entropy.fork("issuer"),
+        )
+        self.provider = VssIDProvider(
+            config,
+            clock=self.clock,
+            entropy=entropy.fork("vssid"),
+            issuer_transport=self.issuer.transport,
+        )
         self.provider.add_account(AccountRecord(BHXH_CODE, PERSONAL_ID, FULL_NAME))
         headers = app_headers("vssid", platform="android", profile=profile)
-        self.http = HarnessClient(transport=SyncASGITransport(self.provider.app),
-                                  base_url=EMBEDDED_VSSID_BASE_URL, headers=headers)
+        self.http = HarnessClient(
+            transport=SyncASGITransport(self.provider.app),
+            base_url=EMBEDDED_VSSID_BASE_URL,
+            headers=headers,
+        )
         self.trace = Trace()
         """The test's calls to this backend (hand it to the ``adopt_trace`` fixture)."""
         ensure_traced(self.http, self.trace, SCENARIO_PARTY, "vssid-backend")
@@ -251,16 +282,23 @@ class ScriptedWorld:
         return body["transaction_id"], dict(link.params)
 
     def complete(self, transaction_id: str, callback_url: str) -> httpx.Response:
-        return self.http.post("/api/v1/auth/vneid/complete", json={
-            "transaction_id": transaction_id, "callback_url": callback_url})
+        return self.http.post(
+            "/api/v1/auth/vneid/complete",
+            json={"transaction_id": transaction_id, "callback_url": callback_url},
+        )
 
     def callback(self, request: Mapping[str, str], **params: str | None) -> str:
         """The callback the issuer would send for ``request`` (``params`` override, ``None``
         drops a parameter)."""
-        response: dict[str, str | None] = {"code": "scripted-code", "state": request["state"],
-                                           "iss": ISSUER, **params}
-        return add_query(request["redirect_uri"],
-                         [(k, v) for k, v in response.items() if v is not None])
+        response: dict[str, str | None] = {
+            "code": "scripted-code",
+            "state": request["state"],
+            "iss": ISSUER,
+            **params,
+        }
+        return add_query(
+            request["redirect_uri"], [(k, v) for k, v in response.items() if v is not None]
+        )
 
     def login(self, **params: str | None) -> httpx.Response:
         """Start, let the scripted issuer answer, complete."""
@@ -269,8 +307,9 @@ class ScriptedWorld:
         return self.complete(transaction_id, self.callback(request, **params))
 
 
-def assert_refused(response: httpx.Response, status: int, error: str,
-                   clause: str) -> dict[str, Any]:
+def assert_refused(
+    response: httpx.Response, status: int, error: str, clause: str
+) -> dict[str, Any]:
     """The §8 error JSON with this status, code and clause, and a description (R-12)."""
     body: dict[str, Any] = response.json()
     assert response.status_code == status, body

@@ -102,8 +102,9 @@ def resolve_times(claims: dict[str, Any], now: float | None = None) -> dict[str,
     return {k: start + v.seconds if isinstance(v, FromNow) else v for k, v in claims.items()}
 
 
-def assert_error_screen(screen: Screen, *, app: str, code: str | None,
-                        clause: str | Collection[str] | None = None) -> None:
+def assert_error_screen(
+    screen: Screen, *, app: str, code: str | None, clause: str | Collection[str] | None = None
+) -> None:
     """``screen`` is ``app``'s error screen for ``code`` (``None``: for any error code) with
     the §8 Vietnamese message when the code is one of §8's, citing ``clause`` (or one of
     several, where PROTOCOL.md lets the failed check be named by more than one)."""
@@ -114,25 +115,29 @@ def assert_error_screen(screen: Screen, *, app: str, code: str | None,
     assert screen.app == app, f"expected the error in {app}, observed it in {screen.app}"
     if code is None:
         assert isinstance(screen.error, str), (
-            f"expected an error code, observed {screen.error!r}: {screen.describe()}")
+            f"expected an error code, observed {screen.error!r}: {screen.describe()}"
+        )
         assert screen.error, f"expected an error code, observed {screen.describe()}"
         code = screen.error
-    assert screen.error == code, (
-        f"expected error {code}, observed {screen.describe()}")
+    assert screen.error == code, f"expected error {code}, observed {screen.describe()}"
     spec = ERRORS.get(code)
     if spec is not None:
         assert spec.message_vi in screen.texts, (
             f"expected the §8 message {spec.message_vi!r} for {code}, observed the texts "
-            f"{list(screen.texts)}")
+            f"{list(screen.texts)}"
+        )
     said = screen.data.get("clause")
     assert isinstance(said, str), (  # §8: every error body names its clause
         f"expected {code} to cite a clause (§8: every error body is {{error, "
-        f"error_description, clause}}), observed {screen.describe()}")
+        f"error_description, clause}}), observed {screen.describe()}"
+    )
     if isinstance(clause, str):
         assert said == clause, f"expected {code} to cite clause {clause}, observed {said}"
     elif clause is not None:
-        assert said in clause, (f"expected {code} to cite one of the clauses "
-                                f"{', '.join(sorted(clause))}, observed {said}")
+        assert said in clause, (
+            f"expected {code} to cite one of the clauses "
+            f"{', '.join(sorted(clause))}, observed {said}"
+        )
 
 
 def decide_after_login(phone: Any, persona: Any) -> Screen:
@@ -143,7 +148,8 @@ def decide_after_login(phone: Any, persona: Any) -> Screen:
 
     screen: Screen = phone.screen()
     assert screen.id == VNEID_LOGIN, (
-        f"A-3: expected VNeID's login screen, observed {screen.describe()}")
+        f"A-3: expected VNeID's login screen, observed {screen.describe()}"
+    )
     screen = enter_credentials(phone.driver, persona)
     assert_consent(screen)
     return decide(phone.driver)
@@ -165,8 +171,10 @@ def assert_home(screen: Screen, why: str = "") -> Screen:
     from harness.apps.screens import VSSID_HOME
 
     if screen.id != VSSID_HOME:
-        raise AssertionError(f"{why + ': ' if why else ''}expected VssID's home screen "
-                             f"({VSSID_HOME}), observed {screen.describe()}")
+        raise AssertionError(
+            f"{why + ': ' if why else ''}expected VssID's home screen "
+            f"({VSSID_HOME}), observed {screen.describe()}"
+        )
     return screen
 
 
@@ -181,31 +189,37 @@ def error_json(response: Any, expected: str) -> dict[str, Any]:
             f"expected {expected} with the §8 JSON body {{error, error_description, clause}}, "
             f"observed HTTP {response.status_code} "
             f"{response.headers.get('content-type', 'without a content type')}: "
-            f"{response.text[:300]!r}") from None
+            f"{response.text[:300]!r}"
+        ) from None
     assert isinstance(body, dict), (
         f"expected {expected} with the §8 JSON object {{error, error_description, clause}}, "
-        f"observed HTTP {response.status_code}: {body!r:.300}")
+        f"observed HTTP {response.status_code}: {body!r:.300}"
+    )
     return body
 
 
-def assert_error_body(response: Any, status: int, code: str, clause: str | None = None) -> dict[
-        str, Any]:
+def assert_error_body(
+    response: Any, status: int, code: str, clause: str | None = None
+) -> dict[str, Any]:
     """An HTTP response carrying the §8 error JSON with this status, code and clause
     (``None``: any clause, which the body must still name, §8)."""
     body = error_json(response, f"HTTP {status} {code}")
     assert response.status_code == status, (
-        f"expected HTTP {status} {code}, observed {response.status_code}: {body}")
-    assert body.get("error") == code, (
-        f"expected error {code}, observed {body.get('error')}: {body}")
+        f"expected HTTP {status} {code}, observed {response.status_code}: {body}"
+    )
+    assert body.get("error") == code, f"expected error {code}, observed {body.get('error')}: {body}"
     assert isinstance(body.get("error_description"), str), (
-        f"expected an error_description string (§8), observed {body}")
+        f"expected an error_description string (§8), observed {body}"
+    )
     if clause is not None:
         assert body.get("clause") == clause, (
-            f"expected {code} to cite clause {clause}, observed {body.get('clause')}: {body}")
+            f"expected {code} to cite clause {clause}, observed {body.get('clause')}: {body}"
+        )
     cited = body.get("clause")
     assert isinstance(cited, str), (
         f"expected {code} to cite a clause (§8: every error body is {{error, "
-        f"error_description, clause}}), observed {body}")
+        f"error_description, clause}}), observed {body}"
+    )
     assert cited, f"expected {code} to cite a clause (§8), observed an empty one: {body}"
     return body
 
@@ -218,26 +232,32 @@ def assert_invalid_client(result: TokenResult, *, embedded: bool) -> None:
     allowed = (401,) if strict else (400, 401)
     assert result.error == "invalid_client", (
         f"expected invalid_client, observed HTTP {result.status} {result.error}: "
-        f"{public(result.body)}")
+        f"{public(result.body)}"
+    )
     assert result.status in allowed, (
         f"expected invalid_client with HTTP {' or '.join(map(str, allowed))} (RFC 6749 §5.2"
         f"{', Authorization header sent' if result.sent_authorization else ''}), observed "
-        f"{result.status}: {public(result.body)}")
+        f"{result.status}: {public(result.body)}"
+    )
     if result.status != 401:
         return
     schemes = challenge_schemes(*result.challenges)  # RFC 9110 §15.5.2: every 401 has one
-    assert schemes, ("expected the 401 invalid_client to carry a WWW-Authenticate challenge "
-                     "(RFC 6749 §5.2, RFC 9110 §15.5.2), observed none")
+    assert schemes, (
+        "expected the 401 invalid_client to carry a WWW-Authenticate challenge "
+        "(RFC 6749 §5.2, RFC 9110 §15.5.2), observed none"
+    )
     if result.sent_scheme == "basic":  # "matching the authentication scheme used by the client"
         assert "basic" in schemes, (
             f"expected the 401 invalid_client to challenge for Basic, the scheme the client "
-            f"used (RFC 6749 §5.2), observed WWW-Authenticate: {list(result.challenges)}")
+            f"used (RFC 6749 §5.2), observed WWW-Authenticate: {list(result.challenges)}"
+        )
 
 
 _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 _DIRECTIVE = re.compile(
-    rf'[ \t]*(?P<name>{_TOKEN})[ \t]*'
-    rf'(?:=[ \t]*(?:"(?P<quoted>(?:[^"\\]|\\.)*)"|(?P<token>{_TOKEN})))?[ \t]*')
+    rf"[ \t]*(?P<name>{_TOKEN})[ \t]*"
+    rf'(?:=[ \t]*(?:"(?P<quoted>(?:[^"\\]|\\.)*)"|(?P<token>{_TOKEN})))?[ \t]*'
+)
 _ELEMENT = re.compile(r'(?:[^,"]|"(?:[^"\\]|\\.)*"?)*')
 
 
@@ -298,14 +318,16 @@ def assert_refused_at_complete(vssid: ProviderHandle, code: str) -> None:
     if expected is not None:
         assert answered[-1] == expected, (
             f"expected {COMPLETE_PATH} to refuse with HTTP {expected} {code} (§8), observed "
-            f"HTTP {answered[-1]}")
+            f"HTTP {answered[-1]}"
+        )
     else:
         assert 400 <= answered[-1] < 500, (
             f"expected {COMPLETE_PATH} to refuse with a 4xx §8 error, observed HTTP "
-            f"{answered[-1]}: a refused login gets no session (R-12)")
+            f"{answered[-1]}: a refused login gets no session (R-12)"
+        )
     assert calls(vssid, ME_PATH, method="GET") == [], (
-        f"R-12: no session, so no {ME_PATH}; the app called it, so {COMPLETE_PATH} gave a "
-        "session")
+        f"R-12: no session, so no {ME_PATH}; the app called it, so {COMPLETE_PATH} gave a session"
+    )
 
 
 def public(value: Any, limit: int = 200) -> str:
@@ -333,7 +355,8 @@ def assert_redeemed(result: Any, how: str = "") -> None:
     status = result.status_code if hasattr(result, "status_code") else result.status
     assert status == 200, (
         f"T-1: expected the code to redeem{' ' + how if how else ''} (HTTP 200), observed "
-        f"{answered(result)}")
+        f"{answered(result)}"
+    )
 
 
 def no_token_request(vneid: ProviderHandle, clause: str) -> None:
@@ -341,8 +364,8 @@ def no_token_request(vneid: ProviderHandle, clause: str) -> None:
     request at VNeID's ``/token``, as its request log shows, §11)."""
     made = calls(vneid, "/token")
     assert made == [], (
-        f"{clause}: expected no token request after the refused callback, observed "
-        f"{len(made)}")
+        f"{clause}: expected no token request after the refused callback, observed {len(made)}"
+    )
 
 
 def calls(provider: ProviderHandle, path: str, method: str = "POST") -> list[dict[str, Any]]:
@@ -371,8 +394,13 @@ def store_origin(profile: Profile, app: str, platform: str) -> str:
     return origin
 
 
-def app_headers(app: str, version: str | None = None, platform: str = "ios", *,
-                profile: Profile = DEFAULT_PROFILE) -> dict[str, str]:
+def app_headers(
+    app: str,
+    version: str | None = None,
+    platform: str = "ios",
+    *,
+    profile: Profile = DEFAULT_PROFILE,
+) -> dict[str, str]:
     """The headers an app sends on every app API call (A-1, A-4); without ``version``, the
     ``profile``'s minimum version of ``app`` (pass the run's: ``target.profile``)."""
     if version is None:
@@ -385,8 +413,10 @@ def app_session_token(http: Any, persona: Any) -> str:
     """A-4: log ``persona`` in over the VNeID app API (``POST /api/app/v1/sessions`` with the
     client ``http``) and return the session token; a refusal fails with the answer (a
     ``KeyError: 'session_token'`` said nothing of what the provider said)."""
-    response = http.post("/api/app/v1/sessions", json={
-        "personal_id": persona.personal_id, "passcode": persona.passcode})
+    response = http.post(
+        "/api/app/v1/sessions",
+        json={"personal_id": persona.personal_id, "passcode": persona.passcode},
+    )
     try:
         body = response.json()
     except ValueError:
@@ -398,12 +428,14 @@ def app_session_token(http: Any, persona: Any) -> str:
         raise AssertionError(
             f"A-4: expected POST /api/app/v1/sessions to give citizen {persona.personal_id} a "
             f"VNeID app session (HTTP 2xx with a session_token), observed HTTP "
-            f"{response.status_code}: {response.text[:300] or '(an empty body)'}")
+            f"{response.status_code}: {response.text[:300] or '(an empty body)'}"
+        )
     return token
 
 
-def authorize_on_phone(phone: Any, rp: Any, persona: Any, link: str, *,
-                       decision: str = "approve") -> Screen:
+def authorize_on_phone(
+    phone: Any, rp: Any, persona: Any, link: str, *, decision: str = "approve"
+) -> Screen:
     """Open the relying party's ``link`` on the phone and log ``persona`` in to VNeID.
 
     The phone must have a receiver for ``rp``'s scheme (``phone.install_receiver``)."""
@@ -436,15 +468,19 @@ def hand_off(target: Target, persona: Persona, decision: str = "approve") -> tup
         started = app.post("/api/v1/auth/vneid/start", json={})
         assert 200 <= started.status_code < 300, (
             f"expected start to answer 2xx (A-1), observed HTTP {started.status_code}: "
-            f"{started.text}")
+            f"{started.text}"
+        )
     with target.vneid.client(headers=app_headers("vneid", profile=target.profile)) as app:
         token = app_session_token(app, persona)
-        answer = app.post("/api/app/v1/authorizations",
-                          json={"link": started.json()["authorize_url"], "decision": decision},
-                          headers={"Authorization": f"Bearer {token}"})
+        answer = app.post(
+            "/api/app/v1/authorizations",
+            json={"link": started.json()["authorize_url"], "decision": decision},
+            headers={"Authorization": f"Bearer {token}"},
+        )
         assert answer.status_code == 200, (
             f"A-5: expected authorizations to answer HTTP 200 with redirect_to, observed "
-            f"{answered(answer)}")
+            f"{answered(answer)}"
+        )
     return started.json()["transaction_id"], answer.json()["redirect_to"]
 
 
@@ -452,5 +488,6 @@ def complete(target: Target, transaction_id: str, callback_url: str) -> httpx.Re
     """A-6: the VssID app's ``complete`` of ``transaction_id`` with ``callback_url``, from the
     profile's minimum VssID app."""
     with target.vssid.client(headers=app_headers("vssid", profile=target.profile)) as app:
-        return app.post(COMPLETE_PATH, json={"transaction_id": transaction_id,
-                                        "callback_url": callback_url})
+        return app.post(
+            COMPLETE_PATH, json={"transaction_id": transaction_id, "callback_url": callback_url}
+        )

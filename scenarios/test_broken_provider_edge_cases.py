@@ -32,33 +32,43 @@ class Forgetful:
 
 
 @pytest.fixture
-def forgetful(request: pytest.FixtureRequest, test_seed: str,
-              adopt_trace: Callable[[Trace], Trace]) -> Iterator[Forgetful]:
+def forgetful(
+    request: pytest.FixtureRequest, test_seed: str, adopt_trace: Callable[[Trace], Trace]
+) -> Iterator[Forgetful]:
     """A VNeID mock that skips the checks named by the test's parameter (none: a correct
     one), following the run's profile; it never touches the target under test."""
     skipped = frozenset(request.param)
     clock = ManualClock()
-    target = embedded_target(seed=test_seed, clock=clock, profile=run_profile(request.config),
-                             vneid_skip_checks=skipped)
+    target = embedded_target(
+        seed=test_seed, clock=clock, profile=run_profile(request.config), vneid_skip_checks=skipped
+    )
     citizens = PersonaPool(target, seed=test_seed)
-    rp = TestRelyingParty(target.vneid, target.profile, trace=adopt_trace(Trace()),
-                          entropy=SeededEntropy(f"{test_seed}/rp")).register()
+    rp = TestRelyingParty(
+        target.vneid,
+        target.profile,
+        trace=adopt_trace(Trace()),
+        entropy=SeededEntropy(f"{test_seed}/rp"),
+    ).register()
     yield Forgetful(skipped, clock, target, rp, citizens, citizens.new())
     rp.close()
     target.close()
 
 
-def authorized(world: Forgetful, link: str, *, citizen: Persona | None = None,
-               decision: str = "approve") -> httpx.Response:
+def authorized(
+    world: Forgetful, link: str, *, citizen: Persona | None = None, decision: str = "approve"
+) -> httpx.Response:
     """A-4, A-5 over the VNeID app API: the answer to ``link`` after ``citizen`` (the
     world's own by default) logs in at the profile's minimum VNeID app."""
     who = citizen or world.citizen
-    with world.target.vneid.client(headers=app_headers("vneid",
-                                                       profile=world.target.profile)) as http:
+    with world.target.vneid.client(
+        headers=app_headers("vneid", profile=world.target.profile)
+    ) as http:
         token = app_session_token(http, who)
-        return http.post("/api/app/v1/authorizations",
-                         json={"link": link, "decision": decision},
-                         headers={"Authorization": f"Bearer {token}"})
+        return http.post(
+            "/api/app/v1/authorizations",
+            json={"link": link, "decision": decision},
+            headers={"Authorization": f"Bearer {token}"},
+        )
 
 
 def code_for(world: Forgetful, login: Login, **kwargs: object) -> str:
@@ -79,16 +89,18 @@ def redeemed(result: TokenResult, how: str) -> str:
 
 def refused(result: TokenResult, error: str, clause: str) -> None:
     """The §8 body with a non-empty description, and no token."""
-    assert (result.status, result.error, result.body.get("clause")) == (400, error, clause), \
+    assert (result.status, result.error, result.body.get("clause")) == (400, error, clause), (
         answered(result)
+    )
     assert isinstance(result.body.get("error_description"), str), answered(result)
     assert result.body["error_description"], answered(result)
     assert "access_token" not in result.body
 
 
 def forgets(*checks: str) -> pytest.MarkDecorator:
-    return pytest.mark.parametrize("forgetful", [list(checks)], indirect=True,
-                                   ids=["-".join(checks) or "correct"])
+    return pytest.mark.parametrize(
+        "forgetful", [list(checks)], indirect=True, ids=["-".join(checks) or "correct"]
+    )
 
 
 # -- the authorization endpoint (S-2, S-1, P-2, A-7) -----------------------------------------
@@ -106,8 +118,7 @@ def test_forgetting_redirect_uri_sends_the_citizen_to_a_longer_uri(forgetful: Fo
 
 @pytest.mark.clause("S-2")
 @forgets("challenge")
-def test_forgetting_another_check_still_matches_redirect_uri_exactly(
-        forgetful: Forgetful) -> None:
+def test_forgetting_another_check_still_matches_redirect_uri_exactly(forgetful: Forgetful) -> None:
     longer = f"{forgetful.rp.redirect_uri}.evil"
     response = authorized(forgetful, forgetful.rp.login(redirect_uri=longer).link)
     assert_error_body(response, 400, "invalid_redirect_uri", "S-2")
@@ -116,7 +127,8 @@ def test_forgetting_another_check_still_matches_redirect_uri_exactly(
 @pytest.mark.clause("S-1")
 @forgets("challenge")
 def test_forgetting_the_challenge_lets_a_login_without_pkce_redeem_without_a_verifier(
-        forgetful: Forgetful) -> None:
+    forgetful: Forgetful,
+) -> None:
     code = code_for(forgetful, forgetful.rp.login(code_challenge=""))
     redeemed(forgetful.rp.redeem(code, None), "no challenge, no verifier")
 
@@ -124,7 +136,8 @@ def test_forgetting_the_challenge_lets_a_login_without_pkce_redeem_without_a_ver
 @pytest.mark.clause("S-1", "S-4")
 @forgets("challenge")
 def test_forgetting_the_challenge_compares_a_plain_challenge_as_plain_text(
-        forgetful: Forgetful) -> None:
+    forgetful: Forgetful,
+) -> None:
     """RFC 7636 §4.3: ``plain`` (or no method) makes the verifier the challenge itself."""
     plain = "p" * 43
     login = forgetful.rp.login(code_challenge=plain, code_challenge_method="plain")
@@ -143,8 +156,9 @@ def test_forgetting_the_challenge_still_checks_an_s256_challenge(forgetful: Forg
     assert (callback.error, callback.code) == ("invalid_request", None), callback.params
     login = forgetful.rp.login()
     refused(forgetful.rp.redeem(code_for(forgetful, login), "q" * 43), "invalid_grant", "S-4")
-    redeemed(forgetful.rp.redeem(code_for(forgetful, login), login.code_verifier),
-             "the S256 verifier")
+    redeemed(
+        forgetful.rp.redeem(code_for(forgetful, login), login.code_verifier), "the S256 verifier"
+    )
 
 
 @pytest.mark.clause("P-2")
@@ -184,7 +198,8 @@ def test_forgetting_code_reuse_redeems_a_code_twice(forgetful: Forgetful) -> Non
 @pytest.mark.clause("T-2", "T-5")
 @forgets("revocation")
 def test_forgetting_revocation_refuses_a_replay_but_keeps_the_first_tokens(
-        forgetful: Forgetful) -> None:
+    forgetful: Forgetful,
+) -> None:
     login = forgetful.rp.login()
     code = code_for(forgetful, login)
     first = redeemed(forgetful.rp.redeem(code, login.code_verifier), "the first redemption")
@@ -196,11 +211,15 @@ def test_forgetting_revocation_refuses_a_replay_but_keeps_the_first_tokens(
 @pytest.mark.clause("T-1")
 @forgets("code_binding")
 def test_forgetting_the_code_binding_redeems_with_another_redirect_uri(
-        forgetful: Forgetful) -> None:
+    forgetful: Forgetful,
+) -> None:
     login = forgetful.rp.login()
-    redeemed(forgetful.rp.redeem(code_for(forgetful, login), login.code_verifier,
-                                 redirect_uri=f"{RP_SCHEME}://elsewhere"),
-             "another redirect_uri")
+    redeemed(
+        forgetful.rp.redeem(
+            code_for(forgetful, login), login.code_verifier, redirect_uri=f"{RP_SCHEME}://elsewhere"
+        ),
+        "another redirect_uri",
+    )
 
 
 @pytest.mark.clause("S-1", "S-4")
@@ -211,17 +230,25 @@ def test_forgetting_the_verifier_redeems_with_a_wrong_one(forgetful: Forgetful) 
 
 
 @pytest.mark.clause("T-1", "S-1", "S-4")
-@pytest.mark.parametrize("forgetful", [["code_reuse"], ["challenge"], ["code_expiry"]],
-                         indirect=True, ids=["code_reuse", "challenge", "code_expiry"])
+@pytest.mark.parametrize(
+    "forgetful",
+    [["code_reuse"], ["challenge"], ["code_expiry"]],
+    indirect=True,
+    ids=["code_reuse", "challenge", "code_expiry"],
+)
 def test_forgetting_another_check_still_binds_the_code_and_checks_the_verifier(
-        forgetful: Forgetful) -> None:
+    forgetful: Forgetful,
+) -> None:
     """A token request a correct provider refuses is refused the same way by one that
     forgets a check of another request; the right one still redeems."""
     login = forgetful.rp.login()
     code = code_for(forgetful, login)
     rp = forgetful.rp
-    refused(rp.redeem(code, login.code_verifier, redirect_uri=f"{RP_SCHEME}://elsewhere"),
-            "invalid_grant", "T-1")
+    refused(
+        rp.redeem(code, login.code_verifier, redirect_uri=f"{RP_SCHEME}://elsewhere"),
+        "invalid_grant",
+        "T-1",
+    )
     with rp.variant(client_id="harness-rp-other") as other:
         refused(other.redeem(code, login.code_verifier), "invalid_grant", "T-1")
     refused(rp.redeem(code, "short"), "invalid_grant", "S-1")

@@ -35,8 +35,9 @@ from scenarios.support import (
 )
 
 
-def refused(response: httpx.Response, code: str, clause: str, vssid: VssIDHandle, *,
-            mock_code: bool = False) -> dict[str, Any]:
+def refused(
+    response: httpx.Response, code: str, clause: str, vssid: VssIDHandle, *, mock_code: bool = False
+) -> dict[str, Any]:
     """A refusal with the §8 body ``{error, error_description, clause}``: this ``code`` (for
     a relying party other than the embedded mock, only when the code is the protocol's, not
     ``mock_code``, the mock's choice where §8 names none), and a clause (which one is the
@@ -44,29 +45,41 @@ def refused(response: httpx.Response, code: str, clause: str, vssid: VssIDHandle
     body = error_json(response, f"the relying party to refuse with {code} ({clause})")
     assert 400 <= response.status_code < 600, (
         f"{clause}: expected the relying party to refuse with {code}, observed HTTP "
-        f"{response.status_code}" + (": it logged the citizen in (a session_token)"
-                                     if "session_token" in body else f": {body}"))
+        f"{response.status_code}"
+        + (
+            ": it logged the citizen in (a session_token)"
+            if "session_token" in body
+            else f": {body}"
+        )
+    )
     for field in ("error", "clause"):
         assert isinstance(body.get(field), str), (
-            f"§8: expected a string {field} in the refusal's body, observed {public(body)}")
+            f"§8: expected a string {field} in the refusal's body, observed {public(body)}"
+        )
         assert body[field], f"§8: expected a non-empty {field}, observed {public(body)}"
     if vssid.is_embedded or not mock_code:
         assert body["error"] == code, (
-            f"expected {code} ({clause}), observed HTTP {response.status_code}: {body}")
+            f"expected {code} ({clause}), observed HTTP {response.status_code}: {body}"
+        )
         spec = ERRORS.get(code)
         if spec is not None and spec.status is not None:
             assert response.status_code == spec.status, (
                 f"expected HTTP {spec.status} for {code} (§8), observed HTTP "
-                f"{response.status_code}: {body}")
+                f"{response.status_code}: {body}"
+            )
     if vssid.is_embedded:
         assert body["clause"] == clause, (
-            f"expected {code} to cite clause {clause}, observed {body['clause']}: {public(body)}")
+            f"expected {code} to cite clause {clause}, observed {body['clause']}: {public(body)}"
+        )
     assert isinstance(body.get("error_description"), str), (
-        f"§8: expected an error_description string, observed {public(body)}")
+        f"§8: expected an error_description string, observed {public(body)}"
+    )
     assert body["error_description"], (
-        f"§8: expected a non-empty error_description, observed {public(body)}")
+        f"§8: expected a non-empty error_description, observed {public(body)}"
+    )
     assert "session_token" not in body, (
-        f"R-12: expected no session with the refusal ({code}), observed a session_token")
+        f"R-12: expected no session with the refusal ({code}), observed a session_token"
+    )
     return body
 
 
@@ -75,49 +88,72 @@ def refused(response: httpx.Response, code: str, clause: str, vssid: VssIDHandle
 
 @pytest.mark.plan("vssid-relying-party")
 @pytest.mark.clause("R-1", "R-12")
-@pytest.mark.parametrize("spoil", [
-    shown("forged", lambda state: "forged-state-value-0123456789"),
-    shown("missing", lambda state: None),
-    shown("with-a-suffix", lambda state: f"{state}x"),  # "equals", not "starts with"
-    shown("cut-short", lambda state: state[:-1]),
-], ids=["forged-state-value-0123456789", "None", "with-a-suffix", "cut-short"])
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        shown("forged", lambda state: "forged-state-value-0123456789"),
+        shown("missing", lambda state: None),
+        shown("with-a-suffix", lambda state: f"{state}x"),  # "equals", not "starts with"
+        shown("cut-short", lambda state: state[:-1]),
+    ],
+    ids=["forged-state-value-0123456789", "None", "with-a-suffix", "cut-short"],
+)
 def test_a_wrong_or_missing_state_is_refused_with_its_clause(
-        target: Target, vssid: VssIDHandle, vneid: VNeIDHandle, persona: Persona,
-        spoil: Callable[[str], str | None]) -> None:
+    target: Target,
+    vssid: VssIDHandle,
+    vneid: VNeIDHandle,
+    persona: Persona,
+    spoil: Callable[[str], str | None],
+) -> None:
     """R-1: the callback's ``state`` equals the transaction's (a fault-injection audit: a
     prefix match went unnoticed)."""
     tx, callback = hand_off(target, persona)
     state = parse_callback(callback).state
     assert state is not None, f"A-5: expected a state in the callback, observed {public(callback)}"
-    refused(complete(target, tx, replace_param(callback, "state", spoil(state))),
-            "state_mismatch", "R-1", vssid)
+    refused(
+        complete(target, tx, replace_param(callback, "state", spoil(state))),
+        "state_mismatch",
+        "R-1",
+        vssid,
+    )
     no_token_request(vneid, "R-1")
 
 
 @pytest.mark.plan("vssid-relying-party")
 @pytest.mark.clause("R-2", "R-12")
-@pytest.mark.parametrize("spoil", [
-    shown("elsewhere", lambda iss: "http://evil.test"),
-    shown("missing", lambda iss: None),
-    shown("trailing-slash", lambda iss: f"{iss}/"),  # RFC 9207 §2.4: simple string compare
-], ids=["http://evil.test", "None", "trailing-slash"])
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        shown("elsewhere", lambda iss: "http://evil.test"),
+        shown("missing", lambda iss: None),
+        shown("trailing-slash", lambda iss: f"{iss}/"),  # RFC 9207 §2.4: simple string compare
+    ],
+    ids=["http://evil.test", "None", "trailing-slash"],
+)
 def test_a_wrong_or_missing_iss_is_refused_with_its_clause(
-        target: Target, vssid: VssIDHandle, vneid: VNeIDHandle, persona: Persona,
-        spoil: Callable[[str], str | None]) -> None:
+    target: Target,
+    vssid: VssIDHandle,
+    vneid: VNeIDHandle,
+    persona: Persona,
+    spoil: Callable[[str], str | None],
+) -> None:
     """R-2: the callback's ``iss`` equals the issuer, compared as strings (RFC 9207 §2.4; a
     fault-injection audit: ignoring a trailing slash went unnoticed)."""
     tx, callback = hand_off(target, persona)
-    refused(complete(target, tx, replace_param(callback, "iss", spoil(vneid.issuer))),
-            "issuer_mismatch", "R-2", vssid)
+    refused(
+        complete(target, tx, replace_param(callback, "iss", spoil(vneid.issuer))),
+        "issuer_mismatch",
+        "R-2",
+        vssid,
+    )
     no_token_request(vneid, "R-2")
 
 
 @pytest.mark.plan("vssid-relying-party")
 @pytest.mark.clause("R-4")
-def test_a_callback_to_another_uri_is_refused_with_its_clause(target: Target,
-                                                               vssid: VssIDHandle,
-                                                               vneid: VNeIDHandle,
-                                                               persona: Persona) -> None:
+def test_a_callback_to_another_uri_is_refused_with_its_clause(
+    target: Target, vssid: VssIDHandle, vneid: VNeIDHandle, persona: Persona
+) -> None:
     """The callback moved to another path of the same app: ``vssid://auth/vneid/other``
     by PROTOCOL.md's defaults (the profile's callback with its last segment replaced)."""
     tx, callback = hand_off(target, persona)
@@ -132,37 +168,47 @@ def test_a_callback_to_another_uri_is_refused_with_its_clause(target: Target,
 
 @pytest.mark.plan("vssid-relying-party")
 @pytest.mark.clause("A-6", "R-12")
-@pytest.mark.parametrize("spoil", [
-    shown("no-scheme", lambda callback: callback.split("://", 1)[1]),  # not a link at all
-    shown("repeated-state", lambda callback: f"{callback}&state=again"),  # RFC 6749 §3.1
-], ids=["no-scheme", "repeated-state"])
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        shown("no-scheme", lambda callback: callback.split("://", 1)[1]),  # not a link at all
+        shown("repeated-state", lambda callback: f"{callback}&state=again"),  # RFC 6749 §3.1
+    ],
+    ids=["no-scheme", "repeated-state"],
+)
 def test_a_callback_url_that_is_not_a_link_is_refused_citing_a6(
-        target: Target, vssid: VssIDHandle, vneid: VNeIDHandle, persona: Persona,
-        spoil: Callable[[str], str]) -> None:
+    target: Target,
+    vssid: VssIDHandle,
+    vneid: VNeIDHandle,
+    persona: Persona,
+    spoil: Callable[[str], str],
+) -> None:
     tx, callback = hand_off(target, persona)
-    refused(complete(target, tx, spoil(callback)), "invalid_request", "A-6", vssid,
-            mock_code=True)
+    refused(complete(target, tx, spoil(callback)), "invalid_request", "A-6", vssid, mock_code=True)
     no_token_request(vneid, "A-6")
 
 
 @pytest.mark.plan("vssid-relying-party")
 @pytest.mark.clause("A-5", "R-12")
-def test_a_callback_with_neither_code_nor_error_is_refused(target: Target,
-                                                           vssid: VssIDHandle,
-                                                           vneid: VNeIDHandle,
-                                                           persona: Persona) -> None:
+def test_a_callback_with_neither_code_nor_error_is_refused(
+    target: Target, vssid: VssIDHandle, vneid: VNeIDHandle, persona: Persona
+) -> None:
     tx, callback = hand_off(target, persona)
-    refused(complete(target, tx, replace_param(callback, "code", None)), "invalid_request",
-            "A-5", vssid, mock_code=True)
+    refused(
+        complete(target, tx, replace_param(callback, "code", None)),
+        "invalid_request",
+        "A-5",
+        vssid,
+        mock_code=True,
+    )
     no_token_request(vneid, "A-5")
 
 
 @pytest.mark.plan("vssid-relying-party")
 @pytest.mark.clause("R-3", "A-7")
-def test_a_denied_login_ends_with_access_denied_citing_r3(target: Target,
-                                                          vssid: VssIDHandle,
-                                                          vneid: VNeIDHandle,
-                                                          persona: Persona) -> None:
+def test_a_denied_login_ends_with_access_denied_citing_r3(
+    target: Target, vssid: VssIDHandle, vneid: VNeIDHandle, persona: Persona
+) -> None:
     tx, callback = hand_off(target, persona, decision="deny")
     refused(complete(target, tx, callback), "access_denied", "R-3", vssid)
     no_token_request(vneid, "R-3")
@@ -170,13 +216,18 @@ def test_a_denied_login_ends_with_access_denied_citing_r3(target: Target,
 
 @pytest.mark.plan("vssid-relying-party")
 @pytest.mark.clause("R-3", "A-7")
-@pytest.mark.parametrize("error", ["invalid_request", "invalid_scope", "unsupported_response_type",
-                                   "unmet_authentication_requirements"])
-def test_each_redirected_error_of_a7_ends_the_login_with_that_error(target: Target,
-                                                                    vssid: VssIDHandle,
-                                                                    vneid: VNeIDHandle,
-                                                                    persona: Persona,
-                                                                    error: str) -> None:
+@pytest.mark.parametrize(
+    "error",
+    [
+        "invalid_request",
+        "invalid_scope",
+        "unsupported_response_type",
+        "unmet_authentication_requirements",
+    ],
+)
+def test_each_redirected_error_of_a7_ends_the_login_with_that_error(
+    target: Target, vssid: VssIDHandle, vneid: VNeIDHandle, persona: Persona, error: str
+) -> None:
     tx, callback = hand_off(target, persona)
     forged = replace_param(replace_param(callback, "code", None), "error", error)
     refused(complete(target, tx, forged), error, "R-3", vssid)
@@ -185,8 +236,9 @@ def test_each_redirected_error_of_a7_ends_the_login_with_that_error(target: Targ
 
 @pytest.mark.plan("vssid-relying-party")
 @pytest.mark.clause("R-3", "R-1")
-def test_an_error_callback_ends_the_transaction(target: Target, vssid: VssIDHandle,
-                                                vneid: VNeIDHandle, persona: Persona) -> None:
+def test_an_error_callback_ends_the_transaction(
+    target: Target, vssid: VssIDHandle, vneid: VNeIDHandle, persona: Persona
+) -> None:
     """R-3 "ends the transaction with that error": the same transaction cannot be completed
     afterwards, even with the real callback (a second fault-injection audit: a transaction
     left open after an error went unnoticed; every error test completed once)."""
@@ -208,11 +260,9 @@ def test_an_error_callback_ends_the_transaction(target: Target, vssid: VssIDHand
 @pytest.mark.plan("vssid-relying-party")
 @pytest.mark.clause("R-2")
 @pytest.mark.parametrize("level", [2, 1], ids=["deny", "level-1"])
-def test_a_wrong_iss_on_an_error_redirect_is_refused_as_a_mix_up(device: DeviceFactory,
-                                                                  personas: PersonaPool,
-                                                                  target: Target,
-                                                                  vneid: VNeIDHandle,
-                                                                  level: int) -> None:
+def test_a_wrong_iss_on_an_error_redirect_is_refused_as_a_mix_up(
+    device: DeviceFactory, personas: PersonaPool, target: Target, vneid: VNeIDHandle, level: int
+) -> None:
     """RFC 9207 §2.4: the relying party checks ``iss`` before acting on an ``error``."""
     from harness.flows import login_with_vneid
 
@@ -225,8 +275,9 @@ def test_a_wrong_iss_on_an_error_redirect_is_refused_as_a_mix_up(device: DeviceF
 
 
 @pytest.fixture
-def world(request: pytest.FixtureRequest, test_seed: str,
-          adopt_trace: Callable[[Trace], Trace]) -> Iterator[ScriptedWorld]:
+def world(
+    request: pytest.FixtureRequest, test_seed: str, adopt_trace: Callable[[Trace], Trace]
+) -> Iterator[ScriptedWorld]:
     """A VssID backend of the test's own, following the run's profile (its values drawn
     from the test's seed)."""
     made = ScriptedWorld(seed=test_seed, profile=run_profile(request.config))
@@ -235,21 +286,30 @@ def world(request: pytest.FixtureRequest, test_seed: str,
     made.close()
 
 
-def error_callback(world: ScriptedWorld, error: str,
-                   description: str | None = None) -> httpx.Response:
+def error_callback(
+    world: ScriptedWorld, error: str, description: str | None = None
+) -> httpx.Response:
     transaction_id, request = world.start()
     params = {"code": None, "error": error, "error_description": description}
     return world.complete(transaction_id, world.callback(request, **params))
 
 
 @pytest.mark.clause("R-3")
-@pytest.mark.parametrize(("error", "status"), [
-    ("access_denied", 400), ("invalid_request", 400), ("invalid_scope", 400),
-    ("unsupported_response_type", 400), ("unauthorized_client", 400),
-    ("unmet_authentication_requirements", 403), ("server_error", 502),
-])
-def test_a_known_provider_error_keeps_its_code_with_its_status(world: ScriptedWorld, error: str,
-                                                                status: int) -> None:
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        ("access_denied", 400),
+        ("invalid_request", 400),
+        ("invalid_scope", 400),
+        ("unsupported_response_type", 400),
+        ("unauthorized_client", 400),
+        ("unmet_authentication_requirements", 403),
+        ("server_error", 502),
+    ],
+)
+def test_a_known_provider_error_keeps_its_code_with_its_status(
+    world: ScriptedWorld, error: str, status: int
+) -> None:
     body = assert_refused(error_callback(world, error, "why"), status, error, "R-3")
     assert (body["provider_error"], body["provider_error_description"]) == (error, "why")
     assert body["error_description"].endswith(f"{error}: why"), body
@@ -258,23 +318,30 @@ def test_a_known_provider_error_keeps_its_code_with_its_status(world: ScriptedWo
 
 @pytest.mark.clause("R-3")
 def test_temporarily_unavailable_is_the_providers_failure(world: ScriptedWorld) -> None:
-    body = assert_refused(error_callback(world, "temporarily_unavailable", "maintenance"),
-                          502, "provider_unavailable", "R-3")
+    body = assert_refused(
+        error_callback(world, "temporarily_unavailable", "maintenance"),
+        502,
+        "provider_unavailable",
+        "R-3",
+    )
     assert body["provider_error"] == "temporarily_unavailable"
     assert body["error_description"].endswith(": maintenance"), body
 
 
 @pytest.mark.clause("R-3")
-@pytest.mark.parametrize(("error", "shown"), [
-    ("no_such_error", "no_such_error"),
-    ("x" * 64, "x" * 64),
-    ("x" * 65, repr("x" * 64)),
-    ("bad\"quote", repr("bad\"quote")),
-    ("lỗi", repr("lỗi")),
-])
-def test_an_unknown_provider_error_is_invalid_request_and_shown_safely(world: ScriptedWorld,
-                                                                       error: str,
-                                                                       shown: str) -> None:
+@pytest.mark.parametrize(
+    ("error", "shown"),
+    [
+        ("no_such_error", "no_such_error"),
+        ("x" * 64, "x" * 64),
+        ("x" * 65, repr("x" * 64)),
+        ('bad"quote', repr('bad"quote')),
+        ("lỗi", repr("lỗi")),
+    ],
+)
+def test_an_unknown_provider_error_is_invalid_request_and_shown_safely(
+    world: ScriptedWorld, error: str, shown: str
+) -> None:
     """RFC 6749 §4.1.2.1: an error code is 1-64 characters of %x20-21 / %x23-5B / %x5D-7E;
     anything else is shown quoted, cut to 64."""
     body = assert_refused(error_callback(world, error), 400, "invalid_request", "R-3")
@@ -291,8 +358,9 @@ def test_an_empty_provider_error_is_shown_quoted(world: ScriptedWorld) -> None:
 
 @pytest.mark.clause("R-3")
 def test_the_providers_description_is_kept_to_300_characters(world: ScriptedWorld) -> None:
-    body = assert_refused(error_callback(world, "access_denied", "d" * 400), 400,
-                          "access_denied", "R-3")
+    body = assert_refused(
+        error_callback(world, "access_denied", "d" * 400), 400, "access_denied", "R-3"
+    )
     assert body["provider_error_description"] == "d" * 300
 
 
@@ -305,7 +373,8 @@ def test_a_provider_error_without_description_says_so(world: ScriptedWorld) -> N
 
 @pytest.mark.clause("A-1", "A-2")
 def test_the_authorization_request_follows_the_profile(
-        test_seed: str, adopt_trace: Callable[[Trace], Trace]) -> None:
+    test_seed: str, adopt_trace: Callable[[Trace], Trace]
+) -> None:
     """A-2 with a vendor profile: its scope and its app-link base, not the defaults."""
     from harness.protocol import DEFAULT_PROFILE, parse_authorize_link
 
@@ -335,10 +404,12 @@ def test_state_and_nonce_carry_256_bits_and_the_transaction_id_128(world: Script
 
 @pytest.mark.plan("vssid-relying-party")
 @pytest.mark.clause("A-6", "R-12")
-@pytest.mark.parametrize("token", [None, "not-a-session-token", "expired"],
-                         ids=["none", "unknown", "ended"])
-def test_me_answers_only_a_live_session_token(target: Target, vssid: VssIDHandle,
-                                              persona: Persona, token: str | None) -> None:
+@pytest.mark.parametrize(
+    "token", [None, "not-a-session-token", "expired"], ids=["none", "unknown", "ended"]
+)
+def test_me_answers_only_a_live_session_token(
+    target: Target, vssid: VssIDHandle, persona: Persona, token: str | None
+) -> None:
     """A-6: ``me`` returns the person of the session the bearer token names; without one,
     or with a token the backend never issued or no longer holds, it is 401 (RFC 6750 §3.1:
     ``invalid_token`` for a token sent; none is required without credentials). A backend
@@ -346,29 +417,36 @@ def test_me_answers_only_a_live_session_token(target: Target, vssid: VssIDHandle
     tx, callback = hand_off(target, persona)
     done = complete(target, tx, callback)
     assert done.status_code == 200, (
-        f"A-6: expected complete to log the citizen in (HTTP 200), observed {answered(done)}")
+        f"A-6: expected complete to log the citizen in (HTTP 200), observed {answered(done)}"
+    )
     headers = app_headers("vssid", profile=target.profile)
     if token == "expired":
         target.vssid.set_clock(target.profile.vssid_session_ttl + 61)  # the session ended
         token = done.json()["session_token"]
     with target.vssid.client(headers=headers) as app:
-        answer = app.get("/api/v1/me", headers={} if token is None else
-                         {"Authorization": f"Bearer {token}"})
+        answer = app.get(
+            "/api/v1/me", headers={} if token is None else {"Authorization": f"Bearer {token}"}
+        )
     assert answer.status_code == 401, (
         f"expected HTTP 401 from me with {'no' if token is None else 'that'} bearer token "
-        f"(RFC 6750 §3.1), observed HTTP {answer.status_code}: {answer.text}")
+        f"(RFC 6750 §3.1), observed HTTP {answer.status_code}: {answer.text}"
+    )
     assert persona.personal_id not in answer.text, (
         "A-6: expected me's 401 to carry none of the citizen's data, observed their "
-        "personal_id in it")
+        "personal_id in it"
+    )
     if token is not None:  # RFC 6750 §3.1 puts it in WWW-Authenticate; the mock's body too
         challenge = answer.headers.get("www-authenticate", "")
         body = answer.json() if "json" in answer.headers.get("content-type", "") else {}
         said = 'error="invalid_token"' in challenge or body.get("error") == "invalid_token"
-        assert said, ("expected invalid_token in WWW-Authenticate (RFC 6750 §3.1) or the body, "
-                      f"observed {challenge!r} and {answer.text[:200]!r}")
+        assert said, (
+            "expected invalid_token in WWW-Authenticate (RFC 6750 §3.1) or the body, "
+            f"observed {challenge!r} and {answer.text[:200]!r}"
+        )
         if vssid.is_embedded:
             assert body.get("error") == "invalid_token", (
-                f"expected invalid_token in the body, observed {answered(answer)}")
+                f"expected invalid_token in the body, observed {answered(answer)}"
+            )
 
 
 def _unredacted(value: Any, where: str = "") -> list[str]:
@@ -376,8 +454,12 @@ def _unredacted(value: Any, where: str = "") -> list[str]:
     found: list[str] = []
     if isinstance(value, dict):
         for key, item in value.items():
-            if is_secret_key(str(key)) and isinstance(item, str) and item \
-                    and "REDACTED" not in item:
+            if (
+                is_secret_key(str(key))
+                and isinstance(item, str)
+                and item
+                and "REDACTED" not in item
+            ):
                 found.append(f"{where}.{key}")
             found += _unredacted(item, f"{where}.{key}")
     elif isinstance(value, list):
@@ -389,7 +471,8 @@ def _unredacted(value: Any, where: str = "") -> list[str]:
 @pytest.mark.plan("vssid-relying-party")
 @pytest.mark.clause("S-5", "A-1", "A-6")
 def test_the_relying_party_keeps_its_secrets_out_of_its_answers_and_log(
-        target: Target, vssid: VssIDHandle, persona: Persona) -> None:
+    target: Target, vssid: VssIDHandle, persona: Persona
+) -> None:
     """S-5: the app gets no PKCE verifier from ``start`` nor tokens of VNeID's from
     ``complete``, and the relying party's request log (§11) shows no code, session token or
     other secret unredacted, though the harness reads it in every test."""
@@ -402,15 +485,18 @@ def test_the_relying_party_keeps_its_secrets_out_of_its_answers_and_log(
     assert code, f"A-5: expected a code in the callback, observed {public(callback)}"
     done = complete(target, tx, callback)
     assert done.status_code == 200, (
-        f"A-6: expected complete to log the citizen in (HTTP 200), observed {answered(done)}")
+        f"A-6: expected complete to log the citizen in (HTTP 200), observed {answered(done)}"
+    )
     answer = done.json()
     assert not {"id_token", "access_token", "code_verifier"} & set(answer), (
-        f"complete handed the app what only the backend may hold: {sorted(answer)}")
+        f"complete handed the app what only the backend may hold: {sorted(answer)}"
+    )
     session = answer["session_token"]
     with target.vssid.client(headers=headers) as app:
         me = app.get("/api/v1/me", headers={"Authorization": f"Bearer {session}"})
         assert me.status_code == 200, (
-            f"A-6: expected me to answer the session (HTTP 200), observed {answered(me)}")
+            f"A-6: expected me to answer the session (HTTP 200), observed {answered(me)}"
+        )
     log = vssid.requests()
     shown = json.dumps(log)
     assert code not in shown, "S-5: the relying party's request log shows the code"

@@ -63,8 +63,10 @@ VENDOR_MAY_ALSO: dict[str, dict[str, frozenset[str]]] = {
     "id_token_iat_missing": {"id_token_invalid": MISSING_CLAIM},
     "id_token_sub_missing": {"id_token_invalid": MISSING_CLAIM},
     "id_token_nonce_missing": {"id_token_invalid": frozenset({"R-9", "T-3"})},
-    "id_token_acr_missing": {"identity_level_insufficient": frozenset({"R-10"}),
-                             "id_token_invalid": frozenset({"T-3", "R-10"})},
+    "id_token_acr_missing": {
+        "identity_level_insufficient": frozenset({"R-10"}),
+        "id_token_invalid": frozenset({"T-3", "R-10"}),
+    },
     "id_token_personal_id_bad_century": NOT_FOUND,
     "id_token_personal_id_malformed": NOT_FOUND,
     "id_token_personal_id_bad_province": NOT_FOUND,
@@ -72,8 +74,7 @@ VENDOR_MAY_ALSO: dict[str, dict[str, frozenset[str]]] = {
 assert set(VENDOR_MAY_ALSO) <= {row[0] for row in REFUSALS}, "a fault REFUSALS does not have"
 
 
-def accepted(fault: str, code: str, clause: str,
-             vssid: VssIDHandle) -> dict[str, frozenset[str]]:
+def accepted(fault: str, code: str, clause: str, vssid: VssIDHandle) -> dict[str, frozenset[str]]:
     """The error codes a refusal of ``fault`` may carry from ``vssid``, each with the
     clauses it may cite."""
     allowed = {code: frozenset({clause})}
@@ -85,36 +86,50 @@ def accepted(fault: str, code: str, clause: str,
 
 # each case cites its own clause (and R-12), so a relying party that skips one check fails
 # the plan on exactly that clause
-CASES = [pytest.param(*row, id=row[0], marks=pytest.mark.clause(row[2], "R-12"))
-         for row in REFUSALS]
+CASES = [
+    pytest.param(*row, id=row[0], marks=pytest.mark.clause(row[2], "R-12")) for row in REFUSALS
+]
 
 
 @pytest.mark.parametrize(("fault", "code", "clause", "reaches_token"), CASES)
-def test_relying_party_refuses_a_faulty_provider(device: DeviceFactory, persona: Persona,
-                                                 target: Target, vneid: VNeIDHandle,
-                                                 vssid: VssIDHandle, fault: str, code: str,
-                                                 clause: str, reaches_token: bool) -> None:
+def test_relying_party_refuses_a_faulty_provider(
+    device: DeviceFactory,
+    persona: Persona,
+    target: Target,
+    vneid: VNeIDHandle,
+    vssid: VssIDHandle,
+    fault: str,
+    code: str,
+    clause: str,
+    reaches_token: bool,
+) -> None:
     vneid.arm_fault(target.profile.vssid_client_id, fault)
     phone = device("ios")
     screen = login_with_vneid(phone.driver, persona)
-    if fault.startswith("userinfo_") and not vssid.is_embedded \
-            and not calls(vneid, "/userinfo", method="GET"):
+    if (
+        fault.startswith("userinfo_")
+        and not vssid.is_embedded
+        and not calls(vneid, "/userinfo", method="GET")
+    ):
         # A-6 has no userinfo step, and OpenID Connect Core §5.3.2 binds only a client that
         # uses the userinfo response: a relying party that takes the person from the ID
         # token alone is untouched by a userinfo fault, and logs the citizen in
-        assert_home(screen, f"the relying party never called userinfo, so {fault} cannot "
-                            "concern it")
+        assert_home(
+            screen, f"the relying party never called userinfo, so {fault} cannot concern it"
+        )
         assert persona.vssid_account is not None
         assert screen.data.get("bhxh_code") == persona.vssid_account.bhxh_code, (
             f"A-6: expected the citizen's home (bhxh_code {persona.vssid_account.bhxh_code}), "
-            f"observed bhxh_code {screen.data.get('bhxh_code')!r}")
+            f"observed bhxh_code {screen.data.get('bhxh_code')!r}"
+        )
         return
     allowed = accepted(fault, code, clause, vssid)
     assert screen.id == APP_ERROR, (  # what the relying party took, in the vendor's words
         f"{clause}: the harness VNeID answered this login with the fault {fault} "
         f"({vneid.fault_description(fault) or 'see GET /_harness/faults'}); the relying party "
         f"must refuse it with {code}, but it took it: "
-        f"{screen.describe()}")
+        f"{screen.describe()}"
+    )
     # the screen's own code when it is one allowed (with its clauses), else the mock's, which
     # the failure then names with what the user saw
     observed = screen.error if screen.error in allowed else code
@@ -123,19 +138,21 @@ def test_relying_party_refuses_a_faulty_provider(device: DeviceFactory, persona:
     if reaches_token:
         assert len(token_calls) == 1, (
             f"T-1: expected VssID to redeem the code once before refusing the ID token, "
-            f"observed {len(token_calls)} token requests")
+            f"observed {len(token_calls)} token requests"
+        )
     else:
         assert token_calls == [], f"{clause}: VssID must stop before the token request"
     if clause.startswith("R-") and reaches_token:
         assert calls(vneid, "/userinfo", method="GET") == [], (
-            "a refused ID token must end the login before userinfo")
+            "a refused ID token must end the login before userinfo"
+        )
     assert_refused_at_complete(vssid, str(screen.error))
 
 
 @pytest.mark.clause("R-5")
-def test_rotated_signing_key_is_fetched_and_accepted(device: DeviceFactory,
-                                                     persona: Persona, target: Target,
-                                                     vneid: VNeIDHandle) -> None:
+def test_rotated_signing_key_is_fetched_and_accepted(
+    device: DeviceFactory, persona: Persona, target: Target, vneid: VNeIDHandle
+) -> None:
     phone = device("android")
     assert_home(login_with_vneid(phone.driver, persona))  # caches the JWKS
     vneid.arm_fault(target.profile.vssid_client_id, "signing_key_rotated")
@@ -144,12 +161,13 @@ def test_rotated_signing_key_is_fetched_and_accepted(device: DeviceFactory,
 
 
 @pytest.mark.clause("R-9", "R-12")
-def test_a_fault_used_up_leaves_the_next_login_working(device: DeviceFactory,
-                                                       persona: Persona, target: Target,
-                                                       vneid: VNeIDHandle) -> None:
+def test_a_fault_used_up_leaves_the_next_login_working(
+    device: DeviceFactory, persona: Persona, target: Target, vneid: VNeIDHandle
+) -> None:
     vneid.arm_fault(target.profile.vssid_client_id, "id_token_nonce_invalid", times=1)
     first = device("ios")
-    assert_error_screen(login_with_vneid(first.driver, persona), app="vssid",
-                        code="id_token_invalid", clause="R-9")
+    assert_error_screen(
+        login_with_vneid(first.driver, persona), app="vssid", code="id_token_invalid", clause="R-9"
+    )
     second = device("ios")
     assert_home(login_with_vneid(second.driver, persona))

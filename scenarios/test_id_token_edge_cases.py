@@ -30,8 +30,9 @@ DEFAULT_SKEW = DEFAULT_PROFILE.clock_skew
 
 
 @pytest.fixture
-def world(request: pytest.FixtureRequest, test_seed: str,
-          adopt_trace: Callable[[Trace], Trace]) -> Iterator[ScriptedWorld]:
+def world(
+    request: pytest.FixtureRequest, test_seed: str, adopt_trace: Callable[[Trace], Trace]
+) -> Iterator[ScriptedWorld]:
     """A VssID backend of the test's own, following the run's profile (its values drawn
     from the test's seed)."""
     made = ScriptedWorld(seed=test_seed, profile=run_profile(request.config))
@@ -52,7 +53,8 @@ def accepted(world: ScriptedWorld, **params: str | None) -> httpx.Response:
 
 @pytest.mark.clause("R-5")
 def test_an_id_token_of_exactly_16_kib_is_read_one_more_character_is_not(
-        world: ScriptedWorld) -> None:
+    world: ScriptedWorld,
+) -> None:
     """The relying party caps what it decodes at 16 KiB; the cap itself is allowed."""
     for length, expect_ok in ((16 * 1024, True), (16 * 1024 + 1, False)):
         world.issuer.length = length
@@ -64,24 +66,25 @@ def test_an_id_token_of_exactly_16_kib_is_read_one_more_character_is_not(
 
 @pytest.mark.clause("R-5")
 @pytest.mark.parametrize("token", ["not-a-jws", "a.b", "€.€.€"])
-def test_an_id_token_that_is_not_a_compact_jws_is_refused(world: ScriptedWorld,
-                                                            token: str) -> None:
+def test_an_id_token_that_is_not_a_compact_jws_is_refused(world: ScriptedWorld, token: str) -> None:
     world.issuer.id_token = lambda _: token
     assert_refused(world.login(), 401, "id_token_invalid", "R-5")
 
 
 @pytest.mark.clause("R-5")
 @pytest.mark.parametrize("kid", [7, ["key-1"], None])
-def test_a_kid_header_that_is_not_a_string_is_refused(world: ScriptedWorld,
-                                                        kid: int | list[str] | None) -> None:
+def test_a_kid_header_that_is_not_a_string_is_refused(
+    world: ScriptedWorld, kid: int | list[str] | None
+) -> None:
     world.issuer.header_patch = {"kid": kid}
     assert_refused(world.login(), 401, "id_token_invalid", "R-5")
 
 
 @pytest.mark.clause("R-5", "T-3")
 @pytest.mark.parametrize("alg", ["none", "HS256", "ES384", "RS256", None])
-def test_any_alg_but_es256_is_refused_before_a_key_is_tried(world: ScriptedWorld,
-                                                             alg: str | None) -> None:
+def test_any_alg_but_es256_is_refused_before_a_key_is_tried(
+    world: ScriptedWorld, alg: str | None
+) -> None:
     world.issuer.header_patch = {"alg": alg}
     assert_refused(world.login(), 401, "id_token_invalid", "R-5")
     assert world.issuer.calls_to("/jwks") == []
@@ -98,12 +101,10 @@ def test_a_signature_by_another_key_is_refused(world: ScriptedWorld, kid: str | 
 
 
 @pytest.mark.clause("R-5")
-def test_a_critical_header_the_relying_party_does_not_know_is_refused(
-        world: ScriptedWorld) -> None:
+def test_a_critical_header_the_relying_party_does_not_know_is_refused(world: ScriptedWorld) -> None:
     """RFC 7515 §4.1.11: a JWS whose ``crit`` names an extension the recipient does not
     understand must be rejected, however well it is signed."""
-    world.issuer.header_patch = {"crit": ["urn:example:unknown"],
-                                 "urn:example:unknown": True}
+    world.issuer.header_patch = {"crit": ["urn:example:unknown"], "urn:example:unknown": True}
     assert_refused(world.login(), 401, "id_token_invalid", "R-5")
 
 
@@ -111,9 +112,9 @@ def test_a_critical_header_the_relying_party_does_not_know_is_refused(
 def test_a_token_without_kid_is_tried_against_every_key(world: ScriptedWorld) -> None:
     """No ``kid``: each ES256 key of the JWKS is tried in turn, the signer's last."""
     world.issuer.header_patch = {"kid": DROP}
-    world.issuer.jwks = world.issuer.public_jwks(world.issuer.key("other-1"),
-                                                 world.issuer.key("other-2"),
-                                                 world.issuer.signing_key)
+    world.issuer.jwks = world.issuer.public_jwks(
+        world.issuer.key("other-1"), world.issuer.key("other-2"), world.issuer.signing_key
+    )
     accepted(world)
 
 
@@ -128,30 +129,46 @@ def test_keys_without_use_or_alg_are_usable(world: ScriptedWorld) -> None:
 
 
 @pytest.mark.clause("R-5", "T-3")
-@pytest.mark.parametrize("member", [
-    {"use": "sig", "alg": "ES256"},
-    {"use": "sig"},
-    {"alg": "ES256"},
-])
-def test_a_signing_key_labelled_for_es256_signatures_is_usable(world: ScriptedWorld,
-                                                                member: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    "member",
+    [
+        {"use": "sig", "alg": "ES256"},
+        {"use": "sig"},
+        {"alg": "ES256"},
+    ],
+)
+def test_a_signing_key_labelled_for_es256_signatures_is_usable(
+    world: ScriptedWorld, member: dict[str, str]
+) -> None:
     world.issuer.jwks = {"keys": [world.issuer.signing_key.as_dict(private=False) | member]}
     accepted(world)
 
 
 @pytest.mark.clause("R-5", "T-3")
-@pytest.mark.parametrize("member", [
-    {"use": "enc"},
-    {"use": "enc", "alg": "ES256"},
-    {"alg": "ES384"},
-    {"use": "sig", "alg": "RS256"},
-    {"kty": "RSA"},
-    {"crv": "P-384"},
-    {"x": "AAAA"},
-], ids=["use-enc", "use-enc-alg-es256", "alg-es384", "alg-rs256", "kty-rsa", "crv-p384",
-        "bad-point"])
-def test_a_key_not_meant_for_es256_signatures_is_never_used(world: ScriptedWorld,
-                                                             member: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    "member",
+    [
+        {"use": "enc"},
+        {"use": "enc", "alg": "ES256"},
+        {"alg": "ES384"},
+        {"use": "sig", "alg": "RS256"},
+        {"kty": "RSA"},
+        {"crv": "P-384"},
+        {"x": "AAAA"},
+    ],
+    ids=[
+        "use-enc",
+        "use-enc-alg-es256",
+        "alg-es384",
+        "alg-rs256",
+        "kty-rsa",
+        "crv-p384",
+        "bad-point",
+    ],
+)
+def test_a_key_not_meant_for_es256_signatures_is_never_used(
+    world: ScriptedWorld, member: dict[str, str]
+) -> None:
     """T-3: ES256 over P-256; a JWKS entry for encryption, another algorithm, another key
     type or curve, or a point that is not on the curve is skipped, even with the signer's
     own coordinates."""
@@ -160,22 +177,28 @@ def test_a_key_not_meant_for_es256_signatures_is_never_used(world: ScriptedWorld
 
 
 @pytest.mark.clause("R-5")
-@pytest.mark.parametrize("junk", [
-    "not-a-key",
-    {"kty": "RSA", "crv": "P-256", "kid": "key-1"},
-    {"kty": "EC", "crv": "P-256", "use": "enc", "kid": "key-1"},
-    {"kty": "EC", "crv": "P-256", "x": "AAAA", "y": "AAAA", "kid": "key-1"},
-], ids=["not-an-object", "wrong-kty", "encryption-key", "bad-point"])
+@pytest.mark.parametrize(
+    "junk",
+    [
+        "not-a-key",
+        {"kty": "RSA", "crv": "P-256", "kid": "key-1"},
+        {"kty": "EC", "crv": "P-256", "use": "enc", "kid": "key-1"},
+        {"kty": "EC", "crv": "P-256", "x": "AAAA", "y": "AAAA", "kid": "key-1"},
+    ],
+    ids=["not-an-object", "wrong-kty", "encryption-key", "bad-point"],
+)
 def test_an_unusable_jwks_entry_does_not_hide_the_keys_after_it(
-        world: ScriptedWorld, junk: str | dict[str, str]) -> None:
+    world: ScriptedWorld, junk: str | dict[str, str]
+) -> None:
     world.issuer.jwks = {"keys": [junk, world.issuer.signing_key.as_dict(private=False)]}
     accepted(world)
 
 
 @pytest.mark.clause("R-5")
 @pytest.mark.parametrize("doc", [{}, {"keys": {"kty": "EC"}}, {"keys": "none"}])
-def test_a_jwks_without_a_keys_array_is_the_providers_failure(world: ScriptedWorld,
-                                                               doc: dict[str, Any]) -> None:
+def test_a_jwks_without_a_keys_array_is_the_providers_failure(
+    world: ScriptedWorld, doc: dict[str, Any]
+) -> None:
     world.issuer.jwks = doc
     body = assert_refused(world.login(), 502, "provider_unavailable", "R-5")
     assert not body["error_description"].endswith("None"), body
@@ -198,9 +221,10 @@ def test_an_unknown_kid_refetches_the_jwks_once(world: ScriptedWorld) -> None:
 
 
 @pytest.mark.clause("T-3", "R-5")
-@pytest.mark.parametrize("payload", [b"[1, 2]", b"\"claims\"", b"not json", b"null"])
-def test_a_signed_payload_that_is_not_a_claims_object_is_refused(world: ScriptedWorld,
-                                                                  payload: bytes) -> None:
+@pytest.mark.parametrize("payload", [b"[1, 2]", b'"claims"', b"not json", b"null"])
+def test_a_signed_payload_that_is_not_a_claims_object_is_refused(
+    world: ScriptedWorld, payload: bytes
+) -> None:
     world.issuer.payload = payload
     assert_refused(world.login(), 401, "id_token_invalid", "T-3")
 
@@ -209,10 +233,14 @@ def test_a_signed_payload_that_is_not_a_claims_object_is_refused(world: Scripted
 
 
 @pytest.mark.clause("R-6")
-@pytest.mark.parametrize("iss", ["http://id.other-vneid.test", "http://id.scripted-vneid.test/",
-                                 None, 5], ids=["other", "trailing-slash", "null", "number"])
-def test_an_iss_other_than_the_issuer_exactly_is_refused(world: ScriptedWorld,
-                                                          iss: str | int | None) -> None:
+@pytest.mark.parametrize(
+    "iss",
+    ["http://id.other-vneid.test", "http://id.scripted-vneid.test/", None, 5],
+    ids=["other", "trailing-slash", "null", "number"],
+)
+def test_an_iss_other_than_the_issuer_exactly_is_refused(
+    world: ScriptedWorld, iss: str | int | None
+) -> None:
     world.issuer.claims_patch = {"iss": iss}
     assert_refused(world.login(), 401, "id_token_invalid", "R-6")
 
@@ -223,6 +251,7 @@ def test_an_iss_other_than_the_issuer_exactly_is_refused(world: ScriptedWorld,
 def for_client(claims: dict[str, Any], client_id: str) -> dict[str, Any]:
     """``claims`` written with PROTOCOL.md's default client id (:data:`CLIENT_ID`), for the
     relying party whose client id is ``client_id`` (the run's profile's)."""
+
     def swap(value: Any) -> Any:
         if value == CLIENT_ID:
             return client_id
@@ -236,37 +265,57 @@ def for_client(claims: dict[str, Any], client_id: str) -> dict[str, Any]:
 
 
 @pytest.mark.clause("R-7")
-@pytest.mark.parametrize("claims", [
-    {"aud": [CLIENT_ID]},
-    {"aud": [CLIENT_ID, CLIENT_ID]},
-    {"aud": CLIENT_ID, "azp": CLIENT_ID},
-], ids=["array-of-one", "same-twice", "azp-matching"])
-def test_aud_arrays_containing_the_client_are_accepted(world: ScriptedWorld,
-                                                        claims: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"aud": [CLIENT_ID]},
+        {"aud": [CLIENT_ID, CLIENT_ID]},
+        {"aud": CLIENT_ID, "azp": CLIENT_ID},
+    ],
+    ids=["array-of-one", "same-twice", "azp-matching"],
+)
+def test_aud_arrays_containing_the_client_are_accepted(
+    world: ScriptedWorld, claims: dict[str, Any]
+) -> None:
     world.issuer.claims_patch = for_client(claims, world.issuer.client_id)
     accepted(world)
 
 
 @pytest.mark.clause("R-7")
-@pytest.mark.parametrize("claims", [
-    {"aud": [CLIENT_ID, "other-rp"]},
-    # OpenID Connect Core 3.1.3.7 item 3: an audience the client does not trust, even when
-    # azp names the client
-    {"aud": [CLIENT_ID, "other-rp"], "azp": CLIENT_ID},
-    {"aud": []},
-    {"aud": [CLIENT_ID, 5]},
-    {"aud": 5},
-    {"aud": {CLIENT_ID: True}},
-    {"aud": DROP},
-    {"aud": ["other-rp"]},
-    {"aud": [CLIENT_ID], "azp": "other-rp"},
-    {"aud": [CLIENT_ID, 5], "azp": CLIENT_ID},
-    {"aud": [CLIENT_ID, {"aud": CLIENT_ID}], "azp": CLIENT_ID},
-], ids=["several-without-azp", "several-with-azp", "empty-array", "non-string-member",
-        "number", "object", "missing", "array-without-client", "azp-other",
-        "non-string-member-with-azp", "object-member-with-azp"])
-def test_aud_not_naming_this_client_alone_or_by_azp_is_refused(world: ScriptedWorld,
-                                                                claims: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"aud": [CLIENT_ID, "other-rp"]},
+        # OpenID Connect Core 3.1.3.7 item 3: an audience the client does not trust, even when
+        # azp names the client
+        {"aud": [CLIENT_ID, "other-rp"], "azp": CLIENT_ID},
+        {"aud": []},
+        {"aud": [CLIENT_ID, 5]},
+        {"aud": 5},
+        {"aud": {CLIENT_ID: True}},
+        {"aud": DROP},
+        {"aud": ["other-rp"]},
+        {"aud": [CLIENT_ID], "azp": "other-rp"},
+        {"aud": [CLIENT_ID, 5], "azp": CLIENT_ID},
+        {"aud": [CLIENT_ID, {"aud": CLIENT_ID}], "azp": CLIENT_ID},
+    ],
+    ids=[
+        "several-without-azp",
+        "several-with-azp",
+        "empty-array",
+        "non-string-member",
+        "number",
+        "object",
+        "missing",
+        "array-without-client",
+        "azp-other",
+        "non-string-member-with-azp",
+        "object-member-with-azp",
+    ],
+)
+def test_aud_not_naming_this_client_alone_or_by_azp_is_refused(
+    world: ScriptedWorld, claims: dict[str, Any]
+) -> None:
     world.issuer.claims_patch = for_client(claims, world.issuer.client_id)
     assert_refused(world.login(), 401, "id_token_invalid", "R-7")
 
@@ -289,10 +338,12 @@ IAT_CASES: list[tuple[Callable[[int], int], bool]] = [
 
 
 @pytest.mark.clause("R-8")
-@pytest.mark.parametrize(("exp", "ok"), EXP_CASES,
-                         ids=[f"{exp(DEFAULT_SKEW)}-{ok}" for exp, ok in EXP_CASES])
-def test_exp_allows_exactly_sixty_seconds_of_skew(world: ScriptedWorld,
-                                                   exp: Callable[[int], int], ok: bool) -> None:
+@pytest.mark.parametrize(
+    ("exp", "ok"), EXP_CASES, ids=[f"{exp(DEFAULT_SKEW)}-{ok}" for exp, ok in EXP_CASES]
+)
+def test_exp_allows_exactly_sixty_seconds_of_skew(
+    world: ScriptedWorld, exp: Callable[[int], int], ok: bool
+) -> None:
     """R-8: an ``exp`` less than the profile's ``clock_skew`` past is accepted, one the
     whole skew past is not (sixty seconds by default)."""
     world.issuer.claims_patch = {"exp": exp(world.profile.clock_skew)}
@@ -303,10 +354,12 @@ def test_exp_allows_exactly_sixty_seconds_of_skew(world: ScriptedWorld,
 
 
 @pytest.mark.clause("R-8")
-@pytest.mark.parametrize(("iat", "ok"), IAT_CASES,
-                         ids=[f"{iat(DEFAULT_SKEW)}-{ok}" for iat, ok in IAT_CASES])
-def test_iat_allows_exactly_sixty_seconds_of_skew(world: ScriptedWorld,
-                                                   iat: Callable[[int], int], ok: bool) -> None:
+@pytest.mark.parametrize(
+    ("iat", "ok"), IAT_CASES, ids=[f"{iat(DEFAULT_SKEW)}-{ok}" for iat, ok in IAT_CASES]
+)
+def test_iat_allows_exactly_sixty_seconds_of_skew(
+    world: ScriptedWorld, iat: Callable[[int], int], ok: bool
+) -> None:
     """R-8: an ``iat`` up to the profile's ``clock_skew`` ahead is accepted, a second more
     is not (sixty seconds by default)."""
     world.issuer.claims_patch = {"iat": iat(world.profile.clock_skew)}
@@ -318,10 +371,12 @@ def test_iat_allows_exactly_sixty_seconds_of_skew(world: ScriptedWorld,
 
 @pytest.mark.clause("R-8", "T-3")
 @pytest.mark.parametrize("claim", ["exp", "iat"])
-@pytest.mark.parametrize("value", [True, "1767226200", math.inf, None],
-                         ids=["bool", "string", "infinity", "null"])
-def test_exp_and_iat_must_be_finite_numbers(world: ScriptedWorld, claim: str,
-                                            value: bool | str | float | None) -> None:
+@pytest.mark.parametrize(
+    "value", [True, "1767226200", math.inf, None], ids=["bool", "string", "infinity", "null"]
+)
+def test_exp_and_iat_must_be_finite_numbers(
+    world: ScriptedWorld, claim: str, value: bool | str | float | None
+) -> None:
     world.issuer.claims_patch = {claim: value}
     assert_refused(world.login(), 401, "id_token_invalid", "R-8")
 
@@ -338,19 +393,28 @@ def test_a_nonce_of_another_login_is_refused(world: ScriptedWorld, nonce: str) -
 
 @pytest.mark.clause("R-9")
 @pytest.mark.parametrize("nonce", [12345, ["n"], None])
-def test_a_nonce_that_is_not_a_string_is_refused(world: ScriptedWorld,
-                                                  nonce: int | list[str] | None) -> None:
+def test_a_nonce_that_is_not_a_string_is_refused(
+    world: ScriptedWorld, nonce: int | list[str] | None
+) -> None:
     world.issuer.claims_patch = {"nonce": nonce}
     assert_refused(world.login(), 401, "id_token_invalid", "R-9")
 
 
 @pytest.mark.clause("T-3")
-@pytest.mark.parametrize(("sub", "ok"), [
-    ("s" * 255, True), ("s" * 256, False), ("", False), (12345, False), (None, False),
-], ids=["255-chars", "256-chars", "empty", "number", "null"])
-def test_sub_is_a_non_empty_string_of_at_most_255_characters(world: ScriptedWorld,
-                                                              sub: str | int | None,
-                                                              ok: bool) -> None:
+@pytest.mark.parametrize(
+    ("sub", "ok"),
+    [
+        ("s" * 255, True),
+        ("s" * 256, False),
+        ("", False),
+        (12345, False),
+        (None, False),
+    ],
+    ids=["255-chars", "256-chars", "empty", "number", "null"],
+)
+def test_sub_is_a_non_empty_string_of_at_most_255_characters(
+    world: ScriptedWorld, sub: str | int | None, ok: bool
+) -> None:
     world.issuer.claims_patch = {"sub": sub}
     world.issuer.userinfo_patch = {"sub": sub}
     if ok:
@@ -367,10 +431,14 @@ def test_only_acr_level_2_is_accepted(world: ScriptedWorld, acr: object) -> None
 
 
 @pytest.mark.clause("R-11")
-@pytest.mark.parametrize("personal_id", [DROP, 1090012345, "00109001234", "097090012345"],
-                         ids=["missing", "number", "eleven-digits", "province-097"])
-def test_a_missing_or_malformed_personal_id_names_no_account(world: ScriptedWorld,
-                                                              personal_id: object) -> None:
+@pytest.mark.parametrize(
+    "personal_id",
+    [DROP, 1090012345, "00109001234", "097090012345"],
+    ids=["missing", "number", "eleven-digits", "province-097"],
+)
+def test_a_missing_or_malformed_personal_id_names_no_account(
+    world: ScriptedWorld, personal_id: object
+) -> None:
     world.issuer.claims_patch = {"personal_id": personal_id}
     body = assert_refused(world.login(), 404, "vssid_account_not_found", "R-11")
     assert body["error_description"].startswith("the ID token's "), body
@@ -388,8 +456,9 @@ def test_a_well_formed_personal_id_without_an_account_cites_p1(world: ScriptedWo
 def test_a_locked_vssid_account_gets_no_session(world: ScriptedWorld) -> None:
     from mock_providers.vssid import AccountRecord
 
-    world.provider.add_account(AccountRecord("0123456789", PERSONAL_ID, "Nguyễn Văn An",
-                                             status="locked"))
+    world.provider.add_account(
+        AccountRecord("0123456789", PERSONAL_ID, "Nguyễn Văn An", status="locked")
+    )
     assert_refused(world.login(), 423, "account_locked", "P-1")
 
 
@@ -397,11 +466,19 @@ def test_a_locked_vssid_account_gets_no_session(world: ScriptedWorld) -> None:
 
 
 @pytest.mark.clause("T-5")
-@pytest.mark.parametrize("info", [
-    {"sub": SUB + "x"}, {"sub": None}, {"sub": 5}, {"personal_id": "001090012346"},
-], ids=["other-sub", "no-sub", "numeric-sub", "other-personal-id"])
-def test_userinfo_naming_another_identity_is_refused(world: ScriptedWorld,
-                                                      info: dict[str, str | int | None]) -> None:
+@pytest.mark.parametrize(
+    "info",
+    [
+        {"sub": SUB + "x"},
+        {"sub": None},
+        {"sub": 5},
+        {"personal_id": "001090012346"},
+    ],
+    ids=["other-sub", "no-sub", "numeric-sub", "other-personal-id"],
+)
+def test_userinfo_naming_another_identity_is_refused(
+    world: ScriptedWorld, info: dict[str, str | int | None]
+) -> None:
     world.issuer.userinfo_patch = info
     assert_refused(world.login(), 401, "id_token_invalid", "T-5")
 
@@ -414,15 +491,12 @@ def test_userinfo_without_personal_id_is_enough(world: ScriptedWorld) -> None:
 
 
 @pytest.mark.clause("R-12", "A-6")
-def test_the_session_names_the_account_of_the_id_tokens_personal_id(
-        world: ScriptedWorld) -> None:
+def test_the_session_names_the_account_of_the_id_tokens_personal_id(world: ScriptedWorld) -> None:
     response = accepted(world)
     body = response.json()
     assert body["bhxh_code"] == "0123456789"
-    me = world.http.get("/api/v1/me",
-                        headers={"Authorization": f"Bearer {body['session_token']}"})
+    me = world.http.get("/api/v1/me", headers={"Authorization": f"Bearer {body['session_token']}"})
     assert me.json()["personal_id"] == PERSONAL_ID
-
 
 
 # -- exact comparisons: no case folding, trimming or type coercion (R-6, R-7, R-9…R-11) ----------
@@ -430,25 +504,35 @@ def test_the_session_names_the_account_of_the_id_tokens_personal_id(
 
 
 @pytest.mark.clause("R-6")
-@pytest.mark.parametrize("spoil", [
-    shown("upper-case", str.upper), shown("trailing-space", lambda iss: f"{iss} "),
-    shown("leading-space", lambda iss: f" {iss}"),
-], ids=["upper-case", "trailing-space", "leading-space"])
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        shown("upper-case", str.upper),
+        shown("trailing-space", lambda iss: f"{iss} "),
+        shown("leading-space", lambda iss: f" {iss}"),
+    ],
+    ids=["upper-case", "trailing-space", "leading-space"],
+)
 def test_iss_is_compared_exactly(world: ScriptedWorld, spoil: Callable[[str], str]) -> None:
     world.issuer.claims_patch = {"iss": spoil(ISSUER)}
     assert_refused(world.login(), 401, "id_token_invalid", "R-6")
 
 
 @pytest.mark.clause("R-7")
-@pytest.mark.parametrize("claims", [
-    shown("aud-superstring", lambda client: {"aud": f"{client}-other"}),
-    shown("aud-prefixed", lambda client: {"aud": f"x{client}"}),
-    shown("azp-upper-case", lambda client: {"aud": client, "azp": client.upper()}),
-    shown("azp-number", lambda client: {"aud": client, "azp": 5}),
-    shown("azp-array", lambda client: {"aud": client, "azp": [client]}),
-], ids=["aud-superstring", "aud-prefixed", "azp-upper-case", "azp-number", "azp-array"])
-def test_aud_and_azp_are_compared_exactly(world: ScriptedWorld,
-                                          claims: Callable[[str], dict[str, Any]]) -> None:
+@pytest.mark.parametrize(
+    "claims",
+    [
+        shown("aud-superstring", lambda client: {"aud": f"{client}-other"}),
+        shown("aud-prefixed", lambda client: {"aud": f"x{client}"}),
+        shown("azp-upper-case", lambda client: {"aud": client, "azp": client.upper()}),
+        shown("azp-number", lambda client: {"aud": client, "azp": 5}),
+        shown("azp-array", lambda client: {"aud": client, "azp": [client]}),
+    ],
+    ids=["aud-superstring", "aud-prefixed", "azp-upper-case", "azp-number", "azp-array"],
+)
+def test_aud_and_azp_are_compared_exactly(
+    world: ScriptedWorld, claims: Callable[[str], dict[str, Any]]
+) -> None:
     """R-7, OpenID Connect Core §2: ``aud`` contains the client id itself, not a string
     holding it; ``azp``, when present, is that client id as a string."""
     world.issuer.claims_patch = claims(world.issuer.client_id)
@@ -456,31 +540,44 @@ def test_aud_and_azp_are_compared_exactly(world: ScriptedWorld,
 
 
 @pytest.mark.clause("R-9")
-@pytest.mark.parametrize("spoil", [
-    shown("one-short", lambda nonce: nonce[:-1]), shown("swapcase", str.swapcase),
-    shown("prefix", lambda nonce: nonce[:16]),
-], ids=["one-short", "swapcase", "prefix"])
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        shown("one-short", lambda nonce: nonce[:-1]),
+        shown("swapcase", str.swapcase),
+        shown("prefix", lambda nonce: nonce[:16]),
+    ],
+    ids=["one-short", "swapcase", "prefix"],
+)
 def test_nonce_is_compared_exactly(world: ScriptedWorld, spoil: Callable[[str], str]) -> None:
     transaction_id, request = world.start()
     assert spoil(request["nonce"]) != request["nonce"]
     world.issuer.nonce = spoil(request["nonce"])
-    assert_refused(world.complete(transaction_id, world.callback(request)), 401,
-                   "id_token_invalid", "R-9")
+    assert_refused(
+        world.complete(transaction_id, world.callback(request)), 401, "id_token_invalid", "R-9"
+    )
 
 
 @pytest.mark.clause("R-10")
-@pytest.mark.parametrize("acr", [[ACR_LEVEL2], f"{ACR_LEVEL2} ", f" {ACR_LEVEL2}"],
-                         ids=["array", "trailing-space", "leading-space"])
+@pytest.mark.parametrize(
+    "acr",
+    [[ACR_LEVEL2], f"{ACR_LEVEL2} ", f" {ACR_LEVEL2}"],
+    ids=["array", "trailing-space", "leading-space"],
+)
 def test_acr_is_exactly_the_level_2_string(world: ScriptedWorld, acr: object) -> None:
     world.issuer.claims_patch = {"acr": acr}
     assert_refused(world.login(), 403, "identity_level_insufficient", "R-10")
 
 
 @pytest.mark.clause("R-11")
-@pytest.mark.parametrize("personal_id", [f" {PERSONAL_ID}", f"{PERSONAL_ID}\n"],
-                         ids=["leading-space", "trailing-newline"])
-def test_a_personal_id_is_not_trimmed_into_an_account(world: ScriptedWorld,
-                                                      personal_id: str) -> None:
+@pytest.mark.parametrize(
+    "personal_id",
+    [f" {PERSONAL_ID}", f"{PERSONAL_ID}\n"],
+    ids=["leading-space", "trailing-newline"],
+)
+def test_a_personal_id_is_not_trimmed_into_an_account(
+    world: ScriptedWorld, personal_id: str
+) -> None:
     """§1: a ``personal_id`` is 12 digits; with a space it is no citizen's, so it names no
     account (a trimmed one logged the citizen in)."""
     world.issuer.claims_patch = {"personal_id": personal_id}

@@ -50,10 +50,9 @@ def _tokens_in(prefix: str, storage: Mapping[Any, Any]) -> dict[str, str]:
 
 
 @pytest.mark.clause("S-5")
-def test_no_secret_reaches_a_trace_or_a_request_log(device: DeviceFactory,
-                                                    persona: Persona, target: Target,
-                                                    vneid: VNeIDHandle,
-                                                    vssid: VssIDHandle) -> None:
+def test_no_secret_reaches_a_trace_or_a_request_log(
+    device: DeviceFactory, persona: Persona, target: Target, vneid: VNeIDHandle, vssid: VssIDHandle
+) -> None:
     phone = device("ios")
     assert_home(login_with_vneid(phone.driver, persona))
     profile = target.profile
@@ -73,48 +72,61 @@ def test_no_secret_reaches_a_trace_or_a_request_log(device: DeviceFactory,
         transaction = vssid.embedded.transactions.get(started["response"]["transaction_id"])
         assert transaction is not None
         secrets["code_verifier"] = transaction.code_verifier
-    recorded = json.dumps({
-        "trace": phone.trace.to_json(),
-        "vneid": vneid.requests(),
-        "vssid": vssid.requests(),
-        "vssid_outgoing": vssid.requests(direction="outgoing"),
-    }, ensure_ascii=False)
+    recorded = json.dumps(
+        {
+            "trace": phone.trace.to_json(),
+            "vneid": vneid.requests(),
+            "vssid": vssid.requests(),
+            "vssid_outgoing": vssid.requests(direction="outgoing"),
+        },
+        ensure_ascii=False,
+    )
     leaked = [name for name, value in secrets.items() if value and value in recorded]
     assert leaked == [], f"S-5: these secrets appear unredacted: {leaked}"
     assert "[REDACTED]" in recorded, (
         "S-5: expected the request logs to show redacted secrets as [REDACTED], observed no "
-        "[REDACTED] anywhere")
+        "[REDACTED] anywhere"
+    )
 
 
 @pytest.mark.clause("S-5", "T-1")
 @pytest.mark.parametrize("auth_method", AUTH_METHODS)
-def test_no_secret_of_a_token_exchange_reaches_the_request_log(device: DeviceFactory,
-                                                                rp: TestRelyingParty,
-                                                                persona: Persona,
-                                                                vneid: VNeIDHandle,
-                                                                auth_method: str) -> None:
+def test_no_secret_of_a_token_exchange_reaches_the_request_log(
+    device: DeviceFactory,
+    rp: TestRelyingParty,
+    persona: Persona,
+    vneid: VNeIDHandle,
+    auth_method: str,
+) -> None:
     """Whichever way a client authenticates (T-1), VNeID's log keeps none of the exchange's
     secrets: the client secret or assertion, the code, the verifier, the tokens."""
     phone = device("ios")
     phone.install_receiver(RP_SCHEME)
-    with rp.variant(client_id=f"harness-rp-{auth_method}", auth_method=auth_method,
-                    client_secret=f"{auth_method}-secret-0123456789") as client:
+    with rp.variant(
+        client_id=f"harness-rp-{auth_method}",
+        auth_method=auth_method,
+        client_secret=f"{auth_method}-secret-0123456789",
+    ) as client:
         login = client.login()
         authorize_on_phone(phone, client, persona, login.link)
-        secrets = {"code": client.code_from(phone.last_link_to(f"{RP_SCHEME}://")),
-                   "code_verifier": login.code_verifier}
+        secrets = {
+            "code": client.code_from(phone.last_link_to(f"{RP_SCHEME}://")),
+            "code_verifier": login.code_verifier,
+        }
         if auth_method == "private_key_jwt":
             secrets["client_assertion"] = client.client_assertion()
         else:
             secrets["client_secret"] = client.client_secret
-        tokens = client.redeem(secrets["code"], login.code_verifier,
-                               client_assertion=secrets.get("client_assertion"))
+        tokens = client.redeem(
+            secrets["code"], login.code_verifier, client_assertion=secrets.get("client_assertion")
+        )
         assert_redeemed(tokens, f"with {auth_method}")
         secrets.update(access_token=tokens.body["access_token"], id_token=tokens.body["id_token"])
         userinfo = client.userinfo(tokens.body["access_token"])
         assert userinfo.status == 200, (
             f"T-5: expected userinfo to answer the access token (HTTP 200), observed HTTP "
-            f"{userinfo.status}")
+            f"{userinfo.status}"
+        )
     logged = json.dumps(vneid.requests(), ensure_ascii=False)
     leaked = [name for name, value in secrets.items() if value in logged]
     assert leaked == [], f"S-5: these secrets appear unredacted in VNeID's log: {leaked}"
@@ -133,24 +145,29 @@ def test_secrets_in_a_query_string_never_reach_the_request_log(vneid: VNeIDHandl
 
 
 @pytest.mark.clause("S-5", "A-4")
-def test_passcode_is_masked_as_it_is_typed(device: DeviceFactory,
-                                           persona: Persona) -> None:
+def test_passcode_is_masked_as_it_is_typed(device: DeviceFactory, persona: Persona) -> None:
     phone = device("android")
     start_vneid_login(phone.driver)
     phone.driver.type(VNEID_PASSCODE, persona.passcode)
     shown = phone.screen().element(VNEID_PASSCODE).value
     assert shown is not None, "the passcode field must show what was typed (masked)"
     assert persona.passcode not in shown, (
-        "S-5: expected the passcode field masked, observed the typed passcode in it")
+        "S-5: expected the passcode field masked, observed the typed passcode in it"
+    )
     assert persona.passcode not in json.dumps(phone.trace.to_json(), ensure_ascii=False), (
-        "S-5: expected the typed passcode redacted, observed it in the trace")
+        "S-5: expected the typed passcode redacted, observed it in the trace"
+    )
 
 
 @pytest.mark.clause("S-6")
-@pytest.mark.parametrize(("which", "method", "path"), CONTROL_ROUTES,
-                         ids=[f"{w}-{m}-{p.rsplit('/', 1)[1]}" for w, m, p in CONTROL_ROUTES])
-def test_control_api_refuses_callers_off_loopback(target: Target, which: str, method: str,
-                                                  path: str) -> None:
+@pytest.mark.parametrize(
+    ("which", "method", "path"),
+    CONTROL_ROUTES,
+    ids=[f"{w}-{m}-{p.rsplit('/', 1)[1]}" for w, m, p in CONTROL_ROUTES],
+)
+def test_control_api_refuses_callers_off_loopback(
+    target: Target, which: str, method: str, path: str
+) -> None:
     """Every route of §11, reads and writes alike."""
     handle = getattr(target, which)
     if not handle.is_embedded:
@@ -171,8 +188,11 @@ def test_control_api_does_not_trust_forwarding_headers(target: Target, which: st
     if not handle.is_embedded:
         pytest.skip("needs an in-process provider to call it from a non-loopback address")
     transport = SyncASGITransport(handle.embedded.app, client=("203.0.113.7", 40000))
-    spoofed = {"X-Forwarded-For": "127.0.0.1", "X-Real-IP": "127.0.0.1",
-               "Forwarded": "for=127.0.0.1"}
+    spoofed = {
+        "X-Forwarded-For": "127.0.0.1",
+        "X-Real-IP": "127.0.0.1",
+        "Forwarded": "for=127.0.0.1",
+    }
     with httpx.Client(transport=transport, base_url=handle.base_url) as http:
         response = http.get("/_harness/health", headers=spoofed)
     assert response.status_code == 403
@@ -185,7 +205,8 @@ def test_control_api_answers_loopback_callers(vneid: VNeIDHandle, vssid: VssIDHa
         health = handle.health()
         assert health["status"] == "ok", (
             f"§11: expected {name}'s GET /_harness/health to answer status ok to a loopback "
-            f"caller, observed {public(health)}")
+            f"caller, observed {public(health)}"
+        )
 
 
 @pytest.mark.clause("S-6")
@@ -196,10 +217,11 @@ def test_admin_token_opens_the_control_api_to_other_addresses(which: str) -> Non
     from mock_providers.vneid import VNeIDProvider, VNeIDSettings
     from mock_providers.vssid import VssIDProvider, VssIDSettings
 
-    app, base_url = ((VNeIDProvider(VNeIDSettings(admin_token="let-me-in")).app,
-                      "http://vneid.test") if which == "vneid" else
-                     (VssIDProvider(VssIDSettings(admin_token="let-me-in")).app,
-                      "http://vssid.test"))
+    app, base_url = (
+        (VNeIDProvider(VNeIDSettings(admin_token="let-me-in")).app, "http://vneid.test")
+        if which == "vneid"
+        else (VssIDProvider(VssIDSettings(admin_token="let-me-in")).app, "http://vssid.test")
+    )
     transport = SyncASGITransport(app, client=("203.0.113.7", 40000))
     with httpx.Client(transport=transport, base_url=base_url) as http:
         for method, path in [("GET", "/_harness/health"), ("POST", "/_harness/clock")]:
@@ -207,9 +229,9 @@ def test_admin_token_opens_the_control_api_to_other_addresses(which: str) -> Non
             refused = http.request(method, path, json=body)
             assert refused.status_code == 403, (
                 f"S-6: the {which} mock has an admin token; {method} {path} from another "
-                "address without it must be 403")
-            wrong = http.request(method, path, json=body,
-                                 headers={"X-Harness-Admin-Token": "nope"})
+                "address without it must be 403"
+            )
+            wrong = http.request(method, path, json=body, headers={"X-Harness-Admin-Token": "nope"})
             assert wrong.status_code == 403, f"{which} {method} {path} with a wrong token"
         ok = http.get("/_harness/health", headers={"X-Harness-Admin-Token": "let-me-in"})
         assert ok.status_code == 200

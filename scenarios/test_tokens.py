@@ -28,8 +28,9 @@ pytestmark = pytest.mark.plan("vneid-provider")
 
 
 @pytest.fixture
-def tokens(device: DeviceFactory, rp: TestRelyingParty,
-           persona: Persona) -> tuple[Login, dict[str, Any]]:
+def tokens(
+    device: DeviceFactory, rp: TestRelyingParty, persona: Persona
+) -> tuple[Login, dict[str, Any]]:
     phone = device("android")
     phone.install_receiver(RP_SCHEME)
     login, code = get_code(phone, rp, persona)
@@ -38,8 +39,21 @@ def tokens(device: DeviceFactory, rp: TestRelyingParty,
     return login, result.body
 
 
-T3_CLAIMS = ("iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr",
-             "personal_id", "name", "birthdate", "gender")
+T3_CLAIMS = (
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "iat",
+    "auth_time",
+    "nonce",
+    "acr",
+    "amr",
+    "personal_id",
+    "name",
+    "birthdate",
+    "gender",
+)
 """T-3: the claims every ID token carries (``nonce``: the plan's requests all send one)."""
 
 
@@ -55,33 +69,44 @@ def verify(vneid: VNeIDHandle, id_token: str) -> jwt.Token:
     try:
         header = jws.extract_compact(id_token.encode()).protected
     except JoseError as error:
-        raise AssertionError(f"T-3: expected the ID token to be a compact JWS, observed one "
-                             f"that is not ({error.error})") from None
+        raise AssertionError(
+            f"T-3: expected the ID token to be a compact JWS, observed one "
+            f"that is not ({error.error})"
+        ) from None
     assert header.get("alg") == "ES256", (
-        f"T-3: expected the ID token signed ES256, observed alg {header.get('alg')!r}")
+        f"T-3: expected the ID token signed ES256, observed alg {header.get('alg')!r}"
+    )
     published = jwks.get("keys") if isinstance(jwks, dict) else None
-    keys = [key for key in published if isinstance(key, dict)] \
-        if isinstance(published, list) else []
+    keys = (
+        [key for key in published if isinstance(key, dict)] if isinstance(published, list) else []
+    )
     kid = header.get("kid")
     if kid is not None:
         kids = [key.get("kid") for key in keys]
         keys = [key for key in keys if key.get("kid") == kid]
-        assert keys, (f"T-3: expected the ID token's kid {kid!r} among the keys of "
-                      f"{jwks_uri}, observed kids {kids}")
+        assert keys, (
+            f"T-3: expected the ID token's kid {kid!r} among the keys of "
+            f"{jwks_uri}, observed kids {kids}"
+        )
     else:
-        assert len(keys) <= 1, (f"T-3: expected a kid in the ID token's header, observed none, "
-                                f"and {jwks_uri} publishes {len(keys)} keys")
+        assert len(keys) <= 1, (
+            f"T-3: expected a kid in the ID token's header, observed none, "
+            f"and {jwks_uri} publishes {len(keys)} keys"
+        )
     try:
         key_set = KeySet.import_key_set({"keys": keys})
     except (JoseError, ValueError, TypeError, KeyError) as error:
-        raise AssertionError(f"T-3: expected a JWKS at {jwks_uri} to verify the ID token "
-                             f"with, observed one that cannot be read ({error})") from None
+        raise AssertionError(
+            f"T-3: expected a JWKS at {jwks_uri} to verify the ID token "
+            f"with, observed one that cannot be read ({error})"
+        ) from None
     try:
         return jwt.decode(id_token, key_set, algorithms=["ES256"])
     except JoseError as error:
         raise AssertionError(
             f"T-3: expected the ID token's ES256 signature to verify with the key {kid!r} of "
-            f"{jwks_uri}, observed it does not ({error.error})") from None
+            f"{jwks_uri}, observed it does not ({error.error})"
+        ) from None
 
 
 def sub_of(device: DeviceFactory, rp: TestRelyingParty, citizen: Persona) -> str:
@@ -99,46 +124,59 @@ def sub_of(device: DeviceFactory, rp: TestRelyingParty, citizen: Persona) -> str
 def test_discovery_lists_what_t4_requires(target: Target, vneid: VNeIDHandle) -> None:
     doc = vneid.discovery()
     assert doc["issuer"] == vneid.issuer, (
-        f"T-4: expected discovery's issuer {vneid.issuer}, observed {doc['issuer']!r}")
+        f"T-4: expected discovery's issuer {vneid.issuer}, observed {doc['issuer']!r}"
+    )
     for key in ("authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri"):
         assert doc[key].startswith(("http://", "https://")), (
-            f"T-4: expected discovery's {key} to be an http(s) URL, observed {doc[key]!r}")
+            f"T-4: expected discovery's {key} to be an http(s) URL, observed {doc[key]!r}"
+        )
     assert doc["code_challenge_methods_supported"] == ["S256"], (
-        f"T-4, S-1: expected code_challenge_methods_supported [\"S256\"], observed "
-        f"{doc['code_challenge_methods_supported']!r}")
+        f'T-4, S-1: expected code_challenge_methods_supported ["S256"], observed '
+        f"{doc['code_challenge_methods_supported']!r}"
+    )
     assert "urn:vneid:loa:2" in doc["acr_values_supported"], (
         f"T-4: expected acr_values_supported to list urn:vneid:loa:2, observed "
-        f"{doc['acr_values_supported']!r}")
+        f"{doc['acr_values_supported']!r}"
+    )
     assert doc["authorization_response_iss_parameter_supported"] is True, (
         f"T-4: expected authorization_response_iss_parameter_supported true, observed "
-        f"{doc['authorization_response_iss_parameter_supported']!r}")
+        f"{doc['authorization_response_iss_parameter_supported']!r}"
+    )
     # T-4 names no field for the app-link template: the harness reads these two (its mock's;
     # docs/conformance.md); the claimed https form of A-1 is optional for another provider
     template = doc.get("vneid_app_link_template")
     assert isinstance(template, str), (
         "T-4: discovery must list the app-link template; the harness reads it from "
         f"'vneid_app_link_template', e.g. '{target.profile.authorize_link_custom}?{{query}}' "
-        f"(docs/conformance.md), observed {template!r}")
+        f"(docs/conformance.md), observed {template!r}"
+    )
     # the link itself, not a string starting like it (vneid://authorizex?…: an audit)
     assert template.split("?", 1)[0] == target.profile.authorize_link_custom, (
         f"T-4: expected the template of {target.profile.authorize_link_custom}, observed "
-        f"{template!r}")
+        f"{template!r}"
+    )
     assert "{query}" in template, f"expected the placeholder {{query}}, observed {template!r}"
     https = doc.get("vneid_app_link_https_template")
     if vneid.is_embedded or https is not None:
         assert isinstance(https, str), (
             f"T-4: expected the https app-link template in 'vneid_app_link_https_template', "
-            f"observed {https!r}")
+            f"observed {https!r}"
+        )
         assert https.split("?", 1)[0] == target.profile.authorize_link_https, (
             f"T-4: expected the template of {target.profile.authorize_link_https} (the "
-            f"profile's vneid_link_host), observed {https!r}")
+            f"profile's vneid_link_host), observed {https!r}"
+        )
         assert "{query}" in https, f"expected the placeholder {{query}}, observed {https!r}"
-    for name in ("acr_values_supported", "code_challenge_methods_supported",
-                 "id_token_signing_alg_values_supported"):  # JSON arrays, not strings in
+    for name in (
+        "acr_values_supported",
+        "code_challenge_methods_supported",
+        "id_token_signing_alg_values_supported",
+    ):  # JSON arrays, not strings in
         listed = doc.get(name)  # which "in" finds a substring (OIDC Discovery §3)
         assert isinstance(listed, list), f"T-4: {name} must be a JSON array: {listed!r}"
         assert all(isinstance(value, str) for value in listed), (
-            f"T-4: expected {name} to be an array of strings, observed {listed!r}")
+            f"T-4: expected {name} to be an array of strings, observed {listed!r}"
+        )
     minimum = doc["vneid_app_minimum_version"]
     try:
         version = parse_version(minimum)
@@ -146,49 +184,64 @@ def test_discovery_lists_what_t4_requires(target: Target, vneid: VNeIDHandle) ->
         pytest.fail(f"V-1: vneid_app_minimum_version {minimum!r} is not a version")
     assert version == target.profile.vneid_min_version, (  # V-1: 2.1 = 2.1.0
         f"expected the minimum VNeID version {target.profile.vneid_min_version}, observed "
-        f"{minimum!r}")
+        f"{minimum!r}"
+    )
     if vneid.is_embedded:  # the mock writes it as its profile does (2.1.0 by default)
         assert minimum == str(target.profile.vneid_min_version), (
             f"expected vneid_app_minimum_version written {target.profile.vneid_min_version}, "
-            f"observed {minimum!r}")
+            f"observed {minimum!r}"
+        )
     assert "ES256" in doc["id_token_signing_alg_values_supported"], (
         f"T-3, T-4: expected id_token_signing_alg_values_supported to list ES256, observed "
-        f"{doc['id_token_signing_alg_values_supported']!r}")
+        f"{doc['id_token_signing_alg_values_supported']!r}"
+    )
 
 
 @pytest.mark.clause("T-3")
-def test_id_token_is_es256_with_kid_and_every_claim(target: Target, vneid: VNeIDHandle,
-                                                    rp: TestRelyingParty, persona: Persona,
-                                                    tokens: tuple[Login, dict[str, Any]]) -> None:
+def test_id_token_is_es256_with_kid_and_every_claim(
+    target: Target,
+    vneid: VNeIDHandle,
+    rp: TestRelyingParty,
+    persona: Persona,
+    tokens: tuple[Login, dict[str, Any]],
+) -> None:
     login, body = tokens
     now = time.time()  # the code was redeemed just before
     token = verify(vneid, body["id_token"])  # also the alg, the key and the signature
     assert token.header.get("kid"), (
-        f"T-3: expected a kid in the ID token's header, observed {token.header.get('kid')!r}")
+        f"T-3: expected a kid in the ID token's header, observed {token.header.get('kid')!r}"
+    )
     claims = token.claims
     missing = [name for name in T3_CLAIMS if name not in claims]
     assert not missing, f"T-3: expected every claim T-3 lists, the ID token lacks {missing}"
     assert claims["iss"] == vneid.issuer, (
-        f"T-3: expected iss {vneid.issuer}, observed {claims['iss']!r}")
+        f"T-3: expected iss {vneid.issuer}, observed {claims['iss']!r}"
+    )
     assert claims["aud"] in (rp.client_id, [rp.client_id]), (
-        f"T-3: expected aud {rp.client_id!r} (the client id), observed {claims['aud']!r}")
+        f"T-3: expected aud {rp.client_id!r} (the client id), observed {claims['aud']!r}"
+    )
     # OpenID Connect Core §2: azp, when present, is the client the token was issued to
     assert claims.get("azp", rp.client_id) == rp.client_id, (
         f"T-3: expected azp, when present, to be the client id {rp.client_id!r}, observed "
-        f"{claims['azp']!r}")
+        f"{claims['azp']!r}"
+    )
     assert claims["nonce"] == login.request.nonce, (
         "T-3: expected the nonce of the authorization request, observed "
-        + ("none" if claims["nonce"] is None else "another"))
+        + ("none" if claims["nonce"] is None else "another")
+    )
     assert claims["acr"] == "urn:vneid:loa:2", (
-        f"T-3: expected acr urn:vneid:loa:2, observed {claims['acr']!r}")
+        f"T-3: expected acr urn:vneid:loa:2, observed {claims['acr']!r}"
+    )
     amr = claims["amr"]  # OpenID Connect Core §2: a JSON array of strings
     assert isinstance(amr, list), f"T-3: amr must be an array of strings, observed {amr!r}"
     assert amr, "T-3: amr names how the citizen logged in"
     assert all(isinstance(method, str) for method in amr), (
-        f"T-3: amr must be an array of strings, observed {amr!r}")
+        f"T-3: amr must be an array of strings, observed {amr!r}"
+    )
     lifetime, most = claims["exp"] - claims["iat"], target.profile.id_token_ttl  # 600 default
     assert 0 < lifetime <= most, (
-        f"T-3: expected an ID token living 1 to {most} s (exp - iat), observed {lifetime} s")
+        f"T-3: expected an ID token living 1 to {most} s (exp - iat), observed {lifetime} s"
+    )
     # and from now, not only from its own iat: an iat in the future made exp - iat look
     # right (a fault-injection audit). Another provider's clock may differ from ours by
     # up to the profile's skew (R-8), never taken as less than 2 s (an iat rounded up, a
@@ -196,33 +249,45 @@ def test_id_token_is_es256_with_kid_and_every_claim(target: Target, vneid: VNeID
     margin = 2 if vneid.is_embedded else max(2, target.profile.clock_skew)
     left = claims["exp"] - now
     assert left <= most + margin, (
-        f"T-3: expected exp at most {most} s from now, observed {left:.0f} s")
+        f"T-3: expected exp at most {most} s from now, observed {left:.0f} s"
+    )
     # a token just issued is valid now: exp not passed, iat neither in the future nor long
     # past (R-8's skew; a mutation audit: an expired token, or an iat minutes ahead with a
     # short life, passed every T-3 check and failed only the login tests, blamed on P-, A-
     # and V- clauses)
     assert left > -margin, (
-        f"T-3: expected a fresh ID token's exp in the future, observed exp {-left:.0f} s ago")
+        f"T-3: expected a fresh ID token's exp in the future, observed exp {-left:.0f} s ago"
+    )
     issued = claims["iat"] - now
     assert -(margin + 30) <= issued <= margin, (
         f"T-3: expected iat the time the token was issued (now, within {margin} s), observed "
-        f"{issued:+.0f} s from now")
+        f"{issued:+.0f} s from now"
+    )
     assert claims["auth_time"] <= claims["iat"], (
         f"T-3: expected auth_time (the login) not after iat, observed auth_time "
-        f"{claims['auth_time']!r}, iat {claims['iat']!r}")
-    for claim, want in (("personal_id", persona.personal_id), ("name", persona.full_name),
-                        ("birthdate", persona.birthdate.isoformat()),
-                        ("gender", persona.gender)):
+        f"{claims['auth_time']!r}, iat {claims['iat']!r}"
+    )
+    for claim, want in (
+        ("personal_id", persona.personal_id),
+        ("name", persona.full_name),
+        ("birthdate", persona.birthdate.isoformat()),
+        ("gender", persona.gender),
+    ):
         assert claims[claim] == want, (
             f"T-3: expected the claim {claim} to be the citizen's {want!r}, observed "
-            f"{claims[claim]!r}")
+            f"{claims[claim]!r}"
+        )
     assert claims["sub"], f"T-3: expected a sub, observed {claims['sub']!r}"
 
 
 @pytest.mark.clause("T-3")
-def test_auth_time_is_when_the_citizen_logged_in(target: Target, vneid: VNeIDHandle,
-                                                 device: DeviceFactory, rp: TestRelyingParty,
-                                                 persona: Persona) -> None:
+def test_auth_time_is_when_the_citizen_logged_in(
+    target: Target,
+    vneid: VNeIDHandle,
+    device: DeviceFactory,
+    rp: TestRelyingParty,
+    persona: Persona,
+) -> None:
     """T-3 ``auth_time``: when the citizen authenticated (OpenID Connect Core §2), not when
     the token was made. A login that reuses the VNeID app's session minutes later keeps the
     first time (a fault-injection audit: auth_time = iat went unnoticed)."""
@@ -233,34 +298,38 @@ def test_auth_time_is_when_the_citizen_logged_in(target: Target, vneid: VNeIDHan
     vneid.set_clock(later)
     login = rp.login()
     authorize_on_phone(phone, rp, persona, login.link)  # the app's session, no new login
-    result = rp.redeem(rp.code_from(phone.last_link_to(f"{RP_SCHEME}://")),
-                       login.code_verifier)
+    result = rp.redeem(rp.code_from(phone.last_link_to(f"{RP_SCHEME}://")), login.code_verifier)
     assert_redeemed(result)
     claims = verify(vneid, result.body["id_token"]).claims
     assert claims["iat"] - claims["auth_time"] >= later - 2, (
         f"T-3: the citizen logged in {later} s before this token; expected auth_time that "
-        f"long before iat, observed iat {claims['iat']}, auth_time {claims['auth_time']}")
+        f"long before iat, observed iat {claims['iat']}, auth_time {claims['auth_time']}"
+    )
 
 
 @pytest.mark.clause("T-3")
-def test_sub_is_stable_per_person_and_client(device: DeviceFactory, rp: TestRelyingParty,
-                                             persona: Persona) -> None:
+def test_sub_is_stable_per_person_and_client(
+    device: DeviceFactory, rp: TestRelyingParty, persona: Persona
+) -> None:
     first, second = sub_of(device, rp, persona), sub_of(device, rp, persona)
     assert first == second, (
         f"T-3: expected the same sub for one person and client in two logins, observed "
-        f"{first!r} then {second!r}")
+        f"{first!r} then {second!r}"
+    )
 
 
 @pytest.mark.clause("T-3")
-def test_sub_differs_between_people(device: DeviceFactory, rp: TestRelyingParty,
-                                    personas: PersonaPool) -> None:
+def test_sub_differs_between_people(
+    device: DeviceFactory, rp: TestRelyingParty, personas: PersonaPool
+) -> None:
     one, another = sub_of(device, rp, personas.new()), sub_of(device, rp, personas.new())
     assert one != another, f"T-3: expected two citizens to get two subs, observed {one!r} twice"
 
 
 @pytest.mark.clause("T-3", "T-4")
-def test_pairwise_sub_differs_between_clients(device: DeviceFactory, rp: TestRelyingParty,
-                                              persona: Persona, vneid: VNeIDHandle) -> None:
+def test_pairwise_sub_differs_between_clients(
+    device: DeviceFactory, rp: TestRelyingParty, persona: Persona, vneid: VNeIDHandle
+) -> None:
     """A provider whose only subject type is pairwise gives each client its own sub for one
     person, so that two relying parties cannot correlate their users by sub."""
     if vneid.discovery().get("subject_types_supported") != ["pairwise"]:
@@ -268,13 +337,14 @@ def test_pairwise_sub_differs_between_clients(device: DeviceFactory, rp: TestRel
     with rp.variant(client_id="harness-rp-2") as other:
         mine, theirs = sub_of(device, rp, persona), sub_of(device, other, persona)
         assert mine != theirs, (
-            f"T-3: expected pairwise subs, one per client, observed {mine!r} for both clients")
+            f"T-3: expected pairwise subs, one per client, observed {mine!r} for both clients"
+        )
 
 
 @pytest.mark.clause("T-5")
-def test_userinfo_returns_the_same_identity(vneid: VNeIDHandle, rp: TestRelyingParty,
-                                            persona: Persona,
-                                            tokens: tuple[Login, dict[str, Any]]) -> None:
+def test_userinfo_returns_the_same_identity(
+    vneid: VNeIDHandle, rp: TestRelyingParty, persona: Persona, tokens: tuple[Login, dict[str, Any]]
+) -> None:
     _, body = tokens
     claims = verify(vneid, body["id_token"]).claims
     info = rp.userinfo(body["access_token"])
@@ -293,15 +363,17 @@ def test_userinfo_refuses_bad_tokens(rp: TestRelyingParty, token: str | None) ->
     refused = "an unknown token" if token is not None else "a request without a token"
     assert result.status == 401, (
         f"T-5: expected {refused} to be refused with HTTP 401 (RFC 6750 §3.1), observed "
-        f"{answered(result)}")
-    allowed = {"invalid_token"} if token is not None else {"invalid_token", "invalid_request",
-                                                           None}
+        f"{answered(result)}"
+    )
+    allowed = {"invalid_token"} if token is not None else {"invalid_token", "invalid_request", None}
     assert result.error in allowed, (
         f"expected the 401's error to be one of {sorted(map(str, allowed))} (T-5, RFC 6750 "
-        f"§3.1), observed {public(result.body)}")
+        f"§3.1), observed {public(result.body)}"
+    )
     # RFC 6750 §3: "the resource server MUST include the HTTP WWW-Authenticate response
     # header field" with the Bearer scheme, with or without a token (an audit: a provider
     # sending none passed every scenario)
     assert "bearer" in challenge_schemes(*result.challenges), (
         f"T-5: expected the 401 to carry a Bearer challenge (RFC 6750 §3), observed "
-        f"WWW-Authenticate: {list(result.challenges)}")
+        f"WWW-Authenticate: {list(result.challenges)}"
+    )

@@ -19,12 +19,10 @@ from harness.protocol import (
     parse_version,
 )
 
-__all__ = ["MALFORMED_CASES", "NEW_ENOUGH_CASES", "TOO_OLD_CASES", "default_id",
-           "version_case"]
+__all__ = ["MALFORMED_CASES", "NEW_ENOUGH_CASES", "TOO_OLD_CASES", "default_id", "version_case"]
 
 
-def _v(*components: int, pre: tuple[str | int, ...] = (),
-       build: tuple[str, ...] = ()) -> Version:
+def _v(*components: int, pre: tuple[str | int, ...] = (), build: tuple[str, ...] = ()) -> Version:
     return Version(tuple(components), pre, build)
 
 
@@ -49,18 +47,20 @@ def _truncated(m: Version) -> Version | None:
     ``1``): lower, since missing components are zero (V-1). ``None`` when only the major is
     nonzero."""
     nonzero = [i for i, c in enumerate(m.components) if c]
-    return Version(m.components[:nonzero[-1]]) if nonzero and nonzero[-1] > 0 else None
+    return Version(m.components[: nonzero[-1]]) if nonzero and nonzero[-1] > 0 else None
 
 
 def _prerelease_of(label: str) -> Callable[[Version], Version | None]:
     """A pre-release of the minimum (``2.1.0-rc.1``), below it (V-2); against a pre-release
     minimum that sorts below ``label.1``, the lowest pre-release ``-0`` instead."""
+
     def case(m: Version) -> Version | None:
         for pre in ((label, 1), (0,)):
             candidate = Version(m.components, pre)
             if candidate < m:
                 return candidate
         return None
+
     return case
 
 
@@ -87,10 +87,8 @@ NEW_ENOUGH_CASES: dict[str, Callable[[Version], Version | None]] = {
     "fourth-component": _fourth_component,
     "minimum-with-build": lambda m: Version(m.components, m.prerelease, ("build", "5")),
     "minimum-with-numeric-build": lambda m: Version(m.components, m.prerelease, ("77",)),
-    "minimum-64-chars": lambda m: Version(m.components, m.prerelease,
-                                          ("b" * (63 - len(str(m))),)),
-    "prerelease-of-next-minor": lambda m: _v(m.release[0], m.release[1] + 1, 0,
-                                             pre=("beta", 1)),
+    "minimum-64-chars": lambda m: Version(m.components, m.prerelease, ("b" * (63 - len(str(m))),)),
+    "prerelease-of-next-minor": lambda m: _v(m.release[0], m.release[1] + 1, 0, pre=("beta", 1)),
 }
 """Versions at or above the minimum; a case that does not exist for a minimum (``None``) is
 the minimum itself."""
@@ -102,16 +100,23 @@ TOO_OLD_CASES: dict[str, Callable[[Version], Version | None]] = {
     "minimum-truncated": _truncated,
     "lower-minor-short": lambda m: _v(m.release[0], m.release[1] - 1) if m.release[1] else None,
     "lower-minor-higher-patch": lambda m: (
-        _v(m.release[0], m.release[1] - 1, max(9, m.release[2] + 1)) if m.release[1] else None),
+        _v(m.release[0], m.release[1] - 1, max(9, m.release[2] + 1)) if m.release[1] else None
+    ),
     "previous-major-9.99": lambda m: (
         _v(m.release[0] - 1, max(9, m.release[1] + 1), max(99, m.release[2] + 1))
-        if m.release[0] else None),
+        if m.release[0]
+        else None
+    ),
     "previous-major-99.99": lambda m: (
         _v(m.release[0] - 1, max(99, m.release[1] + 1), max(99, m.release[2] + 1))
-        if m.release[0] else None),
+        if m.release[0]
+        else None
+    ),
     "just-below-with-build": lambda m: (  # build metadata lifts nothing (V-2)
         Version(below.components, below.prerelease, ("build", "5"))
-        if (below := _just_below(m)) is not None else None),
+        if (below := _just_below(m)) is not None
+        else None
+    ),
 }
 """Versions below the minimum; a case that does not exist for a minimum (``None``: no lower
 patch of ``1.8``, no lower major of ``0.9``…) is :func:`_just_below` instead."""
@@ -137,14 +142,19 @@ def version_case(profile: Profile, app: AppId, kind: str) -> str:
             return text
         raise AssertionError(f"case {kind} of minimum {minimum}: {text!r} is not malformed")
     new_enough = kind in NEW_ENOUGH_CASES
-    version = (NEW_ENOUGH_CASES[kind](minimum) or minimum) if new_enough else (
-        TOO_OLD_CASES[kind](minimum) or _just_below(minimum))
+    version = (
+        (NEW_ENOUGH_CASES[kind](minimum) or minimum)
+        if new_enough
+        else (TOO_OLD_CASES[kind](minimum) or _just_below(minimum))
+    )
     assert version is not None, (
-        f"the {app} minimum {minimum} has no version below it: V-2's too-old cases cannot exist")
+        f"the {app} minimum {minimum} has no version below it: V-2's too-old cases cannot exist"
+    )
     text = str(version)
     parsed = parse_version(text)  # valid (V-1), or the case is wrong
     assert (parsed >= minimum) == new_enough, (
-        f"case {kind} of the {app} minimum {minimum}: {text} is on the wrong side of it")
+        f"case {kind} of the {app} minimum {minimum}: {text} is on the wrong side of it"
+    )
     return text
 
 
@@ -154,6 +164,8 @@ def default_id(app: AppId) -> Callable[[str], str]:
     from the run's profile, so expected-failures globs and report histories keep matching.
     Under another profile the id names the default's version; the failure message names the
     one tested."""
+
     def test_id(kind: str) -> str:
         return version_case(DEFAULT_PROFILE, app, kind)
+
     return test_id

@@ -53,16 +53,19 @@ def test_the_makefile_installs_with_the_constraints() -> None:
 @pytest.mark.parametrize("requirement", REQUIREMENTS, ids=lambda r: r.name)
 def test_every_requirement_is_pinned_inside_its_range(requirement: Requirement) -> None:
     pin = PINS.get(canonicalize_name(requirement.name))
-    assert pin is not None, (f"{requirement.name} ({requirement}) has no pin in constraints.txt: "
-                             "run `make lock`")
+    assert pin is not None, (
+        f"{requirement.name} ({requirement}) has no pin in constraints.txt: run `make lock`"
+    )
     assert requirement.specifier.contains(pin, prereleases=True), (
         f"constraints.txt pins {requirement.name}=={pin}, outside pyproject.toml's "
-        f"{requirement}: run `make lock`")
+        f"{requirement}: run `make lock`"
+    )
 
 
 @pytest.mark.parametrize("requirement", REQUIREMENTS, ids=lambda r: r.name)
 def test_the_environment_holds_the_pinned_version(requirement: Requirement) -> None:
     pin = PINS[canonicalize_name(requirement.name)]
     installed = Version(metadata.version(requirement.name))
-    assert installed == pin, (f"{requirement.name} {installed} is installed, constraints.txt "
-                              f"pins {pin}: run `make setup`")
+    assert installed == pin, (
+        f"{requirement.name} {installed} is installed, constraints.txt pins {pin}: run `make setup`"
+    )

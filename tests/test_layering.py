@@ -19,13 +19,15 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 OURS = ("harness", "mock_providers", "scenarios", "reports", "benchmarks", "tests")
 
-HARNESS_MAY_START_MOCKS = frozenset({
-    "harness/targets.py",  # builds the embedded providers and the provider plan's VssID
-    "harness/serve.py",  # serves them
-    "harness/cli.py",  # `serve`'s options
-    "harness/plugin_reports.py",  # the mocks' default secrets, scrubbed from reports
-    "harness/broken_mocks.py",  # the names of the mocks' checks and faults (--broken-*)
-})
+HARNESS_MAY_START_MOCKS = frozenset(
+    {
+        "harness/targets.py",  # builds the embedded providers and the provider plan's VssID
+        "harness/serve.py",  # serves them
+        "harness/cli.py",  # `serve`'s options
+        "harness/plugin_reports.py",  # the mocks' default secrets, scrubbed from reports
+        "harness/broken_mocks.py",  # the names of the mocks' checks and faults (--broken-*)
+    }
+)
 """The harness's modules that start or configure the mock providers: the glue the layers
 allow (everything else of the harness reaches a provider over HTTP or an ASGI transport)."""
 
@@ -70,48 +72,64 @@ def _top(module: str) -> str:
 
 
 def test_the_protocol_model_imports_nothing_of_the_rest() -> None:
-    wrong = [f"{p.relative_to(ROOT)}:{line} imports {module}"
-             for p in _files("harness/protocol") for line, module, _ in _imports(p)
-             if _top(module) in OURS and not module.startswith("harness.protocol")]
+    wrong = [
+        f"{p.relative_to(ROOT)}:{line} imports {module}"
+        for p in _files("harness/protocol")
+        for line, module, _ in _imports(p)
+        if _top(module) in OURS and not module.startswith("harness.protocol")
+    ]
     assert not wrong, wrong
 
 
 def test_the_mock_providers_share_only_the_protocol_model_with_the_harness() -> None:
-    wrong = [f"{p.relative_to(ROOT)}:{line} imports {module}"
-             for p in _files("mock_providers") for line, module, _ in _imports(p)
-             if _top(module) in OURS and _top(module) != "mock_providers"
-             and not module.startswith("harness.protocol")]
+    wrong = [
+        f"{p.relative_to(ROOT)}:{line} imports {module}"
+        for p in _files("mock_providers")
+        for line, module, _ in _imports(p)
+        if _top(module) in OURS
+        and _top(module) != "mock_providers"
+        and not module.startswith("harness.protocol")
+    ]
     assert not wrong, wrong
 
 
 def test_only_the_glue_of_the_harness_imports_the_mock_providers() -> None:
-    wrong = [f"{p.relative_to(ROOT)}:{line} imports {module}"
-             for p in _files("harness") for line, module, _ in _imports(p)
-             if _top(module) == "mock_providers"
-             and str(p.relative_to(ROOT)) not in HARNESS_MAY_START_MOCKS]
+    wrong = [
+        f"{p.relative_to(ROOT)}:{line} imports {module}"
+        for p in _files("harness")
+        for line, module, _ in _imports(p)
+        if _top(module) == "mock_providers"
+        and str(p.relative_to(ROOT)) not in HARNESS_MAY_START_MOCKS
+    ]
     assert not wrong, wrong
 
 
 @pytest.mark.parametrize("package", ["harness", "mock_providers", "reports", "scenarios"])
 def test_no_private_name_crosses_a_package(package: str) -> None:
-    wrong = [f"{p.relative_to(ROOT)}:{line} imports a private name of {module}"
-             for p in _files(package) for line, module, private in _imports(p)
-             if private and _top(module) in OURS and _top(module) != package]
+    wrong = [
+        f"{p.relative_to(ROOT)}:{line} imports a private name of {module}"
+        for p in _files(package)
+        for line, module, private in _imports(p)
+        if private and _top(module) in OURS and _top(module) != package
+    ]
     assert not wrong, wrong
 
 
-PLUGIN_PARTS = frozenset({
-    "harness.plugin_config",
-    "harness.plugin_fixtures",
-    "harness.plugin_markers",
-    "harness.plugin_remote",
-    "harness.plugin_reports",
-    "harness.plugin_signals",
-})
+PLUGIN_PARTS = frozenset(
+    {
+        "harness.plugin_config",
+        "harness.plugin_fixtures",
+        "harness.plugin_markers",
+        "harness.plugin_remote",
+        "harness.plugin_reports",
+        "harness.plugin_signals",
+    }
+)
 """The pytest plugin's parts, each registered by the plugin (:data:`harness.pytest_plugin.PARTS`);
 one front end with its entry point, ``harness.pytest_plugin``, which pytest loads."""
-_PLUGIN_FILES = frozenset(f"{name.replace('.', '/')}.py"
-                          for name in {*PLUGIN_PARTS, "harness.pytest_plugin"})
+_PLUGIN_FILES = frozenset(
+    f"{name.replace('.', '/')}.py" for name in {*PLUGIN_PARTS, "harness.pytest_plugin"}
+)
 
 FRONT_ENDS = {
     "harness.pytest_plugin": frozenset[str](),  # loaded by pytest (its pytest11 entry point)
@@ -139,19 +157,25 @@ def test_the_plugins_parts_are_the_ones_the_layers_know() -> None:
 
 def test_the_shared_option_checks_import_nothing_of_the_engine() -> None:
     path = ROOT / "harness" / "run_checks.py"
-    wrong = [f"harness/run_checks.py:{line} imports {module}"
-             for line, module, _ in _imports(path)
-             if _top(module) in OURS and module not in RUN_CHECKS_MAY_IMPORT
-             and not module.startswith("harness.protocol.")]
+    wrong = [
+        f"harness/run_checks.py:{line} imports {module}"
+        for line, module, _ in _imports(path)
+        if _top(module) in OURS
+        and module not in RUN_CHECKS_MAY_IMPORT
+        and not module.startswith("harness.protocol.")
+    ]
     assert not wrong, wrong
 
 
 def test_no_module_of_the_engine_or_the_reporters_imports_a_front_end() -> None:
-    wrong = [f"{p.relative_to(ROOT)}:{line} imports {module}"
-             for p in [*_files("harness"), *_files("reports")]
-             for line, module in _modules_named(p)
-             if module in FRONT_ENDS and _module_of(p) != module
-             and str(p.relative_to(ROOT)) not in FRONT_ENDS[module]]
+    wrong = [
+        f"{p.relative_to(ROOT)}:{line} imports {module}"
+        for p in [*_files("harness"), *_files("reports")]
+        for line, module in _modules_named(p)
+        if module in FRONT_ENDS
+        and _module_of(p) != module
+        and str(p.relative_to(ROOT)) not in FRONT_ENDS[module]
+    ]
     assert not wrong, wrong
 
 
@@ -159,14 +183,17 @@ def test_no_import_cycle_among_the_harness_and_the_reporters() -> None:
     """Every import counts, however late (in a function, under ``TYPE_CHECKING``): a cycle
     through a lazy import is still two modules that cannot be understood, or moved, apart."""
     paths = {_module_of(p): p for package in ("harness", "reports") for p in _files(package)}
-    graph = {module: sorted({named for _, named in _modules_named(path)
-                             if named in paths and named != module})
-             for module, path in paths.items()}
+    graph = {
+        module: sorted(
+            {named for _, named in _modules_named(path) if named in paths and named != module}
+        )
+        for module, path in paths.items()
+    }
     done: set[str] = set()
 
     def cycle_from(module: str, path: list[str]) -> list[str] | None:
         if module in path:
-            return [*path[path.index(module):], module]
+            return [*path[path.index(module) :], module]
         if module in done:
             return None
         for imported in graph[module]:

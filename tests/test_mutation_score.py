@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-MUTATED = '''\
+MUTATED = """\
 def x_check__mutmut_orig(value):
     if value < 0:
         raise ValueError("negative")
@@ -30,16 +30,16 @@ def x_check__mutmut_2(value):
     if value <= 0:
         raise ValueError("negative")
     return value
-'''
+"""
 
-ENTRY = '''
+ENTRY = """
 [[mutant]]
 function = "pkg.mod.x_check"
 removed = [{removed}]
 added = [{added}]
 kind = "description"
 reason = "only the message"
-'''
+"""
 
 
 def _score() -> ModuleType:
@@ -54,12 +54,17 @@ def _score() -> ModuleType:
 
 def _checkout(tmp_path: Path) -> Path:
     (tmp_path / "pyproject.toml").write_text(
-        '[tool.mutmut]\nonly_mutate = ["pkg/mod.py"]\n', encoding="utf-8")
+        '[tool.mutmut]\nonly_mutate = ["pkg/mod.py"]\n', encoding="utf-8"
+    )
     mutants = tmp_path / "mutants" / "pkg"
     mutants.mkdir(parents=True)
     (mutants / "mod.py").write_text(MUTATED, encoding="utf-8")
-    (mutants / "mod.py.meta").write_text(json.dumps({"exit_code_by_key": {
-        "pkg.mod.x_check__mutmut_1": 0, "pkg.mod.x_check__mutmut_2": 1}}), encoding="utf-8")
+    (mutants / "mod.py.meta").write_text(
+        json.dumps(
+            {"exit_code_by_key": {"pkg.mod.x_check__mutmut_1": 0, "pkg.mod.x_check__mutmut_2": 1}}
+        ),
+        encoding="utf-8",
+    )
     return tmp_path
 
 
@@ -68,7 +73,8 @@ def _entry(removed: str, added: str) -> str:
 
 
 def test_a_reviewed_survivor_passes_and_a_stale_entry_fails(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     score = _score()
     root = _checkout(tmp_path)
     reviewed = root / "equivalent.toml"
@@ -88,23 +94,30 @@ def test_a_reviewed_survivor_passes_and_a_stale_entry_fails(
 
 
 def test_an_entry_of_a_mutant_that_timed_out_this_time_is_not_stale(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A timeout counts as killed; the entry stays for the run in which it survives again
     (removing it would make that run's survivor a gap: the check would flap)."""
     score = _score()
     root = _checkout(tmp_path)
     meta = root / "mutants" / "pkg" / "mod.py.meta"
-    meta.write_text(json.dumps({"exit_code_by_key": {
-        "pkg.mod.x_check__mutmut_1": 24, "pkg.mod.x_check__mutmut_2": 1}}), encoding="utf-8")
+    meta.write_text(
+        json.dumps(
+            {"exit_code_by_key": {"pkg.mod.x_check__mutmut_1": 24, "pkg.mod.x_check__mutmut_2": 1}}
+        ),
+        encoding="utf-8",
+    )
     reviewed = root / "equivalent.toml"
-    reviewed.write_text(_entry('raise ValueError("negative")', 'raise ValueError("XXnegativeXX")'),
-                        encoding="utf-8")
+    reviewed.write_text(
+        _entry('raise ValueError("negative")', 'raise ValueError("XXnegativeXX")'), encoding="utf-8"
+    )
     assert score.main(["--root", str(root), "--reviewed", str(reviewed)]) == 0
     assert "stale" not in capsys.readouterr().out
 
 
-def test_an_unreviewed_survivor_is_a_gap(tmp_path: Path,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unreviewed_survivor_is_a_gap(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     score = _score()
     root = _checkout(tmp_path)
     reviewed = root / "equivalent.toml"

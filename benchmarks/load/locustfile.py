@@ -66,21 +66,37 @@ def _options(parser: Any) -> None:
     group = parser.add_argument_group("vneid-harness")
     group.add_argument("--vneid-url", default="", help="the VNeID provider's base URL")
     group.add_argument("--personas", default="", help="persona file of existing citizens")
-    group.add_argument("--admin-token", default=os.environ.get(ADMIN_TOKEN_ENV, ""),
-                       help=f"X-Harness-Admin-Token (S-6) [default: ${ADMIN_TOKEN_ENV}]")
-    group.add_argument("--protocol-profile", default="",
-                       help="profile file of the providers' overrides of PROTOCOL.md's "
-                            "defaults: the version mixes start at its minimum versions")
-    group.add_argument("--vssid-versions", default=None,
-                       help=f"VssID versions, comma-separated [default: {VSSID_VERSIONS}, or "
-                            "the profile's minimum and three above it]")
-    group.add_argument("--vneid-versions", default=None,
-                       help=f"VNeID versions, comma-separated [default: {VNEID_VERSIONS}, or "
-                            "the profile's minimum and three above it]")
+    group.add_argument(
+        "--admin-token",
+        default=os.environ.get(ADMIN_TOKEN_ENV, ""),
+        help=f"X-Harness-Admin-Token (S-6) [default: ${ADMIN_TOKEN_ENV}]",
+    )
+    group.add_argument(
+        "--protocol-profile",
+        default="",
+        help="profile file of the providers' overrides of PROTOCOL.md's "
+        "defaults: the version mixes start at its minimum versions",
+    )
+    group.add_argument(
+        "--vssid-versions",
+        default=None,
+        help=f"VssID versions, comma-separated [default: {VSSID_VERSIONS}, or "
+        "the profile's minimum and three above it]",
+    )
+    group.add_argument(
+        "--vneid-versions",
+        default=None,
+        help=f"VNeID versions, comma-separated [default: {VNEID_VERSIONS}, or "
+        "the profile's minimum and three above it]",
+    )
     group.add_argument("--android-share", type=float, default=0.5)
-    group.add_argument("--logins", type=int, default=0,
-                       help="end the run after this many logins (finished or refused) in "
-                            "each Locust process, -t still the limit [default: 0, no limit]")
+    group.add_argument(
+        "--logins",
+        type=int,
+        default=0,
+        help="end the run after this many logins (finished or refused) in "
+        "each Locust process, -t still the limit [default: 0, no limit]",
+    )
 
 
 events.init_command_line_parser.add_listener(_options)  # type: ignore[no-untyped-call]
@@ -122,8 +138,11 @@ class Phone(FastHttpUser):
         self.vneid_url = (getattr(options, "vneid_url", "") or self._issuer()).rstrip("/")
         if self.broken:
             return
-        self.control_headers = ({"X-Harness-Admin-Token": options.admin_token}
-                                if getattr(options, "admin_token", "") else {})
+        self.control_headers = (
+            {"X-Harness-Admin-Token": options.admin_token}
+            if getattr(options, "admin_token", "")
+            else {}
+        )
         self.rng = random.Random()
         try:
             self.vssid_versions, self.vneid_versions = version_mixes(options)
@@ -136,8 +155,12 @@ class Phone(FastHttpUser):
             self.persona = persona
 
     def _issuer(self) -> str:
-        with self.client.get("/_harness/config", name="SETUP read VssID config",
-                             headers=self._admin(), catch_response=True) as response:
+        with self.client.get(
+            "/_harness/config",
+            name="SETUP read VssID config",
+            headers=self._admin(),
+            catch_response=True,
+        ) as response:
             issuer: Any = None
             if response.status_code != 200:
                 reason = _refusal(response, explain=True)
@@ -146,19 +169,28 @@ class Phone(FastHttpUser):
                     issuer = response.json().get("issuer")
                 except Exception:
                     issuer = None
-                reason = "" if isinstance(issuer, str) and issuer else (
-                    "HTTP 200 without the §11 JSON {issuer: …}")
+                reason = (
+                    ""
+                    if isinstance(issuer, str) and issuer
+                    else ("HTTP 200 without the §11 JSON {issuer: …}")
+                )
             if reason:
                 response.failure(reason)
         if reason:
             given = bool(self._admin())
-            hint = ("the admin token was refused: give the one the providers were served "
-                    "with (--admin-token)" if response.status_code == 403 and given else
-                    "the test-control API needs the admin token the providers were served "
-                    "with: give it with --admin-token" if response.status_code == 403 else
-                    "is -H VssID's base URL? Or pass --vneid-url")
-            self._give_up(f"cannot read VssID's configuration at "
-                          f"{redact_url(self.host or '')} ({reason}): {hint}")
+            hint = (
+                "the admin token was refused: give the one the providers were served "
+                "with (--admin-token)"
+                if response.status_code == 403 and given
+                else "the test-control API needs the admin token the providers were served "
+                "with: give it with --admin-token"
+                if response.status_code == 403
+                else "is -H VssID's base URL? Or pass --vneid-url"
+            )
+            self._give_up(
+                f"cannot read VssID's configuration at "
+                f"{redact_url(self.host or '')} ({reason}): {hint}"
+            )
             return ""
         return str(issuer)
 
@@ -194,12 +226,16 @@ class Phone(FastHttpUser):
         worker = max(getattr(self.environment.runner, "worker_index", 0), 0)
         persona = PersonaFactory(f"locust/{worker}/{next(_user_numbers)}").new()
         for url, body, what in (
-                (f"{self.vneid_url}/_harness/personas", persona.to_vneid_json(),
-                 "SETUP add VNeID persona"),
-                ("/_harness/accounts", persona.to_vssid_account_json(),
-                 "SETUP add VssID account")):
-            with self.client.post(url, json=body, name=what, headers=self.control_headers,
-                                  catch_response=True) as response:
+            (
+                f"{self.vneid_url}/_harness/personas",
+                persona.to_vneid_json(),
+                "SETUP add VNeID persona",
+            ),
+            ("/_harness/accounts", persona.to_vssid_account_json(), "SETUP add VssID account"),
+        ):
+            with self.client.post(
+                url, json=body, name=what, headers=self.control_headers, catch_response=True
+            ) as response:
                 failed = not response.status_code or response.status_code >= 400
                 reason = _refusal(response, explain=True) if failed else ""
                 if failed:
@@ -212,8 +248,10 @@ class Phone(FastHttpUser):
     def _same_person(self, body: dict[str, Any]) -> str:
         """A-6: ``complete`` and ``me`` name the citizen who logged in (empty), or why not."""
         account = self.persona.vssid_account
-        expected = {"personal_id": self.persona.personal_id,
-                    "bhxh_code": account.bhxh_code if account is not None else None}
+        expected = {
+            "personal_id": self.persona.personal_id,
+            "bhxh_code": account.bhxh_code if account is not None else None,
+        }
         for field, value in expected.items():
             if field in body and value is not None and body[field] != value:
                 return f"another person's {field} (A-6)"
@@ -221,12 +259,12 @@ class Phone(FastHttpUser):
             return "no bhxh_code (A-6)"
         return ""
 
-    def _step(self, name: str, method: str, url: str, *,
-              check: Any = None, **kwargs: Any) -> dict[str, Any]:
+    def _step(
+        self, name: str, method: str, url: str, *, check: Any = None, **kwargs: Any
+    ) -> dict[str, Any]:
         """One step, counted as a failure of its own row when it gets no answer (status 0),
         a refusal, an answer that is not a JSON object, or one ``check`` finds wrong."""
-        with self.client.request(method, url, name=name, catch_response=True,
-                                 **kwargs) as response:
+        with self.client.request(method, url, name=name, catch_response=True, **kwargs) as response:
             reason = ""
             if not response.status_code or response.status_code >= 400:
                 reason = _refusal(response)
@@ -253,29 +291,51 @@ class Phone(FastHttpUser):
             gevent.sleep(0.25)
             return
         platform = "android" if self.rng.random() < self.android_share else "ios"
-        vssid = {"X-VssID-App-Version": self.rng.choice(self.vssid_versions),
-                 "X-Device-Platform": platform}
-        vneid = {"X-VNeID-App-Version": self.rng.choice(self.vneid_versions),
-                 "X-Device-Platform": platform}
+        vssid = {
+            "X-VssID-App-Version": self.rng.choice(self.vssid_versions),
+            "X-Device-Platform": platform,
+        }
+        vneid = {
+            "X-VNeID-App-Version": self.rng.choice(self.vneid_versions),
+            "X-Device-Platform": platform,
+        }
         started = time.perf_counter()
         try:
-            start = self._step("1 VssID start", "POST", "/api/v1/auth/vneid/start",
-                               headers=vssid, json={})
-            session = self._step("2 VNeID session", "POST",
-                                 f"{self.vneid_url}/api/app/v1/sessions", headers=vneid,
-                                 json={"personal_id": self.persona.personal_id,
-                                       "passcode": self.persona.passcode})
+            start = self._step(
+                "1 VssID start", "POST", "/api/v1/auth/vneid/start", headers=vssid, json={}
+            )
+            session = self._step(
+                "2 VNeID session",
+                "POST",
+                f"{self.vneid_url}/api/app/v1/sessions",
+                headers=vneid,
+                json={"personal_id": self.persona.personal_id, "passcode": self.persona.passcode},
+            )
             redirect = self._step(
-                "3 VNeID authorize", "POST", f"{self.vneid_url}/api/app/v1/authorizations",
+                "3 VNeID authorize",
+                "POST",
+                f"{self.vneid_url}/api/app/v1/authorizations",
                 headers={**vneid, "Authorization": f"Bearer {session['session_token']}"},
-                json={"link": start["authorize_url"], "decision": "approve"})
-            done = self._step("4 VssID complete", "POST", "/api/v1/auth/vneid/complete",
-                              headers=vssid, json={"transaction_id": start["transaction_id"],
-                                                   "callback_url": redirect["redirect_to"]},
-                              check=self._same_person)
-            self._step("5 VssID me", "GET", "/api/v1/me",
-                       headers={**vssid, "Authorization": f"Bearer {done['session_token']}"},
-                       check=self._same_person)
+                json={"link": start["authorize_url"], "decision": "approve"},
+            )
+            done = self._step(
+                "4 VssID complete",
+                "POST",
+                "/api/v1/auth/vneid/complete",
+                headers=vssid,
+                json={
+                    "transaction_id": start["transaction_id"],
+                    "callback_url": redirect["redirect_to"],
+                },
+                check=self._same_person,
+            )
+            self._step(
+                "5 VssID me",
+                "GET",
+                "/api/v1/me",
+                headers={**vssid, "Authorization": f"Bearer {done['session_token']}"},
+                check=self._same_person,
+            )
         except LoginRefused as exc:
             self._whole(started, exc)
         except Exception as exc:  # a broken answer (no JSON, a missing field): a failure too
@@ -290,9 +350,14 @@ class Phone(FastHttpUser):
         that got no answer the phone waits before the next (0.1 s, doubling to 2 s) instead of
         flooding the statistics with connection errors; an answer resets the wait."""
         self.environment.events.request.fire(
-            request_type="LOGIN", name="full login" if error is None else "refused login",
-            context={}, response_time=(time.perf_counter() - started) * 1000,
-            response_length=0, response=None, exception=error)
+            request_type="LOGIN",
+            name="full login" if error is None else "refused login",
+            context={},
+            response_time=(time.perf_counter() - started) * 1000,
+            response_length=0,
+            response=None,
+            exception=error,
+        )
         if error is not None and str(error).startswith("no answer"):
             self.backoff = min(2.0, self.backoff * 2 if self.backoff else 0.1)
             gevent.sleep(self.backoff)
@@ -313,11 +378,13 @@ def _on_init(environment: Environment, **_: Any) -> None:
     _run["environment"] = environment
     runner = environment.runner
     if isinstance(runner, MasterRunner):
+
         def stop(environment: Environment, msg: Any, **_: Any) -> None:
             if environment.process_exit_code != 2:
                 said = msg.data.get("reason") if isinstance(msg.data, dict) else msg.data
-                print(f"vneid-harness load: error (from a worker): {said}; the run stops",
-                      flush=True)
+                print(
+                    f"vneid-harness load: error (from a worker): {said}; the run stops", flush=True
+                )
                 _stop(environment)
 
         runner.register_message(_STOP_MESSAGE, stop)
@@ -337,17 +404,19 @@ def _on_init(environment: Environment, **_: Any) -> None:
             Which workers run users is known once the master has seen them all spawned."""
             if not spawned or not finished:
                 return
-            connected = (*master.clients.ready, *master.clients.spawning,
-                         *master.clients.running)
+            connected = (*master.clients.ready, *master.clients.spawning, *master.clients.running)
             if master.state == STATE_STOPPED and connected:
                 return  # stopped from the web UI with its workers idle, or by -t: not ours
             working = {str(node.id) for node in connected if node.user_count > 0}
             if working <= finished and working <= reported and not quitting:
                 quitting.append(True)
                 if not working:
-                    print("vneid-harness load: no worker is left to send its last statistics "
-                          "(a worker that made its --logins stopped or died before its next "
-                          "report): the run ends with what reached the master", flush=True)
+                    print(
+                        "vneid-harness load: no worker is left to send its last statistics "
+                        "(a worker that made its --logins stopped or died before its next "
+                        "report): the run ends with what reached the master",
+                        flush=True,
+                    )
                 gevent.spawn(master.quit)
 
         def watch(master: MasterRunner) -> None:
@@ -368,8 +437,11 @@ def _on_init(environment: Environment, **_: Any) -> None:
         def done(environment: Environment, msg: Any, **_: Any) -> None:
             finished.add(str(msg.node_id))
             reported.discard(str(msg.node_id))  # its last logins come in its next report
-            print(f"vneid-harness load: worker {msg.node_id} made its --logins; the run ends "
-                  "once every worker has, at their next statistics reports", flush=True)
+            print(
+                f"vneid-harness load: worker {msg.node_id} made its --logins; the run ends "
+                "once every worker has, at their next statistics reports",
+                flush=True,
+            )
             if isinstance(environment.runner, MasterRunner):
                 end_when_all_done(environment.runner)
                 if not watching:
@@ -456,10 +528,16 @@ def _count_login(environment: Environment) -> None:
     if limit and _logins[0] == limit and environment.runner is not None:
         runner = environment.runner
         if isinstance(runner, WorkerRunner):
-            print(f"vneid-harness load: this worker made its {limit} logins; the master ends "
-                  "the run at its next statistics report", flush=True)
-        gevent.spawn(runner.quit if not isinstance(runner, WorkerRunner) else
-                     lambda: runner.send_message(_DONE_MESSAGE, {}))
+            print(
+                f"vneid-harness load: this worker made its {limit} logins; the master ends "
+                "the run at its next statistics report",
+                flush=True,
+            )
+        gevent.spawn(
+            runner.quit
+            if not isinstance(runner, WorkerRunner)
+            else lambda: runner.send_message(_DONE_MESSAGE, {})
+        )
 
 
 _DONE_MESSAGE = "vneid_harness_done"
@@ -490,8 +568,12 @@ def _profile(path: str) -> Profile:
 def _above(minimum: Version) -> list[str]:
     """The minimum and three versions above it: a patch, a minor and a major later."""
     major, minor, patch, _ = minimum.release
-    return [str(minimum), f"{major}.{minor}.{patch + 2}", f"{major}.{minor + 1}.0",
-            f"{major + 1}.0.0"]
+    return [
+        str(minimum),
+        f"{major}.{minor}.{patch + 2}",
+        f"{major}.{minor + 1}.0",
+        f"{major + 1}.0.0",
+    ]
 
 
 def version_mixes(options: Any) -> tuple[list[str], list[str]]:
@@ -500,8 +582,10 @@ def version_mixes(options: Any) -> tuple[list[str], list[str]]:
     profile_file = getattr(options, "protocol_profile", "") or ""
     profile = _profile(profile_file) if profile_file else None
     mixes = []
-    for name, app, default in (("vssid_versions", "vssid", VSSID_VERSIONS),
-                               ("vneid_versions", "vneid", VNEID_VERSIONS)):
+    for name, app, default in (
+        ("vssid_versions", "vssid", VSSID_VERSIONS),
+        ("vneid_versions", "vneid", VNEID_VERSIONS),
+    ):
         given = getattr(options, name, None)
         if given is not None:  # given, maybe empty (which options_problem refuses)
             mixes.append([v.strip() for v in str(given).split(",") if v.strip()])
@@ -554,8 +638,9 @@ NO_CONTROL_API = frozenset({401, 403, 404, 405, 501})
 health check."""
 
 
-def targets_problem(options: Any, host: str, *,
-                    master: bool = False) -> tuple[str | None, list[str]]:
+def targets_problem(
+    options: Any, host: str, *, master: bool = False
+) -> tuple[str | None, list[str]]:
     """What ``vneid-harness run`` checks before its tests, checked before any user starts:
     each target answers its health check and is the party it is given as (not swapped), the
     VssID trusts the VNeID given (else every login fails with issuer_mismatch), and, as
@@ -574,8 +659,10 @@ def targets_problem(options: Any, host: str, *,
     token = getattr(options, "admin_token", "") or None
     profile = getattr(options, "protocol_profile", "") or ""
     reads = TargetReads(token, verify=False)
-    checked: dict[str, str | None] = {"VNeID": getattr(options, "vneid_url", "") or None,
-                                      "VssID": host or None}
+    checked: dict[str, str | None] = {
+        "VNeID": getattr(options, "vneid_url", "") or None,
+        "VssID": host or None,
+    }
     warnings: list[str] = []
     for name, url in checked.items():
         if url is None:
@@ -590,17 +677,25 @@ def targets_problem(options: Any, host: str, *,
             status = None
         shown = redact_url(url)
         if master and status is None:
-            warnings.append(f"the {name} target at {shown} does not answer this master (the "
-                            "run goes on: the master runs no user, and its workers may reach "
-                            "it)")
+            warnings.append(
+                f"the {name} target at {shown} does not answer this master (the "
+                "run goes on: the master runs no user, and its workers may reach "
+                "it)"
+            )
             checked[name] = None
         elif getattr(options, "personas", "") and status in NO_CONTROL_API:
-            warnings.append(f"the {name} target at {shown} answered {status} to GET "
-                            "/_harness/health: no test-control API to check it with (the run "
-                            "goes on: with --personas it needs none)")
+            warnings.append(
+                f"the {name} target at {shown} answered {status} to GET "
+                "/_harness/health: no test-control API to check it with (the run "
+                "goes on: with --personas it needs none)"
+            )
             checked[name] = None
-    run = PreflightTargets(vneid_url=checked["VNeID"], vssid_url=checked["VssID"],
-                           admin_token=token, profile=Path(profile) if profile else None)
+    run = PreflightTargets(
+        vneid_url=checked["VNeID"],
+        vssid_url=checked["VssID"],
+        admin_token=token,
+        profile=Path(profile) if profile else None,
+    )
     try:
         problem = preflight(run, reads=reads)
         warnings += [] if problem is not None else target_warnings(run, reads=reads)
@@ -614,9 +709,13 @@ def _citizens_of(path: str) -> list[Persona]:
     """The citizens of a ``--personas`` file; :class:`HarnessError` when it has none or
     cannot be read (a worker's copy too)."""
     if not Path(path).is_file():
-        raise HarnessError(f"{path!r} is a folder, not a persona file" if Path(path).is_dir()
-                           else f"{path!r} is not a regular file (a device or a named pipe)"
-                           if Path(path).exists() else f"{path!r}: no such file")
+        raise HarnessError(
+            f"{path!r} is a folder, not a persona file"
+            if Path(path).is_dir()
+            else f"{path!r} is not a regular file (a device or a named pipe)"
+            if Path(path).exists()
+            else f"{path!r}: no such file"
+        )
     citizens = load_personas(Path(path))
     if not citizens:
         raise HarnessError(f"{path!r} holds no citizen; give at least one")
@@ -638,8 +737,8 @@ def _announce(environment: Environment, **_: Any) -> None:
     warnings: list[str] = []
     if problem is None:
         problem, warnings = targets_problem(
-            options, environment.host or "",
-            master=isinstance(environment.runner, MasterRunner))
+            options, environment.host or "", master=isinstance(environment.runner, MasterRunner)
+        )
     if problem is not None:
         _refused.append(problem)
         print(f"vneid-harness load: error: {problem}", flush=True)
@@ -651,8 +750,10 @@ def _announce(environment: Environment, **_: Any) -> None:
         return
     for warning in warnings:
         print(f"vneid-harness load: warning: {warning}", flush=True)
-    print(f"vneid-harness load: VssID {redact_url(environment.host or '')}, VNeID "
-          f"{redact_url(getattr(options, 'vneid_url', '') or '') or '(from VssID config)'}")
+    print(
+        f"vneid-harness load: VssID {redact_url(environment.host or '')}, VNeID "
+        f"{redact_url(getattr(options, 'vneid_url', '') or '') or '(from VssID config)'}"
+    )
 
 
 events.test_start.add_listener(_announce)  # type: ignore[no-untyped-call]
@@ -673,17 +774,22 @@ def _final_csv(**_: Any) -> None:
     from locust.stats import PERCENTILES_TO_REPORT, StatsCSV
 
     tables = StatsCSV(environment, PERCENTILES_TO_REPORT)
-    for suffix, write in (("_stats.csv", tables.requests_csv),
-                          ("_failures.csv", tables.failures_csv),
-                          ("_exceptions.csv", tables.exceptions_csv)):
+    for suffix, write in (
+        ("_stats.csv", tables.requests_csv),
+        ("_failures.csv", tables.failures_csv),
+        ("_exceptions.csv", tables.exceptions_csv),
+    ):
         path = f"{prefix}{suffix}"
         try:
             with open(f"{path}.partial", "w", newline="", encoding="utf-8") as handle:
                 write(csv.writer(handle))
             os.replace(f"{path}.partial", path)
         except OSError as exc:
-            print(f"vneid-harness load: warning: could not write the final {path} "
-                  f"({exc.strerror or exc}); it holds Locust's last periodic write", flush=True)
+            print(
+                f"vneid-harness load: warning: could not write the final {path} "
+                f"({exc.strerror or exc}); it holds Locust's last periodic write",
+                flush=True,
+            )
 
 
 events.quit.add_listener(_final_csv)  # type: ignore[no-untyped-call]
@@ -694,11 +800,17 @@ def _nothing_measured(environment: Environment, **_: Any) -> None:
     too short for a login): say so and exit 2, not 0, which CI would read as a pass."""
     if isinstance(environment.runner, WorkerRunner) or environment.process_exit_code:
         return
-    logins = sum(entry.num_requests for key, entry in environment.stats.entries.items()
-                 if key in (("full login", "LOGIN"), ("refused login", "LOGIN")))
+    logins = sum(
+        entry.num_requests
+        for key, entry in environment.stats.entries.items()
+        if key in (("full login", "LOGIN"), ("refused login", "LOGIN"))
+    )
     if logins == 0:
-        print("vneid-harness load: error: no login finished or was refused in this run: is "
-              "the VssID at -H answering, and is -t long enough for a login?", flush=True)
+        print(
+            "vneid-harness load: error: no login finished or was refused in this run: is "
+            "the VssID at -H answering, and is -t long enough for a login?",
+            flush=True,
+        )
         environment.process_exit_code = 2
 
 

@@ -8,7 +8,16 @@ from harness.apps.vssid import VssIDApp
 
 __all__ = [
     # apps
-    "App", "HijackerApp", "Reply", "VNeIDApp", "VssIDApp",
+    "App",
+    "HijackerApp",
+    "Reply",
+    "VNeIDApp",
+    "VssIDApp",
     # screens
-    "HIJACKER_SCREEN", "RECEIVER_SCREEN", "Element", "Screen", "error_screen", "update_screen",
+    "HIJACKER_SCREEN",
+    "RECEIVER_SCREEN",
+    "Element",
+    "Screen",
+    "error_screen",
+    "update_screen",
 ]

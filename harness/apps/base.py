@@ -68,7 +68,6 @@ class Reply:
         return "server_error" if self.status >= 500 or self.status == 0 else "invalid_request"
 
 
-
 _STORE_SCHEMES = ("https://", "http://", "itms-apps://", "market://")
 
 
@@ -131,8 +130,9 @@ class App:
     @property
     def phone(self) -> Phone:
         if self._phone is None:
-            raise HarnessError(f"{self.app_id} is not installed on a phone; "
-                               "call phone.install(app) first")
+            raise HarnessError(
+                f"{self.app_id} is not installed on a phone; call phone.install(app) first"
+            )
         return self._phone
 
     def attach(self, phone: Phone) -> None:
@@ -140,8 +140,10 @@ class App:
         from harness.device import STORE_OF_PLATFORM
 
         if self._phone is not None and self._phone is not phone:
-            raise HarnessError(f"{self.app_id} is already installed on another phone; "
-                               "create one app object per phone")
+            raise HarnessError(
+                f"{self.app_id} is already installed on another phone; "
+                "create one app object per phone"
+            )
         self._phone = phone
         if self.store is None:
             self.store = STORE_OF_PLATFORM[phone.platform]
@@ -183,8 +185,9 @@ class App:
         # login screen again, say) starts with empty fields, so nothing hidden is submitted.
         self._inputs = {k: v for k, v in self._inputs.items() if _shows_value(screen, k)}
         self._screen = screen
-        self.phone.trace.record(ScreenShown(app=self.app_id, screen_id=screen.id,
-                                            texts=screen.texts))
+        self.phone.trace.record(
+            ScreenShown(app=self.app_id, screen_id=screen.id, texts=screen.texts)
+        )
         return screen
 
     def error_screen_for(self, reply: Reply) -> Screen:
@@ -195,7 +198,9 @@ class App:
         clause = reply.body.get("clause")
         description = reply.body.get("error_description", reply.unreadable)
         return error_screen(
-            self.app_id, reply.error, clause=clause if isinstance(clause, str) else None,
+            self.app_id,
+            reply.error,
+            clause=clause if isinstance(clause, str) else None,
             status=reply.status or None,
             description=description if isinstance(description, str) else None,
             catalog_clause=False,
@@ -214,8 +219,11 @@ class App:
         ``None`` for any other answer."""
         if reply.ok or (reply.status != 426 and reply.error != "app_update_required"):
             return None
-        prefer = (self.profile.store_origin(cast(AppId, self.app_id), self.phone.platform)
-                  if self.app_id in ("vssid", "vneid") else None)
+        prefer = (
+            self.profile.store_origin(cast(AppId, self.app_id), self.phone.platform)
+            if self.app_id in ("vssid", "vneid")
+            else None
+        )
         return update_screen(self.app_id, store_link_in(reply.body, prefer))
 
     def version_at_least(self, minimum: Version) -> bool:
@@ -260,9 +268,16 @@ class App:
         self.phone.open_store(self.app_id, url if isinstance(url, str) else None)
 
     # -- HTTP ----------------------------------------------------------------------------
-    def request(self, client: httpx.Client, method: str, path: str, *,
-                headers: Mapping[str, str], json: Any = None,
-                bearer: str | None = None) -> Reply:
+    def request(
+        self,
+        client: httpx.Client,
+        method: str,
+        path: str,
+        *,
+        headers: Mapping[str, str],
+        json: Any = None,
+        bearer: str | None = None,
+    ) -> Reply:
         """One API call; transport failures become ``provider_unavailable`` replies."""
         hdrs = dict(headers)
         if bearer is not None:
@@ -271,19 +286,35 @@ class App:
             response = client.request(method, path, headers=hdrs, json=json)
         except httpx.TransportError as exc:  # h11 may quote a header sent: "Bearer …" (S-5)
             said = redact_secret_shapes(f"{type(exc).__name__}: {exc}")
-            return Reply(0, {"error": "provider_unavailable", "error_description": said,
-                             "clause": ERRORS["provider_unavailable"].clause})
+            return Reply(
+                0,
+                {
+                    "error": "provider_unavailable",
+                    "error_description": said,
+                    "clause": ERRORS["provider_unavailable"].clause,
+                },
+            )
         status = response.status_code
         try:
             body = response.json()
         except (ValueError, RecursionError) as exc:
-            what = "JSON nested too deep" if isinstance(exc, RecursionError) else (
-                "a body that is not JSON")
-            return Reply(status, {}, f"{method} {path} answered {status} with {what} "
-                                     f"({len(response.content)} bytes)")
+            what = (
+                "JSON nested too deep"
+                if isinstance(exc, RecursionError)
+                else ("a body that is not JSON")
+            )
+            return Reply(
+                status,
+                {},
+                f"{method} {path} answered {status} with {what} ({len(response.content)} bytes)",
+            )
         if not isinstance(body, dict):
-            return Reply(status, {}, f"{method} {path} answered {status} with JSON that is not "
-                                     f"an object (a {type(body).__name__})")
+            return Reply(
+                status,
+                {},
+                f"{method} {path} answered {status} with JSON that is not "
+                f"an object (a {type(body).__name__})",
+            )
         return Reply(status, body)
 
     @staticmethod
@@ -291,13 +322,24 @@ class App:
         """A ``server_error`` reply naming the first key absent from a 2xx body (or saying
         that the body is no JSON object), or ``None``."""
         if reply.unreadable is not None:
-            return Reply(502, {"error": "server_error", "error_description": reply.unreadable,
-                               "clause": ERRORS["server_error"].clause})
+            return Reply(
+                502,
+                {
+                    "error": "server_error",
+                    "error_description": reply.unreadable,
+                    "clause": ERRORS["server_error"].clause,
+                },
+            )
         for key in keys:
             if not isinstance(reply.body.get(key), str | int) or reply.body.get(key) == "":
-                return Reply(502, {"error": "server_error",
-                                   "error_description": f"the answer lacks {key!r}",
-                                   "clause": ERRORS["server_error"].clause})
+                return Reply(
+                    502,
+                    {
+                        "error": "server_error",
+                        "error_description": f"the answer lacks {key!r}",
+                        "clause": ERRORS["server_error"].clause,
+                    },
+                )
         return None
 
 
@@ -305,8 +347,10 @@ def check_typed_text(element_id: str, text: object) -> None:
     """What a user types is text: anything else is a mistake of the scenario, refused the
     same way by every driver."""
     if not isinstance(text, str):
-        raise HarnessError(f"type({element_id!r}, ...) takes the text to type (a str), got "
-                           f"{type(text).__name__}; to empty the field, type \"\"")
+        raise HarnessError(
+            f"type({element_id!r}, ...) takes the text to type (a str), got "
+            f'{type(text).__name__}; to empty the field, type ""'
+        )
     control = next((ch for ch in text if ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0), None)
     if control is not None:
         raise HarnessError(
@@ -314,7 +358,8 @@ def check_typed_text(element_id: str, text: object) -> None:
             f"{control!r}, which the drivers cannot type alike (a browser's field drops a line "
             "break, Appium sends it as Enter and submits the form): type printable text, and "
             "tap the submit button to submit; to send a control character to a provider, call "
-            "its API (ProviderHandle.client())")
+            "its API (ProviderHandle.client())"
+        )
 
 
 def _shows_value(screen: Screen, element_id: str) -> bool:

@@ -32,12 +32,20 @@ class HijackerApp(App):
     screen is ``screen_id`` headed ``title`` (another app that only receives links, such as
     the harness relying party's, names itself)."""
 
-    def __init__(self, scheme: str = "vssid", version: str = "1.0.0", *,
-                 app_id: str = "hijacker", verified_links: Iterable[str] = (),
-                 store: StoreName | None = None, screen_id: str = HIJACKER_SCREEN,
-                 title: str = "Hijacker") -> None:
-        super().__init__(app_id, version, claims_schemes={scheme},
-                         verified_links=verified_links, store=store)
+    def __init__(
+        self,
+        scheme: str = "vssid",
+        version: str = "1.0.0",
+        *,
+        app_id: str = "hijacker",
+        verified_links: Iterable[str] = (),
+        store: StoreName | None = None,
+        screen_id: str = HIJACKER_SCREEN,
+        title: str = "Hijacker",
+    ) -> None:
+        super().__init__(
+            app_id, version, claims_schemes={scheme}, verified_links=verified_links, store=store
+        )
         self.received: list[str] = []
         self._screen_id = screen_id
         self._title = title
@@ -53,7 +61,10 @@ class HijackerApp(App):
         # The stolen link is shown with its secrets redacted: screenshots reach reports (S-5);
         # the link itself is in ``received`` for the scenario to use.
         texts = (self._title,) if url is None else (self._title, redact_url(url))
-        return Screen(app=self.app_id, id=self._screen_id, texts=texts,
-                      elements=(Element(f"{self._screen_id}-received", "text",
-                                        str(len(self.received))),),
-                      data={"received": tuple(self.received), "last": url})
+        return Screen(
+            app=self.app_id,
+            id=self._screen_id,
+            texts=texts,
+            elements=(Element(f"{self._screen_id}-received", "text", str(len(self.received))),),
+            data={"received": tuple(self.received), "last": url},
+        )

@@ -112,11 +112,17 @@ class Screen:
             # invalid_request) reads so, not as Python's "(clause None)"
             clause = self.data.get("clause")
             cited = f"clause {clause}" if clause else "no clause"
-            return (f"{text}: error {self.error} ({cited}): "
-                    f"{self.data.get('error_description') or ''}")
+            return (
+                f"{text}: error {self.error} ({cited}): {self.data.get('error_description') or ''}"
+            )
         # a hijacking app's screen holds the callbacks it caught, codes in them (S-5)
-        shown = redact_json({k: list(v) if isinstance(v, tuple) else v
-                             for k, v in self.data.items() if k not in CITIZEN_FIELDS})
+        shown = redact_json(
+            {
+                k: list(v) if isinstance(v, tuple) else v
+                for k, v in self.data.items()
+                if k not in CITIZEN_FIELDS
+            }
+        )
         if shown:
             text += f" {shown}"
         if len(shown) < len(self.data):
@@ -136,9 +142,11 @@ class Screen:
                 return e
         from harness.errors import NoSuchElement
 
-        raise NoSuchElement(f"screen {self.id!r} of {self.app!r} has no element "
-                            f"{element_id!r}; present: {', '.join(self.element_ids) or '(none)'}"
-                            f"{self._error_shown()}")
+        raise NoSuchElement(
+            f"screen {self.id!r} of {self.app!r} has no element "
+            f"{element_id!r}; present: {', '.join(self.element_ids) or '(none)'}"
+            f"{self._error_shown()}"
+        )
 
     def _error_shown(self) -> str:
         """For a message saying that an element is missing: on an error screen, the error it
@@ -155,11 +163,14 @@ class Screen:
         if not self.has(element_id):
             raise HarnessError(
                 f"{self.app}: screen {self.id!r} has no element {element_id!r}; "
-                f"present: {', '.join(self.element_ids) or '(none)'}{self._error_shown()}")
+                f"present: {', '.join(self.element_ids) or '(none)'}{self._error_shown()}"
+            )
         element = self.element(element_id)
         if element.kind not in kinds:
-            raise HarnessError(f"{self.app}: {element_id!r} on {self.id!r} is a "
-                               f"{element.kind}, not a {' or '.join(kinds)}")
+            raise HarnessError(
+                f"{self.app}: {element_id!r} on {self.id!r} is a "
+                f"{element.kind}, not a {' or '.join(kinds)}"
+            )
         if not element.enabled:
             raise HarnessError(f"{self.app}: {element_id!r} on {self.id!r} is disabled")
         return element
@@ -175,21 +186,38 @@ class Screen:
 
     def contains_text(self, needle: str) -> bool:
         """Whether ``needle`` is part of one of the screen's texts or element labels."""
-        return any(needle in t for t in self.texts) or any(
-            needle in e.label for e in self.elements)
+        return any(needle in t for t in self.texts) or any(needle in e.label for e in self.elements)
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "app": self.app, "id": self.id, "texts": list(self.texts), "error": self.error,
-            "elements": [{"id": e.id, "kind": e.kind, "label": e.label, "value": e.value,
-                          "enabled": e.enabled} for e in self.elements],
+            "app": self.app,
+            "id": self.id,
+            "texts": list(self.texts),
+            "error": self.error,
+            "elements": [
+                {
+                    "id": e.id,
+                    "kind": e.kind,
+                    "label": e.label,
+                    "value": e.value,
+                    "enabled": e.enabled,
+                }
+                for e in self.elements
+            ],
             "data": dict(self.data),
         }
 
 
-def error_screen(app: str, code: str, *, clause: str | None = None, status: int | None = None,
-                 description: str | None = None, message: str | None = None,
-                 catalog_clause: bool = True) -> Screen:
+def error_screen(
+    app: str,
+    code: str,
+    *,
+    clause: str | None = None,
+    status: int | None = None,
+    description: str | None = None,
+    message: str | None = None,
+    catalog_clause: bool = True,
+) -> Screen:
     """``app-error``: the §8 Vietnamese message and the error code (§9), and a close button
     (``app-error-close``) that takes the user back to the app's first screen, as an error
     dialog's "Đóng" does. Without ``clause``, the catalog's clause for ``code`` unless
@@ -199,22 +227,28 @@ def error_screen(app: str, code: str, *, clause: str | None = None, status: int 
         clause = spec.clause
     text = spec.message_vi if spec else (message or ERRORS["server_error"].message_vi)
     return Screen(
-        app=app, id=APP_ERROR, texts=(text, code),
-        elements=(Element("app-error-message", "text", text),
-                  Element("app-error-code", "text", code),
-                  Element(APP_ERROR_CLOSE, "button", APP_ERROR_CLOSE_LABEL)),
+        app=app,
+        id=APP_ERROR,
+        texts=(text, code),
+        elements=(
+            Element("app-error-message", "text", text),
+            Element("app-error-code", "text", code),
+            Element(APP_ERROR_CLOSE, "button", APP_ERROR_CLOSE_LABEL),
+        ),
         error=code,
-        data={"error": code, "clause": clause,
-              "status": status, "error_description": description},
+        data={"error": code, "clause": clause, "status": status, "error_description": description},
     )
 
 
 def update_screen(app: str, store_url: str | None) -> Screen:
     """``app-update``: the update message and a link to the store listing (V-4…V-6, §10)."""
     return Screen(
-        app=app, id=APP_UPDATE, texts=(UPDATE_MESSAGE,),
-        elements=(Element("app-update-message", "text", UPDATE_MESSAGE),
-                  Element(APP_UPDATE_STORE, "link", "Cập nhật", store_url,
-                          enabled=store_url is not None)),
+        app=app,
+        id=APP_UPDATE,
+        texts=(UPDATE_MESSAGE,),
+        elements=(
+            Element("app-update-message", "text", UPDATE_MESSAGE),
+            Element(APP_UPDATE_STORE, "link", "Cập nhật", store_url, enabled=store_url is not None),
+        ),
         data={"store_url": store_url},
     )

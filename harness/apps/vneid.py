@@ -60,12 +60,21 @@ class VNeIDApp(App):
 
     secret_fields = frozenset({VNEID_PASSCODE})
 
-    def __init__(self, version: str, server: httpx.Client, *,
-                 profile: Profile = DEFAULT_PROFILE, store: StoreName | None = None) -> None:
+    def __init__(
+        self,
+        version: str,
+        server: httpx.Client,
+        *,
+        profile: Profile = DEFAULT_PROFILE,
+        store: StoreName | None = None,
+    ) -> None:
         super().__init__(
-            "vneid", version, claims_schemes={profile.vneid_scheme},
+            "vneid",
+            version,
+            claims_schemes={profile.vneid_scheme},
             verified_links=(f"{profile.vneid_link_host}{profile.authorize_path}",),
-            profile=profile, store=store,
+            profile=profile,
+            store=store,
         )
         self.server = server
         self._link: str | None = None
@@ -102,10 +111,14 @@ class VNeIDApp(App):
 
     def _login_screen(self) -> Screen:
         return Screen(
-            app=self.app_id, id=VNEID_LOGIN, texts=(VNEID_LOGIN_TITLE,),
-            elements=(Element(VNEID_PERSONAL_ID, "field", "Số định danh cá nhân"),
-                      Element(VNEID_PASSCODE, "field", "Mật khẩu"),
-                      Element(VNEID_LOGIN_SUBMIT, "button", "Đăng nhập")),
+            app=self.app_id,
+            id=VNEID_LOGIN,
+            texts=(VNEID_LOGIN_TITLE,),
+            elements=(
+                Element(VNEID_PERSONAL_ID, "field", "Số định danh cá nhân"),
+                Element(VNEID_PASSCODE, "field", "Mật khẩu"),
+                Element(VNEID_LOGIN_SUBMIT, "button", "Đăng nhập"),
+            ),
         )
 
     def _consent_screen(self) -> Screen:
@@ -115,14 +128,21 @@ class VNeIDApp(App):
             client_id = parsed.params.get("client_id")
         except LinkError:
             pass
-        service = ("VssID" if client_id == self.profile.vssid_client_id
-                   else SERVICE_NAMES.get(client_id or "", client_id or "(không rõ)"))
+        service = (
+            "VssID"
+            if client_id == self.profile.vssid_client_id
+            else SERVICE_NAMES.get(client_id or "", client_id or "(không rõ)")
+        )
         prompt = f"{service} yêu cầu đăng nhập bằng tài khoản định danh điện tử của bạn"
         return Screen(
-            app=self.app_id, id=VNEID_CONSENT, texts=(service, prompt),
-            elements=(Element("vneid-consent-service", "text", service),
-                      Element(VNEID_APPROVE, "button", "Đồng ý"),
-                      Element(VNEID_DENY, "button", "Từ chối")),
+            app=self.app_id,
+            id=VNEID_CONSENT,
+            texts=(service, prompt),
+            elements=(
+                Element("vneid-consent-service", "text", service),
+                Element(VNEID_APPROVE, "button", "Đồng ý"),
+                Element(VNEID_DENY, "button", "Từ chối"),
+            ),
             data={"service": service, "client_id": client_id},
         )
 
@@ -147,14 +167,20 @@ class VNeIDApp(App):
             return True
         max_age = parsed.params.get("max_age", "")
         session = self.storage.get(SESSION_KEY)
-        logged_in_at = finite_number(session.get("logged_in_at")) \
-            if isinstance(session, dict) else None
+        logged_in_at = (
+            finite_number(session.get("logged_in_at")) if isinstance(session, dict) else None
+        )
         if max_age == "0":  # "equivalent to prompt=login"
             return True
         # A max_age of more digits than any age has (Python refuses to read 4,301 of them)
         # asks for no newer login than any other very large one.
-        return max_age.isascii() and max_age.isdigit() and len(max_age) <= 18 \
-            and logged_in_at is not None and self.phone.clock.now() - logged_in_at > int(max_age)
+        return (
+            max_age.isascii()
+            and max_age.isdigit()
+            and len(max_age) <= 18
+            and logged_in_at is not None
+            and self.phone.clock.now() - logged_in_at > int(max_age)
+        )
 
     def actions(self) -> Mapping[str, Callable[[], None]]:
         return {
@@ -166,10 +192,11 @@ class VNeIDApp(App):
 
     # -- A-4 -------------------------------------------------------------------------------
     def submit_login(self) -> None:
-        body = {"personal_id": self._inputs.get(VNEID_PERSONAL_ID, ""),
-                "passcode": self._inputs.pop(VNEID_PASSCODE, "")}
-        reply = self.request(self.server, "POST", SESSIONS_PATH, headers=self._headers(),
-                             json=body)
+        body = {
+            "personal_id": self._inputs.get(VNEID_PERSONAL_ID, ""),
+            "passcode": self._inputs.pop(VNEID_PASSCODE, ""),
+        }
+        reply = self.request(self.server, "POST", SESSIONS_PATH, headers=self._headers(), json=body)
         if self._shows_update_for(reply):
             return
         problem = reply if not reply.ok else self.missing(reply, "session_token")
@@ -208,11 +235,25 @@ class VNeIDApp(App):
         token = self._session_token()
         link = self._link
         if link is None:
-            self.show_error(Reply(400, {"error": "invalid_request", "clause": "A-5",
-                                        "error_description": "no authorize link to answer"}))
+            self.show_error(
+                Reply(
+                    400,
+                    {
+                        "error": "invalid_request",
+                        "clause": "A-5",
+                        "error_description": "no authorize link to answer",
+                    },
+                )
+            )
             return
-        reply = self.request(self.server, "POST", AUTHORIZATIONS_PATH, headers=self._headers(),
-                             json={"link": link, "decision": decision}, bearer=token)
+        reply = self.request(
+            self.server,
+            "POST",
+            AUTHORIZATIONS_PATH,
+            headers=self._headers(),
+            json={"link": link, "decision": decision},
+            bearer=token,
+        )
         if reply.status == 401 and reply.error in ("login_required", "invalid_token"):
             # the server wants a newer login, or no longer knows the session (it expired or
             # was revoked before the app's own clock said so): ask for the passcode again,

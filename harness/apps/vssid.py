@@ -42,13 +42,22 @@ SESSION_KEY = "session_token"
 class VssIDApp(App):
     """VssID ``version`` talking to its backend through ``backend`` (base URL set on it)."""
 
-    def __init__(self, version: str, backend: httpx.Client, *,
-                 profile: Profile = DEFAULT_PROFILE, store: StoreName | None = None) -> None:
+    def __init__(
+        self,
+        version: str,
+        backend: httpx.Client,
+        *,
+        profile: Profile = DEFAULT_PROFILE,
+        store: StoreName | None = None,
+    ) -> None:
         callback_dir = profile.callback_path.rsplit("/", 1)[0] + "/"
         super().__init__(
-            "vssid", version, claims_schemes={profile.vssid_scheme},
+            "vssid",
+            version,
+            claims_schemes={profile.vssid_scheme},
             verified_links=(f"{profile.vssid_link_host}{callback_dir}",),
-            profile=profile, store=store,
+            profile=profile,
+            store=store,
         )
         self.backend = backend
 
@@ -68,8 +77,7 @@ class VssIDApp(App):
         token = self.storage.get(SESSION_KEY)
         if token is None:
             return self._login_screen()
-        reply = self.request(self.backend, "GET", ME_PATH, headers=self._headers(),
-                             bearer=token)
+        reply = self.request(self.backend, "GET", ME_PATH, headers=self._headers(), bearer=token)
         if reply.status == 401:
             self.storage.pop(SESSION_KEY, None)
             return self._login_screen()
@@ -79,8 +87,9 @@ class VssIDApp(App):
         elements: tuple[Element, ...] = ()
         if self.offers_vneid_login:
             elements = (Element(VSSID_LOGIN_VNEID, "button", VSSID_LOGIN_VNEID_LABEL),)
-        return Screen(app=self.app_id, id=VSSID_LOGIN, texts=("VssID - BHXH số",),
-                      elements=elements)
+        return Screen(
+            app=self.app_id, id=VSSID_LOGIN, texts=("VssID - BHXH số",), elements=elements
+        )
 
     def _home_or_error(self, reply: Reply) -> Screen:
         update = self.update_screen_for(reply)
@@ -91,12 +100,18 @@ class VssIDApp(App):
             return self.error_screen_for(problem)
         body = reply.body
         return Screen(
-            app=self.app_id, id=VSSID_HOME,
+            app=self.app_id,
+            id=VSSID_HOME,
             texts=(str(body["full_name"]), str(body["bhxh_code"])),
-            elements=(Element("vssid-home-name", "text", str(body["full_name"])),
-                      Element("vssid-home-bhxh-code", "text", str(body["bhxh_code"]))),
-            data={"bhxh_code": body.get("bhxh_code"), "full_name": body.get("full_name"),
-                  "personal_id": body.get("personal_id")},
+            elements=(
+                Element("vssid-home-name", "text", str(body["full_name"])),
+                Element("vssid-home-bhxh-code", "text", str(body["bhxh_code"])),
+            ),
+            data={
+                "bhxh_code": body.get("bhxh_code"),
+                "full_name": body.get("full_name"),
+                "personal_id": body.get("personal_id"),
+            },
         )
 
     # -- A-1, A-3: hand-off to VNeID -------------------------------------------------------
@@ -109,16 +124,16 @@ class VssIDApp(App):
         if update is not None:
             self.show(update)
             return
-        problem = reply if not reply.ok else self.missing(reply, "transaction_id",
-                                                            "authorize_url")
+        problem = reply if not reply.ok else self.missing(reply, "transaction_id", "authorize_url")
         if problem is not None:
             self.show_error(problem)
             return
         self.storage[TRANSACTION_KEY] = reply.body["transaction_id"]
         # A-3: only the VNeID app may take the link (an https one must not fall through to
         # the browser); when no app does, VNeID's store listing.
-        result = self.phone.open_url(str(reply.body["authorize_url"]), source=self.app_id,
-                                     app_only=True)
+        result = self.phone.open_url(
+            str(reply.body["authorize_url"]), source=self.app_id, app_only=True
+        )
         if not result.handled:
             self.phone.open_store("vneid")
 
@@ -126,13 +141,26 @@ class VssIDApp(App):
     def handle_link(self, url: str) -> None:
         transaction_id = self.storage.get(TRANSACTION_KEY)
         if transaction_id is None:
-            self.show_error(Reply(404, {
-                "error": "transaction_not_found", "clause": ERRORS["transaction_not_found"].clause,
-                "error_description": "a callback arrived but no login was started on this app",
-            }))
+            self.show_error(
+                Reply(
+                    404,
+                    {
+                        "error": "transaction_not_found",
+                        "clause": ERRORS["transaction_not_found"].clause,
+                        "error_description": (
+                            "a callback arrived but no login was started on this app"
+                        ),
+                    },
+                )
+            )
             return
-        reply = self.request(self.backend, "POST", COMPLETE_PATH, headers=self._headers(),
-                             json={"transaction_id": transaction_id, "callback_url": url})
+        reply = self.request(
+            self.backend,
+            "POST",
+            COMPLETE_PATH,
+            headers=self._headers(),
+            json={"transaction_id": transaction_id, "callback_url": url},
+        )
         update = self.update_screen_for(reply)
         if update is not None:
             self.show(update)

@@ -53,8 +53,10 @@ class ExpectedFailure:
     def matches(self, nodeid: str, clauses: Sequence[str]) -> bool:
         if self.clause not in clauses:
             return False
-        return any(fnmatch.fnmatchcase(candidate, self.test)
-                   for candidate in (nodeid, nodeid.split("/")[-1], f"scenarios/{nodeid}"))
+        return any(
+            fnmatch.fnmatchcase(candidate, self.test)
+            for candidate in (nodeid, nodeid.split("/")[-1], f"scenarios/{nodeid}")
+        )
 
     def explains(self, message: str) -> bool:
         """Whether a failure with this message is the one recorded (always, without
@@ -62,8 +64,12 @@ class ExpectedFailure:
         return self.match is None or re.search(self.match, message) is not None
 
     def to_json(self) -> dict[str, str]:
-        out = {"test": self.test, "clause": self.clause, "status": self.status,
-               "reason": self.reason}
+        out = {
+            "test": self.test,
+            "clause": self.clause,
+            "status": self.status,
+            "reason": self.reason,
+        }
         if self.match is not None:
             out["match"] = self.match
         return out
@@ -75,8 +81,9 @@ def _entry(path: Path, index: int, raw: Any) -> ExpectedFailure:
         raise ConfigError(f"{where} must be a mapping with {', '.join(sorted(_KEYS))}")
     unknown = set(raw) - _KEYS
     if unknown:
-        raise ConfigError(f"{where} has unknown keys {sorted(map(str, unknown))}; allowed: "
-                          f"{sorted(_KEYS)}")
+        raise ConfigError(
+            f"{where} has unknown keys {sorted(map(str, unknown))}; allowed: {sorted(_KEYS)}"
+        )
     values: dict[str, str] = {}
     for key in ("test", "clause", "reason"):
         value = raw.get(key)
@@ -91,13 +98,17 @@ def _entry(path: Path, index: int, raw: Any) -> ExpectedFailure:
     match = raw.get("match")
     if match is not None:
         if not isinstance(match, str) or not match.strip():
-            raise ConfigError(f"{where}: 'match' must be a non-empty string (a regular "
-                              "expression the failure message holds), or left out")
+            raise ConfigError(
+                f"{where}: 'match' must be a non-empty string (a regular "
+                "expression the failure message holds), or left out"
+            )
         try:
             re.compile(match)
         except re.error as exc:
-            raise ConfigError(f"{where}: 'match' is not a regular expression: {exc}; escape "
-                              "characters such as ( [ . * with a backslash") from None
+            raise ConfigError(
+                f"{where}: 'match' is not a regular expression: {exc}; escape "
+                "characters such as ( [ . * with a backslash"
+            ) from None
     return ExpectedFailure(values["test"], values["clause"], status, values["reason"], match)
 
 
@@ -113,19 +124,26 @@ def load_expected_failures(path: Path) -> list[ExpectedFailure]:
         raise ConfigError(f"cannot read expected-failures file {path}: {exc}") from None
     kind = path.suffix.lstrip(".") or "YAML"
     try:
-        data = (strict_json.loads(text, finite=False) if path.suffix == ".json"
-                else strict_yaml.load(text, what="an expected-failures file"))
+        data = (
+            strict_json.loads(text, finite=False)
+            if path.suffix == ".json"
+            else strict_yaml.load(text, what="an expected-failures file")
+        )
     except (ValueError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path} is not valid {kind}: {parse_problem(exc)}") from None
     except RecursionError:
-        raise ConfigError(f"{path} is not valid {kind}: nested too deeply; it holds a flat "
-                          "list under 'expected_failures'") from None
+        raise ConfigError(
+            f"{path} is not valid {kind}: nested too deeply; it holds a flat "
+            "list under 'expected_failures'"
+        ) from None
     if data is None:
         return []
     if not isinstance(data, dict) or not isinstance(data.get("expected_failures"), list):
         raise ConfigError(f"{path} must hold a list under 'expected_failures'")
     others = sorted(str(key) for key in data if key != "expected_failures")
     if others:  # a misspelt or misplaced entry list would be silently left out
-        raise ConfigError(f"{path} has unknown top-level keys {others}; it holds only "
-                          "'expected_failures' (indent the entries under it)")
+        raise ConfigError(
+            f"{path} has unknown top-level keys {others}; it holds only "
+            "'expected_failures' (indent the entries under it)"
+        )
     return [_entry(path, i, raw) for i, raw in enumerate(data["expected_failures"])]

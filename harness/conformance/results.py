@@ -20,8 +20,14 @@ from harness.conformance.plans import Plan
 from harness.protocol import CLAUSES
 from harness.protocol.text import clip
 
-__all__ = ["STATUS_ORDER", "ClauseResult", "ConformanceResult", "TestOutcome", "TestResult",
-           "evaluate"]
+__all__ = [
+    "STATUS_ORDER",
+    "ClauseResult",
+    "ConformanceResult",
+    "TestOutcome",
+    "TestResult",
+    "evaluate",
+]
 
 STATUS_ORDER = ("FAILED", "EXPECTED FAILED", "WARNING", "EXPECTED WARNING", "PASSED", "SKIPPED")
 """The statuses a test is shown with, gravest first: a clause shows the first of its tests'
@@ -80,11 +86,13 @@ class TestResult:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "test": self.nodeid, "status": self.status, "clauses": list(self.clauses),
-            "message": self.message, "duration_s": round(self.duration, 4),
+            "test": self.nodeid,
+            "status": self.status,
+            "clauses": list(self.clauses),
+            "message": self.message,
+            "duration_s": round(self.duration, 4),
             "expected_failure": self.expected.to_json() if self.expected else None,
-            "unexpected_pass": self.unexpected_pass.to_json() if self.unexpected_pass
-            else None,
+            "unexpected_pass": self.unexpected_pass.to_json() if self.unexpected_pass else None,
             **({"replay": self.replay} if self.replay else {}),
             **({"detail": _cut(self.detail)} if self.detail else {}),
         }
@@ -122,12 +130,19 @@ class ClauseResult:
         return sorted({t.expected.clause for t in self.tests if t.expected is not None})
 
     def to_json(self) -> dict[str, Any]:
-        return {"clause": self.clause, "text": self.text, "in_plan": self.in_plan,
-                "status": self.status, "tests": [t.nodeid for t in self.tests],
-                "passed": self.count("PASSED"), "failed": self.count("FAILED"),
-                "warnings": self.count("WARNING"), "skipped": self.count("SKIPPED"),
-                "expected_failures": self.expected_failures,
-                "expected_for": self.expected_for}
+        return {
+            "clause": self.clause,
+            "text": self.text,
+            "in_plan": self.in_plan,
+            "status": self.status,
+            "tests": [t.nodeid for t in self.tests],
+            "passed": self.count("PASSED"),
+            "failed": self.count("FAILED"),
+            "warnings": self.count("WARNING"),
+            "skipped": self.count("SKIPPED"),
+            "expected_failures": self.expected_failures,
+            "expected_for": self.expected_for,
+        }
 
 
 @dataclass
@@ -177,8 +192,12 @@ class ConformanceResult:
     @property
     def ok(self) -> bool:
         covered = not self.missing_clauses or not self.coverage_required
-        return (covered and bool(self.tests) and self.interrupted is None
-                and not any(t.counts_as_failure for t in self.tests))
+        return (
+            covered
+            and bool(self.tests)
+            and self.interrupted is None
+            and not any(t.counts_as_failure for t in self.tests)
+        )
 
     def counts(self) -> dict[str, int]:
         """How many tests are shown with each status of :data:`STATUS_ORDER` (each test
@@ -194,13 +213,19 @@ class ConformanceResult:
 
     def to_json(self, **meta: Any) -> dict[str, Any]:
         return {
-            "plan": self.plan.name, "plan_description": self.plan.description, **meta,
-            "ok": self.ok, "counts": self.counts(), "missing_clauses": self.missing_clauses,
+            "plan": self.plan.name,
+            "plan_description": self.plan.description,
+            **meta,
+            "ok": self.ok,
+            "counts": self.counts(),
+            "missing_clauses": self.missing_clauses,
             "unreached_clauses": self.unreached_clauses,
-            "coverage_required": self.coverage_required, "interrupted": self.interrupted,
+            "coverage_required": self.coverage_required,
+            "interrupted": self.interrupted,
             # in a partial run an entry may just not have been selected: not listed then
             "unused_expected_failures": [e.to_json() for e in self.unused_expected]
-            if self.coverage_required else [],
+            if self.coverage_required
+            else [],
             "clauses": [c.to_json() for c in self.clauses],
             "tests": [t.to_json() for t in self.tests],
         }
@@ -214,8 +239,9 @@ def _cut(detail: str) -> str:
     """``detail``, at most :data:`MAX_DETAIL` characters, saying so when it is cut."""
     if len(detail) <= MAX_DETAIL:
         return detail
-    return clip(detail, MAX_DETAIL) + (f" … (cut at {MAX_DETAIL} characters; the whole text is in "
-                                  "junit.xml)")
+    return clip(detail, MAX_DETAIL) + (
+        f" … (cut at {MAX_DETAIL} characters; the whole text is in junit.xml)"
+    )
 
 
 def _whole(outcome: TestOutcome) -> str:
@@ -231,14 +257,17 @@ def _status(outcome: TestOutcome) -> str:
         return "SKIPPED"
     # a WARNING is the marked test's own check failing; a set-up that could not reach it
     # (no code, no tokens from the provider: an ``error``) is a failure like any other
-    return ("WARNING" if outcome.warning_on_failure and outcome.outcome == "failed"
-            else "FAILED")
+    return "WARNING" if outcome.warning_on_failure and outcome.outcome == "failed" else "FAILED"
 
 
-def evaluate(plan: Plan, outcomes: Iterable[TestOutcome],
-             expected: Sequence[ExpectedFailure] = (), *,
-             coverage_required: bool = True,
-             interrupted: str | None = None) -> ConformanceResult:
+def evaluate(
+    plan: Plan,
+    outcomes: Iterable[TestOutcome],
+    expected: Sequence[ExpectedFailure] = (),
+    *,
+    coverage_required: bool = True,
+    interrupted: str | None = None,
+) -> ConformanceResult:
     """The verdict of a plan's run (``interrupted``: why it stopped early, if it did)."""
     tests: list[TestResult] = []
     used: set[int] = set()
@@ -254,16 +283,34 @@ def evaluate(plan: Plan, outcomes: Iterable[TestOutcome],
         missed = [e for e in candidates if e.status == status]
         if hit is None and missed:
             # it failed, but not as recorded: a new fault must not hide behind the entries
-            message = (f"{message}\n(not the expected failure of {missed[0].test!r}: no "
-                       f"entry's 'match' is in this message)")
+            message = (
+                f"{message}\n(not the expected failure of {missed[0].test!r}: no "
+                f"entry's 'match' is in this message)"
+            )
         surprise = candidates[0] if candidates and status == "PASSED" else None
-        tests.append(TestResult(outcome.nodeid, status, outcome.clauses, message,
-                                outcome.duration, expected=hit, unexpected_pass=surprise,
-                                replay=outcome.replay, detail=_whole(outcome)))
+        tests.append(
+            TestResult(
+                outcome.nodeid,
+                status,
+                outcome.clauses,
+                message,
+                outcome.duration,
+                expected=hit,
+                unexpected_pass=surprise,
+                replay=outcome.replay,
+                detail=_whole(outcome),
+            )
+        )
     rows = {cid: ClauseResult(cid, c.text, cid in plan.clauses) for cid, c in CLAUSES.items()}
     for test in tests:
         for cid in test.clauses:
             if cid in rows:
                 rows[cid].tests.append(test)
-    return ConformanceResult(plan, tests, list(rows.values()), not coverage_required,
-                             interrupted, [e for e in expected if id(e) not in used])
+    return ConformanceResult(
+        plan,
+        tests,
+        list(rows.values()),
+        not coverage_required,
+        interrupted,
+        [e for e in expected if id(e) not in used],
+    )

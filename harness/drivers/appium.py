@@ -57,20 +57,30 @@ if TYPE_CHECKING:
 __all__ = ["NATIVE_SCREENS", "AppiumNativeDriver", "AppiumWebDriver", "open_remote"]
 
 T = TypeVar("T")
-_NEW_DOCUMENT_SCRIPT = ("return document.readyState !== 'loading' && "
-                        "!document.documentElement.dataset.harnessStale;")
+_NEW_DOCUMENT_SCRIPT = (
+    "return document.readyState !== 'loading' && !document.documentElement.dataset.harnessStale;"
+)
 _POLL_SECONDS = 0.02
 
 NATIVE_SCREENS: Mapping[str, tuple[tuple[str, ElementKind], ...]] = {
     VSSID_HOME: (("vssid-home-name", "text"), ("vssid-home-bhxh-code", "text")),
     VSSID_LOGIN: ((VSSID_LOGIN_VNEID, "button"),),
-    VNEID_CONSENT: (("vneid-consent-service", "text"), (VNEID_APPROVE, "button"),
-                    (VNEID_DENY, "button")),
-    VNEID_LOGIN: ((VNEID_PERSONAL_ID, "field"), (VNEID_PASSCODE, "field"),
-                  (VNEID_LOGIN_SUBMIT, "button")),
+    VNEID_CONSENT: (
+        ("vneid-consent-service", "text"),
+        (VNEID_APPROVE, "button"),
+        (VNEID_DENY, "button"),
+    ),
+    VNEID_LOGIN: (
+        (VNEID_PERSONAL_ID, "field"),
+        (VNEID_PASSCODE, "field"),
+        (VNEID_LOGIN_SUBMIT, "button"),
+    ),
     APP_UPDATE: (("app-update-message", "text"), (APP_UPDATE_STORE, "link")),
-    APP_ERROR: (("app-error-message", "text"), ("app-error-code", "text"),
-                (APP_ERROR_CLOSE, "button")),
+    APP_ERROR: (
+        ("app-error-message", "text"),
+        ("app-error-code", "text"),
+        (APP_ERROR_CLOSE, "button"),
+    ),
     VNEID_HOME: (),
 }
 """The screens a native app is probed for, in this order, with the ids of their elements
@@ -86,18 +96,23 @@ def open_remote(server_url: str, config: AppiumConfig, platform: str) -> WebDriv
 
     options = AppiumOptions()
     options.load_capabilities(config.capabilities_for(platform))
-    client_config = AppiumClientConfig(remote_server_addr=server_url,
-                                       timeout=int(config.command_timeout))
+    client_config = AppiumClientConfig(
+        remote_server_addr=server_url, timeout=int(config.command_timeout)
+    )
     shown = redact_url(server_url)  # a device farm's hub URL carries its credentials (S-5)
     try:
         return webdriver.Remote(server_url, options=options, client_config=client_config)
     except urllib3.exceptions.HTTPError as exc:  # nothing answers there (any more)
-        raise HarnessError(f"no Appium server answers at {shown} (the `server` of "
-                           f"{config.source}): {str(exc).replace(server_url, shown)}") from None
+        raise HarnessError(
+            f"no Appium server answers at {shown} (the `server` of "
+            f"{config.source}): {str(exc).replace(server_url, shown)}"
+        ) from None
     except Exception as exc:
-        raise HarnessError(f"Appium at {shown} refused a {platform} session with the "
-                           f"capabilities of {config.source}: "
-                           f"{str(exc).replace(server_url, shown)}") from None
+        raise HarnessError(
+            f"Appium at {shown} refused a {platform} session with the "
+            f"capabilities of {config.source}: "
+            f"{str(exc).replace(server_url, shown)}"
+        ) from None
 
 
 class AppiumWebDriver(RenderedPhoneDriver):
@@ -106,15 +121,23 @@ class AppiumWebDriver(RenderedPhoneDriver):
 
     name = "appium"
 
-    def __init__(self, session: PhoneSession, server_url: str, config: AppiumConfig, *,
-                 screenshots: bool = True, pool: AppiumSessionPool | None = None) -> None:
+    def __init__(
+        self,
+        session: PhoneSession,
+        server_url: str,
+        config: AppiumConfig,
+        *,
+        screenshots: bool = True,
+        pool: AppiumSessionPool | None = None,
+    ) -> None:
         super().__init__(session, screenshots=screenshots)
         self.config = config
         self._pool = pool
         """Where the session comes from and goes back to (``None``: opened and quit here)."""
         platform = session.phone.platform
-        self.remote = (pool.take(platform) if pool is not None
-                       else open_remote(server_url, config, platform))
+        self.remote = (
+            pool.take(platform) if pool is not None else open_remote(server_url, config, platform)
+        )
         self._client = ThreadPoolExecutor(max_workers=1, thread_name_prefix="appium-client")
         session.attach()
 
@@ -162,8 +185,9 @@ class AppiumWebDriver(RenderedPhoneDriver):
             remote.execute_script(f"({MARK_STALE_SCRIPT})();")
             self._custom_scheme_requests()  # drop what came before this click
             remote.find_element(*self.config.locator.of(automation_id)).click()
-            WebDriverWait(remote, self.config.command_timeout,
-                          poll_frequency=_POLL_SECONDS).until(settled)
+            WebDriverWait(remote, self.config.command_timeout, poll_frequency=_POLL_SECONDS).until(
+                settled
+            )
 
         self._call(click)
         return asked[0] if asked else None
@@ -173,6 +197,7 @@ class AppiumWebDriver(RenderedPhoneDriver):
             element = self.remote.find_element(*self.config.locator.of(automation_id))
             element.clear()
             element.send_keys(text)
+
         self._call(fill)
 
     def _screenshot(self) -> bytes:
@@ -185,8 +210,11 @@ class AppiumWebDriver(RenderedPhoneDriver):
             if pool is None:
                 self._call(self.remote.quit)
             else:  # cleaned and kept for the next phone of this platform
-                self._call(lambda: pool.give_back(self.session.phone.platform, self.remote,
-                                                  self.session.server_url))
+                self._call(
+                    lambda: pool.give_back(
+                        self.session.phone.platform, self.remote, self.session.server_url
+                    )
+                )
         finally:
             self._client.shutdown(wait=False, cancel_futures=True)
 
@@ -200,8 +228,9 @@ class AppiumNativeDriver:
 
     name = "appium"
 
-    def __init__(self, remote: Any, config: AppiumConfig, *,
-                 close_remote: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, remote: Any, config: AppiumConfig, *, close_remote: Callable[[], None] | None = None
+    ) -> None:
         self.remote = remote
         self.config = config
         self._close = close_remote or remote.quit
@@ -247,9 +276,11 @@ class AppiumNativeDriver:
         screen, the error (a bare "no element on the device's screen" said none of it)."""
         screen = self.screen()
         screen.element(automation_id)  # raises, naming what the screen holds
-        raise NoSuchElement(f"{automation_id!r} on screen {screen.id!r} of {screen.app!r} "
-                            "was not found when acted on, and was there when the screen was read "
-                            "after: the screen changed in between")
+        raise NoSuchElement(
+            f"{automation_id!r} on screen {screen.id!r} of {screen.app!r} "
+            "was not found when acted on, and was there when the screen was read "
+            "after: the screen changed in between"
+        )
 
     def screen(self) -> Screen:
         for screen_id, parts in NATIVE_SCREENS.items():
@@ -260,20 +291,33 @@ class AppiumNativeDriver:
                 found = self._find(element_id)
                 if found is not None:
                     label = str(found.text or "")
-                    elements.append(Element(element_id, kind, label,
-                                            label if kind == "field" else None,
-                                            bool(found.is_enabled())))
+                    elements.append(
+                        Element(
+                            element_id,
+                            kind,
+                            label,
+                            label if kind == "field" else None,
+                            bool(found.is_enabled()),
+                        )
+                    )
             texts = {e.id: e.label for e in elements}
             data: dict[str, Any] = {}
             error = texts.get("app-error-code") if screen_id == APP_ERROR else None
             if error is not None:
                 data["error"] = error
             if screen_id == VSSID_HOME:
-                data.update(full_name=texts.get("vssid-home-name"),
-                            bhxh_code=texts.get("vssid-home-bhxh-code"))
-            return Screen(app=self._app_of(screen_id), id=screen_id,
-                          texts=tuple(e.label for e in elements if e.kind == "text"),
-                          elements=tuple(elements), error=error, data=data)
+                data.update(
+                    full_name=texts.get("vssid-home-name"),
+                    bhxh_code=texts.get("vssid-home-bhxh-code"),
+                )
+            return Screen(
+                app=self._app_of(screen_id),
+                id=screen_id,
+                texts=tuple(e.label for e in elements if e.kind == "text"),
+                elements=tuple(elements),
+                error=error,
+                data=data,
+            )
         return Screen(app="unknown", id="unknown")
 
     def current_app(self) -> str | None:

@@ -38,15 +38,27 @@ from harness.errors import ConfigError, parse_problem
 from harness.processes import free_port
 from harness.text_files import UnreadableFile, read_text_file
 
-__all__ = ["AUTO_PORT_CAPABILITIES", "DEFAULT_CAPABILITIES", "AppiumConfig", "Locator",
-           "load_capabilities"]
+__all__ = [
+    "AUTO_PORT_CAPABILITIES",
+    "DEFAULT_CAPABILITIES",
+    "AppiumConfig",
+    "Locator",
+    "load_capabilities",
+]
 
 DEFAULT_CAPABILITIES = Path(__file__).with_name("capabilities") / "chromium.yaml"
 """The shipped file: Appium's Chromium driver showing the web renderings (``mode: web``)."""
-AUTO_PORT_CAPABILITIES = frozenset({"appium:chromedriverPort", "appium:systemPort",
-                                    "appium:wdaLocalPort", "appium:mjpegServerPort"})
-_KEYS = frozenset({"server", "mode", "locator", "apps", "command_timeout", "capabilities",
-                   "platforms"})
+AUTO_PORT_CAPABILITIES = frozenset(
+    {
+        "appium:chromedriverPort",
+        "appium:systemPort",
+        "appium:wdaLocalPort",
+        "appium:mjpegServerPort",
+    }
+)
+_KEYS = frozenset(
+    {"server", "mode", "locator", "apps", "command_timeout", "capabilities", "platforms"}
+)
 _PLATFORMS = ("ios", "android")
 _APPS = ("vssid", "vneid")
 
@@ -107,13 +119,13 @@ def _mapping(value: Any, where: str, path: Path) -> Mapping[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
-        raise ConfigError(f"{path}: {where} must be a mapping of names to values, "
-                          f"got {type(value).__name__}")
+        raise ConfigError(
+            f"{path}: {where} must be a mapping of names to values, got {type(value).__name__}"
+        )
     return value
 
 
-_WEB_STRATEGIES = frozenset({"css selector", "xpath", "link text", "partial link text",
-                             "tag name"})
+_WEB_STRATEGIES = frozenset({"css selector", "xpath", "link text", "partial link text", "tag name"})
 """What appium-chromium-driver locates by (its ``locatorStrategies``)."""
 
 
@@ -122,68 +134,92 @@ def load_capabilities(path: Path | None = None) -> AppiumConfig:
     :class:`ConfigError` naming the file and the key for anything wrong."""
     path = path or DEFAULT_CAPABILITIES
     try:  # a FIFO blocked here for ever, /dev/zero filled the memory
-        raw = strict_yaml.load(read_text_file(path, 1024 * 1024),
-                               what="an Appium capabilities file")
+        raw = strict_yaml.load(
+            read_text_file(path, 1024 * 1024), what="an Appium capabilities file"
+        )
     except UnreadableFile as exc:
         raise ConfigError(f"cannot read the Appium capabilities file {path}: {exc}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path} is not valid YAML: {parse_problem(exc)}") from None
     except RecursionError:
-        raise ConfigError(f"{path} is not valid YAML: nested too deeply; it is a mapping of "
-                          "a few keys") from None
+        raise ConfigError(
+            f"{path} is not valid YAML: nested too deeply; it is a mapping of a few keys"
+        ) from None
     doc = _mapping(raw, "the file", path)
     unknown = sorted(set(doc) - _KEYS)
     if unknown:
-        raise ConfigError(f"{path}: unknown key(s) {', '.join(unknown)}; "
-                          f"known: {', '.join(sorted(_KEYS))}")
+        raise ConfigError(
+            f"{path}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(_KEYS))}"
+        )
     server = doc.get("server", "local")
-    if not isinstance(server, str) or not (server == "local" or server.startswith(
-            ("http://", "https://"))):
-        raise ConfigError(f"{path}: server must be 'local' or an http(s) URL of an Appium "
-                          f"server, got {server!r}")
+    if not isinstance(server, str) or not (
+        server == "local" or server.startswith(("http://", "https://"))
+    ):
+        raise ConfigError(
+            f"{path}: server must be 'local' or an http(s) URL of an Appium server, got {server!r}"
+        )
     mode = doc.get("mode", "web")
     if mode not in ("web", "native"):
-        raise ConfigError(f"{path}: mode must be 'web' (the harness's renderings) or "
-                          f"'native' (the real apps), got {mode!r}")
+        raise ConfigError(
+            f"{path}: mode must be 'web' (the harness's renderings) or "
+            f"'native' (the real apps), got {mode!r}"
+        )
     locator = _mapping(doc.get("locator"), "locator", path)
     strategy, value = locator.get("strategy"), locator.get("value")
     if not isinstance(strategy, str) or not strategy:
-        raise ConfigError(f"{path}: locator.strategy must name an Appium locator strategy "
-                          "(css selector, xpath, accessibility id, id, …)")
+        raise ConfigError(
+            f"{path}: locator.strategy must name an Appium locator strategy "
+            "(css selector, xpath, accessibility id, id, …)"
+        )
     if not isinstance(value, str) or "{id}" not in value:
-        raise ConfigError(f"{path}: locator.value must contain {{id}}, where the automation "
-                          f"id goes (e.g. '[data-testid=\"{{id}}\"]' or '{{id}}'), "
-                          f"got {value!r}")
+        raise ConfigError(
+            f"{path}: locator.value must contain {{id}}, where the automation "
+            f"id goes (e.g. '[data-testid=\"{{id}}\"]' or '{{id}}'), "
+            f"got {value!r}"
+        )
     apps: dict[str, str] = {}
     for key, item in _mapping(doc.get("apps"), "apps", path).items():
         if item is None:  # written "vssid:" with nothing after it: no app id
             continue
         if not isinstance(item, str | int) or isinstance(item, bool) or not str(item).strip():
-            raise ConfigError(f"{path}: apps.{key} must be the app id (Android package or iOS "
-                              f"bundle id), got {item!r}")
+            raise ConfigError(
+                f"{path}: apps.{key} must be the app id (Android package or iOS "
+                f"bundle id), got {item!r}"
+            )
         apps[str(key)] = str(item).strip()
     if mode == "native":
         missing = [a for a in _APPS if not apps.get(a)]
         if missing:
-            raise ConfigError(f"{path}: mode native needs apps.{' and apps.'.join(missing)}: "
-                              "the app id (Android package or iOS bundle id) to bring to the "
-                              "front")
+            raise ConfigError(
+                f"{path}: mode native needs apps.{' and apps.'.join(missing)}: "
+                "the app id (Android package or iOS bundle id) to bring to the "
+                "front"
+            )
     if mode == "web" and strategy not in _WEB_STRATEGIES:
-        raise ConfigError(f"{path}: locator.strategy {strategy!r} does not work in mode web: the "
-                          "Chromium driver finds the harness's renderings by 'css selector' "
-                          "(value '[data-testid=\"{id}\"]') or 'xpath'")
+        raise ConfigError(
+            f"{path}: locator.strategy {strategy!r} does not work in mode web: the "
+            "Chromium driver finds the harness's renderings by 'css selector' "
+            "(value '[data-testid=\"{id}\"]') or 'xpath'"
+        )
     timeout = doc.get("command_timeout", 30)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-        raise ConfigError(f"{path}: command_timeout must be a positive number of seconds, "
-                          f"got {timeout!r}")
+        raise ConfigError(
+            f"{path}: command_timeout must be a positive number of seconds, got {timeout!r}"
+        )
     platforms = _mapping(doc.get("platforms"), "platforms", path)
     odd = sorted(set(platforms) - set(_PLATFORMS))
     if odd:
-        raise ConfigError(f"{path}: platforms has unknown section(s) {', '.join(odd)}; "
-                          f"use {', '.join(_PLATFORMS)}")
+        raise ConfigError(
+            f"{path}: platforms has unknown section(s) {', '.join(odd)}; "
+            f"use {', '.join(_PLATFORMS)}"
+        )
     return AppiumConfig(
-        source=path, server=server.rstrip("/"), mode="native" if mode == "native" else "web",
-        locator=Locator(strategy, value), apps=apps, command_timeout=float(timeout),
+        source=path,
+        server=server.rstrip("/"),
+        mode="native" if mode == "native" else "web",
+        locator=Locator(strategy, value),
+        apps=apps,
+        command_timeout=float(timeout),
         capabilities=_mapping(doc.get("capabilities"), "capabilities", path),
         platforms={p: _mapping(v, f"platforms.{p}", path) for p, v in platforms.items()},
     )

@@ -36,8 +36,14 @@ from harness.drivers.process_tree import STOPPED, descendants, stop_tree
 from harness.errors import ConfigError
 from harness.processes import free_port
 
-__all__ = ["NODE_VERSION", "AppiumServer", "appium_executable", "check_server", "descendants",
-           "node_executable"]
+__all__ = [
+    "NODE_VERSION",
+    "AppiumServer",
+    "appium_executable",
+    "check_server",
+    "descendants",
+    "node_executable",
+]
 
 HOST = "127.0.0.1"
 NODE_VERSION = "20.19"
@@ -65,7 +71,8 @@ def appium_executable(root: Path) -> Path:
             f"Appium is not installed under {root / 'node_modules'}: the appium driver runs "
             "npm's appium and appium-chromium-driver (package.json); run `make setup` in the "
             "harness's checkout (it runs npm ci), or with the harness installed as a package "
-            "`npm install appium@3 appium-chromium-driver@3` in the folder you run pytest from")
+            "`npm install appium@3 appium-chromium-driver@3` in the folder you run pytest from"
+        )
     return exe
 
 
@@ -79,7 +86,8 @@ def node_executable() -> Path:
             f"Node.js {NODE_VERSION} or newer as `node` (README, Troubleshooting: Debian 12's "
             "own nodejs is 18, too old; take Node from nodejs.org or NodeSource); put it on "
             "PATH and run `make setup`, or use an Appium server you run yourself "
-            "(`server: URL` in the capabilities file)")
+            "(`server: URL` in the capabilities file)"
+        )
     return Path(found)
 
 
@@ -97,12 +105,16 @@ def check_server(url: str, source: Path, *, timeout: float = 10.0) -> None:
     except httpx.HTTPError as exc:
         said = str(exc).replace(url, shown) or type(exc).__name__
         parts = urlsplit(url)
-        start = (f"start one with `appium --address 127.0.0.1 --port {parts.port or 4723}` (or "
-                 "fix the URL)" if parts.hostname in ("127.0.0.1", "localhost", "::1")
-                 else "check that the server runs and the URL (host, port, path)")
+        start = (
+            f"start one with `appium --address 127.0.0.1 --port {parts.port or 4723}` (or "
+            "fix the URL)"
+            if parts.hostname in ("127.0.0.1", "localhost", "::1")
+            else "check that the server runs and the URL (host, port, path)"
+        )
         raise ConfigError(
             f"no Appium server answers at {where}: {said}; {start}, or write `server: local` "
-            "for the harness to start its own") from None
+            "for the harness to start its own"
+        ) from None
     if answer.status_code in (401, 403):
         return
     try:
@@ -115,15 +127,17 @@ def check_server(url: str, source: Path, *, timeout: float = 10.0) -> None:
             f"the server at {where} is not Appium: GET /status answered HTTP "
             f"{answer.status_code} ({kind}), not a WebDriver status; check the URL's port and "
             "path (a hub's is often /wd/hub), or write `server: local` for the harness to "
-            "start its own Appium")
+            "start its own Appium"
+        )
 
 
 class AppiumServer:
     """A local Appium server: :meth:`start` (waits until ready), :meth:`stop` (also its
     children). A context manager."""
 
-    def __init__(self, root: Path, *, port: int | None = None,
-                 startup_timeout: float = 30.0) -> None:
+    def __init__(
+        self, root: Path, *, port: int | None = None, startup_timeout: float = 30.0
+    ) -> None:
         self.root = root
         self.port = port
         self.startup_timeout = startup_timeout
@@ -161,11 +175,25 @@ class AppiumServer:
         try:
             with os.fdopen(fd, "wb") as out:
                 self.process = subprocess.Popen(  # noqa: S603 -- our own executable, no shell
-                    [str(exe), "--address", HOST, "--port", str(self.port), "--log-no-colors",
-                     "--log-level", "info", "--log-filters", str(filters)],
-                    cwd=self.root, stdin=subprocess.DEVNULL, stdout=out,
-                    stderr=subprocess.STDOUT, start_new_session=True,
-                    env={**os.environ, "TMPDIR": str(self.temp)})
+                    [
+                        str(exe),
+                        "--address",
+                        HOST,
+                        "--port",
+                        str(self.port),
+                        "--log-no-colors",
+                        "--log-level",
+                        "info",
+                        "--log-filters",
+                        str(filters),
+                    ],
+                    cwd=self.root,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                    env={**os.environ, "TMPDIR": str(self.temp)},
+                )
         except BaseException:
             self.stop(keep_log=True)
             raise
@@ -188,8 +216,11 @@ class AppiumServer:
         try:
             self._watchdog = subprocess.Popen(  # noqa: S603 -- our own script, no shell
                 [sys.executable, process_tree.__file__, str(pid), *map(str, paths)],
-                stdin=read_end, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                start_new_session=True)
+                stdin=read_end,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         except BaseException:
             os.close(write_end)
             raise
@@ -218,15 +249,19 @@ class AppiumServer:
         with httpx.Client(timeout=2.0) as http:
             while True:
                 if self.process.poll() is not None:
-                    raise ConfigError(f"Appium exited with status {self.process.returncode} "
-                                      f"before it was ready:\n{self.log_tail()}")
+                    raise ConfigError(
+                        f"Appium exited with status {self.process.returncode} "
+                        f"before it was ready:\n{self.log_tail()}"
+                    )
                 with contextlib.suppress(httpx.HTTPError, ValueError):
                     status = http.get(f"{self.url}/status").json()
                     if status.get("value", {}).get("ready"):
                         return
                 if time.monotonic() > deadline:
-                    raise ConfigError(f"Appium was not ready on {self.url} within "
-                                      f"{self.startup_timeout} s:\n{self.log_tail()}")
+                    raise ConfigError(
+                        f"Appium was not ready on {self.url} within "
+                        f"{self.startup_timeout} s:\n{self.log_tail()}"
+                    )
                 time.sleep(_POLL_SECONDS)  # polling interval of a bounded readiness wait
 
     def log_tail(self, lines: int = 30) -> str:

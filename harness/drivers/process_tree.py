@@ -37,7 +37,7 @@ def descendants(pid: int) -> list[int]:
             text = stat.read_text()
         except OSError:
             continue
-        fields = text[text.rindex(")") + 2:].split()
+        fields = text[text.rindex(")") + 2 :].split()
         children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
     found: list[int] = []
     todo = list(children.get(pid, []))

@@ -23,8 +23,15 @@ from harness.drivers.runtime import UIRuntime
 if TYPE_CHECKING:
     from harness.world import Device
 
-__all__ = ["PLUGIN_NAME", "UIPlugin", "artifacts_dir", "keep_failure_artifacts", "node_root",
-           "register", "ui_runtime"]
+__all__ = [
+    "PLUGIN_NAME",
+    "UIPlugin",
+    "artifacts_dir",
+    "keep_failure_artifacts",
+    "node_root",
+    "register",
+    "ui_runtime",
+]
 
 PLUGIN_NAME = "vneid-harness-ui"
 _failed_key = pytest.StashKey[bool]()
@@ -41,13 +48,15 @@ class UIPlugin:
 
     def runtime_for_session(self) -> UIRuntime:
         if self.runtime is None:
-            self.runtime = UIRuntime(root=node_root(self.config),
-                                     appium_capabilities=self.appium_capabilities)
+            self.runtime = UIRuntime(
+                root=node_root(self.config), appium_capabilities=self.appium_capabilities
+            )
         return self.runtime
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item,
-                                  call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, Any, Any]:
         report = yield
         if report.failed and report.when in ("setup", "call"):
             item.stash[_failed_key] = True
@@ -80,8 +89,9 @@ def ui_runtime(config: pytest.Config) -> UIRuntime:
     """The session's UI runtime (the UI plugin must be registered)."""
     plugin = config.pluginmanager.get_plugin(PLUGIN_NAME)
     if not isinstance(plugin, UIPlugin):
-        raise pytest.UsageError("the UI drivers' plugin is not registered; pass --driver web "
-                                "or --driver appium")
+        raise pytest.UsageError(
+            "the UI drivers' plugin is not registered; pass --driver web or --driver appium"
+        )
     return plugin.runtime_for_session()
 
 
@@ -119,17 +129,17 @@ def keep_failure_artifacts(item: pytest.Item, devices: Sequence[Device]) -> list
         try:
             kept.extend(keep(directory, f"{base}-{index}-{device.platform}"))
         except Exception as exc:  # the browser may be what broke: say so, close the rest
-            item.add_report_section("teardown", "ui artifacts",
-                                    f"device {index}: no artifacts kept: {exc}")
+            item.add_report_section(
+                "teardown", "ui artifacts", f"device {index}: no artifacts kept: {exc}"
+            )
     if kept:
-        item.add_report_section("teardown", "ui artifacts",
-                                "\n".join(str(p) for p in kept))
+        item.add_report_section("teardown", "ui artifacts", "\n".join(str(p) for p in kept))
     if kept and allure_recording():
         import allure
 
         for path in kept:
             kind = allure.attachment_type.PNG if path.suffix == ".png" else None
             allure.attach.file(  # type: ignore[no-untyped-call]
-                str(path), name=path.name, attachment_type=kind,
-                extension=None if kind else "zip")
+                str(path), name=path.name, attachment_type=kind, extension=None if kind else "zip"
+            )
     return kept

@@ -130,8 +130,9 @@ class PageState:
 
 def _kind(item: dict[str, Any]) -> ElementKind:
     tag, kind = item.get("tag"), item.get("type")
-    if tag in ("textarea", "select") or (tag == "input" and kind not in (
-            "submit", "button", "reset", "image", "hidden")):
+    if tag in ("textarea", "select") or (
+        tag == "input" and kind not in ("submit", "button", "reset", "image", "hidden")
+    ):
         return "field"
     if tag == "button" or tag == "input":
         return "button"
@@ -243,8 +244,11 @@ class RenderedPhoneDriver(ABC):
         """The page, reloaded first when the phone no longer shows what it shows."""
         page = self._page
         if page is not None:
-            current = self.session.foreground == BROWSER if page.in_browser \
+            current = (
+                self.session.foreground == BROWSER
+                if page.in_browser
                 else page.fingerprint == self.session.fingerprint()
+            )
             if current:
                 return page
         self._navigate(self.session.url)
@@ -260,8 +264,11 @@ class RenderedPhoneDriver(ABC):
             self._page = None
             raise HarnessError(str(raw["harnessError"]))
         url = str(raw.get("url") or "")
-        self._password_inputs = frozenset(str(e.get("id")) for e in raw.get("elements", [])
-                                          if isinstance(e, dict) and e.get("type") == "password")
+        self._password_inputs = frozenset(
+            str(e.get("id"))
+            for e in raw.get("elements", [])
+            if isinstance(e, dict) and e.get("type") == "password"
+        )
         if raw.get("screen") is not None:
             screen = self._phone_screen(raw)
             page = PageState(url, screen, str(raw.get("fingerprint")), raw.get("render"))
@@ -269,8 +276,9 @@ class RenderedPhoneDriver(ABC):
             page = PageState(url, self._browser_screen(raw), None, None)
         else:
             self._page = None
-            raise HarnessError(f"{url} is not a phone screen: "
-                               f"{clip(_normal(str(raw.get('text') or '')), 300)!r}")
+            raise HarnessError(
+                f"{url} is not a phone screen: {clip(_normal(str(raw.get('text') or '')), 300)!r}"
+            )
         self._page = page
         self._attach_screenshot(page)
         return page.screen
@@ -289,7 +297,8 @@ class RenderedPhoneDriver(ABC):
                 f"the rendering of {screen.app}'s {screen.id!r} does not show what it carries: "
                 f"missing automation ids {missing or '-'}"
                 f"{'' if screen.id in items else ' (and the screen id)'}, "
-                f"texts not visible {unseen or '-'}")
+                f"texts not visible {unseen or '-'}"
+            )
         for element in screen.elements:
             item = items[element.id]
             typed = item.get("value")
@@ -315,13 +324,25 @@ class RenderedPhoneDriver(ABC):
             value = item.get("value") if kind == "field" else None
             if kind == "field" and value and item.get("type") == "password":
                 value = "•" * len(str(value))
-            elements.append(Element(str(item["id"]), kind, str(item.get("label") or ""),
-                                    None if not value else str(value),
-                                    not item.get("disabled")))
-        lines = tuple(_normal(line) for line in str(raw.get("text") or "").splitlines()
-                      if line.strip())
-        return Screen(app=BROWSER, id=BROWSER, texts=(original, *lines),
-                      elements=tuple(elements), data={"url": original, "page": page_id})
+            elements.append(
+                Element(
+                    str(item["id"]),
+                    kind,
+                    str(item.get("label") or ""),
+                    None if not value else str(value),
+                    not item.get("disabled"),
+                )
+            )
+        lines = tuple(
+            _normal(line) for line in str(raw.get("text") or "").splitlines() if line.strip()
+        )
+        return Screen(
+            app=BROWSER,
+            id=BROWSER,
+            texts=(original, *lines),
+            elements=tuple(elements),
+            data={"url": original, "page": page_id},
+        )
 
     def _hand_to_os(self, url: str) -> None:
         """The page asked for an app link: the phone's OS routes it; a blank page first,

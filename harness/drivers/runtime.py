@@ -47,16 +47,22 @@ def browser_origins(phone: Phone, target: Target) -> dict[str, httpx.Client]:
     from harness.trace import ensure_traced
 
     def client(handle: ProviderHandle, base_url: str, name: str) -> httpx.Client:
-        made = HarnessClient(base_url=base_url, transport=handle.transport, timeout=HTTP_TIMEOUT,
-                             follow_redirects=False,
-                             deadline=HTTP_DEADLINE if handle.transport is None else None)
+        made = HarnessClient(
+            base_url=base_url,
+            transport=handle.transport,
+            timeout=HTTP_TIMEOUT,
+            follow_redirects=False,
+            deadline=HTTP_DEADLINE if handle.transport is None else None,
+        )
         ensure_traced(made, phone.trace, "browser", name)
         return made
 
     profile = target.profile
     out: dict[str, httpx.Client] = {}
-    for handle, host, name in ((target.vneid, profile.vneid_link_host, "vneid-server"),
-                               (target.vssid, profile.vssid_link_host, "vssid-backend")):
+    for handle, host, name in (
+        (target.vneid, profile.vneid_link_host, "vneid-server"),
+        (target.vssid, profile.vssid_link_host, "vssid-backend"),
+    ):
         out[_origin(handle.base_url)] = client(handle, _origin(handle.base_url), name)
         out[f"https://{host}".lower()] = client(handle, handle.base_url, name)
     return out
@@ -65,8 +71,9 @@ def browser_origins(phone: Phone, target: Target) -> dict[str, httpx.Client]:
 class UIRuntime:
     """Phone screen server, Chromium and Appium server of one test session (lazy)."""
 
-    def __init__(self, *, root: Path, appium_capabilities: Path | None = None,
-                 screenshots: bool = True) -> None:
+    def __init__(
+        self, *, root: Path, appium_capabilities: Path | None = None, screenshots: bool = True
+    ) -> None:
         self.root = root
         self.appium_capabilities = appium_capabilities
         self.screenshots = screenshots
@@ -127,7 +134,8 @@ class UIRuntime:
 
             config, url = self.appium_config(), self.appium_url()
             self._appium_pool = AppiumSessionPool(
-                lambda platform: open_remote(url, config, platform))
+                lambda platform: open_remote(url, config, platform)
+            )
         return self._appium_pool
 
     @property
@@ -138,8 +146,11 @@ class UIRuntime:
     @property
     def started(self) -> tuple[str, ...]:
         """Which resources exist (for tests and the report header)."""
-        made = (("phone-server", self._phone_server), ("chromium", self._chromium),
-                ("appium-server", self._appium_server))
+        made = (
+            ("phone-server", self._phone_server),
+            ("chromium", self._chromium),
+            ("appium-server", self._appium_server),
+        )
         return tuple(name for name, thing in made if thing is not None)
 
     # -- drivers ---------------------------------------------------------------------------
@@ -149,8 +160,11 @@ class UIRuntime:
             from harness.drivers.web import PlaywrightDriver
 
             chromium = self.chromium()
-            return self._on_session(phone, target, lambda session: PlaywrightDriver(
-                session, chromium, screenshots=self.screenshots))
+            return self._on_session(
+                phone,
+                target,
+                lambda session: PlaywrightDriver(session, chromium, screenshots=self.screenshots),
+            )
         if name == "appium":
             config = self.appium_config()
             url = self.appium_url()
@@ -161,12 +175,18 @@ class UIRuntime:
             from harness.drivers.appium import AppiumWebDriver
 
             pool = self.appium_pool()
-            return self._on_session(phone, target, lambda session: AppiumWebDriver(
-                session, url, config, screenshots=self.screenshots, pool=pool))
+            return self._on_session(
+                phone,
+                target,
+                lambda session: AppiumWebDriver(
+                    session, url, config, screenshots=self.screenshots, pool=pool
+                ),
+            )
         raise ConfigError(f"unknown UI driver {name!r}; available: {', '.join(UI_DRIVERS)}")
 
-    def _on_session(self, phone: Phone, target: Target,
-                    make: Callable[[PhoneSession], Driver]) -> Driver:
+    def _on_session(
+        self, phone: Phone, target: Target, make: Callable[[PhoneSession], Driver]
+    ) -> Driver:
         server = self.phone_server()
         session = server.register(phone, origins=browser_origins(phone, target))
         try:

@@ -35,15 +35,30 @@ from harness.web import PhoneSession
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Request
 
-__all__ = ["CHROMIUM", "CHROMIUM_ENV", "DEVICES", "LAUNCH_ARGS", "ChromiumBrowser",
-           "PlaywrightDriver", "chromium_executable", "connection_lost"]
+__all__ = [
+    "CHROMIUM",
+    "CHROMIUM_ENV",
+    "DEVICES",
+    "LAUNCH_ARGS",
+    "ChromiumBrowser",
+    "PlaywrightDriver",
+    "chromium_executable",
+    "connection_lost",
+]
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ENV = "VNEID_HARNESS_CHROMIUM"
 """Environment variable naming another Chromium executable."""
-LAUNCH_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-               "--disable-background-networking", "--disable-component-update",
-               "--no-first-run", "--disable-sync", "--disable-quic")
+LAUNCH_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+)
 DEVICES = {"ios": "iPhone 13", "android": "Pixel 7"}
 """Playwright's device descriptor for each platform."""
 ACTION_TIMEOUT_MS = 10_000
@@ -57,7 +72,8 @@ def chromium_executable() -> Path:
             f"Chromium is missing at {path}: the web and appium drivers drive Debian's "
             f"Chromium; run `make setup` in the harness's checkout, or as root `apt-get install "
             f"-y chromium chromium-driver` (Debian), or set {CHROMIUM_ENV} to a Chromium "
-            "executable")
+            "executable"
+        )
     return path
 
 
@@ -70,7 +86,8 @@ def connection_lost(error: BaseException, browser: Browser) -> bool:
     from playwright.sync_api import Error
 
     return isinstance(error, TargetClosedError) or (
-        isinstance(error, Error) and not browser.is_connected())
+        isinstance(error, Error) and not browser.is_connected()
+    )
 
 
 def _close_quietly_if_lost(close: Callable[[], object], browser: Browser | None) -> None:
@@ -109,8 +126,12 @@ class ChromiumBrowser:
                 try:
                     # handle_sigint=False: a terminal's Ctrl-C is the run's to handle
                     self._browser = playwright.chromium.launch(
-                        executable_path=str(executable), headless=True, args=list(LAUNCH_ARGS),
-                        handle_sigint=False, traces_dir=temp)
+                        executable_path=str(executable),
+                        headless=True,
+                        args=list(LAUNCH_ARGS),
+                        handle_sigint=False,
+                        traces_dir=temp,
+                    )
                 except Exception:
                     playwright.stop()
                     raise
@@ -127,8 +148,9 @@ class ChromiumBrowser:
         try:
             descriptor: dict[str, Any] = dict(self._playwright.devices[DEVICES[platform]])
         except KeyError:
-            raise ConfigError(f"no device to emulate for platform {platform!r}; "
-                              f"known: {', '.join(DEVICES)}") from None
+            raise ConfigError(
+                f"no device to emulate for platform {platform!r}; known: {', '.join(DEVICES)}"
+            ) from None
         descriptor.pop("default_browser_type", None)
         return browser.new_context(**descriptor, locale="vi-VN")
 
@@ -162,15 +184,24 @@ class PlaywrightDriver(RenderedPhoneDriver):
 
     name = "web"
 
-    def __init__(self, session: PhoneSession, browser: ChromiumBrowser, *,
-                 screenshots: bool = True, trace: bool = True) -> None:
+    def __init__(
+        self,
+        session: PhoneSession,
+        browser: ChromiumBrowser,
+        *,
+        screenshots: bool = True,
+        trace: bool = True,
+    ) -> None:
         super().__init__(session, screenshots=screenshots)
         self.context: BrowserContext = browser.new_context(session.phone.platform)
         self.context.set_default_timeout(ACTION_TIMEOUT_MS)
         self._tracing = trace
         if trace:
-            self.context.tracing.start(screenshots=True, snapshots=True,
-                                       title=f"phone {session.id} ({session.phone.platform})")
+            self.context.tracing.start(
+                screenshots=True,
+                snapshots=True,
+                title=f"phone {session.id} ({session.phone.platform})",
+            )
         self.page: Page = self.context.new_page()
         session.attach()
 
@@ -253,12 +284,15 @@ def scrub_trace_zip(path: Path, scrub: Callable[[str], str]) -> None:
     trace's known secrets) and then without anything shaped like a secret. Images are kept
     as they are (the screens never show a secret: passwords are masked, the hijacker shows
     the stolen link redacted)."""
+
     def clean(text: str) -> str:
         return redact_secret_shapes(scrub(text))
 
     cleaned = path.with_name(path.name + ".partial")
-    with zipfile.ZipFile(path) as source, zipfile.ZipFile(
-            cleaned, "w", compression=zipfile.ZIP_DEFLATED) as target:
+    with (
+        zipfile.ZipFile(path) as source,
+        zipfile.ZipFile(cleaned, "w", compression=zipfile.ZIP_DEFLATED) as target,
+    ):
         for info in source.infolist():
             data = source.read(info)
             if not info.filename.lower().endswith(_BINARY_SUFFIXES):
@@ -281,9 +315,10 @@ def _scrub_text(text: str, clean: Callable[[str], str]) -> str:
         values = [json.loads(line) if line.strip() else None for line in lines]
     except (ValueError, RecursionError):
         return clean(text)
-    return "\n".join(line if value is None else json.dumps(_clean_strings(value, clean),
-                                                             ensure_ascii=False)
-                     for line, value in zip(lines, values, strict=True))
+    return "\n".join(
+        line if value is None else json.dumps(_clean_strings(value, clean), ensure_ascii=False)
+        for line, value in zip(lines, values, strict=True)
+    )
 
 
 def _clean_strings(value: Any, clean: Callable[[str], str]) -> Any:

@@ -27,7 +27,7 @@ class BasicCredentialsError(ValueError):
 def is_basic(header: str | None) -> TypeGuard[str]:
     """Whether ``header`` (an ``Authorization`` value) uses the Basic scheme, whose name is
     case-insensitive (RFC 9110 §11.1)."""
-    return header is not None and header[:len(_PREFIX)].lower() == _PREFIX
+    return header is not None and header[: len(_PREFIX)].lower() == _PREFIX
 
 
 def encode_basic(client_id: str, secret: str) -> str:
@@ -42,10 +42,11 @@ def basic_pair(header: str) -> str:
     base64 after the scheme name, decoded as UTF-8. Raises :class:`BasicCredentialsError`
     when it is not base64 of UTF-8 text."""
     try:
-        return base64.b64decode(header[len(_PREFIX):].strip(), validate=True).decode("utf-8")
+        return base64.b64decode(header[len(_PREFIX) :].strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise BasicCredentialsError(
-            "the Basic credentials are not base64 of 'client_id:secret'") from None
+            "the Basic credentials are not base64 of 'client_id:secret'"
+        ) from None
 
 
 def decode_basic(header: str) -> tuple[str, str]:
@@ -60,4 +61,5 @@ def decode_basic(header: str) -> tuple[str, str]:
     except UnicodeDecodeError:
         raise BasicCredentialsError(
             "the Basic credentials are not form-urlencoded UTF-8 (RFC 6749 §2.3.1): a "
-            "percent-escape is not UTF-8") from None
+            "percent-escape is not UTF-8"
+        ) from None

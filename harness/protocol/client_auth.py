@@ -7,8 +7,13 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-__all__ = ["ASSERTION_TYPE", "AUTH_METHODS", "SECRET_AUTH_METHODS", "AuthMethod",
-           "SecretAuthMethod"]
+__all__ = [
+    "ASSERTION_TYPE",
+    "AUTH_METHODS",
+    "SECRET_AUTH_METHODS",
+    "AuthMethod",
+    "SecretAuthMethod",
+]
 
 SecretAuthMethod = Literal["client_secret_basic", "client_secret_post"]
 """The methods that send a client secret (RFC 6749 §2.3.1)."""

@@ -34,10 +34,25 @@ __all__ = [
 _OUTSIDE_DESCRIPTION_SET = re.compile(r"[^\x20-\x21\x23-\x5b\x5d-\x7e]")
 
 
-_ASCII_FOR = str.maketrans({
-    "§": "section ", '"': "'", "…": "...", "±": "+/-", "≤": "<=", "≥": ">=", "≠": "!=",
-    "→": "->", "–": "-", "—": "-", "‘": "'", "’": "'", "“": "'", "”": "'", "×": "x",
-})
+_ASCII_FOR = str.maketrans(
+    {
+        "§": "section ",
+        '"': "'",
+        "…": "...",
+        "±": "+/-",
+        "≤": "<=",
+        "≥": ">=",
+        "≠": "!=",
+        "→": "->",
+        "–": "-",
+        "—": "-",
+        "‘": "'",
+        "’": "'",
+        "“": "'",
+        "”": "'",
+        "×": "x",
+    }
+)
 
 
 _ECHOED = re.compile(r"""(?<![A-Za-z0-9])('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")(?![A-Za-z0-9])""")
@@ -78,8 +93,11 @@ def oauth_description(text: str) -> str:
     parts: list[str] = []
     last = 0
     for match in _ECHOED.finditer(text):
-        parts.append(_OUTSIDE_DESCRIPTION_SET.sub(
-            _code_point, text[last:match.start()].translate(_ASCII_FOR)))
+        parts.append(
+            _OUTSIDE_DESCRIPTION_SET.sub(
+                _code_point, text[last : match.start()].translate(_ASCII_FOR)
+            )
+        )
         parts.append(_echoed(match))
         last = match.end()
     parts.append(_OUTSIDE_DESCRIPTION_SET.sub(_code_point, text[last:].translate(_ASCII_FOR)))
@@ -108,13 +126,19 @@ _GENERIC = "Đã xảy ra lỗi, vui lòng thử lại"
 
 _CATALOG: tuple[ErrorSpec, ...] = (
     # PROTOCOL.md §8, in its order.
-    ErrorSpec("app_update_required", 426, "Vui lòng cập nhật ứng dụng lên phiên bản mới nhất",
-              "VssID backend, VNeID server", "V-4"),
+    ErrorSpec(
+        "app_update_required",
+        426,
+        "Vui lòng cập nhật ứng dụng lên phiên bản mới nhất",
+        "VssID backend, VNeID server",
+        "V-4",
+    ),
     ErrorSpec("app_version_invalid", 400, "Phiên bản ứng dụng không hợp lệ", "both", "V-3"),
     ErrorSpec("invalid_credentials", 401, "Sai thông tin đăng nhập", "VNeID sessions", "A-4"),
     ErrorSpec("account_locked", 423, "Tài khoản đã bị khoá", "VNeID sessions", "A-4"),
-    ErrorSpec("unmet_authentication_requirements", None, _LEVEL2,
-              "VNeID authorize (redirect)", "P-2"),
+    ErrorSpec(
+        "unmet_authentication_requirements", None, _LEVEL2, "VNeID authorize (redirect)", "P-2"
+    ),
     ErrorSpec("access_denied", None, "Bạn đã huỷ đăng nhập", "VNeID authorize (redirect)", "A-7"),
     ErrorSpec("invalid_client", 400, _INVALID_LOGIN, "VNeID authorize (no redirect), token", "S-3"),
     ErrorSpec("invalid_redirect_uri", 400, _INVALID_LOGIN, "VNeID authorize (no redirect)", "S-2"),
@@ -125,24 +149,55 @@ _CATALOG: tuple[ErrorSpec, ...] = (
     ErrorSpec("transaction_already_used", 409, _EXPIRED, "VssID complete", "R-1"),
     ErrorSpec("id_token_invalid", 401, "Không xác thực được danh tính", "VssID complete", "R-12"),
     ErrorSpec("identity_level_insufficient", 403, _LEVEL2, "VssID complete", "R-10"),
-    ErrorSpec("vssid_account_not_found", 404, "Bạn chưa có tài khoản VssID, vui lòng đăng ký",
-              "VssID complete", "P-1"),
+    ErrorSpec(
+        "vssid_account_not_found",
+        404,
+        "Bạn chưa có tài khoản VssID, vui lòng đăng ký",
+        "VssID complete",
+        "P-1",
+    ),
     # Codes the RFCs that PROTOCOL.md names define (RFC 6749 §4.1.2.1, §5.2; RFC 6750 §3.1).
     ErrorSpec("invalid_request", 400, _INVALID_LOGIN, "any endpoint", "A-2", "RFC 6749"),
-    ErrorSpec("invalid_scope", None, _INVALID_LOGIN, "VNeID authorize (redirect)", "A-2",
-              "RFC 6749"),
-    ErrorSpec("unsupported_response_type", None, _INVALID_LOGIN, "VNeID authorize (redirect)",
-              "A-2", "RFC 6749"),
-    ErrorSpec("request_not_supported", None, _INVALID_LOGIN, "VNeID authorize (redirect)",
-              "A-2", "OpenID Connect Core §3.1.2.6"),
-    ErrorSpec("request_uri_not_supported", None, _INVALID_LOGIN, "VNeID authorize (redirect)",
-              "A-2", "OpenID Connect Core §3.1.2.6"),
-    ErrorSpec("login_required", 401, "Vui lòng đăng nhập lại", "VNeID authorize (redirect); "
-              "VNeID app API", "A-4", "OpenID Connect Core §3.1.2.6"),
+    ErrorSpec(
+        "invalid_scope", None, _INVALID_LOGIN, "VNeID authorize (redirect)", "A-2", "RFC 6749"
+    ),
+    ErrorSpec(
+        "unsupported_response_type",
+        None,
+        _INVALID_LOGIN,
+        "VNeID authorize (redirect)",
+        "A-2",
+        "RFC 6749",
+    ),
+    ErrorSpec(
+        "request_not_supported",
+        None,
+        _INVALID_LOGIN,
+        "VNeID authorize (redirect)",
+        "A-2",
+        "OpenID Connect Core §3.1.2.6",
+    ),
+    ErrorSpec(
+        "request_uri_not_supported",
+        None,
+        _INVALID_LOGIN,
+        "VNeID authorize (redirect)",
+        "A-2",
+        "OpenID Connect Core §3.1.2.6",
+    ),
+    ErrorSpec(
+        "login_required",
+        401,
+        "Vui lòng đăng nhập lại",
+        "VNeID authorize (redirect); VNeID app API",
+        "A-4",
+        "OpenID Connect Core §3.1.2.6",
+    ),
     ErrorSpec("unsupported_grant_type", 400, _INVALID_LOGIN, "VNeID token", "T-1", "RFC 6749"),
     ErrorSpec("unauthorized_client", 400, _INVALID_LOGIN, "VNeID token", "T-1", "RFC 6749"),
-    ErrorSpec("invalid_token", 401, _SESSION_INVALID, "bearer-protected endpoints", "T-5",
-              "RFC 6750"),
+    ErrorSpec(
+        "invalid_token", 401, _SESSION_INVALID, "bearer-protected endpoints", "T-5", "RFC 6750"
+    ),
     # The harness's own codes: a transaction it does not hold, an issuer it cannot reach, the
     # test-control API's refusals, and a request refused for its form or size
     # (docs/robustness.md); server_error is a harness bug, said so in its description.
@@ -155,8 +210,7 @@ _CATALOG: tuple[ErrorSpec, ...] = (
     ErrorSpec("payload_too_large", 413, _GENERIC, "any endpoint", "A-1", "harness"),
     ErrorSpec("uri_too_long", 414, _GENERIC, "any endpoint", "A-1", "harness"),
     ErrorSpec("unsupported_media_type", 415, _GENERIC, "any endpoint", "A-1", "harness"),
-    ErrorSpec("request_header_fields_too_large", 431, _GENERIC, "any endpoint", "A-1",
-              "harness"),
+    ErrorSpec("request_header_fields_too_large", 431, _GENERIC, "any endpoint", "A-1", "harness"),
     ErrorSpec("server_error", 500, _GENERIC, "any endpoint", "A-1", "harness"),
     # RFC 6749 §4.1.2.1 (also used for a full in-memory store: try again later).
     ErrorSpec("temporarily_unavailable", 503, _GENERIC, "any endpoint", "A-1", "RFC 6749"),

@@ -36,10 +36,12 @@ Sex = Literal["male", "female"]
 MAX_FULL_NAME = 200
 """The longest ``full_name`` (characters) a citizen's record or a VssID account holds (T-3,
 P-1): the providers refuse a longer one, persona files are checked against it."""
-_NOT_IN_A_NAME = (r"\u0000-\u001f\u007f-\u009f"  # controls, C0 and C1 (NEL, U+0085, a line break)
-                  r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"  # text-direction controls
-                  r"\u2028\u2029"  # the line and paragraph separators
-                  r"\ufdd0-\ufdef\ufffe\uffff")  # noncharacters
+_NOT_IN_A_NAME = (
+    r"\u0000-\u001f\u007f-\u009f"  # controls, C0 and C1 (NEL, U+0085, a line break)
+    r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"  # text-direction controls
+    r"\u2028\u2029"  # the line and paragraph separators
+    r"\ufdd0-\ufdef\ufffe\uffff"
+)  # noncharacters
 _BLANK = r" \u00a0\u00ad\u1680\u2000-\u200d\u202f\u205f\u2060\u3000\ufeff"
 FULL_NAME_PATTERN = f"^[^{_NOT_IN_A_NAME}]*[^{_NOT_IN_A_NAME}{_BLANK}][^{_NOT_IN_A_NAME}]*$"
 """What a ``full_name`` is (T-3, P-1), as the providers' OpenAPI documents give it: one line
@@ -56,7 +58,8 @@ _BEYOND_THE_BMP = "".join(f"\\U{plane:04X}FFFE\\U{plane:04X}FFFF" for plane in r
 BMP's, by :func:`full_name_problem` only (outside the BMP, ECMA-262 without ``u`` reads a
 pattern's character as its two surrogates)."""
 _NOT_IN_A_NAME_RE = re.compile(  # lone surrogates too
-    f"[{_NOT_IN_A_NAME}\\ud800-\\udfff{_BEYOND_THE_BMP}]")
+    f"[{_NOT_IN_A_NAME}\\ud800-\\udfff{_BEYOND_THE_BMP}]"
+)
 
 
 def full_name_problem(value: str) -> str | None:
@@ -71,22 +74,33 @@ def full_name_problem(value: str) -> str | None:
         return f"is {len(value)} characters; at most {MAX_FULL_NAME}"
     bad = _NOT_IN_A_NAME_RE.search(value)
     if bad is None:
-        return None if _FULL_NAME.fullmatch(value) else (
-            "has nothing visible in it (only spaces or zero-width characters)")
+        return (
+            None
+            if _FULL_NAME.fullmatch(value)
+            else ("has nothing visible in it (only spaces or zero-width characters)")
+        )
     char = bad.group()
     if 0xD800 <= ord(char) <= 0xDFFF:
-        return ("contains a lone surrogate (a \\ud800-style escape that is half of a "
-                "character); write the character itself")
-    name = unicodedata.name(char, "") or ("a noncharacter" if unicodedata.category(char) == "Cn"
-                                          else "a control character")
-    return (f"contains U+{ord(char):04X} ({name}) at character {bad.start() + 1}: a name is "
-            "one line of text, without control, line-break or text-direction characters; "
-            "write it on one line with plain spaces")
+        return (
+            "contains a lone surrogate (a \\ud800-style escape that is half of a "
+            "character); write the character itself"
+        )
+    name = unicodedata.name(char, "") or (
+        "a noncharacter" if unicodedata.category(char) == "Cn" else "a control character"
+    )
+    return (
+        f"contains U+{ord(char):04X} ({name}) at character {bad.start() + 1}: a name is "
+        "one line of text, without control, line-break or text-direction characters; "
+        "write it on one line with plain spaces"
+    )
 
 
 PROVINCE_CODES = range(1, 97)
 _CENTURY_DIGITS: dict[int, tuple[int, Sex]] = {
-    0: (1900, "male"), 1: (1900, "female"), 2: (2000, "male"), 3: (2000, "female"),
+    0: (1900, "male"),
+    1: (1900, "female"),
+    2: (2000, "male"),
+    3: (2000, "female"),
 }
 
 

@@ -39,8 +39,17 @@ __all__ = [
 
 MAX_LINK_LENGTH = 8192
 AUTHORIZATION_PARAMS = (
-    "response_type", "client_id", "redirect_uri", "scope", "state", "nonce", "code_challenge",
-    "code_challenge_method", "acr_values", "login_hint", "ui_locales",
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+    "acr_values",
+    "login_hint",
+    "ui_locales",
 )
 
 
@@ -69,8 +78,13 @@ class ParsedLink:
         return urlsplit(self.base).scheme
 
 
-def parse_link(url: object, *, clause: str = "A-5", allow_repeated: bool = False,
-               allow_undecodable: bool = False) -> ParsedLink:
+def parse_link(
+    url: object,
+    *,
+    clause: str = "A-5",
+    allow_repeated: bool = False,
+    allow_undecodable: bool = False,
+) -> ParsedLink:
     """Split ``url`` into base and query; refuse non-strings, over-long links, repeated
     params (unless ``allow_repeated``: then they are listed in :attr:`ParsedLink.repeated`)
     and params that are not UTF-8 once decoded (unless ``allow_undecodable``: then they are
@@ -78,8 +92,9 @@ def parse_link(url: object, *, clause: str = "A-5", allow_repeated: bool = False
     if not isinstance(url, str) or not url:
         raise LinkError("a link must be a non-empty string", clause=clause)
     if len(url) > MAX_LINK_LENGTH:
-        raise LinkError(f"the link is {len(url)} characters long; at most {MAX_LINK_LENGTH}",
-                        clause=clause)
+        raise LinkError(
+            f"the link is {len(url)} characters long; at most {MAX_LINK_LENGTH}", clause=clause
+        )
     if any(ch in url for ch in "\x00\r\n\t "):
         raise LinkError("the link contains whitespace or control characters", clause=clause)
     undecodable: list[str] | None = [] if allow_undecodable else None
@@ -95,8 +110,9 @@ def parse_link(url: object, *, clause: str = "A-5", allow_repeated: bool = False
     return ParsedLink(url, base, params, parts.fragment, repeated, tuple(undecodable or ()))
 
 
-def single_values(pairs: Iterable[tuple[str, str]], *, clause: str,
-                  allow_repeated: bool = False) -> tuple[dict[str, str], tuple[str, ...]]:
+def single_values(
+    pairs: Iterable[tuple[str, str]], *, clause: str, allow_repeated: bool = False
+) -> tuple[dict[str, str], tuple[str, ...]]:
     """Query or form ``pairs`` as one value per name; a name given twice is a
     :class:`LinkError` (RFC 6749 §3.1), unless ``allow_repeated``: then it keeps its first
     value and is listed in the second item (for a caller that answers each case apart)."""
@@ -105,8 +121,9 @@ def single_values(pairs: Iterable[tuple[str, str]], *, clause: str,
     for key, value in pairs:
         if key in params:
             if not allow_repeated:
-                raise LinkError(f"parameter {key!r} appears more than once (RFC 6749 §3.1)",
-                                clause=clause)
+                raise LinkError(
+                    f"parameter {key!r} appears more than once (RFC 6749 §3.1)", clause=clause
+                )
             if key not in repeated:
                 repeated.append(key)
             continue
@@ -121,12 +138,15 @@ class UndecodableParameter(ValueError):
 
     def __init__(self, name: str) -> None:
         self.name = name
-        super().__init__(f"parameter {name[:40]!r}: its percent-encoding is not UTF-8 (RFC 3986 "
-                         "§2.5); percent-encode the UTF-8 bytes of the text")
+        super().__init__(
+            f"parameter {name[:40]!r}: its percent-encoding is not UTF-8 (RFC 3986 "
+            "§2.5); percent-encode the UTF-8 bytes of the text"
+        )
 
 
-def parse_query(query: str, *, max_fields: int,
-                undecodable: list[str] | None = None) -> list[tuple[str, str]]:
+def parse_query(
+    query: str, *, max_fields: int, undecodable: list[str] | None = None
+) -> list[tuple[str, str]]:
     """``urllib.parse.parse_qsl(query, keep_blank_values=True, max_num_fields=max_fields,
     errors="strict")``, the same pairs (``ValueError`` beyond ``max_fields``): a key or value
     with no ``+`` or ``%`` in it (every name, token and id here) is kept as it is, without going
@@ -184,7 +204,8 @@ def encode_query(pairs: Iterable[tuple[str, str]]) -> str:
     return "&".join(
         f"{k if _UNRESERVED.fullmatch(k) else _quoted(k)}="
         f"{v if _UNRESERVED.fullmatch(v) else (quote_plus if is_secret_key(k) else _quoted)(v)}"
-        for k, v in pairs)
+        for k, v in pairs
+    )
 
 
 def add_query(uri: str, params: Iterable[tuple[str, str]]) -> str:
@@ -230,11 +251,15 @@ class AuthorizationRequest:
         present = [(k, v) for k, v in pairs if v is not None]
         return present + list(self.extra)
 
-    def to_link(self, form: LinkForm = LinkForm.CUSTOM_SCHEME,
-                profile: Profile = DEFAULT_PROFILE) -> str:
+    def to_link(
+        self, form: LinkForm = LinkForm.CUSTOM_SCHEME, profile: Profile = DEFAULT_PROFILE
+    ) -> str:
         """The app link that carries this request (A-1)."""
-        base = (profile.authorize_link_custom if form is LinkForm.CUSTOM_SCHEME
-                else profile.authorize_link_https)
+        base = (
+            profile.authorize_link_custom
+            if form is LinkForm.CUSTOM_SCHEME
+            else profile.authorize_link_https
+        )
         return f"{base}?{encode_query(self.params())}"
 
     def to_url(self, endpoint: str) -> str:
@@ -244,8 +269,9 @@ class AuthorizationRequest:
     @classmethod
     def from_params(cls, params: Mapping[str, str]) -> AuthorizationRequest:
         """Build from decoded parameters; refuses a missing required parameter."""
-        missing = [k for k in ("client_id", "redirect_uri", "state", "code_challenge")
-                   if not params.get(k)]
+        missing = [
+            k for k in ("client_id", "redirect_uri", "state", "code_challenge") if not params.get(k)
+        ]
         if missing:
             raise LinkError(f"authorization request lacks {', '.join(missing)}", clause="A-2")
         extra = tuple((k, v) for k, v in params.items() if k not in AUTHORIZATION_PARAMS)
@@ -275,8 +301,12 @@ def _form_of(link: ParsedLink, custom_base: str, https_base: str) -> LinkForm | 
 
 
 def parse_authorize_link(
-    url: object, profile: Profile = DEFAULT_PROFILE, *, extra_bases: Iterable[str] = (),
-    allow_repeated: bool = False, allow_undecodable: bool = False,
+    url: object,
+    profile: Profile = DEFAULT_PROFILE,
+    *,
+    extra_bases: Iterable[str] = (),
+    allow_repeated: bool = False,
+    allow_undecodable: bool = False,
 ) -> tuple[LinkForm, ParsedLink]:
     """Decode an authorize app link (either form, A-5); refuse a link to anything else.
 
@@ -284,8 +314,9 @@ def parse_authorize_link(
     authorization endpoint of a served provider); ``allow_repeated`` and
     ``allow_undecodable`` as in :func:`parse_link`.
     """
-    link = parse_link(url, clause="A-5", allow_repeated=allow_repeated,
-                      allow_undecodable=allow_undecodable)
+    link = parse_link(
+        url, clause="A-5", allow_repeated=allow_repeated, allow_undecodable=allow_undecodable
+    )
     form = _form_of(link, profile.authorize_link_custom, profile.authorize_link_https)
     if form is None and link.base in set(extra_bases):
         form = LinkForm.CLAIMED_HTTPS
@@ -361,7 +392,10 @@ def parse_callback(url: object | ParsedLink, profile: Profile = DEFAULT_PROFILE)
     kept = [(k, v) for k, v in link.params.items() if k not in _RESPONSE_PARAMS]
     redirect_uri = add_query(link.base, kept) if kept else link.base
     if form is None and kept:
-        form = _form_of(ParsedLink(redirect_uri, redirect_uri, {}),
-                        profile.callback_custom, profile.callback_https)
+        form = _form_of(
+            ParsedLink(redirect_uri, redirect_uri, {}),
+            profile.callback_custom,
+            profile.callback_https,
+        )
     params = {k: v for k, v in link.params.items() if k in _RESPONSE_PARAMS}
     return Callback(redirect_uri, params, form)

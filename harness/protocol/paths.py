@@ -11,10 +11,28 @@ from __future__ import annotations
 from typing import Final
 
 __all__ = [
-    "ACCOUNTS", "APP_API_PREFIX", "APP_AUTHORIZATIONS", "APP_SESSIONS", "AUTHORIZE",
-    "AUTHORIZE_DECISION", "AUTHORIZE_LOGIN", "CLIENTS", "CLOCK", "CONFIG", "CONTROL_PREFIX",
-    "DISCOVERY", "FAULTS", "HEALTH", "JWKS", "PERSONAS", "REQUESTS", "TOKEN", "USERINFO",
-    "VSSID_COMPLETE", "VSSID_ME", "VSSID_START",
+    "ACCOUNTS",
+    "APP_API_PREFIX",
+    "APP_AUTHORIZATIONS",
+    "APP_SESSIONS",
+    "AUTHORIZE",
+    "AUTHORIZE_DECISION",
+    "AUTHORIZE_LOGIN",
+    "CLIENTS",
+    "CLOCK",
+    "CONFIG",
+    "CONTROL_PREFIX",
+    "DISCOVERY",
+    "FAULTS",
+    "HEALTH",
+    "JWKS",
+    "PERSONAS",
+    "REQUESTS",
+    "TOKEN",
+    "USERINFO",
+    "VSSID_COMPLETE",
+    "VSSID_ME",
+    "VSSID_START",
 ]
 
 # -- the mock VNeID: OpenID Connect (A-2, T-1, T-4, T-5) ------------------------------------

@@ -52,16 +52,22 @@ def level_for_acr(acr: object) -> int | None:
     return None
 
 
-_STORE_LINKS: Mapping[str, Mapping[str, str]] = MappingProxyType({
-    "vneid": MappingProxyType({
-        "ios": "https://apps.apple.com/vn/app/vneid/id1582750311",
-        "android": "https://play.google.com/store/apps/details?id=com.vnid",
-    }),
-    "vssid": MappingProxyType({
-        "ios": "https://apps.apple.com/vn/app/vssid-bao-hiem-xa-hoi-so/id1521647442",
-        "android": "https://play.google.com/store/apps/details?id=com.bhxhapp",
-    }),
-})
+_STORE_LINKS: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {
+        "vneid": MappingProxyType(
+            {
+                "ios": "https://apps.apple.com/vn/app/vneid/id1582750311",
+                "android": "https://play.google.com/store/apps/details?id=com.vnid",
+            }
+        ),
+        "vssid": MappingProxyType(
+            {
+                "ios": "https://apps.apple.com/vn/app/vssid-bao-hiem-xa-hoi-so/id1521647442",
+                "android": "https://play.google.com/store/apps/details?id=com.bhxhapp",
+            }
+        ),
+    }
+)
 
 
 @dataclass(frozen=True)

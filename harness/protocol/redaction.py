@@ -37,18 +37,44 @@ __all__ = [
 ]
 
 REDACTED = "[REDACTED]"
-SECRET_KEYS = frozenset({
-    "passcode", "password", "client_secret", "code", "code_verifier", "access_token",
-    "id_token", "refresh_token", "session_token", "client_assertion", "admin_token", "secret",
-    "private_key", "d", "id_token_hint", "assertion", "token", "verifier",
-})
-SECRET_HEADERS = frozenset({
-    "authorization", "cookie", "set-cookie", "x-harness-admin-token", "proxy-authorization",
-})
+SECRET_KEYS = frozenset(
+    {
+        "passcode",
+        "password",
+        "client_secret",
+        "code",
+        "code_verifier",
+        "access_token",
+        "id_token",
+        "refresh_token",
+        "session_token",
+        "client_assertion",
+        "admin_token",
+        "secret",
+        "private_key",
+        "d",
+        "id_token_hint",
+        "assertion",
+        "token",
+        "verifier",
+    }
+)
+SECRET_HEADERS = frozenset(
+    {
+        "authorization",
+        "cookie",
+        "set-cookie",
+        "x-harness-admin-token",
+        "proxy-authorization",
+    }
+)
 
 
-_SECRET_FORMS = frozenset(SECRET_KEYS | {k.replace("_", "") for k in SECRET_KEYS}
-                          | {k.replace("_", "-") for k in SECRET_KEYS})
+_SECRET_FORMS = frozenset(
+    SECRET_KEYS
+    | {k.replace("_", "") for k in SECRET_KEYS}
+    | {k.replace("_", "-") for k in SECRET_KEYS}
+)
 """Each secret name also as one word (``sessionToken``, compared in lower case) and with
 hyphens (``session-token``)."""
 
@@ -82,8 +108,11 @@ def redact_url(url: str) -> str:
         if ":" in user:
             netloc = f"{user.split(':', 1)[0]}:{URL_REDACTED}@{host}"
     if not parts.query and not parts.fragment:
-        return url if netloc is parts.netloc else urlunsplit(
-            (parts.scheme, netloc, parts.path, "", ""))
+        return (
+            url
+            if netloc is parts.netloc
+            else urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+        )
     query = _redact_pairs(parts.query)
     fragment = _redact_fragment(parts.fragment) if "=" in parts.fragment else parts.fragment
     if query == parts.query and fragment == parts.fragment and netloc is parts.netloc:
@@ -97,8 +126,7 @@ def _redact_fragment(fragment: str) -> str:
     parameters after a ``?`` too, the route kept as it is."""
     if "?" not in fragment:
         return _redact_pairs(fragment)
-    return "&".join(_redact_route_pair(chunk) if chunk else chunk
-                    for chunk in fragment.split("&"))
+    return "&".join(_redact_route_pair(chunk) if chunk else chunk for chunk in fragment.split("&"))
 
 
 def _redact_route_pair(chunk: str) -> str:
@@ -188,8 +216,10 @@ def _decoded(chunk: str) -> list[tuple[str, str]] | None:
 
 
 def _redacted_pairs(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    return [(k, REDACTED) if is_secret_key(k) else (_public(k), _public(redact_value(v)))
-            for k, v in pairs]
+    return [
+        (k, REDACTED) if is_secret_key(k) else (_public(k), _public(redact_value(v)))
+        for k, v in pairs
+    ]
 
 
 def _public(text: str) -> str:
@@ -211,9 +241,13 @@ def redact_value(value: str) -> str:
     candidate = value
     for depth in range(_NESTING + 1):
         # Decoded, the value must itself be a URL (text that merely holds one is not decoded).
-        if "=" in candidate and (_is_url_with_parameters(candidate) if depth == 0 else (
-                ("?" in candidate or "#" in candidate)
-                and _URL_START.match(candidate) is not None)):
+        if "=" in candidate and (
+            _is_url_with_parameters(candidate)
+            if depth == 0
+            else (
+                ("?" in candidate or "#" in candidate) and _URL_START.match(candidate) is not None
+            )
+        ):
             redacted = redact_url(candidate)
             if redacted == candidate:
                 return value  # no secret in it: kept exactly as it came
@@ -261,8 +295,11 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
             # an Authorization keeps its scheme word (``Bearer [REDACTED]``); a cookie
             # (``sid=…; Path=/``) or an admin token has none, and goes whole
             scheme, _, rest = value.partition(" ")
-            out[name] = (f"{scheme} {REDACTED}" if rest and lowered in _SCHEMED_HEADERS
-                         and _SCHEME.fullmatch(scheme) else REDACTED)
+            out[name] = (
+                f"{scheme} {REDACTED}"
+                if rest and lowered in _SCHEMED_HEADERS and _SCHEME.fullmatch(scheme)
+                else REDACTED
+            )
         elif lowered in URL_HEADERS:
             out[name] = redact_url(value)
         else:
@@ -274,8 +311,11 @@ def redact_json(value: Any) -> Any:
     """A deep copy of a JSON value with secret keys' values replaced and URLs redacted."""
     if isinstance(value, Mapping):
         return {
-            k: (REDACTED if isinstance(k, str) and is_secret_key(k) and v is not None
-                else redact_json(v))
+            k: (
+                REDACTED
+                if isinstance(k, str) and is_secret_key(k) and v is not None
+                else redact_json(v)
+            )
             for k, v in value.items()
         }
     if isinstance(value, list):
@@ -318,8 +358,7 @@ def redact_path(path: str) -> str:
     return (redact_secret_shapes(head) if "=" in head else head) + clean[cut:]
 
 
-_NAMES_ALTERNATION = "|".join(sorted((re.escape(k) for k in _SECRET_FORMS), key=len,
-                                     reverse=True))
+_NAMES_ALTERNATION = "|".join(sorted((re.escape(k) for k in _SECRET_FORMS), key=len, reverse=True))
 _SUFFIX_ALTERNATION = "secret|token|password|passcode|verifier|assertion"
 """The last words of an identifier that name a secret whatever precedes them (``*_SECRET``,
 ``*_token``); not ``code`` (``bhxh_code``, ``status_code``) nor ``d`` (``x_d``)."""
@@ -340,26 +379,40 @@ _ASSIGNED = re.compile(  # 'name': value (a dict or JSON), name=value (a call, U
     rf"""(?:(?!{re.escape(REDACTED)})[^\s&'",;)}}\]>])*)""",  # up to a [REDACTED] after it
     re.IGNORECASE,
 )
-_ERROR_CODES = frozenset(ERRORS) | {"invalid_request", "invalid_client", "invalid_grant",
-                                    "unauthorized_client", "unsupported_grant_type",
-                                    "invalid_scope", "access_denied", "server_error",
-                                    "temporarily_unavailable", "invalid_token",
-                                    "unsupported_response_type", "login_required",
-                                    "interaction_required", "consent_required"}
+_ERROR_CODES = frozenset(ERRORS) | {
+    "invalid_request",
+    "invalid_client",
+    "invalid_grant",
+    "unauthorized_client",
+    "unsupported_grant_type",
+    "invalid_scope",
+    "access_denied",
+    "server_error",
+    "temporarily_unavailable",
+    "invalid_token",
+    "unsupported_response_type",
+    "login_required",
+    "interaction_required",
+    "consent_required",
+}
 """§8's error codes and those of RFC 6749 and OpenID Connect: as the value of ``code`` (a
 test's ``code="invalid_grant"``, an error's ``code=access_denied``) they are no secret."""
 _CREDENTIAL = re.compile(
     r"\b(Bearer|Basic)\s+(?:(?=[A-Za-z]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{6,}"
-    r"|[A-Za-z]{20,})")
+    r"|[A-Za-z]{20,})"
+)
 """A credential after its scheme: 6 characters or more of a token68 with a digit or a symbol
 in it, or 20 letters (``Basic authentication`` is text, not a credential)."""
 _AUTHORIZATION = re.compile(
     r"""(\b(?:proxy-)?authorization['"]?\s*[:=]\s*\(?['"]?(?:b['"])?\w+\s+)[^\s'",;)]+""",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 """Whatever follows the scheme in an ``Authorization`` header written out, however short."""
-_JWS = re.compile(r"(?:(?<![A-Za-z0-9_-])|(?<=%[0-9A-Fa-f]{2})|(?<=\\[nrtbfv])"
-                  r"|(?<=\\u[0-9A-Fa-f]{4}))"
-                  r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+_JWS = re.compile(
+    r"(?:(?<![A-Za-z0-9_-])|(?<=%[0-9A-Fa-f]{2})|(?<=\\[nrtbfv])"
+    r"|(?<=\\u[0-9A-Fa-f]{4}))"
+    r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"
+)
 """A JWS compact serialisation: one starting where a token starts, also after a
 percent-escape (``%3DeyJ…``) or a backslash escape of a repr or JSON text (``\\neyJ…``,
 ``\\u0026eyJ…``), never inside a longer run of token characters, where each ``eyJ`` of a
@@ -368,7 +421,8 @@ for a 16 KB body, seconds for a request log of them."""
 _USERINFO_PASSWORD = re.compile(
     r"((?:(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:)?(?://|\\/\\/)"
     r"(?:[^\s/?#@:\"'<>\\]|'(?![\s,;)\]}]))*):"
-    r"(?!//)(?:[^\s/?#\"'<>]|'(?![\s,;)\]}]))+@")
+    r"(?!//)(?:[^\s/?#\"'<>]|'(?![\s,;)\]}]))+@"
+)
 """A URL's password in its user information (``http://user:pw@host``, ``//user:pw@host``;
 RFC 3986 §3.2.1): a credential, wherever a URL is written out (a handle's repr, an error
 quoting a URL). The password runs to the authority's last ``@``, as ``urlsplit`` and httpx
@@ -382,8 +436,10 @@ def _assigned(match: re.Match[str]) -> str:
     value = match.group("value")
     if value.strip("'\"") == REDACTED:  # already redacted; one with more after it is not
         return match.group(0)
-    if value.strip("'\"") in _ERROR_CODES \
-            and match.group("key").strip("'\"=: \t").lower() == "code":
+    if (
+        value.strip("'\"") in _ERROR_CODES
+        and match.group("key").strip("'\"=: \t").lower() == "code"
+    ):
         return match.group(0)  # code="invalid_grant" in a source line is §8's, no secret
     quote = value[0] if value[:1] in ("'", '"') else ""
     end = quote if quote and len(value) > 1 and value.endswith(quote) else ""
@@ -418,8 +474,13 @@ def _redact_shapes_once(text: str) -> str:
         # a password redact_url already replaced (``%5BREDACTED%5D``) is left as it is: the
         # URL stays one (``[REDACTED]`` there reads as an IPv6 literal)
         text = _USERINFO_PASSWORD.sub(
-            lambda m: m.group(0) if m.group(0).endswith(f":{URL_REDACTED}@")
-            else f"{m.group(1)}:{REDACTED}@", text)
+            lambda m: (
+                m.group(0)
+                if m.group(0).endswith(f":{URL_REDACTED}@")
+                else f"{m.group(1)}:{REDACTED}@"
+            ),
+            text,
+        )
     text = _AUTHORIZATION.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
     text = _CREDENTIAL.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     return _ASSIGNED.sub(_assigned, text)
@@ -435,7 +496,8 @@ def _is_url_with_parameters(value: str) -> bool:
     or fragment may carry secrets: ``vssid://cb?code=…``, ``vssid://cb#code=…`` (a fragment
     response), ``vssid:cb?code=…`` (no ``//``), ``/cb?code=…``; or text with a ``://`` URL."""
     return ("?" in value or "#" in value) and (
-        "://" in value or _URL_START.match(value) is not None)
+        "://" in value or _URL_START.match(value) is not None
+    )
 
 
 def load_json(text: str) -> tuple[Any, bool]:
@@ -478,8 +540,7 @@ def redact_json_text(text: str, loaded: tuple[Any, bool] | None = None) -> Any:
     return redacted if strict else json.dumps(redacted, ensure_ascii=False)
 
 
-_PLAIN_FORM = re.compile(
-    r"[A-Za-z0-9_.~\[\]-]*(?:=[^&]*)?(?:&[A-Za-z0-9_.~\[\]-]*(?:=[^&]*)?)*")
+_PLAIN_FORM = re.compile(r"[A-Za-z0-9_.~\[\]-]*(?:=[^&]*)?(?:&[A-Za-z0-9_.~\[\]-]*(?:=[^&]*)?)*")
 """A form whose parameter names are all plain (the values may be anything)."""
 _PARAMETER_NAME = re.compile(r"[A-Za-z0-9_.~\[\]-]*")
 _SECRET_IN_TEXT = re.compile(
@@ -506,8 +567,10 @@ def _is_form(encoded: str) -> bool:
     JSON text or free text sent as a form is one unlikely "name" and no value."""
     if _PLAIN_FORM.fullmatch(encoded):
         return True
-    return all(_PARAMETER_NAME.fullmatch(unquote_plus(chunk.partition("=")[0]))
-               for chunk in encoded.split("&"))
+    return all(
+        _PARAMETER_NAME.fullmatch(unquote_plus(chunk.partition("=")[0]))
+        for chunk in encoded.split("&")
+    )
 
 
 def _redact_form_body(text: str) -> Any:

@@ -16,8 +16,15 @@ import math
 import sys
 from typing import Any
 
-__all__ = ["DuplicateKey", "NotStrictJSON", "finite_float", "json_error_text", "loads",
-           "refuse_constant", "unique_keys"]
+__all__ = [
+    "DuplicateKey",
+    "NotStrictJSON",
+    "finite_float",
+    "json_error_text",
+    "loads",
+    "refuse_constant",
+    "unique_keys",
+]
 
 
 class NotStrictJSON(ValueError):
@@ -44,8 +51,9 @@ def finite_float(text: str) -> float:
     """``json``'s ``parse_float`` hook: a float literal a double cannot hold is refused."""
     number = float(text)
     if math.isinf(number):
-        raise NotStrictJSON(f"the number {text[:40]} is too large (RFC 8259 §6); send a "
-                            "number that fits a double")
+        raise NotStrictJSON(
+            f"the number {text[:40]} is too large (RFC 8259 §6); send a number that fits a double"
+        )
     return number
 
 
@@ -66,8 +74,10 @@ _DECODERS = {
     (unique, finite): json.JSONDecoder(
         object_pairs_hook=unique_keys if unique else None,
         parse_constant=refuse_constant if finite else None,
-        parse_float=finite_float if finite else None)
-    for unique in (True, False) for finite in (True, False)
+        parse_float=finite_float if finite else None,
+    )
+    for unique in (True, False)
+    for finite in (True, False)
 }
 """Built once (``json.loads`` with a hook builds a decoder per call)."""
 
@@ -87,6 +97,8 @@ def json_error_text(exc: BaseException) -> str:
     not theirs to take."""
     said = str(exc)
     if "integer string conversion" in said:
-        return (f"a number has more than {sys.get_int_max_str_digits()} digits; no field "
-                "takes one that long")
+        return (
+            f"a number has more than {sys.get_int_max_str_digits()} digits; no field "
+            "takes one that long"
+        )
     return said

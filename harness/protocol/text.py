@@ -18,4 +18,4 @@ def clip(text: str, limit: int) -> str:
     limit = end = max(limit, 0)
     while end > 0 and unicodedata.category(text[end]).startswith("M"):
         end -= 1  # text[end] is a mark the cut would separate: back to its letter
-    return text[:end or limit]
+    return text[: end or limit]

@@ -15,8 +15,13 @@ from dataclasses import dataclass, field
 
 from harness.protocol.errors import VersionError
 
-__all__ = ["MAX_VERSION_LENGTH", "VERSION_PATTERN", "Version", "parse_version",
-           "require_min_version"]
+__all__ = [
+    "MAX_VERSION_LENGTH",
+    "VERSION_PATTERN",
+    "Version",
+    "parse_version",
+    "require_min_version",
+]
 
 MAX_VERSION_LENGTH = 64
 
@@ -43,7 +48,8 @@ class Version:
     prerelease: tuple[str | int, ...] = ()
     build: tuple[str, ...] = field(default=())
     _order: tuple[tuple[int, int, int, int], int, tuple[tuple[int, int, str], ...]] = field(
-        init=False, repr=False, compare=False)
+        init=False, repr=False, compare=False
+    )
     """The V-2 sort key, computed once (each gated app call compares two versions)."""
 
     def __post_init__(self) -> None:
@@ -63,12 +69,11 @@ class Version:
         return self._order
 
     def _compute_order(
-            self) -> tuple[tuple[int, int, int, int], int, tuple[tuple[int, int, str], ...]]:
+        self,
+    ) -> tuple[tuple[int, int, int, int], int, tuple[tuple[int, int, str], ...]]:
         # SemVer §11: a version without pre-release ranks above any with one; identifiers
         # compare numerically when numeric, numeric below alphanumeric, shorter list first.
-        pre = tuple(
-            (0, p, "") if isinstance(p, int) else (1, 0, p) for p in self.prerelease
-        )
+        pre = tuple((0, p, "") if isinstance(p, int) else (1, 0, p) for p in self.prerelease)
         return (self.release, 0 if self.prerelease else 1, pre)
 
     def __eq__(self, other: object) -> bool:
@@ -99,12 +104,11 @@ class Version:
 def parse_version(text: str | None, *, clause: str = "V-3") -> Version:
     """Parse ``text`` per V-1, or raise :class:`VersionError` (``app_version_invalid``)."""
     if text is None:
-        raise VersionError(
-            "the app version header is missing; send e.g. '2.1.0'", clause=clause
-        )
+        raise VersionError("the app version header is missing; send e.g. '2.1.0'", clause=clause)
     if not isinstance(text, str):
-        raise VersionError(f"an app version must be a string, got {type(text).__name__}",
-                           clause=clause)
+        raise VersionError(
+            f"an app version must be a string, got {type(text).__name__}", clause=clause
+        )
     if not text:
         raise VersionError("the app version is empty; send e.g. '2.1.0'", clause=clause)
     if len(text) > MAX_VERSION_LENGTH:

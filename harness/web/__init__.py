@@ -12,7 +12,11 @@ from harness.web.server import PhoneServer, PhoneSession
 
 __all__ = [
     # rendering
-    "SCREEN_TITLES", "fingerprint", "render_screen", "screen_from_json",
+    "SCREEN_TITLES",
+    "fingerprint",
+    "render_screen",
+    "screen_from_json",
     # serving
-    "PhoneServer", "PhoneSession",
+    "PhoneServer",
+    "PhoneSession",
 ]

@@ -34,8 +34,14 @@ from harness.apps.screens import (
 )
 from harness.errors import HarnessError
 
-__all__ = ["CAPTIONS", "SCREEN_TITLES", "fingerprint", "html_safe_json", "render_screen",
-           "screen_from_json"]
+__all__ = [
+    "CAPTIONS",
+    "SCREEN_TITLES",
+    "fingerprint",
+    "html_safe_json",
+    "render_screen",
+    "screen_from_json",
+]
 
 SCREEN_TITLES: Mapping[str, str] = {
     VSSID_LOGIN: "VssID - BHXH số",
@@ -59,12 +65,16 @@ CAPTIONS: Mapping[str, str] = {
 }
 """A caption shown above these text elements (not part of the element's text)."""
 
-_APP_NAMES = {"vssid": "VssID", "vneid": "VNeID", "browser": "Trình duyệt",
-              "os": "Điện thoại"}
+_APP_NAMES = {"vssid": "VssID", "vneid": "VNeID", "browser": "Trình duyệt", "os": "Điện thoại"}
 _STORE_NAMES = {"ios": "App Store", "android": "Google Play"}
 _PLATFORM_NAMES = {"ios": "iOS", "android": "Android"}
-_ACCENTS = {"vssid": "#0b5ea8", "vneid": "#b71c1c", "store": "#3c4043", "os": "#3c4043",
-            "browser": "#3c4043"}
+_ACCENTS = {
+    "vssid": "#0b5ea8",
+    "vneid": "#b71c1c",
+    "store": "#3c4043",
+    "os": "#3c4043",
+    "browser": "#3c4043",
+}
 _KINDS: frozenset[str] = frozenset({"button", "field", "link", "text"})
 
 _env = jinja2.Environment(
@@ -79,8 +89,7 @@ _env = jinja2.Environment(
 def html_safe_json(value: Any) -> Markup:
     """``value`` as JSON that is safe inside ``<script>`` (no ``<``, ``>``, ``&``, ``'``)."""
     text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-    for char, escaped in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"),
-                          ("'", "\\u0027")):
+    for char, escaped in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("'", "\\u0027")):
         text = text.replace(char, escaped)
     return Markup(text)  # noqa: S704 -- escaped above for the <script> context
 
@@ -95,9 +104,16 @@ def fingerprint(foreground: str | None, screen: Screen) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
-def render_screen(screen: Screen, *, phone_id: str, platform: str, tap_url: str,
-                  fingerprint: str, render_id: int,
-                  secret_fields: Collection[str] = ()) -> str:
+def render_screen(
+    screen: Screen,
+    *,
+    phone_id: str,
+    platform: str,
+    tap_url: str,
+    fingerprint: str,
+    render_id: int,
+    secret_fields: Collection[str] = (),
+) -> str:
     """The HTML page showing ``screen`` on a ``platform`` phone; buttons post to ``tap_url``.
 
     Fields named in ``secret_fields`` are password inputs and never carry a value."""
@@ -106,14 +122,25 @@ def render_screen(screen: Screen, *, phone_id: str, platform: str, tap_url: str,
     if screen.id in ("store", "browser"):
         shown.add(str(screen.data.get("url") or ""))
     loose = [t for t in screen.texts if t and t not in shown]
-    app_name = (_STORE_NAMES.get(platform, "Store") if screen.app == "store"
-                else _APP_NAMES.get(screen.app, screen.app))
+    app_name = (
+        _STORE_NAMES.get(platform, "Store")
+        if screen.app == "store"
+        else _APP_NAMES.get(screen.app, screen.app)
+    )
     return _env.get_template("phone.html.j2").render(
-        screen=screen, title=title, loose_texts=loose, app_name=app_name,
-        accent=_ACCENTS.get(screen.app, "#3c4043"), platform=platform,
-        platform_name=_PLATFORM_NAMES.get(platform, platform), phone_id=phone_id,
-        tap_url=tap_url, fingerprint=fingerprint, render_id=render_id,
-        secret_fields=frozenset(secret_fields), screen_json=html_safe_json(screen.to_json()),
+        screen=screen,
+        title=title,
+        loose_texts=loose,
+        app_name=app_name,
+        accent=_ACCENTS.get(screen.app, "#3c4043"),
+        platform=platform,
+        platform_name=_PLATFORM_NAMES.get(platform, platform),
+        phone_id=phone_id,
+        tap_url=tap_url,
+        fingerprint=fingerprint,
+        render_id=render_id,
+        secret_fields=frozenset(secret_fields),
+        screen_json=html_safe_json(screen.to_json()),
         captions=CAPTIONS,
     )
 
@@ -134,15 +161,26 @@ def screen_from_json(data: Mapping[str, Any]) -> Screen:
     """The :class:`Screen` a rendering carries (the inverse of :meth:`Screen.to_json`)."""
     try:
         elements = tuple(
-            Element(str(e["id"]), _kind(e["kind"]), str(e["label"]),
-                    None if e.get("value") is None else str(e["value"]),
-                    bool(e.get("enabled", True)))
-            for e in data.get("elements", ()))
+            Element(
+                str(e["id"]),
+                _kind(e["kind"]),
+                str(e["label"]),
+                None if e.get("value") is None else str(e["value"]),
+                bool(e.get("enabled", True)),
+            )
+            for e in data.get("elements", ())
+        )
         error = data.get("error")
-        return Screen(app=str(data["app"]), id=str(data["id"]),
-                      texts=tuple(str(t) for t in data.get("texts", ())), elements=elements,
-                      error=None if error is None else str(error),
-                      data=dict(data.get("data") or {}))
+        return Screen(
+            app=str(data["app"]),
+            id=str(data["id"]),
+            texts=tuple(str(t) for t in data.get("texts", ())),
+            elements=elements,
+            error=None if error is None else str(error),
+            data=dict(data.get("data") or {}),
+        )
     except (KeyError, TypeError) as exc:
-        raise HarnessError(f"a screen rendering carries malformed screen data ({exc!r}); "
-                           "was the page rendered by harness.web?") from None
+        raise HarnessError(
+            f"a screen rendering carries malformed screen data ({exc!r}); "
+            "was the page rendered by harness.web?"
+        ) from None

@@ -88,15 +88,21 @@ class PhoneServer:
         self._thread: threading.Thread | None = None
         self._sock: socket.socket | None = None
         self.url = ""
-        self.app = Starlette(routes=[
-            Route("/health", self._health, methods=["GET"]),
-            Route("/favicon.ico", self._favicon, methods=["GET"]),
-            Route("/phone/{pid}", self._page, methods=["GET"]),
-            Route("/phone/{pid}/tap", self._tap, methods=["POST"]),
-            Route("/phone/{pid}/open/{app_id}", self._open, methods=["GET"]),
-            Route("/phone/{pid}/web/{scheme}/{host}/{path:path}", self._browse,
-                  methods=["GET", "POST"]),
-        ], exception_handlers={_Refused: _refused_page, HarnessError: _refused_page})
+        self.app = Starlette(
+            routes=[
+                Route("/health", self._health, methods=["GET"]),
+                Route("/favicon.ico", self._favicon, methods=["GET"]),
+                Route("/phone/{pid}", self._page, methods=["GET"]),
+                Route("/phone/{pid}/tap", self._tap, methods=["POST"]),
+                Route("/phone/{pid}/open/{app_id}", self._open, methods=["GET"]),
+                Route(
+                    "/phone/{pid}/web/{scheme}/{host}/{path:path}",
+                    self._browse,
+                    methods=["GET", "POST"],
+                ),
+            ],
+            exception_handlers={_Refused: _refused_page, HarnessError: _refused_page},
+        )
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> PhoneServer:
@@ -106,18 +112,28 @@ class PhoneServer:
 
         self._sock = bind_loopback(self._port, HOST)
         self.url = f"http://{HOST}:{self._sock.getsockname()[1]}"
-        server = _Uvicorn(uvicorn.Config(self.app, log_level="warning", lifespan="off",
-                                         access_log=False, timeout_graceful_shutdown=2))
+        server = _Uvicorn(
+            uvicorn.Config(
+                self.app,
+                log_level="warning",
+                lifespan="off",
+                access_log=False,
+                timeout_graceful_shutdown=2,
+            )
+        )
         sock = self._sock
         self._server = server
         self._thread = threading.Thread(
             target=lambda: asyncio.run(server.serve(sockets=[sock])),
-            name="phone-screen-server", daemon=True)
+            name="phone-screen-server",
+            daemon=True,
+        )
         self._thread.start()
         if not server.ready.wait(self._timeout):
             self.close()
-            raise ConfigError(f"the phone screen server did not start on {self.url} within "
-                              f"{self._timeout} s")
+            raise ConfigError(
+                f"the phone screen server did not start on {self.url} within {self._timeout} s"
+            )
         return self
 
     def close(self) -> None:
@@ -144,13 +160,15 @@ class PhoneServer:
         self.close()
 
     # -- phones ----------------------------------------------------------------------------
-    def register(self, phone: Phone, *,
-                 origins: Mapping[str, httpx.Client] | None = None) -> PhoneSession:
+    def register(
+        self, phone: Phone, *, origins: Mapping[str, httpx.Client] | None = None
+    ) -> PhoneSession:
         """Host ``phone`` under a fresh random id."""
         if not self.running:
             raise HarnessError("the phone screen server is not running; call start() first")
-        session = PhoneSession(self.url, secrets.token_urlsafe(9), phone, origins or {},
-                               on_close=self._forget)
+        session = PhoneSession(
+            self.url, secrets.token_urlsafe(9), phone, origins or {}, on_close=self._forget
+        )
         self._sessions[session.id] = session
         return session
 
@@ -169,8 +187,7 @@ class PhoneServer:
     def _session(self, request: Request) -> PhoneSession:
         session = self._sessions.get(request.path_params["pid"])
         if session is None:
-            raise _Refused(404, "no phone is registered under this id (was its device "
-                                "closed?)")
+            raise _Refused(404, "no phone is registered under this id (was its device closed?)")
         return session
 
     async def _health(self, request: Request) -> Response:
@@ -195,19 +212,26 @@ class PhoneServer:
             if screen.app in phone.installed:
                 secret = frozenset(getattr(phone.app(screen.app), "secret_fields", ()))
             html = render_screen(
-                screen, phone_id=session.id, platform=phone.platform,
-                tap_url=f"{session.path}/tap", fingerprint=fingerprint(phone.foreground, screen),
-                render_id=next(self._render_ids), secret_fields=secret)
+                screen,
+                phone_id=session.id,
+                platform=phone.platform,
+                tap_url=f"{session.path}/tap",
+                fingerprint=fingerprint(phone.foreground, screen),
+                render_id=next(self._render_ids),
+                secret_fields=secret,
+            )
         return HTMLResponse(html, headers=_NO_STORE)
 
     async def _tap(self, request: Request) -> Response:
         session = self._session(request)
         body = await request.body()
         if len(body) > _MAX_FORM:
+
             def refuse() -> Response:
                 # Refused as the session's work, so a driver waiting for this tap's answer
                 # (PhoneSession.serve) gets it at once rather than waiting out its timeout.
                 raise _Refused(413, f"a tap carries at most {_MAX_FORM} bytes of form data")
+
             return await _served(session, refuse)
         values = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
         return await _served(session, lambda: self._apply_tap(session, values))
@@ -217,8 +241,9 @@ class PhoneServer:
         with session.lock:
             phone = session.phone
             if form.get("_fingerprint") != fingerprint(phone.foreground, phone.screen()):
-                raise _Refused(409, "the screen changed since this page was rendered; "
-                                    "reload it before tapping")
+                raise _Refused(
+                    409, "the screen changed since this page was rendered; reload it before tapping"
+                )
             if phone.foreground is None:  # the launcher: its icons bring an app to the front
                 phone.switch_to(element_id)
             else:
@@ -234,6 +259,7 @@ class PhoneServer:
             with session.lock:
                 session.phone.switch_to(app_id)
             return RedirectResponse(session.path, status_code=303, headers=_NO_STORE)
+
         return await _served(session, switch)
 
     async def _browse(self, request: Request) -> Response:
@@ -242,13 +268,17 @@ class PhoneServer:
         origin = f"{params['scheme']}://{str(params['host']).lower()}"
         client = session.origins.get(origin)
         if client is None:
-            return _harness_page(502, f"the phone's browser cannot reach {origin}: it is not "
-                                      "one of the harness's providers")
+            return _harness_page(
+                502,
+                f"the phone's browser cannot reach {origin}: it is not "
+                "one of the harness's providers",
+            )
         path = "/" + str(params["path"])
         if request.url.query:
             path += f"?{request.url.query}"
-        headers = {k: v for k, v in request.headers.items()
-                   if k.lower() in _FORWARDED_REQUEST_HEADERS}
+        headers = {
+            k: v for k, v in request.headers.items() if k.lower() in _FORWARDED_REQUEST_HEADERS
+        }
         body = await request.body()
 
         def forward() -> Response:
@@ -257,12 +287,15 @@ class PhoneServer:
             except httpx.TransportError as exc:
                 raise _Refused(502, f"{origin} did not answer: {exc}") from None
             return self._browser_answer(session, origin, answer)
+
         return await _served(session, forward)
 
-    def _browser_answer(self, session: PhoneSession, origin: str,
-                        answer: httpx.Response) -> Response:
-        headers = {k: v for k, v in answer.headers.items()
-                   if k.lower() in _FORWARDED_RESPONSE_HEADERS}
+    def _browser_answer(
+        self, session: PhoneSession, origin: str, answer: httpx.Response
+    ) -> Response:
+        headers = {
+            k: v for k, v in answer.headers.items() if k.lower() in _FORWARDED_RESPONSE_HEADERS
+        }
         location = answer.headers.get("location")
         if location is not None and 300 <= answer.status_code < 400:
             scheme = urlsplit(location).scheme.lower()
@@ -270,8 +303,11 @@ class PhoneServer:
                 # An app link: the browser asks the OS (Chromium would drop it, TOOLCHAIN.md).
                 if session.hand_to_os(location):
                     return RedirectResponse(session.path, status_code=303, headers=_NO_STORE)
-                return _harness_page(200, f"không mở được liên kết {location}: "
-                                          "không có ứng dụng nào nhận nó", testid="browser-page")
+                return _harness_page(
+                    200,
+                    f"không mở được liên kết {location}: không có ứng dụng nào nhận nó",
+                    testid="browser-page",
+                )
             if location.startswith("/") and not location.startswith("//"):
                 location = origin + location
             headers["location"] = session.proxied(location) or location
@@ -297,10 +333,12 @@ def _harness_page(status: int, message: str, *, testid: str = "harness-error") -
     """A page that is not a screen: what went wrong, for the driver (``data-harness-error``)
     and for whoever looks at the screenshot."""
     attr = f' data-harness-error="{escape(message)}"' if testid == "harness-error" else ""
-    html = ('<!doctype html>\n<html lang="vi"><head><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>vneid-harness</title></head><body{attr}>"
-            f'<main data-testid="{testid}"><p>{escape(message)}</p></main></body></html>\n')
+    html = (
+        '<!doctype html>\n<html lang="vi"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>vneid-harness</title></head><body{attr}>"
+        f'<main data-testid="{testid}"><p>{escape(message)}</p></main></body></html>\n'
+    )
     return HTMLResponse(html, status_code=status, headers=_NO_STORE)
 
 

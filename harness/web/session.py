@@ -58,9 +58,15 @@ class PhoneSession:
     client through which the phone's browser reaches it; the session owns those clients.
     """
 
-    def __init__(self, server_url: str, phone_id: str, phone: Phone,
-                 origins: Mapping[str, httpx.Client], *,
-                 on_close: Callable[[PhoneSession], None] | None = None) -> None:
+    def __init__(
+        self,
+        server_url: str,
+        phone_id: str,
+        phone: Phone,
+        origins: Mapping[str, httpx.Client],
+        *,
+        on_close: Callable[[PhoneSession], None] | None = None,
+    ) -> None:
         self.id = phone_id
         self._on_close = on_close
         self.phone = phone
@@ -101,7 +107,7 @@ class PhoneSession:
         """The URL a browser page of this phone stands for (``None``: not a browser page)."""
         if not page_url.startswith(self.browser_prefix):
             return None
-        rest = page_url[len(self.browser_prefix):]
+        rest = page_url[len(self.browser_prefix) :]
         scheme, _, rest = rest.partition("/")
         host, _, path = rest.partition("/")
         return f"{scheme}://{host}/{path}"
@@ -120,8 +126,9 @@ class PhoneSession:
     def foreground(self) -> str | None:
         return self.phone.foreground
 
-    def keep_typed(self, typed: Mapping[str, str], shown: str | None, *,
-                   explicit: bool = False) -> None:
+    def keep_typed(
+        self, typed: Mapping[str, str], shown: str | None, *, explicit: bool = False
+    ) -> None:
         """Type into the foreground app's fields what a page showing fingerprint ``shown``
         holds in them, as the app keeps its fields' text; only when the page still shows
         what the phone shows. From a posted form (``explicit`` false) an empty password
@@ -168,8 +175,10 @@ class PhoneSession:
         try:
             return item.future.result(timeout=SERVER_WAIT_SECONDS)
         except FutureTimeout:
-            raise HarnessError(f"the driver of phone {self.id} did not serve this request "
-                               f"within {SERVER_WAIT_SECONDS} s") from None
+            raise HarnessError(
+                f"the driver of phone {self.id} did not serve this request "
+                f"within {SERVER_WAIT_SECONDS} s"
+            ) from None
 
     def is_final(self, response: Response) -> bool:
         """Whether the browser stops at ``response`` (not a redirect to this server)."""
@@ -191,8 +200,9 @@ class PhoneSession:
             try:
                 item = pending.get(timeout=timeout)
             except queue.Empty:
-                raise HarnessError(f"the browser of phone {self.id} asked for nothing within "
-                                   f"{timeout} s") from None
+                raise HarnessError(
+                    f"the browser of phone {self.id} asked for nothing within {timeout} s"
+                ) from None
             if isinstance(item, Future):
                 if item is until:
                     return

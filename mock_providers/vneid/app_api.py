@@ -45,13 +45,18 @@ class AppApi:
         if self._gated:
             check_app_version(request, "vneid", p.profile)
         body = await read_json_object(request, clause="A-4")
-        persona = p.login(require_str(body, "personal_id", clause="A-4", max_len=64),
-                          require_str(body, "passcode", clause="A-4", max_len=128))
-        return FastJSONResponse({
-            "session_token": p.grants.open_session(persona.personal_id),
-            "level": persona.level,
-            "expires_in": p.profile.vneid_session_ttl,
-        }, headers=NO_STORE)
+        persona = p.login(
+            require_str(body, "personal_id", clause="A-4", max_len=64),
+            require_str(body, "passcode", clause="A-4", max_len=128),
+        )
+        return FastJSONResponse(
+            {
+                "session_token": p.grants.open_session(persona.personal_id),
+                "level": persona.level,
+                "expires_in": p.profile.vneid_session_ttl,
+            },
+            headers=NO_STORE,
+        )
 
     async def authorizations(self, request: Request) -> Response:
         """A-5: ``{link, decision}`` with a Bearer session → ``{redirect_to}``, or a §8 error
@@ -68,13 +73,18 @@ class AppApi:
         link = require_str(body, "link", clause="A-5", max_len=MAX_LINK_LENGTH)
         decision = body.get("decision")
         if decision not in DECISIONS:
-            raise ProtocolError(f"decision must be 'approve' or 'deny', got {decision!r:.40}",
-                                clause="A-5")
-        _, parsed = parse_authorize_link(link, p.profile, extra_bases=(p.url(paths.AUTHORIZE),),
-                                         allow_repeated=True, allow_undecodable=True)
+            raise ProtocolError(
+                f"decision must be 'approve' or 'deny', got {decision!r:.40}", clause="A-5"
+            )
+        _, parsed = parse_authorize_link(
+            link,
+            p.profile,
+            extra_bases=(p.url(paths.AUTHORIZE),),
+            allow_repeated=True,
+            allow_undecodable=True,
+        )
         try:
-            verified = p.verify_authorization(parsed.params, parsed.undecodable,
-                                              parsed.repeated)
+            verified = p.verify_authorization(parsed.params, parsed.undecodable, parsed.repeated)
         except RedirectedError as redirect:
             return FastJSONResponse({"redirect_to": redirect.redirect_to}, headers=NO_STORE)
         if decision == "approve" and verified.needs_login(session.auth_time, p.clock.now()):
@@ -83,6 +93,9 @@ class AppApi:
             raise ProtocolError(
                 "this request asks for a newer login (max_age or prompt=login) than this app "
                 "session's; log the citizen in again (POST /api/app/v1/sessions), then "
-                "forward the link again", code="login_required", clause="A-4")
+                "forward the link again",
+                code="login_required",
+                clause="A-4",
+            )
         redirect_to = p.authorize(verified, decision, persona, session.auth_time)
         return FastJSONResponse({"redirect_to": redirect_to}, headers=NO_STORE)

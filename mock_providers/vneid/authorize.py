@@ -98,8 +98,13 @@ class RedirectedError(Exception):
         self.error = error
 
 
-def _respond(redirect_uri: str, issuer: str, state: str | None,
-             params: list[tuple[str, str]], hook: ParamsHook | None = None) -> str:
+def _respond(
+    redirect_uri: str,
+    issuer: str,
+    state: str | None,
+    params: list[tuple[str, str]],
+    hook: ParamsHook | None = None,
+) -> str:
     """RFC 6749 §4.1.2 with RFC 9207: the response parameters, ``state`` if sent, ``iss``."""
     if state is not None:
         params.append(("state", state))
@@ -109,19 +114,34 @@ def _respond(redirect_uri: str, issuer: str, state: str | None,
     return add_query(redirect_uri, params)
 
 
-def error_redirect(redirect_uri: str, issuer: str, state: str | None,
-                   error: ProtocolError, hook: ParamsHook | None = None) -> str:
+def error_redirect(
+    redirect_uri: str,
+    issuer: str,
+    state: str | None,
+    error: ProtocolError,
+    hook: ParamsHook | None = None,
+) -> str:
     """A-7: ``error``, ``error_description`` (citing the clause, in the characters RFC 6749
     §4.1.2.1 allows), ``state``, ``iss``."""
-    return _respond(redirect_uri, issuer, state, [
-        ("error", error.code),
-        ("error_description", oauth_description(f"{error.clause}: {error.description}")),
-    ], hook)
+    return _respond(
+        redirect_uri,
+        issuer,
+        state,
+        [
+            ("error", error.code),
+            ("error_description", oauth_description(f"{error.clause}: {error.description}")),
+        ],
+        hook,
+    )
 
 
-def verify_request(params: Mapping[str, str], clients: Mapping[str, ClientRecord],
-                   issuer: str, repeated: Collection[str] = (),
-                   skip: frozenset[str] = frozenset()) -> VerifiedRequest:
+def verify_request(
+    params: Mapping[str, str],
+    clients: Mapping[str, ClientRecord],
+    issuer: str,
+    repeated: Collection[str] = (),
+    skip: frozenset[str] = frozenset(),
+) -> VerifiedRequest:
     """Check an authorization request (A-2) in the order of RFC 6749 §4.1.2.1.
 
     Empty parameters count as absent and unknown ones are ignored (RFC 6749 §3.1), except
@@ -134,25 +154,33 @@ def verify_request(params: Mapping[str, str], clients: Mapping[str, ClientRecord
     """
     given = {k: v for k, v in params.items() if v != ""}
     if "client_id" in repeated:
-        raise ProtocolError("client_id appears more than once (RFC 6749 §3.1); send it once",
-                            code="invalid_request", clause="S-3")
+        raise ProtocolError(
+            "client_id appears more than once (RFC 6749 §3.1); send it once",
+            code="invalid_request",
+            clause="S-3",
+        )
     client_id = given.get("client_id")
     client = clients.get(client_id) if client_id is not None else None
     if client is None:
         what = "is missing" if client_id is None else f"{client_id[:80]!r} is not registered"
         raise ProtocolError(f"client_id {what}", code="invalid_client", clause="S-3")
     if "redirect_uri" in repeated:
-        raise ProtocolError("redirect_uri appears more than once (RFC 6749 §3.1); send it once",
-                            code="invalid_request", clause="S-2")
+        raise ProtocolError(
+            "redirect_uri appears more than once (RFC 6749 §3.1); send it once",
+            code="invalid_request",
+            clause="S-2",
+        )
     redirect_uri = given.get("redirect_uri")
     if redirect_uri is None:
         raise ProtocolError("redirect_uri is missing", code="invalid_redirect_uri", clause="S-2")
     if redirect_uri not in client.redirect_uris and not (
-            "redirect_uri" in skip and redirect_uri.startswith(client.redirect_uris)):
+        "redirect_uri" in skip and redirect_uri.startswith(client.redirect_uris)
+    ):
         raise ProtocolError(
             f"redirect_uri {redirect_uri[:120]!r} is not one registered for {client.client_id!r}"
             " (exact match, no prefix, query or fragment added)",
-            code="invalid_redirect_uri", clause="S-2",
+            code="invalid_redirect_uri",
+            clause="S-2",
         )
     state = given.get("state")
 
@@ -161,21 +189,31 @@ def verify_request(params: Mapping[str, str], clients: Mapping[str, ClientRecord
         return RedirectedError(error_redirect(redirect_uri, issuer, state, error), error)
 
     if repeated:
-        raise refuse("invalid_request", "A-2", f"parameter {next(iter(repeated))[:40]!r} "
-                     "appears more than once (RFC 6749 §3.1); send each parameter once")
+        raise refuse(
+            "invalid_request",
+            "A-2",
+            f"parameter {next(iter(repeated))[:40]!r} "
+            "appears more than once (RFC 6749 §3.1); send each parameter once",
+        )
     response_type = given.get("response_type")
     if response_type is None:
         raise refuse("invalid_request", "A-2", "response_type is missing; send 'code'")
     if response_type != "code":
-        raise refuse("unsupported_response_type", "A-2",
-                     f"response_type {response_type[:40]!r} is not supported; send 'code'")
+        raise refuse(
+            "unsupported_response_type",
+            "A-2",
+            f"response_type {response_type[:40]!r} is not supported; send 'code'",
+        )
     response_mode = given.get("response_mode")
     if response_mode is not None and response_mode != "query":
         # discovery lists response_modes_supported ["query"]: a client asking for fragment or
         # form_post must not get its code in a query it did not ask for, so an unsupported
         # response_mode is refused, not ignored (as request objects are)
-        raise refuse("invalid_request", "A-2", f"response_mode {response_mode[:40]!r} is not "
-                     "supported; send 'query' or leave it out")
+        raise refuse(
+            "invalid_request",
+            "A-2",
+            f"response_mode {response_mode[:40]!r} is not supported; send 'query' or leave it out",
+        )
     requested = given.get("scope", "").split(" ")
     if "openid" not in requested:
         raise refuse("invalid_scope", "A-2", "scope must contain 'openid'")
@@ -183,47 +221,77 @@ def verify_request(params: Mapping[str, str], clients: Mapping[str, ClientRecord
     # OpenID Connect Core §6.1, §6.2: an OP that does not support request objects "MUST
     # return the request_not_supported [request_uri_not_supported] error"
     if "request" in given:
-        raise refuse("request_not_supported", "A-2", "request objects (the request "
-                     "parameter) are not supported; send the parameters themselves")
+        raise refuse(
+            "request_not_supported",
+            "A-2",
+            "request objects (the request "
+            "parameter) are not supported; send the parameters themselves",
+        )
     if "request_uri" in given:
-        raise refuse("request_uri_not_supported", "A-2", "request_uri is not supported; "
-                     "send the parameters themselves")
+        raise refuse(
+            "request_uri_not_supported",
+            "A-2",
+            "request_uri is not supported; send the parameters themselves",
+        )
     challenge = given.get("code_challenge")
     method = given.get("code_challenge_method")
     if "challenge" in skip and (challenge is None or method != "S256"):
         challenge, method = challenge or "", method or "plain"  # RFC 7636 §4.3's default
     else:
         if challenge is None:
-            raise refuse("invalid_request", "S-1",
-                         "code_challenge is missing; PKCE is mandatory")
+            raise refuse("invalid_request", "S-1", "code_challenge is missing; PKCE is mandatory")
         if method != "S256":
-            raise refuse("invalid_request", "S-1", "code_challenge_method must be 'S256', "
-                         f"got {(method or 'none')[:20]!r}")
+            raise refuse(
+                "invalid_request",
+                "S-1",
+                f"code_challenge_method must be 'S256', got {(method or 'none')[:20]!r}",
+            )
         if not _S256_CHALLENGE_RE.fullmatch(challenge):
-            raise refuse("invalid_request", "S-1",
-                         "code_challenge must be 43 base64url characters (RFC 7636 §4.2)")
+            raise refuse(
+                "invalid_request",
+                "S-1",
+                "code_challenge must be 43 base64url characters (RFC 7636 §4.2)",
+            )
     prompt = frozenset(given.get("prompt", "").split(" ")) & PROMPT_VALUES
     if "none" in prompt and len(prompt) > 1:
-        raise refuse("invalid_request", "A-2", "prompt=none cannot be combined with other "
-                     "values (OpenID Connect Core section 3.1.2.1)")
+        raise refuse(
+            "invalid_request",
+            "A-2",
+            "prompt=none cannot be combined with other "
+            "values (OpenID Connect Core section 3.1.2.1)",
+        )
     max_age = given.get("max_age")
     if max_age is not None and not _MAX_AGE.fullmatch(max_age):
-        raise refuse("invalid_request", "A-2", "max_age must be a number of seconds (0 or "
-                     "more, digits only)")
+        raise refuse(
+            "invalid_request", "A-2", "max_age must be a number of seconds (0 or more, digits only)"
+        )
     levels = [level_for_acr(a) for a in given.get("acr_values", "").split(" ")]
     known = [level for level in levels if level is not None]
     return VerifiedRequest(
-        client=client, redirect_uri=redirect_uri, state=state, nonce=given.get("nonce"),
-        scope=scope, code_challenge=challenge,
+        client=client,
+        redirect_uri=redirect_uri,
+        state=state,
+        nonce=given.get("nonce"),
+        scope=scope,
+        code_challenge=challenge,
         required_level=max(known) if known else DEFAULT_REQUIRED_LEVEL,
-        login_hint=given.get("login_hint"), prompt=prompt,
-        max_age=int(max_age) if max_age is not None else None, code_challenge_method=method,
+        login_hint=given.get("login_hint"),
+        prompt=prompt,
+        max_age=int(max_age) if max_age is not None else None,
+        code_challenge_method=method,
     )
 
 
-def complete(request: VerifiedRequest, decision: str, persona: PersonaRecord,
-             auth_time: float, grants: Grants, issuer: str,
-             hook: ParamsHook | None = None, skip: frozenset[str] = frozenset()) -> str:
+def complete(
+    request: VerifiedRequest,
+    decision: str,
+    persona: PersonaRecord,
+    auth_time: float,
+    grants: Grants,
+    issuer: str,
+    hook: ParamsHook | None = None,
+    skip: frozenset[str] = frozenset(),
+) -> str:
     """The ``redirect_to`` for the citizen's decision (A-5).
 
     ``deny`` → ``access_denied`` (A-7); a citizen below the requested level →
@@ -234,19 +302,28 @@ def complete(request: VerifiedRequest, decision: str, persona: PersonaRecord,
     through, ``deny`` takes a denial for an approval.
     """
     if decision == "deny" and "deny" not in skip:
-        error = ProtocolError("the citizen declined the request", code="access_denied",
-                              clause="A-7")
+        error = ProtocolError(
+            "the citizen declined the request", code="access_denied", clause="A-7"
+        )
         return error_redirect(request.redirect_uri, issuer, request.state, error, hook)
     if persona.level < request.required_level and "level" not in skip:
         error = ProtocolError(
             f"the account is level {persona.level}; level {request.required_level} is required",
-            code="unmet_authentication_requirements", clause="P-2",
+            code="unmet_authentication_requirements",
+            clause="P-2",
         )
         return error_redirect(request.redirect_uri, issuer, request.state, error, hook)
-    code = grants.issue_code(AuthorizationCode(
-        client_id=request.client.client_id, redirect_uri=request.redirect_uri,
-        code_challenge=request.code_challenge, nonce=request.nonce, persona=persona,
-        code_challenge_method=request.code_challenge_method,
-        acr=acr_for_level(persona.level), auth_time=auth_time, scope=request.scope,
-    ))
+    code = grants.issue_code(
+        AuthorizationCode(
+            client_id=request.client.client_id,
+            redirect_uri=request.redirect_uri,
+            code_challenge=request.code_challenge,
+            nonce=request.nonce,
+            persona=persona,
+            code_challenge_method=request.code_challenge_method,
+            acr=acr_for_level(persona.level),
+            auth_time=auth_time,
+            scope=request.scope,
+        )
+    )
     return _respond(request.redirect_uri, issuer, request.state, [("code", code)], hook)

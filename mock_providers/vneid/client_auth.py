@@ -23,8 +23,13 @@ from harness.protocol.client_auth import ASSERTION_TYPE
 from mock_providers.vneid.records import AuthMethod, ClientRecord
 from mock_providers.vneid.ttl import TTLStore
 
-__all__ = ["ASSERTION_ALGS", "ASSERTION_TYPE", "MAX_ASSERTION_LENGTH", "ClientAuthenticator",
-           "claimed_client"]
+__all__ = [
+    "ASSERTION_ALGS",
+    "ASSERTION_TYPE",
+    "MAX_ASSERTION_LENGTH",
+    "ClientAuthenticator",
+    "claimed_client",
+]
 
 ASSERTION_ALGS = ("ES256", "ES384", "ES512", "RS256", "PS256", "EdDSA")
 """Asymmetric algorithms only: a registered JWKS holds public keys."""
@@ -49,8 +54,9 @@ def _basic_credentials(header: str) -> tuple[str, str]:
 def _unverified(assertion: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """A client assertion's claims and header, read without verifying it."""
     if len(assertion) > MAX_ASSERTION_LENGTH:
-        raise _refuse(f"client_assertion is {len(assertion)} characters; at most "
-                      f"{MAX_ASSERTION_LENGTH}")
+        raise _refuse(
+            f"client_assertion is {len(assertion)} characters; at most {MAX_ASSERTION_LENGTH}"
+        )
     try:
         compact = jws.extract_compact(assertion.encode("ascii"))
         claims = json.loads(compact.payload)
@@ -86,8 +92,16 @@ def claimed_client(authorization: str | None, form: Mapping[str, str]) -> str | 
 class ClientAuthenticator:
     """Authenticate the caller of the token endpoint against the registered clients."""
 
-    def __init__(self, clients: Mapping[str, ClientRecord], *, issuer: str, token_endpoint: str,
-                 clock: Clock, skew: int, check_secrets: bool = True) -> None:
+    def __init__(
+        self,
+        clients: Mapping[str, ClientRecord],
+        *,
+        issuer: str,
+        token_endpoint: str,
+        clock: Clock,
+        skew: int,
+        check_secrets: bool = True,
+    ) -> None:
         self.clients = clients
         self.check_secrets = check_secrets
         """False only for a deliberately broken provider (test only: ``skip_checks``
@@ -101,7 +115,8 @@ class ClientAuthenticator:
         self.skew = skew
         # never evicted: a dropped id would let its assertion be replayed (RFC 7523 §3)
         self._seen_jti: TTLStore[tuple[str, str], bool] = TTLStore(
-            clock, name="client-assertion ids", clause="T-1", evict=False)
+            clock, name="client-assertion ids", clause="T-1", evict=False
+        )
 
     def keys_to_fetch(self, form: Mapping[str, str]) -> tuple[str, str | None] | None:
         """``(jwks_uri, kid)`` when this call's assertion claims to come from a registered
@@ -115,14 +130,21 @@ class ClientAuthenticator:
         except ProtocolError:
             return None
         client = self.clients.get(_claimed_client_id(form, claims))
-        if client is None or client.token_endpoint_auth_method != "private_key_jwt" \
-                or client.jwks_uri is None:
+        if (
+            client is None
+            or client.token_endpoint_auth_method != "private_key_jwt"
+            or client.jwks_uri is None
+        ):
             return None
         kid = header.get("kid")
         return client.jwks_uri, kid if isinstance(kid, str) else None
 
-    def authenticate(self, authorization: str | None, form: Mapping[str, str],
-                     fetched: tuple[str, Mapping[str, Any]] | None = None) -> ClientRecord:
+    def authenticate(
+        self,
+        authorization: str | None,
+        form: Mapping[str, str],
+        fetched: tuple[str, Mapping[str, Any]] | None = None,
+    ) -> ClientRecord:
         """The client this call authenticates as, by the one method it registered (T-1).
         ``fetched``: ``(jwks_uri, JWK Set)`` fetched for :meth:`keys_to_fetch`
         (:class:`~mock_providers.vneid.client_keys.ClientKeys`); used only when it is the
@@ -134,25 +156,36 @@ class ClientAuthenticator:
                 self.on_refusal(claimed_client(authorization, form), exc)
             raise
 
-    def _authenticate(self, authorization: str | None, form: Mapping[str, str],
-                      fetched: tuple[str, Mapping[str, Any]] | None) -> ClientRecord:
+    def _authenticate(
+        self,
+        authorization: str | None,
+        form: Mapping[str, str],
+        fetched: tuple[str, Mapping[str, Any]] | None,
+    ) -> ClientRecord:
         basic = is_basic(authorization)
         post = "client_secret" in form
         assertion = "client_assertion" in form or "client_assertion_type" in form
         if not (basic or post or assertion):
             raise _refuse("no client authentication")
         if basic + post + assertion > 1:  # RFC 6749 §5.2 names invalid_request for this one
-            raise ProtocolError("more than one client authentication method in one request; "
-                                "send only the one the client registered (RFC 6749 §2.3)",
-                                code="invalid_request", clause="T-1", status=400)
+            raise ProtocolError(
+                "more than one client authentication method in one request; "
+                "send only the one the client registered (RFC 6749 §2.3)",
+                code="invalid_request",
+                clause="T-1",
+                status=400,
+            )
         secret = ""
         method: AuthMethod
         if basic and authorization is not None:
             method = "client_secret_basic"
             client_id, secret = _basic_credentials(authorization)
         elif post:
-            method, client_id, secret = ("client_secret_post", form.get("client_id", ""),
-                                         form["client_secret"])
+            method, client_id, secret = (
+                "client_secret_post",
+                form.get("client_id", ""),
+                form["client_secret"],
+            )
         else:
             claims, _ = _unverified(form.get("client_assertion", ""))
             method, client_id = "private_key_jwt", _claimed_client_id(form, claims)
@@ -161,25 +194,33 @@ class ClientAuthenticator:
         client = self.clients.get(client_id)
         if client is None:
             # not echoed: credentials given the wrong way round put the secret here (S-5)
-            raise _refuse("unknown client: the client_id authenticated is not registered "
-                          "(Basic credentials are 'client_id:secret', id first)")
+            raise _refuse(
+                "unknown client: the client_id authenticated is not registered "
+                "(Basic credentials are 'client_id:secret', id first)"
+            )
         if client.token_endpoint_auth_method != method:
-            raise _refuse(f"{client.client_id!r} is registered for "
-                          f"{client.token_endpoint_auth_method}, not {method}")
+            raise _refuse(
+                f"{client.client_id!r} is registered for "
+                f"{client.token_endpoint_auth_method}, not {method}"
+            )
         if method == "private_key_jwt":
             jwks: Mapping[str, Any] | None = client.jwks
             if jwks is None and fetched is not None and fetched[0] == client.jwks_uri:
                 jwks = fetched[1]
             self._check_assertion(client, form, jwks)
         elif self.check_secrets and not hmac.compare_digest(
-                secret.encode(), (client.client_secret or "").encode()):
-            raise _refuse("the client secret is wrong; send the secret this client is "
-                          "registered with (POST /_harness/clients sets it; a relying party "
-                          "under test: conformance --rp-client-secret)")
+            secret.encode(), (client.client_secret or "").encode()
+        ):
+            raise _refuse(
+                "the client secret is wrong; send the secret this client is "
+                "registered with (POST /_harness/clients sets it; a relying party "
+                "under test: conformance --rp-client-secret)"
+            )
         return client
 
-    def _check_assertion(self, client: ClientRecord, form: Mapping[str, str],
-                         jwks: Mapping[str, Any] | None) -> None:
+    def _check_assertion(
+        self, client: ClientRecord, form: Mapping[str, str], jwks: Mapping[str, Any] | None
+    ) -> None:
         """RFC 7523 §3: signed by a registered key; iss = sub = client_id; aud the token
         endpoint or the issuer; exp in the future (a finite NumericDate); not before its
         ``nbf``, when it has one; jti used once."""
@@ -200,15 +241,18 @@ class ClientAuthenticator:
         if not self.audiences & {a for a in auds if isinstance(a, str)}:
             raise _refuse("client_assertion aud must be the token endpoint or the issuer")
         if exp is None or exp + self.skew <= now:
-            raise _refuse("client_assertion exp is missing, not a finite number of seconds, "
-                          "or in the past")
+            raise _refuse(
+                "client_assertion exp is missing, not a finite number of seconds, or in the past"
+            )
         if exp - now > _MAX_ASSERTION_LIFETIME:
             raise _refuse(f"client_assertion lives over {_MAX_ASSERTION_LIFETIME} s")
         if "nbf" in claims:
             nbf = finite_number(claims["nbf"])
             if nbf is None or nbf - self.skew > now:
-                raise _refuse("client_assertion nbf is not a finite number of seconds, or "
-                              "still in the future (RFC 7523 §3: not accepted before it)")
+                raise _refuse(
+                    "client_assertion nbf is not a finite number of seconds, or "
+                    "still in the future (RFC 7523 §3: not accepted before it)"
+                )
         if not isinstance(jti, str) or not jti:
             raise _refuse("client_assertion jti is missing")
         if self._seen_jti.get((client.client_id, jti)) is not None:

@@ -27,8 +27,13 @@ from harness.protocol import Clock, ProtocolError
 from mock_providers._tls import tls_context
 from mock_providers.vneid.records import check_jwks
 
-__all__ = ["FETCH_TIMEOUT", "KEY_CACHE_SECONDS", "MAX_JWKS_BYTES", "REFETCH_GAP_SECONDS",
-           "ClientKeys"]
+__all__ = [
+    "FETCH_TIMEOUT",
+    "KEY_CACHE_SECONDS",
+    "MAX_JWKS_BYTES",
+    "REFETCH_GAP_SECONDS",
+    "ClientKeys",
+]
 
 FETCH_TIMEOUT = 5.0
 """Seconds for the whole fetch of a client's JWK Set (connect, answer, body)."""
@@ -69,8 +74,9 @@ class ClientKeys:
         if kept is not None:
             jwks, fetched_at = kept
             age = now - fetched_at
-            if age < KEY_CACHE_SECONDS and (kid is None or kid in _kids(jwks)
-                                            or age < REFETCH_GAP_SECONDS):
+            if age < KEY_CACHE_SECONDS and (
+                kid is None or kid in _kids(jwks) or age < REFETCH_GAP_SECONDS
+            ):
                 return jwks
         generation = self._generation
         jwks = await self._fetch(uri)
@@ -94,11 +100,13 @@ class ClientKeys:
         except TimeoutError:
             raise _refuse(f"{where} did not answer within {FETCH_TIMEOUT:g} s") from None
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            raise _refuse(f"{where} could not be fetched ({type(exc).__name__}: "
-                          f"{str(exc)[:200]})") from None
+            raise _refuse(
+                f"{where} could not be fetched ({type(exc).__name__}: {str(exc)[:200]})"
+            ) from None
         if status != 200:
-            raise _refuse(f"{where} answered HTTP {status}; it must answer 200 with the "
-                          "client's JWK Set")
+            raise _refuse(
+                f"{where} answered HTTP {status}; it must answer 200 with the client's JWK Set"
+            )
         if body is None:
             raise _refuse(f"{where} answered more than {MAX_JWKS_BYTES} bytes")
         try:
@@ -112,9 +120,15 @@ class ClientKeys:
 
     async def _get(self, uri: str) -> tuple[int, bytes | None]:
         """The status and body (``None`` when over :data:`MAX_JWKS_BYTES`) of ``GET uri``."""
-        async with httpx.AsyncClient(transport=self.transport, follow_redirects=False,
-                                     timeout=FETCH_TIMEOUT, verify=tls_context()) as http, \
-                http.stream("GET", uri, headers={"Accept": "application/json"}) as response:
+        async with (
+            httpx.AsyncClient(
+                transport=self.transport,
+                follow_redirects=False,
+                timeout=FETCH_TIMEOUT,
+                verify=tls_context(),
+            ) as http,
+            http.stream("GET", uri, headers={"Accept": "application/json"}) as response,
+        ):
             body = bytearray()
             async for chunk in response.aiter_bytes():
                 body += chunk

@@ -50,6 +50,7 @@ class ControlApi:
         async def wrapped(request: Request) -> Response:
             require_control_access(request, self.provider.settings.admin_token)
             return await handler(request)
+
         return wrapped
 
     def routes(self) -> list[BaseRoute]:
@@ -71,23 +72,26 @@ class ControlApi:
         return [Route(path, self._guarded(h), methods=[m]) for path, h, m in table]
 
     async def health(self, request: Request) -> Response:
-        return FastJSONResponse({"status": "ok", "version": package_version(),
-                             "issuer": self.provider.issuer})
+        return FastJSONResponse(
+            {"status": "ok", "version": package_version(), "issuer": self.provider.issuer}
+        )
 
     async def list_personas(self, request: Request) -> Response:
         return FastJSONResponse({"personas": [p.to_json() for p in self.provider.personas()]})
 
     async def put_persona(self, request: Request) -> Response:
         body = await read_json_object(request, clause="A-4")
-        persona = await persisting(self.provider, self.provider.add_persona,
-                                   PersonaRecord.from_json(body))
+        persona = await persisting(
+            self.provider, self.provider.add_persona, PersonaRecord.from_json(body)
+        )
         return FastJSONResponse(persona.to_json())
 
     async def delete_persona(self, request: Request) -> Response:
         personal_id = request.path_params["personal_id"]
         if not await persisting(self.provider, self.provider.remove_persona, personal_id):
-            raise ProtocolError(f"no persona with personal_id {personal_id[:32]!r}",
-                                code="not_found", clause="A-4")
+            raise ProtocolError(
+                f"no persona with personal_id {personal_id[:32]!r}", code="not_found", clause="A-4"
+            )
         return FastJSONResponse({"deleted": personal_id})
 
     async def list_clients(self, request: Request) -> Response:
@@ -95,39 +99,50 @@ class ControlApi:
 
     async def put_client(self, request: Request) -> Response:
         body = await read_json_object(request, clause="T-1")
-        client = await persisting(self.provider, self.provider.register_client,
-                                  ClientRecord.from_json(body))
+        client = await persisting(
+            self.provider, self.provider.register_client, ClientRecord.from_json(body)
+        )
         return FastJSONResponse(client.to_json())
 
     async def delete_client(self, request: Request) -> Response:
         client_id = request.path_params["client_id"]
         if not await persisting(self.provider, self.provider.remove_client, client_id):
-            raise ProtocolError(f"no client with client_id {client_id[:64]!r}",
-                                code="not_found", clause="T-1")
+            raise ProtocolError(
+                f"no client with client_id {client_id[:64]!r}", code="not_found", clause="T-1"
+            )
         return FastJSONResponse({"deleted": client_id})
 
     async def set_clock(self, request: Request) -> Response:
         body = await read_json_object(request, clause="T-2")
         offset = finite_number(body.get("offset_seconds"))
         if offset is None or abs(offset) > MAX_CLOCK_OFFSET:
-            raise ProtocolError(f"'offset_seconds' must be a finite number of seconds within "
-                                f"±{MAX_CLOCK_OFFSET}", clause="T-2")
+            raise ProtocolError(
+                f"'offset_seconds' must be a finite number of seconds within ±{MAX_CLOCK_OFFSET}",
+                clause="T-2",
+            )
         clock = self.provider.clock
         clock.offset = offset
         return FastJSONResponse({"offset_seconds": clock.offset, "now": clock.now()})
 
     async def list_faults(self, request: Request) -> Response:
         """``{faults: [{client_id, fault, remaining, clause, stage}], catalog: [...]}``."""
-        return FastJSONResponse({"faults": self.provider.armed_faults(),
-                             "catalog": [f.to_json() for f in self.provider.faults.registry]})
+        return FastJSONResponse(
+            {
+                "faults": self.provider.armed_faults(),
+                "catalog": [f.to_json() for f in self.provider.faults.registry],
+            }
+        )
 
     async def arm_fault(self, request: Request) -> Response:
         """``{client_id, fault, times?}`` → ``{client_id, fault, remaining}``."""
         body = await read_json_object(request, clause="R-12")
         unknown = sorted(str(k) for k in body if k not in _FAULT_FIELDS)
         if unknown:
-            raise ProtocolError(f"unknown field(s) {', '.join(map(repr, unknown))}; known: "
-                                f"{', '.join(_FAULT_FIELDS)}", clause="R-12")
+            raise ProtocolError(
+                f"unknown field(s) {', '.join(map(repr, unknown))}; known: "
+                f"{', '.join(_FAULT_FIELDS)}",
+                clause="R-12",
+            )
         client_id = require_str(body, "client_id", clause="R-12", max_len=256)
         fault = require_str(body, "fault", clause="R-12", max_len=256)
         return FastJSONResponse(self.provider.arm_fault(client_id, fault, body.get("times", 1)))

@@ -117,12 +117,20 @@ SIGNING_KEY: Stage[ECKey] = Stage("signing_key", "the key that signs the next ID
 ID_TOKEN_CLAIMS: Stage[Claims] = Stage("id_token_claims", "the ID token's claims, before signing")
 ID_TOKEN_HEADER: Stage[Claims] = Stage("id_token_header", "the ID token's JWS header")
 ID_TOKEN_JWS: Stage[str] = Stage("id_token_jws", "the signed compact ID token")
-AUTHZ_RESPONSE: Stage[Params] = Stage("authz_response",
-                                      "the authorization response (redirect) parameters")
+AUTHZ_RESPONSE: Stage[Params] = Stage(
+    "authz_response", "the authorization response (redirect) parameters"
+)
 USERINFO: Stage[Claims] = Stage("userinfo", "the userinfo response")
 TOKEN_RESPONSE: Stage[Claims] = Stage("token_response", "the token endpoint's JSON response")
-STAGES: tuple[Stage[Any], ...] = (SIGNING_KEY, ID_TOKEN_CLAIMS, ID_TOKEN_HEADER, ID_TOKEN_JWS,
-                                  AUTHZ_RESPONSE, USERINFO, TOKEN_RESPONSE)
+STAGES: tuple[Stage[Any], ...] = (
+    SIGNING_KEY,
+    ID_TOKEN_CLAIMS,
+    ID_TOKEN_HEADER,
+    ID_TOKEN_JWS,
+    AUTHZ_RESPONSE,
+    USERINFO,
+    TOKEN_RESPONSE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,8 +158,13 @@ class Fault(Generic[T]):
     kind: FaultKind = "fault"
 
     def to_json(self) -> dict[str, str]:
-        return {"name": self.name, "clause": self.clause, "description": self.description,
-                "stage": self.stage.name, "kind": self.kind}
+        return {
+            "name": self.name,
+            "clause": self.clause,
+            "description": self.description,
+            "stage": self.stage.name,
+            "kind": self.kind,
+        }
 
 
 class FaultRegistry:
@@ -166,13 +179,20 @@ class FaultRegistry:
         self._faults[fault.name] = fault
         return fault
 
-    def add(self, name: str, clause: str, stage: Stage[T], description: str,
-            kind: FaultKind = "fault",
-            ) -> Callable[[Callable[[T, FaultContext], T]], Callable[[T, FaultContext], T]]:
+    def add(
+        self,
+        name: str,
+        clause: str,
+        stage: Stage[T],
+        description: str,
+        kind: FaultKind = "fault",
+    ) -> Callable[[Callable[[T, FaultContext], T]], Callable[[T, FaultContext], T]]:
         """Decorator form of :meth:`register` for a transform function."""
+
         def decorate(transform: Callable[[T, FaultContext], T]) -> Callable[[T, FaultContext], T]:
             self.register(Fault(name, clause, description, stage, transform, kind))
             return transform
+
         return decorate
 
     def get(self, name: str) -> Fault[Any] | None:
@@ -265,8 +285,12 @@ FAULTS = FaultRegistry()
 """The RP-test catalog (CONFORMANCE-CATALOG.md, "Relying-party faults")."""
 
 
-@FAULTS.add("id_token_nonce_invalid", "R-9", ID_TOKEN_CLAIMS,
-            "nonce altered (last character changed; set when the request had none)")
+@FAULTS.add(
+    "id_token_nonce_invalid",
+    "R-9",
+    ID_TOKEN_CLAIMS,
+    "nonce altered (last character changed; set when the request had none)",
+)
 def _nonce_invalid(claims: Claims, ctx: FaultContext) -> Claims:
     return {**claims, "nonce": altered(str(claims.get("nonce", "")))}
 
@@ -276,35 +300,52 @@ def _nonce_missing(claims: Claims, ctx: FaultContext) -> Claims:
     return {k: v for k, v in claims.items() if k != "nonce"}
 
 
-@FAULTS.add("id_token_iss_invalid", "R-6", ID_TOKEN_CLAIMS,
-            f"iss set to another provider's URL ({FOREIGN_ISSUER})")
+@FAULTS.add(
+    "id_token_iss_invalid",
+    "R-6",
+    ID_TOKEN_CLAIMS,
+    f"iss set to another provider's URL ({FOREIGN_ISSUER})",
+)
 def _iss_invalid(claims: Claims, ctx: FaultContext) -> Claims:
     return {**claims, "iss": FOREIGN_ISSUER}
 
 
-@FAULTS.add("id_token_aud_invalid", "R-7", ID_TOKEN_CLAIMS,
-            "aud set to another client id ('untrusted-rp')")
+@FAULTS.add(
+    "id_token_aud_invalid", "R-7", ID_TOKEN_CLAIMS, "aud set to another client id ('untrusted-rp')"
+)
 def _aud_invalid(claims: Claims, ctx: FaultContext) -> Claims:
     return {**claims, "aud": _other_client(ctx.client_id)}
 
 
-@FAULTS.add("id_token_aud_extra_untrusted", "R-7", ID_TOKEN_CLAIMS,
-            f"aud = [client_id, {UNTRUSTED_AUDIENCE!r}] and no azp")
+@FAULTS.add(
+    "id_token_aud_extra_untrusted",
+    "R-7",
+    ID_TOKEN_CLAIMS,
+    f"aud = [client_id, {UNTRUSTED_AUDIENCE!r}] and no azp",
+)
 def _aud_extra_untrusted(claims: Claims, ctx: FaultContext) -> Claims:
     out = {k: v for k, v in claims.items() if k != "azp"}
     out["aud"] = [ctx.client_id, UNTRUSTED_AUDIENCE]
     return out
 
 
-@FAULTS.add("id_token_aud_extra_with_azp", "R-7", ID_TOKEN_CLAIMS,
-            f"aud = [client_id, {UNTRUSTED_AUDIENCE!r}] and azp = client_id (an azp does not "
-            "make the other audience trusted)")
+@FAULTS.add(
+    "id_token_aud_extra_with_azp",
+    "R-7",
+    ID_TOKEN_CLAIMS,
+    f"aud = [client_id, {UNTRUSTED_AUDIENCE!r}] and azp = client_id (an azp does not "
+    "make the other audience trusted)",
+)
 def _aud_extra_with_azp(claims: Claims, ctx: FaultContext) -> Claims:
     return {**claims, "aud": [ctx.client_id, UNTRUSTED_AUDIENCE], "azp": ctx.client_id}
 
 
-@FAULTS.add("id_token_azp_invalid", "R-7", ID_TOKEN_CLAIMS,
-            "azp set to another client id ('untrusted-rp'); aud unchanged")
+@FAULTS.add(
+    "id_token_azp_invalid",
+    "R-7",
+    ID_TOKEN_CLAIMS,
+    "azp set to another client id ('untrusted-rp'); aud unchanged",
+)
 def _azp_invalid(claims: Claims, ctx: FaultContext) -> Claims:
     return {**claims, "azp": _other_client(ctx.client_id)}
 
@@ -324,9 +365,13 @@ def _exp_missing(claims: Claims, ctx: FaultContext) -> Claims:
     return {k: v for k, v in claims.items() if k != "exp"}
 
 
-@FAULTS.add("id_token_expired", "R-8", ID_TOKEN_CLAIMS,
-            f"exp (and iat, auth_time) moved into the past, exp {BEYOND_SKEW} s beyond R-8's "
-            f"{R8_MAX_SKEW} s clock skew")
+@FAULTS.add(
+    "id_token_expired",
+    "R-8",
+    ID_TOKEN_CLAIMS,
+    f"exp (and iat, auth_time) moved into the past, exp {BEYOND_SKEW} s beyond R-8's "
+    f"{R8_MAX_SKEW} s clock skew",
+)
 def _expired(claims: Claims, ctx: FaultContext) -> Claims:
     exp = int(ctx.now) - R8_MAX_SKEW - BEYOND_SKEW
     lifetime = int(claims.get("exp", 0)) - int(claims.get("iat", 0))
@@ -337,9 +382,12 @@ def _expired(claims: Claims, ctx: FaultContext) -> Claims:
     return out
 
 
-@FAULTS.add("id_token_iat_future", "R-8", ID_TOKEN_CLAIMS,
-            f"iat in the future, {BEYOND_SKEW} s beyond R-8's {R8_MAX_SKEW} s clock skew (exp "
-            "moved along)")
+@FAULTS.add(
+    "id_token_iat_future",
+    "R-8",
+    ID_TOKEN_CLAIMS,
+    f"iat in the future, {BEYOND_SKEW} s beyond R-8's {R8_MAX_SKEW} s clock skew (exp moved along)",
+)
 def _iat_future(claims: Claims, ctx: FaultContext) -> Claims:
     iat = int(ctx.now) + R8_MAX_SKEW + BEYOND_SKEW
     lifetime = int(claims.get("exp", 0)) - int(claims.get("iat", 0))
@@ -356,35 +404,55 @@ def _acr_missing(claims: Claims, ctx: FaultContext) -> Claims:
     return {k: v for k, v in claims.items() if k != "acr"}
 
 
-@FAULTS.add("id_token_personal_id_malformed", "R-11", ID_TOKEN_CLAIMS,
-            f"personal_id replaced by the malformed {MALFORMED_PERSONAL_ID!r}")
+@FAULTS.add(
+    "id_token_personal_id_malformed",
+    "R-11",
+    ID_TOKEN_CLAIMS,
+    f"personal_id replaced by the malformed {MALFORMED_PERSONAL_ID!r}",
+)
 def _personal_id_malformed(claims: Claims, ctx: FaultContext) -> Claims:
     return {**claims, "personal_id": MALFORMED_PERSONAL_ID}
 
 
-@FAULTS.add("id_token_personal_id_bad_province", "R-11", ID_TOKEN_CLAIMS,
-            f"personal_id keeps its 12 digits but its province code becomes {BAD_PROVINCE} "
-            "(outside 001-096)")
+@FAULTS.add(
+    "id_token_personal_id_bad_province",
+    "R-11",
+    ID_TOKEN_CLAIMS,
+    f"personal_id keeps its 12 digits but its province code becomes {BAD_PROVINCE} "
+    "(outside 001-096)",
+)
 def _personal_id_bad_province(claims: Claims, ctx: FaultContext) -> Claims:
     return {**claims, "personal_id": BAD_PROVINCE + str(claims.get("personal_id", ""))[3:]}
 
 
-@FAULTS.add("id_token_personal_id_bad_century", "R-11", ID_TOKEN_CLAIMS,
-            f"personal_id keeps its 12 digits but its century/sex digit becomes "
-            f"{BAD_CENTURY_DIGIT} (outside 0-3)")
+@FAULTS.add(
+    "id_token_personal_id_bad_century",
+    "R-11",
+    ID_TOKEN_CLAIMS,
+    f"personal_id keeps its 12 digits but its century/sex digit becomes "
+    f"{BAD_CENTURY_DIGIT} (outside 0-3)",
+)
 def _personal_id_bad_century(claims: Claims, ctx: FaultContext) -> Claims:
     personal_id = str(claims.get("personal_id", ""))
     return {**claims, "personal_id": personal_id[:3] + BAD_CENTURY_DIGIT + personal_id[4:]}
 
 
-@FAULTS.add("id_token_kid_unknown", "R-5", ID_TOKEN_HEADER,
-            "signed by the right key, but the header's kid names no published key")
+@FAULTS.add(
+    "id_token_kid_unknown",
+    "R-5",
+    ID_TOKEN_HEADER,
+    "signed by the right key, but the header's kid names no published key",
+)
 def _kid_unknown(header: Claims, ctx: FaultContext) -> Claims:
     return {**header, "kid": f"unknown-{header.get('kid', '')}"}
 
 
-@FAULTS.add("id_token_sig_none", "R-5", ID_TOKEN_JWS,
-            "unsigned: header alg 'none' (no kid), same payload, empty signature")
+@FAULTS.add(
+    "id_token_sig_none",
+    "R-5",
+    ID_TOKEN_JWS,
+    "unsigned: header alg 'none' (no kid), same payload, empty signature",
+)
 def _sig_none(token: str, ctx: FaultContext) -> str:
     header, payload, _ = _split(token)
     unsigned = {k: v for k, v in header.items() if k != "kid"}
@@ -392,8 +460,12 @@ def _sig_none(token: str, ctx: FaultContext) -> str:
     return f"{_encode_header(unsigned)}.{payload}."
 
 
-@FAULTS.add("id_token_sig_invalid", "R-5", ID_TOKEN_JWS,
-            "a valid ES256 token whose signature bytes are altered (one byte flipped)")
+@FAULTS.add(
+    "id_token_sig_invalid",
+    "R-5",
+    ID_TOKEN_JWS,
+    "a valid ES256 token whose signature bytes are altered (one byte flipped)",
+)
 def _sig_invalid(token: str, ctx: FaultContext) -> str:
     header_b64, payload, signature = token.split(".")
     raw = bytearray(_unb64(signature) or b"\x00")
@@ -401,9 +473,12 @@ def _sig_invalid(token: str, ctx: FaultContext) -> str:
     return f"{header_b64}.{payload}.{_b64(bytes(raw))}"
 
 
-@FAULTS.add("id_token_sig_hs256_pubkey", "R-5", ID_TOKEN_JWS,
-            "HS256 keyed with the provider's public key (its PEM bytes) as the HMAC secret; "
-            "kid kept")
+@FAULTS.add(
+    "id_token_sig_hs256_pubkey",
+    "R-5",
+    ID_TOKEN_JWS,
+    "HS256 keyed with the provider's public key (its PEM bytes) as the HMAC secret; kid kept",
+)
 def _sig_hs256_pubkey(token: str, ctx: FaultContext) -> str:
     header, payload, _ = _split(token)
     signing_input = f"{_encode_header({**header, 'alg': 'HS256'})}.{payload}"
@@ -412,16 +487,23 @@ def _sig_hs256_pubkey(token: str, ctx: FaultContext) -> str:
     return f"{signing_input}.{_b64(mac.digest())}"
 
 
-@FAULTS.add("authz_response_state_invalid", "R-1", AUTHZ_RESPONSE,
-            "state in the redirect altered (last character changed; set when the request had "
-            "none)")
+@FAULTS.add(
+    "authz_response_state_invalid",
+    "R-1",
+    AUTHZ_RESPONSE,
+    "state in the redirect altered (last character changed; set when the request had none)",
+)
 def _state_invalid(params: Params, ctx: FaultContext) -> Params:
     state = next((v for k, v in params if k == "state"), "")
     return _replace(params, "state", altered(state))
 
 
-@FAULTS.add("authz_response_iss_invalid", "R-2", AUTHZ_RESPONSE,
-            f"iss in the redirect set to another provider's URL ({FOREIGN_ISSUER})")
+@FAULTS.add(
+    "authz_response_iss_invalid",
+    "R-2",
+    AUTHZ_RESPONSE,
+    f"iss in the redirect set to another provider's URL ({FOREIGN_ISSUER})",
+)
 def _authz_iss_invalid(params: Params, ctx: FaultContext) -> Params:
     return _replace(params, "iss", FOREIGN_ISSUER)
 
@@ -431,52 +513,76 @@ def _authz_iss_missing(params: Params, ctx: FaultContext) -> Params:
     return _replace(params, "iss", None)
 
 
-@FAULTS.add("userinfo_sub_mismatch", "T-5", USERINFO,
-            "userinfo answers a sub other than the ID token's (same shape)")
+@FAULTS.add(
+    "userinfo_sub_mismatch",
+    "T-5",
+    USERINFO,
+    "userinfo answers a sub other than the ID token's (same shape)",
+)
 def _userinfo_sub_mismatch(body: Claims, ctx: FaultContext) -> Claims:
     sub = str(body.get("sub", ""))
     return {**body, "sub": _b64(hashlib.sha256(f"other\x00{sub}".encode()).digest())}
 
 
-@FAULTS.add("userinfo_personal_id_mismatch", "T-5", USERINFO,
-            "userinfo answers another well-formed personal_id than the ID token's (its last "
-            "digit changed); sub unchanged")
+@FAULTS.add(
+    "userinfo_personal_id_mismatch",
+    "T-5",
+    USERINFO,
+    "userinfo answers another well-formed personal_id than the ID token's (its last "
+    "digit changed); sub unchanged",
+)
 def _userinfo_personal_id_mismatch(body: Claims, ctx: FaultContext) -> Claims:
     return {**body, "personal_id": _other_personal_id(str(body.get("personal_id", "")))}
 
 
 # -- variations: valid answers a correct relying party must ACCEPT ---------------------------
-@FAULTS.add("signing_key_rotated", "R-5", SIGNING_KEY,
-            "variation, to accept: a new ES256 key (new kid, from the provider's entropy) is "
-            "published in the JWKS beside the previous one and signs this and every later ID "
-            "token; a correct relying party must accept it (it fetches the JWKS again)",
-            kind="variation")
+@FAULTS.add(
+    "signing_key_rotated",
+    "R-5",
+    SIGNING_KEY,
+    "variation, to accept: a new ES256 key (new kid, from the provider's entropy) is "
+    "published in the JWKS beside the previous one and signs this and every later ID "
+    "token; a correct relying party must accept it (it fetches the JWKS again)",
+    kind="variation",
+)
 def _signing_key_rotated(key: ECKey, ctx: FaultContext) -> ECKey:
     return derive_signing_key(ctx.entropy)
 
 
-@FAULTS.add("id_token_aud_array", "R-7", ID_TOKEN_CLAIMS,
-            "variation, to accept: aud = [client_id], a one-element array (OpenID Connect Core "
-            "§2 allows a string or an array); a correct relying party must accept it",
-            kind="variation")
+@FAULTS.add(
+    "id_token_aud_array",
+    "R-7",
+    ID_TOKEN_CLAIMS,
+    "variation, to accept: aud = [client_id], a one-element array (OpenID Connect Core "
+    "§2 allows a string or an array); a correct relying party must accept it",
+    kind="variation",
+)
 def _aud_array(claims: Claims, ctx: FaultContext) -> Claims:
     return {**claims, "aud": [ctx.client_id]}
 
 
-@FAULTS.add("id_token_kid_absent", "R-5", ID_TOKEN_HEADER,
-            "variation, to accept: a valid ES256 token whose header has no kid, from a provider "
-            "that publishes one key (a key rotated out earlier is withdrawn first; OIDF "
-            "kid-absent-single-jwks; RFC 7515 §4.1.4 makes kid optional); a correct relying "
-            "party must accept it",
-            kind="variation")
+@FAULTS.add(
+    "id_token_kid_absent",
+    "R-5",
+    ID_TOKEN_HEADER,
+    "variation, to accept: a valid ES256 token whose header has no kid, from a provider "
+    "that publishes one key (a key rotated out earlier is withdrawn first; OIDF "
+    "kid-absent-single-jwks; RFC 7515 §4.1.4 makes kid optional); a correct relying "
+    "party must accept it",
+    kind="variation",
+)
 def _kid_absent(header: Claims, ctx: FaultContext) -> Claims:
     return {k: v for k, v in header.items() if k != "kid"}
 
 
-@FAULTS.add("token_type_lowercase", "T-1", TOKEN_RESPONSE,
-            "variation, to accept: the token response's token_type is 'bearer' (token types are "
-            "case-insensitive, RFC 6749 §5.1); a correct relying party must accept it",
-            kind="variation")
+@FAULTS.add(
+    "token_type_lowercase",
+    "T-1",
+    TOKEN_RESPONSE,
+    "variation, to accept: the token response's token_type is 'bearer' (token types are "
+    "case-insensitive, RFC 6749 §5.1); a correct relying party must accept it",
+    kind="variation",
+)
 def _token_type_lowercase(body: Claims, ctx: FaultContext) -> Claims:
     return {**body, "token_type": "bearer"}
 
@@ -499,12 +605,17 @@ class ArmedFaults:
         known = self.registry.get(fault) if isinstance(fault, str) else None
         if known is None:
             shown = f"{fault[:64]!r}" if isinstance(fault, str) else json_kind(fault)
-            raise _refuse(f"'fault' {shown} is not a known fault; known: "
-                          f"{', '.join(self.registry.names())}")
-        if isinstance(times, bool) or not isinstance(times, int) \
-                or not 1 <= times <= MAX_FAULT_TIMES:
-            raise _refuse(f"'times' must be an integer from 1 to {MAX_FAULT_TIMES}, got "
-                          f"{times!r:.40}")
+            raise _refuse(
+                f"'fault' {shown} is not a known fault; known: {', '.join(self.registry.names())}"
+            )
+        if (
+            isinstance(times, bool)
+            or not isinstance(times, int)
+            or not 1 <= times <= MAX_FAULT_TIMES
+        ):
+            raise _refuse(
+                f"'times' must be an integer from 1 to {MAX_FAULT_TIMES}, got {times!r:.40}"
+            )
         return known, times
 
     def arm(self, client_id: str, fault: str, times: int = 1) -> int:
@@ -530,10 +641,16 @@ class ArmedFaults:
         with self._lock:
             snapshot = {c: dict(f) for c, f in self._armed.items()}
         return [
-            {"client_id": client_id, "fault": fault.name, "remaining": faults[fault.name],
-             "clause": fault.clause, "stage": fault.stage.name}
+            {
+                "client_id": client_id,
+                "fault": fault.name,
+                "remaining": faults[fault.name],
+                "clause": fault.clause,
+                "stage": fault.stage.name,
+            }
             for client_id, faults in snapshot.items()
-            for fault in self.registry if fault.name in faults
+            for fault in self.registry
+            if fault.name in faults
         ]
 
     def any_armed(self, client_id: str) -> bool:

@@ -66,9 +66,15 @@ def _invalid_grant(description: str, clause: str) -> ProtocolError:
 
 
 class Grants:
-    def __init__(self, clock: Clock, entropy: Entropy, profile: Profile,
-                 subjects: PairwiseSubjects, max_items: int = 100_000,
-                 skip: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        entropy: Entropy,
+        profile: Profile,
+        subjects: PairwiseSubjects,
+        max_items: int = 100_000,
+        skip: frozenset[str] = frozenset(),
+    ) -> None:
         self.clock = clock
         self.skip = skip
         """TEST ONLY (``VNeIDSettings.skip_checks``): ``code_expiry``, ``code_reuse``,
@@ -77,15 +83,21 @@ class Grants:
         self.entropy = entropy
         self.profile = profile
         self.subjects = subjects
-        self.sessions: TTLStore[str, Session] = TTLStore(clock, max_items, name="app sessions",
-                                                         clause="A-4")
+        self.sessions: TTLStore[str, Session] = TTLStore(
+            clock, max_items, name="app sessions", clause="A-4"
+        )
         self.access_tokens: TTLStore[str, AccessGrant] = TTLStore(
-            clock, max_items, name="access tokens", clause="T-5")
+            clock, max_items, name="access tokens", clause="T-5"
+        )
         # a used code dropped to make room takes its tokens along: T-2's revocation on a
         # replay must never be lost while they live
         self.codes: TTLStore[str, AuthorizationCode] = TTLStore(
-            clock, max_items, name="authorization codes", clause="T-2",
-            on_evict=self._revoke_tokens_of)
+            clock,
+            max_items,
+            name="authorization codes",
+            clause="T-2",
+            on_evict=self._revoke_tokens_of,
+        )
         self._lock = threading.Lock()
 
     def _revoke_tokens_of(self, code: AuthorizationCode) -> None:
@@ -96,8 +108,9 @@ class Grants:
     # -- sessions (A-4) --------------------------------------------------------------
     def open_session(self, personal_id: str) -> str:
         token = self.entropy.token(TOKEN_BYTES)
-        self.sessions.put(token, Session(personal_id, self.clock.now()),
-                          self.profile.vneid_session_ttl)
+        self.sessions.put(
+            token, Session(personal_id, self.clock.now()), self.profile.vneid_session_ttl
+        )
         return token
 
     # -- codes (A-5, T-2) ------------------------------------------------------------
@@ -109,8 +122,9 @@ class Grants:
             self.codes.put(value, code, ttl)  # in the middle of a redeem
         return value
 
-    def redeem(self, value: str, *, client_id: str, redirect_uri: str,
-               code_verifier: str) -> tuple[AuthorizationCode, str, AccessGrant]:
+    def redeem(
+        self, value: str, *, client_id: str, redirect_uri: str, code_verifier: str
+    ) -> tuple[AuthorizationCode, str, AccessGrant]:
         """Check ``value`` against its bindings, mark it used, issue an access token.
 
         T-2: "Codes live 60 s and redeem once. A second redemption fails with invalid_grant and
@@ -122,15 +136,21 @@ class Grants:
         with self._lock:
             code = self.codes.get(value)
             if code is None:  # never issued, or older than profile.code_ttl (T-2)
-                raise _invalid_grant(f"the code is unknown or expired (a code lives "
-                                     f"{self.profile.code_ttl} s and redeems once, T-2): "
-                                     "redeem it as soon as the callback arrives, or start a "
-                                     "new login", "T-2")
+                raise _invalid_grant(
+                    f"the code is unknown or expired (a code lives "
+                    f"{self.profile.code_ttl} s and redeems once, T-2): "
+                    "redeem it as soon as the callback arrives, or start a "
+                    "new login",
+                    "T-2",
+                )
             if code.used and "code_reuse" not in skip:
                 if "revocation" not in skip:
                     self._revoke_tokens_of(code)
-                raise _invalid_grant("the code was already redeemed; the tokens issued "
-                                     "from it are revoked (RFC 6749 §4.1.2)", "T-2")
+                raise _invalid_grant(
+                    "the code was already redeemed; the tokens issued "
+                    "from it are revoked (RFC 6749 §4.1.2)",
+                    "T-2",
+                )
             if skip:
                 self._check_as_broken(code, client_id, redirect_uri, code_verifier)
             else:
@@ -140,16 +160,21 @@ class Grants:
             token = self.entropy.token(TOKEN_BYTES)
             ttl = self.profile.access_token_ttl
             sub_client = "" if "pairwise" in skip else client_id  # test only: one sub for all
-            grant = AccessGrant(client_id, self.subjects.sub(sub_client, code.persona.personal_id),
-                                code.persona, code.scope)
+            grant = AccessGrant(
+                client_id,
+                self.subjects.sub(sub_client, code.persona.personal_id),
+                code.persona,
+                code.scope,
+            )
             self.access_tokens.put(token, grant, ttl)
             code.access_tokens.append(token)
             # Remember the used code while its tokens live, to revoke them on a replay.
             self.codes.extend(value, ttl)
             return code, token, grant
 
-    def _check_as_broken(self, code: AuthorizationCode, client_id: str, redirect_uri: str,
-                         code_verifier: str) -> None:
+    def _check_as_broken(
+        self, code: AuthorizationCode, client_id: str, redirect_uri: str, code_verifier: str
+    ) -> None:
         """:meth:`redeem`'s binding and PKCE checks, less those in :attr:`skip` (test only)."""
         if "code_binding" not in self.skip:
             _check_bindings(code, client_id, redirect_uri)
@@ -167,14 +192,16 @@ def _check_bindings(code: AuthorizationCode, client_id: str, redirect_uri: str) 
     if code.client_id != client_id:
         raise _invalid_grant("the code was issued to another client", "T-1")
     if code.redirect_uri != redirect_uri:
-        raise _invalid_grant("redirect_uri is not identical to the authorization "
-                             "request's (RFC 6749 §4.1.3)", "T-1")
+        raise _invalid_grant(
+            "redirect_uri is not identical to the authorization request's (RFC 6749 §4.1.3)", "T-1"
+        )
 
 
 def _check_verifier(code_verifier: str, code_challenge: str) -> None:
     """S-1, S-4: a well-formed verifier (RFC 7636 §4.1) whose S256 hash is the challenge."""
     if not is_valid_code_verifier(code_verifier):
-        raise _invalid_grant("code_verifier must be 43-128 characters of "
-                             "[A-Za-z0-9-._~] (RFC 7636 §4.1)", "S-1")
+        raise _invalid_grant(
+            "code_verifier must be 43-128 characters of [A-Za-z0-9-._~] (RFC 7636 §4.1)", "S-1"
+        )
     if not verify_s256(code_verifier, code_challenge):
         raise _invalid_grant("code_verifier does not match the code_challenge", "S-4")

@@ -16,7 +16,12 @@ from mock_providers.vneid.keys import SIGNING_ALG
 from mock_providers.vneid.records import PersonaRecord
 
 __all__ = [
-    "AMR", "MAX_ID_TOKEN_TTL", "id_token_claims", "id_token_header", "identity_claims", "mint_jwt",
+    "AMR",
+    "MAX_ID_TOKEN_TTL",
+    "id_token_claims",
+    "id_token_header",
+    "identity_claims",
+    "mint_jwt",
 ]
 
 AMR = ("pin",)

@@ -14,8 +14,13 @@ import hmac
 
 from harness.protocol.keys import SIGNING_ALG, derive_private_key, derive_signing_key, public_jwks
 
-__all__ = ["SIGNING_ALG", "PairwiseSubjects", "derive_private_key", "derive_signing_key",
-           "public_jwks"]
+__all__ = [
+    "SIGNING_ALG",
+    "PairwiseSubjects",
+    "derive_private_key",
+    "derive_signing_key",
+    "public_jwks",
+]
 
 
 class PairwiseSubjects:

@@ -24,8 +24,19 @@ if TYPE_CHECKING:
 __all__ = ["CLAIMS_SUPPORTED", "OidcApi", "discovery_document"]
 
 CLAIMS_SUPPORTED = (
-    "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr",
-    "personal_id", "name", "birthdate", "gender",
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "iat",
+    "auth_time",
+    "nonce",
+    "acr",
+    "amr",
+    "personal_id",
+    "name",
+    "birthdate",
+    "gender",
 )
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -106,11 +117,17 @@ class OidcApi:
             uri, kid = source
             fetched = uri, await p.client_keys.for_jwks_uri(uri, kid)
         # No await from here on: the code is checked and marked used atomically (T-2).
-        return FastJSONResponse(self.exchange(header(request, b"authorization"), form, fetched),
-                            headers=self._token_headers)
+        return FastJSONResponse(
+            self.exchange(header(request, b"authorization"), form, fetched),
+            headers=self._token_headers,
+        )
 
-    def exchange(self, authorization: str | None, form: Mapping[str, str],
-                 fetched: tuple[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    def exchange(
+        self,
+        authorization: str | None,
+        form: Mapping[str, str],
+        fetched: tuple[str, Mapping[str, Any]] | None = None,
+    ) -> dict[str, Any]:
         """T-1: ``grant_type=authorization_code``, ``code``, the identical ``redirect_uri``,
         ``code_verifier``, and the registered client authentication (``fetched``: the keys
         fetched from a ``private_key_jwt`` client's ``jwks_uri``, with that URI)."""
@@ -118,9 +135,11 @@ class OidcApi:
         client = p.client_auth.authenticate(authorization, form, fetched)
         grant_type = _required(form, "grant_type", "T-1")
         if grant_type != "authorization_code":
-            raise ProtocolError(f"grant_type {grant_type[:40]!r} is not supported; use "
-                                "authorization_code", code="unsupported_grant_type",
-                                clause="T-1")
+            raise ProtocolError(
+                f"grant_type {grant_type[:40]!r} is not supported; use authorization_code",
+                code="unsupported_grant_type",
+                clause="T-1",
+            )
         code_value = _required(form, "code", "T-1")
         redirect_uri = _required(form, "redirect_uri", "T-1")
         if "code_verifier" not in form and self._skip and self._no_verifier_needed(code_value):
@@ -128,26 +147,41 @@ class OidcApi:
         else:
             verifier = _required(form, "code_verifier", "S-1")
         code, access_token, grant = p.grants.redeem(
-            code_value, client_id=client.client_id, redirect_uri=redirect_uri,
+            code_value,
+            client_id=client.client_id,
+            redirect_uri=redirect_uri,
             code_verifier=verifier,
         )
         gone = p.gone_since(code.persona.personal_id)
         if gone is not None:
             p.grants.access_tokens.pop(access_token)  # nothing issued for a citizen gone
-            raise ProtocolError(f"the citizen's account was {gone} since the consent; the "
-                                "code is void", code="invalid_grant", clause="A-4")
+            raise ProtocolError(
+                f"the citizen's account was {gone} since the consent; the code is void",
+                code="invalid_grant",
+                clause="A-4",
+            )
         claims = id_token_claims(
-            issuer=p.issuer, client_id=client.client_id, sub=grant.sub, persona=code.persona,
-            acr=code.acr, auth_time=code.auth_time, nonce=code.nonce, now=p.clock.now(),
+            issuer=p.issuer,
+            client_id=client.client_id,
+            sub=grant.sub,
+            persona=code.persona,
+            acr=code.acr,
+            auth_time=code.auth_time,
+            nonce=code.nonce,
+            now=p.clock.now(),
             ttl=p.profile.id_token_ttl,
         )
-        return p.inject(TOKEN_RESPONSE, client.client_id, {
-            "access_token": access_token,
-            "token_type": "Bearer",
-            "expires_in": p.profile.access_token_ttl,
-            "id_token": p.mint_id_token(client.client_id, claims),
-            "scope": code.scope,
-        })
+        return p.inject(
+            TOKEN_RESPONSE,
+            client.client_id,
+            {
+                "access_token": access_token,
+                "token_type": "Bearer",
+                "expires_in": p.profile.access_token_ttl,
+                "id_token": p.mint_id_token(client.client_id, claims),
+                "scope": code.scope,
+            },
+        )
 
     def _no_verifier_needed(self, code_value: str) -> bool:
         """A deliberately broken provider's token request may leave ``code_verifier`` out:
@@ -167,13 +201,19 @@ class OidcApi:
         p = self.provider
         grant = p.grants.access_tokens.get(token)
         if grant is None:
-            raise ProtocolError("the access token is unknown, expired or revoked",
-                                code="invalid_token", clause="T-5")
+            raise ProtocolError(
+                "the access token is unknown, expired or revoked",
+                code="invalid_token",
+                clause="T-5",
+            )
         gone = p.gone_since(grant.persona.personal_id)
         if gone is not None:
             p.grants.access_tokens.pop(token)
-            raise ProtocolError("the access token is revoked: the citizen's account was "
-                                f"{gone} since it was issued", code="invalid_token",
-                                clause="T-5")
+            raise ProtocolError(
+                "the access token is revoked: the citizen's account was "
+                f"{gone} since it was issued",
+                code="invalid_token",
+                clause="T-5",
+            )
         body = {"sub": grant.sub, **identity_claims(grant.persona)}
         return FastJSONResponse(p.inject(USERINFO, grant.client_id, body), headers=NO_STORE)

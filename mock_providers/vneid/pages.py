@@ -39,8 +39,7 @@ def _page(title: str, testid: str, body: str, status: int = 200) -> HTMLResponse
         f"<title>{escape(title)}</title><style>{_CSS}</style></head>"
         f'<body><main data-testid="{testid}">{body}</main></body></html>\n'
     )
-    headers = {**_HEADERS, "WWW-Authenticate": CREDENTIALS_CHALLENGE} if status == 401 \
-        else _HEADERS
+    headers = {**_HEADERS, "WWW-Authenticate": CREDENTIALS_CHALLENGE} if status == 401 else _HEADERS
     return HTMLResponse(html, status_code=status, headers=headers)
 
 
@@ -51,15 +50,26 @@ def _hidden(request_id: str) -> str:
 def _error_line(error: ProtocolError) -> str:
     # a malformed entry says what is wrong (e.g. the 12 digits of §1); a wrong passcode or an
     # unknown person stay one message, on purpose (A-4)
-    detail = (f' <small data-testid="vneid-login-error-detail">{escape(error.description)}'
-              "</small>" if error.code == "invalid_request" else "")
-    return (f'<p class="error" role="alert" data-testid="vneid-login-error" '
-            f'data-error="{escape(error.code)}">{escape(error.message_vi)} '
-            f"({escape(error.code)}){detail}</p>")
+    detail = (
+        f' <small data-testid="vneid-login-error-detail">{escape(error.description)}</small>'
+        if error.code == "invalid_request"
+        else ""
+    )
+    return (
+        f'<p class="error" role="alert" data-testid="vneid-login-error" '
+        f'data-error="{escape(error.code)}">{escape(error.message_vi)} '
+        f"({escape(error.code)}){detail}</p>"
+    )
 
 
-def login_page(*, action: str, request_id: str, personal_id: str = "",
-               error: ProtocolError | None = None, status: int = 200) -> HTMLResponse:
+def login_page(
+    *,
+    action: str,
+    request_id: str,
+    personal_id: str = "",
+    error: ProtocolError | None = None,
+    status: int = 200,
+) -> HTMLResponse:
     """§9 "login level 2": fields ``vneid-personal-id``, ``vneid-passcode``."""
     body = (
         f"<h1>{escape(LOGIN_TITLE)}</h1>"
@@ -76,8 +86,7 @@ def login_page(*, action: str, request_id: str, personal_id: str = "",
     return _page(LOGIN_TITLE, "vneid-login", body, status)
 
 
-def consent_page(*, action: str, request_id: str, client_name: str,
-                 full_name: str) -> HTMLResponse:
+def consent_page(*, action: str, request_id: str, client_name: str, full_name: str) -> HTMLResponse:
     """§9 "consent": the requesting service and buttons ``vneid-approve``, ``vneid-deny``."""
     title = "Xác nhận chia sẻ thông tin"
     body = (

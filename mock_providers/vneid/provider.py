@@ -87,9 +87,15 @@ class VNeIDProvider:
     token, so a seeded entropy makes a run replayable.
     """
 
-    def __init__(self, settings: VNeIDSettings | None = None, *, clock: Clock | None = None,
-                 entropy: Entropy | None = None, state: StateFile | None = None,
-                 client_keys_transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        settings: VNeIDSettings | None = None,
+        *,
+        clock: Clock | None = None,
+        entropy: Entropy | None = None,
+        state: StateFile | None = None,
+        client_keys_transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self.settings = settings or VNeIDSettings()
         self.clock = OffsetClock(clock)
         self.entropy: Entropy = entropy or SystemEntropy()
@@ -99,20 +105,28 @@ class VNeIDProvider:
         """Keys rotated out (``signing_key_rotated``), still published: the newest one only."""
         self.faults = ArmedFaults()
         self.broken: Fault[Any] | None = (
-            FAULTS.get(self.settings.broken_fault) if self.settings.broken_fault else None)
+            FAULTS.get(self.settings.broken_fault) if self.settings.broken_fault else None
+        )
         """TEST ONLY (``settings.broken_fault``): the fault applied on every use, by every
         client, never consumed nor cleared; ``None`` for a correct provider."""
         self._subject_secret = self.entropy.randbytes(32)
-        self.grants = Grants(self.clock, self.entropy, self.profile,
-                             PairwiseSubjects(self._subject_secret),
-                             skip=self.settings.skip_checks)
+        self.grants = Grants(
+            self.clock,
+            self.entropy,
+            self.profile,
+            PairwiseSubjects(self._subject_secret),
+            skip=self.settings.skip_checks,
+        )
         self._personas: dict[str, PersonaRecord] = {}
         self._clients: dict[str, ClientRecord] = {}
         self._lock = threading.Lock()
         self._state: StateFile | None = None
         self.client_auth = ClientAuthenticator(
-            self._clients, issuer=self.issuer, token_endpoint=self.url(paths.TOKEN),
-            clock=self.clock, skew=self.profile.clock_skew,
+            self._clients,
+            issuer=self.issuer,
+            token_endpoint=self.url(paths.TOKEN),
+            clock=self.clock,
+            skew=self.profile.clock_skew,
             check_secrets="client_secret" not in self.settings.skip_checks,
         )
         self.on_unknown_client: Callable[[str | None], None] | None = None
@@ -124,19 +138,28 @@ class VNeIDProvider:
         """The JWK Sets of clients registered with a ``jwks_uri`` (fetched over the network
         unless ``client_keys_transport`` is given)."""
         if self.settings.register_vssid_client:
-            self.register_client(ClientRecord(
-                self.profile.vssid_client_id, self.profile.vssid_redirect_uris,
-                self.settings.vssid_auth_method, self.settings.vssid_client_secret,
-                client_name="VssID",
-            ))
+            self.register_client(
+                ClientRecord(
+                    self.profile.vssid_client_id,
+                    self.profile.vssid_redirect_uris,
+                    self.settings.vssid_auth_method,
+                    self.settings.vssid_client_secret,
+                    client_name="VssID",
+                )
+            )
         if state is not None:
             state.restore("vneid", self._restore)
             state.attach("vneid", self._snapshot)
             self._state = state
-        routes = [*oidc_api.OidcApi(self).routes(), *app_api.AppApi(self).routes(),
-                  *web.WebFlow(self).routes(), *control.ControlApi(self).routes()]
-        self.app = provider_app([*routes, *docs_routes(routes, server=self.issuer)],
-                                log=self.requests, clock=self.clock)
+        routes = [
+            *oidc_api.OidcApi(self).routes(),
+            *app_api.AppApi(self).routes(),
+            *web.WebFlow(self).routes(),
+            *control.ControlApi(self).routes(),
+        ]
+        self.app = provider_app(
+            [*routes, *docs_routes(routes, server=self.issuer)], log=self.requests, clock=self.clock
+        )
 
     # -- the state file ----------------------------------------------------------------
     def _snapshot(self) -> dict[str, Any]:
@@ -154,12 +177,17 @@ class VNeIDProvider:
             raise ValueError("the section must be an object")
         secret = data.get("subject_secret")
         if secret is not None:
-            if (not isinstance(secret, str) or len(secret) != 64
-                    or not all(c in "0123456789abcdefABCDEF" for c in secret)):
-                raise ValueError("subject_secret must be 64 hexadecimal digits, as serve wrote "
-                                 "it; put back the value from a copy of the file, or remove "
-                                 "the field to draw a new secret (every citizen's sub then "
-                                 "changes, T-3)")
+            if (
+                not isinstance(secret, str)
+                or len(secret) != 64
+                or not all(c in "0123456789abcdefABCDEF" for c in secret)
+            ):
+                raise ValueError(
+                    "subject_secret must be 64 hexadecimal digits, as serve wrote "
+                    "it; put back the value from a copy of the file, or remove "
+                    "the field to draw a new secret (every citizen's sub then "
+                    "changes, T-3)"
+                )
             self._subject_secret = bytes.fromhex(secret)
             self.grants.subjects = PairwiseSubjects(self._subject_secret)
         restored: set[str] = set()
@@ -173,16 +201,18 @@ class VNeIDProvider:
                 client = ClientRecord.from_json(item)
             except ProtocolError as exc:  # e.g. stored before ids and secrets had to be ASCII
                 named = item.get("client_id") if isinstance(item, Mapping) else None
-                raise ProtocolError(f"client {str(named)[:64]!r}: {exc.description}; remove "
-                                    "it from the file, then register it again with valid "
-                                    "values (POST /_harness/clients)",
-                                    clause=exc.clause) from None
+                raise ProtocolError(
+                    f"client {str(named)[:64]!r}: {exc.description}; remove "
+                    "it from the file, then register it again with valid "
+                    "values (POST /_harness/clients)",
+                    clause=exc.clause,
+                ) from None
             held_once(clients, client.client_id, f"client {client.client_id!r}")
             self.register_client(client, restoring=True)
-        written_under = data.get("profile_redirect_uris",
-                                 list(DEFAULT_PROFILE.vssid_redirect_uris))
-        if (self.settings.register_vssid_client
-                and written_under != list(self.profile.vssid_redirect_uris)):
+        written_under = data.get("profile_redirect_uris", list(DEFAULT_PROFILE.vssid_redirect_uris))
+        if self.settings.register_vssid_client and written_under != list(
+            self.profile.vssid_redirect_uris
+        ):
             self._add_profile_redirect_uris()
 
     def _add_profile_redirect_uris(self) -> None:
@@ -200,7 +230,8 @@ class VNeIDProvider:
                 f"the client {stored.client_id!r} holds {len(stored.redirect_uris)} redirect "
                 f"URIs; with this profile's callbacks it would hold more than "
                 f"{MAX_REDIRECT_URIS}: remove some through POST /_harness/clients under the "
-                "earlier profile, or start without this state file")
+                "earlier profile, or start without this state file"
+            )
         self.register_client(dataclasses.replace(stored, redirect_uris=uris))
 
     def _persist(self) -> None:
@@ -245,9 +276,11 @@ class VNeIDProvider:
         """Add a citizen, or replace the one with the same ``personal_id``."""
         with self._lock:
             if persona.personal_id not in self._personas and len(self._personas) >= MAX_PERSONAS:
-                raise ProtocolError(f"the provider holds {MAX_PERSONAS} personas, its limit; "
-                                    "remove some first (DELETE /_harness/personas/{id})",
-                                    clause="A-4")
+                raise ProtocolError(
+                    f"the provider holds {MAX_PERSONAS} personas, its limit; "
+                    "remove some first (DELETE /_harness/personas/{id})",
+                    clause="A-4",
+                )
             self._personas[persona.personal_id] = persona
         self._persist()
         return persona
@@ -273,11 +306,17 @@ class VNeIDProvider:
         limit does not apply (its built-in client, deleted and registered again at the start,
         would otherwise make a full registry unrestorable)."""
         with self._lock:
-            if (not restoring and client.client_id not in self._clients
-                    and len(self._clients) >= MAX_CLIENTS):
-                raise ProtocolError(f"the provider holds {MAX_CLIENTS} clients, its limit; "
-                                    "remove some first (DELETE /_harness/clients/{client_id}) "
-                                    "or replace one (same client_id)", clause="T-1")
+            if (
+                not restoring
+                and client.client_id not in self._clients
+                and len(self._clients) >= MAX_CLIENTS
+            ):
+                raise ProtocolError(
+                    f"the provider holds {MAX_CLIENTS} clients, its limit; "
+                    "remove some first (DELETE /_harness/clients/{client_id}) "
+                    "or replace one (same client_id)",
+                    clause="T-1",
+                )
             self._clients[client.client_id] = client
         if client.jwks_uri is not None:  # registered again: fetch its keys anew
             self.client_keys.forget(client.jwks_uri)
@@ -303,16 +342,18 @@ class VNeIDProvider:
         with self._lock:
             return list(self._clients.values())
 
-    def verify_authorization(self, params: Mapping[str, str], undecodable: Sequence[str],
-                             repeated: Collection[str]) -> VerifiedRequest:
+    def verify_authorization(
+        self, params: Mapping[str, str], undecodable: Sequence[str], repeated: Collection[str]
+    ) -> VerifiedRequest:
         """An authorization request (A-2) of the web flow (``/authorize``) or of the VNeID
         app (``/api/app/v1/authorizations``), checked against the registered clients
         (:func:`~mock_providers.vneid.undecodable.verify_decodable`); one refused because its
         ``client_id`` is missing or not registered (``invalid_client``, S-3) is told to
         :attr:`on_unknown_client` first."""
         try:
-            return verify_decodable(params, undecodable, self._clients, self.issuer, repeated,
-                                    self.settings.skip_checks)
+            return verify_decodable(
+                params, undecodable, self._clients, self.issuer, repeated, self.settings.skip_checks
+            )
         except ProtocolError as exc:
             if exc.code == "invalid_client" and self.on_unknown_client is not None:
                 self.on_unknown_client(params.get("client_id") or None)
@@ -321,8 +362,9 @@ class VNeIDProvider:
     # -- faults (§11) -------------------------------------------------------------------
     def _known_client(self, client_id: str) -> str:
         if client_id not in self._clients:
-            raise ProtocolError(f"no client with client_id {client_id[:80]!r}",
-                                code="not_found", clause="R-12")
+            raise ProtocolError(
+                f"no client with client_id {client_id[:80]!r}", code="not_found", clause="R-12"
+            )
         return client_id
 
     def arm_fault(self, client_id: str, fault: str, times: int = 1) -> dict[str, Any]:
@@ -348,8 +390,13 @@ class VNeIDProvider:
         armed = self.faults.any_armed(client_id)
         if not armed and self.broken is None:
             return value
-        ctx = FaultContext(issuer=self.issuer, client_id=client_id, now=self.clock.now(),
-                           signing_key=self.signing_key, entropy=self.entropy)
+        ctx = FaultContext(
+            issuer=self.issuer,
+            client_id=client_id,
+            now=self.clock.now(),
+            signing_key=self.signing_key,
+            entropy=self.entropy,
+        )
         if armed:
             value = self.faults.apply(stage, value, ctx)
         if self.broken is not None and self.broken.stage is stage:
@@ -380,8 +427,7 @@ class VNeIDProvider:
             found = [p.passcode for p in self._personas.values()]
             found += [c.client_secret for c in self._clients.values() if c.client_secret]
         grants = self.grants
-        return [*found, *grants.sessions.keys(), *grants.codes.keys(),
-                *grants.access_tokens.keys()]
+        return [*found, *grants.sessions.keys(), *grants.codes.keys(), *grants.access_tokens.keys()]
 
     def is_locked(self, persona: PersonaRecord) -> bool:
         """Whether ``persona`` is locked, as this provider sees it (a deliberately broken one,
@@ -405,8 +451,9 @@ class VNeIDProvider:
         expected = persona.passcode if persona is not None else ""
         matches = hmac.compare_digest(passcode.encode(), expected.encode())
         if persona is None or not matches:
-            raise ProtocolError("the personal_id or the passcode is wrong",
-                                code="invalid_credentials", clause="A-4")
+            raise ProtocolError(
+                "the personal_id or the passcode is wrong", code="invalid_credentials", clause="A-4"
+            )
         if self.is_locked(persona):
             raise ProtocolError("the account is locked", code="account_locked", clause="A-4")
         return persona
@@ -416,19 +463,34 @@ class VNeIDProvider:
         session = self.grants.sessions.get(session_token)
         persona = self._personas.get(session.personal_id) if session is not None else None
         if session is None or persona is None:
-            raise ProtocolError("the session is unknown or expired; log in again (A-4)",
-                                code="invalid_token", clause="A-5")
+            raise ProtocolError(
+                "the session is unknown or expired; log in again (A-4)",
+                code="invalid_token",
+                clause="A-5",
+            )
         if self.is_locked(persona):  # locked since the session began: it ends with it
             self.grants.sessions.pop(session_token)
-            raise ProtocolError("the session ended: the account was locked since it began; "
-                                "log in again (A-4 refuses a locked account with "
-                                "account_locked)", code="invalid_token", clause="A-5")
+            raise ProtocolError(
+                "the session ended: the account was locked since it began; "
+                "log in again (A-4 refuses a locked account with "
+                "account_locked)",
+                code="invalid_token",
+                clause="A-5",
+            )
         return session, persona
 
-    def authorize(self, request: VerifiedRequest, decision: str, persona: PersonaRecord,
-                  auth_time: float) -> str:
+    def authorize(
+        self, request: VerifiedRequest, decision: str, persona: PersonaRecord, auth_time: float
+    ) -> str:
         """The ``redirect_to`` for a verified request and the citizen's decision (A-5)."""
         client_id = request.client.client_id
-        return complete(request, decision, persona, auth_time, self.grants, self.issuer,
-                        hook=lambda params: self.inject(AUTHZ_RESPONSE, client_id, params),
-                        skip=self.settings.skip_checks)
+        return complete(
+            request,
+            decision,
+            persona,
+            auth_time,
+            self.grants,
+            self.issuer,
+            hook=lambda params: self.inject(AUTHZ_RESPONSE, client_id, params),
+            skip=self.settings.skip_checks,
+        )

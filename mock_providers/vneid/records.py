@@ -24,8 +24,15 @@ from harness.protocol.identifiers import Sex, full_name_problem
 from harness.protocol.json_names import json_kind
 from harness.protocol.redaction import REDACTED, redact_url
 
-__all__ = ["AUTH_METHODS", "AuthMethod", "ClientRecord", "Gender", "PersonaRecord", "Status",
-           "check_jwks"]
+__all__ = [
+    "AUTH_METHODS",
+    "AuthMethod",
+    "ClientRecord",
+    "Gender",
+    "PersonaRecord",
+    "Status",
+    "check_jwks",
+]
 
 Gender = Sex
 Status = Literal["active", "locked"]
@@ -65,21 +72,31 @@ _UNSAFE_SCHEMES = frozenset({"javascript", "data", "vbscript"})
 redirect URI (RFC 9700 §4.1, a redirect to script is an XSS)."""
 
 
-def _check_keys(body: object, cls: type[Any], required: Collection[str],
-                clause: str) -> Mapping[str, Any]:
+def _check_keys(
+    body: object, cls: type[Any], required: Collection[str], clause: str
+) -> Mapping[str, Any]:
     """``body`` must be a JSON object with no unknown field and every required one."""
     if not isinstance(body, Mapping):
-        raise ProtocolError(f"a {cls.__name__} must be a JSON object, got {json_kind(body)}",
-                            code="invalid_request", clause=clause)
+        raise ProtocolError(
+            f"a {cls.__name__} must be a JSON object, got {json_kind(body)}",
+            code="invalid_request",
+            clause=clause,
+        )
     known = [f.name for f in fields(cls)]
     unknown = sorted(str(k) for k in body if k not in known)
     if unknown:
-        raise ProtocolError(f"unknown field(s) {', '.join(map(repr, unknown))}; "
-                            f"known: {', '.join(known)}", code="invalid_request", clause=clause)
+        raise ProtocolError(
+            f"unknown field(s) {', '.join(map(repr, unknown))}; known: {', '.join(known)}",
+            code="invalid_request",
+            clause=clause,
+        )
     missing = [k for k in required if body.get(k) is None]
     if missing:
-        raise ProtocolError(f"missing field(s) {', '.join(map(repr, missing))}",
-                            code="invalid_request", clause=clause)
+        raise ProtocolError(
+            f"missing field(s) {', '.join(map(repr, missing))}",
+            code="invalid_request",
+            clause=clause,
+        )
     return body
 
 
@@ -102,8 +119,9 @@ class PersonaRecord:
         if type(self.level) is not int or self.level not in (1, 2):
             raise _invalid("level", f"must be 1 or 2, got {self.level!r}", "P-2")
         if not isinstance(self.full_name, str):
-            raise _invalid("full_name", f"must be a non-empty string, got "
-                                        f"{json_kind(self.full_name)}", "T-3")
+            raise _invalid(
+                "full_name", f"must be a non-empty string, got {json_kind(self.full_name)}", "T-3"
+            )
         problem = full_name_problem(self.full_name)
         if problem is not None:
             raise _invalid("full_name", problem, "T-3")
@@ -116,10 +134,14 @@ class PersonaRecord:
         if self.gender not in ("male", "female"):
             raise _invalid("gender", f"must be 'male' or 'female', got {self.gender!r}", "T-3")
         if not pid.matches(birthdate=dt.date.fromisoformat(self.birthdate), sex=self.gender):
-            raise _invalid("personal_id", f"{self.personal_id} says {pid.sex}, born in "
-                           f"{pid.birth_year}, but the persona is {self.gender}, born "
-                           f"{self.birthdate}: §1 makes the century/sex digit and the year "
-                           "agree with gender and birthdate", "P-1")
+            raise _invalid(
+                "personal_id",
+                f"{self.personal_id} says {pid.sex}, born in "
+                f"{pid.birth_year}, but the persona is {self.gender}, born "
+                f"{self.birthdate}: §1 makes the century/sex digit and the year "
+                "agree with gender and birthdate",
+                "P-1",
+            )
         if self.status not in ("active", "locked"):
             raise _invalid("status", f"must be 'active' or 'locked', got {self.status!r}", "A-4")
 
@@ -130,8 +152,12 @@ class PersonaRecord:
     @classmethod
     def from_json(cls, body: object) -> PersonaRecord:
         """Validate a §11 persona object (``status`` optional, default ``active``)."""
-        data = _check_keys(body, cls, ("personal_id", "passcode", "level", "full_name",
-                                       "birthdate", "gender"), "A-4")
+        data = _check_keys(
+            body,
+            cls,
+            ("personal_id", "passcode", "level", "full_name", "birthdate", "gender"),
+            "A-4",
+        )
         return cls(**{k: v for k, v in data.items() if v is not None})
 
     def to_json(self, redact: bool = True) -> dict[str, Any]:
@@ -150,8 +176,7 @@ def _check_redirect_uri(uri: object) -> str:
     """S-2: a registered redirect URI is absolute and has no fragment (RFC 6749 §3.1.2)."""
     text = _text(uri, "redirect_uris", "S-2", 2048)
     if " " in text or "#" in text:
-        raise _invalid("redirect_uris", f"{text[:80]!r} must not hold spaces or a fragment",
-                       "S-2")
+        raise _invalid("redirect_uris", f"{text[:80]!r} must not hold spaces or a fragment", "S-2")
     try:
         parts = urlsplit(text)
     except ValueError:
@@ -159,8 +184,12 @@ def _check_redirect_uri(uri: object) -> str:
     if not parts.scheme or (parts.scheme in ("http", "https") and not parts.netloc):
         raise _invalid("redirect_uris", f"{text[:80]!r} is not an absolute URI", "S-2")
     if parts.scheme.lower() in _UNSAFE_SCHEMES:
-        raise _invalid("redirect_uris", f"the {parts.scheme.lower()}: scheme runs in the "
-                       "browser; give an https URI or an app's own scheme", "S-2")
+        raise _invalid(
+            "redirect_uris",
+            f"the {parts.scheme.lower()}: scheme runs in the "
+            "browser; give an https URI or an app's own scheme",
+            "S-2",
+        )
     return text
 
 
@@ -177,14 +206,13 @@ def _is_http_url(text: str) -> bool:
 def check_jwks(jwks: object) -> dict[str, Any]:
     """T-1 (private_key_jwt): a public JWK Set that joserfc can import."""
     if not isinstance(jwks, Mapping) or not isinstance(jwks.get("keys"), list):
-        raise _invalid("jwks", "must be a JWK Set object {\"keys\": [...]}", "T-1")
+        raise _invalid("jwks", 'must be a JWK Set object {"keys": [...]}', "T-1")
     keys = jwks["keys"]
     if not keys or len(keys) > 10:
         raise _invalid("jwks", "must hold 1 to 10 keys", "T-1")
     for key in keys:
         if not isinstance(key, Mapping) or _PRIVATE_JWK_MEMBERS & set(key):
-            raise _invalid("jwks", "must hold public keys only (no 'd', no symmetric 'k')",
-                           "T-1")
+            raise _invalid("jwks", "must hold public keys only (no 'd', no symmetric 'k')", "T-1")
     try:
         KeySet.import_key_set({"keys": [dict(k) for k in keys]})
     except (JoseError, ValueError, TypeError, KeyError) as exc:
@@ -210,31 +238,42 @@ class ClientRecord:
         _vschar(self.client_id, "client_id", "T-1", 255)
         uris = self.redirect_uris
         if not isinstance(uris, (tuple, list)) or not 1 <= len(uris) <= MAX_REDIRECT_URIS:
-            raise _invalid("redirect_uris", f"must be a list of 1 to {MAX_REDIRECT_URIS} URIs",
-                           "S-2")
+            raise _invalid(
+                "redirect_uris", f"must be a list of 1 to {MAX_REDIRECT_URIS} URIs", "S-2"
+            )
         object.__setattr__(self, "redirect_uris", tuple(_check_redirect_uri(u) for u in uris))
         if self.token_endpoint_auth_method not in AUTH_METHODS:
-            raise _invalid("token_endpoint_auth_method",
-                           f"must be one of {', '.join(AUTH_METHODS)}", "T-1")
+            raise _invalid(
+                "token_endpoint_auth_method", f"must be one of {', '.join(AUTH_METHODS)}", "T-1"
+            )
         if self.jwks is not None and self.jwks_uri is not None:
-            raise _invalid("jwks", "and 'jwks_uri' must not both be given (RFC 7591 §2): the "
-                           "public keys inline, or the URL of the client's JWK Set", "T-1")
+            raise _invalid(
+                "jwks",
+                "and 'jwks_uri' must not both be given (RFC 7591 §2): the "
+                "public keys inline, or the URL of the client's JWK Set",
+                "T-1",
+            )
         if self.jwks is not None:  # whatever the method: stored and shown, so a JWK Set
             object.__setattr__(self, "jwks", check_jwks(self.jwks))
         if self.token_endpoint_auth_method == "private_key_jwt":
             if self.jwks is None and self.jwks_uri is None:
-                raise _invalid("jwks", "or 'jwks_uri' is required for private_key_jwt (RFC "
-                               "7591 §2): the public keys inline, or the URL of the client's "
-                               "JWK Set", "T-1")
+                raise _invalid(
+                    "jwks",
+                    "or 'jwks_uri' is required for private_key_jwt (RFC "
+                    "7591 §2): the public keys inline, or the URL of the client's "
+                    "JWK Set",
+                    "T-1",
+                )
         elif self.client_secret is None:
-            raise _invalid("client_secret", f"is required for {self.token_endpoint_auth_method}",
-                           "T-1")
+            raise _invalid(
+                "client_secret", f"is required for {self.token_endpoint_auth_method}", "T-1"
+            )
         if self.client_secret is not None:
             _vschar(self.client_secret, "client_secret", "T-1", 512)
         if self.jwks_uri is not None and not _is_http_url(
-                _text(self.jwks_uri, "jwks_uri", "T-1", 2048)):
-            raise _invalid("jwks_uri", "must be an http(s) URL with a host (RFC 7591 §2)",
-                           "T-1")
+            _text(self.jwks_uri, "jwks_uri", "T-1", 2048)
+        ):
+            raise _invalid("jwks_uri", "must be an http(s) URL with a host (RFC 7591 §2)", "T-1")
         if self.client_name is not None:
             _text(self.client_name, "client_name", "A-5", 200)
 

@@ -20,27 +20,26 @@ with ``private_key_jwt`` registers its own client through §11)."""
 
 SKIPPABLE_CHECKS: dict[str, str] = {
     "redirect_uri": "S-2: a redirect_uri that merely starts with a registered one is accepted "
-                    "(prefix match), and the citizen is sent there",
+    "(prefix match), and the citizen is sent there",
     "challenge": "S-1: an authorization request without an S256 code_challenge is accepted (no "
-                 "challenge: the code redeems without a verifier; method plain or none: the "
-                 "verifier is compared as plain text)",
+    "challenge: the code redeems without a verifier; method plain or none: the "
+    "verifier is compared as plain text)",
     "level": "P-2: a citizen below the requested level gets a code (its ID token honestly "
-             "carries the citizen's own acr)",
+    "carries the citizen's own acr)",
     "app_version": "V-3, V-5: the app API does not read X-VNeID-App-Version (an old or "
-                   "malformed version is served)",
+    "malformed version is served)",
     "client_secret": "T-1: the token endpoint does not compare the client secret (any "
-                     "secret of the client_secret_basic or _post client is accepted)",
+    "secret of the client_secret_basic or _post client is accepted)",
     "code_binding": "T-1: a code redeems for any client and with any redirect_uri",
     "verifier": "S-1, S-4: the token endpoint does not check code_verifier (missing, "
-                "malformed or not matching the challenge)",
+    "malformed or not matching the challenge)",
     "code_reuse": "T-2: a code redeems again, and the tokens of its first redemption stay",
     "code_expiry": "T-2: codes never expire",
-    "revocation": "T-2: a second redemption is refused, but the tokens of the first stay "
-                  "valid",
+    "revocation": "T-2: a second redemption is refused, but the tokens of the first stay valid",
     "no_store": "T-1: the token response comes without Cache-Control: no-store and Pragma: "
-                "no-cache",
+    "no-cache",
     "pairwise": "T-3, T-4: discovery says pairwise subjects, yet every client gets the same "
-                "sub for one citizen",
+    "sub for one citizen",
     "deny": "A-7: the citizen's deny gets a code, as approve does",
     "locked": "A-4: a locked account logs in and keeps its app sessions",
 }
@@ -91,10 +90,15 @@ class VNeIDSettings:
     def __post_init__(self) -> None:
         issuer = self.issuer.rstrip("/") if isinstance(self.issuer, str) else ""
         parts = urlsplit(issuer)
-        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query \
-                or parts.fragment:
-            raise ValueError(f"issuer must be an http(s) URL without query or fragment, "
-                             f"got {self.issuer!r}")
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.netloc
+            or parts.query
+            or parts.fragment
+        ):
+            raise ValueError(
+                f"issuer must be an http(s) URL without query or fragment, got {self.issuer!r}"
+            )
         object.__setattr__(self, "issuer", issuer)
         if self.admin_token is not None and not self.admin_token:
             raise ValueError("admin_token must be None (loopback only) or non-empty (S-6)")
@@ -102,15 +106,23 @@ class VNeIDSettings:
         if not self.vssid_client_secret:
             raise ValueError("vssid_client_secret must not be empty (T-1)")
         if self.broken_fault is not None and self.broken_fault not in FAULTS.bugs():
-            raise ValueError(f"broken_fault must be one of {', '.join(FAULTS.bugs())}, "
-                             f"got {self.broken_fault!r:.80}")
-        if isinstance(self.skip_checks, str | bytes) \
-                or not isinstance(self.skip_checks, set | frozenset | list | tuple):
-            raise ValueError(f"skip_checks must be a set of names from "
-                             f"{', '.join(SKIPPABLE_CHECKS)}, got {self.skip_checks!r:.80}")
-        unknown = sorted(repr(name)[:40] for name in self.skip_checks
-                         if name not in SKIPPABLE_CHECKS)
+            raise ValueError(
+                f"broken_fault must be one of {', '.join(FAULTS.bugs())}, "
+                f"got {self.broken_fault!r:.80}"
+            )
+        if isinstance(self.skip_checks, str | bytes) or not isinstance(
+            self.skip_checks, set | frozenset | list | tuple
+        ):
+            raise ValueError(
+                f"skip_checks must be a set of names from "
+                f"{', '.join(SKIPPABLE_CHECKS)}, got {self.skip_checks!r:.80}"
+            )
+        unknown = sorted(
+            repr(name)[:40] for name in self.skip_checks if name not in SKIPPABLE_CHECKS
+        )
         if unknown:
-            raise ValueError(f"skip_checks names unknown check(s) {', '.join(unknown)}; the "
-                             f"checks that can be skipped are {', '.join(SKIPPABLE_CHECKS)}")
+            raise ValueError(
+                f"skip_checks names unknown check(s) {', '.join(unknown)}; the "
+                f"checks that can be skipped are {', '.join(SKIPPABLE_CHECKS)}"
+            )
         object.__setattr__(self, "skip_checks", frozenset(self.skip_checks))

@@ -30,9 +30,16 @@ V = TypeVar("V")
 class TTLStore(Generic[K, V]):
     """``key -> value`` with a per-entry deadline on ``clock``; at most ``max_items`` entries."""
 
-    def __init__(self, clock: Clock, max_items: int = 100_000, *, name: str = "entries",
-                 clause: str = "A-1", evict: bool = True,
-                 on_evict: Callable[[V], object] | None = None) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        max_items: int = 100_000,
+        *,
+        name: str = "entries",
+        clause: str = "A-1",
+        evict: bool = True,
+        on_evict: Callable[[V], object] | None = None,
+    ) -> None:
         if max_items < 1:
             raise ValueError("max_items must be positive")
         self.clock = clock
@@ -67,9 +74,15 @@ class TTLStore(Generic[K, V]):
             raise ProtocolError(
                 f"the provider holds {self.max_items} live {self.name}, its limit; the next "
                 f"one expires in {max(wait, 0):.0f} s: try again then",
-                code="temporarily_unavailable", clause=self.clause)
-        gone = make_room(self._items, self.max_items, what=f"the VNeID mock's {self.name}",
-                         first=not self.evicted)
+                code="temporarily_unavailable",
+                clause=self.clause,
+            )
+        gone = make_room(
+            self._items,
+            self.max_items,
+            what=f"the VNeID mock's {self.name}",
+            first=not self.evicted,
+        )
         self.evicted += len(gone)
         if self.on_evict is not None:
             for _, value in gone:

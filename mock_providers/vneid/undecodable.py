@@ -27,10 +27,14 @@ __all__ = ["verify_decodable"]
 _NEVER_REDIRECTED = {"client_id": "S-3", "redirect_uri": "S-2"}
 
 
-def verify_decodable(params: Mapping[str, str], undecodable: Sequence[str],
-                     clients: Mapping[str, ClientRecord], issuer: str,
-                     repeated: Collection[str] = (),
-                     skip: frozenset[str] = frozenset()) -> VerifiedRequest:
+def verify_decodable(
+    params: Mapping[str, str],
+    undecodable: Sequence[str],
+    clients: Mapping[str, ClientRecord],
+    issuer: str,
+    repeated: Collection[str] = (),
+    skip: frozenset[str] = frozenset(),
+) -> VerifiedRequest:
     """:func:`verify_request` for a request whose ``undecodable`` parameters were left out of
     ``params``; any such parameter is refused as above."""
     if not undecodable:
@@ -44,5 +48,6 @@ def verify_decodable(params: Mapping[str, str], undecodable: Sequence[str],
     with suppress(RedirectedError):
         verify_request(params, clients, issuer, repeated, skip)
     error = ProtocolError(said, code="invalid_request", clause="A-2")
-    raise RedirectedError(error_redirect(params["redirect_uri"], issuer, params.get("state"),
-                                         error), error)
+    raise RedirectedError(
+        error_redirect(params["redirect_uri"], issuer, params.get("state"), error), error
+    )

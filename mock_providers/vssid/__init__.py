@@ -19,5 +19,11 @@ from mock_providers.vssid.outgoing import OutgoingCall, OutgoingLog
 from mock_providers.vssid.provider import VssIDProvider
 from mock_providers.vssid.settings import SKIPPABLE_CHECKS, VssIDSettings
 
-__all__ = ["SKIPPABLE_CHECKS", "AccountRecord", "OutgoingCall", "OutgoingLog", "VssIDProvider",
-           "VssIDSettings"]
+__all__ = [
+    "SKIPPABLE_CHECKS",
+    "AccountRecord",
+    "OutgoingCall",
+    "OutgoingLog",
+    "VssIDProvider",
+    "VssIDSettings",
+]

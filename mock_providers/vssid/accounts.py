@@ -39,19 +39,25 @@ class AccountRecord:
 
     def __post_init__(self) -> None:
         if not is_valid_bhxh_code(self.bhxh_code):
-            raise ProtocolError(f"'bhxh_code' must be 10 ASCII digits, got {self.bhxh_code!r:.40}",
-                                clause="P-1")
+            raise ProtocolError(
+                f"'bhxh_code' must be 10 ASCII digits, got {self.bhxh_code!r:.40}", clause="P-1"
+            )
         try:
             parse_personal_id(self.personal_id, clause="P-1")
         except ProtocolError as exc:
             raise ProtocolError(f"'personal_id': {exc.description}", clause="P-1") from None
-        problem = (full_name_problem(self.full_name) if isinstance(self.full_name, str)
-                   else f"must be a non-empty string, got {json_kind(self.full_name)}")
+        problem = (
+            full_name_problem(self.full_name)
+            if isinstance(self.full_name, str)
+            else f"must be a non-empty string, got {json_kind(self.full_name)}"
+        )
         if problem is not None:
             raise ProtocolError(f"'full_name' {problem}", clause="P-1")
         if self.status not in _STATUSES:
-            raise ProtocolError(f"'status' must be one of {', '.join(_STATUSES)}, "
-                                f"got {self.status!r:.40}", clause="P-1")
+            raise ProtocolError(
+                f"'status' must be one of {', '.join(_STATUSES)}, got {self.status!r:.40}",
+                clause="P-1",
+            )
 
     @property
     def active(self) -> bool:
@@ -61,21 +67,30 @@ class AccountRecord:
     def from_json(cls, data: object) -> AccountRecord:
         """Validate a control-API body; ``invalid_request`` names the offending field."""
         if not isinstance(data, Mapping):
-            raise ProtocolError(f"an account must be a JSON object, got {json_kind(data)}",
-                                clause="P-1")
+            raise ProtocolError(
+                f"an account must be a JSON object, got {json_kind(data)}", clause="P-1"
+            )
         unknown = sorted(str(k) for k in data if k not in _FIELDS)
         if unknown:
-            raise ProtocolError(f"unknown account field(s) {', '.join(unknown)}; expected "
-                                f"{', '.join(sorted(_FIELDS))}", clause="P-1")
+            raise ProtocolError(
+                f"unknown account field(s) {', '.join(unknown)}; expected "
+                f"{', '.join(sorted(_FIELDS))}",
+                clause="P-1",
+            )
         missing = [k for k in ("bhxh_code", "personal_id", "full_name") if k not in data]
         if missing:
             raise ProtocolError(f"account lacks {', '.join(missing)}", clause="P-1")
-        return cls(data["bhxh_code"], data["personal_id"], data["full_name"],
-                   data.get("status", "active"))
+        return cls(
+            data["bhxh_code"], data["personal_id"], data["full_name"], data.get("status", "active")
+        )
 
     def to_json(self) -> dict[str, Any]:
-        return {"bhxh_code": self.bhxh_code, "personal_id": self.personal_id,
-                "full_name": self.full_name, "status": self.status}
+        return {
+            "bhxh_code": self.bhxh_code,
+            "personal_id": self.personal_id,
+            "full_name": self.full_name,
+            "status": self.status,
+        }
 
 
 class AccountStore:
@@ -96,11 +111,14 @@ class AccountStore:
                 raise ProtocolError(
                     f"personal_id {record.personal_id} is already linked to bhxh_code "
                     f"{other}; delete that account first (one account per person)",
-                    clause="P-1")
+                    clause="P-1",
+                )
             if record.bhxh_code not in self._by_code and len(self._by_code) >= self._limit:
-                raise ProtocolError(f"the VssID backend holds {self._limit} accounts, its "
-                                    "limit; remove some first (DELETE /_harness/accounts/{code})",
-                                    clause="P-1")
+                raise ProtocolError(
+                    f"the VssID backend holds {self._limit} accounts, its "
+                    "limit; remove some first (DELETE /_harness/accounts/{code})",
+                    clause="P-1",
+                )
             replaced = self._by_code.get(record.bhxh_code)
             if replaced is not None:
                 del self._code_of[replaced.personal_id]

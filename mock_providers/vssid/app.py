@@ -49,11 +49,14 @@ def app_routes(provider: VssIDProvider) -> list[Route]:
         settings = provider.settings
         tx = new_transaction(settings, provider.clock, provider.entropy)
         provider.transactions.add(tx)
-        return FastJSONResponse({
-            "transaction_id": tx.transaction_id,
-            "authorize_url": authorize_url(tx),
-            "expires_in": settings.profile.transaction_ttl,
-        }, headers=_NO_STORE)
+        return FastJSONResponse(
+            {
+                "transaction_id": tx.transaction_id,
+                "authorize_url": authorize_url(tx),
+                "expires_in": settings.profile.transaction_ttl,
+            },
+            headers=_NO_STORE,
+        )
 
     async def complete(request: Request) -> Response:
         """A-6: ``{transaction_id, callback_url}`` → ``{session_token, bhxh_code, full_name,
@@ -65,9 +68,13 @@ def app_routes(provider: VssIDProvider) -> list[Route]:
         tx = provider.transactions.consume(transaction_id)  # no await before this point
         tx.outcome = "pending"
         try:
-            account = await complete_login(tx, callback_url, issuer=provider.issuer_client,
-                                           accounts=provider.account_store,
-                                           clock=provider.clock)
+            account = await complete_login(
+                tx,
+                callback_url,
+                issuer=provider.issuer_client,
+                accounts=provider.account_store,
+                clock=provider.clock,
+            )
         except ProtocolError as exc:
             tx.outcome = exc.code
             raise
@@ -77,11 +84,24 @@ def app_routes(provider: VssIDProvider) -> list[Route]:
         tx.outcome = "ok"
         ttl = tx.settings.profile.vssid_session_ttl
         token = provider.entropy.token(32)
-        provider.sessions.add(token, VssIDSession(account.bhxh_code, account.personal_id,
-                                                  account.full_name, provider.clock.now() + ttl))
-        return FastJSONResponse({"session_token": token, "bhxh_code": account.bhxh_code,
-                             "full_name": account.full_name, "expires_in": ttl},
-                            headers=_NO_STORE)
+        provider.sessions.add(
+            token,
+            VssIDSession(
+                account.bhxh_code,
+                account.personal_id,
+                account.full_name,
+                provider.clock.now() + ttl,
+            ),
+        )
+        return FastJSONResponse(
+            {
+                "session_token": token,
+                "bhxh_code": account.bhxh_code,
+                "full_name": account.full_name,
+                "expires_in": ttl,
+            },
+            headers=_NO_STORE,
+        )
 
     async def me(request: Request) -> Response:
         """A-6: Bearer ``session_token`` → ``{bhxh_code, full_name, personal_id}``."""
@@ -89,15 +109,27 @@ def app_routes(provider: VssIDProvider) -> list[Route]:
         token = bearer_token(request, clause="A-6")
         session = provider.sessions.get(token)
         if session is None:
-            raise ProtocolError("the session token is unknown or expired; log in again",
-                                code="invalid_token", clause="A-6")
+            raise ProtocolError(
+                "the session token is unknown or expired; log in again",
+                code="invalid_token",
+                clause="A-6",
+            )
         account = provider.account_store.get(session.bhxh_code)
         if account is None or not account.active or account.personal_id != session.personal_id:
             provider.sessions.revoke(token)
-            raise ProtocolError("the account behind this session was removed or locked",
-                                code="invalid_token", clause="A-6")
-        return FastJSONResponse({"bhxh_code": account.bhxh_code, "full_name": account.full_name,
-                             "personal_id": account.personal_id}, headers=_NO_STORE)
+            raise ProtocolError(
+                "the account behind this session was removed or locked",
+                code="invalid_token",
+                clause="A-6",
+            )
+        return FastJSONResponse(
+            {
+                "bhxh_code": account.bhxh_code,
+                "full_name": account.full_name,
+                "personal_id": account.personal_id,
+            },
+            headers=_NO_STORE,
+        )
 
     return [
         Route(paths.VSSID_START, start, methods=["POST"]),

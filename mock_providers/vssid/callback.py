@@ -53,19 +53,38 @@ def authorization_error(callback: Callback) -> ProtocolError:
     extra = {"provider_error": shown, "provider_error_description": described or None}
     suffix = f": {described}" if described else ""
     if error in AUTHORIZATION_ERRORS:
-        return ProtocolError(f"VNeID answered the authorization request with {error}{suffix}",
-                             code=error, status=AUTHORIZATION_ERRORS[error], clause="R-3",
-                             extra=extra)
+        return ProtocolError(
+            f"VNeID answered the authorization request with {error}{suffix}",
+            code=error,
+            status=AUTHORIZATION_ERRORS[error],
+            clause="R-3",
+            extra=extra,
+        )
     if error == "temporarily_unavailable":
-        return ProtocolError(f"VNeID is temporarily unavailable{suffix}",
-                             code="provider_unavailable", clause="R-3", extra=extra)
-    return ProtocolError(f"VNeID answered the authorization request with the error {shown}, "
-                         f"which VssID does not know{suffix}", code="invalid_request",
-                         clause="R-3", extra=extra)
+        return ProtocolError(
+            f"VNeID is temporarily unavailable{suffix}",
+            code="provider_unavailable",
+            clause="R-3",
+            extra=extra,
+        )
+    return ProtocolError(
+        f"VNeID answered the authorization request with the error {shown}, "
+        f"which VssID does not know{suffix}",
+        code="invalid_request",
+        clause="R-3",
+        extra=extra,
+    )
 
 
-def check_callback(callback_url: str, *, redirect_uri: str, state: str, issuer: str,
-                   profile: Profile, skip: frozenset[str] = frozenset()) -> str:
+def check_callback(
+    callback_url: str,
+    *,
+    redirect_uri: str,
+    state: str,
+    issuer: str,
+    profile: Profile,
+    skip: frozenset[str] = frozenset(),
+) -> str:
     """Check the callback of one transaction and return its authorization ``code``.
 
     - R-4: "The callback came to the registered ``redirect_uri``" (scheme, authority, path and
@@ -81,18 +100,30 @@ def check_callback(callback_url: str, *, redirect_uri: str, state: str, issuer: 
     link = parse_link(callback_url, clause="A-6")  # once, for both
     callback = parse_callback(link, profile)
     if "redirect_uri" not in skip and not delivered_to(link, redirect_uri):
-        raise ProtocolError(f"the callback came to {callback.redirect_uri!r:.200}, not to this "
-                            f"login's redirect_uri {redirect_uri!r}", clause="R-4")
+        raise ProtocolError(
+            f"the callback came to {callback.redirect_uri!r:.200}, not to this "
+            f"login's redirect_uri {redirect_uri!r}",
+            clause="R-4",
+        )
     if "state" not in skip and not _same(callback.state, state):
-        raise ProtocolError("the callback's state is missing or is not this login's state",
-                            code="state_mismatch", clause="R-1")
+        raise ProtocolError(
+            "the callback's state is missing or is not this login's state",
+            code="state_mismatch",
+            clause="R-1",
+        )
     if "iss" not in skip:
         if callback.iss is None:
-            raise ProtocolError("the callback carries no iss; VNeID must send it (RFC 9207)",
-                                code="issuer_mismatch", clause="R-2")
+            raise ProtocolError(
+                "the callback carries no iss; VNeID must send it (RFC 9207)",
+                code="issuer_mismatch",
+                clause="R-2",
+            )
         if not _same(callback.iss, issuer):
-            raise ProtocolError(f"the callback's iss {callback.iss!r:.200} is not the expected "
-                                f"issuer {issuer!r}", code="issuer_mismatch", clause="R-2")
+            raise ProtocolError(
+                f"the callback's iss {callback.iss!r:.200} is not the expected issuer {issuer!r}",
+                code="issuer_mismatch",
+                clause="R-2",
+            )
     if callback.error is not None:
         raise authorization_error(callback)
     if not callback.code:

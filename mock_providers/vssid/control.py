@@ -54,12 +54,15 @@ def parse_clock_offset(body: dict[str, Any]) -> float:
     """``offset_seconds``: a finite number of at most ten years either way."""
     raw = body.get("offset_seconds")
     if isinstance(raw, bool) or not isinstance(raw, int | float):
-        raise ProtocolError(f"'offset_seconds' must be a number, got {json_shown(raw)}",
-                            clause="R-8")
+        raise ProtocolError(
+            f"'offset_seconds' must be a number, got {json_shown(raw)}", clause="R-8"
+        )
     value = finite_number(raw)
     if value is None or abs(value) > MAX_CLOCK_OFFSET:
-        raise ProtocolError(f"'offset_seconds' must be finite and within ±{MAX_CLOCK_OFFSET:g} "
-                            "s (ten years)", clause="R-8")
+        raise ProtocolError(
+            f"'offset_seconds' must be finite and within ±{MAX_CLOCK_OFFSET:g} s (ten years)",
+            clause="R-8",
+        )
     return value
 
 
@@ -75,6 +78,7 @@ def control_routes(provider: VssIDProvider) -> list[Route]:
         async def endpoint(request: Request) -> Response:
             require_control_access(request, provider.settings.admin_token)
             return await handler(request)
+
         return endpoint
 
     async def health(request: Request) -> Response:
@@ -83,8 +87,9 @@ def control_routes(provider: VssIDProvider) -> list[Route]:
     async def list_accounts(request: Request) -> Response:
         wanted = request.query_params.get("personal_id")
         if wanted is not None and len(wanted) > 64:  # as documented (openapi.json)
-            raise ProtocolError("'personal_id' is at most 64 characters (a personal_id has "
-                                "12 digits)", clause="P-1")
+            raise ProtocolError(
+                "'personal_id' is at most 64 characters (a personal_id has 12 digits)", clause="P-1"
+            )
         if wanted is None:
             return FastJSONResponse({"accounts": [a.to_json() for a in provider.accounts()]})
         found = provider.account_store.find_by_personal_id(wanted)  # one person, one account
@@ -98,8 +103,9 @@ def control_routes(provider: VssIDProvider) -> list[Route]:
     async def delete_account(request: Request) -> Response:
         code = request.path_params["bhxh_code"]
         if not await persisting(provider, provider.remove_account, code):
-            raise ProtocolError(f"no VssID account with bhxh_code {code!r:.40}",
-                                code="not_found", clause="P-1")
+            raise ProtocolError(
+                f"no VssID account with bhxh_code {code!r:.40}", code="not_found", clause="P-1"
+            )
         return FastJSONResponse({"deleted": code})
 
     async def get_config(request: Request) -> Response:
@@ -109,14 +115,18 @@ def control_routes(provider: VssIDProvider) -> list[Route]:
         body = await read_json_object(request, clause="R-2")
         unknown = sorted(str(k) for k in body if k not in _CONFIG_FIELDS)
         if unknown:
-            raise ProtocolError(f"unknown config field(s) {', '.join(unknown)}; accepted: "
-                                f"{', '.join(_CONFIG_FIELDS)}", clause="R-2")
+            raise ProtocolError(
+                f"unknown config field(s) {', '.join(unknown)}; accepted: "
+                f"{', '.join(_CONFIG_FIELDS)}",
+                clause="R-2",
+            )
         await persisting(provider, provider.configure, **body)
         return FastJSONResponse(provider.settings.public_json())
 
     async def get_clock(request: Request) -> Response:
-        return FastJSONResponse({"offset_seconds": provider.clock.offset,
-                             "now": provider.clock.now()})
+        return FastJSONResponse(
+            {"offset_seconds": provider.clock.offset, "now": provider.clock.now()}
+        )
 
     async def post_clock(request: Request) -> Response:
         body = await read_json_object(request, clause="R-8")

@@ -65,8 +65,9 @@ def _number(claims: Claims, name: str) -> float | None:
 def check_iss(claims: Claims, ctx: ClaimContext) -> None:
     """R-6: "``iss`` equals the issuer" (exact string comparison)."""
     if claims.get("iss") != ctx.issuer:
-        raise _invalid("R-6", f"the ID token's iss {claims.get('iss')!r:.100} is not the "
-                              f"issuer {ctx.issuer!r}")
+        raise _invalid(
+            "R-6", f"the ID token's iss {claims.get('iss')!r:.100} is not the issuer {ctx.issuer!r}"
+        )
 
 
 def check_aud(claims: Claims, ctx: ClaimContext) -> None:
@@ -76,21 +77,32 @@ def check_aud(claims: Claims, ctx: ClaimContext) -> None:
     Client", an ``azp`` naming this client or not."""
     aud = claims.get("aud")
     audiences = [aud] if isinstance(aud, str) else aud
-    if (not isinstance(audiences, list) or not audiences
-            or not all(isinstance(a, str) for a in audiences)):
-        raise _invalid("R-7", f"the ID token's aud must be a string or an array of strings, "
-                              f"got {aud!r:.100}")
+    if (
+        not isinstance(audiences, list)
+        or not audiences
+        or not all(isinstance(a, str) for a in audiences)
+    ):
+        raise _invalid(
+            "R-7", f"the ID token's aud must be a string or an array of strings, got {aud!r:.100}"
+        )
     if ctx.client_id not in audiences:
-        raise _invalid("R-7", f"the ID token's aud {audiences!r:.100} does not contain the "
-                              f"client id {ctx.client_id!r}")
+        raise _invalid(
+            "R-7",
+            f"the ID token's aud {audiences!r:.100} does not contain the "
+            f"client id {ctx.client_id!r}",
+        )
     others = sorted(set(audiences) - {ctx.client_id})
     if others:
-        raise _invalid("R-7", f"the ID token's aud also names {others!r:.100}, audiences this "
-                              "client does not trust (OpenID Connect Core 3.1.3.7, item 3)")
+        raise _invalid(
+            "R-7",
+            f"the ID token's aud also names {others!r:.100}, audiences this "
+            "client does not trust (OpenID Connect Core 3.1.3.7, item 3)",
+        )
     azp = claims.get("azp")
     if azp is not None and azp != ctx.client_id:
-        raise _invalid("R-7", f"the ID token's azp {azp!r:.100} is not the client id "
-                              f"{ctx.client_id!r}")
+        raise _invalid(
+            "R-7", f"the ID token's azp {azp!r:.100} is not the client id {ctx.client_id!r}"
+        )
 
 
 def check_exp(claims: Claims, ctx: ClaimContext) -> None:
@@ -99,8 +111,9 @@ def check_exp(claims: Claims, ctx: ClaimContext) -> None:
     if exp is None:
         raise _invalid("R-8", "the ID token has no numeric exp")
     if ctx.now >= exp + ctx.skew:
-        raise _invalid("R-8", f"the ID token expired {ctx.now - exp:.0f} s ago (allowed skew "
-                              f"{ctx.skew:g} s)")
+        raise _invalid(
+            "R-8", f"the ID token expired {ctx.now - exp:.0f} s ago (allowed skew {ctx.skew:g} s)"
+        )
 
 
 def check_iat(claims: Claims, ctx: ClaimContext) -> None:
@@ -109,8 +122,11 @@ def check_iat(claims: Claims, ctx: ClaimContext) -> None:
     if iat is None:
         raise _invalid("R-8", "the ID token has no numeric iat")
     if iat > ctx.now + ctx.skew:
-        raise _invalid("R-8", f"the ID token's iat is {iat - ctx.now:.0f} s in the future "
-                              f"(allowed skew {ctx.skew:g} s)")
+        raise _invalid(
+            "R-8",
+            f"the ID token's iat is {iat - ctx.now:.0f} s in the future "
+            f"(allowed skew {ctx.skew:g} s)",
+        )
 
 
 def check_nonce(claims: Claims, ctx: ClaimContext) -> None:
@@ -134,8 +150,11 @@ def check_acr(claims: Claims, ctx: ClaimContext) -> None:
     issued it" (P-2)."""
     acr = claims.get("acr")
     if acr != ACR_LEVEL2:
-        raise ProtocolError(f"the ID token's acr is {acr!r:.60}; VssID needs {ACR_LEVEL2} "
-                            "(level 2, P-2)", code="identity_level_insufficient", clause="R-10")
+        raise ProtocolError(
+            f"the ID token's acr is {acr!r:.60}; VssID needs {ACR_LEVEL2} (level 2, P-2)",
+            code="identity_level_insufficient",
+            clause="R-10",
+        )
 
 
 def check_personal_id(claims: Claims, ctx: ClaimContext) -> None:
@@ -146,8 +165,9 @@ def check_personal_id(claims: Claims, ctx: ClaimContext) -> None:
     try:
         parse_personal_id(claims.get("personal_id"), clause="R-11")
     except ProtocolError as exc:
-        raise ProtocolError(f"the ID token's {exc.description}", code="vssid_account_not_found",
-                            clause="R-11") from None
+        raise ProtocolError(
+            f"the ID token's {exc.description}", code="vssid_account_not_found", clause="R-11"
+        ) from None
 
 
 CLAIM_CHECKS: tuple[ClaimCheck, ...] = (
@@ -179,5 +199,6 @@ def check_claims(claims: Claims, ctx: ClaimContext) -> IdTokenIdentity:
             continue
         check.run(claims, ctx)
     name = claims.get("name")
-    return IdTokenIdentity(claims["sub"], claims["personal_id"],
-                           name if isinstance(name, str) else None)
+    return IdTokenIdentity(
+        claims["sub"], claims["personal_id"], name if isinstance(name, str) else None
+    )

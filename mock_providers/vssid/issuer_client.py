@@ -43,8 +43,9 @@ SESSION_BUDGET = 2.5
 class IssuerClient:
     """Owns the caches and the outgoing record; :meth:`session` opens one login's calls."""
 
-    def __init__(self, *, clock: Clock, outgoing: OutgoingLog,
-                 transport: httpx.AsyncBaseTransport | None) -> None:
+    def __init__(
+        self, *, clock: Clock, outgoing: OutgoingLog, transport: httpx.AsyncBaseTransport | None
+    ) -> None:
         self.clock = clock
         self.outgoing = outgoing
         self.transport = transport
@@ -63,11 +64,11 @@ class IssuerClient:
         timeout = httpx.Timeout(settings.issuer_timeout)
         deadline = asyncio.get_running_loop().time() + settings.issuer_timeout * SESSION_BUDGET
         if self.transport is not None:  # embedded: the issuer's app in this process
-            yield IssuerSession(self, settings, _InProcessClient(self.transport, timeout),
-                                deadline)
+            yield IssuerSession(self, settings, _InProcessClient(self.transport, timeout), deadline)
             return
-        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False,
-                                     verify=tls_context()) as client:
+        async with httpx.AsyncClient(
+            timeout=timeout, follow_redirects=False, verify=tls_context()
+        ) as client:
             yield IssuerSession(self, settings, client, deadline)
 
 
@@ -75,8 +76,7 @@ class IssuerClient:
 def _client_headers() -> httpx.Headers:
     """The headers an ``httpx.AsyncClient`` adds to every request (Accept, Accept-Encoding,
     Connection, User-Agent)."""
-    return httpx.AsyncClient(transport=httpx.MockTransport(lambda _: httpx.Response(204))
-                             ).headers
+    return httpx.AsyncClient(transport=httpx.MockTransport(lambda _: httpx.Response(204))).headers
 
 
 @functools.lru_cache(maxsize=64)
@@ -102,15 +102,21 @@ class _InProcessClient:
         self._timeout = timeout.as_dict()
         self.cookies = httpx.Cookies()
 
-    async def fetch(self, method: str, url: str, *, data: Mapping[str, str] | None,
-                    headers: Mapping[str, str]) -> tuple[int, bytes]:
+    async def fetch(
+        self, method: str, url: str, *, data: Mapping[str, str] | None, headers: Mapping[str, str]
+    ) -> tuple[int, bytes]:
         """One call: its status and whole answer (the in-process issuer's answer is in memory
         already; the caller caps its size)."""
         merged = httpx.Headers(_client_headers())
         merged.update(headers)
-        request = httpx.Request(method, _url(url), data=data, headers=merged,
-                                cookies=self.cookies or None,
-                                extensions={"timeout": self._timeout})
+        request = httpx.Request(
+            method,
+            _url(url),
+            data=data,
+            headers=merged,
+            cookies=self.cookies or None,
+            extensions={"timeout": self._timeout},
+        )
         response = await self._transport.handle_async_request(request)
         response.request = request
         try:
@@ -124,17 +130,28 @@ class _InProcessClient:
 class IssuerSession:
     """The issuer calls of one login, sharing one HTTP client."""
 
-    def __init__(self, owner: IssuerClient, settings: VssIDSettings,
-                 client: httpx.AsyncClient | _InProcessClient, deadline: float) -> None:
+    def __init__(
+        self,
+        owner: IssuerClient,
+        settings: VssIDSettings,
+        client: httpx.AsyncClient | _InProcessClient,
+        deadline: float,
+    ) -> None:
         self._owner = owner
         self._settings = settings
         self._client = client
         self._deadline = deadline
         """The loop time by which all of this login's issuer calls must be done."""
 
-    async def _send(self, purpose: Purpose, method: str, url: str, *,
-                    form: Mapping[str, str] | None = None,
-                    headers: Mapping[str, str] | None = None) -> tuple[int, bytes]:
+    async def _send(
+        self,
+        purpose: Purpose,
+        method: str,
+        url: str,
+        *,
+        form: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> tuple[int, bytes]:
         at = self._owner.clock.now()
         status, error = 0, None
         call_deadline = asyncio.get_running_loop().time() + self._settings.issuer_timeout
@@ -142,11 +159,13 @@ class IssuerSession:
         try:
             async with asyncio.timeout_at(self._deadline if budget_binds else call_deadline):
                 if isinstance(self._client, _InProcessClient):  # in memory already: no stream
-                    status, content = await self._client.fetch(method, url, data=form,
-                                                               headers=headers or {})
+                    status, content = await self._client.fetch(
+                        method, url, data=form, headers=headers or {}
+                    )
                 else:
-                    async with self._client.stream(method, url, data=form,
-                                                   headers=dict(headers or {})) as response:
+                    async with self._client.stream(
+                        method, url, data=form, headers=dict(headers or {})
+                    ) as response:
                         status = response.status_code  # recorded even if the body fails
                         received = bytearray()
                         async for chunk in response.aiter_bytes():
@@ -169,18 +188,20 @@ class IssuerSession:
                 budget = self._settings.issuer_timeout * SESSION_BUDGET
                 raise ProtocolError(
                     f"the issuer's answers to this login took longer than {budget:g} s in all",
-                    code="provider_unavailable", clause="A-6") from None
+                    code="provider_unavailable",
+                    clause="A-6",
+                ) from None
             error = f"no answer within {self._settings.issuer_timeout:g} s"
             raise _unavailable(purpose, f"the issuer at {url} gave {error}") from None
         except Exception as exc:  # any transport failure of an unreachable or broken issuer
             # an exception may quote what was sent: h11 refuses a header value with a
             # control character by quoting the whole header, "Bearer <access token>\n" (S-5)
             error = clip(redact_secret_shapes(f"{type(exc).__name__}: {exc}"), 300)
-            raise _unavailable(purpose, f"the call to the issuer at {url} failed ({error})"
-                               ) from None
+            raise _unavailable(
+                purpose, f"the call to the issuer at {url} failed ({error})"
+            ) from None
         finally:
-            self._owner.outgoing.record(at, purpose, method, url, status, form=form,
-                                        error=error)
+            self._owner.outgoing.record(at, purpose, method, url, status, form=form, error=error)
 
     async def discovery(self) -> Discovery:
         """T-4: ``{issuer}/.well-known/openid-configuration``, fetched once and cached."""
@@ -189,12 +210,16 @@ class IssuerSession:
         if cached is not None:
             return cached
         url = issuer.rstrip("/") + paths.DISCOVERY
-        status, content = await self._send("discovery", "GET", url,
-                                           headers={"Accept": "application/json"})
+        status, content = await self._send(
+            "discovery", "GET", url, headers={"Accept": "application/json"}
+        )
         if status != 200:
             raise _unavailable("discovery", f"{url} answered HTTP {status}")
-        found = Discovery.from_json(json_object(content, "discovery"), expected_issuer=issuer,
-                                    need_userinfo=self._settings.fetch_userinfo)
+        found = Discovery.from_json(
+            json_object(content, "discovery"),
+            expected_issuer=issuer,
+            need_userinfo=self._settings.fetch_userinfo,
+        )
         self._owner.discovery_cache[issuer] = found
         return found
 
@@ -204,28 +229,33 @@ class IssuerSession:
         cached = self._owner.jwks_cache.get(uri)
         if cached is not None and not refresh:
             return cached
-        status, content = await self._send("jwks", "GET", uri,
-                                           headers={"Accept": "application/json"})
+        status, content = await self._send(
+            "jwks", "GET", uri, headers={"Accept": "application/json"}
+        )
         if status != 200:
             raise _unavailable("jwks", f"{uri} answered HTTP {status}")
         keys = parse_jwks(json_object(content, "jwks"))
         self._owner.jwks_cache[uri] = keys
         return keys
 
-    async def redeem_code(self, code: str, *, redirect_uri: str,
-                          code_verifier: str) -> TokenResponse:
+    async def redeem_code(
+        self, code: str, *, redirect_uri: str, code_verifier: str
+    ) -> TokenResponse:
         """T-1: the authorization-code grant with PKCE and the registered client auth."""
         endpoint = (await self.discovery()).token_endpoint
         s = self._settings
-        form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
-                "code_verifier": code_verifier}
+        form = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "code_verifier": code_verifier,
+        }
         headers = {"Accept": "application/json"}
         if s.token_endpoint_auth_method == "client_secret_basic":
             headers["Authorization"] = encode_basic(s.client_id, s.client_secret)
         else:
             form |= {"client_id": s.client_id, "client_secret": s.client_secret}
-        status, content = await self._send("token", "POST", endpoint, form=form,
-                                           headers=headers)
+        status, content = await self._send("token", "POST", endpoint, form=form, headers=headers)
         return parse_token_response(status, content)
 
     async def userinfo(self, access_token: str) -> dict[str, Any]:
@@ -234,9 +264,14 @@ class IssuerSession:
         if endpoint is None:
             raise _unavailable("userinfo", "the discovery document lists no userinfo_endpoint")
         status, content = await self._send(
-            "userinfo", "GET", endpoint,
-            headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"})
+            "userinfo",
+            "GET",
+            endpoint,
+            headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
+        )
         if status != 200:
-            raise _unavailable("userinfo", f"{endpoint} answered HTTP {status}: "
-                                           f"{content[:200].decode('utf-8', 'replace')}")
+            raise _unavailable(
+                "userinfo",
+                f"{endpoint} answered HTTP {status}: {content[:200].decode('utf-8', 'replace')}",
+            )
         return json_object(content, "userinfo")

@@ -32,8 +32,7 @@ from mock_providers.vssid.signature import (
 )
 from mock_providers.vssid.transactions import LoginTransaction
 
-__all__ = ["authorize_url", "check_userinfo", "complete_login", "find_account",
-           "new_transaction"]
+__all__ = ["authorize_url", "check_userinfo", "complete_login", "find_account", "new_transaction"]
 
 
 def new_transaction(settings: VssIDSettings, clock: Clock, entropy: Entropy) -> LoginTransaction:
@@ -56,8 +55,12 @@ def authorize_url(tx: LoginTransaction) -> str:
     ``scope``, ``state``, ``nonce``, the S256 ``code_challenge`` and ``acr_values`` level 2."""
     s = tx.settings
     request = AuthorizationRequest(
-        client_id=s.client_id, redirect_uri=s.redirect_uri, state=tx.state, nonce=tx.nonce,
-        code_challenge=s256_challenge(tx.code_verifier), scope=s.profile.scope,
+        client_id=s.client_id,
+        redirect_uri=s.redirect_uri,
+        state=tx.state,
+        nonce=tx.nonce,
+        code_challenge=s256_challenge(tx.code_verifier),
+        scope=s.profile.scope,
         acr_values=ACR_LEVEL2,
     )
     return request.to_link(s.link_form, s.profile)
@@ -70,11 +73,17 @@ def find_account(accounts: AccountStore, personal_id: str) -> AccountRecord:
     """
     account = accounts.find_by_personal_id(personal_id)
     if account is None:
-        raise ProtocolError(f"no VssID account is linked to personal_id {personal_id}",
-                            code="vssid_account_not_found", clause="P-1")
+        raise ProtocolError(
+            f"no VssID account is linked to personal_id {personal_id}",
+            code="vssid_account_not_found",
+            clause="P-1",
+        )
     if not account.active:
-        raise ProtocolError(f"the VssID account {account.bhxh_code} linked to this personal_id "
-                            "is locked", code="account_locked", clause="P-1")
+        raise ProtocolError(
+            f"the VssID account {account.bhxh_code} linked to this personal_id is locked",
+            code="account_locked",
+            clause="P-1",
+        )
     return account
 
 
@@ -83,23 +92,40 @@ def check_userinfo(info: Mapping[str, Any], identity: IdTokenIdentity) -> None:
     §5.3.2) and, when present, its ``personal_id`` equal the ID token's."""
     sub = info.get("sub")
     if not isinstance(sub, str) or not hmac.compare_digest(sub.encode(), identity.sub.encode()):
-        raise ProtocolError(f"the userinfo sub {sub!r:.80} is not the ID token's sub",
-                            code="id_token_invalid", clause="T-5")
+        raise ProtocolError(
+            f"the userinfo sub {sub!r:.80} is not the ID token's sub",
+            code="id_token_invalid",
+            clause="T-5",
+        )
     personal_id = info.get("personal_id")
     if personal_id is not None and personal_id != identity.personal_id:
-        raise ProtocolError("the userinfo personal_id is not the ID token's",
-                            code="id_token_invalid", clause="T-5")
+        raise ProtocolError(
+            "the userinfo personal_id is not the ID token's", code="id_token_invalid", clause="T-5"
+        )
 
 
-async def complete_login(tx: LoginTransaction, callback_url: str, *, issuer: IssuerClient,
-                         accounts: AccountStore, clock: Clock) -> AccountRecord:
+async def complete_login(
+    tx: LoginTransaction,
+    callback_url: str,
+    *,
+    issuer: IssuerClient,
+    accounts: AccountStore,
+    clock: Clock,
+) -> AccountRecord:
     """A-6: check the callback, redeem the code, validate the ID token, find the account."""
     s = tx.settings
-    code = check_callback(callback_url, redirect_uri=tx.redirect_uri, state=tx.state,
-                          issuer=s.issuer, profile=s.profile, skip=s.skip_checks)
+    code = check_callback(
+        callback_url,
+        redirect_uri=tx.redirect_uri,
+        state=tx.state,
+        issuer=s.issuer,
+        profile=s.profile,
+        skip=s.skip_checks,
+    )
     async with issuer.session(s) as conn:
-        tokens = await conn.redeem_code(code, redirect_uri=tx.redirect_uri,
-                                        code_verifier=tx.code_verifier)
+        tokens = await conn.redeem_code(
+            code, redirect_uri=tx.redirect_uri, code_verifier=tx.code_verifier
+        )
         if "signature" in s.skip_checks:  # test only: a deliberately broken RP skips R-5
             claims = read_claims_unverified(tokens.id_token)
         else:
@@ -109,9 +135,17 @@ async def complete_login(tx: LoginTransaction, callback_url: str, *, issuer: Iss
                 # R-5 / OIDF rp-key-rotation: an unknown kid re-fetches the JWKS once.
                 candidates = keys_for(unverified, await conn.signing_keys(refresh=True))
             claims = verify_signature(unverified, candidates)
-        identity = check_claims(claims, ClaimContext(
-            issuer=s.issuer, client_id=s.client_id, nonce=tx.nonce, now=clock.now(),
-            skew=s.profile.clock_skew, skip=s.skip_checks))
+        identity = check_claims(
+            claims,
+            ClaimContext(
+                issuer=s.issuer,
+                client_id=s.client_id,
+                nonce=tx.nonce,
+                now=clock.now(),
+                skew=s.profile.clock_skew,
+                skip=s.skip_checks,
+            ),
+        )
         find_account(accounts, identity.personal_id)  # refused before userinfo is asked
         if s.fetch_userinfo:
             info = await conn.userinfo(tokens.access_token)

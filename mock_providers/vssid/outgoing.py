@@ -34,8 +34,15 @@ class OutgoingCall:
     error: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"at": self.at, "purpose": self.purpose, "method": self.method, "url": self.url,
-                "status": self.status, "body": self.body, "error": self.error}
+        return {
+            "at": self.at,
+            "purpose": self.purpose,
+            "method": self.method,
+            "url": self.url,
+            "status": self.status,
+            "body": self.body,
+            "error": self.error,
+        }
 
 
 @dataclass(slots=True)
@@ -53,8 +60,9 @@ class _Unredacted:
 
     def read(self) -> OutgoingCall:
         body = redact_form(urlencode(dict(self.form))) if self.form is not None else None
-        return OutgoingCall(self.at, self.purpose, self.method, redact_url(self.url),
-                            self.status, body, self.error)
+        return OutgoingCall(
+            self.at, self.purpose, self.method, redact_url(self.url), self.status, body, self.error
+        )
 
 
 class OutgoingLog:
@@ -68,8 +76,17 @@ class OutgoingLog:
         with self._lock:
             self._items.append(call)
 
-    def record(self, at: float, purpose: Purpose, method: str, url: str, status: int, *,
-               form: Mapping[str, str] | None, error: str | None) -> None:
+    def record(
+        self,
+        at: float,
+        purpose: Purpose,
+        method: str,
+        url: str,
+        status: int,
+        *,
+        form: Mapping[str, str] | None,
+        error: str | None,
+    ) -> None:
         """Log a call with its unredacted ``url`` and ``form`` (the form is not copied: pass
         one that is not changed afterwards); they are redacted when the log is read. The
         ``error`` is kept as given: the caller redacts it (it answers the app with it too)."""

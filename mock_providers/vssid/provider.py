@@ -50,10 +50,15 @@ class VssIDProvider:
     an :class:`OffsetClock` over it that ``POST /_harness/clock`` moves.
     """
 
-    def __init__(self, settings: VssIDSettings | None = None, *, clock: Clock | None = None,
-                 entropy: Entropy | None = None,
-                 issuer_transport: httpx.AsyncBaseTransport | None = None,
-                 state: StateFile | None = None) -> None:
+    def __init__(
+        self,
+        settings: VssIDSettings | None = None,
+        *,
+        clock: Clock | None = None,
+        entropy: Entropy | None = None,
+        issuer_transport: httpx.AsyncBaseTransport | None = None,
+        state: StateFile | None = None,
+    ) -> None:
         self._settings = settings if settings is not None else VssIDSettings()
         self.clock = clock if isinstance(clock, OffsetClock) else OffsetClock(clock)
         self.entropy: Entropy = entropy if entropy is not None else SystemEntropy()
@@ -62,8 +67,9 @@ class VssIDProvider:
         self.account_store = AccountStore()
         self.transactions = TransactionStore(self.clock)
         self.sessions = SessionStore(self.clock)
-        self.issuer_client = IssuerClient(clock=self.clock, outgoing=self.outgoing,
-                                          transport=issuer_transport)
+        self.issuer_client = IssuerClient(
+            clock=self.clock, outgoing=self.outgoing, transport=issuer_transport
+        )
         self._state: StateFile | None = None
         self._client_config: dict[str, str] = {}
         """The client settings changed through :meth:`configure`, kept in the state file."""
@@ -72,8 +78,11 @@ class VssIDProvider:
             state.attach("vssid", self._snapshot)
             self._state = state
         routes = [*app_routes(self), *control_routes(self)]
-        self.app = provider_app([*routes, *docs_routes(routes, server=self._settings.base_url)],
-                                log=self.requests, clock=self.clock)
+        self.app = provider_app(
+            [*routes, *docs_routes(routes, server=self._settings.base_url)],
+            log=self.requests,
+            clock=self.clock,
+        )
 
     @property
     def state_file(self) -> StateFile | None:
@@ -118,8 +127,11 @@ class VssIDProvider:
             held_once(restored, account.bhxh_code, f"account {account.bhxh_code}")
             self.add_account(account)
         client = data.get("client", {})
-        if not isinstance(client, Mapping) or set(client) - set(_KEPT_CONFIG) \
-                or not all(isinstance(v, str) for v in client.values()):
+        if (
+            not isinstance(client, Mapping)
+            or set(client) - set(_KEPT_CONFIG)
+            or not all(isinstance(v, str) for v in client.values())
+        ):
             raise ValueError(f"'client' must be an object of {', '.join(_KEPT_CONFIG)} (text)")
         if client:
             self.configure(**client)  # validated as through the control API
@@ -135,14 +147,21 @@ class VssIDProvider:
         """Every secret this relying party holds (S-5): its client secret, the PKCE verifiers
         of its login transactions, the session tokens it issued. A test's report is scrubbed
         of them (the pytest plugin), whoever printed one."""
-        return [self.settings.client_secret, *self.transactions.verifiers(),
-                *self.sessions.tokens()]
+        return [
+            self.settings.client_secret,
+            *self.transactions.verifiers(),
+            *self.sessions.tokens(),
+        ]
 
     # -- configuration ---------------------------------------------------------------------
-    def configure(self, issuer: str | None = None, client_id: str | None = None,
-                  client_secret: str | None = None,
-                  redirect_uri: str | None = None,
-                  link_form: str | None = None) -> VssIDSettings:
+    def configure(
+        self,
+        issuer: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        redirect_uri: str | None = None,
+        link_form: str | None = None,
+    ) -> VssIDSettings:
         """Point the relying party elsewhere (partial update, each value validated); clears
         the discovery and JWKS caches. Logins already started keep their settings.
         ``link_form`` (``custom`` or ``https``) is the form of the authorize links it hands
@@ -163,8 +182,7 @@ class VssIDProvider:
         self.issuer_client.clear_caches()
         # the registration at VNeID (kept there too) must match after a restart; a value
         # set again as it was (each test of a remote run restores the config) changes nothing
-        kept = {k: v for k, v in changes.items()
-                if k in _KEPT_CONFIG and getattr(before, k) != v}
+        kept = {k: v for k, v in changes.items() if k in _KEPT_CONFIG and getattr(before, k) != v}
         if kept:
             self._client_config.update(kept)
             self._persist()

@@ -25,18 +25,31 @@ __all__ = [
     "provider_unavailable",
 ]
 
-TOKEN_ERRORS = frozenset({"invalid_request", "invalid_client", "invalid_grant",
-                          "unauthorized_client", "unsupported_grant_type", "invalid_scope"})
+TOKEN_ERRORS = frozenset(
+    {
+        "invalid_request",
+        "invalid_client",
+        "invalid_grant",
+        "unauthorized_client",
+        "unsupported_grant_type",
+        "invalid_scope",
+    }
+)
 """RFC 6749 §5.2: the error codes a token endpoint may answer with."""
 
-_CLAUSE: Mapping[Purpose, str] = {"discovery": "T-4", "jwks": "R-5", "token": "T-1",
-                                  "userinfo": "T-5"}
+_CLAUSE: Mapping[Purpose, str] = {
+    "discovery": "T-4",
+    "jwks": "R-5",
+    "token": "T-1",
+    "userinfo": "T-5",
+}
 
 
 def provider_unavailable(purpose: Purpose, description: str) -> ProtocolError:
     """502 ``provider_unavailable`` citing the clause of the failed call."""
-    return ProtocolError(f"{purpose}: {description}", code="provider_unavailable",
-                         clause=_CLAUSE[purpose])
+    return ProtocolError(
+        f"{purpose}: {description}", code="provider_unavailable", clause=_CLAUSE[purpose]
+    )
 
 
 def _shown(value: object, limit: int = 200) -> str:
@@ -50,10 +63,12 @@ def json_object(content: bytes, purpose: Purpose) -> dict[str, Any]:
         value = json.loads(content)
     except (ValueError, RecursionError):
         raise provider_unavailable(
-            purpose, f"the issuer's answer is not JSON: {_shown(content[:80])}") from None
+            purpose, f"the issuer's answer is not JSON: {_shown(content[:80])}"
+        ) from None
     if not isinstance(value, dict):
         raise provider_unavailable(
-            purpose, f"the issuer's answer is {json_kind(value)} in JSON, expected an object")
+            purpose, f"the issuer's answer is {json_kind(value)} in JSON, expected an object"
+        )
     return value
 
 
@@ -77,24 +92,33 @@ class Discovery:
     userinfo_endpoint: str | None
 
     @classmethod
-    def from_json(cls, doc: Mapping[str, Any], *, expected_issuer: str,
-                  need_userinfo: bool) -> Discovery:
+    def from_json(
+        cls, doc: Mapping[str, Any], *, expected_issuer: str, need_userinfo: bool
+    ) -> Discovery:
         """T-4: the document's ``issuer`` equals the configured issuer exactly (OpenID Connect
         Discovery §4.3) and it lists the endpoints the flow needs as http(s) URLs."""
         if doc.get("issuer") != expected_issuer:
             raise provider_unavailable(
-                "discovery", f"the discovery document's issuer {_shown(doc.get('issuer'))} is "
+                "discovery",
+                f"the discovery document's issuer {_shown(doc.get('issuer'))} is "
                 f"not the configured issuer {expected_issuer!r} (T-4, OpenID Connect "
-                "Discovery §4.3)")
+                "Discovery §4.3)",
+            )
         names = ["token_endpoint", "jwks_uri"] + (["userinfo_endpoint"] if need_userinfo else [])
         for name in names:
             if not _is_http_url(doc.get(name)):
                 raise provider_unavailable(
-                    "discovery", f"the discovery document's {name} is not an http(s) URL: "
-                    f"{_shown(doc.get(name))}")
+                    "discovery",
+                    f"the discovery document's {name} is not an http(s) URL: "
+                    f"{_shown(doc.get(name))}",
+                )
         userinfo = doc.get("userinfo_endpoint")
-        return cls(expected_issuer, doc["token_endpoint"], doc["jwks_uri"],
-                   userinfo if _is_http_url(userinfo) else None)
+        return cls(
+            expected_issuer,
+            doc["token_endpoint"],
+            doc["jwks_uri"],
+            userinfo if _is_http_url(userinfo) else None,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,14 +138,19 @@ def _token_refusal(status: int, content: bytes) -> ProtocolError:
     error = body.get("error") if isinstance(body, dict) else None
     if not isinstance(error, str) or error not in TOKEN_ERRORS:
         return provider_unavailable(
-            "token", f"the token endpoint answered HTTP {status} without an RFC 6749 §5.2 "
-            f"error: {_shown(content[:200].decode('utf-8', 'replace'))}")
+            "token",
+            f"the token endpoint answered HTTP {status} without an RFC 6749 §5.2 "
+            f"error: {_shown(content[:200].decode('utf-8', 'replace'))}",
+        )
     described = body.get("error_description") if isinstance(body, dict) else None
     detail = f": {_shown(described)}" if isinstance(described, str) and described else ""
     return ProtocolError(
         f"the token endpoint refused the code with {error} (HTTP {status}){detail}",
-        code=error, status=400, clause="T-2" if error == "invalid_grant" else "T-1",
-        extra={"provider_error": error, "provider_status": status})
+        code=error,
+        status=400,
+        clause="T-2" if error == "invalid_grant" else "T-1",
+        extra={"provider_error": error, "provider_status": status},
+    )
 
 
 def parse_token_response(status: int, content: bytes) -> TokenResponse:
@@ -133,15 +162,21 @@ def parse_token_response(status: int, content: bytes) -> TokenResponse:
     body = json_object(content, "token")
     access_token = body.get("access_token")
     if not isinstance(access_token, str) or not access_token:
-        raise provider_unavailable("token", "the token response has no access_token "
-                                            "(RFC 6749 §5.1)")
+        raise provider_unavailable(
+            "token", "the token response has no access_token (RFC 6749 §5.1)"
+        )
     token_type = body.get("token_type")
     if not isinstance(token_type, str) or token_type.lower() != "bearer":
         raise provider_unavailable(
-            "token", f"the token response's token_type is {_shown(token_type)}; expected "
-            "Bearer (compared case-insensitively, RFC 6749 §5.1)")
+            "token",
+            f"the token response's token_type is {_shown(token_type)}; expected "
+            "Bearer (compared case-insensitively, RFC 6749 §5.1)",
+        )
     id_token = body.get("id_token")
     if not isinstance(id_token, str) or not id_token:
-        raise ProtocolError("the token response carries no id_token (T-3, OpenID Connect "
-                            "Core §3.1.3.3)", code="id_token_invalid", clause="T-3")
+        raise ProtocolError(
+            "the token response carries no id_token (T-3, OpenID Connect Core §3.1.3.3)",
+            code="id_token_invalid",
+            clause="T-3",
+        )
     return TokenResponse(access_token, token_type, id_token)

@@ -42,8 +42,19 @@ TokenEndpointAuthMethod = SecretAuthMethod
 _AUTH_METHODS: tuple[str, ...] = SECRET_AUTH_METHODS
 _MAX_URL = 2048
 
-SKIPPABLE_CHECKS: tuple[str, ...] = ("nonce", "state", "iss", "acr", "signature", "aud", "expiry",
-                                     "replay", "transaction_expiry", "redirect_uri", "userinfo")
+SKIPPABLE_CHECKS: tuple[str, ...] = (
+    "nonce",
+    "state",
+    "iss",
+    "acr",
+    "signature",
+    "aud",
+    "expiry",
+    "replay",
+    "transaction_expiry",
+    "redirect_uri",
+    "userinfo",
+)
 """The relying-party checks :attr:`VssIDSettings.skip_checks` can switch off (TEST ONLY), each
 where it lives: ``nonce`` R-9, ``state`` R-1 (the callback), ``iss`` R-2 (the callback) and R-6
 (the ID token), ``acr`` R-10, ``signature`` R-5 (the claims are read unverified, whatever the
@@ -60,14 +71,15 @@ def _require_text(name: str, value: object, clause: str, max_len: int) -> str:
             got = "an empty string" if value == "" else json_kind(value)
         else:
             got = f"{value!r:.80}"
-        raise ProtocolError(f"{name!r} must be a non-empty string, got {got}",
-                            clause=clause)
+        raise ProtocolError(f"{name!r} must be a non-empty string, got {got}", clause=clause)
     if len(value) > max_len:
-        raise ProtocolError(f"{name!r} is {len(value)} characters; at most {max_len}",
-                            clause=clause)
+        raise ProtocolError(
+            f"{name!r} is {len(value)} characters; at most {max_len}", clause=clause
+        )
     if not is_vschar(value):
-        raise ProtocolError(f"{name!r} must be printable ASCII (RFC 6749 Appendix A)",
-                            clause=clause)
+        raise ProtocolError(
+            f"{name!r} must be printable ASCII (RFC 6749 Appendix A)", clause=clause
+        )
     return value
 
 
@@ -82,8 +94,9 @@ def _require_http_url(name: str, value: object, clause: str) -> str:
     text = _require_text(name, value, clause, _MAX_URL)
     parts = _split(name, text, clause)
     if parts.scheme not in ("http", "https") or not parts.netloc or " " in text:
-        raise ProtocolError(f"{name!r} must be an absolute http(s) URL, got {text!r:.80}",
-                            clause=clause)
+        raise ProtocolError(
+            f"{name!r} must be an absolute http(s) URL, got {text!r:.80}", clause=clause
+        )
     return text
 
 
@@ -110,13 +123,18 @@ def validate_client_secret(value: object) -> str:
 def validate_skip_checks(value: object) -> frozenset[str]:
     """``skip_checks``: a collection of names from :data:`SKIPPABLE_CHECKS` (not one string)."""
     if isinstance(value, str | bytes) or not isinstance(value, set | frozenset | list | tuple):
-        raise ProtocolError(f"'skip_checks' must be a set of check names from "
-                            f"{', '.join(SKIPPABLE_CHECKS)}, got {value!r:.80}", clause="R-12")
+        raise ProtocolError(
+            f"'skip_checks' must be a set of check names from "
+            f"{', '.join(SKIPPABLE_CHECKS)}, got {value!r:.80}",
+            clause="R-12",
+        )
     unknown = sorted(repr(name)[:40] for name in value if name not in SKIPPABLE_CHECKS)
     if unknown:
-        raise ProtocolError(f"'skip_checks' names unknown check(s) {', '.join(unknown)}; the "
-                            f"checks that can be skipped are {', '.join(SKIPPABLE_CHECKS)}",
-                            clause="R-12")
+        raise ProtocolError(
+            f"'skip_checks' names unknown check(s) {', '.join(unknown)}; the "
+            f"checks that can be skipped are {', '.join(SKIPPABLE_CHECKS)}",
+            clause="R-12",
+        )
     return frozenset(value)
 
 
@@ -125,8 +143,10 @@ def validate_redirect_uri(value: object) -> str:
     text = _require_text("redirect_uri", value, "R-4", _MAX_URL)
     parts = _split("redirect_uri", text, "R-4")
     if not parts.scheme or "#" in text or " " in text:
-        raise ProtocolError("'redirect_uri' must be an absolute URI without a fragment "
-                            "(RFC 6749 §3.1.2)", clause="R-4")
+        raise ProtocolError(
+            "'redirect_uri' must be an absolute URI without a fragment (RFC 6749 §3.1.2)",
+            clause="R-4",
+        )
     return text
 
 
@@ -172,21 +192,26 @@ class VssIDSettings:
         if not isinstance(self.link_form, LinkForm):
             forms = [str(f) for f in LinkForm]
             if self.link_form not in forms:
-                raise ProtocolError(f"'link_form' must be one of {', '.join(forms)}, got "
-                                    f"{self.link_form!r:.40}", clause="A-1")
+                raise ProtocolError(
+                    f"'link_form' must be one of {', '.join(forms)}, got {self.link_form!r:.40}",
+                    clause="A-1",
+                )
             object.__setattr__(self, "link_form", LinkForm(self.link_form))
         if self.token_endpoint_auth_method not in _AUTH_METHODS:
             raise ProtocolError(
                 f"'token_endpoint_auth_method' {self.token_endpoint_auth_method!r} is not "
-                f"supported; use one of {', '.join(_AUTH_METHODS)}", clause="T-1")
-        if self.admin_token is not None and (not isinstance(self.admin_token, str)
-                                             or not self.admin_token):
-            raise ProtocolError("'admin_token' must be a non-empty string or None",
-                                clause="S-6")
+                f"supported; use one of {', '.join(_AUTH_METHODS)}",
+                clause="T-1",
+            )
+        if self.admin_token is not None and (
+            not isinstance(self.admin_token, str) or not self.admin_token
+        ):
+            raise ProtocolError("'admin_token' must be a non-empty string or None", clause="S-6")
         timeout = finite_number(self.issuer_timeout)  # 10**400 too: refused, not a 500
         if timeout is None or not 0 < timeout <= 300:
-            raise ProtocolError("'issuer_timeout' must be a number of seconds in (0, 300]",
-                                clause="A-6")
+            raise ProtocolError(
+                "'issuer_timeout' must be a number of seconds in (0, 300]", clause="A-6"
+            )
         object.__setattr__(self, "skip_checks", validate_skip_checks(self.skip_checks))
 
     def evolve(self, **changes: Any) -> VssIDSettings:

@@ -99,8 +99,7 @@ def read_unverified(id_token: str) -> UnverifiedIdToken:
     """R-5: decode the JWS header and refuse any ``alg`` but ES256 (so ``none`` and HS256
     keyed with the public key never reach a verifier)."""
     if len(id_token) > MAX_ID_TOKEN:
-        raise _invalid("R-5", f"the ID token is {len(id_token)} characters; at most "
-                              f"{MAX_ID_TOKEN}")
+        raise _invalid("R-5", f"the ID token is {len(id_token)} characters; at most {MAX_ID_TOKEN}")
     try:
         compact = jws.extract_compact(id_token.encode("ascii"))
         header = dict(compact.headers())
@@ -108,8 +107,11 @@ def read_unverified(id_token: str) -> UnverifiedIdToken:
         raise _invalid("R-5", f"the ID token is not a compact JWS ({exc})") from None
     alg = header.get("alg")
     if alg != ALLOWED_ALG:
-        raise _invalid("R-5", f"the ID token's alg is {alg!r:.40}; only {ALLOWED_ALG} is "
-                              "accepted (T-3), so 'none' and HMAC algorithms are refused")
+        raise _invalid(
+            "R-5",
+            f"the ID token's alg is {alg!r:.40}; only {ALLOWED_ALG} is "
+            "accepted (T-3), so 'none' and HMAC algorithms are refused",
+        )
     if "kid" in header and not isinstance(header["kid"], str):
         raise _invalid("R-5", "the ID token's kid header is not a string")
     return UnverifiedIdToken(header, compact)
@@ -123,8 +125,7 @@ def keys_for(token: UnverifiedIdToken, keys: Sequence[SigningKey]) -> list[Signi
     return [k for k in keys if k.kid == token.kid]
 
 
-def verify_signature(token: UnverifiedIdToken,
-                     candidates: Sequence[SigningKey]) -> dict[str, Any]:
+def verify_signature(token: UnverifiedIdToken, candidates: Sequence[SigningKey]) -> dict[str, Any]:
     """R-5: the signature verifies with one of ``candidates`` (ES256 only); the claims."""
     if not candidates:
         raise _invalid("R-5", f"no ES256 key in the issuer's JWKS matches kid {token.kid!r}")
@@ -135,8 +136,11 @@ def verify_signature(token: UnverifiedIdToken,
         except (JoseError, ValueError, TypeError):
             continue
     else:
-        raise _invalid("R-5", "the ID token's signature does not verify against the issuer's "
-                              f"JWKS (tried {len(candidates)} key(s))")
+        raise _invalid(
+            "R-5",
+            "the ID token's signature does not verify against the issuer's "
+            f"JWKS (tried {len(candidates)} key(s))",
+        )
     return _claims_object(token.compact.payload)
 
 
@@ -145,8 +149,7 @@ def read_claims_unverified(id_token: str) -> dict[str, Any]:
     verifying it, whatever its ``alg`` (``none``, HS256, a bad signature, an unknown ``kid``),
     as a relying party that skips R-5 does (``VssIDSettings.skip_checks`` ``"signature"``)."""
     if len(id_token) > MAX_ID_TOKEN:
-        raise _invalid("R-5", f"the ID token is {len(id_token)} characters; at most "
-                              f"{MAX_ID_TOKEN}")
+        raise _invalid("R-5", f"the ID token is {len(id_token)} characters; at most {MAX_ID_TOKEN}")
     parts = id_token.split(".")
     if len(parts) != 3:
         raise _invalid("R-5", "the ID token is not a compact JWS (three dot-separated parts)")

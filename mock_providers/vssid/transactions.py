@@ -93,8 +93,14 @@ class TransactionStore:
             if len(self._items) >= self._limit:  # the expired ones kept for their message go
                 _purge(self._items, lambda t: t.expires_at, now)
             if len(self._items) >= self._limit:
-                self.evicted += len(make_room(self._items, self._limit, first=not self.evicted,
-                                              what="the VssID mock's login transactions"))
+                self.evicted += len(
+                    make_room(
+                        self._items,
+                        self._limit,
+                        first=not self.evicted,
+                        what="the VssID mock's login transactions",
+                    )
+                )
             self._items[tx.transaction_id] = tx
 
     def get(self, transaction_id: str) -> LoginTransaction | None:
@@ -115,21 +121,28 @@ class TransactionStore:
         with self._lock:
             tx = self._items.get(transaction_id)
             if tx is None:
-                raise ProtocolError("no login transaction with this transaction_id; start a new "
-                                    "login (POST /api/v1/auth/vneid/start)",
-                                    code="transaction_not_found", clause="R-1")
+                raise ProtocolError(
+                    "no login transaction with this transaction_id; start a new "
+                    "login (POST /api/v1/auth/vneid/start)",
+                    code="transaction_not_found",
+                    clause="R-1",
+                )
             was_used, tx.used = tx.used, True
         skip = tx.settings.skip_checks  # test only: a deliberately broken relying party
         if now >= tx.expires_at and "transaction_expiry" not in skip:
             raise ProtocolError(
                 f"the login transaction expired {now - tx.expires_at:.0f} s ago (it lives "
                 f"{tx.expires_at - tx.created_at:.0f} s); start a new login",
-                code="transaction_expired", clause="R-1")
+                code="transaction_expired",
+                clause="R-1",
+            )
         if was_used and "replay" not in skip:
             raise ProtocolError(
                 "this login transaction was already completed or attempted; a transaction "
                 f"completes once (its first attempt ended with {tx.outcome or 'pending'})",
-                code="transaction_already_used", clause="R-1")
+                code="transaction_already_used",
+                clause="R-1",
+            )
         return tx
 
 
@@ -155,8 +168,14 @@ class SessionStore:
                 _purge(self._items, lambda s: s.expires_at, self._clock.now())
                 self._writes = 0
             if len(self._items) >= self._limit:
-                self.evicted += len(make_room(self._items, self._limit, first=not self.evicted,
-                                              what="the VssID mock's sessions"))
+                self.evicted += len(
+                    make_room(
+                        self._items,
+                        self._limit,
+                        first=not self.evicted,
+                        what="the VssID mock's sessions",
+                    )
+                )
             self._items[token] = session
 
     def get(self, token: str) -> VssIDSession | None:

@@ -45,7 +45,8 @@ def embedded_only(request: pytest.FixtureRequest) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
-        item: pytest.Item, call: pytest.CallInfo[None],
+    item: pytest.Item,
+    call: pytest.CallInfo[None],
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """A failure's replay command (the harness plugin's, made just before) runs it with
     this run's Hypothesis profile and seed. Every failure here gets it: the login state
@@ -55,6 +56,12 @@ def pytest_runtest_makereport(
     if report.failed:
         env, extra, note = profiles.replay_parts()
         report.sections[:] = [
-            (title, item_replay(item, env=env, extra=extra, note=note, hypothesis=True)
-             if title == REPLAY_SECTION else text) for title, text in report.sections]
+            (
+                title,
+                item_replay(item, env=env, extra=extra, note=note, hypothesis=True)
+                if title == REPLAY_SECTION
+                else text,
+            )
+            for title, text in report.sections
+        ]
     return report

@@ -64,8 +64,10 @@ class LoginInvariants:
     def _fail(self, clauses: tuple[str, ...] | str, message: str) -> NoReturn:
         named = clauses if isinstance(clauses, str) else "/".join(clauses) or "model"
         recent = "\n    ".join(self.trail[-TRAIL:])
-        raise AssertionError(f"{named}: {message}\n  the last steps, and what the phone "
-                             f"showed after each:\n    {recent}")
+        raise AssertionError(
+            f"{named}: {message}\n  the last steps, and what the phone "
+            f"showed after each:\n    {recent}"
+        )
 
     # -- invariants ---------------------------------------------------------------------------
     def _invariants(self) -> None:
@@ -77,7 +79,7 @@ class LoginInvariants:
         self.v6_vssid_offers_vneid_login_exactly_from_its_minimum()
 
     def t2_a_code_never_yields_two_token_responses(self) -> None:
-        for ex in self.world.exchanges[self.t2_seen:]:
+        for ex in self.world.exchanges[self.t2_seen :]:
             if ex.path == "/token" and ex.status == 200:
                 code = ex.form().get("code", "")
                 self.granted[code] += 1
@@ -90,15 +92,20 @@ class LoginInvariants:
         on the screen. The catalog (``harness.protocol.ERRORS``) holds §8's codes, the RFCs'
         (``invalid_token``, ``invalid_request``…) and a few the harness names where §8 is
         silent (``transaction_not_found``, ``server_error``…), each with its source."""
-        fresh, self.refusals_seen = self.world.exchanges[self.refusals_seen:], \
-            len(self.world.exchanges)
+        fresh, self.refusals_seen = (
+            self.world.exchanges[self.refusals_seen :],
+            len(self.world.exchanges),
+        )
         for ex in fresh:
             if ex.status >= 400:
                 body = ex.json_response()
                 if body.get("error") not in ERRORS or body.get("clause") not in CLAUSES:
-                    self._fail("R-12", f"{ex.provider} {ex.path} refused with HTTP {ex.status} "
-                                       f"and the body {body}, not a catalogued error naming "
-                                       "a clause")
+                    self._fail(
+                        "R-12",
+                        f"{ex.provider} {ex.path} refused with HTTP {ex.status} "
+                        f"and the body {body}, not a catalogued error naming "
+                        "a clause",
+                    )
         screen = self.device.phone.screen() if self.world.device else None
         if screen is not None and screen.id == APP_ERROR:
             spec = ERRORS.get(screen.error or "")
@@ -115,19 +122,24 @@ class LoginInvariants:
             version = self.device.vssid_app.version
             new_enough = VSSID_VERSIONS[version] == "new_enough"
             if screen.has(VSSID_LOGIN_VNEID) != new_enough:
-                self._fail("V-6", f"VssID {version} {'hides' if new_enough else 'shows'} the "
-                                  "VNeID login")
+                self._fail(
+                    "V-6", f"VssID {version} {'hides' if new_enough else 'shows'} the VNeID login"
+                )
 
     def every_session_is_justified(self) -> None:
         """P-1, P-2, P-3, R-1, R-2, R-5…R-10, S-4, T-2, A-6: judged from what was on the wire
         and the world the rules made, not from the model."""
         completions = [ex for ex in self.world.exchanges if ex.path.endswith("/complete")]
-        for ex in completions[self.judged:]:
+        for ex in completions[self.judged :]:
             # Attempts the version gate turned away (V-3, V-4) never reached the transaction.
-            earlier = [e for e in completions if e.end < ex.start
-                       and e.json_request().get("transaction_id")
-                       == ex.json_request().get("transaction_id")
-                       and e.json_response().get("error") not in GATE_REFUSALS]
+            earlier = [
+                e
+                for e in completions
+                if e.end < ex.start
+                and e.json_request().get("transaction_id")
+                == ex.json_request().get("transaction_id")
+                and e.json_response().get("error") not in GATE_REFUSALS
+            ]
             if ex.status == 200:
                 self._judge_session(ex, earlier)
         self.judged = len(completions)
@@ -149,11 +161,16 @@ class LoginInvariants:
         if self.accounts[cb.person] != "active":
             bad("P-1", f"for {cb.person}, whose VssID account is {self.accounts[cb.person]}")
         if answer.get("bhxh_code") != citizen.bhxh_code:
-            bad("A-6", f"on the account {answer.get('bhxh_code')}, not on that of {cb.person} "
-                       "who logged in to VNeID")
-        for app, version, table in (("VssID", tx.vssid_version, VSSID_VERSIONS),
-                                    ("VssID", self.device.vssid_app.version, VSSID_VERSIONS),
-                                    ("VNeID", cb.vneid_version, VNEID_VERSIONS)):
+            bad(
+                "A-6",
+                f"on the account {answer.get('bhxh_code')}, not on that of {cb.person} "
+                "who logged in to VNeID",
+            )
+        for app, version, table in (
+            ("VssID", tx.vssid_version, VSSID_VERSIONS),
+            ("VssID", self.device.vssid_app.version, VSSID_VERSIONS),
+            ("VNeID", cb.vneid_version, VNEID_VERSIONS),
+        ):
             if table.get(version) != "new_enough":
                 bad("P-3", f"through {app} {version}, below its minimum version")
         params = query_of(url)
@@ -166,8 +183,11 @@ class LoginInvariants:
         vssid_now = self.world.vssid.clock.now()
         if vssid_now >= tx.created + TRANSACTION_TTL:
             bad("R-1", "after its transaction expired")
-        tokens = [t for t in self.world.exchanges
-                  if t.path == "/token" and t.status == 200 and t.inside(ex)]
+        tokens = [
+            t
+            for t in self.world.exchanges
+            if t.path == "/token" and t.status == 200 and t.inside(ex)
+        ]
         if len(tokens) != 1:
             bad("T-1", f"after {len(tokens)} token responses (expected exactly one)")
         form = tokens[0].form()
@@ -178,30 +198,42 @@ class LoginInvariants:
         id_token = str(tokens[0].json_response().get("id_token", ""))
         header, claims = jwt_parts(id_token)
         try:
-            jws.deserialize_compact(id_token, KeySet.import_key_set(self.world.vneid.jwks()),
-                                    algorithms=["ES256"])
+            jws.deserialize_compact(
+                id_token, KeySet.import_key_set(self.world.vneid.jwks()), algorithms=["ES256"]
+            )
         except (JoseError, ValueError) as exc:
             bad("R-5", f"on an ID token whose signature does not verify ({header}: {exc})")
         if claims.get("iss") != self.world.target.vneid.issuer:
             bad("R-6", f"on an ID token from {claims.get('iss')!r}")
         aud = claims.get("aud")
-        if "vssid" not in (aud if isinstance(aud, list) else [aud]) or \
-                claims.get("azp", "vssid") != "vssid":
+        if (
+            "vssid" not in (aud if isinstance(aud, list) else [aud])
+            or claims.get("azp", "vssid") != "vssid"
+        ):
             bad("R-7", f"on an ID token for {aud!r}")
         exp, iat = claims.get("exp"), claims.get("iat")
-        if not isinstance(exp, int) or not isinstance(iat, int) or \
-                vssid_now >= exp + CLOCK_SKEW or iat > vssid_now + CLOCK_SKEW:
+        if (
+            not isinstance(exp, int)
+            or not isinstance(iat, int)
+            or vssid_now >= exp + CLOCK_SKEW
+            or iat > vssid_now + CLOCK_SKEW
+        ):
             bad("R-8", f"on an ID token with iat {iat}, exp {exp} at {vssid_now:.0f}")
         if claims.get("nonce") != tx.nonce:
             bad("R-9", "on an ID token whose nonce is not its transaction's")
         if claims.get("acr") != ACR_LEVEL2:
             bad("R-10", f"on an ID token with acr {claims.get('acr')!r}")
         if claims.get("personal_id") != citizen.personal_id:
-            bad("A-6", f"on an ID token naming {claims.get('personal_id')!r}, not {cb.person} "
-                       "who logged in to VNeID")
+            bad(
+                "A-6",
+                f"on an ID token naming {claims.get('personal_id')!r}, not {cb.person} "
+                "who logged in to VNeID",
+            )
         if self.world.vneid.clock.now() >= cb.issued + CODE_TTL:
             bad("T-2", "from a code older than 60 s")
         screen = self.device.phone.screen()
         if screen.id == "vssid-home" and screen.data.get("personal_id") != citizen.personal_id:
-            bad("A-6", f"showing {screen.data.get('personal_id')}, not {cb.person} who logged "
-                       "in to VNeID")
+            bad(
+                "A-6",
+                f"showing {screen.data.get('personal_id')}, not {cb.person} who logged in to VNeID",
+            )

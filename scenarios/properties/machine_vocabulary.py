@@ -107,29 +107,47 @@ class Change:
 
 
 CHANGES: tuple[Change, ...] = (
-    *(Change("vssid_version", v, f"VssID {v} is installed over the old one")
-      for v in sorted(VSSID_VERSIONS)),
+    *(
+        Change("vssid_version", v, f"VssID {v} is installed over the old one")
+        for v in sorted(VSSID_VERSIONS)
+    ),
     *(Change("vneid_version", v, f"VNeID {v} is installed") for v in sorted(VNEID_VERSIONS)),
     Change("vneid_version", None, "VNeID is uninstalled"),
     Change("clear_vssid_data", None, "VssID is uninstalled and reinstalled (its data is gone)"),
     Change("hijacker", True, "a hijacking app claiming vssid:// is installed"),
     Change("hijacker", False, "the hijacking app is removed"),
-    *(Change("level", (p, lvl), f"{p}'s VNeID account becomes level {lvl}")
-      for p in PEOPLE for lvl in (1, 2)),
-    *(Change("account", (p, state), f"{p}'s VssID account becomes {state}")
-      for p in PEOPLE for state in ACCOUNT_STATES),
+    *(
+        Change("level", (p, lvl), f"{p}'s VNeID account becomes level {lvl}")
+        for p in PEOPLE
+        for lvl in (1, 2)
+    ),
+    *(
+        Change("account", (p, state), f"{p}'s VssID account becomes {state}")
+        for p in PEOPLE
+        for state in ACCOUNT_STATES
+    ),
 )
 
 
 TIME_MOVES: tuple[Change, ...] = (
     *(Change("everyone", n, f"{n} s pass") for n in (1, 59, 60, 61, 599, 600, 899, 900, 3600)),
-    *(Change(p, n, f"{name}'s clock jumps {n} s ahead") for p, name in
-      (("vneid", "VNeID"), ("vssid", "VssID")) for n in (59, 60, 61, 600, 660, 661)),
+    *(
+        Change(p, n, f"{name}'s clock jumps {n} s ahead")
+        for p, name in (("vneid", "VNeID"), ("vssid", "VssID"))
+        for n in (59, 60, 61, 600, 660, 661)
+    ),
 )
-USER_DOES = ("switches-to VssID", "switches-to VNeID", "force-closes VssID",
-             "force-closes VNeID",
-             *(f"logs in to the harness RP with VNeID (level {level}, {form} link)"
-               for level in (2, 1) for form in ("custom", "https")))
+USER_DOES = (
+    "switches-to VssID",
+    "switches-to VNeID",
+    "force-closes VssID",
+    "force-closes VNeID",
+    *(
+        f"logs in to the harness RP with VNeID (level {level}, {form} link)"
+        for level in (2, 1)
+        for form in ("custom", "https")
+    ),
+)
 
 
 AS_SENT = "the OS delivers it again"
@@ -162,9 +180,16 @@ def shown(screen: Screen) -> str:
     return text
 
 
-SPINE = frozenset({"user_taps_login_with_vneid_in_vssid", "user_logs_in_to_vneid",
-                   "user_answers_in_vneid", "user_signs_out_of_vssid",
-                   "user_closes_and_reopens_vssid", "vneid_misbehaves_once_towards_vssid"})
+SPINE = frozenset(
+    {
+        "user_taps_login_with_vneid_in_vssid",
+        "user_logs_in_to_vneid",
+        "user_answers_in_vneid",
+        "user_signs_out_of_vssid",
+        "user_closes_and_reopens_vssid",
+        "vneid_misbehaves_once_towards_vssid",
+    }
+)
 """The login's own steps, and VNeID's faults. Hypothesis's swarm testing disables a random
 subset of the rules for each example; an example without one of the login's steps could never
 finish a login, and one without faults would never test R-5…R-11, so these stay on (the other

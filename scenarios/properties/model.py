@@ -75,8 +75,14 @@ class LoginModel:
     """The reference model. Actions mirror the state machine's rules; each returns what must
     happen and updates the model's state."""
 
-    def __init__(self, citizens: Iterable[Citizen], *, vssid_version: str = "1.6.7",
-                 vneid_version: str | None = "2.1.0", timing: Timing | None = None) -> None:
+    def __init__(
+        self,
+        citizens: Iterable[Citizen],
+        *,
+        vssid_version: str = "1.6.7",
+        vneid_version: str | None = "2.1.0",
+        timing: Timing | None = None,
+    ) -> None:
         self.timing = timing or Timing()
         self.citizens = {c.key: c for c in citizens}
         self.base = 0
@@ -188,8 +194,13 @@ class LoginModel:
             return VSSID_UPDATE  # 426 from GET /me
         session = self.vssid_sessions.get(self.vssid.session)
         citizen = self.citizen_by_id(session.personal_id) if session else None
-        if (session is None or self.vssid_now >= session.expires or citizen is None
-                or citizen.account != "active" or citizen.bhxh_code != session.bhxh_code):
+        if (
+            session is None
+            or self.vssid_now >= session.expires
+            or citizen is None
+            or citizen.account != "active"
+            or citizen.bhxh_code != session.bhxh_code
+        ):
             if apply:  # 401: the app forgets the token, the backend revokes it
                 if session is not None:
                     self.vssid_sessions.pop(session.n, None)
@@ -241,8 +252,11 @@ class LoginModel:
         self.foreground = "vneid"
         if self.vneid_kind(self.vneid.version) != "new_enough":
             self.vneid.screen = ScreenM("vneid", "app-update")
-            return self._show(("V-6", "P-3"), f"VNeID {self.vneid.version} is below 2.1.0 or "
-                                              "malformed: its update screen, no server call")
+            return self._show(
+                ("V-6", "P-3"),
+                f"VNeID {self.vneid.version} is below 2.1.0 or "
+                "malformed: its update screen, no server call",
+            )
         self.vneid.link = link
         if self._vneid_app_session() is not None:
             self.vneid.screen = ScreenM("vneid", "vneid-consent")
@@ -265,11 +279,13 @@ class LoginModel:
         if not right_passcode:
             self.vneid.screen = refused("vneid", ("invalid_credentials", "A-4"))
             return self._show(("A-4",), "a wrong passcode is invalid_credentials")
-        session = VneidSession(self._id(), person, self.vneid_now,
-                               self.vneid_now + self.timing.vneid_session_ttl)
+        session = VneidSession(
+            self._id(), person, self.vneid_now, self.vneid_now + self.timing.vneid_session_ttl
+        )
         self.vneid_sessions[session.n] = session
-        self.vneid.session = AppSession(session.n, person,
-                                        self.base + self.timing.vneid_session_ttl)
+        self.vneid.session = AppSession(
+            session.n, person, self.base + self.timing.vneid_session_ttl
+        )
         self.vneid.screen = ScreenM("vneid", "vneid-consent")
         return self._show(("A-4",), f"{person} logs in to VNeID")
 
@@ -290,23 +306,35 @@ class LoginModel:
         if app_session is None or server is None or self.vneid_now >= server.expires:
             self.vneid.session = None
             self.vneid.screen = ScreenM("vneid", "vneid-login")  # the link is kept
-            why = ("the VNeID app's session expired on the phone's clock" if app_session is None
-                   else "the VNeID server's session expired on its clock")
-            return self._show(("A-4", "A-5"), why + ": 401 invalid_token, and VNeID asks for "
-                                                    "the level-2 login again"), None
+            why = (
+                "the VNeID app's session expired on the phone's clock"
+                if app_session is None
+                else "the VNeID server's session expired on its clock"
+            )
+            return self._show(
+                ("A-4", "A-5"),
+                why + ": 401 invalid_token, and VNeID asks for the level-2 login again",
+            ), None
         person = app_session.person
         citizen = self.citizens[person]
         fault = self._consume_fault("authz") if link.rp == "vssid" else None
-        callback = Callback(self._id(), link.rp, link.tx, link.rp_login, person,
-                            state_ok=fault != "authz_response_state_invalid",
-                            iss_ok=fault != "authz_response_iss_invalid")
+        callback = Callback(
+            self._id(),
+            link.rp,
+            link.tx,
+            link.rp_login,
+            person,
+            state_ok=fault != "authz_response_state_invalid",
+            iss_ok=fault != "authz_response_iss_invalid",
+        )
         if not approve:
             callback.error = "access_denied"
         elif citizen.level < link.level:
             callback.error = "unmet_authentication_requirements"
         else:
-            code = Code(self._id(), link.rp, person, citizen.personal_id, citizen.level,
-                        self.vneid_now)
+            code = Code(
+                self._id(), link.rp, person, citizen.personal_id, citizen.level, self.vneid_now
+            )
             self.codes[code.n] = code
             callback.code = code.n
         self.callbacks[callback.n] = callback
@@ -329,31 +357,47 @@ class LoginModel:
             return self._show(clauses, why)
         if not self.vssid_claims_callbacks:
             self.foreground = "hijacker"
-            return self._show(("S-4",), "the hijacking app, installed after VssID, wins "
-                                        "vssid:// and receives the callback")
+            return self._show(
+                ("S-4",),
+                "the hijacking app, installed after VssID, wins vssid:// and receives the callback",
+            )
         self.foreground = "vssid"
         screen, clauses, why = self._vssid_complete(callback)
         self.vssid.screen = screen
         return self._show(clauses, why)
 
-    def _vssid_complete(self, cb: Callback,
-                        moved: bool = False) -> tuple[ScreenM, tuple[str, ...], str]:
+    def _vssid_complete(
+        self, cb: Callback, moved: bool = False
+    ) -> tuple[ScreenM, tuple[str, ...], str]:
         """VssID's app and backend handle a callback (A-6, R-1…R-12, P-1)."""
         if self.vssid.tid is None:
-            return (refused("vssid", ("transaction_not_found", "R-1")), ("R-1",),
-                    "VssID has no login in progress")
+            return (
+                refused("vssid", ("transaction_not_found", "R-1")),
+                ("R-1",),
+                "VssID has no login in progress",
+            )
         kind = self.vssid_kind(self.vssid.version)
         if kind == "malformed":
-            return (refused("vssid", ("app_version_invalid", "V-3")), ("V-3",),
-                    f"VssID {self.vssid.version} is malformed: refused before anything else")
+            return (
+                refused("vssid", ("app_version_invalid", "V-3")),
+                ("V-3",),
+                f"VssID {self.vssid.version} is malformed: refused before anything else",
+            )
         if kind == "too_old":
-            return (VSSID_UPDATE, ("V-4",), f"VssID {self.vssid.version} is below 1.6.7: 426 "
-                    "with the store link before anything else; §9's update screen")
+            return (
+                VSSID_UPDATE,
+                ("V-4",),
+                f"VssID {self.vssid.version} is below 1.6.7: 426 "
+                "with the store link before anything else; §9's update screen",
+            )
         tx = self.transactions[self.vssid.tid]
         now = self.vssid_now
         if tx.evicted:
-            return (refused("vssid", ("transaction_not_found", "R-1")), ("R-1",),
-                    "the transaction is long expired and gone")
+            return (
+                refused("vssid", ("transaction_not_found", "R-1")),
+                ("R-1",),
+                "the transaction is long expired and gone",
+            )
         refusals: set[Refusal] = set()
         if now >= tx.expires:
             refusals.add(("transaction_expired", "R-1"))
@@ -361,8 +405,11 @@ class LoginModel:
             refusals.add(("transaction_already_used", "R-1"))
         tx.used = True
         if refusals:
-            return (refused("vssid", *refusals), ("R-1",),
-                    "a transaction completes once, within 10 min")
+            return (
+                refused("vssid", *refusals),
+                ("R-1",),
+                "a transaction completes once, within 10 min",
+            )
         if moved:
             refusals.add(("invalid_request", "R-4"))
         if cb.tx != tx.n or not cb.state_ok:
@@ -370,11 +417,17 @@ class LoginModel:
         if not cb.iss_ok:
             refusals.add(("issuer_mismatch", "R-2"))
         if refusals:
-            return (refused("vssid", *refusals), ("R-1", "R-2", "R-4"),
-                    "the callback's redirect URI, state or iss is not this login's")
+            return (
+                refused("vssid", *refusals),
+                ("R-1", "R-2", "R-4"),
+                "the callback's redirect URI, state or iss is not this login's",
+            )
         if cb.error is not None:
-            return (refused("vssid", (cb.error, "R-3")), ("R-3", "A-7"),
-                    f"VNeID answered {cb.error}: no token request")
+            return (
+                refused("vssid", (cb.error, "R-3")),
+                ("R-3", "A-7"),
+                f"VNeID answered {cb.error}: no token request",
+            )
         assert cb.code is not None
         result = self._redeem(self.codes[cb.code], client="vssid", verifier_ok=True)
         if not result.ok:
@@ -382,23 +435,35 @@ class LoginModel:
         code = self.codes[cb.code]
         failures = self._id_token_failures(code, result.fault)
         if failures:
-            return (refused("vssid", *failures), tuple(sorted({c for _, c in failures})),
-                    "the ID token fails a check of R-5…R-11")
+            return (
+                refused("vssid", *failures),
+                tuple(sorted({c for _, c in failures})),
+                "the ID token fails a check of R-5…R-11",
+            )
         citizen = self.citizen_by_id(code.personal_id)
         assert citizen is not None
         if citizen.account == "none":
-            return (refused("vssid", ("vssid_account_not_found", "P-1")), ("P-1", "R-11"),
-                    f"{citizen.key} has no VssID account")
+            return (
+                refused("vssid", ("vssid_account_not_found", "P-1")),
+                ("P-1", "R-11"),
+                f"{citizen.key} has no VssID account",
+            )
         if citizen.account == "locked":
-            return (refused("vssid", ("account_locked", "P-1")), ("P-1",),
-                    f"{citizen.key}'s VssID account is locked")
-        session = VssidSession(self._id(), citizen.personal_id, citizen.bhxh_code,
-                               now + self.timing.vssid_session_ttl)
+            return (
+                refused("vssid", ("account_locked", "P-1")),
+                ("P-1",),
+                f"{citizen.key}'s VssID account is locked",
+            )
+        session = VssidSession(
+            self._id(), citizen.personal_id, citizen.bhxh_code, now + self.timing.vssid_session_ttl
+        )
         self.vssid_sessions[session.n] = session
         self.vssid.session = session.n
-        return (ScreenM("vssid", "vssid-home", person=citizen.personal_id),
-                ("P-1", "P-2", "P-3", "A-6"),
-                f"{cb.person} logged in to VNeID at level 2 and has an active VssID account")
+        return (
+            ScreenM("vssid", "vssid-home", person=citizen.personal_id),
+            ("P-1", "P-2", "P-3", "A-6"),
+            f"{cb.person} logged in to VNeID at level 2 and has an active VssID account",
+        )
 
     def _id_token_failures(self, code: Code, fault: str | None) -> set[Refusal]:
         """Every check of R-5…R-11 the ID token of ``code`` fails at VssID."""
@@ -434,29 +499,35 @@ class LoginModel:
         now = self.vneid_now
         if code.used_at is None:
             if now >= code.issued + CODE_TTL:
-                return self._Redeemed(False, "the code is older than 60 s", ("invalid_grant",
-                                                                              "T-2"))
+                return self._Redeemed(
+                    False, "the code is older than 60 s", ("invalid_grant", "T-2")
+                )
         else:
             if now >= max(code.issued + CODE_TTL, code.used_at + self.timing.access_token_ttl):
-                return self._Redeemed(False, "the used code is forgotten", ("invalid_grant",
-                                                                             "T-2"))
+                return self._Redeemed(False, "the used code is forgotten", ("invalid_grant", "T-2"))
             for n in code.tokens:
                 self.tokens[n].revoked = True
-            return self._Redeemed(False, "a second redemption: invalid_grant, and the tokens "
-                                         "of the first are revoked", ("invalid_grant", "T-2"))
+            return self._Redeemed(
+                False,
+                "a second redemption: invalid_grant, and the tokens of the first are revoked",
+                ("invalid_grant", "T-2"),
+            )
         if client != code.client:
-            return self._Redeemed(False, "the code was issued to another client",
-                                  ("invalid_grant", "T-1"))
+            return self._Redeemed(
+                False, "the code was issued to another client", ("invalid_grant", "T-1")
+            )
         if not verifier_ok:
-            return self._Redeemed(False, "the verifier does not answer the challenge",
-                                  ("invalid_grant", "S-4"))
+            return self._Redeemed(
+                False, "the verifier does not answer the challenge", ("invalid_grant", "S-4")
+            )
         code.used_at = now
         token = AccessToken(self._id(), code.n, now + self.timing.access_token_ttl)
         self.tokens[token.n] = token
         code.tokens.append(token.n)
         fault = self._consume_fault("id_token") if client == "vssid" else None
-        return self._Redeemed(True, "the first redemption, within 60 s, with the verifier",
-                              token=token.n, fault=fault)
+        return self._Redeemed(
+            True, "the first redemption, within 60 s, with the verifier", token=token.n, fault=fault
+        )
 
     def redeem(self, callback: Callback, *, client: RpName, verifier_ok: bool) -> TokenExpect:
         """Someone other than VssID's backend redeems the code of ``callback`` directly."""
@@ -486,8 +557,9 @@ class LoginModel:
     def rp_opens_login_link(self, *, custom: bool, level: int = 2) -> tuple[Expect, int]:
         self.rp_logins += 1
         n = self.rp_logins
-        return self._open_authorize_link(Link("harness-rp", rp_login=n, level=level),
-                                         custom=custom, source="harness-rp"), n
+        return self._open_authorize_link(
+            Link("harness-rp", rp_login=n, level=level), custom=custom, source="harness-rp"
+        ), n
 
     # -- the phone -----------------------------------------------------------------------------
     def install_vssid(self, version: str) -> Expect:
@@ -564,8 +636,10 @@ class LoginModel:
             self.vneid.screen = ScreenM("vneid", "vneid-home")
             return self._show(("A-4",), "the user closes VNeID's error screen: its home")
         self.vneid.screen = ScreenM("vneid", "vneid-login")
-        return self._show(("A-4",), "the user closes the refused login's error: the login "
-                                    "screen again, the link kept")
+        return self._show(
+            ("A-4",),
+            "the user closes the refused login's error: the login screen again, the link kept",
+        )
 
     def install_hijacker(self) -> Expect:
         """Installed (again: removed first), it becomes the latest claimant of vssid://."""

@@ -65,16 +65,33 @@ def register_profiles() -> None:
     """Register ``dev``, ``ci`` and ``deep`` (idempotent: same values every time)."""
     base_ci = settings.get_profile("ci")  # hypothesis's built-in, or ours from an earlier call
     settings.register_profile(
-        "dev", max_examples=25, stateful_step_count=25, deadline=None,
-        suppress_health_check=_SLOW_OK, print_blob=True,
+        "dev",
+        max_examples=25,
+        stateful_step_count=25,
+        deadline=None,
+        suppress_health_check=_SLOW_OK,
+        print_blob=True,
     )
     settings.register_profile(
-        "ci", base_ci, max_examples=200, stateful_step_count=100, derandomize=True,
-        database=None, deadline=None, print_blob=True, suppress_health_check=_SLOW_OK,
+        "ci",
+        base_ci,
+        max_examples=200,
+        stateful_step_count=100,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        print_blob=True,
+        suppress_health_check=_SLOW_OK,
     )
     settings.register_profile(
-        "deep", max_examples=2_000, stateful_step_count=100, derandomize=False,
-        database=None, deadline=None, print_blob=True, suppress_health_check=_SLOW_OK,
+        "deep",
+        max_examples=2_000,
+        stateful_step_count=100,
+        derandomize=False,
+        database=None,
+        deadline=None,
+        print_blob=True,
+        suppress_health_check=_SLOW_OK,
         verbosity=Verbosity.normal,
     )
 
@@ -129,16 +146,26 @@ def replay_parts() -> tuple[dict[str, str], list[str], str]:
     if seed is not None:
         return env, [f"--hypothesis-seed={seed}"], f"hypothesis profile {name!r}, seed {seed}"
     if chosen.derandomize:
-        return env, [], (
-            f"hypothesis profile {name!r}, derandomized (the seed is derived from the test "
-            "itself): the run's own command reproduces this exact run; which modules are "
-            "loaded feeds hypothesis's constant pool, so this narrower command may explore "
-            "differently (the shrunk steps above replay anywhere); add --hypothesis-seed=N to "
-            "explore another seed")
-    return env, [], (
-        f"hypothesis profile {name!r}, random seed, failing examples kept in hypothesis's "
-        "database (.hypothesis/ in the folder pytest ran from): this command replays this "
-        "failure first; or add the @reproduce_failure(...) decorator printed above to the test")
+        return (
+            env,
+            [],
+            (
+                f"hypothesis profile {name!r}, derandomized (the seed is derived from the test "
+                "itself): the run's own command reproduces this exact run; which modules are "
+                "loaded feeds hypothesis's constant pool, so this narrower command may explore "
+                "differently (the shrunk steps above replay anywhere); add --hypothesis-seed=N to "
+                "explore another seed"
+            ),
+        )
+    return (
+        env,
+        [],
+        (
+            f"hypothesis profile {name!r}, random seed, failing examples kept in hypothesis's "
+            "database (.hypothesis/ in the folder pytest ran from): this command replays this "
+            "failure first; or add the @reproduce_failure(...) decorator printed above to the test"
+        ),
+    )
 
 
 @dataclass
@@ -159,11 +186,13 @@ class RunStats:
 
     def summary(self) -> str:
         per_example = self.steps / self.examples if self.examples else 0.0
-        return (f"login state machine [{self.profile}]: {self.steps} steps in {self.examples} "
-                f"examples ({per_example:.1f} steps/example) in {self.seconds:.1f} s, "
-                f"{self.steps_per_second:.0f} steps/s "
-                f"({1000 / self.steps_per_second if self.steps else 0:.2f} ms/step incl. "
-                "world setup and invariants)")
+        return (
+            f"login state machine [{self.profile}]: {self.steps} steps in {self.examples} "
+            f"examples ({per_example:.1f} steps/example) in {self.seconds:.1f} s, "
+            f"{self.steps_per_second:.0f} steps/s "
+            f"({1000 / self.steps_per_second if self.steps else 0:.2f} ms/step incl. "
+            "world setup and invariants)"
+        )
 
     def coverage(self, top: int = 40) -> str:
         """The outcomes seen, most frequent first."""
@@ -171,8 +200,13 @@ class RunStats:
 
     def to_json(self) -> dict[str, Any]:
         """What a pytest-xdist worker sends its controller (``workeroutput`` takes JSON)."""
-        return {"examples": self.examples, "steps": self.steps, "seconds": self.seconds,
-                "profile": self.profile, "outcomes": dict(self.outcomes)}
+        return {
+            "examples": self.examples,
+            "steps": self.steps,
+            "seconds": self.seconds,
+            "profile": self.profile,
+            "outcomes": dict(self.outcomes),
+        }
 
     def add(self, other: Mapping[str, Any]) -> None:
         """Add a worker's figures (:meth:`to_json`) to these: the whole run's exploration.

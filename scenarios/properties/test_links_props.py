@@ -32,8 +32,14 @@ from scenarios.properties.profiles import active_settings
 
 SETTINGS = active_settings()
 RESPONSE_PARAMS = ("code", "state", "iss", "error", "error_description", "error_uri")
-READ_BY_VNEID = (*AUTHORIZATION_PARAMS, "response_mode", "request", "request_uri", "prompt",
-                 "max_age")
+READ_BY_VNEID = (
+    *AUTHORIZATION_PARAMS,
+    "response_mode",
+    "request",
+    "request_uri",
+    "prompt",
+    "max_age",
+)
 """Every authorization parameter VNeID reads (``mock_providers/vneid/authorize.py``): the
 "unknown" extras of a request leave them out (``response_mode=0`` is refused, A-2)."""
 FORMS = st.sampled_from(list(LinkForm))
@@ -59,8 +65,9 @@ def requests(draw: st.DrawFn) -> AuthorizationRequest:
         redirect_uri=draw(REDIRECT_URIS),
         state=draw(unicode_text),
         nonce=draw(optional_text),
-        code_challenge=s256_challenge(draw(st.from_regex(r"[A-Za-z0-9._~-]{43,64}",
-                                                         fullmatch=True))),
+        code_challenge=s256_challenge(
+            draw(st.from_regex(r"[A-Za-z0-9._~-]{43,64}", fullmatch=True))
+        ),
         login_hint=draw(optional_text),
         ui_locales=draw(optional_text),
         extra=tuple(draw(_extras(READ_BY_VNEID)).items()),
@@ -72,7 +79,8 @@ def requests(draw: st.DrawFn) -> AuthorizationRequest:
 @SETTINGS
 @given(requests(), FORMS)
 def test_authorization_requests_round_trip_through_both_link_forms(
-        request: AuthorizationRequest, form: LinkForm) -> None:
+    request: AuthorizationRequest, form: LinkForm
+) -> None:
     link = request.to_link(form)
     if len(link) > MAX_LINK_LENGTH:
         with pytest.raises(LinkError):
@@ -86,8 +94,9 @@ def test_authorization_requests_round_trip_through_both_link_forms(
 @pytest.mark.clause("A-5")
 @SETTINGS
 @given(requests(), FORMS, st.data())
-def test_a_parameter_given_twice_is_refused(request: AuthorizationRequest, form: LinkForm,
-                                            data: st.DataObject) -> None:
+def test_a_parameter_given_twice_is_refused(
+    request: AuthorizationRequest, form: LinkForm, data: st.DataObject
+) -> None:
     """RFC 6749 §3.1: "Request and response parameters MUST NOT be included more than once"."""
     link = request.to_link(form)
     name, value = data.draw(st.sampled_from(request.params()))
@@ -105,43 +114,66 @@ class Response:
 
 
 responses = st.one_of(
-    st.builds(lambda code, state, iss: Response((("code", code), ("state", state),
-                                                 ("iss", iss))),
-              unicode_text, unicode_text, st.just(EMBEDDED_VNEID_ISSUER) | unicode_text),
-    st.builds(lambda err, desc, state: Response((("error", err), ("error_description", desc),
-                                                 ("state", state),
-                                                 ("iss", EMBEDDED_VNEID_ISSUER))),
-              st.sampled_from(["access_denied", "unmet_authentication_requirements"])
-              | unicode_text, st.text(max_size=60), unicode_text),
+    st.builds(
+        lambda code, state, iss: Response((("code", code), ("state", state), ("iss", iss))),
+        unicode_text,
+        unicode_text,
+        st.just(EMBEDDED_VNEID_ISSUER) | unicode_text,
+    ),
+    st.builds(
+        lambda err, desc, state: Response(
+            (
+                ("error", err),
+                ("error_description", desc),
+                ("state", state),
+                ("iss", EMBEDDED_VNEID_ISSUER),
+            )
+        ),
+        st.sampled_from(["access_denied", "unmet_authentication_requirements"]) | unicode_text,
+        st.text(max_size=60),
+        unicode_text,
+    ),
 )
 
 
 @pytest.mark.clause("A-5", "A-6")
 @SETTINGS
 @given(REDIRECT_URIS, responses, _extras(RESPONSE_PARAMS))
-def test_callbacks_round_trip_through_both_link_forms(redirect_uri: str, response: Response,
-                                                      extras: dict[str, str]) -> None:
+def test_callbacks_round_trip_through_both_link_forms(
+    redirect_uri: str, response: Response, extras: dict[str, str]
+) -> None:
     """The response parameters come back as sent, the form is recognised; unknown parameters
     are kept apart from them (in ``redirect_uri``, the harness's documented choice)."""
     url = add_query(redirect_uri, [*response.params, *extras.items()])
     callback = parse_callback(url)
     assert dict(callback.params) == dict(response.params)
-    assert callback.form is (LinkForm.CUSTOM_SCHEME if redirect_uri.startswith("vssid:")
-                             else LinkForm.CLAIMED_HTTPS)
+    assert callback.form is (
+        LinkForm.CUSTOM_SCHEME if redirect_uri.startswith("vssid:") else LinkForm.CLAIMED_HTTPS
+    )
     assert callback.redirect_uri == add_query(redirect_uri, list(extras.items()))
 
 
 @pytest.mark.usefixtures("embedded_only")
 @pytest.mark.clause("R-4", "A-6")
 @SETTINGS
-@given(REDIRECT_URIS, unicode_text, unicode_text,
-       _extras(RESPONSE_PARAMS).filter(bool))
-def test_vssid_ignores_unknown_response_parameters(redirect_uri: str, code: str, state: str,
-                                                   extras: dict[str, str]) -> None:
-    url = add_query(redirect_uri, [("code", code), ("state", state),
-                                   ("iss", EMBEDDED_VNEID_ISSUER), *extras.items()])
-    assert check_callback(url, redirect_uri=redirect_uri, state=state,
-                          issuer=EMBEDDED_VNEID_ISSUER, profile=DEFAULT_PROFILE) == code
+@given(REDIRECT_URIS, unicode_text, unicode_text, _extras(RESPONSE_PARAMS).filter(bool))
+def test_vssid_ignores_unknown_response_parameters(
+    redirect_uri: str, code: str, state: str, extras: dict[str, str]
+) -> None:
+    url = add_query(
+        redirect_uri,
+        [("code", code), ("state", state), ("iss", EMBEDDED_VNEID_ISSUER), *extras.items()],
+    )
+    assert (
+        check_callback(
+            url,
+            redirect_uri=redirect_uri,
+            state=state,
+            issuer=EMBEDDED_VNEID_ISSUER,
+            profile=DEFAULT_PROFILE,
+        )
+        == code
+    )
 
 
 # -- through the VNeID provider ----------------------------------------------------------------
@@ -154,12 +186,20 @@ def _provider() -> tuple[Target, str]:
     long run (the full suite at low priority) then failed every example with 401
     ``invalid_token``; nor may a ``max_age`` or ``prompt=login`` extra find the login old."""
     target = embedded_target(seed="properties/links", clock=ManualClock())
-    target.vneid.add_persona({"personal_id": "001090123456", "passcode": "111111", "level": 2,
-                              "full_name": "Nguyễn Văn An", "birthdate": "1990-05-01",
-                              "gender": "male"})
+    target.vneid.add_persona(
+        {
+            "personal_id": "001090123456",
+            "passcode": "111111",
+            "level": 2,
+            "full_name": "Nguyễn Văn An",
+            "birthdate": "1990-05-01",
+            "gender": "male",
+        }
+    )
     with target.vneid.client(headers=_app_headers()) as http:
-        reply = http.post("/api/app/v1/sessions",
-                          json={"personal_id": "001090123456", "passcode": "111111"})
+        reply = http.post(
+            "/api/app/v1/sessions", json={"personal_id": "001090123456", "passcode": "111111"}
+        )
     return target, str(reply.json()["session_token"])
 
 
@@ -170,9 +210,11 @@ def _app_headers() -> dict[str, str]:
 def _authorize(link: str, decision: str) -> dict[str, Any]:
     target, session = _provider()
     with target.vneid.client(headers=_app_headers()) as http:
-        reply = http.post("/api/app/v1/authorizations",
-                          json={"link": link, "decision": decision},
-                          headers={"Authorization": f"Bearer {session}"})
+        reply = http.post(
+            "/api/app/v1/authorizations",
+            json={"link": link, "decision": decision},
+            headers={"Authorization": f"Bearer {session}"},
+        )
     body: dict[str, Any] = reply.json()
     assert reply.status_code == 200, body
     return body
@@ -181,17 +223,33 @@ def _authorize(link: str, decision: str) -> dict[str, Any]:
 @pytest.mark.usefixtures("embedded_only")
 @pytest.mark.clause("A-2", "A-5", "A-6", "A-7")
 @SETTINGS
-@given(unicode_text, optional_text, FORMS, REDIRECT_URIS, _extras(READ_BY_VNEID),
-       st.sampled_from(["approve", "deny"]))
+@given(
+    unicode_text,
+    optional_text,
+    FORMS,
+    REDIRECT_URIS,
+    _extras(READ_BY_VNEID),
+    st.sampled_from(["approve", "deny"]),
+)
 def test_vneid_answers_with_the_state_it_was_sent_whatever_it_is(
-        state: str, nonce: str | None, form: LinkForm, redirect_uri: str,
-        extras: dict[str, str], decision: str) -> None:
+    state: str,
+    nonce: str | None,
+    form: LinkForm,
+    redirect_uri: str,
+    extras: dict[str, str],
+    decision: str,
+) -> None:
     """VNeID reads the link in either form, ignores unknown parameters (RFC 6749 §3.1) and
     sends ``state`` back unchanged (RFC 6749 §4.1.2) with ``iss`` (RFC 9207), to the
     registered ``redirect_uri`` it was given."""
     request = AuthorizationRequest(
-        client_id="vssid", redirect_uri=redirect_uri, state=state, nonce=nonce,
-        code_challenge=s256_challenge(VERIFIER), extra=tuple(extras.items()))
+        client_id="vssid",
+        redirect_uri=redirect_uri,
+        state=state,
+        nonce=nonce,
+        code_challenge=s256_challenge(VERIFIER),
+        extra=tuple(extras.items()),
+    )
     link = request.to_link(form)
     if len(link) > MAX_LINK_LENGTH:
         return

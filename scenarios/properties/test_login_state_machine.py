@@ -92,9 +92,12 @@ class LoginMachine(LoginInvariants, RuleBasedStateMachine):
             strategy.enabled_rules_strategy = flags.map(SpineAlwaysOn)
         self.world = World.create()
         self.model = LoginModel(
-            [Citizen(key, p.personal_id, p.bhxh_code or "", p.level) for key, p in
-             CITIZENS.items()],
-            vssid_version=START_VSSID, vneid_version=START_VNEID,
+            [
+                Citizen(key, p.personal_id, p.bhxh_code or "", p.level)
+                for key, p in CITIZENS.items()
+            ],
+            vssid_version=START_VSSID,
+            vneid_version=START_VNEID,
         )
         self.levels = {key: 2 for key in CITIZENS}
         self.accounts = dict.fromkeys(CITIZENS, "active")
@@ -113,8 +116,11 @@ class LoginMachine(LoginInvariants, RuleBasedStateMachine):
 
     def teardown(self) -> None:
         completions = [e for e in self.world.exchanges if e.path.endswith("/complete")]
-        redeemed = [t for t in self.world.exchanges if t.path == "/token" and t.status == 200
-                    and any(t.inside(c) for c in completions)]
+        redeemed = [
+            t
+            for t in self.world.exchanges
+            if t.path == "/token" and t.status == 200 and any(t.inside(c) for c in completions)
+        ]
         profiles.STATS.outcomes["VssID completions"] += len(completions)
         profiles.STATS.outcomes["VssID completions with a token response"] += len(redeemed)
         profiles.STATS.outcomes["VssID sessions"] += sum(c.status == 200 for c in completions)
@@ -137,24 +143,37 @@ class LoginMachine(LoginInvariants, RuleBasedStateMachine):
         if not same:
             problem = f"expected {want.describe()}, the phone shows {shown(got)}"
         elif want.id == APP_ERROR and (got.error, got.data.get("clause")) not in want.refusals:
-            problem = (f"expected the refusal {want.describe()}, got {got.error} "
-                       f"({got.data.get('clause')})")
+            problem = (
+                f"expected the refusal {want.describe()}, got {got.error} "
+                f"({got.data.get('clause')})"
+            )
         elif want.person is not None and got.data.get("personal_id") != want.person:
-            problem = (f"expected VssID's home of {want.person}, it shows "
-                       f"{got.data.get('personal_id')}")
+            problem = (
+                f"expected VssID's home of {want.person}, it shows {got.data.get('personal_id')}"
+            )
         elif want.button is not None and got.has(VSSID_LOGIN_VNEID) != want.button:
             problem = f"expected {want.describe()}, the phone shows {shown(got)}"
         elif want.id == "store" and (got.data.get("app_id"), got.data.get("url")) != (
-                want.listing, want.listing and self.world.target.profile.store_link(
-                    cast(AppId, want.listing), self.device.phone.platform)):
-            problem = (f"the store shows {got.data.get('app_id')}'s listing "
-                       f"{got.data.get('url')!r}, not {want.listing}'s for "
-                       f"{self.device.phone.platform} (A-3)")
-        elif want.id == "app-update" and got.data.get("store_url") != \
-                self.world.target.profile.store_link(cast(AppId, want.app),
-                                                     self.device.phone.platform):
-            problem = (f"{want.app}'s update screen links to {got.data.get('store_url')!r}, "
-                       f"not to its store listing for {self.device.phone.platform} (V-4, V-5)")
+            want.listing,
+            want.listing
+            and self.world.target.profile.store_link(
+                cast(AppId, want.listing), self.device.phone.platform
+            ),
+        ):
+            problem = (
+                f"the store shows {got.data.get('app_id')}'s listing "
+                f"{got.data.get('url')!r}, not {want.listing}'s for "
+                f"{self.device.phone.platform} (A-3)"
+            )
+        elif want.id == "app-update" and got.data.get(
+            "store_url"
+        ) != self.world.target.profile.store_link(
+            cast(AppId, want.app), self.device.phone.platform
+        ):
+            problem = (
+                f"{want.app}'s update screen links to {got.data.get('store_url')!r}, "
+                f"not to its store listing for {self.device.phone.platform} (V-4, V-5)"
+            )
         if problem is not None:
             clauses = expect.clauses
             if want.id == APP_ERROR:
@@ -166,17 +185,26 @@ class LoginMachine(LoginInvariants, RuleBasedStateMachine):
     def _check_token(self, expect: TokenExpect, status: int, body: dict[str, Any]) -> None:
         if expect.ok:
             if status != 200:
-                self._fail("T-1", f"expected tokens ({expect.because}), got HTTP {status} "
-                                  f"{body.get('error')} ({body.get('clause')})")
+                self._fail(
+                    "T-1",
+                    f"expected tokens ({expect.because}), got HTTP {status} "
+                    f"{body.get('error')} ({body.get('clause')})",
+                )
             return
         assert expect.refusal is not None
         code, clause = expect.refusal
         if status == 200:
-            self._fail(clause, f"expected {code} ({clause}): {expect.because}; the token "
-                               "endpoint answered 200 with tokens")
+            self._fail(
+                clause,
+                f"expected {code} ({clause}): {expect.because}; the token "
+                "endpoint answered 200 with tokens",
+            )
         if (body.get("error"), body.get("clause")) != (code, clause):
-            self._fail(clause, f"expected {code} ({clause}): {expect.because}; got HTTP "
-                               f"{status} {body.get('error')} ({body.get('clause')})")
+            self._fail(
+                clause,
+                f"expected {code} ({clause}): {expect.because}; got HTTP "
+                f"{status} {body.get('error')} ({body.get('clause')})",
+            )
 
     # -- the user ------------------------------------------------------------------------------
     @initialize(platform=st.sampled_from(["ios", "android"]))
@@ -184,8 +212,9 @@ class LoginMachine(LoginInvariants, RuleBasedStateMachine):
         self._step(f"a {platform} phone")
         self.world.make_device(platform, vssid=START_VSSID, vneid=START_VNEID)
 
-    @precondition(lambda self: self.model.foreground != "vneid"
-                  and self.model.can_tap_vneid_login())
+    @precondition(
+        lambda self: self.model.foreground != "vneid" and self.model.can_tap_vneid_login()
+    )
     @rule()
     def user_taps_login_with_vneid_in_vssid(self) -> None:
         """A-1: from VssID's login screen (the user is not in VNeID, where the last tap took
@@ -194,8 +223,11 @@ class LoginMachine(LoginInvariants, RuleBasedStateMachine):
         driver = self.device.driver
         screen = driver.open_app("vssid")
         if not screen.has(VSSID_LOGIN_VNEID):
-            self._fail(("V-6", "A-1"), f"VssID {self.model.vssid.version} must offer the VNeID "
-                                       f"login; it shows {shown(screen)}")
+            self._fail(
+                ("V-6", "A-1"),
+                f"VssID {self.model.vssid.version} must offer the VNeID "
+                f"login; it shows {shown(screen)}",
+            )
         before = len(self.world.exchanges)
         driver.tap(VSSID_LOGIN_VNEID)
         expect = self.model.tap_login_with_vneid()
@@ -204,13 +236,19 @@ class LoginMachine(LoginInvariants, RuleBasedStateMachine):
                 body = ex.json_response()
                 params = query_of(str(body.get("authorize_url", "")))
                 self.tx_facts[str(body.get("transaction_id"))] = TxFact(
-                    params.get("state", ""), params.get("nonce", ""),
-                    params.get("code_challenge", ""), self.world.vssid.clock.now(),
-                    self.device.vssid_app.version)
+                    params.get("state", ""),
+                    params.get("nonce", ""),
+                    params.get("code_challenge", ""),
+                    self.world.vssid.clock.now(),
+                    self.device.vssid_app.version,
+                )
         self._check(expect)
 
-    @precondition(lambda self: self.model.vneid.screen is not None
-                  and self.model.vneid.screen.id == "vneid-login")
+    @precondition(
+        lambda self: (
+            self.model.vneid.screen is not None and self.model.vneid.screen.id == "vneid-login"
+        )
+    )
     @rule(who=st.sampled_from(LOGINS))
     def user_logs_in_to_vneid(self, who: str) -> None:
         """A-4: as one of the citizens, with the right passcode or a wrong one."""
@@ -247,19 +285,22 @@ class LoginMachine(LoginInvariants, RuleBasedStateMachine):
             # Recorded before the checks: the invariants judge a session against these facts.
             url = links[-1]
             person = self.token_owner.get(token or "", "(nobody)")
-            self.callback_facts[url] = CallbackFact(person, level.get(person, 0), version,
-                                                    issued)
-            self.callback_refs.append(CallbackRef(callback.n, url, callback.rp,
-                                                  query_of(url).get("code")))
+            self.callback_facts[url] = CallbackFact(person, level.get(person, 0), version, issued)
+            self.callback_refs.append(
+                CallbackRef(callback.n, url, callback.rp, query_of(url).get("code"))
+            )
             self.trail[-1] += f" (callback #{callback.n})"
         self._check(expect)
         if callback is not None:
             if not links:
                 self._fail(("A-5", "A-6"), "VNeID answered but the OS delivered no callback")
             if self.callback_facts[links[-1]].person != callback.person:
-                self._fail("A-6", f"VNeID answered for "
-                                  f"{self.callback_facts[links[-1]].person}, the model says "
-                                  f"{callback.person} was logged in")
+                self._fail(
+                    "A-6",
+                    f"VNeID answered for "
+                    f"{self.callback_facts[links[-1]].person}, the model says "
+                    f"{callback.person} was logged in",
+                )
 
     @precondition(lambda self: self.model.can_decide())
     @rule(decision=st.sampled_from(["approve", "approve", "approve", "deny"]))
@@ -270,8 +311,11 @@ class LoginMachine(LoginInvariants, RuleBasedStateMachine):
         self._step(f"user {verb} {self.model.pending_rp()}'s request in VNeID")
         self._decide(decision == "approve")
 
-    @precondition(lambda self: self.model.vssid.screen is not None
-                  and self.model.vssid.screen.id == "vssid-home")
+    @precondition(
+        lambda self: (
+            self.model.vssid.screen is not None and self.model.vssid.screen.id == "vssid-home"
+        )
+    )
     @rule()
     def user_signs_out_of_vssid(self) -> None:
         """The simulated VssID app has no sign-out: the user's sign-out is modelled as the app
@@ -282,8 +326,12 @@ class LoginMachine(LoginInvariants, RuleBasedStateMachine):
         self.device.phone.restart("vssid")
         self._check(self.model.sign_out_of_vssid())
 
-    @precondition(lambda self: self.model.vssid.screen is not None
-                  and self.model.vssid.screen.id in ("app-error", "app-update"))
+    @precondition(
+        lambda self: (
+            self.model.vssid.screen is not None
+            and self.model.vssid.screen.id in ("app-error", "app-update")
+        )
+    )
     @rule()
     def user_closes_and_reopens_vssid(self) -> None:
         """After an error the user closes VssID and opens it again (its storage kept)."""
@@ -292,9 +340,13 @@ class LoginMachine(LoginInvariants, RuleBasedStateMachine):
         self.device.driver.open_app("vssid")
         self._check(self.model.restart_vssid())
 
-    @precondition(lambda self: self.model.foreground == "vssid"
-                  and self.model.vssid.screen is not None
-                  and self.model.vssid.screen.id == "app-error")
+    @precondition(
+        lambda self: (
+            self.model.foreground == "vssid"
+            and self.model.vssid.screen is not None
+            and self.model.vssid.screen.id == "app-error"
+        )
+    )
     @rule()
     def user_closes_the_error_in_vssid(self) -> None:
         """The user taps the error screen's "Đóng" (VssID stays in memory)."""
@@ -302,9 +354,13 @@ class LoginMachine(LoginInvariants, RuleBasedStateMachine):
         self.device.driver.tap(APP_ERROR_CLOSE)
         self._check(self.model.close_vssid_error())
 
-    @precondition(lambda self: self.model.foreground == "vneid"
-                  and self.model.vneid.screen is not None
-                  and self.model.vneid.screen.id == "app-error")
+    @precondition(
+        lambda self: (
+            self.model.foreground == "vneid"
+            and self.model.vneid.screen is not None
+            and self.model.vneid.screen.id == "app-error"
+        )
+    )
     @rule()
     def user_closes_the_error_in_vneid(self) -> None:
         """The user taps "Đóng" on VNeID's error screen (after a wrong passcode: the login
@@ -369,8 +425,10 @@ class LoginMachine(LoginInvariants, RuleBasedStateMachine):
         if moved:
             profile = self.world.target.profile
             url = url.replace(profile.callback_custom, profile.callback_https, 1)
-        self._step(f"the OS delivers {callback!r} again"
-                   + (" to VssID's other redirect URI" if moved else ""))
+        self._step(
+            f"the OS delivers {callback!r} again"
+            + (" to VssID's other redirect URI" if moved else "")
+        )
         self.device.phone.open_url(url, source="vneid")
         self._check(self.model.deliver(self.model.callbacks[callback.n], other_form=moved))
 
@@ -382,10 +440,14 @@ class LoginMachine(LoginInvariants, RuleBasedStateMachine):
         model_callback = self.model.callbacks[callback.n]
         if who == ATTACKER:
             profile = self.world.target.profile
-            result = self.world.rp.redeem(callback.code, WRONG_VERIFIER, client_id="vssid",
-                                          client_secret=DEFAULT_VSSID_CLIENT_SECRET,
-                                          redirect_uri=profile.callback_custom,
-                                          auth_method="client_secret_basic")
+            result = self.world.rp.redeem(
+                callback.code,
+                WRONG_VERIFIER,
+                client_id="vssid",
+                client_secret=DEFAULT_VSSID_CLIENT_SECRET,
+                redirect_uri=profile.callback_custom,
+                auth_method="client_secret_basic",
+            )
             expect = self.model.redeem(model_callback, client="vssid", verifier_ok=False)
         else:
             login = self.rp_logins.get(model_callback.rp_login or -1)
@@ -410,11 +472,17 @@ class LoginMachine(LoginInvariants, RuleBasedStateMachine):
             live = self.model.token_live(n)
             answer = self.world.rp.userinfo(value)
             if live and answer.status != 200:
-                self._fail(("T-5",), f"a live access token is refused at userinfo: HTTP "
-                                     f"{answer.status} {answer.error}")
+                self._fail(
+                    ("T-5",),
+                    f"a live access token is refused at userinfo: HTTP "
+                    f"{answer.status} {answer.error}",
+                )
             if not live and answer.status != 401:
-                self._fail(("T-2",), "the access token of a reused (or expired) code still "
-                                     f"works at userinfo: HTTP {answer.status}")
+                self._fail(
+                    ("T-2",),
+                    "the access token of a reused (or expired) code still "
+                    f"works at userinfo: HTTP {answer.status}",
+                )
 
     # -- clocks and the world ----------------------------------------------------------------
     @rule(how=st.sampled_from(TIME_MOVES))
@@ -517,9 +585,35 @@ def _shard_settings() -> settings:
 
 
 @pytest.mark.usefixtures("embedded_only")
-@pytest.mark.clause("A-1", "A-3", "A-4", "A-5", "A-6", "A-7", "P-1", "P-2", "P-3", "V-3",
-                    "V-4", "V-6", "R-1", "R-2", "R-3", "R-4", "R-5", "R-7", "R-8", "R-9", "R-10",
-                    "R-11", "R-12", "T-1", "T-2", "T-5", "S-4")
+@pytest.mark.clause(
+    "A-1",
+    "A-3",
+    "A-4",
+    "A-5",
+    "A-6",
+    "A-7",
+    "P-1",
+    "P-2",
+    "P-3",
+    "V-3",
+    "V-4",
+    "V-6",
+    "R-1",
+    "R-2",
+    "R-3",
+    "R-4",
+    "R-5",
+    "R-7",
+    "R-8",
+    "R-9",
+    "R-10",
+    "R-11",
+    "R-12",
+    "T-1",
+    "T-2",
+    "T-5",
+    "S-4",
+)
 @pytest.mark.parametrize("half", range(len(SHARDS)), ids=["half1", "half2"])
 def test_login_state_machine(half: int) -> None:
     """Random journeys through the whole login agree with the reference model and keep every
@@ -539,7 +633,8 @@ def test_login_state_machine(half: int) -> None:
     if stats.profile == "ci" and forced is None:
         assert _ci_floor_met(stats, steps_before), (
             f"the ci profile explored {stats.steps - steps_before} steps in this half; "
-            f"issue 4 asks for at least {profiles.CI_MIN_STEPS} in all")
+            f"issue 4 asks for at least {profiles.CI_MIN_STEPS} in all"
+        )
 
 
 @pytest.mark.usefixtures("embedded_only")
@@ -557,7 +652,6 @@ def test_vssid_downgraded_mid_login_shows_the_update_screen_with_the_store_link(
         screen = device.driver.tap(VNEID_APPROVE)
         assert (screen.app, screen.error) in (("vssid", None), ("vssid", "app_update_required"))
         assert screen.id == "app-update", shown(screen)
-        assert screen.data.get("store_url") == world.target.profile.store_link("vssid",
-                                                                              "android")
+        assert screen.data.get("store_url") == world.target.profile.store_link("vssid", "android")
     finally:
         world.close()

@@ -16,8 +16,9 @@ from scenarios.properties.model_vocabulary import (
 
 
 def _model() -> LoginModel:
-    return LoginModel([Citizen("an", "001090123456", "0100000001"),
-                       Citizen("binh", "079301234567", "7900000002")])
+    return LoginModel(
+        [Citizen("an", "001090123456", "0100000001"), Citizen("binh", "079301234567", "7900000002")]
+    )
 
 
 def _login(model: LoginModel, person: str = "an") -> ScreenM:

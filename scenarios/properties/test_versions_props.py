@@ -35,8 +35,7 @@ IDENT_CHARS = ALNUM + "-"
 # -- the reference (V-1, V-2, SemVer 2.0) --------------------------------------------------
 def _numeric(part: str) -> bool:
     """A decimal number without leading zeros (``0`` itself allowed)."""
-    return part != "" and all(c in string.digits for c in part) and (part == "0"
-                                                                       or part[0] != "0")
+    return part != "" and all(c in string.digits for c in part) and (part == "0" or part[0] != "0")
 
 
 def ref_parse(text: object) -> tuple[tuple[int, ...], tuple[str, ...], tuple[str, ...]] | None:
@@ -82,7 +81,8 @@ def ref_key(text: str) -> tuple[Any, ...]:
 numbers = st.one_of(st.integers(0, 12), st.integers(0, 10**6))
 numeric_ids = numbers.map(str)
 alnum_ids = st.text(IDENT_CHARS, min_size=1, max_size=6).filter(
-    lambda s: not all(c in string.digits for c in s))
+    lambda s: not all(c in string.digits for c in s)
+)
 build_ids = st.text(IDENT_CHARS, min_size=1, max_size=6)
 
 
@@ -102,7 +102,7 @@ MALFORMED_EDITS = {
     "leading zero": lambda v: "0" + v if v[0] != "0" else "00" + v,
     "prefix v": lambda v: "v" + v,
     "empty component": lambda v: v.replace(".", "..", 1) if "." in v else v + "..1",
-    "five components": lambda v: "1.2.3.4.5" + v[len(v.split("-")[0].split("+")[0]):],
+    "five components": lambda v: "1.2.3.4.5" + v[len(v.split("-")[0].split("+")[0]) :],
     "leading space": lambda v: " " + v,
     "trailing newline": lambda v: v + "\n",
     "empty pre-release": lambda v: v.split("+")[0].split("-")[0] + "-",
@@ -135,8 +135,9 @@ def test_a_version_parses_back_to_itself(text: str) -> None:
 @pytest.mark.clause("V-1", "V-2")
 @SETTINGS
 @given(versions(), st.integers(0, 3), build_ids)
-def test_missing_components_are_zero_and_build_metadata_is_ignored(text: str, pad: int,
-                                                                   build: str) -> None:
+def test_missing_components_are_zero_and_build_metadata_is_ignored(
+    text: str, pad: int, build: str
+) -> None:
     """``2.1`` = ``2.1.0`` = ``2.1.0.0`` (V-1) and ``+build`` changes nothing (V-2)."""
     version = parse_version(text)
     pad = min(pad, 4 - len(version.components))
@@ -209,11 +210,13 @@ def _refused(text: object) -> VersionError:
 
 @pytest.mark.clause("V-3")
 @SETTINGS
-@given(st.one_of(
-    st.text(max_size=80),
-    st.text(alphabet=string.digits + ".-+" + "v0a\uff10 ", max_size=20),
-    st.from_regex(r"[0-9.]{1,12}(-[0-9A-Za-z.-]{0,8})?(\+[0-9A-Za-z.-]{0,8})?", fullmatch=True),
-))
+@given(
+    st.one_of(
+        st.text(max_size=80),
+        st.text(alphabet=string.digits + ".-+" + "v0a\uff10 ", max_size=20),
+        st.from_regex(r"[0-9.]{1,12}(-[0-9A-Za-z.-]{0,8})?(\+[0-9A-Za-z.-]{0,8})?", fullmatch=True),
+    )
+)
 def test_any_text_is_parsed_exactly_when_v1_allows_it(text: str) -> None:
     """Whatever the text: a Version exactly when the reference accepts it, otherwise
     ``app_version_invalid`` (V-3) — never another exception."""
@@ -234,8 +237,15 @@ def test_generated_malformed_versions_are_refused(text: str, edit: str) -> None:
 
 @pytest.mark.clause("V-3")
 @SETTINGS
-@given(st.one_of(st.none(), st.integers(), st.binary(max_size=8), st.floats(),
-                 st.lists(st.integers(), max_size=3)))
+@given(
+    st.one_of(
+        st.none(),
+        st.integers(),
+        st.binary(max_size=8),
+        st.floats(),
+        st.lists(st.integers(), max_size=3),
+    )
+)
 def test_a_missing_or_non_text_version_is_refused(value: object) -> None:
     _refused(value)
 
@@ -266,30 +276,39 @@ header_text = st.text(alphabet=string.printable.strip() + " ", max_size=70).map(
 @st.composite
 def malformed_headers(draw: st.DrawFn) -> str:
     """A valid version edited into a malformed one that still fits in an HTTP header."""
-    edits = [e for e in sorted(MALFORMED_EDITS) if e not in
-             ("trailing newline", "leading space", "fullwidth digit", "arabic-indic digit")]
+    edits = [
+        e
+        for e in sorted(MALFORMED_EDITS)
+        if e not in ("trailing newline", "leading space", "fullwidth digit", "arabic-indic digit")
+    ]
     return str(MALFORMED_EDITS[draw(st.sampled_from(edits))](draw(versions())))
 
 
 @pytest.mark.usefixtures("embedded_only")
 @pytest.mark.clause("V-3", "V-4", "V-5")
 @SETTINGS
-@given(st.sampled_from(["vssid", "vneid"]), st.one_of(versions(), header_text,
-                                                      malformed_headers()))
-def test_both_gates_admit_exactly_the_versions_at_or_above_their_minimum(app: str,
-                                                                         header: str) -> None:
+@given(st.sampled_from(["vssid", "vneid"]), st.one_of(versions(), header_text, malformed_headers()))
+def test_both_gates_admit_exactly_the_versions_at_or_above_their_minimum(
+    app: str, header: str
+) -> None:
     """V-4/V-5: below the minimum is 426 ``app_update_required`` with the store link; V-3:
     malformed is 400 ``app_version_invalid``; only a well-formed version at or above the
     minimum gets past the gate (VNeID then answers the unknown citizen's login, A-4)."""
     status, body = _status(app, header)
     minimum = str(DEFAULT_PROFILE.min_version("vssid" if app == "vssid" else "vneid"))
     if ref_parse(header) is None:
-        assert (status, body.get("error"), body.get("clause")) == (400, "app_version_invalid",
-                                                                   "V-3"), (header, body)
+        assert (status, body.get("error"), body.get("clause")) == (
+            400,
+            "app_version_invalid",
+            "V-3",
+        ), (header, body)
     elif ref_key(header) < ref_key(minimum):
         clause = "V-4" if app == "vssid" else "V-5"
-        assert (status, body.get("error"), body.get("clause")) == (426, "app_update_required",
-                                                                   clause), (header, body)
+        assert (status, body.get("error"), body.get("clause")) == (
+            426,
+            "app_update_required",
+            clause,
+        ), (header, body)
         store = DEFAULT_PROFILE.store_link("vssid" if app == "vssid" else "vneid", "android")
         assert body.get("store_url") == store
     else:

@@ -41,12 +41,22 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 CITIZENS: dict[str, Persona] = {
     # §1: province 001, digit 0 = 1900s male, year 90; province 079, digit 3 = 2000s female.
-    "an": Persona(personal_id="001090123456", full_name="Nguyễn Văn An",
-                  birthdate=dt.date(1990, 5, 1), gender="male", passcode="111111",
-                  vssid_account=VssIDAccount("0100000001")),
-    "binh": Persona(personal_id="079301234567", full_name="Trần Thị Bình",
-                    birthdate=dt.date(2001, 9, 2), gender="female", passcode="222222",
-                    vssid_account=VssIDAccount("7900000002")),
+    "an": Persona(
+        personal_id="001090123456",
+        full_name="Nguyễn Văn An",
+        birthdate=dt.date(1990, 5, 1),
+        gender="male",
+        passcode="111111",
+        vssid_account=VssIDAccount("0100000001"),
+    ),
+    "binh": Persona(
+        personal_id="079301234567",
+        full_name="Trần Thị Bình",
+        birthdate=dt.date(2001, 9, 2),
+        gender="female",
+        passcode="222222",
+        vssid_account=VssIDAccount("7900000002"),
+    ),
 }
 
 
@@ -85,6 +95,7 @@ def _json(raw: bytes) -> dict[str, Any]:
 
 def jwt_parts(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """The header and claims of a compact JWS, unverified (the invariants read what VNeID sent)."""
+
     def decode(part: str) -> dict[str, Any]:
         raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
         return _json(raw)
@@ -96,8 +107,14 @@ def jwt_parts(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
 class Tap:
     """ASGI wrapper recording the exchanges on ``paths`` into ``log``."""
 
-    def __init__(self, app: ASGIApp, provider: str, paths: frozenset[str],
-                 log: list[Exchange], counter: itertools.count[int]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        provider: str,
+        paths: frozenset[str],
+        log: list[Exchange],
+        counter: itertools.count[int],
+    ) -> None:
         self.app = app
         self.provider = provider
         self.paths = paths
@@ -137,8 +154,17 @@ class Tap:
             await send(message)
 
         await self.app(scope, replay, capture)
-        self.log.append(Exchange(start, next(self.counter), self.provider, str(scope["path"]),
-                                 body, status, b"".join(out)))
+        self.log.append(
+            Exchange(
+                start,
+                next(self.counter),
+                self.provider,
+                str(scope["path"]),
+                body,
+                status,
+                b"".join(out),
+            )
+        )
 
 
 @dataclass
@@ -159,9 +185,13 @@ class World:
         counter = itertools.count()
         vneid, vssid = target.vneid.embedded, target.vssid.embedded
         vneid_tap = Tap(vneid.app, "vneid", frozenset({"/token"}), exchanges, counter)
-        vssid_tap = Tap(vssid.app, "vssid", frozenset({"/api/v1/auth/vneid/start",
-                                                       "/api/v1/auth/vneid/complete"}),
-                        exchanges, counter)
+        vssid_tap = Tap(
+            vssid.app,
+            "vssid",
+            frozenset({"/api/v1/auth/vneid/start", "/api/v1/auth/vneid/complete"}),
+            exchanges,
+            counter,
+        )
         # Before any client exists: every call of the apps, the RP and VssID's backend to
         # VNeID goes through the taps.
         target.vneid.transport = SyncASGITransport(vneid_tap)
@@ -172,15 +202,17 @@ class World:
             account = persona.to_vssid_account_json()
             assert account is not None
             target.vssid.add_account(account)
-        rp = TestRelyingParty(target.vneid, target.profile,
-                              entropy=SeededEntropy(f"{seed}/rp")).register()
+        rp = TestRelyingParty(
+            target.vneid, target.profile, entropy=SeededEntropy(f"{seed}/rp")
+        ).register()
         return cls(clock, target, rp, exchanges)
 
     def make_device(self, platform: str, *, vssid: str, vneid: str) -> Device:
         """A phone on the world's clock with VssID, VNeID and the RP's receiver installed."""
         trace = Trace(self.clock)
-        phone = Phone("ios" if platform == "ios" else "android", profile=self.target.profile,
-                      trace=trace)
+        phone = Phone(
+            "ios" if platform == "ios" else "android", profile=self.target.profile, trace=trace
+        )
         self.device = Device(phone, SimDriver(phone), trace, self.target)
         self.device.install_vssid(vssid)
         self.device.install_vneid(vneid)

@@ -31,17 +31,24 @@ def _shape(call: flowbench.Recorded) -> tuple[Any, ...]:
 def test_a_recorded_login_is_a_warm_one_with_every_call(bench: flowbench.Bench) -> None:
     phone, backend = flowbench.record_login(bench.target, bench.persona)
     assert [httpx.URL(c.url).path for c in phone] == [
-        "/api/v1/auth/vneid/start", "/api/app/v1/sessions", "/api/app/v1/authorizations",
-        "/api/v1/auth/vneid/complete", "/api/v1/me"]
+        "/api/v1/auth/vneid/start",
+        "/api/app/v1/sessions",
+        "/api/app/v1/authorizations",
+        "/api/v1/auth/vneid/complete",
+        "/api/v1/me",
+    ]
     assert [(c.method, httpx.URL(c.url).path) for c in backend] == [
-        ("POST", "/token"), ("GET", "/userinfo")]  # discovery and JWKS came from the cache
+        ("POST", "/token"),
+        ("GET", "/userinfo"),
+    ]  # discovery and JWKS came from the cache
     assert all(c.status == 200 for c in phone + backend)
     assert b"id_token" in backend[0].response
     assert b"grant_type=authorization_code" in backend[0].body
 
 
 def test_the_replay_sends_the_recorded_requests_and_gets_the_recorded_answers(
-        bench: flowbench.Bench) -> None:
+    bench: flowbench.Bench,
+) -> None:
     same = flowbench.SameRequestsFloor(bench.target, bench.persona)
     phone, backend = same.recorded
     seen: list[flowbench.Recorded] = []

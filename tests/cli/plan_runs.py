@@ -40,18 +40,28 @@ class PlanRun:
     def badges(self) -> dict[str, int]:
         """The page's counts line: each status badge and the number beside it."""
         line = self.page.split('data-testid="counts">', 1)[1].split("</p>", 1)[0]
-        return {name: int(n) for name, n in re.findall(
-            r'<span class="badge [A-Z-]+">([A-Z ]+)</span> (\d+)', line)}
+        return {
+            name: int(n)
+            for name, n in re.findall(r'<span class="badge [A-Z-]+">([A-Z ]+)</span> (\d+)', line)
+        }
 
 
-def run_plan(out: Path, plan: str, *extra_args: str,
-             expected_failures: Path | None = None) -> PlanRun:
-    options = RunOptions(out=out, plan=plan, extra_args=list(extra_args),
-                         expected_failures=expected_failures)
+def run_plan(
+    out: Path, plan: str, *extra_args: str, expected_failures: Path | None = None
+) -> PlanRun:
+    options = RunOptions(
+        out=out, plan=plan, extra_args=list(extra_args), expected_failures=expected_failures
+    )
     console = Console(record=True, width=200)
     status = run_suites(options, console)
-    results = [json.loads(line)
-               for line in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
-    return PlanRun(status, json.loads(options.result_file.read_text(encoding="utf-8")), results,
-                   options.result_file.with_suffix(".html").read_text(encoding="utf-8"),
-                   " ".join(console.export_text().split()))
+    results = [
+        json.loads(line)
+        for line in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    return PlanRun(
+        status,
+        json.loads(options.result_file.read_text(encoding="utf-8")),
+        results,
+        options.result_file.with_suffix(".html").read_text(encoding="utf-8"),
+        " ".join(console.export_text().split()),
+    )

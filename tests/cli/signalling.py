@@ -8,9 +8,14 @@ import time
 from collections.abc import Callable
 
 
-def signal_when(proc: subprocess.Popen[str], ready: Callable[[], bool], *,
-                signum: int = signal.SIGTERM, what: str = "the command",
-                timeout: float = 120) -> str:
+def signal_when(
+    proc: subprocess.Popen[str],
+    ready: Callable[[], bool],
+    *,
+    signum: int = signal.SIGTERM,
+    what: str = "the command",
+    timeout: float = 120,
+) -> str:
     """``signum`` to ``proc`` once ``ready()`` (polled every 0.1 s, two minutes at most; a
     ``proc`` that ends first fails the test); what it printed. ``proc`` is killed if it
     outlives ``timeout`` after the signal, or the test fails on the way."""
@@ -20,7 +25,8 @@ def signal_when(proc: subprocess.Popen[str], ready: Callable[[], bool], *,
                 break
             time.sleep(0.1)
         assert ready(), f"{what} never got there: " + (
-            proc.communicate(timeout=60)[0] if proc.poll() is not None else "")
+            proc.communicate(timeout=60)[0] if proc.poll() is not None else ""
+        )
         proc.send_signal(signum)
         said, _ = proc.communicate(timeout=timeout)
     finally:

@@ -63,8 +63,7 @@ LOGIN_JOURNEYS = (
 )
 """The end-to-end logins (phone, VNeID, VssID) of the plan: with any fault above, VssID refuses
 the login and every one of them fails."""
-LOGIN_CLAUSES = {"P-1", "P-2", "P-3", "A-1", "A-3", "A-4", "A-5", "A-6",
-                 "V-1", "V-2", "V-5", "V-6"}
+LOGIN_CLAUSES = {"P-1", "P-2", "P-3", "A-1", "A-3", "A-4", "A-5", "A-6", "V-1", "V-2", "V-5", "V-6"}
 """The clauses those tests are tagged with: the spill-over of every fault above."""
 
 
@@ -87,12 +86,12 @@ def test_broken_provider_fails_the_plan_on_its_clauses(tmp_path: Path, fault: st
     assert len(journeys) >= 6, journeys
     # the spill-over: every login journey fails, and only on its journey clauses
     assert {row["test"] for row in failed if _journey(row["test"])} == set(journeys)
-    assert {c for row in failed if _journey(row["test"]) for c in row["clauses"]} \
-        == LOGIN_CLAUSES
+    assert {c for row in failed if _journey(row["test"]) for c in row["clauses"]} == LOGIN_CLAUSES
     # the provider's own checks: exactly the clauses that catch this fault
     caught = {c for row in failed if not _journey(row["test"]) for c in row["clauses"]}
-    assert caught == BREAKS[fault], [(r["test"], r["clauses"]) for r in failed
-                                     if not _journey(r["test"])]
+    assert caught == BREAKS[fault], [
+        (r["test"], r["clauses"]) for r in failed if not _journey(r["test"])
+    ]
     # and the verdict per clause says the same
     assert run.failed_clauses() == BREAKS[fault] | LOGIN_CLAUSES
     run.assert_badged_failed(BREAKS[fault])
@@ -136,8 +135,9 @@ def test_every_check_a_provider_can_forget_has_its_expectation() -> None:
 
 
 @pytest.mark.parametrize("check", list(CHECK_BREAKS))
-def test_a_provider_forgetting_a_check_fails_the_plan_on_its_clauses(tmp_path: Path,
-                                                                     check: str) -> None:
+def test_a_provider_forgetting_a_check_fails_the_plan_on_its_clauses(
+    tmp_path: Path, check: str
+) -> None:
     run = run_plan(tmp_path, "vneid-provider", "--broken-vneid", check)
     assert run.status == 1
     failed = [row for row in run.results if row["outcome"] == "failed"]
@@ -154,21 +154,33 @@ def test_the_correct_provider_passes_the_plan(tmp_path: Path) -> None:
     assert run_plan(tmp_path, "vneid-provider").status == 0
 
 
-@pytest.mark.parametrize(("args", "said"), [
-    (["--broken-vneid", "no_such_fault"],
-     "--broken-vneid: unknown fault or check 'no_such_fault'; choose a fault from "
-     "id_token_nonce_invalid, "),
-    (["--broken-vneid", "signing_key_rotated"],  # a variation: valid, not a bug
-     "--broken-vneid: unknown fault or check 'signing_key_rotated'; choose a fault from "),
-    (["--broken-vneid", "verifier", "--vneid-url", "http://127.0.0.1:9"],
-     "--broken-vneid breaks the harness's embedded mocks, to preview a failing verdict; a "
-     "server of yours is tested as it is: leave out --broken-vneid, or --vneid-url"),
-    (["--broken-vneid", "id_token_sig_invalid", "--vneid-url", "http://127.0.0.1:9"],
-     "--broken-vneid breaks the harness's embedded mocks, to preview a failing verdict; a "
-     "server of yours is tested as it is: leave out --broken-vneid, or --vneid-url"),
-])
-def test_a_fault_it_cannot_carry_is_a_usage_error(pytester: pytest.Pytester, args: list[str],
-                                                  said: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ["--broken-vneid", "no_such_fault"],
+            "--broken-vneid: unknown fault or check 'no_such_fault'; choose a fault from "
+            "id_token_nonce_invalid, ",
+        ),
+        (
+            ["--broken-vneid", "signing_key_rotated"],  # a variation: valid, not a bug
+            "--broken-vneid: unknown fault or check 'signing_key_rotated'; choose a fault from ",
+        ),
+        (
+            ["--broken-vneid", "verifier", "--vneid-url", "http://127.0.0.1:9"],
+            "--broken-vneid breaks the harness's embedded mocks, to preview a failing verdict; a "
+            "server of yours is tested as it is: leave out --broken-vneid, or --vneid-url",
+        ),
+        (
+            ["--broken-vneid", "id_token_sig_invalid", "--vneid-url", "http://127.0.0.1:9"],
+            "--broken-vneid breaks the harness's embedded mocks, to preview a failing verdict; a "
+            "server of yours is tested as it is: leave out --broken-vneid, or --vneid-url",
+        ),
+    ],
+)
+def test_a_fault_it_cannot_carry_is_a_usage_error(
+    pytester: pytest.Pytester, args: list[str], said: str
+) -> None:
     pytester.makepyfile("def test_x(target):\n    pass\n")
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", *args)
     assert result.ret == pytest.ExitCode.USAGE_ERROR

@@ -75,45 +75,58 @@ def test_broken_relying_party_fails_the_plan_on_its_clause(tmp_path: Path, check
 
 
 def test_a_known_deviation_is_expected_failed_alike_in_console_json_and_page(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     """A new user's run: the relying party skips its nonce check, and the expected-failures
     file records it for R-9. The verdict is OK, and every report says EXPECTED FAILED with
     the same numbers: the console said "0 failed (and 3 more …)", "0 warnings, 3 expected
     failures" under a table of WARNING clauses, and the page FAILED 3 beside a green OK. R-12,
     which the same tests cover, is EXPECTED FAILED too, as R-9's entry says."""
     known = tmp_path / "xf.yaml"
-    known.write_text('expected_failures:\n  - test: "*"\n    clause: R-9\n    status: FAILED\n'
-                     '    reason: "no nonce check until release 2.3"\n'
-                     '    match: "nonce|id_token_invalid"\n', encoding="utf-8")
-    run = run_plan(tmp_path / "out", "vssid-relying-party", "--broken-rp", "nonce",
-                   expected_failures=known)
+    known.write_text(
+        'expected_failures:\n  - test: "*"\n    clause: R-9\n    status: FAILED\n'
+        '    reason: "no nonce check until release 2.3"\n'
+        '    match: "nonce|id_token_invalid"\n',
+        encoding="utf-8",
+    )
+    run = run_plan(
+        tmp_path / "out", "vssid-relying-party", "--broken-rp", "nonce", expected_failures=known
+    )
     assert run.status == 0, run.console[-3000:]
     assert run.verdict["ok"] is True
     counts = run.verdict["counts"]
     assert counts["FAILED"] == counts["WARNING"] == counts["EXPECTED WARNING"] == 0
     assert counts["EXPECTED FAILED"] == counts["expected_failures"] > 0
-    assert sum(counts[s] for s in ("PASSED", "FAILED", "EXPECTED FAILED", "WARNING",
-                                   "EXPECTED WARNING", "SKIPPED")) == len(run.verdict["tests"])
+    assert sum(
+        counts[s]
+        for s in ("PASSED", "FAILED", "EXPECTED FAILED", "WARNING", "EXPECTED WARNING", "SKIPPED")
+    ) == len(run.verdict["tests"])
     rows = {row["clause"]: row for row in run.verdict["clauses"]}
     for clause in ("R-9", "R-12"):
         assert rows[clause]["status"] == "EXPECTED FAILED", rows[clause]
         assert rows[clause]["failed"] == rows[clause]["warnings"] == 0
         assert rows[clause]["expected_failures"] == counts["EXPECTED FAILED"]
         assert rows[clause]["expected_for"] == ["R-9"]
-    assert {row["status"] for clause, row in rows.items()
-            if row["in_plan"] and clause not in ("R-9", "R-12")} == {"PASSED"}
+    assert {
+        row["status"]
+        for clause, row in rows.items()
+        if row["in_plan"] and clause not in ("R-9", "R-12")
+    } == {"PASSED"}
     # the console: its table and its counts lines
     expected = counts["EXPECTED FAILED"]
-    assert (f"{counts['PASSED']} passed, 0 failed, {expected} expected failed, "
-            f"{counts['SKIPPED']} skipped") in run.console
+    assert (
+        f"{counts['PASSED']} passed, 0 failed, {expected} expected failed, "
+        f"{counts['SKIPPED']} skipped"
+    ) in run.console
     assert "0 warnings, 0 expected warnings, 0 unexpected passes;" in run.console
     assert run.console.count("│ EXPECTED FAILED │") == 2
     assert f"│ {expected} (for R-9) │" in run.console  # R-12's expected column
     assert "WARNING │" not in run.console
     assert "; verdict OK reports: " in run.console
     # the page: the same numbers on its badges, and the same clause statuses
-    assert run.badges() == {s: counts[s] for s in ("PASSED", "FAILED", "EXPECTED FAILED",
-                                                   "WARNING", "SKIPPED")}
+    assert run.badges() == {
+        s: counts[s] for s in ("PASSED", "FAILED", "EXPECTED FAILED", "WARNING", "SKIPPED")
+    }
     for clause in ("R-9", "R-12"):
         row = run.page.split(f'id="clause-{clause}"', 1)[1].split("</tr>", 1)[0]
         assert '<span class="badge EXPECTED-FAILED">EXPECTED FAILED</span>' in row, row[:300]

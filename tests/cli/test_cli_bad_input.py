@@ -43,8 +43,9 @@ def _refused(args: list[str]) -> str:
     """Run the CLI; it must refuse with exit 2 and one ``error:`` line; return that line."""
     result: Result = runner.invoke(app, args, env={"COLUMNS": "400"})
     assert result.exit_code == 2, result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), (
-        repr(result.exception))
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )
     assert "Traceback" not in result.output
     lines = result.output.strip().splitlines()
     assert len(lines) == 1, result.output
@@ -53,20 +54,28 @@ def _refused(args: list[str]) -> str:
 
 
 def _deep(path: Path, prefix: str, depth: int) -> Path:
-    path.write_text(prefix + "[" * depth + "]" * depth + ("}" if prefix.startswith("{") else "")
-                    + "\n", encoding="utf-8")
+    path.write_text(
+        prefix + "[" * depth + "]" * depth + ("}" if prefix.startswith("{") else "") + "\n",
+        encoding="utf-8",
+    )
     return path
 
 
-@pytest.mark.parametrize(("name", "prefix", "depth"), [
-    ("deep.yaml", "personas: ", 2000),
-    ("deep.json", '{"personas": ', 100_000),
-])
-def test_a_deeply_nested_persona_file_is_an_error(tmp_path: Path, name: str, prefix: str,
-                                                   depth: int) -> None:
+@pytest.mark.parametrize(
+    ("name", "prefix", "depth"),
+    [
+        ("deep.yaml", "personas: ", 2000),
+        ("deep.json", '{"personas": ', 100_000),
+    ],
+)
+def test_a_deeply_nested_persona_file_is_an_error(
+    tmp_path: Path, name: str, prefix: str, depth: int
+) -> None:
     path = _deep(tmp_path / name, prefix, depth)
-    for args in (["personas", "check", str(path)],
-                 ["serve", "--vneid-port", "0", "--vssid-port", "0", "--personas", str(path)]):
+    for args in (
+        ["personas", "check", str(path)],
+        ["serve", "--vneid-port", "0", "--vssid-port", "0", "--personas", str(path)],
+    ):
         line = _refused(args)
         assert f"{path}: not valid" in line
         assert "nested too deeply" in line
@@ -74,8 +83,9 @@ def test_a_deeply_nested_persona_file_is_an_error(tmp_path: Path, name: str, pre
 
 def test_serve_refuses_an_unknown_log_level_before_binding() -> None:
     line = _refused(["serve", "--vneid-port", "0", "--vssid-port", "0", "--log-level", "bogus"])
-    assert line == ("error: --log-level 'bogus': choose one of critical, error, warning, info, "
-                    "debug, trace")
+    assert line == (
+        "error: --log-level 'bogus': choose one of critical, error, warning, info, debug, trace"
+    )
 
 
 def test_serve_refuses_an_empty_admin_token() -> None:
@@ -86,32 +96,59 @@ def test_serve_refuses_an_empty_admin_token() -> None:
 def test_expected_failures_not_utf8_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "ef.yaml"
     path.write_bytes(b'expected_failures:\n  - test: "\xff"\n')
-    line = _refused(["conformance", "--plan", "vneid-provider", "--vneid-url", UNREACHABLE,
-                     "--expected-failures", str(path), "--out", str(tmp_path / "out")])
+    line = _refused(
+        [
+            "conformance",
+            "--plan",
+            "vneid-provider",
+            "--vneid-url",
+            UNREACHABLE,
+            "--expected-failures",
+            str(path),
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
     assert f"cannot read expected-failures file {path}: not UTF-8" in line
 
 
 def test_expected_failures_nested_too_deeply_is_an_error(tmp_path: Path) -> None:
     path = _deep(tmp_path / "ef.yaml", "expected_failures: ", 2000)
-    line = _refused(["conformance", "--plan", "vneid-provider", "--vneid-url", UNREACHABLE,
-                     "--expected-failures", str(path), "--out", str(tmp_path / "out")])
+    line = _refused(
+        [
+            "conformance",
+            "--plan",
+            "vneid-provider",
+            "--vneid-url",
+            UNREACHABLE,
+            "--expected-failures",
+            str(path),
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
     assert f"{path} is not valid yaml: nested too deeply" in line
 
 
 @pytest.mark.parametrize("command", [["run"], ["conformance", "--plan", "vneid-provider"]])
-def test_out_that_is_a_file_is_an_error_and_the_file_is_kept(tmp_path: Path,
-                                                             command: list[str]) -> None:
+def test_out_that_is_a_file_is_an_error_and_the_file_is_kept(
+    tmp_path: Path, command: list[str]
+) -> None:
     out = tmp_path / "a_file"
     out.write_text("keep me", encoding="utf-8")
     line = _refused([*command, "--vneid-url", UNREACHABLE, "--out", str(out)])
-    assert line == (f"error: --out {out} is a file, not a folder; give a folder for the "
-                    "reports (it is created if missing)")
+    assert line == (
+        f"error: --out {out} is a file, not a folder; give a folder for the "
+        "reports (it is created if missing)"
+    )
     assert out.read_text(encoding="utf-8") == "keep me"
 
 
-NOT_A_HEADER = ("error: --admin-token (or VNEID_HARNESS_ADMIN_TOKEN) must be printable ASCII "
-                "with no space at either end: clients send it in the X-Harness-Admin-Token "
-                "HTTP header, which cannot carry it otherwise; choose another token")
+NOT_A_HEADER = (
+    "error: --admin-token (or VNEID_HARNESS_ADMIN_TOKEN) must be printable ASCII "
+    "with no space at either end: clients send it in the X-Harness-Admin-Token "
+    "HTTP header, which cannot carry it otherwise; choose another token"
+)
 
 
 @pytest.mark.parametrize("token", ["mật-khẩu", " padded", "padded ", "tab\there", "bell\x07"])
@@ -124,11 +161,18 @@ def test_build_served_refuses_an_admin_token_no_header_can_carry(token: str) -> 
 @pytest.mark.parametrize("by", ["option", "env"])
 def test_serve_refuses_a_non_ascii_admin_token(by: str) -> None:
     """In a process of its own, with a timeout: a serve that started would never end."""
-    args, env = ((["--admin-token", "mật-khẩu"], {}) if by == "option"
-                 else ([], {"VNEID_HARNESS_ADMIN_TOKEN": "mật-khẩu"}))
-    result = subprocess.run([str(BIN), "serve", "--vneid-port", "0", "--vssid-port", "0", *args],
-                            capture_output=True, text=True, timeout=30,
-                            env={**os.environ, "COLUMNS": "400", **env})
+    args, env = (
+        (["--admin-token", "mật-khẩu"], {})
+        if by == "option"
+        else ([], {"VNEID_HARNESS_ADMIN_TOKEN": "mật-khẩu"})
+    )
+    result = subprocess.run(
+        [str(BIN), "serve", "--vneid-port", "0", "--vssid-port", "0", *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "COLUMNS": "400", **env},
+    )
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stderr.strip() == NOT_A_HEADER
     assert result.stdout == ""
@@ -144,64 +188,108 @@ def test_an_ascii_admin_token_with_inner_spaces_is_usable() -> None:
 def test_generate_refuses_more_accounts_than_serve_holds(tmp_path: Path) -> None:
     out = tmp_path / "big.yaml"
     line = _refused(["personas", "generate", "-o", str(out), "--count", "10001"])
-    assert line == ("error: --count 10001 with --without-vssid 0 makes 10001 VssID accounts, "
-                    "more than the 10000 one serve holds; lower --count or raise "
-                    "--without-vssid")
+    assert line == (
+        "error: --count 10001 with --without-vssid 0 makes 10001 VssID accounts, "
+        "more than the 10000 one serve holds; lower --count or raise "
+        "--without-vssid"
+    )
     assert not out.exists()
 
 
 @pytest.mark.parametrize("option", ["--level1", "--without-vssid"])
 def test_generate_refuses_a_negative_count_of_a_kind(tmp_path: Path, option: str) -> None:
     out = tmp_path / "neg.yaml"
-    result = runner.invoke(app, ["personas", "generate", "-o", str(out), "--count", "2",
-                                 option, "-1"], env={"COLUMNS": "200"})
+    result = runner.invoke(
+        app,
+        ["personas", "generate", "-o", str(out), "--count", "2", option, "-1"],
+        env={"COLUMNS": "200"},
+    )
     assert result.exit_code == 2
     assert f"Invalid value for '{option}'" in result.output
     assert not out.exists()
 
 
 def test_generate_refuses_more_of_the_kinds_than_the_count_saying_the_numbers(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     """It said only "cannot exceed --count" (a new user's walk)."""
     out = tmp_path / "many.yaml"
-    result = runner.invoke(app, ["personas", "generate", "-o", str(out), "--count", "10",
-                                 "--level1", "5", "--without-vssid", "6"], env={"COLUMNS": "200"})
+    result = runner.invoke(
+        app,
+        [
+            "personas",
+            "generate",
+            "-o",
+            str(out),
+            "--count",
+            "10",
+            "--level1",
+            "5",
+            "--without-vssid",
+            "6",
+        ],
+        env={"COLUMNS": "200"},
+    )
     assert result.exit_code == 2
-    assert ("--level1 5 plus --without-vssid 6 is 11, more than --count 10: lower them or "
-            "raise --count") in " ".join(result.output.split())
+    assert (
+        "--level1 5 plus --without-vssid 6 is 11, more than --count 10: lower them or raise --count"
+    ) in " ".join(result.output.split())
     assert not out.exists()
 
 
 def test_serve_refuses_more_accounts_than_it_holds_saying_to_split_the_file(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import mock_providers.vssid.accounts
 
     monkeypatch.setattr(mock_providers.vssid.accounts, "MAX_ACCOUNTS", 2)
     factory = PersonaFactory(7)
     people = tmp_path / "people.yaml"
     save_personas(people, factory.many(3))
-    line = _refused(["serve", "--vneid-port", "0", "--vssid-port", "0", "--personas",
-                     str(people)])
-    assert line == (f"error: {people}: 3 VssID accounts, more than the 2 one serve holds; "
-                    "trim the file, or split it into files of at most 2 and serve each apart")
+    line = _refused(["serve", "--vneid-port", "0", "--vssid-port", "0", "--personas", str(people)])
+    assert line == (
+        f"error: {people}: 3 VssID accounts, more than the 2 one serve holds; "
+        "trim the file, or split it into files of at most 2 and serve each apart"
+    )
     # With what a state file stores: counted too, and the state file is left as it was.
     stored = factory.new()
     state = tmp_path / "state.json"
-    state.write_text(json.dumps({"format": STATE_FORMAT, "sections": {
-        "vssid": {"accounts": [stored.to_vssid_account_json()]}}}), encoding="utf-8")
+    state.write_text(
+        json.dumps(
+            {
+                "format": STATE_FORMAT,
+                "sections": {"vssid": {"accounts": [stored.to_vssid_account_json()]}},
+            }
+        ),
+        encoding="utf-8",
+    )
     before = state.read_bytes()
     save_personas(people, factory.many(2))
-    line = _refused(["serve", "--vneid-port", "0", "--vssid-port", "0", "--personas",
-                     str(people), "--state", str(state)])
-    assert line == (f"error: {people}: its 2 VssID accounts and those of the state file make "
-                    "3, more than the 2 one serve holds; trim the persona file, or split it "
-                    "and serve each part with a state file of its own")
+    line = _refused(
+        [
+            "serve",
+            "--vneid-port",
+            "0",
+            "--vssid-port",
+            "0",
+            "--personas",
+            str(people),
+            "--state",
+            str(state),
+        ]
+    )
+    assert line == (
+        f"error: {people}: its 2 VssID accounts and those of the state file make "
+        "3, more than the 2 one serve holds; trim the persona file, or split it "
+        "and serve each part with a state file of its own"
+    )
     assert state.read_bytes() == before
 
 
 @pytest.mark.parametrize("make", ["missing", "file"])
-def test_serve_refuses_a_state_file_in_a_directory_that_is_not_there(tmp_path: Path,
-                                                                     make: str) -> None:
+def test_serve_refuses_a_state_file_in_a_directory_that_is_not_there(
+    tmp_path: Path, make: str
+) -> None:
     directory = tmp_path / "no" / "such"
     if make == "file":
         directory = tmp_path / "a_file"
@@ -209,41 +297,60 @@ def test_serve_refuses_a_state_file_in_a_directory_that_is_not_there(tmp_path: P
     state = directory / "state.json"
     line = _refused(["serve", "--vneid-port", "0", "--vssid-port", "0", "--state", str(state)])
     problem = "does not exist" if make == "missing" else "is not a directory"
-    assert line == (f"error: --state {state}: the directory {directory} {problem}; create it, "
-                    "or give a path in an existing directory")
+    assert line == (
+        f"error: --state {state}: the directory {directory} {problem}; create it, "
+        "or give a path in an existing directory"
+    )
 
 
-@pytest.mark.parametrize(("host", "says"), [
-    ("no-such-host.invalid", "the host 'no-such-host.invalid' cannot be resolved; give --host "
-                             "an address of this machine"),
-    ("192.0.2.1", "192.0.2.1 is not an address of this machine; give --host one of its "
-                  "addresses"),
-])
+@pytest.mark.parametrize(
+    ("host", "says"),
+    [
+        (
+            "no-such-host.invalid",
+            "the host 'no-such-host.invalid' cannot be resolved; give --host "
+            "an address of this machine",
+        ),
+        (
+            "192.0.2.1",
+            "192.0.2.1 is not an address of this machine; give --host one of its addresses",
+        ),
+    ],
+)
 def test_serve_says_when_the_host_is_wrong_not_the_port(host: str, says: str) -> None:
-    line = _refused(["serve", "--vneid-port", "0", "--vssid-port", "0", "--host", host,
-                     "--admin-token", "t"])
+    line = _refused(
+        ["serve", "--vneid-port", "0", "--vssid-port", "0", "--host", host, "--admin-token", "t"]
+    )
     assert line.startswith(f"error: cannot listen on {host}:0 (")
     assert says in line
     assert "port" not in line.split(";", 1)[1]
 
 
-_ENTRY = ('{"personal_id": "001090123456", "passcode": "123456", "level": %s, '
-          '"full_name": %s, "birthdate": "1990-01-01", "gender": "male", "status": "active"}')
+_ENTRY = (
+    '{"personal_id": "001090123456", "passcode": "123456", "level": %s, '
+    '"full_name": %s, "birthdate": "1990-01-01", "gender": "male", "status": "active"}'
+)
 
 
-@pytest.mark.parametrize(("level", "name", "says"), [
-    ("1.0", '"A B"', "personas[0].level: must be one of 1, 2, got 1.0"),
-    ("true", '"A B"', "personas[0].level: must be one of 1, 2, got True"),
-    ("2", '"A\\ud800B"', "personas[0].full_name: contains a lone surrogate"),
-])
-def test_persona_values_serve_would_refuse_are_refused_by_check(tmp_path: Path, level: str,
-                                                                name: str, says: str) -> None:
+@pytest.mark.parametrize(
+    ("level", "name", "says"),
+    [
+        ("1.0", '"A B"', "personas[0].level: must be one of 1, 2, got 1.0"),
+        ("true", '"A B"', "personas[0].level: must be one of 1, 2, got True"),
+        ("2", '"A\\ud800B"', "personas[0].full_name: contains a lone surrogate"),
+    ],
+)
+def test_persona_values_serve_would_refuse_are_refused_by_check(
+    tmp_path: Path, level: str, name: str, says: str
+) -> None:
     """What ``personas check`` passes, ``serve`` loads (a 1.0 level passed the check and
     failed serve; a lone surrogate in a name crashed the check and made serve answer 500)."""
     path = tmp_path / "p.json"
     path.write_text('{"personas": [' + _ENTRY % (level, name) + "]}", encoding="utf-8")
-    for args in (["personas", "check", str(path)],
-                 ["serve", "--vneid-port", "0", "--vssid-port", "0", "--personas", str(path)]):
+    for args in (
+        ["personas", "check", str(path)],
+        ["serve", "--vneid-port", "0", "--vssid-port", "0", "--personas", str(path)],
+    ):
         assert says in _refused(args)
 
 
@@ -255,8 +362,11 @@ def test_paths_are_shown_as_they_are_not_as_markup(tmp_path: Path) -> None:
     for name in ("p[old].yaml", "x[/b].yaml"):
         line = _refused(["personas", "check", str(folder / name)])
         assert f"{folder / name}: cannot read the persona file" in line
-    result = runner.invoke(app, ["personas", "generate", "-o", str(folder / "g[b].yaml"),
-                                 "--count", "2"], env={"COLUMNS": "400"})
+    result = runner.invoke(
+        app,
+        ["personas", "generate", "-o", str(folder / "g[b].yaml"), "--count", "2"],
+        env={"COLUMNS": "400"},
+    )
     assert result.exit_code == 0, result.output
     assert f"wrote 2 personas to {folder / 'g[b].yaml'}" in result.output
 
@@ -270,9 +380,12 @@ def test_serve_refuses_a_public_host_that_is_not_a_host(host: str) -> None:
 def test_a_public_host_may_be_a_name_or_an_address() -> None:
     from harness.serve import build_served
 
-    for given, shown in (("idp.example.test", "idp.example.test"), ("[::1]", "[::1]"),
-                         ("vneid_mock", "vneid_mock"),
-                         ("10.0.0.1", "10.0.0.1")):
+    for given, shown in (
+        ("idp.example.test", "idp.example.test"),
+        ("[::1]", "[::1]"),
+        ("vneid_mock", "vneid_mock"),
+        ("10.0.0.1", "10.0.0.1"),
+    ):
         served = build_served(0, 0, public_host=given)
         try:
             assert served.vneid_url.startswith(f"http://{shown}:"), served.vneid_url
@@ -281,14 +394,18 @@ def test_a_public_host_may_be_a_name_or_an_address() -> None:
                 sock.close()
 
 
-@pytest.mark.parametrize(("plan", "option", "says"), [
-    ("vssid-relying-party", "--vneid-url", "--plan vssid-relying-party tests a relying party"),
-    ("vneid-provider", "--vssid-url", "--plan vneid-provider tests a provider"),
-    ("all", "--vneid-url", "--plan all runs both plans against the embedded mocks"),
-    ("all", "--vssid-url", "--plan all runs both plans against the embedded mocks"),
-])
-def test_a_plan_with_the_other_roles_target_is_refused(tmp_path: Path, plan: str, option: str,
-                                                       says: str) -> None:
+@pytest.mark.parametrize(
+    ("plan", "option", "says"),
+    [
+        ("vssid-relying-party", "--vneid-url", "--plan vssid-relying-party tests a relying party"),
+        ("vneid-provider", "--vssid-url", "--plan vneid-provider tests a provider"),
+        ("all", "--vneid-url", "--plan all runs both plans against the embedded mocks"),
+        ("all", "--vssid-url", "--plan all runs both plans against the embedded mocks"),
+    ],
+)
+def test_a_plan_with_the_other_roles_target_is_refused(
+    tmp_path: Path, plan: str, option: str, says: str
+) -> None:
     """Else the plan would test the harness's own mock of its role and report its verdict
     as the vendor's."""
     out = tmp_path / "out"
@@ -299,13 +416,16 @@ def test_a_plan_with_the_other_roles_target_is_refused(tmp_path: Path, plan: str
 
 def test_serve_refuses_one_port_for_both_providers() -> None:
     line = _refused(["serve", "--vneid-port", "18950", "--vssid-port", "18950"])
-    assert line == ("error: --vneid-port and --vssid-port are both 18950; each provider needs "
-                    "a port of its own (0 picks a free one)")
+    assert line == (
+        "error: --vneid-port and --vssid-port are both 18950; each provider needs "
+        "a port of its own (0 picks a free one)"
+    )
 
 
 @pytest.mark.parametrize("command", [["run"], ["run", "--workers", "2"]])
 def test_a_k_expression_pytest_cannot_parse_is_refused_before_the_run(
-        tmp_path: Path, command: list[str]) -> None:
+    tmp_path: Path, command: list[str]
+) -> None:
     """It crashed every pytest-xdist worker (INTERNALERROR) after the earlier results went."""
     out = tmp_path / "out"
     line = _refused([*command, "-k", "happy and", "--out", str(out)])
@@ -314,7 +434,8 @@ def test_a_k_expression_pytest_cannot_parse_is_refused_before_the_run(
 
 
 def test_a_state_file_that_cannot_be_written_at_start_refuses_the_start(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The refusal speaks of a start that did not happen, not of a change kept in memory by
     a server that is not running; the file is left as it was."""
     from mock_providers.state import StateFile, StateWriteError
@@ -328,28 +449,37 @@ def test_a_state_file_that_cannot_be_written_at_start_refuses_the_start(
     with pytest.raises(ConfigError) as info:
         build_served(0, 0, state_file=state)
     said = str(info.value)
-    assert said == (f"cannot write the state file {state} (Read-only file system); serve did "
-                    "not start and left the file as it was: make it writable, free space on its "
-                    "disk (a write needs room for a second copy), or give another --state "
-                    "file")
+    assert said == (
+        f"cannot write the state file {state} (Read-only file system); serve did "
+        "not start and left the file as it was: make it writable, free space on its "
+        "disk (a write needs room for a second copy), or give another --state "
+        "file"
+    )
     assert "kept in memory" not in said
 
 
-@pytest.mark.parametrize(("value", "said"), [
-    ("https://x.example/{foo}", "names {foo}"),
-    ("https://x.example/p#{clause", "is not a template"),
-    ("https://x.example/{0}", "is not a template"),
-    ("https://x.example/{clause.nope}", "is not a template"),
-])
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("https://x.example/{foo}", "names {foo}"),
+        ("https://x.example/p#{clause", "is not a template"),
+        ("https://x.example/{0}", "is not a template"),
+        ("https://x.example/{clause.nope}", "is not a template"),
+    ],
+)
 @pytest.mark.parametrize("command", ["run", "conformance"])
-def test_a_bad_protocol_url_template_is_refused_before_the_run(tmp_path: Path, command: str,
-                                                               value: str, said: str) -> None:
+def test_a_bad_protocol_url_template_is_refused_before_the_run(
+    tmp_path: Path, command: str, value: str, said: str
+) -> None:
     """It was a KeyError with 54 lines of INTERNALERROR at the first report, exit 3; the
     environment variable the CI workflow sets is read the same way."""
     out = tmp_path / "out"
     plan = ["--plan", "vneid-provider"] if command == "conformance" else []
-    result = runner.invoke(app, [command, *plan, "--out", str(out)], env={
-        "COLUMNS": "400", "VNEID_HARNESS_PROTOCOL_URL": value})
+    result = runner.invoke(
+        app,
+        [command, *plan, "--out", str(out)],
+        env={"COLUMNS": "400", "VNEID_HARNESS_PROTOCOL_URL": value},
+    )
     assert result.exit_code == 2, result.output
     assert "Invalid value for '--protocol-url'" in result.output
     assert said in result.output
@@ -357,29 +487,34 @@ def test_a_bad_protocol_url_template_is_refused_before_the_run(tmp_path: Path, c
     assert not out.exists()
 
 
-@pytest.mark.parametrize(("value", "said"), [
-    # a format spec or conversion: 390 MB reports, or MemoryError in the option's own check
-    ("https://x.example/{clause:>999999999}", "write {clause} alone"),
-    ("https://x.example/{clause!r:>99999999999}", "write {clause} alone"),
-    ("https://x.example/#{fragment!s}", "write {fragment} alone"),
-    # links that would hand out a password, or that no report can follow
-    ("http://user:pw@intranet.example/PROTOCOL.md", "holds a password"),
-    ("ftp://user:pw@intranet.example/PROTOCOL.md", "holds a password"),  # not echoed
-    ("//user:pw@intranet.example/PROTOCOL.md", "holds a password"),
-    # a credential as a parameter (the S-5 sweep: every clause link carried it)
-    ("https://intra.test/PROTOCOL.md?token=PTOKpw@#{fragment}", "carries a 'token' parameter"),
-    ("https://git.test/P.md?ref=main&private_token=pw@", "carries a 'private_token' parameter"),
-    ("https://s3.test/P.md?X-Amz-Signature=pw@", "carries a 'X-Amz-Signature' parameter"),
-    ("https://docs.test/P.md?api_key=pw@", "carries a 'api_key' parameter"),
-    ("javascript:alert(1)//{clause}", "is a javascript: URL"),
-    ("", "is empty (an unset variable?)"),  # on the command line; the variable: below
-    ("data:text/html,x", "is a data: URL"),
-])
-def test_a_protocol_url_the_reports_cannot_use_is_refused(tmp_path: Path, value: str,
-                                                          said: str) -> None:
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        # a format spec or conversion: 390 MB reports, or MemoryError in the option's own check
+        ("https://x.example/{clause:>999999999}", "write {clause} alone"),
+        ("https://x.example/{clause!r:>99999999999}", "write {clause} alone"),
+        ("https://x.example/#{fragment!s}", "write {fragment} alone"),
+        # links that would hand out a password, or that no report can follow
+        ("http://user:pw@intranet.example/PROTOCOL.md", "holds a password"),
+        ("ftp://user:pw@intranet.example/PROTOCOL.md", "holds a password"),  # not echoed
+        ("//user:pw@intranet.example/PROTOCOL.md", "holds a password"),
+        # a credential as a parameter (the S-5 sweep: every clause link carried it)
+        ("https://intra.test/PROTOCOL.md?token=PTOKpw@#{fragment}", "carries a 'token' parameter"),
+        ("https://git.test/P.md?ref=main&private_token=pw@", "carries a 'private_token' parameter"),
+        ("https://s3.test/P.md?X-Amz-Signature=pw@", "carries a 'X-Amz-Signature' parameter"),
+        ("https://docs.test/P.md?api_key=pw@", "carries a 'api_key' parameter"),
+        ("javascript:alert(1)//{clause}", "is a javascript: URL"),
+        ("", "is empty (an unset variable?)"),  # on the command line; the variable: below
+        ("data:text/html,x", "is a data: URL"),
+    ],
+)
+def test_a_protocol_url_the_reports_cannot_use_is_refused(
+    tmp_path: Path, value: str, said: str
+) -> None:
     out = tmp_path / "out"
-    result = runner.invoke(app, ["run", "--out", str(out), "--protocol-url", value],
-                           env={"COLUMNS": "400"})
+    result = runner.invoke(
+        app, ["run", "--out", str(out), "--protocol-url", value], env={"COLUMNS": "400"}
+    )
     assert result.exit_code == 2, result.output
     assert "Invalid value for '--protocol-url'" in result.output
     assert said in result.output
@@ -390,17 +525,25 @@ def test_a_protocol_url_the_reports_cannot_use_is_refused(tmp_path: Path, value:
 def test_an_empty_protocol_url_variable_means_the_default(tmp_path: Path) -> None:
     """The CI workflow sets VNEID_HARNESS_PROTOCOL_URL from a repository variable, empty
     when the repository sets none: that is the default, not a mistake."""
-    result = runner.invoke(app, ["run", "--out", str(tmp_path / "out"), "-k", "nomatchxyz"],
-                           env={"COLUMNS": "400", "VNEID_HARNESS_PROTOCOL_URL": ""})
+    result = runner.invoke(
+        app,
+        ["run", "--out", str(tmp_path / "out"), "-k", "nomatchxyz"],
+        env={"COLUMNS": "400", "VNEID_HARNESS_PROTOCOL_URL": ""},
+    )
     assert result.exit_code == 5, result.output
     assert "Invalid value" not in result.output
 
 
 def test_pytest_refuses_a_bad_protocol_url_template(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_nothing():\n    pass\n")
-    done = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--alluredir",
-                                         str(pytester.path / "ar"),
-                                         "--protocol-url", "https://x/{nope}")
+    done = pytester.runpytest_subprocess(
+        "-p",
+        "no:cacheprovider",
+        "--alluredir",
+        str(pytester.path / "ar"),
+        "--protocol-url",
+        "https://x/{nope}",
+    )
     assert done.ret == pytest.ExitCode.USAGE_ERROR
     done.stderr.fnmatch_lines(["*--protocol-url: 'https://x/{nope}' names {nope}*"])
 
@@ -408,20 +551,28 @@ def test_pytest_refuses_a_bad_protocol_url_template(pytester: pytest.Pytester) -
 def test_good_protocol_url_templates_pass() -> None:
     from reports.protocol_links import protocol_url_problem
 
-    for value in ("https://x/PROTOCOL.md", "https://x/p#{fragment}", "https://x/{section}/"
-                  "{clause}", "https://x/{{literal}}#{fragment}", "https://x/a}b",
-                  "PROTOCOL.md", "../docs/PROTOCOL.md#{fragment}", "file:///srv/PROTOCOL.md",
-                  "HTTPS://x/p", "https://user@x/p"):
+    for value in (
+        "https://x/PROTOCOL.md",
+        "https://x/p#{fragment}",
+        "https://x/{section}/{clause}",
+        "https://x/{{literal}}#{fragment}",
+        "https://x/a}b",
+        "PROTOCOL.md",
+        "../docs/PROTOCOL.md#{fragment}",
+        "file:///srv/PROTOCOL.md",
+        "HTTPS://x/p",
+        "https://user@x/p",
+    ):
         assert protocol_url_problem(value) is None, value
 
 
-@pytest.mark.parametrize("command", [["serve", "--vneid-port", "0", "--vssid-port", "0"],
-                                     ["run", "--workers", "1"]])
+@pytest.mark.parametrize(
+    "command", [["serve", "--vneid-port", "0", "--vssid-port", "0"], ["run", "--workers", "1"]]
+)
 def test_an_empty_admin_token_variable_is_refused(tmp_path: Path, command: list[str]) -> None:
     """Click reads an empty variable as unset: ``serve`` served the control API with no
     token, where ``--admin-token ""`` is refused."""
-    result = runner.invoke(app, [*command], env={"COLUMNS": "400",
-                                                 "VNEID_HARNESS_ADMIN_TOKEN": ""})
+    result = runner.invoke(app, [*command], env={"COLUMNS": "400", "VNEID_HARNESS_ADMIN_TOKEN": ""})
     assert result.exit_code == 2, result.output
     assert "VNEID_HARNESS_ADMIN_TOKEN is set but empty" in result.output
 
@@ -446,8 +597,9 @@ def test_an_admin_token_quoted_by_a_transport_error_is_redacted() -> None:
     def quoting(request: httpx.Request) -> httpx.Response:
         raise httpx.LocalProtocolError("Illegal header value b'ADMIN-SECRET-42\\n'")
 
-    handle = VNeIDHandle("vneid", "http://vendor.test", httpx.MockTransport(quoting),
-                         admin_token="ADMIN-SECRET-42")
+    handle = VNeIDHandle(
+        "vneid", "http://vendor.test", httpx.MockTransport(quoting), admin_token="ADMIN-SECRET-42"
+    )
     with pytest.raises(TargetUnreachable) as refused:
         handle.health()
     assert "ADMIN-SECRET-42" not in str(refused.value)
@@ -455,23 +607,42 @@ def test_an_admin_token_quoted_by_a_transport_error_is_redacted() -> None:
 
 
 def test_a_bad_expected_failures_file_is_refused_before_the_harness_vneid_serves(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     """``--plan vssid-relying-party``: the harness VNeID was serving (and said so, a second
     line) before the file was read."""
     path = tmp_path / "ef.yaml"
     path.write_bytes(b'expected_failures:\n  - test: "\xff"\n')
-    line = _refused(["conformance", "--plan", "vssid-relying-party", "--vssid-url", UNREACHABLE,
-                     "--serve-vneid-port", "0", "--expected-failures", str(path),
-                     "--out", str(tmp_path / "out")])
+    line = _refused(
+        [
+            "conformance",
+            "--plan",
+            "vssid-relying-party",
+            "--vssid-url",
+            UNREACHABLE,
+            "--serve-vneid-port",
+            "0",
+            "--expected-failures",
+            str(path),
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
     assert f"cannot read expected-failures file {path}: not UTF-8" in line
 
 
-@pytest.mark.parametrize("args", [
-    ["run", "--vneid-url", ""], ["run", "--vssid-url", " "],
-    ["conformance", "--plan", "vneid-provider", "--vneid-url", ""],
-    ["conformance", "--plan", "vssid-relying-party", "--vssid-url", ""]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "--vneid-url", ""],
+        ["run", "--vssid-url", " "],
+        ["conformance", "--plan", "vneid-provider", "--vneid-url", ""],
+        ["conformance", "--plan", "vssid-relying-party", "--vssid-url", ""],
+    ],
+)
 def test_an_empty_target_url_is_refused_not_taken_for_the_embedded_mocks(
-        tmp_path: Path, args: list[str]) -> None:
+    tmp_path: Path, args: list[str]
+) -> None:
     """An unset $VENDOR_URL ran the embedded mocks and reported their verdict OK as the
     vendor's (with --vssid-url "" after serving the harness VNeID first)."""
     out = tmp_path / "out"
@@ -490,26 +661,40 @@ def _run_refused(args: list[str], said: str) -> None:
 def test_too_many_workers_are_refused_before_any_starts(tmp_path: Path) -> None:
     """--workers 100000 started Python processes until the machine gave out."""
     most = 4 * len(os.sched_getaffinity(0))
-    _run_refused(["run", "--workers", str(most + 1), "--out", str(tmp_path / "out")],
-                 f"at most {most} (4 per CPU)")
+    _run_refused(
+        ["run", "--workers", str(most + 1), "--out", str(tmp_path / "out")],
+        f"at most {most} (4 per CPU)",
+    )
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize(("path", "said"), [
-    ("--basetemp=VICTIM", "starts with '-', which pytest would take for an option"),
-    ("--collect-only", "starts with '-'"),
-    ("no/such/dir", "no/such/dir does not exist"),
-    ("no_such_file.py::test_x", "no_such_file.py does not exist"),
-])
-def test_a_test_path_pytest_would_misread_is_refused(tmp_path: Path, path: str,
-                                                     said: str) -> None:
+@pytest.mark.parametrize(
+    ("path", "said"),
+    [
+        ("--basetemp=VICTIM", "starts with '-', which pytest would take for an option"),
+        ("--collect-only", "starts with '-'"),
+        ("no/such/dir", "no/such/dir does not exist"),
+        ("no_such_file.py::test_x", "no_such_file.py does not exist"),
+    ],
+)
+def test_a_test_path_pytest_would_misread_is_refused(tmp_path: Path, path: str, said: str) -> None:
     """`run -- --basetemp=DIR` reached pytest as an option and deleted DIR, then ran every
     test under the folder; a path that does not exist said only "no test matched"."""
     victim = tmp_path / "victim"
     victim.mkdir()
     (victim / "data.txt").write_text("kept", encoding="utf-8")
-    _run_refused(["run", "--workers", "1", "--out", str(tmp_path / "out"), "--",
-                  path.replace("VICTIM", str(victim))], said)
+    _run_refused(
+        [
+            "run",
+            "--workers",
+            "1",
+            "--out",
+            str(tmp_path / "out"),
+            "--",
+            path.replace("VICTIM", str(victim)),
+        ],
+        said,
+    )
     assert (victim / "data.txt").read_text(encoding="utf-8") == "kept"
     assert not (tmp_path / "out").exists()
 
@@ -517,7 +702,8 @@ def test_a_test_path_pytest_would_misread_is_refused(tmp_path: Path, path: str,
 @pytest.mark.parametrize("kind", ["fifo", "device", "folder"])
 @pytest.mark.parametrize("command", ["personas", "expected"])
 def test_a_file_that_is_not_a_regular_file_is_refused_without_blocking(
-        tmp_path: Path, kind: str, command: str) -> None:
+    tmp_path: Path, kind: str, command: str
+) -> None:
     """A FIFO blocked `personas check`, `serve --personas` and `--expected-failures` for
     ever; a link to /dev/zero filled the memory."""
     path = tmp_path / "given.yaml"
@@ -531,8 +717,17 @@ def test_a_file_that_is_not_a_regular_file_is_refused_without_blocking(
         line = _refused(["personas", "check", str(path)])
         assert "cannot read the persona file: not a regular file" in line
     else:
-        line = _refused(["conformance", "--plan", "vneid-provider", "--expected-failures",
-                         str(path), "--out", str(tmp_path / "out")])
+        line = _refused(
+            [
+                "conformance",
+                "--plan",
+                "vneid-provider",
+                "--expected-failures",
+                str(path),
+                "--out",
+                str(tmp_path / "out"),
+            ]
+        )
         assert "cannot read expected-failures file" in line
         assert "not a regular file" in line
 
@@ -540,15 +735,27 @@ def test_a_file_that_is_not_a_regular_file_is_refused_without_blocking(
 def test_an_expected_failures_entry_with_keys_of_two_types_is_refused(tmp_path: Path) -> None:
     """Unknown keys of two types (1 and foo) were sorted together: a TypeError traceback."""
     path = tmp_path / "expected.yaml"
-    path.write_text("expected_failures:\n  - {test: x, clause: T-4, reason: r, 1: a, foo: b}\n",
-                    encoding="utf-8")
-    line = _refused(["conformance", "--plan", "vneid-provider", "--expected-failures",
-                     str(path), "--out", str(tmp_path / "out")])
+    path.write_text(
+        "expected_failures:\n  - {test: x, clause: T-4, reason: r, 1: a, foo: b}\n",
+        encoding="utf-8",
+    )
+    line = _refused(
+        [
+            "conformance",
+            "--plan",
+            "vneid-provider",
+            "--expected-failures",
+            str(path),
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
     assert "has unknown keys ['1', 'foo']" in line
 
 
 def test_a_persona_file_larger_than_any_serve_holds_is_refused(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import harness.personas
 
     monkeypatch.setattr(harness.personas, "MAX_PERSONA_FILE_BYTES", 1024)
@@ -562,12 +769,27 @@ def test_a_k_expression_that_starts_with_a_dash_is_an_expression(tmp_path: Path)
     """`run -k "-x"` reached pytest as `-k -x`: "argument -k: expected one argument", exit 4
     and a message that pointed elsewhere. It selects by keyword now, as pytest -k-x does."""
     suite = tmp_path / "test_dash.py"
-    suite.write_text("import pytest\n\n@pytest.mark.clause('T-4')\n"
-                     "@pytest.mark.parametrize('v', [1, 2], ids=['a-x', 'b'])\n"
-                     "def test_p(v):\n    pass\n", encoding="utf-8")
-    result = runner.invoke(app, ["run", "--workers", "1", "--no-report", "--out",
-                                 str(tmp_path / "out"), "-k", "-x", str(suite)],
-                           env={"COLUMNS": "400"})
+    suite.write_text(
+        "import pytest\n\n@pytest.mark.clause('T-4')\n"
+        "@pytest.mark.parametrize('v', [1, 2], ids=['a-x', 'b'])\n"
+        "def test_p(v):\n    pass\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(
+        app,
+        [
+            "run",
+            "--workers",
+            "1",
+            "--no-report",
+            "--out",
+            str(tmp_path / "out"),
+            "-k",
+            "-x",
+            str(suite),
+        ],
+        env={"COLUMNS": "400"},
+    )
     assert result.exit_code == 0, result.output
     results = (tmp_path / "out" / "results.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)["test"].rsplit("::", 1)[-1] for line in results] == ["test_p[a-x]"]
@@ -580,15 +802,26 @@ def test_report_refuses_a_history_with_no_history(tmp_path: Path) -> None:
     assert "--no-history keeps no history" in line
 
 
-@pytest.mark.parametrize("args", [
-    ["run", "--out", ""], ["conformance", "--plan", "all", "--out", ""],
-    ["run", "--workers", "1", ""], ["report", "--out", ""], ["report", "--results", ""],
-    ["personas", "generate", "-o", ""], ["serve", "--state", ""], ["serve", "--personas", ""],
-    ["run", "--protocol-profile", ""], ["conformance", "--plan", "all",
-                                        "--expected-failures", ""],
-    ["personas", "check", ""], ["profile", "check", ""]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "--out", ""],
+        ["conformance", "--plan", "all", "--out", ""],
+        ["run", "--workers", "1", ""],
+        ["report", "--out", ""],
+        ["report", "--results", ""],
+        ["personas", "generate", "-o", ""],
+        ["serve", "--state", ""],
+        ["serve", "--personas", ""],
+        ["run", "--protocol-profile", ""],
+        ["conformance", "--plan", "all", "--expected-failures", ""],
+        ["personas", "check", ""],
+        ["profile", "check", ""],
+    ],
+)
 def test_an_empty_path_is_refused_not_taken_for_the_current_folder(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
     """Typer reads "" as ".": `run --out ""` wrote its reports into the current folder,
     over an unrelated summary.json there; `run ""` ran every test under it."""
     monkeypatch.chdir(tmp_path)
@@ -600,29 +833,46 @@ def test_an_empty_path_is_refused_not_taken_for_the_current_folder(
     assert (tmp_path / "summary.json").read_text(encoding="utf-8") == "{}"
 
 
-def test_an_expected_failures_file_with_unknown_top_level_keys_is_refused(
-        tmp_path: Path) -> None:
+def test_an_expected_failures_file_with_unknown_top_level_keys_is_refused(tmp_path: Path) -> None:
     """An entry list under a misspelt key beside the right one was silently left out."""
     path = tmp_path / "expected.yaml"
-    path.write_text("expected_failures: []\nexpected_failure:\n  - {test: x, clause: T-4, "
-                    "reason: r}\n", encoding="utf-8")
-    line = _refused(["conformance", "--plan", "vneid-provider", "--expected-failures",
-                     str(path), "--out", str(tmp_path / "out")])
+    path.write_text(
+        "expected_failures: []\nexpected_failure:\n  - {test: x, clause: T-4, reason: r}\n",
+        encoding="utf-8",
+    )
+    line = _refused(
+        [
+            "conformance",
+            "--plan",
+            "vneid-provider",
+            "--expected-failures",
+            str(path),
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
     assert "has unknown top-level keys ['expected_failure']" in line
 
 
 def test_a_test_path_that_starts_with_a_dash_runs_by_the_path_it_is_told_to_give(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The refusal's advice works: "./-x.py" came back as "-x.py" (Typer's Path) and was
     refused again with the same advice."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "-dash_test.py").write_text("def test_a():\n    pass\n", encoding="utf-8")
     out = str(tmp_path / "out")
-    result = runner.invoke(app, ["run", "--workers", "1", "--no-report", "--out", out, "--",
-                                 "./-dash_test.py"], env={"COLUMNS": "400"})
+    result = runner.invoke(
+        app,
+        ["run", "--workers", "1", "--no-report", "--out", out, "--", "./-dash_test.py"],
+        env={"COLUMNS": "400"},
+    )
     assert result.exit_code == 2, result.output
     advised = str(tmp_path / "-dash_test.py")
     assert advised in result.output
-    result = runner.invoke(app, ["run", "--workers", "1", "--no-report", "--out", out, "--",
-                                 advised], env={"COLUMNS": "400"})
+    result = runner.invoke(
+        app,
+        ["run", "--workers", "1", "--no-report", "--out", out, "--", advised],
+        env={"COLUMNS": "400"},
+    )
     assert result.exit_code == 0, result.output

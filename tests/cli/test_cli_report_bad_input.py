@@ -28,14 +28,18 @@ def _error_line(output: str) -> str:
 
 
 @pytest.mark.parametrize("option", ["--history", "--out"])
-def test_a_path_under_a_regular_file_is_one_line(results: Path, tmp_path: Path,
-                                                 option: str) -> None:
+def test_a_path_under_a_regular_file_is_one_line(
+    results: Path, tmp_path: Path, option: str
+) -> None:
     blocker = tmp_path / "afile"
     blocker.write_text("mine")
     path = blocker / "sub" / "x"
     args = {"--out": str(tmp_path / "report"), option: str(path)}
-    done = runner.invoke(app, ["report", "--results", str(results),
-                               *(part for pair in args.items() for part in pair)], env=WIDE)
+    done = runner.invoke(
+        app,
+        ["report", "--results", str(results), *(part for pair in args.items() for part in pair)],
+        env=WIDE,
+    )
     assert done.exit_code == 2, done.output
     line = _error_line(done.output)
     assert line.startswith("error: cannot create the folder of the ")
@@ -44,8 +48,9 @@ def test_a_path_under_a_regular_file_is_one_line(results: Path, tmp_path: Path,
 
 
 @pytest.mark.parametrize("line", ["not json at all", "null", "{}"])
-def test_a_corrupt_history_is_a_warning_and_the_report_is_made(results: Path, tmp_path: Path,
-                                                               line: str) -> None:
+def test_a_corrupt_history_is_a_warning_and_the_report_is_made(
+    results: Path, tmp_path: Path, line: str
+) -> None:
     history = tmp_path / "history.jsonl"
     history.write_text(line + "\n", encoding="utf-8")
     out = tmp_path / "report"
@@ -62,20 +67,28 @@ def test_a_corrupt_history_is_a_warning_and_the_report_is_made(results: Path, tm
         assert history.read_text(encoding="utf-8") == line + "\n"
 
 
-def test_a_corrupt_result_is_a_warning_and_none_readable_an_error(results: Path,
-                                                                   tmp_path: Path) -> None:
+def test_a_corrupt_result_is_a_warning_and_none_readable_an_error(
+    results: Path, tmp_path: Path
+) -> None:
     broken = sorted(results.glob("*-result.json"))[0]
     broken.write_bytes(b'{"uuid": "trunc')
-    done = runner.invoke(app, ["report", "--results", str(results), "--out",
-                               str(tmp_path / "r"), "--no-history"], env=WIDE)
+    done = runner.invoke(
+        app,
+        ["report", "--results", str(results), "--out", str(tmp_path / "r"), "--no-history"],
+        env=WIDE,
+    )
     assert done.exit_code == 0, done.output
     assert f"warning: unreadable Allure file {broken} (not JSON" in done.output
     for other in results.glob("*-result.json"):
         other.write_text("garbage", encoding="utf-8")
-    done = runner.invoke(app, ["report", "--results", str(results), "--out",
-                               str(tmp_path / "r"), "--no-history"], env=WIDE)
+    done = runner.invoke(
+        app,
+        ["report", "--results", str(results), "--out", str(tmp_path / "r"), "--no-history"],
+        env=WIDE,
+    )
     assert done.exit_code == 2, done.output
     line = _error_line(done.output)
-    assert line.startswith(f"error: no readable Allure result in {results}: its 2 "
-                           "*-result.json file(s) are corrupt (")
+    assert line.startswith(
+        f"error: no readable Allure result in {results}: its 2 *-result.json file(s) are corrupt ("
+    )
     assert broken.name in line

@@ -33,7 +33,9 @@ class Served:
 def start(*args: str, env: dict[str, str] | None = None) -> Served:
     proc = subprocess.Popen(
         [str(BIN), "serve", "--vneid-port", "0", "--vssid-port", "0", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         env={**(env or os.environ), "COLUMNS": "200"},
     )
     urls: list[str] = []
@@ -58,8 +60,9 @@ def trust_a_free_port(served: Served) -> int:
     probe = bind_loopback(0)
     port = int(probe.getsockname()[1])
     probe.close()
-    httpx.post(f"{served.vssid}/_harness/config",
-               json={"issuer": f"http://127.0.0.1:{port}"}, timeout=5).raise_for_status()
+    httpx.post(
+        f"{served.vssid}/_harness/config", json={"issuer": f"http://127.0.0.1:{port}"}, timeout=5
+    ).raise_for_status()
     return port
 
 
@@ -104,11 +107,13 @@ def _made_again(target: Target) -> None:
     assert (screen.id, screen.error) == ("app-error", "vssid_account_not_found"), screen
     # with another account this time: the old one goes, the new one is the citizen's
     other = PersonaPool(target, seed="made-again").new(
-        vssid_account=VssIDAccount("9" + first.vssid_account.bhxh_code[1:], "active"))
+        vssid_account=VssIDAccount("9" + first.vssid_account.bhxh_code[1:], "active")
+    )
     PersonaPool(target, seed="made-again").register(first)
     PersonaPool(target, seed="made-again").register(other)
     assert target.vssid.accounts_of(other.personal_id) == [
-        other.vssid_account.bhxh_code if other.vssid_account else ""]
+        other.vssid_account.bhxh_code if other.vssid_account else ""
+    ]
 
 
 @pytest.mark.clause("A-6", "T-4")
@@ -145,10 +150,23 @@ def test_personas_file_is_loaded(served: Served) -> None:
 
 def test_suites_run_against_served_providers(served: Served) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         "scenarios/test_happy_path.py", "scenarios/test_callback_security.py",
-         "--vneid-url", served.vneid, "--vssid-url", served.vssid],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "scenarios/test_happy_path.py",
+            "scenarios/test_callback_security.py",
+            "--vneid-url",
+            served.vneid,
+            "--vssid-url",
+            served.vssid,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
         cwd=Path(__file__).resolve().parents[2],
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
@@ -157,9 +175,20 @@ def test_suites_run_against_served_providers(served: Served) -> None:
 
 def test_suites_run_with_only_vneid_served(served: Served) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         "scenarios/test_token_endpoint.py", "--vneid-url", served.vneid],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "scenarios/test_token_endpoint.py",
+            "--vneid-url",
+            served.vneid,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
         cwd=Path(__file__).resolve().parents[2],
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
@@ -172,17 +201,32 @@ def test_a_proxy_in_the_environment_is_not_used_for_loopback(tmp_path: Path) -> 
     dead = socket.socket()
     dead.bind(("127.0.0.1", 0))  # bound, never listening: connections to it are refused
     proxy = f"http://127.0.0.1:{dead.getsockname()[1]}"
-    env = {key: value for key, value in os.environ.items()
-           if not key.lower().endswith("_proxy")}
+    env = {key: value for key, value in os.environ.items() if not key.lower().endswith("_proxy")}
     env |= {"HTTP_PROXY": proxy, "https_proxy": proxy, "NO_PROXY": "example.test"}
     server = start(env=env)
     try:
         result = subprocess.run(
-            [str(BIN), "run", "--workers", "1", "--no-report", "--out",
-             str(tmp_path / "out"), "--vneid-url", server.vneid,
-             "--vssid-url", server.vssid, "-k", "test_happy_path"],
-            capture_output=True, text=True, timeout=300, env=env,
-            cwd=Path(__file__).resolve().parents[2])
+            [
+                str(BIN),
+                "run",
+                "--workers",
+                "1",
+                "--no-report",
+                "--out",
+                str(tmp_path / "out"),
+                "--vneid-url",
+                server.vneid,
+                "--vssid-url",
+                server.vssid,
+                "-k",
+                "test_happy_path",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=env,
+            cwd=Path(__file__).resolve().parents[2],
+        )
         assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
         assert "verdict OK" in result.stdout
     finally:
@@ -211,12 +255,17 @@ def test_busy_port_is_a_clear_error() -> None:
     server = start()
     port = server.vneid.rsplit(":", 1)[1]
     try:
-        result = subprocess.run([str(BIN), "serve", "--vneid-port", port, "--vssid-port", "0"],
-                                capture_output=True, text=True, timeout=30)
+        result = subprocess.run(
+            [str(BIN), "serve", "--vneid-port", port, "--vssid-port", "0"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         assert result.returncode == 2
         # the option to change is named: serve has two ports
-        assert (f"cannot listen on 127.0.0.1:{port} for --vneid-port (" in
-                " ".join((result.stderr + result.stdout).split()))
+        assert f"cannot listen on 127.0.0.1:{port} for --vneid-port (" in " ".join(
+            (result.stderr + result.stdout).split()
+        )
     finally:
         stop(server)
 
@@ -236,20 +285,31 @@ def test_the_served_vneid_names_its_option_when_its_port_is_taken() -> None:
     finally:
         holder.close()
     said = str(refused.value)
-    assert said.startswith(f"the harness VNeID cannot listen on 127.0.0.1:{port} for "
-                           "--serve-vneid-port (")
-    assert said.endswith("): give another --serve-vneid-port, one your relying party's issuer "
-                         "names, or stop what holds it")
+    assert said.startswith(
+        f"the harness VNeID cannot listen on 127.0.0.1:{port} for --serve-vneid-port ("
+    )
+    assert said.endswith(
+        "): give another --serve-vneid-port, one your relying party's issuer "
+        "names, or stop what holds it"
+    )
 
 
-@pytest.mark.parametrize(("claimed", "fix"), [
-    ("vssid-staging", "give the run a protocol profile naming your relying party's client: "
-                      "--protocol-profile FILE with vssid_client_id: vssid-staging (and its "
-                      "callbacks"),
-    ("", "send the client_id in every authorization request of your relying party"),
-], ids=["another-client-id", "no-client-id"])
+@pytest.mark.parametrize(
+    ("claimed", "fix"),
+    [
+        (
+            "vssid-staging",
+            "give the run a protocol profile naming your relying party's client: "
+            "--protocol-profile FILE with vssid_client_id: vssid-staging (and its "
+            "callbacks",
+        ),
+        ("", "send the client_id in every authorization request of your relying party"),
+    ],
+    ids=["another-client-id", "no-client-id"],
+)
 def test_a_relying_party_with_another_client_id_is_told_which_option_to_give(
-        claimed: str, fix: str) -> None:
+    claimed: str, fix: str
+) -> None:
     """A relying party configured with another client id than the run's profile fails at
     /authorize (unknown client, S-3) before any token request: the /token hint never came,
     and the run ended on failures alone. The served VNeID's hint names the option."""
@@ -258,8 +318,12 @@ def test_a_relying_party_with_another_client_id_is_told_which_option_to_give(
 
     def authorize(client_id: str) -> httpx.Response:
         request = AuthorizationRequest(
-            client_id=client_id, redirect_uri=DEFAULT_PROFILE.callback_custom, state="s1",
-            nonce="n1", code_challenge=s256_challenge("v" * 43))
+            client_id=client_id,
+            redirect_uri=DEFAULT_PROFILE.callback_custom,
+            state="s1",
+            nonce="n1",
+            code_challenge=s256_challenge("v" * 43),
+        )
         return httpx.get(request.to_url(f"{served.url}/authorize"), timeout=10)
 
     with ServedVNeID(0) as served:
@@ -269,10 +333,12 @@ def test_a_relying_party_with_another_client_id_is_told_which_option_to_give(
         hint = served.refusal_hint()
     assert hint is not None
     named = repr(claimed) if claimed else "none"
-    assert hint.startswith("the harness VNeID refused the relying party's authorization "
-                           "requests 2 time(s) as invalid_client (S-3): they named the "
-                           f"client_id(s) {named}, and it registers only 'vssid' (the "
-                           "protocol profile's vssid_client_id), so no login reached /token: ")
+    assert hint.startswith(
+        "the harness VNeID refused the relying party's authorization "
+        "requests 2 time(s) as invalid_client (S-3): they named the "
+        f"client_id(s) {named}, and it registers only 'vssid' (the "
+        "protocol profile's vssid_client_id), so no login reached /token: "
+    )
     assert fix in hint
     assert hint.endswith("and run again (the failures above may all be this)")
 
@@ -316,8 +382,11 @@ def _stall_a_reader(base: str) -> list[socket.socket]:
     big = json.dumps({"personal_id": "x" * 16000})
     with httpx.Client(base_url=base, timeout=10) as client:
         for _ in range(1000):
-            client.post("/api/app/v1/sessions", content=big, headers={
-                "Content-Type": "application/json", "X-VNeID-App-Version": "2.1.0"})
+            client.post(
+                "/api/app/v1/sessions",
+                content=big,
+                headers={"Content-Type": "application/json", "X-VNeID-App-Version": "2.1.0"},
+            )
     host, port = base.removeprefix("http://").split(":")
     readers: list[socket.socket] = []
     for _ in range(3):
@@ -367,8 +436,11 @@ def serving_until_ready(*args: str) -> Iterator[tuple[subprocess.Popen[str], Pri
     at the end of the block."""
     proc = subprocess.Popen(
         [str(BIN), "serve", "--vneid-port", "0", "--vssid-port", "0", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "COLUMNS": "300"})
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "COLUMNS": "300"},
+    )
     assert proc.stdout is not None
     printed = Printed()
     try:
@@ -393,8 +465,11 @@ def test_a_public_host_that_does_not_resolve_is_named(host: str, warned: bool) -
     assert "Press Ctrl-C to stop." in said, said
     assert (f"warning: {host} does not resolve on this machine" in said) is warned, said
     # it listens on loopback, whatever name its URLs give
-    assert re.search(rf"VNeID identity provider listening on 127\.0\.0\.1:\d+ as "
-                     rf"http://{re.escape(host)}:\d+", " ".join(said.split())), said
+    assert re.search(
+        rf"VNeID identity provider listening on 127\.0\.0\.1:\d+ as "
+        rf"http://{re.escape(host)}:\d+",
+        " ".join(said.split()),
+    ), said
 
 
 def test_serving_on_ipv6_loopback_prints_bracketed_urls_that_work() -> None:

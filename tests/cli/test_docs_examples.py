@@ -14,15 +14,30 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_the_teams_property_tests_of_the_docs_pass() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p",
-         "no:schemathesis", str(ROOT / "docs" / "examples" / "team_properties")],
-        capture_output=True, text=True, check=False, timeout=300, cwd=ROOT)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:schemathesis",
+            str(ROOT / "docs" / "examples" / "team_properties"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert re.search(r"\b3 passed\b", done.stdout), done.stdout
 
 
 def test_a_fresh_worlds_secrets_are_scrubbed_and_its_example_replays(
-        pytester: pytest.Pytester) -> None:
+    pytester: pytest.Pytester,
+) -> None:
     """A world a Hypothesis test built by hand printed its citizen's passcode in the failure
     (a team's review): ``fresh_world`` wires it as the fixtures are. The same seed and salt
     give the same citizen."""
@@ -38,18 +53,21 @@ def test_a_fresh_worlds_secrets_are_scrubbed_and_its_example_replays(
                 print("CITIZEN", salt, citizen.personal_id)
                 assert citizen.passcode == "never", f"passcode {citizen.passcode}"
     """)
-    first = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:schemathesis",
-                                          "--seed", "9")
-    again = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:schemathesis",
-                                          "--seed", "9")
+    first = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-p", "no:schemathesis", "--seed", "9"
+    )
+    again = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-p", "no:schemathesis", "--seed", "9"
+    )
     first.assert_outcomes(failed=1)
     said = first.stdout.str()
     assert "passcode [REDACTED]" in said, said
     assert not re.search(r"passcode \d", said), said
     citizens = [line for line in said.splitlines() if line.startswith("CITIZEN")]
     assert citizens
-    assert citizens == [line for line in again.stdout.str().splitlines()
-                        if line.startswith("CITIZEN")]
+    assert citizens == [
+        line for line in again.stdout.str().splitlines() if line.startswith("CITIZEN")
+    ]
 
 
 def _readme_block(after: str, lang: str) -> str:
@@ -82,8 +100,11 @@ def _error_screen_table(text: str | None = None) -> set[tuple[str, str]]:
     pairs: set[tuple[str, str]] = set()
     for row in rows:
         codes, clauses = row.split("|")[1:3]
-        pairs |= {(code, clause) for code in re.findall(r"`([a-z_]+)`", codes)
-                  for clause in re.findall(r"\b[A-Z]-\d+\b", clauses)}
+        pairs |= {
+            (code, clause)
+            for code in re.findall(r"`([a-z_]+)`", codes)
+            for clause in re.findall(r"\b[A-Z]-\d+\b", clauses)
+        }
     return pairs
 
 
@@ -131,14 +152,17 @@ def _vssid_mock_error_clauses() -> set[tuple[str, str]]:
         raised.append(refused.value)
     raised += [provider_unavailable(purpose, "…") for purpose in typing.get_args(Purpose)]
     ours = DEFAULT_PROFILE.callback_custom
-    for url, redirect_uri in ((f"{ours}?code=c&state=other&iss=i", ours),
-                              (f"{ours}?code=c&state=s&iss=other", ours),
-                              (f"{ours}?code=c&state=s&iss=i", DEFAULT_PROFILE.callback_https),
-                              (f"{ours}?state=s&iss=i", ours),  # neither code nor error
-                              (f"{ours}?code=c&code=d&state=s&iss=i", ours)):  # unreadable
+    for url, redirect_uri in (
+        (f"{ours}?code=c&state=other&iss=i", ours),
+        (f"{ours}?code=c&state=s&iss=other", ours),
+        (f"{ours}?code=c&state=s&iss=i", DEFAULT_PROFILE.callback_https),
+        (f"{ours}?state=s&iss=i", ours),  # neither code nor error
+        (f"{ours}?code=c&code=d&state=s&iss=i", ours),
+    ):  # unreadable
         with pytest.raises(ProtocolError) as refused:
-            check_callback(url, redirect_uri=redirect_uri, state="s", issuer="i",
-                           profile=DEFAULT_PROFILE)
+            check_callback(
+                url, redirect_uri=redirect_uri, state="s", issuer="i", profile=DEFAULT_PROFILE
+            )
         raised.append(refused.value)
     pairs = {(e.code, e.clause) for e in raised}
     folder = ROOT / "mock_providers" / "vssid"
@@ -149,14 +173,21 @@ def _vssid_mock_error_clauses() -> set[tuple[str, str]]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
                 continue
-            said = {k.arg: k.value.value for k in node.keywords
-                    if isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)}
+            said = {
+                k.arg: k.value.value
+                for k in node.keywords
+                if isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)
+            }
             given = {k.arg for k in node.keywords}
-            if node.func.id == "ProtocolError" and "clause" in said and (
-                    "code" in said or "code" not in given):  # a code of its own: driven above
+            if (
+                node.func.id == "ProtocolError"
+                and "clause" in said
+                and ("code" in said or "code" not in given)
+            ):  # a code of its own: driven above
                 pairs.add((said.get("code", ProtocolError.default_code), said["clause"]))
-            elif (node.func.id == "_invalid" and node.args
-                  and isinstance(node.args[0], ast.Constant)):
+            elif (
+                node.func.id == "_invalid" and node.args and isinstance(node.args[0], ast.Constant)
+            ):
                 pairs.add(("id_token_invalid", str(node.args[0].value)))
     return pairs
 

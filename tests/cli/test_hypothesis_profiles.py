@@ -9,15 +9,17 @@ from harness.replay import own_pytest
 
 @pytest.mark.parametrize(("profile", "examples"), [("dev", 25), ("ci", 200), ("deep", 2000)])
 def test_the_harness_plugin_registers_the_profiles_before_hypothesis_loads_one(
-        pytester: pytest.Pytester, profile: str, examples: int) -> None:
+    pytester: pytest.Pytester, profile: str, examples: int
+) -> None:
     pytester.makepyfile("""
         from hypothesis import settings
 
         def test_profile():
             print("PROFILE", settings.get_current_profile_name(), settings().max_examples)
     """)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-s",
-                                           "--hypothesis-profile", profile)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-s", "--hypothesis-profile", profile
+    )
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines([f"*PROFILE {profile} {examples}*"])
 
@@ -25,11 +27,13 @@ def test_the_harness_plugin_registers_the_profiles_before_hypothesis_loads_one(
 def test_an_unknown_profile_is_a_usage_error(pytester: pytest.Pytester) -> None:
     """Hypothesis's own refusal was an INTERNALERROR with a traceback."""
     pytester.makepyfile("def test_x():\n    pass\n")
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider",
-                                           "--hypothesis-profile", "nightly")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--hypothesis-profile", "nightly"
+    )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["ERROR: --hypothesis-profile 'nightly': choose one of dev, "
-                                 "ci, deep (docs/properties.md)"])
+    result.stderr.fnmatch_lines(
+        ["ERROR: --hypothesis-profile 'nightly': choose one of dev, ci, deep (docs/properties.md)"]
+    )
     assert "INTERNALERROR" not in result.stderr.str() + result.stdout.str()
 
 
@@ -84,7 +88,8 @@ def test_a_property_suite_failure_replays_with_its_profile(pytester: pytest.Pyte
     pytester.makeconftest("""
         from scenarios.properties.conftest import pytest_configure, pytest_runtest_makereport
     """)
-    pytester.makepyfile(test_props="""
+    pytester.makepyfile(
+        test_props="""
         from hypothesis import given, settings, strategies as st
         from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
 
@@ -103,17 +108,30 @@ def test_a_property_suite_failure_replays_with_its_profile(pytester: pytest.Pyte
 
         def test_machine():  # as the login state machine runs: no @given of its own
             run_state_machine_as_test(Counter, settings=settings(database=None))
-    """)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:schemathesis",
-                                           "--hypothesis-profile", "deep",
-                                           "--hypothesis-seed", "1234")
+    """
+    )
+    result = pytester.runpytest_subprocess(
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:schemathesis",
+        "--hypothesis-profile",
+        "deep",
+        "--hypothesis-seed",
+        "1234",
+    )
     result.assert_outcomes(failed=2)
-    lines = [line for line in result.stdout.lines
-             if line.startswith("VNEID_HARNESS_HYPOTHESIS_PROFILE=")]
+    lines = [
+        line for line in result.stdout.lines if line.startswith("VNEID_HARNESS_HYPOTHESIS_PROFILE=")
+    ]
     assert len(lines) == 2, result.stdout.str()
     for line, test in zip(lines, ("test_minor", "test_machine"), strict=True):
         command, _, comment = line.partition("  # ")
-        assert shlex.split(command) == ["VNEID_HARNESS_HYPOTHESIS_PROFILE=deep", own_pytest(),
-                                        "--hypothesis-seed=1234", f"test_props.py::{test}"]
+        assert shlex.split(command) == [
+            "VNEID_HARNESS_HYPOTHESIS_PROFILE=deep",
+            own_pytest(),
+            "--hypothesis-seed=1234",
+            f"test_props.py::{test}",
+        ]
         assert comment == "hypothesis profile 'deep', seed 1234"
     assert "how to reproduce" not in result.stdout.str()

@@ -54,36 +54,63 @@ def test_authlib_client_logs_in(server: Served) -> None:
     persona = PersonaFactory("independent").new()
     with httpx.Client(base_url=server.vneid, timeout=10) as admin:
         admin.post("/_harness/personas", json=persona.to_vneid_json()).raise_for_status()
-        admin.post("/_harness/clients", json={
-            "client_id": "independent", "client_secret": "independent-secret",
-            "redirect_uris": [REDIRECT], "token_endpoint_auth_method": "client_secret_basic",
-        }).raise_for_status()
+        admin.post(
+            "/_harness/clients",
+            json={
+                "client_id": "independent",
+                "client_secret": "independent-secret",
+                "redirect_uris": [REDIRECT],
+                "token_endpoint_auth_method": "client_secret_basic",
+            },
+        ).raise_for_status()
     meta = httpx.get(f"{server.vneid}/.well-known/openid-configuration", timeout=10).json()
 
-    with OAuth2Client("independent", "independent-secret", scope="openid profile",
-                          redirect_uri=REDIRECT, code_challenge_method="S256",
-                          token_endpoint_auth_method="client_secret_basic") as client, \
-            httpx.Client(timeout=10, follow_redirects=False) as browser:
+    with (
+        OAuth2Client(
+            "independent",
+            "independent-secret",
+            scope="openid profile",
+            redirect_uri=REDIRECT,
+            code_challenge_method="S256",
+            token_endpoint_auth_method="client_secret_basic",
+        ) as client,
+        httpx.Client(timeout=10, follow_redirects=False) as browser,
+    ):
         _login(server, client, browser, meta, persona)
 
 
-def _login(server: Served, client: OAuth2Client, browser: httpx.Client, meta: dict[str, str],
-           persona: object) -> None:
+def _login(
+    server: Served,
+    client: OAuth2Client,
+    browser: httpx.Client,
+    meta: dict[str, str],
+    persona: object,
+) -> None:
     verifier = "v" * 20 + "independent-verifier-0123456789"
     url, state = client.create_authorization_url(
-        meta["authorization_endpoint"], code_verifier=verifier, nonce="n-0123456789abcdef",
-        acr_values="urn:vneid:loa:2")
+        meta["authorization_endpoint"],
+        code_verifier=verifier,
+        nonce="n-0123456789abcdef",
+        acr_values="urn:vneid:loa:2",
+    )
 
     page = browser.get(url)
     assert page.status_code == 200, page.text[:500]
     assert 'data-testid="vneid-login"' in page.text
-    consent = browser.post(_action(page.text), data={
-        "request_id": _field(page.text, "request_id"),
-        "personal_id": persona.personal_id, "passcode": persona.passcode})
+    consent = browser.post(
+        _action(page.text),
+        data={
+            "request_id": _field(page.text, "request_id"),
+            "personal_id": persona.personal_id,
+            "passcode": persona.passcode,
+        },
+    )
     assert consent.status_code == 200, consent.text[:500]
     assert 'data-testid="vneid-consent"' in consent.text
-    redirect = browser.post(_action(consent.text), data={
-        "request_id": _field(consent.text, "request_id"), "decision": "approve"})
+    redirect = browser.post(
+        _action(consent.text),
+        data={"request_id": _field(consent.text, "request_id"), "decision": "approve"},
+    )
     assert redirect.status_code in (302, 303), redirect.text[:500]
     location = redirect.headers["location"]
     assert location.startswith(REDIRECT + "?")
@@ -91,12 +118,12 @@ def _login(server: Served, client: OAuth2Client, browser: httpx.Client, meta: di
     assert params["state"] == state
     assert params["iss"] == meta["issuer"]
 
-    token = client.fetch_token(meta["token_endpoint"], authorization_response=location,
-                               code_verifier=verifier)
+    token = client.fetch_token(
+        meta["token_endpoint"], authorization_response=location, code_verifier=verifier
+    )
     keys = KeySet.import_key_set(httpx.get(meta["jwks_uri"], timeout=10).json())
     decoded = jwt.decode(token["id_token"], keys, algorithms=["ES256"])
-    jwt.JWTClaimsRegistry(exp={"essential": True}, iat={"essential": True}).validate(
-        decoded.claims)
+    jwt.JWTClaimsRegistry(exp={"essential": True}, iat={"essential": True}).validate(decoded.claims)
     claims = decoded.claims
     assert claims["iss"] == meta["issuer"]
     assert claims["aud"] in ("independent", ["independent"])
@@ -108,9 +135,17 @@ def _login(server: Served, client: OAuth2Client, browser: httpx.Client, meta: di
     assert info["sub"] == claims["sub"]
     assert info["personal_id"] == persona.personal_id
 
-    reuse = httpx.post(meta["token_endpoint"], auth=("independent", "independent-secret"),
-                       data={"grant_type": "authorization_code", "code": params["code"],
-                             "redirect_uri": REDIRECT, "code_verifier": verifier}, timeout=10)
+    reuse = httpx.post(
+        meta["token_endpoint"],
+        auth=("independent", "independent-secret"),
+        data={
+            "grant_type": "authorization_code",
+            "code": params["code"],
+            "redirect_uri": REDIRECT,
+            "code_verifier": verifier,
+        },
+        timeout=10,
+    )
     assert (reuse.status_code, reuse.json()["error"]) == (400, "invalid_grant")
     assert client.get(meta["userinfo_endpoint"]).status_code == 401, "T-2: tokens revoked"
 

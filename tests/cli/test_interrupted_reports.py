@@ -80,7 +80,8 @@ def test_interrupts_deferred_delivers_the_first_signal_after_the_block() -> None
 
 
 def test_a_signal_while_a_run_replaces_the_last_runs_results_waits_for_it(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A SIGTERM or Ctrl-C just as a run's first test finished landed while the earlier
     run's ~4,800 Allure files were being removed, before ``results.jsonl`` was truncated: the
     interrupted run's reports, Allure's history and ``results.jsonl`` were the earlier run's
@@ -98,9 +99,12 @@ def test_a_signal_while_a_run_replaces_the_last_runs_results_waits_for_it(
         path.write_text("{}")
     (out / "results.jsonl").write_text('{"test": "earlier::test"}\n')
     (out / "summary.json").write_text("{}")
-    reporter = ProgressReporter(Console(file=io.StringIO()),
-                                journal=out / "results.jsonl", alluredir=results,
-                                superseded=lambda: [out / "summary.json"])
+    reporter = ProgressReporter(
+        Console(file=io.StringIO()),
+        journal=out / "results.jsonl",
+        alluredir=results,
+        superseded=lambda: [out / "summary.json"],
+    )
     reporter._since_ns = time.time_ns() + 10**9  # every file there is the earlier run's
     real_unlink = Path.unlink
 
@@ -137,20 +141,24 @@ def _slow_allure(folder: Path) -> Path:
     """An ``allure`` that starts its work in a child (as a wrapper script around ``node``
     does) and never finishes; it records both pids and when it started."""
     tool = folder / "allure"
-    tool.write_text("#!/bin/sh\n"
-                    "sleep 300 &\n"
-                    f"echo $! > {folder / 'child.pid'}\n"
-                    f"echo $$ > {folder / 'tool.pid'}\n"
-                    f"touch {folder / 'started'}\n"
-                    "wait\n")
+    tool.write_text(
+        "#!/bin/sh\n"
+        "sleep 300 &\n"
+        f"echo $! > {folder / 'child.pid'}\n"
+        f"echo $$ > {folder / 'tool.pid'}\n"
+        f"touch {folder / 'started'}\n"
+        "wait\n"
+    )
     tool.chmod(0o755)
     return tool
 
 
-def _terminate_once_started(proc: subprocess.Popen[str], folder: Path,
-                            signum: int = signal.SIGTERM) -> str:
+def _terminate_once_started(
+    proc: subprocess.Popen[str], folder: Path, signum: int = signal.SIGTERM
+) -> str:
     """``signum`` to ``proc`` once the slow allure runs (its pid files written); what it
     printed."""
+
     def running() -> bool:
         if not (folder / "started").exists():
             return False
@@ -172,21 +180,38 @@ def _assert_allure_gone(folder: Path, scratch_parent: Path) -> None:
     assert left == [], f"scratch folders left: {left}"
 
 
-@pytest.mark.parametrize(("signum", "why"), [(signal.SIGTERM, TERMINATED),
-                                              (signal.SIGINT, "Ctrl-C")])
+@pytest.mark.parametrize(
+    ("signum", "why"), [(signal.SIGTERM, TERMINATED), (signal.SIGINT, "Ctrl-C")]
+)
 def test_report_stopped_by_sigterm_stops_allure_and_leaves_no_scratch(
-        tmp_path: Path, signum: int, why: str) -> None:
+    tmp_path: Path, signum: int, why: str
+) -> None:
     results = write_tiny_results(tmp_path / "out" / "allure-results")
     tools = tmp_path / "tools"
     tools.mkdir()
     out = tmp_path / "out" / "allure-report"
-    proc = subprocess.Popen([str(BIN), "report", "--results", str(results), "--out", str(out),
-                             "--allure", str(_slow_allure(tools))],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
+    proc = subprocess.Popen(
+        [
+            str(BIN),
+            "report",
+            "--results",
+            str(results),
+            "--out",
+            str(out),
+            "--allure",
+            str(_slow_allure(tools)),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=ENV,
+    )
     said = _terminate_once_started(proc, tools, signum)
     assert proc.returncode == 130, said
-    assert (f"error: {why}: the report was not made (allure, if it had started, was stopped; "
-            "the history file is as it was); run the same command again to make it") in said
+    assert (
+        f"error: {why}: the report was not made (allure, if it had started, was stopped; "
+        "the history file is as it was); run the same command again to make it"
+    ) in said
     assert "Traceback" not in said
     _assert_allure_gone(tools, tmp_path / "out")
     assert not out.exists()
@@ -198,25 +223,32 @@ def test_run_stopped_by_sigterm_while_reporting_keeps_its_verdict(tmp_path: Path
     tools = tmp_path / "tools"
     tools.mkdir()
     suite = tmp_path / "test_quick.py"
-    suite.write_text("import pytest\n\n@pytest.mark.clause('A-1')\ndef test_quick():\n"
-                     "    pass\n")
-    code = ("import sys; from pathlib import Path; from harness.run import RunOptions, "
-            "run_suites; from harness.processes import sigterm_interrupts\n"
-            "with sigterm_interrupts():\n"
-            f"    status = run_suites(RunOptions(out=Path({str(out)!r}), paths=[{str(suite)!r}],"
-            " workers=1, allure_report=True))\n"
-            "sys.exit(status)")
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True,
-                            env={**ENV, "VNEID_HARNESS_ALLURE": str(_slow_allure(tools))})
+    suite.write_text("import pytest\n\n@pytest.mark.clause('A-1')\ndef test_quick():\n    pass\n")
+    code = (
+        "import sys; from pathlib import Path; from harness.run import RunOptions, "
+        "run_suites; from harness.processes import sigterm_interrupts\n"
+        "with sigterm_interrupts():\n"
+        f"    status = run_suites(RunOptions(out=Path({str(out)!r}), paths=[{str(suite)!r}],"
+        " workers=1, allure_report=True))\n"
+        "sys.exit(status)"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**ENV, "VNEID_HARNESS_ALLURE": str(_slow_allure(tools))},
+    )
     said = _terminate_once_started(proc, tools)
     assert proc.returncode == 2, said
-    assert (f"the Allure HTML report was interrupted ({TERMINATED}): allure, if it had "
-            "started, was stopped; the tests' results and the verdict are written, the history "
-            "is as it was; make the "
-            f"report with `{own_pytest('vneid-harness')} report --results "
-            f"{out / 'allure-results'} --out "
-            f"{out / 'allure-report'}`") in said
+    assert (
+        f"the Allure HTML report was interrupted ({TERMINATED}): allure, if it had "
+        "started, was stopped; the tests' results and the verdict are written, the history "
+        "is as it was; make the "
+        f"report with `{own_pytest('vneid-harness')} report --results "
+        f"{out / 'allure-results'} --out "
+        f"{out / 'allure-report'}`"
+    ) in said
     assert "Traceback" not in said
     _assert_allure_gone(tools, out)
     summary = json.loads((out / "summary.json").read_text())
@@ -237,10 +269,23 @@ def test_a_run_stopped_before_its_tests_exits_2_and_says_so(tmp_path: Path) -> N
         silent.settimeout(60)  # a run that never calls fails the test, not hangs it
         url = f"http://127.0.0.1:{silent.getsockname()[1]}"
         out = tmp_path / "out"
-        proc = subprocess.Popen([str(BIN), "run", "--out", str(out), "--vneid-url", url,
-                                 "--vssid-url", url, "--no-report"],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                env=ENV)
+        proc = subprocess.Popen(
+            [
+                str(BIN),
+                "run",
+                "--out",
+                str(out),
+                "--vneid-url",
+                url,
+                "--vssid-url",
+                url,
+                "--no-report",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=ENV,
+        )
         try:
             connection, _ = silent.accept()  # the health check is waiting
         except BaseException:
@@ -250,8 +295,10 @@ def test_a_run_stopped_before_its_tests_exits_2_and_says_so(tmp_path: Path) -> N
         with connection:
             said = " ".join(signal_when(proc, lambda: True, timeout=60).split())
     assert proc.returncode == 2, said
-    assert (f"error: {TERMINATED}: the run was stopped outside its tests; what it wrote is in "
-            f"{out} (nothing, if it stopped before its first test)") in said
+    assert (
+        f"error: {TERMINATED}: the run was stopped outside its tests; what it wrote is in "
+        f"{out} (nothing, if it stopped before its first test)"
+    ) in said
     assert "Aborted" not in said
     assert not out.exists()
 
@@ -289,7 +336,8 @@ def test_after_a_stop_the_allure_results_are_the_tests_the_verdict_has(tmp_path:
     (results / "executor.json").write_text("{}")
     reporter.drop_unrecorded()
     assert sorted(p.name for p in results.iterdir()) == sorted(
-        [kept.name, earlier.name, "executor.json"])
+        [kept.name, earlier.name, "executor.json"]
+    )
     assert not late.exists()
     assert not half.exists()
 
@@ -306,7 +354,8 @@ def test_a_stopped_runs_junit_keeps_no_nameless_test_cases(tmp_path: Path) -> No
         '<testcase classname="t" name="test_a" time="0.1"/>'
         '<testcase time="0.000"/>'
         '<testcase classname="t" name="test_b" time="0.1"><failure message="no"/></testcase>'
-        '<testcase time="0.007"/></testsuite></testsuites>')
+        '<testcase time="0.007"/></testsuite></testsuites>'
+    )
     _drop_nameless_cases(junit)
     said = junit.read_text()
     assert said.count("<testcase") == 2
@@ -325,11 +374,16 @@ def test_every_allure_result_names_its_node_id(pytester: pytest.Pytester) -> Non
     """)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--alluredir", "allure")
     result.assert_outcomes(passed=2)
-    named = sorted(label["value"] for path in (pytester.path / "allure").glob("*-result.json")
-                   for label in json.loads(path.read_text())["labels"]
-                   if label["name"] == "nodeid")
-    assert named == ["test_every_allure_result_names_its_node_id.py::test_x[1]",
-                     "test_every_allure_result_names_its_node_id.py::test_x[2]"]
+    named = sorted(
+        label["value"]
+        for path in (pytester.path / "allure").glob("*-result.json")
+        for label in json.loads(path.read_text())["labels"]
+        if label["name"] == "nodeid"
+    )
+    assert named == [
+        "test_every_allure_result_names_its_node_id.py::test_x[1]",
+        "test_every_allure_result_names_its_node_id.py::test_x[2]",
+    ]
 
 
 def test_the_ctrl_c_tests_pass_when_pytest_starts_with_sigint_ignored() -> None:
@@ -337,10 +391,17 @@ def test_the_ctrl_c_tests_pass_when_pytest_starts_with_sigint_ignored() -> None:
     SIGINT ignored: the Ctrl-C tests failed (no KeyboardInterrupt, children that ignore
     Ctrl-C) until tests/conftest.py gives SIGINT its handler back (a flakiness review)."""
     root = Path(__file__).resolve().parents[2]
-    test = ("tests/cli/test_interrupted_reports.py::"
-            "test_interrupts_deferred_delivers_the_first_signal_after_the_block")
+    test = (
+        "tests/cli/test_interrupted_reports.py::"
+        "test_interrupts_deferred_delivers_the_first_signal_after_the_block"
+    )
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", test], cwd=root,
-        capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(root)},
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", test],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
     assert done.returncode == 0, done.stdout + done.stderr

@@ -39,12 +39,18 @@ def test_the_plugins_parts_are_registered_once_each(pytester: pytest.Pytester) -
     assert all(manager.get_plugin(part.__name__) is part for part in PARTS)
     for caller in manager.hook.__dict__.values():
         if isinstance(caller, pluggy.HookCaller):
-            ours = [impl.plugin_name for impl in caller.get_hookimpls()
-                    if impl.plugin_name.startswith("harness.")
-                    or impl.plugin_name == "vneid_harness"]
+            ours = [
+                impl.plugin_name
+                for impl in caller.get_hookimpls()
+                if impl.plugin_name.startswith("harness.") or impl.plugin_name == "vneid_harness"
+            ]
             assert len(ours) == len(set(ours)), (caller.name, ours)
-    assert manager.hook.pytest_report_header(config=config, start_path=pytester.path) \
-        .count("vneid-harness: seed=0 driver=sim target=embedded providers") == 1
+    assert (
+        manager.hook.pytest_report_header(config=config, start_path=pytester.path).count(
+            "vneid-harness: seed=0 driver=sim target=embedded providers"
+        )
+        == 1
+    )
     off = pytester.parseconfig("-p", "no:vneid_harness")
     assert not [part for part in PARTS if off.pluginmanager.get_plugin(part.__name__)]
     one_off = pytester.parseconfig("-p", "no:harness.plugin_signals")
@@ -66,23 +72,23 @@ def test_unknown_clause_is_a_usage_error(pytester: pytest.Pytester) -> None:
 
 
 @pytest.mark.parametrize("option", ["--vneid-url", "--vssid-url"])
-def test_a_target_url_without_a_scheme_is_a_usage_error(pytester: pytest.Pytester,
-                                                        option: str) -> None:
+def test_a_target_url_without_a_scheme_is_a_usage_error(
+    pytester: pytest.Pytester, option: str
+) -> None:
     """``--vneid-url localhost:8851`` gave an error with a traceback in every test."""
     pytester.makepyfile("def test_x(target):\n    pass\n")
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", option, "localhost:8851")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines([f"ERROR: {option} must be an http(s) URL, got "
-                                 "'localhost:8851'*"])
+    result.stderr.fnmatch_lines([f"ERROR: {option} must be an http(s) URL, got 'localhost:8851'*"])
 
 
 def test_an_admin_token_no_header_can_carry_is_a_usage_error(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_x():\n    pass\n")
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--admin-token",
-                                           "SECRET-1\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--admin-token", "SECRET-1\n")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["ERROR: --admin-token (or VNEID_HARNESS_ADMIN_TOKEN) must be "
-                                 "printable ASCII*"])
+    result.stderr.fnmatch_lines(
+        ["ERROR: --admin-token (or VNEID_HARNESS_ADMIN_TOKEN) must be printable ASCII*"]
+    )
     assert "SECRET-1" not in result.stderr.str() + result.stdout.str()
 
 
@@ -104,19 +110,24 @@ def test_unknown_clause_under_xdist_names_itself(pytester: pytest.Pytester) -> N
     out = result.stdout.str() + result.stderr.str()
     assert "INTERNALERROR" not in out
     assert result.ret == pytest.ExitCode.TESTS_FAILED  # xdist's word for a collection error
-    result.stdout.fnmatch_lines(["*test_x: clause marker names Z-9, which PROTOCOL.md does "
-                                 "not have*"])
+    result.stdout.fnmatch_lines(
+        ["*test_x: clause marker names Z-9, which PROTOCOL.md does not have*"]
+    )
     assert "passed" not in out, "no test runs beside a collection error"
 
 
-@pytest.mark.parametrize(("marker", "said"), [
-    ('clause(["R-1", "R-2"])', "*clause marker takes ids as text*"),
-    ("clause(8)", "*clause marker takes ids as text*"),
-    ('plan("vssid-rp")', "*plan marker names vssid-rp, which is not a conformance plan*"),
-    ("plan(None)", "*plan marker takes ids as text*"),
-])
-def test_malformed_markers_are_usage_errors(pytester: pytest.Pytester, marker: str,
-                                            said: str) -> None:
+@pytest.mark.parametrize(
+    ("marker", "said"),
+    [
+        ('clause(["R-1", "R-2"])', "*clause marker takes ids as text*"),
+        ("clause(8)", "*clause marker takes ids as text*"),
+        ('plan("vssid-rp")', "*plan marker names vssid-rp, which is not a conformance plan*"),
+        ("plan(None)", "*plan marker takes ids as text*"),
+    ],
+)
+def test_malformed_markers_are_usage_errors(
+    pytester: pytest.Pytester, marker: str, said: str
+) -> None:
     """A misspelt plan used to drop its test from --plan silently, and a clause given as a
     list or a number crashed collection (INTERNALERROR)."""
     pytester.makepyfile(f"""
@@ -134,7 +145,9 @@ def test_malformed_markers_are_usage_errors(pytester: pytest.Pytester, marker: s
 
 def test_vssid_url_alone_is_a_usage_error(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_x():\n    pass\n")
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--vssid-url", "http://127.0.0.1:9")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--vssid-url", "http://127.0.0.1:9"
+    )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--vssid-url needs --vneid-url*"])
 
@@ -148,8 +161,9 @@ def test_clauses_reach_junit_and_allure(pytester: pytest.Pytester) -> None:
         def test_x():
             pass
     """)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--junitxml=junit.xml",
-                                "--alluredir=allure")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--junitxml=junit.xml", "--alluredir=allure"
+    )
     result.assert_outcomes(passed=1)
     junit = (pytester.path / "junit.xml").read_text()
     assert 'name="clause" value="S-2"' in junit
@@ -190,8 +204,9 @@ def test_same_seed_gives_the_same_personas(pytester: pytest.Pytester) -> None:
 
 
 @pytest.mark.parametrize("content", [None, "citizens: [1, 2]\n"])
-def test_bad_personas_file_stops_the_run_before_any_test(pytester: pytest.Pytester,
-                                                         content: str | None) -> None:
+def test_bad_personas_file_stops_the_run_before_any_test(
+    pytester: pytest.Pytester, content: str | None
+) -> None:
     """A missing or invalid --personas file used to fail each test that read it, one by one,
     and let the others pass: now it is a usage error before the run, as a bad profile is."""
     if content is not None:
@@ -222,12 +237,14 @@ def test_fixture_misuse_fails_that_test_only(pytester: pytest.Pytester) -> None:
     """)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, failed=3)
-    result.stdout.fnmatch_lines([
-        "*ConfigError: adopt_trace: give a harness.trace.Trace (a phone: give phone.trace), "
-        "not Device*",
-        "*ConfigError: adopt_trace: give a harness.trace.Trace, not str*",
-        "*ConfigError: device(): unknown argument(s) driver*the driver is the run's --driver*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*ConfigError: adopt_trace: give a harness.trace.Trace (a phone: give phone.trace), "
+            "not Device*",
+            "*ConfigError: adopt_trace: give a harness.trace.Trace, not str*",
+            "*ConfigError: device(): unknown argument(s) driver*the driver is the run's --driver*",
+        ]
+    )
     assert "INTERNALERROR" not in result.stdout.str()
 
 
@@ -245,8 +262,14 @@ def test_the_admin_token_never_reaches_the_reports(pytester: pytest.Pytester) ->
             with allure.step("a step"):
                 raise RuntimeError("the step saw {token}")
     """)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--admin-token", token,
-                                           "--junitxml=junit.xml", "--alluredir=allure")
+    result = pytester.runpytest_subprocess(
+        "-p",
+        "no:cacheprovider",
+        "--admin-token",
+        token,
+        "--junitxml=junit.xml",
+        "--alluredir=allure",
+    )
     result.assert_outcomes(failed=2)
     written = [result.stdout.str(), (pytester.path / "junit.xml").read_text()]
     written += [p.read_text() for p in (pytester.path / "allure").iterdir()]
@@ -254,17 +277,21 @@ def test_the_admin_token_never_reaches_the_reports(pytester: pytest.Pytester) ->
     assert "[REDACTED]" in written[1]
 
 
-@pytest.mark.parametrize(("sigint", "raised", "said"), [
-    # as in a terminal (a background job of a script starts with Ctrl-C ignored)
-    ("signal.default_int_handler", "KeyboardInterrupt", "KeyboardInterrupt"),
-    # a script's background job, with the SIGTERM a pytest-xdist worker gets from its
-    # controller: raised again through SIGINT, which was ignored, it was lost, and the
-    # worker ran on until execnet killed it
-    ("signal.SIG_IGN", "KeyboardInterrupt(TERMINATED)", "terminated (SIGTERM)"),
-], ids=["ctrl-c", "sigterm-with-ctrl-c-ignored"])
-def test_an_interrupt_python_ignored_still_stops_the_run(pytester: pytest.Pytester,
-                                                         sigint: str, raised: str,
-                                                         said: str) -> None:
+@pytest.mark.parametrize(
+    ("sigint", "raised", "said"),
+    [
+        # as in a terminal (a background job of a script starts with Ctrl-C ignored)
+        ("signal.default_int_handler", "KeyboardInterrupt", "KeyboardInterrupt"),
+        # a script's background job, with the SIGTERM a pytest-xdist worker gets from its
+        # controller: raised again through SIGINT, which was ignored, it was lost, and the
+        # worker ran on until execnet killed it
+        ("signal.SIG_IGN", "KeyboardInterrupt(TERMINATED)", "terminated (SIGTERM)"),
+    ],
+    ids=["ctrl-c", "sigterm-with-ctrl-c-ignored"],
+)
+def test_an_interrupt_python_ignored_still_stops_the_run(
+    pytester: pytest.Pytester, sigint: str, raised: str, said: str
+) -> None:
     """A KeyboardInterrupt raised in a __del__ or a gc callback (Hypothesis has one) is
     "ignored" by Python: the run went on, or failed on PytestUnraisableExceptionWarning."""
     pytester.makepyfile(f"""
@@ -296,7 +323,8 @@ def test_an_interrupt_python_ignored_still_stops_the_run(pytester: pytest.Pytest
 
 
 def test_a_failure_says_how_to_replay_it_and_the_reports_carry_the_seed(
-        pytester: pytest.Pytester) -> None:
+    pytester: pytest.Pytester,
+) -> None:
     import shlex
 
     pytester.makepyfile("""
@@ -314,16 +342,23 @@ def test_a_failure_says_how_to_replay_it_and_the_reports_carry_the_seed(
         def test_draws_nothing_from_the_seed():
             assert False
     """)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--seed", "5",
-                                           "--junitxml=junit.xml", "--alluredir=allure")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--seed", "5", "--junitxml=junit.xml", "--alluredir=allure"
+    )
     result.assert_outcomes(failed=3)
-    lines = [re.sub(r"^\S*pytest ", "pytest ", line) for line in result.stdout.lines
-             if re.match(r"\S*pytest --seed 5 ", line)]
+    lines = [
+        re.sub(r"^\S*pytest ", "pytest ", line)
+        for line in result.stdout.lines
+        if re.match(r"\S*pytest --seed 5 ", line)
+    ]
     assert len(lines) == 1, "one replay line: the property test has hypothesis's own"
     # a test that takes nothing from the seed (the login state machine has its own) is
     # replayed without --seed, which would suggest it matters (a determinism review)
-    unseeded = [line for line in result.stdout.lines if re.match(r"\S*pytest ", line)
-                and line.endswith("::test_draws_nothing_from_the_seed")]
+    unseeded = [
+        line
+        for line in result.stdout.lines
+        if re.match(r"\S*pytest ", line) and line.endswith("::test_draws_nothing_from_the_seed")
+    ]
     assert len(unseeded) == 1
     assert "--seed" not in unseeded[0]
     command = shlex.split(lines[0])
@@ -382,8 +417,9 @@ def test_junit_gives_each_failed_test_its_replay_command(pytester: pytest.Pytest
         def test_passes(persona):
             pass
     """)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--seed", "5",
-                                           "--junitxml=junit.xml")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--seed", "5", "--junitxml=junit.xml"
+    )
     result.assert_outcomes(passed=2, failed=2, errors=3)
     said = result.stdout.lines
     cases = ET.parse(pytester.path / "junit.xml").getroot().iter("testcase")
@@ -392,8 +428,7 @@ def test_junit_gives_each_failed_test_its_replay_command(pytester: pytest.Pytest
         found = [p.get("value", "") for p in case.iter("property") if p.get("name") == "replay"]
         replays.setdefault(str(case.get("name")), []).extend(found)
     assert replays.pop("test_passes") == []
-    assert sorted(replays) == ["test_call", "test_call_and_teardown", "test_setup",
-                               "test_teardown"]
+    assert sorted(replays) == ["test_call", "test_call_and_teardown", "test_setup", "test_teardown"]
     for name, found in replays.items():
         nodeid = f"test_junit_gives_each_failed_test_its_replay_command.py::{name}"
         assert len(found) == (2 if name == "test_call_and_teardown" else 1), (name, found)
@@ -404,7 +439,8 @@ def test_junit_gives_each_failed_test_its_replay_command(pytester: pytest.Pytest
 
 
 def test_the_replay_command_carries_the_options_that_made_the_failure(
-        pytester: pytest.Pytester) -> None:
+    pytester: pytest.Pytester,
+) -> None:
     """``--broken-rp nonce`` made a test fail, and the replay line left it out: run as
     printed, the test passed. The line now has every option that decides what a test does,
     and names the admin token without printing it (S-5)."""
@@ -419,24 +455,47 @@ def test_the_replay_command_carries_the_options_that_made_the_failure(
     profile = pytester.path / "my profile.yaml"
     profile.write_text("scope: openid profile\n", encoding="utf-8")
     config = pytester.parseconfig(
-        "--seed", "7", "--plan", "vssid-relying-party", "--broken-rp", "nonce",
-        "--broken-rp", "acr", "--driver", "web", "--protocol-profile", str(profile),
-        "--vneid-url", "http://127.0.0.1:1", "--admin-token", "ADMIN-SECRET-1")
+        "--seed",
+        "7",
+        "--plan",
+        "vssid-relying-party",
+        "--broken-rp",
+        "nonce",
+        "--broken-rp",
+        "acr",
+        "--driver",
+        "web",
+        "--protocol-profile",
+        str(profile),
+        "--vneid-url",
+        "http://127.0.0.1:1",
+        "--admin-token",
+        "ADMIN-SECRET-1",
+    )
     command = replay_command(config, "scenarios/test_x.py::test_y[a b]")
     assert "ADMIN-SECRET-1" not in command
     # valid shell as printed: the admin token in a comment (the plugin reads its variable)
     assert command.endswith("  # with $VNEID_HARNESS_ADMIN_TOKEN set to this run's admin token")
     words = shlex.split(command, comments=True)
-    assert words == [own_pytest(), "--seed", "7", "--plan=vssid-relying-party",
-                     "--broken-rp=nonce", "--broken-rp=acr", "--driver=web",
-                     f"--protocol-profile={profile}", "--vneid-url=http://127.0.0.1:1",
-                     "scenarios/test_x.py::test_y[a b]"]
+    assert words == [
+        own_pytest(),
+        "--seed",
+        "7",
+        "--plan=vssid-relying-party",
+        "--broken-rp=nonce",
+        "--broken-rp=acr",
+        "--driver=web",
+        f"--protocol-profile={profile}",
+        "--vneid-url=http://127.0.0.1:1",
+        "scenarios/test_x.py::test_y[a b]",
+    ]
     plain = shlex.split(replay_command(pytester.parseconfig(), "t.py::test_z"))
     assert plain == [own_pytest(), "--seed", "0", "t.py::test_z"]
 
 
 def test_the_replay_command_runs_from_the_runs_root_with_files_by_whole_path(
-        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A run started in another folder printed node ids relative to its root and a profile
     path relative to where it started: pasted where it was printed, "file or directory not
     found". A root the run chose, without a configuration in it, is pinned: pytest would
@@ -449,16 +508,22 @@ def test_the_replay_command_runs_from_the_runs_root_with_files_by_whole_path(
     (pytester.path / "profiles" / "p.yaml").write_text("scope: openid profile\n")
     (pytester.path / "elsewhere").mkdir()
     monkeypatch.chdir(pytester.path / "elsewhere")
-    config = pytester.parseconfig("--rootdir", str(pytester.path),
-                                  "--protocol-profile", "../profiles/p.yaml")
+    config = pytester.parseconfig(
+        "--rootdir", str(pytester.path), "--protocol-profile", "../profiles/p.yaml"
+    )
     command = replay_command(config, "scenarios/test_x.py::test_y")
     root = str(config.rootpath.resolve())
     assert command.startswith(f"cd {shlex.quote(root)} && ")
     words = shlex.split(command.split(" && ", 1)[1])
-    assert words == [own_pytest(folder=config.rootpath.resolve()), "--rootdir", root,
-                     "--seed", "0",
-                     f"--protocol-profile={pytester.path.resolve() / 'profiles' / 'p.yaml'}",
-                     "scenarios/test_x.py::test_y"]
+    assert words == [
+        own_pytest(folder=config.rootpath.resolve()),
+        "--rootdir",
+        root,
+        "--seed",
+        "0",
+        f"--protocol-profile={pytester.path.resolve() / 'profiles' / 'p.yaml'}",
+        "scenarios/test_x.py::test_y",
+    ]
 
 
 def test_an_empty_parametrization_id_replays_that_case_alone(pytester: pytest.Pytester) -> None:
@@ -480,12 +545,13 @@ def test_an_empty_parametrization_id_replays_that_case_alone(pytester: pytest.Py
     keyword = shlex.split(lines[0])[-1]
     alone = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-k", keyword)
     alone.assert_outcomes(failed=1, deselected=1)
-    assert any(line.startswith("FAILED ") and line.split()[1].endswith("::test_s[]")
-               for line in alone.stdout.lines), alone.stdout.str()
+    assert any(
+        line.startswith("FAILED ") and line.split()[1].endswith("::test_s[]")
+        for line in alone.stdout.lines
+    ), alone.stdout.str()
 
 
-def test_a_run_that_dropped_its_addopts_replays_without_them(
-        pytester: pytest.Pytester) -> None:
+def test_a_run_that_dropped_its_addopts_replays_without_them(pytester: pytest.Pytester) -> None:
     """A run with ``-o addopts=`` (``vneid-harness run`` gives it for a team's tests) printed
     a replay line that ran under the configuration's addopts: their ``-m "not slow"``
     deselected the slow test that had failed. The line drops them too; a run that kept them
@@ -505,18 +571,31 @@ def test_a_run_that_dropped_its_addopts_replays_without_them(
     """)
     result = pytester.runpytest_subprocess("-o", "addopts=", "-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
-    lines = [line for line in result.stdout.lines if line.endswith("::test_slow")
-             and re.match(r"\S*pytest ", line)]
+    lines = [
+        line
+        for line in result.stdout.lines
+        if line.endswith("::test_slow") and re.match(r"\S*pytest ", line)
+    ]
     assert len(lines) == 1, result.stdout.str()
     assert shlex.split(lines[0])[1:3] == ["-o", "addopts="]
-    again = subprocess.run(shlex.split(lines[0]), cwd=pytester.path, capture_output=True,
-                           text=True, check=False, timeout=300)
+    again = subprocess.run(
+        shlex.split(lines[0]),
+        cwd=pytester.path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
     assert again.returncode == 1, again.stdout  # failed again, not deselected (exit 5)
     assert "1 failed" in again.stdout
 
     kept = pytester.parseconfig()
-    assert shlex.split(replay_command(kept, "t.py::test_z")) == \
-        [own_pytest(), "--seed", "0", "t.py::test_z"]
+    assert shlex.split(replay_command(kept, "t.py::test_z")) == [
+        own_pytest(),
+        "--seed",
+        "0",
+        "t.py::test_z",
+    ]
     other = pytester.parseconfig("-o", "addopts=-x -q")
     assert shlex.split(replay_command(other, "t.py::test_z"))[1:3] == ["-o", "addopts=-x -q"]
     secret = pytester.parseconfig("-o", "addopts=--vneid-url=https://qa:PW-123@idp.test")
@@ -526,23 +605,30 @@ def test_a_run_that_dropped_its_addopts_replays_without_them(
     harness_own = Path(__file__).resolve().parents[2] / "pyproject.toml"
     # (its filterwarnings=error would make pytest's notice that this process imported the
     # harness before the config, which cannot rewrite its asserts, an error)
-    own = pytester.parseconfig("-c", str(harness_own), "-o", "addopts=",
-                               "-W", "ignore::pytest.PytestAssertRewriteWarning")
+    own = pytester.parseconfig(
+        "-c", str(harness_own), "-o", "addopts=", "-W", "ignore::pytest.PytestAssertRewriteWarning"
+    )
     assert "addopts=" not in replay_command(own, "t.py::test_z")
 
 
 def test_a_run_that_served_what_its_tests_need_replays_with_its_own_command(
-        pytester: pytest.Pytester) -> None:
+    pytester: pytest.Pytester,
+) -> None:
     from harness.replay import replay_command
 
     config = pytester.parseconfig(
-        "--replay-as", "vneid-harness conformance --plan vssid-relying-party --vssid-url "
-        "http://rp.test --serve-vneid-port 8801 --seed 3", "--admin-token", "ADMIN-SECRET-2")
+        "--replay-as",
+        "vneid-harness conformance --plan vssid-relying-party --vssid-url "
+        "http://rp.test --serve-vneid-port 8801 --seed 3",
+        "--admin-token",
+        "ADMIN-SECRET-2",
+    )
     command = replay_command(config, "scenarios/test_x.py::test_nonce[faulty]")
     assert command == (
         "vneid-harness conformance --plan vssid-relying-party --vssid-url http://rp.test "
         "--serve-vneid-port 8801 --seed 3 -k 'test_nonce[faulty]'  # with "
-        "$VNEID_HARNESS_ADMIN_TOKEN set to this run's admin token")
+        "$VNEID_HARNESS_ADMIN_TOKEN set to this run's admin token"
+    )
 
 
 def test_the_personas_file_is_offered_to_every_test(pytester: pytest.Pytester) -> None:
@@ -573,23 +659,31 @@ def test_workers_against_remote_targets_are_a_usage_error(pytester: pytest.Pytes
     faults and link form under each other and failed for it; ``vneid-harness run`` refuses
     more than one worker there, and so does pytest now."""
     pytester.makepyfile("def test_x():\n    pass\n")
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2",
-                                           "--vneid-url", "http://127.0.0.1:9")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-n", "2", "--vneid-url", "http://127.0.0.1:9"
+    )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["ERROR: -n 2 with --vneid-url: tests against remote providers "
-                                 "share their state*must take turns; run them in one process*"])
-    one = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "1",
-                                        "--vneid-url", "http://127.0.0.1:9")
+    result.stderr.fnmatch_lines(
+        [
+            "ERROR: -n 2 with --vneid-url: tests against remote providers "
+            "share their state*must take turns; run them in one process*"
+        ]
+    )
+    one = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-n", "1", "--vneid-url", "http://127.0.0.1:9"
+    )
     assert one.ret == pytest.ExitCode.OK
     # xdist's older way to ask for workers ran two against the remote targets
-    tx = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-d", "--tx", "2*popen",
-                                       "--vneid-url", "http://127.0.0.1:9")
+    tx = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-d", "--tx", "2*popen", "--vneid-url", "http://127.0.0.1:9"
+    )
     assert tx.ret == pytest.ExitCode.USAGE_ERROR
     tx.stderr.fnmatch_lines(["ERROR: *with --vneid-url: tests against remote providers share*"])
 
 
 def test_the_admin_token_variable_is_read_as_vneid_harness_reads_it(
-        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """``VNEID_HARNESS_ADMIN_TOKEN`` was read by ``vneid-harness`` only: pytest against a pair
     served with ``--admin-token`` got 403 in every test."""
     pytester.makepyfile("""
@@ -602,15 +696,21 @@ def test_the_admin_token_variable_is_read_as_vneid_harness_reads_it(
     pytester.makepyfile(test_other="def test_x():\n    pass\n")
     unused = pytester.runpytest_subprocess("-p", "no:cacheprovider", "test_other.py")
     assert unused.ret == pytest.ExitCode.OK  # set but empty, and no target that needs it
-    empty = pytester.runpytest_subprocess("-p", "no:cacheprovider", "test_other.py",
-                                          "--vneid-url", "http://127.0.0.1:9")
+    empty = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "test_other.py", "--vneid-url", "http://127.0.0.1:9"
+    )
     assert empty.ret == pytest.ExitCode.USAGE_ERROR
-    empty.stderr.fnmatch_lines(["ERROR: VNEID_HARNESS_ADMIN_TOKEN is set but empty: set it to "
-                                "the token (the one the targets were served with*"])
+    empty.stderr.fnmatch_lines(
+        [
+            "ERROR: VNEID_HARNESS_ADMIN_TOKEN is set but empty: set it to "
+            "the token (the one the targets were served with*"
+        ]
+    )
 
 
 def test_plain_pytest_shows_the_pre_run_warnings_of_remote_targets(
-        pytester: pytest.Pytester) -> None:
+    pytester: pytest.Pytester,
+) -> None:
     """``vneid-harness run`` warns before the tests (or refuses) when the targets' set-up would
     fail many tests for itself; plain pytest said nothing and the tests failed. Its header now
     says the same. (The pair is served by a process of its own: pytester drops the modules a
@@ -618,38 +718,58 @@ def test_plain_pytest_shows_the_pre_run_warnings_of_remote_targets(
     pytester.makepyfile("def test_x():\n    pass\n")
     profile = Path(__file__).resolve().parents[2] / "docs" / "examples" / "vendor-profile.yaml"
     with ServeProcess() as served:
-        swapped = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", "--vneid-url",
-                                                served.vssid, "--vssid-url", served.vneid)
+        swapped = pytester.runpytest_subprocess(
+            "-p", "no:cacheprovider", "-q", "--vneid-url", served.vssid, "--vssid-url", served.vneid
+        )
         other_profile = pytester.runpytest_subprocess(
-            "-p", "no:cacheprovider", "--vneid-url", served.vneid,
-            "--protocol-profile", str(profile))
-        fine = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--vneid-url",
-                                             served.vneid, "--vssid-url", served.vssid)
-    swapped.stdout.fnmatch_lines([f"vneid-harness warning: the VNeID target at "
-                                  f"{served.vssid} answered 404 to GET /.well-known/"
-                                  "openid-configuration*it looks like a VssID; are --vneid-url "
-                                  "and --vssid-url swapped*"])
-    other_profile.stdout.fnmatch_lines(["vneid-harness warning: the VNeID at *publishes "
-                                        "vneid_app_minimum_version 2.1.0 in its discovery, and "
-                                        "this run expects*"])
+            "-p",
+            "no:cacheprovider",
+            "--vneid-url",
+            served.vneid,
+            "--protocol-profile",
+            str(profile),
+        )
+        fine = pytester.runpytest_subprocess(
+            "-p", "no:cacheprovider", "--vneid-url", served.vneid, "--vssid-url", served.vssid
+        )
+    swapped.stdout.fnmatch_lines(
+        [
+            f"vneid-harness warning: the VNeID target at "
+            f"{served.vssid} answered 404 to GET /.well-known/"
+            "openid-configuration*it looks like a VssID; are --vneid-url "
+            "and --vssid-url swapped*"
+        ]
+    )
+    other_profile.stdout.fnmatch_lines(
+        [
+            "vneid-harness warning: the VNeID at *publishes "
+            "vneid_app_minimum_version 2.1.0 in its discovery, and "
+            "this run expects*"
+        ]
+    )
     assert "vneid-harness warning" not in fine.stdout.str()
     assert swapped.ret == other_profile.ret == fine.ret == pytest.ExitCode.OK
 
 
 def test_plain_pytest_stopped_by_its_targets_names_the_cause_found_before(
-        pytester: pytest.Pytester) -> None:
+    pytester: pytest.Pytester,
+) -> None:
     """Swapped URLs and a test that needs the targets: the run stopped on "reading the config
     failed with HTTP 404", after the warning that had named the cause (a docs walkthrough).
     The stop says the cause first."""
     pytester.makepyfile("def test_x(target):\n    pass\n")
     with ServeProcess() as served:
-        swapped = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--vneid-url",
-                                                served.vssid, "--vssid-url", served.vneid)
+        swapped = pytester.runpytest_subprocess(
+            "-p", "no:cacheprovider", "--vneid-url", served.vssid, "--vssid-url", served.vneid
+        )
     assert swapped.ret == pytest.ExitCode.USAGE_ERROR
     said = " ".join(swapped.stdout.str().split())
-    assert re.search(r"Exit: error: the VNeID target at \S+ answered 404 to GET "
-                     r"/.well-known/openid-configuration.* swapped.*; so the targets' set-up "
-                     r"failed: .*HTTP 404", said), said
+    assert re.search(
+        r"Exit: error: the VNeID target at \S+ answered 404 to GET "
+        r"/.well-known/openid-configuration.* swapped.*; so the targets' set-up "
+        r"failed: .*HTTP 404",
+        said,
+    ), said
 
 
 def test_a_teams_own_property_test_says_how_to_replay(pytester: pytest.Pytester) -> None:
@@ -672,14 +792,18 @@ def test_a_teams_own_property_test_says_how_to_replay(pytester: pytest.Pytester)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--seed", "5")
     result.assert_outcomes(failed=2)
     said = " ".join(result.stdout.str().split())
-    assert re.search(r"how to replay -+ \S*pytest test_a_teams_own_property_test_says_how_to_"
-                     r"replay\.py::test_versions +# Hypothesis replays the failing example "
-                     r"first", said), said
+    assert re.search(
+        r"how to replay -+ \S*pytest test_a_teams_own_property_test_says_how_to_"
+        r"replay\.py::test_versions +# Hypothesis replays the failing example "
+        r"first",
+        said,
+    ), said
     assert said.count("how to replay") == 2, said
 
 
 def test_a_property_test_run_from_a_subfolder_replays_from_there(
-        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """pytest started in ``ROOT/tests`` printed ``cd ROOT && pytest tests/…``: Hypothesis
     keeps its failing examples in ``.hypothesis/`` of the folder pytest ran from, so the
     printed replay looked in another database and a rare failure passed (2 of 10 replays,
@@ -693,20 +817,30 @@ def test_a_property_test_run_from_a_subfolder_replays_from_there(
     (tests / "test_rare.py").write_text(
         "from hypothesis import given, strategies as st\n\n"
         "@given(st.integers(min_value=0, max_value=9))\n"
-        "def test_rare(n):\n    assert n < 7\n")
+        "def test_rare(n):\n    assert n < 7\n"
+    )
     monkeypatch.chdir(tests)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:schemathesis",
-                                           "test_rare.py")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-p", "no:schemathesis", "test_rare.py"
+    )
     result.assert_outcomes(failed=1)
     root = str(pytester.path.resolve())
-    lines = [line for line in result.stdout.lines if "::test_rare" in line
-             and re.match(r"\S*pytest ", line)]
+    lines = [
+        line
+        for line in result.stdout.lines
+        if "::test_rare" in line and re.match(r"\S*pytest ", line)
+    ]
     assert len(lines) == 1, result.stdout.str()
     command = lines[0].partition("  # ")[0]
     assert shlex.split(command)[1:] == ["--rootdir", root, f"{root}/tests/test_rare.py::test_rare"]
     assert (tests / ".hypothesis").is_dir()  # the database the replay finds
-    again = subprocess.run([*shlex.split(command), "-p", "no:schemathesis"], cwd=tests,
-                           capture_output=True, text=True, check=False)
+    again = subprocess.run(
+        [*shlex.split(command), "-p", "no:schemathesis"],
+        cwd=tests,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert again.returncode == 1, again.stdout
     assert "n=7" in again.stdout
 
@@ -737,7 +871,8 @@ def test_a_hidden_falsifying_example_is_explained(pytester: pytest.Pytester) -> 
 
 
 def test_the_replay_command_names_this_pythons_pytest(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """Pasted as printed, a bare ``pytest`` ran another Python's pytest (``unrecognized
     arguments: --seed``) when the project's venv was not activated (a docs walkthrough)."""
     import sys
@@ -760,15 +895,17 @@ def test_the_header_does_not_print_a_target_urls_password(pytester: pytest.Pytes
     """``pytest --vneid-url http://u:pw@host`` printed the password in the session header."""
     from harness.plugin_remote import pytest_report_header
 
-    config = pytester.parseconfig("--vneid-url", "http://u:s3cr3t@127.0.0.1:1",
-                                  "--vssid-url", "http://u:s3cr3t@127.0.0.1:2")
+    config = pytester.parseconfig(
+        "--vneid-url", "http://u:s3cr3t@127.0.0.1:1", "--vssid-url", "http://u:s3cr3t@127.0.0.1:2"
+    )
     header = pytest_report_header(config)
     assert "s3cr3t" not in header
     assert header.count("%5BREDACTED%5D") == 2
 
 
 def test_an_empty_file_option_is_a_usage_error_not_the_current_folder(
-        pytester: pytest.Pytester) -> None:
+    pytester: pytest.Pytester,
+) -> None:
     """``--personas "$UNSET"`` read "." and said "unknown persona file type '(none)'"."""
     pytester.makepyfile("def test_x():\n    pass\n")
     result = pytester.runpytest("--personas=")
@@ -777,8 +914,9 @@ def test_an_empty_file_option_is_a_usage_error_not_the_current_folder(
 
 
 @pytest.mark.parametrize("kind", ["file", "fifo", "dangling-link"])
-def test_an_alluredir_that_is_not_a_folder_is_a_usage_error(pytester: pytest.Pytester,
-                                                           kind: str) -> None:
+def test_an_alluredir_that_is_not_a_folder_is_a_usage_error(
+    pytester: pytest.Pytester, kind: str
+) -> None:
     """allure-pytest answered a file (or a pipe) at --alluredir with an INTERNALERROR
     (FileExistsError), exit 3; what is there is left as it is."""
     pytester.makepyfile("def test_x():\n    pass\n")
@@ -798,20 +936,26 @@ def test_an_alluredir_that_is_not_a_folder_is_a_usage_error(pytester: pytest.Pyt
 
 
 @pytest.mark.parametrize("option", ["--protocol-url", "--replay-as", "--hypothesis-profile"])
-def test_an_empty_text_option_is_a_usage_error_not_its_default(pytester: pytest.Pytester,
-                                                               option: str) -> None:
+def test_an_empty_text_option_is_a_usage_error_not_its_default(
+    pytester: pytest.Pytester, option: str
+) -> None:
     """``--protocol-url "$UNSET"`` (and the other two) fell back to the default without a
     word: the Allure links pointed elsewhere, the replay lines were pytest's own."""
     pytester.makepyfile("def test_x():\n    pass\n")
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", f"{option}=")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines([f"ERROR: {option} is empty (an unset variable?): give a "
-                                 "value, or leave the option out for its default"])
+    result.stderr.fnmatch_lines(
+        [
+            f"ERROR: {option} is empty (an unset variable?): give a "
+            "value, or leave the option out for its default"
+        ]
+    )
 
 
 @pytest.mark.parametrize("driver", ["sim", "web"])
 def test_appium_capabilities_are_replayed_only_where_the_appium_driver_read_them(
-        pytester: pytest.Pytester, driver: str) -> None:
+    pytester: pytest.Pytester, driver: str
+) -> None:
     """``--appium-capabilities FILE --driver sim`` ignored the file, and the replay line
     still carried it (and failed where the file was not)."""
     from harness.replay import replay_command
@@ -826,7 +970,8 @@ def test_appium_capabilities_are_replayed_only_where_the_appium_driver_read_them
 
 
 def test_the_secrets_the_embedded_providers_hold_never_reach_the_reports(
-        pytester: pytest.Pytester) -> None:
+    pytester: pytest.Pytester,
+) -> None:
     """S-5 sweep: ``pytest -l`` printed the default client secret (a test's local), a team's
     assertion printed VssID's backend verifier, and a world a property test made and closed
     itself printed a citizen's passcode and a verifier: none of them was known to the scrub.
@@ -880,8 +1025,9 @@ def test_the_secrets_the_embedded_providers_hold_never_reach_the_reports(
             world.close()
             assert verifier == "x", f"backend verifier {verifier}"
     """)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-l", "--tb=long",
-                                           "--junitxml=junit.xml", "--alluredir=allure")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-l", "--tb=long", "--junitxml=junit.xml", "--alluredir=allure"
+    )
     result.assert_outcomes(failed=6)
     written = [result.stdout.str(), (pytester.path / "junit.xml").read_text()]
     written += [p.read_text() for p in (pytester.path / "allure").iterdir()]
@@ -902,8 +1048,9 @@ def test_live_logging_of_the_http_clients_keeps_no_secret(pytester: pytest.Pytes
             with target.vneid.client() as http:
                 http.get("/userinfo?access_token=leaky-access-token-0123&code=leaky-code-0123")
     """)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-o", "log_cli=true",
-                                           "--log-cli-level=DEBUG")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-o", "log_cli=true", "--log-cli-level=DEBUG"
+    )
     result.assert_outcomes(passed=1)
     out = result.stdout.str()
     assert "HTTP Request: GET" in out

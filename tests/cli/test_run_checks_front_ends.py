@@ -40,37 +40,68 @@ def _cli_says(args: list[str], env: dict[str, str] | None = None) -> str:
     return _words(result.output)
 
 
-@pytest.mark.parametrize(("args", "env", "problem"), [
-    (["conformance", "--plan", "nope"], None, plan_problem("nope", PLANS)),
-    (["conformance", "--plan", "all", "--vneid-url", ""], None,
-     target_url_problem("--vneid-url", "")),
-    (["conformance", "--plan", "vneid-provider", "--vneid-url", NOWHERE, "--broken-vneid",
-      "verifier"], None, broken_with_targets_problem(["--broken-vneid"], ["--vneid-url"])),
-    (["run", "--workers", "1"], EMPTY_TOKEN, admin_token_env_problem(None, EMPTY_TOKEN)),
-    (["serve", "--vneid-port", "0", "--vssid-port", "0"], EMPTY_TOKEN,
-     admin_token_env_problem(None, EMPTY_TOKEN)),
-    (["run", "--out", ""], None, empty_path_problem("")),
-    (["run", "--protocol-url", ""], None, empty_value_problem("")),
-    # the runner's refusal, through the CLI
-    (["run", "--vneid-url", NOWHERE, "--workers", "2"], None,
-     remote_workers_problem(2, ["--vneid-url"], option="--workers",
-                            one_process="--workers 1")),
-])
-def test_the_cli_says_the_shared_words(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                       args: list[str], env: dict[str, str] | None,
-                                       problem: str | None) -> None:
+@pytest.mark.parametrize(
+    ("args", "env", "problem"),
+    [
+        (["conformance", "--plan", "nope"], None, plan_problem("nope", PLANS)),
+        (
+            ["conformance", "--plan", "all", "--vneid-url", ""],
+            None,
+            target_url_problem("--vneid-url", ""),
+        ),
+        (
+            [
+                "conformance",
+                "--plan",
+                "vneid-provider",
+                "--vneid-url",
+                NOWHERE,
+                "--broken-vneid",
+                "verifier",
+            ],
+            None,
+            broken_with_targets_problem(["--broken-vneid"], ["--vneid-url"]),
+        ),
+        (["run", "--workers", "1"], EMPTY_TOKEN, admin_token_env_problem(None, EMPTY_TOKEN)),
+        (
+            ["serve", "--vneid-port", "0", "--vssid-port", "0"],
+            EMPTY_TOKEN,
+            admin_token_env_problem(None, EMPTY_TOKEN),
+        ),
+        (["run", "--out", ""], None, empty_path_problem("")),
+        (["run", "--protocol-url", ""], None, empty_value_problem("")),
+        # the runner's refusal, through the CLI
+        (
+            ["run", "--vneid-url", NOWHERE, "--workers", "2"],
+            None,
+            remote_workers_problem(
+                2, ["--vneid-url"], option="--workers", one_process="--workers 1"
+            ),
+        ),
+    ],
+)
+def test_the_cli_says_the_shared_words(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    env: dict[str, str] | None,
+    problem: str | None,
+) -> None:
     monkeypatch.chdir(tmp_path)
-    assert _words(problem) in _cli_says([*args, "--no-report"] if args[0] == "run" else args,
-                                        env)
+    assert _words(problem) in _cli_says([*args, "--no-report"] if args[0] == "run" else args, env)
     assert not (tmp_path / "reports").exists()
 
 
-@pytest.mark.parametrize(("options", "problem"), [
-    (RunOptions(plan="nope"), plan_problem("nope", PLANS)),
-    (RunOptions(vssid_url="ftp://rp"), target_url_problem("--vssid-url", "ftp://rp")),
-])
-def test_the_runner_raises_the_shared_words(tmp_path: Path, options: RunOptions,
-                                            problem: str | None) -> None:
+@pytest.mark.parametrize(
+    ("options", "problem"),
+    [
+        (RunOptions(plan="nope"), plan_problem("nope", PLANS)),
+        (RunOptions(vssid_url="ftp://rp"), target_url_problem("--vssid-url", "ftp://rp")),
+    ],
+)
+def test_the_runner_raises_the_shared_words(
+    tmp_path: Path, options: RunOptions, problem: str | None
+) -> None:
     options.out = tmp_path / "out"
     with pytest.raises(ConfigError) as refused:
         run_suites(options)
@@ -78,23 +109,36 @@ def test_the_runner_raises_the_shared_words(tmp_path: Path, options: RunOptions,
     assert not options.out.exists()
 
 
-@pytest.mark.parametrize(("args", "env", "problem"), [
-    (["--plan", "nope"], None, plan_problem("nope", PLANS)),
-    (["--vneid-url", ""], None, target_url_problem("--vneid-url", "")),
-    (["--vssid-url", NOWHERE], None, vssid_without_vneid_problem(None, NOWHERE)),
-    (["--vneid-url", NOWHERE, "--broken-rp", "nonce"], None,
-     broken_with_targets_problem(["--broken-rp"], ["--vneid-url"])),
-    (["-n", "2", "--vneid-url", NOWHERE], None,
-     remote_workers_problem(2, ["--vneid-url"], option="-n",
-                            one_process="leave out -n, or -n 0")),
-    (["--vneid-url", NOWHERE], EMPTY_TOKEN, admin_token_env_problem(None, EMPTY_TOKEN)),
-    (["--protocol-url="], None, f"--protocol-url {empty_value_problem('')}"),
-    (["--personas="], None, f"argument --personas: {empty_path_problem('')}"),
-])
-def test_the_plugin_says_the_shared_words(pytester: pytest.Pytester,
-                                          monkeypatch: pytest.MonkeyPatch, args: list[str],
-                                          env: dict[str, str] | None,
-                                          problem: str | None) -> None:
+@pytest.mark.parametrize(
+    ("args", "env", "problem"),
+    [
+        (["--plan", "nope"], None, plan_problem("nope", PLANS)),
+        (["--vneid-url", ""], None, target_url_problem("--vneid-url", "")),
+        (["--vssid-url", NOWHERE], None, vssid_without_vneid_problem(None, NOWHERE)),
+        (
+            ["--vneid-url", NOWHERE, "--broken-rp", "nonce"],
+            None,
+            broken_with_targets_problem(["--broken-rp"], ["--vneid-url"]),
+        ),
+        (
+            ["-n", "2", "--vneid-url", NOWHERE],
+            None,
+            remote_workers_problem(
+                2, ["--vneid-url"], option="-n", one_process="leave out -n, or -n 0"
+            ),
+        ),
+        (["--vneid-url", NOWHERE], EMPTY_TOKEN, admin_token_env_problem(None, EMPTY_TOKEN)),
+        (["--protocol-url="], None, f"--protocol-url {empty_value_problem('')}"),
+        (["--personas="], None, f"argument --personas: {empty_path_problem('')}"),
+    ],
+)
+def test_the_plugin_says_the_shared_words(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    env: dict[str, str] | None,
+    problem: str | None,
+) -> None:
     for name, value in (env or {}).items():
         monkeypatch.setenv(name, value)
     pytester.makepyfile("def test_x():\n    pass\n")

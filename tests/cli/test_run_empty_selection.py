@@ -30,35 +30,41 @@ def _earlier_run(out: Path) -> None:
     (out / "allure-report" / "index.html").write_text("<html>earlier report</html>")
     (out / "history").mkdir()
     (out / "history" / "history.jsonl").write_text('{"uuid": "earlier"}\n')
-    (out / "junit.xml").write_text('<testsuites><testsuite name="earlier" tests="9"/>'
-                                   "</testsuites>")
+    (out / "junit.xml").write_text('<testsuites><testsuite name="earlier" tests="9"/></testsuites>')
     (out / "summary.json").write_text('{"earlier": true}')
     (out / "summary.html").write_text("<html>earlier summary</html>")
     (out / "results.jsonl").write_text('{"test": "earlier"}\n')
 
 
 def _snapshot(out: Path) -> dict[str, tuple[bytes, int]]:
-    return {str(p.relative_to(out)): (p.read_bytes(), p.stat().st_mtime_ns)
-            for p in sorted(out.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(out)): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(out.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _run(out: Path, keyword: str, workers: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN), "run", "--out", str(out), "-k", keyword, "--workers",
-                           workers, "--no-report"],
-                          capture_output=True, text=True, timeout=300, env=ENV)
+    return subprocess.run(
+        [str(BIN), "run", "--out", str(out), "-k", keyword, "--workers", workers, "--no-report"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=ENV,
+    )
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
-def test_a_run_that_selects_no_test_leaves_the_earlier_run(tmp_path: Path,
-                                                            workers: str) -> None:
+def test_a_run_that_selects_no_test_leaves_the_earlier_run(tmp_path: Path, workers: str) -> None:
     out = tmp_path / "out"
     _earlier_run(out)
     before = _snapshot(out)
     done = _run(out, "nomatchxyz", workers)
     said = done.stdout + done.stderr
     assert done.returncode == 5, said[-3000:]  # pytest's "no tests collected"
-    assert (f"no test matched -k 'nomatchxyz' of plan all (nothing written: {out} is left "
-            "as it was)") in said
+    assert (
+        f"no test matched -k 'nomatchxyz' of plan all (nothing written: {out} is left as it was)"
+    ) in said
     assert "verdict" not in said
     assert "no Allure results" not in said
     assert _snapshot(out) == before
@@ -66,10 +72,13 @@ def test_a_run_that_selects_no_test_leaves_the_earlier_run(tmp_path: Path,
     # a run with tests replaces all of it, as before
     done = _run(out, "lands_on_vssid_home", workers)
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
-    names = {json.loads(p.read_text())["name"]
-             for p in (out / "allure-results").glob("*-result.json")}
-    assert names == {"test_citizen_lands_on_vssid_home[android]",
-                     "test_citizen_lands_on_vssid_home[ios]"}
+    names = {
+        json.loads(p.read_text())["name"] for p in (out / "allure-results").glob("*-result.json")
+    }
+    assert names == {
+        "test_citizen_lands_on_vssid_home[android]",
+        "test_citizen_lands_on_vssid_home[ios]",
+    }
     journal = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     assert [entry["outcome"] for entry in journal] == ["passed", "passed"]
     suite = ET.parse(out / "junit.xml").getroot()[0]
@@ -87,8 +96,9 @@ def test_a_run_that_selects_no_test_creates_no_folder(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_a_run_stopped_by_a_collection_error_leaves_the_earlier_run(tmp_path: Path,
-                                                                   workers: int) -> None:
+def test_a_run_stopped_by_a_collection_error_leaves_the_earlier_run(
+    tmp_path: Path, workers: int
+) -> None:
     """pytest runs no test when a module cannot be collected: the earlier run stays. Under
     pytest-xdist too: it used to run the other modules' tests and write a verdict OK
     beside exit 2, which a CI job publishing summary.json read as a pass."""
@@ -98,11 +108,14 @@ def test_a_run_stopped_by_a_collection_error_leaves_the_earlier_run(tmp_path: Pa
     broken = tmp_path / "test_broken_module.py"
     broken.write_text("def test_fine():\n    pass\n\nthis is not python\n")
     scenarios = Path(__file__).resolve().parents[2] / "scenarios" / "test_happy_path.py"
-    code = ("import sys; from pathlib import Path; from harness.run import RunOptions, run_suites;"
-            f"sys.exit(run_suites(RunOptions(out=Path({str(out)!r}), paths=[{str(scenarios)!r}, "
-            f"{str(broken)!r}], workers={workers}, allure_report=False)))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=300, env=ENV)
+    code = (
+        "import sys; from pathlib import Path; from harness.run import RunOptions, run_suites;"
+        f"sys.exit(run_suites(RunOptions(out=Path({str(out)!r}), paths=[{str(scenarios)!r}, "
+        f"{str(broken)!r}], workers={workers}, allure_report=False)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=ENV
+    )
     said = done.stdout + done.stderr
     assert done.returncode == 2, said[-3000:]
     assert "collection error" in said
@@ -111,17 +124,22 @@ def test_a_run_stopped_by_a_collection_error_leaves_the_earlier_run(tmp_path: Pa
     assert _snapshot(out) == before
 
 
-def _run_suites(out: Path, *paths: Path, keyword: str | None = None) -> \
-        subprocess.CompletedProcess[str]:
-    code = ("import sys; from pathlib import Path; from harness.run import RunOptions, run_suites;"
-            f"sys.exit(run_suites(RunOptions(out=Path({str(out)!r}), "
-            f"paths={[str(p) for p in paths]!r}, keyword={keyword!r}, allure_report=False)))")
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=300, env=ENV)
+def _run_suites(
+    out: Path, *paths: Path, keyword: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    code = (
+        "import sys; from pathlib import Path; from harness.run import RunOptions, run_suites;"
+        f"sys.exit(run_suites(RunOptions(out=Path({str(out)!r}), "
+        f"paths={[str(p) for p in paths]!r}, keyword={keyword!r}, allure_report=False)))"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=ENV
+    )
 
 
-def _run_source(out: Path, suite: Path,
-                source: str) -> tuple[subprocess.CompletedProcess[str], str]:
+def _run_source(
+    out: Path, suite: Path, source: str
+) -> tuple[subprocess.CompletedProcess[str], str]:
     """Write ``source`` to ``suite`` and run it as `run` does: the process and its output
     with the whitespace folded (the console wraps long lines)."""
     suite.write_text(source)
@@ -158,28 +176,34 @@ def test_what_the_first_test_attached_in_its_set_up_is_kept(tmp_path: Path) -> N
     assert [n for n in named if not (results / n).is_file()] == []
 
 
-@pytest.mark.parametrize("source", [
-    "import pytest\n\n@pytest.fixture\ndef stop():\n    raise KeyboardInterrupt\n\n"
-    "def test_one(stop):\n    pass\n\ndef test_two():\n    pass\n",
-    # set up (and reported), then stopped in its body: the earlier run's reports went then
-    "import pytest\n\n@pytest.fixture\ndef fine():\n    return 1\n\n"
-    "def test_one(fine):\n    raise KeyboardInterrupt\n\ndef test_two():\n    pass\n",
-], ids=["in-set-up", "in-the-call"])
-def test_a_run_interrupted_before_any_test_finished_says_so(tmp_path: Path,
-                                                            source: str) -> None:
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import pytest\n\n@pytest.fixture\ndef stop():\n    raise KeyboardInterrupt\n\n"
+        "def test_one(stop):\n    pass\n\ndef test_two():\n    pass\n",
+        # set up (and reported), then stopped in its body: the earlier run's reports went then
+        "import pytest\n\n@pytest.fixture\ndef fine():\n    return 1\n\n"
+        "def test_one(fine):\n    raise KeyboardInterrupt\n\ndef test_two():\n    pass\n",
+    ],
+    ids=["in-set-up", "in-the-call"],
+)
+def test_a_run_interrupted_before_any_test_finished_says_so(tmp_path: Path, source: str) -> None:
     out = tmp_path / "out"
     _earlier_run(out)
     before = _snapshot(out)
     done, said = _run_source(out, tmp_path / "test_interrupted.py", source)
     assert done.returncode == 2, said[-3000:]
-    assert ("the run was interrupted before any test finished: Ctrl-C or SIGINT "
-            f"(KeyboardInterrupt) (nothing written: {out} is left as it was)") in said
+    assert (
+        "the run was interrupted before any test finished: Ctrl-C or SIGINT "
+        f"(KeyboardInterrupt) (nothing written: {out} is left as it was)"
+    ) in said
     assert "no test matched" not in said
     assert _snapshot(out) == before
 
 
 def test_a_run_stopped_while_starting_keeps_its_status_despite_what_it_left_open(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     """A SIGTERM while pytest-xdist started its workers left a worker's process and pipes
     to the garbage collector; their ResourceWarnings (errors under filterwarnings = error)
     came out of pytest after the session: a 120-line traceback and exit 1, a failed
@@ -193,15 +217,20 @@ def test_a_run_stopped_while_starting_keeps_its_status_despite_what_it_left_open
     (tmp_path / "conftest.py").write_text(
         "class Leak:\n    def __del__(self):\n        raise RuntimeError('left open')\n\n"
         "def pytest_sessionstart(session):\n    Leak()\n    Leak()\n"
-        "    raise KeyboardInterrupt('terminated (SIGTERM)')\n")
+        "    raise KeyboardInterrupt('terminated (SIGTERM)')\n"
+    )
     done, said = _run_source(out, tmp_path / "test_started.py", "def test_one():\n    pass\n")
     assert done.returncode == 2, said[-3000:]
     assert "Traceback" not in said, said[-3000:]
     assert "ExceptionGroup" not in said, said[-3000:]
-    assert ("warning: the stopped run left 2 resource(s) open (pytest-xdist workers stopped "
-            "while starting)") in said
-    assert f"interrupted before any test finished: terminated (SIGTERM) (nothing written: {out}" \
+    assert (
+        "warning: the stopped run left 2 resource(s) open (pytest-xdist workers stopped "
+        "while starting)"
+    ) in said
+    assert (
+        f"interrupted before any test finished: terminated (SIGTERM) (nothing written: {out}"
         in said
+    )
     assert _snapshot(out) == before
 
 
@@ -211,15 +240,19 @@ def test_a_run_stopped_after_some_tests_writes_a_verdict_of_those(tmp_path: Path
     too (interrupted, not ok), and no report of the folder is left from the earlier run."""
     out = tmp_path / "out"
     _earlier_run(out)
-    done, said = _run_source(out, tmp_path / "test_stopped_later.py",
-                             "import pytest\n\n@pytest.fixture\ndef refused():\n"
-                             "    pytest.exit('error: reading the config failed with HTTP "
-                             "404', returncode=4)\n\n@pytest.mark.clause('R-1')\n"
-                             "def test_first():\n    pass\n\n@pytest.mark.clause('R-1')\n"
-                             "def test_second(refused):\n    pass\n")
+    done, said = _run_source(
+        out,
+        tmp_path / "test_stopped_later.py",
+        "import pytest\n\n@pytest.fixture\ndef refused():\n"
+        "    pytest.exit('error: reading the config failed with HTTP "
+        "404', returncode=4)\n\n@pytest.mark.clause('R-1')\n"
+        "def test_first():\n    pass\n\n@pytest.mark.clause('R-1')\n"
+        "def test_second(refused):\n    pass\n",
+    )
     assert done.returncode == 4, said[-3000:]
-    assert ("pytest stopped the suites (exit 4): error: reading the config failed with "
-            "HTTP 404") in said
+    assert (
+        "pytest stopped the suites (exit 4): error: reading the config failed with HTTP 404"
+    ) in said
     summary = json.loads((out / "summary.json").read_text())
     assert [t["test"].rsplit("::", 1)[-1] for t in summary["tests"]] == ["test_first"]
     assert summary["ok"] is False
@@ -230,8 +263,9 @@ def test_a_run_stopped_after_some_tests_writes_a_verdict_of_those(tmp_path: Path
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_the_project_settings_hold_in_every_worker_with_out_elsewhere(tmp_path: Path,
-                                                                      workers: int) -> None:
+def test_the_project_settings_hold_in_every_worker_with_out_elsewhere(
+    tmp_path: Path, workers: int
+) -> None:
     """``--out`` outside the project and a suite of the user's own: every pytest-xdist worker
     still reads the project's settings (xfail_strict, filterwarnings = error). Workers read
     ``--alluredir PATH`` as a test path and looked for the settings from there."""
@@ -248,12 +282,16 @@ def test_the_project_settings_hold_in_every_worker_with_out_elsewhere(tmp_path: 
         "@pytest.mark.clause('A-1')\n"
         "@pytest.mark.xfail(reason='passes: strict makes it a failure')\n"
         "def test_xpass():\n"
-        "    pass\n")
-    code = ("import sys; from pathlib import Path; from harness.run import RunOptions, run_suites;"
-            f"sys.exit(run_suites(RunOptions(out=Path({str(out)!r}), paths=[{str(suite)!r}], "
-            f"workers={workers}, allure_report=False)))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=300, env=ENV)
+        "    pass\n"
+    )
+    code = (
+        "import sys; from pathlib import Path; from harness.run import RunOptions, run_suites;"
+        f"sys.exit(run_suites(RunOptions(out=Path({str(out)!r}), paths=[{str(suite)!r}], "
+        f"workers={workers}, allure_report=False)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=ENV
+    )
     said = " ".join((done.stdout + done.stderr).split())
     assert " 1 passed, 1 failed" in said, said[-3000:]
     assert "XPASS(strict)" in (out / "junit.xml").read_text(encoding="utf-8")
@@ -280,12 +318,20 @@ def test_a_run_terminated_by_sigterm_ends_as_after_a_ctrl_c(tmp_path: Path, work
         f"    time.sleep(0.5)\n    Path({str(started)!r}).write_text('yes')\n"
         "    try:\n        time.sleep(120)\n"
         "    except KeyboardInterrupt as stop:\n"
-        f"        Path({str(stopped_by)!r}).write_text(str(stop))\n        raise\n")
-    code = ("import sys; from pathlib import Path; from harness.run import RunOptions, run_suites;"
-            f"sys.exit(run_suites(RunOptions(out=Path({str(out)!r}), paths=[{str(suite)!r}], "
-            f"workers={workers}, allure_report=False)))")
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, env=ENV)
+        f"        Path({str(stopped_by)!r}).write_text(str(stop))\n        raise\n"
+    )
+    code = (
+        "import sys; from pathlib import Path; from harness.run import RunOptions, run_suites;"
+        f"sys.exit(run_suites(RunOptions(out=Path({str(out)!r}), paths=[{str(suite)!r}], "
+        f"workers={workers}, allure_report=False)))"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=ENV,
+    )
     # once the slow test is running (the fast one has reported)
     said = " ".join(signal_when(proc, started.exists, what="the slow test").split())
     assert proc.returncode == 2, said[-3000:]
@@ -301,13 +347,17 @@ def test_a_run_terminated_by_sigterm_ends_as_after_a_ctrl_c(tmp_path: Path, work
 
 
 def test_a_wrong_kind_of_entry_in_out_is_refused_before_anything_is_replaced(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     """``results.jsonl`` a folder: the run deleted the earlier run's Allure results, then
     stopped on a traceback (exit 3) with a verdict of 0 tests; a named pipe there blocked it
     for ever. Now it is refused first, and the earlier run's reports stay as they were."""
-    for name, make in (("results.jsonl", Path.mkdir), ("junit.xml", Path.mkdir),
-                       ("results.jsonl", lambda p: os.mkfifo(p)),
-                       ("allure-results", None)):
+    for name, make in (
+        ("results.jsonl", Path.mkdir),
+        ("junit.xml", Path.mkdir),
+        ("results.jsonl", lambda p: os.mkfifo(p)),
+        ("allure-results", None),
+    ):
         out = tmp_path / f"out-{name}-{make is not None and make is not Path.mkdir}"
         _earlier_run(out)
         target = out / name
@@ -353,9 +403,14 @@ def test_a_run_killed_after_its_first_result_leaves_no_earlier_verdict(tmp_path:
     _earlier_run(out)
     (out / "conformance-vneid-provider.json").write_text('{"ok": true}')  # another plan's
     (out / "conformance-vneid-provider.html").write_text("<html>ok</html>")
-    done, said = _run_source(out, tmp_path / "test_killed.py", (
-        "import os, signal\n\ndef test_one():\n    pass\n\n"
-        "def test_two():\n    os.kill(os.getpid(), signal.SIGKILL)\n"))
+    done, said = _run_source(
+        out,
+        tmp_path / "test_killed.py",
+        (
+            "import os, signal\n\ndef test_one():\n    pass\n\n"
+            "def test_two():\n    os.kill(os.getpid(), signal.SIGKILL)\n"
+        ),
+    )
     assert done.returncode == -9, said[-2000:]
     assert not (out / "summary.json").exists()
     assert not (out / "summary.html").exists()
@@ -384,14 +439,17 @@ def test_a_second_run_into_the_same_out_is_refused(tmp_path: Path) -> None:
         os.close(fd)
     said = " ".join((done.stdout + done.stderr).split())
     assert done.returncode == 2, said[-2000:]
-    assert (f"cannot run plan all: another vneid-harness run or report is writing into --out "
-            f"{out}; "
-            "wait for it to end, or give this one another --out") in said
+    assert (
+        f"cannot run plan all: another vneid-harness run or report is writing into --out "
+        f"{out}; "
+        "wait for it to end, or give this one another --out"
+    ) in said
     assert _snapshot(out) == before
 
 
 def test_an_out_folder_on_a_full_disk_is_refused_before_anything_is_replaced(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A full disk (or a read-only folder) stopped the run with ~200 lines of INTERNALERROR
     and exit 1, the verdict's status, after it had removed the earlier run's results and
     moved an empty junit.xml over the earlier one. It is found first now: exit 2, the earlier
@@ -415,17 +473,30 @@ def test_an_out_folder_on_a_full_disk_is_refused_before_anything_is_replaced(
 
     monkeypatch.setattr(run_module.os, "fsync", full)
     console = Console(record=True, width=300)
-    status = run_suites(RunOptions(out=out, keyword="test_citizen_lands_on_vssid_home",
-                                   workers=1, allure_report=False), console)
+    status = run_suites(
+        RunOptions(
+            out=out, keyword="test_citizen_lands_on_vssid_home", workers=1, allure_report=False
+        ),
+        console,
+    )
     said = " ".join(console.export_text().split())
     assert status == 2, said[-2000:]
-    assert (f"cannot run plan all: --out {out} cannot be written (No space left on device); "
-            "free space on its disk, or give another --out (the earlier run's reports there "
-            "are as they were)") in said
+    assert (
+        f"cannot run plan all: --out {out} cannot be written (No space left on device); "
+        "free space on its disk, or give another --out (the earlier run's reports there "
+        "are as they were)"
+    ) in said
     assert _snapshot(out) == before
     fresh = tmp_path / "new" / "deep"  # made for the run, refused: not left behind
-    monkeypatch.setattr(run_module.os, "fsync", lambda fd: (_ for _ in ()).throw(
-        OSError(errno.ENOSPC, "No space left on device")))
-    assert run_suites(RunOptions(out=fresh, keyword="test_citizen_lands_on_vssid_home",
-                                 workers=1), console) == 2
+    monkeypatch.setattr(
+        run_module.os,
+        "fsync",
+        lambda fd: (_ for _ in ()).throw(OSError(errno.ENOSPC, "No space left on device")),
+    )
+    assert (
+        run_suites(
+            RunOptions(out=fresh, keyword="test_citizen_lands_on_vssid_home", workers=1), console
+        )
+        == 2
+    )
     assert not (tmp_path / "new").exists()

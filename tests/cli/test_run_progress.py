@@ -30,17 +30,21 @@ def _run(reporter: ProgressReporter, ids: list[str]) -> None:
     reporter.pytest_sessionfinish(session, 0)
 
 
-@pytest.mark.parametrize(("tests", "shown"), [
-    (3, [1, 2, 3]),  # fewer than ten: one line per test
-    (25, [3, 5, 8, 10, 13, 15, 18, 20, 23, 25]),  # one line per tenth of the run
-])
+@pytest.mark.parametrize(
+    ("tests", "shown"),
+    [
+        (3, [1, 2, 3]),  # fewer than ten: one line per test
+        (25, [3, 5, 8, 10, 13, 15, 18, 20, 23, 25]),  # one line per tenth of the run
+    ],
+)
 def test_off_a_terminal_progress_is_plain_lines(tests: int, shown: list[int]) -> None:
     out = io.StringIO()
     reporter = ProgressReporter(Console(file=out, width=100))
     _run(reporter, [f"s/t.py::test_x[case{i}]" for i in range(tests)])
     assert out.getvalue().splitlines() == [f"suites: {n}/{tests} tests finished" for n in shown]
-    assert [o.nodeid for o in reporter.outcomes] == [f"s/t.py::test_x[case{i}]"
-                                                    for i in range(tests)]
+    assert [o.nodeid for o in reporter.outcomes] == [
+        f"s/t.py::test_x[case{i}]" for i in range(tests)
+    ]
 
 
 def test_a_stopped_run_off_a_terminal_leaves_no_partial_bar() -> None:
@@ -62,14 +66,17 @@ def test_a_dumb_terminal_gets_plain_lines_too(monkeypatch: pytest.MonkeyPatch) -
     out = io.StringIO()
     reporter = ProgressReporter(Console(file=out, width=100, force_terminal=True))
     _run(reporter, ["t.py::test_a", "t.py::test_b"])
-    assert out.getvalue().splitlines() == ["suites: 1/2 tests finished",
-                                           "suites: 2/2 tests finished"]
+    assert out.getvalue().splitlines() == [
+        "suites: 1/2 tests finished",
+        "suites: 2/2 tests finished",
+    ]
 
 
 def test_on_a_terminal_the_bar_ends_without_the_last_tests_name() -> None:
     out = io.StringIO()
-    reporter = ProgressReporter(Console(file=out, width=100, force_terminal=True,
-                                        color_system=None))
+    reporter = ProgressReporter(
+        Console(file=out, width=100, force_terminal=True, color_system=None)
+    )
     _run(reporter, ["t.py::test_first", "t.py::test_last_one"])
     assert reporter._progress is not None
     (task,) = reporter._progress.tasks
@@ -82,8 +89,9 @@ def test_the_bar_names_a_test_with_its_parametrization_as_pytest_does() -> None:
     an empty id alone kept its brackets (``test_x[]``), and ``test_x[/a]`` raised
     MarkupError from the bar's refresh."""
     out = io.StringIO()
-    reporter = ProgressReporter(Console(file=out, width=120, force_terminal=True,
-                                        color_system=None))
+    reporter = ProgressReporter(
+        Console(file=out, width=120, force_terminal=True, color_system=None)
+    )
     session: Any = SimpleNamespace(config=None, shouldstop=False, items=[])
     reporter.pytest_sessionstart(session)
     names = ["test_x[ios]", "test_x[]", "test_x[/a]", "test_x[bold]"]

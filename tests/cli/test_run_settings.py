@@ -23,18 +23,25 @@ def test_the_packaged_settings_are_the_projects() -> None:
     assert section.getboolean("xfail_strict") is ini["xfail_strict"]
     assert section["filterwarnings"].split() == ini["filterwarnings"]
     assert set(section) == {"xfail_strict", "filterwarnings"}
-    verdict_free = {"minversion", "addopts", "testpaths",  # run passes its own or none
-                    "tmp_path_retention_policy"}  # run keeps tmp_path in its own folder
+    verdict_free = {
+        "minversion",
+        "addopts",
+        "testpaths",  # run passes its own or none
+        "tmp_path_retention_policy",
+    }  # run keeps tmp_path in its own folder
     assert set(ini) - verdict_free == {"xfail_strict", "filterwarnings"}, (
         "a new pytest setting in pyproject.toml: add it to harness/suites.ini if it can "
-        "change a verdict")
+        "change a verdict"
+    )
     package_data = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["tool"]["setuptools"][
-        "package-data"]["harness"]
+        "package-data"
+    ]["harness"]
     assert "suites.ini" in package_data
 
 
 def test_the_file_acts_as_the_projects_and_keeps_a_users_settings_out(
-        pytester: pytest.Pytester) -> None:
+    pytester: pytest.Pytester,
+) -> None:
     """With it, a warning fails a test and an xfail that passes fails the run, and a
     ``pytest.ini`` of the user's in the folder above (a venv inside the project) does not
     apply (it collected nothing: ``python_files = check_*.py``)."""
@@ -50,7 +57,12 @@ def test_the_file_acts_as_the_projects_and_keeps_a_users_settings_out(
         def test_passes_anyway():
             pass
     """)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-c",
-                                           str(PACKAGED_SETTINGS), f"--rootdir={pytester.path}",
-                                           str(pytester.path))
+    result = pytester.runpytest_subprocess(
+        "-p",
+        "no:cacheprovider",
+        "-c",
+        str(PACKAGED_SETTINGS),
+        f"--rootdir={pytester.path}",
+        str(pytester.path),
+    )
     result.assert_outcomes(failed=2)

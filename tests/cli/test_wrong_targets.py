@@ -70,8 +70,7 @@ def test_the_preflight_refuses_a_health_answer_that_is_not_the_api(not_a_provide
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_a_refused_run_creates_no_folder(not_a_provider: str, tmp_path: Path,
-                                         workers: int) -> None:
+def test_a_refused_run_creates_no_folder(not_a_provider: str, tmp_path: Path, workers: int) -> None:
     """A target refused by the preflight (or remote targets with workers) left --out and its
     missing parents behind, empty; the docs say a run that does not start writes nothing."""
     from rich.console import Console
@@ -80,29 +79,36 @@ def test_a_refused_run_creates_no_folder(not_a_provider: str, tmp_path: Path,
 
     out = tmp_path / "deep" / "out"
     console = Console(record=True, width=200)
-    status = run_suites(RunOptions(out=out, vneid_url=not_a_provider, workers=workers),
-                        console=console)
+    status = run_suites(
+        RunOptions(out=out, vneid_url=not_a_provider, workers=workers), console=console
+    )
     assert status == 2
     assert "cannot run plan all" in console.export_text()
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize(("url", "said"), [
-    ("http://xn--zz", "--vneid-url 'http://xn--zz' is not a usable URL (Invalid A-label)"),
-    ("http://", "--vneid-url 'http://' has no host"),
-    # a password in the URL is not repeated in the message (S-5)
-    ("http://user:s3cretpw@:80/", "--vneid-url 'http://user:%5BREDACTED%5D@:80/' has no host"),
-    # no scheme, so no URL to redact in: only what follows the user information is shown
-    ("user:s3cretpw@idp.example", "--vneid-url must be an http(s) URL, got '…@idp.example'"),
-    ("ftp://user:s3cretpw@idp.example",
-     "--vneid-url must be an http(s) URL, got 'ftp://user:%5BREDACTED%5D@idp.example'"),
-    ("HTTP://", "--vneid-url 'HTTP://' has no host"),  # a scheme in any case (RFC 3986 §3.1)
-])
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("http://xn--zz", "--vneid-url 'http://xn--zz' is not a usable URL (Invalid A-label)"),
+        ("http://", "--vneid-url 'http://' has no host"),
+        # a password in the URL is not repeated in the message (S-5)
+        ("http://user:s3cretpw@:80/", "--vneid-url 'http://user:%5BREDACTED%5D@:80/' has no host"),
+        # no scheme, so no URL to redact in: only what follows the user information is shown
+        ("user:s3cretpw@idp.example", "--vneid-url must be an http(s) URL, got '…@idp.example'"),
+        (
+            "ftp://user:s3cretpw@idp.example",
+            "--vneid-url must be an http(s) URL, got 'ftp://user:%5BREDACTED%5D@idp.example'",
+        ),
+        ("HTTP://", "--vneid-url 'HTTP://' has no host"),  # a scheme in any case (RFC 3986 §3.1)
+    ],
+)
 def test_a_target_url_the_client_cannot_use_is_refused_in_one_line(url: str, said: str) -> None:
     """``http://xn--zz`` (no valid IDNA label) passed the scheme check and ended in a
     99-line traceback from the HTTP client (an error review)."""
     assert preflight(PreflightTargets(vneid_url=url)) == (
-        f"{said} (for example --vneid-url http://127.0.0.1:8801)")
+        f"{said} (for example --vneid-url http://127.0.0.1:8801)"
+    )
 
 
 def test_a_target_that_does_not_answer_is_not_a_configuration_error() -> None:
@@ -118,8 +124,9 @@ def test_a_target_that_does_not_answer_is_not_a_configuration_error() -> None:
     def answer(request: httpx.Request) -> httpx.Response:
         if answers.pop(0) == "down":
             raise httpx.ConnectError("connection refused", request=request)
-        return httpx.Response(200, json={"accounts": [
-            {"bhxh_code": "0123456789", "personal_id": "079123456701"}]})
+        return httpx.Response(
+            200, json={"accounts": [{"bhxh_code": "0123456789", "personal_id": "079123456701"}]}
+        )
 
     handle = VssIDHandle("vssid", "http://rp.test", transport=httpx.MockTransport(answer))
     with pytest.raises(TargetUnreachable) as refused:
@@ -133,18 +140,30 @@ def test_a_runs_checks_read_its_targets_token_profile_and_plan() -> None:
     """``run`` and ``conformance`` hand the checks before the run what they read of the
     run's options, and nothing else (the plugin and the load profile build the same from
     their own options, without a RunOptions)."""
-    options = RunOptions(out=Path("elsewhere"), seed=7, vneid_url="http://idp.test",
-                         vssid_url="http://rp.test", admin_token="t0ken",
-                         profile=Path("vendor.yaml"), plan="vssid-relying-party", workers=3)
+    options = RunOptions(
+        out=Path("elsewhere"),
+        seed=7,
+        vneid_url="http://idp.test",
+        vssid_url="http://rp.test",
+        admin_token="t0ken",
+        profile=Path("vendor.yaml"),
+        plan="vssid-relying-party",
+        workers=3,
+    )
     assert options.targets() == PreflightTargets(
-        vneid_url="http://idp.test", vssid_url="http://rp.test", admin_token="t0ken",
-        profile=Path("vendor.yaml"), plan="vssid-relying-party")
+        vneid_url="http://idp.test",
+        vssid_url="http://rp.test",
+        admin_token="t0ken",
+        profile=Path("vendor.yaml"),
+        plan="vssid-relying-party",
+    )
     assert RunOptions().targets() == PreflightTargets()  # embedded, plan all
 
 
 @pytest.mark.parametrize(("option", "port"), [("--vneid-url", 8801), ("--vssid-url", 8802)])
 def test_a_target_url_without_a_scheme_gets_an_example_of_its_own_option(
-        option: str, port: int) -> None:
+    option: str, port: int
+) -> None:
     """``--vssid-url 127.0.0.1:18802`` was told ``for example --vssid-url
     http://127.0.0.1:8801``, the VNeID's port; each option's example has the port ``serve``
     gives that provider by default. Every caller (run, conformance, the preflight, the
@@ -156,20 +175,28 @@ def test_a_target_url_without_a_scheme_gets_an_example_of_its_own_option(
 
     with pytest.raises(ConfigError) as refused:
         check_target_url(option, "127.0.0.1:18802")
-    assert str(refused.value) == (f"{option} must be an http(s) URL, got '127.0.0.1:18802' "
-                                  f"(for example {option} http://127.0.0.1:{port})")
+    assert str(refused.value) == (
+        f"{option} must be an http(s) URL, got '127.0.0.1:18802' "
+        f"(for example {option} http://127.0.0.1:{port})"
+    )
     role = option.split("-")[2]  # vneid or vssid
     assert inspect.signature(cli.serve).parameters[f"{role}_port"].default == port
-    options = (PreflightTargets(vssid_url="127.0.0.1:18802", plan="vssid-relying-party")
-               if role == "vssid" else PreflightTargets(vneid_url="127.0.0.1:18802"))
+    options = (
+        PreflightTargets(vssid_url="127.0.0.1:18802", plan="vssid-relying-party")
+        if role == "vssid"
+        else PreflightTargets(vneid_url="127.0.0.1:18802")
+    )
     said = preflight(options)
     assert said is not None
     assert said.endswith(f"(for example {option} http://127.0.0.1:{port})")
 
 
 def test_control_calls_refuse_a_body_that_is_not_json() -> None:
-    page = httpx.MockTransport(lambda request: httpx.Response(
-        200, text="<html>hello</html>", headers={"content-type": "text/html"}))
+    page = httpx.MockTransport(
+        lambda request: httpx.Response(
+            200, text="<html>hello</html>", headers={"content-type": "text/html"}
+        )
+    )
     handle = VNeIDHandle("vneid", "http://idp.test", transport=page)
     with pytest.raises(ConfigError, match="answered 200 with a body that is not JSON"):
         handle.requests()
@@ -181,9 +208,26 @@ def test_control_calls_refuse_a_body_that_is_not_json() -> None:
 
 def test_plain_pytest_stops_with_one_line(not_a_provider: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-o", "addopts=", "-q",
-         "scenarios/test_tokens.py", "--plan", "vneid-provider", "--vneid-url", not_a_provider],
-        cwd=ROOT, capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "addopts=",
+            "-q",
+            "scenarios/test_tokens.py",
+            "--plan",
+            "vneid-provider",
+            "--vneid-url",
+            not_a_provider,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == pytest.ExitCode.USAGE_ERROR, result.stdout[-2000:]
     assert result.stdout.count("error: health check") == 1, result.stdout[-2000:]
     assert "JSONDecodeError" not in result.stdout
@@ -202,15 +246,33 @@ def test_a_run_stops_once_the_target_stops_answering() -> None:
     server, url = _serving(health_answers=2)  # the pre-run check's and the run's, then gone
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-o", "addopts=", "-q",
-             "scenarios/test_tokens.py", "scenarios/test_token_endpoint.py",
-             "--plan", "vneid-provider", "--vneid-url", url],
-            cwd=ROOT, capture_output=True, text=True, timeout=300)
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-p",
+                "no:cacheprovider",
+                "-o",
+                "addopts=",
+                "-q",
+                "scenarios/test_tokens.py",
+                "scenarios/test_token_endpoint.py",
+                "--plan",
+                "vneid-provider",
+                "--vneid-url",
+                url,
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     finally:
         _close(server)
     out = result.stdout
-    assert "the targets stopped answering: 3 tests in a row could not reach them" in out, \
-        out[-2000:]
+    assert "the targets stopped answering: 3 tests in a row could not reach them" in out, out[
+        -2000:
+    ]
     assert out.count("cannot reach the vneid provider") <= 10, out[-2000:]
     assert result.returncode != 0
 
@@ -237,8 +299,15 @@ def test_only_unreachable_tests_in_a_row_stop_the_run() -> None:
         _stop_when_targets_stop_answering(item, SimpleNamespace(excinfo=excinfo), report)  # type: ignore[arg-type]
 
     down = TargetUnreachable("cannot reach the vneid provider")
-    for error in (down, AssertionError("wrong"), down, down, AssertionError("wrong"), down,
-                  httpx.ConnectError("refused")):
+    for error in (
+        down,
+        AssertionError("wrong"),
+        down,
+        down,
+        AssertionError("wrong"),
+        down,
+        httpx.ConnectError("refused"),
+    ):
         run(error)
     assert session.shouldstop is False
     run(httpx.ReadTimeout("silent"))
@@ -247,12 +316,15 @@ def test_only_unreachable_tests_in_a_row_stop_the_run() -> None:
 
 def _provider_without_faults(calls: list[str]) -> httpx.MockTransport:
     """A vendor's provider: the §11 calls a provider plays, and no ``/_harness/faults``."""
+
     def answer(request: httpx.Request) -> httpx.Response:
         calls.append(f"{request.method} {request.url.path}")
         if request.url.path == "/_harness/faults":
-            return httpx.Response(404, json={"error": "not_found", "error_description": "x",
-                                              "clause": "§11"})
+            return httpx.Response(
+                404, json={"error": "not_found", "error_description": "x", "clause": "§11"}
+            )
         return httpx.Response(200, json={})
+
     return httpx.MockTransport(answer)
 
 
@@ -262,10 +334,10 @@ def test_a_provider_without_the_faults_api_is_not_asked_again() -> None:
     from harness.targets import Target, VssIDHandle
 
     calls: list[str] = []
-    vneid = VNeIDHandle("vneid", "http://idp.vendor.test",
-                        transport=_provider_without_faults(calls))
-    vssid = VssIDHandle("vssid", "http://rp.vendor.test",
-                        transport=_provider_without_faults([]))
+    vneid = VNeIDHandle(
+        "vneid", "http://idp.vendor.test", transport=_provider_without_faults(calls)
+    )
+    vssid = VssIDHandle("vssid", "http://rp.vendor.test", transport=_provider_without_faults([]))
     target = Target(vneid, vssid)
     try:
         target.begin_test()
@@ -283,8 +355,11 @@ class _HealthyOnly(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if self.path != "/_harness/health":
-            self._send(404, b'{"error": "not_found", "error_description": "no such path", '
-                            b'"clause": "\\u00a711"}')
+            self._send(
+                404,
+                b'{"error": "not_found", "error_description": "no such path", '
+                b'"clause": "\\u00a711"}',
+            )
             return
         self._send(200, b'{"status": "ok", "version": "1"}')
         left = getattr(self.server, "health_answers", None)
@@ -327,12 +402,22 @@ def _serving(health_answers: int | None = None) -> tuple[ThreadingHTTPServer, st
 
 
 def _conformance(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(Path(sys.executable).parent / "vneid-harness"), "conformance",
-                           "--seed", "1", "--no-report", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300,
-                          # this checkout's harness, whichever the venv was installed from
-                          env={"COLUMNS": "300", "PATH": "/usr/bin:/bin",
-                               "PYTHONPATH": str(ROOT)})
+    return subprocess.run(
+        [
+            str(Path(sys.executable).parent / "vneid-harness"),
+            "conformance",
+            "--seed",
+            "1",
+            "--no-report",
+            *args,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        # this checkout's harness, whichever the venv was installed from
+        env={"COLUMNS": "300", "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )
 
 
 def test_conformance_says_why_pytest_stopped_and_keeps_the_last_reports(tmp_path: Path) -> None:
@@ -342,31 +427,43 @@ def test_conformance_says_why_pytest_stopped_and_keeps_the_last_reports(tmp_path
     stop on it at the first test; the preflight now asks for the relying party's config.)"""
     out = tmp_path / "out"
     (out / "allure-results").mkdir(parents=True)
-    kept = {out / "junit.xml": "<testsuites>earlier</testsuites>",
-            out / "results.jsonl": '{"test": "earlier"}\n',
-            out / "allure-results" / "00000000-0000-4000-8000-000000000000-result.json": "{}"}
+    kept = {
+        out / "junit.xml": "<testsuites>earlier</testsuites>",
+        out / "results.jsonl": '{"test": "earlier"}\n',
+        out / "allure-results" / "00000000-0000-4000-8000-000000000000-result.json": "{}",
+    }
     for path, text in kept.items():
         path.write_text(text, encoding="utf-8")
     server, url = _serving()
     try:
-        done = _conformance("--plan", "vssid-relying-party", "--vssid-url", url,
-                            "--serve-vneid-port", "0", "--out", str(out))
+        done = _conformance(
+            "--plan",
+            "vssid-relying-party",
+            "--vssid-url",
+            url,
+            "--serve-vneid-port",
+            "0",
+            "--out",
+            str(out),
+        )
     finally:
         _close(server)
     said = " ".join((done.stdout + done.stderr).split())
     assert done.returncode == 2, said[-2000:]
-    assert (f"cannot run plan vssid-relying-party: the VssID target at {url} answered 404 to "
-            "GET /_harness/config ({") in said, said[-2000:]
+    assert (
+        f"cannot run plan vssid-relying-party: the VssID target at {url} answered 404 to "
+        "GET /_harness/config ({"
+    ) in said, said[-2000:]
     assert "is the URL the VssID's base address, with the test-control API?" in said
     assert {path: path.read_text(encoding="utf-8") for path in kept} == kept
 
 
 def test_a_run_the_targets_stopped_answering_is_interrupted_not_a_coverage_error(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     server, url = _serving(health_answers=2)  # the preflight's and the run's, then gone
     try:
-        done = _conformance("--plan", "vneid-provider", "--vneid-url", url,
-                            "--out", str(tmp_path))
+        done = _conformance("--plan", "vneid-provider", "--vneid-url", url, "--out", str(tmp_path))
     finally:
         _close(server)
     said = " ".join(done.stdout.split())
@@ -393,23 +490,28 @@ def test_a_relying_party_trusting_another_issuer_is_refused_before_the_run() -> 
     with ServedInThread(build_served(0, 0)) as pair:
         options = PreflightTargets(vneid_url=pair.vneid_url, vssid_url=pair.vssid_url)
         assert preflight(options) is None
-        httpx.post(f"{pair.vssid_url}/_harness/config",
-                   json={"issuer": "http://127.0.0.1:1"}, timeout=5).raise_for_status()
+        httpx.post(
+            f"{pair.vssid_url}/_harness/config", json={"issuer": "http://127.0.0.1:1"}, timeout=5
+        ).raise_for_status()
         said = preflight(options)
         assert said is not None
         assert "trusts the issuer http://127.0.0.1:1, not the VNeID of this run" in said
         assert said.endswith("or give the VNeID it trusts (--vneid-url)")
         # conformance refuses --vneid-url beside --vssid-url: it is not offered there
-        plan = PreflightTargets(vneid_url=pair.vneid_url, vssid_url=pair.vssid_url,
-                                plan="vssid-relying-party")
+        plan = PreflightTargets(
+            vneid_url=pair.vneid_url, vssid_url=pair.vssid_url, plan="vssid-relying-party"
+        )
         said = preflight(plan)
         assert said is not None
-        assert said.endswith("or serve the harness VNeID where it looks (--serve-vneid-port "
-                             "with the port of that issuer)")
+        assert said.endswith(
+            "or serve the harness VNeID where it looks (--serve-vneid-port "
+            "with the port of that issuer)"
+        )
         assert "issuer_mismatch (R-2)" in said
         assert "--serve-vneid-port" in said
-        httpx.post(f"{pair.vssid_url}/_harness/config",
-                   json={"issuer": pair.vneid.issuer + "/"}, timeout=5).raise_for_status()
+        httpx.post(
+            f"{pair.vssid_url}/_harness/config", json={"issuer": pair.vneid.issuer + "/"}, timeout=5
+        ).raise_for_status()
         said = preflight(options)
         assert said is not None
         assert "differ only in a trailing '/'" in said
@@ -423,8 +525,14 @@ def test_conformance_says_where_it_serves_vneid_only_once_the_run_starts() -> No
     from harness.serve import ServedInThread, build_served
 
     with ServedInThread(build_served(0, 0)) as pair:  # trusts its own VNeID, not ours
-        done = _conformance("--plan", "vssid-relying-party", "--vssid-url", pair.vssid_url,
-                            "--serve-vneid-port", "0")
+        done = _conformance(
+            "--plan",
+            "vssid-relying-party",
+            "--vssid-url",
+            pair.vssid_url,
+            "--serve-vneid-port",
+            "0",
+        )
     said = " ".join((done.stdout + done.stderr).split())
     assert done.returncode == 2, said[-2000:]
     assert f"trusts the issuer {pair.vneid.issuer}, not the VNeID of this run (http://" in said
@@ -438,16 +546,23 @@ def test_the_line_announcing_the_run_comes_after_the_refusals(tmp_path: Path) ->
     from harness.run import run_suites
 
     console = Console(record=True, width=200)
-    options = RunOptions(out=tmp_path, vneid_url="http://127.0.0.1:9", plan="vneid-provider",
-                         starting="harness VNeID serving at …")
+    options = RunOptions(
+        out=tmp_path,
+        vneid_url="http://127.0.0.1:9",
+        plan="vneid-provider",
+        starting="harness VNeID serving at …",
+    )
     assert run_suites(options, console) == 2
     said = console.export_text()
     assert "cannot run plan vneid-provider: " in said
     assert "serving at" not in said
     started = Console(record=True, width=200)
-    options = RunOptions(out=tmp_path / "ran", plan="vneid-provider",
-                         keyword="test_discovery_lists_what_t4_requires",
-                         starting="harness VNeID serving at …")
+    options = RunOptions(
+        out=tmp_path / "ran",
+        plan="vneid-provider",
+        keyword="test_discovery_lists_what_t4_requires",
+        starting="harness VNeID serving at …",
+    )
     assert run_suites(options, started) == 0, started.export_text()[-2000:]
     assert started.export_text().startswith("harness VNeID serving at …\n")
 
@@ -456,8 +571,11 @@ class _NoLogDelete(_HealthyOnly):
     """Healthy, with a request log it cannot empty (405 to DELETE)."""
 
     def do_DELETE(self) -> None:
-        self._send(405, b'{"error": "invalid_request", "error_description": "no DELETE", '
-                        b'"clause": "\\u00a711"}')
+        self._send(
+            405,
+            b'{"error": "invalid_request", "error_description": "no DELETE", '
+            b'"clause": "\\u00a711"}',
+        )
 
     def do_GET(self) -> None:
         if self.path.startswith("/_harness/requests"):
@@ -485,15 +603,27 @@ class _NoClock(_NoLogDelete):
         self._send(200, b"{}")
 
 
-@pytest.mark.parametrize(("handler", "status", "call", "why"), [
-    (_NoLogDelete, 405, "DELETE /_harness/requests",
-     "the harness empties the log before each test, answered 200 or 204"),
-    (_NoClock, 404, "POST /_harness/clock",
-     "the harness sets both providers' clocks back to real time before each test"),
-    (_NoClock, 501, "POST /_harness/clock", "clocks back to real time"),
-])
+@pytest.mark.parametrize(
+    ("handler", "status", "call", "why"),
+    [
+        (
+            _NoLogDelete,
+            405,
+            "DELETE /_harness/requests",
+            "the harness empties the log before each test, answered 200 or 204",
+        ),
+        (
+            _NoClock,
+            404,
+            "POST /_harness/clock",
+            "the harness sets both providers' clocks back to real time before each test",
+        ),
+        (_NoClock, 501, "POST /_harness/clock", "clocks back to real time"),
+    ],
+)
 def test_a_target_without_a_set_up_call_stops_the_run_once(
-        tmp_path: Path, handler: type[_HealthyOnly], status: int, call: str, why: str) -> None:
+    tmp_path: Path, handler: type[_HealthyOnly], status: int, call: str, why: str
+) -> None:
     """Each test empties the log and sets the clocks back first: a target without either is
     told so once, and the run stops (exit 4), instead of an error in every test (233 failed,
     all "moving the clock failed with HTTP 404")."""
@@ -501,9 +631,14 @@ def test_a_target_without_a_set_up_call_stops_the_run_once(
     server.clock_status = status  # type: ignore[attr-defined]
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        done = _conformance("--plan", "vneid-provider", "--vneid-url",
-                            f"http://127.0.0.1:{server.server_address[1]}",
-                            "--out", str(tmp_path))
+        done = _conformance(
+            "--plan",
+            "vneid-provider",
+            "--vneid-url",
+            f"http://127.0.0.1:{server.server_address[1]}",
+            "--out",
+            str(tmp_path),
+        )
     finally:
         _close(server)
     said = " ".join(done.stdout.split())
@@ -511,12 +646,13 @@ def test_a_target_without_a_set_up_call_stops_the_run_once(
     assert said.count(f"answered HTTP {status} to {call}") == 1, said[-2000:]
     assert why in said
     # and where to read all that such a target must offer, not one refusal per run
-    assert "offer it (docs/conformance.md, \"What your provider must offer\", lists all that " \
-           "a target of this role must offer, in the order a run finds it missing)" in said
+    assert (
+        'offer it (docs/conformance.md, "What your provider must offer", lists all that '
+        "a target of this role must offer, in the order a run finds it missing)" in said
+    )
 
 
-def test_a_provider_serving_another_minimum_version_is_named_before_the_run(
-        tmp_path: Path) -> None:
+def test_a_provider_serving_another_minimum_version_is_named_before_the_run(tmp_path: Path) -> None:
     """A VNeID served with a profile file the run was not given failed V-4/V-5 with no word
     on why: the run now warns, naming both minimums and --protocol-profile; given the same
     file, it says nothing. The tests still run (the published minimum may be the fault)."""
@@ -529,11 +665,14 @@ def test_a_provider_serving_another_minimum_version_is_named_before_the_run(
     served = DEFAULT_PROFILE.evolve(vneid_min_version=parse_version("2.3.0"))
     with ServedInThread(build_served(0, 0, profile=served)) as pair:
         (said,) = target_warnings(PreflightTargets(vneid_url=pair.vneid_url))
-        assert ("publishes vneid_app_minimum_version 2.3.0 in its discovery, and this run "
-                "expects 2.1.0 (PROTOCOL.md's default, no --protocol-profile given)") in said
+        assert (
+            "publishes vneid_app_minimum_version 2.3.0 in its discovery, and this run "
+            "expects 2.1.0 (PROTOCOL.md's default, no --protocol-profile given)"
+        ) in said
         assert "--protocol-profile FILE" in said
-        assert target_warnings(PreflightTargets(vneid_url=pair.vneid_url,
-                                                profile=profile_file)) == []
+        assert (
+            target_warnings(PreflightTargets(vneid_url=pair.vneid_url, profile=profile_file)) == []
+        )
     with ServedInThread(build_served(0, 0)) as pair:
         assert target_warnings(PreflightTargets(vneid_url=pair.vneid_url)) == []
         (said,) = target_warnings(PreflightTargets(vneid_url=pair.vneid_url, profile=profile_file))
@@ -551,10 +690,13 @@ def test_a_vneid_url_that_is_not_its_issuer_is_named_before_the_run() -> None:
     with ServedInThread(build_served(0, 0)) as pair:
         port = pair.vneid_url.rsplit(":", 1)[1]
         (said,) = target_warnings(PreflightTargets(vneid_url=f"http://localhost:{port}"))
-        assert said.startswith(f"the VNeID at http://localhost:{port} names its issuer "
-                               f"{pair.vneid_url} in its discovery")
-        assert said.endswith(f"give --vneid-url {pair.vneid_url}, or the issuer checks fail "
-                             "for that alone")
+        assert said.startswith(
+            f"the VNeID at http://localhost:{port} names its issuer "
+            f"{pair.vneid_url} in its discovery"
+        )
+        assert said.endswith(
+            f"give --vneid-url {pair.vneid_url}, or the issuer checks fail for that alone"
+        )
         assert target_warnings(PreflightTargets(vneid_url=pair.vneid_url + "/")) == []
 
 
@@ -572,8 +714,15 @@ def test_the_counts_name_the_warnings_printed_before_the_tests(tmp_path: Path) -
     console = Console(record=True, width=300)
     with ServedInThread(build_served(0, 0)) as pair:
         port = pair.vneid_url.rsplit(":", 1)[1]
-        run_suites(RunOptions(out=tmp_path / "out", paths=[str(suite)], workers=1,
-                              vneid_url=f"http://localhost:{port}"), console)
+        run_suites(
+            RunOptions(
+                out=tmp_path / "out",
+                paths=[str(suite)],
+                workers=1,
+                vneid_url=f"http://localhost:{port}",
+            ),
+            console,
+        )
     said = console.export_text()
     assert f"warning: the VNeID at http://localhost:{port} names its issuer" in said
     assert "0 warnings (and 1 before the tests, printed above), 0 expected warnings" in said
@@ -584,8 +733,7 @@ def test_the_counts_name_the_warnings_printed_before_the_tests(tmp_path: Path) -
     assert f"Before the tests: the VNeID at http://localhost:{port} names its issuer" in page
 
 
-def test_a_target_urls_password_is_in_no_message_or_replay_line(
-        pytester: pytest.Pytester) -> None:
+def test_a_target_urls_password_is_in_no_message_or_replay_line(pytester: pytest.Pytester) -> None:
     """A vendor's target behind Basic authentication, its credentials in the URL: the
     preflight's refusal and the replay line repeated the password (S-5, a review)."""
     from harness.replay import replay_command
@@ -620,12 +768,15 @@ def test_the_preflight_names_swapped_targets(served_pair: tuple[str, str]) -> No
     stopped after its first test (or, for the vneid-provider plan, failed 261 of 277 tests on
     a control call the VssID does not have)."""
     vneid, vssid = served_pair
-    for options in (PreflightTargets(vneid_url=vssid, vssid_url=vneid),
-                    PreflightTargets(vneid_url=vssid, plan="vneid-provider")):
+    for options in (
+        PreflightTargets(vneid_url=vssid, vssid_url=vneid),
+        PreflightTargets(vneid_url=vssid, plan="vneid-provider"),
+    ):
         said = preflight(options)
         assert said is not None
-        assert said.startswith(f"the VNeID target at {vssid} answered 404 to GET "
-                               "/.well-known/openid-configuration")
+        assert said.startswith(
+            f"the VNeID target at {vssid} answered 404 to GET /.well-known/openid-configuration"
+        )
         assert "it looks like a VssID; are --vneid-url and --vssid-url swapped" in said
     said = preflight(PreflightTargets(vneid_url=vneid, vssid_url=vneid))
     assert said is not None
@@ -635,7 +786,8 @@ def test_the_preflight_names_swapped_targets(served_pair: tuple[str, str]) -> No
 
 
 def test_a_run_against_a_target_url_with_a_password_runs_and_keeps_it_out(
-        served_pair: tuple[str, str], tmp_path: Path) -> None:
+    served_pair: tuple[str, str], tmp_path: Path
+) -> None:
     """The reports take each recorded URL apart; "ops:[REDACTED]@host" read as an IPv6
     literal, and the run stopped in INTERNALERROR after its first test (a review). The
     target's credentials reach no file of the run."""
@@ -647,8 +799,17 @@ def test_a_run_against_a_target_url_with_a_password_runs_and_keeps_it_out(
     url = vneid.replace("http://", "http://ops:s3cretpw@")
     out = tmp_path / "out"
     console = Console(record=True, width=200)
-    status = run_suites(RunOptions(out=out, plan="vneid-provider", vneid_url=url, workers=1,
-                                   keyword="test_happy", allure_report=False), console)
+    status = run_suites(
+        RunOptions(
+            out=out,
+            plan="vneid-provider",
+            vneid_url=url,
+            workers=1,
+            keyword="test_happy",
+            allure_report=False,
+        ),
+        console,
+    )
     said = console.export_text()
     # the login journeys fail here (the mock's issuer has no credentials in it, so the run
     # warns that issuers are compared exactly): what matters is that every test ran
@@ -687,8 +848,10 @@ def test_a_web_page_answer_is_named_on_one_line() -> None:
     assert said is not None
     assert "\n" not in said
     assert "answered 404 to GET /_harness/health (an HTML page titled 'Error response')" in said
-    assert said.endswith("(with --admin-token if it needs one; docs/conformance.md, \"What your "
-                         "provider must offer\", lists all that a VNeID under test must offer)")
+    assert said.endswith(
+        '(with --admin-token if it needs one; docs/conformance.md, "What your '
+        'provider must offer", lists all that a VNeID under test must offer)'
+    )
 
 
 def test_a_control_call_refused_for_the_admin_token_says_how_to_give_it() -> None:
@@ -696,13 +859,21 @@ def test_a_control_call_refused_for_the_admin_token_says_how_to_give_it() -> Non
     from tests.robustness.served_pair import pair_in_thread
 
     with pair_in_thread(admin_token="s3cret") as served:
-        for given, expected in ((None, "give the admin token the vneid provider at "
-                                       f"{served.vneid_url} was served with: --admin-token "
-                                       "TOKEN, or $VNEID_HARNESS_ADMIN_TOKEN"),
-                                ("wrong", "if the vneid provider at "
-                                          f"{served.vneid_url} was served with an admin token, "
-                                          "the one given (--admin-token or "
-                                          "$VNEID_HARNESS_ADMIN_TOKEN) is not it")):
+        for given, expected in (
+            (
+                None,
+                "give the admin token the vneid provider at "
+                f"{served.vneid_url} was served with: --admin-token "
+                "TOKEN, or $VNEID_HARNESS_ADMIN_TOKEN",
+            ),
+            (
+                "wrong",
+                "if the vneid provider at "
+                f"{served.vneid_url} was served with an admin token, "
+                "the one given (--admin-token or "
+                "$VNEID_HARNESS_ADMIN_TOKEN) is not it",
+            ),
+        ):
             handle = VNeIDHandle("vneid", served.vneid_url, admin_token=given)
             with pytest.raises(ControlError) as refused:
                 handle.health()
@@ -721,12 +892,17 @@ def test_a_relying_party_serving_another_profile_is_warned_about() -> None:
     profile = ROOT / "docs" / "examples" / "vendor-profile.yaml"
     with ServeProcess("--protocol-profile", str(profile)) as served:
         without = target_warnings(PreflightTargets(vneid_url=served.vneid, vssid_url=served.vssid))
-        given = target_warnings(PreflightTargets(vneid_url=served.vneid, vssid_url=served.vssid,
-                                                 profile=profile))
-    assert any(w.startswith(f"the VssID at {served.vssid} is configured with client_id "
-                            "'bank-client' (GET /_harness/config), and this run expects "
-                            "'vssid' (PROTOCOL.md's default, no --protocol-profile given)")
-               for w in without), without
+        given = target_warnings(
+            PreflightTargets(vneid_url=served.vneid, vssid_url=served.vssid, profile=profile)
+        )
+    assert any(
+        w.startswith(
+            f"the VssID at {served.vssid} is configured with client_id "
+            "'bank-client' (GET /_harness/config), and this run expects "
+            "'vssid' (PROTOCOL.md's default, no --protocol-profile given)"
+        )
+        for w in without
+    ), without
     assert given == []
 
 
@@ -745,8 +921,11 @@ class _TokenRecorder(_HealthyOnly):
         elif self.path == "/_harness/config" and token == "right":
             self._send(200, b'{"issuer": "x", "client_id": "vssid"}')
         else:
-            self._send(403, b'{"error": "forbidden", "error_description": "needs the admin '
-                            b'token", "clause": "S-6"}')
+            self._send(
+                403,
+                b'{"error": "forbidden", "error_description": "needs the admin '
+                b'token", "clause": "S-6"}',
+            )
 
 
 def _token_recorder() -> tuple[ThreadingHTTPServer, str]:
@@ -773,8 +952,11 @@ def test_the_checks_before_a_run_read_each_answer_once() -> None:
     finally:
         _close(server)
     counts = server.counts  # type: ignore[attr-defined]
-    assert set(counts) == {"/_harness/health", "/.well-known/openid-configuration",
-                           "/_harness/config"}
+    assert set(counts) == {
+        "/_harness/health",
+        "/.well-known/openid-configuration",
+        "/_harness/config",
+    }
     assert set(counts.values()) == {1}, counts
 
 
@@ -787,8 +969,10 @@ def test_the_role_check_sends_the_admin_token_to_the_control_api_only() -> None:
         said = preflight(PreflightTargets(vssid_url=url, admin_token="wrong"))
         assert said is not None
         assert said.startswith(f"the VssID target at {url} answered 403 to GET /_harness/config")
-        assert "give the admin token it was served with (--admin-token, or " \
-               "$VNEID_HARNESS_ADMIN_TOKEN)" in said
+        assert (
+            "give the admin token it was served with (--admin-token, or "
+            "$VNEID_HARNESS_ADMIN_TOKEN)" in said
+        )
         server.tokens.clear()  # type: ignore[attr-defined]
         assert preflight(PreflightTargets(vneid_url=url, admin_token="right")) is None
         tokens = server.tokens  # type: ignore[attr-defined]
@@ -807,8 +991,9 @@ def test_a_target_that_dies_mid_answer_counts_as_not_answering() -> None:
     from harness.plugin_remote import UNREACHABLE_IN_A_ROW, _stop_when_targets_stop_answering
 
     config = SimpleNamespace(stash=pytest.Stash())
-    item = SimpleNamespace(config=config, session=SimpleNamespace(shouldstop=False),
-                           stash=pytest.Stash())
+    item = SimpleNamespace(
+        config=config, session=SimpleNamespace(shouldstop=False), stash=pytest.Stash()
+    )
     with pytest.raises(httpx.RemoteProtocolError) as died:
         raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
     call = SimpleNamespace(excinfo=died)
@@ -816,11 +1001,13 @@ def test_a_target_that_dies_mid_answer_counts_as_not_answering() -> None:
     for _ in range(UNREACHABLE_IN_A_ROW):
         _stop_when_targets_stop_answering(item, call, report)  # type: ignore[arg-type]
     assert str(item.session.shouldstop).startswith(
-        f"the targets stopped answering: {UNREACHABLE_IN_A_ROW} tests in a row")
+        f"the targets stopped answering: {UNREACHABLE_IN_A_ROW} tests in a row"
+    )
 
 
 def test_a_test_failing_on_an_apps_unreachable_screen_counts_as_not_answering(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """The apps show a call that timed out as a ``provider_unavailable`` screen, and the test
     then fails on that screen (an ``AssertionError``): such tests were not counted, so a
     hung VssID backend stopped the run only after more tests, each waiting for its timeout
@@ -840,8 +1027,9 @@ def test_a_test_failing_on_an_apps_unreachable_screen_counts_as_not_answering(
         setup = SimpleNamespace(failed=False, when="setup")
         _stop_when_targets_stop_answering(item, SimpleNamespace(excinfo=None), setup)  # type: ignore[arg-type]
         if transport_fails:
-            monkeypatch.setattr(harness.http_client._Failures, "count",
-                                harness.http_client.transport_failures() + 1)
+            monkeypatch.setattr(
+                harness.http_client._Failures, "count", harness.http_client.transport_failures() + 1
+            )
         call = SimpleNamespace(failed=True, when="call")
         _stop_when_targets_stop_answering(item, SimpleNamespace(excinfo=failed), call)  # type: ignore[arg-type]
 
@@ -854,7 +1042,8 @@ def test_a_test_failing_on_an_apps_unreachable_screen_counts_as_not_answering(
     one_test(transport_fails=True)
     assert str(session.shouldstop).startswith(
         f"the targets stopped answering: {UNREACHABLE_IN_A_ROW} tests in a row could not reach "
-        "them (last: expected vssid-home, observed app-error provider_unavailable)")
+        "them (last: expected vssid-home, observed app-error provider_unavailable)"
+    )
 
 
 def test_a_handles_repr_shows_no_password_nor_admin_token() -> None:
@@ -862,8 +1051,10 @@ def test_a_handles_repr_shows_no_password_nor_admin_token() -> None:
     method VNeIDHandle.requests of VNeIDHandle(…)>``): the dataclass's showed both."""
     handle = VNeIDHandle("vneid", "https://ci:s3cretpw@idp.example.test", admin_token="t0ken-1")
     shown = repr(handle)
-    assert shown == ("VNeIDHandle('vneid', 'https://ci:%5BREDACTED%5D@idp.example.test', remote, "
-                     "admin token set)")
+    assert shown == (
+        "VNeIDHandle('vneid', 'https://ci:%5BREDACTED%5D@idp.example.test', remote, "
+        "admin token set)"
+    )
     assert "s3cretpw" not in repr(handle.requests)
 
 
@@ -886,8 +1077,7 @@ class _ControlApiOnly(_GoneAfterHealth):
         self._send(404, b'{"error": "not_found"}')
 
 
-def test_no_test_of_the_provider_plan_passes_against_a_provider_of_nothing(
-        tmp_path: Path) -> None:
+def test_no_test_of_the_provider_plan_passes_against_a_provider_of_nothing(tmp_path: Path) -> None:
     """Each test of plan vneid-provider grades the provider under test: against one that
     implements nothing, none passes. Sixteen did (V-2, V-3 and V-6 passed for a server
     without any app API): the old VNeID app showing its own update screen never reaches the
@@ -897,8 +1087,7 @@ def test_no_test_of_the_provider_plan_passes_against_a_provider_of_nothing(
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}"
     try:
-        done = _conformance("--plan", "vneid-provider", "--vneid-url", url,
-                            "--out", str(tmp_path))
+        done = _conformance("--plan", "vneid-provider", "--vneid-url", url, "--out", str(tmp_path))
     finally:
         _close(server)
     assert done.returncode == 1, done.stdout[-2000:]
@@ -929,11 +1118,12 @@ def test_a_provider_without_the_app_api_is_named_before_the_run() -> None:
         (said,) = target_warnings(PreflightTargets(vneid_url=url))
     finally:
         _close(server)
-    assert said.startswith(f"the VNeID at {url} answered 404 to POST {APP_API_PROBE} "
-                           "({\"error\": \"not_found\"}): the VNeID app's API"), said
+    assert said.startswith(
+        f"the VNeID at {url} answered 404 to POST {APP_API_PROBE} "
+        '({"error": "not_found"}): the VNeID app\'s API'
+    ), said
     assert "A-4 and A-5" in said
-    assert f"the same base URL as discovery and the test-control API ({url}/api/app/v1/…)" \
-        in said
+    assert f"the same base URL as discovery and the test-control API ({url}/api/app/v1/…)" in said
     assert "What your provider must offer" in said
     with ServedInThread(build_served(0, 0)) as pair:  # it refuses the probe: 400
         reads = TargetReads(None)

@@ -31,7 +31,9 @@ def test_the_shipped_file_drives_the_web_renderings_in_chromium() -> None:
     config = load_capabilities()
     assert (config.server, config.mode) == ("local", "web")
     assert config.locator.of("vssid-login-vneid") == (
-        "css selector", '[data-testid="vssid-login-vneid"]')
+        "css selector",
+        '[data-testid="vssid-login-vneid"]',
+    )
     android = config.capabilities_for("android")
     ios = config.capabilities_for("ios")
     assert android["appium:automationName"] == "Chromium"
@@ -42,8 +44,9 @@ def test_the_shipped_file_drives_the_web_renderings_in_chromium() -> None:
     ports = {android["appium:chromedriverPort"], ios["appium:chromedriverPort"]}
     assert len(ports) == 2
     assert all(isinstance(p, int) and p > 0 for p in ports)
-    assert "mobileEmulation" not in config.capabilities["goog:chromeOptions"], \
+    assert "mobileEmulation" not in config.capabilities["goog:chromeOptions"], (
         "the per-platform merge must not leak into the shared capabilities"
+    )
 
 
 def test_the_worked_example_is_a_native_uiautomator2_setup() -> None:
@@ -62,34 +65,67 @@ BAD = [
     ("mode: web\nlocatr: {}\n", r"unknown key\(s\) locatr"),
     ("server: ftp://x\n", r"server must be 'local' or an http\(s\) URL"),
     ("mode: robot\n", r"mode must be 'web' .* or 'native'"),
-    ("locator: {strategy: css selector, value: '[data-testid=x]'}\n",
-     r"locator.value must contain \{id\}"),
+    (
+        "locator: {strategy: css selector, value: '[data-testid=x]'}\n",
+        r"locator.value must contain \{id\}",
+    ),
     ("locator: {value: '{id}'}\n", "locator.strategy must name an Appium locator strategy"),
-    ("mode: native\nlocator: {strategy: accessibility id, value: '{id}'}\n"
-     "apps: {vssid: a.b}\n", r"mode native needs apps.vneid"),
-    ("locator: {strategy: xpath, value: '{id}'}\ncommand_timeout: 0\n",
-     "command_timeout must be a positive number"),
-    ("locator: {strategy: xpath, value: '{id}'}\nplatforms: {windows: {}}\n",
-     r"platforms has unknown section\(s\) windows"),
-    ("locator: {strategy: xpath, value: '{id}'}\ncapabilities: [1, 2]\n",
-     "capabilities must be a mapping"),
+    (
+        "mode: native\nlocator: {strategy: accessibility id, value: '{id}'}\napps: {vssid: a.b}\n",
+        r"mode native needs apps.vneid",
+    ),
+    (
+        "locator: {strategy: xpath, value: '{id}'}\ncommand_timeout: 0\n",
+        "command_timeout must be a positive number",
+    ),
+    (
+        "locator: {strategy: xpath, value: '{id}'}\nplatforms: {windows: {}}\n",
+        r"platforms has unknown section\(s\) windows",
+    ),
+    (
+        "locator: {strategy: xpath, value: '{id}'}\ncapabilities: [1, 2]\n",
+        "capabilities must be a mapping",
+    ),
     ("- just\n- a list\n", "the file must be a mapping"),
     ("locator: {strategy: [\n", "is not valid YAML"),
-    ("mode: native\nlocator: {strategy: accessibility id, value: '{id}'}\n"
-     "apps: {vssid: , vneid: x}\n", r"mode native needs apps.vssid"),
-    ("mode: native\nlocator: {strategy: id, value: '{id}'}\n"
-     "apps: {vssid: [a], vneid: x}\n", r"apps.vssid must be the app id"),
-    ("locator: {strategy: id, value: '{id}'}\n", r"locator.strategy 'id' does not work in "
-     r"mode web"),
-    ("locator: {strategy: accessibility id, value: '{id}'}\n",
-     r"locator.strategy 'accessibility id' does not work in mode web"),
+    (
+        "mode: native\nlocator: {strategy: accessibility id, value: '{id}'}\n"
+        "apps: {vssid: , vneid: x}\n",
+        r"mode native needs apps.vssid",
+    ),
+    (
+        "mode: native\nlocator: {strategy: id, value: '{id}'}\napps: {vssid: [a], vneid: x}\n",
+        r"apps.vssid must be the app id",
+    ),
+    (
+        "locator: {strategy: id, value: '{id}'}\n",
+        r"locator.strategy 'id' does not work in "
+        r"mode web",
+    ),
+    (
+        "locator: {strategy: accessibility id, value: '{id}'}\n",
+        r"locator.strategy 'accessibility id' does not work in mode web",
+    ),
 ]
 
 
-BAD_IDS = ["unknown-key", "server", "mode", "locator-without-id", "locator-without-strategy",
-           "native-without-apps", "timeout", "platform", "capabilities-list", "list",
-           "yaml", "native-null-app", "native-list-app", "web-id-strategy",
-           "web-accessibility-id"]
+BAD_IDS = [
+    "unknown-key",
+    "server",
+    "mode",
+    "locator-without-id",
+    "locator-without-strategy",
+    "native-without-apps",
+    "timeout",
+    "platform",
+    "capabilities-list",
+    "list",
+    "yaml",
+    "native-null-app",
+    "native-list-app",
+    "web-id-strategy",
+    "web-accessibility-id",
+]
 
 
 def test_a_bad_file_stops_the_run_before_any_test(pytester: pytest.Pytester) -> None:
@@ -98,15 +134,17 @@ def test_a_bad_file_stops_the_run_before_any_test(pytester: pytest.Pytester) -> 
     caps = pytester.path / "caps.yaml"
     caps.write_text("locator: {value: '{id}'}\n")
     pytester.makepyfile("def test_nothing():\n    pass\n")
-    done = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--driver", "appium",
-                                         "--appium-capabilities", str(caps))
+    done = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--driver", "appium", "--appium-capabilities", str(caps)
+    )
     assert done.ret == pytest.ExitCode.USAGE_ERROR
     done.stderr.fnmatch_lines(["*--appium-capabilities: *locator.strategy must name*"])
 
 
 @pytest.mark.parametrize(("text", "message"), BAD, ids=BAD_IDS)
-def test_a_bad_file_is_refused_naming_the_file_and_the_key(tmp_path: Path, text: str,
-                                                           message: str) -> None:
+def test_a_bad_file_is_refused_naming_the_file_and_the_key(
+    tmp_path: Path, text: str, message: str
+) -> None:
     path = tmp_path / "caps.yaml"
     path.write_text(text)
     with pytest.raises(ConfigError, match=message) as refused:
@@ -160,9 +198,13 @@ class FakeDevice:
 
 
 def native_config() -> AppiumConfig:
-    return AppiumConfig(source=Path("device.yaml"), server="http://127.0.0.1:4723",
-                        mode="native", locator=Locator("accessibility id", "{id}"),
-                        apps={"vssid": "com.example.vssid", "vneid": "com.example.vneid"})
+    return AppiumConfig(
+        source=Path("device.yaml"),
+        server="http://127.0.0.1:4723",
+        mode="native",
+        locator=Locator("accessibility id", "{id}"),
+        apps={"vssid": "com.example.vssid", "vneid": "com.example.vneid"},
+    )
 
 
 def test_a_native_screen_is_read_by_its_automation_ids() -> None:
@@ -173,12 +215,18 @@ def test_a_native_screen_is_read_by_its_automation_ids() -> None:
     screen = driver.open_app("vssid")
     assert device.activated == ["com.example.vssid"]
     assert (screen.app, screen.id, screen.element_ids) == (
-        "vssid", "vssid-login", ("vssid-login-vneid",))
+        "vssid",
+        "vssid-login",
+        ("vssid-login-vneid",),
+    )
     driver.tap("vssid-login-vneid")
     assert login.clicked == 1
     # as the other drivers say it: the screen, and what is on it
-    with pytest.raises(NoSuchElement, match=r"screen 'vssid-login' of 'vssid' has no element "
-                       r"'vneid-approve'; present: vssid-login-vneid$"):
+    with pytest.raises(
+        NoSuchElement,
+        match=r"screen 'vssid-login' of 'vssid' has no element "
+        r"'vneid-approve'; present: vssid-login-vneid$",
+    ):
         driver.tap("vneid-approve")
     with pytest.raises(NoSuchElement, match="has no element 'vneid-passcode'"):
         driver.type("vneid-passcode", "1")
@@ -188,15 +236,23 @@ def test_a_native_screen_is_read_by_its_automation_ids() -> None:
 
 
 def test_a_native_error_screen_carries_its_code_and_home_its_person() -> None:
-    error = FakeDevice({"app-error": FakeElement(""),
-                        "app-error-message": FakeElement("Bạn đã huỷ đăng nhập"),
-                        "app-error-code": FakeElement("access_denied")})
+    error = FakeDevice(
+        {
+            "app-error": FakeElement(""),
+            "app-error-message": FakeElement("Bạn đã huỷ đăng nhập"),
+            "app-error-code": FakeElement("access_denied"),
+        }
+    )
     screen = AppiumNativeDriver(error, native_config()).screen()
     assert (screen.app, screen.id, screen.error) == ("vssid", "app-error", "access_denied")
     assert "Bạn đã huỷ đăng nhập" in screen.texts
-    home = FakeDevice({"vssid-home": FakeElement(""),
-                       "vssid-home-name": FakeElement("Trần Văn An"),
-                       "vssid-home-bhxh-code": FakeElement("0123456789")})
+    home = FakeDevice(
+        {
+            "vssid-home": FakeElement(""),
+            "vssid-home-name": FakeElement("Trần Văn An"),
+            "vssid-home-bhxh-code": FakeElement("0123456789"),
+        }
+    )
     data: dict[str, Any] = dict(AppiumNativeDriver(home, native_config()).screen().data)
     assert data == {"full_name": "Trần Văn An", "bhxh_code": "0123456789"}
 
@@ -216,25 +272,29 @@ def caps_with_server(folder: Path, server: str) -> Path:
     text = DEFAULT_CAPABILITIES.read_text(encoding="utf-8")
     assert "\nserver: local\n" in text
     path = folder / "caps.yaml"
-    path.write_text(text.replace("\nserver: local\n", f"\nserver: {server}\n"),
-                    encoding="utf-8")
+    path.write_text(text.replace("\nserver: local\n", f"\nserver: {server}\n"), encoding="utf-8")
     return path
 
 
 def test_no_appium_at_the_files_url_stops_the_run_before_any_test(
-        pytester: pytest.Pytester) -> None:
+    pytester: pytest.Pytester,
+) -> None:
     """Each UI test failed on its own ("Appium at URL refused a ios session … Connection
     refused", with urllib3's retry warnings), ~25 s for 9 tests, exit 1 (a review)."""
     port = free_port()  # nothing listens there
     caps = caps_with_server(pytester.path, f"http://127.0.0.1:{port}")
     pytester.makepyfile("def test_phone(device):\n    device('ios')\n")
-    done = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--driver", "appium",
-                                         "--appium-capabilities", str(caps))
+    done = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--driver", "appium", "--appium-capabilities", str(caps)
+    )
     assert done.ret == pytest.ExitCode.USAGE_ERROR
-    done.stderr.fnmatch_lines([
-        f"*--appium-capabilities: no Appium server answers at http://127.0.0.1:{port} (the "
-        f"`server` key of {caps}): *start one with `appium --address 127.0.0.1 --port {port}`*"
-        "`server: local`*"])
+    done.stderr.fnmatch_lines(
+        [
+            f"*--appium-capabilities: no Appium server answers at http://127.0.0.1:{port} (the "
+            f"`server` key of {caps}): *start one with `appium --address 127.0.0.1 --port {port}`*"
+            "`server: local`*"
+        ]
+    )
     assert "Traceback" not in done.stderr.str() + done.stdout.str()
 
 
@@ -265,9 +325,12 @@ def web_app() -> Iterator[str]:
 
 def test_a_server_that_is_not_appium_is_named_so(web_app: str, tmp_path: Path) -> None:
     source = tmp_path / "caps.yaml"
-    with pytest.raises(ConfigError, match=r"the server at http://127.0.0.1:\d+ \(the `server` "
-                       r"key of .*caps.yaml\) is not Appium: GET /status answered HTTP 200 "
-                       r"\(text/html\), not a WebDriver status"):
+    with pytest.raises(
+        ConfigError,
+        match=r"the server at http://127.0.0.1:\d+ \(the `server` "
+        r"key of .*caps.yaml\) is not Appium: GET /status answered HTTP 200 "
+        r"\(text/html\), not a WebDriver status",
+    ):
         check_server(web_app, source)
 
 
@@ -293,8 +356,9 @@ def test_a_hubs_credentials_are_in_no_message(web_app: str, tmp_path: Path) -> N
 
 def test_the_runtime_checks_the_files_server_once_at_first_use(tmp_path: Path) -> None:
     port = free_port()
-    runtime = UIRuntime(root=tmp_path,
-                        appium_capabilities=caps_with_server(tmp_path, f"http://127.0.0.1:{port}"))
+    runtime = UIRuntime(
+        root=tmp_path, appium_capabilities=caps_with_server(tmp_path, f"http://127.0.0.1:{port}")
+    )
     with pytest.raises(ConfigError, match=f"no Appium server answers at http://127.0.0.1:{port}"):
         runtime.appium_url()
     assert runtime.started == ()

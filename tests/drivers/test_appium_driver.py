@@ -37,8 +37,9 @@ def world() -> Iterator[Target]:
     target.close()
 
 
-def test_a_citizen_logs_in_through_appium_on_an_emulated_pixel(runtime: UIRuntime,
-                                                               world: Target) -> None:
+def test_a_citizen_logs_in_through_appium_on_an_emulated_pixel(
+    runtime: UIRuntime, world: Target
+) -> None:
     citizen = PersonaPool(world, seed="a").new()
     device = make_device(world, "android", driver="appium", runtime=runtime)
     try:
@@ -54,8 +55,9 @@ def test_a_citizen_logs_in_through_appium_on_an_emulated_pixel(runtime: UIRuntim
         device.close()
 
 
-def test_typed_values_stay_in_their_app_across_an_app_switch(runtime: UIRuntime,
-                                                             world: Target) -> None:
+def test_typed_values_stay_in_their_app_across_an_app_switch(
+    runtime: UIRuntime, world: Target
+) -> None:
     """What was typed into VNeID's fields survives a switch to VssID and back, as in the
     sim and web drivers."""
     citizen = PersonaPool(world, seed="a").new()
@@ -69,19 +71,26 @@ def test_typed_values_stay_in_their_app_across_an_app_switch(runtime: UIRuntime,
 
 
 def test_a_custom_scheme_link_reaches_the_os_through_the_performance_log(
-        runtime: UIRuntime, world: Target) -> None:
+    runtime: UIRuntime, world: Target
+) -> None:
     device = make_device(world, "ios", driver="appium", runtime=runtime)
     try:
         assert isinstance(device.driver, AppiumWebDriver)
 
         def page(request: httpx.Request) -> httpx.Response:
-            return httpx.Response(200, headers={"content-type": "text/html"}, text=(
-                '<!doctype html><html><body><main data-testid="example-page">'
-                '<a data-testid="open-vneid" href="vneid://authorize?client_id=x">VNeID</a>'
-                "</main></body></html>"))
+            return httpx.Response(
+                200,
+                headers={"content-type": "text/html"},
+                text=(
+                    '<!doctype html><html><body><main data-testid="example-page">'
+                    '<a data-testid="open-vneid" href="vneid://authorize?client_id=x">VNeID</a>'
+                    "</main></body></html>"
+                ),
+            )
 
         device.driver.session.origins["https://example.test"] = httpx.Client(
-            base_url="https://example.test", transport=httpx.MockTransport(page))
+            base_url="https://example.test", transport=httpx.MockTransport(page)
+        )
         device.phone.open_url("https://example.test/", source="test")
         assert device.driver.screen().element("open-vneid").kind == "link"
         after = device.driver.tap("open-vneid")
@@ -94,14 +103,16 @@ def test_a_custom_scheme_link_reaches_the_os_through_the_performance_log(
 
 
 def test_the_next_phone_of_a_platform_gets_the_closed_phones_session_clean(
-        runtime: UIRuntime, world: Target) -> None:
+    runtime: UIRuntime, world: Target
+) -> None:
     first = make_device(world, "android", driver="appium", runtime=runtime)
     try:
         assert isinstance(first.driver, AppiumWebDriver)
         remote = first.driver.remote
         assert first.driver.open_app("vssid").id == "vssid-login"
-        remote.execute_script("document.cookie = 'left=behind; path=/'; "
-                              "localStorage.setItem('left', 'behind');")
+        remote.execute_script(
+            "document.cookie = 'left=behind; path=/'; localStorage.setItem('left', 'behind');"
+        )
         assert "left=behind" in remote.execute_script("return document.cookie")
     finally:
         first.close()
@@ -116,8 +127,9 @@ def test_the_next_phone_of_a_platform_gets_the_closed_phones_session_clean(
         other = make_device(world, "android", driver="appium", runtime=runtime)
         try:
             assert isinstance(other.driver, AppiumWebDriver)
-            assert other.driver.remote.session_id != remote.session_id, \
+            assert other.driver.remote.session_id != remote.session_id, (
                 "two phones alive at once never share a session"
+            )
         finally:
             other.close()
     finally:

@@ -16,8 +16,9 @@ ORIGIN = "http://127.0.0.1:4100"
 class FakeRemote:
     """What the pool calls on an Appium session, recorded."""
 
-    def __init__(self, name: str, url: str = f"{ORIGIN}/phone/a", *, alive: bool = True,
-                 cleans: bool = True) -> None:
+    def __init__(
+        self, name: str, url: str = f"{ORIGIN}/phone/a", *, alive: bool = True, cleans: bool = True
+    ) -> None:
         self.name = name
         self.url = url
         self.alive = alive
@@ -67,8 +68,12 @@ def test_a_session_given_back_clean_serves_the_next_phone_of_its_platform() -> N
     pool, opened = _pool()
     first = pool.take("android")
     pool.give_back("android", first, ORIGIN)
-    assert first.calls == ["delete_all_cookies", "clear storage", "get about:blank",
-                           "log performance"]
+    assert first.calls == [
+        "delete_all_cookies",
+        "clear storage",
+        "get about:blank",
+        "log performance",
+    ]
     assert pool.idle("android") == 1
     assert pool.take("android") is first
     assert pool.opened == 1

@@ -80,11 +80,11 @@ def test_a_failing_test_still_stops_appium_and_chromium(pytester: pytest.Pyteste
             open({str(pids)!r}, "w").write(json.dumps(tree))
             assert False, "this test fails on purpose"
     """)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--driver", "appium",
-                                           f"--rootdir={pytester.path}")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--driver", "appium", f"--rootdir={pytester.path}"
+    )
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*this test fails on purpose*", "*ui artifacts*",
-                                 "*-0-ios.png*"])
+    result.stdout.fnmatch_lines(["*this test fails on purpose*", "*ui artifacts*", "*-0-ios.png*"])
     tree = json.loads(pids.read_text())
     assert len(tree) >= 3  # appium, chromedriver, chromium (and its helpers)
     assert [pid for pid in tree if alive(pid)] == []
@@ -204,16 +204,20 @@ def test_the_chromium_profiles_go_with_the_server(short_tmpdir: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
-def test_a_missing_node_says_what_appium_needs(monkeypatch: pytest.MonkeyPatch,
-                                               tmp_path: Path) -> None:
+def test_a_missing_node_says_what_appium_needs(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """It was "Appium exited with status 127 before it was ready: /usr/bin/env: 'node': No
     such file or directory"."""
     appium_executable(ROOT)
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
-    with pytest.raises(ConfigError, match=r"Node.js is not on PATH: .*Node.js 20.19 or newer "
-                                          r"as `node`.*put it on PATH and run `make setup`"):
+    with pytest.raises(
+        ConfigError,
+        match=r"Node.js is not on PATH: .*Node.js 20.19 or newer "
+        r"as `node`.*put it on PATH and run `make setup`",
+    ):
         node_executable()
     server = AppiumServer(ROOT)
     with pytest.raises(ConfigError, match=r"Node\.js is not on PATH"):

@@ -34,9 +34,16 @@ SUBSET_TESTS = 11
 
 def run_subset(pytester: pytest.Pytester, driver: str) -> pytest.RunResult:
     result = pytester.runpytest_subprocess(
-        *(str(ROOT / node) for node in SUBSET), "--driver", driver,
-        f"--rootdir={ROOT}", "-c", str(ROOT / "pyproject.toml"), "-p", "no:cacheprovider",
-        "--durations=3")
+        *(str(ROOT / node) for node in SUBSET),
+        "--driver",
+        driver,
+        f"--rootdir={ROOT}",
+        "-c",
+        str(ROOT / "pyproject.toml"),
+        "-p",
+        "no:cacheprovider",
+        "--durations=3",
+    )
     return result
 
 

@@ -46,14 +46,16 @@ def host(server: PhoneServer, target: Target, **kwargs: object) -> tuple[Device,
     return device, session
 
 
-def tap(http: httpx.Client, session: PhoneSession, page: Page, element: str,
-        **fields: str) -> httpx.Response:
+def tap(
+    http: httpx.Client, session: PhoneSession, page: Page, element: str, **fields: str
+) -> httpx.Response:
     form = {"_tap": element, "_fingerprint": page.body["data-fingerprint"], **fields}
     return http.post(session.url + "/tap", data=form)
 
 
-def test_tap_and_type_round_trip_through_the_apps(server: PhoneServer, world: Target,
-                                                  http: httpx.Client) -> None:
+def test_tap_and_type_round_trip_through_the_apps(
+    server: PhoneServer, world: Target, http: httpx.Client
+) -> None:
     citizen = PersonaPool(world, seed="s").new()
     device, session = host(server, world)
     opened = http.get(session.open_url_for("vssid"))
@@ -65,8 +67,13 @@ def test_tap_and_type_round_trip_through_the_apps(server: PhoneServer, world: Ta
     assert (answer.status_code, answer.headers["location"]) == (303, session.path)
     login = read_page(http.get(session.url).text)
     assert (login.body["data-app"], login.body["data-screen"]) == ("vneid", "vneid-login")
-    tap(http, session, login, "vneid-login-submit", **{
-        "vneid-personal-id": citizen.personal_id, "vneid-passcode": citizen.passcode})
+    tap(
+        http,
+        session,
+        login,
+        "vneid-login-submit",
+        **{"vneid-personal-id": citizen.personal_id, "vneid-passcode": citizen.passcode},
+    )
     consent = read_page(http.get(session.url).text)
     assert consent.body["data-screen"] == "vneid-consent"
     tap(http, session, consent, "vneid-approve")
@@ -79,8 +86,7 @@ def test_tap_and_type_round_trip_through_the_apps(server: PhoneServer, world: Ta
     device.close()
 
 
-def test_a_stale_page_cannot_tap(server: PhoneServer, world: Target,
-                                 http: httpx.Client) -> None:
+def test_a_stale_page_cannot_tap(server: PhoneServer, world: Target, http: httpx.Client) -> None:
     device, session = host(server, world)
     http.get(session.open_url_for("vssid"))
     page = read_page(http.get(session.url).text)
@@ -96,39 +102,43 @@ def test_a_stale_page_cannot_tap(server: PhoneServer, world: Target,
 
 
 def test_typed_values_are_kept_only_for_the_screen_the_page_showed(
-        server: PhoneServer, world: Target, http: httpx.Client) -> None:
+    server: PhoneServer, world: Target, http: httpx.Client
+) -> None:
     device, session = host(server, world)
     http.get(session.open_url_for("vssid"))
     tap(http, session, read_page(http.get(session.url).text), "vssid-login-vneid")
     shown = read_page(http.get(session.url).text).body["data-fingerprint"]
-    session.keep_typed({"vneid-personal-id": "001200000001", "vneid-passcode": "123456"},
-                       shown)
+    session.keep_typed({"vneid-personal-id": "001200000001", "vneid-passcode": "123456"}, shown)
     session.keep_typed({"vneid-personal-id": "001200000001", "vneid-passcode": ""}, shown)
     screen = device.phone.screen()
     assert screen.element("vneid-personal-id").value == "001200000001"
     assert screen.element("vneid-passcode").value == "••••••", (
-        "a posted empty password field means nothing (it never carries its value back)")
+        "a posted empty password field means nothing (it never carries its value back)"
+    )
     session.keep_typed({"vneid-passcode": ""}, shown, explicit=True)
     assert device.phone.screen().element("vneid-passcode").value == "", "a driver erased it"
     session.keep_typed({"vneid-personal-id": ""}, shown)
     assert device.phone.screen().element("vneid-personal-id").value == "", (
-        "an empty text field was erased")
+        "an empty text field was erased"
+    )
     session.keep_typed({"vneid-personal-id": "001200000001"}, shown)
     session.keep_typed({"vneid-personal-id": "079300000002"}, "another-screen")
     assert device.phone.screen().element("vneid-personal-id").value == "001200000001", (
-        "a page of another screen types nothing")
+        "a page of another screen types nothing"
+    )
     device.phone.open_store("vneid")
     on_the_store = read_page(http.get(session.url).text).body["data-fingerprint"]
     session.keep_typed({"vneid-personal-id": "079300000002"}, on_the_store)  # nothing
     assert device.phone.foreground == "store"
-    assert device.phone.app("vneid").current_screen().element(
-        "vneid-personal-id").value == "001200000001", "the store has no fields to type into"
+    assert (
+        device.phone.app("vneid").current_screen().element("vneid-personal-id").value
+        == "001200000001"
+    ), "the store has no fields to type into"
     server.unregister(session)
     device.close()
 
 
-def test_refusals_are_harness_pages(server: PhoneServer, world: Target,
-                                    http: httpx.Client) -> None:
+def test_refusals_are_harness_pages(server: PhoneServer, world: Target, http: httpx.Client) -> None:
     device, session = host(server, world, vneid=None)
     missing = http.get(session.open_url_for("vneid"))
     assert missing.status_code == 400
@@ -137,8 +147,7 @@ def test_refusals_are_harness_pages(server: PhoneServer, world: Target,
     page = read_page(http.get(session.url).text)
     absent = tap(http, session, page, "vneid-approve")
     assert absent.status_code == 400
-    assert "has no element 'vneid-approve'" in read_page(absent.text).body[
-        "data-harness-error"]
+    assert "has no element 'vneid-approve'" in read_page(absent.text).body["data-harness-error"]
     unknown = http.get(f"{server.url}/phone/nobody")
     assert unknown.status_code == 404
     server.unregister(session)
@@ -147,8 +156,7 @@ def test_refusals_are_harness_pages(server: PhoneServer, world: Target,
     device.close()
 
 
-def test_launcher_icons_open_apps(server: PhoneServer, world: Target,
-                                  http: httpx.Client) -> None:
+def test_launcher_icons_open_apps(server: PhoneServer, world: Target, http: httpx.Client) -> None:
     device, session = host(server, world)
     launcher = read_page(http.get(session.url).text)
     assert launcher.body["data-screen"] == "launcher"
@@ -159,7 +167,8 @@ def test_launcher_icons_open_apps(server: PhoneServer, world: Target,
 
 
 def test_the_browser_shows_the_providers_web_login_and_hands_the_callback_to_the_os(
-        server: PhoneServer, world: Target, http: httpx.Client) -> None:
+    server: PhoneServer, world: Target, http: httpx.Client
+) -> None:
     """No VNeID app: the claimed https authorize link opens the phone's browser on the
     provider's web login (§9 ids, through the proxy); its final 302 to the relying party's
     custom scheme goes to the receiving app through the phone's OS, never to the browser."""
@@ -178,12 +187,19 @@ def test_the_browser_shows_the_providers_web_login_and_hands_the_callback_to_the
         action = _form_action(page.text)
         assert action.startswith(f"{session.path}/web/http/id.vneid.test/")
         request_id = _hidden(page.text, "request_id")
-        consent = http.post(server.url + action, data={
-            "request_id": request_id, "personal_id": citizen.personal_id,
-            "passcode": citizen.passcode})
+        consent = http.post(
+            server.url + action,
+            data={
+                "request_id": request_id,
+                "personal_id": citizen.personal_id,
+                "passcode": citizen.passcode,
+            },
+        )
         assert read_page(consent.text).testids["vneid-approve"].tag == "button"
-        done = http.post(server.url + _form_action(consent.text), data={
-            "request_id": request_id, "decision": "approve"})
+        done = http.post(
+            server.url + _form_action(consent.text),
+            data={"request_id": request_id, "decision": "approve"},
+        )
         assert (done.status_code, done.headers["location"]) == (303, session.path)
         assert device.phone.foreground == receiver.app_id
         assert len(receiver.received) == 1
@@ -193,7 +209,10 @@ def test_the_browser_shows_the_providers_web_login_and_hands_the_callback_to_the
     assert [urlsplit(e.url).scheme for e in links] == [RP_SCHEME]
     browser_calls = [e for e in device.trace.of_type(HttpExchange) if e.actor == "browser"]
     assert [urlsplit(e.url).path for e in browser_calls] == [
-        "/authorize", "/authorize/login", "/authorize/decision"]
+        "/authorize",
+        "/authorize/login",
+        "/authorize/decision",
+    ]
     server.unregister(session)
     device.close()
 

@@ -59,15 +59,18 @@ def web(device: Device) -> PlaywrightDriver:
     return device.driver
 
 
-def test_a_citizen_logs_in_on_an_emulated_iphone(phone: DeviceFactory, world: Target,
-                                                 runtime: UIRuntime) -> None:
+def test_a_citizen_logs_in_on_an_emulated_iphone(
+    phone: DeviceFactory, world: Target, runtime: UIRuntime
+) -> None:
     citizen = PersonaPool(world, seed="w").new()
     device = phone("ios")
     assert isinstance(device.driver, Driver)
     screen = login_with_vneid(device.driver, citizen)
     assert (screen.app, screen.id) == ("vssid", "vssid-home")
-    assert (screen.data["full_name"], screen.data["bhxh_code"]) == \
-        (citizen.full_name, citizen.bhxh_code)
+    assert (screen.data["full_name"], screen.data["bhxh_code"]) == (
+        citizen.full_name,
+        citizen.bhxh_code,
+    )
     assert citizen.full_name in screen.texts
     page = web(device).page
     assert "iPhone" in page.evaluate("navigator.userAgent")
@@ -80,8 +83,7 @@ def test_a_citizen_logs_in_on_an_emulated_iphone(phone: DeviceFactory, world: Ta
     assert session not in runtime.phone_server().sessions
 
 
-def test_missing_vneid_opens_its_store_page_on_a_pixel(phone: DeviceFactory,
-                                                      world: Target) -> None:
+def test_missing_vneid_opens_its_store_page_on_a_pixel(phone: DeviceFactory, world: Target) -> None:
     device = phone("android", vneid=None)
     screen = start_vneid_login(device.driver)
     assert (screen.app, screen.id) == ("store", "store")
@@ -92,8 +94,9 @@ def test_missing_vneid_opens_its_store_page_on_a_pixel(phone: DeviceFactory,
     assert page.locator('[data-testid="store-url"]').inner_text() == screen.data["url"]
 
 
-def test_typed_values_read_back_and_the_passcode_stays_masked(phone: DeviceFactory,
-                                                              world: Target) -> None:
+def test_typed_values_read_back_and_the_passcode_stays_masked(
+    phone: DeviceFactory, world: Target
+) -> None:
     citizen = PersonaPool(world, seed="w").new()
     device = phone("android")
     start_vneid_login(device.driver)
@@ -106,8 +109,9 @@ def test_typed_values_read_back_and_the_passcode_stays_masked(phone: DeviceFacto
     assert device.driver.tap("vneid-login-submit").id == "vneid-consent"
 
 
-def test_typed_values_stay_in_their_app_across_an_app_switch(phone: DeviceFactory,
-                                                             world: Target) -> None:
+def test_typed_values_stay_in_their_app_across_an_app_switch(
+    phone: DeviceFactory, world: Target
+) -> None:
     """As on a phone (and in the sim driver), an app the user switches away from keeps what
     was typed into its fields: back in VNeID, the login goes on with it."""
     citizen = PersonaPool(world, seed="w").new()
@@ -118,8 +122,7 @@ def test_typed_values_stay_in_their_app_across_an_app_switch(phone: DeviceFactor
     assert device.driver.tap("vneid-login-submit").id == "vneid-consent"
 
 
-def test_an_erased_field_is_empty_as_in_the_sim_driver(phone: DeviceFactory,
-                                                       world: Target) -> None:
+def test_an_erased_field_is_empty_as_in_the_sim_driver(phone: DeviceFactory, world: Target) -> None:
     citizen = PersonaPool(world, seed="w").new()
     device = phone("ios")
     type_then_look_at_vssid(device.driver, citizen)
@@ -131,7 +134,8 @@ def test_an_erased_field_is_empty_as_in_the_sim_driver(phone: DeviceFactory,
 
 
 def test_the_display_follows_the_phone_when_it_changes_behind_the_page(
-        phone: DeviceFactory, world: Target) -> None:
+    phone: DeviceFactory, world: Target
+) -> None:
     citizen = PersonaPool(world, seed="w").new()
     device = phone("ios")
     start_vneid_login(device.driver)
@@ -144,23 +148,27 @@ def test_the_display_follows_the_phone_when_it_changes_behind_the_page(
         device.driver.tap("vneid-approve")
 
 
-def test_a_custom_scheme_link_tapped_in_the_browser_goes_to_the_os(
-        phone: DeviceFactory) -> None:
+def test_a_custom_scheme_link_tapped_in_the_browser_goes_to_the_os(phone: DeviceFactory) -> None:
     """Chromium does not follow vssid://…; the driver sees the request, hands it to the
     phone's OS and goes on in a fresh page, where taps work again."""
     device = phone("android")
     session = web(device).session
 
     def example(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, headers={"content-type": "text/html"}, text=(
-            '<!doctype html><html><body><main data-testid="example-page">'
-            '<a data-testid="open-vssid" href="vssid://auth/vneid/callback?code=c&state=s">'
-            "Mở VssID</a></main></body></html>"))
+        return httpx.Response(
+            200,
+            headers={"content-type": "text/html"},
+            text=(
+                '<!doctype html><html><body><main data-testid="example-page">'
+                '<a data-testid="open-vssid" href="vssid://auth/vneid/callback?code=c&state=s">'
+                "Mở VssID</a></main></body></html>"
+            ),
+        )
 
     session.origins["https://example.test"] = httpx.Client(
-        base_url="https://example.test", transport=httpx.MockTransport(example))
-    assert device.phone.open_url("https://example.test/start", source="test").target == \
-        "browser"
+        base_url="https://example.test", transport=httpx.MockTransport(example)
+    )
+    assert device.phone.open_url("https://example.test/start", source="test").target == "browser"
     screen = device.driver.screen()
     assert (screen.app, screen.id) == ("browser", "browser")
     assert screen.data["url"] == "https://example.test/start"
@@ -172,8 +180,7 @@ def test_a_custom_scheme_link_tapped_in_the_browser_goes_to_the_os(
     assert device.driver.open_app("vneid").id == "vneid-home"
 
 
-def test_a_tap_on_what_the_screen_lacks_fails_like_the_sim_driver(
-        phone: DeviceFactory) -> None:
+def test_a_tap_on_what_the_screen_lacks_fails_like_the_sim_driver(phone: DeviceFactory) -> None:
     device = phone("ios")
     device.driver.open_app("vssid")
     with pytest.raises(HarnessError, match="screen 'vssid-login' has no element 'nope'"):
@@ -203,7 +210,8 @@ def test_a_launcher_icon_opens_its_app_in_both_drivers(phone: DeviceFactory) -> 
 
 
 def test_each_new_screen_is_attached_as_a_screenshot_when_allure_records(
-        phone: DeviceFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    phone: DeviceFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     shots: list[tuple[str, bytes]] = []
     monkeypatch.setattr(rendered, "allure_recording", lambda: True)
     monkeypatch.setattr(rendered, "attach_png", lambda png, name: shots.append((name, png)))
@@ -215,7 +223,8 @@ def test_each_new_screen_is_attached_as_a_screenshot_when_allure_records(
 
 
 def test_no_screenshot_is_taken_when_allure_does_not_record(
-        phone: DeviceFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    phone: DeviceFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def forbidden(self: PlaywrightDriver) -> bytes:
         raise AssertionError("a screenshot was taken")
 
@@ -225,8 +234,9 @@ def test_no_screenshot_is_taken_when_allure_does_not_record(
     assert device.driver.open_app("vssid").id == "vssid-login"
 
 
-def test_a_failed_test_keeps_the_trace_and_the_last_screen(phone: DeviceFactory,
-                                                           tmp_path: Path) -> None:
+def test_a_failed_test_keeps_the_trace_and_the_last_screen(
+    phone: DeviceFactory, tmp_path: Path
+) -> None:
     device = phone("ios")
     device.driver.open_app("vssid")
     kept = web(device).keep_artifacts(tmp_path, "failed-test")
@@ -237,8 +247,9 @@ def test_a_failed_test_keeps_the_trace_and_the_last_screen(phone: DeviceFactory,
 
 
 @pytest.mark.clause("S-5")
-def test_the_kept_trace_holds_no_passcode_and_no_code(phone: DeviceFactory, world: Target,
-                                                      tmp_path: Path) -> None:
+def test_the_kept_trace_holds_no_passcode_and_no_code(
+    phone: DeviceFactory, world: Target, tmp_path: Path
+) -> None:
     """Playwright records what was typed (the passcode as the fill's value and in the DOM
     snapshots) and every request (the callback with its code): the kept trace is scrubbed."""
     device = phone("android")
@@ -248,8 +259,7 @@ def test_the_kept_trace_holds_no_passcode_and_no_code(phone: DeviceFactory, worl
     assert code
     kept = web(device).keep_artifacts(tmp_path, "after-login")
     with zipfile.ZipFile(next(p for p in kept if p.suffix == ".zip")) as trace:
-        members = {n: trace.read(n) for n in trace.namelist()
-                   if not n.endswith((".jpeg", ".png"))}
+        members = {n: trace.read(n) for n in trace.namelist() if not n.endswith((".jpeg", ".png"))}
     text = b"".join(members.values())
     assert citizen.passcode.encode() not in text
     assert code.encode() not in text
@@ -263,7 +273,8 @@ def test_the_kept_trace_holds_no_passcode_and_no_code(phone: DeviceFactory, worl
 
 @pytest.mark.clause("S-5")
 def test_a_passcode_typed_and_not_sent_stays_out_of_the_kept_trace(
-        phone: DeviceFactory, world: Target, tmp_path: Path) -> None:
+    phone: DeviceFactory, world: Target, tmp_path: Path
+) -> None:
     """A test failing between typing the passcode and sending it: no provider's exchange
     held the passcode, so the phone's trace did not know it, and the kept Playwright trace
     had it five times (the fill's value, the DOM snapshots, the read script's result)."""
@@ -276,8 +287,9 @@ def test_a_passcode_typed_and_not_sent_stays_out_of_the_kept_trace(
     assert shown.element("vneid-passcode").value == "•" * len(citizen.passcode)
     kept = web(device).keep_artifacts(tmp_path, "typed-not-sent")
     with zipfile.ZipFile(next(p for p in kept if p.suffix == ".zip")) as trace:
-        text = b"".join(trace.read(n) for n in trace.namelist()
-                        if not n.endswith((".jpeg", ".png")))
+        text = b"".join(
+            trace.read(n) for n in trace.namelist() if not n.endswith((".jpeg", ".png"))
+        )
     assert citizen.passcode.encode() not in text
     assert citizen.personal_id.encode() in text, "what is no secret is kept"
 
@@ -302,8 +314,11 @@ def test_scrubbing_a_trace_keeps_images_and_rewrites_text(tmp_path: Path) -> Non
     path = tmp_path / "t.trace.zip"
     image = b"\x89PNG S3CRET-PASSCODE"  # not text: left as it is
     with zipfile.ZipFile(path, "w") as z:
-        z.writestr("trace.trace", '{"type":"fill","value":"S3CRET-PASSCODE","t":5}\n'
-                                  '{"html":"<a href=\\"/x?code=C0DE1234\\u0026s=1\\">"}\n')
+        z.writestr(
+            "trace.trace",
+            '{"type":"fill","value":"S3CRET-PASSCODE","t":5}\n'
+            '{"html":"<a href=\\"/x?code=C0DE1234\\u0026s=1\\">"}\n',
+        )
         z.writestr("trace.network", '{"url":"vssid://cb?code=C0DE1234&state=s"}\n')
         z.writestr("resources/page.html", "<p>S3CRET-PASSCODE</p>")
         z.writestr("resources/page@1.png", image)
@@ -318,8 +333,9 @@ def test_scrubbing_a_trace_keeps_images_and_rewrites_text(tmp_path: Path) -> Non
     assert not list(tmp_path.glob("*.partial"))
 
 
-def test_a_missing_chromium_names_make_setup(monkeypatch: pytest.MonkeyPatch,
-                                             tmp_path: Path) -> None:
+def test_a_missing_chromium_names_make_setup(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv(CHROMIUM_ENV, str(tmp_path / "no-chromium"))
     with pytest.raises(ConfigError, match=r"Chromium is missing at .*run `make setup`"):
         chromium_executable()
@@ -328,7 +344,8 @@ def test_a_missing_chromium_names_make_setup(monkeypatch: pytest.MonkeyPatch,
 
 
 def test_a_failing_test_keeps_its_trace_and_the_session_closes_chromium(
-        pytester: pytest.Pytester) -> None:
+    pytester: pytest.Pytester,
+) -> None:
     """The browser processes are gone once the session ends (checked inside the run, before
     the process exits and takes Playwright's children with it)."""
     chromium_executable()
@@ -360,8 +377,9 @@ def test_a_failing_test_keeps_its_trace_and_the_session_closes_chromium(
             json.dump(tree, open({str(pids)!r}, "w"))
             assert False, "this test fails on purpose"
     """)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--driver", "web",
-                                           f"--rootdir={pytester.path}")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--driver", "web", f"--rootdir={pytester.path}"
+    )
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*ui artifacts*", "*-0-android.trace.zip"])
     names = [name for _, name in json.loads(pids.read_text())]
@@ -372,7 +390,8 @@ def test_a_failing_test_keeps_its_trace_and_the_session_closes_chromium(
 
 
 def test_a_ui_driver_without_its_runtime_or_an_unknown_driver_is_a_config_error(
-        world: Target) -> None:
+    world: Target,
+) -> None:
     with pytest.raises(ConfigError, match="the web driver needs the session's browser"):
         make_device(world, "ios", driver="web")
     with pytest.raises(ConfigError, match="unknown driver 'robot'; available: sim, web, appium"):
@@ -380,7 +399,8 @@ def test_a_ui_driver_without_its_runtime_or_an_unknown_driver_is_a_config_error(
 
 
 def test_a_teardown_error_of_a_live_browser_is_still_raised(
-        runtime: UIRuntime, world: Target, monkeypatch: pytest.MonkeyPatch) -> None:
+    runtime: UIRuntime, world: Target, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from playwright.sync_api import Error
 
     device = make_device(world, "android", driver="web", runtime=runtime)

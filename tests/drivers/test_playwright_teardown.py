@@ -52,7 +52,8 @@ def still_running(pids: list[int]) -> list[int]:
 
 
 def test_ctrl_c_during_a_web_run_ends_it_as_interrupted_and_leaves_nothing(
-        pytester: pytest.Pytester, short_tmp: Path) -> None:
+    pytester: pytest.Pytester, short_tmp: Path
+) -> None:
     """A terminal's Ctrl-C goes to the whole process group, Playwright's node driver too: it
     closed the browser and died, and the teardown raised ~60 lines of chained
     ``TargetClosedError``/"connection closed" from ``pytest_unconfigure`` (exit 1, not 2) and
@@ -73,10 +74,21 @@ def test_ctrl_c_during_a_web_run_ends_it_as_interrupted_and_leaves_nothing(
         def test_never_reached():
             pass
     """)
-    child = pytester.popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
-                            "--driver", "web", f"--rootdir={pytester.path}"],
-                           stdin=subprocess.DEVNULL, start_new_session=True,
-                           env={**os.environ, "TMPDIR": str(tmp)})
+    child = pytester.popen(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "--driver",
+            "web",
+            f"--rootdir={pytester.path}",
+        ],
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        env={**os.environ, "TMPDIR": str(tmp)},
+    )
     out, err = (stream.decode(errors="replace") for stream in child.communicate(timeout=120))
     assert child.returncode == pytest.ExitCode.INTERRUPTED, out + err
     assert "KeyboardInterrupt" in out
@@ -88,20 +100,23 @@ def test_ctrl_c_during_a_web_run_ends_it_as_interrupted_and_leaves_nothing(
     assert still_running(started) == []  # the driver ends its browser when the run is gone
 
 
-
 def playwright_driver_process(before: set[int]) -> int:
     """The node process Playwright started since ``before`` (this process's descendants):
     the one running ``cli.js run-driver``. Not told by its name (``/proc/PID/comm``): the
     node of some Playwright versions names its main thread ``MainThread``."""
     started = [pid for pid in descendants(os.getpid()) if pid not in before and alive(pid)]
-    nodes = [pid for pid in started
-             if b"run-driver" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")]
+    nodes = [
+        pid
+        for pid in started
+        if b"run-driver" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    ]
     assert len(nodes) == 1, started
     return nodes[0]
 
 
 def test_a_dead_playwright_connection_is_no_teardown_error(
-        world: Target, short_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    world: Target, short_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Playwright's driver gone (killed): closing the phone and the browser has nothing left
     to close. It raised ``TargetClosedError`` from ``tracing.stop()``, ``context.close()`` and
     ``browser.close()``; Playwright is still stopped and the browser's temporary folder (the

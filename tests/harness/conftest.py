@@ -60,8 +60,9 @@ def _bearer(request: httpx.Request) -> str | None:
     return token if scheme == "Bearer" and token else None
 
 
-def _gate(request: httpx.Request, header: str, minimum: Version, store_url: str
-          ) -> httpx.Response | None:
+def _gate(
+    request: httpx.Request, header: str, minimum: Version, store_url: str
+) -> httpx.Response | None:
     """V-3/V-4/V-5 as the real providers do it: 400 malformed, 426 too old."""
     try:
         version = parse_version(request.headers.get(header))
@@ -107,13 +108,19 @@ class FakeVNeID(_Fake):
     """What the sessions endpoint answers as ``expires_in`` (a test may make it odd)."""
 
     def routes(self) -> dict[tuple[str, str], Handler]:
-        return {("POST", "/api/app/v1/sessions"): self.sessions_endpoint,
-                ("POST", "/api/app/v1/authorizations"): self.authorizations_endpoint}
+        return {
+            ("POST", "/api/app/v1/sessions"): self.sessions_endpoint,
+            ("POST", "/api/app/v1/authorizations"): self.authorizations_endpoint,
+        }
 
     def _gate(self, request: httpx.Request) -> httpx.Response | None:
         platform = request.headers.get("x-device-platform")
-        return _gate(request, "X-VNeID-App-Version", self.min_version,
-                     DEFAULT_PROFILE.store_link("vneid", platform) or "")
+        return _gate(
+            request,
+            "X-VNeID-App-Version",
+            self.min_version,
+            DEFAULT_PROFILE.store_link("vneid", platform) or "",
+        )
 
     def sessions_endpoint(self, request: httpx.Request) -> httpx.Response:
         if (refused := self._gate(request)) is not None:
@@ -126,10 +133,12 @@ class FakeVNeID(_Fake):
             return _error("account_locked")
         token = self.token()
         self.sessions[token] = persona.personal_id
-        body = json.dumps({"session_token": token, "level": persona.level,
-                           "expires_in": self.session_expires_in})  # NaN and 10**400 too
-        return httpx.Response(200, content=body.encode(),
-                              headers={"Content-Type": "application/json"})
+        body = json.dumps(
+            {"session_token": token, "level": persona.level, "expires_in": self.session_expires_in}
+        )  # NaN and 10**400 too
+        return httpx.Response(
+            200, content=body.encode(), headers={"Content-Type": "application/json"}
+        )
 
     def authorizations_endpoint(self, request: httpx.Request) -> httpx.Response:
         if (refused := self._gate(request)) is not None:
@@ -155,8 +164,10 @@ class FakeVNeID(_Fake):
             extra = [("error", "unmet_authentication_requirements")]
         else:
             code = self.token()
-            self.codes[code] = {"personal_id": persona_id,
-                                "challenge": params.get("code_challenge", "")}
+            self.codes[code] = {
+                "personal_id": persona_id,
+                "challenge": params.get("code_challenge", ""),
+            }
             extra = [("code", code)]
         redirect_to = add_query(redirect_uri, [*extra, ("state", state), ("iss", ISSUER)])
         self.redirects.append(redirect_to)
@@ -183,9 +194,11 @@ class FakeVssID(_Fake):
     link_form: LinkForm = LinkForm.CUSTOM_SCHEME
 
     def routes(self) -> dict[tuple[str, str], Handler]:
-        return {("POST", "/api/v1/auth/vneid/start"): self.start,
-                ("POST", "/api/v1/auth/vneid/complete"): self.complete,
-                ("GET", "/api/v1/me"): self.me}
+        return {
+            ("POST", "/api/v1/auth/vneid/start"): self.start,
+            ("POST", "/api/v1/auth/vneid/complete"): self.complete,
+            ("GET", "/api/v1/me"): self.me,
+        }
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         platform = request.headers.get("x-device-platform")
@@ -198,17 +211,29 @@ class FakeVssID(_Fake):
 
     def start(self, request: httpx.Request) -> httpx.Response:
         verifier = self.token() + self.token()[:10]
-        tx: dict[str, Any] = {"state": self.entropy.token(16), "nonce": self.entropy.token(16),
-              "verifier": verifier, "used": False}
+        tx: dict[str, Any] = {
+            "state": self.entropy.token(16),
+            "nonce": self.entropy.token(16),
+            "verifier": verifier,
+            "used": False,
+        }
         transaction_id = self.entropy.token(12)
         self.transactions[transaction_id] = tx
-        redirect_uri = (DEFAULT_PROFILE.callback_custom if self.link_form is LinkForm.CUSTOM_SCHEME
-                        else DEFAULT_PROFILE.callback_https)
+        redirect_uri = (
+            DEFAULT_PROFILE.callback_custom
+            if self.link_form is LinkForm.CUSTOM_SCHEME
+            else DEFAULT_PROFILE.callback_https
+        )
         link = AuthorizationRequest(
-            client_id="vssid", redirect_uri=redirect_uri, state=tx["state"], nonce=tx["nonce"],
-            code_challenge=s256_challenge(verifier)).to_link(self.link_form)
-        return httpx.Response(200, json={"transaction_id": transaction_id,
-                                         "authorize_url": link, "expires_in": 600})
+            client_id="vssid",
+            redirect_uri=redirect_uri,
+            state=tx["state"],
+            nonce=tx["nonce"],
+            code_challenge=s256_challenge(verifier),
+        ).to_link(self.link_form)
+        return httpx.Response(
+            200, json={"transaction_id": transaction_id, "authorize_url": link, "expires_in": 600}
+        )
 
     def complete(self, request: httpx.Request) -> httpx.Response:
         body = _json(request)
@@ -234,9 +259,14 @@ class FakeVssID(_Fake):
             return _error("vssid_account_not_found")
         token = self.token()
         self.sessions[token] = personal_id
-        return httpx.Response(200, json={"session_token": token,
-                                         "bhxh_code": persona.vssid_account.bhxh_code,
-                                         "full_name": persona.full_name})
+        return httpx.Response(
+            200,
+            json={
+                "session_token": token,
+                "bhxh_code": persona.vssid_account.bhxh_code,
+                "full_name": persona.full_name,
+            },
+        )
 
     def me(self, request: httpx.Request) -> httpx.Response:
         personal_id = self.sessions.get(_bearer(request) or "")
@@ -244,9 +274,14 @@ class FakeVssID(_Fake):
             return _error("invalid_token")
         persona = self.accounts[personal_id]
         assert persona.vssid_account is not None
-        return httpx.Response(200, json={"bhxh_code": persona.vssid_account.bhxh_code,
-                                         "full_name": persona.full_name,
-                                         "personal_id": personal_id})
+        return httpx.Response(
+            200,
+            json={
+                "bhxh_code": persona.vssid_account.bhxh_code,
+                "full_name": persona.full_name,
+                "personal_id": personal_id,
+            },
+        )
 
 
 @dataclass
@@ -280,8 +315,14 @@ class World:
     def vneid_app(self, version: str = "2.1.0") -> VNeIDApp:
         return VNeIDApp(version, self.client(self.vneid, ISSUER))
 
-    def phone(self, platform: str = "ios", *, vssid: str | None = "1.6.7",
-              vneid: str | None = "2.1.0", hijacker: bool = False) -> Phone:
+    def phone(
+        self,
+        platform: str = "ios",
+        *,
+        vssid: str | None = "1.6.7",
+        vneid: str | None = "2.1.0",
+        hijacker: bool = False,
+    ) -> Phone:
         """A phone with the apps installed in order VssID, VNeID, then the hijacker."""
         phone = Phone(platform, trace=self.trace, clock=self.clock)  # type: ignore[arg-type]
         if vssid is not None:
@@ -321,6 +362,11 @@ def world(clock: ManualClock) -> Iterator[World]:
 @pytest.fixture
 def known_persona() -> Persona:
     """A fixed persona with a passcode the redaction tests look for."""
-    return Persona(personal_id="001090123456", full_name="Nguyễn Văn An",
-                   birthdate=dt.date(1990, 3, 4), gender="male", passcode="482915",
-                   vssid_account=VssIDAccount("0123456789"))
+    return Persona(
+        personal_id="001090123456",
+        full_name="Nguyễn Văn An",
+        birthdate=dt.date(1990, 3, 4),
+        gender="male",
+        passcode="482915",
+        vssid_account=VssIDAccount("0123456789"),
+    )

@@ -36,8 +36,11 @@ def test_a_birthdate_is_a_date_or_iso_text() -> None:
     assert factory.new(birthdate=dt.datetime(2001, 5, 6, 7, 8)).birthdate == dt.date(2001, 5, 6)
     with pytest.raises(ConfigError, match="birthdate '2 Jan 1990' is not a date"):
         factory.new(birthdate="2 Jan 1990")
-    with pytest.raises(ConfigError, match=r"birthdate must be a datetime\.date or "
-                                          r"'YYYY-MM-DD', got int"):
+    with pytest.raises(
+        ConfigError,
+        match=r"birthdate must be a datetime\.date or "
+        r"'YYYY-MM-DD', got int",
+    ):
         factory.new(birthdate=1990)
     for year in (1850, 2150):
         with pytest.raises(ConfigError, match="encodes births in 1900-2099 only"):
@@ -61,8 +64,11 @@ def test_flows_refuse_what_is_not_a_driver_persona_or_decision(target: Target) -
     device = make_device(target, "android")
     persona = PersonaFactory("flows").new()
     try:
-        with pytest.raises(ConfigError, match=r"a driver \(a phone: give phone.driver\), "
-                                              r"not Device"):
+        with pytest.raises(
+            ConfigError,
+            match=r"a driver \(a phone: give phone.driver\), "
+            r"not Device",
+        ):
             login_with_vneid(device, persona)  # type: ignore[arg-type]
         for bad in ({"personal_id": "1"}, None):
             with pytest.raises(ConfigError, match=r"the persona is a harness\.personas\.Persona"):
@@ -121,19 +127,26 @@ def test_a_closed_phone_runs_nothing(target: Target) -> None:
     device = make_device(target, "ios")
     device.driver.open_app("vssid")
     device.close()
-    for act in (lambda: device.phone.open_url("vssid://x", source="test"),
-                lambda: device.phone.switch_to("vneid"),
-                lambda: device.phone.restart("vssid"),
-                lambda: device.install_vneid()):
+    for act in (
+        lambda: device.phone.open_url("vssid://x", source="test"),
+        lambda: device.phone.switch_to("vneid"),
+        lambda: device.phone.restart("vssid"),
+        lambda: device.install_vneid(),
+    ):
         with pytest.raises(HarnessError, match="this ios phone was closed"):
             act()
     assert device.phone.screen().app == "vssid"  # what it showed stays readable
 
 
 def test_a_registered_client_can_be_removed_through_the_handle(target: Target) -> None:
-    target.vneid.register_client({"client_id": "rp/ci 1", "client_secret": "s",
-                                  "redirect_uris": ["https://rp.test/cb"],
-                                  "token_endpoint_auth_method": "client_secret_post"})
+    target.vneid.register_client(
+        {
+            "client_id": "rp/ci 1",
+            "client_secret": "s",
+            "redirect_uris": ["https://rp.test/cb"],
+            "token_endpoint_auth_method": "client_secret_post",
+        }
+    )
     assert target.vneid.remove_client("rp/ci 1") == {"deleted": "rp/ci 1"}
     from harness.targets import ControlError
 
@@ -142,11 +155,15 @@ def test_a_registered_client_can_be_removed_through_the_handle(target: Target) -
 
 
 @pytest.mark.parametrize("app", ["vneid", "vssid"])
-def test_a_device_with_a_version_that_is_no_string_says_none_means_no_app(target: Target,
-                                                                          app: str) -> None:
+def test_a_device_with_a_version_that_is_no_string_says_none_means_no_app(
+    target: Target, app: str
+) -> None:
     """``device("android", vneid=2.1)`` told the user to uninstall the app through
     ``device.phone``, a call they never made; ``None`` is what the factory takes."""
-    with pytest.raises(ConfigError, match=rf"device\('android', {app}=2\.1\): a version is a "
-                                          rf"str such as '2\.1\.0', MINIMUM .* or None \(no "
-                                          rf"{app} app on the phone\)"):
+    with pytest.raises(
+        ConfigError,
+        match=rf"device\('android', {app}=2\.1\): a version is a "
+        rf"str such as '2\.1\.0', MINIMUM .* or None \(no "
+        rf"{app} app on the phone\)",
+    ):
         make_device(target, "android", **{app: 2.1})  # type: ignore[arg-type]

@@ -15,8 +15,13 @@ from harness.errors import HarnessError
 from harness.protocol import DEFAULT_PROFILE, AuthorizationRequest, parse_version
 from harness.trace import LinkOpened, StoreOpened
 
-LINK = AuthorizationRequest(client_id="vssid", redirect_uri="vssid://auth/vneid/callback",
-                            state="s" * 22, nonce="n" * 22, code_challenge="c" * 43).to_link()
+LINK = AuthorizationRequest(
+    client_id="vssid",
+    redirect_uri="vssid://auth/vneid/callback",
+    state="s" * 22,
+    nonce="n" * 22,
+    code_challenge="c" * 43,
+).to_link()
 
 
 def _logged_in_to_vneid(world: Any) -> tuple[Any, Any]:
@@ -34,12 +39,21 @@ def _logged_in_to_vneid(world: Any) -> tuple[Any, Any]:
 
 
 class TestVssID:
-    @pytest.mark.parametrize(("version", "offered"), [
-        ("1.6.6", False), ("1.6.7-rc.1", False), ("v1.6.7", False), ("", False),
-        ("1.6.7", True), ("1.6.7+build.5", True), ("1.10", True),
-    ])
-    def test_vneid_entry_only_from_the_minimum_version(self, world: Any, version: str,
-                                                       offered: bool) -> None:
+    @pytest.mark.parametrize(
+        ("version", "offered"),
+        [
+            ("1.6.6", False),
+            ("1.6.7-rc.1", False),
+            ("v1.6.7", False),
+            ("", False),
+            ("1.6.7", True),
+            ("1.6.7+build.5", True),
+            ("1.10", True),
+        ],
+    )
+    def test_vneid_entry_only_from_the_minimum_version(
+        self, world: Any, version: str, offered: bool
+    ) -> None:
         """V-6: VssID below 1.6.7 does not show "Đăng nhập bằng tài khoản định danh điện tử"."""
         phone = world.phone(vssid=version)
         phone.switch_to("vssid")
@@ -48,12 +62,12 @@ class TestVssID:
         assert screen.has("vssid-login-vneid") is offered
         if offered:
             assert screen.element("vssid-login-vneid").label == (
-                "Đăng nhập bằng tài khoản định danh điện tử")
+                "Đăng nhập bằng tài khoản định danh điện tử"
+            )
 
     def test_minimum_is_configuration(self, world: Any) -> None:
         profile = DEFAULT_PROFILE.evolve(vssid_min_version="1.5")
-        app = VssIDApp("1.6.6", world.client(world.vssid, "http://api.vssid.test"),
-                       profile=profile)
+        app = VssIDApp("1.6.6", world.client(world.vssid, "http://api.vssid.test"), profile=profile)
         phone = world.phone(vssid=None)
         phone.install(app)
         phone.switch_to("vssid")
@@ -62,8 +76,10 @@ class TestVssID:
     def test_tapping_a_missing_entry_is_a_test_bug(self, world: Any) -> None:
         phone = world.phone(vssid="1.6.6")
         phone.switch_to("vssid")
-        with pytest.raises(HarnessError, match="screen 'vssid-login' has no element "
-                                               "'vssid-login-vneid'; present: \\(none\\)"):
+        with pytest.raises(
+            HarnessError,
+            match="screen 'vssid-login' has no element 'vssid-login-vneid'; present: \\(none\\)",
+        ):
             phone.app("vssid").tap("vssid-login-vneid")
 
     def test_426_shows_update_with_the_backends_store_link(self, world: Any) -> None:
@@ -117,8 +133,11 @@ class TestVssID:
         phone = world.phone()
         phone.open_url("vssid://auth/vneid/callback?code=x&state=y", source="test")
         screen = phone.screen()
-        assert (screen.app, screen.id, screen.error) == ("vssid", "app-error",
-                                                         "transaction_not_found")
+        assert (screen.app, screen.id, screen.error) == (
+            "vssid",
+            "app-error",
+            "transaction_not_found",
+        )
         assert world.vssid.received == []
 
     def test_start_keeps_the_transaction_and_opens_vneid(self, world: Any) -> None:
@@ -131,14 +150,20 @@ class TestVssID:
         assert (link.source, link.target) == ("vssid", "vneid")
         [start] = world.vssid.received
         assert (start.method, start.url.path, start.content) == (
-            "POST", "/api/v1/auth/vneid/start", b"{}")
+            "POST",
+            "/api/v1/auth/vneid/start",
+            b"{}",
+        )
 
 
 class TestVNeID:
-    @pytest.mark.parametrize(("platform", "version"), [
-        ("ios", "2.0.9"), ("android", "2.0.9"), ("ios", "2.1.0-beta"), ("android", "abc")])
+    @pytest.mark.parametrize(
+        ("platform", "version"),
+        [("ios", "2.0.9"), ("android", "2.0.9"), ("ios", "2.1.0-beta"), ("android", "abc")],
+    )
     def test_old_vneid_shows_update_without_calling_the_server(
-            self, world: Any, platform: str, version: str) -> None:
+        self, world: Any, platform: str, version: str
+    ) -> None:
         """V-6: below 2.1.0 (or unreadable) the link is not understood: update screen."""
         phone = world.phone(platform, vneid=version)
         phone.switch_to("vssid")
@@ -160,7 +185,8 @@ class TestVNeID:
         assert login.id == "vneid-login"
         assert login.texts == ("Đăng nhập tài khoản định danh điện tử mức 2",)
         assert {"vneid-personal-id", "vneid-passcode", "vneid-login-submit"} <= set(
-            login.element_ids)
+            login.element_ids
+        )
         vneid = phone.app("vneid")
         vneid.type("vneid-personal-id", persona.personal_id)
         vneid.type("vneid-passcode", persona.passcode)
@@ -173,25 +199,36 @@ class TestVNeID:
         assert consent.has("vneid-deny")
         assert vneid.pending_link == LINK  # kept exactly as received
 
-    @pytest.mark.parametrize(("extra", "minutes", "login_again"), [
-        ((("max_age", "60"),), 2, True), ((("max_age", "600"),), 2, False),
-        ((("prompt", "login"),), 0, True), ((("prompt", "consent"),), 2, False),
-        ((("max_age", "sixty"),), 2, False), ((("max_age", "²"),), 2, False),
-        ((("max_age", "0"),), 0, True),
-        # the boundary: a session exactly max_age old is still fresh enough (it re-
-        # authenticates only when the elapsed time is *more* than max_age, as the server)
-        ((("max_age", "120"),), 2, False),
-    ])
+    @pytest.mark.parametrize(
+        ("extra", "minutes", "login_again"),
+        [
+            ((("max_age", "60"),), 2, True),
+            ((("max_age", "600"),), 2, False),
+            ((("prompt", "login"),), 0, True),
+            ((("prompt", "consent"),), 2, False),
+            ((("max_age", "sixty"),), 2, False),
+            ((("max_age", "²"),), 2, False),
+            ((("max_age", "0"),), 0, True),
+            # the boundary: a session exactly max_age old is still fresh enough (it re-
+            # authenticates only when the elapsed time is *more* than max_age, as the server)
+            ((("max_age", "120"),), 2, False),
+        ],
+    )
     def test_a_link_asking_for_a_newer_login_shows_the_login_screen(
-            self, world: Any, extra: tuple[tuple[str, str], ...], minutes: int,
-            login_again: bool) -> None:
+        self, world: Any, extra: tuple[tuple[str, str], ...], minutes: int, login_again: bool
+    ) -> None:
         """OpenID Connect Core §3.1.2.1: ``prompt=login`` or a ``max_age`` its session is
         older than makes the app ask for the passcode again, although it has a session."""
         phone, _ = _logged_in_to_vneid(world)
         world.clock.advance(60 * minutes)
         again = AuthorizationRequest(
-            client_id="vssid", redirect_uri="vssid://auth/vneid/callback", state="t" * 22,
-            nonce="m" * 22, code_challenge="d" * 43, extra=extra).to_link()
+            client_id="vssid",
+            redirect_uri="vssid://auth/vneid/callback",
+            state="t" * 22,
+            nonce="m" * 22,
+            code_challenge="d" * 43,
+            extra=extra,
+        ).to_link()
         phone.open_url(again, source="vssid")
         assert phone.screen().id == ("vneid-login" if login_again else "vneid-consent")
 
@@ -204,7 +241,8 @@ class TestVNeID:
         assert vneid.pending_link is None
 
     def test_a_session_the_server_no_longer_knows_asks_for_the_login_again(
-            self, world: Any) -> None:
+        self, world: Any
+    ) -> None:
         """A-4, A-5: the server answers 401 ``invalid_token`` (the session expired on its
         clock or was revoked, while the app's own clock still counts it live): the app drops
         it and shows its login screen, the link kept, instead of an error the user cannot get
@@ -224,7 +262,8 @@ class TestVNeID:
 
     @pytest.mark.parametrize("expires_in", [float("nan"), float("inf"), 10**400, "soon", None])
     def test_a_session_lifetime_that_is_not_a_number_means_the_default(
-            self, world: Any, expires_in: object) -> None:
+        self, world: Any, expires_in: object
+    ) -> None:
         """A server answering ``expires_in`` NaN or 10**400 (no float holds it) does not crash
         the app: it keeps the session for the profile's lifetime."""
         world.vneid.session_expires_in = expires_in
@@ -232,12 +271,16 @@ class TestVNeID:
         session = vneid.storage["session"]
         assert session["expires_at"] == phone.clock.now() + DEFAULT_PROFILE.vneid_session_ttl
 
-    @pytest.mark.parametrize(("status", "code", "message"), [
-        ("active", "invalid_credentials", "Sai thông tin đăng nhập"),
-        ("locked", "account_locked", "Tài khoản đã bị khoá"),
-    ])
-    def test_refused_login_stays_in_vneid(self, world: Any, status: str, code: str,
-                                          message: str) -> None:
+    @pytest.mark.parametrize(
+        ("status", "code", "message"),
+        [
+            ("active", "invalid_credentials", "Sai thông tin đăng nhập"),
+            ("locked", "account_locked", "Tài khoản đã bị khoá"),
+        ],
+    )
+    def test_refused_login_stays_in_vneid(
+        self, world: Any, status: str, code: str, message: str
+    ) -> None:
         persona = world.persona(status=status)
         phone = world.phone()
         phone.open_url(LINK, source="vssid")
@@ -285,8 +328,13 @@ class TestVNeID:
         """S-3: an unknown client gets an error screen in VNeID, nothing goes back."""
         persona = world.persona()
         phone = world.phone()
-        evil = AuthorizationRequest(client_id="evil", redirect_uri="vssid://auth/vneid/callback",
-                                    state="s", nonce="n", code_challenge="c" * 43).to_link()
+        evil = AuthorizationRequest(
+            client_id="evil",
+            redirect_uri="vssid://auth/vneid/callback",
+            state="s",
+            nonce="n",
+            code_challenge="c" * 43,
+        ).to_link()
         phone.open_url(evil, source="evil")
         vneid = phone.app("vneid")
         vneid.type("vneid-personal-id", persona.personal_id)
@@ -338,16 +386,20 @@ def test_every_call_carries_version_and_platform_headers(world: Any) -> None:
         assert request.headers["X-VNeID-App-Version"] == "2.3.0"
         assert request.headers["X-Device-Platform"] == "android"
     assert [r.url.path for r in world.vneid.received] == [
-        "/api/app/v1/sessions", "/api/app/v1/authorizations"]
+        "/api/app/v1/sessions",
+        "/api/app/v1/authorizations",
+    ]
     assert [r.url.path for r in world.vssid.received] == [
-        "/api/v1/auth/vneid/start", "/api/v1/auth/vneid/complete", "/api/v1/me"]
+        "/api/v1/auth/vneid/start",
+        "/api/v1/auth/vneid/complete",
+        "/api/v1/me",
+    ]
     assert world.vssid.received[2].headers["Authorization"].startswith("Bearer ")
     assert world.vneid.received[1].headers["Authorization"].startswith("Bearer ")
 
 
 def test_apps_accept_a_store_of_origin(world: Any) -> None:
-    app = VNeIDApp("2.1.0", world.client(world.vneid, "http://id.vneid.test"),
-                   store="app_store")
+    app = VNeIDApp("2.1.0", world.client(world.vneid, "http://id.vneid.test"), store="app_store")
     assert app.store == "app_store"
     assert app.claims_schemes == {"vneid"}
     assert app.verified_links == ("vneid.test/authorize",)
@@ -372,8 +424,9 @@ def _tap_login_with(world: Any, client: httpx.Client) -> Any:
 
 
 def test_unreachable_backend_is_an_error_screen_not_a_crash(world: Any) -> None:
-    with httpx.Client(base_url="http://api.vssid.test",
-                      transport=httpx.MockTransport(_broken)) as client:
+    with httpx.Client(
+        base_url="http://api.vssid.test", transport=httpx.MockTransport(_broken)
+    ) as client:
         phone = _tap_login_with(world, client)
         assert phone.screen().error == "provider_unavailable"
         phone.app("vssid").storage["transaction_id"] = "t"
@@ -391,8 +444,9 @@ def test_a_transport_error_quoting_a_credential_is_redacted_on_the_screen(world:
     def quoting(request: httpx.Request) -> httpx.Response:
         raise httpx.LocalProtocolError(f"Illegal header value b'Bearer {secret}\\n'")
 
-    with httpx.Client(base_url="http://api.vssid.test",
-                      transport=httpx.MockTransport(quoting)) as client:
+    with httpx.Client(
+        base_url="http://api.vssid.test", transport=httpx.MockTransport(quoting)
+    ) as client:
         screen = _tap_login_with(world, client).screen()
         assert screen.error == "provider_unavailable"
         assert "Bearer [REDACTED]" in str(screen.data)
@@ -401,8 +455,12 @@ def test_a_transport_error_quoting_a_credential_is_redacted_on_the_screen(world:
 
 def _cut_short(status: int) -> Callable[[httpx.Request], httpx.Response]:
     def answer(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(status, content=b'{"transaction_id": "t-1", "authorize_u',
-                              headers={"content-type": "application/json"})
+        return httpx.Response(
+            status,
+            content=b'{"transaction_id": "t-1", "authorize_u',
+            headers={"content-type": "application/json"},
+        )
+
     return answer
 
 
@@ -411,12 +469,14 @@ def test_an_answer_cut_short_says_so_on_the_error_screen(world: Any, status: int
     """A vendor's backend whose answer was cut mid-body: a 2xx showed as "the answer lacks
     'transaction_id'", a 4xx as a refusal of ``invalid_request`` with no word of why, and
     the suite's failure named neither the call nor the broken body (a review)."""
-    with httpx.Client(base_url="http://api.vssid.test",
-                      transport=httpx.MockTransport(_cut_short(status))) as client:
+    with httpx.Client(
+        base_url="http://api.vssid.test", transport=httpx.MockTransport(_cut_short(status))
+    ) as client:
         screen = _tap_login_with(world, client).screen()
     said = screen.data["error_description"]
-    assert said == (f"POST /api/v1/auth/vneid/start answered {status} with a body that is "
-                    "not JSON (38 bytes)")
+    assert said == (
+        f"POST /api/v1/auth/vneid/start answered {status} with a body that is not JSON (38 bytes)"
+    )
     assert screen.error == ("server_error" if status == 200 else "invalid_request")
 
 
@@ -426,4 +486,5 @@ def test_json_that_is_not_an_object_says_so(world: Any) -> None:
         screen = _tap_login_with(world, client).screen()
     assert screen.error == "server_error"
     assert screen.data["error_description"] == (
-        "POST /api/v1/auth/vneid/start answered 200 with JSON that is not an object (a list)")
+        "POST /api/v1/auth/vneid/start answered 200 with JSON that is not an object (a list)"
+    )

@@ -13,15 +13,21 @@ from harness.conformance.results import STATUS_ORDER, ConformanceResult, TestOut
 from reports import summary
 
 PLAN = get_plan("vssid-relying-party")
-NONCE = ExpectedFailure("*test_nonce*", "R-9", "FAILED", "no nonce check until 2.3",
-                        match="nonce")
+NONCE = ExpectedFailure("*test_nonce*", "R-9", "FAILED", "no nonce check until 2.3", match="nonce")
 PRAGMA = ExpectedFailure("*test_pragma", "R-9", "WARNING", "no Pragma header until 2.3")
 
 
-def _outcome(name: str, outcome: str, clauses: tuple[str, ...] = ("R-9",), *,
-             warning: bool = False, message: str = "") -> TestOutcome:
-    return TestOutcome(f"scenarios/test_x.py::{name}", outcome, clauses, 0.01, message,
-                       warning, message)
+def _outcome(
+    name: str,
+    outcome: str,
+    clauses: tuple[str, ...] = ("R-9",),
+    *,
+    warning: bool = False,
+    message: str = "",
+) -> TestOutcome:
+    return TestOutcome(
+        f"scenarios/test_x.py::{name}", outcome, clauses, 0.01, message, warning, message
+    )
 
 
 # each test below is one of its kinds: shown, in the reports, as the status beside it
@@ -43,7 +49,13 @@ def test_each_kind_of_test_is_shown_as_its_status() -> None:
     result = _run(*KINDS.values())
     assert [t.shown_status for t in result.tests] == list(KINDS)
     assert [t.status for t in result.tests] == [  # the JSON keeps the outcome's own status
-        "FAILED", "FAILED", "WARNING", "WARNING", "PASSED", "SKIPPED"]
+        "FAILED",
+        "FAILED",
+        "WARNING",
+        "WARNING",
+        "PASSED",
+        "SKIPPED",
+    ]
     assert list(KINDS) == list(STATUS_ORDER)
 
 
@@ -52,7 +64,7 @@ def test_a_clause_shows_the_gravest_status_of_its_tests(gravest: str) -> None:
     """FAILED > EXPECTED FAILED > WARNING > EXPECTED WARNING > PASSED > SKIPPED: a failure
     the file names is still a failure of the clause (graver than any WARNING), and what is
     news ranks above the same result declared."""
-    milder = STATUS_ORDER[STATUS_ORDER.index(gravest):]
+    milder = STATUS_ORDER[STATUS_ORDER.index(gravest) :]
     result = _run(*(KINDS[s] for s in reversed(milder)))
     row = next(c for c in result.clauses if c.clause == "R-9")
     assert row.status == gravest
@@ -64,12 +76,18 @@ def test_a_clause_without_tests_is_untested() -> None:
 
 
 def test_the_counts_count_each_test_once_and_failed_only_what_fails_the_run() -> None:
-    result = _run(*KINDS.values(), _outcome("test_nonce_missing", "failed",
-                                            message="nonce missing, accepted"))
+    result = _run(
+        *KINDS.values(), _outcome("test_nonce_missing", "failed", message="nonce missing, accepted")
+    )
     counts = result.counts()
     assert {s: counts[s] for s in STATUS_ORDER} == {
-        "FAILED": 1, "EXPECTED FAILED": 2, "WARNING": 1, "EXPECTED WARNING": 1, "PASSED": 1,
-        "SKIPPED": 1}
+        "FAILED": 1,
+        "EXPECTED FAILED": 2,
+        "WARNING": 1,
+        "EXPECTED WARNING": 1,
+        "PASSED": 1,
+        "SKIPPED": 1,
+    }
     assert sum(counts[s] for s in STATUS_ORDER) == len(result.tests)
     assert counts["expected_failures"] == 3  # as before: every test an entry took
     assert counts["unexpected_passes"] == 0
@@ -110,8 +128,11 @@ def test_the_console_table_shows_the_status_and_whose_entry_it_was() -> None:
     nonce = _outcome("test_nonce_invalid", "failed", ("R-9", "R-12"), message="nonce")
     console = Console(record=True, width=220)
     console.print(summary.clause_table(_run(nonce, KINDS["WARNING"])))
-    rows = {line.split("│")[1].strip(): [cell.strip() for cell in line.split("│")[2:7]]
-            for line in console.export_text().splitlines() if line.startswith("│")}
+    rows = {
+        line.split("│")[1].strip(): [cell.strip() for cell in line.split("│")[2:7]]
+        for line in console.export_text().splitlines()
+        if line.startswith("│")
+    }
     # status, passed, failed, expected, warnings
     assert rows["R-9"] == ["EXPECTED FAILED", "0", "0", "1", "1"]
     assert rows["R-12"] == ["EXPECTED FAILED", "0", "0", "1 (for R-9)", "0"]
@@ -132,4 +153,11 @@ def test_a_narrow_console_shortens_the_text_not_the_counts() -> None:
         assert max(map(len, lines)) <= width
         (row,) = [line for line in lines if line.startswith("│ R-12 ")]
         assert [cell.strip() for cell in row.split("│")[1:8]] == [
-            "R-12", "EXPECTED FAILED", "0", "0", "1 (for R-9)", "0", "0"], width
+            "R-12",
+            "EXPECTED FAILED",
+            "0",
+            "0",
+            "1 (for R-9)",
+            "0",
+            "0",
+        ], width

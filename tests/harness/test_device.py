@@ -70,8 +70,10 @@ class TestCustomScheme:
         assert phone.open_url("no scheme at all", source="t") == LinkResult(False, None)
 
 
-@given(st.lists(st.sampled_from(["vssid", "vneid", "x"]), max_size=6),
-       st.sampled_from(["vssid", "vneid", "x", "none"]))
+@given(
+    st.lists(st.sampled_from(["vssid", "vneid", "x"]), max_size=6),
+    st.sampled_from(["vssid", "vneid", "x", "none"]),
+)
 def test_custom_scheme_goes_to_the_latest_claimant(installs: list[str], scheme: str) -> None:
     """Whatever the install order, the most recent claimant of the scheme gets the link."""
     phone = Phone("ios", clock=ManualClock())
@@ -84,19 +86,23 @@ def test_custom_scheme_goes_to_the_latest_claimant(installs: list[str], scheme: 
 
 class TestClaimedHttps:
     def test_only_the_verified_owner_gets_it(self, phone: Phone) -> None:
-        owner = phone.install(_claimant("vssid", "vssid",
-                                        verified_links=("vssid.test/auth/vneid/",)))
+        owner = phone.install(
+            _claimant("vssid", "vssid", verified_links=("vssid.test/auth/vneid/",))
+        )
         hijacker = phone.install(HijackerApp())  # claims vssid://, cannot verify vssid.test
         assert phone.open_url(CALLBACK_HTTPS, source="vneid") == LinkResult(True, "vssid")
         assert owner.received == [CALLBACK_HTTPS]
         assert hijacker.received == []
         assert phone.trace.of_type(LinkOpened)[-1].form == "https"
 
-    @pytest.mark.parametrize("url", [
-        "https://vssid.test/elsewhere",
-        "https://evil.test/auth/vneid/callback",
-        "http://vssid.test/auth/vneid/callback",
-    ])
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "https://vssid.test/elsewhere",
+            "https://evil.test/auth/vneid/callback",
+            "http://vssid.test/auth/vneid/callback",
+        ],
+    )
     def test_anything_else_opens_the_browser(self, phone: Phone, url: str) -> None:
         phone.install(_claimant("vssid", "vssid", verified_links=("vssid.test/auth/vneid/",)))
         assert phone.open_url(url, source="vneid") == LinkResult(True, "browser")
@@ -104,12 +110,15 @@ class TestClaimedHttps:
         assert phone.screen().id == "browser"
         assert phone.screen().data["url"] == url
 
-    @pytest.mark.parametrize("url", [
-        "https://vssid.test/elsewhere",
-        "https://evil.test/auth/vneid/callback",
-        "http://vssid.test/auth/vneid/callback",
-        "nobody://claims/this",
-    ])
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "https://vssid.test/elsewhere",
+            "https://evil.test/auth/vneid/callback",
+            "http://vssid.test/auth/vneid/callback",
+            "nobody://claims/this",
+        ],
+    )
     def test_app_only_never_opens_the_browser(self, phone: Phone, url: str) -> None:
         """universalLinksOnly / FLAG_ACTIVITY_REQUIRE_NON_BROWSER: no app, not handled."""
         phone.install(_claimant("vssid", "vssid", verified_links=("vssid.test/auth/vneid/",)))
@@ -123,7 +132,8 @@ class TestClaimedHttps:
         owner = _claimant("vssid", "vssid", verified_links=("vssid.test/auth/vneid/",))
         phone.install(owner)
         assert phone.open_url(CALLBACK_HTTPS, source="vneid", app_only=True) == LinkResult(
-            True, "vssid")
+            True, "vssid"
+        )
         assert owner.received == [CALLBACK_HTTPS]
 
     def test_longest_prefix_wins(self, phone: Phone) -> None:
@@ -135,10 +145,13 @@ class TestClaimedHttps:
 
 
 class TestStore:
-    @pytest.mark.parametrize(("platform", "host"), [
-        ("ios", "https://apps.apple.com/"), ("android", "https://play.google.com/")])
-    def test_vneid_missing_sends_vssid_users_to_the_store(self, world: Any, platform: str,
-                                                          host: str) -> None:
+    @pytest.mark.parametrize(
+        ("platform", "host"),
+        [("ios", "https://apps.apple.com/"), ("android", "https://play.google.com/")],
+    )
+    def test_vneid_missing_sends_vssid_users_to_the_store(
+        self, world: Any, platform: str, host: str
+    ) -> None:
         """A-3: no VNeID app, so the authorize link opens nothing and VssID opens the store."""
         phone = world.phone(platform, vneid=None)
         phone.switch_to("vssid")
@@ -207,7 +220,8 @@ class TestInstall:
         phone.install(_claimant("a", "a"))
         phone.switch_to("a")
         assert phone.trace.of_type(AppSwitched)[-1] == AppSwitched(
-            from_app=None, to_app="a", reason="user", at=phone.clock.now(), seq=0)
+            from_app=None, to_app="a", reason="user", at=phone.clock.now(), seq=0
+        )
 
     def test_unknown_platform(self) -> None:
         with pytest.raises(ConfigError, match="unknown platform 'windows'"):
@@ -227,10 +241,13 @@ def test_the_browser_shows_a_fallen_through_callback_redacted() -> None:
 
 
 # -- rules of the module doc that no test held (a mutation audit found them) ---------------
-@pytest.mark.parametrize("url", [
-    "https://evilvssid.test/auth/vneid/callback?code=abc",  # a host ending in the verified one
-    "https://sub.vssid.test/auth/vneid/callback?code=abc",  # a subdomain is another domain
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://evilvssid.test/auth/vneid/callback?code=abc",  # a host ending in the verified one
+        "https://sub.vssid.test/auth/vneid/callback?code=abc",  # a subdomain is another domain
+    ],
+)
 def test_a_verified_host_matches_exactly_not_as_a_suffix(phone: Phone, url: str) -> None:
     """A-6, S-4: an https link is delivered only to the app verified for *its* host; a domain
     that merely ends in ``vssid.test`` is not that domain, and the link opens the browser."""

@@ -36,8 +36,10 @@ def test_tap_returns_the_foreground_screen(world: Any) -> None:
 
 def test_on_the_launcher_only_its_icons_can_be_tapped(world: Any) -> None:
     driver = world.driver()
-    with pytest.raises(HarnessError, match="screen 'launcher' has no element "
-                                           "'vssid-login-vneid'; present: vssid, vneid"):
+    with pytest.raises(
+        HarnessError,
+        match="screen 'launcher' has no element 'vssid-login-vneid'; present: vssid, vneid",
+    ):
         driver.tap("vssid-login-vneid")
     assert driver.tap("vssid").id == "vssid-login"
 
@@ -45,8 +47,9 @@ def test_on_the_launcher_only_its_icons_can_be_tapped(world: Any) -> None:
 def test_unknown_element_names_screen_and_elements(world: Any) -> None:
     driver = world.driver()
     driver.open_app("vssid")
-    with pytest.raises(HarnessError, match="screen 'vssid-login' has no element 'nope'; "
-                                           "present: vssid-login-vneid"):
+    with pytest.raises(
+        HarnessError, match="screen 'vssid-login' has no element 'nope'; present: vssid-login-vneid"
+    ):
         driver.tap("nope")
 
 
@@ -58,8 +61,11 @@ def test_open_app_not_installed(world: Any) -> None:
 def test_closed_driver_refuses(world: Any) -> None:
     driver: SimDriver = world.driver()
     driver.close()
-    for act in (driver.screen, lambda: driver.open_app("vssid"),
-                lambda: driver.tap("vssid-login-vneid"),
-                lambda: driver.type("vneid-personal-id", "1")):
+    for act in (
+        driver.screen,
+        lambda: driver.open_app("vssid"),
+        lambda: driver.tap("vssid-login-vneid"),
+        lambda: driver.type("vneid-personal-id", "1"),
+    ):
         with pytest.raises(HarnessError, match="closed"):
             act()

@@ -43,7 +43,8 @@ def test_a_folder_held_elsewhere_is_refused_and_taken_once_free(tmp_path: Path) 
 
 
 def test_this_process_takes_a_folder_it_holds_again_and_keeps_it_until_the_last_release(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     """`run` holds --out, then makes the Allure report inside it (which takes the lock)."""
     outer, inner = FolderLock(tmp_path), FolderLock(tmp_path / ".")
     assert outer.acquire()

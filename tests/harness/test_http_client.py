@@ -48,16 +48,18 @@ def jar_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def test_a_response_without_cookies_skips_the_jar(jar_calls: list[str]) -> None:
-    with HarnessClient(transport=httpx.MockTransport(_cookie_server),
-                       base_url="http://app.test") as client:
+    with HarnessClient(
+        transport=httpx.MockTransport(_cookie_server), base_url="http://app.test"
+    ) as client:
         assert client.get("/me").json() == {"cookie": None}
     assert jar_calls == []
 
 
 @pytest.mark.parametrize("header", ["Set-Cookie", "set-cookie", "SET-COOKIE"])
 def test_a_set_cookie_is_kept_and_sent_back(jar_calls: list[str], header: str) -> None:
-    with HarnessClient(transport=httpx.MockTransport(_cookie_server),
-                       base_url="http://app.test") as client:
+    with HarnessClient(
+        transport=httpx.MockTransport(_cookie_server), base_url="http://app.test"
+    ) as client:
         client.get("/login", params={"name": header})
         assert client.cookies.get("sid") == "abc"
         assert client.get("/me").json() == {"cookie": "sid=abc"}
@@ -65,8 +67,11 @@ def test_a_set_cookie_is_kept_and_sent_back(jar_calls: list[str], header: str) -
 
 
 def test_the_jar_stays_a_response_cookies_when_replaced() -> None:
-    with HarnessClient(transport=httpx.MockTransport(_cookie_server),
-                       base_url="http://app.test", cookies={"lang": "vi"}) as client:
+    with HarnessClient(
+        transport=httpx.MockTransport(_cookie_server),
+        base_url="http://app.test",
+        cookies={"lang": "vi"},
+    ) as client:
         assert isinstance(client.cookies, ResponseCookies)
         assert client.get("/me").json() == {"cookie": "lang=vi"}
         client.cookies = {"lang": "en"}
@@ -79,8 +84,9 @@ def test_the_same_cookies_as_a_plain_httpx_client() -> None:
     paths = ["/me", "/login?name=Set-Cookie", "/me", "/login?name=Set-Cookie2", "/me"]
     jars = []
     for cls in (httpx.Client, HarnessClient):
-        with cls(transport=httpx.MockTransport(_cookie_server),
-                 base_url="http://app.test") as client:
+        with cls(
+            transport=httpx.MockTransport(_cookie_server), base_url="http://app.test"
+        ) as client:
             seen = [client.get(path).json() for path in paths]
             jars.append((sorted((c.name, c.value, c.path) for c in client.cookies.jar), seen))
     assert jars[0] == jars[1]
@@ -88,17 +94,24 @@ def test_the_same_cookies_as_a_plain_httpx_client() -> None:
 
 async def _echo(request: Request) -> JSONResponse:
     body = await request.body()
-    return JSONResponse({"method": request.method, "path": request.url.path,
-                         "query": request.url.query, "body": body.decode(),
-                         "headers": [[k, v] for k, v in request.headers.items()]},
-                        headers={"X-Answer": "yes"})
+    return JSONResponse(
+        {
+            "method": request.method,
+            "path": request.url.path,
+            "query": request.url.query,
+            "body": body.decode(),
+            "headers": [[k, v] for k, v in request.headers.items()],
+        },
+        headers={"X-Answer": "yes"},
+    )
 
 
 def test_the_in_process_transport_delivers_the_request_as_sent() -> None:
     app = Starlette(routes=[Route("/echo", _echo, methods=["GET", "POST"])])
     with HarnessClient(transport=SyncASGITransport(app), base_url="http://app.test") as client:
-        posted = client.post("/echo", params={"q": "1"}, json={"a": "ă"},
-                             headers={"X-VssID-App-Version": "1.6.7"})
+        posted = client.post(
+            "/echo", params={"q": "1"}, json={"a": "ă"}, headers={"X-VssID-App-Version": "1.6.7"}
+        )
         got = client.get("/echo")
     seen = posted.json()
     assert (seen["method"], seen["path"], seen["query"]) == ("POST", "/echo", "q=1")
@@ -112,9 +125,22 @@ def test_the_in_process_transport_delivers_the_request_as_sent() -> None:
     assert got.json()["body"] == ""
 
 
-@pytest.mark.parametrize("base_url", ["http://app.test", "http://app.test/sub/", "http://app.test/sub"])
-@pytest.mark.parametrize("url", ["/api/v1/me", "api/v1/me", "/", "", "http://other.test/x",
-                                 "/a%20b/ă", "/search?q=1", "/page#top"])
+@pytest.mark.parametrize(
+    "base_url", ["http://app.test", "http://app.test/sub/", "http://app.test/sub"]
+)
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/me",
+        "api/v1/me",
+        "/",
+        "",
+        "http://other.test/x",
+        "/a%20b/ă",
+        "/search?q=1",
+        "/page#top",
+    ],
+)
 def test_urls_resolve_as_httpx_resolves_them(base_url: str, url: str) -> None:
     with httpx.Client(base_url=base_url) as plain, HarnessClient(base_url=base_url) as ours:
         expected = plain.build_request("GET", url, params={"p": "2"}).url
@@ -123,7 +149,8 @@ def test_urls_resolve_as_httpx_resolves_them(base_url: str, url: str) -> None:
 
 
 def test_only_urls_without_query_or_fragment_are_remembered(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     remembered: list[tuple[str, str]] = []
     resolved = http_client._resolved
 
@@ -161,18 +188,25 @@ def test_urls_are_remembered_across_clients() -> None:
 LOOPBACK = ",".join(LOOPBACK_HOSTS)
 
 
-@pytest.mark.parametrize(("env", "no_proxy"), [
-    ({}, None),                                                    # no proxy: untouched
-    ({"HTTPS_PROXY": ""}, None),                                   # an empty one is none
-    ({"HTTP_PROXY": "http://proxy:3128"}, LOOPBACK),
-    ({"all_proxy": "socks5://proxy:1080"}, LOOPBACK),
-    ({"HTTPS_PROXY": "http://p:1", "NO_PROXY": "example.com, .corp"},
-     "example.com,.corp," + LOOPBACK),
-    ({"http_proxy": "http://p:1", "no_proxy": "b.test"}, "b.test," + LOOPBACK),
-    ({"HTTP_PROXY": "http://p:1", "NO_PROXY": "localhost"}, "localhost,127.0.0.1,::1"),
-], ids=["none", "empty", "http", "all", "kept", "lower-case", "partly"])
+@pytest.mark.parametrize(
+    ("env", "no_proxy"),
+    [
+        ({}, None),  # no proxy: untouched
+        ({"HTTPS_PROXY": ""}, None),  # an empty one is none
+        ({"HTTP_PROXY": "http://proxy:3128"}, LOOPBACK),
+        ({"all_proxy": "socks5://proxy:1080"}, LOOPBACK),
+        (
+            {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "example.com, .corp"},
+            "example.com,.corp," + LOOPBACK,
+        ),
+        ({"http_proxy": "http://p:1", "no_proxy": "b.test"}, "b.test," + LOOPBACK),
+        ({"HTTP_PROXY": "http://p:1", "NO_PROXY": "localhost"}, "localhost,127.0.0.1,::1"),
+    ],
+    ids=["none", "empty", "http", "all", "kept", "lower-case", "partly"],
+)
 def test_loopback_is_added_to_no_proxy_when_a_proxy_is_set(
-        env: dict[str, str], no_proxy: str | None) -> None:
+    env: dict[str, str], no_proxy: str | None
+) -> None:
     changed = bypass_proxies_for_loopback(env)
     assert changed is (no_proxy is not None)
     if no_proxy is not None:
@@ -196,15 +230,16 @@ def test_a_no_proxy_that_already_covers_loopback_is_left_as_it_is(no_proxy: str)
 
 
 def test_httpx_then_sends_loopback_requests_direct_and_others_through_the_proxy(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     for key in [k for k in os.environ if k.lower().endswith("_proxy")]:
         monkeypatch.delenv(key)
     monkeypatch.setenv("HTTP_PROXY", "http://proxy.test:3128")
     bypass_proxies_for_loopback()
     with httpx.Client() as client:
-        assert client._transport_for_url(httpx.URL("http://127.0.0.1:8801/")) \
-            is client._transport
-        assert client._transport_for_url(httpx.URL("http://localhost:8801/")) \
-            is client._transport
-        assert client._transport_for_url(httpx.URL("http://idp.example.test/")) \
+        assert client._transport_for_url(httpx.URL("http://127.0.0.1:8801/")) is client._transport
+        assert client._transport_for_url(httpx.URL("http://localhost:8801/")) is client._transport
+        assert (
+            client._transport_for_url(httpx.URL("http://idp.example.test/"))
             is not client._transport
+        )

@@ -21,8 +21,13 @@ from scenarios.test_tokens import verify
 JWKS_URI = "https://vneid.test/jwks"
 KEY = ECKey.generate_key("P-256", parameters={"kid": "k1"}, private=True)
 OTHER = ECKey.generate_key("P-256", parameters={"kid": "k1"}, private=True)
-CLAIMS = {"iss": "https://vneid.test", "sub": "s", "aud": "vssid", "exp": 2_000_000_000,
-          "iat": 1_999_999_000}
+CLAIMS = {
+    "iss": "https://vneid.test",
+    "sub": "s",
+    "aud": "vssid",
+    "exp": 2_000_000_000,
+    "iat": 1_999_999_000,
+}
 
 
 class FakeVNeID:
@@ -35,8 +40,9 @@ class FakeVNeID:
         return {"jwks_uri": JWKS_URI}
 
     def client(self) -> httpx.Client:
-        return httpx.Client(transport=httpx.MockTransport(
-            lambda request: httpx.Response(200, json=self.jwks)))
+        return httpx.Client(
+            transport=httpx.MockTransport(lambda request: httpx.Response(200, json=self.jwks))
+        )
 
 
 def published(*keys: ECKey) -> dict[str, Any]:
@@ -86,32 +92,64 @@ def test_without_a_kid_the_only_key_verifies() -> None:
 
 CASES: list[tuple[str, Callable[[], str], Any, str]] = [
     ("not a JWS", lambda: "not-a-jws", None, "T-3: expected the ID token to be a compact JWS"),
-    ("alg none", lambda: f"{_b64({'alg': 'none', 'kid': 'k1'})}.{_b64(CLAIMS)}.", None,
-     "T-3: expected the ID token signed ES256, observed alg 'none'"),
-    ("HS256 with the public key",
-     lambda: signed({"alg": "HS256", "kid": "k1"}, OctKey.import_key(b"k" * 32)), None,
-     "observed alg 'HS256'"),
-    ("no kid, several keys", lambda: signed({"alg": "ES256"}),
-     published(KEY, SECOND), "T-3: expected a kid in the ID token's header, observed none, "
-     f"and {JWKS_URI} publishes 2 keys"),
-    ("kid not published", lambda: signed({"alg": "ES256", "kid": "k9"}), None,
-     f"T-3: expected the ID token's kid 'k9' among the keys of {JWKS_URI}, observed kids "
-     "['k1']"),
-    ("signed with another key", lambda: signed({"alg": "ES256", "kid": "k1"}, OTHER), None,
-     "T-3: expected the ID token's ES256 signature to verify with the key 'k1'"),
-    ("signature altered", lambda: _flip_signature(signed({"alg": "ES256", "kid": "k1"})), None,
-     "T-3: expected the ID token's ES256 signature to verify"),
-    ("the kid's key unreadable", lambda: signed({"alg": "ES256", "kid": "k1"}),
-     {"keys": [{"kid": "k1", "kty": "nope"}]}, f"T-3: expected a JWKS at {JWKS_URI}"),
-    ("JWKS not an object", lambda: signed({"alg": "ES256", "kid": "k1"}), ["k1"],
-     "observed kids []"),
+    (
+        "alg none",
+        lambda: f"{_b64({'alg': 'none', 'kid': 'k1'})}.{_b64(CLAIMS)}.",
+        None,
+        "T-3: expected the ID token signed ES256, observed alg 'none'",
+    ),
+    (
+        "HS256 with the public key",
+        lambda: signed({"alg": "HS256", "kid": "k1"}, OctKey.import_key(b"k" * 32)),
+        None,
+        "observed alg 'HS256'",
+    ),
+    (
+        "no kid, several keys",
+        lambda: signed({"alg": "ES256"}),
+        published(KEY, SECOND),
+        "T-3: expected a kid in the ID token's header, observed none, "
+        f"and {JWKS_URI} publishes 2 keys",
+    ),
+    (
+        "kid not published",
+        lambda: signed({"alg": "ES256", "kid": "k9"}),
+        None,
+        f"T-3: expected the ID token's kid 'k9' among the keys of {JWKS_URI}, observed kids ['k1']",
+    ),
+    (
+        "signed with another key",
+        lambda: signed({"alg": "ES256", "kid": "k1"}, OTHER),
+        None,
+        "T-3: expected the ID token's ES256 signature to verify with the key 'k1'",
+    ),
+    (
+        "signature altered",
+        lambda: _flip_signature(signed({"alg": "ES256", "kid": "k1"})),
+        None,
+        "T-3: expected the ID token's ES256 signature to verify",
+    ),
+    (
+        "the kid's key unreadable",
+        lambda: signed({"alg": "ES256", "kid": "k1"}),
+        {"keys": [{"kid": "k1", "kty": "nope"}]},
+        f"T-3: expected a JWKS at {JWKS_URI}",
+    ),
+    (
+        "JWKS not an object",
+        lambda: signed({"alg": "ES256", "kid": "k1"}),
+        ["k1"],
+        "observed kids []",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("token", "jwks", "said"), [case[1:] for case in CASES],
-                         ids=[case[0] for case in CASES])
-def test_a_broken_token_fails_under_t3_saying_what(token: Callable[[], str], jwks: Any,
-                                                  said: str) -> None:
+@pytest.mark.parametrize(
+    ("token", "jwks", "said"), [case[1:] for case in CASES], ids=[case[0] for case in CASES]
+)
+def test_a_broken_token_fails_under_t3_saying_what(
+    token: Callable[[], str], jwks: Any, said: str
+) -> None:
     with pytest.raises(AssertionError) as raised:
         check(token(), jwks)
     assert said in str(raised.value)

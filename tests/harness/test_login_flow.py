@@ -25,17 +25,29 @@ def test_happy_path(world: Any, platform: str) -> None:
     assert (screen.app, screen.id) == ("vssid", "vssid-home")
     assert persona.full_name in screen.texts
     assert persona.bhxh_code in screen.texts
-    assert dict(screen.data) == {"bhxh_code": persona.bhxh_code,
-                                 "full_name": persona.full_name,
-                                 "personal_id": persona.personal_id}
+    assert dict(screen.data) == {
+        "bhxh_code": persona.bhxh_code,
+        "full_name": persona.full_name,
+        "personal_id": persona.personal_id,
+    }
     assert driver.current_app() == "vssid"
     trace = world.trace
     assert [s.screen_id for s in trace.screens()] == [
-        "vssid-login", "vneid-login", "vneid-consent", "vneid-home", "vssid-home"]
+        "vssid-login",
+        "vneid-login",
+        "vneid-consent",
+        "vneid-home",
+        "vssid-home",
+    ]
     assert [(e.source, e.target) for e in trace.of_type(LinkOpened)] == [
-        ("vssid", "vneid"), ("vneid", "vssid")]
+        ("vssid", "vneid"),
+        ("vneid", "vssid"),
+    ]
     assert [(e.from_app, e.to_app, e.reason) for e in trace.of_type(AppSwitched)] == [
-        (None, "vssid", "user"), ("vssid", "vneid", "link"), ("vneid", "vssid", "link")]
+        (None, "vssid", "user"),
+        ("vssid", "vneid", "link"),
+        ("vneid", "vssid", "link"),
+    ]
 
 
 def test_step_by_step(world: Any) -> None:
@@ -84,9 +96,12 @@ def test_a_vssid_too_old_for_the_entry_says_so(world: Any) -> None:
     from harness.errors import NoSuchElement
 
     driver = world.driver(vssid="1.6.6")
-    with pytest.raises(NoSuchElement, match=r"VssID's login screen shows no VNeID entry "
-                       r"\(vssid-login-vneid\): VssID 1\.6\.6 is below the minimum version "
-                       r"of the protocol profile in force \(V-6: 1\.6\.7\)"):
+    with pytest.raises(
+        NoSuchElement,
+        match=r"VssID's login screen shows no VNeID entry "
+        r"\(vssid-login-vneid\): VssID 1\.6\.6 is below the minimum version "
+        r"of the protocol profile in force \(V-6: 1\.6\.7\)",
+    ):
         flows.login_with_vneid(driver, world.persona())
     assert driver.current_app() == "vssid"  # nothing tapped
 
@@ -121,24 +136,28 @@ class _RenderedStandIn:
 
 
 @pytest.mark.parametrize("rendered", [False, True], ids=["sim", "session-phone"])
-def test_a_vssid_too_old_names_the_minimum_of_the_profile_in_force(world: Any,
-                                                                  rendered: bool) -> None:
+def test_a_vssid_too_old_names_the_minimum_of_the_profile_in_force(
+    world: Any, rendered: bool
+) -> None:
     """V-6 under a protocol profile whose VssID minimum is 1.7.0: the flow named 1.6.7,
     PROTOCOL.md's default, whatever the profile said."""
     from harness.errors import NoSuchElement
 
     profile = DEFAULT_PROFILE.evolve(vssid_min_version="1.7.0")
     phone = world.phone(vssid=None)
-    phone.install(VssIDApp("1.6.9", world.client(world.vssid, "http://api.vssid.test"),
-                           profile=profile))
+    phone.install(
+        VssIDApp("1.6.9", world.client(world.vssid, "http://api.vssid.test"), profile=profile)
+    )
     driver: Any = SimDriver(phone)
     if rendered:
         driver = _RenderedStandIn(driver)
     with pytest.raises(NoSuchElement) as raised:
         flows.start_vneid_login(driver)
     said = str(raised.value)
-    assert "VssID 1.6.9 is below the minimum version of the protocol profile in force " \
-           "(V-6: 1.7.0)" in said, said
+    assert (
+        "VssID 1.6.9 is below the minimum version of the protocol profile in force "
+        "(V-6: 1.7.0)" in said
+    ), said
     assert "1.6.7" not in said, said
 
 
@@ -157,8 +176,9 @@ def test_vneid_error_closes_to_the_login_only_after_a_refused_login(world: Any) 
     flows.start_vneid_login(driver)
     vneid = driver.phone.app("vneid")
     link = vneid.pending_link
-    assert flows.enter_credentials(driver, persona, passcode="not-it").error \
-        == "invalid_credentials"
+    assert (
+        flows.enter_credentials(driver, persona, passcode="not-it").error == "invalid_credentials"
+    )
     assert driver.tap("app-error-close").id == "vneid-login"
     assert vneid.pending_link == link
     assert flows.enter_credentials(driver, persona, passcode="not-it").id == "app-error"
@@ -174,8 +194,9 @@ def test_wrong_passcode_flow_stops_in_vneid(world: Any) -> None:
     persona = world.persona()
     driver = world.driver()
     flows.start_vneid_login(driver)
-    screen = flows.enter_credentials(driver, persona, passcode="999999"
-                                     if persona.passcode != "999999" else "000000")
+    screen = flows.enter_credentials(
+        driver, persona, passcode="999999" if persona.passcode != "999999" else "000000"
+    )
     assert (screen.app, screen.error) == ("vneid", "invalid_credentials")
 
 
@@ -245,8 +266,9 @@ def test_claimed_https_callback_defeats_the_hijacker(world: Any) -> None:
 
 @pytest.mark.parametrize("form", list(LinkForm))
 @pytest.mark.parametrize("platform", ["ios", "android"])
-def test_missing_vneid_leads_to_its_store_in_either_link_form(world: Any, form: LinkForm,
-                                                              platform: str) -> None:
+def test_missing_vneid_leads_to_its_store_in_either_link_form(
+    world: Any, form: LinkForm, platform: str
+) -> None:
     """A-3: with no VNeID installed, VssID sends the user to VNeID's store listing, also
     when the authorize link is the claimed https form (which the browser must not take)."""
     world.vssid.link_form = form
@@ -256,7 +278,8 @@ def test_missing_vneid_leads_to_its_store_in_either_link_form(world: Any, form: 
     assert screen.data["app_id"] == "vneid"
     assert driver.phone.foreground == "store"
     assert [(e.source, e.target, e.form) for e in world.trace.of_type(LinkOpened)] == [
-        ("vssid", None, str(form))]
+        ("vssid", None, str(form))
+    ]
 
 
 def test_user_switches_back_by_hand(world: Any) -> None:

@@ -26,8 +26,13 @@ from harness.protocol import is_valid_bhxh_code, parse_personal_id
 
 def _entry(**changes: Any) -> dict[str, Any]:
     entry: dict[str, Any] = {
-        "personal_id": "001090123456", "full_name": "Nguyễn Văn An", "birthdate": "1990-03-04",
-        "gender": "male", "passcode": "012345", "level": 2, "status": "active",
+        "personal_id": "001090123456",
+        "full_name": "Nguyễn Văn An",
+        "birthdate": "1990-03-04",
+        "gender": "male",
+        "passcode": "012345",
+        "level": 2,
+        "status": "active",
         "vssid_account": {"bhxh_code": "0123456789", "status": "active"},
     }
     entry.update(changes)
@@ -35,7 +40,6 @@ def _entry(**changes: Any) -> dict[str, Any]:
 
 
 _DROP = object()
-
 
 
 def _write(path: Path, entries: list[Any]) -> Path:
@@ -66,8 +70,11 @@ class TestFactory:
         other = PersonaFactory("elsewhere").new()
         given = {
             "birth": {"birthdate": dt.date(2001, 1, 1), "gender": "female"},
-            "personal_id": {"personal_id": other.personal_id, "birthdate": other.birthdate,
-                            "gender": other.gender},
+            "personal_id": {
+                "personal_id": other.personal_id,
+                "birthdate": other.birthdate,
+                "gender": other.gender,
+            },
             "all": {**other.__dict__},
         }[fields]
         a, b = PersonaFactory(9), PersonaFactory(9)
@@ -94,8 +101,14 @@ class TestFactory:
 
     def test_options_and_overrides(self) -> None:
         f = PersonaFactory(0)
-        p = f.new(level=1, status="locked", vssid_account=False,
-                  birthdate=dt.date(2003, 5, 6), gender="female", full_name="Lê Thị Hoa")
+        p = f.new(
+            level=1,
+            status="locked",
+            vssid_account=False,
+            birthdate=dt.date(2003, 5, 6),
+            gender="female",
+            full_name="Lê Thị Hoa",
+        )
         assert (p.level, p.status, p.vssid_account) == (1, "locked", None)
         assert p.personal_id[3:6] == "303"
         assert p.full_name == "Lê Thị Hoa"
@@ -118,28 +131,39 @@ class TestPersona:
 
     def test_vneid_json(self, known_persona: Persona) -> None:
         assert known_persona.to_vneid_json() == {
-            "personal_id": "001090123456", "passcode": "482915", "level": 2,
-            "full_name": "Nguyễn Văn An", "birthdate": "1990-03-04", "gender": "male",
+            "personal_id": "001090123456",
+            "passcode": "482915",
+            "level": 2,
+            "full_name": "Nguyễn Văn An",
+            "birthdate": "1990-03-04",
+            "gender": "male",
             "status": "active",
         }
 
     def test_vssid_account_json(self, known_persona: Persona) -> None:
         assert known_persona.to_vssid_account_json() == {
-            "bhxh_code": "0123456789", "personal_id": "001090123456",
-            "full_name": "Nguyễn Văn An", "status": "active",
+            "bhxh_code": "0123456789",
+            "personal_id": "001090123456",
+            "full_name": "Nguyễn Văn An",
+            "status": "active",
         }
-        assert dataclasses.replace(known_persona, vssid_account=None
-                                   ).to_vssid_account_json() is None
+        assert (
+            dataclasses.replace(known_persona, vssid_account=None).to_vssid_account_json() is None
+        )
 
-    @pytest.mark.parametrize(("change", "field"), [
-        ({"personal_id": "00109012345"}, "personal_id"),
-        ({"gender": "female"}, "personal_id"),
-        ({"passcode": "12345a"}, "passcode"),
-        ({"level": 3}, "level"),
-        ({"status": "frozen"}, "status"),
-    ])
-    def test_invalid_persona_is_refused(self, known_persona: Persona, change: dict[str, Any],
-                                        field: str) -> None:
+    @pytest.mark.parametrize(
+        ("change", "field"),
+        [
+            ({"personal_id": "00109012345"}, "personal_id"),
+            ({"gender": "female"}, "personal_id"),
+            ({"passcode": "12345a"}, "passcode"),
+            ({"level": 3}, "level"),
+            ({"status": "frozen"}, "status"),
+        ],
+    )
+    def test_invalid_persona_is_refused(
+        self, known_persona: Persona, change: dict[str, Any], field: str
+    ) -> None:
         with pytest.raises(ConfigError, match=f"invalid Persona: {field}"):
             dataclasses.replace(known_persona, **change)
 
@@ -153,8 +177,16 @@ class TestFiles:
     def test_round_trip(self, tmp_path: Path, name: str) -> None:
         people = [
             *PersonaFactory(5).many(4),
-            Persona("001090123456", "Nguyễn Văn An", dt.date(1990, 3, 4), "male", "012345",
-                    level=1, status="locked", vssid_account=VssIDAccount("0000000001", "locked")),
+            Persona(
+                "001090123456",
+                "Nguyễn Văn An",
+                dt.date(1990, 3, 4),
+                "male",
+                "012345",
+                level=1,
+                status="locked",
+                vssid_account=VssIDAccount("0000000001", "locked"),
+            ),
             Persona("096307000001", "Lê Thị Hoa", dt.date(2007, 1, 2), "female", "000000"),
         ]
         path = tmp_path / name
@@ -163,8 +195,9 @@ class TestFiles:
 
     def test_yaml_is_readable_and_quotes_digits(self, tmp_path: Path) -> None:
         path = tmp_path / "p.yaml"
-        save_personas(path, [Persona("001090123456", "Nguyễn Văn An", dt.date(1990, 3, 4),
-                                     "male", "012345")])
+        save_personas(
+            path, [Persona("001090123456", "Nguyễn Văn An", dt.date(1990, 3, 4), "male", "012345")]
+        )
         text = path.read_text(encoding="utf-8")
         assert "Nguyễn Văn An" in text
         assert "'012345'" in text
@@ -172,34 +205,50 @@ class TestFiles:
 
     def test_hand_written_yaml_with_date_values(self, tmp_path: Path) -> None:
         path = tmp_path / "p.yaml"
-        path.write_text("personas:\n  - personal_id: '001090123456'\n    full_name: An\n"
-                        "    birthdate: 1990-03-04\n    gender: male\n    passcode: '111111'\n",
-                        encoding="utf-8")
+        path.write_text(
+            "personas:\n  - personal_id: '001090123456'\n    full_name: An\n"
+            "    birthdate: 1990-03-04\n    gender: male\n    passcode: '111111'\n",
+            encoding="utf-8",
+        )
         [p] = load_personas(path)
         assert (p.birthdate, p.level, p.status, p.vssid_account) == (
-            dt.date(1990, 3, 4), 2, "active", None)
+            dt.date(1990, 3, 4),
+            2,
+            "active",
+            None,
+        )
 
-    @pytest.mark.parametrize(("bad", "where", "says"), [
-        (_entry(personal_id="12345"), "personas[1].personal_id", "12 ASCII digits"),
-        (_entry(personal_id=1090123456), "personas[1].personal_id", "quote it"),
-        (_entry(gender="female"), "personas[1].personal_id", "says born 1990, male"),
-        (_entry(birthdate="1991-03-04"), "personas[1].personal_id", "says born 1990"),
-        (_entry(level=3), "personas[1].level", "one of 1, 2"),
-        (_entry(level=True), "personas[1].level", "one of 1, 2"),
-        (_entry(status="gone"), "personas[1].status", "'active', 'locked'"),
-        (_entry(passcode=123456), "personas[1].passcode", "quote it"),
-        (_entry(birthdate="04/03/1990"), "personas[1].birthdate", "YYYY-MM-DD"),
-        (_entry(full_name=""), "personas[1].full_name", "non-empty"),
-        (_entry(nickname="An"), "personas[1].nickname", "unknown key"),
-        (_entry(passcode=_DROP), "personas[1].passcode", "is required"),
-        (_entry(vssid_account={"bhxh_code": "1"}), "personas[1].vssid_account.bhxh_code",
-         "10 digits"),
-        (_entry(vssid_account={"bhxh_code": "0123456789", "x": 1}),
-         "personas[1].vssid_account.x", "unknown key"),
-        ("not a mapping", "personas[1].(entry)", "must be a mapping"),
-    ])
-    def test_bad_entry_names_file_index_and_field(self, tmp_path: Path, bad: Any, where: str,
-                                                   says: str) -> None:
+    @pytest.mark.parametrize(
+        ("bad", "where", "says"),
+        [
+            (_entry(personal_id="12345"), "personas[1].personal_id", "12 ASCII digits"),
+            (_entry(personal_id=1090123456), "personas[1].personal_id", "quote it"),
+            (_entry(gender="female"), "personas[1].personal_id", "says born 1990, male"),
+            (_entry(birthdate="1991-03-04"), "personas[1].personal_id", "says born 1990"),
+            (_entry(level=3), "personas[1].level", "one of 1, 2"),
+            (_entry(level=True), "personas[1].level", "one of 1, 2"),
+            (_entry(status="gone"), "personas[1].status", "'active', 'locked'"),
+            (_entry(passcode=123456), "personas[1].passcode", "quote it"),
+            (_entry(birthdate="04/03/1990"), "personas[1].birthdate", "YYYY-MM-DD"),
+            (_entry(full_name=""), "personas[1].full_name", "non-empty"),
+            (_entry(nickname="An"), "personas[1].nickname", "unknown key"),
+            (_entry(passcode=_DROP), "personas[1].passcode", "is required"),
+            (
+                _entry(vssid_account={"bhxh_code": "1"}),
+                "personas[1].vssid_account.bhxh_code",
+                "10 digits",
+            ),
+            (
+                _entry(vssid_account={"bhxh_code": "0123456789", "x": 1}),
+                "personas[1].vssid_account.x",
+                "unknown key",
+            ),
+            ("not a mapping", "personas[1].(entry)", "must be a mapping"),
+        ],
+    )
+    def test_bad_entry_names_file_index_and_field(
+        self, tmp_path: Path, bad: Any, where: str, says: str
+    ) -> None:
         good = _entry(personal_id="002190000001", birthdate="1990-01-01", gender="female")
         path = _write(tmp_path / "bad.json", [good, bad])
         with pytest.raises(PersonaFileError) as info:
@@ -211,25 +260,41 @@ class TestFiles:
 
     def test_duplicate_ids(self, tmp_path: Path) -> None:
         path = _write(tmp_path / "dup.json", [_entry(), _entry(full_name="Other")])
-        with pytest.raises(PersonaFileError, match=r"personas\[1\]\.personal_id: duplicate "
-                                                   r"001090123456 \(already personas\[0\]\)"):
+        with pytest.raises(
+            PersonaFileError,
+            match=r"personas\[1\]\.personal_id: duplicate "
+            r"001090123456 \(already personas\[0\]\)",
+        ):
             load_personas(path)
 
-    @pytest.mark.parametrize(("name", "text", "says"), [
-        ("a.yaml", "personas: [unclosed", "not valid YAML"),
-        # one line, the file's own line and column (PyYAML's text spans four lines)
-        ("a.yaml", "personas:\n  - {a: 1\n[", "not valid YAML: line 3, column 1: did not find "
-                                               "expected ',' or '}'"),
-        ("a.yaml", "personas:\n  - {personal_id: '001090123456'}\npersonas: []\n",
-         "not valid YAML: line 3, column 1: the key 'personas' is given twice in one mapping"),
-        ("a.json", "{", "not valid JSON"),
-        ("a.json", '{"personas": [{"personal_id": "1"}], "personas": []}',  # 0 citizens, ok
-         "not valid JSON: the key 'personas' is given twice in one object; keep one"),
-        ("a.json", "[]", "expected a document {personas: [...]}"),
-        ("a.json", '{"personas": {}}', "'personas' must be a list"),
-        ("a.json", '{"personas": [], "extra": 1}', "unknown top-level keys ['extra']"),
-        ("a.txt", "", "use .yaml, .yml or .json"),
-    ])
+    @pytest.mark.parametrize(
+        ("name", "text", "says"),
+        [
+            ("a.yaml", "personas: [unclosed", "not valid YAML"),
+            # one line, the file's own line and column (PyYAML's text spans four lines)
+            (
+                "a.yaml",
+                "personas:\n  - {a: 1\n[",
+                "not valid YAML: line 3, column 1: did not find expected ',' or '}'",
+            ),
+            (
+                "a.yaml",
+                "personas:\n  - {personal_id: '001090123456'}\npersonas: []\n",
+                "not valid YAML: line 3, column 1: "
+                "the key 'personas' is given twice in one mapping",
+            ),
+            ("a.json", "{", "not valid JSON"),
+            (
+                "a.json",
+                '{"personas": [{"personal_id": "1"}], "personas": []}',  # 0 citizens, ok
+                "not valid JSON: the key 'personas' is given twice in one object; keep one",
+            ),
+            ("a.json", "[]", "expected a document {personas: [...]}"),
+            ("a.json", '{"personas": {}}', "'personas' must be a list"),
+            ("a.json", '{"personas": [], "extra": 1}', "unknown top-level keys ['extra']"),
+            ("a.txt", "", "use .yaml, .yml or .json"),
+        ],
+    )
     def test_bad_documents(self, tmp_path: Path, name: str, text: str, says: str) -> None:
         path = tmp_path / name
         path.write_text(text, encoding="utf-8")
@@ -244,8 +309,9 @@ class TestFiles:
 
 
 class TestAtomicSave:
-    def test_failed_replace_keeps_old_file(self, tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_failed_replace_keeps_old_file(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         path = tmp_path / "p.json"
         save_personas(path, PersonaFactory(1).many(2))
         before = path.read_bytes()
@@ -260,13 +326,17 @@ class TestAtomicSave:
         assert sorted(p.name for p in tmp_path.iterdir()) == ["p.json"]
 
     def test_a_missing_folder_is_named(self, tmp_path: Path) -> None:
-        with pytest.raises(PersonaFileError, match=r"the folder .*nodir does not exist; "
-                                                   r"create the folder first"):
+        with pytest.raises(
+            PersonaFileError,
+            match=r"the folder .*nodir does not exist; "
+            r"create the folder first",
+        ):
             save_personas(tmp_path / "nodir" / "p.yaml", PersonaFactory(1).many(1))
         assert list(tmp_path.iterdir()) == []
 
     def test_no_old_file_is_promised_when_there_was_none(
-            self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         def boom(src: str, dst: Path) -> None:
             raise OSError(28, "No space left on device")
 
@@ -277,8 +347,9 @@ class TestAtomicSave:
         assert "No space left on device" in str(refused.value)
         assert list(tmp_path.iterdir()) == []
 
-    def test_failed_write_keeps_old_file(self, tmp_path: Path,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_failed_write_keeps_old_file(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         path = tmp_path / "p.yaml"
         save_personas(path, PersonaFactory(1).many(2))
         before = path.read_bytes()

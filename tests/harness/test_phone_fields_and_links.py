@@ -60,20 +60,28 @@ def test_claimed_links_match_the_host_in_any_case_and_the_path_exactly() -> None
     profile = DEFAULT_PROFILE.evolve(callback_path="/Auth/VNeID/Callback")
     phone = Phone("ios", profile=profile)
     app = phone.install(VssIDApp("1.6.7", httpx.Client(base_url="http://x"), profile=profile))
-    for url in (profile.callback_https, "https://VSSID.test/Auth/VNeID/Callback",
-                "https://vssid.test:443/Auth/VNeID/Callback"):
+    for url in (
+        profile.callback_https,
+        "https://VSSID.test/Auth/VNeID/Callback",
+        "https://vssid.test:443/Auth/VNeID/Callback",
+    ):
         assert phone.open_url(url + "?code=x&state=y", source="vneid").target == app.app_id, url
-    for url in ("https://vssid.test/auth/vneid/callback", "https://vssid.test:8443/Auth/VNeID/"
-                "Callback", "https://vssid.test.evil/Auth/VNeID/Callback"):
+    for url in (
+        "https://vssid.test/auth/vneid/callback",
+        "https://vssid.test:8443/Auth/VNeID/Callback",
+        "https://vssid.test.evil/Auth/VNeID/Callback",
+    ):
         assert phone.open_url(url + "?code=x", source="vneid").target == "browser", url
+
 
 @pytest.mark.clause("A-6", "S-4")
 def test_an_app_cannot_verify_another_apps_domain() -> None:
     """Only the domain's own app gets its claimed links: the domain's association file names
     it, so a hijacker declaring ``vssid.test/…`` is not verified for it."""
     phone = Phone("android")
-    phone.install(HijackerApp("evil", app_id="evil",
-                              verified_links=("vssid.test/auth/vneid/callback/x",)))
+    phone.install(
+        HijackerApp("evil", app_id="evil", verified_links=("vssid.test/auth/vneid/callback/x",))
+    )
     link = DEFAULT_PROFILE.callback_https + "/x?code=C0DE&state=s"
     assert phone.open_url(link, source="vneid").target == "browser"
     owner = phone.install(VssIDApp("1.6.7", httpx.Client(base_url="http://x")))
@@ -137,7 +145,9 @@ def test_a_link_never_delivered_says_what_the_phone_shows_instead(world: World) 
     with pytest.raises(AssertionError) as caught:
         device.last_link_to("vssid://")
     said = str(caught.value)
-    assert said.startswith("no link starting with 'vssid://' was delivered; the phone shows "
-                           "vneid showing app-error: error invalid_credentials (clause A-4)"), said
+    assert said.startswith(
+        "no link starting with 'vssid://' was delivered; the phone shows "
+        "vneid showing app-error: error invalid_credentials (clause A-4)"
+    ), said
     assert citizen.passcode not in said  # S-5
     device.close()

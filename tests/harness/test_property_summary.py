@@ -15,9 +15,24 @@ SUMMARY = re.compile(r"login state machine \[dev\]: (\d+) steps in (\d+) example
 
 def _figures(*workers: str) -> tuple[int, int]:
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "scenarios/properties/test_login_state_machine.py",
-         "--hypothesis-profile", "dev", "--hypothesis-seed", "7", "-q", *workers],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "scenarios/properties/test_login_state_machine.py",
+            "--hypothesis-profile",
+            "dev",
+            "--hypothesis-seed",
+            "7",
+            "-q",
+            *workers,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     found = SUMMARY.search(run.stdout)
     assert found, f"no state machine figures in the output:\n{run.stdout[-3000:]}"

@@ -27,9 +27,15 @@ def _handle(handler: Handler, asked: list[str]) -> VssIDHandle:
 
 def _listing(request: httpx.Request) -> httpx.Response:
     if request.method == "GET":
-        return httpx.Response(200, json={"accounts": [  # a server that ignores the filter
-            {"bhxh_code": "0000000001", "personal_id": PID},
-            {"bhxh_code": "0000000002", "personal_id": "079300000009"}]})
+        return httpx.Response(
+            200,
+            json={
+                "accounts": [  # a server that ignores the filter
+                    {"bhxh_code": "0000000001", "personal_id": PID},
+                    {"bhxh_code": "0000000002", "personal_id": "079300000009"},
+                ]
+            },
+        )
     return httpx.Response(200, json={"deleted": request.url.path.rsplit("/", 1)[1]})
 
 
@@ -45,15 +51,22 @@ def test_only_the_citizens_other_accounts_are_removed() -> None:
 
 
 @pytest.mark.clause("P-1")
-@pytest.mark.parametrize("listing", [
-    httpx.Response(404, json={"error": "not_found"}),
-    httpx.Response(405),
-    httpx.Response(200, text="<html>a single-page app's fallback</html>",
-                   headers={"content-type": "text/html"}),
-    httpx.Response(200, json={"items": []}),
-])
+@pytest.mark.parametrize(
+    "listing",
+    [
+        httpx.Response(404, json={"error": "not_found"}),
+        httpx.Response(405),
+        httpx.Response(
+            200,
+            text="<html>a single-page app's fallback</html>",
+            headers={"content-type": "text/html"},
+        ),
+        httpx.Response(200, json={"items": []}),
+    ],
+)
 def test_a_relying_party_that_does_not_list_accounts_is_not_asked_again(
-        listing: httpx.Response) -> None:
+    listing: httpx.Response,
+) -> None:
     asked: list[str] = []
     handle = _handle(lambda request: listing, asked)
     assert handle.keep_only_account(PID, None) == []
@@ -77,8 +90,13 @@ def test_one_that_lists_but_does_not_remove_is_not_asked_again() -> None:
 def test_a_refusal_of_another_kind_is_an_error() -> None:
     from harness.targets import ControlError
 
-    handle = _handle(lambda request: httpx.Response(
-        403, content=json.dumps({"error": "forbidden"}).encode(),
-        headers={"content-type": "application/json"}), [])
+    handle = _handle(
+        lambda request: httpx.Response(
+            403,
+            content=json.dumps({"error": "forbidden"}).encode(),
+            headers={"content-type": "application/json"},
+        ),
+        [],
+    )
     with pytest.raises(ControlError, match="admin token"):
         handle.keep_only_account(PID, None)

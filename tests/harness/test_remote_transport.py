@@ -26,14 +26,16 @@ def _serve(behaviour: str) -> Iterator[int]:
         with conn:
             conn.recv(65536)
             body = b'{"access_token": "x", "token_type": "Bearer"}'
-            head = (b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
-                    b"content-length: %d\r\n\r\n" % len(body))
+            head = (
+                b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+                b"content-length: %d\r\n\r\n" % len(body)
+            )
             if behaviour == "trickle":
                 conn.sendall(head)
                 for i in range(len(body)):
                     if stop.wait(0.2):
                         return
-                    conn.sendall(body[i:i + 1])
+                    conn.sendall(body[i : i + 1])
             elif behaviour == "reset":
                 conn.sendall(head + body[:10])
                 linger_zero = b"\x01\x00\x00\x00\x00\x00\x00\x00"  # close() sends RST
@@ -42,12 +44,16 @@ def _serve(behaviour: str) -> Iterator[int]:
                 stop.wait(10)
             elif behaviour == "truncated":
                 cut = body[:20]
-                conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
-                             b"content-length: %d\r\n\r\n%s" % (len(cut), cut))
+                conn.sendall(
+                    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+                    b"content-length: %d\r\n\r\n%s" % (len(cut), cut)
+                )
             elif behaviour == "refusal":
                 refusal = b'{"error": "invalid_grant", "error_description": "used"}'
-                conn.sendall(b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\n"
-                             b"content-length: %d\r\n\r\n%s" % (len(refusal), refusal))
+                conn.sendall(
+                    b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\n"
+                    b"content-length: %d\r\n\r\n%s" % (len(refusal), refusal)
+                )
 
     def accept() -> None:
         listener.settimeout(0.1)
@@ -115,14 +121,15 @@ def test_a_body_that_is_not_json_names_the_call(server: int) -> None:
     Unterminated string …`` (a review): which call, which status?"""
     import json
 
-    with HarnessClient(base_url=f"http://127.0.0.1:{server}", timeout=5.0,
-                       deadline=5.0) as client:
+    with HarnessClient(base_url=f"http://127.0.0.1:{server}", timeout=5.0, deadline=5.0) as client:
         response = client.post("/token?code=secret-code", data={"code": "secret-code"})
         with pytest.raises(json.JSONDecodeError) as raised:
             response.json()
     said = str(raised.value)
-    assert said.startswith(f"POST http://127.0.0.1:{server}/token answered 200 with a body "
-                           "that is not JSON (Expecting ',' delimiter")
+    assert said.startswith(
+        f"POST http://127.0.0.1:{server}/token answered 200 with a body "
+        "that is not JSON (Expecting ',' delimiter"
+    )
     assert "20 bytes, 'application/json'" in said
     assert "secret-code" not in said
 
@@ -133,17 +140,18 @@ def test_a_key_missing_from_an_answer_names_the_call_and_what_it_said(server: in
     'id_token'`` (a review)."""
     from harness.http_client import Answer, MissingKey
 
-    with HarnessClient(base_url=f"http://127.0.0.1:{server}", timeout=5.0,
-                       deadline=5.0) as client:
+    with HarnessClient(base_url=f"http://127.0.0.1:{server}", timeout=5.0, deadline=5.0) as client:
         body = client.post("/token", data={}).json()
     assert isinstance(body, Answer)
     assert body == {"error": "invalid_grant", "error_description": "used"}
     with pytest.raises(KeyError) as raised:
         body["id_token"]
     assert isinstance(raised.value, MissingKey)
-    assert str(raised.value) == (f"'id_token' is not in the answer to POST "
-                                 f"http://127.0.0.1:{server}/token (400) invalid_grant; its "
-                                 "keys: error, error_description")
+    assert str(raised.value) == (
+        f"'id_token' is not in the answer to POST "
+        f"http://127.0.0.1:{server}/token (400) invalid_grant; its "
+        "keys: error, error_description"
+    )
     assert body.get("id_token") is None  # .get and `in` are a dict's
 
 
@@ -152,7 +160,9 @@ def test_transport_failures_are_counted_for_the_early_stop(server: int) -> None:
     from harness.http_client import transport_failures
 
     before = transport_failures()
-    with HarnessClient(base_url=f"http://127.0.0.1:{server}", timeout=0.3,
-                       deadline=5.0) as client, pytest.raises(httpx.ReadTimeout):
+    with (
+        HarnessClient(base_url=f"http://127.0.0.1:{server}", timeout=0.3, deadline=5.0) as client,
+        pytest.raises(httpx.ReadTimeout),
+    ):
         client.get("/userinfo")
     assert transport_failures() == before + 1

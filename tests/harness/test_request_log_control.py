@@ -13,8 +13,9 @@ from harness.targets import ControlError, ProviderHandle
 def _handle(status: int) -> ProviderHandle:
     def answer(request: httpx.Request) -> httpx.Response:
         if request.method == "DELETE":
-            return httpx.Response(status, json={"error": "x", "error_description": "no",
-                                                "clause": "A-1"})
+            return httpx.Response(
+                status, json={"error": "x", "error_description": "no", "clause": "A-1"}
+            )
         return httpx.Response(200, json={"requests": []})
 
     return ProviderHandle("vneid", "http://vendor.test", transport=httpx.MockTransport(answer))
@@ -45,23 +46,30 @@ def _prefixed(entries: list[dict[str, object]]) -> ProviderHandle:
         assert request.url.path == "/idp/vneid/_harness/requests"
         return httpx.Response(200, json={"requests": entries})
 
-    return ProviderHandle("vneid", "https://vendor.test/idp/vneid",
-                          transport=httpx.MockTransport(answer))
+    return ProviderHandle(
+        "vneid", "https://vendor.test/idp/vneid", transport=httpx.MockTransport(answer)
+    )
 
 
 def test_a_provider_under_a_path_may_log_whole_paths_or_relative_ones() -> None:
     """A provider served under a path logged the path it received (``/idp/vneid/api/…``);
     the scenarios ask for PROTOCOL.md's (``/api/…``) and found nothing (a review)."""
-    handle = _prefixed([
-        {"method": "POST", "path": "/idp/vneid/api/app/v1/sessions", "status": 401},
-        {"method": "POST", "path": "/api/app/v1/sessions", "status": 200},
-        {"method": "GET", "path": "/idp/vneidx/token", "status": 404},
-        {"method": "GET", "status": 200},
-    ])
+    handle = _prefixed(
+        [
+            {"method": "POST", "path": "/idp/vneid/api/app/v1/sessions", "status": 401},
+            {"method": "POST", "path": "/api/app/v1/sessions", "status": 200},
+            {"method": "GET", "path": "/idp/vneidx/token", "status": 404},
+            {"method": "GET", "status": 200},
+        ]
+    )
     sessions = handle.requests("/api/app/v1/sessions", "POST")
     assert [r["status"] for r in sessions] == [401, 200]
     assert [r.get("path") for r in handle.requests()] == [
-        "/api/app/v1/sessions", "/api/app/v1/sessions", "/idp/vneidx/token", None]
+        "/api/app/v1/sessions",
+        "/api/app/v1/sessions",
+        "/idp/vneidx/token",
+        None,
+    ]
 
 
 def test_relative_paths() -> None:

@@ -29,8 +29,11 @@ def providers() -> Iterator[Target]:
 
 def _registered(target: Target, client_id: str) -> dict[str, Any]:
     """The registration body the provider logged for ``client_id`` (§11, secrets redacted)."""
-    [entry] = [r for r in target.vneid.requests(path="/_harness/clients", method="POST")
-               if r["body"]["client_id"] == client_id]
+    [entry] = [
+        r
+        for r in target.vneid.requests(path="/_harness/clients", method="POST")
+        if r["body"]["client_id"] == client_id
+    ]
     body: dict[str, Any] = entry["body"]
     return body
 
@@ -48,8 +51,9 @@ def test_secret_clients_register_their_secret(providers: Target) -> None:
 def test_basic_credentials_are_form_urlencoded_first(providers: Target) -> None:
     """RFC 6749 §2.3.1: the client id and secret are each form-urlencoded before Basic joins
     them with ':' (a client id with ':' was cut there, and refused as another client)."""
-    rp = TestRelyingParty(providers.vneid, providers.profile, client_id="urn:bank:rp+1",
-                          client_secret="p@ss:w+rd %x")
+    rp = TestRelyingParty(
+        providers.vneid, providers.profile, client_id="urn:bank:rp+1", client_secret="p@ss:w+rd %x"
+    )
     with rp.register():
         result = rp.redeem("not-a-code", "v" * 43)
     assert (result.status, result.error) == (400, "invalid_grant"), result.body
@@ -58,18 +62,25 @@ def test_basic_credentials_are_form_urlencoded_first(providers: Target) -> None:
 
 @pytest.mark.parametrize("method", ["client_secret_basic", "client_secret_post"])
 def test_a_token_endpoint_urls_user_info_is_not_sent_as_credentials(
-        providers: Target, monkeypatch: pytest.MonkeyPatch, method: str) -> None:
+    providers: Target, monkeypatch: pytest.MonkeyPatch, method: str
+) -> None:
     """httpx sends a URL's user info as Basic credentials unless told otherwise: a token
     endpoint discovered as http://u:p@host/token would have authenticated the client as 'u'
     (and, for client_secret_post, in two ways at once)."""
-    rp = TestRelyingParty(providers.vneid, providers.profile, client_id="plain",
-                          client_secret="s3cret", auth_method=method)
+    rp = TestRelyingParty(
+        providers.vneid,
+        providers.profile,
+        client_id="plain",
+        client_secret="s3cret",
+        auth_method=method,
+    )
     sent: list[str | None] = []
     with rp.register():
         url = httpx.URL(rp.token_endpoint).copy_with(username="u", password="URLPASS1")
         monkeypatch.setattr(TestRelyingParty, "token_endpoint", property(lambda self: str(url)))
         rp.http.event_hooks["request"].append(
-            lambda request: sent.append(request.headers.get("Authorization")))
+            lambda request: sent.append(request.headers.get("Authorization"))
+        )
         rp.redeem("not-a-code", "v" * 43)
     basic = encode_basic("plain", "s3cret")
     assert sent == ([basic] if method == "client_secret_basic" else [None])
@@ -77,8 +88,9 @@ def test_a_token_endpoint_urls_user_info_is_not_sent_as_credentials(
 
 @pytest.mark.clause("T-1")
 def test_private_key_jwt_client_registers_its_public_key(providers: Target) -> None:
-    rp = TestRelyingParty(providers.vneid, providers.profile, client_id="jwt",
-                          auth_method="private_key_jwt")
+    rp = TestRelyingParty(
+        providers.vneid, providers.profile, client_id="jwt", auth_method="private_key_jwt"
+    )
     with rp.register():
         body = _registered(providers, "jwt")
         assert rp.signing_key is not None
@@ -93,8 +105,13 @@ def test_the_private_key_jwt_key_is_drawn_from_the_seed(providers: Target) -> No
     from harness.protocol import SeededEntropy
 
     def key(seed: str) -> dict[str, Any]:
-        rp = TestRelyingParty(providers.vneid, providers.profile, client_id="jwt",
-                              auth_method="private_key_jwt", entropy=SeededEntropy(seed))
+        rp = TestRelyingParty(
+            providers.vneid,
+            providers.profile,
+            client_id="jwt",
+            auth_method="private_key_jwt",
+            entropy=SeededEntropy(seed),
+        )
         with rp.register():
             assert rp.signing_key is not None
             return rp.signing_key.as_dict(private=False)
@@ -104,13 +121,17 @@ def test_the_private_key_jwt_key_is_drawn_from_the_seed(providers: Target) -> No
 
 @pytest.mark.clause("T-1")
 def test_client_assertion_follows_rfc_7523(providers: Target) -> None:
-    with TestRelyingParty(providers.vneid, providers.profile, client_id="jwt",
-                          auth_method="private_key_jwt").register() as rp:
+    with TestRelyingParty(
+        providers.vneid, providers.profile, client_id="jwt", auth_method="private_key_jwt"
+    ).register() as rp:
         assert rp.signing_key is not None
         keys = KeySet.import_key_set({"keys": [rp.signing_key.as_dict(private=False)]})
         first = jwt.decode(rp.client_assertion(), keys, algorithms=["ES256"])
-        second = jwt.decode(rp.client_assertion(audience="https://other.test", jti="j-1"), keys,
-                            algorithms=["ES256"])
+        second = jwt.decode(
+            rp.client_assertion(audience="https://other.test", jti="j-1"),
+            keys,
+            algorithms=["ES256"],
+        )
         third = jwt.decode(rp.client_assertion(), keys, algorithms=["ES256"])
     assert first.header["kid"] == rp.signing_key.kid
     claims = first.claims
@@ -130,11 +151,11 @@ def test_an_assertion_is_stamped_with_the_providers_clock() -> None:
     clock = ManualClock(1_700_000_000.0)
     target = embedded_target(seed="rp-clock", clock=clock)
     try:
-        with TestRelyingParty(target.vneid, target.profile, client_id="jwt",
-                              auth_method="private_key_jwt").register() as rp:
+        with TestRelyingParty(
+            target.vneid, target.profile, client_id="jwt", auth_method="private_key_jwt"
+        ).register() as rp:
             assert rp.signing_key is not None
-            claims = jwt.decode(rp.client_assertion(), rp.signing_key,
-                                algorithms=["ES256"]).claims
+            claims = jwt.decode(rp.client_assertion(), rp.signing_key, algorithms=["ES256"]).claims
             assert claims["iat"] == 1_700_000_000
             token = target.vneid.discovery()["token_endpoint"]
             assert claims["aud"] == token
@@ -147,8 +168,13 @@ def test_an_assertion_is_stamped_with_the_providers_clock() -> None:
 
 
 def test_a_remote_providers_time_follows_the_offset_the_harness_gave_it() -> None:
-    handle = VNeIDHandle("vneid", "http://vendor.test", transport=httpx.MockTransport(
-        lambda request: httpx.Response(200, json={"offset_seconds": 0})))
+    handle = VNeIDHandle(
+        "vneid",
+        "http://vendor.test",
+        transport=httpx.MockTransport(
+            lambda request: httpx.Response(200, json={"offset_seconds": 0})
+        ),
+    )
     before = time.time()
     handle.set_clock(-3600)
     assert before - 3600 <= handle.now() <= time.time() - 3600
@@ -171,8 +197,10 @@ def test_variant_is_another_registered_client_with_its_own_http_client(providers
             assert (other.client_id, other.auth_method) == ("other", "client_secret_post")
             assert other.redirect_uri == rp.redirect_uri
             assert other.http is not rp.http
-            assert _registered(providers, "other")["token_endpoint_auth_method"] == \
-                "client_secret_post"
+            assert (
+                _registered(providers, "other")["token_endpoint_auth_method"]
+                == "client_secret_post"
+            )
 
 
 class _MovedEndpoints:
@@ -227,13 +255,13 @@ def test_a_discovery_without_the_endpoint_fails_citing_t4() -> None:
         return httpx.Response(200, json={"issuer": "http://idp.vendor.test"})
 
     vneid = VNeIDHandle("vneid", "http://idp.vendor.test", httpx.MockTransport(handle))
-    with TestRelyingParty(vneid, DEFAULT_PROFILE) as rp, \
-            pytest.raises(AssertionError) as caught:
+    with TestRelyingParty(vneid, DEFAULT_PROFILE) as rp, pytest.raises(AssertionError) as caught:
         rp.userinfo("at-1")
     # what was expected and what the document holds, not "lists no userinfo_endpoint: None"
     assert str(caught.value) == (
         "T-4: expected the discovery document to list userinfo_endpoint (an absolute URL, "
-        "OpenID Connect Discovery §3), observed none; it lists issuer")
+        "OpenID Connect Discovery §3), observed none; it lists issuer"
+    )
 
 
 def test_the_embedded_mock_lists_its_own_paths(providers: Target) -> None:

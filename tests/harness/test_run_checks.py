@@ -25,8 +25,9 @@ from harness.targets import check_admin_token, check_target_url
 
 
 def test_an_empty_value_is_a_problem_and_no_value_is_none() -> None:
-    assert empty_value_problem("") == ("is empty (an unset variable?): give a value, or leave "
-                                       "the option out for its default")
+    assert empty_value_problem("") == (
+        "is empty (an unset variable?): give a value, or leave the option out for its default"
+    )
     assert empty_value_problem(None) is None
     assert empty_value_problem(" x") is None
 
@@ -39,23 +40,35 @@ def test_an_empty_path_is_a_problem(value: str) -> None:
 
 def test_an_unknown_plan_lists_the_plans() -> None:
     assert plan_problem("nope", PLANS) == (
-        "unknown plan 'nope': choose one of vssid-relying-party, vneid-provider, all")
+        "unknown plan 'nope': choose one of vssid-relying-party, vneid-provider, all"
+    )
     assert all(plan_problem(name, PLANS) is None for name in PLANS)
     with pytest.raises(ConfigError) as refused:  # the engine's own check, in the same words
         get_plan("nope")
     assert str(refused.value) == plan_problem("nope", PLANS)
 
 
-@pytest.mark.parametrize(("url", "said"), [
-    ("", "--vneid-url is empty (an unset variable?): give the target's URL (for example "
-         "--vneid-url http://127.0.0.1:8801), or leave the option out to run against the "
-         "embedded mock providers"),
-    ("127.0.0.1:8801", "--vneid-url must be an http(s) URL, got '127.0.0.1:8801' (for example "
-                       "--vneid-url http://127.0.0.1:8801)"),
-    ("http://", "--vneid-url 'http://' has no host (for example --vneid-url "
-                "http://127.0.0.1:8801)"),
-    ("http://u:s3cret@", "--vneid-url 'http://u:%5BREDACTED%5D@' has no host"),  # S-5
-])
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        (
+            "",
+            "--vneid-url is empty (an unset variable?): give the target's URL (for example "
+            "--vneid-url http://127.0.0.1:8801), or leave the option out to run against the "
+            "embedded mock providers",
+        ),
+        (
+            "127.0.0.1:8801",
+            "--vneid-url must be an http(s) URL, got '127.0.0.1:8801' (for example "
+            "--vneid-url http://127.0.0.1:8801)",
+        ),
+        (
+            "http://",
+            "--vneid-url 'http://' has no host (for example --vneid-url http://127.0.0.1:8801)",
+        ),
+        ("http://u:s3cret@", "--vneid-url 'http://u:%5BREDACTED%5D@' has no host"),  # S-5
+    ],
+)
 def test_a_target_url_must_be_http_with_a_host(url: str, said: str) -> None:
     problem = target_url_problem("--vneid-url", url)
     assert problem is not None
@@ -77,18 +90,28 @@ def test_the_target_options_given_are_named() -> None:
 def test_a_vssid_target_needs_a_vneid_target() -> None:
     assert vssid_without_vneid_problem(None, "http://rp") == (
         "--vssid-url needs --vneid-url: a VssID backend out of process can only trust a "
-        "VNeID provider it can reach (e.g. both from vneid-harness serve)")
+        "VNeID provider it can reach (e.g. both from vneid-harness serve)"
+    )
     assert vssid_without_vneid_problem("http://idp", "http://rp") is None
     assert vssid_without_vneid_problem(None, None) is None
 
 
-@pytest.mark.parametrize(("token", "said"), [
-    ("", "--admin-token (or VNEID_HARNESS_ADMIN_TOKEN) is empty; give a token, or leave it "
-         "out to serve the test-control API to loopback callers only (S-6)"),
-    (" padded", "--admin-token (or VNEID_HARNESS_ADMIN_TOKEN) must be printable ASCII with no "
-                "space at either end"),
-    ("line\n", "--admin-token (or VNEID_HARNESS_ADMIN_TOKEN) must be printable ASCII"),
-])
+@pytest.mark.parametrize(
+    ("token", "said"),
+    [
+        (
+            "",
+            "--admin-token (or VNEID_HARNESS_ADMIN_TOKEN) is empty; give a token, or leave it "
+            "out to serve the test-control API to loopback callers only (S-6)",
+        ),
+        (
+            " padded",
+            "--admin-token (or VNEID_HARNESS_ADMIN_TOKEN) must be printable ASCII with no "
+            "space at either end",
+        ),
+        ("line\n", "--admin-token (or VNEID_HARNESS_ADMIN_TOKEN) must be printable ASCII"),
+    ],
+)
 def test_an_admin_token_no_header_can_carry_is_a_problem(token: str, said: str) -> None:
     problem = admin_token_problem(token)
     assert problem is not None
@@ -105,7 +128,8 @@ def test_an_empty_admin_token_variable_is_a_problem_unless_a_token_is_given() ->
     assert admin_token_env_problem(None, empty) == (
         "VNEID_HARNESS_ADMIN_TOKEN is set but empty: set it to the token (the one the targets "
         "were served with; for serve, the one to require), pass --admin-token, or unset it "
-        "(without a token the test-control API answers loopback callers only, S-6)")
+        "(without a token the test-control API answers loopback callers only, S-6)"
+    )
     assert admin_token_env_problem("given", empty) is None
     assert admin_token_env_problem(None, {}) is None
     assert admin_token_env_problem(None, {"VNEID_HARNESS_ADMIN_TOKEN": "t"}) is None
@@ -114,28 +138,32 @@ def test_an_empty_admin_token_variable_is_a_problem_unless_a_token_is_given() ->
 def test_a_broken_mock_with_a_target_is_a_problem() -> None:
     assert broken_with_targets_problem(["--broken-rp"], ["--vssid-url"]) == (
         "--broken-rp breaks the harness's embedded mocks, to preview a failing verdict; a "
-        "server of yours is tested as it is: leave out --broken-rp, or --vssid-url")
-    both = broken_with_targets_problem(["--broken-rp", "--broken-vneid"],
-                                       ["--vneid-url", "--vssid-url"])
+        "server of yours is tested as it is: leave out --broken-rp, or --vssid-url"
+    )
+    both = broken_with_targets_problem(
+        ["--broken-rp", "--broken-vneid"], ["--vneid-url", "--vssid-url"]
+    )
     assert both is not None
     assert both.startswith("--broken-rp and --broken-vneid break the harness's embedded mocks")
-    assert both.endswith("leave out --broken-rp and --broken-vneid, or --vneid-url and "
-                         "--vssid-url")
+    assert both.endswith("leave out --broken-rp and --broken-vneid, or --vneid-url and --vssid-url")
     assert broken_with_targets_problem([], ["--vneid-url"]) is None
     assert broken_with_targets_problem(["--broken-rp"], []) is None
 
 
 def test_workers_against_remote_targets_are_a_problem() -> None:
-    said = remote_workers_problem(2, ["--vneid-url"], option="-n",
-                                  one_process="leave out -n, or -n 0")
-    assert said == (f"-n 2 with --vneid-url: {REMOTE_TESTS_TAKE_TURNS}; run them in one "
-                    "process (leave out -n, or -n 0)")
+    said = remote_workers_problem(
+        2, ["--vneid-url"], option="-n", one_process="leave out -n, or -n 0"
+    )
+    assert said == (
+        f"-n 2 with --vneid-url: {REMOTE_TESTS_TAKE_TURNS}; run them in one "
+        "process (leave out -n, or -n 0)"
+    )
     assert REMOTE_TESTS_TAKE_TURNS.startswith("tests against remote providers share their state")
-    auto = remote_workers_problem(None, ["--vneid-url", "--vssid-url"], option="--workers",
-                                  one_process="--workers 1")
+    auto = remote_workers_problem(
+        None, ["--vneid-url", "--vssid-url"], option="--workers", one_process="--workers 1"
+    )
     assert auto is not None
     assert auto.startswith("--workers auto with --vneid-url and --vssid-url: ")
     for workers in (0, 1):
-        assert remote_workers_problem(workers, ["--vneid-url"], option="-n",
-                                      one_process="") is None
+        assert remote_workers_problem(workers, ["--vneid-url"], option="-n", one_process="") is None
     assert remote_workers_problem(4, [], option="-n", one_process="") is None

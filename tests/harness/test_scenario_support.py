@@ -21,45 +21,67 @@ from scenarios.support import (
 )
 
 
-@pytest.mark.parametrize(("fields", "expected"), [
-    (["no-store"], {"no-store": None}),
-    (["No-Store"], {"no-store": None}),  # RFC 9111 §5.2: names are case-insensitive
-    (["NO-STORE, no-cache"], {"no-store": None, "no-cache": None}),
-    (["no-cache ,\tNo-Store"], {"no-cache": None, "no-store": None}),
-    (["max-age=0", "no-store"], {"max-age": "0", "no-store": None}),  # two fields, one list
-    ([", ,no-store,"], {"no-store": None}),  # empty elements (RFC 9110 §5.6.1)
-    (['private="a, no-store", max-age=5'], {"private": "a, no-store", "max-age": "5"}),
-    (['no-cache="x\\"y"'], {"no-cache": 'x"y'}),
-    (["max-age=1, max-age=2"], {"max-age": "1"}),
-    ([], {}),
-    ([""], {}),
-])
-def test_cache_directives_are_parsed_as_rfc_9111_says(fields: list[str],
-                                                      expected: dict[str, str | None]) -> None:
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        (["no-store"], {"no-store": None}),
+        (["No-Store"], {"no-store": None}),  # RFC 9111 §5.2: names are case-insensitive
+        (["NO-STORE, no-cache"], {"no-store": None, "no-cache": None}),
+        (["no-cache ,\tNo-Store"], {"no-cache": None, "no-store": None}),
+        (["max-age=0", "no-store"], {"max-age": "0", "no-store": None}),  # two fields, one list
+        ([", ,no-store,"], {"no-store": None}),  # empty elements (RFC 9110 §5.6.1)
+        (['private="a, no-store", max-age=5'], {"private": "a, no-store", "max-age": "5"}),
+        (['no-cache="x\\"y"'], {"no-cache": 'x"y'}),
+        (["max-age=1, max-age=2"], {"max-age": "1"}),
+        ([], {}),
+        ([""], {}),
+    ],
+)
+def test_cache_directives_are_parsed_as_rfc_9111_says(
+    fields: list[str], expected: dict[str, str | None]
+) -> None:
     assert cache_directives(*fields) == expected
 
 
-@pytest.mark.parametrize("field", ["nostore", "no-store-please", "no store", "x=no-store",
-                                   '"no-store"', 'private="no-store', "no-stor"])
+@pytest.mark.parametrize(
+    "field",
+    [
+        "nostore",
+        "no-store-please",
+        "no store",
+        "x=no-store",
+        '"no-store"',
+        'private="no-store',
+        "no-stor",
+    ],
+)
 def test_cache_directives_find_no_store_only_as_a_directive(field: str) -> None:
     assert "no-store" not in cache_directives(field)
 
 
-@pytest.mark.parametrize(("embedded", "status", "header", "ok"), [
-    (True, 401, False, True),
-    (True, 400, False, False),  # the embedded mock is held to its 401
-    (True, 400, True, False),
-    (False, 401, False, True),
-    (False, 400, False, True),  # RFC 6749 §5.2: 400 or 401 without the Authorization header
-    (False, 400, True, False),  # with it, 401
-    (False, 401, True, True),
-    (False, 403, False, False),
-])
-def test_invalid_client_status_follows_rfc_6749_section_5_2(embedded: bool, status: int,
-                                                            header: bool, ok: bool) -> None:
-    result = TokenResult(status, {"error": "invalid_client"}, sent_authorization=header,
-                         sent_scheme="basic" if header else None,
-                         challenges=('Basic realm="idp"',) if status == 401 else ())
+@pytest.mark.parametrize(
+    ("embedded", "status", "header", "ok"),
+    [
+        (True, 401, False, True),
+        (True, 400, False, False),  # the embedded mock is held to its 401
+        (True, 400, True, False),
+        (False, 401, False, True),
+        (False, 400, False, True),  # RFC 6749 §5.2: 400 or 401 without the Authorization header
+        (False, 400, True, False),  # with it, 401
+        (False, 401, True, True),
+        (False, 403, False, False),
+    ],
+)
+def test_invalid_client_status_follows_rfc_6749_section_5_2(
+    embedded: bool, status: int, header: bool, ok: bool
+) -> None:
+    result = TokenResult(
+        status,
+        {"error": "invalid_client"},
+        sent_authorization=header,
+        sent_scheme="basic" if header else None,
+        challenges=('Basic realm="idp"',) if status == 401 else (),
+    )
     if ok:
         assert_invalid_client(result, embedded=embedded)
     else:
@@ -67,36 +89,51 @@ def test_invalid_client_status_follows_rfc_6749_section_5_2(embedded: bool, stat
             assert_invalid_client(result, embedded=embedded)
 
 
-@pytest.mark.parametrize(("fields", "expected"), [
-    (['Basic realm="VNeID token endpoint", charset="UTF-8"'], {"basic"}),
-    (["Bearer"], {"bearer"}),
-    (['bearer error="invalid_token"'], {"bearer"}),  # RFC 9110 §11.1: case-insensitive
-    (['Bearer realm="a, Basic b", error=x, Basic realm=y'], {"bearer", "basic"}),
-    (['Newauth realm="apps", type=1, title="Login to \\"apps\\"", Basic realm="simple"'],
-     {"newauth", "basic"}),  # RFC 9110 §11.6.1's example
-    (["Negotiate abc==", "Bearer"], {"negotiate", "bearer"}),  # token68; two fields
-    (["realm=x"], set()),
-    ([" , ,"], set()),
-    ([], set()),
-])
-def test_challenge_schemes_are_parsed_as_rfc_9110_says(fields: list[str],
-                                                       expected: set[str]) -> None:
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        (['Basic realm="VNeID token endpoint", charset="UTF-8"'], {"basic"}),
+        (["Bearer"], {"bearer"}),
+        (['bearer error="invalid_token"'], {"bearer"}),  # RFC 9110 §11.1: case-insensitive
+        (['Bearer realm="a, Basic b", error=x, Basic realm=y'], {"bearer", "basic"}),
+        (
+            ['Newauth realm="apps", type=1, title="Login to \\"apps\\"", Basic realm="simple"'],
+            {"newauth", "basic"},
+        ),  # RFC 9110 §11.6.1's example
+        (["Negotiate abc==", "Bearer"], {"negotiate", "bearer"}),  # token68; two fields
+        (["realm=x"], set()),
+        ([" , ,"], set()),
+        ([], set()),
+    ],
+)
+def test_challenge_schemes_are_parsed_as_rfc_9110_says(
+    fields: list[str], expected: set[str]
+) -> None:
     assert challenge_schemes(*fields) == expected
 
 
-@pytest.mark.parametrize(("scheme", "challenges", "ok"), [
-    ("basic", ('Basic realm="idp"',), True),
-    ("basic", ('Form realm="idp"', 'basic realm="idp"'), True),
-    ("basic", (), False),  # RFC 6749 §5.2: a 401 MUST carry WWW-Authenticate
-    ("basic", ('Bearer error="invalid_client"',), False),  # not the scheme the client used
-    ("bearer", ('Basic realm="idp"',), True),  # a scheme the endpoint does not take
-    (None, ('Basic realm="idp"',), True),
-    (None, (), False),  # RFC 9110 §15.5.2: every 401
-])
+@pytest.mark.parametrize(
+    ("scheme", "challenges", "ok"),
+    [
+        ("basic", ('Basic realm="idp"',), True),
+        ("basic", ('Form realm="idp"', 'basic realm="idp"'), True),
+        ("basic", (), False),  # RFC 6749 §5.2: a 401 MUST carry WWW-Authenticate
+        ("basic", ('Bearer error="invalid_client"',), False),  # not the scheme the client used
+        ("bearer", ('Basic realm="idp"',), True),  # a scheme the endpoint does not take
+        (None, ('Basic realm="idp"',), True),
+        (None, (), False),  # RFC 9110 §15.5.2: every 401
+    ],
+)
 def test_a_401_invalid_client_challenges_for_the_clients_scheme(
-        scheme: str | None, challenges: tuple[str, ...], ok: bool) -> None:
-    result = TokenResult(401, {"error": "invalid_client"}, sent_authorization=scheme is not None,
-                         sent_scheme=scheme, challenges=challenges)
+    scheme: str | None, challenges: tuple[str, ...], ok: bool
+) -> None:
+    result = TokenResult(
+        401,
+        {"error": "invalid_client"},
+        sent_authorization=scheme is not None,
+        sent_scheme=scheme,
+        challenges=challenges,
+    )
     if ok:
         assert_invalid_client(result, embedded=False)
     else:
@@ -105,15 +142,18 @@ def test_a_401_invalid_client_challenges_for_the_clients_scheme(
 
 
 def test_a_token_result_knows_the_scheme_it_sent_and_the_challenges() -> None:
-    request = httpx.Request("POST", "http://idp.test/token",
-                            headers={"Authorization": "BASIC dXNlcjpwdw=="})
-    response = httpx.Response(401, request=request, headers=[
-        ("WWW-Authenticate", 'Basic realm="a"'), ("WWW-Authenticate", "Bearer")])
+    request = httpx.Request(
+        "POST", "http://idp.test/token", headers={"Authorization": "BASIC dXNlcjpwdw=="}
+    )
+    response = httpx.Response(
+        401,
+        request=request,
+        headers=[("WWW-Authenticate", 'Basic realm="a"'), ("WWW-Authenticate", "Bearer")],
+    )
     result = TokenResult.of(response, {"error": "invalid_client"})
     assert (result.sent_authorization, result.sent_scheme) == (True, "basic")
     assert result.challenges == ('Basic realm="a"', "Bearer")
-    bare = TokenResult.of(httpx.Response(200, request=httpx.Request("GET", "http://idp.test")),
-                          {})
+    bare = TokenResult.of(httpx.Response(200, request=httpx.Request("GET", "http://idp.test")), {})
     assert (bare.sent_authorization, bare.sent_scheme, bare.challenges) == (False, None, ())
 
 
@@ -126,8 +166,13 @@ def test_invalid_client_needs_the_code_invalid_client(embedded: bool) -> None:
 
 def test_endpoint_path_is_the_path_of_the_discovered_url() -> None:
     def handle(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json={"token_endpoint": "https://api.idp.test/oauth2/token",
-                                         "userinfo_endpoint": "https://api.idp.test"})
+        return httpx.Response(
+            200,
+            json={
+                "token_endpoint": "https://api.idp.test/oauth2/token",
+                "userinfo_endpoint": "https://api.idp.test",
+            },
+        )
 
     vneid = VNeIDHandle("vneid", "http://idp.test", httpx.MockTransport(handle))
     assert endpoint_path(vneid, "token_endpoint") == "/oauth2/token"
@@ -140,19 +185,23 @@ def test_a_login_that_did_not_reach_home_says_what_the_user_saw() -> None:
     59 failures read so, and an expected-failures ``match`` could not name the cause."""
     home = Screen("vssid", "vssid-home")
     assert assert_home(home) is home
-    error = Screen("vssid", "app-error", error="invalid_client", data={
-        "error": "invalid_client", "clause": "T-1", "error_description": "wrong secret"})
+    error = Screen(
+        "vssid",
+        "app-error",
+        error="invalid_client",
+        data={"error": "invalid_client", "clause": "T-1", "error_description": "wrong secret"},
+    )
     with pytest.raises(AssertionError) as failed:
         assert_home(error, "VssID 1.6.7 (minimum) must log in")
     assert str(failed.value) == (
         "VssID 1.6.7 (minimum) must log in: expected VssID's home screen (vssid-home), "
-        "observed vssid showing app-error: error invalid_client (clause T-1): wrong secret")
+        "observed vssid showing app-error: error invalid_client (clause T-1): wrong secret"
+    )
     with pytest.raises(AssertionError, match=r"observed vneid showing vneid-login \{"):
         assert_home(Screen("vneid", "vneid-login", data={"x": 1}))
 
 
-@pytest.mark.parametrize(("status", "ok"), [(200, True), (201, True), (302, False),
-                                            (401, False)])
+@pytest.mark.parametrize(("status", "ok"), [(200, True), (201, True), (302, False), (401, False)])
 def test_a_vneid_session_may_answer_any_2xx(status: int, ok: bool) -> None:
     """A-4 names no status: a vendor's 201 Created failed 47 tests of other clauses when the
     helper asked for 200 (the simulated VNeID app takes any 2xx)."""
@@ -161,8 +210,10 @@ def test_a_vneid_session_may_answer_any_2xx(status: int, ok: bool) -> None:
 
     persona = PersonaFactory("any-2xx").new()
     answer = {"session_token": "t0k3n", "level": 2, "expires_in": 900}
-    with httpx.Client(base_url="http://vneid.test", transport=httpx.MockTransport(
-            lambda request: httpx.Response(status, json=answer))) as http:
+    with httpx.Client(
+        base_url="http://vneid.test",
+        transport=httpx.MockTransport(lambda request: httpx.Response(status, json=answer)),
+    ) as http:
         if ok:
             assert app_session_token(http, persona) == "t0k3n"
         else:
@@ -173,26 +224,35 @@ def test_a_vneid_session_may_answer_any_2xx(status: int, ok: bool) -> None:
 def test_an_error_screen_may_cite_one_of_several_clauses() -> None:
     """A vendor's relying party may name the failed check by either clause PROTOCOL.md
     gives (R-11's "else vssid_account_not_found (P-1)")."""
-    screen = Screen("vssid", "app-error", error="vssid_account_not_found",
-                    texts=("Bạn chưa có tài khoản VssID, vui lòng đăng ký",),
-                    data={"clause": "R-11"})
-    assert_error_screen(screen, app="vssid", code="vssid_account_not_found",
-                        clause={"P-1", "R-11"})
-    with pytest.raises(AssertionError, match=r"expected vssid_account_not_found to cite one "
-                                             r"of the clauses P-1, R-10, observed R-11"):
-        assert_error_screen(screen, app="vssid", code="vssid_account_not_found",
-                            clause={"P-1", "R-10"})
+    screen = Screen(
+        "vssid",
+        "app-error",
+        error="vssid_account_not_found",
+        texts=("Bạn chưa có tài khoản VssID, vui lòng đăng ký",),
+        data={"clause": "R-11"},
+    )
+    assert_error_screen(screen, app="vssid", code="vssid_account_not_found", clause={"P-1", "R-11"})
+    with pytest.raises(
+        AssertionError,
+        match=r"expected vssid_account_not_found to cite one "
+        r"of the clauses P-1, R-10, observed R-11",
+    ):
+        assert_error_screen(
+            screen, app="vssid", code="vssid_account_not_found", clause={"P-1", "R-10"}
+        )
     with pytest.raises(AssertionError, match=r"to cite clause P-1, observed R-11"):
         assert_error_screen(screen, app="vssid", code="vssid_account_not_found", clause="P-1")
 
 
 def test_an_error_answer_that_is_not_json_says_what_came() -> None:
     """A server's HTML 500 page said only ``JSONDecodeError: Expecting value``."""
-    page = httpx.Response(500, text="<html>boom</html>",
-                          headers={"content-type": "text/html"})
-    with pytest.raises(AssertionError, match=r"expected HTTP 400 invalid_request with the §8 "
-                                             r"JSON body .*, observed HTTP 500 text/html: "
-                                             r"'<html>boom</html>'"):
+    page = httpx.Response(500, text="<html>boom</html>", headers={"content-type": "text/html"})
+    with pytest.raises(
+        AssertionError,
+        match=r"expected HTTP 400 invalid_request with the §8 "
+        r"JSON body .*, observed HTTP 500 text/html: "
+        r"'<html>boom</html>'",
+    ):
         assert_error_body(page, 400, "invalid_request")
     with pytest.raises(AssertionError, match=r"JSON object .*observed HTTP 400: \['a'\]"):
         assert_error_body(httpx.Response(400, json=["a"]), 400, "invalid_request")
@@ -206,10 +266,12 @@ def test_a_vendors_alternative_code_comes_with_its_own_clauses() -> None:
     from scenarios.test_id_token_checks import accepted
 
     vendor = SimpleNamespace(is_embedded=False)
-    allowed = accepted("id_token_acr_missing", "identity_level_insufficient", "R-10",
-                       vendor)  # type: ignore[arg-type]
-    assert allowed == {"identity_level_insufficient": frozenset({"R-10"}),
-                       "id_token_invalid": frozenset({"T-3", "R-10"})}
+    allowed = accepted("id_token_acr_missing", "identity_level_insufficient", "R-10", vendor)  # type: ignore[arg-type]
+    assert allowed == {
+        "identity_level_insufficient": frozenset({"R-10"}),
+        "id_token_invalid": frozenset({"T-3", "R-10"}),
+    }
     mock = SimpleNamespace(is_embedded=True)
-    assert accepted("id_token_acr_missing", "identity_level_insufficient", "R-10",
-                    mock) == {"identity_level_insufficient": frozenset({"R-10"})}  # type: ignore[arg-type]
+    assert accepted("id_token_acr_missing", "identity_level_insufficient", "R-10", mock) == {
+        "identity_level_insufficient": frozenset({"R-10"})
+    }  # type: ignore[arg-type]

@@ -6,35 +6,53 @@ from harness.apps.screens import APP_ERROR, VSSID_HOME, Screen, error_screen
 
 
 def test_a_home_screen_is_described_without_whose_it_is() -> None:
-    screen = Screen("vssid", VSSID_HOME, data={"bhxh_code": "0123456789",
-                                               "full_name": "Nguyễn Văn An",
-                                               "personal_id": "079123456701"})
+    screen = Screen(
+        "vssid",
+        VSSID_HOME,
+        data={
+            "bhxh_code": "0123456789",
+            "full_name": "Nguyễn Văn An",
+            "personal_id": "079123456701",
+        },
+    )
     said = screen.describe()
     assert said == "vssid showing vssid-home (the citizen's data left out)"
     for secret in ("0123456789", "Nguyễn", "079123456701"):
         assert secret not in said
     # the same for anyone: one fault is one message in the report
-    other = Screen("vssid", VSSID_HOME, data={"bhxh_code": "9", "full_name": "Trần Bình",
-                                              "personal_id": "001234567802"})
+    other = Screen(
+        "vssid",
+        VSSID_HOME,
+        data={"bhxh_code": "9", "full_name": "Trần Bình", "personal_id": "001234567802"},
+    )
     assert other.describe() == said
 
 
 def test_an_error_screen_is_described_by_its_code_clause_and_description() -> None:
-    screen = Screen("vssid", APP_ERROR, error="invalid_grant",
-                    data={"error": "invalid_grant", "clause": "T-2",
-                          "error_description": "the code was used"})
-    assert screen.describe() == ("vssid showing app-error: error invalid_grant (clause T-2): "
-                                 "the code was used")
+    screen = Screen(
+        "vssid",
+        APP_ERROR,
+        error="invalid_grant",
+        data={"error": "invalid_grant", "clause": "T-2", "error_description": "the code was used"},
+    )
+    assert screen.describe() == (
+        "vssid showing app-error: error invalid_grant (clause T-2): the code was used"
+    )
 
 
 def test_an_error_screen_without_a_clause_reads_no_clause() -> None:
     # a vendor's 404 page: the app reads it as invalid_request, and no clause was named
-    screen = error_screen("vneid", "invalid_request", status=404, catalog_clause=False,
-                          description="POST /api/app/v1/sessions answered 404 with a body "
-                                      "that is not JSON (0 bytes)")
+    screen = error_screen(
+        "vneid",
+        "invalid_request",
+        status=404,
+        catalog_clause=False,
+        description="POST /api/app/v1/sessions answered 404 with a body that is not JSON (0 bytes)",
+    )
     assert screen.describe() == (
         "vneid showing app-error: error invalid_request (no clause): POST "
-        "/api/app/v1/sessions answered 404 with a body that is not JSON (0 bytes)")
+        "/api/app/v1/sessions answered 404 with a body that is not JSON (0 bytes)"
+    )
     assert "None" not in screen.describe()
     cited = error_screen("vssid", "invalid_grant", clause="T-2", catalog_clause=False)
     assert cited.describe() == "vssid showing app-error: error invalid_grant (clause T-2): "
@@ -42,8 +60,10 @@ def test_an_error_screen_without_a_clause_reads_no_clause() -> None:
 
 def test_other_data_is_kept() -> None:
     screen = Screen("vneid", "vneid-consent", data={"service": "VssID", "client_id": "vssid"})
-    assert screen.describe() == \
-        "vneid showing vneid-consent {'service': 'VssID', 'client_id': 'vssid'}"
+    assert (
+        screen.describe()
+        == "vneid showing vneid-consent {'service': 'VssID', 'client_id': 'vssid'}"
+    )
 
 
 def test_a_caught_callback_is_described_without_its_code() -> None:

@@ -17,8 +17,9 @@ from harness.protocol import ERRORS
 
 
 def test_element_lookup_lists_present_ids() -> None:
-    screen = Screen("vneid", "vneid-login", ("t",), (Element("a", "field", "A"),
-                                                      Element("b", "button", "B")))
+    screen = Screen(
+        "vneid", "vneid-login", ("t",), (Element("a", "field", "A"), Element("b", "button", "B"))
+    )
     assert screen.has("a")
     assert not screen.has("c")
     assert screen.element("b").label == "B"
@@ -27,14 +28,17 @@ def test_element_lookup_lists_present_ids() -> None:
         screen.element("c")
     with pytest.raises(HarnessError) as caught:  # the harness's own error, not a bare KeyError
         screen.element("c")
-    assert str(caught.value) == \
-        "screen 'vneid-login' of 'vneid' has no element 'c'; present: a, b"
+    assert str(caught.value) == "screen 'vneid-login' of 'vneid' has no element 'c'; present: a, b"
 
 
 def test_contains_text_looks_in_texts_and_labels() -> None:
     """README's ``screen.contains_text("…")``: part of a text or of an element's label."""
-    screen = Screen("vssid", "vssid-login", ("Đăng nhập VssID",),
-                    (Element("vssid-login-vneid", "button", "Đăng nhập bằng VNeID"),))
+    screen = Screen(
+        "vssid",
+        "vssid-login",
+        ("Đăng nhập VssID",),
+        (Element("vssid-login-vneid", "button", "Đăng nhập bằng VNeID"),),
+    )
     assert screen.contains_text("nhập VssID")
     assert screen.contains_text("bằng VNeID")
     assert not screen.contains_text("vssid-login-vneid")  # an id is not text
@@ -79,21 +83,30 @@ def test_update_screen_links_the_store() -> None:
 def test_a_missing_element_on_an_error_screen_names_the_error_shown() -> None:
     # the scenario wanted the consent screen; the app showed an error instead: the message
     # says which (the provider's 404), not only that a button is missing
-    screen = error_screen("vneid", "invalid_request", status=404, catalog_clause=False,
-                          description="POST /api/app/v1/sessions answered 404 with a body "
-                                      "that is not JSON (0 bytes)")
-    shown = ("; the screen shows vneid showing app-error: error invalid_request (no clause): "
-             "POST /api/app/v1/sessions answered 404 with a body that is not JSON (0 bytes)")
+    screen = error_screen(
+        "vneid",
+        "invalid_request",
+        status=404,
+        catalog_clause=False,
+        description="POST /api/app/v1/sessions answered 404 with a body that is not JSON (0 bytes)",
+    )
+    shown = (
+        "; the screen shows vneid showing app-error: error invalid_request (no clause): "
+        "POST /api/app/v1/sessions answered 404 with a body that is not JSON (0 bytes)"
+    )
     with pytest.raises(HarnessError) as caught:
         screen.actionable("vneid-approve", ("button",))
     assert str(caught.value) == (
         "vneid: screen 'app-error' has no element 'vneid-approve'; present: "
-        f"app-error-message, app-error-code, app-error-close{shown}")
+        f"app-error-message, app-error-code, app-error-close{shown}"
+    )
     with pytest.raises(HarnessError) as looked_up:
         screen.element("vneid-approve")
     assert str(looked_up.value).endswith(shown)
     # any other screen's message is as before
     with pytest.raises(HarnessError) as other:
         Screen("vneid", "vneid-login").actionable("vneid-approve", ("button",))
-    assert str(other.value) == "vneid: screen 'vneid-login' has no element 'vneid-approve'; " \
+    assert (
+        str(other.value) == "vneid: screen 'vneid-login' has no element 'vneid-approve'; "
         "present: (none)"
+    )

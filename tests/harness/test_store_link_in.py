@@ -12,18 +12,25 @@ from harness.apps.base import store_link_in
 APPLE = "https://apps.apple.com/vn/app/vssid/id1"
 
 
-@pytest.mark.parametrize(("body", "link"), [
-    ({"error": "app_update_required", "store_url": APPLE}, APPLE),
-    ({"error": "app_update_required", "update_url": APPLE}, APPLE),
-    ({"error": "x", "links": {"store": "market://details?id=vn.gov.vssid"}},
-     "market://details?id=vn.gov.vssid"),
-    ({"error": "x", "stores": [{"ios": "itms-apps://apps.apple.com/app/id1"}]},
-     "itms-apps://apps.apple.com/app/id1"),
-    ({"error": "x", "store_url": None, "update_url": APPLE}, APPLE),
-    ({"error": "x", "error_description": "update the app from its store"}, None),
-    ({"error": "x", "store_url": 5}, None),
-    ([], None),
-])
+@pytest.mark.parametrize(
+    ("body", "link"),
+    [
+        ({"error": "app_update_required", "store_url": APPLE}, APPLE),
+        ({"error": "app_update_required", "update_url": APPLE}, APPLE),
+        (
+            {"error": "x", "links": {"store": "market://details?id=vn.gov.vssid"}},
+            "market://details?id=vn.gov.vssid",
+        ),
+        (
+            {"error": "x", "stores": [{"ios": "itms-apps://apps.apple.com/app/id1"}]},
+            "itms-apps://apps.apple.com/app/id1",
+        ),
+        ({"error": "x", "store_url": None, "update_url": APPLE}, APPLE),
+        ({"error": "x", "error_description": "update the app from its store"}, None),
+        ({"error": "x", "store_url": 5}, None),
+        ([], None),
+    ],
+)
 def test_the_store_link_is_found_in_any_field(body: Any, link: str | None) -> None:
     assert store_link_in(body) == link
 
@@ -35,6 +42,7 @@ def test_the_phones_own_store_is_preferred() -> None:
     body = {"error": "app_update_required", "links": [APPLE, google]}
     assert store_link_in(body, "https://play.google.com/") == google
     assert store_link_in(body, "https://apps.apple.com/") == APPLE
-    assert store_link_in({"store_url": APPLE, "other": google},
-                         "https://play.google.com/") == google
+    assert (
+        store_link_in({"store_url": APPLE, "other": google}, "https://play.google.com/") == google
+    )
     assert store_link_in({"links": [APPLE]}, "https://play.google.com/") == APPLE

@@ -27,8 +27,11 @@ def test_every_version_is_well_formed(version: str) -> None:
 
 @pytest.mark.clause("V-2", "V-4", "V-5")
 @FEW
-@given(below=hs.versions(below="1.6.7"), admitted=hs.versions(at_least="1.6.7"),
-       between=hs.versions(at_least="2.1.0", below="3", pre_releases=False))
+@given(
+    below=hs.versions(below="1.6.7"),
+    admitted=hs.versions(at_least="1.6.7"),
+    between=hs.versions(at_least="2.1.0", below="3", pre_releases=False),
+)
 def test_versions_keep_to_their_bounds(below: str, admitted: str, between: str) -> None:
     assert parse_version(below) < parse_version("1.6.7")
     assert parse_version(admitted) >= parse_version("1.6.7")
@@ -51,12 +54,19 @@ def test_versions_near_a_gate_are_drawn() -> None:
 
 
 @pytest.mark.clause("V-2")
-@pytest.mark.parametrize(("at_least", "below"), [
-    ("1.6.7", "1.6.8"), ("1.6.7-beta", "1.6.7"), ("1.6.7", "1.6.7.1"), ("0", "0.0.1"),
-    (None, "0.0.1"), ("2.0.9", "2.1.0-rc.1"), ("1.2.3.4-alpha", "1.2.3.4"),
-])
-def test_narrow_bounds_pass_hypothesis_health_checks(at_least: str | None,
-                                                     below: str) -> None:
+@pytest.mark.parametrize(
+    ("at_least", "below"),
+    [
+        ("1.6.7", "1.6.8"),
+        ("1.6.7-beta", "1.6.7"),
+        ("1.6.7", "1.6.7.1"),
+        ("0", "0.0.1"),
+        (None, "0.0.1"),
+        ("2.0.9", "2.1.0-rc.1"),
+        ("1.2.3.4-alpha", "1.2.3.4"),
+    ],
+)
+def test_narrow_bounds_pass_hypothesis_health_checks(at_least: str | None, below: str) -> None:
     """A reviewer's ``versions(at_least="1.6.7", below="1.6.8")`` failed Hypothesis's
     health check: 2 drawn of 52 (the pre-releases just below a gate, V-2's own case)."""
     seen: set[str] = set()
@@ -85,12 +95,17 @@ def test_both_bounds_are_neighboured() -> None:
     assert any(v.startswith("2.1.0-") for v in seen), sorted(seen)  # just below the gate
 
 
-@pytest.mark.parametrize(("bounds", "says"), [
-    ({"at_least": "2.0", "below": "2.0"}, "no version lies between"),
-    ({"below": "1.06"}, "versions(below='1.06'): malformed app version"),
-    ({"at_least": "1.6.7-beta", "below": "1.6.7", "pre_releases": False},
-     "no version without a pre-release lies between"),
-])
+@pytest.mark.parametrize(
+    ("bounds", "says"),
+    [
+        ({"at_least": "2.0", "below": "2.0"}, "no version lies between"),
+        ({"below": "1.06"}, "versions(below='1.06'): malformed app version"),
+        (
+            {"at_least": "1.6.7-beta", "below": "1.6.7", "pre_releases": False},
+            "no version without a pre-release lies between",
+        ),
+    ],
+)
 def test_impossible_or_malformed_bounds_are_refused(bounds: dict[str, Any], says: str) -> None:
     with pytest.raises(ValueError, match=re.escape(says)):
         hs.versions(**bounds)
@@ -139,12 +154,17 @@ def test_a_drawn_personal_id_makes_a_persona_born_as_it_says(persona: Persona) -
     assert (persona.birthdate.year, persona.gender) == (said.birth_year, said.sex)
 
 
-@pytest.mark.parametrize(("call", "says"), [
-    (lambda: hs.personas(colour="blue"), "personas(): unknown field(s) colour; known: "),
-    (lambda: hs.personal_ids(born_from=dt.date(1800, 1, 1)), "give dates in 1900-2099"),
-    (lambda: hs.personal_ids(born_from=dt.date(2000, 1, 1), born_until=dt.date(1999, 1, 1)),
-     "the first not after the second"),
-])
+@pytest.mark.parametrize(
+    ("call", "says"),
+    [
+        (lambda: hs.personas(colour="blue"), "personas(): unknown field(s) colour; known: "),
+        (lambda: hs.personal_ids(born_from=dt.date(1800, 1, 1)), "give dates in 1900-2099"),
+        (
+            lambda: hs.personal_ids(born_from=dt.date(2000, 1, 1), born_until=dt.date(1999, 1, 1)),
+            "the first not after the second",
+        ),
+    ],
+)
 def test_bad_arguments_are_refused_when_the_strategy_is_made(call: Any, says: str) -> None:
     with pytest.raises(ValueError, match=re.escape(says)):
         call()

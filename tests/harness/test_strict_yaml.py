@@ -19,33 +19,39 @@ from harness.profile_file import load_profile
 
 LAUGHS = "".join(
     f"{name}: &{name} [{', '.join([f'*{prev}'] * 9) if prev else ', '.join(['lol'] * 9)}]\n"
-    for prev, name in zip(["", "a", "b", "c", "d", "e", "f", "g"], "abcdefgh", strict=True))
+    for prev, name in zip(["", "a", "b", "c", "d", "e", "f", "g"], "abcdefgh", strict=True)
+)
 
 
 def test_plain_values_load() -> None:
-    assert strict_yaml.load("a: 1\nb: [x, 'y*z', \"*\"]\nc: {<<: {d: 2}, e: 3}\n",
-                            what="a file") == {"a": 1, "b": ["x", "y*z", "*"],
-                                               "c": {"d": 2, "e": 3}}
+    assert strict_yaml.load(
+        "a: 1\nb: [x, 'y*z', \"*\"]\nc: {<<: {d: 2}, e: 3}\n", what="a file"
+    ) == {"a": 1, "b": ["x", "y*z", "*"], "c": {"d": 2, "e": 3}}
     assert strict_yaml.load("", what="a file") is None
 
 
-@pytest.mark.parametrize(("text", "said"), [
-    ("a: &x [1]\nb: *x\n", "line 2, column 4"),
-    (LAUGHS, "line 2, column 8"),
-    ("a: 1\na: 2\n", "the key 'a' is given twice in one mapping; keep one"),
-    ("- {a: 1, b: {c: 1, c: 2}}\n", "the key 'c' is given twice"),
-])
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("a: &x [1]\nb: *x\n", "line 2, column 4"),
+        (LAUGHS, "line 2, column 8"),
+        ("a: 1\na: 2\n", "the key 'a' is given twice in one mapping; keep one"),
+        ("- {a: 1, b: {c: 1, c: 2}}\n", "the key 'c' is given twice"),
+    ],
+)
 def test_aliases_and_repeated_keys_are_refused(text: str, said: str) -> None:
     with pytest.raises(yaml.YAMLError) as caught:
         strict_yaml.load(text, what="a persona file")
     assert said in str(caught.value)
     if "*" in text:
-        assert "aliases (*name) are not allowed in a persona file; write the value out" \
-            in str(caught.value)
+        assert "aliases (*name) are not allowed in a persona file; write the value out" in str(
+            caught.value
+        )
 
 
-@pytest.mark.parametrize("loader", [load_personas, load_profile, load_expected_failures,
-                                    load_capabilities])
+@pytest.mark.parametrize(
+    "loader", [load_personas, load_profile, load_expected_failures, load_capabilities]
+)
 def test_every_user_file_refuses_a_billion_laughs(tmp_path: Path, loader: object) -> None:
     path = tmp_path / "bomb.yaml"
     path.write_text(LAUGHS + "personas: [*h]\n", encoding="utf-8")
@@ -55,9 +61,12 @@ def test_every_user_file_refuses_a_billion_laughs(tmp_path: Path, loader: object
 
 def test_a_huge_value_is_shown_cut_short(tmp_path: Path) -> None:
     path = tmp_path / "p.yaml"
-    path.write_text("personas:\n  - {personal_id: '001099000001', passcode: '123456', "
-                    "full_name: Lê Văn An, gender: male, "
-                    f"birthdate: [[[['x']]], {'y' * 5000}]}}\n", encoding="utf-8")
+    path.write_text(
+        "personas:\n  - {personal_id: '001099000001', passcode: '123456', "
+        "full_name: Lê Văn An, gender: male, "
+        f"birthdate: [[[['x']]], {'y' * 5000}]}}\n",
+        encoding="utf-8",
+    )
     with pytest.raises(PersonaFileError) as caught:
         load_personas(path)
     said = str(caught.value)
@@ -65,8 +74,9 @@ def test_a_huge_value_is_shown_cut_short(tmp_path: Path) -> None:
     assert len(said) < 400, said
 
 
-@pytest.mark.parametrize("loader", [load_personas, load_profile, load_expected_failures,
-                                    load_capabilities])
+@pytest.mark.parametrize(
+    "loader", [load_personas, load_profile, load_expected_failures, load_capabilities]
+)
 def test_every_user_file_nested_too_deeply_is_one_error(tmp_path: Path, loader: object) -> None:
     path = tmp_path / "deep.yaml"
     path.write_text("a: " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
@@ -82,11 +92,17 @@ def test_json_user_files_may_start_with_a_byte_order_mark(tmp_path: Path) -> Non
     lets a parser ignore: a persona file or an expected-failures file saved so was refused
     ("Unexpected UTF-8 BOM") while the same file as YAML, and a profile, were read."""
     people = tmp_path / "personas.json"
-    people.write_text('\ufeff{"personas": [{"personal_id": "001099000001", "passcode": '
-                      '"123456", "full_name": "Lê Văn An", "gender": "male", '
-                      '"birthdate": "1999-01-01"}]}', encoding="utf-8")
+    people.write_text(
+        '\ufeff{"personas": [{"personal_id": "001099000001", "passcode": '
+        '"123456", "full_name": "Lê Văn An", "gender": "male", '
+        '"birthdate": "1999-01-01"}]}',
+        encoding="utf-8",
+    )
     assert [p.full_name for p in load_personas(people)] == ["Lê Văn An"]
     expected = tmp_path / "expected.json"
-    expected.write_text('\ufeff{"expected_failures": [{"test": "scenarios/test_x.py::test_y", '
-                        '"clause": "A-2", "reason": "known"}]}', encoding="utf-8")
+    expected.write_text(
+        '\ufeff{"expected_failures": [{"test": "scenarios/test_x.py::test_y", '
+        '"clause": "A-2", "reason": "known"}]}',
+        encoding="utf-8",
+    )
     assert [e.clause for e in load_expected_failures(expected)] == ["A-2"]

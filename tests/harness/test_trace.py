@@ -49,10 +49,19 @@ def test_an_event_with_nothing_to_redact_is_stored_as_a_stamped_copy(trace: Trac
 def test_queries(trace: Trace) -> None:
     trace.record(ScreenShown(app="vssid", screen_id="vssid-login", texts=("VssID",)))
     for path in ("/api/v1/auth/vneid/start", "/api/v1/me"):
-        trace.record(HttpExchange(actor="vssid", target="b", method="GET",
-                                  url=f"http://api.vssid.test{path}", request_headers={},
-                                  request_body=None, status=200, response_body={},
-                                  duration_ms=0.0))
+        trace.record(
+            HttpExchange(
+                actor="vssid",
+                target="b",
+                method="GET",
+                url=f"http://api.vssid.test{path}",
+                request_headers={},
+                request_body=None,
+                status=200,
+                response_body={},
+                duration_ms=0.0,
+            )
+        )
     assert [e.screen_id for e in trace.screens()] == ["vssid-login"]
     assert len(trace.http()) == 2
     assert [e.url for e in trace.http("/me")] == ["http://api.vssid.test/api/v1/me"]
@@ -60,23 +69,37 @@ def test_queries(trace: Trace) -> None:
 
 
 def test_events_are_redacted_when_recorded(trace: Trace) -> None:
-    link = trace.record(LinkOpened(source="vneid", target="vssid", form="custom",
-                                   url="vssid://auth/vneid/callback?code=C0DE&state=s1"))
+    link = trace.record(
+        LinkOpened(
+            source="vneid",
+            target="vssid",
+            form="custom",
+            url="vssid://auth/vneid/callback?code=C0DE&state=s1",
+        )
+    )
     assert "C0DE" not in link.url
     assert "state=s1" in link.url
-    exchange = trace.record(HttpExchange(
-        actor="vssid", target="vssid-backend", method="POST",
-        url="http://api.vssid.test/x?code_verifier=V3R",
-        request_headers={"Authorization": "Bearer T0KEN", "X-VssID-App-Version": "1.6.7"},
-        request_body={"callback_url": "vssid://cb?code=C0DE&state=s", "passcode": "111111"},
-        status=200, response_body={"session_token": "S3SS", "full_name": "An"},
-        duration_ms=1.0,
-    ))
-    assert exchange.request_headers == {"Authorization": f"Bearer {REDACTED}",
-                                        "X-VssID-App-Version": "1.6.7"}
+    exchange = trace.record(
+        HttpExchange(
+            actor="vssid",
+            target="vssid-backend",
+            method="POST",
+            url="http://api.vssid.test/x?code_verifier=V3R",
+            request_headers={"Authorization": "Bearer T0KEN", "X-VssID-App-Version": "1.6.7"},
+            request_body={"callback_url": "vssid://cb?code=C0DE&state=s", "passcode": "111111"},
+            status=200,
+            response_body={"session_token": "S3SS", "full_name": "An"},
+            duration_ms=1.0,
+        )
+    )
+    assert exchange.request_headers == {
+        "Authorization": f"Bearer {REDACTED}",
+        "X-VssID-App-Version": "1.6.7",
+    }
     assert exchange.response_body == {"session_token": REDACTED, "full_name": "An"}
-    screen = trace.record(ScreenShown(app="h", screen_id="hijacker",
-                                      texts=("got", "vssid://cb?code=C0DE")))
+    screen = trace.record(
+        ScreenShown(app="h", screen_id="hijacker", texts=("got", "vssid://cb?code=C0DE"))
+    )
     assert "C0DE" not in screen.texts[1]
     dumped = json.dumps(trace.to_json())
     for secret in ("C0DE", "V3R", "T0KEN", "111111", "S3SS"):
@@ -86,8 +109,14 @@ def test_events_are_redacted_when_recorded(trace: Trace) -> None:
 def test_to_json_names_types(trace: Trace) -> None:
     trace.record(AppSwitched(from_app="vssid", to_app="vneid", reason="link"))
     [event] = trace.to_json()
-    assert event == {"type": "AppSwitched", "at": event["at"], "seq": 0, "from_app": "vssid",
-                     "to_app": "vneid", "reason": "link"}
+    assert event == {
+        "type": "AppSwitched",
+        "at": event["at"],
+        "seq": 0,
+        "from_app": "vssid",
+        "to_app": "vneid",
+        "reason": "link",
+    }
 
 
 def _echo(request: httpx.Request) -> httpx.Response:
@@ -99,10 +128,16 @@ def test_http_event_hooks_record_exchanges(trace: Trace, clock: ManualClock) -> 
         clock.advance(0.25)
         return _echo(request)
 
-    with httpx.Client(base_url="http://id.vneid.test", transport=httpx.MockTransport(slow),
-                      event_hooks=http_event_hooks(trace, "vneid", "vneid-server")) as client:
-        response = client.post("/api/app/v1/sessions", headers={"X-VNeID-App-Version": "2.1.0"},
-                               json={"personal_id": "001090123456", "passcode": "482915"})
+    with httpx.Client(
+        base_url="http://id.vneid.test",
+        transport=httpx.MockTransport(slow),
+        event_hooks=http_event_hooks(trace, "vneid", "vneid-server"),
+    ) as client:
+        response = client.post(
+            "/api/app/v1/sessions",
+            headers={"X-VNeID-App-Version": "2.1.0"},
+            json={"personal_id": "001090123456", "passcode": "482915"},
+        )
     assert response.json()["session_token"] == "S3SS"  # the hook read the body, still usable
     [ex] = trace.http()
     assert (ex.actor, ex.target, ex.method, ex.status) == ("vneid", "vneid-server", "POST", 201)
@@ -127,8 +162,9 @@ def test_hostile_bodies_do_not_break_the_hook(trace: Trace) -> None:
     def hostile(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, content=nested, headers={"content-type": "application/json"})
 
-    with httpx.Client(transport=httpx.MockTransport(hostile),
-                      event_hooks=http_event_hooks(trace, "a", "b")) as client:
+    with httpx.Client(
+        transport=httpx.MockTransport(hostile), event_hooks=http_event_hooks(trace, "a", "b")
+    ) as client:
         client.get("http://x.test/")
         client.post("http://x.test/", content=b"\xff\xfe", headers={"content-type": "text/plain"})
     first, second = trace.http()

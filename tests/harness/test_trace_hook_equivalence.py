@@ -12,32 +12,53 @@ import pytest
 
 from harness.trace import HttpExchange, Trace, _decode, _header_dict, http_event_hooks
 
-SECRET_BODY = {"session_token": "tok-0123456789abcdef", "nested": {"code": "c0de-secret"},
-               "link": "vssid://cb?code=abc-secret-code&state=s1", "list": [{"passcode": "1"}]}
+SECRET_BODY = {
+    "session_token": "tok-0123456789abcdef",
+    "nested": {"code": "c0de-secret"},
+    "link": "vssid://cb?code=abc-secret-code&state=s1",
+    "list": [{"passcode": "1"}],
+}
 
 
 def _exchange(request_body: Any, response_body: Any, ctype: str) -> httpx.Response:
     def handler(request: httpx.Request) -> httpx.Response:
-        raw = response_body if isinstance(response_body, bytes) else json.dumps(
-            response_body).encode()
-        return httpx.Response(200, content=raw, headers=[
-            ("content-type", ctype), ("set-cookie", "a=1"), ("X-Twice", "1"), ("x-twice", "2")])
+        raw = (
+            response_body
+            if isinstance(response_body, bytes)
+            else json.dumps(response_body).encode()
+        )
+        return httpx.Response(
+            200,
+            content=raw,
+            headers=[
+                ("content-type", ctype),
+                ("set-cookie", "a=1"),
+                ("X-Twice", "1"),
+                ("x-twice", "2"),
+            ],
+        )
 
     with httpx.Client(transport=httpx.MockTransport(handler)) as client:
-        return client.post("https://api.test/path?code=q-secret&x=1", content=request_body,
-                           headers={"Authorization": "Bearer bearer-secret-token",
-                                    "content-type": ctype})
+        return client.post(
+            "https://api.test/path?code=q-secret&x=1",
+            content=request_body,
+            headers={"Authorization": "Bearer bearer-secret-token", "content-type": ctype},
+        )
 
 
-@pytest.mark.parametrize(("request_body", "response_body", "ctype"), [
-    (json.dumps(SECRET_BODY).encode(), SECRET_BODY, "application/json"),
-    (b"passcode=123456&personal_id=001301012345", SECRET_BODY, "application/json"),
-    (b'"a=b c"', "a=b c&code=zzzz-secret", "application/json"),
-    (b"{not json", b"{not json either", "application/json"),
-    (b"code=abc&state=x", b"<html>hi</html>", "text/html"),
-])
-def test_the_hook_stores_what_record_would(request_body: bytes, response_body: Any,
-                                           ctype: str) -> None:
+@pytest.mark.parametrize(
+    ("request_body", "response_body", "ctype"),
+    [
+        (json.dumps(SECRET_BODY).encode(), SECRET_BODY, "application/json"),
+        (b"passcode=123456&personal_id=001301012345", SECRET_BODY, "application/json"),
+        (b'"a=b c"', "a=b c&code=zzzz-secret", "application/json"),
+        (b"{not json", b"{not json either", "application/json"),
+        (b"code=abc&state=x", b"<html>hi</html>", "text/html"),
+    ],
+)
+def test_the_hook_stores_what_record_would(
+    request_body: bytes, response_body: Any, ctype: str
+) -> None:
     response = _exchange(request_body, response_body, ctype)
     hooked = Trace()
     hook = http_event_hooks(hooked, "vssid", "backend")
@@ -48,15 +69,24 @@ def test_the_hook_stores_what_record_would(request_body: bytes, response_body: A
 
     reference = Trace()
     request = response.request
-    reference.remember_secrets(*_secrets_of(request.content, request.headers),
-                               *_secrets_of(response.content, response.headers))
-    expected = reference.record(HttpExchange(
-        actor="vssid", target="backend", method=request.method, url=str(request.url),
-        request_headers=dict(request.headers),
-        request_body=_decode(request.content, request.headers.get("content-type", "")),
-        status=response.status_code,
-        response_body=_decode(response.content, response.headers.get("content-type", "")),
-        duration_ms=stored.duration_ms, response_headers=dict(response.headers)))
+    reference.remember_secrets(
+        *_secrets_of(request.content, request.headers),
+        *_secrets_of(response.content, response.headers),
+    )
+    expected = reference.record(
+        HttpExchange(
+            actor="vssid",
+            target="backend",
+            method=request.method,
+            url=str(request.url),
+            request_headers=dict(request.headers),
+            request_body=_decode(request.content, request.headers.get("content-type", "")),
+            status=response.status_code,
+            response_body=_decode(response.content, response.headers.get("content-type", "")),
+            duration_ms=stored.duration_ms,
+            response_headers=dict(response.headers),
+        )
+    )
     assert stored.to_json() | {"at": 0} == expected.to_json() | {"at": 0}
     assert hooked._secrets == reference._secrets
 
@@ -72,8 +102,13 @@ def test_header_dict_is_dict_of_headers() -> None:
     assert list(_header_dict(headers).items()) == list(dict(headers).items())
 
 
-RAW_SECRETS = ("bearer-secret-token", "q-secret", "tok-0123456789abcdef", "c0de-secret",
-               "abc-secret-code")
+RAW_SECRETS = (
+    "bearer-secret-token",
+    "q-secret",
+    "tok-0123456789abcdef",
+    "c0de-secret",
+    "abc-secret-code",
+)
 
 
 def _hooked(trace: Trace) -> None:

@@ -48,5 +48,4 @@ def test_screens_never_hold_the_passcode(world: Any, known_persona: Persona) -> 
     driver = world.driver()
     flows.start_vneid_login(driver)
     driver.type("vneid-passcode", known_persona.passcode)
-    assert known_persona.passcode not in json.dumps(driver.screen().to_json(),
-                                                    ensure_ascii=False)
+    assert known_persona.passcode not in json.dumps(driver.screen().to_json(), ensure_ascii=False)

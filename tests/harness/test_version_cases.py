@@ -15,20 +15,47 @@ from scenarios.version_cases import MALFORMED_CASES, NEW_ENOUGH_CASES, TOO_OLD_C
 
 def test_the_defaults_give_the_versions_of_protocol_md() -> None:
     cases = {
-        ("vssid", tuple(VSSID_NEW_ENOUGH)): ["1.6.7", "1.6.10", "1.7", "1.6.7+build.5", "2.0",
-                                             "1.7.0-beta.1", "1.6.7+" + "b" * 58],
-        ("vssid", tuple(VSSID_TOO_OLD)): ["1.6.6", "1.6.7-beta.1", "1.6", "0.9.99",
-                                          "1.6.6+build.5"],
-        ("vneid", tuple(VNEID_NEW_ENOUGH)): ["2.1.0", "2.1", "2.10.0", "2.1.0.1", "2.1.0+77",
-                                             "2.2.0-beta.1", "2.1.0+" + "b" * 58],
-        ("vneid", tuple(VNEID_TOO_OLD)): ["2.0.9", "2.1.0-rc.1", "2.0", "1.99.99",
-                                          "2.0.99+build.5"],
+        ("vssid", tuple(VSSID_NEW_ENOUGH)): [
+            "1.6.7",
+            "1.6.10",
+            "1.7",
+            "1.6.7+build.5",
+            "2.0",
+            "1.7.0-beta.1",
+            "1.6.7+" + "b" * 58,
+        ],
+        ("vssid", tuple(VSSID_TOO_OLD)): [
+            "1.6.6",
+            "1.6.7-beta.1",
+            "1.6",
+            "0.9.99",
+            "1.6.6+build.5",
+        ],
+        ("vneid", tuple(VNEID_NEW_ENOUGH)): [
+            "2.1.0",
+            "2.1",
+            "2.10.0",
+            "2.1.0.1",
+            "2.1.0+77",
+            "2.2.0-beta.1",
+            "2.1.0+" + "b" * 58,
+        ],
+        ("vneid", tuple(VNEID_TOO_OLD)): [
+            "2.0.9",
+            "2.1.0-rc.1",
+            "2.0",
+            "1.99.99",
+            "2.0.99+build.5",
+        ],
     }
     for (app, kinds), expected in cases.items():
         assert [version_case(DEFAULT_PROFILE, app, k) for k in kinds] == expected
     assert len(version_case(DEFAULT_PROFILE, "vssid", "minimum-64-chars")) == 64  # V-3's most
     assert [version_case(DEFAULT_PROFILE, "vneid", k) for k in MALFORMED_CASES] == [
-        "v2.1.0", "02.1.0", "2.1.0+"]
+        "v2.1.0",
+        "02.1.0",
+        "2.1.0+",
+    ]
 
 
 _minimums = st.builds(

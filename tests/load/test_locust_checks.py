@@ -32,29 +32,59 @@ def personas(tmp_path: Path) -> tuple[Path, Path]:
     citizens = PersonaFactory("load-checks").many(2)
     served, other = tmp_path / "served.yaml", tmp_path / "other.yaml"
     save_personas(served, citizens)
-    save_personas(other, [dataclasses.replace(c, vssid_account=VssIDAccount(f"99999999{n:02d}"))
-                          for n, c in enumerate(citizens)])
+    save_personas(
+        other,
+        [
+            dataclasses.replace(c, vssid_account=VssIDAccount(f"99999999{n:02d}"))
+            for n, c in enumerate(citizens)
+        ],
+    )
     return served, other
 
 
 @pytest.fixture
 def served(personas: tuple[Path, Path]) -> Iterator[ServedProviders]:
-    with ServedInThread(build_served(0, 0, personas_file=personas[0],
-                                     admin_token="load-admin-token")) as pair:
+    with ServedInThread(
+        build_served(0, 0, personas_file=personas[0], admin_token="load-admin-token")
+    ) as pair:
         yield pair
 
 
-def _locust(served: ServedProviders, tmp_path: Path, *options: str,
-            host: str | None = None, vneid: bool = True) -> tuple[
-                subprocess.CompletedProcess[str], dict[str, dict[str, str]]]:
+def _locust(
+    served: ServedProviders,
+    tmp_path: Path,
+    *options: str,
+    host: str | None = None,
+    vneid: bool = True,
+) -> tuple[subprocess.CompletedProcess[str], dict[str, dict[str, str]]]:
     done = subprocess.run(
         # a run of 4 logins, however loaded the machine is (-t only the limit)
-        [str(LOCUST), "-f", str(LOCUSTFILE), "--headless", "-u", "2", "-r", "2", "-t", "60s",
-         "--logins", "4",
-         "--only-summary", "-H", host or served.vssid_url,
-         *(["--vneid-url", served.vneid_url] if vneid else []),
-         "--csv", str(tmp_path / "run"), *options],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path)
+        [
+            str(LOCUST),
+            "-f",
+            str(LOCUSTFILE),
+            "--headless",
+            "-u",
+            "2",
+            "-r",
+            "2",
+            "-t",
+            "60s",
+            "--logins",
+            "4",
+            "--only-summary",
+            "-H",
+            host or served.vssid_url,
+            *(["--vneid-url", served.vneid_url] if vneid else []),
+            "--csv",
+            str(tmp_path / "run"),
+            *options,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     stats = tmp_path / "run_stats.csv"
     rows = {}
     if stats.is_file():
@@ -63,10 +93,12 @@ def _locust(served: ServedProviders, tmp_path: Path, *options: str,
     return done, rows
 
 
-def test_a_login_that_names_another_person_fails(served: ServedProviders, tmp_path: Path,
-                                                 personas: tuple[Path, Path]) -> None:
-    done, rows = _locust(served, tmp_path, "--personas", str(personas[1]),
-                         "--admin-token", "load-admin-token")
+def test_a_login_that_names_another_person_fails(
+    served: ServedProviders, tmp_path: Path, personas: tuple[Path, Path]
+) -> None:
+    done, rows = _locust(
+        served, tmp_path, "--personas", str(personas[1]), "--admin-token", "load-admin-token"
+    )
     said = done.stdout + done.stderr
     assert "full login" not in rows, said[-3000:]  # none finished: each named another person
     assert int(rows["refused login"]["Request Count"]) >= 4, said[-3000:]
@@ -77,10 +109,12 @@ def test_a_login_that_names_another_person_fails(served: ServedProviders, tmp_pa
     assert 'CatchResponseError("another person\'s bhxh_code (A-6)")' in reasons, reasons
 
 
-def test_a_trailing_slash_on_the_vssid_url_still_logs_in(served: ServedProviders,
-                                                          tmp_path: Path) -> None:
-    done, rows = _locust(served, tmp_path, "--admin-token", "load-admin-token",
-                         host=served.vssid_url + "/")
+def test_a_trailing_slash_on_the_vssid_url_still_logs_in(
+    served: ServedProviders, tmp_path: Path
+) -> None:
+    done, rows = _locust(
+        served, tmp_path, "--admin-token", "load-admin-token", host=served.vssid_url + "/"
+    )
     said = done.stdout + done.stderr
     assert done.returncode == 0, said[-3000:]
     assert int(rows["full login"]["Request Count"]) > 0
@@ -95,14 +129,15 @@ def test_a_wrong_admin_token_is_named(served: ServedProviders, tmp_path: Path) -
     assert done.returncode == 2, said[-3000:]
     one_line = " ".join(said.split())
     assert "answered 403 to GET /_harness/health (" in one_line, said[-3000:]
-    assert ("it refused the admin token given: give the one it was served with (--admin-token "
-            "or VNEID_HARNESS_ADMIN_TOKEN)") in one_line, said[-3000:]
+    assert (
+        "it refused the admin token given: give the one it was served with (--admin-token "
+        "or VNEID_HARNESS_ADMIN_TOKEN)"
+    ) in one_line, said[-3000:]
     assert "is -H VssID's base URL" not in said
     assert "not-the-token" not in said
 
 
-def test_a_run_that_finished_no_login_exits_2(tmp_path: Path,
-                                             personas: tuple[Path, Path]) -> None:
+def test_a_run_that_finished_no_login_exits_2(tmp_path: Path, personas: tuple[Path, Path]) -> None:
     """A VssID that accepts connections and never answers: no login ends, nothing measured
     (the citizens come from a file: no set-up call to refuse first)."""
     import socket
@@ -113,10 +148,32 @@ def test_a_run_that_finished_no_login_exits_2(tmp_path: Path,
     try:
         url = f"http://127.0.0.1:{silent.getsockname()[1]}"
         done = subprocess.run(
-            [str(LOCUST), "-f", str(LOCUSTFILE), "--headless", "-u", "1", "-r", "1", "-t", "2s",
-             "--only-summary", "-H", url, "--vneid-url", f"http://127.0.0.1:{free_port()}",
-             "--personas", str(personas[0]), "--stop-timeout", "1"],
-            capture_output=True, text=True, timeout=120, cwd=tmp_path)
+            [
+                str(LOCUST),
+                "-f",
+                str(LOCUSTFILE),
+                "--headless",
+                "-u",
+                "1",
+                "-r",
+                "1",
+                "-t",
+                "2s",
+                "--only-summary",
+                "-H",
+                url,
+                "--vneid-url",
+                f"http://127.0.0.1:{free_port()}",
+                "--personas",
+                str(personas[0]),
+                "--stop-timeout",
+                "1",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
+        )
     finally:
         silent.close()
     said = done.stdout + done.stderr
@@ -132,8 +189,10 @@ class _GoneAfterTheChecks(QuietHandler):
     issuer = ""
 
     def do_GET(self) -> None:
-        answers = {"/_harness/health": {"status": "ok", "version": "gone"},
-                   "/.well-known/openid-configuration": {"issuer": self.issuer}}
+        answers = {
+            "/_harness/health": {"status": "ok", "version": "gone"},
+            "/.well-known/openid-configuration": {"issuer": self.issuer},
+        }
         if self.path not in answers:
             self.close_connection = True
             return
@@ -148,8 +207,9 @@ class _GoneAfterTheChecks(QuietHandler):
         self.close_connection = True
 
 
-def test_a_provider_that_is_down_is_not_flooded(served: ServedProviders, tmp_path: Path,
-                                                personas: tuple[Path, Path]) -> None:
+def test_a_provider_that_is_down_is_not_flooded(
+    served: ServedProviders, tmp_path: Path, personas: tuple[Path, Path]
+) -> None:
     """A VNeID that went down: each phone waits after a login that got no answer (0.1 s,
     doubling to 2 s) instead of retrying at once: thousands of connection errors a second
     swamped the statistics and a core. Two phones in 3 s make a handful of logins, however
@@ -157,11 +217,34 @@ def test_a_provider_that_is_down_is_not_flooded(served: ServedProviders, tmp_pat
     handler = type("Gone", (_GoneAfterTheChecks,), {"issuer": served.vneid_url})
     with serving(handler) as gone:
         done = subprocess.run(
-            [str(LOCUST), "-f", str(LOCUSTFILE), "--headless", "-u", "2", "-r", "2", "-t", "3s",
-             "--only-summary", "-H", served.vssid_url, "--vneid-url", gone,
-             "--personas", str(personas[0]), "--admin-token", "load-admin-token",
-             "--csv", str(tmp_path / "down")],
-            capture_output=True, text=True, timeout=120, cwd=tmp_path)
+            [
+                str(LOCUST),
+                "-f",
+                str(LOCUSTFILE),
+                "--headless",
+                "-u",
+                "2",
+                "-r",
+                "2",
+                "-t",
+                "3s",
+                "--only-summary",
+                "-H",
+                served.vssid_url,
+                "--vneid-url",
+                gone,
+                "--personas",
+                str(personas[0]),
+                "--admin-token",
+                "load-admin-token",
+                "--csv",
+                str(tmp_path / "down"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
+        )
     said = done.stdout + done.stderr
     with (tmp_path / "down_stats.csv").open(newline="", encoding="utf-8") as handle:
         rows = {row["Name"]: row for row in csv.DictReader(handle)}
@@ -170,36 +253,48 @@ def test_a_provider_that_is_down_is_not_flooded(served: ServedProviders, tmp_pat
     assert "full login" not in rows
 
 
-def test_a_missing_admin_token_is_named_as_missing(served: ServedProviders,
-                                                   tmp_path: Path) -> None:
+def test_a_missing_admin_token_is_named_as_missing(served: ServedProviders, tmp_path: Path) -> None:
     """No --admin-token against providers that require one: the message asks for it, and
     does not say that a token (never given) was refused."""
     done, _ = _locust(served, tmp_path, vneid=False)
     said = done.stdout + done.stderr
     assert done.returncode == 2, said[-3000:]
-    assert ("its test-control API needs the admin token it was served with: give it with "
-            "--admin-token or VNEID_HARNESS_ADMIN_TOKEN") in " ".join(said.split()), said[-3000:]
+    assert (
+        "its test-control API needs the admin token it was served with: give it with "
+        "--admin-token or VNEID_HARNESS_ADMIN_TOKEN"
+    ) in " ".join(said.split()), said[-3000:]
     assert "refused the admin token" not in said
 
 
-def test_a_folder_given_as_the_persona_file_is_named_as_a_folder(served: ServedProviders,
-                                                                 tmp_path: Path) -> None:
-    done, _ = _locust(served, tmp_path, "--personas", str(tmp_path),
-                      "--admin-token", "load-admin-token")
+def test_a_folder_given_as_the_persona_file_is_named_as_a_folder(
+    served: ServedProviders, tmp_path: Path
+) -> None:
+    done, _ = _locust(
+        served, tmp_path, "--personas", str(tmp_path), "--admin-token", "load-admin-token"
+    )
     said = done.stdout + done.stderr
     assert done.returncode == 2, said[-3000:]
     assert "is a folder, not a persona file" in said
 
 
-def test_targets_swapped_are_named_before_any_user_starts(served: ServedProviders,
-                                                          tmp_path: Path) -> None:
+def test_targets_swapped_are_named_before_any_user_starts(
+    served: ServedProviders, tmp_path: Path
+) -> None:
     """The checks `vneid-harness run` makes before its tests: swapped URLs were a run of
     `SETUP add VNeID persona refused (not_found (S-6) …)`, and an earlier run's HTML report
     was replaced by an empty one."""
     report = tmp_path / "earlier.html"
     report.write_text("<html>the earlier run</html>", encoding="utf-8")
-    done, _ = _locust(served, tmp_path, "--admin-token", "load-admin-token", "--html",
-                      str(report), host=served.vneid_url, vneid=False)
+    done, _ = _locust(
+        served,
+        tmp_path,
+        "--admin-token",
+        "load-admin-token",
+        "--html",
+        str(report),
+        host=served.vneid_url,
+        vneid=False,
+    )
     said = " ".join((done.stdout + done.stderr).split())
     assert done.returncode == 2, said[-3000:]
     assert "vneid-harness load: error: the VssID target at" in said, said[-3000:]
@@ -208,39 +303,60 @@ def test_targets_swapped_are_named_before_any_user_starts(served: ServedProvider
     assert report.read_text(encoding="utf-8") == "<html>the earlier run</html>"
 
 
-def test_a_vssid_that_trusts_another_vneid_is_refused(served: ServedProviders,
-                                                      tmp_path: Path) -> None:
+def test_a_vssid_that_trusts_another_vneid_is_refused(
+    served: ServedProviders, tmp_path: Path
+) -> None:
     """A VssID pointed at another provider ran to the end with thousands of
     issuer_mismatch (R-2) failures, filed as the relying party's."""
     with ServedInThread(build_served(0, 0, admin_token="load-admin-token")) as other:
-        done, _ = _locust(served, tmp_path, "--admin-token", "load-admin-token",
-                          "--vneid-url", other.vneid_url, vneid=False)
+        done, _ = _locust(
+            served,
+            tmp_path,
+            "--admin-token",
+            "load-admin-token",
+            "--vneid-url",
+            other.vneid_url,
+            vneid=False,
+        )
     said = " ".join((done.stdout + done.stderr).split())
     assert done.returncode == 2, said[-3000:]
-    assert (f"trusts the issuer {served.vneid_url}, not the VNeID of this run "
-            f"({other.vneid_url}") in said, said[-3000:]
+    assert (
+        f"trusts the issuer {served.vneid_url}, not the VNeID of this run ({other.vneid_url}"
+    ) in said, said[-3000:]
     assert "issuer_mismatch (R-2)" in said
 
 
 def test_a_vendors_providers_without_a_control_api_are_loaded_with_a_warning(
-        served: ServedProviders, tmp_path: Path, personas: tuple[Path, Path]) -> None:
+    served: ServedProviders, tmp_path: Path, personas: tuple[Path, Path]
+) -> None:
     """With --personas (citizens that exist at a vendor's providers) the load profile needs
     no test-control API: a refused check is a warning, and the run goes on."""
     done, rows = _locust(served, tmp_path, "--personas", str(personas[0]))  # no admin token
     said = " ".join((done.stdout + done.stderr).split())
     assert done.returncode == 0, said[-3000:]
-    assert (f"vneid-harness load: warning: the VNeID target at {served.vneid_url} answered "
-            "403 to GET /_harness/health: no test-control API to check it with (the run goes "
-            "on: with --personas it needs none)") in said, said[-3000:]
+    assert (
+        f"vneid-harness load: warning: the VNeID target at {served.vneid_url} answered "
+        "403 to GET /_harness/health: no test-control API to check it with (the run goes "
+        "on: with --personas it needs none)"
+    ) in said, said[-3000:]
     assert int(rows["full login"]["Request Count"]) >= 4
 
 
 def test_with_personas_only_a_missing_control_api_is_a_warning(
-        served: ServedProviders, tmp_path: Path, personas: tuple[Path, Path]) -> None:
+    served: ServedProviders, tmp_path: Path, personas: tuple[Path, Path]
+) -> None:
     """Swapped targets answer the health check, so they have a control API: refused with
     --personas too (every problem was a warning, and every login failed)."""
-    done, _ = _locust(served, tmp_path, "--personas", str(personas[0]), "--admin-token",
-                      "load-admin-token", host=served.vneid_url, vneid=False)
+    done, _ = _locust(
+        served,
+        tmp_path,
+        "--personas",
+        str(personas[0]),
+        "--admin-token",
+        "load-admin-token",
+        host=served.vneid_url,
+        vneid=False,
+    )
     said = " ".join((done.stdout + done.stderr).split())
     assert done.returncode == 2, said[-3000:]
     assert "vneid-harness load: error: the VssID target at" in said, said[-3000:]
@@ -248,19 +364,22 @@ def test_with_personas_only_a_missing_control_api_is_a_warning(
 
 
 def test_with_personas_a_target_that_is_down_is_still_refused(
-        served: ServedProviders, tmp_path: Path, personas: tuple[Path, Path]) -> None:
+    served: ServedProviders, tmp_path: Path, personas: tuple[Path, Path]
+) -> None:
     """The VssID's control API refusing the (missing) token made every problem a warning,
     the VNeID that does not answer too."""
     nobody = f"http://127.0.0.1:{free_port()}"
-    done, _ = _locust(served, tmp_path, "--personas", str(personas[0]), "--vneid-url", nobody,
-                      vneid=False)
+    done, _ = _locust(
+        served, tmp_path, "--personas", str(personas[0]), "--vneid-url", nobody, vneid=False
+    )
     said = " ".join((done.stdout + done.stderr).split())
     assert done.returncode == 2, said[-3000:]
     assert f"vneid-harness load: error: the VNeID target at {nobody} does not answer" in said
 
 
 def test_with_personas_a_target_without_a_control_api_leaves_the_other_checked(
-        served: ServedProviders, tmp_path: Path, personas: tuple[Path, Path]) -> None:
+    served: ServedProviders, tmp_path: Path, personas: tuple[Path, Path]
+) -> None:
     """-H with no control API (404) let a --vneid-url that is a VssID through with a warning
     blaming the control API: the other target is still checked now."""
 
@@ -271,20 +390,37 @@ def test_with_personas_a_target_without_a_control_api_leaves_the_other_checked(
             self.end_headers()
 
     with serving(NotFound) as nothing:
-        done, _ = _locust(served, tmp_path, "--personas", str(personas[0]), "--admin-token",
-                          "load-admin-token", "--vneid-url", served.vssid_url, host=nothing,
-                          vneid=False)
+        done, _ = _locust(
+            served,
+            tmp_path,
+            "--personas",
+            str(personas[0]),
+            "--admin-token",
+            "load-admin-token",
+            "--vneid-url",
+            served.vssid_url,
+            host=nothing,
+            vneid=False,
+        )
     said = " ".join((done.stdout + done.stderr).split())
     assert done.returncode == 2, said[-3000:]
     assert "vneid-harness load: error: the VNeID target at" in said, said[-3000:]
     assert "it looks like a VssID" in said
 
 
-def test_a_password_in_the_vssid_url_is_never_printed(served: ServedProviders,
-                                                      tmp_path: Path) -> None:
+def test_a_password_in_the_vssid_url_is_never_printed(
+    served: ServedProviders, tmp_path: Path
+) -> None:
     host = served.vssid_url.replace("http://", "http://alice:secretpw99@")
-    done, _ = _locust(served, tmp_path, "--admin-token", "load-admin-token",
-                      "--html", str(tmp_path / "report.html"), host=host)
+    done, _ = _locust(
+        served,
+        tmp_path,
+        "--admin-token",
+        "load-admin-token",
+        "--html",
+        str(tmp_path / "report.html"),
+        host=host,
+    )
     said = done.stdout + done.stderr
     assert "alice:%5BREDACTED%5D@" in said, said[-3000:]
     assert "secretpw99" not in said

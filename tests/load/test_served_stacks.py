@@ -28,7 +28,8 @@ def test_each_stack_serves_a_whole_login(http: str) -> None:
 def test_an_unknown_stack_is_refused() -> None:
     with pytest.raises(ValueError, match="choose one of h11, httptools"):
         uvicorn_config(object(), http="granian")
-    result = CliRunner().invoke(app, ["serve", "--vneid-port", "0", "--vssid-port", "0",
-                                      "--http", "granian"])
+    result = CliRunner().invoke(
+        app, ["serve", "--vneid-port", "0", "--vssid-port", "0", "--http", "granian"]
+    )
     assert result.exit_code == 2
     assert "--http 'granian': choose one of h11, httptools" in result.output

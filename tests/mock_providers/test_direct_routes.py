@@ -46,28 +46,43 @@ def _target(monkeypatch: pytest.MonkeyPatch, *, direct: bool) -> Target:
 def _script(target: Target, persona: Persona) -> Iterator[httpx.Response]:
     """A login and the refusals around it, as the apps and a careless client send them."""
     vssid, vneid = target.vssid.client(traced=False), target.vneid.client(traced=False)
-    yield vssid.post("/api/v1/auth/vneid/start", headers={"X-VssID-App-Version": "1.0"},
-                     json={})
+    yield vssid.post("/api/v1/auth/vneid/start", headers={"X-VssID-App-Version": "1.0"}, json={})
     yield vssid.post("/api/v1/auth/vneid/start", headers=VSSID_APP, content=b"{bad")
     start = vssid.post("/api/v1/auth/vneid/start", headers=VSSID_APP, json={})
     yield start
-    yield vneid.post("/api/app/v1/sessions", headers=VNEID_APP,
-                     json={"personal_id": persona.personal_id, "passcode": "000000"})
-    session = vneid.post("/api/app/v1/sessions", headers=VNEID_APP, json={
-        "personal_id": persona.personal_id, "passcode": persona.passcode})
+    yield vneid.post(
+        "/api/app/v1/sessions",
+        headers=VNEID_APP,
+        json={"personal_id": persona.personal_id, "passcode": "000000"},
+    )
+    session = vneid.post(
+        "/api/app/v1/sessions",
+        headers=VNEID_APP,
+        json={"personal_id": persona.personal_id, "passcode": persona.passcode},
+    )
     yield session
     bearer = {**VNEID_APP, "Authorization": f"Bearer {session.json()['session_token']}"}
-    redirect = vneid.post("/api/app/v1/authorizations", headers=bearer, json={
-        "link": start.json()["authorize_url"], "decision": "approve"})
+    redirect = vneid.post(
+        "/api/app/v1/authorizations",
+        headers=bearer,
+        json={"link": start.json()["authorize_url"], "decision": "approve"},
+    )
     yield redirect
     yield vneid.post("/token", data={"grant_type": "authorization_code", "code": "nope"})
     yield vneid.get("/userinfo", headers={"Authorization": "Bearer nope"})
-    done = vssid.post("/api/v1/auth/vneid/complete", headers=VSSID_APP, json={
-        "transaction_id": start.json()["transaction_id"],
-        "callback_url": redirect.json()["redirect_to"]})
+    done = vssid.post(
+        "/api/v1/auth/vneid/complete",
+        headers=VSSID_APP,
+        json={
+            "transaction_id": start.json()["transaction_id"],
+            "callback_url": redirect.json()["redirect_to"],
+        },
+    )
     yield done
-    yield vssid.get("/api/v1/me", headers={
-        **VSSID_APP, "Authorization": f"Bearer {done.json()['session_token']}"})
+    yield vssid.get(
+        "/api/v1/me",
+        headers={**VSSID_APP, "Authorization": f"Bearer {done.json()['session_token']}"},
+    )
     yield vssid.get("/api/v1/me", headers=VSSID_APP)
     yield vssid.get("/api/v1/auth/vneid/start", headers=VSSID_APP)  # 405
     yield vneid.get("/no/such/endpoint")  # 404
@@ -75,18 +90,24 @@ def _script(target: Target, persona: Persona) -> Iterator[httpx.Response]:
     yield vneid.get("/jwks")
 
 
-def _answers(target: Target) -> tuple[list[tuple[int, list[tuple[str, str]], bytes]],
-                                      list[dict[str, Any]]]:
+def _answers(
+    target: Target,
+) -> tuple[list[tuple[int, list[tuple[str, str]], bytes]], list[dict[str, Any]]]:
     persona = PersonaPool(target, seed="direct-routes").new()
-    answers = [(r.status_code, r.headers.multi_items(), r.content)
-               for r in _script(target, persona)]
-    logs = [e.to_json() for handle in (target.vneid, target.vssid)
-            for e in handle.embedded.requests.all()]
+    answers = [
+        (r.status_code, r.headers.multi_items(), r.content) for r in _script(target, persona)
+    ]
+    logs = [
+        e.to_json()
+        for handle in (target.vneid, target.vssid)
+        for e in handle.embedded.requests.all()
+    ]
     return answers, logs
 
 
 def test_direct_calls_answer_and_record_what_starlette_routing_does(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     direct = _target(monkeypatch, direct=True)
     routed = _target(monkeypatch, direct=False)
     assert direct_routes(direct.vneid.embedded.app), "the VNeID mock has plain routes"
@@ -121,6 +142,7 @@ async def _streaming(request: Request) -> Response:
     async def parts() -> Any:
         yield b"one,"
         yield b"two"
+
     return StreamingResponse(parts(), media_type="text/plain")
 
 
@@ -131,10 +153,15 @@ def _sync(request: Request) -> Response:
 def _app() -> tuple[Starlette, RequestLog]:
     log = RequestLog()
     app = Starlette(
-        routes=[Route("/{name}/shadowed", _shadowing), Route("/x/shadowed", _plain),
-                Route("/plain", _plain, methods=["GET", "POST"]),
-                Route("/refusing", _refusing), Route("/failing", _failing),
-                Route("/streaming", _streaming), Route("/sync", _sync)],
+        routes=[
+            Route("/{name}/shadowed", _shadowing),
+            Route("/x/shadowed", _plain),
+            Route("/plain", _plain, methods=["GET", "POST"]),
+            Route("/refusing", _refusing),
+            Route("/failing", _failing),
+            Route("/streaming", _streaming),
+            Route("/sync", _sync),
+        ],
         exception_handlers=exception_handlers(),
         middleware=[Middleware(ProviderMiddleware, log=log, clock=ManualClock())],
     )
@@ -144,10 +171,17 @@ def _app() -> tuple[Starlette, RequestLog]:
 def test_the_table_holds_only_what_the_router_would_choose_directly() -> None:
     app, _ = _app()
     table = direct_routes(app)
-    assert set(table) == {("GET", "/plain"), ("HEAD", "/plain"), ("POST", "/plain"),
-                          ("GET", "/refusing"), ("HEAD", "/refusing"),
-                          ("GET", "/failing"), ("HEAD", "/failing"),
-                          ("GET", "/streaming"), ("HEAD", "/streaming")}
+    assert set(table) == {
+        ("GET", "/plain"),
+        ("HEAD", "/plain"),
+        ("POST", "/plain"),
+        ("GET", "/refusing"),
+        ("HEAD", "/refusing"),
+        ("GET", "/failing"),
+        ("HEAD", "/failing"),
+        ("GET", "/streaming"),
+        ("HEAD", "/streaming"),
+    }
     # /x/shadowed: an earlier route with a parameter takes it; /sync runs in a thread
 
 
@@ -156,8 +190,10 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 
 
 def test_an_app_with_status_handlers_keeps_starlette_routing() -> None:
-    app = Starlette(routes=[Route("/plain", _plain)],
-                    exception_handlers={**exception_handlers(), 404: _not_found})
+    app = Starlette(
+        routes=[Route("/plain", _plain)],
+        exception_handlers={**exception_handlers(), 404: _not_found},
+    )
     assert direct_routes(app) == {}
 
 

@@ -81,34 +81,60 @@ def _plain_head_problem(headers: list[tuple[bytes, bytes]], limit: int) -> str |
         lowered = name.lower()
         if lowered.decode("latin-1") in SINGLE_HEADERS:
             if lowered in seen:  # V-3: two version headers are no version
-                return ("app_version_invalid" if lowered.endswith(b"-app-version")
-                        else "invalid_request")
+                return (
+                    "app_version_invalid"
+                    if lowered.endswith(b"-app-version")
+                    else "invalid_request"
+                )
             seen.add(lowered)
     return "request_header_fields_too_large" if size > limit else None
 
 
-NAMES = st.sampled_from([b"authorization", b"Authorization", b"content-type", b"accept",
-                         b"x-vssid-app-version", b"X-Device-Platform", b"cookie", b"host",
-                         b"x-custom", b"1-2"])
+NAMES = st.sampled_from(
+    [
+        b"authorization",
+        b"Authorization",
+        b"content-type",
+        b"accept",
+        b"x-vssid-app-version",
+        b"X-Device-Platform",
+        b"cookie",
+        b"host",
+        b"x-custom",
+        b"1-2",
+    ]
+)
 
 
 def _scope(headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
-    return {"type": "http", "method": "POST", "path": "/", "raw_path": b"/",
-            "query_string": b"", "headers": headers}
+    return {
+        "type": "http",
+        "method": "POST",
+        "path": "/",
+        "raw_path": b"/",
+        "query_string": b"",
+        "headers": headers,
+    }
 
 
-@given(st.lists(st.tuples(NAMES, st.binary(max_size=40)), max_size=10),
-       st.sampled_from([64, 200, MAX_HEADER_BYTES]))
+@given(
+    st.lists(st.tuples(NAMES, st.binary(max_size=40)), max_size=10),
+    st.sampled_from([64, 200, MAX_HEADER_BYTES]),
+)
 def test_the_head_check_answers_what_the_plain_check_answers(
-        headers: list[tuple[bytes, bytes]], limit: int) -> None:
+    headers: list[tuple[bytes, bytes]], limit: int
+) -> None:
     problem = head_problem(_scope(headers), limit)
     assert (problem.code if problem else None) == _plain_head_problem(headers, limit)
 
 
-@given(st.lists(st.tuples(NAMES.map(bytes.lower), st.binary(max_size=20)), max_size=8),
-       NAMES.map(bytes.lower))
+@given(
+    st.lists(st.tuples(NAMES.map(bytes.lower), st.binary(max_size=20)), max_size=8),
+    NAMES.map(bytes.lower),
+)
 def test_header_answers_what_starlette_headers_answer(
-        headers: list[tuple[bytes, bytes]], name: bytes) -> None:
+    headers: list[tuple[bytes, bytes]], name: bytes
+) -> None:
     scope = _scope(headers)
     expected = Request(scope).headers.get(name.decode("latin-1"))
     assert header(Request(scope), name) == expected  # made on first use
@@ -118,9 +144,11 @@ def test_header_answers_what_starlette_headers_answer(
 
 def _read(body: bytes, chunks: int = 1) -> Any:
     size = max(1, -(-len(body) // chunks))
-    parts = [body[i:i + size] for i in range(0, len(body), size)] or [b""]
-    messages = [{"type": "http.request", "body": part, "more_body": i < len(parts) - 1}
-                for i, part in enumerate(parts)]
+    parts = [body[i : i + size] for i in range(0, len(body), size)] or [b""]
+    messages = [
+        {"type": "http.request", "body": part, "more_body": i < len(parts) - 1}
+        for i, part in enumerate(parts)
+    ]
 
     async def receive() -> dict[str, Any]:
         return messages.pop(0) if messages else {"type": "http.disconnect"}
@@ -131,16 +159,17 @@ def _read(body: bytes, chunks: int = 1) -> Any:
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner,
-                                                                 max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
     max_leaves=40,
 )
 
 
-@given(st.dictionaries(st.text(max_size=6), JSON, max_size=4), st.booleans(),
-       st.integers(1, 3))
+@given(st.dictionaries(st.text(max_size=6), JSON, max_size=4), st.booleans(), st.integers(1, 3))
 def test_json_bodies_are_judged_as_the_full_walk_judges_them(
-        value: dict[str, Any], ascii_only: bool, chunks: int) -> None:
+    value: dict[str, Any], ascii_only: bool, chunks: int
+) -> None:
     body = json.dumps(value, ensure_ascii=ascii_only).encode()
     try:
         _check_json_value(value, "A-1")
@@ -192,8 +221,11 @@ def test_a_logged_exchange_keeps_only_plain_data() -> None:
     target = embedded_target(seed="plain-log")
     try:
         with target.vssid.client() as client:
-            client.post("/api/v1/auth/vneid/start", json={},
-                        headers={"X-VssID-App-Version": "1.6.7", "X-Device-Platform": "ios"})
+            client.post(
+                "/api/v1/auth/vneid/start",
+                json={},
+                headers={"X-VssID-App-Version": "1.6.7", "X-Device-Platform": "ios"},
+            )
         entry = target.vssid.embedded.requests._items[-1]
         kept = [v for v in gc.get_referents(entry) if v is not type(entry)]
         assert kept

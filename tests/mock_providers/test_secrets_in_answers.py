@@ -21,9 +21,15 @@ JWKS_URI = "http://user:JWKSPASS21@127.0.0.1:1/jwks?code=JQCODE102"
 
 
 def test_a_jwks_uri_is_shown_without_its_password_or_secret_parameters(vneid_http) -> None:
-    r = vneid_http.post("/_harness/clients", json={
-        "client_id": "rp-uri", "redirect_uris": ["https://rp.test/cb"],
-        "token_endpoint_auth_method": "private_key_jwt", "jwks_uri": JWKS_URI})
+    r = vneid_http.post(
+        "/_harness/clients",
+        json={
+            "client_id": "rp-uri",
+            "redirect_uris": ["https://rp.test/cb"],
+            "token_endpoint_auth_method": "private_key_jwt",
+            "jwks_uri": JWKS_URI,
+        },
+    )
     assert r.status_code in (200, 201), r.text
     listed = vneid_http.get("/_harness/clients").text
     for text in (r.text, listed):
@@ -32,23 +38,46 @@ def test_a_jwks_uri_is_shown_without_its_password_or_secret_parameters(vneid_htt
         assert "user:%5BREDACTED%5D@127.0.0.1:1/jwks" in text
 
 
-def test_a_token_error_quoting_the_jwks_uri_keeps_its_secrets(vneid_flow, vneid_provider,
-                                                              vneid_http) -> None:
+def test_a_token_error_quoting_the_jwks_uri_keeps_its_secrets(
+    vneid_flow, vneid_provider, vneid_http
+) -> None:
     """Anyone calling /token with the client's id got the URL back, password and all."""
-    vneid_http.post("/_harness/clients", json={
-        "client_id": "rp-uri", "redirect_uris": ["https://rp.test/cb"],
-        "token_endpoint_auth_method": "private_key_jwt", "jwks_uri": JWKS_URI})
-    vneid_provider.client_keys.transport = httpx.MockTransport(
-        lambda request: httpx.Response(403))
+    vneid_http.post(
+        "/_harness/clients",
+        json={
+            "client_id": "rp-uri",
+            "redirect_uris": ["https://rp.test/cb"],
+            "token_endpoint_auth_method": "private_key_jwt",
+            "jwks_uri": JWKS_URI,
+        },
+    )
+    vneid_provider.client_keys.transport = httpx.MockTransport(lambda request: httpx.Response(403))
     key = ECKey.import_key(ec.generate_private_key(ec.SECP256R1()), {"kid": "k1"})
     now = int(vneid_provider.clock.now())
-    assertion = jwt.encode({"alg": "ES256", "kid": "k1"}, {
-        "iss": "rp-uri", "sub": "rp-uri", "aud": vneid_provider.url("/token"),
-        "exp": now + 60, "iat": now, "jti": "j1"}, key, algorithms=["ES256"])
-    r = vneid_http.post("/token", data={
-        "grant_type": "authorization_code", "code": "x", "redirect_uri": "https://rp.test/cb",
-        "code_verifier": vneid_flow.verifier, "client_assertion": assertion,
-        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"})
+    assertion = jwt.encode(
+        {"alg": "ES256", "kid": "k1"},
+        {
+            "iss": "rp-uri",
+            "sub": "rp-uri",
+            "aud": vneid_provider.url("/token"),
+            "exp": now + 60,
+            "iat": now,
+            "jti": "j1",
+        },
+        key,
+        algorithms=["ES256"],
+    )
+    r = vneid_http.post(
+        "/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": "x",
+            "redirect_uri": "https://rp.test/cb",
+            "code_verifier": vneid_flow.verifier,
+            "client_assertion": assertion,
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        },
+    )
     assert (r.status_code, r.json()["error"]) == (401, "invalid_client")
     assert "answered HTTP 403" in r.json()["error_description"]
     assert "JWKSPASS21" not in r.text
@@ -65,8 +94,9 @@ def test_vssid_shows_and_quotes_its_issuer_without_the_password() -> None:
         assert refused.json()["error"] == "issuer_mismatch"
         assert "ISSPASS60" not in refused.text
         # a harness run's snapshot does not configure the redacted issuer back
-        handle = VssIDHandle("vssid", "http://vssid.test",
-                             transport=SyncASGITransport(world.provider.app))
+        handle = VssIDHandle(
+            "vssid", "http://vssid.test", transport=SyncASGITransport(world.provider.app)
+        )
         target = Target(vneid=VNeIDHandle("vneid", ISSUER), vssid=handle)
         target.snapshot()
         assert "issuer" not in target._vssid_original
@@ -89,8 +119,11 @@ def test_every_text_field_of_an_error_answer_is_redacted() -> None:
     from mock_providers._http import error_response
 
     said = "see https://u:PWLEAK99@h/x?code=CODELEAK77 access_token=TOKLEAK55"
-    answer = error_response(ProtocolError(said, code="access_denied", clause="R-3",
-                                          extra={"provider_error_description": said}))
+    answer = error_response(
+        ProtocolError(
+            said, code="access_denied", clause="R-3", extra={"provider_error_description": said}
+        )
+    )
     body = json.loads(answer.body)
     assert body["error"] == "access_denied"
     for leak in ("PWLEAK99", "CODELEAK77", "TOKLEAK55"):
@@ -107,6 +140,8 @@ def test_the_http_client_loggers_children_are_redacted_too(caplog) -> None:
     redact_http_client_logs()
     with caplog.at_level(logging.DEBUG):
         for name in ("httpx", "httpcore.http11", "httpcore.connection"):
-            logging.getLogger(name).debug("headers %s", [(b"Location", b"vssid://cb?code=LEAK1234")])
+            logging.getLogger(name).debug(
+                "headers %s", [(b"Location", b"vssid://cb?code=LEAK1234")]
+            )
     assert len(caplog.records) == 3
     assert "LEAK1234" not in caplog.text

@@ -26,9 +26,16 @@ def _logged(msg: str, *args: object) -> str:
 
 @pytest.mark.clause("S-5")
 def test_a_scope_logged_at_trace_level_keeps_no_secret() -> None:
-    scope = {"type": "http", "path": "/userinfo", "query_string": b"access_token=S3CRET1&x=1",
-             "headers": [(b"authorization", b"Bearer S3CRET2"), (b"cookie", b"sid=S3CRET3"),
-                         (b"accept", b"*/*")]}
+    scope = {
+        "type": "http",
+        "path": "/userinfo",
+        "query_string": b"access_token=S3CRET1&x=1",
+        "headers": [
+            (b"authorization", b"Bearer S3CRET2"),
+            (b"cookie", b"sid=S3CRET3"),
+            (b"accept", b"*/*"),
+        ],
+    }
     text = _logged("%s [%d] Started scope=%s", "ASGI", 1, scope)
     assert "S3CRET" not in text
     assert "'query_string': b'access_token=[REDACTED]&x=1'" in text
@@ -40,8 +47,12 @@ def test_a_scope_logged_at_trace_level_keeps_no_secret() -> None:
 def test_paths_and_quoted_query_strings_keep_no_secret() -> None:
     """A code hidden in the path (``/cb%3Fcode%3D…``) and a query string that Python writes
     in double quotes (it holds a ``'``)."""
-    scope = {"type": "http", "path": "/cb?code=S3CRET1", "raw_path": b"/cb%3Fcode%3DS3CRET1",
-             "query_string": b"a='x'&access%5Ftoken=S3CRET2"}
+    scope = {
+        "type": "http",
+        "path": "/cb?code=S3CRET1",
+        "raw_path": b"/cb%3Fcode%3DS3CRET1",
+        "query_string": b"a='x'&access%5Ftoken=S3CRET2",
+    }
     text = _logged("%s [%d] Started scope=%s", "ASGI", 1, scope)
     assert "S3CRET" not in text, text
     assert "'path': '/cb?code=[REDACTED]'" in text
@@ -63,9 +74,15 @@ def test_no_advice_to_install_a_websocket_library() -> None:
     """WebSockets are off on purpose (an upgrade request is answered as plain HTTP): uvicorn's
     advice to pip install a WebSocket library is dropped, its "Unsupported upgrade request."
     kept."""
-    advice = logging.LogRecord("uvicorn.error", logging.WARNING, __file__, 1,
-                               "No supported WebSocket library detected. Please use \"pip "
-                               "install 'uvicorn[standard]'\"", None, None)
+    advice = logging.LogRecord(
+        "uvicorn.error",
+        logging.WARNING,
+        __file__,
+        1,
+        "No supported WebSocket library detected. Please use \"pip install 'uvicorn[standard]'\"",
+        None,
+        None,
+    )
     assert not RedactingLogFilter().filter(advice)
     assert _logged("Unsupported upgrade request.") == "Unsupported upgrade request."
     assert uvicorn_config(object(), http="h11").ws == "none"
@@ -78,8 +95,15 @@ def test_a_traceback_logged_with_a_record_keeps_no_secret() -> None:
     try:
         raise ValueError("bad request access_token=S3CRET1 eyJhbGciOi.eyJzdWIiOi.c2ln")
     except ValueError:
-        record = logging.LogRecord("uvicorn.error", logging.ERROR, __file__, 1,
-                                   "Exception in ASGI application", None, sys.exc_info())
+        record = logging.LogRecord(
+            "uvicorn.error",
+            logging.ERROR,
+            __file__,
+            1,
+            "Exception in ASGI application",
+            None,
+            sys.exc_info(),
+        )
     assert RedactingLogFilter().filter(record)
     text = logging.Formatter().format(record)
     assert "S3CRET" not in text
@@ -89,16 +113,22 @@ def test_a_traceback_logged_with_a_record_keeps_no_secret() -> None:
 
 @pytest.mark.clause("S-5")
 def test_an_unexpected_error_is_logged_without_secrets(
-        caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A harness bug's log line named the path as it came (``/cb%3Fcode=…``) and logged the
     exception with its traceback as given. Embedded providers log without the served
     filter, so the line itself must be clean."""
     monkeypatch.setattr(logging.getLogger("mock_providers"), "filters", [])
+
     async def broken(request: Request) -> Response:
         raise RuntimeError(f"failed on passcode={request.query_params['passcode']}")
 
-    app = provider_app([Route("/cb?code=S3CRET1", broken), Route("/boom", broken)],
-                       log=RequestLog(), clock=SystemClock())
+    app = provider_app(
+        [Route("/cb?code=S3CRET1", broken), Route("/boom", broken)],
+        log=RequestLog(),
+        clock=SystemClock(),
+    )
+
     async def send() -> httpx.Response:
         transport = httpx.ASGITransport(app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://p.test") as client:
@@ -119,5 +149,6 @@ def test_an_unexpected_error_is_logged_without_secrets(
 
 def test_the_providers_own_logger_is_filtered_when_served() -> None:
     uvicorn_config(object())
-    assert any(isinstance(f, RedactingLogFilter)
-               for f in logging.getLogger("mock_providers").filters)
+    assert any(
+        isinstance(f, RedactingLogFilter) for f in logging.getLogger("mock_providers").filters
+    )

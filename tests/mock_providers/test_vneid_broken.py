@@ -72,22 +72,34 @@ def test_an_armed_fault_still_takes_effect_beside_it() -> None:
 
 
 # -- a provider that forgets one of its own checks (VNeIDSettings.skip_checks) ----------------
-def _forgetting(*checks: str, clock: ManualClock | None = None,
-                ) -> tuple[VNeIDFlow, VNeIDProvider]:
+def _forgetting(
+    *checks: str,
+    clock: ManualClock | None = None,
+) -> tuple[VNeIDFlow, VNeIDProvider]:
     """A flow against a provider that forgets ``checks`` (none: a correct provider)."""
-    provider = VNeIDProvider(VNeIDSettings(skip_checks=frozenset(checks)),
-                             clock=clock or ManualClock(), entropy=SeededEntropy("forgets"))
-    persona = provider.add_persona(PersonaRecord(
-        "001099012345", "123456", 2, "Nguyễn Văn An", "1999-05-01", "male"))
+    provider = VNeIDProvider(
+        VNeIDSettings(skip_checks=frozenset(checks)),
+        clock=clock or ManualClock(),
+        entropy=SeededEntropy("forgets"),
+    )
+    persona = provider.add_persona(
+        PersonaRecord("001099012345", "123456", 2, "Nguyễn Văn An", "1999-05-01", "male")
+    )
     http = httpx.Client(transport=SyncASGITransport(provider.app), base_url=provider.issuer)
     return VNeIDFlow(provider, http, persona), provider
 
 
-@pytest.mark.parametrize(("value", "said"), [
-    (frozenset({"nonce"}), "skip_checks names unknown check(s) 'nonce'; the checks that can "
-                           "be skipped are redirect_uri, challenge, "),
-    ("verifier", "skip_checks must be a set of names from redirect_uri, "),
-])
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        (
+            frozenset({"nonce"}),
+            "skip_checks names unknown check(s) 'nonce'; the checks that can "
+            "be skipped are redirect_uri, challenge, ",
+        ),
+        ("verifier", "skip_checks must be a set of names from redirect_uri, "),
+    ],
+)
 def test_only_the_checks_it_knows_can_be_skipped(value: object, said: str) -> None:
     with pytest.raises(ValueError, match=re.escape(said)):
         VNeIDSettings(skip_checks=value)  # type: ignore[arg-type]
@@ -109,22 +121,28 @@ def test_without_the_challenge_check_a_plain_challenge_is_compared_as_plain_text
     plain = "p" * 43
     request = flow.request(code_challenge=plain, code_challenge_method="plain")
     wrong = flow.redeem(flow.code(request), code_verifier="q" * 43)
-    assert (wrong.status_code, wrong.json()["error"], wrong.json()["clause"]) \
-        == (400, "invalid_grant", "S-4")
+    assert (wrong.status_code, wrong.json()["error"], wrong.json()["clause"]) == (
+        400,
+        "invalid_grant",
+        "S-4",
+    )
     assert flow.redeem(flow.code(request), code_verifier=plain).status_code == 200
     # an S256 challenge is still checked as S256: only the request's check is forgotten
     s256 = flow.redeem(flow.code(), code_verifier="q" * 43)
     assert (s256.status_code, s256.json()["clause"]) == (400, "S-4")
 
 
-@pytest.mark.parametrize(("check", "redeem", "clause"), [
-    ("verifier", {"code_verifier": None}, "S-1"),
-    ("verifier", {"code_verifier": "not-the-verifier-" + "x" * 30}, "S-4"),
-    ("code_binding", {"redirect_uri": "vssid://auth/vneid/callback/other"}, "T-1"),
-])
-def test_a_forgotten_token_check_lets_the_redemption_through(check: str,
-                                                             redeem: dict[str, str | None],
-                                                             clause: str) -> None:
+@pytest.mark.parametrize(
+    ("check", "redeem", "clause"),
+    [
+        ("verifier", {"code_verifier": None}, "S-1"),
+        ("verifier", {"code_verifier": "not-the-verifier-" + "x" * 30}, "S-4"),
+        ("code_binding", {"redirect_uri": "vssid://auth/vneid/callback/other"}, "T-1"),
+    ],
+)
+def test_a_forgotten_token_check_lets_the_redemption_through(
+    check: str, redeem: dict[str, str | None], clause: str
+) -> None:
     flow, _ = _forgetting(check)
     assert flow.redeem(flow.code(), **redeem).status_code == 200
     correct, _ = _forgetting()
@@ -157,8 +175,9 @@ def test_without_the_secret_check_any_secret_authenticates_the_client() -> None:
 
 def test_without_the_level_check_a_level_1_citizen_gets_a_code_saying_level_1() -> None:
     flow, provider = _forgetting("level")
-    citizen = provider.add_persona(PersonaRecord(
-        "079301000042", "654321", 1, "Trần Thị Bình", "2001-02-03", "female"))
+    citizen = provider.add_persona(
+        PersonaRecord("079301000042", "654321", 1, "Trần Thị Bình", "2001-02-03", "female")
+    )
     callback = flow.callback(session=flow.session(citizen))
     assert callback.code
     assert provider.grants.codes.get(callback.code).acr == ACR_LEVEL1  # type: ignore[union-attr]
@@ -175,8 +194,9 @@ def test_without_the_redirect_uri_check_a_longer_uri_is_redirected_to() -> None:
     callback = flow.callback(flow.request(redirect_uri="vssid://auth/vneid/callback.evil"))
     assert callback.redirect_uri == "vssid://auth/vneid/callback.evil"
     correct, _ = _forgetting()
-    refused = correct.authorize(correct.request(
-        redirect_uri="vssid://auth/vneid/callback.evil").to_link())
+    refused = correct.authorize(
+        correct.request(redirect_uri="vssid://auth/vneid/callback.evil").to_link()
+    )
     assert (refused.status_code, refused.json()["clause"]) == (400, "S-2")
 
 
@@ -200,11 +220,11 @@ def test_without_no_store_the_token_response_may_be_cached() -> None:
 def test_without_pairwise_subjects_two_clients_get_one_sub() -> None:
     flow, provider = _forgetting("pairwise")
     grants = provider.grants
-    assert grants.subjects.sub("", "001099012345") != grants.subjects.sub("vssid",
-                                                                          "001099012345")
+    assert grants.subjects.sub("", "001099012345") != grants.subjects.sub("vssid", "001099012345")
     tokens = flow.redeem(flow.code()).json()
-    assert provider.grants.access_tokens.get(tokens["access_token"]).sub \
-        == grants.subjects.sub("", "001099012345")  # type: ignore[union-attr]
+    assert provider.grants.access_tokens.get(tokens["access_token"]).sub == grants.subjects.sub(
+        "", "001099012345"
+    )  # type: ignore[union-attr]
 
 
 def test_without_the_deny_check_a_denial_gets_a_code() -> None:
@@ -214,8 +234,11 @@ def test_without_the_deny_check_a_denial_gets_a_code() -> None:
 
 def test_without_the_lock_check_a_locked_citizen_logs_in() -> None:
     flow, provider = _forgetting("locked")
-    citizen = provider.add_persona(PersonaRecord(
-        "079301000042", "654321", 2, "Trần Thị Bình", "2001-02-03", "female", status="locked"))
+    citizen = provider.add_persona(
+        PersonaRecord(
+            "079301000042", "654321", 2, "Trần Thị Bình", "2001-02-03", "female", status="locked"
+        )
+    )
     assert flow.callback(session=flow.session(citizen)).code
 
 

@@ -33,7 +33,10 @@ def test_discovery_lists_endpoints_and_t4_fields(vneid_http, vneid_provider):
     assert "openid" in doc["scopes_supported"]
     assert {"personal_id", "name", "birthdate", "gender", "acr"} <= set(doc["claims_supported"])
     assert set(doc["token_endpoint_auth_methods_supported"]) == {
-        "client_secret_basic", "client_secret_post", "private_key_jwt"}
+        "client_secret_basic",
+        "client_secret_post",
+        "private_key_jwt",
+    }
     assert doc["vneid_app_link_template"] == "vneid://authorize?{query}"
     assert doc["vneid_app_link_https_template"] == "https://vneid.test/authorize?{query}"
     assert doc["vneid_app_minimum_version"] == "2.1.0"
@@ -48,8 +51,7 @@ def test_minimum_version_and_addresses_come_from_settings():
     """V-6: "Minimum versions are configuration, not constants in code"."""
     profile = DEFAULT_PROFILE.evolve(vneid_min_version="3.0.1")
     provider = VNeIDProvider(VNeIDSettings(issuer="https://op.example", profile=profile))
-    with httpx.Client(transport=SyncASGITransport(provider.app),
-                      base_url=provider.issuer) as http:
+    with httpx.Client(transport=SyncASGITransport(provider.app), base_url=provider.issuer) as http:
         doc = http.get("/.well-known/openid-configuration").json()
     assert doc["vneid_app_minimum_version"] == "3.0.1"
     assert doc["token_endpoint"] == "https://op.example/token"
@@ -65,8 +67,9 @@ def test_jwks_verifies_a_token_signed_by_the_provider_key(vneid_http, vneid_prov
     assert key["alg"] == "ES256"
     assert key["kid"]
     assert "d" not in key
-    token = mint_jwt({"hello": "world"}, vneid_provider.signing_key,
-                     id_token_header(vneid_provider.signing_key))
+    token = mint_jwt(
+        {"hello": "world"}, vneid_provider.signing_key, id_token_header(vneid_provider.signing_key)
+    )
     decoded = jwt.decode(token, KeySet.import_key_set(jwks), algorithms=["ES256"])
     assert decoded.header["kid"] == key["kid"]
     assert decoded.claims == {"hello": "world"}
@@ -89,8 +92,7 @@ def test_unknown_path_is_not_found(vneid_http):
 def test_a_trailing_slash_is_not_found_not_redirected(vneid_http, path):
     """Starlette's default answered ``POST /token/`` 307 to ``/token`` on the origin of the
     ``Host`` header, where the client would send its secret again (an error review)."""
-    r = vneid_http.post(path, headers={"Host": "evil.example"},
-                        data={"client_secret": "s3cret"})
+    r = vneid_http.post(path, headers={"Host": "evil.example"}, data={"client_secret": "s3cret"})
     assert (r.status_code, r.json()["error"]) == (404, "not_found")
     assert "location" not in r.headers
 

@@ -83,8 +83,12 @@ EXPECTED = {
     "id_token_kid_absent": ("R-5", "id_token_header"),
     "token_type_lowercase": ("T-1", "token_response"),
 }
-VARIATIONS = {"id_token_aud_array", "id_token_kid_absent", "token_type_lowercase",
-              "signing_key_rotated"}
+VARIATIONS = {
+    "id_token_aud_array",
+    "id_token_kid_absent",
+    "token_type_lowercase",
+    "signing_key_rotated",
+}
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -111,8 +115,9 @@ def _verify(token: str, http: httpx.Client) -> dict[str, Any]:
     return jwt.decode(token, _jwks(http), algorithms=["ES256"]).claims
 
 
-def _arm(http: httpx.Client, fault: str, times: int | None = None,
-         client_id: str = "vssid") -> httpx.Response:
+def _arm(
+    http: httpx.Client, fault: str, times: int | None = None, client_id: str = "vssid"
+) -> httpx.Response:
     body: dict[str, Any] = {"client_id": client_id, "fault": fault}
     if times is not None:
         body["times"] = times
@@ -173,18 +178,33 @@ def test_registering_a_name_twice_is_an_error():
         registry.register(fault)
     with pytest.raises(ValueError, match="already registered"):
         FAULTS.add("id_token_nonce_invalid", "R-9", ID_TOKEN_CLAIMS, "again")(
-            lambda claims, ctx: claims)
+            lambda claims, ctx: claims
+        )
 
 
-@pytest.mark.parametrize("fault", [f for f in FAULTS if f.stage.name == "id_token_claims"],
-                         ids=lambda f: f.name)
+@pytest.mark.parametrize(
+    "fault", [f for f in FAULTS if f.stage.name == "id_token_claims"], ids=lambda f: f.name
+)
 def test_claim_transforms_are_pure(fault, vneid_provider):
-    claims = {"iss": "i", "sub": "s", "aud": "vssid", "exp": 1600, "iat": 1000,
-              "auth_time": 990, "nonce": NONCE, "acr": "urn:vneid:loa:2",
-              "personal_id": "001099012345"}
+    claims = {
+        "iss": "i",
+        "sub": "s",
+        "aud": "vssid",
+        "exp": 1600,
+        "iat": 1000,
+        "auth_time": 990,
+        "nonce": NONCE,
+        "acr": "urn:vneid:loa:2",
+        "personal_id": "001099012345",
+    }
     frozen = json.dumps(claims, sort_keys=True)
-    ctx = FaultContext(issuer="i", client_id="vssid", now=1000.0,
-                       signing_key=vneid_provider.signing_key, entropy=vneid_provider.entropy)
+    ctx = FaultContext(
+        issuer="i",
+        client_id="vssid",
+        now=1000.0,
+        signing_key=vneid_provider.signing_key,
+        entropy=vneid_provider.entropy,
+    )
     first, second = fault.transform(claims, ctx), fault.transform(claims, ctx)
     assert json.dumps(claims, sort_keys=True) == frozen
     assert first == second != claims
@@ -294,8 +314,11 @@ def test_exp_missing(vneid_flow, vneid_http, clean_claims):
 # R-8 bounds the skew at 60 s: the time faults keep beyond it even where the provider's own
 # profile is lax, so that a relying party configured with a wider skew is caught too.
 PROFILE_SKEWS = pytest.mark.parametrize(
-    "vneid_provider", [DEFAULT_PROFILE, DEFAULT_PROFILE.evolve(clock_skew=600)], indirect=True,
-    ids=["profile-skew-60", "profile-skew-600"])
+    "vneid_provider",
+    [DEFAULT_PROFILE, DEFAULT_PROFILE.evolve(clock_skew=600)],
+    indirect=True,
+    ids=["profile-skew-60", "profile-skew-600"],
+)
 
 
 @pytest.mark.clause("R-8")
@@ -354,12 +377,16 @@ def test_acr_missing(vneid_flow, vneid_http, clean_claims):
 
 
 @pytest.mark.clause("R-11")
-@pytest.mark.parametrize(("fault", "start", "digits", "rule"), [
-    ("id_token_personal_id_bad_province", 0, BAD_PROVINCE, "province"),
-    ("id_token_personal_id_bad_century", 3, BAD_CENTURY_DIGIT, "century"),
-])
-def test_personal_id_well_shaped_but_out_of_range(vneid_flow, vneid_http, clean_claims, fault,
-                                                  start, digits, rule):
+@pytest.mark.parametrize(
+    ("fault", "start", "digits", "rule"),
+    [
+        ("id_token_personal_id_bad_province", 0, BAD_PROVINCE, "province"),
+        ("id_token_personal_id_bad_century", 3, BAD_CENTURY_DIGIT, "century"),
+    ],
+)
+def test_personal_id_well_shaped_but_out_of_range(
+    vneid_flow, vneid_http, clean_claims, fault, start, digits, rule
+):
     """12 digits that break one rule of §1 each: a check of the length alone misses them."""
     _arm(vneid_http, fault)
     claims = _verify(_id_token(vneid_flow), vneid_http)
@@ -402,12 +429,13 @@ def test_token_type_lowercase_changes_only_the_token_type(vneid_flow, vneid_http
     tokens = _tokens(vneid_flow)
     assert (clean["token_type"], tokens["token_type"]) == ("Bearer", "bearer")
     assert tokens.keys() == clean.keys()
-    assert {k: v for k, v in tokens.items() if k not in ("access_token", "id_token",
-                                                         "token_type")} == \
-        {k: v for k, v in clean.items() if k not in ("access_token", "id_token", "token_type")}
+    assert {
+        k: v for k, v in tokens.items() if k not in ("access_token", "id_token", "token_type")
+    } == {k: v for k, v in clean.items() if k not in ("access_token", "id_token", "token_type")}
     assert _verify(tokens["id_token"], vneid_http)["aud"] == "vssid"
-    info = vneid_http.get("/userinfo",
-                          headers={"Authorization": f"bearer {tokens['access_token']}"})
+    info = vneid_http.get(
+        "/userinfo", headers={"Authorization": f"bearer {tokens['access_token']}"}
+    )
     assert info.status_code == 200, info.text  # the access token is as good as ever
     assert _armed(vneid_http) == []
     assert _tokens(vneid_flow)["token_type"] == "Bearer"
@@ -449,8 +477,7 @@ def test_sig_none_is_an_unsigned_jws(vneid_flow, vneid_http, clean_claims):
 
 
 @pytest.mark.clause("R-5")
-def test_sig_invalid_is_a_valid_token_with_one_byte_flipped(vneid_flow, vneid_http,
-                                                           vneid_provider):
+def test_sig_invalid_is_a_valid_token_with_one_byte_flipped(vneid_flow, vneid_http, vneid_provider):
     _arm(vneid_http, "id_token_sig_invalid")
     token = _id_token(vneid_flow)
     header, _, signature = _parts(token)
@@ -465,8 +492,9 @@ def test_sig_invalid_is_a_valid_token_with_one_byte_flipped(vneid_flow, vneid_ht
 
 
 @pytest.mark.clause("R-5")
-def test_sig_hs256_is_keyed_with_the_public_key(vneid_flow, vneid_http, vneid_provider,
-                                                clean_claims):
+def test_sig_hs256_is_keyed_with_the_public_key(
+    vneid_flow, vneid_http, vneid_provider, clean_claims
+):
     _arm(vneid_http, "id_token_sig_hs256_pubkey")
     token = _id_token(vneid_flow)
     header, claims, signature = _parts(token)
@@ -488,8 +516,9 @@ def test_sig_hs256_is_keyed_with_the_public_key(vneid_flow, vneid_http, vneid_pr
 
 
 @pytest.mark.clause("R-5")
-def test_kid_unknown_is_signed_by_the_right_key(vneid_flow, vneid_http, vneid_provider,
-                                               clean_claims):
+def test_kid_unknown_is_signed_by_the_right_key(
+    vneid_flow, vneid_http, vneid_provider, clean_claims
+):
     _arm(vneid_http, "id_token_kid_unknown")
     token = _id_token(vneid_flow)
     header, _, _ = _parts(token)
@@ -504,9 +533,9 @@ def test_kid_unknown_is_signed_by_the_right_key(vneid_flow, vneid_http, vneid_pr
 
 
 @pytest.mark.clause("R-5")
-def test_kid_absent_is_a_valid_token_without_kid_from_a_one_key_jwks(vneid_flow, vneid_http,
-                                                                     vneid_provider,
-                                                                     clean_claims):
+def test_kid_absent_is_a_valid_token_without_kid_from_a_one_key_jwks(
+    vneid_flow, vneid_http, vneid_provider, clean_claims
+):
     _arm(vneid_http, "id_token_kid_absent")
     token = _id_token(vneid_flow)
     header, _, _ = _parts(token)
@@ -517,8 +546,9 @@ def test_kid_absent_is_a_valid_token_without_kid_from_a_one_key_jwks(vneid_flow,
 
 
 @pytest.mark.clause("R-5")
-def test_kid_absent_after_a_rotation_withdraws_the_retired_key(vneid_flow, vneid_http,
-                                                              vneid_provider):
+def test_kid_absent_after_a_rotation_withdraws_the_retired_key(
+    vneid_flow, vneid_http, vneid_provider
+):
     """A key rotated out by an earlier test stays published; a token without kid must come
     from a one-key JWKS, so the retired key is withdrawn before it is signed."""
     vneid_provider.rotate_signing_key()
@@ -575,12 +605,12 @@ def test_authz_faults_apply_to_the_web_flow(vneid_flow, vneid_http):
 
     def post(page: httpx.Response, **data: str) -> httpx.Response:
         action = html.unescape(re.search(r'<form method="post" action="([^"]*)"', page.text)[1])
-        hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"',
-                                 page.text))
+        hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text))
         return vneid_http.post(action, data={**hidden, **data})
 
-    consent = post(page, personal_id=vneid_flow.persona.personal_id,
-                   passcode=vneid_flow.persona.passcode)
+    consent = post(
+        page, personal_id=vneid_flow.persona.personal_id, passcode=vneid_flow.persona.passcode
+    )
     done = post(consent, decision="approve")
     cb = parse_callback(done.headers["location"])
     assert cb.code
@@ -598,7 +628,8 @@ def test_userinfo_sub_mismatch(vneid_flow, vneid_http):
     assert info["sub"] != claims["sub"]
     assert len(info["sub"]) == len(claims["sub"])
     assert {k: v for k, v in info.items() if k != "sub"} == {
-        k: claims[k] for k in ("personal_id", "name", "birthdate", "gender")}
+        k: claims[k] for k in ("personal_id", "name", "birthdate", "gender")
+    }
     assert vneid_http.get("/userinfo", headers=bearer).json()["sub"] == claims["sub"]
 
 
@@ -613,9 +644,11 @@ def test_userinfo_personal_id_mismatch(vneid_flow, vneid_http):
     assert info["personal_id"][:-1] == claims["personal_id"][:-1]
     assert parse_pid(info["personal_id"])  # another person, but a well-formed id
     assert {k: v for k, v in info.items() if k != "personal_id"} == {
-        k: claims[k] for k in ("sub", "name", "birthdate", "gender")}
-    assert vneid_http.get("/userinfo", headers=bearer).json()["personal_id"] == \
-        claims["personal_id"]
+        k: claims[k] for k in ("sub", "name", "birthdate", "gender")
+    }
+    assert (
+        vneid_http.get("/userinfo", headers=bearer).json()["personal_id"] == claims["personal_id"]
+    )
 
 
 # -- key rotation ----------------------------------------------------------------------------
@@ -688,8 +721,9 @@ def test_arming_again_adds_to_what_remains(vneid_provider):
 
 
 # -- per-client isolation --------------------------------------------------------------------
-def test_a_fault_armed_for_one_client_does_not_touch_another(vneid_flow, vneid_http,
-                                                             vneid_provider):
+def test_a_fault_armed_for_one_client_does_not_touch_another(
+    vneid_flow, vneid_http, vneid_provider
+):
     vneid_provider.register_client(RP2)
     _arm(vneid_http, "id_token_iss_invalid", client_id="rp2")
     _arm(vneid_http, "authz_response_iss_missing", client_id="rp2")
@@ -701,12 +735,17 @@ def test_a_fault_armed_for_one_client_does_not_touch_another(vneid_flow, vneid_h
     assert _parts(token)[0]["kid"] == original_kid
     assert _verify(token, vneid_http)["iss"] == vneid_provider.issuer
     assert {f["fault"] for f in _armed(vneid_http)} == {
-        "id_token_iss_invalid", "authz_response_iss_missing", "signing_key_rotated"}
-    rp2_cb = vneid_flow.callback(vneid_flow.request(client_id="rp2",
-                                                    redirect_uri=RP2.redirect_uris[0]))
+        "id_token_iss_invalid",
+        "authz_response_iss_missing",
+        "signing_key_rotated",
+    }
+    rp2_cb = vneid_flow.callback(
+        vneid_flow.request(client_id="rp2", redirect_uri=RP2.redirect_uris[0])
+    )
     assert "iss" not in rp2_cb.params
-    r = vneid_flow.redeem(rp2_cb.code, auth=("rp2", "rp2-secret"),
-                          redirect_uri=RP2.redirect_uris[0])
+    r = vneid_flow.redeem(
+        rp2_cb.code, auth=("rp2", "rp2-secret"), redirect_uri=RP2.redirect_uris[0]
+    )
     rp2_claims = _verify(r.json()["id_token"], vneid_http)
     assert (rp2_claims["aud"], rp2_claims["iss"]) == ("rp2", FOREIGN_ISSUER)
     assert _armed(vneid_http) == []
@@ -720,7 +759,9 @@ def test_delete_clears_one_client_or_all(vneid_http, vneid_provider):
     r = vneid_http.delete("/_harness/faults", params={"client_id": "rp2"})
     assert r.json() == {"cleared": 1}
     assert {(f["client_id"], f["fault"]) for f in _armed(vneid_http)} == {
-        ("vssid", "id_token_sub_missing"), ("vssid", "id_token_iat_missing")}
+        ("vssid", "id_token_sub_missing"),
+        ("vssid", "id_token_iat_missing"),
+    }
     _arm(vneid_http, "id_token_sub_missing", client_id="rp2")
     assert vneid_http.delete("/_harness/faults").json() == {"cleared": 3}
     assert _armed(vneid_http) == []
@@ -730,8 +771,15 @@ def test_delete_clears_one_client_or_all(vneid_http, vneid_provider):
 def test_get_lists_armed_faults_and_the_catalog(vneid_http):
     _arm(vneid_http, "id_token_sig_none", times=3)
     body = vneid_http.get("/_harness/faults").json()
-    assert body["faults"] == [{"client_id": "vssid", "fault": "id_token_sig_none",
-                               "remaining": 3, "clause": "R-5", "stage": "id_token_jws"}]
+    assert body["faults"] == [
+        {
+            "client_id": "vssid",
+            "fault": "id_token_sig_none",
+            "remaining": 3,
+            "clause": "R-5",
+            "stage": "id_token_jws",
+        }
+    ]
     assert {f["name"]: (f["clause"], f["stage"]) for f in body["catalog"]} == EXPECTED
 
 
@@ -750,28 +798,34 @@ def test_unknown_fault_is_invalid_request_listing_the_names(vneid_http):
 
 def test_unknown_client_is_not_found(vneid_http):
     assert _error(_arm(vneid_http, "id_token_sub_missing", client_id="nobody"))[:2] == (
-        404, "not_found")
+        404,
+        "not_found",
+    )
     r = vneid_http.delete("/_harness/faults", params={"client_id": "nobody"})
     assert _error(r)[:2] == (404, "not_found")
 
 
 @pytest.mark.parametrize("times", ["2", 0, -1, True, 1.5, None, MAX_FAULT_TIMES + 1, [1]])
 def test_bad_times_is_invalid_request(vneid_http, times):
-    r = vneid_http.post("/_harness/faults", json={"client_id": "vssid",
-                                                  "fault": "id_token_sub_missing",
-                                                  "times": times})
+    r = vneid_http.post(
+        "/_harness/faults",
+        json={"client_id": "vssid", "fault": "id_token_sub_missing", "times": times},
+    )
     assert _error(r)[:2] == (400, "invalid_request")
     assert "'times'" in r.json()["error_description"]
     assert _armed(vneid_http) == []
 
 
-@pytest.mark.parametrize(("body", "named"), [
-    ({"fault": "id_token_sub_missing"}, "client_id"),
-    ({"client_id": "vssid"}, "fault"),
-    ({"client_id": "vssid", "fault": 5}, "fault"),
-    ({"client_id": 5, "fault": "id_token_sub_missing"}, "client_id"),
-    ({"client_id": "vssid", "fault": "id_token_sub_missing", "time": 2}, "time"),
-])
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        ({"fault": "id_token_sub_missing"}, "client_id"),
+        ({"client_id": "vssid"}, "fault"),
+        ({"client_id": "vssid", "fault": 5}, "fault"),
+        ({"client_id": 5, "fault": "id_token_sub_missing"}, "client_id"),
+        ({"client_id": "vssid", "fault": "id_token_sub_missing", "time": 2}, "time"),
+    ],
+)
 def test_malformed_bodies_name_the_field(vneid_http, body, named):
     r = vneid_http.post("/_harness/faults", json=body)
     assert _error(r)[:2] == (400, "invalid_request")
@@ -813,13 +867,26 @@ def test_faults_api_with_the_admin_token_from_anywhere():
 def test_python_api_mirrors_the_control_api(vneid_provider):
     vneid_provider.register_client(RP2)
     assert vneid_provider.arm_fault("rp2", "id_token_expired") == {
-        "client_id": "rp2", "fault": "id_token_expired", "remaining": 1}
+        "client_id": "rp2",
+        "fault": "id_token_expired",
+        "remaining": 1,
+    }
     vneid_provider.arm_fault("vssid", "userinfo_sub_mismatch", times=4)
     assert vneid_provider.armed_faults() == [
-        {"client_id": "rp2", "fault": "id_token_expired", "remaining": 1, "clause": "R-8",
-         "stage": "id_token_claims"},
-        {"client_id": "vssid", "fault": "userinfo_sub_mismatch", "remaining": 4,
-         "clause": "T-5", "stage": "userinfo"},
+        {
+            "client_id": "rp2",
+            "fault": "id_token_expired",
+            "remaining": 1,
+            "clause": "R-8",
+            "stage": "id_token_claims",
+        },
+        {
+            "client_id": "vssid",
+            "fault": "userinfo_sub_mismatch",
+            "remaining": 4,
+            "clause": "T-5",
+            "stage": "userinfo",
+        },
     ]
     assert vneid_provider.clear_faults("vssid") == 1
     assert vneid_provider.clear_faults() == 1

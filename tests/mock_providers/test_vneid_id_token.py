@@ -32,8 +32,9 @@ def test_all_t3_claims(vneid_flow, vneid_provider, vneid_persona, vneid_clock):
     vneid_clock.advance(30)
     code = vneid_flow.code(session=session)
     r = vneid_flow.redeem(code)
-    claims = jwt.decode(r.json()["id_token"], KeySet.import_key_set(vneid_provider.jwks()),
-                        algorithms=["ES256"]).claims
+    claims = jwt.decode(
+        r.json()["id_token"], KeySet.import_key_set(vneid_provider.jwks()), algorithms=["ES256"]
+    ).claims
     assert claims["iss"] == vneid_provider.issuer
     assert claims["aud"] == "vssid"
     assert claims["iat"] == int(vneid_clock.now())
@@ -44,8 +45,11 @@ def test_all_t3_claims(vneid_flow, vneid_provider, vneid_persona, vneid_clock):
     assert claims["amr"] == ["pin"]
     assert claims["sub"]
     assert (claims["personal_id"], claims["name"], claims["birthdate"], claims["gender"]) == (
-        vneid_persona.personal_id, vneid_persona.full_name, vneid_persona.birthdate,
-        vneid_persona.gender)
+        vneid_persona.personal_id,
+        vneid_persona.full_name,
+        vneid_persona.birthdate,
+        vneid_persona.gender,
+    )
 
 
 def test_nonce_is_omitted_when_the_request_had_none(vneid_flow):
@@ -59,16 +63,21 @@ def test_level1_token_says_loa1(vneid_flow, vneid_level1_persona):
     assert claims["acr"] == "urn:vneid:loa:1"
 
 
-def test_sub_is_stable_per_person_and_client_and_pairwise(vneid_flow, vneid_provider,
-                                                          vneid_level1_persona):
+def test_sub_is_stable_per_person_and_client_and_pairwise(
+    vneid_flow, vneid_provider, vneid_level1_persona
+):
     first = _id_token(vneid_flow).claims["sub"]
     again = _id_token(vneid_flow).claims["sub"]
     assert first == again
-    vneid_provider.register_client(ClientRecord("rp2", ("https://rp2.test/cb",),
-                                                client_secret="rp2-secret"))
+    vneid_provider.register_client(
+        ClientRecord("rp2", ("https://rp2.test/cb",), client_secret="rp2-secret")
+    )
     other_client = _id_token(
-        vneid_flow, vneid_flow.request(client_id="rp2", redirect_uri="https://rp2.test/cb"),
-        auth=("rp2", "rp2-secret"), redirect_uri="https://rp2.test/cb").claims
+        vneid_flow,
+        vneid_flow.request(client_id="rp2", redirect_uri="https://rp2.test/cb"),
+        auth=("rp2", "rp2-secret"),
+        redirect_uri="https://rp2.test/cb",
+    ).claims
     assert other_client["sub"] != first
     assert other_client["aud"] == "rp2"
     vneid_flow.persona = vneid_level1_persona
@@ -77,9 +86,17 @@ def test_sub_is_stable_per_person_and_client_and_pairwise(vneid_flow, vneid_prov
 
 
 def test_lifetime_is_capped_at_ten_minutes(vneid_persona):
-    claims = id_token_claims(issuer="i", client_id="c", sub="s", persona=vneid_persona,
-                             acr="urn:vneid:loa:2", auth_time=1000.5, nonce=None, now=2000.9,
-                             ttl=3600)
+    claims = id_token_claims(
+        issuer="i",
+        client_id="c",
+        sub="s",
+        persona=vneid_persona,
+        acr="urn:vneid:loa:2",
+        auth_time=1000.5,
+        nonce=None,
+        now=2000.9,
+        ttl=3600,
+    )
     assert (claims["iat"], claims["exp"], claims["auth_time"]) == (2000, 2600, 1000)
 
 

@@ -33,8 +33,9 @@ def test_a_full_store_that_must_not_forget_refuses_new_entries_and_keeps_the_liv
     """``evict=False`` (the client-assertion ids kept against replay): nothing alive is
     dropped, the new entry is refused (the other stores drop their oldest: test_bounds)."""
     clock = ManualClock()
-    store: TTLStore[int, int] = TTLStore(clock, max_items=3, name="app sessions", clause="A-4",
-                                         evict=False)
+    store: TTLStore[int, int] = TTLStore(
+        clock, max_items=3, name="app sessions", clause="A-4", evict=False
+    )
     for i in range(3):
         store.put(i, i, ttl=60 + i)
     with pytest.raises(ProtocolError) as refused:

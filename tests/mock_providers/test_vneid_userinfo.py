@@ -23,18 +23,22 @@ def _error(r):
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_userinfo_matches_the_id_token(vneid_flow, vneid_http, vneid_provider, method):
     tokens = _tokens(vneid_flow)
-    r = vneid_http.request(method, "/userinfo",
-                           headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    r = vneid_http.request(
+        method, "/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"}
+    )
     assert r.status_code == 200, r.text
-    claims = jwt.decode(tokens["id_token"], KeySet.import_key_set(vneid_provider.jwks()),
-                        algorithms=["ES256"]).claims
+    claims = jwt.decode(
+        tokens["id_token"], KeySet.import_key_set(vneid_provider.jwks()), algorithms=["ES256"]
+    ).claims
     info = r.json()
     assert set(info) == {"sub", "personal_id", "name", "birthdate", "gender"}
     assert all(info[k] == claims[k] for k in info)
 
 
-@pytest.mark.parametrize(("authorization", "challenge"), [
-    (None, "Bearer"), ("Basic abc", "Bearer"), ("Bearer unknown", 'Bearer error="invalid_token"')])
+@pytest.mark.parametrize(
+    ("authorization", "challenge"),
+    [(None, "Bearer"), ("Basic abc", "Bearer"), ("Bearer unknown", 'Bearer error="invalid_token"')],
+)
 def test_missing_or_unknown_token_is_invalid_token(vneid_http, authorization, challenge):
     """RFC 6750 §3.1: no credentials, or another scheme, gets a challenge without an error
     code; an unknown token, invalid_token."""
@@ -54,7 +58,6 @@ def test_a_bearer_header_without_a_token_is_invalid_request(vneid_http, authoriz
     assert r.headers["www-authenticate"] == 'Bearer error="invalid_request"'
 
 
-
 def test_expired_access_token_is_invalid_token(vneid_flow, vneid_http, vneid_provider):
     access = _tokens(vneid_flow)["access_token"]
     vneid_provider.clock.offset = vneid_provider.profile.access_token_ttl + 1
@@ -63,9 +66,9 @@ def test_expired_access_token_is_invalid_token(vneid_flow, vneid_http, vneid_pro
 
 
 @pytest.mark.parametrize("change", ["locked", "removed"])
-def test_the_token_of_a_citizen_locked_or_removed_since_is_revoked(vneid_flow, vneid_http,
-                                                                   vneid_provider, vneid_persona,
-                                                                   change):
+def test_the_token_of_a_citizen_locked_or_removed_since_is_revoked(
+    vneid_flow, vneid_http, vneid_provider, vneid_persona, change
+):
     """Userinfo kept answering for a citizen locked after the token was issued (an RFC
     review); a locked citizen's app session already ended (A-5)."""
     import dataclasses
@@ -86,7 +89,8 @@ def test_the_token_of_a_citizen_locked_or_removed_since_is_revoked(vneid_flow, v
 
 @pytest.mark.parametrize("change", ["locked", "removed"])
 def test_a_code_of_a_citizen_locked_or_removed_since_the_consent_is_void(
-        vneid_flow, vneid_provider, vneid_persona, change):
+    vneid_flow, vneid_provider, vneid_persona, change
+):
     """It redeemed (200, an ID token), and userinfo then refused the token just issued (a
     review of the change above)."""
     import dataclasses

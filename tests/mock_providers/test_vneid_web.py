@@ -26,9 +26,14 @@ def _start(flow, **changes):
 
 def _login(flow, page, personal_id=None, passcode=None):
     action, fields = _form(page.text)
-    return flow.http.post(action, data={
-        **fields, "personal_id": personal_id or flow.persona.personal_id,
-        "passcode": passcode or flow.persona.passcode})
+    return flow.http.post(
+        action,
+        data={
+            **fields,
+            "personal_id": personal_id or flow.persona.personal_id,
+            "passcode": passcode or flow.persona.passcode,
+        },
+    )
 
 
 def _decide(flow, page, decision):
@@ -88,18 +93,25 @@ def test_a_malformed_personal_id_is_named_on_the_login_page(vneid_flow):
 
 @pytest.mark.clause("P-2")
 def test_level1_citizen_is_sent_back_with_unmet_requirements(vneid_flow, vneid_level1_persona):
-    done = _login(vneid_flow, _start(vneid_flow), vneid_level1_persona.personal_id,
-                  vneid_level1_persona.passcode)
+    done = _login(
+        vneid_flow,
+        _start(vneid_flow),
+        vneid_level1_persona.personal_id,
+        vneid_level1_persona.passcode,
+    )
     assert done.status_code == 303
     cb = parse_callback(done.headers["location"])
     assert (cb.error, cb.state) == ("unmet_authentication_requirements", "state-123")
 
 
 @pytest.mark.clause("S-3")
-@pytest.mark.parametrize(("changes", "error"), [
-    ({"client_id": "unknown"}, "invalid_client"),
-    ({"redirect_uri": "https://evil.test/cb"}, "invalid_redirect_uri"),
-])
+@pytest.mark.parametrize(
+    ("changes", "error"),
+    [
+        ({"client_id": "unknown"}, "invalid_client"),
+        ({"redirect_uri": "https://evil.test/cb"}, "invalid_redirect_uri"),
+    ],
+)
 def test_client_errors_render_the_error_page(vneid_flow, changes, error):
     page = _start(vneid_flow, **changes)
     assert page.status_code == 400
@@ -113,8 +125,14 @@ def test_client_errors_render_the_error_page(vneid_flow, changes, error):
 def test_bare_and_duplicated_requests_render_the_error_page(vneid_http):
     assert _error_page(vneid_http.get("/authorize")) == "invalid_client"
     assert _error_page(vneid_http.get("/authorize?client_id=a&client_id=b")) == "invalid_request"
-    assert _error_page(vneid_http.get(  # registered client, its redirect URI twice
-        "/authorize?client_id=vssid&redirect_uri=x&redirect_uri=y")) == "invalid_request"
+    assert (
+        _error_page(
+            vneid_http.get(  # registered client, its redirect URI twice
+                "/authorize?client_id=vssid&redirect_uri=x&redirect_uri=y"
+            )
+        )
+        == "invalid_request"
+    )
 
 
 def _error_page(r):
@@ -144,8 +162,11 @@ def test_a_repeated_parameter_redirects_as_invalid_request(vneid_flow):
 def test_the_authorization_request_may_come_as_a_post(vneid_flow):
     """OpenID Connect Core §3.1.2.1: GET and POST, the POST's parameters form-encoded."""
     query = urlsplit(vneid_flow.request().to_url(vneid_flow.provider.url("/authorize"))).query
-    page = vneid_flow.http.post("/authorize", content=query.encode(),
-                                headers={"Content-Type": "application/x-www-form-urlencoded"})
+    page = vneid_flow.http.post(
+        "/authorize",
+        content=query.encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert page.status_code == 200
     assert 'data-testid="vneid-login"' in page.text
     consent = _login(vneid_flow, page)
@@ -160,10 +181,14 @@ def test_the_authorization_request_may_come_as_a_post(vneid_flow):
 @pytest.mark.clause("A-2")
 def test_a_post_body_is_read_as_a_form_not_as_a_url(vneid_flow):
     """A raw '#' in a form value is part of the value (a URL would end its query there)."""
-    query = urlsplit(vneid_flow.request(state="s#1").to_url(
-        vneid_flow.provider.url("/authorize"))).query.replace("s%231", "s#1")
-    page = vneid_flow.http.post("/authorize", content=query.encode(),
-                                headers={"Content-Type": "application/x-www-form-urlencoded"})
+    query = urlsplit(
+        vneid_flow.request(state="s#1").to_url(vneid_flow.provider.url("/authorize"))
+    ).query.replace("s%231", "s#1")
+    page = vneid_flow.http.post(
+        "/authorize",
+        content=query.encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert page.status_code == 200, page.text
     consent = _login(vneid_flow, page)
     action, fields = _form(consent.text)
@@ -175,14 +200,17 @@ def test_a_post_body_is_read_as_a_form_not_as_a_url(vneid_flow):
 def test_a_post_with_a_bad_request_redirects_or_shows_as_a_get_does(vneid_flow):
     base = urlsplit(vneid_flow.request().to_url(vneid_flow.provider.url("/authorize"))).query
     form = {"Content-Type": "application/x-www-form-urlencoded"}
-    r = vneid_flow.http.post("/authorize", content=f"{base}&scope=openid".encode(),
-                             headers=form)
+    r = vneid_flow.http.post("/authorize", content=f"{base}&scope=openid".encode(), headers=form)
     assert r.status_code == 303
     assert parse_callback(r.headers["location"]).error == "invalid_request"
-    assert _error_page(vneid_flow.http.post("/authorize", content=b"client_id=nobody",
-                                            headers=form)) == "invalid_client"
-    assert _error_page(vneid_flow.http.post("/authorize", json={"client_id": "vssid"})) \
-        == "invalid_request"  # not form-encoded
+    assert (
+        _error_page(vneid_flow.http.post("/authorize", content=b"client_id=nobody", headers=form))
+        == "invalid_client"
+    )
+    assert (
+        _error_page(vneid_flow.http.post("/authorize", json={"client_id": "vssid"}))
+        == "invalid_request"
+    )  # not form-encoded
 
 
 @pytest.mark.clause("A-2", "A-7")
@@ -205,8 +233,11 @@ def test_user_input_is_escaped(vneid_flow):
 
 
 @pytest.mark.clause("A-2")
-@pytest.mark.parametrize("hint", ["٠٠١٠٩٠١٢٣٤٥٦", "００１０９０１２３４５６", "¹²³"],
-                         ids=["arabic-indic", "full-width", "superscript"])
+@pytest.mark.parametrize(
+    "hint",
+    ["٠٠١٠٩٠١٢٣٤٥٦", "００１０９０１２３４５６", "¹²³"],
+    ids=["arabic-indic", "full-width", "superscript"],
+)
 def test_a_login_hint_of_other_digits_fills_nothing(vneid_flow, hint):
     """A-2's ``login_hint`` is a personal_id, 12 ASCII digits (§1): Arabic-Indic, full-width
     or superscript digits pass ``str.isdigit`` and filled a field the login then refuses."""
@@ -227,8 +258,9 @@ def test_a_login_page_is_single_use_and_expires(vneid_flow, vneid_provider):
 
 def test_deciding_without_logging_in_is_refused(vneid_flow, vneid_provider):
     _, fields = _form(_start(vneid_flow).text)
-    r = vneid_flow.http.post(vneid_provider.url("/authorize/decision"),
-                             data={**fields, "decision": "approve"})
+    r = vneid_flow.http.post(
+        vneid_provider.url("/authorize/decision"), data={**fields, "decision": "approve"}
+    )
     assert _error_page(r) == "invalid_request"
     assert "A-4" in r.text
 

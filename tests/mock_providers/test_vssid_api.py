@@ -23,8 +23,14 @@ from tests.mock_providers.vssid_fixtures import BHXH_CODE, PERSONAL_ID
 
 
 def test_exported_members() -> None:
-    assert sorted(vssid.__all__) == ["AccountRecord", "OutgoingCall", "OutgoingLog",
-                                     "SKIPPABLE_CHECKS", "VssIDProvider", "VssIDSettings"]
+    assert sorted(vssid.__all__) == [
+        "AccountRecord",
+        "OutgoingCall",
+        "OutgoingLog",
+        "SKIPPABLE_CHECKS",
+        "VssIDProvider",
+        "VssIDSettings",
+    ]
     for name in vssid.__all__:
         if name.isupper():  # a constant
             continue
@@ -35,11 +41,17 @@ def test_exported_members() -> None:
 def test_settings_defaults_are_the_embedded_world() -> None:
     settings = VssIDSettings()
     assert settings == VssIDSettings(
-        issuer=EMBEDDED_VNEID_ISSUER, client_id="vssid",
-        client_secret=DEFAULT_VSSID_CLIENT_SECRET, redirect_uri=DEFAULT_PROFILE.callback_custom,
-        link_form=LinkForm.CUSTOM_SCHEME, token_endpoint_auth_method="client_secret_basic",
-        profile=DEFAULT_PROFILE, admin_token=None, base_url=EMBEDDED_VSSID_BASE_URL,
-        fetch_userinfo=True)
+        issuer=EMBEDDED_VNEID_ISSUER,
+        client_id="vssid",
+        client_secret=DEFAULT_VSSID_CLIENT_SECRET,
+        redirect_uri=DEFAULT_PROFILE.callback_custom,
+        link_form=LinkForm.CUSTOM_SCHEME,
+        token_endpoint_auth_method="client_secret_basic",
+        profile=DEFAULT_PROFILE,
+        admin_token=None,
+        base_url=EMBEDDED_VSSID_BASE_URL,
+        fetch_userinfo=True,
+    )
     assert DEFAULT_VSSID_CLIENT_SECRET not in repr(settings)
     assert VssIDSettings(link_form="https").link_form is LinkForm.CLAIMED_HTTPS  # type: ignore[arg-type]
 
@@ -47,8 +59,9 @@ def test_settings_defaults_are_the_embedded_world() -> None:
 def test_settings_follow_their_profile_unless_given() -> None:
     """The client id and callback VNeID registers under a profile are the relying party's
     own under it, however the settings are built; given ones stand."""
-    profile = DEFAULT_PROFILE.evolve(vssid_client_id="bank-client", vssid_scheme="bank",
-                                     callback_path="/oauth/return")
+    profile = DEFAULT_PROFILE.evolve(
+        vssid_client_id="bank-client", vssid_scheme="bank", callback_path="/oauth/return"
+    )
     settings = VssIDSettings(profile=profile)
     assert (settings.client_id, settings.redirect_uri) == ("bank-client", "bank://oauth/return")
     given = VssIDSettings(profile=profile, client_id="other", redirect_uri="bank://x/y")
@@ -59,16 +72,19 @@ def test_settings_follow_their_profile_unless_given() -> None:
     assert provider.settings.client_id == "bank-client"
 
 
-@pytest.mark.parametrize(("changes", "clause"), [
-    ({"issuer": "id.vneid.test"}, "R-2"),
-    ({"client_secret": ""}, "T-1"),
-    ({"token_endpoint_auth_method": "private_key_jwt"}, "T-1"),
-    ({"admin_token": ""}, "S-6"),
-    ({"issuer_timeout": 0}, "A-6"),
-    ({"issuer_timeout": 10**400}, "A-6"),  # no float holds it: refused, not OverflowError
-    ({"issuer_timeout": float("nan")}, "A-6"),
-    ({"link_form": "sideways"}, "A-1"),
-])
+@pytest.mark.parametrize(
+    ("changes", "clause"),
+    [
+        ({"issuer": "id.vneid.test"}, "R-2"),
+        ({"client_secret": ""}, "T-1"),
+        ({"token_endpoint_auth_method": "private_key_jwt"}, "T-1"),
+        ({"admin_token": ""}, "S-6"),
+        ({"issuer_timeout": 0}, "A-6"),
+        ({"issuer_timeout": 10**400}, "A-6"),  # no float holds it: refused, not OverflowError
+        ({"issuer_timeout": float("nan")}, "A-6"),
+        ({"link_form": "sideways"}, "A-1"),
+    ],
+)
 def test_settings_are_validated(changes: dict[str, object], clause: str) -> None:
     with pytest.raises(ProtocolError) as info:
         VssIDSettings().evolve(**changes)

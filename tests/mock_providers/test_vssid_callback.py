@@ -49,8 +49,9 @@ def test_iss_mismatch_or_missing(world: VssIDWorld, iss: str | None) -> None:
 def test_access_denied_ends_the_login_without_a_token_request(world: VssIDWorld) -> None:
     started = world.start()
     callback = world.fake.deny(started["authorize_url"], "access_denied")
-    body = assert_error(world.complete(started["transaction_id"], callback), 400,
-                        "access_denied", "R-3")
+    body = assert_error(
+        world.complete(started["transaction_id"], callback), 400, "access_denied", "R-3"
+    )
     assert body["provider_error"] == "access_denied"
     assert "the user cancelled" in body["error_description"]
     assert world.fake.calls == []
@@ -63,20 +64,27 @@ def test_access_denied_ends_the_login_without_a_token_request(world: VssIDWorld)
 def test_unmet_authentication_requirements_is_403(world: VssIDWorld) -> None:
     started = world.start()
     callback = world.fake.deny(started["authorize_url"], "unmet_authentication_requirements")
-    assert_error(world.complete(started["transaction_id"], callback), 403,
-                 "unmet_authentication_requirements", "R-3")
+    assert_error(
+        world.complete(started["transaction_id"], callback),
+        403,
+        "unmet_authentication_requirements",
+        "R-3",
+    )
     _no_token_call(world)
 
 
 @pytest.mark.clause("R-3")
-@pytest.mark.parametrize(("error", "status", "code"), [
-    ("invalid_scope", 400, "invalid_scope"),
-    ("server_error", 502, "server_error"),
-    ("temporarily_unavailable", 502, "provider_unavailable"),
-    ("login_required", 400, "invalid_request"),
-    ("state_mismatch", 400, "invalid_request"),
-    ('"><script>', 400, "invalid_request"),
-])
+@pytest.mark.parametrize(
+    ("error", "status", "code"),
+    [
+        ("invalid_scope", 400, "invalid_scope"),
+        ("server_error", 502, "server_error"),
+        ("temporarily_unavailable", 502, "provider_unavailable"),
+        ("login_required", 400, "invalid_request"),
+        ("state_mismatch", 400, "invalid_request"),
+        ('"><script>', 400, "invalid_request"),
+    ],
+)
 def test_other_error_callbacks(world: VssIDWorld, error: str, status: int, code: str) -> None:
     started = world.start()
     callback = world.fake.deny(started["authorize_url"], error)
@@ -90,24 +98,25 @@ def test_iss_is_checked_before_acting_on_an_error(world: VssIDWorld) -> None:
     """RFC 9207 §2.4: a mixed-up error response is refused as issuer_mismatch."""
     started = world.start()
     callback = world.fake.deny(started["authorize_url"], "access_denied", iss="http://evil.test")
-    assert_error(world.complete(started["transaction_id"], callback), 400, "issuer_mismatch",
-                 "R-2")
+    assert_error(world.complete(started["transaction_id"], callback), 400, "issuer_mismatch", "R-2")
     _no_token_call(world)
 
 
 @pytest.mark.clause("R-4")
-@pytest.mark.parametrize("redirect_uri", [
-    DEFAULT_PROFILE.callback_https,
-    "vssid://auth/vneid/callback/extra",
-    "evil://auth/vneid/callback",
-    "vssid://other/vneid/callback",
-])
+@pytest.mark.parametrize(
+    "redirect_uri",
+    [
+        DEFAULT_PROFILE.callback_https,
+        "vssid://auth/vneid/callback/extra",
+        "evil://auth/vneid/callback",
+        "vssid://other/vneid/callback",
+    ],
+)
 def test_callback_to_another_redirect_uri(world: VssIDWorld, redirect_uri: str) -> None:
     started = world.start()
     state = parse_authorize_link(started["authorize_url"])[1].params["state"]
     callback = add_query(redirect_uri, [("code", "code-1"), ("state", state), ("iss", ISSUER)])
-    assert_error(world.complete(started["transaction_id"], callback), 400, "invalid_request",
-                 "R-4")
+    assert_error(world.complete(started["transaction_id"], callback), 400, "invalid_request", "R-4")
     _no_token_call(world)
 
 
@@ -119,8 +128,9 @@ def test_callback_without_code_or_error(world: VssIDWorld, code: str | None) -> 
 
 
 @pytest.mark.clause("A-6")
-@pytest.mark.parametrize("callback", ["not a url", "no-scheme", "vssid://auth/vneid/callback"
-                                      "?code=a&code=b", "x" * 9000])
+@pytest.mark.parametrize(
+    "callback", ["not a url", "no-scheme", "vssid://auth/vneid/callback?code=a&code=b", "x" * 9000]
+)
 def test_undecodable_callback(world: VssIDWorld, callback: str) -> None:
     started = world.start()
     response = world.complete(started["transaction_id"], callback)

@@ -37,8 +37,9 @@ def _me(world: VssIDWorld, token: str) -> httpx.Response:
 @pytest.mark.clause("A-6", "T-1")
 def test_happy_path_logs_in_and_me_returns_the_same_person(world: VssIDWorld) -> None:
     started = world.start()
-    response = world.complete(started["transaction_id"],
-                              world.fake.approve(started["authorize_url"]))
+    response = world.complete(
+        started["transaction_id"], world.fake.approve(started["authorize_url"])
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["bhxh_code"] == BHXH_CODE
@@ -46,10 +47,13 @@ def test_happy_path_logs_in_and_me_returns_the_same_person(world: VssIDWorld) ->
     assert body["expires_in"] == 3600
     me = _me(world, body["session_token"])
     assert me.status_code == 200, me.text
-    assert me.json() == {"bhxh_code": BHXH_CODE, "full_name": FULL_NAME,
-                         "personal_id": PERSONAL_ID}
+    assert me.json() == {"bhxh_code": BHXH_CODE, "full_name": FULL_NAME, "personal_id": PERSONAL_ID}
     assert [c.path for c in world.fake.calls] == [
-        "/.well-known/openid-configuration", "/token", "/jwks", "/userinfo"]
+        "/.well-known/openid-configuration",
+        "/token",
+        "/jwks",
+        "/userinfo",
+    ]
     tx = world.provider.transactions.get(started["transaction_id"])
     assert tx is not None
     assert tx.outcome == "ok"
@@ -61,8 +65,12 @@ def test_token_request_carries_code_redirect_uri_verifier_and_basic_auth(
 ) -> None:
     started = world.start()
     params = parse_authorize_link(started["authorize_url"])[1].params
-    assert world.complete(started["transaction_id"],
-                          world.fake.approve(started["authorize_url"])).status_code == 200
+    assert (
+        world.complete(
+            started["transaction_id"], world.fake.approve(started["authorize_url"])
+        ).status_code
+        == 200
+    )
     (call,) = world.fake.calls_to("/token")
     assert call.form["grant_type"] == "authorization_code"
     assert call.form["code"] == "code-1"
@@ -116,8 +124,9 @@ def test_a_transaction_completes_once(world: VssIDWorld) -> None:
 @pytest.mark.clause("R-1")
 def test_a_failed_attempt_also_consumes_the_transaction(world: VssIDWorld) -> None:
     started = world.start()
-    bad = world.complete(started["transaction_id"],
-                         world.fake.approve(started["authorize_url"], state="forged"))
+    bad = world.complete(
+        started["transaction_id"], world.fake.approve(started["authorize_url"], state="forged")
+    )
     assert_error(bad, 400, "state_mismatch", "R-1")
     good = world.complete(started["transaction_id"], world.fake.approve(started["authorize_url"]))
     body = assert_error(good, 409, "transaction_already_used", "R-1")
@@ -133,10 +142,12 @@ def test_concurrent_completes_let_exactly_one_through(world: VssIDWorld) -> None
 
     async def race() -> list[int]:
         transport = httpx.ASGITransport(app=world.provider.app)
-        async with httpx.AsyncClient(transport=transport, base_url=EMBEDDED_VSSID_BASE_URL,
-                                     headers=APP_HEADERS) as client:
-            responses = await asyncio.gather(*[
-                client.post("/api/v1/auth/vneid/complete", json=payload) for _ in range(5)])
+        async with httpx.AsyncClient(
+            transport=transport, base_url=EMBEDDED_VSSID_BASE_URL, headers=APP_HEADERS
+        ) as client:
+            responses = await asyncio.gather(
+                *[client.post("/api/v1/auth/vneid/complete", json=payload) for _ in range(5)]
+            )
         return sorted(r.status_code for r in responses)
 
     assert asyncio.run(race()) == [200, 409, 409, 409, 409]
@@ -147,8 +158,9 @@ def test_concurrent_completes_let_exactly_one_through(world: VssIDWorld) -> None
 def test_expired_transaction(world: VssIDWorld) -> None:
     started = world.start()
     world.provider.clock.offset = 601
-    response = world.complete(started["transaction_id"],
-                              world.fake.approve(started["authorize_url"]))
+    response = world.complete(
+        started["transaction_id"], world.fake.approve(started["authorize_url"])
+    )
     assert_error(response, 410, "transaction_expired", "R-1")
     assert world.fake.calls == []
 
@@ -161,8 +173,9 @@ def test_an_expired_transaction_outlives_purges_for_its_message(world: VssIDWorl
     world.provider.clock.offset = 601
     for _ in range(70):  # enough starts to run a purge
         world.start()
-    response = world.complete(started["transaction_id"],
-                              world.fake.approve(started["authorize_url"]))
+    response = world.complete(
+        started["transaction_id"], world.fake.approve(started["authorize_url"])
+    )
     assert_error(response, 410, "transaction_expired", "R-1")
 
 
@@ -172,8 +185,9 @@ def test_a_transaction_expires_at_exactly_ten_minutes(world: VssIDWorld) -> None
     boundary; a transaction still alive at its deadline passed every example)."""
     started = world.start()
     world.provider.clock.offset = 600
-    response = world.complete(started["transaction_id"],
-                              world.fake.approve(started["authorize_url"]))
+    response = world.complete(
+        started["transaction_id"], world.fake.approve(started["authorize_url"])
+    )
     assert_error(response, 410, "transaction_expired", "R-1")
 
 
@@ -181,8 +195,9 @@ def test_a_transaction_expires_at_exactly_ten_minutes(world: VssIDWorld) -> None
 def test_transaction_still_valid_just_before_expiry(world: VssIDWorld) -> None:
     started = world.start()
     world.clock.advance(599)  # the base clock: both the provider and the issuer move
-    response = world.complete(started["transaction_id"],
-                              world.fake.approve(started["authorize_url"]))
+    response = world.complete(
+        started["transaction_id"], world.fake.approve(started["authorize_url"])
+    )
     assert response.status_code == 200, response.text
 
 
@@ -196,8 +211,9 @@ def test_unknown_transaction(world: VssIDWorld) -> None:
 def test_a_login_keeps_the_settings_it_started_with(world: VssIDWorld) -> None:
     started = world.start()
     world.provider.configure(issuer="http://elsewhere.test", client_id="other")
-    response = world.complete(started["transaction_id"],
-                              world.fake.approve(started["authorize_url"]))
+    response = world.complete(
+        started["transaction_id"], world.fake.approve(started["authorize_url"])
+    )
     assert response.status_code == 200, response.text
 
 
@@ -206,8 +222,10 @@ def test_a_login_keeps_the_settings_it_started_with(world: VssIDWorld) -> None:
 
 @pytest.mark.clause("T-2")
 def test_invalid_grant_is_passed_through(world: VssIDWorld) -> None:
-    world.fake.token_error = (400, {"error": "invalid_grant",
-                                    "error_description": "the code was already redeemed"})
+    world.fake.token_error = (
+        400,
+        {"error": "invalid_grant", "error_description": "the code was already redeemed"},
+    )
     body = assert_error(world.login(), 400, "invalid_grant", "T-2")
     assert "the code was already redeemed" in body["error_description"]
     assert body["provider_error"] == "invalid_grant"
@@ -223,11 +241,14 @@ def test_wrong_client_secret_is_invalid_client(world: VssIDWorld) -> None:
 
 
 @pytest.mark.clause("T-1")
-@pytest.mark.parametrize(("status", "body"), [
-    (500, {"error": "server_error"}),
-    (400, {"error": "made_up_error"}),
-    (503, ["not", "an", "object"]),
-])
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (500, {"error": "server_error"}),
+        (400, {"error": "made_up_error"}),
+        (503, ["not", "an", "object"]),
+    ],
+)
 def test_unusable_token_refusal_is_provider_unavailable(
     world: VssIDWorld, status: int, body: object
 ) -> None:
@@ -236,8 +257,10 @@ def test_unusable_token_refusal_is_provider_unavailable(
 
 
 @pytest.mark.clause("T-1")
-@pytest.mark.parametrize("patch", [{"token_type": "MAC"}, {"token_type": 1},
-                                   {"access_token": ""}, {"access_token": None}])
+@pytest.mark.parametrize(
+    "patch",
+    [{"token_type": "MAC"}, {"token_type": 1}, {"access_token": ""}, {"access_token": None}],
+)
 def test_malformed_token_response_is_refused(world: VssIDWorld, patch: dict[str, object]) -> None:
     world.fake.token_patch = patch
     assert_error(world.login(), 502, "provider_unavailable", "T-1")
@@ -267,11 +290,18 @@ def test_locked_account_is_refused(world: VssIDWorld) -> None:
 
 
 @pytest.mark.clause("A-6")
-@pytest.mark.parametrize(("header", "status", "code"), [
-    (None, 401, "invalid_token"), ("Basic abc", 401, "invalid_token"),
-    ("Bearer unknown-token", 401, "invalid_token"), ("Bearer", 400, "invalid_request")])
-def test_me_refuses_a_missing_or_unknown_session(world: VssIDWorld, header: str | None,
-                                                 status: int, code: str) -> None:
+@pytest.mark.parametrize(
+    ("header", "status", "code"),
+    [
+        (None, 401, "invalid_token"),
+        ("Basic abc", 401, "invalid_token"),
+        ("Bearer unknown-token", 401, "invalid_token"),
+        ("Bearer", 400, "invalid_request"),
+    ],
+)
+def test_me_refuses_a_missing_or_unknown_session(
+    world: VssIDWorld, header: str | None, status: int, code: str
+) -> None:
     headers = {} if header is None else {"Authorization": header}
     response = world.client.get("/api/v1/me", headers=headers)
     assert_error(response, status, code, "A-6")
@@ -320,13 +350,23 @@ class _ChangingOnUserinfo(httpx.AsyncBaseTransport):
 
 
 @pytest.mark.clause("P-1", "A-6")
-@pytest.mark.parametrize(("change", "status", "error"), [
-    (lambda w: w.provider.add_account(AccountRecord(BHXH_CODE, PERSONAL_ID, FULL_NAME,
-                                                    "locked")), 423, "account_locked"),
-    (lambda w: w.provider.remove_account(BHXH_CODE), 404, "vssid_account_not_found"),
-], ids=["locked", "removed"])
+@pytest.mark.parametrize(
+    ("change", "status", "error"),
+    [
+        (
+            lambda w: w.provider.add_account(
+                AccountRecord(BHXH_CODE, PERSONAL_ID, FULL_NAME, "locked")
+            ),
+            423,
+            "account_locked",
+        ),
+        (lambda w: w.provider.remove_account(BHXH_CODE), 404, "vssid_account_not_found"),
+    ],
+    ids=["locked", "removed"],
+)
 def test_an_account_changed_while_userinfo_answers_gets_no_session(
-        change: Callable[[VssIDWorld], object], status: int, error: str) -> None:
+    change: Callable[[VssIDWorld], object], status: int, error: str
+) -> None:
     """The account was looked up before the userinfo call was awaited: one locked or removed
     meanwhile (the change acknowledged first) still got a session, and its bhxh_code."""
     transport = _ChangingOnUserinfo()
@@ -339,7 +379,8 @@ def test_an_account_changed_while_userinfo_answers_gets_no_session(
 @pytest.mark.clause("P-1", "A-6")
 @pytest.mark.parametrize("fetch_userinfo", [True, False], ids=["userinfo", "no-userinfo"])
 def test_an_account_locked_while_the_issuer_connection_closes_gets_no_session(
-        monkeypatch: pytest.MonkeyPatch, fetch_userinfo: bool) -> None:
+    monkeypatch: pytest.MonkeyPatch, fetch_userinfo: bool
+) -> None:
     """The issuer's connection is closed after the last call, and on a served VssID that
     close awaits (the socket's): an account locked then still got a session when it was
     looked up inside the connection's block."""
@@ -353,8 +394,7 @@ def test_an_account_locked_while_the_issuer_connection_closes_gets_no_session(
         async def session(settings):  # type: ignore[no-untyped-def]
             async with opened(settings) as conn:
                 yield conn
-            world.provider.add_account(AccountRecord(BHXH_CODE, PERSONAL_ID, FULL_NAME,
-                                                     "locked"))
+            world.provider.add_account(AccountRecord(BHXH_CODE, PERSONAL_ID, FULL_NAME, "locked"))
             await asyncio.sleep(0)
 
         monkeypatch.setattr(client, "session", session)

@@ -154,9 +154,11 @@ REFUSED_CLAIMS = [
 
 
 @pytest.mark.clause("R-6", "R-7", "R-8", "R-9", "R-12", "T-3")
-@pytest.mark.parametrize(("patch", "clause"), REFUSED_CLAIMS,
-                         ids=[f"{c}-{next(iter(p))}-{i}"
-                              for i, (p, c) in enumerate(REFUSED_CLAIMS)])
+@pytest.mark.parametrize(
+    ("patch", "clause"),
+    REFUSED_CLAIMS,
+    ids=[f"{c}-{next(iter(p))}-{i}" for i, (p, c) in enumerate(REFUSED_CLAIMS)],
+)
 def test_faulty_claims_are_refused(world: VssIDWorld, patch: dict[str, Any], clause: str) -> None:
     world.fake.claims_patch = patch
     _refused(world, 401, "id_token_invalid", clause)
@@ -170,31 +172,39 @@ def test_level_1_token_is_refused(world: VssIDWorld, acr: object) -> None:
 
 
 @pytest.mark.clause("R-7", "R-8")
-@pytest.mark.parametrize("patch", [
-    {"aud": [CLIENT_ID]},
-    {"aud": [CLIENT_ID, CLIENT_ID], "azp": CLIENT_ID},
-    {"azp": CLIENT_ID},
-    {"exp": NOW - 30},
-    {"exp": NOW - 59},
-    {"iat": NOW + 30},
-    {"iat": NOW - 3600, "exp": NOW + 1},
-    {"exp": NOW + 600.5, "iat": NOW - 0.5},
-], ids=str)
+@pytest.mark.parametrize(
+    "patch",
+    [
+        {"aud": [CLIENT_ID]},
+        {"aud": [CLIENT_ID, CLIENT_ID], "azp": CLIENT_ID},
+        {"azp": CLIENT_ID},
+        {"exp": NOW - 30},
+        {"exp": NOW - 59},
+        {"iat": NOW + 30},
+        {"iat": NOW - 3600, "exp": NOW + 1},
+        {"exp": NOW + 600.5, "iat": NOW - 0.5},
+    ],
+    ids=str,
+)
 def test_acceptable_claims(world: VssIDWorld, patch: dict[str, Any]) -> None:
     world.fake.claims_patch = patch
     _accepted(world)
 
 
 @pytest.mark.clause("R-11", "R-12")
-@pytest.mark.parametrize("personal_id", [
-    "12345",  # not 12 digits
-    "000090012345",  # province 000
-    "097090012345",  # province above 096
-    "001490012345",  # century/sex digit above 3
-    "001790012345",
-    1090012345,  # not a string
-    DROP,
-], ids=lambda value: "missing" if value is DROP else str(value))
+@pytest.mark.parametrize(
+    "personal_id",
+    [
+        "12345",  # not 12 digits
+        "000090012345",  # province 000
+        "097090012345",  # province above 096
+        "001490012345",  # century/sex digit above 3
+        "001790012345",
+        1090012345,  # not a string
+        DROP,
+    ],
+    ids=lambda value: "missing" if value is DROP else str(value),
+)
 def test_malformed_personal_id_maps_to_no_account(world: VssIDWorld, personal_id: object) -> None:
     """R-11: "personal_id is well-formed (§1) and maps to a VssID account; else
     vssid_account_not_found" (citing R-11, not the P-1 of a well-formed id without one)."""
@@ -213,8 +223,9 @@ def test_well_formed_personal_id_without_an_account(world: VssIDWorld) -> None:
 
 
 @pytest.mark.clause("T-5")
-@pytest.mark.parametrize("patch", [{"sub": "sub-9999"}, {"sub": DROP}, {"sub": None},
-                                   {"personal_id": "079300000001"}])
+@pytest.mark.parametrize(
+    "patch", [{"sub": "sub-9999"}, {"sub": DROP}, {"sub": None}, {"personal_id": "079300000001"}]
+)
 def test_userinfo_for_another_person_is_refused(world: VssIDWorld, patch: dict[str, Any]) -> None:
     world.fake.userinfo_patch = patch
     assert_error(world.login(), 401, "id_token_invalid", "T-5")
@@ -234,8 +245,16 @@ def test_userinfo_can_be_skipped() -> None:
 
 
 def _claims(**patch: Any) -> dict[str, Any]:
-    base = {"iss": ISSUER, "aud": CLIENT_ID, "sub": SUB, "exp": NOW + 600, "iat": NOW,
-            "nonce": "n-1", "acr": ACR_LEVEL2, "personal_id": PERSONAL_ID}
+    base = {
+        "iss": ISSUER,
+        "aud": CLIENT_ID,
+        "sub": SUB,
+        "exp": NOW + 600,
+        "iat": NOW,
+        "nonce": "n-1",
+        "acr": ACR_LEVEL2,
+        "personal_id": PERSONAL_ID,
+    }
     return {k: v for k, v in {**base, **patch}.items() if v is not DROP}
 
 
@@ -270,7 +289,10 @@ def test_the_first_failing_check_is_reported() -> None:
 
     with pytest.raises(ProtocolError) as info:
         check_claims(_claims(iss="x", nonce="y", acr=ACR_LEVEL1), CTX)
-    assert (info.value.code, info.value.clause, info.value.status) == ("id_token_invalid",
-                                                                       "R-6", 401)
+    assert (info.value.code, info.value.clause, info.value.status) == (
+        "id_token_invalid",
+        "R-6",
+        401,
+    )
     identity = check_claims(_claims(name="Trần Thị B"), CTX)
     assert (identity.sub, identity.personal_id, identity.name) == (SUB, PERSONAL_ID, "Trần Thị B")

@@ -21,8 +21,14 @@ PATHS = ("/first", "/second", "/second", "/third?q=1%202")
 
 def _echo_app(seen: list[dict[str, Any]]) -> Starlette:
     async def echo(request: Request) -> JSONResponse:
-        seen.append({"method": request.method, "url": str(request.url),
-                     "headers": request.headers.raw, "body": await request.body()})
+        seen.append(
+            {
+                "method": request.method,
+                "url": str(request.url),
+                "headers": request.headers.raw,
+                "body": await request.body(),
+            }
+        )
         response = JSONResponse({"ok": True})
         if request.url.path == "/first":
             response.set_cookie("lb", "node-7")
@@ -32,12 +38,16 @@ def _echo_app(seen: list[dict[str, Any]]) -> Starlette:
 
 
 async def _through_client(transport: httpx.AsyncBaseTransport) -> None:
-    async with httpx.AsyncClient(transport=transport, timeout=httpx.Timeout(5.0),
-                                 follow_redirects=False) as client:
+    async with httpx.AsyncClient(
+        transport=transport, timeout=httpx.Timeout(5.0), follow_redirects=False
+    ) as client:
         for path in PATHS:
-            async with client.stream("POST", f"http://id.vneid.test{path}", data={"a": "1 2"},
-                                     headers={"Accept": "application/json",
-                                              "Authorization": "Basic eDp5"}) as response:
+            async with client.stream(
+                "POST",
+                f"http://id.vneid.test{path}",
+                data={"a": "1 2"},
+                headers={"Accept": "application/json", "Authorization": "Basic eDp5"},
+            ) as response:
                 await response.aread()
 
 
@@ -46,8 +56,11 @@ async def _through_in_process(transport: httpx.AsyncBaseTransport) -> list[int]:
     statuses = []
     for path in PATHS:
         status, content = await client.fetch(
-            "POST", f"http://id.vneid.test{path}", data={"a": "1 2"},
-            headers={"Accept": "application/json", "Authorization": "Basic eDp5"})
+            "POST",
+            f"http://id.vneid.test{path}",
+            data={"a": "1 2"},
+            headers={"Accept": "application/json", "Authorization": "Basic eDp5"},
+        )
         assert content == b'{"ok":true}'
         statuses.append(status)
     return statuses

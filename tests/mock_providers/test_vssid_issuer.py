@@ -36,15 +36,22 @@ class Hanging(httpx.AsyncBaseTransport):
 
 
 @pytest.mark.clause("T-4", "A-6")
-@pytest.mark.parametrize("exc", [httpx.ConnectError("connection refused"),
-                                 httpx.ReadTimeout("read timed out"),
-                                 RuntimeError("the issuer app crashed")], ids=type)
+@pytest.mark.parametrize(
+    "exc",
+    [
+        httpx.ConnectError("connection refused"),
+        httpx.ReadTimeout("read timed out"),
+        RuntimeError("the issuer app crashed"),
+    ],
+    ids=type,
+)
 def test_unreachable_issuer(exc: Exception) -> None:
     with VssIDWorld(transport=Raising(exc)) as world:
         started = world.start()
         callback = world.fake.approve(started["authorize_url"])
-        body = assert_error(world.complete(started["transaction_id"], callback), 502,
-                            "provider_unavailable", "T-4")
+        body = assert_error(
+            world.complete(started["transaction_id"], callback), 502, "provider_unavailable", "T-4"
+        )
         assert type(exc).__name__ in body["error_description"]
         (call,) = world.provider.outgoing.all()
         assert (call.purpose, call.status) == ("discovery", 0)
@@ -63,8 +70,10 @@ def test_a_transport_error_quoting_a_credential_is_redacted() -> None:
         callback = world.fake.approve(started["authorize_url"])
         response = world.complete(started["transaction_id"], callback)
         body = assert_error(response, 502, "provider_unavailable", "T-4")
-        assert "LocalProtocolError: Illegal header value b'Bearer [REDACTED]" \
+        assert (
+            "LocalProtocolError: Illegal header value b'Bearer [REDACTED]"
             in body["error_description"]
+        )
         (call,) = world.provider.outgoing.all()
         assert call.error is not None
         assert "Bearer [REDACTED]" in call.error
@@ -96,8 +105,7 @@ def test_a_slow_issuer_cannot_outlast_the_login_budget() -> None:
     they pass the login's budget (2.5 s). The margin of each call is a quarter of a second, so
     a loaded machine does not turn this into a single call's timeout."""
     with VssIDWorld(issuer_timeout=1.0) as world:
-        world.provider.issuer_client.transport = Slow(httpx.ASGITransport(app=world.fake.app),
-                                                      0.75)
+        world.provider.issuer_client.transport = Slow(httpx.ASGITransport(app=world.fake.app), 0.75)
         body = assert_error(world.login(), 502, "provider_unavailable", "A-6")
         assert "2.5 s" in body["error_description"]
         assert world.fake.calls_to("/userinfo") == []
@@ -124,8 +132,10 @@ def test_an_issuer_that_stalls_mid_answer_is_recorded_with_its_status() -> None:
         conn, _ = listener.accept()
         with conn:
             conn.recv(65536)
-            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                         b"Content-Length: 1000\r\n\r\n{")
+            conn.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 1000\r\n\r\n{"
+            )
             release.wait(10)
 
     server = threading.Thread(target=stall, daemon=True)
@@ -150,15 +160,19 @@ def test_an_issuer_that_stalls_mid_answer_is_recorded_with_its_status() -> None:
 
 
 @pytest.mark.clause("T-4")
-@pytest.mark.parametrize("patch", [
-    {"issuer": "http://evil.test"},
-    {"issuer": DROP},
-    {"token_endpoint": DROP},
-    {"token_endpoint": "ftp://id.fake-vneid.test/token"},
-    {"jwks_uri": 17},
-    {"userinfo_endpoint": DROP},
-    {"padding": "x" * (1024 * 1024 + 1)},
-], ids=lambda p: next(iter(p)))
+@pytest.mark.parametrize(
+    "patch",
+    [
+        {"issuer": "http://evil.test"},
+        {"issuer": DROP},
+        {"token_endpoint": DROP},
+        {"token_endpoint": "ftp://id.fake-vneid.test/token"},
+        {"jwks_uri": 17},
+        {"userinfo_endpoint": DROP},
+        {"padding": "x" * (1024 * 1024 + 1)},
+    ],
+    ids=lambda p: next(iter(p)),
+)
 def test_unusable_discovery_document(world: VssIDWorld, patch: dict[str, object]) -> None:
     world.fake.discovery_patch = patch
     assert_error(world.login(), 502, "provider_unavailable", "T-4")
@@ -173,8 +187,10 @@ def test_discovery_without_userinfo_is_fine_when_userinfo_is_not_fetched() -> No
 
 
 @pytest.mark.clause("T-4")
-@pytest.mark.parametrize(("status", "text"), [(200, "<html>oops</html>"), (200, "[1, 2]"),
-                                              (404, "not found"), (302, ""), (500, "{}")])
+@pytest.mark.parametrize(
+    ("status", "text"),
+    [(200, "<html>oops</html>"), (200, "[1, 2]"), (404, "not found"), (302, ""), (500, "{}")],
+)
 def test_discovery_answering_garbage(world: VssIDWorld, status: int, text: str) -> None:
     world.fake.raw["/.well-known/openid-configuration"] = (status, text)
     body = assert_error(world.login(), 502, "provider_unavailable", "T-4")
@@ -182,8 +198,9 @@ def test_discovery_answering_garbage(world: VssIDWorld, status: int, text: str) 
 
 
 @pytest.mark.clause("T-1")
-@pytest.mark.parametrize(("status", "text"), [(200, "<html>oops</html>"), (200, "null"),
-                                              (502, "bad gateway")])
+@pytest.mark.parametrize(
+    ("status", "text"), [(200, "<html>oops</html>"), (200, "null"), (502, "bad gateway")]
+)
 def test_token_endpoint_answering_garbage(world: VssIDWorld, status: int, text: str) -> None:
     world.fake.raw["/token"] = (status, text)
     assert_error(world.login(), 502, "provider_unavailable", "T-1")
@@ -236,8 +253,9 @@ def test_a_failed_discovery_is_not_cached(world: VssIDWorld) -> None:
 
 @pytest.mark.clause("R-5")
 def test_jwks_without_keys_array(world: VssIDWorld) -> None:
-    world.fake.discovery_patch = {"jwks_uri": "http://id.fake-vneid.test/.well-known/"
-                                              "openid-configuration"}
+    world.fake.discovery_patch = {
+        "jwks_uri": "http://id.fake-vneid.test/.well-known/openid-configuration"
+    }
     assert_error(world.login(), 502, "provider_unavailable", "R-5")
     assert world.fake.calls_to("/userinfo") == []
 

@@ -85,8 +85,9 @@ def test_state_nonce_and_verifier_are_fresh_and_strong(world: VssIDWorld) -> Non
 
 @pytest.mark.clause("A-1")
 def test_claimed_https_link_form() -> None:
-    with VssIDWorld(link_form=LinkForm.CLAIMED_HTTPS,
-                    redirect_uri=DEFAULT_PROFILE.callback_https) as world:
+    with VssIDWorld(
+        link_form=LinkForm.CLAIMED_HTTPS, redirect_uri=DEFAULT_PROFILE.callback_https
+    ) as world:
         body = world.start()
         form, link = parse_authorize_link(body["authorize_url"])
         assert form is LinkForm.CLAIMED_HTTPS
@@ -96,8 +97,7 @@ def test_claimed_https_link_form() -> None:
 
 
 @pytest.mark.clause("A-1")
-@pytest.mark.parametrize("kwargs", [{}, {"json": {}}, {"json": {"ignored": 1}},
-                                    {"content": b"  "}])
+@pytest.mark.parametrize("kwargs", [{}, {"json": {}}, {"json": {"ignored": 1}}, {"content": b"  "}])
 def test_start_takes_an_empty_or_object_body(world: VssIDWorld, kwargs: dict[str, object]) -> None:
     response = world.client.post(START, **kwargs)  # type: ignore[arg-type]
     assert response.status_code == 200, response.text
@@ -106,8 +106,9 @@ def test_start_takes_an_empty_or_object_body(world: VssIDWorld, kwargs: dict[str
 @pytest.mark.clause("A-1")
 @pytest.mark.parametrize("content", [b"[]", b'"text"', b"{not json", b"null", b"42"])
 def test_start_refuses_a_body_that_is_not_an_object(world: VssIDWorld, content: bytes) -> None:
-    response = world.client.post(START, content=content,
-                                 headers={"Content-Type": "application/json"})
+    response = world.client.post(
+        START, content=content, headers={"Content-Type": "application/json"}
+    )
     assert_error(response, 400, "invalid_request", "A-1")
 
 
@@ -117,8 +118,9 @@ def test_start_refuses_a_body_that_is_not_an_object(world: VssIDWorld, content: 
 def test_old_app_version_needs_an_update_with_the_store_link(
     world: VssIDWorld, version: str, platform: str
 ) -> None:
-    response = world.client.post(START, headers={"X-VssID-App-Version": version,
-                                                 "X-Device-Platform": platform})
+    response = world.client.post(
+        START, headers={"X-VssID-App-Version": version, "X-Device-Platform": platform}
+    )
     body = assert_error(response, 426, "app_update_required", "V-4")
     assert body["store_url"] == DEFAULT_PROFILE.store_link("vssid", platform)
     assert body["minimum_version"] == "1.6.7"
@@ -127,16 +129,19 @@ def test_old_app_version_needs_an_update_with_the_store_link(
 
 @pytest.mark.clause("V-4")
 def test_an_update_without_a_known_platform_says_why_it_has_no_store_link(
-        world: VssIDWorld) -> None:
+    world: VssIDWorld,
+) -> None:
     """V-4's store link is for ``ios|android``: the 426 had ``store_url: null`` and did not
     say why (an error review)."""
     headers = {"X-VssID-App-Version": "1.6.6", "X-Device-Platform": "windows"}
-    body = assert_error(world.client.post(START, headers=headers), 426,
-                        "app_update_required", "V-4")
+    body = assert_error(
+        world.client.post(START, headers=headers), 426, "app_update_required", "V-4"
+    )
     assert body["store_url"] is None
     assert set(body["store_urls"]) == {"ios", "android"}
-    assert "(X-Device-Platform: ios or android), store_urls lists each" in (
-        body["error_description"])
+    assert (
+        "(X-Device-Platform: ios or android), store_urls lists each" in (body["error_description"])
+    )
 
 
 @pytest.mark.clause("V-2", "V-4")
@@ -157,8 +162,9 @@ def test_missing_or_malformed_version_is_invalid(world: VssIDWorld, version: str
 
 
 @pytest.mark.clause("V-4")
-@pytest.mark.parametrize(("method", "path"), [("POST", "/api/v1/auth/vneid/complete"),
-                                              ("GET", "/api/v1/me")])
+@pytest.mark.parametrize(
+    ("method", "path"), [("POST", "/api/v1/auth/vneid/complete"), ("GET", "/api/v1/me")]
+)
 def test_every_app_api_call_is_gated(world: VssIDWorld, method: str, path: str) -> None:
     old = world.client.request(method, path, headers={"X-VssID-App-Version": "1.6.6"})
     assert_error(old, 426, "app_update_required", "V-4")

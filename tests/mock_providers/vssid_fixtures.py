@@ -49,9 +49,22 @@ from scenarios.scripted_issuer import (  # one definition for the scenario and u
     patched,
 )
 
-__all__ = ["APP_HEADERS", "BHXH_CODE", "CLIENT_ID", "DROP", "FULL_NAME", "ISSUER",
-           "PERSONAL_ID", "START", "SUB", "FakeIssuer", "VssIDWorld", "assert_error", "b64url",
-           "world_fixture"]
+__all__ = [
+    "APP_HEADERS",
+    "BHXH_CODE",
+    "CLIENT_ID",
+    "DROP",
+    "FULL_NAME",
+    "ISSUER",
+    "PERSONAL_ID",
+    "START",
+    "SUB",
+    "FakeIssuer",
+    "VssIDWorld",
+    "assert_error",
+    "b64url",
+    "world_fixture",
+]
 
 ISSUER = "http://id.fake-vneid.test"
 
@@ -105,13 +118,18 @@ class FakeIssuer:
         self.published: list[ECKey] = [self.key]
         self._grants: dict[str, _Grant] = {}
         self._access_tokens: set[str] = set()
-        self.app = Starlette(routes=[
-            Route("/.well-known/openid-configuration", self._serve(self._discovery),
-                  methods=["GET"]),
-            Route("/jwks", self._serve(self._jwks), methods=["GET"]),
-            Route("/token", self._serve(self._token), methods=["POST"]),
-            Route("/userinfo", self._serve(self._userinfo), methods=["GET"]),
-        ])
+        self.app = Starlette(
+            routes=[
+                Route(
+                    "/.well-known/openid-configuration",
+                    self._serve(self._discovery),
+                    methods=["GET"],
+                ),
+                Route("/jwks", self._serve(self._jwks), methods=["GET"]),
+                Route("/token", self._serve(self._token), methods=["POST"]),
+                Route("/userinfo", self._serve(self._userinfo), methods=["GET"]),
+            ]
+        )
 
     # -- steering ------------------------------------------------------------------------
     def rotate_key(self, kid: str = "key-2") -> ECKey:
@@ -129,28 +147,47 @@ class FakeIssuer:
         _, link = parse_authorize_link(authorize_url)
         request = link.params
         code = f"code-{len(self._grants) + 1}"
-        self._grants[code] = _Grant(request["code_challenge"], request["redirect_uri"],
-                                    request.get("nonce"))
-        response: dict[str, str | None] = {"code": code, "state": request["state"],
-                                           "iss": self.issuer, **params}
+        self._grants[code] = _Grant(
+            request["code_challenge"], request["redirect_uri"], request.get("nonce")
+        )
+        response: dict[str, str | None] = {
+            "code": code,
+            "state": request["state"],
+            "iss": self.issuer,
+            **params,
+        }
         pairs = [(k, v) for k, v in response.items() if v is not None]
         return add_query(self.deliver_to or request["redirect_uri"], pairs)
 
     def deny(self, authorize_url: str, error: str = "access_denied", **params: str) -> str:
         """Play VNeID sending an error back by redirect (A-7)."""
         _, link = parse_authorize_link(authorize_url)
-        response = {"error": error, "error_description": "the user cancelled",
-                    "state": link.params["state"], "iss": self.issuer, **params}
+        response = {
+            "error": error,
+            "error_description": "the user cancelled",
+            "state": link.params["state"],
+            "iss": self.issuer,
+            **params,
+        }
         return add_query(link.params["redirect_uri"], list(response.items()))
 
     # -- the ID token ----------------------------------------------------------------------
     def claims_for(self, nonce: str | None) -> dict[str, Any]:
         now = int(self.clock.now())
         base = {
-            "iss": self.issuer, "sub": SUB, "aud": self.client_id, "exp": now + 600,
-            "iat": now, "auth_time": now - 5, "nonce": nonce, "acr": ACR_LEVEL2,
-            "amr": ["pwd"], "personal_id": PERSONAL_ID, "name": FULL_NAME,
-            "birthdate": "1990-05-17", "gender": "male",
+            "iss": self.issuer,
+            "sub": SUB,
+            "aud": self.client_id,
+            "exp": now + 600,
+            "iat": now,
+            "auth_time": now - 5,
+            "nonce": nonce,
+            "acr": ACR_LEVEL2,
+            "amr": ["pwd"],
+            "personal_id": PERSONAL_ID,
+            "name": FULL_NAME,
+            "birthdate": "1990-05-17",
+            "gender": "male",
         }
         return patched(base, self.claims_patch)
 
@@ -179,9 +216,11 @@ class FakeIssuer:
         return token
 
     # -- endpoints -------------------------------------------------------------------------
-    def _serve(self, handler: Callable[[IssuerCall], Response]
-               ) -> Callable[[Request], Awaitable[Response]]:
+    def _serve(
+        self, handler: Callable[[IssuerCall], Response]
+    ) -> Callable[[Request], Awaitable[Response]]:
         """Record the call, then answer with ``raw`` for its path or with ``handler``."""
+
         async def endpoint(request: Request) -> Response:
             form = dict(parse_qsl((await request.body()).decode(), keep_blank_values=True))
             call = IssuerCall(request.method, request.url.path, dict(request.headers), form)
@@ -190,6 +229,7 @@ class FakeIssuer:
                 status, text = self.raw[call.path]
                 return Response(text, status_code=status, media_type="text/html")
             return handler(call)
+
         return endpoint
 
     def _discovery(self, call: IssuerCall) -> Response:
@@ -226,17 +266,29 @@ class FakeIssuer:
             return JSONResponse({"error": "invalid_client"}, status_code=401)
         form = call.form
         grant = self._grants.get(form.get("code", ""))
-        if (form.get("grant_type") != "authorization_code" or grant is None or grant.used
-                or form.get("redirect_uri") != grant.redirect_uri
-                or not verify_s256(form.get("code_verifier", ""), grant.challenge)):
-            return JSONResponse({"error": "invalid_grant",
-                                 "error_description": "code, redirect_uri or verifier wrong"},
-                                status_code=400)
+        if (
+            form.get("grant_type") != "authorization_code"
+            or grant is None
+            or grant.used
+            or form.get("redirect_uri") != grant.redirect_uri
+            or not verify_s256(form.get("code_verifier", ""), grant.challenge)
+        ):
+            return JSONResponse(
+                {
+                    "error": "invalid_grant",
+                    "error_description": "code, redirect_uri or verifier wrong",
+                },
+                status_code=400,
+            )
         grant.used = True
         access_token = f"at-{len(self._access_tokens) + 1}"
         self._access_tokens.add(access_token)
-        body = {"access_token": access_token, "token_type": "Bearer", "expires_in": 600,
-                "id_token": self.sign(self.claims_for(grant.nonce))}
+        body = {
+            "access_token": access_token,
+            "token_type": "Bearer",
+            "expires_in": 600,
+            "id_token": self.sign(self.claims_for(grant.nonce)),
+        }
         return JSONResponse(patched(body, self.token_patch))
 
     def _userinfo(self, call: IssuerCall) -> Response:
@@ -244,32 +296,40 @@ class FakeIssuer:
         if token not in self._access_tokens:
             return JSONResponse({"error": "invalid_token"}, status_code=401)
         claims = self.claims_for(None)
-        info = {"sub": claims.get("sub"), "personal_id": claims.get("personal_id"),
-                "name": claims.get("name")}
+        info = {
+            "sub": claims.get("sub"),
+            "personal_id": claims.get("personal_id"),
+            "name": claims.get("name"),
+        }
         return JSONResponse(patched(info, self.userinfo_patch))
 
 
 class VssIDWorld:
     """A VssID provider wired to a :class:`FakeIssuer`, and an app-API client for it."""
 
-    def __init__(self, *, transport: httpx.AsyncBaseTransport | None = None,
-                 **settings: Any) -> None:
+    def __init__(
+        self, *, transport: httpx.AsyncBaseTransport | None = None, **settings: Any
+    ) -> None:
         self.clock = ManualClock(START)
         self.fake = FakeIssuer(self.clock)
         base = VssIDSettings(issuer=ISSUER, client_id=CLIENT_ID, issuer_timeout=2.0)
         self.settings = base.evolve(**settings)
         self.fake.client_secret = self.settings.client_secret
         self.provider = VssIDProvider(
-            self.settings, clock=self.clock,
-            issuer_transport=transport or httpx.ASGITransport(app=self.fake.app))
+            self.settings,
+            clock=self.clock,
+            issuer_transport=transport or httpx.ASGITransport(app=self.fake.app),
+        )
         self.provider.add_account(AccountRecord(BHXH_CODE, PERSONAL_ID, FULL_NAME))
         self.client = self.client_from(("127.0.0.1", 50000))
 
-    def client_from(self, address: tuple[str, int],
-                    headers: Mapping[str, str] = APP_HEADERS) -> httpx.Client:
+    def client_from(
+        self, address: tuple[str, int], headers: Mapping[str, str] = APP_HEADERS
+    ) -> httpx.Client:
         transport = SyncASGITransport(self.provider.app, client=address)
-        return httpx.Client(transport=transport, base_url=EMBEDDED_VSSID_BASE_URL,
-                            headers=dict(headers))
+        return httpx.Client(
+            transport=transport, base_url=EMBEDDED_VSSID_BASE_URL, headers=dict(headers)
+        )
 
     def close(self) -> None:
         self.client.close()
@@ -288,9 +348,10 @@ class VssIDWorld:
         return body
 
     def complete(self, transaction_id: str, callback_url: str) -> httpx.Response:
-        return self.client.post("/api/v1/auth/vneid/complete",
-                                json={"transaction_id": transaction_id,
-                                      "callback_url": callback_url})
+        return self.client.post(
+            "/api/v1/auth/vneid/complete",
+            json={"transaction_id": transaction_id, "callback_url": callback_url},
+        )
 
     def login(self, **callback_params: str | None) -> httpx.Response:
         """Start, let the fake approve (``callback_params`` tamper with the callback), complete."""

@@ -21,12 +21,15 @@ def _basic(pair: bytes) -> str:
     return "Basic " + base64.b64encode(pair).decode("ascii")
 
 
-@pytest.mark.parametrize(("client_id", "secret"), [
-    ("vssid", "s3cret"),
-    ("id:with:colons", "p@ss:w0rd/+ %&="),
-    ("đăng-nhập", "mật khẩu ✓"),
-    ("x", ""),
-])
+@pytest.mark.parametrize(
+    ("client_id", "secret"),
+    [
+        ("vssid", "s3cret"),
+        ("id:with:colons", "p@ss:w0rd/+ %&="),
+        ("đăng-nhập", "mật khẩu ✓"),
+        ("x", ""),
+    ],
+)
 def test_what_is_encoded_decodes_back(client_id: str, secret: str) -> None:
     assert decode_basic(encode_basic(client_id, secret)) == (client_id, secret)
 
@@ -46,8 +49,9 @@ def test_plus_and_percent_escapes_are_decoded() -> None:
     assert decode_basic(_basic(b"my+rp%3A1:a%2Bb+c")) == ("my rp:1", "a+b c")
 
 
-@pytest.mark.parametrize("header", ["basic dnNzaWQ6cw==", "BASIC dnNzaWQ6cw==",
-                                    "Basic   dnNzaWQ6cw==  "])
+@pytest.mark.parametrize(
+    "header", ["basic dnNzaWQ6cw==", "BASIC dnNzaWQ6cw==", "Basic   dnNzaWQ6cw==  "]
+)
 def test_the_scheme_is_case_insensitive_and_spaces_around_are_ignored(header: str) -> None:
     assert is_basic(header)
     assert decode_basic(header) == ("vssid", "s")
@@ -58,15 +62,18 @@ def test_other_schemes_are_not_basic(header: str | None) -> None:
     assert not is_basic(header)
 
 
-@pytest.mark.parametrize(("header", "said"), [
-    ("Basic not*base64", "not base64"),
-    ("Basic " + base64.b64encode(b"rp:s").decode() + "!", "not base64"),
-    (_basic(b"rp:\xff"), "not base64"),
-    (_basic(b"no-colon"), "not 'client_id:secret'"),
-    (_basic(b":secret"), "not 'client_id:secret'"),
-    (_basic(b"rp:%FF"), "not form-urlencoded UTF-8"),
-    (_basic(b"%C3:s"), "not form-urlencoded UTF-8"),
-])
+@pytest.mark.parametrize(
+    ("header", "said"),
+    [
+        ("Basic not*base64", "not base64"),
+        ("Basic " + base64.b64encode(b"rp:s").decode() + "!", "not base64"),
+        (_basic(b"rp:\xff"), "not base64"),
+        (_basic(b"no-colon"), "not 'client_id:secret'"),
+        (_basic(b":secret"), "not 'client_id:secret'"),
+        (_basic(b"rp:%FF"), "not form-urlencoded UTF-8"),
+        (_basic(b"%C3:s"), "not form-urlencoded UTF-8"),
+    ],
+)
 def test_a_header_without_a_pair_is_refused_with_why(header: str, said: str) -> None:
     with pytest.raises(BasicCredentialsError, match=said):
         decode_basic(header)

@@ -40,7 +40,9 @@ def test_error_body_carries_code_clause_and_message() -> None:
     err = ProtocolError("state differs", code="state_mismatch")
     assert err.status == 400
     assert err.to_body() == {
-        "error": "state_mismatch", "error_description": "state differs", "clause": "R-1",
+        "error": "state_mismatch",
+        "error_description": "state differs",
+        "clause": "R-1",
         "message": "Phiên đăng nhập không hợp lệ",
     }
 
@@ -60,4 +62,5 @@ def test_redaction_hides_secrets_but_keeps_state() -> None:
     body = redact_json({"passcode": "123456", "nested": [{"access_token": "T"}], "level": 2})
     assert body == {"passcode": REDACTED, "nested": [{"access_token": REDACTED}], "level": 2}
     assert redact_headers({"Authorization": "Bearer XYZ"}) == {
-        "Authorization": f"Bearer {REDACTED}"}
+        "Authorization": f"Bearer {REDACTED}"
+    }

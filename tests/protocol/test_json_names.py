@@ -8,10 +8,19 @@ import pytest
 from harness.protocol.json_names import json_kind, json_shown
 
 
-@pytest.mark.parametrize(("value", "kind"), [
-    (None, "null"), (True, "true"), (False, "false"), (3, "a number"), (2.5, "a number"),
-    ("x", "a string"), ([1], "an array"), ({"a": 1}, "an object"),
-])
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        (None, "null"),
+        (True, "true"),
+        (False, "false"),
+        (3, "a number"),
+        (2.5, "a number"),
+        ("x", "a string"),
+        ([1], "an array"),
+        ({"a": 1}, "an object"),
+    ],
+)
 def test_json_kinds(value: object, kind: str) -> None:
     assert json_kind(value) == kind
 

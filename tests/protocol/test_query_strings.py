@@ -30,8 +30,13 @@ def test_the_query_is_what_urlencode_builds(pairs: list[tuple[str, str]]) -> Non
 
 
 def test_examples() -> None:
-    pairs = [("redirect_uri", "vssid://auth/vneid/callback"), ("scope", "openid profile"),
-             ("state", "a-B_c.d~9"), ("x y", "é&=+"), ("", "")]
+    pairs = [
+        ("redirect_uri", "vssid://auth/vneid/callback"),
+        ("scope", "openid profile"),
+        ("state", "a-B_c.d~9"),
+        ("x y", "é&=+"),
+        ("", ""),
+    ]
     assert encode_query(pairs) == urlencode(pairs)
     assert encode_query([]) == ""
 
@@ -39,8 +44,7 @@ def test_examples() -> None:
 @given(QUERYISH | ANY_TEXT, st.integers(min_value=1, max_value=6))
 def test_the_pairs_are_what_parse_qsl_reads(query: str, max_fields: int) -> None:
     try:
-        want = parse_qsl(query, keep_blank_values=True, max_num_fields=max_fields,
-                         errors="strict")
+        want = parse_qsl(query, keep_blank_values=True, max_num_fields=max_fields, errors="strict")
     except UnicodeDecodeError:  # percent-encoded bytes that are not UTF-8
         with pytest.raises(UndecodableParameter, match="its percent-encoding is not UTF-8"):
             parse_query(query, max_fields=max_fields)
@@ -66,13 +70,18 @@ def test_a_secrets_value_is_decoded_and_encoded_but_never_remembered() -> None:
     _unquoted.cache_clear()
     _quoted.cache_clear()
     assert parse_query("client_secret=a%2Bb+c&code_verifier=x%7Ey", max_fields=10) == [
-        ("client_secret", "a+b c"), ("code_verifier", "x~y")]
+        ("client_secret", "a+b c"),
+        ("code_verifier", "x~y"),
+    ]
     assert encode_query([("client_secret", "a+b c"), ("code", "x/y")]) == urlencode(
-        [("client_secret", "a+b c"), ("code", "x/y")])
+        [("client_secret", "a+b c"), ("code", "x/y")]
+    )
     assert _unquoted.cache_info().currsize == 0
     assert _quoted.cache_info().currsize == 0
-    assert parse_query("redirect_uri=vssid%3A%2F%2Fcb&scope=openid+profile", max_fields=10) \
-        == [("redirect_uri", "vssid://cb"), ("scope", "openid profile")]
+    assert parse_query("redirect_uri=vssid%3A%2F%2Fcb&scope=openid+profile", max_fields=10) == [
+        ("redirect_uri", "vssid://cb"),
+        ("scope", "openid profile"),
+    ]
     assert encode_query([("redirect_uri", "vssid://cb")]) == "redirect_uri=vssid%3A%2F%2Fcb"
     assert _unquoted.cache_info().currsize == 2
     assert _quoted.cache_info().currsize == 1

@@ -7,13 +7,15 @@ from harness.protocol.redaction import REDACTED, redact_headers
 
 
 def test_url_headers_are_redacted_as_urls() -> None:
-    out = redact_headers({
-        "Location": "harnessrp://callback?code=abc123&state=s1&iss=http%3A%2F%2Fi",
-        "content-location": "https://rp.example/cb#code=abc123&state=s1",
-        "Referer": "https://vssid.test/auth/vneid/callback?code=abc123",
-        "Authorization": "Bearer tok",
-        "X-Other": "code=abc123",
-    })
+    out = redact_headers(
+        {
+            "Location": "harnessrp://callback?code=abc123&state=s1&iss=http%3A%2F%2Fi",
+            "content-location": "https://rp.example/cb#code=abc123&state=s1",
+            "Referer": "https://vssid.test/auth/vneid/callback?code=abc123",
+            "Authorization": "Bearer tok",
+            "X-Other": "code=abc123",
+        }
+    )
     assert out["Location"] == f"harnessrp://callback?code={REDACTED}&state=s1&iss=http%3A%2F%2Fi"
     assert out["content-location"] == f"https://rp.example/cb#code={REDACTED}&state=s1"
     assert out["Referer"] == f"https://vssid.test/auth/vneid/callback?code={REDACTED}"

@@ -48,23 +48,29 @@ def test_the_redacted_value_keeps_its_encoding() -> None:
     assert redact_value(encoded(CALLBACK, 2)) == quote(once, safe="[]")
     assert redact_value(CALLBACK) == redact_url(CALLBACK)
     assert redact_url(CALLBACK) == (
-        "vssid://auth/vneid/callback?code=[REDACTED]&state=xyz&iss=http://id.vneid.test")
+        "vssid://auth/vneid/callback?code=[REDACTED]&state=xyz&iss=http://id.vneid.test"
+    )
 
 
 def test_text_that_only_holds_an_encoded_url_is_not_decoded() -> None:
     """Only a value that is itself a URL once decoded is decoded: encoded JSON or form text
     comes back as it is (the body's own redaction reads it as what it is)."""
-    for text in ('{"callback_url": "' + quote(CALLBACK, safe="") + '"}',
-                 "callback_url=" + quote(CALLBACK, safe="")):
+    for text in (
+        '{"callback_url": "' + quote(CALLBACK, safe="") + '"}',
+        "callback_url=" + quote(CALLBACK, safe=""),
+    ):
         assert redact_value(quote(text, safe="")) == quote(text, safe="")
 
 
 @pytest.mark.clause("S-5")
-@pytest.mark.parametrize("where", [
-    "https://rp.test/next?to={url}&a=b",
-    "https://rp.test/app#to={url}&a=b",
-    "https://rp.test/app#/route?to={url}",
-])
+@pytest.mark.parametrize(
+    "where",
+    [
+        "https://rp.test/next?to={url}&a=b",
+        "https://rp.test/app#to={url}&a=b",
+        "https://rp.test/app#/route?to={url}",
+    ],
+)
 def test_a_callback_url_in_a_query_or_fragment_parameter_is_redacted(where: str) -> None:
     out = redact_url(where.format(url=quote(CALLBACK, safe="")))
     assert "S3CRET" not in out
@@ -78,15 +84,26 @@ def test_a_callback_url_in_a_json_string_is_redacted() -> None:
     assert "S3CRET" not in str(out)
     assert out["note"] == "50% off"
     assert out["ratio"] == "a=b"
-    assert "S3CRET" not in str(redact_body(
-        b'{"callback_url": "' + quote(CALLBACK, safe="").encode() + b'"}',
-        "application/json"))
+    assert "S3CRET" not in str(
+        redact_body(
+            b'{"callback_url": "' + quote(CALLBACK, safe="").encode() + b'"}', "application/json"
+        )
+    )
 
 
-@pytest.mark.parametrize("value", [
-    "https%3A%2F%2Fapp.test%2Fcb", "openid profile", "50%", "%zz", "%E1%BA%A0", "a%3Db",
-    "%25%25%25%25", "",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "https%3A%2F%2Fapp.test%2Fcb",
+        "openid profile",
+        "50%",
+        "%zz",
+        "%E1%BA%A0",
+        "a%3Db",
+        "%25%25%25%25",
+        "",
+    ],
+)
 def test_values_without_a_url_with_parameters_come_back_as_they_are(value: str) -> None:
     assert redact_value(value) == value
 
@@ -98,8 +115,7 @@ def test_redact_value_never_raises_and_keeps_plain_text(value: str) -> None:
         assert out == value
 
 
-def test_a_chunk_that_may_hold_a_secret_is_never_cached(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_chunk_that_may_hold_a_secret_is_never_cached(monkeypatch: pytest.MonkeyPatch) -> None:
     """The cache of public pairs (``redirect_uri=…``) never keeps a value with parameters.
     (Watched by the calls it gets, not its size, which a provider served in a thread of the
     same pytest-xdist worker may change meanwhile.)"""

@@ -20,46 +20,68 @@ from tests.protocol.test_redaction_fast_path import reference
 FORM = "application/x-www-form-urlencoded"
 
 
-@pytest.mark.parametrize(("url", "redacted"), [
-    ("https://app.test/#/route?code=C0DE&state=x",
-     "https://app.test/#/route?code=[REDACTED]&state=x"),
-    ("https://app.test/#!/login/cb?state=x&code=C0DE&iss=y",
-     "https://app.test/#!/login/cb?state=x&code=[REDACTED]&iss=y"),
-    ("vssid://auth/vneid/callback#/done?code=C0DE",
-     "vssid://auth/vneid/callback#/done?code=[REDACTED]"),
-    ("https://app.test/#/route?client%5Fsecret=S&x=a+b",
-     "https://app.test/#/route?client%5Fsecret=[REDACTED]&x=a+b"),
-    ("https://app.test/#/route??code=C0DE", "https://app.test/#/route??code=[REDACTED]"),
-    ("https://app.test/#/a?b=1?code=C0?DE&state=x",
-     "https://app.test/#/a?b=1?code=[REDACTED]&state=x"),
-    ("https://app.test/#code?code=C0DE", "https://app.test/#code?code=[REDACTED]"),
-    ("https://app.test/#state=x?code=C0DE", "https://app.test/#state=x?code=[REDACTED]"),
-    ("https://app.test/#/r=1?code=C0DE", "https://app.test/#/r=1?code=[REDACTED]"),
-])
+@pytest.mark.parametrize(
+    ("url", "redacted"),
+    [
+        (
+            "https://app.test/#/route?code=C0DE&state=x",
+            "https://app.test/#/route?code=[REDACTED]&state=x",
+        ),
+        (
+            "https://app.test/#!/login/cb?state=x&code=C0DE&iss=y",
+            "https://app.test/#!/login/cb?state=x&code=[REDACTED]&iss=y",
+        ),
+        (
+            "vssid://auth/vneid/callback#/done?code=C0DE",
+            "vssid://auth/vneid/callback#/done?code=[REDACTED]",
+        ),
+        (
+            "https://app.test/#/route?client%5Fsecret=S&x=a+b",
+            "https://app.test/#/route?client%5Fsecret=[REDACTED]&x=a+b",
+        ),
+        ("https://app.test/#/route??code=C0DE", "https://app.test/#/route??code=[REDACTED]"),
+        (
+            "https://app.test/#/a?b=1?code=C0?DE&state=x",
+            "https://app.test/#/a?b=1?code=[REDACTED]&state=x",
+        ),
+        ("https://app.test/#code?code=C0DE", "https://app.test/#code?code=[REDACTED]"),
+        ("https://app.test/#state=x?code=C0DE", "https://app.test/#state=x?code=[REDACTED]"),
+        ("https://app.test/#/r=1?code=C0DE", "https://app.test/#/r=1?code=[REDACTED]"),
+    ],
+)
 def test_a_code_in_an_app_route_is_redacted(url: str, redacted: str) -> None:
     assert redact_url(url) == redacted
     assert redact_json({"callback_url": url}) == {"callback_url": redacted}
     assert redact_body(json.dumps({"callback_url": url}).encode(), "application/json") == {
-        "callback_url": redacted}
+        "callback_url": redacted
+    }
 
 
-@pytest.mark.parametrize("url", [
-    "https://app.test/#/route?tab=2", "https://app.test/#/a/b?x=1&y=2", "vssid://cb#/r?x=a/b",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://app.test/#/route?tab=2",
+        "https://app.test/#/a/b?x=1&y=2",
+        "vssid://cb#/r?x=a/b",
+    ],
+)
 def test_a_route_without_a_secret_is_kept_as_it_is(url: str) -> None:
     """Not re-encoded as one pair (``#%2Froute%3Ftab=2``)."""
     assert redact_url(url) == url
 
 
-@pytest.mark.parametrize(("url", "redacted"), [
-    ("vssid://cb#code=C0DE&state=x&iss=y", "vssid://cb#code=[REDACTED]&state=x&iss=y"),
-    ("vssid://cb#state=x&code=C0DE", "vssid://cb#state=x&code=[REDACTED]"),
-    ("vssid://cb#code=C0?DE&state=x", "vssid://cb#code=[REDACTED]&state=x"),
-    ("vssid://cb#state=x&code=C0?DE", "vssid://cb#state=x&code=[REDACTED]"),
-    ("vssid://cb#code=C0?code=DE", "vssid://cb#code=[REDACTED]"),
-    ("https://app.test/#top", "https://app.test/#top"),
-    ("https://app.test/#/route", "https://app.test/#/route"),
-])
+@pytest.mark.parametrize(
+    ("url", "redacted"),
+    [
+        ("vssid://cb#code=C0DE&state=x&iss=y", "vssid://cb#code=[REDACTED]&state=x&iss=y"),
+        ("vssid://cb#state=x&code=C0DE", "vssid://cb#state=x&code=[REDACTED]"),
+        ("vssid://cb#code=C0?DE&state=x", "vssid://cb#code=[REDACTED]&state=x"),
+        ("vssid://cb#state=x&code=C0?DE", "vssid://cb#state=x&code=[REDACTED]"),
+        ("vssid://cb#code=C0?code=DE", "vssid://cb#code=[REDACTED]"),
+        ("https://app.test/#top", "https://app.test/#top"),
+        ("https://app.test/#/route", "https://app.test/#/route"),
+    ],
+)
 def test_ordinary_fragments_are_redacted_as_before(url: str, redacted: str) -> None:
     assert redact_url(url) == redacted
 
@@ -67,10 +89,37 @@ def test_ordinary_fragments_are_redacted_as_before(url: str, redacted: str) -> N
 pairs_redacted = reference  # pair by pair, as for forms (the slow path)
 
 
-PIECES = st.sampled_from([
-    "a", "C", "0", "_", "-", ".", "~", "/", "!", "%", "+", "=", "&", ";", " ", ":", "é",
-    "code", "state", "passcode", "%2", "%3D", "%26", "%3F", "client%5Fsecret", "[", "]",
-])
+PIECES = st.sampled_from(
+    [
+        "a",
+        "C",
+        "0",
+        "_",
+        "-",
+        ".",
+        "~",
+        "/",
+        "!",
+        "%",
+        "+",
+        "=",
+        "&",
+        ";",
+        " ",
+        ":",
+        "é",
+        "code",
+        "state",
+        "passcode",
+        "%2",
+        "%3D",
+        "%26",
+        "%3F",
+        "client%5Fsecret",
+        "[",
+        "]",
+    ]
+)
 
 
 @settings(max_examples=1500, deadline=None)
@@ -82,12 +131,15 @@ def test_a_fragment_without_a_question_mark_is_redacted_pair_by_pair(fragment: s
 
 
 @settings(max_examples=1500, deadline=None)
-@given(st.lists(PIECES | st.just("?"), max_size=15).map("".join),
-       st.lists(PIECES | st.just("?"), max_size=15).map("".join),
-       st.sampled_from(["code", "passcode", "client_secret", "client%5Fsecret", "Code"]),
-       st.booleans())
+@given(
+    st.lists(PIECES | st.just("?"), max_size=15).map("".join),
+    st.lists(PIECES | st.just("?"), max_size=15).map("".join),
+    st.sampled_from(["code", "passcode", "client_secret", "client%5Fsecret", "Code"]),
+    st.booleans(),
+)
 def test_no_secret_value_survives_in_a_fragment_with_a_route(
-        before: str, after: str, name: str, first: bool) -> None:
+    before: str, after: str, name: str, first: bool
+) -> None:
     """Whatever comes before the ``?`` (a route, pairs, both), a secret pair after it is
     redacted, as is a secret pair whose value holds the ``?``."""
     secret = f"{name}=S3CRET"
@@ -100,29 +152,45 @@ def test_no_secret_value_survives_in_a_fragment_with_a_route(
 # -- a URL in a body sent as a form -----------------------------------------------------
 
 
-@pytest.mark.parametrize(("raw", "shown"), [
-    (b"a=vssid://cb?code=S3CRET&state=x", "a=vssid://cb?code=[REDACTED]&state=x"),
-    (b"redirect_uri=https://rp.test/cb#code=S3CRET",
-     "redirect_uri=https://rp.test/cb#code=[REDACTED]"),
-    (b"redirect_uri=https%3A%2F%2Frp.test%2Fcb%23code%3DS3CRET&scope=openid%20profile",
-     "redirect_uri=https%3A%2F%2Frp.test%2Fcb%23code%3D[REDACTED]&scope=openid%20profile"),
-    (b"vssid:auth/vneid/callback?code=S3CRET&state=x",
-     "vssid:auth/vneid/callback?code=[REDACTED]&state=x"),
-    (b"https://app.test/#/route?code=S3CRET&state=x",
-     "https://app.test/#/route?code=[REDACTED]&state=x"),
-    (b"passcode: S3CRET, then https://app.test/#/route?code=S3CRET",
-     "passcode: [REDACTED], then https://app.test/#/route?code=[REDACTED]"),
-])
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        (b"a=vssid://cb?code=S3CRET&state=x", "a=vssid://cb?code=[REDACTED]&state=x"),
+        (
+            b"redirect_uri=https://rp.test/cb#code=S3CRET",
+            "redirect_uri=https://rp.test/cb#code=[REDACTED]",
+        ),
+        (
+            b"redirect_uri=https%3A%2F%2Frp.test%2Fcb%23code%3DS3CRET&scope=openid%20profile",
+            "redirect_uri=https%3A%2F%2Frp.test%2Fcb%23code%3D[REDACTED]&scope=openid%20profile",
+        ),
+        (
+            b"vssid:auth/vneid/callback?code=S3CRET&state=x",
+            "vssid:auth/vneid/callback?code=[REDACTED]&state=x",
+        ),
+        (
+            b"https://app.test/#/route?code=S3CRET&state=x",
+            "https://app.test/#/route?code=[REDACTED]&state=x",
+        ),
+        (
+            b"passcode: S3CRET, then https://app.test/#/route?code=S3CRET",
+            "passcode: [REDACTED], then https://app.test/#/route?code=[REDACTED]",
+        ),
+    ],
+)
 def test_a_url_in_a_body_sent_as_a_form_is_redacted(raw: bytes, shown: str) -> None:
     assert redact_body(raw, FORM) == shown
 
 
-@pytest.mark.parametrize("raw", [
-    b"note: code=[REDACTED] ok",
-    b"a note, passcode=[REDACTED]; done",
-    b"{oops} 'code': '[REDACTED]', passcode: [REDACTED]",
-    b"vssid:cb?code=[REDACTED]&state=x",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"note: code=[REDACTED] ok",
+        b"a note, passcode=[REDACTED]; done",
+        b"{oops} 'code': '[REDACTED]', passcode: [REDACTED]",
+        b"vssid:cb?code=[REDACTED]&state=x",
+    ],
+)
 def test_redacted_free_text_is_left_as_it_is(raw: bytes) -> None:
     """Redacting twice (the trace redacts what the request log's rules already redacted)
     gives the same text, not ``code=[REDACTED]]``."""

@@ -23,8 +23,9 @@ def test_a_decomposed_name_is_cut_before_a_letter_not_between_it_and_its_marks()
     assert clip("\u0323" * 5, 2) == "\u0323\u0323"
 
 
-_TEXT = st.text(alphabet=st.sampled_from("aeiouđ \u0300\u0301\u0303\u0309\u0323\u0302\u031b"),
-                max_size=40)
+_TEXT = st.text(
+    alphabet=st.sampled_from("aeiouđ \u0300\u0301\u0303\u0309\u0323\u0302\u031b"), max_size=40
+)
 
 
 @given(_TEXT, st.integers(min_value=0, max_value=45))
@@ -35,5 +36,5 @@ def test_clip_keeps_a_prefix_of_whole_letters(text: str, limit: int) -> None:
     if len(shorter) < min(limit, len(text)):  # backed off: to a letter and its marks
         assert not unicodedata.category(text[len(shorter)]).startswith("M")
         # only the letter being cut, and its marks, are dropped
-        dropped = text[len(shorter):limit]
+        dropped = text[len(shorter) : limit]
         assert all(unicodedata.category(c).startswith("M") for c in dropped[1:])

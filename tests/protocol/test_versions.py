@@ -20,8 +20,9 @@ pytestmark = pytest.mark.clause("V-1", "V-2", "V-3")
         ("2.1-beta+exp.sha.5114f85", (2, 1), ("beta",), ("exp", "sha", "5114f85")),
     ],
 )
-def test_parses_well_formed_versions(text: str, components: tuple[int, ...],
-                                     pre: tuple[object, ...], build: tuple[str, ...]) -> None:
+def test_parses_well_formed_versions(
+    text: str, components: tuple[int, ...], pre: tuple[object, ...], build: tuple[str, ...]
+) -> None:
     v = parse_version(text)
     assert (v.components, v.prerelease, v.build) == (components, pre, build)
     assert str(v) == text
@@ -29,8 +30,26 @@ def test_parses_well_formed_versions(text: str, components: tuple[int, ...],
 
 @pytest.mark.parametrize(
     "text",
-    ["", "v2.1.0", "2..1", "02.1.0", "2.01", "1.2.3.4.5", "2.1.0-", "2.1.0+", "2.1.0-01",
-     "2.1.0-rc..1", ".2.1", "2.1.", " 2.1.0", "2.1.0 ", "2,1,0", "1" * 65, "２.１", "-1.0"],
+    [
+        "",
+        "v2.1.0",
+        "2..1",
+        "02.1.0",
+        "2.01",
+        "1.2.3.4.5",
+        "2.1.0-",
+        "2.1.0+",
+        "2.1.0-01",
+        "2.1.0-rc..1",
+        ".2.1",
+        "2.1.",
+        " 2.1.0",
+        "2.1.0 ",
+        "2,1,0",
+        "1" * 65,
+        "２.１",
+        "-1.0",
+    ],
 )
 def test_refuses_malformed_versions_with_app_version_invalid(text: str) -> None:
     with pytest.raises(VersionError) as info:
@@ -79,8 +98,14 @@ def test_build_metadata_is_ignored() -> None:
 
 @pytest.mark.parametrize(
     ("text", "ok"),
-    [("2.0.9", False), ("2.1.0", True), ("2.1", True), ("2.10.0", True),
-     ("2.1.0-rc.1", False), ("2.1.0+7", True)],
+    [
+        ("2.0.9", False),
+        ("2.1.0", True),
+        ("2.1", True),
+        ("2.10.0", True),
+        ("2.1.0-rc.1", False),
+        ("2.1.0+7", True),
+    ],
 )
 def test_minimum_check(text: str, ok: bool) -> None:
     version, new_enough = require_min_version(text, "2.1.0")

@@ -35,8 +35,12 @@ class AllureRun:
 
     def befores(self, result: dict[str, Any]) -> dict[str, dict[str, Any]]:
         """The set-up fixtures of ``result`` by name (steps recorded there land in them)."""
-        return {b["name"]: b for c in self.containers if result["uuid"] in c.get("children", [])
-                for b in c.get("befores", [])}
+        return {
+            b["name"]: b
+            for c in self.containers
+            if result["uuid"] in c.get("children", [])
+            for b in c.get("befores", [])
+        }
 
     def attachment(self, entry: dict[str, Any]) -> str:
         return (self.results_dir / entry["source"]).read_text(encoding="utf-8")
@@ -44,17 +48,31 @@ class AllureRun:
 
 def run_pytest(path: Path, *args: str, timeout: float = 300) -> AllureRun:
     """``python -m pytest ARGS --alluredir allure`` in ``path``."""
-    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args,
-               "--alluredir", "allure"]
-    done = subprocess.run(command, cwd=path, capture_output=True, text=True, timeout=timeout,
-                          check=False)
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        *args,
+        "--alluredir",
+        "allure",
+    ]
+    done = subprocess.run(
+        command, cwd=path, capture_output=True, text=True, timeout=timeout, check=False
+    )
     folder = path / "allure"
 
     def read(pattern: str) -> list[dict[str, Any]]:
         return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob(pattern))]
 
-    return AllureRun(path, done.stdout + done.stderr, done.returncode,
-                     read("*-result.json"), read("*-container.json"))
+    return AllureRun(
+        path,
+        done.stdout + done.stderr,
+        done.returncode,
+        read("*-result.json"),
+        read("*-container.json"),
+    )
 
 
 def walk_steps(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ import pytest
 from reports.allure_steps import FALSIFYING, MERMAID_ATTACHMENT
 from tests.reports.allure_run import AllureRun, run_pytest, walk_steps
 
-TESTS = '''
+TESTS = """
     from hypothesis import HealthCheck, given, settings, strategies as st
 
     from harness.flows import login_with_vneid
@@ -50,7 +50,7 @@ TESTS = '''
     def test_fixture_phones(device):
         device("android", vssid="1.6.8")
         device("ios", vneid=None)
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -82,12 +82,21 @@ def _mermaid(run: AllureRun, result: dict[str, Any]) -> str:
 def test_a_fresh_worlds_phones_are_tagged_as_the_device_fixtures_are(run: AllureRun) -> None:
     """``world.device(...)`` phones carried no platform or version tag (a team's review)."""
     world, fixture = run.result("test_world_phones"), run.result("test_fixture_phones")
-    assert _labels(world, "tag") == ["android", "driver:sim", "vssid 1.6.8", "vneid 2.1.0",
-                                     "ios", "vssid 1.6.7", "vneid not installed"]
+    assert _labels(world, "tag") == [
+        "android",
+        "driver:sim",
+        "vssid 1.6.8",
+        "vneid 2.1.0",
+        "ios",
+        "vssid 1.6.7",
+        "vneid not installed",
+    ]
     assert _labels(world, "tag") == _labels(fixture, "tag")
-    assert _parameters(world) == {"platform": "android, ios",
-                                  "VssID app": "1.6.8, 1.6.7",
-                                  "VNeID app": "2.1.0, not installed"}
+    assert _parameters(world) == {
+        "platform": "android, ios",
+        "VssID app": "1.6.8, 1.6.7",
+        "VNeID app": "2.1.0, not installed",
+    }
     assert _parameters(world) == _parameters(fixture)
 
 
@@ -134,7 +143,11 @@ def test_tags_and_diagram_are_the_falsifying_examples(run: AllureRun) -> None:
     phones = {p["value"] for s in result["steps"] for p in s["parameters"]}
     assert any(phone.startswith("android") for phone in phones), "examples ran on android"
     assert [t for t in _labels(result, "tag") if t != "hypothesis"] == [
-        "ios", "driver:sim", "vssid 1.6.7", "vneid 2.1.0"]
+        "ios",
+        "driver:sim",
+        "vssid 1.6.7",
+        "vneid 2.1.0",
+    ]
     assert _parameters(result)["platform"] == "ios"
     mermaid = _mermaid(run, result)
     [title] = [line for line in mermaid.splitlines() if line.lstrip().startswith("title ")]
@@ -142,8 +155,7 @@ def test_tags_and_diagram_are_the_falsifying_examples(run: AllureRun) -> None:
     assert mermaid.count("GET /api/v1/me") == 1, "one example's login, not every one's"
 
 
-def test_a_failure_after_the_world_marks_the_last_example_hypothesis_ran(
-        run: AllureRun) -> None:
+def test_a_failure_after_the_world_marks_the_last_example_hypothesis_ran(run: AllureRun) -> None:
     result = run.result("test_fails_after_its_world")
     steps = result["steps"]
     assert steps[-1]["name"] == f"{FALSIFYING} {len(steps)}: salt=2"
@@ -155,10 +167,16 @@ def test_a_passing_property_test_groups_its_examples_too(run: AllureRun) -> None
     result = run.result("test_passes")
     steps = result["steps"]
     assert [re.sub(r": salt=\d+$", "", t) for t in _titles(steps)] == [
-        "example 1", "example 2", "example 3"]
+        "example 1",
+        "example 2",
+        "example 3",
+    ]
     assert {s["status"] for s in steps} == {"passed"}
-    assert all(_titles(s["steps"]) == ["foreground: launcher → VssID app (user)",
-                                       "screen vssid:vssid-login"] for s in steps)
+    assert all(
+        _titles(s["steps"])
+        == ["foreground: launcher → VssID app (user)", "screen vssid:vssid-login"]
+        for s in steps
+    )
     mermaid = _mermaid(run, result)
     assert "example 3" in mermaid
     assert mermaid.count("vssid-login") == 1, "the last example's diagram"

@@ -118,8 +118,9 @@ SCENARIOS = '''
 def run(tmp_path_factory: pytest.TempPathFactory) -> AllureRun:
     path = tmp_path_factory.mktemp("allure-results-run")
     (path / "test_theme.py").write_text(textwrap.dedent(SCENARIOS), encoding="utf-8")
-    done = run_pytest(path, OPT_PROTOCOL_URL, "https://docs.example.test/PROTOCOL.md",
-                      "--junitxml", "junit.xml")
+    done = run_pytest(
+        path, OPT_PROTOCOL_URL, "https://docs.example.test/PROTOCOL.md", "--junitxml", "junit.xml"
+    )
     assert "1 failed, 17 passed" in done.output, done.output[-3000:]
     return done
 
@@ -161,8 +162,10 @@ def test_one_step_per_hop_inside_the_tests_own_step(run: AllureRun) -> None:
 
 def test_hops_recorded_during_set_up_are_steps_of_the_fixture(run: AllureRun) -> None:
     fixture = run.befores(run.result("test_login"))["phone"]
-    assert _titles(fixture["steps"]) == ["foreground: launcher → VssID app (user)",
-                                         "screen vssid:vssid-login"]
+    assert _titles(fixture["steps"]) == [
+        "foreground: launcher → VssID app (user)",
+        "screen vssid:vssid-login",
+    ]
 
 
 def test_http_and_link_steps_carry_their_evidence(run: AllureRun) -> None:
@@ -195,8 +198,10 @@ def test_http_and_link_steps_carry_their_evidence(run: AllureRun) -> None:
 
 def test_the_diagram_is_attached_to_the_test(run: AllureRun) -> None:
     result = run.result("test_login")
-    assert _attachments(result) == [(DIAGRAM_ATTACHMENT, "image/svg+xml"),
-                                    (MERMAID_ATTACHMENT, "text/plain")]
+    assert _attachments(result) == [
+        (DIAGRAM_ATTACHMENT, "image/svg+xml"),
+        (MERMAID_ATTACHMENT, "text/plain"),
+    ]
     svg = ET.fromstring(run.attachment(result["attachments"][0]))
     assert svg.tag == "{http://www.w3.org/2000/svg}svg"
     texts = {t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")}
@@ -211,11 +216,21 @@ def test_the_diagram_is_attached_to_the_test(run: AllureRun) -> None:
 def test_two_phones_in_one_test_get_lifelines_of_their_own(run: AllureRun) -> None:
     result = run.result("test_two_phones")
     svg = ET.fromstring(run.attachment(result["attachments"][0]))
-    heads = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")
-             if t.get("class") == "head-text"]
-    assert heads == ["VssID app (phone 1)", "OS (phone 1)", "VNeID app (phone 1)",
-                     "VssID app (phone 2)", "OS (phone 2)", "VNeID app (phone 2)",
-                     "VNeID server", "VssID backend"]
+    heads = [
+        t.text
+        for t in svg.iter("{http://www.w3.org/2000/svg}text")
+        if t.get("class") == "head-text"
+    ]
+    assert heads == [
+        "VssID app (phone 1)",
+        "OS (phone 1)",
+        "VNeID app (phone 1)",
+        "VssID app (phone 2)",
+        "OS (phone 2)",
+        "VNeID app (phone 2)",
+        "VNeID server",
+        "VssID backend",
+    ]
     mermaid = run.attachment(result["attachments"][1])
     for phone in ("p_vssid_phone_1", "p_vssid_phone_2"):
         assert f"{phone}->>p_vssid_backend: GET /api/v1/me" in mermaid
@@ -249,13 +264,19 @@ def test_tags_parameters_and_clause_links(run: AllureRun) -> None:
     assert set(links) == {"A-1", "A-6"}
     # named by the clause's id and what it asks (clipped), not the id alone
     assert links["A-6"]["name"].startswith("A-6: The OS delivers redirect_to to VssID"), links
-    assert links["A-6"]["name"] == \
-        "A-6: The OS delivers redirect_to to VssID, whose backend completes the login and…"
-    assert links["A-1"]["name"] == \
-        "A-1: VssID start creates a transaction with fresh state, nonce (>=128 bits) and…"
+    assert (
+        links["A-6"]["name"]
+        == "A-6: The OS delivers redirect_to to VssID, whose backend completes the login and…"
+    )
+    assert (
+        links["A-1"]["name"]
+        == "A-1: VssID start creates a transaction with fresh state, nonce (>=128 bits) and…"
+    )
     assert links["A-1"]["type"] == "link"
-    assert links["A-1"]["url"] == \
-        "https://docs.example.test/PROTOCOL.md#4-the-flow-a:~:text=A%2D1,-The"
+    assert (
+        links["A-1"]["url"]
+        == "https://docs.example.test/PROTOCOL.md#4-the-flow-a:~:text=A%2D1,-The"
+    )
     assert _labels(login, "feature") == ["Theme of these scenarios."]
     assert sorted(_labels(login, "story")) == ["A-1", "A-6"]
     # one label with all of them, which the report's failure categories group by
@@ -265,6 +286,7 @@ def test_tags_parameters_and_clause_links(run: AllureRun) -> None:
 def test_the_persona_parameter_names_who_logged_in(run: AllureRun) -> None:
     """A QA team's test that logged nobody in showed every citizen of its persona file: the
     parameter names the citizens who logged in, else those registered, said so."""
+
     def persona(name: str) -> str:
         params = {p["name"]: p["value"] for p in run.result(name)["parameters"]}
         return str(params["persona"])
@@ -279,21 +301,25 @@ def test_a_failure_names_its_clauses_and_what_was_observed(run: AllureRun) -> No
     result = run.result("test_fails")
     assert result["status"] == "failed"
     message = result["statusDetails"]["message"]
-    assert message.startswith("Clause(s) R-1, R-3: AssertionError: expected the error screen, "
-                              "observed vssid-home")
+    assert message.startswith(
+        "Clause(s) R-1, R-3: AssertionError: expected the error screen, observed vssid-home"
+    )
     assert "expected the error screen" in result["statusDetails"]["trace"]
     # the error box says how to run it again alone, as the console's section does: at the
     # head of the trace it unfolds, not in the message, which the categories group by
-    assert re.match(r"how to replay: \S*pytest --seed \S+ \S*test_theme\.py::test_fails\n\n",
-                    result["statusDetails"]["trace"]), result["statusDetails"]["trace"]
+    assert re.match(
+        r"how to replay: \S*pytest --seed \S+ \S*test_theme\.py::test_fails\n\n",
+        result["statusDetails"]["trace"],
+    ), result["statusDetails"]["trace"]
     assert "replay" not in message, message
     assert "test_fails" not in message, message
     junit = (run.path / "junit.xml").read_text(encoding="utf-8")
     assert 'message="Clause(s) R-1, R-3: AssertionError: expected the error screen' in junit
     assert "FAILED test_theme.py::test_fails - Clause(s) R-1, R-3: AssertionError" in run.output
     assert _labels(result, "tag")[0] == "ios"
-    assert "VssID app → VssID backend: GET /api/v1/me → 200" in _titles(result["steps"]), \
+    assert "VssID app → VssID backend: GET /api/v1/me → 200" in _titles(result["steps"]), (
         "the hops up to the failure are there"
+    )
 
 
 def test_one_fault_in_several_tests_is_one_message(tmp_path: Path) -> None:
@@ -301,20 +327,23 @@ def test_one_fault_in_several_tests_is_one_message(tmp_path: Path) -> None:
     the same fault, were four groups of one test each, as each message ended with its own
     replay line (its test id). The message is the failure alone; the replay heads the
     trace."""
-    (tmp_path / "test_same.py").write_text(textwrap.dedent('''
+    (tmp_path / "test_same.py").write_text(
+        textwrap.dedent("""
         import pytest
 
         @pytest.mark.clause("R-1")
         @pytest.mark.parametrize("state", ["forged", "cut-short"])
         def test_state(state):
             assert False, "expected state_mismatch, observed a session"
-    '''), encoding="utf-8")
+    """),
+        encoding="utf-8",
+    )
     done = run_pytest(tmp_path)
     assert done.returncode == 1, done.output[-3000:]
     details = {r["name"]: r["statusDetails"] for r in done.results}
     assert {d["message"] for d in details.values()} == {
-        "Clause(s) R-1: AssertionError: expected state_mismatch, observed a session\n"
-        "assert False"}, details
+        "Clause(s) R-1: AssertionError: expected state_mismatch, observed a session\nassert False"
+    }, details
     for name, said in details.items():
         head = said["trace"].split("\n\n", 1)[0]
         assert head.startswith("how to replay: "), said["trace"]
@@ -340,12 +369,21 @@ def test_a_test_without_a_trace_gets_no_steps_diagram_or_tags(run: AllureRun) ->
 
 
 def test_nothing_of_it_without_alluredir(tmp_path: Path) -> None:
-    (tmp_path / "test_which.py").write_text(textwrap.dedent(f'''
+    (tmp_path / "test_which.py").write_text(
+        textwrap.dedent(f'''
         def test_plugin(request):
             print("ALLURE-REPORTER", request.config.pluginmanager.get_plugin("{ALLURE_PLUGIN}"))
-    '''), encoding="utf-8")
-    bare = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-s"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
+    '''),
+        encoding="utf-8",
+    )
+    bare = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-s"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert "ALLURE-REPORTER None" in bare.stdout, bare.stdout
     with_allure = run_pytest(tmp_path, "-s")
     assert "ALLURE-REPORTER <reports.allure_steps.AllureFlowReporter" in with_allure.output
@@ -356,20 +394,23 @@ def test_a_trace_the_test_made_itself_counts_once_adopted(run: AllureRun) -> Non
     gives the test its steps and diagram like the fixtures' traces."""
     result = run.result("test_own_backend")
     assert _titles(result["steps"]) == [
-        "Scenario → VssID backend: POST /api/v1/auth/vneid/start → 200"]
-    assert [a["name"] for a in result["attachments"]] == [DIAGRAM_ATTACHMENT,
-                                                          MERMAID_ATTACHMENT]
+        "Scenario → VssID backend: POST /api/v1/auth/vneid/start → 200"
+    ]
+    assert [a["name"] for a in result["attachments"]] == [DIAGRAM_ATTACHMENT, MERMAID_ATTACHMENT]
 
 
 def test_web_screenshots_are_steps_among_the_flows_steps(tmp_path: Path) -> None:
     """Under the web driver each new screen's PNG is a step of its own right after the step
     of the screen it shows, not a pile of attachments at the end of the test."""
-    (tmp_path / "test_shots.py").write_text(textwrap.dedent('''
+    (tmp_path / "test_shots.py").write_text(
+        textwrap.dedent("""
         from harness.flows import start_vneid_login
 
         def test_to_the_store(device):
             start_vneid_login(device("android", vneid=None).driver)
-    '''), encoding="utf-8")
+    """),
+        encoding="utf-8",
+    )
     done = run_pytest(tmp_path, "--driver", "web")
     assert "1 passed" in done.output, done.output[-3000:]
     result = done.result("test_to_the_store")
@@ -379,15 +420,19 @@ def test_web_screenshots_are_steps_among_the_flows_steps(tmp_path: Path) -> None
     assert titles.index(shots[0]) > titles.index("screen vssid:vssid-login")
     step = next(s for s in walk_steps(result["steps"]) if s["name"] == shots[0])
     assert [(a["name"], a["type"]) for a in step["attachments"]] == [
-        ("vssid · vssid-login", "image/png")]
+        ("vssid · vssid-login", "image/png")
+    ]
     assert not any(a["type"] == "image/png" for a in result.get("attachments", []))
 
 
 def test_cases_parametrized_with_bytes_are_told_apart(run: AllureRun) -> None:
     """allure-pytest shows every bytes parameter as ``<class 'bytes'>``: the cases looked
     alike, and the Allure report merged them into one test with the others as retries."""
-    shown = {r["name"]: [p["value"] for p in r["parameters"] if p["name"] == "payload"]
-             for r in run.results if r["name"].startswith("test_bytes")}
+    shown = {
+        r["name"]: [p["value"] for p in r["parameters"] if p["name"] == "payload"]
+        for r in run.results
+        if r["name"].startswith("test_bytes")
+    }
     assert shown == {"test_bytes[[1, 2]]": ["b'[1, 2]'"], "test_bytes[null]": ["b'null'"]}
 
 
@@ -395,10 +440,21 @@ def test_text_parameters_read_as_themselves_unless_that_would_mislead(run: Allur
     """A QA lead's read: every text parameter was quoted, ``'id_token_invalid'``; one reads as
     itself, and keeps its quotes only where they say something (empty, a trailing space, a
     tab, a text that would read as None or a number)."""
-    shown = {p["value"] for r in run.results if r["name"].startswith("test_texts")
-             for p in r["parameters"]}
-    assert shown == {"id_token_invalid", "urn:vneid:loa:1 urn:vneid:loa:2", "''",
-                     "'approve '", "'None'", "'121'", "'a\\tb'"}, shown
+    shown = {
+        p["value"]
+        for r in run.results
+        if r["name"].startswith("test_texts")
+        for p in r["parameters"]
+    }
+    assert shown == {
+        "id_token_invalid",
+        "urn:vneid:loa:1 urn:vneid:loa:2",
+        "''",
+        "'approve '",
+        "'None'",
+        "'121'",
+        "'a\\tb'",
+    }, shown
 
 
 def test_the_clauses_label_is_in_protocol_order(run: AllureRun) -> None:

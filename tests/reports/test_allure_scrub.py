@@ -52,13 +52,17 @@ def test_the_replay_line_heading_a_trace_is_kept_as_given() -> None:
     in it (a fake verifier as a parameter); the trace under it is scrubbed, and so is a
     message that only looks like one."""
     replay = f"pytest --seed 0 'test_x.py::test_verifier[{SECRET}]'"
-    details = StatusDetails(message=f"how to replay: {SECRET}\n\n{SECRET}",
-                            trace=with_replay(f"Traceback ... {SECRET}\n", replay))
+    details = StatusDetails(
+        message=f"how to replay: {SECRET}\n\n{SECRET}",
+        trace=with_replay(f"Traceback ... {SECRET}\n", replay),
+    )
     result = allure_model.TestResult(name="t", statusDetails=details)
     AllureResultScrubber(_scrub).report_result(result)
     assert details.trace == f"how to replay: {replay}\n\nTraceback ... [REDACTED]\n"
     assert SECRET not in details.message
-    assert split_replay(details.trace) == (f"how to replay: {replay}\n\n",
-                                           "Traceback ... [REDACTED]\n")
+    assert split_replay(details.trace) == (
+        f"how to replay: {replay}\n\n",
+        "Traceback ... [REDACTED]\n",
+    )
     assert split_replay("Traceback") == ("", "Traceback")
     assert with_replay(None, "pytest x") == "how to replay: pytest x\n\n"

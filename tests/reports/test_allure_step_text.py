@@ -38,14 +38,19 @@ def test_step_titles() -> None:
         "OS opens the store listing of VNeID app (ios)",
     ]
     nowhere = LinkOpened(source="vssid", url="vneid://authorize", target=None, form="custom")
-    assert step_title(nowhere) == ("VssID app opens vneid://authorize → "
-                                   "nothing (no app claims vneid://)")
-    app_only = LinkOpened(source="vssid", url="https://vneid.test/authorize?x=1", target=None,
-                          form="https")
-    assert step_title(app_only) == ("VssID app opens https://vneid.test/authorize?… → "
-                                    "nothing (no app verified for vneid.test)")
-    assert step_title(AppSwitched(from_app="vneid", to_app=None, reason="user")) == \
-        "foreground: VNeID app → launcher (user)"
+    assert step_title(nowhere) == (
+        "VssID app opens vneid://authorize → nothing (no app claims vneid://)"
+    )
+    app_only = LinkOpened(
+        source="vssid", url="https://vneid.test/authorize?x=1", target=None, form="https"
+    )
+    assert step_title(app_only) == (
+        "VssID app opens https://vneid.test/authorize?… → nothing (no app verified for vneid.test)"
+    )
+    assert (
+        step_title(AppSwitched(from_app="vneid", to_app=None, reason="user"))
+        == "foreground: VNeID app → launcher (user)"
+    )
 
 
 def test_step_parameters() -> None:
@@ -64,13 +69,24 @@ def test_step_parameters() -> None:
 
 def test_http_exchange_attachment_is_the_redacted_exchange() -> None:
     trace = Trace(ManualClock())
-    exchange = trace.record(http(
-        "harness-rp", "vneid-server", url="http://id.vneid.test/token?x=1",
-        request_headers={"Authorization": "Basic aGFybmVzczpzM2NyZXQ=",
-                         "Content-Type": "application/x-www-form-urlencoded"},
-        request_body="grant_type=authorization_code&code=C0DE&code_verifier=V3R1F13R",
-        response_body={"access_token": "AT-SECRET", "id_token": "eyJ.x.y", "token_type": "Bearer"},
-        response_headers={"content-type": "application/json", "set-cookie": "sid=S3SS"}))
+    exchange = trace.record(
+        http(
+            "harness-rp",
+            "vneid-server",
+            url="http://id.vneid.test/token?x=1",
+            request_headers={
+                "Authorization": "Basic aGFybmVzczpzM2NyZXQ=",
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+            request_body="grant_type=authorization_code&code=C0DE&code_verifier=V3R1F13R",
+            response_body={
+                "access_token": "AT-SECRET",
+                "id_token": "eyJ.x.y",
+                "token_type": "Bearer",
+            },
+            response_headers={"content-type": "application/json", "set-cookie": "sid=S3SS"},
+        )
+    )
     text = http_exchange_json(exchange)
     data = json.loads(text)
     assert data["from"] == "Harness RP"
@@ -134,8 +150,9 @@ def test_deep_link_attachment_is_in_english_with_row_headers() -> None:
 
 
 def test_deep_link_attachment_escapes_the_link() -> None:
-    link = LinkOpened(source="vssid", url='vneid://a?x=<b>"&y=</td><script>', target=None,
-                      form="custom")
+    link = LinkOpened(
+        source="vssid", url='vneid://a?x=<b>"&y=</td><script>', target=None, form="custom"
+    )
     page = deep_link_html(link)
     parser = _Table()
     parser.feed(page)
@@ -147,14 +164,27 @@ def test_deep_link_attachment_escapes_the_link() -> None:
 
 
 def test_device_tags_and_persona() -> None:
-    assert device_tags("ios", "sim", "1.6.7", "2.1.0") == \
-        ["ios", "driver:sim", "vssid 1.6.7", "vneid 2.1.0"]
-    assert device_tags("android", "sim", None, "2.0.9") == \
-        ["android", "driver:sim", "vssid not installed", "vneid 2.0.9"]
+    assert device_tags("ios", "sim", "1.6.7", "2.1.0") == [
+        "ios",
+        "driver:sim",
+        "vssid 1.6.7",
+        "vneid 2.1.0",
+    ]
+    assert device_tags("android", "sim", None, "2.0.9") == [
+        "android",
+        "driver:sim",
+        "vssid not installed",
+        "vneid 2.0.9",
+    ]
     assert masked_personal_id("079203000012") == "079*******12"
     assert masked_personal_id("123") == "***"
-    citizen = Persona(personal_id="079203000012", full_name="Nguyễn Văn An",
-                      birthdate=dt.date(2003, 1, 2), gender="male", passcode="482915")
+    citizen = Persona(
+        personal_id="079203000012",
+        full_name="Nguyễn Văn An",
+        birthdate=dt.date(2003, 1, 2),
+        gender="male",
+        passcode="482915",
+    )
     label = persona_label(citizen)
     assert label == "Nguyễn Văn An (079*******12)"
     assert "482915" not in label

@@ -29,10 +29,14 @@ PROTOCOL = """# Title
 
 
 def test_github_slugs() -> None:
-    assert github_slug("6. What the relying party must check (R)") == \
-        "6-what-the-relying-party-must-check-r"
-    assert github_slug("2. Preconditions (P) — from the BHXH notice") == \
-        "2-preconditions-p--from-the-bhxh-notice"
+    assert (
+        github_slug("6. What the relying party must check (R)")
+        == "6-what-the-relying-party-must-check-r"
+    )
+    assert (
+        github_slug("2. Preconditions (P) — from the BHXH notice")
+        == "2-preconditions-p--from-the-bhxh-notice"
+    )
 
 
 def test_anchors_come_from_the_file(tmp_path: Path) -> None:
@@ -42,19 +46,24 @@ def test_anchors_come_from_the_file(tmp_path: Path) -> None:
     assert anchors.sections["P"] == "2-preconditions-p--from-the-notice"
     assert anchors.sections["R"] == "6-what-the-relying-party-must-check-r"
     assert anchors.sections["T"] == github_slug(SECTION_HEADINGS["T"]), "built-in fallback"
-    assert dict(anchors.first_words) == {"P-1": "The", "R-1": "state", "R-6": "iss",
-                                         "R-7": "aud"}
+    assert dict(anchors.first_words) == {"P-1": "The", "R-1": "state", "R-6": "iss", "R-7": "aud"}
     assert anchors.fragment("R-1") == "6-what-the-relying-party-must-check-r:~:text=R%2D1,-state"
 
 
 def test_a_base_url_gets_the_fragment_and_a_template_its_fields() -> None:
     anchors = ProtocolAnchors({"R": "6-r"}, {"R-1": "state"})
-    assert clause_url("R-1", "https://git.example/p/PROTOCOL.md#old", anchors) == \
-        "https://git.example/p/PROTOCOL.md#6-r:~:text=R%2D1,-state"
-    assert clause_url("R-1", "https://x.test/{clause}.html?s={section}", anchors) == \
-        "https://x.test/R-1.html?s=6-r"
-    assert clause_url("R-9", "https://x.test/p#{fragment}", anchors) == \
-        "https://x.test/p#6-r:~:text=R%2D9"
+    assert (
+        clause_url("R-1", "https://git.example/p/PROTOCOL.md#old", anchors)
+        == "https://git.example/p/PROTOCOL.md#6-r:~:text=R%2D1,-state"
+    )
+    assert (
+        clause_url("R-1", "https://x.test/{clause}.html?s={section}", anchors)
+        == "https://x.test/R-1.html?s=6-r"
+    )
+    assert (
+        clause_url("R-9", "https://x.test/p#{fragment}", anchors)
+        == "https://x.test/p#6-r:~:text=R%2D9"
+    )
     assert clause_url("S-1", "P.md", ProtocolAnchors({})) == "P.md#:~:text=S%2D1"
 
 
@@ -81,8 +90,9 @@ def test_the_built_in_headings_and_every_clause_match_the_real_protocol() -> Non
     assert set(anchors.first_words) == set(CLAUSES), "every clause has its text-fragment word"
 
 
-@pytest.mark.parametrize("base", ["file:///work/shared/PROTOCOL.md", "FILE:///x/Protocol.MD#old",
-                                  "file:///x/p.markdown"])
+@pytest.mark.parametrize(
+    "base", ["file:///work/shared/PROTOCOL.md", "FILE:///x/Protocol.MD#old", "file:///x/p.markdown"]
+)
 def test_a_local_markdown_file_gets_the_section_anchor_alone(base: str) -> None:
     # a browser shows a local .md file as plain text (text/markdown): no text fragment is
     # applied there, and a suffix such as ",-state" never matches "**R-1** `state`"

@@ -24,8 +24,12 @@ def test_a_clause_outside_the_plan_is_not_graded_unless_its_test_failed() -> Non
     plan = get_plan("vneid-provider")
     outside = [c for c in ("R-1", "R-2", "R-5", "R-9") if c not in plan.clauses]
     inside = sorted(plan.clauses)[0]
-    rows = _rows([TestOutcome("s.py::test_a", "passed", (outside[0], inside), 0.0),
-                  TestOutcome("s.py::test_b", "failed", (outside[1],), 0.0, "boom")])
+    rows = _rows(
+        [
+            TestOutcome("s.py::test_a", "passed", (outside[0], inside), 0.0),
+            TestOutcome("s.py::test_b", "failed", (outside[1],), 0.0, "boom"),
+        ]
+    )
     assert rows[outside[0]] == "not graded"
     assert rows[outside[1]] == "FAILED"
     assert rows[inside] == "PASSED"

@@ -20,24 +20,41 @@ def test_clause_prefix() -> None:
 
 
 def test_secret_shaped_values_go_whoever_knows_them() -> None:
-    text = ("body={'access_token': 'AT-1', \"id_token\": \"x\", 'token_type': 'Bearer'} "
-            "TestRelyingParty(client_secret='s3cr3t', client_id='rp') "
-            "vssid://cb?code=C0DE&state=S1 form code_verifier=V3R&grant_type=authorization_code "
-            "Authorization: Bearer abcdefgh Basic aGk6dGhlcmU= "
-            "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln")
+    text = (
+        "body={'access_token': 'AT-1', \"id_token\": \"x\", 'token_type': 'Bearer'} "
+        "TestRelyingParty(client_secret='s3cr3t', client_id='rp') "
+        "vssid://cb?code=C0DE&state=S1 form code_verifier=V3R&grant_type=authorization_code "
+        "Authorization: Bearer abcdefgh Basic aGk6dGhlcmU= "
+        "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"
+    )
     clean = scrub(text)
-    for secret in ("AT-1", '"x"', "s3cr3t", "C0DE", "V3R", "abcdefgh", "aGk6dGhlcmU=",
-                   "eyJhbGciOiJFUzI1NiJ9"):
+    for secret in (
+        "AT-1",
+        '"x"',
+        "s3cr3t",
+        "C0DE",
+        "V3R",
+        "abcdefgh",
+        "aGk6dGhlcmU=",
+        "eyJhbGciOiJFUzI1NiJ9",
+    ):
         assert secret not in clean, secret
-    for kept in ("'token_type': 'Bearer'", "client_id='rp'", "state=S1",
-                 "grant_type=authorization_code", "Authorization: Bearer"):
+    for kept in (
+        "'token_type': 'Bearer'",
+        "client_id='rp'",
+        "state=S1",
+        "grant_type=authorization_code",
+        "Authorization: Bearer",
+    ):
         assert kept in clean, kept
     assert clean.count(REDACTED) == 8
 
 
 def test_prose_is_left_alone() -> None:
-    text = ("expected error code: invalid_grant, observed status_code=400 for the code_challenge="
-            "abc; the passcode field is masked; secret santa")
+    text = (
+        "expected error code: invalid_grant, observed status_code=400 for the code_challenge="
+        "abc; the passcode field is masked; secret santa"
+    )
     assert scrub(text) == text
 
 
@@ -66,7 +83,8 @@ def test_an_extra_secret_goes_when_pytest_shortened_it() -> None:
     admin = "adm-7f3c9e1b2a5d4c6e8f0a1b3c5d7e9f1a"
     shortened = f"assert {{'X-Harness-Admin-Token': '{admin[:14]}...{admin[-12:]}'}} == {{}}"
     assert scrub(shortened, (), [admin]) == (
-        f"assert {{'X-Harness-Admin-Token': '{REDACTED}...{REDACTED}'}} == {{}}")
+        f"assert {{'X-Harness-Admin-Token': '{REDACTED}...{REDACTED}'}} == {{}}"
+    )
     assert scrub(f"ran with {admin}", (), [admin, None]) == f"ran with {REDACTED}"
 
 
@@ -79,8 +97,13 @@ def test_a_shortened_percent_encoded_secret_goes() -> None:
     id_token = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhYmMxMjM0NTY3ODkwIn0.c2lnbmF0dXJlc2lnbmF0dXJl"
     trace = Trace(ManualClock())
     trace.remember_secrets(code, id_token)
-    shortened = ("AssertionError: ('x', 'x=vssid%3A%2F%2Fcb%3Fcode%3D" + code[:24] + "..."
-                 + id_token[-30:] + "\", \"scope\": \"openid profile\"}')")
+    shortened = (
+        "AssertionError: ('x', 'x=vssid%3A%2F%2Fcb%3Fcode%3D"
+        + code[:24]
+        + "..."
+        + id_token[-30:]
+        + '", "scope": "openid profile"}\')'
+    )
     clean = scrub(shortened, [trace])
     assert code[:12] not in clean
     assert "cb%3Fcode%3D[REDACTED]...[REDACTED]" in clean
@@ -91,13 +114,19 @@ def test_a_shortened_percent_encoded_secret_goes() -> None:
 def test_a_skip_reason_and_an_expected_failure_are_scrubbed() -> None:
     trace = Trace(ManualClock())
     trace.remember_secrets("SESSION-TOKEN-0123456789")
-    skip = _Report(("t.py", 3, "Skipped: holding SESSION-TOKEN-0123456789"), failed=False,
-                   skipped=True)
+    skip = _Report(
+        ("t.py", 3, "Skipped: holding SESSION-TOKEN-0123456789"), failed=False, skipped=True
+    )
     clean_report(skip, ["A-6"], [trace])
     assert skip.longrepr == ("t.py", 3, f"Skipped: holding {REDACTED}")
-    xfail = _Report(_Repr("E AssertionError: SESSION-TOKEN-0123456789 refused",
-                          "AssertionError: SESSION-TOKEN-0123456789 refused"),
-                    failed=False, skipped=True)
+    xfail = _Report(
+        _Repr(
+            "E AssertionError: SESSION-TOKEN-0123456789 refused",
+            "AssertionError: SESSION-TOKEN-0123456789 refused",
+        ),
+        failed=False,
+        skipped=True,
+    )
     xfail.wasxfail = "known: SESSION-TOKEN-0123456789"  # type: ignore[attr-defined]
     clean_report(xfail, ["A-6"], [trace])
     assert str(xfail.longrepr) == f"E AssertionError: {REDACTED} refused"
@@ -108,8 +137,14 @@ def test_a_skip_reason_and_an_expected_failure_are_scrubbed() -> None:
 class _Report:
     """The parts of a pytest TestReport that clean_report uses."""
 
-    def __init__(self, longrepr: Any, *, failed: bool = True, skipped: bool = False,
-                 sections: list[tuple[str, str]] | None = None) -> None:
+    def __init__(
+        self,
+        longrepr: Any,
+        *,
+        failed: bool = True,
+        skipped: bool = False,
+        sections: list[tuple[str, str]] | None = None,
+    ) -> None:
         self.longrepr = longrepr
         self.failed = failed
         self.skipped = skipped

@@ -33,11 +33,11 @@ def test_clock_moves_and_faults_are_recorded_in_the_tests_trace() -> None:
         ("vneid-server", "fault id_token_nonce_missing armed for client vssid (3 uses left)"),
     ]
     assert len(trace) == 4  # the control API's own calls are not the scenario's exchanges
-    assert step_title(actions[0]) == \
-        "harness → VNeID server: clock moved to +59 s from real time"
+    assert step_title(actions[0]) == "harness → VNeID server: clock moved to +59 s from real time"
     evidence = evidence_of([trace], "t")
     assert evidence is not None
-    assert evidence["steps"][2] == ("harness → VNeID server: fault id_token_nonce_missing "
-                                    "armed for client vssid (2 uses left)")
+    assert evidence["steps"][2] == (
+        "harness → VNeID server: fault id_token_nonce_missing armed for client vssid (2 uses left)"
+    )
     assert "harness: clock moved to +59 s from real time" in sequence_svg(list(trace))
     assert "harness: clock moved to -30.5 s from real time" in sequence_mermaid(list(trace))

@@ -22,31 +22,61 @@ def _ordered(*labels: tuple[str, str]) -> list[tuple[str, str]]:
 
 
 def test_stories_follow_the_clauses_label_and_epics_their_section_number() -> None:
-    assert _ordered(("host", "vm"), ("story", "S-4"), ("epic", "§7 Security"),
-                    ("tag", "ios"), ("seed", "0"), ("clauses", "A-2, S-4"),
-                    ("epic", "§4 The flow"), ("story", "A-2"), ("severity", "blocker"),
-                    ("feature", "The token endpoint"), ("tag", "driver:sim"),
-                    ("thread", "1-MainThread")) == [
-        ("epic", "§4 The flow"), ("epic", "§7 Security"), ("feature", "The token endpoint"),
-        ("story", "A-2"), ("story", "S-4"), ("clauses", "A-2, S-4"), ("severity", "blocker"),
-        ("tag", "ios"), ("tag", "driver:sim"), ("seed", "0"),
-        ("host", "vm"), ("thread", "1-MainThread")]
+    assert _ordered(
+        ("host", "vm"),
+        ("story", "S-4"),
+        ("epic", "§7 Security"),
+        ("tag", "ios"),
+        ("seed", "0"),
+        ("clauses", "A-2, S-4"),
+        ("epic", "§4 The flow"),
+        ("story", "A-2"),
+        ("severity", "blocker"),
+        ("feature", "The token endpoint"),
+        ("tag", "driver:sim"),
+        ("thread", "1-MainThread"),
+    ) == [
+        ("epic", "§4 The flow"),
+        ("epic", "§7 Security"),
+        ("feature", "The token endpoint"),
+        ("story", "A-2"),
+        ("story", "S-4"),
+        ("clauses", "A-2, S-4"),
+        ("severity", "blocker"),
+        ("tag", "ios"),
+        ("tag", "driver:sim"),
+        ("seed", "0"),
+        ("host", "vm"),
+        ("thread", "1-MainThread"),
+    ]
 
 
 def test_labels_of_a_test_without_clauses_keep_their_order_within_a_name() -> None:
-    assert _ordered(("tag", "b"), ("story", "x"), ("tag", "a"), ("framework", "pytest"),
-                    ("language", "cpython3")) == [
-        ("story", "x"), ("tag", "b"), ("tag", "a"), ("framework", "pytest"),
-        ("language", "cpython3")]
+    assert _ordered(
+        ("tag", "b"),
+        ("story", "x"),
+        ("tag", "a"),
+        ("framework", "pytest"),
+        ("language", "cpython3"),
+    ) == [
+        ("story", "x"),
+        ("tag", "b"),
+        ("tag", "a"),
+        ("framework", "pytest"),
+        ("language", "cpython3"),
+    ]
     assert _ordered() == []
 
 
 def test_two_processes_hashing_strings_differently_write_the_same_labels(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    test = ("import pytest\n\n"
-            "@pytest.mark.clause('S-4', 'A-2', 'S-1', 'R-9')\n"
-            "def test_one(device):\n"
-            "    device('ios')\n")
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    test = (
+        "import pytest\n\n"
+        "@pytest.mark.clause('S-4', 'A-2', 'S-1', 'R-9')\n"
+        "def test_one(device):\n"
+        "    device('ios')\n"
+    )
     orders = []
     for hash_seed in ("1", "2", "3"):
         folder = tmp_path / hash_seed
@@ -55,8 +85,11 @@ def test_two_processes_hashing_strings_differently_write_the_same_labels(
         monkeypatch.setenv("PYTHONHASHSEED", hash_seed)
         done = run_pytest(folder)
         assert done.returncode == 0, done.output[-3000:]
-        labels = [(label["name"], label["value"]) for label in done.result("test_one")["labels"]
-                  if label["name"] != "thread"]  # the process id
+        labels = [
+            (label["name"], label["value"])
+            for label in done.result("test_one")["labels"]
+            if label["name"] != "thread"
+        ]  # the process id
         orders.append(labels)
     assert orders[0] == orders[1] == orders[2]
     assert [value for name, value in orders[0] if name == "story"] == ["A-2", "R-9", "S-1", "S-4"]

@@ -22,23 +22,37 @@ def _afters(*afters: allure_model.TestAfterResult) -> list[str]:
 
 
 def test_empty_finalizers_are_left_out() -> None:
-    assert _afters(After(name="vssid::<lambda>"), After(name="device::1", status="passed"),
-                   After(name="clause::<lambda>")) == []
+    assert (
+        _afters(
+            After(name="vssid::<lambda>"),
+            After(name="device::1", status="passed"),
+            After(name="clause::<lambda>"),
+        )
+        == []
+    )
 
 
 def test_a_finalizer_that_holds_something_is_kept_named_by_its_fixture() -> None:
-    failed = After(name="device::1", status="broken",
-                   statusDetails=allure_model.StatusDetails(message="boom"))
+    failed = After(
+        name="device::1", status="broken", statusDetails=allure_model.StatusDetails(message="boom")
+    )
     hops = After(name="target::1", status="passed", steps=[Step(name="screen vssid:home")])
     assert _afters(failed, hops) == ["device", "target"]
 
 
 def test_a_private_fixtures_empty_set_up_is_left_out() -> None:
     Before = allure_model.TestBeforeResult
-    container = allure_model.TestResultContainer(befores=[
-        Before(name="_session_faker", status="passed"), Before(name="persona", status="passed"),
-        Before(name="_remote_target", status="broken",
-               statusDetails=allure_model.StatusDetails(message="unreachable"))])
+    container = allure_model.TestResultContainer(
+        befores=[
+            Before(name="_session_faker", status="passed"),
+            Before(name="persona", status="passed"),
+            Before(
+                name="_remote_target",
+                status="broken",
+                statusDetails=allure_model.StatusDetails(message="unreachable"),
+            ),
+        ]
+    )
     QuietTeardowns().report_container(container)
     assert [b.name for b in container.befores] == ["persona", "_remote_target"]
 
@@ -55,7 +69,9 @@ def test_a_scenarios_tear_down_has_no_empty_finalizer(tmp_path: Path) -> None:
         "    yield device('ios')\n\n"
         "@pytest.mark.parametrize('kind', ['a'])\n"
         "def test_one(phone, persona, kind):\n"
-        "    pass\n", encoding="utf-8")
+        "    pass\n",
+        encoding="utf-8",
+    )
     done: AllureRun = run_pytest(tmp_path)
     assert done.returncode == 0, done.output[-3000:]
     afters = [a["name"] for c in done.containers for a in c.get("afters", [])]

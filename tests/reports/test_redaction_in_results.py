@@ -24,8 +24,13 @@ from harness.run import scenarios_dir
 from reports.allure_steps import DIAGRAM_ATTACHMENT, HTTP_ATTACHMENT, LINK_ATTACHMENT
 from tests.reports.allure_run import AllureRun, run_pytest, walk_steps
 
-SCENARIO_FILES = ("test_happy_path.py", "test_token_endpoint.py", "test_preconditions.py",
-                  "test_callback_security.py", "test_user_actions.py")
+SCENARIO_FILES = (
+    "test_happy_path.py",
+    "test_token_endpoint.py",
+    "test_preconditions.py",
+    "test_callback_security.py",
+    "test_user_actions.py",
+)
 
 SPY = '''
     """Writes secrets.json: every secret value that crossed HTTP in this run, unredacted."""
@@ -252,21 +257,35 @@ FAILING = '''
         assert citizen.passcode == "x", f"the passcode {citizen.passcode} was typed"
 '''
 
-MIN_SECRETS = {"passcode": 5, "code": 5, "code_verifier": 5, "access_token": 3,
-               "id_token": 3, "session_token": 5, "client_secret": 2, "authorization": 5}
+MIN_SECRETS = {
+    "passcode": 5,
+    "code": 5,
+    "code_verifier": 5,
+    "access_token": 3,
+    "id_token": 3,
+    "session_token": 5,
+    "client_secret": 2,
+    "authorization": 5,
+}
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> AllureRun:
     path = tmp_path_factory.mktemp("s5-run")
     (path / "secret_spy.py").write_text(textwrap.dedent(SPY), encoding="utf-8")
-    (path / "test_failing_with_secrets.py").write_text(textwrap.dedent(FAILING),
-                                                        encoding="utf-8")
+    (path / "test_failing_with_secrets.py").write_text(textwrap.dedent(FAILING), encoding="utf-8")
     project = scenarios_dir().parent
-    done = run_pytest(path, "-c", str(project / "pyproject.toml"), "-p", "secret_spy",
-                      "--junitxml", str(path / "allure" / "junit.xml"),
-                      *(str(scenarios_dir() / name) for name in SCENARIO_FILES),
-                      str(path / "test_failing_with_secrets.py"))
+    done = run_pytest(
+        path,
+        "-c",
+        str(project / "pyproject.toml"),
+        "-p",
+        "secret_spy",
+        "--junitxml",
+        str(path / "allure" / "junit.xml"),
+        *(str(scenarios_dir() / name) for name in SCENARIO_FILES),
+        str(path / "test_failing_with_secrets.py"),
+    )
     summary = re.search(r"(\d+) failed, (\d+) passed", done.output)
     assert summary is not None, done.output[-3000:]
     assert int(summary.group(1)) == 8, done.output[-5000:]
@@ -310,8 +329,7 @@ def test_the_results_hold_the_evidence(run: AllureRun) -> None:
 def test_the_failures_were_scrubbed_not_lucky(run: AllureRun) -> None:
     failed = [r for r in run.results if r["status"] in ("failed", "broken")]
     assert len(failed) == 10, [r["name"] for r in failed]
-    details = " ".join(r["statusDetails"]["message"] + r["statusDetails"]["trace"]
-                       for r in failed)
+    details = " ".join(r["statusDetails"]["message"] + r["statusDetails"]["trace"] for r in failed)
     assert details.count("[REDACTED]") >= 10
     assert all(r["statusDetails"]["message"].startswith("Clause(s) ") for r in failed)
     junit = (run.results_dir / "junit.xml").read_text(encoding="utf-8")
@@ -329,8 +347,12 @@ def test_the_failures_were_scrubbed_not_lucky(run: AllureRun) -> None:
     befores = {b["name"]: b for c in run.containers for b in c.get("befores", [])}
     # allure-pytest names a fixture's teardowns ``name::<index of the finalizer>``; the
     # harness names one that failed by its fixture (reports.allure_steps.QuietTeardowns)
-    [teardown] = [a for c in run.containers for a in c.get("afters", [])
-                  if a["name"] == "broken_teardown" and "statusDetails" in a]
+    [teardown] = [
+        a
+        for c in run.containers
+        for a in c.get("afters", [])
+        if a["name"] == "broken_teardown" and "statusDetails" in a
+    ]
     for fixture in (befores["broken_setup"], teardown):
         assert fixture["statusDetails"]["message"].endswith("holding [REDACTED]\n")
     expected = run.result("test_an_expected_failure_holding_a_token")["statusDetails"]
@@ -342,13 +364,24 @@ def test_the_failures_were_scrubbed_not_lucky(run: AllureRun) -> None:
 def test_a_scenarios_own_attachments_are_kept_scrubbed(run: AllureRun) -> None:
     """A scenario's own allure.attach reached the results as given: a code in a delivered
     link, a passcode in JSON, a file's text. Binary ones are kept byte for byte."""
-    own = {a["name"]: a for a in
-           run.result("test_a_scenario_attaches_its_own_evidence").get("attachments", [])}
-    assert {"own binary", "own file", "own json", "own links", "own latin-1", "own utf-16",
-            "own escaped"} <= set(own), own
+    own = {
+        a["name"]: a
+        for a in run.result("test_a_scenario_attaches_its_own_evidence").get("attachments", [])
+    }
+    assert {
+        "own binary",
+        "own file",
+        "own json",
+        "own links",
+        "own latin-1",
+        "own utf-16",
+        "own escaped",
+    } <= set(own), own
     assert "code=[REDACTED]" in run.attachment(own["own links"])
-    assert json.loads(run.attachment(own["own json"])) == {"passcode": "[REDACTED]",
-                                                            "session": "[REDACTED]"}
+    assert json.loads(run.attachment(own["own json"])) == {
+        "passcode": "[REDACTED]",
+        "session": "[REDACTED]",
+    }
     assert run.attachment(own["own file"]).startswith("typed [REDACTED]; links [")
     # text in other encodings too (a Latin-1 log, UTF-16), written back in its own
     legacy = (run.results_dir / own["own latin-1"]["source"]).read_bytes().decode("latin-1")
@@ -366,15 +399,24 @@ def test_a_scenarios_own_attachments_are_kept_scrubbed(run: AllureRun) -> None:
     assert list(run.results_dir.glob("*.tmp")) == []
 
 
-def test_no_end_of_a_token_is_left_either(run: AllureRun,
-                                          secrets: dict[str, list[str]]) -> None:
+def test_no_end_of_a_token_is_left_either(run: AllureRun, secrets: dict[str, list[str]]) -> None:
     """pytest shortens a long string to its first and last 12 characters: neither end of
     any random token may be left (a JWT's first characters are its public header)."""
-    texts = [run.output, *(p.read_text(encoding="utf-8", errors="replace")
-                           for p in run.results_dir.rglob("*") if p.is_file())]
-    ends = {end for kind, values in secrets.items() for secret in values
-            if len(secret) >= 32 and not secret.startswith("eyJ")
-            for end in (secret[:12], secret[-12:])}
+    texts = [
+        run.output,
+        *(
+            p.read_text(encoding="utf-8", errors="replace")
+            for p in run.results_dir.rglob("*")
+            if p.is_file()
+        ),
+    ]
+    ends = {
+        end
+        for kind, values in secrets.items()
+        for secret in values
+        if len(secret) >= 32 and not secret.startswith("eyJ")
+        for end in (secret[:12], secret[-12:])
+    }
     assert len(ends) >= 20
     assert [end[:4] for end in ends if any(end in text for text in texts)] == []
 
@@ -386,19 +428,23 @@ def _occurs(secret: str, text: str) -> bool:
     return secret in text
 
 
-@pytest.mark.parametrize(("text", "leaked"), [
-    ('{"passcode": "799982"}', True),
-    ("passcode=799982&x=1", True),
-    ("typed 799982 into the field", True),
-    ("83b799982c6f-attachment.svg", False),
-    ("'start': 1796429982001", False),
-])
+@pytest.mark.parametrize(
+    ("text", "leaked"),
+    [
+        ('{"passcode": "799982"}', True),
+        ("passcode=799982&x=1", True),
+        ("typed 799982 into the field", True),
+        ("83b799982c6f-attachment.svg", False),
+        ("'start': 1796429982001", False),
+    ],
+)
 def test_a_passcode_counts_as_leaked_where_it_stands_alone(text: str, leaked: bool) -> None:
     assert _occurs("799982", text) is leaked
 
 
 def test_no_secret_in_any_file_of_the_results_or_the_console(
-        run: AllureRun, secrets: dict[str, list[str]]) -> None:
+    run: AllureRun, secrets: dict[str, list[str]]
+) -> None:
     texts: dict[str, str] = {"console": run.output}
     for path in sorted(run.results_dir.rglob("*")):
         if path.is_file():
@@ -411,7 +457,10 @@ def test_no_secret_in_any_file_of_the_results_or_the_console(
             if len(secret) < 6:
                 continue
             checked += 1
-            leaks.extend({"kind": kind, "file": name, "starts": secret[:4]}
-                         for name, text in texts.items() if _occurs(secret, text))
+            leaks.extend(
+                {"kind": kind, "file": name, "starts": secret[:4]}
+                for name, text in texts.items()
+                if _occurs(secret, text)
+            )
     assert checked >= sum(MIN_SECRETS.values())
     assert leaks == [], f"{len(leaks)} leaks, e.g. {leaks[:10]}"

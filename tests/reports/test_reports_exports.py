@@ -6,7 +6,13 @@ import reports
 
 
 def test_exported_members() -> None:
-    assert sorted(reports.__all__) == ["clause_prefix", "clause_table", "scrub",
-                                       "sequence_mermaid", "sequence_svg", "write_json"]
+    assert sorted(reports.__all__) == [
+        "clause_prefix",
+        "clause_table",
+        "scrub",
+        "sequence_mermaid",
+        "sequence_svg",
+        "write_json",
+    ]
     for name in reports.__all__:
         assert callable(getattr(reports, name)), name

@@ -71,7 +71,7 @@ def test_secrets_stay_redacted_in_the_picture() -> None:
 
 
 def test_every_label_is_escaped() -> None:
-    hostile = '<script>alert("x")</script> & \'q\' \x00\x1b'
+    hostile = "<script>alert(\"x\")</script> & 'q' \x00\x1b"
     events = [
         ScreenShown(app="vssid", screen_id=hostile),
         http(url=f"http://api.vssid.test/{hostile}"),
@@ -89,23 +89,32 @@ def test_a_screen_reader_gets_the_whole_flow_as_text() -> None:
     """``role="img"`` hides the labels from assistive technology: the ``<title>`` names the
     diagram and the ``<desc>`` says each row in order, labels whole (WCAG 1.1.1)."""
     path = "/api/v1/" + "x" * 200
-    svg = sequence_svg([*login_trace(), http(url=f"http://api.vssid.test{path}")],
-                       title="t.py::test_login")
+    svg = sequence_svg(
+        [*login_trace(), http(url=f"http://api.vssid.test{path}")], title="t.py::test_login"
+    )
     root = ET.fromstring(svg)
     assert root.get("role") == "img"
     assert root.findtext(f"{SVG}title") == "t.py::test_login"
     desc = root.findtext(f"{SVG}desc") or ""
     assert desc.startswith("Sequence diagram, 16 rows. 1. note on OS: user switches to VssID app;")
-    assert "3. message VssID app → VssID backend: POST /api/v1/auth/vneid/start; " \
-           "4. answer VssID backend → VssID app: 200;" in desc
+    assert (
+        "3. message VssID app → VssID backend: POST /api/v1/auth/vneid/start; "
+        "4. answer VssID backend → VssID app: 200;" in desc
+    )
     assert "12. answer VssID backend → VssID app: 400 state_mismatch;" in desc
-    assert "13. note on VssID app: app-error; 14. message OS → Store: listing of VNeID app " \
-           "(ios);" in desc
-    assert desc.endswith(f"15. message VssID app → VssID backend: POST {path}; "
-                         "16. answer VssID backend → VssID app: 200")
+    assert (
+        "13. note on VssID app: app-error; 14. message OS → Store: listing of VNeID app "
+        "(ios);" in desc
+    )
+    assert desc.endswith(
+        f"15. message VssID app → VssID backend: POST {path}; "
+        "16. answer VssID backend → VssID app: 200"
+    )
     assert "C0DE-SECRET-0001" not in desc
-    assert ET.fromstring(sequence_svg([])).findtext(f"{SVG}desc") == \
-        "Sequence diagram, nothing recorded."
+    assert (
+        ET.fromstring(sequence_svg([])).findtext(f"{SVG}desc")
+        == "Sequence diagram, nothing recorded."
+    )
 
 
 def test_long_flows_grow_and_long_labels_end_in_an_ellipsis() -> None:
@@ -124,15 +133,28 @@ def test_long_flows_grow_and_long_labels_end_in_an_ellipsis() -> None:
 
 def test_other_parties_get_a_lifeline_only_when_present() -> None:
     events = [
-        LinkOpened(source="vneid", url="vssid://auth/vneid/callback?code=x", target="hijacker",
-                   form="custom"),
+        LinkOpened(
+            source="vneid",
+            url="vssid://auth/vneid/callback?code=x",
+            target="hijacker",
+            form="custom",
+        ),
         http("harness-rp", "vneid-server", url="http://id.vneid.test/token"),
         LinkOpened(source="vssid", url="http://example.test/", target="browser", form="http"),
         StoreOpened(app_id="vneid", platform="android", url=None),
     ]
     heads = _heads(sequence_svg(events))
-    assert heads == ["Harness RP", "Hijacking app", "VssID app", "OS", "Store", "Browser",
-                     "VNeID app", "VNeID server", "VssID backend"]
+    assert heads == [
+        "Harness RP",
+        "Hijacking app",
+        "VssID app",
+        "OS",
+        "Store",
+        "Browser",
+        "VNeID app",
+        "VNeID server",
+        "VssID backend",
+    ]
     assert _heads(sequence_svg([])) == BASE
     assert _heads(sequence_svg([http("scanner", "vneid-server")]))[-1] == "scanner"
 
@@ -140,22 +162,29 @@ def test_other_parties_get_a_lifeline_only_when_present() -> None:
 def test_a_link_no_app_took_says_why() -> None:
     """A custom scheme nobody claims, or an https link opened app-only (A-3) that no app is
     verified for: the note names which."""
-    rows = flow_rows([
-        LinkOpened(source="vssid", url="https://vneid.test/authorize?x=1", target=None,
-                   form="https"),
-        LinkOpened(source="vssid", url="vneid://authorize?x=1", target=None, form="custom"),
-    ])
+    rows = flow_rows(
+        [
+            LinkOpened(
+                source="vssid", url="https://vneid.test/authorize?x=1", target=None, form="https"
+            ),
+            LinkOpened(source="vssid", url="vneid://authorize?x=1", target=None, form="custom"),
+        ]
+    )
     assert [r for r in rows if isinstance(r, Note)] == [
-        Note("os", "no app verified for vneid.test"), Note("os", "no app claims vneid://")]
+        Note("os", "no app verified for vneid.test"),
+        Note("os", "no app claims vneid://"),
+    ]
 
 
 def test_rows_follow_the_events() -> None:
-    rows = flow_rows([
-        LinkOpened(source="vssid", url="vneid://authorize?x=1", target=None, form="custom"),
-        AppSwitched(from_app="vssid", to_app="vneid", reason="link"),
-        AppSwitched(from_app="vneid", to_app="vssid", reason="user"),
-        http(status=426, response_body={"error": "app_update_required"}),
-    ])
+    rows = flow_rows(
+        [
+            LinkOpened(source="vssid", url="vneid://authorize?x=1", target=None, form="custom"),
+            AppSwitched(from_app="vssid", to_app="vneid", reason="link"),
+            AppSwitched(from_app="vneid", to_app="vssid", reason="user"),
+            http(status=426, response_body={"error": "app_update_required"}),
+        ]
+    )
     assert rows == [
         Message("vssid", "os", "open vneid://authorize?…"),
         Note("os", "no app claims vneid://"),
@@ -166,8 +195,9 @@ def test_rows_follow_the_events() -> None:
 
 
 def test_mermaid_source() -> None:
-    text = sequence_mermaid([*login_trace(), ScreenShown(app="vssid", screen_id="a;b#c")],
-                            title="t")
+    text = sequence_mermaid(
+        [*login_trace(), ScreenShown(app="vssid", screen_id="a;b#c")], title="t"
+    )
     lines = text.splitlines()
     assert lines[:3] == ["sequenceDiagram", "    title t", "    participant p_vssid as VssID app"]
     assert "    participant p_vssid_backend as VssID backend" in lines
@@ -182,9 +212,11 @@ def _two_phones() -> tuple[list[Event], list[str | None]]:
     events: list[Event] = []
     lanes: list[str | None] = []
     for lane in ("phone 1", "phone 2"):
-        for event in (ScreenShown(app="vssid", screen_id="vssid-login"), http(),
-                      LinkOpened(source="vssid", url="vneid://authorize?x=1", target="vneid",
-                                 form="custom")):
+        for event in (
+            ScreenShown(app="vssid", screen_id="vssid-login"),
+            http(),
+            LinkOpened(source="vssid", url="vneid://authorize?x=1", target="vneid", form="custom"),
+        ):
             events.append(event)
             lanes.append(lane)
     events.append(http("harness-rp", "vneid-server", url="http://id.vneid.test/token"))
@@ -197,9 +229,14 @@ def test_each_phone_gets_lifelines_of_its_own_and_the_servers_stay_shared() -> N
     svg = sequence_svg(events, lanes=lanes)
     assert _heads(svg) == [
         "Harness RP",
-        "VssID app (phone 1)", "OS (phone 1)", "VNeID app (phone 1)",
-        "VssID app (phone 2)", "OS (phone 2)", "VNeID app (phone 2)",
-        "VNeID server", "VssID backend",
+        "VssID app (phone 1)",
+        "OS (phone 1)",
+        "VNeID app (phone 1)",
+        "VssID app (phone 2)",
+        "OS (phone 2)",
+        "VNeID app (phone 2)",
+        "VNeID server",
+        "VssID backend",
     ]
     rows = flow_rows(events, lanes)
     assert rows[1] == Message("vssid@phone 1", "vssid-backend", "POST /api/v1/auth/vneid/start")
@@ -241,8 +278,10 @@ def _contrast(a: str, b: str) -> float:
     def luminance(colour: str) -> float:
         def channel(c: float) -> float:
             return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-        r, g, b_ = (channel(int(colour[i:i + 2], 16) / 255) for i in (1, 3, 5))
+
+        r, g, b_ = (channel(int(colour[i : i + 2], 16) / 255) for i in (1, 3, 5))
         return 0.2126 * r + 0.7152 * g + 0.0722 * b_
+
     high, low = sorted((luminance(a), luminance(b)), reverse=True)
     return (high + 0.05) / (low + 0.05)
 
@@ -257,6 +296,9 @@ def test_every_line_of_the_diagram_stands_out_from_the_page() -> None:
     assert style is not None
     strokes = dict(re.findall(r"\.([a-z-]+)\{[^}]*?stroke:(#[0-9a-f]{6})", style.group(1)))
     assert {"life", "msg", "answer", "note", "head"} <= strokes.keys()
-    weak = {name: round(_contrast(colour, "#ffffff"), 2) for name, colour in strokes.items()
-            if name != "label" and _contrast(colour, "#ffffff") < 3}
+    weak = {
+        name: round(_contrast(colour, "#ffffff"), 2)
+        for name, colour in strokes.items()
+        if name != "label" and _contrast(colour, "#ffffff") < 3
+    }
     assert weak == {}

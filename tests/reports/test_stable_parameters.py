@@ -40,15 +40,25 @@ json.dump({"status": int(status), "shown": found.shown, "ints": found.ints},
 
 def test_no_scenario_parameter_changes_from_run_to_run(tmp_path: Path) -> None:
     out = tmp_path / "params.json"
-    subprocess.run([sys.executable, "-c", _COLLECT, str(out)], cwd=ROOT, check=True,
-                   capture_output=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "-c", _COLLECT, str(out)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     found = json.loads(out.read_text())
     assert found["status"] == 0
     assert len(found["shown"]) > 300
-    moving = [f"{test}: {name}={text}" for test, params in found["shown"].items()
-              for name, text in params.items() if " at 0x" in text]
+    moving = [
+        f"{test}: {name}={text}"
+        for test, params in found["shown"].items()
+        for name, text in params.items()
+        if " at 0x" in text
+    ]
     assert moving == [], "give such a parameter a stable repr (scenarios.support.shown)"
     now, day = int(time.time()), 86_400
-    stale = [test for test, ints in found["ints"].items()
-             if any(abs(v - now) < 2 * day for v in ints)]
+    stale = [
+        test for test, ints in found["ints"].items() if any(abs(v - now) < 2 * day for v in ints)
+    ]
     assert stale == [], "a time taken at collection: use scenarios.support.FromNow"

@@ -25,14 +25,34 @@ WHOLE = "AssertionError: expected vssid's error screen, observed " + "vssid-home
 
 
 def _verdict() -> dict[str, Any]:
-    outcomes = [TestOutcome(f"scenarios/test_id_token_checks.py::test_refuses[case_{n:02d}]",
-                            "passed", ("R-9",), 0.01) for n in range(40)]
-    outcomes.append(TestOutcome("scenarios/test_id_token_checks.py::test_nonce", "failed",
-                                ("R-9",), 0.02, WHOLE[:300], False, WHOLE))
+    outcomes = [
+        TestOutcome(
+            f"scenarios/test_id_token_checks.py::test_refuses[case_{n:02d}]",
+            "passed",
+            ("R-9",),
+            0.01,
+        )
+        for n in range(40)
+    ]
+    outcomes.append(
+        TestOutcome(
+            "scenarios/test_id_token_checks.py::test_nonce",
+            "failed",
+            ("R-9",),
+            0.02,
+            WHOLE[:300],
+            False,
+            WHOLE,
+        )
+    )
     verdict = evaluate(get_plan("vssid-relying-party"), outcomes).to_json(
         target={"vneid": "embedded", "vssid": "http://127.0.0.1:9000"},
-        harness_version="0.1.0", seed=7, duration_s=1.5, started_at="2026-11-22T05:00:00Z",
-        expected_failures_file="/a/rather/long/path/to/the/known-deviations-of-the-vendor.yaml")
+        harness_version="0.1.0",
+        seed=7,
+        duration_s=1.5,
+        started_at="2026-11-22T05:00:00Z",
+        expected_failures_file="/a/rather/long/path/to/the/known-deviations-of-the-vendor.yaml",
+    )
     evidence = evidence_of([login_trace()], "scenarios/test_id_token_checks.py::test_nonce")
     for test in verdict["tests"]:
         test["evidence"] = evidence
@@ -43,7 +63,8 @@ def _luminance(rgb: str) -> float:
     def channel(value: str) -> float:
         c = int(value) / 255
         return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-    r, g, b = (channel(v) for v in rgb[rgb.index("(") + 1:rgb.index(")")].split(",")[:3])
+
+    r, g, b = (channel(v) for v in rgb[rgb.index("(") + 1 : rgb.index(")")].split(",")[:3])
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
@@ -59,8 +80,9 @@ def test_the_report_reflows_keeps_focus_visible_and_prints_legibly(tmp_path: Pat
         with open_page(browser, page_file, width=320, height=800) as view:
             page = view.page
             page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
-            assert page.evaluate("() => document.documentElement.scrollWidth") <= 320, \
+            assert page.evaluate("() => document.documentElement.scrollWidth") <= 320, (
                 "at 320 px the page itself scrolls sideways (WCAG 1.4.10)"
+            )
             boxes = page.locator(".table-scroll")
             assert boxes.count() == 2
             for n in range(2):  # each table scrolls in its own box, which the keyboard reaches
@@ -72,8 +94,9 @@ def test_the_report_reflows_keeps_focus_visible_and_prints_legibly(tmp_path: Pat
             assert page.evaluate("""() => [...document.querySelectorAll('.counts > span')]
                 .every(s => s.getClientRects().length === 1)""")
             diagram = page.get_by_test_id("sequence-diagram").first
-            assert diagram.evaluate("i => i.getBoundingClientRect().width === i.naturalWidth"), \
+            assert diagram.evaluate("i => i.getBoundingClientRect().width === i.naturalWidth"), (
                 "the diagram is shrunk to the column: its labels become unreadable"
+            )
             assert diagram.evaluate("i => i.parentElement.tabIndex") == 0
 
         with open_page(browser, page_file, width=1280, height=700) as view:
@@ -94,15 +117,23 @@ def test_the_report_reflows_keeps_focus_visible_and_prints_legibly(tmp_path: Pat
 
             # the known deviations' badge: white on its colour reads as the others do
             known = page.locator(".badge.EXPECTED-FAILED").first.evaluate(
-                "b => getComputedStyle(b).backgroundColor")
+                "b => getComputedStyle(b).backgroundColor"
+            )
             assert _contrast_on_white(known) >= 4.5, known
             page.emulate_media(media="print")
-            for selector in (".verdict", ".badge.PASSED", ".badge.FAILED", ".badge.EXPECTED-FAILED",
-                             ".badge.UNTESTED"):
+            for selector in (
+                ".verdict",
+                ".badge.PASSED",
+                ".badge.FAILED",
+                ".badge.EXPECTED-FAILED",
+                ".badge.UNTESTED",
+            ):
                 color, background = page.locator(selector).first.evaluate(
-                    "b => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]")
+                    "b => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]"
+                )
                 assert background == "rgba(0, 0, 0, 0)", (selector, background)
                 assert _contrast_on_white(color) >= 4.5, (selector, color)
             whole = page.get_by_test_id("detail").locator("pre")
-            assert whole.evaluate("p => p.getClientRects().length") > 0, \
+            assert whole.evaluate("p => p.getClientRects().length") > 0, (
                 "the whole failure message is left off the printed page"
+            )

@@ -16,8 +16,7 @@ from harness.conformance.expected import ExpectedFailure
 from harness.conformance.results import TestOutcome
 from reports.conformance_html import ReportError, render_conformance_html, write_conformance_report
 
-SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
-       '<text>VssID app</text></svg>')
+SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><text>VssID app</text></svg>'
 
 
 class _Page(HTMLParser):
@@ -51,13 +50,24 @@ class _Page(HTMLParser):
 def _verdict(**meta: Any) -> dict[str, Any]:
     plan = get_plan("vssid-relying-party")
     outcomes = [
-        TestOutcome("scenarios/test_callback_security.py::test_state[forged]", "passed",
-                    ("R-1",), 0.01),
-        TestOutcome("scenarios/test_id_token_checks.py::test_nonce", "failed", ("R-9",), 0.02,
-                    "R-9: expected vssid:app-error nonce_mismatch, the phone shows "
-                    "vssid:vssid-home <script>alert(1)</script>"),
-        TestOutcome("scenarios/test_id_token_checks.py::test_acr", "failed", ("R-10",), 0.02,
-                    "R-10: level 1 accepted"),
+        TestOutcome(
+            "scenarios/test_callback_security.py::test_state[forged]", "passed", ("R-1",), 0.01
+        ),
+        TestOutcome(
+            "scenarios/test_id_token_checks.py::test_nonce",
+            "failed",
+            ("R-9",),
+            0.02,
+            "R-9: expected vssid:app-error nonce_mismatch, the phone shows "
+            "vssid:vssid-home <script>alert(1)</script>",
+        ),
+        TestOutcome(
+            "scenarios/test_id_token_checks.py::test_acr",
+            "failed",
+            ("R-10",),
+            0.02,
+            "R-10: level 1 accepted",
+        ),
         TestOutcome("scenarios/test_id_token_checks.py::test_iss", "passed", ("R-6",), 0.01),
     ]
     expected = [
@@ -65,12 +75,19 @@ def _verdict(**meta: Any) -> dict[str, Any]:
         ExpectedFailure("*test_iss", "R-6", "FAILED", "issuer check pending"),
     ]
     result = evaluate(plan, outcomes, expected)
-    verdict = result.to_json(target={"vneid": "embedded", "vssid": "http://127.0.0.1:9000"},
-                             harness_version="0.1.0", seed=7, duration_s=1.5,
-                             started_at="2026-11-22T05:00:00Z", **meta)
+    verdict = result.to_json(
+        target={"vneid": "embedded", "vssid": "http://127.0.0.1:9000"},
+        harness_version="0.1.0",
+        seed=7,
+        duration_s=1.5,
+        started_at="2026-11-22T05:00:00Z",
+        **meta,
+    )
     for test in verdict["tests"]:
-        test["evidence"] = {"steps": ["VssID app → VssID backend: POST /start → 200",
-                                      "screen vssid:vssid-home"], "diagram_svg": SVG}
+        test["evidence"] = {
+            "steps": ["VssID app → VssID backend: POST /start → 200", "screen vssid:vssid-home"],
+            "diagram_svg": SVG,
+        }
     return verdict
 
 
@@ -103,16 +120,27 @@ def test_the_page_lists_every_clause_of_the_plan_with_its_status_and_tests() -> 
 @pytest.mark.clause("R-12")
 def test_the_page_names_target_plan_version_date_and_verdict() -> None:
     text = " ".join(_page(render_conformance_html(_verdict())).text)
-    for expected in ("vssid-relying-party", "http://127.0.0.1:9000", "embedded", "0.1.0",
-                     "2026-11-22T05:00:00Z", "NOT OK", "Seed", "7"):
+    for expected in (
+        "vssid-relying-party",
+        "http://127.0.0.1:9000",
+        "embedded",
+        "0.1.0",
+        "2026-11-22T05:00:00Z",
+        "NOT OK",
+        "Seed",
+        "7",
+    ):
         assert expected in text, expected
     assert "Protocol profile PROTOCOL.md defaults" in text  # no profile file was given
 
 
 def test_the_page_names_the_profile_file_and_what_it_changes() -> None:
     verdict = _verdict()
-    verdict["target"] = {**verdict["target"], "profile": "bank.yaml",
-                         "profile_overrides": {"code_ttl": "30", "scope": "<openid> x"}}
+    verdict["target"] = {
+        **verdict["target"],
+        "profile": "bank.yaml",
+        "profile_overrides": {"code_ttl": "30", "scope": "<openid> x"},
+    }
     html = render_conformance_html(verdict)
     assert "bank.yaml: code_ttl = 30; scope = &lt;openid&gt; x" in html
     verdict["target"]["profile_overrides"] = {}
@@ -139,8 +167,12 @@ def _badges(html: str) -> dict[str, int]:
     """The page's counts line: each badge and the number beside it."""
     line = re.search(r'data-testid="counts">(.*?)</p>', html, re.S)
     assert line is not None
-    return {name: int(n) for name, n in re.findall(
-        r'<span class="badge [A-Z-]+">([A-Z ]+)</span> (\d+)', line.group(1))}
+    return {
+        name: int(n)
+        for name, n in re.findall(
+            r'<span class="badge [A-Z-]+">([A-Z ]+)</span> (\d+)', line.group(1)
+        )
+    }
 
 
 @pytest.mark.clause("R-12")
@@ -151,7 +183,12 @@ def test_the_badges_count_a_known_deviation_apart_from_failures() -> None:
     assert verdict["counts"]["FAILED"] == 1  # test_nonce
     assert verdict["counts"]["EXPECTED FAILED"] == 1  # test_acr
     assert _badges(render_conformance_html(verdict)) == {
-        "PASSED": 2, "FAILED": 1, "EXPECTED FAILED": 1, "WARNING": 0, "SKIPPED": 0}
+        "PASSED": 2,
+        "FAILED": 1,
+        "EXPECTED FAILED": 1,
+        "WARNING": 0,
+        "SKIPPED": 0,
+    }
 
 
 def test_a_verdict_written_before_expected_failed_had_its_count_shows_it_apart() -> None:
@@ -164,7 +201,12 @@ def test_a_verdict_written_before_expected_failed_had_its_count_shows_it_apart()
     for clause in verdict["clauses"]:
         del clause["expected_failures"], clause["expected_for"]
     assert _badges(render_conformance_html(verdict)) == {
-        "PASSED": 2, "FAILED": 1, "EXPECTED FAILED": 1, "WARNING": 0, "SKIPPED": 0}
+        "PASSED": 2,
+        "FAILED": 1,
+        "EXPECTED FAILED": 1,
+        "WARNING": 0,
+        "SKIPPED": 0,
+    }
 
 
 @pytest.mark.clause("S-5")
@@ -182,7 +224,8 @@ def test_evidence_is_attached_and_nothing_is_loaded_or_run() -> None:
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "http://" not in html.replace("http://127.0.0.1:9000", "").replace(
-        "http://www.w3.org/2000/svg", "")
+        "http://www.w3.org/2000/svg", ""
+    )
 
 
 @pytest.mark.clause("R-12")
@@ -200,8 +243,15 @@ def test_an_interrupted_run_lists_its_unreached_clauses_not_missing_ones() -> No
     run that stopped early did not reach are no coverage error; such a run's JSON listed
     them as ``missing_clauses`` all the same."""
     plan = get_plan("vssid-relying-party")
-    ran = [TestOutcome("scenarios/test_callback_security.py::test_state", "failed", ("R-1",),
-                       0.01, "ConnectError: [Errno 111] Connection refused")]
+    ran = [
+        TestOutcome(
+            "scenarios/test_callback_security.py::test_state",
+            "failed",
+            ("R-1",),
+            0.01,
+            "ConnectError: [Errno 111] Connection refused",
+        )
+    ]
     result = evaluate(plan, ran, interrupted="the targets stopped answering: 3 tests in a row")
     verdict = result.to_json()
     assert verdict["ok"] is False
@@ -217,8 +267,7 @@ def test_an_interrupted_run_lists_its_unreached_clauses_not_missing_ones() -> No
     assert whole["unreached_clauses"] == []
     # a partial run (-k) that stopped early: the clauses it never selected were not
     # "not reached" (a review); listed as a partial run lists them, not held to them
-    partial = evaluate(plan, ran, coverage_required=False,
-                       interrupted="Ctrl-C or SIGINT").to_json()
+    partial = evaluate(plan, ran, coverage_required=False, interrupted="Ctrl-C or SIGINT").to_json()
     assert partial["unreached_clauses"] == []
     assert partial["missing_clauses"] == verdict["unreached_clauses"]
     assert partial["coverage_required"] is False
@@ -234,14 +283,18 @@ def test_write_puts_the_page_beside_the_json(tmp_path: Path) -> None:
     assert not list(tmp_path.glob("*.tmp"))
 
 
-@pytest.mark.parametrize(("content", "needle"), [
-    (None, "does not exist"),
-    ("{not json", "is not a verdict JSON"),
-    ("[1, 2]", "is not a verdict JSON"),
-    ('{"plan": "x"}', "the verdict has no ok, counts, clauses, tests"),
-])
-def test_a_bad_verdict_file_is_a_clear_error(tmp_path: Path, content: str | None,
-                                             needle: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        (None, "does not exist"),
+        ("{not json", "is not a verdict JSON"),
+        ("[1, 2]", "is not a verdict JSON"),
+        ('{"plan": "x"}', "the verdict has no ok, counts, clauses, tests"),
+    ],
+)
+def test_a_bad_verdict_file_is_a_clear_error(
+    tmp_path: Path, content: str | None, needle: str
+) -> None:
     source = tmp_path / "summary.json"
     if content is not None:
         source.write_text(content, encoding="utf-8")
@@ -251,9 +304,13 @@ def test_a_bad_verdict_file_is_a_clear_error(tmp_path: Path, content: str | None
 
 @pytest.mark.clause("R-12")
 def test_each_clause_links_to_its_text_and_no_other_kind_of_link_is_kept() -> None:
-    links = {"R-1": "file:///s/PROTOCOL.md#6-r", "R-9": "https://git.example/P.md#6-r:~:text=R%2D9",
-             "R-10": "javascript:alert(1)", "R-6": " javascript:alert(2)",
-             "R-12": "PROTOCOL.md#6-r:~:text=R%2D12"}
+    links = {
+        "R-1": "file:///s/PROTOCOL.md#6-r",
+        "R-9": "https://git.example/P.md#6-r:~:text=R%2D9",
+        "R-10": "javascript:alert(1)",
+        "R-6": " javascript:alert(2)",
+        "R-12": "PROTOCOL.md#6-r:~:text=R%2D12",
+    }
     html = render_conformance_html(_verdict(clause_links=links))
     hrefs = _page(html).hrefs
     for clause in ("R-1", "R-9", "R-12"):
@@ -275,15 +332,19 @@ def test_the_run_gives_every_clause_a_link() -> None:
         return
     assert set(links) == set(CLAUSES)
     assert links["R-9"] == found.as_uri() + "#6-what-the-relying-party-must-check-r"
-    assert clause_links("https://p.example/P.md", None)["R-9"] == \
-        "https://p.example/P.md#6-what-the-relying-party-must-check-r:~:text=R%2D9"
+    assert (
+        clause_links("https://p.example/P.md", None)["R-9"]
+        == "https://p.example/P.md#6-what-the-relying-party-must-check-r:~:text=R%2D9"
+    )
 
 
 def test_a_clause_outside_the_plan_is_not_graded_unless_its_test_failed() -> None:
     plan = get_plan("vneid-provider")
     outside = next(c for c in ("R-1", "R-2", "R-5") if c not in plan.clauses)
-    outcomes = [TestOutcome("scenarios/t.py::test_ok", "passed", (outside,), 0.01),
-                TestOutcome("scenarios/t.py::test_bad", "failed", ("R-12",), 0.01, "boom")]
+    outcomes = [
+        TestOutcome("scenarios/t.py::test_ok", "passed", (outside,), 0.01),
+        TestOutcome("scenarios/t.py::test_bad", "failed", ("R-12",), 0.01, "boom"),
+    ]
     html = render_conformance_html(evaluate(plan, outcomes).to_json())
     row = re.search(rf'id="clause-{outside}".*?</tr>', html, re.S)
     assert row is not None
@@ -300,19 +361,27 @@ def test_a_clause_outside_the_plan_is_not_graded_unless_its_test_failed() -> Non
 def test_a_shortened_failure_message_is_there_whole_too() -> None:
     """The report showed a failure's first 300 characters only, which for a bare assert
     ended in a repr before saying which field was wrong."""
-    whole = ("AssertionError: assert 300 == 600\n +  where 600 = Profile(vneid_min_version="
-             + "x" * 400 + ").transaction_ttl")
+    whole = (
+        "AssertionError: assert 300 == 600\n +  where 600 = Profile(vneid_min_version="
+        + "x" * 400
+        + ").transaction_ttl"
+    )
     short = " ".join(whole.split())[:300]
-    outcomes = [TestOutcome("s.py::test_ttl", "failed", ("A-1",), 0.0, short, False, whole),
-                TestOutcome("s.py::test_short", "failed", ("A-1",), 0.0, "boom", False, "boom")]
+    outcomes = [
+        TestOutcome("s.py::test_ttl", "failed", ("A-1",), 0.0, short, False, whole),
+        TestOutcome("s.py::test_short", "failed", ("A-1",), 0.0, "boom", False, "boom"),
+    ]
     verdict = evaluate(get_plan("vssid-relying-party"), outcomes).to_json()
     tests = {t["test"]: t for t in verdict["tests"]}
     assert tests["s.py::test_ttl"]["detail"] == whole
     huge = "AssertionError: " + "y" * 5000
-    cut = evaluate(get_plan("vssid-relying-party"), [TestOutcome(
-        "s.py::test_huge", "failed", ("A-1",), 0.0, huge[:300], False, huge)]).to_json()
+    cut = evaluate(
+        get_plan("vssid-relying-party"),
+        [TestOutcome("s.py::test_huge", "failed", ("A-1",), 0.0, huge[:300], False, huge)],
+    ).to_json()
     assert cut["tests"][0]["detail"].endswith(
-        "y … (cut at 4000 characters; the whole text is in junit.xml)")
+        "y … (cut at 4000 characters; the whole text is in junit.xml)"
+    )
     assert "detail" not in tests["s.py::test_short"]  # nothing more to show
     html = render_conformance_html(verdict)
     assert html.count('data-testid="detail"') == 1
@@ -326,15 +395,19 @@ def test_a_failure_quotes_what_its_clauses_say() -> None:
     from harness.protocol import CLAUSES
 
     html = render_conformance_html(_verdict())
-    row = re.search(r'<tr id="test-scenarios-test_id_token_checks-py-test_nonce".*?</tr>',
-                    html, re.S)
+    row = re.search(
+        r'<tr id="test-scenarios-test_id_token_checks-py-test_nonce".*?</tr>', html, re.S
+    )
     assert row is not None
-    quoted = re.search(r'<ul [^>]*data-testid="clause-texts"[^>]*>.*?</ul>', row.group(0),
-                       re.S)
+    quoted = re.search(r'<ul [^>]*data-testid="clause-texts"[^>]*>.*?</ul>', row.group(0), re.S)
     assert quoted is not None, row.group(0)[:500]
     assert html_text(quoted.group(0)) == f"R-9: {CLAUSES['R-9'].text}"
-    passing = re.search(r'<tr id="test-scenarios-test_callback_security-py-test_state[^"]*"'
-                        r'.*?</tr>', html, re.S)
+    passing = re.search(
+        r'<tr id="test-scenarios-test_callback_security-py-test_state[^"]*"'
+        r".*?</tr>",
+        html,
+        re.S,
+    )
     assert passing is not None
     assert "clause-texts" not in passing.group(0)  # a passing test needs no quote
 
@@ -342,8 +415,9 @@ def test_a_failure_quotes_what_its_clauses_say() -> None:
 def html_text(fragment: str) -> str:
     import html as html_module
 
-    return " ".join(html_module.unescape(re.sub(r"<[^>]+>", " ", fragment)).split()) \
-        .replace(" :", ":")
+    return " ".join(html_module.unescape(re.sub(r"<[^>]+>", " ", fragment)).split()).replace(
+        " :", ":"
+    )
 
 
 def test_a_tests_time_stays_on_one_line() -> None:

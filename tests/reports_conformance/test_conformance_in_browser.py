@@ -31,14 +31,20 @@ expected_failures:
   reason: recorded as failing, but it passes
 """
 
+
 def test_the_conformance_report_shows_the_failed_clause_its_evidence_and_metadata(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     find_chromium()  # no Chromium: fail now, with the fix, before running anything
     expected = tmp_path / "known-deviations.yaml"
     expected.write_text(EXPECTED, encoding="utf-8")
-    options = RunOptions(out=tmp_path / "out", plan="vssid-relying-party",
-                         keyword="nonce or lands_on_vssid_home", expected_failures=expected,
-                         extra_args=["--broken-rp", "nonce"])
+    options = RunOptions(
+        out=tmp_path / "out",
+        plan="vssid-relying-party",
+        keyword="nonce or lands_on_vssid_home",
+        expected_failures=expected,
+        extra_args=["--broken-rp", "nonce"],
+    )
     assert run_suites(options, Console(record=True, width=200)) == 1
     verdict = json.loads(options.result_file.read_text(encoding="utf-8"))
     page_file = options.result_file.with_suffix(".html")
@@ -48,8 +54,7 @@ def test_the_conformance_report_shows_the_failed_clause_its_evidence_and_metadat
     assert failed, "skipping the nonce check must fail some R-9 test"
     assert all(t["evidence"]["diagram_svg"] for t in failed), "every failure has its diagram"
 
-    with open_browser() as browser, open_page(browser, page_file, width=1280,
-                                              height=900) as view:
+    with open_browser() as browser, open_page(browser, page_file, width=1280, height=900) as view:
         page = view.page
         assert page.get_by_test_id("verdict").inner_text() == "NOT OK"
         assert page.get_by_test_id("plan").inner_text() == "vssid-relying-party"
@@ -61,20 +66,24 @@ def test_the_conformance_report_shows_the_failed_clause_its_evidence_and_metadat
         clause_link = row.locator("td").first.locator("a")  # the clause's text in PROTOCOL.md
         if clause_link.count():  # (when ../shared/PROTOCOL.md is beside the checkout)
             assert clause_link.get_attribute("href", timeout=5000).endswith(  # type: ignore[union-attr]
-                "PROTOCOL.md#6-what-the-relying-party-must-check-r")
+                "PROTOCOL.md#6-what-the-relying-party-must-check-r"
+            )
         row.locator("summary").click()
         first = row.locator("details a").first
         first.click()
         evidence = page.locator(f"#{first.get_attribute('href', timeout=5000)[1:]}")  # type: ignore[index]
         assert "FAILED" in evidence.inner_text()
         text = page.inner_text("body")
-        assert "Expected failure (FAILED, R-9): our relying party accepts a token without " \
+        assert (
+            "Expected failure (FAILED, R-9): our relying party accepts a token without "
             "nonce until release 2.3" in text
+        )
         assert "Unexpected pass" in text
         image = evidence.get_by_test_id("sequence-diagram")
         image.scroll_into_view_if_needed()
-        assert image.evaluate("img => img.complete && img.naturalWidth > 0"), \
+        assert image.evaluate("img => img.complete && img.naturalWidth > 0"), (
             "the sequence diagram does not render"
+        )
         screenshot(page, SHOTS / "conformance-failure.png")
         assert view.external_requests == [], "the report opens offline, from disk"
     for shot in ("conformance-overview.png", "conformance-failure.png"):

@@ -5,8 +5,15 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator, Page
 
-__all__ = ["attachment_names", "expand_tree", "listed_tests", "open_image_attachment",
-           "open_test", "step_titles", "trend_runs"]
+__all__ = [
+    "attachment_names",
+    "expand_tree",
+    "listed_tests",
+    "open_image_attachment",
+    "open_test",
+    "step_titles",
+    "trend_runs",
+]
 
 # a tree section whose subtree is shown is followed by it; a collapsed one is alone
 _COLLAPSED = "[data-testid=tree-section]:last-child"
@@ -20,8 +27,7 @@ def expand_tree(page: Page, max_clicks: int = 200) -> None:
         if collapsed.count() == 0:
             return
         collapsed.first.get_by_test_id("tree-section-title").click()
-    raise AssertionError(f"the results tree still has collapsed sections after {max_clicks} "
-                         "clicks")
+    raise AssertionError(f"the results tree still has collapsed sections after {max_clicks} clicks")
 
 
 def listed_tests(page: Page) -> list[str]:
@@ -45,7 +51,8 @@ def step_titles(page: Page) -> list[str]:
     """Titles of the steps in the open test's body (not its fixtures' set-up); ``[]`` when
     the test has no body steps."""
     page.get_by_test_id("test-result-steps-root").or_(
-        page.get_by_test_id("test-result-setup-dropdown")).first.wait_for()
+        page.get_by_test_id("test-result-setup-dropdown")
+    ).first.wait_for()
     return _body(page).get_by_test_id("test-result-step-title").all_inner_texts()
 
 
@@ -61,9 +68,15 @@ def attachment_names(page: Page) -> list[str]:
 
 def open_image_attachment(page: Page, name: str) -> Locator:
     """Unfold the open test's attachment called exactly ``name``; its ``<img>``."""
-    attachment = _body(page).get_by_test_id("test-result-attachment").filter(
-        has=page.get_by_test_id("test-result-attachment-header").filter(
-            has=page.get_by_text(name, exact=True)))
+    attachment = (
+        _body(page)
+        .get_by_test_id("test-result-attachment")
+        .filter(
+            has=page.get_by_test_id("test-result-attachment-header").filter(
+                has=page.get_by_text(name, exact=True)
+            )
+        )
+    )
     attachment.get_by_test_id("test-result-attachment-header").click()
     image = attachment.get_by_test_id("image-attachment-content").locator("img")
     image.wait_for()
@@ -73,7 +86,6 @@ def open_image_attachment(page: Page, name: str) -> Locator:
 def trend_runs(page: Page) -> int:
     """How many runs the "Status dynamics" chart of the Graphs page shows (one bar group
     each)."""
-    widget = page.locator("[data-drop-shadow]",
-                          has=page.get_by_text("Status dynamics", exact=True))
+    widget = page.locator("[data-drop-shadow]", has=page.get_by_text("Status dynamics", exact=True))
     widget.wait_for()
     return widget.locator("[data-testid=group]").count()

@@ -59,7 +59,8 @@ def test_the_npm_allure_is_found_under_the_project_root() -> None:
 
 
 def test_a_relative_allure_path_works_from_the_current_folder(
-        results: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    results: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """``--allure node_modules/.bin/allure`` (as docs/reports.md shows it) was checked from the
     current folder and then started from a scratch folder, where it does not exist."""
     monkeypatch.chdir(project_root())
@@ -89,12 +90,14 @@ def test_a_single_file_report_holds_every_test_offline(results: Path, tmp_path: 
     assert "no history" in made.describe()
 
 
-def test_steps_and_the_diagram_attachment_reach_the_report(results: Path,
-                                                            tmp_path: Path) -> None:
+def test_steps_and_the_diagram_attachment_reach_the_report(results: Path, tmp_path: Path) -> None:
     made = generate_report(results, tmp_path / "report", history=None)
     data = report_data(made.index)
-    passed = next(json.loads(b) for n, b in data.items()
-                  if n.startswith("data/test-results/") and json.loads(b)["name"] == PASSED)
+    passed = next(
+        json.loads(b)
+        for n, b in data.items()
+        if n.startswith("data/test-results/") and json.loads(b)["name"] == PASSED
+    )
     steps = json.dumps(passed["steps"], ensure_ascii=False)
     assert HOP in steps
     assert DIAGRAM in steps
@@ -114,13 +117,13 @@ def test_history_is_kept_across_two_generations(results: Path, tmp_path: Path) -
     assert len(history.read_text(encoding="utf-8").splitlines()) == 2
     trend = _trend(second.index)
     assert len(trend) == 2, "the trend shows the previous run and this one"
-    assert all(point["statistic"] == {"total": 2, "passed": 1, "failed": 1}
-               for point in trend)
+    assert all(point["statistic"] == {"total": 2, "passed": 1, "failed": 1} for point in trend)
     assert f"2 run(s) in its history {history}" in second.describe()
 
 
-def test_a_report_made_again_from_the_same_results_adds_no_run(results: Path,
-                                                               tmp_path: Path) -> None:
+def test_a_report_made_again_from_the_same_results_adds_no_run(
+    results: Path, tmp_path: Path
+) -> None:
     """`report` after `run`, or a screenshot pass: the same results are one run of the
     trend and of each test's history, however often the report is made."""
     history = tmp_path / "history.jsonl"
@@ -187,13 +190,13 @@ def test_a_file_added_to_a_report_folder_is_not_deleted(results: Path, tmp_path:
     generate_report(results, out, history=None)  # only what it wrote: replaced again
 
 
-def test_a_marked_report_of_an_earlier_version_is_replaced(results: Path,
-                                                          tmp_path: Path) -> None:
+def test_a_marked_report_of_an_earlier_version_is_replaced(results: Path, tmp_path: Path) -> None:
     """Its mark lists nothing (it was replaced whole then): it still is."""
     out = tmp_path / "marked-old"
     out.mkdir()
-    (out / ".vneid-harness-report").write_text("an Allure report written by vneid-harness; "
-                                               "the next report replaces this folder whole\n")
+    (out / ".vneid-harness-report").write_text(
+        "an Allure report written by vneid-harness; the next report replaces this folder whole\n"
+    )
     (out / "index.html").write_text("<html>Allure</html>")
     (out / "app-0123abcd.js").write_text("//")
     generate_report(results, out, history=None)
@@ -251,7 +254,8 @@ def test_a_missing_allure_says_how_to_install_it(results: Path, tmp_path: Path) 
 
 
 def test_an_installed_harness_finds_the_allure_of_the_folder_it_runs_from(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Installed as a package, the project root is site-packages: ``npm install allure@3`` in
     one's own folder was not found, and the fix named ``make setup`` (a review)."""
     from reports import allure_html
@@ -289,7 +293,8 @@ def test_a_failing_allure_keeps_the_previous_report(results: Path, tmp_path: Pat
 
 
 def test_scratch_folders_a_killed_report_left_are_removed_by_the_next(
-        results: Path, tmp_path: Path) -> None:
+    results: Path, tmp_path: Path
+) -> None:
     """A run or report killed with SIGKILL while Allure built the report left its scratch
     folder beside the report (28 MB in a review), and nothing ever removed it."""
     from reports.allure_html import SCRATCH_MARK
@@ -311,8 +316,9 @@ def test_scratch_folders_a_killed_report_left_are_removed_by_the_next(
     assert not left.exists()
     assert kept.read_text() == "a user's file"
     assert (own / "mine.txt").read_text() == "a user's settings"
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".allure-") and p.is_dir()
-            ] == [".allure-config"]  # and this report's own scratch folder is gone too
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".allure-") and p.is_dir()] == [
+        ".allure-config"
+    ]  # and this report's own scratch folder is gone too
 
 
 def test_a_tool_that_exits_0_and_writes_nothing_is_named(results: Path, tmp_path: Path) -> None:
@@ -321,8 +327,11 @@ def test_a_tool_that_exits_0_and_writes_nothing_is_named(results: Path, tmp_path
     silent = tmp_path / "allure"
     silent.write_text("#!/bin/sh\nexit 0\n")
     silent.chmod(0o755)
-    with pytest.raises(ReportError, match=r"exited 0 but wrote no index.html; is it npm's "
-                                          r"Allure 3 .*make setup"):
+    with pytest.raises(
+        ReportError,
+        match=r"exited 0 but wrote no index.html; is it npm's "
+        r"Allure 3 .*make setup",
+    ):
         generate_report(results, tmp_path / "report", allure=silent, history=None)
     assert not (tmp_path / "report").exists()
 
@@ -339,7 +348,8 @@ exit 1
 
 
 def test_a_generation_that_dies_mid_history_leaves_the_history_whole(
-        results: Path, tmp_path: Path) -> None:
+    results: Path, tmp_path: Path
+) -> None:
     """Allure appends to the history by rewriting it in place: a full disk left half a line,
     and every later report was built without a trend. It now writes a copy."""
     history = tmp_path / "history" / "history.jsonl"
@@ -361,34 +371,44 @@ def test_a_generation_that_dies_mid_history_leaves_the_history_whole(
     assert history_runs(history) == 2  # the earlier run's line whole, and this run's
 
 
-def test_a_history_file_inside_the_report_folder_is_refused(results: Path,
-                                                            tmp_path: Path) -> None:
+def test_a_history_file_inside_the_report_folder_is_refused(results: Path, tmp_path: Path) -> None:
     """It was deleted with the report it was inside at every generation (exit 0, "0 runs")."""
     out = tmp_path / "report"
-    with pytest.raises(ReportError, match=r"is inside --out .*, which each report replaces "
-                                          r"whole .*keep it beside"):
+    with pytest.raises(
+        ReportError,
+        match=r"is inside --out .*, which each report replaces "
+        r"whole .*keep it beside",
+    ):
         generate_report(results, out, history=out / "history" / "history.jsonl")
     assert not out.exists()
 
 
-def test_a_named_pipe_as_history_or_result_is_named_and_never_opened(results: Path,
-                                                                     tmp_path: Path) -> None:
+def test_a_named_pipe_as_history_or_result_is_named_and_never_opened(
+    results: Path, tmp_path: Path
+) -> None:
     """A history file that is a named pipe was called "a folder"; a result file that is one
     made the report wait for ever (reading it blocks, Allure's reading too)."""
     pipe = tmp_path / "history.jsonl"
     os.mkfifo(pipe)
-    with pytest.raises(ReportError, match=r"history file .* is not a regular file \(a named "
-                                          r"pipe, a socket or a device\); choose another"):
+    with pytest.raises(
+        ReportError,
+        match=r"history file .* is not a regular file \(a named "
+        r"pipe, a socket or a device\); choose another",
+    ):
         generate_report(results, tmp_path / "report", history=pipe)
     os.mkfifo(results / "ffffffff-0000-4000-8000-000000000000-result.json")
-    with pytest.raises(ReportError, match=r"-result.json is not a file \(a named pipe, a "
-                                          r"socket or a device\), and reading it would wait"):
+    with pytest.raises(
+        ReportError,
+        match=r"-result.json is not a file \(a named pipe, a "
+        r"socket or a device\), and reading it would wait",
+    ):
         generate_report(results, tmp_path / "report", history=None)
     assert not (tmp_path / "report").exists()
 
 
 def test_a_report_made_again_takes_its_own_line_off_a_history_of_many_runs(
-        results: Path, tmp_path: Path) -> None:
+    results: Path, tmp_path: Path
+) -> None:
     """Only the last line is read to find the run a report is made again for; the lines
     before it are kept byte for byte (blank lines and CRLF too)."""
     history = tmp_path / "history.jsonl"
@@ -405,20 +425,31 @@ def test_a_report_made_again_takes_its_own_line_off_a_history_of_many_runs(
 
 
 def test_failures_of_one_clause_are_one_category_group_whatever_their_messages(
-        results: Path, tmp_path: Path) -> None:
+    results: Path, tmp_path: Path
+) -> None:
     """A vendor's read: the same fault in two tests made two groups in Allure's Categories
     (one per message, and each message names its own citizen). Failures are grouped by the
     tests' clauses first (the label the plugin writes), then by message."""
-    for name, citizen in (("test_nonce_a", "Nguyễn Văn An 079123456701"),
-                          ("test_nonce_b", "Trần Thị Bình 001234567802")):
+    for name, citizen in (
+        ("test_nonce_a", "Nguyễn Văn An 079123456701"),
+        ("test_nonce_b", "Trần Thị Bình 001234567802"),
+    ):
         result = {
-            "uuid": f"{name}-0000", "historyId": name, "testCaseId": name,
-            "fullName": f"tiny.suite#{name}", "name": name, "status": "failed",
-            "stage": "finished", "start": 1_790_000_000_100, "stop": 1_790_000_000_200,
-            "labels": [{"name": "story", "value": "R-9"},
-                       {"name": CLAUSES_LABEL, "value": "R-9"}],
-            "statusDetails": {"message": f"Clause(s) R-9: {citizen} reached vssid-home",
-                              "trace": "Traceback …"}}
+            "uuid": f"{name}-0000",
+            "historyId": name,
+            "testCaseId": name,
+            "fullName": f"tiny.suite#{name}",
+            "name": name,
+            "status": "failed",
+            "stage": "finished",
+            "start": 1_790_000_000_100,
+            "stop": 1_790_000_000_200,
+            "labels": [{"name": "story", "value": "R-9"}, {"name": CLAUSES_LABEL, "value": "R-9"}],
+            "statusDetails": {
+                "message": f"Clause(s) R-9: {citizen} reached vssid-home",
+                "trace": "Traceback …",
+            },
+        }
         (results / f"{name}-result.json").write_text(json.dumps(result), encoding="utf-8")
     made = generate_report(results, tmp_path / "report", history=None)
     widget = json.loads(report_data(made.index)["widgets/categories.json"])
@@ -434,4 +465,3 @@ def test_failures_of_one_clause_are_one_category_group_whatever_their_messages(
     assert under["statistic"]["failed"] == 2
     # the tiny run's own failure has no clauses label: a group of its own, said so
     assert groups["clauses: No clauses"]["statistic"]["failed"] == 1
-

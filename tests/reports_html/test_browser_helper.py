@@ -28,8 +28,10 @@ def test_a_missing_chromium_names_the_fix(tmp_path: Path) -> None:
 
 def test_a_page_refuses_the_network_and_everything_is_closed(tmp_path: Path) -> None:
     page_file = tmp_path / "page.html"
-    page_file.write_text('<!doctype html><h1 id="t">local</h1>'
-                         '<img src="https://example.invalid/tracker.png">', encoding="utf-8")
+    page_file.write_text(
+        '<!doctype html><h1 id="t">local</h1><img src="https://example.invalid/tracker.png">',
+        encoding="utf-8",
+    )
     with open_browser() as browser:
         with open_page(browser, page_file, width=640, height=480) as view:
             view.page.wait_for_load_state("load")

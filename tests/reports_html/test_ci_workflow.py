@@ -25,8 +25,7 @@ def _workflow() -> dict[Any, Any]:
 
 def _steps(job: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """A job's steps by the action they use (``run`` steps by their command)."""
-    return {str(step.get("uses", "").split("@")[0] or step["run"]): step
-            for step in job["steps"]}
+    return {str(step.get("uses", "").split("@")[0] or step["run"]): step for step in job["steps"]}
 
 
 def test_the_workflow_runs_make_run_and_publishes_the_reports() -> None:
@@ -38,25 +37,37 @@ def test_the_workflow_runs_make_run_and_publishes_the_reports() -> None:
     assert run["container"].endswith("bookworm"), "Debian 12, as the README's setup"
     steps = _steps(run)
     names = list(steps)
-    assert names.index("actions/cache/restore") < names.index("make run") \
+    assert (
+        names.index("actions/cache/restore")
+        < names.index("make run")
         < names.index("actions/cache/save")
+    )
     history = "reports/out/history"
     assert steps["actions/cache/restore"]["with"]["path"] == history
     assert steps["actions/cache/save"]["with"]["path"] == history
-    assert steps["actions/cache/save"]["with"]["key"] == \
-        steps["actions/cache/restore"]["with"]["key"]
+    assert (
+        steps["actions/cache/save"]["with"]["key"] == steps["actions/cache/restore"]["with"]["key"]
+    )
     uploaded = steps["actions/upload-artifact"]["with"]["path"].split()
     # the conformance page to hand to an approver, and what survives a killed run, too
-    assert {"reports/out/allure-report/", "reports/out/junit.xml", "reports/out/summary.html",
-            "reports/out/results.jsonl"} <= set(uploaded)
+    assert {
+        "reports/out/allure-report/",
+        "reports/out/junit.xml",
+        "reports/out/summary.html",
+        "reports/out/results.jsonl",
+    } <= set(uploaded)
     junit = steps["mikepenz/action-junit-report"]
     assert junit["with"]["report_paths"] == "reports/out/junit.xml"
     assert run["permissions"]["checks"] == "write"
     pages_artifact = steps["actions/upload-pages-artifact"]
     assert pages_artifact["with"]["path"] == "reports/out/allure-report"
     # the reports are published when tests fail too (make run then exits 1)
-    for action in ("actions/cache/save", "actions/upload-artifact",
-                   "mikepenz/action-junit-report", "actions/upload-pages-artifact"):
+    for action in (
+        "actions/cache/save",
+        "actions/upload-artifact",
+        "mikepenz/action-junit-report",
+        "actions/upload-pages-artifact",
+    ):
         assert "!cancelled()" in steps[action]["if"], action
 
 
@@ -72,14 +83,15 @@ def test_the_pages_job_deploys_the_uploaded_report() -> None:
 def test_the_readme_shows_the_same_workflow() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```yaml\n(.*?)```", readme, re.DOTALL)
-    assert WORKFLOW.read_text(encoding="utf-8") in blocks, \
+    assert WORKFLOW.read_text(encoding="utf-8") in blocks, (
         "README's workflow differs from docs/ci/github-actions.yml"
+    )
     assert "docs/ci/github-actions.yml" in (ROOT / "docs" / "reports.md").read_text(
-        encoding="utf-8")
+        encoding="utf-8"
+    )
 
 
-def _ci_run(tmp_path: Path, run_exit: int,
-            writes_report: bool) -> subprocess.CompletedProcess[str]:
+def _ci_run(tmp_path: Path, run_exit: int, writes_report: bool) -> subprocess.CompletedProcess[str]:
     """.ci/run in a copy of the project with a stand-in ``make`` that logs its targets."""
     (tmp_path / ".ci").mkdir()
     shutil.copy(ROOT / ".ci" / "run", tmp_path / ".ci" / "run")
@@ -87,14 +99,21 @@ def _ci_run(tmp_path: Path, run_exit: int,
     bin_dir.mkdir()
     report = "mkdir -p reports/out/allure-report && touch reports/out/allure-report/index.html"
     fake = bin_dir / "make"
-    fake.write_text("#!/bin/sh\n"
-                    f'echo "make $*" >> {tmp_path / "make.log"}\n'
-                    f'if [ "$1" = run ]; then {report if writes_report else ":"}; '
-                    f"exit {run_exit}; fi\n")
+    fake.write_text(
+        "#!/bin/sh\n"
+        f'echo "make $*" >> {tmp_path / "make.log"}\n'
+        f'if [ "$1" = run ]; then {report if writes_report else ":"}; '
+        f"exit {run_exit}; fi\n"
+    )
     fake.chmod(0o755)
-    return subprocess.run([str(tmp_path / ".ci" / "run")], capture_output=True, text=True,
-                          timeout=30, check=False,
-                          env={"PATH": f"{bin_dir}:/usr/bin:/bin"})
+    return subprocess.run(
+        [str(tmp_path / ".ci" / "run")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+        env={"PATH": f"{bin_dir}:/usr/bin:/bin"},
+    )
 
 
 def test_ci_run_prints_the_report_then_runs_the_tests(tmp_path: Path) -> None:

@@ -30,8 +30,13 @@ class Project:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        for name in ("Makefile", "package.json", "package-lock.json", "pyproject.toml",
-                     "constraints.txt"):
+        for name in (
+            "Makefile",
+            "package.json",
+            "package-lock.json",
+            "pyproject.toml",
+            "constraints.txt",
+        ):
             shutil.copy(ROOT / name, folder / name)
         stamp = folder / ".venv" / ".installed-stamp"  # the Python part is set up already
         stamp.parent.mkdir()
@@ -44,18 +49,32 @@ class Project:
         tools.mkdir()
         self.npm = _script(tools / "npm", f'echo "npm $*" >> {self.log}\nmkdir -p node_modules')
         self.node = _script(tools / "node", 'exec node "$@"')
-        self.apt = _script(tools / "apt-get", (
-            f'echo "apt-get $*" >> {self.log}\n'
-            f'case "$*" in *install*) mkdir -p {self.chromium.parent} && '
-            f'printf "#!/bin/sh\\n" > {self.chromium} && chmod +x {self.chromium};; esac'))
+        self.apt = _script(
+            tools / "apt-get",
+            (
+                f'echo "apt-get $*" >> {self.log}\n'
+                f'case "$*" in *install*) mkdir -p {self.chromium.parent} && '
+                f'printf "#!/bin/sh\\n" > {self.chromium} && chmod +x {self.chromium};; esac'
+            ),
+        )
 
     def setup(self, **overrides: str) -> subprocess.CompletedProcess[str]:
-        variables = {"NPM": str(self.npm), "NODE": str(self.node), "APT_GET": str(self.apt),
-                     "CHROMIUM": str(self.chromium), "SUDO": "", **overrides}
-        return subprocess.run(["make", "--no-print-directory", "setup",
-                               *(f"{k}={v}" for k, v in variables.items())],
-                              cwd=self.folder, capture_output=True, text=True, timeout=60,
-                              check=False)
+        variables = {
+            "NPM": str(self.npm),
+            "NODE": str(self.node),
+            "APT_GET": str(self.apt),
+            "CHROMIUM": str(self.chromium),
+            "SUDO": "",
+            **overrides,
+        }
+        return subprocess.run(
+            ["make", "--no-print-directory", "setup", *(f"{k}={v}" for k, v in variables.items())],
+            cwd=self.folder,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
 
     def calls(self) -> list[str]:
         return self.log.read_text().splitlines() if self.log.exists() else []
@@ -74,8 +93,7 @@ def test_setup_installs_what_is_missing_then_nothing(project: Project) -> None:
     assert project.calls() == [
         "npm ci --no-audit --no-fund --loglevel=error",
         "apt-get -qq update",
-        "apt-get install -y -qq --no-install-recommends chromium chromium-driver "
-        "fonts-liberation",
+        "apt-get install -y -qq --no-install-recommends chromium chromium-driver fonts-liberation",
     ]
     assert (project.folder / "node_modules" / ".installed-stamp").is_file()
     again = project.setup()
@@ -92,7 +110,8 @@ def test_setup_reinstalls_node_tools_when_the_lock_changes(project: Project) -> 
     os.utime(lock, (later, later))
     assert project.setup().returncode == 0
     assert [c for c in project.calls() if c.startswith("npm")] == [
-        "npm ci --no-audit --no-fund --loglevel=error"] * 2
+        "npm ci --no-audit --no-fund --loglevel=error"
+    ] * 2
     shutil.rmtree(project.folder / "node_modules")
     assert project.setup().returncode == 0
     assert len([c for c in project.calls() if c.startswith("npm")]) == 3
@@ -119,8 +138,9 @@ def test_package_json_pins_allure_3_and_the_install_matches() -> None:
     assert lock["packages"][""]["dependencies"] == manifest["dependencies"]
     assert lock["packages"]["node_modules/allure"]["version"] == pinned
     installed = ROOT / "node_modules" / "allure" / "package.json"
-    assert json.loads(installed.read_text())["version"] == pinned, \
+    assert json.loads(installed.read_text())["version"] == pinned, (
         "node_modules is stale: run `make setup`"
+    )
 
 
 def test_node_modules_is_ignored_by_git() -> None:

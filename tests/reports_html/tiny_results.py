@@ -14,18 +14,28 @@ PASSED = "test_tiny_login_lands_on_home"
 FAILED = "test_tiny_refusal_is_reported"
 HOP = "VssID app → VssID backend: POST /api/v1/auth/vneid/start → 200"
 DIAGRAM = "Sequence diagram"
-_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="240" height="60">'
-        '<text x="10" y="35">VssID app → VssID backend</text></svg>')
+_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="240" height="60">'
+    '<text x="10" y="35">VssID app → VssID backend</text></svg>'
+)
 
 
 def _result(name: str, status: str, start: int, **extra: object) -> dict[str, object]:
     return {
-        "uuid": str(uuid.uuid4()), "historyId": f"tiny-{name}", "testCaseId": f"tiny-{name}",
-        "fullName": f"tiny.suite#{name}", "name": name, "status": status,
-        "stage": "finished", "start": start, "stop": start + 25,
-        "labels": [{"name": "parentSuite", "value": "tiny"},
-                   {"name": "suite", "value": "test_tiny"},
-                   {"name": "story", "value": "P-1"}],
+        "uuid": str(uuid.uuid4()),
+        "historyId": f"tiny-{name}",
+        "testCaseId": f"tiny-{name}",
+        "fullName": f"tiny.suite#{name}",
+        "name": name,
+        "status": status,
+        "stage": "finished",
+        "start": start,
+        "stop": start + 25,
+        "labels": [
+            {"name": "parentSuite", "value": "tiny"},
+            {"name": "suite", "value": "test_tiny"},
+            {"name": "story", "value": "P-1"},
+        ],
         **extra,
     }
 
@@ -35,17 +45,36 @@ def write_tiny_results(folder: Path, *, start: int = 1_790_000_000_000) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     source = f"{uuid.uuid4()}-attachment.svg"
     (folder / source).write_text(_SVG, encoding="utf-8")
-    passed = _result(PASSED, "passed", start, steps=[
-        {"name": HOP, "status": "passed", "stage": "finished", "start": start + 1,
-         "stop": start + 5},
-        {"name": "screen vssid:vssid-home", "status": "passed", "stage": "finished",
-         "start": start + 6, "stop": start + 7}],
-        attachments=[{"name": DIAGRAM, "source": source, "type": "image/svg+xml"}])
-    failed = _result(FAILED, "failed", start + 30, statusDetails={
-        "message": "AssertionError: expected app-error", "trace": "Traceback …"})
+    passed = _result(
+        PASSED,
+        "passed",
+        start,
+        steps=[
+            {
+                "name": HOP,
+                "status": "passed",
+                "stage": "finished",
+                "start": start + 1,
+                "stop": start + 5,
+            },
+            {
+                "name": "screen vssid:vssid-home",
+                "status": "passed",
+                "stage": "finished",
+                "start": start + 6,
+                "stop": start + 7,
+            },
+        ],
+        attachments=[{"name": DIAGRAM, "source": source, "type": "image/svg+xml"}],
+    )
+    failed = _result(
+        FAILED,
+        "failed",
+        start + 30,
+        statusDetails={"message": "AssertionError: expected app-error", "trace": "Traceback …"},
+    )
     for result in (passed, failed):
-        (folder / f"{result['uuid']}-result.json").write_text(json.dumps(result),
-                                                              encoding="utf-8")
+        (folder / f"{result['uuid']}-result.json").write_text(json.dumps(result), encoding="utf-8")
     return folder
 
 

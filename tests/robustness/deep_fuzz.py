@@ -28,10 +28,26 @@ CONFIG = Path(__file__).with_name("schemathesis.toml")
 def _run(name: str, url: str, out: Path, max_examples: int, seed: int) -> subprocess.Popen[str]:
     log = (out / f"{name}.log").open("w", encoding="utf-8")
     return subprocess.Popen(
-        [str(ST), "--config-file", str(CONFIG), "run", f"{url}/openapi.json",
-         "--max-examples", str(max_examples), "--seed", str(seed), "--no-color",
-         "--report", "json,har", "--report-dir", str(out / name)],
-        stdout=log, stderr=subprocess.STDOUT, text=True)
+        [
+            str(ST),
+            "--config-file",
+            str(CONFIG),
+            "run",
+            f"{url}/openapi.json",
+            "--max-examples",
+            str(max_examples),
+            "--seed",
+            str(seed),
+            "--no-color",
+            "--report",
+            "json,har",
+            "--report-dir",
+            str(out / name),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def _numbers(folder: Path) -> dict[str, Any]:
@@ -61,17 +77,31 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     with ServeProcess() as served:
-        runs = {name: _run(name, url, out, args.max_examples, args.seed)
-                for name, url in (("vneid", served.vneid), ("vssid", served.vssid))}
+        runs = {
+            name: _run(name, url, out, args.max_examples, args.seed)
+            for name, url in (("vneid", served.vneid), ("vssid", served.vssid))
+        }
         codes = {name: proc.wait(timeout=3600) for name, proc in runs.items()}
     elapsed = time.monotonic() - started
     results = {name: _numbers(out / name) for name in runs}
     total = sum(r["requests"] for r in results.values())
-    print(json.dumps({"seed": args.seed, "max_examples": args.max_examples,
-                      "elapsed_s": round(elapsed, 1), "requests": total, "exit_codes": codes,
-                      "providers": results, "reports": str(out)}, indent=2))
-    bad = any(codes.values()) or any(r["5xx"] or r["failures"] or r["errors"]
-                                     for r in results.values())
+    print(
+        json.dumps(
+            {
+                "seed": args.seed,
+                "max_examples": args.max_examples,
+                "elapsed_s": round(elapsed, 1),
+                "requests": total,
+                "exit_codes": codes,
+                "providers": results,
+                "reports": str(out),
+            },
+            indent=2,
+        )
+    )
+    bad = any(codes.values()) or any(
+        r["5xx"] or r["failures"] or r["errors"] for r in results.values()
+    )
     return 1 if bad else 0
 
 

@@ -44,8 +44,11 @@ class ServeProcess:
     def __enter__(self) -> ServeProcess:
         self.proc = subprocess.Popen(
             [str(BIN), "serve", "--vneid-port", "0", "--vssid-port", "0", *self.args],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            env={**os.environ, "COLUMNS": "200"})
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, "COLUMNS": "200"},
+        )
         assert self.proc.stdout is not None
         urls: list[str] = []
         deadline = time.monotonic() + self.timeout

@@ -37,14 +37,26 @@ def test_the_request_log_drops_its_oldest_beyond_its_bound() -> None:
 def _exchange(n: int) -> Any:
     from mock_providers.request_log import _Unread
 
-    return _Unread(at=float(n), method="GET", path=f"/p{n}", query=b"", headers=b"", body=b"",
-                   status=200, response_type="", response=b"")
+    return _Unread(
+        at=float(n),
+        method="GET",
+        path=f"/p{n}",
+        query=b"",
+        headers=b"",
+        body=b"",
+        status=200,
+        response_type="",
+        response=b"",
+    )
 
 
 def test_every_store_is_bounded() -> None:
     vneid, vssid = VNeIDProvider(), VssIDProvider()
-    ttl_stores = {"sessions": vneid.grants.sessions, "codes": vneid.grants.codes,
-                  "access tokens": vneid.grants.access_tokens}
+    ttl_stores = {
+        "sessions": vneid.grants.sessions,
+        "codes": vneid.grants.codes,
+        "access tokens": vneid.grants.access_tokens,
+    }
     for name, store in ttl_stores.items():
         assert isinstance(store, TTLStore), name
         assert store.max_items == 100_000, name
@@ -71,9 +83,12 @@ def test_a_full_vssid_transaction_store_drops_its_oldest(served: ServedProviders
         assert [r.status_code for r in started] == [200, 200, 200]
         assert (len(provider.transactions), provider.transactions.evicted) == (2, 1)
         ids = [r.json()["transaction_id"] for r in started]
-        done = httpx.post(f"{served.vssid_url}/api/v1/auth/vneid/complete", headers=VSSID_APP,
-                          json={"transaction_id": ids[0], "callback_url": "vssid://x"},
-                          timeout=10)
+        done = httpx.post(
+            f"{served.vssid_url}/api/v1/auth/vneid/complete",
+            headers=VSSID_APP,
+            json={"transaction_id": ids[0], "callback_url": "vssid://x"},
+            timeout=10,
+        )
         assert (done.status_code, done.json()["error"]) == (404, "transaction_not_found")
         assert [provider.transactions.get(i) is not None for i in ids] == [False, True, True]
     finally:
@@ -95,22 +110,27 @@ def test_a_full_vssid_session_store_logs_out_its_oldest() -> None:
 def test_a_full_vneid_session_store_logs_out_its_oldest(served: ServedProviders) -> None:
     """The app sessions live 900 s: 100,000 filled at a steady 111 logins a second (a served
     pair finishes ~1,400), and every later login was a 503."""
-    persona = served.vneid.add_persona(PersonaRecord.from_json(
-        PersonaFactory("bounds").new().to_vneid_json()))
+    persona = served.vneid.add_persona(
+        PersonaRecord.from_json(PersonaFactory("bounds").new().to_vneid_json())
+    )
     grants = served.vneid.grants
     saved = grants.sessions
     grants.sessions = TTLStore(served.vneid.clock, 1, name="app sessions", clause="A-4")
     try:
         body = {"personal_id": persona.personal_id, "passcode": persona.passcode}
         url = f"{served.vneid_url}/api/app/v1/sessions"
-        first, second = (httpx.post(url, json=body, headers=VNEID_APP, timeout=10)
-                         for _ in range(2))
+        first, second = (
+            httpx.post(url, json=body, headers=VNEID_APP, timeout=10) for _ in range(2)
+        )
         assert (first.status_code, second.status_code) == (200, 200)
         answer = f"{served.vneid_url}/api/app/v1/authorizations"
         for session, status in ((first, 401), (second, 400)):  # 400: the link is no link
-            r = httpx.post(answer, json={"link": "x", "decision": "approve"}, timeout=10,
-                           headers={**VNEID_APP, "Authorization":
-                                    f"Bearer {session.json()['session_token']}"})
+            r = httpx.post(
+                answer,
+                json={"link": "x", "decision": "approve"},
+                timeout=10,
+                headers={**VNEID_APP, "Authorization": f"Bearer {session.json()['session_token']}"},
+            )
             assert r.status_code == status, r.text
         assert grants.sessions.evicted == 1
     finally:
@@ -118,7 +138,8 @@ def test_a_full_vneid_session_store_logs_out_its_oldest(served: ServedProviders)
 
 
 def test_a_full_ttl_store_drops_its_oldest_hundredth_and_says_so_once(
-        caplog: pytest.LogCaptureFixture) -> None:
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     clock = ManualClock()
     dropped: list[int] = []
     store: TTLStore[int, int] = TTLStore(clock, 300, name="codes", on_evict=dropped.append)
@@ -128,8 +149,10 @@ def test_a_full_ttl_store_drops_its_oldest_hundredth_and_says_so_once(
     assert (len(store), store.evicted) == (299, 3)
     assert [store.get(n) for n in (2, 3, 301)] == [None, 3, 301]
     said = [r.getMessage() for r in caplog.records if r.name == "mock_providers"]
-    assert said == ["the VNeID mock's codes: 300 live, the limit; the oldest make room (under "
-                    "this load they live shorter than their lifetime)"]
+    assert said == [
+        "the VNeID mock's codes: 300 live, the limit; the oldest make room (under "
+        "this load they live shorter than their lifetime)"
+    ]
     clock.advance(61)  # expired entries go first: nothing live is dropped then
     for n in range(302, 602):
         store.put(n, n, 60)
@@ -142,15 +165,18 @@ def test_a_store_that_must_not_forget_refuses_when_full() -> None:
     seen = VNeIDProvider().client_auth._seen_jti
     assert (seen.evict, seen.name) == (False, "client-assertion ids")
     clock = ManualClock()
-    store: TTLStore[int, bool] = TTLStore(clock, 2, name="client-assertion ids", clause="T-1",
-                                          evict=False)
+    store: TTLStore[int, bool] = TTLStore(
+        clock, 2, name="client-assertion ids", clause="T-1", evict=False
+    )
     store.put(1, True, 30)
     store.put(2, True, 60)
     with pytest.raises(ProtocolError) as refused:
         store.put(3, True, 60)
     assert (refused.value.code, refused.value.clause) == ("temporarily_unavailable", "T-1")
-    assert "holds 2 live client-assertion ids, its limit; the next one expires in 30 s" \
+    assert (
+        "holds 2 live client-assertion ids, its limit; the next one expires in 30 s"
         in refused.value.description
+    )
 
 
 class _OneCodeGrants:
@@ -169,13 +195,23 @@ class _OneCodeGrants:
         from harness.protocol.pkce import s256_challenge
         from mock_providers.vneid.grants import AuthorizationCode
 
-        return self.grants.issue_code(AuthorizationCode(
-            "vssid", "vssid://cb", s256_challenge(self.VERIFIER), None, self.persona, "acr",
-            0.0, "openid"))
+        return self.grants.issue_code(
+            AuthorizationCode(
+                "vssid",
+                "vssid://cb",
+                s256_challenge(self.VERIFIER),
+                None,
+                self.persona,
+                "acr",
+                0.0,
+                "openid",
+            )
+        )
 
     def redeem(self, code: str) -> str:
-        _, token, _ = self.grants.redeem(code, client_id="vssid", redirect_uri="vssid://cb",
-                                         code_verifier=self.VERIFIER)
+        _, token, _ = self.grants.redeem(
+            code, client_id="vssid", redirect_uri="vssid://cb", code_verifier=self.VERIFIER
+        )
         return token
 
 
@@ -206,8 +242,7 @@ def test_record_limits_are_clear_errors(monkeypatch: pytest.MonkeyPatch) -> None
         vssid.add_account(AccountRecord.from_json(other.to_vssid_account_json()))
 
 
-def test_the_request_log_keeps_a_bounded_summary_of_big_bodies(
-        served: ServedProviders) -> None:
+def test_the_request_log_keeps_a_bounded_summary_of_big_bodies(served: ServedProviders) -> None:
     padding = "x" * (_http.RECORDED_BODY_BYTES + 100)
     httpx.post(f"{served.vneid_url}/_harness/personas", json={"padding": padding}, timeout=10)
     entry = served.vneid.requests.calls_to("/_harness/personas", "POST")[-1]
@@ -231,16 +266,23 @@ def black_hole() -> Iterator[str]:
 def test_an_issuer_that_never_answers_times_out(black_hole: str) -> None:
     """The relying party's calls to the issuer (discovery, JWKS, token, userinfo) have a
     timeout: a silent issuer is 502 provider_unavailable, not a hang."""
-    vssid = VssIDProvider(VssIDSettings(issuer=black_hole, issuer_timeout=0.3),
-                          clock=ManualClock(), issuer_transport=None)
-    with httpx.Client(transport=SyncASGITransport(vssid.app), base_url="http://vssid.test",
-                      timeout=30) as http:
+    vssid = VssIDProvider(
+        VssIDSettings(issuer=black_hole, issuer_timeout=0.3),
+        clock=ManualClock(),
+        issuer_transport=None,
+    )
+    with httpx.Client(
+        transport=SyncASGITransport(vssid.app), base_url="http://vssid.test", timeout=30
+    ) as http:
         start = http.post("/api/v1/auth/vneid/start", headers=VSSID_APP).json()
         tx = vssid.transactions.get(start["transaction_id"])
         assert tx is not None
         callback = f"{tx.redirect_uri}?code=c&state={tx.state}&iss={black_hole}"
-        r = http.post("/api/v1/auth/vneid/complete", headers=VSSID_APP,
-                      json={"transaction_id": start["transaction_id"], "callback_url": callback})
+        r = http.post(
+            "/api/v1/auth/vneid/complete",
+            headers=VSSID_APP,
+            json={"transaction_id": start["transaction_id"], "callback_url": callback},
+        )
     body = r.json()
     assert (r.status_code, body["error"]) == (502, "provider_unavailable")
     assert "no answer within 0.3 s" in body["error_description"]

@@ -31,33 +31,55 @@ def b64(data: bytes) -> str:
 @pytest.fixture(scope="module")
 def key(served: ServedProviders) -> ECKey:
     key = ECKey.import_key(ec.generate_private_key(ec.SECP256R1()), {"kid": "rp-key"})
-    httpx.post(f"{served.vneid_url}/_harness/clients", timeout=10, json={
-        "client_id": CLIENT_ID, "redirect_uris": [REDIRECT],
-        "token_endpoint_auth_method": "private_key_jwt",
-        "jwks": {"keys": [key.as_dict(private=False)]}}).raise_for_status()
+    httpx.post(
+        f"{served.vneid_url}/_harness/clients",
+        timeout=10,
+        json={
+            "client_id": CLIENT_ID,
+            "redirect_uris": [REDIRECT],
+            "token_endpoint_auth_method": "private_key_jwt",
+            "jwks": {"keys": [key.as_dict(private=False)]},
+        },
+    ).raise_for_status()
     return key
 
 
 @pytest.fixture
 def token(served: ServedProviders) -> Iterator[Any]:
     with httpx.Client(base_url=served.vneid_url, timeout=10) as http:
+
         def post(assertion: str) -> httpx.Response:
-            return http.post("/token", data={
-                "grant_type": "authorization_code", "code": "no-such-code",
-                "redirect_uri": REDIRECT, "code_verifier": "v" * 43,
-                "client_assertion_type": ASSERTION_TYPE, "client_assertion": assertion})
+            return http.post(
+                "/token",
+                data={
+                    "grant_type": "authorization_code",
+                    "code": "no-such-code",
+                    "redirect_uri": REDIRECT,
+                    "code_verifier": "v" * 43,
+                    "client_assertion_type": ASSERTION_TYPE,
+                    "client_assertion": assertion,
+                },
+            )
+
         yield post
 
 
 def claims(served: ServedProviders, jti: str) -> dict[str, Any]:
     now = int(time.time())
-    return {"iss": CLIENT_ID, "sub": CLIENT_ID, "aud": f"{served.vneid_url}/token",
-            "iat": now, "exp": now + 60, "jti": jti}
+    return {
+        "iss": CLIENT_ID,
+        "sub": CLIENT_ID,
+        "aud": f"{served.vneid_url}/token",
+        "iat": now,
+        "exp": now + 60,
+        "jti": jti,
+    }
 
 
 def signed(served: ServedProviders, key: ECKey, jti: str, **header: Any) -> str:
-    return jwt.encode({"alg": "ES256", "kid": "rp-key", **header}, claims(served, jti), key,
-                      algorithms=["ES256"])
+    return jwt.encode(
+        {"alg": "ES256", "kid": "rp-key", **header}, claims(served, jti), key, algorithms=["ES256"]
+    )
 
 
 def refused(response: httpx.Response, says: str) -> None:
@@ -87,14 +109,17 @@ def test_a_huge_header_is_refused(served, key, token) -> None:
     refused(token(assertion), f"at most {MAX_ASSERTION_LENGTH}")
 
 
-@pytest.mark.parametrize(("header", "says"), [
-    ("!!!not-base64!!!", "not a compact JWS"),
-    (b64(b"not json"), "not a compact JWS"),
-    (b64(b'["alg", "ES256"]'), "does not verify"),                   # not an object
-    (b64(b'{"kid": "rp-key"}'), "not a compact JWS"),                # no alg
-    (b64(b'{"alg": "ES256", "alg": "none"}'), "does not verify"),    # alg given twice
-    (b64(json.dumps({"alg": "ES256", "crit": ["x"], "x": 1}).encode()), "does not verify"),
-])
+@pytest.mark.parametrize(
+    ("header", "says"),
+    [
+        ("!!!not-base64!!!", "not a compact JWS"),
+        (b64(b"not json"), "not a compact JWS"),
+        (b64(b'["alg", "ES256"]'), "does not verify"),  # not an object
+        (b64(b'{"kid": "rp-key"}'), "not a compact JWS"),  # no alg
+        (b64(b'{"alg": "ES256", "alg": "none"}'), "does not verify"),  # alg given twice
+        (b64(json.dumps({"alg": "ES256", "crit": ["x"], "x": 1}).encode()), "does not verify"),
+    ],
+)
 def test_malformed_headers_are_refused(served, key, token, header: str, says: str) -> None:
     good = signed(served, key, f"malformed-{header[:8]}")
     _, payload, signature = good.split(".")

@@ -40,8 +40,13 @@ def _spec(url: str) -> dict[str, Any]:
 def test_every_route_is_documented_and_nothing_else(spec_of: tuple[Any, str]) -> None:
     provider, url = spec_of
     spec = _spec(url)
-    routes = {(m, r.path_format) for r in provider.app.routes if isinstance(r, Route)
-              for m in (r.methods or ()) if m != "HEAD"}
+    routes = {
+        (m, r.path_format)
+        for r in provider.app.routes
+        if isinstance(r, Route)
+        for m in (r.methods or ())
+        if m != "HEAD"
+    }
     documented = {(m.upper(), p) for p, ops in spec["paths"].items() for m in ops}
     assert documented == routes
     assert spec["openapi"] == "3.1.0"
@@ -57,8 +62,7 @@ def test_the_document_is_valid_openapi(spec_of: tuple[Any, str]) -> None:
     assert all(result.ok() for result in results)
 
 
-def test_every_operation_lists_its_errors_with_the_section_8_body(
-        spec_of: tuple[Any, str]) -> None:
+def test_every_operation_lists_its_errors_with_the_section_8_body(spec_of: tuple[Any, str]) -> None:
     _, url = spec_of
     spec = _spec(url)
     error = spec["components"]["schemas"]["Error"]
@@ -83,8 +87,10 @@ def test_every_operation_lists_its_errors_with_the_section_8_body(
 
 
 def test_app_api_operations_declare_the_version_header(served: ServedProviders) -> None:
-    for url, header in ((served.vneid_url, "X-VNeID-App-Version"),
-                        (served.vssid_url, "X-VssID-App-Version")):
+    for url, header in (
+        (served.vneid_url, "X-VNeID-App-Version"),
+        (served.vssid_url, "X-VssID-App-Version"),
+    ):
         for path, ops in _spec(url)["paths"].items():
             if not path.startswith("/api/"):
                 continue
@@ -118,8 +124,9 @@ def test_docs_page_is_self_contained(spec_of: tuple[Any, str]) -> None:
         assert f"<code>{path}</code>" in page
 
 
-@pytest.mark.parametrize("value", ["vssid", "a b~", "\u202evssid", "\uff56ssid", "vss\u00e9id",
-                                   "tab\there"])
+@pytest.mark.parametrize(
+    "value", ["vssid", "a b~", "\u202evssid", "\uff56ssid", "vss\u00e9id", "tab\there"]
+)
 def test_the_client_schema_documents_what_registration_takes(value: str) -> None:
     """The documented client id and secret patterns take exactly what registration takes
     (printable ASCII, RFC 6749 Appendix A): a schema-driven client such as Schemathesis
@@ -129,8 +136,12 @@ def test_the_client_schema_documents_what_registration_takes(value: str) -> None
         documented = re.search(props[name]["pattern"], value) is not None
         fields = {"client_id": "c", "client_secret": "s", name: value}
         try:
-            ClientRecord(fields["client_id"], ("https://rp.example/cb",),
-                         "client_secret_basic", fields["client_secret"])
+            ClientRecord(
+                fields["client_id"],
+                ("https://rp.example/cb",),
+                "client_secret_basic",
+                fields["client_secret"],
+            )
             taken = True
         except ProtocolError:
             taken = False

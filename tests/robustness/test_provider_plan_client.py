@@ -20,10 +20,14 @@ from scenarios.support import complete, hand_off
 def test_the_plan_registers_its_relying_partys_client(served: ServedProviders) -> None:
     target = remote_target(served.vneid_url, seed=0)
     try:
-        target.vneid.register_client({  # the vendor's own vssid client, another secret
-            "client_id": "vssid", "client_secret": "the-vendors-own-secret",
-            "redirect_uris": ["vssid://auth/vneid/callback"],
-            "token_endpoint_auth_method": "client_secret_post"})
+        target.vneid.register_client(
+            {  # the vendor's own vssid client, another secret
+                "client_id": "vssid",
+                "client_secret": "the-vendors-own-secret",
+                "redirect_uris": ["vssid://auth/vneid/callback"],
+                "token_endpoint_auth_method": "client_secret_post",
+            }
+        )
         persona = PersonaFactory("provider-plan-client").new()
         target.vneid.add_persona(persona.to_vneid_json())
         account = persona.to_vssid_account_json()
@@ -53,11 +57,15 @@ def test_other_targets_register_nothing(served: ServedProviders) -> None:
 
 
 def test_a_provider_that_refuses_the_registration_is_told_what_to_offer(
-        served: ServedProviders) -> None:
+    served: ServedProviders,
+) -> None:
     target = remote_target(served.vssid_url, seed=0)  # a "provider" without the clients API
     try:
-        with pytest.raises(ConfigError, match=r"registers it first; registering a client "
-                                              r"failed with HTTP 404.*POST /_harness/clients"):
+        with pytest.raises(
+            ConfigError,
+            match=r"registers it first; registering a client "
+            r"failed with HTTP 404.*POST /_harness/clients",
+        ):
             target.register_relying_party()
     finally:
         target.close()
@@ -74,9 +82,14 @@ def _vendor(outcomes: list[int | str]) -> tuple[Target, list[str]]:
             outcome = outcomes.pop(0) if outcomes else 200
             if outcome == "down":
                 raise httpx.ConnectError("connection refused")
-            return httpx.Response(int(outcome), json={
-                "error": "invalid_request", "error_description": "no such callbacks here",
-                "clause": "S-2"})
+            return httpx.Response(
+                int(outcome),
+                json={
+                    "error": "invalid_request",
+                    "error_description": "no such callbacks here",
+                    "clause": "S-2",
+                },
+            )
         return httpx.Response(200, json={})
 
     target = remote_target("http://vendor.test", seed=0)
@@ -101,13 +114,19 @@ def test_a_provider_down_at_the_first_test_is_asked_again_at_the_next() -> None:
     assert calls.count("POST /_harness/clients") == 2
 
 
-@pytest.mark.parametrize(("status", "said"), [
-    (404, "registering a client failed with HTTP 404: .*; offer §11 POST /_harness/clients"),
-    (400, r"failed with HTTP 400: .*no such callbacks here.*; it was sent \{client_id: 'vssid', "
-          r"client_secret \(the harness's\), redirect_uris: \['vssid://auth/vneid/callback', "
-          r"'https://vssid.test/auth/vneid/callback'\], token_endpoint_auth_method: "
-          r"'client_secret_basic'\}: accept that registration"),
-])
+@pytest.mark.parametrize(
+    ("status", "said"),
+    [
+        (404, "registering a client failed with HTTP 404: .*; offer §11 POST /_harness/clients"),
+        (
+            400,
+            r"failed with HTTP 400: .*no such callbacks here.*; it was sent \{client_id: 'vssid', "
+            r"client_secret \(the harness's\), redirect_uris: \['vssid://auth/vneid/callback', "
+            r"'https://vssid.test/auth/vneid/callback'\], token_endpoint_auth_method: "
+            r"'client_secret_basic'\}: accept that registration",
+        ),
+    ],
+)
 def test_a_refused_registration_says_what_to_do(status: int, said: str) -> None:
     target, _ = _vendor([status])
     with pytest.raises(ConfigError, match=said) as caught:

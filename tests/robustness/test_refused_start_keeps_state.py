@@ -17,13 +17,31 @@ from mock_providers.state import STATE_FORMAT, StateFile, StateFileError
 from mock_providers.vneid import PersonaRecord, VNeIDProvider
 from tests.robustness.served_pair import ServeProcess, pair_in_thread
 
-STORED = {"personal_id": "001090000001", "passcode": "OLD-PASSCODE", "level": 2,
-          "full_name": "Nguyen Van A", "birthdate": "1990-01-01", "gender": "male",
-          "status": "active"}
-STATE = {"format": STATE_FORMAT, "sections": {
-    "vneid": {"personas": [STORED], "clients": []},
-    "vssid": {"accounts": [{"bhxh_code": "1111111111", "personal_id": "001090000001",
-                            "full_name": "Nguyen Van A", "status": "active"}]}}}
+STORED = {
+    "personal_id": "001090000001",
+    "passcode": "OLD-PASSCODE",
+    "level": 2,
+    "full_name": "Nguyen Van A",
+    "birthdate": "1990-01-01",
+    "gender": "male",
+    "status": "active",
+}
+STATE = {
+    "format": STATE_FORMAT,
+    "sections": {
+        "vneid": {"personas": [STORED], "clients": []},
+        "vssid": {
+            "accounts": [
+                {
+                    "bhxh_code": "1111111111",
+                    "personal_id": "001090000001",
+                    "full_name": "Nguyen Van A",
+                    "status": "active",
+                }
+            ]
+        },
+    },
+}
 PERSONAS = """personas:
 - {personal_id: '001090000003', full_name: Tran Van B, birthdate: '1990-02-02', gender: male,
    passcode: '222222', vssid_account: {bhxh_code: '2222222222'}}
@@ -86,15 +104,20 @@ def test_a_stored_account_is_never_given_to_another_person(tmp_path: Path) -> No
     path.write_text(json.dumps(STATE), encoding="utf-8")
     before = path.read_bytes()
     personas = tmp_path / "people.yaml"
-    personas.write_text("""personas:
+    personas.write_text(
+        """personas:
 - {personal_id: '001090000003', full_name: Tran Van B, birthdate: '1990-02-02', gender: male,
    passcode: '222222', vssid_account: {bhxh_code: '1111111111'}}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     with pytest.raises(ConfigError) as refused:
         build_served(0, 0, personas_file=personas, state_file=path)
     assert path.read_bytes() == before
-    assert (f"{personas}: personas[0].vssid_account.bhxh_code: 1111111111 is already the "
-            "VssID account of personal_id 001090000001 in the state file") in str(refused.value)
+    assert (
+        f"{personas}: personas[0].vssid_account.bhxh_code: 1111111111 is already the "
+        "VssID account of personal_id 001090000001 in the state file"
+    ) in str(refused.value)
 
 
 def test_an_exclusive_state_file_is_refused_while_another_holds_it(tmp_path: Path) -> None:
@@ -106,15 +129,15 @@ def test_an_exclusive_state_file_is_refused_while_another_holds_it(tmp_path: Pat
         assert str(refused.value) == (
             f"state file {path} is in use by another vneid-harness serve (pid {os.getpid()}, "
             f"which holds {tmp_path / '.state.json.lock'}); stop that serve first, or give "
-            "this one a state file of its own")
+            "this one a state file of its own"
+        )
         StateFile(path).close()  # the Python API without exclusive=True does not lock
     finally:
         first.close()
     StateFile(path, exclusive=True).close()  # released: the next one may take it
 
 
-def test_a_second_serve_on_one_state_file_is_refused_and_writes_nothing(
-        tmp_path: Path) -> None:
+def test_a_second_serve_on_one_state_file_is_refused_and_writes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
     with pair_in_thread(state_file=path) as pair:
         pair.vneid.add_persona(PersonaRecord.from_json(PersonaFactory("z").new().to_vneid_json()))
@@ -134,7 +157,9 @@ def test_two_serve_processes_on_one_state_file(tmp_path: Path) -> None:
         assert first.proc is not None
         with pytest.raises(AssertionError) as refused, ServeProcess("--state", str(path)):
             pass
-        assert (f"error: state file {path} is in use by another vneid-harness serve (pid "
-                f"{first.proc.pid}") in str(refused.value).replace("\n", "")
+        assert (
+            f"error: state file {path} is in use by another vneid-harness serve (pid "
+            f"{first.proc.pid}"
+        ) in str(refused.value).replace("\n", "")
     with ServeProcess("--state", str(path)):  # stopped: the file is free again
         pass

@@ -13,9 +13,11 @@ def _start(target_seed: str | None, served: ServedProviders) -> tuple[str, str]:
     try:
         target.begin_test(target_seed)
         with target.vssid.client(traced=False) as client:
-            answer = client.post("/api/v1/auth/vneid/start", json={},
-                                 headers={"X-VssID-App-Version": "1.6.7",
-                                          "X-Device-Platform": "ios"})
+            answer = client.post(
+                "/api/v1/auth/vneid/start",
+                json={},
+                headers={"X-VssID-App-Version": "1.6.7", "X-Device-Platform": "ios"},
+            )
         assert answer.status_code == 200, answer.text
         _, link = parse_authorize_link(answer.json()["authorize_url"])
         return link.params["state"], link.params["nonce"]

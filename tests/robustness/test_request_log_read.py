@@ -21,8 +21,9 @@ async def _fill_then_read(served: ServedProviders, entries: int) -> list[str]:
     async with httpx.AsyncClient(timeout=120) as client:
         await client.delete(base + "/_harness/requests")
         for _ in range(entries):  # refused (400), recorded all the same
-            await client.post(base + "/_harness/clock", content=BODY,
-                              headers={"Content-Type": "application/json"})
+            await client.post(
+                base + "/_harness/clock", content=BODY, headers={"Content-Type": "application/json"}
+            )
 
         async def read_log() -> None:
             async with client.stream("GET", base + "/_harness/requests") as answer:
@@ -49,6 +50,7 @@ def test_clearing_the_log_does_not_read_it(served: ServedProviders) -> None:
     with httpx.Client(base_url=served.vneid_url, timeout=60) as client:
         client.delete("/_harness/requests")
         for _ in range(3):
-            client.post("/_harness/clock", content=BODY,
-                        headers={"Content-Type": "application/json"})
+            client.post(
+                "/_harness/clock", content=BODY, headers={"Content-Type": "application/json"}
+            )
         assert client.delete("/_harness/requests").json() == {"cleared": 3}

@@ -24,19 +24,24 @@ def served(request: pytest.FixtureRequest) -> Iterator[ServedProviders]:
         yield pair
 
 
-@pytest.mark.parametrize(("target", "origin"), [
-    (b"http://127.0.0.1:8801/token", b"/token"),
-    (b"HTTPS://host/a/b?c=d", b"/a/b?c=d"),
-    (b"http://host", b"/"),
-    (b"http://host?x=1", b"/?x=1"),
-    (b"http://user:pw@host:1/jwks#part", b"/jwks"),
-    (b"http://host#part", b"/"),
-])
+@pytest.mark.parametrize(
+    ("target", "origin"),
+    [
+        (b"http://127.0.0.1:8801/token", b"/token"),
+        (b"HTTPS://host/a/b?c=d", b"/a/b?c=d"),
+        (b"http://host", b"/"),
+        (b"http://host?x=1", b"/?x=1"),
+        (b"http://user:pw@host:1/jwks#part", b"/jwks"),
+        (b"http://host#part", b"/"),
+    ],
+)
 def test_origin_form_of_an_absolute_target(target: bytes, origin: bytes) -> None:
     assert origin_form(target) == origin
 
 
-@pytest.mark.parametrize("target", [b"/token", b"*", b"host:443", b"ftp://host/x", b"/a?u=http://b"])
+@pytest.mark.parametrize(
+    "target", [b"/token", b"*", b"host:443", b"ftp://host/x", b"/a?u=http://b"]
+)
 def test_other_forms_are_left_alone(target: bytes) -> None:
     assert origin_form(target) is None
 
@@ -79,4 +84,5 @@ def test_connect_is_400_saying_these_are_no_proxy(served: ServedProviders) -> No
     assert (status, body["error"]) == (400, "invalid_request")
     assert body["error_description"] == (
         "the request is not valid HTTP/1.1 (CONNECT asks a proxy for a tunnel; these are the "
-        "providers themselves: send GET or POST to a path)")
+        "providers themselves: send GET or POST to a path)"
+    )

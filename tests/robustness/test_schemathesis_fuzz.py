@@ -15,15 +15,37 @@ from harness.serve import ServedProviders
 ST = Path(sys.executable).parent / "st"
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 SEED = "20261122"
-BOUNDED = ["--max-examples", "10", "--seed", SEED, "--phases", "examples,fuzzing,stateful",
-           "--workers", "1", "--no-color"]
+BOUNDED = [
+    "--max-examples",
+    "10",
+    "--seed",
+    SEED,
+    "--phases",
+    "examples,fuzzing,stateful",
+    "--workers",
+    "1",
+    "--no-color",
+]
 
 
 def _fuzz(url: str, reports: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [str(ST), "--config-file", str(CONFIG), "run", f"{url}/openapi.json", *BOUNDED,
-         "--report", "json", "--report-dir", str(reports)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            str(ST),
+            "--config-file",
+            str(CONFIG),
+            "run",
+            f"{url}/openapi.json",
+            *BOUNDED,
+            "--report",
+            "json",
+            "--report-dir",
+            str(reports),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def _report(folder: Path) -> dict[str, Any]:
@@ -33,10 +55,11 @@ def _report(folder: Path) -> dict[str, Any]:
     return report
 
 
-def test_both_providers_survive_a_bounded_fuzz_run(served: ServedProviders,
-                                                   tmp_path: Path) -> None:
-    runs = {name: (_fuzz(url, tmp_path / name), tmp_path / name)
-            for name, url in (("vneid", served.vneid_url), ("vssid", served.vssid_url))}
+def test_both_providers_survive_a_bounded_fuzz_run(served: ServedProviders, tmp_path: Path) -> None:
+    runs = {
+        name: (_fuzz(url, tmp_path / name), tmp_path / name)
+        for name, url in (("vneid", served.vneid_url), ("vssid", served.vssid_url))
+    }
     outputs: dict[str, str] = {}
     try:
         for name, (proc, _) in runs.items():

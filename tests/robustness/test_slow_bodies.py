@@ -19,17 +19,20 @@ from tests.robustness.test_slow_heads import connect, error_of, read_all
 
 
 @pytest.fixture(params=HTTP_STACKS)
-def served(request: pytest.FixtureRequest,
-           monkeypatch: pytest.MonkeyPatch) -> Iterator[ServedProviders]:
+def served(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[ServedProviders]:
     monkeypatch.setattr(_bodies, "BODY_TIMEOUT", 0.4)
     with ServedInThread(build_served(0, 0), http=request.param) as pair:
         yield pair
 
 
 def _post_head(length: int) -> bytes:
-    return (b"POST /token HTTP/1.1\r\nHost: x\r\n"
-            b"Content-Type: application/x-www-form-urlencoded\r\n"
-            b"Content-Length: " + str(length).encode() + b"\r\n\r\n")
+    return (
+        b"POST /token HTTP/1.1\r\nHost: x\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n"
+        b"Content-Length: " + str(length).encode() + b"\r\n\r\n"
+    )
 
 
 def test_a_slow_body_is_408_and_the_connection_closed(served: ServedProviders) -> None:
@@ -41,15 +44,17 @@ def test_a_slow_body_is_408_and_the_connection_closed(served: ServedProviders) -
 
 
 def test_a_body_declared_too_large_is_413_and_the_connection_closed(
-        served: ServedProviders) -> None:
+    served: ServedProviders,
+) -> None:
     with connect(served) as sock:
         sock.sendall(_post_head(10_000_000) + b"x" * 1000)
         status, body = error_of(read_all(sock))
     assert (status, body["error"]) == (413, "payload_too_large")
 
 
-def test_a_client_leaving_mid_body_is_no_server_error(served: ServedProviders,
-                                                      caplog: pytest.LogCaptureFixture) -> None:
+def test_a_client_leaving_mid_body_is_no_server_error(
+    served: ServedProviders, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO)
     for path in ("/token", "/api/app/v1/sessions"):
         with connect(served) as sock:
@@ -65,14 +70,17 @@ def test_a_client_leaving_mid_body_is_no_server_error(served: ServedProviders,
 
 
 def test_transfer_encoding_with_content_length_is_refused_and_closed(
-        served: ServedProviders) -> None:
+    served: ServedProviders,
+) -> None:
     """RFC 9112 §6.1: such a message is ambiguous (request smuggling), and the server "MUST
     close the connection after responding"; h11 answered it and the GET pipelined behind."""
     with connect(served) as sock:
-        sock.sendall(b"POST /token HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
-                     b"Transfer-Encoding: chunked\r\n"
-                     b"Content-Type: application/x-www-form-urlencoded\r\n\r\n"
-                     b"0\r\n\r\nGET /jwks HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.sendall(
+            b"POST /token HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+            b"Transfer-Encoding: chunked\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n\r\n"
+            b"0\r\n\r\nGET /jwks HTTP/1.1\r\nHost: x\r\n\r\n"
+        )
         answer = read_all(sock)
     head, _, rest = answer.partition(b"\r\n\r\n")
     length = int(re.search(rb"(?i)content-length: (\d+)", head)[1])  # type: ignore[index]
@@ -82,14 +90,18 @@ def test_transfer_encoding_with_content_length_is_refused_and_closed(
 
 
 @pytest.mark.parametrize("coding", [b"gzip, chunked", b"gzip", b"identity"])
-def test_a_transfer_coding_not_decoded_here_is_refused(served: ServedProviders,
-                                                       coding: bytes) -> None:
+def test_a_transfer_coding_not_decoded_here_is_refused(
+    served: ServedProviders, coding: bytes
+) -> None:
     """RFC 9112 §6.1: a coding the server does not understand is refused. httptools read
     ``gzip, chunked`` as plain chunks (h11 refused it): both stacks now answer 400."""
     with connect(served) as sock:
-        sock.sendall(b"POST /token HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: " + coding
-                     + b"\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\n"
-                     b"0\r\n\r\n")
+        sock.sendall(
+            b"POST /token HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+            + coding
+            + b"\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\n"
+            b"0\r\n\r\n"
+        )
         status, body = error_of(read_all(sock))
     assert (status, body["error"]) == (400, "invalid_request")
 

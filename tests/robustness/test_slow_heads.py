@@ -24,8 +24,9 @@ HEALTH = b"GET /_harness/health HTTP/1.1\r\nHost: x\r\n\r\n"
 
 
 @pytest.fixture(params=HTTP_STACKS)
-def served(request: pytest.FixtureRequest,
-           monkeypatch: pytest.MonkeyPatch) -> Iterator[ServedProviders]:
+def served(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[ServedProviders]:
     monkeypatch.setattr(_served, "HEAD_TIMEOUT_SECONDS", 0.4)
     with ServedInThread(build_served(0, 0), http=request.param) as pair:
         yield pair
@@ -93,7 +94,8 @@ def test_a_head_sent_in_pieces_in_time_is_served(served: ServedProviders) -> Non
 
 
 def test_the_next_head_on_a_kept_alive_connection_has_the_same_limit(
-        served: ServedProviders) -> None:
+    served: ServedProviders,
+) -> None:
     with connect(served) as sock:
         sock.sendall(HEALTH)
         assert sock.recv(65536).startswith(b"HTTP/1.1 200")
@@ -103,17 +105,30 @@ def test_the_next_head_on_a_kept_alive_connection_has_the_same_limit(
     assert status == 408, body
 
 
-@pytest.mark.parametrize(("request_bytes", "status", "error"), [
-    (b"GET /_harness/health?a=" + b"a" * MAX_HEAD_BYTES + b" HTTP/1.1\r\nHost: x\r\n\r\n",
-     414, "uri_too_long"),
-    (b"GET / HTTP/1.1\r\nHost: x\r\n" + b"X-A: " + b"b" * MAX_HEAD_BYTES + b"\r\n\r\n",
-     431, "request_header_fields_too_large"),
-    (b"GET / HTTP/1.1\r\nHost: x\r\n" + b"X-A: b\r\n" * (MAX_HEAD_BYTES // 8 + 10) + b"\r\n",
-     431, "request_header_fields_too_large"),
-    (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 not http\r\n\r\n", 400, "invalid_request"),
-])
+@pytest.mark.parametrize(
+    ("request_bytes", "status", "error"),
+    [
+        (
+            b"GET /_harness/health?a=" + b"a" * MAX_HEAD_BYTES + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+            414,
+            "uri_too_long",
+        ),
+        (
+            b"GET / HTTP/1.1\r\nHost: x\r\n" + b"X-A: " + b"b" * MAX_HEAD_BYTES + b"\r\n\r\n",
+            431,
+            "request_header_fields_too_large",
+        ),
+        (
+            b"GET / HTTP/1.1\r\nHost: x\r\n" + b"X-A: b\r\n" * (MAX_HEAD_BYTES // 8 + 10) + b"\r\n",
+            431,
+            "request_header_fields_too_large",
+        ),
+        (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 not http\r\n\r\n", 400, "invalid_request"),
+    ],
+)
 def test_oversized_and_unparseable_heads_get_the_error_json(
-        served: ServedProviders, request_bytes: bytes, status: int, error: str) -> None:
+    served: ServedProviders, request_bytes: bytes, status: int, error: str
+) -> None:
     with connect(served) as sock:
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             sock.sendall(request_bytes)  # may be answered and closed before the rest is sent
@@ -122,13 +137,16 @@ def test_oversized_and_unparseable_heads_get_the_error_json(
 
 
 def test_a_pipelined_head_after_a_large_body_is_not_taken_for_a_huge_head(
-        served: ServedProviders) -> None:
+    served: ServedProviders,
+) -> None:
     """One write holds a request with a 65,000-byte body and the start of the next head:
     both requests are answered (the body's bytes never count towards the next head)."""
     body = b"a=" + b"x" * 65_000
-    first = (b"POST /token HTTP/1.1\r\nHost: x\r\n"
-             b"Content-Type: application/x-www-form-urlencoded\r\n"
-             b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    first = (
+        b"POST /token HTTP/1.1\r\nHost: x\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n"
+        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+    )
     with connect(served) as sock:
         sock.sendall(first + b"GET /_harness/health HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"p" * 600)
         time.sleep(0.1)
@@ -142,10 +160,13 @@ def test_a_pipelined_head_after_a_large_body_is_not_taken_for_a_huge_head(
     assert re.findall(rb"HTTP/1\.1 (\d{3}) ", answers) == [b"401", b"200"], answers[-500:]
 
 
-@pytest.mark.parametrize("request_bytes", [
-    b"POST /token HTTP/1.1\r\nHost: x\r\nContent-Length: 1x\r\n\r\n",
-    b"GET /jwks HTTP/1.1\r\nHost: x\r\nNoColonHere\r\n\r\n",
-])
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"POST /token HTTP/1.1\r\nHost: x\r\nContent-Length: 1x\r\n\r\n",
+        b"GET /jwks HTTP/1.1\r\nHost: x\r\nNoColonHere\r\n\r\n",
+    ],
+)
 def test_an_unparseable_head_is_named(served: ServedProviders, request_bytes: bytes) -> None:
     """On httptools every parse error said only "Invalid HTTP request received."; the parser's
     own message (as h11's) says what is wrong."""

@@ -21,9 +21,12 @@ from mock_providers.vneid import ClientRecord, PersonaRecord, VNeIDProvider
 from mock_providers.vssid import AccountRecord, VssIDProvider
 from tests.robustness.served_pair import ServeProcess, pair_in_thread
 
-CLIENT = {"client_id": "vendor-rp", "client_secret": "vendor-secret",
-          "redirect_uris": ["https://rp.example.test/cb"],
-          "token_endpoint_auth_method": "client_secret_post"}
+CLIENT = {
+    "client_id": "vendor-rp",
+    "client_secret": "vendor-secret",
+    "redirect_uris": ["https://rp.example.test/cb"],
+    "token_endpoint_auth_method": "client_secret_post",
+}
 
 
 def _persona(seed: str) -> dict[str, Any]:
@@ -66,7 +69,8 @@ def test_a_section_nobody_attached_is_kept_on_write(tmp_path: Path) -> None:
     """A Python-API user serving VNeID alone must not wipe the VssID accounts of the file."""
     path = tmp_path / "state.json"
     account = VssIDProvider(state=StateFile(path)).add_account(
-        AccountRecord.from_json(_account("kept")))
+        AccountRecord.from_json(_account("kept"))
+    )
     VNeIDProvider(state=StateFile(path)).add_persona(PersonaRecord.from_json(_persona("new")))
     assert VssIDProvider(state=StateFile(path)).accounts() == [account]
 
@@ -79,11 +83,13 @@ def test_a_rotated_client_secret_stands_on_both_sides_after_a_restart(tmp_path: 
     vneid, vssid = VNeIDProvider(state=state), VssIDProvider(state=state)
     registered = vneid.client("vssid")
     assert registered is not None
-    vneid.register_client(ClientRecord.from_json({
-        **registered.to_json(), "client_secret": "rotated-secret-1"}))
+    vneid.register_client(
+        ClientRecord.from_json({**registered.to_json(), "client_secret": "rotated-secret-1"})
+    )
     vssid.configure(client_secret="rotated-secret-1", issuer="http://127.0.0.1:9999")
     assert json.loads(path.read_text())["sections"]["vssid"]["client"] == {
-        "client_secret": "rotated-secret-1"}
+        "client_secret": "rotated-secret-1"
+    }
 
     again = StateFile(path)
     VNeIDProvider(state=again)
@@ -91,8 +97,14 @@ def test_a_rotated_client_secret_stands_on_both_sides_after_a_restart(tmp_path: 
     assert restored.settings.client_secret == "rotated-secret-1"
     assert restored.settings.issuer != "http://127.0.0.1:9999"
 
-    path.write_text(json.dumps({"format": STATE_FORMAT, "sections": {
-        "vssid": {"accounts": [], "client": {"issuer": "http://elsewhere"}}}}))
+    path.write_text(
+        json.dumps(
+            {
+                "format": STATE_FORMAT,
+                "sections": {"vssid": {"accounts": [], "client": {"issuer": "http://elsewhere"}}},
+            }
+        )
+    )
     with pytest.raises(StateFileError, match="'client' must be an object of client_id"):
         VssIDProvider(state=StateFile(path))
 
@@ -110,8 +122,10 @@ def test_a_state_file_of_another_profile_keeps_the_profiles_callbacks(tmp_path: 
     again = VNeIDProvider(VNeIDSettings(profile=profile), state=StateFile(path))
     client = again.client("vssid")
     assert client is not None
-    assert client.redirect_uris == (*profile.vssid_redirect_uris,
-                                    *DEFAULT_PROFILE.vssid_redirect_uris)
+    assert client.redirect_uris == (
+        *profile.vssid_redirect_uris,
+        *DEFAULT_PROFILE.vssid_redirect_uris,
+    )
     assert again.client("vendor-rp") == vneid.client("vendor-rp")
     same = VNeIDProvider(VNeIDSettings(profile=profile), state=StateFile(path))
     assert same.client("vssid") == client
@@ -187,8 +201,9 @@ def test_a_removed_lock_file_lets_no_second_serve_overwrite_the_first(tmp_path: 
     assert (err.code, err.status, err.clause) == ("temporarily_unavailable", 503, "S-6")
     assert "was removed while this serve held it" in err.description
     assert "in use by another vneid-harness serve" in err.description
-    names = [p["personal_id"] for p in json.loads(path.read_text())["sections"]["vneid"][
-        "personas"]]
+    names = [
+        p["personal_id"] for p in json.loads(path.read_text())["sections"]["vneid"]["personas"]
+    ]
     assert len(names) == 3, "the second serve's file holds f, g and h; i was refused"
     second.close()
     # the second serve gone, the lock is free again: the first still must not write its
@@ -196,8 +211,9 @@ def test_a_removed_lock_file_lets_no_second_serve_overwrite_the_first(tmp_path: 
     with pytest.raises(ProtocolError) as refused:
         vneid.add_persona(PersonaRecord.from_json(_persona("j")))
     assert "another serve wrote the file meanwhile" in refused.value.description
-    names = [p["personal_id"] for p in json.loads(path.read_text())["sections"]["vneid"][
-        "personas"]]
+    names = [
+        p["personal_id"] for p in json.loads(path.read_text())["sections"]["vneid"]["personas"]
+    ]
     assert len(names) == 3
     # nor at its next change, nor at its stop (the lock is its own again by then)
     with pytest.raises(ProtocolError, match="another serve wrote the file meanwhile"):
@@ -206,8 +222,9 @@ def test_a_removed_lock_file_lets_no_second_serve_overwrite_the_first(tmp_path: 
     assert said is not None
     assert "are lost with this serve" in said
     assert "another serve wrote the file meanwhile" in said
-    assert [p["personal_id"] for p in json.loads(path.read_text())["sections"]["vneid"][
-        "personas"]] == names
+    assert [
+        p["personal_id"] for p in json.loads(path.read_text())["sections"]["vneid"]["personas"]
+    ] == names
     first.close()
 
 
@@ -253,35 +270,84 @@ def test_a_failed_write_keeps_the_old_file_and_says_so(tmp_path: Path) -> None:
     assert path.read_bytes() == before
 
 
-@pytest.mark.parametrize(("content", "problem"), [
-    (b"{not json", "is not valid JSON"),
-    (b"\xff\xfe", "is not valid JSON"),
-    (b'{"sections": {}}', "is not a vneid-harness state file"),
-    # a section given twice: the first was dropped, and gone from the file at the start
-    (b'{"format": "%s", "sections": {"vneid": {"personas": []}, "vneid": {"personas": []}}}'
-     % STATE_FORMAT.encode(), "the key 'vneid' is given twice in one object; keep one"),
-    (json.dumps({"format": STATE_FORMAT}).encode(), 'has no "sections" object'),
-    (json.dumps({"format": STATE_FORMAT, "sections": {"vneid": {"personas": [
-        {"personal_id": "123"}]}}}).encode(), "section 'vneid' holds an invalid record"),
-    (json.dumps({"format": STATE_FORMAT, "sections": {"vssid": {"accounts": "x"}}}).encode(),
-     "section 'vssid' holds an invalid record"),
-    # two records of one citizen: the last won, and the first was gone at the next write
-    (json.dumps({"format": STATE_FORMAT, "sections": {"vneid": {"personas": [
-        _persona("twice"), {**_persona("twice"), "level": 1}]}}}).encode(),
-     "is held twice; keep one of the two records"),
-    (json.dumps({"format": STATE_FORMAT, "sections": {"vssid": {"accounts": [
-        _account("twice"), {**_account("twice"), "status": "locked"}]}}}).encode(),
-     "is held twice; keep one of the two records"),
-    (b'{"format": "' + STATE_FORMAT.encode() + b'", "sections": {"vneid": {"x": '
-     + b"9" * 5000 + b"}}}", "a number has more than 4300 digits"),
-    (json.dumps({"format": STATE_FORMAT, "sections": {"vneid": {
-        "subject_secret": "zz" * 32}}}).encode(),  # was Python's "non-hexadecimal number…"
-     "subject_secret must be 64 hexadecimal digits, as serve wrote it; put back"),
-])
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"{not json", "is not valid JSON"),
+        (b"\xff\xfe", "is not valid JSON"),
+        (b'{"sections": {}}', "is not a vneid-harness state file"),
+        # a section given twice: the first was dropped, and gone from the file at the start
+        (
+            b'{"format": "%s", "sections": {"vneid": {"personas": []}, "vneid": {"personas": []}}}'
+            % STATE_FORMAT.encode(),
+            "the key 'vneid' is given twice in one object; keep one",
+        ),
+        (json.dumps({"format": STATE_FORMAT}).encode(), 'has no "sections" object'),
+        (
+            json.dumps(
+                {
+                    "format": STATE_FORMAT,
+                    "sections": {"vneid": {"personas": [{"personal_id": "123"}]}},
+                }
+            ).encode(),
+            "section 'vneid' holds an invalid record",
+        ),
+        (
+            json.dumps({"format": STATE_FORMAT, "sections": {"vssid": {"accounts": "x"}}}).encode(),
+            "section 'vssid' holds an invalid record",
+        ),
+        # two records of one citizen: the last won, and the first was gone at the next write
+        (
+            json.dumps(
+                {
+                    "format": STATE_FORMAT,
+                    "sections": {
+                        "vneid": {
+                            "personas": [_persona("twice"), {**_persona("twice"), "level": 1}]
+                        }
+                    },
+                }
+            ).encode(),
+            "is held twice; keep one of the two records",
+        ),
+        (
+            json.dumps(
+                {
+                    "format": STATE_FORMAT,
+                    "sections": {
+                        "vssid": {
+                            "accounts": [
+                                _account("twice"),
+                                {**_account("twice"), "status": "locked"},
+                            ]
+                        }
+                    },
+                }
+            ).encode(),
+            "is held twice; keep one of the two records",
+        ),
+        (
+            b'{"format": "'
+            + STATE_FORMAT.encode()
+            + b'", "sections": {"vneid": {"x": '
+            + b"9" * 5000
+            + b"}}}",
+            "a number has more than 4300 digits",
+        ),
+        (
+            json.dumps(
+                {"format": STATE_FORMAT, "sections": {"vneid": {"subject_secret": "zz" * 32}}}
+            ).encode(),  # was Python's "non-hexadecimal number…"
+            "subject_secret must be 64 hexadecimal digits, as serve wrote it; put back",
+        ),
+    ],
+)
 def test_a_corrupt_file_is_a_clear_error_and_is_not_overwritten(
-        tmp_path: Path, content: bytes, problem: str) -> None:
+    tmp_path: Path, content: bytes, problem: str
+) -> None:
     path = tmp_path / "state.json"
     path.write_bytes(content)
+
     def start() -> None:
         state = StateFile(path)
         VNeIDProvider(state=state)
@@ -297,8 +363,10 @@ def test_a_corrupt_file_is_a_clear_error_and_is_not_overwritten(
 def test_serve_refuses_a_corrupt_state_file_and_leaves_it(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
     path.write_text("{half a file", encoding="utf-8")
-    with pytest.raises(AssertionError, match="is not valid JSON"), \
-            ServeProcess("--state", str(path)):
+    with (
+        pytest.raises(AssertionError, match="is not valid JSON"),
+        ServeProcess("--state", str(path)),
+    ):
         pass
     assert path.read_text(encoding="utf-8") == "{half a file"
 
@@ -307,9 +375,11 @@ def test_served_state_survives_a_restart(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
     persona, account = _persona("restart"), _account("restart")
     with ServeProcess("--state", str(path)) as first:
-        for url, route, body in ((first.vneid, "/_harness/personas", persona),
-                                 (first.vneid, "/_harness/clients", CLIENT),
-                                 (first.vssid, "/_harness/accounts", account)):
+        for url, route, body in (
+            (first.vneid, "/_harness/personas", persona),
+            (first.vneid, "/_harness/clients", CLIENT),
+            (first.vssid, "/_harness/accounts", account),
+        ):
             httpx.post(f"{url}{route}", json=body, timeout=10).raise_for_status()
     assert first.proc is not None
     assert first.proc.returncode == 0
@@ -334,19 +404,26 @@ def test_a_persona_file_over_changed_state_says_what_it_replaced(tmp_path: Path)
     save_personas(people, [kept, changed])
     args = ("--state", str(path), "--personas", str(people))
     with ServeProcess(*args) as first:
-        httpx.post(f"{first.vneid}/_harness/personas", timeout=10, json={
-            **changed.to_vneid_json(), "level": 1}).raise_for_status()
+        httpx.post(
+            f"{first.vneid}/_harness/personas",
+            timeout=10,
+            json={**changed.to_vneid_json(), "level": 1},
+        ).raise_for_status()
     assert "replaced" not in first.output
     with ServeProcess(*args) as second:
-        level = {p["personal_id"]: p["level"] for p in httpx.get(
-            f"{second.vneid}/_harness/personas", timeout=10).json()["personas"]}
+        level = {
+            p["personal_id"]: p["level"]
+            for p in httpx.get(f"{second.vneid}/_harness/personas", timeout=10).json()["personas"]
+        }
     said = " ".join(second.output.split())
     assert level[changed.personal_id] == 2, "the persona file's record, as documented"
     backup = tmp_path / "state.json.bak"
-    assert ("warning: the persona file replaced 1 citizen(s) the state file held otherwise: "
-            f"{changed.personal_id}. The persona file's records are served; the state file as "
-            f"it was is in {backup}: to serve its records instead, stop, move that copy over "
-            "the state file and start with --state alone") in said
+    assert (
+        "warning: the persona file replaced 1 citizen(s) the state file held otherwise: "
+        f"{changed.personal_id}. The persona file's records are served; the state file as "
+        f"it was is in {backup}: to serve its records instead, stop, move that copy over "
+        "the state file and start with --state alone"
+    ) in said
     assert kept.personal_id not in said
     # the copy holds what the control API had changed (the state file, rewritten at the
     # start, no longer does), and it is as private as the state file
@@ -355,17 +432,23 @@ def test_a_persona_file_over_changed_state_says_what_it_replaced(tmp_path: Path)
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600
     # a second start that replaces records again keeps the first copy: it may be the only one
     with ServeProcess(*args) as again:
-        httpx.post(f"{again.vneid}/_harness/personas", timeout=10, json={
-            **changed.to_vneid_json(), "level": 1}).raise_for_status()
+        httpx.post(
+            f"{again.vneid}/_harness/personas",
+            timeout=10,
+            json={**changed.to_vneid_json(), "level": 1},
+        ).raise_for_status()
     with ServeProcess(*args) as last:
         pass
     assert f"is in {tmp_path / 'state.json.bak.1'}:" in " ".join(last.output.split())
     assert json.loads(backup.read_text(encoding="utf-8")) == json.loads(
-        (tmp_path / "state.json.bak.1").read_text(encoding="utf-8"))  # both held level 1
+        (tmp_path / "state.json.bak.1").read_text(encoding="utf-8")
+    )  # both held level 1
     os.replace(backup, path)  # as the warning says
     with ServeProcess("--state", str(path)) as third:
-        level = {p["personal_id"]: p["level"] for p in httpx.get(
-            f"{third.vneid}/_harness/personas", timeout=10).json()["personas"]}
+        level = {
+            p["personal_id"]: p["level"]
+            for p in httpx.get(f"{third.vneid}/_harness/personas", timeout=10).json()["personas"]
+        }
     assert level[changed.personal_id] == 1
 
 
@@ -376,13 +459,18 @@ async def _concurrent_writes(vneid: str, vssid: str, count: int) -> list[int]:
         calls = []
         for i, person in enumerate(people):
             calls.append(http.post(f"{vneid}/_harness/personas", json=person.to_vneid_json()))
-            calls.append(http.post(f"{vssid}/_harness/accounts",
-                                   json=person.to_vssid_account_json()))
+            calls.append(
+                http.post(f"{vssid}/_harness/accounts", json=person.to_vssid_account_json())
+            )
             # Two accounts for one person race: one account per personal_id (P-1) holds.
             rival = {**(person.to_vssid_account_json() or {}), "bhxh_code": f"{9_000_000_000 + i}"}
             calls.append(http.post(f"{vssid}/_harness/accounts", json=rival))
-            calls.append(http.post(f"{vneid}/_harness/clients", json={
-                **CLIENT, "client_id": f"rp-{i % 5}", "client_name": f"writer {i}"}))
+            calls.append(
+                http.post(
+                    f"{vneid}/_harness/clients",
+                    json={**CLIENT, "client_id": f"rp-{i % 5}", "client_name": f"writer {i}"},
+                )
+            )
         responses = await asyncio.gather(*calls)
     return [r.status_code for r in responses]
 
@@ -407,10 +495,12 @@ def test_concurrent_control_writes_leave_one_consistent_state(tmp_path: Path) ->
     # The file holds exactly what memory holds (the last write saw every change before it).
     saved = json.loads(path.read_text(encoding="utf-8"))["sections"]
     assert sorted(a["bhxh_code"] for a in saved["vssid"]["accounts"]) == sorted(
-        a.bhxh_code for a in accounts)
+        a.bhxh_code for a in accounts
+    )
     assert len(saved["vneid"]["personas"]) == count
     assert {c["client_id"]: c["client_name"] for c in saved["vneid"]["clients"]} == {
-        k: c.client_name for k, c in clients.items()}
+        k: c.client_name for k, c in clients.items()
+    }
 
 
 def test_a_large_state_file_is_written_off_the_event_loop(tmp_path: Path) -> None:
@@ -429,9 +519,11 @@ def test_a_large_state_file_is_written_off_the_event_loop(tmp_path: Path) -> Non
 
         async def race() -> None:
             async with httpx.AsyncClient(timeout=60) as client:
+
                 async def change() -> None:
-                    r = await client.post(served.vneid_url + "/_harness/personas",
-                                          json=factory.new().to_vneid_json())
+                    r = await client.post(
+                        served.vneid_url + "/_harness/personas", json=factory.new().to_vneid_json()
+                    )
                     assert r.status_code == 200, r.text
                     finished.append("change")
 
@@ -446,13 +538,14 @@ def test_a_large_state_file_is_written_off_the_event_loop(tmp_path: Path) -> Non
         started = time.perf_counter()
         asyncio.run(race())
         assert finished == ["discovery", "change"], time.perf_counter() - started
-        assert len(json.loads((tmp_path / "state.json").read_text())
-                   ["sections"]["vneid"]["personas"]) == 12_001
+        assert (
+            len(json.loads((tmp_path / "state.json").read_text())["sections"]["vneid"]["personas"])
+            == 12_001
+        )
 
 
 @pytest.mark.parametrize("kind", ["fifo", "folder", "device"])
-def test_a_state_path_that_is_no_regular_file_is_refused_at_once(tmp_path: Path,
-                                                                 kind: str) -> None:
+def test_a_state_path_that_is_no_regular_file_is_refused_at_once(tmp_path: Path, kind: str) -> None:
     """A FIFO blocked the start for ever; /dev/null was refused but left a lock file in
     /dev. Now each is refused before anything is created beside it."""
     if kind == "fifo":
@@ -482,7 +575,8 @@ def test_setting_the_config_to_what_it_is_writes_nothing(tmp_path: Path) -> None
         vssid.configure(client_id=settings.client_id, redirect_uri=settings.redirect_uri)
     assert state.writes == writes
     assert not path.exists() or "client" not in json.loads(path.read_text())["sections"].get(
-        "vssid", {})
+        "vssid", {}
+    )
 
 
 def test_a_record_posted_again_unchanged_writes_nothing(tmp_path: Path) -> None:
@@ -529,11 +623,26 @@ def test_a_stored_client_that_no_longer_validates_is_named(tmp_path: Path) -> No
     """A state file written before client ids and secrets had to be printable ASCII: the
     start is refused (the file left as it is), naming the client and what to do."""
     path = tmp_path / "state.json"
-    path.write_text(json.dumps({"format": STATE_FORMAT, "sections": {"vneid": {"clients": [
-        {**CLIENT, "client_id": "legacy-rp", "client_secret": "mật-khẩu-bí-mật"}]}}}))
+    path.write_text(
+        json.dumps(
+            {
+                "format": STATE_FORMAT,
+                "sections": {
+                    "vneid": {
+                        "clients": [
+                            {**CLIENT, "client_id": "legacy-rp", "client_secret": "mật-khẩu-bí-mật"}
+                        ]
+                    }
+                },
+            }
+        )
+    )
     before = path.read_bytes()
-    with pytest.raises(StateFileError, match=r"client 'legacy-rp': 'client_secret' must be "
-                                             r"printable ASCII.*remove it from the file"):
+    with pytest.raises(
+        StateFileError,
+        match=r"client 'legacy-rp': 'client_secret' must be "
+        r"printable ASCII.*remove it from the file",
+    ):
         VNeIDProvider(state=StateFile(path))
     assert path.read_bytes() == before
 
@@ -567,9 +676,9 @@ def test_a_stopped_or_refused_serve_leaves_no_lock_file(tmp_path: Path) -> None:
     again.close()
 
 
-def test_a_lock_taken_on_a_removed_lock_file_is_taken_again(tmp_path: Path,
-                                                           monkeypatch: pytest.MonkeyPatch
-                                                           ) -> None:
+def test_a_lock_taken_on_a_removed_lock_file_is_taken_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A serve stopping removes its lock file while another opens it: a lock on the removed
     file would lock nothing, and two serves would share the state file. The lock file is
     opened again until the lock is on the file the path names."""
@@ -609,18 +718,21 @@ def test_a_full_client_registry_the_provider_accepted_restores(tmp_path: Path) -
     assert first.remove_client("vssid")
     with state.deferred():  # one write at the end, not 1,000
         for index in range(vneid_provider.MAX_CLIENTS):
-            first.register_client(ClientRecord(f"c{index}", ("https://rp.test/cb",),
-                                               "client_secret_basic", "s" * 32))
+            first.register_client(
+                ClientRecord(f"c{index}", ("https://rp.test/cb",), "client_secret_basic", "s" * 32)
+            )
     restarted = VNeIDProvider(state=StateFile(path))
     ids = {c.client_id for c in restarted.clients()}
     assert {f"c{index}" for index in range(vneid_provider.MAX_CLIENTS)} <= ids
     with pytest.raises(ProtocolError, match="holds 1000 clients, its limit"):
-        restarted.register_client(ClientRecord("one-more", ("https://rp.test/cb",),
-                                               "client_secret_basic", "s" * 32))
+        restarted.register_client(
+            ClientRecord("one-more", ("https://rp.test/cb",), "client_secret_basic", "s" * 32)
+        )
 
 
 def test_changes_a_failed_write_kept_in_memory_are_written_at_the_stop(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A full disk: the changes were answered 503, kept in memory; space freed, the serve
     stopped with "stopped" and lost them. The stop writes them, or says they are lost."""
     path = tmp_path / "state.json"
@@ -641,14 +753,15 @@ def test_changes_a_failed_write_kept_in_memory_are_written_at_the_stop(
     monkeypatch.setattr(os, "replace", real_replace)  # space freed
     assert state.write_pending() is None
     kept = PersonaRecord.from_json(_persona("kept")).personal_id
-    assert kept in {p["personal_id"] for p in json.loads(path.read_text())["sections"]["vneid"][
-        "personas"]}
+    assert kept in {
+        p["personal_id"] for p in json.loads(path.read_text())["sections"]["vneid"]["personas"]
+    }
     assert state.write_pending() is None  # nothing pending any more
     state.close()
 
 
 def test_serves_stop_says_what_a_failed_write_lost(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The stop's warning, through ``run_servers`` itself (it was tested on ``StateFile``
     alone): a disk still full when serve stops says which changes are lost, on stderr, and
@@ -671,9 +784,11 @@ def test_serves_stop_says_what_a_failed_write_lost(
     monkeypatch.setattr(_served, "run_loop", a_run_that_stops)
     serve.run_servers(served)
     said = capsys.readouterr().err
-    assert said.startswith("warning: changes made since the last write that failed are not in "
-                           f"the state file {tmp_path / 'state.json'}, and are lost with this "
-                           "serve (No space left on device)"), said
+    assert said.startswith(
+        "warning: changes made since the last write that failed are not in "
+        f"the state file {tmp_path / 'state.json'}, and are lost with this "
+        "serve (No space left on device)"
+    ), said
     assert all(sock.fileno() == -1 for sock in served.sockets)
     assert not (tmp_path / ".state.json.lock").exists()
     assert served.lost is not None
@@ -681,7 +796,8 @@ def test_serves_stop_says_what_a_failed_write_lost(
 
 
 def test_serve_exits_1_when_a_stop_lost_changes(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A script or CI stopping serve took the stop for a clean one (exit 0) while the changes
     acknowledged 503 were lost."""
     from typer.testing import CliRunner
@@ -696,8 +812,18 @@ def test_serve_exits_1_when_a_stop_lost_changes(
         served.lost = "changes made since the last write that failed are lost (disk full)"
 
     monkeypatch.setattr(serve, "run_servers", a_stop_that_lost_changes)
-    done = CliRunner().invoke(app, ["serve", "--vneid-port", "0", "--vssid-port", "0",
-                                    "--state", str(tmp_path / "state.json")])
+    done = CliRunner().invoke(
+        app,
+        [
+            "serve",
+            "--vneid-port",
+            "0",
+            "--vssid-port",
+            "0",
+            "--state",
+            str(tmp_path / "state.json"),
+        ],
+    )
     assert done.exit_code == 1, done.output
     assert "stopped; changes were lost (see the warning above)" in done.output
 
@@ -752,15 +878,21 @@ def test_a_state_file_of_a_newer_format_names_the_version(tmp_path: Path) -> Non
     path = tmp_path / "state.json"
     content = json.dumps({"format": "vneid-harness-state/2", "sections": {}}).encode()
     path.write_bytes(content)
-    with pytest.raises(StateFileError, match="written in format 'vneid-harness-state/2', and "
-                       "this vneid-harness reads 'vneid-harness-state/1': serve it with the "
-                       "version of the harness that wrote it"):
+    with pytest.raises(
+        StateFileError,
+        match="written in format 'vneid-harness-state/2', and "
+        "this vneid-harness reads 'vneid-harness-state/1': serve it with the "
+        "version of the harness that wrote it",
+    ):
         StateFile(path)
     assert path.read_bytes() == content
 
 
 def test_a_lock_file_that_cannot_be_made_says_what_to_do(tmp_path: Path) -> None:
     (tmp_path / ".state.json.lock").symlink_to(tmp_path / "gone" / "lock")
-    with pytest.raises(StateFileError, match=r"cannot be opened .*; give a state file in a "
-                       r"folder that exists and this user can write to"):
+    with pytest.raises(
+        StateFileError,
+        match=r"cannot be opened .*; give a state file in a "
+        r"folder that exists and this user can write to",
+    ):
         StateFile(tmp_path / "state.json", exclusive=True)

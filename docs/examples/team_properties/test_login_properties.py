@@ -15,14 +15,18 @@ from harness.world import FreshWorld
 
 # test_seed and fresh_world are function-scoped (one test's seed): Hypothesis warns that they
 # are not reset between examples, which is the point here (each example opens its own world)
-PER_EXAMPLE_WORLDS = settings(max_examples=25, deadline=None,
-                              suppress_health_check=[HealthCheck.function_scoped_fixture])
+PER_EXAMPLE_WORLDS = settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 @pytest.mark.clause("P-2", "R-3", "R-11")
 @PER_EXAMPLE_WORLDS
-@given(citizen=hs.personas(level=st.sampled_from([1, 2]), vssid_account=st.booleans()),
-       platform=hs.platforms(), salt=st.integers(0, 2**16))
+@given(
+    citizen=hs.personas(level=st.sampled_from([1, 2]), vssid_account=st.booleans()),
+    platform=hs.platforms(),
+    salt=st.integers(0, 2**16),
+)
 def test_who_reaches_the_home_screen(fresh_world, citizen, platform, salt):
     """Only a level-2 citizen with a VssID account reaches VssID's home screen."""
     world: FreshWorld
@@ -36,7 +40,8 @@ def test_who_reaches_the_home_screen(fresh_world, citizen, platform, salt):
         else:
             want = ("vssid", "vssid-home", None)
         assert (screen.app, screen.id, screen.error) == want, (
-            f"expected {want}, observed {screen.describe()}")
+            f"expected {want}, observed {screen.describe()}"
+        )
 
 
 @pytest.mark.clause("V-2", "V-6")
