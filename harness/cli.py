@@ -519,27 +519,17 @@ def _broken_preview(
     mocks, to preview the verdict on an implementation that gets something wrong; only for
     the embedded mock of the role the plan grades."""
     from harness.broken_mocks import BROKEN_RP, BROKEN_VNEID, BrokenMocks
-    from harness.run_checks import broken_with_targets_problem
+    from harness.run_checks import broken_plan_problem, broken_with_targets_problem
 
     broken = BrokenMocks.parse(rp, vneid)
     given = [name for name, on in ((BROKEN_RP, broken.rp), (BROKEN_VNEID, broken.vneid)) if on]
     if not given:
         return broken
-    problem = broken_with_targets_problem(given, targets)
+    problem = broken_with_targets_problem(given, targets) or broken_plan_problem(
+        plan, bool(broken.rp), broken.vneid is not None
+    )
     if problem is not None:
         raise ConfigError(problem)
-    if broken.rp and plan == "vneid-provider":
-        raise ConfigError(
-            f"{BROKEN_RP} breaks the embedded relying party, which plan "
-            "vneid-provider does not grade: give it with --plan "
-            "vssid-relying-party (or all)"
-        )
-    if broken.vneid is not None and plan == "vssid-relying-party":
-        raise ConfigError(
-            f"{BROKEN_VNEID} breaks the embedded provider, which plan "
-            "vssid-relying-party does not grade: give it with --plan "
-            "vneid-provider (or all)"
-        )
     return broken
 
 

@@ -47,7 +47,13 @@ from harness.profile_file import load_profile, profile_overrides
 from harness.protocol.redaction import redact_url
 from harness.protocol.text import clip
 from harness.replay import own_pytest, replay_of
-from harness.run_checks import remote_workers_problem, targets_given
+from harness.run_checks import (
+    broken_plan_problem,
+    broken_with_targets_problem,
+    remote_workers_problem,
+    targets_given,
+    vssid_without_vneid_problem,
+)
 from harness.targets import check_admin_token, check_target_url
 from reports.conformance_html import write_conformance_html
 from reports.errors import ReportError
@@ -550,6 +556,9 @@ def _run_suites(
     reads, targets = TargetReads(options.admin_token), options.targets()
     problem = (
         _paths_problem(options)
+        # before the probes: pytest refused it only after asking the VssID target (exit 4)
+        or vssid_without_vneid_problem(options.vneid_url, options.vssid_url)
+        or _broken_problem(options)
         or _workers_problem(options)
         or _out_problem(options)
         or preflight(targets, reads=reads)
@@ -1047,6 +1056,19 @@ MAX_WORKERS_PER_CPU = 4
 """``--workers`` above this many per CPU is refused: each worker is a Python process with
 the whole harness (~100 MB), and a slip of the keyboard (``--workers 100000``) started
 processes until the machine gave out."""
+
+
+def _broken_problem(options: RunOptions) -> str | None:
+    """``broken`` with a target, or with a plan that does not grade the mock it breaks (the
+    CLI's refusals, for callers of :func:`run_suites`; pytest refused the first only after
+    the probes)."""
+    broken = options.broken
+    given = [
+        name for name, on in (("--broken-rp", broken.rp), ("--broken-vneid", broken.vneid)) if on
+    ]
+    return broken_with_targets_problem(
+        given, targets_given(options.vneid_url, options.vssid_url)
+    ) or broken_plan_problem(options.plan, bool(broken.rp), broken.vneid is not None)
 
 
 def _workers_problem(options: RunOptions) -> str | None:

@@ -31,6 +31,7 @@ __all__ = [
     "SERVE_PORTS",
     "admin_token_env_problem",
     "admin_token_problem",
+    "broken_plan_problem",
     "broken_with_targets_problem",
     "empty_path_problem",
     "empty_value_problem",
@@ -170,6 +171,22 @@ def broken_with_targets_problem(broken: Sequence[str], targets: Sequence[str]) -
         f"server of yours is tested as it is: leave out {given}, or "
         f"{' and '.join(targets)}"
     )
+
+
+def broken_plan_problem(plan: str, rp: bool, vneid: bool) -> str | None:
+    """``--broken-rp`` (``rp``) or ``--broken-vneid`` (``vneid``) with a plan that does not
+    grade the mock it breaks: the run would pass as if nothing were broken."""
+    if rp and plan == "vneid-provider":
+        return (
+            "--broken-rp breaks the embedded relying party, which plan vneid-provider does "
+            "not grade: give it with --plan vssid-relying-party (or all)"
+        )
+    if vneid and plan == "vssid-relying-party":
+        return (
+            "--broken-vneid breaks the embedded provider, which plan vssid-relying-party "
+            "does not grade: give it with --plan vneid-provider (or all)"
+        )
+    return None
 
 
 REMOTE_TESTS_TAKE_TURNS = (

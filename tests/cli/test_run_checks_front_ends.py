@@ -7,14 +7,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
+from harness.broken_mocks import BrokenMocks
 from harness.cli import app
 from harness.conformance import PLANS
 from harness.errors import ConfigError
 from harness.run import RunOptions, run_suites
 from harness.run_checks import (
     admin_token_env_problem,
+    broken_plan_problem,
     broken_with_targets_problem,
     empty_path_problem,
     empty_value_problem,
@@ -70,7 +73,9 @@ def _cli_says(args: list[str], env: dict[str, str] | None = None) -> str:
         ),
         (["run", "--out", ""], None, empty_path_problem("")),
         (["run", "--protocol-url", ""], None, empty_value_problem("")),
-        # the runner's refusal, through the CLI
+        # the runner's refusals, through the CLI: before any target is asked (NOWHERE would
+        # be "does not answer")
+        (["run", "--vssid-url", NOWHERE], None, vssid_without_vneid_problem(None, NOWHERE)),
         (
             ["run", "--vneid-url", NOWHERE, "--workers", "2"],
             None,
@@ -145,3 +150,35 @@ def test_the_plugin_says_the_shared_words(
     result = pytester.runpytest("-p", "no:cacheprovider", *args)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert _words(problem) in _words(result.stderr.str())
+
+
+@pytest.mark.parametrize(
+    ("options", "problem"),
+    [
+        (RunOptions(vssid_url=NOWHERE), vssid_without_vneid_problem(None, NOWHERE)),
+        (
+            RunOptions(vneid_url=NOWHERE, broken=BrokenMocks.parse(["nonce"])),
+            broken_with_targets_problem(["--broken-rp"], ["--vneid-url"]),
+        ),
+        (
+            RunOptions(plan="vneid-provider", broken=BrokenMocks.parse(["nonce"])),
+            broken_plan_problem("vneid-provider", True, False),
+        ),
+        (
+            RunOptions(plan="vssid-relying-party", broken=BrokenMocks.parse(None, "verifier")),
+            broken_plan_problem("vssid-relying-party", False, True),
+        ),
+    ],
+)
+def test_the_runner_refuses_before_asking_a_target(
+    tmp_path: Path, options: RunOptions, problem: str | None
+) -> None:
+    """Refused up front (2) in the CLI's words: pytest refused the first two only after the
+    probes had asked the target (NOWHERE would have been "does not answer"), and nothing
+    refused a broken mock the plan does not grade (its run passed as if nothing were
+    broken)."""
+    options.out = tmp_path / "out"
+    console = Console(record=True, width=400)
+    assert run_suites(options, console=console) == 2
+    assert _words(f"cannot run plan {options.plan}: {problem}") in _words(console.export_text())
+    assert not options.out.exists()

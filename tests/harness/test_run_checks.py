@@ -12,6 +12,7 @@ from harness.run_checks import (
     REMOTE_TESTS_TAKE_TURNS,
     admin_token_env_problem,
     admin_token_problem,
+    broken_plan_problem,
     broken_with_targets_problem,
     empty_path_problem,
     empty_value_problem,
@@ -94,6 +95,20 @@ def test_a_vssid_target_needs_a_vneid_target() -> None:
     )
     assert vssid_without_vneid_problem("http://idp", "http://rp") is None
     assert vssid_without_vneid_problem(None, None) is None
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_a_broken_mock_must_be_one_the_plan_grades(plan: str) -> None:
+    rp, vneid = broken_plan_problem(plan, True, False), broken_plan_problem(plan, False, True)
+    assert (rp is not None) == (plan == "vneid-provider")
+    assert (vneid is not None) == (plan == "vssid-relying-party")
+    assert broken_plan_problem(plan, False, False) is None
+    if rp is not None:
+        assert rp.startswith("--broken-rp breaks the embedded relying party")
+        assert rp.endswith("give it with --plan vssid-relying-party (or all)")
+    if vneid is not None:
+        assert vneid.startswith("--broken-vneid breaks the embedded provider")
+        assert vneid.endswith("give it with --plan vneid-provider (or all)")
 
 
 @pytest.mark.parametrize(
