@@ -67,11 +67,16 @@ def _path(value: str | Path) -> Path:
 OutOption = Annotated[
     Path,
     typer.Option(
-        parser=_path, help="Folder for JUnit XML, Allure results, the verdict JSON and HTML"
+        parser=_path,
+        help="Folder for JUnit XML, Allure results, the verdict JSON and HTML",
+        metavar="DIR",
     ),
 ]
 SeedOption = Annotated[
-    int, typer.Option(help="Seed for personas and provider randomness (replay a run with it)")
+    int,
+    typer.Option(
+        help="Seed for personas and provider randomness (replay a run with it)", metavar="INT"
+    ),
 ]
 
 
@@ -92,6 +97,7 @@ AdminTokenOption = Annotated[
         envvar="VNEID_HARNESS_ADMIN_TOKEN",
         callback=_check_token_env,
         help="Admin token of the targets' test-control API (S-6)",
+        metavar="TOKEN",
     ),
 ]
 ReportOption = Annotated[
@@ -100,6 +106,7 @@ ReportOption = Annotated[
         "--report/--no-report",
         help="Generate the Allure HTML report OUT/allure-report/index.html at the end "
         "(its trend kept in OUT/history/)",
+        metavar="",
     ),
 ]
 
@@ -130,6 +137,7 @@ ProtocolUrlOption = Annotated[
         help="Where the reports' clause links go: the URL of the PROTOCOL.md your team "
         "publishes, or a template with {clause}, {section}, {fragment} (default: the "
         "file:// URL of ../shared/PROTOCOL.md, which opens only on this machine)",
+        metavar="URL",
     ),
 ]
 ProfileOption = Annotated[
@@ -210,10 +218,16 @@ def run(
     ] = None,
     out: OutOption = Path("reports/out"),
     seed: SeedOption = 0,
-    vneid_url: Annotated[str | None, typer.Option(help="Run against this VNeID provider")] = None,
-    vssid_url: Annotated[str | None, typer.Option(help="Run against this VssID backend")] = None,
+    vneid_url: Annotated[
+        str | None, typer.Option(help="Run against this VNeID provider", metavar="URL")
+    ] = None,
+    vssid_url: Annotated[
+        str | None, typer.Option(help="Run against this VssID backend", metavar="URL")
+    ] = None,
     admin_token: AdminTokenOption = None,
-    keyword: Annotated[str | None, typer.Option("-k", help="pytest -k expression")] = None,
+    keyword: Annotated[
+        str | None, typer.Option("-k", help="pytest -k expression", metavar="EXPRESSION")
+    ] = None,
     workers: Annotated[
         int | None,
         typer.Option(
@@ -221,6 +235,7 @@ def run(
             help="Processes that run the tests (pytest-xdist): 1 for one process; "
             "default: one per CPU on the embedded mocks, 1 against remote providers "
             "(their state is shared)",
+            metavar="N",
         ),
     ] = None,
     allure_report: ReportOption = True,
@@ -277,18 +292,25 @@ def run(
 def report(
     results: Annotated[
         Path,
-        typer.Option(parser=_path, help="The Allure results to read (allure-pytest's --alluredir)"),
+        typer.Option(
+            parser=_path,
+            help="The Allure results to read (allure-pytest's --alluredir)",
+            metavar="DIR",
+        ),
     ] = Path("reports/out/allure-results"),
-    out: Annotated[Path, typer.Option(parser=_path, help="Folder of the report (replaced)")] = Path(
-        "reports/out/allure-report"
-    ),
-    name: Annotated[str | None, typer.Option(help="Report name shown in its header")] = None,
+    out: Annotated[
+        Path, typer.Option(parser=_path, help="Folder of the report (replaced)", metavar="DIR")
+    ] = Path("reports/out/allure-report"),
+    name: Annotated[
+        str | None, typer.Option(help="Report name shown in its header", metavar="TEXT")
+    ] = None,
     single_file: Annotated[
         bool,
         typer.Option(
             "--single-file/--multi-file",
             help="One self-contained index.html that opens from disk (default), or Allure's "
             "folder of files, which must be served over HTTP",
+            metavar="",
         ),
     ] = True,
     history: Annotated[
@@ -297,13 +319,18 @@ def report(
             parser=_path,
             help="History file (JSON lines) read for the trend and appended to",
             show_default="RESULTS/../history/history.jsonl",
+            metavar="FILE",
         ),
     ] = None,
     no_history: Annotated[
-        bool, typer.Option("--no-history", help="Neither read nor write a history (no trend)")
+        bool,
+        typer.Option(
+            "--no-history", help="Neither read nor write a history (no trend)", metavar=""
+        ),
     ] = False,
     history_limit: Annotated[
-        int | None, typer.Option(min=1, help="Runs kept in the history", show_default="10")
+        int | None,
+        typer.Option(min=1, help="Runs kept in the history", show_default="10", metavar="N"),
     ] = None,
     allure: Annotated[
         Path | None,
@@ -311,6 +338,7 @@ def report(
             parser=_path,
             help="npm's allure executable (Allure 3)",
             show_default="$VNEID_HARNESS_ALLURE, else node_modules/.bin/allure",
+            metavar="FILE",
         ),
     ] = None,
     screenshot: Annotated[
@@ -319,6 +347,7 @@ def report(
             parser=_path,
             help="Also open the report in headless Chromium and save allure-overview.png and "
             "allure-trend.png in this folder",
+            metavar="DIR",
         ),
     ] = None,
 ) -> None:
@@ -382,25 +411,30 @@ def _say_waiting(folder: Path) -> None:
 @app.command()
 def conformance(
     ctx: typer.Context,
-    plan: Annotated[str, typer.Option(help="vssid-relying-party, vneid-provider or all")],
+    plan: Annotated[
+        str, typer.Option(help="vssid-relying-party, vneid-provider or all", metavar="PLAN")
+    ],
     vneid_url: Annotated[
         str | None,
         typer.Option(
-            help="The provider under test (plan vneid-provider); it must offer the §11 control API"
+            help="The provider under test (plan vneid-provider); it must offer the §11 control API",
+            metavar="URL",
         ),
     ] = None,
     vssid_url: Annotated[
         str | None,
         typer.Option(
             help="The relying party under test (plan vssid-relying-party); it must trust the "
-            "harness's VNeID (see --serve-vneid-port) and offer the §11 control API"
+            "harness's VNeID (see --serve-vneid-port) and offer the §11 control API",
+            metavar="URL",
         ),
     ] = None,
     serve_vneid_port: Annotated[
         int,
         typer.Option(
             help="With --vssid-url: the port of the harness VNeID that the relying party under "
-            "test trusts (http://127.0.0.1:PORT is its issuer)"
+            "test trusts (http://127.0.0.1:PORT is its issuer)",
+            metavar="PORT",
         ),
     ] = 8801,
     rp_client_secret: Annotated[
@@ -410,13 +444,15 @@ def conformance(
             show_default=False,
             help="With --vssid-url: the client secret the relying party under test uses as the "
             "vssid client of the harness VNeID (default: vssid-harness-client-secret)",
+            metavar="SECRET",
         ),
     ] = None,
     rp_auth_method: Annotated[
         str,
         typer.Option(
             help="With --vssid-url: how it authenticates at /token (T-1): client_secret_basic "
-            "or client_secret_post"
+            "or client_secret_post",
+            metavar="METHOD",
         ),
     ] = "client_secret_basic",
     expected_failures: Annotated[
@@ -424,6 +460,7 @@ def conformance(
         typer.Option(
             parser=_path,
             help="YAML/JSON file of known deviations (test glob, clause, status, reason)",
+            metavar="FILE",
         ),
     ] = None,
     keyword: Annotated[
@@ -433,6 +470,7 @@ def conformance(
             help="pytest -k expression: only the tests it selects (a failed one again, "
             "with the same --seed); a partial run is not held to the plan's "
             "coverage",
+            metavar="EXPRESSION",
         ),
     ] = None,
     admin_token: AdminTokenOption = None,
@@ -688,13 +726,14 @@ def _conformance_replay(
 @app.command()
 def serve(
     vneid_port: Annotated[
-        int, typer.Option(help="Port of the VNeID mock (0: any free port)")
+        int, typer.Option(help="Port of the VNeID mock (0: any free port)", metavar="PORT")
     ] = 8801,
     vssid_port: Annotated[
-        int, typer.Option(help="Port of the VssID mock (0: any free port)")
+        int, typer.Option(help="Port of the VssID mock (0: any free port)", metavar="PORT")
     ] = 8802,
     personas: Annotated[
-        Path | None, typer.Option(parser=_path, help="Persona file (YAML or JSON) to load")
+        Path | None,
+        typer.Option(parser=_path, help="Persona file (YAML or JSON) to load", metavar="FILE"),
     ] = None,
     admin_token: Annotated[
         str | None,
@@ -702,16 +741,22 @@ def serve(
             envvar="VNEID_HARNESS_ADMIN_TOKEN",
             callback=_check_token_env,
             help="Require this token on the test-control API (S-6)",
+            metavar="TOKEN",
         ),
     ] = None,
     log_level: Annotated[
-        str, typer.Option(help="uvicorn log level: critical, error, warning, info, debug or trace")
+        str,
+        typer.Option(
+            help="uvicorn log level: critical, error, warning, info, debug or trace",
+            metavar="LEVEL",
+        ),
     ] = "warning",
     host: Annotated[
         str,
         typer.Option(
             help="Address to listen on; beyond loopback (e.g. 0.0.0.0) only with an admin "
-            "token (S-6)"
+            "token (S-6)",
+            metavar="HOST",
         ),
     ] = "127.0.0.1",
     public_host: Annotated[
@@ -719,6 +764,7 @@ def serve(
         typer.Option(
             help="Host name in the issuer and base URLs",
             show_default="--host, or 127.0.0.1 for a wildcard",
+            metavar="HOST",
         ),
     ] = None,
     state: Annotated[
@@ -727,6 +773,7 @@ def serve(
             parser=_path,
             help="State file: personas, accounts and client registrations are restored from it "
             "on start and written to it (atomically) on every change",
+            metavar="FILE",
         ),
     ] = None,
     http: Annotated[
@@ -734,7 +781,8 @@ def serve(
         typer.Option(
             help="HTTP stack: httptools (uvicorn with httptools and uvloop, the fastest measured; "
             "benchmarks/README.md) or h11 (pure Python); both answer even an "
-            "unparseable request head with the §8 error JSON"
+            "unparseable request head with the §8 error JSON",
+            metavar="STACK",
         ),
     ] = "httptools",
     protocol_profile: ProfileOption = None,
@@ -846,13 +894,20 @@ def serve(
 @personas_app.command("generate")
 def personas_generate(
     output: Annotated[
-        Path, typer.Option("-o", "--output", parser=_path, help="File to write (.yaml or .json)")
+        Path,
+        typer.Option(
+            "-o", "--output", parser=_path, help="File to write (.yaml or .json)", metavar="FILE"
+        ),
     ],
-    count: Annotated[int, typer.Option(min=1, max=100_000)] = 10,
-    seed: Annotated[int, typer.Option()] = 0,
-    level1: Annotated[int, typer.Option(min=0, help="How many of them are level 1")] = 0,
-    without_vssid: Annotated[int, typer.Option(min=0, help="How many have no VssID account")] = 0,
-    force: Annotated[bool, typer.Option(help="Overwrite an existing file")] = False,
+    count: Annotated[int, typer.Option(min=1, max=100_000, metavar="N")] = 10,
+    seed: Annotated[int, typer.Option(metavar="INT")] = 0,
+    level1: Annotated[
+        int, typer.Option(min=0, help="How many of them are level 1", metavar="N")
+    ] = 0,
+    without_vssid: Annotated[
+        int, typer.Option(min=0, help="How many have no VssID account", metavar="N")
+    ] = 0,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file", metavar="")] = False,
 ) -> None:
     """Write a persona file of synthetic citizens (never a real person)."""
     from harness.personas import PersonaFactory, save_personas

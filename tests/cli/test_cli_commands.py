@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -412,6 +413,40 @@ def test_help_shows_the_documented_defaults() -> None:
     serve = runner.invoke(app, ["serve", "--help"], env=env).output
     assert "[default: (--host, or 127.0.0.1 for a wildcard)]" in serve
     assert "both answer even an unparseable" in " ".join(serve.split())
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["run"],
+        ["report"],
+        ["conformance"],
+        ["serve"],
+        ["personas", "generate"],
+        ["personas", "check"],
+        ["profile", "check"],
+    ],
+)
+def test_help_names_what_each_option_takes(command: list[str]) -> None:
+    """Typer 0.29 shows a value's Python type (``<Path>``, ``<str>``, ``<int>``, ``<bool>``
+    beside a flag): each option names what to give (``DIR``, ``URL``, ``TOKEN``), a flag
+    nothing. Typer's own ``--help`` keeps its ``<bool>``, a file or folder argument its
+    ``<Path>``."""
+    import typer.main
+
+    command_object = typer.main.get_command(app)
+    for name in command:
+        command_object = command_object.commands[name]  # type: ignore[attr-defined]
+    for param in command_object.params:
+        if param.param_type_name == "option" and param.name != "help":
+            assert param.metavar is not None, (command, param.name)
+            assert param.metavar == "" or param.metavar.isupper(), (command, param.name)
+            if getattr(param, "is_flag", False):
+                assert param.metavar == "", (command, param.name)
+    shown = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "250"}).output
+    types = re.findall(r"<[\w\[\]]+(?: range)?>", shown)
+    assert types.count("<bool>") == 1  # --help's
+    assert set(types) <= {"<bool>", "<Path>", "<list[Path]>"}, types  # the arguments'
 
 
 @pytest.mark.parametrize("command", ["run", "conformance", "serve", "report"])
