@@ -794,7 +794,12 @@ def _run_suites(
     )
     if options.allure_report:
         try:
-            allure_html(out, console, name=report_name(options, plan.name))
+            allure_html(
+                out,
+                console,
+                name=report_name(options, plan.name),
+                whole_run=reporter.stopped is None,
+            )
         except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM (the CLI's sigterm_interrupts)
             errors.print(
                 f"[bold red]the Allure HTML report was interrupted[/] "
@@ -1123,10 +1128,13 @@ def report_name(options: RunOptions, plan: str) -> str:
     return f"VNeID → VssID login: plan {plan} (VNeID {vneid}, VssID {vssid}) (vneid-harness)"
 
 
-def allure_html(out: Path, console: Console, *, name: str | None = None) -> Path | None:
+def allure_html(
+    out: Path, console: Console, *, name: str | None = None, whole_run: bool = True
+) -> Path | None:
     """Generate ``out/allure-report/index.html`` from ``out/allure-results`` (history in
     ``out/history/``), named ``name`` (default: :data:`reports.allure_html.DEFAULT_NAME`);
-    on failure print why and how to fix it, and return ``None``."""
+    on failure print why and how to fix it, and return ``None``. A run that stopped before
+    its end (not ``whole_run``) is not added to the history file."""
 
     from reports.allure_html import (
         DEFAULT_NAME,
@@ -1141,6 +1149,7 @@ def allure_html(out: Path, console: Console, *, name: str | None = None) -> Path
             out / "allure-report",
             name=name or DEFAULT_NAME,
             history=out / "history" / "history.jsonl",
+            append_history=whole_run,
             on_wait=lambda folder: console.print(escape(waiting_message(folder)), highlight=False),
         )
     except AllureToolMissing as exc:

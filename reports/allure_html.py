@@ -113,8 +113,8 @@ class AllureReport:
     single_file: bool
     history_file: Path | None
     history_runs: int
-    """Runs the history file holds after this generation, this one included (1 without a
-    history file)."""
+    """Runs the history file holds after this generation, this one included unless it was
+    not appended (1 without a history file)."""
     seconds: float
     warnings: tuple[str, ...] = ()
     """What was wrong but did not stop the report, one line each: result files left out,
@@ -186,6 +186,7 @@ def generate_report(
     name: str = DEFAULT_NAME,
     single_file: bool = True,
     history: Path | None = None,
+    append_history: bool = True,
     history_limit: int = DEFAULT_HISTORY_LIMIT,
     allure: Path | None = None,
     timeout: float = 600.0,
@@ -199,10 +200,12 @@ def generate_report(
 
     ``history``: the history file to read and append to (``None``: no trend); one with a
     line that is not a run as Allure writes it is not used (nor changed) and the report is
-    built without history, with a warning. Unreadable result files are left out with a
-    warning (:attr:`AllureReport.warnings`); none readable is a :class:`ReportError`. The new
-    report is built in a folder beside ``out`` and moved into place only when complete, so a
-    failed generation leaves the previous report as it was.
+    built without history, with a warning. ``append_history=False``: the report shows the
+    trend with this run, and the history file is left as it was (a run stopped before its
+    end: its few results would read in the trend as a drop). Unreadable result files are
+    left out with a warning (:attr:`AllureReport.warnings`); none readable is a
+    :class:`ReportError`. The new report is built in a folder beside ``out`` and moved into
+    place only when complete, so a failed generation leaves the previous report as it was.
     """
     env = dict(os.environ if env is None else env)
     results = results.resolve()
@@ -252,6 +255,7 @@ def generate_report(
             name=name,
             single_file=single_file,
             history=history,
+            append_history=append_history,
             earlier_history=earlier,
             history_limit=history_limit,
             executable=executable,
@@ -357,6 +361,7 @@ def _generate(
     name: str,
     single_file: bool,
     history: Path | None,
+    append_history: bool,
     earlier_history: bytes,
     history_limit: int,
     executable: Path,
@@ -417,7 +422,12 @@ def _generate(
         if out.exists():
             shutil.rmtree(out)
         shutil.move(built, out)
-        if history is not None:  # the report in place first: a failure there leaves it as it was
+        if history is not None and not append_history:
+            warnings.append(
+                f"the run stopped before its end: the history file {history} is left as it "
+                "was (the report's trend shows this run; the next whole run's will not)"
+            )
+        elif history is not None:  # the report in place first: a failure there leaves it as it was
             try:
                 _replace_file(history, working_history.read_bytes())
             except OSError as exc:  # the report stands; the trend misses this run

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from harness.drivers.process_tree import alive
 from harness.processes import (
@@ -26,6 +27,7 @@ from harness.processes import (
     sigterm_interrupts,
 )
 from harness.replay import own_pytest
+from harness.run import RunOptions, run_suites
 from tests.cli.signalling import signal_when
 from tests.reports_html.tiny_results import write_tiny_results
 
@@ -405,3 +407,33 @@ def test_the_ctrl_c_tests_pass_when_pytest_starts_with_sigint_ignored() -> None:
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_stopped_run_is_not_added_to_the_history(tmp_path: Path) -> None:
+    """A run stopped before its end (here pytest.exit; Ctrl-C and SIGTERM set the same
+    stop) made its Allure report and appended itself to OUT/history/: every later trend
+    showed its few results as a drop. Its report is made; the history file is left as it
+    was, and the console says so. A whole run after it is the history's first line."""
+    out = tmp_path / "out"
+    suite = tmp_path / "test_stops.py"
+    suite.write_text(
+        "import pytest\n\n"
+        "@pytest.mark.clause('A-1')\ndef test_first():\n    pass\n\n"
+        "@pytest.mark.clause('A-1')\ndef test_second():\n    pytest.exit('enough for today')\n"
+    )
+    said = io.StringIO()
+    console = Console(file=said, width=300)
+    options = RunOptions(out=out, paths=[str(suite)], workers=1, allure_report=True)
+    assert run_suites(options, console=console) != 0  # not a verdict on every test
+    history = out / "history" / "history.jsonl"
+    assert (out / "allure-report" / "index.html").is_file()
+    assert not history.exists() or history.read_text() == ""
+    shown = " ".join(said.getvalue().split())
+    assert f"the run stopped before its end: the history file {history} is left as it" in shown
+    whole = tmp_path / "test_whole.py"  # (another module: this process imported the first)
+    whole.write_text("import pytest\n\n@pytest.mark.clause('A-1')\ndef test_first():\n    pass\n")
+    options.paths = [str(whole)]
+    said = io.StringIO()
+    assert run_suites(options, console=Console(file=said, width=300)) in (0, 1)
+    assert history.is_file(), said.getvalue()
+    assert len(history.read_text().splitlines()) == 1

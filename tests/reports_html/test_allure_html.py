@@ -121,6 +121,31 @@ def test_history_is_kept_across_two_generations(results: Path, tmp_path: Path) -
     assert f"2 run(s) in its history {history}" in second.describe()
 
 
+def test_a_stopped_runs_report_shows_the_trend_and_leaves_the_history(
+    results: Path, tmp_path: Path
+) -> None:
+    """A run stopped before its end (Ctrl-C, SIGTERM, pytest.exit) was appended to the
+    history: its few results read in every later trend as a drop. Its report still shows
+    the trend with it; the history file stays as it was, and the next run's report adds
+    itself to the runs before the stop."""
+    history = tmp_path / "history" / "history.jsonl"
+    out = tmp_path / "allure-report"
+    generate_report(results, out, history=history)
+    before = history.read_bytes()
+    stopped = generate_report(
+        as_a_later_run(results, tmp_path / "stopped"), out, history=history, append_history=False
+    )
+    assert history.read_bytes() == before
+    assert len(_trend(stopped.index)) == 2, "its own report shows the trend with it"
+    assert stopped.history_runs == 1
+    assert any("the run stopped before its end" in w for w in stopped.warnings)
+    after = as_a_later_run(results, tmp_path / "after", later_ms=120_000)
+    later = generate_report(after, out, history=history)
+    assert later.history_runs == 2
+    assert len(_trend(later.index)) == 2
+    assert not later.warnings
+
+
 def test_a_report_made_again_from_the_same_results_adds_no_run(
     results: Path, tmp_path: Path
 ) -> None:
