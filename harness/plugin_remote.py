@@ -34,8 +34,9 @@ if TYPE_CHECKING:
 __all__ = ["UNREACHABLE_IN_A_ROW"]
 
 _PREFLIGHT_PROBLEM = pytest.StashKey[str]()
-"""What the checks before the tests found wrong with the targets (plain pytest goes on, and
-says it again when the targets' set-up then fails)."""
+"""What the checks before the tests found wrong with the targets: refused once the tests are
+collected, if one of them uses the targets (a pytest-xdist worker says it again when the
+targets' set-up then fails)."""
 
 
 @pytest.hookimpl(trylast=True)  # after the plugin's signal handling (harness.plugin_signals)
@@ -45,6 +46,24 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if terminal is not None and not hasattr(session.config, "workerinput"):
         for said in _target_warnings(session.config):
             terminal.write_line(f"vneid-harness warning: {said}", yellow=True)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Targets the checks before the tests found wanting (a token-protected control API and
+    no ``--admin-token``, a provider that does not answer) are a usage error (4) before the
+    first test, as ``vneid-harness run`` refuses them (2): the targets' set-up stopped the
+    run at the first test that used them, after the tests before it had passed, with
+    pytest.exit's ``! _pytest.outcomes.Exit: …`` line. Selected tests that use no target
+    run, and the problem is a warning."""
+    problem = session.config.stash.get(_PREFLIGHT_PROBLEM, None)
+    if problem is None:
+        return
+    if any("_remote_target" in getattr(item, "fixturenames", ()) for item in session.items):
+        raise pytest.UsageError(f"{problem} (no test ran)")
+    terminal = session.config.pluginmanager.get_plugin("terminalreporter")
+    if terminal is not None:
+        terminal.write_line(f"vneid-harness warning: {problem}", yellow=True)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -89,8 +108,8 @@ def _target_warnings(config: pytest.Config) -> list[str]:
         reads = TargetReads(targets.admin_token)
         problem = preflight(targets, reads=reads)
         if problem:  # the warnings' reads would wait on a target found wanting (a 5 s probe)
-            config.stash[_PREFLIGHT_PROBLEM] = problem
-            return [problem]
+            config.stash[_PREFLIGHT_PROBLEM] = problem  # said once the tests are collected
+            return []
         return target_warnings(targets, reads=reads)
     except HarnessError:  # a bad profile file: pytest_configure has refused it already
         return []

@@ -751,25 +751,31 @@ def test_plain_pytest_shows_the_pre_run_warnings_of_remote_targets(
     assert swapped.ret == other_profile.ret == fine.ret == pytest.ExitCode.OK
 
 
-def test_plain_pytest_stopped_by_its_targets_names_the_cause_found_before(
+def test_plain_pytest_refuses_targets_found_wanting_before_any_test(
     pytester: pytest.Pytester,
 ) -> None:
     """Swapped URLs and a test that needs the targets: the run stopped on "reading the config
-    failed with HTTP 404", after the warning that had named the cause (a docs walkthrough).
-    The stop says the cause first."""
-    pytester.makepyfile("def test_x(target):\n    pass\n")
+    failed with HTTP 404", after the warning that had named the cause (a docs walkthrough);
+    then, after the tests before the first that used the targets had passed, with pytest's
+    ``! _pytest.outcomes.Exit: …`` line (a new user's walk, against a token-protected
+    ``serve`` without ``--admin-token``). Now a usage error (4) once the tests are collected,
+    naming the cause, before any test runs."""
+    pytester.makepyfile("def test_a():\n    pass\n\ndef test_x(target):\n    pass\n")
     with ServeProcess() as served:
         swapped = pytester.runpytest_subprocess(
             "-p", "no:cacheprovider", "--vneid-url", served.vssid, "--vssid-url", served.vneid
         )
     assert swapped.ret == pytest.ExitCode.USAGE_ERROR
-    said = " ".join(swapped.stdout.str().split())
+    said = " ".join(swapped.stderr.str().split())
     assert re.search(
-        r"Exit: error: the VNeID target at \S+ answered 404 to GET "
-        r"/.well-known/openid-configuration.* swapped.*; so the targets' set-up "
-        r"failed: .*HTTP 404",
+        r"^ERROR: the VNeID target at \S+ answered 404 to GET "
+        r"/.well-known/openid-configuration.* swapped.*\(no test ran\)$",
         said,
     ), said
+    out = swapped.stdout.str()
+    assert "passed" not in out
+    assert "Exit" not in out
+    assert "vneid-harness warning" not in out  # said once, as the error
 
 
 def test_a_teams_own_property_test_says_how_to_replay(pytester: pytest.Pytester) -> None:
