@@ -38,7 +38,7 @@ from urllib.parse import unquote_plus
 import httpx
 
 from harness.protocol import Clock, SystemClock
-from harness.protocol.basic_auth import BasicCredentialsError, basic_pair, decode_basic, is_basic
+from harness.protocol.basic_auth import BasicCredentialsError, basic_pair, decode_pair, is_basic
 from harness.protocol.redaction import (
     REDACTED,
     SECRET_HEADERS,
@@ -288,7 +288,7 @@ def _credentials(header: str) -> Iterator[str]:
         yield pair
         yield pair.partition(":")[2]
         try:
-            yield decode_basic(header)[1]
+            yield decode_pair(pair)[1]
         except BasicCredentialsError:
             return
 

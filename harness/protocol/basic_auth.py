@@ -14,7 +14,14 @@ import binascii
 from typing import TypeGuard
 from urllib.parse import quote_plus, unquote_plus
 
-__all__ = ["BasicCredentialsError", "basic_pair", "decode_basic", "encode_basic", "is_basic"]
+__all__ = [
+    "BasicCredentialsError",
+    "basic_pair",
+    "decode_basic",
+    "decode_pair",
+    "encode_basic",
+    "is_basic",
+]
 
 _PREFIX = "basic "
 
@@ -53,7 +60,13 @@ def decode_basic(header: str) -> tuple[str, str]:
     """``(client_id, secret)`` of a Basic ``header``, each form-urldecoded. Raises
     :class:`BasicCredentialsError` when the header is not base64 of UTF-8 text, when the
     text has no colon or nothing before it, or when a percent-escape is not UTF-8."""
-    client_id, colon, secret = basic_pair(header).partition(":")
+    return decode_pair(basic_pair(header))
+
+
+def decode_pair(pair: str) -> tuple[str, str]:
+    """``(client_id, secret)`` of the text a Basic header carries (:func:`basic_pair`), each
+    form-urldecoded; :class:`BasicCredentialsError` as :func:`decode_basic`."""
+    client_id, colon, secret = pair.partition(":")
     if not colon or not client_id:
         raise BasicCredentialsError("the Basic credentials are not 'client_id:secret'")
     try:
