@@ -85,12 +85,27 @@ CATEGORIES: list[dict[str, object]] = [
     },
 ]
 """Allure's "Categories" (``categories`` in its config)."""
-_FIX = (
+ALLURE_VERSION = "3.18.0"
+"""The Allure 3 the report's post-processing is tested with (package.json pins it)."""
+_FIX_CHECKOUT = (
     "run `make setup` in the harness's checkout (it runs `npm ci`, which installs npm's "
-    "`allure` from package.json into node_modules/); with the harness installed as a "
-    "package, `npm install allure@3` in the folder you run from; or point "
-    f"{ALLURE_ENV} (or `vneid-harness report --allure`) at an Allure 3 `allure` executable"
+    "`allure` from package.json into node_modules/)"
 )
+_FIX_INSTALLED = f"run `npm install allure@{ALLURE_VERSION}` in the folder you run from"
+_FIX_ANY = (
+    f"or point {ALLURE_ENV} (or `vneid-harness report --allure`) at an Allure 3 `allure` executable"
+)
+_FIX = f"{_FIX_CHECKOUT}; with the harness installed as a package, {_FIX_INSTALLED}; {_FIX_ANY}"
+
+
+def _fix_missing() -> str:
+    """How to install Allure, the way that fits: a checkout's ``make setup``, or npm in the
+    working folder for a harness installed as a package (no package.json beside it)."""
+    if (project_root() / "package.json").is_file():
+        return _FIX
+    return f"{_FIX_INSTALLED}; {_FIX_ANY}"
+
+
 _ANALYTICS = re.compile(
     r'<script async src="https://www\.googletagmanager\.com/gtag/js[^"]*"></script>\s*'
     r"<script>\s*window\.dataLayer.*?</script>\s*",
@@ -119,6 +134,8 @@ class AllureReport:
     warnings: tuple[str, ...] = ()
     """What was wrong but did not stop the report, one line each: result files left out,
     a history file not used."""
+    history_appended: bool = True
+    """Whether this run went into the history file (not for a run stopped before its end)."""
 
     @property
     def size_bytes(self) -> int:
@@ -130,9 +147,12 @@ class AllureReport:
     def describe(self) -> str:
         """One line for the console: where, how big, how many runs in the trend."""
         trend = (
-            f"{self.history_runs} run(s) in its history {self.history_file}"
-            if self.history_file
-            else "no history"
+            "no history"
+            if not self.history_file
+            else f"{self.history_runs} run(s) in its history {self.history_file}"
+            if self.history_appended
+            else f"{self.history_runs} earlier run(s) in its history {self.history_file}, "
+            "this stopped run not added"
         )
         kind = "one file" if self.single_file else "a folder to serve over HTTP"
         return (
@@ -158,17 +178,20 @@ def find_allure(explicit: Path | None = None, env: Mapping[str, str] | None = No
     elif env.get(ALLURE_ENV):
         candidate, origin = Path(env[ALLURE_ENV]), ALLURE_ENV
     else:  # the checkout's (make setup), else the working directory's (an installed harness)
-        here = [
-            folder / "node_modules" / ".bin" / "allure" for folder in (project_root(), Path.cwd())
-        ]
+        here = list(
+            dict.fromkeys(
+                folder / "node_modules" / ".bin" / "allure"
+                for folder in (project_root(), Path.cwd().absolute())
+            )
+        )
         candidate, origin = next((p for p in here if p.is_file()), here[0]), "default"
     if not candidate.is_file():
-        where = (
-            f"{candidate} (from {origin}) does not exist"
-            if origin != "default"
-            else f"the Allure 3 command line is not installed ({candidate} is missing)"
+        if origin != "default":
+            raise AllureToolMissing(f"{candidate} (from {origin}) does not exist; {_FIX}")
+        looked = " nor ".join(str(p) for p in here)
+        raise AllureToolMissing(
+            f"the Allure 3 command line is not installed (no {looked}); {_fix_missing()}"
         )
-        raise AllureToolMissing(f"{where}; {_FIX}")
     if not os.access(candidate, os.X_OK):
         raise AllureToolMissing(f"{candidate} is not executable; {_FIX}")
     if shutil.which("node", path=env.get("PATH")) is None:
@@ -423,9 +446,10 @@ def _generate(
             shutil.rmtree(out)
         shutil.move(built, out)
         if history is not None and not append_history:
+            kept = "is left as it was" if history.exists() else "is not started"
             warnings.append(
-                f"the run stopped before its end: the history file {history} is left as it "
-                "was (the report's trend shows this run; the next whole run's will not)"
+                f"the run stopped before its end: the history file {history} {kept} (the "
+                "report's trend shows this run; the next whole run's will not)"
             )
         elif history is not None:  # the report in place first: a failure there leaves it as it was
             try:
@@ -439,7 +463,14 @@ def _generate(
     seconds = time.perf_counter() - clock
     runs = history_runs(history) if history is not None else 1
     return AllureReport(
-        out, out / "index.html", single_file, history, runs, seconds, tuple(warnings)
+        out,
+        out / "index.html",
+        single_file,
+        history,
+        runs,
+        seconds,
+        tuple(warnings),
+        history_appended=append_history,
     )
 
 

@@ -429,7 +429,8 @@ def test_a_stopped_run_is_not_added_to_the_history(tmp_path: Path) -> None:
     assert (out / "allure-report" / "index.html").is_file()
     assert not history.exists() or history.read_text() == ""
     shown = " ".join(said.getvalue().split())
-    assert f"the run stopped before its end: the history file {history} is left as it" in shown
+    assert f"the run stopped before its end: the history file {history} is not started" in shown
+    assert f"0 earlier run(s) in its history {history}, this stopped run not added" in shown
     whole = tmp_path / "test_whole.py"  # (another module: this process imported the first)
     whole.write_text("import pytest\n\n@pytest.mark.clause('A-1')\ndef test_first():\n    pass\n")
     options.paths = [str(whole)]

@@ -138,7 +138,10 @@ def test_a_stopped_runs_report_shows_the_trend_and_leaves_the_history(
     assert history.read_bytes() == before
     assert len(_trend(stopped.index)) == 2, "its own report shows the trend with it"
     assert stopped.history_runs == 1
-    assert any("the run stopped before its end" in w for w in stopped.warnings)
+    assert f"1 earlier run(s) in its history {history}, this stopped run not added" in (
+        stopped.describe()
+    )
+    assert any(f"{history} is left as it was" in w for w in stopped.warnings)
     after = as_a_later_run(results, tmp_path / "after", later_ms=120_000)
     later = generate_report(after, out, history=history)
     assert later.history_runs == 2
@@ -293,8 +296,14 @@ def test_an_installed_harness_finds_the_allure_of_the_folder_it_runs_from(
     tool.chmod(0o755)
     env = {"PATH": os.environ["PATH"]}
     monkeypatch.chdir(tmp_path)  # a folder without it
-    with pytest.raises(AllureToolMissing, match=r"`npm install allure@3` in the folder you run"):
+    with pytest.raises(AllureToolMissing) as missing:
         find_allure(env=env)
+    # both places looked in, and the installed harness's fix first, not the checkout's
+    said = str(missing.value)
+    site = tmp_path / "site-packages" / "node_modules" / ".bin" / "allure"
+    here = tmp_path / "node_modules" / ".bin" / "allure"
+    assert f"is not installed (no {site} nor {here}); run `npm install allure@3.18.0`" in said
+    assert "make setup" not in said
     monkeypatch.chdir(project)
     assert find_allure(env=env) == tool
 
