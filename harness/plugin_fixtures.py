@@ -40,8 +40,24 @@ def harness_seed(request: pytest.FixtureRequest) -> int:
 
 @pytest.fixture
 def test_seed(request: pytest.FixtureRequest, harness_seed: int) -> str:
-    """A seed for this test alone, derived from the run's seed and the test id (replayable)."""
-    return f"{harness_seed}/{zlib.crc32(request.node.nodeid.encode()):08x}"
+    """A seed for this test alone, derived from the run's seed and the test's identity
+    (replayable): its module's import name and its name within the module
+    (``scenarios.test_happy_path::test_x[ios]``), not its node id, whose path is relative to
+    pytest's root folder: the bundled suites got other citizens under ``vneid-harness run``,
+    under ``pytest --pyargs scenarios`` from a project's folder (``.venv/lib/python3.11/
+    site-packages/scenarios/…``) and from another folder, so a failure with one citizen did
+    not replay with the same ``--seed`` elsewhere."""
+    return f"{harness_seed}/{zlib.crc32(seed_identity(request.node).encode()):08x}"
+
+
+def seed_identity(node: pytest.Item) -> str:
+    """``module.name::Class::test[params]``: where the test is, as Python imports it; a test
+    outside a Python module (a plugin's item) keeps its node id."""
+    module = getattr(node, "module", None)
+    _, sep, within = node.nodeid.partition("::")
+    if module is None or not sep:
+        return node.nodeid
+    return f"{module.__name__}::{within}"
 
 
 @pytest.fixture
