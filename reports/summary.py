@@ -8,12 +8,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 
 from harness.conformance.results import ConformanceResult
 from reports.atomic import write_atomic
 
-__all__ = ["clause_table", "write_json", "write_verdict"]
+__all__ = ["NARROW", "ClauseTable", "clause_table", "write_json", "write_verdict"]
 
 _STYLE = {
     "PASSED": "green",
@@ -26,11 +27,59 @@ _STYLE = {
 }
 
 
-def clause_table(result: ConformanceResult) -> Table:
+NARROW = 110
+"""Below this many columns (an 80-column terminal or CI log) the counts' headers are short
+(``pass``, ``fail``, ``exp.``, ``warn``, ``skip``): with the full ones the counts took the
+whole width and the clause's text column was left empty, its header too."""
+_SHORT = {
+    "passed": "pass",
+    "failed": "fail",
+    "expected": "exp.",
+    "warnings": "warn",
+    "skipped": "skip",
+}
+
+
+class ClauseTable:
+    """:func:`clause_table`'s renderable: the table is laid out for the width it is printed
+    at (a Rich renderable learns it only then)."""
+
+    def __init__(self, title: str, rows: list[tuple[str, ...]]) -> None:
+        self.title = title
+        self.rows = rows
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.table(options.max_width)
+
+    def table(self, width: int) -> Table:
+        """The table for a console ``width`` columns wide."""
+        # the text takes the width the counts leave (a shortened text rather than squeezed
+        # counts: rich's last resort, when a table is wider than the console, narrows every
+        # column)
+        table = Table(title=self.title, expand=True)
+        columns = ("clause", "status", "passed", "failed", "expected", "warnings", "skipped")
+        narrow = width < NARROW
+        for n, column in enumerate(columns):
+            header = _SHORT.get(column, column) if narrow else column
+            widest = max((len(r[n]) for r in self.rows), default=0) if column == "expected" else 0
+            least = 4 if narrow else 8
+            table.add_column(
+                header,
+                no_wrap=True,
+                min_width=16 if column == "status" else max(len(header), least, widest),
+            )
+        table.add_column("text", no_wrap=True, overflow="ellipsis", ratio=1)
+        for cells in self.rows:
+            table.add_row(*cells)
+        return table
+
+
+def clause_table(result: ConformanceResult) -> ClauseTable:
     """One row per clause of the plan (every clause of PROTOCOL.md for the plan ``all``), and
     one per clause outside it that a test covered, as ``not graded`` (unless it failed).
     ``failed`` and ``warnings`` count what no expected-failures entry took; ``expected``
-    what one did (``3 (for R-9)`` when the entries that took them name other clauses)."""
+    what one did (``3 (for R-9)`` when the entries that took them name other clauses).
+    Printed narrower than :data:`NARROW` columns, the counts' headers are short."""
     rows: list[tuple[str, ...]] = []
     for row in result.clauses:
         if not row.in_plan and not row.tests:
@@ -57,21 +106,7 @@ def clause_table(result: ConformanceResult) -> Table:
                 row.text,
             )
         )
-    # the text takes the width the counts leave (a shortened text rather than squeezed counts:
-    # rich's last resort, when a table is wider than the console, narrows every column)
-    table = Table(title=f"Plan {result.plan.name}: result by clause (PROTOCOL.md)", expand=True)
-    columns = ("clause", "status", "passed", "failed", "expected", "warnings", "skipped")
-    for n, column in enumerate(columns):
-        widest = max((len(r[n]) for r in rows), default=0) if column == "expected" else 0
-        table.add_column(
-            column,
-            no_wrap=True,
-            min_width=16 if column == "status" else max(len(column), 8, widest),
-        )
-    table.add_column("text", no_wrap=True, overflow="ellipsis", ratio=1)
-    for cells in rows:
-        table.add_row(*cells)
-    return table
+    return ClauseTable(f"Plan {result.plan.name}: result by clause (PROTOCOL.md)", rows)
 
 
 def write_json(result: ConformanceResult, path: Path, **meta: Any) -> Path:

@@ -34,3 +34,22 @@ def test_a_clause_outside_the_plan_is_not_graded_unless_its_test_failed() -> Non
     assert rows[outside[1]] == "FAILED"
     assert rows[inside] == "PASSED"
     assert outside[2] not in rows  # outside the plan and not covered: not listed
+
+
+def test_at_80_columns_the_text_column_keeps_room() -> None:
+    """A CI log or a pipe is 80 columns: the counts' full headers took the width and left the
+    clause's text column empty, its header too (an installed-package walk). Short headers
+    there; the full ones from NARROW columns on."""
+    from reports.summary import NARROW
+
+    result = evaluate(get_plan("vneid-provider"), [TestOutcome("s.py::t", "passed", ("T-1",))])
+    for width, headers in ((80, "pass fail exp. warn skip"), (NARROW, "passed failed expected")):
+        console = Console(width=width, record=True, color_system=None)
+        console.print(clause_table(result))
+        lines = console.export_text().splitlines()
+        header = " ".join(c.strip() for c in lines[2].split("┃") if c.strip())
+        assert header.startswith(f"clause status {headers}"), header
+        assert header.endswith(" text"), header
+        t1 = next(line for line in lines if "T-1" in line)
+        assert "POST /token" in t1, t1  # the text's start, however narrow
+        assert max(len(line) for line in lines) <= width
