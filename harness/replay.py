@@ -251,8 +251,12 @@ def replay_command(
         config.inipath is None or config.inipath.parent.resolve() != root
     )
     addopts = _addopts_given(config)
+    # the packaged settings (an installed harness's run): the same again by name, and no
+    # cache written into the package's folder, the root the run chose
+    packaged = config.inipath is not None and config.inipath.resolve() == _PACKAGED_INI
     words = [
         own_pytest(folder=root if moved else here),
+        *(("-p", "no:cacheprovider", "-c", str(_PACKAGED_INI)) if packaged else ()),
         *(("-o", addopts) if addopts is not None else ()),
         *(("--rootdir", str(root)) if chosen or kept else ()),
         *((OPT_SEED, str(config.getoption(OPT_SEED))) if seeded else ()),
@@ -288,6 +292,11 @@ def replay_command(
     if moved:
         command = f"cd {shlex.quote(str(root))} && {command}"
     return command + _comment(notes)
+
+
+_PACKAGED_INI = Path(__file__).with_name("suites.ini").resolve()
+"""The suites' settings an installed harness's ``run`` gives pytest (``harness.run``'s
+``PACKAGED_SETTINGS``)."""
 
 
 def _harness_settings() -> set[Path]:

@@ -493,6 +493,24 @@ def test_the_replay_command_carries_the_options_that_made_the_failure(
     assert plain == [own_pytest(), "--seed", "0", "t.py::test_z"]
 
 
+def test_the_replay_of_an_installed_harness_keeps_its_settings_and_writes_no_cache(
+    pytester: pytest.Pytester,
+) -> None:
+    """Installed as a package, ``run`` gives pytest the packaged ``suites.ini`` and the
+    package's folder as root: the replay line left the settings out (``xfail_strict``,
+    ``filterwarnings = error``: another verdict) and, run as printed, wrote a
+    ``.pytest_cache`` into site-packages (an installed-package walk)."""
+    import shlex
+
+    from harness.replay import own_pytest, replay_command
+    from harness.run import PACKAGED_SETTINGS
+
+    config = pytester.parseconfig("-c", str(PACKAGED_SETTINGS), "--rootdir", str(pytester.path))
+    words = shlex.split(replay_command(config, "scenarios/test_x.py::test_y", seeded=False))
+    assert words[:5] == [own_pytest(), "-p", "no:cacheprovider", "-c", str(PACKAGED_SETTINGS)]
+    assert words[-1] == "scenarios/test_x.py::test_y"
+
+
 def test_the_replay_command_runs_from_the_runs_root_with_files_by_whole_path(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
