@@ -229,8 +229,13 @@ def test_plain_pytest_stops_with_one_line(not_a_provider: str) -> None:
         timeout=120,
     )
     assert result.returncode == pytest.ExitCode.USAGE_ERROR, result.stdout[-2000:]
-    assert result.stdout.count("error: health check") == 1, result.stdout[-2000:]
-    assert "JSONDecodeError" not in result.stdout
+    # the checks before the tests' finding, once, as a usage error before any test ran (it
+    # was a warning, then the set-up's "error: health check …" at the first test)
+    assert result.stderr.count("ERROR: the VNeID target at") == 1, result.stderr[-2000:]
+    assert result.stderr.rstrip().endswith("(no test ran)"), result.stderr[-2000:]
+    assert "passed" not in result.stdout
+    assert "vneid-harness warning" not in result.stdout
+    assert "JSONDecodeError" not in result.stdout + result.stderr
     # a target the checks found wanting is not probed further (the app API's probe waited
     # out its own timeout on a target that had not answered the health check)
     seen = SEEN[int(not_a_provider.rsplit(":", 1)[1])]
