@@ -20,8 +20,9 @@ one shell command that runs that test again as it ran (:func:`replay_command`,
 
 The line goes wherever the failure is reported: the pytest report's section (the harness
 plugin adds it, :mod:`harness.plugin_reports`), JUnit XML's ``<property name="replay">``
-(:class:`_ReplayProperty`), the run's verdict and ``results.jsonl`` (:mod:`harness.run`
-reads it with :func:`replay_of`), and Allure's error box (:mod:`reports.allure_steps`).
+(:class:`_ReplayProperty`), the run's verdict and ``results.jsonl``
+(:mod:`harness.run_progress` reads it with :func:`replay_of`), and Allure's error box
+(:mod:`reports.allure_steps`).
 This module needs no more than pytest, the option names (:mod:`harness.plugin_options`) and
 the protocol model's redaction, so those readers need not import the plugin, a front end.
 """

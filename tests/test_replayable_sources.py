@@ -63,7 +63,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ): "Target.now() of a provider reached over HTTP: its clock is the real one",
     ("harness/run.py", "time.time"): "the run's start in summary.json",
     (
-        "harness/run.py",
+        "harness/run_progress.py",
         "time.time_ns",
     ): "when the run began, against the files' mtimes in the results folder",
     (

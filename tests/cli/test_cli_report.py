@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 
 import harness.run
 from harness.cli import app
-from harness.run import RunOptions, allure_html
+from harness.run import RunOptions
+from harness.run_reports import allure_html
 from reports.allure_html import history_runs, report_data
 from tests.reports_html.tiny_results import as_a_later_run, write_tiny_results
 

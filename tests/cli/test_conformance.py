@@ -598,7 +598,7 @@ def test_an_expected_failure_with_match_covers_only_its_own_reason() -> None:
 def test_the_allure_report_is_named_by_its_plan_and_targets() -> None:
     """The main job's report and two vendor plans' all read "VNeID → VssID login
     (vneid-harness)"."""
-    from harness.run import report_name
+    from harness.run_reports import report_name
     from reports.allure_html import DEFAULT_NAME
 
     assert report_name(RunOptions(), "all") == DEFAULT_NAME

@@ -91,7 +91,7 @@ def test_a_signal_while_a_run_replaces_the_last_runs_results_waits_for_it(
     from rich.console import Console
 
     from harness.conformance.results import TestOutcome
-    from harness.run import ProgressReporter
+    from harness.run_progress import ProgressReporter
 
     out = tmp_path / "out"
     results = out / "allure-results"
@@ -313,7 +313,7 @@ def test_after_a_stop_the_allure_results_are_the_tests_the_verdict_has(tmp_path:
     from rich.console import Console
 
     from harness.conformance.results import TestOutcome
-    from harness.run import ProgressReporter
+    from harness.run_progress import ProgressReporter
     from reports.allure_steps import NODEID_LABEL
 
     results = tmp_path / "allure-results"
@@ -347,7 +347,7 @@ def test_after_a_stop_the_allure_results_are_the_tests_the_verdict_has(tmp_path:
 def test_a_stopped_runs_junit_keeps_no_nameless_test_cases(tmp_path: Path) -> None:
     """Each pytest-xdist worker stopped in a test left a ``<testcase time="0.000"/>`` with no
     name in junit.xml: 32 test cases for a verdict of 30."""
-    from harness.run import _drop_nameless_cases
+    from harness.run_out import drop_nameless_cases
 
     junit = tmp_path / "junit.xml"
     junit.write_text(
@@ -358,7 +358,7 @@ def test_a_stopped_runs_junit_keeps_no_nameless_test_cases(tmp_path: Path) -> No
         '<testcase classname="t" name="test_b" time="0.1"><failure message="no"/></testcase>'
         '<testcase time="0.007"/></testsuite></testsuites>'
     )
-    _drop_nameless_cases(junit)
+    drop_nameless_cases(junit)
     said = junit.read_text()
     assert said.count("<testcase") == 2
     assert 'tests="2"' in said

@@ -458,7 +458,7 @@ def test_an_out_folder_on_a_full_disk_is_refused_before_anything_is_replaced(
 
     from rich.console import Console
 
-    from harness import run as run_module
+    from harness import run_out
     from harness.run import RunOptions, run_suites
 
     out = tmp_path / "out"
@@ -471,7 +471,7 @@ def test_an_out_folder_on_a_full_disk_is_refused_before_anything_is_replaced(
             raise OSError(errno.ENOSPC, "No space left on device")
         real_fsync(fd)
 
-    monkeypatch.setattr(run_module.os, "fsync", full)
+    monkeypatch.setattr(run_out.os, "fsync", full)
     console = Console(record=True, width=300)
     status = run_suites(
         RunOptions(
@@ -489,7 +489,7 @@ def test_an_out_folder_on_a_full_disk_is_refused_before_anything_is_replaced(
     assert _snapshot(out) == before
     fresh = tmp_path / "new" / "deep"  # made for the run, refused: not left behind
     monkeypatch.setattr(
-        run_module.os,
+        run_out.os,
         "fsync",
         lambda fd: (_ for _ in ()).throw(OSError(errno.ENOSPC, "No space left on device")),
     )

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from harness.run import ProgressReporter
+from harness.run_progress import ProgressReporter
 
 
 def _report(nodeid: str, when: str, outcome: str = "passed") -> pytest.TestReport:

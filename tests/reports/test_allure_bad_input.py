@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from harness.run import allure_html
+from harness.run_reports import allure_html
 from reports.allure_html import ReportError, generate_report, history_runs, report_data
 from tests.reports_html.tiny_results import FAILED, PASSED, as_a_later_run, write_tiny_results
 
