@@ -131,10 +131,16 @@ _PLUGIN_FILES = frozenset(
     f"{name.replace('.', '/')}.py" for name in {*PLUGIN_PARTS, "harness.pytest_plugin"}
 )
 
+RUN_PARTS = frozenset({"harness.run_out", "harness.run_progress", "harness.run_reports"})
+"""The ``run`` engine's parts, modules of their own that :mod:`harness.run` imports: a front
+end's code as it is, which only it imports. (:mod:`harness.run_checks` is not one: the
+front ends share it.)"""
+
 FRONT_ENDS = {
     "harness.pytest_plugin": frozenset[str](),  # loaded by pytest (its pytest11 entry point)
     **{part: _PLUGIN_FILES for part in PLUGIN_PARTS},  # the plugin's parts, one another
     "harness.run": frozenset({"harness/cli.py"}),
+    **{part: frozenset({"harness/run.py"}) for part in RUN_PARTS},
     "harness.cli": frozenset({"harness/__main__.py"}),
 }
 """The front ends of the engine, each with the modules of ``harness`` and ``reports`` that
@@ -153,6 +159,12 @@ def test_the_plugins_parts_are_the_ones_the_layers_know() -> None:
     from harness.pytest_plugin import PARTS
 
     assert {part.__name__ for part in PARTS} == PLUGIN_PARTS
+
+
+def test_the_runs_parts_are_the_ones_the_layers_know() -> None:
+    """A new part of the run is a front end too: it gets the rule above."""
+    found = {_module_of(p) for p in (ROOT / "harness").glob("run_*.py")}
+    assert found - {"harness.run_checks"} == RUN_PARTS
 
 
 def test_the_shared_option_checks_import_nothing_of_the_engine() -> None:
