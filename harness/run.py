@@ -203,7 +203,9 @@ def _run_suites(
         or preflight(targets, reads=reads)
     )
     if problem is not None:
-        errors.print(f"[bold red]cannot run plan {plan.name}:[/] {problem}", highlight=False)
+        errors.print(
+            f"[bold red]cannot run {_what(options, plan.name)}:[/] {problem}", highlight=False
+        )
         return 2
     hints = target_warnings(targets, profile, reads=reads)
     for hint in hints:
@@ -224,7 +226,9 @@ def _run_suites(
     make_out(out)
     busy = lock.acquire(out) or unwritable(out)
     if busy is not None:
-        errors.print(f"[bold red]cannot run plan {plan.name}:[/] {busy}", highlight=False)
+        errors.print(
+            f"[bold red]cannot run {_what(options, plan.name)}:[/] {busy}", highlight=False
+        )
         remove_empty(absent)
         return 2
     if options.starting:
@@ -406,6 +410,12 @@ def _run_suites(
             options.protocol_url, protocol_of_run(Path(_root_of(options.paths)))
         ),
     )
+    if options.paths:  # a team's tests, not the plan's suites: the page said "Every scenario suite"
+        verdict["plan_description"] = f"the tests in {', '.join(options.paths)}, " + (
+            f"held to every clause of plan {plan.name}"
+            if options.whole_plan
+            else "graded on the clauses they test (the plan's others are not required)"
+        )
     evidence.attach(verdict)
     # written before anything is printed: a terminal that cannot show the table (a stdout
     # closed by `| head`) must not cost the run its verdict files
@@ -457,6 +467,13 @@ def _run_suites(
     if reporter.collect_errors or reporter.interrupted:
         return int(pytest.ExitCode.INTERRUPTED)  # a CI job tells it from a failed verdict
     return 0 if result.ok else 1
+
+
+def _what(options: RunOptions, plan: str) -> str:
+    """What a run runs, as its refusals say it: ``plan all``, or ``the tests in PATHS``."""
+    if options.paths:
+        return f"the tests in {escape(', '.join(options.paths))}"
+    return f"plan {plan}"
 
 
 def _check_keyword(keyword: str) -> None:

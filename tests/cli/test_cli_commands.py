@@ -483,7 +483,8 @@ def test_a_verdict_that_cannot_be_written_is_one_error_line(
     assert run_suites(RunOptions(out=out, paths=[str(suite)]), console) == 2
     said = console.export_text()
     assert (
-        f"cannot run plan all: --out {out}: {out / 'summary.json'} is a folder, and the run "
+        f"cannot run the tests in {suite}: --out {out}: {out / 'summary.json'} is a folder, "
+        "and the run "
         "writes a file there; move it away"
     ) in said
     assert not (out / "junit.xml").exists()
@@ -823,3 +824,32 @@ def test_an_ascii_stdout_shows_vietnamese_as_escapes(
     assert "Nguy\\u1ec5n Th\\u1ecb" in done.stdout
     assert "verdict NOT OK" in done.stdout
     assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["ok"] is False
+
+
+def test_a_run_of_a_teams_tests_says_so_not_every_suite(tmp_path: Path) -> None:
+    """``vneid-harness run tests/`` wrote a page headed "plan all: Every scenario suite: the
+    main job." for three tests of a team's own, and refused as "cannot run plan all" (an
+    installed-package walk)."""
+    from rich.console import Console
+
+    from harness.run import RunOptions, run_suites
+
+    suite = tmp_path / "test_team.py"
+    suite.write_text("import pytest\n\n@pytest.mark.clause('T-4')\ndef test_one():\n    pass\n")
+    out = tmp_path / "out"
+    console = Console(record=True, width=300)
+    team = RunOptions(out=out, paths=[str(suite)], workers=1, whole_plan=False)  # as the CLI
+    status = run_suites(team, console)
+    assert status == 0, console.export_text()[-3000:]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["plan_description"] == (
+        f"the tests in {suite}, graded on the clauses they test (the plan's others are not "
+        "required)"
+    )
+    assert "Every scenario suite" not in (out / "summary.html").read_text()
+    refused = Console(record=True, width=300)
+    options = RunOptions(out=out, paths=[str(suite)], vneid_url="http://127.0.0.1:9", workers=2)
+    assert run_suites(options, refused) == 2
+    assert f"cannot run the tests in {suite}: --workers 2 with --vneid-url" in (
+        refused.export_text()
+    )
