@@ -59,7 +59,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     problem = session.config.stash.get(_PREFLIGHT_PROBLEM, None)
     if problem is None:
         return
-    if any("_remote_target" in getattr(item, "fixturenames", ()) for item in session.items):
+    if not session.config.option.collectonly and any(
+        "_remote_target" in getattr(item, "fixturenames", ()) for item in session.items
+    ):
         raise pytest.UsageError(f"{problem} (no test ran)")
     terminal = session.config.pluginmanager.get_plugin("terminalreporter")
     if terminal is not None:

@@ -494,7 +494,7 @@ def test_the_replay_command_carries_the_options_that_made_the_failure(
 
 
 def test_the_replay_of_an_installed_harness_keeps_its_settings_and_writes_no_cache(
-    pytester: pytest.Pytester,
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Installed as a package, ``run`` gives pytest the packaged ``suites.ini`` and the
     package's folder as root: the replay line left the settings out (``xfail_strict``,
@@ -502,12 +502,29 @@ def test_the_replay_of_an_installed_harness_keeps_its_settings_and_writes_no_cac
     ``.pytest_cache`` into site-packages (an installed-package walk)."""
     import shlex
 
+    from harness import replay
     from harness.replay import own_pytest, replay_command
     from harness.run import PACKAGED_SETTINGS
 
-    config = pytester.parseconfig("-c", str(PACKAGED_SETTINGS), "--rootdir", str(pytester.path))
+    assert Path(PACKAGED_SETTINGS).resolve() == replay._PACKAGED_INI
+    # a stand-in: the packaged file's filterwarnings = error would make this process's
+    # already-imported modules' assert-rewrite warnings errors of the parse
+    packaged = pytester.path / "site-packages" / "harness" / "suites.ini"
+    packaged.parent.mkdir(parents=True)
+    packaged.write_text("[pytest]\n", encoding="utf-8")
+    monkeypatch.setattr(replay, "_PACKAGED_INI", packaged.resolve())
+    config = pytester.parseconfig("-c", str(packaged), "--rootdir", str(packaged.parent.parent))
     words = shlex.split(replay_command(config, "scenarios/test_x.py::test_y", seeded=False))
-    assert words[:5] == [own_pytest(), "-p", "no:cacheprovider", "-c", str(PACKAGED_SETTINGS)]
+    root = packaged.parent.parent.resolve()
+    assert words[:3] == ["cd", str(root), "&&"]  # the run's root, as the run chose it
+    rest = words[3:8]
+    assert rest == [
+        own_pytest(folder=root),
+        "-p",
+        "no:cacheprovider",
+        "-c",
+        str(packaged.resolve()),
+    ]
     assert words[-1] == "scenarios/test_x.py::test_y"
 
 
@@ -783,6 +800,19 @@ def test_plain_pytest_refuses_targets_found_wanting_before_any_test(
         swapped = pytester.runpytest_subprocess(
             "-p", "no:cacheprovider", "--vneid-url", served.vssid, "--vssid-url", served.vneid
         )
+        listed = pytester.runpytest_subprocess(
+            "-p",
+            "no:cacheprovider",
+            "--collect-only",
+            "-q",
+            "--vneid-url",
+            served.vssid,
+            "--vssid-url",
+            served.vneid,
+        )
+    # --collect-only runs nothing: the finding is a warning there
+    assert listed.ret == pytest.ExitCode.OK, listed.stderr.str()
+    listed.stdout.fnmatch_lines(["vneid-harness warning: the VNeID target at *swapped*"])
     assert swapped.ret == pytest.ExitCode.USAGE_ERROR
     said = " ".join(swapped.stderr.str().split())
     assert re.search(
