@@ -726,9 +726,40 @@ _refused: list[str] = []
 """Why this run's options were refused (set before any user starts; then none works)."""
 
 
+def _refuse_early(environment: Environment, **_: Any) -> None:
+    """A standalone ``--headless`` run makes its checks when Locust is set up, before its
+    runner starts: at the run's start the refusal came after Locust had begun to spawn the
+    users ("Ramping to 2 users … All users spawned", users that stopped at once). A master
+    checks at the run's start as before (its workers, not yet connected, must hear that it
+    stops), and so does a run started from the web UI (its host is chosen there)."""
+    options = environment.parsed_options
+    if (
+        options is None
+        or not getattr(options, "headless", False)
+        or getattr(options, "master", False)
+        or getattr(options, "worker", False)
+    ):
+        return
+    _announce(environment)
+    if _refused:
+        environment.process_exit_code = 2
+        raise SystemExit(2)  # Locust's main ends here: nothing spawned, no report written
+    _checked_at_init.append(environment)
+
+
+events.init.add_listener(_refuse_early)  # type: ignore[no-untyped-call]
+
+_checked_at_init: list[Environment] = []
+"""A standalone headless run's environment, its checks made at ``init``: its run's start
+does not make them again (a web UI's runs make them at each start)."""
+
+
 def _announce(environment: Environment, **_: Any) -> None:
     options = environment.parsed_options
     if options is None or getattr(options, "worker", False):
+        return
+    if environment in _checked_at_init:
+        _checked_at_init.remove(environment)
         return
     if environment.host and environment.host.endswith("/"):  # '//api/…' otherwise
         environment.host = environment.host.rstrip("/")

@@ -10,6 +10,7 @@ import dataclasses
 import json
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -137,9 +138,73 @@ def test_a_wrong_admin_token_is_named(served: ServedProviders, tmp_path: Path) -
     assert "not-the-token" not in said
 
 
+class _NoControlApiThenSilent(QuietHandler):
+    """A vendor's server without the test-control API (404 to ``/_harness/health``, so the
+    checks before the run leave it out with ``--personas``) that answers nothing else: its
+    requests wait until the test ends."""
+
+    released = threading.Event()
+
+    def do_GET(self) -> None:
+        if self.path == "/_harness/health":
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.released.wait(60)
+
+    do_POST = do_GET
+
+
 def test_a_run_that_finished_no_login_exits_2(tmp_path: Path, personas: tuple[Path, Path]) -> None:
-    """A VssID that accepts connections and never answers: no login ends, nothing measured
-    (the citizens come from a file: no set-up call to refuse first)."""
+    """A VssID that passes the checks before the run and never answers a login: no login
+    ends, nothing measured (the citizens come from a file: no set-up call to refuse first).
+    (A VssID that never answers at all is refused before the run: the checks wait for its
+    health check.)"""
+    _NoControlApiThenSilent.released.clear()
+    try:
+        with serving(_NoControlApiThenSilent) as url:
+            done = subprocess.run(
+                [
+                    str(LOCUST),
+                    "-f",
+                    str(LOCUSTFILE),
+                    "--headless",
+                    "-u",
+                    "1",
+                    "-r",
+                    "1",
+                    "-t",
+                    "2s",
+                    "--only-summary",
+                    "-H",
+                    url,
+                    "--vneid-url",
+                    url,
+                    "--personas",
+                    str(personas[0]),
+                    "--stop-timeout",
+                    "1",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                cwd=tmp_path,
+            )
+            _NoControlApiThenSilent.released.set()
+    finally:
+        _NoControlApiThenSilent.released.set()
+    said = done.stdout + done.stderr
+    assert done.returncode == 2, said[-3000:]
+    assert "vneid-harness load: error: no login finished or was refused in this run" in said
+
+
+def test_a_vssid_that_never_answers_is_refused_before_any_user_starts(
+    tmp_path: Path, personas: tuple[Path, Path]
+) -> None:
+    """A VssID that accepts connections and never answers: refused when Locust is set up,
+    before its runner spawns a user ("Ramping to 1 users", "All users spawned" came after
+    the refusal when the checks ran at the run's start)."""
     import socket
 
     silent = socket.socket()
@@ -158,16 +223,11 @@ def test_a_run_that_finished_no_login_exits_2(tmp_path: Path, personas: tuple[Pa
                 "-r",
                 "1",
                 "-t",
-                "2s",
-                "--only-summary",
+                "30s",
                 "-H",
                 url,
-                "--vneid-url",
-                f"http://127.0.0.1:{free_port()}",
                 "--personas",
                 str(personas[0]),
-                "--stop-timeout",
-                "1",
             ],
             capture_output=True,
             text=True,
@@ -178,7 +238,9 @@ def test_a_run_that_finished_no_login_exits_2(tmp_path: Path, personas: tuple[Pa
         silent.close()
     said = done.stdout + done.stderr
     assert done.returncode == 2, said[-3000:]
-    assert "vneid-harness load: error: no login finished or was refused in this run" in said
+    assert f"vneid-harness load: error: the VssID target at {url} does not answer" in said
+    assert "Ramping" not in said
+    assert "spawned" not in said
 
 
 class _GoneAfterTheChecks(QuietHandler):
