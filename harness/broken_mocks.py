@@ -13,7 +13,7 @@ serves such mocks over HTTP. The names are the mocks' own (``mock_providers.vssi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,6 +96,21 @@ class BrokenMocks:
             "vneid_skip_checks": settings.get("skip_checks", frozenset()),
             "vneid_fault": settings.get("broken_fault"),
         }
+
+    def options_given(self) -> list[str]:
+        """The options that break a mock here (``--broken-rp``, ``--broken-vneid``), as the
+        refusals name them."""
+        return [name for name, on in ((BROKEN_RP, self.rp), (BROKEN_VNEID, self.vneid)) if on]
+
+    def problem(self, plan: str, targets: Sequence[str]) -> str | None:
+        """Why these broken mocks cannot run with ``plan`` and the target options given
+        (``targets``): a server under test is tested as it is, and a plan must grade the
+        mock broken (:mod:`harness.run_checks`' words; ``None``: they can)."""
+        from harness.run_checks import broken_plan_problem, broken_with_targets_problem
+
+        return broken_with_targets_problem(self.options_given(), targets) or broken_plan_problem(
+            plan, bool(self.rp), self.vneid is not None
+        )
 
     def pytest_args(self) -> list[str]:
         """The options that make pytest's embedded mocks so."""

@@ -556,16 +556,10 @@ def _broken_preview(
     """``--broken-rp`` and ``--broken-vneid`` of ``conformance``: deliberately broken embedded
     mocks, to preview the verdict on an implementation that gets something wrong; only for
     the embedded mock of the role the plan grades."""
-    from harness.broken_mocks import BROKEN_RP, BROKEN_VNEID, BrokenMocks
-    from harness.run_checks import broken_plan_problem, broken_with_targets_problem
+    from harness.broken_mocks import BrokenMocks
 
     broken = BrokenMocks.parse(rp, vneid)
-    given = [name for name, on in ((BROKEN_RP, broken.rp), (BROKEN_VNEID, broken.vneid)) if on]
-    if not given:
-        return broken
-    problem = broken_with_targets_problem(given, targets) or broken_plan_problem(
-        plan, bool(broken.rp), broken.vneid is not None
-    )
+    problem = broken.problem(plan, targets)
     if problem is not None:
         raise ConfigError(problem)
     return broken

@@ -187,7 +187,6 @@ def _problems(config: pytest.Config) -> Iterator[str | None]:
     """What the run's options get wrong, in turn (``None``: that check passed), each asked
     only once the ones before it passed; the checks the CLI and the runner make too are
     :mod:`harness.run_checks`'s, in its words."""
-    from harness.broken_mocks import BROKEN_RP, BROKEN_VNEID
     from harness.run_checks import (
         admin_token_env_problem,
         admin_token_problem,
@@ -233,9 +232,7 @@ def _problems(config: pytest.Config) -> Iterator[str | None]:
         yield plan_problem(plan, PLANS)
     yield vssid_without_vneid_problem(vneid_url, vssid_url)
     broken = broken_mocks(config)  # a usage error of its own for a name that is none
-    yield broken_with_targets_problem(
-        [name for name, on in ((BROKEN_RP, broken.rp), (BROKEN_VNEID, broken.vneid)) if on], remote
-    )
+    yield broken_with_targets_problem(broken.options_given(), remote)
 
 
 @pytest.hookimpl(tryfirst=True)  # before hypothesis's own pytest_configure loads the profile

@@ -44,8 +44,6 @@ from harness.profile_file import load_profile, profile_overrides
 from harness.protocol.text import clip
 from harness.replay import own_pytest
 from harness.run_checks import (
-    broken_plan_problem,
-    broken_with_targets_problem,
     remote_workers_problem,
     targets_given,
     vssid_without_vneid_problem,
@@ -605,13 +603,7 @@ def _broken_problem(options: RunOptions) -> str | None:
     """``broken`` with a target, or with a plan that does not grade the mock it breaks (the
     CLI's refusals, for callers of :func:`run_suites`; pytest refused the first only after
     the probes)."""
-    broken = options.broken
-    given = [
-        name for name, on in (("--broken-rp", broken.rp), ("--broken-vneid", broken.vneid)) if on
-    ]
-    return broken_with_targets_problem(
-        given, targets_given(options.vneid_url, options.vssid_url)
-    ) or broken_plan_problem(options.plan, bool(broken.rp), broken.vneid is not None)
+    return options.broken.problem(options.plan, targets_given(options.vneid_url, options.vssid_url))
 
 
 def _workers_problem(options: RunOptions) -> str | None:
