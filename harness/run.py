@@ -36,7 +36,7 @@ from rich.markup import escape
 from harness import __version__
 from harness.broken_mocks import BrokenMocks
 from harness.conformance import evaluate, get_plan, load_expected_failures
-from harness.conformance.plans import ALL
+from harness.conformance.plans import ALL, Plan
 from harness.errors import ConfigError
 from harness.preflight import PreflightTargets, TargetReads, preflight, target_warnings
 from harness.processes import interrupt_reason
@@ -390,6 +390,7 @@ def _run_suites(
     )
     vneid_shown, vssid_shown = targets_shown(options)
     verdict = result.to_json(
+        plan_description=_described(options, plan),
         target={
             "vneid": vneid_shown,
             "vssid": vssid_shown,
@@ -408,12 +409,6 @@ def _run_suites(
             options.protocol_url, protocol_of_run(Path(_root_of(options.paths)))
         ),
     )
-    if options.paths:  # a team's tests, not the plan's suites: the page said "Every scenario suite"
-        verdict["plan_description"] = f"the tests in {', '.join(options.paths)}, " + (
-            f"held to every clause of plan {plan.name}"
-            if options.whole_plan
-            else "graded on the clauses they test (the plan's others are not required)"
-        )
     evidence.attach(verdict)
     # written before anything is printed: a terminal that cannot show the table (a stdout
     # closed by `| head`) must not cost the run its verdict files
@@ -465,6 +460,18 @@ def _run_suites(
     if reporter.collect_errors or reporter.interrupted:
         return int(pytest.ExitCode.INTERRUPTED)  # a CI job tells it from a failed verdict
     return 0 if result.ok else 1
+
+
+def _described(options: RunOptions, plan: Plan) -> str:
+    """The verdict's ``plan_description``: the plan's, or for a team's tests given as paths
+    what ran (the page said "Every scenario suite: the main job." of three tests)."""
+    if not options.paths:
+        return plan.description
+    return f"the tests in {', '.join(options.paths)}, " + (
+        f"held to every clause of plan {plan.name}"
+        if options.whole_plan
+        else "graded on the clauses they test (the plan's others are not required)"
+    )
 
 
 def _what(options: RunOptions, plan: str) -> str:
