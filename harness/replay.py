@@ -54,6 +54,7 @@ from harness.plugin_options import (
 
 __all__ = [
     "HYPOTHESIS_REPLAY",
+    "PACKAGED_SETTINGS",
     "REPLAY_PROPERTY",
     "REPLAY_SECTION",
     "hidden_examples_hint",
@@ -254,10 +255,10 @@ def replay_command(
     addopts = _addopts_given(config)
     # the packaged settings (an installed harness's run): the same again by name, and no
     # cache written into the package's folder, the root the run chose
-    packaged = config.inipath is not None and config.inipath.resolve() == _PACKAGED_INI
+    packaged = config.inipath is not None and config.inipath.resolve() == PACKAGED_SETTINGS
     words = [
         own_pytest(folder=root if moved else here),
-        *(("-p", "no:cacheprovider", "-c", str(_PACKAGED_INI)) if packaged else ()),
+        *(("-p", "no:cacheprovider", "-c", str(PACKAGED_SETTINGS)) if packaged else ()),
         *(("-o", addopts) if addopts is not None else ()),
         *(("--rootdir", str(root)) if chosen or kept else ()),
         *((OPT_SEED, str(config.getoption(OPT_SEED))) if seeded else ()),
@@ -295,17 +296,21 @@ def replay_command(
     return command + _comment(notes)
 
 
-_PACKAGED_INI = Path(__file__).with_name("suites.ini").resolve()
-"""The suites' settings an installed harness's ``run`` gives pytest (``harness.run``'s
-``PACKAGED_SETTINGS``)."""
+PACKAGED_SETTINGS = Path(__file__).with_name("suites.ini").resolve()
+"""``pyproject.toml``'s pytest settings that decide a verdict, in a file shipped with the
+package, for a harness installed as one (no ``pyproject.toml`` beside it): an installed run
+dropped them, and a warning that fails a scenario in the checkout passed; without a ``-c``,
+pytest also read a user's own ``pytest.ini`` above site-packages (two reviews).
+``tests/cli/test_run_settings.py`` keeps them equal to the project's.
+
+(Here: the replay line of an installed run names it again.)"""
 
 
 def _harness_settings() -> set[Path]:
     """The harness's own pytest settings: the checkout's ``pyproject.toml`` (whose
     ``addopts`` ``vneid-harness run`` gives as options of its own) and the packaged
     ``suites.ini`` (none)."""
-    here = Path(__file__).resolve()
-    return {here.parents[1] / "pyproject.toml", here.with_name("suites.ini")}
+    return {Path(__file__).resolve().parents[1] / "pyproject.toml", PACKAGED_SETTINGS}
 
 
 def _addopts_given(config: pytest.Config) -> str | None:

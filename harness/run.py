@@ -42,7 +42,7 @@ from harness.preflight import PreflightTargets, TargetReads, preflight, target_w
 from harness.processes import interrupt_reason
 from harness.profile_file import load_profile, profile_overrides
 from harness.protocol.text import clip
-from harness.replay import own_pytest
+from harness.replay import PACKAGED_SETTINGS, own_pytest
 from harness.run_checks import (
     remote_workers_problem,
     targets_given,
@@ -67,6 +67,7 @@ from reports.protocol_links import clause_links, protocol_of_run
 from reports.summary import write_verdict
 
 __all__ = [
+    "PACKAGED_SETTINGS",
     "ProgressReporter",
     "RunOptions",
     "allure_html",
@@ -75,14 +76,6 @@ __all__ = [
     "scenarios_dir",
     "targets_shown",
 ]
-
-
-PACKAGED_SETTINGS = Path(__file__).with_name("suites.ini")
-"""``pyproject.toml``'s pytest settings that decide a verdict, in a file shipped with the
-package, for a harness installed as one (no ``pyproject.toml`` beside it): an installed run
-dropped them, and a warning that fails a scenario in the checkout passed; without a ``-c``,
-pytest also read a user's own ``pytest.ini`` above site-packages (two reviews).
-``tests/cli/test_run_settings.py`` keeps them equal to the project's."""
 
 
 def scenarios_dir() -> Path:

@@ -506,13 +506,13 @@ def test_the_replay_of_an_installed_harness_keeps_its_settings_and_writes_no_cac
     from harness.replay import own_pytest, replay_command
     from harness.run import PACKAGED_SETTINGS
 
-    assert Path(PACKAGED_SETTINGS).resolve() == replay._PACKAGED_INI
+    assert Path(PACKAGED_SETTINGS).resolve() == replay.PACKAGED_SETTINGS
     # a stand-in: the packaged file's filterwarnings = error would make this process's
     # already-imported modules' assert-rewrite warnings errors of the parse
     packaged = pytester.path / "site-packages" / "harness" / "suites.ini"
     packaged.parent.mkdir(parents=True)
     packaged.write_text("[pytest]\n", encoding="utf-8")
-    monkeypatch.setattr(replay, "_PACKAGED_INI", packaged.resolve())
+    monkeypatch.setattr(replay, "PACKAGED_SETTINGS", packaged.resolve())
     config = pytester.parseconfig("-c", str(packaged), "--rootdir", str(packaged.parent.parent))
     words = shlex.split(replay_command(config, "scenarios/test_x.py::test_y", seeded=False))
     root = packaged.parent.parent.resolve()
