@@ -42,10 +42,19 @@ targets' set-up then fails)."""
 @pytest.hookimpl(trylast=True)  # after the plugin's signal handling (harness.plugin_signals)
 def pytest_sessionstart(session: pytest.Session) -> None:
     """The pre-run warnings of remote targets, before the tests (with ``-q`` too)."""
+    # not without a terminal: vneid-harness run (-p no:terminal) made the checks before
+    # starting pytest, and the targets are not probed a second time
     terminal = session.config.pluginmanager.get_plugin("terminalreporter")
     if terminal is not None and not hasattr(session.config, "workerinput"):
         for said in _target_warnings(session.config):
-            terminal.write_line(f"vneid-harness warning: {said}", yellow=True)
+            _warn(session.config, said)
+
+
+def _warn(config: pytest.Config, said: str) -> None:
+    """A ``vneid-harness warning: …`` line on the terminal (with ``-q`` too)."""
+    terminal = config.pluginmanager.get_plugin("terminalreporter")
+    if terminal is not None:
+        terminal.write_line(f"vneid-harness warning: {said}", yellow=True)
 
 
 @pytest.hookimpl(trylast=True)
@@ -63,9 +72,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         "_remote_target" in getattr(item, "fixturenames", ()) for item in session.items
     ):
         raise pytest.UsageError(f"{problem} (no test ran)")
-    terminal = session.config.pluginmanager.get_plugin("terminalreporter")
-    if terminal is not None:
-        terminal.write_line(f"vneid-harness warning: {problem}", yellow=True)
+    _warn(session.config, problem)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
