@@ -726,6 +726,16 @@ _refused: list[str] = []
 """Why this run's options were refused (set before any user starts; then none works)."""
 
 
+def _standalone_headless(options: Any) -> bool:
+    """A ``--headless`` run that is neither a master nor a worker: one run, from the
+    command line."""
+    return bool(
+        getattr(options, "headless", False)
+        and not getattr(options, "master", False)
+        and not getattr(options, "worker", False)
+    )
+
+
 def _refuse_early(environment: Environment, **_: Any) -> None:
     """A standalone ``--headless`` run makes its checks when Locust is set up, before its
     runner starts: at the run's start the refusal came after Locust had begun to spawn the
@@ -733,33 +743,27 @@ def _refuse_early(environment: Environment, **_: Any) -> None:
     checks at the run's start as before (its workers, not yet connected, must hear that it
     stops), and so does a run started from the web UI (its host is chosen there)."""
     options = environment.parsed_options
-    if (
-        options is None
-        or not getattr(options, "headless", False)
-        or getattr(options, "master", False)
-        or getattr(options, "worker", False)
-    ):
+    if options is None or not _standalone_headless(options):
         return
     _announce(environment)
     if _refused:
         environment.process_exit_code = 2
         raise SystemExit(2)  # Locust's main ends here: nothing spawned, no report written
-    _checked_at_init.append(environment)
 
 
 events.init.add_listener(_refuse_early)  # type: ignore[no-untyped-call]
 
-_checked_at_init: list[Environment] = []
-"""A standalone headless run's environment, its checks made at ``init``: its run's start
-does not make them again (a web UI's runs make them at each start)."""
+
+def _announce_at_start(environment: Environment, **_: Any) -> None:
+    """A run's checks as it starts (a master's, a web UI's runs); a standalone headless run
+    made them at ``init``."""
+    if not _standalone_headless(environment.parsed_options):
+        _announce(environment)
 
 
-def _announce(environment: Environment, **_: Any) -> None:
+def _announce(environment: Environment) -> None:
     options = environment.parsed_options
     if options is None or getattr(options, "worker", False):
-        return
-    if environment in _checked_at_init:
-        _checked_at_init.remove(environment)
         return
     if environment.host and environment.host.endswith("/"):  # '//api/…' otherwise
         environment.host = environment.host.rstrip("/")
@@ -787,7 +791,7 @@ def _announce(environment: Environment, **_: Any) -> None:
     )
 
 
-events.test_start.add_listener(_announce)  # type: ignore[no-untyped-call]
+events.test_start.add_listener(_announce_at_start)  # type: ignore[no-untyped-call]
 
 
 def _final_csv(**_: Any) -> None:
