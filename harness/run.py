@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console
@@ -35,12 +36,19 @@ from rich.markup import escape
 
 from harness import __version__
 from harness.broken_mocks import BrokenMocks
-from harness.conformance import evaluate, get_plan, load_expected_failures
+from harness.conformance import (
+    ConformanceResult,
+    ExpectedFailure,
+    evaluate,
+    get_plan,
+    load_expected_failures,
+)
 from harness.conformance.plans import ALL, Plan
 from harness.errors import ConfigError
 from harness.preflight import PreflightTargets, TargetReads, preflight, target_warnings
 from harness.processes import interrupt_reason
 from harness.profile_file import load_profile, profile_overrides
+from harness.protocol import Profile
 from harness.protocol.text import clip
 from harness.replay import PACKAGED_SETTINGS, own_pytest
 from harness.run_checks import (
@@ -169,20 +177,7 @@ def _run_suites(
     """
     errors = errors or console or Console(stderr=True)  # where a refusal to run goes
     console = console or Console()
-    check_admin_token(options.admin_token)
-    check_target_url("--vneid-url", options.vneid_url)  # "" is refused, not taken for None
-    check_target_url("--vssid-url", options.vssid_url)
-    plan = get_plan(options.plan)
-    if options.keyword is not None:
-        _check_keyword(options.keyword)
-    expected = (
-        load_expected_failures(options.expected_failures) if options.expected_failures else []
-    )
-    profile = load_profile(options.profile) if options.profile is not None else None
-    overrides = profile_overrides(profile) if profile is not None else {}
-    # refusals before anything is written: a run that does not start leaves --out as it was
-    if options.out.exists() and not options.out.is_dir():
-        make_out(options.out)  # says it is a file
+    plan, expected, profile, overrides = _read_options(options)
     reads, targets = TargetReads(options.admin_token), options.targets()
     problem = (
         _paths_problem(options)
@@ -199,19 +194,7 @@ def _run_suites(
         )
         return 2
     hints = target_warnings(targets, profile, reads=reads)
-    for hint in hints:
-        console.print(f"[yellow]warning:[/] {escape(hint)}", highlight=False)
-    for role, how in (
-        ("VNeID", options.broken.describe_vneid()),
-        ("VssID", options.broken.describe_rp()),
-    ):
-        if how:  # a preview of a failing verdict, not a verdict on anyone's server
-            console.print(
-                f"[yellow]warning:[/] the embedded {role} mock is {escape(how)}: "
-                "the verdict is that of a broken mock, to show what the plan says "
-                "of an implementation that gets this wrong",
-                highlight=False,
-            )
+    _print_setup_warnings(options, hints, console)
     out = options.out
     absent = [p for p in (out / "allure-results", out, *out.parents) if not p.exists()]
     make_out(out)
@@ -225,6 +208,101 @@ def _run_suites(
     if options.starting:
         console.print(escape(options.starting), highlight=False)
     staged_junit = out / ".junit.xml.partial"  # moved to junit.xml once the outputs started
+    args = _pytest_args(options, plan, staged_junit, console)
+    reporter = ProgressReporter(
+        console,
+        journal=out / "results.jsonl",
+        alluredir=out / "allure-results",
+        superseded=lambda: verdict_files(out),
+    )
+    evidence = EvidenceCollector()
+    started = time.time()
+    clock = time.perf_counter()
+    status = _pytest_main(args, reporter, evidence, errors, staged_junit)
+    elapsed = time.perf_counter() - clock
+    if not reporter.started:
+        reporter.discard_partial()
+        remove_empty(absent)
+    elif reporter.stopped:
+        reporter.drop_unrecorded()
+    ungraded = _ungraded_status(status, reporter, options, plan, console)
+    if ungraded is not None:
+        return ungraded
+    partial = not options.whole_plan or (bool(options.keyword) and not options.paths)
+    result = evaluate(
+        plan,
+        reporter.ordered_outcomes(),
+        expected,
+        coverage_required=not partial,
+        interrupted=reporter.stopped,
+    )
+    verdict = _verdict_json(
+        options,
+        plan,
+        result,
+        overrides=overrides,
+        hints=hints,
+        started=started,
+        elapsed=elapsed,
+    )
+    evidence.attach(verdict)
+    unwritten = _write_reports(verdict, result, options, elapsed, len(hints), console, errors)
+    if unwritten is not None:
+        return unwritten
+    if options.allure_report and _allure_interrupted(options, plan, reporter, console, errors):
+        return int(pytest.ExitCode.INTERRUPTED)
+    if status in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
+        return status
+    if reporter.collect_errors or reporter.interrupted:
+        return int(pytest.ExitCode.INTERRUPTED)  # a CI job tells it from a failed verdict
+    return 0 if result.ok else 1
+
+
+def _read_options(
+    options: RunOptions,
+) -> tuple[Plan, list[ExpectedFailure], Profile | None, dict[str, str]]:
+    """The run's plan, expected failures, profile and what the profile overrides, the
+    options' values checked: a :class:`ConfigError` before anything is written, so that a
+    run that does not start leaves ``--out`` as it was."""
+    check_admin_token(options.admin_token)
+    check_target_url("--vneid-url", options.vneid_url)  # "" is refused, not taken for None
+    check_target_url("--vssid-url", options.vssid_url)
+    plan = get_plan(options.plan)
+    if options.keyword is not None:
+        _check_keyword(options.keyword)
+    expected = (
+        load_expected_failures(options.expected_failures) if options.expected_failures else []
+    )
+    profile = load_profile(options.profile) if options.profile is not None else None
+    overrides = profile_overrides(profile) if profile is not None else {}
+    if options.out.exists() and not options.out.is_dir():
+        make_out(options.out)  # says it is a file
+    return plan, expected, profile, overrides
+
+
+def _print_setup_warnings(options: RunOptions, hints: Sequence[str], console: Console) -> None:
+    """What the checks before the run found that does not stop it, and a broken mock's
+    reminder that its verdict is a preview."""
+    for hint in hints:
+        console.print(f"[yellow]warning:[/] {escape(hint)}", highlight=False)
+    for role, how in (
+        ("VNeID", options.broken.describe_vneid()),
+        ("VssID", options.broken.describe_rp()),
+    ):
+        if how:  # a preview of a failing verdict, not a verdict on anyone's server
+            console.print(
+                f"[yellow]warning:[/] the embedded {role} mock is {escape(how)}: "
+                "the verdict is that of a broken mock, to show what the plan says "
+                "of an implementation that gets this wrong",
+                highlight=False,
+            )
+
+
+def _pytest_args(
+    options: RunOptions, plan: Plan, staged_junit: Path, console: Console
+) -> list[str]:
+    """The pytest command line of the run (its ``--basetemp`` added by :func:`_pytest_main`)."""
+    out = options.out
     settings = scenarios_dir().parent / "pyproject.toml"  # not there in a wheel install
     root, team_settings = _setup_of(
         options.paths,
@@ -294,21 +372,23 @@ def _run_suites(
             "worksteal",
         ]
     args += options.broken.pytest_args() + list(options.extra_args)
-    reporter = ProgressReporter(
-        console,
-        journal=out / "results.jsonl",
-        alluredir=out / "allure-results",
-        superseded=lambda: verdict_files(out),
-    )
-    evidence = EvidenceCollector()
+    return args
+
+
+def _pytest_main(
+    args: list[str],
+    reporter: ProgressReporter,
+    evidence: EvidenceCollector,
+    errors: Console,
+    staged_junit: Path,
+) -> int:
+    """Run pytest; its exit status. The JUnit XML is moved into place once a test reported."""
     # the tests' tmp_path under a folder of the run's own, removed after it: pytest's
     # default, /tmp/pytest-of-USER, makes every session end by deleting the folders of the
     # sessions three before it, whoever ran them; after a `make test` (150,000 files) a run
     # waited 40 s to 8 min on a busy disk for it, the tests long finished (a new user's walk)
     scratch = Path(tempfile.mkdtemp(prefix="vneid-harness-run-"))
     args.append(f"--basetemp={scratch / 'tmp'}")
-    started = time.time()
-    clock = time.perf_counter()
     try:
         try:
             status = int(pytest.main(args, plugins=[reporter, evidence]))
@@ -320,14 +400,19 @@ def _run_suites(
             if reporter.started and staged_junit.is_file() and staged_junit.stat().st_size:
                 if reporter.stopped:
                     drop_nameless_cases(staged_junit)
-                os.replace(staged_junit, out / "junit.xml")  # never an empty one over it
+                # never an empty one over it
+                os.replace(staged_junit, staged_junit.parent / "junit.xml")
             staged_junit.unlink(missing_ok=True)
-    elapsed = time.perf_counter() - clock
-    if not reporter.started:
-        reporter.discard_partial()
-        remove_empty(absent)
-    elif reporter.stopped:
-        reporter.drop_unrecorded()
+    return status
+
+
+def _ungraded_status(
+    status: int, reporter: ProgressReporter, options: RunOptions, plan: Plan, console: Console
+) -> int | None:
+    """The status of a run that ends without a verdict (pytest could not run the suites, the
+    run was stopped before any test finished, no test was selected), after saying so; None
+    when there is a verdict to make (pytest stopping part way is said here too)."""
+    out = options.out
     broken = status in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR)
     if broken:
         why = f": {reporter.stopped}" if reporter.stopped else "; see the message above"
@@ -373,16 +458,22 @@ def _run_suites(
             highlight=False,
         )
         return status
-    partial = not options.whole_plan or (bool(options.keyword) and not options.paths)
-    result = evaluate(
-        plan,
-        reporter.ordered_outcomes(),
-        expected,
-        coverage_required=not partial,
-        interrupted=reporter.stopped,
-    )
+    return None
+
+
+def _verdict_json(
+    options: RunOptions,
+    plan: Plan,
+    result: ConformanceResult,
+    *,
+    overrides: dict[str, str],
+    hints: list[str],
+    started: float,
+    elapsed: float,
+) -> dict[str, Any]:
+    """The verdict file's content (``summary.json``)."""
     vneid_shown, vssid_shown = targets_shown(options)
-    verdict = result.to_json(
+    return result.to_json(
         plan_description=_described(options, plan),
         target={
             "vneid": vneid_shown,
@@ -402,7 +493,20 @@ def _run_suites(
             options.protocol_url, protocol_of_run(Path(_root_of(options.paths)))
         ),
     )
-    evidence.attach(verdict)
+
+
+def _write_reports(
+    verdict: dict[str, Any],
+    result: ConformanceResult,
+    options: RunOptions,
+    elapsed: float,
+    before: int,
+    console: Console,
+    errors: Console,
+) -> int | None:
+    """Write the verdict files and print the verdict; 2 when a file could not be written
+    (said on ``errors``), else None."""
+    out = options.out
     # written before anything is printed: a terminal that cannot show the table (a stdout
     # closed by `| head`) must not cost the run its verdict files
     unwritten: ReportError | None = None
@@ -411,7 +515,7 @@ def _run_suites(
         page = write_conformance_html(verdict, options.result_file.with_suffix(".html"))
     except ReportError as exc:  # a folder in its place, a full disk, no permission
         unwritten = exc
-    print_verdict(console, result, options, elapsed, before=len(hints))
+    print_verdict(console, result, options, elapsed, before=before)
     if unwritten is not None:
         errors.print(
             f"[bold red]the verdict is not complete:[/] {escape(str(unwritten))}. The "
@@ -427,32 +531,39 @@ def _run_suites(
         f"{out / 'results.jsonl'})",
         highlight=False,
     )
-    if options.allure_report:
-        try:
-            allure_html(
-                out,
-                console,
-                name=report_name(options, plan.name),
-                whole_run=reporter.stopped is None,
-            )
-        except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM (the CLI's sigterm_interrupts)
-            errors.print(
-                f"[bold red]the Allure HTML report was interrupted[/] "
-                f"({escape(interrupt_reason(exc))}): allure, if it had started, was "
-                "stopped; the tests' "
-                "results and the verdict are written, the history is as it was; "
-                f"make the report with `{escape(own_pytest('vneid-harness'))} "
-                "report --results "
-                f"{escape(str(out / 'allure-results'))} --out "
-                f"{escape(str(out / 'allure-report'))}`",
-                highlight=False,
-            )
-            return int(pytest.ExitCode.INTERRUPTED)
-    if broken:
-        return status
-    if reporter.collect_errors or reporter.interrupted:
-        return int(pytest.ExitCode.INTERRUPTED)  # a CI job tells it from a failed verdict
-    return 0 if result.ok else 1
+    return None
+
+
+def _allure_interrupted(
+    options: RunOptions,
+    plan: Plan,
+    reporter: ProgressReporter,
+    console: Console,
+    errors: Console,
+) -> bool:
+    """Make the Allure HTML report; whether it was interrupted (then said on ``errors``)."""
+    out = options.out
+    try:
+        allure_html(
+            out,
+            console,
+            name=report_name(options, plan.name),
+            whole_run=reporter.stopped is None,
+        )
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM (the CLI's sigterm_interrupts)
+        errors.print(
+            f"[bold red]the Allure HTML report was interrupted[/] "
+            f"({escape(interrupt_reason(exc))}): allure, if it had started, was "
+            "stopped; the tests' "
+            "results and the verdict are written, the history is as it was; "
+            f"make the report with `{escape(own_pytest('vneid-harness'))} "
+            "report --results "
+            f"{escape(str(out / 'allure-results'))} --out "
+            f"{escape(str(out / 'allure-report'))}`",
+            highlight=False,
+        )
+        return True
+    return False
 
 
 def _described(options: RunOptions, plan: Plan) -> str:
