@@ -187,10 +187,10 @@ def _problems(config: pytest.Config) -> Iterator[str | None]:
     """What the run's options get wrong, in turn (``None``: that check passed), each asked
     only once the ones before it passed; the checks the CLI and the runner make too are
     :mod:`harness.run_checks`'s, in its words."""
+    from harness.conformance.plans import ALL
     from harness.run_checks import (
         admin_token_env_problem,
         admin_token_problem,
-        broken_with_targets_problem,
         empty_value_problem,
         plan_problem,
         remote_workers_problem,
@@ -232,7 +232,9 @@ def _problems(config: pytest.Config) -> Iterator[str | None]:
         yield plan_problem(plan, PLANS)
     yield vssid_without_vneid_problem(vneid_url, vssid_url)
     broken = broken_mocks(config)  # a usage error of its own for a name that is none
-    yield broken_with_targets_problem(broken.options_given(), remote)
+    # as the runner: with a plan that does not grade the mock broken, every selected test
+    # passed as if nothing were (no --plan: every test, as plan all)
+    yield broken.problem(plan or ALL, remote)
 
 
 @pytest.hookimpl(tryfirst=True)  # before hypothesis's own pytest_configure loads the profile

@@ -132,6 +132,18 @@ def test_the_runner_raises_the_shared_words(
                 2, ["--vneid-url"], option="-n", one_process="leave out -n, or -n 0"
             ),
         ),
+        # with a plan that does not grade the broken mock, the selected tests passed as if
+        # nothing were broken (the runner and the CLI refused it)
+        (
+            ["--plan", "vneid-provider", "--broken-rp", "nonce"],
+            None,
+            broken_plan_problem("vneid-provider", True, False),
+        ),
+        (
+            ["--plan", "vssid-relying-party", "--broken-vneid", "verifier"],
+            None,
+            broken_plan_problem("vssid-relying-party", False, True),
+        ),
         (["--vneid-url", NOWHERE], EMPTY_TOKEN, admin_token_env_problem(None, EMPTY_TOKEN)),
         (["--protocol-url="], None, f"--protocol-url {empty_value_problem('')}"),
         (["--personas="], None, f"argument --personas: {empty_path_problem('')}"),
