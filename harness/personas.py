@@ -16,7 +16,6 @@ import datetime as dt
 import errno
 import json
 import os
-import random
 import re
 import reprlib
 import stat
@@ -44,6 +43,7 @@ from harness.protocol import (
     strict_json,
 )
 from harness.protocol.identifiers import Sex, full_name_problem
+from harness.protocol.runtime import seeded_random
 from harness.text_files import UnreadableFile, read_text_file
 
 __all__ = [
@@ -256,8 +256,8 @@ class PersonaFactory:
 
     def __init__(self, seed: int | str) -> None:
         self.seed = seed
-        self._rng = random.Random(seed)
-        self._name_rng = random.Random(seed)  # what ``Faker.seed_instance(seed)`` would make
+        self._rng = seeded_random(seed)  # -5 its own, not 5's (random's absolute value)
+        self._name_rng = seeded_random(seed)  # what ``Faker.seed_instance(seed)`` would make
         self._ids: set[str] = set()
         self._codes: set[str] = set()
 

@@ -55,6 +55,12 @@ class TestFactory:
     def test_other_seed_other_personas(self) -> None:
         assert PersonaFactory(1).many(3) != PersonaFactory(2).many(3)
 
+    def test_a_negative_seed_is_not_its_positive(self) -> None:
+        # Python's random seeds an int by its absolute value: `personas generate --seed -5`
+        # wrote the citizens of --seed 5
+        assert PersonaFactory(-5).many(3) != PersonaFactory(5).many(3)
+        assert PersonaFactory(-5).many(3) == PersonaFactory(-5).many(3)
+
     def test_factories_used_in_turn_give_what_each_gives_alone(self) -> None:
         # the names come from one Faker per process; each factory keeps its own stream
         alone_a, alone_b = PersonaFactory("a").many(4), PersonaFactory("b").many(4)
