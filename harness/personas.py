@@ -257,7 +257,7 @@ class PersonaFactory:
     def __init__(self, seed: int | str) -> None:
         self.seed = seed
         self._rng = seeded_random(seed)  # -5 its own, not 5's (random's absolute value)
-        self._name_rng = seeded_random(seed)  # what ``Faker.seed_instance(seed)`` would make
+        self._name_rng = seeded_random(seed)  # as ``Faker.seed_instance(seed)`` for seed >= 0
         self._ids: set[str] = set()
         self._codes: set[str] = set()
 
