@@ -63,7 +63,7 @@ lint: setup
 
 typecheck: setup
 	$(BIN)/mypy
-	$(BIN)/mypy benchmarks  # scripts, not a package: checked as files
+	$(BIN)/mypy benchmarks mutation  # scripts, not packages: checked as files
 
 serve: setup
 	$(BIN)/vneid-harness serve
