@@ -89,6 +89,8 @@ class Entry:
     kind: str
     taken_by: str | None = None
     """The mutant this run matched to the entry (an entry covers one mutant)."""
+    copy_of: str | None = None
+    """(A stale entry) the mutant another entry of the same key covers: this one is a copy."""
 
 
 @dataclass
@@ -249,7 +251,11 @@ def score(root: Path, reviewed_path: Path) -> tuple[list[FileScore], list[Entry]
     for mutant in held:
         if free.get(mutant.key()):
             free[mutant.key()].pop(0).taken_by = mutant.name
-    return scores, [entry for entries in free.values() for entry in entries]
+    stale = [entry for entries in free.values() for entry in entries]
+    for entry in stale:
+        if taken.get(entry.key):
+            entry.copy_of = taken[entry.key][0].taken_by
+    return scores, stale
 
 
 def _show(change: Change, indent: str = "    ") -> None:
@@ -388,6 +394,8 @@ def main(argv: list[str] | None = None) -> int:
             function, removed, added, before, after = entry.key
             print(f"  {function}: - {' / '.join(removed)[:80]}  + {' / '.join(added)[:80]}")
             print(f"      between {' / '.join(before)[:60]!r} and {' / '.join(after)[:60]!r}")
+            if entry.copy_of is not None:
+                print(f"      a copy: another entry of the same key covers {entry.copy_of}")
     if value < args.min:
         print(f"\nFAIL: killed / (total - equivalent) = {value:.1f} % is below {args.min:g} %")
         return 1

@@ -244,6 +244,7 @@ def test_an_entry_covers_one_survivor_the_second_with_its_key_is_ambiguous(
     assert _run(score, root, entry * 3, "--min", "0") == 1
     out = capsys.readouterr().out
     assert "1 entry of equivalent.toml matches no surviving mutant" in out
+    assert "a copy: another entry of the same key covers pkg.mod.x_refuse__mutmut_1" in out
     assert "ambiguous" not in out
 
 
@@ -258,7 +259,9 @@ def test_an_entry_of_a_mutant_that_timed_out_this_time_is_not_stale(
     assert _run(score, root, CHECK_1) == 0
     assert "stale" not in capsys.readouterr().out
     assert _run(score, root, CHECK_1 * 2) == 1
-    assert "1 entry of equivalent.toml matches no surviving mutant" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "1 entry of equivalent.toml matches no surviving mutant" in out
+    assert "a copy" not in out  # the entry it copies holds for a mutant not surviving now
 
 
 def test_an_unreviewed_survivor_is_a_gap(
