@@ -51,6 +51,17 @@ def served(personas: tuple[Path, Path]) -> Iterator[ServedProviders]:
         yield pair
 
 
+def _headless(tmp_path: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    """``locust -f LOCUSTFILE --headless OPTIONS``, run in ``tmp_path``."""
+    return subprocess.run(
+        [str(LOCUST), "-f", str(LOCUSTFILE), "--headless", *options],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+
+
 def _locust(
     served: ServedProviders,
     tmp_path: Path,
@@ -58,33 +69,14 @@ def _locust(
     host: str | None = None,
     vneid: bool = True,
 ) -> tuple[subprocess.CompletedProcess[str], dict[str, dict[str, str]]]:
-    done = subprocess.run(
+    done = _headless(
+        tmp_path,
         # a run of 4 logins, however loaded the machine is (-t only the limit)
-        [
-            str(LOCUST),
-            "-f",
-            str(LOCUSTFILE),
-            "--headless",
-            "-u",
-            "2",
-            "-r",
-            "2",
-            "-t",
-            "60s",
-            "--logins",
-            "4",
-            "--only-summary",
-            "-H",
-            host or served.vssid_url,
-            *(["--vneid-url", served.vneid_url] if vneid else []),
-            "--csv",
-            str(tmp_path / "run"),
-            *options,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=tmp_path,
+        *("-u", "2", "-r", "2", "-t", "60s", "--logins", "4", "--only-summary"),
+        *("-H", host or served.vssid_url),
+        *(["--vneid-url", served.vneid_url] if vneid else []),
+        *("--csv", str(tmp_path / "run")),
+        *options,
     )
     stats = tmp_path / "run_stats.csv"
     rows = {}
@@ -162,38 +154,16 @@ def test_a_run_that_finished_no_login_exits_2(tmp_path: Path, personas: tuple[Pa
     (A VssID that never answers at all is refused before the run: the checks wait for its
     health check.)"""
     _NoControlApiThenSilent.released.clear()
-    try:
-        with serving(_NoControlApiThenSilent) as url:
-            done = subprocess.run(
-                [
-                    str(LOCUST),
-                    "-f",
-                    str(LOCUSTFILE),
-                    "--headless",
-                    "-u",
-                    "1",
-                    "-r",
-                    "1",
-                    "-t",
-                    "2s",
-                    "--only-summary",
-                    "-H",
-                    url,
-                    "--vneid-url",
-                    url,
-                    "--personas",
-                    str(personas[0]),
-                    "--stop-timeout",
-                    "1",
-                ],
-                capture_output=True,
-                text=True,
-                timeout=120,
-                cwd=tmp_path,
+    with serving(_NoControlApiThenSilent) as url:
+        try:
+            done = _headless(
+                tmp_path,
+                *("-u", "1", "-r", "1", "-t", "2s", "--only-summary"),
+                *("-H", url, "--vneid-url", url, "--personas", str(personas[0])),
+                *("--stop-timeout", "1"),
             )
+        finally:  # the waiting requests end before the server stops
             _NoControlApiThenSilent.released.set()
-    finally:
-        _NoControlApiThenSilent.released.set()
     said = done.stdout + done.stderr
     assert done.returncode == 2, said[-3000:]
     assert "vneid-harness load: error: no login finished or was refused in this run" in said
@@ -212,27 +182,9 @@ def test_a_vssid_that_never_answers_is_refused_before_any_user_starts(
     silent.listen(16)
     try:
         url = f"http://127.0.0.1:{silent.getsockname()[1]}"
-        done = subprocess.run(
-            [
-                str(LOCUST),
-                "-f",
-                str(LOCUSTFILE),
-                "--headless",
-                "-u",
-                "1",
-                "-r",
-                "1",
-                "-t",
-                "30s",
-                "-H",
-                url,
-                "--personas",
-                str(personas[0]),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd=tmp_path,
+        done = _headless(
+            tmp_path,
+            *("-u", "1", "-r", "1", "-t", "30s", "-H", url, "--personas", str(personas[0])),
         )
     finally:
         silent.close()
@@ -278,34 +230,11 @@ def test_a_provider_that_is_down_is_not_flooded(
     fast the machine is (a slower one makes fewer)."""
     handler = type("Gone", (_GoneAfterTheChecks,), {"issuer": served.vneid_url})
     with serving(handler) as gone:
-        done = subprocess.run(
-            [
-                str(LOCUST),
-                "-f",
-                str(LOCUSTFILE),
-                "--headless",
-                "-u",
-                "2",
-                "-r",
-                "2",
-                "-t",
-                "3s",
-                "--only-summary",
-                "-H",
-                served.vssid_url,
-                "--vneid-url",
-                gone,
-                "--personas",
-                str(personas[0]),
-                "--admin-token",
-                "load-admin-token",
-                "--csv",
-                str(tmp_path / "down"),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd=tmp_path,
+        done = _headless(
+            tmp_path,
+            *("-u", "2", "-r", "2", "-t", "3s", "--only-summary"),
+            *("-H", served.vssid_url, "--vneid-url", gone, "--personas", str(personas[0])),
+            *("--admin-token", "load-admin-token", "--csv", str(tmp_path / "down")),
         )
     said = done.stdout + done.stderr
     with (tmp_path / "down_stats.csv").open(newline="", encoding="utf-8") as handle:
