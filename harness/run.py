@@ -251,7 +251,7 @@ def _run_suites(
         return unwritten
     if options.allure_report and _allure_interrupted(options, plan, reporter, console, errors):
         return int(pytest.ExitCode.INTERRUPTED)
-    if status in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
+    if status in _PYTEST_BROKE:
         return status
     if reporter.collect_errors or reporter.interrupted:
         return int(pytest.ExitCode.INTERRUPTED)  # a CI job tells it from a failed verdict
@@ -301,7 +301,7 @@ def _print_setup_warnings(options: RunOptions, hints: Sequence[str], console: Co
 def _pytest_args(
     options: RunOptions, plan: Plan, staged_junit: Path, console: Console
 ) -> list[str]:
-    """The pytest command line of the run (its ``--basetemp`` added by :func:`_pytest_main`)."""
+    """The pytest command line of the run (:func:`_pytest_main` adds its ``--basetemp``)."""
     out = options.out
     settings = scenarios_dir().parent / "pyproject.toml"  # not there in a wheel install
     root, team_settings = _setup_of(
@@ -382,16 +382,18 @@ def _pytest_main(
     errors: Console,
     staged_junit: Path,
 ) -> int:
-    """Run pytest; its exit status. The JUnit XML is moved into place once a test reported."""
+    """Run pytest with ``args`` and a ``--basetemp`` of the run's own; its exit status. The
+    JUnit XML is moved into place once a test reported."""
     # the tests' tmp_path under a folder of the run's own, removed after it: pytest's
     # default, /tmp/pytest-of-USER, makes every session end by deleting the folders of the
     # sessions three before it, whoever ran them; after a `make test` (150,000 files) a run
     # waited 40 s to 8 min on a busy disk for it, the tests long finished (a new user's walk)
     scratch = Path(tempfile.mkdtemp(prefix="vneid-harness-run-"))
-    args.append(f"--basetemp={scratch / 'tmp'}")
     try:
         try:
-            status = int(pytest.main(args, plugins=[reporter, evidence]))
+            status = int(
+                pytest.main([*args, f"--basetemp={scratch / 'tmp'}"], plugins=[reporter, evidence])
+            )
         except (pytest.PytestUnraisableExceptionWarning, BaseExceptionGroup) as leftover:
             status = _status_despite_leftovers(leftover, reporter, errors)
     finally:
@@ -406,15 +408,20 @@ def _pytest_main(
     return status
 
 
+_PYTEST_BROKE = (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR)
+"""pytest's statuses for a run it could not start or finish (the run's own, whatever its
+verdict)."""
+
+
 def _ungraded_status(
     status: int, reporter: ProgressReporter, options: RunOptions, plan: Plan, console: Console
 ) -> int | None:
     """The status of a run that ends without a verdict (pytest could not run the suites, the
     run was stopped before any test finished, no test was selected), after saying so; None
-    when there is a verdict to make (pytest stopping part way is said here too)."""
+    when there is a verdict to make. pytest stopping part way is said here too, and marks the
+    run stopped (``reporter.stopped``), which its verdict then says."""
     out = options.out
-    broken = status in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR)
-    if broken:
+    if status in _PYTEST_BROKE:
         why = f": {reporter.stopped}" if reporter.stopped else "; see the message above"
         if not reporter.started:
             console.print(
