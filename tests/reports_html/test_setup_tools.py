@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -141,6 +142,20 @@ def test_package_json_pins_allure_3_and_the_install_matches() -> None:
     assert json.loads(installed.read_text())["version"] == pinned, (
         "node_modules is stale: run `make setup`"
     )
+
+
+def test_the_versions_named_outside_package_json_are_its_pins() -> None:
+    """An installed harness has no package.json: its "npm install allure@…" fix
+    (``ALLURE_VERSION``) and the README's npm lines name the versions, which must stay those
+    ``make setup`` installs and the tests ran with."""
+    from reports.allure_html import ALLURE_VERSION
+
+    pins = json.loads((ROOT / "package.json").read_text())["dependencies"]
+    assert pins["allure"] == ALLURE_VERSION
+    readme = (ROOT / "README.md").read_text()
+    for name in ("allure", "appium", "appium-chromium-driver"):
+        named = set(re.findall(rf"npm install .*?(?<![\w-]){re.escape(name)}@(\S+)", readme))
+        assert named == {pins[name]}, (name, named)
 
 
 def test_node_modules_is_ignored_by_git() -> None:
