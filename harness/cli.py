@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -565,27 +565,6 @@ def _broken_preview(
     return broken
 
 
-def _unresolved(host: str, timeout: float = 3.0) -> str | None:
-    """Why ``host`` does not resolve here (``None``: it does; a lookup still running after
-    ``timeout`` seconds counts as resolving, to say nothing rather than something wrong)."""
-    import socket
-    import threading
-
-    found: list[str | None] = []
-
-    def look() -> None:
-        try:
-            socket.getaddrinfo(host, None)
-            found.append(None)
-        except OSError as exc:
-            found.append(str(exc.strerror or exc))
-
-    worker = threading.Thread(target=look, daemon=True)
-    worker.start()
-    worker.join(timeout)
-    return found[0] if found else None
-
-
 def _given_on_the_command_line(ctx: typer.Context, name: str) -> bool:
     """Whether option ``name`` was typed (not taken from its environment variable, which a
     CI job may export for all its runs, nor its default)."""
@@ -787,6 +766,7 @@ def serve(
     from uvicorn.config import LOG_LEVELS
 
     from harness.serve import build_served, run_servers
+    from harness.serve_banner import ready_banner, unresolved
     from mock_providers._served import HTTP_STACKS
 
     if http not in HTTP_STACKS:
@@ -815,68 +795,21 @@ def serve(
         raise _fail(str(exc)) from None
 
     # looked up before serving: the lookup may take seconds, and ready() runs on the loop
-    unresolved = _unresolved(public_host) if public_host is not None else None
-
-    def listening(url: str, sock: Any) -> str:
-        """Where a provider listens: its URL, or with --public-host the address bound and the
-        URL its clients use (which only names the host)."""
-        bound_host, bound_port = sock.getsockname()[:2]
-        if ":" in bound_host:  # IPv6, as a URL writes it
-            bound_host = f"[{bound_host}]"
-        bound = f"http://{bound_host}:{bound_port}"
-        return url if url == bound else f"{bound_host}:{bound_port} as {url}"
+    problem = unresolved(public_host) if public_host is not None else None
 
     def ready() -> None:
-        vneid_at = listening(served.vneid_url, served.sockets[0])
-        vssid_at = listening(served.vssid_url, served.sockets[1])
-        console.print(
-            f"VNeID identity provider listening on {vneid_at}  "
-            f"(issuer; discovery at {served.vneid_url}/.well-known/"
-            "openid-configuration)"
-        )
-        console.print(
-            f"VssID backend listening on {vssid_at}  "
-            f"(trusts {served.vneid_url}; client_id {profile.vssid_client_id})"
-        )
-        for role, how in (("VNeID", broken.describe_vneid()), ("VssID", broken.describe_rp())):
-            if how:  # never to be taken for a correct one
-                console.print(
-                    f"[yellow]warning:[/] the {role} mock is {escape(how)}", highlight=False
-                )
-        if protocol_profile is not None:
-            console.print(f"protocol profile {escape(str(protocol_profile))}", highlight=False)
-        if personas is not None:
-            console.print(f"personas loaded from {escape(str(personas))}", highlight=False)
-        if state is not None:
-            console.print(f"state kept in {escape(str(state))}", highlight=False)
-        if unresolved is not None:
-            console.print(
-                f"[yellow]warning:[/] {escape(public_host or '')} does not resolve on this "
-                f"machine ({escape(unresolved)}): the VssID mock reaches the VNeID mock at its "
-                "issuer URL, so logins through the VssID mock fail with provider_unavailable; "
-                "give a --public-host that resolves here too (or add it to /etc/hosts)",
-                highlight=False,
-            )
-        if served.replaced:
-            shown = ", ".join(served.replaced[:10])
-            more = f" and {len(served.replaced) - 10} more" if len(served.replaced) > 10 else ""
-            kept = (
-                f"the state file as it was is in {escape(str(served.backup))}: to serve "
-                "its records instead, stop, move that copy over the state file and start "
-                "with --state alone"
-                if served.backup is not None
-                else "start with --state alone to keep the state file's records"
-            )
-            console.print(
-                f"[yellow]warning:[/] the persona file replaced {len(served.replaced)} "
-                f"citizen(s) the state file held otherwise: {shown}{more}. The persona "
-                f"file's records are served; {kept}",
-                highlight=False,
-            )
-        console.print(
-            f"API docs at {served.vneid_url}/docs and {served.vssid_url}/docs", highlight=False
-        )
-        console.print("Press Ctrl-C to stop.", highlight=False)
+        for line in ready_banner(
+            served,
+            profile=profile,
+            broken=broken,
+            profile_file=protocol_profile,
+            personas_file=personas,
+            state_file=state,
+            public_host=public_host,
+            public_host_problem=problem,
+        ):
+            warning = "[yellow]warning:[/] " if line.warning else ""
+            console.print(f"{warning}{escape(line.text)}", highlight=False)
 
     run_servers(served, on_ready=ready, log_level=log_level, http=http)
     if served.lost is not None:  # said above; a script or CI must not take it for a clean stop
