@@ -34,11 +34,11 @@ import uvicorn
 from harness.broken_mocks import BrokenMocks
 from harness.errors import ConfigError
 from harness.personas import Persona, load_personas
-from harness.protocol import DEFAULT_PROFILE, Profile, SeededEntropy, SystemEntropy
+from harness.protocol import DEFAULT_PROFILE, Profile, ProtocolError, SeededEntropy, SystemEntropy
 from harness.protocol.hosts import is_loopback
 from harness.protocol.redaction import redact_secret_shapes
 from harness.targets import check_admin_token
-from mock_providers.state import StateWriteError
+from mock_providers.state import StateFileError, StateWriteError
 
 __all__ = [
     "HOST",
@@ -313,9 +313,6 @@ def build_served(
     deliberately broken mocks (``serve --broken-vneid``/``--broken-rp``), for a plan to be
     seen catching them over HTTP.
     """
-    from mock_providers.vneid import VNeIDProvider, VNeIDSettings
-    from mock_providers.vssid import VssIDProvider, VssIDSettings
-
     check_admin_token(admin_token)
     check_exposure(host, admin_token)
     if vneid_port == vssid_port != 0:
@@ -326,83 +323,102 @@ def build_served(
     if public_host is not None:
         public_host = check_public_host(public_host)
     personas = load_personas(personas_file) if personas_file is not None else []
-    state = _open_state(state_file)
-    try:
+    with contextlib.ExitStack() as on_failure:  # what is open is closed if a step fails
+        state = _open_state(state_file)
+        if state is not None:
+            on_failure.callback(state.close)
         vneid_sock = bind_loopback(vneid_port, host, option="--vneid-port")
+        on_failure.callback(vneid_sock.close)
+        vssid_sock = bind_loopback(vssid_port, host, option="--vssid-port")
+        on_failure.callback(vssid_sock.close)
+        sockets = (vneid_sock, vssid_sock)
+        shown = public_host or (HOST if host in _WILDCARDS else host)
+        vneid_url, vssid_url = (_url(shown, sock.getsockname()[1]) for sock in sockets)
         try:
-            vssid_sock = bind_loopback(vssid_port, host, option="--vssid-port")
-        except ConfigError:
-            vneid_sock.close()
-            raise
-    except ConfigError:
-        if state is not None:
-            state.close()
-        raise
-    shown = public_host or (HOST if host in _WILDCARDS else host)
-    vneid_url = _url(shown, vneid_sock.getsockname()[1])
-    vssid_url = _url(shown, vssid_sock.getsockname()[1])
-    try:
-        entropy = SystemEntropy()
-        vneid = VNeIDProvider(
-            VNeIDSettings(
-                issuer=vneid_url,
-                profile=profile,
-                admin_token=admin_token,
-                **(broken.vneid_settings() if broken else {}),
-            ),
-            entropy=entropy,
-            state=state,
-        )
-        vssid = VssIDProvider(
-            VssIDSettings(
-                profile=profile,
-                issuer=vneid_url,
-                base_url=vssid_url,
-                admin_token=admin_token,
-                skip_checks=broken.rp if broken else frozenset(),
-            ),
-            entropy=entropy,
-            issuer_transport=None,
-            state=state,
-        )
-        check_capacity(
-            personas,
-            personas_file,
-            stored_personas=[p.personal_id for p in vneid.personas()],
-            stored_accounts=[a.bhxh_code for a in vssid.accounts()],
-        )
-        replaced: list[str] = []
-        backup = None
-        if state is not None:
-            try:
-                with state.deferred():  # written once, and not at all when seeding fails
-                    replaced = seed_personas(vneid, vssid, personas, source=personas_file)
-                    if replaced:  # the write drops what the control API changed there
-                        backup = state.back_up()
-                state.save()
-            except StateWriteError as exc:  # its own words are for a change at run time
-                raise ConfigError(
-                    f"cannot write the state file {state_file} ({exc.reason}); serve did not "
-                    "start and left the file as it was: make it writable, free space on its "
-                    "disk (a write needs room for a second copy), or give another --state "
-                    "file"
-                ) from None
-        else:
-            seed_personas(vneid, vssid, personas, source=personas_file)
-    except Exception as exc:
-        vneid_sock.close()
-        vssid_sock.close()
-        if state is not None:
-            state.close()
-        from harness.protocol import ProtocolError
-        from mock_providers.state import StateFileError
-
-        if isinstance(exc, StateFileError | ProtocolError | ValueError):
+            vneid, vssid = _providers(vneid_url, vssid_url, profile, admin_token, state, broken)
+            check_capacity(
+                personas,
+                personas_file,
+                stored_personas=[p.personal_id for p in vneid.personas()],
+                stored_accounts=[a.bhxh_code for a in vssid.accounts()],
+            )
+            replaced, backup = _seed(vneid, vssid, personas, personas_file, state, state_file)
+        except (StateFileError, ProtocolError, ValueError) as exc:
             raise ConfigError(str(exc)) from None
-        raise
+        on_failure.pop_all()  # served: the caller closes them
     return ServedProviders(
-        vneid, vssid, vneid_url, vssid_url, (vneid_sock, vssid_sock), state, tuple(replaced), backup
+        vneid, vssid, vneid_url, vssid_url, sockets, state, tuple(replaced), backup
     )
+
+
+def _providers(
+    vneid_url: str,
+    vssid_url: str,
+    profile: Profile,
+    admin_token: str | None,
+    state: Any,
+    broken: BrokenMocks | None,
+) -> tuple[Any, Any]:
+    """The VNeID mock with ``vneid_url`` as its issuer, and the VssID mock at ``vssid_url``
+    trusting it (reached over HTTP), both keeping their records in ``state`` if given."""
+    from mock_providers.vneid import VNeIDProvider, VNeIDSettings
+    from mock_providers.vssid import VssIDProvider, VssIDSettings
+
+    entropy = SystemEntropy()
+    vneid = VNeIDProvider(
+        VNeIDSettings(
+            issuer=vneid_url,
+            profile=profile,
+            admin_token=admin_token,
+            **(broken.vneid_settings() if broken else {}),
+        ),
+        entropy=entropy,
+        state=state,
+    )
+    vssid = VssIDProvider(
+        VssIDSettings(
+            profile=profile,
+            issuer=vneid_url,
+            base_url=vssid_url,
+            admin_token=admin_token,
+            skip_checks=broken.rp if broken else frozenset(),
+        ),
+        entropy=entropy,
+        issuer_transport=None,
+        state=state,
+    )
+    return vneid, vssid
+
+
+def _seed(
+    vneid: Any,
+    vssid: Any,
+    personas: Sequence[Persona],
+    personas_file: Path | None,
+    state: Any,
+    state_file: Path | None,
+) -> tuple[list[str], Path | None]:
+    """Load the personas into both providers; with a state file, write it once (and not at
+    all when seeding fails), after backing it up if the personas replaced records in it.
+    The replaced citizens' ids and the backup's path."""
+    if state is None:
+        seed_personas(vneid, vssid, personas, source=personas_file)
+        return [], None
+    backup = None
+    try:
+        with state.deferred():
+            replaced = seed_personas(vneid, vssid, personas, source=personas_file)
+            if replaced:  # the write drops what the control API changed there
+                backup = state.back_up()
+        state.save()
+    except StateWriteError as exc:  # its own words are for a change at run time
+        raise ConfigError(
+            f"cannot write the state file {state_file} ({exc.reason}); serve did not "
+            "start and left the file as it was: make it writable, free space on its "
+            "disk (a write needs room for a second copy), or give another --state "
+            "file"
+        ) from None
+    return replaced, backup
 
 
 class _Server(uvicorn.Server):

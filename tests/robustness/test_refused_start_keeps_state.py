@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -95,6 +96,32 @@ def test_a_refused_serve_leaves_the_state_file_as_it_was(tmp_path: Path) -> None
     assert "already has the VssID account 1111111111 in the state file" in message
     assert "give this entry bhxh_code 1111111111, or remove the entry" in message
     assert "delete" not in message.lower()  # no server is running to call DELETE on
+
+
+def test_a_start_refused_after_binding_frees_both_ports_and_the_state_file(
+    tmp_path: Path,
+) -> None:
+    """A persona file refused once both ports are bound and the state file is locked: both
+    sockets are closed and the lock released, so the user can fix the file and start again
+    on the same ports at once."""
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps(STATE), encoding="utf-8")
+    personas = tmp_path / "people.yaml"
+    personas.write_text(PERSONAS, encoding="utf-8")
+    ports = []
+    for _ in range(2):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            ports.append(probe.getsockname()[1])
+    with pytest.raises(ConfigError, match="already has the VssID account"):
+        build_served(ports[0], ports[1], personas_file=personas, state_file=path)
+    assert not (tmp_path / ".state.json.lock").exists()
+    StateFile(path, exclusive=True).close()
+    for port in ports:  # no socket left listening: each binds again
+        with socket.socket() as again:
+            again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            again.bind(("127.0.0.1", port))
+            again.listen()
 
 
 def test_a_stored_account_is_never_given_to_another_person(tmp_path: Path) -> None:
