@@ -374,101 +374,103 @@ _run: dict[str, Environment] = {}
 """The run's environment, the latest one (Locust's ``quit`` event does not pass it)."""
 
 
+class _MasterEnd:
+    """How a master ends a run with ``--logins``: once every worker that runs users has made
+    its logins (the first ended it, and on a loaded machine a worker slow to start took no
+    part) and has sent a statistics report since (workers report every few seconds: a master
+    that quit at once printed none of their logins on a loaded machine); a worker given no
+    user (fewer users than workers) or gone is not waited for. Which workers run users is
+    known once the master has seen them all spawned. A worker whose setup failed stops the
+    run (:data:`_STOP_MESSAGE`)."""
+
+    def __init__(self, environment: Environment, master: MasterRunner) -> None:
+        self.environment = environment
+        self.master = master
+        self.finished: set[str] = set()
+        """The workers that made their ``--logins``."""
+        self.reported: set[str] = set()
+        """Those of them that sent a statistics report since."""
+        self.spawned = False
+        self.quitting = False
+        self.watching: gevent.Greenlet | None = None
+        master.register_message(_STOP_MESSAGE, self.worker_failed)
+        master.register_message(_DONE_MESSAGE, self.worker_done)
+        events = environment.events
+        events.spawning_complete.add_listener(self.all_spawned)  # type: ignore[no-untyped-call]
+        events.worker_report.add_listener(self.report)  # type: ignore[no-untyped-call]
+        events.test_start.add_listener(self.new_run)  # type: ignore[no-untyped-call]
+
+    def worker_failed(self, environment: Environment, msg: Any, **_: Any) -> None:
+        if environment.process_exit_code != 2:
+            said = msg.data.get("reason") if isinstance(msg.data, dict) else msg.data
+            print(f"vneid-harness load: error (from a worker): {said}; the run stops", flush=True)
+            _stop(environment)
+
+    def end_when_all_done(self) -> None:
+        if not self.spawned or not self.finished:
+            return
+        master = self.master
+        connected = (*master.clients.ready, *master.clients.spawning, *master.clients.running)
+        if master.state == STATE_STOPPED and connected:
+            return  # stopped from the web UI with its workers idle, or by -t: not ours
+        working = {str(node.id) for node in connected if node.user_count > 0}
+        if working <= self.finished and working <= self.reported and not self.quitting:
+            self.quitting = True
+            if not working:
+                print(
+                    "vneid-harness load: no worker is left to send its last statistics "
+                    "(a worker that made its --logins stopped or died before its next "
+                    "report): the run ends with what reached the master",
+                    flush=True,
+                )
+            gevent.spawn(master.quit)
+
+    def watch(self) -> None:
+        """Look again every second once a worker made its logins: a worker that dies or
+        quits before its next report sends no event, and the last one gone would leave the
+        master waiting for ``-t`` (or, without it, for Ctrl-C)."""
+        while not self.quitting:
+            gevent.sleep(1)
+            self.end_when_all_done()
+
+    def all_spawned(self, user_count: int, **_: Any) -> None:
+        self.spawned = True
+        self.end_when_all_done()
+
+    def worker_done(self, environment: Environment, msg: Any, **_: Any) -> None:
+        self.finished.add(str(msg.node_id))
+        self.reported.discard(str(msg.node_id))  # its last logins come in its next report
+        print(
+            f"vneid-harness load: worker {msg.node_id} made its --logins; the run ends "
+            "once every worker has, at their next statistics reports",
+            flush=True,
+        )
+        self.end_when_all_done()
+        if self.watching is None:
+            self.watching = gevent.spawn(self.watch)
+
+    def report(self, client_id: str, data: Any, **_: Any) -> None:
+        """A worker's statistics, merged into the master's before this listener runs
+        (Locust's own is added first); also the moment to notice a worker gone."""
+        if str(client_id) in self.finished:
+            self.reported.add(str(client_id))
+        if self.finished:
+            self.end_when_all_done()
+
+    def new_run(self, **_: Any) -> None:
+        """A run started from the web UI after another: nothing of the last one counts."""
+        self.finished.clear()
+        self.reported.clear()
+        self.spawned = self.quitting = False
+        if self.watching is not None:
+            self.watching.kill(block=False)
+            self.watching = None
+
+
 def _on_init(environment: Environment, **_: Any) -> None:
     _run["environment"] = environment
-    runner = environment.runner
-    if isinstance(runner, MasterRunner):
-
-        def stop(environment: Environment, msg: Any, **_: Any) -> None:
-            if environment.process_exit_code != 2:
-                said = msg.data.get("reason") if isinstance(msg.data, dict) else msg.data
-                print(
-                    f"vneid-harness load: error (from a worker): {said}; the run stops", flush=True
-                )
-                _stop(environment)
-
-        runner.register_message(_STOP_MESSAGE, stop)
-
-        finished: set[str] = set()
-        reported: set[str] = set()
-        spawned: list[bool] = []
-        watching: list[gevent.Greenlet] = []
-        quitting: list[bool] = []
-
-        def end_when_all_done(master: MasterRunner) -> None:
-            """The run ends once every worker that runs users has made its --logins (the
-            first ended it, and on a loaded machine a worker slow to start took no part)
-            and has sent a statistics report since (workers report every few seconds: a
-            master that quit at once printed none of their logins on a loaded machine);
-            a worker given no user (fewer users than workers) or gone is not waited for.
-            Which workers run users is known once the master has seen them all spawned."""
-            if not spawned or not finished:
-                return
-            connected = (*master.clients.ready, *master.clients.spawning, *master.clients.running)
-            if master.state == STATE_STOPPED and connected:
-                return  # stopped from the web UI with its workers idle, or by -t: not ours
-            working = {str(node.id) for node in connected if node.user_count > 0}
-            if working <= finished and working <= reported and not quitting:
-                quitting.append(True)
-                if not working:
-                    print(
-                        "vneid-harness load: no worker is left to send its last statistics "
-                        "(a worker that made its --logins stopped or died before its next "
-                        "report): the run ends with what reached the master",
-                        flush=True,
-                    )
-                gevent.spawn(master.quit)
-
-        def watch(master: MasterRunner) -> None:
-            """Look again every second once a worker made its logins: a worker that dies
-            or quits before its next report sends no event, and the last one gone would
-            leave the master waiting for ``-t`` (or, without it, for Ctrl-C)."""
-            while not quitting:
-                gevent.sleep(1)
-                end_when_all_done(master)
-
-        def all_spawned(user_count: int, **_: Any) -> None:
-            spawned.append(True)
-            if isinstance(environment.runner, MasterRunner):
-                end_when_all_done(environment.runner)
-
-        environment.events.spawning_complete.add_listener(all_spawned)  # type: ignore[no-untyped-call]
-
-        def done(environment: Environment, msg: Any, **_: Any) -> None:
-            finished.add(str(msg.node_id))
-            reported.discard(str(msg.node_id))  # its last logins come in its next report
-            print(
-                f"vneid-harness load: worker {msg.node_id} made its --logins; the run ends "
-                "once every worker has, at their next statistics reports",
-                flush=True,
-            )
-            if isinstance(environment.runner, MasterRunner):
-                end_when_all_done(environment.runner)
-                if not watching:
-                    watching.append(gevent.spawn(watch, environment.runner))
-
-        runner.register_message(_DONE_MESSAGE, done)
-
-        def report(client_id: str, data: Any, **_: Any) -> None:
-            """A worker's statistics, merged into the master's before this listener runs
-            (Locust's own is added first); also the moment to notice a worker gone."""
-            if str(client_id) in finished:
-                reported.add(str(client_id))
-            if finished and isinstance(environment.runner, MasterRunner):
-                end_when_all_done(environment.runner)
-
-        environment.events.worker_report.add_listener(report)  # type: ignore[no-untyped-call]
-
-        def new_run(**_: Any) -> None:  # a run started from the web UI after another
-            finished.clear()
-            reported.clear()
-            spawned.clear()
-            quitting.clear()
-            for greenlet in watching:
-                greenlet.kill(block=False)
-            watching.clear()
-
-        environment.events.test_start.add_listener(new_run)  # type: ignore[no-untyped-call]
+    if isinstance(environment.runner, MasterRunner):
+        _MasterEnd(environment, environment.runner)
 
 
 events.init.add_listener(_on_init)  # type: ignore[no-untyped-call]
