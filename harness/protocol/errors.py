@@ -205,6 +205,7 @@ _CATALOG: tuple[ErrorSpec, ...] = (
     ErrorSpec("provider_unavailable", 502, _GENERIC, "VssID complete", "A-6", "harness"),
     ErrorSpec("forbidden", 403, _GENERIC, "test-control API", "S-6", "harness"),
     ErrorSpec("not_found", 404, _GENERIC, "any endpoint", "A-1", "harness"),
+    ErrorSpec("in_use", 409, _GENERIC, "test-control API", "S-6", "harness"),
     ErrorSpec("method_not_allowed", 405, _GENERIC, "any endpoint", "A-1", "harness"),
     ErrorSpec("request_timeout", 408, _GENERIC, "any endpoint", "A-1", "harness"),
     ErrorSpec("payload_too_large", 413, _GENERIC, "any endpoint", "A-1", "harness"),

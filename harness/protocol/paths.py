@@ -26,6 +26,7 @@ __all__ = [
     "FAULTS",
     "HEALTH",
     "JWKS",
+    "LEASE",
     "PERSONAS",
     "REQUESTS",
     "TOKEN",
@@ -67,3 +68,5 @@ CLOCK: Final = "/_harness/clock"
 ACCOUNTS: Final = "/_harness/accounts"
 CONFIG: Final = "/_harness/config"
 REQUESTS: Final = "/_harness/requests"
+LEASE: Final = "/_harness/lease"
+"""Beyond §11: one user of a provider at a time (:mod:`mock_providers._lease`)."""

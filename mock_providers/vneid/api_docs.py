@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute
 from harness.protocol import ACR_LEVEL1, ACR_LEVEL2, FULL_NAME_PATTERN, MAX_FULL_NAME, paths
 from harness.protocol.links import MAX_LINK_LENGTH
 from mock_providers import openapi as oa
+from mock_providers._lease import lease_operations
 from mock_providers.openapi import (
     CONTROL_SECURITY,
     Body,
@@ -531,6 +532,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         {200: Reply("how many went", obj({"cleared": integer(0)}, ["cleared"]))},
         security=CONTROL_SECURITY,
     ),
+    **lease_operations(),
 }
 
 SECURITY_SCHEMES = {

@@ -22,6 +22,7 @@ from mock_providers._http import (
     require_control_access,
     require_str,
 )
+from mock_providers._lease import lease_routes
 from mock_providers.vneid.records import ClientRecord, PersonaRecord
 
 if TYPE_CHECKING:
@@ -69,7 +70,10 @@ class ControlApi:
             (paths.REQUESTS, self.list_requests, "GET"),
             (paths.REQUESTS, self.clear_requests, "DELETE"),
         ]
-        return [Route(path, self._guarded(h), methods=[m]) for path, h, m in table]
+        routes: list[BaseRoute] = [
+            Route(path, self._guarded(h), methods=[m]) for path, h, m in table
+        ]
+        return [*routes, *lease_routes(self.provider.lease, self._guarded)]
 
     async def health(self, request: Request) -> Response:
         return FastJSONResponse(

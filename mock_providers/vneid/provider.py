@@ -37,6 +37,7 @@ from mock_providers._http import (
     RequestLog,
     provider_app,
 )
+from mock_providers._lease import Lease
 from mock_providers.state import held_once
 from mock_providers.vneid import app_api, control, oidc_api, web
 from mock_providers.vneid.api_docs import docs_routes
@@ -100,6 +101,8 @@ class VNeIDProvider:
         self.clock = OffsetClock(clock)
         self.entropy: Entropy = entropy or SystemEntropy()
         self.requests = RequestLog()
+        self.lease = Lease(self.clock.base)
+        """One user at a time (``/_harness/lease``), on real time."""
         self.signing_key = derive_signing_key(self.entropy)
         self.retired_keys: list[ECKey] = []
         """Keys rotated out (``signing_key_rotated``), still published: the newest one only."""

@@ -8,6 +8,7 @@
 | ``GET``/``POST /_harness/config`` | the relying-party settings (secret redacted) / change them |
 | ``GET``/``POST /_harness/clock`` | ``{offset_seconds}``: move the provider's clock |
 | ``GET``/``DELETE /_harness/requests`` | ``?direction=incoming`` (default) or ``outgoing`` |
+| ``GET``/``POST /_harness/lease``, ``DELETE …/{id}`` | one user at a time (``_lease``) |
 
 S-6: "The test-control API of a mock provider is only served on loopback unless an admin
 token is configured; it is never reachable without it on another address."
@@ -31,6 +32,7 @@ from mock_providers._http import (
     read_json_object,
     require_control_access,
 )
+from mock_providers._lease import lease_routes
 from mock_providers.vssid.accounts import AccountRecord
 
 if TYPE_CHECKING:
@@ -158,4 +160,5 @@ def control_routes(provider: VssIDProvider) -> list[Route]:
         (paths.REQUESTS, get_requests, ["GET"]),
         (paths.REQUESTS, delete_requests, ["DELETE"]),
     ]
-    return [Route(path, guarded(handler), methods=methods) for path, handler, methods in table]
+    routes = [Route(path, guarded(handler), methods=methods) for path, handler, methods in table]
+    return [*routes, *lease_routes(provider.lease, guarded)]

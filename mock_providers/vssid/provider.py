@@ -16,6 +16,7 @@ from mock_providers._http import (
     RequestLog,
     provider_app,
 )
+from mock_providers._lease import Lease
 from mock_providers.state import held_once
 from mock_providers.vssid.accounts import AccountRecord, AccountStore
 from mock_providers.vssid.api_docs import docs_routes
@@ -64,6 +65,8 @@ class VssIDProvider:
         self.entropy: Entropy = entropy if entropy is not None else SystemEntropy()
         self.requests = RequestLog()
         self.outgoing = OutgoingLog()
+        self.lease = Lease(self.clock.base)
+        """One user at a time (``/_harness/lease``), on real time."""
         self.account_store = AccountStore()
         self.transactions = TransactionStore(self.clock)
         self.sessions = SessionStore(self.clock)
