@@ -11,6 +11,7 @@ in a row that could not reach them. The report header says which providers the r
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,7 @@ from harness.plugin_options import (
 )
 
 if TYPE_CHECKING:
+    from harness.lease import TargetLeases
     from harness.targets import Target
 
 __all__ = ["UNREACHABLE_IN_A_ROW"]
@@ -142,12 +144,16 @@ def _remote_target(request: pytest.FixtureRequest) -> Iterator[Target | None]:
         profile=run_profile(config),
     )
     stage = "health"
+    leases = None
     try:
         target.vneid.health()
         target.vssid.health()
         stage = "set-up"
+        leases = _take_leases(config, target)
         target.snapshot()
     except HarnessError as exc:  # one line for the run, not one error per test
+        if leases is not None:
+            leases.release()
         target.close()
         # a set-up that failed after the health checks: the cause the checks before the
         # tests found (swapped URLs) comes first; a health check says its own
@@ -167,7 +173,60 @@ def _remote_target(request: pytest.FixtureRequest) -> Iterator[Target | None]:
                 f"run found it: {exc}",
                 file=sys.stderr,
             )
+        leases.release()
+        for said in leases.lost:
+            _warn_anywhere(config, said)
         target.close()
+
+
+def _take_leases(config: pytest.Config, target: Target) -> TargetLeases:
+    """The leases of the providers reached over HTTP (:mod:`harness.lease`): held by this
+    run until its end. Another user's is a usage error before the first test (the checks
+    before the tests said so already, unless it was taken since)."""
+    from harness.lease import LeaseRefused, LeaseTarget, TargetLeases, holder_text
+
+    names = {"vneid": "VNeID target", "vssid": "VssID target"}
+    leases = TargetLeases(
+        [
+            LeaseTarget(names[h.name], h.base_url, h.shown_url, h.admin_token)
+            for h in (target.vneid, target.vssid)
+            if h.embedded is None and h.transport is None
+        ],
+        holder_text(_command()),
+    )
+    try:
+        warnings = leases.acquire()
+    except LeaseRefused as exc:
+        target.close()
+        pytest.exit(f"error: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
+    for said in warnings:
+        _warn_anywhere(config, said)
+    return leases
+
+
+def _command() -> str:
+    """The command this run was started with, as another user is shown it: its name only,
+    never its options (an admin token may be among them)."""
+    name = os.path.basename(sys.argv[0]) if sys.argv else ""
+    if name in ("", "__main__.py", "-c"):
+        return "pytest"
+    if name == "vneid-harness" and len(sys.argv) > 1 and sys.argv[1].isalpha():
+        return f"vneid-harness {sys.argv[1]}"
+    return name[:40]
+
+
+def _warn_anywhere(config: pytest.Config, said: str) -> None:
+    """A warning on pytest's terminal, or on standard error where there is none
+    (``vneid-harness run`` runs pytest without it); from a fixture too, whose output pytest
+    captures (and shows only for a failed test)."""
+    import contextlib
+
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+        if config.pluginmanager.get_plugin("terminalreporter") is not None:
+            _warn(config, said)
+        else:
+            print(f"vneid-harness warning: {said}", file=sys.stderr)
 
 
 UNREACHABLE_IN_A_ROW = 3

@@ -161,7 +161,7 @@ def preflight(
                 f"the {name} target at {shown} answered GET /_harness/health with "
                 f"{problem}: is the URL the provider's base address?"
             )
-        problem = _role_problem(name, url, shown, reads)
+        problem = _role_problem(name, url, shown, reads) or _lease_problem(name, url, shown, reads)
         if problem is not None:
             return problem
     if targets.vneid_url and targets.vssid_url:
@@ -172,6 +172,17 @@ def preflight(
             conformance=targets.plan == "vssid-relying-party",
         )
     return None
+
+
+def _lease_problem(name: str, url: str, shown: str, reads: TargetReads) -> str | None:
+    """Someone else holds the provider (``GET /_harness/lease``: a served mock's; a provider
+    without a lease says nothing): runs sharing it would fail each other's tests."""
+    from harness.lease import in_use_message
+
+    state = reads.json(url, paths.LEASE)
+    if not isinstance(state, dict) or state.get("held") is not True:
+        return None
+    return in_use_message(f"{name} target", shown, state.get("holder"), state.get("expires_in"))
 
 
 _ROLE_ENDPOINTS = {"VNeID": paths.DISCOVERY, "VssID": paths.CONFIG}

@@ -945,7 +945,8 @@ def _token_recorder() -> tuple[ThreadingHTTPServer, str]:
 
 def test_the_checks_before_a_run_read_each_answer_once() -> None:
     """The preflight and the warnings read the health, the discovery and the relying party's
-    config three times each before a remote run; with one TargetReads, once."""
+    config three times each before a remote run; with one TargetReads, once (the lease too:
+    the same URL serves both parties here)."""
     from harness.preflight import TargetReads, target_warnings
 
     server, url = _token_recorder()
@@ -961,6 +962,7 @@ def test_the_checks_before_a_run_read_each_answer_once() -> None:
         "/_harness/health",
         "/.well-known/openid-configuration",
         "/_harness/config",
+        "/_harness/lease",
     }
     assert set(counts.values()) == {1}, counts
 
