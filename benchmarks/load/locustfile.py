@@ -47,6 +47,7 @@ from locust.runners import STATE_STOPPED, MasterRunner, WorkerRunner
 
 from harness import ADMIN_TOKEN_ENV
 from harness.errors import HarnessError
+from harness.lease import TargetLeases, holder_text
 from harness.personas import Persona, PersonaFactory, load_personas
 from harness.profile_file import load_profile
 from harness.protocol import Profile, Version
@@ -776,6 +777,8 @@ def _announce(environment: Environment) -> None:
         problem, warnings = targets_problem(
             options, environment.host or "", master=isinstance(environment.runner, MasterRunner)
         )
+    if problem is None:
+        problem = _take_leases(environment, options, warnings)
     if problem is not None:
         _refused.append(problem)
         print(f"vneid-harness load: error: {problem}", flush=True)
@@ -794,6 +797,47 @@ def _announce(environment: Environment) -> None:
 
 
 events.test_start.add_listener(_announce_at_start)  # type: ignore[no-untyped-call]
+
+
+_leases: list[TargetLeases] = []
+"""The leases this run holds (a master's or a standalone run's; never a worker's)."""
+
+
+def _take_leases(environment: Environment, options: Any, warnings: list[str]) -> str | None:
+    """Hold the targets for the run (``/_harness/lease``, :mod:`harness.lease`), as a test
+    run does: a run's tests move the providers' clocks and arm faults, which fail this load's
+    logins (R-8 by the hundred), and this load's logins fill that run's request logs. Why
+    another user holding one refuses the run; warnings (a provider left unreleased) are
+    added to ``warnings``. Providers without a lease, or this process cannot reach, are
+    loaded without one."""
+    from harness.lease import LeaseRefused, LeaseTarget
+
+    token = getattr(options, "admin_token", "") or None
+    targets = [
+        LeaseTarget(f"{name} target", url, redact_url(url), token)
+        for name, url in (
+            ("VNeID", getattr(options, "vneid_url", "") or ""),
+            ("VssID", environment.host or ""),
+        )
+        if url
+    ]
+    role = "master" if isinstance(environment.runner, MasterRunner) else "run"
+    leases = TargetLeases(targets, holder_text(f"vneid-harness load, Locust {role}"), verify=False)
+    try:
+        warnings += leases.acquire()
+    except LeaseRefused as exc:
+        return str(exc)
+    _leases.append(leases)
+    return None
+
+
+def _release_leases(**_: Any) -> None:
+    while _leases:
+        _leases.pop().release()
+
+
+events.test_stop.add_listener(_release_leases)  # type: ignore[no-untyped-call]
+events.quitting.add_listener(_release_leases)  # type: ignore[no-untyped-call]
 
 
 def _final_csv(**_: Any) -> None:

@@ -354,3 +354,27 @@ def test_a_master_that_cannot_reach_the_targets_warns_and_lets_its_workers_try(
         "master (the run goes on: the master runs no user, and its workers may reach it)"
     ) in said, said[-3000:]
     assert "refused login" in said  # the worker tried, and its login got no answer
+
+
+def test_providers_another_user_holds_are_not_loaded(
+    served: ServedProviders, tmp_path: Path
+) -> None:
+    """A test run holds the pair (its lease): a load started beside it would fail by the
+    hundred on that run's clock moves (R-8) and fail that run's tests with its logins; it is
+    refused at once, naming the holder. A load that ran holds the pair and releases it."""
+    held = served.vssid.lease.take("Lan's run (pid 9 on qa-3)", 60)
+    refused = _locust("-H", served.vssid_url, "--logins", "2", tmp_path=tmp_path)
+    said = " ".join((refused.stdout + refused.stderr).split())
+    assert refused.returncode == 2, said[-2000:]
+    assert (
+        f"vneid-harness load: error: the VssID target at {served.vssid_url} is in use by "
+        "Lan's run (pid 9 on qa-3)"
+    ) in said
+    assert "full login" not in said  # no login was attempted
+    served.vssid.lease.release(held["lease_id"])
+    ran = _locust("-H", served.vssid_url, "--logins", "2", tmp_path=tmp_path)
+    assert ran.returncode == 0, (ran.stdout + ran.stderr)[-2000:]
+    state = served.vssid.lease.state()
+    assert state["held"] is False
+    assert state["previous"]["released"] is True
+    assert state["previous"]["holder"].startswith("vneid-harness load, Locust run (pid ")
