@@ -793,6 +793,13 @@ def serve(
         )
     except HarnessError as exc:
         raise _fail(str(exc)) from None
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (main's sigterm_interrupts)
+        raise _fail(
+            f"{interrupt_reason(exc)}: serve was stopped while it started (loading "
+            "--personas or --state), before it served anything; a state file is only "
+            "ever replaced whole",
+            INTERRUPTED_STATUS,
+        ) from None
 
     # looked up before serving: the lookup may take seconds, and ready() runs on the loop
     problem = unresolved(public_host) if public_host is not None else None
@@ -855,16 +862,23 @@ def personas_generate(
             "one serve holds; lower --count or raise --without-vssid"
         )
     factory = PersonaFactory(seed)
-    people = [
-        factory.new(
-            level=1 if i < level1 else 2, vssid_account=not (level1 <= i < level1 + without_vssid)
-        )
-        for i in range(count)
-    ]
     try:
+        people = [
+            factory.new(
+                level=1 if i < level1 else 2,
+                vssid_account=not (level1 <= i < level1 + without_vssid),
+            )
+            for i in range(count)
+        ]
         save_personas(output, people, overwrite=force)
     except HarnessError as exc:
         raise _fail(str(exc)) from None
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (main's sigterm_interrupts)
+        raise _fail(
+            f"{interrupt_reason(exc)}: the personas were not written: {output} is as it "
+            "was (a file is only ever replaced whole); run the same command again",
+            INTERRUPTED_STATUS,
+        ) from None
     console.print(f"wrote {count} personas to {escape(str(output))} (seed {seed})", highlight=False)
 
 
