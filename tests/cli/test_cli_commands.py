@@ -431,7 +431,8 @@ def test_help_names_what_each_option_takes(command: list[str]) -> None:
     """Typer 0.29 shows a value's Python type (``<Path>``, ``<str>``, ``<int>``, ``<bool>``
     beside a flag): each option names what to give (``DIR``, ``URL``, ``TOKEN``), a flag
     nothing. Typer's own ``--help`` keeps its ``<bool>``, a file or folder argument its
-    ``<Path>``."""
+    ``<Path>``. Typer before 0.29 (the range allows 0.26.8) shows no types at all."""
+    import typer
     import typer.main
 
     command_object = typer.main.get_command(app)
@@ -445,7 +446,8 @@ def test_help_names_what_each_option_takes(command: list[str]) -> None:
                 assert param.metavar == "", (command, param.name)
     shown = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "250"}).output
     types = re.findall(r"<[\w\[\]]+(?: range)?>", shown)
-    assert types.count("<bool>") == 1  # --help's
+    shows_types = tuple(int(part) for part in typer.__version__.split(".")[:2]) >= (0, 29)
+    assert types.count("<bool>") == (1 if shows_types else 0)  # --help's
     assert set(types) <= {"<bool>", "<Path>", "<list[Path]>"}, types  # the arguments'
 
 
