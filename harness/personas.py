@@ -44,6 +44,7 @@ from harness.protocol import (
 )
 from harness.protocol.identifiers import Sex, full_name_problem
 from harness.protocol.runtime import seeded_random
+from harness.scratch import hold, sweep
 from harness.text_files import UnreadableFile, read_text_file
 
 __all__ = [
@@ -613,7 +614,9 @@ def save_personas(
     readable by its owner only (it holds passcodes). With ``overwrite=False`` a file at
     ``path`` is never replaced, also one that appeared while this one was written (another
     job writing the same path): the temp file is linked into place, which fails when the
-    name is taken, and a :class:`PersonaFileError` says so.
+    name is taken, and a :class:`PersonaFileError` says so. A temp file that a write killed
+    with SIGKILL left beside the file (``.NAME.….tmp``) is removed by the next save
+    (:mod:`harness.scratch`).
     """
     p = Path(path)
     text = _dump(personas, _format(p), p)
@@ -628,6 +631,7 @@ def save_personas(
         )
     existed = p.exists()
     tmp_name: str | None = None
+    sweep(directory, f".{p.name}.", ".tmp")  # the copies of writes killed with SIGKILL
     try:
         mode = stat.S_IMODE(p.stat().st_mode) if existed else None
         with tempfile.NamedTemporaryFile(
@@ -639,6 +643,7 @@ def save_personas(
             delete=False,
         ) as tmp:
             tmp_name = tmp.name
+            hold(tmp.fileno())  # in use: another save's sweep leaves it
             if mode is not None:
                 os.fchmod(tmp.fileno(), mode)
             tmp.write(text)

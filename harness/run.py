@@ -22,8 +22,6 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -67,6 +65,7 @@ from harness.run_out import (
 )
 from harness.run_progress import ProgressReporter
 from harness.run_reports import allure_html, print_verdict, report_name, targets_shown
+from harness.scratch import Scratch
 from harness.targets import check_admin_token, check_target_url
 from reports.conformance_html import write_conformance_html
 from reports.errors import ReportError
@@ -388,16 +387,19 @@ def _pytest_main(
     # default, /tmp/pytest-of-USER, makes every session end by deleting the folders of the
     # sessions three before it, whoever ran them; after a `make test` (150,000 files) a run
     # waited 40 s to 8 min on a busy disk for it, the tests long finished (a new user's walk)
-    scratch = Path(tempfile.mkdtemp(prefix="vneid-harness-run-"))
+    # (held while the run goes: a run killed with SIGKILL leaves it, and the next removes it)
+    scratch = Scratch("run")
     try:
         try:
             status = int(
-                pytest.main([*args, f"--basetemp={scratch / 'tmp'}"], plugins=[reporter, evidence])
+                pytest.main(
+                    [*args, f"--basetemp={scratch.path / 'tmp'}"], plugins=[reporter, evidence]
+                )
             )
         except (pytest.PytestUnraisableExceptionWarning, BaseExceptionGroup) as leftover:
             status = _status_despite_leftovers(leftover, reporter, errors)
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        scratch.remove()
         with contextlib.suppress(OSError):  # a disk that filled up, a folder made read-only
             if reporter.started and staged_junit.is_file() and staged_junit.stat().st_size:
                 if reporter.stopped:

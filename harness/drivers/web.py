@@ -20,8 +20,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
-import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from harness.drivers.rendered import RenderedPhoneDriver, testid_selector
 from harness.errors import ConfigError, HarnessError
 from harness.protocol.redaction import redact_secret_shapes
+from harness.scratch import Scratch
 from harness.web import PhoneSession
 
 if TYPE_CHECKING:
@@ -108,8 +107,9 @@ class ChromiumBrowser:
         self._executable = executable
         self._playwright: Playwright | None = None
         self._browser: Browser | None = None
-        self._temp: Path | None = None
-        """The browser's own temporary folder (its traces' files), removed at :meth:`close`."""
+        self._temp: Scratch | None = None
+        """The browser's own temporary folder (its traces' files), removed at :meth:`close`
+        (or, after a SIGKILL, by the next run that launches one: :mod:`harness.scratch`)."""
 
     @property
     def launched(self) -> bool:
@@ -120,7 +120,7 @@ class ChromiumBrowser:
             executable = self._executable or chromium_executable()
             from playwright.sync_api import sync_playwright
 
-            temp = Path(tempfile.mkdtemp(prefix="vneid-harness-playwright-"))
+            temp = Scratch("playwright")
             try:
                 playwright = sync_playwright().start()
                 try:
@@ -130,13 +130,13 @@ class ChromiumBrowser:
                         headless=True,
                         args=list(LAUNCH_ARGS),
                         handle_sigint=False,
-                        traces_dir=temp,
+                        traces_dir=temp.path,
                     )
                 except Exception:
                     playwright.stop()
                     raise
             except BaseException:
-                shutil.rmtree(temp, ignore_errors=True)
+                temp.remove()
                 raise
             self._playwright, self._temp = playwright, temp
         return self._browser
@@ -168,7 +168,7 @@ class ChromiumBrowser:
                     _stop_playwright(playwright)
             finally:
                 if temp is not None:
-                    shutil.rmtree(temp, ignore_errors=True)
+                    temp.remove()
 
 
 def _stop_playwright(playwright: Playwright) -> None:

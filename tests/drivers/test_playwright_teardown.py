@@ -138,7 +138,7 @@ def test_a_dead_playwright_connection_is_no_teardown_error(
             real_stop()
 
         monkeypatch.setattr(playwright, "stop", stop)
-        assert [p.name for p in short_tmp.glob("vneid-harness-playwright-*")]
+        assert [p.name for p in short_tmp.glob("vneid-harness-scratch-playwright-*")]
         driver = playwright_driver_process(before)
         os.kill(driver, signal.SIGKILL)
         assert still_running([driver]) == []
@@ -146,5 +146,5 @@ def test_a_dead_playwright_connection_is_no_teardown_error(
     finally:
         runtime.close()
     assert stops == [True]
-    assert list(short_tmp.glob("vneid-harness-playwright-*")) == []
+    assert list(short_tmp.glob("vneid-harness-scratch-playwright-*")) == []
     assert list(short_tmp.glob("playwright-tracing-*")) == []
