@@ -165,6 +165,7 @@ class TargetLeases:
                 status, answer = self._post(held.client, body)
                 if status == 200 and isinstance(answer, dict):
                     held.lease_id = str(answer.get("lease_id"))
+                    self._used_meanwhile(held.target, answer.get("previous"))
                     return
             if status == 409 and isinstance(answer, dict):
                 self.lost.append(
@@ -176,6 +177,17 @@ class TargetLeases:
                 held.client.close()
         except httpx.HTTPError:
             return  # the next renewal tries again; the tests say if the provider is gone
+
+    def _used_meanwhile(self, target: LeaseTarget, previous: Any) -> None:
+        """A lease taken again after it ran out: another user who held the provider in the
+        gap (and let it go) is said as a lease lost to them is."""
+        if not isinstance(previous, dict) or previous.get("holder") == self.holder:
+            return
+        self.lost.append(
+            f"the lease of the {target.name} at {target.shown_url} ran out before it was "
+            f"renewed and {str(previous.get('holder'))[:200]} held it meanwhile (this run took "
+            "it again): failures in that time may be that user's doing, not the provider's"
+        )
 
     def release(self) -> None:
         """Stop renewing and release every lease held (a provider gone by then is left to
