@@ -813,12 +813,11 @@ def _take_leases(environment: Environment, options: Any, warnings: list[str]) ->
     from harness.lease import LeaseRefused, LeaseTarget
 
     token = getattr(options, "admin_token", "") or None
+    host = environment.host or ""
+    vneid_url = getattr(options, "vneid_url", "") or _trusted_issuer(host, token)
     targets = [
         LeaseTarget(f"{name} target", url, redact_url(url), token)
-        for name, url in (
-            ("VNeID", getattr(options, "vneid_url", "") or ""),
-            ("VssID", environment.host or ""),
-        )
+        for name, url in (("VNeID", vneid_url), ("VssID", host))
         if url
     ]
     role = "master" if isinstance(environment.runner, MasterRunner) else "run"
@@ -829,6 +828,25 @@ def _take_leases(environment: Environment, options: Any, warnings: list[str]) ->
         return str(exc)
     _leases.append(leases)
     return None
+
+
+def _trusted_issuer(host: str, token: str | None) -> str:
+    """The VNeID the users log in at when ``--vneid-url`` is not given: the issuer the VssID
+    trusts (``GET /_harness/config``, as :meth:`Phone._issuer` reads it); ``""`` when it
+    cannot be read (then only the VssID's lease is taken)."""
+    import httpx
+
+    if not host:
+        return ""
+    headers = {"X-Harness-Admin-Token": token} if token else {}
+    try:
+        answer = httpx.get(
+            host.rstrip("/") + "/_harness/config", headers=headers, timeout=5.0, verify=False
+        )
+        issuer = answer.json().get("issuer") if answer.status_code == 200 else None
+    except (httpx.HTTPError, ValueError, AttributeError):
+        return ""
+    return issuer.rstrip("/") if isinstance(issuer, str) and issuer.startswith("http") else ""
 
 
 def _release_leases(**_: Any) -> None:

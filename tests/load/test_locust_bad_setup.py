@@ -378,3 +378,20 @@ def test_providers_another_user_holds_are_not_loaded(
     assert state["held"] is False
     assert state["previous"]["released"] is True
     assert state["previous"]["holder"].startswith("vneid-harness load, Locust run (pid ")
+
+
+def test_a_load_without_vneid_url_holds_the_vneid_its_vssid_trusts_too(
+    served: ServedProviders, tmp_path: Path
+) -> None:
+    """Without --vneid-url the users log in at the issuer the VssID trusts: a conformance
+    plan holding only that VNeID (--plan vneid-provider) refuses the load too."""
+    held = served.vneid.lease.take("vneid-harness conformance (pid 9 on qa-3)", 60)
+    refused = _locust("-H", served.vssid_url, "--logins", "2", tmp_path=tmp_path)
+    said = " ".join((refused.stdout + refused.stderr).split())
+    assert refused.returncode == 2, said[-2000:]
+    assert (
+        f"vneid-harness load: error: the VNeID target at {served.vneid_url} is in use by "
+        "vneid-harness conformance (pid 9 on qa-3)"
+    ) in said
+    assert served.vssid.lease.state()["held"] is False  # let go of at the refusal
+    served.vneid.lease.release(held["lease_id"])
