@@ -264,9 +264,10 @@ class ProviderMiddleware:
     First it refuses oversized or ambiguous request heads (see :func:`head_problem`) before
     anything else reads them; such requests are not recorded. Then it records each HTTP
     exchange into the :class:`RequestLog`, except calls to the log's own
-    ``/_harness/requests``. A plain route (a fixed path, an async endpoint) it calls itself,
-    past Starlette's routing layers; the rest goes through the app
-    (:mod:`mock_providers._routing`).
+    ``/_harness/requests`` and to the lease (``/_harness/lease``: its ids only its holder
+    may know, and a run's renewals would land amid its tests' requests). A plain route (a
+    fixed path, an async endpoint) it calls itself, past Starlette's routing layers; the
+    rest goes through the app (:mod:`mock_providers._routing`).
     """
 
     def __init__(
@@ -301,7 +302,8 @@ class ProviderMiddleware:
         ):
             await error_response(problem, {"Connection": "close"})(scope, receive, send)
             return
-        if scope["path"].startswith(paths.REQUESTS):
+        if scope["path"].startswith((paths.REQUESTS, paths.LEASE)):  # the lease: its ids,
+            # and a run's renewals every 20 s amid its tests' requests
             await self.app(scope, receive, send)
             return
         exchange = _Exchange(scope, receive, send, self.log, self.clock.now())

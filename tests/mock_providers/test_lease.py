@@ -212,3 +212,16 @@ def test_the_lease_alone_on_a_manual_clock() -> None:
         "held": False,
         "previous": {"holder": "A", "released": False, "ended_ago": 0},
     }
+
+
+@pytest.mark.clause("S-6")
+def test_lease_calls_stay_out_of_the_request_log(http: httpx.Client) -> None:
+    """The log is readable by any user of the control API, and a test reads it: neither the
+    lease's id nor a run's renewals in the middle of its test may be there."""
+    lease_id = http.post("/_harness/lease", json={"holder": "A"}).json()["lease_id"]
+    http.post("/_harness/lease", json={"holder": "A", "lease_id": lease_id})
+    http.get("/_harness/lease")
+    http.delete(f"/_harness/lease/{lease_id}")
+    http.get("/_harness/health")
+    logged = http.get("/_harness/requests").json()["requests"]
+    assert [r["path"] for r in logged] == ["/_harness/health"]
