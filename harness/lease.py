@@ -170,12 +170,12 @@ class TargetLeases:
             if status == 409 and isinstance(answer, dict):
                 self.lost.append(
                     f"the lease of the {held.target.name} at {held.target.shown_url} ran out "
-                    f"before it was renewed and {str(answer.get('holder'))[:200]} took it: "
+                    f"before it was renewed and {_shown(answer.get('holder'))} took it: "
                     "failures from then on may be that user's doing, not the provider's"
                 )
                 self._held.remove(held)
                 held.client.close()
-        except httpx.HTTPError:
+        except (httpx.HTTPError, RuntimeError):  # (RuntimeError: closed by a late release)
             return  # the next renewal tries again; the tests say if the provider is gone
 
     def _used_meanwhile(self, target: LeaseTarget, previous: Any) -> None:
@@ -185,7 +185,7 @@ class TargetLeases:
             return
         self.lost.append(
             f"the lease of the {target.name} at {target.shown_url} ran out before it was "
-            f"renewed and {str(previous.get('holder'))[:200]} held it meanwhile (this run took "
+            f"renewed and {_shown(previous.get('holder'))} held it meanwhile (this run took "
             "it again): failures in that time may be that user's doing, not the provider's"
         )
 
@@ -214,10 +214,12 @@ def in_use_message(name: str, shown_url: str, holder: Any, expires_in: Any) -> s
     before its tests say it too, from ``GET /_harness/lease``)."""
     until = (
         f"; its lease ends in {expires_in:.0f} s unless renewed"
-        if isinstance(expires_in, int | float) and not isinstance(expires_in, bool)
+        if isinstance(expires_in, int | float)
+        and not isinstance(expires_in, bool)
+        and 0 <= expires_in <= 86_400  # a vendor's answer is shown only if it makes sense
         else ""
     )
-    who = str(holder)[:200] if holder else "another user"
+    who = _shown(holder) if holder else "another user"
     return (
         f"the {name} at {shown_url} is in use by {who}{until}. Runs, conformance plans and "
         "load tests sharing providers fail each other's tests (each test sets the clocks "
@@ -230,12 +232,16 @@ def in_use_message(name: str, shown_url: str, holder: Any, expires_in: Any) -> s
 def _left_unreleased(target: LeaseTarget, previous: Any) -> str | None:
     if not isinstance(previous, dict) or previous.get("released") is not False:
         return None
-    holder = str(previous.get("holder"))[:200]
     return (
-        f"the {target.name} at {target.shown_url} was left by {holder} without releasing it "
-        "(stopped by SIGKILL, or its machine lost): what it changed may still be there. "
-        "This run's tests set the clocks back and clear the faults and request logs before "
-        "each test; a relying party's configuration that run changed (redirect_uri, "
-        "link_form) is kept as found, so check it (GET /_harness/config) or restart "
-        "vneid-harness serve"
+        f"the {target.name} at {target.shown_url} was left by {_shown(previous.get('holder'))} "
+        "without releasing it (stopped by SIGKILL, or its machine lost): what it changed may "
+        "still be there. A test run sets the clocks back and clears the faults and request "
+        "logs before each test, but takes a VssID's configuration (redirect_uri, link_form) "
+        "as it finds it: check it (GET /_harness/config), or restart vneid-harness serve"
     )
+
+
+def _shown(holder: Any) -> str:
+    """A holder's description as a message shows it: printable, at most 200 characters (a
+    vendor's server may answer anything)."""
+    return "".join(c if c.isprintable() else "?" for c in str(holder)[:200])

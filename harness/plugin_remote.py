@@ -68,13 +68,15 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     pytest.exit's ``! _pytest.outcomes.Exit: …`` line. Selected tests that use no target
     run, and the problem is a warning."""
     problem = session.config.stash.get(_PREFLIGHT_PROBLEM, None)
-    if problem is None:
-        return
-    if not session.config.option.collectonly and any(
+    uses_targets = not session.config.option.collectonly and any(
         "_remote_target" in getattr(item, "fixturenames", ()) for item in session.items
-    ):
+    )
+    if problem is not None and uses_targets:
         raise pytest.UsageError(f"{problem} (no test ran)")
-    _warn(session.config, problem)
+    if problem is not None:
+        _warn(session.config, problem)
+    elif uses_targets and session.config.getoption(OPT_VNEID_URL, None):
+        _take_leases(session)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -144,16 +146,12 @@ def _remote_target(request: pytest.FixtureRequest) -> Iterator[Target | None]:
         profile=run_profile(config),
     )
     stage = "health"
-    leases = None
     try:
         target.vneid.health()
         target.vssid.health()
         stage = "set-up"
-        leases = _take_leases(config, target)
         target.snapshot()
     except HarnessError as exc:  # one line for the run, not one error per test
-        if leases is not None:
-            leases.release()
         target.close()
         # a set-up that failed after the health checks: the cause the checks before the
         # tests found (swapped URLs) comes first; a health check says its own
@@ -173,35 +171,51 @@ def _remote_target(request: pytest.FixtureRequest) -> Iterator[Target | None]:
                 f"run found it: {exc}",
                 file=sys.stderr,
             )
-        leases.release()
-        for said in leases.lost:
-            _warn_anywhere(config, said)
         target.close()
 
 
-def _take_leases(config: pytest.Config, target: Target) -> TargetLeases:
-    """The leases of the providers reached over HTTP (:mod:`harness.lease`): held by this
-    run until its end. Another user's is a usage error before the first test (the checks
-    before the tests said so already, unless it was taken since)."""
-    from harness.lease import LeaseRefused, LeaseTarget, TargetLeases, holder_text
+_LEASES: pytest.StashKey[TargetLeases] = pytest.StashKey()
+"""The leases this session holds (:mod:`harness.lease`), from its collection to its end."""
 
-    names = {"vneid": "VNeID target", "vssid": "VssID target"}
+
+def _take_leases(session: pytest.Session) -> None:
+    """Hold the providers reached over HTTP for this session (:mod:`harness.lease`), before
+    its first test: another user's hold is a usage error with no test run (taken at the
+    first test that used a target, a lease another took meanwhile stopped the run in its
+    middle, with a partial verdict). Released at the session's end."""
+    from harness.lease import LeaseRefused, LeaseTarget, TargetLeases, holder_text
+    from harness.protocol.redaction import redact_url
+
+    config = session.config
+    token = config.getoption(OPT_ADMIN_TOKEN, None)
+    urls = (
+        ("VNeID target", config.getoption(OPT_VNEID_URL, None)),
+        ("VssID target", config.getoption(OPT_VSSID_URL, None)),
+    )
     leases = TargetLeases(
-        [
-            LeaseTarget(names[h.name], h.base_url, h.shown_url, h.admin_token)
-            for h in (target.vneid, target.vssid)
-            if h.embedded is None and h.transport is None
-        ],
+        [LeaseTarget(name, url.rstrip("/"), redact_url(url), token) for name, url in urls if url],
         holder_text(_command()),
     )
     try:
         warnings = leases.acquire()
     except LeaseRefused as exc:
-        target.close()
-        pytest.exit(f"error: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
+        raise pytest.UsageError(f"{exc} (no test ran)") from None
+    config.stash[_LEASES] = leases
     for said in warnings:
         _warn_anywhere(config, said)
-    return leases
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Release the leases, after the tests and the targets' teardown (the relying party's
+    configuration put back)."""
+    leases = session.config.stash.get(_LEASES, None)
+    if leases is None:
+        return
+    del session.config.stash[_LEASES]
+    leases.release()
+    for said in leases.lost:
+        _warn_anywhere(session.config, said)
 
 
 def _command() -> str:

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 from rich.console import Console
 
 from harness.run import RunOptions, run_suites
@@ -93,3 +94,37 @@ def test_plain_pytest_is_refused_too_and_told_of_a_run_that_never_released_the_p
             f"vneid-harness warning: the VssID target at {pair.vssid_url} was left by the "
             "nightly load without releasing it"
         ) in said
+
+
+def test_a_lease_taken_after_the_checks_stops_the_run_before_its_first_test(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The lease is taken once the tests are collected, before the first: another user who
+    took it after the checks before the run (here: as the run collects) stops the run with
+    nothing run and nothing written, not in its middle with a partial verdict (as when the
+    first test that used a target took it, after the property tests had run)."""
+    with ServedInThread(build_served(0, 0)) as pair:
+        out = tmp_path / "out"
+        options = RunOptions(out=out, vneid_url=pair.vneid_url, vssid_url=pair.vssid_url)
+        said = Console(record=True, width=300)
+
+        class TakeItWhileCollecting:
+            @staticmethod
+            def pytest_collection_modifyitems() -> None:
+                pair.vssid.lease.take("a racer (pid 3 on qa-1)", 60)
+
+        with pytest.MonkeyPatch.context() as patch:
+            real_main = pytest.main  # as the runner calls it
+
+            def main(args: list[str], plugins: list[object]) -> int:
+                return int(real_main(args, plugins=[*plugins, TakeItWhileCollecting()]))
+
+            patch.setattr(pytest, "main", main)
+            status = run_suites(options, said)
+        text = " ".join((said.export_text() + capsys.readouterr().err).split())
+        assert status == 4, text[-2000:]
+        assert "pytest could not run the suites (exit 4)" in text
+        assert f"the VssID target at {pair.vssid_url} is in use by a racer (pid 3 on qa-1)" in text
+        assert "(no test ran)" in text
+        assert not (out / "summary.json").exists()
+        assert pair.vneid.lease.state()["held"] is False  # what it took, it let go
