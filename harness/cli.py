@@ -185,6 +185,12 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _interrupted(interrupt: KeyboardInterrupt, what: str) -> typer.Exit:
+    """A command stopped by Ctrl-C or SIGTERM (main's ``sigterm_interrupts``): the signal,
+    then ``what`` was left done and undone; exit :data:`INTERRUPTED_STATUS`."""
+    return _fail(f"{interrupt_reason(interrupt)}: {what}", INTERRUPTED_STATUS)
+
+
 def _stopped(interrupt: KeyboardInterrupt, out: Path) -> typer.Exit:
     """A run stopped by Ctrl-C or SIGTERM outside its tests (the checks before them, the
     verdict after): exit 2, as a run stopped during its tests exits (typer said "Aborted!"
@@ -377,11 +383,10 @@ def report(
     except HarnessError as exc:  # ReportError, AllureToolMissing
         raise _fail(str(exc)) from None
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (main's sigterm_interrupts)
-        raise _fail(
-            f"{interrupt_reason(exc)}: the report was not made (allure, if it had "
-            "started, was stopped; the history file is as it was); run the same "
-            "command again to make it",
-            INTERRUPTED_STATUS,
+        raise _interrupted(
+            exc,
+            "the report was not made (allure, if it had started, was stopped; the history "
+            "file is as it was); run the same command again to make it",
         ) from None
     for warning in made.warnings:  # the report is made; these say what it lacks
         err_console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
@@ -395,10 +400,8 @@ def report(
         except HarnessError as exc:  # BrowserMissing, a report that does not render
             raise _fail(f"{exc} (the report itself is made: {made.index})") from None
         except KeyboardInterrupt as exc:
-            raise _fail(
-                f"{interrupt_reason(exc)}: the screenshots were not all taken (the "
-                f"report itself is made: {made.index})",
-                INTERRUPTED_STATUS,
+            raise _interrupted(
+                exc, f"the screenshots were not all taken (the report itself is made: {made.index})"
             ) from None
 
 
@@ -794,11 +797,10 @@ def serve(
     except HarnessError as exc:
         raise _fail(str(exc)) from None
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (main's sigterm_interrupts)
-        raise _fail(
-            f"{interrupt_reason(exc)}: serve was stopped while it started (loading "
-            "--personas or --state), before it served anything; a state file is only "
-            "ever replaced whole",
-            INTERRUPTED_STATUS,
+        raise _interrupted(
+            exc,
+            "serve was stopped while it started (loading --personas or --state), before it "
+            "served anything; a state file is only ever replaced whole",
         ) from None
 
     # looked up before serving: the lookup may take seconds, and ready() runs on the loop
@@ -874,10 +876,10 @@ def personas_generate(
     except HarnessError as exc:
         raise _fail(str(exc)) from None
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (main's sigterm_interrupts)
-        raise _fail(
-            f"{interrupt_reason(exc)}: the personas were not written: {output} is as it "
-            "was (a file is only ever replaced whole); run the same command again",
-            INTERRUPTED_STATUS,
+        raise _interrupted(
+            exc,
+            f"the personas were not written: {output} is as it was (a file is only ever "
+            "replaced whole); run the same command again",
         ) from None
     console.print(f"wrote {count} personas to {escape(str(output))} (seed {seed})", highlight=False)
 
