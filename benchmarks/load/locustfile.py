@@ -49,8 +49,9 @@ from harness import ADMIN_TOKEN_ENV
 from harness.errors import HarnessError
 from harness.lease import TargetLeases, holder_text
 from harness.personas import Persona, PersonaFactory, load_personas
+from harness.preflight import TargetReads
 from harness.profile_file import load_profile
-from harness.protocol import Profile, Version
+from harness.protocol import Profile, Version, paths
 from harness.protocol.redaction import redact_url
 from harness.targets import check_admin_token, check_target_url
 
@@ -642,7 +643,7 @@ health check."""
 
 
 def targets_problem(
-    options: Any, host: str, *, master: bool = False
+    options: Any, host: str, *, master: bool = False, reads: TargetReads | None = None
 ) -> tuple[str | None, list[str]]:
     """What ``vneid-harness run`` checks before its tests, checked before any user starts:
     each target answers its health check and is the party it is given as (not swapped), the
@@ -654,14 +655,15 @@ def targets_problem(
     ``--personas`` (citizens that exist at a vendor's providers), one without a test-control
     API (its health check answered 401, 403, 404, 405 or 501); on a ``master`` (which runs no
     user), one it cannot reach, which its workers on other machines may. The other target is
-    still checked."""
+    still checked. ``reads``: the targets' answers, each read once (:func:`_announce` shares
+    them with :func:`_take_leases`)."""
     import httpx
 
-    from harness.preflight import PreflightTargets, TargetReads, preflight, target_warnings
+    from harness.preflight import PreflightTargets, preflight, target_warnings
 
     token = getattr(options, "admin_token", "") or None
     profile = getattr(options, "protocol_profile", "") or ""
-    reads = TargetReads(token, verify=False)
+    reads = reads or _reads(options)
     checked: dict[str, str | None] = {
         "VNeID": getattr(options, "vneid_url", "") or None,
         "VssID": host or None,
@@ -773,12 +775,16 @@ def _announce(environment: Environment) -> None:
         options.host = environment.host
     problem = options_problem(options)
     warnings: list[str] = []
+    reads = _reads(options)
     if problem is None:
         problem, warnings = targets_problem(
-            options, environment.host or "", master=isinstance(environment.runner, MasterRunner)
+            options,
+            environment.host or "",
+            master=isinstance(environment.runner, MasterRunner),
+            reads=reads,
         )
     if problem is None:
-        problem = _take_leases(environment, options, warnings)
+        problem = _take_leases(environment, options, warnings, reads)
     if problem is not None:
         _refused.append(problem)
         print(f"vneid-harness load: error: {problem}", flush=True)
@@ -803,7 +809,15 @@ _leases: list[TargetLeases] = []
 """The leases this run holds (a master's or a standalone run's; never a worker's)."""
 
 
-def _take_leases(environment: Environment, options: Any, warnings: list[str]) -> str | None:
+def _reads(options: Any) -> TargetReads:
+    """The targets' answers for the checks before a run, each read once; certificates not
+    checked, as the users do not check them (Locust's default)."""
+    return TargetReads(getattr(options, "admin_token", "") or None, verify=False)
+
+
+def _take_leases(
+    environment: Environment, options: Any, warnings: list[str], reads: TargetReads
+) -> str | None:
     """Hold the targets for the run (``/_harness/lease``, :mod:`harness.lease`), as a test
     run does: a run's tests move the providers' clocks and arm faults, which fail this load's
     logins (R-8 by the hundred), and this load's logins fill that run's request logs. Why
@@ -814,7 +828,7 @@ def _take_leases(environment: Environment, options: Any, warnings: list[str]) ->
 
     token = getattr(options, "admin_token", "") or None
     host = environment.host or ""
-    vneid_url = getattr(options, "vneid_url", "") or _trusted_issuer(host, token)
+    vneid_url = getattr(options, "vneid_url", "") or _trusted_issuer(host, reads)
     targets = [
         LeaseTarget(f"{name} target", url, redact_url(url), token)
         for name, url in (("VNeID", vneid_url), ("VssID", host))
@@ -830,22 +844,13 @@ def _take_leases(environment: Environment, options: Any, warnings: list[str]) ->
     return None
 
 
-def _trusted_issuer(host: str, token: str | None) -> str:
+def _trusted_issuer(host: str, reads: TargetReads) -> str:
     """The VNeID the users log in at when ``--vneid-url`` is not given: the issuer the VssID
-    trusts (``GET /_harness/config``, as :meth:`Phone._issuer` reads it); ``""`` when it
-    cannot be read (then only the VssID's lease is taken)."""
-    import httpx
-
-    if not host:
-        return ""
-    headers = {"X-Harness-Admin-Token": token} if token else {}
-    try:
-        answer = httpx.get(
-            host.rstrip("/") + "/_harness/config", headers=headers, timeout=5.0, verify=False
-        )
-        issuer = answer.json().get("issuer") if answer.status_code == 200 else None
-    except (httpx.HTTPError, ValueError, AttributeError):
-        return ""
+    trusts (``GET /_harness/config``, as :meth:`Phone._issuer` reads it, and the checks
+    before the run read it already); ``""`` when it cannot be read (then only the VssID's
+    lease is taken)."""
+    config = reads.json(host, paths.CONFIG) if host else None
+    issuer = config.get("issuer") if isinstance(config, dict) else None
     return issuer.rstrip("/") if isinstance(issuer, str) and issuer.startswith("http") else ""
 
 
