@@ -112,24 +112,19 @@ class TargetLeases:
         for target in self.targets:
             client = self._client(target)
             try:
-                answer = self._post(client, {"holder": self.holder, "seconds": self.seconds})
-            except httpx.HTTPError:
+                status, body = self._post(client, {"holder": self.holder, "seconds": self.seconds})
+            except httpx.HTTPError:  # the health checks and the tests say what is wrong
+                status, body = None, None
+            granted = body if status == 200 and isinstance(body, dict) else {}
+            lease_id = granted.get("lease_id")
+            if not isinstance(lease_id, str):  # no lease offered (404, 405, 501), or refused
                 client.close()
-                continue  # the health checks and the tests say what is wrong with it
-            status, body = answer
-            if status == 409:
-                client.close()
-                self.release()
-                raise LeaseRefused(_refusal(target, body))
-            if status != 200 or not isinstance(body, dict):
-                client.close()
-                continue  # no lease offered (404, 405, 501), or none this token may take
-            lease_id = body.get("lease_id")
-            if not isinstance(lease_id, str):
-                client.close()
+                if status == 409:
+                    self.release()
+                    raise LeaseRefused(_refusal(target, body))
                 continue
             self._held.append(_Held(target, client, lease_id))
-            warning = _left_unreleased(target, body.get("previous"))
+            warning = _left_unreleased(target, granted.get("previous"))
             if warning:
                 warnings.append(warning)
         if self._held and self._renewing is None and self.renew_every is not None:

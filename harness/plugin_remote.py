@@ -231,8 +231,8 @@ def _command() -> str:
 
 def _warn_anywhere(config: pytest.Config, said: str) -> None:
     """A warning on pytest's terminal, or on standard error where there is none
-    (``vneid-harness run`` runs pytest without it); from a fixture too, whose output pytest
-    captures (and shows only for a failed test)."""
+    (``vneid-harness run`` runs pytest without it), past pytest's capture (at the end of
+    collection and of the session, the leases' warnings would be kept out of sight)."""
     import contextlib
 
     capture = config.pluginmanager.get_plugin("capturemanager")

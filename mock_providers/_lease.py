@@ -74,9 +74,9 @@ class Lease:
         self._held: _Held | None = None
         self._ended: _Ended | None = None
 
-    def _current(self) -> _Held | None:
-        """The lease held now; one past its time ends here, unreleased."""
-        held, now = self._held, self._clock.now()
+    def _current(self, now: float) -> _Held | None:
+        """The lease held at ``now``; one past its time ends here, unreleased."""
+        held = self._held
         if held is not None and held.expires_at <= now:
             self._ended = _Ended(held.holder, released=False, at=held.expires_at)
             self._held = held = None
@@ -84,15 +84,11 @@ class Lease:
 
     def state(self) -> dict[str, Any]:
         """``GET``: whether it is held, by whom and for how long yet (never the lease id)."""
-        held, now = self._current(), self._clock.now()
+        now = self._clock.now()
+        held = self._current(now)
         if held is None:
             return {"held": False, "previous": self._previous(now)}
-        return {
-            "held": True,
-            "holder": held.holder,
-            "expires_in": round(held.expires_at - now, 3),
-            "held_for": round(now - held.taken_at, 3),
-        }
+        return {"held": True, **_holding(held, now)}
 
     def _previous(self, now: float) -> dict[str, Any] | None:
         ended = self._ended
@@ -107,7 +103,8 @@ class Lease:
     def take(self, holder: str, seconds: float, lease_id: str | None = None) -> dict[str, Any]:
         """``POST``: the lease for ``seconds``, or renewed with its ``lease_id``; ``in_use``
         (409) while another holds it, ``not_found`` (404) for a lease id no longer held."""
-        held, now = self._current(), self._clock.now()
+        now = self._clock.now()
+        held = self._current(now)
         if lease_id is not None:
             if held is None or held.lease_id != lease_id:
                 raise ProtocolError(
@@ -128,11 +125,7 @@ class Lease:
                 "serve a pair of your own (vneid-harness serve --vneid-port 0 --vssid-port 0)",
                 code="in_use",
                 clause=_CLAUSE,
-                extra={
-                    "holder": held.holder,
-                    "expires_in": round(held.expires_at - now, 3),
-                    "held_for": round(now - held.taken_at, 3),
-                },
+                extra=_holding(held, now),
             )
         previous = self._previous(now)
         self._held = held = _Held(self._entropy.token(16), holder, now, now + seconds)
@@ -149,16 +142,26 @@ class Lease:
 
     def release(self, lease_id: str) -> dict[str, Any]:
         """``DELETE``: the lease ends now; ``not_found`` (404) for a lease id not held."""
-        held = self._current()
+        now = self._clock.now()
+        held = self._current(now)
         if held is None or held.lease_id != lease_id:
             raise ProtocolError(
                 "this lease is not held (it ran out, or was released before); nothing to release",
                 code="not_found",
                 clause=_CLAUSE,
             )
-        self._ended = _Ended(held.holder, released=True, at=self._clock.now())
+        self._ended = _Ended(held.holder, released=True, at=now)
         self._held = None
         return {"released": True, "holder": held.holder}
+
+
+def _holding(held: _Held, now: float) -> dict[str, Any]:
+    """Who holds the lease and for how long yet (``GET``'s answer, a 409's fields)."""
+    return {
+        "holder": held.holder,
+        "expires_in": round(held.expires_at - now, 3),
+        "held_for": round(now - held.taken_at, 3),
+    }
 
 
 def _holder(body: dict[str, Any]) -> str:
