@@ -12,6 +12,7 @@ import pytest
 from harness.embedded import SyncASGITransport
 from harness.protocol import ManualClock, SeededEntropy
 from mock_providers._lease import MAX_SECONDS, Lease
+from mock_providers.openapi import ERROR_SCHEMA
 from mock_providers.vneid import VNeIDProvider, VNeIDSettings
 from mock_providers.vssid import VssIDProvider, VssIDSettings
 
@@ -67,6 +68,9 @@ def test_one_holder_at_a_time_and_the_second_is_told_who(
     assert said["held_for"] == 15
     assert "in use by run A (pid 1 on ci-1)" in said["error_description"]
     assert "serve a pair of your own" in said["error_description"]
+    # The OpenAPI documents' Error schema describes every field of the refusal (a vendor's
+    # client generated from it sees the holder too).
+    assert set(said) <= set(ERROR_SCHEMA["properties"]), set(said) - set(ERROR_SCHEMA["properties"])
     state = http.get("/_harness/lease").json()
     assert state == {
         "held": True,
