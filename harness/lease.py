@@ -33,6 +33,7 @@ from harness.protocol import paths
 
 __all__ = [
     "LEASE_SECONDS",
+    "RELEASE_TIMEOUT",
     "RENEW_EVERY",
     "LeaseRefused",
     "LeaseTarget",
@@ -43,6 +44,9 @@ __all__ = [
 
 LEASE_SECONDS = 60.0
 RENEW_EVERY = 20.0
+RELEASE_TIMEOUT = 2.0
+"""Seconds a release waits for each provider: one that does not answer by then lets the
+lease run out by itself, and the run's end is not held up."""
 _NO_LEASE = frozenset({404, 405, 501})
 """A provider answering these to ``POST /_harness/lease`` offers none."""
 
@@ -155,7 +159,10 @@ class TargetLeases:
         body = {"holder": self.holder, "seconds": self.seconds, "lease_id": held.lease_id}
         try:
             status, answer = self._post(held.client, body)
-            if status == 404:  # ran out (the process was paused): take it again if free
+            if status == 404 and not self._stop.is_set():
+                # ran out (the process was paused): take it again if free; not once the run
+                # releases its leases (a renewal still under way then would take back the
+                # lease just released, for a run that has ended)
                 body.pop("lease_id")
                 status, answer = self._post(held.client, body)
                 if status == 200 and isinstance(answer, dict):
@@ -189,11 +196,11 @@ class TargetLeases:
         let it run out)."""
         self._stop.set()
         if self._renewing is not None:
-            self._renewing.join(timeout=10)
+            self._renewing.join(timeout=RELEASE_TIMEOUT)  # a renewal under way may hang 5 s
             self._renewing = None
-        for held in self._held:
-            with contextlib.suppress(httpx.HTTPError):
-                held.client.delete(f"{paths.LEASE}/{held.lease_id}")
+        for held in list(self._held):  # (a renewal still under way may drop one)
+            with contextlib.suppress(httpx.HTTPError, RuntimeError):
+                held.client.delete(f"{paths.LEASE}/{held.lease_id}", timeout=RELEASE_TIMEOUT)
             held.client.close()
         self._held.clear()
 

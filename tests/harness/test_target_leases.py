@@ -44,7 +44,7 @@ def pair() -> Pair:
     return Pair()
 
 
-def _leases(pair: Pair, holder: str, **given: float) -> TargetLeases:
+def _leases(pair: Pair, holder: str, **given: float | None) -> TargetLeases:
     return TargetLeases(TARGETS, holder, client_factory=pair.client, **given)  # type: ignore[arg-type]
 
 
@@ -148,7 +148,7 @@ def test_the_lease_is_renewed_while_the_run_goes(pair: Pair, renewals: _Renewals
 def test_a_lease_lost_to_another_user_is_said(pair: Pair) -> None:
     """The run was paused past its lease (a debugger, a suspended machine) and another user
     took the VNeID: the renewal says so; the VssID's, free, is taken again."""
-    leases = _leases(pair, "run A", renew_every=None)  # type: ignore[arg-type]
+    leases = _leases(pair, "run A", renew_every=None)
     leases.acquire()
     pair.clock.advance(61)
     pair.apps["http://vneid.test"].lease.take("run B", 60)
@@ -166,7 +166,7 @@ def test_a_lease_lost_to_another_user_is_said(pair: Pair) -> None:
 def test_a_lease_another_user_held_meanwhile_is_said_when_taken_again(pair: Pair) -> None:
     """The run was paused past its lease, another user took the VNeID and released it
     before the run went on: the renewal takes it again, and says who used it meanwhile."""
-    leases = _leases(pair, "run A", renew_every=None)  # type: ignore[arg-type]
+    leases = _leases(pair, "run A", renew_every=None)
     leases.acquire()
     pair.clock.advance(61)
     vneid = pair.apps["http://vneid.test"].lease
@@ -187,3 +187,40 @@ def test_a_holder_says_the_command_process_and_host_never_options() -> None:
     assert " on " in said
     assert said.endswith(" UTC)")
     assert len(holder_text("x" * 500)) == 200
+
+
+def test_a_renewal_under_way_at_the_release_does_not_take_the_lease_back(pair: Pair) -> None:
+    """A renewal that reaches the provider after the release finds no lease (404): while
+    running it would take the lease again (it ran out while the process was paused); once
+    the run releases, it must not, or a run that has ended holds the provider."""
+    leases = _leases(pair, "run A", renew_every=None)
+    leases.acquire()
+    held = list(leases._held)
+    leases.release()
+    assert pair.holders() == [None, None]
+    leases._held.extend(held)  # the renewal's round began before the release cleared them
+    for one in held:
+        one.client = pair.client(one.target)
+    leases.renew()
+    assert pair.holders() == [None, None]
+
+
+def test_a_release_waits_briefly_for_each_provider(pair: Pair) -> None:
+    """A provider that does not answer lets its lease run out by itself: the release asks
+    each with a short time limit, so a run's end is not held up (5 s a call before)."""
+    limits: list[object] = []
+
+    def clients(target: LeaseTarget) -> httpx.Client:
+        client = pair.client(target)
+        client.event_hooks["request"].append(
+            lambda request: (
+                limits.append(request.extensions["timeout"]) if request.method == "DELETE" else None
+            )
+        )
+        return client
+
+    leases = TargetLeases(TARGETS, "run A", client_factory=clients, renew_every=None)
+    leases.acquire()
+    leases.release()
+    assert pair.holders() == [None, None]
+    assert limits == [{"connect": 2.0, "read": 2.0, "write": 2.0, "pool": 2.0}] * 2
