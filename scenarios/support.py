@@ -112,7 +112,9 @@ def assert_error_screen(
         f"expected {app}'s error screen ({APP_ERROR}) with {code or 'an error'}, observed "
         f"{screen.describe()}"
     )
-    assert screen.app == app, f"expected the error in {app}, observed it in {screen.app}"
+    assert screen.app == app, (  # what the other app shows: why it stopped there
+        f"expected the error in {app}, observed it in {screen.app}: {screen.describe()}"
+    )
     if code is None:
         assert isinstance(screen.error, str), (
             f"expected an error code, observed {screen.error!r}: {screen.describe()}"

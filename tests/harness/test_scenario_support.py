@@ -244,6 +244,27 @@ def test_an_error_screen_may_cite_one_of_several_clauses() -> None:
         assert_error_screen(screen, app="vssid", code="vssid_account_not_found", clause="P-1")
 
 
+def test_an_error_screen_in_the_other_app_says_what_that_app_shows() -> None:
+    """A provider without the app API (a general-purpose OpenID Connect server) stopped
+    the citizen's cancel in VNeID's own error screen: the failure said only ``expected the
+    error in vssid, observed it in vneid``, not the 404 that VNeID's screen names."""
+    screen = Screen(
+        "vneid",
+        "app-error",
+        error="invalid_request",
+        data={
+            "error_description": "POST /api/app/v1/sessions answered 404 with a body that is "
+            "not JSON (0 bytes)"
+        },
+    )
+    with pytest.raises(
+        AssertionError,
+        match=r"expected the error in vssid, observed it in vneid: vneid showing app-error: "
+        r"error invalid_request \(no clause\): POST /api/app/v1/sessions answered 404",
+    ):
+        assert_error_screen(screen, app="vssid", code="access_denied")
+
+
 def test_an_error_answer_that_is_not_json_says_what_came() -> None:
     """A server's HTML 500 page said only ``JSONDecodeError: Expecting value``."""
     page = httpx.Response(500, text="<html>boom</html>", headers={"content-type": "text/html"})
