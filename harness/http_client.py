@@ -44,6 +44,7 @@ __all__ = [
     "ResponseCookies",
     "bypass_proxies_for_loopback",
     "call_name",
+    "redirect_note",
     "redact_http_client_logs",
     "transport_failures",
 ]
@@ -152,6 +153,24 @@ def call_name(request: httpx.Request) -> str:
     return f"{request.method} {url.scheme}://{url.netloc.decode('ascii')}{url.path}"
 
 
+def redirect_note(response: httpx.Response) -> str:
+    """For a redirect (3xx): `` (a redirect to https://host/path, which the harness does
+    not follow)``, the ``Location`` without its user, password, query or fragment (a code, a
+    state: S-5); else ``""``. A vendor's server behind a proxy that sends http to https, or
+    a login page, said only ``answered 302 with a body that is not JSON``."""
+    if not 300 <= response.status_code < 400:
+        return ""
+    location = response.headers.get("location", "").strip()
+    if not location:
+        return " (a redirect without a Location, which the harness does not follow)"
+    try:
+        url = httpx.URL(location)
+    except httpx.InvalidURL:
+        return " (a redirect to a Location that is no URL, which the harness does not follow)"
+    where = f"{url.scheme}://{url.netloc.decode('ascii')}" if url.is_absolute_url else ""
+    return f" (a redirect to {where}{url.path}, which the harness does not follow)"
+
+
 class _Failures:
     """How many exchanges the :class:`RemoteTransport` of this process saw fail (timed out,
     refused, broken): the pytest plugin tells from it that a failed test could not reach a
@@ -205,7 +224,8 @@ class _RemoteResponse(httpx.Response):
         except ValueError as exc:  # JSONDecodeError, or a body that is not UTF-8
             why = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
             raise json.JSONDecodeError(
-                f"{call_name(self.request)} answered {self.status_code} with a body that is not "
+                f"{call_name(self.request)} answered {self.status_code}{redirect_note(self)} "
+                "with a body that is not "
                 f"JSON ({why}; {len(self.content)} bytes, {self.headers.get('content-type')!r})",
                 self.text,
                 getattr(exc, "pos", 0),

@@ -24,7 +24,7 @@ import httpx
 from harness import ADMIN_TOKEN_ENV
 from harness.embedded import SyncASGITransport
 from harness.errors import ConfigError, HarnessError
-from harness.http_client import HarnessClient
+from harness.http_client import HarnessClient, redirect_note
 from harness.protocol import DEFAULT_PROFILE, Clock, Entropy, Profile, SeededEntropy, paths
 from harness.protocol.redaction import REDACTED, URL_REDACTED, redact_json, redact_url
 from harness.run_checks import admin_token_problem, target_url_problem
@@ -230,11 +230,16 @@ class ProviderHandle:
             )
         if isinstance(body, str) and (body or response.status_code != 204):
             kind = response.headers.get("content-type", "no content type")
+            offering = (  # discovery is no part of §11's test-control API
+                "the test-control API of PROTOCOL.md §11"
+                if path.startswith(paths.CONTROL_PREFIX)
+                else f"{method} {path}"
+            )
             raise ConfigError(
                 f"{what}: the {self.name} provider at {self.shown_url} answered "
-                f"{response.status_code} with a body that is not JSON ({kind}: {body[:80]!r}); "
-                "is the URL the provider's base address, offering the test-control API of "
-                "PROTOCOL.md §11?"
+                f"{response.status_code}{redirect_note(response)} with a body that is not "
+                f"JSON ({kind}: {body[:80]!r}); is the URL the provider's base address, "
+                f"offering {offering}?"
             )
         return body if body != "" else {}
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from harness.apps.screens import APP_ERROR, Screen
+from harness.http_client import redirect_note
 from harness.protocol import DEFAULT_PROFILE, ERRORS, Profile
 from harness.targets import ProviderHandle, VNeIDHandle
 
@@ -189,7 +190,7 @@ def error_json(response: Any, expected: str) -> dict[str, Any]:
     except ValueError:
         raise AssertionError(
             f"expected {expected} with the §8 JSON body {{error, error_description, clause}}, "
-            f"observed HTTP {response.status_code} "
+            f"observed HTTP {response.status_code}{redirect_note(response)} "
             f"{response.headers.get('content-type', 'without a content type')}: "
             f"{response.text[:300]!r}"
         ) from None
@@ -345,8 +346,8 @@ def public(value: Any, limit: int = 200) -> str:
 def answered(response: Any) -> str:
     """``HTTP 400: {…}``: what ``response`` (an HTTP response, or a token exchange's
     :class:`~harness.rp.TokenResult`) said, for a failure message (:func:`public`)."""
-    if hasattr(response, "status_code"):
-        return f"HTTP {response.status_code}: {public(response.text)}"
+    if hasattr(response, "status_code"):  # a 3xx: where it points, not followed
+        return f"HTTP {response.status_code}{redirect_note(response)}: {public(response.text)}"
     return f"HTTP {response.status}: {public(response.body)}"
 
 

@@ -206,6 +206,29 @@ def test_control_calls_refuse_a_body_that_is_not_json() -> None:
     VNeIDHandle("vneid", "http://idp.test", transport=empty).clear_requests()  # no error
 
 
+def test_a_redirect_at_discovery_is_named_as_one_not_as_the_control_api() -> None:
+    """A provider behind a proxy that redirects (http to https, a login page) was told
+    ``answered 302 with a body that is not JSON (text/plain: '')`` and asked whether it
+    offered the test-control API, of which discovery is no part."""
+    moved = httpx.MockTransport(
+        lambda request: httpx.Response(
+            302, headers={"location": "https://idp.test/.well-known/openid-configuration"}
+        )
+    )
+    handle = VNeIDHandle("vneid", "http://idp.test", transport=moved)
+    with pytest.raises(ConfigError) as raised:
+        handle.discovery()
+    said = str(raised.value)
+    assert (
+        "answered 302 (a redirect to https://idp.test/.well-known/openid-configuration, which "
+        "the harness does not follow) with a body that is not JSON"
+    ) in said, said
+    assert said.endswith("offering GET /.well-known/openid-configuration?"), said
+    assert "§11" not in said
+    with pytest.raises(ConfigError, match=r"offering the test-control API of PROTOCOL.md §11\?"):
+        handle.requests()
+
+
 def test_plain_pytest_stops_with_one_line(not_a_provider: str) -> None:
     result = subprocess.run(
         [

@@ -134,6 +134,38 @@ def test_a_body_that_is_not_json_names_the_call(server: int) -> None:
     assert "secret-code" not in said
 
 
+@pytest.mark.parametrize(
+    ("location", "said"),
+    [
+        (
+            "https://idp.test/.well-known/openid-configuration?code=secret-code#x",
+            "a redirect to https://idp.test/.well-known/openid-configuration, which the "
+            "harness does not follow",
+        ),
+        ("/login?next=secret-code", "a redirect to /login, which the harness does not follow"),
+        (None, "a redirect without a Location, which the harness does not follow"),
+    ],
+)
+def test_a_redirect_instead_of_json_says_where_it_points(location: str | None, said: str) -> None:
+    """A vendor's provider behind a proxy that sends http to https (or to a login page)
+    failed every test reading discovery with ``answered 302 with a body that is not JSON``
+    and no word of the redirect."""
+    import json
+
+    headers = {"content-type": "text/html"} | ({"location": location} if location else {})
+    transport = httpx.MockTransport(lambda request: httpx.Response(302, headers=headers))
+    with HarnessClient(base_url="http://idp.test", transport=transport, deadline=5.0) as client:
+        response = client.get("/.well-known/openid-configuration")
+        with pytest.raises(json.JSONDecodeError) as raised:
+            response.json()
+    message = str(raised.value)
+    assert message.startswith(
+        f"GET http://idp.test/.well-known/openid-configuration answered 302 ({said}) with a "
+        "body that is not JSON"
+    ), message
+    assert "secret-code" not in message  # the Location's query stays out (S-5)
+
+
 @pytest.mark.parametrize("server", ["refusal"], indirect=True)
 def test_a_key_missing_from_an_answer_names_the_call_and_what_it_said(server: int) -> None:
     """``result.body["id_token"]`` on a refusal failed 11 tests with a bare ``KeyError:

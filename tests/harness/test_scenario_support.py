@@ -11,6 +11,7 @@ from harness.apps.screens import Screen
 from harness.rp import TokenResult
 from harness.targets import VNeIDHandle
 from scenarios.support import (
+    answered,
     assert_error_body,
     assert_error_screen,
     assert_home,
@@ -263,6 +264,22 @@ def test_an_error_screen_in_the_other_app_says_what_that_app_shows() -> None:
         r"error invalid_request \(no clause\): POST /api/app/v1/sessions answered 404",
     ):
         assert_error_screen(screen, app="vssid", code="access_denied")
+
+
+def test_a_redirect_where_an_answer_was_expected_says_where_it_points() -> None:
+    """A provider behind a proxy that redirects its app API (to https, to a login page)
+    failed as ``observed HTTP 302 text/plain: ''``."""
+    moved = httpx.Response(302, headers={"location": "https://idp.test/login?next=x"})
+    with pytest.raises(
+        AssertionError,
+        match=r"observed HTTP 302 \(a redirect to https://idp.test/login, which the harness "
+        r"does not follow\) without a content type: ''",
+    ):
+        assert_error_body(moved, 400, "app_version_invalid")
+    assert answered(moved).startswith(
+        "HTTP 302 (a redirect to https://idp.test/login, which the harness does not follow): "
+    )
+    assert answered(httpx.Response(404, text="no")) == "HTTP 404: no"
 
 
 def test_an_error_answer_that_is_not_json_says_what_came() -> None:
