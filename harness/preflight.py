@@ -22,7 +22,7 @@ from harness.errors import ConfigError
 from harness.profile_file import load_profile
 from harness.protocol import paths
 from harness.protocol.redaction import REDACTED, redact_url
-from harness.targets import CHECKLISTS, MISSING_STATUSES, check_target_url
+from harness.targets import CHECKLISTS, HTTP_TIMEOUT, MISSING_STATUSES, check_target_url
 
 if TYPE_CHECKING:
     import httpx
@@ -63,6 +63,11 @@ class TargetReads:
         """Whether an https target's certificate is checked (the load profile's users, as
         Locust's, do not check it)."""
         self._answers: dict[str, httpx.Response | httpx.HTTPError] = {}
+
+    @property
+    def timeout(self) -> float:
+        """The seconds each read is given (connecting, and waiting for the answer)."""
+        return self._timeout
 
     def get(self, base_url: str, path: str) -> httpx.Response:
         """``GET base_url + path``, or the ``httpx.HTTPError`` it raised, the first time."""
@@ -131,6 +136,15 @@ def preflight(
             said = f"{type(exc).__name__}: {exc}"
             if targets.admin_token:  # a client may quote the header it refused (S-5)
                 said = said.replace(targets.admin_token, REDACTED)
+            if isinstance(exc, httpx.TimeoutException) and not isinstance(
+                exc, httpx.ConnectTimeout | httpx.PoolTimeout
+            ):  # it took the request: running, but slower than the check allows
+                return (
+                    f"the {name} target at {shown} took the connection but did not answer "
+                    f"GET /_harness/health within {reads.timeout:g} s ({said}); it is running "
+                    "at that URL but stuck or too slow: the health check must answer within "
+                    f"{reads.timeout:g} s (each call of the tests within {HTTP_TIMEOUT.read:g} s)"
+                )
             return (
                 f"the {name} target at {shown} does not answer ({said}); is it running, "
                 "and is the URL right?"

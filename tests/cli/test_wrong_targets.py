@@ -206,6 +206,29 @@ def test_control_calls_refuse_a_body_that_is_not_json() -> None:
     VNeIDHandle("vneid", "http://idp.test", transport=empty).clear_requests()  # no error
 
 
+def test_a_health_check_that_times_out_is_called_slow_not_down() -> None:
+    """A provider that takes the connection and answers its health check after the 5 s was
+    told ``does not answer (ReadTimeout: timed out); is it running, and is the URL
+    right?``: it is running, at that URL; what is wrong is its time."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)  # the kernel takes the connection; nothing ever answers it
+    port = listener.getsockname()[1]
+    try:
+        said = preflight(PreflightTargets(vneid_url=f"http://127.0.0.1:{port}"), timeout=0.3)
+    finally:
+        listener.close()
+    assert said is not None
+    assert said.startswith(
+        f"the VNeID target at http://127.0.0.1:{port} took the connection but did not answer "
+        "GET /_harness/health within 0.3 s (ReadTimeout: timed out)"
+    ), said
+    assert "is it running" not in said
+    assert "each call of the tests within 15 s" in said
+
+
 def test_a_redirect_at_discovery_is_named_as_one_not_as_the_control_api() -> None:
     """A provider behind a proxy that redirects (http to https, a login page) was told
     ``answered 302 with a body that is not JSON (text/plain: '')`` and asked whether it
