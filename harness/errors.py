@@ -5,6 +5,9 @@ Hierarchy (the classes defined elsewhere are named by their module)::
     HarnessError            misuse or failure of the harness itself (not a protocol refusal)
     ├── ConfigError         bad options, files or targets: the message says what to change
     ├── NoSuchElement       a screen has no element of that id (also a ``KeyError``)
+    │   └── ErrorScreenInstead
+    │                       …because the app stopped on an error screen (also an
+    │                       ``AssertionError``: the target's failure, not the test's)
     ├── PersonaFileError    a persona file that cannot be read or does not validate
     ├── targets.TargetUnreachable
     │                       a provider under test did not answer (down, refusing, silent)
@@ -24,7 +27,14 @@ and clause.
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "HarnessError", "NoSuchElement", "PersonaFileError", "parse_problem"]
+__all__ = [
+    "ConfigError",
+    "ErrorScreenInstead",
+    "HarnessError",
+    "NoSuchElement",
+    "PersonaFileError",
+    "parse_problem",
+]
 
 
 class HarnessError(Exception):
@@ -41,6 +51,14 @@ class NoSuchElement(HarnessError, KeyError):
 
     def __str__(self) -> str:  # not KeyError's quoted form
         return str(self.args[0]) if self.args else ""
+
+
+class ErrorScreenInstead(NoSuchElement, AssertionError):
+    """The element is missing because the app stopped on an error screen where the test
+    expected the screen with it: the target refused or failed a step before, which is the
+    check failing, not the test or the harness. An ``AssertionError`` too, so reports file
+    it as a failure (Allure: *failed*, under the clause's category), not as a test error
+    (*broken*), which a vendor reads as the harness's fault."""
 
 
 class PersonaFileError(HarnessError):

@@ -40,6 +40,7 @@ __all__ = [
     "Answer",
     "HarnessClient",
     "MissingKey",
+    "NotJSON",
     "RemoteTransport",
     "ResponseCookies",
     "bypass_proxies_for_loopback",
@@ -184,9 +185,11 @@ def transport_failures() -> int:
     return _Failures.count
 
 
-class MissingKey(KeyError):
+class MissingKey(KeyError, AssertionError):
     """A key a test read from an answer that does not hold it: says which call answered
-    what (status, its ``error`` code, the keys it has; never their values: S-5)."""
+    what (status, its ``error`` code, the keys it has; never their values: S-5). An
+    ``AssertionError`` too: the target's answer lacks what the test checks for, so reports
+    file it as a failure (Allure: *failed*), not as a test error (*broken*)."""
 
     def __init__(self, key: object, where: str) -> None:
         super().__init__(key)
@@ -213,6 +216,11 @@ class Answer(dict[str, Any]):
         raise MissingKey(key, f"{self.where}{code}; its keys: {keys}")
 
 
+class NotJSON(json.JSONDecodeError, AssertionError):
+    """A remote target's answer that is not JSON where JSON was due, naming the call. An
+    ``AssertionError`` too, as :class:`MissingKey` is: the target's failure, filed as one."""
+
+
 class _RemoteResponse(httpx.Response):
     """A remote target's answer, whose :meth:`json` names the call when the body is not JSON
     (a vendor's server cut off mid-body: ``Unterminated string …`` said nothing of where) and
@@ -223,7 +231,7 @@ class _RemoteResponse(httpx.Response):
             value = super().json(**kwargs)
         except ValueError as exc:  # JSONDecodeError, or a body that is not UTF-8
             why = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-            raise json.JSONDecodeError(
+            raise NotJSON(
                 f"{call_name(self.request)} answered {self.status_code}{redirect_note(self)} "
                 "with a body that is not "
                 f"JSON ({why}; {len(self.content)} bytes, {self.headers.get('content-type')!r})",

@@ -140,9 +140,10 @@ class Screen:
         for e in self.elements:
             if e.id == element_id:
                 return e
-        from harness.errors import NoSuchElement
+        from harness.errors import ErrorScreenInstead, NoSuchElement
 
-        raise NoSuchElement(
+        missing = NoSuchElement if self.error is None else ErrorScreenInstead
+        raise missing(
             f"screen {self.id!r} of {self.app!r} has no element "
             f"{element_id!r}; present: {', '.join(self.element_ids) or '(none)'}"
             f"{self._error_shown()}"
@@ -158,10 +159,11 @@ class Screen:
         """The element a tap or typing acts on, or :class:`~harness.errors.HarnessError` (a test
         bug, not a protocol refusal): absent, of another kind, or disabled. One rule for the
         sim apps and the UI drivers."""
-        from harness.errors import HarnessError
+        from harness.errors import ErrorScreenInstead, HarnessError
 
         if not self.has(element_id):
-            raise HarnessError(
+            missing = HarnessError if self.error is None else ErrorScreenInstead
+            raise missing(
                 f"{self.app}: screen {self.id!r} has no element {element_id!r}; "
                 f"present: {', '.join(self.element_ids) or '(none)'}{self._error_shown()}"
             )
