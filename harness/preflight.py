@@ -10,13 +10,13 @@ the load profile from their own options)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness import ADMIN_TOKEN_ENV
 from harness.apps.vneid import SESSIONS_PATH
+from harness.body_text import body_text
 from harness.conformance.plans import ALL
 from harness.errors import ConfigError
 from harness.profile_file import load_profile
@@ -152,7 +152,7 @@ def preflight(
         if response.status_code in (401, 403):  # S-6: the control API's admin token
             return (
                 f"the {name} target at {shown} answered {response.status_code} to "
-                f"GET /_harness/health ({_body_summary(response)}): "
+                f"GET /_harness/health ({body_text(response)}): "
                 + (
                     "it refused the admin token given: give the one it was served with "
                     f"(--admin-token or {ADMIN_TOKEN_ENV})"
@@ -164,7 +164,7 @@ def preflight(
         if response.status_code != 200:
             return (
                 f"the {name} target at {shown} answered {response.status_code} to "
-                f"GET /_harness/health ({_body_summary(response)}); it must offer the "
+                f"GET /_harness/health ({body_text(response)}); it must offer the "
                 "test-control API of PROTOCOL.md §11 (with --admin-token if it needs one; "
                 f'docs/conformance.md, "{CHECKLISTS[name.lower()]}", lists all that a '
                 f"{name} under test must offer)"
@@ -222,7 +222,7 @@ def _role_problem(name: str, url: str, shown: str, reads: TargetReads) -> str | 
         if own.status_code in (401, 403) and name == "VssID":
             return (
                 f"the VssID target at {shown} answered {own.status_code} to GET "
-                f"/_harness/config ({_body_summary(own)}): give the admin token it was "
+                f"/_harness/config ({body_text(own)}): give the admin token it was "
                 f"served with (--admin-token, or ${ADMIN_TOKEN_ENV})"
             )
         theirs = reads.get(url, _ROLE_ENDPOINTS[other])
@@ -233,7 +233,7 @@ def _role_problem(name: str, url: str, shown: str, reads: TargetReads) -> str | 
         return None
     said = (
         f"the {name} target at {shown} answered {own.status_code} to "
-        f"GET {_ROLE_ENDPOINTS[name]} ({_body_summary(own)})"
+        f"GET {_ROLE_ENDPOINTS[name]} ({body_text(own)})"
     )
     if looks_other:
         return (
@@ -246,21 +246,6 @@ def _role_problem(name: str, url: str, shown: str, reads: TargetReads) -> str | 
         "§11, docs/conformance.md); is the URL the VssID's base address, with the "
         "test-control API?"
     )
-
-
-def _body_summary(response: httpx.Response) -> str:
-    """An answer's body on one short line: JSON as it is (up to 200 characters), a web page
-    by its title, other text with its lines joined."""
-    kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
-    text = response.text
-    if "html" in kind or text.lstrip()[:15].lower().startswith(("<!doctype", "<html")):
-        title = re.search(r"<title[^>]*>([^<]{0,120})", text, re.IGNORECASE)
-        named = " ".join(title.group(1).split()) if title else ""
-        return f"an HTML page{f' titled {named!r}' if named else ''}"
-    line = " ".join(text.split())
-    if not line:
-        return "an empty body"
-    return line if len(line) <= 200 else line[:200] + "..."
 
 
 def _trust_problem(
@@ -408,7 +393,7 @@ def _app_api_missing(targets: PreflightTargets, reads: TargetReads) -> list[str]
         return []
     return [
         f"the VNeID at {redact_url(url)} answered {response.status_code} to "
-        f"POST {APP_API_PROBE} ({_body_summary(response)}): the VNeID app's API "
+        f"POST {APP_API_PROBE} ({body_text(response)}): the VNeID app's API "
         "(PROTOCOL.md §4, A-4 and A-5: POST /api/app/v1/sessions and "
         "/api/app/v1/authorizations) is not at this URL, and every login of the suites "
         "stops at that call, so most tests fail for that alone. The app API must be under "
@@ -458,5 +443,5 @@ def _health_answer_problem(response: httpx.Response) -> str | None:
         body = response.json()
     except ValueError:
         kind = response.headers.get("content-type", "no content type")
-        return f"a body that is not JSON ({kind}: {_body_summary(response)})"
+        return f"a body that is not JSON ({kind}: {body_text(response)})"
     return health_problem(body)

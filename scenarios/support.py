@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urlsplit
 
+import httpx
+
 from harness.apps.screens import APP_ERROR, Screen
+from harness.body_text import body_text
 from harness.http_client import redirect_note
 from harness.protocol import DEFAULT_PROFILE, ERRORS, Profile
 from harness.targets import ProviderHandle, VNeIDHandle
@@ -192,7 +195,7 @@ def error_json(response: Any, expected: str) -> dict[str, Any]:
             f"expected {expected} with the §8 JSON body {{error, error_description, clause}}, "
             f"observed HTTP {response.status_code}{redirect_note(response)} "
             f"{response.headers.get('content-type', 'without a content type')}: "
-            f"{response.text[:300]!r}"
+            f"{public(body_text(response, 300), 400)}"
         ) from None
     assert isinstance(body, dict), (
         f"expected {expected} with the §8 JSON object {{error, error_description, clause}}, "
@@ -347,7 +350,8 @@ def answered(response: Any) -> str:
     """``HTTP 400: {…}``: what ``response`` (an HTTP response, or a token exchange's
     :class:`~harness.rp.TokenResult`) said, for a failure message (:func:`public`)."""
     if hasattr(response, "status_code"):  # a 3xx: where it points, not followed
-        return f"HTTP {response.status_code}{redirect_note(response)}: {public(response.text)}"
+        said = body_text(response) if isinstance(response, httpx.Response) else response.text
+        return f"HTTP {response.status_code}{redirect_note(response)}: {public(said)}"
     return f"HTTP {response.status}: {public(response.body)}"
 
 

@@ -898,7 +898,10 @@ def test_a_web_page_answer_is_named_on_one_line() -> None:
         server.server_close()
     assert said is not None
     assert "\n" not in said
-    assert "answered 404 to GET /_harness/health (an HTML page titled 'Error response')" in said
+    assert (
+        "answered 404 to GET /_harness/health (an HTML page titled 'Error response': Error "
+        "code: 404 Message: "
+    ) in said, said
     assert said.endswith(
         '(with --admin-token if it needs one; docs/conformance.md, "What your '
         'provider must offer", lists all that a VNeID under test must offer)'

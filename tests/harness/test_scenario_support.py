@@ -273,7 +273,7 @@ def test_a_redirect_where_an_answer_was_expected_says_where_it_points() -> None:
     with pytest.raises(
         AssertionError,
         match=r"observed HTTP 302 \(a redirect to https://idp.test/login, which the harness "
-        r"does not follow\) without a content type: ''",
+        r"does not follow\) without a content type: an empty body",
     ):
         assert_error_body(moved, 400, "app_version_invalid")
     assert answered(moved).startswith(
@@ -289,11 +289,41 @@ def test_an_error_answer_that_is_not_json_says_what_came() -> None:
         AssertionError,
         match=r"expected HTTP 400 invalid_request with the §8 "
         r"JSON body .*, observed HTTP 500 text/html: "
-        r"'<html>boom</html>'",
+        r"an HTML page: boom$",
     ):
         assert_error_body(page, 400, "invalid_request")
     with pytest.raises(AssertionError, match=r"JSON object .*observed HTTP 400: \['a'\]"):
         assert_error_body(httpx.Response(400, json=["a"]), 400, "invalid_request")
+
+
+def test_a_web_page_where_json_was_due_is_shown_by_its_title_and_text() -> None:
+    """MockPass's (Express's) 404 page was quoted as markup cut at 300 characters, before
+    the words that said what was wrong (``Cannot POST …``); a review."""
+    express = (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        "<title>Error</title>\n<style>body { font: 13px sans-serif }</style>\n"
+        + "<!-- "
+        + "x" * 300
+        + " -->\n"
+        + "</head>\n<body>\n<pre>Cannot POST /singpass/v2/api/app/v1/sessions</pre>\n"
+        "<script>var code = 'not shown';</script>\n</body>\n</html>\n"
+    )
+    page = httpx.Response(404, text=express, headers={"content-type": "text/html; charset=utf-8"})
+    with pytest.raises(AssertionError) as raised:
+        assert_error_body(page, 400, "app_version_invalid")
+    assert str(raised.value).endswith(
+        "observed HTTP 404 text/html; charset=utf-8: an HTML page titled 'Error': Cannot POST "
+        "/singpass/v2/api/app/v1/sessions"
+    ), str(raised.value)
+    assert answered(page) == (
+        "HTTP 404: an HTML page titled 'Error': Cannot POST /singpass/v2/api/app/v1/sessions"
+    )
+    heading = httpx.Response(
+        502, html="<html><title>Bad Gateway</title><h1>Bad Gateway</h1><p>nginx</p></html>"
+    )
+    assert answered(heading) == "HTTP 502: an HTML page titled 'Bad Gateway': nginx"
+    untitled = httpx.Response(500, html="<html><body></body></html>")
+    assert answered(untitled) == "HTTP 500: an HTML page"
 
 
 def test_a_vendors_alternative_code_comes_with_its_own_clauses() -> None:
