@@ -21,7 +21,9 @@ def test_the_packaged_settings_are_the_projects() -> None:
     packaged.read(PACKAGED_SETTINGS, encoding="utf-8")
     section = packaged["pytest"]
     assert section.getboolean("xfail_strict") is ini["xfail_strict"]
-    assert section["filterwarnings"].split() == ini["filterwarnings"]
+    assert [f.strip() for f in section["filterwarnings"].strip().splitlines()] == ini[
+        "filterwarnings"
+    ]
     assert set(section) == {"xfail_strict", "filterwarnings"}
     verdict_free = {
         "minversion",
@@ -66,3 +68,45 @@ def test_the_file_acts_as_the_projects_and_keeps_a_users_settings_out(
         str(pytester.path),
     )
     result.assert_outcomes(failed=2)
+
+
+ASYNCIO_STARTUP_WARNING = """
+import warnings
+
+import pytest
+
+
+def pytest_configure(config):
+    # pytest-asyncio's own words (pytest_asyncio/plugin.py), when its loop scope is unset
+    warnings.warn(
+        pytest.PytestDeprecationWarning(
+            'The configuration option "asyncio_default_fixture_loop_scope" is unset.\\n'
+            "The event loop scope for asynchronous fixtures will default to the fixture scope."
+        )
+    )
+"""
+
+
+@pytest.mark.parametrize("settings", ["packaged", "project"])
+def test_pytest_asyncio_installed_beside_does_not_stop_the_run(
+    pytester: pytest.Pytester, settings: str
+) -> None:
+    """pytest-asyncio, in a team's virtualenv, warns as pytest configures when its
+    ``asyncio_default_fixture_loop_scope`` is unset, which no suite of the harness's sets
+    (an unknown setting where it is not installed, which ``--strict-config`` refuses):
+    ``filterwarnings = error`` made that an INTERNALERROR of every ``vneid-harness run``
+    (exit 3, nothing written). The settings let that one warning through."""
+    pytester.makepyfile(fake_asyncio=ASYNCIO_STARTUP_WARNING)
+    pytester.makepyfile("def test_passes():\n    pass\n")
+    result = pytester.runpytest_subprocess(
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "fake_asyncio",
+        "-c",
+        str(PACKAGED_SETTINGS if settings == "packaged" else PYPROJECT),
+        f"--rootdir={pytester.path}",
+        str(pytester.path),
+    )
+    assert result.ret == 0, result.stdout.str() + result.stderr.str()
+    result.assert_outcomes(passed=1)
