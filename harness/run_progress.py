@@ -36,6 +36,8 @@ __all__ = ["PLAIN_PROGRESS_STEPS", "ProgressReporter"]
 PLAIN_PROGRESS_STEPS = 10
 """How many plain progress lines a run prints at most when its console is not a terminal
 (one each tenth of the tests, and one per test in a run of fewer)."""
+RERUN = "rerun"
+"""pytest-rerunfailures' outcome of an attempt it runs again (a test's report of each)."""
 
 
 ALLURE_OUTPUT = re.compile(
@@ -271,7 +273,13 @@ class ProgressReporter:
     @pytest.hookimpl
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """One outcome per test, settled at its teardown: the call's (or the set-up's when
-        it did not pass), unless the teardown failed after they passed (an ``error`` then)."""
+        it did not pass), unless the teardown failed after they passed (an ``error`` then).
+        An attempt that pytest-rerunfailures runs again (``--reruns N``, its outcome
+        ``rerun``) is none: the last attempt's is the test's, counted once (each attempt
+        counted as a test of its own, a failure, and a test that passed on its rerun failed
+        the verdict)."""
+        if report.outcome == RERUN:
+            return
         if report.when == "call" or (report.when == "setup" and not report.passed):
             self._pending[report.nodeid] = self._outcome(report)
             self._advance(report.nodeid)

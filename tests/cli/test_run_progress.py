@@ -103,3 +103,30 @@ def test_the_bar_names_a_test_with_its_parametrization_as_pytest_does() -> None:
         shown = out.getvalue().rstrip()
         assert re.search(rf" {re.escape(name)} \d+:\d\d:\d\d$", shown), shown[-200:]
     reporter.pytest_sessionfinish(session, 0)
+
+
+def test_an_attempt_run_again_is_no_outcome_of_its_own() -> None:
+    """pytest-rerunfailures (``--reruns 2``, from ``PYTEST_ADDOPTS`` under ``vneid-harness
+    run``) reports each attempt it runs again with the outcome ``rerun``: the run counted it
+    as a test of its own and a failure, so a test that passed at its second attempt made
+    ``1 passed, 1 failed`` of one test and a NOT OK verdict. The last attempt is the test's."""
+    out = io.StringIO()
+    reporter = ProgressReporter(Console(file=out, width=100))
+    session: Any = SimpleNamespace(config=None, shouldstop=False, items=[])
+    reporter.pytest_sessionstart(session)
+    ids = ["t.py::test_flaky", "t.py::test_steady"]
+    reporter._collected(ids)
+    for outcomes in (("passed", "rerun", "passed"), ("passed", "passed", "passed")):
+        for when, outcome in zip(("setup", "call", "teardown"), outcomes, strict=True):
+            reporter.pytest_runtest_logreport(_report(ids[0], when, outcome))
+    for when in ("setup", "call", "teardown"):
+        reporter.pytest_runtest_logreport(_report(ids[1], when))
+    reporter.pytest_sessionfinish(session, 0)
+    assert [(o.nodeid, o.outcome) for o in reporter.outcomes] == [
+        (ids[0], "passed"),
+        (ids[1], "passed"),
+    ]
+    assert out.getvalue().splitlines() == [
+        "suites: 1/2 tests finished",
+        "suites: 2/2 tests finished",
+    ]
