@@ -26,7 +26,7 @@ from harness.plugin_options import (
     OPT_PROTOCOL_URL,
     REPLAY_PROPERTY_PLUGIN,
 )
-from harness.replay import REPLAY_SECTION, _ReplayProperty, item_replay
+from harness.replay import REPLAY_PROPERTY, REPLAY_SECTION, _ReplayProperty, item_replay
 
 if TYPE_CHECKING:
     from harness.personas import Persona
@@ -130,6 +130,22 @@ def _known_secrets(item: pytest.Item) -> list[str | None]:
         DEFAULT_RP_CLIENT_SECRET,
         *(p.passcode for made in people for p in made),
         *(sink.known() if sink is not None else ()),
+    ]
+
+
+@pytest.hookimpl(tryfirst=True)  # before the fixtures adopt this attempt's traces
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Each attempt at a test starts afresh. pytest-rerunfailures (``--reruns N``) runs a
+    failed test again on the same item, which kept the failed attempt's traces, citizens and
+    JUnit ``replay`` property: the passing attempt's evidence then held the failed one's
+    steps (a clock moved, a fault armed) and its JUnit test case a replay line, as a
+    failure's. (Allure's steps and diagram are the attempt's own already.)"""
+    if _traces_key in item.stash:
+        del item.stash[_traces_key]
+    if _people_key in item.stash:
+        del item.stash[_people_key]
+    item.user_properties[:] = [
+        (name, value) for name, value in item.user_properties if name != REPLAY_PROPERTY
     ]
 
 
