@@ -190,7 +190,10 @@ def test_a_vssid_that_never_answers_is_refused_before_any_user_starts(
         silent.close()
     said = done.stdout + done.stderr
     assert done.returncode == 2, said[-3000:]
-    assert f"vneid-harness load: error: the VssID target at {url} does not answer" in said
+    assert (
+        f"vneid-harness load: error: the VssID target at {url} took the connection but did "
+        "not answer GET /_harness/health within 5 s"
+    ) in said
     assert "Ramping" not in said
     assert "spawned" not in said
 
