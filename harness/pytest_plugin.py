@@ -22,7 +22,9 @@ to date rather than here:
 - **remote targets** (``--vneid-url``): the checks before the tests, the session's set-up,
   a stop when the targets stop answering: :mod:`harness.plugin_remote`;
 - **Ctrl-C and SIGTERM** that end a run cleanly, in pytest-xdist's workers too:
-  :mod:`harness.plugin_signals`.
+  :mod:`harness.plugin_signals`;
+- **pytest-timeout's time limits** where pytest's terminal is off (``vneid-harness run``):
+  :mod:`harness.plugin_timeout`.
 
 The plugin is a front end, as the CLI is: neither the reporters nor the engine import any of
 its parts (``tests/test_layering.py``).
@@ -41,6 +43,7 @@ from harness import (
     plugin_remote,
     plugin_reports,
     plugin_signals,
+    plugin_timeout,
 )
 from harness.plugin_config import run_profile
 from harness.plugin_options import (
@@ -82,6 +85,7 @@ PARTS: tuple[ModuleType, ...] = (
     plugin_markers,
     plugin_reports,
     plugin_signals,
+    plugin_timeout,
     plugin_remote,
     plugin_fixtures,
 )

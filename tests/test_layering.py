@@ -123,6 +123,7 @@ PLUGIN_PARTS = frozenset(
         "harness.plugin_remote",
         "harness.plugin_reports",
         "harness.plugin_signals",
+        "harness.plugin_timeout",
     }
 )
 """The pytest plugin's parts, each registered by the plugin (:data:`harness.pytest_plugin.PARTS`);
