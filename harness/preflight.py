@@ -65,6 +65,11 @@ class TargetReads:
         self._answers: dict[str, httpx.Response | httpx.HTTPError] = {}
 
     @property
+    def verify(self) -> bool:
+        """Whether an https target's certificate is checked."""
+        return self._verify
+
+    @property
     def timeout(self) -> float:
         """The seconds each read is given (connecting, and waiting for the answer)."""
         return self._timeout
@@ -121,7 +126,13 @@ def preflight(
     :func:`target_warnings`, so each is read once."""
     import httpx
 
+    from harness.tls import ca_environment_problem, tls_problem
+
     reads = reads or TargetReads(targets.admin_token, timeout)
+    if reads.verify and (targets.vneid_url or targets.vssid_url):
+        problem = ca_environment_problem()  # httpx reads it for each client: a traceback
+        if problem is not None:
+            return problem
     for name, url in (("VNeID", targets.vneid_url), ("VssID", targets.vssid_url)):
         if not url:
             continue
@@ -145,6 +156,9 @@ def preflight(
                     "at that URL but stuck or too slow: the health check must answer within "
                     f"{reads.timeout:g} s (each call of the tests within {HTTP_TIMEOUT.read:g} s)"
                 )
+            problem = tls_problem(exc, name, url, shown, reads.timeout)
+            if problem is not None:
+                return problem
             return (
                 f"the {name} target at {shown} does not answer ({said}); is it running, "
                 "and is the URL right?"
