@@ -21,7 +21,7 @@ from harness.protocol import Clock, ProtocolError, paths
 from harness.protocol.basic_auth import encode_basic
 from harness.protocol.redaction import redact_secret_shapes
 from harness.protocol.text import clip
-from mock_providers._tls import tls_context
+from mock_providers._tls import certificate_hint, tls_context
 from mock_providers.vssid.outgoing import OutgoingLog, Purpose
 from mock_providers.vssid.responses import (
     Discovery,
@@ -198,7 +198,7 @@ class IssuerSession:
             # control character by quoting the whole header, "Bearer <access token>\n" (S-5)
             error = clip(redact_secret_shapes(f"{type(exc).__name__}: {exc}"), 300)
             raise _unavailable(
-                purpose, f"the call to the issuer at {url} failed ({error})"
+                purpose, f"the call to the issuer at {url} failed ({error}){certificate_hint(exc)}"
             ) from None
         finally:
             self._owner.outgoing.record(at, purpose, method, url, status, form=form, error=error)

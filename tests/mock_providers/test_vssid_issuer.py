@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -56,6 +57,25 @@ def test_unreachable_issuer(exc: Exception) -> None:
         (call,) = world.provider.outgoing.all()
         assert (call.purpose, call.status) == ("discovery", 0)
         assert call.error is not None
+
+
+@pytest.mark.clause("T-4")
+def test_an_issuer_certificate_refused_says_how_to_trust_its_ca() -> None:
+    """A vendor's VNeID over https with a certificate of a private CA: the 502 said only
+    CERTIFICATE_VERIFY_FAILED; it now says how the process is told to trust that CA."""
+    cause = ssl.SSLCertVerificationError(1, "certificate verify failed")
+    exc = httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")
+    exc.__cause__ = cause
+    with VssIDWorld(transport=Raising(exc)) as world:
+        started = world.start()
+        callback = world.fake.approve(started["authorize_url"])
+        body = assert_error(
+            world.complete(started["transaction_id"], callback), 502, "provider_unavailable", "T-4"
+        )
+        described = body["error_description"]
+        assert "CERTIFICATE_VERIFY_FAILED" in described
+        assert "start it with SSL_CERT_FILE naming the PEM certificate of the CA" in described
+        assert "<U+" not in described  # RFC 6749's characters only
 
 
 @pytest.mark.clause("T-4", "S-5")
