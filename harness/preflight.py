@@ -282,11 +282,15 @@ def _trust_problem(
             "issuer_mismatch; configure the issuer exactly as the VNeID's discovery "
             "names it"
         )
-    other = (
-        "serve the harness VNeID where it looks (--serve-vneid-port with the port of that issuer)"
-        if conformance
-        else "give the VNeID it trusts (--vneid-url)"
-    )
+    if not conformance:
+        other = "give the VNeID it trusts (--vneid-url)"
+    elif trusted.startswith("https://"):  # the harness VNeID is served over plain HTTP only
+        other = None
+    else:
+        other = (
+            "serve the harness VNeID where it looks (--serve-vneid-port with the port of that "
+            "issuer)"
+        )
     # the address once when the issuer is where the VNeID was reached (the harness VNeID
     # of `conformance` always is): "(http://127.0.0.1:8801, at http://127.0.0.1:8801)"
     where = redact_url(vneid_url)
@@ -295,7 +299,13 @@ def _trust_problem(
         f"the VssID target at {redact_url(vssid_url)} trusts the issuer {trusted}, not the "
         f"VNeID of this run ({ours}): every login would fail "
         "with issuer_mismatch (R-2). Point it at that issuer (POST /_harness/config, or "
-        f"its own settings), or {other}"
+        "its own settings)"
+        + (
+            f", or {other}"
+            if other is not None
+            else ": the plan serves its VNeID over plain HTTP only, so no --serve-vneid-port "
+            f"makes it the https issuer {trusted}"
+        )
     )
 
 

@@ -560,6 +560,20 @@ def test_a_relying_party_trusting_another_issuer_is_refused_before_the_run() -> 
         )
         assert "issuer_mismatch (R-2)" in said
         assert "--serve-vneid-port" in said
+        # an https issuer: the plan serves its VNeID over plain HTTP, which no port makes
+        # that issuer (it advised --serve-vneid-port all the same; a TLS review)
+        httpx.post(
+            f"{pair.vssid_url}/_harness/config",
+            json={"issuer": "https://idp.vendor.test"},
+            timeout=5,
+        ).raise_for_status()
+        said = preflight(plan)
+        assert said is not None
+        assert said.endswith(
+            "(POST /_harness/config, or its own settings): the plan serves its VNeID over "
+            "plain HTTP only, so no --serve-vneid-port makes it the https issuer "
+            "https://idp.vendor.test"
+        ), said
         httpx.post(
             f"{pair.vssid_url}/_harness/config", json={"issuer": pair.vneid.issuer + "/"}, timeout=5
         ).raise_for_status()
