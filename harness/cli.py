@@ -776,6 +776,11 @@ def serve(
         raise _fail(f"--http {http!r}: choose one of {', '.join(HTTP_STACKS)}")
     if log_level not in LOG_LEVELS:
         raise _fail(f"--log-level {log_level!r}: choose one of {', '.join(LOG_LEVELS)}")
+    from harness.tls import ca_environment_problem
+
+    unreadable = ca_environment_problem()  # the providers' calls out (an https issuer, a
+    if unreadable is not None:  # client's jwks_uri) would each fail on it: 500s
+        raise _fail(unreadable)
     from harness.broken_mocks import BrokenMocks
     from harness.profile_file import load_profile
     from harness.protocol import DEFAULT_PROFILE

@@ -53,6 +53,24 @@ def _refused(args: list[str]) -> str:
     return lines[0]
 
 
+def test_serve_refuses_a_ca_file_it_cannot_read(tmp_path: Path) -> None:
+    """The providers read ``SSL_CERT_FILE`` as they make their first call out (to an https
+    issuer, a client's ``jwks_uri``): a served pair started with a missing file answered that
+    call with a 500 (a TLS review)."""
+    missing = tmp_path / "ca.pem"
+    result: Result = runner.invoke(
+        app,
+        ["serve", "--vneid-port", "0", "--vssid-port", "0"],
+        env={"COLUMNS": "400", "SSL_CERT_FILE": str(missing)},
+    )
+    assert result.exit_code == 2, result.output
+    line = result.output.strip()
+    assert line.startswith(
+        f"error: SSL_CERT_FILE={missing} cannot be read as a PEM file of CA certificates"
+    ), result.output
+    assert "unset SSL_CERT_FILE" in line
+
+
 def _deep(path: Path, prefix: str, depth: int) -> Path:
     path.write_text(
         prefix + "[" * depth + "]" * depth + ("}" if prefix.startswith("{") else "") + "\n",
