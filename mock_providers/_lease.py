@@ -188,8 +188,13 @@ def _seconds(body: dict[str, Any]) -> float:
 
 
 def _lease_id(body: dict[str, Any]) -> str | None:
-    if body.get("lease_id") is None:
+    if "lease_id" not in body:
         return None
+    if body["lease_id"] is None:  # not taken for "absent": the schema says a string
+        raise ProtocolError(
+            "'lease_id' must be a string, got null; leave it out to take a new lease",
+            clause=_CLAUSE,
+        )
     return require_str(body, "lease_id", clause=_CLAUSE, max_len=_MAX_LEASE_ID)
 
 

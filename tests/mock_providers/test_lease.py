@@ -148,6 +148,7 @@ def test_a_moved_provider_clock_does_not_end_a_lease(
         ({"holder": "A", "seconds": True}, "from 1 to 600"),
         ({"holder": "A", "seconds": "60"}, "from 1 to 600"),
         ({"holder": "A", "lease_id": 7}, "'lease_id' must be a string"),
+        ({"holder": "A", "lease_id": None}, "'lease_id' must be a string, got null"),
         ({"holder": "A", "owner": "B"}, "unknown field(s) owner"),
     ],
 )
