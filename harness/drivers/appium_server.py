@@ -37,6 +37,8 @@ from harness.errors import ConfigError
 from harness.processes import free_port
 
 __all__ = [
+    "APPIUM_CHROMIUM_DRIVER_VERSION",
+    "APPIUM_VERSION",
     "NODE_VERSION",
     "AppiumServer",
     "appium_executable",
@@ -48,6 +50,10 @@ __all__ = [
 HOST = "127.0.0.1"
 NODE_VERSION = "20.19"
 """The oldest Node.js Appium 3 runs on (its ``engines``)."""
+APPIUM_VERSION = "3.8.0"
+APPIUM_CHROMIUM_DRIVER_VERSION = "3.1.1"
+"""The Appium and its Chromium driver the appium driver is tested with (package.json pins
+them; an installed harness, which has no package.json, names them in its fix)."""
 _POLL_SECONDS = 0.05
 
 
@@ -71,7 +77,9 @@ def appium_executable(root: Path) -> Path:
             f"Appium is not installed under {root / 'node_modules'}: the appium driver runs "
             "npm's appium and appium-chromium-driver (package.json); run `make setup` in the "
             "harness's checkout (it runs npm ci), or with the harness installed as a package "
-            "`npm install appium@3 appium-chromium-driver@3` in the folder you run pytest from"
+            f"`npm install appium@{APPIUM_VERSION} "
+            f"appium-chromium-driver@{APPIUM_CHROMIUM_DRIVER_VERSION}` in the folder you run "
+            "pytest from"
         )
     return exe
 

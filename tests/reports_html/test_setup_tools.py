@@ -148,10 +148,22 @@ def test_the_versions_named_outside_package_json_are_its_pins() -> None:
     """An installed harness has no package.json: its "npm install allure@…" fix
     (``ALLURE_VERSION``) and the README's npm lines name the versions, which must stay those
     ``make setup`` installs and the tests ran with."""
+    from harness.drivers.appium_server import (
+        APPIUM_CHROMIUM_DRIVER_VERSION,
+        APPIUM_VERSION,
+        appium_executable,
+    )
+    from harness.errors import ConfigError
     from reports.allure_html import ALLURE_VERSION
 
     pins = json.loads((ROOT / "package.json").read_text())["dependencies"]
     assert pins["allure"] == ALLURE_VERSION
+    assert pins["appium"] == APPIUM_VERSION
+    assert pins["appium-chromium-driver"] == APPIUM_CHROMIUM_DRIVER_VERSION
+    with pytest.raises(ConfigError) as missing:  # Appium's fix names the pins, as Allure's does
+        appium_executable(ROOT / "no-such-folder")
+    fix = f"appium@{APPIUM_VERSION} appium-chromium-driver@{APPIUM_CHROMIUM_DRIVER_VERSION}"
+    assert fix in str(missing.value)
     readme = (ROOT / "README.md").read_text()
     for name in ("allure", "appium", "appium-chromium-driver"):
         named = set(re.findall(rf"npm install .*?(?<![\w-]){re.escape(name)}@(\S+)", readme))
