@@ -241,6 +241,14 @@ def main() -> None:
     )
     parser.add_argument("--providers", default="vneid,oauth2-mock-server,mockpass")
     args = parser.parse_args()
+    peers = [p for p in args.providers.split(",") if p != "vneid"]
+    if peers and not (NODE_MODULES / "oauth2-mock-server").is_dir():
+        parser.exit(
+            2,
+            f"bench_served: the peers ({', '.join(peers)}) are npm packages and "
+            f"{NODE_MODULES} has none: run `make setup` first (npm ci), or measure only the "
+            "harness's VNeID with --providers vneid\n",
+        )
     import uvloop
 
     print(f"machine: {machine()}")
