@@ -159,10 +159,13 @@ class TargetLeases:
         body = {"holder": self.holder, "seconds": self.seconds, "lease_id": held.lease_id}
         try:
             status, answer = self._post(held.client, body)
-            if status == 404 and not self._stop.is_set():
-                # ran out (the process was paused): take it again if free; not once the run
-                # releases its leases (a renewal still under way then would take back the
-                # lease just released, for a run that has ended)
+            if self._stop.is_set():
+                # the run released its leases while this renewal was under way: its answer
+                # is about a lease let go (a 404 is not "ran out": taking it again would hold
+                # the provider for a run that has ended; a 409 is not "lost": whoever took
+                # it after the release holds it by right)
+                return
+            if status == 404:  # ran out (the process was paused): take it again if free
                 body.pop("lease_id")
                 status, answer = self._post(held.client, body)
                 if status == 200 and isinstance(answer, dict):
