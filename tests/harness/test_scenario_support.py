@@ -343,3 +343,33 @@ def test_a_vendors_alternative_code_comes_with_its_own_clauses() -> None:
     assert accepted("id_token_acr_missing", "identity_level_insufficient", "R-10", mock) == {
         "identity_level_insufficient": frozenset({"R-10"})
     }  # type: ignore[arg-type]
+
+
+def test_discovery_missing_several_fields_is_told_all_of_them_at_once() -> None:
+    """A general-purpose OpenID server without ``userinfo_endpoint`` and the ``vneid_``
+    fields was told of one per run (the first the T-4 test read); a review."""
+    from typing import Any, cast
+
+    from scenarios import test_tokens as tokens_suite
+
+    class _Partial:
+        issuer = "http://idp.test"
+
+        def discovery(self) -> dict[str, Any]:
+            return {
+                "issuer": self.issuer,
+                "authorization_endpoint": f"{self.issuer}/authorize",
+                "token_endpoint": f"{self.issuer}/token",
+                "jwks_uri": f"{self.issuer}/jwks",
+                "code_challenge_methods_supported": ["S256"],
+                "acr_values_supported": ["urn:vneid:loa:2"],
+                "id_token_signing_alg_values_supported": ["ES256"],
+            }
+
+    with pytest.raises(AssertionError) as raised:
+        tokens_suite.test_discovery_lists_what_t4_requires(cast(Any, None), cast(Any, _Partial()))
+    assert str(raised.value).startswith(
+        "T-4: discovery lacks userinfo_endpoint, authorization_response_iss_parameter_supported, "
+        "vneid_app_link_template, vneid_app_minimum_version (OpenID Connect Discovery §3"
+    ), str(raised.value)
+    assert "it lists: issuer, authorization_endpoint, token_endpoint, jwks_uri" in str(raised.value)
