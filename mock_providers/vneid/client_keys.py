@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 
 from harness.protocol import Clock, ProtocolError
-from mock_providers._tls import tls_context
+from mock_providers._tls import certificate_hint, tls_context
 from mock_providers.vneid.records import check_jwks
 
 __all__ = [
@@ -102,6 +102,7 @@ class ClientKeys:
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise _refuse(
                 f"{where} could not be fetched ({type(exc).__name__}: {str(exc)[:200]})"
+                f"{certificate_hint(exc)}"
             ) from None
         if status != 200:
             raise _refuse(

@@ -582,6 +582,26 @@ class TestPrivateKeyJwtWithJwksUri:
         assert _error(r) == (401, "invalid_client", "T-1")
         assert "could not be fetched (ConnectError" in r.json()["error_description"]
 
+    def test_a_jwks_uri_whose_certificate_is_refused_says_how_to_trust_its_ca(
+        self, vneid_flow, vneid_provider, served
+    ):
+        """A relying party's jwks_uri over https with a certificate of a private CA: how the
+        process is told to trust it, as the VssID mock's call to its issuer says (a TLS
+        review)."""
+        import ssl
+
+        def refuse(request: httpx.Request) -> httpx.Response:
+            exc = httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED]", request=request)
+            exc.__cause__ = ssl.SSLCertVerificationError(1, "certificate verify failed")
+            raise exc
+
+        vneid_provider.client_keys.transport = httpx.MockTransport(refuse)
+        r = self._redeem(vneid_flow, self._assertion(vneid_provider, self._key("k1"), "a"))
+        assert _error(r) == (401, "invalid_client", "T-1")
+        described = r.json()["error_description"]
+        assert "could not be fetched (ConnectError: [SSL: CERTIFICATE_VERIFY_FAILED])" in described
+        assert "start it with SSL_CERT_FILE naming the PEM certificate of the CA" in described
+
     def test_registered_over_the_control_api(self, vneid_http, vneid_provider):
         r = vneid_http.post(
             "/_harness/clients",
