@@ -67,6 +67,13 @@ class Reply:
             return code
         return "server_error" if self.status >= 500 or self.status == 0 else "invalid_request"
 
+    @property
+    def named_error(self) -> bool:
+        """Whether the answer itself named its §8 code (else :attr:`error` is the app's own
+        fallback from the status: a vendor's 404 page names none)."""
+        code = self.body.get("error")
+        return isinstance(code, str) and bool(code)
+
 
 _STORE_SCHEMES = ("https://", "http://", "itms-apps://", "market://")
 
@@ -204,6 +211,7 @@ class App:
             status=reply.status or None,
             description=description if isinstance(description, str) else None,
             catalog_clause=False,
+            code_named=reply.named_error,
         )
 
     def show_error(self, reply: Reply) -> Screen:

@@ -112,6 +112,15 @@ class Screen:
             # invalid_request) reads so, not as Python's "(clause None)"
             clause = self.data.get("clause")
             cited = f"clause {clause}" if clause else "no clause"
+            if self.data.get("code_named") is False:
+                # the app's own fallback, not a code the server sent (§8 has none for an
+                # answer that is no refusal body: a vendor's HTML 404, a proxy's 502)
+                status = self.data.get("status")
+                cited = (
+                    f"the app's fallback for a {status} answer naming no §8 code; {cited}"
+                    if status
+                    else f"the app's fallback for an answer naming no §8 code; {cited}"
+                )
             return (
                 f"{text}: error {self.error} ({cited}): {self.data.get('error_description') or ''}"
             )
@@ -219,11 +228,14 @@ def error_screen(
     description: str | None = None,
     message: str | None = None,
     catalog_clause: bool = True,
+    code_named: bool = True,
 ) -> Screen:
     """``app-error``: the §8 Vietnamese message and the error code (§9), and a close button
     (``app-error-close``) that takes the user back to the app's first screen, as an error
     dialog's "Đóng" does. Without ``clause``, the catalog's clause for ``code`` unless
-    ``catalog_clause`` is false (a server's refusal: only what the server said)."""
+    ``catalog_clause`` is false (a server's refusal: only what the server said).
+    ``code_named`` false: the answer named no code, ``code`` is the app's fallback from the
+    status (kept in the screen's data as ``code_named``, which :meth:`Screen.describe` says)."""
     spec = ERRORS.get(code)
     if clause is None and catalog_clause and spec is not None:
         clause = spec.clause
@@ -238,7 +250,13 @@ def error_screen(
             Element(APP_ERROR_CLOSE, "button", APP_ERROR_CLOSE_LABEL),
         ),
         error=code,
-        data={"error": code, "clause": clause, "status": status, "error_description": description},
+        data={
+            "error": code,
+            "clause": clause,
+            "status": status,
+            "error_description": description,
+            **({} if code_named else {"code_named": False}),
+        },
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from harness.apps.base import App, Reply
 from harness.apps.screens import APP_ERROR, VSSID_HOME, Screen, error_screen
 
 
@@ -41,7 +42,7 @@ def test_an_error_screen_is_described_by_its_code_clause_and_description() -> No
 
 
 def test_an_error_screen_without_a_clause_reads_no_clause() -> None:
-    # a vendor's 404 page: the app reads it as invalid_request, and no clause was named
+    # a refusal that names its code but no clause
     screen = error_screen(
         "vneid",
         "invalid_request",
@@ -56,6 +57,32 @@ def test_an_error_screen_without_a_clause_reads_no_clause() -> None:
     assert "None" not in screen.describe()
     cited = error_screen("vssid", "invalid_grant", clause="T-2", catalog_clause=False)
     assert cited.describe() == "vssid showing app-error: error invalid_grant (clause T-2): "
+
+
+def test_a_code_the_answer_did_not_name_is_said_to_be_the_apps_own() -> None:
+    """A vendor's HTML 404, a proxy's 502: the app shows a code from the status
+    (``invalid_request``, ``server_error``), which the failure message must not pass off as
+    a refusal the server sent."""
+    app = App("vneid", "2.1.0")
+    page = Reply(
+        404,
+        unreadable="POST /api/app/v1/sessions answered 404 with a body that is not JSON (9 bytes)",
+    )
+    assert app.error_screen_for(page).describe() == (
+        "vneid showing app-error: error invalid_request (the app's fallback for a 404 "
+        "answer naming no §8 code; no clause): POST /api/app/v1/sessions answered 404 with "
+        "a body that is not JSON (9 bytes)"
+    )
+    assert app.error_screen_for(Reply(502, {"detail": "bad gateway"})).describe() == (
+        "vneid showing app-error: error server_error (the app's fallback for a 502 answer "
+        "naming no §8 code; no clause): "
+    )
+    # a refusal that names its code reads as the server's, as before
+    named = Reply(401, {"error": "invalid_credentials", "clause": "A-2"})
+    assert app.error_screen_for(named).describe() == (
+        "vneid showing app-error: error invalid_credentials (clause A-2): "
+    )
+    assert "code_named" not in app.error_screen_for(named).data
 
 
 def test_other_data_is_kept() -> None:
