@@ -121,8 +121,12 @@ def print_verdict(
             colour = (
                 "magenta" if test.expected else "yellow" if test.status == "WARNING" else "bold red"
             )
+            # a long message is shortened to its first 300 characters here (a TLS advice,
+            # a vendor's page): say so, and where the whole of it is
+            cut = " … (shortened; the whole message is in summary.html and junit.xml)"
             console.print(
-                f"[{colour}]{tag}[/] {escape(test.nodeid)}\n    {escape(test.message)}",
+                f"[{colour}]{tag}[/] {escape(test.nodeid)}\n    {escape(test.message)}"
+                f"{cut if test.detail else ''}",
                 highlight=False,
             )
             if test.replay and not test.expected:
