@@ -22,12 +22,13 @@ from harness.errors import ConfigError
 from harness.profile_file import load_profile
 from harness.protocol import paths
 from harness.protocol.redaction import REDACTED, redact_url
+from harness.protocol.runtime import SystemClock
 from harness.targets import CHECKLISTS, HTTP_TIMEOUT, MISSING_STATUSES, check_target_url
 
 if TYPE_CHECKING:
     import httpx
 
-    from harness.protocol import Profile
+    from harness.protocol import Clock, Profile
 
 __all__ = ["DISCOVERY_MINIMUM", "PreflightTargets", "TargetReads", "preflight", "target_warnings"]
 
@@ -55,7 +56,12 @@ class TargetReads:
     (S-5: a vendor's discovery is public, and its proxies log headers)."""
 
     def __init__(
-        self, admin_token: str | None, timeout: float = 5.0, *, verify: bool = True
+        self,
+        admin_token: str | None,
+        timeout: float = 5.0,
+        *,
+        verify: bool = True,
+        clock: Clock | None = None,
     ) -> None:
         self._headers = {"X-Harness-Admin-Token": admin_token} if admin_token else {}
         self._timeout = timeout
@@ -63,6 +69,9 @@ class TargetReads:
         """Whether an https target's certificate is checked (the load profile's users, as
         Locust's, do not check it)."""
         self._answers: dict[str, httpx.Response | httpx.HTTPError] = {}
+        self._clock: Clock = clock or SystemClock()
+        """This machine's clock, read as each answer arrives (:meth:`received_at`)."""
+        self._received: dict[str, float] = {}
 
     @property
     def verify(self) -> bool:
@@ -102,10 +111,16 @@ class TargetReads:
                 )
             except httpx.HTTPError as exc:
                 self._answers[key] = exc
+            self._received[key] = self._clock.now()
         answer = self._answers[key]
         if isinstance(answer, Exception):
             raise answer
         return answer
+
+    def received_at(self, base_url: str, path: str) -> float | None:
+        """When (this machine's clock, seconds since the epoch) the answer to ``GET
+        base_url + path`` arrived, or ``None`` when it was not asked."""
+        return self._received.get(f"GET {base_url.rstrip('/')}{path}")
 
     def json(self, base_url: str, path: str) -> object:
         """The JSON of :meth:`get` (``None``: no answer, or not JSON)."""
@@ -342,7 +357,57 @@ def target_warnings(
     warnings = _vneid_warnings(targets, profile, reads) if targets.vneid_url else []
     if targets.vssid_url:
         warnings += _vssid_warnings(targets, profile, reads)
+    for name, url in (("VNeID", targets.vneid_url), ("VssID", targets.vssid_url)):
+        skew = _clock_skew(name, url, reads) if url else None
+        if skew is not None:
+            warnings.append(skew)
     return warnings
+
+
+CLOCK_WARNING_AFTER = 5.0
+"""How far (seconds) a target's clock may be from this machine's before the run says so:
+the R-8 faults a relying party must refuse put ``exp``/``iat`` 5 s beyond R-8's 60 s
+(``mock_providers.vneid.faults.BEYOND_SKEW``), and an HTTP ``Date`` is whole seconds
+(up to about 2 s off, with the second it truncates and a server caching it for a second)."""
+R8_SKEW = 60
+"""R-8: "with ≤ 60 s skew"."""
+
+
+def _clock_skew(name: str, url: str, reads: TargetReads) -> str | None:
+    """A target whose clock (its ``Date`` header on the health answer, RFC 9110 §6.6.1)
+    is more than :data:`CLOCK_WARNING_AFTER` from this machine's: the harness dates what it
+    checks and what it sends by its own clock, and a vendor's server on another machine
+    failed the time checks with messages that named no clock (``iat is 299 s in the
+    future`` in every login, ``client_assertion exp … in the past``, ``exp at most 600 s
+    from now, observed 899 s``)."""
+    import email.utils
+
+    import httpx
+
+    try:
+        response = reads.get(url, paths.HEALTH)
+    except httpx.HTTPError:
+        return None
+    received = reads.received_at(url, paths.HEALTH)
+    try:
+        dated = email.utils.parsedate_to_datetime(response.headers.get("date", ""))
+    except (TypeError, ValueError):
+        return None  # no Date (or not an HTTP date): nothing to compare
+    if received is None or dated.tzinfo is None:
+        return None
+    # the Date is the second the answer was made in, truncated: its middle is the best guess
+    ahead = dated.timestamp() + 0.5 - received
+    if abs(ahead) <= CLOCK_WARNING_AFTER:
+        return None
+    seconds = round(abs(ahead))
+    how = f"{seconds} s {'ahead of' if ahead > 0 else 'behind'}"
+    effect = _vneid_skew_effect(ahead) if name == "VNeID" else _vssid_skew_effect(ahead)
+    return (
+        f"the {name} at {redact_url(url)} has a clock {how} this machine's (its Date "
+        f"header: {response.headers.get('date')}; here: "
+        f"{email.utils.formatdate(received, usegmt=True)}): {effect}. Set both machines' "
+        "clocks from the same time server (NTP)"
+    )
 
 
 def _vssid_warnings(
@@ -397,6 +462,54 @@ def _vneid_warnings(
     if mismatch is not None:
         warnings.append(mismatch)
     return warnings
+
+
+def _vneid_skew_effect(ahead: float) -> str:
+    """What a provider's clock ``ahead`` seconds of the harness's does to the run."""
+    if abs(ahead) <= R8_SKEW:
+        return (
+            "the tests allow it (R-8's 60 s of skew), but a relying party whose own clock is "
+            "off the other way runs out of those 60 s sooner"
+        )
+    if ahead > 0:
+        return (
+            "the harness's VssID, like any relying party allowing R-8's 60 s of skew, finds "
+            "its ID tokens issued in the future, so every login fails at R-8, and the T-3 "
+            "and T-1 (private_key_jwt, RFC 7523 §3) time checks fail too, for the clocks alone"
+        )
+    return (
+        "its ID tokens look issued long ago (T-3's iat check fails) and the harness's client "
+        "assertions not valid yet (T-1 private_key_jwt, RFC 7523 §3); once it is behind by "
+        "more than an ID token's lifetime, every login fails at R-8 (exp past), for the "
+        "clocks alone"
+    )
+
+
+def _vssid_skew_effect(ahead: float) -> str:
+    """What a relying party's clock ``ahead`` seconds of the harness's does to the run."""
+    if ahead > 0:
+        said = (
+            "the R-8 test's ID token issued 65 s in the future by this machine's clock (5 s "
+            "beyond R-8's 60 s of skew) looks to it issued within its skew, so it accepts it "
+            "and fails R-8 for the clocks alone"
+        )
+        if ahead > R8_SKEW:
+            said += (
+                "; once it is ahead by more than an ID token's lifetime, every login's ID "
+                "token looks expired to it"
+            )
+        return said
+    said = (
+        "the R-8 test's ID token expired 65 s ago by this machine's clock (5 s beyond R-8's "
+        "60 s of skew) looks to it expired within its skew, so it accepts it and fails R-8 "
+        "for the clocks alone"
+    )
+    if -ahead > R8_SKEW:
+        said += (
+            "; and the ID tokens of the harness's VNeID look issued in the future to it, "
+            "beyond R-8's 60 s, so every login fails at R-8"
+        )
+    return said
 
 
 def _app_api_missing(targets: PreflightTargets, reads: TargetReads) -> list[str]:

@@ -84,6 +84,10 @@ ALLOWED: dict[tuple[str, str], str] = {
     ): "`serve`, and `conformance` without a seed: long-running servers, not a test",
     ("harness/trace.py", "SystemClock"): "a trace's instants follow the real clock",
     ("harness/device.py", "SystemClock"): "the phone's apps' session timers (real clock)",
+    (
+        "harness/preflight.py",
+        "SystemClock",
+    ): "a remote target's Date header against the time now (its clock is a real one)",
     ("mock_providers/vneid/provider.py", "SystemEntropy"): "the default when none is given",
     ("mock_providers/vssid/provider.py", "SystemEntropy"): "the default when none is given",
     ("reports/allure_steps.py", "uuid.uuid4"): "Allure's step ids",
