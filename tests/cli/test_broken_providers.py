@@ -18,6 +18,7 @@ What a broken provider fails is in two parts, both asserted exactly:
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -188,3 +189,22 @@ def test_a_fault_it_cannot_carry_is_a_usage_error(
     if "unknown" in said:
         assert ", ".join(FAULTS.bugs()) in result.stderr.str()
         assert f"or a check from {', '.join(SKIPPABLE_CHECKS)}" in result.stderr.str()
+
+
+def test_an_id_token_dated_ahead_is_named_by_its_iat(tmp_path: Path) -> None:
+    """T-3: an ID token whose ``iat`` (and ``exp`` along with it) lies ahead of the harness's
+    clock, as a provider whose clock runs ahead issues them, is named by its ``iat``: it was
+    named "expected exp at most 600 s from now, observed 665 s", as if it lived too long
+    (899 s against a provider served with its clock 5 min ahead)."""
+    run = run_plan(
+        tmp_path,
+        "vneid-provider",
+        "--broken-vneid",
+        "id_token_iat_future",
+        "-k",
+        "test_id_token_is_es256_with_kid_and_every_claim",
+    )
+    (row,) = [r for r in run.results if r["outcome"] == "failed"]
+    assert "T-3: expected iat the time the token was issued" in row["message"], row["message"]
+    # 65 s ahead of the whole second the fault read, so 64 to 65 s ahead of the check's now
+    assert re.search(r"observed \+6[45] s from now", row["message"]), row["message"]
