@@ -197,12 +197,17 @@ def _run_suites(
     out = options.out
     absent = [p for p in (out / "allure-results", out, *out.parents) if not p.exists()]
     make_out(out)
-    busy = lock.acquire(out) or unwritable(out)
+    held = lock.acquire(out)
+    busy = held or unwritable(out)
     if busy is not None:
         errors.print(
             f"[bold red]cannot run {_what(options, plan.name)}:[/] {busy}", highlight=False
         )
-        remove_empty(absent)
+        if held is None:
+            # (refused for another run's lock: the folders are that run's, which made them
+            # between this run's look and its own mkdir; removed while still empty, that run
+            # wrote into a folder nobody held, and a third run was let in beside it)
+            remove_empty(absent)
         return 2
     if options.starting:
         console.print(escape(options.starting), highlight=False)

@@ -447,6 +447,50 @@ def test_a_second_run_into_the_same_out_is_refused(tmp_path: Path) -> None:
     assert _snapshot(out) == before
 
 
+def test_a_run_refused_for_another_runs_lock_leaves_that_runs_new_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two runs started at once into a new --out: both saw it missing, the first made it and
+    took its lock, and the second, refused, removed it again as a folder it had made (still
+    empty: the first was starting pytest). The first then wrote into a folder nobody held, made
+    again by its first write, and a third run was let in beside it."""
+    import fcntl
+
+    from rich.console import Console
+
+    from harness import run
+    from harness.run import RunOptions, run_suites
+
+    out = tmp_path / "new" / "out"
+    real_make_out = run.make_out
+    held: list[int] = []
+
+    def made_by_the_other_run_meanwhile(folder: Path) -> None:
+        real_make_out(folder)  # the other run's mkdir, then its lock
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        held.append(fd)
+        real_make_out(folder)  # this run's own, finding it there
+
+    monkeypatch.setattr(run, "make_out", made_by_the_other_run_meanwhile)
+    console = Console(record=True, width=300)
+    try:
+        status = run_suites(
+            RunOptions(
+                out=out, keyword="test_citizen_lands_on_vssid_home", workers=1, allure_report=False
+            ),
+            console,
+        )
+        said = " ".join(console.export_text().split())
+        assert status == 2, said[-2000:]
+        assert "another vneid-harness run or report is writing into --out" in said
+        assert out.is_dir()  # the other run's, held by it
+        assert os.path.samestat(os.fstat(held[0]), out.stat())
+    finally:
+        for fd in held:
+            os.close(fd)
+
+
 def test_an_out_folder_on_a_full_disk_is_refused_before_anything_is_replaced(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
