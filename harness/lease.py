@@ -218,7 +218,8 @@ def in_use_message(name: str, shown_url: str, holder: Any, expires_in: Any) -> s
     """What a run refused for a provider someone else holds is told (the run's checks
     before its tests say it too, from ``GET /_harness/lease``)."""
     until = (
-        f"; its lease ends in {expires_in:.0f} s unless renewed"
+        f"; its lease ends in {expires_in:.0f} s unless renewed (a holder killed without "
+        "releasing it renews it no more: retry then)"
         if isinstance(expires_in, int | float)
         and not isinstance(expires_in, bool)
         and 0 <= expires_in <= 86_400  # a vendor's answer is shown only if it makes sense
