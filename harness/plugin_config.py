@@ -29,6 +29,7 @@ from harness.plugin_options import (
     OPT_BROKEN_VNEID,
     OPT_DRIVER,
     OPT_EVIDENCE,
+    OPT_LIBRARY_DEPRECATIONS,
     OPT_PERSONAS,
     OPT_PLAN,
     OPT_PROFILE,
@@ -140,6 +141,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "they cross from pytest-xdist workers with the report)",
     )
     group.addoption(
+        OPT_LIBRARY_DEPRECATIONS,
+        action="store_true",
+        default=False,
+        help="show a DeprecationWarning or PendingDeprecationWarning instead of raising "
+        "it (the other filterwarnings entries stay): vneid-harness run sets it for its "
+        "own suites, where a library release deprecating a call the harness makes "
+        "failed the target's clauses",
+    )
+    group.addoption(
         OPT_REPLAY_AS,
         default=None,
         metavar="COMMAND",
@@ -247,6 +257,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if problem is not None:
         raise pytest.UsageError(problem)
     _read_files(config)
+    if config.getoption(OPT_LIBRARY_DEPRECATIONS, False):
+        _show_library_deprecations(config)
     protocol_url = config.getoption(OPT_PROTOCOL_URL, None)
     if protocol_url:
         from reports.protocol_links import protocol_url_problem
@@ -258,6 +270,20 @@ def pytest_configure(config: pytest.Config) -> None:
 
     register_reporters(config)
     _register_ui(config)
+
+
+def _show_library_deprecations(config: pytest.Config) -> None:
+    """``filterwarnings``'s last entries (which take precedence) show deprecations instead of
+    raising them, followed by its ``ignore`` entries again, which keep silencing what they
+    silenced (pytest-asyncio's start-up warning; the ``-W`` option would not do: pytest
+    reads its module as a literal name, and entries given there come after the file's)."""
+    entries = [str(entry) for entry in config.getini("filterwarnings")]
+    for entry in (
+        "default::DeprecationWarning",
+        "default::PendingDeprecationWarning",
+        *(e for e in entries if e.strip().startswith("ignore:")),
+    ):
+        config.addinivalue_line("filterwarnings", entry)
 
 
 def _hypothesis_profile_problem(named: str | None) -> str | None:

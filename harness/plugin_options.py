@@ -19,6 +19,7 @@ __all__ = [
     "OPT_BROKEN_VNEID",
     "OPT_DRIVER",
     "OPT_EVIDENCE",
+    "OPT_LIBRARY_DEPRECATIONS",
     "OPT_PERSONAS",
     "OPT_PLAN",
     "OPT_PROFILE",
@@ -43,6 +44,7 @@ OPT_PLAN = "--plan"
 OPT_BROKEN_RP = "--broken-rp"  # harness.broken_mocks's BROKEN_RP and BROKEN_VNEID
 OPT_BROKEN_VNEID = "--broken-vneid"
 OPT_EVIDENCE = "--evidence"
+OPT_LIBRARY_DEPRECATIONS = "--library-deprecations-shown"
 OPT_REPLAY_AS = "--replay-as"
 OPT_PROTOCOL_URL = "--protocol-url"
 DRIVERS = ("sim", "web", "appium")

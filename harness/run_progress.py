@@ -16,6 +16,7 @@ import json
 import re
 import shutil
 import time
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from harness.conformance.results import TestOutcome
 from harness.processes import interrupts_deferred
+from harness.protocol.redaction import redact_secret_shapes
 from harness.protocol.text import clip
 from harness.replay import replay_of
 
@@ -103,6 +105,25 @@ class ProgressReporter:
     """Whether a Ctrl-C or a SIGTERM stopped the run (not pytest.exit, nor a stop asked for)."""
     exitstatus: int | None = None
     """The session's exit status, once it finished."""
+    deprecations: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    """The deprecation warnings the run showed instead of raising (``--library-deprecations-
+    shown``), by category, message and place, with how many times each came."""
+
+    @pytest.hookimpl
+    def pytest_warning_recorded(
+        self,
+        warning_message: warnings.WarningMessage,
+        when: str,
+        nodeid: str,
+        location: tuple[str, int, str] | None,
+    ) -> None:
+        category = warning_message.category
+        if not issubclass(category, DeprecationWarning | PendingDeprecationWarning):
+            return
+        said = redact_secret_shapes(" ".join(str(warning_message.message).split()))
+        place = f"{warning_message.filename}:{warning_message.lineno}"
+        key = (category.__name__, clip(said, 300), place)
+        self.deprecations[key] = self.deprecations.get(key, 0) + 1
 
     @pytest.hookimpl
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import shlex
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 
@@ -19,7 +20,7 @@ from harness.protocol.redaction import redact_url
 from reports.errors import ReportError
 from reports.summary import clause_table
 
-__all__ = ["allure_html", "print_verdict", "report_name", "targets_shown"]
+__all__ = ["allure_html", "print_deprecations", "print_verdict", "report_name", "targets_shown"]
 
 
 class _ReportOptions(Protocol):
@@ -200,3 +201,32 @@ def print_verdict(
             "gives it the same citizens)",
             highlight=False,
         )
+
+
+DEPRECATIONS_SHOWN = 5
+"""How many kinds of library deprecation :func:`print_deprecations` names."""
+
+
+def print_deprecations(console: Console, deprecations: Mapping[tuple[str, str, str], int]) -> None:
+    """After the verdict: the deprecation warnings the run showed instead of raising them
+    (a library the harness uses deprecates a call it makes: no fault of the target, and no
+    failure of the run; ``make test`` and plain pytest raise them, for the harness's own
+    developers to fix)."""
+    if not deprecations:
+        return
+    times = sum(deprecations.values())
+    console.print(
+        f"[yellow]library deprecations[/] (not failures: a library deprecates a call the "
+        f"harness makes; plain pytest raises them): {times} warning(s) of "
+        f"{len(deprecations)} kind(s)",
+        highlight=False,
+    )
+    ranked = sorted(deprecations.items(), key=lambda kv: -kv[1])
+    for (category, message, place), count in ranked[:DEPRECATIONS_SHOWN]:
+        console.print(
+            f"    {escape(category)} at {escape(place)} ({count} times): {escape(message)}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if len(ranked) > DEPRECATIONS_SHOWN:
+        console.print(f"    and {len(ranked) - DEPRECATIONS_SHOWN} more kinds", highlight=False)
