@@ -1006,7 +1006,13 @@ def main() -> None:
     tolerate_narrow_output()
     bypass_proxies_for_loopback()
     redact_http_client_logs()
-    if rich_utils.MAX_WIDTH is None and "COLUMNS" not in os.environ and not sys.stdout.isatty():
+    # (typer's module setting, not a public API: a release without it leaves --help at
+    # Rich's width instead of stopping every command at start-up)
+    if (
+        getattr(rich_utils, "MAX_WIDTH", 0) is None
+        and "COLUMNS" not in os.environ
+        and not sys.stdout.isatty()
+    ):
         rich_utils.MAX_WIDTH = HELP_WIDTH_OFF_TERMINAL
     with sigterm_interrupts():  # child processes stopped, scratch folders removed
         app()

@@ -904,3 +904,26 @@ def test_a_test_path_that_starts_with_a_dash_runs_by_the_path_it_is_told_to_give
         env={"COLUMNS": "400"},
     )
     assert result.exit_code == 0, result.output
+
+
+def test_the_command_starts_with_a_typer_without_its_width_setting() -> None:
+    """``typer.rich_utils.MAX_WIDTH`` is typer's module setting, not a public API (typer is
+    not bounded above): a release without it must leave ``--help`` at Rich's width, not stop
+    every command at start-up with an AttributeError."""
+    code = (  # typer's own code keeps its module; the harness sees one without the setting
+        "import sys, types, typer, typer.rich_utils as real\n"
+        "class Without(types.ModuleType):\n"
+        "    def __getattr__(self, name):\n"
+        "        if name == 'MAX_WIDTH':\n"
+        "            raise AttributeError(name)\n"
+        "        return getattr(real, name)\n"
+        "typer.rich_utils = Without('typer.rich_utils')\n"
+        "sys.argv = ['vneid-harness', '--help']\n"
+        "from harness.cli import main\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "serve" in done.stdout
