@@ -41,10 +41,13 @@ from harness.trace import (
 
 __all__ = [
     "LANE_SEP",
+    "MAX_ROWS",
     "SERVERS",
+    "Gap",
     "Message",
     "Note",
     "Row",
+    "bounded",
     "describe",
     "flow_rows",
     "party_name",
@@ -87,6 +90,12 @@ _NAMES = {
 }
 MAX_LABEL = 72
 """Labels longer than this (characters) end in an ellipsis; the steps keep the full text."""
+MAX_ROWS = 300
+"""Rows a diagram draws at most: its first and last ``MAX_ROWS // 2``, with a band between
+them saying how many it leaves out (the test's steps keep every one). A login is ~20 rows
+and the harness's suites draw at most ~50; a test of hundreds of logins would otherwise draw
+a picture hundreds of thousands of pixels tall (megabytes of SVG in each report that holds
+it, more than a browser shows or a reader scrolls)."""
 
 # layout, in pixels
 _COL = 168
@@ -151,6 +160,34 @@ class Note:
 
 
 Row = Message | Note
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Where a diagram of more than :data:`MAX_ROWS` rows leaves ``skipped`` rows out, the
+    first of them row number ``first`` (counted from 1)."""
+
+    first: int
+    skipped: int
+
+    @property
+    def text(self) -> str:
+        last = self.first + self.skipped - 1
+        return (
+            f"… {self.skipped:,} rows not drawn (rows {self.first:,}–{last:,}); "
+            "the test's steps list every one"
+        )
+
+
+def bounded(rows: list[Row], limit: int = MAX_ROWS) -> list[Row | Gap]:
+    """``rows`` when there are at most ``limit``, else their first and last ``limit // 2``
+    with a :class:`Gap` between (the start of the flow, and the end where a failure is)."""
+    if len(rows) <= limit:
+        return list(rows)
+    head = limit // 2
+    tail = limit - head
+    skipped = len(rows) - head - tail
+    return [*rows[:head], Gap(head + 1, skipped), *rows[len(rows) - tail :]]
 
 
 def _link(e: LinkOpened) -> list[Row]:
@@ -240,9 +277,11 @@ def _in_lane(row: Row, lane: str) -> Row:
     return Note(_laned(row.party, lane), row.text)
 
 
-def _parties(rows: list[Row]) -> list[str]:
+def _parties(rows: list[Row | Gap]) -> list[str]:
     present: dict[str, None] = {}  # in order of appearance
     for row in rows:
+        if isinstance(row, Gap):
+            continue
         for name in (row.source, row.target) if isinstance(row, Message) else (row.party,):
             present.setdefault(name)
     lanes = dict.fromkeys(p.partition(LANE_SEP)[2] for p in present if LANE_SEP in p)
@@ -278,7 +317,8 @@ _STYLE = (
     ".head{fill:#e8f0fe;stroke:#3b5bdb}.head-text{font-size:12px;font-weight:bold}"
     ".life{stroke:#7b8794;stroke-dasharray:4 4}.msg{stroke:#1f2933;fill:none}"
     ".answer{stroke:#52606d;stroke-dasharray:5 3;fill:none}"
-    ".note{fill:#fff8c5;stroke:#9a6700}.title{font-size:13px;font-weight:bold}"
+    ".note{fill:#fff8c5;stroke:#9a6700}.gap{fill:#f0f4f8;stroke:#7b8794;stroke-dasharray:6 3}"
+    ".title{font-size:13px;font-weight:bold}"
     ".label{paint-order:stroke;stroke:#ffffff;stroke-width:3px;stroke-linejoin:round}"
 )
 
@@ -288,13 +328,14 @@ def sequence_svg(
 ) -> str:
     """An SVG sequence diagram of ``events`` (valid XML, every label escaped, labels over
     :data:`MAX_LABEL` characters or wider than their arrow cut with an ellipsis; the height
-    grows with the number of events). ``lanes``: see :func:`flow_rows`."""
-    rows = flow_rows(events, lanes)
+    grows with the number of events, up to :data:`MAX_ROWS` rows: see :func:`bounded`).
+    ``lanes``: see :func:`flow_rows`."""
+    rows = bounded(flow_rows(events, lanes))
     parties = _parties(rows)
     x_of = {p: _MARGIN + _COL // 2 + i * _COL for i, p in enumerate(parties)}
     width = _MARGIN * 2 + _COL * len(parties)
     top = _TOP + (22 if title else 0)
-    heights = [_NOTE if isinstance(r, Note) else _ROW for r in rows]
+    heights = [_ROW if isinstance(r, Message) else _NOTE for r in rows]
     height = top + _HEAD + sum(heights) + 30
     out: list[str] = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -321,6 +362,8 @@ def sequence_svg(
     for row, step in zip(rows, heights, strict=True):
         if isinstance(row, Message):
             out.extend(_arrow(row, x_of, y + step - 8))
+        elif isinstance(row, Gap):
+            out.extend(_gap(row, y + 3, step - 6, width))
         else:
             out.extend(_note(row, x_of[row.party], y + 3, step - 6, width))
         y += step
@@ -328,11 +371,18 @@ def sequence_svg(
     return "\n".join(out) + "\n"
 
 
-def describe(rows: Iterable[Row]) -> str:
+def describe(rows: Iterable[Row | Gap]) -> str:
     """The diagram as one line of text, its rows numbered in order (the SVG's ``<desc>``:
-    what a screen reader says of it; labels whole, not cut to fit an arrow)."""
+    what a screen reader says of it; labels whole, not cut to fit an arrow; a :class:`Gap`
+    says which rows it leaves out)."""
     parts: list[str] = []
-    for number, row in enumerate(rows, 1):
+    number = 0
+    for row in rows:
+        if isinstance(row, Gap):
+            parts.append(row.text)
+            number += row.skipped
+            continue
+        number += 1
         if isinstance(row, Message):
             kind = "answer" if row.dashed else "message"
             parts.append(
@@ -342,7 +392,7 @@ def describe(rows: Iterable[Row]) -> str:
         else:
             parts.append(f"{number}. note on {party_name(row.party)}: {' '.join(row.text.split())}")
     return (
-        f"Sequence diagram, {len(parts)} rows. " + "; ".join(parts)
+        f"Sequence diagram, {number} rows. " + "; ".join(parts)
         if parts
         else "Sequence diagram, nothing recorded."
     )
@@ -381,6 +431,13 @@ def _arrow(row: Message, x_of: dict[str, int], y: int) -> list[str]:
     ]
 
 
+def _gap(row: Gap, y: int, h: int, page: int) -> list[str]:
+    return [
+        f'<rect class="gap" x="4" y="{y}" width="{page - 8}" height="{h}"/>',
+        _text(page / 2, y + h / 2 + 4, row.text, anchor="middle"),
+    ]
+
+
 def _note(row: Note, x: int, y: int, h: int, page: int) -> list[str]:
     text = _clip(row.text, int((2 * _COL - 28) / _CHAR))
     width = max(_COL - 28, int(len(text) * _CHAR) + 16)
@@ -410,15 +467,20 @@ _MERMAID_SPECIAL = re.compile(r"[#;]")
 def sequence_mermaid(
     events: Iterable[Event], *, title: str | None = None, lanes: Iterable[str | None] | None = None
 ) -> str:
-    """The same diagram as Mermaid ``sequenceDiagram`` source."""
-    rows = flow_rows(events, lanes)
+    """The same diagram as Mermaid ``sequenceDiagram`` source (the same rows:
+    :func:`bounded`)."""
+    rows = bounded(flow_rows(events, lanes))
     lines = ["sequenceDiagram"]
     if title:
         lines.append(f"    title {_mermaid_text(title)}")
-    for party in _parties(rows):
+    parties = _parties(rows)
+    for party in parties:
         lines.append(f"    participant {_mermaid_id(party)} as {_mermaid_text(party_name(party))}")
     for row in rows:
-        if isinstance(row, Message):
+        if isinstance(row, Gap):
+            over = ",".join(_mermaid_id(p) for p in dict.fromkeys((parties[0], parties[-1])))
+            lines.append(f"    Note over {over}: {_mermaid_text(row.text)}")
+        elif isinstance(row, Message):
             arrow = "-->>" if row.dashed else "->>"
             lines.append(
                 f"    {_mermaid_id(row.source)}{arrow}{_mermaid_id(row.target)}: "

@@ -13,6 +13,7 @@ from harness.trace import AppSwitched, Event, LinkOpened, ScreenShown, StoreOpen
 from reports.allure_steps import laned_events, phone_lanes
 from reports.diagram import (
     MAX_LABEL,
+    MAX_ROWS,
     Message,
     Note,
     flow_rows,
@@ -129,6 +130,35 @@ def test_long_flows_grow_and_long_labels_end_in_an_ellipsis() -> None:
     assert all(len(t) <= MAX_LABEL and t.endswith("…") for t in labels)
     tips = [e.text for e in ET.fromstring(svg).iter(f"{SVG}title")]
     assert f"POST {path}" in tips, "the full label is kept as a tooltip"
+
+
+def test_a_flow_of_thousands_of_rows_draws_its_start_and_end_and_says_what_it_leaves_out() -> None:
+    """A test of hundreds of logins: the diagram stays a picture a browser draws (its first
+    and last rows, the end where a failure is), and says which rows it does not draw; the
+    test's steps keep every exchange."""
+    events = [http(url=f"http://api.vssid.test/api/v1/n/{i}") for i in range(2_000)]
+    svg = sequence_svg(events, title="t.py::test_many")
+    root = ET.fromstring(svg)
+    assert len(svg) < 150_000, f"{len(svg):,} bytes"
+    assert int(root.get("height", "0")) < (MAX_ROWS + 10) * 30
+    texts = _texts(svg)
+    half = MAX_ROWS // 4  # rows are 2 an exchange: half the rows are MAX_ROWS // 4 exchanges
+    assert "POST /api/v1/n/0" in texts
+    assert f"POST /api/v1/n/{half - 1}" in texts
+    assert f"POST /api/v1/n/{half}" not in texts
+    assert "POST /api/v1/n/1999" in texts
+    assert f"POST /api/v1/n/{2_000 - half}" in texts
+    first, last = MAX_ROWS // 2 + 1, 4_000 - MAX_ROWS // 2
+    gap = f"… {4_000 - MAX_ROWS:,} rows not drawn (rows {first}–{last:,}); "
+    assert any(t.startswith(gap) for t in texts), "the picture says what it leaves out"
+    desc = root.findtext(f"{SVG}desc") or ""
+    assert desc.startswith("Sequence diagram, 4000 rows. ")
+    assert gap in desc
+    assert desc.endswith("4000. answer VssID backend → VssID app: 200")
+    mermaid = sequence_mermaid(events)
+    assert len(mermaid.splitlines()) < MAX_ROWS + 20
+    assert f"Note over p_vssid,p_vssid_backend: … {4_000 - MAX_ROWS:,} rows not drawn" in mermaid
+    assert sequence_svg(events[: MAX_ROWS // 2]).count("rows not drawn") == 0, "no cut below"
 
 
 def test_other_parties_get_a_lifeline_only_when_present() -> None:
