@@ -26,6 +26,7 @@ import httpx
 from starlette.types import ASGIApp
 
 from harness.errors import HarnessError
+from harness.protocol.hosts import IN_PROCESS_CLIENT
 
 __all__ = ["EventLoopThread", "SyncASGITransport", "run_embedded", "shared_loop"]
 
@@ -132,7 +133,7 @@ class SyncASGITransport(httpx.BaseTransport):
         app: ASGIApp,
         *,
         loop: EventLoopThread | None = None,
-        client: tuple[str, int] = ("127.0.0.1", 50000),
+        client: tuple[str, int] = (IN_PROCESS_CLIENT, 50000),
     ) -> None:
         self._loop = loop
         """A given background loop to run every request on (default: :func:`run_embedded`)."""

@@ -1,9 +1,11 @@
 """What a request must show before a handler acts on it: a Bearer token (RFC 6750), an app
 version the profile accepts (V-3, V-4, V-5) and, on the test-control API, a loopback caller
-or the admin token (S-6)."""
+or the admin token (S-6); a loopback caller without the token must also not be a web page
+(:func:`require_control_access`)."""
 
 from __future__ import annotations
 
+import functools
 import hmac
 
 from starlette.requests import Request
@@ -15,13 +17,15 @@ from harness.protocol import (
     VersionError,
     parse_version,
 )
-from harness.protocol.hosts import is_loopback
+from harness.protocol.hosts import IN_PROCESS_CLIENT, is_loopback
 from mock_providers._headers import PLATFORM_KEY, VERSION_HEADERS, VERSION_KEYS, header
 from mock_providers._refusals import MalformedBearer, MissingCredentials
 
-IN_PROCESS_CLIENTS = frozenset({"testclient"})
-"""Callers that are this process (Starlette's TestClient names itself so; a server reports an
-address): loopback for the control API (S-6), beside :func:`harness.protocol.hosts.is_loopback`."""
+IN_PROCESS_CLIENTS = frozenset({"testclient", IN_PROCESS_CLIENT})
+"""Callers that are this process (Starlette's TestClient names itself so, the harness's
+in-process transport :data:`~harness.protocol.hosts.IN_PROCESS_CLIENT`; a server reports an
+address): loopback for the control API (S-6), beside :func:`harness.protocol.hosts.is_loopback`,
+and never a web page."""
 
 
 _AUTH_SCHEMES = frozenset(
@@ -113,8 +117,21 @@ def check_app_version(request: Request, app: AppId, profile: Profile) -> str | N
     return platform
 
 
-def require_control_access(request: Request, admin_token: str | None) -> None:
-    """S-6: the control API answers loopback callers, or anyone with the admin token."""
+def require_control_access(
+    request: Request, admin_token: str | None, own_host: str | None = None
+) -> None:
+    """S-6: the control API answers loopback callers, or anyone with the admin token.
+
+    A loopback caller without the token is any program on the machine, web browsers
+    included: a page the developer visits can make the browser send requests to
+    ``127.0.0.1:PORT``. So such a request must also name the provider by a loopback name or
+    its own host (``own_host``: the host of its issuer or base URL, ``serve --public-host``)
+    in ``Host``, which DNS rebinding cannot (the page's own name, rebound to 127.0.0.1, is
+    what its browser sends), and must not come from a page of another origin (``Origin``,
+    which browsers send with every cross-origin POST: a form, or a ``fetch`` of a body
+    without a content type, needs no CORS preflight). With an admin token neither is
+    needed: a page can neither know the token nor send its header without a preflight,
+    which the providers never grant."""
     if admin_token is not None:
         given = header(request, b"x-harness-admin-token")
         if given is None:
@@ -131,10 +148,63 @@ def require_control_access(request: Request, admin_token: str | None) -> None:
             clause="S-6",
         )
     client = request.client.host if request.client else None
-    if not is_loopback(client) and client not in IN_PROCESS_CLIENTS:
+    if client in IN_PROCESS_CLIENTS:
+        return
+    if not is_loopback(client):
         raise ProtocolError(
             f"the test-control API is served only to loopback callers, not {client}; "
             "configure an admin token to reach it from elsewhere",
             code="forbidden",
             clause="S-6",
         )
+    host = header(request, b"host")
+    if host is not None and not _local_name(host, own_host):
+        raise ProtocolError(
+            f"the test-control API answers loopback callers only under a loopback name, "
+            f"not Host {host[:80]!r} (a web page reaching it through DNS rebinding names "
+            "its own host); call it as http://127.0.0.1:PORT or http://localhost:PORT "
+            "(or the serve --public-host name), or configure an admin token",
+            code="forbidden",
+            clause="S-6",
+        )
+    origin = header(request, b"origin")
+    if origin is not None and not _same_origin(origin, host):
+        raise ProtocolError(
+            f"the test-control API does not answer web pages of another origin "
+            f"(Origin {origin[:80]!r}): a page the browser shows must not rewrite the "
+            "mock (cross-site request forgery); call it from a test or a tool, which "
+            "sends no Origin, or configure an admin token",
+            code="forbidden",
+            clause="S-6",
+        )
+
+
+@functools.lru_cache(maxsize=64)
+def _local_name(host: str, own_host: str | None) -> bool:
+    """Whether the ``Host`` header ``host`` (``name[:port]``, ``[v6]:port``, RFC 9110 §7.2)
+    names this machine by a loopback name (``localhost``, ``127.0.0.0/8``, ``[::1]``) or
+    ``own_host``; anything else in it (user information, a path) is no name."""
+    if host.startswith("["):
+        name, bracket, port = host[1:].partition("]")
+        if not bracket or (port and not (port[0] == ":" and port[1:].isdigit())):
+            return False
+        return ":" in name and is_loopback(name)
+    name, colon, port = host.rpartition(":")
+    if not colon:
+        name = host
+    elif not port.isdigit():
+        return False
+    name = name.lower()
+    if not name or not all(c.isalnum() or c in "-._" for c in name):
+        return False
+    return is_loopback(name) or (own_host is not None and name == own_host.lower())
+
+
+def _same_origin(origin: str, host: str | None) -> bool:
+    """Whether ``Origin`` is the provider's own (``http(s)://`` and the ``Host`` it was
+    called by): a page it served itself. ``null`` (a sandboxed frame, a ``file:`` page) is
+    not."""
+    if host is None:
+        return False
+    scheme, sep, authority = origin.partition("://")
+    return bool(sep) and scheme.lower() in ("http", "https") and authority.lower() == host.lower()

@@ -275,7 +275,10 @@ def _operation(op: Operation, method: str, path: str) -> Schema:
             "content": {op.body.media_type: content},
         }
     if op.security == CONTROL_SECURITY:
-        errors[403] = "off loopback without the admin token (forbidden, S-6)"
+        errors[403] = (
+            "off loopback, or from a web page (a Host not a loopback name, an Origin of "
+            "another site), without the admin token (forbidden, S-6)"
+        )
     errors |= op.errors
     responses: Schema = {}
     for status, reply in sorted(op.replies.items()):

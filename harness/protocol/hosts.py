@@ -7,7 +7,12 @@ from __future__ import annotations
 import functools
 import ipaddress
 
-__all__ = ["is_loopback"]
+__all__ = ["IN_PROCESS_CLIENT", "is_loopback"]
+
+IN_PROCESS_CLIENT = "in-process"
+"""The caller address an in-process ASGI transport reports (``harness.embedded``): this
+process itself, which the control API answers as it answers loopback, with no check of
+``Host`` or ``Origin`` (no web browser reaches an app that is not served)."""
 
 
 @functools.lru_cache(maxsize=64)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.metadata
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -46,10 +47,12 @@ def package_version() -> str:
 class ControlApi:
     def __init__(self, provider: VNeIDProvider) -> None:
         self.provider = provider
+        self._own_host = urlsplit(provider.settings.issuer).hostname
+        """The issuer's host: a name the control API is called by besides loopback's."""
 
     def _guarded(self, handler: Handler) -> Handler:
         async def wrapped(request: Request) -> Response:
-            require_control_access(request, self.provider.settings.admin_token)
+            require_control_access(request, self.provider.settings.admin_token, self._own_host)
             return await handler(request)
 
         return wrapped

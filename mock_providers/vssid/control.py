@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -76,9 +77,11 @@ def _direction(request: Request) -> str | None:
 
 
 def control_routes(provider: VssIDProvider) -> list[Route]:
+    own_host = urlsplit(provider.settings.base_url).hostname  # besides loopback's names
+
     def guarded(handler: Handler) -> Handler:
         async def endpoint(request: Request) -> Response:
-            require_control_access(request, provider.settings.admin_token)
+            require_control_access(request, provider.settings.admin_token, own_host)
             return await handler(request)
 
         return endpoint

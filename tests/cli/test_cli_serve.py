@@ -393,7 +393,7 @@ def _stall_a_reader(base: str) -> list[socket.socket]:
         sock = socket.socket()
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
         sock.connect((host, int(port)))
-        sock.sendall(b"GET /_harness/requests HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.sendall(b"GET /_harness/requests HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         readers.append(sock)
     time.sleep(1)  # the answers are being written
     return readers

@@ -100,7 +100,9 @@ def test_a_huge_head_is_431_from_the_http_layer(base: str) -> None:
     """Beyond what h11 buffers (uvicorn would answer a plain-text 400): still 431 and §8."""
     status, headers, body = raw(
         base,
-        b"GET /_harness/health HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"a" * 200_000 + b"\r\n\r\n",
+        b"GET /_harness/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: "
+        + b"a" * 200_000
+        + b"\r\n\r\n",
     )
     assert status == 431
     assert headers["content-type"] == "application/json"
@@ -120,7 +122,7 @@ def test_a_body_that_never_arrives_is_408(
     monkeypatch.setattr(_bodies, "BODY_TIMEOUT", 0.3)  # the providers run in this process
     status, _, body = raw(
         served.vneid_url,
-        b"POST /_harness/personas HTTP/1.1\r\nHost: x\r\n"
+        b"POST /_harness/personas HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
     )
     assert status == 408
@@ -277,7 +279,9 @@ def test_a_websocket_upgrade_is_answered_as_plain_http(base: str) -> None:
     assert status == 404
     assert headers["content-type"] == "application/json"
     assert json.loads(body)["error"] == "not_found"
-    status, _, body = raw(base, b"GET /_harness/health HTTP/1.1\r\nHost: x\r\n" + upgrade + b"\r\n")
+    status, _, body = raw(
+        base, b"GET /_harness/health HTTP/1.1\r\nHost: 127.0.0.1\r\n" + upgrade + b"\r\n"
+    )
     assert (status, json.loads(body)["status"]) == (200, "ok")
     logged = httpx.get(f"{base}/_harness/requests", timeout=10).json()["requests"]
     assert "/nope" in [entry["path"] for entry in logged]
@@ -354,7 +358,7 @@ def test_injected_redirect_uris_cannot_be_registered(
 
 def test_raw_crlf_in_a_header_value_is_refused_by_the_http_layer(base: str) -> None:
     status, headers, _ = raw(
-        base, b"GET /_harness/health HTTP/1.1\r\nHost: x\r\nX-A: a\rSet-Cookie: b\r\n\r\n"
+        base, b"GET /_harness/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A: a\rSet-Cookie: b\r\n\r\n"
     )
     assert status == 400
     assert "set-cookie" not in headers

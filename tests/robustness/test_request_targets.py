@@ -48,7 +48,9 @@ def test_other_forms_are_left_alone(target: bytes) -> None:
 
 def _get(served: ServedProviders, target: str) -> tuple[int, dict[str, object]]:
     with connect(served) as sock:
-        sock.sendall(f"GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        sock.sendall(
+            f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode()
+        )
         answer = read_all(sock)
     head, _, body = answer.partition(b"\r\n\r\n")
     return int(head.split(b" ", 2)[1]), json.loads(body)

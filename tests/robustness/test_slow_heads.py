@@ -20,7 +20,7 @@ from harness.serve import ServedInThread, ServedProviders, build_served
 from mock_providers import _served
 from mock_providers._served import HTTP_STACKS, MAX_HEAD_BYTES
 
-HEALTH = b"GET /_harness/health HTTP/1.1\r\nHost: x\r\n\r\n"
+HEALTH = b"GET /_harness/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 
 
 @pytest.fixture(params=HTTP_STACKS)
@@ -70,7 +70,7 @@ def test_a_connection_that_sends_nothing_is_408_and_closed(served: ServedProvide
 def test_a_head_trickled_byte_by_byte_is_408_however_busy(served: ServedProviders) -> None:
     """The clock runs from the head's first byte: more bytes do not restart it."""
     with connect(served) as sock:
-        sock.sendall(b"GET /_harness/health HTTP/1.1\r\nHost: x\r\n")
+        sock.sendall(b"GET /_harness/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
         started = time.monotonic()
         for _ in range(6):  # past the 0.4 s, a byte every 0.1 s
             time.sleep(0.1)
@@ -109,7 +109,9 @@ def test_the_next_head_on_a_kept_alive_connection_has_the_same_limit(
     ("request_bytes", "status", "error"),
     [
         (
-            b"GET /_harness/health?a=" + b"a" * MAX_HEAD_BYTES + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"GET /_harness/health?a="
+            + b"a" * MAX_HEAD_BYTES
+            + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
             414,
             "uri_too_long",
         ),
@@ -148,7 +150,9 @@ def test_a_pipelined_head_after_a_large_body_is_not_taken_for_a_huge_head(
         b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
     )
     with connect(served) as sock:
-        sock.sendall(first + b"GET /_harness/health HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"p" * 600)
+        sock.sendall(
+            first + b"GET /_harness/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: " + b"p" * 600
+        )
         time.sleep(0.1)
         sock.sendall(b"\r\n\r\n")
         answers = b""
