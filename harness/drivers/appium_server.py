@@ -37,6 +37,8 @@ from harness.errors import ConfigError
 from harness.processes import free_port
 
 __all__ = [
+    "APPIUM_MANIFEST",
+    "drop_stale_manifest",
     "APPIUM_CHROMIUM_DRIVER_VERSION",
     "APPIUM_VERSION",
     "NODE_VERSION",
@@ -65,6 +67,39 @@ LOG_FILTERS = [
 """Appium's ``--log-filters`` rules: at ``--log-level info`` it logs each request's body, and
 a session's ``/value`` calls carry the text typed into a field. Its log is kept when it fails
 to start, and stays behind in the temporary folder when the run is killed."""
+
+
+APPIUM_MANIFEST = Path("node_modules/.cache/appium/extensions.yaml")
+"""Appium's record of its installed drivers, under the project (``APPIUM_HOME`` is the
+project's folder): each with its absolute ``installPath``."""
+
+
+def drop_stale_manifest(root: Path) -> None:
+    """Remove Appium's manifest under ``root`` when a driver's ``installPath`` in it is gone:
+    a checkout moved or copied with its ``node_modules`` (a CI cache restored into another
+    workspace) kept the old paths, and Appium refused every session ("Could not find a
+    driver for automationName 'Chromium' … Could not read the driver manifest at
+    /old/path/node_modules/appium-chromium-driver/package.json"). Appium writes it again
+    from ``node_modules`` as it starts."""
+    import yaml
+
+    manifest = root / APPIUM_MANIFEST
+    try:
+        recorded = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return  # none (Appium writes it), or one Appium itself will say is unreadable
+    if not isinstance(recorded, dict):
+        return
+    paths = [
+        entry.get("installPath")
+        for kind in ("drivers", "plugins")
+        if isinstance(recorded.get(kind), dict)
+        for entry in recorded[kind].values()
+        if isinstance(entry, dict)
+    ]
+    if any(isinstance(p, str) and not Path(p).is_dir() for p in paths):
+        with contextlib.suppress(FileNotFoundError):  # another worker's server was first
+            manifest.unlink()
 
 
 def appium_executable(root: Path) -> Path:
@@ -172,6 +207,7 @@ class AppiumServer:
             return self
         exe = appium_executable(self.root)
         node_executable()
+        drop_stale_manifest(self.root)
         self.port = self.port or free_port()
         # short: Chromium's singleton socket goes 50 characters below it, and a socket's
         # path has at most 107
