@@ -139,44 +139,41 @@ def require_control_access(
             given = auth[7:] if auth.lower().startswith("bearer ") else None
         if given is not None and hmac.compare_digest(given.encode(), admin_token.encode()):
             return
-        raise ProtocolError(
+        raise _forbidden(
             "the test-control API needs the admin token (X-Harness-Admin-Token)"
             if given is None
             else "the admin token given (X-Harness-Admin-Token) is not this "
-            "provider's: give the one it was served with",
-            code="forbidden",
-            clause="S-6",
+            "provider's: give the one it was served with"
         )
     client = request.client.host if request.client else None
     if client in IN_PROCESS_CLIENTS:
         return
     if not is_loopback(client):
-        raise ProtocolError(
+        raise _forbidden(
             f"the test-control API is served only to loopback callers, not {client}; "
-            "configure an admin token to reach it from elsewhere",
-            code="forbidden",
-            clause="S-6",
+            "configure an admin token to reach it from elsewhere"
         )
     host = header(request, b"host")
     if host is not None and not _local_name(host, own_host):
-        raise ProtocolError(
+        raise _forbidden(
             f"the test-control API answers loopback callers only under a loopback name, "
             f"not Host {host[:80]!r} (a web page reaching it through DNS rebinding names "
             "its own host); call it as http://127.0.0.1:PORT or http://localhost:PORT "
-            "(or the serve --public-host name), or configure an admin token",
-            code="forbidden",
-            clause="S-6",
+            "(or the serve --public-host name), or configure an admin token"
         )
     origin = header(request, b"origin")
     if origin is not None and not _same_origin(origin, host):
-        raise ProtocolError(
+        raise _forbidden(
             f"the test-control API does not answer web pages of another origin "
             f"(Origin {origin[:80]!r}): a page the browser shows must not rewrite the "
             "mock (cross-site request forgery); call it from a test or a tool, which "
-            "sends no Origin, or configure an admin token",
-            code="forbidden",
-            clause="S-6",
+            "sends no Origin, or configure an admin token"
         )
+
+
+def _forbidden(message: str) -> ProtocolError:
+    """A control-API refusal (S-6): 403 ``forbidden``."""
+    return ProtocolError(message, code="forbidden", clause="S-6")
 
 
 @functools.lru_cache(maxsize=64)
