@@ -116,11 +116,8 @@ class Screen:
                 # the app's own fallback, not a code the server sent (§8 has none for an
                 # answer that is no refusal body: a vendor's HTML 404, a proxy's 502)
                 status = self.data.get("status")
-                cited = (
-                    f"the app's fallback for a {status} answer naming no §8 code; {cited}"
-                    if status
-                    else f"the app's fallback for an answer naming no §8 code; {cited}"
-                )
+                answer = f"a {status} answer" if status else "an answer"
+                cited = f"the app's fallback for {answer} naming no §8 code; {cited}"
             return (
                 f"{text}: error {self.error} ({cited}): {self.data.get('error_description') or ''}"
             )
