@@ -27,6 +27,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from harness.conformance.results import TestOutcome
+from harness.plugin_options import OPT_LIBRARY_DEPRECATIONS
 from harness.processes import interrupts_deferred
 from harness.protocol.redaction import redact_secret_shapes
 from harness.protocol.text import clip
@@ -120,6 +121,8 @@ class ProgressReporter:
         category = warning_message.category
         if not issubclass(category, DeprecationWarning | PendingDeprecationWarning):
             return
+        if self._config is None or not self._config.getoption(OPT_LIBRARY_DEPRECATIONS, False):
+            return  # a team's own tests, whose configuration chose to show them
         said = redact_secret_shapes(" ".join(str(warning_message.message).split()))
         place = f"{warning_message.filename}:{warning_message.lineno}"
         key = (category.__name__, clip(said, 300), place)
