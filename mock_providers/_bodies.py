@@ -35,9 +35,18 @@ MAX_JSON_DEPTH = 32
 
 async def _read_capped(request: Request, limit: int) -> bytes:
     declared = header(request, b"content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    declared = None if declared is None else declared.strip(" \t")
+    # ASCII digits (the head guard refuses others; '²'.isdigit() but int('²') raises), and
+    # no int() of thousands of digits (Python refuses more than 4,300)
+    if (
+        declared is not None
+        and declared.isascii()
+        and declared.isdigit()
+        and (len(declared) > 18 or int(declared) > limit)
+    ):
         raise ProtocolError(
-            f"the body is {declared} bytes; at most {limit}",
+            f"the body is {declared if len(declared) <= 18 else 'over 10^18'} bytes; "
+            f"at most {limit}",
             code="payload_too_large",
             clause=path_clause(request.scope["path"]),
         )

@@ -330,8 +330,9 @@ authorize link is at most 8192 characters (``harness.protocol.links.MAX_LINK_LEN
 
 def head_problem(scope: Scope, max_header_bytes: int = MAX_HEADER_BYTES) -> ProtocolError | None:
     """What is wrong with a request head, if anything: too long a target (414), too large
-    headers (431), or a header that must be single given twice (400). Keeps the headers by
-    name in the scope for :func:`header`."""
+    headers (431), a header that must be single given twice, a Content-Length that is not
+    digits, or an ambiguous body framing (400). Keeps the headers by name in the scope for
+    :func:`header`."""
     target = len(scope.get("raw_path") or scope["path"].encode("utf-8", "replace")) + len(
         scope.get("query_string", b"")
     )
@@ -371,6 +372,16 @@ def head_problem(scope: Scope, max_header_bytes: int = MAX_HEADER_BYTES) -> Prot
         return ProtocolError(
             f"the request headers are {size} bytes; at most {max_header_bytes}",
             code="request_header_fields_too_large",
+            clause=path_clause(scope["path"]),
+        )
+    length = by_name.get(b"content-length")
+    # bytes' isdigit is ASCII digits only; the space around a value is no part of it (RFC 9110
+    # §5.5: a server's parser drops it, an in-process caller's may not)
+    if length is not None and not length.strip(b" \t").isdigit():
+        return ProtocolError(
+            f"Content-Length {length.decode('latin-1')[:40]!r} is not a length: RFC 9110 "
+            "§8.6 allows decimal digits only (no sign, space or other script's digits); "
+            "send the body's size in bytes, or no Content-Length",
             clause=path_clause(scope["path"]),
         )
     coding = by_name.get(b"transfer-encoding")

@@ -166,3 +166,41 @@ def test_a_bad_request_head_cites_the_endpoints_clause(
     )
     assert problem is not None
     assert (problem.code, problem.clause) == ("invalid_request", clause)
+
+
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+@pytest.mark.parametrize(
+    "length",
+    # '¹²' passed str.isdigit() and int() raised out of the app; the rest were read as 5 or
+    # 10 by int() (a sign, a space inside, an underscore) where RFC 9110 §8.6 has digits only
+    [b"\xb9\xb2", b"\xb2", b"+5", b"-1", b"1_0", b"5 5", b"0x5", b""],
+)
+def test_a_content_length_that_is_not_digits_is_invalid_request(
+    vneid: httpx.Client, length: bytes
+) -> None:
+    r = vneid.post("/token", content=b"grant_type=x", headers={**_FORM, "Content-Length": length})
+    assert _error(r) == (400, "invalid_request", "T-1")
+    assert "Content-Length" in r.json()["error_description"]
+
+
+@pytest.mark.parametrize("length", [b" 12", b"12\t", b"0012"])
+def test_a_content_length_of_digits_is_read_as_a_server_reads_it(
+    vneid: httpx.Client, length: bytes
+) -> None:
+    """The space around a field's value is no part of it (RFC 9110 §5.5), leading zeros are
+    digits: the request goes on to the endpoint (which wants client authentication)."""
+    r = vneid.post("/token", content=b"grant_type=x", headers={**_FORM, "Content-Length": length})
+    assert _error(r) == (401, "invalid_client", "T-1")
+
+
+def test_a_content_length_of_thousands_of_digits_is_too_large_not_500(
+    vneid: httpx.Client,
+) -> None:
+    """int() refuses more than 4,300 digits (it raised out of the app)."""
+    r = vneid.post(
+        "/token", content=b"grant_type=x", headers={**_FORM, "Content-Length": b"9" * 5000}
+    )
+    assert _error(r) == (413, "payload_too_large", "T-1")
+    assert len(r.json()["error_description"]) < 100
