@@ -189,7 +189,10 @@ def _workers(config: pytest.Config) -> int:
     workers = getattr(config.option, "numprocesses", None)
     if not workers and getattr(config.option, "dist", "no") != "no":  # -d --tx 2*popen
         counts = [spec.partition("*") for spec in getattr(config.option, "tx", None) or []]
-        workers = sum(int(count) if star and count.isdigit() else 1 for count, star, _ in counts)
+        workers = sum(
+            int(count) if star and count.isascii() and count.isdigit() else 1
+            for count, star, _ in counts
+        )
     return workers if isinstance(workers, int) else 1
 
 
