@@ -174,6 +174,13 @@ def check_server(url: str, source: Path, *, timeout: float = 10.0) -> None:
         )
 
 
+def _empty(path: Path) -> bool:
+    try:
+        return path.stat().st_size == 0
+    except OSError:
+        return True
+
+
 class AppiumServer:
     """A local Appium server: :meth:`start` (waits until ready), :meth:`stop` (also its
     children). A context manager."""
@@ -328,7 +335,7 @@ class AppiumServer:
                 shutil.rmtree(temp, ignore_errors=True)
         if self.log_path is not None:
             self.log_path.with_suffix(".filters.json").unlink(missing_ok=True)
-            if not keep_log:
+            if not keep_log or _empty(self.log_path):  # an empty log tells nobody anything
                 self.log_path.unlink(missing_ok=True)
                 self.log_path = None
 

@@ -224,3 +224,25 @@ def test_a_missing_node_says_what_appium_needs(
         server.start()
     assert server.process is None
     assert list((tmp_path / "tmp").iterdir()) == [], "nothing made before the check"
+
+
+@pytest.mark.parametrize("written", [b"", b"[Appium] Could not start\n"])
+def test_a_failed_start_keeps_its_log_only_when_it_says_something(
+    monkeypatch: pytest.MonkeyPatch, short_tmpdir: Path, written: bytes
+) -> None:
+    """A start stopped before Appium wrote a line (an interrupt, a failure to start) left an
+    empty ``vneid-harness-appium-*.log`` in the temporary folder (each ``make test`` left
+    one); a log with something in it stays, for whoever looks into the failure."""
+    appium_executable(ROOT)
+    monkeypatch.setattr(tempfile, "tempdir", str(short_tmpdir))
+
+    def interrupted(*args: object, stdout: object = None, **kwargs: object) -> None:
+        assert hasattr(stdout, "write")
+        stdout.write(written)  # type: ignore[union-attr]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(subprocess, "Popen", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        AppiumServer(ROOT).start()
+    left = [p.read_bytes() for p in short_tmpdir.iterdir()]
+    assert left == ([written] if written else [])
