@@ -134,7 +134,9 @@ def check_nonce(claims: Claims, ctx: ClaimContext) -> None:
     nonce = claims.get("nonce")
     if not isinstance(nonce, str):
         raise _invalid("R-9", "the ID token has no nonce")
-    if not hmac.compare_digest(nonce.encode(), ctx.nonce.encode()):
+    # surrogatepass: the issuer's JSON may hold a lone surrogate escape ("\\ud800"), which
+    # is no nonce this login sent, and must be refused as one, not raise
+    if not hmac.compare_digest(nonce.encode("utf-8", "surrogatepass"), ctx.nonce.encode()):
         raise _invalid("R-9", "the ID token's nonce is not the one this login sent")
 
 

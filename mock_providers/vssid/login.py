@@ -91,7 +91,9 @@ def check_userinfo(info: Mapping[str, Any], identity: IdTokenIdentity) -> None:
     """T-5: userinfo "returns the same identity claims": its ``sub`` (OpenID Connect Core
     §5.3.2) and, when present, its ``personal_id`` equal the ID token's."""
     sub = info.get("sub")
-    if not isinstance(sub, str) or not hmac.compare_digest(sub.encode(), identity.sub.encode()):
+    if not isinstance(sub, str) or not hmac.compare_digest(  # a lone surrogate: unequal, no raise
+        sub.encode("utf-8", "surrogatepass"), identity.sub.encode("utf-8", "surrogatepass")
+    ):
         raise ProtocolError(
             f"the userinfo sub {sub!r:.80} is not the ID token's sub",
             code="id_token_invalid",

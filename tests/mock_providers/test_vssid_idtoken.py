@@ -147,6 +147,7 @@ REFUSED_CLAIMS = [
     ({"nonce": "another-nonce"}, "R-9"),
     ({"nonce": DROP}, "R-9"),
     ({"nonce": 12}, "R-9"),
+    ({"nonce": "\ud800"}, "R-9"),  # a lone surrogate escape: was a 500 (UnicodeEncodeError)
     ({"sub": DROP}, "T-3"),
     ({"sub": ""}, "T-3"),
     ({"sub": 42}, "T-3"),
@@ -230,6 +231,14 @@ def test_userinfo_for_another_person_is_refused(world: VssIDWorld, patch: dict[s
     world.fake.userinfo_patch = patch
     assert_error(world.login(), 401, "id_token_invalid", "T-5")
     assert len(world.fake.calls_to("/userinfo")) == 1
+    assert len(world.provider.sessions) == 0
+
+
+@pytest.mark.clause("T-5")
+def test_a_userinfo_sub_of_a_lone_surrogate_is_refused_not_a_500(world: VssIDWorld) -> None:
+    """JSON's ``"\\ud800"`` is a str that cannot be encoded: comparing it was a 500."""
+    world.fake.raw["/userinfo"] = (200, f'{{"sub": "\\ud800", "personal_id": "{PERSONAL_ID}"}}')
+    assert_error(world.login(), 401, "id_token_invalid", "T-5")
     assert len(world.provider.sessions) == 0
 
 
