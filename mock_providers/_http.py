@@ -342,6 +342,15 @@ def head_problem(scope: Scope, max_header_bytes: int = MAX_HEADER_BYTES) -> Prot
             code="uri_too_long",
             clause=path_clause(scope["path"]),
         )
+    query = scope.get("query_string")
+    if query and not query.isascii():  # served, h11 and httptools refuse it before this
+        # RFC 9112 §3.2, RFC 3986 §2: a request target is ASCII (Starlette decodes the query
+        # as UTF-8 and raised UnicodeDecodeError out of the app for a byte such as 0xff)
+        return ProtocolError(
+            "the query holds bytes outside ASCII (RFC 3986 §2.1): percent-encode the "
+            "UTF-8 bytes of the text",
+            clause=path_clause(scope["path"]),
+        )
     raw = scope["headers"]
     by_name = scope[HEADERS_KEY] = headers_by_name(raw)
     # a repeated name, or one not in lower case (which ASGI servers give): look closer

@@ -1,0 +1,76 @@
+"""Input that Python's text methods read otherwise than the ASCII grammars of the RFCs:
+non-ASCII bytes in a request target, Unicode digits and whitespace in headers. Each used to
+be a 500 or an acceptance the grammar forbids."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+
+from mock_providers.vneid import VNeIDProvider
+from mock_providers.vssid import VssIDProvider
+
+_AUTHORIZE = (
+    b"client_id=vssid&redirect_uri=vssid%3A%2F%2Fauth%2Fvneid%2Fcallback&response_type=code"
+    b"&scope=openid&code_challenge=" + b"a" * 43 + b"&code_challenge_method=S256"
+)
+
+
+def _asgi_get(app: Any, path: str, query: bytes) -> tuple[int, bytes]:
+    """``GET path?query`` straight into the ASGI app, the query's bytes as given (``httpx``
+    would percent-encode them; an ASGI server may not)."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query,
+        "headers": [(b"host", b"127.0.0.1")],
+        "client": ("in-process", 0),
+        "server": ("127.0.0.1", 80),
+        "root_path": "",
+    }
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(app(scope, receive, send))
+    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+    return status, b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+
+
+@pytest.mark.parametrize(
+    ("provider", "path", "query", "clause"),
+    [
+        ("vneid", "/authorize", _AUTHORIZE + b"&state=\xff", "A-2"),  # was UnicodeDecodeError
+        ("vneid", "/authorize", _AUTHORIZE + b"&state=\xc3\xa9", "A-2"),  # raw UTF-8: not ASCII
+        ("vneid", "/nothing", b"\xff", "A-1"),  # the 404 read request.url: a 500 too
+        ("vssid", "/api/v1/me", b"x=\x80", "A-6"),
+    ],
+)
+def test_a_query_with_bytes_outside_ascii_is_400_not_500(
+    provider: str, path: str, query: bytes, clause: str
+) -> None:
+    """RFC 9112 §3.2 / RFC 3986 §2: a request target is ASCII; both served stacks refuse such
+    a target before the app, and the app itself now does so too (it raised out of Starlette's
+    ``request.url``, which decodes the query as UTF-8)."""
+    app = VNeIDProvider().app if provider == "vneid" else VssIDProvider().app
+    status, raw = _asgi_get(app, path, query)
+    body = json.loads(raw)
+    assert (status, body["error"], body["clause"]) == (400, "invalid_request", clause)
+    assert "percent-encode" in body["error_description"]
+
+
+def test_a_percent_encoded_query_is_still_served() -> None:
+    status, _ = _asgi_get(VNeIDProvider().app, "/authorize", _AUTHORIZE + b"&state=%C3%A9")
+    assert status == 200
