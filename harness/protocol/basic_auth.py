@@ -49,7 +49,9 @@ def basic_pair(header: str) -> str:
     base64 after the scheme name, decoded as UTF-8. Raises :class:`BasicCredentialsError`
     when it is not base64 of UTF-8 text."""
     try:
-        return base64.b64decode(header[len(_PREFIX) :].strip(), validate=True).decode("utf-8")
+        # OWS only (RFC 9110 §5.6.3: SP, HTAB): str.strip() also took \xa0, \x85, \x1c-\x1f
+        token68 = header[len(_PREFIX) :].strip(" \t")
+        return base64.b64decode(token68, validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise BasicCredentialsError(
             "the Basic credentials are not base64 of 'client_id:secret'"

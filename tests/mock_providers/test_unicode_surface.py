@@ -5,11 +5,15 @@ be a 500 or an acceptance the grammar forbids."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from typing import Any
 
+import httpx
 import pytest
 
+from harness.embedded import SyncASGITransport
+from mock_providers.defaults import DEFAULT_VSSID_CLIENT_SECRET
 from mock_providers.vneid import VNeIDProvider
 from mock_providers.vssid import VssIDProvider
 
@@ -74,3 +78,29 @@ def test_a_query_with_bytes_outside_ascii_is_400_not_500(
 def test_a_percent_encoded_query_is_still_served() -> None:
     status, _ = _asgi_get(VNeIDProvider().app, "/authorize", _AUTHORIZE + b"&state=%C3%A9")
     assert status == 200
+
+
+@pytest.mark.parametrize("padding", [b"\xa0", b"\x85", b"\x1f"])
+def test_basic_credentials_padded_with_what_is_no_http_whitespace_are_refused(
+    padding: bytes,
+) -> None:
+    """T-1: ``str.strip()`` took NBSP, NEL and the C0 separators around the Basic token68;
+    RFC 9110's OWS is SP and HTAB only, so such a header authenticated no one now."""
+    provider = VNeIDProvider()
+    pair = base64.b64encode(f"vssid:{DEFAULT_VSSID_CLIENT_SECRET}".encode())
+    form = {
+        "grant_type": "authorization_code",
+        "code": "c",
+        "redirect_uri": "vssid://auth/vneid/callback",
+        "code_verifier": "v" * 43,
+    }
+    with httpx.Client(
+        transport=SyncASGITransport(provider.app), base_url=provider.issuer
+    ) as client:
+        good = client.post("/token", data=form, headers=[(b"authorization", b"Basic " + pair)])
+        padded = client.post(
+            "/token", data=form, headers=[(b"authorization", b"Basic " + padding + pair)]
+        )
+    assert good.json()["error"] == "invalid_grant"  # authenticated: the code is unknown
+    assert padded.status_code == 401
+    assert (padded.json()["error"], padded.json()["clause"]) == ("invalid_client", "T-1")

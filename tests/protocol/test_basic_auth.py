@@ -72,6 +72,11 @@ def test_other_schemes_are_not_basic(header: str | None) -> None:
         (_basic(b":secret"), "not 'client_id:secret'"),
         (_basic(b"rp:%FF"), "not form-urlencoded UTF-8"),
         (_basic(b"%C3:s"), "not form-urlencoded UTF-8"),
+        # whitespace to str.strip(), not to HTTP (RFC 9110 §5.6.3: OWS is SP and HTAB)
+        ("Basic \xa0dnNzaWQ6cw==", "not base64"),
+        ("Basic dnNzaWQ6cw==\x85", "not base64"),
+        ("Basic dnNzaWQ6cw==\x1f", "not base64"),
+        ("Basic \x0bdnNzaWQ6cw==", "not base64"),
     ],
 )
 def test_a_header_without_a_pair_is_refused_with_why(header: str, said: str) -> None:
