@@ -183,18 +183,23 @@ def _local_name(host: str, own_host: str | None) -> bool:
     ``own_host``; anything else in it (user information, a path) is no name."""
     if host.startswith("["):
         name, bracket, port = host[1:].partition("]")
-        if not bracket or (port and not (port[0] == ":" and port[1:].isdigit())):
+        if not bracket or (port and not (port[0] == ":" and _is_port(port[1:]))):
             return False
         return ":" in name and is_loopback(name)
     name, colon, port = host.rpartition(":")
     if not colon:
         name = host
-    elif not port.isdigit():
+    elif not _is_port(port):
         return False
     name = name.lower()
     if not name or not all(c.isalnum() or c in "-._" for c in name):
         return False
     return is_loopback(name) or (own_host is not None and name == own_host.lower())
+
+
+def _is_port(text: str) -> bool:
+    """RFC 3986 §3.2.3's ``port``, ASCII digits (``str.isdigit()`` alone takes '¹²', '١٢')."""
+    return text.isascii() and text.isdigit()
 
 
 def _same_origin(origin: str, host: str | None) -> bool:

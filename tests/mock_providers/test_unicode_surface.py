@@ -11,8 +11,11 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.requests import Request
 
 from harness.embedded import SyncASGITransport
+from harness.protocol import ProtocolError
+from mock_providers._request_checks import require_control_access
 from mock_providers.defaults import DEFAULT_VSSID_CLIENT_SECRET
 from mock_providers.vneid import VNeIDProvider
 from mock_providers.vssid import VssIDProvider
@@ -104,3 +107,26 @@ def test_basic_credentials_padded_with_what_is_no_http_whitespace_are_refused(
     assert good.json()["error"] == "invalid_grant"  # authenticated: the code is unknown
     assert padded.status_code == 401
     assert (padded.json()["error"], padded.json()["clause"]) == ("invalid_client", "T-1")
+
+
+def _control_request(host: bytes) -> Request:
+    return Request(
+        {
+            "type": "http",
+            "method": "GET",
+            "path": "/_harness/personas",
+            "headers": [(b"host", host)],
+            "client": ("127.0.0.1", 50000),
+        }
+    )
+
+
+@pytest.mark.parametrize("port", [b"\xb9\xb2", b"8\xb3"])  # '¹²', '8³': str.isdigit() says yes
+def test_a_host_port_of_unicode_digits_is_no_loopback_name(port: bytes) -> None:
+    """S-6: the control API's Host check read ``localhost:¹²`` as a loopback name (the
+    served stacks pass such bytes on); a port is ASCII digits (RFC 3986 §3.2.3)."""
+    require_control_access(_control_request(b"localhost:8080"), None)
+    for host in (b"localhost:" + port, b"[::1]:" + port):
+        with pytest.raises(ProtocolError) as refused:
+            require_control_access(_control_request(host), None)
+        assert (refused.value.code, refused.value.clause) == ("forbidden", "S-6")
