@@ -127,7 +127,8 @@ async def read_json_object(
         if optional:
             return {}
         raise ProtocolError("the body is empty; send a JSON object", clause=clause)
-    ctype = (header(request, b"content-type") or "application/json").split(";")[0].strip()
+    # OWS is SP and HTAB (RFC 9110 §5.6.3): str.strip() also took NBSP and NEL
+    ctype = (header(request, b"content-type") or "application/json").split(";")[0].strip(" \t")
     lowered = ctype.lower()  # type and subtype are case-insensitive (RFC 9110 §8.3.1)
     if lowered and lowered != "application/json" and not lowered.endswith("+json"):
         raise ProtocolError(
@@ -169,7 +170,7 @@ async def read_json_object(
 async def read_form_text(request: Request, *, clause: str, limit: int = MAX_BODY_BYTES) -> str:
     """A form-encoded body as its text (``a=1&b=2``), for a caller that parses it as a query
     (the authorization endpoint's POST, OpenID Connect Core §3.1.2.1)."""
-    ctype = (header(request, b"content-type") or "").split(";")[0].strip().lower()
+    ctype = (header(request, b"content-type") or "").split(";")[0].strip(" \t").lower()
     if ctype != "application/x-www-form-urlencoded":
         raise ProtocolError(
             f"content type {ctype or 'none'!r}: this endpoint takes "

@@ -130,3 +130,42 @@ def test_a_host_port_of_unicode_digits_is_no_loopback_name(port: bytes) -> None:
         with pytest.raises(ProtocolError) as refused:
             require_control_access(_control_request(host), None)
         assert (refused.value.code, refused.value.clause) == ("forbidden", "S-6")
+
+
+@pytest.mark.parametrize("padding", [b"\xa0", b"\x85"])
+def test_a_media_type_padded_with_what_is_no_http_whitespace_is_refused(padding: bytes) -> None:
+    """``str.strip()`` took NBSP and NEL around the media type, so ``application/json\\xa0``
+    was JSON; RFC 9110's OWS is SP and HTAB only (both are still taken)."""
+    with httpx.Client(
+        transport=SyncASGITransport(VssIDProvider().app), base_url="http://api.vssid.test"
+    ) as client:
+
+        def start(ctype: bytes) -> httpx.Response:
+            return client.post(
+                "/api/v1/auth/vneid/start",
+                content=b"{}",
+                headers=[(b"x-vssid-app-version", b"1.6.7"), (b"content-type", ctype)],
+            )
+
+        assert start(b" application/json\t").status_code == 200
+        refused = start(b"application/json" + padding)
+    assert refused.status_code == 415
+    assert (refused.json()["error"], refused.json()["clause"]) == ("unsupported_media_type", "A-1")
+
+
+@pytest.mark.parametrize("padding", [b"\xa0", b"\x85"])
+def test_a_form_media_type_padded_with_what_is_no_http_whitespace_is_refused(
+    padding: bytes,
+) -> None:
+    """The authorization endpoint's POST form (OpenID Connect Core §3.1.2.1): the same."""
+    with httpx.Client(
+        transport=SyncASGITransport(VNeIDProvider().app), base_url="http://vneid.test"
+    ) as client:
+
+        def post(ctype: bytes) -> httpx.Response:
+            return client.post("/authorize", content=_AUTHORIZE, headers=[(b"content-type", ctype)])
+
+        assert post(b"application/x-www-form-urlencoded ").status_code == 200
+        refused = post(b"application/x-www-form-urlencoded" + padding)
+    assert refused.status_code == 400  # the error screen (A-2), naming the media type taken
+    assert "application/x-www-form-urlencoded" in refused.text
