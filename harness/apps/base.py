@@ -339,16 +339,29 @@ class App:
                 },
             )
         for key in keys:
-            if not isinstance(reply.body.get(key), str | int) or reply.body.get(key) == "":
+            value = reply.body.get(key)
+            # a number is taken as its digits (a bhxh_code sent as 1234567890); true is not
+            # one, though Python's bool is an int (it was kept as the text "True")
+            if isinstance(value, bool) or not isinstance(value, str | int) or value == "":
+                said = (
+                    f"the answer lacks {key!r}"
+                    if value is None or value == ""
+                    else f"the answer's {key!r} is {_JSON_KINDS.get(type(value), 'a number')}, "
+                    "not text"
+                )
                 return Reply(
                     502,
                     {
                         "error": "server_error",
-                        "error_description": f"the answer lacks {key!r}",
+                        "error_description": said,
                         "clause": ERRORS["server_error"].clause,
                     },
                 )
         return None
+
+
+_JSON_KINDS: dict[type, str] = {bool: "a boolean", list: "an array", dict: "an object"}
+"""What a JSON value that is not text is, said without the value (it may hold a secret)."""
 
 
 def check_typed_text(element_id: str, text: object) -> None:

@@ -488,3 +488,18 @@ def test_json_that_is_not_an_object_says_so(world: Any) -> None:
     assert screen.data["error_description"] == (
         "POST /api/v1/auth/vneid/start answered 200 with JSON that is not an object (a list)"
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [(True, "a boolean"), ([], "an array"), ({"t": "x"}, "an object"), (1.5, "a number")],
+)
+def test_a_field_that_is_not_text_says_what_it_is(world: Any, value: Any, kind: str) -> None:
+    """``true`` passed as a field (Python's bool is an int) and was kept as "True"; the rest
+    were "the answer lacks 'transaction_id'", though the answer has it."""
+    answer = {"transaction_id": value, "authorize_url": "vneid://x", "expires_in": 300}
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=answer))
+    with httpx.Client(base_url="http://api.vssid.test", transport=transport) as client:
+        screen = _tap_login_with(world, client).screen()
+    assert screen.error == "server_error"
+    assert screen.data["error_description"] == f"the answer's 'transaction_id' is {kind}, not text"
