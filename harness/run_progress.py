@@ -91,6 +91,9 @@ class ProgressReporter:
     _order: dict[str, int] = field(default_factory=dict)
     _pending: dict[str, TestOutcome] = field(default_factory=dict)
     """Outcomes of tests whose teardown has not reported yet."""
+    _properties: dict[str, list[tuple[str, object]]] = field(default_factory=dict)
+    """The ``user_properties`` (clauses) of tests whose set-up passed and that have not
+    finished: what a crashed worker's report of them lacks."""
     _started: bool = False
     _config: pytest.Config | None = None
     _since_ns: int = field(default_factory=time.time_ns)
@@ -304,15 +307,37 @@ class ProgressReporter:
         the verdict)."""
         if report.outcome == RERUN:
             return
+        if report.when not in ("setup", "call", "teardown"):
+            if report.failed:  # pytest-xdist's "???": the worker died while running it
+                self._crashed(report)
+            return
+        if report.when == "setup" and report.passed:
+            self._properties[report.nodeid] = list(report.user_properties)
         if report.when == "call" or (report.when == "setup" and not report.passed):
             self._pending[report.nodeid] = self._outcome(report)
             self._advance(report.nodeid)
         elif report.when == "teardown":
+            self._properties.pop(report.nodeid, None)
             entry = self._pending.pop(report.nodeid, None)
             if report.failed and (entry is None or entry.outcome in ("passed", "skipped")):
                 entry = self._outcome(report)
             if entry is not None:
                 self._record(entry)
+
+    def _crashed(self, report: pytest.TestReport) -> None:
+        """A test whose pytest-xdist worker died while running it (``os._exit``, a signal,
+        pytest-timeout's ``thread`` method, the kernel's OOM killer): xdist reports it once,
+        failed, ``when="???"``, without its properties. It is an error of the test, with the
+        clauses its set-up reported: left out, the verdict of a run whose test crashed its
+        worker was OK, exit 0 (pytest's own status, 1, is not the run's)."""
+        properties = self._properties.pop(report.nodeid, [])
+        entry = self._pending.pop(report.nodeid, None)
+        if entry is None:  # the call never reported: the test did not finish
+            self._advance(report.nodeid)
+        if entry is None or entry.outcome in ("passed", "skipped"):
+            report.user_properties = [*properties, *report.user_properties]
+            entry = self._outcome(report)
+        self._record(entry)
 
     def _advance(self, nodeid: str) -> None:
         """One more test finished: the bar moves on, or, off a terminal, a plain line at each

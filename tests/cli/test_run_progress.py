@@ -130,3 +130,31 @@ def test_an_attempt_run_again_is_no_outcome_of_its_own() -> None:
         "suites: 1/2 tests finished",
         "suites: 2/2 tests finished",
     ]
+
+
+@pytest.mark.parametrize("died_in", ["call", "teardown"])
+def test_a_test_whose_worker_crashed_is_an_error_of_its_clauses(died_in: str) -> None:
+    """pytest-xdist reports a test whose worker died (``os._exit``, a signal, pytest-timeout's
+    ``thread`` method) once, failed, with ``when="???"`` and no properties: the run left it
+    out, and ``run --workers 2`` of a passing test and a crashing one said ``1 passed, 0
+    failed``, verdict OK, exit 0."""
+    out = io.StringIO()
+    reporter = ProgressReporter(Console(file=out, width=100))
+    session: Any = SimpleNamespace(config=None, shouldstop=False, items=[])
+    reporter.pytest_sessionstart(session)
+    nodeid = "t.py::test_crashes"
+    reporter._collected([nodeid])
+    setup = _report(nodeid, "setup")
+    setup.user_properties = [("seed", "0"), ("clause", "T-3")]
+    reporter.pytest_runtest_logreport(setup)
+    if died_in == "teardown":
+        reporter.pytest_runtest_logreport(_report(nodeid, "call"))
+    crash = _report(nodeid, "???", "failed")
+    crash.longrepr = f"worker 'gw0' crashed while running {nodeid!r}"
+    reporter.pytest_runtest_logreport(crash)
+    reporter.pytest_sessionfinish(session, 1)
+    assert [(o.nodeid, o.outcome, o.clauses) for o in reporter.outcomes] == [
+        (nodeid, "error", ("T-3",))
+    ]
+    assert "crashed" in reporter.outcomes[0].message
+    assert out.getvalue().splitlines() == ["suites: 1/1 tests finished"]
