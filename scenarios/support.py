@@ -120,6 +120,14 @@ def assert_error_screen(
         f"expected the error in {app}, observed it in {screen.app}: {screen.describe()}"
     )
     if code is None:
+        # any refusal, but the server's: a call it never answered (a connection dropped, a
+        # timeout) is an error screen the app makes itself, §8's clause filled in, without
+        # a status; taken for the refusal, a relying party that died on a forged callback
+        # passed its R-4 test
+        assert "status" not in screen.data or screen.data["status"] is not None, (
+            f"expected {app}'s server to refuse with a §8 error, observed no answer from it "
+            f"(the app's own error): {screen.describe()}"
+        )
         assert isinstance(screen.error, str), (
             f"expected an error code, observed {screen.error!r}: {screen.describe()}"
         )

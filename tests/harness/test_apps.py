@@ -503,3 +503,30 @@ def test_a_field_that_is_not_text_says_what_it_is(world: Any, value: Any, kind: 
         screen = _tap_login_with(world, client).screen()
     assert screen.error == "server_error"
     assert screen.data["error_description"] == f"the answer's 'transaction_id' is {kind}, not text"
+
+
+def test_a_relying_party_that_dropped_the_connection_did_not_refuse(world: Any) -> None:
+    """A callback the relying party never answered (its connection dropped at ``complete``)
+    is an error screen the app makes itself (``provider_unavailable``, with §8's clause
+    filled in): ``assert_error_screen(code=None)``, what a vendor's relying party is held to
+    for a callback to another redirect_uri (R-4), took it for a §8 refusal, and the test
+    passed against a relying party that died on that callback."""
+    from scenarios.support import assert_error_screen
+
+    def dropped(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/complete"):
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+        return httpx.Response(
+            200,
+            json={"transaction_id": "t-1", "authorize_url": "vneid://authorize?x=1"},
+        )
+
+    with httpx.Client(
+        base_url="http://api.vssid.test", transport=httpx.MockTransport(dropped)
+    ) as client:
+        phone = _tap_login_with(world, client)
+        phone.open_url("vssid://auth/vneid/callback?code=x&state=y", source="t")
+        screen = phone.screen()
+        assert screen.error == "provider_unavailable"
+        with pytest.raises(AssertionError, match=r"expected vssid's server to refuse.*no answer"):
+            assert_error_screen(screen, app="vssid", code=None)
