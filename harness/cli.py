@@ -72,6 +72,9 @@ OutOption = Annotated[
         metavar="DIR",
     ),
 ]
+RP_SECRET_ENV = "VNEID_HARNESS_RP_CLIENT_SECRET"
+"""The variable ``conformance --rp-client-secret`` reads."""
+
 SeedOption = Annotated[
     int,
     typer.Option(
@@ -443,7 +446,7 @@ def conformance(
     rp_client_secret: Annotated[
         str | None,
         typer.Option(
-            envvar="VNEID_HARNESS_RP_CLIENT_SECRET",
+            envvar=RP_SECRET_ENV,
             show_default=False,
             help="With --vssid-url: the client secret the relying party under test uses as the "
             "vssid client of the harness VNeID (default: vssid-harness-client-secret)",
@@ -512,6 +515,13 @@ def conformance(
         raise _fail(
             "--rp-client-secret and --rp-auth-method describe a relying party under "
             "test: give them with --plan vssid-relying-party --vssid-url URL"
+        )
+    if vssid_url is not None and rp_client_secret is None and os.environ.get(RP_SECRET_ENV) == "":
+        # Click reads an empty variable as unset: the run expected the default secret
+        raise _fail(
+            f"{RP_SECRET_ENV} is set but empty: set it to the client secret the relying "
+            "party under test uses, pass --rp-client-secret, or unset it to expect the "
+            "default (vssid-harness-client-secret)"
         )
     try:
         broken = _broken_preview(plan, broken_rp, broken_vneid, targets_given(vneid_url, vssid_url))

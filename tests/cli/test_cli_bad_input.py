@@ -927,3 +927,28 @@ def test_the_command_starts_with_a_typer_without_its_width_setting() -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "serve" in done.stdout
+
+
+def test_an_empty_rp_client_secret_variable_is_refused(tmp_path: Path) -> None:
+    """Click reads an empty variable as unset: an empty VNEID_HARNESS_RP_CLIENT_SECRET (a CI
+    secret left unset) made the harness VNeID expect the default secret, where
+    ``--rp-client-secret ""`` is refused."""
+    args = ["conformance", "--plan", "vssid-relying-party", "--vssid-url", UNREACHABLE]
+    args += ["--serve-vneid-port", "0", "--out", str(tmp_path), "--no-report"]
+    result = runner.invoke(app, args, env={"COLUMNS": "400", "VNEID_HARNESS_RP_CLIENT_SECRET": ""})
+    assert result.exit_code == 2, result.output
+    assert "VNEID_HARNESS_RP_CLIENT_SECRET is set but empty" in result.output
+    assert not (tmp_path / "conformance-vssid-relying-party.json").exists()
+
+
+def test_an_empty_rp_client_secret_variable_does_not_stop_a_provider_run(tmp_path: Path) -> None:
+    """The variable only describes a relying party under test: a provider run goes on (to
+    the unreachable target's refusal)."""
+    args = ["conformance", "--plan", "vneid-provider", "--vneid-url", UNREACHABLE]
+    result = runner.invoke(
+        app,
+        [*args, "--out", str(tmp_path), "--no-report"],
+        env={"COLUMNS": "400", "VNEID_HARNESS_RP_CLIENT_SECRET": ""},
+    )
+    assert "is set but empty" not in result.output
+    assert "does not answer" in result.output, result.output
