@@ -242,10 +242,10 @@ class TestRelyingParty:
         claims = {
             "iss": self.client_id,
             "sub": self.client_id,
-            "aud": audience or self.token_endpoint,
+            "aud": self.token_endpoint if audience is None else audience,
             # random, not from the seed: a provider that remembers the jtis it saw
             # (RFC 7523 §3) would refuse the same test run again as a replay
-            "jti": jti or secrets.token_urlsafe(16),
+            "jti": secrets.token_urlsafe(16) if jti is None else jti,
             "iat": now,
             "exp": now + ASSERTION_LIFETIME,
         }
@@ -275,8 +275,10 @@ class TestRelyingParty:
             "code_verifier": verifier,
         }
         data = {k: v for k, v in form.items() if v is not None}
-        method = auth_method or self.auth_method
-        who, secret = client_id or self.client_id, client_secret or self.client_secret
+        # None, not "": an empty value is the test's (a provider must refuse it, T-1)
+        method = self.auth_method if auth_method is None else auth_method
+        who = self.client_id if client_id is None else client_id
+        secret = self.client_secret if client_secret is None else client_secret
         headers: dict[str, str] = {}  # no Authorization header but Basic's
         if method == "client_secret_basic":
             headers["Authorization"] = encode_basic(who, secret)
@@ -284,7 +286,9 @@ class TestRelyingParty:
             data.update(client_id=who, client_secret=secret)
         elif method == "private_key_jwt":
             data.update(
-                client_assertion=client_assertion or self.client_assertion(),
+                client_assertion=self.client_assertion()
+                if client_assertion is None
+                else client_assertion,
                 client_assertion_type=ASSERTION_TYPE,
             )
         else:

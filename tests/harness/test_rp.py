@@ -269,3 +269,33 @@ def test_the_embedded_mock_lists_its_own_paths(providers: Target) -> None:
         assert rp.token_endpoint == f"{providers.vneid.base_url}/token"
         assert rp.userinfo_endpoint == f"{providers.vneid.base_url}/userinfo"
         assert (rp.userinfo(None).status, rp.userinfo(None).sent_authorization) == (401, False)
+
+
+@pytest.mark.clause("T-1")
+def test_empty_credentials_are_sent_as_given_not_replaced_by_the_registered_ones() -> None:
+    """``redeem(client_secret="")`` (a test of a provider that must refuse an empty secret)
+    sent the registered secret instead, so the provider rightly accepted it and the test
+    blamed it; an empty ``client_id``, ``client_assertion``, ``audience`` or ``jti`` went the
+    same way. Only ``None`` means "the registered one"."""
+    idp = _MovedEndpoints()
+    vneid = VNeIDHandle("vneid", "http://idp.vendor.test", httpx.MockTransport(idp.handle))
+    with TestRelyingParty(vneid, DEFAULT_PROFILE, client_secret="registered") as rp:
+        rp.redeem("code-1", "v" * 43, client_id="", client_secret="")
+        rp.redeem("code-2", "v" * 43, auth_method="client_secret_post", client_secret="")
+        rp.redeem("code-3", "v" * 43, auth_method="private_key_jwt", client_assertion="")
+    basic, post, jwt_form = (
+        idp.seen[1].headers["authorization"],
+        httpx.QueryParams(idp.seen[2].content.decode()),
+        httpx.QueryParams(idp.seen[3].content.decode()),
+    )
+    assert basic == encode_basic("", "")
+    assert (post["client_id"], post["client_secret"]) == (rp.client_id, "")
+    assert jwt_form["client_assertion"] == ""
+
+
+def test_an_assertion_keeps_an_empty_audience_and_jti(providers: Target) -> None:
+    with TestRelyingParty(providers.vneid, providers.profile, auth_method="private_key_jwt") as rp:
+        rp.register()
+        assert rp.signing_key is not None
+        claims = jwt.decode(rp.client_assertion(audience="", jti=""), rp.signing_key).claims
+    assert (claims["aud"], claims["jti"]) == ("", "")
