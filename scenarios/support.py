@@ -459,10 +459,16 @@ def authorize_on_phone(
 
     phone.phone.open_url(link, source="harness-rp")
     screen: Screen = phone.screen()
-    if screen.id == VNEID_LOGIN:
-        screen = enter_credentials(phone.driver, persona)
-    if screen.id == VNEID_CONSENT:
+    # twice at most: an app session the phone still holds may have expired at the server
+    # (the provider's clock moved on), which refuses the consent and asks for a new login
+    for _ in range(2):
+        if screen.id == VNEID_LOGIN:
+            screen = enter_credentials(phone.driver, persona)
+        if screen.id != VNEID_CONSENT:
+            break
         screen = decide(phone.driver, "approve" if decision == "approve" else "deny")
+        if screen.id != VNEID_LOGIN:
+            break
     return screen
 
 
@@ -472,8 +478,16 @@ def get_code(phone: Any, rp: Any, persona: Any, **overrides: Any) -> tuple[Any, 
     from harness.rp import RP_SCHEME
 
     login = rp.login(**overrides)
-    authorize_on_phone(phone, rp, persona, login.link)
-    return login, rp.code_from(phone.last_link_to(f"{RP_SCHEME}://"))
+    before = len(phone.delivered_links())
+    screen = authorize_on_phone(phone, rp, persona, login.link)
+    prefix = f"{RP_SCHEME}://"
+    # this login's callback: an earlier login's (a stale code) must not stand in for it
+    new = [url for url in phone.delivered_links()[before:] if url.startswith(prefix)]
+    assert new, (
+        f"no callback link ({prefix}) came back from this login; the phone shows "
+        f"{screen.describe()}"
+    )
+    return login, rp.code_from(new[-1])
 
 
 def hand_off(target: Target, persona: Persona, decision: str = "approve") -> tuple[str, str]:
