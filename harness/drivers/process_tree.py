@@ -29,16 +29,27 @@ STOPPED = b"."
 _POLL_SECONDS = 0.01
 
 
+def _stat_fields(stat: Path) -> list[bytes] | None:
+    """The fields of ``/proc/PID/stat`` after the process's name (``state``, ``ppid``…), or
+    ``None`` when the process is gone. Read as bytes: the name is the first 15 bytes of the
+    program's file name, which may end inside a UTF-8 character (``tiến-trình…`` cut
+    there), and one such process anywhere on the machine made every text read of the list
+    raise ``UnicodeDecodeError``."""
+    try:
+        raw = stat.read_bytes()
+    except OSError:
+        return None
+    fields = raw[raw.rfind(b")") + 2 :].split()
+    return fields if len(fields) > 19 else None
+
+
 def descendants(pid: int) -> list[int]:
     """Every live process below ``pid`` (Linux ``/proc``), children first."""
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue
-        fields = text[text.rindex(")") + 2 :].split()
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+        fields = _stat_fields(stat)
+        if fields is not None:
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
     found: list[int] = []
     todo = list(children.get(pid, []))
     while todo:
@@ -56,11 +67,8 @@ def alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
+    fields = _stat_fields(Path(f"/proc/{pid}/stat"))
+    return fields is not None and fields[0] != b"Z"
 
 
 def _gone(pids: list[int], seconds: float) -> bool:
@@ -95,10 +103,8 @@ def stop_tree(pid: int, *, grace: float = 10.0) -> None:
 def _started(pid: int) -> str | None:
     """When ``pid`` started (field 22 of ``/proc/PID/stat``, in clock ticks since boot), or
     ``None`` when there is no such process: with the pid, it names one process for good."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return None
+    fields = _stat_fields(Path(f"/proc/{pid}/stat"))
+    return None if fields is None else fields[19].decode("ascii")
 
 
 def watch(pid: int, files: list[Path]) -> None:
