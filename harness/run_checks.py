@@ -20,6 +20,7 @@ imports nothing of the engine, so that the engine's modules can use it too
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -108,6 +109,13 @@ def target_url_problem(option: str, url: str | None) -> str | None:
         return f"{option} {shown!r} is not a usable URL ({exc}) {example}"
     if not host:
         return f"{option} {shown!r} has no host {example}"
+    try:  # httpx reads the port with int(): "８８０１", "+8801", " 8801", "8_801", 99999
+        urlsplit(url).port  # noqa: B018 - the standard library's stricter reading
+    except ValueError:
+        return (
+            f"{option} {shown!r} has a port that is not a number from 0 to 65535 in ASCII "
+            f"digits {example}"
+        )
     return None
 
 

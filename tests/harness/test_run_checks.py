@@ -82,6 +82,23 @@ def test_a_target_url_must_be_http_with_a_host(url: str, said: str) -> None:
     assert "http://127.0.0.1:8802" in (target_url_problem("--vssid-url", "") or "")
 
 
+@pytest.mark.parametrize(
+    "port",
+    ["\uff18\uff18\uff10\uff11", "\u0668\u0668\u0660\u0661", "+8801", " 8801", "8_801", "99999"],
+)
+def test_a_target_port_is_ascii_digits_in_range(port: str) -> None:
+    """httpx reads a URL's port with int(): a fullwidth one was taken for 8801 and the run
+    went on to fail the target's clauses on an issuer it never named; 99999 stopped the run
+    with a traceback (exit 1, a failed verdict's status)."""
+    problem = target_url_problem("--vneid-url", f"http://127.0.0.1:{port}")
+    assert problem == (
+        f"--vneid-url 'http://127.0.0.1:{port}' has a port that is not a number from 0 to "
+        "65535 in ASCII digits (for example --vneid-url http://127.0.0.1:8801)"
+    )
+    assert target_url_problem("--vneid-url", "http://127.0.0.1:8801") is None
+    assert target_url_problem("--vneid-url", "http://[::1]:8801/base") is None
+
+
 def test_the_target_options_given_are_named() -> None:
     assert targets_given(None, None) == []
     assert targets_given("http://a", None) == ["--vneid-url"]
