@@ -30,17 +30,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
 
 from harness import strict_yaml
 from harness.errors import ConfigError, parse_problem
 from harness.processes import free_port
+from harness.protocol.redaction import redact_url
 from harness.text_files import UnreadableFile, read_text_file
 
 __all__ = [
     "AUTO_PORT_CAPABILITIES",
     "DEFAULT_CAPABILITIES",
+    "MAX_COMMAND_TIMEOUT",
     "AppiumConfig",
     "Locator",
     "load_capabilities",
@@ -56,6 +59,9 @@ AUTO_PORT_CAPABILITIES = frozenset(
         "appium:mjpegServerPort",
     }
 )
+MAX_COMMAND_TIMEOUT = 3600
+"""The longest ``command_timeout`` (seconds): an hour for one command is more than any
+takes; a longer one (``.inf``, ``1e400``) no clock or socket timeout takes at all."""
 _KEYS = frozenset(
     {"server", "mode", "locator", "apps", "command_timeout", "capabilities", "platforms"}
 )
@@ -158,6 +164,15 @@ def load_capabilities(path: Path | None = None) -> AppiumConfig:
         raise ConfigError(
             f"{path}: server must be 'local' or an http(s) URL of an Appium server, got {server!r}"
         )
+    if server != "local":
+        try:  # httpx reads "４７２３", "+4723" or 99999 with int(); the error path did not
+            urlsplit(server).port  # noqa: B018 - the standard library's stricter reading
+        except ValueError:
+            raise ConfigError(
+                f"{path}: server {redact_url(server)!r} has a port that is not a number from 0 "
+                "to 65535 in ASCII digits; give the Appium server's port (e.g. "
+                "http://127.0.0.1:4723)"
+            ) from None
     mode = doc.get("mode", "web")
     if mode not in ("web", "native"):
         raise ConfigError(
@@ -202,9 +217,14 @@ def load_capabilities(path: Path | None = None) -> AppiumConfig:
             "(value '[data-testid=\"{id}\"]') or 'xpath'"
         )
     timeout = doc.get("command_timeout", 30)
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, int | float)
+        or not 0 < timeout <= MAX_COMMAND_TIMEOUT  # .nan and .inf too: no clock takes them
+    ):
         raise ConfigError(
-            f"{path}: command_timeout must be a positive number of seconds, got {timeout!r}"
+            f"{path}: command_timeout must be a positive number of seconds, at most "
+            f"{MAX_COMMAND_TIMEOUT}, got {str(timeout)[:40]}"
         )
     platforms = _mapping(doc.get("platforms"), "platforms", path)
     odd = sorted(set(platforms) - set(_PLATFORMS))

@@ -152,6 +152,34 @@ def test_a_bad_file_is_refused_naming_the_file_and_the_key(
     assert str(path) in str(refused.value)
 
 
+@pytest.mark.parametrize("timeout", [".nan", ".inf", "1.0e+999", "3601", "1" + "0" * 400])
+def test_a_timeout_no_clock_takes_is_refused(tmp_path: Path, timeout: str) -> None:
+    """YAML's .nan and .inf passed "positive": the server check then stopped the run with a
+    ValueError or an OverflowError (a timeout of 10**400 with an OverflowError at once)."""
+    path = tmp_path / "caps.yaml"
+    path.write_text(f"locator: {{strategy: xpath, value: '{{id}}'}}\ncommand_timeout: {timeout}\n")
+    with pytest.raises(
+        ConfigError,
+        match="command_timeout must be a positive number of seconds, at most 3600, got ",
+    ):
+        load_capabilities(path)
+
+
+@pytest.mark.parametrize("port", ["\uff14\uff17\uff12\uff13", "+4723", "99999"])
+def test_a_server_port_that_is_no_port_is_refused(tmp_path: Path, port: str) -> None:
+    """httpx took "４７２３" for 4723; with nothing there, the message's own urlsplit raised
+    ValueError (a traceback instead of "no Appium server answers")."""
+    path = tmp_path / "caps.yaml"
+    path.write_text(
+        f"server: 'http://u:s3cret@127.0.0.1:{port}'\n"
+        "locator: {strategy: xpath, value: '{id}'}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match="has a port that is not a number") as refused:
+        load_capabilities(path)
+    assert "s3cret" not in str(refused.value)  # S-5
+
+
 def test_a_missing_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"cannot read the Appium capabilities file .*nope"):
         load_capabilities(tmp_path / "nope.yaml")
