@@ -64,10 +64,11 @@ _HOST_NAME = re.compile(
 """A host name: RFC 1123 labels, and ``_`` as well (Docker Compose service names)."""
 
 
-def check_public_host(value: str) -> str:
+def check_public_host(value: str, option: str = "--public-host") -> str:
     """``--public-host`` as the issuer URL will carry it: a host name (RFC 1123, ``_`` too) or an IP
     address (IPv6 with or without brackets; returned without them). Anything else (a scheme,
-    a port, a path) is a :class:`ConfigError` saying what to give."""
+    a port, a path) is a :class:`ConfigError` saying what to give. ``option``: the option that
+    gave it (``--host``, which the URLs carry when there is no ``--public-host``)."""
     bare = value[1:-1] if value.startswith("[") and value.endswith("]") else value
     try:
         return str(ipaddress.ip_address(bare))
@@ -77,9 +78,10 @@ def check_public_host(value: str) -> str:
         return value
     shown = repr(redact_secret_shapes(f"//{value}")[2:])  # user:password@host: S-5
     raise ConfigError(
-        f"--public-host {shown}: give a host name or an IP address only, "
-        "without scheme, port or path (e.g. idp.example.test); the ports are "
-        "--vneid-port and --vssid-port"
+        f"{option} {shown}: give a host name or an IP address only, "
+        "without scheme, port or path (e.g. "
+        f"{'127.0.0.1 or 0.0.0.0' if option == '--host' else 'idp.example.test'}); the ports "
+        "are --vneid-port and --vssid-port"
     )
 
 
@@ -314,6 +316,8 @@ def build_served(
     seen catching them over HTTP.
     """
     check_admin_token(admin_token)
+    if host:  # "１２７.０.０.１" bound 127.0.0.1 (IDNA) and was refused as no loopback, or, with a
+        host = check_public_host(host, "--host")  # token, as an issuer "not printable ASCII"
     check_exposure(host, admin_token)
     if vneid_port == vssid_port != 0:
         raise ConfigError(

@@ -405,6 +405,19 @@ def test_serve_refuses_a_public_host_that_is_not_a_host(host: str) -> None:
     assert f"--public-host {host!r}: give a host name or an IP address only" in line
 
 
+@pytest.mark.parametrize(
+    "host", ["\uff11\uff12\uff17.\uff10.\uff10.\uff11", "\uff10.\uff10.\uff10.\uff10"]
+)
+def test_serve_refuses_a_host_in_other_digits(host: str) -> None:
+    """The socket read "１２７.０.０.１" as 127.0.0.1 (IDNA), the loopback check did not: refused
+    as "beyond loopback", and with a token "０.０.０.０" bound every address, then stopped
+    on an issuer "not printable ASCII" (R-2), which names neither --host nor what to give."""
+    for token in ([], ["--admin-token", "t"]):
+        line = _refused(["serve", "--vneid-port", "0", "--vssid-port", "0", "--host", host, *token])
+        assert f"--host {host!r}: give a host name or an IP address only" in line
+        assert "e.g. 127.0.0.1 or 0.0.0.0" in line
+
+
 def test_a_public_host_may_be_a_name_or_an_address() -> None:
     from harness.serve import build_served
 
