@@ -416,10 +416,15 @@ def _format(path: Path) -> Literal["yaml", "json"]:
     return "yaml" if suffix in _YAML_SUFFIXES else "json"
 
 
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+"""A birthdate as the files and the providers' records write it (``PersonaRecord``):
+Python 3.11's ``date.fromisoformat`` reads ``19900304`` and ``1990-W09-7`` too."""
+
+
 def _parse_birthdate(value: object) -> dt.date:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
-    if isinstance(value, str):
+    if isinstance(value, str) and _DATE.fullmatch(value):
         try:
             return dt.date.fromisoformat(value)
         except ValueError:

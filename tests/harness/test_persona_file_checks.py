@@ -58,6 +58,18 @@ def test_a_shared_bhxh_code_is_refused_naming_both_entries(tmp_path: Path) -> No
     )
 
 
+@pytest.mark.parametrize("birthdate", ["19900304", "1990-W09-7", "1990-063", "\uff11990-03-04"])
+def test_a_birthdate_is_written_yyyy_mm_dd(tmp_path: Path, birthdate: str) -> None:
+    """Python 3.11's date.fromisoformat read 19900304 and the week date 1990-W09-7 (a
+    Sunday, 1990-03-04): the file's rule, and the providers' records', is YYYY-MM-DD."""
+    path = _write(tmp_path / "p.json", [_entry("001090123456", None, birthdate=birthdate)])
+    with pytest.raises(PersonaFileError) as refused:
+        load_personas(path)
+    assert str(refused.value) == (
+        f"{path}: personas[0].birthdate: must be a date 'YYYY-MM-DD', got {birthdate!r}"
+    )
+
+
 def test_personas_check_refuses_a_shared_bhxh_code(tmp_path: Path) -> None:
     path = _write(
         tmp_path / "dup.json",
