@@ -177,8 +177,10 @@ def protocol_url_problem(protocol_url: str) -> str | None:
         )
     if "{" not in protocol_url:  # a base URL, as clause_url takes it (a lone } included)
         return None
+    looked_up = False  # {section.__class__} linked every clause to "<class 'str'>"
     try:  # a field is substituted as it is: {clause:>999999999} filled the memory
         for _, name, spec, conversion in string.Formatter().parse(protocol_url):
+            looked_up = looked_up or bool(name and re.search(r"[.\[]", name))
             if name is not None and (spec or conversion):
                 return (
                     f"{clip(protocol_url, 80)!r}: write {{{name}}} alone, without a "
@@ -194,6 +196,8 @@ def protocol_url_problem(protocol_url: str) -> str | None:
             f"{', '.join('{' + f + '}' for f in TEMPLATE_FIELDS)}"
         )
     except (ValueError, IndexError, AttributeError):
+        looked_up = True
+    if looked_up:  # an attribute or an index of a field, or no template at all
         return (
             f"{protocol_url!r} is not a template: use {{clause}}, {{section}} or "
             "{fragment}, and write a literal brace as {{ or }}"

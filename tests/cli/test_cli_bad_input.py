@@ -506,6 +506,9 @@ def test_a_state_file_that_cannot_be_written_at_start_refuses_the_start(
         ("https://x.example/p#{clause", "is not a template"),
         ("https://x.example/{0}", "is not a template"),
         ("https://x.example/{clause.nope}", "is not a template"),
+        # an attribute or an index that exists: every clause linked to ".../<class 'str'>"
+        ("https://x.example/{section.__class__}", "is not a template"),
+        ("https://x.example/{clause[0]}", "is not a template"),
     ],
 )
 @pytest.mark.parametrize("command", ["run", "conformance"])
