@@ -593,16 +593,26 @@ class ServedVNeID:
             "or stop what holds it",
         )
         self.url = f"http://{HOST}:{self._sock.getsockname()[1]}"
-        self.provider = VNeIDProvider(
-            VNeIDSettings(
-                issuer=self.url,
-                profile=profile,
-                admin_token=admin_token,
-                vssid_client_secret=client_secret or DEFAULT_VSSID_CLIENT_SECRET,
-                vssid_auth_method=method,
-            ),
-            entropy=SystemEntropy() if seed is None else SeededEntropy(f"{seed}/served-vneid"),
-        )
+        try:
+            self.provider = VNeIDProvider(
+                VNeIDSettings(
+                    issuer=self.url,
+                    profile=profile,
+                    admin_token=admin_token,
+                    vssid_client_secret=client_secret or DEFAULT_VSSID_CLIENT_SECRET,
+                    vssid_auth_method=method,
+                ),
+                entropy=SystemEntropy() if seed is None else SeededEntropy(f"{seed}/served-vneid"),
+            )
+        except ProtocolError as exc:  # the vssid client's record refused the secret
+            self._sock.close()
+            if client_secret is None:
+                raise
+            raise ConfigError(  # a traceback and exit 1, a failed verdict's status, before
+                f"--rp-client-secret (or VNEID_HARNESS_RP_CLIENT_SECRET): {exc}; give the "
+                "secret the relying party under test uses, as it sends it (a secret read "
+                "from a file may end in a newline)"
+            ) from None
         self._server = _servers((self.provider.app,), "warning")[0]
         self._timeout = startup_timeout
         self._thread: threading.Thread | None = None

@@ -418,6 +418,35 @@ def test_serve_refuses_a_host_in_other_digits(host: str) -> None:
         assert "e.g. 127.0.0.1 or 0.0.0.0" in line
 
 
+@pytest.mark.parametrize(
+    ("secret", "says"),
+    [
+        ("s\u00e9cret-pw", "'client_secret' must be printable ASCII"),
+        ("secret-pw\n", "'client_secret' contains control characters"),
+    ],
+)
+def test_conformance_refuses_a_client_secret_no_relying_party_can_send(
+    tmp_path: Path, secret: str, says: str
+) -> None:
+    """A non-ASCII secret, or one read from a file with its newline, stopped conformance with
+    the vssid client record's traceback and exit 1, a failed verdict's status."""
+    args = ["conformance", "--plan", "vssid-relying-party", "--vssid-url", "http://127.0.0.1:9"]
+    args += ["--serve-vneid-port", "0", "--out", str(tmp_path / "out")]
+    for given, env in (
+        (["--rp-client-secret", secret], {}),
+        ([], {"VNEID_HARNESS_RP_CLIENT_SECRET": secret}),
+    ):
+        result = runner.invoke(app, [*args, *given], env={"COLUMNS": "400", **env})
+        assert result.exit_code == 2, result.output
+        assert "Traceback" not in result.output
+        assert result.output.startswith(
+            "error: --rp-client-secret (or VNEID_HARNESS_RP_CLIENT_SECRET): "
+            f"invalid_request (T-1): {says}"
+        ), result.output
+        assert "secret-pw" not in result.output  # S-5
+        assert not (tmp_path / "out").exists()
+
+
 def test_a_public_host_may_be_a_name_or_an_address() -> None:
     from harness.serve import build_served
 
