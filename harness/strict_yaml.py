@@ -14,6 +14,7 @@ which only a text holding a ``*`` needs.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import yaml
@@ -43,6 +44,26 @@ class _Loader(_BASE):  # type: ignore[misc]
                 seen.add(key)
         mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
         return mapping
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        """An integer, or a YAML error at its line: one of more digits than Python converts
+        raised its ``ValueError``, whose advice (``sys.set_int_max_str_digits()``) is not the
+        user's to take, and which the Appium capabilities' reader did not catch (pytest's
+        INTERNALERROR, exit 3)."""
+        try:
+            number: int = super().construct_yaml_int(node)
+        except ValueError:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"a number has more than {sys.get_int_max_str_digits()} digits; no field "
+                "takes one that long",
+                node.start_mark,
+            ) from None
+        return number
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
 
 
 def _refuse_aliases(text: str, what: str) -> None:

@@ -87,6 +87,24 @@ def test_every_user_file_nested_too_deeply_is_one_error(tmp_path: Path, loader: 
         loader(path)  # type: ignore[operator]
 
 
+@pytest.mark.parametrize(
+    "loader", [load_personas, load_profile, load_expected_failures, load_capabilities]
+)
+def test_every_user_file_refuses_a_number_too_long_at_its_line(
+    tmp_path: Path, loader: object
+) -> None:
+    """An integer of 5,000 digits raised Python's ValueError ("use
+    sys.set_int_max_str_digits()"): the Appium capabilities' reader let it through, pytest's
+    INTERNALERROR and exit 3; the others said it without a line."""
+    path = tmp_path / "long.yaml"
+    path.write_text("a: 1\nb: " + "9" * 5000 + "\n", encoding="utf-8")
+    with pytest.raises(HarnessError) as caught:
+        loader(path)  # type: ignore[operator]
+    said = str(caught.value)
+    assert "line 2, column 4: a number has more than 4300 digits" in said
+    assert "set_int_max_str_digits" not in said
+
+
 def test_json_user_files_may_start_with_a_byte_order_mark(tmp_path: Path) -> None:
     """Windows editors (Notepad) save JSON with a UTF-8 byte-order mark, which RFC 8259 §8.1
     lets a parser ignore: a persona file or an expected-failures file saved so was refused
