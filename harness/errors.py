@@ -73,6 +73,10 @@ def parse_problem(error: BaseException | str, limit: int = 600) -> str:
     problem = getattr(error, "problem", None) or getattr(error, "context", None)
     if mark is not None and problem:
         text = f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
+    elif isinstance(error, ValueError):  # a TOML integer of 5,000 digits: Python's advice
+        from harness.protocol.strict_json import json_error_text
+
+        text = json_error_text(error)
     else:
         text = str(error)
     text = " ".join(text.split())

@@ -167,6 +167,12 @@ def test_bad_values_name_the_field_and_what_to_write(document: object, said: str
         ),
         ("p.toml", "code_ttl = 30\ncode_ttl = 40\n", "not valid TOML"),
         ("p.yaml", "scope: openid\n[x\n", "not valid YAML: line 3, column 1: "),
+        # Python's own words ended in "use sys.set_int_max_str_digits()", not the user's to do
+        (
+            "p.toml",
+            "code_ttl = " + "9" * 5000 + "\n",
+            "not valid TOML: a number has more than 4300 digits; no field takes one that long",
+        ),
     ],
 )
 def test_unreadable_files_are_one_line_errors(
