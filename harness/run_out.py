@@ -104,6 +104,24 @@ def out_problem(options: _OutOptions) -> str | None:
             f"--out {out}: {results} is not a folder, and the run writes Allure's results "
             "into it; move it away, or give another --out"
         )
+    return _report_problem(out / "allure-report")
+
+
+def _report_problem(report: Path) -> str | None:
+    """Why the run cannot replace ``report``, which it deletes whole once its first test
+    reported (:func:`verdict_files`), with or without ``--report``: anything but an earlier
+    Allure report there (a user's own folder of that name, notes added to a report) is
+    refused as ``vneid-harness report`` refuses it, before anything is written (it was
+    deleted). A symbolic link is only unlinked: what it names stays."""
+    if report.is_symlink():
+        return None
+    from reports.allure_html import check_replaceable
+    from reports.errors import ReportError
+
+    try:
+        check_replaceable(report)
+    except ReportError as exc:
+        return f"--out {report.parent}: {exc} (a run deletes the earlier report there)"
     return None
 
 

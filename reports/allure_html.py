@@ -52,6 +52,7 @@ __all__ = [
     "AllureReport",
     "AllureToolMissing",
     "ReportError",
+    "check_replaceable",
     "find_allure",
     "generate_report",
     "history_runs",
@@ -243,7 +244,7 @@ def generate_report(
     if history_limit < 1:
         raise ReportError(f"--history-limit must be at least 1, got {history_limit}")
     warnings = _unreadable_results(results)
-    _check_replaceable(out)
+    check_replaceable(out)
     executable = find_allure(allure, env)
     if history is not None:
         history = history.resolve()
@@ -639,7 +640,7 @@ REPORT_MARK = ".vneid-harness-report"
 """The file that marks a folder as a report this tool wrote, and so may replace whole."""
 
 
-def _check_replaceable(out: Path) -> None:
+def check_replaceable(out: Path) -> None:
     """Refuse to replace a folder that is not an earlier report of this tool: it is deleted
     whole. Replaceable: a folder that does not exist or is empty, one holding the mark
     :data:`REPORT_MARK` and nothing but what the mark lists as written with it (a file

@@ -27,7 +27,7 @@ def _earlier_run(out: Path) -> None:
     (out / "allure-results").mkdir(parents=True)
     (out / "allure-results" / EARLIER_RESULT).write_text('{"name": "earlier"}')
     (out / "allure-report").mkdir()
-    (out / "allure-report" / "index.html").write_text("<html>earlier report</html>")
+    (out / "allure-report" / "index.html").write_text("<html>earlier Allure report</html>")
     (out / "history").mkdir()
     (out / "history" / "history.jsonl").write_text('{"uuid": "earlier"}\n')
     (out / "junit.xml").write_text('<testsuites><testsuite name="earlier" tests="9"/></testsuites>')
