@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
+from harness.conformance.plans import PLANS
 from harness.errors import ConfigError
 from harness.folder_lock import FolderLock
 
@@ -72,12 +73,13 @@ class OutLock:
 
 def verdict_files(out: Path) -> list[Path]:
     """The verdicts a run of any plan writes into ``out`` (``run`` and ``conformance`` share
-    ``reports/out``), its JUnit XML and the Allure report made from its results."""
+    ``reports/out``), its JUnit XML and the Allure report made from its results. Only the
+    names a plan's verdict has: a user's ``conformance-notes.json`` beside them is theirs
+    (``conformance-*.json`` deleted it)."""
     return [
-        *out.glob("summary.json"),
-        *out.glob("summary.html"),
-        *out.glob("conformance-*.json"),
-        *out.glob("conformance-*.html"),
+        out / "summary.json",
+        out / "summary.html",
+        *(out / f"conformance-{plan}.{kind}" for plan in PLANS for kind in ("json", "html")),
         out / "junit.xml",
         out / "allure-report",
     ]

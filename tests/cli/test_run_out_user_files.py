@@ -82,3 +82,25 @@ def test_an_earlier_report_is_no_problem(tmp_path: Path, kind: str) -> None:
         _first_test_reports(out)
         assert not report.is_symlink()
         assert (tmp_path / "elsewhere" / "notes.md").read_text() == "mine"
+
+
+def test_the_earlier_verdicts_go_and_a_users_conformance_files_stay(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    earlier = [
+        "summary.json",
+        "summary.html",
+        "junit.xml",
+        "conformance-vneid-provider.json",
+        "conformance-vneid-provider.html",
+        "conformance-vssid-relying-party.json",
+        "conformance-vssid-relying-party.html",
+    ]
+    for name in earlier:
+        (out / name).write_text("earlier")
+    mine = ["conformance-notes.json", "conformance-review.html", "summary.json.bak"]
+    for name in mine:
+        (out / name).write_text("mine")
+    _first_test_reports(out)
+    assert sorted(p.name for p in out.iterdir()) == sorted(mine)
+    assert all((out / name).read_text() == "mine" for name in mine)
