@@ -233,6 +233,9 @@ class ProgressReporter:
             self._remove_results(earlier=True)  # the previous run's, not this one's
         if self.journal is not None and self._journal is None:
             self.journal.parent.mkdir(parents=True, exist_ok=True)
+            if self.journal.is_symlink():  # replaced, as junit.xml and the verdict are: the
+                with contextlib.suppress(OSError):  # file it names (outside --out) was
+                    self.journal.unlink()  # truncated and written over
             self._journal = self.journal.open("w", encoding="utf-8")
 
     def discard_partial(self) -> None:

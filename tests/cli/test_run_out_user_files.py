@@ -21,11 +21,12 @@ def _options(out: Path) -> Any:
     return SimpleNamespace(out=out, result_file=out / "summary.json")
 
 
-def _first_test_reports(out: Path) -> None:
+def _first_test_reports(out: Path, **outputs: Any) -> None:
     """What the run does to ``out`` once its first test reported (``_start_outputs``)."""
     reporter = ProgressReporter(
         Console(file=open(os.devnull, "w"), force_terminal=False),  # noqa: SIM115
         superseded=lambda: verdict_files(out),
+        **outputs,
     )
     session: Any = SimpleNamespace(config=None, shouldstop=False, items=[])
     reporter.pytest_sessionstart(session)
@@ -104,3 +105,18 @@ def test_the_earlier_verdicts_go_and_a_users_conformance_files_stay(tmp_path: Pa
     _first_test_reports(out)
     assert sorted(p.name for p in out.iterdir()) == sorted(mine)
     assert all((out / name).read_text() == "mine" for name in mine)
+
+
+def test_a_link_at_results_jsonl_is_replaced_and_the_file_it_names_kept(tmp_path: Path) -> None:
+    """``results.jsonl`` was opened for writing through a symbolic link: the file it named,
+    outside ``--out``, was truncated and written over (``junit.xml`` and the verdict replace
+    the link)."""
+    out = tmp_path / "out"
+    out.mkdir()
+    mine = tmp_path / "important.jsonl"
+    mine.write_text("mine\n")
+    (out / "results.jsonl").symlink_to(mine)
+    _first_test_reports(out, journal=out / "results.jsonl")
+    assert mine.read_text() == "mine\n"
+    assert not (out / "results.jsonl").is_symlink()
+    assert "t.py::test_one" in (out / "results.jsonl").read_text()
