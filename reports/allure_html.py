@@ -446,6 +446,7 @@ def _generate(
             f"{_MARK_HEADER}\n" + "".join(f"{name}\n" for name in written), encoding="utf-8"
         )
         if out.exists():
+            check_replaceable(out)  # again, under the lock: a folder made while Allure ran
             shutil.rmtree(out)
         shutil.move(built, out)
         if history is not None and not append_history:

@@ -499,3 +499,24 @@ def test_failures_of_one_clause_are_one_category_group_whatever_their_messages(
     assert under["statistic"]["failed"] == 2
     # the tiny run's own failure has no clauses label: a group of its own, said so
     assert groups["clauses: No clauses"]["statistic"]["failed"] == 1
+
+
+def test_a_folder_made_at_the_reports_place_while_allure_runs_is_kept(
+    results: Path, tmp_path: Path
+) -> None:
+    """``--out`` was checked before Allure ran (seconds, a minute for a big run) and deleted
+    whole after it: a folder the user made there meanwhile went with it."""
+    out = tmp_path / "report"
+    tool = tmp_path / "allure"
+    tool.write_text(  # builds its report, and meanwhile the user fills the report's place
+        "#!/bin/sh\n"
+        'while [ "$1" != --output ]; do shift; done\n'
+        'mkdir -p "$2" && echo "<html>allure</html>" > "$2/index.html"\n'
+        'mkdir -p "$USER_FOLDER" && echo mine > "$USER_FOLDER/notes.md"\n'
+    )
+    tool.chmod(0o755)
+    env = {"PATH": os.environ["PATH"], "USER_FOLDER": str(out)}
+    with pytest.raises(ReportError, match="is not a report this tool wrote"):
+        generate_report(results, out, allure=tool, history=None, env=env)
+    assert (out / "notes.md").read_text() == "mine\n"
+    assert sorted(p.name for p in out.iterdir()) == ["notes.md"]
