@@ -14,6 +14,7 @@ which only a text holding a ``*`` needs.
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Any
 
@@ -50,6 +51,22 @@ class _Loader(_BASE):  # type: ignore[misc]
         raised its ``ValueError``, whose advice (``sys.set_int_max_str_digits()``) is not the
         user's to take, and which the Appium capabilities' reader did not catch (pytest's
         INTERNALERROR, exit 3)."""
+        value = str(node.value)
+        if _OCTAL_1_1.fullmatch(value) or ":" in value:
+            # YAML 1.1's octal (030 is 24) and base 60 (1:30 is 90), which YAML 1.2, JSON,
+            # TOML and a reader all take otherwise: never taken without a word
+            read = super().construct_yaml_int(node)
+            plain = value.replace("_", "").lstrip("+-").lstrip("0") or "0"
+            meant = f"{'-' if value.startswith('-') else ''}{plain}"
+            why = "a leading 0 makes it octal" if ":" not in value else "':' makes it base 60"
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"{value!r} would be read as {read} ({why} in YAML 1.1); write "
+                f"{meant if ':' not in value else read} for a number, or quote it "
+                f"('{value}') for text",
+                node.start_mark,
+            )
         try:
             number: int = super().construct_yaml_int(node)
         except ValueError:
@@ -64,6 +81,9 @@ class _Loader(_BASE):  # type: ignore[misc]
 
 
 _Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
+
+_OCTAL_1_1 = re.compile(r"[-+]?0[0-7_]+", re.ASCII)
+"""What YAML 1.1 (PyYAML) resolves as an octal integer."""
 
 
 def _refuse_aliases(text: str, what: str) -> None:

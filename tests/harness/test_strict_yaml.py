@@ -5,6 +5,7 @@ had three, and only the profile's refused aliases: a persona file's billion laug
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,31 @@ def test_json_user_files_may_start_with_a_byte_order_mark(tmp_path: Path) -> Non
         encoding="utf-8",
     )
     assert [e.clause for e in load_expected_failures(expected)] == ["A-2"]
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("code_ttl: 030\n", "'030' would be read as 24 (a leading 0 makes it octal"),
+        ("code_ttl: -0_30\n", "'-0_30' would be read as -24"),
+        ("passcode: 012345\n", "or quote it ('012345') for text"),
+        ("code_ttl: 1:30\n", "'1:30' would be read as 90 (':' makes it base 60"),
+    ],
+)
+def test_yaml_1_1_octal_and_base_60_integers_are_refused(text: str, said: str) -> None:
+    """YAML 1.1 (PyYAML) reads ``030`` as 24 and ``1:30`` as 90, where YAML 1.2, JSON, TOML
+    and the person who wrote it read 30 and text: a profile's ``code_ttl: 030`` was 24
+    seconds without a word."""
+    with pytest.raises(yaml.YAMLError, match=re.escape(said)):
+        strict_yaml.load(text, what="a file")
+
+
+def test_integers_without_a_leading_zero_still_load() -> None:
+    assert strict_yaml.load("a: 0\nb: 30\nc: -7\nd: 0x10\ne: '030'\nf: 089\n", what="a file") == {
+        "a": 0,
+        "b": 30,
+        "c": -7,
+        "d": 16,
+        "e": "030",
+        "f": "089",  # not octal to YAML 1.1 either: text, as the persona files rely on
+    }
