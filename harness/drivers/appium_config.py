@@ -162,7 +162,8 @@ def load_capabilities(path: Path | None = None) -> AppiumConfig:
         server == "local" or server.startswith(("http://", "https://"))
     ):
         raise ConfigError(
-            f"{path}: server must be 'local' or an http(s) URL of an Appium server, got {server!r}"
+            f"{path}: server must be 'local' or an http(s) URL of an Appium server, got "
+            f"{redact_url(server) if isinstance(server, str) else server!r}"  # ftp://u:PW@h
         )
     if server != "local":
         try:  # httpx reads "４７２３", "+4723" or 99999 with int(); the error path did not

@@ -64,6 +64,8 @@ def test_the_worked_example_is_a_native_uiautomator2_setup() -> None:
 BAD = [
     ("mode: web\nlocatr: {}\n", r"unknown key\(s\) locatr"),
     ("server: ftp://x\n", r"server must be 'local' or an http\(s\) URL"),
+    # the value is shown redacted (S-5): it was echoed with its password
+    ("server: ftp://u:hunter2@x/\n", r"got 'ftp://u:%5BREDACTED%5D@x/'"),
     ("mode: robot\n", r"mode must be 'web' .* or 'native'"),
     (
         "locator: {strategy: css selector, value: '[data-testid=x]'}\n",
@@ -112,6 +114,7 @@ BAD = [
 BAD_IDS = [
     "unknown-key",
     "server",
+    "server-with-password",
     "mode",
     "locator-without-id",
     "locator-without-strategy",
