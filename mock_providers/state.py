@@ -338,7 +338,8 @@ class StateFile:
             raise self._fail(f"cannot be read ({exc.strerror})") from None
         self._as_read = raw
         try:
-            data = strict_json.loads(raw.decode("utf-8"), finite=False)
+            # utf-8-sig: an editor's byte order mark (Notepad's) is no part of the JSON
+            data = strict_json.loads(raw.decode("utf-8-sig"), finite=False)
         except (UnicodeDecodeError, ValueError, RecursionError) as exc:
             raise self._fail(f"is not valid JSON ({json_error_text(exc)})") from None
         found = data.get("format") if isinstance(data, dict) else None

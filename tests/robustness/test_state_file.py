@@ -896,3 +896,13 @@ def test_a_lock_file_that_cannot_be_made_says_what_to_do(tmp_path: Path) -> None
         r"folder that exists and this user can write to",
     ):
         StateFile(tmp_path / "state.json", exclusive=True)
+
+
+def test_a_state_file_an_editor_saved_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    """Notepad's UTF-8 starts with a byte order mark: the file was "not valid JSON (Expecting
+    value: line 1 column 1)", which named no mark."""
+    path = tmp_path / "state.json"
+    vneid = VNeIDProvider(state=StateFile(path))
+    persona = vneid.add_persona(PersonaRecord.from_json(_persona("bom")))
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert VNeIDProvider(state=StateFile(path)).persona(persona.personal_id) == persona
