@@ -90,7 +90,9 @@ def _entry(path: Path, index: int, raw: Any) -> ExpectedFailure:
         if not isinstance(value, str) or not value.strip():
             raise ConfigError(f"{where}: '{key}' must be a non-empty string")
         values[key] = value.strip()
-    status = str(raw.get("status", "FAILED")).upper()
+    status = str(raw.get("status", "FAILED"))
+    # any case of the ASCII names ('faıled'.upper() is 'FAILED': a dotless i is no i)
+    status = status.upper() if status.isascii() else status
     if status not in _STATUSES:
         raise ConfigError(f"{where}: 'status' must be one of {', '.join(_STATUSES)}")
     if values["clause"] not in CLAUSES:

@@ -197,6 +197,10 @@ def test_conformance_runs_one_test_again_with_k(tmp_path: Path) -> None:
         ("expected_failures: nope", "must hold a list"),
         ("expected_failures:\n  - {test: x, clause: Z-1, reason: r}", "not in PROTOCOL.md"),
         ("expected_failures:\n  - {test: x, clause: R-1, reason: r, status: PASSED}", "status"),
+        (
+            "expected_failures:\n  - {test: x, clause: R-1, reason: r, status: fa\u0131led}",
+            "status",
+        ),
         ("expected_failures:\n  - {test: x, clause: R-1}", "'reason'"),
         ("expected_failures:\n  - {test: x, clause: R-1, reason: r, why: y}", "unknown keys"),
         ("expected_failures: [", "not valid"),
