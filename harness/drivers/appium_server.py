@@ -221,7 +221,9 @@ class AppiumServer:
         self.temp = Path(tempfile.mkdtemp(prefix="vneid-appium-"))
         fd, log = tempfile.mkstemp(prefix="vneid-harness-appium-", suffix=".log")
         self.log_path = Path(log)
-        filters = self.log_path.with_suffix(".filters.json")
+        # in the private folder (0700, made by mkdtemp): a name derived from the log's,
+        # beside it in the shared /tmp, could have been planted by another user first
+        filters = self.temp / "log-filters.json"
         filters.write_text(json.dumps(LOG_FILTERS), encoding="utf-8")
         try:
             with os.fdopen(fd, "wb") as out:
@@ -250,7 +252,7 @@ class AppiumServer:
             raise
         atexit.register(self.stop)  # even if the session never reaches its end
         try:
-            self._watch(self.process.pid, [filters, self.temp])
+            self._watch(self.process.pid, [self.temp])
             self._wait_ready()
         except BaseException:
             self.stop(keep_log=True)
@@ -260,8 +262,8 @@ class AppiumServer:
     def _watch(self, pid: int, paths: list[Path]) -> None:
         """Start the watchdog (:mod:`harness.drivers.process_tree`) that stops the server,
         its chromedriver and Chromium if this process dies without stopping them (SIGKILL,
-        where no ``atexit`` runs), then removes ``paths`` (the log's filters, the private
-        ``TMPDIR``): it reads the end of a pipe only this process writes. The log stays
+        where no ``atexit`` runs), then removes ``paths`` (the private ``TMPDIR``, which
+        holds the log's filters): it reads the end of a pipe only this process writes. The log stays
         behind then, for whoever looks into the killed run."""
         read_end, write_end = os.pipe()
         try:
@@ -333,11 +335,10 @@ class AppiumServer:
             temp, self.temp = self.temp, None
             if temp is not None:  # once stopped: nothing writes there any more
                 shutil.rmtree(temp, ignore_errors=True)
-        if self.log_path is not None:
-            self.log_path.with_suffix(".filters.json").unlink(missing_ok=True)
-            if not keep_log or _empty(self.log_path):  # an empty log tells nobody anything
-                self.log_path.unlink(missing_ok=True)
-                self.log_path = None
+        # an empty log tells nobody anything
+        if self.log_path is not None and (not keep_log or _empty(self.log_path)):
+            self.log_path.unlink(missing_ok=True)
+            self.log_path = None
 
     def __enter__(self) -> AppiumServer:
         return self.start()
