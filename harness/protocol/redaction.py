@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import threading
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, unquote_plus, urlencode, urlsplit, urlunsplit
@@ -91,11 +92,33 @@ URL_REDACTED = quote(REDACTED, safe="")
 and the reports that take the URL apart stopped the run)."""
 
 
+_MAX_URL_NESTING = 8
+"""How many URLs, each a parameter's value in the one around it (``?next=vssid://cb?code=…``),
+:func:`redact_url` takes apart; a URL nested deeper is redacted whole. Each level had a
+Python frame and rescanned the rest: ``/x?a=?a=?a=…`` (a client's 600-character query)
+raised ``RecursionError`` out of the redaction, and every later read of the request log
+was a 500."""
+_url_nesting = threading.local()
+
+
 def redact_url(url: str) -> str:
     """``url`` with the values of secret query and fragment parameters replaced (in a fragment
     that holds an app's route, ``#/route?code=…``, those after its ``?`` too) and the password
     of its user information (``http://user:%5BREDACTED%5D@host/``: still a URL); a lone
-    surrogate comes back as its escape text (so the result always encodes as UTF-8)."""
+    surrogate comes back as its escape text (so the result always encodes as UTF-8). A URL
+    nested in parameters' values deeper than :data:`_MAX_URL_NESTING` comes back as
+    ``[REDACTED]``."""
+    depth: int = getattr(_url_nesting, "depth", 0)
+    if depth >= _MAX_URL_NESTING:
+        return REDACTED
+    _url_nesting.depth = depth + 1
+    try:
+        return _redact_url(url)
+    finally:
+        _url_nesting.depth = depth
+
+
+def _redact_url(url: str) -> str:
     if not url.isascii():
         url = _escape_surrogates(url)
     try:

@@ -301,3 +301,16 @@ def test_the_log_keeps_each_clients_own_encoding(vneid: httpx.Client) -> None:
         "/authorize?" + sent[1],
         "/authorize?code=[REDACTED]&next=vssid://cb?code=[REDACTED]&state=%41",
     ]
+
+
+@pytest.mark.clause("S-5")
+def test_a_query_of_urls_nested_hundreds_deep_leaves_the_log_readable(
+    vneid: httpx.Client, vssid: httpx.Client
+) -> None:
+    """``?a=?a=?a=…`` (a 9 KB query, under the 12 KiB limit): each ``a`` held a URL whose
+    ``a`` held another, and their redaction recursed once per level, so ``RecursionError``
+    made every later read of the log a 500. The URL nested past the limit is redacted whole."""
+    target = "/nope?a=" + "?a=" * 3000
+    for client in (vneid, vssid):
+        assert client.get(target).status_code == 404
+        assert "?a=?a=[REDACTED]" in recorded(client)
