@@ -269,9 +269,12 @@ def assert_invalid_client(result: TokenResult, *, embedded: bool) -> None:
 
 _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 _DIRECTIVE = re.compile(
-    rf"[ \t]*(?P<name>{_TOKEN})[ \t]*"
-    rf'(?:=[ \t]*(?:"(?P<quoted>(?:[^"\\]|\\.)*)"|(?P<token>{_TOKEN})))?[ \t]*'
+    rf"(?P<name>{_TOKEN})"
+    rf'(?:[ \t]*=[ \t]*(?:"(?P<quoted>(?:[^"\\]|\\.)*)"|(?P<token>{_TOKEN})))?'
 )
+"""One element of a list, its surrounding blanks stripped: with ``[ \t]*`` on both sides of
+an optional part, a malformed element (``a``, a 64 KiB run of blanks, ``x``) was tried at
+each split of the run between the two, quadratic (seconds for a vendor's header)."""
 _ELEMENT = re.compile(r'(?:[^,"]|"(?:[^"\\]|\\.)*"?)*')
 
 
@@ -285,7 +288,7 @@ def cache_directives(*values: str) -> dict[str, str | None]:
     directives: dict[str, str | None] = {}
     for value in values:
         for element in _ELEMENT.findall(value):
-            match = _DIRECTIVE.fullmatch(element)
+            match = _DIRECTIVE.fullmatch(element.strip(" \t"))
             if match is None:
                 continue
             quoted, token = match.group("quoted"), match.group("token")
