@@ -427,3 +427,38 @@ def test_a_tests_time_stays_on_one_line() -> None:
     assert times, "every test row has its time"
     assert all(re.fullmatch(r"\d+\.\d{3}&nbsp;s", t) for t in times), times
     assert "td.time { white-space: nowrap; }" in html
+
+
+class _CountingSet(set[str]):
+    """A set that counts the lookups made in it."""
+
+    lookups = 0
+
+    def __contains__(self, item: object) -> bool:
+        self.lookups += 1
+        return super().__contains__(item)
+
+
+def test_tests_sharing_a_long_prefix_get_numbered_anchors_in_one_look_each() -> None:
+    """The 120 characters an anchor keeps of a node id can be the same for thousands of
+    tests (a verdict may come from anywhere): each was numbered by trying ``-2``, ``-3``… up
+    from 2, 2,000 tests about 2,000,000 lookups (8,000 took 6 s). Each base now goes on
+    from its last number; a base that another test's anchor already took is still skipped."""
+    from reports.conformance_html import _anchor
+
+    taken, numbered = _CountingSet(), dict[str, int]()
+    prefix = "scenarios/test_x.py::test_" + "a" * 120
+    anchors = [_anchor(f"{prefix}[{i}]", taken, numbered) for i in range(2000)]
+    base = "test-scenarios-test_x-py-test_" + "a" * 95  # 120 characters after "test-"
+    assert anchors[:3] == [base, f"{base}-2", f"{base}-3"]
+    assert len(set(anchors)) == 2000
+    assert taken.lookups <= 2 * 2000
+    assert _anchor(prefix, taken, numbered) == f"{base}-2001"
+    small, by_base = set[str](), dict[str, int]()
+    assert [_anchor(t, small, by_base) for t in ("t", "t-3", "t", "t", "t")] == [
+        "test-t",
+        "test-t-3",
+        "test-t-2",
+        "test-t-4",  # test-t-3 was another test's
+        "test-t-5",
+    ]
