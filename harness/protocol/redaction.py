@@ -22,6 +22,7 @@ __all__ = [
     "SECRET_HEADERS",
     "URL_HEADERS",
     "SECRET_KEYS",
+    "TOO_DEEP",
     "URL_REDACTED",
     "is_secret_key",
     "load_json",
@@ -330,19 +331,32 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
+TOO_DEEP = "[too deeply nested JSON]"
+"""What :func:`redact_json` gives for a value it cannot walk within Python's recursion limit."""
+
+
 def redact_json(value: Any) -> Any:
-    """A deep copy of a JSON value with secret keys' values replaced and URLs redacted."""
+    """A deep copy of a JSON value with secret keys' values replaced and URLs redacted; a
+    value nested too deeply to walk (about 500 levels: ``json.loads`` reads deeper than a
+    Python walk goes) is :data:`TOO_DEEP`, never a ``RecursionError``."""
+    try:
+        return _redact_json(value)
+    except RecursionError:
+        return TOO_DEEP
+
+
+def _redact_json(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {
             k: (
                 REDACTED
                 if isinstance(k, str) and is_secret_key(k) and v is not None
-                else redact_json(v)
+                else _redact_json(v)
             )
             for k, v in value.items()
         }
     if isinstance(value, list):
-        return [redact_json(v) for v in value]
+        return [_redact_json(v) for v in value]
     if isinstance(value, str):
         return _redact_string(value)
     return value
@@ -351,17 +365,18 @@ def redact_json(value: Any) -> Any:
 def _redact_string(value: str) -> str:
     """A string value of a JSON body: a URL in it (:func:`redact_value`); JSON text as JSON
     (written back only if a secret was taken out); a form as a form (its encoding kept);
-    then anything shaped like a secret (:func:`redact_secret_shapes`)."""
+    then anything shaped like a secret (:func:`redact_secret_shapes`). JSON text too deep to
+    take apart (``[[[…]]]`` 600 deep, 1.2 KB) is redacted as text."""
     if "=" in value or "%" in value:
         value = redact_value(value)
     if value.lstrip(" \t\r\n")[:1] in ("{", "["):
         try:
             loaded = json.loads(value)
+            if isinstance(loaded, dict | list):
+                clean = _redact_json(loaded)
+                return value if clean == loaded else json.dumps(clean, ensure_ascii=False)
         except (ValueError, RecursionError):
-            loaded = None
-        if isinstance(loaded, dict | list):
-            clean = redact_json(loaded)
-            return value if clean == loaded else json.dumps(clean, ensure_ascii=False)
+            pass  # not JSON, or too deep for a walk: as text below
     if "=" in value and _is_form(value):
         form = redact_form(value)
         if form != value:
