@@ -208,9 +208,11 @@ def scrub_known(text: str, secrets: Iterable[str]) -> str:
             head, run = run[:2], run[2:]  # hex digits are not the secret's
         # pytest shortens a long string to its ends around "..." ('U-zFYtEdIgn9...VuRRQ'):
         # each end is a fragment of its own, and a shorter one counts next to the dots
-        parts = [p.strip(".") for p in _ELLIPSIS.split(run)]
-        minimum = _MIN_ELIDED if len(parts) > 1 else _MIN_FRAGMENT
-        for part in parts:
+        # each part once: a run of one fragment repeated around dots (``abcdefgh...``, 64 KiB
+        # of it in a vendor's message) was looked up, and the run rescanned, once a repeat
+        pieces = _ELLIPSIS.split(run)
+        minimum = _MIN_ELIDED if len(pieces) > 1 else _MIN_FRAGMENT
+        for part in dict.fromkeys(p.strip(".") for p in pieces):
             if len(part) >= minimum and any(part in s for s in long_ones):
                 run = run.replace(part, REDACTED)
         return head + run

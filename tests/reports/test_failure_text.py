@@ -196,3 +196,26 @@ def test_a_passing_report_only_has_its_output_scrubbed() -> None:
     clean_report(report, ["A-1"], [])
     assert report.longrepr is None
     assert report.sections == [("Captured stdout call", f"code={REDACTED}")]
+
+
+class _CountingSecret(str):
+    """A secret that counts how often a fragment is looked for in it."""
+
+    lookups = 0
+
+    def __contains__(self, part: object) -> bool:
+        _CountingSecret.lookups += 1
+        return super().__contains__(part)  # type: ignore[operator]
+
+
+def test_a_fragment_repeated_around_dots_is_looked_for_once() -> None:
+    """A vendor's 64 KiB message can be one run of a secret's fragment repeated around
+    ``...``: each repeat was looked for in every secret and the whole run scanned again to
+    replace it (quadratic: 0.2 s at 64 KiB); each distinct fragment is now looked at once."""
+    from harness.trace import scrub_known
+
+    secret = _CountingSecret("A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8S9t0U1v")
+    text = "got " + "A1b2C3d4..." * 6000 + "Zz9Yy8Xx"
+    _CountingSecret.lookups = 0
+    assert scrub_known(text, [secret]) == "got " + f"{REDACTED}..." * 6000 + "Zz9Yy8Xx"
+    assert _CountingSecret.lookups <= 3
