@@ -20,6 +20,7 @@ these hooks are never called.
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import sys
@@ -33,6 +34,7 @@ import pytest
 __all__: list[str] = []
 
 _CANCEL = pytest.StashKey[Callable[[], None]]()
+_SAID_NAN = pytest.StashKey[bool]()
 FAILURE_MESSAGE = "Timeout (>%ss) from pytest-timeout."
 """pytest-timeout's own failure message (``PYTEST_FAILURE_MESSAGE``)."""
 
@@ -47,6 +49,21 @@ def pytest_timeout_set_timer(item: pytest.Item, settings: Any) -> bool | None:
     if not _terminal_off(item):
         return None
     timeout = float(settings.timeout)
+    if not timeout < threading.TIMEOUT_MAX:
+        # ``--timeout inf`` (or 1e20, about 3e12 years): a limit no clock reaches is none,
+        # and setitimer and Timer raise OverflowError for it (an INTERNALERROR that ended
+        # the run); NaN (``--timeout nan``, which pytest-timeout's float() reads) raised
+        # ValueError, and the thread method's timer fired at once and ended the process
+        if math.isnan(timeout) and not item.config.stash.get(_SAID_NAN, False):
+            item.config.stash[_SAID_NAN] = True  # once a run, not once a test
+            sys.stderr.write(
+                f"vneid-harness: pytest-timeout's timeout for {item.nodeid} is nan, not a "
+                "number of seconds: it runs without a time limit (and so does every other "
+                "test given nan). Give --timeout (or the timeout marker) a positive number "
+                "of seconds, or 0 for none\n"
+            )
+        item.stash[_CANCEL] = lambda: None
+        return True
     if settings.method == "signal" and threading.current_thread() is threading.main_thread():
 
         def out_of_time(signum: int, frame: Any) -> None:

@@ -122,3 +122,27 @@ def test_with_a_terminal_pytest_timeout_keeps_its_own_timers(pytester: pytest.Py
     assert (pytester.path / "own-timer").read_text(encoding="utf-8").split() == [
         "test_with_a_terminal_pytest_timeout_keeps_its_own_timers.py::test_quick"
     ]
+
+
+@pytest.mark.parametrize("method", ["signal", "thread"])
+@pytest.mark.parametrize("timeout", ["float('inf')", "1e20", "float('nan')"])
+def test_a_timeout_no_clock_takes_is_no_limit_not_an_internal_error(
+    pytester: pytest.Pytester, method: str, timeout: str
+) -> None:
+    """``--timeout inf`` (pytest-timeout reads it with ``float()``, as ``nan``) reached
+    ``setitimer``: an ``OverflowError`` (``ValueError`` for NaN), an INTERNALERROR that
+    ended the run (exit 3); the thread method's timer died on it, or for NaN fired at once
+    and ended the process at the first test."""
+    pytester.makeconftest(STAND_IN.replace("self.timeout = 0.5", f"self.timeout = {timeout}"))
+    pytester.makepyfile(TESTS.replace("time.sleep(5)", "time.sleep(0)"))
+    result = pytester.runpytest_subprocess(
+        "-p", "no:terminal", "-p", "no:cacheprovider", f"--stand-in-method={method}"
+    )
+    said = result.stderr.str()
+    assert result.ret == 0, said
+    assert (pytester.path / "hang-finished").exists()
+    assert (pytester.path / "quick-finished").exists()
+    assert "Error" not in said, said  # no OverflowError in the timer's thread either
+    if "nan" in timeout:
+        assert "timeout for test_a_timeout_no_clock_takes_is_no_limit_not_an_internal_error" in said
+        assert said.count("is nan, not a number of seconds") == 1, said  # once, not a test
