@@ -96,8 +96,11 @@ def open_remote(server_url: str, config: AppiumConfig, platform: str) -> WebDriv
 
     options = AppiumOptions()
     options.load_capabilities(config.capabilities_for(platform))
+    # the seconds as given: int() made a command_timeout of 0.5 a timeout of 0, which
+    # urllib3 refuses ("cannot be set to a value less than or equal to 0"), so every session
+    # was "refused"; and 2.9 a timeout of 2 (urllib3 and sockets take any float)
     client_config = AppiumClientConfig(
-        remote_server_addr=server_url, timeout=int(config.command_timeout)
+        remote_server_addr=server_url, timeout=config.command_timeout
     )
     shown = redact_url(server_url)  # a device farm's hub URL carries its credentials (S-5)
     try:

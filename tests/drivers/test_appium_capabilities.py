@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from harness.drivers import Driver
-from harness.drivers.appium import AppiumNativeDriver
+from harness.drivers.appium import AppiumNativeDriver, open_remote
 from harness.drivers.appium_config import (
     DEFAULT_CAPABILITIES,
     AppiumConfig,
@@ -21,7 +21,7 @@ from harness.drivers.appium_config import (
 )
 from harness.drivers.appium_server import check_server
 from harness.drivers.runtime import UIRuntime
-from harness.errors import ConfigError, NoSuchElement
+from harness.errors import ConfigError, HarnessError, NoSuchElement
 from harness.processes import free_port
 
 EXAMPLE = DEFAULT_CAPABILITIES.with_name("uiautomator2-example.yaml")
@@ -166,6 +166,23 @@ def test_a_timeout_no_clock_takes_is_refused(tmp_path: Path, timeout: str) -> No
         match="command_timeout must be a positive number of seconds, at most 3600, got ",
     ):
         load_capabilities(path)
+
+
+def test_a_command_timeout_under_a_second_is_kept_not_made_0(tmp_path: Path) -> None:
+    """``int(command_timeout)`` made 0.5 a client timeout of 0, which urllib3 refuses: with
+    an Appium server up, every session was "refused … with the capabilities of FILE:
+    Attempted to set connect timeout to 0" (and 2.9 was 2)."""
+    path = caps_with_server(tmp_path, f"http://127.0.0.1:{free_port()}")  # nothing there
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("command_timeout: 30", "command_timeout: 0.5"),
+        encoding="utf-8",
+    )
+    config = load_capabilities(path)
+    assert config.command_timeout == 0.5
+    with pytest.raises(HarnessError) as failed:
+        open_remote(config.server, config, "android")
+    assert "no Appium server answers at" in str(failed.value), failed.value
+    assert "Attempted to set" not in str(failed.value)
 
 
 @pytest.mark.parametrize("port", ["\uff14\uff17\uff12\uff13", "+4723", "99999"])
