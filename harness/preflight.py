@@ -391,8 +391,10 @@ def _clock_skew(name: str, url: str, reads: TargetReads) -> str | None:
     received = reads.received_at(url, paths.HEALTH)
     try:
         dated = email.utils.parsedate_to_datetime(response.headers.get("date", ""))
-    except (TypeError, ValueError):
-        return None  # no Date (or not an HTTP date): nothing to compare
+    except (TypeError, ValueError, OverflowError):
+        # no Date (or not an HTTP date: a year or zone of 20 digits is an OverflowError
+        # in email.utils, which stopped the run's checks with a traceback): nothing to compare
+        return None
     if received is None or dated.tzinfo is None:
         return None
     # the Date is the second the answer was made in, truncated: its middle is the best guess

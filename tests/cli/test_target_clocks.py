@@ -72,3 +72,27 @@ def test_a_target_answer_without_a_date_gets_no_clock_warning(pair: PreflightTar
     assert _clock_skew("VNeID", url, reads) is None
     answer.headers["date"] = "yesterday"
     assert _clock_skew("VNeID", url, reads) is None
+
+
+@pytest.mark.parametrize(
+    "date",
+    [
+        "Mon, 01 Jan 2020 00:00:00 -9999999999999999999999",
+        "Mon, 01 Jan 99999999999999999999999 00:00:00 GMT",
+        "Mon, 01 Jan 2020 00:00:99999999999999999999999 GMT",
+    ],
+    ids=["zone", "year", "second"],
+)
+def test_a_date_of_numbers_no_clock_holds_gets_no_clock_warning(
+    pair: PreflightTargets, date: str
+) -> None:
+    """A vendor's ``Date`` with a 23-digit year, second or zone raised ``OverflowError`` in
+    ``email.utils`` (not the ``ValueError`` of a date that is no date): the checks before a
+    run stopped with a traceback."""
+    from harness.preflight import _clock_skew
+    from harness.protocol import paths
+
+    reads = TargetReads(None)
+    url = pair.vneid_url or ""
+    reads.get(url, paths.HEALTH).headers["date"] = date
+    assert _clock_skew("VNeID", url, reads) is None
