@@ -11,7 +11,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from harness.personas import Persona
-from harness.protocol import VersionError, parse_version
+from harness.protocol import VersionError, finite_number, parse_version
 from harness.rp import RP_SCHEME, Login, TestRelyingParty
 from harness.targets import Target, VNeIDHandle
 from harness.world import DeviceFactory, PersonaPool
@@ -238,6 +238,12 @@ def test_id_token_is_es256_with_kid_and_every_claim(
     claims = token.claims
     missing = [name for name in T3_CLAIMS if name not in claims]
     assert not missing, f"T-3: expected every claim T-3 lists, the ID token lacks {missing}"
+    for name in ("exp", "iat", "auth_time"):  # before any sum: 10**400 was an OverflowError,
+        # a string a TypeError, the test's failure naming neither T-3 nor the claim
+        assert finite_number(claims[name]) is not None, (
+            f"T-3: expected {name} a number of seconds since the epoch (a NumericDate, RFC "
+            f"7519 section 2), observed {public(claims[name], 60)}"
+        )
     assert claims["iss"] == vneid.issuer, (
         f"T-3: expected iss {vneid.issuer}, observed {claims['iss']!r}"
     )

@@ -154,3 +154,53 @@ def test_a_broken_token_fails_under_t3_saying_what(
         check(token(), jwks)
     assert said in str(raised.value)
     assert not isinstance(raised.value.__cause__, Exception)  # the library's error not chained
+
+
+class _Named(FakeVNeID):
+    issuer = "https://vneid.test"
+    is_embedded = False
+
+
+@pytest.mark.parametrize(
+    ("claim", "value"),
+    [
+        ("exp", 10**400),  # with iat 10**400 - 100: exp - iat passed, exp - now overflowed
+        ("exp", "2000000600"),
+        ("iat", True),
+        ("auth_time", "yesterday"),
+        ("auth_time", 10**400),
+    ],
+)
+def test_a_time_claim_that_is_no_number_fails_t3_naming_it(claim: str, value: Any) -> None:
+    """``exp: 10**400`` made the T-3 test fail with ``OverflowError: int too large to convert
+    to float``, a string ``auth_time`` with a ``TypeError``: neither named T-3 nor the claim."""
+    from types import SimpleNamespace
+
+    from harness.protocol import DEFAULT_PROFILE
+    from scenarios.test_tokens import test_id_token_is_es256_with_kid_and_every_claim as t3
+
+    claims: dict[str, Any] = {
+        **CLAIMS,
+        "iss": _Named.issuer,
+        "auth_time": CLAIMS["iat"],
+        "nonce": "n",
+        "acr": "urn:vneid:loa:2",
+        "amr": ["pwd"],
+        "personal_id": "001099000001",
+        "name": "A",
+        "birthdate": "1999-01-01",
+        "gender": "male",
+        claim: value,
+    }
+    if claim == "exp" and isinstance(value, int) and not isinstance(value, bool):
+        claims["iat"] = claims["auth_time"] = value - 100
+    token = jwt.encode({"alg": "ES256", "kid": "k1"}, claims, KEY, algorithms=["ES256"])
+    login = SimpleNamespace(request=SimpleNamespace(nonce="n"))
+    with pytest.raises(AssertionError, match=f"T-3: expected {claim} a number of seconds"):
+        t3(
+            cast(Any, SimpleNamespace(profile=DEFAULT_PROFILE)),
+            cast(VNeIDHandle, _Named(published(KEY))),
+            cast(Any, SimpleNamespace(client_id="vssid")),
+            cast(Any, None),
+            (cast(Any, login), {"id_token": token}),
+        )
