@@ -10,7 +10,6 @@ another server that offers the control API.
 from __future__ import annotations
 
 import contextlib
-import math
 import re
 import time
 import urllib.parse
@@ -25,7 +24,15 @@ from harness import ADMIN_TOKEN_ENV
 from harness.embedded import SyncASGITransport
 from harness.errors import ConfigError, HarnessError
 from harness.http_client import HarnessClient, redirect_note
-from harness.protocol import DEFAULT_PROFILE, Clock, Entropy, Profile, SeededEntropy, paths
+from harness.protocol import (
+    DEFAULT_PROFILE,
+    Clock,
+    Entropy,
+    Profile,
+    SeededEntropy,
+    finite_number,
+    paths,
+)
 from harness.protocol.redaction import REDACTED, URL_REDACTED, redact_json, redact_url
 from harness.run_checks import admin_token_problem, target_url_problem
 from harness.trace import HarnessAction, Trace, ensure_traced
@@ -290,11 +297,7 @@ class ProviderHandle:
 
     def set_clock(self, offset_seconds: float) -> dict[str, Any]:
         """Move this provider's clock to ``offset_seconds`` from real time (§11)."""
-        if (
-            isinstance(offset_seconds, bool)
-            or not isinstance(offset_seconds, int | float)
-            or not math.isfinite(offset_seconds)
-        ):
+        if finite_number(offset_seconds) is None:  # 10**400: not OverflowError from isfinite
             raise ConfigError(
                 f"set_clock({offset_seconds!r:.40}): the offset is a finite "
                 "number of seconds (negative: the provider's clock runs behind)"
