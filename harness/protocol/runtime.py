@@ -14,6 +14,8 @@ import threading
 import time
 from typing import Protocol, runtime_checkable
 
+from harness.protocol.numbers import finite_number
+
 __all__ = [
     "Clock",
     "Entropy",
@@ -48,10 +50,23 @@ class ManualClock:
         return self._now
 
     def advance(self, seconds: float) -> None:
-        self._now += seconds
+        self._now = _finite(self._now + _finite(seconds, "advance"), "advance")
 
     def set(self, when: float) -> None:
-        self._now = float(when)
+        self._now = _finite(when, "set")
+
+
+def _finite(value: object, method: str) -> float:
+    """``value`` as a float, or a ``ValueError`` naming it: a NaN clock compared false with
+    every deadline (codes, sessions and tokens never expired), an infinite one reached
+    ``int()`` at the next ID token (``OverflowError``), far from the test that moved it."""
+    number = finite_number(value)
+    if number is None:
+        raise ValueError(
+            f"ManualClock.{method}({value!r:.40}): give a finite number of seconds (the "
+            "clock would read a time no token or deadline can hold)"
+        )
+    return number
 
 
 class OffsetClock:
