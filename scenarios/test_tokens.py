@@ -57,6 +57,17 @@ T3_CLAIMS = (
 """T-3: the claims every ID token carries (``nonce``: the plan's requests all send one)."""
 
 
+def assert_numeric_dates(claims: dict[str, Any]) -> None:
+    """T-3's ``exp``, ``iat`` and ``auth_time`` are numbers of seconds, checked before any
+    sum: ``10**400`` was an ``OverflowError``, a string a ``TypeError``, the test's failure
+    naming neither T-3 nor the claim."""
+    for name in ("exp", "iat", "auth_time"):
+        assert finite_number(claims.get(name)) is not None, (
+            f"T-3: expected {name} a number of seconds since the epoch (a NumericDate, RFC "
+            f"7519 section 2), observed {public(claims.get(name), 60)}"
+        )
+
+
 def verify(vneid: VNeIDHandle, id_token: str) -> jwt.Token:
     """The ID token, its ES256 signature checked with the key the JWKS publishes under its
     ``kid`` (T-3; without a ``kid``, any of the JWKS's keys: the T-3 test itself asserts the
@@ -238,12 +249,7 @@ def test_id_token_is_es256_with_kid_and_every_claim(
     claims = token.claims
     missing = [name for name in T3_CLAIMS if name not in claims]
     assert not missing, f"T-3: expected every claim T-3 lists, the ID token lacks {missing}"
-    for name in ("exp", "iat", "auth_time"):  # before any sum: 10**400 was an OverflowError,
-        # a string a TypeError, the test's failure naming neither T-3 nor the claim
-        assert finite_number(claims[name]) is not None, (
-            f"T-3: expected {name} a number of seconds since the epoch (a NumericDate, RFC "
-            f"7519 section 2), observed {public(claims[name], 60)}"
-        )
+    assert_numeric_dates(claims)
     assert claims["iss"] == vneid.issuer, (
         f"T-3: expected iss {vneid.issuer}, observed {claims['iss']!r}"
     )
@@ -327,17 +333,31 @@ def test_auth_time_is_when_the_citizen_logged_in(
     first time (a fault-injection audit: auth_time = iat went unnoticed)."""
     phone = device("android")
     phone.install_receiver(RP_SCHEME)
+    started = time.monotonic()
     get_code(phone, rp, persona)  # the citizen logs in
     later = min(300, target.profile.vneid_session_ttl // 2)
     vneid.set_clock(later)
     login = rp.login()
     authorize_on_phone(phone, rp, persona, login.link)  # the app's session, no new login
     result = rp.redeem(rp.code_from(phone.last_link_to(f"{RP_SCHEME}://")), login.code_verifier)
+    took = time.monotonic() - started  # the most real time between the login and the token
     assert_redeemed(result)
     claims = verify(vneid, result.body["id_token"]).claims
-    assert claims["iat"] - claims["auth_time"] >= later - 2, (
+    assert_numeric_dates(claims)
+    waited = claims["iat"] - claims["auth_time"]
+    assert waited >= later - 2, (
         f"T-3: the citizen logged in {later} s before this token; expected auth_time that "
         f"long before iat, observed iat {claims['iat']}, auth_time {claims['auth_time']}"
+    )
+    # and not longer: an auth_time of 0, or of any event before this login (the account's
+    # creation), passed the check above (a review of extreme values). Both are the
+    # provider's own clock, so its distance from this machine's does not count; 2 s for the
+    # whole seconds of each
+    assert waited <= later + took + 2, (
+        f"T-3: the citizen logged in {later} s (and at most {took:.0f} s more) before this "
+        f"token; expected auth_time that login's time, observed it {waited} s before iat "
+        f"(iat {claims['iat']}, auth_time {claims['auth_time']}): an earlier event, not "
+        "this login"
     )
 
 

@@ -1,0 +1,57 @@
+"""The provider plan's ``auth_time`` check (``scenarios/test_tokens.py``): ``auth_time`` is
+when the citizen entered the passcode. Only a lower bound was checked, so an ``auth_time``
+of 0, or of any event long before the login, passed T-3 (a review of extreme values)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from harness.protocol import ManualClock, SeededEntropy
+from harness.rp import TestRelyingParty
+from harness.targets import embedded_target
+from harness.world import PersonaPool, make_device
+from mock_providers.vneid import oidc_api
+from scenarios.test_tokens import test_auth_time_is_when_the_citizen_logged_in as scenario
+
+
+@pytest.fixture
+def run_scenario() -> Iterator[Any]:
+    target = embedded_target(seed="auth-time", clock=ManualClock())
+    rp = TestRelyingParty(
+        target.vneid, target.profile, entropy=SeededEntropy("auth-time/rp")
+    ).register()
+    phones: list[Any] = []
+
+    def device(platform: str) -> Any:
+        phones.append(make_device(target, platform))
+        return phones[-1]
+
+    citizen = PersonaPool(target, seed="auth-time").new()
+    yield lambda: scenario(target, target.vneid, device, rp, citizen)  # type: ignore[arg-type]
+    for phone in phones:
+        phone.close()
+    rp.close()
+    target.close()
+
+
+@pytest.mark.parametrize("auth_time", [0, -(10**12), "an hour before"])
+def test_an_auth_time_long_before_the_login_fails_t3(
+    monkeypatch: pytest.MonkeyPatch, run_scenario: Any, auth_time: Any
+) -> None:
+    made = oidc_api.id_token_claims
+
+    def claims(**given: Any) -> dict[str, Any]:
+        out = made(**given)
+        out["auth_time"] = out["iat"] - 3600 if auth_time == "an hour before" else auth_time
+        return out
+
+    monkeypatch.setattr(oidc_api, "id_token_claims", claims)
+    with pytest.raises(AssertionError, match=r"T-3: .* expected auth_time that login's time"):
+        run_scenario()
+
+
+def test_the_mocks_auth_time_passes(run_scenario: Any) -> None:
+    run_scenario()
