@@ -79,8 +79,25 @@ class _Loader(_BASE):  # type: ignore[misc]
             ) from None
         return number
 
+    def construct_yaml_float(self, node: yaml.ScalarNode) -> float:
+        """A float, or a YAML error at its line for YAML 1.1's base 60 (``1:30.5`` is 90.5,
+        ``12:30:00.5`` 45000.5), refused as the integers' is (a ``command_timeout: 1:30.5``
+        was 90.5 seconds without a word)."""
+        value = str(node.value)
+        number: float = super().construct_yaml_float(node)
+        if ":" in value:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"{value!r} would be read as {number} (':' makes it base 60 in YAML 1.1); "
+                f"write {number} for a number, or quote it ('{value}') for text",
+                node.start_mark,
+            )
+        return number
+
 
 _Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
+_Loader.add_constructor("tag:yaml.org,2002:float", _Loader.construct_yaml_float)
 
 _OCTAL_1_1 = re.compile(r"[-+]?0[0-7_]+", re.ASCII)
 """What YAML 1.1 (PyYAML) resolves as an octal integer."""

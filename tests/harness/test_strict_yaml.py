@@ -134,6 +134,9 @@ def test_json_user_files_may_start_with_a_byte_order_mark(tmp_path: Path) -> Non
         ("code_ttl: -0_30\n", "'-0_30' would be read as -24"),
         ("passcode: 012345\n", "or quote it ('012345') for text"),
         ("code_ttl: 1:30\n", "'1:30' would be read as 90 (':' makes it base 60"),
+        # base 60 is a float's too: command_timeout: 1:30.5 was 90.5 s without a word
+        ("command_timeout: 1:30.5\n", "'1:30.5' would be read as 90.5 (':' makes it base 60"),
+        ("at: -12:30:00.5\n", "write -45000.5 for a number, or quote it ('-12:30:00.5')"),
     ],
 )
 def test_yaml_1_1_octal_and_base_60_integers_are_refused(text: str, said: str) -> None:
@@ -152,4 +155,14 @@ def test_integers_without_a_leading_zero_still_load() -> None:
         "d": 16,
         "e": "030",
         "f": "089",  # not octal to YAML 1.1 either: text, as the persona files rely on
+    }
+
+
+def test_floats_without_a_colon_still_load() -> None:
+    assert strict_yaml.load("a: 0.5\nb: 030.5\nc: -1.5e+3\nd: .inf\ne: '1:30.5'\n", what="f") == {
+        "a": 0.5,
+        "b": 30.5,  # a float's leading 0 is no octal, in YAML 1.1 either
+        "c": -1500.0,
+        "d": float("inf"),
+        "e": "1:30.5",
     }
