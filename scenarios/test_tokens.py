@@ -10,6 +10,8 @@ from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from harness.apps.screens import VNEID_CONSENT, VNEID_LOGIN
+from harness.flows import decide
 from harness.personas import Persona
 from harness.protocol import VersionError, finite_number, parse_version
 from harness.rp import RP_SCHEME, Login, TestRelyingParty
@@ -18,7 +20,6 @@ from harness.world import DeviceFactory, PersonaPool
 from scenarios.support import (
     answered,
     assert_redeemed,
-    authorize_on_phone,
     challenge_schemes,
     get_code,
     public,
@@ -338,8 +339,26 @@ def test_auth_time_is_when_the_citizen_logged_in(
     later = min(300, target.profile.vneid_session_ttl // 2)
     vneid.set_clock(later)
     login = rp.login()
-    authorize_on_phone(phone, rp, persona, login.link)  # the app's session, no new login
-    result = rp.redeem(rp.code_from(phone.last_link_to(f"{RP_SCHEME}://")), login.code_verifier)
+    before = len(phone.delivered_links())
+    phone.phone.open_url(login.link, source="harness-rp")
+    screen = phone.screen()
+    if screen.id == VNEID_CONSENT:  # the app's session, no new login
+        screen = decide(phone.driver, "approve")
+    # not authorize_on_phone, which logs in again when the provider asks: the auth_time of
+    # that new login would fail this test as "auth_time = iat", a T-3 fault it is not
+    assert screen.id != VNEID_LOGIN, (
+        f"T-3's auth_time of a login that reuses the app's session cannot be checked: the "
+        f"provider refused the app's session {later} s after its login (by its clock), "
+        f"within the vneid_session_ttl of the profile ({target.profile.vneid_session_ttl} "
+        "s, the expires_in of A-4), and asked for a new login; give the profile the "
+        f"provider's session lifetime: {screen.describe()}"
+    )
+    new = [u for u in phone.delivered_links()[before:] if u.startswith(f"{RP_SCHEME}://")]
+    assert new, (  # an earlier login's callback holds a spent code (T-2's invalid_grant)
+        f"no callback link ({RP_SCHEME}://) came back from the login that reuses the app's "
+        f"session; the phone shows {screen.describe()}"
+    )
+    result = rp.redeem(rp.code_from(new[-1]), login.code_verifier)
     took = time.monotonic() - started  # the most real time between the login and the token
     assert_redeemed(result)
     claims = verify(vneid, result.body["id_token"]).claims

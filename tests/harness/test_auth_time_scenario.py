@@ -14,6 +14,7 @@ from harness.rp import TestRelyingParty
 from harness.targets import embedded_target
 from harness.world import PersonaPool, make_device
 from mock_providers.vneid import oidc_api
+from mock_providers.vneid.grants import Grants, Session
 from scenarios.test_tokens import test_auth_time_is_when_the_citizen_logged_in as scenario
 
 
@@ -55,3 +56,21 @@ def test_an_auth_time_long_before_the_login_fails_t3(
 
 def test_the_mocks_auth_time_passes(run_scenario: Any) -> None:
     run_scenario()
+
+
+def test_a_session_refused_too_early_is_said_so_not_taken_for_auth_time(
+    monkeypatch: pytest.MonkeyPatch, run_scenario: Any
+) -> None:
+    """A provider that ends the app's session before the profile's ``vneid_session_ttl``
+    asks for a new login; the scenario's second login must not log in again silently, whose
+    fresh auth_time then failed T-3 as "auth_time = iat" (a fault the provider did not have)."""
+
+    def open_session(self: Grants, personal_id: str) -> str:
+        token = self.entropy.token(32)
+        self.sessions.put(token, Session(personal_id, self.clock.now()), 1)  # 1 s, not the ttl
+        return token
+
+    monkeypatch.setattr(Grants, "open_session", open_session)
+    with pytest.raises(AssertionError, match=r"the provider refused the app's session") as failed:
+        run_scenario()
+    assert "expected auth_time" not in str(failed.value)
