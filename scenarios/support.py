@@ -40,6 +40,7 @@ __all__ = [
     "assert_invalid_client",
     "assert_refused_at_complete",
     "authorize_on_phone",
+    "callback_since",
     "cache_directives",
     "calls",
     "challenge_schemes",
@@ -478,19 +479,26 @@ def authorize_on_phone(
 def get_code(phone: Any, rp: Any, persona: Any, **overrides: Any) -> tuple[Any, str]:
     """Start a login of the harness RP (``rp.login(**overrides)``), log ``persona`` in on the
     phone, and return the login with the code its callback carried."""
-    from harness.rp import RP_SCHEME
-
     login = rp.login(**overrides)
     before = len(phone.delivered_links())
     screen = authorize_on_phone(phone, rp, persona, login.link)
+    return login, rp.code_from(callback_since(phone, before, screen))
+
+
+def callback_since(phone: Any, before: int, screen: Screen) -> str:
+    """The last callback link to the test relying party delivered to ``phone`` after its
+    first ``before`` links (``len(phone.delivered_links())`` before the login): this login's;
+    an earlier login's (a spent code) must not stand in for it. ``screen``: what the phone
+    shows, for the failure's message."""
+    from harness.rp import RP_SCHEME
+
     prefix = f"{RP_SCHEME}://"
-    # this login's callback: an earlier login's (a stale code) must not stand in for it
     new = [url for url in phone.delivered_links()[before:] if url.startswith(prefix)]
     assert new, (
         f"no callback link ({prefix}) came back from this login; the phone shows "
         f"{screen.describe()}"
     )
-    return login, rp.code_from(new[-1])
+    return str(new[-1])
 
 
 def hand_off(target: Target, persona: Persona, decision: str = "approve") -> tuple[str, str]:
