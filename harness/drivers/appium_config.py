@@ -166,8 +166,15 @@ def load_capabilities(path: Path | None = None) -> AppiumConfig:
             f"{redact_url(server) if isinstance(server, str) else server!r}"  # ftp://u:PW@h
         )
     if server != "local":
+        try:
+            parts = urlsplit(server)
+        except ValueError as exc:  # an unclosed [ (redact_url shows no part of it): no port
+            raise ConfigError(
+                f"{path}: server is not a usable URL ({exc}); give the Appium server's URL, "
+                "an IPv6 address in brackets (e.g. http://127.0.0.1:4723, http://[::1]:4723)"
+            ) from None
         try:  # httpx reads "４７２３", "+4723" or 99999 with int(); the error path did not
-            urlsplit(server).port  # noqa: B018 - the standard library's stricter reading
+            parts.port  # noqa: B018 - the standard library's stricter reading
         except ValueError:
             raise ConfigError(
                 f"{path}: server {redact_url(server)!r} has a port that is not a number from 0 "

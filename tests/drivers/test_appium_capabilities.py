@@ -200,6 +200,18 @@ def test_a_server_port_that_is_no_port_is_refused(tmp_path: Path, port: str) -> 
     assert "s3cret" not in str(refused.value)  # S-5
 
 
+def test_a_server_url_with_an_unclosed_bracket_is_not_said_to_have_a_bad_port(
+    tmp_path: Path,
+) -> None:
+    """urlsplit refuses ``[::1:4723`` as no IPv6 URL: the port is not what is wrong, and the
+    URL, which redact_url cannot take apart, is shown as '[REDACTED]' whole."""
+    path = tmp_path / "caps.yaml"
+    path.write_text("server: 'http://[::1:4723/wd/hub'\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"not a usable URL \(Invalid IPv6 URL\)") as refused:
+        load_capabilities(path)
+    assert "port that is not" not in str(refused.value)
+
+
 def test_a_missing_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"cannot read the Appium capabilities file .*nope"):
         load_capabilities(tmp_path / "nope.yaml")
