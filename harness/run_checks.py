@@ -86,13 +86,16 @@ def targets_given(vneid_url: str | None, vssid_url: str | None) -> list[str]:
     ]
 
 
-def target_url_problem(option: str, url: str | None) -> str | None:
+def target_url_problem(option: str, url: str | None, *, example: str | None = None) -> str | None:
     """``url`` (given as ``option``; ``None``: not given) is not an http(s) URL with a host the
     HTTP client can use; said with an example of that option (a VssID URL's example once
-    showed the VNeID's port). A password in the URL stays out of the words (S-5)."""
+    showed the VNeID's port; ``example``: another's, such as the Appium server's). A password
+    in the URL stays out of the words (S-5)."""
     if url is None:
         return None
-    example = f"(for example {option} http://127.0.0.1:{SERVE_PORTS.get(option, 8801)})"
+    example = example or (
+        f"(for example {option} http://127.0.0.1:{SERVE_PORTS.get(option, 8801)})"
+    )
     if not url.strip():  # an unset shell variable: not "no target" (the embedded mocks)
         return (
             f"{option} {EMPTY}: give the target's URL {example}, or leave the option out "
@@ -103,14 +106,15 @@ def target_url_problem(option: str, url: str | None) -> str | None:
         if "@" in url and "://" not in url:  # no URL to redact in: what follows the user info
             shown = f"…@{url.rsplit('@', 1)[1]}"
         return f"{option} must be an http(s) URL, got {shown!r} {example}"
-    try:
+    try:  # the standard library's reading first: an unclosed [ is "Invalid IPv6 URL" there
+        parts = urlsplit(url)  # (httpx says "Invalid port")
         host = httpx.URL(url).host  # an invalid IDNA label ("xn--zz") raises UnicodeError
-    except (httpx.InvalidURL, UnicodeError) as exc:
+    except (ValueError, httpx.InvalidURL) as exc:
         return f"{option} {shown!r} is not a usable URL ({exc}) {example}"
     if not host:
         return f"{option} {shown!r} has no host {example}"
     try:  # httpx reads the port with int(): "８８０１", "+8801", " 8801", "8_801", 99999
-        urlsplit(url).port  # noqa: B018 - the standard library's stricter reading
+        parts.port  # noqa: B018 - the standard library's stricter reading
     except ValueError:
         return (
             f"{option} {shown!r} has a port that is not a number from 0 to 65535 in ASCII "

@@ -30,7 +30,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 import yaml
 
@@ -38,6 +37,7 @@ from harness import strict_yaml
 from harness.errors import ConfigError, parse_problem
 from harness.processes import free_port
 from harness.protocol.redaction import redact_url
+from harness.run_checks import target_url_problem
 from harness.text_files import UnreadableFile, read_text_file
 
 __all__ = [
@@ -165,22 +165,12 @@ def load_capabilities(path: Path | None = None) -> AppiumConfig:
             f"{path}: server must be 'local' or an http(s) URL of an Appium server, got "
             f"{redact_url(server) if isinstance(server, str) else server!r}"  # ftp://u:PW@h
         )
-    if server != "local":
-        try:
-            parts = urlsplit(server)
-        except ValueError as exc:  # an unclosed [ (redact_url shows no part of it): no port
-            raise ConfigError(
-                f"{path}: server is not a usable URL ({exc}); give the Appium server's URL, "
-                "an IPv6 address in brackets (e.g. http://127.0.0.1:4723, http://[::1]:4723)"
-            ) from None
-        try:  # httpx reads "４７２３", "+4723" or 99999 with int(); the error path did not
-            parts.port  # noqa: B018 - the standard library's stricter reading
-        except ValueError:
-            raise ConfigError(
-                f"{path}: server {redact_url(server)!r} has a port that is not a number from 0 "
-                "to 65535 in ASCII digits; give the Appium server's port (e.g. "
-                "http://127.0.0.1:4723)"
-            ) from None
+    if server != "local":  # a host, a port of ASCII digits, the password redacted (S-5)
+        problem = target_url_problem(
+            "server", server, example="(for example http://127.0.0.1:4723, http://[::1]:4723)"
+        )
+        if problem is not None:
+            raise ConfigError(f"{path}: {problem}")
     mode = doc.get("mode", "web")
     if mode not in ("web", "native"):
         raise ConfigError(
