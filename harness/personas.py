@@ -42,7 +42,7 @@ from harness.protocol import (
     parse_personal_id,
     strict_json,
 )
-from harness.protocol.identifiers import Sex, full_name_problem
+from harness.protocol.identifiers import BIRTHDATE_PATTERN, Sex, full_name_problem
 from harness.protocol.runtime import seeded_random
 from harness.scratch import hold, sweep
 from harness.text_files import UnreadableFile, read_text_file
@@ -416,15 +416,10 @@ def _format(path: Path) -> Literal["yaml", "json"]:
     return "yaml" if suffix in _YAML_SUFFIXES else "json"
 
 
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-"""A birthdate as the files and the providers' records write it (``PersonaRecord``):
-Python 3.11's ``date.fromisoformat`` reads ``19900304`` and ``1990-W09-7`` too."""
-
-
 def _parse_birthdate(value: object) -> dt.date:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
-    if isinstance(value, str) and _DATE.fullmatch(value):
+    if isinstance(value, str) and BIRTHDATE_PATTERN.fullmatch(value):
         try:
             return dt.date.fromisoformat(value)
         except ValueError:

@@ -19,6 +19,7 @@ from typing import Literal
 from harness.protocol.errors import IdentifierError
 
 __all__ = [
+    "BIRTHDATE_PATTERN",
     "FULL_NAME_PATTERN",
     "MAX_FULL_NAME",
     "PROVINCE_CODES",
@@ -60,6 +61,11 @@ pattern's character as its two surrogates)."""
 _NOT_IN_A_NAME_RE = re.compile(  # lone surrogates too
     f"[{_NOT_IN_A_NAME}\\ud800-\\udfff{_BEYOND_THE_BMP}]"
 )
+
+
+BIRTHDATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+"""A birthdate as the providers' records and the persona files write it (``YYYY-MM-DD``):
+Python 3.11's ``date.fromisoformat`` also reads ``19900304`` and ``1990-W09-7``."""
 
 
 def full_name_problem(value: str) -> str | None:

@@ -8,7 +8,6 @@ redacts the passcode and the client secret unless asked not to (S-5).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Literal
@@ -20,7 +19,7 @@ from joserfc.jwk import KeySet
 
 from harness.protocol import ProtocolError, is_vschar, parse_personal_id
 from harness.protocol.client_auth import AUTH_METHODS, AuthMethod
-from harness.protocol.identifiers import Sex, full_name_problem
+from harness.protocol.identifiers import BIRTHDATE_PATTERN, Sex, full_name_problem
 from harness.protocol.json_names import json_kind
 from harness.protocol.redaction import REDACTED, redact_url
 
@@ -37,7 +36,6 @@ __all__ = [
 Gender = Sex
 Status = Literal["active", "locked"]
 MAX_REDIRECT_URIS = 20
-_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 _PRIVATE_JWK_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 
 
@@ -125,7 +123,7 @@ class PersonaRecord:
         problem = full_name_problem(self.full_name)
         if problem is not None:
             raise _invalid("full_name", problem, "T-3")
-        if not isinstance(self.birthdate, str) or not _DATE_RE.fullmatch(self.birthdate):
+        if not isinstance(self.birthdate, str) or not BIRTHDATE_PATTERN.fullmatch(self.birthdate):
             raise _invalid("birthdate", "must be a date written YYYY-MM-DD", "T-3")
         try:
             dt.date.fromisoformat(self.birthdate)
