@@ -368,6 +368,8 @@ def _birthdate(value: object) -> dt.date:
         value = value.date()
     if isinstance(value, str):
         try:
+            if not BIRTHDATE_PATTERN.fullmatch(value):  # fromisoformat reads 19900304 too
+                raise ValueError(value)
             value = dt.date.fromisoformat(value)
         except ValueError:
             raise ConfigError(

@@ -36,6 +36,9 @@ def test_a_birthdate_is_a_date_or_iso_text() -> None:
     assert factory.new(birthdate=dt.datetime(2001, 5, 6, 7, 8)).birthdate == dt.date(2001, 5, 6)
     with pytest.raises(ConfigError, match="birthdate '2 Jan 1990' is not a date"):
         factory.new(birthdate="2 Jan 1990")
+    for other_iso in ("19900102", "1990-W01-2"):  # fromisoformat's, not the files' YYYY-MM-DD
+        with pytest.raises(ConfigError, match=rf"birthdate '{other_iso}' is not a date"):
+            factory.new(birthdate=other_iso)
     with pytest.raises(
         ConfigError,
         match=r"birthdate must be a datetime\.date or "
