@@ -52,20 +52,13 @@ class _Loader(_BASE):  # type: ignore[misc]
         user's to take, and which the Appium capabilities' reader did not catch (pytest's
         INTERNALERROR, exit 3)."""
         value = str(node.value)
-        if _OCTAL_1_1.fullmatch(value) or ":" in value:
-            # YAML 1.1's octal (030 is 24) and base 60 (1:30 is 90), which YAML 1.2, JSON,
-            # TOML and a reader all take otherwise: never taken without a word
-            read = super().construct_yaml_int(node)
+        if ":" in value:
+            raise _read_otherwise(node, super().construct_yaml_int(node), _BASE_60)
+        if _OCTAL_1_1.fullmatch(value):
             plain = value.replace("_", "").lstrip("+-").lstrip("0") or "0"
             meant = f"{'-' if value.startswith('-') else ''}{plain}"
-            why = "a leading 0 makes it octal" if ":" not in value else "':' makes it base 60"
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                f"{value!r} would be read as {read} ({why} in YAML 1.1); write "
-                f"{meant if ':' not in value else read} for a number, or quote it "
-                f"('{value}') for text",
-                node.start_mark,
+            raise _read_otherwise(
+                node, super().construct_yaml_int(node), "a leading 0 makes it octal", meant
             )
         try:
             number: int = super().construct_yaml_int(node)
@@ -83,17 +76,28 @@ class _Loader(_BASE):  # type: ignore[misc]
         """A float, or a YAML error at its line for YAML 1.1's base 60 (``1:30.5`` is 90.5,
         ``12:30:00.5`` 45000.5), refused as the integers' is (a ``command_timeout: 1:30.5``
         was 90.5 seconds without a word)."""
-        value = str(node.value)
         number: float = super().construct_yaml_float(node)
-        if ":" in value:
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                f"{value!r} would be read as {number} (':' makes it base 60 in YAML 1.1); "
-                f"write {number} for a number, or quote it ('{value}') for text",
-                node.start_mark,
-            )
+        if ":" in str(node.value):
+            raise _read_otherwise(node, number, _BASE_60)
         return number
+
+
+_BASE_60 = "':' makes it base 60"
+
+
+def _read_otherwise(
+    node: yaml.ScalarNode, read: float, why: str, meant: str | None = None
+) -> yaml.constructor.ConstructorError:
+    """The error for a number YAML 1.1 reads as ``read`` where YAML 1.2, JSON, TOML and a
+    reader take it otherwise (``030`` is 24, ``1:30`` 90): never taken without a word."""
+    value = str(node.value)
+    return yaml.constructor.ConstructorError(
+        None,
+        None,
+        f"{value!r} would be read as {read} ({why} in YAML 1.1); write "
+        f"{read if meant is None else meant} for a number, or quote it ('{value}') for text",
+        node.start_mark,
+    )
 
 
 _Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
