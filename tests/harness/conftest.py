@@ -370,3 +370,52 @@ def known_persona() -> Persona:
         passcode="482915",
         vssid_account=VssIDAccount("0123456789"),
     )
+
+
+@dataclass
+class ManualWorld:
+    """An embedded target on a manual clock, the harness's relying party registered at its
+    VNeID, one citizen, and the phones :meth:`phone` made (closed with the world): what a
+    test of one scenario (``scenarios/``) runs it in."""
+
+    clock: ManualClock
+    target: Any
+    rp: Any
+    citizen: Persona
+    phones: list[Any] = field(default_factory=list)
+
+    def phone(self, platform: str = "android", *, receiver: bool = True) -> Any:
+        """A new phone; ``receiver``: with the relying party's callback receiver installed."""
+        from harness.rp import RP_SCHEME
+        from harness.world import make_device
+
+        self.phones.append(make_device(self.target, platform))
+        if receiver:
+            self.phones[-1].install_receiver(RP_SCHEME)
+        return self.phones[-1]
+
+
+@pytest.fixture
+def manual_world() -> Iterator[Callable[[str], ManualWorld]]:
+    """``manual_world(seed)``: a :class:`ManualWorld` of that seed, closed after the test."""
+    from harness.rp import TestRelyingParty
+    from harness.targets import embedded_target
+    from harness.world import PersonaPool
+
+    made: list[ManualWorld] = []
+
+    def build(seed: str) -> ManualWorld:
+        clock = ManualClock()
+        target = embedded_target(seed=seed, clock=clock)
+        rp = TestRelyingParty(
+            target.vneid, target.profile, entropy=SeededEntropy(f"{seed}/rp")
+        ).register()
+        made.append(ManualWorld(clock, target, rp, PersonaPool(target, seed=seed).new()))
+        return made[-1]
+
+    yield build
+    for world in made:
+        for phone in world.phones:
+            phone.close()
+        world.rp.close()
+        world.target.close()

@@ -4,38 +4,25 @@ of 0, or of any event long before the login, passed T-3 (a review of extreme val
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from harness.protocol import ManualClock, SeededEntropy
-from harness.rp import TestRelyingParty
-from harness.targets import embedded_target
-from harness.world import PersonaPool, make_device
 from mock_providers.vneid import oidc_api
 from mock_providers.vneid.grants import Grants, Session
 from scenarios.test_tokens import test_auth_time_is_when_the_citizen_logged_in as scenario
+from tests.harness.conftest import ManualWorld
 
 
 @pytest.fixture
-def run_scenario() -> Iterator[Any]:
-    target = embedded_target(seed="auth-time", clock=ManualClock())
-    rp = TestRelyingParty(
-        target.vneid, target.profile, entropy=SeededEntropy("auth-time/rp")
-    ).register()
-    phones: list[Any] = []
+def run_scenario(manual_world: Callable[[str], ManualWorld]) -> Callable[[], None]:
+    world = manual_world("auth-time")
 
-    def device(platform: str) -> Any:
-        phones.append(make_device(target, platform))
-        return phones[-1]
+    def device(platform: str) -> Any:  # the scenario installs its receiver itself
+        return world.phone(platform, receiver=False)
 
-    citizen = PersonaPool(target, seed="auth-time").new()
-    yield lambda: scenario(target, target.vneid, device, rp, citizen)  # type: ignore[arg-type]
-    for phone in phones:
-        phone.close()
-    rp.close()
-    target.close()
+    return lambda: scenario(world.target, world.target.vneid, device, world.rp, world.citizen)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("auth_time", [0, -(10**12), "an hour before"])

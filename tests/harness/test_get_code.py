@@ -6,33 +6,20 @@ failed with a misleading T-2 ("the code is unknown or expired")."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from harness.apps.screens import VNEID_LOGIN
-from harness.protocol import ManualClock, SeededEntropy
-from harness.rp import RP_SCHEME, TestRelyingParty
-from harness.targets import embedded_target
-from harness.world import PersonaPool, make_device
 from scenarios.support import calls, get_code
+from tests.harness.conftest import ManualWorld
 
 
 @pytest.fixture
-def frozen() -> Iterator[tuple[ManualClock, Any, TestRelyingParty, Any, Any]]:
-    clock = ManualClock()
-    target = embedded_target(seed="get-code", clock=clock)
-    citizen = PersonaPool(target, seed="get-code").new()
-    device = make_device(target, "android")
-    device.install_receiver(RP_SCHEME)
-    rp = TestRelyingParty(
-        target.vneid, target.profile, entropy=SeededEntropy("get-code/rp")
-    ).register()
-    yield clock, target, rp, device, citizen
-    rp.close()
-    device.close()
-    target.close()
+def frozen(manual_world: Callable[[str], ManualWorld]) -> tuple[Any, ...]:
+    world = manual_world("get-code")
+    return world.clock, world.target, world.rp, world.phone("android"), world.citizen
 
 
 def test_a_session_expired_at_the_provider_logs_in_again(frozen: Any) -> None:

@@ -5,34 +5,23 @@ code at all (it asked for a login again and again) passed A-5."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from harness.protocol import ManualClock, SeededEntropy
-from harness.rp import RP_SCHEME, TestRelyingParty
-from harness.targets import embedded_target
-from harness.world import PersonaPool, make_device
 from mock_providers.vneid import authorize
 from scenarios.test_authorization_edge_cases import (
     test_prompt_login_shows_the_login_screen_despite_a_session as scenario,
 )
+from tests.harness.conftest import ManualWorld
 
 
 @pytest.fixture
-def run_scenario() -> Iterator[Any]:
-    target = embedded_target(seed="prompt-login", clock=ManualClock())
-    rp = TestRelyingParty(
-        target.vneid, target.profile, entropy=SeededEntropy("prompt-login/rp")
-    ).register()
-    phone = make_device(target, "ios")
-    phone.install_receiver(RP_SCHEME)
-    citizen = PersonaPool(target, seed="prompt-login").new()
-    yield lambda: scenario(phone, rp, citizen)
-    phone.close()
-    rp.close()
-    target.close()
+def run_scenario(manual_world: Callable[[str], ManualWorld]) -> Callable[[], None]:
+    world = manual_world("prompt-login")
+    phone = world.phone("ios")
+    return lambda: scenario(phone, world.rp, world.citizen)
 
 
 def test_a_new_login_that_brings_no_code_fails_a5(
