@@ -106,15 +106,14 @@ def target_url_problem(option: str, url: str | None, *, example: str | None = No
         if "@" in url and "://" not in url:  # no URL to redact in: what follows the user info
             shown = f"…@{url.rsplit('@', 1)[1]}"
         return f"{option} must be an http(s) URL, got {shown!r} {example}"
-    try:  # the standard library's reading first: an unclosed [ is "Invalid IPv6 URL" there
-        parts = urlsplit(url)  # (httpx says "Invalid port")
+    try:
         host = httpx.URL(url).host  # an invalid IDNA label ("xn--zz") raises UnicodeError
-    except (ValueError, httpx.InvalidURL) as exc:
+    except (httpx.InvalidURL, UnicodeError) as exc:
         return f"{option} {shown!r} is not a usable URL ({exc}) {example}"
     if not host:
         return f"{option} {shown!r} has no host {example}"
     try:  # httpx reads the port with int(): "８８０１", "+8801", " 8801", "8_801", 99999
-        parts.port  # noqa: B018 - the standard library's stricter reading
+        urlsplit(url).port  # noqa: B018 - the standard library's stricter reading
     except ValueError:
         return (
             f"{option} {shown!r} has a port that is not a number from 0 to 65535 in ASCII "

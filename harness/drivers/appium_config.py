@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -166,6 +167,13 @@ def load_capabilities(path: Path | None = None) -> AppiumConfig:
             f"{redact_url(server) if isinstance(server, str) else server!r}"  # ftp://u:PW@h
         )
     if server != "local":  # a host, a port of ASCII digits, the password redacted (S-5)
+        try:  # an unclosed [ is "Invalid IPv6 URL" here (httpx says "Invalid port")
+            urlsplit(server)
+        except ValueError as exc:
+            raise ConfigError(
+                f"{path}: server is not a usable URL ({exc}); give the Appium server's URL, "
+                "an IPv6 address in brackets (e.g. http://127.0.0.1:4723, http://[::1]:4723)"
+            ) from None
         problem = target_url_problem(
             "server", server, example="(for example http://127.0.0.1:4723, http://[::1]:4723)"
         )
